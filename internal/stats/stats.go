@@ -1,0 +1,144 @@
+// Package stats holds the interval estimates and tests that funnel and referral report
+// beside every rate, so that a product team sees how far a rate can be trusted.
+//
+// Every function checks its input and returns an error wrapping [ErrInput] rather than a
+// NaN. Levels are two-sided confidence levels in (0, 1), such as 0.95.
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// ErrInput means counts or a level out of range: negative counts, successes above
+// trials, or a level outside (0, 1).
+var ErrInput = errors.New("stats: invalid input")
+
+// Interval is an estimate with the bounds of its confidence interval.
+type Interval struct {
+	Estimate, Lo, Hi float64
+}
+
+// Contains reports whether v lies within the interval, bounds included.
+func (iv Interval) Contains(v float64) bool { return iv.Lo <= v && v <= iv.Hi }
+
+func check(k, n int64, level float64) error {
+	switch {
+	case n < 0 || k < 0:
+		return fmt.Errorf("%w: negative count (%d of %d)", ErrInput, k, n)
+	case k > n:
+		return fmt.Errorf("%w: %d successes out of %d trials", ErrInput, k, n)
+	case !(level > 0 && level < 1):
+		return fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInput, level)
+	}
+	return nil
+}
+
+// zCrit is the standard normal quantile that leaves (1-level)/2 in each tail.
+func zCrit(level float64) float64 {
+	return distuv.UnitNormal.Quantile(1 - (1-level)/2)
+}
+
+// Wilson returns the Wilson (1927) score interval for k successes out of n trials, the
+// interval recommended by Newcombe (1998) for everyday use: unlike the Wald interval it
+// never leaves [0, 1] and keeps close to its nominal coverage at small n and extreme p.
+// With n = 0 the proportion is unknown: the estimate is 0 and the interval [0, 1].
+func Wilson(k, n int64, level float64) (Interval, error) {
+	if err := check(k, n, level); err != nil {
+		return Interval{}, err
+	}
+	if n == 0 {
+		return Interval{0, 0, 1}, nil
+	}
+	z := zCrit(level)
+	nf, p := float64(n), float64(k)/float64(n)
+	// Newcombe 1998 (single proportion), method 3:
+	// (2np + z² ± z·sqrt(z² + 4np(1-p))) / (2(n + z²)).
+	centre := 2*nf*p + z*z
+	half := z * math.Sqrt(z*z+4*nf*p*(1-p))
+	den := 2 * (nf + z*z)
+	lo, hi := (centre-half)/den, (centre+half)/den
+	// The bounds are exactly 0 and 1 at k = 0 and k = n; rounding must not say otherwise.
+	if k == 0 {
+		lo = 0
+	}
+	if k == n {
+		hi = 1
+	}
+	return Interval{p, lo, hi}, nil
+}
+
+// ClopperPearson returns the Clopper & Pearson (1934) exact interval: the bounds are the
+// proportions at which observing k or more (k or fewer) successes has probability
+// (1-level)/2, found as Beta quantiles. It is conservative: coverage is at least level.
+func ClopperPearson(k, n int64, level float64) (Interval, error) {
+	if err := check(k, n, level); err != nil {
+		return Interval{}, err
+	}
+	if n == 0 {
+		return Interval{0, 0, 1}, nil
+	}
+	tail := (1 - level) / 2
+	kf, nf := float64(k), float64(n)
+	iv := Interval{Estimate: kf / nf, Lo: 0, Hi: 1}
+	if k > 0 {
+		iv.Lo = distuv.Beta{Alpha: kf, Beta: nf - kf + 1}.Quantile(tail)
+	}
+	if k < n {
+		iv.Hi = distuv.Beta{Alpha: kf + 1, Beta: nf - kf}.Quantile(1 - tail)
+	}
+	return iv, nil
+}
+
+// Diff compares two variants: the difference pB - pA of their proportions (kA of nA
+// against kB of nB) with Newcombe's (1998) hybrid score interval (his method 10), which
+// combines the two Wilson intervals and, unlike the Wald interval, behaves at small
+// counts and near 0 and 1.
+func Diff(kA, nA, kB, nB int64, level float64) (Interval, error) {
+	a, err := Wilson(kA, nA, level)
+	if err != nil {
+		return Interval{}, fmt.Errorf("variant A: %w", err)
+	}
+	b, err := Wilson(kB, nB, level)
+	if err != nil {
+		return Interval{}, fmt.Errorf("variant B: %w", err)
+	}
+	if nA == 0 || nB == 0 {
+		return Interval{}, fmt.Errorf("%w: a variant with no trials has no proportion to compare", ErrInput)
+	}
+	d := b.Estimate - a.Estimate
+	// Newcombe 1998 (difference), eq. for method 10 with θ = pB - pA:
+	// L = θ - sqrt((pB - lB)² + (uA - pA)²), U = θ + sqrt((uB - pB)² + (pA - lA)²).
+	lo := d - math.Hypot(b.Estimate-b.Lo, a.Hi-a.Estimate)
+	hi := d + math.Hypot(b.Hi-b.Estimate, a.Estimate-a.Lo)
+	return Interval{d, lo, hi}, nil
+}
+
+// TwoProportionTest tests whether two variants convert at the same rate: the pooled
+// two-proportion z statistic (pB - pA over its standard error under the null) and its
+// two-sided p-value. It equals Pearson's chi-squared test of the 2×2 table without
+// continuity correction (z² = χ²). When both variants convert all or none the rates
+// cannot differ: z is 0 and p is 1.
+func TwoProportionTest(kA, nA, kB, nB int64) (z, p float64, err error) {
+	if err := check(kA, nA, 0.5); err != nil {
+		return 0, 0, fmt.Errorf("variant A: %w", err)
+	}
+	if err := check(kB, nB, 0.5); err != nil {
+		return 0, 0, fmt.Errorf("variant B: %w", err)
+	}
+	if nA == 0 || nB == 0 {
+		return 0, 0, fmt.Errorf("%w: a variant with no trials has no proportion to compare", ErrInput)
+	}
+	na, nb := float64(nA), float64(nB)
+	pa, pb := float64(kA)/na, float64(kB)/nb
+	pool := float64(kA+kB) / (na + nb)
+	se := math.Sqrt(pool * (1 - pool) * (1/na + 1/nb))
+	if se == 0 {
+		return 0, 1, nil
+	}
+	z = (pb - pa) / se
+	return z, 2 * distuv.UnitNormal.Survival(math.Abs(z)), nil
+}
