@@ -1,0 +1,118 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// BGNBD is a fitted BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers
+// the easy way"): while active a customer buys at rate λ ~ Gamma(R, Alpha), and after
+// each repeat purchase drops out for good with probability p ~ Beta(A, B). Alpha is in
+// the time unit of the data (Unit, when recorded). A BGNBD is safe for concurrent use
+// once fitted.
+type BGNBD struct {
+	R, Alpha, A, B float64
+	LogLik         float64       // log-likelihood at the estimates
+	Unit           time.Duration // time unit of Alpha, Recency and T; 0 if unrecorded
+	Fit            Diagnostics   // standard errors in the order R, Alpha, A, B
+}
+
+var bgnbdNames = []string{"r", "alpha", "a", "b"}
+
+// FitBGNBD fits BG/NBD by maximum likelihood (Fader, Hardie & Lee 2005, eq. 6).
+// Customers with identical (x, t_x, T) are grouped and the likelihood is evaluated in
+// parallel over the groups. It needs at least MinCustomers customers, one of them with
+// a repeat purchase.
+func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
+	o := opt.withDefaults()
+	g, err := groupForFit("BG/NBD", cs)
+	if err != nil {
+		return nil, err
+	}
+	l := newBetaGeoLikelihood(g, 0, o.Workers)
+	lk := likelihood{model: "BG/NBD", names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true}
+	theta, ll, d, err := maximise(lk, betaGeoStarts(g), o)
+	if err != nil {
+		return nil, err
+	}
+	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+}
+
+// groupForFit validates customers and groups them, checking that there is enough data.
+func groupForFit(model string, cs []Customer) (*grouped, error) {
+	if err := validateAll(cs); err != nil {
+		return nil, err
+	}
+	if len(cs) < MinCustomers {
+		return nil, fmt.Errorf("%w: %s needs at least %d customers, got %d", ErrTooFew, model, MinCustomers, len(cs))
+	}
+	g := groupCustomers(cs, nil)
+	if g.repeat == 0 {
+		return nil, fmt.Errorf("%w: %s: none of %d customers made a repeat purchase", ErrTooFew, model, len(cs))
+	}
+	return g, nil
+}
+
+func (m *BGNBD) process() betaGeo { return betaGeo{m.R, m.Alpha, m.A, m.B} }
+
+// posterior is the process of c from its age T on, given that c is alive then.
+func (m *BGNBD) posterior(c Customer) betaGeo {
+	x := float64(c.Frequency)
+	return betaGeo{m.R + x, m.Alpha + c.T, m.A, m.B + x}
+}
+
+// PAlive returns P(alive | x, t_x, T) (Fader, Hardie & Lee 2005, eq. 11 as corrected
+// in their note on the BG/NBD): 1 for x = 0, since BG/NBD only lets a customer drop out
+// after a repeat purchase.
+func (m *BGNBD) PAlive(c Customer) float64 {
+	if !usable(0, c) {
+		return 0
+	}
+	if c.Frequency == 0 {
+		return 1
+	}
+	x := float64(c.Frequency)
+	d := math.Log(m.A) - math.Log(m.B+x-1) + (m.R+x)*(math.Log(m.Alpha+c.T)-math.Log(m.Alpha+c.Recency))
+	return sigmoid(-d)
+}
+
+// ExpectedPurchases returns E[X(T, T+t) | x, t_x, T], Fader, Hardie & Lee 2005,
+// eq. 10: P(alive) times the mean of the posterior process.
+func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 {
+	if !usable(t, c) {
+		return 0
+	}
+	return m.PAlive(c) * m.posterior(c).mean(t)
+}
+
+// PurchaseProb returns P(X(T, T+t) = n | x, t_x, T): a customer who has dropped out
+// buys nothing; one who is alive continues as a new BG/NBD customer with the posterior
+// parameters (r+x, alpha+T, a, b+x).
+func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
+	if !usable(t, c) || n < 0 {
+		return 0
+	}
+	pa := m.PAlive(c)
+	p := pa * m.posterior(c).pmf(t, n)
+	if n == 0 {
+		p += 1 - pa
+	}
+	return clamp01(p)
+}
+
+// ExpectedPurchasesNew returns E[X(t)] for a new customer, eq. 9.
+func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 {
+	if checkHorizon(t) != nil {
+		return 0
+	}
+	return m.process().mean(t)
+}
+
+// PurchaseProbNew returns P(X(t) = n) for a new customer, eq. 8.
+func (m *BGNBD) PurchaseProbNew(t float64, n int) float64 {
+	if checkHorizon(t) != nil {
+		return 0
+	}
+	return m.process().pmf(t, n)
+}

@@ -1,0 +1,67 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+)
+
+// Customer is one customer's purchase history in the form the buy-till-you-die models
+// read, with the conventions of Fader, Hardie & Lee (2005) and the lifetimes package:
+//
+//   - Frequency (x) is the number of repeat purchases: purchases after the first, with
+//     purchases in the same period counted once.
+//   - Recency (t_x) is the customer's age at the last repeat purchase (0 when x = 0).
+//   - T is the customer's age at the end of the observation period.
+//   - Monetary is the mean value of the repeat purchases (0 when x = 0); the first
+//     purchase is left out, as Gamma-Gamma models repeat spend.
+//
+// Recency and T are in one time unit of the caller's choice (days, weeks); a model
+// fitted in one unit predicts in that unit.
+type Customer struct {
+	Frequency int
+	Recency   float64
+	T         float64
+	Monetary  float64
+}
+
+// Validate reports whether c is a possible history: finite, non-negative fields,
+// Recency <= T, and Recency = 0 when Frequency = 0. The error wraps ErrInput.
+func (c Customer) Validate() error {
+	switch {
+	case c.Frequency < 0:
+		return fmt.Errorf("%w: frequency %d is negative", ErrInput, c.Frequency)
+	case !finite(c.Recency) || !finite(c.T) || !finite(c.Monetary):
+		return fmt.Errorf("%w: recency %v, T %v, monetary %v: not finite", ErrInput, c.Recency, c.T, c.Monetary)
+	case c.Recency < 0:
+		return fmt.Errorf("%w: recency %v is negative", ErrInput, c.Recency)
+	case c.T < 0:
+		return fmt.Errorf("%w: T %v is negative", ErrInput, c.T)
+	case c.Monetary < 0:
+		return fmt.Errorf("%w: monetary %v is negative", ErrInput, c.Monetary)
+	case c.Recency > c.T:
+		return fmt.Errorf("%w: recency %v greater than T %v", ErrInput, c.Recency, c.T)
+	case c.Frequency == 0 && c.Recency != 0:
+		return fmt.Errorf("%w: frequency 0 with recency %v (recency is the age at the last repeat purchase)", ErrInput, c.Recency)
+	}
+	return nil
+}
+
+// validateAll checks every customer and names the first bad one by index.
+func validateAll(cs []Customer) error {
+	for i, c := range cs {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("scoring: customer %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// checkHorizon rejects a negative or non-finite prediction horizon.
+func checkHorizon(t float64) error {
+	if !finite(t) || t < 0 {
+		return fmt.Errorf("%w: horizon %v must be finite and non-negative", ErrInput, t)
+	}
+	return nil
+}

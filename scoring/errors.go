@@ -1,0 +1,51 @@
+package scoring
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors reported by the package. They are wrapped with context (which row, which field,
+// which parameter); test for them with errors.Is.
+var (
+	// ErrInput means an argument is out of range: a negative or inconsistent customer row
+	// (recency greater than T, recency without repeat purchases), a NaN or infinite value,
+	// a negative horizon, mismatched lengths.
+	ErrInput = errors.New("scoring: invalid input")
+	// ErrTooFew means there is not enough data to fit a model: fewer customers than
+	// MinCustomers, or no repeat purchase at all (the likelihood then has no maximum).
+	ErrTooFew = errors.New("scoring: too few customers to fit")
+	// ErrNoConvergence means the optimiser did not reach a maximum of the likelihood
+	// from any starting point. The error is a *ConvergenceError carrying the last
+	// parameters.
+	ErrNoConvergence = errors.New("scoring: fit did not converge")
+	// ErrSyntax means a transaction file could not be parsed; the error names the line
+	// and column.
+	ErrSyntax = errors.New("scoring: syntax error")
+	// ErrModel means a serialised model is malformed, of another kind, or has invalid
+	// parameters.
+	ErrModel = errors.New("scoring: invalid model")
+)
+
+// ConvergenceError reports a fit that did not converge: the model, the optimiser's
+// last parameters (natural scale, in the model's parameter order) and why it stopped.
+// It matches ErrNoConvergence under errors.Is.
+type ConvergenceError struct {
+	Model  string    // "BG/NBD", "Pareto/NBD", ...
+	Names  []string  // parameter names
+	Params []float64 // last parameters of the best start
+	Reason string    // the optimiser's status or the parameter that ran off
+}
+
+func (e *ConvergenceError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scoring: %s fit did not converge (%s); last parameters", e.Model, e.Reason)
+	for i, p := range e.Params {
+		fmt.Fprintf(&b, " %s=%.6g", e.Names[i], p)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNoConvergence) true.
+func (e *ConvergenceError) Is(target error) bool { return target == ErrNoConvergence }

@@ -1,0 +1,245 @@
+package scoring
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ReadOptions describe a file of transactions, one per line. The zero value reads
+// comma-separated "profile,date,amount" lines with dates as 2006-01-02 in UTC.
+type ReadOptions struct {
+	// Comma is the field separator [',']. Fields may then be quoted as in RFC 4180.
+	// A space means runs of spaces and tabs, as in the CDNOW sample.
+	Comma rune
+	// Header says that the first line names the columns and is skipped.
+	Header bool
+	// Columns of the profile key, the time and the amount, counted from 0 [0, 1, 2].
+	// Set all three when any is set.
+	ProfileColumn, TimeColumn, AmountColumn int
+	// TimeLayout is the layout of the time column, as for time.Parse
+	// [time.DateOnly, "2006-01-02"].
+	TimeLayout string
+	// Location is the time zone of times without one [UTC].
+	Location *time.Location
+}
+
+// maxLine bounds a line's length so that a file without newlines cannot exhaust memory.
+const maxLine = 1 << 20
+
+// ReadTransactions parses transactions from r, one per line, and yields them in file
+// order. Profile keys are decimal uint32 (leading zeros allowed, 0 rejected); amounts
+// are decimal, finite and non-negative. Blank lines are skipped. At the first bad line
+// it yields an error wrapping ErrSyntax that names the line and column (1-based), and
+// stops.
+func ReadTransactions(r io.Reader, opt ReadOptions) iter.Seq2[Transaction, error] {
+	o := opt
+	if o.Comma == 0 {
+		o.Comma = ','
+	}
+	if o.TimeLayout == "" {
+		o.TimeLayout = time.DateOnly
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.ProfileColumn == 0 && o.TimeColumn == 0 && o.AmountColumn == 0 {
+		o.TimeColumn, o.AmountColumn = 1, 2
+	}
+	return func(yield func(Transaction, error) bool) {
+		if err := o.check(); err != nil {
+			yield(Transaction{}, err)
+			return
+		}
+		var records iter.Seq2[record, error]
+		if o.Comma == ' ' {
+			records = spaceRecords(r)
+		} else {
+			records = csvRecords(r, o.Comma)
+		}
+		first := true
+		for rec, err := range records {
+			if err != nil {
+				yield(Transaction{}, err)
+				return
+			}
+			if first && o.Header {
+				first = false
+				continue
+			}
+			first = false
+			tx, err := o.parse(rec)
+			if !yield(tx, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (o ReadOptions) check() error {
+	if o.ProfileColumn < 0 || o.TimeColumn < 0 || o.AmountColumn < 0 {
+		return fmt.Errorf("%w: negative column in ReadOptions", ErrInput)
+	}
+	if o.ProfileColumn == o.TimeColumn || o.ProfileColumn == o.AmountColumn || o.TimeColumn == o.AmountColumn {
+		return fmt.Errorf("%w: ReadOptions columns %d, %d, %d must differ", ErrInput, o.ProfileColumn, o.TimeColumn, o.AmountColumn)
+	}
+	if o.Comma == '\n' || o.Comma == '\r' || o.Comma == '"' || o.Comma == 0xFFFD {
+		return fmt.Errorf("%w: separator %q", ErrInput, o.Comma)
+	}
+	return nil
+}
+
+// record is one line's fields with their 1-based line and columns.
+type record struct {
+	line   int
+	fields []string
+	cols   []int
+}
+
+func (rec record) field(i int, name string) (string, error) {
+	if i >= len(rec.fields) {
+		col := 1
+		if n := len(rec.cols); n > 0 {
+			col = rec.cols[n-1] + len(rec.fields[n-1])
+		}
+		return "", fmt.Errorf("scoring: line %d, column %d: %w: no %s field (column %d of %d)", rec.line, col, ErrSyntax, name, i+1, len(rec.fields))
+	}
+	return rec.fields[i], nil
+}
+
+func (rec record) fail(i int, format string, args ...any) error {
+	return fmt.Errorf("scoring: line %d, column %d: %w: %s", rec.line, rec.cols[i], ErrSyntax, fmt.Sprintf(format, args...))
+}
+
+func (o ReadOptions) parse(rec record) (Transaction, error) {
+	var tx Transaction
+	s, err := rec.field(o.ProfileColumn, "profile")
+	if err != nil {
+		return tx, err
+	}
+	id, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
+	if err != nil || id == 0 {
+		return tx, rec.fail(o.ProfileColumn, "profile %q is not a key in 1..4294967295", s)
+	}
+	tx.Profile = uint32(id)
+	if s, err = rec.field(o.TimeColumn, "time"); err != nil {
+		return tx, err
+	}
+	if tx.Time, err = time.ParseInLocation(o.TimeLayout, strings.TrimSpace(s), o.Location); err != nil {
+		return tx, rec.fail(o.TimeColumn, "time %q does not match layout %q", s, o.TimeLayout)
+	}
+	if s, err = rec.field(o.AmountColumn, "amount"); err != nil {
+		return tx, err
+	}
+	tx.Amount, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
+		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number", s)
+	}
+	return tx, nil
+}
+
+// csvRecords reads RFC 4180 records with encoding/csv, which reports the line and
+// column of each field.
+func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
+	return func(yield func(record, error) bool) {
+		cr := csv.NewReader(bufio.NewReaderSize(&limitedLines{r: r}, 64<<10))
+		cr.Comma = comma
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = false
+		for {
+			fields, err := cr.Read()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					err = fmt.Errorf("scoring: line %d, column %d: %w: %v", pe.Line, pe.Column, ErrSyntax, pe.Err)
+				} else {
+					err = fmt.Errorf("scoring: read transactions: %w", err)
+				}
+				yield(record{}, err)
+				return
+			}
+			rec := record{fields: fields, cols: make([]int, len(fields))}
+			for i := range fields {
+				rec.line, rec.cols[i] = cr.FieldPos(i)
+			}
+			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
+				continue
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// limitedLines fails a read once a line grows past maxLine bytes.
+type limitedLines struct {
+	r   io.Reader
+	run int // bytes since the last newline
+}
+
+func (l *limitedLines) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			l.run = 0
+		} else if l.run++; l.run > maxLine {
+			return 0, fmt.Errorf("%w: line longer than %d bytes", ErrSyntax, maxLine)
+		}
+	}
+	return n, err
+}
+
+// spaceRecords splits lines on runs of spaces and tabs.
+func spaceRecords(r io.Reader) iter.Seq2[record, error] {
+	return func(yield func(record, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), maxLine)
+		line := 0
+		for sc.Scan() {
+			line++
+			text := sc.Text()
+			rec := record{line: line}
+			for i := 0; i < len(text); {
+				for i < len(text) && isBlank(text[i]) {
+					i++
+				}
+				j := i
+				for j < len(text) && !isBlank(text[j]) {
+					j++
+				}
+				if j > i {
+					rec.fields = append(rec.fields, text[i:j])
+					rec.cols = append(rec.cols, i+1)
+				}
+				i = j
+			}
+			if len(rec.fields) == 0 {
+				continue
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				err = fmt.Errorf("scoring: line %d: %w: line longer than %d bytes", line+1, ErrSyntax, maxLine)
+			} else {
+				err = fmt.Errorf("scoring: read transactions: %w", err)
+			}
+			yield(record{}, err)
+		}
+	}
+}
+
+func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\v' || b == '\f' }
