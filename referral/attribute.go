@@ -1,0 +1,93 @@
+package referral
+
+import (
+	"fmt"
+)
+
+// Model is an attribution model: one of [FirstTouch], [LastTouch], [Linear],
+// [PositionBased], [TimeDecay], [Markov] and [Shapley]. The set is closed; models are
+// plain values and safe for concurrent use.
+type Model interface {
+	// credit returns each channel's share of the conversions and of the value.
+	credit(j *journeys) ([]Credit, error)
+	// validate checks the model's parameters.
+	validate() error
+}
+
+// Attribute shares the conversions and the conversion value of the paths among the
+// channels that touched them, as model m says. Every channel seen on any path has an
+// entry, zero when it earns nothing. For every model the credits add up to the total
+// conversions and the total value of the paths (to rounding).
+//
+// A path with no touches, an empty channel name, a negative or non-finite count, or
+// value without conversions is an error wrapping [ErrPath] that names the path's index;
+// a model with parameters out of range is an error wrapping [ErrModel]. Attribute does
+// not modify paths.
+func Attribute(paths []Path, m Model) (map[string]Credit, error) {
+	if m == nil {
+		return nil, fmt.Errorf("referral: attribute: nil model: %w", ErrModel)
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	j, err := intern(paths)
+	if err != nil {
+		return nil, err
+	}
+	credits, err := m.credit(j)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Credit, len(j.names))
+	for c, name := range j.names {
+		out[name] = credits[c]
+	}
+	return out, nil
+}
+
+// journeys holds validated paths with channel names interned to dense ids, so that the
+// models work on integer slices. It refers to the caller's paths without copying them.
+type journeys struct {
+	paths []Path
+	names []string         // channel id -> name, in order of first appearance
+	ids   []int32          // the touches of every path, concatenated
+	off   []int            // path i's touches are ids[off[i]:off[i+1]]
+	index map[string]int32 // name -> channel id
+	conv  float64          // total conversions
+	value float64          // total value
+}
+
+func (j *journeys) touches(i int) []int32 { return j.ids[j.off[i]:j.off[i+1]] }
+
+// intern validates the paths and numbers their channels.
+func intern(paths []Path) (*journeys, error) {
+	n := 0
+	for i := range paths {
+		if err := paths[i].check(); err != nil {
+			return nil, fmt.Errorf("referral: path %d: %w", i, err)
+		}
+		n += len(paths[i].Touches)
+	}
+	j := &journeys{
+		paths: paths,
+		ids:   make([]int32, 0, n),
+		off:   make([]int, 1, len(paths)+1),
+		index: make(map[string]int32),
+	}
+	for i := range paths {
+		p := &paths[i]
+		for _, t := range p.Touches {
+			id, ok := j.index[t]
+			if !ok {
+				id = int32(len(j.names))
+				j.index[t] = id
+				j.names = append(j.names, t)
+			}
+			j.ids = append(j.ids, id)
+		}
+		j.off = append(j.off, len(j.ids))
+		j.conv += p.Conversions
+		j.value += p.Value
+	}
+	return j, nil
+}

@@ -1,0 +1,47 @@
+package referral_test
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+func ExampleAttribute() {
+	var paths []referral.Path
+	for _, j := range []struct {
+		path        string
+		conv, nulls float64
+		value       float64
+	}{
+		{"search > email > direct", 1, 0, 120},
+		{"search", 0, 1, 0},
+		{"email > direct", 0, 1, 0},
+	} {
+		p, err := referral.ParsePath(j.path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		p.Conversions, p.Nulls, p.Value = j.conv, j.nulls, j.value
+		paths = append(paths, p)
+	}
+	for _, m := range []referral.Model{referral.LastTouch{}, referral.Linear{}, referral.PositionBased{}, referral.Markov{Order: 1}} {
+		credits, err := referral.Attribute(paths, m)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%-24T", m)
+		for _, ch := range slices.Sorted(maps.Keys(credits)) {
+			fmt.Printf(" %s %.2f (%.0f)", ch, credits[ch].Conversions, credits[ch].Value)
+		}
+		fmt.Println()
+	}
+	// Output:
+	// referral.LastTouch       direct 1.00 (120) email 0.00 (0) search 0.00 (0)
+	// referral.Linear          direct 0.33 (40) email 0.33 (40) search 0.33 (40)
+	// referral.PositionBased   direct 0.40 (48) email 0.20 (24) search 0.40 (48)
+	// referral.Markov          direct 0.40 (48) email 0.40 (48) search 0.20 (24)
+}
