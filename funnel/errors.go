@@ -1,0 +1,23 @@
+package funnel
+
+import "errors"
+
+// Errors reported by the package. They are wrapped with context (which step, which
+// event, which byte offset); check them with errors.Is.
+var (
+	// ErrSpec means a Spec, Cohorts or Lifecycle is unusable: no steps, a negative
+	// window, an optional first step, a mode combination that means nothing.
+	ErrSpec = errors.New("funnel: invalid spec")
+	// ErrUnsorted means input that was promised grouped by profile was not: a profile's
+	// events reappear after another profile's.
+	ErrUnsorted = errors.New("funnel: input not grouped by profile")
+	// ErrTimeRange means a timestamp cannot be represented as Unix nanoseconds (before
+	// 1678 or after 2262, or the zero time.Time), or lies after the instant the
+	// observation was said to end.
+	ErrTimeRange = errors.New("funnel: timestamp out of range")
+	// ErrCorrupt means encoded bytes (a Batch or a Partial) are damaged or not ours.
+	ErrCorrupt = errors.New("funnel: corrupt encoding")
+	// ErrMismatch means two partial results were computed by different specs and cannot
+	// be merged.
+	ErrMismatch = errors.New("funnel: partials of different specs")
+)

@@ -1,0 +1,64 @@
+package funnel
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Event is one thing a profile did: a visit, a signup, a purchase. Props carries the
+// event's properties (channel, campaign, order id); it may be nil.
+type Event struct {
+	Profile uint32
+	Time    time.Time
+	Name    string
+	Props   map[string]string
+}
+
+// Step is one stage of a funnel, or a condition of a retention or lifecycle rule. An
+// event matches the step when Match returns true; a nil Match matches events whose Name
+// equals the step's Name. In a columnar Batch events carry no properties, so Match is
+// called once per distinct event name with an Event holding only that Name.
+type Step struct {
+	Name  string
+	Match func(Event) bool
+	// Optional lets a conversion skip this step (never the first or the last step).
+	// Counts at an optional step are of profiles that did it; conversion through it is
+	// measured from the nearest earlier required step.
+	Optional bool
+	// Within, when positive, bounds the time from the previous step of the conversion
+	// to this one (inclusive), on top of the Spec's Window.
+	Within time.Duration
+}
+
+func (s Step) matches(e Event) bool {
+	if s.Match != nil {
+		return s.Match(e)
+	}
+	return e.Name == s.Name
+}
+
+func (s Step) label(i int) string {
+	if s.Name != "" {
+		return fmt.Sprintf("step %d (%q)", i+1, s.Name)
+	}
+	return fmt.Sprintf("step %d", i+1)
+}
+
+// Timestamps are held as Unix nanoseconds: int64 covers the years 1678 to 2262.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// nanos converts t to Unix nanoseconds, rejecting the zero Time (an unset timestamp)
+// and instants int64 nanoseconds cannot hold.
+func nanos(t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, fmt.Errorf("%w: zero time (unset timestamp)", ErrTimeRange)
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fmt.Errorf("%w: %s outside 1678-2262", ErrTimeRange, t.Format(time.RFC3339))
+	}
+	return t.UnixNano(), nil
+}
