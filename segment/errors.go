@@ -1,0 +1,73 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors reported by the package. They are wrapped with context (the position in an
+// expression, the field, the byte offset in a snapshot); test for them with errors.Is.
+var (
+	// ErrSyntax means an expression does not follow the grammar.
+	ErrSyntax = errors.New("segment: syntax error")
+	// ErrTooDeep means an expression, with the saved segments it references expanded,
+	// nests deeper than the index's limit (see WithMaxDepth).
+	ErrTooDeep = errors.New("segment: expression nested too deeply")
+	// ErrUnknownField means a query names a trait key, numeric field or event that the
+	// index has never seen nor had declared.
+	ErrUnknownField = errors.New("segment: unknown field")
+	// ErrUnknownSegment means a query references a saved segment that does not exist.
+	ErrUnknownSegment = errors.New("segment: unknown segment")
+	// ErrType means a name is used as the wrong kind: a numeric comparison on a trait
+	// key, a trait value of a numeric field, a non-integer in a numeric IN list.
+	ErrType = errors.New("segment: type mismatch")
+	// ErrCycle means saving a segment would make it reference itself.
+	ErrCycle = errors.New("segment: segment reference cycle")
+	// ErrInUse means a saved segment cannot be deleted because another references it.
+	ErrInUse = errors.New("segment: segment in use")
+	// ErrRetention means a behavioural window reaches before the history the index
+	// retains (see WithRetention), so its answer would be wrong.
+	ErrRetention = errors.New("segment: window reaches before retained history")
+	// ErrInvalid means an argument is out of range: an empty segment name, slices of
+	// different lengths, a negative k.
+	ErrInvalid = errors.New("segment: invalid argument")
+	// ErrCorrupt means a snapshot or a serialized bitmap is damaged or malformed.
+	ErrCorrupt = errors.New("segment: corrupt data")
+	// ErrNotFound means a Store holds no blob of the given name.
+	ErrNotFound = errors.New("segment: blob not found")
+	// ErrBadName means a Store blob name is not allowed (see Store).
+	ErrBadName = errors.New("segment: bad blob name")
+)
+
+// ExprError reports a problem at a position of an expression: a syntax error, or a name
+// that the index cannot resolve. Err is one of the sentinel errors above.
+type ExprError struct {
+	Pos
+	Segment string // the saved segment whose definition holds the error, if any
+	Msg     string
+	Err     error
+}
+
+func (e *ExprError) Error() string {
+	where := ""
+	if e.Segment != "" {
+		where = fmt.Sprintf(" in segment %q", e.Segment)
+	}
+	return fmt.Sprintf("segment: %s%s at line %d, column %d: %s", kindOf(e.Err), where, e.Line, e.Column, e.Msg)
+}
+
+// Unwrap returns the sentinel error.
+func (e *ExprError) Unwrap() error { return e.Err }
+
+func kindOf(err error) string {
+	switch {
+	case errors.Is(err, ErrSyntax), errors.Is(err, ErrTooDeep):
+		return "parse"
+	default:
+		return "query"
+	}
+}
+
+func exprErr(at Pos, err error, format string, args ...any) *ExprError {
+	return &ExprError{Pos: at, Msg: fmt.Sprintf(format, args...), Err: err}
+}

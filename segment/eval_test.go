@@ -1,0 +1,201 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+)
+
+func dayStart(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// TestEvalMatchesModel holds Eval and Count of random expressions over random data
+// against the map-of-sets model, errors included.
+func TestEvalMatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var opts []Option
+		if rapid.Bool().Draw(t, "retention") {
+			opts = append(opts, WithRetention(rapid.IntRange(3, genHorizon).Draw(t, "days")))
+		}
+		x, m := scenario(t, opts...)
+		var segs []string
+		for i := range rapid.IntRange(0, 3).Draw(t, "segments") {
+			name := fmt.Sprintf("s%d", i)
+			n := genQuery(t, 2, false, segs)
+			err := x.Save(name, &Query{root: n})
+			if want := m.check(n, 0, false); !sameErr(want, err) {
+				t.Fatalf("Save(%s): got %v, want %v", format(n), err, want)
+			}
+			if err == nil {
+				m.saved[name] = n
+				segs = append(segs, name)
+			}
+		}
+		for i := range 6 {
+			n := genQuery(t, 3, i == 0, segs)
+			today := genToday + rapid.Int32Range(-3, 3).Draw(t, "today shift")
+			now := dayStart(today).Add(time.Duration(rapid.Int64Range(0, 86399).Draw(t, "sec")) * time.Second)
+			q := &Query{root: n}
+			got, err := x.Eval(q, now)
+			want := m.check(n, today, true)
+			if !sameErr(want, err) {
+				t.Fatalf("Eval(%s): error %v, want %v", q, err, want)
+			}
+			count, cerr := x.Count(q, now)
+			if !sameErr(want, cerr) {
+				t.Fatalf("Count(%s): error %v, want %v", q, cerr, want)
+			}
+			if want != nil {
+				continue
+			}
+			ref := m.eval(n, today)
+			if diff := cmp.Diff(sortedKeys(ref), got.ToArray()); diff != "" {
+				t.Fatalf("Eval(%s) (-model +index):\n%s", q, diff)
+			}
+			if count != uint64(len(ref)) {
+				t.Fatalf("Count(%s) = %d, want %d", q, count, len(ref))
+			}
+		}
+	})
+}
+
+// TestExampleQueryEvaluates evaluates the example on a hand-built base.
+func TestExampleQueryEvaluates(t *testing.T) {
+	x := NewIndex(WithTraits("tag"))
+	now := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	x.Tag("plan:pro", 1, 2, 3, 4, 5)
+	x.Tag("plan:free", 6)
+	x.Tag("churned", 2)
+	for p, v := range map[uint32]int64{1: 150, 2: 500, 3: 100, 4: 99, 5: 300, 6: 1000} {
+		x.SetNumber("spend", p, v)
+		x.SetNumber("score.p_alive", p, 900)
+	}
+	x.SetNumber("score.p_alive", 5, 700) // not > 700
+	x.Record("visit", 1, now.Add(-1*day))
+	x.Record("visit", 1, now.Add(-29*day)) // the 30th day of the window
+	x.Record("visit", 3, now.Add(-2*day))
+	x.Record("visit", 3, now.Add(-30*day)) // just outside 30d
+	x.Record("purchase", 3, now.Add(-89*day))
+	x.Record("visit", 4, now)
+	x.Record("visit", 4, now)
+	x.Record("visit", 5, now)
+	x.Record("visit", 5, now)
+	q, err := Parse("plan:pro AND NOT tag:churned AND spend >= 100 AND (count(visit, 30d) >= 2 OR did(purchase, 90d)) AND score.p_alive > 700")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.Eval(q, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1: two visits on the window's first and last-but-one days; 3: purchase 89 days
+	// ago; 2 churned; 4 spends 99; 5 scores 700; 6 is on the free plan.
+	if diff := cmp.Diff([]uint32{1, 3}, got.ToArray()); diff != "" {
+		t.Errorf("example query (-want +got):\n%s", diff)
+	}
+	if n, err := x.Count(q, now); err != nil || n != 2 {
+		t.Errorf("Count = %d, %v; want 2", n, err)
+	}
+}
+
+// TestWindowBoundaries pins down which days a window of D days covers: the D days
+// ending with now's day, in the index's location, whatever the time of day.
+func TestWindowBoundaries(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	cases := []struct {
+		name  string
+		loc   *time.Location
+		event time.Time
+		now   time.Time
+		want  bool // did(visit, 7d)
+	}{
+		{"same instant", time.UTC, date(2026, 3, 10, 12, 0), date(2026, 3, 10, 12, 0), true},
+		{"later the same day", time.UTC, date(2026, 3, 10, 23, 59), date(2026, 3, 10, 0, 0), true},
+		{"first day of window", time.UTC, date(2026, 3, 4, 0, 0), date(2026, 3, 10, 23, 59), true},
+		{"day before window", time.UTC, date(2026, 3, 3, 23, 59), date(2026, 3, 10, 0, 0), false},
+		{"tomorrow never counts", time.UTC, date(2026, 3, 11, 0, 0), date(2026, 3, 10, 23, 59), false},
+		// 2026-03-03 20:00 UTC is 2026-03-04 04:00 in Shanghai: inside the window there.
+		{"location shifts the day in", shanghai, date(2026, 3, 3, 20, 0), date(2026, 3, 10, 0, 0), true},
+		{"location shifts the day out", shanghai, date(2026, 3, 3, 15, 59), date(2026, 3, 10, 0, 0), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			x := NewIndex(WithLocation(c.loc))
+			x.Record("visit", 7, c.event)
+			got, err := x.Eval(mustParse(t, "did(visit, 7d)"), c.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Contains(7) != c.want {
+				t.Errorf("did(visit, 7d) at %v for an event at %v = %v, want %v", c.now, c.event, got.Contains(7), c.want)
+			}
+		})
+	}
+}
+
+func date(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
+
+func mustParse(t interface{ Fatal(...any) }, s string) *Query {
+	q, err := Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// TestBadQueriesChangeNothing checks the errors of bad queries and that they leave the
+// index as it was.
+func TestBadQueriesChangeNothing(t *testing.T) {
+	x := NewIndex(WithRetention(30))
+	x.Tag("plan:pro", 1)
+	x.SetNumber("spend", 1, 10)
+	x.Record("visit", 1, date(2026, 1, 10, 0, 0))
+	if err := x.Save("pro", mustParse(t, "plan:pro")); err != nil {
+		t.Fatal(err)
+	}
+	now := date(2026, 1, 10, 0, 0)
+	cases := []struct {
+		expr string
+		want error
+		col  int
+	}{
+		{"plan:pro AND spnd > 3", ErrUnknownField, 14},
+		{"plan > 3", ErrType, 1},
+		{"spend:high", ErrType, 1},
+		{"spend IN (1, x)", ErrType, 14},
+		{"segment:nosuch", ErrUnknownSegment, 1},
+		{"did(click, 7d)", ErrUnknownField, 1},
+		{"count(visit, 31d) >= 2", ErrRetention, 1},
+	}
+	for _, c := range cases {
+		_, err := x.Eval(mustParse(t, c.expr), now)
+		var ee *ExprError
+		if !errors.Is(err, c.want) || !errors.As(err, &ee) || ee.Column != c.col {
+			t.Errorf("Eval(%q) = %v, want %v at column %d", c.expr, err, c.want, c.col)
+		}
+		if err := x.Save("bad", mustParse(t, c.expr)); !errors.Is(err, c.want) {
+			t.Errorf("Save(%q) = %v, want %v", c.expr, err, c.want)
+		}
+	}
+	if err := x.Save("loop", mustParse(t, "segment:loop")); !errors.Is(err, ErrCycle) {
+		t.Errorf("self reference of a new segment: %v", err)
+	}
+	if err := x.Save("pro", mustParse(t, "plan:pro AND NOT segment:pro")); !errors.Is(err, ErrCycle) {
+		t.Errorf("cycle: %v", err)
+	}
+	if got := x.Segments(); !cmp.Equal(got, []string{"pro"}) {
+		t.Errorf("segments after failed saves: %v", got)
+	}
+	if q, _ := x.Definition("pro"); q.String() != "plan:pro" {
+		t.Errorf("definition changed by a failed save: %v", q)
+	}
+}

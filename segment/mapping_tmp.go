@@ -1,0 +1,3 @@
+package segment
+
+type mapping struct{}

@@ -1,0 +1,371 @@
+package segment
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Limits of the query language.
+const (
+	// MaxDepth bounds how deeply an expression nests (parentheses and NOT). With the
+	// saved segments it references expanded, a query may nest 4×MaxDepth levels.
+	MaxDepth = 64
+	// MaxExprLen bounds the length of an expression in bytes.
+	MaxExprLen = 64 << 10
+	// MaxWindow bounds a behavioural window in days (about a century).
+	MaxWindow = 36600
+)
+
+var keywords = []string{"AND", "OR", "NOT", "IN", "BETWEEN"}
+
+func isKeyword(s string) bool {
+	for _, k := range keywords {
+		if strings.EqualFold(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func fnOf(word string) fnKind {
+	for k, name := range fnName {
+		if name != "" && strings.EqualFold(word, name) {
+			return fnKind(k)
+		}
+	}
+	return 0
+}
+
+// Parse parses a segment expression (the grammar is in the package documentation).
+// Errors are *ExprError values wrapping ErrSyntax or ErrTooDeep, with the line and
+// column where the input went wrong. Parse checks only the syntax; an Index checks names
+// and types when it evaluates or saves the query.
+func Parse(expr string) (*Query, error) {
+	if len(expr) > MaxExprLen {
+		return nil, exprErr(Pos{Offset: MaxExprLen, Line: 1, Column: 1}, ErrSyntax, "expression of %d bytes is longer than the limit of %d", len(expr), MaxExprLen)
+	}
+	p := &parser{lex: lexer{src: expr, line: 1, col: 1}}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tEOF {
+		return nil, exprErr(p.tok.at, ErrSyntax, "empty expression")
+	}
+	root, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tEOF {
+		return nil, p.unexpected("AND, OR or end of input")
+	}
+	return &Query{root: root}, nil
+}
+
+type parser struct {
+	lex   lexer
+	tok   token
+	depth int
+}
+
+func (p *parser) advance() error {
+	t, err := p.lex.next()
+	if err != nil {
+		return err
+	}
+	p.tok = t
+	return nil
+}
+
+func (p *parser) unexpected(want string) error {
+	return exprErr(p.tok.at, ErrSyntax, "expected %s, found %s", want, p.tok.describe())
+}
+
+// isKW reports whether the current token is the keyword kw.
+func (p *parser) isKW(kw string) bool {
+	return p.tok.kind == tWord && strings.EqualFold(p.tok.text, kw)
+}
+
+func (p *parser) expect(k tokKind, want string) error {
+	if p.tok.kind != k {
+		return p.unexpected(want)
+	}
+	return p.advance()
+}
+
+// expr = term { "OR" term } .
+func (p *parser) expr() (node, error) {
+	first, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	if !p.isKW("OR") {
+		return first, nil
+	}
+	or := &orNode{at: first.position(), kids: []node{first}}
+	for p.isKW("OR") {
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		n, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		or.kids = append(or.kids, n)
+	}
+	return or, nil
+}
+
+// term = factor { "AND" factor } .
+func (p *parser) term() (node, error) {
+	first, err := p.factor()
+	if err != nil {
+		return nil, err
+	}
+	if !p.isKW("AND") {
+		return first, nil
+	}
+	and := &andNode{at: first.position(), kids: []node{first}}
+	for p.isKW("AND") {
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		n, err := p.factor()
+		if err != nil {
+			return nil, err
+		}
+		and.kids = append(and.kids, n)
+	}
+	return and, nil
+}
+
+// factor = "NOT" factor | "(" expr ")" | predicate .
+func (p *parser) factor() (node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > MaxDepth {
+		return nil, exprErr(p.tok.at, ErrTooDeep, "expression nests deeper than %d levels", MaxDepth)
+	}
+	at := p.tok.at
+	switch {
+	case p.isKW("NOT"):
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		kid, err := p.factor()
+		if err != nil {
+			return nil, err
+		}
+		return &notNode{at: at, kid: kid}, nil
+	case p.tok.kind == tLParen:
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		n, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(tRParen, `")"`); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case p.tok.kind == tWord && !isKeyword(p.tok.text), p.tok.kind == tString:
+		return p.predicate()
+	default:
+		return nil, p.unexpected("a condition")
+	}
+}
+
+// predicate parses the conditions that start with a name.
+func (p *parser) predicate() (node, error) {
+	head := p.tok
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if fn := fnOf(head.text); head.kind == tWord && fn != 0 && p.tok.kind == tLParen {
+		return p.function(head, fn)
+	}
+	switch {
+	case p.tok.kind == tColon:
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		value, _, err := p.name("a value after \":\"")
+		if err != nil {
+			return nil, err
+		}
+		if head.kind == tWord && head.text == "segment" {
+			return &segNode{at: head.at, name: value}, nil
+		}
+		return &traitNode{at: head.at, key: head.text, value: value}, nil
+	case p.isKW("IN"):
+		return p.in(head)
+	case p.isKW("NOT"):
+		at := p.tok.at
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if !p.isKW("IN") {
+			return nil, p.unexpected(`IN after "NOT"`)
+		}
+		in, err := p.in(head)
+		if err != nil {
+			return nil, err
+		}
+		return &notNode{at: at, kid: in}, nil
+	case p.tok.kind == tOp, p.isKW("BETWEEN"):
+		op, n, n2, err := p.comparison()
+		if err != nil {
+			return nil, err
+		}
+		return &cmpNode{at: head.at, field: head.text, op: op, n: n, n2: n2}, nil
+	default:
+		return nil, p.unexpected(`":", IN, BETWEEN or a comparison after ` + strconv.Quote(head.text))
+	}
+}
+
+// name accepts a word or a string as a name or value.
+func (p *parser) name(want string) (string, Pos, error) {
+	t := p.tok
+	if t.kind != tWord && t.kind != tString {
+		return "", t.at, p.unexpected(want)
+	}
+	return t.text, t.at, p.advance()
+}
+
+// in parses IN "(" value { "," value } ")"; the current token is IN.
+func (p *parser) in(head token) (node, error) {
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if err := p.expect(tLParen, `"(" after IN`); err != nil {
+		return nil, err
+	}
+	n := &inNode{at: head.at, field: head.text}
+	for {
+		v, at, err := p.name("a value in the IN list")
+		if err != nil {
+			return nil, err
+		}
+		n.values = append(n.values, v)
+		n.valAt = append(n.valAt, at)
+		if p.tok.kind == tRParen {
+			return n, p.advance()
+		}
+		if err := p.expect(tComma, `"," or ")" in the IN list`); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// comparison = cmp integer | "BETWEEN" integer "AND" integer .
+func (p *parser) comparison() (cmpOp, int64, int64, error) {
+	if p.tok.kind == tOp {
+		op := p.tok.op
+		if err := p.advance(); err != nil {
+			return 0, 0, 0, err
+		}
+		n, err := p.integer()
+		return op, n, 0, err
+	}
+	if !p.isKW("BETWEEN") {
+		return 0, 0, 0, p.unexpected("a comparison (=, !=, <, <=, >, >=) or BETWEEN")
+	}
+	if err := p.advance(); err != nil {
+		return 0, 0, 0, err
+	}
+	lo, err := p.integer()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if !p.isKW("AND") {
+		return 0, 0, 0, p.unexpected("AND in BETWEEN ... AND ...")
+	}
+	if err := p.advance(); err != nil {
+		return 0, 0, 0, err
+	}
+	hi, err := p.integer()
+	return opBetween, lo, hi, err
+}
+
+// integer = [ "-" ] digit { digit } .
+func (p *parser) integer() (int64, error) {
+	t := p.tok
+	if t.kind != tWord || !isInteger(t.text) {
+		return 0, p.unexpected("an integer")
+	}
+	n, err := strconv.ParseInt(t.text, 10, 64)
+	if err != nil {
+		return 0, exprErr(t.at, ErrSyntax, "integer %s is out of the int64 range", t.text)
+	}
+	return n, p.advance()
+}
+
+func isInteger(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// function parses a behavioural function; the current token is "(".
+func (p *parser) function(head token, fn fnKind) (node, error) {
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	event, _, err := p.name("an event name")
+	if err != nil {
+		return nil, err
+	}
+	n := &actNode{at: head.at, fn: fn, event: event}
+	if p.tok.kind == tComma {
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if n.days, err = p.window(); err != nil {
+			return nil, err
+		}
+	} else if fn != fnDid {
+		return nil, p.unexpected(`"," and a window such as 30d: ` + fnName[fn] + " needs one")
+	}
+	if err := p.expect(tRParen, `")"`); err != nil {
+		return nil, err
+	}
+	if fn == fnCount || fn == fnDays {
+		if n.op, n.n, n.n2, err = p.comparison(); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// window = digit { digit } ( "d" | "w" ) .
+func (p *parser) window() (int, error) {
+	t := p.tok
+	bad := func() (int, error) {
+		return 0, exprErr(t.at, ErrSyntax, "bad window %s: want whole days or weeks from 1d to %dd, such as 30d or 4w", t.describe(), MaxWindow)
+	}
+	if t.kind != tWord || len(t.text) < 2 {
+		return bad()
+	}
+	digits, unit := t.text[:len(t.text)-1], t.text[len(t.text)-1]
+	if digits[0] == '-' || !isInteger(digits) || (unit != 'd' && unit != 'w') {
+		return bad()
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n > MaxWindow {
+		return bad()
+	}
+	if unit == 'w' {
+		n *= 7
+	}
+	if n < 1 || n > MaxWindow {
+		return bad()
+	}
+	return n, p.advance()
+}

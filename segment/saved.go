@@ -1,0 +1,239 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele"
+)
+
+// saved is a saved segment: its definition and its members as of the last Refresh.
+type saved struct {
+	q       *Query
+	members *roaring.Bitmap
+}
+
+// maxNameLen bounds the length of a saved segment's name.
+const maxNameLen = 256
+
+// Save saves q under name, replacing any earlier definition; queries may then
+// reference it as segment:name. The query is checked as Eval would check it (names,
+// types, windows against retention) and must not reference name, directly or through
+// other segments (ErrCycle). A new segment starts with no members, so its first
+// Refresh reports everyone in it as entered; a redefined one keeps its members, so the
+// next Refresh reports the difference the new definition makes.
+func (x *Index) Save(name string, q *Query) error {
+	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) {
+		return fmt.Errorf("segment: save %q: name must be 1 to %d bytes of UTF-8: %w", name, maxNameLen, ErrInvalid)
+	}
+	if q == nil || q.root == nil {
+		return fmt.Errorf("segment: save %q: nil query: %w", name, ErrInvalid)
+	}
+	x.lock()
+	defer x.mu.Unlock()
+	c := x.newChecker(0, false)
+	c.stack = []string{name}
+	if _, err := c.check(q.root, 0); err != nil {
+		return err
+	}
+	if s, ok := x.saved[name]; ok {
+		s.q = q
+	} else {
+		x.saved[name] = &saved{q: q, members: roaring.New()}
+	}
+	x.changed()
+	return nil
+}
+
+// Delete removes a saved segment. It fails with ErrUnknownSegment if there is none of
+// that name, and with ErrInUse if another saved segment references it. No change is
+// reported for a deleted segment.
+func (x *Index) Delete(name string) error {
+	x.lock()
+	defer x.mu.Unlock()
+	if _, ok := x.saved[name]; !ok {
+		return fmt.Errorf("segment: delete %q: %w", name, ErrUnknownSegment)
+	}
+	for _, other := range slices.Sorted(maps.Keys(x.saved)) {
+		if other != name && references(x.saved[other].q.root, name) {
+			return fmt.Errorf("segment: delete %q: referenced by segment %q: %w", name, other, ErrInUse)
+		}
+	}
+	delete(x.saved, name)
+	x.changed()
+	return nil
+}
+
+// references reports whether n references the saved segment name directly.
+func references(n node, name string) bool {
+	switch n := n.(type) {
+	case *andNode:
+		return slices.ContainsFunc(n.kids, func(k node) bool { return references(k, name) })
+	case *orNode:
+		return slices.ContainsFunc(n.kids, func(k node) bool { return references(k, name) })
+	case *notNode:
+		return references(n.kid, name)
+	case *segNode:
+		return n.name == name
+	}
+	return false
+}
+
+// Segments returns the names of the saved segments, sorted.
+func (x *Index) Segments() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return slices.Sorted(maps.Keys(x.saved))
+}
+
+// Definition returns the query saved under name.
+func (x *Index) Definition(name string) (*Query, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s, ok := x.saved[name]
+	if !ok {
+		return nil, false
+	}
+	return s.q, true
+}
+
+// Members returns a saved segment's members as of the last Refresh (empty before the
+// first). To evaluate it now, Eval the query segment:name.
+func (x *Index) Members(name string) (*roaring.Bitmap, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s, ok := x.saved[name]
+	if !ok {
+		return nil, false
+	}
+	return x.out(s.members, false), true
+}
+
+// Change is how a saved segment's membership moved between two Refreshes: the exact
+// profiles that entered and exited, and the size after the change. Entered and Exited
+// belong to the receiver.
+type Change struct {
+	Segment string
+	Entered *roaring.Bitmap
+	Exited  *roaring.Bitmap
+	Size    uint64
+}
+
+// Refresh re-evaluates every saved segment at now and returns, sorted by segment name,
+// a Change for each segment whose membership moved since the previous Refresh: Entered
+// is new members minus old, Exited old minus new. Time-based conditions move with now
+// alone, so a Refresh with no new data still reports who aged out of a window.
+//
+// Each change is reported once, to the Refresh that observes it: run one consumer of
+// changes (one Watch, or one loop calling Refresh) per index. If any segment cannot be
+// evaluated (ErrRetention), Refresh returns the errors and changes nothing. A segment
+// saved or deleted while a Refresh runs is left for the next one. Absorbed profiles of
+// an ApplyMerge are reported as exited on the next Refresh.
+func (x *Index) Refresh(now time.Time) ([]Change, error) {
+	x.refreshMu.Lock()
+	defer x.refreshMu.Unlock()
+
+	x.rlock()
+	type result struct {
+		s   *saved
+		q   *Query
+		now *roaring.Bitmap
+	}
+	names := slices.Sorted(maps.Keys(x.saved))
+	results := make([]result, 0, len(names))
+	var errs []error
+	today := dayOf(now, x.loc)
+	e := &evaluator{x: x, today: today, memo: map[string]*roaring.Bitmap{}}
+	for _, name := range names {
+		s := x.saved[name]
+		c := x.newChecker(today, true)
+		c.stack = []string{name}
+		if _, err := c.check(s.q.root, 0); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		b := e.segment(name)
+		results = append(results, result{s: s, q: s.q, now: b})
+	}
+	var changes []Change
+	if len(errs) == 0 {
+		for i, r := range results {
+			entered := roaring.AndNot(r.now, r.s.members)
+			exited := roaring.AndNot(r.s.members, r.now)
+			if !entered.IsEmpty() || !exited.IsEmpty() {
+				changes = append(changes, Change{
+					Segment: names[i],
+					Entered: x.out(entered, true),
+					Exited:  x.out(exited, true),
+					Size:    r.now.GetCardinality(),
+				})
+			}
+		}
+	}
+	x.mu.RUnlock()
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("segment: refresh: %w", errors.Join(errs...))
+	}
+
+	// Commit the new memberships of the segments whose definitions did not change
+	// meanwhile. Memberships are read only by Refresh (serialised by refreshMu), Members
+	// and snapshots, so a concurrent reader sees either the old or the new bitmap.
+	x.mu.Lock()
+	for i, r := range results {
+		if s, ok := x.saved[names[i]]; ok && s == r.s && s.q == r.q {
+			s.members = r.now
+		}
+	}
+	x.mu.Unlock()
+	return changes, nil
+}
+
+// Watch re-evaluates the saved segments as data or the clock moves and yields every
+// change (see Refresh), until ctx is done or the loop stops. It refreshes at once, then
+// every interval, skipping rounds in which neither the index nor the clock's day has
+// changed (windows move by whole days). The clock gives "now" for each round; the
+// interval is measured by the runtime's timers. A Refresh error is yielded with a zero
+// Change, and watching goes on.
+func (x *Index) Watch(ctx context.Context, clock clientele.Clock, every time.Duration) iter.Seq2[Change, error] {
+	if every <= 0 {
+		every = time.Minute
+	}
+	return func(yield func(Change, error) bool) {
+		var lastVersion uint64
+		var lastDay int32
+		first := true
+		for {
+			now := clock.Now()
+			v, day := x.version.Load(), dayOf(now, x.loc)
+			if first || v != lastVersion || day != lastDay {
+				changes, err := x.Refresh(now)
+				if err != nil {
+					if !yield(Change{}, err) {
+						return
+					}
+				} else {
+					first, lastVersion, lastDay = false, v, day
+					for _, c := range changes {
+						if !yield(c, nil) {
+							return
+						}
+					}
+				}
+			}
+			t := time.NewTimer(every)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
