@@ -11,9 +11,9 @@ import (
 type checker struct {
 	x       *Index
 	today   int32
-	haveNow bool            // check windows against the retention horizon at today
-	stack   []string        // saved segments being expanded, outermost first
-	height  map[string]int  // saved segments already checked in this pass, by height
+	haveNow bool           // check windows against the retention horizon at today
+	stack   []string       // saved segments being expanded, outermost first
+	height  map[string]int // saved segments already checked in this pass, by height
 }
 
 func (x *Index) newChecker(today int32, haveNow bool) *checker {
