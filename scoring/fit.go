@@ -32,7 +32,7 @@ type FitOptions struct {
 	// [runtime.GOMAXPROCS(0)]. Small data sets are evaluated on one goroutine whatever
 	// Workers says, as splitting them costs more than it saves.
 	Workers int
-	// MaxIterations bounds the Newton iterations of each start [200].
+	// MaxIterations bounds the Newton iterations of each start [100].
 	MaxIterations int
 }
 
@@ -48,7 +48,7 @@ func (o *FitOptions) withDefaults() FitOptions {
 		d.Workers = runtime.GOMAXPROCS(0)
 	}
 	if d.MaxIterations <= 0 {
-		d.MaxIterations = 200
+		d.MaxIterations = 100
 	}
 	return d
 }
@@ -242,6 +242,10 @@ func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
 		chol  mat.Cholesky
 	)
 	r.reason = "iteration limit"
+	// Stall detection: a run of steps that gain almost nothing either sits at the
+	// maximum (parameters still) or walks along a flat ridge towards the boundary
+	// (parameters moving), where Newton's method would crawl to the iteration limit.
+	stalls, anchor := 0, slices.Clone(u)
 	for r.iterations = 0; r.iterations < o.MaxIterations; r.iterations++ {
 		if infNorm(g)/lk.n <= gradTolerance {
 			r.converged, r.reason = true, "gradient below tolerance"
@@ -279,6 +283,12 @@ func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
 			}
 			llNext := ev.gradient(next, gNext)
 			if llNext >= ll {
+				if llNext-ll < 1e-10*lk.n {
+					stalls++
+				} else {
+					stalls = 0
+					copy(anchor, next)
+				}
 				accepted = true
 				copy(u, next)
 				copy(g, gNext)
@@ -296,7 +306,7 @@ func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
 			mu = math.Max(mu*4, 1e-4)
 		}
 		if !accepted {
-			if infNorm(g)/lk.n <= 1e-4 {
+			if infNorm(g)/lk.n <= 1e-5 {
 				r.converged, r.reason = true, "no further improvement"
 			} else {
 				r.reason = "line search failed"
@@ -304,6 +314,21 @@ func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
 			break
 		}
 		if v := infNorm(u); v > logParamRunaway {
+			break
+		}
+		if stalls >= 8 {
+			var moved float64
+			for i := range u {
+				moved = max(moved, math.Abs(u[i]-anchor[i]))
+			}
+			if moved > 1e-3 {
+				r.reason = "likelihood flat along a ridge, parameters drifting towards the boundary"
+			} else if infNorm(g)/lk.n <= 1e-5 {
+				r.converged, r.reason = true, "no further improvement"
+			} else {
+				r.reason = "no progress"
+			}
+			r.iterations++
 			break
 		}
 	}

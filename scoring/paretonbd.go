@@ -154,9 +154,11 @@ func (l *paretoLikelihood) eval(theta, _ []float64) float64 {
 	g := l.g
 	parallelSum(len(l.pairX), l.workers, 0, nil, func(lo, hi int, _ []float64) {
 		for i := lo; i < hi; i++ {
-			y := g.txs[l.pairY[i]]
+			var y float64
 			if l.pairIsT[i] {
 				y = g.ts[l.pairY[i]]
+			} else {
+				y = g.txs[l.pairY[i]]
 			}
 			l.terms[i] = paretoTerm(r, alpha, s, beta, g.xs[l.pairX[i]], y)
 		}

@@ -1,0 +1,393 @@
+package scoring
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// LogisticOptions tune FitLogistic. The zero value (or nil) fits with an L2 penalty of 1
+// and every row weighted 1.
+type LogisticOptions struct {
+	// Lambda is the L2 penalty on the standardised coefficients (not the intercept)
+	// [1]. The penalty keeps coefficients finite when a feature separates the classes,
+	// and shrinks noisy ones.
+	Lambda float64
+	// Unpenalized fits plain maximum likelihood (Lambda is then ignored); the fit
+	// fails with ErrNoConvergence if the classes are separable.
+	Unpenalized bool
+	// Weights are optional per-row weights (for example to balance classes); nil
+	// means 1 for every row.
+	Weights []float64
+	// Names are optional feature names, recorded in the model.
+	Names []string
+	// MaxIterations bounds the Newton iterations [100].
+	MaxIterations int
+	// Workers evaluate the likelihood in parallel [runtime.GOMAXPROCS(0)].
+	Workers int
+}
+
+// Logistic is a fitted L2-regularised logistic regression: P(y | x) =
+// 1/(1+exp(-(Intercept + Σ Coef_j (x_j - Mean_j)/Scale_j))). Features are
+// standardised so that one penalty suits features of any scale, and the coefficients
+// are comparable as effect sizes. A Logistic is safe for concurrent use once fitted.
+type Logistic struct {
+	Names       []string  // feature names, if given
+	Mean, Scale []float64 // standardisation of each feature
+	Intercept   float64
+	Coef        []float64 // coefficients on the standardised features
+	Lambda      float64   // L2 penalty used
+	LogLik      float64   // unpenalised log-likelihood of the training data at the fit
+	N           float64   // total weight of the training rows
+	Iterations  int       // Newton iterations
+}
+
+// FitLogistic fits P(y | x) by penalised maximum likelihood with Newton's method
+// (iteratively reweighted least squares), solving each step's normal equations by a
+// Cholesky factorisation (gonum mat); the objective is concave, so the maximum is
+// unique. Rows of x are feature vectors of equal length; y holds both classes.
+func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, error) {
+	var o LogisticOptions
+	if opt != nil {
+		o = *opt
+	}
+	if o.Lambda == 0 {
+		o.Lambda = 1
+	}
+	if o.Unpenalized {
+		o.Lambda = 0
+	}
+	if o.MaxIterations <= 0 {
+		o.MaxIterations = 100
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	d, err := checkDesign(x, y, o)
+	if err != nil {
+		return nil, err
+	}
+	m := &Logistic{Names: slices.Clone(o.Names), Lambda: o.Lambda}
+	m.Mean, m.Scale = standardisation(x, d)
+	if o.Unpenalized {
+		for j, s := range m.Scale {
+			if s == 0 {
+				return nil, fmt.Errorf("%w: feature %d is constant; an unpenalised fit cannot separate it from the intercept", ErrInput, j)
+			}
+		}
+	}
+	for j := range m.Scale {
+		if m.Scale[j] == 0 {
+			m.Scale[j] = 1
+		}
+	}
+	z := m.design(x)
+	w := o.Weights
+	if w == nil {
+		w = make([]float64, len(y))
+		for i := range w {
+			w[i] = 1
+		}
+	}
+	fit := &logisticFit{z: z, y: y, w: w, dim: d + 1, lambda: o.Lambda, workers: o.Workers}
+	beta, iters, err := fit.newton(o.MaxIterations)
+	m.Iterations = iters
+	if err != nil {
+		return nil, err
+	}
+	m.Intercept, m.Coef = beta[0], beta[1:]
+	m.LogLik = fit.objective(beta) + o.Lambda/2*dot(beta[1:], beta[1:])
+	for _, v := range w {
+		m.N += v
+	}
+	return m, nil
+}
+
+func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
+	if len(x) != len(y) {
+		return 0, fmt.Errorf("%w: %d feature rows, %d outcomes", ErrInput, len(x), len(y))
+	}
+	if len(x) == 0 {
+		return 0, fmt.Errorf("%w: no rows", ErrTooFew)
+	}
+	if !finite(o.Lambda) || o.Lambda < 0 {
+		return 0, fmt.Errorf("%w: lambda %v", ErrInput, o.Lambda)
+	}
+	if o.Weights != nil && len(o.Weights) != len(y) {
+		return 0, fmt.Errorf("%w: %d weights for %d rows", ErrInput, len(o.Weights), len(y))
+	}
+	d := len(x[0])
+	if o.Names != nil && len(o.Names) != d {
+		return 0, fmt.Errorf("%w: %d names for %d features", ErrInput, len(o.Names), d)
+	}
+	var pos, neg float64
+	for i, row := range x {
+		if len(row) != d {
+			return 0, fmt.Errorf("%w: row %d has %d features, row 0 has %d", ErrInput, i, len(row), d)
+		}
+		for j, v := range row {
+			if !finite(v) {
+				return 0, fmt.Errorf("%w: row %d, feature %d is %v", ErrInput, i, j, v)
+			}
+		}
+		w := 1.0
+		if o.Weights != nil {
+			w = o.Weights[i]
+			if !finite(w) || w < 0 {
+				return 0, fmt.Errorf("%w: row %d has weight %v", ErrInput, i, w)
+			}
+		}
+		if y[i] {
+			pos += w
+		} else {
+			neg += w
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return 0, fmt.Errorf("%w: outcomes of one class only (%g positive, %g negative weight)", ErrTooFew, pos, neg)
+	}
+	return d, nil
+}
+
+// standardisation returns each feature's mean and (population) standard deviation.
+func standardisation(x [][]float64, d int) ([]float64, []float64) {
+	mean, sd := make([]float64, d), make([]float64, d)
+	n := float64(len(x))
+	for _, row := range x {
+		for j, v := range row {
+			mean[j] += v / n
+		}
+	}
+	for _, row := range x {
+		for j, v := range row {
+			sd[j] += (v - mean[j]) * (v - mean[j]) / n
+		}
+	}
+	for j := range sd {
+		sd[j] = math.Sqrt(sd[j])
+		// A spread below rounding noise is a constant feature.
+		if sd[j] <= 1e-12*math.Max(1, math.Abs(mean[j])) {
+			sd[j] = 0
+		}
+	}
+	return mean, sd
+}
+
+// design returns the standardised rows with a leading 1, flattened.
+func (m *Logistic) design(x [][]float64) []float64 {
+	dim := len(m.Mean) + 1
+	z := make([]float64, len(x)*dim)
+	for i, row := range x {
+		z[i*dim] = 1
+		for j, v := range row {
+			z[i*dim+1+j] = (v - m.Mean[j]) / m.Scale[j]
+		}
+	}
+	return z
+}
+
+// Predict returns P(y = true | x). It fails if x has the wrong length or a non-finite
+// value.
+func (m *Logistic) Predict(x []float64) (float64, error) {
+	if len(x) != len(m.Coef) {
+		return 0, fmt.Errorf("%w: %d features, model has %d", ErrInput, len(x), len(m.Coef))
+	}
+	eta := m.Intercept
+	for j, v := range x {
+		if !finite(v) {
+			return 0, fmt.Errorf("%w: feature %d is %v", ErrInput, j, v)
+		}
+		eta += m.Coef[j] * (v - m.Mean[j]) / m.Scale[j]
+	}
+	return sigmoid(eta), nil
+}
+
+type logisticFit struct {
+	z       []float64 // n × dim, row-major
+	y       []bool
+	w       []float64
+	dim     int
+	lambda  float64
+	workers int
+}
+
+// objective returns the penalised log-likelihood Σ w (y η - log(1+e^η)) - λ/2 |β₁..|².
+func (f *logisticFit) objective(beta []float64) float64 {
+	var acc [1]float64
+	parallelSum(len(f.y), f.workers, 1, acc[:], func(lo, hi int, a []float64) {
+		var s float64
+		for i := lo; i < hi; i++ {
+			eta := dot(f.z[i*f.dim:(i+1)*f.dim], beta)
+			s -= f.w[i] * softplus(eta)
+			if f.y[i] {
+				s += f.w[i] * eta
+			}
+		}
+		a[0] += s
+	})
+	return acc[0] - f.lambda/2*dot(beta[1:], beta[1:])
+}
+
+// derivatives returns the gradient and the negative Hessian (the information) of the
+// penalised log-likelihood.
+func (f *logisticFit) derivatives(beta []float64) ([]float64, *mat.SymDense) {
+	dim := f.dim
+	acc := make([]float64, dim+dim*dim)
+	parallelSum(len(f.y), f.workers, len(acc), acc, func(lo, hi int, a []float64) {
+		g, h := a[:dim], a[dim:]
+		for i := lo; i < hi; i++ {
+			zi := f.z[i*dim : (i+1)*dim]
+			p := sigmoid(dot(zi, beta))
+			r := -p
+			if f.y[i] {
+				r = 1 - p
+			}
+			wr, ww := f.w[i]*r, f.w[i]*p*(1-p)
+			for j, v := range zi {
+				g[j] += wr * v
+				row := h[j*dim : (j+1)*dim]
+				for k := j; k < dim; k++ {
+					row[k] += ww * v * zi[k]
+				}
+			}
+		}
+	})
+	g := acc[:dim]
+	info := mat.NewSymDense(dim, nil)
+	for j := range dim {
+		for k := j; k < dim; k++ {
+			v := acc[dim+j*dim+k]
+			if j == k && j > 0 {
+				v += f.lambda
+			}
+			info.SetSym(j, k, v)
+		}
+	}
+	for j := 1; j < dim; j++ {
+		g[j] -= f.lambda * beta[j]
+	}
+	return g, info
+}
+
+func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
+	beta := make([]float64, f.dim)
+	// Start the intercept at the log-odds of the base rate.
+	var pos, tot float64
+	for i, yi := range f.y {
+		tot += f.w[i]
+		if yi {
+			pos += f.w[i]
+		}
+	}
+	beta[0] = math.Log(pos / (tot - pos))
+	obj := f.objective(beta)
+	var chol mat.Cholesky
+	step := make([]float64, f.dim)
+	next := make([]float64, f.dim)
+	for it := 1; it <= maxIter; it++ {
+		g, info := f.derivatives(beta)
+		if infNorm(g) <= 1e-9*math.Max(tot, 1) {
+			return beta, it - 1, nil
+		}
+		if !chol.Factorize(info) {
+			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "information matrix not positive definite (collinear features?)"}
+		}
+		sv := mat.NewVecDense(f.dim, step)
+		if err := chol.SolveVecTo(sv, mat.NewVecDense(f.dim, slices.Clone(g))); err != nil {
+			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: err.Error()}
+		}
+		// Step halving keeps each iteration an ascent step far from the optimum.
+		s, improved := 1.0, false
+		for range 50 {
+			for j := range beta {
+				next[j] = beta[j] + s*step[j]
+			}
+			if v := f.objective(next); v >= obj {
+				obj, improved = v, true
+				copy(beta, next)
+				break
+			}
+			s /= 2
+		}
+		if !improved {
+			// No ascent is possible along the Newton direction: the maximum is reached
+			// to rounding.
+			return beta, it, nil
+		}
+		if infNorm(beta) > 1e6 {
+			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "coefficients diverging (separable classes without a penalty?)"}
+		}
+	}
+	return nil, maxIter, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: fmt.Sprintf("iteration limit %d", maxIter)}
+}
+
+func coefNames(dim int) []string {
+	names := []string{"intercept"}
+	for j := 1; j < dim; j++ {
+		names = append(names, fmt.Sprintf("coef[%d]", j-1))
+	}
+	return names
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+type logisticJSON struct {
+	Model      string    `json:"model"`
+	Version    int       `json:"version"`
+	Names      []string  `json:"names,omitempty"`
+	Mean       []float64 `json:"mean"`
+	Scale      []float64 `json:"scale"`
+	Intercept  float64   `json:"intercept"`
+	Coef       []float64 `json:"coef"`
+	Lambda     float64   `json:"lambda"`
+	LogLik     float64   `json:"log_lik"`
+	N          float64   `json:"n"`
+	Iterations int       `json:"iterations"`
+}
+
+// MarshalJSON encodes the model, its standardisation and its fit.
+func (m *Logistic) MarshalJSON() ([]byte, error) {
+	for _, v := range [][]float64{m.Mean, m.Scale, m.Coef, {m.Intercept, m.Lambda, m.LogLik, m.N}} {
+		if !allFinite(v) {
+			return nil, fmt.Errorf("%w: logistic model has a non-finite value", ErrModel)
+		}
+	}
+	return json.Marshal(logisticJSON{Model: "logistic", Version: modelVersion, Names: m.Names, Mean: m.Mean, Scale: m.Scale,
+		Intercept: m.Intercept, Coef: m.Coef, Lambda: m.Lambda, LogLik: m.LogLik, N: m.N, Iterations: m.Iterations})
+}
+
+// UnmarshalJSON decodes and checks a model written by MarshalJSON; on error m is
+// unchanged.
+func (m *Logistic) UnmarshalJSON(data []byte) error {
+	var j logisticJSON
+	if err := strictUnmarshal(data, &j); err != nil {
+		return fmt.Errorf("%w: logistic: %v", ErrModel, err)
+	}
+	d := len(j.Coef)
+	switch {
+	case j.Model != "logistic" || j.Version != modelVersion:
+		return fmt.Errorf("%w: document holds %q version %d, want logistic version %d", ErrModel, j.Model, j.Version, modelVersion)
+	case len(j.Mean) != d || len(j.Scale) != d || (j.Names != nil && len(j.Names) != d):
+		return fmt.Errorf("%w: logistic: %d coefficients, %d means, %d scales, %d names", ErrModel, d, len(j.Mean), len(j.Scale), len(j.Names))
+	case !allFinite(j.Mean) || !allFinite(j.Coef) || !allFinite([]float64{j.Intercept, j.Lambda, j.LogLik, j.N}) || j.Lambda < 0 || j.N < 0 || j.Iterations < 0:
+		return fmt.Errorf("%w: logistic: non-finite or negative value", ErrModel)
+	}
+	for _, s := range j.Scale {
+		if !finite(s) || s <= 0 {
+			return fmt.Errorf("%w: logistic: scale %v must be positive", ErrModel, s)
+		}
+	}
+	*m = Logistic{Names: j.Names, Mean: j.Mean, Scale: j.Scale, Intercept: j.Intercept, Coef: j.Coef,
+		Lambda: j.Lambda, LogLik: j.LogLik, N: j.N, Iterations: j.Iterations}
+	return nil
+}

@@ -1,0 +1,206 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+)
+
+// Prediction is one customer's scores from a Model over a horizon.
+type Prediction struct {
+	PAlive            float64 // probability the customer is still active
+	ExpectedPurchases float64 // purchases expected over the horizon
+}
+
+// Predict scores every customer over the horizon t, in the model's time unit. Unlike
+// the Model methods it checks its input and names the first bad customer.
+func Predict(m Model, cs []Customer, t float64) ([]Prediction, error) {
+	if err := checkPrediction(m, cs, t); err != nil {
+		return nil, err
+	}
+	out := make([]Prediction, len(cs))
+	memo := map[Customer]Prediction{}
+	for i, c := range cs {
+		key := Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T}
+		p, ok := memo[key]
+		if !ok {
+			p = Prediction{PAlive: m.PAlive(c), ExpectedPurchases: m.ExpectedPurchases(t, c)}
+			memo[key] = p
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func checkPrediction(m Model, cs []Customer, t float64) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil model", ErrInput)
+	}
+	if err := checkHorizon(t); err != nil {
+		return err
+	}
+	return validateAll(cs)
+}
+
+// CLVOptions say how far ahead and how steeply to discount a customer's value.
+type CLVOptions struct {
+	// Horizon is how far ahead to count purchases, in the model's time unit (52 for a
+	// year when the model is in weeks). Required.
+	Horizon float64
+	// Period is the discounting period in the model's time unit [the whole Horizon]:
+	// purchases expected in the i-th period are discounted by (1+DiscountRate)^i.
+	Period float64
+	// DiscountRate is the discount rate per Period (0.01 a month is about 12.7% a
+	// year); 0 means no discounting.
+	DiscountRate float64
+	// Margin is the share of spend that is profit [1: value is revenue].
+	Margin float64
+}
+
+// CLV returns each customer's discounted expected residual value over the horizon:
+//
+//	Σ_i (E[X(T, T+t_i)] - E[X(T, T+t_{i-1})]) · E[spend | c] · Margin / (1+d)^i,
+//
+// with t_i = min(i·Period, Horizon), the transactions from m and the spend per
+// transaction from the Gamma-Gamma model (Fader, Hardie & Lee 2005, "RFM and CLV"; the
+// discrete discounting of lifetimes' customer_lifetime_value). Values are in the
+// currency of Monetary.
+func CLV(m Model, spend *GammaGamma, cs []Customer, opt CLVOptions) ([]float64, error) {
+	if spend == nil {
+		return nil, fmt.Errorf("%w: nil spend model", ErrInput)
+	}
+	if err := checkPrediction(m, cs, opt.Horizon); err != nil {
+		return nil, err
+	}
+	if opt.Period == 0 {
+		opt.Period = opt.Horizon
+	}
+	if opt.Margin == 0 {
+		opt.Margin = 1
+	}
+	switch {
+	case opt.Horizon == 0:
+		return nil, fmt.Errorf("%w: CLV horizon must be positive", ErrInput)
+	case !finite(opt.Period) || opt.Period <= 0 || opt.Horizon/opt.Period > 1e5:
+		return nil, fmt.Errorf("%w: CLV period %v for horizon %v", ErrInput, opt.Period, opt.Horizon)
+	case !finite(opt.DiscountRate) || opt.DiscountRate <= -1:
+		return nil, fmt.Errorf("%w: discount rate %v", ErrInput, opt.DiscountRate)
+	case !finite(opt.Margin) || opt.Margin < 0:
+		return nil, fmt.Errorf("%w: margin %v", ErrInput, opt.Margin)
+	}
+	steps := int(math.Ceil(opt.Horizon/opt.Period - 1e-9))
+	// The discounted weight of each period's purchases does not depend on the customer.
+	memo := map[Customer]float64{}
+	out := make([]float64, len(cs))
+	for i, c := range cs {
+		key := Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T}
+		purchases, ok := memo[key]
+		if !ok {
+			prev := 0.0
+			for k := 1; k <= steps; k++ {
+				e := m.ExpectedPurchases(math.Min(float64(k)*opt.Period, opt.Horizon), c)
+				purchases += (e - prev) / math.Pow(1+opt.DiscountRate, float64(k))
+				prev = e
+			}
+			memo[key] = purchases
+		}
+		v := purchases * spend.ExpectedSpend(c) * opt.Margin
+		if math.IsNaN(v) {
+			v = 0 // no purchases expected times an infinite mean spend
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// ForecastPeriod is the base's expected purchases in one period after the end of
+// observation.
+type ForecastPeriod struct {
+	End        float64 // end of the period, in the model's time unit after the end of observation
+	Expected   float64 // purchases expected in the period
+	Cumulative float64 // purchases expected from the end of observation to End
+}
+
+// Forecast returns the purchases the whole base cs is expected to make in each of the
+// next periods periods of the given length (in the model's time unit): the sum over
+// customers of their conditional expectations, each customer counted from the end of
+// their own observation. Identical histories are computed once.
+func Forecast(m Model, cs []Customer, periods int, length float64) ([]ForecastPeriod, error) {
+	if err := checkPrediction(m, cs, length); err != nil {
+		return nil, err
+	}
+	if periods < 0 || length == 0 {
+		return nil, fmt.Errorf("%w: %d forecast periods of length %v", ErrInput, periods, length)
+	}
+	g := groupCustomers(cs, nil)
+	out := make([]ForecastPeriod, periods)
+	for j := range g.w {
+		c := Customer{Frequency: g.xs[g.xi[j]], Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]}
+		for k := range out {
+			out[k].Cumulative += g.w[j] * m.ExpectedPurchases(float64(k+1)*length, c)
+		}
+	}
+	prev := 0.0
+	for k := range out {
+		out[k].End = float64(k+1) * length
+		out[k].Expected = out[k].Cumulative - prev
+		prev = out[k].Cumulative
+	}
+	return out, nil
+}
+
+// Validation compares a model's predictions for the holdout period with what the
+// customers did, grouped by the number of repeat purchases in the calibration period
+// (Fader, Hardie & Lee 2005, figure 4): the check that tells whether to trust a model.
+type Validation struct {
+	Rows      []ValidationRow
+	Customers int
+	Actual    float64 // total holdout purchases
+	Predicted float64 // total predicted holdout purchases
+}
+
+// ValidationRow is one calibration frequency's customers; the last row holds
+// Frequency or more.
+type ValidationRow struct {
+	Frequency int
+	Customers int
+	Actual    float64 // mean holdout purchases per customer
+	Predicted float64 // mean conditional expectation per customer
+}
+
+// Validate predicts each split's holdout purchases from its calibration history and
+// tabulates the means by calibration frequency 0, 1, ..., maxFrequency (the last row
+// pooling maxFrequency and more).
+func Validate(m Model, splits []Split, maxFrequency int) (*Validation, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil model", ErrInput)
+	}
+	if maxFrequency < 0 {
+		return nil, fmt.Errorf("%w: max frequency %d", ErrInput, maxFrequency)
+	}
+	v := &Validation{Rows: make([]ValidationRow, maxFrequency+1), Customers: len(splits)}
+	for i := range v.Rows {
+		v.Rows[i].Frequency = i
+	}
+	for i, s := range splits {
+		if err := s.Customer.Validate(); err != nil {
+			return nil, fmt.Errorf("scoring: split %d (profile %d): %w", i, s.Profile, err)
+		}
+		if err := checkHorizon(s.Holdout); err != nil || s.HoldoutPurchases < 0 {
+			return nil, fmt.Errorf("scoring: split %d (profile %d): %w: holdout %v with %d purchases", i, s.Profile, ErrInput, s.Holdout, s.HoldoutPurchases)
+		}
+		row := &v.Rows[min(s.Frequency, maxFrequency)]
+		p := m.ExpectedPurchases(s.Holdout, s.Customer)
+		row.Customers++
+		row.Actual += float64(s.HoldoutPurchases)
+		row.Predicted += p
+		v.Actual += float64(s.HoldoutPurchases)
+		v.Predicted += p
+	}
+	for i := range v.Rows {
+		if n := v.Rows[i].Customers; n > 0 {
+			v.Rows[i].Actual /= float64(n)
+			v.Rows[i].Predicted /= float64(n)
+		}
+	}
+	return v, nil
+}

@@ -1,0 +1,129 @@
+package scoring
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// RFMOptions tune RFM scoring. The zero value (or nil) scores in quintiles.
+type RFMOptions struct {
+	Bins int // [5] scores run from 1 to Bins
+}
+
+// RFMScore is one profile's recency, frequency and monetary scores, each from 1
+// (worst) to Bins (best), and its named segment.
+type RFMScore struct {
+	Profile                      uint32
+	Recency, Frequency, Monetary int
+	Segment                      string
+}
+
+// The named RFM segments, from the recency and frequency scores (monetary value is
+// scored but, as in the common R-by-F grid, does not name the segment). On quintiles:
+//
+//	R\F   1               2                   3                   4          5
+//	5     new             potential_loyalist  potential_loyalist  champions  champions
+//	4     promising       potential_loyalist  potential_loyalist  loyal      loyal
+//	3     about_to_sleep  about_to_sleep      need_attention      loyal      loyal
+//	2     hibernating     hibernating         at_risk             at_risk    cant_lose
+//	1     lost            hibernating         at_risk             at_risk    cant_lose
+//
+// With other numbers of bins a score s is first mapped to the quintile ceil(5s/Bins).
+const (
+	SegmentChampions         = "champions"
+	SegmentLoyal             = "loyal"
+	SegmentPotentialLoyalist = "potential_loyalist"
+	SegmentNew               = "new"
+	SegmentPromising         = "promising"
+	SegmentNeedAttention     = "need_attention"
+	SegmentAboutToSleep      = "about_to_sleep"
+	SegmentAtRisk            = "at_risk"
+	SegmentCantLose          = "cant_lose"
+	SegmentHibernating       = "hibernating"
+	SegmentLost              = "lost"
+)
+
+// rfmGrid[r-1][f-1] is the segment of quintile scores r and f.
+var rfmGrid = [5][5]string{
+	{SegmentLost, SegmentHibernating, SegmentAtRisk, SegmentAtRisk, SegmentCantLose},
+	{SegmentHibernating, SegmentHibernating, SegmentAtRisk, SegmentAtRisk, SegmentCantLose},
+	{SegmentAboutToSleep, SegmentAboutToSleep, SegmentNeedAttention, SegmentLoyal, SegmentLoyal},
+	{SegmentPromising, SegmentPotentialLoyalist, SegmentPotentialLoyalist, SegmentLoyal, SegmentLoyal},
+	{SegmentNew, SegmentPotentialLoyalist, SegmentPotentialLoyalist, SegmentChampions, SegmentChampions},
+}
+
+// RFM scores each profile by quantile of the base:
+//
+//   - recency: time since the last purchase, T - Recency (more recent is better);
+//   - frequency: purchases, Frequency + 1;
+//   - monetary: total spend, Summary.Spend.
+//
+// A score is 1 + floor(Bins · w / n), where w is the number of profiles strictly worse
+// on that measure and n the number of profiles. Tied profiles therefore always get the
+// same score, whatever the input order; with heavy ties (most customers buying once)
+// scores skip values rather than split a tie arbitrarily. Results come in input order.
+func RFM(ss []Summary, opt *RFMOptions) ([]RFMScore, error) {
+	bins := 5
+	if opt != nil && opt.Bins != 0 {
+		bins = opt.Bins
+	}
+	if bins < 1 {
+		return nil, fmt.Errorf("%w: %d RFM bins", ErrInput, bins)
+	}
+	n := len(ss)
+	rec, freq, mon := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i, s := range ss {
+		if err := s.Customer.Validate(); err != nil {
+			return nil, fmt.Errorf("scoring: summary %d (profile %d): %w", i, s.Profile, err)
+		}
+		if !finite(s.Spend) || s.Spend < 0 {
+			return nil, fmt.Errorf("scoring: summary %d (profile %d): %w: spend %v", i, s.Profile, ErrInput, s.Spend)
+		}
+		// Recency is negated so that for all three measures larger is better.
+		rec[i], freq[i], mon[i] = -(s.T - s.Recency), float64(s.Frequency+1), s.Spend
+	}
+	rs, fs, ms := quantileScores(rec, bins), quantileScores(freq, bins), quantileScores(mon, bins)
+	out := make([]RFMScore, n)
+	for i, s := range ss {
+		out[i] = RFMScore{Profile: s.Profile, Recency: rs[i], Frequency: fs[i], Monetary: ms[i],
+			Segment: rfmGrid[quintile(rs[i], bins)-1][quintile(fs[i], bins)-1]}
+	}
+	return out, nil
+}
+
+// quantileScores returns 1 + floor(bins · (number of values below v) / n) for each v.
+func quantileScores(v []float64, bins int) []int {
+	sorted := slices.Clone(v)
+	slices.Sort(sorted)
+	out := make([]int, len(v))
+	n := len(v)
+	for i, x := range v {
+		below := sort.SearchFloat64s(sorted, x)
+		out[i] = 1 + bins*below/n
+	}
+	return out
+}
+
+// quintile maps a score in 1..bins to 1..5.
+func quintile(s, bins int) int {
+	return (5*s + bins - 1) / bins
+}
+
+// RFMSegments returns, for each segment that has members, the set of its profiles,
+// keyed by prefix + segment name ("rfm:champions" with prefix "rfm:"). A host feeds
+// them to a segment index as tags: for tag, b := range sets { index.Tag(tag, b.ToArray()...) }.
+func RFMSegments(scores []RFMScore, prefix string) map[string]*roaring.Bitmap {
+	out := map[string]*roaring.Bitmap{}
+	for _, s := range scores {
+		b := out[prefix+s.Segment]
+		if b == nil {
+			b = roaring.New()
+			out[prefix+s.Segment] = b
+		}
+		b.Add(s.Profile)
+	}
+	return out
+}
