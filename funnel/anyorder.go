@@ -91,10 +91,12 @@ func (a *anyOrder) pass(rows []row, p0 int) (level, end, lo int) {
 	covered = 0
 	best, bestLo := 0, -1
 	lo, hi := p0, p0
+	tried, triedAt := false, int64(0)
 	for i := p0; i < len(rows); i++ {
-		if rows[i].steps == 0 || (i > p0 && rows[i-1].t == rows[i].t && lo < i && rows[lo].t == rows[i].t) {
+		if rows[i].steps == 0 || (tried && rows[i].t == triedAt) {
 			continue // matches nothing, or its instant was tried already
 		}
+		tried, triedAt = true, rows[i].t
 		for lo < i && rows[lo].t < rows[i].t {
 			if lo < hi {
 				add(rows[lo].steps, -1)

@@ -142,7 +142,8 @@ func TestClickHouseWindowFunnelStrictOrder(t *testing.T) {
 }
 
 // TestClickHouseWindowFunnelNullable transcribes funnel_test_non_null: columns a and b
-// are properties, a missing property is NULL, and COALESCE(x, '') is the property or "".
+// are properties, a missing property is NULL, and COALESCE(x, empty) is the property
+// or the empty string.
 func TestClickHouseWindowFunnelNullable(t *testing.T) {
 	ev := func(sec int, a, b string) Event {
 		props := map[string]string{}

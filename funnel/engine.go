@@ -394,4 +394,3 @@ func (g *engine) expire(now int64) {
 		g.fronts[s] = kept
 	}
 }
-

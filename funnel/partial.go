@@ -1,0 +1,203 @@
+package funnel
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Partial is the state of a funnel computation over one shard of profiles: every
+// profile's events must be in one shard. Partials of the same Spec merge exactly (the
+// Result of merged partials equals the Result of one pass over all the events) and
+// serialise with MarshalBinary, so that shards can run on different machines. A Partial
+// holds a few words per profile that entered the funnel, nothing per event. It is not
+// safe for concurrent mutation.
+type Partial struct {
+	fp        string // what must agree for two partials to merge
+	n         int
+	names     []string
+	optional  uint32
+	window    int64
+	asOf      int64 // 0: unset
+	end       int64 // latest event time seen; 0 with no events
+	breakdown bool
+	groups    map[string]*tally
+}
+
+const partialMagic = "CLTFUNP\x00"
+
+func newPartial(p *plan) *Partial {
+	s := p.spec
+	var fp strings.Builder
+	fmt.Fprintf(&fp, "n=%d mode=%d window=%d opt=%d", p.n, p.mode, p.window, p.optional)
+	for i, st := range s.Steps {
+		fmt.Fprintf(&fp, " step%d=%q/%d", i, st.Name, st.Within)
+	}
+	for _, x := range s.Exclude {
+		fmt.Fprintf(&fp, " excl=%q/%d/%d", x.Event.Name, x.From, x.To)
+	}
+	if b := s.Breakdown; b != nil {
+		fmt.Fprintf(&fp, " by=%q/%d/%d", b.Prop, b.Attribution, b.Step)
+	}
+	pt := &Partial{fp: fp.String(), n: p.n, optional: p.optional, window: p.window,
+		breakdown: s.Breakdown != nil, groups: map[string]*tally{}}
+	for _, st := range s.Steps {
+		pt.names = append(pt.names, st.Name)
+	}
+	if !s.AsOf.IsZero() {
+		pt.asOf = s.AsOf.UnixNano()
+	}
+	return pt
+}
+
+func (pt *Partial) group(key string) *tally {
+	t := pt.groups[key]
+	if t == nil {
+		t = newTally(pt.n)
+		pt.groups[key] = t
+	}
+	return t
+}
+
+// Merge adds other's profiles to pt. The two must come from the same Spec (same step
+// names, windows, mode, exclusions, breakdown and AsOf; the Match functions cannot be
+// compared, so that much is the caller's promise) and from disjoint sets of profiles.
+func (pt *Partial) Merge(other *Partial) error {
+	if pt.fp != other.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
+	}
+	for _, k := range slices.Sorted(maps.Keys(other.groups)) {
+		pt.group(k).merge(other.groups[k])
+	}
+	pt.end = max(pt.end, other.end)
+	return nil
+}
+
+// Result computes the funnel's figures from the partial.
+func (pt *Partial) Result() *Result {
+	end := pt.end
+	if pt.asOf != 0 {
+		end = pt.asOf
+	}
+	all := newTally(pt.n)
+	for _, k := range slices.Sorted(maps.Keys(pt.groups)) {
+		all.merge(pt.groups[k])
+	}
+	r := pt.result(all, end)
+	if pt.breakdown {
+		r.Breakdown = make(map[string]*Result, len(pt.groups))
+		for k, t := range pt.groups {
+			r.Breakdown[k] = pt.result(t, end)
+		}
+	}
+	return r
+}
+
+// MarshalBinary encodes the partial (see codec.go for the frame).
+func (pt *Partial) MarshalBinary() ([]byte, error) {
+	w := newWriter(partialMagic)
+	w.str(pt.fp)
+	w.uvarint(uint64(pt.n))
+	for _, n := range pt.names {
+		w.str(n)
+	}
+	w.u32(pt.optional)
+	w.varint(pt.window)
+	w.varint(pt.asOf)
+	w.varint(pt.end)
+	w.flag(pt.breakdown)
+	w.uvarint(uint64(len(pt.groups)))
+	var buf bytes.Buffer
+	for _, k := range slices.Sorted(maps.Keys(pt.groups)) {
+		t := pt.groups[k]
+		w.str(k)
+		for s := range pt.n {
+			w.uvarint(uint64(t.total[s]))
+			bm := roaring.New()
+			bm.AddMany(t.ids[s])
+			buf.Reset()
+			if _, err := bm.WriteTo(&buf); err != nil {
+				return nil, fmt.Errorf("funnel: encode partial: %w", err)
+			}
+			w.bytes(buf.Bytes())
+			w.int64s(t.fromPrev[s])
+			w.int64s(t.fromFirst[s])
+		}
+		w.int64s(t.open)
+	}
+	return w.finish(), nil
+}
+
+// UnmarshalBinary decodes a partial written by MarshalBinary, checking it throughout;
+// on error pt is unchanged.
+func (pt *Partial) UnmarshalBinary(data []byte) error {
+	r, err := openFrame("partial", partialMagic, data)
+	if err != nil {
+		return err
+	}
+	q := &Partial{groups: map[string]*tally{}}
+	q.fp = r.str()
+	q.n = r.count("step", MaxSteps, 1)
+	if r.err == nil && q.n == 0 {
+		r.fail("no steps")
+	}
+	for range q.n {
+		q.names = append(q.names, r.str())
+	}
+	q.optional = uint32(r.uvarintFixed32())
+	q.window = r.varint()
+	q.asOf = r.varint()
+	q.end = r.varint()
+	q.breakdown = r.flag()
+	ng := r.count("group", 1<<31, 1)
+	for range ng {
+		key := r.str()
+		if _, dup := q.groups[key]; dup && r.err == nil {
+			r.fail("group %q twice", key)
+		}
+		t := newTally(q.n)
+		for s := range q.n {
+			t.total[s] = int64(r.uvarint())
+			raw := r.bytes()
+			if r.err != nil {
+				break
+			}
+			bm := roaring.New()
+			if err := bm.UnmarshalBinary(raw); err != nil {
+				r.fail("step %d profiles: %v", s, err)
+				break
+			}
+			if err := bm.Validate(); err != nil {
+				r.fail("step %d profiles: %v", s, err)
+				break
+			}
+			t.ids[s] = bm.ToArray()
+			t.unique[s] = int64(len(t.ids[s]))
+			t.fromPrev[s] = r.int64s("duration")
+			t.fromFirst[s] = r.int64s("duration")
+			if r.err == nil && (t.total[s] < t.unique[s] || int64(len(t.fromPrev[s])) > t.unique[s] || int64(len(t.fromFirst[s])) > t.unique[s]) {
+				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], len(t.fromPrev[s]), len(t.fromFirst[s]))
+			}
+		}
+		t.open = r.int64s("open")
+		q.groups[key] = t
+	}
+	if err := r.end(); err != nil {
+		return err
+	}
+	*pt = *q
+	return nil
+}
+
+// uvarintFixed32 reads a fixed 4-byte little-endian word.
+func (r *reader) uvarintFixed32() uint32 {
+	b := r.take(4)
+	if r.err != nil {
+		return 0
+	}
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}

@@ -1,0 +1,189 @@
+package funnel
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/stats"
+)
+
+// Result is a funnel's outcome. It is not modified after Run returns and is safe for
+// concurrent reads.
+type Result struct {
+	Steps []StepResult
+	// End is the instant observation ended: Spec.AsOf, or the latest event's time.
+	End time.Time
+	// Breakdown holds one Result per breakdown value when the Spec asked for one; the
+	// top-level counts are then the sum over groups.
+	Breakdown map[string]*Result
+
+	window    time.Duration
+	converted []time.Duration // time to convert, per profile that converted
+	censored  []time.Duration // follow-up time, per profile that entered and did not
+}
+
+// StepResult holds the counts of one step.
+type StepResult struct {
+	Name     string
+	Optional bool
+	// Unique counts profiles that reached the step; Total counts passes through it,
+	// a profile that completes the funnel and enters it again counting once per pass.
+	Unique, Total int64
+	// Converted holds the profiles that reached the step; Dropped those that reached
+	// the previous required step but not this one (empty for the first step).
+	Converted, Dropped *roaring.Bitmap
+	// FromPrevious is the conversion from the nearest earlier required step (for the
+	// first step, from itself), FromFirst from the first step; both with a 95% Wilson
+	// interval. Result.Conversion gives other levels and Clopper-Pearson.
+	FromPrevious, FromFirst Rate
+	// TimeFromPrevious and TimeFromFirst hold, for each profile whose conversion reached
+	// the step, the time from the conversion's previous event (the step before it in the
+	// conversion, which skips optional steps the profile did not do) and from its first.
+	TimeFromPrevious, TimeFromFirst Durations
+}
+
+// Durations is a sorted list of durations, with quantiles.
+type Durations []time.Duration
+
+// Quantile returns the q-quantile (0 <= q <= 1) by linear interpolation between order
+// statistics (Hyndman & Fan 1996, definition 7, the default of R and NumPy), or 0 for an
+// empty list.
+func (d Durations) Quantile(q float64) time.Duration {
+	if len(d) == 0 || math.IsNaN(q) {
+		return 0
+	}
+	q = min(max(q, 0), 1)
+	h := q * float64(len(d)-1)
+	lo := int(h)
+	if lo >= len(d)-1 {
+		return d[len(d)-1]
+	}
+	frac := h - float64(lo)
+	return d[lo] + time.Duration(math.Round(frac*float64(d[lo+1]-d[lo])))
+}
+
+// Median returns the 0.5-quantile.
+func (d Durations) Median() time.Duration { return d.Quantile(0.5) }
+
+// Method chooses the confidence interval of a rate.
+type Method uint8
+
+const (
+	// Wilson is Wilson's (1927) score interval, close to its nominal coverage.
+	Wilson Method = iota
+	// ClopperPearson is Clopper & Pearson's (1934) exact interval, conservative.
+	ClopperPearson
+)
+
+// Rate is a proportion K/N with its confidence interval at Level.
+type Rate struct {
+	K, N             int64
+	Estimate, Lo, Hi float64
+	Level            float64
+}
+
+// NewRate returns k out of n with the interval m at the two-sided level (such as 0.95).
+func NewRate(k, n int64, m Method, level float64) (Rate, error) {
+	var iv stats.Interval
+	var err error
+	switch m {
+	case Wilson:
+		iv, err = stats.Wilson(k, n, level)
+	case ClopperPearson:
+		iv, err = stats.ClopperPearson(k, n, level)
+	default:
+		return Rate{}, fmt.Errorf("%w: unknown interval method %d", ErrSpec, m)
+	}
+	if err != nil {
+		return Rate{}, fmt.Errorf("funnel: rate %d of %d: %w", k, n, err)
+	}
+	return Rate{K: k, N: n, Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, Level: level}, nil
+}
+
+// Conversion returns the rate at which profiles that reached step from went on to
+// reach step to (0-based indexes, from <= to), with interval m at level.
+func (r *Result) Conversion(from, to int, m Method, level float64) (Rate, error) {
+	if from < 0 || to >= len(r.Steps) || from > to {
+		return Rate{}, fmt.Errorf("%w: conversion from step %d to step %d of %d", ErrSpec, from, to, len(r.Steps))
+	}
+	return NewRate(r.Steps[to].Unique, r.Steps[from].Unique, m, level)
+}
+
+// Comparison is the difference between two variants' rates, B minus A.
+type Comparison struct {
+	// Difference is pB - pA with Newcombe's (1998, method 10) hybrid score interval.
+	Difference, Lo, Hi float64
+	// Z is the pooled two-proportion z statistic and P its two-sided p-value.
+	Z, P float64
+}
+
+// Compare tests whether variant B converts at a different rate than variant A, as in
+// an A/B test: Compare(resA.Steps[k].FromFirst, resB.Steps[k].FromFirst, 0.95).
+func Compare(a, b Rate, level float64) (Comparison, error) {
+	d, err := stats.Diff(a.K, a.N, b.K, b.N, level)
+	if err != nil {
+		return Comparison{}, fmt.Errorf("funnel: compare %d/%d with %d/%d: %w", a.K, a.N, b.K, b.N, err)
+	}
+	z, p, err := stats.TwoProportionTest(a.K, a.N, b.K, b.N)
+	if err != nil {
+		return Comparison{}, fmt.Errorf("funnel: compare %d/%d with %d/%d: %w", a.K, a.N, b.K, b.N, err)
+	}
+	return Comparison{Difference: d.Estimate, Lo: d.Lo, Hi: d.Hi, Z: z, P: p}, nil
+}
+
+// result turns a tally into a Result.
+func (pt *Partial) result(t *tally, end int64) *Result {
+	n := pt.n
+	r := &Result{Steps: make([]StepResult, n), End: time.Unix(0, end).UTC(), window: time.Duration(pt.window)}
+	base := 0
+	for s := range n {
+		st := &r.Steps[s]
+		st.Name, st.Optional = pt.names[s], pt.optional&(1<<s) != 0
+		st.Unique, st.Total = t.unique[s], t.total[s]
+		st.Converted = roaring.New()
+		st.Converted.AddMany(t.ids[s])
+		st.Converted.RunOptimize()
+		from := s
+		if s > 0 {
+			from = base
+			st.Dropped = roaring.AndNot(r.Steps[base].Converted, st.Converted)
+		} else {
+			st.Dropped = roaring.New()
+		}
+		st.FromPrevious, _ = NewRate(t.unique[s], t.unique[from], Wilson, 0.95)
+		st.FromFirst, _ = NewRate(t.unique[s], t.unique[0], Wilson, 0.95)
+		st.TimeFromPrevious = sortedDurations(t.fromPrev[s])
+		st.TimeFromFirst = sortedDurations(t.fromFirst[s])
+		if !st.Optional {
+			base = s
+		}
+	}
+	if n == 1 {
+		r.converted = make([]time.Duration, t.unique[0]-int64(len(t.open)))
+	} else {
+		r.converted = slices.Clone(r.Steps[n-1].TimeFromFirst)
+	}
+	r.censored = make([]time.Duration, len(t.open))
+	for i, o := range t.open {
+		c := time.Duration(end - o)
+		if pt.window > 0 && c > time.Duration(pt.window) {
+			c = time.Duration(pt.window)
+		}
+		r.censored[i] = c
+	}
+	slices.Sort(r.censored)
+	return r
+}
+
+func sortedDurations(ns []int64) Durations {
+	d := make(Durations, len(ns))
+	for i, v := range ns {
+		d[i] = time.Duration(v)
+	}
+	slices.Sort(d)
+	return d
+}

@@ -1,0 +1,269 @@
+package funnel
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Run computes the funnel over events from any number of profiles, in any order. It
+// works on the profiles in parallel (GOMAXPROCS goroutines) and returns an error for a
+// bad Spec or an unrepresentable timestamp, naming the event.
+func (s Spec) Run(events []Event) (*Result, error) {
+	pt, err := s.Partial(events)
+	if err != nil {
+		return nil, err
+	}
+	return pt.Result(), nil
+}
+
+// Partial computes the mergeable state of the funnel over events, which must hold every
+// event of each of their profiles (see Partial).
+func (s Spec) Partial(events []Event) (*Partial, error) {
+	p, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]row, len(events))
+	var asOf int64
+	if !s.AsOf.IsZero() {
+		asOf = s.AsOf.UnixNano()
+	}
+	for i, e := range events {
+		t, err := nanos(e.Time)
+		if err == nil && asOf != 0 && t > asOf {
+			err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, s.AsOf)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
+		}
+		steps, excl := p.masks(e)
+		rows[i] = row{t: t, steps: steps, excl: excl, idx: int32(i)}
+	}
+	// Group by profile, each profile's events in time order, ties in input order.
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(events[a.idx].Profile, events[b.idx].Profile); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	profileOf := func(i int) uint32 { return events[rows[i].idx].Profile }
+	var key func(o *outcome, rows []row) string
+	if b := s.Breakdown; b != nil {
+		key = func(o *outcome, rs []row) string {
+			r := attributedRow(b, o)
+			if r < 0 {
+				return ""
+			}
+			return events[rs[r].idx].Props[b.Prop]
+		}
+	}
+	return parallel(p, len(rows), profileOf, func(lo, hi int, _ []row) []row { return rows[lo:hi] }, key)
+}
+
+// attributedRow returns the row of o's conversion that gives its breakdown value.
+func attributedRow(b *Breakdown, o *outcome) int32 {
+	switch b.Attribution {
+	case FirstTouch:
+		return o.path[0]
+	case LastTouch:
+		return o.path[max(o.level-1, 0)]
+	default:
+		return o.path[b.Step]
+	}
+}
+
+// parallel splits [0, n) at profile boundaries into one range per worker, matches each
+// profile and merges the workers' partials. rowsOf returns the rows of [lo, hi),
+// sorted, using buf as scratch if it needs to.
+func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) (*Partial, error) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 4096 {
+		workers = 1
+	}
+	cuts := []int{0}
+	for w := 1; w < workers; w++ {
+		c := max(n*w/workers, cuts[len(cuts)-1])
+		for c > 0 && c < n && profileOf(c) == profileOf(c-1) {
+			c++
+		}
+		cuts = append(cuts, c)
+	}
+	cuts = append(cuts, n)
+	parts := make([]*Partial, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			parts[w] = scanRange(p, cuts[w], cuts[w+1], profileOf, rowsOf, key)
+		})
+	}
+	wg.Wait()
+	for _, q := range parts[1:] {
+		if err := parts[0].Merge(q); err != nil {
+			return nil, err
+		}
+	}
+	return parts[0], nil
+}
+
+func scanRange(p *plan, lo, hi int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) *Partial {
+	pt := newPartial(p)
+	m := newMatcher(p)
+	var out outcome
+	var buf []row
+	t := pt.group("")
+	for i := lo; i < hi; {
+		prof := profileOf(i)
+		j := i + 1
+		for j < hi && profileOf(j) == prof {
+			j++
+		}
+		rows := rowsOf(i, j, buf[:0])
+		buf = rows[:0]
+		if len(rows) > 0 {
+			pt.end = max(pt.end, rows[len(rows)-1].t)
+		}
+		m.profile(rows, &out)
+		if key != nil && out.level > 0 {
+			t = pt.group(key(&out, rows))
+		}
+		t.add(prof, &out, rows, p.n)
+		i = j
+	}
+	if len(pt.groups[""].unique) > 0 && key != nil && pt.groups[""].unique[0] == 0 {
+		// Without a profile attributed to "", the group is an artefact of the start.
+		delete(pt.groups, "")
+	}
+	return pt
+}
+
+// RunSeq computes the funnel over a stream of events that comes grouped by profile
+// (each profile's events together, in any time order), as internal/synth and most
+// exports deliver them. Memory is one profile's events plus the counts. A profile that
+// reappears after another profile's events is an error wrapping ErrUnsorted.
+func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
+	p, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	pt := newPartial(p)
+	m := newMatcher(p)
+	done := roaring.New()
+	var (
+		cur  []Event
+		rows []row
+		out  outcome
+		i    int
+		ferr error
+	)
+	var asOf int64
+	if !s.AsOf.IsZero() {
+		asOf = s.AsOf.UnixNano()
+	}
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		prof := cur[0].Profile
+		done.Add(prof)
+		sortRows(rows)
+		pt.end = max(pt.end, rows[len(rows)-1].t)
+		m.profile(rows, &out)
+		key := ""
+		if b := s.Breakdown; b != nil && out.level > 0 {
+			if r := attributedRow(b, &out); r >= 0 {
+				key = cur[rows[r].idx].Props[b.Prop]
+			}
+		}
+		pt.group(key).add(prof, &out, rows, p.n)
+		cur, rows = cur[:0], rows[:0]
+	}
+	for e := range events {
+		if len(cur) > 0 && e.Profile != cur[0].Profile {
+			flush()
+		}
+		if len(cur) == 0 && done.Contains(e.Profile) {
+			ferr = fmt.Errorf("%w: profile %d reappears at event %d", ErrUnsorted, e.Profile, i)
+			break
+		}
+		t, err := nanos(e.Time)
+		if err == nil && asOf != 0 && t > asOf {
+			err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, s.AsOf)
+		}
+		if err != nil {
+			ferr = fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
+			break
+		}
+		steps, excl := p.masks(e)
+		rows = append(rows, row{t: t, steps: steps, excl: excl, idx: int32(len(cur))})
+		cur = append(cur, e)
+		i++
+	}
+	if ferr != nil {
+		return nil, ferr
+	}
+	flush()
+	if s.Breakdown != nil && pt.groups[""] != nil && pt.groups[""].unique[0] == 0 {
+		delete(pt.groups, "")
+	}
+	return pt.Result(), nil
+}
+
+// RunBatch computes the funnel over a columnar batch (see Batch for its promise of
+// grouping), in parallel. Steps are matched once per distinct event name. Breakdowns
+// need event properties, which a Batch does not carry.
+func (s Spec) RunBatch(b *Batch) (*Result, error) {
+	pt, err := s.PartialBatch(b)
+	if err != nil {
+		return nil, err
+	}
+	return pt.Result(), nil
+}
+
+// PartialBatch computes the mergeable state of the funnel over a batch that holds every
+// event of each of its profiles.
+func (s Spec) PartialBatch(b *Batch) (*Partial, error) {
+	p, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	if s.Breakdown != nil {
+		return nil, fmt.Errorf("%w: a breakdown needs event properties; a Batch has none", ErrSpec)
+	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	if _, err := b.runs(); err != nil {
+		return nil, err
+	}
+	if !s.AsOf.IsZero() {
+		asOf := s.AsOf.UnixNano()
+		for i, t := range b.Time {
+			if t > asOf {
+				return nil, fmt.Errorf("funnel: batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, s.AsOf)
+			}
+		}
+	}
+	steps := make([]uint32, len(b.Names))
+	excl := make([]uint32, len(b.Names))
+	for id, name := range b.Names {
+		steps[id], excl[id] = p.masks(Event{Name: name})
+	}
+	rowsOf := func(lo, hi int, buf []row) []row {
+		for i := lo; i < hi; i++ {
+			id := b.Event[i]
+			buf = append(buf, row{t: b.Time[i], steps: steps[id], excl: excl[id], idx: int32(i - lo)})
+		}
+		sortRows(buf)
+		return buf
+	}
+	return parallel(p, b.Len(), func(i int) uint32 { return b.Profile[i] }, rowsOf, nil)
+}
