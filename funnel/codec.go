@@ -26,13 +26,15 @@ func newWriter(magic string) *writer {
 	return w
 }
 
-func (w *writer) uvarint(v uint64)  { w.buf = binary.AppendUvarint(w.buf, v) }
-func (w *writer) varint(v int64)    { w.buf = binary.AppendVarint(w.buf, v) }
-func (w *writer) u32(v uint32)      { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
-func (w *writer) i64(v int64)       { w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(v)) }
-func (w *writer) bytes(b []byte)    { w.uvarint(uint64(len(b))); w.buf = append(w.buf, b...) }
-func (w *writer) str(s string)      { w.uvarint(uint64(len(s))); w.buf = append(w.buf, s...) }
-func (w *writer) finish() []byte    { return binary.LittleEndian.AppendUint32(w.buf, crc32.Checksum(w.buf, castagnoli)) }
+func (w *writer) uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
+func (w *writer) varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
+func (w *writer) u32(v uint32)     { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
+func (w *writer) i64(v int64)      { w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(v)) }
+func (w *writer) bytes(b []byte)   { w.uvarint(uint64(len(b))); w.buf = append(w.buf, b...) }
+func (w *writer) str(s string)     { w.uvarint(uint64(len(s))); w.buf = append(w.buf, s...) }
+func (w *writer) finish() []byte {
+	return binary.LittleEndian.AppendUint32(w.buf, crc32.Checksum(w.buf, castagnoli))
+}
 func (w *writer) flag(b bool)       { w.buf = append(w.buf, boolByte(b)) }
 func (w *writer) int64s(vs []int64) { w.uvarint(uint64(len(vs))); appendVarints(w, vs) }
 

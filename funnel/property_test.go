@@ -394,3 +394,39 @@ func rangeInts(n int) []int {
 	}
 	return v
 }
+
+// TestFormsAgree: a slice, a stream grouped by profile and a columnar Batch give the
+// same Result.
+func TestFormsAgree(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSpec(t)
+		s.Breakdown = nil
+		evs := genEvents(t, 5)
+		slices.SortStableFunc(evs, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
+		want, err := s.Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RunSeq(slices.Values(evs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &Batch{}
+		for _, e := range evs {
+			if err := b.Append(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got2, err := s.RunBatch(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := []cmp.Option{cmp.AllowUnexported(Result{}), cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
+		if diff := cmp.Diff(want, got, opts...); diff != "" {
+			t.Fatalf("RunSeq differs (-Run +RunSeq):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, got2, opts...); diff != "" {
+			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
+		}
+	})
+}

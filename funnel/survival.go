@@ -1,0 +1,123 @@
+package funnel
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Observation is one profile's time to convert: Converted, or followed for Time without
+// converting (censored: still inside its window when observation ended, or its window
+// closed).
+type Observation struct {
+	Time      time.Duration
+	Converted bool
+}
+
+// Survival is a Kaplan-Meier curve of time to convert: at each distinct conversion time
+// Time[i], AtRisk[i] profiles were still unconverted and followed, Events[i] converted,
+// and S[i] estimates the share not yet converted just after Time[i]. A censored profile
+// counts as at risk up to and including its censoring time, as Kaplan & Meier (1958) do
+// when a conversion and a censoring share an instant.
+type Survival struct {
+	Time           []time.Duration
+	AtRisk, Events []int64
+	S              []float64
+	// SE is Greenwood's standard error of S; Lo and Hi bound S pointwise at Level by the
+	// log-log transform (Kalbfleisch & Prentice 1980, eq. 1.10), which keeps the band
+	// inside [0, 1].
+	SE, Lo, Hi []float64
+	Level      float64
+}
+
+// KaplanMeier estimates the curve from observations, with a pointwise band at level.
+//
+// S(t) = Π_{t_i <= t} (1 - d_i/n_i) (Kaplan & Meier 1958, eq. 2.1); Greenwood's formula
+// Var S(t) = S(t)² Σ_{t_i <= t} d_i / (n_i (n_i - d_i)).
+func KaplanMeier(obs []Observation, level float64) (*Survival, error) {
+	if !(level > 0 && level < 1) {
+		return nil, fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrSpec, level)
+	}
+	for i, o := range obs {
+		if o.Time < 0 {
+			return nil, fmt.Errorf("%w: observation %d has negative time %v", ErrSpec, i, o.Time)
+		}
+	}
+	sorted := slices.Clone(obs)
+	slices.SortFunc(sorted, func(a, b Observation) int { return cmp.Compare(a.Time, b.Time) })
+	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	sv := &Survival{Level: level}
+	s, green := 1.0, 0.0
+	atRisk := int64(len(sorted))
+	for i := 0; i < len(sorted); {
+		t := sorted[i].Time
+		var d, c int64
+		for ; i < len(sorted) && sorted[i].Time == t; i++ {
+			if sorted[i].Converted {
+				d++
+			} else {
+				c++
+			}
+		}
+		if d > 0 {
+			s *= 1 - float64(d)/float64(atRisk)
+			if atRisk > d {
+				green += float64(d) / float64(atRisk*(atRisk-d))
+			}
+			se := s * math.Sqrt(green)
+			lo, hi := 0.0, 1.0
+			if s > 0 && s < 1 {
+				// log(-log S) ± z·σ, σ² = Greenwood sum / (log S)².
+				sigma := math.Sqrt(green) / math.Abs(math.Log(s))
+				ll := math.Log(-math.Log(s))
+				lo, hi = math.Exp(-math.Exp(ll+z*sigma)), math.Exp(-math.Exp(ll-z*sigma))
+			} else if s == 0 {
+				hi = 0
+			}
+			sv.Time = append(sv.Time, t)
+			sv.AtRisk = append(sv.AtRisk, atRisk)
+			sv.Events = append(sv.Events, d)
+			sv.S = append(sv.S, s)
+			sv.SE = append(sv.SE, se)
+			sv.Lo = append(sv.Lo, lo)
+			sv.Hi = append(sv.Hi, hi)
+		}
+		atRisk -= d + c
+	}
+	return sv, nil
+}
+
+// At returns S(t): the estimated share of profiles not yet converted after t.
+func (sv *Survival) At(t time.Duration) float64 {
+	i, found := slices.BinarySearch(sv.Time, t)
+	if found {
+		return sv.S[i]
+	}
+	if i == 0 {
+		return 1
+	}
+	return sv.S[i-1]
+}
+
+// Converted returns 1 - S(t): the estimated share of profiles converted by t.
+func (sv *Survival) Converted(t time.Duration) float64 { return 1 - sv.At(t) }
+
+// TimeToConvert returns the Kaplan-Meier curve of the time from the first step to the
+// last. Profiles that converted are events; those that entered and did not are
+// censored at their follow-up time: from their latest first-step event to the end of
+// observation (Result.End), or the window if that is shorter. A profile still inside
+// its window is thereby counted as not converted yet, not as lost.
+func (r *Result) TimeToConvert(level float64) (*Survival, error) {
+	obs := make([]Observation, 0, len(r.converted)+len(r.censored))
+	for _, d := range r.converted {
+		obs = append(obs, Observation{Time: d, Converted: true})
+	}
+	for _, d := range r.censored {
+		obs = append(obs, Observation{Time: d})
+	}
+	return KaplanMeier(obs, level)
+}
