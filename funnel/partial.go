@@ -184,6 +184,9 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 			}
 		}
 		t.open = r.int64s("open")
+		if r.err == nil && int64(len(t.open)) > t.unique[0] {
+			r.fail("%d unconverted profiles of %d that entered", len(t.open), t.unique[0])
+		}
 		q.groups[key] = t
 	}
 	if err := r.end(); err != nil {

@@ -163,7 +163,7 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 		}
 	}
 	if n == 1 {
-		r.converted = make([]time.Duration, t.unique[0]-int64(len(t.open)))
+		r.converted = make([]time.Duration, max(t.unique[0]-int64(len(t.open)), 0))
 	} else {
 		r.converted = slices.Clone(r.Steps[n-1].TimeFromFirst)
 	}

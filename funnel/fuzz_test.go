@@ -1,0 +1,62 @@
+package funnel
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzBatchDecode: whatever the bytes, UnmarshalBinary returns a batch or an error,
+// never panics, and what it accepts re-encodes to the same bytes.
+func FuzzBatchDecode(f *testing.F) {
+	b := &Batch{}
+	for i, name := range []string{"visit", "signup", "visit", "purchase"} {
+		b.Append(Event{Profile: uint32(1 + i/2), Time: at(int64(i)), Name: name})
+	}
+	good, _ := b.MarshalBinary()
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	f.Add([]byte(batchMagic))
+	empty, _ := (&Batch{}).MarshalBinary()
+	f.Add(empty)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got Batch
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		again, err := got.MarshalBinary()
+		if err != nil {
+			t.Fatalf("decoded batch does not encode: %v", err)
+		}
+		if !bytes.Equal(again, data) {
+			t.Fatalf("re-encoding differs")
+		}
+		// A decoded batch is safe to run.
+		_, _ = Spec{Steps: named("visit", "purchase")}.RunBatch(&got)
+	})
+}
+
+// FuzzPartialDecode: the same for partial results exchanged between machines.
+func FuzzPartialDecode(f *testing.F) {
+	s := Spec{Steps: named("visit", "buy"), Breakdown: &Breakdown{Prop: "ch"}}
+	pt, _ := s.Partial([]Event{
+		{Profile: 1, Time: at(1), Name: "visit", Props: map[string]string{"ch": "web"}},
+		{Profile: 1, Time: at(2), Name: "buy"},
+		{Profile: 2, Time: at(3), Name: "visit"},
+	})
+	good, _ := pt.MarshalBinary()
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got Partial
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		res := got.Result()
+		if _, err := res.TimeToConvert(0.9); err != nil && len(res.censored)+len(res.converted) > 0 {
+			t.Logf("time to convert: %v", err)
+		}
+		if _, err := got.MarshalBinary(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
