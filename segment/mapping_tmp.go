@@ -1,3 +1,0 @@
-package segment
-
-type mapping struct{}

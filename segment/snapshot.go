@@ -1,0 +1,485 @@
+package segment
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Snapshot format, version 1. All integers little-endian.
+//
+//	header   "CLTSEGIX" | version uint32 | flags uint32 (0)                 16 bytes
+//	bitmaps  portable roaring serializations, one after another
+//	dir      the directory (below), which locates every bitmap by (offset, length)
+//	trailer  dir offset uint64 | dir length uint64 | "CSEG" | CRC-32C uint32  24 bytes
+//
+// The CRC-32C (Castagnoli) covers every byte before it. The directory is a sequence of
+// unsigned varints (u), zig-zag varints (z), strings (u length, bytes), bitmap
+// references (u offset from the file's start, u length) and bit-sliced indexes
+// (byte signed, u width, existence reference, width slice references):
+//
+//	location string | retention u | horizon z | sequence z | known ref
+//	u trait keys,    each: key string, u values, each: value string, ref  (sorted)
+//	u number fields, each: name string, rule byte, bsi, byte has-sequence, [bsi] (sorted)
+//	u events,        each: name string, older ref, u days, each: day z, present ref,
+//	                 byte has-extra, [bsi]                                 (sorted, days ascending)
+//	u segments,      each: name string, expression string, members ref     (sorted)
+const (
+	snapMagic   = "CLTSEGIX"
+	snapEnd     = "CSEG"
+	snapVersion = 1
+	snapHeader  = 16
+	snapTrailer = 24
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// snapWriter writes a snapshot, checksumming and counting as it goes.
+type snapWriter struct {
+	w   *bufio.Writer
+	crc hash.Hash32
+	off int64
+	err error
+	dir []byte
+}
+
+func (s *snapWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.crc.Write(p[:n])
+	s.off += int64(n)
+	s.err = err
+	return n, err
+}
+
+func (s *snapWriter) u(v uint64)   { s.dir = binary.AppendUvarint(s.dir, v) }
+func (s *snapWriter) z(v int64)    { s.dir = binary.AppendVarint(s.dir, v) }
+func (s *snapWriter) byte(v byte)  { s.dir = append(s.dir, v) }
+func (s *snapWriter) str(v string) { s.u(uint64(len(v))); s.dir = append(s.dir, v...) }
+
+func (s *snapWriter) bitmap(b *roaring.Bitmap) {
+	start := s.off
+	if s.err == nil {
+		if _, err := b.WriteTo(s); err != nil && s.err == nil {
+			s.err = err
+		}
+	}
+	s.u(uint64(start))
+	s.u(uint64(s.off - start))
+}
+
+func (s *snapWriter) bsi(b *bsi) {
+	if b.signed {
+		s.byte(1)
+	} else {
+		s.byte(0)
+	}
+	s.u(uint64(len(b.slices)))
+	s.bitmap(b.exist)
+	for _, sl := range b.slices {
+		s.bitmap(sl)
+	}
+}
+
+// WriteTo writes a snapshot of the index to w (the format is in snapshot.go): every
+// tag, trait, number, day of activity and saved segment with its members, and the
+// index's settings. It implements io.WriterTo. Writes wait while it runs; queries do not.
+func (x *Index) WriteTo(w io.Writer) (int64, error) {
+	x.rlock()
+	defer x.mu.RUnlock()
+	s := &snapWriter{w: bufio.NewWriterSize(w, 1<<20), crc: crc32.New(castagnoli)}
+	var h [snapHeader]byte
+	copy(h[:], snapMagic)
+	binary.LittleEndian.PutUint32(h[8:], snapVersion)
+	s.Write(h[:])
+
+	s.str(x.loc.String())
+	s.u(uint64(x.retention))
+	s.z(int64(x.horizon))
+	s.z(x.seq)
+	s.bitmap(x.known)
+	s.u(uint64(len(x.traits)))
+	for _, key := range slices.Sorted(maps.Keys(x.traits)) {
+		values := x.traits[key]
+		s.str(key)
+		s.u(uint64(len(values)))
+		for _, v := range slices.Sorted(maps.Keys(values)) {
+			s.str(v)
+			s.bitmap(values[v])
+		}
+	}
+	s.u(uint64(len(x.numbers)))
+	for _, name := range slices.Sorted(maps.Keys(x.numbers)) {
+		f := x.numbers[name]
+		s.str(name)
+		s.byte(byte(f.rule))
+		s.bsi(f.v)
+		if f.seq != nil {
+			s.byte(1)
+			s.bsi(f.seq)
+		} else {
+			s.byte(0)
+		}
+	}
+	s.u(uint64(len(x.events)))
+	for _, name := range slices.Sorted(maps.Keys(x.events)) {
+		ev := x.events[name]
+		s.str(name)
+		s.bitmap(ev.older)
+		s.u(uint64(len(ev.days)))
+		for _, d := range ev.days {
+			s.z(int64(d.day))
+			s.bitmap(d.present)
+			if d.extra != nil {
+				s.byte(1)
+				s.bsi(d.extra)
+			} else {
+				s.byte(0)
+			}
+		}
+	}
+	s.u(uint64(len(x.saved)))
+	for _, name := range slices.Sorted(maps.Keys(x.saved)) {
+		sv := x.saved[name]
+		s.str(name)
+		s.str(sv.q.String())
+		s.bitmap(sv.members)
+	}
+
+	dirOff := s.off
+	s.Write(s.dir)
+	var t [snapTrailer]byte
+	binary.LittleEndian.PutUint64(t[0:], uint64(dirOff))
+	binary.LittleEndian.PutUint64(t[8:], uint64(len(s.dir)))
+	copy(t[16:], snapEnd)
+	s.Write(t[:20])
+	binary.LittleEndian.PutUint32(t[20:], s.crc.Sum32())
+	s.Write(t[20:])
+	if s.err == nil {
+		s.err = s.w.Flush()
+	}
+	if s.err != nil {
+		return s.off, fmt.Errorf("segment: write snapshot: %w", s.err)
+	}
+	return s.off, nil
+}
+
+// snapReader decodes a snapshot held in memory (read from a Store, or mapped).
+type snapReader struct {
+	data   []byte
+	dir    []byte
+	dirOff int
+	pos    int // in dir
+	err    error
+}
+
+func (r *snapReader) failf(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("segment: snapshot: directory at offset %d: %s: %w", r.dirOff+r.pos, fmt.Sprintf(format, args...), ErrCorrupt)
+	}
+}
+
+func (r *snapReader) u() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.dir[r.pos:])
+	if n <= 0 {
+		r.failf("bad unsigned varint")
+		return 0
+	}
+	r.pos += n
+	return v
+}
+
+func (r *snapReader) z() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.dir[r.pos:])
+	if n <= 0 {
+		r.failf("bad signed varint")
+		return 0
+	}
+	r.pos += n
+	return v
+}
+
+func (r *snapReader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if r.pos >= len(r.dir) {
+		r.failf("truncated")
+		return 0
+	}
+	r.pos++
+	return r.dir[r.pos-1]
+}
+
+// count reads a number of items each taking at least one directory byte, so that a
+// damaged count cannot ask for more memory than the directory could describe.
+func (r *snapReader) count(what string) int {
+	n := r.u()
+	if n > uint64(len(r.dir)-r.pos) {
+		r.failf("%d %s, more than the directory can hold", n, what)
+		return 0
+	}
+	return int(n)
+}
+
+func (r *snapReader) str() string {
+	n := r.count("string bytes")
+	if r.err != nil {
+		return ""
+	}
+	s := string(r.dir[r.pos : r.pos+n])
+	r.pos += n
+	return s
+}
+
+func (r *snapReader) bitmap(what string) *roaring.Bitmap {
+	off, n := r.u(), r.u()
+	if r.err != nil {
+		return roaring.New()
+	}
+	if off < snapHeader || off > uint64(r.dirOff) || n > uint64(r.dirOff)-off {
+		r.failf("%s: bitmap reference (%d, %d) outside the bitmap area [%d, %d)", what, off, n, snapHeader, r.dirOff)
+		return roaring.New()
+	}
+	b, err := viewBitmap(r.data[off:off+n], int64(off))
+	if err != nil {
+		r.err = fmt.Errorf("segment: snapshot: %s: %w", what, err)
+		return roaring.New()
+	}
+	return b
+}
+
+func (r *snapReader) bsi(what string, signed bool) *bsi {
+	s := r.byte()
+	w := r.u()
+	if r.err != nil {
+		return newBSI(signed)
+	}
+	if (s == 1) != signed || s > 1 || w > 64 {
+		r.failf("%s: bit-sliced index with sign flag %d and width %d", what, s, w)
+		return newBSI(signed)
+	}
+	b := &bsi{signed: signed, exist: r.bitmap(what)}
+	for i := range int(w) {
+		sl := r.bitmap(fmt.Sprintf("%s, slice %d", what, i))
+		if r.err == nil && sl.AndCardinality(b.exist) != sl.GetCardinality() {
+			r.failf("%s: slice %d holds profiles without a value", what, i)
+		}
+		b.slices = append(b.slices, sl)
+	}
+	return b
+}
+
+// subset fails unless every element of a is in b.
+func (r *snapReader) subset(a, b *roaring.Bitmap, what string) {
+	if r.err == nil && a.AndCardinality(b) != a.GetCardinality() {
+		r.failf("%s", what)
+	}
+}
+
+// decodeSnapshot rebuilds an index from a snapshot. Bitmaps share data's memory.
+func decodeSnapshot(data []byte) (*Index, error) {
+	bad := func(off int, format string, args ...any) error {
+		return fmt.Errorf("segment: snapshot at offset %d: %s: %w", off, fmt.Sprintf(format, args...), ErrCorrupt)
+	}
+	if len(data) < snapHeader+snapTrailer {
+		return nil, bad(0, "%d bytes, too short for a snapshot", len(data))
+	}
+	if string(data[:8]) != snapMagic {
+		return nil, bad(0, "not a segment snapshot (bad magic)")
+	}
+	end := len(data) - snapTrailer
+	if string(data[end+16:end+20]) != snapEnd {
+		return nil, bad(end+16, "bad trailer magic (truncated or not a snapshot)")
+	}
+	if got, want := crc32.Checksum(data[:len(data)-4], castagnoli), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
+		return nil, bad(len(data)-4, "checksum mismatch (stored %08x, computed %08x)", want, got)
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != snapVersion {
+		return nil, bad(8, "unsupported version %d (want %d)", v, snapVersion)
+	}
+	if f := binary.LittleEndian.Uint32(data[12:]); f != 0 {
+		return nil, bad(12, "unknown flags %#x", f)
+	}
+	dirOff, dirLen := binary.LittleEndian.Uint64(data[end:]), binary.LittleEndian.Uint64(data[end+8:])
+	if dirOff < snapHeader || dirOff > uint64(end) || dirLen != uint64(end)-dirOff {
+		return nil, bad(end, "directory (%d, %d) does not end at the trailer %d", dirOff, dirLen, end)
+	}
+	r := &snapReader{data: data, dir: data[dirOff:end], dirOff: int(dirOff)}
+
+	locName := r.str()
+	retention, horizon, seq := r.u(), r.z(), r.z()
+	if r.err != nil {
+		return nil, r.err
+	}
+	loc, err := time.LoadLocation(locName)
+	if err != nil {
+		return nil, fmt.Errorf("segment: snapshot: location %q: %w", locName, err)
+	}
+	if retention > MaxWindow*100 || horizon < math.MinInt32 || horizon > math.MaxInt32 || seq < 0 {
+		r.failf("settings out of range (retention %d, horizon %d, sequence %d)", retention, horizon, seq)
+	}
+	x := NewIndex(WithLocation(loc), WithRetention(int(retention)))
+	x.horizon, x.seq = int32(horizon), seq
+	x.known = r.bitmap("known profiles")
+
+	r.traits(x)
+	r.numbers(x)
+	r.events(x)
+	r.segments(x)
+	if r.err == nil && r.pos != len(r.dir) {
+		r.failf("%d unread bytes at the end", len(r.dir)-r.pos)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	// Saved definitions must resolve against what was loaded, as Save required.
+	for _, name := range slices.Sorted(maps.Keys(x.saved)) {
+		c := x.newChecker(0, false)
+		c.stack = []string{name}
+		if _, err := c.check(x.saved[name].q.root, 0); err != nil {
+			return nil, fmt.Errorf("segment: snapshot: saved segment %q does not resolve: %v: %w", name, err, ErrCorrupt)
+		}
+	}
+	return x, nil
+}
+
+// sorted fails unless names arrive in strictly increasing order (written so, and so
+// free of duplicates).
+func (r *snapReader) sorted(prev *string, first bool, name, what string) {
+	if !first && name <= *prev {
+		r.failf("%s %q out of order after %q", what, name, *prev)
+	}
+	*prev = name
+}
+
+func (r *snapReader) traits(x *Index) {
+	var prevKey string
+	for i := range r.count("trait keys") {
+		key := r.str()
+		r.sorted(&prevKey, i == 0, key, "trait key")
+		values := x.traitKey(key)
+		var prev string
+		for j := range r.count("trait values") {
+			v := r.str()
+			r.sorted(&prev, j == 0, v, "trait value")
+			b := r.bitmap("trait " + key + ":" + v)
+			r.subset(b, x.known, "trait "+key+":"+v+" holds unknown profiles")
+			values[v] = b
+		}
+	}
+}
+
+func (r *snapReader) numbers(x *Index) {
+	var prev string
+	for i := range r.count("numeric fields") {
+		name := r.str()
+		r.sorted(&prev, i == 0, name, "numeric field")
+		rule := MergeRule(r.byte())
+		if rule > MergeLast {
+			r.failf("numeric field %q: unknown merge rule %d", name, rule)
+		}
+		f := &numField{rule: rule, v: r.bsi("numeric field "+name, true)}
+		r.subset(f.v.exist, x.known, "numeric field "+name+" holds unknown profiles")
+		if has := r.byte(); has > 1 || (has == 1) != (rule == MergeLast) {
+			r.failf("numeric field %q: sequence flag %d with rule %v", name, has, rule)
+		} else if has == 1 {
+			f.seq = r.bsi("numeric field "+name+" sequence", false)
+		}
+		x.numbers[name] = f
+	}
+}
+
+func (r *snapReader) events(x *Index) {
+	var prev string
+	for i := range r.count("events") {
+		name := r.str()
+		r.sorted(&prev, i == 0, name, "event")
+		ev := x.event(name)
+		ev.older = r.bitmap("event " + name + " before the horizon")
+		r.subset(ev.older, x.known, "event "+name+" holds unknown profiles")
+		prevDay := int64(math.MinInt64)
+		for range r.count("days") {
+			day := r.z()
+			if r.err == nil && (day <= prevDay || day < int64(x.horizon) || day > math.MaxInt32) {
+				r.failf("event %q: day %d out of order or range", name, day)
+			}
+			prevDay = day
+			what := fmt.Sprintf("event %s on day %d", name, day)
+			d := &dayBits{day: int32(day), present: r.bitmap(what)}
+			r.subset(d.present, x.known, what+" holds unknown profiles")
+			switch r.byte() {
+			case 0:
+			case 1:
+				d.extra = r.bsi(what+", repeats", false)
+				r.subset(d.extra.exist, d.present, what+": repeats of absent profiles")
+			default:
+				r.failf("%s: bad repeat flag", what)
+			}
+			ev.days = append(ev.days, d)
+		}
+	}
+}
+
+func (r *snapReader) segments(x *Index) {
+	var prev string
+	for i := range r.count("segments") {
+		name := r.str()
+		r.sorted(&prev, i == 0, name, "segment")
+		expr := r.str()
+		members := r.bitmap("segment " + name + " members")
+		if r.err != nil {
+			return
+		}
+		q, err := Parse(expr)
+		if err != nil {
+			r.failf("segment %q: %v", name, err)
+			return
+		}
+		x.saved[name] = &saved{q: q, members: members}
+	}
+}
+
+// SaveTo writes a snapshot of the index to s under name (see Store for durability).
+func (x *Index) SaveTo(s Store, name string) error {
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		return err
+	}
+	return s.Put(name, buf.Bytes())
+}
+
+// Load reads the snapshot saved under name in s. A damaged snapshot fails with
+// ErrCorrupt and the offset of the damage; every bitmap is validated.
+func Load(s Store, name string) (*Index, error) {
+	data, err := s.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	return ReadSnapshot(data)
+}
+
+// ReadSnapshot decodes a snapshot written by WriteTo. The index keeps references into
+// data (its bitmaps are views of it, copied container by container as they change), so
+// data must not be modified afterwards.
+func ReadSnapshot(data []byte) (*Index, error) {
+	return decodeSnapshot(data)
+}

@@ -1,0 +1,326 @@
+package segment
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"pgregory.net/rapid"
+)
+
+func snapshotBytes(t interface{ Fatal(...any) }, x *Index) []byte {
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestSnapshotRoundTrip writes random indexes, reads them back, and checks that the
+// copy answers every query as the original does and writes the same bytes.
+func TestSnapshotRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		x, _ := scenario(t, WithRetention(rapid.IntRange(0, genHorizon).Draw(t, "retention")))
+		var segs []string
+		for i := range rapid.IntRange(0, 3).Draw(t, "segments") {
+			name := string(rune('a' + i))
+			if x.Save(name, &Query{root: genQuery(t, 2, false, segs)}) == nil {
+				segs = append(segs, name)
+			}
+		}
+		now := dayStart(genToday)
+		x.Refresh(now) // memberships are part of the snapshot
+		data := snapshotBytes(t, x)
+		y, err := ReadSnapshot(data)
+		if err != nil {
+			t.Fatalf("ReadSnapshot: %v", err)
+		}
+		if again := snapshotBytes(t, y); !bytes.Equal(data, again) {
+			t.Fatalf("snapshot of the decoded index differs (%d vs %d bytes)", len(data), len(again))
+		}
+		for range 5 {
+			q := &Query{root: genQuery(t, 3, false, segs)}
+			a, errA := x.Eval(q, now)
+			b, errB := y.Eval(q, now)
+			if (errA == nil) != (errB == nil) || errA == nil && !a.Equals(b) {
+				t.Fatalf("%s: original %v (%v), decoded %v (%v)", q, a, errA, b, errB)
+			}
+		}
+		for _, s := range segs {
+			a, _ := x.Members(s)
+			b, _ := y.Members(s)
+			if !a.Equals(b) {
+				t.Fatalf("members of %s: %v then %v", s, a, b)
+			}
+		}
+	})
+}
+
+func sampleIndex(t testing.TB) *Index {
+	x := NewIndex(WithNumber("spend", MergeSum), WithNumber("score", MergeLast), WithRetention(400))
+	for p := uint32(0); p < 70000; p += 3 {
+		x.Tag("plan:pro", p)
+	}
+	x.Tag("city:shanghai", 1, 2, 3, 1<<20)
+	x.Tag("churned", 5)
+	for p := uint32(0); p < 5000; p++ {
+		x.SetNumber("spend", p, int64(p)*7-1000)
+	}
+	x.SetNumber("score", 9, 700)
+	base := date(2026, 1, 1, 12, 0)
+	for d := range 40 {
+		for p := uint32(d); p < 3000; p += 7 {
+			x.Record("visit", p, base.AddDate(0, 0, d))
+		}
+	}
+	x.Record("visit", 3, base)
+	x.Record("purchase", 3, base)
+	if err := x.Save("vip", mustParse(t, "plan:pro AND spend > 1000")); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Save("active vip", mustParse(t, "segment:vip AND count(visit, 30d) >= 2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Refresh(base.AddDate(0, 0, 40)); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// TestSnapshotDamageIsRefused flips bytes and truncates a snapshot: every damaged copy
+// must be refused with ErrCorrupt, never read as some other index.
+func TestSnapshotDamageIsRefused(t *testing.T) {
+	data := snapshotBytes(t, sampleIndex(t))
+	if _, err := ReadSnapshot(data); err != nil {
+		t.Fatalf("the undamaged snapshot: %v", err)
+	}
+	step := max(1, len(data)/3000)
+	for i := 0; i < len(data); i += step {
+		bad := bytes.Clone(data)
+		bad[i] ^= 0x5a
+		if _, err := ReadSnapshot(bad); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("byte %d flipped: %v, want ErrCorrupt", i, err)
+		}
+	}
+	for n := 0; n < len(data); n += step {
+		if _, err := ReadSnapshot(data[:n]); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("truncated to %d bytes: %v, want ErrCorrupt", n, err)
+		}
+	}
+}
+
+// rechecksum makes data's trailer checksum match its contents, so that tests can reach
+// the checks behind the checksum.
+func rechecksum(data []byte) []byte {
+	if len(data) < 4 {
+		return data
+	}
+	binary.LittleEndian.PutUint32(data[len(data)-4:], crc32.Checksum(data[:len(data)-4], castagnoli))
+	return data
+}
+
+// TestSnapshotStructureChecks damages a snapshot behind a valid checksum: the
+// directory and bitmap checks must still refuse it and say where.
+func TestSnapshotStructureChecks(t *testing.T) {
+	x := NewIndex()
+	x.Tag("plan:pro", 1, 2, 3)
+	x.SetNumber("spend", 2, 5)
+	data := snapshotBytes(t, x)
+	// The first bitmap (known profiles) starts right after the header.
+	cases := map[string]func([]byte){
+		"bitmap cookie":      func(b []byte) { b[snapHeader] = 0 },
+		"array order":        func(b []byte) { b[snapHeader+16] = 9 }, // 1,2,3 → 9,2,3
+		"version":            func(b []byte) { b[8] = 2 },
+		"directory overflow": func(b []byte) { binary.LittleEndian.PutUint64(b[len(b)-24:], uint64(len(b))) },
+	}
+	for name, damage := range cases {
+		bad := bytes.Clone(data)
+		damage(bad)
+		_, err := ReadSnapshot(rechecksum(bad))
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
+}
+
+func TestOpenMapsAndCloses(t *testing.T) {
+	x := sampleIndex(t)
+	dir := t.TempDir()
+	fs, err := NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SaveTo(fs, "base.snap"); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(filepath.Join(dir, "base.snap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.mapping == nil && os.Getenv("GOOS") != "windows" {
+		t.Log("snapshot was read, not mapped")
+	}
+	now := date(2026, 2, 10, 0, 0)
+	q := mustParse(t, "(segment:vip OR city:shanghai) AND NOT tag:churned AND days(visit, 30d) >= 3")
+	want, err := x.Eval(q, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := y.Eval(q, now)
+	if err != nil || !got.Equals(want) || want.IsEmpty() {
+		t.Fatalf("mapped index answers %v (%v), want %v", got.GetCardinality(), err, want.GetCardinality())
+	}
+	// Writes copy containers away from the read-only mapping.
+	y.Tag("plan:pro", 1, 4)
+	y.SetNumber("spend", 4, 1e6)
+	y.Record("visit", 1, now)
+	y.ApplyMerge(1, 2)
+	changes, err := y.Refresh(now)
+	if err != nil || len(changes) == 0 {
+		t.Fatalf("Refresh on the mapped index: %v, %v", changes, err)
+	}
+	before, _ := y.Eval(q, now)
+	if err := y.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := y.Eval(q, now)
+	if err != nil || !after.Equals(before) || !got.Equals(want) {
+		t.Fatalf("after Close: %v (%v); results taken before Close must survive it", after.GetCardinality(), err)
+	}
+	if err := y.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("Open of a missing file succeeded")
+	}
+	os.WriteFile(filepath.Join(dir, "short"), []byte("CLTSEGIX"), 0o644)
+	if _, err := Open(filepath.Join(dir, "short")); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open of a short file: %v", err)
+	}
+	if _, err := Load(fs, "base.snap"); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if _, err := Load(fs, "nothing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Load of a missing blob: %v", err)
+	}
+}
+
+func FuzzReadSnapshot(f *testing.F) {
+	small := NewIndex(WithNumber("n", MergeLast))
+	small.Tag("a:b", 1, 70000)
+	small.SetNumber("n", 1, -3)
+	small.Record("e", 1, time.Unix(86400*3, 0))
+	small.Record("e", 1, time.Unix(86400*3, 0))
+	small.Save("s", mustParse(f, "a:b AND n < 0 AND count(e, 2d) >= 1"))
+	f.Add(snapshotBytes(f, small), false)
+	f.Add(snapshotBytes(f, small), true)
+	f.Add(snapshotBytes(f, NewIndex()), true)
+	f.Add([]byte("CLTSEGIX"), false)
+	f.Fuzz(func(t *testing.T, data []byte, fixSum bool) {
+		if fixSum {
+			data = rechecksum(bytes.Clone(data))
+		}
+		x, err := ReadSnapshot(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && x != nil {
+				t.Fatalf("error %v with an index", err)
+			}
+			return
+		}
+		// Whatever is accepted must be a consistent index: it writes a snapshot that
+		// reads back to the same bytes, and it answers queries.
+		again := snapshotBytes(t, x)
+		y, err := ReadSnapshot(again)
+		if err != nil {
+			t.Fatalf("re-reading an accepted snapshot: %v", err)
+		}
+		if !bytes.Equal(again, snapshotBytes(t, y)) {
+			t.Fatal("accepted snapshot does not round-trip")
+		}
+		for _, name := range x.Segments() {
+			if _, err := x.Eval(mustParse(t, "segment:"+quoteName(name)), time.Unix(86400*4, 0)); err != nil && !errors.Is(err, ErrRetention) {
+				t.Fatalf("saved segment %q of an accepted snapshot: %v", name, err)
+			}
+		}
+	})
+}
+
+// TestDecodeBitmapRoundTrip checks the strict portable-format reader on random bitmaps of
+// every container kind.
+func TestDecodeBitmapRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := roaring.New()
+		for range rapid.IntRange(0, 6).Draw(t, "chunks") {
+			key := rapid.Uint32Range(0, 1<<16-1).Draw(t, "key") << 16
+			switch rapid.IntRange(0, 2).Draw(t, "kind") {
+			case 0:
+				for _, v := range rapid.SliceOf(rapid.Uint32Range(0, 1<<16-1)).Draw(t, "values") {
+					b.Add(key | v)
+				}
+			case 1:
+				lo := rapid.Uint32Range(0, 1<<16-1).Draw(t, "lo")
+				hi := rapid.Uint32Range(lo, 1<<16-1).Draw(t, "hi")
+				b.AddRange(uint64(key|lo), uint64(key|hi)+1)
+			default:
+				for v := uint32(0); v < 1<<16; v += uint32(rapid.IntRange(1, 9).Draw(t, "stride")) {
+					b.Add(key | v)
+				}
+			}
+		}
+		if rapid.Bool().Draw(t, "runs") {
+			b.RunOptimize()
+		}
+		data, err := b.ToBytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeBitmap(data)
+		if err != nil {
+			t.Fatalf("DecodeBitmap: %v", err)
+		}
+		if !got.Equals(b) {
+			t.Fatal("decoded bitmap differs")
+		}
+		if _, err := DecodeBitmap(append(data, 0)); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("trailing byte accepted: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeBitmap(f *testing.F) {
+	for _, b := range []*roaring.Bitmap{roaring.New(), roaring.BitmapOf(1, 2, 3, 1<<20), rangeBitmap(0, 100000), rangeBitmap(5, 70000)} {
+		data, _ := b.ToBytes()
+		f.Add(data)
+		b.RunOptimize()
+		data, _ = b.ToBytes()
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := DecodeBitmap(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error not wrapping ErrCorrupt: %v", err)
+			}
+			return
+		}
+		if err := b.Validate(); err != nil {
+			t.Fatalf("accepted an invalid bitmap: %v", err)
+		}
+		out, err := b.ToBytes()
+		if err != nil || !bytes.Equal(out, data) {
+			t.Fatalf("accepted bytes do not re-serialize to themselves")
+		}
+	})
+}
+
+func rangeBitmap(lo, hi uint64) *roaring.Bitmap {
+	b := roaring.New()
+	b.AddRange(lo, hi)
+	return b
+}

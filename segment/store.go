@@ -1,0 +1,226 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Store keeps named byte blobs: the index's snapshots. A host may implement it over
+// its own storage (a database table, an object store) and test the implementation with
+// the segment/storetest suite.
+//
+// Names are 1 to 128 bytes of ASCII letters, digits, '.', '_' and '-', not starting
+// with '.'; other names fail with ErrBadName. Implementations must be safe for
+// concurrent use and guarantee:
+//   - Put replaces the blob atomically: a Get, even after a crash, returns the old
+//     bytes or the new, never a mix; when Put returns nil the new bytes are durable.
+//     Put does not keep data, which the caller may reuse.
+//   - Get returns the bytes of the last successful Put, in a slice the caller owns,
+//     or an error wrapping ErrNotFound.
+//   - Delete removes a blob, durably on return; deleting a missing blob wraps
+//     ErrNotFound.
+//   - List returns the names of all blobs, sorted.
+type Store interface {
+	Put(name string, data []byte) error
+	Get(name string) ([]byte, error)
+	Delete(name string) error
+	List() ([]string, error)
+}
+
+var (
+	_ Store = (*MemoryStore)(nil)
+	_ Store = (*FileStore)(nil)
+)
+
+// CheckName returns nil if name is a valid Store blob name, and an error wrapping
+// ErrBadName otherwise. Store implementations call it first.
+func CheckName(name string) error {
+	ok := len(name) >= 1 && len(name) <= 128 && name[0] != '.'
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+	}
+	if !ok {
+		return fmt.Errorf("segment: store name %q: %w", name, ErrBadName)
+	}
+	return nil
+}
+
+// MemoryStore is a Store in memory, for tests and for hosts that persist elsewhere.
+// It is safe for concurrent use; nothing survives the process.
+type MemoryStore struct {
+	mu    sync.RWMutex
+	blobs map[string][]byte
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{blobs: map[string][]byte{}} }
+
+// Put stores a copy of data under name.
+func (s *MemoryStore) Put(name string, data []byte) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	c := slices.Clone(data)
+	if c == nil {
+		c = []byte{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blobs[name] = c
+	return nil
+}
+
+// Get returns a copy of the blob.
+func (s *MemoryStore) Get(name string) ([]byte, error) {
+	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.blobs[name]
+	if !ok {
+		return nil, fmt.Errorf("segment: store get %q: %w", name, ErrNotFound)
+	}
+	return slices.Clone(b), nil
+}
+
+// Delete removes the blob.
+func (s *MemoryStore) Delete(name string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.blobs[name]; !ok {
+		return fmt.Errorf("segment: store delete %q: %w", name, ErrNotFound)
+	}
+	delete(s.blobs, name)
+	return nil
+}
+
+// List returns the blob names, sorted.
+func (s *MemoryStore) List() ([]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	names := make([]string, 0, len(s.blobs))
+	for n := range s.blobs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// FileStore is a Store of files in one directory: the blob named n is the file
+// dir/n, so a snapshot saved with SaveTo can be mapped with Open. Put writes a
+// temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so a
+// crash leaves the old or the new blob whole. It is safe for concurrent use by one
+// process; leftover temporary files (names starting with '.') are ignored.
+type FileStore struct {
+	dir string
+}
+
+// NewFileStore returns a FileStore in dir, creating the directory if needed.
+func NewFileStore(dir string) (*FileStore, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("segment: file store: %w", err)
+	}
+	return &FileStore{dir: dir}, nil
+}
+
+// Path returns the file that holds the blob called name.
+func (s *FileStore) Path(name string) string { return filepath.Join(s.dir, name) }
+
+// Put writes the blob durably and atomically.
+func (s *FileStore) Put(name string, data []byte) (err error) {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("segment: store put %q: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("segment: store put %q: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("segment: store put %q: sync: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("segment: store put %q: %w", name, err)
+	}
+	if err := os.Rename(f.Name(), s.Path(name)); err != nil {
+		return fmt.Errorf("segment: store put %q: %w", name, err)
+	}
+	return s.syncDir(name)
+}
+
+func (s *FileStore) syncDir(name string) error {
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return fmt.Errorf("segment: store %q: open directory: %w", name, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("segment: store %q: sync directory: %w", name, err)
+	}
+	return nil
+}
+
+// Get reads the blob.
+func (s *FileStore) Get(name string) ([]byte, error) {
+	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(s.Path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("segment: store get %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("segment: store get %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// Delete removes the blob's file durably.
+func (s *FileStore) Delete(name string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	err := os.Remove(s.Path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("segment: store delete %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("segment: store delete %q: %w", name, err)
+	}
+	return s.syncDir(name)
+}
+
+// List returns the names of the blobs, sorted.
+func (s *FileStore) List() ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("segment: store list: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") && CheckName(e.Name()) == nil {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
