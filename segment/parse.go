@@ -369,3 +369,13 @@ func (p *parser) window() (int, error) {
 	}
 	return n, p.advance()
 }
+
+// Must is Parse for expressions known to be valid, such as constants in a program: it
+// panics if expr does not parse, like regexp.MustCompile.
+func Must(expr string) *Query {
+	q, err := Parse(expr)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}

@@ -1,0 +1,255 @@
+package segment_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/segment"
+)
+
+var now = time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
+
+func daysAgo(d int) time.Time { return now.AddDate(0, 0, -d) }
+
+// The shortest useful program: who are the users (two or more visits in 30 days) on
+// the pro plan?
+func Example() {
+	x := segment.NewIndex()
+	x.Tag("plan:pro", 1, 2, 3)
+	x.Record("visit", 1, daysAgo(3))
+	x.Record("visit", 1, daysAgo(20))
+	x.Record("visit", 2, daysAgo(1))
+	q, _ := segment.Parse("plan:pro AND count(visit, 30d) >= 2")
+	users, _ := x.Eval(q, now)
+	fmt.Println(users)
+	// Output: {1}
+}
+
+func ExampleNewIndex() {
+	x := segment.NewIndex(
+		segment.WithLocation(time.UTC),
+		segment.WithRetention(400),                    // days of behaviour kept
+		segment.WithNumber("spend", segment.MergeSum), // merged profiles add their spend
+		segment.WithEvents("purchase"),                // queryable before the first purchase
+	)
+	q, _ := segment.Parse("did(purchase, 90d) OR spend > 0")
+	n, err := x.Count(q, now)
+	fmt.Println(n, err)
+	// Output: 0 <nil>
+}
+
+func ExampleIndex_Tag() {
+	x := segment.NewIndex()
+	x.Tag("city:shanghai", 1, 2)
+	x.Tag("churned", 2) // a bare tag is tag:churned
+	q, _ := segment.Parse("city:shanghai AND NOT tag:churned")
+	r, _ := x.Eval(q, now)
+	fmt.Println(r)
+	// Output: {1}
+}
+
+func ExampleIndex_SetNumber() {
+	x := segment.NewIndex()
+	x.SetNumber("score.p_alive", 1, 950) // P(alive) = 0.950, scaled to an integer
+	x.SetNumber("score.p_alive", 2, 420)
+	x.SetNumber("score.p_alive", 3, -1)
+	q, _ := segment.Parse("score.p_alive BETWEEN 0 AND 500 OR score.p_alive > 900")
+	r, _ := x.Eval(q, now)
+	fmt.Println(r)
+	// Output: {1,2}
+}
+
+func ExampleIndex_Record() {
+	x := segment.NewIndex()
+	x.Record("visit", 1, daysAgo(0))
+	x.Record("visit", 1, daysAgo(0)) // twice the same day
+	x.RecordBatch([]segment.Activity{
+		{Event: "visit", Profile: 2, At: daysAgo(0)},
+		{Event: "visit", Profile: 2, At: daysAgo(5)},
+	})
+	for _, expr := range []string{"count(visit, 30d) >= 2", "days(visit, 30d) >= 2"} {
+		q, _ := segment.Parse(expr)
+		r, _ := x.Eval(q, now)
+		fmt.Println(expr, "→", r)
+	}
+	// Output:
+	// count(visit, 30d) >= 2 → {1,2}
+	// days(visit, 30d) >= 2 → {2}
+}
+
+func ExampleParse() {
+	q, err := segment.Parse("plan:pro and not tag:churned and (count(visit, 4w) >= 2 or did(purchase, 90d))")
+	fmt.Println(q, err)
+	_, err = segment.Parse("plan:pro AND\n  spend >= lots")
+	fmt.Println(err)
+	// Output:
+	// plan:pro AND NOT tag:churned AND (count(visit, 28d) >= 2 OR did(purchase, 90d)) <nil>
+	// segment: parse at line 2, column 12: expected an integer, found "lots"
+}
+
+func ExampleIndex_Eval() {
+	x := segment.NewIndex(segment.WithTraits("tag"))
+	x.Tag("plan:pro", 1, 2, 3, 4)
+	x.SetNumber("spend", 1, 150)
+	x.SetNumber("spend", 2, 80)
+	x.SetNumber("spend", 3, 400)
+	x.Record("purchase", 3, daysAgo(100))
+	x.Record("purchase", 1, daysAgo(10))
+	// Lapsed best customers to win back: bought before, not in the last 90 days.
+	q, _ := segment.Parse("plan:pro AND spend >= 100 AND lapsed(purchase, 90d)")
+	r, _ := x.Eval(q, now)
+	fmt.Println(r)
+	_, err := x.Eval(segment.Must("plan:pro AND spnd > 1"), now)
+	fmt.Println(err)
+	// Output:
+	// {3}
+	// segment: query at line 1, column 14: unknown numeric field "spnd"
+}
+
+func ExampleIndex_Count() {
+	x := segment.NewIndex()
+	x.Tag("plan:pro", 1, 2, 3)
+	x.Tag("churned", 3)
+	n, _ := x.Count(segment.Must("plan:pro AND NOT tag:churned"), now)
+	fmt.Println(n)
+	// Output: 2
+}
+
+func ExampleIndex_Refresh() {
+	x := segment.NewIndex()
+	x.Record("visit", 1, daysAgo(1))
+	x.Record("visit", 2, daysAgo(6))
+	x.Save("active this week", segment.Must("did(visit, 7d)"))
+	changes, _ := x.Refresh(now)
+	fmt.Println(changes[0].Segment, changes[0].Entered, changes[0].Exited)
+	// A day later, with no new event, profile 2's visit leaves the window.
+	changes, _ = x.Refresh(now.AddDate(0, 0, 1))
+	fmt.Println(changes[0].Segment, changes[0].Entered, changes[0].Exited)
+	// Output:
+	// active this week {1,2} {}
+	// active this week {} {2}
+}
+
+func ExampleIndex_Watch() {
+	x := segment.NewIndex()
+	x.Tag("plan:pro", 1, 2)
+	x.Save("pro", segment.Must("plan:pro"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for c, err := range x.Watch(ctx, clientele.FixedClock(now), time.Minute) {
+		if err != nil {
+			fmt.Println(err)
+			break
+		}
+		fmt.Println(c.Segment, "entered:", c.Entered, "exited:", c.Exited, "size:", c.Size)
+		break // a host forwards changes to its e-mail tool and keeps looping
+	}
+	// Output: pro entered: {1,2} exited: {} size: 2
+}
+
+func ExampleIndex_ApplyMerge() {
+	x := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
+	x.Tag("channel:store", 7)
+	x.Tag("channel:web", 9)
+	x.SetNumber("spend", 7, 100)
+	x.SetNumber("spend", 9, 40)
+	x.Record("visit", 7, daysAgo(2))
+	x.Record("visit", 9, daysAgo(2))
+	x.ApplyMerge(7, 9) // identity found that 9 is 7
+	spend, _ := x.Number("spend", 7)
+	r, _ := x.Eval(segment.Must("channel:store AND channel:web AND count(visit, 7d) = 2"), now)
+	fmt.Println(spend, r, x.Profiles())
+	// Output: 140 {7} {7}
+}
+
+func ExampleIndex_Top() {
+	x := segment.NewIndex()
+	for p, v := range []int64{50, 900, 300, 900, 10} {
+		x.SetNumber("spend", uint32(p), v)
+	}
+	top, _ := x.Top("spend", 3, nil)
+	bottom, _ := x.Bottom("spend", 1, nil)
+	fmt.Println(top, bottom)
+	// Output: {1,2,3} {4}
+}
+
+func ExampleOverlapOf() {
+	a := roaring.BitmapOf(1, 2, 3, 4)
+	b := roaring.BitmapOf(3, 4, 5)
+	o := segment.OverlapOf(a, b)
+	fmt.Printf("%+v Jaccard %.2f\n", o, o.Jaccard())
+	// Output: {A:4 B:3 Both:2 Either:5} Jaccard 0.40
+}
+
+func ExampleIndex_Breakdown() {
+	x := segment.NewIndex()
+	x.SetTrait("city", "shanghai", 1, 2, 3)
+	x.SetTrait("city", "beijing", 4)
+	x.Tag("plan:pro", 1, 2, 4, 5)
+	pro, _ := x.Eval(segment.Must("plan:pro"), now)
+	shares, _ := x.Breakdown(pro, "city")
+	for _, s := range shares {
+		fmt.Printf("%q %d %.2f\n", s.Value, s.Count, s.Fraction)
+	}
+	// Output:
+	// "shanghai" 2 0.50
+	// "beijing" 1 0.25
+	// "" 1 0.25
+}
+
+func ExampleIndex_Distinguish() {
+	x := segment.NewIndex()
+	for p := uint32(0); p < 100; p++ {
+		x.SetTrait("channel", []string{"web", "store"}[p%2], p)
+		if p%10 == 0 {
+			x.Tag("referred", p)
+		}
+	}
+	// Buyers: mostly referred store customers.
+	buyers := roaring.BitmapOf(0, 10, 20, 30, 40, 2, 4)
+	lifts, _ := x.Distinguish(buyers, 2, 3)
+	for _, l := range lifts {
+		fmt.Printf("%s:%s lift %.1f (%d of %d buyers)\n", l.Key, l.Value, l.Lift, l.InAudience, buyers.GetCardinality())
+	}
+	// Output:
+	// tag:referred lift 7.1 (5 of 7 buyers)
+	// channel:web lift 2.0 (7 of 7 buyers)
+}
+
+func ExampleOpen() {
+	dir, _ := os.MkdirTemp("", "segment-example")
+	defer os.RemoveAll(dir)
+	x := segment.NewIndex()
+	x.Tag("plan:pro", 1, 2, 3)
+	store, _ := segment.NewFileStore(dir)
+	if err := x.SaveTo(store, "base.snap"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	y, err := segment.Open(filepath.Join(dir, "base.snap")) // mapped read-only
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer y.Close()
+	n, _ := y.Count(segment.Must("plan:pro"), now)
+	fmt.Println(n)
+	// Output: 3
+}
+
+func ExampleDecodeBitmap() {
+	// Bytes as CRoaring's roaring_bitmap_portable_serialize writes {1, 2, 3, 1000000}.
+	data := []byte{0x3a, 0x30, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0x0f, 0, 0, 0, 0x18, 0, 0, 0, 0x1e, 0, 0, 0, 1, 0, 2, 0, 3, 0, 0x40, 0x42}
+	b, err := segment.DecodeBitmap(data)
+	fmt.Println(b, err)
+	_, err = segment.DecodeBitmap(data[:len(data)-1])
+	fmt.Println(err)
+	// Output:
+	// {1,2,3,1000000} <nil>
+	// segment: decode: bitmap at offset 0: offset 30: container 1 (key 15): truncated array of 1 values: segment: corrupt data
+}

@@ -1,0 +1,251 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+)
+
+// TestRefreshReportsSetDifferences checks that each Refresh reports, per segment,
+// exactly the difference between the model's evaluation at this refresh and at the
+// previous one, as data changes and the clock moves.
+func TestRefreshReportsSetDifferences(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		x, m := scenario(t)
+		var segs []string
+		for i := range rapid.IntRange(1, 3).Draw(t, "segments") {
+			name := fmt.Sprintf("s%d", i)
+			n := genQuery(t, 2, false, segs)
+			if err := x.Save(name, &Query{root: n}); err != nil {
+				t.Fatal(err)
+			}
+			m.saved[name] = n
+			segs = append(segs, name)
+		}
+		prev := map[string]pset{}
+		today := genToday - 3
+		for round := range 4 {
+			if round > 0 {
+				// Move data and time a little.
+				for range rapid.IntRange(0, 5).Draw(t, "changes") {
+					p := genProfile().Draw(t, "p")
+					if rapid.Bool().Draw(t, "tag") {
+						x.Tag("plan:pro", p)
+						m.tag("plan:pro", p)
+					} else {
+						d := genDay().Draw(t, "day")
+						x.Record("visit", p, dayStart(d))
+						m.record("visit", p, d)
+					}
+				}
+				today += rapid.Int32Range(0, 3).Draw(t, "days pass")
+			}
+			changes, err := x.Refresh(dayStart(today).Add(17 * time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Change{}
+			for _, c := range changes {
+				got[c.Segment] = c
+			}
+			for _, s := range segs {
+				now := m.eval(m.saved[s], today)
+				entered, exited := diff(now, prev[s]), diff(prev[s], now)
+				c, reported := got[s]
+				if len(entered)+len(exited) == 0 {
+					if reported {
+						t.Fatalf("round %d: %s reported without a change: %+v", round, s, c)
+					}
+					continue
+				}
+				if !reported {
+					t.Fatalf("round %d: change of %s not reported (entered %v, exited %v)", round, s, entered, exited)
+				}
+				if d := cmp.Diff(entered, c.Entered.ToArray()); d != "" {
+					t.Fatalf("round %d: %s entered (-want +got):\n%s", round, s, d)
+				}
+				if d := cmp.Diff(exited, c.Exited.ToArray()); d != "" {
+					t.Fatalf("round %d: %s exited (-want +got):\n%s", round, s, d)
+				}
+				if c.Size != uint64(len(now)) {
+					t.Fatalf("round %d: %s size %d, want %d", round, s, c.Size, len(now))
+				}
+				prev[s] = now
+			}
+		}
+	})
+}
+
+// diff returns a \ b, sorted.
+func diff(a, b pset) []uint32 {
+	out := pset{}
+	for p := range a {
+		if !b[p] {
+			out[p] = true
+		}
+	}
+	return sortedKeys(out)
+}
+
+func TestSegmentsLifecycle(t *testing.T) {
+	x := NewIndex()
+	x.Tag("plan:pro", 1, 2)
+	x.Tag("plan:free", 3)
+	if err := x.Save("pro", mustParse(t, "plan:pro")); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Save("paying pro", mustParse(t, `segment:pro AND NOT plan:free`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Delete("pro"); !errors.Is(err, ErrInUse) {
+		t.Fatalf("deleting a referenced segment: %v", err)
+	}
+	if err := x.Delete("nosuch"); !errors.Is(err, ErrUnknownSegment) {
+		t.Fatalf("deleting a missing segment: %v", err)
+	}
+	for _, bad := range []string{"", string([]byte{0xff})} {
+		if err := x.Save(bad, mustParse(t, "plan:pro")); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Save(%q): %v", bad, err)
+		}
+	}
+	if err := x.Save("x", nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Save of a nil query: %v", err)
+	}
+	now := date(2026, 5, 1, 0, 0)
+	changes, err := x.Refresh(now)
+	if err != nil || len(changes) != 2 {
+		t.Fatalf("first refresh: %v, %v", changes, err)
+	}
+	// Redefine: the next Refresh reports what the new definition changes.
+	if err := x.Save("pro", mustParse(t, "plan:pro OR plan:free")); err != nil {
+		t.Fatal(err)
+	}
+	changes, _ = x.Refresh(now)
+	if len(changes) != 1 || changes[0].Segment != "pro" || !changes[0].Entered.Equals(roaring.BitmapOf(3)) {
+		t.Fatalf("after redefinition: %+v", changes)
+	}
+	if m, ok := x.Members("pro"); !ok || m.GetCardinality() != 3 {
+		t.Fatalf("Members(pro) = %v, %v", m, ok)
+	}
+	// A merge exits the absorbed profile.
+	x.ApplyMerge(1, 2)
+	changes, _ = x.Refresh(now)
+	for _, c := range changes {
+		if !c.Exited.Equals(roaring.BitmapOf(2)) || !c.Entered.IsEmpty() {
+			t.Fatalf("after merge: %s entered %v exited %v", c.Segment, c.Entered, c.Exited)
+		}
+	}
+	if err := x.Delete("paying pro"); err != nil {
+		t.Fatal(err)
+	}
+	if got := x.Segments(); !cmp.Equal(got, []string{"pro"}) {
+		t.Fatalf("Segments() = %v", got)
+	}
+}
+
+func TestRefreshErrorChangesNothing(t *testing.T) {
+	x := NewIndex(WithRetention(10))
+	x.Record("visit", 1, date(2026, 5, 1, 0, 0))
+	if err := x.Save("recent", mustParse(t, "did(visit, 10d)")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Refresh(date(2026, 5, 1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	x.Expire(date(2026, 5, 20, 0, 0))
+	// Going back in time puts the window before the retained days.
+	if _, err := x.Refresh(date(2026, 5, 5, 0, 0)); !errors.Is(err, ErrRetention) {
+		t.Fatalf("refresh before the horizon: %v", err)
+	}
+	if m, _ := x.Members("recent"); !m.Equals(roaring.BitmapOf(1)) {
+		t.Fatalf("a failed refresh changed members: %v", m)
+	}
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// TestWatch runs Watch in a synctest bubble: changes arrive as data changes, and
+// time-based conditions expire as the clock's day moves, with no new events.
+func TestWatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := NewIndex()
+		start := date(2026, 6, 1, 9, 0)
+		clock := &fakeClock{t: start}
+		x.Record("visit", 1, start)
+		if err := x.Save("active", mustParse(t, "did(visit, 2d)")); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan string, 16)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for c, err := range x.Watch(ctx, clock, time.Minute) {
+				if err != nil {
+					got <- "error " + err.Error()
+					continue
+				}
+				got <- fmt.Sprintf("%s +%v -%v", c.Segment, c.Entered.ToArray(), c.Exited.ToArray())
+			}
+		}()
+		expect := func(want string) {
+			t.Helper()
+			synctest.Wait()
+			select {
+			case g := <-got:
+				if g != want {
+					t.Fatalf("got %q, want %q", g, want)
+				}
+			default:
+				t.Fatalf("no change, want %q", want)
+			}
+		}
+		expectNothing := func() {
+			t.Helper()
+			synctest.Wait()
+			select {
+			case g := <-got:
+				t.Fatalf("unexpected change %q", g)
+			default:
+			}
+		}
+		expect("active +[1] -[]")
+		time.Sleep(time.Minute) // nothing changed: no report
+		expectNothing()
+		x.Record("visit", 2, start)
+		time.Sleep(time.Minute)
+		expect("active +[2] -[]")
+		clock.set(start.Add(36 * time.Hour)) // the next day: still within 2 days
+		time.Sleep(time.Minute)
+		expectNothing()
+		clock.set(start.Add(48 * time.Hour)) // two days on: the visits age out
+		time.Sleep(time.Minute)
+		expect("active +[] -[1 2]")
+		cancel()
+		<-done
+	})
+}
