@@ -1,0 +1,310 @@
+package referral
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// derive checks an input event against the state and returns the records it makes:
+// the event itself, then the programme's decisions. It does not change the state.
+func (p *Program) derive(ev *Record) ([]Record, error) {
+	s := p.st
+	recs := []Record{*ev}
+	switch ev.Kind {
+	case KindCode:
+		c, err := ParseCode(string(ev.Code))
+		if err != nil {
+			return nil, err
+		}
+		recs[0].Code = c
+		if owner, ok := s.codes[c]; ok && s.canon(owner) != s.canon(ev.Profile) {
+			return nil, fmt.Errorf("code %s belongs to profile %d: %w", c, owner, ErrConflict)
+		}
+	case KindInvite:
+		if len(contacts(ev.Signals)) == 0 {
+			return nil, fmt.Errorf("field Signals: an invitation needs the invitee's Email or Phone: %w", ErrInput)
+		}
+	case KindClick:
+		if _, err := p.owner(ev.Code); err != nil {
+			return nil, err
+		}
+	case KindSignup:
+		if at, ok := s.signedUp(ev.Profile); ok {
+			return nil, fmt.Errorf("profile %d already signed up at %v: %w", ev.Profile, at.Format(time.RFC3339), ErrConflict)
+		}
+		if ev.Code != "" {
+			if _, err := p.owner(ev.Code); err != nil {
+				return nil, err
+			}
+		}
+		recs = append(recs, p.attribute(ev)...)
+		if len(recs) > 1 && recs[1].Kind == KindAttribution {
+			referrer := recs[1].Other
+			if p.cfg.Qualify == AtSignup {
+				recs = append(recs, p.rewards(ev.Key, ev.At, ev.Profile, referrer, "")...)
+			} else if o := p.qualifyingOrder(ev.Profile, ev.At, nil); o != nil {
+				// The order arrived before the sign-up it follows (webhooks are not
+				// ordered): it qualifies now, dated as it happened.
+				recs = append(recs, p.rewards(ev.Key, o.At, ev.Profile, referrer, o.Order)...)
+			}
+		}
+	case KindOrder:
+		if ev.Order == "" {
+			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
+		}
+		if o := s.orders[ev.Order]; o != nil {
+			return nil, fmt.Errorf("order %q already recorded by event %q: %w", ev.Order, o.rec.Key, ErrConflict)
+		}
+		recs = append(recs, p.qualify(ev)...)
+	case KindRefund:
+		o := s.orders[ev.Order]
+		switch {
+		case ev.Order == "":
+			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
+		case o == nil:
+			return nil, fmt.Errorf("order %q: %w", ev.Order, ErrUnknownOrder)
+		case ev.At.Before(o.rec.At):
+			return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.rec.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
+		case o.refunded:
+			return nil, fmt.Errorf("order %q already refunded: %w", ev.Order, ErrConflict)
+		}
+		for _, k := range s.byOrder[ev.Order] {
+			recs = append(recs, clawback(ev, s.rewards[k], "refund of order "+ev.Order))
+		}
+	case KindPayout:
+		if ev.Amount <= 0 {
+			return nil, fmt.Errorf("field Amount: payout of %d: %w", ev.Amount, ErrInput)
+		}
+		if b := s.balance(ev.Profile, ev.At); ev.Amount > b.Payable {
+			return nil, fmt.Errorf("payout of %d to profile %d, payable %d: %w", ev.Amount, ev.Profile, b.Payable, ErrInsufficient)
+		}
+	case KindMerge:
+		if ev.Profile == 0 || len(ev.Absorbed) == 0 || slices.Contains(ev.Absorbed, 0) || slices.Contains(ev.Absorbed, ev.Profile) {
+			return nil, fmt.Errorf("merge of %v into %d: want a survivor and absorbed profiles, all non-zero and distinct: %w", ev.Absorbed, ev.Profile, ErrInput)
+		}
+		recs = append(recs, p.mergeClawbacks(ev)...)
+	}
+	return recs, nil
+}
+
+// owner returns the canonical owner of an issued code.
+func (p *Program) owner(c Code) (uint32, error) {
+	if _, err := ParseCode(string(c)); err != nil {
+		return 0, err
+	}
+	o, ok := p.st.codes[c]
+	if !ok {
+		return 0, fmt.Errorf("code %s was never issued: %w", c, ErrCode)
+	}
+	return p.st.canon(o), nil
+}
+
+// attribute picks the referrer of a sign-up among the touches in the window (links
+// followed, the code entered, invitations to its email or phone) by the rule, and runs
+// the guards. It returns no record for an organic sign-up.
+func (p *Program) attribute(ev *Record) []Record {
+	s := p.st
+	from := ev.At.Add(-p.cfg.Window)
+	var cands []touch
+	for _, k := range s.keysOf(ev.Profile) {
+		cands = append(cands, s.clicks[k]...)
+	}
+	for _, c := range contacts(ev.Signals) {
+		cands = append(cands, s.invited[c]...)
+	}
+	if ev.Code != "" {
+		cands = append(cands, touch{referrer: s.codes[ev.Code], code: ev.Code, at: ev.At})
+	}
+	var best *touch
+	for i := range cands {
+		t := &cands[i]
+		if t.at.Before(from) || t.at.After(ev.At) {
+			continue
+		}
+		if best == nil || (p.cfg.Rule == FirstReferrer && t.at.Before(best.at)) || (p.cfg.Rule == LastReferrer && !t.at.Before(best.at)) {
+			best = t
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	referrer := s.canon(best.referrer)
+	flags, blocked := p.guard(ev, referrer)
+	r := Record{Key: ev.Key + "\x00attribution", At: ev.At, Profile: ev.Profile, Other: referrer, Code: best.code, Reasons: flags}
+	r.Kind = KindAttribution
+	if blocked {
+		r.Kind = KindBlocked
+		r.Key = ev.Key + "\x00blocked"
+	}
+	return []Record{r}
+}
+
+// qualify returns the reward records an order earns, if it is the referred person's
+// qualifying action.
+func (p *Program) qualify(ev *Record) []Record {
+	s := p.st
+	referrer, a := s.referrerOf(ev.Profile)
+	if a == nil || p.cfg.Qualify == AtSignup {
+		return nil
+	}
+	signed, _ := s.signedUp(ev.Profile)
+	if p.qualifyingOrder(ev.Profile, signed, ev) != ev {
+		return nil
+	}
+	return p.rewards(ev.Key, ev.At, a.Profile, referrer, ev.Order)
+}
+
+// qualifyingOrder returns the order that qualifies the referral of profile's person,
+// who signed up at signed, among the recorded orders and extra (may be nil), or nil if
+// none does or the referral has already qualified. Orders are taken by the time they
+// were placed, not by arrival: FirstPurchase takes the person's first order, which must
+// follow the sign-up; PurchaseOver the first order after the sign-up of at least
+// MinAmount. Both must fall within QualifyWithin of the sign-up when it is set.
+func (p *Program) qualifyingOrder(profile uint32, signed time.Time, extra *Record) *Record {
+	s := p.st
+	var orders []*Record
+	for _, k := range s.keysOf(profile) {
+		if s.done[k] {
+			return nil
+		}
+		orders = append(orders, s.ordersOf[k]...)
+	}
+	if extra != nil {
+		orders = append(orders, extra)
+	}
+	slices.SortStableFunc(orders, func(a, b *Record) int { return a.At.Compare(b.At) })
+	for _, o := range orders {
+		if p.cfg.Qualify == FirstPurchase || !o.At.Before(signed) && o.Amount >= p.cfg.MinAmount {
+			if o.At.Before(signed) || (p.cfg.QualifyWithin > 0 && o.At.Sub(signed) > p.cfg.QualifyWithin) {
+				return nil
+			}
+			return o
+		}
+	}
+	return nil
+}
+
+// rewards returns both sides' rewards for a referral that qualified at time at, the
+// referrer's capped by the per-referrer and per-period caps.
+func (p *Program) rewards(key string, at time.Time, referred, referrer uint32, orderID string) []Record {
+	var out []Record
+	payable := at.Add(p.cfg.Hold)
+	if amt := p.capped(referrer, at, p.cfg.ReferrerReward); amt > 0 {
+		r := Record{Kind: KindReward, Key: key + "\x00reward:referrer", At: at, Profile: referrer, Other: referred,
+			Order: orderID, Amount: amt, PayableAt: payable, Reasons: []string{roleReferrer}}
+		if amt < p.cfg.ReferrerReward {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("capped from %d to %d", p.cfg.ReferrerReward, amt))
+		}
+		out = append(out, r)
+	}
+	if p.cfg.ReferredReward > 0 {
+		out = append(out, Record{Kind: KindReward, Key: key + "\x00reward:referred", At: at, Profile: referred, Other: referrer,
+			Order: orderID, Amount: p.cfg.ReferredReward, PayableAt: payable, Reasons: []string{roleReferred}})
+	}
+	if len(out) == 0 {
+		// The referral qualified but earned nothing (caps, zero rewards): a zero reward
+		// still marks it done, so a later order does not qualify it again.
+		out = append(out, Record{Kind: KindReward, Key: key + "\x00reward:referred", At: at, Profile: referred, Other: referrer,
+			Order: orderID, PayableAt: payable, Reasons: []string{roleReferred, "no reward: caps reached or rewards zero"}})
+	}
+	return out
+}
+
+// capped returns how much of amount the referrer may still earn at time at.
+func (p *Program) capped(referrer uint32, at time.Time, amount int64) int64 {
+	if p.cfg.CapPerReferrer == 0 && p.cfg.CapPerPeriod == 0 {
+		return amount
+	}
+	var total, period int64
+	from := at.Add(-p.cfg.CapPeriod)
+	for _, k := range p.st.keysOf(referrer) {
+		for _, e := range p.st.entries[k] {
+			if e.Kind != KindReward || len(e.Reasons) == 0 || e.Reasons[0] != roleReferrer || p.st.clawed[e.Key] {
+				continue
+			}
+			total += e.Amount
+			if e.At.After(from) && !e.At.After(at) {
+				period += e.Amount
+			}
+		}
+	}
+	if p.cfg.CapPerReferrer > 0 {
+		amount = min(amount, p.cfg.CapPerReferrer-total)
+	}
+	if p.cfg.CapPerPeriod > 0 {
+		amount = min(amount, p.cfg.CapPerPeriod-period)
+	}
+	return max(amount, 0)
+}
+
+// clawback reverses reward r because of event ev. It takes effect on the payable balance
+// when the reward would have become payable, or at ev if that is later: a reward
+// reversed while held never becomes payable; one reversed after it became payable (or
+// was paid) reduces what is payable from then on, possibly below zero.
+func clawback(ev *Record, r *Record, why string) Record {
+	at := ev.At
+	if at.Before(r.At) {
+		at = r.At
+	}
+	pay := r.PayableAt
+	if at.After(pay) {
+		pay = at
+	}
+	return Record{Kind: KindClawback, Key: ev.Key + "\x00clawback:" + r.Key, At: at, Profile: r.Profile, Other: r.Other,
+		Order: r.Order, Amount: -r.Amount, PayableAt: pay, Ref: r.Key, Reasons: []string{why}}
+}
+
+// mergeClawbacks reverses the rewards of referrals that a merge turns into
+// self-referrals: after it, referrer and referred are one person.
+func (p *Program) mergeClawbacks(ev *Record) []Record {
+	s := p.st
+	group := map[uint32]bool{s.canon(ev.Profile): true}
+	for _, a := range ev.Absorbed {
+		group[s.canon(a)] = true
+	}
+	var out []Record
+	for _, c := range slices.Sorted(maps.Keys(group)) {
+		for _, k := range s.keysOf(c) {
+			for _, referred := range s.referred[k] {
+				if !group[s.canon(referred)] {
+					continue
+				}
+				for _, entry := range s.rewardsOfReferral(referred) {
+					out = append(out, clawback(ev, entry, fmt.Sprintf("self-referral revealed by merge of %v into %d", ev.Absorbed, ev.Profile)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// rewardsOfReferral returns the unreversed rewards, both sides, of the referral of raw
+// profile referred.
+func (s *state) rewardsOfReferral(referred uint32) []*Record {
+	a := s.attr[referred]
+	if a == nil {
+		return nil
+	}
+	var out []*Record
+	for _, who := range []uint32{a.Other, referred} {
+		for _, k := range s.keysOf(who) {
+			for _, e := range s.entries[k] {
+				if e.Kind != KindReward || s.clawed[e.Key] || e.Amount == 0 {
+					continue
+				}
+				role := ""
+				if len(e.Reasons) > 0 {
+					role = e.Reasons[0]
+				}
+				if (role == roleReferrer && e.Other == referred) || (role == roleReferred && e.Profile == referred) {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y *Record) int { return strings.Compare(x.Key, y.Key) })
+	return slices.CompactFunc(out, func(x, y *Record) bool { return x.Key == y.Key })
+}

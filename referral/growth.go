@@ -1,0 +1,296 @@
+package referral
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/stats"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// ErrCycle means referral edges that loop, so that no seed user starts the chain.
+var ErrCycle = errors.New("referral: referral cycle")
+
+// Signup is one person joining: Referrer is the person who brought them, 0 for an
+// organic sign-up.
+type Signup struct {
+	Profile, Referrer uint32
+	At                time.Time
+}
+
+// Invite is one invitation sent by a person.
+type Invite struct {
+	From uint32
+	At   time.Time
+}
+
+// Signups returns every sign-up in the ledger, one per person (the earliest when merged
+// profiles signed up twice), with profiles and referrers as their current keys, in
+// sign-up order.
+func (p *Program) Signups() []Signup {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.st
+	seen := map[uint32]bool{}
+	var out []Signup
+	for _, raw := range s.signups {
+		c := s.canon(raw)
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		at, _ := s.signedUp(c)
+		ref, _ := s.referrerOf(c)
+		out = append(out, Signup{Profile: c, Referrer: ref, At: at})
+	}
+	slices.SortStableFunc(out, func(a, b Signup) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// Invites returns every invitation in the ledger, senders as their current keys.
+func (p *Program) Invites() []Invite {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Invite, len(p.st.invites))
+	for i, v := range p.st.invites {
+		out[i] = Invite{From: p.st.canon(v.From), At: v.At}
+	}
+	return out
+}
+
+// Tree is the invite tree: who brought whom. A seed user (generation 0) joined on
+// their own, or referred others without a recorded sign-up; each referred person is one
+// generation below their referrer and descends from the seed at the top of their chain.
+// A Tree is immutable and safe for concurrent use.
+type Tree struct {
+	parent   map[uint32]uint32
+	children map[uint32][]uint32
+	gen      map[uint32]int
+	seed     map[uint32]uint32
+}
+
+// NewTree builds the tree of the sign-ups. Edges that loop are an error wrapping
+// [ErrCycle] naming a profile on the loop.
+func NewTree(signups []Signup) (*Tree, error) {
+	t := &Tree{parent: map[uint32]uint32{}, children: map[uint32][]uint32{}, gen: map[uint32]int{}, seed: map[uint32]uint32{}}
+	nodes := map[uint32]bool{}
+	for _, s := range signups {
+		nodes[s.Profile] = true
+		if s.Referrer != 0 {
+			nodes[s.Referrer] = true
+			if s.Referrer == s.Profile {
+				return nil, fmt.Errorf("referral: tree: profile %d refers itself: %w", s.Profile, ErrCycle)
+			}
+			if q, ok := t.parent[s.Profile]; ok && q != s.Referrer {
+				return nil, fmt.Errorf("referral: tree: profile %d has two referrers, %d and %d: %w", s.Profile, q, s.Referrer, ErrInput)
+			}
+			t.parent[s.Profile] = s.Referrer
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(nodes)) {
+		if q, ok := t.parent[n]; ok {
+			t.children[q] = append(t.children[q], n)
+		}
+	}
+	// Breadth-first from the seeds numbers the generations; a node never reached lies
+	// on a cycle.
+	var queue []uint32
+	for _, n := range slices.Sorted(maps.Keys(nodes)) {
+		if _, ok := t.parent[n]; !ok {
+			t.gen[n], t.seed[n] = 0, n
+			queue = append(queue, n)
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, c := range t.children[n] {
+			t.gen[c], t.seed[c] = t.gen[n]+1, t.seed[n]
+			queue = append(queue, c)
+		}
+	}
+	if len(t.gen) < len(nodes) {
+		for _, n := range slices.Sorted(maps.Keys(nodes)) {
+			if _, ok := t.gen[n]; !ok {
+				return nil, fmt.Errorf("referral: tree: profile %d is on a loop of referrals: %w", n, ErrCycle)
+			}
+		}
+	}
+	return t, nil
+}
+
+// Generation returns profile's depth below its seed (0 for a seed).
+func (t *Tree) Generation(profile uint32) (int, bool) {
+	g, ok := t.gen[profile]
+	return g, ok
+}
+
+// Seed returns the seed user profile descends from (itself for a seed).
+func (t *Tree) Seed(profile uint32) (uint32, bool) {
+	s, ok := t.seed[profile]
+	return s, ok
+}
+
+// Children returns the people profile brought, ascending.
+func (t *Tree) Children(profile uint32) []uint32 { return slices.Clone(t.children[profile]) }
+
+// Descendants counts everyone below profile.
+func (t *Tree) Descendants(profile uint32) int {
+	n := 0
+	for _, c := range t.children[profile] {
+		n += 1 + t.Descendants(c)
+	}
+	return n
+}
+
+// Generations returns how many people are in each generation: seeds first.
+func (t *Tree) Generations() []int {
+	var out []int
+	for _, g := range t.gen {
+		for len(out) <= g {
+			out = append(out, 0)
+		}
+		out[g]++
+	}
+	return out
+}
+
+// Cohort is the viral growth of the people who joined in one period.
+type Cohort struct {
+	Start time.Time
+	Users int // people who joined in the period
+	// Referred counts the users of the period who came by referral; Share is the share
+	// of new users that came by referral, with its Wilson interval.
+	Referred int
+	Share    stats.Interval
+	// Invites counts the invitations the cohort sent (a person who brought more people
+	// than their recorded invitations is counted with one invitation per person
+	// brought, since a shared link is an invitation that was not recorded), and
+	// Converted the people the cohort brought, at any time up to the data's end.
+	Invites, Converted int
+	InvitesPerUser     float64
+	Conversion         stats.Interval // Converted/Invites, Wilson (1927)
+	K                  stats.Interval // viral coefficient: InvitesPerUser × conversion
+	// CycleTime is the mean time from a cohort member's sign-up to the sign-ups of the
+	// people they brought (Skok's viral cycle time); 0 when they brought no one.
+	CycleTime time.Duration
+}
+
+// Cohorts measures viral growth by sign-up cohort: the people who joined in each of n
+// periods of the given length from start. K = i × c (Skok), invitations per user times
+// the conversion of invitations. Counts cover all the data, so the youngest cohorts,
+// which have had less time to invite, understate their K.
+//
+// K's interval is the delta method (Oehlert 1992, "A note on the delta method") for the
+// product of the mean i and the proportion c. The two are estimated from the same
+// people and are strongly dependent (the invitations that convert are the ones people
+// send), so their covariance may not be dropped. With per-person invitations x_u and
+// conversions y_u, i = x̄ and c = ȳ/x̄, the product is exactly ȳ, whose gradient makes
+// the delta-method variance Var(ȳ) = s_y²/n: the interval is K ± z·s_y/√n, truncated at
+// 0. With fewer than two users the interval is [0, +Inf).
+func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Duration, n int, level float64) ([]Cohort, error) {
+	if period <= 0 || n <= 0 || !(level > 0 && level < 1) {
+		return nil, fmt.Errorf("referral: cohorts: period %v, n %d, level %v: want positive period and count and a level in (0, 1): %w", period, n, level, ErrInput)
+	}
+	joined := map[uint32]time.Time{}
+	for _, s := range signups {
+		joined[s.Profile] = s.At
+	}
+	invited := map[uint32]int{}
+	for _, v := range invites {
+		invited[v.From]++
+	}
+	brought := map[uint32][]time.Duration{} // referrer -> gaps to the people brought
+	for _, s := range signups {
+		if s.Referrer == 0 {
+			continue
+		}
+		gap := time.Duration(0)
+		if at, ok := joined[s.Referrer]; ok {
+			gap = s.At.Sub(at)
+		}
+		brought[s.Referrer] = append(brought[s.Referrer], gap)
+	}
+	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	out := make([]Cohort, n)
+	for i := range out {
+		c := &out[i]
+		c.Start = start.Add(time.Duration(i) * period)
+		end := c.Start.Add(period)
+		var ys []float64
+		var gaps time.Duration
+		for _, s := range signups {
+			if s.At.Before(c.Start) || !s.At.Before(end) {
+				continue
+			}
+			c.Users++
+			if s.Referrer != 0 {
+				c.Referred++
+			}
+			b := brought[s.Profile]
+			c.Converted += len(b)
+			c.Invites += max(invited[s.Profile], len(b))
+			ys = append(ys, float64(len(b)))
+			for _, g := range b {
+				gaps += g
+			}
+		}
+		var err error
+		if c.Share, err = stats.Wilson(int64(c.Referred), int64(c.Users), level); err != nil {
+			return nil, err
+		}
+		if c.Conversion, err = stats.Wilson(int64(c.Converted), int64(c.Invites), level); err != nil {
+			return nil, err
+		}
+		if c.Converted > 0 {
+			c.CycleTime = gaps / time.Duration(c.Converted)
+		}
+		if c.Users == 0 {
+			c.K = stats.Interval{Lo: 0, Hi: math.Inf(1)}
+			continue
+		}
+		c.InvitesPerUser = float64(c.Invites) / float64(c.Users)
+		k := c.InvitesPerUser * c.Conversion.Estimate
+		c.K = stats.Interval{Estimate: k, Lo: 0, Hi: math.Inf(1)}
+		if len(ys) >= 2 {
+			var ss float64
+			mean := float64(c.Converted) / float64(c.Users)
+			for _, y := range ys {
+				ss += (y - mean) * (y - mean)
+			}
+			half := z * math.Sqrt(ss/float64(len(ys)-1)/float64(len(ys)))
+			c.K.Lo, c.K.Hi = max(0, k-half), k+half
+		}
+	}
+	return out, nil
+}
+
+// Project returns the users after the given number of viral cycles when seed users
+// start and each user brings k new ones per cycle: the geometric sum
+// seed·(1 + k + … + k^cycles) = seed·(k^(cycles+1) − 1)/(k − 1) (seed·(cycles+1) when
+// k = 1).
+func Project(seed, k float64, cycles int) (float64, error) {
+	if seed < 0 || k < 0 || cycles < 0 || math.IsNaN(seed) || math.IsNaN(k) || math.IsInf(seed, 0) || math.IsInf(k, 0) {
+		return 0, fmt.Errorf("referral: project seed %v, K %v over %d cycles: want non-negative finite values: %w", seed, k, cycles, ErrInput)
+	}
+	if k == 1 {
+		return seed * float64(cycles+1), nil
+	}
+	return seed * (math.Pow(k, float64(cycles+1)) - 1) / (k - 1), nil
+}
+
+// Limit returns the users a seed grows to over unlimited cycles when k < 1:
+// seed/(1 − k). With k ≥ 1 growth has no limit, which is an error wrapping [ErrInput].
+func Limit(seed, k float64) (float64, error) {
+	if seed < 0 || k < 0 || math.IsNaN(seed) || math.IsNaN(k) || math.IsInf(seed, 0) {
+		return 0, fmt.Errorf("referral: limit of seed %v at K %v: want non-negative finite values: %w", seed, k, ErrInput)
+	}
+	if k >= 1 {
+		return math.Inf(1), fmt.Errorf("referral: limit at K %v: growth is unbounded when K >= 1: %w", k, ErrInput)
+	}
+	return seed / (1 - k), nil
+}

@@ -1,0 +1,337 @@
+package referral
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Errors of the referral programme, wrapped with the event key and what is wrong.
+var (
+	// ErrInput means an event or a configuration with a missing or out-of-range field.
+	ErrInput = errors.New("referral: invalid input")
+	// ErrKeyReused means an event key already recorded for a different event.
+	ErrKeyReused = errors.New("referral: event key reused for a different event")
+	// ErrConflict means an event that contradicts the ledger: a second sign-up of one
+	// person, an order id used twice, a code owned by someone else, a second refund.
+	ErrConflict = errors.New("referral: event conflicts with the ledger")
+	// ErrUnknownOrder means a refund of an order the ledger has never seen.
+	ErrUnknownOrder = errors.New("referral: unknown order")
+	// ErrRefundBeforeOrder means a refund dated before its order.
+	ErrRefundBeforeOrder = errors.New("referral: refund before its order")
+	// ErrInsufficient means a payout larger than the payable balance.
+	ErrInsufficient = errors.New("referral: payout exceeds the payable balance")
+)
+
+// Program runs a referral programme over a [Store]. Every event is checked against the
+// ledger, turned into records (the event and the programme's decisions about it) and
+// appended; state is rebuilt by replaying the store on [Open], so the records are the
+// whole truth and a retried event (same key) is recognised after a restart too.
+//
+// A Program is safe for concurrent use. Events are decided one at a time; their records
+// are then appended by group commit: concurrent events share one Store.Append (for the
+// file store, one frame and one fsync), and each call returns once its own records are
+// durable. An event that fails its checks writes nothing and changes nothing. If the
+// store fails an append, the events of that batch may or may not be durable, so the
+// Program stops: every later call returns the store's error, and the host reopens it.
+// Queries read the decided state, which may include events whose append is in flight.
+type Program struct {
+	cfg   Config
+	store Store
+
+	mu     sync.Mutex // guards st, open, broken
+	st     *state
+	open   *batch
+	broken error
+
+	flushMu sync.Mutex // one append to the store at a time
+}
+
+type batch struct {
+	recs []Record
+	done chan struct{}
+	err  error
+}
+
+// Open replays store into a programme run by cfg. The configuration may differ from the
+// one the records were decided under: past decisions stand, new events follow cfg.
+func Open(store Store, cfg Config) (*Program, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, fmt.Errorf("referral: open: nil store: %w", ErrInput)
+	}
+	p := &Program{cfg: cfg, store: store, st: newState(), open: newBatch()}
+	i := 0
+	for r, err := range store.Records() {
+		if err != nil {
+			return nil, fmt.Errorf("referral: replay after %d records: %w", i, err)
+		}
+		if r.Kind == 0 || r.Kind >= kindEnd {
+			return nil, fmt.Errorf("referral: replay record %d: unknown kind %d: %w", i, r.Kind, ErrRecord)
+		}
+		p.st.apply(&r)
+		i++
+	}
+	return p, nil
+}
+
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
+// submit decides one input event and commits its records.
+func (p *Program) submit(ev Record) error {
+	b, err := p.decide(ev)
+	if err != nil || b == nil {
+		return err
+	}
+	return p.commit(b)
+}
+
+// decide checks ev, applies its records to the state and queues them; it returns a nil
+// batch for a repeated event.
+func (p *Program) decide(ev Record) (*batch, error) {
+	if err := checkEvent(&ev); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.broken != nil {
+		return nil, p.broken
+	}
+	if h, seen := p.st.keys[ev.Key]; seen {
+		if h != inputHash(&ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
+			if ev.Kind == KindCode && p.st.codeByKey[ev.Key] != "" {
+				return nil, nil // a retried IssueCode draws a new code; the first one stands
+			}
+			return nil, fmt.Errorf("referral: %s event %q: %w", ev.Kind, ev.Key, ErrKeyReused)
+		}
+		return nil, nil
+	}
+	recs, err := p.derive(&ev)
+	if err != nil {
+		return nil, fmt.Errorf("referral: %s event %q: %w", ev.Kind, ev.Key, err)
+	}
+	b := p.open
+	for i := range recs {
+		b.recs = append(b.recs, recs[i])
+		p.st.apply(&b.recs[len(b.recs)-1])
+	}
+	return b, nil
+}
+
+// commit returns once b's records are in the store. The first caller to find the store
+// free appends every batch queued so far in one call; the others wait for it.
+func (p *Program) commit(b *batch) error {
+	p.flushMu.Lock()
+	defer p.flushMu.Unlock()
+	select {
+	case <-b.done:
+		return b.err
+	default:
+	}
+	// b is still the open batch: batches are only swapped here, under flushMu, and a
+	// swapped batch is done before flushMu is released.
+	p.mu.Lock()
+	cur := p.open
+	p.open = newBatch()
+	p.mu.Unlock()
+	err := p.store.Append(cur.recs...)
+	if err != nil {
+		err = fmt.Errorf("referral: ledger append failed, programme stopped: %w", err)
+		p.mu.Lock()
+		p.broken = err
+		p.mu.Unlock()
+	}
+	cur.err = err
+	close(cur.done)
+	return err
+}
+
+// checkEvent validates the fields every input event must have.
+func checkEvent(ev *Record) error {
+	if ev.Kind == 0 || ev.Kind.derived() || ev.Kind >= kindEnd {
+		return fmt.Errorf("referral: event %q: kind %v is not an input event: %w", ev.Key, ev.Kind, ErrInput)
+	}
+	if ev.Key == "" || len(ev.Key) > 512 || strings.IndexFunc(ev.Key, unicode.IsControl) >= 0 {
+		return fmt.Errorf("referral: %s event: key %q must be 1 to 512 bytes without control characters: %w", ev.Kind, ev.Key, ErrInput)
+	}
+	if ev.Kind != KindMerge && ev.At.IsZero() {
+		return fmt.Errorf("referral: %s event %q: field At: missing time: %w", ev.Kind, ev.Key, ErrInput)
+	}
+	if y := ev.At.Year(); !ev.At.IsZero() && (y < 1900 || y > 2200) {
+		return fmt.Errorf("referral: %s event %q: field At: year %d out of range: %w", ev.Kind, ev.Key, y, ErrInput)
+	}
+	if ev.Kind != KindMerge && ev.Profile == 0 && ev.Kind != KindRefund {
+		return fmt.Errorf("referral: %s event %q: field Profile: 0 is no profile: %w", ev.Kind, ev.Key, ErrInput)
+	}
+	if ev.Amount < 0 || ev.Amount > math.MaxInt64/4 {
+		return fmt.Errorf("referral: %s event %q: field Amount: %d out of range: %w", ev.Kind, ev.Key, ev.Amount, ErrInput)
+	}
+	if ev.Other != 0 || ev.Ref != "" || ev.Reasons != nil || !ev.PayableAt.IsZero() {
+		return fmt.Errorf("referral: %s event %q: fields Other, Ref, Reasons and PayableAt are the programme's to set: %w", ev.Kind, ev.Key, ErrInput)
+	}
+	return nil
+}
+
+// Apply records input events (any kind up to KindMerge), in order, as the methods below
+// would one by one: each event is atomic and idempotent by its key. It stops at the
+// first event that fails and returns its error, which names the event's index; the
+// events before it stay recorded. A bulk import or a queue consumer uses Apply to hand
+// many events to group commit at once.
+func (p *Program) Apply(events ...Record) error {
+	var last *batch
+	for i, ev := range events {
+		ev.Code = normalCode(ev.Code)
+		b, err := p.decide(ev)
+		if err != nil {
+			if last != nil {
+				if cerr := p.commit(last); cerr != nil {
+					return cerr
+				}
+			}
+			return fmt.Errorf("referral: apply event %d: %w", i, err)
+		}
+		if b != nil {
+			last = b
+		}
+	}
+	if last != nil {
+		return p.commit(last)
+	}
+	return nil
+}
+
+// normalCode puts a well-formed code in canonical form and leaves anything else for the
+// checks to reject.
+func normalCode(c Code) Code {
+	if c == "" {
+		return ""
+	}
+	if n, err := ParseCode(string(c)); err == nil {
+		return n
+	}
+	return c
+}
+
+// IssueCode gives profile a fresh referral code drawn from rnd (crypto/rand when nil)
+// and records it under key; a retry with the same key returns the same code. sig holds
+// the referrer's own signals, which the self-referral guard compares.
+func (p *Program) IssueCode(key string, at time.Time, profile uint32, sig Signals, rnd io.Reader) (Code, error) {
+	p.mu.Lock()
+	c, ok := p.st.codeByKey[key]
+	p.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	for range 8 { // a collision of 50-bit codes is rare; a retry makes it vanish
+		c, err := NewCode(rnd)
+		if err != nil {
+			return "", err
+		}
+		err = p.submit(Record{Kind: KindCode, Key: key, At: at, Profile: profile, Code: c, Signals: sig})
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		p.mu.Lock()
+		c = p.st.codeByKey[key]
+		p.mu.Unlock()
+		return c, nil
+	}
+	return "", fmt.Errorf("referral: issue code %q: no free code after 8 draws (is rnd random?): %w", key, ErrConflict)
+}
+
+// Invite records that profile invited the person reached at contact (Email and/or
+// Phone); a sign-up with that email or phone within the window is attributed to the
+// inviter.
+func (p *Program) Invite(key string, at time.Time, profile uint32, contact Signals) error {
+	return p.submit(Record{Kind: KindInvite, Key: key, At: at, Profile: profile, Signals: contact})
+}
+
+// Click records that prospect followed a referral link or entered a code. The code
+// must have been issued.
+func (p *Program) Click(key string, at time.Time, prospect uint32, code string) error {
+	return p.submit(Record{Kind: KindClick, Key: key, At: at, Profile: prospect, Code: normalCode(Code(code))})
+}
+
+// Decision is the outcome of a sign-up: the referrer it was attributed to (0 for an
+// organic sign-up or a blocked one), whether a guard blocked it, and the reasons of
+// every guard that fired.
+type Decision struct {
+	Referrer uint32
+	Code     Code
+	Blocked  bool
+	Reasons  []string
+}
+
+// SignUp records that profile signed up, with the code it entered (may be empty) and
+// its signals, and attributes it to a referrer as Config says. A retry with the same key
+// returns the original decision.
+func (p *Program) SignUp(key string, at time.Time, profile uint32, code string, sig Signals) (Decision, error) {
+	if err := p.submit(Record{Kind: KindSignup, Key: key, At: at, Profile: profile, Code: normalCode(Code(code)), Signals: sig}); err != nil {
+		return Decision{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.st.decisionOf(profile), nil
+}
+
+func (s *state) decisionOf(profile uint32) Decision {
+	for _, k := range s.keysOf(profile) {
+		if a := s.attr[k]; a != nil {
+			return Decision{Referrer: s.canon(a.Other), Code: a.Code, Reasons: a.Reasons}
+		}
+		if b := s.blocked[k]; b != nil {
+			return Decision{Code: b.Code, Blocked: true, Reasons: b.Reasons}
+		}
+	}
+	return Decision{}
+}
+
+// Order records an order; if it is the referred person's qualifying action, the
+// rewards are recorded with it.
+func (p *Program) Order(key string, at time.Time, profile uint32, orderID string, amount int64) error {
+	return p.submit(Record{Kind: KindOrder, Key: key, At: at, Profile: profile, Order: orderID, Amount: amount})
+}
+
+// Refund records the refund of an order and claws back the rewards it qualified. The
+// order must be known and dated no later than the refund.
+func (p *Program) Refund(key string, at time.Time, orderID string) error {
+	return p.submit(Record{Kind: KindRefund, Key: key, At: at, Order: orderID})
+}
+
+// Payout records a payment of amount to profile; it may not exceed the payable
+// balance at that time.
+func (p *Program) Payout(key string, at time.Time, profile uint32, amount int64) error {
+	return p.submit(Record{Kind: KindPayout, Key: key, At: at, Profile: profile, Amount: amount})
+}
+
+// ApplyMerge records an identity merge: the absorbed profiles are now the survivor.
+// Referrals, balances and codes of the absorbed follow the survivor; a referral that the
+// merge reveals as a self-referral loses its rewards (claw-back). The merge is dated by
+// Config.Clock. Repeating a merge changes nothing.
+func (p *Program) ApplyMerge(survivor uint32, absorbed ...uint32) error {
+	key := fmt.Sprintf("merge:%d<%v", survivor, absorbed)
+	var at time.Time
+	if p.cfg.Clock != nil {
+		at = p.cfg.Clock.Now()
+	}
+	return p.submit(Record{Kind: KindMerge, Key: key, At: at, Profile: survivor, Absorbed: absorbed})
+}
+
+// Referrer returns the referrer of profile's person, if the person was referred.
+func (p *Program) Referrer(profile uint32) (uint32, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, a := p.st.referrerOf(profile)
+	return r, a != nil
+}

@@ -1,0 +1,204 @@
+package referral
+
+import (
+	"hash/fnv"
+	"slices"
+	"time"
+)
+
+// state is what replaying the ledger yields. Profiles are kept under the raw keys the
+// records name; identity merges are resolved at read time through canon and members,
+// so that a merge is one record and never rewrites history.
+type state struct {
+	keys      map[string]uint64 // input key -> hash of the input, for idempotency
+	codeByKey map[string]Code
+
+	codes   map[Code]uint32        // code -> owner
+	signals map[uint32][]Signals   // raw profile -> signals seen with it
+	clicks  map[uint32][]touch     // raw prospect -> links followed
+	invited map[string][]touch     // contact (email or phone) -> invitations
+	invites []Invite               // every invitation, for growth
+	signup  map[uint32]time.Time   // raw profile -> sign-up time
+	signups []uint32               // raw profiles in sign-up order
+	bySig   map[string][]time.Time // "d:"+device or "n:"+network -> sign-up times
+
+	attr     map[uint32]*Record   // raw referred -> attribution record
+	blocked  map[uint32]*Record   // raw referred -> blocked record
+	referred map[uint32][]uint32  // raw referrer -> raw referred, in order
+	orders   map[string]*order    // order id -> order
+	ordersOf map[uint32][]*Record // raw profile -> its orders
+	done     map[uint32]bool      // raw referred whose referral has qualified
+	entries  map[uint32][]*Record // raw profile -> its rewards, claw-backs and payouts
+	rewards  map[string]*Record   // reward key -> reward
+	clawed   map[string]bool      // reward key -> reversed
+	byOrder  map[string][]string  // order id -> keys of the rewards it qualified
+
+	alias   map[uint32]uint32   // absorbed -> the profile that absorbed it
+	members map[uint32][]uint32 // survivor -> every raw key it holds, itself included
+}
+
+type touch struct {
+	referrer uint32
+	code     Code
+	at       time.Time
+}
+
+type order struct {
+	rec      *Record
+	refunded bool
+}
+
+func newState() *state {
+	return &state{
+		keys: map[string]uint64{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
+		signals: map[uint32][]Signals{}, clicks: map[uint32][]touch{}, invited: map[string][]touch{},
+		signup: map[uint32]time.Time{}, bySig: map[string][]time.Time{}, attr: map[uint32]*Record{},
+		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*order{},
+		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{},
+		rewards: map[string]*Record{}, clawed: map[string]bool{}, byOrder: map[string][]string{},
+		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
+	}
+}
+
+// canon returns the key that now holds profile.
+func (s *state) canon(p uint32) uint32 {
+	for {
+		q, ok := s.alias[p]
+		if !ok {
+			return p
+		}
+		p = q
+	}
+}
+
+// keysOf returns every raw key held by profile's person.
+func (s *state) keysOf(p uint32) []uint32 {
+	c := s.canon(p)
+	if m, ok := s.members[c]; ok {
+		return m
+	}
+	return []uint32{c}
+}
+
+// referrerOf returns the canonical referrer of profile's person, if attributed.
+func (s *state) referrerOf(p uint32) (uint32, *Record) {
+	for _, k := range s.keysOf(p) {
+		if a := s.attr[k]; a != nil {
+			return s.canon(a.Other), a
+		}
+	}
+	return 0, nil
+}
+
+func (s *state) signedUp(p uint32) (time.Time, bool) {
+	for _, k := range s.keysOf(p) {
+		if t, ok := s.signup[k]; ok {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func inputHash(r *Record) uint64 {
+	h := fnv.New64a()
+	h.Write(appendRecord(nil, r))
+	return h.Sum64()
+}
+
+// apply adds one record to the state. It trusts the record: decisions were checked
+// before the record was written, and a replay must reproduce them as they were.
+func (s *state) apply(r *Record) {
+	if !r.Kind.derived() {
+		s.keys[r.Key] = inputHash(r)
+	}
+	switch r.Kind {
+	case KindCode:
+		s.codes[r.Code] = r.Profile
+		s.codeByKey[r.Key] = r.Code
+		if r.Signals != (Signals{}) {
+			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
+		}
+	case KindInvite:
+		t := touch{referrer: r.Profile, at: r.At}
+		for _, c := range contacts(r.Signals) {
+			s.invited[c] = append(s.invited[c], t)
+		}
+		s.invites = append(s.invites, Invite{From: r.Profile, At: r.At})
+	case KindClick:
+		s.clicks[r.Profile] = append(s.clicks[r.Profile], touch{referrer: s.codes[r.Code], code: r.Code, at: r.At})
+	case KindSignup:
+		s.signup[r.Profile] = r.At
+		s.signups = append(s.signups, r.Profile)
+		if r.Signals != (Signals{}) {
+			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
+		}
+		if d := r.Signals.Device; d != "" {
+			s.bySig["d:"+d] = append(s.bySig["d:"+d], r.At)
+		}
+		if n := r.Signals.Network; n != "" {
+			s.bySig["n:"+n] = append(s.bySig["n:"+n], r.At)
+		}
+	case KindAttribution:
+		s.attr[r.Profile] = r
+		s.referred[r.Other] = append(s.referred[r.Other], r.Profile)
+	case KindBlocked:
+		s.blocked[r.Profile] = r
+	case KindOrder:
+		s.orders[r.Order] = &order{rec: r}
+		s.ordersOf[r.Profile] = append(s.ordersOf[r.Profile], r)
+	case KindRefund:
+		if o := s.orders[r.Order]; o != nil {
+			o.refunded = true
+		}
+	case KindReward:
+		s.entries[r.Profile] = append(s.entries[r.Profile], r)
+		s.rewards[r.Key] = r
+		if r.Order != "" {
+			s.byOrder[r.Order] = append(s.byOrder[r.Order], r.Key)
+		}
+		if len(r.Reasons) > 0 && r.Reasons[0] == roleReferrer {
+			s.done[r.Other] = true
+		} else {
+			s.done[r.Profile] = true
+		}
+	case KindClawback:
+		s.entries[r.Profile] = append(s.entries[r.Profile], r)
+		s.clawed[r.Ref] = true
+	case KindPayout:
+		s.entries[r.Profile] = append(s.entries[r.Profile], r)
+	case KindMerge:
+		s.merge(r.Profile, r.Absorbed)
+	}
+}
+
+func (s *state) merge(survivor uint32, absorbed []uint32) {
+	into := s.canon(survivor)
+	group := slices.Clone(s.keysOf(into))
+	for _, a := range absorbed {
+		ca := s.canon(a)
+		if ca == into {
+			continue
+		}
+		group = append(group, s.keysOf(ca)...)
+		delete(s.members, ca)
+		s.alias[ca] = into
+	}
+	s.members[into] = group
+}
+
+// contacts are the signals by which an invitation finds the person it invited.
+func contacts(sig Signals) []string {
+	var out []string
+	if sig.Email != "" {
+		out = append(out, "e:"+sig.Email)
+	}
+	if sig.Phone != "" {
+		out = append(out, "p:"+sig.Phone)
+	}
+	return out
+}
+
+const (
+	roleReferrer = "referrer"
+	roleReferred = "referred"
+)

@@ -1,0 +1,143 @@
+package referral
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+
+	"github.com/clientele-go/clientele/internal/wal"
+)
+
+// Store keeps the programme's ledger: an append-only sequence of batches of records. A
+// host may implement it over its own database; referral/storetest checks an
+// implementation against this contract.
+//
+//   - Append adds recs as one batch after every batch appended before. It is atomic: if it
+//     returns an error, or the process crashes before it returns, either all of recs are
+//     in the store or none is. A durable store returns only once the batch will survive a
+//     crash. recs is not retained: the store copies what it keeps.
+//   - Records yields every record of every complete batch, in append order, and then
+//     stops; an error (for example a damaged file) is yielded once and ends the sequence.
+//     The records yielded belong to the caller.
+//
+// Implementations must be safe for concurrent use. The [Program] appends from one
+// goroutine at a time, but hosts and the conformance suite may not.
+type Store interface {
+	Append(recs ...Record) error
+	Records() iter.Seq2[Record, error]
+}
+
+// ErrClosed means a store used after Close.
+var ErrClosed = errors.New("referral: store closed")
+
+// MemoryStore is a Store in memory, for tests and for hosts that persist elsewhere. Its
+// zero value is ready to use; it is safe for concurrent use.
+type MemoryStore struct {
+	mu   sync.Mutex
+	recs []Record
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// Append copies recs onto the end of the store.
+func (m *MemoryStore) Append(recs ...Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range recs {
+		m.recs = append(m.recs, r.clone())
+	}
+	return nil
+}
+
+// Records yields copies of the records appended before the iteration began.
+func (m *MemoryStore) Records() iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		m.mu.Lock()
+		recs := m.recs[:len(m.recs):len(m.recs)]
+		m.mu.Unlock()
+		for _, r := range recs {
+			if !yield(r.clone(), nil) {
+				return
+			}
+		}
+	}
+}
+
+func (r Record) clone() Record {
+	r.Reasons = slices.Clone(r.Reasons)
+	r.Absorbed = slices.Clone(r.Absorbed)
+	return r
+}
+
+// FileStore is a durable Store in one file: an internal/wal log (magic number, version,
+// CRC32C-checked frames) whose every frame is one appended batch, so that a batch is
+// atomic across crashes. Append returns after fsync; concurrent Appends share fsyncs
+// (group commit), and the [Program] further gathers concurrent events into one batch.
+// Opening recovers from a torn tail (a crash mid-append loses only the unacknowledged
+// batch) and refuses a file damaged elsewhere. It is safe for concurrent use.
+type FileStore struct {
+	log *wal.Log
+}
+
+var _ Store = (*FileStore)(nil)
+
+// OpenFile opens or creates the ledger file at path.
+func OpenFile(path string) (*FileStore, error) {
+	l, err := wal.Open(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("referral: open ledger: %w", err)
+	}
+	return &FileStore{log: l}, nil
+}
+
+// Append writes recs as one frame and fsyncs it.
+func (f *FileStore) Append(recs ...Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := f.log.Append(appendBatch(nil, recs)); err != nil {
+		if errors.Is(err, wal.ErrClosed) {
+			return ErrClosed
+		}
+		return fmt.Errorf("referral: append to ledger: %w", err)
+	}
+	return nil
+}
+
+// Records decodes the file's batches in order.
+func (f *FileStore) Records() iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		for frame, err := range f.log.Records() {
+			if err != nil {
+				if errors.Is(err, wal.ErrClosed) {
+					err = ErrClosed
+				}
+				yield(Record{}, err)
+				return
+			}
+			recs, err := decodeBatch(frame)
+			if err != nil {
+				yield(Record{}, fmt.Errorf("referral: ledger frame: %w", err))
+				return
+			}
+			for _, r := range recs {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Close syncs and closes the file.
+func (f *FileStore) Close() error {
+	if err := f.log.Close(); err != nil {
+		if errors.Is(err, wal.ErrClosed) {
+			return ErrClosed
+		}
+		return fmt.Errorf("referral: close ledger: %w", err)
+	}
+	return nil
+}
