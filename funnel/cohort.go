@@ -1,0 +1,463 @@
+package funnel
+
+import (
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Retention returns ClickHouse's retention(cond1, ..., condN) for one profile's events:
+// r[0] says whether some event matches conds[0], and r[k] whether some event matches
+// conds[0] and some event (the same or another, before or after) matches conds[k].
+func Retention(events []Event, conds ...Step) []bool {
+	r := make([]bool, len(conds))
+	for _, e := range events {
+		for k, c := range conds {
+			if !r[k] && c.matches(e) {
+				r[k] = true
+			}
+		}
+	}
+	if len(r) > 0 && !r[0] {
+		clear(r)
+	}
+	return r
+}
+
+// Rule says when a cohort member counts as retained in a column.
+type Rule uint8
+
+const (
+	// On counts a member in column k when it returned in period k after its cohort's
+	// ("N-day retention" with Day periods).
+	On Rule = iota
+	// OnOrAfter counts a member in column k when it returned in period k or any later
+	// one ("unbounded retention").
+	OnOrAfter
+)
+
+// Bracket is a column of bracketed retention: returned in any period From..To
+// (inclusive) after the cohort's, 1 <= From <= To.
+type Bracket struct{ From, To int }
+
+// Cohorts describes a cohort retention table. Each profile joins the cohort of the
+// period of its first Start event; it is retained in column k by a Return event in
+// period k after that (column 0 is the cohort itself). A zero Start or Return (no Name,
+// no Match) matches every event. A Cohorts is a plain value.
+type Cohorts struct {
+	Start, Return Step
+	By            Period
+	Periods       int // columns 0..Periods; ignored with Brackets
+	Rule          Rule
+	Brackets      []Bracket // when set, the columns are these brackets
+	Location      *time.Location
+	// AsOf ends observation (cells whose periods have not ended are incomplete); zero
+	// means the latest event's time.
+	AsOf time.Time
+}
+
+// Table is a cohort retention table. It is safe for concurrent reads.
+type Table struct {
+	By      Period
+	Columns []string // "0", "1", ... or "1-3", ... for brackets
+	Cohorts []Cohort
+	End     time.Time
+}
+
+// Cohort is one row of a Table.
+type Cohort struct {
+	Start    time.Time // the beginning of the cohort's period
+	Size     int64
+	Retained []int64 // per column
+	// Complete says whether the column's periods had ended by Table.End; an incomplete
+	// cell undercounts and is left out of Table.Rate.
+	Complete []bool
+	Profiles *roaring.Bitmap
+}
+
+// Rate pools column col over the cohorts whose cell is complete: retained members over
+// their cohorts' sizes, with interval m at level.
+func (t *Table) Rate(col int, m Method, level float64) (Rate, error) {
+	if col < 0 || col >= len(t.Columns) {
+		return Rate{}, fmt.Errorf("%w: column %d of %d", ErrSpec, col, len(t.Columns))
+	}
+	var k, n int64
+	for _, c := range t.Cohorts {
+		if c.Complete[col] {
+			k += c.Retained[col]
+			n += c.Size
+		}
+	}
+	return NewRate(k, n, m, level)
+}
+
+type cohortPlan struct {
+	c    Cohorts
+	cal  calendar
+	cols [][2]int64 // per column: first and last period offset
+	asOf int64
+}
+
+func (c Cohorts) compile() (*cohortPlan, error) {
+	cal, err := newCalendar(c.By, c.Location)
+	if err != nil {
+		return nil, err
+	}
+	p := &cohortPlan{c: c, cal: cal}
+	switch {
+	case len(c.Brackets) > 0:
+		for i, b := range c.Brackets {
+			if b.From < 1 || b.To < b.From {
+				return nil, fmt.Errorf("%w: bracket %d is [%d, %d], want 1 <= From <= To", ErrSpec, i, b.From, b.To)
+			}
+			p.cols = append(p.cols, [2]int64{int64(b.From), int64(b.To)})
+		}
+	case c.Periods < 0 || c.Periods > 10000:
+		return nil, fmt.Errorf("%w: %d periods, want 0..10000", ErrSpec, c.Periods)
+	default:
+		for k := 0; k <= c.Periods; k++ {
+			p.cols = append(p.cols, [2]int64{int64(k), int64(k)})
+		}
+	}
+	if c.Rule > OnOrAfter {
+		return nil, fmt.Errorf("%w: unknown rule %d", ErrSpec, c.Rule)
+	}
+	if !c.AsOf.IsZero() {
+		if p.asOf, err = nanos(c.AsOf); err != nil {
+			return nil, fmt.Errorf("funnel: cohorts AsOf: %w", err)
+		}
+	}
+	return p, nil
+}
+
+func anyStep(s Step) bool { return s.Name == "" && s.Match == nil }
+
+func (p *cohortPlan) masks(e Event) uint32 {
+	var m uint32
+	if anyStep(p.c.Start) || p.c.Start.matches(e) {
+		m |= 1
+	}
+	if anyStep(p.c.Return) || p.c.Return.matches(e) {
+		m |= 2
+	}
+	return m
+}
+
+// maxOffset is the last period offset any column looks at.
+func (p *cohortPlan) maxOffset() int64 {
+	var m int64
+	for _, c := range p.cols {
+		m = max(m, c[1])
+	}
+	return m
+}
+
+// CohortPartial is the mergeable, serialisable state of a cohort table over one shard
+// of profiles (every profile's events in one shard). It is not safe for concurrent
+// mutation.
+type CohortPartial struct {
+	fp     string
+	plan   *cohortPlan
+	end    int64
+	groups map[int64]*cohortCounts
+	// scratch
+	seen []uint64
+}
+
+type cohortCounts struct {
+	size     int64
+	retained []int64
+	ids      []uint32
+}
+
+func (p *cohortPlan) newPartial() *CohortPartial {
+	loc := "UTC"
+	if p.c.Location != nil {
+		loc = p.c.Location.String()
+	}
+	fp := fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%d", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Rule, loc, p.asOf)
+	return &CohortPartial{fp: fp, plan: p, groups: map[int64]*cohortCounts{}}
+}
+
+// profile adds one profile's rows (bit 0: a Start event, bit 1: a Return event).
+func (cp *CohortPartial) profile(id uint32, rows []row) {
+	p := cp.plan
+	start := int64(0)
+	found := false
+	for _, r := range rows {
+		cp.end = max(cp.end, r.t)
+		if r.steps&1 != 0 && (!found || r.t < start) {
+			start, found = r.t, true
+		}
+	}
+	if !found {
+		return
+	}
+	cohort := p.cal.index(start)
+	limit := p.maxOffset()
+	words := int(limit/64 + 1)
+	if cap(cp.seen) < words {
+		cp.seen = make([]uint64, words)
+	}
+	seen := cp.seen[:words]
+	clear(seen)
+	last := int64(-1)
+	for _, r := range rows {
+		if r.steps&2 == 0 || r.t < start {
+			continue
+		}
+		k := p.cal.index(r.t) - cohort
+		if k <= 0 {
+			continue
+		}
+		last = max(last, k)
+		if k <= limit {
+			seen[k/64] |= 1 << (k % 64)
+		}
+	}
+	g := cp.groups[cohort]
+	if g == nil {
+		g = &cohortCounts{retained: make([]int64, len(p.cols))}
+		cp.groups[cohort] = g
+	}
+	g.size++
+	g.ids = append(g.ids, id)
+	for c, col := range p.cols {
+		hit := false
+		switch {
+		case col[1] == 0:
+			hit = true // column 0: the cohort itself
+		case p.c.Rule == OnOrAfter && len(p.c.Brackets) == 0:
+			hit = last >= col[0]
+		default:
+			for k := col[0]; k <= col[1] && !hit; k++ {
+				hit = seen[k/64]&(1<<(k%64)) != 0
+			}
+		}
+		if hit {
+			g.retained[c]++
+		}
+	}
+}
+
+// Merge adds other's profiles; both must come from the same Cohorts.
+func (cp *CohortPartial) Merge(other *CohortPartial) error {
+	if cp.fp != other.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
+	}
+	for k, o := range other.groups {
+		g := cp.groups[k]
+		if g == nil {
+			g = &cohortCounts{retained: make([]int64, len(o.retained))}
+			cp.groups[k] = g
+		}
+		g.size += o.size
+		for c := range g.retained {
+			g.retained[c] += o.retained[c]
+		}
+		g.ids = append(g.ids, o.ids...)
+	}
+	cp.end = max(cp.end, other.end)
+	return nil
+}
+
+// Table computes the cohort table.
+func (cp *CohortPartial) Table() *Table {
+	p := cp.plan
+	end := cp.end
+	if p.asOf != 0 {
+		end = p.asOf
+	}
+	t := &Table{By: p.c.By, End: time.Unix(0, end).In(p.cal.loc)}
+	for _, col := range p.cols {
+		if len(p.c.Brackets) > 0 {
+			t.Columns = append(t.Columns, fmt.Sprintf("%d-%d", col[0], col[1]))
+		} else {
+			t.Columns = append(t.Columns, fmt.Sprint(col[0]))
+		}
+	}
+	endT := time.Unix(0, end)
+	for _, k := range slices.Sorted(maps.Keys(cp.groups)) {
+		g := cp.groups[k]
+		row := Cohort{Start: p.cal.start(k), Size: g.size, Retained: slices.Clone(g.retained),
+			Complete: make([]bool, len(p.cols)), Profiles: roaring.New()}
+		row.Profiles.AddMany(g.ids)
+		for c, col := range p.cols {
+			// Complete once the column's last period has ended (the next one begun).
+			row.Complete[c] = col[1] == 0 || !endT.Before(p.cal.start(k+col[1]+1).Add(-1))
+		}
+		t.Cohorts = append(t.Cohorts, row)
+	}
+	return t
+}
+
+// Run computes the table over events of any profiles in any order.
+func (c Cohorts) Run(events []Event) (*Table, error) {
+	cp, err := c.Partial(events)
+	if err != nil {
+		return nil, err
+	}
+	return cp.Table(), nil
+}
+
+// Partial computes the mergeable state over events.
+func (c Cohorts) Partial(events []Event) (*CohortPartial, error) {
+	p, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	byProfile := map[uint32][]row{}
+	for i, e := range events {
+		t, err := nanos(e.Time)
+		if err == nil && p.asOf != 0 && t > p.asOf {
+			err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, c.AsOf)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
+		}
+		byProfile[e.Profile] = append(byProfile[e.Profile], row{t: t, steps: p.masks(e)})
+	}
+	cp := p.newPartial()
+	for _, id := range slices.Sorted(maps.Keys(byProfile)) {
+		cp.profile(id, byProfile[id])
+	}
+	return cp, nil
+}
+
+// RunBatch computes the table over a batch grouped by profile, in parallel.
+func (c Cohorts) RunBatch(b *Batch) (*Table, error) {
+	cp, err := c.PartialBatch(b)
+	if err != nil {
+		return nil, err
+	}
+	return cp.Table(), nil
+}
+
+// PartialBatch computes the mergeable state over a batch grouped by profile.
+func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
+	p, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	starts, err := b.runs()
+	if err != nil {
+		return nil, err
+	}
+	masks := make([]uint32, len(b.Names))
+	for id, name := range b.Names {
+		masks[id] = p.masks(Event{Name: name})
+	}
+	if p.asOf != 0 {
+		for i, t := range b.Time {
+			if t > p.asOf {
+				return nil, fmt.Errorf("funnel: batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, c.AsOf)
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	nruns := len(starts) - 1
+	parts := make([]*CohortPartial, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			cp := p.newPartial()
+			var rows []row
+			for r := nruns * w / workers; r < nruns*(w+1)/workers; r++ {
+				rows = rows[:0]
+				for i := starts[r]; i < starts[r+1]; i++ {
+					rows = append(rows, row{t: b.Time[i], steps: masks[b.Event[i]]})
+				}
+				cp.profile(b.Profile[starts[r]], rows)
+			}
+			parts[w] = cp
+		})
+	}
+	wg.Wait()
+	for _, q := range parts[1:] {
+		if err := parts[0].Merge(q); err != nil {
+			return nil, err
+		}
+	}
+	return parts[0], nil
+}
+
+const cohortMagic = "CLTFUNC\x00"
+
+// MarshalBinary encodes the partial (see codec.go for the frame). The Cohorts' Match
+// functions and Location are not encoded: UnmarshalBinary needs the same Cohorts.
+func (cp *CohortPartial) MarshalBinary() ([]byte, error) {
+	w := newWriter(cohortMagic)
+	w.str(cp.fp)
+	w.varint(cp.end)
+	w.uvarint(uint64(len(cp.groups)))
+	for _, k := range slices.Sorted(maps.Keys(cp.groups)) {
+		g := cp.groups[k]
+		w.varint(k)
+		w.int64s(g.retained)
+		bm := roaring.New()
+		bm.AddMany(g.ids)
+		raw, err := bm.ToBytes()
+		if err != nil {
+			return nil, fmt.Errorf("funnel: encode cohort partial: %w", err)
+		}
+		w.bytes(raw)
+	}
+	return w.finish(), nil
+}
+
+// UnmarshalCohortPartial decodes a partial of the cohort table c, checking that it was
+// made by the same Cohorts.
+func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
+	p, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	cp := p.newPartial()
+	r, err := openFrame("cohort partial", cohortMagic, data)
+	if err != nil {
+		return nil, err
+	}
+	if fp := r.str(); r.err == nil && fp != cp.fp {
+		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, cp.fp)
+	}
+	cp.end = r.varint()
+	ng := r.count("cohort", 1<<31, 3)
+	for range ng {
+		k := r.varint()
+		g := &cohortCounts{retained: r.int64s("column")}
+		raw := r.bytes()
+		if r.err != nil {
+			break
+		}
+		bm := roaring.New()
+		if err := bm.UnmarshalBinary(raw); err != nil || bm.Validate() != nil {
+			r.fail("cohort %d profiles: bad bitmap", k)
+			break
+		}
+		g.ids = bm.ToArray()
+		g.size = int64(len(g.ids))
+		if len(g.retained) != len(p.cols) || cp.groups[k] != nil {
+			r.fail("cohort %d: %d columns, want %d, or repeated", k, len(g.retained), len(p.cols))
+			break
+		}
+		for _, v := range g.retained {
+			if v < 0 || v > g.size {
+				r.fail("cohort %d: %d retained of %d", k, v, g.size)
+			}
+		}
+		cp.groups[k] = g
+	}
+	if err := r.end(); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
