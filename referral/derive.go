@@ -48,7 +48,16 @@ func (p *Program) derive(ev *Record) ([]Record, error) {
 			} else if o := p.qualifyingOrder(ev.Profile, ev.At, nil); o != nil {
 				// The order arrived before the sign-up it follows (webhooks are not
 				// ordered): it qualifies now, dated as it happened.
-				recs = append(recs, p.rewards(ev.Key, o.At, ev.Profile, referrer, o.Order)...)
+				rw := p.rewards(ev.Key, o.At, ev.Profile, referrer, o.Order)
+				recs = append(recs, rw...)
+				if rf := s.orders[o.Order].refund; rf != nil {
+					// ...and was refunded before the sign-up arrived too.
+					for i := range rw {
+						if rw[i].Amount != 0 {
+							recs = append(recs, clawback(rf, &rw[i], "refund of order "+o.Order))
+						}
+					}
+				}
 			}
 		}
 	case KindOrder:
@@ -68,11 +77,13 @@ func (p *Program) derive(ev *Record) ([]Record, error) {
 			return nil, fmt.Errorf("order %q: %w", ev.Order, ErrUnknownOrder)
 		case ev.At.Before(o.rec.At):
 			return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.rec.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
-		case o.refunded:
+		case o.refund != nil:
 			return nil, fmt.Errorf("order %q already refunded: %w", ev.Order, ErrConflict)
 		}
 		for _, k := range s.byOrder[ev.Order] {
-			recs = append(recs, clawback(ev, s.rewards[k], "refund of order "+ev.Order))
+			if r := s.rewards[k]; r.Amount != 0 && !s.clawed[k] {
+				recs = append(recs, clawback(ev, r, "refund of order "+ev.Order))
+			}
 		}
 	case KindPayout:
 		if ev.Amount <= 0 {

@@ -28,14 +28,21 @@ func (s *seeded) Read(b []byte) (int, error) {
 	return s.r.Read(b)
 }
 
-func must(t testing.TB, err error) {
+// tb is what the helpers need of a *testing.T or a *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(...any)
+	Fatalf(string, ...any)
+}
+
+func must(t tb, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-func openMem(t testing.TB, cfg Config) (*Program, *MemoryStore) {
+func openMem(t tb, cfg Config) (*Program, *MemoryStore) {
 	t.Helper()
 	st := &MemoryStore{}
 	p, err := Open(st, cfg)
@@ -351,7 +358,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-func recordsOf(t testing.TB, s Store) func(func(Record) bool) {
+func recordsOf(t tb, s Store) func(func(Record) bool) {
 	return func(yield func(Record) bool) {
 		for r, err := range s.Records() {
 			if err != nil {

@@ -44,8 +44,8 @@ type touch struct {
 }
 
 type order struct {
-	rec      *Record
-	refunded bool
+	rec    *Record
+	refund *Record // nil until refunded
 }
 
 func newState() *state {
@@ -148,7 +148,7 @@ func (s *state) apply(r *Record) {
 		s.ordersOf[r.Profile] = append(s.ordersOf[r.Profile], r)
 	case KindRefund:
 		if o := s.orders[r.Order]; o != nil {
-			o.refunded = true
+			o.refund = r
 		}
 	case KindReward:
 		s.entries[r.Profile] = append(s.entries[r.Profile], r)
