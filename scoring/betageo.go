@@ -55,6 +55,9 @@ func (g betaGeo) mean(t float64) float64 {
 	if t == 0 {
 		return 0
 	}
+	// Beyond 1e12·alpha the argument of 2F1 rounds to 1, where the series has its
+	// singularity; such horizons are evaluated at 1e12·alpha.
+	t = math.Min(t, 1e12*g.alpha)
 	const near = 1e-5
 	if math.Abs(g.a-1) < near {
 		lo, hi := g, g

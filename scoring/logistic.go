@@ -291,7 +291,7 @@ func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
 	for it := 1; it <= maxIter; it++ {
 		g, info := f.derivatives(beta)
 		if infNorm(g) <= 1e-9*math.Max(tot, 1) {
-			return beta, it - 1, nil
+			return beta, it - 1, f.separated(beta)
 		}
 		if !chol.Factorize(info) {
 			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "information matrix not positive definite (collinear features?)"}
@@ -299,6 +299,16 @@ func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
 		sv := mat.NewVecDense(f.dim, step)
 		if err := chol.SolveVecTo(sv, mat.NewVecDense(f.dim, slices.Clone(g))); err != nil {
 			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: err.Error()}
+		}
+		// The Newton decrement g·H⁻¹g/2 predicts the gain of the full step (Boyd &
+		// Vandenberghe 2004, §9.5.1). Once it is below rounding of the objective, a
+		// comparison of objectives cannot tell the steps apart: take the full step and
+		// stop.
+		if dot(g, step)/2 <= 1e-13*math.Max(1, math.Abs(obj)) {
+			for j := range beta {
+				beta[j] += step[j]
+			}
+			return beta, it, f.separated(beta)
 		}
 		// Step halving keeps each iteration an ascent step far from the optimum.
 		s, improved := 1.0, false
@@ -316,13 +326,30 @@ func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
 		if !improved {
 			// No ascent is possible along the Newton direction: the maximum is reached
 			// to rounding.
-			return beta, it, nil
+			return beta, it, f.separated(beta)
 		}
 		if infNorm(beta) > 1e6 {
 			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "coefficients diverging (separable classes without a penalty?)"}
 		}
 	}
 	return nil, maxIter, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: fmt.Sprintf("iteration limit %d", maxIter)}
+}
+
+// separated reports, for an unpenalised fit, classes that the fitted linear predictor
+// separates perfectly (every positive above 0, every negative below): scaling the
+// coefficients up would then raise the likelihood without bound, so there is no
+// maximum, and the "converged" coefficients are only where the gradient underflowed.
+func (f *logisticFit) separated(beta []float64) error {
+	if f.lambda > 0 {
+		return nil
+	}
+	for i, yi := range f.y {
+		eta := dot(f.z[i*f.dim:(i+1)*f.dim], beta)
+		if f.w[i] > 0 && ((yi && eta <= 0) || (!yi && eta >= 0)) {
+			return nil
+		}
+	}
+	return &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "the features separate the classes perfectly; use a penalty"}
 }
 
 func coefNames(dim int) []string {

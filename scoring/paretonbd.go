@@ -231,6 +231,9 @@ func (p paretoProcess) pmf(t float64, n int) float64 {
 		}
 		return 0
 	}
+	// Beyond 1e12·beta nearly every customer has died; such horizons are evaluated at
+	// 1e12·beta, which keeps the change of variable below finite.
+	t = math.Min(t, 1e12*p.beta)
 	L := math.Log1p(t / p.beta)
 	nf := float64(n)
 	logNorm := lgamma(p.r+nf) - lgamma(p.r) - lgamma(nf+1)

@@ -1,0 +1,183 @@
+package scoring
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
+)
+
+// logisticReference maximises the same penalised likelihood by plain gradient ascent
+// with a fixed small step, from scratch: slow, but obviously right on tiny data.
+func logisticReference(x [][]float64, y []bool, lambda float64) (intercept float64, coef []float64) {
+	n, d := len(x), len(x[0])
+	mean, sd := make([]float64, d), make([]float64, d)
+	for j := range d {
+		for i := range n {
+			mean[j] += x[i][j] / float64(n)
+		}
+		for i := range n {
+			sd[j] += (x[i][j] - mean[j]) * (x[i][j] - mean[j]) / float64(n)
+		}
+		sd[j] = math.Sqrt(sd[j])
+		if sd[j] <= 1e-12*math.Max(1, math.Abs(mean[j])) {
+			sd[j] = 1
+		}
+	}
+	beta := make([]float64, d+1)
+	for range 200000 {
+		g := make([]float64, d+1)
+		for i := range n {
+			eta := beta[0]
+			for j := range d {
+				eta += beta[j+1] * (x[i][j] - mean[j]) / sd[j]
+			}
+			r := -1 / (1 + math.Exp(-eta))
+			if y[i] {
+				r++
+			}
+			g[0] += r
+			for j := range d {
+				g[j+1] += r * (x[i][j] - mean[j]) / sd[j]
+			}
+		}
+		for j := 1; j <= d; j++ {
+			g[j] -= lambda * beta[j]
+		}
+		for j := range beta {
+			beta[j] += 0.5 / float64(n) * g[j]
+		}
+	}
+	return beta[0], beta[1:]
+}
+
+func TestLogisticMatchesReference(t *testing.T) {
+	rapid.Check(t, limitChecks(checksFor(12), func(t *rapid.T) {
+		n := rapid.IntRange(6, 14).Draw(t, "n")
+		d := rapid.IntRange(1, 3).Draw(t, "d")
+		x := make([][]float64, n)
+		y := make([]bool, n)
+		for i := range x {
+			x[i] = make([]float64, d)
+			for j := range x[i] {
+				x[i][j] = float64(rapid.IntRange(-5, 5).Draw(t, "x"))
+			}
+			y[i] = i%2 == 0 || rapid.Bool().Draw(t, "y")
+		}
+		y[1] = false // both classes
+		lambda := rapid.Float64Range(0.5, 5).Draw(t, "lambda")
+		m, err := FitLogistic(x, y, &LogisticOptions{Lambda: lambda})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b0, b := logisticReference(x, y, lambda)
+		if math.Abs(m.Intercept-b0) > 1e-5 {
+			t.Fatalf("intercept %.8f, reference %.8f", m.Intercept, b0)
+		}
+		for j := range b {
+			if math.Abs(m.Coef[j]-b[j]) > 1e-5 {
+				t.Fatalf("coef %d: %.8f, reference %.8f", j, m.Coef[j], b[j])
+			}
+		}
+	}))
+}
+
+func TestLogisticRecoversCoefficients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 20000
+	x := make([][]float64, n)
+	y := make([]bool, n)
+	for i := range x {
+		x[i] = []float64{rng.NormFloat64()*2 + 5, rng.NormFloat64(), rng.NormFloat64() * 10}
+		eta := -1 + 0.8*x[i][0] - 4 - 1.5*x[i][1] + 0*x[i][2]
+		y[i] = rng.Float64() < 1/(1+math.Exp(-eta))
+	}
+	m, err := FitLogistic(x, y, &LogisticOptions{Lambda: 1e-6, Names: []string{"visits", "days_idle", "noise"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// On the original scale: coef/scale.
+	want := []float64{0.8, -1.5, 0}
+	for j, w := range want {
+		if got := m.Coef[j] / m.Scale[j]; math.Abs(got-w) > 0.06 {
+			t.Errorf("%s: %.3f, want %.1f", m.Names[j], got, w)
+		}
+	}
+	p, err := m.Predict([]float64{5, 0, 0})
+	if err != nil || math.Abs(p-1/(1+math.Exp(1))) > 0.03 {
+		t.Errorf("Predict = %v, %v", p, err)
+	}
+	if _, err := m.Predict([]float64{1, 2}); !errors.Is(err, ErrInput) {
+		t.Errorf("short row: %v", err)
+	}
+	if _, err := m.Predict([]float64{1, math.NaN(), 2}); !errors.Is(err, ErrInput) {
+		t.Errorf("NaN: %v", err)
+	}
+	// JSON round trip.
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Logistic
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(m, &back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestLogisticSeparableNeedsPenalty(t *testing.T) {
+	x := [][]float64{{1}, {2}, {3}, {4}}
+	y := []bool{false, false, true, true}
+	if _, err := FitLogistic(x, y, &LogisticOptions{Unpenalized: true}); !errors.Is(err, ErrNoConvergence) {
+		t.Errorf("separable, unpenalised: err = %v", err)
+	}
+	m, err := FitLogistic(x, y, nil)
+	if err != nil || !(m.Coef[0] > 0) {
+		t.Errorf("separable, penalised: %+v, %v", m, err)
+	}
+}
+
+func TestLogisticRejectsBadInput(t *testing.T) {
+	ok := [][]float64{{1}, {2}}
+	for name, err := range map[string]error{
+		"lengths":  second(FitLogistic(ok, []bool{true}, nil)),
+		"ragged":   second(FitLogistic([][]float64{{1}, {2, 3}}, []bool{true, false}, nil)),
+		"NaN":      second(FitLogistic([][]float64{{1}, {math.NaN()}}, []bool{true, false}, nil)),
+		"Inf":      second(FitLogistic([][]float64{{math.Inf(1)}, {1}}, []bool{true, false}, nil)),
+		"weights":  second(FitLogistic(ok, []bool{true, false}, &LogisticOptions{Weights: []float64{1}})),
+		"negative": second(FitLogistic(ok, []bool{true, false}, &LogisticOptions{Weights: []float64{1, -1}})),
+		"lambda":   second(FitLogistic(ok, []bool{true, false}, &LogisticOptions{Lambda: -1})),
+		"names":    second(FitLogistic(ok, []bool{true, false}, &LogisticOptions{Names: []string{"a", "b"}})),
+		"constant": second(FitLogistic([][]float64{{1}, {1}, {1}}, []bool{true, false, true}, &LogisticOptions{Unpenalized: true})),
+	} {
+		if !errors.Is(err, ErrInput) {
+			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		}
+	}
+}
+
+func TestLogisticJSONRejects(t *testing.T) {
+	m := Logistic{Mean: []float64{1}, Scale: []float64{2}, Coef: []float64{0.5}, Lambda: 1, N: 10}
+	for name, doc := range map[string]string{
+		"kind":       `{"model":"BG/NBD","version":1,"mean":[1],"scale":[2],"intercept":0,"coef":[0.5],"lambda":1,"log_lik":0,"n":1,"iterations":1}`,
+		"lengths":    `{"model":"logistic","version":1,"mean":[1,2],"scale":[2],"intercept":0,"coef":[0.5],"lambda":1,"log_lik":0,"n":1,"iterations":1}`,
+		"zero scale": `{"model":"logistic","version":1,"mean":[1],"scale":[0],"intercept":0,"coef":[0.5],"lambda":1,"log_lik":0,"n":1,"iterations":1}`,
+		"unknown":    `{"model":"logistic","version":1,"mean":[1],"scale":[2],"intercept":0,"coef":[0.5],"lambda":1,"log_lik":0,"n":1,"iterations":1,"x":1}`,
+		"trailing":   `{"model":"logistic","version":1,"mean":[1],"scale":[2],"intercept":0,"coef":[0.5],"lambda":1,"log_lik":0,"n":1,"iterations":1} {}`,
+	} {
+		before := m
+		if err := m.UnmarshalJSON([]byte(doc)); !errors.Is(err, ErrModel) {
+			t.Errorf("%s: err = %v, want ErrModel", name, err)
+		}
+		if !cmp.Equal(before, m, cmpopts.EquateEmpty()) {
+			t.Errorf("%s: model changed on error", name)
+		}
+	}
+}
