@@ -460,4 +460,3 @@ func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
 	}
 	return cp, nil
 }
-
