@@ -53,7 +53,7 @@ func TestReadTransactionsColumnsAndLayout(t *testing.T) {
 func TestReadTransactionsErrorsNameLineAndColumn(t *testing.T) {
 	for _, c := range []struct {
 		name, input, where string
-		opt            ReadOptions
+		opt                ReadOptions
 	}{
 		{"bad profile", "1,2025-01-01,3\nabc,2025-01-01,3\n", "line 2, column 1", ReadOptions{}},
 		{"profile 0", "0,2025-01-01,3\n", "line 1, column 1", ReadOptions{}},

@@ -1,0 +1,495 @@
+package scoring_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// cdnow reads the published weekly CDNOW summary: 2,357 customers.
+func cdnow() []scoring.Customer {
+	f, err := os.Open("testdata/cdnow/cdnow_customers_summary_with_transactions.csv")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		panic(err)
+	}
+	var cs []scoring.Customer
+	for _, r := range recs[1:] {
+		x, _ := strconv.Atoi(r[1])
+		tx, _ := strconv.ParseFloat(r[2], 64)
+		T, _ := strconv.ParseFloat(r[3], 64)
+		m, _ := strconv.ParseFloat(r[4], 64)
+		cs = append(cs, scoring.Customer{Frequency: x, Recency: tx, T: T, Monetary: m})
+	}
+	return cs
+}
+
+// cdnowTransactions reads the raw CDNOW transactions (customer, date, dollars).
+func cdnowTransactions() []scoring.Transaction {
+	f, err := os.Open("testdata/cdnow/CDNOW_sample.txt")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	var txs []scoring.Transaction
+	opt := scoring.ReadOptions{Comma: ' ', ProfileColumn: 1, TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102"}
+	for tx, err := range scoring.ReadTransactions(f, opt) {
+		if err != nil {
+			panic(err)
+		}
+		txs = append(txs, tx)
+	}
+	return txs
+}
+
+// The shortest useful program: transactions in, a fitted model, and who will buy.
+func Example() {
+	txs := cdnowTransactions()
+	summaries, err := scoring.Summarize(slices.Values(txs), scoring.SummaryOptions{
+		End:  time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
+		Unit: 7 * 24 * time.Hour, // Recency and T in weeks
+	})
+	if err != nil {
+		panic(err)
+	}
+	cs := make([]scoring.Customer, len(summaries))
+	for i, s := range summaries {
+		cs[i] = s.Customer
+	}
+	m, err := scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: 7 * 24 * time.Hour})
+	if err != nil {
+		panic(err)
+	}
+	c := summaries[0] // profile 1: 2 repeat purchases, the last in week 30 of 39
+	fmt.Printf("profile %d: P(alive) %.3f, expected purchases in the next 39 weeks %.3f\n",
+		c.Profile, m.PAlive(c.Customer), m.ExpectedPurchases(39, c.Customer))
+	// Output:
+	// profile 1: P(alive) 0.727, expected purchases in the next 39 weeks 1.226
+}
+
+func ExampleFitBGNBD() {
+	m, err := scoring.FitBGNBD(cdnow(), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("r %.3f alpha %.3f a %.3f b %.3f, log-likelihood %.1f\n", m.R, m.Alpha, m.A, m.B, m.LogLik)
+	fmt.Printf("standard errors %.3f\n", m.Fit.StdErr)
+	// Output:
+	// r 0.243 alpha 4.414 a 0.793 b 2.426, log-likelihood -9582.4
+	// standard errors [0.013 0.378 0.186 0.705]
+}
+
+func ExampleBGNBD_ExpectedPurchases() {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	for _, c := range []scoring.Customer{
+		{Frequency: 2, Recency: 30.43, T: 38.86}, // bought twice, recently
+		{Frequency: 2, Recency: 5, T: 38.86},     // bought twice, long ago
+		{T: 38.86},                               // never bought again
+	} {
+		fmt.Printf("x=%d t_x=%5.2f: %.3f\n", c.Frequency, c.Recency, m.ExpectedPurchases(39, c))
+	}
+	// Output:
+	// x=2 t_x=30.43: 1.226
+	// x=2 t_x= 5.00: 0.209
+	// x=0 t_x= 0.00: 0.195
+}
+
+func ExampleBGNBD_PAlive() {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	fmt.Printf("%.4f\n", m.PAlive(scoring.Customer{Frequency: 2, Recency: 30.43, T: 38.86}))
+	// Output:
+	// 0.7266
+}
+
+func ExampleBGNBD_PurchaseProb() {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	c := scoring.Customer{Frequency: 2, Recency: 30.43, T: 38.86}
+	for n := range 4 {
+		fmt.Printf("P(%d purchases in 39 weeks) = %.3f\n", n, m.PurchaseProb(39, n, c))
+	}
+	// Output:
+	// P(0 purchases in 39 weeks) = 0.445
+	// P(1 purchases in 39 weeks) = 0.239
+	// P(2 purchases in 39 weeks) = 0.144
+	// P(3 purchases in 39 weeks) = 0.081
+}
+
+func ExampleBGNBD_PurchaseProbNew() {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	fmt.Printf("P(X(39) = 0) = %.3f, E[X(39)] = %.3f\n", m.PurchaseProbNew(39, 0), m.ExpectedPurchasesNew(39))
+	// Output:
+	// P(X(39) = 0) = 0.574, E[X(39)] = 1.197
+}
+
+func ExampleBGNBD_MarshalJSON() {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426, LogLik: -9582.4, Unit: 7 * 24 * time.Hour}
+	data, _ := json.Marshal(m)
+	fmt.Println(string(data))
+	var back scoring.BGNBD
+	if err := json.Unmarshal(data, &back); err != nil {
+		panic(err)
+	}
+	fmt.Println(back.Unit, back.R)
+	// Output:
+	// {"model":"BG/NBD","version":1,"unit":"168h0m0s","params":{"a":0.793,"alpha":4.414,"b":2.426,"r":0.243},"log_lik":-9582.4}
+	// 168h0m0s 0.243
+}
+
+func ExampleFitParetoNBD() {
+	m, err := scoring.FitParetoNBD(cdnow(), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("r %.2f alpha %.2f s %.2f beta %.2f, log-likelihood %.1f\n", m.R, m.Alpha, m.S, m.Beta, m.LogLik)
+	c := scoring.Customer{Frequency: 2, Recency: 30.43, T: 38.86}
+	fmt.Printf("customer 1: P(alive) %.3f, E[X(39)] %.3f\n", m.PAlive(c), m.ExpectedPurchases(39, c))
+	// Output:
+	// r 0.55 alpha 10.58 s 0.61 beta 11.67, log-likelihood -9595.0
+	// customer 1: P(alive) 0.869, E[X(39)] 1.455
+}
+
+func ExampleFitMBGNBD() {
+	m, err := scoring.FitMBGNBD(cdnow(), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("r %.3f alpha %.3f a %.3f b %.3f\n", m.R, m.Alpha, m.A, m.B)
+	// Unlike BG/NBD, a customer who never bought again may have left.
+	fmt.Printf("P(alive) of a one-time buyer: %.3f\n", m.PAlive(scoring.Customer{T: 38.86}))
+	// Output:
+	// r 0.525 alpha 6.183 a 0.891 b 1.614
+	// P(alive) of a one-time buyer: 0.390
+}
+
+func ExampleFitBGBB() {
+	// Fader, Hardie & Shang (2010): donors of 1995, six annual opportunities.
+	f, err := os.Open("testdata/donations/donations.csv")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	recs, _ := csv.NewReader(f).ReadAll()
+	var rows []scoring.Opportunities
+	for _, r := range recs[1:] {
+		x, _ := strconv.Atoi(r[0])
+		tx, _ := strconv.Atoi(r[1])
+		n, _ := strconv.Atoi(r[2])
+		w, _ := strconv.ParseFloat(r[3], 64)
+		rows = append(rows, scoring.Opportunities{Frequency: x, Recency: tx, N: n, Weight: w})
+	}
+	m, err := scoring.FitBGBB(rows, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("alpha %.3f beta %.3f gamma %.3f delta %.3f, log-likelihood %.1f\n", m.Alpha, m.Beta, m.Gamma, m.Delta, m.LogLik)
+	loyal := scoring.Opportunities{Frequency: 6, Recency: 6, N: 6}
+	fmt.Printf("a donor every year: P(alive) %.3f, expected donations 2002-2006 %.2f\n", m.PAlive(loyal), m.ExpectedPurchases(5, loyal))
+	// Output:
+	// alpha 1.204 beta 0.750 gamma 0.657 delta 2.783, log-likelihood -33225.6
+	// a donor every year: P(alive) 0.930, expected donations 2002-2006 3.75
+}
+
+func ExampleFitGammaGamma() {
+	cs := cdnow()
+	m, err := scoring.FitGammaGamma(cs, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("p %.2f q %.2f gamma %.2f, mean spend %.2f\n", m.P, m.Q, m.Gamma, m.MeanSpend())
+	// Output:
+	// p 6.25 q 3.74 gamma 15.45, mean spend 35.17
+}
+
+func ExampleGammaGamma_ExpectedSpend() {
+	m := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
+	// One repeat purchase of $100 says little; ten say a lot.
+	fmt.Printf("%.2f %.2f\n", m.ExpectedSpend(scoring.Customer{Frequency: 1, Recency: 1, T: 2, Monetary: 100}),
+		m.ExpectedSpend(scoring.Customer{Frequency: 10, Recency: 1, T: 2, Monetary: 100}))
+	// Output:
+	// 80.26 97.28
+}
+
+func ExampleSpendIndependence() {
+	ind, err := scoring.SpendIndependence(cdnow())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d repeat buyers, correlation of frequency and spend %.2f\n", ind.N, ind.Pearson)
+	// Output:
+	// 946 repeat buyers, correlation of frequency and spend 0.11
+}
+
+func ExampleCLV() {
+	cs := cdnow()
+	bg, _ := scoring.FitBGNBD(cs, nil)
+	gg, _ := scoring.FitGammaGamma(cs, nil)
+	// A year ahead in weeks, discounted monthly at 1% a month, 30% margin.
+	values, err := scoring.CLV(bg, gg, cs[:3], scoring.CLVOptions{Horizon: 52, Period: 52.0 / 12, DiscountRate: 0.01, Margin: 0.3})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%.2f\n", values)
+	// Output:
+	// [10.86 1.39 2.50]
+}
+
+func ExampleForecast() {
+	cs := cdnow()
+	bg, _ := scoring.FitBGNBD(cs, nil)
+	f, err := scoring.Forecast(bg, cs, 3, 13) // three quarters
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range f {
+		fmt.Printf("weeks to %2.0f: %4.0f purchases, %4.0f in all\n", p.End, p.Expected, p.Cumulative)
+	}
+	// Output:
+	// weeks to 13:  628 purchases,  628 in all
+	// weeks to 26:  543 purchases, 1171 in all
+	// weeks to 39:  482 purchases, 1653 in all
+}
+
+func ExampleValidate() {
+	splits, err := scoring.SplitCalibration(slices.Values(cdnowTransactions()), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
+		scoring.SummaryOptions{End: time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		panic(err)
+	}
+	cs := make([]scoring.Customer, len(splits))
+	for i, s := range splits {
+		cs[i] = s.Customer
+	}
+	bg, _ := scoring.FitBGNBD(cs, nil)
+	v, err := scoring.Validate(bg, splits, 4)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("x   customers  actual  predicted (mean holdout purchases; the last row is 4+)")
+	for _, r := range v.Rows {
+		fmt.Printf("%d %11d  %6.2f  %9.2f\n", r.Frequency, r.Customers, r.Actual, r.Predicted)
+	}
+	fmt.Printf("total holdout purchases: actual %.0f, predicted %.0f\n", v.Actual, v.Predicted)
+	// Output:
+	// x   customers  actual  predicted (mean holdout purchases; the last row is 4+)
+	// 0        1411    0.24       0.23
+	// 1         439    0.70       0.52
+	// 2         214    1.39       1.04
+	// 3         100    1.56       1.52
+	// 4         193    4.08       3.79
+	// total holdout purchases: actual 1882, predicted 1653
+}
+
+func ExamplePredict() {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	ps, err := scoring.Predict(m, []scoring.Customer{{Frequency: 2, Recency: 30.43, T: 38.86}, {Frequency: 5, Recency: 2, T: 38}}, 13)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range ps {
+		fmt.Printf("P(alive) %.3f, next 13 weeks %.3f\n", p.PAlive, p.ExpectedPurchases)
+	}
+	_, err = scoring.Predict(m, []scoring.Customer{{Frequency: 1, Recency: 40, T: 38}}, 13)
+	fmt.Println(err)
+	// Output:
+	// P(alive) 0.727, next 13 weeks 0.457
+	// P(alive) 0.000, next 13 weeks 0.001
+	// scoring: customer 0: scoring: invalid input: recency 40 greater than T 38
+}
+
+func ExampleCustomer_Validate() {
+	fmt.Println(scoring.Customer{Recency: 3, T: 10}.Validate())
+	// Output:
+	// scoring: invalid input: frequency 0 with recency 3 (recency is the age at the last repeat purchase)
+}
+
+func ExampleSummarize() {
+	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	txs := []scoring.Transaction{
+		{Profile: 7, Time: day("2025-01-01"), Amount: 20},
+		{Profile: 7, Time: day("2025-01-01"), Amount: 5}, // same day: one purchase of 25
+		{Profile: 7, Time: day("2025-01-15"), Amount: 30},
+		{Profile: 7, Time: day("2025-01-29"), Amount: 50},
+		{Profile: 9, Time: day("2025-01-20"), Amount: 12},
+	}
+	ss, err := scoring.Summarize(slices.Values(txs), scoring.SummaryOptions{End: day("2025-02-12")})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range ss {
+		fmt.Printf("profile %d: x=%d t_x=%g T=%g weeks, mean repeat spend %g, spend %g\n", s.Profile, s.Frequency, s.Recency, s.T, s.Monetary, s.Spend)
+	}
+	// Output:
+	// profile 7: x=2 t_x=4 T=6 weeks, mean repeat spend 40, spend 105
+	// profile 9: x=0 t_x=0 T=3.2857142857142856 weeks, mean repeat spend 0, spend 12
+}
+
+func ExampleSplitCalibration() {
+	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	txs := []scoring.Transaction{
+		{Profile: 1, Time: day("2025-01-01"), Amount: 10},
+		{Profile: 1, Time: day("2025-01-08"), Amount: 10},
+		{Profile: 1, Time: day("2025-02-05"), Amount: 15}, // holdout
+		{Profile: 1, Time: day("2025-02-12"), Amount: 5},  // holdout
+		{Profile: 2, Time: day("2025-02-01"), Amount: 99}, // first purchase in the holdout: left out
+	}
+	splits, err := scoring.SplitCalibration(slices.Values(txs), day("2025-01-29"), scoring.SummaryOptions{End: day("2025-02-26")})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range splits {
+		fmt.Printf("profile %d: calibration x=%d T=%g; holdout %g weeks: %d purchases, spend %g\n", s.Profile, s.Frequency, s.T, s.Holdout, s.HoldoutPurchases, s.HoldoutSpend)
+	}
+	// Output:
+	// profile 1: calibration x=1 T=4; holdout 4 weeks: 2 purchases, spend 20
+}
+
+func ExampleReadTransactions() {
+	input := "customer,date,amount\n17,2025-03-01,12.50\n17,2025-03-09,8\n18,2025-03-0x,1\n"
+	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), scoring.ReadOptions{Header: true}) {
+		if err != nil {
+			fmt.Println(err)
+			break
+		}
+		fmt.Println(tx.Profile, tx.Time.Format(time.DateOnly), tx.Amount)
+	}
+	// Output:
+	// 17 2025-03-01 12.5
+	// 17 2025-03-09 8
+	// scoring: line 4, column 4: scoring: syntax error: time "2025-03-0x" does not match layout "2006-01-02"
+}
+
+func ExampleRFM() {
+	ss := []scoring.Summary{
+		{Profile: 1, Customer: scoring.Customer{Frequency: 9, Recency: 50, T: 52}, Spend: 900},
+		{Profile: 2, Customer: scoring.Customer{Frequency: 1, Recency: 2, T: 50}, Spend: 40},
+		{Profile: 3, Customer: scoring.Customer{T: 3}, Spend: 25},
+		{Profile: 4, Customer: scoring.Customer{Frequency: 6, Recency: 10, T: 52}, Spend: 700},
+		{Profile: 5, Customer: scoring.Customer{T: 50}, Spend: 15},
+	}
+	scores, err := scoring.RFM(ss, nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range scores {
+		fmt.Printf("profile %d: R%d F%d M%d %s\n", s.Profile, s.Recency, s.Frequency, s.Monetary, s.Segment)
+	}
+	// Output:
+	// profile 1: R5 F5 M5 champions
+	// profile 2: R2 F3 M3 at_risk
+	// profile 3: R4 F1 M2 promising
+	// profile 4: R3 F4 M4 loyal
+	// profile 5: R1 F1 M1 lost
+}
+
+func ExampleRFMSegments() {
+	scores := []scoring.RFMScore{
+		{Profile: 1, Segment: scoring.SegmentChampions},
+		{Profile: 4, Segment: scoring.SegmentChampions},
+		{Profile: 2, Segment: scoring.SegmentAtRisk},
+	}
+	sets := scoring.RFMSegments(scores, "rfm:")
+	// A host tags its segment index: index.Tag(tag, set.ToArray()...).
+	for _, tag := range []string{"rfm:at_risk", "rfm:champions"} {
+		fmt.Println(tag, sets[tag].ToArray())
+	}
+	// Output:
+	// rfm:at_risk [2]
+	// rfm:champions [1 4]
+}
+
+func ExampleFitLogistic() {
+	// Will a customer buy in the next 30 days? Features: purchases so far, days idle.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var x [][]float64
+	var y []bool
+	for range 5000 {
+		purchases, idle := float64(rng.IntN(10)), float64(rng.IntN(120))
+		p := 1 / (1 + math.Exp(-(-1+0.4*purchases-0.03*idle)))
+		x = append(x, []float64{purchases, idle})
+		y = append(y, rng.Float64() < p)
+	}
+	m, err := scoring.FitLogistic(x, y, &scoring.LogisticOptions{Names: []string{"purchases", "days_idle"}})
+	if err != nil {
+		panic(err)
+	}
+	for j, name := range m.Names {
+		fmt.Printf("%s: %+.2f per unit\n", name, m.Coef[j]/m.Scale[j])
+	}
+	p, _ := m.Predict([]float64{8, 5})
+	fmt.Printf("P(buy | 8 purchases, 5 days idle) = %.2f\n", p)
+	// Output:
+	// purchases: +0.37 per unit
+	// days_idle: -0.03 per unit
+	// P(buy | 8 purchases, 5 days idle) = 0.87
+}
+
+func ExampleEvaluate() {
+	scores := []float64{0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.4, 0.3, 0.2, 0.1}
+	outcomes := []bool{true, true, false, true, false, false, true, false, false, false}
+	ev, err := scoring.Evaluate(scores, outcomes)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("AUC %.3f; top decile lift %.1f, gains after 3 deciles %.2f\n", ev.AUC, ev.Deciles[0].Lift, ev.Deciles[2].Gain)
+	// Output:
+	// AUC 0.833; top decile lift 2.5, gains after 3 deciles 0.50
+}
+
+func ExampleFindLookalikes() {
+	// A base of 2,000 profiles; the best customers spend more and visit more often.
+	rng := rand.New(rand.NewPCG(7, 7))
+	seed := roaring.New()
+	var profiles []uint32
+	var features [][]float64
+	for i := range 2000 {
+		p := uint32(i + 1)
+		best := i%20 == 0
+		shift := 0.0
+		if best {
+			shift = 1.5
+			if i%40 == 0 {
+				seed.Add(p) // the marketer knows half of them
+			}
+		}
+		profiles = append(profiles, p)
+		features = append(features, []float64{rng.NormFloat64() + shift, rng.NormFloat64() + shift})
+	}
+	l, err := scoring.FindLookalikes(seed, profiles, features, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("lift of held-out seed members at 5%%: %.0fx or more\n", min(l.LiftAt5, 5))
+	top := l.Top(50)
+	fmt.Println(top.GetCardinality(), "profiles in the audience, none from the seed:", !top.Intersects(seed))
+	// Output:
+	// lift of held-out seed members at 5%: 5x or more
+	// 50 profiles in the audience, none from the seed: true
+}
+
+func ExampleEngagement() {
+	e, _ := scoring.NewEngagement(scoring.DefaultHalfLife) // 30 days
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	_ = e.Add(1, t0, 1)                   // a visit
+	_ = e.Add(1, t0.AddDate(0, 0, 30), 5) // a purchase a month later
+	_ = e.Add(2, t0.AddDate(0, 0, 30), 1)
+	for p, s := range e.Scores(t0.AddDate(0, 0, 60)) {
+		fmt.Printf("profile %d: %.2f\n", p, s)
+	}
+	// Output:
+	// profile 1: 2.75
+	// profile 2: 0.50
+}
