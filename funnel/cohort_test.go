@@ -1,0 +1,198 @@
+package funnel
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
+)
+
+// civil returns the period of t in loc by calendar arithmetic on dates, independently
+// of the calendar type: days, Monday-weeks or months since 1970-01-01.
+func civil(t time.Time, by Period, loc *time.Location) int64 {
+	y, m, d := t.In(loc).Date()
+	date := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	days := int64(date.Sub(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
+	switch by {
+	case Week:
+		back := (int(date.Weekday()) + 6) % 7 // days since Monday
+		return (days - int64(back) + 3) / 7
+	case Month:
+		return int64(y)*12 + int64(m) - 1
+	}
+	return days
+}
+
+// TestCohortsMatchReference holds cohort tables against a direct count: every profile's
+// cohort and return periods by date arithmetic, then every cell by its definition.
+func TestCohortsMatchReference(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		ny = time.FixedZone("UTC-5", -5*3600)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		c := Cohorts{
+			Start:   Step{Name: rapid.SampledFrom([]string{"", "a"}).Draw(t, "start")},
+			Return:  Step{Name: rapid.SampledFrom([]string{"", "b"}).Draw(t, "return")},
+			By:      Period(rapid.IntRange(0, 2).Draw(t, "by")),
+			Periods: rapid.IntRange(0, 6).Draw(t, "periods"),
+			Rule:    Rule(rapid.IntRange(0, 1).Draw(t, "rule")),
+		}
+		if rapid.Bool().Draw(t, "ny") {
+			c.Location = ny
+		}
+		if rapid.Bool().Draw(t, "brackets?") {
+			c.Brackets = []Bracket{{1, 1}, {2, 4}}
+		}
+		base := time.Date(2025, 1, 27, 0, 0, 0, 0, time.UTC)
+		var evs []Event
+		for p := 1; p <= 6; p++ {
+			for range rapid.IntRange(0, 6).Draw(t, "n") {
+				hours := rapid.IntRange(0, 24*120).Draw(t, "hours")
+				evs = append(evs, Event{Profile: uint32(p), Time: base.Add(time.Duration(hours) * time.Hour), Name: rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "name")})
+			}
+		}
+		got, err := c.Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc := c.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		want := map[int64][]int64{}
+		members := map[int64][]uint32{}
+		for prof, pe := range byProfile(evs) {
+			var start time.Time
+			for _, e := range pe {
+				if (c.Start.Name == "" || e.Name == c.Start.Name) && (start.IsZero() || e.Time.Before(start)) {
+					start = e.Time
+				}
+			}
+			if start.IsZero() {
+				continue
+			}
+			coh := civil(start, c.By, loc)
+			var offs []int64
+			for _, e := range pe {
+				if (c.Return.Name == "" || e.Name == c.Return.Name) && !e.Time.Before(start) {
+					if k := civil(e.Time, c.By, loc) - coh; k > 0 {
+						offs = append(offs, k)
+					}
+				}
+			}
+			cols := [][2]int64{}
+			if len(c.Brackets) > 0 {
+				for _, b := range c.Brackets {
+					cols = append(cols, [2]int64{int64(b.From), int64(b.To)})
+				}
+			} else {
+				for k := 0; k <= c.Periods; k++ {
+					cols = append(cols, [2]int64{int64(k), int64(k)})
+				}
+			}
+			if want[coh] == nil {
+				want[coh] = make([]int64, len(cols)+1)
+			}
+			want[coh][0]++
+			members[coh] = append(members[coh], prof)
+			for i, col := range cols {
+				hit := col[1] == 0
+				for _, k := range offs {
+					if (k >= col[0] && k <= col[1]) || (c.Rule == OnOrAfter && len(c.Brackets) == 0 && k >= col[0]) {
+						hit = true
+					}
+				}
+				if hit {
+					want[coh][i+1]++
+				}
+			}
+		}
+		if len(got.Cohorts) != len(want) {
+			t.Fatalf("%d cohorts, want %d", len(got.Cohorts), len(want))
+		}
+		for _, row := range got.Cohorts {
+			k := civil(row.Start, c.By, loc)
+			w := want[k]
+			if w == nil {
+				t.Fatalf("cohort %v not expected", row.Start)
+			}
+			if diff := cmp.Diff(w, append([]int64{row.Size}, row.Retained...)); diff != "" {
+				t.Fatalf("cohort %v (-want +got):\n%s", row.Start, diff)
+			}
+			slices.Sort(members[k])
+			if !row.Profiles.Equals(roaring.BitmapOf(members[k]...)) {
+				t.Fatalf("cohort %v members %v, want %v", row.Start, row.Profiles.ToArray(), members[k])
+			}
+		}
+		// Shards merged after a round trip through bytes give the same table.
+		var merged *CohortPartial
+		for shard := range 3 {
+			var part []Event
+			for _, e := range evs {
+				if int(e.Profile)%3 == shard {
+					part = append(part, e)
+				}
+			}
+			cp, err := c.Partial(part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := cp.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := c.UnmarshalCohortPartial(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if merged == nil {
+				merged = back
+			} else if err := merged.Merge(back); err != nil {
+				t.Fatal(err)
+			}
+		}
+		opts := []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
+		if diff := cmp.Diff(got, merged.Table(), opts...); diff != "" {
+			t.Fatalf("merged shards differ (-single +merged):\n%s", diff)
+		}
+	})
+}
+
+// TestCohortCompleteness: a cell is complete once its period has ended.
+func TestCohortCompleteness(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2025, 3, day, 12, 0, 0, 0, time.UTC) }
+	evs := []Event{
+		{Profile: 1, Time: d(1), Name: "visit"}, {Profile: 1, Time: d(2), Name: "visit"},
+		{Profile: 2, Time: d(3), Name: "visit"},
+	}
+	tab, err := Cohorts{By: Day, Periods: 2}.Run(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// End is 3 March noon: for the 1 March cohort day 1 (2 March) has ended, day 2
+	// (3 March) has not.
+	c := tab.Cohorts[0]
+	if !c.Complete[1] || c.Complete[2] || c.Retained[1] != 1 {
+		t.Fatalf("cohort 1 March: %+v", c)
+	}
+	r, err := tab.Rate(1, Wilson, 0.95)
+	if err != nil || r.K != 1 || r.N != 1 {
+		t.Fatalf("day-1 rate %+v, %v; want 1 of 1 (the 3 March cohort's day 1 is not over)", r, err)
+	}
+}
+
+func TestRetentionClickHouseSemantics(t *testing.T) {
+	evs := chEvents(1, "b", 2, "a", 3, "c")
+	got := Retention(evs, named("a", "b", "d", "c")...)
+	if want := []bool{true, true, false, true}; !slices.Equal(got, want) {
+		t.Errorf("retention = %v, want %v (order does not matter)", got, want)
+	}
+	if got := Retention(evs, named("d", "a")...); !slices.Equal(got, []bool{false, false}) {
+		t.Errorf("retention without the first condition = %v, want all false", got)
+	}
+}
