@@ -71,7 +71,7 @@ func (pt *Partial) Merge(other *Partial) error {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
 	}
 	for _, k := range slices.Sorted(maps.Keys(other.groups)) {
-		pt.group(k).merge(other.groups[k])
+		pt.group(k).merge(other.groups[k].clone())
 	}
 	pt.end = max(pt.end, other.end)
 	return nil
@@ -83,9 +83,16 @@ func (pt *Partial) Result() *Result {
 	if pt.asOf != 0 {
 		end = pt.asOf
 	}
-	all := newTally(pt.n)
-	for _, k := range slices.Sorted(maps.Keys(pt.groups)) {
-		all.merge(pt.groups[k])
+	var all *tally
+	if len(pt.groups) == 1 {
+		for _, t := range pt.groups {
+			all = t
+		}
+	} else {
+		all = newTally(pt.n)
+		for _, k := range slices.Sorted(maps.Keys(pt.groups)) {
+			all.merge(pt.groups[k].clone())
+		}
 	}
 	r := pt.result(all, end)
 	if pt.breakdown {
@@ -118,16 +125,18 @@ func (pt *Partial) MarshalBinary() ([]byte, error) {
 		for s := range pt.n {
 			w.uvarint(uint64(t.total[s]))
 			bm := roaring.New()
-			bm.AddMany(t.ids[s])
+			for _, blk := range t.ids[s].blocks {
+				bm.AddMany(blk)
+			}
 			buf.Reset()
 			if _, err := bm.WriteTo(&buf); err != nil {
 				return nil, fmt.Errorf("funnel: encode partial: %w", err)
 			}
 			w.bytes(buf.Bytes())
-			w.int64s(t.fromPrev[s])
-			w.int64s(t.fromFirst[s])
+			w.int64s(t.fromPrev[s].all())
+			w.int64s(t.fromFirst[s].all())
 		}
-		w.int64s(t.open)
+		w.int64s(t.open.all())
 	}
 	return w.finish(), nil
 }
@@ -175,17 +184,17 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 				r.fail("step %d profiles: %v", s, err)
 				break
 			}
-			t.ids[s] = bm.ToArray()
-			t.unique[s] = int64(len(t.ids[s]))
-			t.fromPrev[s] = r.int64s("duration")
-			t.fromFirst[s] = r.int64s("duration")
-			if r.err == nil && (t.total[s] < t.unique[s] || int64(len(t.fromPrev[s])) > t.unique[s] || int64(len(t.fromFirst[s])) > t.unique[s]) {
-				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], len(t.fromPrev[s]), len(t.fromFirst[s]))
+			t.ids[s] = chunksOf(bm.ToArray())
+			t.unique[s] = int64(t.ids[s].n)
+			t.fromPrev[s] = chunksOf(r.int64s("duration"))
+			t.fromFirst[s] = chunksOf(r.int64s("duration"))
+			if r.err == nil && (t.total[s] < t.unique[s] || int64(t.fromPrev[s].n) > t.unique[s] || int64(t.fromFirst[s].n) > t.unique[s]) {
+				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], t.fromPrev[s].n, t.fromFirst[s].n)
 			}
 		}
-		t.open = r.int64s("open")
-		if r.err == nil && int64(len(t.open)) > t.unique[0] {
-			r.fail("%d unconverted profiles of %d that entered", len(t.open), t.unique[0])
+		t.open = chunksOf(r.int64s("open"))
+		if r.err == nil && int64(t.open.n) > t.unique[0] {
+			r.fail("%d unconverted profiles of %d that entered", t.open.n, t.unique[0])
 		}
 		q.groups[key] = t
 	}

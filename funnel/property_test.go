@@ -430,3 +430,26 @@ func TestFormsAgree(t *testing.T) {
 		}
 	})
 }
+
+// TestSortDurations: the radix sort agrees with slices.Sort on long lists.
+func TestSortDurations(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(4000, 20000).Draw(t, "n")
+		bits := rapid.IntRange(1, 62).Draw(t, "bits")
+		seed := rapid.Uint64().Draw(t, "seed")
+		d := make(Durations, n)
+		x := seed | 1
+		for i := range d {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			d[i] = time.Duration(x >> (64 - bits))
+		}
+		want := slices.Clone(d)
+		slices.Sort(want)
+		sortDurations(d)
+		if !slices.Equal(d, want) {
+			t.Fatal("radix sort differs from slices.Sort")
+		}
+	})
+}

@@ -145,7 +145,9 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 		st.Name, st.Optional = pt.names[s], pt.optional&(1<<s) != 0
 		st.Unique, st.Total = t.unique[s], t.total[s]
 		st.Converted = roaring.New()
-		st.Converted.AddMany(t.ids[s])
+		for _, blk := range t.ids[s].blocks {
+			st.Converted.AddMany(blk)
+		}
 		st.Converted.RunOptimize()
 		from := s
 		if s > 0 {
@@ -156,34 +158,76 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 		}
 		st.FromPrevious, _ = NewRate(t.unique[s], t.unique[from], Wilson, 0.95)
 		st.FromFirst, _ = NewRate(t.unique[s], t.unique[0], Wilson, 0.95)
-		st.TimeFromPrevious = sortedDurations(t.fromPrev[s])
-		st.TimeFromFirst = sortedDurations(t.fromFirst[s])
+		st.TimeFromPrevious = sortedDurations(&t.fromPrev[s])
+		st.TimeFromFirst = sortedDurations(&t.fromFirst[s])
 		if !st.Optional {
 			base = s
 		}
 	}
 	if n == 1 {
-		r.converted = make([]time.Duration, max(t.unique[0]-int64(len(t.open)), 0))
+		r.converted = make([]time.Duration, max(t.unique[0]-int64(t.open.n), 0))
 	} else {
 		r.converted = slices.Clone(r.Steps[n-1].TimeFromFirst)
 	}
-	r.censored = make([]time.Duration, len(t.open))
-	for i, o := range t.open {
+	r.censored = make([]time.Duration, 0, t.open.n)
+	for _, o := range t.open.all() {
 		c := time.Duration(end - o)
 		if pt.window > 0 && c > time.Duration(pt.window) {
 			c = time.Duration(pt.window)
 		}
-		r.censored[i] = c
+		r.censored = append(r.censored, c)
 	}
 	slices.Sort(r.censored)
 	return r
 }
 
-func sortedDurations(ns []int64) Durations {
-	d := make(Durations, len(ns))
-	for i, v := range ns {
-		d[i] = time.Duration(v)
+func sortedDurations(c *chunks[int64]) Durations {
+	d := make(Durations, 0, c.n)
+	for _, b := range c.blocks {
+		for _, v := range b {
+			d = append(d, time.Duration(v))
+		}
 	}
-	slices.Sort(d)
+	sortDurations(d)
 	return d
+}
+
+// sortDurations sorts d; a least-significant-digit radix sort on 16-bit digits takes
+// the long lists that large funnels produce in linear time.
+func sortDurations(d Durations) {
+	if len(d) < 1<<12 {
+		slices.Sort(d)
+		return
+	}
+	var hi uint64
+	for _, v := range d {
+		if v < 0 {
+			slices.Sort(d)
+			return
+		}
+		hi |= uint64(v)
+	}
+	buf := make(Durations, len(d))
+	src, dst := d, buf
+	var count [1 << 16]int
+	for shift := uint(0); shift < 64 && hi>>shift != 0; shift += 16 {
+		clear(count[:])
+		for _, v := range src {
+			count[uint64(v)>>shift&0xffff]++
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, v := range src {
+			k := uint64(v) >> shift & 0xffff
+			dst[count[k]] = v
+			count[k]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &d[0] {
+		copy(d, src)
+	}
 }

@@ -1,0 +1,97 @@
+// Package funnel measures how profiles move: ordered funnels with ClickHouse's
+// windowFunnel semantics, retention tables, and lifecycle stages from stranger to
+// advocate, each rate with a confidence interval a product team can trust.
+//
+//	spec := funnel.Spec{
+//		Steps:  []funnel.Step{{Name: "visit"}, {Name: "signup"}, {Name: "purchase"}},
+//		Window: 7 * 24 * time.Hour,
+//	}
+//	res, err := spec.Run(events)
+//	// res.Steps[2].Unique, .FromFirst (Wilson 95%), .Converted / .Dropped bitmaps,
+//	// .TimeFromPrevious.Median(), res.TimeToConvert(0.95) (Kaplan-Meier) ...
+//
+// # Conversions
+//
+// A profile's events are put in time order (ties in input order) and listed as
+// (time, step, event) entries, one for each step an event matches, ordered by time,
+// then step, then event: at equal timestamps a lower step comes first, as in
+// ClickHouse. A conversion is a sequence of entries for steps 1, 2, ... (skipping only
+// optional steps) in that order, whose last entry is at most Window after its first
+// (inclusive; Window 0 means no limit, where ClickHouse's window 0 would mean "the same
+// instant"), each within its step's Within of the previous one, and:
+//
+//   - StrictIncrease: each entry strictly later than the previous;
+//   - StrictOnce: no event used twice;
+//   - an Exclusion: no excluded event strictly between the conversion's events for its
+//     From and To steps.
+//
+// The search over a profile's entries stops early, as ClickHouse's does, in three
+// modes: StrictDeduplication stops at an entry for a step (after the first) that some
+// conversion already reached; StrictOrder stops at an event that matches no step once a
+// first step was seen, at an entry whose previous step no conversion reached, and at a
+// first-step entry once a conversion got past the first step (with AllowReentry that
+// entry is skipped instead). A profile reached step k when some conversion among the
+// entries before the stop contains step k; Level returns the deepest step reached.
+//
+// Level equals ClickHouse's windowFunnel(window, modes...) for every Spec ClickHouse
+// can express, including its one blind spot: with StrictIncrease (and not StrictOnce)
+// ClickHouse keeps one partial conversion per step and misses some conversions through
+// events sharing an instant; Level does too, Run does not. ClickHouse's tests are
+// transcribed in clickhouse_test.go, and testdata/clickhouse holds answers from a live
+// server.
+//
+// # Counts
+//
+// Unique counts count profiles that reached a step. A profile that completes the funnel
+// may enter it again: its next pass starts after the entry that completed the previous
+// one (the earliest completion), and Total counts passes through each step. Conversion
+// rates are from the nearest earlier required step and from the first step, with
+// Wilson intervals (Clopper-Pearson on request); Compare gives an A/B test's difference
+// (Newcombe's interval) and p-value.
+//
+// Times between steps come from one conversion per profile, the canonical one: the one
+// that reached the profile's deepest step earliest, then the one with the latest first
+// step (the shortest window, as ClickHouse anchors it), then the latest events, compared
+// from the last step backwards. Breakdowns attribute a profile to the value of a
+// property on that conversion's first event (FirstTouch), on its deepest event
+// (LastTouch), or on its event for a named step (AtStep; "" when not reached).
+//
+// AnyOrder funnels count steps done in any order within one window that starts at one
+// of the profile's matching events: "step k" there means "k of the steps".
+//
+// TimeToConvert is a Kaplan-Meier curve: converters are events at their time to
+// convert; a profile that entered and did not convert is censored at its follow-up, from
+// its latest first-step event to the end of observation (Spec.AsOf, or the latest event)
+// or the window, whichever is shorter. A profile still inside its window is thus not yet
+// converted, rather than lost.
+//
+// # Retention and lifecycle
+//
+// Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds
+// cohort tables by day, week (from Monday) or month in a location: a profile joins the
+// cohort of its first Start event and is retained in column k by a Return event in the
+// k-th period after it (Rule On: N-day retention), in that period or any later one
+// (OnOrAfter: unbounded), or in a bracket of periods. Cells whose periods have not ended
+// are marked incomplete and left out of pooled rates.
+//
+// Lifecycle places each profile at any instant on the ladder stranger, visitor, user
+// (UserVisits visits within UserSpan, by default 2 in 30 days), customer, repeat
+// customer, advocate (a customer who brought a new user), overlaid by dormant and
+// churned (no activity for DormantAfter or ChurnedAfter) and reactivated (back after a
+// dormant spell, for DormantAfter). Journeys give the stage of every profile at a time,
+// the transition matrix between two times, and a growth accounting table (new,
+// retained, resurrected, dormant) per period.
+//
+// # Scale
+//
+// Events come as a slice (any order), an iter.Seq grouped by profile, or a columnar
+// Batch (profile, time and interned event ids in parallel columns) grouped by profile.
+// Profiles are processed in parallel; memory beyond the input is a few words per profile
+// that entered, never per event. Partial and CohortPartial hold the state of one shard of
+// profiles; they merge exactly and serialise to a checksummed binary form, so the same
+// computation can run on many machines.
+//
+// Specs, Cohorts and Lifecycles are plain values; Results, Tables and Journeys are not
+// modified after they are returned and are safe for concurrent reads; Partials and
+// Batches are not safe for concurrent mutation.
+package funnel
