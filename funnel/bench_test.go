@@ -3,7 +3,6 @@ package funnel
 import (
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -56,7 +55,6 @@ func loadBench(b *testing.B) *Batch {
 
 func reportRate(b *testing.B, events int) {
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mevents/s")
-	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds()/1e6/float64(runtime.GOMAXPROCS(0)), "Mevents/s/core")
 }
 
 // BenchmarkFunnelBatch: RunBatch, the fast matcher, all cores GOMAXPROCS allows.

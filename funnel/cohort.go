@@ -100,6 +100,7 @@ type cohortPlan struct {
 	c    Cohorts
 	cal  calendar
 	cols [][2]int64 // per column: first and last period offset
+	last int64      // the last period offset any column looks at
 	asOf int64
 }
 
@@ -124,6 +125,9 @@ func (c Cohorts) compile() (*cohortPlan, error) {
 			p.cols = append(p.cols, [2]int64{int64(k), int64(k)})
 		}
 	}
+	for _, col := range p.cols {
+		p.last = max(p.last, col[1])
+	}
 	if c.Rule > OnOrAfter {
 		return nil, fmt.Errorf("%w: unknown rule %d", ErrSpec, c.Rule)
 	}
@@ -144,15 +148,6 @@ func (p *cohortPlan) masks(e Event) uint32 {
 	}
 	if anyStep(p.c.Return) || p.c.Return.matches(e) {
 		m |= 2
-	}
-	return m
-}
-
-// maxOffset is the last period offset any column looks at.
-func (p *cohortPlan) maxOffset() int64 {
-	var m int64
-	for _, c := range p.cols {
-		m = max(m, c[1])
 	}
 	return m
 }
@@ -199,7 +194,7 @@ func (cp *CohortPartial) profile(id uint32, rows []row) {
 		return
 	}
 	cohort := p.cal.index(start)
-	limit := p.maxOffset()
+	limit := p.last
 	words := int(limit/64 + 1)
 	if cap(cp.seen) < words {
 		cp.seen = make([]uint64, words)
