@@ -19,10 +19,9 @@ var ErrNotConverged = errors.New("referral: markov solve did not converge")
 // is solved by LU factorisation; a larger one (only high orders over many channels make
 // them) by Gauss-Seidel sweeps, which converge for the M-matrix I - Q of an absorbing
 // chain (Varga, Matrix Iterative Analysis, thm. 3.10), iterated to rounding level.
-const (
-	denseSolveLimit = 400
-	maxSweeps       = 200_000
-)
+var denseSolveLimit = 400 // a variable so that the tests can force either path
+
+const maxSweeps = 200_000
 
 // solver computes absorption into the conversion state, and the expected conversion
 // value, from the start of a chain, with or without one channel's states.

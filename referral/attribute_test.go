@@ -536,3 +536,54 @@ func TestAttributeBadInput(t *testing.T) {
 		t.Errorf("no paths: %v, %v; want empty and no error", got, err)
 	}
 }
+
+// TestIterativeSolverAgreesWithLU forces the Gauss-Seidel path on a chain whose
+// strongly connected core is large (third order over 9 channels), and compares it with
+// LU factorisation of the same components.
+func TestIterativeSolverAgreesWithLU(t *testing.T) {
+	rng := newSeeded(5)
+	var paths []Path
+	buf := make([]byte, 8)
+	for range 600 {
+		rng.Read(buf)
+		n := 1 + int(buf[0]%7)
+		var touches []string
+		for k := range n {
+			touches = append(touches, fmt.Sprint("ch", buf[1+k%7]%9))
+		}
+		paths = append(paths, Path{Touches: touches, Conversions: float64(buf[7] % 2), Nulls: float64(1 + buf[6]%3), Value: float64(buf[7]%2) * 10})
+	}
+	solve := func(limit int) map[string]Credit {
+		old := denseSolveLimit
+		denseSolveLimit = limit
+		defer func() { denseSolveLimit = old }()
+		re, err := Markov{Order: 3}.RemovalEffects(paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return re
+	}
+	j, err := intern(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := buildChain(j, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSolver(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	biggest := 0
+	for _, c := range s.comps {
+		biggest = max(biggest, len(c))
+	}
+	if biggest < 50 {
+		t.Fatalf("largest strongly connected component has %d states; the test needs a large one", biggest)
+	}
+	lu, gs := solve(1<<30), solve(1)
+	if diff := cmp.Diff(lu, gs, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("removal effects (-LU +Gauss-Seidel), largest component %d states:\n%s", biggest, diff)
+	}
+}

@@ -49,7 +49,8 @@ func NewCode(rnd io.Reader) (Code, error) {
 }
 
 // checkSymbol is the Luhn mod N check (N = 32) over symbol values: it catches every
-// single-symbol error and every transposition of adjacent symbols.
+// single-symbol error and every transposition of adjacent symbols except that of 0 and Z
+// (values 0 and 31, which doubling maps to themselves, as 0 and 9 in Luhn's mod 10).
 func checkSymbol(payload []byte) int {
 	const n = 32
 	factor, sum := 2, 0

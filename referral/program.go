@@ -44,17 +44,19 @@ type Program struct {
 	cfg   Config
 	store Store
 
-	mu     sync.Mutex // guards st, open, broken
-	st     *state
-	open   *batch
-	broken error
-
-	flushMu sync.Mutex // one append to the store at a time
+	mu       sync.Mutex // guards st, open, flushing, broken and scratch
+	st       *state
+	open     *batch // the records decided since the last append began
+	flushing bool   // a leader is appending
+	broken   error
 }
 
+// batch is the records of the events decided while the previous append ran. done is
+// closed, and err set, once they are appended; lead hands a waiter the leader's role.
 type batch struct {
-	recs []Record
+	recs []*Record
 	done chan struct{}
+	lead chan struct{}
 	err  error
 }
 
@@ -83,7 +85,9 @@ func Open(store Store, cfg Config) (*Program, error) {
 	return p, nil
 }
 
-func newBatch() *batch { return &batch{done: make(chan struct{})} }
+func newBatch() *batch {
+	return &batch{recs: make([]*Record, 0, 64), done: make(chan struct{}), lead: make(chan struct{}, 1)}
+}
 
 // submit decides one input event and commits its records.
 func (p *Program) submit(ev Record) error {
@@ -106,7 +110,7 @@ func (p *Program) decide(ev Record) (*batch, error) {
 		return nil, p.broken
 	}
 	if h, seen := p.st.keys[ev.Key]; seen {
-		if h != inputHash(&ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
+		if h != p.st.inputHash(&ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
 			if ev.Kind == KindCode && p.st.codeByKey[ev.Key] != "" {
 				return nil, nil // a retried IssueCode draws a new code; the first one stands
 			}
@@ -120,38 +124,67 @@ func (p *Program) decide(ev Record) (*batch, error) {
 	}
 	b := p.open
 	for i := range recs {
-		b.recs = append(b.recs, recs[i])
-		p.st.apply(&b.recs[len(b.recs)-1])
+		r := new(Record) // the state keeps this pointer; the batch never copies it
+		*r = recs[i]
+		b.recs = append(b.recs, r)
+		p.st.apply(r)
 	}
 	return b, nil
 }
 
-// commit returns once b's records are in the store. The first caller to find the store
-// free appends every batch queued so far in one call; the others wait for it.
+// commit returns once b's records are in the store (group commit). One caller at a
+// time is the leader: it appends the open batch, everything decided so far, in one
+// Store.Append, and when its own records are durable hands the role to a waiter of the
+// next batch if that one has records. The others wait for their batch, so that
+// while one append runs, the events of the next accumulate.
 func (p *Program) commit(b *batch) error {
-	p.flushMu.Lock()
-	defer p.flushMu.Unlock()
+	p.mu.Lock()
+	if !p.flushing {
+		p.flushing = true
+		p.mu.Unlock()
+		return p.lead(b)
+	}
+	p.mu.Unlock()
 	select {
 	case <-b.done:
 		return b.err
+	case <-b.lead:
+		return p.lead(b)
+	}
+}
+
+// lead flushes until b is durable, then passes the leader's role on.
+func (p *Program) lead(b *batch) error {
+	select {
+	case <-b.done:
 	default:
-	}
-	// b is still the open batch: batches are only swapped here, under flushMu, and a
-	// swapped batch is done before flushMu is released.
-	p.mu.Lock()
-	cur := p.open
-	p.open = newBatch()
-	p.mu.Unlock()
-	err := p.store.Append(cur.recs...)
-	if err != nil {
-		err = fmt.Errorf("referral: ledger append failed, programme stopped: %w", err)
+		// No other leader runs, so b has not been swapped out: it is the open batch.
 		p.mu.Lock()
-		p.broken = err
+		cur := p.open
+		p.open = newBatch()
 		p.mu.Unlock()
+		vals := make([]Record, len(cur.recs))
+		for i, r := range cur.recs {
+			vals[i] = *r
+		}
+		err := p.store.Append(vals...)
+		if err != nil {
+			err = fmt.Errorf("referral: ledger append failed, programme stopped: %w", err)
+			p.mu.Lock()
+			p.broken = err
+			p.mu.Unlock()
+		}
+		cur.err = err
+		close(cur.done)
 	}
-	cur.err = err
-	close(cur.done)
-	return err
+	p.mu.Lock()
+	if len(p.open.recs) > 0 {
+		p.open.lead <- struct{}{} // buffered: one waiter of the open batch takes over
+	} else {
+		p.flushing = false
+	}
+	p.mu.Unlock()
+	return b.err
 }
 
 // checkEvent validates the fields every input event must have.
@@ -183,30 +216,50 @@ func checkEvent(ev *Record) error {
 // Apply records input events (any kind up to KindMerge), in order, as the methods below
 // would one by one: each event is atomic and idempotent by its key. It stops at the
 // first event that fails and returns its error, which names the event's index; the
-// events before it stay recorded. A bulk import or a queue consumer uses Apply to hand
-// many events to group commit at once.
+// events before it stay recorded. It returns once every recorded event is durable. A
+// bulk import or a queue consumer uses Apply to hand many events to group commit at
+// once: every applyChunk events are committed in the background while the next are
+// decided, so that deciding and appending overlap.
 func (p *Program) Apply(events ...Record) error {
+	var waits []chan error
+	commitAsync := func(b *batch) {
+		ch := make(chan error, 1)
+		go func() { ch <- p.commit(b) }()
+		waits = append(waits, ch)
+	}
 	var last *batch
+	var failed error
 	for i, ev := range events {
 		ev.Code = normalCode(ev.Code)
 		b, err := p.decide(ev)
 		if err != nil {
-			if last != nil {
-				if cerr := p.commit(last); cerr != nil {
-					return cerr
-				}
-			}
-			return fmt.Errorf("referral: apply event %d: %w", i, err)
+			failed = fmt.Errorf("referral: apply event %d: %w", i, err)
+			break
+		}
+		if b != nil && b != last && last != nil {
+			commitAsync(last) // the previous batch is full: another leader swapped it out
 		}
 		if b != nil {
 			last = b
 		}
+		if (i+1)%applyChunk == 0 && last != nil {
+			commitAsync(last)
+			last = nil
+		}
 	}
 	if last != nil {
-		return p.commit(last)
+		commitAsync(last)
 	}
-	return nil
+	for _, ch := range waits {
+		if err := <-ch; err != nil && failed == nil {
+			failed = err
+		}
+	}
+	return failed
 }
+
+// applyChunk is how many events Apply decides before committing them in the background.
+const applyChunk = 1024
 
 // normalCode puts a well-formed code in canonical form and leaves anything else for the
 // checks to reject.

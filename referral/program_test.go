@@ -23,7 +23,9 @@ func day(d float64) time.Time { return day0.Add(time.Duration(d * 24 * float64(t
 // seeded is a deterministic code source for tests (production uses crypto/rand).
 type seeded struct{ r *rand.ChaCha8 }
 
-func newSeeded(seed byte) *seeded { return &seeded{rand.NewChaCha8([32]byte{seed})} }
+func newSeeded(seed byte) *seeded { return &seeded{newChaCha([32]byte{seed})} }
+
+func newChaCha(key [32]byte) *rand.ChaCha8 { return rand.NewChaCha8(key) }
 func (s *seeded) Read(b []byte) (int, error) {
 	return s.r.Read(b)
 }

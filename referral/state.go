@@ -1,7 +1,7 @@
 package referral
 
 import (
-	"hash/fnv"
+	"hash/maphash"
 	"slices"
 	"time"
 )
@@ -35,6 +35,9 @@ type state struct {
 
 	alias   map[uint32]uint32   // absorbed -> the profile that absorbed it
 	members map[uint32][]uint32 // survivor -> every raw key it holds, itself included
+
+	seed    maphash.Seed
+	scratch []byte
 }
 
 type touch struct {
@@ -56,7 +59,7 @@ func newState() *state {
 		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*order{},
 		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{},
 		rewards: map[string]*Record{}, clawed: map[string]bool{}, byOrder: map[string][]string{},
-		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
+		alias: map[uint32]uint32{}, members: map[uint32][]uint32{}, seed: maphash.MakeSeed(),
 	}
 }
 
@@ -90,26 +93,30 @@ func (s *state) referrerOf(p uint32) (uint32, *Record) {
 	return 0, nil
 }
 
+// signedUp returns when profile's person first signed up.
 func (s *state) signedUp(p uint32) (time.Time, bool) {
+	var first time.Time
+	found := false
 	for _, k := range s.keysOf(p) {
-		if t, ok := s.signup[k]; ok {
-			return t, true
+		if t, ok := s.signup[k]; ok && (!found || t.Before(first)) {
+			first, found = t, true
 		}
 	}
-	return time.Time{}, false
+	return first, found
 }
 
-func inputHash(r *Record) uint64 {
-	h := fnv.New64a()
-	h.Write(appendRecord(nil, r))
-	return h.Sum64()
+// inputHash fingerprints an input event, to tell a retry from a different event that
+// reuses its key. The seed is per process: the key index is rebuilt on every Open.
+func (s *state) inputHash(r *Record) uint64 {
+	s.scratch = appendRecord(s.scratch[:0], r)
+	return maphash.Bytes(s.seed, s.scratch)
 }
 
 // apply adds one record to the state. It trusts the record: decisions were checked
 // before the record was written, and a replay must reproduce them as they were.
 func (s *state) apply(r *Record) {
 	if !r.Kind.derived() {
-		s.keys[r.Key] = inputHash(r)
+		s.keys[r.Key] = s.inputHash(r)
 	}
 	switch r.Kind {
 	case KindCode:

@@ -35,9 +35,12 @@ var ErrClosed = errors.New("referral: store closed")
 // MemoryStore is a Store in memory, for tests and for hosts that persist elsewhere. Its
 // zero value is ready to use; it is safe for concurrent use.
 type MemoryStore struct {
-	mu   sync.Mutex
-	recs []Record
+	mu     sync.Mutex
+	chunks [][]Record // full chunks of memChunk records, then the last, partial one
 }
+
+// memChunk records per chunk: appending never copies what is already stored.
+const memChunk = 4096
 
 var _ Store = (*MemoryStore)(nil)
 
@@ -46,7 +49,11 @@ func (m *MemoryStore) Append(recs ...Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range recs {
-		m.recs = append(m.recs, r.clone())
+		if n := len(m.chunks); n == 0 || len(m.chunks[n-1]) == memChunk {
+			m.chunks = append(m.chunks, make([]Record, 0, memChunk))
+		}
+		last := &m.chunks[len(m.chunks)-1]
+		*last = append(*last, r.clone())
 	}
 	return nil
 }
@@ -55,11 +62,16 @@ func (m *MemoryStore) Append(recs ...Record) error {
 func (m *MemoryStore) Records() iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		m.mu.Lock()
-		recs := m.recs[:len(m.recs):len(m.recs)]
+		chunks := slices.Clone(m.chunks)
+		if n := len(chunks); n > 0 {
+			chunks[n-1] = chunks[n-1][:len(chunks[n-1]):len(chunks[n-1])]
+		}
 		m.mu.Unlock()
-		for _, r := range recs {
-			if !yield(r.clone(), nil) {
-				return
+		for _, c := range chunks {
+			for _, r := range c {
+				if !yield(r.clone(), nil) {
+					return
+				}
 			}
 		}
 	}

@@ -1,0 +1,43 @@
+// Package referral answers who brought whom, who earned what, how fast a product grows
+// by referral, and which channels deserve the credit for a conversion.
+//
+// # Referral programmes
+//
+// A [Program] runs a programme over a [Store] (in memory, or a durable [FileStore]):
+// referral codes ([NewCode], [ParseCode]: unguessable, checksummed, case-insensitive,
+// without ambiguous characters) and links, invitations, and the attribution of each
+// sign-up to a referrer within a window by a first- or last-referrer rule; qualifying
+// actions that earn rewards for both sides, held for a period, capped per referrer and
+// per period, and clawed back when the qualifying order is refunded; fraud guards
+// (self-referral, referral cycles, velocity) that flag or block with a reason; and
+// identity merges ([Program.ApplyMerge]). The ledger is append-only and idempotent by
+// event key, so a retried webhook never pays twice, and reports balances and payables as
+// of any time. Time always comes from the events; the package never reads the clock.
+//
+// The package does not import identity: it asks a [PersonResolver] whether two
+// profiles are one person, which *identity.Resolver satisfies.
+//
+// # Viral growth
+//
+// [NewTree] builds the invite tree (generations, descent from seed users), [Cohorts]
+// measures the viral coefficient K = invitations per user × invitation conversion per
+// sign-up cohort with confidence intervals, the share of new users that came by
+// referral and the viral cycle time, and [Project] and [Limit] project users over
+// viral cycles.
+//
+// # Multi-touch attribution
+//
+// [Attribute] shares conversions and their value among the channels of customer
+// journeys ([Path], parsed by [ParsePath] and [ReadPaths]) by a [Model]: the rule-based
+// [FirstTouch], [LastTouch] (optionally last non-direct), [Linear], [PositionBased] and
+// [TimeDecay], and the data-driven [Markov] (removal effects of an absorbing chain of
+// order 1 to 4, solved exactly) and [Shapley].
+//
+// The shortest useful program:
+//
+//	paths := []referral.Path{
+//		{Touches: []string{"search", "email"}, Conversions: 3, Value: 90},
+//		{Touches: []string{"social"}, Nulls: 10},
+//	}
+//	credits, err := referral.Attribute(paths, referral.Markov{Order: 1})
+package referral

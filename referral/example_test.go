@@ -1,0 +1,103 @@
+package referral_test
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+// A programme that pays the referrer 10.00 and the friend 5.00 after the friend's first
+// purchase, once a 14-day hold has passed.
+func Example() {
+	prog, err := referral.Open(&referral.MemoryStore{}, referral.Config{
+		ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 12, 0, 0, 0, time.UTC) }
+	// A fixed source stands in for crypto/rand so that the output is stable.
+	code, _ := prog.IssueCode("code:ann", day(0), 1, referral.Signals{Email: "ann@example.com"}, bytes.NewReader(make([]byte, 10)))
+	link, _ := code.Link("https://shop.example/join")
+	fmt.Println("Ann's link:", link)
+
+	d, _ := prog.SignUp("signup:bob", day(2), 2, "0000-0000-000", referral.Signals{Email: "bob@example.com"})
+	fmt.Println("Bob referred by profile", d.Referrer)
+	_ = prog.Order("order:1", day(5), 2, "A-1", 4900)
+	_ = prog.Order("order:1", day(5), 2, "A-1", 4900) // the webhook retried: no double pay
+
+	fmt.Printf("Ann on day 10: %+v\n", prog.Balance(1, day(10)))
+	fmt.Printf("Ann on day 20: %+v\n", prog.Balance(1, day(20)))
+	fmt.Println("payables on day 20:", prog.Payables(day(20)))
+	// Output:
+	// Ann's link: https://shop.example/join?ref=00000000000
+	// Bob referred by profile 1
+	// Ann on day 10: {Earned:1000 Held:1000 Paid:0 Payable:0}
+	// Ann on day 20: {Earned:1000 Held:0 Paid:0 Payable:1000}
+	// payables on day 20: [{1 1000} {2 500}]
+}
+
+func ExampleProgram_Refund() {
+	prog, _ := referral.Open(&referral.MemoryStore{}, referral.Config{ReferrerReward: 1000})
+	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
+	_ = prog.Order("o", day(2), 2, "A-1", 4900)
+	_ = prog.Payout("p", day(3), 1, 1000)
+	if err := prog.Refund("r", day(4), "A-2"); err != nil {
+		fmt.Println(err)
+	}
+	_ = prog.Refund("r", day(4), "A-1")
+	fmt.Printf("%+v\n", prog.Balance(1, day(5)))
+	// Output:
+	// referral: refund event "r": order "A-2": referral: unknown order
+	// {Earned:0 Held:0 Paid:1000 Payable:-1000}
+}
+
+func ExampleParseCode() {
+	c, err := referral.ParseCode("7k3m q8ze yl4") // lower case, spaces, l for 1: all read fine
+	fmt.Println(c, err)
+	_, err = referral.ParseCode("7K3M-Q8ZE-Y15") // one symbol mistyped
+	fmt.Println(err)
+	// Output:
+	// 7K3M-Q8ZE-Y14 <nil>
+	// referral: code "7K3M-Q8ZE-Y15": check symbol mismatch (a typo?): referral: bad referral code
+}
+
+func ExampleProject() {
+	// 1,000 seed users, each bringing 0.4 new users per viral cycle.
+	for _, n := range []int{1, 3, 10} {
+		users, _ := referral.Project(1000, 0.4, n)
+		fmt.Printf("after %2d cycles: %.0f users\n", n, users)
+	}
+	limit, _ := referral.Limit(1000, 0.4)
+	fmt.Printf("limit: %.0f users\n", limit)
+	_, err := referral.Limit(1000, 1.1)
+	fmt.Println(err)
+	// Output:
+	// after  1 cycles: 1400 users
+	// after  3 cycles: 1624 users
+	// after 10 cycles: 1667 users
+	// limit: 1667 users
+	// referral: limit at K 1.1: growth is unbounded when K >= 1: referral: invalid input
+}
+
+func ExampleCohorts() {
+	day := func(d int) time.Time { return time.Date(2026, 3, 2+d, 0, 0, 0, 0, time.UTC) }
+	signups := []referral.Signup{
+		{Profile: 1, At: day(0)}, {Profile: 2, At: day(1)}, {Profile: 3, At: day(2)}, {Profile: 4, At: day(3)},
+		{Profile: 5, Referrer: 1, At: day(8)}, {Profile: 6, Referrer: 1, At: day(9)}, {Profile: 7, Referrer: 2, At: day(12)},
+	}
+	invites := []referral.Invite{{From: 1, At: day(1)}, {From: 1, At: day(1)}, {From: 1, At: day(2)}, {From: 2, At: day(3)}, {From: 4, At: day(3)}}
+	cohorts, _ := referral.Cohorts(signups, invites, day(0), 7*24*time.Hour, 2, 0.95)
+	for _, c := range cohorts {
+		fmt.Printf("week of %s: %d users, %.0f%% by referral, %.2f invites/user, conversion %.2f, K %.2f [%.2f, %.2f], cycle %v\n",
+			c.Start.Format("Jan 2"), c.Users, 100*c.Share.Estimate, c.InvitesPerUser, c.Conversion.Estimate, c.K.Estimate, c.K.Lo, c.K.Hi, c.CycleTime)
+	}
+	// Output:
+	// week of Mar 2: 4 users, 0% by referral, 1.25 invites/user, conversion 0.60, K 0.75 [0.00, 1.69], cycle 224h0m0s
+	// week of Mar 9: 3 users, 100% by referral, 0.00 invites/user, conversion 0.00, K 0.00 [0.00, 0.00], cycle 0s
+}

@@ -1,0 +1,201 @@
+package referral
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+)
+
+func TestProjectByHand(t *testing.T) {
+	// 100 seeds at K = 0.5: 100 + 50 + 25 + 12.5 = 187.5 after three cycles, and the
+	// series tends to 100/(1-0.5) = 200.
+	got, err := Project(100, 0.5, 3)
+	if err != nil || got != 187.5 {
+		t.Errorf("Project(100, 0.5, 3) = %v, %v; want 187.5", got, err)
+	}
+	lim, err := Limit(100, 0.5)
+	if err != nil || lim != 200 {
+		t.Errorf("Limit(100, 0.5) = %v, %v; want 200", lim, err)
+	}
+	if got, _ := Project(10, 1, 4); got != 50 {
+		t.Errorf("Project(10, 1, 4) = %v, want 50", got)
+	}
+	if _, err := Limit(10, 1.2); !errors.Is(err, ErrInput) {
+		t.Errorf("Limit at K 1.2: %v, want ErrInput", err)
+	}
+	if _, err := Project(-1, 0.5, 2); !errors.Is(err, ErrInput) {
+		t.Errorf("negative seed: %v", err)
+	}
+}
+
+func TestPropertyProjectIsTheGeometricSum(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Float64Range(0, 1e6).Draw(t, "seed")
+		k := rapid.Float64Range(0, 3).Draw(t, "k")
+		n := rapid.IntRange(0, 30).Draw(t, "cycles")
+		sum, gen := 0.0, seed
+		for range n + 1 {
+			sum += gen
+			gen *= k
+		}
+		got, err := Project(seed, k, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-sum) > 1e-9*max(1, sum) {
+			t.Fatalf("Project(%v, %v, %d) = %v, direct sum %v", seed, k, n, got, sum)
+		}
+		if k < 1 {
+			lim, err := Limit(seed, k)
+			if err != nil || got > lim*(1+1e-12) {
+				t.Fatalf("projection %v above the limit %v (%v)", got, lim, err)
+			}
+		}
+	})
+}
+
+func TestTree(t *testing.T) {
+	signups := []Signup{
+		{Profile: 1, At: day(0)},
+		{Profile: 2, Referrer: 1, At: day(1)},
+		{Profile: 3, Referrer: 1, At: day(2)},
+		{Profile: 4, Referrer: 3, At: day(3)},
+		{Profile: 5, At: day(3)},
+		{Profile: 6, Referrer: 9, At: day(4)}, // 9 referred without a recorded sign-up: a seed
+	}
+	tr, err := NewTree(signups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[uint32][2]int{1: {0, 1}, 2: {1, 1}, 3: {1, 1}, 4: {2, 1}, 5: {0, 5}, 6: {1, 9}, 9: {0, 9}} {
+		g, _ := tr.Generation(p)
+		s, _ := tr.Seed(p)
+		if g != want[0] || int(s) != want[1] {
+			t.Errorf("profile %d: generation %d seed %d, want %v", p, g, s, want)
+		}
+	}
+	if diff := cmp.Diff([]int{3, 3, 1}, tr.Generations()); diff != "" {
+		t.Errorf("generations (-want +got):\n%s", diff)
+	}
+	if got := tr.Descendants(1); got != 3 {
+		t.Errorf("descendants of 1: %d", got)
+	}
+	if diff := cmp.Diff([]uint32{2, 3}, tr.Children(1)); diff != "" {
+		t.Errorf("children of 1: %s", diff)
+	}
+	_, err = NewTree([]Signup{{Profile: 1, Referrer: 2}, {Profile: 2, Referrer: 3}, {Profile: 3, Referrer: 1}})
+	if !errors.Is(err, ErrCycle) {
+		t.Errorf("loop: %v, want ErrCycle", err)
+	}
+}
+
+func TestCohortsByHand(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	// Week 1: 1, 2, 3 join (organic). 1 sends 4 invitations and brings 4 and 5 in week 2;
+	// 2 sends 1 and brings no one; 3 sends none but brings 6 through a shared link.
+	signups := []Signup{
+		{Profile: 1, At: day(0)}, {Profile: 2, At: day(1)}, {Profile: 3, At: day(2)},
+		{Profile: 4, Referrer: 1, At: day(8)}, {Profile: 5, Referrer: 1, At: day(10)},
+		{Profile: 6, Referrer: 3, At: day(9)},
+	}
+	invites := []Invite{{1, day(1)}, {1, day(1)}, {1, day(2)}, {1, day(3)}, {2, day(2)}}
+	cs, err := Cohorts(signups, invites, day(0), week, 2, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cs[0]
+	// Invitations: 4 + 1 + max(0, 1) = 6; converted 3; i = 2, c = 1/2, K = 1.
+	if c.Users != 3 || c.Referred != 0 || c.Invites != 6 || c.Converted != 3 || c.InvitesPerUser != 2 {
+		t.Fatalf("cohort 1: %+v", c)
+	}
+	if math.Abs(c.K.Estimate-1) > 1e-12 || math.Abs(c.Conversion.Estimate-0.5) > 1e-12 {
+		t.Errorf("K %v, conversion %v; want 1 and 0.5", c.K, c.Conversion)
+	}
+	// Per-user conversions 2, 0, 1: mean 1, s² = 1, half-width z·sqrt(1/3) = 1.13, so
+	// the interval is truncated at 0.
+	half := 1.959963984540054 * math.Sqrt(1.0/3)
+	if math.Abs(c.K.Lo-max(0, 1-half)) > 1e-9 || math.Abs(c.K.Hi-(1+half)) > 1e-9 {
+		t.Errorf("K interval [%v, %v], want 1 ± %v", c.K.Lo, c.K.Hi, half)
+	}
+	// Cycle time: (8 + 10 + 7 days) / 3.
+	if want := time.Duration(25 * 24 * float64(time.Hour) / 3); c.CycleTime != want {
+		t.Errorf("cycle time %v, want %v", c.CycleTime, want)
+	}
+	// Week 2: 4, 5, 6 all came by referral.
+	if cs[1].Users != 3 || cs[1].Referred != 3 || cs[1].Share.Estimate != 1 || cs[1].K.Estimate != 0 {
+		t.Errorf("cohort 2: %+v", cs[1])
+	}
+	if _, err := Cohorts(signups, invites, day(0), 0, 1, 0.95); !errors.Is(err, ErrInput) {
+		t.Errorf("zero period: %v", err)
+	}
+}
+
+// TestKIntervalCoverage simulates cohorts whose true K is known (each user sends a
+// Poisson(2) number of invitations, each converting with probability 0.3, so K = 0.6)
+// and checks that the delta-method interval covers it at about its nominal 95%.
+func TestKIntervalCoverage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	poisson := func(mean float64) int {
+		l, k, p := math.Exp(-mean), 0, 1.0
+		for {
+			p *= rng.Float64()
+			if p < l {
+				return k
+			}
+			k++
+		}
+	}
+	const reps, users = 600, 150
+	covered := 0
+	for range reps {
+		var signups []Signup
+		var invites []Invite
+		next := uint32(users + 1)
+		for u := uint32(1); u <= users; u++ {
+			signups = append(signups, Signup{Profile: u, At: day(0)})
+			for range poisson(2) {
+				invites = append(invites, Invite{From: u, At: day(1)})
+				if rng.Float64() < 0.3 {
+					signups = append(signups, Signup{Profile: next, Referrer: u, At: day(10)})
+					next++
+				}
+			}
+		}
+		cs, err := Cohorts(signups, invites, day(0), 24*time.Hour, 1, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs[0].K.Contains(0.6) {
+			covered++
+		}
+	}
+	if rate := float64(covered) / reps; rate < 0.92 || rate > 0.98 {
+		t.Errorf("coverage %.3f of the 95%% interval for K", rate)
+	}
+}
+
+func TestProgramGrowthViews(t *testing.T) {
+	p, _ := openMem(t, Config{})
+	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(30))
+	must(t, err)
+	_, err = p.SignUp("s1", day(0), 1, "", Signals{})
+	must(t, err)
+	must(t, p.Invite("i", day(1), 1, Signals{Email: "a@x"}))
+	_, err = p.SignUp("s2", day(2), 2, string(code), Signals{})
+	must(t, err)
+	_, err = p.SignUp("s3", day(3), 3, "", Signals{})
+	must(t, err)
+	must(t, p.ApplyMerge(3, 1))
+	want := []Signup{{Profile: 3, At: day(0)}, {Profile: 2, Referrer: 3, At: day(2)}}
+	if diff := cmp.Diff(want, p.Signups()); diff != "" {
+		t.Errorf("sign-ups after merge (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Invite{{From: 3, At: day(1)}}, p.Invites()); diff != "" {
+		t.Errorf("invites (-want +got):\n%s", diff)
+	}
+}
