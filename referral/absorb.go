@@ -120,8 +120,16 @@ func (s *solver) solve(removed int) (Credit, error) {
 
 // solveOne solves a component of one state, whose successors are all known.
 func (s *solver) solveOne(st int32) {
+	s.u[st], s.v[st] = s.step(st)
+}
+
+// step returns state st's u and v given the current values of its successors: one
+// Gauss-Seidel update, and the exact answer when every successor is known. Dead
+// successors hold 0. A self-loop (none arises from collapsed journeys) is divided out.
+func (s *solver) step(st int32) (u, v float64) {
 	ch := s.ch
-	u, v, self := ch.conv[st], ch.val[st], 0.0
+	u, v = ch.conv[st], ch.val[st]
+	self := 0.0
 	for x := ch.rowOff[st]; x < ch.rowOff[st+1]; x++ {
 		t := ch.col[x]
 		if t == st {
@@ -131,7 +139,7 @@ func (s *solver) solveOne(st int32) {
 		u += ch.p[x] * s.u[t]
 		v += ch.p[x] * s.v[t]
 	}
-	s.u[st], s.v[st] = u/(1-self), v/(1-self)
+	return u / (1 - self), v / (1 - self)
 }
 
 // solveDense solves (I - Q_CC) [u v] = [r_u r_v] + Q_C,out [u v]_out for the alive
@@ -180,24 +188,10 @@ func (s *solver) solveDense(alive []int32) error {
 // solveIterative solves one large component by Gauss-Seidel sweeps until no value
 // changes by more than rounding.
 func (s *solver) solveIterative(alive []int32) error {
-	ch := s.ch
 	for sweep := 0; sweep < maxSweeps; sweep++ {
 		var change, scale float64
 		for _, st := range alive {
-			u, v, self := ch.conv[st], ch.val[st], 0.0
-			for x := ch.rowOff[st]; x < ch.rowOff[st+1]; x++ {
-				t := ch.col[x]
-				if t == st {
-					self += ch.p[x]
-					continue
-				}
-				if s.dead[t] {
-					continue
-				}
-				u += ch.p[x] * s.u[t]
-				v += ch.p[x] * s.v[t]
-			}
-			u, v = u/(1-self), v/(1-self)
+			u, v := s.step(st)
 			change = math.Max(change, math.Max(math.Abs(u-s.u[st]), math.Abs(v-s.v[st])))
 			scale = math.Max(scale, math.Max(math.Abs(u), math.Abs(v)))
 			s.u[st], s.v[st] = u, v

@@ -27,20 +27,26 @@ func Attribute(paths []Path, m Model) (map[string]Credit, error) {
 	if m == nil {
 		return nil, fmt.Errorf("referral: attribute: nil model: %w", ErrModel)
 	}
-	if err := m.validate(); err != nil {
+	return byChannel(paths, m.validate, m.credit)
+}
+
+// byChannel validates the model and the paths, runs f on the interned journeys and
+// names its per-channel results.
+func byChannel(paths []Path, validate func() error, f func(*journeys) ([]Credit, error)) (map[string]Credit, error) {
+	if err := validate(); err != nil {
 		return nil, err
 	}
 	j, err := intern(paths)
 	if err != nil {
 		return nil, err
 	}
-	credits, err := m.credit(j)
+	res, err := f(j)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]Credit, len(j.names))
 	for c, name := range j.names {
-		out[name] = credits[c]
+		out[name] = res[c]
 	}
 	return out, nil
 }

@@ -205,14 +205,7 @@ func TestMarkovGolden(t *testing.T) {
 // transition matrix with a row for start, invert I - Q with gonum and read absorption
 // probabilities, removing a channel by deleting its row and column.
 func denseReference(t *rapid.T, paths []Path) map[string]float64 {
-	idx := map[string]int{}
-	for _, p := range paths {
-		for _, c := range p.Touches {
-			if _, ok := idx[c]; !ok {
-				idx[c] = len(idx)
-			}
-		}
-	}
+	idx := channelIndex(paths)
 	n := len(idx)
 	w := mat.NewDense(n+1, n+1, nil) // row/col n is start
 	conv, null := make([]float64, n), make([]float64, n)
@@ -435,14 +428,7 @@ func TestPropertyMarkovMatchesDenseInverse(t *testing.T) {
 // coalition S without j, weight |S|!(n-|S|-1)!/n! times v(S ∪ {j}) - v(S), with v(S) the
 // conversions of journeys whose channel set is inside S.
 func shapleyByEnumeration(paths []Path) map[string]float64 {
-	idx := map[string]int{}
-	for _, p := range paths {
-		for _, c := range p.Touches {
-			if _, ok := idx[c]; !ok {
-				idx[c] = len(idx)
-			}
-		}
-	}
+	idx := channelIndex(paths)
 	n := len(idx)
 	v := make([]float64, 1<<n)
 	for s := range v {
@@ -472,6 +458,19 @@ func shapleyByEnumeration(paths []Path) map[string]float64 {
 		out[c] = phi
 	}
 	return out
+}
+
+// channelIndex numbers the channels of the paths in order of appearance.
+func channelIndex(paths []Path) map[string]int {
+	idx := map[string]int{}
+	for _, p := range paths {
+		for _, c := range p.Touches {
+			if _, ok := idx[c]; !ok {
+				idx[c] = len(idx)
+			}
+		}
+	}
+	return idx
 }
 
 func popcount(x int) int {

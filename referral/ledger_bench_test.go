@@ -7,6 +7,11 @@ import (
 	"testing"
 )
 
+// orderEvent is the i-th order of the benchmarks: 50,000 customers buying in turn.
+func orderEvent(i int) Record {
+	return Record{Kind: KindOrder, Key: fmt.Sprint("o", i), At: day(1), Profile: uint32(i%50000 + 1), Order: fmt.Sprint("O", i), Amount: 1000}
+}
+
 func benchProgram(b *testing.B) (*Program, *FileStore) {
 	fs, err := OpenFile(filepath.Join(b.TempDir(), "ledger.wal"))
 	if err != nil {
@@ -44,6 +49,11 @@ func BenchmarkLedgerOrdersConcurrent(b *testing.B) {
 // a queue consumer), which commits them in chunks while it decides the next.
 func BenchmarkLedgerApplyBatch(b *testing.B) {
 	p, _ := benchProgram(b)
+	applyOrders(b, p)
+}
+
+// applyOrders hands b.N order events to p.Apply, 8192 at a time.
+func applyOrders(b *testing.B, p *Program) {
 	const size = 8192
 	batch := make([]Record, size)
 	i := 0
@@ -51,7 +61,7 @@ func BenchmarkLedgerApplyBatch(b *testing.B) {
 	for done := 0; done < b.N; done += size {
 		for k := range batch {
 			i++
-			batch[k] = Record{Kind: KindOrder, Key: fmt.Sprint("o", i), At: day(1), Profile: uint32(i%50000 + 1), Order: fmt.Sprint("O", i), Amount: 1000}
+			batch[k] = orderEvent(i)
 		}
 		if err := p.Apply(batch[:min(size, b.N-done)]...); err != nil {
 			b.Fatal(err)
@@ -80,7 +90,7 @@ func BenchmarkLedgerReplay(b *testing.B) {
 	for i := 0; i < 200_000; i += len(batch) {
 		for k := range batch {
 			j := i + k
-			batch[k] = Record{Kind: KindOrder, Key: fmt.Sprint("o", j), At: day(1), Profile: uint32(j%50000 + 1), Order: fmt.Sprint("O", j), Amount: 1000}
+			batch[k] = orderEvent(j)
 		}
 		if err := p.Apply(batch...); err != nil {
 			b.Fatal(err)
@@ -102,19 +112,6 @@ func BenchmarkLedgerDecideMemory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const size = 8192
-	batch := make([]Record, size)
-	i := 0
 	b.ReportAllocs()
-	b.ResetTimer()
-	for done := 0; done < b.N; done += size {
-		for k := range batch {
-			i++
-			batch[k] = Record{Kind: KindOrder, Key: fmt.Sprint("o", i), At: day(1), Profile: uint32(i%50000 + 1), Order: fmt.Sprint("O", i), Amount: 1000}
-		}
-		if err := p.Apply(batch[:min(size, b.N-done)]...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	applyOrders(b, p)
 }

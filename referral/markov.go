@@ -83,22 +83,7 @@ func (m Markov) credit(j *journeys) ([]Credit, error) {
 // (a channel on every converting path has removal effect 1). Paths are checked as
 // [Attribute] checks them.
 func (m Markov) RemovalEffects(paths []Path) (map[string]Credit, error) {
-	if err := m.validate(); err != nil {
-		return nil, err
-	}
-	j, err := intern(paths)
-	if err != nil {
-		return nil, err
-	}
-	re, err := m.removalEffects(j)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]Credit, len(re))
-	for c, name := range j.names {
-		out[name] = re[c]
-	}
-	return out, nil
+	return byChannel(paths, m.validate, m.removalEffects)
 }
 
 func (m Markov) removalEffects(j *journeys) ([]Credit, error) {
