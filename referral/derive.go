@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// derive checks an input event against the state and returns the records it makes:
-// the event itself, then the programme's decisions. It does not change the state.
-func (p *Program) derive(ev *Record) ([]Record, error) {
+// derive checks an input event against the state and appends the records it makes to
+// recs: the event itself, then the programme's decisions. It does not change the state.
+func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 	s := p.st
-	recs := []Record{*ev}
+	recs = append(recs, *ev)
 	switch ev.Kind {
 	case KindCode:
 		c, err := ParseCode(string(ev.Code))

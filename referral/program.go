@@ -49,6 +49,7 @@ type Program struct {
 	open     *batch // the records decided since the last append began
 	flushing bool   // a leader is appending
 	broken   error
+	derived  []Record // scratch for derive
 }
 
 // batch is the records of the events decided while the previous append ran. done is
@@ -109,8 +110,8 @@ func (p *Program) decide(ev Record) (*batch, error) {
 	if p.broken != nil {
 		return nil, p.broken
 	}
-	if h, seen := p.st.keys[ev.Key]; seen {
-		if h != p.st.inputHash(&ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
+	if first, seen := p.st.keys[ev.Key]; seen {
+		if !p.st.sameInput(first, &ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
 			if ev.Kind == KindCode && p.st.codeByKey[ev.Key] != "" {
 				return nil, nil // a retried IssueCode draws a new code; the first one stands
 			}
@@ -118,7 +119,7 @@ func (p *Program) decide(ev Record) (*batch, error) {
 		}
 		return nil, nil
 	}
-	recs, err := p.derive(&ev)
+	recs, err := p.derive(&ev, p.derived[:0])
 	if err != nil {
 		return nil, fmt.Errorf("referral: %s event %q: %w", ev.Kind, ev.Key, err)
 	}
@@ -129,6 +130,7 @@ func (p *Program) decide(ev Record) (*batch, error) {
 		b.recs = append(b.recs, r)
 		p.st.apply(r)
 	}
+	p.derived = recs[:0]
 	return b, nil
 }
 

@@ -1,7 +1,6 @@
 package referral
 
 import (
-	"hash/maphash"
 	"slices"
 	"time"
 )
@@ -10,7 +9,7 @@ import (
 // records name; identity merges are resolved at read time through canon and members,
 // so that a merge is one record and never rewrites history.
 type state struct {
-	keys      map[string]uint64 // input key -> hash of the input, for idempotency
+	keys      map[string]*Record // input key -> the input, to tell retries from reuse
 	codeByKey map[string]Code
 
 	codes   map[Code]uint32        // code -> owner
@@ -36,7 +35,6 @@ type state struct {
 	alias   map[uint32]uint32   // absorbed -> the profile that absorbed it
 	members map[uint32][]uint32 // survivor -> every raw key it holds, itself included
 
-	seed    maphash.Seed
 	scratch []byte
 }
 
@@ -53,13 +51,13 @@ type order struct {
 
 func newState() *state {
 	return &state{
-		keys: map[string]uint64{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
+		keys: map[string]*Record{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
 		signals: map[uint32][]Signals{}, clicks: map[uint32][]touch{}, invited: map[string][]touch{},
 		signup: map[uint32]time.Time{}, bySig: map[string][]time.Time{}, attr: map[uint32]*Record{},
 		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*order{},
 		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{},
 		rewards: map[string]*Record{}, clawed: map[string]bool{}, byOrder: map[string][]string{},
-		alias: map[uint32]uint32{}, members: map[uint32][]uint32{}, seed: maphash.MakeSeed(),
+		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
 	}
 }
 
@@ -105,18 +103,20 @@ func (s *state) signedUp(p uint32) (time.Time, bool) {
 	return first, found
 }
 
-// inputHash fingerprints an input event, to tell a retry from a different event that
-// reuses its key. The seed is per process: the key index is rebuilt on every Open.
-func (s *state) inputHash(r *Record) uint64 {
+// sameInput reports whether ev repeats the recorded input r: a retry rather than a
+// different event that reuses its key.
+func (s *state) sameInput(r, ev *Record) bool {
 	s.scratch = appendRecord(s.scratch[:0], r)
-	return maphash.Bytes(s.seed, s.scratch)
+	n := len(s.scratch)
+	s.scratch = appendRecord(s.scratch, ev)
+	return string(s.scratch[:n]) == string(s.scratch[n:])
 }
 
 // apply adds one record to the state. It trusts the record: decisions were checked
 // before the record was written, and a replay must reproduce them as they were.
 func (s *state) apply(r *Record) {
 	if !r.Kind.derived() {
-		s.keys[r.Key] = s.inputHash(r)
+		s.keys[r.Key] = r
 	}
 	switch r.Kind {
 	case KindCode:
