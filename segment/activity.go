@@ -63,7 +63,44 @@ func (ev *eventLog) span(lo, hi int32) []*dayBits {
 }
 
 // pendingLimit is how many Record calls are buffered before they are applied.
-const pendingLimit = 1 << 16
+const pendingLimit = 1 << 18
+
+// rec is one buffered event: 12 bytes, the event as an index into its buffer's names.
+type rec struct {
+	ev  uint32
+	day int32
+	p   uint32
+}
+
+// recBuf collects events compactly before they are grouped and applied.
+type recBuf struct {
+	names []string
+	ids   map[string]uint32
+	last  uint32 // index of the last event name, a cheap cache for runs of one event
+	recs  []rec
+}
+
+func (b *recBuf) add(event string, p uint32, day int32) {
+	if len(b.names) == 0 || b.names[b.last] != event {
+		id, ok := b.ids[event]
+		if !ok {
+			if b.ids == nil {
+				b.ids = map[string]uint32{}
+			}
+			id = uint32(len(b.names))
+			b.ids[event] = id
+			b.names = append(b.names, event)
+		}
+		b.last = id
+	}
+	b.recs = append(b.recs, rec{ev: b.last, day: day, p: p})
+}
+
+// reset empties the buffer, keeping its memory.
+func (b *recBuf) reset() {
+	b.names, b.recs, b.last = b.names[:0], b.recs[:0], 0
+	clear(b.ids)
+}
 
 // Record notes that profile did event at the given time. Calls are buffered and applied
 // in sorted batches (adding one element at a time to a roaring bitmap is slow), so a
@@ -71,9 +108,10 @@ const pendingLimit = 1 << 16
 // a day already expired by retention only marks the profile as having done the event
 // before (see WithRetention).
 func (x *Index) Record(event string, profile uint32, at time.Time) {
+	day := dayOf(at, x.loc)
 	x.pendMu.Lock()
-	x.pending = append(x.pending, Activity{Event: event, Profile: profile, At: at})
-	n := len(x.pending)
+	x.pending.add(event, profile, day)
+	n := len(x.pending.recs)
 	x.npend.Store(int64(n))
 	x.pendMu.Unlock()
 	x.changed()
@@ -83,30 +121,45 @@ func (x *Index) Record(event string, profile uint32, at time.Time) {
 	}
 }
 
-// RecordBatch records many events at once; it is Record for a slice, applied at once.
-// The batch is grouped and sorted before the index is locked.
+// RecordBatch records many events at once, the fast way to load activity: the batch is
+// bucketed by event and day and sorted before the index is locked.
 func (x *Index) RecordBatch(batch []Activity) {
 	if len(batch) == 0 {
 		return
 	}
-	groups := x.group(batch)
+	var b recBuf
+	b.recs = make([]rec, 0, len(batch))
+	var days dayCache
+	for _, a := range batch {
+		b.add(a.Event, a.Profile, days.day(a.At, x.loc))
+	}
+	groups := group(&b)
 	x.lock()
 	defer x.mu.Unlock()
 	x.applyGroups(groups)
 	x.changed()
 }
 
-// applyPending applies the Record buffer. The caller holds mu for writing.
+// applyPending applies the Record buffer. The caller holds mu for writing. The buffer
+// is swapped with a spare so that Record calls go on while it is applied, and its
+// memory is reused.
 func (x *Index) applyPending() {
 	if x.npend.Load() == 0 {
 		return
 	}
 	x.pendMu.Lock()
-	batch := x.pending
-	x.pending = nil
+	b := x.pending
+	x.pending, x.spare = x.spare, nil
+	if x.pending == nil {
+		x.pending = &recBuf{}
+	}
 	x.npend.Store(0)
 	x.pendMu.Unlock()
-	x.applyGroups(x.group(batch))
+	x.applyGroups(group(b))
+	b.reset()
+	x.pendMu.Lock()
+	x.spare = b
+	x.pendMu.Unlock()
 }
 
 // actGroup is the activity of one event on one day: profiles sorted, repeated once per
@@ -117,31 +170,39 @@ type actGroup struct {
 	profiles []uint32
 }
 
-// group splits a batch by event and day and sorts each group's profiles.
-func (x *Index) group(batch []Activity) []actGroup {
-	type key struct {
-		event string
-		day   int32
-	}
-	idx := map[key]int{}
+// group splits buffered events by event and day and sorts each group's profiles. It
+// counts first and fills exactly sized slices second, so nothing grows by appending.
+func group(b *recBuf) []actGroup {
+	idx := map[uint64]int32{}
+	which := make([]int32, len(b.recs))
+	var sizes []int
 	var groups []actGroup
-	var days dayCache
-	last, lastIdx := key{}, -1
-	for _, a := range batch {
-		k := key{a.Event, days.day(a.At, x.loc)}
-		if lastIdx < 0 || k != last {
-			i, ok := idx[k]
+	lastKey, last := uint64(0), int32(-1)
+	for i, r := range b.recs {
+		key := uint64(r.ev)<<32 | uint64(uint32(r.day))
+		if last < 0 || key != lastKey {
+			g, ok := idx[key]
 			if !ok {
-				i = len(groups)
-				idx[k] = i
-				groups = append(groups, actGroup{event: k.event, day: k.day})
+				g = int32(len(groups))
+				idx[key] = g
+				groups = append(groups, actGroup{event: b.names[r.ev], day: r.day})
+				sizes = append(sizes, 0)
 			}
-			last, lastIdx = k, i
+			lastKey, last = key, g
 		}
-		groups[lastIdx].profiles = append(groups[lastIdx].profiles, a.Profile)
+		which[i] = last
+		sizes[last]++
 	}
-	for i := range groups {
-		sortProfiles(groups[i].profiles)
+	for g := range groups {
+		groups[g].profiles = make([]uint32, 0, sizes[g])
+	}
+	for i, r := range b.recs {
+		g := &groups[which[i]]
+		g.profiles = append(g.profiles, r.p)
+	}
+	var scratch []uint32
+	for g := range groups {
+		scratch = sortProfiles(groups[g].profiles, scratch)
 	}
 	return groups
 }
@@ -228,37 +289,41 @@ func runs(sorted []uint32) (uniq []uint32, counts []uint32) {
 	return uniq, counts
 }
 
-// sortProfiles sorts in place: a two-pass 16-bit radix sort for large slices (linear,
-// and several times faster than comparison sorting at millions of keys), pdqsort for
-// small ones.
-func sortProfiles(a []uint32) {
-	if len(a) < 1<<12 {
+// sortProfiles sorts a in place: an LSD radix sort in three passes of 11, 11 and 10
+// bits for large slices (linear, several times faster than comparison sorting at
+// millions of keys), pdqsort for small ones. It returns scratch memory for reuse.
+func sortProfiles(a, scratch []uint32) []uint32 {
+	if len(a) < 512 {
 		slices.Sort(a)
-		return
+		return scratch
 	}
 	if slices.IsSorted(a) {
-		return
+		return scratch
 	}
-	tmp := make([]uint32, len(a))
-	var count [1 << 16]int
-	for shift := 0; shift < 32; shift += 16 {
+	if cap(scratch) < len(a) {
+		scratch = make([]uint32, len(a))
+	}
+	src, dst := a, scratch[:len(a)]
+	var count [1 << 11]int
+	for _, shift := range [...]uint{0, 11, 22} {
 		clear(count[:])
-		for _, v := range a {
-			count[v>>shift&0xffff]++
+		for _, v := range src {
+			count[v>>shift&0x7ff]++
 		}
 		sum := 0
 		for i, c := range count {
 			count[i] = sum
 			sum += c
 		}
-		for _, v := range a {
-			k := v >> shift & 0xffff
-			tmp[count[k]] = v
+		for _, v := range src {
+			k := v >> shift & 0x7ff
+			dst[count[k]] = v
 			count[k]++
 		}
-		a, tmp = tmp, a
+		src, dst = dst, src
 	}
-	// After two passes the sorted data is back in the caller's slice.
+	copy(a, src) // after an odd number of passes the result is in the scratch slice
+	return scratch
 }
 
 // dayCache turns instants into day numbers, remembering the last day's bounds so that a
@@ -289,8 +354,11 @@ func (c *dayCache) day(t time.Time, loc *time.Location) int32 {
 
 // dayOf returns the day number of t in loc: days since 1970-01-01 in loc's calendar.
 func dayOf(t time.Time, loc *time.Location) int32 {
-	var c dayCache
-	return c.day(t, loc)
+	if loc == time.UTC {
+		return clampDay(floorDiv(t.Unix(), 86400))
+	}
+	y, m, d := t.In(loc).Date()
+	return dayNumber(y, m, d)
 }
 
 // dayNumber returns the days from 1970-01-01 to the civil date y-m-d.

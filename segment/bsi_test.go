@@ -167,3 +167,20 @@ func TestBSIWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestSortProfiles(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := rapid.SliceOfN(rapid.Uint32(), 0, 3000).Draw(t, "a")
+		if rapid.Bool().Draw(t, "narrow") {
+			for i := range a {
+				a[i] %= 5000
+			}
+		}
+		want := slices.Sorted(slices.Values(a))
+		got := slices.Clone(a)
+		sortProfiles(got, nil)
+		if !slices.Equal(want, got) {
+			t.Fatalf("sortProfiles(%v) = %v", a, got)
+		}
+	})
+}

@@ -31,7 +31,7 @@ func (x *Index) Eval(q *Query, now time.Time) (*roaring.Bitmap, error) {
 
 // Count returns the number of profiles Eval would return, without building the final
 // set: the last intersection or difference of an AND is counted with AndCardinality,
-// a union of two bitmaps with OrCardinality.
+// and so is a union of two sets (|a ∪ b| = |a| + |b| − |a ∩ b|).
 func (x *Index) Count(q *Query, now time.Time) (uint64, error) {
 	if q == nil || q.root == nil {
 		return 0, fmt.Errorf("segment: count: nil query: %w", ErrInvalid)
@@ -51,7 +51,7 @@ func (x *Index) prepare(root node, now time.Time) (*evaluator, error) {
 	if _, err := x.newChecker(today, true).check(root, 0); err != nil {
 		return nil, err
 	}
-	return &evaluator{x: x, today: today, memo: map[string]*roaring.Bitmap{}}, nil
+	return &evaluator{x: x, today: today, memo: map[string]*roaring.Bitmap{}, forceAdder: x.forceAdder}, nil
 }
 
 // evaluator evaluates checked queries at one instant. It holds saved segments it has
@@ -60,6 +60,8 @@ type evaluator struct {
 	x     *Index
 	today int32
 	memo  map[string]*roaring.Bitmap
+
+	forceAdder bool // tests and benchmarks: count with the bit-sliced adder only
 }
 
 // set is an intermediate result; owned says whether the evaluator may modify it (if not,
@@ -338,8 +340,10 @@ func (e *evaluator) count(n node) uint64 {
 		return c
 	case *orNode:
 		if len(n.kids) == 2 {
+			// |a ∪ b| = |a| + |b| − |a ∩ b|: roaring's AndCardinality is several times
+			// faster than its OrCardinality on dense bitmaps (measured).
 			a, b := e.eval(n.kids[0], nil), e.eval(n.kids[1], nil)
-			return a.b.OrCardinality(b.b)
+			return a.b.GetCardinality() + b.b.GetCardinality() - a.b.AndCardinality(b.b)
 		}
 	case *notNode:
 		// Every stored bitmap is a subset of the known profiles.

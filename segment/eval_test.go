@@ -55,6 +55,12 @@ func TestEvalMatchesModel(t *testing.T) {
 			if diff := cmp.Diff(sortedKeys(ref), got.ToArray()); diff != "" {
 				t.Fatalf("Eval(%s) (-model +index):\n%s", q, diff)
 			}
+			x.forceAdder = true
+			added, _ := x.Eval(q, now)
+			x.forceAdder = false
+			if diff := cmp.Diff(sortedKeys(ref), added.ToArray()); diff != "" {
+				t.Fatalf("Eval(%s) with the adder (-model +index):\n%s", q, diff)
+			}
 			if count != uint64(len(ref)) {
 				t.Fatalf("Count(%s) = %d, want %d", q, count, len(ref))
 			}

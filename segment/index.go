@@ -36,10 +36,13 @@ type Index struct {
 
 	refreshMu sync.Mutex // serialises Refresh, whose evaluation runs under the read lock
 
+	forceAdder bool // tests and benchmarks: count windows with the bit-sliced adder only
+
 	version atomic.Uint64 // bumped by every change; lets Watch skip idle rounds
 
-	pendMu  sync.Mutex // guards pending; never held while waiting for mu
-	pending []Activity
+	pendMu  sync.Mutex // guards pending and spare; never held while waiting for mu
+	pending *recBuf
+	spare   *recBuf
 	npend   atomic.Int64
 }
 
@@ -66,6 +69,7 @@ func NewIndex(opts ...Option) *Index {
 		numbers:   map[string]*numField{},
 		events:    map[string]*eventLog{},
 		saved:     map[string]*saved{},
+		pending:   &recBuf{},
 	}
 	for f, rule := range c.numbers {
 		x.field(f).rule = rule

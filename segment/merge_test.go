@@ -108,15 +108,18 @@ func TestDenseActivityMatchesModel(t *testing.T) {
 			fn := rapid.SampledFrom([]fnKind{fnCount, fnDays}).Draw(t, "fn")
 			op := cmpOp(rapid.IntRange(int(opEQ), int(opBetween)).Draw(t, "op"))
 			n := &actNode{fn: fn, event: "visit", days: rapid.IntRange(1, genHorizon+3).Draw(t, "days"), op: op,
-				n: rapid.Int64Range(0, 40).Draw(t, "n"), n2: rapid.Int64Range(0, 60).Draw(t, "n2")}
+				n: rapid.Int64Range(-1, 12).Draw(t, "n"), n2: rapid.Int64Range(-1, 20).Draw(t, "n2")}
 			today := genToday + rapid.Int32Range(-3, 3).Draw(t, "shift")
-			got, err := x.Eval(&Query{root: n}, dayStart(today))
-			if err != nil {
-				t.Fatal(err)
-			}
 			want := m.eval(n, today)
-			if !got.Equals(roaring.BitmapOf(sortedKeys(want)...)) {
-				t.Fatalf("%s: %v, want %v", format(n), got, sortedKeys(want))
+			for _, adder := range []bool{false, true} {
+				x.forceAdder = adder
+				got, err := x.Eval(&Query{root: n}, dayStart(today))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !got.Equals(roaring.BitmapOf(sortedKeys(want)...)) {
+					t.Fatalf("%s (adder only: %v): %v, want %v", format(n), adder, got, sortedKeys(want))
+				}
 			}
 		}
 	})
