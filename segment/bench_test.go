@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
