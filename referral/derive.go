@@ -50,7 +50,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 				// ordered): it qualifies now, dated as it happened.
 				rw := p.rewards(ev.Key, o.At, ev.Profile, referrer, o.Order)
 				recs = append(recs, rw...)
-				if rf := s.orders[o.Order].refund; rf != nil {
+				if rf := s.refunds[o.Order]; rf != nil {
 					// ...and was refunded before the sign-up arrived too.
 					for i := range rw {
 						if rw[i].Amount != 0 {
@@ -65,7 +65,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
 		}
 		if o := s.orders[ev.Order]; o != nil {
-			return nil, fmt.Errorf("order %q already recorded by event %q: %w", ev.Order, o.rec.Key, ErrConflict)
+			return nil, fmt.Errorf("order %q already recorded by event %q: %w", ev.Order, o.Key, ErrConflict)
 		}
 		recs = append(recs, p.qualify(ev)...)
 	case KindRefund:
@@ -75,9 +75,9 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
 		case o == nil:
 			return nil, fmt.Errorf("order %q: %w", ev.Order, ErrUnknownOrder)
-		case ev.At.Before(o.rec.At):
-			return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.rec.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
-		case o.refund != nil:
+		case ev.At.Before(o.At):
+			return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
+		case s.refunds[ev.Order] != nil:
 			return nil, fmt.Errorf("order %q already refunded: %w", ev.Order, ErrConflict)
 		}
 		for _, k := range s.byOrder[ev.Order] {

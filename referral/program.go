@@ -50,6 +50,7 @@ type Program struct {
 	flushing bool   // a leader is appending
 	broken   error
 	derived  []Record // scratch for derive
+	slab     []Record // where decided records are allocated
 }
 
 // batch is the records of the events decided while the previous append ran. done is
@@ -125,8 +126,14 @@ func (p *Program) decide(ev Record) (*batch, error) {
 	}
 	b := p.open
 	for i := range recs {
-		r := new(Record) // the state keeps this pointer; the batch never copies it
-		*r = recs[i]
+		// Records live in slabs: the state keeps a pointer to every one for good, so
+		// allocating them 256 at a time costs the collector nothing, and the batch
+		// never copies them.
+		if len(p.slab) == cap(p.slab) {
+			p.slab = make([]Record, 0, 256)
+		}
+		p.slab = append(p.slab, recs[i])
+		r := &p.slab[len(p.slab)-1]
 		b.recs = append(b.recs, r)
 		p.st.apply(r)
 	}

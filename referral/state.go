@@ -24,7 +24,8 @@ type state struct {
 	attr     map[uint32]*Record   // raw referred -> attribution record
 	blocked  map[uint32]*Record   // raw referred -> blocked record
 	referred map[uint32][]uint32  // raw referrer -> raw referred, in order
-	orders   map[string]*order    // order id -> order
+	orders   map[string]*Record   // order id -> order
+	refunds  map[string]*Record   // order id -> its refund
 	ordersOf map[uint32][]*Record // raw profile -> its orders
 	done     map[uint32]bool      // raw referred whose referral has qualified
 	entries  map[uint32][]*Record // raw profile -> its rewards, claw-backs and payouts
@@ -44,17 +45,12 @@ type touch struct {
 	at       time.Time
 }
 
-type order struct {
-	rec    *Record
-	refund *Record // nil until refunded
-}
-
 func newState() *state {
 	return &state{
 		keys: map[string]*Record{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
 		signals: map[uint32][]Signals{}, clicks: map[uint32][]touch{}, invited: map[string][]touch{},
 		signup: map[uint32]time.Time{}, bySig: map[string][]time.Time{}, attr: map[uint32]*Record{},
-		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*order{},
+		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*Record{}, refunds: map[string]*Record{},
 		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{},
 		rewards: map[string]*Record{}, clawed: map[string]bool{}, byOrder: map[string][]string{},
 		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
@@ -151,12 +147,10 @@ func (s *state) apply(r *Record) {
 	case KindBlocked:
 		s.blocked[r.Profile] = r
 	case KindOrder:
-		s.orders[r.Order] = &order{rec: r}
+		s.orders[r.Order] = r
 		s.ordersOf[r.Profile] = append(s.ordersOf[r.Profile], r)
 	case KindRefund:
-		if o := s.orders[r.Order]; o != nil {
-			o.refund = r
-		}
+		s.refunds[r.Order] = r
 	case KindReward:
 		s.entries[r.Profile] = append(s.entries[r.Profile], r)
 		s.rewards[r.Key] = r
