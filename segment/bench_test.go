@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -100,15 +99,6 @@ var (
 )
 
 const threeTerm = "(t:a OR t:b) AND NOT t:c"
-
-// cpuTime returns the CPU time the process has used. The machine the figures come
-// from is shared, so wall time per operation swings with other people's load; CPU time
-// per operation (reported as cpu-ns/op) is the steadier figure.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // loop runs op b.N times and reports CPU time per operation beside wall time; it
 // returns the CPU nanoseconds per operation.
@@ -346,8 +336,7 @@ func BenchmarkOpen10M(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		x.mapping.unmap(x.mapping.data) // what Close does, without copying out
-		x.mapping = nil
+		x.mapping.release() // what Close does, without copying out: x is not used again
 	})
 }
 

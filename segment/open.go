@@ -4,14 +4,28 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // mapping is a snapshot file mapped into memory; bitmaps of the index view it.
 type mapping struct {
+	mu    sync.Mutex // Close and the cleanup of an unreachable index may race
 	data  []byte
 	unmap func([]byte) error
+}
+
+// release unmaps the file, once.
+func (m *mapping) release() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data == nil {
+		return nil
+	}
+	data := m.data
+	m.data = nil
+	return m.unmap(data)
 }
 
 // Open opens a snapshot file, as written by WriteTo or kept by a FileStore (the blob
@@ -29,11 +43,11 @@ func Open(path string) (*Index, error) {
 	}
 	x, err := decodeSnapshot(m.data)
 	if err != nil {
-		m.unmap(m.data)
+		m.release()
 		return nil, fmt.Errorf("segment: open %s: %w", path, err)
 	}
 	x.mapping = m
-	runtime.AddCleanup(x, func(m *mapping) { m.unmap(m.data) }, m)
+	runtime.AddCleanup(x, func(m *mapping) { m.release() }, m)
 	return x, nil
 }
 
@@ -49,9 +63,7 @@ func (x *Index) Close() error {
 	}
 	x.eachBitmap(func(b *roaring.Bitmap) { b.CloneCopyOnWriteContainers() })
 	x.mapping = nil
-	data := m.data
-	m.data = nil
-	if err := m.unmap(data); err != nil {
+	if err := m.release(); err != nil {
 		return fmt.Errorf("segment: close: %w", err)
 	}
 	return nil

@@ -136,8 +136,12 @@ func checkBitmap(b []byte, pos, card int) (int, error) {
 		return pos, fmt.Errorf("truncated bitmap container")
 	}
 	ones := 0
-	for j := 0; j < bitmapDataSize; j += 8 {
-		ones += bits.OnesCount64(binary.LittleEndian.Uint64(b[pos+j:]))
+	w := b[pos : pos+bitmapDataSize]
+	for j := 0; j < bitmapDataSize; j += 32 { // four words a step: independent popcounts
+		ones += bits.OnesCount64(binary.LittleEndian.Uint64(w[j:])) +
+			bits.OnesCount64(binary.LittleEndian.Uint64(w[j+8:])) +
+			bits.OnesCount64(binary.LittleEndian.Uint64(w[j+16:])) +
+			bits.OnesCount64(binary.LittleEndian.Uint64(w[j+24:]))
 	}
 	if ones != card {
 		return pos, fmt.Errorf("bitmap container holds %d values, header says %d", ones, card)

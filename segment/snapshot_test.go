@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -195,6 +196,21 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	}
 	if err := y.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+	// Indexes dropped without Close are unmapped by their cleanup, and only theirs.
+	for range 4 {
+		z, err := Open(filepath.Join(dir, "base.snap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := z.Eval(q, now); !r.Equals(want) {
+			t.Fatal("reopened index answers differently")
+		}
+		runtime.GC()
+	}
+	runtime.GC()
+	if r, _ := x.Eval(q, now); !r.Equals(want) {
+		t.Fatal("index changed after cleanups")
 	}
 	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
 		t.Fatal("Open of a missing file succeeded")
