@@ -32,13 +32,14 @@ func (o Overlap) Jaccard() float64 {
 // Share is the part of an audience that carries one value of a trait.
 type Share struct {
 	Value    string
+	None     bool    // the members with no value of the key (Value is then "")
 	Count    uint64  // members of the audience with the value
 	Fraction float64 // Count / audience size
 }
 
 // Breakdown splits an audience by the values of a trait key, largest share first (ties
 // by value). A profile with several values of the key counts under each; members with
-// none are reported under the empty Value with Count of those missing, last, if any.
+// none are reported last, in a Share with None set, if there are any.
 func (x *Index) Breakdown(audience *roaring.Bitmap, key string) ([]Share, error) {
 	x.rlock()
 	defer x.mu.RUnlock()
@@ -68,7 +69,7 @@ func (x *Index) Breakdown(audience *roaring.Bitmap, key string) ([]Share, error)
 		return cmp.Compare(a.Value, b.Value)
 	})
 	if missing := size - audience.AndCardinality(roaring.FastOr(withSome...)); missing > 0 {
-		out = append(out, Share{Count: missing, Fraction: frac(missing)})
+		out = append(out, Share{None: true, Count: missing, Fraction: frac(missing)})
 	}
 	return out, nil
 }

@@ -194,12 +194,15 @@ func ExampleIndex_Breakdown() {
 	pro, _ := x.Eval(segment.Must("plan:pro"), now)
 	shares, _ := x.Breakdown(pro, "city")
 	for _, s := range shares {
-		fmt.Printf("%q %d %.2f\n", s.Value, s.Count, s.Fraction)
+		if s.None {
+			s.Value = "(no city)"
+		}
+		fmt.Printf("%s %d %.2f\n", s.Value, s.Count, s.Fraction)
 	}
 	// Output:
-	// "shanghai" 2 0.50
-	// "beijing" 1 0.25
-	// "" 1 0.25
+	// shanghai 2 0.50
+	// beijing 1 0.25
+	// (no city) 1 0.25
 }
 
 func ExampleIndex_Distinguish() {
