@@ -96,7 +96,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		if ev.Profile == 0 || len(ev.Absorbed) == 0 || slices.Contains(ev.Absorbed, 0) || slices.Contains(ev.Absorbed, ev.Profile) {
 			return nil, fmt.Errorf("merge of %v into %d: want a survivor and absorbed profiles, all non-zero and distinct: %w", ev.Absorbed, ev.Profile, ErrInput)
 		}
-		recs = append(recs, p.mergeClawbacks(ev)...)
+		recs = append(recs, p.mergeVoids(ev)...)
 	}
 	return recs, nil
 }
@@ -268,26 +268,74 @@ func clawback(ev *Record, r *Record, why string) Record {
 		Order: r.Order, Amount: -r.Amount, PayableAt: pay, Ref: r.Key, Reasons: []string{why}}
 }
 
-// mergeClawbacks reverses the rewards of referrals that a merge turns into
-// self-referrals: after it, referrer and referred are one person.
-func (p *Program) mergeClawbacks(ev *Record) []Record {
+// mergeVoids returns what a merge undoes. After it the merged person may hold several
+// referrals (one per merged profile): the earliest stands and the others are voided, as
+// the first-referrer rule would have decided. The one that stands is voided too if the
+// merge shows it was a self-referral (its referrer is now the same person) or closes a
+// referral cycle (its referrer descends from the person). A voided referral loses its
+// rewards (claw-backs) and its place in the invite tree (a KindBlocked record whose Ref
+// is the attribution's key).
+func (p *Program) mergeVoids(ev *Record) []Record {
 	s := p.st
-	group := map[uint32]bool{s.canon(ev.Profile): true}
+	into := s.canon(ev.Profile)
+	group := map[uint32]bool{into: true}
 	for _, a := range ev.Absorbed {
 		group[s.canon(a)] = true
 	}
-	var out []Record
+	// canon' and the referrer of a person as they will be after the merge.
+	after := func(x uint32) uint32 {
+		if c := s.canon(x); group[c] {
+			return into
+		}
+		return s.canon(x)
+	}
+	var mine []*Record // the group's own referrals
 	for _, c := range slices.Sorted(maps.Keys(group)) {
 		for _, k := range s.keysOf(c) {
-			for _, referred := range s.referred[k] {
-				if !group[s.canon(referred)] {
-					continue
-				}
-				for _, entry := range s.rewardsOfReferral(referred) {
-					out = append(out, clawback(ev, entry, fmt.Sprintf("self-referral revealed by merge of %v into %d", ev.Absorbed, ev.Profile)))
-				}
+			if a := s.attr[k]; a != nil {
+				mine = append(mine, a)
 			}
 		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(mine, func(x, y *Record) int { return x.At.Compare(y.At) })
+	void := map[*Record]string{}
+	for _, a := range mine[1:] {
+		void[a] = fmt.Sprintf("a second referral of profile %d, revealed by merge of %v into %d", a.Profile, ev.Absorbed, ev.Profile)
+	}
+	first := mine[0]
+	parent := func(c uint32) uint32 { // the referrer, after the merge, of person c
+		if c == into {
+			return after(first.Other)
+		}
+		r, _ := s.referrerOf(c)
+		return after(r)
+	}
+	seen := map[uint32]bool{}
+	for cur := after(first.Other); cur != 0 && !seen[cur]; cur = parent(cur) {
+		if cur == into {
+			why := "a referral cycle"
+			if after(first.Other) == into {
+				why = "a self-referral"
+			}
+			void[first] = fmt.Sprintf("%s, revealed by merge of %v into %d", why, ev.Absorbed, ev.Profile)
+			break
+		}
+		seen[cur] = true
+	}
+	var out []Record
+	for _, a := range mine {
+		why, ok := void[a]
+		if !ok {
+			continue
+		}
+		for _, r := range s.rewardsOfReferral(a.Profile) {
+			out = append(out, clawback(ev, r, why))
+		}
+		out = append(out, Record{Kind: KindBlocked, Key: ev.Key + "\x00void:" + a.Key, At: ev.At, Profile: a.Profile,
+			Other: a.Other, Code: a.Code, Ref: a.Key, Reasons: []string{"void: " + why}})
 	}
 	return out
 }

@@ -222,3 +222,81 @@ func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 		}
 	})
 }
+
+// TestPropertyMergesKeepAForest drives random sign-ups, orders and identity merges, with
+// every guard on, and checks the invariants a host relies on: the invite tree stays a
+// forest (no self-referral, no loop, one referrer per person), every balance adds up,
+// and replaying the store reproduces the programme.
+func TestPropertyMergesKeepAForest(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := Config{ReferrerReward: 100, ReferredReward: 30, Hold: 24 * time.Hour, CapPerReferrer: 250, Clock: fixedClock(day(40))}
+		p, st := openMem(t, cfg)
+		codes := map[uint32]Code{}
+		rnd := newSeeded(7)
+		steps := rapid.IntRange(1, 40).Draw(t, "steps")
+		for i := range steps {
+			prof := uint32(rapid.IntRange(1, 9).Draw(t, "profile"))
+			at := day(float64(i))
+			switch rapid.IntRange(0, 4).Draw(t, "action") {
+			case 0:
+				if _, ok := codes[prof]; !ok {
+					c, err := p.IssueCode(fmt.Sprint("c", prof), at, prof, Signals{}, rnd)
+					if err != nil {
+						t.Fatal(err)
+					}
+					codes[prof] = c
+				}
+			case 1:
+				by := uint32(rapid.IntRange(1, 9).Draw(t, "referrer"))
+				_, err := p.SignUp(fmt.Sprint("s", i), at, prof, string(codes[by]), Signals{})
+				if err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrCode) {
+					t.Fatal(err)
+				}
+			case 2:
+				if err := p.Order(fmt.Sprint("o", i), at, prof, fmt.Sprint("O", i), 100); err != nil {
+					t.Fatal(err)
+				}
+			case 3:
+				other := uint32(rapid.IntRange(1, 9).Draw(t, "absorbed"))
+				if other != prof {
+					if err := p.ApplyMerge(prof, other); err != nil {
+						t.Fatal(err)
+					}
+				}
+			case 4:
+				if err := p.Refund(fmt.Sprint("r", i), at, fmt.Sprint("O", i-1)); err != nil && !errors.Is(err, ErrUnknownOrder) && !errors.Is(err, ErrConflict) {
+					t.Fatal(err)
+				}
+			}
+		}
+		signups := p.Signups()
+		for _, s := range signups {
+			if s.Referrer == s.Profile {
+				t.Fatalf("profile %d refers itself", s.Profile)
+			}
+		}
+		if _, err := NewTree(signups); err != nil {
+			t.Fatalf("invite tree: %v", err)
+		}
+		for prof := uint32(1); prof <= 9; prof++ {
+			for d := 0; d <= 45; d += 5 {
+				b := p.Balance(prof, day(float64(d)))
+				if b.Held+b.Payable+b.Paid != b.Earned || b.Held < 0 {
+					t.Fatalf("profile %d on day %d: %+v does not add up", prof, d, b)
+				}
+			}
+		}
+		re, err := Open(st, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(signups, re.Signups()); diff != "" {
+			t.Fatalf("sign-ups after replay (-live +replayed):\n%s", diff)
+		}
+		for prof := uint32(1); prof <= 9; prof++ {
+			if a, b := p.Balance(prof, day(50)), re.Balance(prof, day(50)); a != b {
+				t.Fatalf("profile %d: %+v live, %+v replayed", prof, a, b)
+			}
+		}
+	})
+}

@@ -646,3 +646,72 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestMergeVoidsReferrals: merges can reveal a second referral of one person, a
+// self-referral, or a loop; the voided referrals lose their rewards and leave the tree,
+// so that the tree stays a forest.
+func TestMergeVoidsReferrals(t *testing.T) {
+	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, Clock: fixedClock(day(30))})
+	codes := map[uint32]Code{}
+	for prof := uint32(1); prof <= 6; prof++ {
+		c, err := p.IssueCode(fmt.Sprint("c", prof), day(0), prof, Signals{}, newSeeded(byte(40+prof)))
+		must(t, err)
+		codes[prof] = c
+	}
+	signup := func(prof, by uint32, when float64) {
+		t.Helper()
+		_, err := p.SignUp(fmt.Sprint("s", prof), day(when), prof, string(codes[by]), Signals{})
+		must(t, err)
+	}
+	signup(2, 1, 1) // 1 -> 2
+	signup(3, 2, 2) // 2 -> 3
+	signup(4, 5, 3) // 5 -> 4
+	signup(6, 1, 4) // 1 -> 6
+	// 4 and 6 are one person: referred by 5 (day 3) and by 1 (day 4). The first stands.
+	must(t, p.ApplyMerge(4, 6))
+	if r, _ := p.Referrer(4); r != 5 {
+		t.Errorf("after merging two referred profiles: referrer %d, want 5 (the first)", r)
+	}
+	// 1 and 3 are one person: 1 -> 2 -> 3 is now a loop; the referral that closes it,
+	// 2 -> 3 (the merged person's own), is voided.
+	must(t, p.ApplyMerge(1, 3))
+	if r, ok := p.Referrer(1); ok {
+		t.Errorf("after the loop: profile 1 still referred by %d", r)
+	}
+	if r, _ := p.Referrer(2); r != 1 {
+		t.Errorf("referrer of 2: %d, want 1", r)
+	}
+	tree, err := NewTree(p.Signups())
+	if err != nil {
+		t.Fatalf("tree after merges: %v", err)
+	}
+	if g, _ := tree.Generation(2); g != 1 {
+		t.Errorf("generation of 2: %d", g)
+	}
+	// Rewards: 1 keeps 100 for 2 and loses 100 for 6; 2 loses 100 for 3; 5 keeps 100.
+	for prof, want := range map[uint32]int64{1: 100, 2: 0, 5: 100} {
+		if got := p.Balance(prof, day(31)).Earned; got != want {
+			t.Errorf("profile %d earned %d after the merges, want %d", prof, got, want)
+		}
+		if got := p.Balance(prof, day(29)).Earned; prof != 5 && got != 100+100*int64(prof%2) {
+			t.Errorf("profile %d earned %d before the merges", prof, got)
+		}
+	}
+}
+
+func TestDamagedLedgerRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.wal")
+	fs, err := OpenFile(path)
+	must(t, err)
+	p, err := Open(fs, testConfig())
+	must(t, err)
+	smallScenario(t, p)
+	must(t, fs.Close())
+	raw, err := os.ReadFile(path)
+	must(t, err)
+	raw[40] ^= 0xff // inside the first frame: acknowledged data, not a torn tail
+	must(t, os.WriteFile(path, raw, 0o644))
+	if _, err := OpenFile(path); err == nil || !strings.Contains(err.Error(), "offset") {
+		t.Errorf("opening a damaged ledger: %v, want an error with the offset", err)
+	}
+}

@@ -146,6 +146,11 @@ func (s *state) apply(r *Record) {
 		s.referred[r.Other] = append(s.referred[r.Other], r.Profile)
 	case KindBlocked:
 		s.blocked[r.Profile] = r
+		if a := s.attr[r.Profile]; r.Ref != "" && a != nil && a.Key == r.Ref {
+			// A referral voided after the fact (by a merge): it leaves the tree.
+			delete(s.attr, r.Profile)
+			s.referred[a.Other] = slices.DeleteFunc(s.referred[a.Other], func(x uint32) bool { return x == r.Profile })
+		}
 	case KindOrder:
 		s.orders[r.Order] = r
 		s.ordersOf[r.Profile] = append(s.ordersOf[r.Profile], r)
