@@ -94,48 +94,36 @@ func (p *parser) expect(k tokKind, want string) error {
 
 // expr = term { "OR" term } .
 func (p *parser) expr() (node, error) {
-	first, err := p.term()
-	if err != nil {
-		return nil, err
-	}
-	if !p.isKW("OR") {
-		return first, nil
-	}
-	or := &orNode{at: first.position(), kids: []node{first}}
-	for p.isKW("OR") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		n, err := p.term()
-		if err != nil {
-			return nil, err
-		}
-		or.kids = append(or.kids, n)
-	}
-	return or, nil
+	return p.chain("OR", p.term, func(at Pos, kids []node) node { return &orNode{at: at, kids: kids} })
 }
 
 // term = factor { "AND" factor } .
 func (p *parser) term() (node, error) {
-	first, err := p.factor()
+	return p.chain("AND", p.factor, func(at Pos, kids []node) node { return &andNode{at: at, kids: kids} })
+}
+
+// chain parses operand { kw operand }, building a node of two or more operands with
+// build, or returning a single operand as it is.
+func (p *parser) chain(kw string, operand func() (node, error), build func(Pos, []node) node) (node, error) {
+	first, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	if !p.isKW("AND") {
+	if !p.isKW(kw) {
 		return first, nil
 	}
-	and := &andNode{at: first.position(), kids: []node{first}}
-	for p.isKW("AND") {
+	kids := []node{first}
+	for p.isKW(kw) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		n, err := p.factor()
+		n, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		and.kids = append(and.kids, n)
+		kids = append(kids, n)
 	}
-	return and, nil
+	return build(first.position(), kids), nil
 }
 
 // factor = "NOT" factor | "(" expr ")" | predicate .

@@ -93,6 +93,16 @@ func (s *snapWriter) bsi(b *bsi) {
 	}
 }
 
+// optionalBSI writes a presence byte, then b if it is not nil.
+func (s *snapWriter) optionalBSI(b *bsi) {
+	if b == nil {
+		s.byte(0)
+		return
+	}
+	s.byte(1)
+	s.bsi(b)
+}
+
 // WriteTo writes a snapshot of the index to w (the format is in snapshot.go): every
 // tag, trait, number, day of activity and saved segment with its members, and the
 // index's settings. It implements io.WriterTo. Writes wait while it runs; queries do not.
@@ -126,12 +136,7 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 		s.str(name)
 		s.byte(byte(f.rule))
 		s.bsi(f.v)
-		if f.seq != nil {
-			s.byte(1)
-			s.bsi(f.seq)
-		} else {
-			s.byte(0)
-		}
+		s.optionalBSI(f.seq)
 	}
 	s.u(uint64(len(x.events)))
 	for _, name := range slices.Sorted(maps.Keys(x.events)) {
@@ -142,12 +147,7 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 		for _, d := range ev.days {
 			s.z(int64(d.day))
 			s.bitmap(d.present)
-			if d.extra != nil {
-				s.byte(1)
-				s.bsi(d.extra)
-			} else {
-				s.byte(0)
-			}
+			s.optionalBSI(d.extra)
 		}
 	}
 	s.u(uint64(len(x.saved)))
@@ -191,26 +191,17 @@ func (r *snapReader) failf(format string, args ...any) {
 	}
 }
 
-func (r *snapReader) u() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.dir[r.pos:])
-	if n <= 0 {
-		r.failf("bad unsigned varint")
-		return 0
-	}
-	r.pos += n
-	return v
-}
+func (r *snapReader) u() uint64 { return varint(r, binary.Uvarint, "unsigned") }
+func (r *snapReader) z() int64  { return varint(r, binary.Varint, "signed") }
 
-func (r *snapReader) z() int64 {
+// varint reads one varint with read (binary.Uvarint or binary.Varint).
+func varint[T uint64 | int64](r *snapReader, read func([]byte) (T, int), kind string) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.dir[r.pos:])
+	v, n := read(r.dir[r.pos:])
 	if n <= 0 {
-		r.failf("bad signed varint")
+		r.failf("bad %s varint", kind)
 		return 0
 	}
 	r.pos += n
