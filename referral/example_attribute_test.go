@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/clientele-go/clientele/referral"
 )
@@ -44,4 +45,31 @@ func ExampleAttribute() {
 	// referral.Linear          direct 0.33 (40) email 0.33 (40) search 0.33 (40)
 	// referral.PositionBased   direct 0.40 (48) email 0.20 (24) search 0.40 (48)
 	// referral.Markov          direct 0.40 (48) email 0.40 (48) search 0.20 (24)
+}
+
+func ExampleReadPaths() {
+	// ChannelAttribution's layout: path;total_conversions;total_conversion_value;total_null
+	in := `path;total_conversions;total_conversion_value;total_null
+search > email;3;150;7
+email;0;0;12
+search > social > email;1;40;2
+`
+	paths, err := referral.ReadPaths(strings.NewReader(in))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Every journey ends in email, so removing it loses everything; without search only
+	// the 12 of 25 journeys that start in email are left: 1 - 12/25 = 0.52.
+	re, _ := referral.Markov{Order: 1}.RemovalEffects(paths)
+	for _, ch := range slices.Sorted(maps.Keys(re)) {
+		fmt.Printf("%-6s removal effect %.3f\n", ch, re[ch].Conversions)
+	}
+	_, err = referral.ReadPaths(strings.NewReader("search > ;1\n"))
+	fmt.Println(err)
+	// Output:
+	// email  removal effect 1.000
+	// search removal effect 0.520
+	// social removal effect 0.120
+	// line 1: referral: parse path "search > " at column 10: empty channel name: referral: syntax error
 }

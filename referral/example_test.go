@@ -3,6 +3,8 @@ package referral_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/clientele-go/clientele/referral"
@@ -100,4 +102,50 @@ func ExampleCohorts() {
 	// Output:
 	// week of Mar 2: 4 users, 0% by referral, 1.25 invites/user, conversion 0.60, K 0.75 [0.00, 1.69], cycle 224h0m0s
 	// week of Mar 9: 3 users, 100% by referral, 0.00 invites/user, conversion 0.00, K 0.00 [0.00, 0.00], cycle 0s
+}
+
+func ExampleNewTree() {
+	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	tree, err := referral.NewTree([]referral.Signup{
+		{Profile: 1, At: day(0)},
+		{Profile: 2, Referrer: 1, At: day(1)},
+		{Profile: 3, Referrer: 2, At: day(2)},
+		{Profile: 4, Referrer: 2, At: day(2)},
+		{Profile: 5, At: day(3)},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	g, _ := tree.Generation(4)
+	s, _ := tree.Seed(4)
+	fmt.Println("profile 4: generation", g, "seed", s)
+	fmt.Println("people per generation:", tree.Generations())
+	fmt.Println("descendants of 1:", tree.Descendants(1))
+	// Output:
+	// profile 4: generation 2 seed 1
+	// people per generation: [2 1 2]
+	// descendants of 1: 3
+}
+
+func ExampleOpenFile() {
+	dir, _ := os.MkdirTemp("", "referral")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "ledger.wal")
+	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	cfg := referral.Config{Qualify: referral.AtSignup, ReferrerReward: 700}
+
+	store, _ := referral.OpenFile(path)
+	prog, _ := referral.Open(store, cfg)
+	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
+	_ = store.Close()
+
+	// After a restart the ledger replays to the same balances.
+	store, _ = referral.OpenFile(path)
+	defer store.Close()
+	prog, _ = referral.Open(store, cfg)
+	fmt.Printf("%+v\n", prog.Balance(1, day(2)))
+	// Output:
+	// {Earned:700 Held:0 Paid:0 Payable:700}
 }

@@ -27,7 +27,7 @@ const (
 	KindMerge                  // input: Profile absorbed the Absorbed profiles (identity merge)
 
 	KindAttribution // derived: Profile was referred by Other through Code; Reasons hold flags
-	KindBlocked     // derived: Profile's referral by Other was blocked; Reasons say why
+	KindBlocked     // derived: Profile's referral by Other was refused by a guard, or voided by a later merge (Ref names the attribution); Reasons say why
 	KindReward      // derived: Profile earns Amount, payable at PayableAt; Other is the other side
 	KindClawback    // derived: reverses the reward whose key is Ref (Amount is negative)
 	kindEnd
