@@ -51,47 +51,43 @@ func byChannel(paths []Path, validate func() error, f func(*journeys) ([]Credit,
 	return out, nil
 }
 
-// journeys holds validated paths with channel names interned to dense ids, so that the
-// models work on integer slices. It refers to the caller's paths without copying them.
+// journeys holds validated paths with channel names numbered densely, so that the
+// models work on integer ids. It refers to the caller's paths without copying them and
+// keeps no per-touch array: ids are looked up again as each model walks the paths,
+// which costs less than allocating (and having the collector scan) one for a million
+// journeys.
 type journeys struct {
 	paths []Path
 	names []string         // channel id -> name, in order of first appearance
-	ids   []int32          // the touches of every path, concatenated
-	off   []int            // path i's touches are ids[off[i]:off[i+1]]
 	index map[string]int32 // name -> channel id
 	conv  float64          // total conversions
 	value float64          // total value
+	buf   []int32
 }
 
-func (j *journeys) touches(i int) []int32 { return j.ids[j.off[i]:j.off[i+1]] }
+// touches returns path i's channel ids in a buffer reused by the next call.
+func (j *journeys) touches(i int) []int32 {
+	j.buf = j.buf[:0]
+	for _, t := range j.paths[i].Touches {
+		j.buf = append(j.buf, j.index[t])
+	}
+	return j.buf
+}
 
 // intern validates the paths and numbers their channels.
 func intern(paths []Path) (*journeys, error) {
-	n := 0
-	for i := range paths {
-		if err := paths[i].check(); err != nil {
-			return nil, fmt.Errorf("referral: path %d: %w", i, err)
-		}
-		n += len(paths[i].Touches)
-	}
-	j := &journeys{
-		paths: paths,
-		ids:   make([]int32, 0, n),
-		off:   make([]int, 1, len(paths)+1),
-		index: make(map[string]int32),
-	}
+	j := &journeys{paths: paths, index: make(map[string]int32)}
 	for i := range paths {
 		p := &paths[i]
+		if err := p.check(); err != nil {
+			return nil, fmt.Errorf("referral: path %d: %w", i, err)
+		}
 		for _, t := range p.Touches {
-			id, ok := j.index[t]
-			if !ok {
-				id = int32(len(j.names))
-				j.index[t] = id
+			if _, ok := j.index[t]; !ok {
+				j.index[t] = int32(len(j.names))
 				j.names = append(j.names, t)
 			}
-			j.ids = append(j.ids, id)
 		}
-		j.off = append(j.off, len(j.ids))
 		j.conv += p.Conversions
 		j.value += p.Value
 	}

@@ -170,3 +170,67 @@ func TestNaiveMarkovAgrees(t *testing.T) {
 		}
 	}
 }
+
+// benchPathsN returns n journeys over the first k channels only (for the enumeration
+// baseline, whose cost is exponential in channels).
+func benchPathsN(n, k int) []Path {
+	paths := benchPaths(n)
+	for i := range paths {
+		t := make([]string, len(paths[i].Touches))
+		for x, c := range paths[i].Touches {
+			var id int
+			fmt.Sscanf(c, "channel-%d", &id)
+			t[x] = fmt.Sprintf("channel-%02d", id%k)
+		}
+		paths[i].Touches = t
+	}
+	return paths
+}
+
+// BenchmarkShapley10Channels and its baseline: the closed form against Shapley's
+// formula over all 2^10 coalitions, on 10,000 journeys.
+func BenchmarkShapley10Channels(b *testing.B) {
+	paths := benchPathsN(10_000, 10)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Attribute(paths, Shapley{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkShapley10ChannelsEnumeration(b *testing.B) {
+	paths := benchPathsN(10_000, 10)
+	b.ResetTimer()
+	for b.Loop() {
+		shapleyByEnumeration(paths)
+	}
+}
+
+// BenchmarkLinearMillionPaths and its baseline, which sums into a map by channel name
+// without interning.
+func BenchmarkLinearMillionPaths(b *testing.B) {
+	paths := millionPaths()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Attribute(paths, Linear{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLinearMillionPathsNaive(b *testing.B) {
+	paths := millionPaths()
+	b.ResetTimer()
+	for b.Loop() {
+		out := map[string]Credit{}
+		for _, p := range paths {
+			for _, c := range p.Touches {
+				cr := out[c]
+				cr.Conversions += p.Conversions / float64(len(p.Touches))
+				cr.Value += p.Value / float64(len(p.Touches))
+				out[c] = cr
+			}
+		}
+	}
+}
