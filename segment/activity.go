@@ -416,6 +416,6 @@ func (x *Index) Expire(now time.Time) int {
 		ev.days = slices.Delete(ev.days, 0, len(old))
 		dropped += len(old)
 	}
-	x.changed()
+	// No version bump: no query that can still be asked answers differently.
 	return dropped
 }

@@ -160,26 +160,90 @@ func (b *bsi) keepOrder(set *roaring.Bitmap, i int, one bool) {
 	}
 }
 
-// compare returns the columns of exist ∩ filter whose value v satisfies v op c. It is
-// O'Neil & Quass 1997, Algorithm 4.2 (range predicate on a bit-sliced index): walk the
-// slices from the most significant, keeping the columns still equal to c's prefix and
-// moving the others to "less" or "greater" once they differ. In the sign slice the order
-// of 0 and 1 is reversed, which is the whole of two's complement's special treatment.
+// compare returns the columns of exist ∩ filter whose value v satisfies v op c.
+// Inequalities over most of the columns take the least-significant-first walk (one
+// in-place operation per slice on a dense set, see atLeast); equality and inequalities
+// within a small filter take the most-significant-first walk, whose working set
+// shrinks at each slice (see compareNarrowing).
 func (b *bsi) compare(op cmpOp, c int64, filter *roaring.Bitmap) *roaring.Bitmap {
+	wide := filter == nil || 8*filter.GetCardinality() > b.exist.GetCardinality()
+	return b.compareBy(op, c, filter, wide && op != opEQ && op != opNE)
+}
+
+// compareBy is compare with the choice of walk made by the caller (tests use both).
+func (b *bsi) compareBy(op cmpOp, c int64, filter *roaring.Bitmap, leastFirst bool) *roaring.Bitmap {
 	lo, hi := b.bounds()
-	dom := b.domain(filter)
 	switch {
 	case c > hi:
 		if op == opLT || op == opLE || op == opNE {
-			return dom
+			return b.domain(filter)
 		}
 		return roaring.New()
 	case c < lo:
 		if op == opGT || op == opGE || op == opNE {
-			return dom
+			return b.domain(filter)
 		}
 		return roaring.New()
 	}
+	if !leastFirst || op == opEQ || op == opNE {
+		return b.compareNarrowing(op, c, filter)
+	}
+	var r *roaring.Bitmap
+	switch op {
+	case opGE:
+		r = b.atLeast(c)
+	case opGT:
+		if c == hi {
+			return roaring.New()
+		}
+		r = b.atLeast(c + 1)
+	case opLT:
+		r = roaring.AndNot(b.exist, b.atLeast(c))
+	default: // opLE
+		if c == hi {
+			return b.domain(filter)
+		}
+		r = roaring.AndNot(b.exist, b.atLeast(c+1))
+	}
+	if filter != nil {
+		r.And(filter)
+	}
+	return r
+}
+
+// atLeast returns the columns with v >= c, for c within the width's bounds, walking
+// the slices from the least significant: with r_i the columns whose low i+1 bits are at
+// least c's, r_i = r_{i−1} ∩ B_i where c has bit i set and r_{i−1} ∪ B_i where it has
+// not, from r_{−1} = every column (O'Neil & Quass 1997, section 4.2, evaluated bit by
+// bit from the low end). Each step is one in-place operation on a set that stays as
+// dense as the data, where roaring's word-wise operations are fastest. In the sign
+// slice the order bit is the complement of the stored bit.
+func (b *bsi) atLeast(c int64) *roaring.Bitmap {
+	r := b.exist.Clone()
+	top := len(b.slices) - 1
+	for i, s := range b.slices {
+		one := uint64(c)>>i&1 == 1
+		switch {
+		case b.signed && i == top && one: // c < 0: non-negative values all qualify
+			r.Or(roaring.AndNot(b.exist, s))
+		case b.signed && i == top: // c >= 0: negative values never do
+			r.AndNot(s)
+		case one:
+			r.And(s)
+		default:
+			r.Or(s)
+		}
+	}
+	return r
+}
+
+// compareNarrowing is O'Neil & Quass 1997, Algorithm 4.2 (range predicate on a
+// bit-sliced index): walk the slices from the most significant, keeping the columns
+// still equal to c's prefix and moving the others to "less" or "greater" once they
+// differ. In the sign slice the order of 0 and 1 is reversed, which is the whole of two's
+// complement's special treatment. c must be within the width's bounds.
+func (b *bsi) compareNarrowing(op cmpOp, c int64, filter *roaring.Bitmap) *roaring.Bitmap {
+	dom := b.domain(filter)
 	needLT := op == opLT || op == opLE
 	needGT := op == opGT || op == opGE
 	eq := dom

@@ -7,6 +7,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 )
 
@@ -53,20 +54,22 @@ func TestBSIMatchesBruteForce(t *testing.T) {
 			if rapid.Bool().Draw(t, "use a stored value") && len(vals) > 0 {
 				n = vals[rapid.SampledFrom(sortedCols(vals)).Draw(t, "col")]
 			}
-			var got *roaring.Bitmap
-			if op == opBetween {
-				got = b.between(n, n2, filter)
-			} else {
-				got = b.compare(op, n, filter)
-			}
 			var want []uint32
 			for _, c := range sortedCols(vals) {
 				if in(c) && op.holds(vals[c], n, n2) {
 					want = append(want, c)
 				}
 			}
-			if diff := cmp.Diff(want, got.ToArray(), cmp.Comparer(func(a, b []uint32) bool { return slices.Equal(a, b) })); diff != "" {
-				t.Fatalf("v %s %d (%d): (-want +got)\n%s", opText[op], n, n2, diff)
+			for _, leastFirst := range []bool{false, true} {
+				var got *roaring.Bitmap
+				if op == opBetween {
+					got = b.between(n, n2, filter)
+				} else {
+					got = b.compareBy(op, n, filter, leastFirst)
+				}
+				if diff := cmp.Diff(want, got.ToArray(), cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("v %s %d (%d), least significant first %v: (-want +got)\n%s", opText[op], n, n2, leastFirst, diff)
+				}
 			}
 		}
 		k := rapid.IntRange(0, 20).Draw(t, "k")

@@ -198,9 +198,9 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 // Watch re-evaluates the saved segments as data or the clock moves and yields every
 // change (see Refresh), until ctx is done or the loop stops. It refreshes at once, then
 // every interval, skipping rounds in which neither the index nor the clock's day has
-// changed (windows move by whole days). The clock gives "now" for each round; the
-// interval is measured by the runtime's timers. A Refresh error is yielded with a zero
-// Change, and watching goes on.
+// changed (windows move by whole days). Each round first applies the retention
+// (Expire). The clock gives "now" for each round; the interval is measured by the
+// runtime's timers. A Refresh error is yielded with a zero Change, and watching goes on.
 func (x *Index) Watch(ctx context.Context, clock clientele.Clock, every time.Duration) iter.Seq2[Change, error] {
 	if every <= 0 {
 		every = time.Minute
@@ -211,6 +211,7 @@ func (x *Index) Watch(ctx context.Context, clock clientele.Clock, every time.Dur
 		first := true
 		for {
 			now := clock.Now()
+			x.Expire(now)
 			v, day := x.version.Load(), dayOf(now, x.loc)
 			if first || v != lastVersion || day != lastDay {
 				changes, err := x.Refresh(now)

@@ -340,3 +340,28 @@ func rangeBitmap(lo, hi uint64) *roaring.Bitmap {
 	b.AddRange(lo, hi)
 	return b
 }
+
+func TestSnapshotKeepsSettings(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	x := NewIndex(WithLocation(shanghai), WithRetention(30), WithNumber("spend", MergeMax))
+	x.Record("visit", 1, date(2026, 3, 3, 20, 0)) // 2026-03-04 in Shanghai
+	x.Expire(date(2026, 3, 20, 0, 0))
+	y, err := ReadSnapshot(snapshotBytes(t, x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.loc.String() != "Asia/Shanghai" || y.retention != 30 || y.horizon != x.horizon || y.numbers["spend"].rule != MergeMax {
+		t.Fatalf("settings after a round trip: %v %d %d %v", y.loc, y.retention, y.horizon, y.numbers["spend"].rule)
+	}
+	got, err := y.Eval(mustParse(t, "days(visit, 30d) = 1"), date(2026, 3, 20, 0, 0))
+	if err != nil || !got.Contains(1) {
+		t.Fatalf("activity after a round trip: %v, %v", got, err)
+	}
+	z := NewIndex(WithLocation(time.FixedZone("nowhere", 3600)))
+	if _, err := ReadSnapshot(snapshotBytes(t, z)); err == nil {
+		t.Fatal("a snapshot with an unnamed fixed zone loaded")
+	}
+}
