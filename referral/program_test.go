@@ -523,7 +523,7 @@ func TestFileReopenReplays(t *testing.T) {
 // append would, and checks that it reopens to exactly the state of the batches that
 // survived whole.
 func TestCrashAtEveryByte(t *testing.T) {
-	dir := t.TempDir()
+	dir := scratchDir(t)
 	path := filepath.Join(dir, "ledger.wal")
 	fs, err := OpenFile(path)
 	must(t, err)
