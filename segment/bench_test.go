@@ -204,14 +204,16 @@ func BenchmarkBaselineNumericRange1M(b *testing.B) {
 	})
 }
 
-func BenchmarkTop100_10M(b *testing.B) {
-	f := fixture10M()
+func benchTop(b *testing.B, f *fixture) {
 	loop(b, func() {
 		if _, err := f.x.Top("spend", 100, nil); err != nil {
 			b.Fatal(err)
 		}
 	})
 }
+
+func BenchmarkTop100_10M(b *testing.B) { benchTop(b, fixture10M()) }
+func BenchmarkTop100_1M(b *testing.B)  { benchTop(b, fixture1M()) }
 
 // BenchmarkBaselineTop100_1M sorts every profile by value.
 func BenchmarkBaselineTop100_1M(b *testing.B) {
