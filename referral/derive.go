@@ -89,6 +89,13 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		if ev.Amount <= 0 {
 			return nil, fmt.Errorf("field Amount: payout of %d: %w", ev.Amount, ErrInput)
 		}
+		for _, k := range s.keysOf(ev.Profile) {
+			// In time order, so that a payout dated before another cannot slip past the
+			// balance check of the later one.
+			if last := s.lastPayout[k]; ev.At.Before(last) {
+				return nil, fmt.Errorf("payout dated %v before the payout of %v to profile %d: %w", ev.At.Format(time.RFC3339), last.Format(time.RFC3339), ev.Profile, ErrInput)
+			}
+		}
 		if b := s.balance(ev.Profile, ev.At); ev.Amount > b.Payable {
 			return nil, fmt.Errorf("payout of %d to profile %d, payable %d: %w", ev.Amount, ev.Profile, b.Payable, ErrInsufficient)
 		}
@@ -144,7 +151,8 @@ func (p *Program) attribute(ev *Record) []Record {
 	}
 	referrer := s.canon(best.referrer)
 	flags, blocked := p.guard(ev, referrer)
-	r := Record{Key: ev.Key + "\x00attribution", At: ev.At, Profile: ev.Profile, Other: referrer, Code: best.code, Reasons: flags}
+	r := Record{Key: ev.Key + "\x00attribution", At: ev.At, Profile: ev.Profile, Other: referrer, Code: best.code, Reasons: flags,
+		Signals: Signals{Device: ev.Signals.Device, Network: ev.Signals.Network}}
 	r.Kind = KindAttribution
 	if blocked {
 		r.Kind = KindBlocked

@@ -715,3 +715,39 @@ func TestDamagedLedgerRefused(t *testing.T) {
 		t.Errorf("opening a damaged ledger: %v, want an error with the offset", err)
 	}
 }
+
+func TestPayoutsInTimeOrder(t *testing.T) {
+	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100})
+	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(50))
+	must(t, err)
+	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
+	must(t, err)
+	must(t, p.Payout("p1", day(20), 1, 100))
+	// Dated before the first payout, this one would see 100 payable and pay it twice.
+	if err := p.Payout("p0", day(15), 1, 100); !errors.Is(err, ErrInput) {
+		t.Errorf("back-dated payout: %v, want ErrInput", err)
+	}
+	if b := p.Balance(1, day(30)); b.Paid != 100 || b.Payable != 0 {
+		t.Errorf("balance %+v", b)
+	}
+}
+
+func TestVelocityCountsOnlyReferredSignups(t *testing.T) {
+	p, _ := openMem(t, Config{Guards: Guards{Velocity: Block, PerDevice: RateLimit{Max: 1, Period: 24 * time.Hour}}})
+	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(51))
+	must(t, err)
+	for i := range 3 { // a family signing up on one tablet, on their own
+		_, err := p.SignUp(fmt.Sprint("o", i), day(1), uint32(10+i), "", Signals{Device: "tablet"})
+		must(t, err)
+	}
+	d, err := p.SignUp("r1", day(1), 20, string(code), Signals{Device: "tablet"})
+	must(t, err)
+	if d.Blocked {
+		t.Errorf("first referred sign-up on the device blocked: %q", d.Reasons)
+	}
+	d, err = p.SignUp("r2", day(1), 21, string(code), Signals{Device: "tablet"})
+	must(t, err)
+	if !d.Blocked {
+		t.Errorf("second referred sign-up on the device within a day: %+v", d)
+	}
+}

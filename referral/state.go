@@ -19,19 +19,20 @@ type state struct {
 	invites []Invite               // every invitation, for growth
 	signup  map[uint32]time.Time   // raw profile -> sign-up time
 	signups []uint32               // raw profiles in sign-up order
-	bySig   map[string][]time.Time // "d:"+device or "n:"+network -> sign-up times
+	bySig   map[string][]time.Time // "d:"+device or "n:"+network -> referred sign-up times
 
-	attr     map[uint32]*Record   // raw referred -> attribution record
-	blocked  map[uint32]*Record   // raw referred -> blocked record
-	referred map[uint32][]uint32  // raw referrer -> raw referred, in order
-	orders   map[string]*Record   // order id -> order
-	refunds  map[string]*Record   // order id -> its refund
-	ordersOf map[uint32][]*Record // raw profile -> its orders
-	done     map[uint32]bool      // raw referred whose referral has qualified
-	entries  map[uint32][]*Record // raw profile -> its rewards, claw-backs and payouts
-	rewards  map[string]*Record   // reward key -> reward
-	clawed   map[string]bool      // reward key -> reversed
-	byOrder  map[string][]string  // order id -> keys of the rewards it qualified
+	attr       map[uint32]*Record   // raw referred -> attribution record
+	blocked    map[uint32]*Record   // raw referred -> blocked record
+	referred   map[uint32][]uint32  // raw referrer -> raw referred, in order
+	orders     map[string]*Record   // order id -> order
+	refunds    map[string]*Record   // order id -> its refund
+	ordersOf   map[uint32][]*Record // raw profile -> its orders
+	done       map[uint32]bool      // raw referred whose referral has qualified
+	entries    map[uint32][]*Record // raw profile -> its rewards, claw-backs and payouts
+	lastPayout map[uint32]time.Time // raw profile -> date of its latest payout
+	rewards    map[string]*Record   // reward key -> reward
+	clawed     map[string]bool      // reward key -> reversed
+	byOrder    map[string][]string  // order id -> keys of the rewards it qualified
 
 	alias   map[uint32]uint32   // absorbed -> the profile that absorbed it
 	members map[uint32][]uint32 // survivor -> every raw key it holds, itself included
@@ -51,7 +52,7 @@ func newState() *state {
 		signals: map[uint32][]Signals{}, clicks: map[uint32][]touch{}, invited: map[string][]touch{},
 		signup: map[uint32]time.Time{}, bySig: map[string][]time.Time{}, attr: map[uint32]*Record{},
 		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*Record{}, refunds: map[string]*Record{},
-		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{},
+		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{}, lastPayout: map[uint32]time.Time{},
 		rewards: map[string]*Record{}, clawed: map[string]bool{}, byOrder: map[string][]string{},
 		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
 	}
@@ -135,17 +136,15 @@ func (s *state) apply(r *Record) {
 		if r.Signals != (Signals{}) {
 			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
 		}
-		if d := r.Signals.Device; d != "" {
-			s.bySig["d:"+d] = append(s.bySig["d:"+d], r.At)
-		}
-		if n := r.Signals.Network; n != "" {
-			s.bySig["n:"+n] = append(s.bySig["n:"+n], r.At)
-		}
 	case KindAttribution:
 		s.attr[r.Profile] = r
 		s.referred[r.Other] = append(s.referred[r.Other], r.Profile)
+		s.countReferred(r)
 	case KindBlocked:
 		s.blocked[r.Profile] = r
+		if r.Ref == "" {
+			s.countReferred(r) // a refused attempt still counts against the limits
+		}
 		if a := s.attr[r.Profile]; r.Ref != "" && a != nil && a.Key == r.Ref {
 			// A referral voided after the fact (by a merge): it leaves the tree.
 			delete(s.attr, r.Profile)
@@ -172,8 +171,22 @@ func (s *state) apply(r *Record) {
 		s.clawed[r.Ref] = true
 	case KindPayout:
 		s.entries[r.Profile] = append(s.entries[r.Profile], r)
+		if r.At.After(s.lastPayout[r.Profile]) {
+			s.lastPayout[r.Profile] = r.At
+		}
 	case KindMerge:
 		s.merge(r.Profile, r.Absorbed)
+	}
+}
+
+// countReferred notes a referred sign-up (r is its attribution or refusal, which
+// carries the sign-up's signals) for the device and network velocity limits.
+func (s *state) countReferred(r *Record) {
+	if d := r.Signals.Device; d != "" {
+		s.bySig["d:"+d] = append(s.bySig["d:"+d], r.At)
+	}
+	if n := r.Signals.Network; n != "" {
+		s.bySig["n:"+n] = append(s.bySig["n:"+n], r.At)
 	}
 }
 
