@@ -9,7 +9,8 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// Activity is one behavioural event: profile did Event at At.
+// Activity is one behavioural event for RecordBatch: Profile did Event at At. It is a
+// plain value.
 type Activity struct {
 	Event   string
 	Profile uint32

@@ -9,7 +9,7 @@ import (
 )
 
 // Overlap describes two audiences A and B: their sizes, intersection and union,
-// computed with AndCardinality without building either set.
+// computed with AndCardinality without building either set. It is a plain value.
 type Overlap struct {
 	A, B, Both, Either uint64
 }

@@ -293,8 +293,9 @@ func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) 
 	return x.out(f.v.top(k, within, largest), true), nil
 }
 
-// Profiles returns every profile the index knows: those that carry a tag, a number or
-// activity (absorbed profiles leave it on ApplyMerge). NOT complements within this set.
+// Profiles returns every profile the index has seen in a Tag, SetTrait, SetNumber(s),
+// Record or as an ApplyMerge survivor. Untag and ClearNumber do not forget a profile;
+// ApplyMerge removes the absorbed ones. NOT complements within this set.
 func (x *Index) Profiles() *roaring.Bitmap {
 	x.rlock()
 	defer x.mu.RUnlock()

@@ -118,7 +118,7 @@ func (x *Index) Members(name string) (*roaring.Bitmap, bool) {
 
 // Change is how a saved segment's membership moved between two Refreshes: the exact
 // profiles that entered and exited, and the size after the change. Entered and Exited
-// belong to the receiver.
+// belong to the receiver and share nothing with the index.
 type Change struct {
 	Segment string
 	Entered *roaring.Bitmap
