@@ -55,6 +55,20 @@ var bgbbNames = []string{"alpha", "beta", "gamma", "delta"}
 // weighted rows; identical histories are merged first.
 func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 	o := opt.withDefaults()
+	lk, starts, err := bgbbProblem(rows)
+	if err != nil {
+		return nil, err
+	}
+	theta, ll, d, err := maximise(lk, starts, o)
+	if err != nil {
+		return nil, err
+	}
+	return &BGBB{Alpha: theta[0], Beta: theta[1], Gamma: theta[2], Delta: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+}
+
+// bgbbProblem validates and merges the rows and returns the BG/BB likelihood with its
+// starting points.
+func bgbbProblem(rows []Opportunities) (likelihood, [][]float64, error) {
 	type key struct{ x, tx, n int }
 	index := map[key]int{}
 	var keys []key
@@ -62,10 +76,10 @@ func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 	var total, repeat float64
 	for i, r := range rows {
 		if err := r.Validate(); err != nil {
-			return nil, fmt.Errorf("scoring: row %d: %w", i, err)
+			return likelihood{}, nil, fmt.Errorf("scoring: row %d: %w", i, err)
 		}
 		if r.Weight == 0 {
-			return nil, fmt.Errorf("scoring: row %d: %w: weight 0 (the number of customers with this history)", i, ErrInput)
+			return likelihood{}, nil, fmt.Errorf("scoring: row %d: %w: weight 0 (the number of customers with this history)", i, ErrInput)
 		}
 		k := key{r.Frequency, r.Recency, r.N}
 		j, ok := index[k]
@@ -82,10 +96,10 @@ func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 		}
 	}
 	if total < MinCustomers {
-		return nil, fmt.Errorf("%w: BG/BB needs at least %d customers, got %g", ErrTooFew, MinCustomers, total)
+		return likelihood{}, nil, fmt.Errorf("%w: BG/BB needs at least %d customers, got %g", ErrTooFew, MinCustomers, total)
 	}
 	if repeat == 0 {
-		return nil, fmt.Errorf("%w: BG/BB: no customer made a repeat transaction", ErrTooFew)
+		return likelihood{}, nil, fmt.Errorf("%w: BG/BB: no customer made a repeat transaction", ErrTooFew)
 	}
 	eval := func(theta, _ []float64) float64 {
 		var ll float64
@@ -95,12 +109,7 @@ func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 		return ll
 	}
 	lk := likelihood{model: "BG/BB", names: bgbbNames, n: total, rows: len(keys), eval: eval}
-	starts := [][]float64{{1, 1, 1, 1}, {0.5, 0.5, 0.5, 2}, {2, 1, 1, 5}, {1, 3, 0.3, 1}}
-	theta, ll, d, err := maximise(lk, starts, o)
-	if err != nil {
-		return nil, err
-	}
-	return &BGBB{Alpha: theta[0], Beta: theta[1], Gamma: theta[2], Delta: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return lk, [][]float64{{1, 1, 1, 1}, {0.5, 0.5, 0.5, 2}, {2, 1, 1, 5}, {1, 3, 0.3, 1}}, nil
 }
 
 // bgbbLogLik is one history's log-likelihood (Fader, Hardie & Shang 2010, eq. 5): the

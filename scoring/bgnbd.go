@@ -26,17 +26,27 @@ var bgnbdNames = []string{"r", "alpha", "a", "b"}
 // a repeat purchase.
 func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 	o := opt.withDefaults()
-	g, err := groupForFit("BG/NBD", cs)
+	lk, starts, err := betaGeoProblem("BG/NBD", cs, 0, o.Workers)
 	if err != nil {
 		return nil, err
 	}
-	l := newBetaGeoLikelihood(g, 0, o.Workers)
-	lk := likelihood{model: "BG/NBD", names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true}
-	theta, ll, d, err := maximise(lk, betaGeoStarts(g), o)
+	theta, ll, d, err := maximise(lk, starts, o)
 	if err != nil {
 		return nil, err
 	}
 	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+}
+
+// betaGeoProblem validates and groups the customers and returns the BG/NBD (shift 0)
+// or MBG/NBD (shift 1) likelihood with its starting points.
+func betaGeoProblem(model string, cs []Customer, shift, workers int) (likelihood, [][]float64, error) {
+	g, err := groupForFit(model, cs)
+	if err != nil {
+		return likelihood{}, nil, err
+	}
+	l := newBetaGeoLikelihood(g, shift, workers)
+	lk := likelihood{model: model, names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true}
+	return lk, betaGeoStarts(g), nil
 }
 
 // groupForFit validates customers and groups them, checking that there is enough data.

@@ -4,7 +4,9 @@ import (
 	"encoding/csv"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 )
 
 // cdnowRow is one row of testdata/cdnow/cdnow_customers_summary_with_transactions.csv.
@@ -14,23 +16,30 @@ type cdnowRow struct {
 }
 
 // loadCDNOW reads the published weekly CDNOW summary (2,357 customers).
+// A nil t panics on error (for loaders called outside a test).
 func loadCDNOW(t testing.TB) []cdnowRow {
-	t.Helper()
+	fail := func(args ...any) {
+		if t == nil {
+			panic(args)
+		}
+		t.Helper()
+		t.Fatal(args...)
+	}
 	f, err := os.Open("testdata/cdnow/cdnow_customers_summary_with_transactions.csv")
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	var rows []cdnowRow
 	for i, rec := range recs[1:] {
 		num := func(j int) float64 {
 			v, err := strconv.ParseFloat(rec[j], 64)
 			if err != nil {
-				t.Fatalf("line %d column %d: %v", i+2, j+1, err)
+				fail("line", i+2, "column", j+1, err)
 			}
 			return v
 		}
@@ -46,4 +55,42 @@ func cdnowCustomers(t testing.TB) []Customer {
 		cs[i] = r.Customer
 	}
 	return cs
+}
+
+// cdnowModels are the CDNOW fits that several tests read, fitted once per test binary:
+// the Pareto/NBD fit costs a second, ten under the race detector.
+type cdnowModels struct {
+	bg     *BGNBD
+	mbg    *MBGNBD
+	pareto *ParetoNBD
+	gg     *GammaGamma
+}
+
+var cdnowFitsOnce = sync.OnceValues(func() (*cdnowModels, error) {
+	cs := cdnowCustomers(nil)
+	week := &FitOptions{Unit: 7 * 24 * time.Hour}
+	var m cdnowModels
+	var err error
+	if m.bg, err = FitBGNBD(cs, week); err != nil {
+		return nil, err
+	}
+	if m.mbg, err = FitMBGNBD(cs, week); err != nil {
+		return nil, err
+	}
+	if m.pareto, err = FitParetoNBD(cs, week); err != nil {
+		return nil, err
+	}
+	if m.gg, err = FitGammaGamma(cs, nil); err != nil {
+		return nil, err
+	}
+	return &m, nil
+})
+
+func cdnowFits(t testing.TB) *cdnowModels {
+	t.Helper()
+	m, err := cdnowFitsOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

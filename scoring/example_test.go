@@ -418,7 +418,7 @@ func ExampleFitLogistic() {
 	var y []bool
 	for range 5000 {
 		purchases, idle := float64(rng.IntN(10)), float64(rng.IntN(120))
-		p := 1 / (1 + math.Exp(-(-1+0.4*purchases-0.03*idle)))
+		p := 1 / (1 + math.Exp(-(-1 + 0.4*purchases - 0.03*idle)))
 		x = append(x, []float64{purchases, idle})
 		y = append(y, rng.Float64() < p)
 	}

@@ -184,19 +184,21 @@ func (e *evaluator) gradient(u, g []float64) float64 {
 	return e.ll(u)
 }
 
-// hessian returns the Hessian of LL in u. With an analytic gradient it is the Jacobian
-// of the gradient (forward differences while iterating, central at the end), which is
-// more accurate than second differences of the function.
+// hessian returns the Hessian of LL in u: forward differences while iterating (about
+// half the evaluations; the Newton direction needs no more accuracy) and central
+// differences at the maximum, where the standard errors come from. With an analytic
+// gradient it is the Jacobian of the gradient, which is more accurate than second
+// differences of the function.
 func (e *evaluator) hessian(u []float64, central bool) *mat.SymDense {
 	dim := len(u)
 	h := mat.NewSymDense(dim, nil)
-	if !e.lk.analytic {
-		fd.Hessian(h, e.ll, slices.Clone(u), &fd.Settings{Formula: fd.Central})
-		return h
-	}
 	formula := fd.Forward
 	if central {
 		formula = fd.Central
+	}
+	if !e.lk.analytic {
+		fd.Hessian(h, e.ll, slices.Clone(u), &fd.Settings{Formula: formula})
+		return h
 	}
 	jac := mat.NewDense(dim, dim, nil)
 	fd.Jacobian(jac, func(y, v []float64) { e.gradient(v, y) }, slices.Clone(u), &fd.JacobianSettings{Formula: formula})

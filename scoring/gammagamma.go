@@ -28,8 +28,22 @@ var gammaGammaNames = []string{"p", "q", "gamma"}
 // information and are skipped, as in Fader, Hardie & Lee (2005).
 func FitGammaGamma(cs []Customer, opt *FitOptions) (*GammaGamma, error) {
 	o := opt.withDefaults()
-	if err := validateAll(cs); err != nil {
+	lk, starts, err := gammaGammaProblem(cs)
+	if err != nil {
 		return nil, err
+	}
+	theta, ll, d, err := maximise(lk, starts, o)
+	if err != nil {
+		return nil, err
+	}
+	return &GammaGamma{P: theta[0], Q: theta[1], Gamma: theta[2], LogLik: ll, Fit: d}, nil
+}
+
+// gammaGammaProblem validates the customers and returns the Gamma-Gamma likelihood of
+// the repeat buyers (Fader & Hardie 2013, eq. 3) with its starting points.
+func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
+	if err := validateAll(cs); err != nil {
+		return likelihood{}, nil, err
 	}
 	var xs, zs []float64
 	var sum float64
@@ -38,14 +52,14 @@ func FitGammaGamma(cs []Customer, opt *FitOptions) (*GammaGamma, error) {
 			continue
 		}
 		if c.Monetary <= 0 {
-			return nil, fmt.Errorf("scoring: customer %d: %w: frequency %d with monetary %v (mean repeat spend must be positive)", i, ErrInput, c.Frequency, c.Monetary)
+			return likelihood{}, nil, fmt.Errorf("scoring: customer %d: %w: frequency %d with monetary %v (mean repeat spend must be positive)", i, ErrInput, c.Frequency, c.Monetary)
 		}
 		xs = append(xs, float64(c.Frequency))
 		zs = append(zs, c.Monetary)
 		sum += c.Monetary
 	}
 	if len(xs) < MinCustomers {
-		return nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases, got %d", ErrTooFew, MinCustomers, len(xs))
+		return likelihood{}, nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases, got %d", ErrTooFew, MinCustomers, len(xs))
 	}
 	eval := func(theta, grad []float64) float64 {
 		p, q, g := theta[0], theta[1], theta[2]
@@ -72,11 +86,7 @@ func FitGammaGamma(cs []Customer, opt *FitOptions) (*GammaGamma, error) {
 	m := sum / float64(len(xs))
 	starts := [][]float64{{1, 2, m}, {5, 3, 0.4 * m}, {10, 5, 0.4 * m}, {0.5, 1.5, m}}
 	lk := likelihood{model: "Gamma-Gamma", names: gammaGammaNames, n: float64(len(xs)), rows: len(xs), eval: eval, analytic: true}
-	theta, ll, d, err := maximise(lk, starts, o)
-	if err != nil {
-		return nil, err
-	}
-	return &GammaGamma{P: theta[0], Q: theta[1], Gamma: theta[2], LogLik: ll, Fit: d}, nil
+	return lk, starts, nil
 }
 
 // MeanSpend returns the population mean spend per transaction, pγ/(q-1); it is

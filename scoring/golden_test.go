@@ -73,8 +73,6 @@ var (
 func TestGoldenSciPy(t *testing.T) {
 	rows := loadGolden(t)
 	counts := map[string]int{}
-	var cdnowBG *BGNBD
-	var cdnowPareto *ParetoNBD
 	for _, row := range rows {
 		counts[row.kind]++
 		a := row.args
@@ -109,24 +107,10 @@ func TestGoldenSciPy(t *testing.T) {
 		case "mle", "se", "loglik":
 			var params, se []float64
 			var ll float64
-			if a[0] == 0 {
-				if cdnowBG == nil {
-					m, err := FitBGNBD(cdnowCustomers(t), nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					cdnowBG = m
-				}
-				params, se, ll = []float64{cdnowBG.R, cdnowBG.Alpha, cdnowBG.A, cdnowBG.B}, cdnowBG.Fit.StdErr, cdnowBG.LogLik
+			if fits := cdnowFits(t); a[0] == 0 {
+				params, se, ll = []float64{fits.bg.R, fits.bg.Alpha, fits.bg.A, fits.bg.B}, fits.bg.Fit.StdErr, fits.bg.LogLik
 			} else {
-				if cdnowPareto == nil {
-					m, err := FitParetoNBD(cdnowCustomers(t), nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					cdnowPareto = m
-				}
-				params, se, ll = []float64{cdnowPareto.R, cdnowPareto.Alpha, cdnowPareto.S, cdnowPareto.Beta}, cdnowPareto.Fit.StdErr, cdnowPareto.LogLik
+				params, se, ll = []float64{fits.pareto.R, fits.pareto.Alpha, fits.pareto.S, fits.pareto.Beta}, fits.pareto.Fit.StdErr, fits.pareto.LogLik
 			}
 			switch row.kind {
 			case "mle":

@@ -18,27 +18,13 @@ type jsonModel interface {
 }
 
 func fittedModels(t *testing.T) map[string]jsonModel {
-	cs := cdnowCustomers(t)
-	week := &FitOptions{Unit: 7 * 24 * time.Hour}
-	bg, err := FitBGNBD(cs, week)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mbg, err := FitMBGNBD(cs, week)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gg, err := FitGammaGamma(cs, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fits := cdnowFits(t)
 	bb, err := FitBGBB(loadDonations(t), &FitOptions{Unit: 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return map[string]jsonModel{
-		"BG/NBD": bg, "MBG/NBD": mbg, "Gamma-Gamma": gg, "BG/BB": bb,
-		"Pareto/NBD": &ParetoNBD{R: 0.55, Alpha: 10.58, S: 0.61, Beta: 11.67, LogLik: -9595, Unit: 7 * 24 * time.Hour},
+		"BG/NBD": fits.bg, "MBG/NBD": fits.mbg, "Gamma-Gamma": fits.gg, "BG/BB": bb, "Pareto/NBD": fits.pareto,
 	}
 }
 

@@ -20,13 +20,11 @@ type MBGNBD struct {
 // grouping and parallel evaluation of FitBGNBD.
 func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	o := opt.withDefaults()
-	g, err := groupForFit("MBG/NBD", cs)
+	lk, starts, err := betaGeoProblem("MBG/NBD", cs, 1, o.Workers)
 	if err != nil {
 		return nil, err
 	}
-	l := newBetaGeoLikelihood(g, 1, o.Workers)
-	lk := likelihood{model: "MBG/NBD", names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true}
-	theta, ll, d, err := maximise(lk, betaGeoStarts(g), o)
+	theta, ll, d, err := maximise(lk, starts, o)
 	if err != nil {
 		return nil, err
 	}

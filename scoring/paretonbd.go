@@ -29,17 +29,26 @@ var paretoNames = []string{"r", "alpha", "s", "beta"}
 // taken by central differences, so a fit costs several times a BG/NBD fit.
 func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	o := opt.withDefaults()
-	g, err := groupForFit("Pareto/NBD", cs)
+	lk, starts, err := paretoProblem(cs, o.Workers)
 	if err != nil {
 		return nil, err
 	}
-	l := newParetoLikelihood(g, o.Workers)
-	lk := likelihood{model: "Pareto/NBD", names: paretoNames, n: g.total, rows: g.rows(), eval: l.eval}
-	theta, ll, d, err := maximise(lk, paretoStarts(g), o)
+	theta, ll, d, err := maximise(lk, starts, o)
 	if err != nil {
 		return nil, err
 	}
 	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+}
+
+// paretoProblem validates and groups the customers and returns the Pareto/NBD
+// likelihood with its starting points.
+func paretoProblem(cs []Customer, workers int) (likelihood, [][]float64, error) {
+	g, err := groupForFit("Pareto/NBD", cs)
+	if err != nil {
+		return likelihood{}, nil, err
+	}
+	l := newParetoLikelihood(g, workers)
+	return likelihood{model: "Pareto/NBD", names: paretoNames, n: g.total, rows: g.rows(), eval: l.eval}, paretoStarts(g), nil
 }
 
 func paretoStarts(g *grouped) [][]float64 {

@@ -24,10 +24,7 @@ func checkParams(t *testing.T, model string, names []string, got, want []float64
 
 // Fader, Hardie & Lee (2005), and the README of testdata/cdnow.
 func TestBGNBDPublishedCDNOW(t *testing.T) {
-	m, err := FitBGNBD(cdnowCustomers(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := cdnowFits(t).bg
 	checkParams(t, "BG/NBD", bgnbdNames, []float64{m.R, m.Alpha, m.A, m.B}, []float64{0.243, 4.414, 0.793, 2.426}, []int{3, 3, 3, 3})
 	if !near(m.LogLik, -9582.4, 0.05) {
 		t.Errorf("log-likelihood %.3f, published -9582.4", m.LogLik)
@@ -50,10 +47,7 @@ func TestBGNBDPublishedCDNOW(t *testing.T) {
 // Fader, Hardie & Lee (2005) note on the Pareto/NBD and the BTYD vignette:
 // r = 0.55, alpha = 10.58, s = 0.61, beta = 11.67, log-likelihood -9595.0.
 func TestParetoNBDPublishedCDNOW(t *testing.T) {
-	m, err := FitParetoNBD(cdnowCustomers(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := cdnowFits(t).pareto
 	checkParams(t, "Pareto/NBD", paretoNames, []float64{m.R, m.Alpha, m.S, m.Beta}, []float64{0.55, 10.58, 0.61, 11.67}, []int{2, 2, 2, 2})
 	if !near(m.LogLik, -9595.0, 0.05) {
 		t.Errorf("log-likelihood %.3f, published -9595.0", m.LogLik)
@@ -67,10 +61,7 @@ func TestParetoNBDPublishedCDNOW(t *testing.T) {
 // panel, not CDNOW, so the reference is BTYDplus (Platzer), whose CDNOW estimates
 // r = 0.525, alpha = 6.183, a = 0.891, b = 1.614 the lifetimes test suite also checks.
 func TestMBGNBDBTYDplusCDNOW(t *testing.T) {
-	m, err := FitMBGNBD(cdnowCustomers(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := cdnowFits(t).mbg
 	checkParams(t, "MBG/NBD", bgnbdNames, []float64{m.R, m.Alpha, m.A, m.B}, []float64{0.525, 6.183, 0.891, 1.614}, []int{3, 3, 3, 3})
 }
 
@@ -96,10 +87,7 @@ func TestBGBBPublishedDonations(t *testing.T) {
 // frequency and mean spend.
 func TestGammaGammaPublishedCDNOW(t *testing.T) {
 	cs := cdnowCustomers(t)
-	m, err := FitGammaGamma(cs, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := cdnowFits(t).gg
 	checkParams(t, "Gamma-Gamma", gammaGammaNames, []float64{m.P, m.Q}, []float64{6.25, 3.74}, []int{2, 2})
 	// gamma is printed as 15.44; the maximum of the likelihood on the summary file,
 	// whose spends are rounded to cents, is at 15.448 (lifetimes finds the same), so

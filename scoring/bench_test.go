@@ -1,0 +1,278 @@
+package scoring
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"gonum.org/v1/gonum/mathext"
+	"pgregory.net/rapid"
+)
+
+// Benchmarks of the hot paths, each beside a naive baseline (BENCHMARKS.md records the
+// figures). Run with: go test -run '^$' -bench . -benchtime 3x ./scoring/
+
+// naiveBGNBD is the baseline BG/NBD likelihood: eq. 6 of Fader, Hardie & Lee (2005)
+// evaluated customer by customer, with its gradient, on one goroutine, no grouping and
+// no per-value tables. It doubles as the reference for the grouped evaluation.
+func naiveBGNBD(cs []Customer) likelihood {
+	eval := func(theta, grad []float64) float64 {
+		r, alpha, a, b := theta[0], theta[1], theta[2], theta[3]
+		var ll, gr, ga, gA, gB float64
+		for _, c := range cs {
+			x := float64(c.Frequency)
+			l1 := lgamma(r+x) - lgamma(r) + r*math.Log(alpha) + mathext.Lbeta(a, b+x) - mathext.Lbeta(a, b)
+			l3 := -(r + x) * math.Log(alpha+c.T)
+			l4 := math.Inf(-1)
+			if c.Frequency > 0 {
+				l4 = math.Log(a) - math.Log(b+x-1) - (r+x)*math.Log(alpha+c.Recency)
+			}
+			ll += l1 + logAddExp(l3, l4)
+			if grad != nil {
+				w4 := 0.0
+				if c.Frequency > 0 {
+					w4 = math.Exp(l4 - logAddExp(l3, l4))
+				}
+				gr += mathext.Digamma(r+x) - mathext.Digamma(r) + math.Log(alpha) - (1-w4)*math.Log(alpha+c.T) - w4*math.Log(alpha+c.Recency)
+				ga += r/alpha - (1-w4)*(r+x)/(alpha+c.T) - w4*(r+x)/(alpha+c.Recency)
+				gA += mathext.Digamma(a+b) - mathext.Digamma(a+b+x) + w4/a
+				gB += mathext.Digamma(a+b) + mathext.Digamma(b+x) - mathext.Digamma(b) - mathext.Digamma(a+b+x)
+				if c.Frequency > 0 {
+					gB -= w4 / (b + x - 1)
+				}
+			}
+		}
+		if grad != nil {
+			grad[0], grad[1], grad[2], grad[3] = r*gr, alpha*ga, a*gA, b*gB
+		}
+		return ll
+	}
+	return likelihood{model: "BG/NBD", names: bgnbdNames, n: float64(len(cs)), rows: len(cs), eval: eval, analytic: true}
+}
+
+// TestGroupedLikelihoodMatchesNaive holds the grouped, parallel, table-driven
+// likelihood and gradient against the naive one.
+func TestGroupedLikelihoodMatchesNaive(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 300).Draw(t, "n")
+		cs := make([]Customer, n)
+		for i := range cs {
+			T := float64(rapid.IntRange(0, 20).Draw(t, "T"))
+			x := rapid.IntRange(0, 6).Draw(t, "x")
+			cs[i] = Customer{T: T}
+			if x > 0 && T > 0 {
+				cs[i].Frequency, cs[i].Recency = x, float64(rapid.IntRange(1, int(T)).Draw(t, "t_x"))
+			}
+		}
+		theta := []float64{rapid.Float64Range(0.05, 5).Draw(t, "r"), rapid.Float64Range(0.1, 50).Draw(t, "alpha"),
+			rapid.Float64Range(0.05, 5).Draw(t, "a"), rapid.Float64Range(0.05, 10).Draw(t, "b")}
+		g1, g2 := make([]float64, 4), make([]float64, 4)
+		want := naiveBGNBD(cs).eval(theta, g1)
+		got := newBetaGeoLikelihood(groupCustomers(cs, nil), 0, 2).eval(theta, g2)
+		if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Fatalf("log-likelihood %.12g, naive %.12g", got, want)
+		}
+		for i := range g1 {
+			if math.Abs(g1[i]-g2[i]) > 1e-8*math.Max(1, math.Abs(g1[i])) {
+				t.Fatalf("gradient %v, naive %v", g2, g1)
+			}
+		}
+	})
+}
+
+// simulatedBase is a BG/NBD base of n customers (r 0.25, alpha 4 weeks, a 0.8, b 2.5)
+// with ages spread over a year, recorded to the day in weeks as Summarize would.
+func simulatedBase(n int) []Customer {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cs := make([]Customer, n)
+	for i := range cs {
+		T := float64(rng.IntN(365)) / 7
+		c := simBetaGeo(rng, 0.25, 4, 0.8, 2.5, false, T, 0).Customer
+		c.Recency = math.Floor(c.Recency*7) / 7
+		if c.Frequency > 0 && c.Recency == 0 {
+			c.Recency = 1.0 / 7
+		}
+		cs[i] = c
+	}
+	return cs
+}
+
+var million = sync.OnceValue(func() []Customer { return simulatedBase(1_000_000) })
+
+func benchFit(b *testing.B, cs []Customer) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FitBGNBD(cs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchNaiveFit(b *testing.B, cs []Customer) {
+	b.ReportAllocs()
+	o := (*FitOptions)(nil).withDefaults()
+	for b.Loop() {
+		if err := validateAll(cs); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, _, err := maximise(naiveBGNBD(cs), betaGeoStarts(groupCustomers(cs[:min(len(cs), 1000)], nil)), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFitBGNBDCDNOW(b *testing.B)      { benchFit(b, cdnowCustomers(b)) }
+func BenchmarkFitBGNBDCDNOWNaive(b *testing.B) { benchNaiveFit(b, cdnowCustomers(b)) }
+func BenchmarkFitBGNBD1M(b *testing.B)         { benchFit(b, million()) }
+func BenchmarkFitBGNBD1MNaive(b *testing.B)    { benchNaiveFit(b, million()) }
+
+// One evaluation of the likelihood and its gradient on a million customers.
+func BenchmarkBGNBDLikelihood1M(b *testing.B) {
+	l := newBetaGeoLikelihood(groupCustomers(million(), nil), 0, 0)
+	l.workers = (*FitOptions)(nil).withDefaults().Workers
+	theta, g := []float64{0.25, 4, 0.8, 2.5}, make([]float64, 4)
+	b.ReportMetric(float64(l.g.rows()), "groups")
+	for b.Loop() {
+		l.eval(theta, g)
+	}
+}
+
+func BenchmarkBGNBDLikelihood1MNaive(b *testing.B) {
+	lk := naiveBGNBD(million())
+	theta, g := []float64{0.25, 4, 0.8, 2.5}, make([]float64, 4)
+	for b.Loop() {
+		lk.eval(theta, g)
+	}
+}
+
+// Grouping itself, the price of the grouped likelihood.
+func BenchmarkGroupCustomers1M(b *testing.B) {
+	cs := million()
+	for b.Loop() {
+		groupCustomers(cs, nil)
+	}
+}
+
+// Pareto/NBD: one likelihood evaluation on CDNOW, 2F1 terms once per distinct
+// (x, t_x) and (x, T), against one 2F1 pair per customer.
+func BenchmarkParetoLikelihoodCDNOW(b *testing.B) {
+	l := newParetoLikelihood(groupCustomers(cdnowCustomers(b), nil), 2)
+	theta := []float64{0.55, 10.58, 0.61, 11.67}
+	for b.Loop() {
+		l.eval(theta, nil)
+	}
+}
+
+func BenchmarkParetoLikelihoodCDNOWNaive(b *testing.B) {
+	cs := cdnowCustomers(b)
+	r, alpha, s, beta := 0.55, 10.58, 0.61, 11.67
+	for b.Loop() {
+		var ll float64
+		for _, c := range cs {
+			ll += paretoLogLik(r, alpha, s, beta, c.Frequency, c.T,
+				paretoTerm(r, alpha, s, beta, c.Frequency, c.Recency), paretoTerm(r, alpha, s, beta, c.Frequency, c.T))
+		}
+		_ = ll
+	}
+}
+
+// Scoring a base: Predict computes each distinct history once; the baseline calls the
+// model per customer.
+func BenchmarkPredict100k(b *testing.B) {
+	cs := million()[:100_000]
+	m := &BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	for b.Loop() {
+		if _, err := Predict(m, cs, 13); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPredict100kNaive(b *testing.B) {
+	cs := million()[:100_000]
+	m := &BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	out := make([]Prediction, len(cs))
+	for b.Loop() {
+		for i, c := range cs {
+			out[i] = Prediction{PAlive: m.PAlive(c), ExpectedPurchases: m.ExpectedPurchases(13, c)}
+		}
+	}
+}
+
+// Logistic regression on 200,000 rows of 8 features: parallel Newton steps against one
+// worker.
+func logisticData() ([][]float64, []bool) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	x := make([][]float64, 200_000)
+	y := make([]bool, len(x))
+	for i := range x {
+		x[i] = make([]float64, 8)
+		eta := -1.0
+		for j := range x[i] {
+			x[i][j] = rng.NormFloat64()
+			eta += 0.3 * float64(j%3-1) * x[i][j]
+		}
+		y[i] = rng.Float64() < 1/(1+math.Exp(-eta))
+	}
+	return x, y
+}
+
+func BenchmarkFitLogistic200k(b *testing.B) {
+	x, y := logisticData()
+	for b.Loop() {
+		if _, err := FitLogistic(x, y, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFitLogistic200kOneWorker(b *testing.B) {
+	x, y := logisticData()
+	for b.Loop() {
+		if _, err := FitLogistic(x, y, &LogisticOptions{Workers: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// RFM by sorting against the pairwise definition, on 2,000 summaries.
+func rfmBenchData() []Summary {
+	rng := rand.New(rand.NewPCG(4, 4))
+	ss := make([]Summary, 2000)
+	for i := range ss {
+		T := float64(rng.IntN(52))
+		ss[i] = Summary{Profile: uint32(i + 1), Customer: Customer{T: T}, Spend: float64(rng.IntN(500))}
+		if x := rng.IntN(5); x > 0 && T > 0 {
+			ss[i].Frequency, ss[i].Recency = x, T*rng.Float64()
+		}
+	}
+	return ss
+}
+
+func BenchmarkRFM2k(b *testing.B) {
+	ss := rfmBenchData()
+	for b.Loop() {
+		if _, err := RFM(ss, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRFM2kNaive(b *testing.B) {
+	ss := rfmBenchData()
+	for b.Loop() {
+		rfmReference(ss, 5)
+	}
+}
+
+// Summarising CDNOW's 6,919 transactions.
+func BenchmarkSummarizeCDNOW(b *testing.B) {
+	txs := cdnowTransactions(b)
+	for b.Loop() {
+		if _, err := Summarize(slices.Values(txs), SummaryOptions{End: cdnowCalibrationEnd}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
