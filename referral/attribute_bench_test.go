@@ -203,7 +203,7 @@ func BenchmarkShapley10ChannelsEnumeration(b *testing.B) {
 	paths := benchPathsN(10_000, 10)
 	b.ResetTimer()
 	for b.Loop() {
-		shapleyByEnumeration(paths)
+		shapleyByEnumeration(paths, false)
 	}
 }
 
@@ -231,6 +231,30 @@ func BenchmarkLinearMillionPathsNaive(b *testing.B) {
 				cr.Value += p.Value / float64(len(p.Touches))
 				out[c] = cr
 			}
+		}
+	}
+}
+
+// BenchmarkShapleyRateExact15 enumerates the 2^15 coalitions of the rate game for
+// 100,000 journeys over 15 channels.
+func BenchmarkShapleyRateExact15(b *testing.B) {
+	paths := benchPathsN(100_000, 15)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Attribute(paths, Shapley{Game: SubsetRate}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkShapleyRateSampled20 estimates the rate game over 20 channels for 100,000
+// journeys from 1,000 orderings.
+func BenchmarkShapleyRateSampled20(b *testing.B) {
+	paths := benchPathsN(100_000, 20)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Attribute(paths, Shapley{Game: SubsetRate, Samples: 1000}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

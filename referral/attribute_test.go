@@ -301,7 +301,7 @@ func genPaths(t *rapid.T, minConv float64) []Path {
 func allModels() []Model {
 	return []Model{FirstTouch{}, LastTouch{}, LastTouch{Direct: "direct"}, Linear{}, PositionBased{},
 		PositionBased{First: 0.1, Last: 0.7}, TimeDecay{HalfLifeTouches: 2}, Markov{}, Markov{Order: 2},
-		Markov{Order: 3}, Markov{Order: 4}, Shapley{}}
+		Markov{Order: 3}, Markov{Order: 4}, Shapley{}, Shapley{Game: SubsetRate}}
 }
 
 func TestPropertyCreditsSumToTotals(t *testing.T) {
@@ -321,7 +321,7 @@ func TestPropertyCreditsSumToTotals(t *testing.T) {
 			for _, cr := range got {
 				c += cr.Conversions
 				v += cr.Value
-				if cr.Conversions < -1e-12 || cr.Value < -1e-12 {
+				if rate := (m == Shapley{Game: SubsetRate}); !rate && (cr.Conversions < -1e-12 || cr.Value < -1e-12) {
 					t.Fatalf("%#v: negative credit %v", m, cr)
 				}
 			}
@@ -399,7 +399,16 @@ func TestPropertyNonConvertingChannelGetsZero(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g, ok := got["ghost"]; !ok || math.Abs(g.Conversions) > 1e-12 || math.Abs(g.Value) > 1e-12 {
+			g, ok := got["ghost"]
+			if m == (Shapley{Game: SubsetRate}) {
+				// The rate game debits a channel that only adds journeys that do not
+				// convert: its credit is never positive.
+				if !ok || g.Conversions > 1e-12 || g.Value > 1e-12 {
+					t.Fatalf("%#v: ghost channel got %v (present %v), want at most zero", m, g, ok)
+				}
+				continue
+			}
+			if !ok || math.Abs(g.Conversions) > 1e-12 || math.Abs(g.Value) > 1e-12 {
 				t.Fatalf("%#v: ghost channel got %v (present %v), want zero", m, g, ok)
 			}
 		}
@@ -426,12 +435,14 @@ func TestPropertyMarkovMatchesDenseInverse(t *testing.T) {
 
 // shapleyByEnumeration is Shapley's formula itself: for every channel j and every
 // coalition S without j, weight |S|!(n-|S|-1)!/n! times v(S ∪ {j}) - v(S), with v(S) the
-// conversions of journeys whose channel set is inside S.
-func shapleyByEnumeration(paths []Path) map[string]float64 {
+// conversions of journeys whose channel set is inside S (or, with rate, their
+// conversions over their journeys).
+func shapleyByEnumeration(paths []Path, rate bool) map[string]float64 {
 	idx := channelIndex(paths)
 	n := len(idx)
 	v := make([]float64, 1<<n)
 	for s := range v {
+		var conv, total float64
 		for _, p := range paths {
 			inside := true
 			for _, c := range p.Touches {
@@ -440,7 +451,15 @@ func shapleyByEnumeration(paths []Path) map[string]float64 {
 				}
 			}
 			if inside {
-				v[s] += p.Conversions
+				conv += p.Conversions
+				total += p.Conversions + p.Nulls
+			}
+		}
+		v[s] = conv
+		if rate {
+			v[s] = 0
+			if total > 0 {
+				v[s] = conv / total
 			}
 		}
 	}
@@ -484,17 +503,49 @@ func popcount(x int) int {
 func TestPropertyShapleyMatchesEnumeration(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		paths := genPaths(t, 0)
-		want := shapleyByEnumeration(paths)
-		cr, err := Attribute(paths, Shapley{})
+		for _, m := range []Shapley{{}, {Game: SubsetRate}} {
+			want := shapleyByEnumeration(paths, m.Game == SubsetRate)
+			vals, err := m.Values(paths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]float64{}
+			for c, x := range vals {
+				got[c] = x.Conversions
+				if x.ConversionsSE != 0 {
+					t.Fatalf("exact values with a standard error %v", x.ConversionsSE)
+				}
+			}
+			if diff := cmp.Diff(want, got, approx); diff != "" {
+				t.Fatalf("game %d (-enumeration +package):\n%s", m.Game, diff)
+			}
+		}
+	})
+}
+
+// TestShapleySamplingAgreesWithExact forces the permutation sampler on games small
+// enough to solve exactly, and checks each estimate against the exact value within
+// five standard errors.
+func TestShapleySamplingAgreesWithExact(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		paths := genPaths(t, 1)
+		m := Shapley{Game: SubsetRate, Samples: 3000, Seed: 9}
+		exact, err := m.Values(paths)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]float64{}
-		for c, x := range cr {
-			got[c] = x.Conversions
+		old := maxExactShapley
+		maxExactShapley = 0
+		sampled, err := m.Values(paths)
+		maxExactShapley = old
+		if err != nil {
+			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, got, approx); diff != "" {
-			t.Fatalf("closed form against enumeration (-enumeration +closed form):\n%s", diff)
+		for c, e := range exact {
+			s := sampled[c]
+			if math.Abs(s.Conversions-e.Conversions) > 5*s.ConversionsSE+1e-9 || math.Abs(s.Value-e.Value) > 5*s.ValueSE+1e-9 {
+				t.Fatalf("%s: sampled %+v, exact %+v", c, s, e)
+			}
 		}
 	})
 }

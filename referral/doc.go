@@ -31,7 +31,9 @@
 // journeys ([Path], parsed by [ParsePath] and [ReadPaths]) by a [Model]: the rule-based
 // [FirstTouch], [LastTouch] (optionally last non-direct), [Linear], [PositionBased] and
 // [TimeDecay], and the data-driven [Markov] (removal effects of an absorbing chain of
-// order 1 to 4, solved exactly) and [Shapley].
+// order 1 to 4, solved exactly) and [Shapley] (Zhao et al.'s closed form for the game of
+// conversions; the conversion-rate game exactly over every coalition up to 15 channels,
+// and from sampled orderings with standard errors beyond).
 //
 // The shortest useful program:
 //

@@ -73,3 +73,27 @@ search > social > email;1;40;2
 	// social removal effect 0.120
 	// line 1: referral: parse path "search > " at column 10: empty channel name: referral: syntax error
 }
+
+func ExampleShapley_Values() {
+	paths := []referral.Path{
+		{Touches: []string{"search", "email"}, Conversions: 30, Nulls: 70},
+		{Touches: []string{"search"}, Conversions: 10, Nulls: 90},
+		{Touches: []string{"display"}, Conversions: 1, Nulls: 199},
+	}
+	// The rate game: what each channel adds to the conversion rate of the journeys a
+	// coalition would have had on its own. Display lowers it: with search alone the
+	// rate is 10/100, with search and display 11/300. The values sum to the overall
+	// rate, 41/400.
+	vals, err := referral.Shapley{Game: referral.SubsetRate}.Values(paths)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, ch := range slices.Sorted(maps.Keys(vals)) {
+		fmt.Printf("%-7s %+.4f (standard error %v)\n", ch, vals[ch].Conversions, vals[ch].ConversionsSE)
+	}
+	// Output:
+	// display -0.0406 (standard error 0)
+	// email   +0.0386 (standard error 0)
+	// search  +0.1044 (standard error 0)
+}

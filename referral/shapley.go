@@ -1,30 +1,125 @@
 package referral
 
-// Shapley shares conversions by the Shapley value (Shapley 1953) of the cooperative
-// game whose players are the channels and whose worth of a coalition S is the
-// conversions (and, for value, the conversion value) of the journeys whose set of
-// channels is a subset of S: what the coalition would have converted on its own. This
-// is the characteristic function of Zhao, Mahboobi & Bagheri (2018), "Shapley value
-// methods for attribution modeling in online advertising", §3.
-//
-// That game is a sum of unanimity games, one per distinct channel set T, each worth the
-// conversions R(T) of the journeys touched by exactly T; the Shapley value is additive
-// and gives a unanimity game's worth in equal shares to its members, so
-//
-//	φ_j = Σ_{T ∋ j} R(T) / |T|
-//
-// (Zhao et al.'s "simplified Shapley value"). It is exact for any number of channels in
-// time linear in the journeys: enumerating the 2^n coalitions, or sampling
-// permutations with an error estimate beyond a dozen channels, would only approximate
-// the same number more slowly (the tests check the formula against full enumeration).
-// Order and repetition within a journey do not matter: a channel that touched a journey
-// twice is one member of its set.
-type Shapley struct{}
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+)
 
-func (Shapley) validate() error { return nil }
+// Shapley shares conversions by the Shapley value (Shapley 1953) of a cooperative game
+// whose players are the channels. Game chooses the worth v(S) of a coalition S of
+// channels, from the journeys whose set of channels is a subset of S (what the coalition
+// would have brought about on its own), following Zhao, Mahboobi & Bagheri (2018),
+// "Shapley value methods for attribution modeling in online advertising", §3:
+//
+//   - SubsetConversions (the default): v(S) = their conversions (or value). This game is
+//     a sum of unanimity games, one per distinct channel set T worth the conversions
+//     R(T) of the journeys touched by exactly T; the Shapley value is additive and splits
+//     a unanimity game equally among its members, so φ_j = Σ_{T ∋ j} R(T)/|T| (Zhao et
+//     al.'s simplified Shapley value), exact for any number of channels in linear time.
+//   - SubsetRate: v(S) = their conversion rate, conversions/(conversions + nulls) (for
+//     value, value per journey), 0 when there are none. It credits channels that lift
+//     the rate and debits those that only add journeys that do not convert, so a credit
+//     can be negative. It has no closed form: the values are exact, by Shapley's formula
+//     over all 2^n coalitions, up to MaxExactShapley channels, and beyond that estimated
+//     from Samples random orderings of the channels (Castro, Gómez & Tejada 2009), with
+//     standard errors reported by [Shapley.Values].
+//
+// [Attribute] scales the values so that credits add up to the total conversions and
+// value (for SubsetConversions they already do). Order and repetition within a journey
+// do not matter: a channel that touched a journey twice is one member of its set.
+type Shapley struct {
+	Game    ShapleyGame
+	Samples int    // orderings sampled beyond MaxExactShapley channels [2000]
+	Seed    uint64 // seed of the sampler, so that estimates are reproducible
+}
 
-func (Shapley) credit(j *journeys) ([]Credit, error) {
-	out := make([]Credit, len(j.names))
+// ShapleyGame is the characteristic function of a [Shapley] model.
+type ShapleyGame uint8
+
+const (
+	SubsetConversions ShapleyGame = iota // conversions of the journeys inside the coalition
+	SubsetRate                           // conversion rate of the journeys inside the coalition
+)
+
+// MaxExactShapley is the most channels for which SubsetRate enumerates every
+// coalition (2^15 coalitions); beyond it the values are sampled.
+const MaxExactShapley = 15
+
+var maxExactShapley = MaxExactShapley // a variable so that the tests can force sampling
+
+const defaultShapleySamples = 2000
+
+// ShapleyValue is a channel's Shapley value in the game of conversions and in the game
+// of value, each with the standard error of its estimate (0 when computed exactly).
+type ShapleyValue struct {
+	Conversions, Value     float64
+	ConversionsSE, ValueSE float64
+}
+
+func (s Shapley) validate() error {
+	if s.Game > SubsetRate || s.Samples < 0 {
+		return fmt.Errorf("referral: shapley game %d, samples %d: %w", s.Game, s.Samples, ErrModel)
+	}
+	return nil
+}
+
+// Values returns each channel's Shapley values, unscaled, with their standard errors.
+// Paths are checked as [Attribute] checks them.
+func (s Shapley) Values(paths []Path) (map[string]ShapleyValue, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	j, err := intern(paths)
+	if err != nil {
+		return nil, err
+	}
+	vals := s.values(j)
+	out := make(map[string]ShapleyValue, len(vals))
+	for c, name := range j.names {
+		out[name] = vals[c]
+	}
+	return out, nil
+}
+
+func (s Shapley) credit(j *journeys) ([]Credit, error) {
+	vals := s.values(j)
+	var sumC, sumV float64
+	for _, v := range vals {
+		sumC += v.Conversions
+		sumV += v.Value
+	}
+	out := make([]Credit, len(vals))
+	for c, v := range vals {
+		if sumC != 0 {
+			out[c].Conversions = j.conv * v.Conversions / sumC
+		}
+		if sumV != 0 {
+			out[c].Value = j.value * v.Value / sumV
+		}
+	}
+	return out, nil
+}
+
+func (s Shapley) values(j *journeys) []ShapleyValue {
+	if s.Game == SubsetConversions {
+		return simplifiedShapley(j)
+	}
+	g := newRateGame(j)
+	if len(j.names) <= maxExactShapley {
+		return g.exact()
+	}
+	n := s.Samples
+	if n == 0 {
+		n = defaultShapleySamples
+	}
+	return g.sampled(n, s.Seed)
+}
+
+// simplifiedShapley is Zhao et al.'s closed form for SubsetConversions.
+func simplifiedShapley(j *journeys) []ShapleyValue {
+	out := make([]ShapleyValue, len(j.names))
 	seen := make([]int, len(j.names)) // seen[c] == i+1 when c is already in path i's set
 	var set []int32
 	for i := range j.paths {
@@ -45,5 +140,175 @@ func (Shapley) credit(j *journeys) ([]Credit, error) {
 			out[c].Value += p.Value * share
 		}
 	}
-	return out, nil
+	return out
+}
+
+// rateGame holds the journeys grouped by their distinct channel set.
+type rateGame struct {
+	n     int
+	sets  [][]int32 // distinct channel sets
+	conv  []float64 // per set: conversions, journeys (conversions + nulls), value
+	total []float64
+	value []float64
+}
+
+func newRateGame(j *journeys) *rateGame {
+	g := &rateGame{n: len(j.names)}
+	index := map[string]int{}
+	seen := make([]int, len(j.names))
+	var set []int32
+	key := make([]byte, 0, 64)
+	for i := range j.paths {
+		p := &j.paths[i]
+		if p.Conversions+p.Nulls == 0 {
+			continue
+		}
+		set = set[:0]
+		for _, c := range j.touches(i) {
+			if seen[c] != i+1 {
+				seen[c] = i + 1
+				set = append(set, c)
+			}
+		}
+		sortInt32(set)
+		key = key[:0]
+		for _, c := range set {
+			key = append(key, byte(c), byte(c>>8), byte(c>>16), byte(c>>24))
+		}
+		k, ok := index[string(key)]
+		if !ok {
+			k = len(g.sets)
+			index[string(key)] = k
+			g.sets = append(g.sets, append([]int32(nil), set...))
+			g.conv, g.total, g.value = append(g.conv, 0), append(g.total, 0), append(g.value, 0)
+		}
+		g.conv[k] += p.Conversions
+		g.total[k] += p.Conversions + p.Nulls
+		g.value[k] += p.Value
+	}
+	return g
+}
+
+func sortInt32(s []int32) {
+	for i := 1; i < len(s); i++ {
+		for x := i; x > 0 && s[x] < s[x-1]; x-- {
+			s[x], s[x-1] = s[x-1], s[x]
+		}
+	}
+}
+
+// worth is v(S) for both games from the sums over the journeys inside S.
+func worth(conv, total, value float64) (float64, float64) {
+	if total == 0 {
+		return 0, 0
+	}
+	return conv / total, value / total
+}
+
+// exact evaluates Shapley's formula, φ_j = Σ_{S ∌ j} |S|!(n-|S|-1)!/n! (v(S∪{j}) - v(S)),
+// over every coalition. The sums over the journeys inside each coalition come from a
+// subset-sum (zeta) transform of the per-set sums, in O(n 2^n).
+func (g *rateGame) exact() []ShapleyValue {
+	n := g.n
+	size := 1 << n
+	conv, total, value := make([]float64, size), make([]float64, size), make([]float64, size)
+	for k, set := range g.sets {
+		m := 0
+		for _, c := range set {
+			m |= 1 << c
+		}
+		conv[m] += g.conv[k]
+		total[m] += g.total[k]
+		value[m] += g.value[k]
+	}
+	for b := range n {
+		for m := range size {
+			if m&(1<<b) != 0 {
+				conv[m] += conv[m^1<<b]
+				total[m] += total[m^1<<b]
+				value[m] += value[m^1<<b]
+			}
+		}
+	}
+	vc, vv := make([]float64, size), make([]float64, size)
+	for m := range size {
+		vc[m], vv[m] = worth(conv[m], total[m], value[m])
+	}
+	// weight[k] = k!(n-k-1)!/n!, through lgamma to stay finite.
+	weight := make([]float64, n)
+	for k := range n {
+		lk, _ := math.Lgamma(float64(k + 1))
+		lr, _ := math.Lgamma(float64(n - k))
+		ln, _ := math.Lgamma(float64(n + 1))
+		weight[k] = math.Exp(lk + lr - ln)
+	}
+	out := make([]ShapleyValue, n)
+	for m := range size {
+		w := weight[min(bits.OnesCount(uint(m)), n-1)]
+		for c := range n {
+			if m&(1<<c) == 0 {
+				out[c].Conversions += w * (vc[m|1<<c] - vc[m])
+				out[c].Value += w * (vv[m|1<<c] - vv[m])
+			}
+		}
+	}
+	return out
+}
+
+// sampled estimates the values as the mean marginal contribution of each channel over
+// random orderings (Castro, Gómez & Tejada 2009), with the standard error of each mean.
+// Adding the channels of an ordering one by one, a journey set joins the coalition when
+// its last missing channel does.
+func (g *rateGame) sampled(samples int, seed uint64) []ShapleyValue {
+	n := g.n
+	setsOf := make([][]int, n)
+	for k, set := range g.sets {
+		for _, c := range set {
+			setsOf[c] = append(setsOf[c], k)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	missing := make([]int, len(g.sets))
+	// Welford's running mean and sum of squares per channel and game.
+	var mean, m2 [2][]float64
+	for x := range 2 {
+		mean[x], m2[x] = make([]float64, n), make([]float64, n)
+	}
+	for s := 1; s <= samples; s++ {
+		rng.Shuffle(n, func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for k, set := range g.sets {
+			missing[k] = len(set)
+		}
+		var conv, total, value float64
+		prevC, prevV := 0.0, 0.0
+		for _, c := range order {
+			for _, k := range setsOf[c] {
+				if missing[k]--; missing[k] == 0 {
+					conv += g.conv[k]
+					total += g.total[k]
+					value += g.value[k]
+				}
+			}
+			vc, vv := worth(conv, total, value)
+			for x, d := range [2]float64{vc - prevC, vv - prevV} {
+				delta := d - mean[x][c]
+				mean[x][c] += delta / float64(s)
+				m2[x][c] += delta * (d - mean[x][c])
+			}
+			prevC, prevV = vc, vv
+		}
+	}
+	out := make([]ShapleyValue, n)
+	for c := range out {
+		out[c] = ShapleyValue{Conversions: mean[0][c], Value: mean[1][c]}
+		if samples > 1 {
+			out[c].ConversionsSE = math.Sqrt(m2[0][c] / float64(samples-1) / float64(samples))
+			out[c].ValueSE = math.Sqrt(m2[1][c] / float64(samples-1) / float64(samples))
+		}
+	}
+	return out
 }
