@@ -17,7 +17,9 @@ type Model interface {
 // Attribute shares the conversions and the conversion value of the paths among the
 // channels that touched them, as model m says. Every channel seen on any path has an
 // entry, zero when it earns nothing. For every model the credits add up to the total
-// conversions and the total value of the paths (to rounding).
+// conversions and the total value of the paths (to rounding); they are non-negative for
+// every model but Shapley's SubsetRate game, which debits channels that lower the
+// conversion rate.
 //
 // A path with no touches, an empty channel name, a negative or non-finite count, or
 // value without conversions is an error wrapping [ErrPath] that names the path's index;
