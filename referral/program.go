@@ -44,7 +44,7 @@ type Program struct {
 	cfg   Config
 	store Store
 
-	mu       sync.Mutex // guards st, open, flushing, broken and scratch
+	mu       sync.Mutex // guards st, open, flushing, broken, derived and slab
 	st       *state
 	open     *batch // the records decided since the last append began
 	flushing bool   // a leader is appending
