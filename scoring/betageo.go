@@ -21,15 +21,6 @@ type betaGeo struct{ r, alpha, a, b float64 }
 // the second part is the NBD tail P(Y >= n), computed as a regularised incomplete beta
 // function rather than as 1 minus a sum, which would cancel for large n.
 func (g betaGeo) pmf(t float64, n int) float64 {
-	if n < 0 {
-		return 0
-	}
-	if t == 0 {
-		if n == 0 {
-			return 1
-		}
-		return 0
-	}
 	nf := float64(n)
 	lbab := mathext.Lbeta(g.a, g.b)
 	logNB := lgamma(g.r+nf) - lgamma(g.r) - lgamma(nf+1) +
@@ -52,9 +43,6 @@ func (g betaGeo) pmf(t float64, n int) float64 {
 // second parameter stays small. At a = 1 the expression is 0/0 with a finite limit;
 // near it the mean is the average of the values at a ± 1e-4, exact to O(1e-8).
 func (g betaGeo) mean(t float64) float64 {
-	if t == 0 {
-		return 0
-	}
 	// Beyond 1e12·alpha the argument of 2F1 rounds to 1, where the series has its
 	// singularity; such horizons are evaluated at 1e12·alpha.
 	t = math.Min(t, 1e12*g.alpha)

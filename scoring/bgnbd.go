@@ -64,10 +64,8 @@ func groupForFit(model string, cs []Customer) (*grouped, error) {
 	return g, nil
 }
 
-func (m *BGNBD) process() betaGeo { return betaGeo{m.R, m.Alpha, m.A, m.B} }
-
 // posterior is the process of c from its age T on, given that c is alive then.
-func (m *BGNBD) posterior(c Customer) betaGeo {
+func (m *BGNBD) posterior(c Customer) process {
 	x := float64(c.Frequency)
 	return betaGeo{m.R + x, m.Alpha + c.T, m.A, m.B + x}
 }
@@ -87,42 +85,19 @@ func (m *BGNBD) PAlive(c Customer) float64 {
 	return sigmoid(-d)
 }
 
-// ExpectedPurchases returns E[X(T, T+t) | x, t_x, T], Fader, Hardie & Lee 2005,
-// eq. 10: P(alive) times the mean of the posterior process.
-func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 {
-	if !usable(t, c) {
-		return 0
-	}
-	return m.PAlive(c) * m.posterior(c).mean(t)
-}
+// ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Fader, Hardie & Lee 2005,
+// eq. 10): P(alive) times the mean of the posterior process.
+func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 { return expectedGiven(m, t, c) }
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T): a customer who has dropped out
 // buys nothing; one who is alive continues as a new BG/NBD customer with the posterior
 // parameters (r+x, alpha+T, a, b+x).
-func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
-	if !usable(t, c) || n < 0 {
-		return 0
-	}
-	pa := m.PAlive(c)
-	p := pa * m.posterior(c).pmf(t, n)
-	if n == 0 {
-		p += 1 - pa
-	}
-	return clamp01(p)
-}
+func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 { return probGiven(m, t, n, c) }
 
-// ExpectedPurchasesNew returns E[X(t)] for a new customer, eq. 9.
-func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 {
-	if checkHorizon(t) != nil {
-		return 0
-	}
-	return m.process().mean(t)
-}
+// ExpectedPurchasesNew returns E[X(t)] for a new customer (eq. 9).
+func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew(m, t) }
 
-// PurchaseProbNew returns P(X(t) = n) for a new customer, eq. 8.
-func (m *BGNBD) PurchaseProbNew(t float64, n int) float64 {
-	if checkHorizon(t) != nil {
-		return 0
-	}
-	return m.process().pmf(t, n)
-}
+// PurchaseProbNew returns P(X(t) = n) for a new customer (eq. 8).
+func (m *BGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew(m, t, n) }
+
+func (m *BGNBD) newCustomer() process { return betaGeo{m.R, m.Alpha, m.A, m.B} }

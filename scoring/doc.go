@@ -2,4 +2,72 @@
 // goes: who will buy again, what each customer is worth, and who looks like the best
 // customers. It is the Go peer of Python's lifetimes and R's BTYD and CLVTools, and
 // reproduces the published results they reproduce.
+//
+// The shortest useful program turns transactions into per-customer summaries, fits a
+// buy-till-you-die model and asks it who is still active:
+//
+//	summaries, err := scoring.Summarize(transactions, scoring.SummaryOptions{End: end})
+//	// ... collect summaries[i].Customer into cs
+//	m, err := scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: 7 * 24 * time.Hour})
+//	p := m.PAlive(cs[0])                   // probability customer 0 is still active
+//	e := m.ExpectedPurchases(13, cs[0])    // purchases expected in the next 13 weeks
+//
+// # From transactions to models
+//
+// [Summarize] turns (profile, time, amount) transactions into a [Customer] per
+// profile in the conventions of Fader, Hardie & Lee (2005) and lifetimes: repeat
+// purchases x, age at the last repeat purchase t_x, age T, mean repeat spend, with
+// purchases in the same period (a day by default) counted once. [SplitCalibration]
+// also returns each profile's purchases and spend in a holdout period, which
+// [Validate] compares with a model's predictions. [ReadTransactions] parses CSV or
+// whitespace-separated files of transactions.
+//
+// # Models
+//
+//   - [BGNBD]: BG/NBD, Fader, Hardie & Lee (2005), "Counting your customers the easy way".
+//   - [MBGNBD]: MBG/NBD, Batislam, Denizel & Filiztekin (2007).
+//   - [ParetoNBD]: Pareto/NBD, Schmittlein, Morrison & Colombo (1987), with the
+//     likelihood of Fader & Hardie's 2005 note in gonum's 2F1 on both branches.
+//   - [BGBB]: BG/BB for discrete opportunities, Fader, Hardie & Shang (2010), on
+//     weighted [Opportunities] rows.
+//   - [GammaGamma]: spend per transaction, Fader, Hardie & Lee (2005), "RFM and CLV".
+//
+// The three continuous-time models satisfy [Model]: per customer, the purchases
+// expected in the next t, P(alive) and P(X(t) = n); for a new customer E[X(t)] and
+// P(X(t) = n). [Predict], [CLV] and [Forecast] work on any Model. Times are in the unit
+// of the customers a model was fitted on; FitOptions.Unit records it in the model.
+//
+// Fits maximise the likelihood over the log-parameters from several starting points
+// by a damped Newton method (derivatives from gonum's fd package or analytic, linear
+// algebra from gonum's mat) and report the log-likelihood and the standard errors from
+// the Hessian in [Diagnostics]. Customers with identical (x, t_x, T) are grouped with
+// weights and the likelihood is evaluated in parallel over the groups, so a million
+// customers fit in well under two seconds. Fits that do not converge, for example
+// because the maximum lies on the boundary, fail with a [*ConvergenceError].
+//
+// # Scores and audiences
+//
+// [RFM] scores recency, frequency and monetary value by quantile with deterministic
+// ties and names the standard segments; [RFMSegments] returns them as roaring bitmaps
+// that a segment index can hold as tags. [FitLogistic] fits an L2-regularised
+// propensity model and [Evaluate] reports its AUC, lift and gains by decile and
+// calibration. [FindLookalikes] ranks the base by similarity to a seed segment and
+// measures the ranking on held-out seed members. [Engagement] keeps a recency-weighted
+// activity score with a stated half-life.
+//
+// # Errors
+//
+// Bad input gets an error, never a NaN: [ErrInput] (negative or inconsistent rows,
+// NaN or infinite values, wrong lengths), [ErrTooFew] (not enough customers to fit),
+// [ErrNoConvergence], [ErrSyntax] (files, with line and column) and [ErrModel]
+// (serialised models). Errors name the offending row or field.
+//
+// # Concurrency
+//
+// Fitted models ([BGNBD], [MBGNBD], [ParetoNBD], [BGBB], [GammaGamma], [Logistic],
+// [Lookalike]) are not modified by their methods and are safe for concurrent use, so a
+// host can fit nightly and score in its request path from many goroutines.
+// [Engagement] is safe for concurrent use. Plain data types (Customer, Summary,
+// options, result tables) carry no synchronisation of their own. Models serialise to
+// and from JSON with their time unit and fit diagnostics.
 package scoring

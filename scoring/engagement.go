@@ -65,9 +65,9 @@ func (e *Engagement) Add(profile uint32, at time.Time, weight float64) error {
 	return nil
 }
 
-// Score returns profile's engagement at now (0 for a profile never seen). Actions after
-// now count at full weight times 2^(time to now / half-life) would overstate them, so
-// a now before the latest action reads the score at the latest action.
+// Score returns profile's engagement at now (0 for a profile never seen). A now
+// before the profile's latest action reads the score at that action, so that no action
+// ever counts for more than its weight.
 func (e *Engagement) Score(profile uint32, now time.Time) float64 {
 	e.mu.Lock()
 	s, ok := e.state[profile]

@@ -387,16 +387,19 @@ func parallelSum(n, workers, k int, acc []float64, eval func(lo, hi int, acc []f
 		eval(0, n, acc)
 		return
 	}
-	parts := make([]float64, chunks*k)
+	// Each chunk's accumulator starts on its own cache line, so that goroutines
+	// adding into them do not invalidate each other's caches.
+	stride := (k + 15) &^ 7
+	parts := make([]float64, chunks*stride)
 	var wg sync.WaitGroup
 	for c := range chunks {
 		lo, hi := c*n/chunks, (c+1)*n/chunks
-		wg.Go(func() { eval(lo, hi, parts[c*k:(c+1)*k]) })
+		wg.Go(func() { eval(lo, hi, parts[c*stride:c*stride+k]) })
 	}
 	wg.Wait()
 	for c := range chunks {
 		for i := range k {
-			acc[i] += parts[c*k+i]
+			acc[i] += parts[c*stride+i]
 		}
 	}
 }

@@ -238,7 +238,14 @@ func (f *logisticFit) derivatives(beta []float64) ([]float64, *mat.SymDense) {
 	dim := f.dim
 	acc := make([]float64, dim+dim*dim)
 	parallelSum(len(f.y), f.workers, len(acc), acc, func(lo, hi int, a []float64) {
-		g, h := a[:dim], a[dim:]
+		// Accumulate locally and add once: the chunk's slice is written only at the end.
+		local := make([]float64, len(a))
+		g, h := local[:dim], local[dim:]
+		defer func() {
+			for i, v := range local {
+				a[i] += v
+			}
+		}()
 		for i := lo; i < hi; i++ {
 			zi := f.z[i*dim : (i+1)*dim]
 			p := sigmoid(dot(zi, beta))

@@ -32,7 +32,7 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 }
 
 // posterior is the process of c from T on given alive: x+1 dropout chances survived.
-func (m *MBGNBD) posterior(c Customer) betaGeo {
+func (m *MBGNBD) posterior(c Customer) process {
 	x := float64(c.Frequency)
 	return betaGeo{m.R + x, m.Alpha + c.T, m.A, m.B + x + 1}
 }
@@ -49,44 +49,21 @@ func (m *MBGNBD) PAlive(c Customer) float64 {
 }
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Batislam et al. 2007, eq. 8).
-func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 {
-	if !usable(t, c) {
-		return 0
-	}
-	return m.PAlive(c) * m.posterior(c).mean(t)
-}
+func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 { return expectedGiven(m, t, c) }
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T).
-func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
-	if !usable(t, c) || n < 0 {
-		return 0
-	}
-	pa := m.PAlive(c)
-	p := pa * m.posterior(c).pmf(t, n)
-	if n == 0 {
-		p += 1 - pa
-	}
-	return clamp01(p)
-}
+func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 { return probGiven(m, t, n, c) }
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer (Batislam et al. 2007,
-// eq. 7): with probability b/(a+b) the customer survives the first dropout chance and
-// then follows BG/NBD with p ~ Beta(a, b+1).
-func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 {
-	if checkHorizon(t) != nil {
-		return 0
-	}
-	return m.B / (m.A + m.B) * betaGeo{m.R, m.Alpha, m.A, m.B + 1}.mean(t)
-}
+// eq. 7).
+func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew(m, t) }
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
-func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 {
-	if checkHorizon(t) != nil || n < 0 {
-		return 0
-	}
-	p := m.B / (m.A + m.B) * betaGeo{m.R, m.Alpha, m.A, m.B + 1}.pmf(t, n)
-	if n == 0 {
-		p += m.A / (m.A + m.B)
-	}
-	return clamp01(p)
+func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew(m, t, n) }
+
+// newCustomer is a new MBG/NBD customer: with probability b/(a+b) the customer
+// survives the dropout chance at the first purchase, and p's posterior is then
+// Beta(a, b+1).
+func (m *MBGNBD) newCustomer() process {
+	return mixture{m.B / (m.A + m.B), betaGeo{m.R, m.Alpha, m.A, m.B + 1}}
 }

@@ -32,3 +32,83 @@ var (
 func usable(t float64, c Customer) bool {
 	return checkHorizon(t) == nil && c.Validate() == nil
 }
+
+// process is the purchasing of a customer known to be alive at its start: a new
+// customer, or an observed customer from its age T on, with the parameters updated by
+// its history. Implementations may assume t > 0 and n >= 0.
+type process interface {
+	mean(t float64) float64       // E[X(t)]
+	pmf(t float64, n int) float64 // P(X(t) = n)
+}
+
+// mixture is a customer who is alive with probability alive and then follows p, and
+// otherwise never buys again. Every prediction of the three models is one: a customer
+// with a history is alive with probability P(alive) and then follows the posterior
+// process; a new MBG/NBD customer survives the dropout chance at the first purchase.
+type mixture struct {
+	alive float64
+	p     process
+}
+
+func (m mixture) mean(t float64) float64 { return m.alive * m.p.mean(t) }
+
+func (m mixture) pmf(t float64, n int) float64 {
+	p := m.alive * m.p.pmf(t, n)
+	if n == 0 {
+		p += 1 - m.alive
+	}
+	return clamp01(p)
+}
+
+// btyd is what the three continuous-time models share: P(alive), the process of a
+// customer alive at T given the history, and the process of a new customer.
+type btyd interface {
+	PAlive(c Customer) float64
+	posterior(c Customer) process
+	newCustomer() process
+}
+
+// The Model methods of the three models, in terms of btyd: validation, the trivial
+// horizon t = 0, and the mixture of dead and alive.
+
+func expectedGiven(m btyd, t float64, c Customer) float64 {
+	if !usable(t, c) || t == 0 {
+		return 0
+	}
+	return mixture{m.PAlive(c), m.posterior(c)}.mean(t)
+}
+
+func probGiven(m btyd, t float64, n int, c Customer) float64 {
+	if !usable(t, c) || n < 0 {
+		return 0
+	}
+	if t == 0 {
+		return pointMass(n)
+	}
+	return mixture{m.PAlive(c), m.posterior(c)}.pmf(t, n)
+}
+
+func expectedNew(m btyd, t float64) float64 {
+	if checkHorizon(t) != nil || t == 0 {
+		return 0
+	}
+	return m.newCustomer().mean(t)
+}
+
+func probNew(m btyd, t float64, n int) float64 {
+	if checkHorizon(t) != nil || n < 0 {
+		return 0
+	}
+	if t == 0 {
+		return pointMass(n)
+	}
+	return clamp01(m.newCustomer().pmf(t, n))
+}
+
+// pointMass is P(X(0) = n): nobody buys in no time.
+func pointMass(n int) float64 {
+	if n == 0 {
+		return 1
+	}
+	return 0
+}

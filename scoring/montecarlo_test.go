@@ -82,23 +82,23 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-func TestBGNBDAgainstSimulation(t *testing.T) {
-	rapid.Check(t, limitChecks(checksFor(20), func(t *rapid.T) {
+// betaGeoAgainstSimulation draws BG/NBD (mbg false) or MBG/NBD parameters and checks
+// the model's predictions against simulated customers.
+func betaGeoAgainstSimulation(mbg bool) func(*rapid.T) {
+	return limitChecks(checksFor(20), func(t *rapid.T) {
 		r, alpha := drawRate(t)
 		a, b := rapid.Float64Range(0.3, 3).Draw(t, "a"), rapid.Float64Range(0.5, 6).Draw(t, "b")
-		checkModelAgainstSimulation(t, fmt.Sprintf("BG/NBD(%.3g, %.3g, %.3g, %.3g)", r, alpha, a, b), &BGNBD{R: r, Alpha: alpha, A: a, B: b},
-			func(rng *rand.Rand, T, h float64) simCustomer { return simBetaGeo(rng, r, alpha, a, b, false, T, h) })
-	}))
+		var m Model = &BGNBD{R: r, Alpha: alpha, A: a, B: b}
+		if mbg {
+			m = &MBGNBD{R: r, Alpha: alpha, A: a, B: b}
+		}
+		checkModelAgainstSimulation(t, fmt.Sprintf("%T(%.3g, %.3g, %.3g, %.3g)", m, r, alpha, a, b), m,
+			func(rng *rand.Rand, T, h float64) simCustomer { return simBetaGeo(rng, r, alpha, a, b, mbg, T, h) })
+	})
 }
 
-func TestMBGNBDAgainstSimulation(t *testing.T) {
-	rapid.Check(t, limitChecks(checksFor(20), func(t *rapid.T) {
-		r, alpha := drawRate(t)
-		a, b := rapid.Float64Range(0.3, 3).Draw(t, "a"), rapid.Float64Range(0.5, 6).Draw(t, "b")
-		checkModelAgainstSimulation(t, fmt.Sprintf("MBG/NBD(%.3g, %.3g, %.3g, %.3g)", r, alpha, a, b), &MBGNBD{R: r, Alpha: alpha, A: a, B: b},
-			func(rng *rand.Rand, T, h float64) simCustomer { return simBetaGeo(rng, r, alpha, a, b, true, T, h) })
-	}))
-}
+func TestBGNBDAgainstSimulation(t *testing.T)  { rapid.Check(t, betaGeoAgainstSimulation(false)) }
+func TestMBGNBDAgainstSimulation(t *testing.T) { rapid.Check(t, betaGeoAgainstSimulation(true)) }
 
 func TestParetoNBDAgainstSimulation(t *testing.T) {
 	rapid.Check(t, limitChecks(checksFor(10), func(t *rapid.T) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/integrate/quad"
-	"gonum.org/v1/gonum/mathext"
 )
 
 // ParetoNBD is a fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): while
@@ -208,9 +207,6 @@ type paretoProcess struct{ r, alpha, s, beta float64 }
 // 1987; the note's eq. 27 for the conditional form). At s = 1 it is its limit
 // r β / α · log(1 + t/β); expm1 keeps it accurate near there.
 func (p paretoProcess) mean(t float64) float64 {
-	if t == 0 {
-		return 0
-	}
 	lq := math.Log(p.beta) - math.Log(p.beta+t) // log(β/(β+t)) < 0
 	var f float64
 	if sm1 := p.s - 1; math.Abs(sm1) < 1e-12 {
@@ -231,15 +227,6 @@ func (p paretoProcess) mean(t float64) float64 {
 // makes the lifetime density flat (f(τ)dτ = s L (1+t/β)^(-s u) du with
 // L = log(1+t/β)) and follows the NBD term across orders of magnitude of τ.
 func (p paretoProcess) pmf(t float64, n int) float64 {
-	if n < 0 {
-		return 0
-	}
-	if t == 0 {
-		if n == 0 {
-			return 1
-		}
-		return 0
-	}
 	// Beyond 1e12·beta nearly every customer has died; such horizons are evaluated at
 	// 1e12·beta, which keeps the change of variable below finite.
 	t = math.Min(t, 1e12*p.beta)
@@ -248,10 +235,7 @@ func (p paretoProcess) pmf(t float64, n int) float64 {
 	logNorm := lgamma(p.r+nf) - lgamma(p.r) - lgamma(nf+1)
 	nbd := func(tau float64) float64 {
 		if tau == 0 {
-			if n == 0 {
-				return 1
-			}
-			return 0
+			return pointMass(n)
 		}
 		return math.Exp(logNorm + p.r*(math.Log(p.alpha)-math.Log(p.alpha+tau)) + nf*(math.Log(tau)-math.Log(p.alpha+tau)))
 	}
@@ -274,48 +258,21 @@ var legendreNodes = sync.OnceValues(func() ([]float64, []float64) {
 	return x, w
 })
 
-func (m *ParetoNBD) process() paretoProcess { return paretoProcess{m.R, m.Alpha, m.S, m.Beta} }
+func (m *ParetoNBD) newCustomer() process { return paretoProcess{m.R, m.Alpha, m.S, m.Beta} }
 
-func (m *ParetoNBD) posterior(c Customer) paretoProcess {
+func (m *ParetoNBD) posterior(c Customer) process {
 	return paretoProcess{m.R + float64(c.Frequency), m.Alpha + c.T, m.S, m.Beta + c.T}
 }
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (the note's eq. 27).
-func (m *ParetoNBD) ExpectedPurchases(t float64, c Customer) float64 {
-	if !usable(t, c) {
-		return 0
-	}
-	return m.PAlive(c) * m.posterior(c).mean(t)
-}
+func (m *ParetoNBD) ExpectedPurchases(t float64, c Customer) float64 { return expectedGiven(m, t, c) }
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T): 0 purchases if the customer has
 // died; otherwise the purchases of a new customer with the posterior parameters.
-func (m *ParetoNBD) PurchaseProb(t float64, n int, c Customer) float64 {
-	if !usable(t, c) || n < 0 {
-		return 0
-	}
-	pa := m.PAlive(c)
-	p := pa * m.posterior(c).pmf(t, n)
-	if n == 0 {
-		p += 1 - pa
-	}
-	return clamp01(p)
-}
+func (m *ParetoNBD) PurchaseProb(t float64, n int, c Customer) float64 { return probGiven(m, t, n, c) }
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer.
-func (m *ParetoNBD) ExpectedPurchasesNew(t float64) float64 {
-	if checkHorizon(t) != nil {
-		return 0
-	}
-	return m.process().mean(t)
-}
+func (m *ParetoNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew(m, t) }
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
-func (m *ParetoNBD) PurchaseProbNew(t float64, n int) float64 {
-	if checkHorizon(t) != nil {
-		return 0
-	}
-	return m.process().pmf(t, n)
-}
-
-var _ = mathext.Lbeta
+func (m *ParetoNBD) PurchaseProbNew(t float64, n int) float64 { return probNew(m, t, n) }

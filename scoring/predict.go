@@ -3,6 +3,7 @@ package scoring
 import (
 	"fmt"
 	"math"
+	"runtime"
 )
 
 // Prediction is one customer's scores from a Model over a horizon.
@@ -11,23 +12,20 @@ type Prediction struct {
 	ExpectedPurchases float64 // purchases expected over the horizon
 }
 
-// Predict scores every customer over the horizon t, in the model's time unit. Unlike
-// the Model methods it checks its input and names the first bad customer.
+// Predict scores every customer over the horizon t, in the model's time unit, on
+// runtime.GOMAXPROCS(0) goroutines. Unlike the Model methods it checks its input and
+// names the first bad customer.
 func Predict(m Model, cs []Customer, t float64) ([]Prediction, error) {
 	if err := checkPrediction(m, cs, t); err != nil {
 		return nil, err
 	}
 	out := make([]Prediction, len(cs))
-	memo := map[Customer]Prediction{}
-	for i, c := range cs {
-		key := Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T}
-		p, ok := memo[key]
-		if !ok {
-			p = Prediction{PAlive: m.PAlive(c), ExpectedPurchases: m.ExpectedPurchases(t, c)}
-			memo[key] = p
+	// Models are safe for concurrent use; parallelSum only splits the range here.
+	parallelSum(len(cs), runtime.GOMAXPROCS(0), 0, nil, func(lo, hi int, _ []float64) {
+		for i := lo; i < hi; i++ {
+			out[i] = Prediction{PAlive: m.PAlive(cs[i]), ExpectedPurchases: m.ExpectedPurchases(t, cs[i])}
 		}
-		out[i] = p
-	}
+	})
 	return out, nil
 }
 

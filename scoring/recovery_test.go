@@ -80,50 +80,44 @@ func drawRate(t *rapid.T) (r, alpha float64) {
 	return r, r / rapid.Float64Range(0.05, 0.5).Draw(t, "rate")
 }
 
-func TestBGNBDRecoversSimulatedParameters(t *testing.T) {
-	rapid.Check(t, limitChecks(checksFor(25), func(t *rapid.T) {
-		r, alpha := drawRate(t)
-		truth := []float64{
-			r, alpha,
-			rapid.Float64Range(0.5, 3).Draw(t, "a"),
-			rapid.Float64Range(1, 6).Draw(t, "b"),
+// betaGeoRecovery simulates BG/NBD (mbg false) or MBG/NBD (mbg true) customers from
+// drawn parameters, fits the same model and checks the recovery.
+func betaGeoRecovery(checks int, sizes []int, mbg bool) func(*rapid.T) {
+	model, shift, fit := "BG/NBD", 0, func(cs []Customer) (*BGNBD, error) { return FitBGNBD(cs, nil) }
+	if mbg {
+		model, shift = "MBG/NBD", 1
+		fit = func(cs []Customer) (*BGNBD, error) {
+			m, err := FitMBGNBD(cs, nil)
+			if err != nil {
+				return nil, err
+			}
+			return &BGNBD{R: m.R, Alpha: m.Alpha, A: m.A, B: m.B, LogLik: m.LogLik, Fit: m.Fit}, nil
 		}
-		n := rapid.SampledFrom([]int{2000, 8000, 32000}).Draw(t, "n")
-		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
+	}
+	return limitChecks(checks, func(t *rapid.T) {
+		r, alpha := drawRate(t)
+		truth := []float64{r, alpha, rapid.Float64Range(0.5, 3).Draw(t, "a"), rapid.Float64Range(1, 6).Draw(t, "b")}
+		n := rapid.SampledFrom(sizes).Draw(t, "n")
+		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), uint64(shift)))
 		cs := make([]Customer, n)
 		for i := range cs {
-			cs[i] = simBetaGeo(rng, truth[0], truth[1], truth[2], truth[3], false, math.Round(age(rng, 20, 52)), 0).Customer
+			cs[i] = simBetaGeo(rng, truth[0], truth[1], truth[2], truth[3], mbg, math.Round(age(rng, 20, 52)), 0).Customer
 		}
-		m, err := FitBGNBD(cs, nil)
+		m, err := fit(cs)
 		if err != nil {
-			t.Fatalf("n=%d truth %v: %v", n, truth, err)
+			t.Fatalf("%s n=%d truth %v: %v", model, n, truth, err)
 		}
-		lk, _, _ := betaGeoProblem("BG/NBD", cs, 0, 1)
+		lk, _, _ := betaGeoProblem(model, cs, shift, 1)
 		recovered(t, lk, truth, []float64{m.R, m.Alpha, m.A, m.B}, m.LogLik, m.Fit.StdErr)
-	}))
+	})
+}
+
+func TestBGNBDRecoversSimulatedParameters(t *testing.T) {
+	rapid.Check(t, betaGeoRecovery(checksFor(25), []int{2000, 8000, 32000}, false))
 }
 
 func TestMBGNBDRecoversSimulatedParameters(t *testing.T) {
-	rapid.Check(t, limitChecks(checksFor(15), func(t *rapid.T) {
-		r, alpha := drawRate(t)
-		truth := []float64{
-			r, alpha,
-			rapid.Float64Range(0.5, 3).Draw(t, "a"),
-			rapid.Float64Range(1, 6).Draw(t, "b"),
-		}
-		n := rapid.SampledFrom([]int{2000, 8000}).Draw(t, "n")
-		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 2))
-		cs := make([]Customer, n)
-		for i := range cs {
-			cs[i] = simBetaGeo(rng, truth[0], truth[1], truth[2], truth[3], true, math.Round(age(rng, 20, 52)), 0).Customer
-		}
-		m, err := FitMBGNBD(cs, nil)
-		if err != nil {
-			t.Fatalf("n=%d truth %v: %v", n, truth, err)
-		}
-		lk, _, _ := betaGeoProblem("MBG/NBD", cs, 1, 1)
-		recovered(t, lk, truth, []float64{m.R, m.Alpha, m.A, m.B}, m.LogLik, m.Fit.StdErr)
-	}))
+	rapid.Check(t, betaGeoRecovery(checksFor(15), []int{2000, 8000}, true))
 }
 
 func TestParetoNBDRecoversSimulatedParameters(t *testing.T) {
