@@ -2,6 +2,7 @@ package referral
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Model is an attribution model: one of [FirstTouch], [LastTouch], [Linear],
@@ -74,6 +75,38 @@ func (j *journeys) touches(i int) []int32 {
 		j.buf = append(j.buf, j.index[t])
 	}
 	return j.buf
+}
+
+// channelSet returns the distinct channels of path i, in order of first touch, in set's
+// storage.
+func (j *journeys) channelSet(i int, set []int32) []int32 {
+	set = set[:0]
+	for _, c := range j.touches(i) {
+		if !slices.Contains(set, c) { // journeys are short: a scan beats a map
+			set = append(set, c)
+		}
+	}
+	return set
+}
+
+// shareOut shares the total conversions and value among the channels in proportion to
+// their weights (removal effects, Shapley values), each total by its own weights.
+func (j *journeys) shareOut(w []Credit) []Credit {
+	var sumC, sumV float64
+	for _, x := range w {
+		sumC += x.Conversions
+		sumV += x.Value
+	}
+	out := make([]Credit, len(w))
+	for c, x := range w {
+		if sumC != 0 {
+			out[c].Conversions = j.conv * x.Conversions / sumC
+		}
+		if sumV != 0 {
+			out[c].Value = j.value * x.Value / sumV
+		}
+	}
+	return out
 }
 
 // intern validates the paths and numbers their channels.

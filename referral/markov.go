@@ -60,21 +60,7 @@ func (m Markov) credit(j *journeys) ([]Credit, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sumC, sumV float64
-	for _, r := range re {
-		sumC += r.Conversions
-		sumV += r.Value
-	}
-	out := make([]Credit, len(re))
-	for c, r := range re {
-		if sumC > 0 {
-			out[c].Conversions = j.conv * r.Conversions / sumC
-		}
-		if sumV > 0 {
-			out[c].Value = j.value * r.Value / sumV
-		}
-	}
-	return out, nil
+	return j.shareOut(re), nil
 }
 
 // RemovalEffects returns each channel's removal effect: Conversions holds the fraction

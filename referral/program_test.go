@@ -52,6 +52,18 @@ func openMem(t tb, cfg Config) (*Program, *MemoryStore) {
 	return p, st
 }
 
+// referredPair opens a programme in which profile 1 holds a code and profile 2 signed up
+// with it on day 1.
+func referredPair(t tb, cfg Config, seed byte) (*Program, *MemoryStore, Code) {
+	t.Helper()
+	p, st := openMem(t, cfg)
+	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(seed))
+	must(t, err)
+	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
+	must(t, err)
+	return p, st, code
+}
+
 // TestProgrammeByHand follows one referral through its life, with the balances worked
 // out by hand: the referrer earns 1000 and the friend 500 when the friend's first order
 // (day 3) qualifies; both are held 14 days, so payable on day 17.
@@ -97,11 +109,7 @@ func TestProgrammeByHand(t *testing.T) {
 }
 
 func TestClawbackWhileHeld(t *testing.T) {
-	p, _ := openMem(t, Config{ReferrerReward: 1000, Hold: 30 * 24 * time.Hour})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(2))
-	must(t, err)
-	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
-	must(t, err)
+	p, _, _ := referredPair(t, Config{ReferrerReward: 1000, Hold: 30 * 24 * time.Hour}, 2)
 	must(t, p.Order("o", day(2), 2, "A", 100))
 	must(t, p.Refund("r", day(10), "A"))
 	for _, d := range []float64{5, 15, 40} {
@@ -306,11 +314,7 @@ func TestOrderBeforeSignupArrives(t *testing.T) {
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
-	p, st := openMem(t, Config{ReferrerReward: 100})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(17))
-	must(t, err)
-	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
-	must(t, err)
+	p, st, _ := referredPair(t, Config{ReferrerReward: 100}, 17)
 	must(t, p.Order("o", day(2), 2, "A", 10))
 	other, err := NewCode(newSeeded(99))
 	must(t, err)
@@ -525,17 +529,10 @@ func TestFileReopenReplays(t *testing.T) {
 func TestCrashAtEveryByte(t *testing.T) {
 	dir := scratchDir(t)
 	path := filepath.Join(dir, "ledger.wal")
-	fs, err := OpenFile(path)
-	must(t, err)
-	p, err := Open(fs, testConfig())
-	must(t, err)
-	smallScenario(t, p)
-	must(t, fs.Close())
-	full, err := os.ReadFile(path)
-	must(t, err)
+	full := writeSmallScenario(t, path)
 	// The reference for each number of surviving records: the state replayed from that
 	// prefix of the records in memory.
-	fs, err = OpenFile(path)
+	fs, err := OpenFile(path)
 	must(t, err)
 	all := slices.Collect(recordsOf(t, fs))
 	must(t, fs.Close())
@@ -699,8 +696,10 @@ func TestMergeVoidsReferrals(t *testing.T) {
 	}
 }
 
-func TestDamagedLedgerRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.wal")
+// writeSmallScenario records smallScenario in a new ledger file at path and returns the
+// file's bytes.
+func writeSmallScenario(t *testing.T, path string) []byte {
+	t.Helper()
 	fs, err := OpenFile(path)
 	must(t, err)
 	p, err := Open(fs, testConfig())
@@ -709,6 +708,12 @@ func TestDamagedLedgerRefused(t *testing.T) {
 	must(t, fs.Close())
 	raw, err := os.ReadFile(path)
 	must(t, err)
+	return raw
+}
+
+func TestDamagedLedgerRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.wal")
+	raw := writeSmallScenario(t, path)
 	raw[40] ^= 0xff // inside the first frame: acknowledged data, not a torn tail
 	must(t, os.WriteFile(path, raw, 0o644))
 	if _, err := OpenFile(path); err == nil || !strings.Contains(err.Error(), "offset") {
@@ -717,11 +722,7 @@ func TestDamagedLedgerRefused(t *testing.T) {
 }
 
 func TestPayoutsInTimeOrder(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(50))
-	must(t, err)
-	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
-	must(t, err)
+	p, _, _ := referredPair(t, Config{Qualify: AtSignup, ReferrerReward: 100}, 50)
 	must(t, p.Payout("p1", day(20), 1, 100))
 	// Dated before the first payout, this one would see 100 payable and pay it twice.
 	if err := p.Payout("p0", day(15), 1, 100); !errors.Is(err, ErrInput) {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 )
 
 // Shapley shares conversions by the Shapley value (Shapley 1953) of a cooperative game
@@ -85,21 +86,11 @@ func (s Shapley) Values(paths []Path) (map[string]ShapleyValue, error) {
 
 func (s Shapley) credit(j *journeys) ([]Credit, error) {
 	vals := s.values(j)
-	var sumC, sumV float64
-	for _, v := range vals {
-		sumC += v.Conversions
-		sumV += v.Value
-	}
-	out := make([]Credit, len(vals))
+	w := make([]Credit, len(vals))
 	for c, v := range vals {
-		if sumC != 0 {
-			out[c].Conversions = j.conv * v.Conversions / sumC
-		}
-		if sumV != 0 {
-			out[c].Value = j.value * v.Value / sumV
-		}
+		w[c] = Credit{v.Conversions, v.Value}
 	}
-	return out, nil
+	return j.shareOut(w), nil
 }
 
 func (s Shapley) values(j *journeys) []ShapleyValue {
@@ -120,20 +111,13 @@ func (s Shapley) values(j *journeys) []ShapleyValue {
 // simplifiedShapley is Zhao et al.'s closed form for SubsetConversions.
 func simplifiedShapley(j *journeys) []ShapleyValue {
 	out := make([]ShapleyValue, len(j.names))
-	seen := make([]int, len(j.names)) // seen[c] == i+1 when c is already in path i's set
 	var set []int32
 	for i := range j.paths {
 		p := &j.paths[i]
 		if p.Conversions == 0 {
 			continue
 		}
-		set = set[:0]
-		for _, c := range j.touches(i) {
-			if seen[c] != i+1 {
-				seen[c] = i + 1
-				set = append(set, c)
-			}
-		}
+		set = j.channelSet(i, set)
 		share := 1 / float64(len(set))
 		for _, c := range set {
 			out[c].Conversions += p.Conversions * share
@@ -155,7 +139,6 @@ type rateGame struct {
 func newRateGame(j *journeys) *rateGame {
 	g := &rateGame{n: len(j.names)}
 	index := map[string]int{}
-	seen := make([]int, len(j.names))
 	var set []int32
 	key := make([]byte, 0, 64)
 	for i := range j.paths {
@@ -163,14 +146,8 @@ func newRateGame(j *journeys) *rateGame {
 		if p.Conversions+p.Nulls == 0 {
 			continue
 		}
-		set = set[:0]
-		for _, c := range j.touches(i) {
-			if seen[c] != i+1 {
-				seen[c] = i + 1
-				set = append(set, c)
-			}
-		}
-		sortInt32(set)
+		set = j.channelSet(i, set)
+		slices.Sort(set)
 		key = key[:0]
 		for _, c := range set {
 			key = append(key, byte(c), byte(c>>8), byte(c>>16), byte(c>>24))
@@ -187,14 +164,6 @@ func newRateGame(j *journeys) *rateGame {
 		g.value[k] += p.Value
 	}
 	return g
-}
-
-func sortInt32(s []int32) {
-	for i := 1; i < len(s); i++ {
-		for x := i; x > 0 && s[x] < s[x-1]; x-- {
-			s[x], s[x-1] = s[x-1], s[x]
-		}
-	}
 }
 
 // worth is v(S) for both games from the sums over the journeys inside S.
