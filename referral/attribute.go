@@ -81,8 +81,19 @@ func (j *journeys) touches(i int) []int32 {
 // storage.
 func (j *journeys) channelSet(i int, set []int32) []int32 {
 	set = set[:0]
-	for _, c := range j.touches(i) {
-		if !slices.Contains(set, c) { // journeys are short: a scan beats a map
+	t := j.touches(i)
+	if len(t) <= 64 { // the usual journey: a scan beats a map
+		for _, c := range t {
+			if !slices.Contains(set, c) {
+				set = append(set, c)
+			}
+		}
+		return set
+	}
+	seen := make(map[int32]bool, len(t))
+	for _, c := range t {
+		if !seen[c] {
+			seen[c] = true
 			set = append(set, c)
 		}
 	}

@@ -637,3 +637,26 @@ func TestIterativeSolverAgreesWithLU(t *testing.T) {
 		t.Errorf("removal effects (-LU +Gauss-Seidel), largest component %d states:\n%s", biggest, diff)
 	}
 }
+
+// TestLongJourneys: a journey of thousands of touches (a bot, or a join gone wrong) is
+// attributed by every model, in reasonable time.
+func TestLongJourneys(t *testing.T) {
+	var touches []string
+	for i := range 5000 {
+		touches = append(touches, channelNames[i%len(channelNames)])
+	}
+	paths := []Path{{Touches: touches, Conversions: 2, Value: 10}, {Touches: touches[:3], Nulls: 4}}
+	for _, m := range allModels() {
+		got, err := Attribute(paths, m)
+		if err != nil {
+			t.Fatalf("%#v: %v", m, err)
+		}
+		var sum float64
+		for _, c := range got {
+			sum += c.Conversions
+		}
+		if math.Abs(sum-2) > 1e-9 {
+			t.Errorf("%#v: credits sum to %v", m, sum)
+		}
+	}
+}
