@@ -1,0 +1,61 @@
+// Command attribution reads customer journeys and prints the credit every attribution
+// model gives every channel, side by side, so that the rule-based models can be held
+// against the data-driven ones.
+//
+//	go run ./examples/attribution                      # journeys of the generated base
+//	go run ./examples/attribution -in paths.csv        # your own: path,conversions,nulls,value
+//	go run ./examples/attribution -in - < paths.csv    # from standard input
+//
+// A path is written "search > email > direct", oldest touch first.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	in := flag.String("in", "", `CSV of journeys (path,conversions,nulls,value); "-" for standard input; empty: generate them`)
+	people := flag.Int("people", 100_000, "people in the generated base (without -in)")
+	flag.Parse()
+	if err := run(os.Stdout, *in, *people); err != nil {
+		fmt.Fprintln(os.Stderr, "attribution:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out io.Writer, in string, people int) error {
+	var (
+		paths  []pathRow
+		source string
+		err    error
+	)
+	switch in {
+	case "":
+		paths, source = generated(people), fmt.Sprintf("journeys of a generated base of %d people", people)
+	case "-":
+		paths, err = readCSV(os.Stdin)
+		source = "standard input"
+	default:
+		var f *os.File
+		if f, err = os.Open(in); err != nil {
+			return err
+		}
+		defer f.Close()
+		paths, err = readCSV(f)
+		source = in
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	t, err := attribute(paths)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d distinct journeys, %.0f conversions worth %.2f, %.0f journeys without one\n\n",
+		source, len(paths), t.conversions, t.value, t.nulls)
+	t.print(out)
+	return nil
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestHandWorked checks the printed credits of the hand-worked file. On a > b > c with
+// 3 conversions: first touch gives a 3, last gives c 3, linear 1 each, U-shaped
+// 1.2/0.6/1.2, and decay (half-life one touch: weights 1/4, 1/2, 1) 3/7, 6/7, 12/7.
+// Markov order 1 is memoryless: start → a (3/5) or b (2/5); a → b; b → c (3/5) or
+// null (2/5); c → conversion. P(conv) = 3/5·3/5 + 2/5·3/5 = 3/5. Removing a leaves
+// 2/5·3/5 = 6/25, a removal effect of (3/5 - 6/25)/(3/5) = 3/5; removing b or c leaves
+// nothing, an effect of 1. Shares: a 3·0.6/2.6 = 0.69, b and c 3/2.6 = 1.15. Order 2
+// remembers that b came after a, so the three channels share equally.
+func TestHandWorked(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, "testdata/paths.csv", 0); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []struct{ channel, models string }{
+		{"a", "3.00 0.00 0.00 1.00 1.20 0.43 0.69 1.00 1.00"},
+		{"b", "0.00 0.00 0.00 1.00 0.60 0.86 1.15 1.00 1.00"},
+		{"c", "0.00 3.00 3.00 1.00 1.20 1.71 1.15 1.00 1.00"},
+		{"total", "3.00 3.00 3.00 3.00 3.00 3.00 3.00 3.00 3.00"},
+	} {
+		if row := rowOf(got, "Conversions credited", want.channel); row != want.models {
+			t.Errorf("conversions credited to %s = %q, want %q\n%s", want.channel, row, want.models, got)
+		}
+	}
+	if !strings.Contains(got, "2 distinct journeys, 3 conversions worth 30.00, 2 journeys without one") {
+		t.Errorf("summary line missing:\n%s", got)
+	}
+}
+
+// rowOf returns the numbers of a channel's row in the named table, single-spaced.
+func rowOf(report, table, channel string) string {
+	_, rest, _ := strings.Cut(report, table)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(channel) + `\s+(.*)$`).FindStringSubmatch(rest)
+	if m == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(m[1]), " ")
+}
+
+// TestGenerated runs the default, generated journeys: every model must credit all the
+// conversions, and the data-driven models must differ from last touch somewhere.
+func TestGenerated(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, "", 20000); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	m := regexp.MustCompile(`(\d+) conversions worth`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("no summary:\n%s", got)
+	}
+	conv, _ := strconv.ParseFloat(m[1], 64)
+	// About 2% of people reached become users (sign up), less referred friends.
+	if conv < 0.01*20000 || conv > 0.04*20000 {
+		t.Errorf("%v conversions from 20,000 people reached, want about 2%%", conv)
+	}
+	for _, f := range strings.Fields(rowOf(got, "Conversions credited", "total")) {
+		if v, _ := strconv.ParseFloat(f, 64); v != conv {
+			t.Errorf("a model credits %v conversions in total, want %v", v, conv)
+		}
+	}
+	if rowOf(got, "Conversions credited", "email") == "" {
+		t.Errorf("no row for the email channel:\n%s", got)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	for _, c := range []struct{ csv, want string }{
+		{"path,conversions,nulls,value\na > > b,1,0,0\n", "line 2, column path"},
+		{"a > b,1,x,0\n", `line 1, column nulls: "x"`},
+		{"a > b,-1,0,0\n", "line 1, column conversions"},
+		{"a > b,1,0\n", "wrong number of fields"},
+		{"path,conversions,nulls,value\n", "no journeys"},
+	} {
+		f := t.TempDir() + "/p.csv"
+		if err := os.WriteFile(f, []byte(c.csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := run(&bytes.Buffer{}, f, 0)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one mentioning %q", c.csv, err, c.want)
+		}
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	f.Add("path,conversions,nulls,value\na > b > c,3,0,30\nb,0,2,0\n")
+	f.Add("a,1,1,1\n\"x > y\",2,3,4.5\n")
+	f.Add("a > ,1,0,0\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		rows, err := readCSV(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, p := range rows {
+			if len(p.Touches) == 0 || p.Conversions < 0 || p.Nulls < 0 || p.Value < 0 {
+				t.Fatalf("accepted a bad journey %+v", p)
+			}
+		}
+	})
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+// models are the columns of the table, in the order a reader meets them: the rules
+// first, then the data-driven models.
+var models = []struct {
+	name  string
+	model referral.Model
+}{
+	{"first", referral.FirstTouch{}},
+	{"last", referral.LastTouch{}},
+	{"last-nd", referral.LastTouch{Direct: "direct"}},
+	{"linear", referral.Linear{}},
+	{"U-shape", referral.PositionBased{}},
+	{"decay", referral.TimeDecay{HalfLifeTouches: 1}},
+	{"markov1", referral.Markov{Order: 1}},
+	{"markov2", referral.Markov{Order: 2}},
+	{"shapley", referral.Shapley{}},
+}
+
+// table holds every model's credits per channel.
+type table struct {
+	channels                  []string
+	credits                   []map[string]referral.Credit // per model
+	conversions, nulls, value float64
+}
+
+func attribute(paths []referral.Path) (*table, error) {
+	t := &table{}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		t.conversions += p.Conversions
+		t.nulls += p.Nulls
+		t.value += p.Value
+		for _, c := range p.Touches {
+			if !seen[c] {
+				seen[c] = true
+				t.channels = append(t.channels, c)
+			}
+		}
+	}
+	slices.Sort(t.channels)
+	for _, m := range models {
+		c, err := referral.Attribute(paths, m.model)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.name, err)
+		}
+		t.credits = append(t.credits, c)
+	}
+	return t, nil
+}
+
+// legend says what the columns' short names mean.
+const legend = `first, last: first and last touch; last-nd: last non-direct touch; linear: equal shares;
+U-shape: 40% first, 40% last, 20% between; decay: halves with each touch back;
+markov1, markov2: removal effects of a Markov chain of order 1 and 2; shapley: Shapley value.`
+
+// print writes two tables, conversions and value, one row per channel and one column
+// per model.
+func (t *table) print(w io.Writer) {
+	for _, part := range []struct {
+		title string
+		get   func(referral.Credit) float64
+		total float64
+	}{
+		{"Conversions credited", func(c referral.Credit) float64 { return c.Conversions }, t.conversions},
+		{"Value credited", func(c referral.Credit) float64 { return c.Value }, t.value},
+	} {
+		fmt.Fprintf(w, "%s\n%-12s", part.title, "channel")
+		for _, m := range models {
+			fmt.Fprintf(w, " %9s", m.name)
+		}
+		fmt.Fprintln(w)
+		for _, ch := range t.channels {
+			fmt.Fprintf(w, "%-12s", ch)
+			for i := range models {
+				fmt.Fprintf(w, " %9.2f", part.get(t.credits[i][ch]))
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%-12s", "total")
+		for range models {
+			fmt.Fprintf(w, " %9.2f", part.total)
+		}
+		fmt.Fprintf(w, "\n\n")
+	}
+	fmt.Fprintln(w, legend)
+}
