@@ -1,0 +1,115 @@
+package identity
+
+import (
+	"fmt"
+	"math"
+)
+
+// check verifies that a decoded record can be applied to g: the new nodes continue the
+// dense numbering, members are known, distinct and not forgotten, every new node is a
+// member, statuses are consistent, and no capacity is exceeded. A record that passes
+// cannot make apply panic or break the graph's invariants.
+func (g *graph) check(r *record) error {
+	known := g.t.nodes()
+	switch r.op {
+	case opLink:
+		if len(r.news) > 0 && r.first != known+1 {
+			return fmt.Errorf("first new node is %d, the log holds %d", r.first, known)
+		}
+		if err := g.t.canAdd(len(r.news), 0); err != nil {
+			return err
+		}
+		newKinds := 0
+		for _, n := range r.news {
+			if _, ok := g.t.kindIdx[n.kind]; !ok {
+				newKinds++
+			}
+		}
+		for _, d := range r.drops {
+			if _, ok := g.t.kindIdx[d.kind]; !ok {
+				newKinds++
+			}
+		}
+		if len(g.t.kinds)+newKinds > maxKinds {
+			return fmt.Errorf("record brings the number of kinds over %d: %w", maxKinds, ErrFull)
+		}
+		end := known + uint32(len(r.news))
+		anchors, linked, fresh := 0, 0, 0
+		for i, m := range r.members {
+			if m.node > end {
+				return fmt.Errorf("member %d is node %d, beyond the %d known", i, m.node, end)
+			}
+			if m.node > known {
+				fresh++
+				if m.status == stSkipped {
+					return fmt.Errorf("member %d: new node %d cannot have been quarantined before", i, m.node)
+				}
+			} else if g.forgotten(m.node) {
+				return fmt.Errorf("member %d: node %d was forgotten", i, m.node)
+			}
+			for _, o := range r.members[:i] {
+				if o.node == m.node {
+					return fmt.Errorf("member %d: node %d appears twice", i, m.node)
+				}
+			}
+			switch m.status {
+			case stAnchor:
+				anchors++
+			case stAccepted, stRefused:
+				linked++
+			}
+			if m.status == stRefused && !g.kindKnown(m.limitKind, r) {
+				return fmt.Errorf("member %d: refused by the limit of kind %q, which no identifier has", i, m.limitKind)
+			}
+		}
+		if fresh != len(r.news) {
+			return fmt.Errorf("%d new identifiers but %d of them are members", len(r.news), fresh)
+		}
+		if anchors > 1 || (anchors == 0 && linked > 0) {
+			return fmt.Errorf("%d anchors for %d linked members", anchors, linked)
+		}
+		if uint64(g.keys)+uint64(len(r.members)) > keyMask {
+			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
+		}
+		if uint64(g.pool.len())+uint64(len(r.members)) >= math.MaxUint32 {
+			return fmt.Errorf("history holds %d memberships: %w", g.pool.len(), ErrFull)
+		}
+	case opUnmerge:
+		n := r.members[0].node
+		if n > known || !g.has(n) || g.forgotten(n) {
+			return fmt.Errorf("unmerge of node %d, which is not held", n)
+		}
+		if uint64(g.keys)+uint64(g.size.at(g.keyOf(n))) > keyMask {
+			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
+		}
+	case opForget:
+		if r.key > g.keys {
+			return fmt.Errorf("forget of profile %d, beyond the %d issued", r.key, g.keys)
+		}
+		for i, m := range r.members {
+			if m.node > known || !g.has(m.node) || g.forgotten(m.node) {
+				return fmt.Errorf("forget of node %d, which is not held", m.node)
+			}
+			for _, o := range r.members[:i] {
+				if o.node == m.node {
+					return fmt.Errorf("forget lists node %d twice", m.node)
+				}
+			}
+		}
+	case opConfig:
+		return fmt.Errorf("configuration record after the first record")
+	}
+	return nil
+}
+
+func (g *graph) kindKnown(kind string, r *record) bool {
+	if _, ok := g.t.kindIdx[kind]; ok {
+		return true
+	}
+	for _, n := range r.news {
+		if n.kind == kind {
+			return true
+		}
+	}
+	return false
+}

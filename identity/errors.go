@@ -1,0 +1,40 @@
+package identity
+
+import "errors"
+
+// Errors reported by the package. They are wrapped with context (which identifier, which
+// rule, which record) and are meant to be checked with errors.Is.
+var (
+	// ErrInvalid means an argument is malformed: an empty or over-long kind, a value
+	// that is not UTF-8 or longer than Rules.MaxValueLen, a time outside the years
+	// 1678-2262, an event with no identifiers. The call changes nothing.
+	ErrInvalid = errors.New("identity: invalid input")
+	// ErrRules means Rules passed to New are inconsistent (a limit out of range, an
+	// unnamed kind, a blocked value that is not UTF-8).
+	ErrRules = errors.New("identity: invalid rules")
+	// ErrBlocked is the reason an identifier was dropped from an event because its value
+	// is on a block list ("null", "anonymous", the all-zero UUID, ...).
+	ErrBlocked = errors.New("identity: blocked value")
+	// ErrUnparseable is the reason an identifier was dropped because its kind's
+	// normaliser rejected the value (an e-mail without "@", a phone without digits).
+	ErrUnparseable = errors.New("identity: unparseable value")
+	// ErrLimit is the reason a link was refused: it would give a profile more
+	// identifiers of one kind than the kind's limit allows.
+	ErrLimit = errors.New("identity: per-profile limit reached")
+	// ErrHot is the reason a hot identifier was quarantined: it would join more
+	// profiles than Rules.HotLimit allows.
+	ErrHot = errors.New("identity: hot identifier quarantined")
+	// ErrNotFound means an identifier or profile is not known (or was forgotten).
+	ErrNotFound = errors.New("identity: not found")
+	// ErrFull means a fixed capacity would be exceeded: 2^28-1 identifiers, 255 kinds,
+	// 4 GiB of identifier bytes, 2^32-1 recorded memberships.
+	ErrFull = errors.New("identity: capacity exceeded")
+	// ErrCorrupt means a stored record cannot be decoded or contradicts the records
+	// before it. New fails with it and the index and byte offset of the record.
+	ErrCorrupt = errors.New("identity: corrupt record")
+	// ErrKeyMismatch means a store was written with a different HMAC key (or with
+	// hashing on where it is now off, or the reverse) than the resolver was given.
+	ErrKeyMismatch = errors.New("identity: HMAC key does not match the store")
+	// ErrClosed means a store was used after Close.
+	ErrClosed = errors.New("identity: store closed")
+)

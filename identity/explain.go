@@ -1,0 +1,170 @@
+package identity
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Explanation says why two identifiers are, or are not, in one profile.
+type Explanation struct {
+	// Profile is the profile holding both identifiers; 0 when they are apart.
+	Profile uint32
+	// Path is, when they are together, a shortest chain of recorded links from the first
+	// identifier to the second: each hop was seen in one event. Empty for an identifier
+	// explained against itself.
+	Path []Hop
+	// Refused lists, when they are apart, the links between their two profiles that
+	// limits refused. Empty when nothing ever tried to link them.
+	Refused []Refusal
+	// Quarantined lists which of the two identifiers are quarantined.
+	Quarantined []ID
+	a, b        ID
+}
+
+// Hop is one link of an explanation: From and To were seen together in one event.
+type Hop struct {
+	From, To ID
+	At       time.Time // UTC
+	Source   string
+}
+
+// String renders the explanation for a person to read.
+func (e Explanation) String() string {
+	var sb strings.Builder
+	if e.Profile != 0 {
+		fmt.Fprintf(&sb, "%s and %s are in profile %d", e.a, e.b, e.Profile)
+		for _, h := range e.Path {
+			fmt.Fprintf(&sb, "\n  %s -- %s (%s, %s)", h.From, h.To, h.Source, h.At.Format(time.RFC3339))
+		}
+	} else {
+		fmt.Fprintf(&sb, "%s and %s are apart", e.a, e.b)
+		if len(e.Refused) == 0 {
+			sb.WriteString(": no recorded event linked their profiles")
+		}
+		for _, r := range e.Refused {
+			fmt.Fprintf(&sb, "\n  refused %s -- %s (%s, %s): %v", r.With, r.ID, r.Source, r.At.Format(time.RFC3339), r.Err)
+		}
+	}
+	for _, q := range e.Quarantined {
+		fmt.Fprintf(&sb, "\n  %s is quarantined (hot identifier)", q)
+	}
+	return sb.String()
+}
+
+// Explain says why a and b are in one profile (a shortest chain of recorded links that
+// joins them) or why they are apart (the refused links between their profiles, if any).
+// It fails with ErrNotFound if either identifier is not held.
+func (r *Resolver) Explain(a, b ID) (Explanation, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.explain(r.g, a, b)
+}
+
+func (r *Resolver) explain(g *graph, a, b ID) (Explanation, error) {
+	na, nb := r.find(a), r.find(b)
+	for _, x := range []struct {
+		id ID
+		n  uint32
+	}{{a, na}, {b, nb}} {
+		if x.n == 0 || !g.has(x.n) || g.forgotten(x.n) {
+			return Explanation{}, fmt.Errorf("identity: explain %s: %w", x.id, ErrNotFound)
+		}
+	}
+	e := Explanation{a: r.storedID(na), b: r.storedID(nb)}
+	for _, n := range []uint32{na, nb} {
+		if g.quarantined(n) && !slices.Contains(e.Quarantined, r.storedID(n)) {
+			e.Quarantined = append(e.Quarantined, r.storedID(n))
+		}
+	}
+	ka, kb := g.keyOf(na), g.keyOf(nb)
+	if ka == kb {
+		e.Profile = ka
+		e.Path = r.path(g, na, nb)
+		return e, nil
+	}
+	inB := map[uint32]bool{}
+	for _, n := range g.members(kb, nil) {
+		inB[n] = true
+	}
+	for _, n := range g.members(ka, nil) {
+		for o := g.occ.at(n); o != 0; o = g.poolNext.at(o) {
+			st := entryStatus(g.pool.at(o))
+			if st != stAnchor && st != stRefused {
+				continue
+			}
+			ev := g.eventOf(o)
+			s, end := g.eventRange(ev)
+			var anchor uint32
+			for j := s; j < end; j++ {
+				if entryStatus(g.pool.at(j)) == stAnchor {
+					anchor = entryNode(g.pool.at(j))
+				}
+			}
+			for j := s; j < end; j++ {
+				entry := g.pool.at(j)
+				m := entryNode(entry)
+				if entryStatus(entry) != stRefused || anchor == 0 {
+					continue
+				}
+				// The refused pair is (anchor, m); it lies between the two profiles if one
+				// end is n and the other is in b's profile.
+				if (anchor == n && inB[m]) || (m == n && inB[anchor]) {
+					why := g.reasons[j]
+					at := time.Unix(0, g.evAt.at(ev)).UTC()
+					e.Refused = append(e.Refused, Refusal{ID: r.storedID(m), With: r.storedID(anchor), At: at,
+						Source: g.t.sources[g.evSrc.at(ev)&(1<<opShift-1)], Err: refusalErr(g.t.kinds[why.kind], why.would, why.limit)})
+				}
+			}
+		}
+	}
+	slices.SortFunc(e.Refused, func(x, y Refusal) int { return x.At.Compare(y.At) })
+	return e, nil
+}
+
+// path finds a shortest chain of linking events from a to b (breadth-first search over
+// the profile's evidence).
+func (r *Resolver) path(g *graph, a, b uint32) []Hop {
+	if a == b {
+		return nil
+	}
+	type step struct{ from, ev uint32 }
+	prev := map[uint32]step{a: {}}
+	queue := []uint32{a}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for o := g.occ.at(x); o != 0; o = g.poolNext.at(o) {
+			if !linking(g.pool.at(o)) {
+				continue
+			}
+			ev := g.eventOf(o)
+			s, end := g.eventRange(ev)
+			for j := s; j < end; j++ {
+				entry := g.pool.at(j)
+				m := entryNode(entry)
+				if !linking(entry) {
+					continue
+				}
+				if _, seen := prev[m]; seen {
+					continue
+				}
+				prev[m] = step{from: x, ev: ev}
+				if m == b {
+					var hops []Hop
+					for y := b; y != a; {
+						st := prev[y]
+						hops = append(hops, Hop{From: r.storedID(st.from), To: r.storedID(y),
+							At: time.Unix(0, g.evAt.at(st.ev)).UTC(), Source: g.t.sources[g.evSrc.at(st.ev)&(1<<opShift-1)]})
+						y = st.from
+					}
+					slices.Reverse(hops)
+					return hops
+				}
+				queue = append(queue, m)
+			}
+		}
+	}
+	return nil // unreachable while the graph's invariant holds
+}

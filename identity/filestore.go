@@ -1,0 +1,233 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/clientele-go/clientele/internal/wal"
+)
+
+// FileStore is a durable Store in one file, an internal/wal log: records are framed with
+// their length and a CRC32C checksum after a magic-and-version header.
+//
+// Durability: Append writes the records to the file without waiting for the disk, and
+// Sync fsyncs; the resolver calls Sync after every mutation and returns only when it
+// succeeds, so a Link that returned is on stable storage, and concurrent Links share one
+// fsync (group commit). A crash can only lose records whose Sync had not returned.
+//
+// Recovery: opening scans the file. A record cut short by a crash (a torn tail) was
+// never acknowledged and is dropped silently. Damage before the end of the file is
+// corruption of acknowledged records: OpenFileStore fails with an error wrapping
+// wal.ErrCorrupt that names the byte offset, unless FileStoreOptions.Repair asks it to
+// keep the valid records before the damage and drop the rest.
+//
+// FileStore is safe for concurrent use.
+type FileStore struct {
+	path string
+	opts FileStoreOptions
+
+	mu  sync.RWMutex // guards log; Compact holds it exclusively to swap the file
+	log *wal.Log
+	err error // set when a failed Compact left no open log
+}
+
+// FileStoreOptions tune OpenFileStore. The zero value is the safe default.
+type FileStoreOptions struct {
+	// Repair keeps the valid prefix of a file damaged before its end instead of failing.
+	Repair bool
+	// NoSync makes Sync a no-op: records reach the disk when the operating system
+	// writes them or at Close. For bulk loads that can be redone; a crash may lose any
+	// number of records at the end (never corrupt those before them).
+	NoSync bool
+}
+
+var (
+	_ Store     = (*FileStore)(nil)
+	_ Syncer    = (*FileStore)(nil)
+	_ Compacter = (*FileStore)(nil)
+)
+
+// OpenFileStore opens the store in the file at path, creating it if needed.
+func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
+	s := &FileStore{path: path}
+	if opts != nil {
+		s.opts = *opts
+	}
+	// A compaction that crashed before its rename leaves its new file behind; the old
+	// file is still complete, so the leftover is discarded.
+	if err := os.Remove(path + ".compact"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("identity: remove leftover %s.compact: %w", path, err)
+	}
+	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual, Repair: s.opts.Repair})
+	if err != nil {
+		return nil, fmt.Errorf("identity: open file store: %w", err)
+	}
+	s.log = l
+	return s, nil
+}
+
+func (s *FileStore) current() (*wal.Log, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.log == nil {
+		return nil, ErrClosed
+	}
+	return s.log, nil
+}
+
+// Append writes the records as one unit (see FileStore for when they are durable).
+func (s *FileStore) Append(records ...[]byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l, err := s.current()
+	if err != nil {
+		return err
+	}
+	if err := l.Append(records...); err != nil {
+		if errors.Is(err, wal.ErrClosed) {
+			return ErrClosed
+		}
+		return fmt.Errorf("identity: file store: %w", err)
+	}
+	return nil
+}
+
+// Sync makes every record appended so far durable, unless NoSync is set.
+func (s *FileStore) Sync() error {
+	if s.opts.NoSync {
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l, err := s.current()
+	if err != nil {
+		return err
+	}
+	if err := l.Sync(); err != nil {
+		return fmt.Errorf("identity: file store: %w", err)
+	}
+	return nil
+}
+
+// Records yields the records from the first. The slice yielded is reused by the next
+// iteration.
+func (s *FileStore) Records() iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		s.mu.RLock()
+		l, err := s.current()
+		s.mu.RUnlock()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for rec, err := range l.Records() {
+			if err != nil {
+				if errors.Is(err, wal.ErrClosed) {
+					err = ErrClosed
+				}
+				yield(nil, fmt.Errorf("identity: file store: %w", err))
+				return
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Compact replaces the file's records with records: they are written to a new file that
+// is fsynced and then renamed over the old one (and the directory fsynced), so a crash
+// leaves either the old records or the new ones.
+func (s *FileStore) Compact(records iter.Seq[[]byte]) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.current()
+	if err != nil {
+		return err
+	}
+	tmp := s.path + ".compact"
+	if err := writeLog(tmp, records); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("identity: compact %s: %w", s.path, err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("identity: compact %s: %w", s.path, err)
+	}
+	old.Close() // its file was replaced; what it held is in the new file
+	s.log = nil
+	if err := syncDir(filepath.Dir(s.path)); err != nil {
+		s.err = fmt.Errorf("identity: compact %s: %w", s.path, err)
+		return s.err
+	}
+	l, err := wal.Open(s.path, &wal.Options{Sync: wal.SyncManual})
+	if err != nil {
+		s.err = fmt.Errorf("identity: compact %s: reopen: %w", s.path, err)
+		return s.err
+	}
+	s.log = l
+	return nil
+}
+
+func writeLog(path string, records iter.Seq[[]byte]) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
+	if err != nil {
+		return err
+	}
+	var batch [][]byte
+	size := 0
+	flush := func() error {
+		err := l.Append(batch...)
+		batch, size = batch[:0], 0
+		return err
+	}
+	for rec := range records {
+		batch = append(batch, append([]byte(nil), rec...))
+		if size += len(rec); size > 1<<20 {
+			if err := flush(); err != nil {
+				l.Close()
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		l.Close()
+		return err
+	}
+	return l.Close() // Close fsyncs
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Close syncs and closes the file. Later calls fail with ErrClosed.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log == nil {
+		if s.err != nil {
+			return s.err
+		}
+		return ErrClosed
+	}
+	err := s.log.Close()
+	s.log = nil
+	if err != nil {
+		return fmt.Errorf("identity: close file store: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package identity
+
+import (
+	"fmt"
+	"time"
+)
+
+// ID is one identifier as an event carries it. Kind names what the value is: "user_id",
+// "email", "phone", "device_id", "anonymous_id", or any custom kind ("social_id").
+// Values are normalised by the kind's rule before they are compared.
+type ID struct{ Kind, Value string }
+
+// String returns "kind:value".
+func (id ID) String() string { return id.Kind + ":" + id.Value }
+
+// Merge reports that profiles were merged: the Absorbed keys now belong to Survivor,
+// which is the oldest of them (the smallest key). Downstream state keyed by profile
+// (segments, funnel state, referral ledgers) should move what it holds under an absorbed
+// key to the survivor.
+type Merge struct {
+	Survivor uint32
+	Absorbed []uint32 // ascending
+	At       time.Time
+	Cause    string // the source of the event that linked the profiles ("web", "store", ...)
+}
+
+// Split reports that Unmerge divided a profile. Profile is the key it had; Into are the
+// keys of the profiles it became, ascending, one of which holds ID alone. Each piece keeps
+// the oldest key first issued to one of its identifiers, so undoing a merge gives back
+// the keys the merge absorbed; downstream state cannot be divided by identity, but a
+// host may move what it can attribute (for example events carrying ID) to the new key.
+type Split struct {
+	Profile uint32
+	Into    []uint32
+	ID      ID // the identifier split off, as stored (normalised; a digest under WithHMAC)
+	At      time.Time
+}
+
+// Forgotten reports that Forget erased profiles: every key in Profiles (the profiles
+// named and the keys they had absorbed) is retired and Current returns 0 for it.
+// Downstream state under these keys should be erased too.
+type Forgotten struct {
+	Profiles []uint32 // ascending
+	At       time.Time
+}
+
+// Outcome is what Resolve did with one event.
+type Outcome struct {
+	// Profile is the profile of the event's anchor, the identifier of highest priority
+	// that was linked; 0 when every identifier was dropped or quarantined.
+	Profile uint32
+	// Created says Profile was created by this event.
+	Created bool
+	// Absorbed lists the profiles merged into Profile by this event.
+	Absorbed []uint32
+	// Dropped lists identifiers removed from the event before linking (blocked or
+	// unparseable values).
+	Dropped []Drop
+	// Refused lists identifiers kept apart from Profile because a limit forbade it.
+	Refused []Refusal
+	// Quarantined lists hot identifiers the event did not link.
+	Quarantined []ID
+}
+
+// Drop is an identifier dropped from an event. Err wraps ErrBlocked or ErrUnparseable.
+type Drop struct {
+	ID  ID
+	Err error
+}
+
+// Refusal is a link that a limit refused: ID stayed apart from the profile of With (the
+// event's anchor). Err wraps ErrLimit and says which kind's limit would have been passed.
+type Refusal struct {
+	ID, With ID
+	At       time.Time
+	Source   string
+	Err      error
+}
+
+func refusalErr(kind string, would, limit uint8) error {
+	return fmt.Errorf("profile would hold %d %s identifiers, limit %d: %w", would, kind, limit, ErrLimit)
+}

@@ -1,0 +1,183 @@
+package identity
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Normalizer turns a value as a channel recorded it into the canonical form under which
+// two records of the same identifier compare equal ("  Anna@Example.COM" and
+// "anna@example.com"). It returns an error for a value that cannot be an identifier of
+// its kind; the resolver then drops the identifier from the event with that error as the
+// reason (wrapped in ErrUnparseable) and links the rest. A Normalizer must be
+// deterministic, safe for concurrent use and idempotent: normalising its own output must
+// return that output unchanged, or an identifier would change name between events.
+type Normalizer func(value string) (string, error)
+
+// TrimNormalizer returns the normaliser of opaque ids (user_id, device_id,
+// anonymous_id): surrounding white space is removed and nothing else is touched. Case is
+// kept because two ids that differ only in case may belong to different people, and a
+// resolver that must never merge two people does not guess.
+func TrimNormalizer() Normalizer {
+	return func(v string) (string, error) { return strings.TrimSpace(v), nil }
+}
+
+// EmailNormalizer returns the normaliser of e-mail addresses: it trims white space and a
+// "mailto:" prefix, lower-cases the address, drops a trailing dot of the domain, and
+// rejects values that are not local@domain with a dotted domain. Lower-casing the local
+// part departs from RFC 5321, which lets it be case-sensitive, but no mail provider in
+// use treats it so, and the same person types "Anna@" and "anna@".
+//
+// With providerRules, addresses that a provider delivers to the same mailbox become one:
+// for gmail.com and googlemail.com dots in the local part are ignored and a "+tag" is
+// cut (and googlemail.com becomes gmail.com); for outlook.com, hotmail.com, live.com,
+// icloud.com, me.com, fastmail.com, protonmail.com and proton.me a "+tag" is cut. Other
+// domains are left alone, because on an arbitrary server "a+b" and "a" may be two people.
+func EmailNormalizer(providerRules bool) Normalizer {
+	return func(v string) (string, error) { return normalizeEmail(v, providerRules) }
+}
+
+var plusTagDomains = map[string]bool{
+	"gmail.com": true, "outlook.com": true, "hotmail.com": true, "live.com": true,
+	"icloud.com": true, "me.com": true, "fastmail.com": true, "protonmail.com": true, "proton.me": true,
+}
+
+func normalizeEmail(v string, provider bool) (string, error) {
+	v = strings.TrimSpace(v)
+	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+		v = strings.TrimSpace(v[7:])
+	}
+	at := strings.LastIndexByte(v, '@')
+	if at <= 0 || at == len(v)-1 {
+		return "", fmt.Errorf("e-mail %q has no local part or no domain", v)
+	}
+	local, domain := v[:at], strings.TrimSuffix(v[at+1:], ".")
+	if strings.IndexByte(local, '@') >= 0 {
+		return "", fmt.Errorf("e-mail %q has more than one @", v)
+	}
+	for i, r := range v {
+		if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' || r == ',' || r == ';' {
+			return "", fmt.Errorf("e-mail %q has %q at byte %d", v, r, i)
+		}
+	}
+	if domain == "" || strings.IndexByte(domain, '.') < 0 || domain[0] == '.' || strings.Contains(domain, "..") {
+		return "", fmt.Errorf("e-mail %q: domain %q is not a dotted host name", v, domain)
+	}
+	lowLocal, lowDomain := strings.ToLower(local), strings.ToLower(domain)
+	if provider {
+		if lowDomain == "googlemail.com" {
+			lowDomain = "gmail.com"
+		}
+		if plusTagDomains[lowDomain] {
+			if i := strings.IndexByte(lowLocal, '+'); i >= 0 {
+				lowLocal = lowLocal[:i]
+			}
+			if lowDomain == "gmail.com" {
+				lowLocal = strings.ReplaceAll(lowLocal, ".", "")
+			}
+			if lowLocal == "" {
+				return "", fmt.Errorf("e-mail %q has an empty mailbox name", v)
+			}
+		}
+	}
+	if len(lowLocal) == at && len(lowDomain) == len(v)-at-1 {
+		if out := v[:at+1+len(lowDomain)]; out == lowLocal+"@"+lowDomain {
+			return out, nil // already canonical: no allocation
+		}
+	}
+	return lowLocal + "@" + lowDomain, nil
+}
+
+// PhoneNormalizer returns the normaliser of phone numbers: it writes them in E.164 form,
+// "+" and up to 15 digits. Spaces, dashes, dots, slashes and parentheses are ignored;
+// any other character makes the value unparseable. A number written internationally
+// ("+86 139...", "0086 139...", and for country code 1 also "011 ...") keeps its country
+// code; a national number gets country (a calling code such as "86", "44" or "1"), after
+// its trunk prefix is removed (a leading 0, kept for Italy, whose numbers include it;
+// for country code 1, a leading 1 of an 11-digit number). With country "" national
+// numbers are unparseable: the resolver does not guess a country. Numbers whose digits
+// are all the same after the first one or the first two ("+1 000 000 0000",
+// "+44 0000 000000") are rejected as placeholders; "+86 188 8888 8888" is kept. The
+// rules are deliberately small: they need no numbering-plan tables and never turn two
+// real numbers into one.
+//
+// A country that is not one to three digits (after an optional "+") makes every value
+// unparseable, with an error that says so.
+func PhoneNormalizer(country string) Normalizer {
+	cc := strings.TrimPrefix(country, "+")
+	valid := cc == "" || (len(cc) <= 3 && cc[0] != '0' && strings.Trim(cc, "0123456789") == "")
+	return func(v string) (string, error) {
+		if !valid {
+			return "", fmt.Errorf("default country %q is not a calling code of 1 to 3 digits", country)
+		}
+		return normalizePhone(v, cc)
+	}
+}
+
+func normalizePhone(v, cc string) (string, error) {
+	var buf [24]byte
+	digits := buf[:0]
+	plus := false
+	for i, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			if len(digits) == cap(buf) {
+				return "", fmt.Errorf("phone %q has more than %d digits", v, cap(buf))
+			}
+			digits = append(digits, byte(r))
+		case r == '+' && len(digits) == 0 && !plus:
+			plus = true
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '/' || unicode.IsSpace(r):
+		default:
+			return "", fmt.Errorf("phone %q has %q at byte %d", v, r, i)
+		}
+	}
+	if len(digits) == 0 {
+		return "", fmt.Errorf("phone %q has no digits", v)
+	}
+	var intl []byte
+	switch s := string(digits); {
+	case plus:
+		intl = digits
+	case strings.HasPrefix(s, "00"):
+		intl = digits[2:]
+	case cc == "1" && strings.HasPrefix(s, "011"):
+		intl = digits[3:]
+	case cc == "":
+		return "", fmt.Errorf("phone %q is a national number and no default country is set", v)
+	default:
+		nat := digits
+		switch {
+		case cc == "1" && len(nat) == 11 && nat[0] == '1':
+			nat = nat[1:]
+		case cc != "39" && nat[0] == '0':
+			nat = nat[1:]
+		}
+		var out [32]byte
+		intl = append(append(out[:0], cc...), nat...)
+	}
+	if len(intl) < 7 || len(intl) > 15 {
+		return "", fmt.Errorf("phone %q has %d digits with its country code; E.164 allows 7 to 15", v, len(intl))
+	}
+	if intl[0] == '0' {
+		return "", fmt.Errorf("phone %q: country code starts with 0", v)
+	}
+	if same(intl[1:]) || same(intl[2:]) {
+		return "", fmt.Errorf("phone %q is a placeholder (repeated digit)", v)
+	}
+	if plus && len(v) == len(intl)+1 {
+		return v, nil // already canonical: no allocation
+	}
+	return "+" + string(intl), nil
+}
+
+func same(b []byte) bool {
+	for _, c := range b {
+		if c != b[0] {
+			return false
+		}
+	}
+	return true
+}

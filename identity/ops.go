@@ -1,0 +1,180 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+)
+
+// Unmerge splits the identifier id off its profile at time at, with the evidence it
+// brought: every recorded link that joined id to other identifiers stops counting for it,
+// and its old profile is recomputed from the links that remain (only that profile is
+// touched). The identifier ends alone in a profile of its own; the rest may fall into
+// several pieces if id was what held them together. Each piece keeps the oldest key first
+// issued to one of its identifiers (a fresh key if it holds none), so keys are stable
+// and undoing a wrong merge gives back the keys it absorbed. The Split says what became
+// of the profile; OnSplit reports it when the profile was divided.
+//
+// Later events that carry id link it again as usual: Unmerge corrects the past, it does
+// not forbid the future (block the value, or rely on limits, for that). Unmerge fails
+// with ErrNotFound for an identifier the resolver does not hold.
+func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, error) {
+	if err := ctx.Err(); err != nil {
+		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+	}
+	nanos, err := checkTime(at)
+	if err != nil {
+		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+	}
+	if err := r.checkID(0, id); err != nil {
+		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+	}
+	r.mu.Lock()
+	if r.failed != nil {
+		r.mu.Unlock()
+		return Split{}, r.failed
+	}
+	n := r.find(id)
+	if n == 0 {
+		r.mu.Unlock()
+		return Split{}, fmt.Errorf("identity: unmerge %s: %w", id, ErrNotFound)
+	}
+	rec := &r.rec
+	rec.reset(opUnmerge)
+	rec.at = nanos
+	rec.members = append(rec.members, member{node: n, status: stUnmerged})
+	if err := r.g.check(rec); err != nil {
+		r.mu.Unlock()
+		return Split{}, fmt.Errorf("identity: unmerge %s: %w", id, err)
+	}
+	if err := r.persist(rec); err != nil {
+		r.mu.Unlock()
+		return Split{}, err
+	}
+	from, into := r.g.applyUnmerge(rec)
+	s := Split{Profile: from, Into: slices.Clone(into), ID: r.storedID(n), At: at}
+	slices.Sort(s.Into)
+	var tk uint64
+	if len(into) > 1 && r.on.split != nil {
+		r.issued++
+		tk = r.issued
+	}
+	r.mu.Unlock()
+	err = r.sync()
+	r.deliver(tk, err == nil, func() { r.on.split(s) })
+	return s, err
+}
+
+// Forget erases the profiles that now hold the given keys (see Current), for a person's
+// right to be forgotten: their identifiers' values are overwritten in memory, removed
+// from the lookup index, and every key the profiles held is retired (Current returns 0;
+// Link will treat the values as never seen). Links recorded with other profiles stay, so
+// the rest of the graph is unchanged. The erasure is recorded in the history; if the
+// store is a Compacter, Forget then rewrites it without the forgotten values before it
+// returns, so no copy remains in the log (this rewrites the whole store: batch requests
+// into one call). With another store the values remain in its older records until the
+// host calls Compact on a store that supports it or rebuilds it.
+//
+// Forget fails with ErrNotFound, and erases nothing, if any key is unknown or already
+// forgotten. OnForget reports the retired keys.
+func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("identity: forget: %w", err)
+	}
+	nanos, err := checkTime(at)
+	if err != nil {
+		return fmt.Errorf("identity: forget: %w", err)
+	}
+	r.mu.Lock()
+	if r.failed != nil {
+		r.mu.Unlock()
+		return r.failed
+	}
+	var keys []uint32
+	for _, p := range profiles {
+		k := r.g.current(p)
+		if k == 0 {
+			r.mu.Unlock()
+			return fmt.Errorf("identity: forget profile %d: %w", p, ErrNotFound)
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	recs := make([]*record, len(keys))
+	for i, k := range keys {
+		nodes := r.g.members(k, nil)
+		slices.Sort(nodes)
+		rec := &record{op: opForget, at: nanos, key: k}
+		for _, n := range nodes {
+			rec.members = append(rec.members, member{node: n, status: stForgot})
+		}
+		recs[i] = rec
+	}
+	if err := r.persist(recs...); err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	var retired []uint32
+	for _, rec := range recs {
+		retired = append(retired, r.g.applyForget(rec)...)
+	}
+	slices.Sort(retired)
+	var cerr error
+	if c, ok := r.store.(Compacter); ok {
+		cerr = r.compact(c)
+	}
+	var tk uint64
+	if r.on.forget != nil {
+		r.issued++
+		tk = r.issued
+	}
+	r.mu.Unlock()
+	err = errors.Join(r.sync(), cerr)
+	f := Forgotten{Profiles: retired, At: at}
+	r.deliver(tk, err == nil, func() { r.on.forget(f) })
+	return err
+}
+
+// Compact rewrites the store with the resolver's history as it now stands: the same
+// records, less the values of forgotten identifiers. It fails with errors.ErrUnsupported
+// if the store is not a Compacter (or there is no store). Mutations wait while it runs.
+func (r *Resolver) Compact() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.store.(Compacter)
+	if !ok {
+		return fmt.Errorf("identity: compact: store %T: %w", r.store, errors.ErrUnsupported)
+	}
+	return r.compact(c)
+}
+
+func (r *Resolver) compact(c Compacter) error {
+	if err := c.Compact(r.encodedHistory()); err != nil {
+		return fmt.Errorf("identity: compact: %w", err)
+	}
+	return nil
+}
+
+// encodedHistory yields the configuration record and then every record of the history,
+// encoded with values (erased ones marked as such). The caller holds mu.
+func (r *Resolver) encodedHistory() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		var cfg record
+		cfg.reset(opConfig)
+		cfg.hashed, cfg.check = r.mac != nil, r.check
+		buf := cfg.encode(nil)
+		if !yield(buf) {
+			return
+		}
+		for rec := range r.g.records(true, nil) {
+			buf = rec.encode(buf[:0])
+			if !yield(buf) {
+				return
+			}
+		}
+	}
+}

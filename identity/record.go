@@ -1,0 +1,327 @@
+package identity
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unicode/utf8"
+)
+
+// A record is one entry of the history log: the decision a call took, not its input. Link
+// records say which identifiers were new, which joined the event's anchor, which were
+// refused and by which limit, which were quarantined and which were dropped; replaying
+// them rebuilds the same profiles and keys without running normalisers or rules again, so
+// a log stays valid when the rules change (they govern new events only) and when values
+// are stored as HMAC digests that cannot be normalised again.
+//
+// Encoding (integers are unsigned LEB128 varints unless noted; strings are a length and
+// bytes):
+//
+//	config:  4 | version | flags byte (1: values are HMAC digests) | key check (8 bytes)
+//	link:    1 | at (signed varint, Unix ns) | source | new count | [first new node]
+//	           | per new identifier: kind, value length<<1|erased, value
+//	           | member count | per member: node, status byte
+//	           |   [refused: limit kind, limit byte, would-hold byte]
+//	           | drop count | per drop: kind, reason byte
+//	unmerge: 2 | at | node
+//	forget:  3 | at | profile key | node count | nodes
+type record struct {
+	op      uint8
+	at      int64
+	source  string
+	first   uint32 // node id of news[0]
+	news    []newID
+	members []member
+	drops   []dropped
+	key     uint32 // forget: the profile forgotten
+	hashed  bool   // config
+	check   [8]byte
+}
+
+type newID struct {
+	kind   string
+	value  string
+	erased bool // a forgotten identifier restored by a compacted log: a node without a value
+}
+
+type member struct {
+	node   uint32
+	status uint8
+	// refused members: the kind whose limit refused the link, the limit, and how many
+	// identifiers of that kind the profile would have held.
+	limitKind    string
+	limit, would uint8
+}
+
+type dropped struct {
+	kind   string
+	reason uint8
+}
+
+const (
+	opLink    = 1
+	opUnmerge = 2
+	opForget  = 3
+	opConfig  = 4
+
+	configVersion = 1
+)
+
+// Member statuses. A link record's members are in the order the event was processed.
+const (
+	stAnchor   = 1 // the identifier the event was linked around
+	stAccepted = 2 // joined the anchor's profile (or was already in it)
+	stRefused  = 3 // kept apart by a limit
+	stHot      = 4 // quarantined by this event, kept apart
+	stSkipped  = 5 // quarantined before, ignored
+	stUnmerged = 6 // unmerge: the identifier split off
+	stForgot   = 7 // forget: an identifier erased
+)
+
+// Drop reasons.
+const (
+	dropBlocked     = 1
+	dropUnparseable = 2
+)
+
+func (r *record) reset(op uint8) {
+	r.op, r.at, r.source, r.first, r.key, r.hashed = op, 0, "", 0, 0, false
+	r.news, r.members, r.drops = r.news[:0], r.members[:0], r.drops[:0]
+	r.check = [8]byte{}
+}
+
+func appendString(dst []byte, s string) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+}
+
+func (r *record) encode(dst []byte) []byte {
+	dst = append(dst, r.op)
+	switch r.op {
+	case opConfig:
+		dst = binary.AppendUvarint(dst, configVersion)
+		var flags byte
+		if r.hashed {
+			flags = 1
+		}
+		dst = append(append(dst, flags), r.check[:]...)
+	case opLink:
+		dst = binary.AppendVarint(dst, r.at)
+		dst = appendString(dst, r.source)
+		dst = binary.AppendUvarint(dst, uint64(len(r.news)))
+		if len(r.news) > 0 {
+			dst = binary.AppendUvarint(dst, uint64(r.first))
+		}
+		for _, n := range r.news {
+			dst = appendString(dst, n.kind)
+			l := uint64(len(n.value)) << 1
+			if n.erased {
+				l |= 1
+			}
+			dst = append(binary.AppendUvarint(dst, l), n.value...)
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(r.members)))
+		for _, m := range r.members {
+			dst = append(binary.AppendUvarint(dst, uint64(m.node)), m.status)
+			if m.status == stRefused {
+				dst = append(appendString(dst, m.limitKind), m.limit, m.would)
+			}
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(r.drops)))
+		for _, d := range r.drops {
+			dst = append(appendString(dst, d.kind), d.reason)
+		}
+	case opUnmerge:
+		dst = binary.AppendVarint(dst, r.at)
+		dst = binary.AppendUvarint(dst, uint64(r.members[0].node))
+	case opForget:
+		dst = binary.AppendVarint(dst, r.at)
+		dst = binary.AppendUvarint(dst, uint64(r.key))
+		dst = binary.AppendUvarint(dst, uint64(len(r.members)))
+		for _, m := range r.members {
+			dst = binary.AppendUvarint(dst, uint64(m.node))
+		}
+	}
+	return dst
+}
+
+// decoder reads one record. It never panics: every length is checked against what
+// remains, and the first problem is kept with its byte offset.
+type decoder struct {
+	b     []byte
+	off   int
+	err   error
+	names map[string]string // kind and source names seen, so each is allocated once
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("at byte %d: %s", d.off, fmt.Sprintf(format, args...))
+	}
+}
+
+func (d *decoder) byte() uint8 {
+	if d.err != nil || d.off >= len(d.b) {
+		d.fail("record ends early")
+		return 0
+	}
+	c := d.b[d.off]
+	d.off++
+	return c
+}
+
+func (d *decoder) uvarint(max uint64, what string) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b[d.off:])
+	if n <= 0 {
+		d.fail("bad varint for %s", what)
+		return 0
+	}
+	if v > max {
+		d.fail("%s %d exceeds %d", what, v, max)
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *decoder) varint(what string) int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b[d.off:])
+	if n <= 0 {
+		d.fail("bad varint for %s", what)
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+// count reads a number of entries, each at least minSize bytes long, so that a damaged
+// count cannot ask for more memory than the record's size justifies.
+func (d *decoder) count(minSize int, what string) int {
+	return int(d.uvarint(uint64((len(d.b)-d.off)/minSize), what))
+}
+
+func (d *decoder) bytes(n int, what string) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n > len(d.b)-d.off {
+		d.fail("%s of %d bytes runs past the end", what, n)
+		return nil
+	}
+	b := d.b[d.off : d.off+n]
+	d.off += n
+	return b
+}
+
+// name reads a kind or source name: UTF-8, at most max bytes, non-empty if required.
+func (d *decoder) name(max int, nonEmpty bool, what string) string {
+	n := int(d.uvarint(uint64(max), what+" length"))
+	b := d.bytes(n, what)
+	if d.err != nil {
+		return ""
+	}
+	if nonEmpty && n == 0 {
+		d.fail("empty %s", what)
+		return ""
+	}
+	if s, ok := d.names[string(b)]; ok {
+		return s
+	}
+	if !utf8.Valid(b) {
+		d.fail("%s is not UTF-8", what)
+		return ""
+	}
+	s := string(b)
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	if len(d.names) < 1<<16 {
+		d.names[s] = s
+	}
+	return s
+}
+
+func (d *decoder) node(what string) uint32 {
+	n := uint32(d.uvarint(maxNode, what))
+	if d.err == nil && n == 0 {
+		d.fail("%s is node 0", what)
+	}
+	return n
+}
+
+// decode parses b into r. Semantic checks against the graph come later (graph.check).
+func (d *decoder) decode(b []byte, r *record) error {
+	d.b, d.off, d.err = b, 0, nil
+	r.reset(d.byte())
+	switch r.op {
+	case opConfig:
+		if v := d.uvarint(1<<16, "config version"); d.err == nil && v != configVersion {
+			d.fail("config version %d, this package reads %d", v, configVersion)
+		}
+		switch f := d.byte(); f {
+		case 0, 1:
+			r.hashed = f == 1
+		default:
+			d.fail("config flags %#x", f)
+		}
+		copy(r.check[:], d.bytes(8, "key check"))
+	case opLink:
+		r.at = d.varint("time")
+		r.source = d.name(maxSourceLen, false, "source")
+		if n := d.count(3, "new identifier count"); n > 0 {
+			r.first = d.node("first new node")
+			for range n {
+				kind := d.name(maxKindLen, true, "kind")
+				l := d.uvarint(maxValueCap<<1|1, "value length")
+				v := d.bytes(int(l>>1), "value")
+				erased := l&1 == 1
+				if d.err == nil && (erased && len(v) > 0 || !erased && len(v) == 0) {
+					d.fail("value of %d bytes with erased=%v", len(v), erased)
+				}
+				r.news = append(r.news, newID{kind: kind, value: string(v), erased: erased})
+			}
+		}
+		for n := d.count(2, "member count"); n > 0 && d.err == nil; n-- {
+			m := member{node: d.node("member node"), status: d.byte()}
+			switch m.status {
+			case stAnchor, stAccepted, stHot, stSkipped:
+			case stRefused:
+				m.limitKind = d.name(maxKindLen, true, "limit kind")
+				m.limit, m.would = d.byte(), d.byte()
+			default:
+				d.fail("member status %d", m.status)
+			}
+			r.members = append(r.members, m)
+		}
+		for n := d.count(2, "drop count"); n > 0 && d.err == nil; n-- {
+			k := d.name(maxKindLen, true, "dropped kind")
+			reason := d.byte()
+			if d.err == nil && reason != dropBlocked && reason != dropUnparseable {
+				d.fail("drop reason %d", reason)
+			}
+			r.drops = append(r.drops, dropped{kind: k, reason: reason})
+		}
+	case opUnmerge:
+		r.at = d.varint("time")
+		r.members = append(r.members, member{node: d.node("unmerged node"), status: stUnmerged})
+	case opForget:
+		r.at = d.varint("time")
+		r.key = uint32(d.uvarint(keyMask, "profile key"))
+		for n := d.count(1, "node count"); n > 0 && d.err == nil; n-- {
+			r.members = append(r.members, member{node: d.node("forgotten node"), status: stForgot})
+		}
+	default:
+		if d.err == nil {
+			d.off--
+			d.fail("unknown record type %d", r.op)
+		}
+	}
+	if d.err == nil && d.off != len(b) {
+		d.fail("%d bytes after the record", len(b)-d.off)
+	}
+	return d.err
+}

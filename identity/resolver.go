@@ -1,0 +1,813 @@
+package identity
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Resolver merges the identifiers seen together in events into profiles. It is safe for
+// concurrent use: mutations (Link, Resolve, Unmerge, Forget, Compact) are serialised,
+// reads (Lookup, Identifiers, Current, Explain, History, AsOf) run in parallel with each
+// other.
+type Resolver struct {
+	mu     sync.RWMutex
+	rules  *compiled
+	t      *table
+	g      *graph
+	store  Store
+	syncer Syncer
+	mac    []byte // HMAC key; nil: values are stored as normalised
+	check  [8]byte
+	on     callbacks
+	failed error // a store failure after state changed: later mutations fail with it
+
+	byCode  [256]*kindRule // rule of each kind code
+	limited []uint8        // kind codes with a limit
+
+	// Ordered delivery of change reports: a mutation takes a ticket under mu and reports
+	// after releasing it, in ticket order, so callbacks see changes in the order they
+	// happened and may call the resolver's read methods.
+	dmu       sync.Mutex
+	dcond     *sync.Cond
+	issued    uint64 // guarded by mu
+	delivered uint64 // guarded by dmu
+
+	// scratch, guarded by mu
+	cands []candidate
+	rec   record
+	buf   []byte
+	acc   [256]uint16
+}
+
+type callbacks struct {
+	merge  func(Merge)
+	split  func(Split)
+	forget func(Forgotten)
+}
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	store Store
+	key   []byte
+	on    callbacks
+}
+
+// WithStore makes the resolver persist its history to s: New replays what s holds, and
+// every mutation appends its record before it changes the resolver (see Store). Without
+// a store the history is kept in memory only.
+func WithStore(s Store) Option { return func(c *config) { c.store = s } }
+
+// WithHMAC stores every identifier value as HMAC-SHA256(key, kind ‖ 0 ‖ normalised
+// value) instead of the value itself, in memory and in the store: equal identifiers still
+// match, but neither the resolver's memory nor its log reveals an e-mail or a phone
+// number to whoever lacks the key. Identifiers, Explain and History then return values
+// as hexadecimal digests. The same key must be given every time a store is opened; a
+// different one makes New fail with ErrKeyMismatch. The key is copied.
+func WithHMAC(key []byte) Option {
+	return func(c *config) { c.key = append([]byte{}, key...) }
+}
+
+// OnMerge calls fn for every merge, after the resolver has changed and in the order
+// merges happened (never during New's replay). fn runs on the goroutine whose call
+// caused the merge, which returns only after fn does; fn may call the resolver's read
+// methods but must not call Link, Resolve, Unmerge, Forget or Compact.
+func OnMerge(fn func(Merge)) Option { return func(c *config) { c.on.merge = fn } }
+
+// OnSplit calls fn for every Unmerge that divides a profile, like OnMerge.
+func OnSplit(fn func(Split)) Option { return func(c *config) { c.on.split = fn } }
+
+// OnForget calls fn for every Forget, like OnMerge.
+func OnForget(fn func(Forgotten)) Option { return func(c *config) { c.on.forget = fn } }
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// New returns a resolver that links by rules. With WithStore it first replays the
+// store; a record that cannot be decoded or contradicts the ones before it makes New
+// fail with ErrCorrupt and the record's index.
+func New(rules Rules, opts ...Option) (*Resolver, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c, err := compile(rules)
+	if err != nil {
+		return nil, err
+	}
+	t := newTable()
+	r := &Resolver{rules: c, t: t, g: newGraph(t, false), store: cfg.store, on: cfg.on}
+	r.dcond = sync.NewCond(&r.dmu)
+	if cfg.key != nil {
+		r.mac = cfg.key
+		m := hmac.New(sha256.New, r.mac)
+		m.Write([]byte("clientele identity key check"))
+		copy(r.check[:], m.Sum(nil))
+	}
+	for _, name := range slices.Sorted(keysOf(c.kinds)) {
+		if _, _, err := r.kindCode(name, true); err != nil {
+			return nil, err
+		}
+	}
+	if s, ok := cfg.store.(Syncer); ok {
+		r.syncer = s
+	}
+	if cfg.store != nil {
+		if err := r.replay(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func keysOf[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// kindCode returns the code of a kind, registering it (and its rule) when create is set.
+func (r *Resolver) kindCode(name string, create bool) (uint8, bool, error) {
+	code, ok, err := r.t.kind(name, create)
+	if err != nil || ok || !create {
+		return code, ok, err
+	}
+	rule := r.rules.rule(name)
+	r.byCode[code] = rule
+	if rule.limit > 0 {
+		r.limited = append(r.limited, code)
+		r.g.countKind(code)
+	}
+	return code, true, nil
+}
+
+func (r *Resolver) replay() error {
+	var d decoder
+	i := 0
+	for b, err := range r.store.Records() {
+		if err != nil {
+			return fmt.Errorf("identity: replay after %d records: %w", i, err)
+		}
+		if err := d.decode(b, &r.rec); err != nil {
+			return fmt.Errorf("identity: replay record %d: %v: %w", i, err, ErrCorrupt)
+		}
+		if i == 0 {
+			if r.rec.op != opConfig {
+				return fmt.Errorf("identity: replay record 0: not a configuration record (type %d): %w", r.rec.op, ErrCorrupt)
+			}
+			if r.rec.hashed != (r.mac != nil) || r.rec.check != r.check {
+				return fmt.Errorf("identity: store written with hashing=%v, opened with hashing=%v or another key: %w",
+					r.rec.hashed, r.mac != nil, ErrKeyMismatch)
+			}
+			i++
+			continue
+		}
+		if err := r.applyReplayed(&r.rec); err != nil {
+			return fmt.Errorf("identity: replay record %d: %w", i, err)
+		}
+		i++
+	}
+	if i == 0 {
+		r.rec.reset(opConfig)
+		r.rec.hashed, r.rec.check = r.mac != nil, r.check
+		if err := r.store.Append(r.rec.encode(nil)); err != nil {
+			return fmt.Errorf("identity: write configuration record: %w", err)
+		}
+		if r.syncer != nil {
+			if err := r.syncer.Sync(); err != nil {
+				return fmt.Errorf("identity: write configuration record: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Resolver) applyReplayed(rec *record) error {
+	if rec.op == opLink {
+		for _, n := range rec.news {
+			if _, _, err := r.kindCode(n.kind, true); err != nil {
+				return err
+			}
+		}
+	}
+	if err := r.g.check(rec); err != nil {
+		if errors.Is(err, ErrFull) {
+			return err
+		}
+		return fmt.Errorf("%v: %w", err, ErrCorrupt)
+	}
+	switch rec.op {
+	case opLink:
+		for _, dr := range rec.drops {
+			if _, _, err := r.kindCode(dr.kind, true); err != nil {
+				return err
+			}
+		}
+		r.g.applyLink(rec)
+	case opUnmerge:
+		r.g.applyUnmerge(rec)
+	case opForget:
+		r.g.applyForget(rec)
+	}
+	return nil
+}
+
+// candidate is one identifier of an event on its way through Resolve.
+type candidate struct {
+	in     int // index in the caller's ids
+	kind   string
+	code   uint8
+	rule   *kindRule
+	value  string // normalised (a digest under WithHMAC)
+	node   uint32 // 0: new
+	key    uint32 // profile before the event; 0: new
+	status uint8
+	limit  uint8 // refused: the limit, the count it would reach, the kind
+	would  uint8
+	lkind  uint8
+}
+
+func checkTime(at time.Time) (int64, error) {
+	if at.Before(minTime) || at.After(maxTime) {
+		return 0, fmt.Errorf("time %v outside the years 1678-2262: %w", at, ErrInvalid)
+	}
+	return at.UnixNano(), nil
+}
+
+func (r *Resolver) checkID(i int, id ID) error {
+	if err := checkKind(id.Kind); err != nil {
+		return fmt.Errorf("identifier %d: %w", i, err)
+	}
+	if len(id.Value) > r.rules.maxLen {
+		return fmt.Errorf("identifier %d (%s): value of %d bytes exceeds MaxValueLen %d: %w", i, id.Kind, len(id.Value), r.rules.maxLen, ErrInvalid)
+	}
+	if !utf8.ValidString(id.Value) {
+		return fmt.Errorf("identifier %d (%s): value %q is not valid UTF-8: %w", i, id.Kind, id.Value, ErrInvalid)
+	}
+	return nil
+}
+
+// canonical returns the stored form of a value of a kind, or a drop reason with, when
+// detail is set, the error that explains it.
+func (r *Resolver) canonical(rule *kindRule, kind, v string, detail bool) (string, uint8, error) {
+	if rule.isBlocked(strings.TrimSpace(v)) {
+		return "", dropBlocked, blockedErr(kind, v, detail)
+	}
+	if rule.norm != nil {
+		n, err := rule.norm(v)
+		if err != nil {
+			if detail {
+				err = fmt.Errorf("%s: %w: %w", kind, ErrUnparseable, err)
+			}
+			return "", dropUnparseable, err
+		}
+		if len(n) > r.rules.maxLen || !utf8.ValidString(n) {
+			return "", dropUnparseable, fmt.Errorf("%s: normaliser returned %d bytes of invalid or over-long text: %w", kind, len(n), ErrUnparseable)
+		}
+		v = n
+		if rule.isBlocked(v) {
+			return "", dropBlocked, blockedErr(kind, v, detail)
+		}
+	}
+	if r.mac != nil {
+		v = r.digest(kind, v)
+	}
+	return v, 0, nil
+}
+
+func blockedErr(kind, v string, detail bool) error {
+	if !detail {
+		return nil
+	}
+	return fmt.Errorf("%s %q: %w", kind, v, ErrBlocked)
+}
+
+func (r *Resolver) digest(kind, v string) string {
+	m := hmac.New(sha256.New, r.mac)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(v))
+	return string(m.Sum(nil))
+}
+
+// display turns a stored value into the form the API returns.
+func (r *Resolver) display(v []byte) string {
+	if r.mac != nil {
+		return hex.EncodeToString(v)
+	}
+	return string(v)
+}
+
+func (r *Resolver) storedID(n uint32) ID {
+	code, v := r.t.record(n)
+	return ID{Kind: r.t.kinds[code], Value: r.display(v)}
+}
+
+// find returns the node holding id, or 0; it changes nothing.
+func (r *Resolver) find(id ID) uint32 {
+	if checkKind(id.Kind) != nil || len(id.Value) > r.rules.maxLen || !utf8.ValidString(id.Value) {
+		return 0
+	}
+	code, ok, _ := r.t.kind(id.Kind, false)
+	if !ok {
+		return 0
+	}
+	v, why, _ := r.canonical(r.rules.rule(id.Kind), id.Kind, id.Value, false)
+	if why != 0 {
+		return 0
+	}
+	return r.t.find(code, v)
+}
+
+// Link records that ids were seen together in one event at time at, coming from source
+// (a channel name such as "web" or "store"), and returns the profile of the event: the
+// profile of its anchor, the linkable identifier of highest priority. Unknown identifiers
+// join that profile or, if none is known, create one; identifiers of other profiles merge
+// them into it unless a limit forbids it (see the package documentation). Blocked and
+// unparseable values are dropped, hot identifiers ignored; Link returns 0 when nothing
+// was left to link. Resolve reports the details.
+//
+// A malformed identifier (empty kind, invalid UTF-8, a value longer than MaxValueLen), a
+// time outside the years 1678-2262, or no identifiers at all, make Link fail with
+// ErrInvalid before anything changes. So does a cancelled ctx. A store that fails to
+// append also leaves the resolver unchanged.
+func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
+	return r.link(ctx, at, source, ids, nil)
+}
+
+// Resolve is Link with a full report of what the event did.
+func (r *Resolver) Resolve(ctx context.Context, at time.Time, source string, ids ...ID) (Outcome, error) {
+	var out Outcome
+	_, err := r.link(ctx, at, source, ids, &out)
+	return out, err
+}
+
+func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []ID, out *Outcome) (uint32, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("identity: link: %w", err)
+	}
+	nanos, err := checkTime(at)
+	if err != nil {
+		return 0, fmt.Errorf("identity: link: %w", err)
+	}
+	if len(source) > maxSourceLen || !utf8.ValidString(source) {
+		return 0, fmt.Errorf("identity: link: source of %d bytes is over %d bytes or not UTF-8: %w", len(source), maxSourceLen, ErrInvalid)
+	}
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("identity: link: no identifiers: %w", ErrInvalid)
+	}
+	for i, id := range ids {
+		if err := r.checkID(i, id); err != nil {
+			return 0, fmt.Errorf("identity: link: %w", err)
+		}
+	}
+
+	r.mu.Lock()
+	if r.failed != nil {
+		r.mu.Unlock()
+		return 0, r.failed
+	}
+	rec := &r.rec
+	rec.reset(opLink)
+	rec.at, rec.source = nanos, source
+	if err := r.prepare(ids, rec, out); err != nil {
+		r.mu.Unlock()
+		return 0, fmt.Errorf("identity: link: %w", err)
+	}
+	anchor := r.decide()
+	if err := r.build(rec); err != nil {
+		r.mu.Unlock()
+		return 0, fmt.Errorf("identity: link: %w", err)
+	}
+	if err := r.persist(rec); err != nil {
+		r.mu.Unlock()
+		return 0, err
+	}
+	res := r.g.applyLink(rec)
+	if out != nil {
+		r.report(ids, anchor, res, at, source, out)
+	}
+	var tk uint64
+	var m Merge
+	if len(res.absorbed) > 0 && r.on.merge != nil {
+		r.issued++
+		tk = r.issued
+		m = Merge{Survivor: res.profile, Absorbed: slices.Clone(res.absorbed), At: at, Cause: source}
+	}
+	r.mu.Unlock()
+	err = r.sync()
+	r.deliver(tk, err == nil, func() { r.on.merge(m) })
+	return res.profile, err
+}
+
+// prepare normalises ids into r.cands (dropping blocked and unparseable values and
+// duplicates) and looks them up.
+func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
+	cands := r.cands[:0]
+	for i, id := range ids {
+		rule := r.rules.rule(id.Kind)
+		v, why, err := r.canonical(rule, id.Kind, id.Value, out != nil)
+		if why != 0 {
+			rec.drops = append(rec.drops, dropped{kind: id.Kind, reason: why})
+			if out != nil {
+				out.Dropped = append(out.Dropped, Drop{ID: id, Err: fmt.Errorf("identity: identifier %d: %w", i, err)})
+			}
+			continue
+		}
+		dup := false
+		for _, c := range cands {
+			if c.kind == id.Kind && c.value == v {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		code, _, err := r.kindCode(id.Kind, true)
+		if err != nil {
+			return fmt.Errorf("identifier %d: %w", i, err)
+		}
+		c := candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v}
+		if c.node = r.t.find(code, v); c.node != 0 {
+			c.key = r.g.keyOf(c.node)
+		}
+		cands = append(cands, c)
+	}
+	r.cands = cands
+	return nil
+}
+
+// decide sets the status of every candidate (see the package documentation, "Limits and
+// priority") and returns the index of the anchor, or -1.
+func (r *Resolver) decide() int {
+	cands := r.cands
+	// Priority order, then kind name, then the order the caller gave.
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if a.rule.prio != b.rule.prio {
+			return a.rule.prio - b.rule.prio
+		}
+		return strings.Compare(a.kind, b.kind)
+	})
+	// Recorded quarantines always hold; new ones only under a HotLimit.
+	for i := range cands {
+		if c := &cands[i]; c.node != 0 && r.g.quarantined(c.node) {
+			c.status = stSkipped
+		}
+	}
+	for {
+		anchor := r.greedy()
+		if r.rules.hot == 0 || anchor < 0 || !r.quarantineHot(anchor) {
+			return anchor
+		}
+	}
+}
+
+// greedy links the candidates that are not quarantined around the first of them, in
+// priority order, each joining only if the anchor's profile as grown so far stays within
+// every limit. It returns the anchor's index, or -1.
+func (r *Resolver) greedy() int {
+	cands, g := r.cands, r.g
+	var merged [16]uint32
+	keys := merged[:0]
+	anchor := -1
+	for i := range cands {
+		c := &cands[i]
+		switch c.status {
+		case stHot, stSkipped:
+			continue
+		}
+		if anchor < 0 {
+			anchor = i
+			c.status = stAnchor
+			if c.node != 0 {
+				keys = append(keys, c.key)
+				for _, code := range r.limited {
+					r.acc[code] = uint16(g.count(c.key, code))
+				}
+			} else {
+				r.acc[c.code]++
+			}
+			continue
+		}
+		switch {
+		case c.node != 0 && slices.Contains(keys, c.key):
+			c.status = stAccepted
+		case !r.fits(c):
+			c.status = stRefused
+		default:
+			c.status = stAccepted
+			if c.node != 0 {
+				keys = append(keys, c.key)
+				for _, code := range r.limited {
+					r.acc[code] += uint16(g.count(c.key, code))
+				}
+			} else {
+				r.acc[c.code]++
+			}
+		}
+	}
+	for _, code := range r.limited {
+		r.acc[code] = 0
+	}
+	for i := range cands {
+		r.acc[cands[i].code] = 0
+	}
+	return anchor
+}
+
+// quarantineHot predicts, for every linked or refused candidate, how many profiles it
+// will have joined or met once the greedy outcome is applied (exactly what apply will
+// count), and quarantines those that would pass the HotLimit. If it quarantined any, it
+// resets the other statuses so that greedy runs again without them, and reports true.
+func (r *Resolver) quarantineHot(anchor int) bool {
+	cands, g := r.cands, r.g
+	// The profiles the event merges, and the profiles it keeps apart from the anchor's:
+	// a refused new identifier will be a profile of its own, named here by a placeholder
+	// that cannot collide with a key.
+	var buf [32]uint32
+	merged := buf[:0]
+	var pbuf [32]uint32
+	partners := pbuf[:0]
+	for i, c := range cands {
+		switch {
+		case (c.status == stAnchor || c.status == stAccepted) && c.node != 0:
+			if !slices.Contains(merged, c.key) {
+				merged = append(merged, c.key)
+			}
+		case c.status == stRefused && c.node != 0:
+			if !slices.Contains(partners, c.key) {
+				partners = append(partners, c.key)
+			}
+		case c.status == stRefused:
+			partners = append(partners, rootBit|uint32(i))
+		}
+	}
+	anchorKey := rootBit | uint32(len(cands)) // the anchor's profile is new
+	if len(merged) > 0 {
+		anchorKey = slices.Min(merged)
+	}
+	joins := max(0, len(merged)-1)
+	hot := false
+	var sbuf [maxMet + 64]uint32
+	for i := range cands {
+		c := &cands[i]
+		if c.status != stAnchor && c.status != stAccepted && c.status != stRefused {
+			continue
+		}
+		set := sbuf[:0]
+		add := func(k uint32) {
+			if k != 0 && !slices.Contains(set, k) && len(set) < cap(sbuf) {
+				set = append(set, k)
+			}
+		}
+		total := 1
+		if c.node != 0 {
+			h := g.hot.at(c.node)
+			total += int(h & hotJoins)
+			if h&hotHasMet != 0 {
+				for _, k := range g.met[c.node] {
+					add(g.current(k))
+				}
+			}
+		}
+		if c.status == stRefused {
+			add(anchorKey)
+			own := c.key
+			if c.node == 0 {
+				own = rootBit | uint32(i)
+			}
+			set = slices.DeleteFunc(set, func(k uint32) bool { return k == own })
+		} else {
+			total += joins
+			if i == anchor {
+				for _, k := range partners {
+					add(k)
+				}
+			}
+			set = slices.DeleteFunc(set, func(k uint32) bool { return k == c.key || slices.Contains(merged, k) })
+		}
+		if total+len(set) > r.rules.hot {
+			c.status = stHot
+			hot = true
+		}
+	}
+	if hot {
+		for i := range cands {
+			if s := cands[i].status; s != stHot && s != stSkipped {
+				cands[i].status = 0
+			}
+		}
+	}
+	return hot
+}
+
+// fits reports whether c's profile (or c alone, if new) can join the anchor's as it has
+// grown so far, and otherwise records on c which limit forbids it.
+func (r *Resolver) fits(c *candidate) bool {
+	if c.node == 0 {
+		if lim := c.rule.limit; lim > 0 && int(r.acc[c.code])+1 > lim {
+			c.lkind, c.limit, c.would = c.code, uint8(lim), uint8(min(255, int(r.acc[c.code])+1))
+			return false
+		}
+		return true
+	}
+	for _, code := range r.limited {
+		lim := r.byCode[code].limit
+		if n := int(r.acc[code]) + int(r.g.count(c.key, code)); n > lim {
+			c.lkind, c.limit, c.would = code, uint8(lim), uint8(min(255, n))
+			return false
+		}
+	}
+	return true
+}
+
+// build turns the decided candidates into the link record, numbering new identifiers.
+func (r *Resolver) build(rec *record) error {
+	next := r.t.nodes() + 1
+	bytes := 0
+	for i := range r.cands {
+		c := &r.cands[i]
+		if c.node == 0 {
+			if len(rec.news) == 0 {
+				rec.first = next
+			}
+			c.node = next
+			next++
+			bytes += len(c.value)
+			rec.news = append(rec.news, newID{kind: c.kind, value: c.value})
+		}
+		m := member{node: c.node, status: c.status}
+		if c.status == stRefused {
+			m.limitKind, m.limit, m.would = r.t.kinds[c.lkind], c.limit, c.would
+		}
+		rec.members = append(rec.members, m)
+	}
+	if err := r.t.canAdd(len(rec.news), bytes); err != nil {
+		return err
+	}
+	if uint64(r.g.keys)+uint64(len(rec.members)) > keyMask || uint64(r.g.pool.len())+uint64(len(rec.members)) >= math.MaxUint32 {
+		return fmt.Errorf("profile keys or history exhausted: %w", ErrFull)
+	}
+	return nil
+}
+
+// persist appends rec to the store, if there is one.
+func (r *Resolver) persist(recs ...*record) error {
+	if r.store == nil {
+		return nil
+	}
+	bufs := make([][]byte, 0, len(recs))
+	if len(recs) == 1 {
+		r.buf = recs[0].encode(r.buf[:0])
+		bufs = append(bufs, r.buf)
+	} else {
+		for _, rec := range recs {
+			bufs = append(bufs, rec.encode(nil))
+		}
+	}
+	if err := r.store.Append(bufs...); err != nil {
+		return fmt.Errorf("identity: store append: %w", err)
+	}
+	return nil
+}
+
+// sync makes appended records durable when the store defers that to Sync. A failure
+// leaves the resolver ahead of its store, so every later mutation fails.
+func (r *Resolver) sync() error {
+	if r.syncer == nil {
+		return nil
+	}
+	if err := r.syncer.Sync(); err != nil {
+		err = fmt.Errorf("identity: store sync: %w", err)
+		r.mu.Lock()
+		if r.failed == nil {
+			r.failed = fmt.Errorf("%w (the resolver is ahead of its store; reopen it)", err)
+		}
+		r.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// deliver runs report in ticket order; tk 0 means there is nothing to report. A change
+// whose record could not be made durable is not reported.
+func (r *Resolver) deliver(tk uint64, ok bool, report func()) {
+	if tk == 0 {
+		return
+	}
+	r.dmu.Lock()
+	for r.delivered+1 != tk {
+		r.dcond.Wait()
+	}
+	r.dmu.Unlock()
+	if ok {
+		report()
+	}
+	r.dmu.Lock()
+	r.delivered++
+	r.dcond.Broadcast()
+	r.dmu.Unlock()
+}
+
+func (r *Resolver) report(ids []ID, anchor int, res linkResult, at time.Time, source string, out *Outcome) {
+	out.Profile, out.Created = res.profile, res.created
+	out.Absorbed = slices.Clone(res.absorbed)
+	for _, c := range r.cands {
+		switch c.status {
+		case stRefused:
+			out.Refused = append(out.Refused, Refusal{ID: ids[c.in], With: ids[r.cands[anchor].in], At: at, Source: source,
+				Err: refusalErr(r.t.kinds[c.lkind], c.would, c.limit)})
+		case stHot, stSkipped:
+			out.Quarantined = append(out.Quarantined, ids[c.in])
+		}
+	}
+}
+
+// Lookup returns the profile that holds id, if any. A quarantined identifier still
+// belongs to the profile it was in; a blocked or unparseable value is never held.
+func (r *Resolver) Lookup(id ID) (uint32, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if n := r.find(id); n != 0 {
+		return r.g.keyOf(n), true
+	}
+	return 0, false
+}
+
+// Current returns the key that now holds profile: profile itself while it survives, the
+// survivor's key once it was merged, the piece's key that holds its first identifier
+// after an Unmerge, and 0 for a key never issued or forgotten. Two keys are the same
+// person iff Current returns the same non-zero key for both.
+func (r *Resolver) Current(profile uint32) uint32 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.g.current(profile)
+}
+
+// Identifiers returns the identifiers of the profile that now holds profile (see
+// Current), in priority order, then by kind and value; nil if there is none. Values are
+// as stored: normalised, or hexadecimal digests under WithHMAC.
+func (r *Resolver) Identifiers(profile uint32) []ID {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.identifiers(r.g, profile)
+}
+
+func (r *Resolver) identifiers(g *graph, profile uint32) []ID {
+	k := g.current(profile)
+	if k == 0 {
+		return nil
+	}
+	var out []ID
+	for _, n := range g.members(k, nil) {
+		out = append(out, r.storedID(n))
+	}
+	slices.SortFunc(out, func(a, b ID) int {
+		pa, pb := r.rules.rule(a.Kind).prio, r.rules.rule(b.Kind).prio
+		if pa != pb {
+			return pa - pb
+		}
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return out
+}
+
+// Stats describes what a resolver holds.
+type Stats struct {
+	Identifiers int // identifiers held (forgotten ones excluded)
+	Profiles    int // profiles that hold identifiers
+	Records     int // records in the history
+	Bytes       int // memory held by the resolver's tables, excluding Go's own overhead
+}
+
+// Stats returns counts and the memory the resolver holds.
+func (r *Resolver) Stats() Stats {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	g := r.g
+	b := r.t.bytes() + g.uf.bytes(4) + g.next.bytes(4) + g.occ.bytes(4) + g.hot.bytes(1) +
+		g.seed.bytes(4) + g.size.bytes(4) + g.ring.bytes(4) + g.counts.bytes(1) +
+		g.evAt.bytes(8) + g.evSrc.bytes(4) + g.evEnd.bytes(4) + g.pool.bytes(4) + g.poolNext.bytes(4)
+	return Stats{Identifiers: r.t.used, Profiles: g.live, Records: int(g.evAt.len()), Bytes: b}
+}

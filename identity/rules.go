@@ -1,0 +1,211 @@
+package identity
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Rules decide which identifiers may be linked. The zero value links everything it is
+// given (no normalisation, blocking, limits or quarantine): plain connected components.
+// New copies what it needs; changing a Rules value afterwards has no effect.
+type Rules struct {
+	// Kinds holds the rule of each named kind. Kinds not listed follow Other.
+	Kinds map[string]KindRule
+	// Other is the rule of kinds not in Kinds (custom kinds a host sends without
+	// declaring them, such as "social_id").
+	Other KindRule
+	// Blocked lists values dropped from events of every kind, compared after trimming
+	// and after normalisation, without regard to ASCII case. The empty value is always
+	// blocked.
+	Blocked []string
+	// HotLimit quarantines an identifier that would join more than HotLimit profiles:
+	// it stops merging profiles (see the package documentation). 0 turns quarantine
+	// off; at most 60.
+	HotLimit int
+	// MaxValueLen is the longest value accepted, in bytes, before and after
+	// normalisation; longer values are an error (ErrInvalid). 0 means 512; at most
+	// 65535.
+	MaxValueLen int
+}
+
+// KindRule says how identifiers of one kind are normalised, blocked, limited and ordered.
+type KindRule struct {
+	// Priority orders kinds when an event cannot link all of its identifiers: the
+	// identifier of the smallest Priority anchors the event and the others join it in
+	// order (ties broken by kind name). See the package documentation.
+	Priority int
+	// Limit is the most identifiers of this kind one profile may hold; 0 means no
+	// limit and 1 makes the kind unique: two different values never share a profile.
+	// At most 254.
+	Limit int
+	// Normalize canonicalises values; nil keeps them exactly as given.
+	Normalize Normalizer
+	// Blocked lists values of this kind dropped from events, in addition to
+	// Rules.Blocked.
+	Blocked []string
+}
+
+// defaultBlocked is the block list DefaultRules applies to every kind: values that real
+// trackers receive when a form, an SDK or a template fails, and that would otherwise
+// join every person who triggers the failure into one profile.
+var defaultBlocked = []string{
+	"null", "nil", "none", "undefined", "nan", "0", "-1", "n/a", "na", "unknown",
+	"anonymous", "anon", "guest", "test", "true", "false", "{}", "[]", "[object object]",
+	"undefined undefined", "id", "distinct_id", "distinctid", "user_id", "userid", "email",
+	"not_authenticated", "00000000-0000-0000-0000-000000000000",
+}
+
+// DefaultRules returns the rules this package recommends:
+//
+//	kind          priority  limit  normaliser
+//	user_id       1         1      trim
+//	email         2         5      e-mail, with provider rules
+//	phone         3         5      E.164, no default country
+//	device_id     4         5      trim
+//	anonymous_id  5         5      trim
+//	other kinds   6         5      trim
+//
+// with the block list above (plus test addresses for e-mail, and the Android id
+// "9774d56d682e549c" that a firmware bug gave millions of devices) and quarantine of
+// identifiers that would join more than 5 profiles. National phone numbers need a
+// country: set Kinds["phone"].Normalize to PhoneNormalizer("44") (say) for a host whose
+// customers write them without one.
+func DefaultRules() Rules {
+	trim := TrimNormalizer()
+	return Rules{
+		Kinds: map[string]KindRule{
+			"user_id": {Priority: 1, Limit: 1, Normalize: trim},
+			"email": {Priority: 2, Limit: 5, Normalize: EmailNormalizer(true),
+				Blocked: []string{"test@test.com", "test@example.com", "example@example.com",
+					"email@example.com", "user@example.com", "noreply@example.com", "no-reply@example.com"}},
+			"phone":        {Priority: 3, Limit: 5, Normalize: PhoneNormalizer("")},
+			"device_id":    {Priority: 4, Limit: 5, Normalize: trim, Blocked: []string{"9774d56d682e549c", "00000000000000000000000000000000"}},
+			"anonymous_id": {Priority: 5, Limit: 5, Normalize: trim},
+		},
+		Other:    KindRule{Priority: 6, Limit: 5, Normalize: trim},
+		Blocked:  append([]string(nil), defaultBlocked...),
+		HotLimit: 5,
+	}
+}
+
+const (
+	maxKindLen   = 64
+	maxSourceLen = 256
+	defaultMax   = 512
+	maxValueCap  = 65535
+	maxLimit     = 254
+	maxHotLimit  = 60
+)
+
+// kindRule is a compiled KindRule.
+type kindRule struct {
+	prio    int
+	limit   int
+	norm    Normalizer
+	blocked map[string]struct{} // lower-cased, including the global list
+	longest int                 // longest blocked value, to skip the lookup for longer values
+}
+
+type compiled struct {
+	kinds  map[string]*kindRule
+	other  *kindRule
+	hot    int
+	maxLen int
+}
+
+func compile(r Rules) (*compiled, error) {
+	c := &compiled{kinds: map[string]*kindRule{}, hot: r.HotLimit, maxLen: r.MaxValueLen}
+	if c.maxLen == 0 {
+		c.maxLen = defaultMax
+	}
+	if c.maxLen < 0 || c.maxLen > maxValueCap {
+		return nil, fmt.Errorf("identity: MaxValueLen %d outside 0..%d: %w", r.MaxValueLen, maxValueCap, ErrRules)
+	}
+	if c.hot < 0 || c.hot > maxHotLimit {
+		return nil, fmt.Errorf("identity: HotLimit %d outside 0..%d: %w", r.HotLimit, maxHotLimit, ErrRules)
+	}
+	for _, v := range r.Blocked {
+		if !utf8.ValidString(v) {
+			return nil, fmt.Errorf("identity: blocked value %q is not UTF-8: %w", v, ErrRules)
+		}
+	}
+	build := func(name string, k KindRule) (*kindRule, error) {
+		if k.Limit < 0 || k.Limit > maxLimit {
+			return nil, fmt.Errorf("identity: kind %q: Limit %d outside 0..%d: %w", name, k.Limit, maxLimit, ErrRules)
+		}
+		kr := &kindRule{prio: k.Priority, limit: k.Limit, norm: k.Normalize, blocked: map[string]struct{}{}}
+		for _, list := range [][]string{r.Blocked, k.Blocked} {
+			for _, v := range list {
+				if !utf8.ValidString(v) {
+					return nil, fmt.Errorf("identity: kind %q: blocked value %q is not UTF-8: %w", name, v, ErrRules)
+				}
+				v = strings.ToLower(strings.TrimSpace(v))
+				kr.blocked[v] = struct{}{}
+				kr.longest = max(kr.longest, len(v))
+			}
+		}
+		return kr, nil
+	}
+	for name, k := range r.Kinds {
+		if err := checkKind(name); err != nil {
+			return nil, fmt.Errorf("identity: Rules.Kinds: %w", err)
+		}
+		kr, err := build(name, k)
+		if err != nil {
+			return nil, err
+		}
+		c.kinds[name] = kr
+	}
+	other, err := build("(other)", r.Other)
+	if err != nil {
+		return nil, err
+	}
+	c.other = other
+	return c, nil
+}
+
+func (c *compiled) rule(kind string) *kindRule {
+	if k, ok := c.kinds[kind]; ok {
+		return k
+	}
+	return c.other
+}
+
+func checkKind(kind string) error {
+	switch {
+	case kind == "":
+		return fmt.Errorf("empty kind: %w", ErrInvalid)
+	case len(kind) > maxKindLen:
+		return fmt.Errorf("kind of %d bytes, over the %d-byte limit: %w", len(kind), maxKindLen, ErrInvalid)
+	case !utf8.ValidString(kind):
+		return fmt.Errorf("kind %q is not valid UTF-8: %w", kind, ErrInvalid)
+	}
+	return nil
+}
+
+// isBlocked reports whether v is on the kind's block list, ignoring ASCII case.
+func (k *kindRule) isBlocked(v string) bool {
+	if v == "" {
+		return true
+	}
+	if len(v) > k.longest {
+		return false
+	}
+	var buf [64]byte
+	var low []byte
+	if len(v) <= len(buf) {
+		low = buf[:len(v)]
+	} else {
+		low = make([]byte, len(v))
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	_, ok := k.blocked[string(low)]
+	return ok
+}

@@ -1,0 +1,98 @@
+package identity
+
+import (
+	"iter"
+	"sync"
+)
+
+// Store keeps a resolver's history: an ordered log of opaque records. The resolver
+// appends one record per mutation before it changes, and replays them all when New opens
+// the store. A host may implement Store over its own database; the conformance suite in
+// package identity/storetest checks an implementation against this contract:
+//
+//   - Append adds records at the end, in the order given, as one unit: on error none of
+//     them may be replayed later. It must not keep the slices after it returns.
+//   - Records yields every record appended, in order, each byte for byte as appended. A
+//     record yielded may share memory that the next iteration reuses. Records appended
+//     while it runs may or may not be yielded. An error ends the iteration.
+//   - Once Append returns nil, a later Records (also after a crash and reopening, for a
+//     durable store) yields the records, unless the store implements Syncer, in which
+//     case that holds once a later Sync returns nil.
+//   - Methods may be called concurrently.
+type Store interface {
+	Append(records ...[]byte) error
+	Records() iter.Seq2[[]byte, error]
+}
+
+// Syncer is implemented by a Store whose Append only buffers: Sync makes every record
+// appended so far durable. The resolver appends while it holds its lock and calls Sync
+// after releasing it, so concurrent calls share one flush (group commit), and it returns
+// to its caller only after Sync succeeds.
+type Syncer interface {
+	Sync() error
+}
+
+// Compacter is implemented by a Store that can replace its whole content atomically: a
+// crash leaves either the old records or the new ones. The resolver uses it to rewrite
+// its history without the values of forgotten identifiers (Forget, Compact). The records
+// passed are valid only until the next iteration.
+type Compacter interface {
+	Compact(records iter.Seq[[]byte]) error
+}
+
+// MemStore is a Store in memory: records live as long as the MemStore does. It is safe
+// for concurrent use. The zero value is an empty store.
+type MemStore struct {
+	mu   sync.Mutex
+	recs [][]byte
+}
+
+var (
+	_ Store     = (*MemStore)(nil)
+	_ Compacter = (*MemStore)(nil)
+)
+
+// Append copies the records to the end of the store.
+func (s *MemStore) Append(records ...[]byte) error {
+	cp := make([][]byte, len(records))
+	for i, r := range records {
+		cp[i] = append([]byte(nil), r...)
+	}
+	s.mu.Lock()
+	s.recs = append(s.recs, cp...)
+	s.mu.Unlock()
+	return nil
+}
+
+// Records yields the records held when iteration begins.
+func (s *MemStore) Records() iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		s.mu.Lock()
+		recs := s.recs[:len(s.recs):len(s.recs)]
+		s.mu.Unlock()
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Compact replaces the content of the store with records.
+func (s *MemStore) Compact(records iter.Seq[[]byte]) error {
+	var recs [][]byte
+	for r := range records {
+		recs = append(recs, append([]byte(nil), r...))
+	}
+	s.mu.Lock()
+	s.recs = recs
+	s.mu.Unlock()
+	return nil
+}
+
+// Len returns the number of records held.
+func (s *MemStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.recs)
+}

@@ -1,0 +1,253 @@
+package identity
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+)
+
+// table interns identifiers: it gives each distinct (kind, value) a dense node id from 1
+// and finds the id of a value in a few memory accesses. A map[string]uint32 would cost a
+// string header, a separate allocation and the map's own overhead per identifier, and
+// the garbage collector would scan every one of them; here the values live in an arena of
+// byte pages and the index is an open-addressing table of 64-bit slots, neither of which
+// holds a pointer.
+//
+// Arena record: node id (4 bytes LE) | kind code (1 byte) | value length (uvarint) |
+// value. An erased record (Forget) keeps its node id and kind and has length 0: its
+// value bytes are overwritten with zeros. No live value is empty (the empty value is
+// always blocked), so length 0 means erased.
+//
+// Index slot: 0 when empty, else tag<<32 | arena offset, where tag is the upper half of
+// the identifier's hash. The slot's home is tag>>shift (the tag's top bits), so growing
+// the index needs no access to the arena, and the tag's low bits reject most mismatches
+// before the arena is read. Collisions are resolved by linear probing; deletion shifts
+// later entries back (Knuth's algorithm R), so the index never holds tombstones.
+type table struct {
+	seed  maphash.Seed
+	arena [][]byte       // pages of at most arenaPage bytes; offset = page<<arenaBits | pos
+	off   column[uint32] // node -> arena offset; node 0 is unused
+	slots []uint64
+	shift uint32 // home slot = tag >> shift
+	used  int    // occupied slots
+
+	kinds   []string // kind code -> name
+	kindIdx map[string]uint8
+
+	sources   []string // source code -> name
+	sourceIdx map[string]uint32
+}
+
+const (
+	arenaBits = 20
+	arenaPage = 1 << arenaBits
+	maxPages  = 1 << (32 - arenaBits)
+	maxKinds  = 255 // kind codes are one byte
+	recHeader = 5   // node id + kind code
+)
+
+func newTable() *table {
+	t := &table{
+		seed:      maphash.MakeSeed(),
+		arena:     [][]byte{make([]byte, 1, 4096)}, // offset 0 is never a record: slot 0 means empty
+		slots:     make([]uint64, 16),
+		shift:     32 - 4,
+		kindIdx:   map[string]uint8{},
+		sourceIdx: map[string]uint32{},
+	}
+	t.off.push(0)
+	return t
+}
+
+// nodes is the number of node ids issued; valid ids are 1..nodes.
+func (t *table) nodes() uint32 { return t.off.len() - 1 }
+
+func (t *table) tag(kind uint8, v string) uint32 {
+	h := maphash.String(t.seed, v)
+	h ^= uint64(kind+1) * 0x9E3779B97F4A7C15
+	return uint32(h>>32) ^ uint32(h)*0x85EBCA6B
+}
+
+// kind returns the code of a kind name, registering it when create is set.
+func (t *table) kind(name string, create bool) (uint8, bool, error) {
+	if c, ok := t.kindIdx[name]; ok {
+		return c, true, nil
+	}
+	if !create {
+		return 0, false, nil
+	}
+	if len(t.kinds) >= maxKinds {
+		return 0, false, fmt.Errorf("identity: kind %q would be kind number %d: %w", name, len(t.kinds)+1, ErrFull)
+	}
+	c := uint8(len(t.kinds))
+	t.kinds = append(t.kinds, name)
+	t.kindIdx[name] = c
+	return c, false, nil
+}
+
+func (t *table) source(name string) uint32 {
+	if c, ok := t.sourceIdx[name]; ok {
+		return c
+	}
+	c := uint32(len(t.sources))
+	t.sources = append(t.sources, name)
+	t.sourceIdx[name] = c
+	return c
+}
+
+// find returns the node of (kind, v), or 0.
+func (t *table) find(kind uint8, v string) uint32 {
+	tag := t.tag(kind, v)
+	mask := uint32(len(t.slots) - 1)
+	for i := tag >> t.shift; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return 0
+		}
+		if uint32(s>>32) == tag {
+			if node := t.match(uint32(s), kind, v); node != 0 {
+				return node
+			}
+		}
+	}
+}
+
+func (t *table) match(off uint32, kind uint8, v string) uint32 {
+	rec := t.arena[off>>arenaBits][off&(arenaPage-1):]
+	if rec[4] != kind {
+		return 0
+	}
+	n, k := binary.Uvarint(rec[recHeader:])
+	if n != uint64(len(v)) || string(rec[recHeader+k:recHeader+k+int(n)]) != v {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(rec)
+}
+
+// record returns the kind code and value bytes of node (a view into the arena, valid
+// until the node is erased); an erased node has an empty value.
+func (t *table) record(node uint32) (uint8, []byte) {
+	off := t.off.at(node)
+	rec := t.arena[off>>arenaBits][off&(arenaPage-1):]
+	n, k := binary.Uvarint(rec[recHeader:])
+	return rec[4], rec[recHeader+k : recHeader+k+int(n)]
+}
+
+func (t *table) kindOf(node uint32) uint8 {
+	off := t.off.at(node)
+	return t.arena[off>>arenaBits][off&(arenaPage-1)+4]
+}
+
+// canAdd reports whether n more identifiers with values of total size bytes fit.
+func (t *table) canAdd(n int, bytes int) error {
+	if uint64(t.nodes())+uint64(n) > maxNode {
+		return fmt.Errorf("identity: %d identifiers held, %d more: %w", t.nodes(), n, ErrFull)
+	}
+	if len(t.arena)+1+(bytes+n*(recHeader+3))/arenaPage >= maxPages {
+		return fmt.Errorf("identity: identifier arena of %d MiB is full: %w", len(t.arena), ErrFull)
+	}
+	return nil
+}
+
+// add interns a value that find did not find and returns its node id. When index is
+// false the value gets a node but cannot be found (an erased identifier restored from a
+// compacted log).
+func (t *table) add(kind uint8, v string, index bool) uint32 {
+	node := t.off.len()
+	var hdr [recHeader + binary.MaxVarintLen64]byte
+	binary.LittleEndian.PutUint32(hdr[:], node)
+	hdr[4] = kind
+	h := recHeader + binary.PutUvarint(hdr[recHeader:], uint64(len(v)))
+	if !index {
+		hdr[recHeader] = 0
+		v = ""
+		h = recHeader + 1
+	}
+	need := h + len(v)
+	last := len(t.arena) - 1
+	if len(t.arena[last])+need > arenaPage {
+		t.arena = append(t.arena, make([]byte, 0, arenaPage))
+		last++
+	}
+	page := t.arena[last]
+	off := uint32(last)<<arenaBits | uint32(len(page))
+	page = append(page, hdr[:h]...)
+	t.arena[last] = append(page, v...)
+	t.off.push(off)
+	if index {
+		t.insertSlot(uint64(t.tag(kind, v))<<32 | uint64(off))
+	}
+	return node
+}
+
+func (t *table) insertSlot(s uint64) {
+	if (t.used+1)*4 > len(t.slots)*3 {
+		t.grow()
+	}
+	mask := uint32(len(t.slots) - 1)
+	i := uint32(s>>32) >> t.shift
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = s
+	t.used++
+}
+
+func (t *table) grow() {
+	old := t.slots
+	t.slots = make([]uint64, 2*len(old))
+	t.shift--
+	mask := uint32(len(t.slots) - 1)
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := uint32(s>>32) >> t.shift
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
+
+// erase removes node's value from the index and overwrites its bytes in the arena.
+func (t *table) erase(node uint32) {
+	kind, v := t.record(node)
+	if len(v) == 0 {
+		return
+	}
+	off := t.off.at(node)
+	mask := uint32(len(t.slots) - 1)
+	i := t.tag(kind, string(v)) >> t.shift
+	for uint32(t.slots[i]) != off {
+		i = (i + 1) & mask
+	}
+	// Backward-shift deletion: move later members of the probe run into the hole when
+	// their home slot is not cyclically within (hole, their position].
+	for j := i; ; {
+		j = (j + 1) & mask
+		s := t.slots[j]
+		if s == 0 {
+			break
+		}
+		home := uint32(s>>32) >> t.shift
+		if (i <= j && i < home && home <= j) || (i > j && (i < home || home <= j)) {
+			continue
+		}
+		t.slots[i] = s
+		i = j
+	}
+	t.slots[i] = 0
+	t.used--
+	rec := t.arena[off>>arenaBits][off&(arenaPage-1):]
+	n, k := binary.Uvarint(rec[recHeader:])
+	clear(rec[recHeader : recHeader+k+int(n)])
+}
+
+func (t *table) bytes() int {
+	n := len(t.slots)*8 + t.off.bytes(4)
+	for _, p := range t.arena {
+		n += cap(p)
+	}
+	return n
+}
