@@ -65,7 +65,7 @@ func groupForFit(model string, cs []Customer) (*grouped, error) {
 }
 
 // posterior is the process of c from its age T on, given that c is alive then.
-func (m *BGNBD) posterior(c Customer) process {
+func (m *BGNBD) posterior(c Customer) betaGeo {
 	x := float64(c.Frequency)
 	return betaGeo{m.R + x, m.Alpha + c.T, m.A, m.B + x}
 }
@@ -87,17 +87,21 @@ func (m *BGNBD) PAlive(c Customer) float64 {
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Fader, Hardie & Lee 2005,
 // eq. 10): P(alive) times the mean of the posterior process.
-func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 { return expectedGiven(m, t, c) }
+func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 {
+	return expectedGiven[betaGeo](m, t, c)
+}
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T): a customer who has dropped out
 // buys nothing; one who is alive continues as a new BG/NBD customer with the posterior
 // parameters (r+x, alpha+T, a, b+x).
-func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 { return probGiven(m, t, n, c) }
+func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
+	return probGiven[betaGeo](m, t, n, c)
+}
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer (eq. 9).
-func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew(m, t) }
+func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew[betaGeo](m, t) }
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer (eq. 8).
-func (m *BGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew(m, t, n) }
+func (m *BGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew[betaGeo](m, t, n) }
 
 func (m *BGNBD) newCustomer() process { return betaGeo{m.R, m.Alpha, m.A, m.B} }

@@ -138,7 +138,7 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 	theta := expAll(best.u)
 	d.Iterations, d.Evaluations, d.Gradient = best.iterations, best.evals, best.gradient
 	ev := &evaluator{lk: lk}
-	d.StdErr = standardErrors(ev.hessian(best.u, true), best.u)
+	d.StdErr = standardErrors(ev.hessian(best.u, true, 0, nil), best.u)
 	return theta, best.ll, d, nil
 }
 
@@ -189,19 +189,26 @@ func (e *evaluator) gradient(u, g []float64) float64 {
 // differences at the maximum, where the standard errors come from. With an analytic
 // gradient it is the Jacobian of the gradient, which is more accurate than second
 // differences of the function.
-func (e *evaluator) hessian(u []float64, central bool) *mat.SymDense {
+//
+// The caller passes the log-likelihood and gradient it already has at u, which forward
+// differences reuse instead of evaluating them again.
+func (e *evaluator) hessian(u []float64, central bool, ll float64, g []float64) *mat.SymDense {
 	dim := len(u)
 	h := mat.NewSymDense(dim, nil)
-	formula := fd.Forward
-	if central {
-		formula = fd.Central
-	}
 	if !e.lk.analytic {
-		fd.Hessian(h, e.ll, slices.Clone(u), &fd.Settings{Formula: formula})
+		s := &fd.Settings{Formula: fd.Central}
+		if !central {
+			s = &fd.Settings{Formula: fd.Forward, OriginKnown: true, OriginValue: ll}
+		}
+		fd.Hessian(h, e.ll, slices.Clone(u), s)
 		return h
 	}
+	js := &fd.JacobianSettings{Formula: fd.Central}
+	if !central {
+		js = &fd.JacobianSettings{Formula: fd.Forward, OriginValue: slices.Clone(g)}
+	}
 	jac := mat.NewDense(dim, dim, nil)
-	fd.Jacobian(jac, func(y, v []float64) { e.gradient(v, y) }, slices.Clone(u), &fd.JacobianSettings{Formula: formula})
+	fd.Jacobian(jac, func(y, v []float64) { e.gradient(v, y) }, slices.Clone(u), js)
 	for i := range dim {
 		for j := i; j < dim; j++ {
 			h.SetSym(i, j, (jac.At(i, j)+jac.At(j, i))/2)
@@ -253,7 +260,7 @@ func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
 			r.converged, r.reason = true, "gradient below tolerance"
 			break
 		}
-		h := ev.hessian(u, false)
+		h := ev.hessian(u, false, ll, g)
 		accepted := false
 		for try := 0; try < 60 && !accepted; try++ {
 			for i := range dim {

@@ -27,6 +27,9 @@ type groupKey struct {
 // once). Inputs must have been validated.
 func groupCustomers(cs []Customer, weights []float64) *grouped {
 	g := &grouped{}
+	// Real bases repeat histories heavily (a million customers recorded to the day
+	// have under 200,000 distinct ones); a quarter avoids most growth without
+	// reserving memory for distinct rows that do not come.
 	index := make(map[groupKey]int32, len(cs)/4+16)
 	var keys []groupKey
 	for i, c := range cs {

@@ -32,7 +32,7 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 }
 
 // posterior is the process of c from T on given alive: x+1 dropout chances survived.
-func (m *MBGNBD) posterior(c Customer) process {
+func (m *MBGNBD) posterior(c Customer) betaGeo {
 	x := float64(c.Frequency)
 	return betaGeo{m.R + x, m.Alpha + c.T, m.A, m.B + x + 1}
 }
@@ -49,21 +49,25 @@ func (m *MBGNBD) PAlive(c Customer) float64 {
 }
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Batislam et al. 2007, eq. 8).
-func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 { return expectedGiven(m, t, c) }
+func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 {
+	return expectedGiven[betaGeo](m, t, c)
+}
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T).
-func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 { return probGiven(m, t, n, c) }
+func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
+	return probGiven[betaGeo](m, t, n, c)
+}
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer (Batislam et al. 2007,
 // eq. 7).
-func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew(m, t) }
+func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew[betaGeo](m, t) }
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
-func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew(m, t, n) }
+func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew[betaGeo](m, t, n) }
 
 // newCustomer is a new MBG/NBD customer: with probability b/(a+b) the customer
 // survives the dropout chance at the first purchase, and p's posterior is then
 // Beta(a, b+1).
 func (m *MBGNBD) newCustomer() process {
-	return mixture{m.B / (m.A + m.B), betaGeo{m.R, m.Alpha, m.A, m.B + 1}}
+	return mixture[betaGeo]{m.B / (m.A + m.B), betaGeo{m.R, m.Alpha, m.A, m.B + 1}}
 }

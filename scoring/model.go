@@ -45,14 +45,14 @@ type process interface {
 // otherwise never buys again. Every prediction of the three models is one: a customer
 // with a history is alive with probability P(alive) and then follows the posterior
 // process; a new MBG/NBD customer survives the dropout chance at the first purchase.
-type mixture struct {
+type mixture[P process] struct {
 	alive float64
-	p     process
+	p     P
 }
 
-func (m mixture) mean(t float64) float64 { return m.alive * m.p.mean(t) }
+func (m mixture[P]) mean(t float64) float64 { return m.alive * m.p.mean(t) }
 
-func (m mixture) pmf(t float64, n int) float64 {
+func (m mixture[P]) pmf(t float64, n int) float64 {
 	p := m.alive * m.p.pmf(t, n)
 	if n == 0 {
 		p += 1 - m.alive
@@ -60,42 +60,43 @@ func (m mixture) pmf(t float64, n int) float64 {
 	return clamp01(p)
 }
 
-// btyd is what the three continuous-time models share: P(alive), the process of a
-// customer alive at T given the history, and the process of a new customer.
-type btyd interface {
+// btyd is what the three continuous-time models share: P(alive), the process P of a
+// customer alive at T given the history, and the process of a new customer. (P is a
+// type parameter so that scoring a customer does not box its process.)
+type btyd[P process] interface {
 	PAlive(c Customer) float64
-	posterior(c Customer) process
+	posterior(c Customer) P
 	newCustomer() process
 }
 
 // The Model methods of the three models, in terms of btyd: validation, the trivial
 // horizon t = 0, and the mixture of dead and alive.
 
-func expectedGiven(m btyd, t float64, c Customer) float64 {
+func expectedGiven[P process](m btyd[P], t float64, c Customer) float64 {
 	if !usable(t, c) || t == 0 {
 		return 0
 	}
-	return mixture{m.PAlive(c), m.posterior(c)}.mean(t)
+	return mixture[P]{m.PAlive(c), m.posterior(c)}.mean(t)
 }
 
-func probGiven(m btyd, t float64, n int, c Customer) float64 {
+func probGiven[P process](m btyd[P], t float64, n int, c Customer) float64 {
 	if !usable(t, c) || n < 0 {
 		return 0
 	}
 	if t == 0 {
 		return pointMass(n)
 	}
-	return mixture{m.PAlive(c), m.posterior(c)}.pmf(t, n)
+	return mixture[P]{m.PAlive(c), m.posterior(c)}.pmf(t, n)
 }
 
-func expectedNew(m btyd, t float64) float64 {
+func expectedNew[P process](m btyd[P], t float64) float64 {
 	if checkHorizon(t) != nil || t == 0 {
 		return 0
 	}
 	return m.newCustomer().mean(t)
 }
 
-func probNew(m btyd, t float64, n int) float64 {
+func probNew[P process](m btyd[P], t float64, n int) float64 {
 	if checkHorizon(t) != nil || n < 0 {
 		return 0
 	}

@@ -260,19 +260,23 @@ var legendreNodes = sync.OnceValues(func() ([]float64, []float64) {
 
 func (m *ParetoNBD) newCustomer() process { return paretoProcess{m.R, m.Alpha, m.S, m.Beta} }
 
-func (m *ParetoNBD) posterior(c Customer) process {
+func (m *ParetoNBD) posterior(c Customer) paretoProcess {
 	return paretoProcess{m.R + float64(c.Frequency), m.Alpha + c.T, m.S, m.Beta + c.T}
 }
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (the note's eq. 27).
-func (m *ParetoNBD) ExpectedPurchases(t float64, c Customer) float64 { return expectedGiven(m, t, c) }
+func (m *ParetoNBD) ExpectedPurchases(t float64, c Customer) float64 {
+	return expectedGiven[paretoProcess](m, t, c)
+}
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T): 0 purchases if the customer has
 // died; otherwise the purchases of a new customer with the posterior parameters.
-func (m *ParetoNBD) PurchaseProb(t float64, n int, c Customer) float64 { return probGiven(m, t, n, c) }
+func (m *ParetoNBD) PurchaseProb(t float64, n int, c Customer) float64 {
+	return probGiven[paretoProcess](m, t, n, c)
+}
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer.
-func (m *ParetoNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew(m, t) }
+func (m *ParetoNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew[paretoProcess](m, t) }
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
-func (m *ParetoNBD) PurchaseProbNew(t float64, n int) float64 { return probNew(m, t, n) }
+func (m *ParetoNBD) PurchaseProbNew(t float64, n int) float64 { return probNew[paretoProcess](m, t, n) }
