@@ -165,6 +165,16 @@ func BenchmarkParetoLikelihoodCDNOW(b *testing.B) {
 	}
 }
 
+// The whole Pareto/NBD fit on CDNOW (three starts, central-difference gradients).
+func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
+	cs := cdnowCustomers(b)
+	for b.Loop() {
+		if _, err := FitParetoNBD(cs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkParetoLikelihoodCDNOWNaive(b *testing.B) {
 	cs := cdnowCustomers(b)
 	r, alpha, s, beta := 0.55, 10.58, 0.61, 11.67
