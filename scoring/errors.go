@@ -38,6 +38,7 @@ type ConvergenceError struct {
 	Reason string    // the optimiser's status or the parameter that ran off
 }
 
+// Error names the model, the reason and the last parameters.
 func (e *ConvergenceError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scoring: %s fit did not converge (%s); last parameters", e.Model, e.Reason)

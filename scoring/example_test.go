@@ -493,3 +493,66 @@ func ExampleEngagement() {
 	// profile 1: 2.75
 	// profile 2: 0.50
 }
+
+func ExampleMBGNBD_PurchaseProb() {
+	m := &scoring.MBGNBD{R: 0.525, Alpha: 6.183, A: 0.891, B: 1.614}
+	oneOff := scoring.Customer{T: 38.86}
+	fmt.Printf("P(no purchase in 39 weeks): one-time buyer %.3f, new customer %.3f\n", m.PurchaseProb(39, 0, oneOff), m.PurchaseProbNew(39, 0))
+	fmt.Printf("E[purchases in 39 weeks]: one-time buyer %.3f, new customer %.3f\n", m.ExpectedPurchases(39, oneOff), m.ExpectedPurchasesNew(39))
+	// Output:
+	// P(no purchase in 39 weeks): one-time buyer 0.891, new customer 0.582
+	// E[purchases in 39 weeks]: one-time buyer 0.154, new customer 1.183
+}
+
+func ExampleParetoNBD_PurchaseProbNew() {
+	m := &scoring.ParetoNBD{R: 0.55, Alpha: 10.58, S: 0.61, Beta: 11.67}
+	for n := range 3 {
+		fmt.Printf("P(X(52) = %d) = %.3f\n", n, m.PurchaseProbNew(52, n))
+	}
+	fmt.Printf("E[X(52)] = %.3f\n", m.ExpectedPurchasesNew(52))
+	// Output:
+	// P(X(52) = 0) = 0.576
+	// P(X(52) = 1) = 0.160
+	// P(X(52) = 2) = 0.081
+	// E[X(52)] = 1.459
+}
+
+func ExampleBGBB_PurchaseProb() {
+	m := &scoring.BGBB{Alpha: 1.204, Beta: 0.750, Gamma: 0.657, Delta: 2.783}
+	lapsed := scoring.Opportunities{Frequency: 2, Recency: 2, N: 6} // gave in 1996 and 1997 only
+	for k := range 3 {
+		fmt.Printf("P(%d donations in the next 5 years) = %.3f\n", k, m.PurchaseProb(5, k, lapsed))
+	}
+	fmt.Printf("a new donor: E[donations in 6 years] = %.2f, P(none) = %.3f\n", m.ExpectedPurchasesNew(6), m.PurchaseProbNew(6, 0))
+	// Output:
+	// P(0 donations in the next 5 years) = 0.946
+	// P(1 donations in the next 5 years) = 0.018
+	// P(2 donations in the next 5 years) = 0.016
+	// a new donor: E[donations in 6 years] = 2.22, P(none) = 0.311
+}
+
+func ExampleLogistic_Predict() {
+	m := &scoring.Logistic{Mean: []float64{3}, Scale: []float64{2}, Intercept: -1, Coef: []float64{0.8}}
+	p, err := m.Predict([]float64{5})
+	fmt.Printf("%.3f %v\n", p, err)
+	_, err = m.Predict([]float64{5, 1})
+	fmt.Println(err)
+	// Output:
+	// 0.450 <nil>
+	// scoring: invalid input: 2 features, model has 1
+}
+
+func ExampleOpportunities_Validate() {
+	fmt.Println(scoring.Opportunities{Frequency: 3, Recency: 2, N: 6, Weight: 1}.Validate())
+	// Output:
+	// scoring: invalid input: frequency 3 greater than recency 2 (one transaction per opportunity)
+}
+
+func ExampleEngagement_Score() {
+	e, _ := scoring.NewEngagement(7 * 24 * time.Hour) // a week's half-life
+	t0 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	_ = e.Add(3, t0, 8)
+	fmt.Printf("%.1f %.1f %.1f\n", e.Score(3, t0), e.Score(3, t0.AddDate(0, 0, 7)), e.Score(3, t0.AddDate(0, 0, 21)))
+	// Output:
+	// 8.0 4.0 1.0
+}
