@@ -89,7 +89,7 @@ func (r *Resolver) explain(g *graph, a, b ID) (Explanation, error) {
 		inB[n] = true
 	}
 	for _, n := range g.members(ka, nil) {
-		for o := g.occ.at(n); o != 0; o = g.poolNext.at(o) {
+		for o := g.nodes.ref(n).occ; o != 0; o = g.poolNext.at(o) {
 			st := entryStatus(g.pool.at(o))
 			if st != stAnchor && st != stRefused {
 				continue
@@ -112,9 +112,9 @@ func (r *Resolver) explain(g *graph, a, b ID) (Explanation, error) {
 				// end is n and the other is in b's profile.
 				if (anchor == n && inB[m]) || (m == n && inB[anchor]) {
 					why := g.reasons[j]
-					at := time.Unix(0, g.evAt.at(ev)).UTC()
+					at := time.Unix(0, g.events.ref(ev).at).UTC()
 					e.Refused = append(e.Refused, Refusal{ID: r.storedID(m), With: r.storedID(anchor), At: at,
-						Source: g.t.sources[g.evSrc.at(ev)&(1<<opShift-1)], Err: refusalErr(g.t.kinds[why.kind], why.would, why.limit)})
+						Source: g.t.sources[g.events.ref(ev).src&(1<<opShift-1)], Err: refusalErr(g.t.kinds[why.kind], why.would, why.limit)})
 				}
 			}
 		}
@@ -135,7 +135,7 @@ func (r *Resolver) path(g *graph, a, b uint32) []Hop {
 	for len(queue) > 0 {
 		x := queue[0]
 		queue = queue[1:]
-		for o := g.occ.at(x); o != 0; o = g.poolNext.at(o) {
+		for o := g.nodes.ref(x).occ; o != 0; o = g.poolNext.at(o) {
 			if !linking(g.pool.at(o)) {
 				continue
 			}
@@ -156,7 +156,7 @@ func (r *Resolver) path(g *graph, a, b uint32) []Hop {
 					for y := b; y != a; {
 						st := prev[y]
 						hops = append(hops, Hop{From: r.storedID(st.from), To: r.storedID(y),
-							At: time.Unix(0, g.evAt.at(st.ev)).UTC(), Source: g.t.sources[g.evSrc.at(st.ev)&(1<<opShift-1)]})
+							At: time.Unix(0, g.events.ref(st.ev).at).UTC(), Source: g.t.sources[g.events.ref(st.ev).src&(1<<opShift-1)]})
 						y = st.from
 					}
 					slices.Reverse(hops)

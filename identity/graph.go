@@ -32,8 +32,7 @@ type graph struct {
 	t    *table
 	view bool // a view shares t read-only: it never interns, erases or registers names
 
-	uf, next, occ column[uint32] // per node
-	hot           column[uint8]  // per node: quarantine bit, has-met bit, joins
+	nodes column[nodeRec]
 
 	seed, size, ring column[uint32] // per key
 	counts           column[uint8]  // per key, width slots: identifiers of each limited kind
@@ -42,9 +41,7 @@ type graph struct {
 	keys             uint32     // the last key issued
 	live             int        // profiles that hold identifiers
 
-	evAt      column[int64]
-	evSrc     column[uint32] // op<<30 | source code
-	evEnd     column[uint32] // end of the event's members in pool
+	events    column[eventRec]
 	pool      column[uint32]
 	poolNext  column[uint32] // previous entry of the same node; 0 ends the list
 	reasons   map[uint32]refusal
@@ -52,7 +49,27 @@ type graph struct {
 	forgetKey map[uint32]uint32   // forget event -> profile key forgotten
 	met       map[uint32][]uint32 // node -> profiles it was refused with (hot detection)
 
-	keysBuf []uint32
+	keysBuf    []uint32
+	lastSource string // the last source looked up, and its code: events come in runs
+	lastCode   uint32
+	lastOK     bool
+}
+
+// nodeRec is what the graph holds per node, together so that a node costs one cache
+// miss: the hot path touches uf, occ and hot of every identifier of an event.
+type nodeRec struct {
+	uf   uint32 // 0: unseen; rootBit|key: a root; otherwise the root's node id
+	next uint32 // next member of the same profile (a circular list)
+	occ  uint32 // the node's newest entry in pool; 0: none
+	hot  uint8  // quarantine bit, has-met bit, joins
+	kind uint8  // kind code (set when the node first appears)
+}
+
+// eventRec is one record of the history; its members are pool[previous end : end].
+type eventRec struct {
+	at  int64  // Unix ns
+	src uint32 // op<<30 | source code
+	end uint32
 }
 
 type refusal struct{ kind, limit, would uint8 }
@@ -80,10 +97,7 @@ const (
 
 func newGraph(t *table, view bool) *graph {
 	g := &graph{t: t, view: view, reasons: map[uint32]refusal{}, forgetKey: map[uint32]uint32{}, met: map[uint32][]uint32{}}
-	g.uf.push(0)
-	g.next.push(0)
-	g.occ.push(0)
-	g.hot.push(0)
+	g.nodes.push(nodeRec{})
 	g.seed.push(0)
 	g.size.push(0)
 	g.ring.push(0)
@@ -109,27 +123,27 @@ func (g *graph) countKind(kind uint8) {
 	}
 }
 
-func (g *graph) has(n uint32) bool { return n < g.uf.len() && g.uf.at(n) != 0 }
+func (g *graph) has(n uint32) bool { return n < g.nodes.len() && g.nodes.ref(n).uf != 0 }
 
-func (g *graph) forgotten(n uint32) bool { return n < g.uf.len() && g.uf.at(n) == forgottenUF }
+func (g *graph) forgotten(n uint32) bool { return n < g.nodes.len() && g.nodes.ref(n).uf == forgottenUF }
 
 // keyOf returns the key of the profile holding n (0 if n is forgotten or unseen).
 func (g *graph) keyOf(n uint32) uint32 {
-	if n >= g.uf.len() {
+	if n >= g.nodes.len() {
 		return 0
 	}
-	v := g.uf.at(n)
+	v := g.nodes.ref(n).uf
 	if v&rootBit == 0 {
 		if v == 0 {
 			return 0
 		}
-		v = g.uf.at(v)
+		v = g.nodes.ref(v).uf
 	}
 	return v & keyMask
 }
 
 func (g *graph) rootOf(n uint32) uint32 {
-	if v := g.uf.at(n); v&rootBit == 0 {
+	if v := g.nodes.ref(n).uf; v&rootBit == 0 {
 		return v
 	}
 	return n
@@ -157,11 +171,8 @@ func (g *graph) count(k uint32, kind uint8) uint8 {
 }
 
 func (g *graph) ensure(n uint32) {
-	for g.uf.len() <= n {
-		g.uf.push(0)
-		g.next.push(0)
-		g.occ.push(0)
-		g.hot.push(0)
+	for g.nodes.len() <= n {
+		g.nodes.push(nodeRec{})
 	}
 }
 
@@ -175,8 +186,8 @@ func (g *graph) newKey(n uint32) uint32 {
 	for range g.width {
 		g.counts.push(0)
 	}
-	g.uf.set(n, rootBit|k)
-	g.next.set(n, n)
+	g.nodes.ref(n).uf = rootBit|k
+	g.nodes.ref(n).next = n
 	g.bump(k, n)
 	g.live++
 	return k
@@ -187,7 +198,7 @@ func (g *graph) bump(k, n uint32) {
 	if g.width == 0 {
 		return
 	}
-	if s := g.slot[g.t.kindOf(n)]; s != 0 {
+	if s := g.slot[g.nodes.ref(n).kind]; s != 0 {
 		c := g.counts.ref(k*g.width + uint32(s) - 1)
 		if *c < 255 {
 			*c++
@@ -198,9 +209,9 @@ func (g *graph) bump(k, n uint32) {
 // attach adds the unseen node n to profile k.
 func (g *graph) attach(n, k uint32) {
 	r := g.keyRoot(k)
-	g.uf.set(n, r)
-	g.next.set(n, g.next.at(r))
-	g.next.set(r, n)
+	g.nodes.ref(n).uf = r
+	g.nodes.ref(n).next = g.nodes.ref(r).next
+	g.nodes.ref(r).next = n
 	*g.size.ref(k)++
 	g.bump(k, n)
 }
@@ -221,14 +232,14 @@ func (g *graph) merge(keys []uint32) {
 		}
 		r := g.keyRoot(k)
 		for x := r; ; {
-			g.uf.set(x, root)
-			if x = g.next.at(x); x == r {
+			g.nodes.ref(x).uf = root
+			if x = g.nodes.ref(x).next; x == r {
 				break
 			}
 		}
-		rn, kn := g.next.at(root), g.next.at(r)
-		g.next.set(root, kn)
-		g.next.set(r, rn)
+		rn, kn := g.nodes.ref(root).next, g.nodes.ref(r).next
+		g.nodes.ref(root).next = kn
+		g.nodes.ref(r).next = rn
 		rb, rk := g.ring.at(big), g.ring.at(k)
 		g.ring.set(big, rk)
 		g.ring.set(k, rb)
@@ -238,7 +249,7 @@ func (g *graph) merge(keys []uint32) {
 			*c = uint8(min(255, int(*c)+int(g.counts.at(k*g.width+s))))
 		}
 	}
-	g.uf.set(root, rootBit|survivor)
+	g.nodes.ref(root).uf = rootBit|survivor
 	g.size.set(survivor, total)
 	if big != survivor {
 		for s := range g.width {
@@ -249,25 +260,31 @@ func (g *graph) merge(keys []uint32) {
 }
 
 func (g *graph) pushEvent(op uint8, at int64, source uint32) uint32 {
-	e := g.evAt.push(at)
-	g.evSrc.push(uint32(op)<<opShift | source)
+	e := g.events.push(eventRec{at: at, src: uint32(op)<<opShift | source})
 	return e
 }
 
 func (g *graph) pushMember(n uint32, status uint8) uint32 {
 	idx := g.pool.push(n | uint32(status)<<nodeBits)
-	g.poolNext.push(g.occ.at(n))
-	g.occ.set(n, idx)
+	g.poolNext.push(g.nodes.ref(n).occ)
+	g.nodes.ref(n).occ = idx
 	return idx
 }
 
-func (g *graph) endEvent() { g.evEnd.push(g.pool.len()) }
+func (g *graph) endEvent() { g.events.ref(g.events.len() - 1).end = g.pool.len() }
 
 func (g *graph) sourceCode(name string) uint32 {
-	if g.view {
-		return g.t.sourceIdx[name]
+	if g.lastOK && name == g.lastSource {
+		return g.lastCode
 	}
-	return g.t.source(name)
+	var c uint32
+	if g.view {
+		c = g.t.sourceIdx[name]
+	} else {
+		c = g.t.source(name)
+	}
+	g.lastSource, g.lastCode, g.lastOK = name, c, true
+	return c
 }
 
 func (g *graph) kindCode(name string) uint8 {
@@ -285,20 +302,22 @@ type linkResult struct {
 // applyLink applies a checked link record.
 func (g *graph) applyLink(r *record) linkResult {
 	var res linkResult
-	if !g.view {
-		for i, n := range r.news {
-			code, _, _ := g.t.kind(n.kind, true)
-			if node := g.t.add(code, n.value, !n.erased); node != r.first+uint32(i) {
-				panic(fmt.Sprintf("identity: node %d interned as %d", r.first+uint32(i), node)) // checked: unreachable
-			}
-		}
-	}
-	e := g.pushEvent(opLink, r.at, g.sourceCode(r.source))
 	var hi uint32
 	for _, m := range r.members {
 		hi = max(hi, m.node)
 	}
 	g.ensure(hi)
+	if !g.view {
+		for i, n := range r.news {
+			code, _, _ := g.t.kind(n.kind, true)
+			node := g.t.add(code, n.value, !n.erased)
+			if node != r.first+uint32(i) {
+				panic(fmt.Sprintf("identity: node %d interned as %d", r.first+uint32(i), node)) // checked: unreachable
+			}
+			g.nodes.ref(node).kind = code
+		}
+	}
+	e := g.pushEvent(opLink, r.at, g.sourceCode(r.source))
 	start := g.pool.len()
 
 	// The distinct profiles of the linked members that existed before the event.
@@ -375,13 +394,13 @@ func (g *graph) applyLink(r *record) linkResult {
 }
 
 func (g *graph) addJoins(n uint32, d int) {
-	h := g.hot.at(n)
+	h := g.nodes.ref(n).hot
 	j := min(hotJoins, int(h&hotJoins)+d)
-	g.hot.set(n, h&^hotJoins|uint8(j))
+	g.nodes.ref(n).hot = h&^hotJoins|uint8(j)
 }
 
 func (g *graph) addMet(n, k uint32) {
-	if k == 0 || k == g.keyOf(n) || g.hot.at(n)&hotQuarantined != 0 {
+	if k == 0 || k == g.keyOf(n) || g.nodes.ref(n).hot&hotQuarantined != 0 {
 		return
 	}
 	list := g.met[n]
@@ -392,17 +411,17 @@ func (g *graph) addMet(n, k uint32) {
 	}
 	if len(list) < maxMet {
 		g.met[n] = append(list, k)
-		g.hot.set(n, g.hot.at(n)|hotHasMet)
+		g.nodes.ref(n).hot = g.nodes.ref(n).hot|hotHasMet
 	}
 }
 
 func (g *graph) quarantine(n uint32) {
-	g.hot.set(n, (g.hot.at(n)|hotQuarantined)&^hotHasMet)
+	g.nodes.ref(n).hot = (g.nodes.ref(n).hot|hotQuarantined)&^hotHasMet
 	delete(g.met, n)
 }
 
 func (g *graph) quarantined(n uint32) bool {
-	return n < g.hot.len() && g.hot.at(n)&hotQuarantined != 0
+	return n < g.nodes.len() && g.nodes.ref(n).hot&hotQuarantined != 0
 }
 
 // members appends the nodes of profile k to dst.
@@ -410,7 +429,7 @@ func (g *graph) members(k uint32, dst []uint32) []uint32 {
 	r := g.keyRoot(k)
 	for x := r; ; {
 		dst = append(dst, x)
-		if x = g.next.at(x); x == r {
+		if x = g.nodes.ref(x).next; x == r {
 			return dst
 		}
 	}
@@ -418,10 +437,10 @@ func (g *graph) members(k uint32, dst []uint32) []uint32 {
 
 // eventOf returns the event whose members include pool entry idx.
 func (g *graph) eventOf(idx uint32) uint32 {
-	lo, hi := uint32(0), g.evEnd.len()
+	lo, hi := uint32(0), g.events.len()
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		if g.evEnd.at(mid) > idx {
+		if g.events.ref(mid).end > idx {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -433,9 +452,9 @@ func (g *graph) eventOf(idx uint32) uint32 {
 func (g *graph) eventRange(e uint32) (uint32, uint32) {
 	start := uint32(1)
 	if e > 0 {
-		start = g.evEnd.at(e - 1)
+		start = g.events.ref(e - 1).end
 	}
-	return start, g.evEnd.at(e)
+	return start, g.events.ref(e).end
 }
 
 func entryNode(entry uint32) uint32  { return entry & nodeMask }

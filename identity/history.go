@@ -59,10 +59,10 @@ type cursor struct {
 // carry their stored values (erased ones marked as such), as the log needs them;
 // without, only their kinds (views, history).
 func (g *graph) recordAt(e uint32, cur *cursor, values bool, rec *record) {
-	src := g.evSrc.at(e)
+	src := g.events.ref(e).src
 	op := uint8(src >> opShift)
 	rec.reset(op)
-	rec.at = g.evAt.at(e)
+	rec.at = g.events.ref(e).at
 	s, end := g.eventRange(e)
 	if op == opLink {
 		rec.source = g.t.sources[src&(1<<opShift-1)]
@@ -105,7 +105,7 @@ func (g *graph) records(values bool, _ *cursor) iter.Seq[*record] {
 	return func(yield func(*record) bool) {
 		var cur cursor
 		var rec record
-		for e := range g.evAt.len() {
+		for e := range g.events.len() {
 			g.recordAt(e, &cur, values, &rec)
 			if !yield(&rec) {
 				return
@@ -123,7 +123,7 @@ func (r *Resolver) History() iter.Seq[Entry] {
 		var rec record
 		for e := uint32(0); ; e++ {
 			r.mu.RLock()
-			if e >= r.g.evAt.len() {
+			if e >= r.g.events.len() {
 				r.mu.RUnlock()
 				return
 			}

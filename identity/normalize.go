@@ -57,9 +57,16 @@ func normalizeEmail(v string, provider bool) (string, error) {
 	if strings.IndexByte(local, '@') >= 0 {
 		return "", fmt.Errorf("e-mail %q has more than one @", v)
 	}
-	for i, r := range v {
-		if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' || r == ',' || r == ';' {
-			return "", fmt.Errorf("e-mail %q has %q at byte %d", v, r, i)
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';' || c == 0x7f {
+			return "", fmt.Errorf("e-mail %q has %q at byte %d", v, c, i)
+		} else if c >= utf8.RuneSelf {
+			for j, r := range v[i:] {
+				if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) {
+					return "", fmt.Errorf("e-mail %q has %q at byte %d", v, r, i+j)
+				}
+			}
+			break
 		}
 	}
 	if domain == "" || strings.IndexByte(domain, '.') < 0 || domain[0] == '.' || strings.Contains(domain, "..") {
@@ -82,10 +89,8 @@ func normalizeEmail(v string, provider bool) (string, error) {
 			}
 		}
 	}
-	if len(lowLocal) == at && len(lowDomain) == len(v)-at-1 {
-		if out := v[:at+1+len(lowDomain)]; out == lowLocal+"@"+lowDomain {
-			return out, nil // already canonical: no allocation
-		}
+	if v[:at] == lowLocal && v[at+1:] == lowDomain {
+		return v, nil // already canonical: no allocation
 	}
 	return lowLocal + "@" + lowDomain, nil
 }

@@ -33,6 +33,8 @@ type Resolver struct {
 
 	byCode  [256]*kindRule // rule of each kind code
 	limited []uint8        // kind codes with a limit
+	recent  [8]recentKind  // the first kinds registered, for kindInfo
+	fixed   [8]string      // the kinds named in Rules, registered by New
 
 	// Ordered delivery of change reports: a mutation takes a ticket under mu and reports
 	// after releasing it, in ticket order, so callbacks see changes in the order they
@@ -47,6 +49,17 @@ type Resolver struct {
 	rec   record
 	buf   []byte
 	acc   [256]uint16
+	// greedy: the anchor's profile, whose counts are added to acc only when a limit
+	// must be checked (most events only meet their own profile)
+	accKey  uint32
+	accLate bool
+	sink    byte // keeps the lookups' early memory reads from being optimised away
+}
+
+type recentKind struct {
+	name string
+	code uint8
+	rule *kindRule
 }
 
 type callbacks struct {
@@ -117,9 +130,12 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		m.Write([]byte("clientele identity key check"))
 		copy(r.check[:], m.Sum(nil))
 	}
-	for _, name := range slices.Sorted(keysOf(c.kinds)) {
+	for i, name := range slices.Sorted(keysOf(c.kinds)) {
 		if _, _, err := r.kindCode(name, true); err != nil {
 			return nil, err
+		}
+		if i < len(r.fixed) {
+			r.fixed[i] = name
 		}
 	}
 	if s, ok := cfg.store.(Syncer); ok {
@@ -151,6 +167,9 @@ func (r *Resolver) kindCode(name string, create bool) (uint8, bool, error) {
 	}
 	rule := r.rules.rule(name)
 	r.byCode[code] = rule
+	if int(code) < len(r.recent) {
+		r.recent[code] = recentKind{name: name, code: code, rule: rule}
+	}
 	if rule.limit > 0 {
 		r.limited = append(r.limited, code)
 		r.g.countKind(code)
@@ -236,6 +255,8 @@ type candidate struct {
 	code   uint8
 	rule   *kindRule
 	value  string // normalised (a digest under WithHMAC)
+	tag    uint32 // hash tag in the identifier table
+	slot   uint64 // the tag's home slot, read early
 	node   uint32 // 0: new
 	key    uint32 // profile before the event; 0: new
 	status uint8
@@ -252,8 +273,10 @@ func checkTime(at time.Time) (int64, error) {
 }
 
 func (r *Resolver) checkID(i int, id ID) error {
-	if err := checkKind(id.Kind); err != nil {
-		return fmt.Errorf("identifier %d: %w", i, err)
+	if !r.knownKind(id.Kind) {
+		if err := checkKind(id.Kind); err != nil {
+			return fmt.Errorf("identifier %d: %w", i, err)
+		}
 	}
 	if len(id.Value) > r.rules.maxLen {
 		return fmt.Errorf("identifier %d (%s): value of %d bytes exceeds MaxValueLen %d: %w", i, id.Kind, len(id.Value), r.rules.maxLen, ErrInvalid)
@@ -278,13 +301,13 @@ func (r *Resolver) canonical(rule *kindRule, kind, v string, detail bool) (strin
 			}
 			return "", dropUnparseable, err
 		}
-		if len(n) > r.rules.maxLen || !utf8.ValidString(n) {
+		if n != v && (len(n) > r.rules.maxLen || !utf8.ValidString(n)) {
 			return "", dropUnparseable, fmt.Errorf("%s: normaliser returned %d bytes of invalid or over-long text: %w", kind, len(n), ErrUnparseable)
 		}
-		v = n
-		if rule.isBlocked(v) {
-			return "", dropBlocked, blockedErr(kind, v, detail)
+		if n != v && n != strings.TrimSpace(v) && rule.isBlocked(n) {
+			return "", dropBlocked, blockedErr(kind, n, detail)
 		}
+		v = n
 	}
 	if r.mac != nil {
 		v = r.digest(kind, v)
@@ -325,11 +348,11 @@ func (r *Resolver) find(id ID) uint32 {
 	if checkKind(id.Kind) != nil || len(id.Value) > r.rules.maxLen || !utf8.ValidString(id.Value) {
 		return 0
 	}
-	code, ok, _ := r.t.kind(id.Kind, false)
-	if !ok {
+	code, rule, _ := r.kindInfo(id.Kind, false)
+	if _, ok := r.t.kindIdx[id.Kind]; !ok {
 		return 0
 	}
-	v, why, _ := r.canonical(r.rules.rule(id.Kind), id.Kind, id.Value, false)
+	v, why, _ := r.canonical(rule, id.Kind, id.Value, false)
 	if why != 0 {
 		return 0
 	}
@@ -422,7 +445,10 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
 	cands := r.cands[:0]
 	for i, id := range ids {
-		rule := r.rules.rule(id.Kind)
+		code, rule, err := r.kindInfo(id.Kind, true)
+		if err != nil {
+			return fmt.Errorf("identifier %d: %w", i, err)
+		}
 		v, why, err := r.canonical(rule, id.Kind, id.Value, out != nil)
 		if why != 0 {
 			rec.drops = append(rec.drops, dropped{kind: id.Kind, reason: why})
@@ -433,26 +459,74 @@ func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
 		}
 		dup := false
 		for _, c := range cands {
-			if c.kind == id.Kind && c.value == v {
+			if c.code == code && c.value == v {
 				dup = true
 				break
 			}
 		}
-		if dup {
-			continue
+		if !dup {
+			cands = append(cands, candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v, tag: r.t.tag(code, v)})
 		}
-		code, _, err := r.kindCode(id.Kind, true)
-		if err != nil {
-			return fmt.Errorf("identifier %d: %w", i, err)
-		}
-		c := candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v}
-		if c.node = r.t.find(code, v); c.node != 0 {
-			c.key = r.g.keyOf(c.node)
-		}
-		cands = append(cands, c)
 	}
+	// Look the identifiers up in phases, each touching one kind of memory for all of
+	// them, so that the cache misses of different identifiers overlap instead of each
+	// waiting for the one before (the event's identifiers are independent).
+	t, g := r.t, r.g
+	for i := range cands {
+		cands[i].slot = t.probe(cands[i].tag)
+	}
+	var sink byte
+	for i := range cands {
+		if s := cands[i].slot; s != 0 && uint32(s>>32) == cands[i].tag {
+			sink |= t.peek(s)
+		}
+	}
+	for i := range cands {
+		cands[i].node = t.findTag(cands[i].code, cands[i].value, cands[i].tag)
+	}
+	var uf uint32
+	for i := range cands {
+		if n := cands[i].node; n != 0 {
+			uf |= g.nodes.ref(n).uf
+		}
+	}
+	for i := range cands {
+		if n := cands[i].node; n != 0 {
+			cands[i].key = g.keyOf(n)
+		}
+	}
+	r.sink = sink ^ byte(uf)
 	r.cands = cands
 	return nil
+}
+
+// knownKind reports whether kind is one of the first kinds registered (and so valid).
+// It reads what only New writes, so it needs no lock.
+func (r *Resolver) knownKind(kind string) bool {
+	for i := range r.fixed {
+		if r.fixed[i] == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// kindInfo returns the code and rule of a kind, registering it when create is set.
+// Events carry few kinds, so a short list compared in order beats two map lookups.
+func (r *Resolver) kindInfo(name string, create bool) (uint8, *kindRule, error) {
+	for i := range r.recent {
+		if e := &r.recent[i]; e.rule != nil && e.name == name {
+			return e.code, e.rule, nil
+		}
+	}
+	code, ok, err := r.kindCode(name, create)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !ok {
+		return 0, r.rules.rule(name), nil
+	}
+	return code, r.byCode[code], nil
 }
 
 // decide sets the status of every candidate (see the package documentation, "Limits and
@@ -460,12 +534,19 @@ func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
 func (r *Resolver) decide() int {
 	cands := r.cands
 	// Priority order, then kind name, then the order the caller gave.
-	slices.SortStableFunc(cands, func(a, b candidate) int {
+	order := func(a, b *candidate) int {
 		if a.rule.prio != b.rule.prio {
 			return a.rule.prio - b.rule.prio
 		}
 		return strings.Compare(a.kind, b.kind)
-	})
+	}
+	if len(cands) == 2 {
+		if order(&cands[0], &cands[1]) > 0 {
+			cands[0], cands[1] = cands[1], cands[0]
+		}
+	} else {
+		slices.SortStableFunc(cands, func(a, b candidate) int { return order(&a, &b) })
+	}
 	// Recorded quarantines always hold; new ones only under a HotLimit.
 	for i := range cands {
 		if c := &cands[i]; c.node != 0 && r.g.quarantined(c.node) {
@@ -499,9 +580,7 @@ func (r *Resolver) greedy() int {
 			c.status = stAnchor
 			if c.node != 0 {
 				keys = append(keys, c.key)
-				for _, code := range r.limited {
-					r.acc[code] = uint16(g.count(c.key, code))
-				}
+				r.accKey, r.accLate = c.key, true
 			} else {
 				r.acc[c.code]++
 			}
@@ -530,6 +609,7 @@ func (r *Resolver) greedy() int {
 	for i := range cands {
 		r.acc[cands[i].code] = 0
 	}
+	r.accLate = false
 	return anchor
 }
 
@@ -560,6 +640,9 @@ func (r *Resolver) quarantineHot(anchor int) bool {
 			partners = append(partners, rootBit|uint32(i))
 		}
 	}
+	if len(merged) <= 1 && len(partners) == 0 {
+		return false // the event joins and meets no other profile: no count changes
+	}
 	anchorKey := rootBit | uint32(len(cands)) // the anchor's profile is new
 	if len(merged) > 0 {
 		anchorKey = slices.Min(merged)
@@ -580,7 +663,7 @@ func (r *Resolver) quarantineHot(anchor int) bool {
 		}
 		total := 1
 		if c.node != 0 {
-			h := g.hot.at(c.node)
+			h := g.nodes.ref(c.node).hot
 			total += int(h & hotJoins)
 			if h&hotHasMet != 0 {
 				for _, k := range g.met[c.node] {
@@ -622,6 +705,12 @@ func (r *Resolver) quarantineHot(anchor int) bool {
 // fits reports whether c's profile (or c alone, if new) can join the anchor's as it has
 // grown so far, and otherwise records on c which limit forbids it.
 func (r *Resolver) fits(c *candidate) bool {
+	if r.accLate {
+		for _, code := range r.limited {
+			r.acc[code] += uint16(r.g.count(r.accKey, code))
+		}
+		r.accLate = false
+	}
 	if c.node == 0 {
 		if lim := c.rule.limit; lim > 0 && int(r.acc[c.code])+1 > lim {
 			c.lkind, c.limit, c.would = c.code, uint8(lim), uint8(min(255, int(r.acc[c.code])+1))
@@ -806,8 +895,8 @@ func (r *Resolver) Stats() Stats {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	g := r.g
-	b := r.t.bytes() + g.uf.bytes(4) + g.next.bytes(4) + g.occ.bytes(4) + g.hot.bytes(1) +
+	b := r.t.bytes() + g.nodes.bytes(16) +
 		g.seed.bytes(4) + g.size.bytes(4) + g.ring.bytes(4) + g.counts.bytes(1) +
-		g.evAt.bytes(8) + g.evSrc.bytes(4) + g.evEnd.bytes(4) + g.pool.bytes(4) + g.poolNext.bytes(4)
-	return Stats{Identifiers: r.t.used, Profiles: g.live, Records: int(g.evAt.len()), Bytes: b}
+		g.events.bytes(16) + g.pool.bytes(4) + g.poolNext.bytes(4)
+	return Stats{Identifiers: r.t.used, Profiles: g.live, Records: int(g.events.len()), Bytes: b}
 }

@@ -105,6 +105,9 @@ type kindRule struct {
 	norm    Normalizer
 	blocked map[string]struct{} // lower-cased, including the global list
 	longest int                 // longest blocked value, to skip the lookup for longer values
+	// A cheap filter before the map lookup: bit len%64 of shape[first byte] is set when
+	// a blocked value has that lower-cased first byte and that length. Most values fail.
+	shape [256]uint64
 }
 
 type compiled struct {
@@ -140,9 +143,12 @@ func compile(r Rules) (*compiled, error) {
 				if !utf8.ValidString(v) {
 					return nil, fmt.Errorf("identity: kind %q: blocked value %q is not UTF-8: %w", name, v, ErrRules)
 				}
-				v = strings.ToLower(strings.TrimSpace(v))
+				v = lowerASCIIString(strings.TrimSpace(v))
 				kr.blocked[v] = struct{}{}
 				kr.longest = max(kr.longest, len(v))
+				if len(v) > 0 {
+					kr.shape[v[0]] |= 1 << (len(v) % 64)
+				}
 			}
 		}
 		return kr, nil
@@ -189,7 +195,7 @@ func (k *kindRule) isBlocked(v string) bool {
 	if v == "" {
 		return true
 	}
-	if len(v) > k.longest {
+	if len(v) > k.longest || k.shape[lowerASCII(v[0])]&(1<<(len(v)%64)) == 0 {
 		return false
 	}
 	var buf [64]byte
@@ -200,12 +206,23 @@ func (k *kindRule) isBlocked(v string) bool {
 		low = make([]byte, len(v))
 	}
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
+		low[i] = lowerASCII(v[i])
 	}
 	_, ok := k.blocked[string(low)]
 	return ok
+}
+
+func lowerASCIIString(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

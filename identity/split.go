@@ -4,7 +4,7 @@ import "slices"
 
 // detach marks every recorded membership of n as no longer linking it.
 func (g *graph) detach(n uint32) {
-	for idx := g.occ.at(n); idx != 0; idx = g.poolNext.at(idx) {
+	for idx := g.nodes.ref(n).occ; idx != 0; idx = g.poolNext.at(idx) {
 		g.pool.set(idx, g.pool.at(idx)|detachedBit)
 	}
 }
@@ -51,7 +51,7 @@ func (g *graph) resplit(k uint32, comp []uint32, removed map[uint32]bool, keep b
 			continue
 		}
 		a := idx[n]
-		for o := g.occ.at(n); o != 0; o = g.poolNext.at(o) {
+		for o := g.nodes.ref(n).occ; o != 0; o = g.poolNext.at(o) {
 			if !linking(g.pool.at(o)) {
 				continue
 			}
@@ -132,12 +132,12 @@ func (g *graph) resplit(k uint32, comp []uint32, removed map[uint32]bool, keep b
 			g.ring.set(x, c[(i+1)%len(c)])
 		}
 		root := ns[0]
-		g.uf.set(root, rootBit|key)
+		g.nodes.ref(root).uf = rootBit|key
 		for i, n := range ns {
 			if i > 0 {
-				g.uf.set(n, root)
+				g.nodes.ref(n).uf = root
 			}
-			g.next.set(n, ns[(i+1)%len(ns)])
+			g.nodes.ref(n).next = ns[(i+1)%len(ns)]
 		}
 		g.size.set(key, uint32(len(ns)))
 		for s := range g.width {
@@ -205,9 +205,9 @@ func (g *graph) applyForget(r *record) []uint32 {
 		retired = append(retired, ret...)
 	}
 	for n := range removed {
-		g.uf.set(n, forgottenUF)
-		g.next.set(n, n)
-		g.hot.set(n, 0)
+		g.nodes.ref(n).uf = forgottenUF
+		g.nodes.ref(n).next = n
+		g.nodes.ref(n).hot = 0
 		delete(g.met, n)
 		if !g.view {
 			g.t.erase(n)

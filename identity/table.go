@@ -96,8 +96,19 @@ func (t *table) source(name string) uint32 {
 }
 
 // find returns the node of (kind, v), or 0.
-func (t *table) find(kind uint8, v string) uint32 {
-	tag := t.tag(kind, v)
+func (t *table) find(kind uint8, v string) uint32 { return t.findTag(kind, v, t.tag(kind, v)) }
+
+// probe returns the home slot of tag, which a lookup reads first.
+func (t *table) probe(tag uint32) uint64 { return t.slots[tag>>t.shift] }
+
+// peek reads the first byte of the record a slot points at, so that a caller can start
+// that memory access early.
+func (t *table) peek(s uint64) byte {
+	off := uint32(s)
+	return t.arena[off>>arenaBits][off&(arenaPage-1)]
+}
+
+func (t *table) findTag(kind uint8, v string, tag uint32) uint32 {
 	mask := uint32(len(t.slots) - 1)
 	for i := tag >> t.shift; ; i = (i + 1) & mask {
 		s := t.slots[i]

@@ -1,0 +1,292 @@
+package identity_test
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+// The scale is 10 million events over 3 million people; that takes minutes and
+// gigabytes on the shared 2-core machine, so routine runs use a tenth of it:
+//
+//	go test -run '^$' -bench . -benchtime 1x ./identity/ -identity.events 10000000
+var benchEvents = flag.Int("identity.events", 1_000_000, "events in the identity benchmarks' stream (people = 0.3 × events)")
+
+// stream is a synthetic event stream of two identifiers per event. People arrive over
+// time; an event is a newcomer's first one (30%), a recent arrival's (50%, from the
+// last 50,000) or a returning customer's (20%, anyone seen). Each person has one to
+// three anonymous ids and one or two devices; 60% an e-mail (a quarter of them two), 50%
+// a phone, 40% a user id; 1% share a family device and 1% of values are junk ("null").
+// Pairs follow what channels record together (anonymous id + device most often, then
+// user id with anonymous id, device or e-mail, phone with e-mail or device).
+type stream struct {
+	blob   string   // all identifier values, concatenated
+	ids    []sid    // identifiers: value in blob, kind
+	people []uint32 // person -> first identifier; people[p+1] ends it
+	events []uint32 // two identifiers per event
+	// The events' values again, in event order, as a host reads them from its input: a
+	// benchmark that picked values from blob at random would time cache misses that a
+	// host that has just decoded an event does not have.
+	evBlob string
+	evIDs  []sid
+}
+
+type sid struct {
+	off  uint32
+	n    uint8
+	kind uint8
+}
+
+var kinds = []string{"user_id", "email", "phone", "device_id", "anonymous_id"}
+
+const (
+	kUser = iota
+	kEmail
+	kPhone
+	kDevice
+	kAnon
+)
+
+func (s *stream) id(i uint32) identity.ID {
+	d := s.ids[i]
+	return identity.ID{Kind: kinds[d.kind], Value: s.blob[d.off : d.off+uint32(d.n)]}
+}
+
+func (s *stream) event(i int) (identity.ID, identity.ID) {
+	a, c := s.evIDs[2*i], s.evIDs[2*i+1]
+	return identity.ID{Kind: kinds[a.kind], Value: s.evBlob[a.off : a.off+uint32(a.n)]},
+		identity.ID{Kind: kinds[c.kind], Value: s.evBlob[c.off : c.off+uint32(c.n)]}
+}
+
+var (
+	streams  = map[int]*stream{}
+	streamMu sync.Mutex
+)
+
+func getStream(events int) *stream {
+	streamMu.Lock()
+	defer streamMu.Unlock()
+	if s, ok := streams[events]; ok {
+		return s
+	}
+	s := newStream(events, 42)
+	streams[events] = s
+	return s
+}
+
+func newStream(events int, seed uint64) *stream {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	people := events * 3 / 10
+	s := &stream{}
+	blob := make([]byte, 0, people*140)
+	add := func(kind uint8, v []byte) {
+		s.ids = append(s.ids, sid{off: uint32(len(blob)), n: uint8(len(v)), kind: kind})
+		blob = append(blob, v...)
+	}
+	var b []byte
+	families := max(1, people/300)
+	for p := range people {
+		s.people = append(s.people, uint32(len(s.ids)))
+		for range 1 + rng.IntN(3) {
+			b = fmt.Appendf(b[:0], "%08x-%04x-4%03x-%04x-%012x", rng.Uint32(), rng.Uint32()&0xffff, rng.Uint32()&0xfff, rng.Uint32()&0xffff, rng.Uint64()&0xffffffffffff)
+			add(kAnon, b)
+		}
+		for range 1 + rng.IntN(2) {
+			if rng.IntN(100) == 0 {
+				b = fmt.Appendf(b[:0], "dev-family-%06d", rng.IntN(families))
+			} else {
+				b = fmt.Appendf(b[:0], "dev-%016x", rng.Uint64())
+			}
+			add(kDevice, b)
+		}
+		if rng.IntN(10) < 6 {
+			for range 1 + rng.IntN(4)/3 {
+				b = fmt.Appendf(b[:0], "%s.%s%d@%s", names[rng.IntN(len(names))], names[rng.IntN(len(names))], rng.IntN(100000), domains[rng.IntN(len(domains))])
+				add(kEmail, b)
+			}
+		}
+		if rng.IntN(2) == 0 {
+			b = fmt.Appendf(b[:0], "+86 1%d%d %04d %04d", 3+rng.IntN(7), rng.IntN(10), rng.IntN(10000), rng.IntN(10000))
+			add(kPhone, b)
+		}
+		if rng.IntN(10) < 4 {
+			b = strconv.AppendInt(append(b[:0], 'u'), int64(p+1), 10)
+			add(kUser, b)
+		}
+	}
+	s.people = append(s.people, uint32(len(s.ids)))
+	junk := uint32(len(s.ids))
+	add(kEmail, []byte("null"))
+	add(kDevice, []byte("undefined"))
+	s.blob = string(blob)
+
+	pairs := [][2]uint8{{kAnon, kDevice}, {kAnon, kDevice}, {kAnon, kDevice}, {kAnon, kDevice}, {kAnon, kDevice}, {kAnon, kDevice}, {kAnon, kDevice},
+		{kAnon, kUser}, {kAnon, kUser}, {kAnon, kUser}, {kDevice, kUser}, {kDevice, kUser}, {kEmail, kUser}, {kEmail, kUser},
+		{kEmail, kAnon}, {kEmail, kAnon}, {kPhone, kEmail}, {kPhone, kEmail}, {kPhone, kDevice}, {kEmail, kDevice}}
+	arrived := 0
+	pick := func(p int, kind uint8) (uint32, bool) {
+		lo, hi := s.people[p], s.people[p+1]
+		var got []uint32
+		for i := lo; i < hi; i++ {
+			if s.ids[i].kind == kind {
+				got = append(got, i)
+			}
+		}
+		if len(got) == 0 {
+			return 0, false
+		}
+		return got[rng.IntN(len(got))], true
+	}
+	for range events {
+		var p int
+		switch u := rng.IntN(10); {
+		case (u < 3 || arrived == 0) && arrived < people:
+			p = arrived
+			arrived++
+		case u < 8:
+			p = max(0, arrived-1-rng.IntN(min(arrived, 50_000)))
+		default:
+			p = rng.IntN(arrived)
+		}
+		pair := pairs[rng.IntN(len(pairs))]
+		a, ok1 := pick(p, pair[0])
+		c, ok2 := pick(p, pair[1])
+		if !ok1 || !ok2 {
+			lo, hi := s.people[p], s.people[p+1]
+			a, c = lo+uint32(rng.IntN(int(hi-lo))), lo+uint32(rng.IntN(int(hi-lo)))
+		}
+		if rng.IntN(100) == 0 {
+			c = junk + uint32(rng.IntN(2))
+		}
+		s.events = append(s.events, a, c)
+	}
+	ev := make([]byte, 0, len(s.events)*32)
+	for _, i := range s.events {
+		d := s.ids[i]
+		s.evIDs = append(s.evIDs, sid{off: uint32(len(ev)), n: d.n, kind: d.kind})
+		ev = append(ev, s.blob[d.off:d.off+uint32(d.n)]...)
+	}
+	s.evBlob = string(ev)
+	return s
+}
+
+var (
+	names   = []string{"li", "wang", "zhang", "liu", "chen", "anna", "ben", "chloe", "david", "emma"}
+	domains = []string{"gmail.com", "qq.com", "163.com", "outlook.com", "example.com"}
+)
+
+// naive is the baseline: a map from identifier to profile and a map-of-sets per
+// profile, merging the smaller set into the larger. No rules, no history.
+type naive struct {
+	of       map[identity.ID]int
+	profiles []map[identity.ID]struct{}
+}
+
+func newNaive() *naive { return &naive{of: map[identity.ID]int{}, profiles: []map[identity.ID]struct{}{nil}} }
+
+func (n *naive) link(a, b identity.ID) int {
+	pa, oka := n.of[a]
+	pb, okb := n.of[b]
+	switch {
+	case !oka && !okb:
+		pa = len(n.profiles)
+		n.profiles = append(n.profiles, map[identity.ID]struct{}{a: {}, b: {}})
+		n.of[a], n.of[b] = pa, pa
+	case !okb:
+		n.profiles[pa][b] = struct{}{}
+		n.of[b] = pa
+	case !oka:
+		n.profiles[pb][a] = struct{}{}
+		n.of[a] = pb
+		pa = pb
+	case pa != pb:
+		if len(n.profiles[pa]) < len(n.profiles[pb]) {
+			pa, pb = pb, pa
+		}
+		for id := range n.profiles[pb] {
+			n.profiles[pa][id] = struct{}{}
+			n.of[id] = pa
+		}
+		n.profiles[pb] = nil
+	}
+	return pa
+}
+
+func heapAlloc() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// linkStream links the whole stream into what setup builds and reports events/s
+// overall and over the second half (warm), and heap bytes per identifier held.
+func linkStream(b *testing.B, s *stream, setup func() (link func(a, c identity.ID), held func() int)) {
+	b.StopTimer()
+	n := len(s.events) / 2
+	for range b.N {
+		before := heapAlloc()
+		link, held := setup()
+		b.StartTimer()
+		start := time.Now()
+		var half time.Time
+		for i := range n {
+			if i == n/2 {
+				half = time.Now()
+			}
+			link(s.event(i))
+		}
+		end := time.Now()
+		b.StopTimer()
+		bytes := heapAlloc() - before
+		b.ReportMetric(float64(n)/end.Sub(start).Seconds(), "events/s")
+		b.ReportMetric(float64(n-n/2)/end.Sub(half).Seconds(), "warm-events/s")
+		if c := held(); c > 0 {
+			b.ReportMetric(float64(bytes)/float64(c), "B/identifier")
+			b.ReportMetric(float64(c), "identifiers")
+		}
+		runtime.KeepAlive(link)
+	}
+}
+
+// BenchmarkLink links the stream with no store (the resolver's history in memory only).
+func BenchmarkLink(b *testing.B) {
+	s := getStream(*benchEvents)
+	for _, bc := range []struct {
+		name  string
+		rules identity.Rules
+	}{{"DefaultRules", identity.DefaultRules()}, {"ZeroRules", identity.Rules{}}} {
+		b.Run(fmt.Sprintf("%s/events=%d", bc.name, len(s.events)/2), func(b *testing.B) {
+			linkStream(b, s, func() (func(a, c identity.ID), func() int) {
+				r, err := identity.New(bc.rules)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return func(a, c identity.ID) {
+					if _, err := r.Link(ctx, t0, "web", a, c); err != nil {
+						b.Fatal(err)
+					}
+				}, func() int { return r.Stats().Identifiers }
+			})
+		})
+	}
+}
+
+// BenchmarkLinkNaive is the baseline: the same stream into map-of-sets.
+func BenchmarkLinkNaive(b *testing.B) {
+	s := getStream(*benchEvents)
+	b.Run(fmt.Sprintf("events=%d", len(s.events)/2), func(b *testing.B) {
+		linkStream(b, s, func() (func(a, c identity.ID), func() int) {
+			n := newNaive()
+			return func(a, c identity.ID) { n.link(a, c) }, func() int { return len(n.of) }
+		})
+	})
+}
