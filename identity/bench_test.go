@@ -189,7 +189,9 @@ type naive struct {
 	profiles []map[identity.ID]struct{}
 }
 
-func newNaive() *naive { return &naive{of: map[identity.ID]int{}, profiles: []map[identity.ID]struct{}{nil}} }
+func newNaive() *naive {
+	return &naive{of: map[identity.ID]int{}, profiles: []map[identity.ID]struct{}{nil}}
+}
 
 func (n *naive) link(a, b identity.ID) int {
 	pa, oka := n.of[a]

@@ -125,7 +125,9 @@ func (g *graph) countKind(kind uint8) {
 
 func (g *graph) has(n uint32) bool { return n < g.nodes.len() && g.nodes.ref(n).uf != 0 }
 
-func (g *graph) forgotten(n uint32) bool { return n < g.nodes.len() && g.nodes.ref(n).uf == forgottenUF }
+func (g *graph) forgotten(n uint32) bool {
+	return n < g.nodes.len() && g.nodes.ref(n).uf == forgottenUF
+}
 
 // keyOf returns the key of the profile holding n (0 if n is forgotten or unseen).
 func (g *graph) keyOf(n uint32) uint32 {
@@ -186,7 +188,7 @@ func (g *graph) newKey(n uint32) uint32 {
 	for range g.width {
 		g.counts.push(0)
 	}
-	g.nodes.ref(n).uf = rootBit|k
+	g.nodes.ref(n).uf = rootBit | k
 	g.nodes.ref(n).next = n
 	g.bump(k, n)
 	g.live++
@@ -249,7 +251,7 @@ func (g *graph) merge(keys []uint32) {
 			*c = uint8(min(255, int(*c)+int(g.counts.at(k*g.width+s))))
 		}
 	}
-	g.nodes.ref(root).uf = rootBit|survivor
+	g.nodes.ref(root).uf = rootBit | survivor
 	g.size.set(survivor, total)
 	if big != survivor {
 		for s := range g.width {
@@ -396,7 +398,7 @@ func (g *graph) applyLink(r *record) linkResult {
 func (g *graph) addJoins(n uint32, d int) {
 	h := g.nodes.ref(n).hot
 	j := min(hotJoins, int(h&hotJoins)+d)
-	g.nodes.ref(n).hot = h&^hotJoins|uint8(j)
+	g.nodes.ref(n).hot = h&^hotJoins | uint8(j)
 }
 
 func (g *graph) addMet(n, k uint32) {
@@ -411,12 +413,12 @@ func (g *graph) addMet(n, k uint32) {
 	}
 	if len(list) < maxMet {
 		g.met[n] = append(list, k)
-		g.nodes.ref(n).hot = g.nodes.ref(n).hot|hotHasMet
+		g.nodes.ref(n).hot = g.nodes.ref(n).hot | hotHasMet
 	}
 }
 
 func (g *graph) quarantine(n uint32) {
-	g.nodes.ref(n).hot = (g.nodes.ref(n).hot|hotQuarantined)&^hotHasMet
+	g.nodes.ref(n).hot = (g.nodes.ref(n).hot | hotQuarantined) &^ hotHasMet
 	delete(g.met, n)
 }
 

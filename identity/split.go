@@ -132,7 +132,7 @@ func (g *graph) resplit(k uint32, comp []uint32, removed map[uint32]bool, keep b
 			g.ring.set(x, c[(i+1)%len(c)])
 		}
 		root := ns[0]
-		g.nodes.ref(root).uf = rootBit|key
+		g.nodes.ref(root).uf = rootBit | key
 		for i, n := range ns {
 			if i > 0 {
 				g.nodes.ref(n).uf = root
