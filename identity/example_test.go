@@ -1,0 +1,195 @@
+package identity_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+// One person seen at the till, on the web shop and at the call centre becomes one
+// profile; a second person on the same family tablet does not join it.
+func Example() {
+	ctx := context.Background()
+	rules := identity.DefaultRules()
+	phone := rules.Kinds["phone"]
+	phone.Normalize = identity.PhoneNormalizer("86") // customers write national numbers
+	rules.Kinds["phone"] = phone
+	r, _ := identity.New(rules)
+
+	day := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	till, _ := r.Link(ctx, day, "store", identity.ID{Kind: "phone", Value: "139-1234-5678"})
+	web, _ := r.Link(ctx, day.Add(24*time.Hour), "web",
+		identity.ID{Kind: "user_id", Value: "u1"},
+		identity.ID{Kind: "email", Value: " Anna.Li@Gmail.com"},
+		identity.ID{Kind: "device_id", Value: "tablet-7"})
+	call, _ := r.Link(ctx, day.Add(48*time.Hour), "call_centre",
+		identity.ID{Kind: "phone", Value: "0086 139 1234 5678"},
+		identity.ID{Kind: "email", Value: "annali@gmail.com"})
+	other, _ := r.Link(ctx, day.Add(72*time.Hour), "web",
+		identity.ID{Kind: "user_id", Value: "u2"},
+		identity.ID{Kind: "device_id", Value: "tablet-7"})
+
+	fmt.Println(till, web, call, other)
+	fmt.Println(r.Current(web), r.Identifiers(till))
+	// Output:
+	// 1 2 1 3
+	// 1 [user_id:u1 email:annali@gmail.com phone:+8613912345678 device_id:tablet-7]
+}
+
+func ExampleNew() {
+	// The zero Rules link everything given: plain connected components.
+	plain, _ := identity.New(identity.Rules{})
+	// DefaultRules normalise, block junk values, limit identifiers per profile and
+	// quarantine hot identifiers.
+	safe, _ := identity.New(identity.DefaultRules())
+
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []*identity.Resolver{plain, safe} {
+		a, _ := r.Link(ctx, at, "web", identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "email", Value: "null"})
+		b, _ := r.Link(ctx, at, "web", identity.ID{Kind: "user_id", Value: "u2"}, identity.ID{Kind: "email", Value: "null"})
+		fmt.Println(a, b, r.Current(a) == r.Current(b))
+	}
+	// Output:
+	// 1 1 true
+	// 1 2 false
+}
+
+func ExampleResolver_Link() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules(), identity.OnMerge(func(m identity.Merge) {
+		fmt.Printf("merge: %v into %d (%s)\n", m.Absorbed, m.Survivor, m.Cause)
+	}))
+	anon, _ := r.Link(ctx, at, "web", identity.ID{Kind: "anonymous_id", Value: "c-81f2"}, identity.ID{Kind: "device_id", Value: "d-1"})
+	shop, _ := r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "anna@example.com"})
+	both, _ := r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "Anna@Example.com"}, identity.ID{Kind: "anonymous_id", Value: "c-81f2"})
+	fmt.Println(anon, shop, both)
+	// Output:
+	// merge: [2] into 1 (web)
+	// 1 2 1
+}
+
+func ExampleResolver_Lookup() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "anna+shop@gmail.com"})
+	fmt.Println(r.Lookup(identity.ID{Kind: "email", Value: "ANNA@gmail.com"})) // gmail ignores +tags
+	fmt.Println(r.Lookup(identity.ID{Kind: "email", Value: "ben@gmail.com"}))
+	// Output:
+	// 1 true
+	// 0 false
+}
+
+func ExampleResolver_Explain() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	r.Link(ctx, at, "web", identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "device_id", Value: "tablet"})
+	r.Link(ctx, at.Add(time.Hour), "web", identity.ID{Kind: "device_id", Value: "tablet"}, identity.ID{Kind: "anonymous_id", Value: "c-1"})
+	r.Link(ctx, at.Add(2*time.Hour), "web", identity.ID{Kind: "user_id", Value: "u2"}, identity.ID{Kind: "anonymous_id", Value: "c-1"})
+
+	e, _ := r.Explain(identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "anonymous_id", Value: "c-1"})
+	fmt.Println(e)
+	e, _ = r.Explain(identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "user_id", Value: "u2"})
+	fmt.Println(e)
+	// Output:
+	// user_id:u1 and anonymous_id:c-1 are in profile 1
+	//   user_id:u1 -- device_id:tablet (web, 2025-03-01T00:00:00Z)
+	//   device_id:tablet -- anonymous_id:c-1 (web, 2025-03-01T01:00:00Z)
+	// user_id:u1 and user_id:u2 are apart
+	//   refused user_id:u2 -- anonymous_id:c-1 (web, 2025-03-01T02:00:00Z): profile would hold 2 user_id identifiers, limit 1: identity: per-profile limit reached
+}
+
+func ExampleResolver_Unmerge() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "anna@example.com"})
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "ben@example.com"})
+	// The till typed the shop's own number for both customers.
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "phone", Value: "+44 20 7946 0000"})
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "ben@example.com"}, identity.ID{Kind: "phone", Value: "+44 20 7946 0000"})
+	fmt.Println(r.Identifiers(1))
+
+	s, _ := r.Unmerge(ctx, identity.ID{Kind: "phone", Value: "+44 20 7946 0000"}, at.Add(time.Hour))
+	fmt.Println(s.Profile, "->", s.Into)
+	for _, k := range s.Into {
+		fmt.Println(k, r.Identifiers(k))
+	}
+	// Output:
+	// [email:anna@example.com email:ben@example.com phone:+442079460000]
+	// 1 -> [1 2 3]
+	// 1 [email:anna@example.com]
+	// 2 [email:ben@example.com]
+	// 3 [phone:+442079460000]
+}
+
+func ExampleResolver_Resolve() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	r.Link(ctx, at, "web", identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "device_id", Value: "tablet"})
+	out, _ := r.Resolve(ctx, at, "web",
+		identity.ID{Kind: "user_id", Value: "u2"},
+		identity.ID{Kind: "device_id", Value: "tablet"},
+		identity.ID{Kind: "email", Value: "undefined"})
+	fmt.Println(out.Profile, out.Created)
+	for _, d := range out.Dropped {
+		fmt.Println("dropped:", d.Err)
+	}
+	for _, f := range out.Refused {
+		fmt.Println("refused:", f.ID, "--", f.With, ":", f.Err)
+	}
+	// Output:
+	// 2 true
+	// dropped: identity: identifier 2: email "undefined": identity: blocked value
+	// refused: device_id:tablet -- user_id:u2 : profile would hold 2 user_id identifiers, limit 1: identity: per-profile limit reached
+}
+
+func ExampleOpenFileStore() {
+	dir, _ := os.MkdirTemp("", "identity")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "identity.log")
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+
+	s, _ := identity.OpenFileStore(path, nil)
+	r, _ := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "device_id", Value: "d-1"})
+	s.Close()
+
+	s, _ = identity.OpenFileStore(path, nil) // a restart: the same profiles and keys
+	defer s.Close()
+	r, _ = identity.New(identity.DefaultRules(), identity.WithStore(s))
+	fmt.Println(r.Lookup(identity.ID{Kind: "device_id", Value: "d-1"}))
+	// Output:
+	// 1 true
+}
+
+func ExampleResolver_Forget() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules(), identity.WithHMAC([]byte("host secret")))
+	p, _ := r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "anna@example.com"})
+	fmt.Println(r.Identifiers(p)) // values are kept as HMAC digests
+	r.Forget(ctx, at, p)
+	fmt.Println(r.Current(p), r.Identifiers(p))
+	fmt.Println(r.Lookup(identity.ID{Kind: "email", Value: "anna@example.com"}))
+	// Output:
+	// [email:7b0e522d5268d8664993cd4a05c1677fe569ceca91bd363d94b704bd9a12ce3c]
+	// 0 []
+	// 0 false
+}
+
+func ExampleResolver_AsOf() {
+	ctx, day := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	r.Link(ctx, day, "web", identity.ID{Kind: "email", Value: "anna@example.com"})
+	r.Link(ctx, day.Add(24*time.Hour), "store", identity.ID{Kind: "phone", Value: "+447700900123"})
+	r.Link(ctx, day.Add(48*time.Hour), "web", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "phone", Value: "+447700900123"})
+
+	before := r.AsOf(day.Add(36 * time.Hour))
+	fmt.Println(before.Identifiers(1), before.Identifiers(2))
+	fmt.Println(r.Identifiers(1), r.Current(2))
+	// Output:
+	// [email:anna@example.com] [phone:+447700900123]
+	// [email:anna@example.com phone:+447700900123] 1
+}
