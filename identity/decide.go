@@ -341,4 +341,3 @@ func (r *Resolver) build(rec *record) error {
 	}
 	return nil
 }
-
