@@ -69,7 +69,7 @@ func normalizeEmail(v string, provider bool) (string, error) {
 			break
 		}
 	}
-	if domain == "" || strings.IndexByte(domain, '.') < 0 || domain[0] == '.' || strings.Contains(domain, "..") {
+	if domain == "" || strings.IndexByte(domain, '.') < 0 || domain[0] == '.' || domain[len(domain)-1] == '.' || strings.Contains(domain, "..") {
 		return "", fmt.Errorf("e-mail %q: domain %q is not a dotted host name", v, domain)
 	}
 	lowLocal, lowDomain := strings.ToLower(local), strings.ToLower(domain)

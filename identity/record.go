@@ -152,9 +152,12 @@ type decoder struct {
 	names map[string]string // kind and source names seen, so each is allocated once
 }
 
-func (d *decoder) fail(format string, args ...any) {
+func (d *decoder) fail(format string, args ...any) { d.failAt(d.off, format, args...) }
+
+// failAt records a problem with the field that starts at byte off.
+func (d *decoder) failAt(off int, format string, args ...any) {
 	if d.err == nil {
-		d.err = fmt.Errorf("at byte %d: %s", d.off, fmt.Sprintf(format, args...))
+		d.err = fmt.Errorf("at byte %d: %s", off, fmt.Sprintf(format, args...))
 	}
 }
 
@@ -219,20 +222,24 @@ func (d *decoder) bytes(n int, what string) []byte {
 
 // name reads a kind or source name: UTF-8, at most max bytes, non-empty if required.
 func (d *decoder) name(max int, nonEmpty bool, what string) string {
+	start := d.off
 	n := int(d.uvarint(uint64(max), what+" length"))
+	if d.err == nil && n > len(d.b)-d.off {
+		d.failAt(start, "%s of %d bytes runs past the end", what, n)
+	}
 	b := d.bytes(n, what)
 	if d.err != nil {
 		return ""
 	}
 	if nonEmpty && n == 0 {
-		d.fail("empty %s", what)
+		d.failAt(start, "empty %s", what)
 		return ""
 	}
 	if s, ok := d.names[string(b)]; ok {
 		return s
 	}
 	if !utf8.Valid(b) {
-		d.fail("%s is not UTF-8", what)
+		d.failAt(start, "%s is not UTF-8", what)
 		return ""
 	}
 	s := string(b)
@@ -246,9 +253,10 @@ func (d *decoder) name(max int, nonEmpty bool, what string) string {
 }
 
 func (d *decoder) node(what string) uint32 {
+	start := d.off
 	n := uint32(d.uvarint(maxNode, what))
 	if d.err == nil && n == 0 {
-		d.fail("%s is node 0", what)
+		d.failAt(start, "%s is node 0", what)
 	}
 	return n
 }

@@ -1,0 +1,177 @@
+package identity
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestEmailNormalizer(t *testing.T) {
+	for _, tc := range []struct {
+		in, plain, provider string // "" means rejected
+	}{
+		{"anna@example.com", "anna@example.com", "anna@example.com"},
+		{"  Anna@Example.COM ", "anna@example.com", "anna@example.com"},
+		{"mailto:anna@example.com", "anna@example.com", "anna@example.com"},
+		{"anna@example.com.", "anna@example.com", "anna@example.com"},
+		{"Anna.Li+shop@Gmail.com", "anna.li+shop@gmail.com", "annali@gmail.com"},
+		{"a.n.n.a@googlemail.com", "a.n.n.a@googlemail.com", "anna@gmail.com"},
+		{"anna+x@outlook.com", "anna+x@outlook.com", "anna@outlook.com"},
+		{"anna.li+x@example.com", "anna.li+x@example.com", "anna.li+x@example.com"}, // unknown server: kept
+		{"+tag@gmail.com", "+tag@gmail.com", ""},
+		{"Ünïcode@exämple.org", "ünïcode@exämple.org", "ünïcode@exämple.org"},
+		{"anna", "", ""},
+		{"@example.com", "", ""},
+		{"anna@", "", ""},
+		{"anna@localhost", "", ""},
+		{"a@b@example.com", "", ""},
+		{"anna li@example.com", "", ""},
+		{"anna@exa..mple.com", "", ""},
+		{"anna@.example.com", "", ""},
+		{"<anna@example.com>", "", ""},
+		{"anna\u2028li@example.com", "", ""},
+	} {
+		for _, c := range []struct {
+			provider bool
+			want     string
+		}{{false, tc.plain}, {true, tc.provider}} {
+			got, err := EmailNormalizer(c.provider)(tc.in)
+			if c.want == "" {
+				if err == nil {
+					t.Errorf("EmailNormalizer(%v)(%q) = %q, want an error", c.provider, tc.in, got)
+				}
+				continue
+			}
+			if err != nil || got != c.want {
+				t.Errorf("EmailNormalizer(%v)(%q) = %q, %v; want %q", c.provider, tc.in, got, err, c.want)
+			}
+		}
+	}
+}
+
+func TestPhoneNormalizer(t *testing.T) {
+	for _, tc := range []struct {
+		country, in, want string // want "" means rejected
+	}{
+		{"86", "139-1234-5678", "+8613912345678"},
+		{"86", "+86 139 1234 5678", "+8613912345678"},
+		{"86", "0086 13912345678", "+8613912345678"},
+		{"86", "(021) 6000-0000", "+862160000000"},
+		{"+44", "020 7946 0000", "+442079460000"},
+		{"44", "+44 (0)20 7946 0000", "+4402079460000"}, // the "(0)" convention is not guessed at
+		{"1", "1 (415) 555-0132", "+14155550132"},
+		{"1", "415.555.0132", "+14155550132"},
+		{"1", "011 44 20 7946 0000", "+442079460000"},
+		{"39", "06 6982 0000", "+390669820000"}, // Italy keeps its leading 0
+		{"", "+49 30 901820", "+4930901820"},
+		{"", "030 901820", ""}, // national, no country: not guessed
+		{"86", "", ""},
+		{"86", "call me", ""},
+		{"86", "139 1234 5678 ext 2", ""},
+		{"86", "+1 000 000 0000", ""},
+		{"86", "+86 188 8888 8888", "+8618888888888"},
+		{"86", "1234", ""},
+		{"86", "+1234567890123456", ""},
+		{"86", "+0 123 456 789", ""},
+		{"86", "1+39", ""},
+		{"abc", "+86 139 1234 5678", ""}, // an invalid default country rejects everything
+	} {
+		got, err := PhoneNormalizer(tc.country)(tc.in)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("PhoneNormalizer(%q)(%q) = %q, want an error", tc.country, tc.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("PhoneNormalizer(%q)(%q) = %q, %v; want %q", tc.country, tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestBlockedIgnoresCase(t *testing.T) {
+	c, err := compile(DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := c.rule("email")
+	for _, v := range []string{"", "NULL", "Undefined", "[Object Object]", "00000000-0000-0000-0000-000000000000", "TEST@test.com", "n/a"} {
+		if !email.isBlocked(v) {
+			t.Errorf("%q is not blocked for email", v)
+		}
+	}
+	for _, v := range []string{"nulls", "anna@example.com", "00000000-0000-0000-0000-000000000001", "ANONYMOUS1"} {
+		if email.isBlocked(v) {
+			t.Errorf("%q is blocked for email", v)
+		}
+	}
+	if c.rule("user_id").isBlocked("test@test.com") {
+		t.Error("an e-mail-only blocked value blocks user ids")
+	}
+}
+
+// checkNormalizer holds a normaliser to its contract on any input: no panic, valid UTF-8
+// out, and idempotence (normalising the output returns it unchanged).
+func checkNormalizer(t *testing.T, name string, n Normalizer, in string) {
+	out, err := n(in)
+	if err != nil {
+		return
+	}
+	if !utf8.ValidString(out) {
+		t.Fatalf("%s(%q) = %q: not UTF-8", name, in, out)
+	}
+	again, err := n(out)
+	if err != nil || again != out {
+		t.Fatalf("%s is not idempotent: %q -> %q -> %q, %v", name, in, out, again, err)
+	}
+}
+
+func FuzzEmailNormalizer(f *testing.F) {
+	for _, s := range []string{"anna@example.com", " Anna.Li+x@GoogleMail.com. ", "mailto:a@b.c", "a@b", "@", "ü@ß.de", "a\x00@b.c", "A+@gmail.com", "MAILTO:  x@y.z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // the resolver rejects invalid UTF-8 before normalising
+		}
+		checkNormalizer(t, "EmailNormalizer(false)", EmailNormalizer(false), s)
+		checkNormalizer(t, "EmailNormalizer(true)", EmailNormalizer(true), s)
+		if out, err := EmailNormalizer(true)(s); err == nil && (strings.Count(out, "@") != 1 || out != strings.ToLower(out)) {
+			t.Fatalf("EmailNormalizer(true)(%q) = %q", s, out)
+		}
+	})
+}
+
+func FuzzPhoneNormalizer(f *testing.F) {
+	for _, s := range []string{"+86 139 1234 5678", "139-1234-5678", "0086 13912345678", "011 44 20 7946 0000", "(0)", "+", "++1", "1\u00a0415 555 0132", "06 6982 0000"} {
+		f.Add(s, "86")
+		f.Add(s, "1")
+		f.Add(s, "39")
+	}
+	f.Fuzz(func(t *testing.T, s, country string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		n := PhoneNormalizer(country)
+		checkNormalizer(t, "PhoneNormalizer", n, s)
+		if out, err := n(s); err == nil {
+			if out[0] != '+' || len(out) < 8 || len(out) > 16 || strings.Trim(out[1:], "0123456789") != "" {
+				t.Fatalf("PhoneNormalizer(%q)(%q) = %q: not E.164", country, s, out)
+			}
+		}
+	})
+}
+
+func TestNormalizerErrorsAreDrops(t *testing.T) {
+	r, err := New(Rules{Kinds: map[string]KindRule{"x": {Normalize: func(string) (string, error) {
+		return "", errors.New("no")
+	}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.Resolve(ctxT, t0T, "s", ID{"x", "1"}, ID{"y", "2"})
+	if err != nil || len(out.Dropped) != 1 || !errors.Is(out.Dropped[0].Err, ErrUnparseable) || out.Profile == 0 {
+		t.Fatalf("Resolve = %+v, %v", out, err)
+	}
+}
