@@ -13,6 +13,9 @@ func (g *graph) check(r *record) error {
 	known := g.t.nodes()
 	switch r.op {
 	case opLink:
+		if !g.t.sourceFits(r.source) {
+			return fmt.Errorf("source %q would be source number %d: %w", r.source, maxSources+1, ErrFull)
+		}
 		if len(r.news) > 0 && r.first != known+1 {
 			return fmt.Errorf("first new node is %d, the log holds %d", r.first, known)
 		}
@@ -82,17 +85,20 @@ func (g *graph) check(r *record) error {
 		if uint64(g.keys)+uint64(g.size.at(g.keyOf(n))) > keyMask {
 			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
 		}
-	case opForget:
+	case opForget, opQuarantine:
 		if r.key > g.keys {
 			return fmt.Errorf("forget of profile %d, beyond the %d issued", r.key, g.keys)
 		}
+		if uint64(g.keys)+uint64(len(r.members))*2 > keyMask {
+			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
+		}
 		for i, m := range r.members {
 			if m.node > known || !g.has(m.node) || g.forgotten(m.node) {
-				return fmt.Errorf("forget of node %d, which is not held", m.node)
+				return fmt.Errorf("%s of node %d, which is not held", Op(r.op), m.node)
 			}
 			for _, o := range r.members[:i] {
 				if o.node == m.node {
-					return fmt.Errorf("forget lists node %d twice", m.node)
+					return fmt.Errorf("%s lists node %d twice", Op(r.op), m.node)
 				}
 			}
 		}

@@ -22,6 +22,8 @@ type candidate struct {
 	limit  uint8 // refused: the limit, the count it would reach, the kind
 	would  uint8
 	lkind  uint8
+	// quarantined by this call (a quarantine record before the link)
+	quarantined bool
 }
 
 // prepare normalises ids into r.cands (dropping blocked and unparseable values and
@@ -87,6 +89,9 @@ func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
 // knownKind reports whether kind is one of the first kinds registered (and so valid).
 // It reads what only New writes, so it needs no lock.
 func (r *Resolver) knownKind(kind string) bool {
+	if kind == "" {
+		return false // the unused entries of fixed are empty
+	}
 	for i := range r.fixed {
 		if r.fixed[i] == kind {
 			return true
@@ -314,6 +319,9 @@ func (r *Resolver) fits(c *candidate) bool {
 
 // build turns the decided candidates into the link record, numbering new identifiers.
 func (r *Resolver) build(rec *record) error {
+	if !r.t.sourceFits(rec.source) {
+		return fmt.Errorf("source %q would be source number %d: %w", rec.source, maxSources+1, ErrFull)
+	}
 	next := r.t.nodes() + 1
 	bytes := 0
 	for i := range r.cands {

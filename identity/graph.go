@@ -68,7 +68,7 @@ type nodeRec struct {
 // eventRec is one record of the history; its members are pool[previous end : end].
 type eventRec struct {
 	at  int64  // Unix ns
-	src uint32 // op<<30 | source code
+	src uint32 // op<<opShift | source code
 	end uint32
 }
 
@@ -87,7 +87,8 @@ const (
 	maxNode     = 1<<nodeBits - 1
 	nodeMask    = maxNode
 	detachedBit = 1 << 31
-	opShift     = 30
+	opShift     = 28 // evSrc: op in the top 4 bits, source code below
+	maxSources  = 1 << 16
 
 	hotQuarantined = 0x80
 	hotHasMet      = 0x40
@@ -298,7 +299,16 @@ func (g *graph) kindCode(name string) uint8 {
 type linkResult struct {
 	profile  uint32   // the anchor's profile; 0 when nothing was linkable
 	created  bool     // the profile is new
-	absorbed []uint32 // keys merged into profile (scratch: valid until the next apply)
+	survivor uint32   // the merge's survivor: profile, unless a quarantine split moved the anchor
+	absorbed []uint32 // keys merged into survivor (scratch: valid until the next apply)
+	splits   []splitResult
+}
+
+// splitResult is a profile that quarantine split.
+type splitResult struct {
+	node uint32
+	from uint32
+	into []uint32
 }
 
 // applyLink applies a checked link record.
@@ -358,7 +368,7 @@ func (g *graph) applyLink(r *record) linkResult {
 		default:
 			slices.Sort(keys)
 			g.merge(keys)
-			res.profile, res.absorbed = keys[0], keys[1:]
+			res.profile, res.survivor, res.absorbed = keys[0], keys[0], keys[1:]
 		}
 		for _, m := range r.members {
 			if (m.status == stAnchor || m.status == stAccepted) && !g.has(m.node) {
@@ -366,6 +376,7 @@ func (g *graph) applyLink(r *record) linkResult {
 			}
 		}
 	}
+	var hot []uint32
 	for i, m := range r.members {
 		switch m.status {
 		case stRefused:
@@ -382,9 +393,21 @@ func (g *graph) applyLink(r *record) linkResult {
 		case stHot, stSkipped:
 			if !g.has(m.node) {
 				g.newKey(m.node)
+			} else if m.status == stHot {
+				hot = append(hot, m.node)
 			}
 			g.quarantine(m.node)
 		}
+	}
+	// A newly quarantined identifier is split off its profile with the links it brought,
+	// as Unmerge would: the merges it caused before it was found hot are suspect too.
+	for _, n := range hot {
+		if from, into := g.splitOff(n); len(into) > 1 {
+			res.splits = append(res.splits, splitResult{node: n, from: from, into: into})
+		}
+	}
+	if anchor != 0 && len(hot) > 0 {
+		res.profile = g.keyOf(anchor)
 	}
 	if !g.view {
 		for _, d := range r.drops {

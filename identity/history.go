@@ -14,6 +14,9 @@ const (
 	OpLink    Op = opLink    // an event linked identifiers
 	OpUnmerge Op = opUnmerge // an identifier was split off its profile
 	OpForget  Op = opForget  // a profile was erased
+	// OpQuarantine: identifiers were found hot, quarantined and split off their
+	// profiles, before the link that made them hot (which follows it).
+	OpQuarantine Op = opQuarantine
 )
 
 func (o Op) String() string {
@@ -24,6 +27,8 @@ func (o Op) String() string {
 		return "unmerge"
 	case OpForget:
 		return "forget"
+	case OpQuarantine:
+		return "quarantine"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -39,8 +44,9 @@ type Entry struct {
 	Linked []ID
 	// Refused holds the links a limit refused (OpLink).
 	Refused []Refusal
-	// Quarantined holds identifiers this event quarantined; Ignored those it ignored
-	// because they were quarantined before (OpLink).
+	// Quarantined holds the identifiers quarantined (OpQuarantine, and new identifiers
+	// an OpLink found hot at once); Ignored those an OpLink ignored because they were
+	// quarantined before.
 	Quarantined, Ignored []ID
 	// Dropped holds identifiers dropped as blocked or unparseable (OpLink). Their values
 	// are not kept: only Kind is set.
@@ -207,6 +213,8 @@ func (r *Resolver) AsOf(t time.Time) *View {
 			v.applyUnmerge(rec)
 		case opForget:
 			v.applyForget(rec)
+		case opQuarantine:
+			v.applyQuarantine(rec)
 		}
 	}
 	return &View{r: r, g: v}

@@ -24,6 +24,7 @@ import (
 //	           | drop count | per drop: kind, reason byte
 //	unmerge: 2 | at | node
 //	forget:  3 | at | profile key | node count | nodes
+//	quarantine: 5 | at | node count | nodes
 type record struct {
 	op      uint8
 	at      int64
@@ -58,10 +59,11 @@ type dropped struct {
 }
 
 const (
-	opLink    = 1
-	opUnmerge = 2
-	opForget  = 3
-	opConfig  = 4
+	opLink       = 1
+	opUnmerge    = 2
+	opForget     = 3
+	opConfig     = 4
+	opQuarantine = 5
 
 	configVersion = 1
 )
@@ -71,7 +73,7 @@ const (
 	stAnchor   = 1 // the identifier the event was linked around
 	stAccepted = 2 // joined the anchor's profile (or was already in it)
 	stRefused  = 3 // kept apart by a limit
-	stHot      = 4 // quarantined by this event, kept apart
+	stHot      = 4 // quarantined (a new identifier in a link; every node of a quarantine record)
 	stSkipped  = 5 // quarantined before, ignored
 	stUnmerged = 6 // unmerge: the identifier split off
 	stForgot   = 7 // forget: an identifier erased
@@ -132,9 +134,11 @@ func (r *record) encode(dst []byte) []byte {
 	case opUnmerge:
 		dst = binary.AppendVarint(dst, r.at)
 		dst = binary.AppendUvarint(dst, uint64(r.members[0].node))
-	case opForget:
+	case opForget, opQuarantine:
 		dst = binary.AppendVarint(dst, r.at)
-		dst = binary.AppendUvarint(dst, uint64(r.key))
+		if r.op == opForget {
+			dst = binary.AppendUvarint(dst, uint64(r.key))
+		}
 		dst = binary.AppendUvarint(dst, uint64(len(r.members)))
 		for _, m := range r.members {
 			dst = binary.AppendUvarint(dst, uint64(m.node))
@@ -321,6 +325,11 @@ func (d *decoder) decode(b []byte, r *record) error {
 		r.key = uint32(d.uvarint(keyMask, "profile key"))
 		for n := d.count(1, "node count"); n > 0 && d.err == nil; n-- {
 			r.members = append(r.members, member{node: d.node("forgotten node"), status: stForgot})
+		}
+	case opQuarantine:
+		r.at = d.varint("time")
+		for n := d.count(1, "node count"); n > 0 && d.err == nil; n-- {
+			r.members = append(r.members, member{node: d.node("quarantined node"), status: stHot})
 		}
 	default:
 		if d.err == nil {

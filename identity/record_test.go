@@ -68,7 +68,7 @@ func TestScenarioLogCoversEveryStatus(t *testing.T) {
 			t.Errorf("the scenario never records status %d", st)
 		}
 	}
-	for _, op := range []uint8{opConfig, opLink, opUnmerge, opForget} {
+	for _, op := range []uint8{opConfig, opLink, opUnmerge, opForget, opQuarantine} {
 		if !ops[op] {
 			t.Errorf("the scenario never records op %d", op)
 		}
@@ -87,6 +87,51 @@ func TestRecordRoundTrip(t *testing.T) {
 		}
 		if diff := cmp.Diff(a, c, cmp.AllowUnexported(record{}, newID{}, member{}, dropped{})); diff != "" {
 			t.Fatalf("record %d changes when re-encoded (-first +second):\n%s", i, diff)
+		}
+	}
+}
+
+// The history rebuilt from memory (what Compact writes and AsOf and History read) is the
+// log that was written, byte for byte, as long as nothing was forgotten; a forget erases
+// values and nothing else.
+func TestCompactRewritesTheSameLog(t *testing.T) {
+	log := scenarioLog(t)
+	var s MemStore
+	s.Append(log...)
+	r, err := New(DefaultRules(), WithStore(&s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	var got [][]byte
+	for b := range s.Records() {
+		got = append(got, b)
+	}
+	if len(got) != len(log) {
+		t.Fatalf("compaction wrote %d records, the log has %d", len(got), len(log))
+	}
+	var d decoder
+	for i := range log {
+		var a, b record
+		d.decode(log[i], &a)
+		d.decode(got[i], &b)
+		if a.op != b.op || a.at != b.at || len(a.members) != len(b.members) || len(a.news) != len(b.news) {
+			t.Fatalf("record %d: op %d/%d members %d/%d", i, a.op, b.op, len(a.members), len(b.members))
+		}
+		erased := 0
+		for j := range a.news {
+			if b.news[j].erased {
+				erased++
+				a.news[j].value, a.news[j].erased = "", true
+			}
+		}
+		if erased == 0 && string(log[i]) != string(got[i]) {
+			t.Fatalf("record %d differs:\n%x\n%x", i, log[i], got[i])
+		}
+		if diff := cmp.Diff(a, b, cmp.AllowUnexported(record{}, newID{}, member{}, dropped{})); diff != "" {
+			t.Fatalf("record %d (-written +compacted):\n%s", i, diff)
 		}
 	}
 }

@@ -244,6 +244,8 @@ func (r *Resolver) applyReplayed(rec *record) error {
 		r.g.applyUnmerge(rec)
 	case opForget:
 		r.g.applyForget(rec)
+	case opQuarantine:
+		r.g.applyQuarantine(rec)
 	}
 	return nil
 }
@@ -398,6 +400,44 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 		return 0, fmt.Errorf("identity: link: %w", err)
 	}
 	anchor := r.decide()
+	// Identifiers found hot are quarantined by a record of their own, applied first, and
+	// the event is decided again on the graph as the quarantine left it.
+	var qsplits []splitResult
+	for {
+		var q record
+		q.reset(opQuarantine)
+		q.at = nanos
+		for _, c := range r.cands {
+			if c.status == stHot && c.node != 0 {
+				q.members = append(q.members, member{node: c.node, status: stHot})
+			}
+		}
+		if len(q.members) == 0 {
+			break
+		}
+		if err := r.g.check(&q); err != nil {
+			r.mu.Unlock()
+			return 0, fmt.Errorf("identity: link: %w", err)
+		}
+		if err := r.persist(&q); err != nil {
+			r.mu.Unlock()
+			return 0, err
+		}
+		qsplits = append(qsplits, r.g.applyQuarantine(&q)...)
+		for i := range r.cands {
+			c := &r.cands[i]
+			switch {
+			case c.status == stHot && c.node != 0:
+				c.status = stSkipped
+			case c.status != stSkipped:
+				c.status = 0
+			}
+			if c.node != 0 {
+				c.key = r.g.keyOf(c.node)
+			}
+		}
+		anchor = r.decide()
+	}
 	if err := r.build(rec); err != nil {
 		r.mu.Unlock()
 		return 0, fmt.Errorf("identity: link: %w", err)
@@ -411,15 +451,30 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 		r.report(ids, anchor, res, at, source, out)
 	}
 	var tk uint64
-	var m Merge
+	var m *Merge
+	var splits []Split
 	if len(res.absorbed) > 0 && r.on.merge != nil {
+		m = &Merge{Survivor: res.survivor, Absorbed: slices.Clone(res.absorbed), At: at, Cause: source}
+	}
+	if r.on.split != nil {
+		for _, s := range append(qsplits, res.splits...) {
+			splits = append(splits, Split{Profile: s.from, Into: s.into, ID: r.storedID(s.node), At: at})
+		}
+	}
+	if m != nil || len(splits) > 0 {
 		r.issued++
 		tk = r.issued
-		m = Merge{Survivor: res.profile, Absorbed: slices.Clone(res.absorbed), At: at, Cause: source}
 	}
 	r.mu.Unlock()
 	err = r.sync()
-	r.deliver(tk, err == nil, func() { r.on.merge(m) })
+	r.deliver(tk, err == nil, func() {
+		if m != nil {
+			r.on.merge(*m)
+		}
+		for _, s := range splits {
+			r.on.split(s)
+		}
+	})
 	return res.profile, err
 }
 
@@ -495,8 +550,8 @@ func (r *Resolver) report(ids []ID, anchor int, res linkResult, at time.Time, so
 	}
 }
 
-// Lookup returns the profile that holds id, if any. A quarantined identifier still
-// belongs to the profile it was in; a blocked or unparseable value is never held.
+// Lookup returns the profile that holds id, if any. A quarantined identifier is held
+// in a profile of its own; a blocked or unparseable value is never held.
 func (r *Resolver) Lookup(id ID) (uint32, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

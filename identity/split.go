@@ -163,6 +163,12 @@ func (g *graph) applyUnmerge(r *record) (uint32, []uint32) {
 	if !g.has(n) || g.forgotten(n) {
 		return 0, nil
 	}
+	return g.splitOff(n)
+}
+
+// splitOff detaches node n's evidence and recomputes its profile (see resplit). It
+// returns the key the profile had and the keys of its pieces.
+func (g *graph) splitOff(n uint32) (uint32, []uint32) {
 	k := g.keyOf(n)
 	g.detach(n)
 	comp := g.members(k, nil)
@@ -171,6 +177,33 @@ func (g *graph) applyUnmerge(r *record) (uint32, []uint32) {
 	}
 	pieces, _ := g.resplit(k, comp, map[uint32]bool{n: true}, true)
 	return k, pieces
+}
+
+// applyQuarantine quarantines the record's nodes and splits each off its profile with
+// the links it brought, as Unmerge does: the merges a hot identifier caused before it was
+// found hot are suspect too. It returns the profiles it divided.
+func (g *graph) applyQuarantine(r *record) []splitResult {
+	g.pushEvent(opQuarantine, r.at, 0)
+	var hi uint32
+	for _, m := range r.members {
+		hi = max(hi, m.node)
+	}
+	g.ensure(hi)
+	for _, m := range r.members {
+		g.pushMember(m.node, stHot)
+	}
+	g.endEvent()
+	var out []splitResult
+	for _, m := range r.members {
+		if !g.has(m.node) || g.forgotten(m.node) {
+			continue
+		}
+		g.quarantine(m.node)
+		if from, into := g.splitOff(m.node); len(into) > 1 {
+			out = append(out, splitResult{node: m.node, from: from, into: into})
+		}
+	}
+	return out
 }
 
 // applyForget erases the record's nodes and returns the keys it retired.

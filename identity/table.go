@@ -85,6 +85,12 @@ func (t *table) kind(name string, create bool) (uint8, bool, error) {
 	return c, false, nil
 }
 
+// sourceFits reports whether name is a known source or there is room for another.
+func (t *table) sourceFits(name string) bool {
+	_, ok := t.sourceIdx[name]
+	return ok || len(t.sources) < maxSources
+}
+
 func (t *table) source(name string) uint32 {
 	if c, ok := t.sourceIdx[name]; ok {
 		return c

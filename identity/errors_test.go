@@ -1,0 +1,191 @@
+package identity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+	"github.com/google/go-cmp/cmp"
+)
+
+// seeded returns a resolver with a little history, over store s if given.
+func seeded(t *testing.T, opts ...identity.Option) *identity.Resolver {
+	r, err := identity.New(identity.DefaultRules(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustLink(t, r, t0, identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "email", Value: "anna@example.com"})
+	mustLink(t, r, t0, identity.ID{Kind: "device_id", Value: "d1"})
+	return r
+}
+
+func everything(r *identity.Resolver) map[string]any {
+	s := snapshot(r)
+	s["records"] = r.Stats().Records
+	s["u1"], _ = r.Lookup(identity.ID{Kind: "user_id", Value: "u1"})
+	s["d1"], _ = r.Lookup(identity.ID{Kind: "device_id", Value: "d1"})
+	return s
+}
+
+func TestLinkBadInput(t *testing.T) {
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	long := strings.Repeat("x", 513)
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		at     time.Time
+		source string
+		ids    []identity.ID
+		want   error
+		says   string
+	}{
+		{"empty kind", ctx, t0, "web", []identity.ID{{Kind: "email", Value: "a@b.c"}, {Kind: "", Value: "x"}}, identity.ErrInvalid, "identifier 1: empty kind"},
+		{"kind not UTF-8", ctx, t0, "web", []identity.ID{{Kind: "e\xffmail", Value: "x"}}, identity.ErrInvalid, "not valid UTF-8"},
+		{"kind too long", ctx, t0, "web", []identity.ID{{Kind: strings.Repeat("k", 65), Value: "x"}}, identity.ErrInvalid, "65 bytes"},
+		{"value not UTF-8", ctx, t0, "web", []identity.ID{{Kind: "email", Value: "anna\xc3@example.com"}}, identity.ErrInvalid, `identifier 0 (email): value "anna\xc3@example.com" is not valid UTF-8`},
+		{"value too long", ctx, t0, "web", []identity.ID{{Kind: "device_id", Value: "d2"}, {Kind: "user_id", Value: long}}, identity.ErrInvalid, "identifier 1 (user_id): value of 513 bytes exceeds MaxValueLen 512"},
+		{"no identifiers", ctx, t0, "web", nil, identity.ErrInvalid, "no identifiers"},
+		{"zero time", ctx, time.Time{}, "web", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, "outside the years"},
+		{"source not UTF-8", ctx, t0, "w\xffb", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, "source"},
+		{"cancelled", cancelled, t0, "web", []identity.ID{{Kind: "device_id", Value: "d2"}}, context.Canceled, "canceled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s identity.MemStore
+			r := seeded(t, identity.WithStore(&s))
+			before, n := everything(r), s.Len()
+			p, err := r.Link(tc.ctx, tc.at, tc.source, tc.ids...)
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) || p != 0 {
+				t.Fatalf("Link = %d, %v; want %v saying %q", p, err, tc.want, tc.says)
+			}
+			if diff := cmp.Diff(before, everything(r)); diff != "" || s.Len() != n {
+				t.Fatalf("a failed Link changed the resolver or its store (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRulesErrors(t *testing.T) {
+	for _, rules := range []identity.Rules{
+		{Kinds: map[string]identity.KindRule{"": {}}},
+		{Kinds: map[string]identity.KindRule{"x": {Limit: 255}}},
+		{Kinds: map[string]identity.KindRule{"x": {Limit: -1}}},
+		{Kinds: map[string]identity.KindRule{"x": {Blocked: []string{"\xff"}}}},
+		{Blocked: []string{"\xff"}},
+		{HotLimit: -1},
+		{HotLimit: 61},
+		{MaxValueLen: 1 << 20},
+		{Other: identity.KindRule{Limit: 300}},
+	} {
+		if _, err := identity.New(rules); !errors.Is(err, identity.ErrRules) && !errors.Is(err, identity.ErrInvalid) {
+			t.Errorf("New(%+v) = %v, want ErrRules", rules, err)
+		}
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	r := seeded(t)
+	before := everything(r)
+	if _, err := r.Unmerge(ctx, identity.ID{Kind: "email", Value: "ben@example.com"}, t0); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("Unmerge of an unknown identifier = %v", err)
+	}
+	if _, err := r.Unmerge(ctx, identity.ID{Kind: "email", Value: "null"}, t0); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("Unmerge of a blocked value = %v", err)
+	}
+	if err := r.Forget(ctx, t0, 1, 99); !errors.Is(err, identity.ErrNotFound) || !strings.Contains(err.Error(), "profile 99") {
+		t.Fatalf("Forget with an unknown profile = %v", err)
+	}
+	if _, err := r.Explain(identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "user_id", Value: "nobody"}); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("Explain of an unknown identifier = %v", err)
+	}
+	if diff := cmp.Diff(before, everything(r)); diff != "" {
+		t.Fatalf("failed calls changed the resolver (-before +after):\n%s", diff)
+	}
+}
+
+func TestTooManyKinds(t *testing.T) {
+	r, _ := identity.New(identity.Rules{})
+	var err error
+	for i := 0; i < 300 && err == nil; i++ {
+		_, err = r.Link(ctx, t0, "web", identity.ID{Kind: fmt.Sprint("k", i), Value: "v"})
+	}
+	if !errors.Is(err, identity.ErrFull) || !strings.Contains(err.Error(), `kind "k255"`) {
+		t.Fatalf("the 256th kind: %v", err)
+	}
+}
+
+func TestKeyMismatch(t *testing.T) {
+	var s identity.MemStore
+	seeded(t, identity.WithStore(&s), identity.WithHMAC([]byte("k1")))
+	for _, opts := range [][]identity.Option{
+		{identity.WithStore(&s), identity.WithHMAC([]byte("k2"))},
+		{identity.WithStore(&s)},
+	} {
+		if _, err := identity.New(identity.DefaultRules(), opts...); !errors.Is(err, identity.ErrKeyMismatch) {
+			t.Fatalf("New with another key = %v", err)
+		}
+	}
+	if _, err := identity.New(identity.DefaultRules(), identity.WithStore(&s), identity.WithHMAC([]byte("k1"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failing is a store whose Append or Sync fails on demand.
+type failing struct {
+	identity.MemStore
+	append, sync bool
+}
+
+func (f *failing) Append(recs ...[]byte) error {
+	if f.append {
+		return errors.New("disk full")
+	}
+	return f.MemStore.Append(recs...)
+}
+
+func (f *failing) Records() iter.Seq2[[]byte, error] { return f.MemStore.Records() }
+
+func (f *failing) Sync() error {
+	if f.sync {
+		return errors.New("I/O error")
+	}
+	return nil
+}
+
+// A store that refuses a record leaves the resolver as it was; one that fails to sync
+// after the change leaves it failed, so that nothing more is acknowledged.
+func TestStoreFailures(t *testing.T) {
+	var merges int
+	f := &failing{}
+	r := seeded(t, identity.WithStore(f), identity.OnMerge(func(identity.Merge) { merges++ }))
+	before := everything(r)
+	f.append = true
+	if _, err := r.Link(ctx, t0, "web", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "device_id", Value: "d1"}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Link with a failing store = %v", err)
+	}
+	if _, err := r.Unmerge(ctx, identity.ID{Kind: "email", Value: "anna@example.com"}, t0); err == nil {
+		t.Fatal("Unmerge with a failing store succeeded")
+	}
+	if err := r.Forget(ctx, t0, 1); err == nil {
+		t.Fatal("Forget with a failing store succeeded")
+	}
+	if diff := cmp.Diff(before, everything(r)); diff != "" {
+		t.Fatalf("failed appends changed the resolver (-before +after):\n%s", diff)
+	}
+	f.append, f.sync = false, true
+	if _, err := r.Link(ctx, t0, "web", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "device_id", Value: "d1"}); err == nil {
+		t.Fatal("Link with a failing sync succeeded")
+	}
+	if merges != 0 {
+		t.Fatal("a merge whose record was not durable was reported")
+	}
+	f.sync = false
+	if _, err := r.Link(ctx, t0, "web", identity.ID{Kind: "device_id", Value: "d9"}); err == nil || !strings.Contains(err.Error(), "reopen") {
+		t.Fatalf("Link after a failed sync = %v, want the resolver failed", err)
+	}
+}
