@@ -27,7 +27,7 @@ var (
 func newIdentifiers(i int, rng *rand.Rand, p Params) identifiers {
 	ids := identifiers{
 		mobile: fmt.Sprintf("1%d%09d", 3+rng.IntN(7), rng.Uint64N(1_000_000_000)),
-		local:  fmt.Sprintf("%s.%s%d", names[rng.IntN(len(names))], names[rng.IntN(len(names))], i%997),
+		local:  fmt.Sprintf("%s.%s%d", names[rng.IntN(len(names))], names[rng.IntN(len(names))], i+1),
 		domain: domains[rng.IntN(len(domains))],
 		social: fmt.Sprintf("wx_%012x", rng.Uint64()&0xffffffffffff),
 		device: fmt.Sprintf("dev-%016x", rng.Uint64()),
@@ -82,6 +82,10 @@ func (ids *identifiers) typedEmail(rng *rand.Rand, p Params) ID {
 	return e
 }
 
+// ShopPhone is the shop's own number, which its tills sometimes record for a customer
+// who gives none: a host knows it and blocks it.
+const ShopPhone = "+86 21 6000 0000"
+
 // phone returns the mobile number as the channel writes it. The store sometimes types the
 // shop's own number for a customer who gives none: a hot identifier.
 func (ids *identifiers) phone(rng *rand.Rand, p Params, channel string) ID {
@@ -89,7 +93,7 @@ func (ids *identifiers) phone(rng *rand.Rand, p Params, channel string) ID {
 	v := m
 	switch {
 	case channel == "store" && rng.Float64() < p.ShopPhoneRate:
-		v = "+86 21 6000 0000"
+		v = ShopPhone
 	case channel == "store":
 		v = m[:3] + "-" + m[3:7] + "-" + m[7:]
 	case channel == "call_centre":
