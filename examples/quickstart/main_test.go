@@ -27,20 +27,77 @@ func runSmall(t *testing.T) (string, []byte) {
 	return text.String(), page
 }
 
+// TestQuickstartReport checks the key figures of the report on a small base against the
+// generator's truth: the seeds' ratios, identity's safety, the models' recovery of the
+// generator's parameters and the consistency of the attribution table.
 func TestQuickstartReport(t *testing.T) {
 	text, page := runSmall(t)
-	m := regexp.MustCompile(`users \(signed up\)\s+(\d+)\s+([\d.]+)% of people reached`).FindStringSubmatch(text)
-	if m == nil {
-		t.Fatalf("report does not state the users:\n%s", text)
+	num := func(re string) []float64 {
+		t.Helper()
+		m := regexp.MustCompile(re).FindStringSubmatch(text)
+		if m == nil {
+			t.Fatalf("report does not match %s:\n%s", re, text)
+		}
+		var out []float64
+		for _, s := range m[1:] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatalf("%q in %q: %v", s, m[0], err)
+			}
+			out = append(out, v)
+		}
+		return out
 	}
-	if share, _ := strconv.ParseFloat(m[2], 64); share < 1 || share > 4 {
+	// About 2% of people reached become users.
+	if share := num(`users \(signed up\) \d+\s+([\d.]+)% of people reached`)[0]; share < 1 || share > 4 {
 		t.Errorf("users are %.2f%% of people reached, want about 2%%", share)
 	}
-	checkWellFormed(t, page)
-	if n := strings.Count(string(page), "<svg"); n < 1 {
-		t.Errorf("report.html has %d charts", n)
+	// Identity never mixes more than a handful of people.
+	if mixed := num(`profiles mixing people\s+\d+\s+([\d.]+)%`)[0]; mixed > 0.5 {
+		t.Errorf("%.3f%% of profiles mix people", mixed)
 	}
-	if strings.Contains(string(page), "http://") && !strings.Contains(string(page), `xmlns="http://www.w3.org/2000/svg"`) {
+	// About 30% of customers buy again.
+	if repeat := num(`repeat customer\s+\d+\s+([\d.]+)%`)[0]; repeat < 20 || repeat > 40 {
+		t.Errorf("%.1f%% of customers bought again, want about 30%%", repeat)
+	}
+	// The fits recover the generator's parameters within two standard errors.
+	for _, model := range []string{"BG/NBD, days", "Gamma-Gamma"} {
+		line := regexp.MustCompile(`(?m)^  `+regexp.QuoteMeta(model)+`.*$`).FindString(text)
+		if line == "" || strings.Contains(line, ": NO]") || strings.Contains(line, "no SE") {
+			t.Errorf("%s does not recover the truth: %q", model, line)
+		}
+	}
+	// CLV is concentrated: the top decile holds far more than a tenth of the value.
+	if top := num(`decile  1  mean\s+[\d.]+\s+([\d.]+)% of the total`)[0]; top < 30 {
+		t.Errorf("the top CLV decile holds %.1f%%", top)
+	}
+	if lift := num(`lift on the held-out seed at 1%/5%/10%: [\d.]+ / [\d.]+ / ([\d.]+)`)[0]; lift <= 1 {
+		t.Errorf("lookalike lift at 10%% is %.1f, no better than random", lift)
+	}
+	if k := num(`K = [\d.]+ invitations per user x [\d.]+% conversion = ([\d.]+)`)[0]; k <= 0 || k >= 1 {
+		t.Errorf("K = %v, want between 0 and 1", k)
+	}
+	// Every attribution model credits exactly the sign-ups that followed a promotion.
+	total := num(`\(([\d]+) sign-ups after a promotion\)`)[0]
+	_, table, _ := strings.Cut(text, "sign-ups after a promotion")
+	sums := make([]float64, 4)
+	for _, row := range regexp.MustCompile(`(?m)^  [a-z]+\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$`).FindAllStringSubmatch(table, -1) {
+		for i := range sums {
+			v, _ := strconv.ParseFloat(row[i+1], 64)
+			sums[i] += v
+		}
+	}
+	for i, s := range sums {
+		if s < total-0.5 || s > total+0.5 {
+			t.Errorf("attribution model %d credits %.1f sign-ups, want %v", i, s, total)
+		}
+	}
+
+	checkWellFormed(t, page)
+	if n := strings.Count(string(page), "<svg"); n != 8 {
+		t.Errorf("report.html has %d charts, want 8", n)
+	}
+	if strings.Count(string(page), "http://") != strings.Count(string(page), `xmlns="http://www.w3.org/2000/svg"`) {
 		t.Errorf("report.html refers to an external asset")
 	}
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/segment"
+	"github.com/clientele-go/clientele/internal/synth"
+)
+
+// audiences are the saved segments of the quickstart: who a campaign would reach.
+var audiences = []struct{ name, expr, why string }{
+	{"users", "count(visit, 30d) >= 2", "came back: two or more visits in the last 30 days"},
+	{"buyers_to_be", "segment:users AND NOT did(purchase)", "users who have not bought yet: convert them"},
+	{"lapsed_customers", "lapsed(purchase, 90d)", "bought before, not in the last 90 days: win them back"},
+	{"vip", "spend >= 20000", "spent 200.00 or more: ask them for referrals"},
+}
+
+// segments is the segment step's outcome.
+type segments struct {
+	index   *segment.Index
+	sizes   []uint64
+	evalDur []time.Duration
+	// entered and exited users between a refresh 30 days before the end and one at it.
+	entered, exited uint64
+}
+
+// buildSegments loads the resolved events into a segment.Index: behaviour (visits,
+// sign-ups, purchases), the channels each profile was seen on as tags, and net spend in
+// cents as a number; then saves the audiences and evaluates them at the end.
+func buildSegments(r *resolved, end time.Time) (*segments, error) {
+	x := segment.NewIndex(
+		segment.WithNumber("spend", segment.MergeSum),
+		segment.WithEvents("visit", "purchase", "signup"),
+	)
+	var batch []segment.Activity
+	spend := map[uint32]float64{}
+	channels := map[string]*roaring.Bitmap{}
+	for _, e := range r.events {
+		switch e.kind {
+		case synth.Visit, synth.Signup, synth.Purchase:
+			batch = append(batch, segment.Activity{Event: e.kind.String(), Profile: e.profile, At: e.at})
+		}
+		switch e.kind {
+		case synth.Purchase:
+			spend[e.profile] += e.amount
+		case synth.Refund:
+			spend[e.profile] -= e.amount
+		}
+		if e.kind != synth.Touch {
+			b := channels[e.channel]
+			if b == nil {
+				b = roaring.New()
+				channels[e.channel] = b
+			}
+			b.Add(e.profile)
+		}
+	}
+	x.RecordBatch(batch)
+	for ch, b := range channels {
+		x.Tag("channel:"+ch, b.ToArray()...)
+	}
+	profiles := make([]uint32, 0, len(spend))
+	cents := make([]int64, 0, len(spend))
+	for p, v := range spend {
+		profiles = append(profiles, p)
+		cents = append(cents, int64(math.Round(100*v)))
+	}
+	if err := x.SetNumbers("spend", profiles, cents); err != nil {
+		return nil, err
+	}
+
+	s := &segments{index: x}
+	for _, a := range audiences {
+		q, err := segment.Parse(a.expr)
+		if err != nil {
+			return nil, fmt.Errorf("audience %s: %w", a.name, err)
+		}
+		if err := x.Save(a.name, q); err != nil {
+			return nil, fmt.Errorf("audience %s: %w", a.name, err)
+		}
+	}
+	// Live membership: a refresh a month before the end, then one at the end, tell who
+	// entered and who left the users audience in that month.
+	if _, err := x.Refresh(end.AddDate(0, 0, -30)); err != nil {
+		return nil, err
+	}
+	changes, err := x.Refresh(end)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		if c.Segment == "users" {
+			s.entered, s.exited = c.Entered.GetCardinality(), c.Exited.GetCardinality()
+		}
+	}
+	for _, a := range audiences {
+		q, _ := segment.Parse("segment:" + a.name)
+		start := wallClock.Now()
+		n, err := x.Count(q, end)
+		if err != nil {
+			return nil, err
+		}
+		s.sizes = append(s.sizes, n)
+		s.evalDur = append(s.evalDur, wallClock.Now().Sub(start))
+	}
+	return s, nil
+}
+
+func (s *segments) report(w *reportWriter) {
+	w.section("Segments: which profiles?")
+	for i, a := range audiences {
+		w.line("%-17s %8d  %-38s %s", a.name, s.sizes[i], a.expr, a.why)
+	}
+	w.line("users entered %d and left %d in the last 30 days (Refresh's Entered/Exited)", s.entered, s.exited)
+}
