@@ -62,7 +62,7 @@ func TestQuickstartReport(t *testing.T) {
 	}
 	// The fits recover the generator's parameters within two standard errors.
 	for _, model := range []string{"BG/NBD, days", "Gamma-Gamma"} {
-		line := regexp.MustCompile(`(?m)^  `+regexp.QuoteMeta(model)+`.*$`).FindString(text)
+		line := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(model) + `.*$`).FindString(text)
 		if line == "" || strings.Contains(line, ": NO]") || strings.Contains(line, "no SE") {
 			t.Errorf("%s does not recover the truth: %q", model, line)
 		}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/clientele-go/clientele/segment"
 	"github.com/clientele-go/clientele/internal/synth"
+	"github.com/clientele-go/clientele/segment"
 )
 
 // audiences are the saved segments of the quickstart: who a campaign would reach.
