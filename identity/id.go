@@ -29,6 +29,8 @@ type Merge struct {
 // the oldest key first issued to one of its identifiers, so undoing a merge gives back
 // the keys the merge absorbed; downstream state cannot be divided by identity, but a
 // host may move what it can attribute (for example events carrying ID) to the new key.
+// A split can revive keys that earlier merges absorbed, so after one a host should ask
+// Current again for the keys it holds rather than follow the merges it has seen.
 type Split struct {
 	Profile uint32
 	Into    []uint32
