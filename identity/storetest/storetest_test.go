@@ -2,8 +2,8 @@ package storetest_test
 
 import (
 	"iter"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
