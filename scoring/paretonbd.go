@@ -214,7 +214,8 @@ func (p paretoProcess) mean(t float64) float64 {
 	} else {
 		f = -math.Expm1(sm1*lq) / sm1
 	}
-	return p.r * p.beta / p.alpha * f
+	// beta/alpha first: r·beta overflows for absurd ages before the ratio does.
+	return p.r * (p.beta / p.alpha) * f
 }
 
 // pmf returns P(X(t) = n): a customer whose lifetime τ outlasts t makes an NBD number of
