@@ -31,7 +31,7 @@ func quality(t *testing.T, rules identity.Rules, people int) (wrong, split float
 			seen = append(seen, pp{e.Person, int(p)})
 		}
 	}
-	owners := map[int]map[int]bool{}  // profile -> people
+	owners := map[int]map[int]bool{} // profile -> people
 	profOf := map[int]map[int]bool{} // person -> profiles
 	for _, s := range seen {
 		p := int(r.Current(uint32(s.profile)))
