@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/tracking"
 	"github.com/clientele-go/clientele/segment"
 )
 
@@ -60,7 +61,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries) error {
 		if len(strings.TrimSpace(string(line))) == 0 {
 			continue
 		}
-		m, err := parseMessage(line)
+		m, err := tracking.Parse(line)
 		if err == nil {
 			err = apply(ctx, res, x, m, &st)
 		}
@@ -115,10 +116,10 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 // apply resolves one message's identifiers and records its event. A message whose
 // identifiers are all dropped (junk values such as "null") is reported, since none of
 // it can be kept.
-func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m message, st *stats) error {
+func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m tracking.Message, st *stats) error {
 	ids := make([]identity.ID, len(m.IDs))
 	for i, id := range m.IDs {
-		ids[i] = identity.ID{Kind: id.Kind, Value: id.Value}
+		ids[i] = identity.ID(id)
 	}
 	o, err := res.Resolve(ctx, m.Time, m.Type, ids...)
 	if err != nil {
@@ -128,7 +129,7 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m mess
 		st.dropped[fmt.Sprintf("%s %q (%s)", d.ID.Kind, d.ID.Value, dropReason(d.Err))]++
 	}
 	if o.Profile == 0 {
-		return fmt.Errorf("%w: every identifier was dropped or quarantined", ErrMessage)
+		return fmt.Errorf("%w: every identifier was dropped or quarantined", tracking.ErrMessage)
 	}
 	if m.Event != "" {
 		x.Record(m.Event, o.Profile, m.Time)

@@ -46,10 +46,10 @@ func TestSample(t *testing.T) {
 		t.Errorf("the absorbed profile is still listed:\n%s", got)
 	}
 	wantProblems := []string{
-		`line 9: ingest: bad message: track without "event"`,
-		"line 10: ingest: bad message: invalid character",
-		`line 11: ingest: bad message: unknown type "screen"`,
-		"line 12: ingest: bad message: every identifier was dropped",
+		`line 9: tracking: bad message: track without "event"`,
+		"line 10: tracking: bad message: invalid character",
+		`line 11: tracking: bad message: unknown type "screen"`,
+		"line 12: tracking: bad message: every identifier was dropped",
 	}
 	lines := strings.Split(strings.TrimSpace(problems.String()), "\n")
 	if len(lines) != len(wantProblems) {

@@ -1,4 +1,4 @@
-package main
+package tracking
 
 import (
 	"errors"
@@ -8,33 +8,33 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestParseMessage(t *testing.T) {
+func TestParse(t *testing.T) {
 	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		line string
-		want message
+		want Message
 	}{
 		{`{"type":"identify","userId":"u1","anonymousId":"a1","traits":{"email":"Ann@X.com"},"timestamp":"2025-03-01T10:00:00Z"}`,
-			message{Type: "identify", Time: at, IDs: []id{{"user_id", "u1"}, {"anonymous_id", "a1"}, {"email", "Ann@X.com"}}}},
+			Message{Type: "identify", Time: at, IDs: []ID{{"user_id", "u1"}, {"anonymous_id", "a1"}, {"email", "Ann@X.com"}}}},
 		{`{"type":"track","event":"Order Completed","userId":42,"timestamp":"2025-03-01T10:00:00Z","context":{"device":{"id":"d9"}}}`,
-			message{Type: "track", Event: "Order Completed", Time: at, IDs: []id{{"user_id", "42"}, {"device_id", "d9"}}}},
+			Message{Type: "track", Event: "Order Completed", Time: at, IDs: []ID{{"user_id", "42"}, {"device_id", "d9"}}}},
 		{`{"type":"alias","previousId":"a1","userId":"u1","timestamp":"2025-03-01T10:00:00Z"}`,
-			message{Type: "alias", Time: at, IDs: []id{{"user_id", "u1"}, {"anonymous_id", "a1"}}}},
+			Message{Type: "alias", Time: at, IDs: []ID{{"user_id", "u1"}, {"anonymous_id", "a1"}}}},
 		{`{"type":"page","anonymousId":"a2","context":{"traits":{"phone":"+1 555 0100"}},"timestamp":"2025-03-01T10:00:00Z"}`,
-			message{Type: "page", Event: "page", Time: at, IDs: []id{{"anonymous_id", "a2"}, {"phone", "+1 555 0100"}}}},
+			Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"anonymous_id", "a2"}, {"phone", "+1 555 0100"}}}},
 	} {
-		got, err := parseMessage([]byte(tc.line))
+		got, err := Parse([]byte(tc.line))
 		if err != nil {
-			t.Errorf("parseMessage(%s): %v", tc.line, err)
+			t.Errorf("Parse(%s): %v", tc.line, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(message{}, id{})); diff != "" {
-			t.Errorf("parseMessage(%s) (-want +got):\n%s", tc.line, diff)
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Parse(%s) (-want +got):\n%s", tc.line, diff)
 		}
 	}
 }
 
-func TestParseMessageErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	for _, line := range []string{
 		``,
 		`not json`,
@@ -47,18 +47,18 @@ func TestParseMessageErrors(t *testing.T) {
 		`{"type":"alias","userId":"u","timestamp":"2025-03-01T10:00:00Z"}`,
 		`{"type":"page","userId":"u","timestamp":"2025-03-01T10:00:00Z"} {}`,
 	} {
-		if _, err := parseMessage([]byte(line)); !errors.Is(err, ErrMessage) {
-			t.Errorf("parseMessage(%q) = %v, want ErrMessage", line, err)
+		if _, err := Parse([]byte(line)); !errors.Is(err, ErrMessage) {
+			t.Errorf("Parse(%q) = %v, want ErrMessage", line, err)
 		}
 	}
 }
 
-func FuzzParseMessage(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"type":"identify","userId":"u1","traits":{"email":"a@b.c"},"timestamp":"2025-03-01T10:00:00Z"}`))
 	f.Add([]byte(`{"type":"track","event":"x","anonymousId":7,"timestamp":"2025-03-01T10:00:00.5+08:00"}`))
 	f.Add([]byte(`{"type":"alias","previousId":null}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
-		m, err := parseMessage(line)
+		m, err := Parse(line)
 		if err != nil {
 			if !errors.Is(err, ErrMessage) {
 				t.Fatalf("error %v does not wrap ErrMessage", err)
