@@ -23,11 +23,12 @@ type betaGeo struct{ r, alpha, a, b float64 }
 func (g betaGeo) pmf(t float64, n int) float64 {
 	nf := float64(n)
 	lbab := mathext.Lbeta(g.a, g.b)
-	logNB := lgamma(g.r+nf) - lgamma(g.r) - lgamma(nf+1) +
-		g.r*(math.Log(g.alpha)-math.Log(g.alpha+t)) + nf*(math.Log(t)-math.Log(g.alpha+t))
+	// In terms of u = t/alpha, so that alpha+t cannot overflow.
+	u := t / g.alpha
+	logNB := lgamma(g.r+nf) - lgamma(g.r) - lgamma(nf+1) - g.r*math.Log1p(u) + nf*(math.Log(u)-math.Log1p(u))
 	p := math.Exp(mathext.Lbeta(g.a, g.b+nf) - lbab + logNB)
 	if n > 0 {
-		tail := mathext.RegIncBeta(nf, g.r, t/(g.alpha+t))
+		tail := mathext.RegIncBeta(nf, g.r, u/(1+u))
 		p += math.Exp(mathext.Lbeta(g.a+1, g.b+nf-1)-lbab) * tail
 	}
 	return clamp01(p)
@@ -52,11 +53,12 @@ func (g betaGeo) mean(t float64) float64 {
 		lo.a, hi.a = 1-1e-4, 1+1e-4
 		return (lo.mean(t) + hi.mean(t)) / 2
 	}
-	z := t / (g.alpha + t)
+	u := t / g.alpha
+	z := u / (1 + u)
 	c := g.a + g.b - 1
 	f := hypergeo(c-g.r, g.a-1, c, z)
 	// (1-z)^(a-1) = (alpha/(alpha+t))^(a-1)
-	scaled := math.Exp((g.a-1)*(math.Log(g.alpha)-math.Log(g.alpha+t))) * f
+	scaled := math.Exp(-(g.a-1)*math.Log1p(u)) * f
 	m := c / (g.a - 1) * (1 - scaled)
 	return math.Max(m, 0)
 }

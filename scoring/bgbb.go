@@ -169,25 +169,41 @@ func (m *BGBB) PAlive(c Opportunities) float64 {
 // (α+x, β+n-x, γ, δ+n), one known to be alive at opportunity n.
 type bgbbProcess struct{ alpha, beta, gamma, delta float64 }
 
-// mean returns E[X(n)] = α/(α+β) · Σ_{t=1..n} B(γ, δ+t)/B(γ, δ), the expected number of
-// opportunities at which the customer is alive times the chance of a transaction (the
-// sum is eq. 9's closed form, kept as a sum so that γ = 1 needs no special case; its
-// terms follow from B(γ, y+1)/B(γ, y) = y/(γ+y)).
+// mean returns E[X(n)] = α/(α+β) · Σ_{t=1..n} B(γ, δ+t)/B(γ, δ): the expected number
+// of opportunities at which the customer is alive times the chance of a transaction
+// (Fader, Hardie & Shang 2010, eq. 9).
 func (p bgbbProcess) mean(n int) float64 {
-	var sum float64
-	surv := 1.0
-	for t := 0; t < n; t++ {
-		y := p.delta + float64(t)
-		surv *= y / (p.gamma + y)
-		sum += surv
-		if surv < 1e-300 {
-			break
-		}
-	}
-	return p.alpha / (p.alpha + p.beta) * sum
+	return p.alpha / (p.alpha + p.beta) * survivalSum(p.gamma, p.delta, n)
 }
 
-// pmf returns P(X(n) = k) (Fader, Hardie & Shang 2010, eq. 8):
+// survivalSum returns Σ_{t=1..n} B(γ, δ+t)/B(γ, δ), the expected number of the next n
+// opportunities a customer alive now survives to. It is summed term by term with
+// B(γ, y+1)/B(γ, y) = y/(γ+y) up to a thousand terms, and up to a million near γ = 1;
+// beyond, the closed form of eq. 9, δ/(γ-1) · [1 - Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))],
+// keeps the cost constant. (At γ = 1 the closed form is 0/0; for more than a million
+// opportunities there, the average of its values at γ ± 1e-3 is used, good to about
+// 1e-4 relative.)
+func survivalSum(gamma, delta float64, n int) float64 {
+	nearOne := math.Abs(gamma-1) < 1e-3
+	if n <= 1000 || (nearOne && n <= 1_000_000) {
+		var sum float64
+		surv := 1.0
+		for t := 0; t < n; t++ {
+			y := delta + float64(t)
+			surv *= y / (gamma + y)
+			sum += surv
+		}
+		return sum
+	}
+	if nearOne {
+		return (survivalSum(1-1e-3, delta, n) + survivalSum(1+1e-3, delta, n)) / 2
+	}
+	nf := float64(n)
+	logRatio := lgamma(gamma+delta) - lgamma(gamma+delta+nf) + lgamma(1+delta+nf) - lgamma(1+delta)
+	return delta / (gamma - 1) * -math.Expm1(logRatio)
+}
+
+// pmf returns P(X(n) = k) (Fader, Hardie & Shang 2010, eq. 8), at a cost of O(n):
 //
 //	C(n,k) B(α+k, β+n-k)/B(α,β) · B(γ, δ+n)/B(γ,δ)
 //	  + Σ_{i=k..n-1} C(i,k) B(α+k, β+i-k)/B(α,β) · B(γ+1, δ+i)/B(γ,δ)
@@ -223,6 +239,9 @@ func (m *BGBB) ExpectedPurchases(future int, c Opportunities) float64 {
 	}
 	return m.pAliveAt(c) * m.posterior(c).mean(future)
 }
+
+// PurchaseProb and PurchaseProbNew cost O(number of opportunities); the expectations
+// cost O(1) beyond a thousand opportunities.
 
 // PurchaseProb returns P(X(n, n+future) = k | x, t_x, n).
 func (m *BGBB) PurchaseProb(future, k int, c Opportunities) float64 {

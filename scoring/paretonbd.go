@@ -207,7 +207,7 @@ type paretoProcess struct{ r, alpha, s, beta float64 }
 // 1987; the note's eq. 27 for the conditional form). At s = 1 it is its limit
 // r β / α · log(1 + t/β); expm1 keeps it accurate near there.
 func (p paretoProcess) mean(t float64) float64 {
-	lq := math.Log(p.beta) - math.Log(p.beta+t) // log(β/(β+t)) < 0
+	lq := -math.Log1p(t / p.beta) // log(β/(β+t)) < 0
 	var f float64
 	if sm1 := p.s - 1; math.Abs(sm1) < 1e-12 {
 		f = -lq
@@ -238,7 +238,8 @@ func (p paretoProcess) pmf(t float64, n int) float64 {
 		if tau == 0 {
 			return pointMass(n)
 		}
-		return math.Exp(logNorm + p.r*(math.Log(p.alpha)-math.Log(p.alpha+tau)) + nf*(math.Log(tau)-math.Log(p.alpha+tau)))
+		u := tau / p.alpha
+		return math.Exp(logNorm - p.r*math.Log1p(u) + nf*(math.Log(u)-math.Log1p(u)))
 	}
 	xs, ws := legendreNodes()
 	var integral float64

@@ -123,3 +123,25 @@ func TestBetaGeoMeanNearAEqualsOne(t *testing.T) {
 		}
 	}
 }
+
+// TestSurvivalSumClosedForm checks the closed form used beyond a thousand
+// opportunities against the term-by-term sum.
+func TestSurvivalSumClosedForm(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		g, d := rapid.Float64Range(0.2, 5).Draw(t, "gamma"), rapid.Float64Range(0.2, 50).Draw(t, "delta")
+		if rapid.Bool().Draw(t, "gamma one") {
+			g = 1
+		}
+		n := rapid.IntRange(1001, 5000).Draw(t, "n")
+		var sum float64
+		surv := 1.0
+		for i := range n {
+			y := d + float64(i)
+			surv *= y / (g + y)
+			sum += surv
+		}
+		if got := survivalSum(g, d, n); math.Abs(got-sum) > 1e-8*math.Max(1, sum) {
+			t.Fatalf("closed form %.12g, sum %.12g", got, sum)
+		}
+	})
+}
