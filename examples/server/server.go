@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/funnel"
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/tracking"
+	"github.com/clientele-go/clientele/segment"
+)
+
+// maxBody bounds a request body; a larger one gets 413 and changes nothing.
+const maxBody = 1 << 20
+
+// server holds the SDK's state. The resolver and the index are safe for concurrent use;
+// mu guards the events kept for funnels.
+type server struct {
+	clock clientele.Clock
+	ids   *identity.Resolver
+	seg   *segment.Index
+
+	mu     sync.Mutex
+	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
+}
+
+func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
+	s := &server{clock: clock, seg: segment.NewIndex()}
+	// Forward every merge to the index, so that audiences follow the person.
+	opts = append(opts, identity.OnMerge(func(m identity.Merge) { s.seg.ApplyMerge(m.Survivor, m.Absorbed...) }))
+	var err error
+	if s.ids, err = identity.New(identity.DefaultRules(), opts...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/events", s.postEvents)
+	mux.HandleFunc("GET /v1/profiles/{id}", s.getProfile)
+	mux.HandleFunc("GET /v1/lookup", s.lookup)
+	mux.HandleFunc("PUT /v1/segments/{name}", s.putSegment)
+	mux.HandleFunc("GET /v1/segments/{name}", s.getSegment)
+	mux.HandleFunc("GET /v1/changes", s.changes)
+	mux.HandleFunc("GET /v1/funnel", s.funnel)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	return mux
+}
+
+// reply writes v as JSON with the status.
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func fail(w http.ResponseWriter, status int, format string, args ...any) {
+	reply(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+}
+
+// body reads the request body up to maxBody, answering 413 beyond it.
+func body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		fail(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
+		return nil, false
+	case err != nil:
+		fail(w, http.StatusBadRequest, "reading the body: %v", err)
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+type rejection struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+// postEvents takes Segment-spec calls, one a line. Each good line is applied; each bad
+// one is reported with its line number. The body is read whole first, so a body over
+// the limit changes nothing.
+func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
+	data, ok := body(w, r)
+	if !ok {
+		return
+	}
+	resp := struct {
+		Accepted int         `json:"accepted"`
+		Rejected []rejection `json:"rejected"`
+		Profiles []uint32    `json:"profiles"`
+	}{Rejected: []rejection{}, Profiles: []uint32{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), maxBody)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		p, err := s.apply(r.Context(), line)
+		if err != nil {
+			resp.Rejected = append(resp.Rejected, rejection{n, err.Error()})
+			continue
+		}
+		resp.Accepted++
+		resp.Profiles = append(resp.Profiles, p)
+	}
+	status := http.StatusOK
+	if resp.Accepted == 0 && len(resp.Rejected) > 0 {
+		status = http.StatusBadRequest
+	}
+	reply(w, status, resp)
+}
+
+func (s *server) apply(ctx context.Context, line []byte) (uint32, error) {
+	m, err := tracking.Parse(line)
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]identity.ID, len(m.IDs))
+	for i, id := range m.IDs {
+		ids[i] = identity.ID(id)
+	}
+	p, err := s.ids.Link(ctx, m.Time, m.Type, ids...)
+	if err != nil {
+		return 0, err
+	}
+	if p == 0 {
+		return 0, fmt.Errorf("%w: every identifier was dropped or quarantined", tracking.ErrMessage)
+	}
+	if m.Event != "" {
+		s.seg.Record(m.Event, p, m.Time)
+		s.mu.Lock()
+		s.events = append(s.events, funnel.Event{Profile: p, Time: m.Time, Name: m.Event})
+		s.mu.Unlock()
+	}
+	return p, nil
+}
+
+func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 32)
+	if err != nil || id == 0 {
+		fail(w, http.StatusBadRequest, "profile %q is not a positive 32-bit integer", r.PathValue("id"))
+		return
+	}
+	cur := s.ids.Current(uint32(id))
+	if cur == 0 {
+		fail(w, http.StatusNotFound, "no profile %d", id)
+		return
+	}
+	now := s.clock.Now()
+	audiences := []string{}
+	for _, name := range s.seg.Segments() {
+		q, _ := s.seg.Definition(name)
+		if members, err := s.seg.Eval(q, now); err == nil && members.Contains(cur) {
+			audiences = append(audiences, name)
+		}
+	}
+	type identifier struct {
+		Kind  string `json:"kind"`
+		Value string `json:"value"`
+	}
+	ids := []identifier{}
+	for _, x := range s.ids.Identifiers(cur) {
+		ids = append(ids, identifier(x))
+	}
+	reply(w, http.StatusOK, map[string]any{"profile": cur, "identifiers": ids, "segments": audiences})
+}
+
+func (s *server) lookup(w http.ResponseWriter, r *http.Request) {
+	id := identity.ID{Kind: r.URL.Query().Get("kind"), Value: r.URL.Query().Get("value")}
+	p, ok := s.ids.Lookup(id)
+	if !ok {
+		fail(w, http.StatusNotFound, "no profile holds %s %q", id.Kind, id.Value)
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"profile": p})
+}
+
+func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
+	data, ok := body(w, r)
+	if !ok {
+		return
+	}
+	q, err := segment.Parse(string(data))
+	if err == nil {
+		err = s.seg.Save(r.PathValue("name"), q)
+	}
+	if err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	reply(w, http.StatusOK, map[string]string{"name": r.PathValue("name"), "query": q.String()})
+}
+
+func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	q, ok := s.seg.Definition(name)
+	if !ok {
+		fail(w, http.StatusNotFound, "no segment %q", name)
+		return
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			fail(w, http.StatusBadRequest, "limit %q is not a non-negative integer", v)
+			return
+		}
+		limit = n
+	}
+	members, err := s.seg.Eval(q, s.clock.Now())
+	if err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	list := []uint32{}
+	for it := members.Iterator(); it.HasNext() && len(list) < limit; {
+		list = append(list, it.Next())
+	}
+	reply(w, http.StatusOK, map[string]any{"name": name, "query": q.String(), "size": members.GetCardinality(), "members": list})
+}
+
+// changes refreshes every saved segment at the clock's time and returns who entered and
+// who exited each since the previous call: what a host forwards to its e-mail or
+// advertising tools. Each change is reported once.
+func (s *server) changes(w http.ResponseWriter, _ *http.Request) {
+	cs, err := s.seg.Refresh(s.clock.Now())
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	type change struct {
+		Entered []uint32 `json:"entered"`
+		Exited  []uint32 `json:"exited"`
+		Size    uint64   `json:"size"`
+	}
+	out := map[string]change{}
+	for _, c := range cs {
+		out[c.Segment] = change{c.Entered.ToArray(), c.Exited.ToArray(), c.Size}
+	}
+	reply(w, http.StatusOK, out)
+}
+
+// funnel runs an ordered funnel of the named events over everything recorded.
+func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
+	names := strings.Split(r.URL.Query().Get("steps"), ",")
+	spec := funnel.Spec{AsOf: s.clock.Now()}
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			spec.Steps = append(spec.Steps, funnel.Step{Name: n})
+		}
+	}
+	if v := r.URL.Query().Get("window"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "window %q: %v", v, err)
+			return
+		}
+		spec.Window = d
+	}
+	s.mu.Lock()
+	events := make([]funnel.Event, len(s.events))
+	copy(events, s.events)
+	s.mu.Unlock()
+	for i := range events {
+		events[i].Profile = s.ids.Current(events[i].Profile)
+	}
+	res, err := spec.Run(events)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	type rate struct {
+		Rate float64 `json:"rate"`
+		Lo   float64 `json:"lo"`
+		Hi   float64 `json:"hi"`
+	}
+	type step struct {
+		Name         string `json:"name"`
+		Profiles     int64  `json:"profiles"`
+		FromPrevious rate   `json:"from_previous"`
+		FromFirst    rate   `json:"from_first"`
+	}
+	steps := []step{}
+	for _, st := range res.Steps {
+		steps = append(steps, step{st.Name, st.Unique,
+			rate{st.FromPrevious.Estimate, st.FromPrevious.Lo, st.FromPrevious.Hi},
+			rate{st.FromFirst.Estimate, st.FromFirst.Lo, st.FromFirst.Hi}})
+	}
+	reply(w, http.StatusOK, map[string]any{"steps": steps})
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/identity"
+)
+
+const calls = `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"identify","userId":"u-1","anonymousId":"a-1","traits":{"email":"ann@example.com"},"timestamp":"2025-03-01T09:05:00Z"}
+{"type":"track","event":"Order Completed","userId":"u-1","timestamp":"2025-03-01T09:10:00Z"}
+not json
+{"type":"page","anonymousId":"b-2","timestamp":"2025-03-02T10:00:00Z"}
+{"type":"page","anonymousId":"c-3","timestamp":"2025-03-02T11:00:00Z"}
+{"type":"identify","userId":"u-2","anonymousId":"b-2","timestamp":"2025-03-02T11:30:00Z"}
+{"type":"alias","previousId":"c-3","userId":"u-2","timestamp":"2025-03-02T11:31:00Z"}
+`
+
+// start serves s on a real localhost port and returns its base URL and a stop function
+// that shuts it down gracefully and reports serve's error.
+func start(t *testing.T, s *server) (string, func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, s) }()
+	return "http://" + ln.Addr().String(), func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			return fmt.Errorf("serve did not return after shutdown")
+		}
+	}
+}
+
+// call sends a request and decodes the JSON reply into out (if not nil).
+func call(t *testing.T, method, url, body string, wantStatus int, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, url, resp.StatusCode, wantStatus, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, data)
+		}
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	s, err := newServer(clientele.FixedClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+
+	var posted struct {
+		Accepted int
+		Rejected []struct {
+			Line  int
+			Error string
+		}
+	}
+	call(t, "POST", base+"/v1/events", calls, http.StatusOK, &posted)
+	if posted.Accepted != 7 || len(posted.Rejected) != 1 || posted.Rejected[0].Line != 4 {
+		t.Fatalf("posted %+v, want 7 accepted and line 4 rejected", posted)
+	}
+
+	var saved map[string]string
+	call(t, "PUT", base+"/v1/segments/buyers", `did("Order Completed")`, http.StatusOK, &saved)
+	call(t, "PUT", base+"/v1/segments/browsers", `did(page) AND NOT segment:buyers`, http.StatusOK, nil)
+	var bad map[string]string
+	call(t, "PUT", base+"/v1/segments/oops", `did(page`, http.StatusBadRequest, &bad)
+	if !strings.Contains(bad["error"], "column") {
+		t.Errorf("a bad query's error %q does not say where", bad["error"])
+	}
+
+	var seg struct {
+		Size    uint64
+		Members []uint32
+	}
+	call(t, "GET", base+"/v1/segments/buyers", "", http.StatusOK, &seg)
+	if seg.Size != 1 {
+		t.Errorf("buyers: %+v, want one member", seg)
+	}
+	buyer := seg.Members[0]
+	call(t, "GET", base+"/v1/segments/nobody", "", http.StatusNotFound, nil)
+
+	// The first refresh reports everyone as entered; the next reports nothing new.
+	var changes map[string]struct {
+		Entered, Exited []uint32
+		Size            uint64
+	}
+	call(t, "GET", base+"/v1/changes", "", http.StatusOK, &changes)
+	if c := changes["browsers"]; len(c.Entered) != 1 || c.Size != 1 {
+		t.Errorf("browsers changes %+v: want one entered (u-2, whose two anonymous profiles merged)", c)
+	}
+	clear(changes) // Unmarshal into a map keeps the keys it already has
+	call(t, "GET", base+"/v1/changes", "", http.StatusOK, &changes)
+	if len(changes) != 0 {
+		t.Errorf("second refresh changed segments: %+v", changes)
+	}
+
+	var profile struct {
+		Profile     uint32
+		Identifiers []struct{ Kind, Value string }
+		Segments    []string
+	}
+	call(t, "GET", base+fmt.Sprintf("/v1/profiles/%d", buyer), "", http.StatusOK, &profile)
+	if len(profile.Identifiers) != 3 || len(profile.Segments) != 1 || profile.Segments[0] != "buyers" {
+		t.Errorf("profile %d: %+v", buyer, profile)
+	}
+	var found struct{ Profile uint32 }
+	// Lookup normalises the value by the kind's rules, as Link does.
+	call(t, "GET", base+"/v1/lookup?kind=email&value=Ann@Example.com", "", http.StatusOK, &found)
+	if found.Profile != buyer {
+		t.Errorf("lookup found %d, want %d", found.Profile, buyer)
+	}
+	call(t, "GET", base+"/v1/lookup?kind=email&value=bob@example.com", "", http.StatusNotFound, nil)
+	call(t, "GET", base+"/v1/profiles/x", "", http.StatusBadRequest, nil)
+	call(t, "GET", base+"/v1/profiles/999", "", http.StatusNotFound, nil)
+
+	var fun struct {
+		Steps []struct {
+			Name     string
+			Profiles int64
+		}
+	}
+	call(t, "GET", base+"/v1/funnel?steps=page,Order%20Completed&window=24h", "", http.StatusOK, &fun)
+	if len(fun.Steps) != 2 || fun.Steps[0].Profiles != 2 || fun.Steps[1].Profiles != 1 {
+		t.Errorf("funnel %+v, want 2 then 1", fun)
+	}
+	call(t, "GET", base+"/v1/funnel?steps=page&window=soon", "", http.StatusBadRequest, nil)
+	call(t, "GET", base+"/v1/funnel", "", http.StatusBadRequest, nil)
+
+	// A body over the limit is refused whole: nothing of it is applied.
+	before := s.ids.Stats().Identifiers
+	big := strings.Repeat(`{"type":"page","anonymousId":"z","timestamp":"2025-03-02T10:00:00Z"}`+"\n", maxBody/60)
+	call(t, "POST", base+"/v1/events", big, http.StatusRequestEntityTooLarge, nil)
+	if after := s.ids.Stats().Identifiers; after != before {
+		t.Errorf("a refused body changed the identifiers: %d -> %d", before, after)
+	}
+	call(t, "POST", base+"/v1/events", "nothing\n", http.StatusBadRequest, nil)
+
+	if err := stop(); err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Errorf("the server still answers after shutdown")
+	}
+}
+
+// TestDurableIdentities restarts the server on its identity log and finds the profiles.
+func TestDurableIdentities(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "identity.log")
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	var first uint32
+	for round := range 2 {
+		fs, err := identity.OpenFileStore(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newServer(clock, identity.WithStore(fs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, stop := start(t, s)
+		if round == 0 {
+			call(t, "POST", base+"/v1/events", calls, http.StatusOK, nil)
+		}
+		var found struct{ Profile uint32 }
+		call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-2", "", http.StatusOK, &found)
+		if round == 0 {
+			first = found.Profile
+		} else if found.Profile != first {
+			t.Errorf("after a restart u-2 is profile %d, was %d", found.Profile, first)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
