@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -63,6 +64,12 @@ func (s *stream) event(i int) (identity.ID, identity.ID) {
 	a, c := s.evIDs[2*i], s.evIDs[2*i+1]
 	return identity.ID{Kind: kinds[a.kind], Value: s.evBlob[a.off : a.off+uint32(a.n)]},
 		identity.ID{Kind: kinds[c.kind], Value: s.evBlob[c.off : c.off+uint32(c.n)]}
+}
+
+// pair returns event i as a slice for Link's variadic argument.
+func (s *stream) pair(i int) []identity.ID {
+	a, c := s.event(i)
+	return []identity.ID{a, c}
 }
 
 var (
@@ -259,16 +266,22 @@ func linkStream(b *testing.B, s *stream, setup func() (link func(a, c identity.I
 	}
 }
 
-// BenchmarkLink links the stream with no store (the resolver's history in memory only).
+// BenchmarkLink links the stream with no store (the history in memory only) and with a
+// MemStore (every record also encoded and copied).
 func BenchmarkLink(b *testing.B) {
 	s := getStream(*benchEvents)
 	for _, bc := range []struct {
 		name  string
 		rules identity.Rules
-	}{{"DefaultRules", identity.DefaultRules()}, {"ZeroRules", identity.Rules{}}} {
+		store bool
+	}{{"DefaultRules", identity.DefaultRules(), false}, {"ZeroRules", identity.Rules{}, false}, {"DefaultRules+MemStore", identity.DefaultRules(), true}} {
 		b.Run(fmt.Sprintf("%s/events=%d", bc.name, len(s.events)/2), func(b *testing.B) {
 			linkStream(b, s, func() (func(a, c identity.ID), func() int) {
-				r, err := identity.New(bc.rules)
+				var opts []identity.Option
+				if bc.store {
+					opts = append(opts, identity.WithStore(&identity.MemStore{}))
+				}
+				r, err := identity.New(bc.rules, opts...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -290,5 +303,136 @@ func BenchmarkLinkNaive(b *testing.B) {
 			n := newNaive()
 			return func(a, c identity.ID) { n.link(a, c) }, func() int { return len(n.of) }
 		})
+	})
+}
+
+// The working set of a small base fits in the caches: this is the cost of Link's own
+// work, without the memory latency that dominates at millions of identifiers.
+func BenchmarkLinkCacheResident(b *testing.B) {
+	s := newStream(20_000, 3)
+	n := len(s.events) / 2
+	r, _ := identity.New(identity.DefaultRules())
+	for i := range n {
+		a, c := s.event(i)
+		r.Link(ctx, t0, "web", a, c)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		a, c := s.event(i % n)
+		if _, err := r.Link(ctx, t0, "web", a, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLinkCacheResidentNaive(b *testing.B) {
+	s := newStream(20_000, 3)
+	n := len(s.events) / 2
+	nv := newNaive()
+	for i := range n {
+		nv.link(s.event(i))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		nv.link(s.event(i % n))
+	}
+}
+
+// BenchmarkLookup looks up the stream's identifiers, in stream order, in a resolver
+// that has linked the whole stream.
+func BenchmarkLookup(b *testing.B) {
+	s := getStream(*benchEvents)
+	r, _ := identity.New(identity.DefaultRules())
+	n := len(s.events) / 2
+	for i := range n {
+		r.Link(ctx, t0, "web", s.pair(i)...)
+	}
+	b.Run(fmt.Sprintf("identifiers=%d", r.Stats().Identifiers), func(b *testing.B) {
+		found := 0
+		for i := range b.N {
+			a, _ := s.event(i % n)
+			if _, ok := r.Lookup(a); ok {
+				found++
+			}
+		}
+		if found == 0 {
+			b.Fatal("nothing found")
+		}
+	})
+}
+
+// BenchmarkLookupNaive is the baseline: a Go map from identifier to profile (no
+// normalisation).
+func BenchmarkLookupNaive(b *testing.B) {
+	s := getStream(*benchEvents)
+	nv := newNaive()
+	n := len(s.events) / 2
+	for i := range n {
+		nv.link(s.event(i))
+	}
+	b.Run(fmt.Sprintf("identifiers=%d", len(nv.of)), func(b *testing.B) {
+		found := 0
+		for i := range b.N {
+			a, _ := s.event(i % n)
+			if _, ok := nv.of[a]; ok {
+				found++
+			}
+		}
+		if found == 0 {
+			b.Fatal("nothing found")
+		}
+	})
+}
+
+// BenchmarkReplay opens a FileStore holding one record per event of the stream and
+// rebuilds the resolver from it.
+func BenchmarkReplay(b *testing.B) {
+	s := getStream(*benchEvents)
+	path := filepath.Join(b.TempDir(), "identity.log")
+	fs, err := identity.OpenFileStore(path, &identity.FileStoreOptions{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, _ := identity.New(identity.DefaultRules(), identity.WithStore(fs))
+	n := len(s.events) / 2
+	for i := range n {
+		if _, err := r.Link(ctx, t0, "web", s.pair(i)...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fs.Close()
+	want := r.Stats()
+	r = nil
+	b.Run(fmt.Sprintf("records=%d", want.Records), func(b *testing.B) {
+		for range b.N {
+			fs, err := identity.OpenFileStore(path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := identity.New(identity.DefaultRules(), identity.WithStore(fs))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got := r.Stats(); got.Profiles != want.Profiles || got.Identifiers != want.Identifiers {
+				b.Fatalf("replay gives %+v, want %+v", got, want)
+			}
+			fs.Close()
+		}
+		b.ReportMetric(float64(want.Records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	})
+}
+
+// BenchmarkReplayRelink is the baseline replay avoids: linking every event again.
+func BenchmarkReplayRelink(b *testing.B) {
+	s := getStream(*benchEvents)
+	n := len(s.events) / 2
+	b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+		for range b.N {
+			r, _ := identity.New(identity.DefaultRules())
+			for i := range n {
+				r.Link(ctx, t0, "web", s.pair(i)...)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	})
 }

@@ -5,7 +5,8 @@ import (
 	"math"
 )
 
-// check verifies that a decoded record can be applied to g: the new nodes continue the
+// check verifies that a decoded record can be applied to g, once the caller has
+// registered the kinds it names (new identifiers' and drops'): the new nodes continue the
 // dense numbering, members are known, distinct and not forgotten, every new node is a
 // member, statuses are consistent, and no capacity is exceeded. A record that passes
 // cannot make apply panic or break the graph's invariants.
@@ -21,20 +22,6 @@ func (g *graph) check(r *record) error {
 		}
 		if err := g.t.canAdd(len(r.news), 0); err != nil {
 			return err
-		}
-		newKinds := 0
-		for _, n := range r.news {
-			if _, ok := g.t.kindIdx[n.kind]; !ok {
-				newKinds++
-			}
-		}
-		for _, d := range r.drops {
-			if _, ok := g.t.kindIdx[d.kind]; !ok {
-				newKinds++
-			}
-		}
-		if len(g.t.kinds)+newKinds > maxKinds {
-			return fmt.Errorf("record brings the number of kinds over %d: %w", maxKinds, ErrFull)
 		}
 		end := known + uint32(len(r.news))
 		anchors, linked, fresh := 0, 0, 0

@@ -290,11 +290,6 @@ func (g *graph) sourceCode(name string) uint32 {
 	return c
 }
 
-func (g *graph) kindCode(name string) uint8 {
-	c, _, _ := g.t.kind(name, !g.view) // record checks ran first: cannot fail
-	return c
-}
-
 // linkResult is what applying a link record did.
 type linkResult struct {
 	profile  uint32   // the anchor's profile; 0 when nothing was linkable
@@ -321,12 +316,11 @@ func (g *graph) applyLink(r *record) linkResult {
 	g.ensure(hi)
 	if !g.view {
 		for i, n := range r.news {
-			code, _, _ := g.t.kind(n.kind, true)
-			node := g.t.add(code, n.value, !n.erased)
+			node := g.t.add(n.code, n.value, n.raw, !n.erased)
 			if node != r.first+uint32(i) {
 				panic(fmt.Sprintf("identity: node %d interned as %d", r.first+uint32(i), node)) // checked: unreachable
 			}
-			g.nodes.ref(node).kind = code
+			g.nodes.ref(node).kind = n.code
 		}
 	}
 	e := g.pushEvent(opLink, r.at, g.sourceCode(r.source))
@@ -411,7 +405,7 @@ func (g *graph) applyLink(r *record) linkResult {
 	}
 	if !g.view {
 		for _, d := range r.drops {
-			g.drops = append(g.drops, dropEntry{ev: e, kind: g.kindCode(d.kind), reason: d.reason})
+			g.drops = append(g.drops, dropEntry{ev: e, kind: g.t.kindIdx[d.kind], reason: d.reason})
 		}
 	}
 	g.keysBuf = keys[:0]

@@ -40,8 +40,10 @@ type record struct {
 
 type newID struct {
 	kind   string
-	value  string
-	erased bool // a forgotten identifier restored by a compacted log: a node without a value
+	value  string // the value, unless raw holds it
+	raw    []byte // the value as decoded, in the decoder's chunks (valid while they are)
+	erased bool  // a forgotten identifier restored by a compacted log: a node without a value
+	code   uint8 // the kind's code, set by whoever registered the kind before apply
 }
 
 type member struct {
@@ -114,11 +116,15 @@ func (r *record) encode(dst []byte) []byte {
 		}
 		for _, n := range r.news {
 			dst = appendString(dst, n.kind)
-			l := uint64(len(n.value)) << 1
+			v := n.value
+			if n.raw != nil {
+				v = string(n.raw)
+			}
+			l := uint64(len(v)) << 1
 			if n.erased {
 				l |= 1
 			}
-			dst = append(binary.AppendUvarint(dst, l), n.value...)
+			dst = append(binary.AppendUvarint(dst, l), v...)
 		}
 		dst = binary.AppendUvarint(dst, uint64(len(r.members)))
 		for _, m := range r.members {
@@ -154,6 +160,25 @@ type decoder struct {
 	off   int
 	err   error
 	names map[string]string // kind and source names seen, so each is allocated once
+	// Values are copied into chunks rather than each into a string of its own: replay
+	// interns them at once, and a string per identifier would keep the collector busy.
+	// The caller decides when chunks may be reused (keep).
+	chunk []byte
+}
+
+// keep forgets the current chunk so that values decoded so far stay valid; later values
+// go to a new chunk.
+func (d *decoder) keep() { d.chunk = nil }
+
+func (d *decoder) save(v []byte) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	if len(v) > cap(d.chunk)-len(d.chunk) {
+		d.chunk = make([]byte, 0, max(64<<10, len(v)))
+	}
+	d.chunk = append(d.chunk, v...)
+	return d.chunk[len(d.chunk)-len(v) : len(d.chunk) : len(d.chunk)]
 }
 
 func (d *decoder) fail(format string, args ...any) { d.failAt(d.off, format, args...) }
@@ -185,7 +210,7 @@ func (d *decoder) uvarint(max uint64, what string) uint64 {
 		return 0
 	}
 	if v > max {
-		d.fail("%s %d exceeds %d", what, v, max)
+		d.fail("%s (or its length) %d exceeds %d", what, v, max)
 		return 0
 	}
 	d.off += n
@@ -227,7 +252,7 @@ func (d *decoder) bytes(n int, what string) []byte {
 // name reads a kind or source name: UTF-8, at most max bytes, non-empty if required.
 func (d *decoder) name(max int, nonEmpty bool, what string) string {
 	start := d.off
-	n := int(d.uvarint(uint64(max), what+" length"))
+	n := int(d.uvarint(uint64(max), what))
 	if d.err == nil && n > len(d.b)-d.off {
 		d.failAt(start, "%s of %d bytes runs past the end", what, n)
 	}
@@ -294,7 +319,7 @@ func (d *decoder) decode(b []byte, r *record) error {
 				if d.err == nil && (erased && len(v) > 0 || !erased && len(v) == 0) {
 					d.fail("value of %d bytes with erased=%v", len(v), erased)
 				}
-				r.news = append(r.news, newID{kind: kind, value: string(v), erased: erased})
+				r.news = append(r.news, newID{kind: kind, raw: d.save(v), erased: erased})
 			}
 		}
 		for n := d.count(2, "member count"); n > 0 && d.err == nil; n-- {

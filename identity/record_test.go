@@ -131,7 +131,7 @@ func TestCompactRewritesTheSameLog(t *testing.T) {
 		for j := range a.news {
 			if b.news[j].erased {
 				erased++
-				a.news[j].value, a.news[j].erased = "", true
+				a.news[j].value, a.news[j].raw, a.news[j].erased = "", nil, true
 			}
 		}
 		if erased == 0 && string(log[i]) != string(got[i]) {

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -142,7 +141,10 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		r.syncer = s
 	}
 	if cfg.store != nil {
-		if err := r.replay(); err != nil {
+		t.deferred = true
+		err := r.replay()
+		t.buildIndex()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -175,79 +177,6 @@ func (r *Resolver) kindCode(name string, create bool) (uint8, bool, error) {
 		r.g.countKind(code)
 	}
 	return code, true, nil
-}
-
-func (r *Resolver) replay() error {
-	var d decoder
-	i := 0
-	for b, err := range r.store.Records() {
-		if err != nil {
-			return fmt.Errorf("identity: replay after %d records: %w", i, err)
-		}
-		if err := d.decode(b, &r.rec); err != nil {
-			return fmt.Errorf("identity: replay record %d: %v: %w", i, err, ErrCorrupt)
-		}
-		if i == 0 {
-			if r.rec.op != opConfig {
-				return fmt.Errorf("identity: replay record 0: not a configuration record (type %d): %w", r.rec.op, ErrCorrupt)
-			}
-			if r.rec.hashed != (r.mac != nil) || r.rec.check != r.check {
-				return fmt.Errorf("identity: store written with hashing=%v, opened with hashing=%v or another key: %w",
-					r.rec.hashed, r.mac != nil, ErrKeyMismatch)
-			}
-			i++
-			continue
-		}
-		if err := r.applyReplayed(&r.rec); err != nil {
-			return fmt.Errorf("identity: replay record %d: %w", i, err)
-		}
-		i++
-	}
-	if i == 0 {
-		r.rec.reset(opConfig)
-		r.rec.hashed, r.rec.check = r.mac != nil, r.check
-		if err := r.store.Append(r.rec.encode(nil)); err != nil {
-			return fmt.Errorf("identity: write configuration record: %w", err)
-		}
-		if r.syncer != nil {
-			if err := r.syncer.Sync(); err != nil {
-				return fmt.Errorf("identity: write configuration record: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-func (r *Resolver) applyReplayed(rec *record) error {
-	if rec.op == opLink {
-		for _, n := range rec.news {
-			if _, _, err := r.kindCode(n.kind, true); err != nil {
-				return err
-			}
-		}
-	}
-	if err := r.g.check(rec); err != nil {
-		if errors.Is(err, ErrFull) {
-			return err
-		}
-		return fmt.Errorf("%v: %w", err, ErrCorrupt)
-	}
-	switch rec.op {
-	case opLink:
-		for _, dr := range rec.drops {
-			if _, _, err := r.kindCode(dr.kind, true); err != nil {
-				return err
-			}
-		}
-		r.g.applyLink(rec)
-	case opUnmerge:
-		r.g.applyUnmerge(rec)
-	case opForget:
-		r.g.applyForget(rec)
-	case opQuarantine:
-		r.g.applyQuarantine(rec)
-	}
-	return nil
 }
 
 func checkTime(at time.Time) (int64, error) {

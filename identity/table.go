@@ -36,6 +36,10 @@ type table struct {
 
 	sources   []string // source code -> name
 	sourceIdx map[string]uint32
+
+	// deferred: values are interned without being indexed (replay looks nothing up by
+	// value); buildIndex indexes them all at once at the end.
+	deferred bool
 }
 
 const (
@@ -168,19 +172,23 @@ func (t *table) canAdd(n int, bytes int) error {
 
 // add interns a value that find did not find and returns its node id. When index is
 // false the value gets a node but cannot be found (an erased identifier restored from a
-// compacted log).
-func (t *table) add(kind uint8, v string, index bool) uint32 {
+// compacted log). The value is given as a string or, when raw is not nil, as raw.
+func (t *table) add(kind uint8, v string, raw []byte, index bool) uint32 {
+	if raw != nil {
+		v = "" // raw holds the value; a conversion to string would allocate
+	}
+	n := len(v) + len(raw)
 	node := t.off.len()
 	var hdr [recHeader + binary.MaxVarintLen64]byte
 	binary.LittleEndian.PutUint32(hdr[:], node)
 	hdr[4] = kind
-	h := recHeader + binary.PutUvarint(hdr[recHeader:], uint64(len(v)))
+	h := recHeader + binary.PutUvarint(hdr[recHeader:], uint64(n))
 	if !index {
 		hdr[recHeader] = 0
-		v = ""
+		v, raw, n = "", nil, 0
 		h = recHeader + 1
 	}
-	need := h + len(v)
+	need := h + n
 	last := len(t.arena) - 1
 	if len(t.arena[last])+need > arenaPage {
 		t.arena = append(t.arena, make([]byte, 0, arenaPage))
@@ -189,12 +197,63 @@ func (t *table) add(kind uint8, v string, index bool) uint32 {
 	page := t.arena[last]
 	off := uint32(last)<<arenaBits | uint32(len(page))
 	page = append(page, hdr[:h]...)
-	t.arena[last] = append(page, v...)
+	page = append(page, v...)
+	t.arena[last] = append(page, raw...)
 	t.off.push(off)
-	if index {
-		t.insertSlot(uint64(t.tag(kind, v))<<32 | uint64(off))
+	if index && !t.deferred {
+		_, stored := t.record(node)
+		t.insertSlot(uint64(t.tag(kind, string(stored)))<<32 | uint64(off))
 	}
 	return node
+}
+
+// buildIndex indexes every value interned while deferred. Inserting in order of home
+// slot makes the writes sequential; inserting one by one as a log replays would cost a
+// cache miss per identifier and a rehash at every doubling.
+func (t *table) buildIndex() {
+	t.deferred = false
+	var entries []uint64
+	for n := uint32(1); n <= t.nodes(); n++ {
+		if kind, v := t.record(n); len(v) > 0 {
+			entries = append(entries, uint64(t.tag(kind, string(v)))<<32|uint64(t.off.at(n)))
+		}
+	}
+	size, shift := 16, uint32(28)
+	for len(entries)*4 > size*3 {
+		size, shift = size*2, shift-1
+	}
+	radixSortHigh(entries)
+	t.slots, t.shift, t.used = make([]uint64, size), shift, 0
+	mask := uint32(size - 1)
+	for _, e := range entries {
+		i := uint32(e>>32) >> shift
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = e
+	}
+	t.used = len(entries)
+}
+
+// radixSortHigh sorts by the upper 32 bits (least significant byte first, four passes).
+func radixSortHigh(a []uint64) {
+	tmp := make([]uint64, len(a))
+	for shift := uint(32); shift < 64; shift += 8 {
+		var count [257]int
+		for _, x := range a {
+			count[(x>>shift)&0xff+1]++
+		}
+		for i := 1; i < 257; i++ {
+			count[i] += count[i-1]
+		}
+		for _, x := range a {
+			b := (x >> shift) & 0xff
+			tmp[count[b]] = x
+			count[b]++
+		}
+		a, tmp = tmp, a
+	}
+	// Four passes: the sorted data is back in the caller's slice.
 }
 
 func (t *table) insertSlot(s uint64) {
@@ -234,6 +293,10 @@ func (t *table) erase(node uint32) {
 		return
 	}
 	off := t.off.at(node)
+	if t.deferred {
+		t.clearValue(off)
+		return
+	}
 	mask := uint32(len(t.slots) - 1)
 	i := t.tag(kind, string(v)) >> t.shift
 	for uint32(t.slots[i]) != off {
@@ -256,6 +319,10 @@ func (t *table) erase(node uint32) {
 	}
 	t.slots[i] = 0
 	t.used--
+	t.clearValue(off)
+}
+
+func (t *table) clearValue(off uint32) {
 	rec := t.arena[off>>arenaBits][off&(arenaPage-1):]
 	n, k := binary.Uvarint(rec[recHeader:])
 	clear(rec[recHeader : recHeader+k+int(n)])

@@ -1,0 +1,138 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+)
+
+// replay rebuilds the resolver from its store. Records are decoded on a second goroutine,
+// a few batches ahead of the one that applies them: decoding does not depend on the
+// graph, and replay is what a restart waits for. The first record must be the
+// configuration record; an empty store gets one.
+func (r *Resolver) replay() error {
+	const batchSize, batches = 512, 6
+	type batch struct {
+		recs []record
+		n    int
+		err  error
+	}
+	full := make(chan *batch, batches)
+	free := make(chan *batch, batches)
+	done := make(chan struct{})
+	defer close(done)
+	for range batches {
+		free <- &batch{recs: make([]record, batchSize)}
+	}
+	go func() {
+		defer close(full)
+		var d decoder
+		b, i := <-free, 0
+		send := func() bool {
+			select {
+			case full <- b:
+			case <-done:
+				return false
+			}
+			select {
+			case b = <-free:
+				b.n, b.err = 0, nil
+				return true
+			case <-done:
+				return false
+			}
+		}
+		for data, err := range r.store.Records() {
+			if err != nil {
+				b.err = fmt.Errorf("identity: replay after %d records: %w", i, err)
+				break
+			}
+			if err := d.decode(data, &b.recs[b.n]); err != nil {
+				b.err = fmt.Errorf("identity: replay record %d: %v: %w", i, err, ErrCorrupt)
+				break
+			}
+			b.n++
+			i++
+			if b.n == batchSize {
+				d.keep() // the batch's values stay valid until it is applied
+				if !send() {
+					return
+				}
+			}
+		}
+		select {
+		case full <- b:
+		case <-done:
+		}
+	}()
+	i := 0
+	for b := range full {
+		for k := range b.n {
+			rec := &b.recs[k]
+			if i == 0 {
+				if rec.op != opConfig {
+					return fmt.Errorf("identity: replay record 0: not a configuration record (type %d): %w", rec.op, ErrCorrupt)
+				}
+				if rec.hashed != (r.mac != nil) || rec.check != r.check {
+					return fmt.Errorf("identity: store written with hashing=%v, opened with hashing=%v or another key: %w",
+						rec.hashed, r.mac != nil, ErrKeyMismatch)
+				}
+			} else if err := r.applyReplayed(rec); err != nil {
+				return fmt.Errorf("identity: replay record %d: %w", i, err)
+			}
+			i++
+		}
+		if b.err != nil {
+			return b.err
+		}
+		free <- b
+	}
+	if i == 0 {
+		var cfg record
+		cfg.reset(opConfig)
+		cfg.hashed, cfg.check = r.mac != nil, r.check
+		if err := r.store.Append(cfg.encode(nil)); err != nil {
+			return fmt.Errorf("identity: write configuration record: %w", err)
+		}
+		if r.syncer != nil {
+			if err := r.syncer.Sync(); err != nil {
+				return fmt.Errorf("identity: write configuration record: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Resolver) applyReplayed(rec *record) error {
+	// Kinds are registered first, so that check and apply find them by code.
+	if rec.op == opLink {
+		for i := range rec.news {
+			code, _, err := r.kindCode(rec.news[i].kind, true)
+			if err != nil {
+				return err
+			}
+			rec.news[i].code = code
+		}
+		for _, d := range rec.drops {
+			if _, _, err := r.kindCode(d.kind, true); err != nil {
+				return err
+			}
+		}
+	}
+	if err := r.g.check(rec); err != nil {
+		if errors.Is(err, ErrFull) {
+			return err
+		}
+		return fmt.Errorf("%v: %w", err, ErrCorrupt)
+	}
+	switch rec.op {
+	case opLink:
+		r.g.applyLink(rec)
+	case opUnmerge:
+		r.g.applyUnmerge(rec)
+	case opForget:
+		r.g.applyForget(rec)
+	case opQuarantine:
+		r.g.applyQuarantine(rec)
+	}
+	return nil
+}
