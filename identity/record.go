@@ -42,8 +42,8 @@ type newID struct {
 	kind   string
 	value  string // the value, unless raw holds it
 	raw    []byte // the value as decoded, in the decoder's chunks (valid while they are)
-	erased bool  // a forgotten identifier restored by a compacted log: a node without a value
-	code   uint8 // the kind's code, set by whoever registered the kind before apply
+	erased bool   // a forgotten identifier restored by a compacted log: a node without a value
+	code   uint8  // the kind's code, set by whoever registered the kind before apply
 }
 
 type member struct {
