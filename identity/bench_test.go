@@ -436,3 +436,32 @@ func BenchmarkReplayRelink(b *testing.B) {
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	})
 }
+
+// BenchmarkLookupCacheResident is Lookup's own cost: a small base that fits in the caches.
+func BenchmarkLookupCacheResident(b *testing.B) {
+	s := newStream(20_000, 3)
+	n := len(s.events) / 2
+	r, _ := identity.New(identity.DefaultRules())
+	for i := range n {
+		r.Link(ctx, t0, "web", s.pair(i)...)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		a, _ := s.event(i % n)
+		r.Lookup(a)
+	}
+}
+
+func BenchmarkLookupCacheResidentNaive(b *testing.B) {
+	s := newStream(20_000, 3)
+	n := len(s.events) / 2
+	nv := newNaive()
+	for i := range n {
+		nv.link(s.event(i))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		a, _ := s.event(i % n)
+		_ = nv.of[a]
+	}
+}

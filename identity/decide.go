@@ -102,18 +102,22 @@ func (r *Resolver) knownKind(kind string) bool {
 
 // kindInfo returns the code and rule of a kind, registering it when create is set.
 // Events carry few kinds, so a short list compared in order beats two map lookups.
+// The error is ErrFull (too many kinds) or, for a kind not yet registered, ErrInvalid
+// when the name is malformed; without create, a kind not registered yields a nil rule.
 func (r *Resolver) kindInfo(name string, create bool) (uint8, *kindRule, error) {
 	for i := range r.recent {
 		if e := &r.recent[i]; e.rule != nil && e.name == name {
 			return e.code, e.rule, nil
 		}
 	}
-	code, ok, err := r.kindCode(name, create)
-	if err != nil {
-		return 0, nil, err
+	if create {
+		if err := checkKind(name); err != nil {
+			return 0, nil, err
+		}
 	}
-	if !ok {
-		return 0, r.rules.rule(name), nil
+	code, ok, err := r.kindCode(name, create)
+	if err != nil || !ok {
+		return 0, nil, err
 	}
 	return code, r.byCode[code], nil
 }

@@ -259,11 +259,11 @@ func (r *Resolver) storedID(n uint32) ID {
 
 // find returns the node holding id, or 0; it changes nothing.
 func (r *Resolver) find(id ID) uint32 {
-	if checkKind(id.Kind) != nil || len(id.Value) > r.rules.maxLen || !utf8.ValidString(id.Value) {
+	if len(id.Value) > r.rules.maxLen || !utf8.ValidString(id.Value) {
 		return 0
 	}
-	code, rule, _ := r.kindInfo(id.Kind, false)
-	if _, ok := r.t.kindIdx[id.Kind]; !ok {
+	code, rule, _ := r.kindInfo(id.Kind, false) // a malformed kind is never registered
+	if rule == nil {
 		return 0
 	}
 	v, why, _ := r.canonical(rule, id.Kind, id.Value, false)
