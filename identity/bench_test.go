@@ -306,16 +306,24 @@ func BenchmarkLinkNaive(b *testing.B) {
 	})
 }
 
-// The working set of a small base fits in the caches: this is the cost of Link's own
-// work, without the memory latency that dominates at millions of identifiers.
-func BenchmarkLinkCacheResident(b *testing.B) {
+// resident returns a small stream (its working set fits in the caches) and a resolver
+// and a naive baseline that have linked it.
+func resident() (*stream, int, *identity.Resolver, *naive) {
 	s := newStream(20_000, 3)
 	n := len(s.events) / 2
 	r, _ := identity.New(identity.DefaultRules())
+	nv := newNaive()
 	for i := range n {
-		a, c := s.event(i)
-		r.Link(ctx, t0, "web", a, c)
+		r.Link(ctx, t0, "web", s.pair(i)...)
+		nv.link(s.event(i))
 	}
+	return s, n, r, nv
+}
+
+// The working set of a small base fits in the caches: this is the cost of Link's own
+// work, without the memory latency that dominates at millions of identifiers.
+func BenchmarkLinkCacheResident(b *testing.B) {
+	s, n, r, _ := resident()
 	b.ResetTimer()
 	for i := range b.N {
 		a, c := s.event(i % n)
@@ -326,12 +334,7 @@ func BenchmarkLinkCacheResident(b *testing.B) {
 }
 
 func BenchmarkLinkCacheResidentNaive(b *testing.B) {
-	s := newStream(20_000, 3)
-	n := len(s.events) / 2
-	nv := newNaive()
-	for i := range n {
-		nv.link(s.event(i))
-	}
+	s, n, _, nv := resident()
 	b.ResetTimer()
 	for i := range b.N {
 		nv.link(s.event(i % n))
@@ -439,12 +442,7 @@ func BenchmarkReplayRelink(b *testing.B) {
 
 // BenchmarkLookupCacheResident is Lookup's own cost: a small base that fits in the caches.
 func BenchmarkLookupCacheResident(b *testing.B) {
-	s := newStream(20_000, 3)
-	n := len(s.events) / 2
-	r, _ := identity.New(identity.DefaultRules())
-	for i := range n {
-		r.Link(ctx, t0, "web", s.pair(i)...)
-	}
+	s, n, r, _ := resident()
 	b.ResetTimer()
 	for i := range b.N {
 		a, _ := s.event(i % n)
@@ -453,12 +451,7 @@ func BenchmarkLookupCacheResident(b *testing.B) {
 }
 
 func BenchmarkLookupCacheResidentNaive(b *testing.B) {
-	s := newStream(20_000, 3)
-	n := len(s.events) / 2
-	nv := newNaive()
-	for i := range n {
-		nv.link(s.event(i))
-	}
+	s, n, _, nv := resident()
 	b.ResetTimer()
 	for i := range b.N {
 		a, _ := s.event(i % n)

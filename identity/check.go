@@ -12,6 +12,9 @@ import (
 // cannot make apply panic or break the graph's invariants.
 func (g *graph) check(r *record) error {
 	known := g.t.nodes()
+	if n, twice := repeated(r.members); twice {
+		return fmt.Errorf("%s lists node %d twice", Op(r.op), n)
+	}
 	switch r.op {
 	case opLink:
 		if !g.t.sourceFits(r.source) {
@@ -36,11 +39,6 @@ func (g *graph) check(r *record) error {
 				}
 			} else if g.forgotten(m.node) {
 				return fmt.Errorf("member %d: node %d was forgotten", i, m.node)
-			}
-			for _, o := range r.members[:i] {
-				if o.node == m.node {
-					return fmt.Errorf("member %d: node %d appears twice", i, m.node)
-				}
 			}
 			switch m.status {
 			case stAnchor:
@@ -79,14 +77,9 @@ func (g *graph) check(r *record) error {
 		if uint64(g.keys)+uint64(len(r.members))*2 > keyMask {
 			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
 		}
-		for i, m := range r.members {
+		for _, m := range r.members {
 			if m.node > known || !g.has(m.node) || g.forgotten(m.node) {
 				return fmt.Errorf("%s of node %d, which is not held", Op(r.op), m.node)
-			}
-			for _, o := range r.members[:i] {
-				if o.node == m.node {
-					return fmt.Errorf("%s lists node %d twice", Op(r.op), m.node)
-				}
 			}
 		}
 	case opConfig:
@@ -105,4 +98,27 @@ func (g *graph) kindKnown(kind string, r *record) bool {
 		}
 	}
 	return false
+}
+
+// repeated returns a node that members list twice, if any: by comparing pairs for an
+// event's few members, with a set for the thousands a forget may list.
+func repeated(members []member) (uint32, bool) {
+	if len(members) <= 32 {
+		for i, m := range members {
+			for _, o := range members[:i] {
+				if o.node == m.node {
+					return m.node, true
+				}
+			}
+		}
+		return 0, false
+	}
+	seen := make(map[uint32]bool, len(members))
+	for _, m := range members {
+		if seen[m.node] {
+			return m.node, true
+		}
+		seen[m.node] = true
+	}
+	return 0, false
 }

@@ -22,8 +22,6 @@ type candidate struct {
 	limit  uint8 // refused: the limit, the count it would reach, the kind
 	would  uint8
 	lkind  uint8
-	// quarantined by this call (a quarantine record before the link)
-	quarantined bool
 }
 
 // prepare normalises ids into r.cands (dropping blocked and unparseable values and

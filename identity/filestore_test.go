@@ -50,14 +50,7 @@ func fileSize(t *testing.T, path string) int64 {
 func TestFileStoreCrashAtEveryByte(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "id.log")
-	s, err := identity.OpenFileStore(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := identity.New(smallRules(), identity.WithStore(s))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, r := openFile(t, path)
 	type point struct {
 		end     int64
 		state   map[string]any

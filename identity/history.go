@@ -107,7 +107,7 @@ func (g *graph) recordAt(e uint32, cur *cursor, values bool, rec *record) {
 
 // records yields every record of the history; the caller holds the resolver's lock for
 // the whole iteration. The record passed is reused.
-func (g *graph) records(values bool, _ *cursor) iter.Seq[*record] {
+func (g *graph) records(values bool) iter.Seq[*record] {
 	return func(yield func(*record) bool) {
 		var cur cursor
 		var rec record
@@ -202,7 +202,7 @@ func (r *Resolver) AsOf(t time.Time) *View {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	v := newGraph(r.t, true)
-	for rec := range r.g.records(false, nil) {
+	for rec := range r.g.records(false) {
 		if rec.at > nanos && rec.op != opForget {
 			continue
 		}

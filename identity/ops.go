@@ -170,7 +170,7 @@ func (r *Resolver) encodedHistory() iter.Seq[[]byte] {
 		if !yield(buf) {
 			return
 		}
-		for rec := range r.g.records(true, nil) {
+		for rec := range r.g.records(true) {
 			buf = rec.encode(buf[:0])
 			if !yield(buf) {
 				return

@@ -404,14 +404,7 @@ func TestPropFileStoreReopen(t *testing.T) {
 		}
 		defer os.RemoveAll(dir)
 		path := filepath.Join(dir, "id.log")
-		s, err := identity.OpenFileStore(path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := identity.New(smallRules(), identity.WithStore(s))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, r := openFile(t, path)
 		for i, ev := range genEvents(0, 30).Draw(t, "events") {
 			mustLink(t, r, t0.Add(time.Duration(i)*time.Minute), ev...)
 			switch rapid.IntRange(0, 12).Draw(t, "op") {
@@ -456,4 +449,18 @@ func snapshot(r *identity.Resolver) map[string]any {
 		out[fmt.Sprint("ids ", k)] = r.Identifiers(k)
 	}
 	return out
+}
+
+// openFile opens a FileStore at path and a resolver with smallRules on it.
+func openFile(t rapid.TB, path string) (*identity.FileStore, *identity.Resolver) {
+	t.Helper()
+	s, err := identity.OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := identity.New(smallRules(), identity.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, r
 }

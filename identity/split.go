@@ -2,6 +2,22 @@ package identity
 
 import "slices"
 
+// pushNodes records an unmerge, quarantine or forget: an event whose members are the
+// record's nodes, all with status st. It returns the event's index.
+func (g *graph) pushNodes(r *record, st uint8) uint32 {
+	e := g.pushEvent(r.op, r.at, 0)
+	var hi uint32
+	for _, m := range r.members {
+		hi = max(hi, m.node)
+	}
+	g.ensure(hi)
+	for _, m := range r.members {
+		g.pushMember(m.node, st)
+	}
+	g.endEvent()
+	return e
+}
+
 // detach marks every recorded membership of n as no longer linking it.
 func (g *graph) detach(n uint32) {
 	for idx := g.nodes.ref(n).occ; idx != 0; idx = g.poolNext.at(idx) {
@@ -156,10 +172,7 @@ func (g *graph) resplit(k uint32, comp []uint32, removed map[uint32]bool, keep b
 // keys of the pieces it became (just that key when n was alone or unknown to a view).
 func (g *graph) applyUnmerge(r *record) (uint32, []uint32) {
 	n := r.members[0].node
-	g.pushEvent(opUnmerge, r.at, 0)
-	g.ensure(n)
-	g.pushMember(n, stUnmerged)
-	g.endEvent()
+	g.pushNodes(r, stUnmerged)
 	if !g.has(n) || g.forgotten(n) {
 		return 0, nil
 	}
@@ -183,16 +196,7 @@ func (g *graph) splitOff(n uint32) (uint32, []uint32) {
 // the links it brought, as Unmerge does: the merges a hot identifier caused before it was
 // found hot are suspect too. It returns the profiles it divided.
 func (g *graph) applyQuarantine(r *record) []splitResult {
-	g.pushEvent(opQuarantine, r.at, 0)
-	var hi uint32
-	for _, m := range r.members {
-		hi = max(hi, m.node)
-	}
-	g.ensure(hi)
-	for _, m := range r.members {
-		g.pushMember(m.node, stHot)
-	}
-	g.endEvent()
+	g.pushNodes(r, stHot)
 	var out []splitResult
 	for _, m := range r.members {
 		if !g.has(m.node) || g.forgotten(m.node) {
@@ -208,16 +212,7 @@ func (g *graph) applyQuarantine(r *record) []splitResult {
 
 // applyForget erases the record's nodes and returns the keys it retired.
 func (g *graph) applyForget(r *record) []uint32 {
-	e := g.pushEvent(opForget, r.at, 0)
-	var hi uint32
-	for _, m := range r.members {
-		hi = max(hi, m.node)
-	}
-	g.ensure(hi)
-	for _, m := range r.members {
-		g.pushMember(m.node, stForgot)
-	}
-	g.endEvent()
+	e := g.pushNodes(r, stForgot)
 	g.forgetKey[e] = r.key
 	removed := map[uint32]bool{}
 	var keys []uint32
