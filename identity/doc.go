@@ -132,15 +132,18 @@
 // the file makes OpenFileStore fail with the byte offset, unless FileStoreOptions.Repair
 // asks it to keep the valid records before the damage. A record that decodes badly or
 // contradicts the records before it makes New fail with ErrCorrupt and its index.
-// Reopening a store rebuilds exactly the same profiles and keys.
+// Reopening a store rebuilds exactly the same profiles and keys. A Link that finds an
+// identifier hot writes two records, the quarantine and then the event; a crash between
+// them keeps the quarantine and loses the event, whose Link had not returned.
 //
 // WithHMAC stores every value as an HMAC-SHA256 digest under a host key, in memory and
 // on disk; lookups still work, and a store opened with another key fails with
 // ErrKeyMismatch. Forget erases profiles (a person's right to be forgotten): the values
 // are overwritten in memory and leave the lookup index, the keys are retired (Current
 // returns 0, OnForget reports them), and the rest of the graph is untouched. On a store
-// that implements Compacter (FileStore, MemStore) Forget then rewrites the store
-// without the erased values, through a new file renamed over the old one.
+// that implements Compacter Forget then rewrites the store without the erased values
+// (FileStore writes a new file, fsyncs it and renames it over the old one; MemStore
+// replaces its records).
 //
 // # Concurrency and capacity
 //
@@ -152,6 +155,6 @@
 // A resolver holds up to 2^28-1 identifiers (about 268 million), 255 kinds and 4 GiB of
 // identifier bytes. Identifiers are interned in an arena of byte pages indexed by an
 // open-addressing hash table, and profiles are a union-find forest over dense node ids in
-// which every node points at its root; together with the history, this takes about 110
+// which every node points at its root; together with the history, this takes about 100
 // bytes per identifier (see BENCHMARKS.md).
 package identity

@@ -284,7 +284,8 @@ func (r *Resolver) find(id ID) uint32 {
 // A malformed identifier (empty kind, invalid UTF-8, a value longer than MaxValueLen), a
 // time outside the years 1678-2262, or no identifiers at all, make Link fail with
 // ErrInvalid before anything changes. So does a cancelled ctx. A store that fails to
-// append also leaves the resolver unchanged.
+// append also leaves the resolver unchanged, except that a quarantine the event revealed
+// is recorded first and stays.
 func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
 	return r.link(ctx, at, source, ids, nil)
 }

@@ -265,3 +265,19 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// The referral package asks "are these the same person?" through an interface with just
+// Current; the resolver must satisfy it.
+var _ interface{ Current(uint32) uint32 } = (*identity.Resolver)(nil)
+
+func TestSamePersonThroughCurrent(t *testing.T) {
+	r, _ := identity.New(identity.DefaultRules())
+	a := mustLink(t, r, t0, id("email", "a@example.com"))
+	b := mustLink(t, r, t0, id("device_id", "d1"))
+	c := mustLink(t, r, t0, id("device_id", "d2"))
+	mustLink(t, r, t0, id("email", "a@example.com"), id("device_id", "d1"))
+	same := func(x, y uint32) bool { return r.Current(x) == r.Current(y) && r.Current(x) != 0 }
+	if !same(a, b) || same(a, c) || same(0, 0) || same(99, 99) {
+		t.Fatalf("same person: a,b %v; a,c %v; 0,0 %v; 99,99 %v", same(a, b), same(a, c), same(0, 0), same(99, 99))
+	}
+}
