@@ -17,7 +17,7 @@ func (g *graph) check(r *record) error {
 	}
 	switch r.op {
 	case opLink:
-		if !g.t.sourceFits(r.source) {
+		if !(g.lastOK && r.source == g.lastSource) && !g.t.sourceFits(r.source) {
 			return fmt.Errorf("source %q would be source number %d: %w", r.source, maxSources+1, ErrFull)
 		}
 		if len(r.news) > 0 && r.first != known+1 {

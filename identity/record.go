@@ -162,23 +162,37 @@ type decoder struct {
 	names map[string]string // kind and source names seen, so each is allocated once
 	// Values are copied into chunks rather than each into a string of its own: replay
 	// interns them at once, and a string per identifier would keep the collector busy.
-	// The caller decides when chunks may be reused (keep).
-	chunk []byte
+	// The caller owns the chunks (use) and says when they may be overwritten.
+	chunks *[][]byte
+	ci     int
 }
 
-// keep forgets the current chunk so that values decoded so far stay valid; later values
-// go to a new chunk.
-func (d *decoder) keep() { d.chunk = nil }
+// use makes the decoder copy values into chunks, overwriting what they held.
+func (d *decoder) use(chunks *[][]byte) {
+	d.chunks, d.ci = chunks, 0
+	for i := range *chunks {
+		(*chunks)[i] = (*chunks)[i][:0]
+	}
+}
 
 func (d *decoder) save(v []byte) []byte {
 	if len(v) == 0 {
 		return nil
 	}
-	if len(v) > cap(d.chunk)-len(d.chunk) {
-		d.chunk = make([]byte, 0, max(64<<10, len(v)))
+	if d.chunks == nil {
+		return append([]byte(nil), v...)
 	}
-	d.chunk = append(d.chunk, v...)
-	return d.chunk[len(d.chunk)-len(v) : len(d.chunk) : len(d.chunk)]
+	cs := *d.chunks
+	for d.ci < len(cs) && len(v) > cap(cs[d.ci])-len(cs[d.ci]) {
+		d.ci++
+	}
+	if d.ci == len(cs) {
+		cs = append(cs, make([]byte, 0, max(64<<10, len(v))))
+		*d.chunks = cs
+	}
+	c := append(cs[d.ci], v...)
+	cs[d.ci] = c
+	return c[len(c)-len(v) : len(c) : len(c)]
 }
 
 func (d *decoder) fail(format string, args ...any) { d.failAt(d.off, format, args...) }

@@ -12,9 +12,10 @@ import (
 func (r *Resolver) replay() error {
 	const batchSize, batches = 512, 6
 	type batch struct {
-		recs []record
-		n    int
-		err  error
+		recs   []record
+		chunks [][]byte // the values of recs
+		n      int
+		err    error
 	}
 	full := make(chan *batch, batches)
 	free := make(chan *batch, batches)
@@ -27,6 +28,7 @@ func (r *Resolver) replay() error {
 		defer close(full)
 		var d decoder
 		b, i := <-free, 0
+		d.use(&b.chunks)
 		send := func() bool {
 			select {
 			case full <- b:
@@ -36,6 +38,7 @@ func (r *Resolver) replay() error {
 			select {
 			case b = <-free:
 				b.n, b.err = 0, nil
+				d.use(&b.chunks)
 				return true
 			case <-done:
 				return false
@@ -52,11 +55,8 @@ func (r *Resolver) replay() error {
 			}
 			b.n++
 			i++
-			if b.n == batchSize {
-				d.keep() // the batch's values stay valid until it is applied
-				if !send() {
-					return
-				}
+			if b.n == batchSize && !send() {
+				return
 			}
 		}
 		select {
@@ -106,14 +106,14 @@ func (r *Resolver) applyReplayed(rec *record) error {
 	// Kinds are registered first, so that check and apply find them by code.
 	if rec.op == opLink {
 		for i := range rec.news {
-			code, _, err := r.kindCode(rec.news[i].kind, true)
+			code, _, err := r.kindInfo(rec.news[i].kind, true)
 			if err != nil {
 				return err
 			}
 			rec.news[i].code = code
 		}
 		for _, d := range rec.drops {
-			if _, _, err := r.kindCode(d.kind, true); err != nil {
+			if _, _, err := r.kindInfo(d.kind, true); err != nil {
 				return err
 			}
 		}

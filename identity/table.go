@@ -66,8 +66,13 @@ func newTable() *table {
 // nodes is the number of node ids issued; valid ids are 1..nodes.
 func (t *table) nodes() uint32 { return t.off.len() - 1 }
 
-func (t *table) tag(kind uint8, v string) uint32 {
-	h := maphash.String(t.seed, v)
+func (t *table) tag(kind uint8, v string) uint32 { return mixTag(kind, maphash.String(t.seed, v)) }
+
+// tagBytes is tag for a value held as bytes: maphash gives the same hash for the same
+// bytes whether they come as a string or a slice.
+func (t *table) tagBytes(kind uint8, v []byte) uint32 { return mixTag(kind, maphash.Bytes(t.seed, v)) }
+
+func mixTag(kind uint8, h uint64) uint32 {
 	h ^= uint64(kind+1) * 0x9E3779B97F4A7C15
 	return uint32(h>>32) ^ uint32(h)*0x85EBCA6B
 }
@@ -202,7 +207,7 @@ func (t *table) add(kind uint8, v string, raw []byte, index bool) uint32 {
 	t.off.push(off)
 	if index && !t.deferred {
 		_, stored := t.record(node)
-		t.insertSlot(uint64(t.tag(kind, string(stored)))<<32 | uint64(off))
+		t.insertSlot(uint64(t.tagBytes(kind, stored))<<32 | uint64(off))
 	}
 	return node
 }
@@ -215,7 +220,7 @@ func (t *table) buildIndex() {
 	var entries []uint64
 	for n := uint32(1); n <= t.nodes(); n++ {
 		if kind, v := t.record(n); len(v) > 0 {
-			entries = append(entries, uint64(t.tag(kind, string(v)))<<32|uint64(t.off.at(n)))
+			entries = append(entries, uint64(t.tagBytes(kind, v))<<32|uint64(t.off.at(n)))
 		}
 	}
 	size, shift := 16, uint32(28)
@@ -298,7 +303,7 @@ func (t *table) erase(node uint32) {
 		return
 	}
 	mask := uint32(len(t.slots) - 1)
-	i := t.tag(kind, string(v)) >> t.shift
+	i := t.tagBytes(kind, v) >> t.shift
 	for uint32(t.slots[i]) != off {
 		i = (i + 1) & mask
 	}
