@@ -65,14 +65,13 @@
 // none. With Rules.HotLimit K > 0, each identifier counts the profiles it has joined (its
 // own, plus one for every profile merged in an event it took part in) and the distinct
 // profiles it was refused with (as the anchor, or as the identifier refused). The event
-// that would make that count exceed K quarantines the identifier instead: it takes no
-// part in that event or any later one (the rest of the event is linked without it), it
-// stays in the profile it was in (Lookup still finds it there), and Link returns 0 for an
-// event whose every identifier is quarantined or dropped rather than guess whose event
-// it was. A quarantined identifier is also split off its profile with the links it
-// brought, as Unmerge would (the merges it made before it was found hot are suspect), by
-// a record of its own written before the event that revealed it, which is then decided
-// again without it. DefaultRules uses K = 5.
+// that would make that count exceed K quarantines the identifier instead: it is split
+// off its profile with the links it brought, as Unmerge would (the merges it made before
+// it was found hot are suspect), by a record of its own written before the event that
+// revealed it; that event is then decided again without it, and it takes no part in any
+// later event either. Lookup finds it alone in a profile of its own. Link returns 0 for
+// an event whose every identifier is quarantined or dropped rather than guess whose
+// event it was. DefaultRules uses K = 5.
 //
 // What no rule can see: an anonymous cookie seen only with a device is, until something
 // conflicts, indistinguishable from the device owner's own new cookie, so anonymous
