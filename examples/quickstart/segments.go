@@ -112,7 +112,7 @@ func buildSegments(r *resolved, end time.Time) (*segments, error) {
 func (s *segments) report(w *reportWriter) {
 	w.section("Segments: which profiles?")
 	for i, a := range audiences {
-		w.line("%-17s %8d  %-38s %s", a.name, s.sizes[i], a.expr, a.why)
+		w.line("%-17s %8d  %-38s %s (counted in %s)", a.name, s.sizes[i], a.expr, a.why, s.evalDur[i].Round(time.Microsecond))
 	}
 	w.line("users entered %d and left %d in the last 30 days (Refresh's Entered/Exited)", s.entered, s.exited)
 }
