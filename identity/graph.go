@@ -316,7 +316,7 @@ func (g *graph) applyLink(r *record) linkResult {
 	g.ensure(hi)
 	if !g.view {
 		for i, n := range r.news {
-			node := g.t.add(n.code, n.value, n.raw, !n.erased)
+			node := g.t.add(n.code, n.value, n.raw, !n.erased, n.hash)
 			if node != r.first+uint32(i) {
 				panic(fmt.Sprintf("identity: node %d interned as %d", r.first+uint32(i), node)) // checked: unreachable
 			}

@@ -3,6 +3,7 @@ package identity
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"unicode/utf8"
 )
 
@@ -44,6 +45,7 @@ type newID struct {
 	raw    []byte // the value as decoded, in the decoder's chunks (valid while they are)
 	erased bool   // a forgotten identifier restored by a compacted log: a node without a value
 	code   uint8  // the kind's code, set by whoever registered the kind before apply
+	hash   uint64 // maphash of the value under the table's seed, if the decoder computed it
 }
 
 type member struct {
@@ -165,6 +167,10 @@ type decoder struct {
 	// The caller owns the chunks (use) and says when they may be overwritten.
 	chunks *[][]byte
 	ci     int
+	// seed, when set, makes the decoder hash each new value (replay does it on the
+	// decoding goroutine, ahead of building the index).
+	seed   maphash.Seed
+	hashes bool
 }
 
 // use makes the decoder copy values into chunks, overwriting what they held.
@@ -333,7 +339,11 @@ func (d *decoder) decode(b []byte, r *record) error {
 				if d.err == nil && (erased && len(v) > 0 || !erased && len(v) == 0) {
 					d.fail("value of %d bytes with erased=%v", len(v), erased)
 				}
-				r.news = append(r.news, newID{kind: kind, raw: d.save(v), erased: erased})
+				n := newID{kind: kind, raw: d.save(v), erased: erased}
+				if d.hashes && len(v) > 0 {
+					n.hash = maphash.Bytes(d.seed, v)
+				}
+				r.news = append(r.news, n)
 			}
 		}
 		for n := d.count(2, "member count"); n > 0 && d.err == nil; n-- {

@@ -26,7 +26,7 @@ func (r *Resolver) replay() error {
 	}
 	go func() {
 		defer close(full)
-		var d decoder
+		d := decoder{seed: r.t.seed, hashes: true}
 		b, i := <-free, 0
 		d.use(&b.chunks)
 		send := func() bool {

@@ -38,8 +38,11 @@ type table struct {
 	sourceIdx map[string]uint32
 
 	// deferred: values are interned without being indexed (replay looks nothing up by
-	// value); buildIndex indexes them all at once at the end.
-	deferred bool
+	// value); buildIndex indexes them all at once at the end, from pending (tag<<32 |
+	// offset, in node order). erasedWhile counts values erased in the meantime.
+	deferred    bool
+	pending     []uint64
+	erasedWhile int
 }
 
 const (
@@ -177,8 +180,9 @@ func (t *table) canAdd(n int, bytes int) error {
 
 // add interns a value that find did not find and returns its node id. When index is
 // false the value gets a node but cannot be found (an erased identifier restored from a
-// compacted log). The value is given as a string or, when raw is not nil, as raw.
-func (t *table) add(kind uint8, v string, raw []byte, index bool) uint32 {
+// compacted log). The value is given as a string or, when raw is not nil, as raw; hash
+// is its maphash under t.seed if the caller has it already, else 0.
+func (t *table) add(kind uint8, v string, raw []byte, index bool, hash uint64) uint32 {
 	if raw != nil {
 		v = "" // raw holds the value; a conversion to string would allocate
 	}
@@ -205,9 +209,19 @@ func (t *table) add(kind uint8, v string, raw []byte, index bool) uint32 {
 	page = append(page, v...)
 	t.arena[last] = append(page, raw...)
 	t.off.push(off)
-	if index && !t.deferred {
-		_, stored := t.record(node)
-		t.insertSlot(uint64(t.tagBytes(kind, stored))<<32 | uint64(off))
+	if index {
+		var tag uint32
+		if hash != 0 {
+			tag = mixTag(kind, hash)
+		} else {
+			_, stored := t.record(node)
+			tag = t.tagBytes(kind, stored)
+		}
+		if t.deferred {
+			t.pending = append(t.pending, uint64(tag)<<32|uint64(off))
+		} else {
+			t.insertSlot(uint64(tag)<<32 | uint64(off))
+		}
 	}
 	return node
 }
@@ -217,18 +231,23 @@ func (t *table) add(kind uint8, v string, raw []byte, index bool) uint32 {
 // cache miss per identifier and a rehash at every doubling.
 func (t *table) buildIndex() {
 	t.deferred = false
-	var entries []uint64
-	for n := uint32(1); n <= t.nodes(); n++ {
-		if kind, v := t.record(n); len(v) > 0 {
-			entries = append(entries, uint64(t.tagBytes(kind, v))<<32|uint64(t.off.at(n)))
+	entries := t.pending
+	t.pending = nil
+	if t.erasedWhile > 0 {
+		live := entries[:0]
+		for _, e := range entries {
+			if rec := t.arena[uint32(e)>>arenaBits][uint32(e)&(arenaPage-1):]; rec[recHeader] != 0 {
+				live = append(live, e) // an erased record's length is 0
+			}
 		}
+		entries, t.erasedWhile = live, 0
 	}
 	size, shift := 16, uint32(28)
 	for len(entries)*4 > size*3 {
 		size, shift = size*2, shift-1
 	}
 	radixSortHigh(entries)
-	t.slots, t.shift, t.used = make([]uint64, size), shift, 0
+	t.slots, t.shift = make([]uint64, size), shift
 	mask := uint32(size - 1)
 	for _, e := range entries {
 		i := uint32(e>>32) >> shift
@@ -300,6 +319,7 @@ func (t *table) erase(node uint32) {
 	off := t.off.at(node)
 	if t.deferred {
 		t.clearValue(off)
+		t.erasedWhile++
 		return
 	}
 	mask := uint32(len(t.slots) - 1)
