@@ -517,7 +517,9 @@ func (r *Resolver) identifiers(g *graph, profile uint32) []ID {
 	}
 	var out []ID
 	for _, n := range g.members(k, nil) {
-		out = append(out, r.storedID(n))
+		if _, v := r.t.record(n); len(v) > 0 { // a View built before a Forget still holds erased nodes
+			out = append(out, r.storedID(n))
+		}
 	}
 	slices.SortFunc(out, func(a, b ID) int {
 		pa, pb := r.rules.rule(a.Kind).prio, r.rules.rule(b.Kind).prio
