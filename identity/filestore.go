@@ -22,7 +22,7 @@ import (
 // Recovery: opening scans the file. A record cut short by a crash (a torn tail) was
 // never acknowledged and is dropped silently. Damage before the end of the file is
 // corruption of acknowledged records: OpenFileStore fails with an error wrapping
-// wal.ErrCorrupt that names the byte offset, unless FileStoreOptions.Repair asks it to
+// ErrCorrupt that names the byte offset, unless FileStoreOptions.Repair asks it to
 // keep the valid records before the damage and drop the rest.
 //
 // FileStore is safe for concurrent use.
@@ -63,6 +63,10 @@ func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
 		return nil, fmt.Errorf("identity: remove leftover %s.compact: %w", path, err)
 	}
 	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual, Repair: s.opts.Repair})
+	if errors.Is(err, wal.ErrCorrupt) {
+		// wal is internal: hosts test for the package's own sentinel.
+		return nil, fmt.Errorf("identity: open file store: %w: %w", ErrCorrupt, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("identity: open file store: %w", err)
 	}

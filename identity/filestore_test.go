@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
-	"github.com/clientele-go/clientele/internal/wal"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -130,8 +129,8 @@ func TestFileStoreCorruption(t *testing.T) {
 	os.WriteFile(path, b, 0o644)
 
 	_, err := identity.OpenFileStore(path, nil)
-	if !errors.Is(err, wal.ErrCorrupt) || !strings.Contains(err.Error(), "offset") {
-		t.Fatalf("open of a damaged file = %v, want wal.ErrCorrupt with an offset", err)
+	if !errors.Is(err, identity.ErrCorrupt) || !strings.Contains(err.Error(), "offset") {
+		t.Fatalf("open of a damaged file = %v, want ErrCorrupt with an offset", err)
 	}
 	rs, err := identity.OpenFileStore(path, &identity.FileStoreOptions{Repair: true})
 	if err != nil {

@@ -716,8 +716,8 @@ func TestDamagedLedgerRefused(t *testing.T) {
 	raw := writeSmallScenario(t, path)
 	raw[40] ^= 0xff // inside the first frame: acknowledged data, not a torn tail
 	must(t, os.WriteFile(path, raw, 0o644))
-	if _, err := OpenFile(path); err == nil || !strings.Contains(err.Error(), "offset") {
-		t.Errorf("opening a damaged ledger: %v, want an error with the offset", err)
+	if _, err := OpenFile(path); !errors.Is(err, ErrRecord) || !strings.Contains(err.Error(), "offset") {
+		t.Errorf("opening a damaged ledger: %v, want ErrRecord with the offset", err)
 	}
 }
 

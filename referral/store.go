@@ -88,7 +88,8 @@ func (r Record) clone() Record {
 // atomic across crashes. Append returns after fsync; concurrent Appends share fsyncs
 // (group commit), and the [Program] further gathers concurrent events into one batch.
 // Opening recovers from a torn tail (a crash mid-append loses only the unacknowledged
-// batch) and refuses a file damaged elsewhere. It is safe for concurrent use.
+// batch) and refuses a file damaged elsewhere with an error wrapping ErrRecord that
+// names the byte offset. It is safe for concurrent use.
 type FileStore struct {
 	log *wal.Log
 }
@@ -98,6 +99,10 @@ var _ Store = (*FileStore)(nil)
 // OpenFile opens or creates the ledger file at path.
 func OpenFile(path string) (*FileStore, error) {
 	l, err := wal.Open(path, nil)
+	if errors.Is(err, wal.ErrCorrupt) {
+		// wal is internal: hosts test for the package's own sentinel.
+		return nil, fmt.Errorf("referral: open ledger: %w: %w", ErrRecord, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("referral: open ledger: %w", err)
 	}
