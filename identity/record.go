@@ -2,9 +2,10 @@ package identity
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/maphash"
 	"unicode/utf8"
+
+	"github.com/clientele-go/clientele/internal/codec"
 )
 
 // A record is one entry of the history log: the decision a call took, not its input. Link
@@ -156,11 +157,9 @@ func (r *record) encode(dst []byte) []byte {
 }
 
 // decoder reads one record. It never panics: every length is checked against what
-// remains, and the first problem is kept with its byte offset.
+// remains (by codec.Reader), and the first problem is kept with its byte offset.
 type decoder struct {
-	b     []byte
-	off   int
-	err   error
+	codec.Reader
 	names map[string]string // kind and source names seen, so each is allocated once
 	// Values are copied into chunks rather than each into a string of its own: replay
 	// interns them at once, and a string per identifier would keep the collector busy.
@@ -201,94 +200,22 @@ func (d *decoder) save(v []byte) []byte {
 	return c[len(c)-len(v) : len(c) : len(c)]
 }
 
-func (d *decoder) fail(format string, args ...any) { d.failAt(d.off, format, args...) }
-
-// failAt records a problem with the field that starts at byte off.
-func (d *decoder) failAt(off int, format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("at byte %d: %s", off, fmt.Sprintf(format, args...))
-	}
-}
-
-func (d *decoder) byte() uint8 {
-	if d.err != nil || d.off >= len(d.b) {
-		d.fail("record ends early")
-		return 0
-	}
-	c := d.b[d.off]
-	d.off++
-	return c
-}
-
-func (d *decoder) uvarint(max uint64, what string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad varint for %s", what)
-		return 0
-	}
-	if v > max {
-		d.fail("%s (or its length) %d exceeds %d", what, v, max)
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-func (d *decoder) varint(what string) int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad varint for %s", what)
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-// count reads a number of entries, each at least minSize bytes long, so that a damaged
-// count cannot ask for more memory than the record's size justifies.
-func (d *decoder) count(minSize int, what string) int {
-	return int(d.uvarint(uint64((len(d.b)-d.off)/minSize), what))
-}
-
-func (d *decoder) bytes(n int, what string) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n > len(d.b)-d.off {
-		d.fail("%s of %d bytes runs past the end", what, n)
-		return nil
-	}
-	b := d.b[d.off : d.off+n]
-	d.off += n
-	return b
-}
-
 // name reads a kind or source name: UTF-8, at most max bytes, non-empty if required.
 func (d *decoder) name(max int, nonEmpty bool, what string) string {
-	start := d.off
-	n := int(d.uvarint(uint64(max), what))
-	if d.err == nil && n > len(d.b)-d.off {
-		d.failAt(start, "%s of %d bytes runs past the end", what, n)
-	}
-	b := d.bytes(n, what)
-	if d.err != nil {
+	start := d.Offset()
+	b := d.Prefixed(uint64(max), what)
+	if d.Err() != nil {
 		return ""
 	}
-	if nonEmpty && n == 0 {
-		d.failAt(start, "empty %s", what)
+	if nonEmpty && len(b) == 0 {
+		d.FailAt(start, "empty %s", what)
 		return ""
 	}
 	if s, ok := d.names[string(b)]; ok {
 		return s
 	}
 	if !utf8.Valid(b) {
-		d.failAt(start, "%s is not UTF-8", what)
+		d.FailAt(start, "%s is not UTF-8", what)
 		return ""
 	}
 	s := string(b)
@@ -302,42 +229,42 @@ func (d *decoder) name(max int, nonEmpty bool, what string) string {
 }
 
 func (d *decoder) node(what string) uint32 {
-	start := d.off
-	n := uint32(d.uvarint(maxNode, what))
-	if d.err == nil && n == 0 {
-		d.failAt(start, "%s is node 0", what)
+	start := d.Offset()
+	n := uint32(d.Uvarint(maxNode, what))
+	if d.Err() == nil && n == 0 {
+		d.FailAt(start, "%s is node 0", what)
 	}
 	return n
 }
 
 // decode parses b into r. Semantic checks against the graph come later (graph.check).
 func (d *decoder) decode(b []byte, r *record) error {
-	d.b, d.off, d.err = b, 0, nil
-	r.reset(d.byte())
+	d.Reset(b)
+	r.reset(d.Byte("record type"))
 	switch r.op {
 	case opConfig:
-		if v := d.uvarint(1<<16, "config version"); d.err == nil && v != configVersion {
-			d.fail("config version %d, this package reads %d", v, configVersion)
+		if v := d.Uvarint(1<<16, "config version"); d.Err() == nil && v != configVersion {
+			d.Failf("config version %d, this package reads %d", v, configVersion)
 		}
-		switch f := d.byte(); f {
+		switch f := d.Byte("config flags"); f {
 		case 0, 1:
 			r.hashed = f == 1
 		default:
-			d.fail("config flags %#x", f)
+			d.Failf("config flags %#x", f)
 		}
-		copy(r.check[:], d.bytes(8, "key check"))
+		copy(r.check[:], d.Bytes(8, "key check"))
 	case opLink:
-		r.at = d.varint("time")
+		r.at = d.Varint("time")
 		r.source = d.name(maxSourceLen, false, "source")
-		if n := d.count(3, "new identifier count"); n > 0 {
+		if n := d.Count(3, "new identifier count"); n > 0 {
 			r.first = d.node("first new node")
 			for range n {
 				kind := d.name(maxKindLen, true, "kind")
-				l := d.uvarint(maxValueCap<<1|1, "value length")
-				v := d.bytes(int(l>>1), "value")
+				l := d.Uvarint(maxValueCap<<1|1, "value length")
+				v := d.Bytes(int(l>>1), "value")
 				erased := l&1 == 1
-				if d.err == nil && (erased && len(v) > 0 || !erased && len(v) == 0) {
-					d.fail("value of %d bytes with erased=%v", len(v), erased)
+				if d.Err() == nil && (erased && len(v) > 0 || !erased && len(v) == 0) {
+					d.Failf("value of %d bytes with erased=%v", len(v), erased)
 				}
 				n := newID{kind: kind, raw: d.save(v), erased: erased}
 				if d.hashes && len(v) > 0 {
@@ -346,48 +273,42 @@ func (d *decoder) decode(b []byte, r *record) error {
 				r.news = append(r.news, n)
 			}
 		}
-		for n := d.count(2, "member count"); n > 0 && d.err == nil; n-- {
-			m := member{node: d.node("member node"), status: d.byte()}
+		for n := d.Count(2, "member count"); n > 0 && d.Err() == nil; n-- {
+			m := member{node: d.node("member node"), status: d.Byte("member status")}
 			switch m.status {
 			case stAnchor, stAccepted, stHot, stSkipped:
 			case stRefused:
 				m.limitKind = d.name(maxKindLen, true, "limit kind")
-				m.limit, m.would = d.byte(), d.byte()
+				m.limit, m.would = d.Byte("limit"), d.Byte("would-be count")
 			default:
-				d.fail("member status %d", m.status)
+				d.Failf("member status %d", m.status)
 			}
 			r.members = append(r.members, m)
 		}
-		for n := d.count(2, "drop count"); n > 0 && d.err == nil; n-- {
+		for n := d.Count(2, "drop count"); n > 0 && d.Err() == nil; n-- {
 			k := d.name(maxKindLen, true, "dropped kind")
-			reason := d.byte()
-			if d.err == nil && reason != dropBlocked && reason != dropUnparseable {
-				d.fail("drop reason %d", reason)
+			reason := d.Byte("drop reason")
+			if d.Err() == nil && reason != dropBlocked && reason != dropUnparseable {
+				d.Failf("drop reason %d", reason)
 			}
 			r.drops = append(r.drops, dropped{kind: k, reason: reason})
 		}
 	case opUnmerge:
-		r.at = d.varint("time")
+		r.at = d.Varint("time")
 		r.members = append(r.members, member{node: d.node("unmerged node"), status: stUnmerged})
 	case opForget:
-		r.at = d.varint("time")
-		r.key = uint32(d.uvarint(keyMask, "profile key"))
-		for n := d.count(1, "node count"); n > 0 && d.err == nil; n-- {
+		r.at = d.Varint("time")
+		r.key = uint32(d.Uvarint(keyMask, "profile key"))
+		for n := d.Count(1, "node count"); n > 0 && d.Err() == nil; n-- {
 			r.members = append(r.members, member{node: d.node("forgotten node"), status: stForgot})
 		}
 	case opQuarantine:
-		r.at = d.varint("time")
-		for n := d.count(1, "node count"); n > 0 && d.err == nil; n-- {
+		r.at = d.Varint("time")
+		for n := d.Count(1, "node count"); n > 0 && d.Err() == nil; n-- {
 			r.members = append(r.members, member{node: d.node("quarantined node"), status: stHot})
 		}
 	default:
-		if d.err == nil {
-			d.off--
-			d.fail("unknown record type %d", r.op)
-		}
+		d.FailAt(0, "unknown record type %d", r.op)
 	}
-	if d.err == nil && d.off != len(b) {
-		d.fail("%d bytes after the record", len(b)-d.off)
-	}
-	return d.err
+	return d.End()
 }

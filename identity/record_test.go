@@ -151,11 +151,11 @@ func TestDecodeErrors(t *testing.T) {
 		in   []byte
 		want string
 	}{
-		{nil, "at byte 0: record ends early"},
+		{nil, "at byte 0: input ends before the record type"},
 		{[]byte{9}, "at byte 0: unknown record type 9"},
-		{[]byte{opLink, 0, 1}, "at byte 2: source of 1 bytes runs past the end"},
+		{[]byte{opLink, 0, 1}, "at byte 2: source of 1 bytes runs past the end (0 left)"},
 		{[]byte{opUnmerge, 0, 0}, "at byte 2: unmerged node is node 0"},
-		{[]byte{opUnmerge, 0, 1, 7}, "at byte 3: 1 bytes after the record"},
+		{[]byte{opUnmerge, 0, 1, 7}, "at byte 3: 1 bytes after the end"},
 		{[]byte{opConfig, 2, 0}, "at byte 2: config version 2, this package reads 1"},
 	} {
 		err := d.decode(tc.in, &rec)

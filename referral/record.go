@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/codec"
 )
 
 // ErrRecord means bytes that do not decode as a batch of ledger records.
@@ -133,120 +135,51 @@ func appendRecord(b []byte, r *Record) []byte {
 	return b
 }
 
-// decoder reads a batch, remembering the offset of the first error.
-type decoder struct {
-	b   []byte
-	off int
-	err error
-}
+// decoder reads a batch; codec.Reader keeps the first problem with its byte offset.
+type decoder struct{ codec.Reader }
 
-func (d *decoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("referral: decode at byte %d: %s: %w", d.off, what, ErrRecord)
-	}
-}
-
-func (d *decoder) uvarint(what string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad " + what)
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-func (d *decoder) varint(what string) int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad " + what)
-		return 0
-	}
-	d.off += n
-	return v
-}
-
-func (d *decoder) u32(what string) uint32 {
-	v := d.uvarint(what)
-	if v > math.MaxUint32 {
-		d.fail(what + " out of range")
-		return 0
-	}
-	return uint32(v)
-}
+func (d *decoder) u32(what string) uint32 { return uint32(d.Uvarint(math.MaxUint32, what)) }
 
 func (d *decoder) str(what string) string {
-	n := d.uvarint(what + " length")
-	if d.err != nil {
-		return ""
-	}
-	if n > uint64(len(d.b)-d.off) {
-		d.fail(what + " runs past the end")
-		return ""
-	}
-	s := string(d.b[d.off : d.off+int(n)])
-	d.off += int(n)
-	return s
+	return string(d.Prefixed(math.MaxInt, what))
 }
 
 func (d *decoder) time(what string) time.Time {
-	v := d.varint(what)
-	if v == 0 || d.err != nil {
+	v := d.Varint(what)
+	if v == 0 || d.Err() != nil {
 		return time.Time{}
 	}
 	return time.Unix(0, v-1).UTC()
 }
 
-// count reads a length prefix and checks it against the bytes left, each element
-// taking at least one byte, so that a damaged count cannot ask for huge allocations.
-func (d *decoder) count(what string) int {
-	n := d.uvarint(what)
-	if d.err == nil && n > uint64(len(d.b)-d.off) {
-		d.fail(what + " larger than the input")
-		return 0
-	}
-	return int(n)
-}
-
 // decodeBatch decodes one batch. It never panics; errors wrap [ErrRecord] and give the
 // byte offset.
 func decodeBatch(b []byte) ([]Record, error) {
-	d := &decoder{b: b}
-	if len(b) == 0 || b[0] != batchVersion {
-		d.fail("unknown batch version")
-		return nil, d.err
+	var d decoder
+	d.Reset(b)
+	if v := d.Byte("batch version"); d.Err() == nil && v != batchVersion {
+		d.FailAt(0, "unknown batch version %d", v)
 	}
-	d.off = 1
-	n := d.count("record count")
+	n := d.Count(1, "record count")
 	recs := make([]Record, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err() == nil; i++ {
 		var r Record
-		if d.off >= len(b) {
-			d.fail("missing record")
+		start := d.Offset()
+		r.Kind = Kind(d.Byte("record kind"))
+		if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
+			d.FailAt(start, "unknown record kind %d", r.Kind)
 			break
 		}
-		r.Kind = Kind(b[d.off])
-		if r.Kind == 0 || r.Kind >= kindEnd {
-			d.fail(fmt.Sprintf("unknown record kind %d", b[d.off]))
-			break
-		}
-		d.off++
 		r.Key = d.str("key")
 		r.At = d.time("time")
 		r.Profile = d.u32("profile")
 		r.Other = d.u32("other profile")
 		r.Code = Code(d.str("code"))
 		r.Order = d.str("order")
-		r.Amount = d.varint("amount")
+		r.Amount = d.Varint("amount")
 		r.PayableAt = d.time("payable time")
 		r.Ref = d.str("ref")
-		if k := d.count("reason count"); k > 0 {
+		if k := d.Count(1, "reason count"); k > 0 {
 			r.Reasons = make([]string, k)
 			for x := range r.Reasons {
 				r.Reasons[x] = d.str("reason")
@@ -256,7 +189,7 @@ func decodeBatch(b []byte) ([]Record, error) {
 		r.Signals.Phone = d.str("phone")
 		r.Signals.Device = d.str("device")
 		r.Signals.Network = d.str("network")
-		if k := d.count("absorbed count"); k > 0 {
+		if k := d.Count(1, "absorbed count"); k > 0 {
 			r.Absorbed = make([]uint32, k)
 			for x := range r.Absorbed {
 				r.Absorbed[x] = d.u32("absorbed profile")
@@ -264,11 +197,8 @@ func decodeBatch(b []byte) ([]Record, error) {
 		}
 		recs = append(recs, r)
 	}
-	if d.err == nil && d.off != len(b) {
-		d.fail(fmt.Sprintf("%d bytes after the last record", len(b)-d.off))
-	}
-	if d.err != nil {
-		return nil, d.err
+	if err := d.End(); err != nil {
+		return nil, fmt.Errorf("referral: decode %w: %w", err, ErrRecord)
 	}
 	return recs, nil
 }
