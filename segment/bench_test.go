@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bytes"
+	"cmp"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -223,7 +224,7 @@ func BenchmarkBaselineTop100_1M(b *testing.B) {
 		for i := range ps {
 			ps[i] = uint32(i)
 		}
-		slices.SortFunc(ps, func(a, c uint32) int { return compareInt(f.spend[c], f.spend[a]) })
+		slices.SortFunc(ps, func(a, c uint32) int { return cmp.Compare(f.spend[c], f.spend[a]) })
 		_ = ps[:100]
 	})
 }

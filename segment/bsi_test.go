@@ -1,6 +1,7 @@
 package segment
 
 import (
+	stdcmp "cmp"
 	"math"
 	"slices"
 	"testing"
@@ -83,9 +84,9 @@ func TestBSIMatchesBruteForce(t *testing.T) {
 			}
 			slices.SortStableFunc(cols, func(a, c uint32) int {
 				if largest {
-					return compareInt(vals[c], vals[a])
+					return stdcmp.Compare(vals[c], vals[a])
 				}
-				return compareInt(vals[a], vals[c])
+				return stdcmp.Compare(vals[a], vals[c])
 			})
 			want := cols[:min(k, len(cols))]
 			slices.Sort(want)
@@ -94,16 +95,6 @@ func TestBSIMatchesBruteForce(t *testing.T) {
 			}
 		}
 	})
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func sortedCols(vals map[uint32]int64) []uint32 {
