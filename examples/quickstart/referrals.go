@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -232,12 +233,7 @@ func (out *referrals) attribute(r *resolved) error {
 func (out *referrals) report(w *reportWriter) {
 	w.section("Referral: who brought whom")
 	w.line("referred sign-ups %d; blocked %d; flagged %d", out.referred, out.blocked, out.flagged)
-	reasons := make([]string, 0, len(out.reasons))
-	for k := range out.reasons {
-		reasons = append(reasons, k)
-	}
-	slices.Sort(reasons)
-	for _, k := range reasons {
+	for _, k := range slices.Sorted(maps.Keys(out.reasons)) {
 		w.line("  guard %-20s %d", k, out.reasons[k])
 	}
 	w.line("rewards payable at the end: %.2f", float64(out.payable)/100)

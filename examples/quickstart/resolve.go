@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
@@ -157,12 +157,7 @@ func (r *resolved) report(w *reportWriter) {
 	w.line("identifiers held     %9d  from %d events", r.identifiers, len(r.events)+r.lost)
 	w.line("profiles             %9d  (the generator made %d people)", r.profiles, r.people)
 	w.line("merges               %9d", r.merges)
-	reasons := make([]string, 0, len(r.dropped))
-	for k := range r.dropped {
-		reasons = append(reasons, k)
-	}
-	sort.Strings(reasons)
-	for _, k := range reasons {
+	for _, k := range slices.Sorted(maps.Keys(r.dropped)) {
 		w.line("dropped: %-19s %6d", k, r.dropped[k])
 	}
 	w.line("refused by a limit   %9d", r.refused)
