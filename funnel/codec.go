@@ -89,7 +89,7 @@ func (r *reader) uvarint() uint64 {
 		return 0
 	}
 	v, k := binary.Uvarint(r.data[r.off:])
-	if k <= 0 {
+	if k <= 0 || !r.minimal(k) {
 		r.fail("bad varint")
 		return 0
 	}
@@ -97,12 +97,17 @@ func (r *reader) uvarint() uint64 {
 	return v
 }
 
+// minimal reports whether the k-byte varint at the offset is in its shortest form. The
+// decoders accept exactly the bytes the encoders write, so that what decodes re-encodes
+// to the same bytes; binary.Uvarint also accepts padded forms such as 0x80 0x00 for 0.
+func (r *reader) minimal(k int) bool { return k == 1 || r.data[r.off+k-1] != 0 }
+
 func (r *reader) varint() int64 {
 	if r.err != nil {
 		return 0
 	}
 	v, k := binary.Varint(r.data[r.off:])
-	if k <= 0 {
+	if k <= 0 || !r.minimal(k) {
 		r.fail("bad varint")
 		return 0
 	}

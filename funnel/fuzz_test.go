@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -25,7 +26,8 @@ func FuzzBatchDecode(f *testing.F) {
 	f.Add([]byte(batchMagic))
 	empty, _ := (&Batch{}).MarshalBinary()
 	f.Add(empty)
-	f.Add(append([]byte{1}, good[12:len(good)-4]...)) // the body alone, to be framed
+	f.Add(append([]byte{1}, good[12:len(good)-4]...))               // the body alone, to be framed
+	f.Add(append([]byte{1, 0x80, 0x00}, empty[13:len(empty)-4]...)) // a padded varint
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Half the inputs are framed with a valid checksum, so that the body's decoder
 		// (not just the checksum) meets arbitrary bytes.
@@ -76,4 +78,18 @@ func FuzzPartialDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestDecodeRejectsPaddedVarint: binary.Uvarint reads 0x80 0x00 as 0; the decoders must
+// not, or what they accept would re-encode to other bytes.
+func TestDecodeRejectsPaddedVarint(t *testing.T) {
+	empty, _ := (&Batch{}).MarshalBinary()
+	body := append([]byte{0x80, 0x00}, empty[13:len(empty)-4]...) // names count 0, padded
+	var b Batch
+	if err := b.UnmarshalBinary(frame(batchMagic, body)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("padded varint: %v, want ErrCorrupt", err)
+	}
+	if err := b.UnmarshalBinary(frame(batchMagic, empty[12:len(empty)-4])); err != nil {
+		t.Fatalf("the same batch unpadded: %v", err)
+	}
 }
