@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"runtime"
 	"slices"
@@ -308,12 +309,9 @@ func (c Cohorts) Partial(events []Event) (*CohortPartial, error) {
 	}
 	byProfile := map[uint32][]row{}
 	for i, e := range events {
-		t, err := nanos(e.Time)
-		if err == nil && p.asOf != 0 && t > p.asOf {
-			err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, c.AsOf)
-		}
+		t, err := instant(i, e, c.AsOf)
 		if err != nil {
-			return nil, fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
+			return nil, err
 		}
 		byProfile[e.Profile] = append(byProfile[e.Profile], row{t: t, steps: p.masks(e)})
 	}
@@ -322,6 +320,28 @@ func (c Cohorts) Partial(events []Event) (*CohortPartial, error) {
 		cp.profile(id, byProfile[id])
 	}
 	return cp, nil
+}
+
+// RunSeq computes the table over a stream of events that comes grouped by profile (each
+// profile's events together, in any time order), as Spec.RunSeq does. Memory is one
+// profile's events plus the table. A profile that reappears after another profile's
+// events is an error wrapping ErrUnsorted.
+func (c Cohorts) RunSeq(events iter.Seq[Event]) (*Table, error) {
+	p, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	cp := p.newPartial()
+	var rows []row
+	add := func(e Event, t int64) { rows = append(rows, row{t: t, steps: p.masks(e)}) }
+	end := func(profile uint32) {
+		cp.profile(profile, rows)
+		rows = rows[:0]
+	}
+	if err := grouped(events, c.AsOf, add, end); err != nil {
+		return nil, err
+	}
+	return cp.Table(), nil
 }
 
 // RunBatch computes the table over a batch grouped by profile, in parallel.

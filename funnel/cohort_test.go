@@ -1,9 +1,11 @@
 package funnel
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
+	_ "time/tzdata"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/go-cmp/cmp"
@@ -27,35 +29,48 @@ func civil(t time.Time, by Period, loc *time.Location) int64 {
 	return days
 }
 
+// ny is a zone with daylight saving time (the tz database is linked into the tests by
+// time/tzdata, so that machines without one load it too).
+var ny = func() *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// genCohorts draws a cohort table's description and events of six profiles over four
+// months, grouped by profile, each profile's in random time order.
+func genCohorts(t *rapid.T) (Cohorts, []Event) {
+	c := Cohorts{
+		Start:   Step{Name: rapid.SampledFrom([]string{"", "a"}).Draw(t, "start")},
+		Return:  Step{Name: rapid.SampledFrom([]string{"", "b"}).Draw(t, "return")},
+		By:      Period(rapid.IntRange(0, 2).Draw(t, "by")),
+		Periods: rapid.IntRange(0, 6).Draw(t, "periods"),
+		Rule:    Rule(rapid.IntRange(0, 1).Draw(t, "rule")),
+	}
+	if rapid.Bool().Draw(t, "ny") {
+		c.Location = ny
+	}
+	if rapid.Bool().Draw(t, "brackets?") {
+		c.Brackets = []Bracket{{1, 1}, {2, 4}}
+	}
+	base := time.Date(2025, 1, 27, 0, 0, 0, 0, time.UTC)
+	var evs []Event
+	for p := 1; p <= 6; p++ {
+		for range rapid.IntRange(0, 6).Draw(t, "n") {
+			hours := rapid.IntRange(0, 24*120).Draw(t, "hours")
+			evs = append(evs, Event{Profile: uint32(p), Time: base.Add(time.Duration(hours) * time.Hour), Name: rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "name")})
+		}
+	}
+	return c, evs
+}
+
 // TestCohortsMatchReference holds cohort tables against a direct count: every profile's
 // cohort and return periods by date arithmetic, then every cell by its definition.
 func TestCohortsMatchReference(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		ny = time.FixedZone("UTC-5", -5*3600)
-	}
 	rapid.Check(t, func(t *rapid.T) {
-		c := Cohorts{
-			Start:   Step{Name: rapid.SampledFrom([]string{"", "a"}).Draw(t, "start")},
-			Return:  Step{Name: rapid.SampledFrom([]string{"", "b"}).Draw(t, "return")},
-			By:      Period(rapid.IntRange(0, 2).Draw(t, "by")),
-			Periods: rapid.IntRange(0, 6).Draw(t, "periods"),
-			Rule:    Rule(rapid.IntRange(0, 1).Draw(t, "rule")),
-		}
-		if rapid.Bool().Draw(t, "ny") {
-			c.Location = ny
-		}
-		if rapid.Bool().Draw(t, "brackets?") {
-			c.Brackets = []Bracket{{1, 1}, {2, 4}}
-		}
-		base := time.Date(2025, 1, 27, 0, 0, 0, 0, time.UTC)
-		var evs []Event
-		for p := 1; p <= 6; p++ {
-			for range rapid.IntRange(0, 6).Draw(t, "n") {
-				hours := rapid.IntRange(0, 24*120).Draw(t, "hours")
-				evs = append(evs, Event{Profile: uint32(p), Time: base.Add(time.Duration(hours) * time.Hour), Name: rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "name")})
-			}
-		}
+		c, evs := genCohorts(t)
 		got, err := c.Run(evs)
 		if err != nil {
 			t.Fatal(err)
@@ -159,6 +174,45 @@ func TestCohortsMatchReference(t *testing.T) {
 		opts := []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
 		if diff := cmp.Diff(got, merged.Table(), opts...); diff != "" {
 			t.Fatalf("merged shards differ (-single +merged):\n%s", diff)
+		}
+	})
+}
+
+// TestCohortFormsAgree: a slice, a stream grouped by profile and a columnar Batch give
+// the same table, and a stream whose profile reappears is refused.
+func TestCohortFormsAgree(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c, evs := genCohorts(t)
+		want, err := c.Run(rapid.Permutation(evs).Draw(t, "shuffled"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq, err := c.RunSeq(slices.Values(evs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &Batch{}
+		for _, e := range evs {
+			if err := b.Append(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		batch, err := c.RunBatch(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
+		if diff := cmp.Diff(want, seq, opts...); diff != "" {
+			t.Fatalf("RunSeq differs (-Run +RunSeq):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, batch, opts...); diff != "" {
+			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
+		}
+		if len(evs) > 0 && evs[0].Profile != evs[len(evs)-1].Profile {
+			again := append(slices.Clone(evs), evs[0])
+			if _, err := c.RunSeq(slices.Values(again)); !errors.Is(err, ErrUnsorted) {
+				t.Fatalf("profile %d again at the end: %v, want ErrUnsorted", evs[0].Profile, err)
+			}
 		}
 	})
 }

@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Run computes the funnel over events from any number of profiles, in any order. It
@@ -30,17 +28,10 @@ func (s Spec) Partial(events []Event) (*Partial, error) {
 		return nil, err
 	}
 	rows := make([]row, len(events))
-	var asOf int64
-	if !s.AsOf.IsZero() {
-		asOf = s.AsOf.UnixNano()
-	}
 	for i, e := range events {
-		t, err := nanos(e.Time)
-		if err == nil && asOf != 0 && t > asOf {
-			err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, s.AsOf)
-		}
+		t, err := instant(i, e, s.AsOf)
 		if err != nil {
-			return nil, fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
+			return nil, err
 		}
 		steps, excl := p.masks(e)
 		rows[i] = row{t: t, steps: steps, excl: excl, idx: int32(i)}
@@ -156,24 +147,17 @@ func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
 	}
 	pt := newPartial(p)
 	m := newMatcher(p)
-	done := roaring.New()
 	var (
 		cur  []Event
 		rows []row
 		out  outcome
-		i    int
-		ferr error
 	)
-	var asOf int64
-	if !s.AsOf.IsZero() {
-		asOf = s.AsOf.UnixNano()
+	add := func(e Event, t int64) {
+		steps, excl := p.masks(e)
+		rows = append(rows, row{t: t, steps: steps, excl: excl, idx: int32(len(cur))})
+		cur = append(cur, e)
 	}
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		prof := cur[0].Profile
-		done.Add(prof)
+	end := func(prof uint32) {
 		sortRows(rows)
 		pt.end = max(pt.end, rows[len(rows)-1].t)
 		m.profile(rows, &out)
@@ -186,31 +170,9 @@ func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
 		pt.group(key).add(prof, &out, rows, p.n)
 		cur, rows = cur[:0], rows[:0]
 	}
-	for e := range events {
-		if len(cur) > 0 && e.Profile != cur[0].Profile {
-			flush()
-		}
-		if len(cur) == 0 && done.Contains(e.Profile) {
-			ferr = fmt.Errorf("%w: profile %d reappears at event %d", ErrUnsorted, e.Profile, i)
-			break
-		}
-		t, err := nanos(e.Time)
-		if err == nil && asOf != 0 && t > asOf {
-			err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, s.AsOf)
-		}
-		if err != nil {
-			ferr = fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
-			break
-		}
-		steps, excl := p.masks(e)
-		rows = append(rows, row{t: t, steps: steps, excl: excl, idx: int32(len(cur))})
-		cur = append(cur, e)
-		i++
+	if err := grouped(events, s.AsOf, add, end); err != nil {
+		return nil, err
 	}
-	if ferr != nil {
-		return nil, ferr
-	}
-	flush()
 	if s.Breakdown != nil && pt.groups[""] != nil && pt.groups[""].unique[0] == 0 {
 		delete(pt.groups, "")
 	}
