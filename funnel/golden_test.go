@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestClickHouseGolden holds Level (default mode) and Retention against the answers a
@@ -71,5 +74,91 @@ func readTSV(t *testing.T, path string, fn func([]string)) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestClickHouseCohortGolden holds cohort tables (by day, week and month, in UTC and in
+// New York, "on", "on or after" and bracketed) against the tables a live ClickHouse
+// 18.16 computed with its own calendar functions and retention()
+// (testdata/clickhouse/cohorts.py; see its README). The slice, stream and columnar forms
+// must each give ClickHouse's table exactly.
+func TestClickHouseCohortGolden(t *testing.T) {
+	var evs []Event
+	readTSV(t, "testdata/clickhouse/cohort_events.tsv", func(f []string) {
+		uid, _ := strconv.Atoi(f[0])
+		ts, _ := strconv.ParseInt(f[1], 10, 64)
+		evs = append(evs, Event{Profile: uint32(uid), Time: time.Unix(ts, 0).UTC(), Name: f[2]})
+	})
+	b := &Batch{}
+	for _, e := range evs {
+		if err := b.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type config struct{ by, zone, start, ret, rule, columns string }
+	want := map[config]map[string]string{} // cohort date -> "size retained..."
+	var order []config
+	readTSV(t, "testdata/clickhouse/cohort_answers.tsv", func(f []string) {
+		c := config{f[1], f[2], f[3], f[4], f[5], f[6]}
+		if want[c] == nil {
+			want[c] = map[string]string{}
+			order = append(order, c)
+		}
+		want[c][f[7]] = f[8] + " " + strings.ReplaceAll(f[9], ",", " ")
+	})
+	if len(order) < 8 {
+		t.Fatalf("%d tables in the golden file, want 8", len(order))
+	}
+	for _, cf := range order {
+		loc, err := time.LoadLocation(cf.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := Cohorts{Start: Step{Name: cf.start}, Return: Step{Name: cf.ret}, Location: loc,
+			By: map[string]Period{"day": Day, "week": Week, "month": Month}[cf.by]}
+		if cf.rule == "on_or_after" {
+			c.Rule = OnOrAfter
+		}
+		if strings.Contains(cf.columns, "-") {
+			for _, br := range strings.Split(cf.columns, ",") {
+				var from, to int
+				fmt.Sscanf(br, "%d-%d", &from, &to)
+				c.Brackets = append(c.Brackets, Bracket{from, to})
+			}
+		} else {
+			c.Periods, _ = strconv.Atoi(cf.columns)
+		}
+		run, err := c.Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq, err := c.RunSeq(slices.Values(evs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch, err := c.RunBatch(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for form, tab := range map[string]*Table{"Run": run, "RunSeq": seq, "RunBatch": batch} {
+			got := map[string]string{}
+			for _, row := range tab.Cohorts {
+				cells := []string{strconv.FormatInt(row.Size, 10)}
+				after := row.Retained // brackets start after the cohort's own period
+				if len(c.Brackets) == 0 {
+					if row.Retained[0] != row.Size {
+						t.Errorf("%+v, %s, cohort %v: column 0 is %d of %d", cf, form, row.Start, row.Retained[0], row.Size)
+					}
+					after = row.Retained[1:]
+				}
+				for _, r := range after {
+					cells = append(cells, strconv.FormatInt(r, 10))
+				}
+				got[row.Start.Format("2006-01-02")] = strings.Join(cells, " ")
+			}
+			if diff := cmp.Diff(want[cf], got); diff != "" {
+				t.Errorf("%+v, %s: cohort -> size, retained (-ClickHouse +funnel):\n%s", cf, form, diff)
+			}
+		}
 	}
 }
