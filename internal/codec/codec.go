@@ -70,8 +70,7 @@ func (r *Reader) Uvarint(limit uint64, what string) uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 {
-		r.Failf("bad varint for the %s", what)
+	if !r.minimal(n, what) {
 		return 0
 	}
 	if v > limit {
@@ -88,12 +87,27 @@ func (r *Reader) Varint(what string) int64 {
 		return 0
 	}
 	v, n := binary.Varint(r.b[r.off:])
-	if n <= 0 {
-		r.Failf("bad varint for the %s", what)
+	if !r.minimal(n, what) {
 		return 0
 	}
 	r.off += n
 	return v
+}
+
+// minimal reports whether a varint read n bytes and was written in as few bytes as its
+// value needs. binary.Uvarint also accepts padded forms (0x80 0x00 is 0); refusing them
+// keeps every accepted encoding canonical, so decoding and encoding again gives the
+// same bytes and a checksum or key computed over them means one thing.
+func (r *Reader) minimal(n int, what string) bool {
+	switch {
+	case n <= 0:
+		r.Failf("bad varint for the %s", what)
+		return false
+	case n > 1 && r.b[r.off+n-1] == 0:
+		r.Failf("padded varint for the %s", what)
+		return false
+	}
+	return true
 }
 
 // Count reads the number of items that follow, each at least minSize bytes long

@@ -140,6 +140,14 @@ func TestErrorsNameTheOffsetAndStick(t *testing.T) {
 	if r.Varint("time"); r.Err() == nil || r.Err().Error() != "at byte 0: bad varint for the time" {
 		t.Errorf("Varint: %v", r.Err())
 	}
+	r.Reset([]byte{0x80, 0x00})
+	if r.Uvarint(10, "count"); r.Err() == nil || r.Err().Error() != "at byte 0: padded varint for the count" {
+		t.Errorf("padded Uvarint: %v", r.Err())
+	}
+	r.Reset([]byte{0x81, 0x80, 0x00})
+	if r.Varint("time"); r.Err() == nil {
+		t.Error("padded Varint accepted")
+	}
 	r.Reset(nil)
 	if r.Bytes(-1, "x"); r.Err() == nil {
 		t.Error("Bytes(-1) accepted")
@@ -175,5 +183,27 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 		_ = r.End()
+	})
+}
+
+// FuzzCanonical: whatever varint the reader accepts, encoding/binary writes back as the
+// same bytes.
+func FuzzCanonical(f *testing.F) {
+	f.Add([]byte{0x80, 0x00})
+	f.Add([]byte{0xac, 0x02})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewReader(data)
+		start := r.Offset()
+		if v := r.Uvarint(^uint64(0), "u"); r.Err() == nil {
+			if got := binary.AppendUvarint(nil, v); !bytes.Equal(got, data[start:r.Offset()]) {
+				t.Fatalf("accepted % x as %d, which encodes as % x", data[start:r.Offset()], v, got)
+			}
+		}
+		r.Reset(data)
+		if v := r.Varint("i"); r.Err() == nil {
+			if got := binary.AppendVarint(nil, v); !bytes.Equal(got, data[:r.Offset()]) {
+				t.Fatalf("accepted % x as %d, which encodes as % x", data[:r.Offset()], v, got)
+			}
+		}
 	})
 }
