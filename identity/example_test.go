@@ -193,3 +193,19 @@ func ExampleResolver_AsOf() {
 	// [email:anna@example.com] [phone:+447700900123]
 	// [email:anna@example.com phone:+447700900123] 1
 }
+
+// Identifiers lists what a profile holds, normalised, strongest kind first.
+func ExampleResolver_Identifiers() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	p, _ := r.Link(ctx, at, "till", identity.ID{Kind: "phone", Value: "+44 20 7946 0958"})
+	r.Link(ctx, at.Add(time.Hour), "web",
+		identity.ID{Kind: "email", Value: " Anna@Example.com"},
+		identity.ID{Kind: "phone", Value: "+442079460958"})
+	for _, id := range r.Identifiers(p) {
+		fmt.Println(id.Kind, id.Value)
+	}
+	// Output:
+	// email anna@example.com
+	// phone +442079460958
+}
