@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -377,25 +375,18 @@ func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
 			}
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	nruns := len(starts) - 1
-	parts := make([]*CohortPartial, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			cp := p.newPartial()
-			var rows []row
-			for r := nruns * w / workers; r < nruns*(w+1)/workers; r++ {
-				rows = rows[:0]
-				for i := starts[r]; i < starts[r+1]; i++ {
-					rows = append(rows, row{t: b.Time[i], steps: masks[b.Event[i]]})
-				}
-				cp.profile(b.Profile[starts[r]], rows)
+	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *CohortPartial {
+		cp := p.newPartial()
+		var rows []row
+		for r := lo; r < hi; r++ {
+			rows = rows[:0]
+			for i := starts[r]; i < starts[r+1]; i++ {
+				rows = append(rows, row{t: b.Time[i], steps: masks[b.Event[i]]})
 			}
-			parts[w] = cp
-		})
-	}
-	wg.Wait()
+			cp.profile(b.Profile[starts[r]], rows)
+		}
+		return cp
+	})
 	for _, q := range parts[1:] {
 		if err := parts[0].Merge(q); err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 )
 
 // frame wraps body in a valid frame (magic, version, checksum).
@@ -92,4 +93,50 @@ func TestDecodeRejectsPaddedVarint(t *testing.T) {
 	if err := b.UnmarshalBinary(frame(batchMagic, empty[12:len(empty)-4])); err != nil {
 		t.Fatalf("the same batch unpadded: %v", err)
 	}
+}
+
+// FuzzJourneysDecode: whatever the bytes, UnmarshalJourneys returns journeys or an
+// error, never panics; what it accepts re-encodes to the same bytes and answers every
+// question.
+func FuzzJourneysDecode(f *testing.F) {
+	l := Lifecycle{By: Week, DormantAfter: 10 * day}
+	d := func(n int) time.Time { return at(0).Add(time.Duration(n) * day) }
+	j, _ := l.Build([]Event{
+		{Profile: 1, Time: d(0), Name: "visit"}, {Profile: 1, Time: d(2), Name: "visit"},
+		{Profile: 1, Time: d(3), Name: "purchase"}, {Profile: 1, Time: d(40), Name: "purchase"},
+		{Profile: 4, Time: d(5), Name: "visit", Props: map[string]string{"referrer": "1"}},
+		{Profile: 4, Time: d(6), Name: "visit"}, {Profile: 9, Time: d(1), Name: "other"},
+	})
+	good, _ := j.MarshalBinary()
+	f.Add(good)
+	f.Add(good[:len(good)-3])
+	f.Add(append([]byte{1}, good[12:len(good)-4]...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 0 && data[0]&1 == 1 {
+			data = frame(journeysMagic, data[1:])
+		}
+		got, err := l.UnmarshalJourneys(data)
+		if err != nil {
+			return
+		}
+		again, err := got.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, data) {
+			t.Fatalf("re-encoding differs")
+		}
+		for _, q := range []time.Time{d(-1), d(4), d(60)} {
+			got.StageAt(1, q)
+			got.Stages(q)
+			got.Reached(Advocate, q)
+		}
+		got.Transitions(d(1), d(50))
+		if _, err := got.Growth(d(0), d(70)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := MergeJourneys(got, got); got.Profiles() > 0 && !errors.Is(err, ErrUnsorted) {
+			t.Fatalf("merging journeys with themselves: %v", err)
+		}
+	})
 }

@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
-	"runtime"
 	"slices"
-	"sync"
 )
 
 // Run computes the funnel over events from any number of profiles, in any order. It
@@ -76,10 +74,7 @@ func attributedRow(b *Breakdown, o *outcome) int32 {
 // profile and merges the workers' partials. rowsOf returns the rows of [lo, hi),
 // sorted, using buf as scratch if it needs to.
 func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) (*Partial, error) {
-	workers := runtime.GOMAXPROCS(0)
-	if n < 4096 {
-		workers = 1
-	}
+	workers := workersFor(n)
 	cuts := []int{0}
 	for w := 1; w < workers; w++ {
 		c := max(n*w/workers, cuts[len(cuts)-1])
@@ -89,14 +84,9 @@ func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int
 		cuts = append(cuts, c)
 	}
 	cuts = append(cuts, n)
-	parts := make([]*Partial, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			parts[w] = scanRange(p, cuts[w], cuts[w+1], profileOf, rowsOf, key)
-		})
-	}
-	wg.Wait()
+	parts := split(workers, workers, func(w, _ int) *Partial {
+		return scanRange(p, cuts[w], cuts[w+1], profileOf, rowsOf, key)
+	})
 	for _, q := range parts[1:] {
 		if err := parts[0].Merge(q); err != nil {
 			return nil, err

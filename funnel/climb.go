@@ -1,0 +1,330 @@
+package funnel
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+)
+
+// Build places the profiles of events (any order) on the ladder. It works on the
+// profiles in parallel (GOMAXPROCS goroutines), after matching the steps and reading
+// referrers on the calling goroutine, and fails for a bad Lifecycle or an
+// unrepresentable timestamp, naming the event.
+func (l Lifecycle) Build(events []Event) (*Journeys, error) {
+	return l.build(events, workersFor(len(events)))
+}
+
+func (l Lifecycle) build(events []Event, workers int) (*Journeys, error) {
+	r, err := l.compile()
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]row, len(events))
+	var refs map[int32]uint32 // event index -> referrer; few events name one
+	for i, e := range events {
+		t, err := instant(i, e, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = row{t: t, steps: r.flags(e), idx: int32(i)}
+		if ref, ok := r.l.Referrer(e); ok && ref != 0 {
+			if refs == nil {
+				refs = map[int32]uint32{}
+			}
+			refs[int32(i)] = ref
+		}
+	}
+	// Group by profile, each profile's events in time order, ties in input order.
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(events[a.idx].Profile, events[b.idx].Profile); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	starts := []int{0}
+	for i := 1; i < len(rows); i++ {
+		if events[rows[i].idx].Profile != events[rows[i-1].idx].Profile {
+			starts = append(starts, i)
+		}
+	}
+	starts = append(starts, len(rows))
+	if len(rows) == 0 {
+		starts = starts[:1]
+	}
+	return r.climb(len(starts)-1, workers, func(c *climber, k int) {
+		run := rows[starts[k]:starts[k+1]]
+		id := events[run[0].idx].Profile
+		c.profile(id, run, firstReferrer(run, func(x row) uint32 { return refs[x.idx] }, id))
+	})
+}
+
+// firstReferrer returns the referrer named by the earliest of a profile's rows (in
+// time order) that names one other than the profile itself; 0 if none does.
+func firstReferrer(rows []row, of func(row) uint32, self uint32) uint32 {
+	for _, x := range rows {
+		if ref := of(x); ref != 0 && ref != self {
+			return ref
+		}
+	}
+	return 0
+}
+
+// BuildSeq places on the ladder the profiles of a stream that comes grouped by profile
+// (each profile's events together, in any time order), as Spec.RunSeq reads it. Memory
+// is one profile's events plus the journeys. A profile that reappears after another
+// profile's events is an error wrapping ErrUnsorted.
+func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
+	r, err := l.compile()
+	if err != nil {
+		return nil, err
+	}
+	c := &climber{r: r}
+	var (
+		rows []row
+		refs []uint32 // per row index: the referrer its event names, or 0
+	)
+	add := func(e Event, t int64) {
+		var ref uint32
+		if v, ok := r.l.Referrer(e); ok {
+			ref = v
+		}
+		rows = append(rows, row{t: t, steps: r.flags(e), idx: int32(len(rows))})
+		refs = append(refs, ref)
+	}
+	end := func(profile uint32) {
+		sortRows(rows)
+		c.profile(profile, rows, firstReferrer(rows, func(x row) uint32 { return refs[x.idx] }, profile))
+		rows, refs = rows[:0], refs[:0]
+	}
+	if err := grouped(events, time.Time{}, add, end); err != nil {
+		return nil, err
+	}
+	return join(r, []*Journeys{c.journeys()})
+}
+
+// BuildBatch places the profiles of a columnar batch (grouped by profile; see Batch) on
+// the ladder, working on ranges of profiles in parallel. The steps are matched once per
+// distinct event name. A Batch carries no properties, so the referrals come apart:
+// referrers maps a referred profile to the profile that brought it (nil: none), as a
+// referral ledger holds them. It may name profiles the batch does not hold, so every
+// shard of a sharded computation can be given the whole map; self-referrals are
+// ignored. The map is only read, from several goroutines.
+func (l Lifecycle) BuildBatch(b *Batch, referrers map[uint32]uint32) (*Journeys, error) {
+	return l.buildBatch(b, referrers, workersFor(b.Len()))
+}
+
+func (l Lifecycle) buildBatch(b *Batch, referrers map[uint32]uint32, workers int) (*Journeys, error) {
+	r, err := l.compile()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	starts, err := b.runs()
+	if err != nil {
+		return nil, err
+	}
+	flags := make([]uint32, len(b.Names))
+	for id, name := range b.Names {
+		flags[id] = r.flags(Event{Name: name})
+	}
+	return r.climb(len(starts)-1, workers, func(c *climber, k int) {
+		rows := c.rows[:0]
+		for i := starts[k]; i < starts[k+1]; i++ {
+			rows = append(rows, row{t: b.Time[i], steps: flags[b.Event[i]]})
+		}
+		sortRows(rows)
+		c.rows = rows
+		id := b.Profile[starts[k]]
+		ref := referrers[id]
+		if ref == id {
+			ref = 0
+		}
+		c.profile(id, rows, ref)
+	})
+}
+
+// MergeJourneys puts together journeys built by the same Lifecycle from disjoint shards
+// of profiles (every event of a profile in one shard), in this process or decoded from
+// other machines' bytes. The result equals the journeys of one pass over all the
+// events, advocates included, although a referrer and the profiles it brought may sit
+// in different shards. The parts are not modified. Parts of different Lifecycles fail
+// with ErrMismatch (their functions cannot be compared, so agreeing on those is the
+// caller's promise); a profile found in two parts fails with ErrUnsorted.
+func MergeJourneys(parts ...*Journeys) (*Journeys, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("%w: no journeys to merge", ErrSpec)
+	}
+	for i, p := range parts {
+		if p == nil {
+			return nil, fmt.Errorf("%w: journeys %d of %d are nil", ErrSpec, i, len(parts))
+		}
+		if p.r.fp != parts[0].r.fp {
+			return nil, fmt.Errorf("%w: journeys %d: %s versus %s", ErrMismatch, i, p.r.fp, parts[0].r.fp)
+		}
+	}
+	return join(parts[0].r, parts)
+}
+
+// climber places profiles on the ladder, one profile's time-ordered rows at a time;
+// each goroutine has its own. Its journeys' lists of streaks and periods are cut from
+// shared chunks, so that millions of short lists cost a few large allocations.
+type climber struct {
+	r       *rules
+	ids     []uint32
+	js      []journey
+	streaks arena[[2]int64]
+	periods arena[int64]
+	// scratch, reused from profile to profile
+	rows   []row
+	visits []int64
+	sbuf   [][2]int64
+	pbuf   []int64
+}
+
+// profile adds the journey of one profile from its rows, in time order (ties in input
+// order), whose steps hold the lifecycle flags.
+func (c *climber) profile(id uint32, rows []row, referrer uint32) {
+	l := &c.r.l
+	jr := journey{seen: rows[0].t, visit: never, user: never, customer: never, repeat: never, advocate: never}
+	if referrer != id {
+		jr.referrer = referrer
+	}
+	visits, streaks, periods := c.visits[:0], c.sbuf[:0], c.pbuf[:0]
+	purchases := 0
+	for _, e := range rows {
+		if e.steps&flagVisit != 0 {
+			visits = append(visits, e.t)
+			jr.visit = min(jr.visit, e.t)
+			n := l.UserVisits
+			if jr.user == never && len(visits) >= n && e.t-visits[len(visits)-n] <= int64(l.UserSpan) {
+				jr.user = e.t
+			}
+		}
+		if e.steps&flagPurchase != 0 {
+			purchases++
+			if purchases == 1 {
+				jr.customer = e.t
+			} else if purchases == 2 {
+				jr.repeat = e.t
+			}
+		}
+		if e.steps&flagActive != 0 {
+			if n := len(streaks); n > 0 && e.t-streaks[n-1][1] < int64(l.DormantAfter) {
+				streaks[n-1][1] = e.t
+			} else {
+				streaks = append(streaks, [2]int64{e.t, e.t})
+			}
+			if p := c.r.cal.index(e.t); len(periods) == 0 || periods[len(periods)-1] != p {
+				periods = append(periods, p)
+			}
+		}
+	}
+	jr.streaks, jr.periods = c.streaks.copy(streaks), c.periods.copy(periods)
+	c.visits, c.sbuf, c.pbuf = visits, streaks, periods
+	c.ids = append(c.ids, id)
+	c.js = append(c.js, jr)
+}
+
+func (c *climber) journeys() *Journeys { return &Journeys{r: c.r, ids: c.ids, js: c.js} }
+
+// climb places nruns profiles on the ladder on workers goroutines, each taking a
+// consecutive range of them and calling run for each, then joins their journeys.
+func (r *rules) climb(nruns, workers int, run func(c *climber, k int)) (*Journeys, error) {
+	parts := split(nruns, workers, func(lo, hi int) *Journeys {
+		c := &climber{r: r}
+		for k := lo; k < hi; k++ {
+			run(c, k)
+		}
+		return c.journeys()
+	})
+	return join(r, parts)
+}
+
+// join puts the journeys of disjoint sets of profiles in profile order and works out
+// who is an advocate, which needs every profile: a referrer's events and those of the
+// profiles it brought may have been in different parts. The parts are not modified.
+func join(r *rules, parts []*Journeys) (*Journeys, error) {
+	n := 0
+	for _, p := range parts {
+		n += len(p.ids)
+	}
+	j := &Journeys{r: r, ids: make([]uint32, 0, n), js: make([]journey, 0, n)}
+	for _, p := range parts {
+		j.ids = append(j.ids, p.ids...)
+		j.js = append(j.js, p.js...)
+	}
+	if !slices.IsSorted(j.ids) {
+		// Sort (profile, position) pairs packed in one word: no comparison function.
+		keys := make([]uint64, n)
+		for i, id := range j.ids {
+			keys[i] = uint64(id)<<32 | uint64(i)
+		}
+		slices.Sort(keys)
+		ids, js := make([]uint32, n), make([]journey, n)
+		for k, key := range keys {
+			ids[k], js[k] = uint32(key>>32), j.js[uint32(key)]
+		}
+		j.ids, j.js = ids, js
+	}
+	for k := 1; k < n; k++ {
+		if j.ids[k] == j.ids[k-1] {
+			return nil, fmt.Errorf("%w: profile %d is in two of the journeys joined (each profile's events must all be in one shard)", ErrUnsorted, j.ids[k])
+		}
+	}
+	j.advocates()
+	return j, nil
+}
+
+// advocates sets when each customer became an advocate: once it was a customer and a
+// profile it brought had become a user.
+func (j *Journeys) advocates() {
+	for k := range j.js {
+		j.js[k].advocate = never
+	}
+	// First the earliest time a profile each referrer brought became a user...
+	for k := range j.js {
+		jr := &j.js[k]
+		if jr.referrer == 0 || jr.user == never {
+			continue
+		}
+		if i, ok := slices.BinarySearch(j.ids, jr.referrer); ok {
+			j.js[i].advocate = min(j.js[i].advocate, jr.user)
+		}
+	}
+	// ... then no earlier than the referrer's first purchase.
+	for k := range j.js {
+		jr := &j.js[k]
+		switch {
+		case jr.advocate == never:
+		case jr.customer == never:
+			jr.advocate = never
+		default:
+			jr.advocate = max(jr.advocate, jr.customer)
+		}
+	}
+}
+
+// arena hands out copies of short slices cut from large shared chunks. The copies are
+// full (cap == len), so appending to one never writes into another.
+type arena[T any] struct{ chunk []T }
+
+const arenaChunk = 4096
+
+func (a *arena[T]) copy(s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	if cap(a.chunk)-len(a.chunk) < len(s) {
+		a.chunk = make([]T, 0, max(arenaChunk, len(s)))
+	}
+	lo := len(a.chunk)
+	a.chunk = append(a.chunk, s...)
+	return a.chunk[lo:len(a.chunk):len(a.chunk)]
+}

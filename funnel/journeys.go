@@ -1,0 +1,224 @@
+package funnel
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// never marks a milestone not reached.
+const never = math.MaxInt64
+
+// journey is one profile's milestones, in Unix nanoseconds (never: not reached).
+type journey struct {
+	seen, visit, user, customer, repeat int64
+	// advocate is derived from every profile's journey (see join), never stored.
+	advocate int64
+	referrer uint32     // the profile that brought this one; 0: none
+	streaks  [][2]int64 // runs of activity with gaps < DormantAfter, in time order
+	periods  []int64    // the distinct periods (Lifecycle.By) with activity, ascending
+}
+
+// Journeys holds every profile's milestones. It answers questions about any instant;
+// it is not modified after it is built and is safe for concurrent reads. Journeys of
+// disjoint shards of profiles merge exactly (MergeJourneys) and travel between
+// machines as bytes (MarshalBinary, Lifecycle.UnmarshalJourneys).
+type Journeys struct {
+	r   *rules
+	ids []uint32 // ascending
+	js  []journey
+}
+
+// Profiles returns the number of profiles seen.
+func (j *Journeys) Profiles() int { return len(j.ids) }
+
+func (j *Journeys) find(profile uint32) *journey {
+	k, ok := slices.BinarySearch(j.ids, profile)
+	if !ok {
+		return nil
+	}
+	return &j.js[k]
+}
+
+// milestone returns when the profile met stage s's condition (never if not).
+func (jr *journey) milestone(s Stage) (int64, bool) {
+	switch s {
+	case Visitor:
+		return jr.visit, true
+	case User:
+		return jr.user, true
+	case Customer:
+		return jr.customer, true
+	case RepeatCustomer:
+		return jr.repeat, true
+	case Advocate:
+		return jr.advocate, true
+	}
+	return never, false
+}
+
+// rung is the highest ladder stage reached by t.
+func (jr *journey) rung(t int64) Stage {
+	switch {
+	case jr.visit > t:
+		return Stranger
+	case jr.advocate <= t:
+		return Advocate
+	case jr.repeat <= t:
+		return RepeatCustomer
+	case jr.customer <= t:
+		return Customer
+	case jr.user <= t:
+		return User
+	}
+	return Visitor
+}
+
+func (j *Journeys) stage(jr *journey, t int64) Stage {
+	r := jr.rung(t)
+	if r == Stranger {
+		return r
+	}
+	// The latest run of activity begun by t.
+	k := sort.Search(len(jr.streaks), func(i int) bool { return jr.streaks[i][0] > t }) - 1
+	if k < 0 {
+		return r
+	}
+	gap := t - jr.streaks[k][1]
+	switch {
+	case gap >= int64(j.r.l.ChurnedAfter):
+		return Churned
+	case gap >= int64(j.r.l.DormantAfter):
+		return Dormant
+	case k > 0 && t-jr.streaks[k][0] < int64(j.r.l.DormantAfter):
+		return Reactivated
+	}
+	return r
+}
+
+// StageAt returns the stage of a profile at t; a profile never seen is a Stranger.
+func (j *Journeys) StageAt(profile uint32, t time.Time) Stage {
+	jr := j.find(profile)
+	if jr == nil {
+		return Stranger
+	}
+	return j.stage(jr, t.UnixNano())
+}
+
+// Stages returns the profiles in each stage at t (profiles first seen after t are
+// strangers).
+func (j *Journeys) Stages(t time.Time) [NumStages]*roaring.Bitmap {
+	var out [NumStages]*roaring.Bitmap
+	ids := make([][]uint32, NumStages)
+	tn := t.UnixNano()
+	for k := range j.js {
+		s := j.stage(&j.js[k], tn)
+		ids[s] = append(ids[s], j.ids[k])
+	}
+	for s := range out {
+		out[s] = roaring.BitmapOf(ids[s]...)
+	}
+	return out
+}
+
+// Reached returns the profiles that had met a ladder stage's condition by t, whatever
+// their recent activity: visited (Visitor), came back (User), bought (Customer), bought
+// twice (RepeatCustomer), brought a user as a customer (Advocate). Unlike the stage, it
+// does not rank: a one-purchase advocate has not reached RepeatCustomer.
+func (j *Journeys) Reached(s Stage, t time.Time) *roaring.Bitmap {
+	bm := roaring.New()
+	tn := t.UnixNano()
+	for k := range j.js {
+		if at, ok := j.js[k].milestone(s); ok && at <= tn {
+			bm.Add(j.ids[k])
+		}
+	}
+	return bm
+}
+
+// Transitions returns the stage-to-stage matrix between two instants: m[a][b] counts
+// the profiles in stage a at from and in stage b at to.
+func (j *Journeys) Transitions(from, to time.Time) [NumStages][NumStages]int64 {
+	var m [NumStages][NumStages]int64
+	f, t := from.UnixNano(), to.UnixNano()
+	for k := range j.js {
+		m[j.stage(&j.js[k], f)][j.stage(&j.js[k], t)]++
+	}
+	return m
+}
+
+// GrowthRow is one period of a growth accounting table: of the profiles active in the
+// period, New were active for the first time, Retained were also active in the previous
+// period and Resurrected were not but had been before; Dormant were active in the
+// previous period and not in this one. Stages counts every profile's stage at the
+// period's end.
+type GrowthRow struct {
+	Start                                       time.Time
+	Active, New, Retained, Resurrected, Dormant int64
+	Stages                                      [NumStages]int64
+}
+
+// QuickRatio is (New + Resurrected) / Dormant, the growth accountant's summary: above 1
+// the active base grows. It is +Inf when nobody went dormant and someone came.
+func (g GrowthRow) QuickRatio() float64 {
+	if g.Dormant == 0 {
+		if g.New+g.Resurrected == 0 {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	return float64(g.New+g.Resurrected) / float64(g.Dormant)
+}
+
+// Growth returns the growth accounting table of the periods (Lifecycle.By) from the one
+// holding from to the one holding to.
+func (j *Journeys) Growth(from, to time.Time) ([]GrowthRow, error) {
+	a, err := nanos(from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := nanos(to)
+	if err != nil {
+		return nil, err
+	}
+	pa, pb := j.r.cal.index(a), j.r.cal.index(b)
+	if pb < pa {
+		return nil, fmt.Errorf("%w: growth from %v to an earlier %v", ErrSpec, from, to)
+	}
+	if pb-pa > 100000 {
+		return nil, fmt.Errorf("%w: %d periods", ErrSpec, pb-pa+1)
+	}
+	rows := make([]GrowthRow, pb-pa+1)
+	for i := range rows {
+		rows[i].Start = j.r.cal.start(pa + int64(i))
+	}
+	for k := range j.js {
+		jr := &j.js[k]
+		active := func(p int64) bool { _, ok := slices.BinarySearch(jr.periods, p); return ok }
+		for i := range rows {
+			p := pa + int64(i)
+			now, before := active(p), active(p-1)
+			g := &rows[i]
+			switch {
+			case now && len(jr.periods) > 0 && jr.periods[0] == p:
+				g.New++
+			case now && before:
+				g.Retained++
+			case now:
+				g.Resurrected++
+			case before:
+				g.Dormant++
+			}
+			if now {
+				g.Active++
+			}
+			end := j.r.cal.start(p+1).UnixNano() - 1
+			g.Stages[j.stage(jr, end)]++
+		}
+	}
+	return rows, nil
+}
