@@ -189,3 +189,182 @@ func BenchmarkLevel(b *testing.B) {
 		benchSteps.Level(evs)
 	}
 }
+
+// benchLife groups the benchmark's activity by week; one profile in ten was brought by
+// the profile half its number.
+var benchLife = Lifecycle{By: Week}
+
+func benchReferrals(bt *Batch) map[uint32]uint32 {
+	refs := map[uint32]uint32{}
+	for i := 0; i < bt.Len(); i++ {
+		if p := bt.Profile[i]; p%10 == 0 {
+			refs[p] = p / 2
+		}
+	}
+	return refs
+}
+
+// BenchmarkLifecycleBatch: BuildBatch over the batch, all cores GOMAXPROCS allows.
+func BenchmarkLifecycleBatch(b *testing.B) {
+	bt := loadBench(b)
+	refs := benchReferrals(bt)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := benchLife.BuildBatch(bt, refs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, bt.Len())
+}
+
+// BenchmarkLifecycleSlice: Build from a slice of Events (the first million events of
+// the batch, materialised before the timer), whose grouping sort is the main cost.
+func BenchmarkLifecycleSlice(b *testing.B) {
+	bt := loadBench(b)
+	n := min(bt.Len(), 1_000_000)
+	evs := make([]Event, n)
+	for i := range evs {
+		evs[i] = bt.At(i)
+		if p := evs[i].Profile; p%10 == 0 {
+			evs[i].Props = map[string]string{"referrer": strconv.Itoa(int(p / 2))}
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := benchLife.Build(evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, n)
+}
+
+// BenchmarkLifecycleNaive is the baseline: events as time.Time and names, a map from
+// profile to its visits, purchases and activity, then each profile's milestones from
+// those lists and a map of referrers for the advocates. One core.
+func BenchmarkLifecycleNaive(b *testing.B) {
+	bt := loadBench(b)
+	refs := benchReferrals(bt)
+	type hist struct{ visits, buys, active []time.Time }
+	type miles struct {
+		visit, user, customer, repeat time.Time
+		streaks                       [][2]time.Time
+		weeks                         map[int]bool
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		hs := map[uint32]*hist{}
+		for i := range bt.Len() {
+			e := bt.At(i)
+			h := hs[e.Profile]
+			if h == nil {
+				h = &hist{}
+				hs[e.Profile] = h
+			}
+			switch e.Name {
+			case "visit":
+				h.visits = append(h.visits, e.Time)
+				h.active = append(h.active, e.Time)
+			case "purchase":
+				h.buys = append(h.buys, e.Time)
+				h.active = append(h.active, e.Time)
+			}
+		}
+		ms := make(map[uint32]*miles, len(hs))
+		for p, h := range hs {
+			m := &miles{weeks: map[int]bool{}}
+			if len(h.visits) > 0 {
+				m.visit = h.visits[0]
+			}
+			for i := 1; i < len(h.visits); i++ {
+				if h.visits[i].Sub(h.visits[i-1]) <= 30*day {
+					m.user = h.visits[i]
+					break
+				}
+			}
+			if len(h.buys) > 0 {
+				m.customer = h.buys[0]
+			}
+			if len(h.buys) > 1 {
+				m.repeat = h.buys[1]
+			}
+			for _, t := range h.active {
+				if n := len(m.streaks); n > 0 && t.Sub(m.streaks[n-1][1]) < 30*day {
+					m.streaks[n-1][1] = t
+				} else {
+					m.streaks = append(m.streaks, [2]time.Time{t, t})
+				}
+				y, w := t.ISOWeek()
+				m.weeks[y*100+w] = true
+			}
+			ms[p] = m
+		}
+		advocates := 0
+		for q, p := range refs {
+			if mq, mp := ms[q], ms[p]; mq != nil && mp != nil && !mq.user.IsZero() && !mp.customer.IsZero() {
+				advocates++
+			}
+		}
+	}
+	reportRate(b, bt.Len())
+}
+
+// BenchmarkJourneysGrowth: a 52-week growth accounting table and a transition matrix
+// over the journeys of the batch (built before the timer); per profile and period.
+func BenchmarkJourneysGrowth(b *testing.B) {
+	bt := loadBench(b)
+	j, err := benchLife.BuildBatch(bt, benchReferrals(bt))
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := j.Growth(from, from.Add(51*7*day)); err != nil {
+			b.Fatal(err)
+		}
+		j.Transitions(from.Add(90*day), from.Add(180*day))
+	}
+	b.ReportMetric(float64(j.Profiles())*52*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mprofile-weeks/s")
+}
+
+// BenchmarkJourneysShards: the journeys of two halves of the batch sent through bytes
+// and merged, as a sharded computation would; the halves are built before the timer.
+func BenchmarkJourneysShards(b *testing.B) {
+	bt := loadBench(b)
+	refs := benchReferrals(bt)
+	cut := bt.Len() / 2
+	for cut < bt.Len() && bt.Profile[cut] == bt.Profile[cut-1] {
+		cut++
+	}
+	half := func(lo, hi int) *Journeys {
+		h := &Batch{Profile: bt.Profile[lo:hi], Time: bt.Time[lo:hi], Event: bt.Event[lo:hi], Names: bt.Names}
+		j, err := benchLife.BuildBatch(h, refs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return j
+	}
+	parts := []*Journeys{half(0, cut), half(cut, bt.Len())}
+	b.ResetTimer()
+	var size int
+	for b.Loop() {
+		var back []*Journeys
+		size = 0
+		for _, p := range parts {
+			data, err := p.MarshalBinary()
+			if err != nil {
+				b.Fatal(err)
+			}
+			size += len(data)
+			q, err := benchLife.UnmarshalJourneys(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			back = append(back, q)
+		}
+		if _, err := MergeJourneys(back...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(size)/float64(parts[0].Profiles()+parts[1].Profiles()), "bytes/profile")
+}

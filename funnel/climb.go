@@ -1,7 +1,6 @@
 package funnel
 
 import (
-	"cmp"
 	"fmt"
 	"iter"
 	"slices"
@@ -36,30 +35,34 @@ func (l Lifecycle) build(events []Event, workers int) (*Journeys, error) {
 			refs[int32(i)] = ref
 		}
 	}
-	// Group by profile, each profile's events in time order, ties in input order.
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := cmp.Compare(events[a.idx].Profile, events[b.idx].Profile); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.t, b.t); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.idx, b.idx)
-	})
+	// Group by profile: sort (profile, index) pairs packed in one word, which keeps
+	// each profile's events in input order; each run is then put in time order
+	// stably, so that ties stay in input order.
+	keys := make([]uint64, len(events))
+	for i, e := range events {
+		keys[i] = uint64(e.Profile)<<32 | uint64(i)
+	}
+	slices.Sort(keys)
 	starts := []int{0}
-	for i := 1; i < len(rows); i++ {
-		if events[rows[i].idx].Profile != events[rows[i-1].idx].Profile {
+	for i := 1; i < len(keys); i++ {
+		if keys[i]>>32 != keys[i-1]>>32 {
 			starts = append(starts, i)
 		}
 	}
-	starts = append(starts, len(rows))
-	if len(rows) == 0 {
+	starts = append(starts, len(keys))
+	if len(keys) == 0 {
 		starts = starts[:1]
 	}
-	return r.climb(len(starts)-1, workers, func(c *climber, k int) {
-		run := rows[starts[k]:starts[k+1]]
-		id := events[run[0].idx].Profile
-		c.profile(id, run, firstReferrer(run, func(x row) uint32 { return refs[x.idx] }, id))
+	return r.climb(len(starts)-1, workers, func(c *climber, k int, jr *journey) uint32 {
+		run := c.rows[:0]
+		for _, key := range keys[starts[k]:starts[k+1]] {
+			run = append(run, rows[uint32(key)])
+		}
+		sortRows(run)
+		c.rows = run
+		id := uint32(keys[starts[k]] >> 32)
+		c.profile(jr, id, run, firstReferrer(run, func(x row) uint32 { return refs[x.idx] }, id))
+		return id
 	})
 }
 
@@ -84,6 +87,7 @@ func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
 		return nil, err
 	}
 	c := &climber{r: r}
+	j := &Journeys{r: r}
 	var (
 		rows []row
 		refs []uint32 // per row index: the referrer its event names, or 0
@@ -98,13 +102,15 @@ func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
 	}
 	end := func(profile uint32) {
 		sortRows(rows)
-		c.profile(profile, rows, firstReferrer(rows, func(x row) uint32 { return refs[x.idx] }, profile))
+		j.ids = append(j.ids, profile)
+		j.js = append(j.js, journey{})
+		c.profile(&j.js[len(j.js)-1], profile, rows, firstReferrer(rows, func(x row) uint32 { return refs[x.idx] }, profile))
 		rows, refs = rows[:0], refs[:0]
 	}
 	if err := grouped(events, time.Time{}, add, end); err != nil {
 		return nil, err
 	}
-	return join(r, []*Journeys{c.journeys()})
+	return j, j.settle()
 }
 
 // BuildBatch places the profiles of a columnar batch (grouped by profile; see Batch) on
@@ -134,7 +140,7 @@ func (l Lifecycle) buildBatch(b *Batch, referrers map[uint32]uint32, workers int
 	for id, name := range b.Names {
 		flags[id] = r.flags(Event{Name: name})
 	}
-	return r.climb(len(starts)-1, workers, func(c *climber, k int) {
+	return r.climb(len(starts)-1, workers, func(c *climber, k int, jr *journey) uint32 {
 		rows := c.rows[:0]
 		for i := starts[k]; i < starts[k+1]; i++ {
 			rows = append(rows, row{t: b.Time[i], steps: flags[b.Event[i]]})
@@ -143,10 +149,8 @@ func (l Lifecycle) buildBatch(b *Batch, referrers map[uint32]uint32, workers int
 		c.rows = rows
 		id := b.Profile[starts[k]]
 		ref := referrers[id]
-		if ref == id {
-			ref = 0
-		}
-		c.profile(id, rows, ref)
+		c.profile(jr, id, rows, ref)
+		return id
 	})
 }
 
@@ -177,8 +181,6 @@ func MergeJourneys(parts ...*Journeys) (*Journeys, error) {
 // shared chunks, so that millions of short lists cost a few large allocations.
 type climber struct {
 	r       *rules
-	ids     []uint32
-	js      []journey
 	streaks arena[[2]int64]
 	periods arena[int64]
 	// scratch, reused from profile to profile
@@ -188,11 +190,11 @@ type climber struct {
 	pbuf   []int64
 }
 
-// profile adds the journey of one profile from its rows, in time order (ties in input
-// order), whose steps hold the lifecycle flags.
-func (c *climber) profile(id uint32, rows []row, referrer uint32) {
+// profile sets jr to the journey of one profile from its rows, in time order (ties in
+// input order), whose steps hold the lifecycle flags.
+func (c *climber) profile(jr *journey, id uint32, rows []row, referrer uint32) {
 	l := &c.r.l
-	jr := journey{seen: rows[0].t, visit: never, user: never, customer: never, repeat: never, advocate: never}
+	*jr = journey{seen: rows[0].t, visit: never, user: never, customer: never, repeat: never, advocate: never}
 	if referrer != id {
 		jr.referrer = referrer
 	}
@@ -228,28 +230,25 @@ func (c *climber) profile(id uint32, rows []row, referrer uint32) {
 	}
 	jr.streaks, jr.periods = c.streaks.copy(streaks), c.periods.copy(periods)
 	c.visits, c.sbuf, c.pbuf = visits, streaks, periods
-	c.ids = append(c.ids, id)
-	c.js = append(c.js, jr)
 }
-
-func (c *climber) journeys() *Journeys { return &Journeys{r: c.r, ids: c.ids, js: c.js} }
 
 // climb places nruns profiles on the ladder on workers goroutines, each taking a
-// consecutive range of them and calling run for each, then joins their journeys.
-func (r *rules) climb(nruns, workers int, run func(c *climber, k int)) (*Journeys, error) {
-	parts := split(nruns, workers, func(lo, hi int) *Journeys {
+// consecutive range of them; run sets the k-th profile's journey in place and returns
+// its key.
+func (r *rules) climb(nruns, workers int, run func(c *climber, k int, jr *journey) uint32) (*Journeys, error) {
+	j := &Journeys{r: r, ids: make([]uint32, nruns), js: make([]journey, nruns)}
+	split(nruns, workers, func(lo, hi int) struct{} {
 		c := &climber{r: r}
 		for k := lo; k < hi; k++ {
-			run(c, k)
+			j.ids[k] = run(c, k, &j.js[k])
 		}
-		return c.journeys()
+		return struct{}{}
 	})
-	return join(r, parts)
+	return j, j.settle()
 }
 
-// join puts the journeys of disjoint sets of profiles in profile order and works out
-// who is an advocate, which needs every profile: a referrer's events and those of the
-// profiles it brought may have been in different parts. The parts are not modified.
+// join puts the journeys of disjoint sets of profiles together (see settle). The parts
+// are not modified.
 func join(r *rules, parts []*Journeys) (*Journeys, error) {
 	n := 0
 	for _, p := range parts {
@@ -260,6 +259,14 @@ func join(r *rules, parts []*Journeys) (*Journeys, error) {
 		j.ids = append(j.ids, p.ids...)
 		j.js = append(j.js, p.js...)
 	}
+	return j, j.settle()
+}
+
+// settle puts freshly gathered journeys in profile order, refuses a profile met twice,
+// and works out who is an advocate, which needs every profile: a referrer's events and
+// those of the profiles it brought may have come from different parts.
+func (j *Journeys) settle() error {
+	n := len(j.ids)
 	if !slices.IsSorted(j.ids) {
 		// Sort (profile, position) pairs packed in one word: no comparison function.
 		keys := make([]uint64, n)
@@ -275,11 +282,11 @@ func join(r *rules, parts []*Journeys) (*Journeys, error) {
 	}
 	for k := 1; k < n; k++ {
 		if j.ids[k] == j.ids[k-1] {
-			return nil, fmt.Errorf("%w: profile %d is in two of the journeys joined (each profile's events must all be in one shard)", ErrUnsorted, j.ids[k])
+			return fmt.Errorf("%w: profile %d is in two of the journeys joined (each profile's events must all be in one shard)", ErrUnsorted, j.ids[k])
 		}
 	}
 	j.advocates()
-	return j, nil
+	return nil
 }
 
 // advocates sets when each customer became an advocate: once it was a customer and a

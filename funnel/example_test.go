@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/clientele-go/clientele/funnel"
@@ -133,4 +134,89 @@ func ExampleLifecycle() {
 	// 1 visitor visitor
 	// 5 customer visitor
 	// 45 dormant dormant
+}
+
+// BuildBatch reads columns, which carry no properties: the referrals come as a map from
+// referred profile to referrer, as a referral ledger holds them. Profile 1 buys, then
+// profile 2, whom it brought, comes back: 1 becomes an advocate.
+func ExampleLifecycle_BuildBatch() {
+	day := int64(24 * time.Hour)
+	start := t0.UnixNano()
+	b := &funnel.Batch{
+		Profile: []uint32{1, 1, 1, 2, 2},
+		Time:    []int64{start, start + 2*day, start + 3*day, start + 4*day, start + 6*day},
+		Event:   []uint32{0, 0, 1, 0, 0},
+		Names:   []string{"visit", "purchase"},
+	}
+	j, err := funnel.Lifecycle{}.BuildBatch(b, map[uint32]uint32{2: 1})
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range []int64{3, 6} {
+		at := time.Unix(0, start+d*day)
+		fmt.Println("day", d, j.StageAt(1, at), j.StageAt(2, at))
+	}
+	// Output:
+	// day 3 customer stranger
+	// day 6 advocate user
+}
+
+// BuildSeq reads a stream grouped by profile, holding one profile's events at a time.
+func ExampleLifecycle_BuildSeq() {
+	day := 24 * 60
+	events := []funnel.Event{
+		ev(1, 0, "visit"), ev(1, 2*day, "visit"), ev(1, 2*day+5, "purchase"),
+		ev(2, day, "visit"),
+	}
+	j, err := funnel.Lifecycle{}.BuildSeq(slices.Values(events))
+	if err != nil {
+		panic(err)
+	}
+	stages := j.Stages(t0.Add(3 * 24 * time.Hour))
+	fmt.Println("customers", stages[funnel.Customer].ToArray(), "visitors", stages[funnel.Visitor].ToArray())
+	// Output:
+	// customers [1] visitors [2]
+}
+
+// Shards of profiles are built apart (here as if on two machines, through bytes) and
+// merged: the referrer is in one shard and the profile it brought in the other, and
+// the merge still finds the advocate.
+func ExampleMergeJourneys() {
+	day := 24 * 60
+	l := funnel.Lifecycle{}
+	shardA, _ := l.Build([]funnel.Event{ev(1, 0, "visit"), ev(1, day, "purchase")})
+	invited := ev(2, 2*day, "visit")
+	invited.Props = map[string]string{"referrer": "1"}
+	shardB, _ := l.Build([]funnel.Event{invited, ev(2, 3*day, "visit")})
+	data, _ := shardB.MarshalBinary()
+	fromB, err := l.UnmarshalJourneys(data)
+	if err != nil {
+		panic(err)
+	}
+	all, err := funnel.MergeJourneys(shardA, fromB)
+	if err != nil {
+		panic(err)
+	}
+	at := t0.Add(4 * 24 * time.Hour)
+	fmt.Println(all.Profiles(), "profiles; profile 1 alone:", shardA.StageAt(1, at), "merged:", all.StageAt(1, at))
+	// Output:
+	// 2 profiles; profile 1 alone: customer merged: advocate
+}
+
+// RunSeq builds a cohort table from a stream grouped by profile.
+func ExampleCohorts_RunSeq() {
+	week := 7 * 24 * 60
+	events := []funnel.Event{
+		ev(1, 0, "signup"), ev(1, week, "visit"),
+		ev(2, 60, "signup"), ev(2, 2*week, "visit"),
+	}
+	tab, err := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, By: funnel.Week, Periods: 2, Rule: funnel.OnOrAfter}.RunSeq(slices.Values(events))
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range tab.Cohorts {
+		fmt.Println(c.Start.Format("2006-01-02"), c.Size, c.Retained)
+	}
+	// Output:
+	// 2025-06-02 2 [2 2 1]
 }

@@ -193,32 +193,69 @@ func (j *Journeys) Growth(from, to time.Time) ([]GrowthRow, error) {
 		return nil, fmt.Errorf("%w: %d periods", ErrSpec, pb-pa+1)
 	}
 	rows := make([]GrowthRow, pb-pa+1)
+	ends := make([]int64, len(rows)) // each period's last instant
 	for i := range rows {
 		rows[i].Start = j.r.cal.start(pa + int64(i))
+		ends[i] = j.r.cal.start(pa+int64(i)+1).UnixNano() - 1
 	}
-	for k := range j.js {
-		jr := &j.js[k]
-		active := func(p int64) bool { _, ok := slices.BinarySearch(jr.periods, p); return ok }
+	// Ranges of profiles in parallel, each counting into its own table.
+	parts := split(len(j.js), workersFor(len(j.js)*len(rows)), func(lo, hi int) []GrowthRow {
+		part := make([]GrowthRow, len(rows))
+		for k := lo; k < hi; k++ {
+			j.account(&j.js[k], pa, ends, part)
+		}
+		return part
+	})
+	for _, part := range parts {
 		for i := range rows {
-			p := pa + int64(i)
-			now, before := active(p), active(p-1)
-			g := &rows[i]
-			switch {
-			case now && len(jr.periods) > 0 && jr.periods[0] == p:
-				g.New++
-			case now && before:
-				g.Retained++
-			case now:
-				g.Resurrected++
-			case before:
-				g.Dormant++
-			}
-			if now {
-				g.Active++
-			}
-			end := j.r.cal.start(p+1).UnixNano() - 1
-			g.Stages[j.stage(jr, end)]++
+			rows[i].add(&part[i])
 		}
 	}
 	return rows, nil
+}
+
+// account counts one profile into a growth table whose first period is pa, walking its
+// active periods once.
+func (j *Journeys) account(jr *journey, pa int64, ends []int64, rows []GrowthRow) {
+	ps := jr.periods
+	k, before := slices.BinarySearch(ps, pa-1)
+	ps = ps[k:]
+	if before {
+		ps = ps[1:]
+	}
+	for i := range rows {
+		p := pa + int64(i)
+		now := len(ps) > 0 && ps[0] == p
+		if now {
+			ps = ps[1:]
+		}
+		g := &rows[i]
+		switch {
+		case now && jr.periods[0] == p:
+			g.New++
+		case now && before:
+			g.Retained++
+		case now:
+			g.Resurrected++
+		case before:
+			g.Dormant++
+		}
+		if now {
+			g.Active++
+		}
+		g.Stages[j.stage(jr, ends[i])]++
+		before = now
+	}
+}
+
+// add adds o's counts to g.
+func (g *GrowthRow) add(o *GrowthRow) {
+	g.Active += o.Active
+	g.New += o.New
+	g.Retained += o.Retained
+	g.Resurrected += o.Resurrected
+	g.Dormant += o.Dormant
+	for s := range g.Stages {
+		g.Stages[s] += o.Stages[s]
+	}
 }

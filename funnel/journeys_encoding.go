@@ -82,7 +82,8 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 	}
 	// Nine bytes is the least a profile takes: nine varints of one byte each.
 	n := rd.count("profile", math.MaxUint32+1, 9)
-	c := &climber{r: r, ids: make([]uint32, 0, n), js: make([]journey, 0, n)}
+	c := &climber{r: r}
+	j := &Journeys{r: r, ids: make([]uint32, 0, n), js: make([]journey, 0, n)}
 	dormant := uint64(r.l.DormantAfter)
 	var prev uint64
 	for k := range n {
@@ -150,13 +151,13 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 		jr.referrer = uint32(ref)
 		jr.streaks, jr.periods = c.streaks.copy(streaks), c.periods.copy(periods)
 		c.sbuf, c.pbuf = streaks, periods
-		c.ids = append(c.ids, uint32(id))
-		c.js = append(c.js, jr)
+		j.ids = append(j.ids, uint32(id))
+		j.js = append(j.js, jr)
 	}
 	if err := rd.end(); err != nil {
 		return nil, err
 	}
-	return join(r, []*Journeys{c.journeys()})
+	return j, j.settle()
 }
 
 // later returns base + off, failing when the sum passes the largest int64.
