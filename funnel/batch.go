@@ -106,6 +106,38 @@ func (b *Batch) runs() ([]int, error) {
 	return append(starts, n), nil
 }
 
+// profiles checks the batch (see check), its grouping by profile and that no event lies
+// after asOf (the zero time: no limit), and returns the start of each profile's run of
+// events (see runs): what every computation over a Batch does first.
+func (b *Batch) profiles(asOf time.Time) ([]int, error) {
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	starts, err := b.runs()
+	if err != nil {
+		return nil, err
+	}
+	if !asOf.IsZero() {
+		limit := asOf.UnixNano()
+		for i, t := range b.Time {
+			if t > limit {
+				return nil, fmt.Errorf("funnel: batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, asOf)
+			}
+		}
+	}
+	return starts, nil
+}
+
+// byName returns match of an Event holding only the name, for each name id: how steps
+// are matched once per distinct name rather than once per event.
+func (b *Batch) byName(match func(Event) uint32) []uint32 {
+	out := make([]uint32, len(b.Names))
+	for id, name := range b.Names {
+		out[id] = match(Event{Name: name})
+	}
+	return out
+}
+
 const batchMagic = "CLTFUNB\x00"
 
 // MarshalBinary encodes the batch: the frame of codec.go around

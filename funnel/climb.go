@@ -129,17 +129,11 @@ func (l Lifecycle) buildBatch(b *Batch, referrers map[uint32]uint32, workers int
 	if err != nil {
 		return nil, err
 	}
-	if err := b.check(); err != nil {
-		return nil, err
-	}
-	starts, err := b.runs()
+	starts, err := b.profiles(time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	flags := make([]uint32, len(b.Names))
-	for id, name := range b.Names {
-		flags[id] = r.flags(Event{Name: name})
-	}
+	flags := b.byName(r.flags)
 	return r.climb(len(starts)-1, workers, func(c *climber, k int, jr *journey) uint32 {
 		rows := c.rows[:0]
 		for i := starts[k]; i < starts[k+1]; i++ {

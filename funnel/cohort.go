@@ -357,24 +357,11 @@ func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.check(); err != nil {
-		return nil, err
-	}
-	starts, err := b.runs()
+	starts, err := b.profiles(c.AsOf)
 	if err != nil {
 		return nil, err
 	}
-	masks := make([]uint32, len(b.Names))
-	for id, name := range b.Names {
-		masks[id] = p.masks(Event{Name: name})
-	}
-	if p.asOf != 0 {
-		for i, t := range b.Time {
-			if t > p.asOf {
-				return nil, fmt.Errorf("funnel: batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, c.AsOf)
-			}
-		}
-	}
+	masks := b.byName(p.masks)
 	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *CohortPartial {
 		cp := p.newPartial()
 		var rows []row

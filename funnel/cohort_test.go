@@ -9,7 +9,6 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 )
 
@@ -171,8 +170,7 @@ func TestCohortsMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		opts := []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
-		if diff := cmp.Diff(got, merged.Table(), opts...); diff != "" {
+		if diff := cmp.Diff(got, merged.Table(), tableOpts...); diff != "" {
 			t.Fatalf("merged shards differ (-single +merged):\n%s", diff)
 		}
 	})
@@ -191,21 +189,15 @@ func TestCohortFormsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := &Batch{}
-		for _, e := range evs {
-			if err := b.Append(e); err != nil {
-				t.Fatal(err)
-			}
-		}
+		b := batchOf(t, evs)
 		batch, err := c.RunBatch(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
-		if diff := cmp.Diff(want, seq, opts...); diff != "" {
+		if diff := cmp.Diff(want, seq, tableOpts...); diff != "" {
 			t.Fatalf("RunSeq differs (-Run +RunSeq):\n%s", diff)
 		}
-		if diff := cmp.Diff(want, batch, opts...); diff != "" {
+		if diff := cmp.Diff(want, batch, tableOpts...); diff != "" {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
 		if len(evs) > 0 && evs[0].Profile != evs[len(evs)-1].Profile {

@@ -80,18 +80,37 @@
 // churned (no activity for DormantAfter or ChurnedAfter) and reactivated (back after a
 // dormant spell, for DormantAfter). Journeys give the stage of every profile at a time,
 // the transition matrix between two times, and a growth accounting table (new,
-// retained, resurrected, dormant) per period.
+// retained, resurrected, dormant) per period. A profile's referrer is the one its
+// earliest referring event names (Lifecycle.Referrer); a columnar Batch has no
+// properties, so BuildBatch takes the referrals as a map from referred profile to
+// referrer, as a referral ledger keeps them.
 //
 // # Scale
 //
-// Events come as a slice (any order), an iter.Seq grouped by profile, or a columnar
-// Batch (profile, time and interned event ids in parallel columns) grouped by profile.
-// Profiles are processed in parallel; memory beyond the input is a few words per profile
-// that entered, never per event. Partial and CohortPartial hold the state of one shard of
-// profiles; they merge exactly and serialise to a checksummed binary form, so the same
-// computation can run on many machines.
+// Every computation takes its events in three forms:
 //
-// Specs, Cohorts and Lifecycles are plain values; Results, Tables and Journeys are not
-// modified after they are returned and are safe for concurrent reads; Partials and
-// Batches are not safe for concurrent mutation.
+//	            slice (any order)   iter.Seq, grouped by profile   columnar Batch
+//	funnel      Spec.Run            Spec.RunSeq                    Spec.RunBatch
+//	cohorts     Cohorts.Run         Cohorts.RunSeq                 Cohorts.RunBatch
+//	lifecycle   Lifecycle.Build     Lifecycle.BuildSeq             Lifecycle.BuildBatch
+//
+// A Batch holds profile, time and interned event ids in parallel columns, grouped by
+// profile; steps are matched once per distinct name. A stream or a Batch whose profile
+// reappears after another's is refused with ErrUnsorted. The slice and Batch forms work
+// on ranges of profiles in parallel (GOMAXPROCS goroutines); the stream holds one
+// profile's events at a time. Memory beyond the input is a few words per profile, and
+// for lifecycles its runs of activity and active periods, never per event.
+//
+// The state of one shard of profiles (every event of a profile in one shard) merges
+// exactly and serialises to a checksummed binary form, so the same computation can run
+// on many machines: Partial (Spec.Partial, PartialBatch; Partial.Merge), CohortPartial
+// (Cohorts.Partial, PartialBatch; CohortPartial.Merge) and Journeys themselves
+// (MergeJourneys; Lifecycle.UnmarshalJourneys). Merged journeys equal one pass over all
+// the events, advocates included, though a referrer and the profiles it brought may
+// sit in different shards: advocates are worked out after the merge.
+//
+// Specs, Cohorts and Lifecycles are plain values, whose Match and Referrer functions are
+// called on the calling goroutine only (in a Batch, once per distinct name); Results,
+// Tables and Journeys are not modified after they are returned and are safe for
+// concurrent reads; Partials and Batches are not safe for concurrent mutation.
 package funnel

@@ -89,12 +89,7 @@ func TestClickHouseCohortGolden(t *testing.T) {
 		ts, _ := strconv.ParseInt(f[1], 10, 64)
 		evs = append(evs, Event{Profile: uint32(uid), Time: time.Unix(ts, 0).UTC(), Name: f[2]})
 	})
-	b := &Batch{}
-	for _, e := range evs {
-		if err := b.Append(e); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b := batchOf(t, evs)
 	type config struct{ by, zone, start, ret, rule, columns string }
 	want := map[config]map[string]string{} // cohort date -> "size retained..."
 	var order []config

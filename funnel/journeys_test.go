@@ -337,16 +337,6 @@ func groupedByProfile(evs []Event) []Event {
 	return g
 }
 
-func batchOf(t *rapid.T, evs []Event) *Batch {
-	b := &Batch{}
-	for _, e := range evs {
-		if err := b.Append(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return b
-}
-
 // TestJourneyFormsAgree: a slice, a stream, a Batch with its referrals as a map (with
 // any number of workers), and shards built by either form, sent through bytes and
 // merged in any order, all give the same journeys: the same answers and the same
@@ -466,11 +456,7 @@ func TestJourneysBadInput(t *testing.T) {
 	if _, err := l.BuildSeq(slices.Values(evs)); !errors.Is(err, ErrUnsorted) {
 		t.Errorf("BuildSeq, profile 1 again after 2: %v, want ErrUnsorted", err)
 	}
-	b := &Batch{}
-	for _, e := range evs {
-		b.Append(e)
-	}
-	if _, err := l.BuildBatch(b, nil); !errors.Is(err, ErrUnsorted) {
+	if _, err := l.BuildBatch(batchOf(t, evs), nil); !errors.Is(err, ErrUnsorted) {
 		t.Errorf("BuildBatch, profile 1 again after 2: %v, want ErrUnsorted", err)
 	}
 	if _, err := l.Build([]Event{{Profile: 1, Name: "visit"}}); !errors.Is(err, ErrTimeRange) {

@@ -100,6 +100,23 @@ func profileRows(p *plan, evs []Event) []row {
 	return rows
 }
 
+// batchOf appends events to a new Batch.
+func batchOf(t interface{ Fatal(...any) }, evs []Event) *Batch {
+	b := &Batch{}
+	for _, e := range evs {
+		if err := b.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+// tableOpts and resultOpts compare cohort tables and funnel results, bitmaps by content.
+var (
+	tableOpts  = []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
+	resultOpts = append([]cmp.Option{cmp.AllowUnexported(Result{})}, tableOpts...)
+)
+
 func byProfile(evs []Event) map[uint32][]Event {
 	m := map[uint32][]Event{}
 	for _, e := range evs {
@@ -380,8 +397,7 @@ func TestMergedPartialsEqualSinglePass(t *testing.T) {
 			}
 		}
 		got := merged.Result()
-		opts := []cmp.Option{cmp.AllowUnexported(Result{}), cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
-		if diff := cmp.Diff(whole, got, opts...); diff != "" {
+		if diff := cmp.Diff(whole, got, resultOpts...); diff != "" {
 			t.Fatalf("spec %s: (-single pass +merged):\n%s", describe(s), diff)
 		}
 	})
@@ -411,21 +427,15 @@ func TestFormsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := &Batch{}
-		for _, e := range evs {
-			if err := b.Append(e); err != nil {
-				t.Fatal(err)
-			}
-		}
+		b := batchOf(t, evs)
 		got2, err := s.RunBatch(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := []cmp.Option{cmp.AllowUnexported(Result{}), cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
-		if diff := cmp.Diff(want, got, opts...); diff != "" {
+		if diff := cmp.Diff(want, got, resultOpts...); diff != "" {
 			t.Fatalf("RunSeq differs (-Run +RunSeq):\n%s", diff)
 		}
-		if diff := cmp.Diff(want, got2, opts...); diff != "" {
+		if diff := cmp.Diff(want, got2, resultOpts...); diff != "" {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
 	})

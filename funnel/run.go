@@ -190,25 +190,11 @@ func (s Spec) PartialBatch(b *Batch) (*Partial, error) {
 	if s.Breakdown != nil {
 		return nil, fmt.Errorf("%w: a breakdown needs event properties; a Batch has none", ErrSpec)
 	}
-	if err := b.check(); err != nil {
+	if _, err := b.profiles(s.AsOf); err != nil {
 		return nil, err
 	}
-	if _, err := b.runs(); err != nil {
-		return nil, err
-	}
-	if !s.AsOf.IsZero() {
-		asOf := s.AsOf.UnixNano()
-		for i, t := range b.Time {
-			if t > asOf {
-				return nil, fmt.Errorf("funnel: batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, s.AsOf)
-			}
-		}
-	}
-	steps := make([]uint32, len(b.Names))
-	excl := make([]uint32, len(b.Names))
-	for id, name := range b.Names {
-		steps[id], excl[id] = p.masks(Event{Name: name})
-	}
+	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
+	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
 	rowsOf := func(lo, hi int, buf []row) []row {
 		for i := lo; i < hi; i++ {
 			id := b.Event[i]
