@@ -6,7 +6,8 @@ import (
 	"hash/crc32"
 )
 
-// The package's two encodings (a Batch, a Partial) share one frame:
+// The package's encodings (a Batch, a Partial, a CohortPartial, Journeys) share one
+// frame:
 //
 //	magic (8 bytes) | version uint32 LE | body | CRC32C of everything before, uint32 LE
 //

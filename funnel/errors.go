@@ -9,15 +9,17 @@ var (
 	// window, an optional first step, a mode combination that means nothing.
 	ErrSpec = errors.New("funnel: invalid spec")
 	// ErrUnsorted means input that was promised grouped by profile was not: a profile's
-	// events reappear after another profile's.
+	// events reappear after another profile's, or a profile is in two of the shards
+	// whose journeys are merged.
 	ErrUnsorted = errors.New("funnel: input not grouped by profile")
 	// ErrTimeRange means a timestamp cannot be represented as Unix nanoseconds (before
 	// 1678 or after 2262, or the zero time.Time), or lies after the instant the
 	// observation was said to end.
 	ErrTimeRange = errors.New("funnel: timestamp out of range")
-	// ErrCorrupt means encoded bytes (a Batch or a Partial) are damaged or not ours.
+	// ErrCorrupt means encoded bytes (a Batch, a Partial, a CohortPartial or Journeys)
+	// are damaged or not ours.
 	ErrCorrupt = errors.New("funnel: corrupt encoding")
-	// ErrMismatch means two partial results were computed by different specs and cannot
-	// be merged.
+	// ErrMismatch means two partial results (or two sets of journeys) were computed by
+	// different specs (or lifecycles) and cannot be merged.
 	ErrMismatch = errors.New("funnel: partials of different specs")
 )

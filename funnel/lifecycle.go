@@ -39,8 +39,8 @@ func (s Stage) String() string {
 }
 
 // Lifecycle says how events place profiles on the ladder. Zero fields take the defaults
-// in brackets. A Lifecycle is a plain value; Build and BuildSeq call its functions from
-// the calling goroutine only.
+// in brackets. A Lifecycle is a plain value; its functions are called on the calling
+// goroutine only.
 type Lifecycle struct {
 	Visit    Step // [events named "visit"]
 	Purchase Step // [events named "purchase"]
