@@ -50,12 +50,10 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 				// ordered): it qualifies now, dated as it happened.
 				rw := p.rewards(ev.Key, o.At, ev.Profile, referrer, o.Order)
 				recs = append(recs, rw...)
-				if rf := s.refunds[o.Order]; rf != nil {
+				if at, why, ok := p.stoppedQualifying(o, nil); ok {
 					// ...and was refunded before the sign-up arrived too.
 					for i := range rw {
-						if rw[i].Amount != 0 {
-							recs = append(recs, clawback(rf, &rw[i], "refund of order "+o.Order))
-						}
+						recs = append(recs, s.reverse(ev.Key, at, &rw[i], why)...)
 					}
 				}
 			}
@@ -69,20 +67,13 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 		recs = append(recs, p.qualify(ev)...)
 	case KindRefund:
-		o := s.orders[ev.Order]
-		switch {
-		case ev.Order == "":
-			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
-		case o == nil:
-			return nil, fmt.Errorf("order %q: %w", ev.Order, ErrUnknownOrder)
-		case ev.At.Before(o.At):
-			return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
-		case s.refunds[ev.Order] != nil:
-			return nil, fmt.Errorf("order %q already refunded: %w", ev.Order, ErrConflict)
+		o, err := s.checkRefund(ev)
+		if err != nil {
+			return nil, err
 		}
-		for _, k := range s.byOrder[ev.Order] {
-			if r := s.rewards[k]; r.Amount != 0 && !s.clawed[k] {
-				recs = append(recs, clawback(ev, r, "refund of order "+ev.Order))
+		if at, why, ok := p.stoppedQualifying(o, ev); ok {
+			for _, k := range s.byOrder[ev.Order] {
+				recs = append(recs, s.reverse(ev.Key, at, s.rewards[k], why)...)
 			}
 		}
 	case KindPayout:
@@ -241,7 +232,7 @@ func (p *Program) capped(referrer uint32, at time.Time, amount int64) int64 {
 	from := at.Add(-p.cfg.CapPeriod)
 	for _, k := range p.st.keysOf(referrer) {
 		for _, e := range p.st.entries[k] {
-			if e.Kind != KindReward || len(e.Reasons) == 0 || e.Reasons[0] != roleReferrer || p.st.clawed[e.Key] {
+			if e.Kind != KindReward || len(e.Reasons) == 0 || e.Reasons[0] != roleReferrer || p.st.clawed[e.Key] != nil {
 				continue
 			}
 			total += e.Amount
@@ -257,23 +248,6 @@ func (p *Program) capped(referrer uint32, at time.Time, amount int64) int64 {
 		amount = min(amount, p.cfg.CapPerPeriod-period)
 	}
 	return max(amount, 0)
-}
-
-// clawback reverses reward r because of event ev. It takes effect on the payable balance
-// when the reward would have become payable, or at ev if that is later: a reward
-// reversed while held never becomes payable; one reversed after it became payable (or
-// was paid) reduces what is payable from then on, possibly below zero.
-func clawback(ev *Record, r *Record, why string) Record {
-	at := ev.At
-	if at.Before(r.At) {
-		at = r.At
-	}
-	pay := r.PayableAt
-	if at.After(pay) {
-		pay = at
-	}
-	return Record{Kind: KindClawback, Key: ev.Key + "\x00clawback:" + r.Key, At: at, Profile: r.Profile, Other: r.Other,
-		Order: r.Order, Amount: -r.Amount, PayableAt: pay, Ref: r.Key, Reasons: []string{why}}
 }
 
 // mergeVoids returns what a merge undoes. After it the merged person may hold several
@@ -340,7 +314,7 @@ func (p *Program) mergeVoids(ev *Record) []Record {
 			continue
 		}
 		for _, r := range s.rewardsOfReferral(a.Profile) {
-			out = append(out, clawback(ev, r, why))
+			out = append(out, clawback(ev.Key, ev.At, r, why))
 		}
 		out = append(out, Record{Kind: KindBlocked, Key: ev.Key + "\x00void:" + a.Key, At: ev.At, Profile: a.Profile,
 			Other: a.Other, Code: a.Code, Ref: a.Key, Reasons: []string{"void: " + why}})
@@ -359,7 +333,7 @@ func (s *state) rewardsOfReferral(referred uint32) []*Record {
 	for _, who := range []uint32{a.Other, referred} {
 		for _, k := range s.keysOf(who) {
 			for _, e := range s.entries[k] {
-				if e.Kind != KindReward || s.clawed[e.Key] || e.Amount == 0 {
+				if e.Kind != KindReward || s.clawed[e.Key] != nil || e.Amount == 0 {
 					continue
 				}
 				role := ""

@@ -14,6 +14,18 @@
 // event key, so a retried webhook never pays twice, and reports balances and payables as
 // of any time. Time always comes from the events; the package never reads the clock.
 //
+// Refunds may be partial ([Program.RefundAmount]: one item of an order of three) and add
+// up to at most the order's amount; [Program.Refund] takes back the whole order, or what
+// remains of it. A referral's rewards stand while its qualifying order still qualifies at
+// its net amount (the amount minus the refunds dated no later): with [FirstPurchase]
+// until the order is fully refunded, with [PurchaseOver] while the net amount is at
+// least the minimum. The refund after which it no longer qualifies claws the rewards
+// back, dated at that refund whatever order the refunds arrive in; a referral clawed
+// back does not qualify again by a later order. In the ledger a refund is a [KindRefund]
+// record whose Amount is the amount refunded, and 0 means a refund of all that remained:
+// ledgers written before partial refunds existed hold only such records, and read as
+// before.
+//
 // The package does not import identity: it asks a [PersonResolver] whether two
 // profiles are one person, which *identity.Resolver satisfies.
 //

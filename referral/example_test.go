@@ -59,6 +59,33 @@ func ExampleProgram_Refund() {
 	// {Earned:0 Held:0 Paid:1000 Payable:-1000}
 }
 
+// A friend's order of three items, returned one at a time. The programme pays the
+// referrer 10.00 for a first order of at least 50.00, and the reward stands while the
+// order, net of its refunds, still is.
+func ExampleProgram_RefundAmount() {
+	prog, _ := referral.Open(&referral.MemoryStore{}, referral.Config{
+		ReferrerReward: 1000, Qualify: referral.PurchaseOver, MinAmount: 5000,
+	})
+	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
+	_ = prog.Order("o", day(2), 2, "A-1", 8000)
+	fmt.Println("ordered 80.00, referrer earned:", prog.Balance(1, day(2)).Earned)
+	_ = prog.RefundAmount("r1", day(4), "A-1", 2500)
+	fmt.Println("55.00 left, referrer earned:", prog.Balance(1, day(4)).Earned)
+	_ = prog.RefundAmount("r2", day(6), "A-1", 2500)
+	fmt.Println("30.00 left, referrer earned:", prog.Balance(1, day(6)).Earned)
+	fmt.Println(prog.RefundAmount("r3", day(7), "A-1", 4000))
+	// Refund takes back what is left; after it, nothing is.
+	fmt.Println(prog.Refund("r4", day(7), "A-1"), prog.Refund("r5", day(8), "A-1"))
+	// Output:
+	// ordered 80.00, referrer earned: 1000
+	// 55.00 left, referrer earned: 1000
+	// 30.00 left, referrer earned: 0
+	// referral: refund event "r3": order "A-1" of 8000 with 5000 refunded: a refund of 4000 exceeds the 3000 left: referral: refunds exceed the order's amount
+	// <nil> referral: refund event "r5": order "A-1" of 8000 already fully refunded: referral: event conflicts with the ledger
+}
+
 func ExampleParseCode() {
 	c, err := referral.ParseCode("7k3m q8ze yl4") // lower case, spaces, l for 1: all read fine
 	fmt.Println(c, err)

@@ -18,12 +18,16 @@ var (
 	// ErrKeyReused means an event key already recorded for a different event.
 	ErrKeyReused = errors.New("referral: event key reused for a different event")
 	// ErrConflict means an event that contradicts the ledger: a second sign-up of one
-	// person, an order id used twice, a code owned by someone else, a second refund.
+	// person, an order id used twice, a code owned by someone else, a refund of an order
+	// already fully refunded.
 	ErrConflict = errors.New("referral: event conflicts with the ledger")
 	// ErrUnknownOrder means a refund of an order the ledger has never seen.
 	ErrUnknownOrder = errors.New("referral: unknown order")
 	// ErrRefundBeforeOrder means a refund dated before its order.
 	ErrRefundBeforeOrder = errors.New("referral: refund before its order")
+	// ErrRefundExceeds means a refund that would bring the refunds of an order above the
+	// order's amount.
+	ErrRefundExceeds = errors.New("referral: refunds exceed the order's amount")
 	// ErrInsufficient means a payout larger than the payable balance.
 	ErrInsufficient = errors.New("referral: payout exceeds the payable balance")
 )
@@ -365,10 +369,37 @@ func (p *Program) Order(key string, at time.Time, profile uint32, orderID string
 	return p.submit(Record{Kind: KindOrder, Key: key, At: at, Profile: profile, Order: orderID, Amount: amount})
 }
 
-// Refund records the refund of an order and claws back the rewards it qualified. The
-// order must be known and dated no later than the refund.
+// Refund records the refund of the whole of an order, or of what remains of it after
+// earlier partial refunds ([Program.RefundAmount]), and claws back the rewards it
+// qualified. The order must be known, dated no later than the refund, and not already
+// fully refunded ([ErrConflict]).
+//
+// What remains is reckoned when the refund is recorded. A host whose refund webhooks
+// may arrive out of order should pass amounts to RefundAmount instead, so that the
+// ledger does not depend on the order of arrival.
 func (p *Program) Refund(key string, at time.Time, orderID string) error {
 	return p.submit(Record{Kind: KindRefund, Key: key, At: at, Order: orderID})
+}
+
+// RefundAmount records the refund of amount (in the minor unit, positive) of an order:
+// one item of several, a price adjustment. The refunds of one order add up, and may not
+// exceed its amount ([ErrRefundExceeds], naming the order and the amounts, and nothing
+// is recorded); the order must be known, dated no later than the refund, and not
+// already fully refunded ([ErrConflict]).
+//
+// The rewards the order qualified stand while it still qualifies at its net amount, its
+// amount minus the refunds dated no later: with [FirstPurchase] until it is fully
+// refunded, with [PurchaseOver] while the net amount is at least Config.MinAmount. The
+// refund after which it no longer does claws them back, exactly as [Program.Refund]
+// does, dated at that refund; a refund dated earlier that arrives later moves the
+// claw-back to its own date (see [KindClawback]), so that balances do not depend on the
+// order in which refunds arrive. A referral whose rewards were clawed back does not
+// qualify again by a later order.
+func (p *Program) RefundAmount(key string, at time.Time, orderID string, amount int64) error {
+	if amount <= 0 {
+		return fmt.Errorf("referral: refund event %q: field Amount: %d, want a positive amount (Refund takes back the whole order): %w", key, amount, ErrInput)
+	}
+	return p.submit(Record{Kind: KindRefund, Key: key, At: at, Order: orderID, Amount: amount})
 }
 
 // Payout records a payment of amount to profile; it may not exceed the payable

@@ -24,14 +24,14 @@ const (
 	KindClick                  // input: Profile (a prospect) followed a link or entered Code
 	KindSignup                 // input: Profile signed up, with Code if one was entered, and Signals
 	KindOrder                  // input: Profile placed Order worth Amount
-	KindRefund                 // input: Order was refunded
+	KindRefund                 // input: Amount of Order was refunded; Amount 0 means all that remained of it
 	KindPayout                 // input: Profile was paid Amount
 	KindMerge                  // input: Profile absorbed the Absorbed profiles (identity merge)
 
 	KindAttribution // derived: Profile was referred by Other through Code; Reasons hold flags
 	KindBlocked     // derived: Profile's referral by Other was refused by a guard, or voided by a later merge (Ref names the attribution); Reasons say why
 	KindReward      // derived: Profile earns Amount, payable at PayableAt; Other is the other side
-	KindClawback    // derived: reverses the reward whose key is Ref (Amount is negative)
+	KindClawback    // derived: reverses the reward whose key is Ref (Amount is its negation), or cancels the claw-back whose key is Ref when a refund that arrived late moves it earlier
 	kindEnd
 )
 

@@ -25,19 +25,26 @@ type state struct {
 	blocked    map[uint32]*Record   // raw referred -> blocked record
 	referred   map[uint32][]uint32  // raw referrer -> raw referred, in order
 	orders     map[string]*Record   // order id -> order
-	refunds    map[string]*Record   // order id -> its refund
+	refunds    map[string][]refund  // order id -> its refunds, as recorded
 	ordersOf   map[uint32][]*Record // raw profile -> its orders
 	done       map[uint32]bool      // raw referred whose referral has qualified
 	entries    map[uint32][]*Record // raw profile -> its rewards, claw-backs and payouts
 	lastPayout map[uint32]time.Time // raw profile -> date of its latest payout
 	rewards    map[string]*Record   // reward key -> reward
-	clawed     map[string]bool      // reward key -> reversed
+	clawed     map[string]*Record   // reward key -> the claw-back that reverses it
 	byOrder    map[string][]string  // order id -> keys of the rewards it qualified
 
 	alias   map[uint32]uint32   // absorbed -> the profile that absorbed it
 	members map[uint32][]uint32 // survivor -> every raw key it holds, itself included
 
 	scratch []byte
+}
+
+// refund is what one refund took back of its order: its Amount, or for a refund without
+// one (a whole-order refund) what remained of the order when it was recorded.
+type refund struct {
+	at     time.Time
+	amount int64
 }
 
 type touch struct {
@@ -51,9 +58,9 @@ func newState() *state {
 		keys: map[string]*Record{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
 		signals: map[uint32][]Signals{}, clicks: map[uint32][]touch{}, invited: map[string][]touch{},
 		signup: map[uint32]time.Time{}, bySig: map[string][]time.Time{}, attr: map[uint32]*Record{},
-		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*Record{}, refunds: map[string]*Record{},
+		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*Record{}, refunds: map[string][]refund{},
 		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{}, lastPayout: map[uint32]time.Time{},
-		rewards: map[string]*Record{}, clawed: map[string]bool{}, byOrder: map[string][]string{},
+		rewards: map[string]*Record{}, clawed: map[string]*Record{}, byOrder: map[string][]string{},
 		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
 	}
 }
@@ -154,7 +161,11 @@ func (s *state) apply(r *Record) {
 		s.orders[r.Order] = r
 		s.ordersOf[r.Profile] = append(s.ordersOf[r.Profile], r)
 	case KindRefund:
-		s.refunds[r.Order] = r
+		amount := r.Amount
+		if o := s.orders[r.Order]; amount == 0 && o != nil {
+			amount = o.Amount - s.refunded(r.Order)
+		}
+		s.refunds[r.Order] = append(s.refunds[r.Order], refund{at: r.At, amount: amount})
 	case KindReward:
 		s.entries[r.Profile] = append(s.entries[r.Profile], r)
 		s.rewards[r.Key] = r
@@ -168,7 +179,9 @@ func (s *state) apply(r *Record) {
 		}
 	case KindClawback:
 		s.entries[r.Profile] = append(s.entries[r.Profile], r)
-		s.clawed[r.Ref] = true
+		if s.rewards[r.Ref] != nil {
+			s.clawed[r.Ref] = r // not for a cancelled claw-back: its replacement follows it
+		}
 	case KindPayout:
 		s.entries[r.Profile] = append(s.entries[r.Profile], r)
 		if r.At.After(s.lastPayout[r.Profile]) {
@@ -177,6 +190,21 @@ func (s *state) apply(r *Record) {
 	case KindMerge:
 		s.merge(r.Profile, r.Absorbed)
 	}
+}
+
+// refunded returns how much of order has been refunded.
+func (s *state) refunded(order string) int64 {
+	var sum int64
+	for _, r := range s.refunds[order] {
+		sum += r.amount
+	}
+	return sum
+}
+
+// fullyRefunded reports whether nothing of order is left to refund. An order of amount
+// 0 is fully refunded by its first refund.
+func (s *state) fullyRefunded(o *Record) bool {
+	return len(s.refunds[o.Order]) > 0 && s.refunded(o.Order) >= o.Amount
 }
 
 // countReferred notes a referred sign-up (r is its attribution or refusal, which
