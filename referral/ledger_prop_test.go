@@ -15,32 +15,49 @@ import (
 
 // world is a random history of a simple programme: referrers 1..3 with codes, referred
 // people from 10 up who sign up with one of the codes, at most one order each (placed
-// before or after the sign-up), some refunded.
+// before or after the sign-up), some refunded: whole, or in up to three parts that may
+// or may not add up to the order. The programme pays on the first purchase, or (over) on
+// the first purchase of at least propMin.
 type world struct {
 	events []Record // in time order
 	codes  map[Code]uint32
 	people []person
+	over   bool
 }
 
 type person struct {
-	profile, referrer   uint32
-	signup, order, refd time.Time // refd zero: not refunded
-	hasOrder            bool
+	profile, referrer uint32
+	signup, order     time.Time
+	hasOrder          bool
+	amount            int64
+	refunds           []propRefund
+}
+
+// propRefund is a refund of amount, or of the whole order when amount is 0 (then the
+// order's only refund, so that it means the same whatever the arrival order).
+type propRefund struct {
+	at     time.Time
+	amount int64
 }
 
 const (
 	propReferrerReward = 300
 	propReferredReward = 100
 	propHold           = 5 * 24 * time.Hour
+	propMin            = 500
 )
 
-func propConfig() Config {
-	return Config{ReferrerReward: propReferrerReward, ReferredReward: propReferredReward, Hold: propHold,
+func (w world) config() Config {
+	cfg := Config{ReferrerReward: propReferrerReward, ReferredReward: propReferredReward, Hold: propHold,
 		Guards: Guards{Cycle: Ignore, Velocity: Ignore}}
+	if w.over {
+		cfg.Qualify, cfg.MinAmount = PurchaseOver, propMin
+	}
+	return cfg
 }
 
 func genWorld(t *rapid.T) world {
-	w := world{codes: map[Code]uint32{}}
+	w := world{codes: map[Code]uint32{}, over: rapid.Bool().Draw(t, "purchase over")}
 	var events []Record
 	rnd := newSeeded(byte(rapid.IntRange(0, 255).Draw(t, "seed")))
 	var codes []Code
@@ -63,10 +80,37 @@ func genWorld(t *rapid.T) world {
 		if rapid.Bool().Draw(t, "orders") {
 			ps.hasOrder = true
 			ps.order = ps.signup.Add(time.Duration(rapid.IntRange(-3*24, 10*24).Draw(t, "order hours")) * time.Hour)
-			events = append(events, Record{Kind: KindOrder, Key: fmt.Sprint("order", i), At: ps.order, Profile: ps.profile, Order: fmt.Sprint("O", i), Amount: 1000})
-			if rapid.IntRange(0, 2).Draw(t, "refund") == 0 {
-				ps.refd = ps.order.Add(time.Duration(rapid.IntRange(0, 15*24).Draw(t, "refund hours")) * time.Hour)
-				events = append(events, Record{Kind: KindRefund, Key: fmt.Sprint("refund", i), At: ps.refd, Order: fmt.Sprint("O", i)})
+			ps.amount = rapid.Int64Range(0, propMin-1).Draw(t, "small amount")
+			if rapid.Bool().Draw(t, "large order") {
+				ps.amount = rapid.Int64Range(propMin, 3*propMin).Draw(t, "large amount")
+			}
+			order := fmt.Sprint("O", i)
+			events = append(events, Record{Kind: KindOrder, Key: fmt.Sprint("order", i), At: ps.order, Profile: ps.profile, Order: order, Amount: ps.amount})
+			refundAt := func() time.Time {
+				return ps.order.Add(time.Duration(rapid.IntRange(0, 15*24).Draw(t, "refund hours")) * time.Hour)
+			}
+			switch rapid.IntRange(0, 3).Draw(t, "refunds") {
+			case 1:
+				ps.refunds = []propRefund{{at: refundAt()}}
+			case 2, 3:
+				// Parts of comparable size, so that any of them may be the one that
+				// stops the order qualifying; the last may take all that is left.
+				left, parts := ps.amount, rapid.IntRange(1, 3).Draw(t, "parts")
+				for j := range parts {
+					if left == 0 {
+						break
+					}
+					most := max(left/int64(parts-j), 1)
+					if j == parts-1 {
+						most = left
+					}
+					r := propRefund{at: refundAt(), amount: rapid.Int64Range(1, most).Draw(t, "part")}
+					left -= r.amount
+					ps.refunds = append(ps.refunds, r)
+				}
+			}
+			for j, r := range ps.refunds {
+				events = append(events, Record{Kind: KindRefund, Key: fmt.Sprint("refund", i, "-", j), At: r.at, Order: order, Amount: r.amount})
 			}
 		}
 		w.people = append(w.people, ps)
@@ -77,9 +121,11 @@ func genWorld(t *rapid.T) world {
 }
 
 // expected is the reference model, written straight from the rules: a referral earns
-// both rewards when the person's order follows the sign-up; they are payable after the
-// hold; a refund reverses both, effective on the payable balance when they would have
-// become payable or at the refund, whichever is later.
+// both rewards when the person's order follows the sign-up (and, over, is of at least
+// propMin); they are payable after the hold; the refunds of the order, taken by date,
+// reverse both at the first one that leaves nothing of the order (or, over, less than
+// propMin), effective on the payable balance when the rewards would have become payable
+// or at that refund, whichever is later.
 func (w world) expected(profile uint32, asOf time.Time) Balance {
 	var b Balance
 	add := func(amount int64, at, payable time.Time) {
@@ -92,9 +138,10 @@ func (w world) expected(profile uint32, asOf time.Time) Balance {
 		}
 	}
 	for _, ps := range w.people {
-		if !ps.hasOrder || ps.order.Before(ps.signup) {
+		if !ps.hasOrder || ps.order.Before(ps.signup) || w.over && ps.amount < propMin {
 			continue
 		}
+		stop, stopped := ps.stopped(w.over)
 		for _, side := range []struct {
 			who    uint32
 			amount int64
@@ -104,13 +151,31 @@ func (w world) expected(profile uint32, asOf time.Time) Balance {
 			}
 			pay := ps.order.Add(propHold)
 			add(side.amount, ps.order, pay)
-			if !ps.refd.IsZero() {
-				add(-side.amount, ps.refd, later(ps.refd, pay))
+			if stopped {
+				add(-side.amount, stop, later(stop, pay))
 			}
 		}
 	}
 	b.Payable = b.Earned - b.Held - b.Paid
 	return b
+}
+
+// stopped returns the date of the refund after which the person's order, net of the
+// refunds dated no later, is gone (or, over, under propMin).
+func (ps person) stopped(over bool) (time.Time, bool) {
+	rs := slices.Clone(ps.refunds)
+	slices.SortStableFunc(rs, func(a, b propRefund) int { return a.at.Compare(b.at) })
+	net := ps.amount
+	for _, r := range rs {
+		if r.amount == 0 {
+			net = 0
+		}
+		net -= r.amount
+		if net <= 0 || over && net < propMin {
+			return r.at, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func later(a, b time.Time) time.Time {
@@ -120,14 +185,23 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
+// balances are the non-zero balances of every profile as of every day and every
+// moment at which one may change: an event, and the end of a hold that starts at one.
 func (w world) balances(p interface {
 	Balance(uint32, time.Time) Balance
 }) map[string]Balance {
+	var when []time.Time
+	for d := 0; d <= 45; d++ {
+		when = append(when, day(float64(d)))
+	}
+	for _, e := range w.events {
+		when = append(when, e.At, e.At.Add(propHold))
+	}
 	out := map[string]Balance{}
 	for prof := uint32(1); prof < 20; prof++ {
-		for d := 0; d <= 45; d += 3 {
-			if b := p.Balance(prof, day(float64(d))); b != (Balance{}) {
-				out[fmt.Sprint(prof, "@", d)] = b
+		for _, at := range when {
+			if b := p.Balance(prof, at); b != (Balance{}) {
+				out[fmt.Sprint(prof, "@", at.Sub(day0))] = b
 			}
 		}
 	}
@@ -167,14 +241,14 @@ func TestPropertyLedgerMatchesModelInAnyOrder(t *testing.T) {
 		w := genWorld(t)
 		want := w.balances(modelBalances{w})
 
-		inOrder, _ := openMem(t, propConfig())
+		inOrder, _ := openMem(t, w.config())
 		deliver(t, inOrder, w.events)
 		if diff := cmp.Diff(want, w.balances(inOrder)); diff != "" {
 			t.Fatalf("in time order (-model +ledger):\n%s", diff)
 		}
 
 		perm := rapid.Permutation(w.events).Draw(t, "arrival order")
-		shuffled, _ := openMem(t, propConfig())
+		shuffled, _ := openMem(t, w.config())
 		deliver(t, shuffled, perm)
 		if diff := cmp.Diff(want, w.balances(shuffled)); diff != "" {
 			t.Fatalf("in arrival order (-model +ledger):\n%s", diff)
@@ -184,13 +258,37 @@ func TestPropertyLedgerMatchesModelInAnyOrder(t *testing.T) {
 				t.Fatalf("profile %d: referrer %d, %v; want %d", ps.profile, r, ok, ps.referrer)
 			}
 		}
+
+		// A refund of one more than is left of an order is refused and changes nothing.
+		for i, ps := range w.people {
+			if !ps.hasOrder {
+				continue
+			}
+			left, want := ps.amount, ErrRefundExceeds
+			for _, r := range ps.refunds {
+				left -= r.amount
+				if r.amount == 0 {
+					left = 0
+				}
+			}
+			if len(ps.refunds) > 0 && left == 0 {
+				want = ErrConflict
+			}
+			err := shuffled.RefundAmount(fmt.Sprint("excess", i), ps.order.Add(time.Hour), fmt.Sprint("O", i), left+1)
+			if !errors.Is(err, want) {
+				t.Fatalf("refund of %d of order O%d with %d left: %v, want %v", left+1, i, left, err, want)
+			}
+		}
+		if diff := cmp.Diff(want, w.balances(shuffled)); diff != "" {
+			t.Fatalf("after refused refunds (-model +ledger):\n%s", diff)
+		}
 	})
 }
 
 func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := genWorld(t)
-		once, st1 := openMem(t, propConfig())
+		once, st1 := openMem(t, w.config())
 		deliver(t, once, w.events)
 
 		// Every event again, some several times, late and in any order, mixed into the
@@ -205,7 +303,7 @@ func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 			at = max(at, first+1)
 			stream = slices.Insert(stream, at, w.events[i])
 		}
-		twice, st2 := openMem(t, propConfig())
+		twice, st2 := openMem(t, w.config())
 		deliver(t, twice, stream)
 		if diff := cmp.Diff(w.balances(once), w.balances(twice)); diff != "" {
 			t.Fatalf("balances with duplicates (-once +duplicated):\n%s", diff)
@@ -215,7 +313,7 @@ func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 			t.Fatalf("%d records delivered once, %d with duplicates", len(a), len(b))
 		}
 		// Replaying the store reproduces the balances.
-		re, err := Open(st2, propConfig())
+		re, err := Open(st2, w.config())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,6 +330,9 @@ func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 func TestPropertyMergesKeepAForest(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cfg := Config{ReferrerReward: 100, ReferredReward: 30, Hold: 24 * time.Hour, CapPerReferrer: 250, Clock: fixedClock(day(40))}
+		if rapid.Bool().Draw(t, "purchase over") {
+			cfg.Qualify, cfg.MinAmount = PurchaseOver, 60
+		}
 		p, st := openMem(t, cfg)
 		codes := map[uint32]Code{}
 		rnd := newSeeded(7)
@@ -266,7 +367,15 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 					}
 				}
 			case 4:
-				if err := p.Refund(fmt.Sprint("r", i), at, fmt.Sprint("O", i-1)); err != nil && !errors.Is(err, ErrUnknownOrder) && !errors.Is(err, ErrConflict) {
+				// A refund of an earlier order: whole (0) or in part, possibly too much.
+				order := fmt.Sprint("O", rapid.IntRange(0, max(i-1, 0)).Draw(t, "refunded order"))
+				var err error
+				if amount := rapid.Int64Range(0, 120).Draw(t, "refund"); amount == 0 {
+					err = p.Refund(fmt.Sprint("r", i), at, order)
+				} else {
+					err = p.RefundAmount(fmt.Sprint("r", i), at, order, amount)
+				}
+				if err != nil && !errors.Is(err, ErrUnknownOrder) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrRefundExceeds) {
 					t.Fatal(err)
 				}
 			}
@@ -317,7 +426,7 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := Open(fs, propConfig())
+		p, err := Open(fs, w.config())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +450,7 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 			if err != nil {
 				t.Fatalf("cut at %d: %v", off, err)
 			}
-			q, err := Open(cs, propConfig())
+			q, err := Open(cs, w.config())
 			if err != nil {
 				t.Fatalf("cut at %d: %v", off, err)
 			}
@@ -350,7 +459,7 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 			if err := m.Append(all[:k]...); err != nil {
 				t.Fatal(err)
 			}
-			ref, err := Open(m, propConfig())
+			ref, err := Open(m, w.config())
 			if err != nil {
 				t.Fatal(err)
 			}
