@@ -625,6 +625,13 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(appendBatch(nil, []Record{{Kind: KindReward, Key: "k\x00reward", At: day(3), Profile: 7, Other: 2, Order: "O",
 		Amount: -40, PayableAt: day(9), Ref: "r", Reasons: []string{"referrer", "capped"}, Signals: Signals{Email: "e"}, Absorbed: []uint32{3}}}))
 	f.Add([]byte{1, 200, 200, 200, 200, 1})
+	// A partial refund, and the claw-back a late refund cancels and its replacement.
+	f.Add(appendBatch(nil, []Record{
+		{Kind: KindRefund, Key: "refund-2", At: day(5), Order: "A", Amount: 250},
+		{Kind: KindClawback, Key: "refund-2\x00cancel:c", At: day(9), Profile: 1, Other: 2, Order: "A", Amount: 300, PayableAt: day(9), Ref: "c",
+			Reasons: []string{"cancelled: reversed from 2026-01-06T00:00:00Z instead (refund of order A)"}},
+		{Kind: KindClawback, Key: "refund-2\x00clawback:k", At: day(5), Profile: 1, Other: 2, Order: "A", Amount: -300, PayableAt: day(7), Ref: "k"},
+	}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		recs, err := decodeBatch(b)
 		if err != nil {
