@@ -390,11 +390,12 @@ func (p *Program) Refund(key string, at time.Time, orderID string) error {
 // The rewards the order qualified stand while it still qualifies at its net amount, its
 // amount minus the refunds dated no later: with [FirstPurchase] until it is fully
 // refunded, with [PurchaseOver] while the net amount is at least Config.MinAmount. The
-// refund after which it no longer does claws them back, exactly as [Program.Refund]
-// does, dated at that refund; a refund dated earlier that arrives later moves the
-// claw-back to its own date (see [KindClawback]), so that balances do not depend on the
-// order in which refunds arrive. A referral whose rewards were clawed back does not
-// qualify again by a later order.
+// refund after which it no longer does, taking refunds by their dates, claws them back
+// exactly as [Program.Refund] does, dated at that refund. A refund that arrives after
+// the claw-back but makes the order stop qualifying earlier moves the claw-back to that
+// earlier date (see [KindClawback]), so that balances do not depend on the order in
+// which refunds arrive. A referral whose rewards were clawed back does not qualify again
+// by a later order.
 func (p *Program) RefundAmount(key string, at time.Time, orderID string, amount int64) error {
 	if amount <= 0 {
 		return fmt.Errorf("referral: refund event %q: field Amount: %d, want a positive amount (Refund takes back the whole order): %w", key, amount, ErrInput)
