@@ -75,6 +75,11 @@ func (b *Batch) check() error {
 			return fmt.Errorf("funnel: batch event %d: name id %d outside the %d names: %w", i, id, len(b.Names), ErrCorrupt)
 		}
 	}
+	for i, t := range b.Time {
+		if t < minNano || t >= maxNano {
+			return fmt.Errorf("funnel: batch event %d (profile %d): time %d ns outside 1900-2189: %w", i, b.Profile[i], t, ErrTimeRange)
+		}
+	}
 	return nil
 }
 

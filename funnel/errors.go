@@ -12,9 +12,9 @@ var (
 	// events reappear after another profile's, or a profile is in two of the shards
 	// whose journeys are merged.
 	ErrUnsorted = errors.New("funnel: input not grouped by profile")
-	// ErrTimeRange means a timestamp cannot be represented as Unix nanoseconds (before
-	// 1678 or after 2262, or the zero time.Time), or lies after the instant the
-	// observation was said to end.
+	// ErrTimeRange means a timestamp outside the years 1900-2189 (where every
+	// difference of two timestamps fits in a time.Duration), the zero time.Time, or a
+	// timestamp after the instant the observation was said to end.
 	ErrTimeRange = errors.New("funnel: timestamp out of range")
 	// ErrCorrupt means encoded bytes (a Batch, a Partial, a CohortPartial or Journeys)
 	// are damaged or not ours.

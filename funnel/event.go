@@ -2,7 +2,6 @@ package funnel
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -45,10 +44,15 @@ func (s Step) label(i int) string {
 	return fmt.Sprintf("step %d", i+1)
 }
 
-// Timestamps are held as Unix nanoseconds: int64 covers the years 1678 to 2262.
+// Timestamps are held as Unix nanoseconds. int64 covers the years 1678 to 2262, but the
+// difference of two such instants (a time to convert, a gap checked against a window)
+// need not fit in an int64; within 1900-2189 every difference does (290 years < 2^63
+// ns), so that is the range accepted.
 var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
+	minTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2190, 1, 1, 0, 0, 0, 0, time.UTC)
+	minNano = minTime.UnixNano()
+	maxNano = maxTime.UnixNano()
 )
 
 // nanos converts t to Unix nanoseconds, rejecting the zero Time (an unset timestamp)
@@ -57,8 +61,8 @@ func nanos(t time.Time) (int64, error) {
 	if t.IsZero() {
 		return 0, fmt.Errorf("%w: zero time (unset timestamp)", ErrTimeRange)
 	}
-	if t.Before(minTime) || t.After(maxTime) {
-		return 0, fmt.Errorf("%w: %s outside 1678-2262", ErrTimeRange, t.Format(time.RFC3339))
+	if t.Before(minTime) || !t.Before(maxTime) {
+		return 0, fmt.Errorf("%w: %s outside 1900-2189", ErrTimeRange, t.Format(time.RFC3339))
 	}
 	return t.UnixNano(), nil
 }

@@ -3,6 +3,7 @@ package funnel
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -99,6 +100,19 @@ func TestBadSpecs(t *testing.T) {
 	}
 	if _, err := s.Run([]Event{{Profile: 1, Name: "a", Time: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}}); !errors.Is(err, ErrTimeRange) {
 		t.Errorf("year 3000: err = %v, want ErrTimeRange", err)
+	}
+	// Two events 300 years apart: each fits in int64 nanoseconds, their difference
+	// does not, so the range is narrower than int64's.
+	far := []Event{
+		{Profile: 1, Name: "a", Time: time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Profile: 1, Name: "b", Time: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	if _, err := s.Run(far); !errors.Is(err, ErrTimeRange) {
+		t.Errorf("year 1700: err = %v, want ErrTimeRange", err)
+	}
+	raw := &Batch{Profile: []uint32{1, 1}, Time: []int64{math.MinInt64 + 1, math.MaxInt64 - 1}, Event: []uint32{0, 1}, Names: []string{"a", "b"}}
+	if _, err := s.RunBatch(raw); !errors.Is(err, ErrTimeRange) || !strings.Contains(err.Error(), "batch event 0") {
+		t.Errorf("raw batch times 584 years apart: err = %v, want ErrTimeRange naming event 0", err)
 	}
 	s.AsOf = at(5)
 	if _, err := s.Run([]Event{{Profile: 1, Name: "a", Time: at(6)}}); !errors.Is(err, ErrTimeRange) {
