@@ -4,6 +4,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/codec"
 )
 
 // The package's encodings (a Batch, a Partial, a CohortPartial, Journeys) share one
@@ -52,13 +57,20 @@ func appendVarints(w *writer, vs []int64) {
 	}
 }
 
-// reader decodes a frame's body; the first error sticks and later reads return zeros.
+// reader decodes a frame's body: codec.Reader keeps the first problem with its offset
+// (counted from the start of the frame) and makes later reads return zeros; end wraps
+// it with what was being decoded and ErrCorrupt.
 type reader struct {
-	what string // "batch", "partial": for error messages
-	data []byte
-	off  int
-	err  error
+	codec.Reader
+	what     string // "batch", "partial": for error messages
+	profiles uint64 // profile ids materialised from bitmaps so far
 }
+
+// MaxDecodedProfiles bounds the profile ids one decoded Partial or CohortPartial may
+// hold (2^26, 256 MiB of ids). A roaring bitmap of a few bytes can describe billions of
+// profiles (one run container), so without a bound a tiny damaged or hostile input
+// could ask for gigabytes; a shard holding more profiles than this is split further.
+const MaxDecodedProfiles = 1 << 26
 
 // openFrame checks data's magic, version and checksum and returns a reader of its body.
 func openFrame(what, magic string, data []byte) (*reader, error) {
@@ -76,84 +88,67 @@ func openFrame(what, magic string, data []byte) (*reader, error) {
 	if got, want := crc32.Checksum(body, castagnoli), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
 		return nil, fmt.Errorf("funnel: decode %s at offset %d: checksum %08x, want %08x: %w", what, len(body), got, want, ErrCorrupt)
 	}
-	return &reader{what: what, data: body, off: len(magic) + 4}, nil
+	r := &reader{what: what}
+	r.Reset(body)
+	r.Bytes(len(magic)+4, "header") // checked above; offsets count from the frame's start
+	return r, nil
 }
 
-func (r *reader) fail(format string, a ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("funnel: decode %s at offset %d: %s: %w", r.what, r.off, fmt.Sprintf(format, a...), ErrCorrupt)
-	}
-}
+func (r *reader) failed() bool { return r.Err() != nil }
 
-func (r *reader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, k := binary.Uvarint(r.data[r.off:])
-	if k <= 0 || !r.minimal(k) {
-		r.fail("bad varint")
-		return 0
-	}
-	r.off += k
-	return v
-}
+func (r *reader) fail(format string, a ...any) { r.Failf(format, a...) }
 
-// minimal reports whether the k-byte varint at the offset is in its shortest form. The
-// decoders accept exactly the bytes the encoders write, so that what decodes re-encodes
-// to the same bytes; binary.Uvarint also accepts padded forms such as 0x80 0x00 for 0.
-func (r *reader) minimal(k int) bool { return k == 1 || r.data[r.off+k-1] != 0 }
+func (r *reader) uvarint() uint64 { return r.Uvarint(math.MaxUint64, "varint") }
+func (r *reader) varint() int64   { return r.Varint("varint") }
 
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, k := binary.Varint(r.data[r.off:])
-	if k <= 0 || !r.minimal(k) {
-		r.fail("bad varint")
-		return 0
-	}
-	r.off += k
-	return v
-}
-
-// count reads a length and checks that at least min bytes per item remain.
+// count reads a length, at most limit, and checks that at least min bytes per item
+// remain.
 func (r *reader) count(what string, limit uint64, min int) int {
-	v := r.uvarint()
-	if r.err != nil {
+	start := r.Offset()
+	v := r.Count(min, what+" count")
+	if uint64(v) > limit {
+		r.FailAt(start, "%s count %d above %d", what, v, limit)
 		return 0
 	}
-	if v > limit || v*uint64(min) > uint64(len(r.data)-r.off) {
-		r.fail("%s count %d too large for the %d bytes left", what, v, len(r.data)-r.off)
-		return 0
-	}
-	return int(v)
+	return v
 }
 
-func (r *reader) take(k int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if k < 0 || k > len(r.data)-r.off {
-		r.fail("%d bytes wanted, %d left", k, len(r.data)-r.off)
-		return nil
-	}
-	b := r.data[r.off : r.off+k]
-	r.off += k
-	return b
-}
+func (r *reader) take(k int) []byte { return r.Bytes(k, "bytes") }
+func (r *reader) bytes() []byte     { return r.take(r.count("byte", 1<<40, 1)) }
+func (r *reader) str() string       { return string(r.bytes()) }
 
-func (r *reader) bytes() []byte { return r.take(r.count("byte", 1<<40, 1)) }
-func (r *reader) str() string   { return string(r.bytes()) }
+// profileIDs reads a length-prefixed roaring bitmap of profile ids, validated, and
+// returns its members, counting them against MaxDecodedProfiles.
+func (r *reader) profileIDs(what string) []uint32 {
+	start := r.Offset()
+	raw := r.bytes()
+	if r.failed() {
+		return nil
+	}
+	bm := roaring.New()
+	if err := bm.UnmarshalBinary(raw); err != nil {
+		r.FailAt(start, "%s: %v", what, err)
+		return nil
+	}
+	if err := bm.Validate(); err != nil {
+		r.FailAt(start, "%s: %v", what, err)
+		return nil
+	}
+	n := bm.GetCardinality()
+	if n > MaxDecodedProfiles-r.profiles {
+		r.FailAt(start, "%s: %d profiles, more than the %d one decoded value may hold", what, n, uint64(MaxDecodedProfiles))
+		return nil
+	}
+	r.profiles += n
+	return bm.ToArray()
+}
 
 func (r *reader) flag() bool {
-	b := r.take(1)
-	if r.err != nil {
-		return false
+	b := r.Byte("flag")
+	if b > 1 {
+		r.fail("flag byte %d", b)
 	}
-	if b[0] > 1 {
-		r.fail("flag byte %d", b[0])
-	}
-	return b[0] == 1
+	return b == 1
 }
 
 func (r *reader) int64s(what string) []int64 {
@@ -166,8 +161,8 @@ func (r *reader) int64s(what string) []int64 {
 }
 
 func (r *reader) end() error {
-	if r.err == nil && r.off != len(r.data) {
-		r.fail("%d trailing bytes", len(r.data)-r.off)
+	if err := r.End(); err != nil {
+		return fmt.Errorf("funnel: decode %s: %w: %w", r.what, err, ErrCorrupt)
 	}
-	return r.err
+	return nil
 }

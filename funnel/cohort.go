@@ -418,7 +418,7 @@ func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fp := r.str(); r.err == nil && fp != cp.fp {
+	if fp := r.str(); !r.failed() && fp != cp.fp {
 		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, cp.fp)
 	}
 	cp.end = r.varint()
@@ -426,16 +426,10 @@ func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
 	for range ng {
 		k := r.varint()
 		g := &cohortCounts{retained: r.int64s("column")}
-		raw := r.bytes()
-		if r.err != nil {
+		g.ids = r.profileIDs(fmt.Sprintf("cohort %d profiles", k))
+		if r.failed() {
 			break
 		}
-		bm := roaring.New()
-		if err := bm.UnmarshalBinary(raw); err != nil || bm.Validate() != nil {
-			r.fail("cohort %d profiles: bad bitmap", k)
-			break
-		}
-		g.ids = bm.ToArray()
 		g.size = int64(len(g.ids))
 		if len(g.retained) != len(p.cols) || cp.groups[k] != nil {
 			r.fail("cohort %d: %d columns, want %d, or repeated", k, len(g.retained), len(p.cols))

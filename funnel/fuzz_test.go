@@ -3,8 +3,11 @@ package funnel
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // frame wraps body in a valid frame (magic, version, checksum).
@@ -139,4 +142,78 @@ func FuzzJourneysDecode(f *testing.F) {
 			t.Fatalf("merging journeys with themselves: %v", err)
 		}
 	})
+}
+
+// FuzzCohortPartialDecode: the cohort partial decoder never panics, and what it accepts
+// merges, tabulates, and re-encodes to bytes that decode to the same partial. (Not
+// necessarily to the same bytes: roaring's reader ignores the offset table of the
+// portable format, so two encodings of one bitmap can differ there.)
+func FuzzCohortPartialDecode(f *testing.F) {
+	c := Cohorts{Start: Step{Name: "visit"}, By: Day, Periods: 3}
+	cp, _ := c.Partial([]Event{
+		{Profile: 1, Time: at(1), Name: "visit"},
+		{Profile: 1, Time: at(30), Name: "visit"},
+		{Profile: 2, Time: at(3), Name: "visit"},
+	})
+	good, _ := cp.MarshalBinary()
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(append([]byte{1}, good[12:len(good)-4]...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 0 && data[0]&1 == 1 {
+			data = frame(cohortMagic, data[1:])
+		}
+		got, err := c.UnmarshalCohortPartial(data)
+		if err != nil {
+			return
+		}
+		again, err := got.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := c.UnmarshalCohortPartial(again)
+		if err != nil {
+			t.Fatalf("re-encoded partial refused: %v", err)
+		}
+		if third, _ := back.MarshalBinary(); !bytes.Equal(third, again) {
+			t.Fatalf("encoding is not a fixed point:\n% x\n% x", again, third)
+		}
+		empty, _ := c.Partial(nil)
+		if err := empty.Merge(got); err != nil {
+			t.Fatalf("merge of an accepted partial: %v", err)
+		}
+		_ = empty.Table()
+	})
+}
+
+// TestDecodeBoundsProfiles: 14 KB of run containers name 2^26+1 profiles, a quarter of
+// a gigabyte of ids once decoded; one container more per 65,536 profiles names billions.
+// The decoder refuses more than MaxDecodedProfiles.
+func TestDecodeBoundsProfiles(t *testing.T) {
+	c := Cohorts{Start: Step{Name: "visit"}, By: Day, Periods: 1}
+	p, err := c.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWriter(cohortMagic)
+	w.str(p.newPartial().fp)
+	w.varint(0)
+	w.uvarint(1)
+	w.varint(20000)
+	w.int64s(make([]int64, len(p.cols)))
+	bm := roaring.New()
+	bm.AddRange(0, MaxDecodedProfiles+1)
+	bm.RunOptimize()
+	raw, err := bm.ToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > 1<<15 { // 1,025 run containers: about 14 KB for 2^26+1 profiles
+		t.Fatalf("run-encoded bitmap of %d bytes; the test wants a small one", len(raw))
+	}
+	w.bytes(raw)
+	_, err = c.UnmarshalCohortPartial(w.finish())
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "more than the 67108864") {
+		t.Fatalf("decode of %d profiles in %d bytes: %v, want ErrCorrupt naming the bound", MaxDecodedProfiles+1, len(raw), err)
+	}
 }

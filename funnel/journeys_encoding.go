@@ -77,7 +77,7 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fp := rd.str(); rd.err == nil && fp != r.fp {
+	if fp := rd.str(); !rd.failed() && fp != r.fp {
 		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, r.fp)
 	}
 	// Nine bytes is the least a profile takes: nine varints of one byte each.
@@ -91,7 +91,7 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 		if k > 0 {
 			id += prev + 1 // a sum that wraps comes out at most prev and fails below
 		}
-		if rd.err == nil && (id > math.MaxUint32 || k > 0 && id <= prev) {
+		if !rd.failed() && (id > math.MaxUint32 || k > 0 && id <= prev) {
 			rd.fail("profile %d: id beyond 32 bits", k)
 		}
 		prev = id
@@ -132,7 +132,7 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 				periods = append(periods, rd.later(periods[i-1], gap+1, "period"))
 			}
 		}
-		if rd.err != nil {
+		if rd.failed() {
 			break
 		}
 		switch {
@@ -145,7 +145,7 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 		case (len(streaks) == 0) != (len(periods) == 0):
 			rd.fail("profile %d: %d streaks of activity but %d active periods", id, len(streaks), len(periods))
 		}
-		if rd.err != nil {
+		if rd.failed() {
 			break
 		}
 		jr.referrer = uint32(ref)
@@ -162,7 +162,7 @@ func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
 
 // later returns base + off, failing when the sum passes the largest int64.
 func (r *reader) later(base int64, off uint64, what string) int64 {
-	if r.err != nil {
+	if r.failed() {
 		return 0
 	}
 	// The room above base, in wrapping arithmetic: exact for negative bases too.

@@ -151,7 +151,7 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 	q := &Partial{groups: map[string]*tally{}}
 	q.fp = r.str()
 	q.n = r.count("step", MaxSteps, 1)
-	if r.err == nil && q.n == 0 {
+	if !r.failed() && q.n == 0 {
 		r.fail("no steps")
 	}
 	for range q.n {
@@ -165,35 +165,26 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 	ng := r.count("group", 1<<31, 1)
 	for range ng {
 		key := r.str()
-		if _, dup := q.groups[key]; dup && r.err == nil {
+		if _, dup := q.groups[key]; dup && !r.failed() {
 			r.fail("group %q twice", key)
 		}
 		t := newTally(q.n)
 		for s := range q.n {
 			t.total[s] = int64(r.uvarint())
-			raw := r.bytes()
-			if r.err != nil {
+			ids := r.profileIDs(fmt.Sprintf("step %d profiles", s))
+			if r.failed() {
 				break
 			}
-			bm := roaring.New()
-			if err := bm.UnmarshalBinary(raw); err != nil {
-				r.fail("step %d profiles: %v", s, err)
-				break
-			}
-			if err := bm.Validate(); err != nil {
-				r.fail("step %d profiles: %v", s, err)
-				break
-			}
-			t.ids[s] = chunksOf(bm.ToArray())
+			t.ids[s] = chunksOf(ids)
 			t.unique[s] = int64(t.ids[s].n)
 			t.fromPrev[s] = chunksOf(r.int64s("duration"))
 			t.fromFirst[s] = chunksOf(r.int64s("duration"))
-			if r.err == nil && (t.total[s] < t.unique[s] || int64(t.fromPrev[s].n) > t.unique[s] || int64(t.fromFirst[s].n) > t.unique[s]) {
+			if !r.failed() && (t.total[s] < t.unique[s] || int64(t.fromPrev[s].n) > t.unique[s] || int64(t.fromFirst[s].n) > t.unique[s]) {
 				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], t.fromPrev[s].n, t.fromFirst[s].n)
 			}
 		}
 		t.open = chunksOf(r.int64s("open"))
-		if r.err == nil && int64(t.open.n) > t.unique[0] {
+		if !r.failed() && int64(t.open.n) > t.unique[0] {
 			r.fail("%d unconverted profiles of %d that entered", t.open.n, t.unique[0])
 		}
 		q.groups[key] = t
@@ -208,7 +199,7 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 // uvarintFixed32 reads a fixed 4-byte little-endian word.
 func (r *reader) uvarintFixed32() uint32 {
 	b := r.take(4)
-	if r.err != nil {
+	if r.failed() {
 		return 0
 	}
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
