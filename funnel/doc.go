@@ -94,8 +94,9 @@
 //	cohorts     Cohorts.Run         Cohorts.RunSeq                 Cohorts.RunBatch
 //	lifecycle   Lifecycle.Build     Lifecycle.BuildSeq             Lifecycle.BuildBatch
 //
-// A Batch holds profile, time and interned event ids in parallel columns, grouped by
-// profile; steps are matched once per distinct name. A stream or a Batch whose profile
+// Timestamps must lie in the years 1900-2189 (ErrTimeRange otherwise), where every
+// difference of two fits in a time.Duration. A Batch holds profile, time (Unix
+// nanoseconds) and interned event ids in parallel columns, grouped by profile; steps are matched once per distinct name. A stream or a Batch whose profile
 // reappears after another's is refused with ErrUnsorted. The slice and Batch forms work
 // on ranges of profiles in parallel (GOMAXPROCS goroutines); the stream holds one
 // profile's events at a time. Memory beyond the input is a few words per profile, and
