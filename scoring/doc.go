@@ -38,9 +38,9 @@
 // of the customers a model was fitted on; FitOptions.Unit records it in the model.
 //
 // Fits maximise the likelihood over the log-parameters from several starting points
-// by a damped Newton method (derivatives from gonum's fd package or analytic, linear
-// algebra from gonum's mat) and report the log-likelihood and the standard errors from
-// the Hessian in [Diagnostics]. Customers with identical (x, t_x, T) are grouped with
+// with gonum's optimize.Newton and a backtracking line search (derivatives analytic or
+// from gonum's fd package, each step confined to a factor e² per parameter) and report
+// the log-likelihood and the standard errors from the Hessian in [Diagnostics]. Customers with identical (x, t_x, T) are grouped with
 // weights and the likelihood is evaluated in parallel over the groups, so a million
 // customers fit in well under two seconds. Fits that do not converge, for example
 // because the maximum lies on the boundary, fail with a [*ConvergenceError].
