@@ -120,6 +120,16 @@ func (r *reader) str() string       { return string(r.bytes()) }
 // profileIDs reads a length-prefixed roaring bitmap of profile ids, validated, and
 // returns its members, counting them against MaxDecodedProfiles.
 func (r *reader) profileIDs(what string) []uint32 {
+	bm := r.profileSet(what)
+	if bm == nil {
+		return nil
+	}
+	return bm.ToArray()
+}
+
+// profileSet reads a length-prefixed roaring bitmap of profile ids, validated, counting
+// them against MaxDecodedProfiles; nil on failure.
+func (r *reader) profileSet(what string) *roaring.Bitmap {
 	start := r.Offset()
 	raw := r.bytes()
 	if r.failed() {
@@ -140,7 +150,7 @@ func (r *reader) profileIDs(what string) []uint32 {
 		return nil
 	}
 	r.profiles += n
-	return bm.ToArray()
+	return bm
 }
 
 func (r *reader) flag() bool {

@@ -75,7 +75,7 @@ func FuzzPartialDecode(f *testing.F) {
 			return
 		}
 		res := got.Result()
-		if _, err := res.TimeToConvert(0.9); err != nil && len(res.censored)+len(res.converted) > 0 {
+		if _, err := res.TimeToConvert(0.9); err != nil && res.open.n+len(res.converted) > 0 {
 			t.Logf("time to convert: %v", err)
 		}
 		if _, err := got.MarshalBinary(); err != nil {

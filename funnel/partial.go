@@ -6,8 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
-	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Partial is the state of a funnel computation over one shard of profiles: every
@@ -71,7 +69,7 @@ func (pt *Partial) Merge(other *Partial) error {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
 	}
 	for _, k := range slices.Sorted(maps.Keys(other.groups)) {
-		pt.group(k).merge(other.groups[k].clone())
+		pt.group(k).merge(other.groups[k])
 	}
 	pt.end = max(pt.end, other.end)
 	return nil
@@ -91,7 +89,7 @@ func (pt *Partial) Result() *Result {
 	} else {
 		all = newTally(pt.n)
 		for _, k := range slices.Sorted(maps.Keys(pt.groups)) {
-			all.merge(pt.groups[k].clone())
+			all.merge(pt.groups[k])
 		}
 	}
 	r := pt.result(all, end)
@@ -124,17 +122,14 @@ func (pt *Partial) MarshalBinary() ([]byte, error) {
 		w.str(k)
 		for s := range pt.n {
 			w.uvarint(uint64(t.total[s]))
-			bm := roaring.New()
-			for _, blk := range t.ids[s].blocks {
-				bm.AddMany(blk)
-			}
+			bm := t.ids[s].bitmap()
 			buf.Reset()
 			if _, err := bm.WriteTo(&buf); err != nil {
 				return nil, fmt.Errorf("funnel: encode partial: %w", err)
 			}
 			w.bytes(buf.Bytes())
 			w.int64s(t.fromPrev[s].all())
-			w.int64s(t.fromFirst[s].all())
+			w.int64s(t.timesFromFirst(s).all())
 		}
 		w.int64s(t.open.all())
 	}
@@ -171,16 +166,22 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 		t := newTally(q.n)
 		for s := range q.n {
 			t.total[s] = int64(r.uvarint())
-			ids := r.profileIDs(fmt.Sprintf("step %d profiles", s))
+			bm := r.profileSet(fmt.Sprintf("step %d profiles", s))
 			if r.failed() {
 				break
 			}
-			t.ids[s] = chunksOf(ids)
-			t.unique[s] = int64(t.ids[s].n)
+			t.ids[s].bm = bm
+			t.unique[s] = int64(bm.GetCardinality())
 			t.fromPrev[s] = chunksOf(r.int64s("duration"))
-			t.fromFirst[s] = chunksOf(r.int64s("duration"))
-			if !r.failed() && (t.total[s] < t.unique[s] || int64(t.fromPrev[s].n) > t.unique[s] || int64(t.fromFirst[s].n) > t.unique[s]) {
-				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], t.fromPrev[s].n, t.fromFirst[s].n)
+			fromFirst := chunksOf(r.int64s("duration"))
+			if s != 1 {
+				t.fromFirst[s] = fromFirst
+			} else if !r.failed() && fromFirst.n != t.fromPrev[s].n {
+				// Both lists hold the time from the first step to step 1.
+				r.fail("step 1: %d and %d durations, want equal counts", t.fromPrev[s].n, fromFirst.n)
+			}
+			if !r.failed() && (t.total[s] < t.unique[s] || int64(t.fromPrev[s].n) > t.unique[s] || int64(fromFirst.n) > t.unique[s]) {
+				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], t.fromPrev[s].n, fromFirst.n)
 			}
 		}
 		t.open = chunksOf(r.int64s("open"))

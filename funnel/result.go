@@ -3,7 +3,6 @@ package funnel
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -22,8 +21,8 @@ type Result struct {
 	Breakdown map[string]*Result
 
 	window    time.Duration
-	converted []time.Duration // time to convert, per profile that converted
-	censored  []time.Duration // follow-up time, per profile that entered and did not
+	converted []time.Duration // time to convert, per profile that converted, sorted
+	open      chunks[int64]   // time of the latest first-step event, per profile that entered and did not convert
 }
 
 // StepResult holds the counts of one step.
@@ -139,15 +138,13 @@ func Compare(a, b Rate, level float64) (Comparison, error) {
 func (pt *Partial) result(t *tally, end int64) *Result {
 	n := pt.n
 	r := &Result{Steps: make([]StepResult, n), End: time.Unix(0, end).UTC(), window: time.Duration(pt.window)}
+	var scratch []time.Duration
 	base := 0
 	for s := range n {
 		st := &r.Steps[s]
 		st.Name, st.Optional = pt.names[s], pt.optional&(1<<s) != 0
 		st.Unique, st.Total = t.unique[s], t.total[s]
-		st.Converted = roaring.New()
-		for _, blk := range t.ids[s].blocks {
-			st.Converted.AddMany(blk)
-		}
+		st.Converted = t.ids[s].bitmap()
 		st.Converted.RunOptimize()
 		from := s
 		if s > 0 {
@@ -158,8 +155,12 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 		}
 		st.FromPrevious, _ = NewRate(t.unique[s], t.unique[from], Wilson, 0.95)
 		st.FromFirst, _ = NewRate(t.unique[s], t.unique[0], Wilson, 0.95)
-		st.TimeFromPrevious = sortedDurations(&t.fromPrev[s])
-		st.TimeFromFirst = sortedDurations(&t.fromFirst[s])
+		st.TimeFromPrevious = sortedDurations(&t.fromPrev[s], &scratch)
+		if s == 1 {
+			st.TimeFromFirst = st.TimeFromPrevious // the same list: see tally.add
+		} else {
+			st.TimeFromFirst = sortedDurations(&t.fromFirst[s], &scratch)
+		}
 		if !st.Optional {
 			base = s
 		}
@@ -167,67 +168,14 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 	if n == 1 {
 		r.converted = make([]time.Duration, max(t.unique[0]-int64(t.open.n), 0))
 	} else {
-		r.converted = slices.Clone(r.Steps[n-1].TimeFromFirst)
+		r.converted = r.Steps[n-1].TimeFromFirst
 	}
-	r.censored = make([]time.Duration, 0, t.open.n)
-	for _, o := range t.open.all() {
-		c := time.Duration(end - o)
-		if pt.window > 0 && c > time.Duration(pt.window) {
-			c = time.Duration(pt.window)
-		}
-		r.censored = append(r.censored, c)
-	}
-	slices.Sort(r.censored)
+	r.open.merge(&t.open) // shares the blocks, which are no longer appended to
 	return r
 }
 
-func sortedDurations(c *chunks[int64]) Durations {
-	d := make(Durations, 0, c.n)
-	for _, b := range c.blocks {
-		for _, v := range b {
-			d = append(d, time.Duration(v))
-		}
-	}
-	sortDurations(d)
+func sortedDurations(c *chunks[int64], scratch *[]time.Duration) Durations {
+	d := make(Durations, c.n)
+	sortBlocks(d, c.blocks, scratch)
 	return d
-}
-
-// sortDurations sorts d; a least-significant-digit radix sort on 16-bit digits takes
-// the long lists that large funnels produce in linear time.
-func sortDurations(d Durations) {
-	if len(d) < 1<<12 {
-		slices.Sort(d)
-		return
-	}
-	var hi uint64
-	for _, v := range d {
-		if v < 0 {
-			slices.Sort(d)
-			return
-		}
-		hi |= uint64(v)
-	}
-	buf := make(Durations, len(d))
-	src, dst := d, buf
-	var count [1 << 16]int
-	for shift := uint(0); shift < 64 && hi>>shift != 0; shift += 16 {
-		clear(count[:])
-		for _, v := range src {
-			count[uint64(v)>>shift&0xffff]++
-		}
-		pos := 0
-		for i, c := range count {
-			count[i] = pos
-			pos += c
-		}
-		for _, v := range src {
-			k := uint64(v) >> shift & 0xffff
-			dst[count[k]] = v
-			count[k]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &d[0] {
-		copy(d, src)
-	}
 }

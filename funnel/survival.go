@@ -1,7 +1,6 @@
 package funnel
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -39,29 +38,55 @@ type Survival struct {
 // S(t) = Π_{t_i <= t} (1 - d_i/n_i) (Kaplan & Meier 1958, eq. 2.1); Greenwood's formula
 // Var S(t) = S(t)² Σ_{t_i <= t} d_i / (n_i (n_i - d_i)).
 func KaplanMeier(obs []Observation, level float64) (*Survival, error) {
-	if !(level > 0 && level < 1) {
-		return nil, fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrSpec, level)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
+	var events, censored []time.Duration
 	for i, o := range obs {
 		if o.Time < 0 {
 			return nil, fmt.Errorf("%w: observation %d has negative time %v", ErrSpec, i, o.Time)
 		}
+		if o.Converted {
+			events = append(events, o.Time)
+		} else {
+			censored = append(censored, o.Time)
+		}
 	}
-	sorted := slices.Clone(obs)
-	slices.SortFunc(sorted, func(a, b Observation) int { return cmp.Compare(a.Time, b.Time) })
+	slices.Sort(events)
+	slices.Sort(censored)
+	return kaplanMeier(events, censored, level), nil
+}
+
+func checkLevel(level float64) error {
+	if !(level > 0 && level < 1) {
+		return fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrSpec, level)
+	}
+	return nil
+}
+
+// kaplanMeier computes the curve from the sorted times of conversions (events) and of
+// censorings, walking the two lists together.
+func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
 	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
 	sv := &Survival{Level: level}
 	s, green := 1.0, 0.0
-	atRisk := int64(len(sorted))
-	for i := 0; i < len(sorted); {
-		t := sorted[i].Time
+	atRisk := int64(len(events) + len(censored))
+	for i, j := 0, 0; i < len(events) || j < len(censored); {
+		var t time.Duration
+		switch {
+		case i == len(events):
+			t = censored[j]
+		case j == len(censored):
+			t = events[i]
+		default:
+			t = min(events[i], censored[j])
+		}
 		var d, c int64
-		for ; i < len(sorted) && sorted[i].Time == t; i++ {
-			if sorted[i].Converted {
-				d++
-			} else {
-				c++
-			}
+		for ; i < len(events) && events[i] == t; i++ {
+			d++
+		}
+		for ; j < len(censored) && censored[j] == t; j++ {
+			c++
 		}
 		if d > 0 {
 			s *= 1 - float64(d)/float64(atRisk)
@@ -88,7 +113,7 @@ func KaplanMeier(obs []Observation, level float64) (*Survival, error) {
 		}
 		atRisk -= d + c
 	}
-	return sv, nil
+	return sv
 }
 
 // At returns S(t): the estimated share of profiles not yet converted after t.
@@ -112,12 +137,30 @@ func (sv *Survival) Converted(t time.Duration) float64 { return 1 - sv.At(t) }
 // observation (Result.End), or the window if that is shorter. A profile still inside
 // its window is thereby counted as not converted yet, not as lost.
 func (r *Result) TimeToConvert(level float64) (*Survival, error) {
-	obs := make([]Observation, 0, len(r.converted)+len(r.censored))
-	for _, d := range r.converted {
-		obs = append(obs, Observation{Time: d, Converted: true})
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
-	for _, d := range r.censored {
-		obs = append(obs, Observation{Time: d})
+	censored := censoredTimes(&r.open, r.End.UnixNano(), int64(r.window))
+	if len(censored) > 0 && censored[0] < 0 {
+		return nil, fmt.Errorf("%w: a profile entered at %v, after the end of observation %v", ErrSpec, r.End.Add(-censored[0]), r.End)
 	}
-	return KaplanMeier(obs, level)
+	return kaplanMeier(r.converted, censored, level), nil
+}
+
+// censoredTimes returns, sorted, the follow-up time of each profile that entered at
+// one of origins and did not convert by end: end - origin, capped at the window.
+func censoredTimes(origins *chunks[int64], end, window int64) []time.Duration {
+	// Sort the origins, then walk them from the latest: follow-up time falls as the
+	// origin rises, so that walk yields the times in ascending order.
+	c := make([]time.Duration, origins.n)
+	sortBlocks(c, origins.blocks, nil)
+	slices.Reverse(c)
+	for i, v := range c {
+		d := end - int64(v)
+		if window > 0 && d > window {
+			d = window
+		}
+		c[i] = time.Duration(d)
+	}
+	return c
 }

@@ -2,8 +2,13 @@ package funnel
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
 )
 
 func sec(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
@@ -123,4 +128,61 @@ func TestKaplanMeierBadInput(t *testing.T) {
 	if _, err := KaplanMeier([]Observation{{-1, true}}, 0.9); err == nil {
 		t.Error("negative time accepted")
 	}
+}
+
+// TestTimeToConvertMatchesObservations: on enough profiles to take the radix sort, the
+// curve TimeToConvert builds from the recorded origins equals KaplanMeier over
+// observations derived directly: converters at their time to convert, every other
+// profile that entered censored at End minus its latest visit, capped at the window.
+func TestTimeToConvertMatchesObservations(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		window := time.Duration(rapid.IntRange(1, 40).Draw(t, "window")) * time.Second
+		s := Spec{Steps: named("visit", "buy"), Window: window}
+		profiles := rapid.IntRange(1, 300).Draw(t, "profiles")
+		if rapid.Bool().Draw(t, "many") {
+			profiles += 4500 // past the radix sort's threshold of open profiles
+		}
+		seed := rapid.Uint64().Draw(t, "seed")
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var evs []Event
+		for p := range uint32(profiles) {
+			for range 1 + rng.IntN(3) {
+				name := "visit"
+				if rng.IntN(3) == 0 {
+					name = "buy"
+				}
+				evs = append(evs, Event{Profile: p, Time: at(rng.Int64N(100)), Name: name})
+			}
+		}
+		res, err := s.Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		latest := map[uint32]time.Time{}
+		for _, e := range evs {
+			if e.Name == "visit" && e.Time.After(latest[e.Profile]) {
+				latest[e.Profile] = e.Time
+			}
+		}
+		var obs []Observation
+		for _, d := range res.Steps[1].TimeFromFirst {
+			obs = append(obs, Observation{Time: d, Converted: true})
+		}
+		for p, v := range latest {
+			if !res.Steps[1].Converted.Contains(p) {
+				obs = append(obs, Observation{Time: min(res.End.Sub(v), window)})
+			}
+		}
+		want, err := KaplanMeier(obs, 0.9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := res.TimeToConvert(0.9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("(-observations +TimeToConvert):\n%s", diff)
+		}
+	})
 }

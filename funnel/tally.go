@@ -1,21 +1,25 @@
 package funnel
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
 
 // tally accumulates the outcomes of the profiles of one breakdown group. Its memory is
 // a few words per profile that entered the funnel; nothing is kept per event.
 type tally struct {
 	unique, total []int64
-	ids           []chunks[uint32] // per step: profiles that reached it, in arrival order
-	fromPrev      []chunks[int64]  // per step: nanoseconds from the conversion's previous step
-	fromFirst     []chunks[int64]  // per step: nanoseconds from the conversion's first step
-	open          chunks[int64]    // entered, did not convert: time of the latest first-step event
+	ids           []idSet         // per step: profiles that reached it
+	fromPrev      []chunks[int64] // per step: nanoseconds from the conversion's previous step
+	fromFirst     []chunks[int64] // per step from 2 on: nanoseconds from the conversion's first step (for step 1 it is fromPrev)
+	open          chunks[int64]   // entered, did not convert: time of the latest first-step event
 }
 
 func newTally(n int) *tally {
 	return &tally{
 		unique: make([]int64, n), total: make([]int64, n),
-		ids: make([]chunks[uint32], n), fromPrev: make([]chunks[int64], n), fromFirst: make([]chunks[int64], n),
+		ids: make([]idSet, n), fromPrev: make([]chunks[int64], n), fromFirst: make([]chunks[int64], n),
 	}
 }
 
@@ -45,7 +49,11 @@ func (t *tally) add(profile uint32, o *outcome, rows []row, n int) {
 		}
 		if prev >= 0 {
 			t.fromPrev[s].add(rows[r].t - rows[o.path[prev]].t)
-			t.fromFirst[s].add(rows[r].t - rows[o.path[0]].t)
+			// The first step is never optional, so at step 1 the previous step is
+			// the first: one list serves both (a third of all durations kept).
+			if s > 1 {
+				t.fromFirst[s].add(rows[r].t - rows[o.path[0]].t)
+			}
 		}
 		prev = s
 	}
@@ -54,7 +62,16 @@ func (t *tally) add(profile uint32, o *outcome, rows []row, n int) {
 	}
 }
 
-// merge adds u's counts to t's, sharing u's memory: u must not be read after.
+// timesFromFirst returns the list of step s's times from the first step.
+func (t *tally) timesFromFirst(s int) *chunks[int64] {
+	if s == 1 {
+		return &t.fromPrev[1]
+	}
+	return &t.fromFirst[s]
+}
+
+// merge adds u's counts to t's, sharing u's duration blocks, which must not be
+// appended to after; u is only read.
 func (t *tally) merge(u *tally) {
 	for s := range t.unique {
 		t.unique[s] += u.unique[s]
@@ -66,11 +83,56 @@ func (t *tally) merge(u *tally) {
 	t.open.merge(&u.open)
 }
 
-// clone copies t deeply enough that merging into the copy leaves t alone.
-func (t *tally) clone() *tally {
-	c := newTally(len(t.unique))
-	c.merge(t)
-	return c
+// idSet collects profile ids into a roaring bitmap through a short buffer: adding is an
+// append, and the memory is the bitmap's (about a bit per profile when ids are dense)
+// rather than four bytes a profile.
+type idSet struct {
+	bm      *roaring.Bitmap
+	pending []uint32
+}
+
+const idSetFlush = 1 << 10
+
+func (c *idSet) add(id uint32) {
+	c.pending = append(c.pending, id)
+	if len(c.pending) == idSetFlush {
+		c.flush()
+	}
+}
+
+func (c *idSet) flush() {
+	if len(c.pending) == 0 {
+		return
+	}
+	if c.bm == nil {
+		c.bm = roaring.New()
+	}
+	c.bm.AddMany(c.pending)
+	c.pending = c.pending[:0]
+}
+
+// merge adds o's ids to c's; o is only read.
+func (c *idSet) merge(o *idSet) {
+	if o.bm != nil {
+		if c.bm == nil {
+			c.bm = o.bm.Clone()
+		} else {
+			c.bm.Or(o.bm)
+		}
+	}
+	for _, id := range o.pending {
+		c.add(id)
+	}
+}
+
+// bitmap returns a new bitmap of c's ids, sharing nothing with c.
+func (c *idSet) bitmap() *roaring.Bitmap {
+	bm := roaring.New()
+	if c.bm != nil {
+		bm = c.bm.Clone()
+	}
+	bm.AddMany(c.pending)
+	return bm
 }
 
 // chunks is an append-only list kept in fixed-size blocks: growing it never copies, and
