@@ -15,6 +15,11 @@ type kernel struct {
 
 func (k *kernel) profile(rows []row, out *outcome) {
 	k.ents = buildEntries(k.ents[:0], rows, k.p.n, k.p.mode&StrictOrder != 0)
+	k.match(out)
+}
+
+// match matches k.ents, the profile's entries in ClickHouse's order.
+func (k *kernel) match(out *outcome) {
 	for pos, firstPass := 0, true; pos < len(k.ents); firstPass = false {
 		level, reached, end, origin := k.pass(pos)
 		if firstPass {

@@ -33,6 +33,8 @@ type outcome struct {
 	// path is the first pass's conversion (see the package documentation, "which
 	// conversion"): for each step the row index into the profile's rows, or -1.
 	path [MaxSteps]int32
+	// at holds the time of each step of path that is set (see stamp).
+	at [MaxSteps]int64
 	// origin is, for a profile that entered but did not convert, the time of its latest
 	// first-step event: the attempt whose window may still be open.
 	origin int64
@@ -45,8 +47,17 @@ func (o *outcome) reset() {
 	}
 }
 
-// matchProfile computes one profile's outcome with the matcher the plan calls for.
-// rows must be in time order. The matcher is reused between profiles to avoid
+// stamp sets o.at from the profile's rows.
+func (o *outcome) stamp(rows []row) {
+	for s, r := range o.path[:o.level] {
+		if r >= 0 {
+			o.at[s] = rows[r].t
+		}
+	}
+}
+
+// matcher computes one profile's outcome with the matcher the plan calls for, from
+// rows in time order. The matcher is reused between profiles to avoid
 // allocation; it is not safe for concurrent use.
 type matcher struct {
 	p   *plan

@@ -444,6 +444,16 @@ func TestFormsAgree(t *testing.T) {
 		if diff := cmp.Diff(want, got2, resultOpts...); diff != "" {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
+		// Grouped by profile but not in ascending order: the same.
+		desc := slices.Clone(evs)
+		slices.SortStableFunc(desc, func(a, b Event) int { return int(b.Profile) - int(a.Profile) })
+		got3, err := s.RunBatch(batchOf(t, desc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got3, resultOpts...); diff != "" {
+			t.Fatalf("RunBatch on descending profiles differs (-Run +RunBatch):\n%s", diff)
+		}
 	})
 }
 

@@ -74,7 +74,16 @@ func attributedRow(b *Breakdown, o *outcome) int32 {
 // profile and merges the workers' partials. rowsOf returns the rows of [lo, hi),
 // sorted, using buf as scratch if it needs to.
 func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) (*Partial, error) {
-	workers := workersFor(n)
+	cuts := profileCuts(n, workersFor(n), profileOf)
+	parts := split(len(cuts)-1, len(cuts)-1, func(w, _ int) *Partial {
+		return scanRange(p, cuts[w], cuts[w+1], profileOf, rowsOf, key)
+	})
+	return mergeParts(parts)
+}
+
+// profileCuts splits [0, n) into about equal ranges, one per worker, that start and end
+// at profile boundaries: it returns the ranges' bounds, 0 and n included.
+func profileCuts(n, workers int, profileOf func(int) uint32) []int {
 	cuts := []int{0}
 	for w := 1; w < workers; w++ {
 		c := max(n*w/workers, cuts[len(cuts)-1])
@@ -83,10 +92,11 @@ func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int
 		}
 		cuts = append(cuts, c)
 	}
-	cuts = append(cuts, n)
-	parts := split(workers, workers, func(w, _ int) *Partial {
-		return scanRange(p, cuts[w], cuts[w+1], profileOf, rowsOf, key)
-	})
+	return append(cuts, n)
+}
+
+// mergeParts merges the workers' partials into the first.
+func mergeParts(parts []*Partial) (*Partial, error) {
 	for _, q := range parts[1:] {
 		if err := parts[0].Merge(q); err != nil {
 			return nil, err
@@ -116,7 +126,8 @@ func scanRange(p *plan, lo, hi int, profileOf func(int) uint32, rowsOf func(lo, 
 		if key != nil && out.level > 0 {
 			t = pt.group(key(&out, rows))
 		}
-		t.add(prof, &out, rows, p.n)
+		out.stamp(rows)
+		t.add(prof, &out, p.n)
 		i = j
 	}
 	if len(pt.groups[""].unique) > 0 && key != nil && pt.groups[""].unique[0] == 0 {
@@ -157,7 +168,8 @@ func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
 				key = cur[rows[r].idx].Props[b.Prop]
 			}
 		}
-		pt.group(key).add(prof, &out, rows, p.n)
+		out.stamp(rows)
+		pt.group(key).add(prof, &out, p.n)
 		cur, rows = cur[:0], rows[:0]
 	}
 	if err := grouped(events, s.AsOf, add, end); err != nil {
@@ -190,18 +202,5 @@ func (s Spec) PartialBatch(b *Batch) (*Partial, error) {
 	if s.Breakdown != nil {
 		return nil, fmt.Errorf("%w: a breakdown needs event properties; a Batch has none", ErrSpec)
 	}
-	if _, err := b.profiles(s.AsOf); err != nil {
-		return nil, err
-	}
-	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
-	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
-	rowsOf := func(lo, hi int, buf []row) []row {
-		for i := lo; i < hi; i++ {
-			id := b.Event[i]
-			buf = append(buf, row{t: b.Time[i], steps: steps[id], excl: excl[id], idx: int32(i - lo)})
-		}
-		sortRows(buf)
-		return buf
-	}
-	return parallel(p, b.Len(), func(i int) uint32 { return b.Profile[i] }, rowsOf, nil)
+	return scanBatch(p, b, s.AsOf)
 }

@@ -23,8 +23,8 @@ func newTally(n int) *tally {
 	}
 }
 
-// add records one profile's outcome. rows are the profile's rows, for times.
-func (t *tally) add(profile uint32, o *outcome, rows []row, n int) {
+// add records one profile's outcome, whose times o.at are set.
+func (t *tally) add(profile uint32, o *outcome, n int) {
 	if o.level == 0 && o.reached == 0 {
 		return
 	}
@@ -43,16 +43,15 @@ func (t *tally) add(profile uint32, o *outcome, rows []row, n int) {
 	}
 	prev := -1
 	for s := range o.level {
-		r := o.path[s]
-		if r < 0 {
+		if o.path[s] < 0 {
 			continue
 		}
 		if prev >= 0 {
-			t.fromPrev[s].add(rows[r].t - rows[o.path[prev]].t)
+			t.fromPrev[s].add(o.at[s] - o.at[prev])
 			// The first step is never optional, so at step 1 the previous step is
 			// the first: one list serves both (a third of all durations kept).
 			if s > 1 {
-				t.fromFirst[s].add(rows[r].t - rows[o.path[0]].t)
+				t.fromFirst[s].add(o.at[s] - o.at[0])
 			}
 		}
 		prev = s

@@ -1,0 +1,137 @@
+package funnel
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"time"
+)
+
+// scanBatch computes the partial of a funnel over a batch, profile ranges in parallel.
+// It checks the batch as it reads it rather than in passes of its own: at a hundred
+// million events, reading the columns once more costs as much as matching them. A
+// worker stops at the first event Batch.profiles would refuse, and that check then
+// runs in full to name it; a batch whose profiles are not in ascending order is checked
+// for grouping (Batch.runs) after the scan.
+func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
+	n := len(b.Profile)
+	if len(b.Time) != n || len(b.Event) != n {
+		return nil, b.check()
+	}
+	limit := int64(math.MaxInt64)
+	if !asOf.IsZero() {
+		limit = asOf.UnixNano()
+	}
+	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
+	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
+	cuts := profileCuts(n, workersFor(n), func(i int) uint32 { return b.Profile[i] })
+	type part struct {
+		pt               *Partial
+		bad, unascending bool
+	}
+	parts := split(len(cuts)-1, len(cuts)-1, func(w, _ int) part {
+		sc := batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p)}
+		pt, ok, asc := sc.scan(cuts[w], cuts[w+1])
+		return part{pt, !ok, !asc}
+	})
+	pts := make([]*Partial, len(parts))
+	unascending := false
+	for w, q := range parts {
+		if q.bad {
+			if _, err := b.profiles(asOf); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("funnel: batch: an event failed the scan's check but not the full one: %w", ErrCorrupt)
+		}
+		pts[w] = q.pt
+		unascending = unascending || q.unascending || w > 0 && cuts[w] < n && b.Profile[cuts[w]] < b.Profile[cuts[w]-1]
+	}
+	if unascending {
+		if _, err := b.runs(); err != nil {
+			return nil, err
+		}
+	}
+	return mergeParts(pts)
+}
+
+// batchScan matches the profiles of one range of a batch.
+type batchScan struct {
+	p           *plan
+	b           *Batch
+	steps, excl []uint32 // per name id: the steps and exclusions it matches
+	limit       int64    // AsOf in nanoseconds, or MaxInt64
+	m           *matcher
+	rows        []row
+}
+
+// scan returns the partial of profiles [lo, hi); ok is false when an event is out of
+// range (name id, time, AsOf), ascending whether profiles came in ascending order.
+func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
+	p, b := sc.p, sc.b
+	pt = newPartial(p)
+	t := pt.group("")
+	names := uint32(len(b.Names))
+	// The kernel's entries are the events themselves when times strictly increase and
+	// each event matches at most one step (no ties for ClickHouse's order to settle):
+	// then a profile goes from the columns to the kernel with no rows in between.
+	direct := p.simple && p.mode&AnyOrder == 0
+	strict := p.mode&StrictOrder != 0
+	var out outcome
+	ascending = true
+	for i := lo; i < hi; {
+		prof := b.Profile[i]
+		if i > lo && prof < b.Profile[i-1] {
+			ascending = false
+		}
+		ents := sc.m.k.ents[:0]
+		inOrder := direct
+		last := int64(math.MinInt64)
+		j := i
+		for ; j < hi && b.Profile[j] == prof; j++ {
+			id, ts := b.Event[j], b.Time[j]
+			if id >= names || ts < minNano || ts >= maxNano || ts > sc.limit {
+				return nil, false, ascending
+			}
+			if !inOrder {
+				continue
+			}
+			s := sc.steps[id]
+			if ts <= last || s&(s-1) != 0 {
+				inOrder = false
+				continue
+			}
+			last = ts
+			switch {
+			case s != 0:
+				ents = append(ents, entry{ts, int8(bits.TrailingZeros32(s)), int32(j - i)})
+			case strict:
+				ents = append(ents, entry{ts, -1, int32(j - i)})
+			}
+		}
+		sc.m.k.ents = ents
+		if inOrder {
+			out.reset()
+			sc.m.k.match(&out)
+			for s, r := range out.path[:out.level] {
+				if r >= 0 {
+					out.at[s] = b.Time[i+int(r)]
+				}
+			}
+			pt.end = max(pt.end, last)
+		} else {
+			rows := sc.rows[:0]
+			for k := i; k < j; k++ {
+				id := b.Event[k]
+				rows = append(rows, row{t: b.Time[k], steps: sc.steps[id], excl: sc.excl[id], idx: int32(k - i)})
+			}
+			sortRows(rows)
+			sc.rows = rows
+			sc.m.profile(rows, &out)
+			out.stamp(rows)
+			pt.end = max(pt.end, rows[len(rows)-1].t)
+		}
+		t.add(prof, &out, p.n)
+		i = j
+	}
+	return pt, true, ascending
+}
