@@ -162,10 +162,20 @@ func (r *reader) flag() bool {
 }
 
 func (r *reader) int64s(what string) []int64 {
+	return r.int64sIn(what, math.MinInt64, math.MaxInt64)
+}
+
+// int64sIn reads a list of int64s as int64s does, each in [lo, hi].
+func (r *reader) int64sIn(what string, lo, hi int64) []int64 {
 	n := r.count(what, 1<<40, 1)
 	vs := make([]int64, 0, n)
 	for range n {
-		vs = append(vs, r.varint())
+		start := r.Offset()
+		v := r.varint()
+		if !r.failed() && (v < lo || v > hi) {
+			r.FailAt(start, "%s %d outside [%d, %d]", what, v, lo, hi)
+		}
+		vs = append(vs, v)
 	}
 	return vs
 }

@@ -75,8 +75,10 @@ func FuzzPartialDecode(f *testing.F) {
 			return
 		}
 		res := got.Result()
-		if _, err := res.TimeToConvert(0.9); err != nil && res.open.n+len(res.converted) > 0 {
-			t.Logf("time to convert: %v", err)
+		// The decoder refuses negative durations and attempts after the end, so an
+		// accepted partial always has a curve.
+		if _, err := res.TimeToConvert(0.9); err != nil {
+			t.Fatalf("time to convert: %v", err)
 		}
 		if _, err := got.MarshalBinary(); err != nil {
 			t.Fatal(err)
@@ -215,5 +217,33 @@ func TestDecodeBoundsProfiles(t *testing.T) {
 	_, err = c.UnmarshalCohortPartial(w.finish())
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "more than the 67108864") {
 		t.Fatalf("decode of %d profiles in %d bytes: %v, want ErrCorrupt naming the bound", MaxDecodedProfiles+1, len(raw), err)
+	}
+}
+
+// TestDecodePartialChecksTimes: a partial whose durations fall outside the window, or
+// whose open attempts begin after the end of observation, is refused with the offset.
+func TestDecodePartialChecksTimes(t *testing.T) {
+	s := Spec{Steps: named("visit", "buy"), Window: 10 * time.Second}
+	for name, damage := range map[string]func(g *tally){
+		"negative duration":      func(g *tally) { g.fromPrev[1].blocks[0][0] = -1 },
+		"duration past window":   func(g *tally) { g.fromPrev[1].blocks[0][0] = int64(11 * time.Second) },
+		"open attempt after end": func(g *tally) { g.open.blocks[0][0] = at(50).UnixNano() },
+	} {
+		pt, err := s.Partial([]Event{
+			{Profile: 1, Time: at(1), Name: "visit"}, {Profile: 1, Time: at(2), Name: "buy"},
+			{Profile: 2, Time: at(3), Name: "visit"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		damage(pt.groups[""])
+		raw, err := pt.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Partial
+		if err := back.UnmarshalBinary(raw); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "at byte") {
+			t.Errorf("%s: err = %v, want ErrCorrupt naming the byte", name, err)
+		}
 	}
 }

@@ -157,6 +157,18 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 	q.asOf = r.varint()
 	q.end = r.varint()
 	q.breakdown = r.flag()
+	if !r.failed() && (q.window < 0 || q.end < 0 || q.asOf < 0) {
+		r.fail("window %d, end %d, AsOf %d: negative", q.window, q.end, q.asOf)
+	}
+	// Every recorded time lies within the window (or the span of representable
+	// times), and every open attempt began by the end of observation.
+	longest, last := maxNano-minNano, q.end
+	if q.window > 0 {
+		longest = q.window
+	}
+	if q.asOf != 0 {
+		last = q.asOf
+	}
 	ng := r.count("group", 1<<31, 1)
 	for range ng {
 		key := r.str()
@@ -172,8 +184,8 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 			}
 			t.ids[s].bm = bm
 			t.unique[s] = int64(bm.GetCardinality())
-			t.fromPrev[s] = chunksOf(r.int64s("duration"))
-			fromFirst := chunksOf(r.int64s("duration"))
+			t.fromPrev[s] = chunksOf(r.int64sIn("duration", 0, longest))
+			fromFirst := chunksOf(r.int64sIn("duration", 0, longest))
 			if s != 1 {
 				t.fromFirst[s] = fromFirst
 			} else if !r.failed() && fromFirst.n != t.fromPrev[s].n {
@@ -184,7 +196,7 @@ func (pt *Partial) UnmarshalBinary(data []byte) error {
 				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], t.fromPrev[s].n, fromFirst.n)
 			}
 		}
-		t.open = chunksOf(r.int64s("open"))
+		t.open = chunksOf(r.int64sIn("open attempt's time", minNano, last))
 		if !r.failed() && int64(t.open.n) > t.unique[0] {
 			r.fail("%d unconverted profiles of %d that entered", t.open.n, t.unique[0])
 		}
