@@ -69,6 +69,24 @@ func BenchmarkFunnelBatch(b *testing.B) {
 	reportRate(b, bt.Len())
 }
 
+// BenchmarkFunnelBatchSurvival adds what RunBatch leaves until asked: the Kaplan-Meier
+// curve of time to convert, which sorts the follow-up time of every profile that
+// entered and did not convert.
+func BenchmarkFunnelBatchSurvival(b *testing.B) {
+	bt := loadBench(b)
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := benchSteps.RunBatch(bt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := res.TimeToConvert(0.95); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, bt.Len())
+}
+
 // BenchmarkFunnelBatchExact forces the exact (Pareto) matcher on the same funnel, to
 // show what the fast matcher saves.
 func BenchmarkFunnelBatchExact(b *testing.B) {

@@ -42,6 +42,7 @@ type StepResult struct {
 	// TimeFromPrevious and TimeFromFirst hold, for each profile whose conversion reached
 	// the step, the time from the conversion's previous event (the step before it in the
 	// conversion, which skips optional steps the profile did not do) and from its first.
+	// At step 1 the two are one list, shared.
 	TimeFromPrevious, TimeFromFirst Durations
 }
 
