@@ -44,7 +44,7 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 			return nil, fmt.Errorf("funnel: batch: an event failed the scan's check but not the full one: %w", ErrCorrupt)
 		}
 		pts[w] = q.pt
-		unascending = unascending || q.unascending || w > 0 && cuts[w] < n && b.Profile[cuts[w]] < b.Profile[cuts[w]-1]
+		unascending = unascending || q.unascending || w > 0 && cuts[w] > 0 && cuts[w] < n && b.Profile[cuts[w]] < b.Profile[cuts[w]-1]
 	}
 	if unascending {
 		if _, err := b.runs(); err != nil {
