@@ -246,18 +246,6 @@ func (e *expect) add(prof uint32, o bOutcome, rows []row) {
 	}
 }
 
-func (e *expect) merge(o *expect) {
-	for s := range e.Unique {
-		e.Unique[s] += o.Unique[s]
-		e.Total[s] += o.Total[s]
-		e.Converted[s] = append(e.Converted[s], o.Converted[s]...)
-		e.FromPrev[s] = append(e.FromPrev[s], o.FromPrev[s]...)
-		e.FromFirst[s] = append(e.FromFirst[s], o.FromFirst[s]...)
-	}
-	e.Converters += o.Converters
-	e.Censoring += o.Censoring
-}
-
 // summarize reads a Result into an expect, normalised for comparison.
 func summarize(r *Result) *expect {
 	e := newExpect(len(r.Steps))

@@ -55,11 +55,6 @@ const (
 	kAnon
 )
 
-func (s *stream) id(i uint32) identity.ID {
-	d := s.ids[i]
-	return identity.ID{Kind: kinds[d.kind], Value: s.blob[d.off : d.off+uint32(d.n)]}
-}
-
 func (s *stream) event(i int) (identity.ID, identity.ID) {
 	a, c := s.evIDs[2*i], s.evIDs[2*i+1]
 	return identity.ID{Kind: kinds[a.kind], Value: s.evBlob[a.off : a.off+uint32(a.n)]},

@@ -104,7 +104,6 @@ type resolverSM struct {
 	now    time.Time
 	merges []identity.Merge
 	splits []identity.Split
-	tb     *rapid.T
 }
 
 func (sm *resolverSM) open(t *rapid.T) {

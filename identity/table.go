@@ -162,11 +162,6 @@ func (t *table) record(node uint32) (uint8, []byte) {
 	return rec[4], rec[recHeader+k : recHeader+k+int(n)]
 }
 
-func (t *table) kindOf(node uint32) uint8 {
-	off := t.off.at(node)
-	return t.arena[off>>arenaBits][off&(arenaPage-1)+4]
-}
-
 // canAdd reports whether n more identifiers with values of total size bytes fit.
 func (t *table) canAdd(n int, bytes int) error {
 	if uint64(t.nodes())+uint64(n) > maxNode {

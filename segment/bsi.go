@@ -390,15 +390,6 @@ func (b *bsi) add(o *bsi, filter *roaring.Bitmap) {
 	}
 }
 
-// clone returns a deep copy.
-func (b *bsi) clone() *bsi {
-	c := &bsi{exist: b.exist.Clone(), signed: b.signed, slices: make([]*roaring.Bitmap, len(b.slices))}
-	for i, s := range b.slices {
-		c.slices[i] = s.Clone()
-	}
-	return c
-}
-
 // trim drops high slices that carry no information (empty for unsigned; a copy of the
 // slice below for signed, or an empty sign slice of width one), so that widths shrink
 // after values are cleared.

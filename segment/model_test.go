@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // model is the obviously right reference the property tests hold the Index against:
@@ -372,12 +370,6 @@ func (m *model) holds(n node, p uint32, today int32) bool {
 		}
 	}
 	panic("model: unknown node")
-}
-
-func toSet(b *roaring.Bitmap) pset {
-	out := pset{}
-	b.Iterate(func(x uint32) bool { out[x] = true; return true })
-	return out
 }
 
 func sortedKeys(s pset) []uint32 {
