@@ -325,6 +325,16 @@ func (c Cohorts) Partial(events []Event) (*CohortPartial, error) {
 // profile's events plus the table. A profile that reappears after another profile's
 // events is an error wrapping ErrUnsorted.
 func (c Cohorts) RunSeq(events iter.Seq[Event]) (*Table, error) {
+	cp, err := c.PartialSeq(events)
+	if err != nil {
+		return nil, err
+	}
+	return cp.Table(), nil
+}
+
+// PartialSeq computes the mergeable state over a stream grouped by profile (see
+// RunSeq) that holds every event of each of its profiles.
+func (c Cohorts) PartialSeq(events iter.Seq[Event]) (*CohortPartial, error) {
 	p, err := c.compile()
 	if err != nil {
 		return nil, err
@@ -339,7 +349,7 @@ func (c Cohorts) RunSeq(events iter.Seq[Event]) (*Table, error) {
 	if err := grouped(events, c.AsOf, add, end); err != nil {
 		return nil, err
 	}
-	return cp.Table(), nil
+	return cp, nil
 }
 
 // RunBatch computes the table over a batch grouped by profile, in parallel.

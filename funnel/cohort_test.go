@@ -200,6 +200,25 @@ func TestCohortFormsAgree(t *testing.T) {
 		if diff := cmp.Diff(want, batch, tableOpts...); diff != "" {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
+		// Two streamed shards, split at a profile boundary, merged: the same.
+		cut := len(evs) / 2
+		for cut > 0 && cut < len(evs) && evs[cut].Profile == evs[cut-1].Profile {
+			cut++
+		}
+		left, err := c.PartialSeq(slices.Values(evs[:cut]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		right, err := c.PartialSeq(slices.Values(evs[cut:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := left.Merge(right); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, left.Table(), tableOpts...); diff != "" {
+			t.Fatalf("merged PartialSeq shards differ (-Run +merged):\n%s", diff)
+		}
 		if len(evs) > 0 && evs[0].Profile != evs[len(evs)-1].Profile {
 			again := append(slices.Clone(evs), evs[0])
 			if _, err := c.RunSeq(slices.Values(again)); !errors.Is(err, ErrUnsorted) {

@@ -96,16 +96,19 @@
 //
 // Timestamps must lie in the years 1900-2189 (ErrTimeRange otherwise), where every
 // difference of two fits in a time.Duration. A Batch holds profile, time (Unix
-// nanoseconds) and interned event ids in parallel columns, grouped by profile; steps are matched once per distinct name. A stream or a Batch whose profile
-// reappears after another's is refused with ErrUnsorted. The slice and Batch forms work
+// nanoseconds) and interned event ids in parallel columns, grouped by profile; steps
+// are matched once per distinct name, and RunBatch checks the columns as it matches them.
+// A stream or a Batch whose profile reappears after another's is refused with
+// ErrUnsorted. The slice and Batch forms work
 // on ranges of profiles in parallel (GOMAXPROCS goroutines); the stream holds one
 // profile's events at a time. Memory beyond the input is a few words per profile, and
 // for lifecycles its runs of activity and active periods, never per event.
 //
 // The state of one shard of profiles (every event of a profile in one shard) merges
 // exactly and serialises to a checksummed binary form, so the same computation can run
-// on many machines: Partial (Spec.Partial, PartialBatch; Partial.Merge), CohortPartial
-// (Cohorts.Partial, PartialBatch; CohortPartial.Merge) and Journeys themselves
+// on many machines: Partial (Spec.Partial, PartialSeq, PartialBatch; Partial.Merge),
+// CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge) and
+// Journeys themselves
 // (MergeJourneys; Lifecycle.UnmarshalJourneys). Merged journeys equal one pass over all
 // the events, advocates included, though a referrer and the profiles it brought may
 // sit in different shards: advocates are worked out after the merge.

@@ -220,3 +220,27 @@ func ExampleCohorts_RunSeq() {
 	// Output:
 	// 2025-06-02 2 [2 2 1]
 }
+
+// Shards of profiles computed apart, one from a stream and one from a slice and sent as
+// bytes, merge into the Result of one pass over every event.
+func ExampleSpec_PartialSeq() {
+	spec := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}, Window: 24 * time.Hour}
+	shardA, err := spec.PartialSeq(slices.Values([]funnel.Event{ev(1, 0, "visit"), ev(1, 30, "purchase"), ev(2, 5, "visit")}))
+	if err != nil {
+		panic(err)
+	}
+	shardB, _ := spec.Partial([]funnel.Event{ev(3, 10, "visit"), ev(3, 100, "purchase")})
+	data, _ := shardB.MarshalBinary()
+	var fromB funnel.Partial
+	if err := fromB.UnmarshalBinary(data); err != nil {
+		panic(err)
+	}
+	if err := shardA.Merge(&fromB); err != nil {
+		panic(err)
+	}
+	res := shardA.Result()
+	buy := res.Steps[1]
+	fmt.Println(buy.Unique, "of", res.Steps[0].Unique, "bought; profiles", buy.Converted.ToArray(), "median", buy.TimeFromFirst.Median())
+	// Output:
+	// 2 of 3 bought; profiles [1 3] median 1h0m0s
+}

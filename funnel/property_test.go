@@ -432,6 +432,25 @@ func TestFormsAgree(t *testing.T) {
 		if diff := cmp.Diff(want, got2, resultOpts...); diff != "" {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
+		// Two streamed shards, split at a profile boundary, merged: the same.
+		cut := len(evs) / 2
+		for cut > 0 && cut < len(evs) && evs[cut].Profile == evs[cut-1].Profile {
+			cut++
+		}
+		left, err := s.PartialSeq(slices.Values(evs[:cut]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		right, err := s.PartialSeq(slices.Values(evs[cut:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := left.Merge(right); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, left.Result(), resultOpts...); diff != "" {
+			t.Fatalf("merged PartialSeq shards differ (-Run +merged):\n%s", diff)
+		}
 		// Grouped by profile but not in ascending order: the same.
 		desc := slices.Clone(evs)
 		slices.SortStableFunc(desc, func(a, b Event) int { return int(b.Profile) - int(a.Profile) })

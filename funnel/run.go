@@ -142,6 +142,17 @@ func scanRange(p *plan, lo, hi int, profileOf func(int) uint32, rowsOf func(lo, 
 // exports deliver them. Memory is one profile's events plus the counts. A profile that
 // reappears after another profile's events is an error wrapping ErrUnsorted.
 func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
+	pt, err := s.PartialSeq(events)
+	if err != nil {
+		return nil, err
+	}
+	return pt.Result(), nil
+}
+
+// PartialSeq computes the mergeable state of the funnel over a stream grouped by
+// profile (see RunSeq) that holds every event of each of its profiles: how a machine
+// that reads its shard as a stream takes part in a sharded computation.
+func (s Spec) PartialSeq(events iter.Seq[Event]) (*Partial, error) {
 	p, err := s.compile()
 	if err != nil {
 		return nil, err
@@ -178,7 +189,7 @@ func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
 	if s.Breakdown != nil && pt.groups[""] != nil && pt.groups[""].unique[0] == 0 {
 		delete(pt.groups, "")
 	}
-	return pt.Result(), nil
+	return pt, nil
 }
 
 // RunBatch computes the funnel over a columnar batch (see Batch for its promise of
