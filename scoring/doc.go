@@ -50,7 +50,7 @@
 // [RFM] scores recency, frequency and monetary value by quantile with deterministic
 // ties and names the standard segments; [RFMSegments] returns them as roaring bitmaps
 // that a segment index can hold as tags. [FitLogistic] fits an L2-regularised
-// propensity model and [Evaluate] reports its AUC, lift and gains by decile and
+// propensity model (or, unpenalised, one with Wald standard errors) and [Evaluate] reports its AUC, lift and gains by decile and
 // calibration. [FindLookalikes] ranks the base by similarity to a seed segment and
 // measures the ranking on held-out seed members. [Engagement] keeps a recency-weighted
 // activity score with a stated half-life.

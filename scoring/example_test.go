@@ -431,10 +431,21 @@ func ExampleFitLogistic() {
 	}
 	p, _ := m.Predict([]float64{8, 5})
 	fmt.Printf("P(buy | 8 purchases, 5 days idle) = %.2f\n", p)
+	// For inference, fit without the penalty: each slope then has a standard error
+	// (its z statistic is the same on either scale).
+	ml, err := scoring.FitLogistic(x, y, &scoring.LogisticOptions{Names: m.Names, Unpenalized: true})
+	if err != nil {
+		panic(err)
+	}
+	for j, name := range ml.Names {
+		fmt.Printf("%s: %+.3f ± %.3f (z %+.0f)\n", name, ml.Coef[j]/ml.Scale[j], 1.96*ml.StdErr[1+j]/ml.Scale[j], ml.Coef[j]/ml.StdErr[1+j])
+	}
 	// Output:
 	// purchases: +0.37 per unit
 	// days_idle: -0.03 per unit
 	// P(buy | 8 purchases, 5 days idle) = 0.87
+	// purchases: +0.374 ± 0.028 (z +27)
+	// days_idle: -0.029 ± 0.002 (z -25)
 }
 
 func ExampleEvaluate() {

@@ -44,6 +44,15 @@ type Logistic struct {
 	LogLik      float64   // unpenalised log-likelihood of the training data at the fit
 	N           float64   // total weight of the training rows
 	Iterations  int       // Newton iterations
+	// StdErr holds, for an unpenalised fit, the standard errors of Intercept
+	// (StdErr[0]) and of each Coef (StdErr[1+j]): the square roots of the diagonal of
+	// the inverse information matrix at the maximum (Wald), weights counting as
+	// frequencies. They are on the standardised scale, as the coefficients are: a raw
+	// slope and its error are Coef[j]/Scale[j] and StdErr[1+j]/Scale[j], and Intercept
+	// is the log-odds at the mean of the features. A penalised fit has none (nil): its
+	// coefficients are shrunk towards 0, and errors from the penalised information
+	// would claim a certainty the data do not give.
+	StdErr []float64
 }
 
 // FitLogistic fits P(y | x) by penalised maximum likelihood with Newton's method
@@ -101,6 +110,11 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 	}
 	m.Intercept, m.Coef = beta[0], beta[1:]
 	m.LogLik = fit.objective(beta) + o.Lambda/2*dot(beta[1:], beta[1:])
+	if o.Unpenalized {
+		if m.StdErr, err = fit.stdErr(beta); err != nil {
+			return nil, err
+		}
+	}
 	for _, v := range w {
 		m.N += v
 	}
@@ -342,6 +356,22 @@ func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
 	return nil, maxIter, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: fmt.Sprintf("iteration limit %d", maxIter)}
 }
 
+// stdErr returns the Wald standard errors at beta: sqrt of the diagonal of the inverse
+// information, (Σ w p(1-p) z zᵀ)⁻¹ (McCullagh & Nelder 1989, ch. 4).
+func (f *logisticFit) stdErr(beta []float64) ([]float64, error) {
+	_, info := f.derivatives(beta)
+	var chol mat.Cholesky
+	var inv mat.SymDense
+	if !chol.Factorize(info) || chol.InverseTo(&inv) != nil {
+		return nil, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "information matrix at the fit not invertible: no standard errors"}
+	}
+	se := make([]float64, f.dim)
+	for j := range se {
+		se[j] = math.Sqrt(inv.At(j, j))
+	}
+	return se, nil
+}
+
 // separated reports, for an unpenalised fit, classes that the fitted linear predictor
 // separates perfectly (every positive above 0, every negative below): scaling the
 // coefficients up would then raise the likelihood without bound, so there is no
@@ -387,17 +417,18 @@ type logisticJSON struct {
 	LogLik     float64   `json:"log_lik"`
 	N          float64   `json:"n"`
 	Iterations int       `json:"iterations"`
+	StdErr     []float64 `json:"std_err,omitempty"`
 }
 
 // MarshalJSON encodes the model, its standardisation and its fit.
 func (m *Logistic) MarshalJSON() ([]byte, error) {
-	for _, v := range [][]float64{m.Mean, m.Scale, m.Coef, {m.Intercept, m.Lambda, m.LogLik, m.N}} {
+	for _, v := range [][]float64{m.Mean, m.Scale, m.Coef, m.StdErr, {m.Intercept, m.Lambda, m.LogLik, m.N}} {
 		if !allFinite(v) {
 			return nil, fmt.Errorf("%w: logistic model has a non-finite value", ErrModel)
 		}
 	}
 	return json.Marshal(logisticJSON{Model: "logistic", Version: modelVersion, Names: m.Names, Mean: m.Mean, Scale: m.Scale,
-		Intercept: m.Intercept, Coef: m.Coef, Lambda: m.Lambda, LogLik: m.LogLik, N: m.N, Iterations: m.Iterations})
+		Intercept: m.Intercept, Coef: m.Coef, Lambda: m.Lambda, LogLik: m.LogLik, N: m.N, Iterations: m.Iterations, StdErr: m.StdErr})
 }
 
 // UnmarshalJSON decodes and checks a model written by MarshalJSON; on error m is
@@ -421,7 +452,17 @@ func (m *Logistic) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("%w: logistic: scale %v must be positive", ErrModel, s)
 		}
 	}
+	if j.StdErr != nil {
+		if len(j.StdErr) != d+1 {
+			return fmt.Errorf("%w: logistic: %d standard errors for %d coefficients and the intercept", ErrModel, len(j.StdErr), d)
+		}
+		for _, v := range j.StdErr {
+			if !finite(v) || v < 0 {
+				return fmt.Errorf("%w: logistic: standard error %v must be finite and not negative", ErrModel, v)
+			}
+		}
+	}
 	*m = Logistic{Names: j.Names, Mean: j.Mean, Scale: j.Scale, Intercept: j.Intercept, Coef: j.Coef,
-		Lambda: j.Lambda, LogLik: j.LogLik, N: j.N, Iterations: j.Iterations}
+		Lambda: j.Lambda, LogLik: j.LogLik, N: j.N, Iterations: j.Iterations, StdErr: j.StdErr}
 	return nil
 }
