@@ -40,20 +40,23 @@
 // Fits maximise the likelihood over the log-parameters from several starting points
 // with gonum's optimize.Newton and a backtracking line search (derivatives analytic or
 // from gonum's fd package, each step confined to a factor e² per parameter) and report
-// the log-likelihood and the standard errors from the Hessian in [Diagnostics]. Customers with identical (x, t_x, T) are grouped with
-// weights and the likelihood is evaluated in parallel over the groups, so a million
-// customers fit in well under two seconds. Fits that do not converge, for example
-// because the maximum lies on the boundary, fail with a [*ConvergenceError].
+// the log-likelihood and the standard errors from the Hessian in [Diagnostics].
+// FitOptions.Penalizer adds lifetimes' L2 penalty for small bases. Customers with
+// identical (x, t_x, T) are grouped with weights and the likelihood is evaluated in
+// parallel over the groups, so a million customers fit in well under two seconds.
+// Fits that do not converge, for example because the maximum lies on the boundary,
+// fail with a [*ConvergenceError].
 //
 // # Scores and audiences
 //
 // [RFM] scores recency, frequency and monetary value by quantile with deterministic
 // ties and names the standard segments; [RFMSegments] returns them as roaring bitmaps
 // that a segment index can hold as tags. [FitLogistic] fits an L2-regularised
-// propensity model (or, unpenalised, one with Wald standard errors) and [Evaluate] reports its AUC, lift and gains by decile and
-// calibration. [FindLookalikes] ranks the base by similarity to a seed segment and
-// measures the ranking on held-out seed members. [Engagement] keeps a recency-weighted
-// activity score with a stated half-life.
+// propensity model (or, unpenalised, one with Wald standard errors) and [Evaluate]
+// reports its AUC, lift and gains by decile and calibration. [FindLookalikes] ranks the
+// base by similarity to a seed segment and measures the ranking on held-out seed
+// members. [Engagement] keeps a recency-weighted activity score with a stated
+// half-life.
 //
 // # Errors
 //

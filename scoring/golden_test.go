@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"bufio"
+	"encoding/json"
 	"math"
 	"os"
 	"strconv"
@@ -121,14 +122,47 @@ func TestGoldenSciPy(t *testing.T) {
 			case "loglik":
 				check("maximised log-likelihood", ll, 1e-10)
 			}
+		case "penmle", "penll":
+			m := penalisedCDNOW(t, a[1])
+			if row.kind == "penll" {
+				check("unpenalised log-likelihood at the penalised estimate", m.LogLik, 1e-9)
+			} else {
+				check("penalised estimate", []float64{m.R, m.Alpha, m.A, m.B}[int(a[2])], 1e-6)
+			}
 		default:
 			t.Fatalf("unknown golden row kind %q", row.kind)
 		}
 	}
-	for _, k := range []string{"hyp2f1", "pnbd_ll", "pnbd_exp", "pnbd_alive", "pnbd_pmf", "bgnbd_exp", "bgnbd_alive", "bgnbd_pmf", "mle", "se", "loglik"} {
+	for _, k := range []string{"hyp2f1", "pnbd_ll", "pnbd_exp", "pnbd_alive", "pnbd_pmf", "bgnbd_exp", "bgnbd_alive", "bgnbd_pmf", "mle", "se", "loglik", "penmle", "penll"} {
 		if counts[k] == 0 {
 			t.Errorf("no %s rows in golden.csv", k)
 		}
 	}
 	t.Logf("checked %v", counts)
 }
+
+// penalisedCDNOW returns BG/NBD fitted to CDNOW with FitOptions.Penalizer c, once per c.
+func penalisedCDNOW(t *testing.T, c float64) *BGNBD {
+	if m, ok := penalisedFits[c]; ok {
+		return m
+	}
+	m, err := FitBGNBD(cdnowCustomers(t), &FitOptions{Penalizer: c})
+	if err != nil {
+		t.Fatalf("penalizer %v: %v", c, err)
+	}
+	if m.Fit.StdErr != nil || m.Fit.Penalizer != c {
+		t.Errorf("penalizer %v: diagnostics %+v, want the penalizer and no standard errors", c, m.Fit)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back BGNBD
+	if err := json.Unmarshal(data, &back); err != nil || back.Fit.Penalizer != c {
+		t.Errorf("penalizer %v: JSON round trip %s: %v, %+v", c, data, err, back.Fit)
+	}
+	penalisedFits[c] = m
+	return m
+}
+
+var penalisedFits = map[float64]*BGNBD{}

@@ -208,3 +208,12 @@ func TestModelMethodsNeverNaN(t *testing.T) {
 		}
 	})
 }
+
+// TestFitRejectsBadPenalizer: a negative, infinite or NaN Penalizer is ErrInput.
+func TestFitRejectsBadPenalizer(t *testing.T) {
+	for _, c := range []float64{-0.1, math.Inf(1), math.NaN()} {
+		if _, err := FitBGNBD(validBase(), &FitOptions{Penalizer: c}); !errors.Is(err, ErrInput) {
+			t.Errorf("penalizer %v: err = %v, want ErrInput", c, err)
+		}
+	}
+}

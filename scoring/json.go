@@ -37,6 +37,7 @@ type fitJSON struct {
 	Customers   float64            `json:"customers"`
 	Rows        int                `json:"rows"`
 	StdErr      map[string]float64 `json:"std_err,omitempty"`
+	Penalizer   float64            `json:"penalizer,omitempty"`
 	Starts      int                `json:"starts"`
 	Converged   int                `json:"converged"`
 	Iterations  int                `json:"iterations"`
@@ -53,7 +54,7 @@ func encodeModel(kind string, names []string, params []float64, unit time.Durati
 		m.Params[n] = params[i]
 	}
 	if d.Starts > 0 || d.Customers > 0 || d.StdErr != nil {
-		f := &fitJSON{Customers: d.Customers, Rows: d.Rows, Starts: d.Starts, Converged: d.Converged,
+		f := &fitJSON{Customers: d.Customers, Rows: d.Rows, Penalizer: d.Penalizer, Starts: d.Starts, Converged: d.Converged,
 			Iterations: d.Iterations, Evaluations: d.Evaluations, Gradient: d.Gradient}
 		if d.StdErr != nil {
 			f.StdErr = map[string]float64{}
@@ -63,7 +64,7 @@ func encodeModel(kind string, names []string, params []float64, unit time.Durati
 		}
 		m.Fit = f
 	}
-	for _, v := range [][]float64{params, {ll, d.Gradient, d.Customers}, d.StdErr} {
+	for _, v := range [][]float64{params, {ll, d.Gradient, d.Customers, d.Penalizer}, d.StdErr} {
 		if !allFinite(v) {
 			return nil, fmt.Errorf("%w: %s has a non-finite value", ErrModel, kind)
 		}
@@ -142,10 +143,11 @@ func decodeModel(data []byte, kind string, names []string) ([]float64, time.Dura
 	var d Diagnostics
 	if f := m.Fit; f != nil {
 		if !finite(f.Customers) || f.Customers < 0 || f.Rows < 0 || f.Starts < 0 || f.Converged < 0 ||
-			f.Converged > f.Starts || f.Iterations < 0 || f.Evaluations < 0 || !finite(f.Gradient) || f.Gradient < 0 {
+			f.Converged > f.Starts || f.Iterations < 0 || f.Evaluations < 0 || !finite(f.Gradient) || f.Gradient < 0 ||
+			!finite(f.Penalizer) || f.Penalizer < 0 {
 			return fail("fit diagnostics out of range")
 		}
-		d = Diagnostics{Customers: f.Customers, Rows: f.Rows, Starts: f.Starts, Converged: f.Converged,
+		d = Diagnostics{Customers: f.Customers, Rows: f.Rows, Penalizer: f.Penalizer, Starts: f.Starts, Converged: f.Converged,
 			Iterations: f.Iterations, Evaluations: f.Evaluations, Gradient: f.Gradient}
 		if f.StdErr != nil {
 			if len(f.StdErr) != len(names) {

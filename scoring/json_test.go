@@ -100,6 +100,7 @@ func TestModelJSONRejects(t *testing.T) {
 		"string param":    strings.Replace(good, `"a":0.79`, `"a":"0.79"`, 1),
 		"bad diagnostics": strings.Replace(good, `}`, `},"fit":{"customers":-1,"rows":1,"starts":1,"converged":1,"iterations":1,"evaluations":1,"gradient":0}`, 1),
 		"too many starts": strings.Replace(good, `"log_lik":-9582.4}`, `"log_lik":-9582.4,"fit":{"customers":1,"rows":1,"starts":1,"converged":2,"iterations":1,"evaluations":1,"gradient":0}}`, 1),
+		"bad penalizer":   strings.Replace(good, `"log_lik":-9582.4}`, `"log_lik":-9582.4,"fit":{"customers":1,"rows":1,"penalizer":-1,"starts":1,"converged":1,"iterations":1,"evaluations":1,"gradient":0}}`, 1),
 		"std_err count":   strings.Replace(good, `"log_lik":-9582.4}`, `"log_lik":-9582.4,"fit":{"customers":1,"rows":1,"std_err":{"r":1},"starts":1,"converged":1,"iterations":1,"evaluations":1,"gradient":0}}`, 1),
 		"null":            `null`,
 	} {
@@ -121,6 +122,7 @@ func TestModelJSONRejects(t *testing.T) {
 // same model.
 func FuzzModelJSON(f *testing.F) {
 	f.Add([]byte(`{"model":"BG/NBD","version":1,"unit":"168h0m0s","params":{"r":0.24,"alpha":4.4,"a":0.79,"b":2.4},"log_lik":-9582.4,"fit":{"customers":2357,"rows":1016,"std_err":{"r":0.01,"alpha":0.4,"a":0.2,"b":0.7},"starts":3,"converged":3,"iterations":5,"evaluations":30,"gradient":1e-9}}`))
+	f.Add([]byte(`{"model":"BG/NBD","version":1,"params":{"r":0.16,"alpha":1.5,"a":0.34,"b":0.68},"log_lik":-9660.9,"fit":{"customers":2357,"rows":1016,"penalizer":0.01,"starts":3,"converged":3,"iterations":5,"evaluations":30,"gradient":1e-9}}`))
 	f.Add([]byte(`{"model":"Pareto/NBD","version":1,"params":{"r":0.55,"alpha":10.58,"s":0.61,"beta":11.67},"log_lik":-9595}`))
 	f.Add([]byte(`{"model":"BG/BB","version":1,"unit":"8760h0m0s","params":{"alpha":1.2,"beta":0.75,"gamma":0.66,"delta":2.78},"log_lik":-33225.6}`))
 	f.Add([]byte(`{"model":"Gamma-Gamma","version":1,"params":{"p":6.25,"q":3.74,"gamma":15.44},"log_lik":-4055.9}`))

@@ -20,6 +20,9 @@ mle         model i - - -        maximum-likelihood estimate of parameter i on C
                                  (scipy.optimize, log-parameters, Nelder-Mead then BFGS)
 se          model i - - -        its standard error from a central-difference Hessian
 loglik      model - - - -        the maximised log-likelihood
+penmle      model c i - -        estimate of parameter i maximising LL/n - c·Σθ², the
+                                 objective of lifetimes' penalizer_coef (same optimiser)
+penll       model c - - -        the unpenalised log-likelihood at that estimate
 
 Parameter sets: BG/NBD at the published CDNOW estimates (r, alpha, a, b) =
 (0.243, 4.414, 0.793, 2.426); Pareto/NBD set 0 at the published (0.55, 10.58, 0.61,
@@ -161,6 +164,15 @@ def fit(loglik, data, start):
     return theta, theta * np.sqrt(np.diag(cov)), loglik(theta, data)
 
 
+def fit_penalised(loglik, data, start, c):
+    n = len(data[0])
+    obj = lambda u: -loglik(np.exp(u), data) / n + c * np.sum(np.exp(2 * u))
+    u = optimize.minimize(obj, np.log(start), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000}).x
+    u = optimize.minimize(obj, u, method="BFGS", options={"gtol": 1e-10}).x
+    theta = np.exp(u)
+    return theta, loglik(theta, data)
+
+
 def main():
     cdnow = load_cdnow()
     w = sys.stdout
@@ -211,6 +223,11 @@ def main():
             out("mle", (0 if name == "bgnbd" else 1, i), theta[i])
             out("se", (0 if name == "bgnbd" else 1, i), se[i])
         out("loglik", (0 if name == "bgnbd" else 1,), ll)
+    for c in (0.01, 0.1):
+        theta, ll = fit_penalised(bgnbd_loglik, data, [0.5, 5, 1, 2], c)
+        for i in range(4):
+            out("penmle", (0, c, i), theta[i])
+        out("penll", (0, c), ll)
 
 
 if __name__ == "__main__":
