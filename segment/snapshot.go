@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/codec"
 )
 
 // Snapshot format, version 1. All integers little-endian.
@@ -176,103 +178,59 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	return s.off, nil
 }
 
-// snapReader decodes a snapshot held in memory (read from a Store, or mapped).
+// snapReader decodes a snapshot held in memory (read from a Store, or mapped). Its
+// codec.Reader reads the directory, positioned at it within the whole file, so that a
+// problem is reported at its byte offset in the file.
 type snapReader struct {
+	codec.Reader
 	data   []byte
-	dir    []byte
 	dirOff int
-	pos    int // in dir
-	err    error
 }
 
-func (r *snapReader) failf(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("segment: snapshot: directory at offset %d: %s: %w", r.dirOff+r.pos, fmt.Sprintf(format, args...), ErrCorrupt)
-	}
-}
+func (r *snapReader) failed() bool { return r.Err() != nil }
 
-func (r *snapReader) u() uint64 { return varint(r, binary.Uvarint, "unsigned") }
-func (r *snapReader) z() int64  { return varint(r, binary.Varint, "signed") }
-
-// varint reads one varint with read (binary.Uvarint or binary.Varint).
-func varint[T uint64 | int64](r *snapReader, read func([]byte) (T, int), kind string) T {
-	if r.err != nil {
-		return 0
-	}
-	v, n := read(r.dir[r.pos:])
-	if n <= 0 {
-		r.failf("bad %s varint", kind)
-		return 0
-	}
-	r.pos += n
-	return v
-}
-
-func (r *snapReader) byte() byte {
-	if r.err != nil {
-		return 0
-	}
-	if r.pos >= len(r.dir) {
-		r.failf("truncated")
-		return 0
-	}
-	r.pos++
-	return r.dir[r.pos-1]
-}
+func (r *snapReader) u(what string) uint64 { return r.Uvarint(math.MaxUint64, what) }
 
 // count reads a number of items each taking at least one directory byte, so that a
 // damaged count cannot ask for more memory than the directory could describe.
-func (r *snapReader) count(what string) int {
-	n := r.u()
-	if n > uint64(len(r.dir)-r.pos) {
-		r.failf("%d %s, more than the directory can hold", n, what)
-		return 0
-	}
-	return int(n)
-}
+func (r *snapReader) count(what string) int { return r.Count(1, what) }
 
-func (r *snapReader) str() string {
-	n := r.count("string bytes")
-	if r.err != nil {
-		return ""
-	}
-	s := string(r.dir[r.pos : r.pos+n])
-	r.pos += n
-	return s
-}
+func (r *snapReader) str(what string) string { return string(r.Prefixed(math.MaxUint32, what)) }
 
 func (r *snapReader) bitmap(what string) *roaring.Bitmap {
-	off, n := r.u(), r.u()
-	if r.err != nil {
+	start := r.Offset()
+	off, n := r.u(what+": bitmap offset"), r.u(what+": bitmap length")
+	if r.failed() {
 		return roaring.New()
 	}
 	if off < snapHeader || off > uint64(r.dirOff) || n > uint64(r.dirOff)-off {
-		r.failf("%s: bitmap reference (%d, %d) outside the bitmap area [%d, %d)", what, off, n, snapHeader, r.dirOff)
+		r.FailAt(start, "%s: bitmap reference (%d, %d) outside the bitmap area [%d, %d)", what, off, n, snapHeader, r.dirOff)
 		return roaring.New()
 	}
 	b, err := viewBitmap(r.data[off:off+n], int64(off))
 	if err != nil {
-		r.err = fmt.Errorf("segment: snapshot: %s: %w", what, err)
+		r.FailAt(start, "%s: %v", what, err)
 		return roaring.New()
 	}
 	return b
 }
 
 func (r *snapReader) bsi(what string, signed bool) *bsi {
-	s := r.byte()
-	w := r.u()
-	if r.err != nil {
+	start := r.Offset()
+	s := r.Byte(what + ": sign flag")
+	w := r.u(what + ": width")
+	if r.failed() {
 		return newBSI(signed)
 	}
 	if (s == 1) != signed || s > 1 || w > 64 {
-		r.failf("%s: bit-sliced index with sign flag %d and width %d", what, s, w)
+		r.FailAt(start, "%s: bit-sliced index with sign flag %d and width %d", what, s, w)
 		return newBSI(signed)
 	}
 	b := &bsi{signed: signed, exist: r.bitmap(what)}
 	for i := range int(w) {
 		sl := r.bitmap(fmt.Sprintf("%s, slice %d", what, i))
-		if r.err == nil && sl.AndCardinality(b.exist) != sl.GetCardinality() {
-			r.failf("%s: slice %d holds profiles without a value", what, i)
+		if !r.failed() && sl.AndCardinality(b.exist) != sl.GetCardinality() {
+			r.Failf("%s: slice %d holds profiles without a value", what, i)
 		}
 		b.slices = append(b.slices, sl)
 	}
@@ -281,8 +239,8 @@ func (r *snapReader) bsi(what string, signed bool) *bsi {
 
 // subset fails unless every element of a is in b.
 func (r *snapReader) subset(a, b *roaring.Bitmap, what string) {
-	if r.err == nil && a.AndCardinality(b) != a.GetCardinality() {
-		r.failf("%s", what)
+	if !r.failed() && a.AndCardinality(b) != a.GetCardinality() {
+		r.Failf("%s", what)
 	}
 }
 
@@ -314,19 +272,23 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	if dirOff < snapHeader || dirOff > uint64(end) || dirLen != uint64(end)-dirOff {
 		return nil, bad(end, "directory (%d, %d) does not end at the trailer %d", dirOff, dirLen, end)
 	}
-	r := &snapReader{data: data, dir: data[dirOff:end], dirOff: int(dirOff)}
+	r := &snapReader{data: data, dirOff: int(dirOff)}
+	r.Reset(data[:end])
+	r.Bytes(int(dirOff), "header and bitmaps") // checked above: start at the directory
+	fail := func() error { return fmt.Errorf("segment: snapshot: %w: %w", r.Err(), ErrCorrupt) }
 
-	locName := r.str()
-	retention, horizon, seq := r.u(), r.z(), r.z()
-	if r.err != nil {
-		return nil, r.err
+	locName := r.str("location")
+	start := r.Offset()
+	retention, horizon, seq := r.u("retention"), r.Varint("horizon"), r.Varint("sequence")
+	if r.failed() {
+		return nil, fail()
 	}
 	loc, err := time.LoadLocation(locName)
 	if err != nil {
 		return nil, fmt.Errorf("segment: snapshot: location %q: %w", locName, err)
 	}
 	if retention > MaxWindow*100 || horizon < math.MinInt32 || horizon > math.MaxInt32 || seq < 0 {
-		r.failf("settings out of range (retention %d, horizon %d, sequence %d)", retention, horizon, seq)
+		r.FailAt(start, "settings out of range (retention %d, horizon %d, sequence %d)", retention, horizon, seq)
 	}
 	x := NewIndex(WithLocation(loc), WithRetention(int(retention)))
 	x.horizon, x.seq = int32(horizon), seq
@@ -336,11 +298,8 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	r.numbers(x)
 	r.events(x)
 	r.segments(x)
-	if r.err == nil && r.pos != len(r.dir) {
-		r.failf("%d unread bytes at the end", len(r.dir)-r.pos)
-	}
-	if r.err != nil {
-		return nil, r.err
+	if r.End() != nil {
+		return nil, fail()
 	}
 	// Saved definitions must resolve against what was loaded, as Save required.
 	for _, name := range slices.Sorted(maps.Keys(x.saved)) {
@@ -357,7 +316,7 @@ func decodeSnapshot(data []byte) (*Index, error) {
 // free of duplicates).
 func (r *snapReader) sorted(prev *string, first bool, name, what string) {
 	if !first && name <= *prev {
-		r.failf("%s %q out of order after %q", what, name, *prev)
+		r.Failf("%s %q out of order after %q", what, name, *prev)
 	}
 	*prev = name
 }
@@ -365,12 +324,12 @@ func (r *snapReader) sorted(prev *string, first bool, name, what string) {
 func (r *snapReader) traits(x *Index) {
 	var prevKey string
 	for i := range r.count("trait keys") {
-		key := r.str()
+		key := r.str("trait key")
 		r.sorted(&prevKey, i == 0, key, "trait key")
 		values := x.traitKey(key)
 		var prev string
 		for j := range r.count("trait values") {
-			v := r.str()
+			v := r.str("trait value")
 			r.sorted(&prev, j == 0, v, "trait value")
 			b := r.bitmap("trait " + key + ":" + v)
 			r.subset(b, x.known, "trait "+key+":"+v+" holds unknown profiles")
@@ -382,16 +341,16 @@ func (r *snapReader) traits(x *Index) {
 func (r *snapReader) numbers(x *Index) {
 	var prev string
 	for i := range r.count("numeric fields") {
-		name := r.str()
+		name := r.str("numeric field")
 		r.sorted(&prev, i == 0, name, "numeric field")
-		rule := MergeRule(r.byte())
+		rule := MergeRule(r.Byte("merge rule"))
 		if rule > MergeLast {
-			r.failf("numeric field %q: unknown merge rule %d", name, rule)
+			r.Failf("numeric field %q: unknown merge rule %d", name, rule)
 		}
 		f := &numField{rule: rule, v: r.bsi("numeric field "+name, true)}
 		r.subset(f.v.exist, x.known, "numeric field "+name+" holds unknown profiles")
-		if has := r.byte(); has > 1 || (has == 1) != (rule == MergeLast) {
-			r.failf("numeric field %q: sequence flag %d with rule %v", name, has, rule)
+		if has := r.Byte("sequence flag"); has > 1 || (has == 1) != (rule == MergeLast) {
+			r.Failf("numeric field %q: sequence flag %d with rule %v", name, has, rule)
 		} else if has == 1 {
 			f.seq = r.bsi("numeric field "+name+" sequence", false)
 		}
@@ -402,28 +361,29 @@ func (r *snapReader) numbers(x *Index) {
 func (r *snapReader) events(x *Index) {
 	var prev string
 	for i := range r.count("events") {
-		name := r.str()
+		name := r.str("event")
 		r.sorted(&prev, i == 0, name, "event")
 		ev := x.event(name)
 		ev.older = r.bitmap("event " + name + " before the horizon")
 		r.subset(ev.older, x.known, "event "+name+" holds unknown profiles")
 		prevDay := int64(math.MinInt64)
 		for range r.count("days") {
-			day := r.z()
-			if r.err == nil && (day <= prevDay || day < int64(x.horizon) || day > math.MaxInt32) {
-				r.failf("event %q: day %d out of order or range", name, day)
+			start := r.Offset()
+			day := r.Varint("day")
+			if !r.failed() && (day <= prevDay || day < int64(x.horizon) || day > math.MaxInt32) {
+				r.FailAt(start, "event %q: day %d out of order or range", name, day)
 			}
 			prevDay = day
 			what := fmt.Sprintf("event %s on day %d", name, day)
 			d := &dayBits{day: int32(day), present: r.bitmap(what)}
 			r.subset(d.present, x.known, what+" holds unknown profiles")
-			switch r.byte() {
+			switch r.Byte("repeat flag") {
 			case 0:
 			case 1:
 				d.extra = r.bsi(what+", repeats", false)
 				r.subset(d.extra.exist, d.present, what+": repeats of absent profiles")
 			default:
-				r.failf("%s: bad repeat flag", what)
+				r.Failf("%s: bad repeat flag", what)
 			}
 			ev.days = append(ev.days, d)
 		}
@@ -433,16 +393,17 @@ func (r *snapReader) events(x *Index) {
 func (r *snapReader) segments(x *Index) {
 	var prev string
 	for i := range r.count("segments") {
-		name := r.str()
+		name := r.str("segment")
 		r.sorted(&prev, i == 0, name, "segment")
-		expr := r.str()
+		start := r.Offset()
+		expr := r.str("segment definition")
 		members := r.bitmap("segment " + name + " members")
-		if r.err != nil {
+		if r.failed() {
 			return
 		}
 		q, err := Parse(expr)
 		if err != nil {
-			r.failf("segment %q: %v", name, err)
+			r.FailAt(start, "segment %q: %v", name, err)
 			return
 		}
 		x.saved[name] = &saved{q: q, members: members}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,6 +149,15 @@ func TestSnapshotStructureChecks(t *testing.T) {
 		if !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
 		}
+	} // A directory count too large for the directory is refused at its byte in the
+	// file: the directory starts with the location's name ("UTC"), then retention,
+	// horizon and sequence, the known profiles' bitmap reference and the trait count.
+	dirOff := int(binary.LittleEndian.Uint64(data[len(data)-24:]))
+	bad := bytes.Clone(data)
+	bad[dirOff] = 0x7f // the location's name now runs past the directory
+	_, err := ReadSnapshot(rechecksum(bad))
+	if want := fmt.Sprintf("at byte %d:", dirOff); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+		t.Errorf("location length damaged: %v, want ErrCorrupt %s", err, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package codec reads the varint-based binary encodings that the SDK's packages give
 // their records and partial states (identity's and referral's log records, funnel's
-// partials), so that each package writes only what its own format means.
+// partials, segment's snapshot directory), so that each package writes only what its own
+// format means.
 //
 // Writing needs nothing here: encoding/binary's AppendUvarint and AppendVarint do it.
 // Reading untrusted bytes needs care that every decoder would otherwise repeat: every
