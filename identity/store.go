@@ -2,6 +2,7 @@ package identity
 
 import (
 	"iter"
+	"slices"
 	"sync"
 )
 
@@ -42,9 +43,37 @@ type Compacter interface {
 
 // MemStore is a Store in memory: records live as long as the MemStore does. It is safe
 // for concurrent use. The zero value is an empty store.
+//
+// Records are copied into pages of a megabyte and located by an index of three words
+// each, so that holding ten million records costs neither ten million allocations for
+// the garbage collector to trace nor the copying of a growing slice of slices.
 type MemStore struct {
-	mu   sync.Mutex
-	recs [][]byte
+	mu sync.Mutex
+	memArena
+}
+
+// memArena holds records' bytes in pages that are never reallocated, so a record once
+// written may be read without a lock.
+type memArena struct {
+	pages [][]byte
+	recs  []memRec
+}
+
+// memRec locates one record: pages[page][off : off+n].
+type memRec struct{ page, off, n uint32 }
+
+const memPage = 1 << 20
+
+// put copies r to the arena.
+func (a *memArena) put(r []byte) {
+	k := len(a.pages) - 1
+	if k < 0 || cap(a.pages[k])-len(a.pages[k]) < len(r) {
+		a.pages = append(a.pages, make([]byte, 0, max(memPage, len(r))))
+		k++
+	}
+	off := len(a.pages[k])
+	a.pages[k] = append(a.pages[k], r...)
+	a.recs = append(a.recs, memRec{uint32(k), uint32(off), uint32(len(r))})
 }
 
 var (
@@ -54,13 +83,11 @@ var (
 
 // Append copies the records to the end of the store.
 func (s *MemStore) Append(records ...[]byte) error {
-	cp := make([][]byte, len(records))
-	for i, r := range records {
-		cp[i] = append([]byte(nil), r...)
-	}
 	s.mu.Lock()
-	s.recs = append(s.recs, cp...)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	for _, r := range records {
+		s.put(r)
+	}
 	return nil
 }
 
@@ -68,10 +95,14 @@ func (s *MemStore) Append(records ...[]byte) error {
 func (s *MemStore) Records() iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		s.mu.Lock()
+		// Copies of the page headers: appends after this point only write beyond the
+		// lengths the records below refer to.
+		pages := slices.Clone(s.pages)
 		recs := s.recs[:len(s.recs):len(s.recs)]
 		s.mu.Unlock()
 		for _, r := range recs {
-			if !yield(r, nil) {
+			end := r.off + r.n
+			if !yield(pages[r.page][r.off:end:end], nil) {
 				return
 			}
 		}
@@ -80,12 +111,12 @@ func (s *MemStore) Records() iter.Seq2[[]byte, error] {
 
 // Compact replaces the content of the store with records.
 func (s *MemStore) Compact(records iter.Seq[[]byte]) error {
-	var recs [][]byte
+	var a memArena
 	for r := range records {
-		recs = append(recs, append([]byte(nil), r...))
+		a.put(r)
 	}
 	s.mu.Lock()
-	s.recs = recs
+	s.memArena = a
 	s.mu.Unlock()
 	return nil
 }
