@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -127,23 +129,32 @@ func (f *funnels) report(w *reportWriter) {
 		}
 		w.line("%-16s %9d %22s %22s %12s", s.Name, s.Unique, rateText(s.FromPrevious), rateText(s.FromFirst), wait)
 	}
-	hits, sure := 0, 0
-	for _, r := range f.promotions {
+	hits, truth := 0, 0
+	for i, r := range f.promotions {
 		if r.Estimate >= 0.05 {
 			hits++
 		}
-		if r.Lo >= 0.05 {
-			sure++
-		}
-	}
-	truth := 0
-	for _, r := range f.trueRates {
-		if r >= 0.05 {
+		if f.trueRates[i] >= 0.05 {
 			truth++
 		}
 	}
-	w.line("promotions responding at 5%% or more: %d of %d, %d with the whole interval above 5%% (truth: %d)", hits, len(f.promotions), sure, truth)
-	w.line("(reach counts profiles: a person reached twice who never signed up stays two profiles, which dilutes rates)")
+	// Rates measured on profiles are diluted (a person reached twice who never signed
+	// up stays two profiles), so judge the ranking, which a dilution common to every
+	// promotion leaves alone: are the truly strong promotions the best measured ones?
+	order := make([]int, len(f.promotions))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(f.promotions[b].Estimate, f.promotions[a].Estimate) })
+	found := 0
+	for _, i := range order[:truth] {
+		if f.trueRates[i] >= 0.05 {
+			found++
+		}
+	}
+	w.line("promotions truly responding at 5%% or more: %d of %d; the %d best measured include %d of them", truth, len(f.promotions), truth, found)
+	w.line("(measured on profiles, rates are diluted: %d promotions measure at 5%% or more, as a person reached twice", hits)
+	w.line(" who never signed up stays two profiles; the ranking is what a campaign manager can trust)")
 	w.line("")
 	w.line("lifecycle at the end of the period:")
 	for s := range funnel.NumStages {

@@ -60,6 +60,11 @@ func TestQuickstartReport(t *testing.T) {
 	if repeat := num(`repeat customer\s+\d+\s+([\d.]+)%`)[0]; repeat < 20 || repeat > 40 {
 		t.Errorf("%.1f%% of customers bought again, want about 30%%", repeat)
 	}
+	// The measured ranking finds the truly strong promotions far more often than chance
+	// (which would put 0.4 of 4 in the top 4 of 40).
+	if m := num(`the (\d+) best measured include (\d+) of them`); m[1] < m[0]/2 {
+		t.Errorf("the %v best measured promotions include only %v truly strong ones", m[0], m[1])
+	}
 	// The fits recover the generator's parameters within two standard errors.
 	for _, model := range []string{"BG/NBD, days", "Gamma-Gamma"} {
 		line := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(model) + `.*$`).FindString(text)
