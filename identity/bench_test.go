@@ -359,6 +359,39 @@ func BenchmarkLookup(b *testing.B) {
 	})
 }
 
+// BenchmarkLookupMany resolves the same identifiers as BenchmarkLookup, 256 per call:
+// the cost per identifier when the cache misses of a group overlap.
+func BenchmarkLookupMany(b *testing.B) {
+	s := getStream(*benchEvents)
+	r, _ := identity.New(identity.DefaultRules())
+	n := len(s.events) / 2
+	for i := range n {
+		r.Link(ctx, t0, "web", s.pair(i)...)
+	}
+	b.Run(fmt.Sprintf("identifiers=%d", r.Stats().Identifiers), func(b *testing.B) {
+		const batch = 256
+		ids := make([]identity.ID, 0, batch)
+		keys := make([]uint32, 0, batch)
+		found := 0
+		for done := 0; done < b.N; done += batch {
+			ids = ids[:0]
+			for i := done; i < min(done+batch, b.N); i++ {
+				a, _ := s.event(i % n)
+				ids = append(ids, a)
+			}
+			keys = r.LookupMany(keys[:0], ids...)
+			for _, k := range keys {
+				if k != 0 {
+					found++
+				}
+			}
+		}
+		if found == 0 {
+			b.Fatal("nothing found")
+		}
+	})
+}
+
 // BenchmarkLookupNaive is the baseline: a Go map from identifier to profile (no
 // normalisation).
 func BenchmarkLookupNaive(b *testing.B) {

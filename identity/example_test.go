@@ -83,6 +83,23 @@ func ExampleResolver_Lookup() {
 	// 0 false
 }
 
+// An audience upload: many identifiers resolved in one call, 0 where none is held.
+func ExampleResolver_LookupMany() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "phone", Value: "+44 20 7946 0000"})
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "ben@example.com"})
+	keys := r.LookupMany(nil,
+		identity.ID{Kind: "phone", Value: "+442079460000"},
+		identity.ID{Kind: "email", Value: "BEN@example.com"},
+		identity.ID{Kind: "email", Value: "carl@example.com"},
+		identity.ID{Kind: "email", Value: "not an address"},
+	)
+	fmt.Println(keys)
+	// Output:
+	// [1 2 0 0]
+}
+
 func ExampleResolver_Explain() {
 	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	r, _ := identity.New(identity.DefaultRules())

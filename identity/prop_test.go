@@ -463,3 +463,44 @@ func openFile(t rapid.TB, path string) (*identity.FileStore, *identity.Resolver)
 	}
 	return s, r
 }
+
+// TestLookupManyEqualsLookup: whatever was linked, forgotten or unmerged, LookupMany
+// answers each identifier as Lookup does (0 for none), across its groups of 32, for
+// known, unknown, blocked, unparseable and malformed identifiers and unknown kinds.
+func TestLookupManyEqualsLookup(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, err := identity.New(identity.DefaultRules())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := []identity.ID{
+			{Kind: "email", Value: "Anna@Example.com"}, {Kind: "email", Value: "anna@example.com"},
+			{Kind: "email", Value: "not an address"}, {Kind: "email", Value: "null"},
+			{Kind: "phone", Value: "+44 20 7946 0000"}, {Kind: "phone", Value: "12"},
+			{Kind: "device_id", Value: "d1"}, {Kind: "device_id", Value: "d2"}, {Kind: "user_id", Value: "u1"},
+			{Kind: "user_id", Value: "u2"}, {Kind: "anonymous_id", Value: "x"}, {Kind: "", Value: "x"},
+			{Kind: "unheard_of", Value: "x"}, {Kind: "device_id", Value: "\xff"},
+		}
+		for _, ev := range rapid.SliceOfN(rapid.SliceOfN(rapid.SampledFrom(pool), 1, 3), 0, 12).Draw(t, "events") {
+			r.Link(ctx, t0, "web", ev...) // refusals and drops are part of the state
+		}
+		if rapid.Bool().Draw(t, "forget") {
+			if p, ok := r.Lookup(pool[6]); ok {
+				r.Forget(ctx, t0, p)
+			}
+		}
+		// Long enough, mostly, to span groups, so that each group's state is seen
+		// to start afresh.
+		query := rapid.SliceOfN(rapid.SampledFrom(pool), rapid.SampledFrom([]int{0, 1, 33, 70}).Draw(t, "least"), 100).Draw(t, "query")
+		prefix := []uint32{7}
+		got := r.LookupMany(prefix, query...)
+		want := []uint32{7}
+		for _, id := range query {
+			k, _ := r.Lookup(id)
+			want = append(want, k)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("LookupMany %v, Lookup one by one %v", got, want)
+		}
+	})
+}
