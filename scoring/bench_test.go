@@ -211,6 +211,44 @@ func BenchmarkPredict100kNaive(b *testing.B) {
 	}
 }
 
+// BenchmarkTracking1M: the tracking plot of a million customers acquired over a year
+// (births recorded to the day), 104 weekly periods.
+func BenchmarkTracking1M(b *testing.B) {
+	births := trackingBirths()
+	m := &BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	for b.Loop() {
+		if _, err := Tracking(m, births, 104, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTracking1MNaive evaluates E[X(t - birth)] for every customer and period.
+func BenchmarkTracking1MNaive(b *testing.B) {
+	births := trackingBirths()
+	m := &BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	out := make([]float64, 104)
+	for b.Loop() {
+		for k := range out {
+			end := float64(k + 1)
+			out[k] = 0
+			for _, bt := range births {
+				if bt < end {
+					out[k] += m.ExpectedPurchasesNew(end - bt)
+				}
+			}
+		}
+	}
+}
+
+func trackingBirths() []float64 {
+	births := make([]float64, 0, 1_000_000)
+	for _, c := range million() {
+		births = append(births, 52-c.T)
+	}
+	return births
+}
+
 // Logistic regression on 200,000 rows of 8 features: parallel Newton steps against one
 // worker.
 func logisticData() ([][]float64, []bool) {

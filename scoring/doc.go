@@ -34,8 +34,9 @@
 //
 // The three continuous-time models satisfy [Model]: per customer, the purchases
 // expected in the next t, P(alive) and P(X(t) = n); for a new customer E[X(t)] and
-// P(X(t) = n). [Predict], [CLV] and [Forecast] work on any Model. Times are in the unit
-// of the customers a model was fitted on; FitOptions.Unit records it in the model.
+// P(X(t) = n). [Predict], [CLV], [Forecast] and [Tracking] (the cumulative tracking
+// plot in calendar time) work on any Model. Times are in the unit of the customers a
+// model was fitted on; FitOptions.Unit records it in the model.
 //
 // Fits maximise the likelihood over the log-parameters from several starting points
 // with gonum's optimize.Newton and a backtracking line search (derivatives analytic or

@@ -263,6 +263,48 @@ func ExampleForecast() {
 	// weeks to 39:  482 purchases, 1653 in all
 }
 
+// The cumulative tracking plot for CDNOW: the base was acquired over the first 12 weeks
+// of 1997, the model fitted on the 39 weeks of calibration, and its expectation is set
+// beside the actual repeat purchases (distinct purchase days after the first) through
+// the 39 weeks that follow.
+func ExampleTracking() {
+	bg, _ := scoring.FitBGNBD(cdnow(), nil)
+	origin, week := time.Date(1997, 1, 1, 0, 0, 0, 0, time.UTC), 7*24*time.Hour
+	days := map[uint32][]time.Time{}
+	for _, tx := range cdnowTransactions() {
+		if d := tx.Time.Truncate(24 * time.Hour); !slices.Contains(days[tx.Profile], d) {
+			days[tx.Profile] = append(days[tx.Profile], d)
+		}
+	}
+	var births []float64
+	for _, ds := range days {
+		slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
+		births = append(births, float64(ds[0].Sub(origin))/float64(week))
+	}
+	track, err := scoring.Tracking(bg, births, 6, 13)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range track {
+		actual := 0
+		for _, ds := range days {
+			for _, d := range ds[1:] {
+				if d.Before(origin.Add(time.Duration(p.End) * week)) {
+					actual++
+				}
+			}
+		}
+		fmt.Printf("week %2.0f: %4.0f repeat purchases expected, %4d made\n", p.End, p.Cumulative, actual)
+	}
+	// Output:
+	// week 13:  723 repeat purchases expected,  828 made
+	// week 26: 1736 repeat purchases expected, 1746 made
+	// week 39: 2502 repeat purchases expected, 2457 made
+	// week 52: 3134 repeat purchases expected, 3183 made
+	// week 65: 3681 repeat purchases expected, 3844 made
+	// week 78: 4166 repeat purchases expected, 4339 made
+}
+
 func ExampleValidate() {
 	splits, err := scoring.SplitCalibration(slices.Values(cdnowTransactions()), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
 		scoring.SummaryOptions{End: time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)})

@@ -74,6 +74,7 @@ var (
 func TestGoldenSciPy(t *testing.T) {
 	rows := loadGolden(t)
 	counts := map[string]int{}
+	var tracking []ForecastPeriod
 	for _, row := range rows {
 		counts[row.kind]++
 		a := row.args
@@ -122,6 +123,22 @@ func TestGoldenSciPy(t *testing.T) {
 			case "loglik":
 				check("maximised log-likelihood", ll, 1e-10)
 			}
+		case "track":
+			if tracking == nil {
+				var births []float64
+				for _, c := range cdnowCustomers(t) {
+					births = append(births, 38.86-c.T)
+				}
+				var err error
+				if tracking, err = Tracking(goldenBG, births, 6, 13); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := tracking[int(a[0]/13)-1]
+			if p.End != a[0] {
+				t.Fatalf("tracking period ends at %v, want %v", p.End, a[0])
+			}
+			check("expected cumulative repeat purchases", p.Cumulative, 1e-9)
 		case "penmle", "penll":
 			m := penalisedCDNOW(t, a[1])
 			if row.kind == "penll" {
@@ -133,7 +150,7 @@ func TestGoldenSciPy(t *testing.T) {
 			t.Fatalf("unknown golden row kind %q", row.kind)
 		}
 	}
-	for _, k := range []string{"hyp2f1", "pnbd_ll", "pnbd_exp", "pnbd_alive", "pnbd_pmf", "bgnbd_exp", "bgnbd_alive", "bgnbd_pmf", "mle", "se", "loglik", "penmle", "penll"} {
+	for _, k := range []string{"hyp2f1", "pnbd_ll", "pnbd_exp", "pnbd_alive", "pnbd_pmf", "bgnbd_exp", "bgnbd_alive", "bgnbd_pmf", "mle", "se", "loglik", "penmle", "penll", "track"} {
 		if counts[k] == 0 {
 			t.Errorf("no %s rows in golden.csv", k)
 		}

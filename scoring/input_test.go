@@ -217,3 +217,24 @@ func TestFitRejectsBadPenalizer(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackingRejectsBadInput: a nil model, a bad period length or count, or a
+// negative or non-finite birth is ErrInput naming what.
+func TestTrackingRejectsBadInput(t *testing.T) {
+	m := &BGNBD{R: 0.24, Alpha: 4.4, A: 0.79, B: 2.4}
+	for name, err := range map[string]error{
+		"nil model":      second(Tracking(nil, []float64{1}, 1, 1)),
+		"periods":        second(Tracking(m, []float64{1}, -1, 1)),
+		"zero length":    second(Tracking(m, []float64{1}, 1, 0)),
+		"NaN length":     second(Tracking(m, []float64{1}, 1, math.NaN())),
+		"negative birth": second(Tracking(m, []float64{1, -2}, 1, 1)),
+		"infinite birth": second(Tracking(m, []float64{math.Inf(1)}, 1, 1)),
+	} {
+		if !errors.Is(err, ErrInput) {
+			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		}
+	}
+	if tr, err := Tracking(m, nil, 2, 1); err != nil || len(tr) != 2 || tr[1].Cumulative != 0 {
+		t.Errorf("no customers: %+v, %v", tr, err)
+	}
+}

@@ -110,12 +110,12 @@ func CLV(m Model, spend *GammaGamma, cs []Customer, opt CLVOptions) ([]float64, 
 	return out, nil
 }
 
-// ForecastPeriod is the base's expected purchases in one period after the end of
-// observation.
+// ForecastPeriod is the base's expected purchases in one period: after the end of
+// observation for Forecast, in calendar time from the origin of the births for Tracking.
 type ForecastPeriod struct {
-	End        float64 // end of the period, in the model's time unit after the end of observation
+	End        float64 // end of the period, in the model's time unit from the origin
 	Expected   float64 // purchases expected in the period
-	Cumulative float64 // purchases expected from the end of observation to End
+	Cumulative float64 // purchases expected from the origin to End
 }
 
 // Forecast returns the purchases the whole base cs is expected to make in each of the

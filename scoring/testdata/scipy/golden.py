@@ -20,6 +20,10 @@ mle         model i - - -        maximum-likelihood estimate of parameter i on C
                                  (scipy.optimize, log-parameters, Nelder-Mead then BFGS)
 se          model i - - -        its standard error from a central-difference Hessian
 loglik      model - - - -        the maximised log-likelihood
+track       t - - - - -          BG/NBD (published CDNOW estimates) expected cumulative repeat
+                                 purchases of the CDNOW base by week t in calendar time,
+                                 births at 38.86 - T: the sum of E[X(t - birth)], each by
+                                 quadrature over p of (1/p)(1 - (alpha/(alpha+pt))^r)
 penmle      model c i - -        estimate of parameter i maximising LL/n - c·Σθ², the
                                  objective of lifetimes' penalizer_coef (same optimiser)
 penll       model c - - -        the unpenalised log-likelihood at that estimate
@@ -164,6 +168,11 @@ def fit(loglik, data, start):
     return theta, theta * np.sqrt(np.diag(cov)), loglik(theta, data)
 
 
+def bgnbd_expected_new(t):
+    r, alpha, a, b = BG
+    return beta_quad(lambda p: (1 - (alpha / (alpha + p * t)) ** r) / p, a, b)
+
+
 def fit_penalised(loglik, data, start, c):
     n = len(data[0])
     obj = lambda u: -loglik(np.exp(u), data) / n + c * np.sum(np.exp(2 * u))
@@ -223,6 +232,12 @@ def main():
             out("mle", (0 if name == "bgnbd" else 1, i), theta[i])
             out("se", (0 if name == "bgnbd" else 1, i), se[i])
         out("loglik", (0 if name == "bgnbd" else 1,), ll)
+    births = {}
+    for x, tx, T in cdnow:
+        b = round(38.86 - T, 10)
+        births[b] = births.get(b, 0) + 1
+    for t in (13.0, 26.0, 39.0, 52.0, 65.0, 78.0):
+        out("track", (t,), sum(w * bgnbd_expected_new(t - b) for b, w in births.items() if t > b))
     for c in (0.01, 0.1):
         theta, ll = fit_penalised(bgnbd_loglik, data, [0.5, 5, 1, 2], c)
         for i in range(4):
