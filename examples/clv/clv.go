@@ -127,7 +127,60 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 		fmt.Fprintf(out, " %11.0f", v.Predicted)
 	}
 	fmt.Fprintln(out)
+	if err := tracking(out, txs, models, first, last, cfg.unit, unitName); err != nil {
+		return err
+	}
 	return value(out, txs, opt, cfg, unitName)
+}
+
+// tracking prints the cumulative tracking plot as a table: the repeat purchases (days
+// with a purchase after a customer's first) made by the end of each sixth of the data's
+// span, beside what each model expects of a base acquired when these customers were.
+func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, last time.Time, unit time.Duration, unitName string) error {
+	const day = 24 * time.Hour
+	origin := first.Truncate(day)
+	days := map[uint32][]time.Time{}
+	for _, tx := range txs {
+		if d := tx.Time.Truncate(day); !slices.Contains(days[tx.Profile], d) {
+			days[tx.Profile] = append(days[tx.Profile], d)
+		}
+	}
+	var births []float64
+	for _, ds := range days {
+		slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
+		births = append(births, float64(ds[0].Sub(origin))/float64(unit))
+	}
+	const periods = 6
+	length := float64(last.Sub(origin)) / float64(unit) / periods
+	fmt.Fprintf(out, "\nCumulative repeat purchases in calendar time, actual vs expected (the tracking plot):\n")
+	fmt.Fprintf(out, "  %9s %8s", unitName, "actual")
+	var tracks [][]scoring.ForecastPeriod
+	for _, m := range models {
+		fmt.Fprintf(out, " %11s", m.name)
+		tr, err := scoring.Tracking(m.m, births, periods, length)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		tracks = append(tracks, tr)
+	}
+	fmt.Fprintln(out)
+	for k := range periods {
+		end := origin.Add(time.Duration(tracks[0][k].End * float64(unit)))
+		actual := 0
+		for _, ds := range days {
+			for _, d := range ds[1:] {
+				if d.Before(end) {
+					actual++
+				}
+			}
+		}
+		fmt.Fprintf(out, "  %9.1f %8d", tracks[0][k].End, actual)
+		for _, tr := range tracks {
+			fmt.Fprintf(out, " %11.0f", tr[k].Cumulative)
+		}
+		fmt.Fprintln(out)
+	}
+	return nil
 }
 
 // value refits BG/NBD and Gamma-Gamma on the whole period and lists the customers worth
