@@ -3,6 +3,7 @@ package funnel
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -10,7 +11,11 @@ import (
 // Batch holds events in columns: the i-th event is profile Profile[i] doing event
 // Names[Event[i]] at Time[i] (Unix nanoseconds). Event names are interned, so a Batch
 // of a hundred million events is 16 bytes an event and a step is matched once per
-// distinct name, not once per event. Events carry no properties.
+// distinct name, not once per event (a Step's Match sees the name only).
+//
+// Properties, for breakdowns, are optional columns of interned values: Props[key][i] is
+// the index in Values of event i's value of the property key, the index of "" where the
+// event lacks it; each column is as long as Profile. Append keeps them so.
 //
 // A Batch must be grouped by profile: each profile's events contiguous (a column store
 // ordered by profile, time gives exactly that). Within a profile, events may come in
@@ -21,18 +26,38 @@ type Batch struct {
 	Time    []int64
 	Event   []uint32
 	Names   []string
+	Props   map[string][]uint32
+	Values  []string
 
-	ids map[string]uint32
+	ids, vals map[string]uint32
 }
 
 // Len returns the number of events.
 func (b *Batch) Len() int { return len(b.Profile) }
 
-// Append adds an event, interning its name. Its properties are dropped.
+// Append adds an event, interning its name and its properties' values. A property
+// first seen here gets a column in which earlier events hold "".
 func (b *Batch) Append(e Event) error {
 	t, err := nanos(e.Time)
 	if err != nil {
 		return fmt.Errorf("funnel: append event %d (profile %d): %w", b.Len(), e.Profile, err)
+	}
+	n := b.Len()
+	for _, key := range slices.Sorted(maps.Keys(e.Props)) { // sorted: Values' order is reproducible
+		v := e.Props[key]
+		col, ok := b.Props[key]
+		if !ok {
+			if b.Props == nil {
+				b.Props = map[string][]uint32{}
+			}
+			col = slices.Repeat([]uint32{b.InternValue("")}, n)
+		}
+		b.Props[key] = append(col, b.InternValue(v))
+	}
+	for key, col := range b.Props {
+		if _, ok := e.Props[key]; !ok {
+			b.Props[key] = append(col, b.InternValue(""))
+		}
 	}
 	b.Profile = append(b.Profile, e.Profile)
 	b.Time = append(b.Time, t)
@@ -41,27 +66,43 @@ func (b *Batch) Append(e Event) error {
 }
 
 // Intern returns the id of name in Names, adding it if it is new.
-func (b *Batch) Intern(name string) uint32 {
-	if b.ids == nil {
-		b.ids = make(map[string]uint32, len(b.Names))
-		for i, n := range b.Names {
-			if _, dup := b.ids[n]; !dup {
-				b.ids[n] = uint32(i)
+func (b *Batch) Intern(name string) uint32 { return intern(&b.ids, &b.Names, name) }
+
+// InternValue returns the id of a property value in Values, adding it if it is new.
+func (b *Batch) InternValue(v string) uint32 { return intern(&b.vals, &b.Values, v) }
+
+// intern returns the index of s in *list, appending it if it is new; *index maps
+// strings to their first index and is built from the list on first use.
+func intern(index *map[string]uint32, list *[]string, s string) uint32 {
+	if *index == nil {
+		*index = make(map[string]uint32, len(*list))
+		for i, n := range *list {
+			if _, dup := (*index)[n]; !dup {
+				(*index)[n] = uint32(i)
 			}
 		}
 	}
-	if id, ok := b.ids[name]; ok {
+	if id, ok := (*index)[s]; ok {
 		return id
 	}
-	id := uint32(len(b.Names))
-	b.Names = append(b.Names, name)
-	b.ids[name] = id
+	id := uint32(len(*list))
+	*list = append(*list, s)
+	(*index)[s] = id
 	return id
 }
 
-// At returns the i-th event (without properties).
+// At returns the i-th event, with its properties whose value is not "".
 func (b *Batch) At(i int) Event {
-	return Event{Profile: b.Profile[i], Time: time.Unix(0, b.Time[i]).UTC(), Name: b.Names[b.Event[i]]}
+	e := Event{Profile: b.Profile[i], Time: time.Unix(0, b.Time[i]).UTC(), Name: b.Names[b.Event[i]]}
+	for key, col := range b.Props {
+		if v := b.Values[col[i]]; v != "" {
+			if e.Props == nil {
+				e.Props = map[string]string{}
+			}
+			e.Props[key] = v
+		}
+	}
+	return e
 }
 
 // check verifies that the columns have one length and every name id is in range.
@@ -73,6 +114,17 @@ func (b *Batch) check() error {
 	for i, id := range b.Event {
 		if int(id) >= len(b.Names) {
 			return fmt.Errorf("funnel: batch event %d: name id %d outside the %d names: %w", i, id, len(b.Names), ErrCorrupt)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(b.Props)) {
+		col := b.Props[key]
+		if len(col) != n {
+			return fmt.Errorf("%w: property %q column holds %d values for %d events", ErrSpec, key, len(col), n)
+		}
+		for i, id := range col {
+			if int(id) >= len(b.Values) {
+				return fmt.Errorf("funnel: batch event %d: property %q value id %d outside the %d values: %w", i, key, id, len(b.Values), ErrCorrupt)
+			}
 		}
 	}
 	for i, t := range b.Time {
@@ -148,9 +200,12 @@ const batchMagic = "CLTFUNB\x00"
 // MarshalBinary encodes the batch: the frame of codec.go around
 //
 //	names count | names (length-prefixed) | events count |
-//	Profile (uint32 LE each) | Time (int64 LE each) | Event (uint32 LE each)
+//	Profile (uint32 LE each) | Time (int64 LE each) | Event (uint32 LE each) |
+//	[ values count | values (length-prefixed) | properties count |
+//	  per property, by name: name (length-prefixed) | ids (uint32 LE each) ]
 //
-// Fixed-width columns decode at memory speed.
+// the bracketed part only when the batch has property columns. Fixed-width columns
+// decode at memory speed.
 func (b *Batch) MarshalBinary() ([]byte, error) {
 	if err := b.check(); err != nil {
 		return nil, err
@@ -171,6 +226,21 @@ func (b *Batch) MarshalBinary() ([]byte, error) {
 	for _, e := range b.Event {
 		w.u32(e)
 	}
+	// Property columns, only when there are any: a batch without them encodes as it
+	// did before they existed.
+	if len(b.Props) > 0 {
+		w.uvarint(uint64(len(b.Values)))
+		for _, v := range b.Values {
+			w.str(v)
+		}
+		w.uvarint(uint64(len(b.Props)))
+		for _, key := range slices.Sorted(maps.Keys(b.Props)) {
+			w.str(key)
+			for _, id := range b.Props[key] {
+				w.u32(id)
+			}
+		}
+	}
 	return w.finish(), nil
 }
 
@@ -190,6 +260,37 @@ func (b *Batch) UnmarshalBinary(data []byte) error {
 	}
 	n := r.count("event", 1<<40, 16)
 	cols := r.take(16 * n)
+	if r.Remaining() > 0 && !r.failed() {
+		nv := r.count("property value", 1<<32, 1)
+		q.Values = make([]string, 0, nv)
+		for range nv {
+			q.Values = append(q.Values, r.str())
+		}
+		start := r.Offset()
+		np := r.count("property", 1<<32, 1+4*n)
+		if !r.failed() && np == 0 {
+			r.FailAt(start, "a property section with no property")
+		}
+		q.Props = make(map[string][]uint32, np)
+		prev := ""
+		for k := range np {
+			at := r.Offset()
+			key := r.str()
+			if !r.failed() && k > 0 && key <= prev {
+				r.FailAt(at, "property %q out of order after %q", key, prev)
+			}
+			prev = key
+			raw := r.take(4 * n)
+			if r.failed() {
+				break
+			}
+			col := make([]uint32, n)
+			for i := range col {
+				col[i] = binary.LittleEndian.Uint32(raw[4*i:])
+			}
+			q.Props[key] = col
+		}
+	}
 	if err := r.end(); err != nil {
 		return err
 	}

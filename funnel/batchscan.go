@@ -15,7 +15,12 @@ import (
 // for grouping (Batch.runs) after the scan.
 func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 	n := len(b.Profile)
-	if len(b.Time) != n || len(b.Event) != n {
+	var by *Breakdown
+	var col []uint32 // the breakdown property's column, if the batch has it
+	if by = p.spec.Breakdown; by != nil {
+		col = b.Props[by.Prop]
+	}
+	if len(b.Time) != n || len(b.Event) != n || col != nil && len(col) != n {
 		return nil, b.check()
 	}
 	limit := int64(math.MaxInt64)
@@ -30,7 +35,7 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 		bad, unascending bool
 	}
 	parts := split(len(cuts)-1, len(cuts)-1, func(w, _ int) part {
-		sc := batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p)}
+		sc := batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p), by: by, col: col}
 		pt, ok, asc := sc.scan(cuts[w], cuts[w+1])
 		return part{pt, !ok, !asc}
 	})
@@ -62,15 +67,18 @@ type batchScan struct {
 	limit       int64    // AsOf in nanoseconds, or MaxInt64
 	m           *matcher
 	rows        []row
+	by          *Breakdown // nil: no breakdown
+	col         []uint32   // the breakdown property's value ids; nil: every value ""
 }
 
 // scan returns the partial of profiles [lo, hi); ok is false when an event is out of
-// range (name id, time, AsOf), ascending whether profiles came in ascending order.
+// range (name id, time, AsOf, the breakdown property's value id), ascending whether
+// profiles came in ascending order.
 func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 	p, b := sc.p, sc.b
 	pt = newPartial(p)
 	t := pt.group("")
-	names := uint32(len(b.Names))
+	names, values := uint32(len(b.Names)), uint32(len(b.Values))
 	// The kernel's entries are the events themselves when times strictly increase and
 	// each event matches at most one step (no ties for ClickHouse's order to settle):
 	// then a profile goes from the columns to the kernel with no rows in between.
@@ -89,7 +97,7 @@ func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 		j := i
 		for ; j < hi && b.Profile[j] == prof; j++ {
 			id, ts := b.Event[j], b.Time[j]
-			if id >= names || ts < minNano || ts >= maxNano || ts > sc.limit {
+			if id >= names || ts < minNano || ts >= maxNano || ts > sc.limit || sc.col != nil && sc.col[j] >= values {
 				return nil, false, ascending
 			}
 			if !inOrder {
@@ -109,6 +117,7 @@ func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 			}
 		}
 		sc.m.k.ents = ents
+		var rows []row
 		if inOrder {
 			out.reset()
 			sc.m.k.match(&out)
@@ -119,7 +128,7 @@ func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 			}
 			pt.end = max(pt.end, last)
 		} else {
-			rows := sc.rows[:0]
+			rows = sc.rows[:0]
 			for k := i; k < j; k++ {
 				id := b.Event[k]
 				rows = append(rows, row{t: b.Time[k], steps: sc.steps[id], excl: sc.excl[id], idx: int32(k - i)})
@@ -130,8 +139,29 @@ func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 			out.stamp(rows)
 			pt.end = max(pt.end, rows[len(rows)-1].t)
 		}
+		if sc.by != nil && out.level > 0 {
+			t = pt.group(sc.key(&out, rows, i))
+		}
 		t.add(prof, &out, p.n)
 		i = j
 	}
+	if sc.by != nil && pt.groups[""].unique[0] == 0 {
+		delete(pt.groups, "") // no profile fell in it: an artefact of the start
+	}
 	return pt, true, ascending
+}
+
+// key returns the breakdown value of the profile whose events start at i: the value on
+// its attributed event, an offset from i in the kernel's entries or, when the profile
+// took the row path, rows[r].idx.
+func (sc *batchScan) key(o *outcome, rows []row, i int) string {
+	r := attributedRow(sc.by, o)
+	if r < 0 || sc.col == nil {
+		return ""
+	}
+	off := int(r)
+	if rows != nil {
+		off = int(rows[r].idx)
+	}
+	return sc.b.Values[sc.col[i+off]]
 }

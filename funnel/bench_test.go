@@ -87,6 +87,28 @@ func BenchmarkFunnelBatchSurvival(b *testing.B) {
 	reportRate(b, bt.Len())
 }
 
+// BenchmarkFunnelBatchBreakdown is FunnelBatch split by a channel property column
+// (six values, first touch), what a breakdown costs on the columnar form.
+func BenchmarkFunnelBatchBreakdown(b *testing.B) {
+	bt := loadBench(b)
+	withCh := *bt
+	withCh.Values = []string{"", "web", "app", "store", "email", "social", "search"}
+	col := make([]uint32, bt.Len())
+	for i, p := range bt.Profile {
+		col[i] = 1 + (p+uint32(i))%6
+	}
+	withCh.Props = map[string][]uint32{"ch": col}
+	s := benchSteps
+	s.Breakdown = &Breakdown{Prop: "ch", Attribution: FirstTouch}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.RunBatch(&withCh); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, bt.Len())
+}
+
 // BenchmarkFunnelBatchExact forces the exact (Pareto) matcher on the same funnel, to
 // show what the fast matcher saves.
 func BenchmarkFunnelBatchExact(b *testing.B) {

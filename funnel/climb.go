@@ -115,9 +115,8 @@ func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
 
 // BuildBatch places the profiles of a columnar batch (grouped by profile; see Batch) on
 // the ladder, working on ranges of profiles in parallel. The steps are matched once per
-// distinct event name. A Batch carries no properties, so the referrals come apart:
-// referrers maps a referred profile to the profile that brought it (nil: none), as a
-// referral ledger holds them. It may name profiles the batch does not hold, so every
+// distinct event name, and the referrals come apart: referrers maps a referred profile
+// to the profile that brought it (nil: none), as a referral ledger holds them. It may name profiles the batch does not hold, so every
 // shard of a sharded computation can be given the whole map; self-referrals are
 // ignored. The map is only read, from several goroutines.
 func (l Lifecycle) BuildBatch(b *Batch, referrers map[uint32]uint32) (*Journeys, error) {

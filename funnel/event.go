@@ -16,8 +16,8 @@ type Event struct {
 
 // Step is one stage of a funnel, or a condition of a retention or lifecycle rule. An
 // event matches the step when Match returns true; a nil Match matches events whose Name
-// equals the step's Name. In a columnar Batch events carry no properties, so Match is
-// called once per distinct event name with an Event holding only that Name.
+// equals the step's Name. Over a columnar Batch, Match is called once per distinct
+// event name with an Event holding only that Name (not the batch's property columns).
 type Step struct {
 	Name  string
 	Match func(Event) bool

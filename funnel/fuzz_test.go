@@ -3,6 +3,7 @@ package funnel
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,11 @@ func FuzzBatchDecode(f *testing.F) {
 	f.Add([]byte(batchMagic))
 	empty, _ := (&Batch{}).MarshalBinary()
 	f.Add(empty)
+	withProps := &Batch{}
+	withProps.Append(Event{Profile: 1, Time: at(1), Name: "visit", Props: map[string]string{"ch": "web"}})
+	withProps.Append(Event{Profile: 1, Time: at(2), Name: "purchase", Props: map[string]string{"ch": "store", "plan": "pro"}})
+	props, _ := withProps.MarshalBinary()
+	f.Add(props)
 	f.Add(append([]byte{1}, good[12:len(good)-4]...))               // the body alone, to be framed
 	f.Add(append([]byte{1, 0x80, 0x00}, empty[13:len(empty)-4]...)) // a padded varint
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -49,8 +55,9 @@ func FuzzBatchDecode(f *testing.F) {
 		if !bytes.Equal(again, data) {
 			t.Fatalf("re-encoding differs")
 		}
-		// A decoded batch is safe to run.
+		// A decoded batch is safe to run, with a breakdown too.
 		_, _ = Spec{Steps: named("visit", "purchase")}.RunBatch(&got)
+		_, _ = Spec{Steps: named("visit", "purchase"), Breakdown: &Breakdown{Prop: "ch"}}.RunBatch(&got)
 	})
 }
 
@@ -245,5 +252,54 @@ func TestDecodePartialChecksTimes(t *testing.T) {
 		if err := back.UnmarshalBinary(raw); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "at byte") {
 			t.Errorf("%s: err = %v, want ErrCorrupt naming the byte", name, err)
 		}
+	}
+}
+
+// TestBatchPropsEncoding: property columns survive encoding (a batch without them
+// encodes as before they existed), Append back-fills a property first seen late, and a
+// damaged property section is refused.
+func TestBatchPropsEncoding(t *testing.T) {
+	b := &Batch{}
+	b.Append(Event{Profile: 1, Time: at(1), Name: "visit"})
+	b.Append(Event{Profile: 1, Time: at(2), Name: "visit", Props: map[string]string{"ch": "web"}})
+	b.Append(Event{Profile: 2, Time: at(3), Name: "buy", Props: map[string]string{"plan": "pro"}})
+	if got := b.Values[b.Props["ch"][0]]; got != "" {
+		t.Errorf("event 0's ch is %q, want the back-filled \"\"", got)
+	}
+	if e := b.At(2); e.Props["plan"] != "pro" || len(e.Props) != 1 {
+		t.Errorf("At(2) = %+v", e)
+	}
+	raw, err := b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Batch
+	if err := back.UnmarshalBinary(raw); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Values, b.Values) || !slices.Equal(back.Props["ch"], b.Props["ch"]) || !slices.Equal(back.Props["plan"], b.Props["plan"]) {
+		t.Errorf("round trip: %+v, want %+v", back, b)
+	}
+	plain := &Batch{Profile: b.Profile, Time: b.Time, Event: b.Event, Names: b.Names}
+	old, _ := plain.MarshalBinary()
+	if !bytes.HasPrefix(raw[:len(raw)-4], old[:len(old)-4]) {
+		t.Error("a batch's encoding without properties is not the prefix of the one with them")
+	}
+	// A property column of the wrong length, and a value id outside Values.
+	short := &Batch{Profile: b.Profile, Time: b.Time, Event: b.Event, Names: b.Names, Values: b.Values, Props: map[string][]uint32{"ch": {0}}}
+	if _, err := (Spec{Steps: named("visit"), Breakdown: &Breakdown{Prop: "ch"}}).RunBatch(short); !errors.Is(err, ErrSpec) {
+		t.Errorf("short property column: %v, want ErrSpec", err)
+	}
+	bad := &Batch{Profile: b.Profile, Time: b.Time, Event: b.Event, Names: b.Names, Values: b.Values, Props: map[string][]uint32{"ch": {0, 9, 0}}}
+	if _, err := (Spec{Steps: named("visit"), Breakdown: &Breakdown{Prop: "ch"}}).RunBatch(bad); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "batch event 1") {
+		t.Errorf("value id 9 of 3: %v, want ErrCorrupt naming event 1", err)
+	}
+	if _, err := bad.MarshalBinary(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("encoding a bad value id: %v, want ErrCorrupt", err)
+	}
+	// A property section that names no property is not canonical.
+	body := append(bytes.Clone(old[12:len(old)-4]), 1, 0, 0) // one value "", no property
+	if err := back.UnmarshalBinary(frame(batchMagic, body)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("empty property section: %v, want ErrCorrupt", err)
 	}
 }

@@ -76,12 +76,15 @@ func genEvents(t *rapid.T, profiles int) []Event {
 	for p := 1; p <= profiles; p++ {
 		k := rapid.IntRange(0, 7).Draw(t, "events")
 		for range k {
-			evs = append(evs, Event{
+			e := Event{
 				Profile: uint32(p),
 				Time:    at(int64(rapid.IntRange(0, 8).Draw(t, "t"))),
 				Name:    rapid.SampledFrom(propNames).Draw(t, "name"),
-				Props:   map[string]string{"ch": rapid.SampledFrom([]string{"web", "store"}).Draw(t, "ch")},
-			})
+			}
+			if ch := rapid.SampledFrom([]string{"web", "store", ""}).Draw(t, "ch"); ch != "" {
+				e.Props = map[string]string{"ch": ch} // else the property is missing
+			}
+			evs = append(evs, e)
 		}
 	}
 	// Shuffle: Run must not depend on input order beyond ties.
@@ -406,11 +409,10 @@ func rangeInts(n int) []int {
 }
 
 // TestFormsAgree: a slice, a stream grouped by profile and a columnar Batch give the
-// same Result.
+// same Result, breakdowns included (the Batch reads its property columns).
 func TestFormsAgree(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		s := genSpec(t)
-		s.Breakdown = nil
 		evs := genEvents(t, 5)
 		slices.SortStableFunc(evs, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
 		want, err := s.Run(evs)

@@ -2,7 +2,6 @@ package funnel
 
 import (
 	"cmp"
-	"fmt"
 	"iter"
 	"slices"
 )
@@ -193,8 +192,9 @@ func (s Spec) PartialSeq(events iter.Seq[Event]) (*Partial, error) {
 }
 
 // RunBatch computes the funnel over a columnar batch (see Batch for its promise of
-// grouping), in parallel. Steps are matched once per distinct event name. Breakdowns
-// need event properties, which a Batch does not carry.
+// grouping), in parallel. Steps are matched once per distinct event name; a breakdown
+// reads the batch's column for its property (a batch without that column puts every
+// profile in the "" group).
 func (s Spec) RunBatch(b *Batch) (*Result, error) {
 	pt, err := s.PartialBatch(b)
 	if err != nil {
@@ -209,9 +209,6 @@ func (s Spec) PartialBatch(b *Batch) (*Partial, error) {
 	p, err := s.compile()
 	if err != nil {
 		return nil, err
-	}
-	if s.Breakdown != nil {
-		return nil, fmt.Errorf("%w: a breakdown needs event properties; a Batch has none", ErrSpec)
 	}
 	return scanBatch(p, b, s.AsOf)
 }
