@@ -115,10 +115,12 @@ func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
 
 // BuildBatch places the profiles of a columnar batch (grouped by profile; see Batch) on
 // the ladder, working on ranges of profiles in parallel. The steps are matched once per
-// distinct event name, and the referrals come apart: referrers maps a referred profile
-// to the profile that brought it (nil: none), as a referral ledger holds them. It may name profiles the batch does not hold, so every
-// shard of a sharded computation can be given the whole map; self-referrals are
-// ignored. The map is only read, from several goroutines.
+// distinct event name. Referrals come from referrers, which maps a referred profile to
+// the profile that brought it, as a referral ledger holds them; it may name profiles
+// the batch does not hold, so every shard of a sharded computation can be given the
+// whole map, and it is only read, from several goroutines. With referrers nil and the
+// default Referrer, they come from the batch's "referrer" property column instead, read
+// as Build reads the property. Self-referrals are ignored.
 func (l Lifecycle) BuildBatch(b *Batch, referrers map[uint32]uint32) (*Journeys, error) {
 	return l.buildBatch(b, referrers, workersFor(b.Len()))
 }
@@ -133,15 +135,29 @@ func (l Lifecycle) buildBatch(b *Batch, referrers map[uint32]uint32, workers int
 		return nil, err
 	}
 	flags := b.byName(r.flags)
+	// The referrer column, parsed once per distinct value (0: names none).
+	var col, named []uint32
+	if referrers == nil && l.Referrer == nil && b.Props["referrer"] != nil {
+		col = b.Props["referrer"]
+		named = make([]uint32, len(b.Values))
+		for id, v := range b.Values {
+			if ref, ok := r.l.Referrer(Event{Props: map[string]string{"referrer": v}}); ok {
+				named[id] = ref
+			}
+		}
+	}
 	return r.climb(len(starts)-1, workers, func(c *climber, k int, jr *journey) uint32 {
 		rows := c.rows[:0]
 		for i := starts[k]; i < starts[k+1]; i++ {
-			rows = append(rows, row{t: b.Time[i], steps: flags[b.Event[i]]})
+			rows = append(rows, row{t: b.Time[i], steps: flags[b.Event[i]], idx: int32(i - starts[k])})
 		}
 		sortRows(rows)
 		c.rows = rows
 		id := b.Profile[starts[k]]
 		ref := referrers[id]
+		if col != nil {
+			ref = firstReferrer(rows, func(x row) uint32 { return named[col[starts[k]+int(x.idx)]] }, id)
+		}
 		c.profile(jr, id, rows, ref)
 		return id
 	})

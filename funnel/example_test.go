@@ -136,9 +136,10 @@ func ExampleLifecycle() {
 	// 45 dormant dormant
 }
 
-// BuildBatch reads columns, which carry no properties: the referrals come as a map from
-// referred profile to referrer, as a referral ledger holds them. Profile 1 buys, then
-// profile 2, whom it brought, comes back: 1 becomes an advocate.
+// BuildBatch reads columns; here the referrals come as a map from referred profile to
+// referrer, as a referral ledger holds them (a "referrer" property column would do as
+// well). Profile 1 buys, then profile 2, whom it brought, comes back: 1 becomes an
+// advocate.
 func ExampleLifecycle_BuildBatch() {
 	day := int64(24 * time.Hour)
 	start := t0.UnixNano()

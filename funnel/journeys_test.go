@@ -338,7 +338,7 @@ func groupedByProfile(evs []Event) []Event {
 }
 
 // TestJourneyFormsAgree: a slice, a stream, a Batch with its referrals as a map (with
-// any number of workers), and shards built by either form, sent through bytes and
+// any number of workers) or in its referrer column, and shards built by any form, sent through bytes and
 // merged in any order, all give the same journeys: the same answers and the same
 // milestones, advocates included when referrer and referred sit in different shards.
 func TestJourneyFormsAgree(t *testing.T) {
@@ -360,6 +360,7 @@ func TestJourneyFormsAgree(t *testing.T) {
 			"BuildBatch, workers": func() (*Journeys, error) {
 				return l.buildBatch(batchOf(t, grouped), refs, rapid.IntRange(1, 5).Draw(t, "workers"))
 			},
+			"BuildBatch, referrer column": func() (*Journeys, error) { return l.BuildBatch(batchOf(t, grouped), nil) },
 			"shards merged": func() (*Journeys, error) {
 				k := rapid.IntRange(1, 4).Draw(t, "shards")
 				parts := make([]*Journeys, k)
@@ -372,9 +373,12 @@ func TestJourneyFormsAgree(t *testing.T) {
 					}
 					var part *Journeys
 					var err error
-					if rapid.Bool().Draw(t, "batch shard?") {
+					switch rapid.IntRange(0, 2).Draw(t, "shard form") {
+					case 0:
 						part, err = l.BuildBatch(batchOf(t, shard), refs)
-					} else {
+					case 1:
+						part, err = l.BuildBatch(batchOf(t, shard), nil) // the referrer column
+					default:
 						part, err = l.Build(shard)
 					}
 					if err != nil {
@@ -391,7 +395,7 @@ func TestJourneyFormsAgree(t *testing.T) {
 				return MergeJourneys(rapid.Permutation(parts).Draw(t, "merge order")...)
 			},
 		}
-		for _, name := range []string{"Build, workers", "BuildSeq", "BuildBatch, workers", "shards merged"} {
+		for _, name := range []string{"Build, workers", "BuildSeq", "BuildBatch, workers", "BuildBatch, referrer column", "shards merged"} {
 			got, err := forms[name]()
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
