@@ -201,10 +201,7 @@ func TestCohortFormsAgree(t *testing.T) {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
 		// Two streamed shards, split at a profile boundary, merged: the same.
-		cut := len(evs) / 2
-		for cut > 0 && cut < len(evs) && evs[cut].Profile == evs[cut-1].Profile {
-			cut++
-		}
+		cut := profileCut(evs)
 		left, err := c.PartialSeq(slices.Values(evs[:cut]))
 		if err != nil {
 			t.Fatal(err)

@@ -435,10 +435,7 @@ func TestFormsAgree(t *testing.T) {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
 		// Two streamed shards, split at a profile boundary, merged: the same.
-		cut := len(evs) / 2
-		for cut > 0 && cut < len(evs) && evs[cut].Profile == evs[cut-1].Profile {
-			cut++
-		}
+		cut := profileCut(evs)
 		left, err := s.PartialSeq(slices.Values(evs[:cut]))
 		if err != nil {
 			t.Fatal(err)
@@ -501,4 +498,14 @@ func TestSortBlocks(t *testing.T) {
 			t.Fatal("radix sort differs from slices.Sort")
 		}
 	})
+}
+
+// profileCut returns an index near the middle of evs, grouped by profile, at which a
+// profile's events begin (or len(evs)): where to split them into two shards.
+func profileCut(evs []Event) int {
+	cut := len(evs) / 2
+	for cut > 0 && cut < len(evs) && evs[cut].Profile == evs[cut-1].Profile {
+		cut++
+	}
+	return cut
 }

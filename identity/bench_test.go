@@ -336,15 +336,22 @@ func BenchmarkLinkCacheResidentNaive(b *testing.B) {
 	}
 }
 
-// BenchmarkLookup looks up the stream's identifiers, in stream order, in a resolver
-// that has linked the whole stream.
-func BenchmarkLookup(b *testing.B) {
+// linkedStream returns the benchmarks' stream, its number of events, and a resolver
+// that has linked them all: what the Lookup benchmarks query.
+func linkedStream() (*stream, int, *identity.Resolver) {
 	s := getStream(*benchEvents)
 	r, _ := identity.New(identity.DefaultRules())
 	n := len(s.events) / 2
 	for i := range n {
 		r.Link(ctx, t0, "web", s.pair(i)...)
 	}
+	return s, n, r
+}
+
+// BenchmarkLookup looks up the stream's identifiers, in stream order, in a resolver
+// that has linked the whole stream.
+func BenchmarkLookup(b *testing.B) {
+	s, n, r := linkedStream()
 	b.Run(fmt.Sprintf("identifiers=%d", r.Stats().Identifiers), func(b *testing.B) {
 		found := 0
 		for i := range b.N {
@@ -362,12 +369,7 @@ func BenchmarkLookup(b *testing.B) {
 // BenchmarkLookupMany resolves the same identifiers as BenchmarkLookup, 256 per call:
 // the cost per identifier when the cache misses of a group overlap.
 func BenchmarkLookupMany(b *testing.B) {
-	s := getStream(*benchEvents)
-	r, _ := identity.New(identity.DefaultRules())
-	n := len(s.events) / 2
-	for i := range n {
-		r.Link(ctx, t0, "web", s.pair(i)...)
-	}
+	s, n, r := linkedStream()
 	b.Run(fmt.Sprintf("identifiers=%d", r.Stats().Identifiers), func(b *testing.B) {
 		const batch = 256
 		ids := make([]identity.ID, 0, batch)
