@@ -272,13 +272,13 @@ func ExampleTracking() {
 	origin, week := time.Date(1997, 1, 1, 0, 0, 0, 0, time.UTC), 7*24*time.Hour
 	days := map[uint32][]time.Time{}
 	for _, tx := range cdnowTransactions() {
-		if d := tx.Time.Truncate(24 * time.Hour); !slices.Contains(days[tx.Profile], d) {
-			days[tx.Profile] = append(days[tx.Profile], d)
-		}
+		days[tx.Profile] = append(days[tx.Profile], tx.Time.Truncate(24*time.Hour))
 	}
 	var births []float64
-	for _, ds := range days {
+	for id, ds := range days { // each customer's distinct purchase days, in order
 		slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
+		ds = slices.CompactFunc(ds, time.Time.Equal)
+		days[id] = ds
 		births = append(births, float64(ds[0].Sub(origin))/float64(week))
 	}
 	track, err := scoring.Tracking(bg, births, 6, 13)

@@ -141,13 +141,13 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 	origin := first.Truncate(day)
 	days := map[uint32][]time.Time{}
 	for _, tx := range txs {
-		if d := tx.Time.Truncate(day); !slices.Contains(days[tx.Profile], d) {
-			days[tx.Profile] = append(days[tx.Profile], d)
-		}
+		days[tx.Profile] = append(days[tx.Profile], tx.Time.Truncate(day))
 	}
 	var births []float64
-	for _, ds := range days {
+	for id, ds := range days { // each customer's distinct purchase days, in order
 		slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
+		ds = slices.CompactFunc(ds, time.Time.Equal)
+		days[id] = ds
 		births = append(births, float64(ds[0].Sub(origin))/float64(unit))
 	}
 	const periods = 6
