@@ -3,7 +3,11 @@
 // packages plug into a host: one identity.Resolver whose merges are forwarded to one
 // segment.Index, events kept for funnels, and the time of every query from a Clock.
 //
-//	go run ./examples/server -addr localhost:8080 [-data ./identity.log]
+//	go run ./examples/server -addr localhost:8080 [-data ./identity.log] [-token secret]
+//
+// Without a token (-token or $CLIENTELE_TOKEN) the server refuses any address but
+// loopback; with one, every /v1 path but the tracking API needs "Authorization: Bearer
+// <token>". Every reply, errors included, is JSON; errors are {"status": N, "error": "..."}.
 //
 // Endpoints (JSON in and out):
 //
@@ -13,11 +17,11 @@
 //	PUT  /v1/segments/{name}        save an audience; the body is its query
 //	GET  /v1/segments/{name}        its members now (?limit=, default 100)
 //	GET  /v1/changes                who entered and exited each audience since the last call
-//	GET  /v1/funnel?steps=a,b,c&window=168h   an ordered funnel over the recorded events
+//	GET  /v1/funnel?steps=a,b,c&window=7d   an ordered funnel over the recorded events
 //	GET  /healthz
 //
 // SIGINT or SIGTERM stops it gracefully: requests in flight finish, then the identity
-// store is closed.
+// store is closed; each stage is logged (log/slog, on standard error).
 package main
 
 import (
@@ -25,7 +29,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -37,36 +41,56 @@ import (
 	"github.com/clientele-go/clientele/identity"
 )
 
+// tokenEnv names the environment variable that may hold the bearer token, so that the
+// token need not appear in the process list.
+const tokenEnv = "CLIENTELE_TOKEN"
+
 func main() {
-	addr := flag.String("addr", "localhost:8080", "address to listen on")
+	addr := flag.String("addr", "localhost:8080", "address to listen on (a non-loopback address needs a token)")
 	data := flag.String("data", "", "file of the durable identity log (empty: in memory)")
+	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
 	flag.Parse()
+	if *token == "" {
+		*token = os.Getenv(tokenEnv)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *data); err != nil {
-		log.Fatal(err)
+	if err := run(ctx, logger, *addr, *data, *token); err != nil {
+		logger.Error("server stopped", "error", err)
+		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr, data string) error {
+func run(ctx context.Context, logger *slog.Logger, addr, data, token string) error {
+	if err := checkListen(addr, token); err != nil {
+		return err
+	}
 	var opts []identity.Option
 	if data != "" {
 		fs, err := identity.OpenFileStore(data, nil)
 		if err != nil {
 			return err
 		}
-		defer fs.Close()
+		defer func() {
+			if err := fs.Close(); err != nil {
+				logger.Error("closing the identity log", "path", data, "error", err)
+			} else {
+				logger.Info("identity log closed", "path", data)
+			}
+		}()
 		opts = append(opts, identity.WithStore(fs))
 	}
 	s, err := newServer(clientele.SystemClock{}, opts...)
 	if err != nil {
 		return err
 	}
+	s.log, s.token = logger, token
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	log.Printf("listening on http://%s", ln.Addr())
+	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "durable", data != "")
 	return serve(ctx, ln, s)
 }
 
@@ -80,6 +104,7 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -88,6 +113,7 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 		return err
 	case <-ctx.Done():
 	}
+	s.log.Info("shutting down: no new connections; waiting up to 10s for requests in flight")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
@@ -96,5 +122,6 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	s.log.Info("stopped: every request finished")
 	return nil
 }

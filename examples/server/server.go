@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/funnel"
@@ -29,13 +29,15 @@ type server struct {
 	clock clientele.Clock
 	ids   *identity.Resolver
 	seg   *segment.Index
+	log   *slog.Logger // requests and lifecycle; discarded unless set
+	token string       // bearer token every guarded path requires; empty: none
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
 }
 
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
-	s := &server{clock: clock, seg: segment.NewIndex()}
+	s := &server{clock: clock, seg: segment.NewIndex(), log: slog.New(slog.DiscardHandler)}
 	// Forward every merge to the index, so that audiences follow the person.
 	opts = append(opts, identity.OnMerge(func(m identity.Merge) { s.seg.ApplyMerge(m.Survivor, m.Absorbed...) }))
 	var err error
@@ -45,6 +47,8 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 	return s, nil
 }
 
+// routes returns the server's handler: the endpoints behind the guard (JSON errors on
+// every path, request logs, the bearer token).
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", s.postEvents)
@@ -57,7 +61,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		reply(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	return mux
+	return guard{mux: mux, clock: s.clock, token: s.token, log: s.log}
 }
 
 // reply writes v as JSON with the status.
@@ -67,8 +71,9 @@ func reply(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// fail writes an error in the server's one error shape, errorBody.
 func fail(w http.ResponseWriter, status int, format string, args ...any) {
-	reply(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+	reply(w, status, errorBody{Error: fmt.Sprintf(format, args...), Code: errorCode(status)})
 }
 
 // body reads the request body up to maxBody, answering 413 beyond it.
@@ -267,9 +272,9 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v := r.URL.Query().Get("window"); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := parseDuration(v)
 		if err != nil {
-			fail(w, http.StatusBadRequest, "window %q: %v", v, err)
+			fail(w, http.StatusBadRequest, "window: %v", err)
 			return
 		}
 		spec.Window = d

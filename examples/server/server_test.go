@@ -208,3 +208,118 @@ func TestDurableIdentities(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONEverywhere: unknown paths and wrong methods answer in the server's one JSON
+// error shape, as every other error does.
+func TestJSONEverywhere(t *testing.T) {
+	s, err := newServer(clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	defer stop()
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/nowhere", http.StatusNotFound, ""},
+		{"GET", "/v1/events", http.StatusMethodNotAllowed, "POST"},
+		{"DELETE", "/v1/segments/x", http.StatusMethodNotAllowed, "GET, HEAD, PUT"},
+		{"GET", "/v1/profiles/x", http.StatusBadRequest, ""},
+		{"GET", "/v1/funnel?steps=a&window=3x", http.StatusBadRequest, ""},
+	} {
+		if c.status == http.StatusMethodNotAllowed && errorCode(c.status) != "method_not_allowed" {
+			t.Fatalf("errorCode(405) = %q", errorCode(c.status))
+		}
+		req, _ := http.NewRequest(c.method, base+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e errorBody
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != c.status || e.Code != errorCode(c.status) || e.Error == "" ||
+			resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: status %d, body %+v (%v), want %d in the JSON error shape", c.method, c.path, resp.StatusCode, e, err, c.status)
+		}
+		if got := resp.Header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+	var fun struct{ Steps []struct{ Name string } }
+	call(t, "GET", base+"/v1/funnel?steps=a,b&window=7d", "", http.StatusOK, &fun)
+}
+
+// TestToken: with a token, every path but the health check needs it, and a missing
+// profile answers exactly as an existing one does, so ids cannot be walked.
+func TestToken(t *testing.T) {
+	s, err := newServer(clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.token = "s3cret"
+	base, stop := start(t, s)
+	defer stop()
+	do := func(path, auth string) (int, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := do("/healthz", ""); code != http.StatusOK {
+		t.Errorf("healthz without a token: %d", code)
+	}
+	_, one := do("/v1/profiles/1", "")
+	_, many := do("/v1/profiles/999999", "Bearer wrong")
+	if code, _ := do("/v1/profiles/1", ""); code != http.StatusUnauthorized || one != many {
+		t.Errorf("without the token: %d %q vs %q, want the same 401 for every id", code, one, many)
+	}
+	if code, _ := do("/nowhere", ""); code != http.StatusUnauthorized {
+		t.Errorf("an unknown path without the token: %d, want 401 (no route discovery)", code)
+	}
+	if code, body := do("/v1/profiles/999999", "Bearer s3cret"); code != http.StatusNotFound {
+		t.Errorf("with the token: %d %s, want 404", code, body)
+	}
+}
+
+func TestCheckListen(t *testing.T) {
+	for _, c := range []struct {
+		addr, token string
+		ok          bool
+	}{
+		{"localhost:8080", "", true},
+		{"127.0.0.1:0", "", true},
+		{"[::1]:80", "", true},
+		{":8080", "", false},
+		{"0.0.0.0:8080", "", false},
+		{"10.1.2.3:8080", "", false},
+		{"0.0.0.0:8080", "t", true},
+		{"nonsense", "", false},
+	} {
+		if err := checkListen(c.addr, c.token); (err == nil) != c.ok {
+			t.Errorf("checkListen(%q, %q) = %v, want ok=%v", c.addr, c.token, err, c.ok)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "36h": 36 * time.Hour, "90m": 90 * time.Minute, "0d": 0} {
+		if got, err := parseDuration(in); err != nil || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "-1d", "1.5d", "7x", "-3h", "99999999999999999w"} {
+		if _, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q) accepted", in)
+		}
+	}
+}
