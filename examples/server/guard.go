@@ -32,7 +32,7 @@ func errorCode(status int) string {
 type guard struct {
 	mux   *http.ServeMux
 	clock clientele.Clock // times requests for the log
-	token string // empty: no bearer token (the server then listens on loopback only)
+	token string          // empty: no bearer token (the server then listens on loopback only)
 	log   *slog.Logger
 }
 
