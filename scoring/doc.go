@@ -31,6 +31,11 @@
 //   - [BGBB]: BG/BB for discrete opportunities, Fader, Hardie & Shang (2010), on
 //     weighted [Opportunities] rows.
 //   - [GammaGamma]: spend per transaction, Fader, Hardie & Lee (2005), "RFM and CLV".
+//   - [SBG]: shifted-beta-geometric for contractual settings (subscriptions,
+//     memberships), Fader & Hardie (2007), "How to project customer retention", fitted
+//     from a cohort's survivor counts ([FitSBG], [FitSBGCohorts]), with survival and
+//     retention curves and the discounted expected residual lifetime of Fader &
+//     Hardie (2010).
 //
 // The three continuous-time models satisfy [Model]: per customer, the purchases
 // expected in the next t, P(alive) and P(X(t) = n); for a new customer E[X(t)] and
