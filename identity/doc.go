@@ -123,13 +123,14 @@
 // small interface a host may implement (package identity/storetest checks an
 // implementation): the resolver appends each mutation's record before it changes
 // anything (a failed append leaves it unchanged) and New replays the store. MemStore
-// keeps records in memory; FileStore keeps them in one internal/wal file, with length and
-// CRC32C framing. FileStore's Append writes without waiting for the disk and Sync
-// fsyncs; a mutation returns only after Sync succeeds, and concurrent mutations share one
-// fsync (group commit), so no acknowledged record is lost in a crash. On opening, a
-// record torn by a crash is dropped (it was never acknowledged); damage before the end of
-// the file makes OpenFileStore fail with the byte offset, unless FileStoreOptions.Repair
-// asks it to keep the valid records before the damage. A record that decodes badly or
+// keeps records in memory; FileStore keeps them in one internal/wal file, with length,
+// sequence and chained CRC32C framing. FileStore's Append writes without waiting for the
+// disk and Sync fsyncs; a mutation returns only after Sync succeeds, and concurrent
+// mutations share one fsync (group commit), so no acknowledged record is lost in a crash.
+// Opening never modifies the file: a record torn by a crash is ignored (it was never
+// acknowledged); any other damage (a flipped bit, a truncation, a removed or repeated
+// record) makes OpenFileStore fail with the byte offset, and RepairFile keeps the valid
+// records before the damage, saving the bytes it cuts to a side file. A record that decodes badly or
 // contradicts the records before it makes New fail with ErrCorrupt and its index.
 // Reopening a store rebuilds exactly the same profiles and keys. A Link that finds an
 // identifier hot writes two records, the quarantine and then the event; a crash between

@@ -19,11 +19,13 @@ import (
 // succeeds, so a Link that returned is on stable storage, and concurrent Links share one
 // fsync (group commit). A crash can only lose records whose Sync had not returned.
 //
-// Recovery: opening scans the file. A record cut short by a crash (a torn tail) was
-// never acknowledged and is dropped silently. Damage before the end of the file is
-// corruption of acknowledged records: OpenFileStore fails with an error wrapping
-// ErrCorrupt that names the byte offset, unless FileStoreOptions.Repair asks it to
-// keep the valid records before the damage and drop the rest.
+// Recovery: opening reads and checks the whole file and never modifies it. Frames carry
+// sequence numbers and a chained checksum, and the header records how far the last
+// fsync reached, so a record cut short by a crash (a torn tail, never acknowledged) is
+// told apart from damage: a flipped bit, a zeroed range, a truncation, or a record
+// removed, repeated or moved. A torn tail is ignored and cut by the next append; damage
+// makes OpenFileStore fail with an error wrapping ErrCorrupt that names the byte offset.
+// RepairFile keeps the valid records before the damage, saving the rest to a side file.
 //
 // FileStore is safe for concurrent use.
 type FileStore struct {
@@ -37,8 +39,6 @@ type FileStore struct {
 
 // FileStoreOptions tune OpenFileStore. The zero value is the safe default.
 type FileStoreOptions struct {
-	// Repair keeps the valid prefix of a file damaged before its end instead of failing.
-	Repair bool
 	// NoSync makes Sync a no-op: records reach the disk when the operating system
 	// writes them or at Close. For bulk loads that can be redone; a crash may lose any
 	// number of records at the end (never corrupt those before them).
@@ -62,7 +62,7 @@ func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
 	if err := os.Remove(path + ".compact"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("identity: remove leftover %s.compact: %w", path, err)
 	}
-	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual, Repair: s.opts.Repair})
+	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
 	if errors.Is(err, wal.ErrCorrupt) {
 		// wal is internal: hosts test for the package's own sentinel.
 		return nil, fmt.Errorf("identity: open file store: %w: %w", ErrCorrupt, err)
@@ -72,6 +72,21 @@ func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
 	}
 	s.log = l
 	return s, nil
+}
+
+// RepairFile makes a damaged store file at path openable again: it keeps the records
+// before the first damaged one and cuts the rest, which it first copies to a side file
+// beside path whose name it returns ("" if nothing had to be cut). A file without damage
+// is left as it is. The store must not be open.
+func RepairFile(path string) (saved string, err error) {
+	saved, err = wal.Repair(path)
+	if errors.Is(err, wal.ErrCorrupt) {
+		return saved, fmt.Errorf("identity: repair file store: %w: %w", ErrCorrupt, err)
+	}
+	if err != nil {
+		return saved, fmt.Errorf("identity: repair file store: %w", err)
+	}
+	return saved, nil
 }
 
 func (s *FileStore) current() (*wal.Log, error) {

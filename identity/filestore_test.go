@@ -1,7 +1,11 @@
 package identity_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,8 +79,16 @@ func TestFileStoreCrashAtEveryByte(t *testing.T) {
 		t.Fatal(err)
 	}
 	cut := filepath.Join(dir, "cut.log")
-	for n := int64(0); n <= int64(len(full)); n++ {
-		if err := os.WriteFile(cut, full[:n], 0o644); err != nil {
+	for n := points[0].end; n <= int64(len(full)); n++ {
+		// The crash image: the bytes before the cut, with the header's acknowledged end
+		// where the last Sync that returned before the cut left it.
+		ack := points[0].end
+		for _, p := range points {
+			if p.end <= n {
+				ack = p.end
+			}
+		}
+		if err := os.WriteFile(cut, withAck(full[:n], ack), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cs, err := identity.OpenFileStore(cut, nil)
@@ -112,8 +124,18 @@ func TestFileStoreCrashAtEveryByte(t *testing.T) {
 	}
 }
 
-// Damage before the end of the file is not a torn tail: opening fails with the offset,
-// or with Repair keeps the records before the damage.
+// withAck returns a copy of a wal version 2 image whose header names end as the
+// acknowledged end (internal/wal's format: 8 bytes at offset 16, then their CRC32C).
+func withAck(data []byte, end int64) []byte {
+	img := append([]byte(nil), data...)
+	binary.LittleEndian.PutUint64(img[16:], uint64(end))
+	binary.LittleEndian.PutUint32(img[24:], crc32.Checksum(img[16:24], crc32.MakeTable(crc32.Castagnoli)))
+	return img
+}
+
+// Damage before the end of the file is not a torn tail: opening fails with the offset
+// and leaves the file alone; RepairFile keeps the records before the damage and saves
+// the rest.
 func TestFileStoreCorruption(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "id.log")
@@ -132,7 +154,17 @@ func TestFileStoreCorruption(t *testing.T) {
 	if !errors.Is(err, identity.ErrCorrupt) || !strings.Contains(err.Error(), "offset") {
 		t.Fatalf("open of a damaged file = %v, want ErrCorrupt with an offset", err)
 	}
-	rs, err := identity.OpenFileStore(path, &identity.FileStoreOptions{Repair: true})
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, b) {
+		t.Fatal("a failed open modified the file")
+	}
+	saved, err := identity.RepairFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cut, _ := os.ReadFile(saved); len(cut) == 0 || !bytes.HasSuffix(b, cut) {
+		t.Fatalf("RepairFile saved %d bytes to %q, want the damaged tail", len(cut), saved)
+	}
+	rs, err := identity.OpenFileStore(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,5 +217,49 @@ func TestFileStoreClosed(t *testing.T) {
 		if !errors.Is(err, identity.ErrClosed) {
 			t.Fatalf("Records after Close = %v", err)
 		}
+	}
+}
+
+// TestOpenVersion1Log opens a log written by the first wal format (testdata/README.md).
+func TestOpenVersion1Log(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "identity-wal-v1.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "v1.log")
+	os.WriteFile(path, raw, 0o644)
+	s, err := identity.OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Stats(); st.Identifiers != 65 || st.Profiles != 25 || st.Records != 40 {
+		t.Fatalf("stats %+v, want 65 identifiers in 25 profiles from 40 records", st)
+	}
+	for i := range 40 {
+		a, ok1 := r.Lookup(identity.ID{Kind: "anonymous_id", Value: fmt.Sprintf("anon-%03d", i)})
+		e, ok2 := r.Lookup(identity.ID{Kind: "email", Value: fmt.Sprintf("user%02d@example.com", i%25)})
+		if !ok1 || !ok2 || r.Current(a) != r.Current(e) {
+			t.Fatalf("event %d: anon-%03d and its e-mail are not one profile", i, i)
+		}
+	}
+	// The old log stays appendable.
+	mustLink(t, r, t0, identity.ID{Kind: "email", Value: "new@example.com"})
+	s.Close()
+	s2, err := identity.OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	r2, err := identity.New(identity.DefaultRules(), identity.WithStore(s2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Stats().Identifiers != 66 {
+		t.Fatalf("after an append to the old log: %+v", r2.Stats())
 	}
 }

@@ -441,9 +441,9 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 		}
 		cut := filepath.Join(dir, "cut.wal")
 		for range 4 {
-			off := rapid.IntRange(0, len(full)).Draw(t, "offset")
+			off := rapid.IntRange(32, len(full)).Draw(t, "offset")
 			os.Remove(cut)
-			if err := os.WriteFile(cut, full[:off], 0o644); err != nil {
+			if err := os.WriteFile(cut, crashImage(full, off), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			cs, err := OpenFile(cut)

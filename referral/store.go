@@ -87,9 +87,13 @@ func (r Record) clone() Record {
 // CRC32C-checked frames) whose every frame is one appended batch, so that a batch is
 // atomic across crashes. Append returns after fsync; concurrent Appends share fsyncs
 // (group commit), and the [Program] further gathers concurrent events into one batch.
-// Opening recovers from a torn tail (a crash mid-append loses only the unacknowledged
-// batch) and refuses a file damaged elsewhere with an error wrapping ErrRecord that
-// names the byte offset. It is safe for concurrent use.
+// Opening reads and checks the whole file and never modifies it. Frames carry sequence
+// numbers and a chained checksum and the header records how far the last fsync reached,
+// so a torn tail (a crash mid-append, which loses only the unacknowledged batch) is told
+// apart from damage: a flipped bit, a zeroed range, a truncation, or a batch removed,
+// repeated or moved makes opening fail with an error wrapping ErrRecord that names the
+// byte offset. RepairFile cuts the damage, saving it to a side file first. It is safe
+// for concurrent use.
 type FileStore struct {
 	log *wal.Log
 }
@@ -107,6 +111,21 @@ func OpenFile(path string) (*FileStore, error) {
 		return nil, fmt.Errorf("referral: open ledger: %w", err)
 	}
 	return &FileStore{log: l}, nil
+}
+
+// RepairFile makes a damaged ledger file at path openable again: it keeps the batches
+// before the first damaged one and cuts the rest, which it first copies to a side file
+// beside path whose name it returns ("" if nothing had to be cut). A file without damage
+// is left as it is. The ledger must not be open.
+func RepairFile(path string) (saved string, err error) {
+	saved, err = wal.Repair(path)
+	if errors.Is(err, wal.ErrCorrupt) {
+		return saved, fmt.Errorf("referral: repair ledger: %w: %w", ErrRecord, err)
+	}
+	if err != nil {
+		return saved, fmt.Errorf("referral: repair ledger: %w", err)
+	}
+	return saved, nil
 }
 
 // Append writes recs as one frame and fsyncs it.

@@ -1,34 +1,49 @@
 // Package wal is an append-only, checksummed record log: the durable substrate of the
 // identity and referral file stores.
 //
-// # Format
+// # Format (version 2)
 //
-// A log file starts with a 16-byte header:
+// A log file starts with a 32-byte header:
 //
-//	magic "CLTWAL\x00\x00" (8 bytes) | version uint32 LE | CRC32C of the first 12 bytes
+//	magic "CLTWAL\x00\x00" (8) | version uint32 LE | CRC32C of bytes 0-11 (4)
+//	acknowledged end uint64 LE | CRC32C of those 8 bytes (4) | zero (4)
 //
 // followed by frames, one per record:
 //
-//	length uint32 LE | CRC32C(length bytes ‖ payload) uint32 LE | payload (length bytes)
+//	length uint32 LE | sequence uint64 LE | chain uint32 LE | payload (length bytes)
 //
-// CRC32C is the Castagnoli polynomial, hardware-accelerated on amd64 and arm64. The CRC
-// covers the length so that a corrupted length cannot pass as a valid short frame.
-// Payloads are 1 byte to [MaxRecord] bytes; an empty frame (length 0) never occurs in a
-// valid log, so a zero-filled region reads as invalid.
+// The sequence numbers frames 0, 1, 2, ... The chain is the CRC32C (Castagnoli,
+// hardware-accelerated on amd64 and arm64) of the previous frame's chain (the header's
+// checksum for frame 0), the length, the sequence and the payload. A damaged byte, a
+// removed, repeated or reordered frame, or a frame spliced from another log therefore
+// breaks the chain at the first frame it touches. Payloads are 1 byte to [MaxRecord]
+// bytes, so a zero-filled region never reads as a frame.
 //
-// # Durability and recovery
+// The acknowledged end is the file size covered by the last completed fsync. It is
+// rewritten in place after each fsync (and becomes durable with the next one, or at
+// Close), so it is never ahead of the data it vouches for.
+//
+// # Durability, damage and the torn tail
 //
 // With [SyncAlways] (the default) Append returns only after the record is on stable
 // storage (fsync); concurrent appenders share one fsync (group commit). With [SyncManual]
-// the caller decides when to call Sync, and records appended after the last Sync may be
-// lost in a crash. A new file's directory is fsynced too, so the file itself survives.
+// the caller decides when to call Sync. A new file is written beside its path, fsynced
+// and renamed into place, and the directory fsynced, so a file at the path always holds
+// a whole header.
 //
-// Open scans the file. A frame that runs past the end of the file, or a bad frame after
-// which the file holds only zero bytes, is a torn tail: the write that produced it never
-// completed, so it was never acknowledged, and Open truncates it silently. A bad frame
-// followed by other data is corruption of acknowledged data: Open fails with
-// [ErrCorrupt] and the byte offset, unless [Options].Repair asks it to truncate there
-// (losing the records after the damage, which the error would otherwise protect).
+// Open reads and checks the whole file and never modifies it. Bytes after the last
+// valid frame are a torn tail, the trace of a write that was never acknowledged, only
+// when they lie beyond the acknowledged end and are either a frame that runs past the
+// end of the file or a bad frame that carries the due sequence number and is followed by
+// nothing but zero bytes. Anything else (a
+// bad frame, a broken chain or a file that ends before its acknowledged end) is damage:
+// Open fails with an error wrapping [ErrCorrupt] that names the byte offset. A torn
+// tail is ignored by reads and cut off by the next Append. Only [Repair] cuts damage,
+// and it first copies the bytes it cuts to a side file.
+//
+// Version 1 logs (no sequence, no chain, no acknowledged end: frames of length and
+// CRC32C(length ‖ payload)) are still read, and appended to in version 1; they cannot
+// tell a truncation or a removed frame from a crash.
 package wal
 
 import (
@@ -59,10 +74,14 @@ var (
 const MaxRecord = 64 << 20
 
 const (
-	magic      = "CLTWAL\x00\x00"
-	version    = 1
-	headerSize = 16
-	frameSize  = 8
+	magic   = "CLTWAL\x00\x00"
+	version = 2
+
+	headerSize   = 32 // version 2
+	frameSize    = 16 // version 2: length, sequence, chain
+	v1HeaderSize = 16
+	v1FrameSize  = 8
+	ackOffset    = 16 // the acknowledged end and its checksum
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -79,21 +98,24 @@ const (
 	SyncManual
 )
 
-// Options tune Open. The zero value (or nil) means SyncAlways and no repair.
+// Options tune Open. The zero value (or nil) means SyncAlways.
 type Options struct {
 	Sync SyncPolicy
-	// Repair makes Open truncate the log at mid-file corruption instead of failing.
-	Repair bool
 }
 
 // Log is an open log file. It is safe for concurrent use.
 type Log struct {
-	path   string
-	policy SyncPolicy
+	path    string
+	policy  SyncPolicy
+	version uint32
+	seed    uint32 // chain value before frame 0: the header's checksum
 
-	mu     sync.Mutex // guards f's write position, size and closed
+	mu     sync.Mutex // guards f's write position, size, seq, chain, tail and closed
 	f      *os.File
-	size   int64 // end of the last complete frame written
+	size   int64  // end of the last complete frame written
+	seq    uint64 // sequence of the next frame
+	chain  uint32 // chain of the last frame (seed if none)
+	tail   bool   // a torn tail follows size; the next Append cuts it
 	closed bool
 	broken error // set when a failed append could not be undone; every later append fails
 
@@ -102,106 +124,80 @@ type Log struct {
 	buf    []byte     // encoding scratch, guarded by mu
 }
 
-// Open opens the log at path, creating it (and fsyncing its directory) if it does not
-// exist, and recovers it as the package documentation describes.
+// Open opens the log at path, creating it if it does not exist, and checks it as the
+// package documentation describes.
 func Open(path string, opts *Options) (*Log, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		if err := create(path); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("wal: open %s: %w", path, err)
 	}
 	l := &Log{path: path, policy: o.Sync, f: f}
-	if err := l.recover(o.Repair); err != nil {
+	st, err := check(f, path)
+	if err != nil {
 		f.Close()
 		return nil, err
+	}
+	l.version, l.seed = st.version, st.seed
+	l.size, l.synced, l.seq, l.chain = st.end, st.end, st.seq, st.chain
+	l.tail = st.end < st.size
+	if _, err := f.Seek(st.end, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("wal: seek %s: %w", path, err)
 	}
 	return l, nil
 }
 
-func (l *Log) recover(repair bool) error {
-	st, err := l.f.Stat()
+// create writes a new, empty log beside path and renames it into place, so that a
+// crash never leaves a header-less file at path.
+func create(path string) error {
+	tmp := path + ".new"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("wal: stat %s: %w", l.path, err)
+		return fmt.Errorf("wal: create %s: %w", path, err)
 	}
-	if st.Size() < headerSize {
-		// Empty, or a header torn before its first fsync: nothing was ever acknowledged.
-		// Anything else this short is not ours to overwrite.
-		part := make([]byte, st.Size())
-		if _, err := l.f.ReadAt(part, 0); err != nil {
-			return fmt.Errorf("wal: read header of %s: %w", l.path, err)
-		}
-		if want := header(); string(part) != string(want[:len(part)]) {
-			return fmt.Errorf("wal: %s at offset 0: not a log file (%d bytes, bad header): %w", l.path, len(part), ErrCorrupt)
-		}
-		if err := l.writeHeader(); err != nil {
-			return err
-		}
-		l.size, l.synced = headerSize, headerSize
-		return nil
+	h := header(headerSize)
+	_, err = f.Write(h[:])
+	if err == nil {
+		err = f.Sync()
 	}
-	var h [headerSize]byte
-	if _, err := l.f.ReadAt(h[:], 0); err != nil {
-		return fmt.Errorf("wal: read header of %s: %w", l.path, err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if string(h[:8]) != magic {
-		return fmt.Errorf("wal: %s at offset 0: not a log file (bad magic): %w", l.path, ErrCorrupt)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if crc32.Checksum(h[:12], castagnoli) != binary.LittleEndian.Uint32(h[12:]) {
-		return fmt.Errorf("wal: %s at offset 0: header checksum mismatch: %w", l.path, ErrCorrupt)
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("wal: create %s: %w", path, err)
 	}
-	if v := binary.LittleEndian.Uint32(h[8:]); v != version {
-		return fmt.Errorf("wal: %s: unsupported version %d (want %d): %w", l.path, v, version, ErrCorrupt)
-	}
-	end, scanErr := scan(l.f, st.Size(), nil)
-	if scanErr != nil {
-		if !repair || !errors.Is(scanErr, ErrCorrupt) {
-			return fmt.Errorf("wal: %s: %w", l.path, scanErr)
-		}
-	}
-	if end < st.Size() {
-		if err := l.f.Truncate(end); err != nil {
-			return fmt.Errorf("wal: truncate %s at %d: %w", l.path, end, err)
-		}
-		if err := l.f.Sync(); err != nil {
-			return fmt.Errorf("wal: sync %s: %w", l.path, err)
-		}
-	}
-	if _, err := l.f.Seek(end, io.SeekStart); err != nil {
-		return fmt.Errorf("wal: seek %s: %w", l.path, err)
-	}
-	l.size, l.synced = end, end
-	return nil
+	return syncDir(filepath.Dir(path))
 }
 
-func header() [headerSize]byte {
+func header(ack int64) [headerSize]byte {
 	var h [headerSize]byte
 	copy(h[:], magic)
 	binary.LittleEndian.PutUint32(h[8:], version)
 	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(h[:12], castagnoli))
+	putAck(h[ackOffset:], ack)
 	return h
 }
 
-func (l *Log) writeHeader() error {
-	h := header()
-	if err := l.f.Truncate(0); err != nil {
-		return fmt.Errorf("wal: truncate %s: %w", l.path, err)
-	}
-	if _, err := l.f.WriteAt(h[:], 0); err != nil {
-		return fmt.Errorf("wal: write header of %s: %w", l.path, err)
-	}
-	if err := l.f.Sync(); err != nil {
-		return fmt.Errorf("wal: sync %s: %w", l.path, err)
-	}
-	if _, err := l.f.Seek(headerSize, io.SeekStart); err != nil {
-		return fmt.Errorf("wal: seek %s: %w", l.path, err)
-	}
-	return syncDir(filepath.Dir(l.path))
+// putAck encodes an acknowledged end with its checksum into 12 bytes.
+func putAck(b []byte, end int64) {
+	binary.LittleEndian.PutUint64(b, uint64(end))
+	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
 }
 
-// syncDir makes a newly created file's directory entry durable.
+// syncDir makes a directory entry durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -214,28 +210,132 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// scan reads frames from headerSize up to size and returns the end offset of the last
-// valid frame. It calls fn (if non-nil) with each payload. It returns an error wrapping
-// ErrCorrupt when a bad frame is followed by non-zero data; a torn tail is not an error.
-func scan(r io.ReaderAt, size int64, fn func([]byte) error) (int64, error) {
-	br := bufio.NewReaderSize(io.NewSectionReader(r, headerSize, size-headerSize), 1<<20)
-	off := int64(headerSize)
+// state is what check learns of a file.
+type state struct {
+	version uint32
+	seed    uint32
+	size    int64 // physical size
+	ack     int64 // acknowledged end (version 2), else headerSize
+	end     int64 // end of the last valid frame
+	seq     uint64
+	chain   uint32
+	// damage is set by scanning in repair mode: the error Open would report.
+	damage error
+}
+
+// check reads the header and every frame. Without damage it returns the state; with
+// damage, an error wrapping ErrCorrupt.
+func check(f *os.File, path string) (state, error) {
+	st, err := inspect(f, path)
+	if err != nil {
+		return st, err
+	}
+	if st.damage != nil {
+		return st, st.damage
+	}
+	return st, nil
+}
+
+// inspect reads the header (an unreadable header is an error) and scans the frames,
+// recording frame damage in damage rather than failing, so that Repair can use it.
+func inspect(f *os.File, path string) (state, error) {
+	var st state
+	fi, err := f.Stat()
+	if err != nil {
+		return st, fmt.Errorf("wal: stat %s: %w", path, err)
+	}
+	st.size = fi.Size()
+	corrupt := func(off int64, format string, args ...any) error {
+		return fmt.Errorf("wal: %s at offset %d: %s: %w", path, off, fmt.Sprintf(format, args...), ErrCorrupt)
+	}
+	if st.size < v1HeaderSize {
+		return st, corrupt(0, "%d bytes, shorter than a log header (truncated or not a log)", st.size)
+	}
+	var h [headerSize]byte
+	n := min(int64(headerSize), st.size)
+	if _, err := f.ReadAt(h[:n], 0); err != nil && err != io.EOF {
+		return st, fmt.Errorf("wal: read header of %s: %w", path, err)
+	}
+	if string(h[:8]) != magic {
+		return st, corrupt(0, "not a log file (bad magic)")
+	}
+	if crc32.Checksum(h[:12], castagnoli) != binary.LittleEndian.Uint32(h[12:]) {
+		return st, corrupt(12, "header checksum mismatch")
+	}
+	st.version = binary.LittleEndian.Uint32(h[8:])
+	st.seed = binary.LittleEndian.Uint32(h[12:])
+	switch st.version {
+	case 1:
+		st.ack = v1HeaderSize
+		st.end, st.damage = scanV1(f, st.size, nil)
+		if st.damage != nil {
+			st.damage = fmt.Errorf("wal: %s: %w", path, st.damage)
+		}
+		return st, nil
+	case version:
+	default:
+		return st, corrupt(8, "unsupported version %d (want 1 or %d)", st.version, version)
+	}
+	if st.size < headerSize {
+		return st, corrupt(0, "%d bytes, shorter than a log header (truncated)", st.size)
+	}
+	a := h[ackOffset : ackOffset+12]
+	if crc32.Checksum(a[:8], castagnoli) != binary.LittleEndian.Uint32(a[8:]) {
+		return st, corrupt(ackOffset, "acknowledged-end checksum mismatch")
+	}
+	st.ack = int64(binary.LittleEndian.Uint64(a))
+	if st.ack < headerSize {
+		return st, corrupt(ackOffset, "acknowledged end %d inside the header", st.ack)
+	}
+	sc := scanner{r: f, limit: st.size, ack: st.ack, seq: 0, chain: st.seed}
+	st.end, st.damage = sc.scan(headerSize, nil)
+	st.seq, st.chain = sc.seq, sc.chain
+	if st.damage == nil && st.end < st.ack {
+		st.damage = fmt.Errorf("log ends at offset %d, before its acknowledged end %d (truncated, or frames removed): %w", st.end, st.ack, ErrCorrupt)
+	}
+	if st.damage != nil {
+		st.damage = fmt.Errorf("wal: %s: %w", path, st.damage)
+	}
+	return st, nil
+}
+
+// scanner walks version 2 frames, checking the chain and the sequence.
+type scanner struct {
+	r     io.ReaderAt
+	limit int64  // physical size (Open) or replay end (Records)
+	ack   int64  // below this offset nothing is a torn tail
+	seq   uint64 // sequence of the next frame
+	chain uint32 // chain of the previous frame
+}
+
+// scan reads frames from off up to s.limit and returns the end of the last valid frame.
+// It calls fn (if non-nil) with each payload. A torn tail ends the scan without error;
+// damage returns an error wrapping ErrCorrupt with the offset.
+func (s *scanner) scan(off int64, fn func([]byte) error) (int64, error) {
+	br := bufio.NewReaderSize(io.NewSectionReader(s.r, off, s.limit-off), 1<<20)
 	var hdr [frameSize]byte
 	var payload []byte
-	for off < size {
-		if size-off < frameSize {
-			return off, nil // a frame header cut short is the tail by definition
+	for off < s.limit {
+		if s.limit-off < frameSize {
+			if off >= s.ack {
+				return off, nil // a frame header cut short at the end: a torn write
+			}
+			return off, fmt.Errorf("frame header cut short at offset %d, before the acknowledged end %d: %w", off, s.ack, ErrCorrupt)
 		}
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
 			return off, fmt.Errorf("read frame at offset %d: %w", off, err)
 		}
 		n := int64(binary.LittleEndian.Uint32(hdr[:4]))
 		if n == 0 || n > MaxRecord {
-			return off, tornOrCorrupt(r, off, size, fmt.Sprintf("frame length %d out of range", n))
+			return off, s.bad(off, off, fmt.Sprintf("frame length %d out of range", n))
 		}
-		if off+frameSize+n > size {
-			// The frame runs past the end: the write was cut short.
-			return off, nil
+		if off+frameSize+n > s.limit {
+			// The frame runs past the end: the write was cut short, unless it had
+			// been acknowledged.
+			if off >= s.ack {
+				return off, nil
+			}
+			return off, fmt.Errorf("frame at offset %d of %d bytes runs past the end of the file (%d), before the acknowledged end %d: %w", off, n, s.limit, s.ack, ErrCorrupt)
 		}
 		if int64(cap(payload)) < n {
 			payload = make([]byte, n)
@@ -244,23 +344,46 @@ func scan(r io.ReaderAt, size int64, fn func([]byte) error) (int64, error) {
 		if _, err := io.ReadFull(br, payload); err != nil {
 			return off, fmt.Errorf("read frame at offset %d: %w", off, err)
 		}
-		crc := crc32.Update(crc32.Checksum(hdr[:4], castagnoli), castagnoli, payload)
-		if crc != binary.LittleEndian.Uint32(hdr[4:]) {
-			return off, tornOrCorrupt(r, off+frameSize+n, size, fmt.Sprintf("checksum mismatch in frame at offset %d", off))
+		var prev [4]byte
+		binary.LittleEndian.PutUint32(prev[:], s.chain)
+		crc := crc32.Update(crc32.Checksum(prev[:], castagnoli), castagnoli, hdr[:12])
+		crc = crc32.Update(crc, castagnoli, payload)
+		if crc != binary.LittleEndian.Uint32(hdr[12:]) {
+			if seq := binary.LittleEndian.Uint64(hdr[4:12]); seq != s.seq {
+				// A whole frame out of sequence is a frame removed, repeated or moved, even
+				// past the acknowledged end: a torn write leaves its own header, which
+				// carries the due sequence, or a length that runs past the end.
+				return off, fmt.Errorf("frame sequence %d at offset %d where %d was due (a frame removed, repeated or moved): %w", seq, off, s.seq, ErrCorrupt)
+			}
+			return off, s.bad(off, off+frameSize+n, fmt.Sprintf("checksum mismatch in frame %d at offset %d", s.seq, off))
+		}
+		if seq := binary.LittleEndian.Uint64(hdr[4:12]); seq != s.seq {
+			return off, fmt.Errorf("frame at offset %d has sequence %d where %d was due: %w", off, seq, s.seq, ErrCorrupt)
 		}
 		if fn != nil {
 			if err := fn(payload); err != nil {
 				return off, err
 			}
 		}
+		s.seq++
+		s.chain = crc
 		off += frameSize + n
 	}
 	return off, nil
 }
 
-// tornOrCorrupt decides what a bad frame means: if nothing but zero bytes follows from
-// `from` to the end, the tail was torn; otherwise acknowledged data is damaged.
-func tornOrCorrupt(r io.ReaderAt, from, size int64, what string) error {
+// bad classifies a bad frame at off: a torn tail if it lies beyond the acknowledged end
+// and only zero bytes follow from `from`, otherwise damage.
+func (s *scanner) bad(off, from int64, what string) error {
+	if off < s.ack {
+		return fmt.Errorf("%s at offset %d, before the acknowledged end %d: %w", what, off, s.ack, ErrCorrupt)
+	}
+	return zerosFrom(s.r, from, s.limit, what)
+}
+
+// zerosFrom returns nil if nothing but zero bytes lies from `from` to size, and an error
+// wrapping ErrCorrupt naming the first other byte otherwise.
+func zerosFrom(r io.ReaderAt, from, size int64, what string) error {
 	buf := make([]byte, 64<<10)
 	for p := from; p < size; {
 		k := min(int64(len(buf)), size-p)
@@ -275,6 +398,49 @@ func tornOrCorrupt(r io.ReaderAt, from, size int64, what string) error {
 		p += k
 	}
 	return nil
+}
+
+// scanV1 reads version 1 frames (length | CRC32C(length ‖ payload) | payload) from the
+// 16-byte header up to size, with version 1's rule for the tail: a frame that runs past
+// the end, or a bad frame followed by only zeros, is torn.
+func scanV1(r io.ReaderAt, size int64, fn func([]byte) error) (int64, error) {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, v1HeaderSize, size-v1HeaderSize), 1<<20)
+	off := int64(v1HeaderSize)
+	var hdr [v1FrameSize]byte
+	var payload []byte
+	for off < size {
+		if size-off < v1FrameSize {
+			return off, nil // a frame header cut short is the tail by definition
+		}
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			return off, fmt.Errorf("read frame at offset %d: %w", off, err)
+		}
+		n := int64(binary.LittleEndian.Uint32(hdr[:4]))
+		if n == 0 || n > MaxRecord {
+			return off, zerosFrom(r, off, size, fmt.Sprintf("frame length %d out of range at offset %d", n, off))
+		}
+		if off+v1FrameSize+n > size {
+			return off, nil
+		}
+		if int64(cap(payload)) < n {
+			payload = make([]byte, n)
+		}
+		payload = payload[:n]
+		if _, err := io.ReadFull(br, payload); err != nil {
+			return off, fmt.Errorf("read frame at offset %d: %w", off, err)
+		}
+		crc := crc32.Update(crc32.Checksum(hdr[:4], castagnoli), castagnoli, payload)
+		if crc != binary.LittleEndian.Uint32(hdr[4:]) {
+			return off, zerosFrom(r, off+v1FrameSize+n, size, fmt.Sprintf("checksum mismatch in frame at offset %d", off))
+		}
+		if fn != nil {
+			if err := fn(payload); err != nil {
+				return off, err
+			}
+		}
+		off += v1FrameSize + n
+	}
+	return off, nil
 }
 
 // Append writes the records, in order, as one write. Under SyncAlways it returns after
@@ -297,9 +463,23 @@ func (l *Log) Append(recs ...[]byte) error {
 		l.mu.Unlock()
 		return l.broken
 	}
+	if l.tail {
+		// The torn tail Open found was never acknowledged: cut it before writing.
+		if err := l.f.Truncate(l.size); err != nil {
+			l.mu.Unlock()
+			return fmt.Errorf("wal: cut torn tail of %s at %d: %w", l.path, l.size, err)
+		}
+		l.tail = false
+	}
 	l.buf = l.buf[:0]
+	seq, chain := l.seq, l.chain
 	for _, r := range recs {
-		l.buf = appendFrame(l.buf, r)
+		if l.version == 1 {
+			l.buf = appendFrameV1(l.buf, r)
+		} else {
+			l.buf, chain = appendFrame(l.buf, r, seq, chain)
+			seq++
+		}
 	}
 	if _, err := l.f.Write(l.buf); err != nil {
 		// Undo a partial write so that the log stays a sequence of whole frames.
@@ -313,6 +493,7 @@ func (l *Log) Append(recs ...[]byte) error {
 		return err
 	}
 	l.size += int64(len(l.buf))
+	l.seq, l.chain = seq, chain
 	if cap(l.buf) > 4<<20 {
 		l.buf = nil // do not pin one huge batch's buffer forever
 	}
@@ -324,8 +505,20 @@ func (l *Log) Append(recs ...[]byte) error {
 	return nil
 }
 
-func appendFrame(dst, rec []byte) []byte {
+func appendFrame(dst, rec []byte, seq uint64, prev uint32) ([]byte, uint32) {
 	var hdr [frameSize]byte
+	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(rec)))
+	binary.LittleEndian.PutUint64(hdr[4:12], seq)
+	var p [4]byte
+	binary.LittleEndian.PutUint32(p[:], prev)
+	crc := crc32.Update(crc32.Checksum(p[:], castagnoli), castagnoli, hdr[:12])
+	crc = crc32.Update(crc, castagnoli, rec)
+	binary.LittleEndian.PutUint32(hdr[12:], crc)
+	return append(append(dst, hdr[:]...), rec...), crc
+}
+
+func appendFrameV1(dst, rec []byte) []byte {
+	var hdr [v1FrameSize]byte
 	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(rec)))
 	crc := crc32.Update(crc32.Checksum(hdr[:4], castagnoli), castagnoli, rec)
 	binary.LittleEndian.PutUint32(hdr[4:], crc)
@@ -351,6 +544,23 @@ func (l *Log) syncTo(end int64) error {
 		return fmt.Errorf("wal: sync %s: %w", l.path, err)
 	}
 	l.synced = target
+	// Record the acknowledged end; it reaches the disk with the next fsync, so it never
+	// vouches for bytes that are not yet durable.
+	if err := l.writeAck(target); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (l *Log) writeAck(end int64) error {
+	if l.version == 1 {
+		return nil
+	}
+	var a [12]byte
+	putAck(a[:], end)
+	if _, err := l.f.WriteAt(a[:], ackOffset); err != nil {
+		return fmt.Errorf("wal: record acknowledged end of %s: %w", l.path, err)
+	}
 	return nil
 }
 
@@ -385,19 +595,29 @@ func (l *Log) Records() iter.Seq2[[]byte, error] {
 			return
 		}
 		stop := errors.New("stop")
-		_, err := scan(l.f, end, func(p []byte) error {
+		fn := func(p []byte) error {
 			if !yield(p, nil) {
 				return stop
 			}
 			return nil
-		})
+		}
+		var err error
+		if l.version == 1 {
+			_, err = scanV1(l.f, end, fn)
+		} else {
+			// Everything up to end was checked by Open or written by us: all of it is
+			// acknowledged for the purpose of this scan.
+			sc := scanner{r: l.f, limit: end, ack: end, chain: l.seed}
+			_, err = sc.scan(headerSize, fn)
+		}
 		if err != nil && err != stop {
 			yield(nil, fmt.Errorf("wal: replay %s: %w", l.path, err))
 		}
 	}
 }
 
-// Close syncs and closes the file. Further calls fail with ErrClosed.
+// Close syncs, records the acknowledged end, and closes the file. Further calls fail
+// with ErrClosed.
 func (l *Log) Close() error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
@@ -408,6 +628,13 @@ func (l *Log) Close() error {
 	}
 	l.closed = true
 	err := l.f.Sync()
+	if err == nil && l.broken == nil && !l.tail {
+		// After a clean close the acknowledged end is the file's end, so that any
+		// truncation of a closed log reads as damage.
+		if err = l.writeAck(l.size); err == nil {
+			err = l.f.Sync()
+		}
+	}
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}

@@ -2,8 +2,10 @@ package wal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sync"
@@ -109,67 +111,165 @@ func writeLog(t testing.TB, dir string, recs [][]byte) ([]byte, []int64) {
 	return data, ends
 }
 
-// TestCutAtEveryByte is the crash test of the issue: a crash can leave any prefix of
-// the file; every record whose append returned before that prefix ends must come back,
-// and the log must accept appends afterwards.
-func TestCutAtEveryByte(t *testing.T) {
+// TestCrashAtEveryByte is the crash test: a crash can leave, after the last fsync, any
+// prefix of the frames written since, while the header still names the end of an
+// earlier fsync. Every acknowledged record must come back, and the log must accept
+// appends afterwards; Open must not touch the file.
+func TestCrashAtEveryByte(t *testing.T) {
 	dir := t.TempDir()
 	var recs [][]byte
 	for i := range 12 {
 		recs = append(recs, bytes.Repeat([]byte{byte('a' + i)}, 1+i*5))
 	}
 	data, ends := writeLog(t, dir, recs)
-	for cut := 0; cut <= len(data); cut++ {
-		path := filepath.Join(dir, fmt.Sprintf("cut%d", cut))
-		if err := os.WriteFile(path, data[:cut], 0o644); err != nil {
-			t.Fatal(err)
+	for i := -1; i < len(recs)-1; i++ {
+		ack := int64(headerSize) // the end vouched for by the last fsync before the crash
+		if i >= 0 {
+			ack = ends[i]
 		}
-		l, err := Open(path, nil)
-		if err != nil {
-			t.Fatalf("cut at %d: Open: %v", cut, err)
-		}
-		var want [][]byte
-		for i, e := range ends {
-			if e <= int64(cut) {
-				want = append(want, recs[i])
+		for cut := ack; cut <= ends[i+1]; cut++ {
+			img := withAck(data[:cut], ack)
+			path := filepath.Join(dir, fmt.Sprintf("cut%d", cut))
+			if err := os.WriteFile(path, img, 0o644); err != nil {
+				t.Fatal(err)
 			}
+			l, err := Open(path, nil)
+			if err != nil {
+				t.Fatalf("ack %d, cut at %d: Open: %v", ack, cut, err)
+			}
+			if got, _ := os.ReadFile(path); !bytes.Equal(got, img) {
+				t.Fatalf("cut at %d: Open modified the file", cut)
+			}
+			var want [][]byte
+			for k, e := range ends {
+				if e <= cut {
+					want = append(want, recs[k])
+				}
+			}
+			got := readAll(t, l)
+			if diff := cmp.Diff(want, got, cmp.Comparer(bytes.Equal)); diff != "" {
+				t.Fatalf("cut at %d (-want +got):\n%s", cut, diff)
+			}
+			if err := l.Append([]byte("after")); err != nil {
+				t.Fatalf("cut at %d: append after recovery: %v", cut, err)
+			}
+			if n := len(readAll(t, l)); n != len(want)+1 {
+				t.Fatalf("cut at %d: %d records after append, want %d", cut, n, len(want)+1)
+			}
+			l.Close()
+			l = mustOpen(t, path, nil) // the append cut the torn tail: the log is whole
+			if n := len(readAll(t, l)); n != len(want)+1 {
+				t.Fatalf("cut at %d: %d records after reopen, want %d", cut, n, len(want)+1)
+			}
+			l.Close()
+			os.Remove(path)
 		}
-		got := readAll(t, l)
-		if diff := cmp.Diff(want, got, cmp.Comparer(bytes.Equal)); diff != "" {
-			t.Fatalf("cut at %d (-want +got):\n%s", cut, diff)
-		}
-		if err := l.Append([]byte("after")); err != nil {
-			t.Fatalf("cut at %d: append after recovery: %v", cut, err)
-		}
-		if n := len(readAll(t, l)); n != len(want)+1 {
-			t.Fatalf("cut at %d: %d records after append, want %d", cut, n, len(want)+1)
-		}
-		l.Close()
-		os.Remove(path)
 	}
+}
+
+// withAck returns a copy of a version 2 log image whose header names end as acknowledged.
+func withAck(data []byte, end int64) []byte {
+	img := bytes.Clone(data)
+	putAck(img[ackOffset:], end)
+	return img
 }
 
 func TestZeroFilledTailIsTorn(t *testing.T) {
 	dir := t.TempDir()
 	data, _ := writeLog(t, dir, [][]byte{[]byte("one"), []byte("two")})
 	path := filepath.Join(dir, "z")
-	os.WriteFile(path, append(data, make([]byte, 100)...), 0o644)
+	img := append(bytes.Clone(data), make([]byte, 100)...)
+	os.WriteFile(path, img, 0o644)
 	l := mustOpen(t, path, nil)
 	defer l.Close()
 	if n := len(readAll(t, l)); n != 2 {
 		t.Errorf("%d records, want 2", n)
 	}
 	if l.Size() != int64(len(data)) {
-		t.Errorf("size %d, want the zero tail truncated to %d", l.Size(), len(data))
+		t.Errorf("size %d, want %d (the zero tail ignored)", l.Size(), len(data))
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, img) {
+		t.Errorf("Open modified the file")
 	}
 }
 
-func TestMidFileCorruption(t *testing.T) {
+// TestDamageIsNotATornTail: the findings of issue 14, each of which an earlier version
+// took for a torn tail (silently dropping every later record and truncating the file).
+func TestDamageIsNotATornTail(t *testing.T) {
+	dir := t.TempDir()
+	var recs [][]byte
+	for i := range 10 {
+		recs = append(recs, fmt.Appendf(nil, "record number %d", i))
+	}
+	data, ends := writeLog(t, dir, recs)
+	start := func(i int) int64 {
+		if i == 0 {
+			return headerSize
+		}
+		return ends[i-1]
+	}
+	frame := func(i int) []byte { return data[start(i):ends[i]] }
+	cases := map[string]struct {
+		img []byte
+		at  int64 // offset the error must name
+	}{
+		"bit flip in the first length":  {flip(data, headerSize+2, 0), headerSize},
+		"bit flip in the last length":   {flip(data, start(9)+2, 3), start(9)},
+		"truncated at a frame boundary": {data[:ends[6]], ends[6]},
+		"truncated inside a frame":      {data[:ends[6]+5], ends[6]},
+		"second half zeroed":            {zeroed(data, int64(len(data)/2), int64(len(data))), start(frameAt(ends, int64(len(data)/2)))},
+		"a middle frame removed":        {cat(data[:start(4)], data[ends[4]:]), start(4)},
+		"a frame repeated":              {cat(data[:ends[4]], frame(4), data[ends[4]:]), ends[4]},
+		"the last frame repeated":       {cat(data, frame(9)), ends[9]},
+		"two frames swapped":            {cat(data[:start(3)], frame(4), frame(3), data[ends[4]:]), start(3)},
+		"empty file":                    {nil, 0},
+	}
+	for name, c := range cases {
+		path := filepath.Join(dir, "d")
+		os.WriteFile(path, c.img, 0o644)
+		_, err := Open(path, nil)
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: Open = %v, want ErrCorrupt", name, err)
+			continue
+		}
+		if want := fmt.Sprintf("offset %d", c.at); !bytes.Contains([]byte(err.Error()), []byte(want)) {
+			t.Errorf("%s: error %q does not name %q", name, err, want)
+		}
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, c.img) {
+			t.Errorf("%s: a failed Open modified the file", name)
+		}
+	}
+}
+
+// frameAt returns the index of the frame holding offset off.
+func frameAt(ends []int64, off int64) int {
+	for i, e := range ends {
+		if off < e {
+			return i
+		}
+	}
+	return len(ends)
+}
+
+func flip(data []byte, off int64, bit uint) []byte {
+	b := bytes.Clone(data)
+	b[off] ^= 1 << bit
+	return b
+}
+
+func zeroed(data []byte, from, to int64) []byte {
+	b := bytes.Clone(data)
+	clear(b[from:to])
+	return b
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+func TestRepairSavesWhatItCuts(t *testing.T) {
 	dir := t.TempDir()
 	recs := [][]byte{[]byte("first"), []byte("second"), []byte("third")}
 	data, ends := writeLog(t, dir, recs)
-	bad := bytes.Clone(data)
-	bad[ends[0]+frameSize+2] ^= 0xff // inside the payload of the second record
+	bad := flip(data, ends[0]+frameSize+2, 7) // inside the payload of the second record
 	path := filepath.Join(dir, "bad")
 	os.WriteFile(path, bad, 0o644)
 
@@ -180,20 +280,70 @@ func TestMidFileCorruption(t *testing.T) {
 	if want := fmt.Sprintf("offset %d", ends[0]); !bytes.Contains([]byte(err.Error()), []byte(want)) {
 		t.Errorf("error %q does not name %q", err, want)
 	}
-	if got, _ := os.ReadFile(path); !bytes.Equal(got, bad) {
-		t.Errorf("a failed Open modified the file")
+	saved, err := Repair(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	l := mustOpen(t, path, &Options{Repair: true})
-	defer l.Close()
+	if want := fmt.Sprintf("%s.cut-%d", path, ends[0]); saved != want {
+		t.Errorf("Repair saved to %q, want %q", saved, want)
+	}
+	cut, _ := os.ReadFile(saved)
+	kept, _ := os.ReadFile(path)
+	if !bytes.Equal(cut, bad[ends[0]:]) || !bytes.Equal(kept[headerSize:], bad[headerSize:ends[0]]) {
+		t.Errorf("the log keeps %d bytes and the side file %d; want the valid prefix and every byte after it", len(kept), len(cut))
+	}
+	l := mustOpen(t, path, nil)
 	if diff := cmp.Diff(recs[:1], readAll(t, l)); diff != "" {
 		t.Errorf("repaired log (-want +got):\n%s", diff)
+	}
+	l.Close()
+	if again, err := Repair(path); again != "" || err != nil {
+		t.Errorf("Repair of a sound log = %q, %v; want nothing done", again, err)
+	}
+
+	// A truncation has nothing to save; Repair accepts the shorter log.
+	os.WriteFile(path, data[:ends[1]], 0o644)
+	if saved, err := Repair(path); saved != "" || err != nil {
+		t.Errorf("Repair of a truncated log = %q, %v; want \"\", nil", saved, err)
+	}
+	l = mustOpen(t, path, nil)
+	defer l.Close()
+	if diff := cmp.Diff(recs[:2], readAll(t, l)); diff != "" {
+		t.Errorf("repaired truncated log (-want +got):\n%s", diff)
+	}
+}
+
+// TestVersion1 reads and extends a log in the first format.
+func TestVersion1(t *testing.T) {
+	h := header(0)
+	binary.LittleEndian.PutUint32(h[8:], 1)
+	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(h[:12], castagnoli))
+	img := append([]byte(nil), h[:v1HeaderSize]...)
+	img = appendFrameV1(img, []byte("old one"))
+	img = appendFrameV1(img, []byte("old two"))
+	path := filepath.Join(t.TempDir(), "v1")
+	os.WriteFile(path, append(bytes.Clone(img), 1, 2, 3), 0o644) // and a torn tail
+	l := mustOpen(t, path, nil)
+	if err := l.Append([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	data, _ := os.ReadFile(path)
+	if want := appendFrameV1(img, []byte("new")); !bytes.Equal(data, want) {
+		t.Errorf("a version 1 log was not extended in version 1")
+	}
+	l = mustOpen(t, path, nil)
+	defer l.Close()
+	want := [][]byte{[]byte("old one"), []byte("old two"), []byte("new")}
+	if diff := cmp.Diff(want, readAll(t, l)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
 func TestNotALog(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string][]byte{
+		"empty": {},
 		"short": []byte("hello"),
 		"long":  []byte("this is not a write-ahead log at all"),
 	} {
@@ -243,14 +393,17 @@ func TestConcurrentAppendsGroupCommit(t *testing.T) {
 	}
 }
 
-// TestPrefixProperty: for random records and a random cut, recovery returns exactly the
-// records wholly inside the cut, with SyncManual batches as well as single appends.
-func TestPrefixProperty(t *testing.T) {
+// TestDamageProperty: for random records written in random batches and random damage
+// to the closed log (bit flips, truncations, zeroed ranges, removed, repeated or swapped
+// frames), Open fails with ErrCorrupt or yields exactly the records; never fewer. After
+// Repair, the log opens to a prefix of the records, and the log and the side file
+// together hold every byte of the damaged file.
+func TestDamageProperty(t *testing.T) {
 	dir := t.TempDir()
 	n := 0
 	rapid.Check(t, func(t *rapid.T) {
 		n++
-		recs := rapid.SliceOfN(rapid.SliceOfN(rapid.Byte(), 1, 300), 0, 20).Draw(t, "recs")
+		recs := rapid.SliceOfN(rapid.SliceOfN(rapid.Byte(), 1, 300), 1, 20).Draw(t, "recs")
 		path := filepath.Join(dir, fmt.Sprintf("p%d", n))
 		l := mustOpen(t, path, &Options{Sync: SyncManual})
 		for i := 0; i < len(recs); {
@@ -263,29 +416,75 @@ func TestPrefixProperty(t *testing.T) {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
-		// Every frame ends at a known offset, whatever batch it was written in.
-		ordered := make([]int64, 0, len(recs))
-		var end int64 = headerSize
-		for _, r := range recs {
-			end += int64(frameSize + len(r))
-			ordered = append(ordered, end)
-		}
 		data, _ := os.ReadFile(path)
-		if int64(len(data)) != end {
-			t.Fatalf("file is %d bytes, want %d", len(data), end)
+		starts := []int64{headerSize}
+		for _, r := range recs {
+			starts = append(starts, starts[len(starts)-1]+int64(frameSize+len(r)))
 		}
-		cut := rapid.IntRange(0, len(data)).Draw(t, "cut")
-		os.WriteFile(path, data[:cut], 0o644)
-		l = mustOpen(t, path, nil)
-		defer l.Close()
-		var want [][]byte
-		for i, e := range ordered {
-			if e <= int64(cut) {
-				want = append(want, recs[i])
+		if int64(len(data)) != starts[len(recs)] {
+			t.Fatalf("file is %d bytes, want %d", len(data), starts[len(recs)])
+		}
+		fr := func(i int) []byte { return data[starts[i]:starts[i+1]] }
+		var img []byte
+		switch kind := rapid.IntRange(0, 5).Draw(t, "kind"); kind {
+		case 0:
+			off := rapid.IntRange(0, len(data)-1).Draw(t, "off")
+			img = flip(data, int64(off), uint(rapid.IntRange(0, 7).Draw(t, "bit")))
+		case 1:
+			img = data[:rapid.IntRange(0, len(data)-1).Draw(t, "cut")]
+		case 2:
+			from := rapid.IntRange(0, len(data)-1).Draw(t, "from")
+			to := rapid.IntRange(from+1, len(data)).Draw(t, "to")
+			img = zeroed(data, int64(from), int64(to))
+		case 3:
+			i := rapid.IntRange(0, len(recs)-1).Draw(t, "removed")
+			img = cat(data[:starts[i]], data[starts[i+1]:])
+		case 4:
+			i := rapid.IntRange(0, len(recs)-1).Draw(t, "repeated")
+			img = cat(data[:starts[i+1]], fr(i), data[starts[i+1]:])
+		case 5:
+			if len(recs) < 2 {
+				t.Skip("one frame cannot be swapped")
 			}
+			i := rapid.IntRange(0, len(recs)-2).Draw(t, "swapped")
+			img = cat(data[:starts[i]], fr(i+1), fr(i), data[starts[i+2]:])
 		}
-		if diff := cmp.Diff(want, readAll(t, l), cmp.Comparer(bytes.Equal)); diff != "" {
-			t.Fatalf("cut %d (-want +got):\n%s", cut, diff)
+		os.WriteFile(path, img, 0o644)
+		if l, err := Open(path, nil); err == nil {
+			got := readAll(t, l)
+			l.Close()
+			if diff := cmp.Diff(recs, got, cmp.Comparer(bytes.Equal)); diff != "" {
+				t.Fatalf("damaged log opened without error but lost records (-want +got):\n%s", diff)
+			}
+			return
+		} else if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("Open = %v, want ErrCorrupt or the records", err)
+		}
+		saved, err := Repair(path)
+		if err != nil {
+			return // a damaged header cannot be repaired
+		}
+		kept, _ := os.ReadFile(path)
+		var cut []byte
+		if saved != "" {
+			cut, _ = os.ReadFile(saved)
+		}
+		if !bytes.Equal(append(bytes.Clone(kept[headerSize:]), cut...), img[headerSize:]) {
+			t.Fatalf("Repair lost bytes: kept %d and saved %d of %d", len(kept), len(cut), len(img))
+		}
+		l, err = Open(path, nil)
+		if err != nil {
+			t.Fatalf("Open after Repair: %v", err)
+		}
+		got := readAll(t, l)
+		l.Close()
+		if len(got) > len(recs) {
+			t.Fatalf("repaired log holds %d records of %d", len(got), len(recs))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], recs[i]) {
+				t.Fatalf("repaired log: record %d differs", i)
+			}
 		}
 	})
 }
@@ -303,6 +502,9 @@ func FuzzOpen(f *testing.F) {
 			t.Fatal(err)
 		}
 		l, err := Open(path, nil)
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+			t.Fatalf("Open modified the file")
+		}
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Open failed with %v, want ErrCorrupt or success", err)
