@@ -35,6 +35,9 @@ var (
 	// ErrKeyMismatch means a store was written with a different HMAC key (or with
 	// hashing on where it is now off, or the reverse) than the resolver was given.
 	ErrKeyMismatch = errors.New("identity: HMAC key does not match the store")
+	// ErrDiverged is what a SharedStore's Lead reports after a Settle failed: the
+	// resolver may hold records the shared log lacks, and must read the log again.
+	ErrDiverged = errors.New("identity: resolver and shared store diverged")
 	// ErrClosed means a store was used after Close.
 	ErrClosed = errors.New("identity: store closed")
 )

@@ -37,9 +37,14 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 		r.mu.Unlock()
 		return Split{}, r.failed
 	}
+	if err := r.lead(ctx); err != nil {
+		r.mu.Unlock()
+		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+	}
 	n := r.find(id)
 	if n == 0 {
 		r.mu.Unlock()
+		r.settle()
 		return Split{}, fmt.Errorf("identity: unmerge %s: %w", id, ErrNotFound)
 	}
 	rec := &r.rec
@@ -48,10 +53,12 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 	rec.members = append(rec.members, member{node: n, status: stUnmerged})
 	if err := r.g.check(rec); err != nil {
 		r.mu.Unlock()
+		r.settle()
 		return Split{}, fmt.Errorf("identity: unmerge %s: %w", id, err)
 	}
 	if err := r.persist(rec); err != nil {
 		r.mu.Unlock()
+		r.settle()
 		return Split{}, err
 	}
 	from, into := r.g.applyUnmerge(rec)
@@ -93,11 +100,16 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 		r.mu.Unlock()
 		return r.failed
 	}
+	if err := r.lead(ctx); err != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("identity: forget: %w", err)
+	}
 	var keys []uint32
 	for _, p := range profiles {
 		k := r.g.current(p)
 		if k == 0 {
 			r.mu.Unlock()
+			r.settle()
 			return fmt.Errorf("identity: forget profile %d: %w", p, ErrNotFound)
 		}
 		if !slices.Contains(keys, k) {
@@ -116,6 +128,7 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 	}
 	if err := r.persist(recs...); err != nil {
 		r.mu.Unlock()
+		r.settle()
 		return err
 	}
 	var retired []uint32

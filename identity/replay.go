@@ -80,6 +80,7 @@ func (r *Resolver) replay() error {
 				return fmt.Errorf("identity: replay record %d: %w", i, err)
 			}
 			i++
+			r.pos = uint64(i)
 		}
 		if b.err != nil {
 			return b.err
@@ -87,17 +88,7 @@ func (r *Resolver) replay() error {
 		free <- b
 	}
 	if i == 0 {
-		var cfg record
-		cfg.reset(opConfig)
-		cfg.hashed, cfg.check = r.mac != nil, r.check
-		if err := r.store.Append(cfg.encode(nil)); err != nil {
-			return fmt.Errorf("identity: write configuration record: %w", err)
-		}
-		if r.syncer != nil {
-			if err := r.syncer.Sync(); err != nil {
-				return fmt.Errorf("identity: write configuration record: %w", err)
-			}
-		}
+		return r.writeConfig()
 	}
 	return nil
 }

@@ -26,10 +26,15 @@ type Resolver struct {
 	g      *graph
 	store  Store
 	syncer Syncer
-	mac    []byte // HMAC key; nil: values are stored as normalised
-	check  [8]byte
-	on     callbacks
-	failed error // a store failure after state changed: later mutations fail with it
+	shared SharedStore
+	pos    uint64 // records of the store applied (SharedStore positions)
+	// diverged: a Settle failed and reading the log again failed too; the next
+	// mutation tries again
+	diverged bool
+	mac      []byte // HMAC key; nil: values are stored as normalised
+	check    [8]byte
+	on       callbacks
+	failed   error // a store failure after state changed: later mutations fail with it
 
 	byCode  [256]*kindRule // rule of each kind code
 	limited []uint8        // kind codes with a limit
@@ -123,8 +128,7 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := newTable()
-	r := &Resolver{rules: c, t: t, g: newGraph(t, false), store: cfg.store, on: cfg.on}
+	r := &Resolver{rules: c, store: cfg.store, on: cfg.on}
 	r.dcond = sync.NewCond(&r.dmu)
 	if cfg.key != nil {
 		r.mac = cfg.key
@@ -132,26 +136,40 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		m.Write([]byte("clientele identity key check"))
 		copy(r.check[:], m.Sum(nil))
 	}
-	for i, name := range slices.Sorted(keysOf(c.kinds)) {
-		if _, _, err := r.kindCode(name, true); err != nil {
-			return nil, err
-		}
-		if i < len(r.fixed) {
-			r.fixed[i] = name
-		}
+	if err := r.init(); err != nil {
+		return nil, err
 	}
-	if s, ok := cfg.store.(Syncer); ok {
+	switch s := cfg.store.(type) {
+	case SharedStore:
+		r.shared = s
+	case Syncer:
 		r.syncer = s
 	}
 	if cfg.store != nil {
-		t.deferred = true
+		r.t.deferred = true
 		err := r.replay()
-		t.buildIndex()
+		r.t.buildIndex()
 		if err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
+}
+
+// init gives the resolver an empty graph with the kinds its rules name.
+func (r *Resolver) init() error {
+	t := newTable()
+	r.t, r.g, r.pos = t, newGraph(t, false), 0
+	r.byCode, r.limited, r.recent = [256]*kindRule{}, nil, [8]recentKind{}
+	for i, name := range slices.Sorted(keysOf(r.rules.kinds)) {
+		if _, _, err := r.kindCode(name, true); err != nil {
+			return err
+		}
+		if i < len(r.fixed) {
+			r.fixed[i] = name
+		}
+	}
+	return nil
 }
 
 func keysOf[V any](m map[string]V) func(func(string) bool) {
@@ -333,11 +351,16 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 		r.mu.Unlock()
 		return 0, r.failed
 	}
+	if err := r.lead(ctx); err != nil {
+		r.mu.Unlock()
+		return 0, fmt.Errorf("identity: link: %w", err)
+	}
 	rec := &r.rec
 	rec.reset(opLink)
 	rec.at, rec.source = nanos, source
 	if err := r.prepare(ids, rec, out); err != nil {
 		r.mu.Unlock()
+		r.settle()
 		return 0, fmt.Errorf("identity: link: %w", err)
 	}
 	anchor := r.decide()
@@ -358,10 +381,12 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 		}
 		if err := r.g.check(&q); err != nil {
 			r.mu.Unlock()
+			r.settle()
 			return 0, fmt.Errorf("identity: link: %w", err)
 		}
 		if err := r.persist(&q); err != nil {
 			r.mu.Unlock()
+			r.settle()
 			return 0, err
 		}
 		qsplits = append(qsplits, r.g.applyQuarantine(&q)...)
@@ -381,10 +406,12 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 	}
 	if err := r.build(rec); err != nil {
 		r.mu.Unlock()
+		r.settle()
 		return 0, fmt.Errorf("identity: link: %w", err)
 	}
 	if err := r.persist(rec); err != nil {
 		r.mu.Unlock()
+		r.settle()
 		return 0, err
 	}
 	res := r.g.applyLink(rec)
@@ -436,12 +463,21 @@ func (r *Resolver) persist(recs ...*record) error {
 	if err := r.store.Append(bufs...); err != nil {
 		return fmt.Errorf("identity: store append: %w", err)
 	}
+	r.pos += uint64(len(bufs))
 	return nil
 }
 
 // sync makes appended records durable when the store defers that to Sync. A failure
 // leaves the resolver ahead of its store, so every later mutation fails.
 func (r *Resolver) sync() error {
+	if r.shared != nil {
+		// A failed Settle makes the next Lead report ErrDiverged, and the resolver
+		// reads the log again then.
+		if err := r.shared.Settle(); err != nil {
+			return fmt.Errorf("identity: store settle: %w", err)
+		}
+		return nil
+	}
 	if r.syncer == nil {
 		return nil
 	}

@@ -1,0 +1,322 @@
+package pgstore
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/identity/storetest"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var base = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	if w := os.Getenv("PGSTORE_WRITER"); w != "" {
+		os.Exit(writerProcess(w))
+	}
+	os.Exit(m.Run())
+}
+
+func open(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	pool := pgtest.Pool(t)
+	var mu sync.Mutex
+	schemas := map[string]string{}
+	storetest.Run(t, storetest.Harness{
+		Durable: true,
+		Open: func(dir string) (identity.Store, error) {
+			mu.Lock()
+			name, ok := schemas[dir]
+			if !ok {
+				name = pgtest.Schema(t, pool)
+				schemas[dir] = name
+			}
+			mu.Unlock()
+			return Open(context.Background(), pool, &Options{Schema: name})
+		},
+	})
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	open(t, pool, schema)
+	if _, err := pool.Exec(context.Background(), "UPDATE "+schema+".clientele_schema SET version = 99 WHERE component = 'identity'"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), pool, &Options{Schema: schema})
+	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "version 99") {
+		t.Fatalf("Open on a newer schema: %v, want ErrVersion naming version 99", err)
+	}
+}
+
+// event i of a stream whose identifiers recur, so that events sent through different
+// writers merge each other's profiles and meet the per-kind limits.
+func event(i int) []identity.ID {
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	kinds := []struct {
+		kind string
+		pool int
+	}{{"user_id", 150}, {"email", 200}, {"anonymous_id", 400}, {"device_id", 100}}
+	var ids []identity.ID
+	for _, k := range kinds {
+		if rng.IntN(3) == 0 || len(ids) == 0 && k.kind == "device_id" {
+			ids = append(ids, identity.ID{Kind: k.kind, Value: k.kind + strconv.Itoa(rng.IntN(k.pool))})
+		}
+	}
+	return ids
+}
+
+func eventAt(i int) time.Time { return base.Add(time.Duration(i) * time.Second) }
+
+// answers describes the whole graph of a resolver, for n events.
+func answers(r *identity.Resolver, n int) string {
+	var b strings.Builder
+	seen := map[identity.ID]bool{}
+	for i := range n {
+		for _, id := range event(i) {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			p, ok := r.Lookup(id)
+			fmt.Fprintf(&b, "%v=%d,%v\n", id, p, ok)
+		}
+	}
+	for k := uint32(0); k <= uint32(2*n); k++ {
+		fmt.Fprintf(&b, "%d->%d %v\n", k, r.Current(k), r.Identifiers(k))
+	}
+	return b.String()
+}
+
+// reference feeds a single in-memory resolver the events in the order the log holds
+// their links, and returns its answers.
+func reference(t testing.TB, r *identity.Resolver, n int) string {
+	t.Helper()
+	single, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed := 0
+	for e := range r.History() {
+		if e.Op != identity.OpLink {
+			continue
+		}
+		i := int(e.At.Sub(base) / time.Second)
+		if _, err := single.Link(context.Background(), eventAt(i), e.Source, event(i)...); err != nil {
+			t.Fatal(err)
+		}
+		fed++
+	}
+	if fed != n {
+		t.Fatalf("the log holds %d links, want %d", fed, n)
+	}
+	return answers(single, n)
+}
+
+func link(ctx context.Context, r *identity.Resolver, w, i int) error {
+	_, err := r.Link(ctx, eventAt(i), "w"+strconv.Itoa(w), event(i)...)
+	return err
+}
+
+// TestManyWriters runs writers in goroutines, each with its own pool, store and
+// resolver on one schema, several callers per writer (group commit), then checks that
+// every replica holds the same graph, the one a single writer fed the log's order holds.
+func TestManyWriters(t *testing.T) {
+	const writers, callers, events = 4, 3, 1200
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	rs := make([]*identity.Resolver, writers)
+	for w := range rs {
+		r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs[w] = r
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*callers)
+	for w := range writers {
+		for c := range callers {
+			wg.Go(func() {
+				for i := w*callers + c; i < events; i += writers * callers {
+					if err := link(ctx, rs[w], w, i); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var want string
+	for w, r := range rs {
+		if _, err := r.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := answers(r, events)
+		if w == 0 {
+			want = got
+			if ref := reference(t, r, events); ref != got {
+				t.Fatalf("replica differs from a single writer fed the log's order:\n%s", cmp.Diff(ref, got))
+			}
+		} else if got != want {
+			t.Fatalf("replica %d differs from replica 0:\n%s", w, cmp.Diff(want, got))
+		}
+	}
+	// A resolver opened afresh replays the same graph.
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := answers(r, events); got != want {
+		t.Fatalf("a fresh replica differs:\n%s", cmp.Diff(want, got))
+	}
+}
+
+// writerProcess is the body of a writer re-executed from the test binary: it links its
+// share of the events, says so, waits to be told every writer is done, catches up and
+// prints the digest of its graph.
+func writerProcess(arg string) int {
+	var schema string
+	var w, writers, events int
+	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &schema, &w, &writers, &events); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.Env))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer pool.Close()
+	s, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	var wg sync.WaitGroup
+	var failed error
+	var mu sync.Mutex
+	for c := range 2 {
+		wg.Go(func() {
+			for i := w*2 + c; i < events; i += writers * 2 {
+				if err := link(ctx, r, w, i); err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed != nil {
+		fmt.Fprintln(os.Stderr, failed)
+		return 1
+	}
+	fmt.Println("linked")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	if _, err := r.CatchUp(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(digest(answers(r, events)))
+	return 0
+}
+
+func digest(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
+
+// TestManyWriterProcesses runs the writers as separate processes (the test binary run
+// again) on one schema.
+func TestManyWriterProcesses(t *testing.T) {
+	const writers, events = 3, 900
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	type child struct {
+		cmd *exec.Cmd
+		in  *os.File
+		out *bufio.Reader
+	}
+	var cs []child
+	for w := range writers {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("PGSTORE_WRITER=%s %d %d %d", schema, w, writers, events))
+		cmd.Stderr = os.Stderr
+		inR, inW, _ := os.Pipe()
+		cmd.Stdin = inR
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		inR.Close()
+		cs = append(cs, child{cmd, inW, bufio.NewReader(out)})
+	}
+	for w, c := range cs {
+		if line, err := c.out.ReadString('\n'); line != "linked\n" {
+			t.Fatalf("writer %d: %q %v", w, line, err)
+		}
+	}
+	for _, c := range cs {
+		c.in.WriteString("go\n")
+		c.in.Close()
+	}
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := answers(r, events)
+	if ref := reference(t, r, events); ref != got {
+		t.Fatalf("the processes' graph differs from a single writer fed the log's order:\n%s", cmp.Diff(ref, got))
+	}
+	for w, c := range cs {
+		line, _ := c.out.ReadString('\n')
+		if err := c.cmd.Wait(); err != nil {
+			t.Fatalf("writer %d: %v", w, err)
+		}
+		if strings.TrimSpace(line) != digest(got) {
+			t.Errorf("writer %d holds graph %s, want %s", w, strings.TrimSpace(line), digest(got))
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+)
+
+// SharedStore is implemented by a Store that several resolvers, each in its own process,
+// write at once: many writers, one graph. Every record has a position in the log, from 0
+// (the configuration record). A resolver on a SharedStore decides each mutation on the
+// whole log: it leads, applies what others appended since the records it holds, decides,
+// appends, and settles. Because a decision is made on exactly the records before its
+// position, every resolver that applies the log in order holds the same graph, and a
+// resolver fed the log's events one by one would have decided the same.
+//
+// The contract, which package identity/pgstore implements over PostgreSQL:
+//
+//   - Lead blocks until the caller is the only writer of the log (across processes); the
+//     lead lasts until the matching Settle returns. Each Lead that returns nil is
+//     followed by exactly one Settle; Leads of one store may overlap (the resolver's
+//     concurrent mutations share one lead and one flush, group commit).
+//   - Since(pos) yields the records at positions pos, pos+1, ... that the log holds, in
+//     order, never skipping one: a record is yielded only if every record before it is.
+//     Called while leading, it yields every record others appended.
+//   - Append while leading buffers the records at the next positions; Settle makes every
+//     record appended so far durable, or fails. When it fails, the records appended
+//     since the last successful Settle may or may not be in the log (a connection lost
+//     at commit leaves that unknown): later Appends fail, and Lead fails with an error
+//     wrapping ErrDiverged until Records is called, with no lead open, to read the whole
+//     log again (the resolver rebuilds itself from it and leads again).
+//   - Append outside a lead (a single writer, or the conformance suite) appends at the
+//     end of the log and is durable when it returns, as Store requires.
+type SharedStore interface {
+	Store
+	Lead(ctx context.Context) error
+	Since(pos uint64) iter.Seq2[[]byte, error]
+	Settle() error
+}
+
+// Position returns the number of log records the resolver holds: after a mutation
+// returns, a Position read on its resolver covers it. Pass it to CatchUp on another
+// resolver over the same SharedStore to read your writes there.
+func (r *Resolver) Position() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.pos
+}
+
+// CatchUp applies the records other writers appended to the shared store since the
+// resolver last read it, and returns the resolver's position. When it returns, the
+// resolver answers as of at least every decision acknowledged (a mutation that returned
+// nil on any resolver) before CatchUp was called: a caller that got position p from a
+// resolver and calls CatchUp on another once its Position is below p then reads its
+// writes there. Lookups in between answer as of the last CatchUp or mutation (a
+// consistent prefix of the log, never a partial decision). On a store that is not a
+// SharedStore, CatchUp changes nothing.
+func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("identity: catch up: %w", err)
+	}
+	if r.shared == nil {
+		return r.Position(), nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failed != nil {
+		return r.pos, r.failed
+	}
+	if err := r.applyTail(); err != nil {
+		return r.pos, err
+	}
+	return r.pos, nil
+}
+
+// lead makes the resolver the only writer of a shared store and applies the records
+// others appended; the caller holds mu and, on success, settles once after releasing it.
+func (r *Resolver) lead(ctx context.Context) error {
+	if r.shared == nil {
+		return nil
+	}
+	err := r.shared.Lead(ctx)
+	if errors.Is(err, ErrDiverged) || err == nil && r.diverged {
+		// A Settle failed: the graph may hold records the log lacks. The resolver reads
+		// the log again; until that succeeds it answers as of a prefix of the log.
+		if err == nil {
+			r.settle()
+		}
+		r.diverged = true
+		if err := r.rebuild(); err != nil {
+			return fmt.Errorf("identity: rebuild from the shared store: %w", err)
+		}
+		r.diverged = false
+		err = r.shared.Lead(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("identity: lead the shared store: %w", err)
+	}
+	if err := r.applyTail(); err != nil {
+		r.shared.Settle()
+		return err
+	}
+	return nil
+}
+
+// settle ends a lead taken on an error path: nothing this mutation appended needs to
+// be reported, but records appended before the error (a quarantine) are made durable.
+func (r *Resolver) settle() {
+	if r.shared != nil {
+		r.sync()
+	}
+}
+
+// applyTail applies the records of the shared store from the resolver's position on.
+// The caller holds mu.
+func (r *Resolver) applyTail() error {
+	d := decoder{seed: r.t.seed, hashes: true}
+	var rec record
+	for data, err := range r.shared.Since(r.pos) {
+		if err != nil {
+			return fmt.Errorf("identity: read the shared store at record %d: %w", r.pos, err)
+		}
+		if err := d.decode(data, &rec); err != nil {
+			return fmt.Errorf("identity: shared store record %d: %v: %w", r.pos, err, ErrCorrupt)
+		}
+		if err := r.applyAt(r.pos, &rec); err != nil {
+			return fmt.Errorf("identity: shared store record %d: %w", r.pos, err)
+		}
+		r.pos++
+	}
+	return nil
+}
+
+// applyAt applies the record at position i of the log: the configuration record must
+// come first and match the resolver's.
+func (r *Resolver) applyAt(i uint64, rec *record) error {
+	if i == 0 || rec.op == opConfig {
+		if i != 0 || rec.op != opConfig {
+			return fmt.Errorf("a configuration record must be first and only first (type %d): %w", rec.op, ErrCorrupt)
+		}
+		if rec.hashed != (r.mac != nil) || rec.check != r.check {
+			return fmt.Errorf("store written with hashing=%v, opened with hashing=%v or another key: %w",
+				rec.hashed, r.mac != nil, ErrKeyMismatch)
+		}
+		return nil
+	}
+	return r.applyReplayed(rec)
+}
+
+// writeConfig appends the configuration record to an empty store.
+func (r *Resolver) writeConfig() error {
+	var cfg record
+	cfg.reset(opConfig)
+	cfg.hashed, cfg.check = r.mac != nil, r.check
+	if r.shared != nil {
+		if err := r.shared.Lead(context.Background()); err != nil {
+			return fmt.Errorf("identity: lead the shared store: %w", err)
+		}
+		if err := r.applyTail(); err != nil {
+			r.shared.Settle()
+			return err
+		}
+		if r.pos > 0 { // another writer wrote it first
+			return r.shared.Settle()
+		}
+	}
+	if err := r.store.Append(cfg.encode(nil)); err != nil {
+		r.settle()
+		return fmt.Errorf("identity: write configuration record: %w", err)
+	}
+	r.pos++
+	var err error
+	switch {
+	case r.shared != nil:
+		err = r.shared.Settle()
+	case r.syncer != nil:
+		err = r.syncer.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("identity: write configuration record: %w", err)
+	}
+	return nil
+}
+
+// rebuild replaces the resolver's state by a replay of its shared store, after a Settle
+// failed: the records appended since the last successful Settle may or may not be in the
+// log, so the graph the resolver holds may be ahead of it. The caller holds mu.
+func (r *Resolver) rebuild() error {
+	if err := r.init(); err != nil {
+		return err
+	}
+	r.t.deferred = true
+	err := r.replay()
+	r.t.buildIndex()
+	return err
+}
