@@ -85,6 +85,12 @@ func Open(store Store, cfg Config) (*Program, error) {
 		if r.Kind == 0 || r.Kind >= kindEnd {
 			return nil, fmt.Errorf("referral: replay record %d: unknown kind %d: %w", i, r.Kind, ErrRecord)
 		}
+		if dup, err := p.st.replayed(&r); err != nil {
+			return nil, fmt.Errorf("referral: replay record %d: %w", i, err)
+		} else if dup {
+			i++ // delivered twice by the store: applied once
+			continue
+		}
 		p.st.apply(&r)
 		i++
 	}

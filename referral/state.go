@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -10,6 +11,7 @@ import (
 // so that a merge is one record and never rewrites history.
 type state struct {
 	keys      map[string]*Record // input key -> the input, to tell retries from reuse
+	derived   map[string]*Record // derived record key -> the record, to absorb a replayed one
 	codeByKey map[string]Code
 
 	codes   map[Code]uint32        // code -> owner
@@ -55,7 +57,7 @@ type touch struct {
 
 func newState() *state {
 	return &state{
-		keys: map[string]*Record{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
+		keys: map[string]*Record{}, derived: map[string]*Record{}, codeByKey: map[string]Code{}, codes: map[Code]uint32{},
 		signals: map[uint32][]Signals{}, clicks: map[uint32][]touch{}, invited: map[string][]touch{},
 		signup: map[uint32]time.Time{}, bySig: map[string][]time.Time{}, attr: map[uint32]*Record{},
 		blocked: map[uint32]*Record{}, referred: map[uint32][]uint32{}, orders: map[string]*Record{}, refunds: map[string][]refund{},
@@ -116,11 +118,30 @@ func (s *state) sameInput(r, ev *Record) bool {
 	return string(s.scratch[:n]) == string(s.scratch[n:])
 }
 
+// replayed reports whether r repeats a record already applied: the same key with the
+// same content, which a store that delivers at least once may yield twice. The same key
+// with other content is an error: the ledger contradicts itself.
+func (s *state) replayed(r *Record) (bool, error) {
+	prev := s.derived[r.Key]
+	if !r.Kind.derived() {
+		prev = s.keys[r.Key]
+	}
+	if prev == nil {
+		return false, nil
+	}
+	if !s.sameInput(prev, r) {
+		return false, fmt.Errorf("record key %q already holds a different %s record: %w", r.Key, prev.Kind, ErrRecord)
+	}
+	return true, nil
+}
+
 // apply adds one record to the state. It trusts the record: decisions were checked
 // before the record was written, and a replay must reproduce them as they were.
 func (s *state) apply(r *Record) {
 	if !r.Kind.derived() {
 		s.keys[r.Key] = r
+	} else {
+		s.derived[r.Key] = r
 	}
 	switch r.Kind {
 	case KindCode:

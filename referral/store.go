@@ -21,6 +21,12 @@ import (
 //   - Records yields every record of every complete batch, in append order, and then
 //     stops; an error (for example a damaged file) is yielded once and ends the sequence.
 //     The records yielded belong to the caller.
+//   - Delivering a record twice is safe: a store that writes at least once (a retried
+//     Append whose first attempt had in fact succeeded) may yield a batch's records
+//     again, anywhere after the first copy. Replay is idempotent by record key: a record
+//     whose Key was already applied with the same content changes nothing, and the same
+//     Key with different content fails Open with ErrRecord. A store must not otherwise
+//     drop, reorder or alter records.
 //
 // Implementations must be safe for concurrent use. The [Program] appends from one
 // goroutine at a time, but hosts and the conformance suite may not.

@@ -33,7 +33,66 @@ func Run(t *testing.T, open Open) {
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("EarlyStop", func(t *testing.T) { testEarlyStop(t, open) })
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, open) })
+	t.Run("DeliveredTwice", func(t *testing.T) { testDeliveredTwice(t, open) })
 }
+
+// testDeliveredTwice: a programme's history appended to the store, then again as a
+// retried write would append it (whole, and one batch of it), replays to the same
+// balances as the history once: replay is idempotent by record key.
+func testDeliveredTwice(t *testing.T, open Open) {
+	s, _ := open(t)
+	day := func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
+	cfg := referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: fixedClock(day(90))}
+	p, err := referral.Open(s, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := p.IssueCode("code-1", day(0), 1, referral.Signals{}, zeros{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		prof := uint32(10 + i)
+		if _, err := p.SignUp(fmt.Sprint("signup-", i), day(1+i), prof, string(code), referral.Signals{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Order(fmt.Sprint("order-", i), day(2+i), prof, fmt.Sprint("O", i), 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[uint32]referral.Balance{}
+	for _, prof := range []uint32{1, 10, 11, 12} {
+		want[prof] = p.Balance(prof, day(90))
+	}
+	if want[1].Earned == 0 {
+		t.Fatalf("the history earned the referrer nothing: %+v", want[1])
+	}
+	recs := all(t, s)
+	if err := s.Append(recs[len(recs)-3:]...); err != nil { // the last batch, retried
+		t.Fatal(err)
+	}
+	if err := s.Append(recs...); err != nil { // everything, redelivered
+		t.Fatal(err)
+	}
+	q, err := referral.Open(s, cfg)
+	if err != nil {
+		t.Fatalf("replay of records delivered twice: %v", err)
+	}
+	for prof, b := range want {
+		if got := q.Balance(prof, day(90)); got != b {
+			t.Errorf("profile %d: balance %+v after records were delivered twice, want %+v", prof, got, b)
+		}
+	}
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// zeros is a deterministic source for IssueCode.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 func all(t *testing.T, s referral.Store) []referral.Record {
 	t.Helper()
