@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,20 +15,20 @@ import (
 	"github.com/clientele-go/clientele/segment"
 )
 
-// maxLine bounds a line; a longer one is reported as malformed, not read into memory.
-const maxLine = 1 << 20
-
 // stats counts what happened to the input.
 type stats struct {
 	lines, messages, malformed int
 	dropped                    map[string]int
 	merges                     int
+	groups                     map[string]bool
 }
 
-// run reads messages from in, writes the summary to out and one line per malformed
-// input line to problems.
-func run(out, problems io.Writer, in io.Reader, qs queries) error {
-	st := stats{dropped: map[string]int{}}
+// run reads calls from in, writes the summary to out and one line per malformed input
+// line (its line and column, up to tracking.DefaultMaxErrors) to problems. now is the
+// arrival time that stands in for a call without a time of its own, as the Segment spec
+// has the receiving server do.
+func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time) error {
+	st := stats{dropped: map[string]int{}, groups: map[string]bool{}}
 	x := segment.NewIndex()
 	// Every merge the resolver makes is applied to the index at once, so that activity
 	// recorded under an anonymous profile follows the person when they identify.
@@ -43,31 +42,20 @@ func run(out, problems io.Writer, in io.Reader, qs queries) error {
 	ctx := context.Background()
 	events := map[string]bool{}
 	var latest time.Time
-	br := bufio.NewReaderSize(in, 64<<10)
+	var bad []*tracking.LineError
+	r := tracking.NewReader(in, &tracking.ReaderOptions{Lenient: true, Parse: &tracking.ParseOptions{ReceivedAt: now}})
 	for {
-		line, err := readLine(br)
+		m, line, err := r.Next()
 		if err == io.EOF {
 			break
 		}
-		st.lines++
-		if errors.Is(err, errLineTooLong) {
-			st.malformed++
-			fmt.Fprintf(problems, "line %d: %v\n", st.lines, err)
-			continue
-		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", st.lines, err)
+			return err
 		}
-		if len(strings.TrimSpace(string(line))) == 0 {
-			continue
-		}
-		m, err := tracking.Parse(line)
-		if err == nil {
-			err = apply(ctx, res, x, m, &st)
-		}
-		if err != nil {
-			st.malformed++
-			fmt.Fprintf(problems, "line %d: %v\n", st.lines, err)
+		st.lines = line
+		if err := apply(ctx, res, x, m, &st); err != nil {
+			// Resolution refused the call: report it as the reader reports a bad line.
+			bad = append(bad, &tracking.LineError{Line: line, Column: 1, Err: err})
 			continue
 		}
 		st.messages++
@@ -78,38 +66,17 @@ func run(out, problems io.Writer, in io.Reader, qs queries) error {
 			latest = m.Time
 		}
 	}
-	return summarise(out, res, x, &st, events, latest, qs)
-}
-
-var errLineTooLong = fmt.Errorf("line longer than %d bytes", maxLine)
-
-// readLine returns the next line without its newline. A line over maxLine is consumed
-// and reported as errLineTooLong.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) <= maxLine {
-			line = append(line, chunk...)
-		} else {
-			for errors.Is(err, bufio.ErrBufferFull) {
-				_, err = br.ReadSlice('\n')
-			}
-			if err != nil && err != io.EOF {
-				return nil, err
-			}
-			return nil, errLineTooLong
-		}
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case err == io.EOF && len(line) > 0:
-			return line, nil
-		case err != nil:
-			return nil, err
-		}
-		return line[:len(line)-1], nil
+	bad = append(bad, r.Errors()...)
+	slices.SortStableFunc(bad, func(a, b *tracking.LineError) int { return a.Line - b.Line })
+	for _, e := range bad {
+		fmt.Fprintln(problems, e)
+		st.lines = max(st.lines, e.Line)
 	}
+	if n := r.Skipped(); n > 0 {
+		fmt.Fprintf(problems, "... and %d more bad lines, not shown\n", n)
+	}
+	st.malformed = len(bad) + r.Skipped()
+	return summarise(out, res, x, &st, events, latest, qs)
 }
 
 // apply resolves one message's identifiers and records its event. A message whose
@@ -128,10 +95,13 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 		st.dropped[fmt.Sprintf("%s %q (%s)", d.ID.Kind, d.ID.Value, dropReason(d.Err))]++
 	}
 	if o.Profile == 0 {
-		return fmt.Errorf("%w: every identifier was dropped or quarantined", tracking.ErrMessage)
+		return fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 	}
 	if m.Event != "" {
 		x.Record(m.Event, o.Profile, m.Time)
+	}
+	if m.GroupID != "" {
+		st.groups[m.GroupID] = true
 	}
 	return nil
 }
@@ -150,8 +120,11 @@ func dropReason(err error) string {
 // message's time (the data's own "now").
 func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]bool, now time.Time, qs queries) error {
 	s := res.Stats()
-	fmt.Fprintf(out, "read %d lines: %d messages, %d malformed (reported with their line numbers)\n", st.lines, st.messages, st.malformed)
-	fmt.Fprintf(out, "identities: %d identifiers in %d profiles, %d merges\n", s.Identifiers, s.Profiles, st.merges)
+	fmt.Fprintf(out, "read %d lines: %d calls applied, %d malformed (reported with their line and column)\n", st.lines, st.messages, st.malformed)
+	fmt.Fprintf(out, "identities: %s in %s, %s\n", plural(int(s.Identifiers), "identifier"), plural(int(s.Profiles), "profile"), plural(st.merges, "merge"))
+	if len(st.groups) > 0 {
+		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(sortedKeys(st.groups), ", "))
+	}
 	for _, k := range sortedKeys(st.dropped) {
 		fmt.Fprintf(out, "  dropped %s (x%d)\n", k, st.dropped[k])
 	}
@@ -182,6 +155,14 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		return fmt.Errorf("query %s: %w", q.name, err)
 	}
 	return nil
+}
+
+// plural writes "1 profile" or "2 profiles".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

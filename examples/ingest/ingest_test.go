@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/tracking"
+	"time"
 )
 
 // TestSample runs the sample file: the profiles, the merge of an anonymous profile into
@@ -21,13 +24,13 @@ func TestSample(t *testing.T) {
 		{"buyers", `did("Order Completed")`},
 		{"returning", "days(page, 30d) >= 2"},
 		{"coupon_buyers", `did("Coupon Viewed") AND did("Order Completed")`},
-	}); err != nil {
+	}, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
-		"read 16 lines: 12 messages, 4 malformed",
-		"identities: 9 identifiers in 2 profiles, 1 merges",
+		"read 16 lines: 12 calls applied, 4 malformed",
+		"identities: 9 identifiers in 2 profiles, 1 merge",
 		`dropped email "null" (blocked value) (x1)`,
 		"profile 1: anonymous_id=a-100, device_id=dev-1, email=ann.lee@example.com, user_id=u-1 profile",
 		"profile 2: anonymous_id=b-200, anonymous_id=c-300, anonymous_id=d-400, phone=+442079460000, user_id=u-2 audiences",
@@ -46,10 +49,10 @@ func TestSample(t *testing.T) {
 		t.Errorf("the absorbed profile is still listed:\n%s", got)
 	}
 	wantProblems := []string{
-		`line 9: tracking: bad message: track without "event"`,
-		"line 10: tracking: bad message: invalid character",
-		`line 11: tracking: bad message: unknown type "screen"`,
-		"line 12: tracking: bad message: every identifier was dropped",
+		`line 9, column 1: tracking: invalid call: a track call needs "event"`,
+		"line 10, column 2: tracking: invalid call: not JSON: invalid character",
+		`line 11, column 1: tracking: invalid call: an alias call needs "userId", the new id, and "previousId", the old one`,
+		"line 12, column 1: tracking: invalid call: every identifier is a junk value",
 	}
 	lines := strings.Split(strings.TrimSpace(problems.String()), "\n")
 	if len(lines) != len(wantProblems) {
@@ -63,24 +66,58 @@ func TestSample(t *testing.T) {
 }
 
 func TestLongAndUnterminatedLines(t *testing.T) {
-	in := strings.Repeat("x", maxLine+10) + "\n" +
+	in := strings.Repeat("x", tracking.DefaultMaxLine+10) + "\n" +
 		`{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, strings.NewReader(in), nil); err != nil {
+	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "read 2 lines: 1 messages, 1 malformed") {
+	if !strings.Contains(out.String(), "read 2 lines: 1 calls applied, 1 malformed") {
 		t.Errorf("output:\n%s", out.String())
 	}
-	if !strings.HasPrefix(problems.String(), "line 1: line longer than") {
+	if !strings.HasPrefix(problems.String(), "line 1, column 1: tracking: invalid call: line longer than") {
 		t.Errorf("problems:\n%s", problems.String())
 	}
 }
 
 func TestBadQuery(t *testing.T) {
 	in := `{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
-	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}})
+	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}}, time.Time{})
 	if err == nil || !strings.Contains(err.Error(), "query oops") {
 		t.Errorf("error %v, want one naming the query", err)
+	}
+}
+
+// TestEverySpecCall reads a file of every Segment call type, with and without
+// timestamps (one only in Unix milliseconds, one only in seconds, one with only
+// originalTimestamp, sentAt and receivedAt, one with none), in a batch envelope too,
+// behind a byte-order mark and with CRLF line ends: every call is applied.
+func TestEverySpecCall(t *testing.T) {
+	f, err := os.Open("testdata/spec.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	now := time.Date(2025, 4, 3, 0, 0, 0, 0, time.UTC)
+	var out, problems bytes.Buffer
+	if err := run(&out, &problems, f, queries{{"buyers", `did("Order Completed")`}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if problems.Len() > 0 {
+		t.Errorf("problems:\n%s", problems.String())
+	}
+	got := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{
+		"read 8 lines: 9 calls applied, 0 malformed",
+		"identities: 5 identifiers in 2 profiles, 0 merges",
+		"groups (accounts) named by group calls: acme",
+		// The group's e-mail is the company's, not the person's.
+		"profile 1: anonymous_id=anon-1, email=ann.lee@example.com, user_id=user-1 profile",
+		"profile 2: anonymous_id=anon-2, user_id=user-2 audiences at 2025-04-03T00:00:00Z",
+		"did screen 1", "did page 2", "did Product Viewed 1", "buyers 2",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
 	}
 }

@@ -1,8 +1,10 @@
-// Command ingest reads Segment-spec JSON lines (identify, track, alias and page calls, the
-// format Segment, RudderStack and Jitsu emit) from a file or standard input, resolves the
+// Command ingest reads Segment-spec JSON lines (identify, track, page, screen, group and
+// alias calls, alone or in batch envelopes: the format Segment, RudderStack and Jitsu
+// emit) from a file or standard input, resolves the
 // identities they carry into profiles, records their events into a segment index and
 // prints the profiles and the size of each audience. A malformed line is reported with
-// its line number and skipped; it never stops the run and is never silently dropped.
+// its line and column and skipped; it never stops the run and is never silently dropped.
+// A call without a time of its own is taken to happen when it is read.
 //
 //	go run ./examples/ingest                                  # the sample in testdata
 //	go run ./examples/ingest -in events.jsonl -query 'users=days(page, 30d) >= 2'
@@ -14,6 +16,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/clientele-go/clientele"
 )
 
 // queries collects -query name=expression flags.
@@ -47,7 +51,7 @@ func main() {
 		defer f.Close()
 		r = f
 	}
-	if err := run(os.Stdout, os.Stderr, r, qs); err != nil {
+	if err := run(os.Stdout, os.Stderr, r, qs, clientele.SystemClock{}.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}

@@ -117,7 +117,11 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		if len(line) == 0 {
 			continue
 		}
-		p, err := s.apply(r.Context(), line)
+		m, err := tracking.Parse(line, &tracking.ParseOptions{ReceivedAt: s.clock.Now()})
+		var p uint32
+		if err == nil {
+			p, err = s.apply(r.Context(), m)
+		}
 		if err != nil {
 			resp.Rejected = append(resp.Rejected, rejection{n, err.Error()})
 			continue
@@ -132,11 +136,8 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	reply(w, status, resp)
 }
 
-func (s *server) apply(ctx context.Context, line []byte) (uint32, error) {
-	m, err := tracking.Parse(line)
-	if err != nil {
-		return 0, err
-	}
+// apply resolves one call's identifiers and records its event.
+func (s *server) apply(ctx context.Context, m tracking.Message) (uint32, error) {
 	ids := make([]identity.ID, len(m.IDs))
 	for i, id := range m.IDs {
 		ids[i] = identity.ID(id)
@@ -146,7 +147,7 @@ func (s *server) apply(ctx context.Context, line []byte) (uint32, error) {
 		return 0, err
 	}
 	if p == 0 {
-		return 0, fmt.Errorf("%w: every identifier was dropped or quarantined", tracking.ErrMessage)
+		return 0, fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 	}
 	if m.Event != "" {
 		s.seg.Record(m.Event, p, m.Time)

@@ -1,7 +1,11 @@
-// Package tracking parses the calls of the Segment tracking spec (identify, track, alias,
-// page), the JSON that Segment, RudderStack and Jitsu emit, into what the SDK uses: the
-// call's type, its event name, its time and the identifiers it carries. The examples
-// share it; a host would use its own tracker's types.
+// Package tracking parses the calls of the Segment tracking spec (identify, track, page,
+// screen, group and alias, alone or in a batch envelope), the JSON that Segment,
+// RudderStack and Jitsu emit, into what the SDK uses: the call's type, its event name,
+// its time and the identifiers it carries. The examples share it; a host would use its
+// own tracker's types.
+//
+// Spec: https://segment.com/docs/connections/spec/ (common fields, and one page per
+// call); the batch envelope is that of the HTTP Tracking API's /v1/batch.
 package tracking
 
 import (
@@ -9,119 +13,279 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
 
-// ErrMessage marks input that is not a usable Segment-spec message.
-var ErrMessage = errors.New("tracking: bad message")
-
 // Message is one Segment-spec call reduced to what the SDK uses.
 type Message struct {
-	Type  string    // identify, track, alias or page
-	Event string    // track: the event name; page: "page"; otherwise empty
-	Time  time.Time // the call's timestamp
-	IDs   []ID      // every identifier the call carries, as sent
+	Type      string    // identify, track, page, screen, group or alias
+	Event     string    // track: the event name; page: "page"; screen: "screen"; otherwise empty
+	Time      time.Time // when it happened: the spec's timestamp, or what stands in for it
+	IDs       []ID      // every identifier of the person the call carries, as sent
+	MessageID string    // the sender's unique id of the call, for de-duplication; may be empty
+	GroupID   string    // group: the account or company the person belongs to
 }
 
 // ID is one identifier of a call; it converts to identity.ID.
 type ID struct{ Kind, Value string }
 
-// wire is the JSON shape of a call; unknown fields are ignored, as the spec allows.
-type wire struct {
-	Type        string          `json:"type"`
-	Event       string          `json:"event"`
-	Name        string          `json:"name"`
-	UserID      json.RawMessage `json:"userId"`
-	AnonymousID json.RawMessage `json:"anonymousId"`
-	PreviousID  json.RawMessage `json:"previousId"`
-	Timestamp   string          `json:"timestamp"`
-	Traits      traits          `json:"traits"`
-	Context     struct {
-		Traits traits `json:"traits"`
-		Device struct {
-			ID string `json:"id"`
-		} `json:"device"`
-	} `json:"context"`
+// ParseOptions tune parsing. The zero value (or nil) is usable.
+type ParseOptions struct {
+	// ReceivedAt is when the call arrived. It stands in for a call's missing receivedAt
+	// field, which is what the time falls back on when the call carries no timestamp
+	// (see Parse). Zero: a call with no time of its own is an error.
+	ReceivedAt time.Time
 }
 
-type traits struct {
-	Email string `json:"email"`
-	Phone string `json:"phone"`
-}
+// Types lists the call types of the spec, in its order.
+var Types = []string{"identify", "track", "page", "screen", "group", "alias"}
 
 // Parse decodes one call from JSON. Identifier fields may be strings or numbers
-// (trackers send both); anything else is an error wrapping ErrMessage that names the
-// field. Unknown fields are ignored, as the spec allows.
-func Parse(data []byte) (Message, error) {
-	var w wire
+// (trackers send both). The time is, in the spec's order: timestamp; else
+// originalTimestamp, corrected for the sender's clock skew as
+// receivedAt - (sentAt - originalTimestamp) when sentAt and receivedAt are known;
+// else receivedAt (the field, else opts.ReceivedAt); else sentAt. A time is an ISO 8601 string or
+// a number of Unix seconds (milliseconds if it is 10^11 or more, as JavaScript's
+// Date.now() gives). Anything else is an error wrapping ErrInvalid that names the field
+// in words a host understands. Unknown fields are ignored, as the spec allows.
+func Parse(data []byte, opts *ParseOptions) (Message, error) {
+	fields, err := object(data)
+	if err != nil {
+		return Message{}, err
+	}
+	if _, ok := fields["batch"]; ok {
+		if _, ok := fields["type"]; !ok {
+			return Message{}, invalidField("batch", "a batch envelope where one call was expected (read it with Calls)")
+		}
+	}
+	return parseFields(fields, opts)
+}
+
+// Calls decodes either one call or a batch envelope ({"batch": [...], "sentAt": ...,
+// "context": {...}}). It returns one message and one error per call, in order: a bad call
+// does not stop the others. The envelope's sentAt and context stand in for a call's own
+// when the call has none, as the HTTP Tracking API specifies. err is set, and nothing
+// returned, only when data is not a call or an envelope at all.
+func Calls(data []byte, opts *ParseOptions) (msgs []Message, errs []error, err error) {
+	fields, err := object(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, isBatch := fields["batch"]
+	if _, typed := fields["type"]; !isBatch || typed {
+		m, err := parseFields(fields, opts)
+		return []Message{m}, []error{err}, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil || items == nil {
+		return nil, nil, invalidField("batch", "\"batch\" must be an array of calls, got %s", kind(raw))
+	}
+	msgs, errs = make([]Message, len(items)), make([]error, len(items))
+	for i, item := range items {
+		f, err := object(item)
+		if err == nil {
+			for _, k := range []string{"sentAt", "context"} {
+				if _, own := f[k]; !own && fields[k] != nil {
+					f[k] = fields[k]
+				}
+			}
+			msgs[i], err = parseFields(f, opts)
+		}
+		if err != nil {
+			errs[i] = fmt.Errorf("call %d of the batch: %w", i+1, err)
+		}
+	}
+	return msgs, errs, nil
+}
+
+// object decodes a JSON object into its raw fields.
+func object(data []byte) (map[string]json.RawMessage, error) {
 	d := json.NewDecoder(bytes.NewReader(data))
-	if err := d.Decode(&w); err != nil {
-		return Message{}, fmt.Errorf("%w: %v", ErrMessage, err)
+	var v json.RawMessage
+	if err := d.Decode(&v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, fmt.Errorf("%w: not JSON: %w", ErrInvalid, syn)
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return nil, invalid("empty: a call is a JSON object")
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w: not JSON: the text ends inside the object (%w)", ErrInvalid, err)
+		}
+		return nil, invalid("not JSON: %v", err)
 	}
 	if d.More() {
-		return Message{}, fmt.Errorf("%w: more than one JSON value on the line", ErrMessage)
+		return nil, invalid("more than one JSON value on the line")
 	}
-	m := Message{Type: w.Type}
-	switch w.Type {
+	if v[0] != '{' {
+		return nil, invalid("a call must be a JSON object, got %s", kind(v))
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(v, &fields); err != nil {
+		return nil, invalid("not JSON: %v", err)
+	}
+	return fields, nil
+}
+
+func parseFields(f map[string]json.RawMessage, opts *ParseOptions) (Message, error) {
+	typ, err := str(f, "type")
+	if err != nil {
+		return Message{}, err
+	}
+	m := Message{Type: typ}
+	switch typ {
 	case "track":
-		if strings.TrimSpace(w.Event) == "" {
-			return Message{}, fmt.Errorf("%w: track without \"event\"", ErrMessage)
+		if m.Event, err = str(f, "event"); err != nil {
+			return Message{}, err
 		}
-		m.Event = w.Event
-	case "page":
-		m.Event = "page"
+		if strings.TrimSpace(m.Event) == "" {
+			return Message{}, invalidField("event", "a track call needs \"event\", the name of what the person did")
+		}
+	case "page", "screen":
+		m.Event = typ
+	case "group":
+		if m.GroupID, err = idValue(f, "groupId"); err != nil {
+			return Message{}, err
+		}
+		if m.GroupID == "" {
+			return Message{}, invalidField("groupId", "a group call needs \"groupId\", the account the person belongs to")
+		}
 	case "identify", "alias":
 	case "":
-		return Message{}, fmt.Errorf("%w: no \"type\"", ErrMessage)
+		return Message{}, invalidField("type", "no \"type\": want one of %s", strings.Join(Types, ", "))
 	default:
-		return Message{}, fmt.Errorf("%w: unknown type %q (want identify, track, alias or page)", ErrMessage, w.Type)
+		return Message{}, invalidField("type", "\"type\" %q is not a call of the Segment spec: want one of %s", typ, strings.Join(Types, ", "))
 	}
-	t, err := time.Parse(time.RFC3339Nano, w.Timestamp)
-	if err != nil {
-		return Message{}, fmt.Errorf("%w: \"timestamp\" %q is not RFC 3339", ErrMessage, w.Timestamp)
+	if m.MessageID, err = idValue(f, "messageId"); err != nil {
+		return Message{}, err
 	}
-	m.Time = t
-	for _, f := range []struct {
-		field, kind string
-		raw         json.RawMessage
-	}{
-		{"userId", "user_id", w.UserID},
-		{"anonymousId", "anonymous_id", w.AnonymousID},
-		// Segment's previousId is the identity the user had before: usually the
-		// anonymous id of the same browser.
-		{"previousId", "anonymous_id", w.PreviousID},
-	} {
-		v, err := idValue(f.raw)
-		if err != nil {
-			return Message{}, fmt.Errorf("%w: %q: %v", ErrMessage, f.field, err)
-		}
-		if v != "" {
-			m.IDs = append(m.IDs, ID{f.kind, v})
-		}
+	if m.Time, err = callTime(f, opts); err != nil {
+		return Message{}, err
 	}
-	for _, t := range []traits{w.Traits, w.Context.Traits} {
-		if t.Email != "" {
-			m.IDs = append(m.IDs, ID{"email", t.Email})
-		}
-		if t.Phone != "" {
-			m.IDs = append(m.IDs, ID{"phone", t.Phone})
-		}
-	}
-	if w.Context.Device.ID != "" {
-		m.IDs = append(m.IDs, ID{"device_id", w.Context.Device.ID})
-	}
-	if len(m.IDs) == 0 {
-		return Message{}, fmt.Errorf("%w: no identifier (userId, anonymousId, traits.email, ...)", ErrMessage)
-	}
-	if w.Type == "alias" && len(w.PreviousID) == 0 {
-		return Message{}, fmt.Errorf("%w: alias without \"previousId\"", ErrMessage)
+	if err := m.identifiers(f); err != nil {
+		return Message{}, err
 	}
 	return m, nil
 }
 
-func idValue(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+// identifiers collects the person's identifiers: userId, anonymousId, alias's previousId,
+// traits.email and traits.phone (a group call's traits describe the group, so only its
+// context.traits count), and context.device.id.
+func (m *Message) identifiers(f map[string]json.RawMessage) error {
+	user, err := idValue(f, "userId")
+	if err != nil {
+		return err
+	}
+	anon, err := idValue(f, "anonymousId")
+	if err != nil {
+		return err
+	}
+	if m.Type == "alias" {
+		// The spec: alias merges previousId (the old identity, usually an anonymous id)
+		// into userId (the new one); both are required.
+		prev, err := idValue(f, "previousId")
+		if err != nil {
+			return err
+		}
+		if user == "" || prev == "" {
+			return invalidField("userId", "an alias call needs \"userId\", the new id, and \"previousId\", the old one")
+		}
+		anon = prev
+	}
+	if user != "" {
+		m.IDs = append(m.IDs, ID{"user_id", user})
+	}
+	if anon != "" {
+		m.IDs = append(m.IDs, ID{"anonymous_id", anon})
+	}
+	var ctx struct {
+		Traits json.RawMessage `json:"traits"`
+		Device json.RawMessage `json:"device"`
+	}
+	if raw := f["context"]; !isNull(raw) {
+		if err := json.Unmarshal(raw, &ctx); err != nil {
+			return invalidField("context", "\"context\" must be an object, got %s", kind(raw))
+		}
+	}
+	sources := []struct {
+		field, name string
+		raw         json.RawMessage
+	}{{"context", "context.traits", ctx.Traits}}
+	if m.Type != "group" {
+		sources = append([]struct {
+			field, name string
+			raw         json.RawMessage
+		}{{"traits", "traits", f["traits"]}}, sources...)
+	}
+	for _, src := range sources {
+		t, err := subObject(src.field, src.name, src.raw)
+		if err != nil {
+			return err
+		}
+		for _, k := range []struct{ key, kind string }{{"email", "email"}, {"phone", "phone"}} {
+			v, err := idValueNamed(t, k.key, src.field, src.name+"."+k.key)
+			if err != nil {
+				return err
+			}
+			if v != "" {
+				m.IDs = append(m.IDs, ID{k.kind, v})
+			}
+		}
+	}
+	dev, err := subObject("context", "context.device", ctx.Device)
+	if err != nil {
+		return err
+	}
+	id, err := idValueNamed(dev, "id", "context", "context.device.id")
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		m.IDs = append(m.IDs, ID{"device_id", id})
+	}
+	if len(m.IDs) == 0 {
+		return invalidField("userId", "no identifier: a call needs \"userId\" or \"anonymousId\" (or traits.email, traits.phone, context.device.id)")
+	}
+	return nil
+}
+
+// subObject decodes an optional nested object; field is the top-level field it sits in.
+func subObject(field, name string, raw json.RawMessage) (map[string]json.RawMessage, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, invalidField(field, "%q must be an object, got %s", name, kind(raw))
+	}
+	return o, nil
+}
+
+// str reads an optional string field.
+func str(f map[string]json.RawMessage, key string) (string, error) {
+	raw := f[key]
+	if isNull(raw) {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", invalidField(key, "%q must be a string, got %s", key, kind(raw))
+	}
+	return s, nil
+}
+
+func idValue(f map[string]json.RawMessage, key string) (string, error) {
+	return idValueNamed(f, key, key, key)
+}
+
+// idValueNamed reads an identifier that may be a string or a number; field is the
+// top-level field it sits in and name its full path, for the error.
+func idValueNamed(f map[string]json.RawMessage, key, field, name string) (string, error) {
+	raw := f[key]
+	if isNull(raw) {
 		return "", nil
 	}
 	var s string
@@ -132,5 +296,30 @@ func idValue(raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &n); err == nil {
 		return n.String(), nil
 	}
-	return "", fmt.Errorf("must be a string or a number, got %s", raw)
+	return "", invalidField(field, "%q must be a string or a number, got %s", name, kind(raw))
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// kind names the JSON kind of a value, for errors: "an object", "a number", ...
+func kind(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }

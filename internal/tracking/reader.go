@@ -1,0 +1,236 @@
+package tracking
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+)
+
+// Reader limits, documented on ReaderOptions.
+const (
+	DefaultMaxLine   = 1 << 20
+	DefaultMaxErrors = 100
+)
+
+// ReaderOptions tune a Reader. The zero value (or nil) is usable.
+type ReaderOptions struct {
+	// Lenient makes the Reader skip a bad line, keep it in Errors and go on; otherwise
+	// Next returns the first bad line's *LineError and the Reader stops there.
+	Lenient bool
+	// MaxErrors caps how many bad lines Errors keeps (default DefaultMaxErrors, 100);
+	// beyond it bad lines are only counted (Skipped), so a stream of garbage cannot fill
+	// memory.
+	MaxErrors int
+	// MaxLine bounds a line in bytes (default DefaultMaxLine, 1 MiB); a longer line is a
+	// bad line, consumed but never held in memory whole.
+	MaxLine int
+	// Parse is passed to every call's parsing (the arrival time that stands in for a
+	// missing timestamp).
+	Parse *ParseOptions
+}
+
+// Reader reads Segment-spec calls as JSON lines: one call or one batch envelope a line.
+// A UTF-8 byte-order mark before the first line, CRLF line ends and blank lines are
+// tolerated.
+type Reader struct {
+	br      *bufio.Reader
+	opts    ReaderOptions
+	line    int
+	pending []Message
+	errs    []*LineError
+	skipped int
+	err     error // sticky: the strict Reader's first bad line, or a read error
+}
+
+// NewReader reads calls from r.
+func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
+	rd := &Reader{br: bufio.NewReaderSize(r, 64<<10)}
+	if opts != nil {
+		rd.opts = *opts
+	}
+	if rd.opts.MaxErrors <= 0 {
+		rd.opts.MaxErrors = DefaultMaxErrors
+	}
+	if rd.opts.MaxLine <= 0 {
+		rd.opts.MaxLine = DefaultMaxLine
+	}
+	return rd
+}
+
+// Next returns the next good call and the line it is on. At the end it returns io.EOF. A
+// bad line is returned as a *LineError (wrapping ErrInvalid) that stops a strict Reader;
+// a lenient Reader records it and goes on. Any other error comes from the underlying
+// reader.
+func (r *Reader) Next() (Message, int, error) {
+	for {
+		if len(r.pending) > 0 {
+			m := r.pending[0]
+			r.pending = r.pending[1:]
+			return m, r.line, nil
+		}
+		if r.err != nil {
+			return Message{}, r.line, r.err
+		}
+		line, err := r.readLine()
+		if err == io.EOF {
+			r.err = io.EOF
+			continue
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			r.err = err
+			continue
+		}
+		if err == nil {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			var msgs []Message
+			var errs []error
+			msgs, errs, err = Calls(line, r.opts.Parse)
+			for i, e := range errs {
+				if e == nil {
+					r.pending = append(r.pending, msgs[i])
+				} else if bad := r.bad(line, e); bad != nil {
+					return Message{}, r.line, bad
+				}
+			}
+		}
+		if err != nil {
+			if bad := r.bad(line, err); bad != nil {
+				return Message{}, r.line, bad
+			}
+		}
+	}
+}
+
+// bad records a bad line; it returns the error when the Reader is strict.
+func (r *Reader) bad(line []byte, err error) error {
+	le := &LineError{Line: r.line, Column: column(line, err), Err: err}
+	if !r.opts.Lenient {
+		r.pending = nil
+		r.err = le
+		return le
+	}
+	if len(r.errs) < r.opts.MaxErrors {
+		r.errs = append(r.errs, le)
+	} else {
+		r.skipped++
+	}
+	return nil
+}
+
+// Errors returns the bad lines a lenient Reader skipped, up to MaxErrors.
+func (r *Reader) Errors() []*LineError { return r.errs }
+
+// Skipped counts the bad lines beyond MaxErrors, which were skipped but not kept.
+func (r *Reader) Skipped() int { return r.skipped }
+
+// readLine returns the next line without its line end (LF or CRLF) and, on line 1, its
+// byte-order mark. A line over MaxLine is consumed and reported as an ErrInvalid.
+func (r *Reader) readLine() ([]byte, error) {
+	var line []byte
+	tooLong := false
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if !tooLong && len(line)+len(chunk) <= r.opts.MaxLine+2 {
+			line = append(line, chunk...)
+		} else {
+			tooLong, line = true, nil
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if err == io.EOF && len(line) == 0 && !tooLong {
+			return nil, io.EOF
+		}
+		r.line++
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if r.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
+		}
+		if tooLong || len(line) > r.opts.MaxLine {
+			return nil, invalid("line longer than %d bytes", r.opts.MaxLine)
+		}
+		return line, nil
+	}
+}
+
+// column finds where in the line the error is: the character of a syntax error, the
+// field of a field error (the first byte of its key), else 1.
+func column(line []byte, err error) int {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return max(1, int(syn.Offset))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return len(line) + 1
+	}
+	// A missing field has no column of its own: the error points at the line's start.
+	var fe *fieldError
+	if !errors.As(err, &fe) || line == nil {
+		return 1
+	}
+	if off := keyOffset(line, fe.field); off >= 0 {
+		return off + 1
+	}
+	return 1
+}
+
+// keyOffset returns the byte offset of a key: at the top level if it is there, else its
+// first occurrence deeper (a call inside a batch envelope); -1 if absent.
+func keyOffset(line []byte, key string) int {
+	type frame struct{ object, wantKey bool }
+	var stack []frame
+	d := json.NewDecoder(bytes.NewReader(line))
+	deep := -1
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	for {
+		before := int(d.InputOffset())
+		tok, err := d.Token()
+		if err != nil {
+			return deep
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				stack[n-1].wantKey = false
+				if t == key {
+					// before is where the previous token ended; skip the separators.
+					off := before
+					for off < len(line) && line[off] != '"' {
+						off++
+					}
+					if n == 1 {
+						return off
+					}
+					if deep < 0 {
+						deep = off
+					}
+				}
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package tracking
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+)
+
+// The spec's time fields, and the forms of ISO 8601 that trackers send.
+var layouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700", // offset without a colon
+	"2006-01-02T15:04:05.999999999",      // no zone: UTC, as Segment reads it
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02",
+}
+
+// callTime picks the call's time in the spec's order (see Parse).
+func callTime(f map[string]json.RawMessage, opts *ParseOptions) (time.Time, error) {
+	get := func(key string) (time.Time, bool, error) { return timeField(f, key) }
+	if t, ok, err := get("timestamp"); err != nil || ok {
+		return t, err
+	}
+	orig, hasOrig, err := get("originalTimestamp")
+	if err != nil {
+		return time.Time{}, err
+	}
+	sent, hasSent, err := get("sentAt")
+	if err != nil {
+		return time.Time{}, err
+	}
+	recv, hasRecv, err := get("receivedAt")
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !hasRecv && opts != nil && !opts.ReceivedAt.IsZero() {
+		recv, hasRecv = opts.ReceivedAt, true
+	}
+	switch {
+	case hasOrig && hasSent && hasRecv:
+		// The sender's clock may be wrong; the gap between its send and its event is not.
+		return recv.Add(-sent.Sub(orig)), nil
+	case hasOrig:
+		return orig, nil
+	case hasRecv:
+		return recv, nil
+	case hasSent:
+		// Not an event time, but the nearest the call offers.
+		return sent, nil
+	}
+	return time.Time{}, invalidField("timestamp", "no time: the call has no \"timestamp\", \"originalTimestamp\", \"sentAt\" or \"receivedAt\", and no arrival time was given")
+}
+
+// timeField reads an optional time: an ISO 8601 string or Unix seconds or milliseconds.
+func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error) {
+	raw := f[key]
+	if isNull(raw) {
+		return time.Time{}, false, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if s = strings.TrimSpace(s); s == "" {
+			return time.Time{}, false, nil
+		}
+		for _, l := range layouts {
+			if t, err := time.Parse(l, s); err == nil {
+				return t, true, nil
+			}
+		}
+		return time.Time{}, false, invalidField(key, "%q %q is not a time: want ISO 8601 such as 2025-03-01T10:00:00Z, or Unix seconds or milliseconds", key, s)
+	}
+	var n float64
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return time.Time{}, false, invalidField(key, "%q must be an ISO 8601 string or a number of Unix seconds or milliseconds, got %s", key, kind(raw))
+	}
+	if math.Abs(n) >= 1e11 { // milliseconds: 10^11 seconds is the year 5138
+		n /= 1000
+	}
+	// Within years 1 to 9999, so that the time formats back to ISO 8601.
+	const lo, hi = -62135596800, 253402300799
+	if n < lo || n > hi {
+		return time.Time{}, false, invalidField(key, "%q %v is not a Unix time between the years 1 and 9999", key, n)
+	}
+	sec, frac := math.Modf(n)
+	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC(), true, nil
+}
