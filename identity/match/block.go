@@ -1,0 +1,141 @@
+package match
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Pair is two records by index, A < B.
+type Pair struct{ A, B int32 }
+
+// PairStats says what pair generation did and what it left out.
+type PairStats struct {
+	// Pairs is the number of candidate pairs generated.
+	Pairs int64
+	// Skipped counts the pairs not generated because their block had more than
+	// Settings.MaxBlock records or Settings.MaxPairs was reached. A pair that two rules
+	// would both have produced may be counted twice.
+	Skipped int64
+	// Blocked lists the keys of the largest over-cap blocks (at most 16), as
+	// "rule N: value", so that a value shared by thousands of records is visible.
+	Blocked []string
+}
+
+func (l *Linker) blockKeys(r BlockingRule, field func(string) ([]string, error)) ([]string, error) {
+	if len(r.Fields) == 0 {
+		return nil, fmt.Errorf("%w: no fields", ErrInvalid)
+	}
+	cols := make([][]string, len(r.Fields))
+	for i, f := range r.Fields {
+		vs, err := field(f)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = vs
+	}
+	keys := make([]string, l.n)
+	var b strings.Builder
+	for i := range keys {
+		b.Reset()
+		for j, c := range cols {
+			if c[i] == "" {
+				b.Reset()
+				break
+			}
+			if j > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(c[i])
+		}
+		keys[i] = b.String()
+	}
+	return keys, nil
+}
+
+// blocks groups record indexes by key; records without a key are left out.
+func blocks(keys []string) map[string][]int32 {
+	m := map[string][]int32{}
+	for i, k := range keys {
+		if k != "" {
+			m[k] = append(m[k], int32(i))
+		}
+	}
+	return m
+}
+
+// pairs calls yield for every candidate pair of the rules with the given keys, each
+// pair once: a pair of rule k is left to an earlier rule that produces it (equal
+// non-empty key in a block within the cap), as Splink does, so no set of seen pairs is
+// kept. Blocks are visited in key order, so the output is deterministic. yield returning
+// false stops generation.
+func (l *Linker) pairs(keys [][]string, yield func(Pair) bool) PairStats {
+	var st PairStats
+	type over struct {
+		name string
+		size int
+	}
+	var overs []over
+	sizes := make([]map[string]int, len(keys))
+	grouped := make([]map[string][]int32, len(keys))
+	for k, ks := range keys {
+		grouped[k] = blocks(ks)
+		sizes[k] = make(map[string]int, len(grouped[k]))
+		for key, rs := range grouped[k] {
+			sizes[k][key] = len(rs)
+		}
+	}
+	earlier := func(k int, a, b int32) bool {
+		for r := range k {
+			ka := keys[r][a]
+			if ka != "" && ka == keys[r][b] && sizes[r][ka] <= l.settings.MaxBlock {
+				return true
+			}
+		}
+		return false
+	}
+	stopped := false
+	for k := range keys {
+		names := make([]string, 0, len(grouped[k]))
+		for key := range grouped[k] {
+			names = append(names, key)
+		}
+		slices.Sort(names)
+		for _, key := range names {
+			rs := grouped[k][key]
+			n := int64(len(rs))
+			all := n * (n - 1) / 2
+			if stopped {
+				st.Skipped += all
+				continue
+			}
+			if len(rs) > l.settings.MaxBlock {
+				st.Skipped += all
+				overs = append(overs, over{fmt.Sprintf("rule %d: %s", k, strings.ReplaceAll(key, "\x00", " | ")), len(rs)})
+				continue
+			}
+			done := int64(0)
+			for i := 0; i < len(rs) && !stopped; i++ {
+				for j := i + 1; j < len(rs); j++ {
+					a, b := rs[i], rs[j]
+					done++
+					if earlier(k, a, b) {
+						continue
+					}
+					if st.Pairs >= int64(l.settings.MaxPairs) || !yield(Pair{a, b}) {
+						stopped = true
+						done--
+						break
+					}
+					st.Pairs++
+				}
+			}
+			st.Skipped += all - done
+		}
+	}
+	slices.SortFunc(overs, func(x, y over) int { return y.size - x.size })
+	for i := 0; i < len(overs) && i < 16; i++ {
+		st.Blocked = append(st.Blocked, fmt.Sprintf("%s (%d records)", overs[i].name, overs[i].size))
+	}
+	return st
+}

@@ -1,0 +1,70 @@
+package match
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// componentsReference labels each record with the smallest index of its connected
+// component in the graph of pairs with weight >= t, by repeated relaxation.
+func componentsReference(n int, pairs []Scored, t float64) []int32 {
+	label := make([]int32, n)
+	for i := range label {
+		label[i] = int32(i)
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, p := range pairs {
+			if p.Weight < t {
+				continue
+			}
+			m := min(label[p.A], label[p.B])
+			if label[p.A] != m || label[p.B] != m {
+				label[p.A], label[p.B] = m, m
+				changed = true
+			}
+		}
+	}
+	return label
+}
+
+// Clustering at t equals the connected components of the pairs with weight >= t, for
+// every threshold of one call.
+func TestClusterIsComponents(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 40).Draw(t, "n")
+		var pairs []Scored
+		if n > 1 {
+			pairs = rapid.SliceOfN(rapid.Custom(func(t *rapid.T) Scored {
+				a := rapid.Int32Range(0, int32(n-1)).Draw(t, "a")
+				b := rapid.Int32Range(0, int32(n-1)).Draw(t, "b")
+				return Scored{a, b, float64(rapid.IntRange(-5, 5).Draw(t, "w"))}
+			}), 0, 80).Draw(t, "pairs")
+		}
+		ths := rapid.SliceOfN(rapid.Float64Range(-6, 6), 0, 5).Draw(t, "thresholds")
+		got, err := Cluster(n, pairs, ths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, th := range ths {
+			want := componentsReference(n, pairs, th)
+			for r := range want {
+				if got[i][r] != want[r] {
+					t.Fatalf("threshold %v record %d: label %d, want %d", th, r, got[i][r], want[r])
+				}
+			}
+		}
+	})
+}
+
+func TestClusterRejects(t *testing.T) {
+	if _, err := Cluster(2, []Scored{{0, 2, 1}}, []float64{0}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("pair outside the records: %v", err)
+	}
+	if _, err := Cluster(2, nil, []float64{math.NaN()}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NaN threshold: %v", err)
+	}
+}

@@ -1,0 +1,31 @@
+// Package match links records of one person that share no exact identifier: the call
+// centre's "Jon Smyth, 07700 900132" and the web shop's "John Smith, 07700 900123". It
+// is probabilistic record linkage after Fellegi & Sunter (1969), with the m and u
+// probabilities estimated without labels by expectation-maximisation (Winkler 1988), as
+// Splink does it.
+//
+//	l, _ := match.New(records, match.Settings{Comparisons: ..., Blocking: ...})
+//	model, _ := l.Train(nil)                       // unsupervised: EM, u from random pairs
+//	pairs, stats, _ := l.Predict(model, 0)         // candidate pairs with weight >= 0 bits
+//	people, _ := match.Cluster(l.Len(), pairs, []float64{0, 5, 10})
+//	terms, _ := l.Waterfall(model, a, b)           // why a and b match, term by term
+//
+// Records are compared field by field. A Comparison puts each pair in a level (exact,
+// Jaro-Winkler or Damerau-Levenshtein within a threshold, dates within N days, else, or
+// null when a value is missing); a Model holds, per level, m = P(level | same person)
+// and u = P(level | different people), and a pair's match weight is the prior log odds
+// plus the sum over comparisons of log2(m/u), in bits: each bit doubles the odds.
+// Term-frequency adjustment lowers the weight of agreeing on a common value (a frequent
+// surname, a default phone number shared by thousands).
+//
+// Only candidate pairs are compared: those agreeing exactly on the fields of a
+// BlockingRule. A block is expanded only up to Settings.MaxBlock records and a call
+// generates at most Settings.MaxPairs pairs; what is left out is counted in PairStats,
+// so memory is bounded whatever the records hold.
+//
+// Clustering turns matched pairs into people (connected components) at several
+// thresholds at once, and Evaluate grades a clustering against labels: pairwise
+// precision, recall and F1, B-cubed and the adjusted Rand index. On Splink's fake_1000
+// (testdata; 1,000 records of 181 people with typos) the unsupervised model reaches a
+// pairwise F1 of 0.98 where exact e-mail linking reaches 0.70 (BENCHMARKS.md).
+package match

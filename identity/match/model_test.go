@@ -1,0 +1,159 @@
+package match
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// The match weight Predict gives a pair is the documented sum of the waterfall's terms:
+// the prior log odds, log2(M/U) of each comparison's level (0 when null) and the
+// term-frequency adjustment log2(U[exact]/tf) of an exact agreement.
+func TestWeightIsSumOfLogBayesFactors(t *testing.T) {
+	_, _, l, m := fake1000Model(t)
+	scored, _, err := l.Predict(m, math.Inf(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scored[:500] {
+		terms, err := l.Waterfall(m, int(s.A), int(s.B))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := math.Log2(m.Prior / (1 - m.Prior))
+		k := 0
+		for _, term := range terms[1:] {
+			if strings.HasSuffix(term.Comparison, "(term frequency)") {
+				c := l.cols[k-1]
+				want += math.Log2(m.U[k-1][0] / c.tf[s.A])
+				continue
+			}
+			lv := l.cols[k].level(s.A, s.B)
+			if lv != null {
+				want += math.Log2(m.M[k][lv] / m.U[k][lv])
+			} else if term.Weight != 0 {
+				t.Fatalf("null level weighs %v", term.Weight)
+			}
+			k++
+		}
+		sum := 0.0
+		for _, term := range terms {
+			sum += term.Weight
+		}
+		if math.Abs(sum-s.Weight) > 1e-9 || math.Abs(want-s.Weight) > 1e-9 {
+			t.Fatalf("pair %d-%d: Predict %v, waterfall sum %v, definition %v", s.A, s.B, s.Weight, sum, want)
+		}
+	}
+}
+
+// Records with every field empty have nothing to compare and never match, not even each
+// other.
+func TestEmptyRecordsNeverMatch(t *testing.T) {
+	recs := []Record{{}, {}, {FirstName: "Ann", Surname: "Lee", City: "Leeds"}, {FirstName: "Ann", Surname: "Lee", City: "Leeds"}, {}, {Attrs: map[string]string{}}}
+	s := Settings{
+		Comparisons: []Comparison{
+			{Field: FieldFirstName, Levels: []Level{{Kind: Exact}}},
+			{Field: FieldSurname, Levels: []Level{{Kind: Exact}}},
+			{Field: FieldCity, Levels: []Level{{Kind: Exact}}},
+		},
+		Blocking: []BlockingRule{{Fields: []string{FieldCity}}, {Fields: []string{FieldFirstName}}},
+	}
+	l, err := New(recs, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{Prior: 0.5, M: [][]float64{{0.9, 0.1}, {0.9, 0.1}, {0.9, 0.1}}, U: [][]float64{{0.1, 0.9}, {0.1, 0.9}, {0.1, 0.9}}}
+	scored, _, err := l.Predict(m, math.Inf(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scored) != 1 || scored[0].A != 2 || scored[0].B != 3 {
+		t.Fatalf("pairs %v, want only 2-3", scored)
+	}
+	// Even a pair handed to the scorer directly carries no evidence.
+	if _, ok := l.score(m.weights(), m, 0, 0, 1); ok {
+		t.Fatal("two empty records were scored")
+	}
+}
+
+// A value shared by thousands of records (a default phone number) weighs far less
+// than a rare one when term-frequency adjusted, and its block is skipped and reported
+// rather than expanded into millions of pairs.
+func TestCommonValueDownWeightedAndBlocked(t *testing.T) {
+	var recs []Record
+	for i := range 3000 {
+		recs = append(recs, Record{Phone: "07700 900000", Surname: fmt.Sprintf("s%d", i)})
+	}
+	recs = append(recs, Record{Phone: "07700 912345", Surname: "x"}, Record{Phone: "07700-912345", Surname: "y"})
+	s := Settings{
+		Comparisons: []Comparison{{Field: FieldPhone, TermFrequency: true, Levels: []Level{{Kind: Exact}, {Kind: DamerauLevenshtein, Threshold: 1}}}},
+		Blocking:    []BlockingRule{{Fields: []string{FieldPhone}}},
+	}
+	l, err := New(recs, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{Prior: 1e-4, M: [][]float64{{0.9, 0.05, 0.05}}, U: [][]float64{{0.001, 0.01, 0.989}}}
+	common, _ := l.Waterfall(m, 0, 1)
+	rare, _ := l.Waterfall(m, 3000, 3001)
+	sum := func(ts []Term) float64 {
+		s := 0.0
+		for _, t := range ts {
+			s += t.Weight
+		}
+		return s
+	}
+	if !(sum(common) < sum(rare)-10) {
+		t.Fatalf("common phone weighs %v, rare %v", sum(common), sum(rare))
+	}
+	scored, st, err := l.Predict(m, math.Inf(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scored) != 1 || st.Pairs != 1 || st.Skipped != 3000*2999/2 || len(st.Blocked) != 1 || !strings.Contains(st.Blocked[0], "07700900000 (3000 records)") {
+		t.Fatalf("scored %v, stats %+v", scored, st)
+	}
+	// MaxPairs stops generation and counts the rest.
+	s.MaxBlock, s.MaxPairs = 5000, 1000
+	l, _ = New(recs, s)
+	scored, st, _ = l.Predict(m, math.Inf(-1))
+	if len(scored) != 1000 || st.Pairs != 1000 || st.Pairs+st.Skipped != 3000*2999/2+1 {
+		t.Fatalf("with MaxPairs: %d scored, stats %+v", len(scored), st)
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	ok := []Comparison{{Field: FieldSurname, Levels: []Level{{Kind: Exact}}}}
+	for _, c := range []struct {
+		recs []Record
+		s    Settings
+		want string
+	}{
+		{[]Record{{Surname: "\xff"}}, Settings{Comparisons: ok}, "record 0 field surname: not UTF-8"},
+		{[]Record{{}, {Surname: strings.Repeat("x", MaxFieldLen+1)}}, Settings{Comparisons: ok}, "record 1 field surname"},
+		{[]Record{{Birth: "1/2/1990"}}, Settings{Comparisons: []Comparison{{Field: FieldBirth, Levels: []Level{{Kind: Exact}}}}}, "not YYYY-MM-DD"},
+		{nil, Settings{Comparisons: []Comparison{{Field: "shoe", Levels: []Level{{Kind: Exact}}}}}, `unknown field "shoe"`},
+		{nil, Settings{Comparisons: []Comparison{{Field: FieldSurname}}}, "0 levels"},
+		{nil, Settings{Comparisons: []Comparison{{Field: FieldSurname, Levels: []Level{{Kind: JaroWinkler, Threshold: 2}}}}}, "threshold 2 out of range"},
+		{nil, Settings{Comparisons: []Comparison{{Field: FieldSurname, TermFrequency: true, Levels: []Level{{Kind: JaroWinkler, Threshold: 0.9}}}}}, "exact first level"},
+		{[]Record{{Attrs: map[string]string{"d": "x"}}}, Settings{Comparisons: []Comparison{{Field: "attr:d", Levels: []Level{{Kind: DateWithin, Threshold: 3}}}}}, "record 0"},
+		{nil, Settings{Comparisons: ok, Blocking: []BlockingRule{{}}}, "blocking rule 0"},
+		{nil, Settings{}, "no comparisons"},
+	} {
+		_, err := New(c.recs, c.s)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New(%v): %v, want ErrInvalid with %q", c.s, err, c.want)
+		}
+	}
+	l, _ := New([]Record{{Surname: "a"}, {Surname: "b"}}, Settings{Comparisons: ok})
+	for _, m := range []*Model{nil, {Prior: 0.5}, {Prior: 2, M: [][]float64{{0.5, 0.5}}, U: [][]float64{{0.5, 0.5}}}, {Prior: 0.1, M: [][]float64{{0, 1}}, U: [][]float64{{0.5, 0.5}}}} {
+		if _, err := l.Waterfall(m, 0, 1); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Waterfall with model %v: %v", m, err)
+		}
+	}
+	if _, err := l.Train(nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Train without sessions: %v", err)
+	}
+}

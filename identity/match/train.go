@@ -1,0 +1,262 @@
+package match
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// Model holds the parameters of a Fellegi-Sunter model (Fellegi & Sunter 1969) for a
+// Linker's comparisons: Prior = P(two records of a random pair are the same person),
+// and per comparison k and level l (the last, index len(Levels), the else level)
+// M[k][l] = P(level l | match) and U[k][l] = P(level l | non-match).
+type Model struct {
+	Prior float64
+	M, U  [][]float64
+}
+
+// TrainOptions tune Train; nil means the defaults.
+type TrainOptions struct {
+	// Sessions are the blocking rules of the EM training sessions; nil means
+	// Settings.Blocking. Each session runs EM on the candidate pairs of one rule and
+	// estimates m only for the comparisons on fields the rule does not block on (the
+	// others agree by construction there, so their m would be biased), as Splink does;
+	// each comparison's m is the mean over the sessions that estimated it.
+	Sessions []BlockingRule
+	// RandomPairs is the number of random record pairs from which u is estimated,
+	// since almost every random pair is a non-match. 0 means 1,000,000.
+	RandomPairs int
+	// Seed makes the random pairs reproducible.
+	Seed uint64
+	// FitU re-estimates u by EM in each session too (Winkler 1988) instead of keeping
+	// the random-pair estimate; the random-pair u is then the starting point.
+	FitU bool
+	// MaxIter bounds EM iterations per session (0 means 100); Tol is the largest
+	// parameter change at which EM stops (0 means 1e-6).
+	MaxIter int
+	Tol     float64
+}
+
+// Train estimates a Model without labels: u from random pairs, then m (and u, with
+// FitU) by EM on the candidate pairs of each session, then the prior from the sessions'
+// estimated match counts, each divided by its rule's recall (the probability under the
+// model that a match agrees exactly on the rule's fields) and by the number of all
+// pairs. It fails with ErrInvalid when a session's rule is malformed or a comparison is
+// estimated by no session.
+func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
+	var o TrainOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Sessions == nil {
+		o.Sessions = l.settings.Blocking
+	}
+	if len(o.Sessions) == 0 {
+		return nil, fmt.Errorf("%w: no training sessions and no blocking rules", ErrInvalid)
+	}
+	if o.RandomPairs <= 0 {
+		o.RandomPairs = 1_000_000
+	}
+	if o.MaxIter <= 0 {
+		o.MaxIter = 100
+	}
+	if o.Tol <= 0 {
+		o.Tol = 1e-6
+	}
+	if l.n < 2 {
+		return nil, fmt.Errorf("%w: %d records, need at least 2", ErrInvalid, l.n)
+	}
+	K := len(l.cols)
+	levels := make([]int, K)
+	for k, c := range l.cols {
+		levels[k] = len(c.Levels) + 1
+	}
+	u := l.randomU(o.RandomPairs, o.Seed)
+	mSum := make([][]float64, K)
+	for k := range mSum {
+		mSum[k] = make([]float64, levels[k])
+	}
+	uSum := make([][]float64, K)
+	for k := range uSum {
+		uSum[k] = make([]float64, levels[k])
+	}
+	estimated := make([]int, K)
+	type session struct {
+		matches float64
+		fields  []string
+	}
+	var sessions []session
+	g := make([]int8, K)
+	for si, rule := range o.Sessions {
+		keys, err := l.blockKeys(rule, l.fieldOf)
+		if err != nil {
+			return nil, fmt.Errorf("training session %d: %w", si, err)
+		}
+		p := newPatterns(K)
+		var n float64
+		l.pairs([][]string{keys}, func(pr Pair) bool {
+			l.comparisonVector(pr.A, pr.B, g)
+			p.add(g, 1)
+			n++
+			return true
+		})
+		if n == 0 {
+			continue
+		}
+		active := make([]bool, K)
+		for k, c := range l.cols {
+			active[k] = !slices.Contains(rule.Fields, c.Field)
+		}
+		m := initialM(levels)
+		su := make([][]float64, K)
+		for k := range su {
+			su[k] = slices.Clone(u[k])
+		}
+		lambda, _ := em(p, levels, active, m, su, 0.5, o.FitU, o.MaxIter, o.Tol)
+		for k := range K {
+			if !active[k] {
+				continue
+			}
+			estimated[k]++
+			for lv := range m[k] {
+				mSum[k][lv] += m[k][lv]
+				uSum[k][lv] += su[k][lv]
+			}
+		}
+		sessions = append(sessions, session{lambda * n, rule.Fields})
+	}
+	model := &Model{M: make([][]float64, K), U: make([][]float64, K)}
+	for k := range K {
+		if estimated[k] == 0 {
+			return nil, fmt.Errorf("%w: comparison %q is estimated by no training session (every session blocks on %s or finds no pairs)", ErrInvalid, l.cols[k].label(), l.cols[k].Field)
+		}
+		model.M[k] = make([]float64, levels[k])
+		model.U[k] = u[k]
+		for lv := range mSum[k] {
+			model.M[k][lv] = mSum[k][lv] / float64(estimated[k])
+		}
+		if o.FitU {
+			model.U[k] = make([]float64, levels[k])
+			for lv := range uSum[k] {
+				model.U[k][lv] = uSum[k][lv] / float64(estimated[k])
+			}
+		}
+	}
+	all := float64(l.n) * float64(l.n-1) / 2
+	prior := 0.0
+	for _, s := range sessions {
+		recall := 1.0
+		for _, f := range s.fields {
+			for k, c := range l.cols {
+				if c.Field == f && c.Levels[0].Kind == Exact {
+					recall *= model.M[k][0]
+					break
+				}
+			}
+		}
+		prior += s.matches / recall / all
+	}
+	model.Prior = min(max(prior/float64(max(len(sessions), 1)), 1e-12), 0.5)
+	return model, nil
+}
+
+// fieldOf returns the normalised values of a field (for training-session rules).
+func (l *Linker) fieldOf(f string) ([]string, error) {
+	for _, c := range l.cols {
+		if c.Field == f {
+			return c.vals, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: field %q is compared by no comparison, so it cannot block a training session", ErrInvalid, f)
+}
+
+// initialM starts EM with most of the match mass on the most similar levels.
+func initialM(levels []int) [][]float64 {
+	m := make([][]float64, len(levels))
+	for k, n := range levels {
+		m[k] = make([]float64, n)
+		w, s := 1.0, 0.0
+		for l := range n - 1 {
+			m[k][l] = w
+			s += w
+			w /= 4
+		}
+		m[k][n-1] = w / 4
+		s += w / 4
+		for l := range m[k] {
+			m[k][l] /= s
+		}
+	}
+	return m
+}
+
+// randomU estimates u from random pairs of distinct records (all pairs when there are
+// fewer than n): the share of each level among the non-null comparisons, with half a
+// pair added to every level so that a level no random pair reached keeps a small u.
+func (l *Linker) randomU(n int, seed uint64) [][]float64 {
+	K := len(l.cols)
+	counts := make([][]float64, K)
+	for k, c := range l.cols {
+		counts[k] = make([]float64, len(c.Levels)+1)
+	}
+	g := make([]int8, K)
+	add := func(a, b int32) {
+		l.comparisonVector(a, b, g)
+		for k, lv := range g {
+			if lv != null {
+				counts[k][lv]++
+			}
+		}
+	}
+	if all := int64(l.n) * int64(l.n-1) / 2; all <= int64(n) {
+		for a := int32(0); int(a) < l.n; a++ {
+			for b := a + 1; int(b) < l.n; b++ {
+				add(a, b)
+			}
+		}
+	} else {
+		rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+		for range n {
+			a := rng.Int32N(int32(l.n))
+			b := rng.Int32N(int32(l.n - 1))
+			if b >= a {
+				b++
+			}
+			add(a, b)
+		}
+	}
+	u := make([][]float64, K)
+	for k := range counts {
+		u[k] = make([]float64, len(counts[k]))
+		for lv := range counts[k] {
+			counts[k][lv] += 0.5
+		}
+		normalizeInto(u[k], counts[k])
+	}
+	return u
+}
+
+func (m *Model) fits(l *Linker) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil model", ErrInvalid)
+	}
+	if !(m.Prior > 0 && m.Prior < 1) {
+		return fmt.Errorf("%w: model prior %v not in (0, 1)", ErrInvalid, m.Prior)
+	}
+	if len(m.M) != len(l.cols) || len(m.U) != len(l.cols) {
+		return fmt.Errorf("%w: model has %d/%d comparisons, the linker %d", ErrInvalid, len(m.M), len(m.U), len(l.cols))
+	}
+	for k, c := range l.cols {
+		if len(m.M[k]) != len(c.Levels)+1 || len(m.U[k]) != len(c.Levels)+1 {
+			return fmt.Errorf("%w: model comparison %d (%s) has %d/%d levels, want %d", ErrInvalid, k, c.label(), len(m.M[k]), len(m.U[k]), len(c.Levels)+1)
+		}
+		for lv := range m.M[k] {
+			for _, p := range []float64{m.M[k][lv], m.U[k][lv]} {
+				if !(p > 0 && p <= 1) {
+					return fmt.Errorf("%w: model comparison %d (%s) level %d: probability %v not in (0, 1]", ErrInvalid, k, c.label(), lv, p)
+				}
+			}
+		}
+	}
+	return nil
+}
