@@ -181,7 +181,7 @@ func BenchmarkParetoLikelihoodCDNOWNaive(b *testing.B) {
 	for b.Loop() {
 		var ll float64
 		for _, c := range cs {
-			ll += paretoLogLik(r, alpha, s, beta, c.Frequency, c.T,
+			ll += paretoLogLik(r, alpha, s, beta, c.Frequency, c.Recency, c.T,
 				paretoTerm(r, alpha, s, beta, c.Frequency, c.Recency), paretoTerm(r, alpha, s, beta, c.Frequency, c.T))
 		}
 		_ = ll

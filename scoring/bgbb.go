@@ -51,6 +51,18 @@ type BGBB struct {
 
 var bgbbNames = []string{"alpha", "beta", "gamma", "delta"}
 
+// bgbbLimits are the limiting models of BG/BB at the boundary of the parameter space
+// (Diagnostics.Boundary): a Beta distribution whose shapes grow at a fixed mean is the
+// same for everyone; one whose shapes shrink puts its mass at 0 and 1.
+var bgbbLimits = map[string]string{
+	"alpha,beta+":  "alpha, beta → ∞: every customer transacts with the same probability",
+	"alpha,beta-":  "alpha, beta → 0: transaction probability 0 or 1",
+	"gamma,delta+": "gamma, delta → ∞: every customer has the same dropout probability",
+	"gamma,delta-": "gamma, delta → 0: dropout probability 0 or 1",
+	"delta+":       "delta → ∞: dropout probability → 0 (no dropout)",
+	"gamma-":       "gamma → 0: dropout probability → 0 for nearly every customer (no dropout)",
+}
+
 // FitBGBB fits BG/BB by maximum likelihood (Fader, Hardie & Shang 2010, eq. 5) on
 // weighted rows; identical histories are merged first.
 func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
@@ -108,7 +120,7 @@ func bgbbProblem(rows []Opportunities) (likelihood, [][]float64, error) {
 		}
 		return ll
 	}
-	lk := likelihood{model: "BG/BB", names: bgbbNames, n: total, rows: len(keys), eval: eval}
+	lk := likelihood{model: "BG/BB", names: bgbbNames, n: total, rows: len(keys), eval: eval, twin: []int{1, 0, 3, 2}, limits: bgbbLimits}
 	return lk, [][]float64{{1, 1, 1, 1}, {0.5, 0.5, 0.5, 2}, {2, 1, 1, 5}, {1, 3, 0.3, 1}}, nil
 }
 

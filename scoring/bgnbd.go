@@ -20,6 +20,21 @@ type BGNBD struct {
 
 var bgnbdNames = []string{"r", "alpha", "a", "b"}
 
+// betaGeoLimits are the limiting models of BG/NBD and MBG/NBD at the boundary of the
+// parameter space (Diagnostics.Boundary). A Gamma or Beta mixing distribution whose
+// shapes grow without bound at a fixed mean degenerates to a point mass at the mean;
+// Beta(a, b) with a, b → 0 at a fixed a/(a+b) degenerates to mass at 0 and 1.
+var betaGeoLimits = map[string]string{
+	"r+":   "r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing)",
+	"r-":   "r → 0: purchase rates dispersed without bound",
+	"a+":   "a → ∞: dropout probability → 1 (every customer drops out at the first chance)",
+	"a,b+": "a, b → ∞: every customer has the same dropout probability a/(a+b)",
+	"a,b-": "a, b → 0: dropout probability 0 or 1 (a customer drops out at the first chance or never)",
+	"b+":   "b → ∞: dropout probability → 0 (no dropout: the NBD model)",
+	"a-":   "a → 0: dropout probability → 0 for nearly every customer (no dropout: the NBD model)",
+	"b-":   "b → 0: dropout probability → 1 for nearly every customer",
+}
+
 // FitBGNBD fits BG/NBD by maximum likelihood (Fader, Hardie & Lee 2005, eq. 6).
 // Customers with identical (x, t_x, T) are grouped and the likelihood is evaluated in
 // parallel over the groups. It needs at least MinCustomers customers, one of them with
@@ -45,7 +60,8 @@ func betaGeoProblem(model string, cs []Customer, shift, workers int) (likelihood
 		return likelihood{}, nil, err
 	}
 	l := newBetaGeoLikelihood(g, shift, workers)
-	lk := likelihood{model: model, names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true}
+	lk := likelihood{model: model, names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true,
+		scale: []bool{false, true, false, false}, shapeOf: []int{-1, 0, -1, -1}, twin: []int{-1, -1, 3, 2}, limits: betaGeoLimits}
 	return lk, betaGeoStarts(g), nil
 }
 

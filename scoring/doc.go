@@ -43,15 +43,20 @@
 // plot in calendar time) work on any Model. Times are in the unit of the customers a
 // model was fitted on; FitOptions.Unit records it in the model.
 //
-// Fits maximise the likelihood over the log-parameters from several starting points
-// with gonum's optimize.Newton and a backtracking line search (derivatives analytic or
-// from gonum's fd package, each step confined to a factor e² per parameter) and report
-// the log-likelihood and the standard errors from the Hessian in [Diagnostics].
+// Fits maximise the likelihood over the log-parameters with gonum's optimize.Newton
+// and a backtracking line search (derivatives analytic or from gonum's fd package, each
+// step confined to a factor e² per parameter), from a moment-based start and further
+// starts only when it fails, and report the log-likelihood and the standard errors from
+// the Hessian in [Diagnostics]. They stop on scale-free criteria and declare a maximum
+// only where a first-order optimality check holds (a Newton step would gain less than
+// 5e-5 of log-likelihood). Where the likelihood rises towards the edge of the
+// parameter space (no dropout seen, the same mean spend for everyone, ...) the fit
+// holds the parameter running off at the boundary and reports the limiting model in
+// [Diagnostics].Boundary, so its predictions still work and say what they rest on.
 // FitOptions.Penalizer adds lifetimes' L2 penalty for small bases. Customers with
 // identical (x, t_x, T) are grouped with weights and the likelihood is evaluated in
-// parallel over the groups, so a million customers fit in well under two seconds.
-// Fits that do not converge, for example because the maximum lies on the boundary,
-// fail with a [*ConvergenceError].
+// parallel over the groups. A fit that finds no maximum fails with a
+// [*ConvergenceError] naming the cause.
 //
 // # Scores and audiences
 //

@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,10 +26,12 @@ type FitOptions struct {
 	// model (and its JSON) so that a host scoring later knows what t means. Zero means
 	// unrecorded.
 	Unit time.Duration
-	// Starts is the number of starting points tried [3]. From each, gonum's Newton
-	// method (optimize.Newton) maximises the likelihood over the log-parameters; the
-	// converged start with the highest log-likelihood wins, so a local maximum reached
-	// from one start is not reported when another start finds a higher one.
+	// Starts is the largest number of starting points tried [3]. From each, gonum's
+	// Newton method (optimize.Newton) maximises the likelihood over the
+	// log-parameters. The first start is the model's moment-based guess; a further
+	// start is tried only when the previous ones fail the optimality check or end at
+	// the boundary (Diagnostics.Boundary), and then the converged start with the
+	// highest log-likelihood wins.
 	Starts int
 	// Workers is the number of goroutines that evaluate the likelihood
 	// [runtime.GOMAXPROCS(0)]. Small data sets are evaluated on one goroutine whatever
@@ -45,6 +48,11 @@ type FitOptions struct {
 	// unpenalised log-likelihood at its estimate and no standard errors (they would
 	// describe the penalised objective, not the data's uncertainty).
 	Penalizer float64
+	// Progress, if set, is called after every iteration of every start with the
+	// model's name, the iteration (counted from 1 within the start) and the
+	// log-likelihood reached, so that a host can show a long fit advancing. It is
+	// called from the fitting goroutine and must not block for long.
+	Progress func(model string, iteration int, logLik float64)
 }
 
 func (o *FitOptions) withDefaults() FitOptions {
@@ -73,14 +81,37 @@ type Diagnostics struct {
 	// Hessian of the log-likelihood at the maximum, by the delta method from the
 	// log-parameters). It is nil when the Hessian is not negative definite, which
 	// means the maximum is flat in some direction and the parameters are not
-	// individually identified.
+	// individually identified. A parameter held at the boundary (see Boundary) has
+	// standard error 0: the others' are conditional on it.
 	StdErr      []float64
 	Penalizer   float64 // FitOptions.Penalizer of the fit; 0 for plain maximum likelihood
-	Starts      int     // starting points tried
+	Starts      int     // starting points tried (further starts only when one fails the optimality check)
 	Converged   int     // starting points that converged
 	Iterations  int     // major iterations of the winning start, its starting point included
 	Evaluations int     // likelihood evaluations of the winning start, finite differences included
 	Gradient    float64 // largest |∂ log L / ∂ log θ| per customer at the maximum (of the penalised objective, if penalised)
+	// Boundary is nil for a maximum inside the parameter space. Otherwise the
+	// likelihood rises towards the edge of the space (a known, explainable situation:
+	// no dropout seen, spend the same for everyone, ...), the fit holds the named
+	// parameters at the boundary and maximises over the others, and the model's
+	// predictions are those of the limiting model Boundary describes.
+	Boundary *Boundary
+}
+
+// Boundary describes a fit whose likelihood has its supremum at the edge of the
+// parameter space, where a shape parameter runs off to 0 or infinity (with its scale
+// parameter, where it has one). Such a parameter is held at e^±boundLog ≈ 2981 or
+// 3.4e-4 (relative to the data's time scale for a scale parameter): a Gamma or Beta
+// mixing distribution with a shape of 2981 has a coefficient of variation of 1.8%,
+// so the model is then, to that precision, the limiting model. The other parameters
+// are the maximum of the likelihood given the held ones and pass the same optimality
+// check as an interior fit.
+type Boundary struct {
+	Params []string  `json:"params"` // the parameters held at the boundary, in the model's order
+	Values []float64 `json:"values"` // and the values they are held at
+	// Limit names the limiting model the predictions rest on, for example "q, gamma
+	// → ∞: the same mean spend p·gamma/q for every customer".
+	Limit string `json:"limit"`
 }
 
 // likelihood is what a model hands to the fitting engine.
@@ -93,48 +124,70 @@ type likelihood struct {
 	// non-nil and analytic is true it also stores ∂LL/∂log θ in grad.
 	eval     func(theta, grad []float64) float64
 	analytic bool
+	// scale marks the parameters in the data's units (alpha, beta, gamma), nil if
+	// none: they are measured against their starting value when deciding whether
+	// the fit is running off to the boundary, shape parameters against 1.
+	scale []bool
+	// shapeOf gives, for a scale parameter, the index of the shape parameter it
+	// moves with (r for alpha: r, alpha → ∞ at a fixed mean rate r/alpha), else -1.
+	// nil means no pairs.
+	shapeOf []int
+	// twin gives, for each shape of a Beta distribution, the index of the other
+	// shape (a for b), else -1; nil means none. When a held shape's twin has also
+	// moved far in the same direction, the limit is the pair's ("a,b+").
+	twin []int
+	// limits names the limiting model when a parameter is held at the boundary,
+	// keyed by name and "+" (→ ∞) or "-" (→ 0), or by a twin pair "a,b+".
+	limits map[string]string
 }
 
-// Tolerances of the fit and bounds of its steps, in the log-parameters. The objective
-// is the log-likelihood per customer, so the per-customer tolerances hold whatever the
-// size of the base. Beyond logParamRunaway a parameter is running off to 0 or
-// infinity: the likelihood's supremum is on the boundary (for example a dropout
-// process the data cannot see), and the fit is reported as not converged.
+// Tolerances of the fit, in the log-parameters, and the optimality check. The
+// objective is the log-likelihood per customer, and the criteria are scale-free: a
+// gradient in the log-parameters per customer, a step in the log-parameters, a change
+// of the log-likelihood relative to its size, and the log-likelihood a Newton step
+// would still gain. The iteration limit is only a bound on time.
 //
-// A start normally converges on stepTolerance: near the maximum the Newton step is the
-// distance to it, so each parameter is then within a relative 1e-7 of its estimate.
-// Where rounding stops progress first (finite-difference gradients, or a direction
-// so flat that the forward-difference Hessian is mostly noise) the start stalls, and
-// it has converged if the Newton step from there would gain less than flatGain of
-// log-likelihood: the estimate is then within √(2·flatGain) = 0.01 standard errors of
-// the maximum, in the metric of the observed information. Where the information is
-// not positive definite (the likelihood flat in some direction) a stalled start has
-// converged if its gradient is below flatTolerance, and the fit has no standard errors.
+// A start stops when the Newton step changes no log-parameter by more than
+// stepTolerance, when the gradient per customer is below gradTolerance, when the
+// objective changed by less than relGain relative to its value over stallIterations
+// iterations, when the iterate moved less than moveTolerance in every log-parameter,
+// or at the iteration limit. Whatever the reason, it then has converged only if it
+// passes the optimality check (optimal): a Newton step from there would gain less than
+// flatGain of log-likelihood, which puts the estimate within √(2·flatGain) = 0.01
+// standard errors of the maximum in the metric of the observed information; or, where
+// the information is not positive definite (the likelihood flat in some direction),
+// the gradient per customer is below flatTolerance.
+//
+// A parameter more than boundLog from its reference (1 for a shape parameter, its
+// starting value for a scale parameter) in the log is running off to the boundary;
+// the fit then holds it at the boundary (Boundary).
 const (
-	logParamRunaway = 18.0
+	boundLog        = 8.0
 	maxLogStep      = 2.0   // largest change of a log-parameter in one iteration
 	stepTolerance   = 1e-7  // converged when the Newton step changes no log-parameter by more
 	gradTolerance   = 1e-12 // or when ∂ log L / ∂ log θ per customer is below this
-	stallGain       = 1e-10 // per customer: an iteration gaining less makes no progress
+	relGain         = 1e-12 // an iteration gaining less than this fraction of |log L| makes no progress
+	moveTolerance   = 1e-10 // an iteration moving no log-parameter by more makes no progress
 	stallIterations = 2     // iterations without progress before a start stops
-	flatGain        = 5e-5  // a stalled start converged if a Newton step would gain less log L
-	flatTolerance   = 1e-5  // or, where the likelihood is flat, if ∂ log L / ∂ log θ is below this
+	flatGain        = 5e-5  // optimal if a Newton step would gain less log L
+	flatTolerance   = 1e-5  // or, where the likelihood is flat, if ∂ log L / ∂ log θ per customer is below this
 )
 
 type startResult struct {
-	u          []float64
+	u          []float64 // log-parameters, all of the model's
 	ll         float64
 	converged  bool
 	reason     string
 	iterations int
 	evals      int
 	gradient   float64
-	stdErr     []float64 // when stdErrDone: the standard errors at u, nil if undefined
-	stdErrDone bool
+	stdErr     []float64 // the standard errors at u, nil if undefined
+	hit        int       // index (into the problem's parameters) of a parameter running off to the boundary, or -1
+	boundary   *Boundary
 }
 
-// maximise runs the multi-start maximum-likelihood fit and returns the natural
-// parameters, the log-likelihood and the diagnostics.
+// maximise runs the maximum-likelihood fit and returns the natural parameters, the
+// log-likelihood and the diagnostics.
 //
 // Each start minimises the negative log-likelihood per customer in the log-parameters
 // with gonum's optimize.Newton (Nocedal & Wright 2006, alg. 3.3: the Hessian plus a
@@ -143,17 +196,21 @@ type startResult struct {
 // converges quadratically near the maximum) and a backtracking (Armijo) line search.
 // The gradient is the model's analytic one or gonum fd's central differences; the
 // Hessian is by forward differences of the gradient (or second differences of the
-// likelihood) while iterating, and by central differences at the maximum, where it
-// gives the standard errors.
+// likelihood) while iterating, and by central differences at the end, where it gives
+// the optimality check and the standard errors.
+//
+// The starts are tried in order and the first that reaches an interior maximum
+// passing the optimality check ends the fit: the first start is the model's
+// moment-based guess, and the others only run when it fails. A start that ends at the
+// boundary does not end the fit (another start may find an interior maximum); the
+// converged start with the highest log-likelihood wins.
 //
 // Why Newton with backtracking rather than optimize.BFGS, which needs no Hessian:
 // BFGS's line search may double a step and its curvature pairs need the strong Wolfe
 // conditions, while these likelihoods need every step confined to a box of ±maxLogStep
 // in each log-parameter (objective.value): the Pareto/NBD 2F1 series costs time in
 // proportion to its parameters, and one unconfined step to s = 1e15 never returns.
-// Backtracking from the full Newton step simply shortens such a step. On CDNOW the two
-// methods fit BG/NBD in about the same time (Newton about 7 iterations per start, BFGS
-// about 22), so the robust one wins.
+// Backtracking from the full Newton step simply shortens such a step.
 func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float64, Diagnostics, error) {
 	if !(o.Penalizer >= 0) || math.IsInf(o.Penalizer, 1) {
 		return nil, 0, Diagnostics{}, fmt.Errorf("%w: penalizer %v, want a finite number >= 0", ErrInput, o.Penalizer)
@@ -163,10 +220,11 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 	}
 	plain := lk
 	lk = lk.penalised(o.Penalizer)
-	d := Diagnostics{Customers: lk.n, Rows: lk.rows, Starts: len(starts), Penalizer: o.Penalizer}
+	d := Diagnostics{Customers: lk.n, Rows: lk.rows, Penalizer: o.Penalizer}
 	var best, bestAny *startResult
 	for _, s := range starts {
-		r := runStart(lk, s, o)
+		d.Starts++
+		r := solve(lk, s, o)
 		if bestAny == nil || r.ll > bestAny.ll || math.IsNaN(bestAny.ll) {
 			bestAny = r
 		}
@@ -175,21 +233,196 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 			if best == nil || r.ll > best.ll {
 				best = r
 			}
+			if r.boundary == nil {
+				break
+			}
 		}
 	}
 	if best == nil {
 		return nil, 0, d, &ConvergenceError{Model: lk.model, Names: lk.names, Params: expAll(bestAny.u), Reason: bestAny.reason}
 	}
-	d.Iterations, d.Evaluations, d.Gradient = best.iterations, best.evals, best.gradient
+	d.Iterations, d.Evaluations, d.Gradient, d.Boundary = best.iterations, best.evals, best.gradient, best.boundary
 	theta := expAll(best.u)
 	if o.Penalizer > 0 {
 		return theta, plain.eval(theta, nil), d, nil
 	}
-	if !best.stdErrDone {
-		best.stdErr, _ = (&objective{lk: lk}).atMaximum(best.u, nil)
-	}
 	d.StdErr = best.stdErr
 	return theta, best.ll, d, nil
+}
+
+// solve runs one start to its end: to an interior maximum, or, when a parameter runs
+// off to the boundary, holding that parameter there and maximising over the others,
+// until no further parameter runs off.
+func solve(lk likelihood, start []float64, o FitOptions) *startResult {
+	dim := len(start)
+	u := make([]float64, dim)
+	ref := make([]float64, dim)
+	for i, v := range start {
+		u[i] = math.Log(v)
+		if lk.scale != nil && lk.scale[i] {
+			ref[i] = u[i]
+		}
+	}
+	pin := make([]float64, dim)
+	for i := range pin {
+		pin[i] = math.NaN()
+	}
+	var total *startResult
+	for range dim {
+		sub, free := lk.restrict(pin)
+		fu, fref := pick(u, free), pick(ref, free)
+		r := runStart(sub, fu, fref, o)
+		for k, i := range free {
+			u[i] = r.u[k]
+		}
+		if total != nil {
+			r.iterations += total.iterations
+			r.evals += total.evals
+		}
+		total = r
+		if r.hit < 0 {
+			full := &startResult{u: slices.Clone(u), ll: r.ll, converged: r.converged, reason: r.reason,
+				iterations: r.iterations, evals: r.evals, gradient: r.gradient, hit: -1}
+			if r.stdErr != nil {
+				full.stdErr = make([]float64, dim)
+				for k, i := range free {
+					full.stdErr[i] = r.stdErr[k]
+				}
+			}
+			if len(free) < dim {
+				full.boundary = lk.boundary(pin, u)
+				if full.converged {
+					if i, g := lk.inward(u, pin, ref); i >= 0 {
+						full.converged = false
+						full.reason = fmt.Sprintf("likelihood falls towards the boundary of %s (gradient %.3g per customer): no maximum found", lk.names[i], g)
+					}
+				}
+			}
+			return full
+		}
+		// Hold the parameter that ran off at the boundary: a scale parameter that runs
+		// off with its shape is the shape's limit, so the shape is held instead.
+		i := free[r.hit]
+		if lk.shapeOf != nil && lk.shapeOf[i] >= 0 {
+			if j := lk.shapeOf[i]; math.IsNaN(pin[j]) && (u[j]-ref[j])*(u[i]-ref[i]) > 0 && math.Abs(u[j]-ref[j]) > boundLog/2 {
+				i = j
+			}
+		}
+		dir := math.Copysign(1, u[i]-ref[i])
+		pin[i] = ref[i] + dir*boundLog
+		u[i] = pin[i]
+	}
+	total.u = slices.Clone(u)
+	total.converged = false
+	total.reason = "every parameter running off to the boundary"
+	return total
+}
+
+func pick(v []float64, idx []int) []float64 {
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		out[k] = v[i]
+	}
+	return out
+}
+
+// restrict returns lk as a function of the parameters whose pin is NaN, the others
+// held at exp(pin), and the indices of the free parameters.
+func (lk likelihood) restrict(pin []float64) (likelihood, []int) {
+	var free []int
+	for i, p := range pin {
+		if math.IsNaN(p) {
+			free = append(free, i)
+		}
+	}
+	if len(free) == len(pin) {
+		return lk, free
+	}
+	sub := lk
+	sub.names = nil
+	sub.scale, sub.shapeOf, sub.twin = nil, nil, nil
+	for _, i := range free {
+		sub.names = append(sub.names, lk.names[i])
+	}
+	full, gfull := make([]float64, len(pin)), make([]float64, len(pin))
+	for i, p := range pin {
+		if !math.IsNaN(p) {
+			full[i] = math.Exp(p)
+		}
+	}
+	if lk.scale != nil {
+		sub.scale = make([]bool, len(free))
+		for k, i := range free {
+			sub.scale[k] = lk.scale[i]
+		}
+	}
+	eval := lk.eval
+	sub.eval = func(theta, grad []float64) float64 {
+		for k, i := range free {
+			full[i] = theta[k]
+		}
+		var g []float64
+		if grad != nil {
+			clear(gfull)
+			g = gfull
+		}
+		v := eval(full, g)
+		if grad != nil {
+			for k, i := range free {
+				grad[k] = gfull[i]
+			}
+		}
+		return v
+	}
+	return sub, free
+}
+
+// inward checks a boundary fit at log-parameters u: it returns a held parameter along
+// which the likelihood falls towards the boundary by more than flatTolerance per
+// customer (the maximum is then not on the boundary), and that gradient, or -1.
+func (lk likelihood) inward(u, pin, ref []float64) (int, float64) {
+	g := make([]float64, len(u))
+	(&objective{lk: lk}).gradient(g, u)
+	for i, p := range pin {
+		if math.IsNaN(p) {
+			continue
+		}
+		// g is ∂(-LL/n)/∂u; the likelihood rises outward when -g has the sign of p-ref.
+		if out := -g[i] * math.Copysign(1, p-ref[i]); out < -flatTolerance || math.IsNaN(out) {
+			return i, out
+		}
+	}
+	return -1, 0
+}
+
+// boundary describes the parameters held by pin, at the fit's log-parameters u.
+func (lk likelihood) boundary(pin, u []float64) *Boundary {
+	b := &Boundary{}
+	var limits []string
+	for i, p := range pin {
+		if math.IsNaN(p) {
+			continue
+		}
+		b.Params = append(b.Params, lk.names[i])
+		b.Values = append(b.Values, math.Exp(p))
+		key, arrow := lk.names[i]+"+", "∞"
+		if p < 0 && (lk.scale == nil || !lk.scale[i]) {
+			key, arrow = lk.names[i]+"-", "0"
+		}
+		if lk.twin != nil && lk.twin[i] >= 0 {
+			if j := lk.twin[i]; u[j]*p > 0 && math.Abs(u[j]) > boundLog/2 {
+				a, b := lk.names[min(i, j)], lk.names[max(i, j)]
+				key = a + "," + b + key[len(key)-1:]
+			}
+		}
+		if l, ok := lk.limits[key]; ok {
+			limits = append(limits, l)
+		} else {
+			limits = append(limits, lk.names[i]+" → "+arrow)
+		}
+	}
+	b.Limit = strings.Join(limits, "; ")
+	return b
 }
 
 // penalised returns lk with c·n·Σθ² taken off its log-likelihood (and 2c·n·θᵢ² off
@@ -221,22 +454,19 @@ func expAll(u []float64) []float64 {
 	return out
 }
 
-// runStart minimises the objective from one starting point (natural parameters) with
-// optimize.Minimize and translates gonum's status into ours.
-func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
-	u0 := make([]float64, len(start))
-	for i, v := range start {
-		u0[i] = math.Log(v)
-	}
+// runStart minimises the objective from one starting point (log-parameters u0) with
+// optimize.Minimize, stopping where a parameter moves more than boundLog from ref, and
+// translates gonum's status into ours, with the optimality check.
+func runStart(lk likelihood, u0, ref []float64, o FitOptions) *startResult {
 	obj := &objective{lk: lk, center: slices.Clone(u0)}
-	stop := &stopRule{obj: obj}
+	stop := &stopRule{obj: obj, ref: ref, progress: o.Progress}
 	res, err := optimize.Minimize(
 		optimize.Problem{Func: obj.Func, Grad: obj.Grad, Hess: obj.Hess},
 		u0,
 		&optimize.Settings{GradientThreshold: gradTolerance, MajorIterations: o.MaxIterations, Converger: stop},
 		&optimize.Newton{Linesearcher: &optimize.Backtracking{}, GradStopThreshold: gradTolerance},
 	)
-	r := &startResult{u: u0, ll: math.Inf(-1), gradient: math.Inf(1)}
+	r := &startResult{u: u0, ll: math.Inf(-1), gradient: math.Inf(1), hit: -1}
 	var bad optimize.ErrFunc
 	var badGrad optimize.ErrGrad
 	if errors.As(err, &bad) || errors.As(err, &badGrad) || res == nil {
@@ -245,48 +475,38 @@ func runStart(lk likelihood, start []float64, o FitOptions) *startResult {
 	}
 	r.u, r.ll, r.iterations = res.X, -res.F*lk.n, res.MajorIterations
 	r.gradient = infNorm(res.Gradient)
-	stalled := res.Status == optimize.FunctionConvergence || errors.Is(err, optimize.ErrLinesearcherFailure) || errors.Is(err, optimize.ErrNoProgress)
-	switch {
-	case stop.reason != "":
-		r.reason = stop.reason
-	case res.Status == optimize.StepConvergence:
-		r.converged, r.reason = true, "Newton step below tolerance"
-	case res.Status == optimize.GradientThreshold:
-		r.converged, r.reason = true, "gradient below tolerance"
-	case res.Status == optimize.IterationLimit:
-		r.reason = fmt.Sprintf("iteration limit %d reached with gradient %.3g per customer", o.MaxIterations, r.gradient)
-	case stalled:
-		// No step improves the likelihood any more, to rounding. Where the likelihood
-		// curves down in every direction that is the maximum, reached as closely as
-		// rounding allows, if a Newton step would gain next to nothing. Where it is
-		// flat in some direction there are no standard errors and no step to judge
-		// by: if the parameters still drifted while the likelihood stood still, the
-		// start is walking a ridge towards the boundary; if they stood still too and
-		// the gradient is below flatTolerance, the maximum is reached (Diagnostics
-		// reports it with StdErr nil).
-		var gain float64
-		r.stdErr, gain = obj.atMaximum(r.u, res.Gradient)
-		r.stdErrDone = true
-		switch {
-		case r.stdErr != nil && gain <= flatGain, r.stdErr == nil && stop.drift(r.u) <= 1e-3 && r.gradient <= flatTolerance:
-			r.converged, r.reason = true, "no further improvement"
-		case r.stdErr != nil:
-			r.reason = fmt.Sprintf("no further improvement, %.3g below the maximum log-likelihood", gain)
-		case stop.drift(r.u) > 1e-3:
-			r.reason = "likelihood flat along a ridge, parameters drifting towards the boundary"
-		default:
-			r.reason = fmt.Sprintf("no further improvement with gradient %.3g per customer on a flat likelihood", r.gradient)
-		}
-	case err != nil:
-		r.reason = fmt.Sprintf("%v, with gradient %.3g per customer", err, r.gradient)
-	default:
-		r.reason = fmt.Sprintf("optimiser stopped (%v) with gradient %.3g per customer", res.Status, r.gradient)
+	if stop.hit >= 0 {
+		r.hit, r.evals = stop.hit, obj.evals
+		r.reason = fmt.Sprintf("parameter %s running off to %g", lk.names[stop.hit], math.Exp(r.u[stop.hit]))
+		return r
 	}
-	for i, v := range r.u {
-		if math.Abs(v) > logParamRunaway {
-			r.converged = false
-			r.reason = fmt.Sprintf("parameter %s running off to %g", lk.names[i], math.Exp(v))
-		}
+	var why string
+	switch {
+	case res.Status == optimize.StepConvergence:
+		why = "Newton step below tolerance"
+	case res.Status == optimize.GradientThreshold:
+		why = "gradient below tolerance"
+	case res.Status == optimize.IterationLimit:
+		why = fmt.Sprintf("iteration limit %d reached", o.MaxIterations)
+	case res.Status == optimize.FunctionConvergence:
+		why = "no further improvement"
+	case err != nil:
+		why = err.Error()
+	default:
+		why = fmt.Sprintf("optimiser stopped (%v)", res.Status)
+	}
+	// Whatever stopped the start, it has converged if it passes the optimality check
+	// (also at the iteration limit: a start that crept the last digits of a flat
+	// likelihood has still found its maximum).
+	var gain float64
+	r.stdErr, gain = obj.atMaximum(r.u, res.Gradient)
+	switch {
+	case r.stdErr != nil && gain <= flatGain, r.stdErr == nil && r.gradient <= flatTolerance:
+		r.converged, r.reason = true, why
+	case r.stdErr != nil:
+		r.reason = fmt.Sprintf("%s, %.3g below the maximum log-likelihood", why, gain)
+	default:
+		r.reason = fmt.Sprintf("%s with gradient %.3g per customer on a flat likelihood", why, r.gradient)
 	}
 	r.evals = obj.evals
 	return r
@@ -308,44 +528,47 @@ func infNorm(g []float64) float64 {
 
 // stopRule is the Converger of each start: gonum calls it at every iteration with the
 // new iterate, which it also hands to the objective as the centre of the next
-// iteration's box. It stops a start whose parameters leave |log θ| <= logParamRunaway
-// (with optimize.Failure and a reason), one whose Newton step is below stepTolerance
-// (optimize.StepConvergence), and one that has gained less than stallGain over
-// stallIterations iterations (optimize.FunctionConvergence), which runStart then
-// examines.
+// iteration's box. It stops a start whose parameter leaves boundLog of its reference
+// (with optimize.Failure and hit set), one whose Newton step is below stepTolerance
+// (optimize.StepConvergence), and one that has made no progress (gained less than
+// relGain of |log L| and moved less than moveTolerance) over stallIterations
+// iterations (optimize.FunctionConvergence); runStart then checks optimality.
 type stopRule struct {
-	obj    *objective
-	reason string
-	best   float64   // lowest objective that counted as progress
-	anchor []float64 // where it was reached
-	stalls int
+	obj      *objective
+	ref      []float64
+	hit      int
+	progress func(model string, iteration int, logLik float64)
+	best     float64   // lowest objective that counted as progress
+	last     []float64 // the previous iterate
+	stalls   int
+	iter     int
 }
 
-func (s *stopRule) Init(int) { s.reason, s.best, s.anchor, s.stalls = "", math.Inf(1), nil, 0 }
-
-// drift returns how far u is from the last iterate that made progress, in the largest
-// log-parameter change.
-func (s *stopRule) drift(u []float64) float64 {
-	var d float64
-	for i, v := range s.anchor {
-		d = max(d, math.Abs(u[i]-v))
-	}
-	return d
-}
+func (s *stopRule) Init(int) { s.hit, s.best, s.last, s.stalls, s.iter = -1, math.Inf(1), nil, 0, 0 }
 
 func (s *stopRule) Converged(loc *optimize.Location) optimize.Status {
 	s.obj.center = append(s.obj.center[:0], loc.X...)
+	s.iter++
+	if s.progress != nil {
+		s.progress(s.obj.lk.model, s.iter, -loc.F*s.obj.lk.n)
+	}
 	for i, v := range loc.X {
-		if math.Abs(v) > logParamRunaway {
-			s.reason = fmt.Sprintf("parameter %s running off to %g", s.obj.lk.names[i], math.Exp(v))
+		if math.Abs(v-s.ref[i]) > boundLog {
+			s.hit = i
 			return optimize.Failure
 		}
 	}
 	if s.obj.newtonStepBelow(loc.X, loc.Gradient, stepTolerance) {
 		return optimize.StepConvergence
 	}
-	if s.best-loc.F >= stallGain {
-		s.best, s.stalls, s.anchor = loc.F, 0, append(s.anchor[:0], loc.X...)
+	var move float64
+	for i, v := range s.last {
+		move = max(move, math.Abs(loc.X[i]-v))
+	}
+	moved := s.last == nil || move > moveTolerance
+	s.last = append(s.last[:0], loc.X...)
+	if s.best-loc.F > relGain*math.Max(math.Abs(loc.F), 1e-300) && moved {
+		s.best, s.stalls = loc.F, 0
 		return optimize.NotTerminated
 	}
 	if s.stalls++; s.stalls < stallIterations {

@@ -23,6 +23,16 @@ type GammaGamma struct {
 
 var gammaGammaNames = []string{"p", "q", "gamma"}
 
+// gammaGammaLimits are the limiting models of Gamma-Gamma at the boundary of the
+// parameter space (Diagnostics.Boundary): ν ~ Gamma(q, gamma) with q → ∞ at a fixed
+// mean q/gamma is the same for everyone; p → ∞ makes a customer's transactions equal.
+var gammaGammaLimits = map[string]string{
+	"q+": "q, gamma → ∞: the same mean spend p·gamma/q for every customer",
+	"q-": "q → 0: mean spend dispersed without bound",
+	"p+": "p → ∞: every transaction of a customer has the same value",
+	"p-": "p → 0: spend per transaction dispersed without bound",
+}
+
 // FitGammaGamma fits the model to the customers with at least one repeat purchase
 // (Frequency > 0), whose Monetary must then be positive; the others carry no spend
 // information and are skipped, as in Fader, Hardie & Lee (2005).
@@ -85,7 +95,8 @@ func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
 	// Starts put the population mean spend pγ/(q-1) at the sample mean.
 	m := sum / float64(len(xs))
 	starts := [][]float64{{1, 2, m}, {5, 3, 0.4 * m}, {10, 5, 0.4 * m}, {0.5, 1.5, m}}
-	lk := likelihood{model: "Gamma-Gamma", names: gammaGammaNames, n: float64(len(xs)), rows: len(xs), eval: eval, analytic: true}
+	lk := likelihood{model: "Gamma-Gamma", names: gammaGammaNames, n: float64(len(xs)), rows: len(xs), eval: eval, analytic: true,
+		scale: []bool{false, false, true}, shapeOf: []int{-1, -1, 1}, limits: gammaGammaLimits}
 	return lk, starts, nil
 }
 

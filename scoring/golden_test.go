@@ -89,7 +89,7 @@ func TestGoldenSciPy(t *testing.T) {
 			check("hyp2f1", mathext.Hypergeo(a[0], a[1], a[2], a[3]), 1e-12)
 		case "pnbd_ll":
 			m, c := goldenPareto[int(a[0])], Customer{Frequency: int(a[1]), Recency: a[2], T: a[3]}
-			ll := paretoLogLik(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.T,
+			ll := paretoLogLik(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.Recency, c.T,
 				paretoTerm(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.Recency), paretoTerm(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.T))
 			if math.Abs(ll-row.value) > 1e-9*math.Max(1, math.Abs(row.value)) {
 				t.Errorf("Pareto/NBD log-likelihood %v: got %.12f, SciPy %.12f", a, ll, row.value)

@@ -97,23 +97,37 @@ func TestFitReportsNonConvergenceWithLastParameters(t *testing.T) {
 
 // TestFitReportsRidge: customers who all bought again at the very end of observation
 // show no dropout at all; the likelihood rises towards a dropout probability of 0 and
-// has no maximum. The fit must say so rather than return parameters at infinity.
+// has no interior maximum. The fit must return the boundary model and say so, with
+// P(alive) 1 for everyone (nobody has dropped out).
 func TestFitReportsRidge(t *testing.T) {
 	cs := make([]Customer, 40)
 	for i := range cs {
 		cs[i] = Customer{Frequency: 1 + i%3, Recency: 20, T: 20}
 	}
-	for name, fit := range map[string]func() error{
-		"BG/NBD":  func() error { _, err := FitBGNBD(cs, nil); return err },
-		"MBG/NBD": func() error { _, err := FitMBGNBD(cs, nil); return err },
-	} {
-		err := fit()
-		var ce *ConvergenceError
-		if !errors.As(err, &ce) || !errors.Is(err, ErrNoConvergence) {
-			t.Errorf("%s: err = %v, want ErrNoConvergence", name, err)
-			continue
+	check := func(name string, m Model, d Diagnostics, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		t.Logf("%s: %v", name, err)
+		if d.Boundary == nil || !strings.Contains(d.Boundary.Limit, "dropout") {
+			t.Fatalf("%s: boundary %+v, want one naming the dropout limit", name, d.Boundary)
+		}
+		if p := m.PAlive(cs[0]); !(p > 0.99) {
+			t.Errorf("%s: P(alive) %v at the no-dropout boundary, want about 1", name, p)
+		}
+		t.Logf("%s: %+v", name, *d.Boundary)
+	}
+	bg, err := FitBGNBD(cs, nil)
+	if err == nil {
+		check("BG/NBD", bg, bg.Fit, err)
+	} else {
+		check("BG/NBD", nil, Diagnostics{}, err)
+	}
+	mbg, err := FitMBGNBD(cs, nil)
+	if err == nil {
+		check("MBG/NBD", mbg, mbg.Fit, err)
+	} else {
+		check("MBG/NBD", nil, Diagnostics{}, err)
 	}
 }
 

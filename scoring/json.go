@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"time"
 )
@@ -43,6 +44,7 @@ type fitJSON struct {
 	Iterations  int                `json:"iterations"`
 	Evaluations int                `json:"evaluations"`
 	Gradient    float64            `json:"gradient"`
+	Boundary    *Boundary          `json:"boundary,omitempty"`
 }
 
 func encodeModel(kind string, names []string, params []float64, unit time.Duration, ll float64, d Diagnostics) ([]byte, error) {
@@ -55,7 +57,7 @@ func encodeModel(kind string, names []string, params []float64, unit time.Durati
 	}
 	if d.Starts > 0 || d.Customers > 0 || d.StdErr != nil {
 		f := &fitJSON{Customers: d.Customers, Rows: d.Rows, Penalizer: d.Penalizer, Starts: d.Starts, Converged: d.Converged,
-			Iterations: d.Iterations, Evaluations: d.Evaluations, Gradient: d.Gradient}
+			Iterations: d.Iterations, Evaluations: d.Evaluations, Gradient: d.Gradient, Boundary: d.Boundary}
 		if d.StdErr != nil {
 			f.StdErr = map[string]float64{}
 			for i, n := range names {
@@ -148,7 +150,17 @@ func decodeModel(data []byte, kind string, names []string) ([]float64, time.Dura
 			return fail("fit diagnostics out of range")
 		}
 		d = Diagnostics{Customers: f.Customers, Rows: f.Rows, Penalizer: f.Penalizer, Starts: f.Starts, Converged: f.Converged,
-			Iterations: f.Iterations, Evaluations: f.Evaluations, Gradient: f.Gradient}
+			Iterations: f.Iterations, Evaluations: f.Evaluations, Gradient: f.Gradient, Boundary: f.Boundary}
+		if b := f.Boundary; b != nil {
+			if len(b.Params) == 0 || len(b.Params) != len(b.Values) || !allFinite(b.Values) {
+				return fail("boundary malformed")
+			}
+			for i, p := range b.Params {
+				if !slices.Contains(names, p) || !(b.Values[i] > 0) {
+					return fail("boundary parameter %q=%v", p, b.Values[i])
+				}
+			}
+		}
 		if f.StdErr != nil {
 			if len(f.StdErr) != len(names) {
 				return fail("%d standard errors, want %d", len(f.StdErr), len(names))

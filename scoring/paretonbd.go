@@ -22,6 +22,18 @@ type ParetoNBD struct {
 
 var paretoNames = []string{"r", "alpha", "s", "beta"}
 
+// paretoLimits are the limiting models of Pareto/NBD at the boundary of the parameter
+// space (Diagnostics.Boundary): a Gamma mixing distribution whose shape grows at a
+// fixed mean degenerates to its mean; a dropout rate whose scale beta grows without
+// bound (or whose shape s shrinks to 0) is 0 for nearly everyone.
+var paretoLimits = map[string]string{
+	"r+":    "r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing)",
+	"r-":    "r → 0: purchase rates dispersed without bound",
+	"s+":    "s, beta → ∞: every customer has the same dropout rate s/beta (exponential lifetimes)",
+	"s-":    "s → 0: dropout rate → 0 for nearly every customer (no dropout: the NBD model)",
+	"beta+": "beta → ∞: dropout rate → 0 (no dropout: the NBD model)",
+}
+
 // FitParetoNBD fits Pareto/NBD by maximum likelihood, with the likelihood of Fader &
 // Hardie's 2005 note "A note on deriving the Pareto/NBD model and related
 // expressions" (eqs. 22-24), evaluated in logs (see paretoLikelihood). The gradient is
@@ -47,7 +59,9 @@ func paretoProblem(cs []Customer, workers int) (likelihood, [][]float64, error) 
 		return likelihood{}, nil, err
 	}
 	l := newParetoLikelihood(g, workers)
-	return likelihood{model: "Pareto/NBD", names: paretoNames, n: g.total, rows: g.rows(), eval: l.eval}, paretoStarts(g), nil
+	lk := likelihood{model: "Pareto/NBD", names: paretoNames, n: g.total, rows: g.rows(), eval: l.eval,
+		scale: []bool{false, true, false, true}, shapeOf: []int{-1, 0, -1, 2}, limits: paretoLimits}
+	return lk, paretoStarts(g), nil
 }
 
 func paretoStarts(g *grouped) [][]float64 {
@@ -72,8 +86,15 @@ func paretoStarts(g *grouped) [][]float64 {
 // term is kept as a logarithm (the powers underflow for frequent buyers), and their
 // difference, which is positive because A0 is the integral of a positive function over
 // (t_x, T), is taken as log(e^u - e^v) = u + log(1 - e^(v-u)).
+//
+// Where the argument of 2F1 is within zQuad of 1 the series needs about 36/(1-z)
+// terms (beta ≫ alpha: hardly any dropout), and paretoTerm returns NaN: A0 is then
+// computed by quadrature (paretoLogA0Quad).
 func paretoTerm(r, alpha, s, beta float64, x int, y float64) float64 {
 	rsx := r + s + float64(x)
+	if math.Abs(alpha-beta)/(max(alpha, beta)+y) > 1-zQuad {
+		return math.NaN()
+	}
 	if alpha >= beta {
 		return math.Log(hypergeo(rsx, s+1, rsx+1, (alpha-beta)/(alpha+y))) - rsx*math.Log(alpha+y)
 	}
@@ -91,15 +112,70 @@ func log1mexp(d float64) float64 {
 	return math.Log1p(-math.Exp(d))
 }
 
+// zQuad is the distance from 1 of the 2F1 argument below which A0 is computed by
+// quadrature: there the series would need over 36/zQuad = 720 terms.
+const zQuad = 0.05
+
+// paretoLogA0 returns log A0 from the two 2F1 terms at t_x and T, or, where
+// paretoTerm left them NaN, by quadrature.
+func paretoLogA0(r, alpha, s, beta float64, x int, tx, T, termTx, termT float64) float64 {
+	if math.IsNaN(termTx) || math.IsNaN(termT) {
+		return paretoLogA0Quad(r, alpha, s, beta, x, tx, T)
+	}
+	return termTx + log1mexp(termT-termTx)
+}
+
+// paretoLogA0Quad returns log A0 from its definition as an integral over the moment
+// of death τ in (t_x, T) (Fader & Hardie 2005, the note's eqs. 19-21):
+//
+//	s/(r+s+x) · A0 = s ∫ (α+τ)^-(r+x) (β+τ)^-(s+1) dτ,
+//
+// by Gauss-Legendre quadrature on panels. The log of the integrand, h, is convex and
+// decreasing, so its rate of decay |h'| is largest at a panel's left end; each panel is
+// as wide as 2/|h'| there, so that the integrand falls by at most e² across it, where
+// 16 nodes are exact to rounding. Panels stop where the integrand is e⁻⁵⁰ of its value
+// at t_x or at T.
+func paretoLogA0Quad(r, alpha, s, beta float64, x int, tx, T float64) float64 {
+	k1, k2 := r+float64(x), s+1
+	h := func(t float64) float64 { return -k1*math.Log(alpha+t) - k2*math.Log(beta+t) }
+	h0 := h(tx)
+	nodes, weights := legendre16()
+	var sum float64
+	for tau, panels := tx, 0; tau < T && panels < 400; panels++ {
+		rate := k1/(alpha+tau) + k2/(beta+tau)
+		width := math.Min(T-tau, 2/rate)
+		if width <= 0 || tau+width == tau {
+			break
+		}
+		var p float64
+		for i, v := range nodes {
+			p += weights[i] * math.Exp(h(tau+width*v)-h0)
+		}
+		sum += p * width
+		tau += width
+		if h(tau)-h0 < -50 {
+			break
+		}
+	}
+	return math.Log(k1+s) + h0 + math.Log(sum)
+}
+
+// legendre16 are the 16-point Gauss-Legendre nodes and weights on [0, 1].
+var legendre16 = sync.OnceValues(func() ([]float64, []float64) {
+	x, w := make([]float64, 16), make([]float64, 16)
+	quad.Legendre{}.FixedLocations(x, w, 0, 1)
+	return x, w
+})
+
 // paretoLogLik is one customer's log-likelihood (the note's eq. 22):
 //
 //	Γ(r+x) α^r β^s / Γ(r) · { 1/((α+T)^(r+x) (β+T)^s) + s/(r+s+x) · A0 },
 //
 // given the two A0 terms at t_x and T.
-func paretoLogLik(r, alpha, s, beta float64, x int, T, termTx, termT float64) float64 {
+func paretoLogLik(r, alpha, s, beta float64, x int, tx, T, termTx, termT float64) float64 {
 	xf := float64(x)
 	first := -(r+xf)*math.Log(alpha+T) - s*math.Log(beta+T)
-	logA0 := termTx + log1mexp(termT-termTx)
+	logA0 := paretoLogA0(r, alpha, s, beta, x, tx, T, termTx, termT)
 	second := math.Log(s/(r+s+xf)) + logA0
 	return lgamma(r+xf) - lgamma(r) + r*math.Log(alpha) + s*math.Log(beta) + logAddExp(first, second)
 }
@@ -176,7 +252,7 @@ func (l *paretoLikelihood) eval(theta, _ []float64) float64 {
 		var sum float64
 		for j := lo; j < hi; j++ {
 			x := g.xs[g.xi[j]]
-			sum += g.w[j] * paretoLogLik(r, alpha, s, beta, x, g.ts[g.ti[j]], l.terms[l.groupTx[j]], l.terms[l.groupT[j]])
+			sum += g.w[j] * paretoLogLik(r, alpha, s, beta, x, g.txs[g.txi[j]], g.ts[g.ti[j]], l.terms[l.groupTx[j]], l.terms[l.groupT[j]])
 		}
 		a[0] += sum
 	})
@@ -193,7 +269,7 @@ func (m *ParetoNBD) PAlive(c Customer) float64 {
 	x := float64(c.Frequency)
 	tTx := paretoTerm(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.Recency)
 	tT := paretoTerm(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.T)
-	logA0 := tTx + log1mexp(tT-tTx)
+	logA0 := paretoLogA0(m.R, m.Alpha, m.S, m.Beta, c.Frequency, c.Recency, c.T, tTx, tT)
 	d := math.Log(m.S/(m.R+m.S+x)) + (m.R+x)*math.Log(m.Alpha+c.T) + m.S*math.Log(m.Beta+c.T) + logA0
 	return sigmoid(-d)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -24,6 +25,10 @@ type value struct {
 	look      *scoring.Lookalike
 	audience  uint64 // lookalike audience size
 	seedSize  int
+	// notes say which parts a small base could not support (too few repeat buyers
+	// for Gamma-Gamma, too few seed members for lookalikes); the report prints them
+	// in place of the part.
+	notes []string
 }
 
 type clvDecile struct {
@@ -62,7 +67,10 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 			repeat = append(repeat, c)
 		}
 	}
-	if v.spend, err = scoring.FitGammaGamma(repeat, nil); err != nil {
+	if v.spend, err = scoring.FitGammaGamma(repeat, nil); errors.Is(err, scoring.ErrTooFew) {
+		v.notes = append(v.notes, fmt.Sprintf("no CLV or lookalikes: %v", err))
+		return v, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("Gamma-Gamma: %w", err)
 	}
 	// One year ahead, discounted at 1% a month.
@@ -189,7 +197,10 @@ func (v *value) lookalike(r *resolved, seed *roaring.Bitmap, end time.Time) erro
 	for i, j := range idx {
 		sp[i], sf[i] = profiles[j], features[j]
 	}
-	if v.look, err = scoring.FindLookalikes(seed, sp, sf, nil); err != nil {
+	if v.look, err = scoring.FindLookalikes(seed, sp, sf, nil); errors.Is(err, scoring.ErrTooFew) {
+		v.notes = append(v.notes, fmt.Sprintf("no lookalikes: %v", err))
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("lookalike: %w", err)
 	}
 	v.audience = v.look.Top(v.seedSize).GetCardinality()
@@ -201,12 +212,27 @@ func (v *value) report(w *reportWriter) {
 	m, t, g := v.bgnbd, v.truth, v.spend
 	w.line("customers %d; does the fit recover the generator's parameters (fitted ± standard error)?", v.customers)
 	recovered(w, "BG/NBD, days", []string{"r", "alpha", "a", "b"}, []float64{m.R, m.Alpha, m.A, m.B}, m.Fit.StdErr, []float64{t.R, t.Alpha, t.A, t.B})
+	if m.Fit.Boundary != nil {
+		w.line("  BG/NBD at the boundary of its parameters: %s", m.Fit.Boundary.Limit)
+	}
+	for _, n := range v.notes {
+		w.line("%s", n)
+	}
+	if g == nil {
+		return
+	}
 	recovered(w, "Gamma-Gamma", []string{"p", "q", "gamma"}, []float64{g.P, g.Q, g.Gamma}, g.Fit.StdErr, []float64{t.P, t.Q, t.Gamma})
+	if g.Fit.Boundary != nil {
+		w.line("  Gamma-Gamma at the boundary of its parameters: %s", g.Fit.Boundary.Limit)
+	}
 	w.line("CLV over the next year (1%%/month discount), by decile:")
 	for d, x := range v.deciles {
 		w.line("  decile %2d  mean %8.2f  %5.1f%% of the total", d+1, x.Mean, 100*x.Share)
 	}
 	w.line("win back: %d customers with P(alive) >= 0.7 and no purchase in 60 days", v.winBack)
+	if v.look == nil {
+		return
+	}
 	w.line("lookalikes of the top decile (%d customers): the %d most alike; lift on the held-out seed at 1%%/5%%/10%%: %.1f / %.1f / %.1f",
 		v.seedSize, v.audience, v.look.LiftAt1, v.look.LiftAt5, v.look.LiftAt10)
 }

@@ -1,0 +1,149 @@
+package scoring
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestBoundaryGammaGamma: every customer's transactions drawn around the same mean
+// (ν the same for all) is the Gamma-Gamma limit q, gamma → ∞. On such data the maximum
+// is at that boundary or, by chance, inside at a large q; either way the fit must
+// succeed and predict, and on most seeds it must name the limit.
+func TestBoundaryGammaGamma(t *testing.T) {
+	boundaries := 0
+	const seeds = 6
+	for seed := range uint64(seeds) {
+		rng := rand.New(rand.NewPCG(seed, 2))
+		var cs []Customer
+		for range 400 {
+			x := 1 + rng.IntN(6)
+			var sum float64
+			for range x {
+				sum += gammaRand(rng, 4, 0.1) // mean 40 for everyone
+			}
+			cs = append(cs, Customer{Frequency: x, Recency: 10, T: 20, Monetary: sum / float64(x)})
+		}
+		m, err := FitGammaGamma(cs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.MeanSpend(); math.Abs(got-40) > 3 {
+			t.Errorf("seed %d: mean spend %v, want about 40", seed, got)
+		}
+		if got := m.ExpectedSpend(Customer{Frequency: 1, Recency: 1, T: 2, Monetary: 400}); got > 80 {
+			t.Errorf("seed %d: expected spend of a one-off big spender %v: near the limit it shrinks to the common mean", seed, got)
+		}
+		b := m.Fit.Boundary
+		if b == nil {
+			continue
+		}
+		boundaries++
+		if !strings.Contains(b.Limit, "same mean spend") {
+			t.Errorf("seed %d: boundary %+v, want the constant-mean-spend limit", seed, b)
+		}
+		// The boundary travels with the model's JSON.
+		data, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back GammaGamma
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Fit.Boundary == nil || back.Fit.Boundary.Limit != b.Limit {
+			t.Errorf("boundary lost in JSON: %s", data)
+		}
+	}
+	if boundaries < 2 {
+		t.Errorf("%d of %d seeds at the boundary, want most", boundaries, seeds)
+	}
+}
+
+// TestBoundaryParetoNoDropout: nobody ever drops out (Pareto/NBD with μ = 0, that is
+// the NBD model). The fit returns the no-dropout limit.
+func TestBoundaryParetoNoDropout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var cs []Customer
+	for range 500 {
+		c := simPareto(rng, 0.8, 10, 1, 1e12, 52, 0) // μ ~ Gamma(1, 1e12): no dropout
+		cs = append(cs, c.Customer)
+	}
+	m, err := FitParetoNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.Fit.Boundary
+	if b == nil || !strings.Contains(b.Limit, "no dropout") {
+		t.Fatalf("boundary %+v (r %v alpha %v s %v beta %v), want the no-dropout limit", b, m.R, m.Alpha, m.S, m.Beta)
+	}
+	if p := m.PAlive(cs[0]); !(p > 0.95) {
+		t.Errorf("P(alive) %v without dropout", p)
+	}
+}
+
+// TestBoundaryInwardRejected: a boundary is only reported where the likelihood rises
+// towards it; inward checks the sign.
+func TestBoundaryInwardRejected(t *testing.T) {
+	// A concave likelihood in one log-parameter with its maximum at u = 0, held at
+	// u = -8: the likelihood falls towards the boundary.
+	lk := likelihood{model: "test", names: []string{"a"}, n: 1, analytic: true,
+		eval: func(theta, grad []float64) float64 {
+			u := math.Log(theta[0])
+			if grad != nil {
+				grad[0] = -2 * u
+			}
+			return -u * u
+		}}
+	if i, _ := lk.inward([]float64{-boundLog}, []float64{-boundLog}, []float64{0}); i != 0 {
+		t.Errorf("inward = %d, want 0 (likelihood falls towards the boundary)", i)
+	}
+}
+
+// ExampleBoundary: customers who all bought again at the very end of observation show
+// no dropout; BG/NBD then rests on a limiting model, and says which.
+func ExampleBoundary() {
+	cs := make([]Customer, 40)
+	for i := range cs {
+		cs[i] = Customer{Frequency: 1 + i%3, Recency: 20, T: 20}
+	}
+	m, err := FitBGNBD(cs, nil)
+	if errors.Is(err, ErrNoConvergence) {
+		fmt.Println("no maximum:", err)
+		return
+	}
+	if m.Fit.Boundary != nil {
+		fmt.Println(m.Fit.Boundary.Params, m.Fit.Boundary.Limit)
+	}
+	fmt.Printf("P(alive) %.3f\n", m.PAlive(cs[0]))
+	// Output:
+	// [r a] r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing); a → 0: dropout probability → 0 for nearly every customer (no dropout: the NBD model)
+	// P(alive) 1.000
+}
+
+// TestParetoA0Quadrature: the quadrature of A0 agrees with the 2F1 form where both
+// apply.
+func TestParetoA0Quadrature(t *testing.T) {
+	for _, c := range []struct {
+		r, alpha, s, beta float64
+		x                 int
+		tx, T             float64
+	}{
+		{0.55, 10.6, 0.61, 11.7, 2, 30, 38}, {0.55, 10.6, 0.61, 11.7, 0, 0, 38}, {2, 1, 3, 40, 7, 12, 50},
+		{0.3, 50, 5, 20, 1, 0.5, 100}, {30, 2, 0.2, 9, 40, 70, 71}, {0.8, 10, 1, 200, 3, 20, 52},
+	} {
+		tTx, tT := paretoTerm(c.r, c.alpha, c.s, c.beta, c.x, c.tx), paretoTerm(c.r, c.alpha, c.s, c.beta, c.x, c.T)
+		if math.IsNaN(tTx) || math.IsNaN(tT) {
+			t.Fatalf("%+v: case meant for the series", c)
+		}
+		want := tTx + log1mexp(tT-tTx)
+		got := paretoLogA0Quad(c.r, c.alpha, c.s, c.beta, c.x, c.tx, c.T)
+		if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Errorf("%+v: quadrature log A0 %.15g, series %.15g", c, got, want)
+		}
+	}
+}
