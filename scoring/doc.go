@@ -58,6 +58,15 @@
 // parallel over the groups. A fit that finds no maximum fails with a
 // [*ConvergenceError] naming the cause.
 //
+// # Intervals
+//
+// Every prediction has an interval form that carries the uncertainty of the fitted
+// parameters: [DeltaIntervals] (the delta method from the Hessian of the likelihood)
+// and [BootstrapIntervals] (a parametric bootstrap that simulates the base from the
+// fitted models and refits) return an [Intervals] whose methods mirror the Model
+// methods, ExpectedSpend and CLV, per customer and for the whole base
+// (BasePurchases, BaseAlive, BasePurchaseCount, BaseCLV).
+//
 // # Scores and audiences
 //
 // [RFM] scores recency, frequency and monetary value by quantile with deterministic

@@ -1,0 +1,156 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+type randSource = *rand.Rand
+
+// BootstrapIntervals returns the parametric-bootstrap Intervals of m and, if spend is
+// not nil, of spend, fitted on the customers cs. Each of opt.Replicates replicates
+// simulates every customer of cs anew from the fitted models over the customer's own
+// observation period T (the repeat purchases from m; for those with repeat
+// purchases, the mean spend from spend), refits both models on the simulated base
+// with opt.Fit, and keeps the parameters. Replicates whose refit fails are counted in
+// Failed and left out; if more than half fail, the error says why the first did.
+// Replicates run in parallel and are reproducible from opt.Seed.
+func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOptions) (*Intervals, error) {
+	iv, o, err := newIntervals(m, spend, cs, opt)
+	if err != nil {
+		return nil, err
+	}
+	iv.Level = o.Level
+	var fo FitOptions
+	if o.Fit != nil {
+		fo = *o.Fit
+	}
+	fo.Workers = 1
+	k := len(iv.fam.names)
+	theta := make([]float64, len(iv.u))
+	for i, v := range iv.u {
+		theta[i] = math.Exp(v)
+	}
+	draws := make([][]float64, o.Replicates)
+	errs := make([]error, o.Replicates)
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+	)
+	next := make(chan int)
+	for range min(o.Workers, o.Replicates) {
+		wg.Go(func() {
+			sim := make([]Customer, len(cs))
+			for b := range next {
+				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))
+				for i, c := range cs {
+					x, tx := iv.fam.simulate(theta[:k], c.T, rng)
+					sim[i] = Customer{Frequency: x, Recency: tx, T: c.T}
+					if spend != nil && x > 0 {
+						sim[i].Monetary = drawMeanSpend(rng, theta[k], theta[k+1], theta[k+2], x)
+					}
+				}
+				draws[b], errs[b] = refit(iv.fam, spend != nil, sim, &fo)
+				if o.Progress != nil {
+					mu.Lock()
+					done++
+					o.Progress(done, o.Replicates)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for b := range o.Replicates {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	var first error
+	for b, u := range draws {
+		if errs[b] != nil {
+			iv.Failed++
+			if first == nil {
+				first = errs[b]
+			}
+			continue
+		}
+		iv.draws = append(iv.draws, u)
+	}
+	iv.Replicates = len(iv.draws)
+	if iv.Failed*2 > o.Replicates {
+		return nil, fmt.Errorf("scoring: bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
+	}
+	return iv, nil
+}
+
+// refit fits the family (and Gamma-Gamma) to simulated customers and returns the
+// log-parameters.
+func refit(fam family, spend bool, cs []Customer, o *FitOptions) ([]float64, error) {
+	th, err := fam.fit(cs, o)
+	if err != nil {
+		return nil, err
+	}
+	if spend {
+		g, err := FitGammaGamma(cs, o)
+		if err != nil {
+			return nil, err
+		}
+		th = append(th, g.P, g.Q, g.Gamma)
+	}
+	for i, v := range th {
+		th[i] = math.Log(v)
+	}
+	return th, nil
+}
+
+// drawBetaGeo draws the repeat purchases by age T of a BG/NBD (or, with mbg,
+// MBG/NBD) customer from the model's story (Fader, Hardie & Lee 2005, section 3;
+// Batislam et al. 2007): λ ~ Gamma(r, α), p ~ Beta(a, b); purchases at exponential
+// gaps of rate λ; after each repeat purchase (and for MBG/NBD also at the first
+// purchase, age 0) the customer drops out with probability p. It returns the
+// frequency and recency.
+func drawBetaGeo(rng randSource, r, alpha, a, b float64, mbg bool, T float64) (int, float64) {
+	lambda := distuv.Gamma{Alpha: r, Beta: alpha, Src: rng}.Rand()
+	p := distuv.Beta{Alpha: a, Beta: b, Src: rng}.Rand()
+	if mbg && rng.Float64() < p {
+		return 0, 0
+	}
+	var x int
+	var tx float64
+	for t := rng.ExpFloat64() / lambda; t <= T; t += rng.ExpFloat64() / lambda {
+		x, tx = x+1, t
+		if rng.Float64() < p {
+			break
+		}
+	}
+	return x, tx
+}
+
+// drawPareto draws the repeat purchases by age T of a Pareto/NBD customer
+// (Schmittlein, Morrison & Colombo 1987): λ ~ Gamma(r, α), μ ~ Gamma(s, β), a lifetime
+// τ ~ Exp(μ), and purchases at rate λ while alive.
+func drawPareto(rng randSource, r, alpha, s, beta float64, T float64) (int, float64) {
+	lambda := distuv.Gamma{Alpha: r, Beta: alpha, Src: rng}.Rand()
+	mu := distuv.Gamma{Alpha: s, Beta: beta, Src: rng}.Rand()
+	end := math.Min(rng.ExpFloat64()/mu, T)
+	var x int
+	var tx float64
+	for t := rng.ExpFloat64() / lambda; t <= end; t += rng.ExpFloat64() / lambda {
+		x, tx = x+1, t
+	}
+	return x, tx
+}
+
+// drawMeanSpend draws the mean of x repeat transactions under Gamma-Gamma (Fader,
+// Hardie & Lee 2005, "RFM and CLV"): ν ~ Gamma(q, γ) for the customer, each
+// transaction Gamma(p, ν), so their mean is Gamma(p·x, ν·x).
+func drawMeanSpend(rng randSource, p, q, gamma float64, x int) float64 {
+	nu := distuv.Gamma{Alpha: q, Beta: gamma, Src: rng}.Rand()
+	xf := float64(x)
+	return distuv.Gamma{Alpha: p * xf, Beta: nu * xf, Src: rng}.Rand()
+}
