@@ -1,0 +1,280 @@
+package pipeline
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+func init() {
+	beam.RegisterCoder(reflect.TypeOf(referral.Path{}), encodePath, decodePath)
+	beam.RegisterCoder(reflect.TypeOf((*pathSet)(nil)), encodePathSet, decodePathSet)
+	register.Combiner3[*pathSet, referral.Path, *pathSet](&pathsFn{})
+	register.DoFn1x2[*pathSet, []byte, error](&attributeFn{})
+}
+
+// Attribution shares the conversions and value of a PCollection of referral.Path
+// among channels with each of the models (keyed by a name of the caller's choice). The
+// paths' sufficient statistic, their distinct touch sequences with summed
+// conversions, nulls and value, is combined across workers (MergeAccumulators adds the
+// counts), and each model is solved once on it with referral.Attribute; for Markov
+// models the chain built from the distinct paths is exactly the chain of all the
+// paths (its transition weights are sums over paths). The one []byte returned is JSON,
+// model name to channel to referral.Credit (decode with DecodeCredits). Credits agree
+// with Attribute over the original paths to rounding, since counts are summed in
+// another order. A model that does not validate is an error wrapping ErrInvalid; a bad
+// path fails the pipeline with an error naming it.
+func Attribution(s beam.Scope, models map[string]referral.Model, paths beam.PCollection) (beam.PCollection, error) {
+	var w []modelWire
+	for _, name := range slices.Sorted(maps.Keys(models)) {
+		mw, err := wireModel(name, models[name])
+		if err != nil {
+			return beam.PCollection{}, err
+		}
+		w = append(w, mw)
+	}
+	s = s.Scope("clientele.Attribution")
+	set := beam.Combine(s, &pathsFn{}, paths)
+	return beam.ParDo(s, &attributeFn{Models: w}, set), nil
+}
+
+// modelWire is a model as it travels: its type's name and its fields as JSON.
+type modelWire struct {
+	Name   string
+	Kind   string
+	Params json.RawMessage
+}
+
+func wireModel(name string, m referral.Model) (modelWire, error) {
+	if m == nil {
+		return modelWire{}, fmt.Errorf("%w: model %q is nil", ErrInvalid, name)
+	}
+	if _, err := referral.Attribute([]referral.Path{{Touches: []string{"a"}, Conversions: 1}}, m); err != nil {
+		return modelWire{}, fmt.Errorf("%w: model %q: %w", ErrInvalid, name, err)
+	}
+	p, err := json.Marshal(m)
+	if err != nil {
+		return modelWire{}, fmt.Errorf("%w: model %q: %w", ErrInvalid, name, err)
+	}
+	return modelWire{Name: name, Kind: reflect.TypeOf(m).Name(), Params: p}, nil
+}
+
+func (w modelWire) model() (referral.Model, error) {
+	var m referral.Model
+	var err error
+	switch w.Kind {
+	case "FirstTouch":
+		m = referral.FirstTouch{}
+	case "LastTouch":
+		var x referral.LastTouch
+		err, m = json.Unmarshal(w.Params, &x), &x
+	case "Linear":
+		m = referral.Linear{}
+	case "PositionBased":
+		var x referral.PositionBased
+		err, m = json.Unmarshal(w.Params, &x), &x
+	case "TimeDecay":
+		var x referral.TimeDecay
+		err, m = json.Unmarshal(w.Params, &x), &x
+	case "Markov":
+		var x referral.Markov
+		err, m = json.Unmarshal(w.Params, &x), &x
+	case "Shapley":
+		var x referral.Shapley
+		err, m = json.Unmarshal(w.Params, &x), &x
+	default:
+		return nil, fmt.Errorf("%w: model %q of unknown kind %q", ErrInvalid, w.Name, w.Kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: model %q: %w", ErrInvalid, w.Name, err)
+	}
+	return deref(m), nil
+}
+
+// deref turns the pointers the decoder filled back into the values the SDK's closed
+// set of models holds.
+func deref(m referral.Model) referral.Model {
+	switch x := m.(type) {
+	case *referral.LastTouch:
+		return *x
+	case *referral.PositionBased:
+		return *x
+	case *referral.TimeDecay:
+		return *x
+	case *referral.Markov:
+		return *x
+	case *referral.Shapley:
+		return *x
+	}
+	return m
+}
+
+// pathSet is the distinct paths with summed counts.
+type pathSet struct {
+	index map[string]int
+	paths []referral.Path
+}
+
+func pathKey(p *referral.Path) string {
+	var b strings.Builder
+	for _, t := range p.Touches {
+		b.WriteString(t)
+		b.WriteByte(0)
+	}
+	if p.Ages != nil {
+		b.WriteByte(1)
+		for _, a := range p.Ages {
+			b.WriteString(a.String())
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
+}
+
+func (ps *pathSet) add(p referral.Path) {
+	k := pathKey(&p)
+	if i, ok := ps.index[k]; ok {
+		q := &ps.paths[i]
+		q.Conversions += p.Conversions
+		q.Nulls += p.Nulls
+		q.Value += p.Value
+		return
+	}
+	ps.index[k] = len(ps.paths)
+	ps.paths = append(ps.paths, referral.Path{Touches: slices.Clone(p.Touches), Conversions: p.Conversions,
+		Nulls: p.Nulls, Value: p.Value, Ages: slices.Clone(p.Ages)})
+}
+
+// sorted returns the paths in a fixed order (by key), so that the SDK numbers the
+// channels and sums the counts the same way on every run.
+func (ps *pathSet) sorted() []referral.Path {
+	keys := slices.Sorted(maps.Keys(ps.index))
+	out := make([]referral.Path, len(keys))
+	for i, k := range keys {
+		out[i] = ps.paths[ps.index[k]]
+	}
+	return out
+}
+
+type pathsFn struct{}
+
+func (pathsFn) CreateAccumulator() *pathSet { return &pathSet{index: map[string]int{}} }
+
+func (pathsFn) AddInput(ps *pathSet, p referral.Path) *pathSet {
+	ps.add(p)
+	return ps
+}
+
+func (pathsFn) MergeAccumulators(a, b *pathSet) *pathSet {
+	mergeCount.Add(1)
+	for _, p := range b.paths {
+		a.add(p)
+	}
+	return a
+}
+
+func (pathsFn) ExtractOutput(ps *pathSet) *pathSet { return ps }
+
+// attributeFn solves every model once on the gathered paths.
+type attributeFn struct{ Models []modelWire }
+
+func (f *attributeFn) ProcessElement(ps *pathSet) ([]byte, error) {
+	paths := ps.sorted()
+	out := map[string]map[string]referral.Credit{}
+	for _, w := range f.Models {
+		m, err := w.model()
+		if err != nil {
+			return nil, err
+		}
+		c, err := referral.Attribute(paths, m)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: attribution %q: %w", w.Name, err)
+		}
+		out[w.Name] = c
+	}
+	return json.Marshal(out)
+}
+
+// DecodeCredits decodes Attribution's element: model name to channel to credit.
+func DecodeCredits(b []byte) (map[string]map[string]referral.Credit, error) {
+	var out map[string]map[string]referral.Credit
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%w: credits: %w", ErrInvalid, err)
+	}
+	return out, nil
+}
+
+func appendPath(b []byte, p referral.Path) []byte {
+	b = binary.AppendUvarint(b, uint64(len(p.Touches)))
+	for _, t := range p.Touches {
+		b = appendString(b, t)
+	}
+	b = appendFloat(b, p.Conversions)
+	b = appendFloat(b, p.Nulls)
+	b = appendFloat(b, p.Value)
+	if p.Ages == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendUvarint(b, uint64(len(p.Ages)))
+	for _, a := range p.Ages {
+		b = binary.AppendVarint(b, int64(a))
+	}
+	return b
+}
+
+func (d *decoder) path() referral.Path {
+	var p referral.Path
+	n := d.count(1)
+	for range n {
+		p.Touches = append(p.Touches, d.str())
+	}
+	p.Conversions, p.Nulls, p.Value = d.float(), d.float(), d.float()
+	switch d.byte1() {
+	case 0:
+	case 1:
+		n := d.count(1)
+		p.Ages = make([]time.Duration, 0, n)
+		for range n {
+			p.Ages = append(p.Ages, time.Duration(d.varint()))
+		}
+	default:
+		d.fail("bad ages flag")
+	}
+	return p
+}
+
+func encodePath(p referral.Path) []byte { return appendPath(nil, p) }
+
+func decodePath(b []byte) (referral.Path, error) {
+	d := decoder{b: b}
+	p := d.path()
+	return p, d.done("path")
+}
+
+func encodePathSet(ps *pathSet) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(ps.paths)))
+	for _, p := range ps.paths {
+		b = appendPath(b, p)
+	}
+	return b
+}
+
+func decodePathSet(b []byte) (*pathSet, error) {
+	d := decoder{b: b}
+	ps := pathsFn{}.CreateAccumulator()
+	for range d.count(26) {
+		ps.add(d.path())
+	}
+	return ps, d.done("path set")
+}

@@ -1,0 +1,66 @@
+package pipeline
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+func attributionModels() map[string]referral.Model {
+	return map[string]referral.Model{
+		"first":    referral.FirstTouch{},
+		"last":     referral.LastTouch{Direct: "direct"},
+		"linear":   referral.Linear{},
+		"position": referral.PositionBased{First: 0.3, Last: 0.5},
+		"decay":    referral.TimeDecay{HalfLifeTouches: 2},
+		"markov1":  referral.Markov{},
+		"markov2":  referral.Markov{Order: 2},
+		"shapley":  referral.Shapley{Game: referral.SubsetRate},
+	}
+}
+
+func TestAttributionEqualsInProcess(t *testing.T) {
+	paths := genPaths(5, 40000)
+	models := attributionModels()
+	p, s := beam.NewPipelineWithRoot()
+	out, err := Attribution(s, models, stall(s, beam.Reshuffle(s, beam.CreateList(s, paths))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(s, "attribution", out)
+	if merges := run(t, p); merges == 0 {
+		t.Errorf("no MergeAccumulators calls")
+	}
+	credits, err := DecodeCredits(only(t, "attribution"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range models {
+		want, err := referral.Attribute(paths, m)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		g := credits[name]
+		if len(g) != len(want) {
+			t.Errorf("%s: %d channels, want %d", name, len(g), len(want))
+		}
+		for ch, w := range want {
+			if !near(w.Conversions, g[ch].Conversions, 1e-9) || !near(w.Value, g[ch].Value, 1e-9) {
+				t.Errorf("%s %s: %+v, want %+v", name, ch, g[ch], w)
+			}
+		}
+	}
+}
+
+func TestAttributionRefusesBadModels(t *testing.T) {
+	_, s := beam.NewPipelineWithRoot()
+	paths := beam.CreateList(s, genPaths(1, 3))
+	for _, m := range []referral.Model{nil, referral.Markov{Order: 9}, referral.PositionBased{First: 0.9, Last: 0.9}} {
+		if _, err := Attribution(s, map[string]referral.Model{"m": m}, paths); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%#v: %v, want ErrInvalid", m, err)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package pipeline
+
+import (
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+func init() {
+	register.Function1x1(encodeScore)
+	register.Function1x1(encodeSummary)
+}
+
+func near(a, b, rel float64) bool {
+	return a == b || math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
+}
+
+func TestCustomerValueEqualsInProcess(t *testing.T) {
+	txs := genTransactions(3, 8000)
+	opt := CLVOptions{
+		Summary: scoring.SummaryOptions{End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)},
+		Value:   scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01},
+	}
+	p, s := beam.NewPipelineWithRoot()
+	sums0, err := Summaries(s, opt, beam.CreateList(s, txs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := CustomerValue(s, opt, stall(s, sums0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(s, "clv/model", res.Model)
+	collect(s, "clv/scores", beam.ParDo(s, encodeScore, res.Scores))
+	collect(s, "clv/summaries", beam.ParDo(s, encodeSummary, sums0))
+	if merges := run(t, p); merges == 0 {
+		t.Errorf("no MergeAccumulators calls")
+	}
+
+	sorted := slices.Clone(txs)
+	SortTransactions(sorted)
+	sums, err := scoring.Summarize(slices.Values(sorted), opt.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotSums []scoring.Summary
+	for _, b := range got(t, "clv/summaries") {
+		s, err := decodeSummary(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotSums = append(gotSums, s)
+	}
+	slices.SortFunc(gotSums, func(a, b scoring.Summary) int { return int(a.Profile) - int(b.Profile) })
+	if len(gotSums) != len(sums) {
+		t.Fatalf("%d summaries, want %d", len(gotSums), len(sums))
+	}
+	for i := range sums {
+		if !sums[i].First.Equal(gotSums[i].First) || sums[i].Customer != gotSums[i].Customer || sums[i].Spend != gotSums[i].Spend || sums[i].Profile != gotSums[i].Profile {
+			t.Fatalf("summary %d: %+v, want %+v", i, gotSums[i], sums[i])
+		}
+	}
+	cs := make([]scoring.Customer, len(sums))
+	for i, s := range sums {
+		cs[i] = s.Customer
+	}
+	want, err := scoring.FitBGNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGG, err := scoring.FitGammaGamma(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, gg, err := DecodeModels(only(t, "clv/model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm := m.(*scoring.BGNBD)
+	const tol = 1e-6 // the optimiser's answer moves with the order of the likelihood's sums
+	for i, pair := range [][2]float64{{want.R, gm.R}, {want.Alpha, gm.Alpha}, {want.A, gm.A}, {want.B, gm.B},
+		{wantGG.P, gg.P}, {wantGG.Q, gg.Q}, {wantGG.Gamma, gg.Gamma}, {want.LogLik, gm.LogLik}} {
+		if !near(pair[0], pair[1], tol) {
+			t.Errorf("parameter %d: pipeline %v, in process %v", i, pair[1], pair[0])
+		}
+	}
+	// Scores: the in-process scores with the in-process fit, against the pipeline's.
+	pred, err := scoring.Predict(want, cs, opt.Value.Horizon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clv, err := scoring.CLV(want, wantGG, cs, opt.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores := map[uint32]Score{}
+	for _, b := range got(t, "clv/scores") {
+		sc, err := decodeScore(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scores[sc.Profile] = sc
+	}
+	if len(scores) != len(sums) {
+		t.Fatalf("%d scores, want %d", len(scores), len(sums))
+	}
+	for i, s := range sums {
+		g := scores[s.Profile]
+		if !near(g.PAlive, pred[i].PAlive, 1e-5) || !near(g.ExpectedPurchases, pred[i].ExpectedPurchases, 1e-5) || !near(g.CLV, clv[i], 1e-5) {
+			t.Fatalf("profile %d: %+v, want P(alive) %v, purchases %v, CLV %v", s.Profile, g, pred[i].PAlive, pred[i].ExpectedPurchases, clv[i])
+		}
+	}
+}

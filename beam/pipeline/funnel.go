@@ -1,0 +1,258 @@
+package pipeline
+
+import (
+	"reflect"
+	"slices"
+	"sync/atomic"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/clientele-go/clientele/funnel"
+)
+
+func init() {
+	register.Combiner3[*funnelAcc, []byte, []byte](&funnelFn{})
+	register.Combiner3[*cohortAcc, []byte, []byte](&cohortFn{})
+	register.Combiner3[*journeysAcc, []byte, []byte](&lifecycleFn{})
+	beam.RegisterCoder(reflect.TypeOf((*funnelAcc)(nil)), encodeFunnelAcc, decodeFunnelAcc)
+	beam.RegisterCoder(reflect.TypeOf((*cohortAcc)(nil)), encodeCohortAcc, decodeCohortAcc)
+	beam.RegisterCoder(reflect.TypeOf((*journeysAcc)(nil)), encodeJourneysAcc, decodeJourneysAcc)
+}
+
+// Funnel computes the funnel spec over profiles (the output of Profiles). It returns a
+// PCollection holding one []byte: the merged funnel.Partial, encoded by MarshalBinary;
+// decode it with (*funnel.Partial).UnmarshalBinary and call Result. Each worker runs
+// spec.PartialSeq over the profiles that land on it and the partials merge with
+// Partial.Merge. Steps, exclusions and breakdowns are matched by name (see the package
+// documentation); a spec that does not validate or has a Match function is an error
+// wrapping ErrInvalid.
+func Funnel(s beam.Scope, spec funnel.Spec, profiles beam.PCollection) (beam.PCollection, error) {
+	w, err := wireSpec(spec)
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	s = s.Scope("clientele.Funnel")
+	return beam.Combine(s, &funnelFn{Spec: w}, profiles), nil
+}
+
+// Cohorts computes the cohort retention table c over profiles. The one []byte it
+// returns is the merged funnel.CohortPartial; decode it with c.UnmarshalCohortPartial
+// and call Table.
+func Cohorts(s beam.Scope, c funnel.Cohorts, profiles beam.PCollection) (beam.PCollection, error) {
+	w, err := wireCohorts(c)
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	s = s.Scope("clientele.Cohorts")
+	return beam.Combine(s, &cohortFn{Cohorts: w}, profiles), nil
+}
+
+// Lifecycle builds every profile's journey on the ladder of l over profiles. The one
+// []byte it returns is the merged funnel.Journeys (advocates settled across workers);
+// decode it with l.UnmarshalJourneys and ask it for Growth, Stages or Transitions. The
+// referrer is read from each event's "referrer" property (a Referrer function cannot
+// travel to workers).
+func Lifecycle(s beam.Scope, l funnel.Lifecycle, profiles beam.PCollection) (beam.PCollection, error) {
+	w, err := wireLifecycle(l)
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	s = s.Scope("clientele.Lifecycle")
+	return beam.Combine(s, &lifecycleFn{Lifecycle: w}, profiles), nil
+}
+
+// mergeCount counts MergeAccumulators calls in this process, so that tests on a
+// loopback runner can check that merges happened.
+var mergeCount atomic.Int64
+
+// funnelAcc and its kin are the combiners' accumulators; named types, so that Beam
+// can register them and their coders.
+type (
+	funnelAcc   struct{ accum[*funnel.Partial] }
+	cohortAcc   struct{ accum[*funnel.CohortPartial] }
+	journeysAcc struct{ accum[[]*funnel.Journeys] }
+)
+
+func marshalPartial(p *funnel.Partial) ([]byte, error) { return p.MarshalBinary() }
+func marshalCohort(p *funnel.CohortPartial) ([]byte, error) {
+	return p.MarshalBinary()
+}
+
+// marshalJourneys merges the parts (the SDK's MergeJourneys) and encodes the result.
+// Journeys are kept as parts until then because each merge copies every journey.
+func marshalJourneys(parts []*funnel.Journeys) ([]byte, error) {
+	j, err := funnel.MergeJourneys(parts...)
+	if err != nil {
+		return nil, err
+	}
+	return j.MarshalBinary()
+}
+
+func encodeFunnelAcc(a *funnelAcc) ([]byte, error) { return encodeAccum(&a.accum, marshalPartial) }
+func decodeFunnelAcc(b []byte) (*funnelAcc, error) {
+	a, err := decodeAccum[*funnel.Partial](b)
+	if err != nil {
+		return nil, err
+	}
+	return &funnelAcc{*a}, nil
+}
+func encodeCohortAcc(a *cohortAcc) ([]byte, error) { return encodeAccum(&a.accum, marshalCohort) }
+func decodeCohortAcc(b []byte) (*cohortAcc, error) {
+	a, err := decodeAccum[*funnel.CohortPartial](b)
+	if err != nil {
+		return nil, err
+	}
+	return &cohortAcc{*a}, nil
+}
+func encodeJourneysAcc(a *journeysAcc) ([]byte, error) {
+	return encodeAccum(&a.accum, marshalJourneys)
+}
+func decodeJourneysAcc(b []byte) (*journeysAcc, error) {
+	a, err := decodeAccum[[]*funnel.Journeys](b)
+	if err != nil {
+		return nil, err
+	}
+	return &journeysAcc{*a}, nil
+}
+
+// funnelFn combines profiles into a funnel.Partial.
+type funnelFn struct {
+	Spec specWire
+	k    *kind[*funnel.Partial]
+}
+
+func (f *funnelFn) kind() kind[*funnel.Partial] {
+	if f.k == nil {
+		spec := f.Spec.spec()
+		f.k = &kind[*funnel.Partial]{
+			build: func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
+			merge: func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
+			encode: marshalPartial,
+			decode: func(b []byte) (*funnel.Partial, error) {
+				p := new(funnel.Partial)
+				return p, p.UnmarshalBinary(b)
+			},
+		}
+	}
+	return *f.k
+}
+
+func (f *funnelFn) CreateAccumulator() *funnelAcc { return &funnelAcc{} }
+
+func (f *funnelFn) AddInput(a *funnelAcc, profile []byte) (*funnelAcc, error) {
+	if err := f.kind().add(&a.accum, profile); err != nil {
+		return nil, errorf("funnel", err)
+	}
+	return a, nil
+}
+
+func (f *funnelFn) MergeAccumulators(a, b *funnelAcc) (*funnelAcc, error) {
+	if _, err := f.kind().mergeAcc(&a.accum, &b.accum); err != nil {
+		return nil, errorf("funnel", err)
+	}
+	mergeCount.Add(1)
+	return a, nil
+}
+
+func (f *funnelFn) ExtractOutput(a *funnelAcc) ([]byte, error) {
+	b, err := f.kind().output(&a.accum)
+	if err != nil {
+		return nil, errorf("funnel", err)
+	}
+	return b, nil
+}
+
+// cohortFn combines profiles into a funnel.CohortPartial.
+type cohortFn struct {
+	Cohorts cohortsWire
+	k       *kind[*funnel.CohortPartial]
+}
+
+func (f *cohortFn) kind() kind[*funnel.CohortPartial] {
+	if f.k == nil {
+		c := f.Cohorts.cohorts()
+		f.k = &kind[*funnel.CohortPartial]{
+			build:  func(es []funnel.Event) (*funnel.CohortPartial, error) { return c.PartialSeq(slices.Values(es)) },
+			merge:  func(a, b *funnel.CohortPartial) (*funnel.CohortPartial, error) { return a, a.Merge(b) },
+			encode: marshalCohort,
+			decode: c.UnmarshalCohortPartial,
+		}
+	}
+	return *f.k
+}
+
+func (f *cohortFn) CreateAccumulator() *cohortAcc { return &cohortAcc{} }
+
+func (f *cohortFn) AddInput(a *cohortAcc, profile []byte) (*cohortAcc, error) {
+	if err := f.kind().add(&a.accum, profile); err != nil {
+		return nil, errorf("cohorts", err)
+	}
+	return a, nil
+}
+
+func (f *cohortFn) MergeAccumulators(a, b *cohortAcc) (*cohortAcc, error) {
+	if _, err := f.kind().mergeAcc(&a.accum, &b.accum); err != nil {
+		return nil, errorf("cohorts", err)
+	}
+	mergeCount.Add(1)
+	return a, nil
+}
+
+func (f *cohortFn) ExtractOutput(a *cohortAcc) ([]byte, error) {
+	b, err := f.kind().output(&a.accum)
+	if err != nil {
+		return nil, errorf("cohorts", err)
+	}
+	return b, nil
+}
+
+// lifecycleFn combines profiles into funnel.Journeys, kept as parts until encoded.
+type lifecycleFn struct {
+	Lifecycle lifecycleWire
+	k         *kind[[]*funnel.Journeys]
+}
+
+func (f *lifecycleFn) kind() kind[[]*funnel.Journeys] {
+	if f.k == nil {
+		l := f.Lifecycle.lifecycle()
+		f.k = &kind[[]*funnel.Journeys]{
+			build: func(es []funnel.Event) ([]*funnel.Journeys, error) {
+				j, err := l.BuildSeq(slices.Values(es))
+				return []*funnel.Journeys{j}, err
+			},
+			merge:  func(a, b []*funnel.Journeys) ([]*funnel.Journeys, error) { return append(a, b...), nil },
+			encode: marshalJourneys,
+			decode: func(b []byte) ([]*funnel.Journeys, error) {
+				j, err := l.UnmarshalJourneys(b)
+				return []*funnel.Journeys{j}, err
+			},
+		}
+	}
+	return *f.k
+}
+
+func (f *lifecycleFn) CreateAccumulator() *journeysAcc { return &journeysAcc{} }
+
+func (f *lifecycleFn) AddInput(a *journeysAcc, profile []byte) (*journeysAcc, error) {
+	if err := f.kind().add(&a.accum, profile); err != nil {
+		return nil, errorf("lifecycle", err)
+	}
+	return a, nil
+}
+
+func (f *lifecycleFn) MergeAccumulators(a, b *journeysAcc) (*journeysAcc, error) {
+	if _, err := f.kind().mergeAcc(&a.accum, &b.accum); err != nil {
+		return nil, errorf("lifecycle", err)
+	}
+	mergeCount.Add(1)
+	return a, nil
+}
+
+func (f *lifecycleFn) ExtractOutput(a *journeysAcc) ([]byte, error) {
+	b, err := f.kind().output(&a.accum)
+	if err != nil {
+		return nil, errorf("lifecycle", err)
+	}
+	return b, nil
+}
