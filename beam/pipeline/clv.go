@@ -102,12 +102,12 @@ func CustomerValue(s beam.Scope, opt CLVOptions, summaries beam.PCollection) (CL
 
 // clvWire is CLVOptions as it travels to workers.
 type clvWire struct {
-	End              time.Time
-	Unit, Period     time.Duration
-	Location         string
-	Model            string
-	Fit              scoring.FitOptions
-	Value            scoring.CLVOptions
+	End          time.Time
+	Unit, Period time.Duration
+	Location     string
+	Model        string
+	Fit          scoring.FitOptions
+	Value        scoring.CLVOptions
 }
 
 func wireCLV(o CLVOptions) (clvWire, error) {
@@ -378,7 +378,9 @@ func (d *decoder) time() time.Time {
 	return time.Time{}
 }
 
-func appendFloat(b []byte, f float64) []byte { return binary.LittleEndian.AppendUint64(b, math.Float64bits(f)) }
+func appendFloat(b []byte, f float64) []byte {
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+}
 
 func (d *decoder) float() float64 {
 	if d.err != nil {

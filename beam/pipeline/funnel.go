@@ -126,8 +126,8 @@ func (f *funnelFn) kind() kind[*funnel.Partial] {
 	if f.k == nil {
 		spec := f.Spec.spec()
 		f.k = &kind[*funnel.Partial]{
-			build: func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
-			merge: func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
+			build:  func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
+			merge:  func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
 			encode: marshalPartial,
 			decode: func(b []byte) (*funnel.Partial, error) {
 				p := new(funnel.Partial)
