@@ -165,7 +165,7 @@ func (r *Resolver) init() error {
 		if _, _, err := r.kindCode(name, true); err != nil {
 			return err
 		}
-		if i < len(r.fixed) {
+		if i < len(r.fixed) && r.fixed[i] == "" { // knownKind reads fixed without a lock
 			r.fixed[i] = name
 		}
 	}

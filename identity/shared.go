@@ -68,10 +68,17 @@ func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 	if r.failed != nil {
 		return r.pos, r.failed
 	}
-	if err := r.applyTail(); err != nil {
-		return r.pos, err
+	err := r.applyTail()
+	if errors.Is(err, ErrDiverged) || r.diverged {
+		// A Settle failed since the last read: read the whole log again.
+		r.diverged = true
+		if err := r.rebuild(); err != nil {
+			return r.pos, fmt.Errorf("identity: rebuild from the shared store: %w", err)
+		}
+		r.diverged = false
+		err = r.applyTail()
 	}
-	return r.pos, nil
+	return r.pos, err
 }
 
 // lead makes the resolver the only writer of a shared store and applies the records

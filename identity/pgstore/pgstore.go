@@ -102,7 +102,7 @@ type Store struct {
 	seq      uint64        // records appended under leads, ever
 	done     uint64        // of those, settled (flushed or failed)
 	flushing bool          // a Settle is writing
-	fails    [][2]uint64   // seq spans (lo, hi] whose flush failed
+	failing  int           // leads open when a flush failed, whose Settle must fail
 	diverged bool          // a flush failed: Lead fails until Records is read
 	closed   bool
 	hook     func(int64) // tests: called before a plain Append commits
@@ -171,6 +171,11 @@ func (s *Store) Since(pos uint64) iter.Seq2[[]byte, error] {
 			yield(nil, identity.ErrClosed)
 			return
 		}
+		if s.diverged {
+			s.mu.Unlock()
+			yield(nil, fmt.Errorf("identity/pgstore: a flush failed: %w", identity.ErrDiverged))
+			return
+		}
 		leading := s.conn != nil && s.leads > 0
 		if leading && s.known && int64(pos) == s.head {
 			s.mu.Unlock()
@@ -200,7 +205,7 @@ func (s *Store) Records() iter.Seq2[[]byte, error] {
 			return
 		}
 		if s.leads == 0 {
-			s.diverged, s.fails = false, nil
+			s.diverged = false
 		}
 		s.mu.Unlock()
 		s.scan(0, yield)
@@ -332,7 +337,7 @@ func (s *Store) insert(ctx context.Context, db execer, from int64, records [][]b
 func (s *Store) Settle() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from, target := s.done, s.seq
+	target := s.seq
 	for s.done < target {
 		if s.flushing {
 			s.cond.Wait()
@@ -348,7 +353,7 @@ func (s *Store) Settle() error {
 		if err != nil {
 			// The records may or may not have committed. Fail every record
 			// appended so far, and refuse to lead until the log is read again.
-			s.fails = append(s.fails, [2]uint64{s.done, s.seq})
+			s.failing = s.leads
 			s.done = s.seq
 			s.buf = nil
 			s.diverged = true
@@ -359,10 +364,11 @@ func (s *Store) Settle() error {
 		s.cond.Broadcast()
 	}
 	var err error
-	for _, f := range s.fails {
-		if f[0] < target && from < f[1] {
-			err = errors.New("identity/pgstore: flush failed; the records may or may not be in the log")
-		}
+	if s.failing > 0 {
+		// Every lead open at the failure fails, whether or not its records were in
+		// the failed flush: a lead cannot tell which records were its own.
+		s.failing--
+		err = errors.New("identity/pgstore: flush failed; the records may or may not be in the log")
 	}
 	if s.leads > 0 {
 		s.leads--

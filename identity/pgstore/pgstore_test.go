@@ -18,6 +18,7 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/identity/storetest"
+	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -320,3 +321,5 @@ func TestManyWriterProcesses(t *testing.T) {
 		}
 	}
 }
+
+func s0key(schema string) (int32, int32) { return pg.Key(schema, "identity_log") }
