@@ -82,8 +82,11 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 // the rest of the graph is unchanged. The erasure is recorded in the history; if the
 // store is a Compacter, Forget then rewrites it without the forgotten values before it
 // returns, so no copy remains in the log (this rewrites the whole store: batch requests
-// into one call). With another store the values remain in its older records until the
-// host calls Compact on a store that supports it or rebuilds it.
+// into one call). If the rewrite fails or the process dies during it, the erasure is
+// still recorded: Forget returns the error, and New, when it next opens the store,
+// finds the values that the record erases still in the log and finishes the rewrite
+// before it returns (or fails). With another store the values remain in its older
+// records until the host calls Compact on a store that supports it or rebuilds it.
 //
 // Forget fails with ErrNotFound, and erases nothing, if any key is unknown or already
 // forgotten. OnForget reports the retired keys.

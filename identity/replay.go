@@ -121,6 +121,16 @@ func (r *Resolver) applyReplayed(rec *record) error {
 	case opUnmerge:
 		r.g.applyUnmerge(rec)
 	case opForget:
+		if !r.unerased {
+			for _, m := range rec.members {
+				if r.g.has(m.node) && !r.g.forgotten(m.node) {
+					if _, v := r.t.record(m.node); len(v) > 0 {
+						r.unerased = true // the log holds the value this record erases
+						break
+					}
+				}
+			}
+		}
 		r.g.applyForget(rec)
 	case opQuarantine:
 		r.g.applyQuarantine(rec)

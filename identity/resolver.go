@@ -35,6 +35,9 @@ type Resolver struct {
 	check    [8]byte
 	on       callbacks
 	failed   error // a store failure after state changed: later mutations fail with it
+	// unerased: the store still holds values that a Forget recorded in it erased (the
+	// rewrite that removes them was interrupted or failed); New finishes it.
+	unerased bool
 
 	byCode  [256]*kindRule // rule of each kind code
 	limited []uint8        // kind codes with a limit
@@ -151,6 +154,15 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		r.t.buildIndex()
 		if err != nil {
 			return nil, err
+		}
+		if c, ok := cfg.store.(Compacter); ok && r.unerased {
+			// A Forget's record is in the store but the rewrite that drops the erased
+			// values never finished (a crash, a full disk): finish it before anything
+			// else, so that no forgotten value outlives a restart.
+			if err := r.compact(c); err != nil {
+				return nil, fmt.Errorf("identity: finish an interrupted erasure: %w", err)
+			}
+			r.unerased = false
 		}
 	}
 	return r, nil

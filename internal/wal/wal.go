@@ -283,6 +283,9 @@ func inspect(f *os.File, path string) (state, error) {
 	if crc32.Checksum(a[:8], castagnoli) != binary.LittleEndian.Uint32(a[8:]) {
 		return st, corrupt(ackOffset, "acknowledged-end checksum mismatch")
 	}
+	if binary.LittleEndian.Uint32(h[28:]) != 0 {
+		return st, corrupt(28, "reserved header bytes are not zero")
+	}
 	st.ack = int64(binary.LittleEndian.Uint64(a))
 	if st.ack < headerSize {
 		return st, corrupt(ackOffset, "acknowledged end %d inside the header", st.ack)
