@@ -244,7 +244,6 @@ type clock time.Time
 
 func (c clock) Now() time.Time { return time.Time(c) }
 
-
 // referralLedger: a FileStore holding codes, sign-ups, orders, a refund, a payout and a
 // merge.
 func referralLedger() format {
