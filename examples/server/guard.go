@@ -36,9 +36,11 @@ type guard struct {
 	log   *slog.Logger
 }
 
-// open reports whether a path is reachable without the bearer token: the health check.
+// open reports whether a path is reachable without the bearer token: the health check,
+// and Segment's tracking API, which authenticates with a source's write key instead.
 func open(path string) bool {
-	return path == "/healthz"
+	_, tracking := trackingPaths[path]
+	return path == "/healthz" || tracking
 }
 
 func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,9 @@
 //
 // Endpoints (JSON in and out):
 //
+//	POST /v1/batch, /v1/import      Segment's HTTP Tracking API: {"batch": [call, ...]} (500 KB)
+//	POST /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias   one call (32 KB)
+//	                                (write key as basic-auth user; gzip bodies; messageId de-duplicated)
 //	POST /v1/events                 Segment-spec calls, one JSON object a line (at most 1 MiB)
 //	GET  /v1/profiles/{id}          a profile's identifiers and audiences
 //	GET  /v1/lookup?kind=&value=    the profile holding an identifier
@@ -34,6 +37,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,24 +49,52 @@ import (
 // token need not appear in the process list.
 const tokenEnv = "CLIENTELE_TOKEN"
 
+// writeKeysEnv names the environment variable that may list write keys, KEY=SOURCE
+// separated by commas.
+const writeKeysEnv = "CLIENTELE_WRITE_KEYS"
+
+// writeKeys collects -write-key KEY=SOURCE flags.
+type writeKeys map[string]string
+
+func (k writeKeys) String() string { return fmt.Sprint(len(k), " keys") }
+
+func (k writeKeys) Set(v string) error {
+	for _, pair := range strings.Split(v, ",") {
+		key, source, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || key == "" || source == "" {
+			return fmt.Errorf("want KEY=SOURCE, got %q", pair)
+		}
+		k[key] = source
+	}
+	return nil
+}
+
 func main() {
 	addr := flag.String("addr", "localhost:8080", "address to listen on (a non-loopback address needs a token)")
 	data := flag.String("data", "", "file of the durable identity log (empty: in memory)")
 	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
+	keys := writeKeys{}
+	flag.Var(keys, "write-key", "a tracking-API write key and its source, KEY=SOURCE (repeatable; also $"+writeKeysEnv+", comma-separated)")
 	flag.Parse()
 	if *token == "" {
 		*token = os.Getenv(tokenEnv)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if v := os.Getenv(writeKeysEnv); v != "" {
+		if err := keys.Set(v); err != nil {
+			logger.Error("bad $"+writeKeysEnv, "error", err)
+			os.Exit(2)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *data, *token); err != nil {
+	if err := run(ctx, logger, *addr, *data, *token, keys); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, data, token string) error {
+func run(ctx context.Context, logger *slog.Logger, addr, data, token string, keys writeKeys) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
@@ -85,12 +117,12 @@ func run(ctx context.Context, logger *slog.Logger, addr, data, token string) err
 	if err != nil {
 		return err
 	}
-	s.log, s.token = logger, token
+	s.log, s.token, s.writeKeys = logger, token, keys
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "durable", data != "")
+	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "durable", data != "", "write_keys", len(keys))
 	return serve(ctx, ln, s)
 }
 

@@ -31,6 +31,9 @@ type server struct {
 	seg   *segment.Index
 	log   *slog.Logger // requests and lifecycle; discarded unless set
 	token string       // bearer token every guarded path requires; empty: none
+	// writeKeys maps the tracking API's write keys to the names of their sources.
+	writeKeys map[string]string
+	seen      dedup // messageIds applied through the tracking API
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
@@ -58,6 +61,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/segments/{name}", s.getSegment)
 	mux.HandleFunc("GET /v1/changes", s.changes)
 	mux.HandleFunc("GET /v1/funnel", s.funnel)
+	for path := range trackingPaths {
+		mux.HandleFunc("POST "+path, s.segmentAPI)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		reply(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

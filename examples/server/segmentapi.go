@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/clientele-go/clientele/internal/tracking"
+)
+
+// Segment's HTTP Tracking API (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/),
+// which Segment's own libraries and RudderStack speak: POST /v1/batch (and /v1/import)
+// with {"batch": [...]}, or one call to /v1/identify, /v1/track, /v1/page, /v1/screen,
+// /v1/group or /v1/alias. The source is named by its write key, sent as the user name of
+// HTTP basic auth (or as "writeKey" in the body). The limits are the API's.
+const (
+	maxCall  = 32 << 10  // one call, alone or inside a batch
+	maxBatch = 500 << 10 // one request to /v1/batch, after gunzip
+	// maxSeen bounds the messageIds remembered for de-duplication; the oldest are
+	// forgotten first. Trackers retry within minutes, so this covers any retry of a
+	// server taking fewer than maxSeen calls in that time.
+	maxSeen = 1 << 20
+)
+
+// trackingPaths are the API's endpoints and the call type each implies ("" for a batch).
+var trackingPaths = map[string]string{
+	"/v1/batch": "", "/v1/import": "",
+	"/v1/identify": "identify", "/v1/track": "track", "/v1/page": "page",
+	"/v1/screen": "screen", "/v1/group": "group", "/v1/alias": "alias",
+}
+
+// dedup remembers the (source, messageId) pairs applied, in a ring of bounded size.
+type dedup struct {
+	size int // ring size; 0 means maxSeen
+	mu   sync.Mutex
+	seen map[string]bool
+	ring []string
+	next int
+}
+
+// claim reports whether key is new, and marks it seen.
+func (d *dedup) claim(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	if d.seen[key] {
+		return false
+	}
+	size := d.size
+	if size <= 0 {
+		size = maxSeen
+	}
+	if len(d.ring) < size {
+		d.ring = append(d.ring, key)
+	} else {
+		delete(d.seen, d.ring[d.next])
+		d.ring[d.next] = key
+		d.next = (d.next + 1) % size
+	}
+	d.seen[key] = true
+	return true
+}
+
+// release forgets a key whose call failed, so that a retry is applied.
+func (d *dedup) release(key string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.seen, key) // the ring slot stays until it is reused; harmless
+}
+
+type trackingReply struct {
+	Success    bool             `json:"success"`
+	Accepted   int              `json:"accepted"`
+	Duplicates int              `json:"duplicates"`
+	Rejected   []trackingReject `json:"rejected,omitempty"`
+}
+
+type trackingReject struct {
+	Index int    `json:"index"` // 0-based position in the batch
+	Error string `json:"error"`
+}
+
+// segmentAPI answers every tracking endpoint. Like Segment, it answers 200 whenever the
+// body could be read, listing any calls it could not use; 400 for a body that is not
+// JSON or is over the limits; 401 for an unknown write key.
+func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
+	typ := trackingPaths[r.URL.Path]
+	limit := maxCall
+	if typ == "" {
+		limit = maxBatch
+	}
+	data, err := readTrackingBody(r, limit)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	key, _, ok := r.BasicAuth()
+	if !ok {
+		var body struct {
+			WriteKey string `json:"writeKey"`
+		}
+		json.Unmarshal(data, &body)
+		key = body.WriteKey
+	}
+	source, known := s.writeKeys[key]
+	if !known {
+		w.Header().Set("WWW-Authenticate", `Basic realm="write key"`)
+		if len(s.writeKeys) == 0 {
+			fail(w, http.StatusUnauthorized, "no write keys are configured: start the server with -write-key KEY=SOURCE")
+		} else {
+			fail(w, http.StatusUnauthorized, "unknown write key: send a configured key as the basic-auth user name")
+		}
+		return
+	}
+	var msgs []tracking.Message
+	var errs []error
+	opts := &tracking.ParseOptions{ReceivedAt: s.clock.Now()}
+	if typ == "" {
+		var env struct {
+			Batch []json.RawMessage `json:"batch"`
+		}
+		if err := json.Unmarshal(data, &env); err != nil || env.Batch == nil {
+			fail(w, http.StatusBadRequest, "a batch is {\"batch\": [call, ...]}: %v", errOr(err, "no \"batch\""))
+			return
+		}
+		for i, c := range env.Batch {
+			if len(c) > maxCall {
+				fail(w, http.StatusBadRequest, "call %d of the batch is %d bytes, over the %d KB limit of a call", i+1, len(c), maxCall>>10)
+				return
+			}
+		}
+		msgs, errs, err = tracking.Calls(data, opts)
+	} else {
+		// A single-call endpoint names the type; the body need not.
+		var fields map[string]json.RawMessage
+		if err = json.Unmarshal(data, &fields); err == nil && fields != nil {
+			fields["type"], _ = json.Marshal(typ)
+			data, _ = json.Marshal(fields)
+		}
+		var m tracking.Message
+		m, err = tracking.Parse(data, opts)
+		msgs, errs, err = []tracking.Message{m}, []error{err}, nil
+		if errs[0] != nil && fields == nil {
+			err, errs = errs[0], nil
+		}
+	}
+	if err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	out := trackingReply{Success: true}
+	for i, m := range msgs {
+		if errs[i] == nil {
+			errs[i] = s.applyOnce(r.Context(), source, m, &out)
+		}
+		if errs[i] != nil {
+			out.Rejected = append(out.Rejected, trackingReject{i, errs[i].Error()})
+		}
+	}
+	s.log.Info("tracking calls", "source", source, "accepted", out.Accepted, "duplicates", out.Duplicates, "rejected", len(out.Rejected))
+	reply(w, http.StatusOK, out)
+}
+
+// applyOnce applies a call unless its messageId was applied before for this source.
+func (s *server) applyOnce(ctx context.Context, source string, m tracking.Message, reply *trackingReply) error {
+	key := ""
+	if m.MessageID != "" {
+		key = source + "\x00" + m.MessageID
+		if !s.seen.claim(key) {
+			reply.Duplicates++
+			return nil
+		}
+	}
+	if _, err := s.apply(ctx, m); err != nil {
+		if key != "" {
+			s.seen.release(key)
+		}
+		return err
+	}
+	reply.Accepted++
+	return nil
+}
+
+// readTrackingBody reads a body of at most limit bytes, gunzipping it when the client
+// says it is gzip (Segment's libraries compress batches).
+func readTrackingBody(r *http.Request, limit int) ([]byte, error) {
+	var in io.Reader = io.LimitReader(r.Body, int64(limit)+1)
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		// The compressed body is bounded too: a gzip stream never grows much, so a
+		// compressed body over the limit is refused as the plain one would be.
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			return nil, fmt.Errorf("the body says it is gzip but is not: %v", err)
+		}
+		defer zr.Close()
+		in = io.LimitReader(zr, int64(limit)+1)
+	default:
+		return nil, fmt.Errorf("Content-Encoding %q is not supported (send gzip or nothing)", enc)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(in); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, fmt.Errorf("the body is over %d KB", limit>>10)
+		}
+		return nil, fmt.Errorf("reading the body: %v", err)
+	}
+	if buf.Len() > limit {
+		return nil, fmt.Errorf("the body is over %d KB, the API's limit for this endpoint", limit>>10)
+	}
+	return buf.Bytes(), nil
+}
+
+func errOr(err error, msg string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return msg
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/identity"
+)
+
+// post sends body to path with the write key as basic auth and decodes the reply.
+func post(t *testing.T, base, path, key, body string, gz bool) (int, map[string]any) {
+	t.Helper()
+	var b bytes.Buffer
+	if gz {
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(body))
+		zw.Close()
+	} else {
+		b.WriteString(body)
+	}
+	req, _ := http.NewRequest("POST", base+path, &b)
+	req.Header.Set("Content-Type", "application/json")
+	if gz {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	if key != "" {
+		req.SetBasicAuth(key, "")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatalf("POST %s: reply %q is not JSON", path, data)
+	}
+	return resp.StatusCode, out
+}
+
+func newTrackingServer(t *testing.T, clock clientele.Clock) (*server, string, func() error) {
+	s, err := newServer(clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.writeKeys = map[string]string{"wk-web": "web"}
+	s.token = "admin" // the tracking API must not need it
+	base, stop := start(t, s)
+	return s, base, stop
+}
+
+func TestTrackingAPI(t *testing.T) {
+	s, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)))
+	defer stop()
+	batch := `{"batch":[
+		{"type":"page","anonymousId":"a1","messageId":"m1","timestamp":"2025-03-01T10:00:00Z"},
+		{"type":"identify","userId":"u1","anonymousId":"a1","traits":{"email":"ann@example.com"},"messageId":"m2","timestamp":"2025-03-02T10:00:00Z"},
+		{"type":"track","event":"Order Completed","userId":"u1","messageId":"m3"},
+		{"type":"track","userId":"u1","messageId":"m4"}
+	],"sentAt":"2025-03-03T10:00:00Z"}`
+	code, out := post(t, base, "/v1/batch", "wk-web", batch, true)
+	if code != 200 || out["success"] != true || out["accepted"] != 3.0 || len(out["rejected"].([]any)) != 1 {
+		t.Fatalf("batch: %d %v", code, out)
+	}
+	// A retried batch is applied once: every call is a duplicate (the bad one is
+	// rejected again, as it was never applied).
+	if code, out = post(t, base, "/v1/batch", "wk-web", batch, false); code != 200 || out["accepted"] != 0.0 || out["duplicates"] != 3.0 {
+		t.Fatalf("retry: %d %v", code, out)
+	}
+	n := len(s.events)
+	if n != 2 {
+		t.Errorf("%d events recorded, want 2 (page and order, once each)", n)
+	}
+	// Every single-call endpoint; the path gives the type.
+	for _, c := range []struct{ path, body string }{
+		{"/v1/identify", `{"userId":"u2","traits":{"email":"bob@example.com"},"timestamp":"2025-03-04T10:00:00Z"}`},
+		{"/v1/track", `{"userId":"u2","event":"Order Completed","timestamp":"2025-03-04T11:00:00Z"}`},
+		{"/v1/page", `{"anonymousId":"a9","name":"Home"}`},
+		{"/v1/screen", `{"userId":"u2","name":"Cart"}`},
+		{"/v1/group", `{"userId":"u2","groupId":"acme","traits":{"email":"x@acme.example"}}`},
+		{"/v1/alias", `{"previousId":"a9","userId":"u2"}`},
+	} {
+		if code, out := post(t, base, c.path, "wk-web", c.body, false); code != 200 || out["accepted"] != 1.0 {
+			t.Errorf("%s: %d %v", c.path, code, out)
+		}
+	}
+	if p, ok := s.ids.Lookup(idOf("anonymous_id", "a9")); !ok || p != s.ids.Current(mustLookup(t, s, "user_id", "u2")) {
+		t.Errorf("alias did not join a9 to u2")
+	}
+	for _, c := range []struct {
+		path, key, body string
+		code            int
+		want            string
+	}{
+		{"/v1/track", "", `{"userId":"u","event":"e"}`, 401, "unknown write key"},
+		{"/v1/track", "wk-other", `{"userId":"u","event":"e"}`, 401, "unknown write key"},
+		{"/v1/track", "wk-web", `{"userId":"u","event":"e","timestamp":"` + strings.Repeat("x", maxCall) + `"}`, 400, "over 32 KB"},
+		{"/v1/batch", "wk-web", `{"batch":[` + strings.Repeat(`{"type":"page","userId":"u"},`, maxBatch/28) + `{}]}`, 400, "over 500 KB"},
+		{"/v1/batch", "wk-web", `{"batch":[{"type":"page","userId":"u","p":"` + strings.Repeat("x", maxCall) + `"}]}`, 400, "over the 32 KB limit of a call"},
+		{"/v1/batch", "wk-web", `{"batch":`, 400, "batch"},
+		{"/v1/batch", "wk-web", `[]`, 400, "batch"},
+		{"/v1/track", "wk-web", `nope`, 400, "not JSON"},
+	} {
+		code, out := post(t, base, c.path, c.key, c.body, false)
+		if code != c.code || !strings.Contains(fmt.Sprint(out["error"]), c.want) {
+			t.Errorf("%s with key %q: %d %v, want %d saying %q", c.path, c.key, code, out, c.code, c.want)
+		}
+	}
+	// The write key in the body works too, as Segment allows.
+	if code, out := post(t, base, "/v1/track", "", `{"writeKey":"wk-web","userId":"u3","event":"e"}`, false); code != 200 || out["accepted"] != 1.0 {
+		t.Errorf("writeKey in the body: %d %v", code, out)
+	}
+	// A gzip bomb is cut at the limit.
+	if code, out := post(t, base, "/v1/batch", "wk-web", `{"batch":[`+strings.Repeat(" ", 4*maxBatch)+`]}`, true); code != 400 {
+		t.Errorf("gzip over the limit: %d %v", code, out)
+	}
+}
+
+func TestDedupRing(t *testing.T) {
+	d := dedup{size: 1000}
+	if !d.claim("a") || d.claim("a") {
+		t.Fatal("claim")
+	}
+	d.release("a")
+	if !d.claim("a") {
+		t.Fatal("a released key is new again")
+	}
+	for i := range d.size {
+		d.claim(fmt.Sprint(i))
+	}
+	if len(d.seen) != d.size || len(d.ring) != d.size {
+		t.Errorf("remembered %d keys in a ring of %d, want %d", len(d.seen), len(d.ring), d.size)
+	}
+	if !d.claim("a") {
+		t.Errorf("the oldest key was not forgotten")
+	}
+}
+
+// TestSegmentNodeClient sends every call type through Segment's official Node client,
+// @segment/analytics-node 3.1.0, to the server on loopback, then checks the profiles,
+// an audience and a funnel built from them. .ci/run installs the client (npm ci in
+// testdata/segment-node); plain go test skips without it, CI never does.
+func TestSegmentNodeClient(t *testing.T) {
+	dir, _ := filepath.Abs("testdata/segment-node")
+	node, err := exec.LookPath("node")
+	if _, statErr := os.Stat(filepath.Join(dir, "node_modules", "@segment", "analytics-node")); err != nil || statErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs node and %s/node_modules (npm ci): %v %v", dir, err, statErr)
+		}
+		t.Skip("no node or no node_modules: run npm ci in examples/server/testdata/segment-node")
+	}
+	// The client stamps an untimed call with its own clock, so the server's must be the
+	// real one too, or that call would lie in the funnel's future.
+	s, base, stop := newTrackingServer(t, clientele.SystemClock{})
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "send.mjs", base, "wk-web")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("node send.mjs: %v\n%s", err, out)
+	}
+	// Profiles: anon-7 identified as user-7 with an e-mail (not the group's); anon-8
+	// aliased to user-8.
+	zoe := mustLookup(t, s, "user_id", "user-7")
+	var prof struct {
+		Identifiers []struct{ Kind, Value string }
+	}
+	call(t, "GET", base+fmt.Sprintf("/v1/profiles/%d", zoe), "", http.StatusUnauthorized, nil)
+	authCall(t, "GET", base+fmt.Sprintf("/v1/profiles/%d", zoe), "", http.StatusOK, &prof)
+	slices.SortFunc(prof.Identifiers, func(a, b struct{ Kind, Value string }) int { return strings.Compare(a.Kind, b.Kind) })
+	if got := fmt.Sprint(prof.Identifiers); got != "[{anonymous_id anon-7} {email zoe@example.com} {user_id user-7}]" {
+		t.Errorf("user-7's identifiers %s", got)
+	}
+	if s.ids.Current(mustLookup(t, s, "anonymous_id", "anon-8")) != s.ids.Current(mustLookup(t, s, "user_id", "user-8")) {
+		t.Errorf("alias did not join anon-8 to user-8")
+	}
+	// Segments and funnel over the calls: screen, page, track all recorded.
+	authCall(t, "PUT", base+"/v1/segments/screeners", `did(screen) AND did("Order Completed")`, http.StatusOK, nil)
+	var seg struct {
+		Size    uint64
+		Members []uint32
+	}
+	authCall(t, "GET", base+"/v1/segments/screeners", "", http.StatusOK, &seg)
+	if seg.Size != 1 || seg.Members[0] != s.ids.Current(zoe) {
+		t.Errorf("screeners %+v, want user-7", seg)
+	}
+	var fun struct {
+		Steps []struct {
+			Name     string
+			Profiles int64
+		}
+	}
+	authCall(t, "GET", base+"/v1/funnel?steps=page,Order%20Completed&window=7d", "", http.StatusOK, &fun)
+	if len(fun.Steps) != 2 || fun.Steps[0].Profiles != 2 || fun.Steps[1].Profiles != 1 {
+		t.Errorf("funnel %+v, want 2 visitors then 1 buyer", fun)
+	}
+	// The untimed "Signed Up" arrived and counts.
+	authCall(t, "PUT", base+"/v1/segments/signed", `did("Signed Up")`, http.StatusOK, nil)
+	authCall(t, "GET", base+"/v1/segments/signed", "", http.StatusOK, &seg)
+	if seg.Size != 1 {
+		t.Errorf("signed-up %+v, want user-8", seg)
+	}
+}
+
+// authCall is call with the bearer token of newTrackingServer.
+func authCall(t *testing.T, method, url, body string, wantStatus int, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer admin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, url, resp.StatusCode, wantStatus, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func idOf(kind, value string) identity.ID { return identity.ID{Kind: kind, Value: value} }
+
+func mustLookup(t *testing.T, s *server, kind, value string) uint32 {
+	t.Helper()
+	p, ok := s.ids.Lookup(idOf(kind, value))
+	if !ok {
+		t.Fatalf("no profile holds %s %q", kind, value)
+	}
+	return p
+}
