@@ -1,8 +1,12 @@
 package match_test
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
 
 	"github.com/clientele-go/clientele/identity/match"
 )
@@ -93,4 +97,27 @@ func ExampleLinker_Train() {
 	// threshold  -5 bits: precision 0.20 recall 1.00
 	// threshold   5 bits: precision 1.00 recall 0.94
 	// threshold  10 bits: precision 0.00 recall 0.00
+}
+
+// Matched pairs join the resolver's profiles as links whose source records the weight,
+// so Explain says which match joined two accounts and how strongly.
+func ExampleLink() {
+	ctx := context.Background()
+	at := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	till := identity.ID{Kind: "loyalty_card", Value: "L-881"}
+	call := identity.ID{Kind: "crm_id", Value: "C-17"}
+	r.Link(ctx, at, "store", till)
+	r.Link(ctx, at, "call_centre", call)
+
+	// Pairs as Predict returns them: records 0 and 1 match with 14.2 bits.
+	merged, _ := match.Link(ctx, r, at.Add(time.Hour), []identity.ID{till, call}, []match.Scored{{A: 0, B: 1, Weight: 14.2}}, 5)
+	e, _ := r.Explain(till, call)
+	w, _ := match.SourceWeight(e.Path[0].Source)
+	fmt.Println(merged, "merge;", e)
+	fmt.Println("weight", w)
+	// Output:
+	// 1 merge; loyalty_card:L-881 and crm_id:C-17 are in profile 1
+	//   loyalty_card:L-881 -- crm_id:C-17 (match 14.2 bits, 2025-05-01T10:00:00Z)
+	// weight 14.2
 }

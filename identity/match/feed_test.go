@@ -1,0 +1,62 @@
+package match
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+// A probabilistic match reaches the resolver as a link of its own kind: Explain shows
+// it with its weight, History keeps it, Unmerge undoes it, and the resolver's limits
+// still refuse what they refuse.
+func TestLinkFeedsResolver(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	r, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []identity.ID{{Kind: "crm_id", Value: "c1"}, {Kind: "crm_id", Value: "c2"}, {Kind: "user_id", Value: "u1"}, {Kind: "user_id", Value: "u2"}, {Kind: "crm_id", Value: "c3"}}
+	for _, id := range ids {
+		if _, err := r.Link(ctx, at, "crm", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pairs := []Scored{{0, 1, 12.34}, {2, 3, 20}, {0, 4, -3}}
+	merged, err := Link(ctx, r, at.Add(time.Hour), ids, pairs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged != 1 {
+		t.Fatalf("merged %d, want 1 (c1-c2; two user ids are never one profile; c3 is below threshold)", merged)
+	}
+	e, err := r.Explain(ids[0], ids[1])
+	if err != nil || e.Profile == 0 || len(e.Path) != 1 {
+		t.Fatalf("explain: %v %v", e, err)
+	}
+	if w, ok := SourceWeight(e.Path[0].Source); !ok || w != 12.3 {
+		t.Fatalf("hop source %q: weight %v %v", e.Path[0].Source, w, ok)
+	}
+	if e, _ := r.Explain(ids[2], ids[3]); e.Profile != 0 || len(e.Refused) == 0 {
+		t.Fatalf("user ids: %v", e)
+	}
+	if _, err := r.Unmerge(ctx, ids[1], at.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := r.Lookup(ids[0]); func() bool { b, _ := r.Lookup(ids[1]); return a == b }() {
+		t.Fatal("Unmerge did not undo the match")
+	}
+	if _, err := Link(ctx, r, at, ids[:2], pairs, 0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("pair outside ids: %v", err)
+	}
+	if _, err := Link(ctx, r, at, ids, pairs, math.NaN()); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("NaN threshold: %v", err)
+	}
+	if _, ok := SourceWeight("web"); ok {
+		t.Fatal("SourceWeight of web")
+	}
+}
