@@ -1,0 +1,273 @@
+package traits
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+// ErrInvalid means an observation or policy is malformed (an empty or over-long trait
+// name, a value or source that is not UTF-8 or is too long, a zero time, an unknown
+// rule, a source ranked twice). The call changes nothing.
+var ErrInvalid = errors.New("traits: invalid input")
+
+// Rule says which value of a trait a profile keeps when its identifiers hold several.
+type Rule uint8
+
+const (
+	// MostRecent keeps the value observed last.
+	MostRecent Rule = iota + 1
+	// MostTrusted keeps the value from the most trusted source (Policy.Ranking; an
+	// unranked source is trusted least), the most recent among that source's values.
+	MostTrusted
+	// FirstSeen keeps the value observed first.
+	FirstSeen
+	// Union keeps every distinct value, each with its first observation.
+	Union
+)
+
+// Policy gives each trait its rule.
+type Policy struct {
+	// Rules by trait name; a trait not listed takes Default.
+	Rules map[string]Rule
+	// Default is the rule of unlisted traits; 0 means MostRecent.
+	Default Rule
+	// Ranking lists sources, most trusted first.
+	Ranking []string
+	// Canonical, if set, turns an observation's identifier into the form the resolver
+	// stores (the kind's normaliser, such as lower-cased e-mails), so that observations
+	// made with raw values find their profile. Nil means identifiers are given as
+	// stored.
+	Canonical func(identity.ID) identity.ID
+}
+
+// Observation is one trait value seen with one identifier.
+type Observation struct {
+	ID     identity.ID
+	Trait  string
+	Value  string
+	Source string
+	At     time.Time
+}
+
+// Lineage says where a surviving value came from.
+type Lineage struct {
+	ID     identity.ID
+	Source string
+	At     time.Time
+}
+
+// Value is a trait's surviving value in a profile. Under Union, Values lists every
+// distinct value in the order first seen and Lineage the first observation of each;
+// under the other rules Values and Lineage have one entry.
+type Value struct {
+	Values  []string
+	Lineage []Lineage
+}
+
+// Members is what a Book needs of a resolver: the identifiers a profile holds now.
+// *identity.Resolver and *identity.View (a past state) implement it.
+type Members interface {
+	Identifiers(profile uint32) []identity.ID
+}
+
+// Limits on an observation, so that memory grows with the data and not with one call.
+const (
+	MaxTraitLen  = 64
+	MaxSourceLen = 64
+	MaxValueLen  = 4096
+)
+
+// obs is an observation as kept: its total order is (at, seq), seq the order of
+// arrival, so that equal times are decided by which was observed later.
+type obs struct {
+	value, source string
+	at            int64
+	seq           uint64
+	rank          int
+	id            identity.ID
+}
+
+// later reports whether x comes after y in time (ties: arrival order).
+func (x *obs) later(y *obs) bool {
+	return x.at > y.at || (x.at == y.at && x.seq > y.seq)
+}
+
+// slot is what one identifier keeps of one trait: the value that wins under the
+// trait's rule among its own observations (a profile's value is then the winner among
+// its identifiers' winners, since each rule picks the best under a total order), or
+// for Union each distinct value's first observation.
+type slot struct {
+	best  *obs
+	union []*obs // first observation of each value, in (at, seq) order
+}
+
+// Book holds trait observations per identifier. It is safe for concurrent use.
+type Book struct {
+	mu     sync.RWMutex
+	policy Policy
+	rank   map[string]int
+	seq    uint64
+	slots  map[identity.ID]map[string]*slot
+}
+
+// NewBook checks a policy and returns an empty Book.
+func NewBook(p Policy) (*Book, error) {
+	if p.Default == 0 {
+		p.Default = MostRecent
+	}
+	for name, r := range p.Rules {
+		if r < MostRecent || r > Union {
+			return nil, fmt.Errorf("%w: trait %q: unknown rule %d", ErrInvalid, name, r)
+		}
+	}
+	if p.Default < MostRecent || p.Default > Union {
+		return nil, fmt.Errorf("%w: unknown default rule %d", ErrInvalid, p.Default)
+	}
+	rank := map[string]int{}
+	for i, s := range p.Ranking {
+		if _, dup := rank[s]; dup {
+			return nil, fmt.Errorf("%w: source %q ranked twice", ErrInvalid, s)
+		}
+		rank[s] = i
+	}
+	return &Book{policy: p, rank: rank, slots: map[identity.ID]map[string]*slot{}}, nil
+}
+
+func (b *Book) rule(trait string) Rule {
+	if r, ok := b.policy.Rules[trait]; ok {
+		return r
+	}
+	return b.policy.Default
+}
+
+// Observe records an observation. It fails with ErrInvalid, recording nothing, for an
+// empty identifier kind or value, an empty trait name, strings that are not UTF-8 or
+// longer than the limits, or a zero time.
+func (b *Book) Observe(o Observation) error {
+	switch {
+	case o.ID.Kind == "" || o.ID.Value == "":
+		return fmt.Errorf("%w: observation of %q: empty identifier %v", ErrInvalid, o.Trait, o.ID)
+	case o.Trait == "" || len(o.Trait) > MaxTraitLen || !utf8.ValidString(o.Trait):
+		return fmt.Errorf("%w: trait name %q: empty, longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, MaxTraitLen)
+	case len(o.Value) > MaxValueLen || !utf8.ValidString(o.Value):
+		return fmt.Errorf("%w: trait %q of %v: value longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, o.ID, MaxValueLen)
+	case len(o.Source) > MaxSourceLen || !utf8.ValidString(o.Source):
+		return fmt.Errorf("%w: trait %q of %v: source longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, o.ID, MaxSourceLen)
+	case o.At.IsZero():
+		return fmt.Errorf("%w: trait %q of %v: zero time", ErrInvalid, o.Trait, o.ID)
+	}
+	id := o.ID
+	if b.policy.Canonical != nil {
+		id = b.policy.Canonical(id)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seq++
+	rank, ok := b.rank[o.Source]
+	if !ok {
+		rank = len(b.policy.Ranking)
+	}
+	n := &obs{value: o.Value, source: o.Source, at: o.At.UnixNano(), seq: b.seq, rank: rank, id: id}
+	traits := b.slots[id]
+	if traits == nil {
+		traits = map[string]*slot{}
+		b.slots[id] = traits
+	}
+	s := traits[o.Trait]
+	if s == nil {
+		s = &slot{}
+		traits[o.Trait] = s
+	}
+	r := b.rule(o.Trait)
+	if r == Union {
+		i := slices.IndexFunc(s.union, func(x *obs) bool { return x.value == n.value })
+		if i >= 0 && !s.union[i].later(n) {
+			return nil // a later sighting of a known value: its first one stands
+		}
+		if i >= 0 {
+			s.union = slices.Delete(s.union, i, i+1)
+		}
+		at, _ := slices.BinarySearchFunc(s.union, n, func(x, y *obs) int {
+			if x.later(y) {
+				return 1
+			}
+			return -1
+		})
+		s.union = slices.Insert(s.union, at, n)
+		return nil
+	}
+	if s.best == nil || better(r, n, s.best) {
+		s.best = n
+	}
+	return nil
+}
+
+// better reports whether x beats y under rule r (r is not Union).
+func better(r Rule, x, y *obs) bool {
+	switch r {
+	case FirstSeen:
+		return y.later(x)
+	case MostTrusted:
+		if x.rank != y.rank {
+			return x.rank < y.rank
+		}
+	}
+	return x.later(y)
+}
+
+// Traits derives the traits of a profile from the observations of the identifiers m
+// holds in it now, each by its rule, with lineage. A profile with no observations has
+// an empty map.
+func (b *Book) Traits(m Members, profile uint32) map[string]Value {
+	ids := m.Identifiers(profile)
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	best := map[string]*obs{}
+	union := map[string][]*obs{}
+	for _, id := range ids {
+		for trait, s := range b.slots[id] {
+			if s.best != nil {
+				if cur := best[trait]; cur == nil || better(b.rule(trait), s.best, cur) {
+					best[trait] = s.best
+				}
+			}
+			union[trait] = append(union[trait], s.union...)
+		}
+	}
+	out := make(map[string]Value, len(best)+len(union))
+	for trait, o := range best {
+		out[trait] = Value{Values: []string{o.value}, Lineage: []Lineage{lineage(o)}}
+	}
+	for trait, all := range union {
+		if len(all) == 0 {
+			continue
+		}
+		slices.SortFunc(all, func(x, y *obs) int {
+			if x.later(y) {
+				return 1
+			}
+			return -1
+		})
+		var v Value
+		seen := map[string]bool{}
+		for _, o := range all {
+			if !seen[o.value] {
+				seen[o.value] = true
+				v.Values = append(v.Values, o.value)
+				v.Lineage = append(v.Lineage, lineage(o))
+			}
+		}
+		out[trait] = v
+	}
+	return out
+}
+
+func lineage(o *obs) Lineage {
+	return Lineage{ID: o.id, Source: o.source, At: time.Unix(0, o.at).UTC()}
+}

@@ -1,0 +1,167 @@
+package traits
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+var testPolicy = Policy{
+	Rules:   map[string]Rule{"name": MostRecent, "email": FirstSeen, "tier": MostTrusted, "consent": Union},
+	Ranking: []string{"crm", "store"},
+}
+
+type refObs struct {
+	Observation
+	seq int
+}
+
+// reference derives a profile's traits from every observation ever made, by the rules'
+// definitions: sort the profile's observations by time (then arrival) and take the
+// last, the first, the last of the best-ranked source, or every distinct value.
+func reference(r *identity.Resolver, profile uint32, all []refObs) map[string]Value {
+	byTrait := map[string][]refObs{}
+	for _, o := range all {
+		if p, ok := r.Lookup(o.ID); ok && p == profile {
+			byTrait[o.Trait] = append(byTrait[o.Trait], o)
+		}
+	}
+	out := map[string]Value{}
+	for trait, os := range byTrait {
+		slices.SortFunc(os, func(x, y refObs) int {
+			if c := x.At.Compare(y.At); c != 0 {
+				return c
+			}
+			return x.seq - y.seq
+		})
+		lin := func(o refObs) Lineage { return Lineage{ID: o.ID, Source: o.Source, At: o.At.UTC()} }
+		one := func(o refObs) Value { return Value{Values: []string{o.Value}, Lineage: []Lineage{lin(o)}} }
+		switch testPolicy.Rules[trait] {
+		case MostRecent:
+			out[trait] = one(os[len(os)-1])
+		case FirstSeen:
+			out[trait] = one(os[0])
+		case MostTrusted:
+			rank := func(s string) int {
+				if i := slices.Index(testPolicy.Ranking, s); i >= 0 {
+					return i
+				}
+				return len(testPolicy.Ranking)
+			}
+			best := os[0]
+			for _, o := range os {
+				if rank(o.Source) <= rank(best.Source) {
+					best = o
+				}
+			}
+			out[trait] = one(best)
+		case Union:
+			var v Value
+			for _, o := range os {
+				if !slices.Contains(v.Values, o.Value) {
+					v.Values = append(v.Values, o.Value)
+					v.Lineage = append(v.Lineage, lin(o))
+				}
+			}
+			out[trait] = v
+		}
+	}
+	return out
+}
+
+// Through any sequence of links, unmerges and observations (at any times), every
+// profile's traits equal the reference's, so merges combine them and Unmerge derives
+// them again.
+func TestTraitsAgainstReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ctx := context.Background()
+		r, err := identity.New(identity.DefaultRules())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := NewBook(testPolicy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := []identity.ID{{Kind: "email", Value: "a@x.io"}, {Kind: "email", Value: "b@x.io"}, {Kind: "device_id", Value: "d1"},
+			{Kind: "device_id", Value: "d2"}, {Kind: "user_id", Value: "u1"}, {Kind: "user_id", Value: "u2"}}
+		genID := rapid.SampledFrom(pool)
+		base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		clock := base
+		var all []refObs
+		steps := rapid.IntRange(1, 40).Draw(t, "steps")
+		for range steps {
+			clock = clock.Add(time.Minute)
+			switch rapid.IntRange(0, 3).Draw(t, "op") {
+			case 0:
+				ids := rapid.SliceOfN(genID, 1, 3).Draw(t, "link")
+				if _, err := r.Link(ctx, clock, "web", ids...); err != nil {
+					t.Fatal(err)
+				}
+			case 1:
+				id := genID.Draw(t, "unmerge")
+				if _, ok := r.Lookup(id); ok {
+					if _, err := r.Unmerge(ctx, id, clock); err != nil {
+						t.Fatal(err)
+					}
+				}
+			default:
+				o := Observation{
+					ID:     genID.Draw(t, "id"),
+					Trait:  rapid.SampledFrom([]string{"name", "email", "tier", "consent"}).Draw(t, "trait"),
+					Value:  rapid.SampledFrom([]string{"v1", "v2", "v3"}).Draw(t, "value"),
+					Source: rapid.SampledFrom([]string{"crm", "store", "web", "call"}).Draw(t, "source"),
+					At:     base.Add(time.Duration(rapid.IntRange(0, 5).Draw(t, "at")) * time.Hour),
+				}
+				if err := b.Observe(o); err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, refObs{o, len(all)})
+			}
+			for _, id := range pool {
+				p, ok := r.Lookup(id)
+				if !ok {
+					continue
+				}
+				if diff := cmp.Diff(reference(r, p, all), b.Traits(r, p)); diff != "" {
+					t.Fatalf("profile %d of %v (-reference +book):\n%s", p, id, diff)
+				}
+			}
+		}
+	})
+}
+
+func TestObserveRejects(t *testing.T) {
+	b, _ := NewBook(Policy{})
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	id := identity.ID{Kind: "email", Value: "a@x.io"}
+	for _, o := range []Observation{
+		{ID: identity.ID{}, Trait: "name", At: at},
+		{ID: id, Trait: "", At: at},
+		{ID: id, Trait: strings.Repeat("t", MaxTraitLen+1), At: at},
+		{ID: id, Trait: "name", Value: "\xff", At: at},
+		{ID: id, Trait: "name", Value: strings.Repeat("v", MaxValueLen+1), At: at},
+		{ID: id, Trait: "name", Source: "\xfe", At: at},
+		{ID: id, Trait: "name"},
+	} {
+		if err := b.Observe(o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Observe(%+v): %v", o, err)
+		}
+	}
+	if len(b.slots) != 0 {
+		t.Errorf("a rejected observation was kept")
+	}
+	for _, p := range []Policy{{Default: 9}, {Rules: map[string]Rule{"x": 0}}, {Ranking: []string{"a", "a"}}} {
+		if _, err := NewBook(p); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NewBook(%+v): %v", p, err)
+		}
+	}
+}

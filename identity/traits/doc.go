@@ -1,0 +1,17 @@
+// Package traits keeps what is known about people (name, e-mail, address, consent,
+// tier) per identifier and says which value a profile takes when its identifiers
+// disagree: survivorship, by a rule per trait (most recent, most trusted source, first
+// seen, or the union of all values), with the lineage of every value (which identifier,
+// which source, when).
+//
+// Observations are kept under the identifier they were seen with, and a profile's
+// traits are derived from the identifiers the resolver holds in it now. So a merge
+// combines them, and an Unmerge (or a hot identifier's quarantine, or a Forget) derives
+// them again from what remains, with nothing to undo:
+//
+//	b, _ := traits.NewBook(traits.Policy{Rules: map[string]traits.Rule{"tier": traits.MostTrusted},
+//		Ranking: []string{"crm", "store", "web"}})
+//	b.Observe(traits.Observation{ID: email, Trait: "tier", Value: "gold", Source: "crm", At: at})
+//	p, _ := resolver.Lookup(email)
+//	tier := b.Traits(resolver, p)["tier"] // value, source, time and identifier
+package traits
