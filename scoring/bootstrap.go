@@ -29,7 +29,8 @@ func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *Interval
 	if o.Fit != nil {
 		fo = *o.Fit
 	}
-	fo.Workers = 1
+	// Replicates refit concurrently; IntervalOptions.Progress reports them instead.
+	fo.Workers, fo.Progress = 1, nil
 	k := len(iv.fam.names)
 	theta := make([]float64, len(iv.u))
 	for i, v := range iv.u {

@@ -37,6 +37,11 @@
 //     retention curves and the discounted expected residual lifetime of Fader &
 //     Hardie (2010).
 //
+// [FitBGNBDCovariates] and [FitParetoNBDCovariates] fit BG/NBD and Pareto/NBD with
+// time-invariant covariates on the purchase and dropout processes, in the exp(γ·z)
+// form of CLVTools (Bachmann, Meierer & Näf 2021); a fitted model's For returns the
+// plain model of a customer with given covariates, whose methods score that customer.
+//
 // The three continuous-time models satisfy [Model]: per customer, the purchases
 // expected in the next t, P(alive) and P(X(t) = n); for a new customer E[X(t)] and
 // P(X(t) = n). [Predict], [CLV], [Forecast] and [Tracking] (the cumulative tracking
