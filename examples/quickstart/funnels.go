@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clientele-go/clientele/funnel"
@@ -119,15 +120,27 @@ func runFunnels(r *resolved, events []funnel.Event, p synth.Params) (*funnels, e
 	return f, err
 }
 
+// stageLabel is a lifecycle stage in the report's words ("repeat customer"), the same in
+// the text, the table headers and the charts.
+func stageLabel(s funnel.Stage) string { return strings.ReplaceAll(s.String(), "_", " ") }
+
 func (f *funnels) report(w *reportWriter) {
-	w.section("Funnel: from reached to repeat customer (95% Wilson intervals)")
-	w.line("%-16s %9s %22s %22s %12s", "step", "profiles", "from previous", "from reached", "median wait")
-	for i, s := range f.road.Steps {
+	w.section("The road: from reached to repeat customer")
+	steps := f.road.Steps
+	w.line("Profiles that took each step in order within a year of being reached (95%% Wilson intervals).")
+	w.line("%-16s %9s %24s %24s %12s", "step", "profiles", "% of the previous step", "% of those reached", "median wait")
+	for i, s := range steps {
 		wait := "-"
 		if i > 0 && len(s.TimeFromPrevious) > 0 {
 			wait = fmt.Sprintf("%.1f days", s.TimeFromPrevious.Median().Hours()/24)
 		}
-		w.line("%-16s %9d %22s %22s %12s", s.Name, s.Unique, rateText(s.FromPrevious), rateText(s.FromFirst), wait)
+		w.line("%-16s %9s %24s %24s %12s", s.Name, thousands(s.Unique), rateText(s.FromPrevious), rateText(s.FromFirst), wait)
+	}
+	if len(steps) == 5 && steps[2].Unique > 0 && steps[3].Unique > 0 {
+		w.line("Why %.0f%% of users became customers when the seeds say \"70%% buy once, 30%% buy again\": the generator has every user",
+			100*steps[3].FromPrevious.Estimate)
+		w.line("  buy once (those who have not signed up too late in the year to); the 70/30 split is of customers, and here")
+		w.line("  %.0f%% of customers bought again.", 100*steps[4].FromPrevious.Estimate)
 	}
 	hits, truth := 0, 0
 	for i, r := range f.promotions {
@@ -152,21 +165,46 @@ func (f *funnels) report(w *reportWriter) {
 			found++
 		}
 	}
-	w.line("promotions truly responding at 5%% or more: %d of %d; the %d best measured include %d of them", truth, len(f.promotions), truth, found)
-	w.line("(measured on profiles, rates are diluted: %d promotions measure at 5%% or more, as a person reached twice", hits)
-	w.line(" who never signed up stays two profiles; the ranking is what a campaign manager can trust)")
 	w.line("")
-	w.line("lifecycle at the end of the period:")
+	w.line("Promotions: in the generator, %d of the %d promotions turn 5%% or more of the people they reach into users.", truth, len(f.promotions))
+	w.line("  Ranked by their measured response, the top %d include %d of those %d.", truth, found, truth)
+	w.line("  Measured rates are lower than the true ones (%d promotions measure 5%% or more) because they count profiles:", hits)
+	w.line("  a person reached twice who never becomes a user counts twice. Compare promotions by rank, not by rate.")
+
+	w.line("")
+	visited := uint64(0)
+	for s := range funnel.NumStages {
+		if s != int(funnel.Stranger) {
+			visited += f.stages[s]
+		}
+	}
+	w.line("Lifecycle: where each of the %s profiles that ever visited stands at the end", thousands(visited))
 	for s := range funnel.NumStages {
 		if s == int(funnel.Stranger) {
 			continue
 		}
-		w.line("  %-16s %8d", funnel.Stage(s), f.stages[s])
+		w.line("  %-16s %9s  %5.1f%%", stageLabel(funnel.Stage(s)), thousands(f.stages[s]), pct(int(f.stages[s]), int(visited)))
+	}
+	if len(steps) > 1 {
+		w.line("The lifecycle counts every profile that ever visited (%s); the road counts only the %s whose visit follows a",
+			thousands(visited), thousands(steps[1].Unique))
+		w.line("  promotion's touch on the same profile. A person reached by e-mail who visits anonymously is two profiles,")
+		w.line("  neither of which took both steps, which is also why so many profiles are churned: one-visit fragments.")
 	}
 	if n := len(f.growth); n > 0 {
 		g := f.growth[n-1]
-		w.line("last month: %d active, %d new, %d retained, %d resurrected, %d gone dormant; quick ratio %.2f",
-			g.Active, g.New, g.Retained, g.Resurrected, g.Dormant, g.QuickRatio())
+		w.line("")
+		w.line("Last month (%s), active profiles (visited or bought): %s = %s new + %s retained from the month before + %s resurrected;",
+			g.Start.Format("January 2006"), thousands(g.Active), thousands(g.New), thousands(g.Retained), thousands(g.Resurrected))
+		verdict := "above 1: the active base grew"
+		switch q := g.QuickRatio(); {
+		case q < 1:
+			verdict = "below 1: the active base shrank"
+		case q == 1:
+			verdict = "1: the active base held steady"
+		}
+		w.line("  %s went dormant. Quick ratio (new + resurrected) / dormant = %.2f (%s).",
+			thousands(g.Dormant), g.QuickRatio(), verdict)
 	}
 }
 

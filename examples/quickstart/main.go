@@ -41,18 +41,25 @@ var wallClock clientele.Clock = clientele.SystemClock{}
 // progress prints each long step and how long it took, so a person watching knows what
 // the program is doing.
 type progress struct {
-	w     io.Writer
-	step  int
-	steps int
-	start time.Time
-	name  string
+	w      io.Writer
+	step   int
+	steps  int
+	people int
+	start  time.Time
+	name   string
 }
 
 func (p *progress) begin(name string) {
 	p.step++
 	p.name = name
 	p.start = wallClock.Now()
-	fmt.Fprintf(p.w, "[%d/%d] %s ...", p.step, p.steps, name)
+	est := ""
+	if p.step <= len(estimate) {
+		if secs := estimate[p.step-1] * float64(p.people) / 1000; secs >= 1 {
+			est = fmt.Sprintf(" (about %.0fs at this size)", secs)
+		}
+	}
+	fmt.Fprintf(p.w, "[%d/%d] %s%s ...", p.step, p.steps, name, est)
 }
 
 func (p *progress) end() {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -232,22 +233,35 @@ func (out *referrals) attribute(r *resolved) error {
 
 func (out *referrals) report(w *reportWriter) {
 	w.section("Referral: who brought whom")
-	w.line("referred sign-ups %d; blocked %d; flagged %d", out.referred, out.blocked, out.flagged)
-	for _, k := range slices.Sorted(maps.Keys(out.reasons)) {
-		w.line("  guard %-20s %d", k, out.reasons[k])
-	}
-	w.line("rewards payable at the end: %.2f", float64(out.payable)/100)
 	k := out.k
-	w.line("K = %.3f invitations per user x %.1f%% conversion = %.3f [95%% CI %.3f, %.3f]; %.1f%% of users came by referral",
-		k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, k.K.Lo, k.K.Hi, 100*k.Share.Estimate)
-	w.line("cycle time %.1f days; %0.f organic users grow to %.0f after 5 cycles (limit %.0f)",
-		k.CycleTime.Hours()/24, float64(k.Users-k.Referred), out.projected, out.limit)
-	w.line("users by generation: %v", out.generations)
+	w.line("%s users came by referral (signed up with an invitation); the programme's guards blocked %s and flagged %s",
+		thousands(out.referred), thousands(out.blocked), thousands(out.flagged))
+	for _, r := range slices.Sorted(maps.Keys(out.reasons)) {
+		w.line("  guard %-20s %d", r, out.reasons[r])
+	}
+	w.line("rewards owed at the end: %.2f (to referrers and referred, after a 14-day hold)", float64(out.payable)/100)
+	w.line("viral factor K = %.3f invitations per user x %.1f%% of invitations that became users = %.3f [95%% CI %.3f, %.3f]",
+		k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, k.K.Lo, k.K.Hi)
+	w.line("  %.1f%% of all users came by referral; a referral cycle (invitation to new user) takes %.1f days",
+		100*k.Share.Estimate, k.CycleTime.Hours()/24)
+	if out.limit > 0 {
+		w.line("  with K below 1, %s users who came on their own grow to %s after 5 cycles (at most %s)",
+			thousands(int64(k.Users-k.Referred)), thousands(int64(math.Round(out.projected))), thousands(int64(math.Round(out.limit))))
+	}
+	gens := make([]string, len(out.generations))
+	for i, n := range out.generations {
+		gens[i] = fmt.Sprintf("%s in generation %d", thousands(n), i)
+	}
+	w.line("users by referral generation (0 came on their own; k was brought by k-1): %s", strings.Join(gens, ", "))
 	for _, t := range out.top {
-		w.line("  seed user %d brought %d people, directly or not", t.profile, t.descendants)
+		if t.descendants == 0 {
+			continue
+		}
+		w.line("  profile %d, who came on their own, brought %s, directly or through those they brought", t.profile, plural(t.descendants, "user"))
 	}
 	w.line("")
-	w.line("sign-ups credited to marketing channels (%.0f sign-ups after a promotion):", out.conversions)
+	w.line("Users credited to each marketing channel by four attribution models: %.0f users whose sign-up followed a promotion;", out.conversions)
+	w.line("  each column sums to %.0f.", out.conversions)
 	head := fmt.Sprintf("  %-10s", "channel")
 	for _, m := range attributionModels {
 		head += fmt.Sprintf(" %17s", m.name)
@@ -260,4 +274,12 @@ func (out *referrals) report(w *reportWriter) {
 		}
 		w.line("%s", row)
 	}
+}
+
+// plural writes "1 user" or "3 users".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
 }

@@ -112,9 +112,9 @@ func resolveBase(p synth.Params) (*resolved, error) {
 func dropReason(err error) string {
 	switch {
 	case errors.Is(err, identity.ErrBlocked):
-		return "blocked junk value"
+		return "a blocked junk value (\"null\", a test e-mail, the shop's own phone)"
 	case errors.Is(err, identity.ErrUnparseable):
-		return "unparseable"
+		return "unparseable (not an e-mail, not a phone number)"
 	default:
 		return "other"
 	}
@@ -154,17 +154,19 @@ func (r *resolved) grade() {
 // report writes the identity section of the text report.
 func (r *resolved) report(w *reportWriter) {
 	w.section("Identity: one person, one profile")
-	w.line("identifiers held     %9d  from %d events", r.identifiers, len(r.events)+r.lost)
-	w.line("profiles             %9d  (the generator made %d people)", r.profiles, r.people)
-	w.line("merges               %9d", r.merges)
+	events := len(r.events) + r.lost
+	row := func(n int, what string, args ...any) { w.line("%9s  %s", thousands(n), fmt.Sprintf(what, args...)) }
+	row(r.identifiers, "identifiers kept, from the %s events", thousands(events))
+	row(r.profiles, "profiles for %s people: %.2f profiles a person, because a person reached or seen under one identifier and never under a second in the same event stays several profiles", thousands(r.people), float64(r.profiles)/float64(max(1, r.people)))
+	row(r.merges, "merges: two profiles joined because one event carried identifiers of both")
 	for _, k := range slices.Sorted(maps.Keys(r.dropped)) {
-		w.line("dropped: %-19s %6d", k, r.dropped[k])
+		row(r.dropped[k], "identifiers dropped: %s", k)
 	}
-	w.line("refused by a limit   %9d", r.refused)
-	w.line("quarantined (hot)    %9d  identifiers that met more than 5 profiles", r.quarantined)
-	w.line("events lost          %9d  every identifier was junk", r.lost)
-	w.line("profiles mixing people %7d  %.3f%% of profiles: visitors on a shared family tablet", r.mixedProfiles, pct(r.mixedProfiles, r.profiles))
-	w.line("users split          %9d  %.2f%% of the %d people who signed up: a social id seen alone", r.splitUsers, pct(r.splitUsers, r.users), r.users)
+	row(r.refused, "identifiers refused by a limit (too many identifiers of one kind on a profile)")
+	row(r.quarantined, "identifiers quarantined: each met more than 5 profiles, so it joins none")
+	row(r.lost, "events lost: every identifier they carried was junk (%.2f%% of the events)", pct(r.lost, events))
+	row(r.mixedProfiles, "profiles mixing two or more people: %.3f%% of the %s profiles (visitors on a shared family tablet)", pct(r.mixedProfiles, r.profiles), thousands(r.profiles))
+	row(r.splitUsers, "users split over two or more profiles: %.2f%% of the %s people who became users (a social id seen alone)", pct(r.splitUsers, r.users), thousands(r.users))
 }
 
 func pct(k, n int) float64 {

@@ -6,19 +6,48 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
+// vocabulary is the report's one set of words, printed once at its top (text and HTML
+// alike); every line below uses them in these senses only.
+var vocabulary = []struct{ word, meaning string }{
+	{"person", "a human being in the generated base: the generator's truth, which the SDK never sees"},
+	{"profile", "what identity resolution made of the identifiers it saw; a person is several profiles until one event carries identifiers of both (an anonymous visitor who never signs in stays apart from their e-mail)"},
+	{"reached", "touched by a promotion (e-mail, SMS, display, search, social or direct)"},
+	{"visitor", "visited the site or the shop at least once"},
+	{"user", "came back: two or more visits within 30 days; in the generator this is also when a person signs up"},
+	{"customer", "bought at least once"},
+	{"repeat customer", "bought twice or more"},
+	{"advocate", "a customer who brought a new user by referral"},
+	{"dormant, churned", "no visit or purchase for 30 days (dormant) or 90 days (churned); reactivated: active again after being dormant"},
+}
+
+// estimate is roughly how long each step takes per 1,000 people, in seconds, measured at
+// 100,000 people on a shared two-core machine; the progress lines show it so that a
+// person watching a large run knows what to expect.
+var estimate = []float64{0.082, 0.001, 0.003, 0.019, 0.010, 0.001}
+
 // run does the whole job: out receives the text report, status the progress lines.
 func run(out, status io.Writer, cfg config) error {
-	prog := &progress{w: status, steps: 6}
+	steps := 5
+	if cfg.out != "" {
+		steps = 6
+	}
+	prog := &progress{w: status, steps: steps, people: cfg.people}
 	params := synth.Params{People: cfg.people, Seed: cfg.seed}.Default()
 	start, end := params.Start, params.End()
 	w := &reportWriter{w: out}
-	fmt.Fprintf(out, "clientele quickstart: %d people reached by %d promotions over %d days\n", params.People, params.Promotions, params.Days)
+	w.line("clientele quickstart: a generated base of %s people reached by %d promotions over %d days", thousands(params.People), params.Promotions, params.Days)
+	w.section("Words used in this report")
+	for _, v := range vocabulary {
+		w.line("%-17s %s", v.word, v.meaning)
+	}
+	w.line("Every count says what it counts; every share says of what.")
 
 	prog.begin("generating the base and resolving identities")
 	res, err := resolveBase(params)
@@ -27,8 +56,12 @@ func run(out, status io.Writer, cfg config) error {
 	}
 	prog.end()
 	truth := groundTruth(res)
-	w.line("events %d; users (signed up) %d  %.2f%% of people reached (the generator's truth)",
-		len(res.events)+res.lost, truth.users, 100*float64(truth.users)/float64(params.People))
+	w.section("The base")
+	w.line("%s people in the generated base: %s reached by promotions, %s more brought by referral",
+		thousands(res.people), thousands(params.People), thousands(max(0, res.people-params.People)))
+	w.line("%s events (touches, visits, sign-ups, purchases, refunds)", thousands(len(res.events)+res.lost))
+	w.line("%s people became users: %.2f%% of the %s reached (the seeds say about 2%%)",
+		thousands(truth.users), pct(truth.users, params.People), thousands(params.People))
 	res.report(w)
 
 	prog.begin("building segments")
@@ -37,7 +70,7 @@ func run(out, status io.Writer, cfg config) error {
 		return err
 	}
 	prog.end()
-	seg.report(w)
+	seg.report(w, res.profiles)
 
 	prog.begin("referral programme, viral growth and attribution")
 	refs, referrer, err := runReferrals(res, start, end)
@@ -63,25 +96,57 @@ func run(out, status io.Writer, cfg config) error {
 	val.report(w)
 	refs.report(w)
 
-	prog.begin("writing " + cfg.out)
 	if cfg.out != "" {
-		if err := writePage(cfg.out, fun, val, refs); err != nil {
+		prog.begin("writing " + cfg.out)
+		if err := writePage(cfg.out, w, res, seg, fun, val, refs); err != nil {
 			return err
 		}
+		prog.end()
 	}
-	prog.end()
 	return nil
 }
 
-// reportWriter writes the text report: sections of aligned lines.
-type reportWriter struct{ w io.Writer }
+// reportWriter writes the text report, sections of aligned lines, and keeps them for
+// the HTML page, which shows the same text beside its charts.
+type reportWriter struct {
+	w        io.Writer
+	sections []textSection
+}
+
+type textSection struct {
+	title string
+	lines []string
+}
 
 func (r *reportWriter) section(title string) {
 	fmt.Fprintf(r.w, "\n%s\n%s\n", title, strings.Repeat("-", len(title)))
+	r.sections = append(r.sections, textSection{title: title})
 }
 
 func (r *reportWriter) line(format string, args ...any) {
-	fmt.Fprintf(r.w, format+"\n", args...)
+	l := fmt.Sprintf(format, args...)
+	fmt.Fprintln(r.w, l)
+	if n := len(r.sections); n > 0 {
+		r.sections[n-1].lines = append(r.sections[n-1].lines, l)
+	}
+}
+
+// thousands writes n with comma separators: 182,620.
+func thousands[T ~int | ~int64 | ~uint64](n T) string {
+	s := strconv.FormatInt(int64(n), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 // truthCounts are the generator's own counts, the truth the SDK's answers are held to.
@@ -98,7 +163,7 @@ func groundTruth(r *resolved) truthCounts {
 }
 
 // writePage draws the charts and writes the self-contained HTML report.
-func writePage(path string, fun *funnels, val *value, refs *referrals) error {
+func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *funnels, val *value, refs *referrals) error {
 	var p page
 	var steps []bar
 	for _, s := range fun.road.Steps {

@@ -12,10 +12,10 @@ import (
 
 // audiences are the saved segments of the quickstart: who a campaign would reach.
 var audiences = []struct{ name, expr, why string }{
-	{"users", "count(visit, 30d) >= 2", "came back: two or more visits in the last 30 days"},
-	{"buyers_to_be", "segment:users AND NOT did(purchase)", "users who have not bought yet: convert them"},
-	{"lapsed_customers", "lapsed(purchase, 90d)", "bought before, not in the last 90 days: win them back"},
-	{"vip", "spend >= 20000", "spent 200.00 or more: ask them for referrals"},
+	{"users", "count(visit, 30d) >= 2", "users now: two or more visits in the last 30 days"},
+	{"buyers_to_be", "segment:users AND NOT did(purchase)", "users now who never bought: convert them"},
+	{"lapsed_customers", "lapsed(purchase, 90d)", "customers with no purchase in 90 days: win them back"},
+	{"vip", "spend >= 20000", "customers who spent 200.00 or more: ask them for referrals"},
 }
 
 // segments is the segment step's outcome.
@@ -109,10 +109,22 @@ func buildSegments(r *resolved, end time.Time) (*segments, error) {
 	return s, nil
 }
 
-func (s *segments) report(w *reportWriter) {
-	w.section("Segments: which profiles?")
+func (s *segments) report(w *reportWriter, profiles int) {
+	w.section("Audiences: which profiles, at the end of the period")
+	w.line("%-17s %9s %8s  %-38s %s", "audience", "profiles", "of all", "query", "who")
 	for i, a := range audiences {
-		w.line("%-17s %8d  %-38s %s (counted in %s)", a.name, s.sizes[i], a.expr, a.why, s.evalDur[i].Round(time.Microsecond))
+		w.line("%-17s %9s %7.2f%%  %-38s %s", a.name, thousands(s.sizes[i]), pct(int(s.sizes[i]), profiles), a.expr, a.why)
 	}
-	w.line("users entered %d and left %d in the last 30 days (Refresh's Entered/Exited)", s.entered, s.exited)
+	w.line("(shares are of all %s profiles; each audience counted in under %s)", thousands(profiles), s.slowest().Round(time.Millisecond)+time.Millisecond)
+	w.line("in the last 30 days %s profiles became users and %s stopped being users (fewer than two visits in the 30 days before the end)",
+		thousands(s.entered), thousands(s.exited))
+}
+
+// slowest is the longest time an audience took to count.
+func (s *segments) slowest() time.Duration {
+	var d time.Duration
+	for _, x := range s.evalDur {
+		d = max(d, x)
+	}
+	return d
 }

@@ -210,7 +210,8 @@ func (v *value) lookalike(r *resolved, seed *roaring.Bitmap, end time.Time) erro
 func (v *value) report(w *reportWriter) {
 	w.section("Value: who will buy again, and what each customer is worth")
 	m, t, g := v.bgnbd, v.truth, v.spend
-	w.line("customers %d; does the fit recover the generator's parameters (fitted ± standard error)?", v.customers)
+	w.line("%s customers (profiles with a purchase; more than the road's, which counts only purchases that followed its steps)", thousands(v.customers))
+	w.line("Does each fit recover the parameters the generator used? (fitted ± standard error [truth: within 2 SE?])")
 	recovered(w, "BG/NBD, days", []string{"r", "alpha", "a", "b"}, []float64{m.R, m.Alpha, m.A, m.B}, m.Fit.StdErr, []float64{t.R, t.Alpha, t.A, t.B})
 	if m.Fit.Boundary != nil {
 		w.line("  BG/NBD at the boundary of its parameters: %s", m.Fit.Boundary.Limit)
@@ -225,16 +226,37 @@ func (v *value) report(w *reportWriter) {
 	if g.Fit.Boundary != nil {
 		w.line("  Gamma-Gamma at the boundary of its parameters: %s", g.Fit.Boundary.Limit)
 	}
-	w.line("CLV over the next year (1%%/month discount), by decile:")
+	w.line("Customer lifetime value over the next year (discounted 1%% a month), customers ranked into ten equal deciles:")
+	w.line("  %-8s %9s %16s %14s", "decile", "customers", "mean CLV each", "% of all CLV")
 	for d, x := range v.deciles {
-		w.line("  decile %2d  mean %8.2f  %5.1f%% of the total", d+1, x.Mean, 100*x.Share)
+		w.line("  %-8d %9s %16.2f %13.1f%%", d+1, thousands(x.Customers), x.Mean, 100*x.Share)
 	}
-	w.line("win back: %d customers with P(alive) >= 0.7 and no purchase in 60 days", v.winBack)
+	w.line("Win back: %s customers are probably still alive (P(alive) >= 0.7) but bought nothing in the last 60 days", thousands(v.winBack))
 	if v.look == nil {
 		return
 	}
-	w.line("lookalikes of the top decile (%d customers): the %d most alike; lift on the held-out seed at 1%%/5%%/10%%: %.1f / %.1f / %.1f",
-		v.seedSize, v.audience, v.look.LiftAt1, v.look.LiftAt5, v.look.LiftAt10)
+	l := v.look
+	n := len(l.Profiles) + l.HeldOut
+	w.line("Lookalikes: the %s visitors most like the top decile's %s customers (without looking at purchases).", thousands(v.audience), thousands(v.seedSize))
+	w.line("  Checked on %s seed customers held out of training, ranked among %s profiles; lift = share of them found in", thousands(l.HeldOut), thousands(n))
+	w.line("  the top k%% / k%%: 1 is chance, and the ceiling is what finding every one of them as early as possible gives.")
+	w.line("  %-8s %7s %9s %18s", "top k%", "lift", "ceiling", "held-out found")
+	for _, k := range []struct {
+		share float64
+		lift  float64
+	}{{0.01, l.LiftAt1}, {0.05, l.LiftAt5}, {0.10, l.LiftAt10}} {
+		w.line("  %-8s %7.1f %9.1f %17.0f%%", fmt.Sprintf("%.0f%%", 100*k.share), k.lift, liftCeiling(k.share, l.HeldOut, n), 100*k.lift*k.share)
+	}
+}
+
+// liftCeiling is the highest lift possible in the top share of n ranked profiles when
+// held of them are the positives: every top slot a positive, up to all of them.
+func liftCeiling(share float64, held, n int) float64 {
+	if held == 0 || n == 0 {
+		return 0
+	}
+	top := max(1, int(math.Ceil(share*float64(n))))
+	return float64(min(held, top)) / float64(held) * float64(n) / float64(top)
 }
 
 // recovered prints a model's fitted parameters beside the generator's, and whether each
