@@ -46,7 +46,7 @@ func Example_road() {
 		x.Record(e.name, p, start.Add(e.after))
 		events = append(events, funnel.Event{Profile: p, Time: start.Add(e.after), Name: e.name})
 	}
-	users, _ := x.Eval(segment.Must("count(visit, 30d) >= 2"), start.Add(6*day))
+	users, _ := x.Eval(ctx, start.Add(6*day), segment.Must("count(visit, 30d) >= 2"), nil)
 	road, _ := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}, Window: 30 * day}.Run(events)
 	fmt.Println("users:", users.ToArray())
 	fmt.Printf("visitors who bought: %d of %d\n", road.Steps[1].Unique, road.Steps[0].Unique)

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -100,7 +101,7 @@ func TestAnalysisErrors(t *testing.T) {
 	if err := x.SetNumbers("n", []uint32{1}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("SetNumbers with mismatched slices: %v", err)
 	}
-	if _, err := x.Eval(nil, dayStart(genToday)); !errors.Is(err, ErrInvalid) {
+	if _, err := x.Eval(context.Background(), dayStart(genToday), nil, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Eval(nil): %v", err)
 	}
 	if (OverlapOf(roaring.New(), roaring.New())).Jaccard() != 0 {

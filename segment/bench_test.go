@@ -3,6 +3,7 @@ package segment
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -127,7 +128,7 @@ func reportRecords(b *testing.B, n int, cpuPerOp float64) {
 func benchEval(b *testing.B, f *fixture, expr string) {
 	q := mustParse(b, expr)
 	loop(b, func() {
-		if _, err := f.x.Eval(q, benchNow); err != nil {
+		if _, err := f.x.Eval(context.Background(), benchNow, q, nil); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -136,7 +137,7 @@ func benchEval(b *testing.B, f *fixture, expr string) {
 func benchCount(b *testing.B, f *fixture, expr string) {
 	q := mustParse(b, expr)
 	loop(b, func() {
-		if _, err := f.x.Count(q, benchNow); err != nil {
+		if _, err := f.x.Count(context.Background(), benchNow, q, nil); err != nil {
 			b.Fatal(err)
 		}
 	})

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -140,7 +141,7 @@ func TestClickHouseGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := readProfiles(t, strings.TrimSuffix(c, ".expr")+".clickhouse")
-			got, err := x.Eval(mustParse(t, string(expr)), clickhouseNow)
+			got, err := x.Eval(context.Background(), clickhouseNow, mustParse(t, string(expr)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"io"
 	"sync"
 	"testing"
@@ -41,10 +42,10 @@ func TestConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 30 {
-				if _, err := x.Eval(q, now); err != nil {
+				if _, err := x.Eval(context.Background(), now, q, nil); err != nil {
 					t.Error(err)
 				}
-				if _, err := x.Count(q, now); err != nil {
+				if _, err := x.Count(context.Background(), now, q, nil); err != nil {
 					t.Error(err)
 				}
 				if _, err := x.Refresh(now); err != nil {
@@ -57,7 +58,7 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	n, err := x.Count(mustParse(t, "count(visit, 7d) >= 0"), now)
+	n, err := x.Count(context.Background(), now, mustParse(t, "count(visit, 7d) >= 0"), nil)
 	if err != nil || n != 500 {
 		t.Fatalf("profiles = %d, %v; want 500", n, err)
 	}

@@ -11,7 +11,7 @@
 //	x.SetNumber("spend", 2, 250)
 //	x.Record("visit", 2, at)
 //	q, _ := segment.Parse("plan:pro AND spend >= 100 AND count(visit, 30d) >= 2")
-//	users, _ := x.Eval(q, now)
+//	users, _ := x.Eval(ctx, now, q, nil) // within DefaultBudget, until ctx is done
 //
 // # What the index holds
 //
@@ -80,6 +80,19 @@
 // whose cost the running result can cut (numeric comparisons and windows are computed
 // only within it), then subtracts its NOT operands; an empty operand or running result
 // ends it at once. Count counts the last step with AndCardinality instead of building it.
+//
+// # Cost: budgets and cancellation
+//
+// Eval and Count take a context and an EvalOptions whose Budget bounds the terms of the
+// expression (saved segments expanded), the daily bitmaps read and the bitmap
+// operations; nil means DefaultBudget (1,000 terms, 100,000 days, 1,000,000
+// operations), which every ordinary rule fits with room to spare. An evaluation that
+// runs out fails with ErrBudget naming what ran out, and one whose context is done stops
+// with the context's error, within a few dozen bitmap operations; both return no result
+// and change nothing. Checking the terms costs nothing and happens before any bitmap is
+// read. A Budget passed in is spent, so one Budget bounds a batch of evaluations (a
+// request that evaluates every saved segment). Refresh, which the host schedules itself,
+// is not metered.
 //
 // # Saved segments and live membership
 //

@@ -31,6 +31,9 @@ var (
 	// ErrInvalid means an argument is out of range: an empty segment name, slices of
 	// different lengths, a negative k.
 	ErrInvalid = errors.New("segment: invalid argument")
+	// ErrBudget means an evaluation ran out of its Budget (terms, daily bitmaps read or
+	// bitmap operations); the message says which.
+	ErrBudget = errors.New("segment: over budget")
 	// ErrCorrupt means a snapshot or a serialized bitmap is damaged or malformed.
 	ErrCorrupt = errors.New("segment: corrupt data")
 	// ErrNotFound means a Store holds no blob of the given name.

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -11,47 +12,71 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// Eval returns the profiles that satisfy q at now (now's day closes every behavioural
-// window; see the package documentation). The result belongs to the caller. A query
-// that names unknown fields or segments, mixes types, or reaches before retained
-// history fails whole with an *ExprError and evaluates nothing.
-func (x *Index) Eval(q *Query, now time.Time) (*roaring.Bitmap, error) {
+// Eval returns the profiles that satisfy q at the instant at (at's day closes every
+// behavioural window; see the package documentation). The result belongs to the caller.
+// A query that names unknown fields or segments, mixes types, or reaches before retained
+// history fails whole with an *ExprError and evaluates nothing. The evaluation spends
+// opts' Budget (DefaultBudget if none) and stops with ErrBudget when it runs out, or with
+// ctx's error once ctx is done; either way it returns no result.
+func (x *Index) Eval(ctx context.Context, at time.Time, q *Query, opts *EvalOptions) (*roaring.Bitmap, error) {
 	if q == nil || q.root == nil {
 		return nil, fmt.Errorf("segment: eval: nil query: %w", ErrInvalid)
 	}
+	if ctx == nil {
+		return nil, fmt.Errorf("segment: eval: nil context: %w", ErrInvalid)
+	}
 	x.rlock()
 	defer x.mu.RUnlock()
-	e, err := x.prepare(q.root, now)
+	e, err := x.prepare(ctx, q.root, at, opts)
 	if err != nil {
 		return nil, err
 	}
 	r := e.eval(q.root, nil)
+	if e.m.err != nil {
+		return nil, e.m.err
+	}
 	return x.out(r.b, r.owned), nil
 }
 
 // Count returns the number of profiles Eval would return, without building the final
 // set: the last intersection or difference of an AND is counted with AndCardinality,
-// and so is a union of two sets (|a ∪ b| = |a| + |b| − |a ∩ b|).
-func (x *Index) Count(q *Query, now time.Time) (uint64, error) {
+// and so is a union of two sets (|a ∪ b| = |a| + |b| − |a ∩ b|). It spends a budget and
+// stops as Eval does.
+func (x *Index) Count(ctx context.Context, at time.Time, q *Query, opts *EvalOptions) (uint64, error) {
 	if q == nil || q.root == nil {
 		return 0, fmt.Errorf("segment: count: nil query: %w", ErrInvalid)
 	}
+	if ctx == nil {
+		return 0, fmt.Errorf("segment: count: nil context: %w", ErrInvalid)
+	}
 	x.rlock()
 	defer x.mu.RUnlock()
-	e, err := x.prepare(q.root, now)
+	e, err := x.prepare(ctx, q.root, at, opts)
 	if err != nil {
 		return 0, err
 	}
-	return e.count(q.root), nil
+	n := e.count(q.root)
+	if e.m.err != nil {
+		return 0, e.m.err
+	}
+	return n, nil
 }
 
-// prepare checks root at now and returns an evaluator for it. The caller holds mu.
-func (x *Index) prepare(root node, now time.Time) (*evaluator, error) {
+// prepare checks root at now, charges its terms, and returns an evaluator for it. The
+// caller holds mu.
+func (x *Index) prepare(ctx context.Context, root node, now time.Time, opts *EvalOptions) (*evaluator, error) {
 	today := dayOf(now, x.loc)
 	if _, err := x.newChecker(today, true).check(root, 0); err != nil {
 		return nil, err
 	}
-	return &evaluator{x: x, today: today, memo: map[string]*roaring.Bitmap{}, forceAdder: x.forceAdder}, nil
+	m := newMeter(ctx, opts)
+	if err := m.terms(x, root); err != nil {
+		return nil, err
+	}
+	if !m.spend(0, 0) {
+		return nil, m.err
+	}
+	return &evaluator{x: x, today: today, memo: map[string]*roaring.Bitmap{}, forceAdder: x.forceAdder, m: m}, nil
 }
 
 // evaluator evaluates checked queries at one instant. It holds saved segments it has
@@ -62,6 +87,8 @@ type evaluator struct {
 	memo  map[string]*roaring.Bitmap
 
 	forceAdder bool // tests and benchmarks: count with the bit-sliced adder only
+
+	m *meter // the budget and the context; nil charges nothing (Refresh)
 }
 
 // set is an intermediate result; owned says whether the evaluator may modify it (if not,
@@ -78,6 +105,9 @@ func empty() set { return set{roaring.New(), true} }
 // the cheaper operands of an AND left; cheap leaves ignore it and return their bitmap.
 func (e *evaluator) eval(n node, f *roaring.Bitmap) set {
 	x := e.x
+	if !e.m.spend(0, 1) {
+		return empty() // the caller reports the meter's error and drops the result
+	}
 	switch n := n.(type) {
 	case *andNode:
 		r, _ := e.and(n, f, false)
@@ -86,6 +116,9 @@ func (e *evaluator) eval(n node, f *roaring.Bitmap) set {
 		parts := make([]*roaring.Bitmap, 0, len(n.kids))
 		for _, k := range n.kids {
 			parts = append(parts, e.eval(k, f).b)
+		}
+		if !e.m.spend(0, int64(len(parts))) {
+			return empty()
 		}
 		return union(parts, f)
 	case *notNode:
@@ -103,7 +136,13 @@ func (e *evaluator) eval(n node, f *roaring.Bitmap) set {
 	case *segNode:
 		return set{e.segment(n.name), false}
 	case *inNode:
+		if !e.m.spend(0, int64(len(n.values))) {
+			return empty()
+		}
 		if fld, ok := x.numbers[n.field]; ok {
+			if !e.m.spend(0, int64(len(n.values)*len(fld.v.slices))) {
+				return empty()
+			}
 			parts := make([]*roaring.Bitmap, 0, len(n.values))
 			for _, v := range n.values {
 				k, _ := strconv.ParseInt(v, 10, 64) // checked
@@ -120,6 +159,9 @@ func (e *evaluator) eval(n node, f *roaring.Bitmap) set {
 		return union(parts, f)
 	case *cmpNode:
 		v := x.numbers[n.field].v
+		if !e.m.spend(0, int64(2*len(v.slices)+1)) {
+			return empty()
+		}
 		if n.op == opBetween {
 			return set{v.between(n.n, n.n2, f), true}
 		}
@@ -223,7 +265,11 @@ func (e *evaluator) estimate(n node) (size uint64, class int, exact bool) {
 		if n.days > 0 {
 			lo = clampDay(int64(e.today) - int64(n.days) + 1)
 		}
-		for _, d := range x.events[n.event].span(lo, e.today) {
+		days := x.events[n.event].span(lo, e.today)
+		if !e.m.spend(int64(len(days)), 0) {
+			return 0, costDays, false
+		}
+		for _, d := range days {
 			s = max(s, d.present.GetCardinality())
 		}
 		class := costDays
@@ -307,6 +353,9 @@ func (e *evaluator) and(n *andNode, f *roaring.Bitmap, countOnly bool) (set, uin
 			}
 		}
 		r := e.eval(op.n, acc.b)
+		if !e.m.spend(0, 1) {
+			return empty(), 0
+		}
 		if countOnly && i == len(ops)-1 {
 			c := acc.b.AndCardinality(r.b)
 			if op.neg {

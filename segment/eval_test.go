@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -39,12 +40,12 @@ func TestEvalMatchesModel(t *testing.T) {
 			today := genToday + rapid.Int32Range(-3, 3).Draw(t, "today shift")
 			now := dayStart(today).Add(time.Duration(rapid.Int64Range(0, 86399).Draw(t, "sec")) * time.Second)
 			q := &Query{root: n}
-			got, err := x.Eval(q, now)
+			got, err := x.Eval(context.Background(), now, q, nil)
 			want := m.check(n, today, true)
 			if !sameErr(want, err) {
 				t.Fatalf("Eval(%s): error %v, want %v", q, err, want)
 			}
-			count, cerr := x.Count(q, now)
+			count, cerr := x.Count(context.Background(), now, q, nil)
 			if !sameErr(want, cerr) {
 				t.Fatalf("Count(%s): error %v, want %v", q, cerr, want)
 			}
@@ -56,7 +57,7 @@ func TestEvalMatchesModel(t *testing.T) {
 				t.Fatalf("Eval(%s) (-model +index):\n%s", q, diff)
 			}
 			x.forceAdder = true
-			added, _ := x.Eval(q, now)
+			added, _ := x.Eval(context.Background(), now, q, nil)
 			x.forceAdder = false
 			if diff := cmp.Diff(sortedKeys(ref), added.ToArray()); diff != "" {
 				t.Fatalf("Eval(%s) with the adder (-model +index):\n%s", q, diff)
@@ -94,7 +95,7 @@ func TestExampleQueryEvaluates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := x.Eval(q, now)
+	got, err := x.Eval(context.Background(), now, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestExampleQueryEvaluates(t *testing.T) {
 	if diff := cmp.Diff([]uint32{1, 3}, got.ToArray()); diff != "" {
 		t.Errorf("example query (-want +got):\n%s", diff)
 	}
-	if n, err := x.Count(q, now); err != nil || n != 2 {
+	if n, err := x.Count(context.Background(), now, q, nil); err != nil || n != 2 {
 		t.Errorf("Count = %d, %v; want 2", n, err)
 	}
 }
@@ -135,7 +136,7 @@ func TestWindowBoundaries(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			x := NewIndex(WithLocation(c.loc))
 			x.Record("visit", 7, c.event)
-			got, err := x.Eval(mustParse(t, "did(visit, 7d)"), c.now)
+			got, err := x.Eval(context.Background(), c.now, mustParse(t, "did(visit, 7d)"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +184,7 @@ func TestBadQueriesChangeNothing(t *testing.T) {
 		{"count(visit, 31d) >= 2", ErrRetention, 1},
 	}
 	for _, c := range cases {
-		_, err := x.Eval(mustParse(t, c.expr), now)
+		_, err := x.Eval(context.Background(), now, mustParse(t, c.expr), nil)
 		var ee *ExprError
 		if !errors.Is(err, c.want) || !errors.As(err, &ee) || ee.Column != c.col {
 			t.Errorf("Eval(%q) = %v, want %v at column %d", c.expr, err, c.want, c.col)

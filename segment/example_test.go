@@ -2,6 +2,7 @@ package segment_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ func Example() {
 	x.Record("visit", 1, daysAgo(20))
 	x.Record("visit", 2, daysAgo(1))
 	q, _ := segment.Parse("plan:pro AND count(visit, 30d) >= 2")
-	users, _ := x.Eval(q, now)
+	users, _ := x.Eval(context.Background(), now, q, nil)
 	fmt.Println(users)
 	// Output: {1}
 }
@@ -38,7 +39,7 @@ func ExampleNewIndex() {
 		segment.WithEvents("purchase"),                // queryable before the first purchase
 	)
 	q, _ := segment.Parse("did(purchase, 90d) OR spend > 0")
-	n, err := x.Count(q, now)
+	n, err := x.Count(context.Background(), now, q, nil)
 	fmt.Println(n, err)
 	// Output: 0 <nil>
 }
@@ -48,7 +49,7 @@ func ExampleIndex_Tag() {
 	x.Tag("city:shanghai", 1, 2)
 	x.Tag("churned", 2) // a bare tag is tag:churned
 	q, _ := segment.Parse("city:shanghai AND NOT tag:churned")
-	r, _ := x.Eval(q, now)
+	r, _ := x.Eval(context.Background(), now, q, nil)
 	fmt.Println(r)
 	// Output: {1}
 }
@@ -59,7 +60,7 @@ func ExampleIndex_SetNumber() {
 	x.SetNumber("score.p_alive", 2, 420)
 	x.SetNumber("score.p_alive", 3, -1)
 	q, _ := segment.Parse("score.p_alive BETWEEN 0 AND 500 OR score.p_alive > 900")
-	r, _ := x.Eval(q, now)
+	r, _ := x.Eval(context.Background(), now, q, nil)
 	fmt.Println(r)
 	// Output: {1,2}
 }
@@ -74,7 +75,7 @@ func ExampleIndex_Record() {
 	})
 	for _, expr := range []string{"count(visit, 30d) >= 2", "days(visit, 30d) >= 2"} {
 		q, _ := segment.Parse(expr)
-		r, _ := x.Eval(q, now)
+		r, _ := x.Eval(context.Background(), now, q, nil)
 		fmt.Println(expr, "→", r)
 	}
 	// Output:
@@ -102,9 +103,9 @@ func ExampleIndex_Eval() {
 	x.Record("purchase", 1, daysAgo(10))
 	// Lapsed best customers to win back: bought before, not in the last 90 days.
 	q, _ := segment.Parse("plan:pro AND spend >= 100 AND lapsed(purchase, 90d)")
-	r, _ := x.Eval(q, now)
+	r, _ := x.Eval(context.Background(), now, q, nil)
 	fmt.Println(r)
-	_, err := x.Eval(segment.Must("plan:pro AND spnd > 1"), now)
+	_, err := x.Eval(context.Background(), now, segment.Must("plan:pro AND spnd > 1"), nil)
 	fmt.Println(err)
 	// Output:
 	// {3}
@@ -115,9 +116,26 @@ func ExampleIndex_Count() {
 	x := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)
 	x.Tag("churned", 3)
-	n, _ := x.Count(segment.Must("plan:pro AND NOT tag:churned"), now)
+	n, _ := x.Count(context.Background(), now, segment.Must("plan:pro AND NOT tag:churned"), nil)
 	fmt.Println(n)
 	// Output: 2
+}
+
+// A budget bounds what a query may cost; the same budget passed to several evaluations
+// bounds them together.
+func ExampleEvalOptions() {
+	x := segment.NewIndex()
+	for d := range 400 {
+		x.Record("visit", uint32(1+d%3), daysAgo(d))
+	}
+	small := segment.Budget{Terms: 10, Days: 365, Ops: 10_000}
+	_, err := x.Eval(context.Background(), now, segment.Must("did(visit, 90d)"), &segment.EvalOptions{Budget: &small})
+	fmt.Println(err, small.Days)
+	_, err = x.Eval(context.Background(), now, segment.Must("did(visit, 400d)"), &segment.EvalOptions{Budget: &small})
+	fmt.Println(errors.Is(err, segment.ErrBudget), err)
+	// Output:
+	// <nil> 275
+	// true segment: over budget: the query reads more than the 275 daily bitmaps left in its budget
 }
 
 func ExampleIndex_Refresh() {
@@ -162,7 +180,7 @@ func ExampleIndex_ApplyMerge() {
 	x.Record("visit", 9, daysAgo(2))
 	x.ApplyMerge(7, 9) // identity found that 9 is 7
 	spend, _ := x.Number("spend", 7)
-	r, _ := x.Eval(segment.Must("channel:store AND channel:web AND count(visit, 7d) = 2"), now)
+	r, _ := x.Eval(context.Background(), now, segment.Must("channel:store AND channel:web AND count(visit, 7d) = 2"), nil)
 	fmt.Println(spend, r, x.Profiles())
 	// Output: 140 {7} {7}
 }
@@ -191,7 +209,7 @@ func ExampleIndex_Breakdown() {
 	x.SetTrait("city", "shanghai", 1, 2, 3)
 	x.SetTrait("city", "beijing", 4)
 	x.Tag("plan:pro", 1, 2, 4, 5)
-	pro, _ := x.Eval(segment.Must("plan:pro"), now)
+	pro, _ := x.Eval(context.Background(), now, segment.Must("plan:pro"), nil)
 	shares, _ := x.Breakdown(pro, "city")
 	for _, s := range shares {
 		if s.None {
@@ -240,7 +258,7 @@ func ExampleOpen() {
 		return
 	}
 	defer y.Close()
-	n, _ := y.Count(segment.Must("plan:pro"), now)
+	n, _ := y.Count(context.Background(), now, segment.Must("plan:pro"), nil)
 	fmt.Println(n)
 	// Output: 3
 }

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -45,7 +46,7 @@ func TestMergePreservesUnion(t *testing.T) {
 		for _, e := range genEvents {
 			for _, expr := range []string{"count(%q, 15d) >= 2", "count(%q, 15d) >= 3", "days(%q, 15d) >= 2", "count(%q, 15d) = 1"} {
 				q := mustParse(t, sprintfQuoted(expr, e))
-				got, err := x.Eval(q, dayStart(genToday))
+				got, err := x.Eval(context.Background(), dayStart(genToday), q, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -113,7 +114,7 @@ func TestDenseActivityMatchesModel(t *testing.T) {
 			want := m.eval(n, today)
 			for _, adder := range []bool{false, true} {
 				x.forceAdder = adder
-				got, err := x.Eval(&Query{root: n}, dayStart(today))
+				got, err := x.Eval(context.Background(), dayStart(today), &Query{root: n}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

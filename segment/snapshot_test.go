@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -49,8 +50,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		}
 		for range 5 {
 			q := &Query{root: genQuery(t, 3, false, segs)}
-			a, errA := x.Eval(q, now)
-			b, errB := y.Eval(q, now)
+			a, errA := x.Eval(context.Background(), now, q, nil)
+			b, errB := y.Eval(context.Background(), now, q, nil)
 			if (errA == nil) != (errB == nil) || errA == nil && !a.Equals(b) {
 				t.Fatalf("%s: original %v (%v), decoded %v (%v)", q, a, errA, b, errB)
 			}
@@ -180,11 +181,11 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	}
 	now := date(2026, 2, 10, 0, 0)
 	q := mustParse(t, "(segment:vip OR city:shanghai) AND NOT tag:churned AND days(visit, 30d) >= 3")
-	want, err := x.Eval(q, now)
+	want, err := x.Eval(context.Background(), now, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := y.Eval(q, now)
+	got, err := y.Eval(context.Background(), now, q, nil)
 	if err != nil || !got.Equals(want) || want.IsEmpty() {
 		t.Fatalf("mapped index answers %v (%v), want %v", got.GetCardinality(), err, want.GetCardinality())
 	}
@@ -197,11 +198,11 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	if err != nil || len(changes) == 0 {
 		t.Fatalf("Refresh on the mapped index: %v, %v", changes, err)
 	}
-	before, _ := y.Eval(q, now)
+	before, _ := y.Eval(context.Background(), now, q, nil)
 	if err := y.Close(); err != nil {
 		t.Fatal(err)
 	}
-	after, err := y.Eval(q, now)
+	after, err := y.Eval(context.Background(), now, q, nil)
 	if err != nil || !after.Equals(before) || !got.Equals(want) {
 		t.Fatalf("after Close: %v (%v); results taken before Close must survive it", after.GetCardinality(), err)
 	}
@@ -214,13 +215,13 @@ func TestOpenMapsAndCloses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r, _ := z.Eval(q, now); !r.Equals(want) {
+		if r, _ := z.Eval(context.Background(), now, q, nil); !r.Equals(want) {
 			t.Fatal("reopened index answers differently")
 		}
 		runtime.GC()
 	}
 	runtime.GC()
-	if r, _ := x.Eval(q, now); !r.Equals(want) {
+	if r, _ := x.Eval(context.Background(), now, q, nil); !r.Equals(want) {
 		t.Fatal("index changed after cleanups")
 	}
 	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
@@ -271,7 +272,7 @@ func FuzzReadSnapshot(f *testing.F) {
 			t.Fatal("accepted snapshot does not round-trip")
 		}
 		for _, name := range x.Segments() {
-			if _, err := x.Eval(mustParse(t, "segment:"+quoteName(name)), time.Unix(86400*4, 0)); err != nil && !errors.Is(err, ErrRetention) {
+			if _, err := x.Eval(context.Background(), time.Unix(86400*4, 0), mustParse(t, "segment:"+quoteName(name)), nil); err != nil && !errors.Is(err, ErrRetention) {
 				t.Fatalf("saved segment %q of an accepted snapshot: %v", name, err)
 			}
 		}
@@ -367,7 +368,7 @@ func TestSnapshotKeepsSettings(t *testing.T) {
 	if y.loc.String() != "Asia/Shanghai" || y.retention != 30 || y.horizon != x.horizon || y.numbers["spend"].rule != MergeMax {
 		t.Fatalf("settings after a round trip: %v %d %d %v", y.loc, y.retention, y.horizon, y.numbers["spend"].rule)
 	}
-	got, err := y.Eval(mustParse(t, "days(visit, 30d) = 1"), date(2026, 3, 20, 0, 0))
+	got, err := y.Eval(context.Background(), date(2026, 3, 20, 0, 0), mustParse(t, "days(visit, 30d) = 1"), nil)
 	if err != nil || !got.Contains(1) {
 		t.Fatalf("activity after a round trip: %v, %v", got, err)
 	}

@@ -15,6 +15,15 @@ func (e *evaluator) activity(n *actNode, f *roaring.Bitmap) set {
 	if n.days > 0 {
 		lo = clampDay(int64(e.today) - int64(n.days) + 1)
 	}
+	// Every function reads the days up to today (first and lapsed also those before
+	// the window): charge them, and one union per day, before reading any.
+	read := int64(len(ev.span(lo, e.today)))
+	if n.fn == fnFirst || n.fn == fnLapsed || n.days == 0 {
+		read = int64(len(ev.span(math.MinInt32, e.today)))
+	}
+	if !e.m.spend(read, read) {
+		return empty()
+	}
 	switch n.fn {
 	case fnDid:
 		if n.days == 0 {
@@ -75,10 +84,24 @@ func (e *evaluator) tally(n *actNode, days []*dayBits, f *roaring.Bitmap) set {
 	}
 	extra := n.fn == fnCount
 	if need := unaryNeed(n.op, n.n, n.n2); need <= maxUnary && !e.forceAdder {
+		// Per day: at most need·(need+1)/2 unions and intersections, and need−1
+		// comparisons of the day's repeat counts.
+		if !e.m.spend(0, int64(len(days))*(need*(need+1)/2+need)) {
+			return empty()
+		}
 		return set{unaryAnswer(n.op, n.n, n.n2, unaryCount(days, need, extra, cut), dom), true}
 	}
 	total := newBSI(false)
 	for _, d := range days {
+		// A ripple-carry addition: one step per bit slice of the running total (and of
+		// the day's repeat counts).
+		w := int64(len(total.slices) + 1)
+		if extra && d.extra != nil {
+			w += int64(len(d.extra.slices))
+		}
+		if !e.m.spend(0, 2*w) {
+			return empty()
+		}
 		p := d.present
 		if cut != nil {
 			p = roaring.And(p, cut)

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -85,7 +86,7 @@ func TestAudiencesEqualSegmentIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := x.Eval(q, last)
+		want, err := x.Eval(context.Background(), last, q, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

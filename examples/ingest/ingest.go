@@ -147,7 +147,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		parsed, err := segment.Parse(q.expr)
 		if err == nil {
 			var n uint64
-			if n, err = x.Count(parsed, now); err == nil {
+			if n, err = x.Count(context.Background(), now, parsed, nil); err == nil {
 				fmt.Fprintf(out, "  %-24s %6d  %s\n", q.name, n, parsed)
 				continue
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"time"
@@ -99,7 +100,7 @@ func buildSegments(r *resolved, end time.Time) (*segments, error) {
 	for _, a := range audiences {
 		q, _ := segment.Parse("segment:" + a.name)
 		start := wallClock.Now()
-		n, err := x.Count(q, end)
+		n, err := x.Count(context.Background(), end, q, nil)
 		if err != nil {
 			return nil, err
 		}

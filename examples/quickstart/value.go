@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"iter"
@@ -97,7 +98,7 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.winBack, err = seg.index.Count(q, end); err != nil {
+	if v.winBack, err = seg.index.Count(context.Background(), end, q, nil); err != nil {
 		return nil, err
 	}
 

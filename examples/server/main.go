@@ -138,6 +138,11 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Requests' contexts derive from base, which is cancelled when the shutdown's grace
+	// period ends, so that work still running then (a segment evaluation) stops.
+	base, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	srv.BaseContext = func(net.Listener) context.Context { return base }
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -148,6 +153,7 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 	s.log.Info("shutting down: no new connections; waiting up to 10s for requests in flight")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	context.AfterFunc(shutdown, stopWork)
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -177,9 +177,17 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.clock.Now()
 	audiences := []string{}
+	// One budget for every saved segment together, so that the cost of the request is
+	// bounded however many segments there are; the request's context stops the work
+	// when the client goes away.
+	budget := segment.DefaultBudget()
 	for _, name := range s.seg.Segments() {
 		q, _ := s.seg.Definition(name)
-		if members, err := s.seg.Eval(q, now); err == nil && members.Contains(cur) {
+		members, err := s.seg.Eval(r.Context(), now, q, &segment.EvalOptions{Budget: &budget})
+		if evalFailed(w, err) {
+			return
+		}
+		if err == nil && members.Contains(cur) {
 			audiences = append(audiences, name)
 		}
 	}
@@ -236,7 +244,10 @@ func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	members, err := s.seg.Eval(q, s.clock.Now())
+	members, err := s.seg.Eval(r.Context(), s.clock.Now(), q, nil) // within segment.DefaultBudget
+	if evalFailed(w, err) {
+		return
+	}
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
@@ -246,6 +257,21 @@ func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {
 		list = append(list, it.Next())
 	}
 	reply(w, http.StatusOK, map[string]any{"name": name, "query": q.String(), "size": members.GetCardinality(), "members": list})
+}
+
+// evalFailed answers an evaluation that ran out of budget (422, with the reason) or
+// whose client went away (nothing can reach it; 503 for the log) and reports whether it
+// did.
+func evalFailed(w http.ResponseWriter, err error) bool {
+	switch {
+	case errors.Is(err, segment.ErrBudget):
+		fail(w, http.StatusUnprocessableEntity, "%v", err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		fail(w, http.StatusServiceUnavailable, "%v", err)
+	default:
+		return false
+	}
+	return true
 }
 
 // changes refreshes every saved segment at the clock's time and returns who entered and

@@ -323,3 +323,32 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// A query over budget gets 422 and the reason, for a segment's members and for a
+// profile (which evaluates every saved segment under one budget), and the server stays
+// responsive.
+func TestOverBudget(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	s, err := newServer(clientele.FixedClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", calls, http.StatusOK, nil)
+	terms := make([]string, 1500)
+	for i := range terms {
+		terms[i] = fmt.Sprintf("did(page, %dd)", 1+i)
+	}
+	call(t, "PUT", base+"/v1/segments/huge", strings.Join(terms, " OR "), http.StatusOK, nil)
+	var bad map[string]string
+	call(t, "GET", base+"/v1/segments/huge", "", http.StatusUnprocessableEntity, &bad)
+	if !strings.Contains(bad["error"], "over budget") || !strings.Contains(bad["error"], "terms") {
+		t.Errorf("error %q does not say what ran out", bad["error"])
+	}
+	var p struct{ Profile uint32 }
+	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-1", "", http.StatusOK, &p)
+	call(t, "GET", fmt.Sprintf("%s/v1/profiles/%d", base, p.Profile), "", http.StatusUnprocessableEntity, &bad)
+	call(t, "PUT", base+"/v1/segments/small", `did(page)`, http.StatusOK, nil)
+	call(t, "GET", base+"/v1/segments/small", "", http.StatusOK, nil)
+}
