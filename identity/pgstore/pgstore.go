@@ -54,6 +54,7 @@ package pgstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -62,6 +63,7 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -102,6 +104,8 @@ type Store struct {
 	seq      uint64        // records appended under leads, ever
 	done     uint64        // of those, settled (flushed or failed)
 	flushing bool          // a Settle is writing
+	flushes  int           // flushes since the lock was taken
+	idle     uint64        // bumped by each Lead and each end of the last lead: a pending release checks it
 	failing  int           // leads open when a flush failed, whose Settle must fail
 	diverged bool          // a flush failed: Lead fails until Records is read
 	closed   bool
@@ -133,17 +137,30 @@ func (s *Store) Lead(ctx context.Context) error {
 	s.acq.Lock()
 	defer s.acq.Unlock()
 	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		return identity.ErrClosed
-	case s.diverged:
-		s.mu.Unlock()
-		return fmt.Errorf("identity/pgstore: a flush failed: %w", identity.ErrDiverged)
-	case s.conn != nil:
-		s.leads++
-		s.mu.Unlock()
-		return nil
+	for {
+		switch {
+		case s.closed:
+			s.mu.Unlock()
+			return identity.ErrClosed
+		case s.diverged:
+			s.mu.Unlock()
+			return fmt.Errorf("identity/pgstore: a flush failed: %w", identity.ErrDiverged)
+		case s.conn == nil:
+		case s.flushes < maxHold:
+			s.leads++
+			s.idle++ // cancels a pending release
+			s.mu.Unlock()
+			return nil
+		case s.leads == 0 && !s.flushing && len(s.buf) == 0:
+			// Held long enough: give the lock up and queue for it behind the other
+			// writers.
+			s.release()
+			continue
+		default:
+			s.cond.Wait() // for the open leads to end
+			continue
+		}
+		break
 	}
 	s.mu.Unlock()
 	c, err := s.pool.Acquire(ctx)
@@ -156,7 +173,7 @@ func (s *Store) Lead(ctx context.Context) error {
 		return fmt.Errorf("identity/pgstore: lead: %w", err)
 	}
 	s.mu.Lock()
-	s.conn, s.known = c, false
+	s.conn, s.known, s.flushes = c, false, 0
 	s.leads++
 	s.mu.Unlock()
 	return nil
@@ -223,10 +240,18 @@ func (s *Store) scan(from int64, yield func([]byte, error) bool) (int64, bool) {
 	}
 	defer rows.Close()
 	next := from
+	binFormat := true
+	for _, f := range rows.FieldDescriptions() {
+		binFormat = binFormat && f.Format == pgx.BinaryFormatCode
+	}
 	for rows.Next() {
 		var pos int64
 		var rec []byte
-		if err := rows.Scan(&pos, &rec); err != nil {
+		if raw := rows.RawValues(); binFormat && len(raw) == 2 && len(raw[0]) == 8 && raw[1] != nil {
+			// The common case without a copy: the record is yielded from the
+			// connection's buffer, which the next row reuses (Store allows it).
+			pos, rec = int64(binary.BigEndian.Uint64(raw[0])), raw[1]
+		} else if err := rows.Scan(&pos, &rec); err != nil {
 			yield(nil, fmt.Errorf("identity/pgstore: read position %d: %w", next, err))
 			return next, false
 		}
@@ -360,6 +385,7 @@ func (s *Store) Settle() error {
 			s.drop()
 		} else {
 			s.done = end
+			s.flushes++
 		}
 		s.cond.Broadcast()
 	}
@@ -372,16 +398,46 @@ func (s *Store) Settle() error {
 	}
 	if s.leads > 0 {
 		s.leads--
+		s.cond.Broadcast() // a Lead may wait for the open leads to end
 	}
 	if s.leads == 0 && s.conn != nil && !s.flushing && len(s.buf) == 0 {
-		if _, uerr := s.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1, $2)", s.k1, s.k2); uerr != nil {
-			s.drop()
+		if s.flushes >= maxHold {
+			s.release()
 		} else {
-			s.conn.Release()
-			s.conn = nil
+			// Keep the lock a moment: the resolver's next caller is usually
+			// waiting for its lock already, and taking the log's lock again costs
+			// round trips and a turn behind the other writers.
+			s.idle++
+			gen := s.idle
+			time.AfterFunc(linger, func() {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.idle == gen && s.leads == 0 && s.conn != nil && !s.flushing && len(s.buf) == 0 {
+					s.release()
+				}
+			})
 		}
 	}
 	return err
+}
+
+// The lead's lock is kept for linger after the last lead ends, and given up, for the
+// other writers' turn, after maxHold flushes.
+const (
+	linger  = 2 * time.Millisecond
+	maxHold = 16
+)
+
+// release gives the log's lock up. The caller holds mu.
+func (s *Store) release() {
+	if _, err := s.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1, $2)", s.k1, s.k2); err != nil {
+		s.drop()
+	} else {
+		s.conn.Release()
+		s.conn = nil
+		s.known = false
+	}
+	s.cond.Broadcast()
 }
 
 // drop closes the lead's connection, which releases the lock if the server still holds
@@ -392,6 +448,7 @@ func (s *Store) drop() {
 		s.conn = nil
 	}
 	s.known = false
+	s.cond.Broadcast()
 }
 
 // FollowOptions tune Follow. The zero value is the default.

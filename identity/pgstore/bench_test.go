@@ -1,0 +1,199 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+// benchEvent is event i of the benchmarks: a new anonymous id seen with one of a
+// million e-mails, so most events join an existing profile and some merge.
+func benchEvent(i int64) []identity.ID {
+	return []identity.ID{
+		{Kind: "anonymous_id", Value: "a" + strconv.FormatInt(i, 10)},
+		{Kind: "email", Value: "e" + strconv.FormatInt(i*7919%1_000_000, 10) + "@example.com"},
+	}
+}
+
+// benchLinks links b.N events through the resolvers, callers goroutines per resolver
+// (the concurrency a service's request handlers give), and reports acknowledged links
+// per second.
+func benchLinks(b *testing.B, rs []*identity.Resolver, callers int) {
+	ctx := context.Background()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for _, r := range rs {
+		for range callers {
+			wg.Go(func() {
+				for {
+					i := next.Add(1)
+					if i > int64(b.N) {
+						return
+					}
+					if _, err := r.Link(ctx, base.Add(time.Duration(i)), "web", benchEvent(i)...); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "links/s")
+}
+
+// BenchmarkLinkPostgres: links through PostgreSQL with one and four writers (each its
+// own pool, store and resolver, as separate replicas would be), 256 callers each.
+func BenchmarkLinkPostgres(b *testing.B) {
+	for _, writers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			pool := pgtest.Pool(b)
+			schema := pgtest.Schema(b, pool)
+			var rs []*identity.Resolver
+			for range writers {
+				r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(b, pgtest.Pool(b), schema)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				rs = append(rs, r)
+			}
+			benchLinks(b, rs, 256)
+		})
+	}
+}
+
+// BenchmarkLinkFile is the baseline beside BenchmarkLinkPostgres: the same links through
+// one resolver on a FileStore (fsync per group commit).
+func BenchmarkLinkFile(b *testing.B) {
+	fs, err := identity.OpenFileStore(filepath.Join(b.TempDir(), "log"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(fs))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchLinks(b, []*identity.Resolver{r}, 256)
+}
+
+// replayRecords returns the records of a resolver that linked n events, in memory.
+func replayRecords(b *testing.B, n int) *identity.MemStore {
+	var ms identity.MemStore
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(&ms))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range int64(n) {
+		if _, err := r.Link(context.Background(), base.Add(time.Duration(i)), "web", benchEvent(i)...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return &ms
+}
+
+const replayN = 1_000_000
+
+// BenchmarkReplayPostgres opens a resolver on a log of a million records in PostgreSQL
+// and reports records replayed per second; BenchmarkReplayFile is its baseline.
+func BenchmarkReplayPostgres(b *testing.B) {
+	pool := pgtest.Pool(b)
+	schema := pgtest.Schema(b, pool)
+	s := open(b, pool, schema)
+	ms := replayRecords(b, replayN)
+	var rows [][]any
+	pos := int64(0)
+	for rec := range ms.Records() {
+		rows = append(rows, []any{pos, slices.Clone(rec)})
+		pos++
+	}
+	if _, err := pool.CopyFrom(context.Background(), pgx.Identifier{schema, "identity_log"}, []string{"pos", "rec"}, pgx.CopyFromRows(rows)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := identity.New(identity.DefaultRules(), identity.WithStore(s)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkReplayFile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "log")
+	fs, err := identity.OpenFileStore(path, &identity.FileStoreOptions{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms := replayRecords(b, replayN)
+	n := 0
+	for rec := range ms.Records() {
+		fs.Append(rec)
+		n++
+	}
+	fs.Close()
+	b.ResetTimer()
+	for range b.N {
+		fs, err := identity.OpenFileStore(path, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := identity.New(identity.DefaultRules(), identity.WithStore(fs)); err != nil {
+			b.Fatal(err)
+		}
+		fs.Close()
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkFollowerLag links on one replica and measures how long until another,
+// following with Follow, finds the new identifier: p50 and p99 in milliseconds.
+func BenchmarkFollowerLag(b *testing.B) {
+	pool := pgtest.Pool(b)
+	schema := pgtest.Schema(b, pool)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := identity.New(identity.DefaultRules(), identity.WithStore(open(b, pool, schema)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fs := open(b, pgtest.Pool(b), schema)
+	f, err := identity.New(identity.DefaultRules(), identity.WithStore(fs))
+	if err != nil {
+		b.Fatal(err)
+	}
+	go fs.Follow(ctx, f, &FollowOptions{Poll: time.Second})
+	clock := clientele.SystemClock{}
+	lags := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range int64(b.N) {
+		ids := benchEvent(i)
+		t0 := clock.Now()
+		if _, err := w.Link(ctx, base.Add(time.Duration(i)), "web", ids...); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, ok := f.Lookup(ids[0]); ok {
+				break
+			}
+			time.Sleep(20 * time.Microsecond)
+		}
+		lags = append(lags, clock.Now().Sub(t0))
+	}
+	slices.Sort(lags)
+	ms := func(q float64) float64 { return float64(lags[int(q*float64(len(lags)-1))]) / 1e6 }
+	b.ReportMetric(ms(0.5), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+}
