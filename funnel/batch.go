@@ -40,7 +40,7 @@ func (b *Batch) Len() int { return len(b.Profile) }
 func (b *Batch) Append(e Event) error {
 	t, err := nanos(e.Time)
 	if err != nil {
-		return fmt.Errorf("funnel: append event %d (profile %d): %w", b.Len(), e.Profile, err)
+		return errorf("append event %d (profile %d): %w", b.Len(), e.Profile, err)
 	}
 	n := b.Len()
 	for _, key := range slices.Sorted(maps.Keys(e.Props)) { // sorted: Values' order is reproducible
@@ -109,27 +109,27 @@ func (b *Batch) At(i int) Event {
 func (b *Batch) check() error {
 	n := len(b.Profile)
 	if len(b.Time) != n || len(b.Event) != n {
-		return fmt.Errorf("%w: columns of different lengths (profile %d, time %d, event %d)", ErrSpec, n, len(b.Time), len(b.Event))
+		return fmt.Errorf("%w: columns of different lengths (profile %d, time %d, event %d)", ErrInvalid, n, len(b.Time), len(b.Event))
 	}
 	for i, id := range b.Event {
 		if int(id) >= len(b.Names) {
-			return fmt.Errorf("funnel: batch event %d: name id %d outside the %d names: %w", i, id, len(b.Names), ErrCorrupt)
+			return fmt.Errorf("%w: batch event %d: name id %d outside the %d names", ErrCorrupt, i, id, len(b.Names))
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(b.Props)) {
 		col := b.Props[key]
 		if len(col) != n {
-			return fmt.Errorf("%w: property %q column holds %d values for %d events", ErrSpec, key, len(col), n)
+			return fmt.Errorf("%w: property %q column holds %d values for %d events", ErrInvalid, key, len(col), n)
 		}
 		for i, id := range col {
 			if int(id) >= len(b.Values) {
-				return fmt.Errorf("funnel: batch event %d: property %q value id %d outside the %d values: %w", i, key, id, len(b.Values), ErrCorrupt)
+				return fmt.Errorf("%w: batch event %d: property %q value id %d outside the %d values", ErrCorrupt, i, key, id, len(b.Values))
 			}
 		}
 	}
 	for i, t := range b.Time {
 		if t < minNano || t >= maxNano {
-			return fmt.Errorf("funnel: batch event %d (profile %d): time %d ns outside 1900-2189: %w", i, b.Profile[i], t, ErrTimeRange)
+			return fmt.Errorf("%w: batch event %d (profile %d): time %d ns outside 1900-2189", ErrTimeRange, i, b.Profile[i], t)
 		}
 	}
 	return nil
@@ -178,7 +178,7 @@ func (b *Batch) profiles(asOf time.Time) ([]int, error) {
 		limit := asOf.UnixNano()
 		for i, t := range b.Time {
 			if t > limit {
-				return nil, fmt.Errorf("funnel: batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, asOf)
+				return nil, errorf("batch event %d (profile %d): %w: after AsOf %s", i, b.Profile[i], ErrTimeRange, asOf)
 			}
 		}
 	}

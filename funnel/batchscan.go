@@ -46,7 +46,7 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 			if _, err := b.profiles(asOf); err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("funnel: batch: an event failed the scan's check but not the full one: %w", ErrCorrupt)
+			return nil, fmt.Errorf("%w: batch: an event failed the scan's check but not the full one", ErrCorrupt)
 		}
 		pts[w] = q.pt
 		unascending = unascending || q.unascending || w > 0 && cuts[w] > 0 && cuts[w] < n && b.Profile[cuts[w]] < b.Profile[cuts[w]-1]

@@ -47,7 +47,7 @@ func TestBatchScanChecks(t *testing.T) {
 		{"time", func(b *Batch) { b.Time[16001] = math.MaxInt64 }, ErrTimeRange, "batch event 16001"},
 		{"first of two", func(b *Batch) { b.Time[15000] = math.MinInt64; b.Event[3] = 9 }, ErrCorrupt, "batch event 3"},
 		{"regrouped", func(b *Batch) { b.Profile[17999] = 1 }, ErrUnsorted, "profile 1"},
-		{"columns", func(b *Batch) { b.Time = b.Time[:10] }, ErrSpec, "different lengths"},
+		{"columns", func(b *Batch) { b.Time = b.Time[:10] }, ErrInvalid, "different lengths"},
 	} {
 		b := bigBatch()
 		tc.damage(b)

@@ -172,11 +172,11 @@ func (l Lifecycle) buildBatch(b *Batch, referrers map[uint32]uint32, workers int
 // caller's promise); a profile found in two parts fails with ErrUnsorted.
 func MergeJourneys(parts ...*Journeys) (*Journeys, error) {
 	if len(parts) == 0 {
-		return nil, fmt.Errorf("%w: no journeys to merge", ErrSpec)
+		return nil, fmt.Errorf("%w: no journeys to merge", ErrInvalid)
 	}
 	for i, p := range parts {
 		if p == nil {
-			return nil, fmt.Errorf("%w: journeys %d of %d are nil", ErrSpec, i, len(parts))
+			return nil, fmt.Errorf("%w: journeys %d of %d are nil", ErrInvalid, i, len(parts))
 		}
 		if p.r.fp != parts[0].r.fp {
 			return nil, fmt.Errorf("%w: journeys %d: %s versus %s", ErrMismatch, i, p.r.fp, parts[0].r.fp)

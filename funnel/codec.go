@@ -76,17 +76,17 @@ const MaxDecodedProfiles = 1 << 26
 func openFrame(what, magic string, data []byte) (*reader, error) {
 	min := len(magic) + 4 + 4
 	if len(data) < min {
-		return nil, fmt.Errorf("funnel: decode %s: %d bytes, shorter than a frame's %d: %w", what, len(data), min, ErrCorrupt)
+		return nil, fmt.Errorf("%w: decode %s: %d bytes, shorter than a frame's %d", ErrCorrupt, what, len(data), min)
 	}
 	if string(data[:len(magic)]) != magic {
-		return nil, fmt.Errorf("funnel: decode %s at offset 0: bad magic %q: %w", what, data[:len(magic)], ErrCorrupt)
+		return nil, fmt.Errorf("%w: decode %s at offset 0: bad magic %q", ErrCorrupt, what, data[:len(magic)])
 	}
 	if v := binary.LittleEndian.Uint32(data[len(magic):]); v != frameVersion {
-		return nil, fmt.Errorf("funnel: decode %s at offset %d: unknown version %d: %w", what, len(magic), v, ErrCorrupt)
+		return nil, fmt.Errorf("%w: decode %s at offset %d: unknown version %d", ErrCorrupt, what, len(magic), v)
 	}
 	body := data[:len(data)-4]
 	if got, want := crc32.Checksum(body, castagnoli), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
-		return nil, fmt.Errorf("funnel: decode %s at offset %d: checksum %08x, want %08x: %w", what, len(body), got, want, ErrCorrupt)
+		return nil, fmt.Errorf("%w: decode %s at offset %d: checksum %08x, want %08x", ErrCorrupt, what, len(body), got, want)
 	}
 	r := &reader{what: what}
 	r.Reset(body)
@@ -182,7 +182,7 @@ func (r *reader) int64sIn(what string, lo, hi int64) []int64 {
 
 func (r *reader) end() error {
 	if err := r.End(); err != nil {
-		return fmt.Errorf("funnel: decode %s: %w: %w", r.what, err, ErrCorrupt)
+		return errorf("decode %s: %w: %w", r.what, err, ErrCorrupt)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ type Cohort struct {
 // their cohorts' sizes, with interval m at level.
 func (t *Table) Rate(col int, m Method, level float64) (Rate, error) {
 	if col < 0 || col >= len(t.Columns) {
-		return Rate{}, fmt.Errorf("%w: column %d of %d", ErrSpec, col, len(t.Columns))
+		return Rate{}, fmt.Errorf("%w: column %d of %d", ErrInvalid, col, len(t.Columns))
 	}
 	var k, n int64
 	for _, c := range t.Cohorts {
@@ -113,12 +113,12 @@ func (c Cohorts) compile() (*cohortPlan, error) {
 	case len(c.Brackets) > 0:
 		for i, b := range c.Brackets {
 			if b.From < 1 || b.To < b.From {
-				return nil, fmt.Errorf("%w: bracket %d is [%d, %d], want 1 <= From <= To", ErrSpec, i, b.From, b.To)
+				return nil, fmt.Errorf("%w: bracket %d is [%d, %d], want 1 <= From <= To", ErrInvalid, i, b.From, b.To)
 			}
 			p.cols = append(p.cols, [2]int64{int64(b.From), int64(b.To)})
 		}
 	case c.Periods < 0 || c.Periods > 10000:
-		return nil, fmt.Errorf("%w: %d periods, want 0..10000", ErrSpec, c.Periods)
+		return nil, fmt.Errorf("%w: %d periods, want 0..10000", ErrInvalid, c.Periods)
 	default:
 		for k := 0; k <= c.Periods; k++ {
 			p.cols = append(p.cols, [2]int64{int64(k), int64(k)})
@@ -128,11 +128,11 @@ func (c Cohorts) compile() (*cohortPlan, error) {
 		p.last = max(p.last, col[1])
 	}
 	if c.Rule > OnOrAfter {
-		return nil, fmt.Errorf("%w: unknown rule %d", ErrSpec, c.Rule)
+		return nil, fmt.Errorf("%w: unknown rule %d", ErrInvalid, c.Rule)
 	}
 	if !c.AsOf.IsZero() {
 		if p.asOf, err = nanos(c.AsOf); err != nil {
-			return nil, fmt.Errorf("funnel: cohorts AsOf: %w", err)
+			return nil, errorf("cohorts AsOf: %w", err)
 		}
 	}
 	return p, nil
@@ -409,7 +409,7 @@ func (cp *CohortPartial) MarshalBinary() ([]byte, error) {
 		bm.AddMany(g.ids)
 		raw, err := bm.ToBytes()
 		if err != nil {
-			return nil, fmt.Errorf("funnel: encode cohort partial: %w", err)
+			return nil, errorf("encode cohort partial: %w", err)
 		}
 		w.bytes(raw)
 	}

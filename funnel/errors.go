@@ -1,13 +1,20 @@
 package funnel
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/clientele-go/clientele/internal/stats"
+)
 
 // Errors reported by the package. They are wrapped with context (which step, which
 // event, which byte offset); check them with errors.Is.
 var (
-	// ErrSpec means a Spec, Cohorts or Lifecycle is unusable: no steps, a negative
-	// window, an optional first step, a mode combination that means nothing.
-	ErrSpec = errors.New("funnel: invalid spec")
+	// ErrInvalid means an argument is unusable: a Spec, Cohorts or Lifecycle with no
+	// steps, a negative window, an optional first step or a mode combination that means
+	// nothing; counts or a confidence level out of range for a Rate.
+	ErrInvalid = errors.New("funnel: invalid input")
 	// ErrUnsorted means input that was promised grouped by profile was not: a profile's
 	// events reappear after another profile's, or a profile is in two of the shards
 	// whose journeys are merged.
@@ -23,3 +30,22 @@ var (
 	// different specs (or lifecycles) and cannot be merged.
 	ErrMismatch = errors.New("funnel: partials of different specs")
 )
+
+// statsErr rewraps an error of internal/stats, which is always bad input, around
+// ErrInvalid: callers test for the package's own sentinel, and the message keeps what
+// was wrong without the internal package's prefix.
+func statsErr(what string, err error) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, what, strings.TrimPrefix(err.Error(), stats.ErrInput.Error()+": "))
+}
+
+// errorf is fmt.Errorf for messages that wrap another error: it puts the "funnel: "
+// prefix in front unless a wrapped error carries it already, so that every message
+// names the package exactly once however deeply errors are wrapped.
+func errorf(format string, args ...any) error {
+	for _, a := range args {
+		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "funnel: ") {
+			return fmt.Errorf(format, args...)
+		}
+	}
+	return fmt.Errorf("funnel: "+format, args...)
+}

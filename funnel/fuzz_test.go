@@ -287,8 +287,8 @@ func TestBatchPropsEncoding(t *testing.T) {
 	}
 	// A property column of the wrong length, and a value id outside Values.
 	short := &Batch{Profile: b.Profile, Time: b.Time, Event: b.Event, Names: b.Names, Values: b.Values, Props: map[string][]uint32{"ch": {0}}}
-	if _, err := (Spec{Steps: named("visit"), Breakdown: &Breakdown{Prop: "ch"}}).RunBatch(short); !errors.Is(err, ErrSpec) {
-		t.Errorf("short property column: %v, want ErrSpec", err)
+	if _, err := (Spec{Steps: named("visit"), Breakdown: &Breakdown{Prop: "ch"}}).RunBatch(short); !errors.Is(err, ErrInvalid) {
+		t.Errorf("short property column: %v, want ErrInvalid", err)
 	}
 	bad := &Batch{Profile: b.Profile, Time: b.Time, Event: b.Event, Names: b.Names, Values: b.Values, Props: map[string][]uint32{"ch": {0, 9, 0}}}
 	if _, err := (Spec{Steps: named("visit"), Breakdown: &Breakdown{Prop: "ch"}}).RunBatch(bad); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "batch event 1") {

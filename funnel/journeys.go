@@ -187,10 +187,10 @@ func (j *Journeys) Growth(from, to time.Time) ([]GrowthRow, error) {
 	}
 	pa, pb := j.r.cal.index(a), j.r.cal.index(b)
 	if pb < pa {
-		return nil, fmt.Errorf("%w: growth from %v to an earlier %v", ErrSpec, from, to)
+		return nil, fmt.Errorf("%w: growth from %v to an earlier %v", ErrInvalid, from, to)
 	}
 	if pb-pa > 100000 {
-		return nil, fmt.Errorf("%w: %d periods", ErrSpec, pb-pa+1)
+		return nil, fmt.Errorf("%w: %d periods", ErrInvalid, pb-pa+1)
 	}
 	rows := make([]GrowthRow, pb-pa+1)
 	ends := make([]int64, len(rows)) // each period's last instant

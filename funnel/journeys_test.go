@@ -469,8 +469,8 @@ func TestJourneysBadInput(t *testing.T) {
 	if _, err := l.BuildSeq(slices.Values([]Event{{Profile: 1, Name: "visit"}})); !errors.Is(err, ErrTimeRange) {
 		t.Errorf("BuildSeq, zero time: %v, want ErrTimeRange", err)
 	}
-	if _, err := (Lifecycle{UserVisits: -1}).BuildBatch(&Batch{}, nil); !errors.Is(err, ErrSpec) {
-		t.Errorf("BuildBatch, UserVisits -1: %v, want ErrSpec", err)
+	if _, err := (Lifecycle{UserVisits: -1}).BuildBatch(&Batch{}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("BuildBatch, UserVisits -1: %v, want ErrInvalid", err)
 	}
 	one, _ := l.Build(evs[:1])
 	both, _ := l.Build(evs)
@@ -481,8 +481,8 @@ func TestJourneysBadInput(t *testing.T) {
 	if _, err := MergeJourneys(one, weekly); !errors.Is(err, ErrMismatch) {
 		t.Errorf("merging journeys of two lifecycles: %v, want ErrMismatch", err)
 	}
-	if _, err := MergeJourneys(); !errors.Is(err, ErrSpec) {
-		t.Errorf("merging nothing: %v, want ErrSpec", err)
+	if _, err := MergeJourneys(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("merging nothing: %v, want ErrInvalid", err)
 	}
 	data, _ := both.MarshalBinary()
 	if _, err := (Lifecycle{By: Week}).UnmarshalJourneys(data); !errors.Is(err, ErrMismatch) {

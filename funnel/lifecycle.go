@@ -93,11 +93,11 @@ func (l Lifecycle) withDefaults() (Lifecycle, error) {
 	}
 	switch {
 	case l.UserVisits < 1:
-		return l, fmt.Errorf("%w: UserVisits %d, want at least 1", ErrSpec, l.UserVisits)
+		return l, fmt.Errorf("%w: UserVisits %d, want at least 1", ErrInvalid, l.UserVisits)
 	case l.UserSpan < 0 || l.DormantAfter < 0:
-		return l, fmt.Errorf("%w: negative UserSpan or DormantAfter", ErrSpec)
+		return l, fmt.Errorf("%w: negative UserSpan or DormantAfter", ErrInvalid)
 	case l.ChurnedAfter < l.DormantAfter:
-		return l, fmt.Errorf("%w: ChurnedAfter %v shorter than DormantAfter %v", ErrSpec, l.ChurnedAfter, l.DormantAfter)
+		return l, fmt.Errorf("%w: ChurnedAfter %v shorter than DormantAfter %v", ErrInvalid, l.ChurnedAfter, l.DormantAfter)
 	}
 	return l, nil
 }

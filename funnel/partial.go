@@ -125,7 +125,7 @@ func (pt *Partial) MarshalBinary() ([]byte, error) {
 			bm := t.ids[s].bitmap()
 			buf.Reset()
 			if _, err := bm.WriteTo(&buf); err != nil {
-				return nil, fmt.Errorf("funnel: encode partial: %w", err)
+				return nil, errorf("encode partial: %w", err)
 			}
 			w.bytes(buf.Bytes())
 			w.int64s(t.fromPrev[s].all())

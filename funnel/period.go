@@ -42,7 +42,7 @@ type calendar struct {
 
 func newCalendar(by Period, loc *time.Location) (calendar, error) {
 	if by > Month {
-		return calendar{}, fmt.Errorf("%w: unknown period %d", ErrSpec, by)
+		return calendar{}, fmt.Errorf("%w: unknown period %d", ErrInvalid, by)
 	}
 	if loc == nil {
 		loc = time.UTC

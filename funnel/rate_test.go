@@ -90,8 +90,8 @@ func TestBadSpecs(t *testing.T) {
 		"nameless step":      {Steps: []Step{{}}},
 		"too many steps":     {Steps: make([]Step, 33)},
 	} {
-		if _, err := s.Run(nil); !errors.Is(err, ErrSpec) {
-			t.Errorf("%s: err = %v, want ErrSpec", name, err)
+		if _, err := s.Run(nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
 	}
 	s := Spec{Steps: ok}

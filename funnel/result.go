@@ -96,10 +96,10 @@ func NewRate(k, n int64, m Method, level float64) (Rate, error) {
 	case ClopperPearson:
 		iv, err = stats.ClopperPearson(k, n, level)
 	default:
-		return Rate{}, fmt.Errorf("%w: unknown interval method %d", ErrSpec, m)
+		return Rate{}, fmt.Errorf("%w: unknown interval method %d", ErrInvalid, m)
 	}
 	if err != nil {
-		return Rate{}, fmt.Errorf("funnel: rate %d of %d: %w", k, n, err)
+		return Rate{}, statsErr(fmt.Sprintf("rate %d of %d", k, n), err)
 	}
 	return Rate{K: k, N: n, Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, Level: level}, nil
 }
@@ -108,7 +108,7 @@ func NewRate(k, n int64, m Method, level float64) (Rate, error) {
 // reach step to (0-based indexes, from <= to), with interval m at level.
 func (r *Result) Conversion(from, to int, m Method, level float64) (Rate, error) {
 	if from < 0 || to >= len(r.Steps) || from > to {
-		return Rate{}, fmt.Errorf("%w: conversion from step %d to step %d of %d", ErrSpec, from, to, len(r.Steps))
+		return Rate{}, fmt.Errorf("%w: conversion from step %d to step %d of %d", ErrInvalid, from, to, len(r.Steps))
 	}
 	return NewRate(r.Steps[to].Unique, r.Steps[from].Unique, m, level)
 }
@@ -126,11 +126,11 @@ type Comparison struct {
 func Compare(a, b Rate, level float64) (Comparison, error) {
 	d, err := stats.Diff(a.K, a.N, b.K, b.N, level)
 	if err != nil {
-		return Comparison{}, fmt.Errorf("funnel: compare %d/%d with %d/%d: %w", a.K, a.N, b.K, b.N, err)
+		return Comparison{}, statsErr(fmt.Sprintf("compare %d/%d with %d/%d", a.K, a.N, b.K, b.N), err)
 	}
 	z, p, err := stats.TwoProportionTest(a.K, a.N, b.K, b.N)
 	if err != nil {
-		return Comparison{}, fmt.Errorf("funnel: compare %d/%d with %d/%d: %w", a.K, a.N, b.K, b.N, err)
+		return Comparison{}, statsErr(fmt.Sprintf("compare %d/%d with %d/%d", a.K, a.N, b.K, b.N), err)
 	}
 	return Comparison{Difference: d.Estimate, Lo: d.Lo, Hi: d.Hi, Z: z, P: p}, nil
 }

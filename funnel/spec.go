@@ -124,7 +124,7 @@ func (s Spec) Validate() error {
 func (s Spec) compile() (*plan, error) {
 	n := len(s.Steps)
 	bad := func(format string, a ...any) (*plan, error) {
-		return nil, fmt.Errorf("%w: %s", ErrSpec, fmt.Sprintf(format, a...))
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
 	}
 	switch {
 	case n == 0:
@@ -195,7 +195,7 @@ func (s Spec) compile() (*plan, error) {
 	}
 	if !s.AsOf.IsZero() {
 		if _, err := nanos(s.AsOf); err != nil {
-			return nil, fmt.Errorf("funnel: AsOf: %w", err)
+			return nil, errorf("AsOf: %w", err)
 		}
 	}
 	p.simple = s.Mode&(AnyOrder|StrictIncrease|StrictOnce) == 0 && len(s.Exclude) == 0 && p.optional == 0

@@ -17,7 +17,7 @@ func instant(i int, e Event, asOf time.Time) (int64, error) {
 		err = fmt.Errorf("%w: after AsOf %s", ErrTimeRange, asOf)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("funnel: event %d (profile %d): %w", i, e.Profile, err)
+		return 0, errorf("event %d (profile %d): %w", i, e.Profile, err)
 	}
 	return t, nil
 }

@@ -44,7 +44,7 @@ func KaplanMeier(obs []Observation, level float64) (*Survival, error) {
 	var events, censored []time.Duration
 	for i, o := range obs {
 		if o.Time < 0 {
-			return nil, fmt.Errorf("%w: observation %d has negative time %v", ErrSpec, i, o.Time)
+			return nil, fmt.Errorf("%w: observation %d has negative time %v", ErrInvalid, i, o.Time)
 		}
 		if o.Converted {
 			events = append(events, o.Time)
@@ -59,7 +59,7 @@ func KaplanMeier(obs []Observation, level float64) (*Survival, error) {
 
 func checkLevel(level float64) error {
 	if !(level > 0 && level < 1) {
-		return fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrSpec, level)
+		return fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInvalid, level)
 	}
 	return nil
 }
@@ -142,7 +142,7 @@ func (r *Result) TimeToConvert(level float64) (*Survival, error) {
 	}
 	censored := censoredTimes(&r.open, r.End.UnixNano(), int64(r.window))
 	if len(censored) > 0 && censored[0] < 0 {
-		return nil, fmt.Errorf("%w: a profile entered at %v, after the end of observation %v", ErrSpec, r.End.Add(-censored[0]), r.End)
+		return nil, fmt.Errorf("%w: a profile entered at %v, after the end of observation %v", ErrInvalid, r.End.Add(-censored[0]), r.End)
 	}
 	return kaplanMeier(r.converted, censored, level), nil
 }

@@ -422,7 +422,7 @@ func BenchmarkLookupNaive(b *testing.B) {
 func BenchmarkReplay(b *testing.B) {
 	s := getStream(*benchEvents)
 	path := filepath.Join(b.TempDir(), "identity.log")
-	fs, err := identity.OpenFileStore(path, &identity.FileStoreOptions{NoSync: true})
+	fs, err := identity.OpenFileStore(path, &identity.FileOptions{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
 		if why != 0 {
 			rec.drops = append(rec.drops, dropped{kind: id.Kind, reason: why})
 			if out != nil {
-				out.Dropped = append(out.Dropped, Drop{ID: id, Err: fmt.Errorf("identity: identifier %d: %w", i, err)})
+				out.Dropped = append(out.Dropped, Drop{ID: id, Err: errorf("identifier %d: %w", i, err)})
 			}
 			continue
 		}

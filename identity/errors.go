@@ -1,6 +1,10 @@
 package identity
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Errors reported by the package. They are wrapped with context (which identifier, which
 // rule, which record) and are meant to be checked with errors.Is.
@@ -41,3 +45,15 @@ var (
 	// ErrClosed means a store was used after Close.
 	ErrClosed = errors.New("identity: store closed")
 )
+
+// errorf is fmt.Errorf for messages that wrap another error: it puts the "identity: "
+// prefix in front unless a wrapped error carries it already, so that every message
+// names the package exactly once however deeply errors are wrapped.
+func errorf(format string, args ...any) error {
+	for _, a := range args {
+		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "identity: ") {
+			return fmt.Errorf(format, args...)
+		}
+	}
+	return fmt.Errorf("identity: "+format, args...)
+}

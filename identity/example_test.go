@@ -159,7 +159,7 @@ func ExampleResolver_Resolve() {
 	}
 	// Output:
 	// 2 true
-	// dropped: identity: identifier 2: email "undefined": identity: blocked value
+	// dropped: identifier 2: email "undefined": identity: blocked value
 	// refused: device_id:tablet -- user_id:u2 : profile would hold 2 user_id identifiers, limit 1: identity: per-profile limit reached
 }
 

@@ -69,7 +69,7 @@ func (r *Resolver) explain(g *graph, a, b ID) (Explanation, error) {
 		n  uint32
 	}{{a, na}, {b, nb}} {
 		if x.n == 0 || !g.has(x.n) || g.forgotten(x.n) {
-			return Explanation{}, fmt.Errorf("identity: explain %s: %w", x.id, ErrNotFound)
+			return Explanation{}, fmt.Errorf("%w: explain %s", ErrNotFound, x.id)
 		}
 	}
 	e := Explanation{a: r.storedID(na), b: r.storedID(nb)}

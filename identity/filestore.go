@@ -2,7 +2,6 @@ package identity
 
 import (
 	"errors"
-	"fmt"
 	"iter"
 	"os"
 	"path/filepath"
@@ -30,15 +29,15 @@ import (
 // FileStore is safe for concurrent use.
 type FileStore struct {
 	path string
-	opts FileStoreOptions
+	opts FileOptions
 
 	mu  sync.RWMutex // guards log; Compact holds it exclusively to swap the file
 	log *wal.Log
 	err error // set when a failed Compact left no open log
 }
 
-// FileStoreOptions tune OpenFileStore. The zero value is the safe default.
-type FileStoreOptions struct {
+// FileOptions tune OpenFileStore. The zero value is the safe default.
+type FileOptions struct {
 	// NoSync makes Sync a no-op: records reach the disk when the operating system
 	// writes them or at Close. For bulk loads that can be redone; a crash may lose any
 	// number of records at the end (never corrupt those before them).
@@ -52,7 +51,7 @@ var (
 )
 
 // OpenFileStore opens the store in the file at path, creating it if needed.
-func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
+func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 	s := &FileStore{path: path}
 	if opts != nil {
 		s.opts = *opts
@@ -60,15 +59,15 @@ func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
 	// A compaction that crashed before its rename leaves its new file behind; the old
 	// file is still complete, so the leftover is discarded.
 	if err := os.Remove(path + ".compact"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("identity: remove leftover %s.compact: %w", path, err)
+		return nil, errorf("remove leftover %s.compact: %w", path, err)
 	}
 	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
 	if errors.Is(err, wal.ErrCorrupt) {
 		// wal is internal: hosts test for the package's own sentinel.
-		return nil, fmt.Errorf("identity: open file store: %w: %w", ErrCorrupt, err)
+		return nil, errorf("open file store: %w: %w", ErrCorrupt, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("identity: open file store: %w", err)
+		return nil, errorf("open file store: %w", err)
 	}
 	s.log = l
 	return s, nil
@@ -81,10 +80,10 @@ func OpenFileStore(path string, opts *FileStoreOptions) (*FileStore, error) {
 func RepairFile(path string) (saved string, err error) {
 	saved, err = wal.Repair(path)
 	if errors.Is(err, wal.ErrCorrupt) {
-		return saved, fmt.Errorf("identity: repair file store: %w: %w", ErrCorrupt, err)
+		return saved, errorf("repair file store: %w: %w", ErrCorrupt, err)
 	}
 	if err != nil {
-		return saved, fmt.Errorf("identity: repair file store: %w", err)
+		return saved, errorf("repair file store: %w", err)
 	}
 	return saved, nil
 }
@@ -111,7 +110,7 @@ func (s *FileStore) Append(records ...[]byte) error {
 		if errors.Is(err, wal.ErrClosed) {
 			return ErrClosed
 		}
-		return fmt.Errorf("identity: file store: %w", err)
+		return errorf("file store: %w", err)
 	}
 	return nil
 }
@@ -128,7 +127,7 @@ func (s *FileStore) Sync() error {
 		return err
 	}
 	if err := l.Sync(); err != nil {
-		return fmt.Errorf("identity: file store: %w", err)
+		return errorf("file store: %w", err)
 	}
 	return nil
 }
@@ -149,7 +148,7 @@ func (s *FileStore) Records() iter.Seq2[[]byte, error] {
 				if errors.Is(err, wal.ErrClosed) {
 					err = ErrClosed
 				}
-				yield(nil, fmt.Errorf("identity: file store: %w", err))
+				yield(nil, errorf("file store: %w", err))
 				return
 			}
 			if !yield(rec, nil) {
@@ -172,21 +171,21 @@ func (s *FileStore) Compact(records iter.Seq[[]byte]) error {
 	tmp := s.path + ".compact"
 	if err := writeLog(tmp, records); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("identity: compact %s: %w", s.path, err)
+		return errorf("compact %s: %w", s.path, err)
 	}
 	if err := os.Rename(tmp, s.path); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("identity: compact %s: %w", s.path, err)
+		return errorf("compact %s: %w", s.path, err)
 	}
 	old.Close() // its file was replaced; what it held is in the new file
 	s.log = nil
 	if err := syncDir(filepath.Dir(s.path)); err != nil {
-		s.err = fmt.Errorf("identity: compact %s: %w", s.path, err)
+		s.err = errorf("compact %s: %w", s.path, err)
 		return s.err
 	}
 	l, err := wal.Open(s.path, &wal.Options{Sync: wal.SyncManual})
 	if err != nil {
-		s.err = fmt.Errorf("identity: compact %s: reopen: %w", s.path, err)
+		s.err = errorf("compact %s: reopen: %w", s.path, err)
 		return s.err
 	}
 	s.log = l
@@ -246,7 +245,7 @@ func (s *FileStore) Close() error {
 	err := s.log.Close()
 	s.log = nil
 	if err != nil {
-		return fmt.Errorf("identity: close file store: %w", err)
+		return errorf("close file store: %w", err)
 	}
 	return nil
 }

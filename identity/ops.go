@@ -23,14 +23,14 @@ import (
 // with ErrNotFound for an identifier the resolver does not hold.
 func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, error) {
 	if err := ctx.Err(); err != nil {
-		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+		return Split{}, errorf("unmerge: %w", err)
 	}
 	nanos, err := checkTime(at)
 	if err != nil {
-		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+		return Split{}, errorf("unmerge: %w", err)
 	}
 	if err := r.checkID(0, id); err != nil {
-		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+		return Split{}, errorf("unmerge: %w", err)
 	}
 	r.mu.Lock()
 	if r.failed != nil {
@@ -39,13 +39,13 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 	}
 	if err := r.lead(ctx); err != nil {
 		r.mu.Unlock()
-		return Split{}, fmt.Errorf("identity: unmerge: %w", err)
+		return Split{}, errorf("unmerge: %w", err)
 	}
 	n := r.find(id)
 	if n == 0 {
 		r.mu.Unlock()
 		r.settle()
-		return Split{}, fmt.Errorf("identity: unmerge %s: %w", id, ErrNotFound)
+		return Split{}, fmt.Errorf("%w: unmerge %s", ErrNotFound, id)
 	}
 	rec := &r.rec
 	rec.reset(opUnmerge)
@@ -54,7 +54,7 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 	if err := r.g.check(rec); err != nil {
 		r.mu.Unlock()
 		r.settle()
-		return Split{}, fmt.Errorf("identity: unmerge %s: %w", id, err)
+		return Split{}, errorf("unmerge %s: %w", id, err)
 	}
 	if err := r.persist(rec); err != nil {
 		r.mu.Unlock()
@@ -92,11 +92,11 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 // forgotten. OnForget reports the retired keys.
 func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("identity: forget: %w", err)
+		return errorf("forget: %w", err)
 	}
 	nanos, err := checkTime(at)
 	if err != nil {
-		return fmt.Errorf("identity: forget: %w", err)
+		return errorf("forget: %w", err)
 	}
 	r.mu.Lock()
 	if r.failed != nil {
@@ -105,7 +105,7 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 	}
 	if err := r.lead(ctx); err != nil {
 		r.mu.Unlock()
-		return fmt.Errorf("identity: forget: %w", err)
+		return errorf("forget: %w", err)
 	}
 	var keys []uint32
 	for _, p := range profiles {
@@ -113,7 +113,7 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 		if k == 0 {
 			r.mu.Unlock()
 			r.settle()
-			return fmt.Errorf("identity: forget profile %d: %w", p, ErrNotFound)
+			return fmt.Errorf("%w: forget profile %d", ErrNotFound, p)
 		}
 		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
@@ -163,14 +163,14 @@ func (r *Resolver) Compact() error {
 	defer r.mu.Unlock()
 	c, ok := r.store.(Compacter)
 	if !ok {
-		return fmt.Errorf("identity: compact: store %T: %w", r.store, errors.ErrUnsupported)
+		return errorf("compact: store %T: %w", r.store, errors.ErrUnsupported)
 	}
 	return r.compact(c)
 }
 
 func (r *Resolver) compact(c Compacter) error {
 	if err := c.Compact(r.encodedHistory()); err != nil {
-		return fmt.Errorf("identity: compact: %w", err)
+		return errorf("compact: %w", err)
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ type resolverSM struct {
 }
 
 func (sm *resolverSM) open(t *rapid.T) {
-	s, err := identity.OpenFileStore(filepath.Join(sm.dir, "identity.log"), &identity.FileStoreOptions{NoSync: true})
+	s, err := identity.OpenFileStore(filepath.Join(sm.dir, "identity.log"), &identity.FileOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,11 +46,11 @@ func (r *Resolver) replay() error {
 		}
 		for data, err := range r.store.Records() {
 			if err != nil {
-				b.err = fmt.Errorf("identity: replay after %d records: %w", i, err)
+				b.err = errorf("replay after %d records: %w", i, err)
 				break
 			}
 			if err := d.decode(data, &b.recs[b.n]); err != nil {
-				b.err = fmt.Errorf("identity: replay record %d: %v: %w", i, err, ErrCorrupt)
+				b.err = fmt.Errorf("%w: replay record %d: %v", ErrCorrupt, i, err)
 				break
 			}
 			b.n++
@@ -70,14 +70,13 @@ func (r *Resolver) replay() error {
 			rec := &b.recs[k]
 			if i == 0 {
 				if rec.op != opConfig {
-					return fmt.Errorf("identity: replay record 0: not a configuration record (type %d): %w", rec.op, ErrCorrupt)
+					return fmt.Errorf("%w: replay record 0: not a configuration record (type %d)", ErrCorrupt, rec.op)
 				}
 				if rec.hashed != (r.mac != nil) || rec.check != r.check {
-					return fmt.Errorf("identity: store written with hashing=%v, opened with hashing=%v or another key: %w",
-						rec.hashed, r.mac != nil, ErrKeyMismatch)
+					return fmt.Errorf("%w: store written with hashing=%v, opened with hashing=%v or another key", ErrKeyMismatch, rec.hashed, r.mac != nil)
 				}
 			} else if err := r.applyReplayed(rec); err != nil {
-				return fmt.Errorf("identity: replay record %d: %w", i, err)
+				return errorf("replay record %d: %w", i, err)
 			}
 			i++
 			r.pos = uint64(i)

@@ -160,7 +160,7 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 			// values never finished (a crash, a full disk): finish it before anything
 			// else, so that no forgotten value outlives a restart.
 			if err := r.compact(c); err != nil {
-				return nil, fmt.Errorf("identity: finish an interrupted erasure: %w", err)
+				return nil, errorf("finish an interrupted erasure: %w", err)
 			}
 			r.unerased = false
 		}
@@ -340,21 +340,21 @@ func (r *Resolver) Resolve(ctx context.Context, at time.Time, source string, ids
 
 func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []ID, out *Outcome) (uint32, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("identity: link: %w", err)
+		return 0, errorf("link: %w", err)
 	}
 	nanos, err := checkTime(at)
 	if err != nil {
-		return 0, fmt.Errorf("identity: link: %w", err)
+		return 0, errorf("link: %w", err)
 	}
 	if len(source) > maxSourceLen || !utf8.ValidString(source) {
-		return 0, fmt.Errorf("identity: link: source of %d bytes is over %d bytes or not UTF-8: %w", len(source), maxSourceLen, ErrInvalid)
+		return 0, fmt.Errorf("%w: link: source of %d bytes is over %d bytes or not UTF-8", ErrInvalid, len(source), maxSourceLen)
 	}
 	if len(ids) == 0 {
-		return 0, fmt.Errorf("identity: link: no identifiers: %w", ErrInvalid)
+		return 0, fmt.Errorf("%w: link: no identifiers", ErrInvalid)
 	}
 	for i, id := range ids {
 		if err := r.checkID(i, id); err != nil {
-			return 0, fmt.Errorf("identity: link: %w", err)
+			return 0, errorf("link: %w", err)
 		}
 	}
 
@@ -365,7 +365,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 	}
 	if err := r.lead(ctx); err != nil {
 		r.mu.Unlock()
-		return 0, fmt.Errorf("identity: link: %w", err)
+		return 0, errorf("link: %w", err)
 	}
 	rec := &r.rec
 	rec.reset(opLink)
@@ -373,7 +373,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 	if err := r.prepare(ids, rec, out); err != nil {
 		r.mu.Unlock()
 		r.settle()
-		return 0, fmt.Errorf("identity: link: %w", err)
+		return 0, errorf("link: %w", err)
 	}
 	anchor := r.decide()
 	// Identifiers found hot are quarantined by a record of their own, applied first, and
@@ -394,7 +394,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 		if err := r.g.check(&q); err != nil {
 			r.mu.Unlock()
 			r.settle()
-			return 0, fmt.Errorf("identity: link: %w", err)
+			return 0, errorf("link: %w", err)
 		}
 		if err := r.persist(&q); err != nil {
 			r.mu.Unlock()
@@ -419,7 +419,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 	if err := r.build(rec); err != nil {
 		r.mu.Unlock()
 		r.settle()
-		return 0, fmt.Errorf("identity: link: %w", err)
+		return 0, errorf("link: %w", err)
 	}
 	if err := r.persist(rec); err != nil {
 		r.mu.Unlock()
@@ -473,7 +473,7 @@ func (r *Resolver) persist(recs ...*record) error {
 		}
 	}
 	if err := r.store.Append(bufs...); err != nil {
-		return fmt.Errorf("identity: store append: %w", err)
+		return errorf("store append: %w", err)
 	}
 	r.pos += uint64(len(bufs))
 	return nil
@@ -486,7 +486,7 @@ func (r *Resolver) sync() error {
 		// A failed Settle makes the next Lead report ErrDiverged, and the resolver
 		// reads the log again then.
 		if err := r.shared.Settle(); err != nil {
-			return fmt.Errorf("identity: store settle: %w", err)
+			return errorf("store settle: %w", err)
 		}
 		return nil
 	}
@@ -494,7 +494,7 @@ func (r *Resolver) sync() error {
 		return nil
 	}
 	if err := r.syncer.Sync(); err != nil {
-		err = fmt.Errorf("identity: store sync: %w", err)
+		err = errorf("store sync: %w", err)
 		r.mu.Lock()
 		if r.failed == nil {
 			r.failed = fmt.Errorf("%w (the resolver is ahead of its store; reopen it)", err)

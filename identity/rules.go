@@ -123,25 +123,25 @@ func compile(r Rules) (*compiled, error) {
 		c.maxLen = defaultMax
 	}
 	if c.maxLen < 0 || c.maxLen > maxValueCap {
-		return nil, fmt.Errorf("identity: MaxValueLen %d outside 0..%d: %w", r.MaxValueLen, maxValueCap, ErrRules)
+		return nil, fmt.Errorf("%w: MaxValueLen %d outside 0..%d", ErrRules, r.MaxValueLen, maxValueCap)
 	}
 	if c.hot < 0 || c.hot > maxHotLimit {
-		return nil, fmt.Errorf("identity: HotLimit %d outside 0..%d: %w", r.HotLimit, maxHotLimit, ErrRules)
+		return nil, fmt.Errorf("%w: HotLimit %d outside 0..%d", ErrRules, r.HotLimit, maxHotLimit)
 	}
 	for _, v := range r.Blocked {
 		if !utf8.ValidString(v) {
-			return nil, fmt.Errorf("identity: blocked value %q is not UTF-8: %w", v, ErrRules)
+			return nil, fmt.Errorf("%w: blocked value %q is not UTF-8", ErrRules, v)
 		}
 	}
 	build := func(name string, k KindRule) (*kindRule, error) {
 		if k.Limit < 0 || k.Limit > maxLimit {
-			return nil, fmt.Errorf("identity: kind %q: Limit %d outside 0..%d: %w", name, k.Limit, maxLimit, ErrRules)
+			return nil, fmt.Errorf("%w: kind %q: Limit %d outside 0..%d", ErrRules, name, k.Limit, maxLimit)
 		}
 		kr := &kindRule{prio: k.Priority, limit: k.Limit, norm: k.Normalize, blocked: map[string]struct{}{}}
 		for _, list := range [][]string{r.Blocked, k.Blocked} {
 			for _, v := range list {
 				if !utf8.ValidString(v) {
-					return nil, fmt.Errorf("identity: kind %q: blocked value %q is not UTF-8: %w", name, v, ErrRules)
+					return nil, fmt.Errorf("%w: kind %q: blocked value %q is not UTF-8", ErrRules, name, v)
 				}
 				v = lowerASCIIString(strings.TrimSpace(v))
 				kr.blocked[v] = struct{}{}
@@ -155,7 +155,7 @@ func compile(r Rules) (*compiled, error) {
 	}
 	for name, k := range r.Kinds {
 		if err := checkKind(name); err != nil {
-			return nil, fmt.Errorf("identity: Rules.Kinds: %w", err)
+			return nil, errorf("Rules.Kinds: %w", err)
 		}
 		kr, err := build(name, k)
 		if err != nil {

@@ -58,7 +58,7 @@ func (r *Resolver) Position() uint64 {
 // SharedStore, CatchUp changes nothing.
 func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("identity: catch up: %w", err)
+		return 0, errorf("catch up: %w", err)
 	}
 	if r.shared == nil {
 		return r.Position(), nil
@@ -73,7 +73,7 @@ func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 		// A Settle failed since the last read: read the whole log again.
 		r.diverged = true
 		if err := r.rebuild(); err != nil {
-			return r.pos, fmt.Errorf("identity: rebuild from the shared store: %w", err)
+			return r.pos, errorf("rebuild from the shared store: %w", err)
 		}
 		r.diverged = false
 		err = r.applyTail()
@@ -96,13 +96,13 @@ func (r *Resolver) lead(ctx context.Context) error {
 		}
 		r.diverged = true
 		if err := r.rebuild(); err != nil {
-			return fmt.Errorf("identity: rebuild from the shared store: %w", err)
+			return errorf("rebuild from the shared store: %w", err)
 		}
 		r.diverged = false
 		err = r.shared.Lead(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("identity: lead the shared store: %w", err)
+		return errorf("lead the shared store: %w", err)
 	}
 	if err := r.applyTail(); err != nil {
 		r.shared.Settle()
@@ -126,13 +126,13 @@ func (r *Resolver) applyTail() error {
 	var rec record
 	for data, err := range r.shared.Since(r.pos) {
 		if err != nil {
-			return fmt.Errorf("identity: read the shared store at record %d: %w", r.pos, err)
+			return errorf("read the shared store at record %d: %w", r.pos, err)
 		}
 		if err := d.decode(data, &rec); err != nil {
-			return fmt.Errorf("identity: shared store record %d: %v: %w", r.pos, err, ErrCorrupt)
+			return fmt.Errorf("%w: shared store record %d: %v", ErrCorrupt, r.pos, err)
 		}
 		if err := r.applyAt(r.pos, &rec); err != nil {
-			return fmt.Errorf("identity: shared store record %d: %w", r.pos, err)
+			return errorf("shared store record %d: %w", r.pos, err)
 		}
 		r.pos++
 	}
@@ -162,7 +162,7 @@ func (r *Resolver) writeConfig() error {
 	cfg.hashed, cfg.check = r.mac != nil, r.check
 	if r.shared != nil {
 		if err := r.shared.Lead(context.Background()); err != nil {
-			return fmt.Errorf("identity: lead the shared store: %w", err)
+			return errorf("lead the shared store: %w", err)
 		}
 		if err := r.applyTail(); err != nil {
 			r.shared.Settle()
@@ -174,7 +174,7 @@ func (r *Resolver) writeConfig() error {
 	}
 	if err := r.store.Append(cfg.encode(nil)); err != nil {
 		r.settle()
-		return fmt.Errorf("identity: write configuration record: %w", err)
+		return errorf("write configuration record: %w", err)
 	}
 	r.pos++
 	var err error
@@ -185,7 +185,7 @@ func (r *Resolver) writeConfig() error {
 		err = r.syncer.Sync()
 	}
 	if err != nil {
-		return fmt.Errorf("identity: write configuration record: %w", err)
+		return errorf("write configuration record: %w", err)
 	}
 	return nil
 }

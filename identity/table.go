@@ -89,7 +89,7 @@ func (t *table) kind(name string, create bool) (uint8, bool, error) {
 		return 0, false, nil
 	}
 	if len(t.kinds) >= maxKinds {
-		return 0, false, fmt.Errorf("identity: kind %q would be kind number %d: %w", name, len(t.kinds)+1, ErrFull)
+		return 0, false, fmt.Errorf("%w: kind %q would be kind number %d", ErrFull, name, len(t.kinds)+1)
 	}
 	c := uint8(len(t.kinds))
 	t.kinds = append(t.kinds, name)
@@ -165,10 +165,10 @@ func (t *table) record(node uint32) (uint8, []byte) {
 // canAdd reports whether n more identifiers with values of total size bytes fit.
 func (t *table) canAdd(n int, bytes int) error {
 	if uint64(t.nodes())+uint64(n) > maxNode {
-		return fmt.Errorf("identity: %d identifiers held, %d more: %w", t.nodes(), n, ErrFull)
+		return fmt.Errorf("%w: %d identifiers held, %d more", ErrFull, t.nodes(), n)
 	}
 	if len(t.arena)+1+(bytes+n*(recHeader+3))/arenaPage >= maxPages {
-		return fmt.Errorf("identity: identifier arena of %d MiB is full: %w", len(t.arena), ErrFull)
+		return fmt.Errorf("%w: identifier arena of %d MiB is full", ErrFull, len(t.arena))
 	}
 	return nil
 }

@@ -11,10 +11,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// ErrNotConverged means the iterative solve of a very large, strongly connected Markov
-// chain did not reach machine precision in its budget of sweeps.
-var ErrNotConverged = errors.New("referral: markov solve did not converge")
-
 // Limits of the solver. A strongly connected component of up to denseSolveLimit states
 // is solved by LU factorisation; a larger one (only high orders over many channels make
 // them) by Gauss-Seidel sweeps, which converge for the M-matrix I - Q of an absorbing
@@ -176,7 +172,7 @@ func (s *solver) solveDense(alive []int32) error {
 		// the weights are degenerate beyond what float64 can resolve.
 		var c mat.Condition
 		if !errors.As(err, &c) {
-			return fmt.Errorf("referral: markov solve of %d states: %w", m, err)
+			return errorf("markov solve of %d states: %w", m, err)
 		}
 	}
 	for i, st := range alive {
@@ -200,5 +196,5 @@ func (s *solver) solveIterative(alive []int32) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("referral: markov solve of %d strongly connected states after %d sweeps: %w", len(alive), maxSweeps, ErrNotConverged)
+	return fmt.Errorf("%w: markov solve of %d strongly connected states after %d sweeps", ErrNotConverged, len(alive), maxSweeps)
 }

@@ -23,12 +23,12 @@ type Model interface {
 // conversion rate.
 //
 // A path with no touches, an empty channel name, a negative or non-finite count, or
-// value without conversions is an error wrapping [ErrPath] that names the path's index;
-// a model with parameters out of range is an error wrapping [ErrModel]. Attribute does
+// value without conversions is an error wrapping [ErrInvalid] that names the path's index;
+// a model with parameters out of range is an error wrapping [ErrInvalid]. Attribute does
 // not modify paths.
 func Attribute(paths []Path, m Model) (map[string]Credit, error) {
 	if m == nil {
-		return nil, fmt.Errorf("referral: attribute: nil model: %w", ErrModel)
+		return nil, fmt.Errorf("%w: attribute: nil model", ErrInvalid)
 	}
 	return byChannel(paths, m.validate, m.credit)
 }
@@ -126,7 +126,7 @@ func intern(paths []Path) (*journeys, error) {
 	for i := range paths {
 		p := &paths[i]
 		if err := p.check(); err != nil {
-			return nil, fmt.Errorf("referral: path %d: %w", i, err)
+			return nil, errorf("path %d: %w", i, err)
 		}
 		for _, t := range p.Touches {
 			if _, ok := j.index[t]; !ok {

@@ -102,8 +102,8 @@ func TestHeuristicEdgeCases(t *testing.T) {
 	if diff := cmp.Diff(want, got, approx); diff != "" {
 		t.Errorf("time decay in time (-want +got):\n%s", diff)
 	}
-	if _, err := Attribute(paths, TimeDecay{HalfLife: time.Hour}); !errors.Is(err, ErrPath) {
-		t.Errorf("time decay without ages: err = %v, want ErrPath", err)
+	if _, err := Attribute(paths, TimeDecay{HalfLife: time.Hour}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("time decay without ages: err = %v, want ErrInvalid", err)
 	}
 }
 
@@ -559,17 +559,17 @@ func TestAttributeBadInput(t *testing.T) {
 		want  error
 		where string
 	}{
-		{"empty path", []Path{good, {}}, Linear{}, ErrPath, "path 1"},
-		{"empty name", []Path{{Touches: []string{"a", ""}, Conversions: 1}}, Linear{}, ErrPath, "touch 1"},
-		{"negative conversions", []Path{{Touches: []string{"a"}, Conversions: -1}}, Linear{}, ErrPath, "conversions"},
-		{"negative nulls", []Path{{Touches: []string{"a"}, Nulls: -2}}, Markov{}, ErrPath, "nulls"},
-		{"NaN value", []Path{{Touches: []string{"a"}, Conversions: 1, Value: math.NaN()}}, Linear{}, ErrPath, "value"},
-		{"value without conversions", []Path{{Touches: []string{"a"}, Value: 3}}, Linear{}, ErrPath, "value"},
-		{"ages mismatch", []Path{{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{1}}}, Linear{}, ErrPath, "ages"},
-		{"markov order 5", []Path{good}, Markov{Order: 5}, ErrModel, "order"},
-		{"position shares", []Path{good}, PositionBased{First: 0.8, Last: 0.5}, ErrModel, "First"},
-		{"time decay both", []Path{good}, TimeDecay{HalfLife: time.Hour, HalfLifeTouches: 1}, ErrModel, "exactly one"},
-		{"nil model", []Path{good}, nil, ErrModel, "nil"},
+		{"empty path", []Path{good, {}}, Linear{}, ErrInvalid, "path 1"},
+		{"empty name", []Path{{Touches: []string{"a", ""}, Conversions: 1}}, Linear{}, ErrInvalid, "touch 1"},
+		{"negative conversions", []Path{{Touches: []string{"a"}, Conversions: -1}}, Linear{}, ErrInvalid, "conversions"},
+		{"negative nulls", []Path{{Touches: []string{"a"}, Nulls: -2}}, Markov{}, ErrInvalid, "nulls"},
+		{"NaN value", []Path{{Touches: []string{"a"}, Conversions: 1, Value: math.NaN()}}, Linear{}, ErrInvalid, "value"},
+		{"value without conversions", []Path{{Touches: []string{"a"}, Value: 3}}, Linear{}, ErrInvalid, "value"},
+		{"ages mismatch", []Path{{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{1}}}, Linear{}, ErrInvalid, "ages"},
+		{"markov order 5", []Path{good}, Markov{Order: 5}, ErrInvalid, "order"},
+		{"position shares", []Path{good}, PositionBased{First: 0.8, Last: 0.5}, ErrInvalid, "First"},
+		{"time decay both", []Path{good}, TimeDecay{HalfLife: time.Hour, HalfLifeTouches: 1}, ErrInvalid, "exactly one"},
+		{"nil model", []Path{good}, nil, ErrInvalid, "nil"},
 	}
 	for _, c := range cases {
 		before := fmt.Sprint(c.paths)

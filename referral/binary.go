@@ -9,14 +9,14 @@ func (r Record) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary decodes what MarshalBinary returned. Bytes that do not decode as
-// exactly one record fail with an error wrapping ErrRecord and leave r unchanged.
+// exactly one record fail with an error wrapping ErrCorrupt and leave r unchanged.
 func (r *Record) UnmarshalBinary(b []byte) error {
 	recs, err := decodeBatch(b)
 	if err != nil {
 		return err
 	}
 	if len(recs) != 1 {
-		return fmt.Errorf("referral: decode: %d records where one was expected: %w", len(recs), ErrRecord)
+		return fmt.Errorf("%w: decode: %d records where one was expected", ErrCorrupt, len(recs))
 	}
 	*r = recs[0]
 	return nil

@@ -23,8 +23,8 @@ func TestRecordBinaryRoundTrip(t *testing.T) {
 		t.Fatalf("round trip (-want +got):\n%s", diff)
 	}
 	two := appendBatch(nil, []Record{want, want})
-	if err := got.UnmarshalBinary(two); !errors.Is(err, ErrRecord) {
-		t.Fatalf("two records: %v, want ErrRecord", err)
+	if err := got.UnmarshalBinary(two); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("two records: %v, want ErrCorrupt", err)
 	}
 }
 
@@ -34,8 +34,8 @@ func FuzzRecordUnmarshalBinary(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Record
 		if err := r.UnmarshalBinary(data); err != nil {
-			if !errors.Is(err, ErrRecord) {
-				t.Fatalf("error %v does not wrap ErrRecord", err)
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
 			}
 			return
 		}

@@ -2,16 +2,11 @@ package referral
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
 )
-
-// ErrCode means a referral code that is malformed, fails its check symbol, or was
-// never issued.
-var ErrCode = errors.New("referral: bad referral code")
 
 // Code is a referral code in canonical form: 10 random symbols and a check symbol
 // from Crockford's base-32 alphabet, which leaves out I, L, O and U so that no symbol
@@ -38,7 +33,7 @@ func NewCode(rnd io.Reader) (Code, error) {
 	}
 	var b [codeRandom]byte
 	if _, err := io.ReadFull(rnd, b[:]); err != nil {
-		return "", fmt.Errorf("referral: draw code: %w", err)
+		return "", errorf("draw code: %w", err)
 	}
 	s := make([]byte, codeSymbols)
 	for i, x := range b {
@@ -81,15 +76,15 @@ func ParseCode(s string) (Code, error) {
 			c = '1'
 		}
 		if strings.IndexByte(crockford, c) < 0 {
-			return "", fmt.Errorf("referral: code %q at character %d: %q is not a code symbol: %w", s, i+1, s[i], ErrCode)
+			return "", fmt.Errorf("%w: code %q at character %d: %q is not a code symbol", ErrCode, s, i+1, s[i])
 		}
 		out = append(out, c)
 	}
 	if len(out) != codeSymbols {
-		return "", fmt.Errorf("referral: code %q: %d symbols, want %d: %w", s, len(out), codeSymbols, ErrCode)
+		return "", fmt.Errorf("%w: code %q: %d symbols, want %d", ErrCode, s, len(out), codeSymbols)
 	}
 	if checkSymbol(out[:codeRandom]) != strings.IndexByte(crockford, out[codeRandom]) {
-		return "", fmt.Errorf("referral: code %q: check symbol mismatch (a typo?): %w", s, ErrCode)
+		return "", fmt.Errorf("%w: code %q: check symbol mismatch (a typo?)", ErrCode, s)
 	}
 	return Code(out), nil
 }
@@ -108,7 +103,7 @@ func (c Code) String() string {
 func (c Code) Link(base string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		return "", fmt.Errorf("referral: link base %q: %w", base, err)
+		return "", errorf("link base %q: %w", base, err)
 	}
 	q := u.Query()
 	q.Set(LinkParam, string(c))
@@ -120,11 +115,11 @@ func (c Code) Link(base string) (string, error) {
 func CodeFromLink(link string) (Code, error) {
 	u, err := url.Parse(link)
 	if err != nil {
-		return "", fmt.Errorf("referral: link %q: %v: %w", link, err, ErrCode)
+		return "", fmt.Errorf("%w: link %q: %v", ErrCode, link, err)
 	}
 	v := u.Query().Get(LinkParam)
 	if v == "" {
-		return "", fmt.Errorf("referral: link %q has no %s parameter: %w", link, LinkParam, ErrCode)
+		return "", fmt.Errorf("%w: link %q has no %s parameter", ErrCode, link, LinkParam)
 	}
 	return ParseCode(v)
 }

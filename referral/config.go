@@ -111,21 +111,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	switch {
 	case c.Window < 0 || c.Hold < 0 || c.QualifyWithin < 0 || c.CapPeriod < 0:
-		return c, fmt.Errorf("referral: config: negative duration: %w", ErrInput)
+		return c, fmt.Errorf("%w: config: negative duration", ErrInvalid)
 	case c.Rule > LastReferrer:
-		return c, fmt.Errorf("referral: config: unknown rule %d: %w", c.Rule, ErrInput)
+		return c, fmt.Errorf("%w: config: unknown rule %d", ErrInvalid, c.Rule)
 	case c.Qualify > PurchaseOver:
-		return c, fmt.Errorf("referral: config: unknown qualifying action %d: %w", c.Qualify, ErrInput)
+		return c, fmt.Errorf("%w: config: unknown qualifying action %d", ErrInvalid, c.Qualify)
 	case c.ReferrerReward < 0 || c.ReferredReward < 0 || c.MinAmount < 0 || c.CapPerReferrer < 0 || c.CapPerPeriod < 0:
-		return c, fmt.Errorf("referral: config: negative amount: %w", ErrInput)
+		return c, fmt.Errorf("%w: config: negative amount", ErrInvalid)
 	case c.CapPerPeriod > 0 && c.CapPeriod == 0:
-		return c, fmt.Errorf("referral: config: CapPerPeriod without CapPeriod: %w", ErrInput)
+		return c, fmt.Errorf("%w: config: CapPerPeriod without CapPeriod", ErrInvalid)
 	case c.Guards.SelfReferral > Ignore || c.Guards.Cycle > Ignore || c.Guards.Velocity > Ignore:
-		return c, fmt.Errorf("referral: config: unknown guard response: %w", ErrInput)
+		return c, fmt.Errorf("%w: config: unknown guard response", ErrInvalid)
 	}
 	for _, l := range []RateLimit{c.Guards.PerReferrer, c.Guards.PerDevice, c.Guards.PerNetwork} {
 		if l.Max < 0 || l.Period < 0 || (l.Max > 0 && l.Period == 0) {
-			return c, fmt.Errorf("referral: config: velocity limit %+v: want Max >= 0 and a Period with Max: %w", l, ErrInput)
+			return c, fmt.Errorf("%w: config: velocity limit %+v: want Max >= 0 and a Period with Max", ErrInvalid, l)
 		}
 	}
 	return c, nil

@@ -25,7 +25,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindInvite:
 		if len(contacts(ev.Signals)) == 0 {
-			return nil, fmt.Errorf("field Signals: an invitation needs the invitee's Email or Phone: %w", ErrInput)
+			return nil, fmt.Errorf("field Signals: an invitation needs the invitee's Email or Phone: %w", ErrInvalid)
 		}
 	case KindClick:
 		if _, err := p.owner(ev.Code); err != nil {
@@ -60,7 +60,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindOrder:
 		if ev.Order == "" {
-			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
+			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInvalid)
 		}
 		if o := s.orders[ev.Order]; o != nil {
 			return nil, fmt.Errorf("order %q already recorded by event %q: %w", ev.Order, o.Key, ErrConflict)
@@ -78,13 +78,13 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindPayout:
 		if ev.Amount <= 0 {
-			return nil, fmt.Errorf("field Amount: payout of %d: %w", ev.Amount, ErrInput)
+			return nil, fmt.Errorf("field Amount: payout of %d: %w", ev.Amount, ErrInvalid)
 		}
 		for _, k := range s.keysOf(ev.Profile) {
 			// In time order, so that a payout dated before another cannot slip past the
 			// balance check of the later one.
 			if last := s.lastPayout[k]; ev.At.Before(last) {
-				return nil, fmt.Errorf("payout dated %v before the payout of %v to profile %d: %w", ev.At.Format(time.RFC3339), last.Format(time.RFC3339), ev.Profile, ErrInput)
+				return nil, fmt.Errorf("payout dated %v before the payout of %v to profile %d: %w", ev.At.Format(time.RFC3339), last.Format(time.RFC3339), ev.Profile, ErrInvalid)
 			}
 		}
 		if b := s.balance(ev.Profile, ev.At); ev.Amount > b.Payable {
@@ -92,7 +92,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindMerge:
 		if ev.Profile == 0 || len(ev.Absorbed) == 0 || slices.Contains(ev.Absorbed, 0) || slices.Contains(ev.Absorbed, ev.Profile) {
-			return nil, fmt.Errorf("merge of %v into %d: want a survivor and absorbed profiles, all non-zero and distinct: %w", ev.Absorbed, ev.Profile, ErrInput)
+			return nil, fmt.Errorf("merge of %v into %d: want a survivor and absorbed profiles, all non-zero and distinct: %w", ev.Absorbed, ev.Profile, ErrInvalid)
 		}
 		recs = append(recs, p.mergeVoids(ev)...)
 	}

@@ -71,7 +71,7 @@ search > social > email;1;40;2
 	// email  removal effect 1.000
 	// search removal effect 0.520
 	// social removal effect 0.120
-	// line 1: referral: parse path "search > " at column 10: empty channel name: referral: syntax error
+	// line 1: referral: syntax error: parse path "search > " at column 10: empty channel name
 }
 
 func ExampleShapley_Values() {

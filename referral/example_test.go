@@ -13,7 +13,7 @@ import (
 // A programme that pays the referrer 10.00 and the friend 5.00 after the friend's first
 // purchase, once a 14-day hold has passed.
 func Example() {
-	prog, err := referral.Open(&referral.MemoryStore{}, referral.Config{
+	prog, err := referral.Open(&referral.MemStore{}, referral.Config{
 		ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour,
 	})
 	if err != nil {
@@ -43,7 +43,7 @@ func Example() {
 }
 
 func ExampleProgram_Refund() {
-	prog, _ := referral.Open(&referral.MemoryStore{}, referral.Config{ReferrerReward: 1000})
+	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: 1000})
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
 	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
 	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
@@ -55,7 +55,7 @@ func ExampleProgram_Refund() {
 	_ = prog.Refund("r", day(4), "A-1")
 	fmt.Printf("%+v\n", prog.Balance(1, day(5)))
 	// Output:
-	// referral: refund event "r": order "A-2": referral: unknown order
+	// refund event "r": order "A-2": referral: not found
 	// {Earned:0 Held:0 Paid:1000 Payable:-1000}
 }
 
@@ -63,7 +63,7 @@ func ExampleProgram_Refund() {
 // referrer 10.00 for a first order of at least 50.00, and the reward stands while the
 // order, net of its refunds, still is.
 func ExampleProgram_RefundAmount() {
-	prog, _ := referral.Open(&referral.MemoryStore{}, referral.Config{
+	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{
 		ReferrerReward: 1000, Qualify: referral.PurchaseOver, MinAmount: 5000,
 	})
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
@@ -82,8 +82,8 @@ func ExampleProgram_RefundAmount() {
 	// ordered 80.00, referrer earned: 1000
 	// 55.00 left, referrer earned: 1000
 	// 30.00 left, referrer earned: 0
-	// referral: refund event "r3": order "A-1" of 8000 with 5000 refunded: a refund of 4000 exceeds the 3000 left: referral: refunds exceed the order's amount
-	// <nil> referral: refund event "r5": order "A-1" of 8000 already fully refunded: referral: event conflicts with the ledger
+	// refund event "r3": order "A-1" of 8000 with 5000 refunded: a refund of 4000 exceeds the 3000 left: referral: refunds exceed the order's amount
+	// <nil> refund event "r5": order "A-1" of 8000 already fully refunded: referral: event conflicts with the ledger
 }
 
 func ExampleParseCode() {
@@ -93,7 +93,7 @@ func ExampleParseCode() {
 	fmt.Println(err)
 	// Output:
 	// 7K3M-Q8ZE-Y14 <nil>
-	// referral: code "7K3M-Q8ZE-Y15": check symbol mismatch (a typo?): referral: bad referral code
+	// referral: bad referral code: code "7K3M-Q8ZE-Y15": check symbol mismatch (a typo?)
 }
 
 func ExampleProject() {
@@ -111,7 +111,7 @@ func ExampleProject() {
 	// after  3 cycles: 1624 users
 	// after 10 cycles: 1667 users
 	// limit: 1667 users
-	// referral: limit at K 1.1: growth is unbounded when K >= 1: referral: invalid input
+	// referral: invalid input: limit at K 1.1: growth is unbounded when K >= 1
 }
 
 func ExampleCohorts() {
@@ -155,21 +155,21 @@ func ExampleNewTree() {
 	// descendants of 1: 3
 }
 
-func ExampleOpenFile() {
+func ExampleOpenFileStore() {
 	dir, _ := os.MkdirTemp("", "referral")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "ledger.wal")
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
 	cfg := referral.Config{Qualify: referral.AtSignup, ReferrerReward: 700}
 
-	store, _ := referral.OpenFile(path)
+	store, _ := referral.OpenFileStore(path, nil)
 	prog, _ := referral.Open(store, cfg)
 	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
 	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
 	_ = store.Close()
 
 	// After a restart the ledger replays to the same balances.
-	store, _ = referral.OpenFile(path)
+	store, _ = referral.OpenFileStore(path, nil)
 	defer store.Close()
 	prog, _ = referral.Open(store, cfg)
 	fmt.Printf("%+v\n", prog.Balance(1, day(2)))

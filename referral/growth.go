@@ -1,7 +1,6 @@
 package referral
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -11,9 +10,6 @@ import (
 	"github.com/clientele-go/clientele/internal/stats"
 	"gonum.org/v1/gonum/stat/distuv"
 )
-
-// ErrCycle means referral edges that loop, so that no seed user starts the chain.
-var ErrCycle = errors.New("referral: referral cycle")
 
 // Signup is one person joining: Referrer is the person who brought them, 0 for an
 // organic sign-up.
@@ -83,10 +79,10 @@ func NewTree(signups []Signup) (*Tree, error) {
 		if s.Referrer != 0 {
 			nodes[s.Referrer] = true
 			if s.Referrer == s.Profile {
-				return nil, fmt.Errorf("referral: tree: profile %d refers itself: %w", s.Profile, ErrCycle)
+				return nil, fmt.Errorf("%w: tree: profile %d refers itself", ErrCycle, s.Profile)
 			}
 			if q, ok := t.parent[s.Profile]; ok && q != s.Referrer {
-				return nil, fmt.Errorf("referral: tree: profile %d has two referrers, %d and %d: %w", s.Profile, q, s.Referrer, ErrInput)
+				return nil, fmt.Errorf("%w: tree: profile %d has two referrers, %d and %d", ErrInvalid, s.Profile, q, s.Referrer)
 			}
 			t.parent[s.Profile] = s.Referrer
 		}
@@ -116,7 +112,7 @@ func NewTree(signups []Signup) (*Tree, error) {
 	if len(t.gen) < len(nodes) {
 		for _, n := range slices.Sorted(maps.Keys(nodes)) {
 			if _, ok := t.gen[n]; !ok {
-				return nil, fmt.Errorf("referral: tree: profile %d is on a loop of referrals: %w", n, ErrCycle)
+				return nil, fmt.Errorf("%w: tree: profile %d is on a loop of referrals", ErrCycle, n)
 			}
 		}
 	}
@@ -194,7 +190,7 @@ type Cohort struct {
 // 0. With fewer than two users the interval is [0, +Inf).
 func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Duration, n int, level float64) ([]Cohort, error) {
 	if period <= 0 || n <= 0 || !(level > 0 && level < 1) {
-		return nil, fmt.Errorf("referral: cohorts: period %v, n %d, level %v: want positive period and count and a level in (0, 1): %w", period, n, level, ErrInput)
+		return nil, fmt.Errorf("%w: cohorts: period %v, n %d, level %v: want positive period and count and a level in (0, 1)", ErrInvalid, period, n, level)
 	}
 	joined := map[uint32]time.Time{}
 	for _, s := range signups {
@@ -240,11 +236,13 @@ func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Du
 			}
 		}
 		var err error
+		// The counts are consistent by construction (Referred <= Users, Converted <=
+		// Invites), so only the level can be refused.
 		if c.Share, err = stats.Wilson(int64(c.Referred), int64(c.Users), level); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInvalid, level)
 		}
 		if c.Conversion, err = stats.Wilson(int64(c.Converted), int64(c.Invites), level); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInvalid, level)
 		}
 		if c.Converted > 0 {
 			c.CycleTime = gaps / time.Duration(c.Converted)
@@ -275,7 +273,7 @@ func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Du
 // k = 1).
 func Project(seed, k float64, cycles int) (float64, error) {
 	if seed < 0 || k < 0 || cycles < 0 || math.IsNaN(seed) || math.IsNaN(k) || math.IsInf(seed, 0) || math.IsInf(k, 0) {
-		return 0, fmt.Errorf("referral: project seed %v, K %v over %d cycles: want non-negative finite values: %w", seed, k, cycles, ErrInput)
+		return 0, fmt.Errorf("%w: project seed %v, K %v over %d cycles: want non-negative finite values", ErrInvalid, seed, k, cycles)
 	}
 	if k == 1 {
 		return seed * float64(cycles+1), nil
@@ -284,13 +282,13 @@ func Project(seed, k float64, cycles int) (float64, error) {
 }
 
 // Limit returns the users a seed grows to over unlimited cycles when k < 1:
-// seed/(1 − k). With k ≥ 1 growth has no limit, which is an error wrapping [ErrInput].
+// seed/(1 − k). With k ≥ 1 growth has no limit, which is an error wrapping [ErrInvalid].
 func Limit(seed, k float64) (float64, error) {
 	if seed < 0 || k < 0 || math.IsNaN(seed) || math.IsNaN(k) || math.IsInf(seed, 0) {
-		return 0, fmt.Errorf("referral: limit of seed %v at K %v: want non-negative finite values: %w", seed, k, ErrInput)
+		return 0, fmt.Errorf("%w: limit of seed %v at K %v: want non-negative finite values", ErrInvalid, seed, k)
 	}
 	if k >= 1 {
-		return math.Inf(1), fmt.Errorf("referral: limit at K %v: growth is unbounded when K >= 1: %w", k, ErrInput)
+		return math.Inf(1), fmt.Errorf("%w: limit at K %v: growth is unbounded when K >= 1", ErrInvalid, k)
 	}
 	return seed / (1 - k), nil
 }

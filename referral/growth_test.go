@@ -25,10 +25,10 @@ func TestProjectByHand(t *testing.T) {
 	if got, _ := Project(10, 1, 4); got != 50 {
 		t.Errorf("Project(10, 1, 4) = %v, want 50", got)
 	}
-	if _, err := Limit(10, 1.2); !errors.Is(err, ErrInput) {
-		t.Errorf("Limit at K 1.2: %v, want ErrInput", err)
+	if _, err := Limit(10, 1.2); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Limit at K 1.2: %v, want ErrInvalid", err)
 	}
-	if _, err := Project(-1, 0.5, 2); !errors.Is(err, ErrInput) {
+	if _, err := Project(-1, 0.5, 2); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative seed: %v", err)
 	}
 }
@@ -130,7 +130,7 @@ func TestCohortsByHand(t *testing.T) {
 	if cs[1].Users != 3 || cs[1].Referred != 3 || cs[1].Share.Estimate != 1 || cs[1].K.Estimate != 0 {
 		t.Errorf("cohort 2: %+v", cs[1])
 	}
-	if _, err := Cohorts(signups, invites, day(0), 0, 1, 0.95); !errors.Is(err, ErrInput) {
+	if _, err := Cohorts(signups, invites, day(0), 0, 1, 0.95); !errors.Is(err, ErrInvalid) {
 		t.Errorf("zero period: %v", err)
 	}
 }

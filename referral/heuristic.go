@@ -47,7 +47,7 @@ func (Linear) validate() error     { return nil }
 func (m PositionBased) validate() error {
 	f, l := m.shares()
 	if !(f >= 0 && l >= 0 && f+l <= 1+1e-12) {
-		return fmt.Errorf("referral: position-based First %v, Last %v: want non-negative shares with a sum of at most 1: %w", m.First, m.Last, ErrModel)
+		return fmt.Errorf("%w: position-based First %v, Last %v: want non-negative shares with a sum of at most 1", ErrInvalid, m.First, m.Last)
 	}
 	return nil
 }
@@ -61,7 +61,7 @@ func (m PositionBased) shares() (first, last float64) {
 
 func (m TimeDecay) validate() error {
 	if (m.HalfLife > 0) == (m.HalfLifeTouches > 0) || m.HalfLife < 0 || m.HalfLifeTouches < 0 || math.IsNaN(m.HalfLifeTouches) || math.IsInf(m.HalfLifeTouches, 0) {
-		return fmt.Errorf("referral: time decay HalfLife %v, HalfLifeTouches %v: exactly one must be positive: %w", m.HalfLife, m.HalfLifeTouches, ErrModel)
+		return fmt.Errorf("%w: time decay HalfLife %v, HalfLifeTouches %v: exactly one must be positive", ErrInvalid, m.HalfLife, m.HalfLifeTouches)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (m TimeDecay) credit(j *journeys) ([]Credit, error) {
 		n := len(w)
 		ages := j.paths[i].Ages
 		if m.HalfLife > 0 && ages == nil {
-			return fmt.Errorf("referral: path %d: time decay with a HalfLife in time needs Ages: %w", i, ErrPath)
+			return fmt.Errorf("%w: path %d: time decay with a HalfLife in time needs Ages", ErrInvalid, i)
 		}
 		// Ages are relative to the end of the path; subtracting the youngest keeps the
 		// weights representable for very old paths without changing their ratios.

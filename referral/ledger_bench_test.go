@@ -13,7 +13,7 @@ func orderEvent(i int) Record {
 }
 
 func benchProgram(b *testing.B) (*Program, *FileStore) {
-	fs, err := OpenFile(filepath.Join(b.TempDir(), "ledger.wal"))
+	fs, err := OpenFileStore(filepath.Join(b.TempDir(), "ledger.wal"), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -106,9 +106,9 @@ func BenchmarkLedgerReplay(b *testing.B) {
 }
 
 // BenchmarkLedgerDecideMemory is the programme's own cost per event, without a disk:
-// Apply into a MemoryStore.
+// Apply into a MemStore.
 func BenchmarkLedgerDecideMemory(b *testing.B) {
-	p, err := Open(&MemoryStore{}, Config{ReferrerReward: 100})
+	p, err := Open(&MemStore{}, Config{ReferrerReward: 100})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -223,7 +223,7 @@ func deliver(t *rapid.T, p *Program, events []Record) {
 			err := p.Apply(ev)
 			switch {
 			case err == nil:
-			case errors.Is(err, ErrCode), errors.Is(err, ErrUnknownOrder):
+			case errors.Is(err, ErrCode), errors.Is(err, ErrNotFound):
 				retry = append(retry, ev)
 			default:
 				t.Fatalf("event %+v: %v", ev, err)
@@ -375,7 +375,7 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 				} else {
 					err = p.RefundAmount(fmt.Sprint("r", i), at, order, amount)
 				}
-				if err != nil && !errors.Is(err, ErrUnknownOrder) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrRefundExceeds) {
+				if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrRefundExceeds) {
 					t.Fatal(err)
 				}
 			}
@@ -422,7 +422,7 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 		w := genWorld(t)
 		path := filepath.Join(dir, "ledger.wal")
 		os.Remove(path)
-		fs, err := OpenFile(path)
+		fs, err := OpenFileStore(path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -446,7 +446,7 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 			if err := os.WriteFile(cut, crashImage(full, off), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cs, err := OpenFile(cut)
+			cs, err := OpenFileStore(cut, nil)
 			if err != nil {
 				t.Fatalf("cut at %d: %v", off, err)
 			}
@@ -455,7 +455,7 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 				t.Fatalf("cut at %d: %v", off, err)
 			}
 			k := len(slices.Collect(recordsOf(t, cs)))
-			m := &MemoryStore{}
+			m := &MemStore{}
 			if err := m.Append(all[:k]...); err != nil {
 				t.Fatal(err)
 			}

@@ -50,7 +50,7 @@ func (m Markov) order() int {
 
 func (m Markov) validate() error {
 	if m.Order < 0 || m.Order > MaxMarkovOrder {
-		return fmt.Errorf("referral: markov order %d: want 1 to %d: %w", m.Order, MaxMarkovOrder, ErrModel)
+		return fmt.Errorf("%w: markov order %d: want 1 to %d", ErrInvalid, m.Order, MaxMarkovOrder)
 	}
 	return nil
 }
@@ -127,7 +127,7 @@ type chain struct {
 func buildChain(j *journeys, k int) (*chain, error) {
 	nc := len(j.names)
 	if k > 1 && nc >= 1<<16-1 {
-		return nil, fmt.Errorf("referral: markov order %d over %d channels: at most %d channels for orders above 1: %w", k, nc, 1<<16-2, ErrModel)
+		return nil, fmt.Errorf("%w: markov order %d over %d channels: at most %d channels for orders above 1", ErrInvalid, k, nc, 1<<16-2)
 	}
 	// The states of a journey, repeats collapsed, into a reused buffer. Tuples of
 	// order k > 1 are numbered on first sight.

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/clientele-go/clientele"
 )
 
 // Path is one distinct customer journey: the channels that touched a person, oldest
@@ -35,32 +37,20 @@ type Credit struct {
 	Conversions, Value float64
 }
 
-// Errors about paths and models; they are wrapped with the path index or the line and
-// column where the input went wrong.
-var (
-	// ErrPath means a path that cannot be attributed: no touches, an empty channel
-	// name, a negative or non-finite count, value without conversions, or Ages that do
-	// not match the touches.
-	ErrPath = errors.New("referral: invalid path")
-	// ErrSyntax means a path string or a paths file that does not parse.
-	ErrSyntax = errors.New("referral: syntax error")
-	// ErrModel means a model with parameters out of range, or nil.
-	ErrModel = errors.New("referral: invalid model")
-)
-
 // Separator is the token between touches in a path string, as in ChannelAttribution.
 const Separator = ">"
 
 // ParsePath parses a journey written as channels separated by ">", for example
 // "search > email > direct". Space around a channel name is ignored. A channel may carry
-// its age before the end of the journey after an "@", as a Go duration:
+// its age before the end of the journey after an "@", as a duration that
+// [clientele.ParseDuration] reads:
 // "search@72h > email@3h > direct@0s"; either every touch has an age or none does. The
 // returned Path has no counts; the caller sets them. Errors wrap [ErrSyntax] and give the
 // byte column (1-based) where the problem is.
 func ParsePath(s string) (Path, error) {
 	var p Path
 	if !utf8.ValidString(s) {
-		return Path{}, fmt.Errorf("referral: parse path %q: invalid UTF-8: %w", s, ErrSyntax)
+		return Path{}, fmt.Errorf("%w: parse path %q: invalid UTF-8", ErrSyntax, s)
 	}
 	col := 0 // byte offset of the current field
 	withAges := false
@@ -78,28 +68,25 @@ func ParsePath(s string) (Path, error) {
 			if strings.TrimSpace(s) == "" {
 				what = "empty path"
 			}
-			return Path{}, fmt.Errorf("referral: parse path %q at column %d: %s: %w", s, start+lead+1, what, ErrSyntax)
+			return Path{}, fmt.Errorf("%w: parse path %q at column %d: %s", ErrSyntax, s, start+lead+1, what)
 		}
 		if j := strings.IndexFunc(name, unicode.IsControl); j >= 0 {
-			return Path{}, fmt.Errorf("referral: parse path %q at column %d: control character in channel name: %w", s, start+lead+j+1, ErrSyntax)
+			return Path{}, fmt.Errorf("%w: parse path %q at column %d: control character in channel name", ErrSyntax, s, start+lead+j+1)
 		}
 		if i == 0 {
 			withAges = hasAge
 		}
 		if hasAge != withAges {
-			return Path{}, fmt.Errorf("referral: parse path %q at column %d: every touch or none must have an @age: %w", s, start+lead+1, ErrSyntax)
+			return Path{}, fmt.Errorf("%w: parse path %q at column %d: every touch or none must have an @age", ErrSyntax, s, start+lead+1)
 		}
 		p.Touches = append(p.Touches, name)
 		if !hasAge {
 			continue
 		}
 		ageCol := start + strings.Index(field, "@") + 2
-		d, err := time.ParseDuration(strings.TrimSpace(age))
+		d, err := clientele.ParseDuration(strings.TrimSpace(age))
 		if err != nil {
-			return Path{}, fmt.Errorf("referral: parse path %q at column %d: age %q is not a duration: %w", s, ageCol, strings.TrimSpace(age), ErrSyntax)
-		}
-		if d < 0 {
-			return Path{}, fmt.Errorf("referral: parse path %q at column %d: negative age %v: %w", s, ageCol, d, ErrSyntax)
+			return Path{}, fmt.Errorf("%w: parse path %q at column %d: age %q is not a duration such as 3d, 36h or 90m", ErrSyntax, s, ageCol, strings.TrimSpace(age))
 		}
 		p.Ages = append(p.Ages, d)
 	}
@@ -116,7 +103,7 @@ func (p Path) String() string {
 		}
 		b.WriteString(t)
 		if p.Ages != nil && i < len(p.Ages) {
-			b.WriteString("@" + p.Ages[i].String())
+			b.WriteString("@" + clientele.FormatDuration(p.Ages[i]))
 		}
 	}
 	return b.String()
@@ -125,7 +112,7 @@ func (p Path) String() string {
 // ReadPaths reads paths in ChannelAttribution's text layout: one journey a line,
 // fields separated by ";" in the order path;conversions[;value[;nulls]]. A first line
 // that names the fields (path;total_conversions;...) is skipped, as are blank lines and
-// lines starting with "#". Errors wrap [ErrSyntax] or [ErrPath] and give the line and
+// lines starting with "#". Errors wrap [ErrSyntax] or [ErrInvalid] and give the line and
 // column; on error no paths are returned.
 func ReadPaths(r io.Reader) ([]Path, error) {
 	cr := csv.NewReader(r)
@@ -143,9 +130,9 @@ func ReadPaths(r io.Reader) ([]Path, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("referral: read paths at line %d, column %d: %v: %w", pe.Line, pe.Column, pe.Err, ErrSyntax)
+				return nil, fmt.Errorf("%w: read paths at line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
 			}
-			return nil, fmt.Errorf("referral: read paths: %w", err)
+			return nil, errorf("read paths: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
 		if first {
@@ -155,7 +142,7 @@ func ReadPaths(r io.Reader) ([]Path, error) {
 			}
 		}
 		if len(rec) < 2 || len(rec) > 4 {
-			return nil, fmt.Errorf("referral: read paths at line %d: %d fields, want path;conversions[;value[;nulls]]: %w", line, len(rec), ErrSyntax)
+			return nil, fmt.Errorf("%w: read paths at line %d: %d fields, want path;conversions[;value[;nulls]]", ErrSyntax, line, len(rec))
 		}
 		p, err := ParsePath(rec[0])
 		if err != nil {
@@ -167,12 +154,12 @@ func ReadPaths(r io.Reader) ([]Path, error) {
 			_, col := cr.FieldPos(i + 1)
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil {
-				return nil, fmt.Errorf("referral: read paths at line %d, column %d: %s %q is not a number: %w", line, col, names[i], f, ErrSyntax)
+				return nil, fmt.Errorf("%w: read paths at line %d, column %d: %s %q is not a number", ErrSyntax, line, col, names[i], f)
 			}
 			*nums[i] = v
 		}
 		if err := p.check(); err != nil {
-			return nil, fmt.Errorf("referral: read paths at line %d: %w", line, err)
+			return nil, errorf("read paths at line %d: %w", line, err)
 		}
 		out = append(out, p)
 	}
@@ -181,11 +168,11 @@ func ReadPaths(r io.Reader) ([]Path, error) {
 // check reports what is wrong with one path, without its index.
 func (p *Path) check() error {
 	if len(p.Touches) == 0 {
-		return fmt.Errorf("no touches: %w", ErrPath)
+		return fmt.Errorf("no touches: %w", ErrInvalid)
 	}
 	for i, t := range p.Touches {
 		if t == "" {
-			return fmt.Errorf("touch %d: empty channel name: %w", i, ErrPath)
+			return fmt.Errorf("touch %d: empty channel name: %w", i, ErrInvalid)
 		}
 	}
 	for _, c := range [...]struct {
@@ -193,19 +180,19 @@ func (p *Path) check() error {
 		v    float64
 	}{{"conversions", p.Conversions}, {"nulls", p.Nulls}, {"value", p.Value}} {
 		if c.v < 0 || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
-			return fmt.Errorf("%s %v: must be finite and non-negative: %w", c.name, c.v, ErrPath)
+			return fmt.Errorf("%s %v: must be finite and non-negative: %w", c.name, c.v, ErrInvalid)
 		}
 	}
 	if p.Value > 0 && p.Conversions == 0 {
-		return fmt.Errorf("value %v without conversions: %w", p.Value, ErrPath)
+		return fmt.Errorf("value %v without conversions: %w", p.Value, ErrInvalid)
 	}
 	if p.Ages != nil {
 		if len(p.Ages) != len(p.Touches) {
-			return fmt.Errorf("%d ages for %d touches: %w", len(p.Ages), len(p.Touches), ErrPath)
+			return fmt.Errorf("%d ages for %d touches: %w", len(p.Ages), len(p.Touches), ErrInvalid)
 		}
 		for i, a := range p.Ages {
 			if a < 0 {
-				return fmt.Errorf("touch %d: negative age %v: %w", i, a, ErrPath)
+				return fmt.Errorf("touch %d: negative age %v: %w", i, a, ErrInvalid)
 			}
 		}
 	}

@@ -27,7 +27,7 @@ func TestParsePath(t *testing.T) {
 	if diff := cmp.Diff([]time.Duration{72 * time.Hour, 90 * time.Minute, 0}, p.Ages); diff != "" {
 		t.Errorf("ages (-want +got):\n%s", diff)
 	}
-	if got := p.String(); got != "a@72h0m0s > b@1h30m0s > c@0s" {
+	if got := p.String(); got != "a@3d > b@1h30m > c@0s" {
 		t.Errorf("String() = %q", got)
 	}
 	back, err := ParsePath(p.String())
@@ -45,7 +45,7 @@ func TestParsePathErrors(t *testing.T) {
 		{"a@1h > b", "column 8: every touch or none"},
 		{"a > b@1h", "column 5: every touch or none"},
 		{"a@soon", "column 3: age \"soon\""},
-		{"a@-1h", "column 3: negative age"},
+		{"a@-1h", "column 3: age \"-1h\""},
 		{"a > b\x01c", "column 6: control character"},
 		{"a > \xff", "invalid UTF-8"},
 	}
@@ -90,8 +90,8 @@ beta > beta;2
 		if err == nil || ps != nil || !strings.Contains(err.Error(), c.where) {
 			t.Errorf("ReadPaths(%q) = %v, %v; want error at %q and no paths", c.in, ps, err, c.where)
 		}
-		if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrPath) {
-			t.Errorf("ReadPaths(%q): %v wraps neither ErrSyntax nor ErrPath", c.in, err)
+		if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrInvalid) {
+			t.Errorf("ReadPaths(%q): %v wraps neither ErrSyntax nor ErrInvalid", c.in, err)
 		}
 	}
 }

@@ -11,27 +11,6 @@ import (
 	"unicode"
 )
 
-// Errors of the referral programme, wrapped with the event key and what is wrong.
-var (
-	// ErrInput means an event or a configuration with a missing or out-of-range field.
-	ErrInput = errors.New("referral: invalid input")
-	// ErrKeyReused means an event key already recorded for a different event.
-	ErrKeyReused = errors.New("referral: event key reused for a different event")
-	// ErrConflict means an event that contradicts the ledger: a second sign-up of one
-	// person, an order id used twice, a code owned by someone else, a refund of an order
-	// already fully refunded.
-	ErrConflict = errors.New("referral: event conflicts with the ledger")
-	// ErrUnknownOrder means a refund of an order the ledger has never seen.
-	ErrUnknownOrder = errors.New("referral: unknown order")
-	// ErrRefundBeforeOrder means a refund dated before its order.
-	ErrRefundBeforeOrder = errors.New("referral: refund before its order")
-	// ErrRefundExceeds means a refund that would bring the refunds of an order above the
-	// order's amount.
-	ErrRefundExceeds = errors.New("referral: refunds exceed the order's amount")
-	// ErrInsufficient means a payout larger than the payable balance.
-	ErrInsufficient = errors.New("referral: payout exceeds the payable balance")
-)
-
 // Program runs a referral programme over a [Store]. Every event is checked against the
 // ledger, turned into records (the event and the programme's decisions about it) and
 // appended; state is rebuilt by replaying the store on [Open], so the records are the
@@ -74,19 +53,19 @@ func Open(store Store, cfg Config) (*Program, error) {
 		return nil, err
 	}
 	if store == nil {
-		return nil, fmt.Errorf("referral: open: nil store: %w", ErrInput)
+		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
 	p := &Program{cfg: cfg, store: store, st: newState(), open: newBatch()}
 	i := 0
 	for r, err := range store.Records() {
 		if err != nil {
-			return nil, fmt.Errorf("referral: replay after %d records: %w", i, err)
+			return nil, errorf("replay after %d records: %w", i, err)
 		}
 		if r.Kind == 0 || r.Kind >= kindEnd {
-			return nil, fmt.Errorf("referral: replay record %d: unknown kind %d: %w", i, r.Kind, ErrRecord)
+			return nil, fmt.Errorf("%w: replay record %d: unknown kind %d", ErrCorrupt, i, r.Kind)
 		}
 		if dup, err := p.st.replayed(&r); err != nil {
-			return nil, fmt.Errorf("referral: replay record %d: %w", i, err)
+			return nil, errorf("replay record %d: %w", i, err)
 		} else if dup {
 			i++ // delivered twice by the store: applied once
 			continue
@@ -126,13 +105,13 @@ func (p *Program) decide(ev Record) (*batch, error) {
 			if ev.Kind == KindCode && p.st.codeByKey[ev.Key] != "" {
 				return nil, nil // a retried IssueCode draws a new code; the first one stands
 			}
-			return nil, fmt.Errorf("referral: %s event %q: %w", ev.Kind, ev.Key, ErrKeyReused)
+			return nil, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
 		}
 		return nil, nil
 	}
 	recs, err := p.derive(&ev, p.derived[:0])
 	if err != nil {
-		return nil, fmt.Errorf("referral: %s event %q: %w", ev.Kind, ev.Key, err)
+		return nil, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
 	b := p.open
 	for i := range recs {
@@ -188,7 +167,7 @@ func (p *Program) lead(b *batch) error {
 		}
 		err := p.store.Append(vals...)
 		if err != nil {
-			err = fmt.Errorf("referral: ledger append failed, programme stopped: %w", err)
+			err = errorf("ledger append failed, programme stopped: %w", err)
 			p.mu.Lock()
 			p.broken = err
 			p.mu.Unlock()
@@ -209,25 +188,25 @@ func (p *Program) lead(b *batch) error {
 // checkEvent validates the fields every input event must have.
 func checkEvent(ev *Record) error {
 	if ev.Kind == 0 || ev.Kind.derived() || ev.Kind >= kindEnd {
-		return fmt.Errorf("referral: event %q: kind %v is not an input event: %w", ev.Key, ev.Kind, ErrInput)
+		return fmt.Errorf("%w: event %q: kind %v is not an input event", ErrInvalid, ev.Key, ev.Kind)
 	}
 	if ev.Key == "" || len(ev.Key) > 512 || strings.IndexFunc(ev.Key, unicode.IsControl) >= 0 {
-		return fmt.Errorf("referral: %s event: key %q must be 1 to 512 bytes without control characters: %w", ev.Kind, ev.Key, ErrInput)
+		return fmt.Errorf("%w: %s event: key %q must be 1 to 512 bytes without control characters", ErrInvalid, ev.Kind, ev.Key)
 	}
 	if ev.Kind != KindMerge && ev.At.IsZero() {
-		return fmt.Errorf("referral: %s event %q: field At: missing time: %w", ev.Kind, ev.Key, ErrInput)
+		return fmt.Errorf("%w: %s event %q: field At: missing time", ErrInvalid, ev.Kind, ev.Key)
 	}
 	if y := ev.At.Year(); !ev.At.IsZero() && (y < 1900 || y > 2200) {
-		return fmt.Errorf("referral: %s event %q: field At: year %d out of range: %w", ev.Kind, ev.Key, y, ErrInput)
+		return fmt.Errorf("%w: %s event %q: field At: year %d out of range", ErrInvalid, ev.Kind, ev.Key, y)
 	}
 	if ev.Kind != KindMerge && ev.Profile == 0 && ev.Kind != KindRefund {
-		return fmt.Errorf("referral: %s event %q: field Profile: 0 is no profile: %w", ev.Kind, ev.Key, ErrInput)
+		return fmt.Errorf("%w: %s event %q: field Profile: 0 is no profile", ErrInvalid, ev.Kind, ev.Key)
 	}
 	if ev.Amount < 0 || ev.Amount > math.MaxInt64/4 {
-		return fmt.Errorf("referral: %s event %q: field Amount: %d out of range: %w", ev.Kind, ev.Key, ev.Amount, ErrInput)
+		return fmt.Errorf("%w: %s event %q: field Amount: %d out of range", ErrInvalid, ev.Kind, ev.Key, ev.Amount)
 	}
 	if ev.Other != 0 || ev.Ref != "" || ev.Reasons != nil || !ev.PayableAt.IsZero() {
-		return fmt.Errorf("referral: %s event %q: fields Other, Ref, Reasons and PayableAt are the programme's to set: %w", ev.Kind, ev.Key, ErrInput)
+		return fmt.Errorf("%w: %s event %q: fields Other, Ref, Reasons and PayableAt are the programme's to set", ErrInvalid, ev.Kind, ev.Key)
 	}
 	return nil
 }
@@ -252,7 +231,7 @@ func (p *Program) Apply(events ...Record) error {
 		ev.Code = normalCode(ev.Code)
 		b, err := p.decide(ev)
 		if err != nil {
-			failed = fmt.Errorf("referral: apply event %d: %w", i, err)
+			failed = errorf("apply event %d: %w", i, err)
 			break
 		}
 		if b != nil && b != last && last != nil {
@@ -319,7 +298,7 @@ func (p *Program) IssueCode(key string, at time.Time, profile uint32, sig Signal
 		p.mu.Unlock()
 		return c, nil
 	}
-	return "", fmt.Errorf("referral: issue code %q: no free code after 8 draws (is rnd random?): %w", key, ErrConflict)
+	return "", fmt.Errorf("%w: issue code %q: no free code after 8 draws (is rnd random?)", ErrConflict, key)
 }
 
 // Invite records that profile invited the person reached at contact (Email and/or
@@ -404,7 +383,7 @@ func (p *Program) Refund(key string, at time.Time, orderID string) error {
 // by a later order.
 func (p *Program) RefundAmount(key string, at time.Time, orderID string, amount int64) error {
 	if amount <= 0 {
-		return fmt.Errorf("referral: refund event %q: field Amount: %d, want a positive amount (Refund takes back the whole order): %w", key, amount, ErrInput)
+		return fmt.Errorf("%w: refund event %q: field Amount: %d, want a positive amount (Refund takes back the whole order)", ErrInvalid, key, amount)
 	}
 	return p.submit(Record{Kind: KindRefund, Key: key, At: at, Order: orderID, Amount: amount})
 }

@@ -46,9 +46,9 @@ func must(t tb, err error) {
 	}
 }
 
-func openMem(t tb, cfg Config) (*Program, *MemoryStore) {
+func openMem(t tb, cfg Config) (*Program, *MemStore) {
 	t.Helper()
-	st := &MemoryStore{}
+	st := &MemStore{}
 	p, err := Open(st, cfg)
 	must(t, err)
 	return p, st
@@ -56,7 +56,7 @@ func openMem(t tb, cfg Config) (*Program, *MemoryStore) {
 
 // referredPair opens a programme in which profile 1 holds a code and profile 2 signed up
 // with it on day 1.
-func referredPair(t tb, cfg Config, seed byte) (*Program, *MemoryStore, Code) {
+func referredPair(t tb, cfg Config, seed byte) (*Program, *MemStore, Code) {
 	t.Helper()
 	p, st := openMem(t, cfg)
 	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(seed))
@@ -328,7 +328,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}{
 		{"unknown code at sign-up", func() error { _, err := p.SignUp("x1", day(3), 3, string(other), Signals{}); return err }, ErrCode},
 		{"malformed code", func() error { return p.Click("x2", day(3), 3, "HELLO") }, ErrCode},
-		{"unknown order", func() error { return p.Refund("x3", day(3), "nope") }, ErrUnknownOrder},
+		{"unknown order", func() error { return p.Refund("x3", day(3), "nope") }, ErrNotFound},
 		{"refund before order", func() error { return p.Refund("x4", day(1), "A") }, ErrRefundBeforeOrder},
 		{"second refund", func() error {
 			if err := p.Refund("x5", day(3), "A"); err != nil {
@@ -340,13 +340,13 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"second sign-up", func() error { _, err := p.SignUp("x8", day(3), 2, "", Signals{}); return err }, ErrConflict},
 		{"payout too large", func() error { return p.Payout("x9", day(90), 1, 1) }, ErrInsufficient},
 		{"key reused", func() error { return p.Order("o", day(2), 2, "B", 10) }, ErrKeyReused},
-		{"empty key", func() error { return p.Order("", day(2), 2, "C", 10) }, ErrInput},
-		{"no time", func() error { return p.Order("x10", time.Time{}, 2, "C", 10) }, ErrInput},
-		{"no profile", func() error { return p.Order("x11", day(2), 0, "C", 10) }, ErrInput},
-		{"negative amount", func() error { return p.Order("x12", day(2), 2, "C", -1) }, ErrInput},
-		{"invite without contact", func() error { return p.Invite("x13", day(2), 2, Signals{Device: "d"}) }, ErrInput},
-		{"derived kind", func() error { return p.Apply(Record{Kind: KindReward, Key: "x14", At: day(2), Profile: 1, Amount: 5}) }, ErrInput},
-		{"merge into itself", func() error { return p.ApplyMerge(2, 2) }, ErrInput},
+		{"empty key", func() error { return p.Order("", day(2), 2, "C", 10) }, ErrInvalid},
+		{"no time", func() error { return p.Order("x10", time.Time{}, 2, "C", 10) }, ErrInvalid},
+		{"no profile", func() error { return p.Order("x11", day(2), 0, "C", 10) }, ErrInvalid},
+		{"negative amount", func() error { return p.Order("x12", day(2), 2, "C", -1) }, ErrInvalid},
+		{"invite without contact", func() error { return p.Invite("x13", day(2), 2, Signals{Device: "d"}) }, ErrInvalid},
+		{"derived kind", func() error { return p.Apply(Record{Kind: KindReward, Key: "x14", At: day(2), Profile: 1, Amount: 5}) }, ErrInvalid},
+		{"merge into itself", func() error { return p.ApplyMerge(2, 2) }, ErrInvalid},
 	}
 	for _, c := range cases {
 		recs := len(slices.Collect(recordsOf(t, st)))
@@ -498,7 +498,7 @@ func testConfig() Config {
 
 func TestFileReopenReplays(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.wal")
-	fs, err := OpenFile(path)
+	fs, err := OpenFileStore(path, nil)
 	must(t, err)
 	p, err := Open(fs, testConfig())
 	must(t, err)
@@ -506,7 +506,7 @@ func TestFileReopenReplays(t *testing.T) {
 	want := balances(p)
 	wantSignups := p.Signups()
 	must(t, fs.Close())
-	fs2, err := OpenFile(path)
+	fs2, err := OpenFileStore(path, nil)
 	must(t, err)
 	defer fs2.Close()
 	q, err := Open(fs2, testConfig())
@@ -555,7 +555,7 @@ func TestCrashAtEveryByte(t *testing.T) {
 	full := writeSmallScenario(t, path)
 	// The reference for each number of surviving records: the state replayed from that
 	// prefix of the records in memory.
-	fs, err := OpenFile(path)
+	fs, err := OpenFileStore(path, nil)
 	must(t, err)
 	all := slices.Collect(recordsOf(t, fs))
 	must(t, fs.Close())
@@ -563,7 +563,7 @@ func TestCrashAtEveryByte(t *testing.T) {
 	cut := filepath.Join(dir, "cut.wal")
 	for off := 32; off <= len(full); off++ {
 		must(t, os.WriteFile(cut, crashImage(full, off), 0o644))
-		cs, err := OpenFile(cut)
+		cs, err := OpenFileStore(cut, nil)
 		if err != nil {
 			t.Fatalf("cut at %d: open: %v", off, err)
 		}
@@ -573,7 +573,7 @@ func TestCrashAtEveryByte(t *testing.T) {
 		}
 		k := len(slices.Collect(recordsOf(t, cs)))
 		if _, ok := ref[k]; !ok {
-			m := &MemoryStore{}
+			m := &MemStore{}
 			must(t, m.Append(all[:k]...))
 			rp, err := Open(m, testConfig())
 			must(t, err)
@@ -591,7 +591,7 @@ func TestCrashAtEveryByte(t *testing.T) {
 
 func TestConcurrentEventsGroupCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.wal")
-	fs, err := OpenFile(path)
+	fs, err := OpenFileStore(path, nil)
 	must(t, err)
 	p, err := Open(fs, Config{Qualify: AtSignup, ReferrerReward: 1})
 	must(t, err)
@@ -614,7 +614,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 	}
 	wg.Wait()
 	must(t, fs.Close())
-	fs2, err := OpenFile(path)
+	fs2, err := OpenFileStore(path, nil)
 	must(t, err)
 	defer fs2.Close()
 	q, err := Open(fs2, Config{})
@@ -627,7 +627,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 func TestDecodeBatchRejects(t *testing.T) {
 	good := appendBatch(nil, []Record{{Kind: KindOrder, Key: "k", At: day(1), Profile: 1, Order: "A", Amount: 5}})
 	for i := range good {
-		if _, err := decodeBatch(good[:i]); !errors.Is(err, ErrRecord) {
+		if _, err := decodeBatch(good[:i]); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("truncated to %d bytes: err = %v", i, err)
 		}
 	}
@@ -658,8 +658,8 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		recs, err := decodeBatch(b)
 		if err != nil {
-			if !errors.Is(err, ErrRecord) {
-				t.Fatalf("error %v does not wrap ErrRecord", err)
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
 			}
 			return
 		}
@@ -730,7 +730,7 @@ func TestMergeVoidsReferrals(t *testing.T) {
 // file's bytes.
 func writeSmallScenario(t *testing.T, path string) []byte {
 	t.Helper()
-	fs, err := OpenFile(path)
+	fs, err := OpenFileStore(path, nil)
 	must(t, err)
 	p, err := Open(fs, testConfig())
 	must(t, err)
@@ -746,8 +746,8 @@ func TestDamagedLedgerRefused(t *testing.T) {
 	raw := writeSmallScenario(t, path)
 	raw[40] ^= 0xff // inside the first frame: acknowledged data, not a torn tail
 	must(t, os.WriteFile(path, raw, 0o644))
-	if _, err := OpenFile(path); !errors.Is(err, ErrRecord) || !strings.Contains(err.Error(), "offset") {
-		t.Errorf("opening a damaged ledger: %v, want ErrRecord with the offset", err)
+	if _, err := OpenFileStore(path, nil); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "offset") {
+		t.Errorf("opening a damaged ledger: %v, want ErrCorrupt with the offset", err)
 	}
 }
 
@@ -755,8 +755,8 @@ func TestPayoutsInTimeOrder(t *testing.T) {
 	p, _, _ := referredPair(t, Config{Qualify: AtSignup, ReferrerReward: 100}, 50)
 	must(t, p.Payout("p1", day(20), 1, 100))
 	// Dated before the first payout, this one would see 100 payable and pay it twice.
-	if err := p.Payout("p0", day(15), 1, 100); !errors.Is(err, ErrInput) {
-		t.Errorf("back-dated payout: %v, want ErrInput", err)
+	if err := p.Payout("p0", day(15), 1, 100); !errors.Is(err, ErrInvalid) {
+		t.Errorf("back-dated payout: %v, want ErrInvalid", err)
 	}
 	if b := p.Balance(1, day(30)); b.Paid != 100 || b.Payable != 0 {
 		t.Errorf("balance %+v", b)

@@ -2,16 +2,12 @@ package referral
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/codec"
 )
-
-// ErrRecord means bytes that do not decode as a batch of ledger records.
-var ErrRecord = errors.New("referral: bad record encoding")
 
 // Kind says what a [Record] states. Input kinds come from the host (through the
 // [Program] methods or [Program.Apply]); derived kinds are the programme's decisions,
@@ -152,7 +148,7 @@ func (d *decoder) time(what string) time.Time {
 	return time.Unix(0, v-1).UTC()
 }
 
-// decodeBatch decodes one batch. It never panics; errors wrap [ErrRecord] and give the
+// decodeBatch decodes one batch. It never panics; errors wrap [ErrCorrupt] and give the
 // byte offset.
 func decodeBatch(b []byte) ([]Record, error) {
 	var d decoder
@@ -198,7 +194,7 @@ func decodeBatch(b []byte) ([]Record, error) {
 		recs = append(recs, r)
 	}
 	if err := d.End(); err != nil {
-		return nil, fmt.Errorf("referral: decode %w: %w", err, ErrRecord)
+		return nil, errorf("decode %w: %w", err, ErrCorrupt)
 	}
 	return recs, nil
 }

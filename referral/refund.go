@@ -13,9 +13,9 @@ func (s *state) checkRefund(ev *Record) (*Record, error) {
 	o := s.orders[ev.Order]
 	switch {
 	case ev.Order == "":
-		return nil, fmt.Errorf("field Order: missing order id: %w", ErrInput)
+		return nil, fmt.Errorf("field Order: missing order id: %w", ErrInvalid)
 	case o == nil:
-		return nil, fmt.Errorf("order %q: %w", ev.Order, ErrUnknownOrder)
+		return nil, fmt.Errorf("order %q: %w", ev.Order, ErrNotFound)
 	case ev.At.Before(o.At):
 		return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
 	case s.fullyRefunded(o):

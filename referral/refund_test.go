@@ -129,13 +129,13 @@ func TestRefundErrorsSayWhat(t *testing.T) {
 	must(t, p.Order("o", day(2), 2, "A", 1000))
 	must(t, p.RefundAmount("r1", day(3), "A", 700))
 	err := p.RefundAmount("r2", day(4), "A", 301)
-	want := `referral: refund event "r2": order "A" of 1000 with 700 refunded: a refund of 301 exceeds the 300 left: referral: refunds exceed the order's amount`
+	want := `refund event "r2": order "A" of 1000 with 700 refunded: a refund of 301 exceeds the 300 left: referral: refunds exceed the order's amount`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant  %s", err, want)
 	}
 	for _, amount := range []int64{0, -5} {
-		if err := p.RefundAmount("r3", day(4), "A", amount); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "field Amount") {
-			t.Errorf("refund of %d: %v, want ErrInput naming the field", amount, err)
+		if err := p.RefundAmount("r3", day(4), "A", amount); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "field Amount") {
+			t.Errorf("refund of %d: %v, want ErrInvalid naming the field", amount, err)
 		}
 	}
 	must(t, p.Refund("r4", day(5), "A"))
@@ -265,7 +265,7 @@ func TestLedgerBeforePartialRefunds(t *testing.T) {
 	must(t, err)
 	path := filepath.Join(t.TempDir(), "ledger.wal")
 	must(t, os.WriteFile(path, raw, 0o644))
-	fs, err := OpenFile(path)
+	fs, err := OpenFileStore(path, nil)
 	must(t, err)
 	defer fs.Close()
 	old, err := Open(fs, testConfig())

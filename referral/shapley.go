@@ -61,7 +61,7 @@ type ShapleyValue struct {
 
 func (s Shapley) validate() error {
 	if s.Game > SubsetRate || s.Samples < 0 {
-		return fmt.Errorf("referral: shapley game %d, samples %d: %w", s.Game, s.Samples, ErrModel)
+		return fmt.Errorf("%w: shapley game %d, samples %d", ErrInvalid, s.Game, s.Samples)
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func (s *state) replayed(r *Record) (bool, error) {
 		return false, nil
 	}
 	if !s.sameInput(prev, r) {
-		return false, fmt.Errorf("record key %q already holds a different %s record: %w", r.Key, prev.Kind, ErrRecord)
+		return false, fmt.Errorf("record key %q already holds a different %s record: %w", r.Key, prev.Kind, ErrCorrupt)
 	}
 	return true, nil
 }

@@ -25,7 +25,7 @@ import (
 //     Append whose first attempt had in fact succeeded) may yield a batch's records
 //     again, anywhere after the first copy. Replay is idempotent by record key: a record
 //     whose Key was already applied with the same content changes nothing, and the same
-//     Key with different content fails Open with ErrRecord. A store must not otherwise
+//     Key with different content fails Open with ErrCorrupt. A store must not otherwise
 //     drop, reorder or alter records.
 //
 // Implementations must be safe for concurrent use. The [Program] appends from one
@@ -35,12 +35,9 @@ type Store interface {
 	Records() iter.Seq2[Record, error]
 }
 
-// ErrClosed means a store used after Close.
-var ErrClosed = errors.New("referral: store closed")
-
-// MemoryStore is a Store in memory, for tests and for hosts that persist elsewhere. Its
+// MemStore is a Store in memory, for tests and for hosts that persist elsewhere. Its
 // zero value is ready to use; it is safe for concurrent use.
-type MemoryStore struct {
+type MemStore struct {
 	mu     sync.Mutex
 	chunks [][]Record // full chunks of memChunk records, then the last, partial one
 }
@@ -48,10 +45,10 @@ type MemoryStore struct {
 // memChunk records per chunk: appending never copies what is already stored.
 const memChunk = 4096
 
-var _ Store = (*MemoryStore)(nil)
+var _ Store = (*MemStore)(nil)
 
 // Append copies recs onto the end of the store.
-func (m *MemoryStore) Append(recs ...Record) error {
+func (m *MemStore) Append(recs ...Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range recs {
@@ -65,7 +62,7 @@ func (m *MemoryStore) Append(recs ...Record) error {
 }
 
 // Records yields copies of the records appended before the iteration began.
-func (m *MemoryStore) Records() iter.Seq2[Record, error] {
+func (m *MemStore) Records() iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		m.mu.Lock()
 		chunks := slices.Clone(m.chunks)
@@ -97,24 +94,41 @@ func (r Record) clone() Record {
 // numbers and a chained checksum and the header records how far the last fsync reached,
 // so a torn tail (a crash mid-append, which loses only the unacknowledged batch) is told
 // apart from damage: a flipped bit, a zeroed range, a truncation, or a batch removed,
-// repeated or moved makes opening fail with an error wrapping ErrRecord that names the
+// repeated or moved makes opening fail with an error wrapping ErrCorrupt that names the
 // byte offset. RepairFile cuts the damage, saving it to a side file first. It is safe
 // for concurrent use.
 type FileStore struct {
 	log *wal.Log
 }
 
+// FileOptions tune OpenFileStore. The zero value (or nil) is the safe default.
+type FileOptions struct {
+	// NoSync makes Append return without waiting for the disk: batches reach it when
+	// the operating system writes them or at Close. For bulk loads that can be redone,
+	// and tests; a crash may lose any number of batches at the end (never corrupt those
+	// before them, nor split one).
+	NoSync bool
+}
+
 var _ Store = (*FileStore)(nil)
 
-// OpenFile opens or creates the ledger file at path.
-func OpenFile(path string) (*FileStore, error) {
-	l, err := wal.Open(path, nil)
+// OpenFileStore opens or creates the ledger file at path.
+func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
+	var o FileOptions
+	if opts != nil {
+		o = *opts
+	}
+	wo := &wal.Options{Sync: wal.SyncAlways}
+	if o.NoSync {
+		wo.Sync = wal.SyncManual // and Sync is never called: Close writes
+	}
+	l, err := wal.Open(path, wo)
 	if errors.Is(err, wal.ErrCorrupt) {
 		// wal is internal: hosts test for the package's own sentinel.
-		return nil, fmt.Errorf("referral: open ledger: %w: %w", ErrRecord, err)
+		return nil, fmt.Errorf("%w: open ledger: %w", ErrCorrupt, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("referral: open ledger: %w", err)
+		return nil, errorf("open ledger: %w", err)
 	}
 	return &FileStore{log: l}, nil
 }
@@ -126,10 +140,10 @@ func OpenFile(path string) (*FileStore, error) {
 func RepairFile(path string) (saved string, err error) {
 	saved, err = wal.Repair(path)
 	if errors.Is(err, wal.ErrCorrupt) {
-		return saved, fmt.Errorf("referral: repair ledger: %w: %w", ErrRecord, err)
+		return saved, errorf("repair ledger: %w: %w", ErrCorrupt, err)
 	}
 	if err != nil {
-		return saved, fmt.Errorf("referral: repair ledger: %w", err)
+		return saved, errorf("repair ledger: %w", err)
 	}
 	return saved, nil
 }
@@ -143,7 +157,7 @@ func (f *FileStore) Append(recs ...Record) error {
 		if errors.Is(err, wal.ErrClosed) {
 			return ErrClosed
 		}
-		return fmt.Errorf("referral: append to ledger: %w", err)
+		return errorf("append to ledger: %w", err)
 	}
 	return nil
 }
@@ -161,7 +175,7 @@ func (f *FileStore) Records() iter.Seq2[Record, error] {
 			}
 			recs, err := decodeBatch(frame)
 			if err != nil {
-				yield(Record{}, fmt.Errorf("referral: ledger frame: %w", err))
+				yield(Record{}, errorf("ledger frame: %w", err))
 				return
 			}
 			for _, r := range recs {
@@ -179,7 +193,7 @@ func (f *FileStore) Close() error {
 		if errors.Is(err, wal.ErrClosed) {
 			return ErrClosed
 		}
-		return fmt.Errorf("referral: close ledger: %w", err)
+		return errorf("close ledger: %w", err)
 	}
 	return nil
 }

@@ -8,31 +8,20 @@ import (
 	"github.com/clientele-go/clientele/referral/storetest"
 )
 
-func TestMemoryStoreConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) (referral.Store, func() referral.Store) {
-		return &referral.MemoryStore{}, nil
-	})
+func TestMemStoreConformance(t *testing.T) {
+	storetest.Run(t, storetest.Harness{Open: func(string) (referral.Store, error) { return &referral.MemStore{}, nil }})
 }
 
 func TestFileStoreConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) (referral.Store, func() referral.Store) {
-		path := filepath.Join(t.TempDir(), "ledger.wal")
-		s, err := referral.OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur := s
-		t.Cleanup(func() { cur.Close() })
-		return s, func() referral.Store {
-			if err := cur.Close(); err != nil {
-				t.Fatal(err)
-			}
-			next, err := referral.OpenFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cur = next
-			return next
-		}
-	})
+	open := func(dir string) (referral.Store, error) {
+		return referral.OpenFileStore(filepath.Join(dir, "ledger.wal"), nil)
+	}
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+}
+
+func TestFileStoreNoSyncConformance(t *testing.T) {
+	open := func(dir string) (referral.Store, error) {
+		return referral.OpenFileStore(filepath.Join(dir, "ledger.wal"), &referral.FileOptions{NoSync: true})
+	}
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }

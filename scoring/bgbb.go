@@ -20,19 +20,19 @@ type Opportunities struct {
 	Weight                float64
 }
 
-// Validate reports whether o is a possible history; the error wraps ErrInput.
+// Validate reports whether o is a possible history; the error wraps ErrInvalid.
 func (o Opportunities) Validate() error {
 	switch {
 	case o.Frequency < 0 || o.Recency < 0 || o.N < 0:
-		return fmt.Errorf("%w: negative count (x %d, t_x %d, n %d)", ErrInput, o.Frequency, o.Recency, o.N)
+		return fmt.Errorf("%w: negative count (x %d, t_x %d, n %d)", ErrInvalid, o.Frequency, o.Recency, o.N)
 	case o.Recency > o.N:
-		return fmt.Errorf("%w: recency %d greater than n %d", ErrInput, o.Recency, o.N)
+		return fmt.Errorf("%w: recency %d greater than n %d", ErrInvalid, o.Recency, o.N)
 	case o.Frequency > o.Recency:
-		return fmt.Errorf("%w: frequency %d greater than recency %d (one transaction per opportunity)", ErrInput, o.Frequency, o.Recency)
+		return fmt.Errorf("%w: frequency %d greater than recency %d (one transaction per opportunity)", ErrInvalid, o.Frequency, o.Recency)
 	case o.Frequency == 0 && o.Recency != 0:
-		return fmt.Errorf("%w: frequency 0 with recency %d", ErrInput, o.Recency)
+		return fmt.Errorf("%w: frequency 0 with recency %d", ErrInvalid, o.Recency)
 	case !finite(o.Weight) || o.Weight < 0:
-		return fmt.Errorf("%w: weight %v", ErrInput, o.Weight)
+		return fmt.Errorf("%w: weight %v", ErrInvalid, o.Weight)
 	}
 	return nil
 }
@@ -88,10 +88,10 @@ func bgbbProblem(rows []Opportunities) (likelihood, [][]float64, error) {
 	var total, repeat float64
 	for i, r := range rows {
 		if err := r.Validate(); err != nil {
-			return likelihood{}, nil, fmt.Errorf("scoring: row %d: %w", i, err)
+			return likelihood{}, nil, errorf("row %d: %w", i, err)
 		}
 		if r.Weight == 0 {
-			return likelihood{}, nil, fmt.Errorf("scoring: row %d: %w: weight 0 (the number of customers with this history)", i, ErrInput)
+			return likelihood{}, nil, errorf("row %d: %w: weight 0 (the number of customers with this history)", i, ErrInvalid)
 		}
 		k := key{r.Frequency, r.Recency, r.N}
 		j, ok := index[k]

@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -84,7 +83,7 @@ func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *Interval
 	}
 	iv.Replicates = len(iv.draws)
 	if iv.Failed*2 > o.Replicates {
-		return nil, fmt.Errorf("scoring: bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
+		return nil, errorf("bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
 	}
 	return iv, nil
 }

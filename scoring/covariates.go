@@ -79,7 +79,7 @@ func (m *ParetoNBDCovariates) For(purchase, dropout []float64) (*ParetoNBD, erro
 // effects returns γ_p·z_p and γ_d·z_d, checking the covariates.
 func effects(gp, gd, zp, zd []float64) (float64, float64, error) {
 	if len(zp) != len(gp) || len(zd) != len(gd) {
-		return 0, 0, fmt.Errorf("%w: %d purchase and %d dropout covariates for a model of %d and %d", ErrInput, len(zp), len(zd), len(gp), len(gd))
+		return 0, 0, fmt.Errorf("%w: %d purchase and %d dropout covariates for a model of %d and %d", ErrInvalid, len(zp), len(zd), len(gp), len(gd))
 	}
 	var ep, ed float64
 	for i, z := range zp {
@@ -89,7 +89,7 @@ func effects(gp, gd, zp, zd []float64) (float64, float64, error) {
 		ed += gd[i] * z
 	}
 	if !finite(ep) || !finite(ed) || math.Abs(ep) > 700 || math.Abs(ed) > 700 {
-		return 0, 0, fmt.Errorf("%w: covariates %v, %v: not finite or out of range", ErrInput, zp, zd)
+		return 0, 0, fmt.Errorf("%w: covariates %v, %v: not finite or out of range", ErrInvalid, zp, zd)
 	}
 	return ep, ed, nil
 }
@@ -117,7 +117,7 @@ func newCovariateData(model string, cs []Customer, purchase, dropout [][]float64
 		return nil, err
 	}
 	if d.np+d.nd > 50 {
-		return nil, fmt.Errorf("%w: %d covariates, at most 50", ErrInput, d.np+d.nd)
+		return nil, fmt.Errorf("%w: %d covariates, at most 50", ErrInvalid, d.np+d.nd)
 	}
 	return d, nil
 }
@@ -127,17 +127,17 @@ func flatten(name string, z [][]float64, n int) ([]float64, int, error) {
 		return nil, 0, nil
 	}
 	if len(z) != n {
-		return nil, 0, fmt.Errorf("%w: %d rows of %s covariates for %d customers", ErrInput, len(z), name, n)
+		return nil, 0, fmt.Errorf("%w: %d rows of %s covariates for %d customers", ErrInvalid, len(z), name, n)
 	}
 	k := len(z[0])
 	out := make([]float64, 0, n*k)
 	for i, row := range z {
 		if len(row) != k {
-			return nil, 0, fmt.Errorf("%w: customer %d has %d %s covariates, customer 0 has %d", ErrInput, i, len(row), name, k)
+			return nil, 0, fmt.Errorf("%w: customer %d has %d %s covariates, customer 0 has %d", ErrInvalid, i, len(row), name, k)
 		}
 		for j, v := range row {
 			if !finite(v) {
-				return nil, 0, fmt.Errorf("%w: customer %d: %s covariate %d is %v", ErrInput, i, name, j, v)
+				return nil, 0, fmt.Errorf("%w: customer %d: %s covariate %d is %v", ErrInvalid, i, name, j, v)
 			}
 		}
 		out = append(out, row...)
@@ -183,7 +183,7 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 		return nil, err
 	}
 	if o.Penalizer != 0 {
-		return nil, fmt.Errorf("%w: covariate fits take no penalizer", ErrInput)
+		return nil, fmt.Errorf("%w: covariate fits take no penalizer", ErrInvalid)
 	}
 	lk := likelihood{model: "BG/NBD with covariates", names: d.names(bgnbdNames), n: float64(len(cs)), rows: len(cs), eval: d.betaGeoEval(o.Workers), analytic: true}
 	starts := covariateStarts(d, func() ([]float64, [][]float64) {
@@ -216,7 +216,7 @@ func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *F
 		return nil, err
 	}
 	if o.Penalizer != 0 {
-		return nil, fmt.Errorf("%w: covariate fits take no penalizer", ErrInput)
+		return nil, fmt.Errorf("%w: covariate fits take no penalizer", ErrInvalid)
 	}
 	lk := likelihood{model: "Pareto/NBD with covariates", names: d.names(paretoNames), n: float64(len(cs)), rows: len(cs), eval: d.paretoEval(o.Workers)}
 	starts := covariateStarts(d, func() ([]float64, [][]float64) {

@@ -294,10 +294,10 @@ func TestCovariatesBadInput(t *testing.T) {
 		{"NaN", nan, zd, nil},
 		{"penalizer", zp, zd, &FitOptions{Penalizer: 0.1}},
 	} {
-		if _, err := FitBGNBDCovariates(cs, tc.zp, tc.zd, tc.opt); !errors.Is(err, ErrInput) {
+		if _, err := FitBGNBDCovariates(cs, tc.zp, tc.zd, tc.opt); !errors.Is(err, ErrInvalid) {
 			t.Errorf("BG/NBD %s: %v", tc.name, err)
 		}
-		if _, err := FitParetoNBDCovariates(cs, tc.zp, tc.zd, tc.opt); !errors.Is(err, ErrInput) {
+		if _, err := FitParetoNBDCovariates(cs, tc.zp, tc.zd, tc.opt); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Pareto/NBD %s: %v", tc.name, err)
 		}
 	}
@@ -305,14 +305,14 @@ func TestCovariatesBadInput(t *testing.T) {
 		t.Errorf("five customers: %v", err)
 	}
 	m := &BGNBDCovariates{R: 1, Alpha: 1, A: 1, B: 1, Purchase: []float64{1}}
-	if _, err := m.For([]float64{1, 2}, nil); !errors.Is(err, ErrInput) {
+	if _, err := m.For([]float64{1, 2}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("For with two covariates for one effect: %v", err)
 	}
-	if _, err := m.For([]float64{math.Inf(1)}, nil); !errors.Is(err, ErrInput) {
+	if _, err := m.For([]float64{math.Inf(1)}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("For with an infinite covariate: %v", err)
 	}
 	p := &ParetoNBDCovariates{R: 1, Alpha: 1, S: 1, Beta: 1, Dropout: []float64{1}}
-	if _, err := p.For(nil, nil); !errors.Is(err, ErrInput) {
+	if _, err := p.For(nil, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("For without the dropout covariate: %v", err)
 	}
 }

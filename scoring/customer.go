@@ -25,23 +25,23 @@ type Customer struct {
 }
 
 // Validate reports whether c is a possible history: finite, non-negative fields,
-// Recency <= T, and Recency = 0 when Frequency = 0. The error wraps ErrInput.
+// Recency <= T, and Recency = 0 when Frequency = 0. The error wraps ErrInvalid.
 func (c Customer) Validate() error {
 	switch {
 	case c.Frequency < 0:
-		return fmt.Errorf("%w: frequency %d is negative", ErrInput, c.Frequency)
+		return fmt.Errorf("%w: frequency %d is negative", ErrInvalid, c.Frequency)
 	case !finite(c.Recency) || !finite(c.T) || !finite(c.Monetary):
-		return fmt.Errorf("%w: recency %v, T %v, monetary %v: not finite", ErrInput, c.Recency, c.T, c.Monetary)
+		return fmt.Errorf("%w: recency %v, T %v, monetary %v: not finite", ErrInvalid, c.Recency, c.T, c.Monetary)
 	case c.Recency < 0:
-		return fmt.Errorf("%w: recency %v is negative", ErrInput, c.Recency)
+		return fmt.Errorf("%w: recency %v is negative", ErrInvalid, c.Recency)
 	case c.T < 0:
-		return fmt.Errorf("%w: T %v is negative", ErrInput, c.T)
+		return fmt.Errorf("%w: T %v is negative", ErrInvalid, c.T)
 	case c.Monetary < 0:
-		return fmt.Errorf("%w: monetary %v is negative", ErrInput, c.Monetary)
+		return fmt.Errorf("%w: monetary %v is negative", ErrInvalid, c.Monetary)
 	case c.Recency > c.T:
-		return fmt.Errorf("%w: recency %v greater than T %v", ErrInput, c.Recency, c.T)
+		return fmt.Errorf("%w: recency %v greater than T %v", ErrInvalid, c.Recency, c.T)
 	case c.Frequency == 0 && c.Recency != 0:
-		return fmt.Errorf("%w: frequency 0 with recency %v (recency is the age at the last repeat purchase)", ErrInput, c.Recency)
+		return fmt.Errorf("%w: frequency 0 with recency %v (recency is the age at the last repeat purchase)", ErrInvalid, c.Recency)
 	}
 	return nil
 }
@@ -50,7 +50,7 @@ func (c Customer) Validate() error {
 func validateAll(cs []Customer) error {
 	for i, c := range cs {
 		if err := c.Validate(); err != nil {
-			return fmt.Errorf("scoring: customer %d: %w", i, err)
+			return errorf("customer %d: %w", i, err)
 		}
 	}
 	return nil
@@ -61,7 +61,7 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // checkHorizon rejects a negative or non-finite prediction horizon.
 func checkHorizon(t float64) error {
 	if !finite(t) || t < 0 {
-		return fmt.Errorf("%w: horizon %v must be finite and non-negative", ErrInput, t)
+		return fmt.Errorf("%w: horizon %v must be finite and non-negative", ErrInvalid, t)
 	}
 	return nil
 }

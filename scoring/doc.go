@@ -85,7 +85,7 @@
 //
 // # Errors
 //
-// Bad input gets an error, never a NaN: [ErrInput] (negative or inconsistent rows,
+// Bad input gets an error, never a NaN: [ErrInvalid] (negative or inconsistent rows,
 // NaN or infinite values, wrong lengths), [ErrTooFew] (not enough customers to fit),
 // [ErrNoConvergence], [ErrSyntax] (files, with line and column) and [ErrModel]
 // (serialised models). Errors name the offending row or field.

@@ -34,7 +34,7 @@ type engagementState struct {
 // DefaultHalfLife unless the business has its own rhythm).
 func NewEngagement(halfLife time.Duration) (*Engagement, error) {
 	if halfLife <= 0 {
-		return nil, fmt.Errorf("%w: half-life %v must be positive", ErrInput, halfLife)
+		return nil, fmt.Errorf("%w: half-life %v must be positive", ErrInvalid, halfLife)
 	}
 	return &Engagement{halfLife: halfLife, state: map[uint32]engagementState{}}, nil
 }
@@ -48,7 +48,7 @@ func (e *Engagement) decay(d time.Duration) float64 {
 // at time at. Weights must be finite and non-negative.
 func (e *Engagement) Add(profile uint32, at time.Time, weight float64) error {
 	if !finite(weight) || weight < 0 {
-		return fmt.Errorf("%w: engagement weight %v for profile %d", ErrInput, weight, profile)
+		return fmt.Errorf("%w: engagement weight %v for profile %d", ErrInvalid, weight, profile)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -9,10 +9,10 @@ import (
 // Errors reported by the package. They are wrapped with context (which row, which field,
 // which parameter); test for them with errors.Is.
 var (
-	// ErrInput means an argument is out of range: a negative or inconsistent customer row
+	// ErrInvalid means an argument is out of range: a negative or inconsistent customer row
 	// (recency greater than T, recency without repeat purchases), a NaN or infinite value,
 	// a negative horizon, mismatched lengths.
-	ErrInput = errors.New("scoring: invalid input")
+	ErrInvalid = errors.New("scoring: invalid input")
 	// ErrTooFew means there is not enough data to fit a model: fewer customers than
 	// MinCustomers, or no repeat purchase at all (the likelihood then has no maximum).
 	ErrTooFew = errors.New("scoring: too few customers to fit")
@@ -50,3 +50,15 @@ func (e *ConvergenceError) Error() string {
 
 // Is makes errors.Is(err, ErrNoConvergence) true.
 func (e *ConvergenceError) Is(target error) bool { return target == ErrNoConvergence }
+
+// errorf is fmt.Errorf for messages that wrap another error: it puts the "scoring: "
+// prefix in front unless a wrapped error carries it already, so that every message
+// names the package exactly once however deeply errors are wrapped.
+func errorf(format string, args ...any) error {
+	for _, a := range args {
+		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "scoring: ") {
+			return fmt.Errorf(format, args...)
+		}
+	}
+	return fmt.Errorf("scoring: "+format, args...)
+}

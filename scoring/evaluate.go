@@ -46,12 +46,12 @@ type CalibrationBin struct {
 func Evaluate(scores []float64, outcomes []bool) (*Evaluation, error) {
 	n := len(scores)
 	if n != len(outcomes) {
-		return nil, fmt.Errorf("%w: %d scores, %d outcomes", ErrInput, n, len(outcomes))
+		return nil, fmt.Errorf("%w: %d scores, %d outcomes", ErrInvalid, n, len(outcomes))
 	}
 	ev := &Evaluation{N: n}
 	for i, s := range scores {
 		if !(s >= 0 && s <= 1) {
-			return nil, fmt.Errorf("%w: score %d is %v, not a probability", ErrInput, i, s)
+			return nil, fmt.Errorf("%w: score %d is %v, not a probability", ErrInvalid, i, s)
 		}
 		if outcomes[i] {
 			ev.Positives++

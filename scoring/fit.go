@@ -213,7 +213,7 @@ type startResult struct {
 // Backtracking from the full Newton step simply shortens such a step.
 func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float64, Diagnostics, error) {
 	if !(o.Penalizer >= 0) || math.IsInf(o.Penalizer, 1) {
-		return nil, 0, Diagnostics{}, fmt.Errorf("%w: penalizer %v, want a finite number >= 0", ErrInput, o.Penalizer)
+		return nil, 0, Diagnostics{}, fmt.Errorf("%w: penalizer %v, want a finite number >= 0", ErrInvalid, o.Penalizer)
 	}
 	if len(starts) > o.Starts {
 		starts = starts[:o.Starts]

@@ -62,7 +62,7 @@ func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
 			continue
 		}
 		if c.Monetary <= 0 {
-			return likelihood{}, nil, fmt.Errorf("scoring: customer %d: %w: frequency %d with monetary %v (mean repeat spend must be positive)", i, ErrInput, c.Frequency, c.Monetary)
+			return likelihood{}, nil, errorf("customer %d: %w: frequency %d with monetary %v (mean repeat spend must be positive)", i, ErrInvalid, c.Frequency, c.Monetary)
 		}
 		xs = append(xs, float64(c.Frequency))
 		zs = append(zs, c.Monetary)
@@ -164,7 +164,7 @@ func SpendIndependence(cs []Customer) (Independence, error) {
 	}
 	r, ok := pearson(xs, zs)
 	if !ok {
-		return Independence{}, fmt.Errorf("%w: frequency or spend is constant across the %d repeat customers", ErrInput, n)
+		return Independence{}, fmt.Errorf("%w: frequency or spend is constant across the %d repeat customers", ErrInvalid, n)
 	}
 	rho, _ := pearson(midranks(xs), midranks(zs))
 	df := float64(n - 2)

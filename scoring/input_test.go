@@ -51,8 +51,8 @@ func TestFitsRejectBadCustomers(t *testing.T) {
 			cs := validBase()
 			cs[7] = c
 			err := fit(cs)
-			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "customer 7") {
-				t.Errorf("%s with %s: err = %v, want ErrInput naming customer 7", name, what, err)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "customer 7") {
+				t.Errorf("%s with %s: err = %v, want ErrInvalid naming customer 7", name, what, err)
 			}
 		}
 	}
@@ -143,8 +143,8 @@ func TestBGBBRejectsBadRows(t *testing.T) {
 		"zero weight":          {N: 3},
 	} {
 		rows := append(append([]Opportunities{}, good...), row)
-		if _, err := FitBGBB(rows, nil); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "row 22") {
-			t.Errorf("%s: err = %v, want ErrInput naming row 22", what, err)
+		if _, err := FitBGBB(rows, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "row 22") {
+			t.Errorf("%s: err = %v, want ErrInvalid naming row 22", what, err)
 		}
 	}
 }
@@ -152,7 +152,7 @@ func TestBGBBRejectsBadRows(t *testing.T) {
 func TestGammaGammaRejectsZeroSpendOfRepeatBuyer(t *testing.T) {
 	cs := validBase()
 	cs[5].Monetary = 0
-	if _, err := FitGammaGamma(cs, nil); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "customer 5") {
+	if _, err := FitGammaGamma(cs, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "customer 5") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -180,8 +180,8 @@ func TestPredictionArgumentsChecked(t *testing.T) {
 		"RFM NaN spend":        second(RFM([]Summary{{Spend: math.NaN()}}, nil)),
 		"engagement half-life": second(NewEngagement(0)),
 	} {
-		if !errors.Is(err, ErrInput) {
-			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
 	}
 }
@@ -223,17 +223,17 @@ func TestModelMethodsNeverNaN(t *testing.T) {
 	})
 }
 
-// TestFitRejectsBadPenalizer: a negative, infinite or NaN Penalizer is ErrInput.
+// TestFitRejectsBadPenalizer: a negative, infinite or NaN Penalizer is ErrInvalid.
 func TestFitRejectsBadPenalizer(t *testing.T) {
 	for _, c := range []float64{-0.1, math.Inf(1), math.NaN()} {
-		if _, err := FitBGNBD(validBase(), &FitOptions{Penalizer: c}); !errors.Is(err, ErrInput) {
-			t.Errorf("penalizer %v: err = %v, want ErrInput", c, err)
+		if _, err := FitBGNBD(validBase(), &FitOptions{Penalizer: c}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("penalizer %v: err = %v, want ErrInvalid", c, err)
 		}
 	}
 }
 
 // TestTrackingRejectsBadInput: a nil model, a bad period length or count, or a
-// negative or non-finite birth is ErrInput naming what.
+// negative or non-finite birth is ErrInvalid naming what.
 func TestTrackingRejectsBadInput(t *testing.T) {
 	m := &BGNBD{R: 0.24, Alpha: 4.4, A: 0.79, B: 2.4}
 	for name, err := range map[string]error{
@@ -244,8 +244,8 @@ func TestTrackingRejectsBadInput(t *testing.T) {
 		"negative birth": second(Tracking(m, []float64{1, -2}, 1, 1)),
 		"infinite birth": second(Tracking(m, []float64{math.Inf(1)}, 1, 1)),
 	} {
-		if !errors.Is(err, ErrInput) {
-			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
 	}
 	if tr, err := Tracking(m, nil, 2, 1); err != nil || len(tr) != 2 || tr[1].Cumulative != 0 {

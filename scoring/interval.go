@@ -92,13 +92,13 @@ func (o *IntervalOptions) withDefaults() (IntervalOptions, error) {
 		d.Level = 0.9
 	}
 	if !(d.Level > 0 && d.Level < 1) {
-		return d, fmt.Errorf("%w: interval level %v, want a number in (0, 1)", ErrInput, d.Level)
+		return d, fmt.Errorf("%w: interval level %v, want a number in (0, 1)", ErrInvalid, d.Level)
 	}
 	if d.Replicates == 0 {
 		d.Replicates = 200
 	}
 	if d.Replicates < 10 || d.Replicates > 1e6 {
-		return d, fmt.Errorf("%w: %d bootstrap replicates, want 10 to 1e6", ErrInput, d.Replicates)
+		return d, fmt.Errorf("%w: %d bootstrap replicates, want 10 to 1e6", ErrInvalid, d.Replicates)
 	}
 	if d.Workers <= 0 {
 		d.Workers = runtime.GOMAXPROCS(0)
@@ -141,9 +141,9 @@ func familyOf(m Model) (family, error) {
 		}
 		return paretoFamily(), nil
 	default:
-		return family{}, fmt.Errorf("%w: intervals for a %T are not supported (BGNBD, MBGNBD, ParetoNBD are)", ErrInput, m)
+		return family{}, fmt.Errorf("%w: intervals for a %T are not supported (BGNBD, MBGNBD, ParetoNBD are)", ErrInvalid, m)
 	}
-	return family{}, fmt.Errorf("%w: nil model", ErrInput)
+	return family{}, fmt.Errorf("%w: nil model", ErrInvalid)
 }
 
 func betaGeoFamily(shift int) family {
@@ -274,7 +274,7 @@ func newIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOption
 	u := make([]float64, len(theta))
 	for i, v := range theta {
 		if !(v > 0) || math.IsInf(v, 1) {
-			return nil, o, fmt.Errorf("%w: parameter %d of the models is %v", ErrInput, i, v)
+			return nil, o, fmt.Errorf("%w: parameter %d of the models is %v", ErrInvalid, i, v)
 		}
 		u[i] = math.Log(v)
 	}
@@ -310,11 +310,11 @@ func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64) 
 	}
 	var ch mat.Cholesky
 	if !ch.Factorize(info) {
-		return fmt.Errorf("%w: %s: the information matrix is not positive definite (a penalised fit or a maximum on the boundary); use BootstrapIntervals", ErrInput, lk.model)
+		return fmt.Errorf("%w: %s: the information matrix is not positive definite (a penalised fit or a maximum on the boundary); use BootstrapIntervals", ErrInvalid, lk.model)
 	}
 	var c mat.SymDense
 	if err := ch.InverseTo(&c); err != nil {
-		return fmt.Errorf("%w: %s: information matrix: %v", ErrInput, lk.model, err)
+		return fmt.Errorf("%w: %s: information matrix: %v", ErrInvalid, lk.model, err)
 	}
 	for i := range k {
 		for j := i; j < k; j++ {
@@ -437,7 +437,7 @@ func (iv *Intervals) PurchaseProb(t float64, n int, c Customer) (Interval, error
 		return Interval{}, err
 	}
 	if n < 0 {
-		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInput, n)
+		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInvalid, n)
 	}
 	return iv.interval(probScale, func(m Model, _ *GammaGamma) float64 { return m.PurchaseProb(t, n, c) }), nil
 }
@@ -456,7 +456,7 @@ func (iv *Intervals) PurchaseProbNew(t float64, n int) (Interval, error) {
 		return Interval{}, err
 	}
 	if n < 0 {
-		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInput, n)
+		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInvalid, n)
 	}
 	return iv.interval(probScale, func(m Model, _ *GammaGamma) float64 { return m.PurchaseProbNew(t, n) }), nil
 }
@@ -512,7 +512,7 @@ func (iv *Intervals) BasePurchaseCount(t float64, n int, cs []Customer) (Interva
 		return Interval{}, err
 	}
 	if n < 0 {
-		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInput, n)
+		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInvalid, n)
 	}
 	g := groupCustomers(cs, nil)
 	return iv.interval(positiveScale, func(m Model, _ *GammaGamma) float64 {
@@ -572,7 +572,7 @@ func (iv *Intervals) checkCLV(cs []Customer, opt CLVOptions) error {
 
 func (iv *Intervals) needSpend() error {
 	if iv.spend == nil {
-		return fmt.Errorf("%w: these intervals were made without a spend model", ErrInput)
+		return fmt.Errorf("%w: these intervals were made without a spend model", ErrInvalid)
 	}
 	return nil
 }
@@ -583,7 +583,7 @@ func checkCustomer(t float64, c Customer) error {
 		return err
 	}
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("scoring: %w", err)
+		return errorf("%w", err)
 	}
 	return nil
 }

@@ -244,20 +244,20 @@ func TestIntervalsBadInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	cs := simulateBase(rng, betaGeoFamily(0), trueBG, 300)
 	m, g := fitBoth(t, cs)
-	if _, err := DeltaIntervals(nil, g, cs, nil); !errors.Is(err, ErrInput) {
+	if _, err := DeltaIntervals(nil, g, cs, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil model: %v", err)
 	}
-	if _, err := DeltaIntervals((*BGNBD)(nil), g, cs, nil); !errors.Is(err, ErrInput) {
+	if _, err := DeltaIntervals((*BGNBD)(nil), g, cs, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("typed nil model: %v", err)
 	}
 	for _, o := range []*IntervalOptions{{Level: 1}, {Level: -0.1}, {Level: math.NaN()}, {Replicates: 3}} {
-		if _, err := BootstrapIntervals(m, g, cs, o); !errors.Is(err, ErrInput) {
+		if _, err := BootstrapIntervals(m, g, cs, o); !errors.Is(err, ErrInvalid) {
 			t.Errorf("options %+v: %v", *o, err)
 		}
 	}
 	bad := append([]Customer{}, cs...)
 	bad[7].Recency = bad[7].T + 1
-	if _, err := DeltaIntervals(m, g, bad, nil); !errors.Is(err, ErrInput) {
+	if _, err := DeltaIntervals(m, g, bad, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad customer: %v", err)
 	}
 	pen, err := FitBGNBD(cs, &FitOptions{Penalizer: 0.1})
@@ -271,19 +271,19 @@ func TestIntervalsBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := iv.ExpectedSpend(probe); !errors.Is(err, ErrInput) {
+	if _, err := iv.ExpectedSpend(probe); !errors.Is(err, ErrInvalid) {
 		t.Errorf("spend without a spend model: %v", err)
 	}
-	if _, err := iv.CLV(cs, CLVOptions{Horizon: 52}); !errors.Is(err, ErrInput) {
+	if _, err := iv.CLV(cs, CLVOptions{Horizon: 52}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("CLV without a spend model: %v", err)
 	}
-	if _, err := iv.ExpectedPurchases(-1, probe); !errors.Is(err, ErrInput) {
+	if _, err := iv.ExpectedPurchases(-1, probe); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative horizon: %v", err)
 	}
-	if _, err := iv.PurchaseProb(1, -1, probe); !errors.Is(err, ErrInput) {
+	if _, err := iv.PurchaseProb(1, -1, probe); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative count: %v", err)
 	}
-	if _, err := iv.PAlive(Customer{Frequency: -1}); !errors.Is(err, ErrInput) {
+	if _, err := iv.PAlive(Customer{Frequency: -1}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad customer: %v", err)
 	}
 }

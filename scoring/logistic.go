@@ -85,7 +85,7 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 	if o.Unpenalized {
 		for j, s := range m.Scale {
 			if s == 0 {
-				return nil, fmt.Errorf("%w: feature %d is constant; an unpenalised fit cannot separate it from the intercept", ErrInput, j)
+				return nil, fmt.Errorf("%w: feature %d is constant; an unpenalised fit cannot separate it from the intercept", ErrInvalid, j)
 			}
 		}
 	}
@@ -123,36 +123,36 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 
 func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
 	if len(x) != len(y) {
-		return 0, fmt.Errorf("%w: %d feature rows, %d outcomes", ErrInput, len(x), len(y))
+		return 0, fmt.Errorf("%w: %d feature rows, %d outcomes", ErrInvalid, len(x), len(y))
 	}
 	if len(x) == 0 {
 		return 0, fmt.Errorf("%w: no rows", ErrTooFew)
 	}
 	if !finite(o.Lambda) || o.Lambda < 0 {
-		return 0, fmt.Errorf("%w: lambda %v", ErrInput, o.Lambda)
+		return 0, fmt.Errorf("%w: lambda %v", ErrInvalid, o.Lambda)
 	}
 	if o.Weights != nil && len(o.Weights) != len(y) {
-		return 0, fmt.Errorf("%w: %d weights for %d rows", ErrInput, len(o.Weights), len(y))
+		return 0, fmt.Errorf("%w: %d weights for %d rows", ErrInvalid, len(o.Weights), len(y))
 	}
 	d := len(x[0])
 	if o.Names != nil && len(o.Names) != d {
-		return 0, fmt.Errorf("%w: %d names for %d features", ErrInput, len(o.Names), d)
+		return 0, fmt.Errorf("%w: %d names for %d features", ErrInvalid, len(o.Names), d)
 	}
 	var pos, neg float64
 	for i, row := range x {
 		if len(row) != d {
-			return 0, fmt.Errorf("%w: row %d has %d features, row 0 has %d", ErrInput, i, len(row), d)
+			return 0, fmt.Errorf("%w: row %d has %d features, row 0 has %d", ErrInvalid, i, len(row), d)
 		}
 		for j, v := range row {
 			if !finite(v) {
-				return 0, fmt.Errorf("%w: row %d, feature %d is %v", ErrInput, i, j, v)
+				return 0, fmt.Errorf("%w: row %d, feature %d is %v", ErrInvalid, i, j, v)
 			}
 		}
 		w := 1.0
 		if o.Weights != nil {
 			w = o.Weights[i]
 			if !finite(w) || w < 0 {
-				return 0, fmt.Errorf("%w: row %d has weight %v", ErrInput, i, w)
+				return 0, fmt.Errorf("%w: row %d has weight %v", ErrInvalid, i, w)
 			}
 		}
 		if y[i] {
@@ -208,12 +208,12 @@ func (m *Logistic) design(x [][]float64) []float64 {
 // value.
 func (m *Logistic) Predict(x []float64) (float64, error) {
 	if len(x) != len(m.Coef) {
-		return 0, fmt.Errorf("%w: %d features, model has %d", ErrInput, len(x), len(m.Coef))
+		return 0, fmt.Errorf("%w: %d features, model has %d", ErrInvalid, len(x), len(m.Coef))
 	}
 	eta := m.Intercept
 	for j, v := range x {
 		if !finite(v) {
-			return 0, fmt.Errorf("%w: feature %d is %v", ErrInput, j, v)
+			return 0, fmt.Errorf("%w: feature %d is %v", ErrInvalid, j, v)
 		}
 		eta += m.Coef[j] * (v - m.Mean[j]) / m.Scale[j]
 	}

@@ -119,10 +119,10 @@ func TestLogisticRecoversCoefficients(t *testing.T) {
 	if err != nil || math.Abs(p-1/(1+math.Exp(1))) > 0.03 {
 		t.Errorf("Predict = %v, %v", p, err)
 	}
-	if _, err := m.Predict([]float64{1, 2}); !errors.Is(err, ErrInput) {
+	if _, err := m.Predict([]float64{1, 2}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("short row: %v", err)
 	}
-	if _, err := m.Predict([]float64{1, math.NaN(), 2}); !errors.Is(err, ErrInput) {
+	if _, err := m.Predict([]float64{1, math.NaN(), 2}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NaN: %v", err)
 	}
 	// JSON round trip.
@@ -164,8 +164,8 @@ func TestLogisticRejectsBadInput(t *testing.T) {
 		"names":    second(FitLogistic(ok, []bool{true, false}, &LogisticOptions{Names: []string{"a", "b"}})),
 		"constant": second(FitLogistic([][]float64{{1}, {1}, {1}}, []bool{true, false, true}, &LogisticOptions{Unpenalized: true})),
 	} {
-		if !errors.Is(err, ErrInput) {
-			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
 	}
 }

@@ -65,19 +65,19 @@ func FindLookalikes(seed *roaring.Bitmap, profiles []uint32, features [][]float6
 		}
 	}
 	if seed == nil {
-		return nil, fmt.Errorf("%w: nil seed", ErrInput)
+		return nil, fmt.Errorf("%w: nil seed", ErrInvalid)
 	}
 	if len(profiles) != len(features) {
-		return nil, fmt.Errorf("%w: %d profiles, %d feature rows", ErrInput, len(profiles), len(features))
+		return nil, fmt.Errorf("%w: %d profiles, %d feature rows", ErrInvalid, len(profiles), len(features))
 	}
 	if !(o.HoldOut > 0 && o.HoldOut < 1) {
-		return nil, fmt.Errorf("%w: hold-out share %v outside (0, 1)", ErrInput, o.HoldOut)
+		return nil, fmt.Errorf("%w: hold-out share %v outside (0, 1)", ErrInvalid, o.HoldOut)
 	}
 	seen := roaring.New()
 	var members, others []int // indexes into profiles
 	for i, p := range profiles {
 		if !seen.CheckedAdd(p) {
-			return nil, fmt.Errorf("%w: profile %d appears twice", ErrInput, p)
+			return nil, fmt.Errorf("%w: profile %d appears twice", ErrInvalid, p)
 		}
 		if seed.Contains(p) {
 			members = append(members, i)

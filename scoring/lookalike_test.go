@@ -92,8 +92,8 @@ func TestLookalikeRejectsBadInput(t *testing.T) {
 		"hold-out":  second(FindLookalikes(seed, profiles, features, &LookalikeOptions{HoldOut: 1.5})),
 		"nil seed":  second(FindLookalikes(nil, profiles, features, nil)),
 	} {
-		if !errors.Is(err, ErrInput) {
-			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
 	}
 	if _, err := FindLookalikes(roaring.BitmapOf(1, 2, 3), profiles, features, nil); !errors.Is(err, ErrTooFew) {

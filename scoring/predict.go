@@ -31,7 +31,7 @@ func Predict(m Model, cs []Customer, t float64) ([]Prediction, error) {
 
 func checkPrediction(m Model, cs []Customer, t float64) error {
 	if m == nil {
-		return fmt.Errorf("%w: nil model", ErrInput)
+		return fmt.Errorf("%w: nil model", ErrInvalid)
 	}
 	if err := checkHorizon(t); err != nil {
 		return err
@@ -64,7 +64,7 @@ type CLVOptions struct {
 // currency of Monetary.
 func CLV(m Model, spend *GammaGamma, cs []Customer, opt CLVOptions) ([]float64, error) {
 	if spend == nil {
-		return nil, fmt.Errorf("%w: nil spend model", ErrInput)
+		return nil, fmt.Errorf("%w: nil spend model", ErrInvalid)
 	}
 	if err := checkPrediction(m, cs, opt.Horizon); err != nil {
 		return nil, err
@@ -77,13 +77,13 @@ func CLV(m Model, spend *GammaGamma, cs []Customer, opt CLVOptions) ([]float64, 
 	}
 	switch {
 	case opt.Horizon == 0:
-		return nil, fmt.Errorf("%w: CLV horizon must be positive", ErrInput)
+		return nil, fmt.Errorf("%w: CLV horizon must be positive", ErrInvalid)
 	case !finite(opt.Period) || opt.Period <= 0 || opt.Horizon/opt.Period > 1e5:
-		return nil, fmt.Errorf("%w: CLV period %v for horizon %v", ErrInput, opt.Period, opt.Horizon)
+		return nil, fmt.Errorf("%w: CLV period %v for horizon %v", ErrInvalid, opt.Period, opt.Horizon)
 	case !finite(opt.DiscountRate) || opt.DiscountRate <= -1:
-		return nil, fmt.Errorf("%w: discount rate %v", ErrInput, opt.DiscountRate)
+		return nil, fmt.Errorf("%w: discount rate %v", ErrInvalid, opt.DiscountRate)
 	case !finite(opt.Margin) || opt.Margin < 0:
-		return nil, fmt.Errorf("%w: margin %v", ErrInput, opt.Margin)
+		return nil, fmt.Errorf("%w: margin %v", ErrInvalid, opt.Margin)
 	}
 	steps := int(math.Ceil(opt.Horizon/opt.Period - 1e-9))
 	// The discounted weight of each period's purchases does not depend on the customer.
@@ -127,7 +127,7 @@ func Forecast(m Model, cs []Customer, periods int, length float64) ([]ForecastPe
 		return nil, err
 	}
 	if periods < 0 || length == 0 {
-		return nil, fmt.Errorf("%w: %d forecast periods of length %v", ErrInput, periods, length)
+		return nil, fmt.Errorf("%w: %d forecast periods of length %v", ErrInvalid, periods, length)
 	}
 	g := groupCustomers(cs, nil)
 	out := make([]ForecastPeriod, periods)
@@ -170,10 +170,10 @@ type ValidationRow struct {
 // pooling maxFrequency and more).
 func Validate(m Model, splits []Split, maxFrequency int) (*Validation, error) {
 	if m == nil {
-		return nil, fmt.Errorf("%w: nil model", ErrInput)
+		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
 	}
 	if maxFrequency < 0 {
-		return nil, fmt.Errorf("%w: max frequency %d", ErrInput, maxFrequency)
+		return nil, fmt.Errorf("%w: max frequency %d", ErrInvalid, maxFrequency)
 	}
 	v := &Validation{Rows: make([]ValidationRow, maxFrequency+1), Customers: len(splits)}
 	for i := range v.Rows {
@@ -181,10 +181,10 @@ func Validate(m Model, splits []Split, maxFrequency int) (*Validation, error) {
 	}
 	for i, s := range splits {
 		if err := s.Customer.Validate(); err != nil {
-			return nil, fmt.Errorf("scoring: split %d (profile %d): %w", i, s.Profile, err)
+			return nil, errorf("split %d (profile %d): %w", i, s.Profile, err)
 		}
 		if err := checkHorizon(s.Holdout); err != nil || s.HoldoutPurchases < 0 {
-			return nil, fmt.Errorf("scoring: split %d (profile %d): %w: holdout %v with %d purchases", i, s.Profile, ErrInput, s.Holdout, s.HoldoutPurchases)
+			return nil, errorf("split %d (profile %d): %w: holdout %v with %d purchases", i, s.Profile, ErrInvalid, s.Holdout, s.HoldoutPurchases)
 		}
 		row := &v.Rows[min(s.Frequency, maxFrequency)]
 		p := m.ExpectedPurchases(s.Holdout, s.Customer)

@@ -85,13 +85,13 @@ func ReadTransactions(r io.Reader, opt ReadOptions) iter.Seq2[Transaction, error
 
 func (o ReadOptions) check() error {
 	if o.ProfileColumn < 0 || o.TimeColumn < 0 || o.AmountColumn < 0 {
-		return fmt.Errorf("%w: negative column in ReadOptions", ErrInput)
+		return fmt.Errorf("%w: negative column in ReadOptions", ErrInvalid)
 	}
 	if o.ProfileColumn == o.TimeColumn || o.ProfileColumn == o.AmountColumn || o.TimeColumn == o.AmountColumn {
-		return fmt.Errorf("%w: ReadOptions columns %d, %d, %d must differ", ErrInput, o.ProfileColumn, o.TimeColumn, o.AmountColumn)
+		return fmt.Errorf("%w: ReadOptions columns %d, %d, %d must differ", ErrInvalid, o.ProfileColumn, o.TimeColumn, o.AmountColumn)
 	}
 	if o.Comma == '\n' || o.Comma == '\r' || o.Comma == '"' || o.Comma == 0xFFFD {
-		return fmt.Errorf("%w: separator %q", ErrInput, o.Comma)
+		return fmt.Errorf("%w: separator %q", ErrInvalid, o.Comma)
 	}
 	return nil
 }

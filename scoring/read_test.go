@@ -77,7 +77,7 @@ func TestReadTransactionsErrorsNameLineAndColumn(t *testing.T) {
 			}
 		}
 	}
-	if _, err := readAll("1,2025-01-01,3\n", ReadOptions{ProfileColumn: 1, TimeColumn: 1, AmountColumn: 2}); !errors.Is(err, ErrInput) {
+	if _, err := readAll("1,2025-01-01,3\n", ReadOptions{ProfileColumn: 1, TimeColumn: 1, AmountColumn: 2}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("clashing columns: %v", err)
 	}
 	long := strings.Repeat("1", maxLine+10)

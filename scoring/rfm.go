@@ -71,16 +71,16 @@ func RFM(ss []Summary, opt *RFMOptions) ([]RFMScore, error) {
 		bins = opt.Bins
 	}
 	if bins < 1 {
-		return nil, fmt.Errorf("%w: %d RFM bins", ErrInput, bins)
+		return nil, fmt.Errorf("%w: %d RFM bins", ErrInvalid, bins)
 	}
 	n := len(ss)
 	rec, freq, mon := make([]float64, n), make([]float64, n), make([]float64, n)
 	for i, s := range ss {
 		if err := s.Customer.Validate(); err != nil {
-			return nil, fmt.Errorf("scoring: summary %d (profile %d): %w", i, s.Profile, err)
+			return nil, errorf("summary %d (profile %d): %w", i, s.Profile, err)
 		}
 		if !finite(s.Spend) || s.Spend < 0 {
-			return nil, fmt.Errorf("scoring: summary %d (profile %d): %w: spend %v", i, s.Profile, ErrInput, s.Spend)
+			return nil, errorf("summary %d (profile %d): %w: spend %v", i, s.Profile, ErrInvalid, s.Spend)
 		}
 		// Recency is negated so that for all three measures larger is better.
 		rec[i], freq[i], mon[i] = -(s.T - s.Recency), float64(s.Frequency+1), s.Spend

@@ -49,7 +49,7 @@ func FitSBGCohorts(cohorts [][]float64, opt *FitOptions) ([]*SBG, error) {
 	for i, s := range cohorts {
 		m, err := FitSBG(s, opt)
 		if err != nil {
-			return nil, fmt.Errorf("scoring: cohort %d: %w", i, err)
+			return nil, errorf("cohort %d: %w", i, err)
 		}
 		out[i] = m
 	}
@@ -58,14 +58,14 @@ func FitSBGCohorts(cohorts [][]float64, opt *FitOptions) ([]*SBG, error) {
 
 func checkSurvivors(s []float64) error {
 	if len(s) < 3 {
-		return fmt.Errorf("%w: sBG needs survivor counts for at least 2 periods (3 counts), got %d", ErrInput, len(s))
+		return fmt.Errorf("%w: sBG needs survivor counts for at least 2 periods (3 counts), got %d", ErrInvalid, len(s))
 	}
 	if !finite(s[0]) || !(s[0] > 0) {
-		return fmt.Errorf("%w: sBG survivors[0] = %v, want a finite count > 0", ErrInput, s[0])
+		return fmt.Errorf("%w: sBG survivors[0] = %v, want a finite count > 0", ErrInvalid, s[0])
 	}
 	for t := 1; t < len(s); t++ {
 		if !finite(s[t]) || s[t] < 0 || s[t] > s[t-1] {
-			return fmt.Errorf("%w: sBG survivors[%d] = %v after %v, want finite, >= 0 and non-increasing", ErrInput, t, s[t], s[t-1])
+			return fmt.Errorf("%w: sBG survivors[%d] = %v after %v, want finite, >= 0 and non-increasing", ErrInvalid, t, s[t], s[t-1])
 		}
 	}
 	if s[len(s)-1] == s[0] {

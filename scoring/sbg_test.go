@@ -188,7 +188,7 @@ func TestSBGCohorts(t *testing.T) {
 		}
 	}
 	_, err = FitSBGCohorts([][]float64{sbgRegular, {100, 120, 50}}, nil)
-	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "cohort 1") || !strings.Contains(err.Error(), "survivors[1]") {
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "cohort 1") || !strings.Contains(err.Error(), "survivors[1]") {
 		t.Errorf("increasing survivors: %v", err)
 	}
 }
@@ -198,12 +198,12 @@ func TestSBGBadInput(t *testing.T) {
 		s    []float64
 		want error
 	}{
-		{nil, ErrInput},
-		{[]float64{100, 50}, ErrInput},
-		{[]float64{0, 0, 0}, ErrInput},
-		{[]float64{100, 50, -1}, ErrInput},
-		{[]float64{100, math.NaN(), 40}, ErrInput},
-		{[]float64{math.Inf(1), 50, 40}, ErrInput},
+		{nil, ErrInvalid},
+		{[]float64{100, 50}, ErrInvalid},
+		{[]float64{0, 0, 0}, ErrInvalid},
+		{[]float64{100, 50, -1}, ErrInvalid},
+		{[]float64{100, math.NaN(), 40}, ErrInvalid},
+		{[]float64{math.Inf(1), 50, 40}, ErrInvalid},
 		{[]float64{100, 100, 100}, ErrTooFew},
 	} {
 		if _, err := FitSBG(tc.s, nil); !errors.Is(err, tc.want) {

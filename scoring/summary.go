@@ -47,11 +47,11 @@ func (o SummaryOptions) withDefaults() (SummaryOptions, error) {
 	}
 	switch {
 	case o.End.IsZero():
-		return o, fmt.Errorf("%w: SummaryOptions.End is required", ErrInput)
+		return o, fmt.Errorf("%w: SummaryOptions.End is required", ErrInvalid)
 	case o.Unit < 0:
-		return o, fmt.Errorf("%w: unit %v is negative", ErrInput, o.Unit)
+		return o, fmt.Errorf("%w: unit %v is negative", ErrInvalid, o.Unit)
 	case o.Period < 0 || o.Period%time.Second != 0:
-		return o, fmt.Errorf("%w: period %v must be a positive whole number of seconds", ErrInput, o.Period)
+		return o, fmt.Errorf("%w: period %v must be a positive whole number of seconds", ErrInvalid, o.Period)
 	}
 	return o, nil
 }
@@ -106,9 +106,9 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 	for tx := range txs {
 		switch {
 		case tx.Profile == 0:
-			return nil, fmt.Errorf("scoring: transaction %d: %w: profile 0", i, ErrInput)
+			return nil, errorf("transaction %d: %w: profile 0", i, ErrInvalid)
 		case !finite(tx.Amount) || tx.Amount < 0:
-			return nil, fmt.Errorf("scoring: transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInput, tx.Amount)
+			return nil, errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
 		}
 		i++
 		p := o.period(tx.Time)
@@ -203,7 +203,7 @@ func SplitCalibration(txs iter.Seq[Transaction], calibrationEnd time.Time, opt S
 	}
 	cal, end := o.period(calibrationEnd), o.period(o.End)
 	if cal > end {
-		return nil, fmt.Errorf("%w: calibration end %v after observation end %v", ErrInput, calibrationEnd, o.End)
+		return nil, fmt.Errorf("%w: calibration end %v after observation end %v", ErrInvalid, calibrationEnd, o.End)
 	}
 	byProfile, err := collect(txs, o, end)
 	if err != nil {

@@ -158,17 +158,17 @@ func TestSummarizeRejectsBadTransactions(t *testing.T) {
 		"Inf amount":      tx(1, "2025-01-01", math.Inf(1)),
 	} {
 		txs := []Transaction{tx(1, "2025-01-01", 1), bad}
-		if _, err := Summarize(slices.Values(txs), end); !errors.Is(err, ErrInput) {
-			t.Errorf("%s: err = %v, want ErrInput", name, err)
+		if _, err := Summarize(slices.Values(txs), end); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
-		if _, err := SplitCalibration(slices.Values(txs), end.End, end); !errors.Is(err, ErrInput) {
-			t.Errorf("%s: split err = %v, want ErrInput", name, err)
+		if _, err := SplitCalibration(slices.Values(txs), end.End, end); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: split err = %v, want ErrInvalid", name, err)
 		}
 	}
-	if _, err := Summarize(slices.Values([]Transaction{}), SummaryOptions{}); !errors.Is(err, ErrInput) {
+	if _, err := Summarize(slices.Values([]Transaction{}), SummaryOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("missing End: err = %v", err)
 	}
-	if _, err := SplitCalibration(slices.Values([]Transaction{}), end.End.AddDate(0, 0, 1), end); !errors.Is(err, ErrInput) {
+	if _, err := SplitCalibration(slices.Values([]Transaction{}), end.End.AddDate(0, 0, 1), end); !errors.Is(err, ErrInvalid) {
 		t.Errorf("calibration after end: err = %v", err)
 	}
 }

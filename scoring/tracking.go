@@ -16,10 +16,10 @@ import (
 // few evaluations per day and period.
 func Tracking(m Model, births []float64, periods int, length float64) ([]ForecastPeriod, error) {
 	if m == nil {
-		return nil, fmt.Errorf("%w: nil model", ErrInput)
+		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
 	}
 	if periods < 0 || !finite(length) || length <= 0 {
-		return nil, fmt.Errorf("%w: %d tracking periods of length %v", ErrInput, periods, length)
+		return nil, fmt.Errorf("%w: %d tracking periods of length %v", ErrInvalid, periods, length)
 	}
 	for i, b := range births {
 		if err := checkHorizon(b); err != nil {

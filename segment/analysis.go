@@ -45,7 +45,7 @@ func (x *Index) Breakdown(audience *roaring.Bitmap, key string) ([]Share, error)
 	defer x.mu.RUnlock()
 	values, ok := x.traits[key]
 	if !ok {
-		return nil, fmt.Errorf("segment: breakdown by %q: %w", key, ErrUnknownField)
+		return nil, fmt.Errorf("%w: breakdown by %q", ErrUnknownField, key)
 	}
 	size := audience.GetCardinality()
 	frac := func(n uint64) float64 {
@@ -90,7 +90,7 @@ type Lift struct {
 // few dozen is a sensible floor). Ties go to the larger InAudience, then key and value.
 func (x *Index) Distinguish(audience *roaring.Bitmap, k int, minSupport uint64) ([]Lift, error) {
 	if k < 0 {
-		return nil, fmt.Errorf("segment: distinguish: k = %d: %w", k, ErrInvalid)
+		return nil, fmt.Errorf("%w: distinguish: k = %d", ErrInvalid, k)
 	}
 	x.rlock()
 	defer x.mu.RUnlock()

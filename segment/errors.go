@@ -3,6 +3,7 @@ package segment
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors reported by the package. They are wrapped with context (the position in an
@@ -29,17 +30,15 @@ var (
 	// retains (see WithRetention), so its answer would be wrong.
 	ErrRetention = errors.New("segment: window reaches before retained history")
 	// ErrInvalid means an argument is out of range: an empty segment name, slices of
-	// different lengths, a negative k.
-	ErrInvalid = errors.New("segment: invalid argument")
+	// different lengths, a negative k, a Store blob name that is not allowed.
+	ErrInvalid = errors.New("segment: invalid input")
 	// ErrBudget means an evaluation ran out of its Budget (terms, daily bitmaps read or
 	// bitmap operations); the message says which.
 	ErrBudget = errors.New("segment: over budget")
 	// ErrCorrupt means a snapshot or a serialized bitmap is damaged or malformed.
 	ErrCorrupt = errors.New("segment: corrupt data")
 	// ErrNotFound means a Store holds no blob of the given name.
-	ErrNotFound = errors.New("segment: blob not found")
-	// ErrBadName means a Store blob name is not allowed (see Store).
-	ErrBadName = errors.New("segment: bad blob name")
+	ErrNotFound = errors.New("segment: not found")
 )
 
 // ExprError reports a problem at a position of an expression: a syntax error, or a name
@@ -73,4 +72,16 @@ func kindOf(err error) string {
 
 func exprErr(at Pos, err error, format string, args ...any) *ExprError {
 	return &ExprError{Pos: at, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// errorf is fmt.Errorf for messages that wrap another error: it puts the "segment: "
+// prefix in front unless a wrapped error carries it already, so that every message
+// names the package exactly once however deeply errors are wrapped.
+func errorf(format string, args ...any) error {
+	for _, a := range args {
+		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "segment: ") {
+			return fmt.Errorf(format, args...)
+		}
+	}
+	return fmt.Errorf("segment: "+format, args...)
 }

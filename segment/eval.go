@@ -20,7 +20,7 @@ import (
 // ctx's error once ctx is done; either way it returns no result.
 func (x *Index) Eval(ctx context.Context, at time.Time, q *Query, opts *EvalOptions) (*roaring.Bitmap, error) {
 	if q == nil || q.root == nil {
-		return nil, fmt.Errorf("segment: eval: nil query: %w", ErrInvalid)
+		return nil, fmt.Errorf("%w: eval: nil query", ErrInvalid)
 	}
 	if ctx == nil {
 		return nil, fmt.Errorf("segment: eval: nil context: %w", ErrInvalid)
@@ -44,7 +44,7 @@ func (x *Index) Eval(ctx context.Context, at time.Time, q *Query, opts *EvalOpti
 // stops as Eval does.
 func (x *Index) Count(ctx context.Context, at time.Time, q *Query, opts *EvalOptions) (uint64, error) {
 	if q == nil || q.root == nil {
-		return 0, fmt.Errorf("segment: count: nil query: %w", ErrInvalid)
+		return 0, fmt.Errorf("%w: count: nil query", ErrInvalid)
 	}
 	if ctx == nil {
 		return 0, fmt.Errorf("segment: count: nil context: %w", ErrInvalid)

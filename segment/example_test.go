@@ -247,7 +247,7 @@ func ExampleOpen() {
 	defer os.RemoveAll(dir)
 	x := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)
-	store, _ := segment.NewFileStore(dir)
+	store, _ := segment.OpenFileStore(dir, nil)
 	if err := x.SaveTo(store, "base.snap"); err != nil {
 		fmt.Println(err)
 		return
@@ -272,5 +272,5 @@ func ExampleDecodeBitmap() {
 	fmt.Println(err)
 	// Output:
 	// {1,2,3,1000000} <nil>
-	// segment: decode: bitmap at offset 0: offset 30: container 1 (key 15): truncated array of 1 values: segment: corrupt data
+	// decode: bitmap at offset 0: offset 30: container 1 (key 15): truncated array of 1 values: segment: corrupt data
 }

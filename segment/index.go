@@ -205,7 +205,7 @@ func (x *Index) SetNumber(field string, profile uint32, v int64) {
 // nothing changes); they are not modified.
 func (x *Index) SetNumbers(field string, profiles []uint32, values []int64) error {
 	if len(profiles) != len(values) {
-		return fmt.Errorf("segment: SetNumbers %q: %d profiles but %d values: %w", field, len(profiles), len(values), ErrInvalid)
+		return fmt.Errorf("%w: SetNumbers %q: %d profiles but %d values", ErrInvalid, field, len(profiles), len(values))
 	}
 	type pv struct {
 		p uint32
@@ -282,13 +282,13 @@ func (x *Index) Bottom(field string, k int, within *roaring.Bitmap) (*roaring.Bi
 
 func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) (*roaring.Bitmap, error) {
 	if k < 0 {
-		return nil, fmt.Errorf("segment: top %d of %q: %w", k, field, ErrInvalid)
+		return nil, fmt.Errorf("%w: top %d of %q", ErrInvalid, k, field)
 	}
 	x.rlock()
 	defer x.mu.RUnlock()
 	f := x.numbers[field]
 	if f == nil {
-		return nil, fmt.Errorf("segment: numeric field %q: %w", field, ErrUnknownField)
+		return nil, fmt.Errorf("%w: numeric field %q", ErrUnknownField, field)
 	}
 	return x.out(f.v.top(k, within, largest), true), nil
 }

@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"sync"
@@ -39,12 +38,12 @@ func (m *mapping) release() error {
 func Open(path string) (*Index, error) {
 	m, err := mapFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("segment: open %s: %w", path, err)
+		return nil, errorf("open %s: %w", path, err)
 	}
 	x, err := decodeSnapshot(m.data)
 	if err != nil {
 		m.release()
-		return nil, fmt.Errorf("segment: open %s: %w", path, err)
+		return nil, errorf("open %s: %w", path, err)
 	}
 	x.mapping = m
 	runtime.AddCleanup(x, func(m *mapping) { m.release() }, m)
@@ -64,7 +63,7 @@ func (x *Index) Close() error {
 	x.eachBitmap(func(b *roaring.Bitmap) { b.CloneCopyOnWriteContainers() })
 	x.mapping = nil
 	if err := m.release(); err != nil {
-		return fmt.Errorf("segment: close: %w", err)
+		return errorf("close: %w", err)
 	}
 	return nil
 }

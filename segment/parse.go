@@ -1,6 +1,10 @@
 package segment
 
 import (
+	"time"
+
+	"github.com/clientele-go/clientele"
+
 	"strconv"
 	"strings"
 )
@@ -332,30 +336,20 @@ func (p *parser) function(head token, fn fnKind) (node, error) {
 	return n, nil
 }
 
-// window = digit { digit } ( "d" | "w" ) .
+// window = duration . (clientele.ParseDuration's syntax, a whole number of days)
 func (p *parser) window() (int, error) {
 	t := p.tok
 	bad := func() (int, error) {
 		return 0, exprErr(t.at, ErrSyntax, "bad window %s: want whole days or weeks from 1d to %dd, such as 30d or 4w", t.describe(), MaxWindow)
 	}
-	if t.kind != tWord || len(t.text) < 2 {
+	if t.kind != tWord {
 		return bad()
 	}
-	digits, unit := t.text[:len(t.text)-1], t.text[len(t.text)-1]
-	if digits[0] == '-' || !isInteger(digits) || (unit != 'd' && unit != 'w') {
+	d, err := clientele.ParseDuration(t.text)
+	if err != nil || d%(24*time.Hour) != 0 || d < 24*time.Hour || d > MaxWindow*24*time.Hour {
 		return bad()
 	}
-	n, err := strconv.Atoi(digits)
-	if err != nil || n > MaxWindow {
-		return bad()
-	}
-	if unit == 'w' {
-		n *= 7
-	}
-	if n < 1 || n > MaxWindow {
-		return bad()
-	}
-	return n, p.advance()
+	return int(d / (24 * time.Hour)), p.advance()
 }
 
 // Must is Parse for expressions known to be valid, such as constants in a program: it

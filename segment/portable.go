@@ -187,14 +187,14 @@ func checkRuns(b []byte, pos, card int) (int, error) {
 func DecodeBitmap(data []byte) (*roaring.Bitmap, error) {
 	n, err := checkPortable(data, 0)
 	if err != nil {
-		return nil, fmt.Errorf("segment: decode: %w", err)
+		return nil, errorf("decode: %w", err)
 	}
 	if n != len(data) {
-		return nil, fmt.Errorf("segment: decode: %d bytes after the bitmap's %d: %w", len(data)-n, n, ErrCorrupt)
+		return nil, fmt.Errorf("%w: decode: %d bytes after the bitmap's %d", ErrCorrupt, len(data)-n, n)
 	}
 	b := roaring.New()
 	if _, err := b.FromBuffer(data); err != nil {
-		return nil, fmt.Errorf("segment: decode: %v: %w", err, ErrCorrupt)
+		return nil, fmt.Errorf("%w: decode: %v", ErrCorrupt, err)
 	}
 	return b.Clone(), nil
 }

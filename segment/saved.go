@@ -31,10 +31,10 @@ const maxNameLen = 256
 // next Refresh reports the difference the new definition makes.
 func (x *Index) Save(name string, q *Query) error {
 	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) {
-		return fmt.Errorf("segment: save %q: name must be 1 to %d bytes of UTF-8: %w", name, maxNameLen, ErrInvalid)
+		return fmt.Errorf("%w: save %q: name must be 1 to %d bytes of UTF-8", ErrInvalid, name, maxNameLen)
 	}
 	if q == nil || q.root == nil {
-		return fmt.Errorf("segment: save %q: nil query: %w", name, ErrInvalid)
+		return fmt.Errorf("%w: save %q: nil query", ErrInvalid, name)
 	}
 	x.lock()
 	defer x.mu.Unlock()
@@ -59,11 +59,11 @@ func (x *Index) Delete(name string) error {
 	x.lock()
 	defer x.mu.Unlock()
 	if _, ok := x.saved[name]; !ok {
-		return fmt.Errorf("segment: delete %q: %w", name, ErrUnknownSegment)
+		return fmt.Errorf("%w: delete %q", ErrUnknownSegment, name)
 	}
 	for _, other := range slices.Sorted(maps.Keys(x.saved)) {
 		if other != name && references(x.saved[other].q.root, name) {
-			return fmt.Errorf("segment: delete %q: referenced by segment %q: %w", name, other, ErrInUse)
+			return fmt.Errorf("%w: delete %q: referenced by segment %q", ErrInUse, name, other)
 		}
 	}
 	delete(x.saved, name)
@@ -179,7 +179,7 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	}
 	x.mu.RUnlock()
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("segment: refresh: %w", errors.Join(errs...))
+		return nil, errorf("refresh: %w", errors.Join(errs...))
 	}
 
 	// Commit the new memberships of the segments whose definitions did not change

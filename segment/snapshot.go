@@ -173,7 +173,7 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 		s.err = s.w.Flush()
 	}
 	if s.err != nil {
-		return s.off, fmt.Errorf("segment: write snapshot: %w", s.err)
+		return s.off, errorf("write snapshot: %w", s.err)
 	}
 	return s.off, nil
 }
@@ -247,7 +247,7 @@ func (r *snapReader) subset(a, b *roaring.Bitmap, what string) {
 // decodeSnapshot rebuilds an index from a snapshot. Bitmaps share data's memory.
 func decodeSnapshot(data []byte) (*Index, error) {
 	bad := func(off int, format string, args ...any) error {
-		return fmt.Errorf("segment: snapshot at offset %d: %s: %w", off, fmt.Sprintf(format, args...), ErrCorrupt)
+		return fmt.Errorf("%w: snapshot at offset %d: %s", ErrCorrupt, off, fmt.Sprintf(format, args...))
 	}
 	if len(data) < snapHeader+snapTrailer {
 		return nil, bad(0, "%d bytes, too short for a snapshot", len(data))
@@ -275,7 +275,7 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	r := &snapReader{data: data, dirOff: int(dirOff)}
 	r.Reset(data[:end])
 	r.Bytes(int(dirOff), "header and bitmaps") // checked above: start at the directory
-	fail := func() error { return fmt.Errorf("segment: snapshot: %w: %w", r.Err(), ErrCorrupt) }
+	fail := func() error { return errorf("snapshot: %w: %w", r.Err(), ErrCorrupt) }
 
 	locName := r.str("location")
 	start := r.Offset()
@@ -285,7 +285,7 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	}
 	loc, err := time.LoadLocation(locName)
 	if err != nil {
-		return nil, fmt.Errorf("segment: snapshot: location %q: %w", locName, err)
+		return nil, errorf("snapshot: location %q: %w", locName, err)
 	}
 	if retention > MaxWindow*100 || horizon < math.MinInt32 || horizon > math.MaxInt32 || seq < 0 {
 		r.FailAt(start, "settings out of range (retention %d, horizon %d, sequence %d)", retention, horizon, seq)
@@ -306,7 +306,7 @@ func decodeSnapshot(data []byte) (*Index, error) {
 		c := x.newChecker(0, false)
 		c.stack = []string{name}
 		if _, err := c.check(x.saved[name].q.root, 0); err != nil {
-			return nil, fmt.Errorf("segment: snapshot: saved segment %q does not resolve: %v: %w", name, err, ErrCorrupt)
+			return nil, fmt.Errorf("%w: snapshot: saved segment %q does not resolve: %v", ErrCorrupt, name, err)
 		}
 	}
 	return x, nil

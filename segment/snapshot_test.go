@@ -165,7 +165,7 @@ func TestSnapshotStructureChecks(t *testing.T) {
 func TestOpenMapsAndCloses(t *testing.T) {
 	x := sampleIndex(t)
 	dir := t.TempDir()
-	fs, err := NewFileStore(dir)
+	fs, err := OpenFileStore(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

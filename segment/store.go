@@ -16,7 +16,7 @@ import (
 // the segment/storetest suite.
 //
 // Names are 1 to 128 bytes of ASCII letters, digits, '.', '_' and '-', not starting
-// with '.'; other names fail with ErrBadName. Implementations must be safe for
+// with '.'; other names fail with ErrInvalid. Implementations must be safe for
 // concurrent use and guarantee:
 //   - Put replaces the blob atomically: a Get, even after a crash, returns the old
 //     bytes or the new, never a mix; when Put returns nil the new bytes are durable.
@@ -34,12 +34,12 @@ type Store interface {
 }
 
 var (
-	_ Store = (*MemoryStore)(nil)
+	_ Store = (*MemStore)(nil)
 	_ Store = (*FileStore)(nil)
 )
 
 // CheckName returns nil if name is a valid Store blob name, and an error wrapping
-// ErrBadName otherwise. Store implementations call it first.
+// ErrInvalid otherwise. Store implementations call it first.
 func CheckName(name string) error {
 	ok := len(name) >= 1 && len(name) <= 128 && name[0] != '.'
 	for i := 0; ok && i < len(name); i++ {
@@ -47,23 +47,21 @@ func CheckName(name string) error {
 		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 	}
 	if !ok {
-		return fmt.Errorf("segment: store name %q: %w", name, ErrBadName)
+		return fmt.Errorf("%w: store name %q: want 1 to 128 letters, digits, '.', '_' or '-', not starting with '.'", ErrInvalid, name)
 	}
 	return nil
 }
 
-// MemoryStore is a Store in memory, for tests and for hosts that persist elsewhere.
-// It is safe for concurrent use; nothing survives the process.
-type MemoryStore struct {
+// MemStore is a Store in memory, for tests and for hosts that persist elsewhere. Its
+// zero value is an empty store ready to use. It is safe for concurrent use; nothing
+// survives the process.
+type MemStore struct {
 	mu    sync.RWMutex
 	blobs map[string][]byte
 }
 
-// NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore { return &MemoryStore{blobs: map[string][]byte{}} }
-
 // Put stores a copy of data under name.
-func (s *MemoryStore) Put(name string, data []byte) error {
+func (s *MemStore) Put(name string, data []byte) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
@@ -73,12 +71,15 @@ func (s *MemoryStore) Put(name string, data []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.blobs == nil {
+		s.blobs = map[string][]byte{}
+	}
 	s.blobs[name] = c
 	return nil
 }
 
 // Get returns a copy of the blob.
-func (s *MemoryStore) Get(name string) ([]byte, error) {
+func (s *MemStore) Get(name string) ([]byte, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
@@ -86,27 +87,27 @@ func (s *MemoryStore) Get(name string) ([]byte, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.blobs[name]
 	if !ok {
-		return nil, fmt.Errorf("segment: store get %q: %w", name, ErrNotFound)
+		return nil, fmt.Errorf("%w: store get %q", ErrNotFound, name)
 	}
 	return slices.Clone(b), nil
 }
 
 // Delete removes the blob.
-func (s *MemoryStore) Delete(name string) error {
+func (s *MemStore) Delete(name string) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.blobs[name]; !ok {
-		return fmt.Errorf("segment: store delete %q: %w", name, ErrNotFound)
+		return fmt.Errorf("%w: store delete %q", ErrNotFound, name)
 	}
 	delete(s.blobs, name)
 	return nil
 }
 
 // List returns the blob names, sorted.
-func (s *MemoryStore) List() ([]string, error) {
+func (s *MemStore) List() ([]string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	names := make([]string, 0, len(s.blobs))
@@ -123,15 +124,29 @@ func (s *MemoryStore) List() ([]string, error) {
 // crash leaves the old or the new blob whole. It is safe for concurrent use by one
 // process; leftover temporary files (names starting with '.') are ignored.
 type FileStore struct {
-	dir string
+	dir  string
+	opts FileOptions
 }
 
-// NewFileStore returns a FileStore in dir, creating the directory if needed.
-func NewFileStore(dir string) (*FileStore, error) {
+// FileOptions tune OpenFileStore. The zero value (or nil) is the safe default.
+type FileOptions struct {
+	// NoSync skips the fsyncs of Put and Delete: a crash may then lose blobs written
+	// since the operating system last flushed, or leave an old one in place (never a
+	// mix of two). For bulk loads that can be redone, and tests.
+	NoSync bool
+}
+
+// OpenFileStore returns the FileStore in the directory dir, creating the directory if
+// needed.
+func OpenFileStore(dir string, opts *FileOptions) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("segment: file store: %w", err)
+		return nil, errorf("open file store: %w", err)
 	}
-	return &FileStore{dir: dir}, nil
+	s := &FileStore{dir: dir}
+	if opts != nil {
+		s.opts = *opts
+	}
+	return s, nil
 }
 
 // Path returns the file that holds the blob called name.
@@ -144,7 +159,7 @@ func (s *FileStore) Put(name string, data []byte) (err error) {
 	}
 	f, err := os.CreateTemp(s.dir, "."+name+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("segment: store put %q: %w", name, err)
+		return errorf("store put %q: %w", name, err)
 	}
 	defer func() {
 		if err != nil {
@@ -153,28 +168,36 @@ func (s *FileStore) Put(name string, data []byte) (err error) {
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("segment: store put %q: %w", name, err)
+		return errorf("store put %q: %w", name, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("segment: store put %q: sync: %w", name, err)
+	if !s.opts.NoSync {
+		if err := f.Sync(); err != nil {
+			return errorf("store put %q: sync: %w", name, err)
+		}
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("segment: store put %q: %w", name, err)
+		return errorf("store put %q: %w", name, err)
 	}
 	if err := os.Rename(f.Name(), s.Path(name)); err != nil {
-		return fmt.Errorf("segment: store put %q: %w", name, err)
+		return errorf("store put %q: %w", name, err)
 	}
 	return s.syncDir(name)
 }
 
 func (s *FileStore) syncDir(name string) error {
+	if s.opts.NoSync {
+		return nil
+	}
+	if s.opts.NoSync {
+		return nil
+	}
 	d, err := os.Open(s.dir)
 	if err != nil {
-		return fmt.Errorf("segment: store %q: open directory: %w", name, err)
+		return errorf("store %q: open directory: %w", name, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("segment: store %q: sync directory: %w", name, err)
+		return errorf("store %q: sync directory: %w", name, err)
 	}
 	return nil
 }
@@ -186,10 +209,10 @@ func (s *FileStore) Get(name string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(s.Path(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("segment: store get %q: %w", name, ErrNotFound)
+		return nil, fmt.Errorf("%w: store get %q", ErrNotFound, name)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("segment: store get %q: %w", name, err)
+		return nil, errorf("store get %q: %w", name, err)
 	}
 	return b, nil
 }
@@ -201,10 +224,10 @@ func (s *FileStore) Delete(name string) error {
 	}
 	err := os.Remove(s.Path(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("segment: store delete %q: %w", name, ErrNotFound)
+		return fmt.Errorf("%w: store delete %q", ErrNotFound, name)
 	}
 	if err != nil {
-		return fmt.Errorf("segment: store delete %q: %w", name, err)
+		return errorf("store delete %q: %w", name, err)
 	}
 	return s.syncDir(name)
 }
@@ -213,7 +236,7 @@ func (s *FileStore) Delete(name string) error {
 func (s *FileStore) List() ([]string, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
-		return nil, fmt.Errorf("segment: store list: %w", err)
+		return nil, errorf("store list: %w", err)
 	}
 	var names []string
 	for _, e := range entries {

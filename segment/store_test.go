@@ -7,16 +7,18 @@ import (
 	"github.com/clientele-go/clientele/segment/storetest"
 )
 
-func TestMemoryStore(t *testing.T) {
-	storetest.Run(t, func(*testing.T) segment.Store { return segment.NewMemoryStore() })
+func TestMemStore(t *testing.T) {
+	storetest.Run(t, storetest.Harness{Open: func(string) (segment.Store, error) { return new(segment.MemStore), nil }})
 }
 
 func TestFileStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) segment.Store {
-		s, err := segment.NewFileStore(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+	open := func(dir string) (segment.Store, error) { return segment.OpenFileStore(dir, nil) }
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+}
+
+func TestFileStoreNoSync(t *testing.T) {
+	open := func(dir string) (segment.Store, error) {
+		return segment.OpenFileStore(dir, &segment.FileOptions{NoSync: true})
+	}
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }

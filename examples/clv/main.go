@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/clientele-go/clientele"
 )
 
 type config struct {
@@ -32,7 +34,11 @@ func main() {
 	flag.StringVar(&cfg.format, "format", "", `"csv" (customer,date,amount) or "cdnow" (the CDNOW sample's columns); default: cdnow for the sample, csv otherwise`)
 	flag.BoolVar(&cfg.header, "header", false, "the CSV's first line names the columns")
 	flag.StringVar(&cfg.calibrationEnd, "calibration-end", "", "last day of the calibration period (2006-01-02); default: 1997-09-30 for CDNOW, else the middle of the data")
-	flag.DurationVar(&cfg.unit, "unit", 7*24*time.Hour, "time unit of the models")
+	cfg.unit = 7 * 24 * time.Hour
+	flag.Func("unit", "time unit of the models, such as 1w, 1d or 12h (default 1w)", func(v string) (err error) {
+		cfg.unit, err = clientele.ParseDuration(v)
+		return err
+	})
 	flag.IntVar(&cfg.top, "top", 10, "customers to list, most valuable first")
 	flag.Parse()
 	if cfg.format == "" {

@@ -305,7 +305,7 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v := r.URL.Query().Get("window"); v != "" {
-		d, err := parseDuration(v)
+		d, err := clientele.ParseDuration(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "window: %v", err)
 			return

@@ -47,19 +47,17 @@ func TestConformance(t *testing.T) {
 	pool := pgtest.Pool(t)
 	var mu sync.Mutex
 	schemas := map[string]string{}
-	storetest.Run(t, storetest.Harness{
-		Durable: true,
-		Open: func(dir string) (identity.Store, error) {
-			mu.Lock()
-			name, ok := schemas[dir]
-			if !ok {
-				name = pgtest.Schema(t, pool)
-				schemas[dir] = name
-			}
-			mu.Unlock()
-			return Open(context.Background(), pool, &Options{Schema: name})
-		},
-	})
+	open := func(dir string) (identity.Store, error) {
+		mu.Lock()
+		name, ok := schemas[dir]
+		if !ok {
+			name = pgtest.Schema(t, pool)
+			schemas[dir] = name
+		}
+		mu.Unlock()
+		return Open(context.Background(), pool, &Options{Schema: name})
+	}
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {

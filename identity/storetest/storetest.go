@@ -5,8 +5,8 @@
 //
 //	func TestMyStore(t *testing.T) {
 //		storetest.Run(t, storetest.Harness{
-//			Open:    func(dir string) (identity.Store, error) { return mystore.Open(dir) },
-//			Durable: true,
+//			Open:   func(dir string) (identity.Store, error) { return mystore.Create(dir) },
+//			Reopen: func(dir string) (identity.Store, error) { return mystore.Open(dir) },
 //		})
 //	}
 //
@@ -14,7 +14,7 @@
 // including empty-looking and large ones; Append copies what it is given; a batch is one
 // unit; records appended concurrently all come back, each writer's in its order; breaking
 // out of Records is allowed; Sync and Compact work when implemented; a durable store
-// reopened (after Close, if it is an io.Closer) holds what was appended; and a resolver
+// reopened (after Close) holds what was appended; and a resolver
 // on the store rebuilds the same profiles and keys when opened again.
 package storetest
 
@@ -33,15 +33,30 @@ import (
 	"github.com/clientele-go/clientele/identity"
 )
 
-// Harness describes the store under test.
+// Harness describes the store under test. The identity, segment and referral storetest
+// packages share this shape.
 type Harness struct {
-	// Open returns a store over the state kept in dir. Every check starts with a new,
-	// empty dir; a durable store opened again on the same dir must hold what was
-	// appended before. A store that keeps its state elsewhere (a database schema, say)
+	// Open returns a new, empty store whose state lives in dir. Every check starts with
+	// a new, empty dir; a store that keeps its state elsewhere (a database schema, say)
 	// may use dir as a name.
 	Open func(dir string) (identity.Store, error)
-	// Durable says the store keeps records across Open calls on the same dir.
-	Durable bool
+	// Reopen returns a store over the state that the store opened on dir kept, after
+	// that store was closed. The suite checks that nothing acknowledged was lost. Nil
+	// means the store is not durable, and the durability checks are skipped.
+	Reopen func(dir string) (identity.Store, error)
+	// Close releases a store, before it is reopened and at the end of each check. Nil
+	// calls Close on stores that are io.Closers.
+	Close func(s identity.Store) error
+}
+
+func (h Harness) close(s identity.Store) error {
+	if h.Close != nil {
+		return h.Close(s)
+	}
+	if c, ok := s.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // Run runs every check as a subtest of t.
@@ -86,15 +101,8 @@ func runCheck(c check, h Harness, dir string) error {
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	defer closeStore(s)
+	defer h.close(s)
 	return c.fn(h, dir, s)
-}
-
-func closeStore(s identity.Store) error {
-	if c, ok := s.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
 }
 
 var checks = []check{
@@ -312,17 +320,17 @@ func checkCompact(h Harness, dir string, s identity.Store) error {
 	if err := same(want, got); err != nil {
 		return fmt.Errorf("after Compact: %w", err)
 	}
-	if !h.Durable {
+	if h.Reopen == nil {
 		return nil
 	}
-	if err := closeStore(s); err != nil {
+	if err := h.close(s); err != nil {
 		return err
 	}
-	s2, err := h.Open(dir)
+	s2, err := h.Reopen(dir)
 	if err != nil {
 		return err
 	}
-	defer closeStore(s2)
+	defer h.close(s2)
 	if got, err = all(s2); err != nil {
 		return err
 	}
@@ -333,7 +341,7 @@ func checkCompact(h Harness, dir string, s identity.Store) error {
 }
 
 func checkReopen(h Harness, dir string, s identity.Store) error {
-	if !h.Durable {
+	if h.Reopen == nil {
 		return nil
 	}
 	want := sample()
@@ -345,14 +353,14 @@ func checkReopen(h Harness, dir string, s identity.Store) error {
 			return err
 		}
 	}
-	if err := closeStore(s); err != nil {
+	if err := h.close(s); err != nil {
 		return fmt.Errorf("Close: %w", err)
 	}
-	s2, err := h.Open(dir)
+	s2, err := h.Reopen(dir)
 	if err != nil {
 		return fmt.Errorf("reopen: %w", err)
 	}
-	defer closeStore(s2)
+	defer h.close(s2)
 	got, err := all(s2)
 	if err != nil {
 		return err
@@ -417,19 +425,19 @@ func checkResolver(h Harness, dir string, s identity.Store) error {
 		return b.String()
 	}
 	want := answers(r)
-	if h.Durable {
+	if h.Reopen != nil {
 		if sy, ok := s.(identity.Syncer); ok {
 			if err := sy.Sync(); err != nil {
 				return err
 			}
 		}
-		if err := closeStore(s); err != nil {
+		if err := h.close(s); err != nil {
 			return err
 		}
-		if s, err = h.Open(dir); err != nil {
+		if s, err = h.Reopen(dir); err != nil {
 			return fmt.Errorf("reopen: %w", err)
 		}
-		defer closeStore(s)
+		defer h.close(s)
 	}
 	r2, err := identity.New(rules, identity.WithStore(s))
 	if err != nil {

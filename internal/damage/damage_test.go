@@ -259,10 +259,10 @@ func referralLedger() format {
 	}
 	return format{
 		name:    "referral ledger",
-		corrupt: referral.ErrRecord,
+		corrupt: referral.ErrCorrupt,
 		build: func(t *testing.T) ([]byte, [][2]int, string) {
 			path := filepath.Join(t.TempDir(), "ledger.wal")
-			s, err := referral.OpenFile(path)
+			s, err := referral.OpenFileStore(path, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -308,7 +308,7 @@ func referralLedger() format {
 			return img, walFrames(img), want
 		},
 		open: func(t *testing.T, img []byte) (string, error) {
-			s, err := referral.OpenFile(writeTemp(t, "ledger.wal", img))
+			s, err := referral.OpenFileStore(writeTemp(t, "ledger.wal", img), nil)
 			if err != nil {
 				return "", err
 			}

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
@@ -12,17 +13,19 @@ import (
 
 func TestConformance(t *testing.T) {
 	pool := pgtest.Pool(t)
-	storetest.Run(t, func(t *testing.T) (referral.Store, func() referral.Store) {
-		schema := pgtest.Schema(t, pool)
-		open := func() referral.Store {
-			s, err := Open(context.Background(), pool, &Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
+	var mu sync.Mutex
+	schemas := map[string]string{} // the conformance suite's dir -> a schema of its own
+	open := func(dir string) (referral.Store, error) {
+		mu.Lock()
+		name, ok := schemas[dir]
+		if !ok {
+			name = pgtest.Schema(t, pool)
+			schemas[dir] = name
 		}
-		return open(), open
-	})
+		mu.Unlock()
+		return Open(context.Background(), pool, &Options{Schema: name})
+	}
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
@@ -51,8 +54,8 @@ func TestDamagedRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, err := range s.Records() {
-		if !errors.Is(err, referral.ErrRecord) {
-			t.Fatalf("damaged record: %v, want ErrRecord", err)
+		if !errors.Is(err, referral.ErrCorrupt) {
+			t.Fatalf("damaged record: %v, want ErrCorrupt", err)
 		}
 		return
 	}

@@ -3,15 +3,23 @@
 // the referral ledger in its own database runs it from a test:
 //
 //	func TestMyStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) (referral.Store, func() referral.Store) {
-//			s := openMyStore(t)
-//			return s, func() referral.Store { return reopenMyStore(t) }
+//		storetest.Run(t, storetest.Harness{
+//			Open:   func(dir string) (referral.Store, error) { return mystore.Create(dir) },
+//			Reopen: func(dir string) (referral.Store, error) { return mystore.Open(dir) },
 //		})
 //	}
+//
+// The checks: a new store is empty; batches come back whole and in order, every field
+// intact; Append copies what it is given and Records hands out copies; concurrent
+// batches never interleave; breaking out of Records is allowed; and a durable store,
+// closed and reopened, holds every batch whose Append returned and takes more.
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -20,90 +28,98 @@ import (
 	"github.com/clientele-go/clientele/referral"
 )
 
-// Open returns a fresh, empty store and a function that reopens it: for a durable
-// store, closing and opening the same place again; for one that is not durable, nil.
-type Open func(t *testing.T) (s referral.Store, reopen func() referral.Store)
-
-// Run runs every conformance check, each as a subtest on a fresh store.
-func Run(t *testing.T, open Open) {
-	t.Run("Empty", func(t *testing.T) { testEmpty(t, open) })
-	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
-	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
-	t.Run("NoAliasing", func(t *testing.T) { testNoAliasing(t, open) })
-	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
-	t.Run("EarlyStop", func(t *testing.T) { testEarlyStop(t, open) })
-	t.Run("Reopen", func(t *testing.T) { testReopen(t, open) })
-	t.Run("DeliveredTwice", func(t *testing.T) { testDeliveredTwice(t, open) })
+// Harness describes the store under test. The identity, segment and referral storetest
+// packages share this shape.
+type Harness struct {
+	// Open returns a new, empty store whose state lives in dir. Every check starts with
+	// a new, empty dir; a store that keeps its state elsewhere (a database schema, say)
+	// may use dir as a name.
+	Open func(dir string) (referral.Store, error)
+	// Reopen returns a store over the state that the store opened on dir kept, after
+	// that store was closed. The suite checks that nothing acknowledged was lost. Nil
+	// means the store is not durable, and the durability checks are skipped.
+	Reopen func(dir string) (referral.Store, error)
+	// Close releases a store, before it is reopened and at the end of each check. Nil
+	// calls Close on stores that are io.Closers.
+	Close func(s referral.Store) error
 }
 
-// testDeliveredTwice: a programme's history appended to the store, then again as a
-// retried write would append it (whole, and one batch of it), replays to the same
-// balances as the history once: replay is idempotent by record key.
-func testDeliveredTwice(t *testing.T, open Open) {
-	s, _ := open(t)
-	day := func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
-	cfg := referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: fixedClock(day(90))}
-	p, err := referral.Open(s, cfg)
-	if err != nil {
-		t.Fatal(err)
+func (h Harness) close(s referral.Store) error {
+	if h.Close != nil {
+		return h.Close(s)
 	}
-	code, err := p.IssueCode("code-1", day(0), 1, referral.Signals{}, zeros{})
-	if err != nil {
-		t.Fatal(err)
+	if c, ok := s.(io.Closer); ok {
+		return c.Close()
 	}
-	for i := range 3 {
-		prof := uint32(10 + i)
-		if _, err := p.SignUp(fmt.Sprint("signup-", i), day(1+i), prof, string(code), referral.Signals{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Order(fmt.Sprint("order-", i), day(2+i), prof, fmt.Sprint("O", i), 1000); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := map[uint32]referral.Balance{}
-	for _, prof := range []uint32{1, 10, 11, 12} {
-		want[prof] = p.Balance(prof, day(90))
-	}
-	if want[1].Earned == 0 {
-		t.Fatalf("the history earned the referrer nothing: %+v", want[1])
-	}
-	recs := all(t, s)
-	if err := s.Append(recs[len(recs)-3:]...); err != nil { // the last batch, retried
-		t.Fatal(err)
-	}
-	if err := s.Append(recs...); err != nil { // everything, redelivered
-		t.Fatal(err)
-	}
-	q, err := referral.Open(s, cfg)
-	if err != nil {
-		t.Fatalf("replay of records delivered twice: %v", err)
-	}
-	for prof, b := range want {
-		if got := q.Balance(prof, day(90)); got != b {
-			t.Errorf("profile %d: balance %+v after records were delivered twice, want %+v", prof, got, b)
-		}
-	}
+	return nil
 }
 
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
-// zeros is a deterministic source for IssueCode.
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
-func all(t *testing.T, s referral.Store) []referral.Record {
+// Run runs every check as a subtest of t, each on a new store in its own directory.
+func Run(t *testing.T, h Harness) {
 	t.Helper()
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if err := runCheck(c, h, t.TempDir()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestStore runs every check, each in a fresh directory under a temporary one, and
+// returns an error describing the first failure, or nil.
+func TestStore(h Harness) error {
+	base, err := os.MkdirTemp("", "storetest")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(base)
+	for _, c := range checks {
+		dir, err := os.MkdirTemp(base, "check")
+		if err != nil {
+			return err
+		}
+		if err := runCheck(c, h, dir); err != nil {
+			return fmt.Errorf("storetest: %s: %w", c.name, err)
+		}
+	}
+	return nil
+}
+
+type check struct {
+	name string
+	fn   func(h Harness, dir string, s referral.Store) error
+}
+
+func runCheck(c check, h Harness, dir string) error {
+	s, err := h.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	defer h.close(s)
+	return c.fn(h, dir, s)
+}
+
+var checks = []check{
+	{"Empty", checkEmpty},
+	{"RoundTrip", checkRoundTrip},
+	{"Order", checkOrder},
+	{"NoAliasing", checkNoAliasing},
+	{"Concurrent", checkConcurrent},
+	{"EarlyStop", checkEarlyStop},
+	{"Reopen", checkReopen},
+	{"DeliveredTwice", checkDeliveredTwice},
+}
+
+func all(s referral.Store) ([]referral.Record, error) {
 	var out []referral.Record
 	for r, err := range s.Records() {
 		if err != nil {
-			t.Fatalf("Records: %v", err)
+			return nil, fmt.Errorf("Records: %w", err)
 		}
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 // Sample returns n records with every field set, distinct by index.
@@ -139,72 +155,75 @@ func equal(a, b referral.Record) bool {
 		a.Ref == b.Ref && slices.Equal(a.Reasons, b.Reasons) && a.Signals == b.Signals && slices.Equal(a.Absorbed, b.Absorbed)
 }
 
-func same(t *testing.T, what string, want, got []referral.Record) {
-	t.Helper()
+func same(what string, want []referral.Record, s referral.Store) ([]referral.Record, error) {
+	got, err := all(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
 	if len(want) != len(got) {
-		t.Fatalf("%s: %d records, want %d", what, len(got), len(want))
+		return nil, fmt.Errorf("%s: %d records, want %d", what, len(got), len(want))
 	}
 	for i := range want {
 		if !equal(want[i], got[i]) {
-			t.Fatalf("%s: record %d is\n%+v\nwant\n%+v", what, i, got[i], want[i])
+			return nil, fmt.Errorf("%s: record %d is\n%+v\nwant\n%+v", what, i, got[i], want[i])
 		}
 	}
+	return got, nil
 }
 
-func testEmpty(t *testing.T, open Open) {
-	s, _ := open(t)
-	if got := all(t, s); len(got) != 0 {
-		t.Fatalf("new store holds %d records", len(got))
+func checkEmpty(_ Harness, _ string, s referral.Store) error {
+	if _, err := same("new store", nil, s); err != nil {
+		return err
 	}
 	if err := s.Append(); err != nil {
-		t.Fatalf("Append of nothing: %v", err)
+		return fmt.Errorf("Append of nothing: %w", err)
 	}
-	if got := all(t, s); len(got) != 0 {
-		t.Fatalf("after an empty Append the store holds %d records", len(got))
-	}
+	_, err := same("after an empty Append", nil, s)
+	return err
 }
 
-func testRoundTrip(t *testing.T, open Open) {
-	s, _ := open(t)
+func checkRoundTrip(_ Harness, _ string, s referral.Store) error {
 	want := Sample(24)
 	if err := s.Append(want...); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	same(t, "round trip", want, all(t, s))
+	_, err := same("round trip", want, s)
+	return err
 }
 
-func testOrder(t *testing.T, open Open) {
-	s, _ := open(t)
+func checkOrder(_ Harness, _ string, s referral.Store) error {
 	want := Sample(30)
 	for i := 0; i < len(want); i += 7 {
 		if err := s.Append(want[i:min(i+7, len(want))]...); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	same(t, "batches in order", want, all(t, s))
+	_, err := same("batches in order", want, s)
+	return err
 }
 
-func testNoAliasing(t *testing.T, open Open) {
-	s, _ := open(t)
+func checkNoAliasing(_ Harness, _ string, s referral.Store) error {
 	recs := Sample(4)
 	want := Sample(4)
 	if err := s.Append(recs...); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	recs[1].Reasons[0] = "changed after Append"
 	recs[1].Absorbed[0] = 999
 	recs[2].Key = "changed"
-	got := all(t, s)
-	same(t, "after the caller changed its records", want, got)
+	got, err := same("after the caller changed its records", want, s)
+	if err != nil {
+		return err
+	}
 	got[1].Reasons[0] = "changed by a reader"
-	same(t, "after a reader changed what it got", want, all(t, s))
+	_, err = same("after a reader changed what it got", want, s)
+	return err
 }
 
-func testConcurrent(t *testing.T, open Open) {
-	s, _ := open(t)
+func checkConcurrent(_ Harness, _ string, s referral.Store) error {
 	const writers, each = 8, 25
 	var wg sync.WaitGroup
-	errs := make(chan error, writers)
+	errs := make([]error, writers)
 	for w := range writers {
 		wg.Add(1)
 		go func() {
@@ -214,68 +233,150 @@ func testConcurrent(t *testing.T, open Open) {
 				pair := []referral.Record{r, r}
 				pair[1].Key += "-b"
 				if err := s.Append(pair...); err != nil {
-					errs <- err
+					errs[w] = err
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
-	got := all(t, s)
+	got, err := all(s)
+	if err != nil {
+		return err
+	}
 	if len(got) != 2*writers*each {
-		t.Fatalf("%d records after concurrent appends, want %d", len(got), 2*writers*each)
+		return fmt.Errorf("%d records after concurrent appends, want %d", len(got), 2*writers*each)
 	}
 	next := map[uint32]int64{}
 	for i := 0; i < len(got); i += 2 {
 		a, b := got[i], got[i+1]
 		if b.Key != a.Key+"-b" {
-			t.Fatalf("records %d and %d (%q, %q) are not one batch: batches interleaved", i, i+1, a.Key, b.Key)
+			return fmt.Errorf("records %d and %d (%q, %q) are not one batch: batches interleaved", i, i+1, a.Key, b.Key)
 		}
 		if a.Amount != next[a.Profile] {
-			t.Fatalf("writer %d: record %d out of order", a.Profile, a.Amount)
+			return fmt.Errorf("writer %d: record %d out of order", a.Profile, a.Amount)
 		}
 		next[a.Profile]++
 	}
+	return nil
 }
 
-func testEarlyStop(t *testing.T, open Open) {
-	s, _ := open(t)
+func checkEarlyStop(_ Harness, _ string, s referral.Store) error {
 	if err := s.Append(Sample(10)...); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	n := 0
 	for _, err := range s.Records() {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if n++; n == 3 {
 			break
 		}
 	}
-	same(t, "after an early stop", Sample(10), all(t, s))
+	_, err := same("after an early stop", Sample(10), s)
+	return err
 }
 
-func testReopen(t *testing.T, open Open) {
-	s, reopen := open(t)
-	if reopen == nil {
-		t.Skip("store is not durable")
+func checkReopen(h Harness, dir string, s referral.Store) error {
+	if h.Reopen == nil {
+		return nil
 	}
 	want := Sample(12)
 	if err := s.Append(want[:5]...); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := s.Append(want[5:]...); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	s2 := reopen()
-	same(t, "after reopening", want, all(t, s2))
+	if err := h.close(s); err != nil {
+		return fmt.Errorf("Close: %w", err)
+	}
+	s2, err := h.Reopen(dir)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	if _, err := same("after reopening", want, s2); err != nil {
+		h.close(s2)
+		return err
+	}
 	more := Sample(14)[12:]
 	if err := s2.Append(more...); err != nil {
-		t.Fatal(err)
+		h.close(s2)
+		return err
 	}
-	same(t, "appending after reopening", append(want, more...), all(t, reopen()))
+	if err := h.close(s2); err != nil {
+		return fmt.Errorf("Close: %w", err)
+	}
+	s3, err := h.Reopen(dir)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	defer h.close(s3)
+	_, err = same("appending after reopening", append(want, more...), s3)
+	return err
 }
+
+// checkDeliveredTwice: a programme's history appended to the store, then again as a
+// retried write would append it (whole, and one batch of it), replays to the same
+// balances as the history once: replay is idempotent by record key.
+func checkDeliveredTwice(_ Harness, _ string, s referral.Store) error {
+	day := func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
+	cfg := referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: fixedClock(day(90))}
+	p, err := referral.Open(s, cfg)
+	if err != nil {
+		return err
+	}
+	code, err := p.IssueCode("code-1", day(0), 1, referral.Signals{}, zeros{})
+	if err != nil {
+		return err
+	}
+	for i := range 3 {
+		prof := uint32(10 + i)
+		if _, err := p.SignUp(fmt.Sprint("signup-", i), day(1+i), prof, string(code), referral.Signals{}); err != nil {
+			return err
+		}
+		if err := p.Order(fmt.Sprint("order-", i), day(2+i), prof, fmt.Sprint("O", i), 1000); err != nil {
+			return err
+		}
+	}
+	want := map[uint32]referral.Balance{}
+	for _, prof := range []uint32{1, 10, 11, 12} {
+		want[prof] = p.Balance(prof, day(90))
+	}
+	if want[1].Earned == 0 {
+		return fmt.Errorf("the history earned the referrer nothing: %+v", want[1])
+	}
+	recs, err := all(s)
+	if err != nil {
+		return err
+	}
+	if err := s.Append(recs[len(recs)-3:]...); err != nil { // the last batch, retried
+		return err
+	}
+	if err := s.Append(recs...); err != nil { // everything, redelivered
+		return err
+	}
+	q, err := referral.Open(s, cfg)
+	if err != nil {
+		return fmt.Errorf("replay of records delivered twice: %w", err)
+	}
+	for prof, b := range want {
+		if got := q.Balance(prof, day(90)); got != b {
+			return fmt.Errorf("profile %d: balance %+v after records were delivered twice, want %+v", prof, got, b)
+		}
+	}
+	return nil
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// zeros is a deterministic source for IssueCode.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
@@ -12,13 +13,19 @@ import (
 
 func TestConformance(t *testing.T) {
 	pool := pgtest.Pool(t)
-	storetest.Run(t, func(t *testing.T) segment.Store {
-		s, err := Open(context.Background(), pool, &Options{Schema: pgtest.Schema(t, pool)})
-		if err != nil {
-			t.Fatal(err)
+	var mu sync.Mutex
+	schemas := map[string]string{} // the conformance suite's dir -> a schema of its own
+	open := func(dir string) (segment.Store, error) {
+		mu.Lock()
+		name, ok := schemas[dir]
+		if !ok {
+			name = pgtest.Schema(t, pool)
+			schemas[dir] = name
 		}
-		return s
-	})
+		mu.Unlock()
+		return Open(context.Background(), pool, &Options{Schema: name})
+	}
+	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {

@@ -2,16 +2,25 @@
 // manner of testing/fstest: a host that keeps snapshots in its own storage runs
 //
 //	func TestMyStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) segment.Store { return newMyStore(t) })
+//		storetest.Run(t, storetest.Harness{
+//			Open:   func(dir string) (segment.Store, error) { return mystore.Create(dir) },
+//			Reopen: func(dir string) (segment.Store, error) { return mystore.Open(dir) },
+//		})
 //	}
 //
-// and its store is held to the same contract as segment.MemoryStore and FileStore.
+// and its store is held to the same contract as segment.MemStore and FileStore: blobs
+// come back byte for byte and are copied in and out; Put replaces; missing blobs and bad
+// names fail with ErrNotFound and ErrInvalid; List is sorted; concurrent use is safe;
+// and a durable store, closed and reopened, holds every blob whose Put or Delete
+// returned.
 package storetest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -19,132 +28,286 @@ import (
 	"github.com/clientele-go/clientele/segment"
 )
 
-// Run tests the Store contract. newStore must return an empty store for each subtest.
-func Run(t *testing.T, newStore func(t *testing.T) segment.Store) {
-	t.Run("PutGet", func(t *testing.T) {
-		s := newStore(t)
-		data := []byte("snapshot bytes")
-		mustPut(t, s, "a", data)
-		data[0] = 'X' // the store must not keep the caller's slice
-		got := mustGet(t, s, "a")
-		if string(got) != "snapshot bytes" {
-			t.Fatalf("Get(a) = %q, want %q", got, "snapshot bytes")
-		}
-		got[0] = 'Y' // nor hand out its own
-		if again := mustGet(t, s, "a"); string(again) != "snapshot bytes" {
-			t.Fatalf("Get after modifying a returned slice = %q", again)
-		}
-	})
-	t.Run("Replace", func(t *testing.T) {
-		s := newStore(t)
-		mustPut(t, s, "a", []byte("old"))
-		mustPut(t, s, "a", []byte("new, and longer"))
-		if got := mustGet(t, s, "a"); string(got) != "new, and longer" {
-			t.Fatalf("Get after replace = %q", got)
-		}
-		mustPut(t, s, "a", nil)
-		if got := mustGet(t, s, "a"); len(got) != 0 {
-			t.Fatalf("Get of an empty blob = %q", got)
-		}
-	})
-	t.Run("Binary", func(t *testing.T) {
-		s := newStore(t)
-		data := make([]byte, 1<<20+3)
-		for i := range data {
-			data[i] = byte(i * 7)
-		}
-		mustPut(t, s, "big.bin", data)
-		if got := mustGet(t, s, "big.bin"); !bytes.Equal(got, data) {
-			t.Fatalf("a 1 MiB binary blob came back different")
-		}
-	})
-	t.Run("NotFound", func(t *testing.T) {
-		s := newStore(t)
-		if _, err := s.Get("missing"); !errors.Is(err, segment.ErrNotFound) {
-			t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
-		}
-		if err := s.Delete("missing"); !errors.Is(err, segment.ErrNotFound) {
-			t.Fatalf("Delete(missing) = %v, want ErrNotFound", err)
-		}
-	})
-	t.Run("DeleteList", func(t *testing.T) {
-		s := newStore(t)
-		for _, n := range []string{"c", "a", "b-2.snap", "B_1"} {
-			mustPut(t, s, n, []byte(n))
-		}
-		if err := s.Delete("c"); err != nil {
-			t.Fatalf("Delete(c): %v", err)
-		}
-		names, err := s.List()
-		if err != nil {
-			t.Fatalf("List: %v", err)
-		}
-		if want := []string{"B_1", "a", "b-2.snap"}; !slices.Equal(names, want) {
-			t.Fatalf("List() = %q, want %q", names, want)
-		}
-		if _, err := s.Get("c"); !errors.Is(err, segment.ErrNotFound) {
-			t.Fatalf("Get after Delete = %v, want ErrNotFound", err)
-		}
-	})
-	t.Run("BadNames", func(t *testing.T) {
-		s := newStore(t)
-		for _, n := range []string{"", ".hidden", "a/b", "../x", "a b", "é", string(make([]byte, 129))} {
-			if err := s.Put(n, []byte("x")); !errors.Is(err, segment.ErrBadName) {
-				t.Errorf("Put(%q) = %v, want ErrBadName", n, err)
-			}
-			if _, err := s.Get(n); !errors.Is(err, segment.ErrBadName) {
-				t.Errorf("Get(%q) = %v, want ErrBadName", n, err)
-			}
-			if err := s.Delete(n); !errors.Is(err, segment.ErrBadName) {
-				t.Errorf("Delete(%q) = %v, want ErrBadName", n, err)
-			}
-		}
-		if names, err := s.List(); err != nil || len(names) != 0 {
-			t.Errorf("List after refused puts = %q, %v", names, err)
-		}
-	})
-	t.Run("Concurrent", func(t *testing.T) {
-		s := newStore(t)
-		var wg sync.WaitGroup
-		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				name := fmt.Sprintf("w%d", w)
-				for i := range 20 {
-					want := fmt.Sprintf("%s-%d", name, i)
-					if err := s.Put(name, []byte(want)); err != nil {
-						t.Errorf("Put: %v", err)
-						return
-					}
-					got, err := s.Get(name)
-					if err != nil || string(got) != want {
-						t.Errorf("Get(%s) = %q, %v; want %q", name, got, err, want)
-						return
-					}
-					if _, err := s.List(); err != nil {
-						t.Errorf("List: %v", err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-	})
+// Harness describes the store under test. The identity, segment and referral storetest
+// packages share this shape.
+type Harness struct {
+	// Open returns a new, empty store whose state lives in dir. Every check starts with
+	// a new, empty dir; a store that keeps its state elsewhere (a database schema, say)
+	// may use dir as a name.
+	Open func(dir string) (segment.Store, error)
+	// Reopen returns a store over the state that the store opened on dir kept, after
+	// that store was closed. The suite checks that nothing acknowledged was lost. Nil
+	// means the store is not durable, and the durability checks are skipped.
+	Reopen func(dir string) (segment.Store, error)
+	// Close releases a store, before it is reopened and at the end of each check. Nil
+	// calls Close on stores that are io.Closers.
+	Close func(s segment.Store) error
 }
 
-func mustPut(t *testing.T, s segment.Store, name string, data []byte) {
+func (h Harness) close(s segment.Store) error {
+	if h.Close != nil {
+		return h.Close(s)
+	}
+	if c, ok := s.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// Run runs every check as a subtest of t, each on a new store in its own directory.
+func Run(t *testing.T, h Harness) {
 	t.Helper()
-	if err := s.Put(name, data); err != nil {
-		t.Fatalf("Put(%q): %v", name, err)
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if err := runCheck(c, h, t.TempDir()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
-func mustGet(t *testing.T, s segment.Store, name string) []byte {
-	t.Helper()
-	b, err := s.Get(name)
+// TestStore runs every check, each in a fresh directory under a temporary one, and
+// returns an error describing the first failure, or nil.
+func TestStore(h Harness) error {
+	base, err := os.MkdirTemp("", "storetest")
 	if err != nil {
-		t.Fatalf("Get(%q): %v", name, err)
+		return err
+	}
+	defer os.RemoveAll(base)
+	for _, c := range checks {
+		dir, err := os.MkdirTemp(base, "check")
+		if err != nil {
+			return err
+		}
+		if err := runCheck(c, h, dir); err != nil {
+			return fmt.Errorf("storetest: %s: %w", c.name, err)
+		}
+	}
+	return nil
+}
+
+type check struct {
+	name string
+	fn   func(h Harness, dir string, s segment.Store) error
+}
+
+func runCheck(c check, h Harness, dir string) error {
+	s, err := h.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	defer h.close(s)
+	return c.fn(h, dir, s)
+}
+
+var checks = []check{
+	{"PutGet", checkPutGet},
+	{"Replace", checkReplace},
+	{"Binary", checkBinary},
+	{"NotFound", checkNotFound},
+	{"DeleteList", checkDeleteList},
+	{"BadNames", checkBadNames},
+	{"Concurrent", checkConcurrent},
+	{"Reopen", checkReopen},
+}
+
+func get(s segment.Store, name, want string) error {
+	got, err := s.Get(name)
+	if err != nil {
+		return fmt.Errorf("Get(%q): %w", name, err)
+	}
+	if string(got) != want {
+		return fmt.Errorf("Get(%q) = %q, want %q", name, clip(got), clip([]byte(want)))
+	}
+	return nil
+}
+
+func clip(b []byte) []byte {
+	if len(b) > 40 {
+		return b[:40]
 	}
 	return b
+}
+
+func checkPutGet(_ Harness, _ string, s segment.Store) error {
+	data := []byte("snapshot bytes")
+	if err := s.Put("a", data); err != nil {
+		return err
+	}
+	data[0] = 'X' // the store must not keep the caller's slice
+	got, err := s.Get("a")
+	if err != nil {
+		return err
+	}
+	if string(got) != "snapshot bytes" {
+		return fmt.Errorf("Get(a) after the caller changed the slice it put = %q", got)
+	}
+	got[0] = 'Y' // nor hand out its own
+	if err := get(s, "a", "snapshot bytes"); err != nil {
+		return fmt.Errorf("after changing a returned slice: %w", err)
+	}
+	return nil
+}
+
+func checkReplace(_ Harness, _ string, s segment.Store) error {
+	for _, v := range []string{"old", "new, and longer", ""} {
+		if err := s.Put("a", []byte(v)); err != nil {
+			return err
+		}
+		if err := get(s, "a", v); err != nil {
+			return fmt.Errorf("after replacing: %w", err)
+		}
+	}
+	return nil
+}
+
+func big() []byte {
+	data := make([]byte, 1<<20+3)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	return data
+}
+
+func checkBinary(_ Harness, _ string, s segment.Store) error {
+	if err := s.Put("big.bin", big()); err != nil {
+		return err
+	}
+	if got, err := s.Get("big.bin"); err != nil || !bytes.Equal(got, big()) {
+		return fmt.Errorf("a 1 MiB binary blob came back different (err %v)", err)
+	}
+	return nil
+}
+
+func checkNotFound(_ Harness, _ string, s segment.Store) error {
+	if _, err := s.Get("missing"); !errors.Is(err, segment.ErrNotFound) {
+		return fmt.Errorf("Get(missing) = %v, want ErrNotFound", err)
+	}
+	if err := s.Delete("missing"); !errors.Is(err, segment.ErrNotFound) {
+		return fmt.Errorf("Delete(missing) = %v, want ErrNotFound", err)
+	}
+	return nil
+}
+
+func checkDeleteList(_ Harness, _ string, s segment.Store) error {
+	for _, n := range []string{"c", "a", "b-2.snap", "B_1"} {
+		if err := s.Put(n, []byte(n)); err != nil {
+			return err
+		}
+	}
+	if err := s.Delete("c"); err != nil {
+		return fmt.Errorf("Delete(c): %w", err)
+	}
+	return listed(s, "after Delete", []string{"B_1", "a", "b-2.snap"})
+}
+
+func listed(s segment.Store, when string, want []string) error {
+	names, err := s.List()
+	if err != nil {
+		return fmt.Errorf("List %s: %w", when, err)
+	}
+	if !slices.Equal(names, want) && (len(names) != 0 || len(want) != 0) {
+		return fmt.Errorf("List %s = %q, want %q", when, names, want)
+	}
+	for _, n := range names {
+		if err := get(s, n, n); err != nil {
+			return fmt.Errorf("%s: %w", when, err)
+		}
+	}
+	if _, err := s.Get("c"); !errors.Is(err, segment.ErrNotFound) {
+		return fmt.Errorf("Get of the deleted blob %s = %v, want ErrNotFound", when, err)
+	}
+	return nil
+}
+
+func checkBadNames(_ Harness, _ string, s segment.Store) error {
+	for _, n := range []string{"", ".hidden", "a/b", "../x", "a b", "é", string(make([]byte, 129))} {
+		if err := s.Put(n, []byte("x")); !errors.Is(err, segment.ErrInvalid) {
+			return fmt.Errorf("Put(%q) = %v, want ErrInvalid", n, err)
+		}
+		if _, err := s.Get(n); !errors.Is(err, segment.ErrInvalid) {
+			return fmt.Errorf("Get(%q) = %v, want ErrInvalid", n, err)
+		}
+		if err := s.Delete(n); !errors.Is(err, segment.ErrInvalid) {
+			return fmt.Errorf("Delete(%q) = %v, want ErrInvalid", n, err)
+		}
+	}
+	if names, err := s.List(); err != nil || len(names) != 0 {
+		return fmt.Errorf("List after refused puts = %q, %v", names, err)
+	}
+	return nil
+}
+
+func checkConcurrent(_ Harness, _ string, s segment.Store) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("w%d", w)
+			for i := range 20 {
+				want := fmt.Sprintf("%s-%d", name, i)
+				if err := s.Put(name, []byte(want)); err != nil {
+					errs[w] = fmt.Errorf("Put: %w", err)
+					return
+				}
+				if err := get(s, name, want); err != nil {
+					errs[w] = err
+					return
+				}
+				if _, err := s.List(); err != nil {
+					errs[w] = fmt.Errorf("List: %w", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// checkReopen holds a durable store to its promise: every Put and Delete that returned
+// nil survives closing and reopening, including an empty blob and a large one.
+func checkReopen(h Harness, dir string, s segment.Store) error {
+	if h.Reopen == nil {
+		return nil
+	}
+	for _, n := range []string{"a", "b-2.snap", "c", "B_1"} {
+		if err := s.Put(n, []byte("first "+n)); err != nil {
+			return err
+		}
+		if err := s.Put(n, []byte(n)); err != nil {
+			return err
+		}
+	}
+	if err := s.Put("big.bin", big()); err != nil {
+		return err
+	}
+	if err := s.Put("empty", nil); err != nil {
+		return err
+	}
+	if err := s.Delete("c"); err != nil {
+		return err
+	}
+	if err := h.close(s); err != nil {
+		return fmt.Errorf("Close: %w", err)
+	}
+	s2, err := h.Reopen(dir)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	defer h.close(s2)
+	if got, err := s2.Get("big.bin"); err != nil || !bytes.Equal(got, big()) {
+		return fmt.Errorf("reopened: the 1 MiB blob came back different (err %v)", err)
+	}
+	if err := get(s2, "empty", ""); err != nil {
+		return fmt.Errorf("reopened: %w", err)
+	}
+	for _, n := range []string{"big.bin", "empty"} {
+		if err := s2.Delete(n); err != nil {
+			return fmt.Errorf("reopened: Delete(%q): %w", n, err)
+		}
+	}
+	return listed(s2, "after reopening", []string{"B_1", "a", "b-2.snap"})
 }

@@ -1,0 +1,61 @@
+package referral
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors reported by the package. They are wrapped with what is wrong and where (the
+// event key, the path index, the line and column, the byte offset); test for them with
+// errors.Is. Every message carries the "referral:" prefix once.
+var (
+	// ErrInvalid means an event, a configuration, a path or a model with a missing or
+	// out-of-range field: no touches, an empty channel name, a negative or non-finite
+	// count, value without conversions, Ages that do not match the touches.
+	ErrInvalid = errors.New("referral: invalid input")
+	// ErrCorrupt means stored bytes that do not decode as a batch of ledger records, or
+	// a ledger file damaged before its end.
+	ErrCorrupt = errors.New("referral: corrupt record")
+	// ErrNotFound means an event that names something the ledger has never seen, such
+	// as a refund of an unknown order.
+	ErrNotFound = errors.New("referral: not found")
+	// ErrClosed means a store used after Close.
+	ErrClosed = errors.New("referral: store closed")
+
+	// ErrSyntax means a path string or a paths file that does not parse.
+	ErrSyntax = errors.New("referral: syntax error")
+	// ErrCode means a referral code that is malformed, fails its check symbol, or was
+	// never issued.
+	ErrCode = errors.New("referral: bad referral code")
+	// ErrKeyReused means an event key already recorded for a different event.
+	ErrKeyReused = errors.New("referral: event key reused for a different event")
+	// ErrConflict means an event that contradicts the ledger: a second sign-up of one
+	// person, an order id used twice, a code owned by someone else, a refund of an order
+	// already fully refunded.
+	ErrConflict = errors.New("referral: event conflicts with the ledger")
+	// ErrRefundBeforeOrder means a refund dated before its order.
+	ErrRefundBeforeOrder = errors.New("referral: refund before its order")
+	// ErrRefundExceeds means a refund that would bring the refunds of an order above the
+	// order's amount.
+	ErrRefundExceeds = errors.New("referral: refunds exceed the order's amount")
+	// ErrInsufficient means a payout larger than the payable balance.
+	ErrInsufficient = errors.New("referral: payout exceeds the payable balance")
+	// ErrCycle means referral edges that loop, so that no seed user starts the chain.
+	ErrCycle = errors.New("referral: referral cycle")
+	// ErrNotConverged means the iterative solve of a very large, strongly connected
+	// Markov chain did not reach machine precision in its budget of sweeps.
+	ErrNotConverged = errors.New("referral: markov solve did not converge")
+)
+
+// errorf is fmt.Errorf for messages that wrap another error: it puts the "referral: "
+// prefix in front unless a wrapped error carries it already, so that every message
+// names the package exactly once however deeply errors are wrapped.
+func errorf(format string, args ...any) error {
+	for _, a := range args {
+		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "referral: ") {
+			return fmt.Errorf(format, args...)
+		}
+	}
+	return fmt.Errorf("referral: "+format, args...)
+}
