@@ -76,7 +76,7 @@ func (m *meter) spend(days, ops int64) bool {
 	}
 	if m.tick++; m.err == nil && (days > 0 || m.tick&63 == 0) {
 		if err := m.ctx.Err(); err != nil {
-			m.err = fmt.Errorf("segment: evaluation stopped: %w", err)
+			m.err = errorf("evaluation stopped: %w", err)
 		}
 	}
 	return m.err == nil

@@ -23,7 +23,7 @@ func (x *Index) Eval(ctx context.Context, at time.Time, q *Query, opts *EvalOpti
 		return nil, fmt.Errorf("%w: eval: nil query", ErrInvalid)
 	}
 	if ctx == nil {
-		return nil, fmt.Errorf("segment: eval: nil context: %w", ErrInvalid)
+		return nil, fmt.Errorf("%w: eval: nil context", ErrInvalid)
 	}
 	x.rlock()
 	defer x.mu.RUnlock()
@@ -47,7 +47,7 @@ func (x *Index) Count(ctx context.Context, at time.Time, q *Query, opts *EvalOpt
 		return 0, fmt.Errorf("%w: count: nil query", ErrInvalid)
 	}
 	if ctx == nil {
-		return 0, fmt.Errorf("segment: count: nil context: %w", ErrInvalid)
+		return 0, fmt.Errorf("%w: count: nil context", ErrInvalid)
 	}
 	x.rlock()
 	defer x.mu.RUnlock()

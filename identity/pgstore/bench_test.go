@@ -133,7 +133,7 @@ func BenchmarkReplayPostgres(b *testing.B) {
 
 func BenchmarkReplayFile(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "log")
-	fs, err := identity.OpenFileStore(path, &identity.FileStoreOptions{NoSync: true})
+	fs, err := identity.OpenFileStore(path, &identity.FileOptions{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
