@@ -56,6 +56,10 @@ func TestQuickstartReport(t *testing.T) {
 	if mixed := num(`profiles mixing two or more people: ([\d.]+)%`)[0]; mixed > 0.5 {
 		t.Errorf("%.3f%% of profiles mix people", mixed)
 	}
+	// Probabilistic matching joins loyalty cards to accounts, and almost always rightly.
+	if m := num(`(\d+)  profiles joined by probabilistic matching, (\d+) of them rightly: loyalty cards \((\d+)\)`); m[0] < m[2]/2 || m[1] < 0.95*m[0] {
+		t.Errorf("probabilistic matching: %v merges of %v cards, %v right", m[0], m[2], m[1])
+	}
 	// About 30% of customers buy again.
 	if repeat := num(`(?m)^repeat customer\s+[\d,]+\s+([\d.]+)%`)[0]; repeat < 20 || repeat > 40 {
 		t.Errorf("%.1f%% of customers bought again, want about 30%%", repeat)

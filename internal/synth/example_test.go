@@ -22,3 +22,28 @@ func ExampleGenerate() {
 	// refund 1
 	// invite 23
 }
+
+func ExampleContacts() {
+	accounts, cards := 0, 0
+	var last synth.Contact
+	shown := 0
+	for c := range synth.Contacts(synth.Params{People: 20000, Seed: 42}) {
+		if c.ID.Kind != "loyalty_card" {
+			accounts++
+			last = c
+			continue
+		}
+		cards++
+		if shown < 2 && c.Person == last.Person {
+			fmt.Printf("%+v\n%+v\n", last, c)
+			shown++
+		}
+	}
+	fmt.Println(accounts, "web accounts,", cards, "loyalty cards")
+	// Output:
+	// {Person:123 ID:{Kind:email Value: zhao.wang124@outlook.com} FirstName:zhao Surname:wang Phone:+86 196 6729 4940 Email: zhao.wang124@outlook.com City:wuhan}
+	// {Person:123 ID:{Kind:loyalty_card Value:card-0000001} FirstName:zhao Surname:wang Phone:1966729440 Email: City:wuhan}
+	// {Person:127 ID:{Kind:email Value: zhou.zhang128@qq.com} FirstName:zhou Surname:zhang Phone:+86 188 3136 5784 Email: zhou.zhang128@qq.com City:tianjin}
+	// {Person:127 ID:{Kind:loyalty_card Value:card-0000002} FirstName:zhou Surname:zhag Phone:18831365784 Email: City:tianjin}
+	// 497 web accounts, 140 loyalty cards
+}
