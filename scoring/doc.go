@@ -54,7 +54,7 @@
 // starts only when it fails, and report the log-likelihood and the standard errors from
 // the Hessian in [Diagnostics]. They stop on scale-free criteria and declare a maximum
 // only where a first-order optimality check holds (a Newton step would gain less than
-// 5e-5 of log-likelihood). Where the likelihood rises towards the edge of the
+// 1e-3 of log-likelihood). Where the likelihood rises towards the edge of the
 // parameter space (no dropout seen, the same mean spend for everyone, ...) the fit
 // holds the parameter running off at the boundary and reports the limiting model in
 // [Diagnostics].Boundary, so its predictions still work and say what they rest on.

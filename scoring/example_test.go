@@ -414,6 +414,26 @@ func ExampleReadTransactions() {
 	// scoring: line 4, column 4: scoring: syntax error: time "2025-03-0x" does not match layout "2006-01-02"
 }
 
+// ExampleKeys reads an order export with string customer ids, leniently: the bad line
+// is reported with its line and column and the good ones are read.
+func ExampleKeys() {
+	input := "customer,date,amount\nc-17,2025-03-01,12.50\nann@example.com,2025-03-02,8\nc-17,2025-03-0x,1\nc-17,2025-03-09,3\n"
+	keys := &scoring.Keys{}
+	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), scoring.ReadOptions{Header: true, Keys: keys, Lenient: true}) {
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		id, _ := keys.ID(tx.Profile)
+		fmt.Println(id, tx.Profile, tx.Time.Format(time.DateOnly), tx.Amount)
+	}
+	// Output:
+	// c-17 1 2025-03-01 12.5
+	// ann@example.com 2 2025-03-02 8
+	// scoring: line 4, column 6: scoring: syntax error: time "2025-03-0x" does not match layout "2006-01-02"
+	// c-17 1 2025-03-09 3
+}
+
 func ExampleRFM() {
 	ss := []scoring.Summary{
 		{Profile: 1, Customer: scoring.Customer{Frequency: 9, Recency: 50, T: 52}, Spend: 900},

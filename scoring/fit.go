@@ -152,9 +152,9 @@ type likelihood struct {
 // objective changed by less than relGain relative to its value over stallIterations
 // iterations, when the iterate moved less than moveTolerance in every log-parameter,
 // or at the iteration limit. Whatever the reason, it then has converged only if it
-// passes the optimality check (optimal): a Newton step from there would gain less than
-// flatGain of log-likelihood, which puts the estimate within √(2·flatGain) = 0.01
-// standard errors of the maximum in the metric of the observed information; or, where
+// passes the optimality check: a Newton step from there would gain less than flatGain
+// of log-likelihood, which puts the estimate within √(2·flatGain) = 0.045 standard
+// errors of the maximum in the metric of the observed information; or, where
 // the information is not positive definite (the likelihood flat in some direction),
 // the gradient per customer is below flatTolerance.
 //
@@ -169,7 +169,7 @@ const (
 	relGain         = 1e-12 // an iteration gaining less than this fraction of |log L| makes no progress
 	moveTolerance   = 1e-10 // an iteration moving no log-parameter by more makes no progress
 	stallIterations = 2     // iterations without progress before a start stops
-	flatGain        = 5e-5  // optimal if a Newton step would gain less log L
+	flatGain        = 1e-3  // optimal if a Newton step would gain less log L
 	flatTolerance   = 1e-5  // or, where the likelihood is flat, if ∂ log L / ∂ log θ per customer is below this
 )
 
@@ -252,7 +252,11 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 
 // solve runs one start to its end: to an interior maximum, or, when a parameter runs
 // off to the boundary, holding that parameter there and maximising over the others,
-// until no further parameter runs off.
+// until no further parameter runs off. A start that ends without converging while a
+// parameter has drifted more than boundLog/2 from its reference (creeping along a
+// ridge towards the boundary) has that parameter held at the boundary too. A held
+// parameter along which the likelihood turns out to fall towards the boundary (the
+// Newton path overshot) is released and the fit goes on from there.
 func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 	dim := len(start)
 	u := make([]float64, dim)
@@ -267,8 +271,9 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 	for i := range pin {
 		pin[i] = math.NaN()
 	}
+	released := make([]bool, dim)
 	var total *startResult
-	for range dim {
+	for range 2 * dim {
 		sub, free := lk.restrict(pin)
 		fu, fref := pick(u, free), pick(ref, free)
 		r := runStart(sub, fu, fref, o)
@@ -280,6 +285,14 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 			r.evals += total.evals
 		}
 		total = r
+		if !r.converged && r.hit < 0 && len(free) > 1 {
+			far := boundLog / 2
+			for k, i := range free {
+				if d := math.Abs(u[i] - ref[i]); d > far && !released[i] {
+					far, r.hit = d, k
+				}
+			}
+		}
 		if r.hit < 0 {
 			full := &startResult{u: slices.Clone(u), ll: r.ll, converged: r.converged, reason: r.reason,
 				iterations: r.iterations, evals: r.evals, gradient: r.gradient, hit: -1}
@@ -289,16 +302,24 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 					full.stdErr[i] = r.stdErr[k]
 				}
 			}
-			if len(free) < dim {
-				full.boundary = lk.boundary(pin, u)
-				if full.converged {
-					if i, g := lk.inward(u, pin, ref); i >= 0 {
-						full.converged = false
-						full.reason = fmt.Sprintf("likelihood falls towards the boundary of %s (gradient %.3g per customer): no maximum found", lk.names[i], g)
-					}
-				}
+			if len(free) == dim {
+				return full
 			}
-			return full
+			full.boundary = lk.boundary(pin, u)
+			if !full.converged {
+				return full
+			}
+			i, g := lk.inward(u, pin, ref)
+			if i < 0 {
+				return full
+			}
+			if released[i] {
+				full.converged = false
+				full.reason = fmt.Sprintf("likelihood falls towards the boundary of %s (gradient %.3g per customer): no maximum found", lk.names[i], g)
+				return full
+			}
+			released[i], pin[i], ref[i] = true, math.NaN(), u[i]
+			continue
 		}
 		// Hold the parameter that ran off at the boundary: a scale parameter that runs
 		// off with its shape is the shape's limit, so the shape is held instead.
@@ -308,13 +329,23 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 				i = j
 			}
 		}
+		if released[i] {
+			total.reason = fmt.Sprintf("parameter %s running off to the boundary, where the likelihood falls", lk.names[i])
+			break
+		}
+		if len(free) == 1 {
+			total.reason = fmt.Sprintf("every parameter running off to the boundary, %s last", lk.names[i])
+			break
+		}
 		dir := math.Copysign(1, u[i]-ref[i])
 		pin[i] = ref[i] + dir*boundLog
 		u[i] = pin[i]
 	}
 	total.u = slices.Clone(u)
 	total.converged = false
-	total.reason = "every parameter running off to the boundary"
+	if total.reason == "" || total.hit >= 0 {
+		total.reason = "parameters running off to the boundary in turn"
+	}
 	return total
 }
 

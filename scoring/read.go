@@ -29,16 +29,72 @@ type ReadOptions struct {
 	TimeLayout string
 	// Location is the time zone of times without one [UTC].
 	Location *time.Location
+	// Keys, if non-nil, accepts any non-empty string as a customer id (an order
+	// export's "c0", an email, a UUID): each distinct id gets the next profile key
+	// in Keys, in order of first appearance, and the transaction carries that key.
+	// Keys already holding ids (from another file) keep them. If nil, ids must be
+	// decimal profile keys in 1..4294967295.
+	Keys *Keys
+	// Lenient skips bad lines instead of stopping at the first: each is still
+	// yielded as an error (line and column), up to MaxBadLines of them, and the good
+	// lines are yielded as usual. Past MaxBadLines the reader stops with an error
+	// that says so, as a file that bad is probably read with the wrong options.
+	Lenient bool
 }
+
+// MaxBadLines is the most bad lines a Lenient read reports before it stops.
+const MaxBadLines = 100
+
+// Keys maps external customer ids to dense profile keys 1, 2, 3, ... in order of first
+// appearance (ReadOptions.Keys). The zero value is empty and ready to use. A Keys is
+// not safe for concurrent use.
+type Keys struct {
+	ids   []string
+	index map[string]uint32
+}
+
+// Key returns id's profile key, assigning the next one if id is new. It fails on an
+// empty id and when all 4294967295 keys are taken; the error wraps ErrInput.
+func (k *Keys) Key(id string) (uint32, error) {
+	if key, ok := k.index[id]; ok {
+		return key, nil
+	}
+	if id == "" {
+		return 0, fmt.Errorf("%w: empty customer id", ErrInput)
+	}
+	if len(k.ids) >= math.MaxUint32 {
+		return 0, fmt.Errorf("%w: more than %d customer ids", ErrInput, uint32(math.MaxUint32))
+	}
+	if k.index == nil {
+		k.index = map[string]uint32{}
+	}
+	k.ids = append(k.ids, id)
+	key := uint32(len(k.ids))
+	k.index[id] = key
+	return key, nil
+}
+
+// ID returns the id that was given key, and false if none was.
+func (k *Keys) ID(key uint32) (string, bool) {
+	if key == 0 || int(key) > len(k.ids) {
+		return "", false
+	}
+	return k.ids[key-1], true
+}
+
+// Len returns the number of ids.
+func (k *Keys) Len() int { return len(k.ids) }
 
 // maxLine bounds a line's length so that a file without newlines cannot exhaust memory.
 const maxLine = 1 << 20
 
 // ReadTransactions parses transactions from r, one per line, and yields them in file
-// order. Profile keys are decimal uint32 (leading zeros allowed, 0 rejected); amounts
-// are decimal, finite and non-negative. Blank lines are skipped. At the first bad line
-// it yields an error wrapping ErrSyntax that names the line and column (1-based), and
-// stops.
+// order. Customer ids are any non-empty string mapped to keys by opt.Keys, or without
+// Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
+// decimal, finite and non-negative. Blank lines are skipped. A bad line yields an
+// error wrapping ErrSyntax that names the line and column (1-based); the reader then
+// stops, or with opt.Lenient goes on to the next line (up to MaxBadLines bad lines).
+// A line too long or an unreadable stream always stops it.
 func ReadTransactions(r io.Reader, opt ReadOptions) iter.Seq2[Transaction, error] {
 	o := opt
 	if o.Comma == 0 {
@@ -65,6 +121,7 @@ func ReadTransactions(r io.Reader, opt ReadOptions) iter.Seq2[Transaction, error
 			records = csvRecords(r, o.Comma)
 		}
 		first := true
+		bad := 0
 		for rec, err := range records {
 			if err != nil {
 				yield(Transaction{}, err)
@@ -76,7 +133,17 @@ func ReadTransactions(r io.Reader, opt ReadOptions) iter.Seq2[Transaction, error
 			}
 			first = false
 			tx, err := o.parse(rec)
-			if !yield(tx, err) || err != nil {
+			if err == nil {
+				if !yield(tx, nil) {
+					return
+				}
+				continue
+			}
+			if bad++; bad > MaxBadLines {
+				yield(Transaction{}, fmt.Errorf("scoring: line %d: %w: more than %d bad lines, stopping (wrong separator, columns or layout?)", rec.line, ErrSyntax, MaxBadLines))
+				return
+			}
+			if !yield(Transaction{}, err) || !o.Lenient {
 				return
 			}
 		}
@@ -120,16 +187,12 @@ func (rec record) fail(i int, format string, args ...any) error {
 
 func (o ReadOptions) parse(rec record) (Transaction, error) {
 	var tx Transaction
-	s, err := rec.field(o.ProfileColumn, "profile")
+	id, err := rec.field(o.ProfileColumn, "profile")
 	if err != nil {
 		return tx, err
 	}
-	id, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
-	if err != nil || id == 0 {
-		return tx, rec.fail(o.ProfileColumn, "profile %q is not a key in 1..4294967295", s)
-	}
-	tx.Profile = uint32(id)
-	if s, err = rec.field(o.TimeColumn, "time"); err != nil {
+	s, err := rec.field(o.TimeColumn, "time")
+	if err != nil {
 		return tx, err
 	}
 	if tx.Time, err = time.ParseInLocation(o.TimeLayout, strings.TrimSpace(s), o.Location); err != nil {
@@ -142,6 +205,18 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 	if err != nil || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
 		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number", s)
 	}
+	// The id last, so that a bad line assigns no key.
+	if o.Keys != nil {
+		if tx.Profile, err = o.Keys.Key(strings.TrimSpace(id)); err != nil {
+			return tx, rec.fail(o.ProfileColumn, "customer id %q: %v", id, err)
+		}
+		return tx, nil
+	}
+	key, err := strconv.ParseUint(strings.TrimSpace(id), 10, 32)
+	if err != nil || key == 0 {
+		return tx, rec.fail(o.ProfileColumn, "profile %q is not a key in 1..4294967295 (set ReadOptions.Keys for string ids)", id)
+	}
+	tx.Profile = uint32(key)
 	return tx, nil
 }
 

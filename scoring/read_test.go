@@ -106,30 +106,43 @@ func TestReadTransactionsStopsEarly(t *testing.T) {
 // is valid; errors are ErrSyntax and end the stream; and what it yields summarises to
 // valid customers.
 func FuzzReadTransactions(f *testing.F) {
-	f.Add([]byte("customer,date,amount\n1,2025-01-01,10\n1,2025-01-05,3.5\n2,2025-02-01,0\n"), false, true)
-	f.Add([]byte(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00021 0002 19970101  3   63.34\n"), true, false)
-	f.Add([]byte("1,\"2025-01-01\",\"1e3\"\r\n\r\n2,2025-01-01,1\n"), false, false)
-	f.Add([]byte("1,2025-01-01,-1\n"), false, false)
-	f.Add([]byte("\"unterminated\n"), false, false)
-	f.Add([]byte("1\t0001\t19970101\t1\t1\n"), true, false)
-	f.Fuzz(func(t *testing.T, data []byte, spaces, header bool) {
+	f.Add([]byte("customer,date,amount\n1,2025-01-01,10\n1,2025-01-05,3.5\n2,2025-02-01,0\n"), false, true, false, false)
+	f.Add([]byte(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00021 0002 19970101  3   63.34\n"), true, false, true, true)
+	f.Add([]byte("1,\"2025-01-01\",\"1e3\"\r\n\r\n2,2025-01-01,1\n"), false, false, true, true)
+	f.Add([]byte("1,2025-01-01,-1\n"), false, false, true, true)
+	f.Add([]byte("\"unterminated\n"), false, false, true, true)
+	f.Add([]byte("1\t0001\t19970101\t1\t1\n"), true, false, true, true)
+	f.Add([]byte("c0,2025-01-01,1\nc1,bad,2\n,2025-01-01,3\nc0,2025-01-02,x\n"), false, false, true, true)
+	f.Fuzz(func(t *testing.T, data []byte, spaces, header, keys, lenient bool) {
 		opt := ReadOptions{Header: header}
 		if spaces {
 			opt = cdnowReadOptions
 			opt.Header = header
 		}
+		if keys {
+			opt.Keys = &Keys{}
+		}
+		opt.Lenient = lenient
 		var txs []Transaction
-		failed := false
+		failed, bad := false, 0
 		for tx, err := range ReadTransactions(strings.NewReader(string(data)), opt) {
-			if failed {
+			if failed && !lenient {
 				t.Fatal("the stream went on after an error")
 			}
 			if err != nil {
 				if !errors.Is(err, ErrSyntax) {
 					t.Fatalf("error %v is not ErrSyntax", err)
 				}
+				if bad++; bad > MaxBadLines+1 {
+					t.Fatalf("%d errors, more than the cap", bad)
+				}
 				failed = true
 				continue
+			}
+			if keys {
+				if _, ok := opt.Keys.ID(tx.Profile); !ok {
+					t.Fatalf("key %d has no id", tx.Profile)
+				}
 			}
 			if tx.Profile == 0 || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
 				t.Fatalf("invalid transaction %+v", tx)
@@ -150,4 +163,88 @@ func FuzzReadTransactions(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadStringIDs: any string is a customer id with Keys; keys follow first
+// appearance, and the mapping goes both ways.
+func TestReadStringIDs(t *testing.T) {
+	input := "customer,date,amount\nc0,2025-01-01,10\nalice@example.com,2025-01-02,5\nc0,2025-01-03,1\n\"Smith, J\",2025-01-03,2\n"
+	keys := &Keys{}
+	var got []uint32
+	for tx, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Header: true, Keys: keys}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tx.Profile)
+	}
+	if diff := cmp.Diff([]uint32{1, 2, 1, 3}, got); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
+	}
+	for key, want := range map[uint32]string{1: "c0", 2: "alice@example.com", 3: "Smith, J"} {
+		if id, ok := keys.ID(key); !ok || id != want {
+			t.Errorf("ID(%d) = %q, %v; want %q", key, id, ok, want)
+		}
+	}
+	if _, ok := keys.ID(4); ok || keys.Len() != 3 {
+		t.Errorf("Len %d; ID(4) found", keys.Len())
+	}
+	// Without Keys a string id is an error that says what to do.
+	for _, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Header: true}) {
+		if err == nil || !strings.Contains(err.Error(), "line 2, column 1") || !strings.Contains(err.Error(), "Keys") {
+			t.Errorf("err = %v", err)
+		}
+		break
+	}
+}
+
+// TestReadLenient: a lenient read reports every bad line with its line and column and
+// yields the good ones; a strict read stops at the first; a bad line assigns no key;
+// past MaxBadLines the read stops.
+func TestReadLenient(t *testing.T) {
+	input := "c0,2025-01-01,10\nc1,2025-13-01,5\nc2,2025-01-02,-1\n,2025-01-03,1\nc3,2025-01-04,2\nc4\n"
+	want := []string{"line 2, column 4", "line 3, column 15", "line 4, column 1", "line 6, column 3"}
+	var errs []string
+	var good int
+	keys := &Keys{}
+	for _, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Keys: keys, Lenient: true}) {
+		if err != nil {
+			if !errors.Is(err, ErrSyntax) {
+				t.Errorf("%v is not ErrSyntax", err)
+			}
+			errs = append(errs, err.Error())
+			continue
+		}
+		good++
+	}
+	if good != 2 || len(errs) != len(want) || keys.Len() != 2 {
+		t.Fatalf("good %d, keys %d, errors %q", good, keys.Len(), errs)
+	}
+	for i, w := range want {
+		if !strings.Contains(errs[i], w) {
+			t.Errorf("error %d = %q, want %q", i, errs[i], w)
+		}
+	}
+	n := 0
+	for _, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Keys: &Keys{}}) {
+		n++
+		if n == 2 && err == nil {
+			t.Error("strict read went on past the bad line 2")
+		}
+	}
+	if n != 2 {
+		t.Errorf("strict read yielded %d items, want 2 (one good, one error)", n)
+	}
+	var many strings.Builder
+	for range MaxBadLines + 50 {
+		many.WriteString("c,not a date,1\n")
+	}
+	bad := 0
+	var last error
+	for _, err := range ReadTransactions(strings.NewReader(many.String()), ReadOptions{Keys: &Keys{}, Lenient: true}) {
+		bad++
+		last = err
+	}
+	if bad != MaxBadLines+1 || !strings.Contains(last.Error(), "more than") {
+		t.Errorf("%d errors, last %v; want the cap and a final error", bad, last)
+	}
 }

@@ -4,24 +4,32 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/scoring"
 )
 
-// readAll reads every transaction, so that the periods can be chosen from the data.
-func readAll(r io.Reader, cfg config) ([]scoring.Transaction, error) {
+// readAll reads every transaction, so that the periods can be chosen from the data, and
+// maps the customer ids, whatever they are, to profile keys.
+func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction, error) {
 	opt := scoring.ReadOptions{Header: cfg.header}
 	switch cfg.format {
 	case "cdnow":
 		// customer id, an unused id, date YYYYMMDD, number of CDs, dollar value.
-		opt = scoring.ReadOptions{Comma: ' ', ProfileColumn: 0, TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102"}
+		opt = scoring.ReadOptions{Comma: ' ', ProfileColumn: 0, TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102", Header: cfg.header}
 	case "csv":
 	default:
 		return nil, fmt.Errorf("unknown format %q (want csv or cdnow)", cfg.format)
 	}
+	opt.Keys, opt.Lenient = keys, cfg.lenient
 	var txs []scoring.Transaction
 	for tx, err := range scoring.ReadTransactions(r, opt) {
+		if err != nil && cfg.lenient && !strings.Contains(err.Error(), "bad lines, stopping") {
+			status(cfg, "skipped: %v\n", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -40,8 +48,46 @@ type model struct {
 	params string
 }
 
+// status writes to cfg.status, if any.
+func status(cfg config, format string, args ...any) {
+	if cfg.status != nil {
+		fmt.Fprintf(cfg.status, format, args...)
+	}
+}
+
+// progress returns a FitOptions.Progress that reports a fit's iterations on cfg.status
+// once the fit has run for a second, then at most once a second.
+func progress(cfg config) func(model string, iteration int, logLik float64) {
+	if cfg.status == nil {
+		return nil
+	}
+	var clock clientele.Clock = clientele.SystemClock{}
+	start := clock.Now()
+	last := start
+	return func(model string, iteration int, logLik float64) {
+		if now := clock.Now(); now.Sub(start) >= time.Second && now.Sub(last) >= time.Second {
+			last = now
+			status(cfg, "  fitting %s: iteration %d, log-likelihood %.2f, %.0f s\n", model, iteration, logLik, now.Sub(start).Seconds())
+		}
+	}
+}
+
+// fitOptions are the options of one fit, with its own progress clock.
+func fitOptions(cfg config) *scoring.FitOptions {
+	return &scoring.FitOptions{Unit: cfg.unit, Progress: progress(cfg)}
+}
+
+// boundaryNote returns a line saying what a fit at the boundary rests on, or "".
+func boundaryNote(name string, d scoring.Diagnostics) string {
+	if d.Boundary == nil {
+		return ""
+	}
+	return fmt.Sprintf("  %-11s at the boundary of its parameters, so it rests on the limit %s\n", name, d.Boundary.Limit)
+}
+
 func run(out io.Writer, in io.Reader, cfg config) error {
-	txs, err := readAll(in, cfg)
+	keys := &scoring.Keys{}
+	txs, err := readAll(in, cfg, keys)
 	if err != nil {
 		return err
 	}
@@ -71,23 +117,33 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	for i, s := range splits {
 		cal[i] = s.Customer
 	}
-	fmt.Fprintf(out, "%d transactions of %d customers, %s to %s; calibration to %s, holdout %.1f %s\n\n",
-		len(txs), len(splits), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].Holdout, unitName)
+	// Every customer is counted: those whose first purchase falls after the
+	// calibration end were not customers when the models were fitted, so they are
+	// left out of the fit and the holdout table, and counted in the whole-period value.
+	later := keys.Len() - len(splits)
+	fmt.Fprintf(out, "%d transactions of %d customers, %s to %s; calibration to %s, holdout %.1f %s\n",
+		len(txs), keys.Len(), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].Holdout, unitName)
+	fmt.Fprintf(out, "time unit: %s (-unit %v); Recency, T and the models' alpha and beta are in %s\n", unitName, cfg.unit, unitName)
+	fmt.Fprintf(out, "%d customers first bought in the calibration period and are fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
+		len(splits), later)
 
-	fit := &scoring.FitOptions{Unit: cfg.unit}
 	var models []model
-	if m, err := scoring.FitBGNBD(cal, fit); err == nil {
+	var notes string
+	if m, err := scoring.FitBGNBD(cal, fitOptions(cfg)); err == nil {
 		models = append(models, model{"BG/NBD", m, fmt.Sprintf("r %.3f  alpha %.3f  a %.3f  b %.3f  LL %.1f", m.R, m.Alpha, m.A, m.B, m.LogLik)})
+		notes += boundaryNote("BG/NBD", m.Fit)
 	} else {
 		return fmt.Errorf("BG/NBD: %w", err)
 	}
-	if m, err := scoring.FitMBGNBD(cal, fit); err == nil {
+	if m, err := scoring.FitMBGNBD(cal, fitOptions(cfg)); err == nil {
 		models = append(models, model{"MBG/NBD", m, fmt.Sprintf("r %.3f  alpha %.3f  a %.3f  b %.3f  LL %.1f", m.R, m.Alpha, m.A, m.B, m.LogLik)})
+		notes += boundaryNote("MBG/NBD", m.Fit)
 	} else {
 		return fmt.Errorf("MBG/NBD: %w", err)
 	}
-	if m, err := scoring.FitParetoNBD(cal, fit); err == nil {
+	if m, err := scoring.FitParetoNBD(cal, fitOptions(cfg)); err == nil {
 		models = append(models, model{"Pareto/NBD", m, fmt.Sprintf("r %.3f  alpha %.3f  s %.3f  beta %.3f  LL %.1f", m.R, m.Alpha, m.S, m.Beta, m.LogLik)})
+		notes += boundaryNote("Pareto/NBD", m.Fit)
 	} else {
 		return fmt.Errorf("Pareto/NBD: %w", err)
 	}
@@ -95,6 +151,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	for _, m := range models {
 		fmt.Fprintf(out, "  %-11s %s\n", m.name, m.params)
 	}
+	fmt.Fprint(out, notes)
 
 	// Calibration against holdout: mean holdout purchases by calibration frequency.
 	fmt.Fprintf(out, "\nHoldout purchases per customer by repeat purchases in calibration, actual vs predicted:\n")
@@ -130,7 +187,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	if err := tracking(out, txs, models, first, last, cfg.unit, unitName); err != nil {
 		return err
 	}
-	return value(out, txs, opt, cfg, unitName)
+	return value(out, txs, keys, opt, cfg, unitName)
 }
 
 // tracking prints the cumulative tracking plot as a table: the repeat purchases (days
@@ -185,7 +242,7 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 
 // value refits BG/NBD and Gamma-Gamma on the whole period and lists the customers worth
 // most over the next year.
-func value(out io.Writer, txs []scoring.Transaction, opt scoring.SummaryOptions, cfg config, unitName string) error {
+func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt scoring.SummaryOptions, cfg config, unitName string) error {
 	sums, err := scoring.Summarize(slices.Values(txs), opt)
 	if err != nil {
 		return err
@@ -198,11 +255,11 @@ func value(out io.Writer, txs []scoring.Transaction, opt scoring.SummaryOptions,
 			repeat = append(repeat, s.Customer)
 		}
 	}
-	bg, err := scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: cfg.unit})
+	bg, err := scoring.FitBGNBD(cs, fitOptions(cfg))
 	if err != nil {
 		return fmt.Errorf("BG/NBD: %w", err)
 	}
-	gg, err := scoring.FitGammaGamma(repeat, nil)
+	gg, err := scoring.FitGammaGamma(repeat, &scoring.FitOptions{Progress: progress(cfg)})
 	if err != nil {
 		return fmt.Errorf("Gamma-Gamma: %w", err)
 	}
@@ -223,6 +280,7 @@ func value(out io.Writer, txs []scoring.Transaction, opt scoring.SummaryOptions,
 		bg.R, bg.Alpha, bg.A, bg.B, gg.P, gg.Q, gg.Gamma)
 	// Gamma-Gamma assumes spend does not depend on frequency (Fader, Hardie & Lee 2005
 	// judged CDNOW's correlation of 0.11 weak enough).
+	fmt.Fprint(out, boundaryNote("BG/NBD", bg.Fit)+boundaryNote("Gamma-Gamma", gg.Fit))
 	fmt.Fprintf(out, "Spend vs frequency: Pearson %.3f, Spearman %.3f over %d repeat customers\n", ind.Pearson, ind.Spearman, ind.N)
 	order := make([]int, len(cs))
 	total := 0.0
@@ -239,12 +297,13 @@ func value(out io.Writer, txs []scoring.Transaction, opt scoring.SummaryOptions,
 		}
 		return 0
 	})
-	fmt.Fprintf(out, "Customer value over the next year (1%%/month discount); total %.2f, mean %.2f:\n", total, total/float64(len(cs)))
+	fmt.Fprintf(out, "Customer value over the next year (1%%/month discount) of all %d customers; total %.2f, mean %.2f:\n", len(cs), total, total/float64(len(cs)))
 	fmt.Fprintf(out, "  %9s %4s %8s %8s %8s %10s %9s %9s\n", "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
 	for _, i := range order[:min(cfg.top, len(order))] {
 		c := cs[i]
-		fmt.Fprintf(out, "  %9d %4d %8.2f %8.2f %8.3f %10.2f %9.2f %9.2f\n",
-			sums[i].Profile, c.Frequency, c.Recency, c.T, preds[i].PAlive, preds[i].ExpectedPurchases, gg.ExpectedSpend(c), clv[i])
+		id, _ := keys.ID(sums[i].Profile)
+		fmt.Fprintf(out, "  %9s %4d %8.2f %8.2f %8.3f %10.2f %9.2f %9.2f\n",
+			id, c.Frequency, c.Recency, c.T, preds[i].PAlive, preds[i].ExpectedPurchases, gg.ExpectedSpend(c), clv[i])
 	}
 	return nil
 }

@@ -8,12 +8,15 @@
 //	go run ./examples/clv -in orders.csv -calibration-end 2025-06-30 -unit 24h
 //
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
-// customers as positive integers (the dense profile keys of identity).
+// customers as any string (an order export's ids, emails, numbers). With -lenient, bad
+// lines are reported on stderr and skipped. A fit that takes over a second reports its
+// progress on stderr.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -26,6 +29,8 @@ type config struct {
 	calibrationEnd string
 	unit           time.Duration
 	top            int
+	lenient        bool
+	status         io.Writer // progress and skipped lines; nil discards them
 }
 
 func main() {
@@ -40,6 +45,7 @@ func main() {
 		return err
 	})
 	flag.IntVar(&cfg.top, "top", 10, "customers to list, most valuable first")
+	flag.BoolVar(&cfg.lenient, "lenient", false, "skip bad lines (each reported on stderr) instead of stopping at the first")
 	flag.Parse()
 	if cfg.format == "" {
 		cfg.format = "csv"
@@ -53,6 +59,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer f.Close()
+	cfg.status = os.Stderr
 	if err := run(os.Stdout, f, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "clv: %s: %v\n", cfg.in, err)
 		os.Exit(1)
