@@ -54,16 +54,16 @@ type Keys struct {
 }
 
 // Key returns id's profile key, assigning the next one if id is new. It fails on an
-// empty id and when all 4294967295 keys are taken; the error wraps ErrInput.
+// empty id and when all 4294967295 keys are taken; the error wraps ErrInvalid.
 func (k *Keys) Key(id string) (uint32, error) {
 	if key, ok := k.index[id]; ok {
 		return key, nil
 	}
 	if id == "" {
-		return 0, fmt.Errorf("%w: empty customer id", ErrInput)
+		return 0, fmt.Errorf("%w: empty customer id", ErrInvalid)
 	}
 	if len(k.ids) >= math.MaxUint32 {
-		return 0, fmt.Errorf("%w: more than %d customer ids", ErrInput, uint32(math.MaxUint32))
+		return 0, fmt.Errorf("%w: more than %d customer ids", ErrInvalid, uint32(math.MaxUint32))
 	}
 	if k.index == nil {
 		k.index = map[string]uint32{}
