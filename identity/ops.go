@@ -65,13 +65,22 @@ func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, err
 	s := Split{Profile: from, Into: slices.Clone(into), ID: r.storedID(n), At: at}
 	slices.Sort(s.Into)
 	var tk uint64
-	if len(into) > 1 && r.on.split != nil {
+	tail := r.tail
+	r.tail = nil
+	if len(into) > 1 && r.on.split != nil || len(tail) > 0 {
 		r.issued++
 		tk = r.issued
 	}
 	r.mu.Unlock()
 	err = r.sync()
-	r.deliver(tk, err == nil, func() { r.on.split(s) })
+	r.deliver(tk, true, func() {
+		for _, f := range tail {
+			f()
+		}
+		if err == nil && len(into) > 1 && r.on.split != nil {
+			r.on.split(s)
+		}
+	})
 	return s, err
 }
 
@@ -144,14 +153,23 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 		cerr = r.compact(c)
 	}
 	var tk uint64
-	if r.on.forget != nil {
+	tail := r.tail
+	r.tail = nil
+	if r.on.forget != nil || len(tail) > 0 {
 		r.issued++
 		tk = r.issued
 	}
 	r.mu.Unlock()
 	err = errors.Join(r.sync(), cerr)
 	f := Forgotten{Profiles: retired, At: at}
-	r.deliver(tk, err == nil, func() { r.on.forget(f) })
+	r.deliver(tk, true, func() {
+		for _, fn := range tail {
+			fn()
+		}
+		if err == nil && r.on.forget != nil {
+			r.on.forget(f)
+		}
+	})
 	return err
 }
 

@@ -3,6 +3,8 @@ package identity
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 )
 
 // replay rebuilds the resolver from its store. Records are decoded on a second goroutine,
@@ -92,7 +94,11 @@ func (r *Resolver) replay() error {
 	return nil
 }
 
-func (r *Resolver) applyReplayed(rec *record) error {
+func (r *Resolver) applyReplayed(rec *record) error { return r.applyRecord(rec, false) }
+
+// applyRecord applies a record read from the store; with report, it also queues for the
+// callbacks the changes it made (a record another writer appended to a shared store).
+func (r *Resolver) applyRecord(rec *record, report bool) error {
 	// Kinds are registered first, so that check and apply find them by code.
 	if rec.op == opLink {
 		for i := range rec.news {
@@ -114,11 +120,34 @@ func (r *Resolver) applyReplayed(rec *record) error {
 		}
 		return fmt.Errorf("%v: %w", err, ErrCorrupt)
 	}
+	at := time.Unix(0, rec.at).UTC()
+	on := r.on
+	if !report {
+		on = callbacks{}
+	}
+	splits := func(ss []splitResult) {
+		if on.split == nil {
+			return
+		}
+		for _, x := range ss {
+			sp := Split{Profile: x.from, Into: slices.Clone(x.into), ID: r.storedID(x.node), At: at}
+			r.tail = append(r.tail, func() { on.split(sp) })
+		}
+	}
 	switch rec.op {
 	case opLink:
-		r.g.applyLink(rec)
+		res := r.g.applyLink(rec)
+		if on.merge != nil && len(res.absorbed) > 0 {
+			m := Merge{Survivor: res.survivor, Absorbed: slices.Sorted(slices.Values(res.absorbed)), At: at, Cause: rec.source}
+			r.tail = append(r.tail, func() { on.merge(m) })
+		}
+		splits(res.splits)
 	case opUnmerge:
-		r.g.applyUnmerge(rec)
+		from, into := r.g.applyUnmerge(rec)
+		if on.split != nil && len(into) > 1 {
+			sp := Split{Profile: from, Into: slices.Sorted(slices.Values(into)), ID: r.storedID(rec.members[0].node), At: at}
+			r.tail = append(r.tail, func() { on.split(sp) })
+		}
 	case opForget:
 		if !r.unerased {
 			for _, m := range rec.members {
@@ -130,9 +159,13 @@ func (r *Resolver) applyReplayed(rec *record) error {
 				}
 			}
 		}
-		r.g.applyForget(rec)
+		retired := r.g.applyForget(rec)
+		if on.forget != nil {
+			f := Forgotten{Profiles: slices.Sorted(slices.Values(retired)), At: at}
+			r.tail = append(r.tail, func() { on.forget(f) })
+		}
 	case opQuarantine:
-		r.g.applyQuarantine(rec)
+		splits(r.g.applyQuarantine(rec))
 	}
 	return nil
 }

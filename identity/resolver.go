@@ -31,7 +31,8 @@ type Resolver struct {
 	// diverged: a Settle failed and reading the log again failed too; the next
 	// mutation tries again
 	diverged bool
-	mac      []byte // HMAC key; nil: values are stored as normalised
+	tail     []func() // reports of changes other writers made, for the next delivery
+	mac      []byte   // HMAC key; nil: values are stored as normalised
 	check    [8]byte
 	on       callbacks
 	failed   error // a store failure after state changed: later mutations fail with it
@@ -441,13 +442,21 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 			splits = append(splits, Split{Profile: s.from, Into: s.into, ID: r.storedID(s.node), At: at})
 		}
 	}
-	if m != nil || len(splits) > 0 {
+	tail := r.tail
+	r.tail = nil
+	if m != nil || len(splits) > 0 || len(tail) > 0 {
 		r.issued++
 		tk = r.issued
 	}
 	r.mu.Unlock()
 	err = r.sync()
-	r.deliver(tk, err == nil, func() {
+	r.deliver(tk, true, func() {
+		for _, f := range tail {
+			f()
+		}
+		if err != nil {
+			return
+		}
 		if m != nil {
 			r.on.merge(*m)
 		}

@@ -49,7 +49,9 @@ func (r *Resolver) Position() uint64 {
 }
 
 // CatchUp applies the records other writers appended to the shared store since the
-// resolver last read it, and returns the resolver's position. When it returns, the
+// resolver last read it, and returns the resolver's position. OnMerge, OnSplit and
+// OnForget report the changes those records made, in log order, here or in the next
+// mutation of this resolver that applies them. When it returns, the
 // resolver answers as of at least every decision acknowledged (a mutation that returned
 // nil on any resolver) before CatchUp was called: a caller that got position p from a
 // resolver and calls CatchUp on another once its Position is below p then reads its
@@ -64,7 +66,25 @@ func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 		return r.Position(), nil
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	pos, err := r.catchUp()
+	tail := r.tail
+	r.tail = nil
+	var tk uint64
+	if len(tail) > 0 {
+		r.issued++
+		tk = r.issued
+	}
+	r.mu.Unlock()
+	r.deliver(tk, true, func() {
+		for _, f := range tail {
+			f()
+		}
+	})
+	return pos, err
+}
+
+// catchUp is CatchUp under mu.
+func (r *Resolver) catchUp() (uint64, error) {
 	if r.failed != nil {
 		return r.pos, r.failed
 	}
@@ -152,7 +172,7 @@ func (r *Resolver) applyAt(i uint64, rec *record) error {
 		}
 		return nil
 	}
-	return r.applyReplayed(rec)
+	return r.applyRecord(rec, true)
 }
 
 // writeConfig appends the configuration record to an empty store.

@@ -321,3 +321,41 @@ func TestManyWriterProcesses(t *testing.T) {
 }
 
 func s0key(schema string) (int32, int32) { return pg.Key(schema, "identity_log") }
+
+// TestFollowerReportsMerges: a replica that only follows reports, through OnMerge, the
+// merges another replica decided, in the same order.
+func TestFollowerReportsMerges(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	var mine, theirs []identity.Merge
+	w, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)),
+		identity.OnMerge(func(m identity.Merge) { mine = append(mine, m) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)),
+		identity.OnMerge(func(m identity.Merge) { theirs = append(theirs, m) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if err := link(ctx, w, 0, i); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 0 {
+			if _, err := f.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := f.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) == 0 {
+		t.Fatal("the events merged nothing; the test needs merges")
+	}
+	if diff := cmp.Diff(mine, theirs); diff != "" {
+		t.Fatalf("follower's merges differ (-writer +follower):\n%s", diff)
+	}
+}
