@@ -125,7 +125,7 @@ func runFunnels(r *resolved, events []funnel.Event, p synth.Params) (*funnels, e
 func stageLabel(s funnel.Stage) string { return strings.ReplaceAll(s.String(), "_", " ") }
 
 func (f *funnels) report(w *reportWriter) {
-	w.section("The road: from reached to repeat customer")
+	w.section(secRoad)
 	steps := f.road.Steps
 	w.line("Profiles that took each step in order within a year of being reached (95%% Wilson intervals).")
 	w.line("%-16s %9s %24s %24s %12s", "step", "profiles", "% of the previous step", "% of those reached", "median wait")

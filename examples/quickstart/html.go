@@ -6,30 +6,71 @@ import (
 	"strings"
 )
 
-// page collects the report's sections and writes one self-contained HTML page.
+// page is report.html: the same words and numbers as the text report, section by
+// section, each followed by its charts. It needs no script and no external asset, fits
+// a phone's width (the text tables scroll inside their own box; the charts scale), and
+// reads in a screen reader (every chart has a title and a description).
 type page struct {
-	sections []string
+	text   *reportWriter
+	charts map[string][]string // by section title
 }
 
-// add appends a section: a heading, a paragraph of text (escaped) and an SVG chart.
-func (p *page) add(heading, text, svg string) {
-	p.sections = append(p.sections, fmt.Sprintf("<section><h2>%s</h2><p>%s</p>%s</section>", esc(heading), esc(text), svg))
+func (p *page) add(section, svg string) {
+	if p.charts == nil {
+		p.charts = map[string][]string{}
+	}
+	p.charts[section] = append(p.charts[section], svg)
 }
 
 func (p *page) write(w io.Writer) error {
-	_, err := io.WriteString(w, `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"/><title>clientele quickstart report</title>
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>clientele quickstart report</title>
 <style>
-body{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;color:#123}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}p{line-height:1.4}
-svg{display:block;margin:0.5em 0;background:#fafbfc}
-svg .t{font-size:14px;font-weight:600}svg .l{font-size:12px}svg .v{font-size:11px}
-svg .bar{fill:#4a90d9}svg .ci{stroke:#123;stroke-width:1.5}
+*{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;max-width:860px;margin:0 auto;padding:1em;color:#123;line-height:1.45}
+h1{font-size:1.45em}h2{font-size:1.15em;margin-top:2.2em;border-bottom:1px solid #ccd}
+dl.words{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1em}dl.words dt{font-weight:600}dl.words dd{margin:0}
+@media (max-width:520px){dl.words{grid-template-columns:1fr}dl.words dd{margin:0 0 .5em 0}}
+pre{font-size:12px;background:#f4f6f8;padding:.6em;overflow-x:auto;max-width:100%}
+figure{margin:1em 0;max-width:100%}
+svg{display:block;width:100%;max-width:600px;height:auto;background:#fcfcfd}
+svg .t{font-size:14px;font-weight:600;fill:#123}svg .l{font-size:12px;fill:#123}
+svg .tick{font-size:11px;fill:#345}svg .unit{font-size:11px;fill:#345;font-style:italic}
+svg .value{font-size:11px;fill:#123}svg .small{font-size:9.5px}
+svg .ax{stroke:#567;stroke-width:1}svg .grid{stroke:#dde3ea;stroke-width:1}
+svg .zero{stroke:#123;stroke-width:1.2}svg .ci{stroke:#123;stroke-width:1.5}
+svg .line{fill:none;stroke-width:2}
 </style></head><body>
 <h1>clientele quickstart report</h1>
-<p>Generated from a seeded synthetic customer base: from people reached by promotions, to users, customers, repeat customers and advocates.</p>
-`+strings.Join(p.sections, "\n")+`
-</body></html>
 `)
+	for _, l := range p.text.lead {
+		fmt.Fprintf(&b, "<p>%s</p>\n", esc(l))
+	}
+	for _, sec := range p.text.sections {
+		fmt.Fprintf(&b, "<section><h2>%s</h2>\n", esc(sec.title))
+		if sec.title == vocabularyTitle {
+			b.WriteString(`<dl class="words">`)
+			for _, v := range vocabulary {
+				fmt.Fprintf(&b, "<dt>%s</dt><dd>%s</dd>", esc(v.word), esc(v.meaning))
+			}
+			b.WriteString("</dl>\n")
+			for _, l := range sec.lines {
+				if _, isWord := vocabularyMeaning(l); !isWord {
+					fmt.Fprintf(&b, "<p>%s</p>\n", esc(l))
+				}
+			}
+		} else {
+			fmt.Fprintf(&b, "<pre>%s</pre>\n", esc(strings.Join(sec.lines, "\n")))
+		}
+		for _, svg := range p.charts[sec.title] {
+			fmt.Fprintf(&b, "<figure>%s</figure>\n", svg)
+		}
+		b.WriteString("</section>\n")
+	}
+	b.WriteString("</body></html>\n")
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -232,7 +232,7 @@ func (out *referrals) attribute(r *resolved) error {
 }
 
 func (out *referrals) report(w *reportWriter) {
-	w.section("Referral: who brought whom")
+	w.section(secReferral)
 	k := out.k
 	w.line("%s users came by referral (signed up with an invitation); the programme's guards blocked %s and flagged %s",
 		thousands(out.referred), thousands(out.blocked), thousands(out.flagged))

@@ -37,6 +37,7 @@ type resolved struct {
 	dropped               map[string]int // by reason
 	refused, quarantined  int
 	merges                int
+	mergesBy              map[string]int // by the channel of the event that linked the profiles
 
 	// Against the truth: profiles holding more than one person, and users (people who
 	// signed up, so that the generator linked all their identifiers in one event at
@@ -63,7 +64,13 @@ func resolveBase(p synth.Params) (*resolved, error) {
 	rules.Kinds["phone"] = phone
 
 	out := &resolved{dropped: map[string]int{}}
-	res, err := identity.New(rules, identity.OnMerge(func(identity.Merge) { out.merges++ }))
+	res, err := identity.New(rules, identity.OnMerge(func(m identity.Merge) {
+		out.merges++
+		if out.mergesBy == nil {
+			out.mergesBy = map[string]int{}
+		}
+		out.mergesBy[m.Cause]++
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +165,7 @@ func (r *resolved) grade() {
 
 // report writes the identity section of the text report.
 func (r *resolved) report(w *reportWriter) {
-	w.section("Identity: one person, one profile")
+	w.section(secIdentity)
 	events := len(r.events) + r.lost
 	row := func(n int, what string, args ...any) { w.line("%9s  %s", thousands(n), fmt.Sprintf(what, args...)) }
 	row(r.identifiers, "identifiers kept, from the %s events", thousands(events))

@@ -3,15 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/internal/synth"
 )
+
+const vocabularyTitle = "Words used in this report"
 
 // vocabulary is the report's one set of words, printed once at its top (text and HTML
 // alike); every line below uses them in these senses only.
@@ -43,7 +41,7 @@ func run(out, status io.Writer, cfg config) error {
 	start, end := params.Start, params.End()
 	w := &reportWriter{w: out}
 	w.line("clientele quickstart: a generated base of %s people reached by %d promotions over %d days", thousands(params.People), params.Promotions, params.Days)
-	w.section("Words used in this report")
+	w.section(vocabularyTitle)
 	for _, v := range vocabulary {
 		w.line("%-17s %s", v.word, v.meaning)
 	}
@@ -56,7 +54,7 @@ func run(out, status io.Writer, cfg config) error {
 	}
 	prog.end()
 	truth := groundTruth(res)
-	w.section("The base")
+	w.section(secBase)
 	w.line("%s people in the generated base: %s reached by promotions, %s more brought by referral",
 		thousands(res.people), thousands(params.People), thousands(max(0, res.people-params.People)))
 	w.line("%s events (touches, visits, sign-ups, purchases, refunds)", thousands(len(res.events)+res.lost))
@@ -110,6 +108,7 @@ func run(out, status io.Writer, cfg config) error {
 // the HTML page, which shows the same text beside its charts.
 type reportWriter struct {
 	w        io.Writer
+	lead     []string // lines before the first section
 	sections []textSection
 }
 
@@ -128,6 +127,8 @@ func (r *reportWriter) line(format string, args ...any) {
 	fmt.Fprintln(r.w, l)
 	if n := len(r.sections); n > 0 {
 		r.sections[n-1].lines = append(r.sections[n-1].lines, l)
+	} else {
+		r.lead = append(r.lead, l)
 	}
 }
 
@@ -162,111 +163,13 @@ func groundTruth(r *resolved) truthCounts {
 	return t
 }
 
-// writePage draws the charts and writes the self-contained HTML report.
-func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *funnels, val *value, refs *referrals) error {
-	var p page
-	var steps []bar
-	for _, s := range fun.road.Steps {
-		r := s.FromFirst
-		steps = append(steps, bar{Label: s.Name, Value: 100 * r.Estimate, Lo: 100 * r.Lo, Hi: 100 * r.Hi,
-			Note: fmt.Sprintf("%.2f%% (%d)", 100*r.Estimate, s.Unique)})
-	}
-	p.add("The road: reached to repeat customer", "Share of the profiles reached by a promotion that got to each step, with 95% Wilson intervals. A user came back within 30 days of a visit.", barChart("Share of reached profiles, %", steps))
-
-	var promos []bar
-	for i, r := range fun.promotions {
-		promos = append(promos, bar{Label: fmt.Sprintf("#%d %s", i, synth.PromotionChannel(i)), Value: 100 * r.Estimate, Lo: 100 * r.Lo, Hi: 100 * r.Hi,
-			Note: fmt.Sprintf("%.1f%% (truth %.1f%%)", 100*r.Estimate, 100*fun.trueRates[i])})
-	}
-	slices.SortStableFunc(promos, func(a, b bar) int { return cmpDesc(a.Value, b.Value) })
-	p.add("Promotion response", "Share of the profiles each promotion reached first that became users, with 95% Wilson intervals, beside the generator's true rate: most promotions respond under 5%, and counting reach by profile rather than by person dilutes every rate.", barChart("Response rate, %", promos))
-
-	var rows []string
-	var cells [][]float64
-	for _, c := range fun.retention.Cohorts {
-		rows = append(rows, fmt.Sprintf("%s (%d)", c.Start.Format("2006-01"), c.Size))
-		row := make([]float64, len(c.Retained))
-		for k := range row {
-			row[k] = math.NaN()
-			if c.Complete[k] && c.Size > 0 {
-				row[k] = float64(c.Retained[k]) / float64(c.Size)
-			}
-		}
-		cells = append(cells, row)
-	}
-	p.add("Retention", "Profiles that signed up in a month and visited again k months later.", heatmap("Monthly cohorts: visited in month k", rows, fun.retention.Columns, cells))
-
-	var stages []string
-	for s := range funnel.NumStages {
-		stages = append(stages, funnel.Stage(s).String())
-	}
-	flow := make([][]float64, funnel.NumStages)
-	for i := range flow {
-		flow[i] = make([]float64, funnel.NumStages)
-		var n int64
-		for _, v := range fun.flow[i] {
-			n += v
-		}
-		for j, v := range fun.flow[i] {
-			flow[i][j] = math.NaN()
-			if v > 0 {
-				flow[i][j] = float64(v) / float64(n)
-			}
+// vocabularyMeaning reports whether a text line is a vocabulary entry, which the page
+// shows as a definition list rather than as the same line.
+func vocabularyMeaning(line string) (string, bool) {
+	for _, v := range vocabulary {
+		if strings.HasPrefix(line, v.word) && strings.HasSuffix(line, v.meaning) {
+			return v.meaning, true
 		}
 	}
-	p.add("Lifecycle flow", "Where the profiles of each stage three months before the end stood at the end (share of the row).", heatmap("Stage then (rows) to stage now (columns)", stages, shortStages(stages), flow))
-
-	var months []string
-	var growth [][]float64
-	for _, g := range fun.growth {
-		months = append(months, g.Start.Format("2006-01"))
-		growth = append(growth, []float64{float64(g.New), float64(g.Retained), float64(g.Resurrected), float64(g.Dormant)})
-	}
-	p.add("Growth accounting", "Active profiles each month: new, retained from the month before, resurrected, and those gone dormant.", groupedBars("Profiles per month", months, []string{"new", "retained", "resurrected", "dormant"}, growth))
-
-	var deciles []bar
-	for d, x := range val.deciles {
-		deciles = append(deciles, bar{Label: fmt.Sprintf("decile %d", d+1), Value: x.Mean, Note: fmt.Sprintf("%.2f (%.0f%%)", x.Mean, 100*x.Share)})
-	}
-	p.add("Customer lifetime value", "Expected discounted value over the next year by BG/NBD and Gamma-Gamma, mean per decile of customers.", barChart("Mean CLV per decile", deciles))
-
-	var series []string
-	values := make([][]float64, len(refs.channels))
-	for _, m := range attributionModels {
-		series = append(series, m.name)
-	}
-	for i := range refs.channels {
-		for _, m := range attributionModels {
-			values[i] = append(values[i], refs.credit[m.name][i].Conversions)
-		}
-	}
-	p.add("Attribution", "Sign-ups credited to the marketing channel that touched people before, by four models.", groupedBars("Sign-ups credited", refs.channels, series, values))
-
-	var gens []bar
-	for g, n := range refs.generations {
-		gens = append(gens, bar{Label: fmt.Sprintf("generation %d", g), Value: float64(n), Note: fmt.Sprint(n)})
-	}
-	p.add("Referral tree depth", "Users by generation: generation 0 joined on their own; generation k was brought by generation k-1.", barChart("Users per referral generation", gens))
-
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := p.write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// shortStages abbreviates stage names to fit heatmap columns.
-func shortStages(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = strings.ReplaceAll(n, "repeat_customer", "repeat")
-		if len(out[i]) > 8 {
-			out[i] = out[i][:8]
-		}
-	}
-	return out
+	return "", false
 }

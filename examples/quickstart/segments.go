@@ -22,6 +22,7 @@ var audiences = []struct{ name, expr, why string }{
 // segments is the segment step's outcome.
 type segments struct {
 	index   *segment.Index
+	members []*roaring.Bitmap // each audience at the end, for the overlaps
 	sizes   []uint64
 	evalDur []time.Duration
 	// entered and exited users between a refresh 30 days before the end and one at it.
@@ -105,13 +106,18 @@ func buildSegments(r *resolved, end time.Time) (*segments, error) {
 			return nil, err
 		}
 		s.sizes = append(s.sizes, n)
+		m, err := x.Eval(q, end)
+		if err != nil {
+			return nil, err
+		}
+		s.members = append(s.members, m)
 		s.evalDur = append(s.evalDur, wallClock.Now().Sub(start))
 	}
 	return s, nil
 }
 
 func (s *segments) report(w *reportWriter, profiles int) {
-	w.section("Audiences: which profiles, at the end of the period")
+	w.section(secAudiences)
 	w.line("%-17s %9s %8s  %-38s %s", "audience", "profiles", "of all", "query", "who")
 	for i, a := range audiences {
 		w.line("%-17s %9s %7.2f%%  %-38s %s", a.name, thousands(s.sizes[i]), pct(int(s.sizes[i]), profiles), a.expr, a.why)

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -26,10 +27,28 @@ type value struct {
 	look      *scoring.Lookalike
 	audience  uint64 // lookalike audience size
 	seedSize  int
+	// fitCharts holds what the model charts need: P(alive) on a grid of frequency and
+	// recency, the tracking plot, and calibration against holdout by frequency.
+	palive     [][]float64 // [frequency][recency bucket]
+	paliveT    float64     // the customer age the grid assumes, in days
+	track      []trackPoint
+	holdout    []holdoutBin
+	holdoutLen float64 // days
 	// notes say which parts a small base could not support (too few repeat buyers
 	// for Gamma-Gamma, too few seed members for lookalikes); the report prints them
 	// in place of the part.
 	notes []string
+}
+
+type trackPoint struct {
+	Day              float64
+	Actual, Expected float64 // cumulative repeat purchases
+}
+
+type holdoutBin struct {
+	Frequency        string // repeat purchases in calibration: "0" .. "5", "6+"
+	Customers        int
+	Actual, Expected float64 // mean repeat purchases per customer in the holdout
 }
 
 type clvDecile struct {
@@ -61,6 +80,9 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 	v := &value{truth: p, customers: len(cs)}
 	if v.bgnbd, err = scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: day}); err != nil {
 		return nil, fmt.Errorf("BG/NBD: %w", err)
+	}
+	if err := v.modelCharts(r, cs, sums, p); err != nil {
+		return nil, err
 	}
 	var repeat []scoring.Customer
 	for _, c := range cs {
@@ -129,6 +151,129 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// modelCharts computes what the model charts show: P(alive) over frequency and
+// recency for a customer of median age; the cumulative tracking plot (Fader, Hardie &
+// Lee 2005) of actual against expected repeat purchases, week by week; and a fit on all
+// but the last 90 days, whose predictions for those 90 days are set beside what each
+// frequency group then bought. A part the data cannot support is left out with a note.
+func (v *value) modelCharts(r *resolved, cs []scoring.Customer, sums []scoring.Summary, p synth.Params) error {
+	m := v.bgnbd
+	ts := make([]float64, len(cs))
+	for i, c := range cs {
+		ts[i] = c.T
+	}
+	slices.Sort(ts)
+	if len(ts) > 0 {
+		v.paliveT = math.Round(ts[len(ts)/2])
+	}
+	for f := range 11 {
+		row := make([]float64, 7)
+		for k := range row {
+			rec := v.paliveT * float64(k) / 6
+			row[k] = math.NaN()
+			if f > 0 || k == 0 {
+				row[k] = m.PAlive(scoring.Customer{Frequency: f, Recency: rec, T: v.paliveT})
+			}
+		}
+		v.palive = append(v.palive, row)
+	}
+
+	// Tracking: each customer's first purchase is a birth, in days from the start.
+	start, end := p.Start, p.End()
+	first := map[uint32]time.Time{}
+	var repeatDays []float64
+	seenDay := map[[2]int64]bool{}
+	for _, e := range r.events {
+		if e.kind != synth.Purchase {
+			continue
+		}
+		d := int64(e.at.Sub(start) / day)
+		if seenDay[[2]int64{int64(e.profile), d}] {
+			continue // Summarize counts purchase days, so the actuals do too
+		}
+		seenDay[[2]int64{int64(e.profile), d}] = true
+		if f, ok := first[e.profile]; !ok || e.at.Before(f) {
+			if ok {
+				repeatDays = append(repeatDays, f.Sub(start).Hours()/24)
+			}
+			first[e.profile] = e.at
+		} else {
+			repeatDays = append(repeatDays, e.at.Sub(start).Hours()/24)
+		}
+	}
+	births := make([]float64, 0, len(first))
+	for _, f := range first {
+		births = append(births, math.Floor(f.Sub(start).Hours()/24))
+	}
+	weeks := int(end.Sub(start)/day) / 7
+	if len(births) > 0 && weeks > 0 {
+		tr, err := scoring.Tracking(m, births, weeks, 7)
+		if err != nil {
+			return fmt.Errorf("tracking plot: %w", err)
+		}
+		slices.Sort(repeatDays)
+		j := 0
+		for k, pt := range tr {
+			for j < len(repeatDays) && repeatDays[j] < pt.End {
+				j++
+			}
+			v.track = append(v.track, trackPoint{Day: float64(7 * (k + 1)), Actual: float64(j), Expected: pt.Cumulative})
+		}
+	}
+
+	// Calibration and holdout: fit on purchases before the last 90 days.
+	v.holdoutLen = 90
+	calEnd := end.Add(-90 * day)
+	before := func(yield func(scoring.Transaction) bool) {
+		for _, e := range r.events {
+			if e.kind == synth.Purchase && e.at.Before(calEnd) && !yield(scoring.Transaction{Profile: e.profile, Time: e.at, Amount: e.amount}) {
+				return
+			}
+		}
+	}
+	cal, err := scoring.Summarize(iter.Seq[scoring.Transaction](before), scoring.SummaryOptions{End: calEnd, Unit: day})
+	if err != nil {
+		return err
+	}
+	calCs := make([]scoring.Customer, len(cal))
+	for i, c := range cal {
+		calCs[i] = c.Customer
+	}
+	cm, err := scoring.FitBGNBD(calCs, &scoring.FitOptions{Unit: day})
+	if err != nil {
+		v.notes = append(v.notes, fmt.Sprintf("no calibration/holdout check: the fit on all but the last 90 days failed: %v", err))
+		return nil
+	}
+	later := map[uint32]map[int64]bool{}
+	for _, e := range r.events {
+		if e.kind == synth.Purchase && !e.at.Before(calEnd) && e.at.Before(end) {
+			if later[e.profile] == nil {
+				later[e.profile] = map[int64]bool{}
+			}
+			later[e.profile][int64(e.at.Sub(start)/day)] = true
+		}
+	}
+	bins := make([]holdoutBin, 7)
+	for f := range bins {
+		bins[f].Frequency = strconv.Itoa(f)
+	}
+	bins[6].Frequency = "6+"
+	for _, c := range cal {
+		b := &bins[min(6, c.Customer.Frequency)]
+		b.Customers++
+		b.Actual += float64(len(later[c.Profile]))
+		b.Expected += cm.ExpectedPurchases(v.holdoutLen, c.Customer)
+	}
+	for _, b := range bins {
+		if b.Customers > 0 {
+			b.Actual /= float64(b.Customers)
+			b.Expected /= float64(b.Customers)
+			v.holdout = append(v.holdout, b)
+		}
+	}
+	return nil
 }
 
 func cmpDesc(a, b float64) int {
@@ -209,7 +354,7 @@ func (v *value) lookalike(r *resolved, seed *roaring.Bitmap, end time.Time) erro
 }
 
 func (v *value) report(w *reportWriter) {
-	w.section("Value: who will buy again, and what each customer is worth")
+	w.section(secValue)
 	m, t, g := v.bgnbd, v.truth, v.spend
 	w.line("%s customers (profiles with a purchase; more than the road's, which counts only purchases that followed its steps)", thousands(v.customers))
 	w.line("Does each fit recover the parameters the generator used? (fitted ± standard error [truth: within 2 SE?])")
