@@ -35,6 +35,15 @@ func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *
 			{Label: "profiles", Value: float64(res.profiles), Note: thousands(res.profiles)},
 			{Label: "merges", Value: float64(res.merges), Note: thousands(res.merges)},
 		}, true))
+	if res.matched.merges > 0 {
+		p.add(secIdentity, barChart("Probabilistic matches",
+			"Profiles that share no identifier, joined by name, city and a mistyped phone after the deterministic resolution, and how many of those joins the generator's truth confirms.",
+			"profiles joined", []bar{
+				{Label: "loyalty cards", Value: float64(res.matched.cards), Note: thousands(res.matched.cards)},
+				{Label: "joined", Value: float64(res.matched.merges), Note: thousands(res.matched.merges)},
+				{Label: "joined rightly", Value: float64(res.matched.right), Note: thousands(res.matched.right)},
+			}, false))
+	}
 	if len(res.mergesBy) > 0 {
 		var bars []bar
 		for _, k := range sortedByValue(res.mergesBy) {

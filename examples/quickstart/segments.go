@@ -106,7 +106,7 @@ func buildSegments(r *resolved, end time.Time) (*segments, error) {
 			return nil, err
 		}
 		s.sizes = append(s.sizes, n)
-		m, err := x.Eval(q, end)
+		m, err := x.Eval(context.Background(), end, q, nil)
 		if err != nil {
 			return nil, err
 		}
