@@ -70,7 +70,9 @@
 // and [BootstrapIntervals] (a parametric bootstrap that simulates the base from the
 // fitted models and refits) return an [Intervals] whose methods mirror the Model
 // methods, ExpectedSpend and CLV, per customer and for the whole base
-// (BasePurchases, BaseAlive, BasePurchaseCount, BaseCLV).
+// (BasePurchases, BaseAlive, BasePurchaseCount, BaseCLV). [SBGDeltaIntervals] and
+// [SBGBootstrapIntervals] do the same for the sBG model's survival, retention and
+// DERL.
 //
 // # Scores and audiences
 //

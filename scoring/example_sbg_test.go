@@ -65,3 +65,63 @@ func ExampleSBG_DERL() {
 	// Output:
 	// after 0 renewals $296, after 4 renewals $589
 }
+
+func ExampleSBGDeltaIntervals() {
+	m, err := scoring.FitSBG(regular, nil)
+	if err != nil {
+		panic(err)
+	}
+	iv, err := scoring.SBGDeltaIntervals(m, regular, nil)
+	if err != nil {
+		panic(err)
+	}
+	s := iv.Survival(12)
+	fmt.Printf("still active after 12 years: %.0f of 1000 [%.0f, %.0f]\n", 1000*s.Estimate, 1000*s.Lower, 1000*s.Upper)
+	// Output:
+	// still active after 12 years: 170 of 1000 [149, 193]
+}
+
+func ExampleSBGBootstrapIntervals() {
+	m, err := scoring.FitSBG(regular, nil)
+	if err != nil {
+		panic(err)
+	}
+	iv, err := scoring.SBGBootstrapIntervals(m, regular, &scoring.IntervalOptions{Seed: 1})
+	if err != nil {
+		panic(err)
+	}
+	s := iv.Survival(12)
+	fmt.Printf("%d replicates: still active after 12 years: %.0f of 1000 [%.0f, %.0f]\n", iv.Replicates, 1000*s.Estimate, 1000*s.Lower, 1000*s.Upper)
+	// Output:
+	// 200 replicates: still active after 12 years: 170 of 1000 [148, 190]
+}
+
+func ExampleSBGIntervals_Survival() {
+	m, _ := scoring.FitSBG(regular, nil)
+	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
+	v := iv.Survival(3)
+	fmt.Printf("S(3) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	// Output:
+	// S(3) 0.388 [0.366, 0.410]
+}
+
+func ExampleSBGIntervals_Retention() {
+	m, _ := scoring.FitSBG(regular, nil)
+	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
+	v := iv.Retention(10)
+	fmt.Printf("r(10) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	// Output:
+	// r(10) 0.935 [0.927, 0.943]
+}
+
+func ExampleSBGIntervals_DERL() {
+	m, _ := scoring.FitSBG(regular, nil)
+	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
+	v, err := iv.DERL(0.10, 0)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("residual value at $100 a year: $%.0f [$%.0f, $%.0f]\n", 100*v.Estimate, 100*v.Lower, 100*v.Upper)
+	// Output:
+	// residual value at $100 a year: $296 [$276, $318]
+}

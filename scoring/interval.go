@@ -364,34 +364,43 @@ func (iv *Intervals) models(u []float64) (Model, *GammaGamma) {
 
 // interval returns the interval of the prediction f.
 func (iv *Intervals) interval(sc scale, f func(m Model, g *GammaGamma) float64) Interval {
-	est := f(iv.model, iv.spend)
+	return paramInterval(iv.Level, iv.u, iv.cov, iv.draws, sc, func(u []float64) float64 {
+		if u == nil {
+			return f(iv.model, iv.spend)
+		}
+		m, g := iv.models(u)
+		return f(m, g)
+	})
+}
+
+// paramInterval returns the interval of a prediction f of the log-parameters (f(nil)
+// being its value at the estimate u): by the delta method if cov is not nil, else
+// from the percentiles of f over the bootstrap draws.
+func paramInterval(level float64, u []float64, cov *mat.SymDense, draws [][]float64, sc scale, f func(u []float64) float64) Interval {
+	est := f(nil)
 	out := Interval{Estimate: est, Lower: est, Upper: est}
-	if iv.cov != nil {
+	if cov != nil {
 		// A prediction at the edge of its range (P(alive) = 1 for a BG/NBD customer
 		// without repeat purchases, no purchases in no time) does not move.
 		if !finite(est) || est <= 0 || (sc == probScale && est >= 1) {
 			return out
 		}
-		h := func(u []float64) float64 {
-			m, g := iv.models(u)
-			return sc.to(f(m, g))
-		}
-		grad := fd.Gradient(nil, h, iv.u, &fd.Settings{Formula: fd.Central})
-		v := mat.Inner(mat.NewVecDense(len(grad), grad), iv.cov, mat.NewVecDense(len(grad), grad))
+		h := func(u []float64) float64 { return sc.to(f(u)) }
+		grad := fd.Gradient(nil, h, u, &fd.Settings{Formula: fd.Central})
+		v := mat.Inner(mat.NewVecDense(len(grad), grad), cov, mat.NewVecDense(len(grad), grad))
 		if !(v >= 0) || math.IsInf(v, 1) {
 			return out
 		}
-		z := distuv.UnitNormal.Quantile((1 + iv.Level) / 2)
+		z := distuv.UnitNormal.Quantile((1 + level) / 2)
 		c, half := sc.to(est), z*math.Sqrt(v)
 		// The round trip through logit or log can move an end past the estimate by
 		// an ulp where the interval is very narrow.
 		out.Lower, out.Upper = math.Min(sc.from(c-half), est), math.Max(sc.from(c+half), est)
 		return out
 	}
-	vals := make([]float64, 0, len(iv.draws))
-	for _, u := range iv.draws {
-		m, g := iv.models(u)
-		if v := f(m, g); !math.IsNaN(v) {
+	vals := make([]float64, 0, len(draws))
+	for _, d := range draws {
+		if v := f(d); !math.IsNaN(v) {
 			vals = append(vals, v)
 		}
 	}
@@ -399,8 +408,8 @@ func (iv *Intervals) interval(sc scale, f func(m Model, g *GammaGamma) float64) 
 		return out
 	}
 	slices.Sort(vals)
-	out.Lower = quantileSorted(vals, (1-iv.Level)/2)
-	out.Upper = quantileSorted(vals, (1+iv.Level)/2)
+	out.Lower = quantileSorted(vals, (1-level)/2)
+	out.Upper = quantileSorted(vals, (1+level)/2)
 	return out
 }
 

@@ -1,0 +1,162 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// SBGIntervals gives the predictions of a fitted SBG confidence intervals that
+// reflect the uncertainty of its two parameters, by the delta method
+// ([SBGDeltaIntervals]) or a parametric bootstrap ([SBGBootstrapIntervals]), as
+// Intervals does for the buy-till-you-die models. It is safe for concurrent use.
+type SBGIntervals struct {
+	Level              float64 // confidence level
+	Replicates, Failed int     // bootstrap replicates that refitted and that failed; 0 for the delta method
+
+	m     *SBG
+	u     []float64     // log γ, log δ
+	cov   *mat.SymDense // delta method
+	draws [][]float64   // bootstrap
+}
+
+func newSBGIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGIntervals, IntervalOptions, error) {
+	o, err := opt.withDefaults()
+	if err != nil {
+		return nil, o, err
+	}
+	if m == nil {
+		return nil, o, fmt.Errorf("%w: nil sBG model", ErrInvalid)
+	}
+	if !(m.Gamma > 0) || !(m.Delta > 0) || math.IsInf(m.Gamma, 1) || math.IsInf(m.Delta, 1) {
+		return nil, o, fmt.Errorf("%w: sBG parameters gamma %v, delta %v", ErrInvalid, m.Gamma, m.Delta)
+	}
+	if err := checkSurvivors(survivors); err != nil {
+		return nil, o, err
+	}
+	return &SBGIntervals{Level: o.Level, m: m, u: []float64{math.Log(m.Gamma), math.Log(m.Delta)}}, o, nil
+}
+
+// SBGDeltaIntervals returns the delta-method intervals of m, fitted on the survivor
+// counts survivors: the covariance of (log γ, log δ) is the inverse of the observed
+// information there.
+func SBGDeltaIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGIntervals, error) {
+	iv, _, err := newSBGIntervals(m, survivors, opt)
+	if err != nil {
+		return nil, err
+	}
+	cov := mat.NewSymDense(2, nil)
+	if err := logParamCovariance(cov, 0, sbgProblem(survivors), iv.u); err != nil {
+		return nil, err
+	}
+	iv.cov = cov
+	return iv, nil
+}
+
+// SBGBootstrapIntervals returns the parametric-bootstrap intervals of m, fitted on
+// survivors: each replicate follows a cohort of survivors[0] customers (rounded) over
+// the same periods, each with θ ~ Beta(γ, δ) and a churn chance θ per period, refits,
+// and keeps the parameters. It needs a cohort of at least MinCustomers customers.
+func SBGBootstrapIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGIntervals, error) {
+	iv, o, err := newSBGIntervals(m, survivors, opt)
+	if err != nil {
+		return nil, err
+	}
+	n := int(math.Round(survivors[0]))
+	if n < MinCustomers || n > 1e8 {
+		return nil, fmt.Errorf("%w: sBG bootstrap of a cohort of %v customers, want %d to 1e8", ErrInvalid, survivors[0], MinCustomers)
+	}
+	var fo FitOptions
+	if o.Fit != nil {
+		fo = *o.Fit
+	}
+	fo.Progress = nil
+	periods := len(survivors) - 1
+	draws := make([][]float64, o.Replicates)
+	errs := make([]error, o.Replicates)
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+	)
+	next := make(chan int)
+	for range min(o.Workers, o.Replicates) {
+		wg.Go(func() {
+			for b := range next {
+				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))
+				s := make([]float64, periods+1)
+				for range n {
+					theta := distuv.Beta{Alpha: m.Gamma, Beta: m.Delta, Src: rng}.Rand()
+					s[0]++
+					for t := 1; t <= periods && rng.Float64() >= theta; t++ {
+						s[t]++
+					}
+				}
+				if f, err := FitSBG(s, &fo); err != nil {
+					errs[b] = err
+				} else {
+					draws[b] = []float64{math.Log(f.Gamma), math.Log(f.Delta)}
+				}
+				if o.Progress != nil {
+					mu.Lock()
+					done++
+					o.Progress(done, o.Replicates)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for b := range o.Replicates {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	var first error
+	for b, u := range draws {
+		if errs[b] != nil {
+			iv.Failed++
+			if first == nil {
+				first = errs[b]
+			}
+			continue
+		}
+		iv.draws = append(iv.draws, u)
+	}
+	iv.Replicates = len(iv.draws)
+	if iv.Failed*2 > o.Replicates {
+		return nil, fmt.Errorf("scoring: sBG bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
+	}
+	return iv, nil
+}
+
+// interval returns the interval of f(model).
+func (iv *SBGIntervals) interval(sc scale, f func(m *SBG) float64) Interval {
+	return paramInterval(iv.Level, iv.u, iv.cov, iv.draws, sc, func(u []float64) float64 {
+		if u == nil {
+			return f(iv.m)
+		}
+		return f(&SBG{Gamma: math.Exp(u[0]), Delta: math.Exp(u[1])})
+	})
+}
+
+// Survival returns the interval of SBG.Survival(t).
+func (iv *SBGIntervals) Survival(t int) Interval {
+	return iv.interval(probScale, func(m *SBG) float64 { return m.Survival(t) })
+}
+
+// Retention returns the interval of SBG.Retention(t).
+func (iv *SBGIntervals) Retention(t int) Interval {
+	return iv.interval(probScale, func(m *SBG) float64 { return m.Retention(t) })
+}
+
+// DERL returns the interval of SBG.DERL(d, renewals); it needs d > 0 and renewals >= 0.
+func (iv *SBGIntervals) DERL(d float64, renewals int) (Interval, error) {
+	if !(d > 0) || math.IsInf(d, 1) || renewals < 0 {
+		return Interval{}, fmt.Errorf("%w: DERL at discount rate %v after %d renewals", ErrInvalid, d, renewals)
+	}
+	return iv.interval(positiveScale, func(m *SBG) float64 { return m.DERL(d, renewals) }), nil
+}
