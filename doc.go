@@ -19,7 +19,14 @@
 //     and attributes conversions to channels and referrers.
 //
 // When identity merges two profiles it reports a merge (survivor and absorbed keys);
-// segment, funnel state and referral ledgers remap the absorbed keys to the survivor.
+// segment.Index and referral.Program, which keep state keyed by profile, take it through
+// ApplyMerge(survivor, absorbed) error. funnel keeps no such state: its results and
+// Journeys are computed from events and never modified afterwards, so a host remaps an
+// event's profile (identity's Resolver.Current) before it reaches funnel, or recomputes.
+//
+// The names and shapes every package shares (MemStore, OpenFileStore, storetest.Harness,
+// ErrInvalid, ErrCorrupt, ErrNotFound, ErrClosed, argument order, options, durations) are
+// listed in CONVENTIONS.md; [ParseDuration] reads the one duration syntax.
 //
 // No package reads the wall clock on its own: every event carries its own timestamp
 // and anything that needs "now" takes a [Clock], so that hosts and tests control time.

@@ -22,13 +22,13 @@ const (
 	Dormant                     // no activity for DormantAfter
 	Churned                     // no activity for ChurnedAfter
 	Reactivated                 // active again after being dormant, for DormantAfter
-	numStages
 )
 
-// NumStages is the number of stages, the size of a transition matrix.
-const NumStages = int(numStages)
+// NumStages is the number of stages (Stranger to Reactivated), the size of a
+// transition matrix.
+const NumStages = 9
 
-var stageNames = [...]string{"stranger", "visitor", "user", "customer", "repeat_customer", "advocate", "dormant", "churned", "reactivated"}
+var stageNames = [NumStages]string{"stranger", "visitor", "user", "customer", "repeat_customer", "advocate", "dormant", "churned", "reactivated"}
 
 // String returns the stage's name ("repeat_customer", ...).
 func (s Stage) String() string {

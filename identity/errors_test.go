@@ -91,10 +91,10 @@ func TestRulesErrors(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	r := seeded(t)
 	before := everything(r)
-	if _, err := r.Unmerge(ctx, identity.ID{Kind: "email", Value: "ben@example.com"}, t0); !errors.Is(err, identity.ErrNotFound) {
+	if _, err := r.Unmerge(ctx, t0, identity.ID{Kind: "email", Value: "ben@example.com"}); !errors.Is(err, identity.ErrNotFound) {
 		t.Fatalf("Unmerge of an unknown identifier = %v", err)
 	}
-	if _, err := r.Unmerge(ctx, identity.ID{Kind: "email", Value: "null"}, t0); !errors.Is(err, identity.ErrNotFound) {
+	if _, err := r.Unmerge(ctx, t0, identity.ID{Kind: "email", Value: "null"}); !errors.Is(err, identity.ErrNotFound) {
 		t.Fatalf("Unmerge of a blocked value = %v", err)
 	}
 	if err := r.Forget(ctx, t0, 1, 99); !errors.Is(err, identity.ErrNotFound) || !strings.Contains(err.Error(), "profile 99") {
@@ -168,7 +168,7 @@ func TestStoreFailures(t *testing.T) {
 	if _, err := r.Link(ctx, t0, "web", identity.ID{Kind: "email", Value: "anna@example.com"}, identity.ID{Kind: "device_id", Value: "d1"}); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Link with a failing store = %v", err)
 	}
-	if _, err := r.Unmerge(ctx, identity.ID{Kind: "email", Value: "anna@example.com"}, t0); err == nil {
+	if _, err := r.Unmerge(ctx, t0, identity.ID{Kind: "email", Value: "anna@example.com"}); err == nil {
 		t.Fatal("Unmerge with a failing store succeeded")
 	}
 	if err := r.Forget(ctx, t0, 1); err == nil {

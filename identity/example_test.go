@@ -129,7 +129,7 @@ func ExampleResolver_Unmerge() {
 	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "ben@example.com"}, identity.ID{Kind: "phone", Value: "+44 20 7946 0000"})
 	fmt.Println(r.Identifiers(1))
 
-	s, _ := r.Unmerge(ctx, identity.ID{Kind: "phone", Value: "+44 20 7946 0000"}, at.Add(time.Hour))
+	s, _ := r.Unmerge(ctx, at.Add(time.Hour), identity.ID{Kind: "phone", Value: "+44 20 7946 0000"})
 	fmt.Println(s.Profile, "->", s.Into)
 	for _, k := range s.Into {
 		fmt.Println(k, r.Identifiers(k))

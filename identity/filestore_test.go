@@ -33,7 +33,7 @@ func history(t *testing.T, r *identity.Resolver, after func()) {
 		mustLink(t, r, t0.Add(time.Duration(i)*time.Minute), ids...)
 		after()
 	}
-	if _, err := r.Unmerge(ctx, identity.ID{Kind: "c", Value: "1"}, t0.Add(time.Hour)); err != nil {
+	if _, err := r.Unmerge(ctx, t0.Add(time.Hour), identity.ID{Kind: "c", Value: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	after()

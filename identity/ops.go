@@ -21,7 +21,7 @@ import (
 // Later events that carry id link it again as usual: Unmerge corrects the past, it does
 // not forbid the future (block the value, or rely on limits, for that). Unmerge fails
 // with ErrNotFound for an identifier the resolver does not hold.
-func (r *Resolver) Unmerge(ctx context.Context, id ID, at time.Time) (Split, error) {
+func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, error) {
 	if err := ctx.Err(); err != nil {
 		return Split{}, errorf("unmerge: %w", err)
 	}

@@ -162,7 +162,7 @@ func (sm *resolverSM) Relink(t *rapid.T) {
 func (sm *resolverSM) Unmerge(t *rapid.T) {
 	id := rapid.SampledFrom(universe).Draw(t, "id")
 	sm.splits = nil
-	s, err := sm.r.Unmerge(ctx, id, sm.now)
+	s, err := sm.r.Unmerge(ctx, sm.now, id)
 	from, into, ok := sm.m.unmerge(id)
 	if !ok {
 		if !errors.Is(err, identity.ErrNotFound) {
@@ -324,7 +324,7 @@ func TestPropUnmergeRelink(t *testing.T) {
 		r := build(t, identity.Rules{}, events)
 		id := rapid.SampledFrom(events[0]).Draw(t, "id")
 		before := keysOf(r)
-		if _, err := r.Unmerge(ctx, id, t0.Add(time.Hour)); err != nil {
+		if _, err := r.Unmerge(ctx, t0.Add(time.Hour), id); err != nil {
 			t.Fatal(err)
 		}
 		for _, ev := range events {
@@ -366,7 +366,7 @@ func TestPropLimitsHold(t *testing.T) {
 			ref.link(ev)
 			if rapid.IntRange(0, 9).Draw(t, "unmerge?") == 0 {
 				id := rapid.SampledFrom(ev).Draw(t, "unmerge")
-				if _, err := r.Unmerge(ctx, id, t0); err != nil {
+				if _, err := r.Unmerge(ctx, t0, id); err != nil {
 					t.Fatal(err)
 				}
 				ref.unmerge(id)
@@ -408,7 +408,7 @@ func TestPropFileStoreReopen(t *testing.T) {
 			mustLink(t, r, t0.Add(time.Duration(i)*time.Minute), ev...)
 			switch rapid.IntRange(0, 12).Draw(t, "op") {
 			case 0:
-				r.Unmerge(ctx, rapid.SampledFrom(ev).Draw(t, "unmerge"), t0)
+				r.Unmerge(ctx, t0, rapid.SampledFrom(ev).Draw(t, "unmerge"))
 			case 1:
 				if p, ok := r.Lookup(ev[0]); ok {
 					if err := r.Forget(ctx, t0, p); err != nil {

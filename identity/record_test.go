@@ -33,7 +33,7 @@ func scenarioLog(t testing.TB) [][]byte {
 	link(ID{"user_id", "u3"}, ID{"device_id", "d1"})
 	link(ID{"user_id", "u4"}, ID{"device_id", "d1"}, ID{"social_id", "wx1"})
 	link(ID{"anonymous_id", "a2"}, ID{"email", "anna@example.com"})
-	if _, err := r.Unmerge(ctxT, ID{"anonymous_id", "a1"}, at); err != nil {
+	if _, err := r.Unmerge(ctxT, at, ID{"anonymous_id", "a1"}); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := r.Lookup(ID{"user_id", "u3"})

@@ -155,6 +155,11 @@ func (t *Tree) Generations() []int {
 	return out
 }
 
+// Interval is an estimate with the bounds of its confidence interval.
+type Interval struct {
+	Estimate, Lo, Hi float64
+}
+
 // Cohort is the viral growth of the people who joined in one period.
 type Cohort struct {
 	Start time.Time
@@ -162,15 +167,15 @@ type Cohort struct {
 	// Referred counts the users of the period who came by referral; Share is the share
 	// of new users that came by referral, with its Wilson interval.
 	Referred int
-	Share    stats.Interval
+	Share    Interval
 	// Invites counts the invitations the cohort sent (a person who brought more people
 	// than their recorded invitations is counted with one invitation per person
 	// brought, since a shared link is an invitation that was not recorded), and
 	// Converted the people the cohort brought, at any time up to the data's end.
 	Invites, Converted int
 	InvitesPerUser     float64
-	Conversion         stats.Interval // Converted/Invites, Wilson (1927)
-	K                  stats.Interval // viral coefficient: InvitesPerUser × conversion
+	Conversion         Interval // Converted/Invites, Wilson (1927)
+	K                  Interval // viral coefficient: InvitesPerUser × conversion
 	// CycleTime is the mean time from a cohort member's sign-up to the sign-ups of the
 	// people they brought (Skok's viral cycle time); 0 when they brought no one.
 	CycleTime time.Duration
@@ -235,25 +240,27 @@ func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Du
 				gaps += g
 			}
 		}
-		var err error
 		// The counts are consistent by construction (Referred <= Users, Converted <=
 		// Invites), so only the level can be refused.
-		if c.Share, err = stats.Wilson(int64(c.Referred), int64(c.Users), level); err != nil {
+		share, err := stats.Wilson(int64(c.Referred), int64(c.Users), level)
+		if err != nil {
 			return nil, fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInvalid, level)
 		}
-		if c.Conversion, err = stats.Wilson(int64(c.Converted), int64(c.Invites), level); err != nil {
+		conv, err := stats.Wilson(int64(c.Converted), int64(c.Invites), level)
+		if err != nil {
 			return nil, fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInvalid, level)
 		}
+		c.Share, c.Conversion = Interval(share), Interval(conv)
 		if c.Converted > 0 {
 			c.CycleTime = gaps / time.Duration(c.Converted)
 		}
 		if c.Users == 0 {
-			c.K = stats.Interval{Lo: 0, Hi: math.Inf(1)}
+			c.K = Interval{Lo: 0, Hi: math.Inf(1)}
 			continue
 		}
 		c.InvitesPerUser = float64(c.Invites) / float64(c.Users)
 		k := c.InvitesPerUser * c.Conversion.Estimate
-		c.K = stats.Interval{Estimate: k, Lo: 0, Hi: math.Inf(1)}
+		c.K = Interval{Estimate: k, Lo: 0, Hi: math.Inf(1)}
 		if len(ys) >= 2 {
 			var ss float64
 			mean := float64(c.Converted) / float64(c.Users)

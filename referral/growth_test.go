@@ -170,7 +170,7 @@ func TestKIntervalCoverage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cs[0].K.Contains(0.6) {
+		if k := cs[0].K; k.Lo <= 0.6 && 0.6 <= k.Hi {
 			covered++
 		}
 	}

@@ -394,17 +394,20 @@ func (p *Program) Payout(key string, at time.Time, profile uint32, amount int64)
 	return p.submit(Record{Kind: KindPayout, Key: key, At: at, Profile: profile, Amount: amount})
 }
 
-// ApplyMerge records an identity merge: the absorbed profiles are now the survivor.
-// Referrals, balances and codes of the absorbed follow the survivor; a referral that the
-// merge reveals as a self-referral loses its rewards (claw-back). The merge is dated by
-// Config.Clock. Repeating a merge changes nothing.
-func (p *Program) ApplyMerge(survivor uint32, absorbed ...uint32) error {
-	key := fmt.Sprintf("merge:%d<%v", survivor, absorbed)
+// ApplyMerge records an identity merge: the absorbed profile is now the survivor (call
+// it once for each of identity.Merge's Absorbed). Referrals, balances and codes of the
+// absorbed follow the survivor; a referral that the merge reveals as a self-referral
+// loses its rewards (claw-back). The merge is dated by Config.Clock. Repeating a merge
+// changes nothing; a zero profile or a merge into itself fails with ErrInvalid.
+func (p *Program) ApplyMerge(survivor, absorbed uint32) error {
+	// The key keeps the form of ledgers written when a merge could absorb several
+	// profiles at once ("merge:3<[4]"), so that replaying them stays idempotent.
+	key := fmt.Sprintf("merge:%d<%v", survivor, []uint32{absorbed})
 	var at time.Time
 	if p.cfg.Clock != nil {
 		at = p.cfg.Clock.Now()
 	}
-	return p.submit(Record{Kind: KindMerge, Key: key, At: at, Profile: survivor, Absorbed: absorbed})
+	return p.submit(Record{Kind: KindMerge, Key: key, At: at, Profile: survivor, Absorbed: []uint32{absorbed}})
 }
 
 // Referrer returns the referrer of profile's person, if the person was referred.

@@ -319,7 +319,7 @@ func BenchmarkRFM2kNaive(b *testing.B) {
 func BenchmarkSummarizeCDNOW(b *testing.B) {
 	txs := cdnowTransactions(b)
 	for b.Loop() {
-		if _, err := Summarize(slices.Values(txs), SummaryOptions{End: cdnowCalibrationEnd}); err != nil {
+		if _, err := Summarize(slices.Values(txs), &SummaryOptions{End: cdnowCalibrationEnd}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -149,7 +149,7 @@ func ExampleIntervals_BasePurchaseCount() {
 func ExampleIntervals_CLV() {
 	cs, iv := cdnowIntervals()
 	opt := scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01}
-	v, _ := iv.CLV(cs[:3], opt)
+	v, _ := iv.CLV(cs[:3], &opt)
 	for i, c := range v {
 		fmt.Printf("customer %d: $%.2f [$%.2f, $%.2f]\n", i+1, c.Estimate, c.Lower, c.Upper)
 	}
@@ -161,7 +161,7 @@ func ExampleIntervals_CLV() {
 
 func ExampleIntervals_BaseCLV() {
 	cs, iv := cdnowIntervals()
-	v, _ := iv.BaseCLV(cs, scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
+	v, _ := iv.BaseCLV(cs, &scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
 	fmt.Printf("$%.0f [$%.0f, $%.0f]\n", v.Estimate, v.Lower, v.Upper)
 	// Output:
 	// $71039 [$65223, $77373]

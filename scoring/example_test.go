@@ -47,7 +47,7 @@ func cdnowTransactions() []scoring.Transaction {
 	defer f.Close()
 	var txs []scoring.Transaction
 	opt := scoring.ReadOptions{Comma: ' ', ProfileColumn: 1, TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102"}
-	for tx, err := range scoring.ReadTransactions(f, opt) {
+	for tx, err := range scoring.ReadTransactions(f, &opt) {
 		if err != nil {
 			panic(err)
 		}
@@ -59,7 +59,7 @@ func cdnowTransactions() []scoring.Transaction {
 // The shortest useful program: transactions in, a fitted model, and who will buy.
 func Example() {
 	txs := cdnowTransactions()
-	summaries, err := scoring.Summarize(slices.Values(txs), scoring.SummaryOptions{
+	summaries, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{
 		End:  time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
 		Unit: 7 * 24 * time.Hour, // Recency and T in weeks
 	})
@@ -238,7 +238,7 @@ func ExampleCLV() {
 	bg, _ := scoring.FitBGNBD(cs, nil)
 	gg, _ := scoring.FitGammaGamma(cs, nil)
 	// A year ahead in weeks, discounted monthly at 1% a month, 30% margin.
-	values, err := scoring.CLV(bg, gg, cs[:3], scoring.CLVOptions{Horizon: 52, Period: 52.0 / 12, DiscountRate: 0.01, Margin: 0.3})
+	values, err := scoring.CLV(bg, gg, cs[:3], &scoring.CLVOptions{Horizon: 52, Period: 52.0 / 12, DiscountRate: 0.01, Margin: 0.3})
 	if err != nil {
 		panic(err)
 	}
@@ -307,7 +307,7 @@ func ExampleTracking() {
 
 func ExampleValidate() {
 	splits, err := scoring.SplitCalibration(slices.Values(cdnowTransactions()), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
-		scoring.SummaryOptions{End: time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)})
+		&scoring.SummaryOptions{End: time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		panic(err)
 	}
@@ -367,7 +367,7 @@ func ExampleSummarize() {
 		{Profile: 7, Time: day("2025-01-29"), Amount: 50},
 		{Profile: 9, Time: day("2025-01-20"), Amount: 12},
 	}
-	ss, err := scoring.Summarize(slices.Values(txs), scoring.SummaryOptions{End: day("2025-02-12")})
+	ss, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: day("2025-02-12")})
 	if err != nil {
 		panic(err)
 	}
@@ -388,7 +388,7 @@ func ExampleSplitCalibration() {
 		{Profile: 1, Time: day("2025-02-12"), Amount: 5},  // holdout
 		{Profile: 2, Time: day("2025-02-01"), Amount: 99}, // first purchase in the holdout: left out
 	}
-	splits, err := scoring.SplitCalibration(slices.Values(txs), day("2025-01-29"), scoring.SummaryOptions{End: day("2025-02-26")})
+	splits, err := scoring.SplitCalibration(slices.Values(txs), day("2025-01-29"), &scoring.SummaryOptions{End: day("2025-02-26")})
 	if err != nil {
 		panic(err)
 	}
@@ -401,7 +401,7 @@ func ExampleSplitCalibration() {
 
 func ExampleReadTransactions() {
 	input := "customer,date,amount\n17,2025-03-01,12.50\n17,2025-03-09,8\n18,2025-03-0x,1\n"
-	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), scoring.ReadOptions{Header: true}) {
+	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), &scoring.ReadOptions{Header: true}) {
 		if err != nil {
 			fmt.Println(err)
 			break
@@ -419,7 +419,7 @@ func ExampleReadTransactions() {
 func ExampleKeys() {
 	input := "customer,date,amount\nc-17,2025-03-01,12.50\nann@example.com,2025-03-02,8\nc-17,2025-03-0x,1\nc-17,2025-03-09,3\n"
 	keys := &scoring.Keys{}
-	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), scoring.ReadOptions{Header: true, Keys: keys, Lenient: true}) {
+	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), &scoring.ReadOptions{Header: true, Keys: keys, Lenient: true}) {
 		if err != nil {
 			fmt.Println(err)
 			continue

@@ -537,7 +537,11 @@ func (iv *Intervals) BasePurchaseCount(t float64, n int, cs []Customer) (Interva
 // It needs a spend model. Each customer costs about 2k CLV evaluations (k parameters)
 // by the delta method and one per replicate by the bootstrap; BaseCLV is cheaper
 // when only the total is wanted.
-func (iv *Intervals) CLV(cs []Customer, opt CLVOptions) ([]Interval, error) {
+func (iv *Intervals) CLV(cs []Customer, opts *CLVOptions) ([]Interval, error) {
+	var opt CLVOptions
+	if opts != nil {
+		opt = *opts
+	}
 	if err := iv.checkCLV(cs, opt); err != nil {
 		return nil, err
 	}
@@ -546,7 +550,7 @@ func (iv *Intervals) CLV(cs []Customer, opt CLVOptions) ([]Interval, error) {
 		for i := lo; i < hi; i++ {
 			one := cs[i : i+1]
 			out[i] = iv.interval(positiveScale, func(m Model, g *GammaGamma) float64 {
-				v, _ := CLV(m, g, one, opt)
+				v, _ := CLV(m, g, one, &opt)
 				return v[0]
 			})
 		}
@@ -556,12 +560,16 @@ func (iv *Intervals) CLV(cs []Customer, opt CLVOptions) ([]Interval, error) {
 
 // BaseCLV returns the interval of the value of the whole base cs: the sum of the
 // customers' CLV. It needs a spend model.
-func (iv *Intervals) BaseCLV(cs []Customer, opt CLVOptions) (Interval, error) {
+func (iv *Intervals) BaseCLV(cs []Customer, opts *CLVOptions) (Interval, error) {
+	var opt CLVOptions
+	if opts != nil {
+		opt = *opts
+	}
 	if err := iv.checkCLV(cs, opt); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(positiveScale, func(m Model, g *GammaGamma) float64 {
-		v, _ := CLV(m, g, cs, opt)
+		v, _ := CLV(m, g, cs, &opt)
 		var s float64
 		for _, x := range v {
 			s += x
@@ -575,7 +583,7 @@ func (iv *Intervals) checkCLV(cs []Customer, opt CLVOptions) error {
 	if err := iv.needSpend(); err != nil {
 		return err
 	}
-	_, err := CLV(iv.model, iv.spend, cs, opt)
+	_, err := CLV(iv.model, iv.spend, cs, &opt)
 	return err
 }
 

@@ -67,10 +67,10 @@ var predictions = []namedPrediction{
 	{"base purchases", func(iv *Intervals, cs []Customer) (Interval, error) { return iv.BasePurchases(52, cs) }},
 	{"base alive", func(iv *Intervals, cs []Customer) (Interval, error) { return iv.BaseAlive(cs) }},
 	{"base CLV", func(iv *Intervals, cs []Customer) (Interval, error) {
-		return iv.BaseCLV(cs, CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
+		return iv.BaseCLV(cs, &CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
 	}},
 	{"CLV of c", func(iv *Intervals, _ []Customer) (Interval, error) {
-		v, err := iv.CLV([]Customer{probe}, CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
+		v, err := iv.CLV([]Customer{probe}, &CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
 		if err != nil {
 			return Interval{}, err
 		}
@@ -274,7 +274,7 @@ func TestIntervalsBadInput(t *testing.T) {
 	if _, err := iv.ExpectedSpend(probe); !errors.Is(err, ErrInvalid) {
 		t.Errorf("spend without a spend model: %v", err)
 	}
-	if _, err := iv.CLV(cs, CLVOptions{Horizon: 52}); !errors.Is(err, ErrInvalid) {
+	if _, err := iv.CLV(cs, &CLVOptions{Horizon: 52}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("CLV without a spend model: %v", err)
 	}
 	if _, err := iv.ExpectedPurchases(-1, probe); !errors.Is(err, ErrInvalid) {

@@ -62,7 +62,11 @@ type CLVOptions struct {
 // transaction from the Gamma-Gamma model (Fader, Hardie & Lee 2005, "RFM and CLV"; the
 // discrete discounting of lifetimes' customer_lifetime_value). Values are in the
 // currency of Monetary.
-func CLV(m Model, spend *GammaGamma, cs []Customer, opt CLVOptions) ([]float64, error) {
+func CLV(m Model, spend *GammaGamma, cs []Customer, opts *CLVOptions) ([]float64, error) {
+	var opt CLVOptions
+	if opts != nil {
+		opt = *opts
+	}
 	if spend == nil {
 		return nil, fmt.Errorf("%w: nil spend model", ErrInvalid)
 	}

@@ -95,7 +95,11 @@ const maxLine = 1 << 20
 // error wrapping ErrSyntax that names the line and column (1-based); the reader then
 // stops, or with opt.Lenient goes on to the next line (up to MaxBadLines bad lines).
 // A line too long or an unreadable stream always stops it.
-func ReadTransactions(r io.Reader, opt ReadOptions) iter.Seq2[Transaction, error] {
+func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
+	var opt ReadOptions
+	if opts != nil {
+		opt = *opts
+	}
 	o := opt
 	if o.Comma == 0 {
 		o.Comma = ','

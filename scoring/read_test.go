@@ -13,7 +13,7 @@ import (
 
 func readAll(input string, opt ReadOptions) ([]Transaction, error) {
 	var out []Transaction
-	for tx, err := range ReadTransactions(strings.NewReader(input), opt) {
+	for tx, err := range ReadTransactions(strings.NewReader(input), &opt) {
 		if err != nil {
 			return out, err
 		}
@@ -91,7 +91,7 @@ func TestReadTransactionsErrorsNameLineAndColumn(t *testing.T) {
 
 func TestReadTransactionsStopsEarly(t *testing.T) {
 	n := 0
-	for range ReadTransactions(strings.NewReader("1,2025-01-01,1\n2,2025-01-01,1\n3,2025-01-01,1\n"), ReadOptions{}) {
+	for range ReadTransactions(strings.NewReader("1,2025-01-01,1\n2,2025-01-01,1\n3,2025-01-01,1\n"), &ReadOptions{}) {
 		n++
 		if n == 2 {
 			break
@@ -125,7 +125,7 @@ func FuzzReadTransactions(f *testing.F) {
 		opt.Lenient = lenient
 		var txs []Transaction
 		failed, bad := false, 0
-		for tx, err := range ReadTransactions(strings.NewReader(string(data)), opt) {
+		for tx, err := range ReadTransactions(strings.NewReader(string(data)), &opt) {
 			if failed && !lenient {
 				t.Fatal("the stream went on after an error")
 			}
@@ -153,7 +153,7 @@ func FuzzReadTransactions(f *testing.F) {
 			return
 		}
 		end := txs[0].Time.AddDate(0, 0, 30)
-		ss, err := Summarize(slices.Values(txs), SummaryOptions{End: end, Unit: 24 * time.Hour})
+		ss, err := Summarize(slices.Values(txs), &SummaryOptions{End: end, Unit: 24 * time.Hour})
 		if err != nil {
 			t.Fatalf("summarise parsed transactions: %v", err)
 		}
@@ -171,7 +171,7 @@ func TestReadStringIDs(t *testing.T) {
 	input := "customer,date,amount\nc0,2025-01-01,10\nalice@example.com,2025-01-02,5\nc0,2025-01-03,1\n\"Smith, J\",2025-01-03,2\n"
 	keys := &Keys{}
 	var got []uint32
-	for tx, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Header: true, Keys: keys}) {
+	for tx, err := range ReadTransactions(strings.NewReader(input), &ReadOptions{Header: true, Keys: keys}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestReadStringIDs(t *testing.T) {
 		t.Errorf("Len %d; ID(4) found", keys.Len())
 	}
 	// Without Keys a string id is an error that says what to do.
-	for _, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Header: true}) {
+	for _, err := range ReadTransactions(strings.NewReader(input), &ReadOptions{Header: true}) {
 		if err == nil || !strings.Contains(err.Error(), "line 2, column 1") || !strings.Contains(err.Error(), "Keys") {
 			t.Errorf("err = %v", err)
 		}
@@ -206,7 +206,7 @@ func TestReadLenient(t *testing.T) {
 	var errs []string
 	var good int
 	keys := &Keys{}
-	for _, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Keys: keys, Lenient: true}) {
+	for _, err := range ReadTransactions(strings.NewReader(input), &ReadOptions{Keys: keys, Lenient: true}) {
 		if err != nil {
 			if !errors.Is(err, ErrSyntax) {
 				t.Errorf("%v is not ErrSyntax", err)
@@ -225,7 +225,7 @@ func TestReadLenient(t *testing.T) {
 		}
 	}
 	n := 0
-	for _, err := range ReadTransactions(strings.NewReader(input), ReadOptions{Keys: &Keys{}}) {
+	for _, err := range ReadTransactions(strings.NewReader(input), &ReadOptions{Keys: &Keys{}}) {
 		n++
 		if n == 2 && err == nil {
 			t.Error("strict read went on past the bad line 2")
@@ -240,7 +240,7 @@ func TestReadLenient(t *testing.T) {
 	}
 	bad := 0
 	var last error
-	for _, err := range ReadTransactions(strings.NewReader(many.String()), ReadOptions{Keys: &Keys{}, Lenient: true}) {
+	for _, err := range ReadTransactions(strings.NewReader(many.String()), &ReadOptions{Keys: &Keys{}, Lenient: true}) {
 		bad++
 		last = err
 	}

@@ -119,7 +119,7 @@ func TestRFMSegmentGrid(t *testing.T) {
 
 func TestRFMSegmentsPartitionProfiles(t *testing.T) {
 	txs := cdnowTransactions(t)
-	ss, err := Summarize(slices.Values(txs), SummaryOptions{End: cdnowCalibrationEnd})
+	ss, err := Summarize(slices.Values(txs), &SummaryOptions{End: cdnowCalibrationEnd})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,11 @@ func (o SummaryOptions) start(p int64) time.Time {
 // models, in the conventions of the lifetimes package's
 // summary_data_from_transaction_data. It fails on the first bad transaction (profile 0,
 // a negative, NaN or infinite amount), naming its position in the stream.
-func Summarize(txs iter.Seq[Transaction], opt SummaryOptions) ([]Summary, error) {
+func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
+	var opt SummaryOptions
+	if opts != nil {
+		opt = *opts
+	}
 	o, err := opt.withDefaults()
 	if err != nil {
 		return nil, err
@@ -196,7 +200,11 @@ type Split struct {
 // period after it, up to opt.End, as lifetimes' calibration_and_holdout_data does.
 // Profiles whose first purchase falls in the holdout period are left out: they were not
 // customers when the model was fitted.
-func SplitCalibration(txs iter.Seq[Transaction], calibrationEnd time.Time, opt SummaryOptions) ([]Split, error) {
+func SplitCalibration(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Split, error) {
+	var opt SummaryOptions
+	if opts != nil {
+		opt = *opts
+	}
 	o, err := opt.withDefaults()
 	if err != nil {
 		return nil, err

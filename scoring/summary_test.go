@@ -25,7 +25,7 @@ func cdnowTransactions(t testing.TB) []Transaction {
 	}
 	defer f.Close()
 	var txs []Transaction
-	for tx, err := range ReadTransactions(f, cdnowReadOptions) {
+	for tx, err := range ReadTransactions(f, &cdnowReadOptions) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestSummarizeReproducesCDNOWSummary(t *testing.T) {
 	if len(txs) != 6919 {
 		t.Fatalf("read %d transactions, want 6919", len(txs))
 	}
-	got, err := Summarize(slices.Values(txs), SummaryOptions{End: cdnowCalibrationEnd, Unit: 7 * 24 * time.Hour})
+	got, err := Summarize(slices.Values(txs), &SummaryOptions{End: cdnowCalibrationEnd, Unit: 7 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSummarizeReproducesCDNOWSummary(t *testing.T) {
 func TestSplitCalibrationCDNOW(t *testing.T) {
 	txs := cdnowTransactions(t)
 	end := time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)
-	splits, err := SplitCalibration(slices.Values(txs), cdnowCalibrationEnd, SummaryOptions{End: end})
+	splits, err := SplitCalibration(slices.Values(txs), cdnowCalibrationEnd, &SummaryOptions{End: end})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestSummarizeCollapsesPeriods(t *testing.T) {
 		tx(7, "2025-03-01", 99), // after End: ignored
 		tx(3, "2025-01-10", 8),
 	}
-	got, err := Summarize(slices.Values(txs), SummaryOptions{End: time.Date(2025, 1, 29, 23, 0, 0, 0, time.UTC), Unit: day})
+	got, err := Summarize(slices.Values(txs), &SummaryOptions{End: time.Date(2025, 1, 29, 23, 0, 0, 0, time.UTC), Unit: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestSummarizeCollapsesPeriods(t *testing.T) {
 	}
 	// Weekly periods from the Unix epoch (a Thursday): 1, 8 and 15 January 2025 are
 	// in three different weeks, 29 January in a fourth.
-	got, err = Summarize(slices.Values(txs), SummaryOptions{End: time.Date(2025, 1, 29, 0, 0, 0, 0, time.UTC), Period: 7 * day, Unit: 7 * day})
+	got, err = Summarize(slices.Values(txs), &SummaryOptions{End: time.Date(2025, 1, 29, 0, 0, 0, 0, time.UTC), Period: 7 * day, Unit: 7 * day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestSummarizeLocalCalendarDays(t *testing.T) {
 	a := Transaction{Profile: 1, Time: time.Date(2025, 3, 9, 23, 30, 0, 0, time.UTC), Amount: 1}
 	b := Transaction{Profile: 1, Time: time.Date(2025, 3, 10, 1, 30, 0, 0, time.UTC), Amount: 2}
 	c := Transaction{Profile: 1, Time: time.Date(2025, 3, 12, 12, 0, 0, 0, time.UTC), Amount: 4}
-	got, err := Summarize(slices.Values([]Transaction{a, b, c}), SummaryOptions{End: time.Date(2025, 3, 20, 12, 0, 0, 0, time.UTC), Unit: day, Location: ny})
+	got, err := Summarize(slices.Values([]Transaction{a, b, c}), &SummaryOptions{End: time.Date(2025, 3, 20, 12, 0, 0, 0, time.UTC), Unit: day, Location: ny})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,17 +158,17 @@ func TestSummarizeRejectsBadTransactions(t *testing.T) {
 		"Inf amount":      tx(1, "2025-01-01", math.Inf(1)),
 	} {
 		txs := []Transaction{tx(1, "2025-01-01", 1), bad}
-		if _, err := Summarize(slices.Values(txs), end); !errors.Is(err, ErrInvalid) {
+		if _, err := Summarize(slices.Values(txs), &end); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
-		if _, err := SplitCalibration(slices.Values(txs), end.End, end); !errors.Is(err, ErrInvalid) {
+		if _, err := SplitCalibration(slices.Values(txs), end.End, &end); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: split err = %v, want ErrInvalid", name, err)
 		}
 	}
-	if _, err := Summarize(slices.Values([]Transaction{}), SummaryOptions{}); !errors.Is(err, ErrInvalid) {
+	if _, err := Summarize(slices.Values([]Transaction{}), &SummaryOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("missing End: err = %v", err)
 	}
-	if _, err := SplitCalibration(slices.Values([]Transaction{}), end.End.AddDate(0, 0, 1), end); !errors.Is(err, ErrInvalid) {
+	if _, err := SplitCalibration(slices.Values([]Transaction{}), end.End.AddDate(0, 0, 1), &end); !errors.Is(err, ErrInvalid) {
 		t.Errorf("calibration after end: err = %v", err)
 	}
 }
@@ -189,7 +189,7 @@ func TestSummarizeProperties(t *testing.T) {
 		}
 		endDay := rapid.IntRange(0, 45).Draw(t, "end")
 		end := start.AddDate(0, 0, endDay).Add(time.Hour)
-		got, err := Summarize(slices.Values(txs), SummaryOptions{End: end, Unit: day})
+		got, err := Summarize(slices.Values(txs), &SummaryOptions{End: end, Unit: day})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func TestSynthEndToEnd(t *testing.T) {
 		people = 150_000
 	}
 	p := synth.Params{People: people, Seed: 11}.Default()
-	ss, err := Summarize(synthPurchases(p), SummaryOptions{End: p.End().Add(-time.Nanosecond), Unit: 24 * time.Hour})
+	ss, err := Summarize(synthPurchases(p), &SummaryOptions{End: p.End().Add(-time.Nanosecond), Unit: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@
 //
 // # Identity merges
 //
-// ApplyMerge(survivor, absorbed...) moves every membership, number and day of activity
+// ApplyMerge(survivor, absorbed) moves every membership, number and day of activity
 // of the absorbed profiles to the survivor, numbers by each field's MergeRule.
 //
 // # Persistence

@@ -178,11 +178,16 @@ func ExampleIndex_ApplyMerge() {
 	x.SetNumber("spend", 9, 40)
 	x.Record("visit", 7, daysAgo(2))
 	x.Record("visit", 9, daysAgo(2))
-	x.ApplyMerge(7, 9) // identity found that 9 is 7
+	if err := x.ApplyMerge(7, 9); err != nil { // identity found that 9 is 7
+		fmt.Println(err)
+	}
 	spend, _ := x.Number("spend", 7)
 	r, _ := x.Eval(context.Background(), now, segment.Must("channel:store AND channel:web AND count(visit, 7d) = 2"), nil)
 	fmt.Println(spend, r, x.Profiles())
-	// Output: 140 {7} {7}
+	fmt.Println(x.ApplyMerge(7, 7))
+	// Output:
+	// 140 {7} {7}
+	// segment: invalid input: merge 7 into 7: want two different non-zero profiles
 }
 
 func ExampleIndex_Top() {

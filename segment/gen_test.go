@@ -208,7 +208,7 @@ func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 		case 8:
 			s := genProfile().Draw(t, "survivor")
 			abs := rapid.SliceOfN(genProfile(), 0, 3).Draw(t, "absorbed")
-			x.ApplyMerge(s, abs...)
+			x.applyMerge(s, abs...)
 			m.merge(s, abs...)
 		case 9:
 			d := genDay().Draw(t, "expire at") - 3

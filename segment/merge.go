@@ -1,20 +1,32 @@
 package segment
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// ApplyMerge folds the absorbed profiles into the survivor, as when identity reports
-// that several keys are one person (identity.Merge's Survivor and Absorbed): every tag
-// and trait value, every day of activity (counts add up) and every numeric field move
-// to the survivor, numbers combined by each field's MergeRule (see WithNumber); the
-// absorbed keys then leave the index, including Profiles. A key listed as both survivor
-// and absorbed is ignored. Saved segments' memberships are left alone, so the next
-// Refresh reports the absorbed profiles as exited and the survivor as entered where it
-// gained membership.
-func (x *Index) ApplyMerge(survivor uint32, absorbed ...uint32) {
+// ApplyMerge folds the absorbed profile into the survivor, as when identity reports
+// that two keys are one person (call it once for each of identity.Merge's Absorbed):
+// every tag and trait value, every day of activity (counts add up) and every numeric
+// field move to the survivor, numbers combined by each field's MergeRule (see
+// WithNumber); the absorbed key then leaves the index, including Profiles. Merging an
+// unknown key changes nothing; a zero key, or a survivor equal to the absorbed, fails
+// with ErrInvalid. Saved segments' memberships are left alone, so the next Refresh
+// reports the absorbed profile as exited and the survivor as entered where it gained
+// membership.
+func (x *Index) ApplyMerge(survivor, absorbed uint32) error {
+	if survivor == 0 || absorbed == 0 || survivor == absorbed {
+		return fmt.Errorf("%w: merge %d into %d: want two different non-zero profiles", ErrInvalid, absorbed, survivor)
+	}
+	x.applyMerge(survivor, absorbed)
+	return nil
+}
+
+// applyMerge folds any number of absorbed profiles into the survivor in one pass over
+// the index; an absorbed key equal to the survivor is ignored.
+func (x *Index) applyMerge(survivor uint32, absorbed ...uint32) {
 	abs := roaring.BitmapOf(absorbed...)
 	abs.Remove(survivor)
 	if abs.IsEmpty() {

@@ -26,7 +26,7 @@ func TestMergePreservesUnion(t *testing.T) {
 		abs := roaring.BitmapOf(absorbed...)
 		abs.Remove(survivor)
 		anyKnown := x.Profiles().Intersects(abs)
-		x.ApplyMerge(survivor, absorbed...)
+		x.applyMerge(survivor, absorbed...)
 		m.merge(survivor, absorbed...)
 		for tag, old := range before {
 			key, value := splitTag(tag)
@@ -102,7 +102,7 @@ func TestDenseActivityMatchesModel(t *testing.T) {
 		}
 		if rapid.Bool().Draw(t, "merge") {
 			s, a := rapid.Uint32Range(0, 5).Draw(t, "s"), rapid.Uint32Range(0, 5).Draw(t, "a")
-			x.ApplyMerge(s, a)
+			x.applyMerge(s, a)
 			m.merge(s, a)
 		}
 		for range 10 {

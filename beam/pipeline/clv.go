@@ -120,7 +120,7 @@ func wireCLV(o CLVOptions) (clvWire, error) {
 	default:
 		return clvWire{}, fmt.Errorf("%w: model %q, want bgnbd, mbgnbd or paretonbd", ErrInvalid, o.Model)
 	}
-	if _, err := scoring.Summarize(func(func(scoring.Transaction) bool) {}, o.Summary); err != nil {
+	if _, err := scoring.Summarize(func(func(scoring.Transaction) bool) {}, &o.Summary); err != nil {
 		return clvWire{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if !(o.Value.Horizon > 0) || math.IsInf(o.Value.Horizon, 0) {
@@ -146,7 +146,8 @@ func (f *summaryFn) ProcessElement(_ uint32, txs func(*scoring.Transaction) bool
 		all = append(all, t)
 	}
 	SortTransactions(all)
-	sums, err := scoring.Summarize(slices.Values(all), f.Opt.summary())
+	so := f.Opt.summary()
+	sums, err := scoring.Summarize(slices.Values(all), &so)
 	if err != nil {
 		return errorf("summarise", err)
 	}
@@ -344,7 +345,7 @@ func (f *scoreFn) ProcessElement(s scoring.Summary, models []byte, emit func(Sco
 	if err != nil {
 		return errorf("score", err)
 	}
-	v, err := scoring.CLV(f.model, f.spend, c, f.Opt.Value)
+	v, err := scoring.CLV(f.model, f.spend, c, &f.Opt.Value)
 	if err != nil {
 		return errorf("score", err)
 	}

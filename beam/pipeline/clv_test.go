@@ -45,7 +45,7 @@ func TestCustomerValueEqualsInProcess(t *testing.T) {
 
 	sorted := slices.Clone(txs)
 	SortTransactions(sorted)
-	sums, err := scoring.Summarize(slices.Values(sorted), opt.Summary)
+	sums, err := scoring.Summarize(slices.Values(sorted), &opt.Summary)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestCustomerValueEqualsInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clv, err := scoring.CLV(want, wantGG, cs, opt.Value)
+	clv, err := scoring.CLV(want, wantGG, cs, &opt.Value)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 	}
 	opt.Keys, opt.Lenient = keys, cfg.lenient
 	var txs []scoring.Transaction
-	for tx, err := range scoring.ReadTransactions(r, opt) {
+	for tx, err := range scoring.ReadTransactions(r, &opt) {
 		if err != nil && cfg.lenient && !strings.Contains(err.Error(), "bad lines, stopping") {
 			status(cfg, "skipped: %v\n", err)
 			continue
@@ -109,7 +109,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	}
 	unitName := unitName(cfg.unit)
 	opt := scoring.SummaryOptions{End: last, Unit: cfg.unit}
-	splits, err := scoring.SplitCalibration(slices.Values(txs), calEnd, opt)
+	splits, err := scoring.SplitCalibration(slices.Values(txs), calEnd, &opt)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 // value refits BG/NBD and Gamma-Gamma on the whole period and lists the customers worth
 // most over the next year.
 func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt scoring.SummaryOptions, cfg config, unitName string) error {
-	sums, err := scoring.Summarize(slices.Values(txs), opt)
+	sums, err := scoring.Summarize(slices.Values(txs), &opt)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 		return err
 	}
 	year := float64(365*24*time.Hour) / float64(cfg.unit)
-	clv, err := scoring.CLV(bg, gg, cs, scoring.CLVOptions{Horizon: year, Period: year / 12, DiscountRate: 0.01})
+	clv, err := scoring.CLV(bg, gg, cs, &scoring.CLVOptions{Horizon: year, Period: year / 12, DiscountRate: 0.01})
 	if err != nil {
 		return err
 	}

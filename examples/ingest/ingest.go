@@ -34,7 +34,9 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time) error
 	// recorded under an anonymous profile follows the person when they identify.
 	res, err := identity.New(identity.DefaultRules(), identity.OnMerge(func(m identity.Merge) {
 		st.merges++
-		x.ApplyMerge(m.Survivor, m.Absorbed...)
+		for _, a := range m.Absorbed {
+			x.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
+		}
 	}))
 	if err != nil {
 		return err

@@ -69,7 +69,7 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 			}
 		}
 	}
-	sums, err := scoring.Summarize(iter.Seq[scoring.Transaction](purchases), scoring.SummaryOptions{End: end, Unit: day})
+	sums, err := scoring.Summarize(iter.Seq[scoring.Transaction](purchases), &scoring.SummaryOptions{End: end, Unit: day})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 		return nil, fmt.Errorf("Gamma-Gamma: %w", err)
 	}
 	// One year ahead, discounted at 1% a month.
-	clv, err := scoring.CLV(v.bgnbd, v.spend, cs, scoring.CLVOptions{Horizon: 365, Period: 30, DiscountRate: 0.01})
+	clv, err := scoring.CLV(v.bgnbd, v.spend, cs, &scoring.CLVOptions{Horizon: 365, Period: 30, DiscountRate: 0.01})
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (v *value) modelCharts(r *resolved, cs []scoring.Customer, sums []scoring.S
 			}
 		}
 	}
-	cal, err := scoring.Summarize(iter.Seq[scoring.Transaction](before), scoring.SummaryOptions{End: calEnd, Unit: day})
+	cal, err := scoring.Summarize(iter.Seq[scoring.Transaction](before), &scoring.SummaryOptions{End: calEnd, Unit: day})
 	if err != nil {
 		return err
 	}

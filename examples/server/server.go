@@ -42,7 +42,11 @@ type server struct {
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
 	s := &server{clock: clock, seg: segment.NewIndex(), log: slog.New(slog.DiscardHandler)}
 	// Forward every merge to the index, so that audiences follow the person.
-	opts = append(opts, identity.OnMerge(func(m identity.Merge) { s.seg.ApplyMerge(m.Survivor, m.Absorbed...) }))
+	opts = append(opts, identity.OnMerge(func(m identity.Merge) {
+		for _, a := range m.Absorbed {
+			s.seg.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
+		}
+	}))
 	var err error
 	if s.ids, err = identity.New(identity.DefaultRules(), opts...); err != nil {
 		return nil, err
@@ -325,9 +329,9 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type rate struct {
-		Rate float64 `json:"rate"`
-		Lo   float64 `json:"lo"`
-		Hi   float64 `json:"hi"`
+		Estimate float64 `json:"estimate"` // funnel.Rate.Estimate, under its own name
+		Lo       float64 `json:"lo"`
+		Hi       float64 `json:"hi"`
 	}
 	type step struct {
 		Name         string `json:"name"`

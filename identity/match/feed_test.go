@@ -44,7 +44,7 @@ func TestLinkFeedsResolver(t *testing.T) {
 	if e, _ := r.Explain(ids[2], ids[3]); e.Profile != 0 || len(e.Refused) == 0 {
 		t.Fatalf("user ids: %v", e)
 	}
-	if _, err := r.Unmerge(ctx, ids[1], at.Add(2*time.Hour)); err != nil {
+	if _, err := r.Unmerge(ctx, at.Add(2*time.Hour), ids[1]); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := r.Lookup(ids[0]); func() bool { b, _ := r.Lookup(ids[1]); return a == b }() {

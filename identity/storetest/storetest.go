@@ -405,7 +405,7 @@ func checkResolver(h Harness, dir string, s identity.Store) error {
 			return fmt.Errorf("Link: %w", err)
 		}
 	}
-	if _, err := r.Unmerge(ctx, id("anonymous_id", "a1"), at); err != nil {
+	if _, err := r.Unmerge(ctx, at, id("anonymous_id", "a1")); err != nil {
 		return fmt.Errorf("Unmerge: %w", err)
 	}
 	if p, ok := r.Lookup(id("user_id", "u4")); ok {

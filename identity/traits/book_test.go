@@ -109,7 +109,7 @@ func TestTraitsAgainstReference(t *testing.T) {
 			case 1:
 				id := genID.Draw(t, "unmerge")
 				if _, ok := r.Lookup(id); ok {
-					if _, err := r.Unmerge(ctx, id, clock); err != nil {
+					if _, err := r.Unmerge(ctx, clock, id); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -40,7 +40,7 @@ func Example() {
 	}
 	fmt.Println("merged profile", p)
 	show(p)
-	r.Unmerge(ctx, card, day.Add(72*time.Hour))
+	r.Unmerge(ctx, day.Add(72*time.Hour), card)
 	q, _ := r.Lookup(card)
 	fmt.Println("after unmerge, card's profile", q)
 	show(q)

@@ -205,7 +205,7 @@ func identityLog() format {
 					}
 				}
 			}
-			if _, err := r.Unmerge(ctx, ids[2*5-1], t0.Add(20*time.Hour)); err != nil {
+			if _, err := r.Unmerge(ctx, t0.Add(20*time.Hour), ids[2*5-1]); err != nil {
 				t.Fatal(err)
 			}
 			p, _ := r.Lookup(ids[0])
