@@ -128,7 +128,7 @@ func SBGBootstrapIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*
 	}
 	iv.Replicates = len(iv.draws)
 	if iv.Failed*2 > o.Replicates {
-		return nil, fmt.Errorf("scoring: sBG bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
+		return nil, errorf("sBG bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
 	}
 	return iv, nil
 }
