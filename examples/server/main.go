@@ -3,7 +3,7 @@
 // packages plug into a host: one identity.Resolver whose merges are forwarded to one
 // segment.Index, events kept for funnels, and the time of every query from a Clock.
 //
-//	go run ./examples/server -addr localhost:8080 [-data ./identity.log] [-token secret]
+//	go run ./examples/server -addr localhost:8080 [-store file:DIR | -store postgres://...] [-token secret]
 //
 // Without a token (-token or $CLIENTELE_TOKEN) the server refuses any address but
 // loopback; with one, every /v1 path but the tracking API needs "Authorization: Bearer
@@ -42,7 +42,6 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele"
-	"github.com/clientele-go/clientele/identity"
 )
 
 // tokenEnv names the environment variable that may hold the bearer token, so that the
@@ -71,7 +70,8 @@ func (k writeKeys) Set(v string) error {
 
 func main() {
 	addr := flag.String("addr", "localhost:8080", "address to listen on (a non-loopback address needs a token)")
-	data := flag.String("data", "", "file of the durable identity log (empty: in memory)")
+	store := flag.String("store", "file:clientele-data", "where state survives restarts: file:DIR (one machine), postgres://... (shared by every server on the database) or mem:")
+	schema := flag.String("schema", "clientele", "PostgreSQL schema of the tables, with -store postgres://...")
 	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
 	keys := writeKeys{}
 	flag.Var(keys, "write-key", "a tracking-API write key and its source, KEY=SOURCE (repeatable; also $"+writeKeysEnv+", comma-separated)")
@@ -88,41 +88,50 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *data, *token, keys); err != nil {
+	if err := run(ctx, logger, *addr, *store, *schema, *token, keys); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, data, token string, keys writeKeys) error {
+func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
-	var opts []identity.Option
-	if data != "" {
-		fs, err := identity.OpenFileStore(data, nil)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			if err := fs.Close(); err != nil {
-				logger.Error("closing the identity log", "path", data, "error", err)
-			} else {
-				logger.Info("identity log closed", "path", data)
-			}
-		}()
-		opts = append(opts, identity.WithStore(fs))
-	}
-	s, err := newServer(clientele.SystemClock{}, opts...)
+	st, err := openStorage(ctx, store, schema)
 	if err != nil {
 		return err
+	}
+	defer st.close()
+	s, err := newServerOn(ctx, clientele.SystemClock{}, st)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// A snapshot on the way out makes the next start replay fewer events; a
+		// crash only costs a longer replay.
+		if err := s.snapshot(); err != nil {
+			logger.Error("segment snapshot", "error", err)
+		}
+	}()
+	if st.follow != nil {
+		// Apply other servers' decisions and events as they commit, so that merges
+		// reach this server's audiences without waiting for a read.
+		fctx, stopFollow := context.WithCancel(ctx)
+		defer stopFollow()
+		go st.follow(fctx, func(ctx context.Context) error {
+			if err := s.refresh(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("following the storage", "error", err)
+			}
+			return nil
+		})
 	}
 	s.log, s.token, s.writeKeys = logger, token, keys
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "durable", data != "", "write_keys", len(keys))
+	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "store", strings.SplitN(store, "@", 2)[len(strings.SplitN(store, "@", 2))-1], "write_keys", len(keys))
 	return serve(ctx, ln, s)
 }
 

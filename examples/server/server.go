@@ -37,6 +37,13 @@ type server struct {
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
+
+	// st keeps what survives a restart (storage.go); nil: memory only. Guarded by mu:
+	// applied, the events of st's log applied; snapPos, the first the loaded
+	// snapshot did not hold.
+	st      *storage
+	applied uint64
+	snapPos uint64
 }
 
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
@@ -159,7 +166,11 @@ func (s *server) apply(ctx context.Context, m tracking.Message) (uint32, error) 
 	if p == 0 {
 		return 0, fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 	}
-	if m.Event != "" {
+	if m.Event != "" && s.st != nil {
+		if err := s.record(ctx, event{At: m.Time, Name: m.Event, Profile: p}); err != nil {
+			return 0, fmt.Errorf("keep the event: %w", err)
+		}
+	} else if m.Event != "" {
 		s.seg.Record(m.Event, p, m.Time)
 		s.mu.Lock()
 		s.events = append(s.events, funnel.Event{Profile: p, Time: m.Time, Name: m.Event})
@@ -169,6 +180,9 @@ func (s *server) apply(ctx context.Context, m tracking.Message) (uint32, error) 
 }
 
 func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 32)
 	if err != nil || id == 0 {
 		fail(w, http.StatusBadRequest, "profile %q is not a positive 32-bit integer", r.PathValue("id"))
@@ -207,6 +221,9 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) lookup(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
 	id := identity.ID{Kind: r.URL.Query().Get("kind"), Value: r.URL.Query().Get("value")}
 	p, ok := s.ids.Lookup(id)
 	if !ok {
@@ -225,6 +242,12 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.seg.Save(r.PathValue("name"), q)
 	}
+	if err == nil && s.st != nil {
+		if err = s.saveSegment(r.PathValue("name"), q); err != nil {
+			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
+			return
+		}
+	}
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
@@ -233,6 +256,9 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
 	name := r.PathValue("name")
 	q, ok := s.seg.Definition(name)
 	if !ok {
@@ -281,7 +307,10 @@ func evalFailed(w http.ResponseWriter, err error) bool {
 // changes refreshes every saved segment at the clock's time and returns who entered and
 // who exited each since the previous call: what a host forwards to its e-mail or
 // advertising tools. Each change is reported once.
-func (s *server) changes(w http.ResponseWriter, _ *http.Request) {
+func (s *server) changes(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
 	cs, err := s.seg.Refresh(s.clock.Now())
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "%v", err)
@@ -301,6 +330,9 @@ func (s *server) changes(w http.ResponseWriter, _ *http.Request) {
 
 // funnel runs an ordered funnel of the named events over everything recorded.
 func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
 	names := strings.Split(r.URL.Query().Get("steps"), ",")
 	spec := funnel.Spec{AsOf: s.clock.Now()}
 	for _, n := range names {

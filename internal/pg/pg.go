@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,13 +92,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, 
 	return nil
 }
 
-// Follow calls fn, then again whenever a NOTIFY on Channel carries payload, and at least
+// Follow calls fn, then again whenever a NOTIFY on Channel carries a payload that begins
+// with prefix, and at least
 // every poll (the fallback when a notification is lost, or the listening connection
 // broke and is being replaced), until ctx is done; it returns ctx's error, or fn's. A
 // broken connection is replaced after poll.
-func Follow(ctx context.Context, pool *pgxpool.Pool, payload string, poll time.Duration, fn func(context.Context) error) error {
+func Follow(ctx context.Context, pool *pgxpool.Pool, prefix string, poll time.Duration, fn func(context.Context) error) error {
 	for {
-		err := follow(ctx, pool, payload, poll, fn)
+		err := follow(ctx, pool, prefix, poll, fn)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -123,7 +125,7 @@ type fnErr struct{ err error }
 
 func (e fnErr) Error() string { return e.err.Error() }
 
-func follow(ctx context.Context, pool *pgxpool.Pool, payload string, poll time.Duration, fn func(context.Context) error) error {
+func follow(ctx context.Context, pool *pgxpool.Pool, prefix string, poll time.Duration, fn func(context.Context) error) error {
 	c, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -150,7 +152,7 @@ func follow(ctx context.Context, pool *pgxpool.Pool, payload string, poll time.D
 				}
 				return err
 			}
-			if n.Payload == payload {
+			if strings.HasPrefix(n.Payload, prefix) {
 				break
 			}
 		}

@@ -1,0 +1,352 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/funnel"
+	"github.com/clientele-go/clientele/identity"
+	idpg "github.com/clientele-go/clientele/identity/pgstore"
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/clientele-go/clientele/internal/wal"
+	"github.com/clientele-go/clientele/segment"
+	segpg "github.com/clientele-go/clientele/segment/pgstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// storage is where the server keeps what must outlive it: the identity log, segment
+// snapshots and saved definitions, and every accepted event. -store chooses it:
+//
+//	file:DIR             one machine: DIR/identity.log, DIR/segments/, DIR/events.log
+//	postgres://...       shared by every server on the database (-schema names the schema)
+//	mem:                 nothing survives
+type storage struct {
+	ids      identity.Store
+	segments segment.Store
+	events   eventLog
+	// follow, when several servers share the storage, calls fn whenever another may
+	// have written (a NOTIFY, or every poll), until ctx is done.
+	follow func(ctx context.Context, fn func(context.Context) error) error
+	close  func()
+}
+
+// event is what the event log keeps of an accepted call with an event name: the
+// profile as resolved when it was accepted (remapped through Current on use).
+type event struct {
+	At      time.Time
+	Name    string
+	Profile uint32
+}
+
+// eventLog is an append-only log of events, each at a position from 0.
+type eventLog interface {
+	// Append adds the events at the end; they are durable when it returns.
+	Append(ctx context.Context, evs ...event) error
+	// Since yields the events from position pos on (from the oldest kept, if older
+	// ones were deleted), with their positions, in order and without gaps.
+	Since(ctx context.Context, pos uint64) iter.Seq2[uint64, event]
+	// Err reports the error that ended the last Since early, if any.
+	Err() error
+}
+
+func openStorage(ctx context.Context, spec, schema string) (*storage, error) {
+	switch {
+	case spec == "mem:" || spec == "":
+		return &storage{ids: &identity.MemStore{}, segments: &segment.MemStore{}, events: &memEvents{}, close: func() {}}, nil
+	case strings.HasPrefix(spec, "file:"):
+		return openFileStorage(strings.TrimPrefix(spec, "file:"))
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return openPostgresStorage(ctx, spec, schema)
+	}
+	return nil, fmt.Errorf("-store %q: want file:DIR, postgres://... or mem:", spec)
+}
+
+func openFileStorage(dir string) (*storage, error) {
+	if dir == "" {
+		return nil, errors.New("-store file: needs a directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	ids, err := identity.OpenFileStore(filepath.Join(dir, "identity.log"), nil)
+	if err != nil {
+		return nil, err
+	}
+	segs, err := segment.OpenFileStore(filepath.Join(dir, "segments"), nil)
+	if err != nil {
+		ids.Close()
+		return nil, err
+	}
+	l, err := wal.Open(filepath.Join(dir, "events.log"), &wal.Options{Sync: wal.SyncAlways})
+	if err != nil {
+		ids.Close()
+		return nil, fmt.Errorf("events.log: %w", err)
+	}
+	return &storage{ids: ids, segments: segs, events: &fileEvents{log: l},
+		close: func() { ids.Close(); l.Close() }}, nil
+}
+
+func openPostgresStorage(ctx context.Context, url, schema string) (*storage, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := idpg.Open(ctx, pool, &idpg.Options{Schema: schema})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	segs, err := segpg.Open(ctx, pool, &segpg.Options{Schema: schema})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	evs, err := openPGEvents(ctx, pool, schema)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &storage{ids: ids, segments: segs, events: evs,
+		follow: func(ctx context.Context, fn func(context.Context) error) error {
+			// Wake on the identity log's and the event log's notifications alike.
+			return pg.Follow(ctx, pool, schema+".", 250*time.Millisecond, fn)
+		},
+		close: func() { ids.Close(); pool.Close() }}, nil
+}
+
+// memEvents keeps events in memory.
+type memEvents struct {
+	mu  sync.Mutex
+	evs []event
+}
+
+func (m *memEvents) Append(_ context.Context, evs ...event) error {
+	m.mu.Lock()
+	m.evs = append(m.evs, evs...)
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *memEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, event] {
+	return func(yield func(uint64, event) bool) {
+		m.mu.Lock()
+		evs := m.evs[:len(m.evs):len(m.evs)]
+		m.mu.Unlock()
+		for i := pos; i < uint64(len(evs)); i++ {
+			if !yield(i, evs[i]) {
+				return
+			}
+		}
+	}
+}
+
+func (m *memEvents) Err() error { return nil }
+
+// fileEvents keeps events in an internal/wal log, fsynced before Append returns.
+type fileEvents struct {
+	log *wal.Log
+	err error
+}
+
+func encodeEvent(e event) []byte {
+	b := binary.AppendVarint(nil, e.At.UnixNano())
+	b = binary.AppendUvarint(b, uint64(e.Profile))
+	return append(b, e.Name...)
+}
+
+func decodeEvent(b []byte) (event, error) {
+	at, n := binary.Varint(b)
+	if n <= 0 {
+		return event{}, errors.New("bad event time")
+	}
+	p, m := binary.Uvarint(b[n:])
+	if m <= 0 || p > 1<<32-1 {
+		return event{}, errors.New("bad event profile")
+	}
+	return event{At: time.Unix(0, at).UTC(), Profile: uint32(p), Name: string(b[n+m:])}, nil
+}
+
+func (f *fileEvents) Append(_ context.Context, evs ...event) error {
+	recs := make([][]byte, len(evs))
+	for i, e := range evs {
+		recs[i] = encodeEvent(e)
+	}
+	return f.log.Append(recs...)
+}
+
+func (f *fileEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, event] {
+	return func(yield func(uint64, event) bool) {
+		f.err = nil
+		i := uint64(0)
+		for rec, err := range f.log.Records() {
+			if err != nil {
+				f.err = err
+				return
+			}
+			if i >= pos {
+				e, err := decodeEvent(rec)
+				if err != nil {
+					f.err = fmt.Errorf("events.log record %d: %w", i, err)
+					return
+				}
+				if !yield(i, e) {
+					return
+				}
+			}
+			i++
+		}
+	}
+}
+
+func (f *fileEvents) Err() error { return f.err }
+
+// snapshotName is the segment-store blob holding the index's latest snapshot: the
+// position of the first event it does not hold (8 bytes, big-endian), then the index.
+// Saved segments' definitions are also kept one a blob, savedPrefix+name, so that a
+// server sharing the storage learns of segments another saved.
+const (
+	snapshotName = "index"
+	savedPrefix  = "saved."
+)
+
+// newServerOn returns a server whose state lives in st: the resolver replays the
+// identity log, and the index is the latest snapshot plus the events after it (funnels
+// read every event kept).
+func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*server, error) {
+	s, err := newServer(clock, identity.WithStore(st.ids))
+	if err != nil {
+		return nil, err
+	}
+	s.st = st
+	data, err := st.segments.Get(snapshotName)
+	switch {
+	case errors.Is(err, segment.ErrNotFound):
+	case err != nil:
+		return nil, err
+	case len(data) < 8:
+		return nil, fmt.Errorf("segment snapshot of %d bytes: %w", len(data), segment.ErrCorrupt)
+	default:
+		x, err := segment.ReadSnapshot(data[8:])
+		if err != nil {
+			return nil, err
+		}
+		// Merges decided after the snapshot was taken are in the identity log, which
+		// the resolver replayed: carry them over.
+		for it := x.Profiles().Iterator(); it.HasNext(); {
+			if p := it.Next(); s.ids.Current(p) != p && s.ids.Current(p) != 0 {
+				c := s.ids.Current(p)
+				x.ApplyMerge(c, p)
+			}
+		}
+		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
+	}
+	if err := s.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// refresh brings the server up to what the storage holds: other writers' identity
+// decisions, events appended after the last applied one, segments saved elsewhere.
+func (s *server) refresh(ctx context.Context) error {
+	if s.st == nil {
+		return nil
+	}
+	if _, err := s.ids.CatchUp(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for pos, e := range s.st.events.Since(ctx, s.applied) {
+		if pos >= s.snapPos {
+			s.seg.Record(e.Name, s.ids.Current(e.Profile), e.At)
+		}
+		s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
+		s.applied = pos + 1
+	}
+	if err := s.st.events.Err(); err != nil {
+		return err
+	}
+	names, err := s.st.segments.List()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		name, ok := strings.CutPrefix(n, savedPrefix)
+		if !ok {
+			continue
+		}
+		if _, known := s.seg.Definition(name); known {
+			continue
+		}
+		def, err := s.st.segments.Get(n)
+		if err != nil {
+			return err
+		}
+		q, err := segment.Parse(string(def))
+		if err == nil {
+			err = s.seg.Save(name, q)
+		}
+		if err != nil {
+			s.log.Warn("saved segment from the storage", "name", name, "error", err)
+		}
+	}
+	return nil
+}
+
+// record appends an accepted event to the event log (durable before the reply) and
+// applies the log up to it, so that every server sharing the log applies its events in
+// one order.
+func (s *server) record(ctx context.Context, e event) error {
+	if err := s.st.events.Append(ctx, e); err != nil {
+		return err
+	}
+	return s.refresh(ctx)
+}
+
+// saveSegment keeps a saved segment's definition and a fresh snapshot of the index.
+func (s *server) saveSegment(name string, q *segment.Query) error {
+	if err := s.st.segments.Put(savedPrefix+name, []byte(q.String())); err != nil {
+		return err
+	}
+	return s.snapshot()
+}
+
+// snapshot writes the index and the position of the first event it does not hold.
+func (s *server) snapshot() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var buf bytes.Buffer
+	var pos [8]byte
+	binary.BigEndian.PutUint64(pos[:], s.applied)
+	buf.Write(pos[:])
+	if _, err := s.seg.WriteTo(&buf); err != nil {
+		return err
+	}
+	return s.st.segments.Put(snapshotName, buf.Bytes())
+}
+
+// fresh, when servers share the storage, applies what the others wrote before a read,
+// so that it sees every write acknowledged before it by any server; it answers 503 and
+// returns false if the storage cannot be read.
+func (s *server) fresh(w http.ResponseWriter, r *http.Request) bool {
+	if s.st == nil || s.st.follow == nil {
+		return true
+	}
+	if err := s.refresh(r.Context()); err != nil {
+		fail(w, http.StatusServiceUnavailable, "storage: %v", err)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+)
+
+// TestMain runs the server itself when a test re-executes the binary with SERVER_ARGS,
+// so that a test can SIGKILL a real server process.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("SERVER_ARGS"); args != "" {
+		os.Args = append([]string{os.Args[0]}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var listening = regexp.MustCompile(`url=(http://[0-9.:]+)`)
+
+// proc is a server process started from the test binary.
+type proc struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+func startProc(t *testing.T, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SERVER_ARGS="+strings.Join(append([]string{"-addr", "127.0.0.1:0"}, args...), " "))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, stderr)
+			return &proc{cmd: cmd, base: m[1]}
+		}
+		t.Log(sc.Text())
+	}
+	t.Fatalf("server exited before listening: %v", cmd.Wait())
+	return nil
+}
+
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, data)
+	}
+	return string(data)
+}
+
+func send(t *testing.T, method, url, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, data)
+	}
+}
+
+// state is what a server answers about the test's people: the profile of each user
+// with its identifiers and segments, the buyers segment and the funnel.
+func state(t *testing.T, base string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, u := range []string{"u-1", "u-2", "u-3"} {
+		var found struct{ Profile uint32 }
+		json.Unmarshal([]byte(get(t, base+"/v1/lookup?kind=user_id&value="+u)), &found)
+		fmt.Fprintf(&b, "%s: %s\n", u, get(t, fmt.Sprintf("%s/v1/profiles/%d", base, found.Profile)))
+	}
+	b.WriteString(get(t, base+"/v1/segments/buyers"))
+	b.WriteString(get(t, base+"/v1/funnel?steps=page,Order%20Completed&window=30d"))
+	return b.String()
+}
+
+// Calls fed half through one server and half through the other; the links that join
+// a-1 to u-1 and c-3 to u-2 arrive through different servers than the pages.
+var (
+	callsA = `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"page","anonymousId":"c-3","timestamp":"2025-03-02T11:00:00Z"}
+{"type":"track","event":"Order Completed","userId":"u-2","timestamp":"2025-03-02T12:00:00Z"}
+`
+	callsB = `{"type":"identify","userId":"u-1","anonymousId":"a-1","traits":{"email":"ann@example.com"},"timestamp":"2025-03-01T09:05:00Z"}
+{"type":"track","event":"Order Completed","userId":"u-1","timestamp":"2025-03-01T09:10:00Z"}
+{"type":"alias","previousId":"c-3","userId":"u-2","timestamp":"2025-03-02T11:31:00Z"}
+{"type":"track","event":"page","userId":"u-3","timestamp":"2025-03-03T08:00:00Z"}
+`
+)
+
+// TestTwoServersOnePostgres starts two servers on one schema, feeds both, checks they
+// answer the same, SIGKILLs both, restarts them and checks again.
+func TestTwoServersOnePostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	args := []string{"-store", url, "-schema", schema}
+	a, b := startProc(t, args...), startProc(t, args...)
+	send(t, "POST", a.base+"/v1/events", callsA)
+	send(t, "POST", b.base+"/v1/events", callsB)
+	send(t, "PUT", a.base+"/v1/segments/buyers", `did("Order Completed")`)
+	want := state(t, a.base)
+	if !strings.Contains(want, "ann@example.com") || !strings.Contains(want, `"segments":["buyers"]`) {
+		t.Fatalf("server A's answers lack what both servers were fed:\n%s", want)
+	}
+	if got := state(t, b.base); got != want {
+		t.Fatalf("servers differ:\nA: %s\nB: %s", want, got)
+	}
+	a.kill(t)
+	b.kill(t)
+	a, b = startProc(t, args...), startProc(t, args...)
+	for name, p := range map[string]*proc{"A": a, "B": b} {
+		if got := state(t, p.base); got != want {
+			t.Fatalf("server %s after SIGKILL and restart:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+// TestFileStoreSurvivesKill: with the default file store, identities, saved segments,
+// events and funnels survive a SIGKILL.
+func TestFileStoreSurvivesKill(t *testing.T) {
+	args := []string{"-store", "file:" + filepath.Join(t.TempDir(), "data")}
+	p := startProc(t, args...)
+	send(t, "POST", p.base+"/v1/events", callsA+callsB)
+	send(t, "PUT", p.base+"/v1/segments/buyers", `did("Order Completed")`)
+	send(t, "POST", p.base+"/v1/events", `{"type":"track","event":"Order Completed","userId":"u-3","timestamp":"2025-03-04T08:00:00Z"}`)
+	want := state(t, p.base)
+	p.kill(t)
+	time.Sleep(10 * time.Millisecond)
+	p = startProc(t, args...)
+	if got := state(t, p.base); got != want {
+		t.Fatalf("after SIGKILL and restart:\n got %s\nwant %s", got, want)
+	}
+}
