@@ -26,14 +26,20 @@ type candidate struct {
 
 // prepare normalises ids into r.cands (dropping blocked and unparseable values and
 // duplicates) and looks them up.
-func (r *Resolver) prepare(ids []ID, rec *record, out *Outcome) error {
+func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) error {
 	cands := r.cands[:0]
 	for i, id := range ids {
 		code, rule, err := r.kindInfo(id.Kind, true)
 		if err != nil {
 			return fmt.Errorf("identifier %d: %w", i, err)
 		}
-		v, why, err := r.canonical(rule, id.Kind, id.Value, out != nil)
+		var v string
+		var why uint8
+		if pre != nil {
+			v, why = pre[i].value, pre[i].why
+		} else {
+			v, why, err = r.canonical(rule, id.Kind, id.Value, out != nil)
+		}
 		if why != 0 {
 			rec.drops = append(rec.drops, dropped{kind: id.Kind, reason: why})
 			if out != nil {

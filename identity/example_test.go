@@ -226,3 +226,22 @@ func ExampleResolver_Identifiers() {
 	// email anna@example.com
 	// phone +442079460958
 }
+
+// LinkBatch links a backfill of events in time order with the effect of Link on each.
+func ExampleResolver_LinkBatch() {
+	ctx := context.Background()
+	r, _ := identity.New(identity.DefaultRules())
+	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	profiles, err := r.LinkBatch(ctx, nil, []identity.Event{
+		{At: at, Source: "web", IDs: []identity.ID{{Kind: "anonymous_id", Value: "a1"}}},
+		{At: at.Add(time.Hour), Source: "web", IDs: []identity.ID{{Kind: "anonymous_id", Value: "a1"}, {Kind: "email", Value: "Ann@Example.com"}}},
+		{At: at.Add(2 * time.Hour), Source: "store", IDs: []identity.ID{{Kind: "phone", Value: "+44 7700 900123"}}},
+		{At: at.Add(3 * time.Hour), Source: "web", IDs: []identity.ID{{Kind: "email", Value: "ann@example.com"}, {Kind: "phone", Value: "+447700900123"}}},
+		{At: at.Add(4 * time.Hour), Source: "web", IDs: []identity.ID{{Kind: "", Value: "bad"}}},
+	})
+	fmt.Println(profiles, err)
+	fmt.Println(r.Current(2), r.Identifiers(1))
+	// Output:
+	// [1 1 2 1] link: identifier 0: empty kind: identity: invalid input (event 4 of the batch)
+	// 1 [email:ann@example.com phone:+447700900123 anonymous_id:a1]
+}

@@ -329,17 +329,28 @@ func (r *Resolver) stored(id ID) (uint8, string, bool) {
 // append also leaves the resolver unchanged, except that a quarantine the event revealed
 // is recorded first and stays.
 func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
-	return r.link(ctx, at, source, ids, nil)
+	return r.link(ctx, at, source, ids, nil, nil)
 }
 
 // Resolve is Link with a full report of what the event did.
 func (r *Resolver) Resolve(ctx context.Context, at time.Time, source string, ids ...ID) (Outcome, error) {
 	var out Outcome
-	_, err := r.link(ctx, at, source, ids, &out)
+	_, err := r.link(ctx, at, source, ids, nil, &out)
 	return out, err
 }
 
-func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []ID, out *Outcome) (uint32, error) {
+// link validates an event and links it. pre, when not nil, holds the event's
+// identifiers already normalised and hashed (LinkBatch's parallel phase), one per id.
+func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []ID, pre []normed, out *Outcome) (uint32, error) {
+	nanos, err := r.checkEvent(ctx, at, source, ids)
+	if err != nil {
+		return 0, err
+	}
+	return r.linkChecked(ctx, nanos, at, source, ids, pre, out)
+}
+
+// checkEvent is Link's validation of an event, which changes nothing.
+func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, ids []ID) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, errorf("link: %w", err)
 	}
@@ -358,7 +369,12 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 			return 0, errorf("link: %w", err)
 		}
 	}
+	return nanos, nil
+}
 
+// linkChecked links a validated event.
+func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, source string, ids []ID, pre []normed, out *Outcome) (uint32, error) {
+	var err error
 	r.mu.Lock()
 	if r.failed != nil {
 		r.mu.Unlock()
@@ -371,7 +387,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 	rec := &r.rec
 	rec.reset(opLink)
 	rec.at, rec.source = nanos, source
-	if err := r.prepare(ids, rec, out); err != nil {
+	if err := r.prepare(ids, pre, rec, out); err != nil {
 		r.mu.Unlock()
 		r.settle()
 		return 0, errorf("link: %w", err)
