@@ -1,5 +1,5 @@
-// Package referral answers who brought whom, who earned what, how fast a product grows
-// by referral, and which channels deserve the credit for a conversion.
+// Package referral answers who brought whom, who earned what, and how fast a product
+// grows by referral.
 //
 // # Referral programmes
 //
@@ -39,19 +39,6 @@
 //
 // # Multi-touch attribution
 //
-// [Attribute] shares conversions and their value among the channels of customer
-// journeys ([Path], parsed by [ParsePath] and [ReadPaths]) by a [Model]: the rule-based
-// [FirstTouch], [LastTouch] (optionally last non-direct), [Linear], [PositionBased] and
-// [TimeDecay], and the data-driven [Markov] (removal effects of an absorbing chain of
-// order 1 to 4, solved exactly) and [Shapley] (Zhao et al.'s closed form for the game of
-// conversions; the conversion-rate game exactly over every coalition up to 15 channels,
-// and from sampled orderings with standard errors beyond).
-//
-// The shortest useful program:
-//
-//	paths := []referral.Path{
-//		{Touches: []string{"search", "email"}, Conversions: 3, Value: 90},
-//		{Touches: []string{"social"}, Nulls: 10},
-//	}
-//	credits, err := referral.Attribute(paths, referral.Markov{Order: 1})
+// Sharing conversions among the channels of customer journeys is a product of its own,
+// with no types in common with the programme ledger: see package referral/attribution.
 package referral

@@ -10,9 +10,8 @@ import (
 // event key, the path index, the line and column, the byte offset); test for them with
 // errors.Is. Every message carries the "referral:" prefix once.
 var (
-	// ErrInvalid means an event, a configuration, a path or a model with a missing or
-	// out-of-range field: no touches, an empty channel name, a negative or non-finite
-	// count, value without conversions, Ages that do not match the touches.
+	// ErrInvalid means an event or a configuration with a missing or out-of-range
+	// field.
 	ErrInvalid = errors.New("referral: invalid input")
 	// ErrCorrupt means stored bytes that do not decode as a batch of ledger records, or
 	// a ledger file damaged before its end.
@@ -23,8 +22,6 @@ var (
 	// ErrClosed means a store used after Close.
 	ErrClosed = errors.New("referral: store closed")
 
-	// ErrSyntax means a path string or a paths file that does not parse.
-	ErrSyntax = errors.New("referral: syntax error")
 	// ErrCode means a referral code that is malformed, fails its check symbol, or was
 	// never issued.
 	ErrCode = errors.New("referral: bad referral code")
@@ -43,9 +40,6 @@ var (
 	ErrInsufficient = errors.New("referral: payout exceeds the payable balance")
 	// ErrCycle means referral edges that loop, so that no seed user starts the chain.
 	ErrCycle = errors.New("referral: referral cycle")
-	// ErrNotConverged means the iterative solve of a very large, strongly connected
-	// Markov chain did not reach machine precision in its budget of sweeps.
-	ErrNotConverged = errors.New("referral: markov solve did not converge")
 )
 
 // errorf is fmt.Errorf for messages that wrap another error: it puts the "referral: "

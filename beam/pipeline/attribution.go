@@ -10,31 +10,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele-go/clientele/referral/attribution"
+
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-
-	"github.com/clientele-go/clientele/referral"
 )
 
 func init() {
-	beam.RegisterCoder(reflect.TypeOf(referral.Path{}), encodePath, decodePath)
+	beam.RegisterCoder(reflect.TypeOf(attribution.Path{}), encodePath, decodePath)
 	beam.RegisterCoder(reflect.TypeOf((*pathSet)(nil)), encodePathSet, decodePathSet)
-	register.Combiner3[*pathSet, referral.Path, *pathSet](&pathsFn{})
+	register.Combiner3[*pathSet, attribution.Path, *pathSet](&pathsFn{})
 	register.DoFn1x2[*pathSet, []byte, error](&attributeFn{})
 }
 
-// Attribution shares the conversions and value of a PCollection of referral.Path
+// Attribution shares the conversions and value of a PCollection of attribution.Path
 // among channels with each of the models (keyed by a name of the caller's choice). The
 // paths' sufficient statistic, their distinct touch sequences with summed
 // conversions, nulls and value, is combined across workers (MergeAccumulators adds the
-// counts), and each model is solved once on it with referral.Attribute; for Markov
+// counts), and each model is solved once on it with attribution.Attribute; for Markov
 // models the chain built from the distinct paths is exactly the chain of all the
 // paths (its transition weights are sums over paths). The one []byte returned is JSON,
-// model name to channel to referral.Credit (decode with DecodeCredits). Credits agree
+// model name to channel to attribution.Credit (decode with DecodeCredits). Credits agree
 // with Attribute over the original paths to rounding, since counts are summed in
 // another order. A model that does not validate is an error wrapping ErrInvalid; a bad
 // path fails the pipeline with an error naming it.
-func Attribution(s beam.Scope, models map[string]referral.Model, paths beam.PCollection) (beam.PCollection, error) {
+func Attribution(s beam.Scope, models map[string]attribution.Model, paths beam.PCollection) (beam.PCollection, error) {
 	var w []modelWire
 	for _, name := range slices.Sorted(maps.Keys(models)) {
 		mw, err := wireModel(name, models[name])
@@ -55,11 +55,11 @@ type modelWire struct {
 	Params json.RawMessage
 }
 
-func wireModel(name string, m referral.Model) (modelWire, error) {
+func wireModel(name string, m attribution.Model) (modelWire, error) {
 	if m == nil {
 		return modelWire{}, fmt.Errorf("%w: model %q is nil", ErrInvalid, name)
 	}
-	if _, err := referral.Attribute([]referral.Path{{Touches: []string{"a"}, Conversions: 1}}, m); err != nil {
+	if _, err := attribution.Attribute([]attribution.Path{{Touches: []string{"a"}, Conversions: 1}}, m); err != nil {
 		return modelWire{}, fmt.Errorf("%w: model %q: %w", ErrInvalid, name, err)
 	}
 	p, err := json.Marshal(m)
@@ -69,28 +69,28 @@ func wireModel(name string, m referral.Model) (modelWire, error) {
 	return modelWire{Name: name, Kind: reflect.TypeOf(m).Name(), Params: p}, nil
 }
 
-func (w modelWire) model() (referral.Model, error) {
-	var m referral.Model
+func (w modelWire) model() (attribution.Model, error) {
+	var m attribution.Model
 	var err error
 	switch w.Kind {
 	case "FirstTouch":
-		m = referral.FirstTouch{}
+		m = attribution.FirstTouch{}
 	case "LastTouch":
-		var x referral.LastTouch
+		var x attribution.LastTouch
 		err, m = json.Unmarshal(w.Params, &x), &x
 	case "Linear":
-		m = referral.Linear{}
+		m = attribution.Linear{}
 	case "PositionBased":
-		var x referral.PositionBased
+		var x attribution.PositionBased
 		err, m = json.Unmarshal(w.Params, &x), &x
 	case "TimeDecay":
-		var x referral.TimeDecay
+		var x attribution.TimeDecay
 		err, m = json.Unmarshal(w.Params, &x), &x
 	case "Markov":
-		var x referral.Markov
+		var x attribution.Markov
 		err, m = json.Unmarshal(w.Params, &x), &x
 	case "Shapley":
-		var x referral.Shapley
+		var x attribution.Shapley
 		err, m = json.Unmarshal(w.Params, &x), &x
 	default:
 		return nil, fmt.Errorf("%w: model %q of unknown kind %q", ErrInvalid, w.Name, w.Kind)
@@ -103,17 +103,17 @@ func (w modelWire) model() (referral.Model, error) {
 
 // deref turns the pointers the decoder filled back into the values the SDK's closed
 // set of models holds.
-func deref(m referral.Model) referral.Model {
+func deref(m attribution.Model) attribution.Model {
 	switch x := m.(type) {
-	case *referral.LastTouch:
+	case *attribution.LastTouch:
 		return *x
-	case *referral.PositionBased:
+	case *attribution.PositionBased:
 		return *x
-	case *referral.TimeDecay:
+	case *attribution.TimeDecay:
 		return *x
-	case *referral.Markov:
+	case *attribution.Markov:
 		return *x
-	case *referral.Shapley:
+	case *attribution.Shapley:
 		return *x
 	}
 	return m
@@ -122,10 +122,10 @@ func deref(m referral.Model) referral.Model {
 // pathSet is the distinct paths with summed counts.
 type pathSet struct {
 	index map[string]int
-	paths []referral.Path
+	paths []attribution.Path
 }
 
-func pathKey(p *referral.Path) string {
+func pathKey(p *attribution.Path) string {
 	var b strings.Builder
 	for _, t := range p.Touches {
 		b.WriteString(t)
@@ -141,7 +141,7 @@ func pathKey(p *referral.Path) string {
 	return b.String()
 }
 
-func (ps *pathSet) add(p referral.Path) {
+func (ps *pathSet) add(p attribution.Path) {
 	k := pathKey(&p)
 	if i, ok := ps.index[k]; ok {
 		q := &ps.paths[i]
@@ -151,15 +151,15 @@ func (ps *pathSet) add(p referral.Path) {
 		return
 	}
 	ps.index[k] = len(ps.paths)
-	ps.paths = append(ps.paths, referral.Path{Touches: slices.Clone(p.Touches), Conversions: p.Conversions,
+	ps.paths = append(ps.paths, attribution.Path{Touches: slices.Clone(p.Touches), Conversions: p.Conversions,
 		Nulls: p.Nulls, Value: p.Value, Ages: slices.Clone(p.Ages)})
 }
 
 // sorted returns the paths in a fixed order (by key), so that the SDK numbers the
 // channels and sums the counts the same way on every run.
-func (ps *pathSet) sorted() []referral.Path {
+func (ps *pathSet) sorted() []attribution.Path {
 	keys := slices.Sorted(maps.Keys(ps.index))
-	out := make([]referral.Path, len(keys))
+	out := make([]attribution.Path, len(keys))
 	for i, k := range keys {
 		out[i] = ps.paths[ps.index[k]]
 	}
@@ -170,7 +170,7 @@ type pathsFn struct{}
 
 func (pathsFn) CreateAccumulator() *pathSet { return &pathSet{index: map[string]int{}} }
 
-func (pathsFn) AddInput(ps *pathSet, p referral.Path) *pathSet {
+func (pathsFn) AddInput(ps *pathSet, p attribution.Path) *pathSet {
 	ps.add(p)
 	return ps
 }
@@ -190,13 +190,13 @@ type attributeFn struct{ Models []modelWire }
 
 func (f *attributeFn) ProcessElement(ps *pathSet) ([]byte, error) {
 	paths := ps.sorted()
-	out := map[string]map[string]referral.Credit{}
+	out := map[string]map[string]attribution.Credit{}
 	for _, w := range f.Models {
 		m, err := w.model()
 		if err != nil {
 			return nil, err
 		}
-		c, err := referral.Attribute(paths, m)
+		c, err := attribution.Attribute(paths, m)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: attribution %q: %w", w.Name, err)
 		}
@@ -206,15 +206,15 @@ func (f *attributeFn) ProcessElement(ps *pathSet) ([]byte, error) {
 }
 
 // DecodeCredits decodes Attribution's element: model name to channel to credit.
-func DecodeCredits(b []byte) (map[string]map[string]referral.Credit, error) {
-	var out map[string]map[string]referral.Credit
+func DecodeCredits(b []byte) (map[string]map[string]attribution.Credit, error) {
+	var out map[string]map[string]attribution.Credit
 	if err := json.Unmarshal(b, &out); err != nil {
 		return nil, fmt.Errorf("%w: credits: %w", ErrInvalid, err)
 	}
 	return out, nil
 }
 
-func appendPath(b []byte, p referral.Path) []byte {
+func appendPath(b []byte, p attribution.Path) []byte {
 	b = binary.AppendUvarint(b, uint64(len(p.Touches)))
 	for _, t := range p.Touches {
 		b = appendString(b, t)
@@ -233,8 +233,8 @@ func appendPath(b []byte, p referral.Path) []byte {
 	return b
 }
 
-func (d *decoder) path() referral.Path {
-	var p referral.Path
+func (d *decoder) path() attribution.Path {
+	var p attribution.Path
 	n := d.count(1)
 	for range n {
 		p.Touches = append(p.Touches, d.str())
@@ -254,9 +254,9 @@ func (d *decoder) path() referral.Path {
 	return p
 }
 
-func encodePath(p referral.Path) []byte { return appendPath(nil, p) }
+func encodePath(p attribution.Path) []byte { return appendPath(nil, p) }
 
-func decodePath(b []byte) (referral.Path, error) {
+func decodePath(b []byte) (attribution.Path, error) {
 	d := decoder{b: b}
 	p := d.path()
 	return p, d.done("path")

@@ -4,21 +4,21 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/clientele-go/clientele/referral/attribution"
 
-	"github.com/clientele-go/clientele/referral"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 )
 
-func attributionModels() map[string]referral.Model {
-	return map[string]referral.Model{
-		"first":    referral.FirstTouch{},
-		"last":     referral.LastTouch{Direct: "direct"},
-		"linear":   referral.Linear{},
-		"position": referral.PositionBased{First: 0.3, Last: 0.5},
-		"decay":    referral.TimeDecay{HalfLifeTouches: 2},
-		"markov1":  referral.Markov{},
-		"markov2":  referral.Markov{Order: 2},
-		"shapley":  referral.Shapley{Game: referral.SubsetRate},
+func attributionModels() map[string]attribution.Model {
+	return map[string]attribution.Model{
+		"first":    attribution.FirstTouch{},
+		"last":     attribution.LastTouch{Direct: "direct"},
+		"linear":   attribution.Linear{},
+		"position": attribution.PositionBased{First: 0.3, Last: 0.5},
+		"decay":    attribution.TimeDecay{HalfLifeTouches: 2},
+		"markov1":  attribution.Markov{},
+		"markov2":  attribution.Markov{Order: 2},
+		"shapley":  attribution.Shapley{Game: attribution.SubsetRate},
 	}
 }
 
@@ -39,7 +39,7 @@ func TestAttributionEqualsInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, m := range models {
-		want, err := referral.Attribute(paths, m)
+		want, err := attribution.Attribute(paths, m)
 		if err != nil {
 			t.Fatal(name, err)
 		}
@@ -58,8 +58,8 @@ func TestAttributionEqualsInProcess(t *testing.T) {
 func TestAttributionRefusesBadModels(t *testing.T) {
 	_, s := beam.NewPipelineWithRoot()
 	paths := beam.CreateList(s, genPaths(1, 3))
-	for _, m := range []referral.Model{nil, referral.Markov{Order: 9}, referral.PositionBased{First: 0.9, Last: 0.9}} {
-		if _, err := Attribution(s, map[string]referral.Model{"m": m}, paths); !errors.Is(err, ErrInvalid) {
+	for _, m := range []attribution.Model{nil, attribution.Markov{Order: 9}, attribution.PositionBased{First: 0.9, Last: 0.9}} {
+		if _, err := Attribution(s, map[string]attribution.Model{"m": m}, paths); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%#v: %v, want ErrInvalid", m, err)
 		}
 	}

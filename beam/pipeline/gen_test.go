@@ -5,8 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/clientele-go/clientele/referral/attribution"
+
 	"github.com/clientele-go/clientele/funnel"
-	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -96,13 +97,13 @@ func genTransactions(seed uint64, profiles int) []scoring.Transaction {
 }
 
 // genPaths makes journeys over six channels, many of them repeated.
-func genPaths(seed uint64, n int) []referral.Path {
+func genPaths(seed uint64, n int) []attribution.Path {
 	r := rand.New(rand.NewPCG(seed, seed+2))
 	chans := []string{"email", "social", "search", "display", "sms", "direct"}
-	out := make([]referral.Path, n)
+	out := make([]attribution.Path, n)
 	for i := range out {
 		k := 1 + r.IntN(4)
-		p := referral.Path{}
+		p := attribution.Path{}
 		for range k {
 			p.Touches = append(p.Touches, chans[min(r.IntN(len(chans)), r.IntN(len(chans)))])
 		}

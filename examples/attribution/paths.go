@@ -10,12 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clientele-go/clientele/referral/attribution"
+
 	"github.com/clientele-go/clientele/internal/synth"
-	"github.com/clientele-go/clientele/referral"
 )
 
-// pathRow is one distinct journey with its counts; referral.Path already says all of it.
-type pathRow = referral.Path
+// pathRow is one distinct journey with its counts; attribution.Path already says all of it.
+type pathRow = attribution.Path
 
 // readCSV reads journeys as "path,conversions,nulls,value" rows, with an optional header
 // row naming those columns. Errors name the line and the column.
@@ -36,7 +37,7 @@ func readCSV(r io.Reader) ([]pathRow, error) {
 		if len(rows) == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "path") {
 			continue // the header
 		}
-		p, err := referral.ParsePath(rec[0])
+		p, err := attribution.ParsePath(rec[0])
 		if err != nil {
 			return nil, fmt.Errorf("line %d, column path: %w", line, err)
 		}
@@ -70,7 +71,7 @@ func generated(people int) []pathRow {
 		if len(j.touches) == 0 {
 			return // referred friends come through an invite, not a marketing channel
 		}
-		key := strings.Join(j.touches, referral.Separator)
+		key := strings.Join(j.touches, attribution.Separator)
 		p := acc[key]
 		if p == nil {
 			p = &pathRow{Touches: j.touches}

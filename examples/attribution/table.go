@@ -5,34 +5,34 @@ import (
 	"io"
 	"slices"
 
-	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/referral/attribution"
 )
 
 // models are the columns of the table, in the order a reader meets them: the rules
 // first, then the data-driven models.
 var models = []struct {
 	name  string
-	model referral.Model
+	model attribution.Model
 }{
-	{"first", referral.FirstTouch{}},
-	{"last", referral.LastTouch{}},
-	{"last-nd", referral.LastTouch{Direct: "direct"}},
-	{"linear", referral.Linear{}},
-	{"U-shape", referral.PositionBased{}},
-	{"decay", referral.TimeDecay{HalfLifeTouches: 1}},
-	{"markov1", referral.Markov{Order: 1}},
-	{"markov2", referral.Markov{Order: 2}},
-	{"shapley", referral.Shapley{}},
+	{"first", attribution.FirstTouch{}},
+	{"last", attribution.LastTouch{}},
+	{"last-nd", attribution.LastTouch{Direct: "direct"}},
+	{"linear", attribution.Linear{}},
+	{"U-shape", attribution.PositionBased{}},
+	{"decay", attribution.TimeDecay{HalfLifeTouches: 1}},
+	{"markov1", attribution.Markov{Order: 1}},
+	{"markov2", attribution.Markov{Order: 2}},
+	{"shapley", attribution.Shapley{}},
 }
 
 // table holds every model's credits per channel.
 type table struct {
 	channels                  []string
-	credits                   []map[string]referral.Credit // per model
+	credits                   []map[string]attribution.Credit // per model
 	conversions, nulls, value float64
 }
 
-func attribute(paths []referral.Path) (*table, error) {
+func attribute(paths []attribution.Path) (*table, error) {
 	t := &table{}
 	seen := map[string]bool{}
 	for _, p := range paths {
@@ -48,7 +48,7 @@ func attribute(paths []referral.Path) (*table, error) {
 	}
 	slices.Sort(t.channels)
 	for _, m := range models {
-		c, err := referral.Attribute(paths, m.model)
+		c, err := attribution.Attribute(paths, m.model)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.name, err)
 		}
@@ -67,11 +67,11 @@ markov1, markov2: removal effects of a Markov chain of order 1 and 2; shapley: S
 func (t *table) print(w io.Writer) {
 	for _, part := range []struct {
 		title string
-		get   func(referral.Credit) float64
+		get   func(attribution.Credit) float64
 		total float64
 	}{
-		{"Conversions credited", func(c referral.Credit) float64 { return c.Conversions }, t.conversions},
-		{"Value credited", func(c referral.Credit) float64 { return c.Value }, t.value},
+		{"Conversions credited", func(c attribution.Credit) float64 { return c.Conversions }, t.conversions},
+		{"Value credited", func(c attribution.Credit) float64 { return c.Value }, t.value},
 	} {
 		fmt.Fprintf(w, "%s\n%-12s", part.title, "channel")
 		for _, m := range models {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele-go/clientele/referral/attribution"
+
 	"github.com/clientele-go/clientele/internal/synth"
 	"github.com/clientele-go/clientele/referral"
 )
@@ -22,7 +24,7 @@ type referrals struct {
 	top                        []topReferrer
 	k                          referral.Cohort // the whole period as one cohort
 	projected, limit           float64
-	credit                     map[string][]referral.Credit // per attribution model
+	credit                     map[string][]attribution.Credit // per attribution model
 	channels                   []string
 	conversions                float64
 }
@@ -35,12 +37,12 @@ type topReferrer struct {
 // The attribution models the report compares.
 var attributionModels = []struct {
 	name  string
-	model referral.Model
+	model attribution.Model
 }{
-	{"last touch", referral.LastTouch{}},
-	{"linear", referral.Linear{}},
-	{"Markov (order 1)", referral.Markov{Order: 1}},
-	{"Shapley", referral.Shapley{}},
+	{"last touch", attribution.LastTouch{}},
+	{"linear", attribution.Linear{}},
+	{"Markov (order 1)", attribution.Markov{Order: 1}},
+	{"Shapley", attribution.Shapley{}},
 }
 
 // runReferrals replays invitations, sign-ups, orders and refunds through a referral
@@ -183,15 +185,15 @@ func (out *referrals) attribute(r *resolved) error {
 			j.converted = true
 		}
 	}
-	byPath := map[string]*referral.Path{}
+	byPath := map[string]*attribution.Path{}
 	for _, j := range journeys {
 		if len(j.touches) == 0 {
 			continue
 		}
-		k := strings.Join(j.touches, referral.Separator)
+		k := strings.Join(j.touches, attribution.Separator)
 		p := byPath[k]
 		if p == nil {
-			p = &referral.Path{Touches: j.touches}
+			p = &attribution.Path{Touches: j.touches}
 			byPath[k] = p
 		}
 		if j.converted {
@@ -206,7 +208,7 @@ func (out *referrals) attribute(r *resolved) error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	paths := make([]referral.Path, len(keys))
+	paths := make([]attribution.Path, len(keys))
 	chans := map[string]bool{}
 	for i, k := range keys {
 		paths[i] = *byPath[k]
@@ -218,9 +220,9 @@ func (out *referrals) attribute(r *resolved) error {
 		out.channels = append(out.channels, c)
 	}
 	slices.Sort(out.channels)
-	out.credit = map[string][]referral.Credit{}
+	out.credit = map[string][]attribution.Credit{}
 	for _, m := range attributionModels {
-		credits, err := referral.Attribute(paths, m.model)
+		credits, err := attribution.Attribute(paths, m.model)
 		if err != nil {
 			return fmt.Errorf("%s attribution: %w", m.name, err)
 		}

@@ -1,10 +1,11 @@
-package referral
+package attribution
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -591,7 +592,7 @@ func TestAttributeBadInput(t *testing.T) {
 // strongly connected core is large (third order over 9 channels), and compares it with
 // LU factorisation of the same components.
 func TestIterativeSolverAgreesWithLU(t *testing.T) {
-	rng := newSeeded(5)
+	rng := rand.NewChaCha8([32]byte{5})
 	var paths []Path
 	buf := make([]byte, 8)
 	for range 600 {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden removal effects and credits for referral.Markov, computed independently.
+"""Golden removal effects and credits for attribution.Markov, computed independently.
 
 For random sets of journeys this script builds the absorbing Markov chain with
 ChannelAttribution's conventions (start state, conversion and null states, weights from
@@ -13,8 +13,8 @@ the mean conversion value of journeys ending in each state.
 This shares no code with the Go solver (which condenses strongly connected components
 and factorises each), so agreement to 1e-9 is a real check.
 
-Run from the repository root:  /usr/bin/python3 referral/testdata/markov_golden.py
-(Debian's python3 with numpy; it writes referral/testdata/markov_golden.json).
+Run from the repository root:  /usr/bin/python3 referral/attribution/testdata/markov_golden.py
+(Debian's python3 with numpy; it writes referral/attribution/testdata/markov_golden.json).
 """
 import json
 import os

@@ -1,4 +1,4 @@
-package referral_test
+package attribution_test
 
 import (
 	"fmt"
@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/referral/attribution"
 )
 
 func ExampleAttribute() {
-	var paths []referral.Path
+	var paths []attribution.Path
 	for _, j := range []struct {
 		path        string
 		conv, nulls float64
@@ -20,7 +20,7 @@ func ExampleAttribute() {
 		{"search", 0, 1, 0},
 		{"email > direct", 0, 1, 0},
 	} {
-		p, err := referral.ParsePath(j.path)
+		p, err := attribution.ParsePath(j.path)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -28,8 +28,8 @@ func ExampleAttribute() {
 		p.Conversions, p.Nulls, p.Value = j.conv, j.nulls, j.value
 		paths = append(paths, p)
 	}
-	for _, m := range []referral.Model{referral.LastTouch{}, referral.Linear{}, referral.PositionBased{}, referral.Markov{Order: 1}} {
-		credits, err := referral.Attribute(paths, m)
+	for _, m := range []attribution.Model{attribution.LastTouch{}, attribution.Linear{}, attribution.PositionBased{}, attribution.Markov{Order: 1}} {
+		credits, err := attribution.Attribute(paths, m)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -41,10 +41,10 @@ func ExampleAttribute() {
 		fmt.Println()
 	}
 	// Output:
-	// referral.LastTouch       direct 1.00 (120) email 0.00 (0) search 0.00 (0)
-	// referral.Linear          direct 0.33 (40) email 0.33 (40) search 0.33 (40)
-	// referral.PositionBased   direct 0.40 (48) email 0.20 (24) search 0.40 (48)
-	// referral.Markov          direct 0.40 (48) email 0.40 (48) search 0.20 (24)
+	// attribution.LastTouch    direct 1.00 (120) email 0.00 (0) search 0.00 (0)
+	// attribution.Linear       direct 0.33 (40) email 0.33 (40) search 0.33 (40)
+	// attribution.PositionBased direct 0.40 (48) email 0.20 (24) search 0.40 (48)
+	// attribution.Markov       direct 0.40 (48) email 0.40 (48) search 0.20 (24)
 }
 
 func ExampleReadPaths() {
@@ -54,28 +54,28 @@ search > email;3;150;7
 email;0;0;12
 search > social > email;1;40;2
 `
-	paths, err := referral.ReadPaths(strings.NewReader(in))
+	paths, err := attribution.ReadPaths(strings.NewReader(in))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	// Every journey ends in email, so removing it loses everything; without search only
 	// the 12 of 25 journeys that start in email are left: 1 - 12/25 = 0.52.
-	re, _ := referral.Markov{Order: 1}.RemovalEffects(paths)
+	re, _ := attribution.Markov{Order: 1}.RemovalEffects(paths)
 	for _, ch := range slices.Sorted(maps.Keys(re)) {
 		fmt.Printf("%-6s removal effect %.3f\n", ch, re[ch].Conversions)
 	}
-	_, err = referral.ReadPaths(strings.NewReader("search > ;1\n"))
+	_, err = attribution.ReadPaths(strings.NewReader("search > ;1\n"))
 	fmt.Println(err)
 	// Output:
 	// email  removal effect 1.000
 	// search removal effect 0.520
 	// social removal effect 0.120
-	// line 1: referral: syntax error: parse path "search > " at column 10: empty channel name
+	// line 1: attribution: syntax error: parse path "search > " at column 10: empty channel name
 }
 
 func ExampleShapley_Values() {
-	paths := []referral.Path{
+	paths := []attribution.Path{
 		{Touches: []string{"search", "email"}, Conversions: 30, Nulls: 70},
 		{Touches: []string{"search"}, Conversions: 10, Nulls: 90},
 		{Touches: []string{"display"}, Conversions: 1, Nulls: 199},
@@ -84,7 +84,7 @@ func ExampleShapley_Values() {
 	// coalition would have had on its own. Display lowers it: with search alone the
 	// rate is 10/100, with search and display 11/300. The values sum to the overall
 	// rate, 41/400.
-	vals, err := referral.Shapley{Game: referral.SubsetRate}.Values(paths)
+	vals, err := attribution.Shapley{Game: attribution.SubsetRate}.Values(paths)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package referral
+package attribution
 
 import (
 	"fmt"
