@@ -18,8 +18,6 @@ import (
 // The person to forget, and the others who must survive her erasure.
 const forgetMe = "forget-me@example.com"
 
-var forgetMeDigest []byte // set by erasureFixture: the value as the store holds it
-
 func erasureRules() identity.Rules { return identity.DefaultRules() }
 
 // erasureFixture writes a store in dir holding the person to forget and ten others.

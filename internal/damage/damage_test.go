@@ -348,7 +348,7 @@ func segmentSnapshot() format {
 			if _, err := x.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
-			return buf.Bytes(), nil, string(buf.Bytes())
+			return buf.Bytes(), nil, buf.String()
 		},
 		open: func(t *testing.T, img []byte) (string, error) {
 			x, err := segment.ReadSnapshot(img)
