@@ -56,10 +56,21 @@ func (g betaGeo) mean(t float64) float64 {
 	u := t / g.alpha
 	z := u / (1 + u)
 	c := g.a + g.b - 1
-	f := hypergeo(c-g.r, g.a-1, c, z)
-	// (1-z)^(a-1) = (alpha/(alpha+t))^(a-1)
-	scaled := math.Exp(-(g.a-1)*math.Log1p(u)) * f
+	var scaled float64
+	if g.a-1 > g.r {
+		// 2F1(r, b; c; z) is bounded as z → 1 when c-r-b = a-1-r > 0, while the
+		// transformed series' (1-z)^(a-1) underflows and its 2F1 overflows for large
+		// a (a dropout probability the same for everyone, a, b → ∞): the
+		// untransformed form.
+		scaled = math.Exp(-g.r*math.Log1p(u)) * hypergeo(g.r, g.b, c, z)
+	} else {
+		// (1-z)^(a-1) = (alpha/(alpha+t))^(a-1)
+		scaled = math.Exp(-(g.a-1)*math.Log1p(u)) * hypergeo(c-g.r, g.a-1, c, z)
+	}
 	m := c / (g.a - 1) * (1 - scaled)
+	if math.IsNaN(m) {
+		return 0
+	}
 	return math.Max(m, 0)
 }
 

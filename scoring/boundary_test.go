@@ -147,3 +147,22 @@ func TestParetoA0Quadrature(t *testing.T) {
 		}
 	}
 }
+
+// TestBetaGeoMeanLargeA: E[X(t)] at a boundary fit's large a and b (a dropout
+// probability the same for everyone) is finite and agrees with the transformed series
+// where both forms are finite.
+func TestBetaGeoMeanLargeA(t *testing.T) {
+	for _, g := range []betaGeo{{0.5, 4, 3, 5}, {2, 10, 4, 40}, {0.03, 4.1, 30, 25}} {
+		u := 10 / g.alpha
+		z := u / (1 + u)
+		c := g.a + g.b - 1
+		euler := c / (g.a - 1) * (1 - math.Exp(-(g.a-1)*math.Log1p(u))*hypergeo(c-g.r, g.a-1, c, z))
+		if got := g.mean(10); math.Abs(got-euler) > 1e-10*math.Max(1, euler) {
+			t.Errorf("%+v: mean %v, transformed series %v", g, got, euler)
+		}
+	}
+	g := betaGeo{0.028, 4.14, 2981, 2239}
+	if m := g.mean(10); math.IsNaN(m) || !(m > 0) || m > 10 {
+		t.Errorf("mean at a, b in the thousands: %v", m)
+	}
+}
