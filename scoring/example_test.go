@@ -93,6 +93,24 @@ func ExampleFitBGNBD() {
 	// standard errors [0.013 0.378 0.186 0.705]
 }
 
+// ExampleFitOptions_progress shows a long fit advancing: Progress is called after every
+// iteration with the log-likelihood reached.
+func ExampleFitOptions_progress() {
+	var last float64
+	iterations := 0
+	opt := &scoring.FitOptions{Progress: func(model string, iteration int, logLik float64) {
+		iterations++
+		last = logLik
+	}}
+	m, err := scoring.FitBGNBD(cdnow(), opt)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%v iterations reported; last log-likelihood %.1f, the fit's %.1f\n", iterations > 0, last, m.LogLik)
+	// Output:
+	// true iterations reported; last log-likelihood -9582.4, the fit's -9582.4
+}
+
 func ExampleBGNBD_ExpectedPurchases() {
 	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
 	for _, c := range []scoring.Customer{
