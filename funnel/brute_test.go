@@ -47,30 +47,45 @@ func bruteProfile(p *plan, rows []row) bOutcome {
 		}
 		return a.row < b.row
 	})
+	// The package doc's "Counts": the first pass runs over all entries; a pass that
+	// completes the funnel at entry e is followed by a pass over the entries after e,
+	// and a pass that does not complete it is the last. Level, origin and the path
+	// describe the first pass; reached is every step any pass reached.
 	out := bOutcome{path: fill(p.n)}
-	for p0, first := 0, true; p0 < len(ents); first = false {
-		level, reached, end, path, origin := brutePass(p, rows, ents, p0)
-		if first {
-			out.level, out.origin = level, origin
-			if level > 0 {
-				for s, e := range path {
-					if e >= 0 {
-						out.path[s] = ents[e].row
-					}
-				}
+	if len(ents) == 0 {
+		return out
+	}
+	level, _, _, path, origin := brutePass(p, rows, ents, 0)
+	out.level = level
+	if level > 0 {
+		out.origin = origin
+		for s := range out.path {
+			if path[s] >= 0 {
+				out.path[s] = ents[path[s]].row
 			}
 		}
-		if reached == 0 {
-			break
-		}
-		out.reached |= reached
-		out.passes = append(out.passes, reached)
-		if end < 0 {
-			break
-		}
-		p0 = end + 1
+	}
+	out.passes = brutePasses(p, rows, ents, 0)
+	for _, m := range out.passes {
+		out.reached |= m
 	}
 	return out
+}
+
+// brutePasses lists the steps reached by each pass starting at entry from, by
+// recursion on the rest of the entries.
+func brutePasses(p *plan, rows []row, ents []bEntry, from int) []uint32 {
+	if from >= len(ents) {
+		return nil
+	}
+	_, reached, completedAt, _, _ := brutePass(p, rows, ents, from)
+	switch {
+	case reached == 0:
+		return nil
+	case completedAt < 0:
+		return []uint32{reached}
+	}
+	return append([]uint32{reached}, brutePasses(p, rows, ents, completedAt+1)...)
 }
 
 func fill(n int) []int {

@@ -181,33 +181,49 @@ func (m *refLadder) growth(t *rapid.T, got []GrowthRow, from time.Time) []Growth
 			t.Fatalf("growth row %d starts %v, not at period %d's first instant", i, s, first+int64(i))
 		}
 		want[i].Start = s
-		end := m.next(s).Add(-time.Nanosecond)
-		for p, pe := range m.evs {
-			var now, before bool
-			firstActive := int64(1 << 62)
-			for _, e := range pe {
-				if !m.active(e) {
-					continue
-				}
-				k := civil(e.Time, m.l.By, m.loc)
-				firstActive = min(firstActive, k)
-				now = now || k == first+int64(i)
-				before = before || k == first+int64(i)-1
+	}
+	// Growth accounting from its definition (GrowthRow's doc), with sets: active[k] is
+	// the profiles active in period first+k (k = -1 is the period before the table),
+	// debut[p] the first period in which p was ever active.
+	active := make([]map[uint32]bool, len(got)+1)
+	for k := range active {
+		active[k] = map[uint32]bool{}
+	}
+	debut := map[uint32]int64{}
+	for p, pe := range m.evs {
+		for _, e := range pe {
+			if !m.active(e) {
+				continue
 			}
-			g := &want[i]
-			switch {
-			case now && firstActive == first+int64(i):
+			k := civil(e.Time, m.l.By, m.loc)
+			if d, ok := debut[p]; !ok || k < d {
+				debut[p] = k
+			}
+			if k >= first-1 && k < first+int64(len(got)) {
+				active[k-first+1][p] = true
+			}
+		}
+	}
+	for i := range want {
+		now, prev := active[i+1], active[i]
+		g := &want[i]
+		g.Active = int64(len(now))
+		for p := range now {
+			if debut[p] == first+int64(i) {
 				g.New++
-			case now && before:
+			} else if prev[p] {
 				g.Retained++
-			case now:
+			} else {
 				g.Resurrected++
-			case before:
+			}
+		}
+		for p := range prev {
+			if !now[p] {
 				g.Dormant++
 			}
-			if now {
-				g.Active++
-			}
+		}
+		end := m.next(want[i].Start).Add(-time.Nanosecond)
+		for p := range m.evs {
 			g.Stages[m.stage(p, end)]++
 		}
 	}
