@@ -7,6 +7,7 @@ require (
 	github.com/apache/beam/sdks/v2 v2.78.0
 	github.com/clientele-go/clientele v0.0.0
 	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
 )
 
 require (

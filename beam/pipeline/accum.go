@@ -20,7 +20,7 @@ type accum[P any] struct {
 }
 
 // flushAt is how many buffered events trigger a pass of the SDK.
-const flushAt = 1 << 15
+var flushAt = 1 << 15 // a variable so that tests can flush often
 
 // kind is what the generic combiner needs to know about a state.
 type kind[P any] struct {

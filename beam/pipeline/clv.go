@@ -106,8 +106,21 @@ type clvWire struct {
 	Unit, Period time.Duration
 	Location     string
 	Model        string
-	Fit          scoring.FitOptions
+	Fit          fitWire
 	Value        scoring.CLVOptions
+}
+
+// fitWire is scoring.FitOptions without its Progress function, which cannot travel.
+type fitWire struct {
+	Unit          time.Duration
+	Starts        int
+	Workers       int
+	MaxIterations int
+	Penalizer     float64
+}
+
+func (w fitWire) options() *scoring.FitOptions {
+	return &scoring.FitOptions{Unit: w.Unit, Starts: w.Starts, Workers: w.Workers, MaxIterations: w.MaxIterations, Penalizer: w.Penalizer}
 }
 
 func wireCLV(o CLVOptions) (clvWire, error) {
@@ -126,8 +139,13 @@ func wireCLV(o CLVOptions) (clvWire, error) {
 	if !(o.Value.Horizon > 0) || math.IsInf(o.Value.Horizon, 0) {
 		return clvWire{}, fmt.Errorf("%w: CLV horizon %v, want positive", ErrInvalid, o.Value.Horizon)
 	}
+	if o.Fit.Progress != nil {
+		return clvWire{}, fmt.Errorf("%w: FitOptions.Progress is a function, which cannot be sent to workers", ErrInvalid)
+	}
+	f := o.Fit
 	return clvWire{End: o.Summary.End, Unit: o.Summary.Unit, Period: o.Summary.Period, Location: loc,
-		Model: o.Model, Fit: o.Fit, Value: o.Value}, nil
+		Model: o.Model, Value: o.Value,
+		Fit: fitWire{Unit: f.Unit, Starts: f.Starts, Workers: f.Workers, MaxIterations: f.MaxIterations, Penalizer: f.Penalizer}}, nil
 }
 
 func (w clvWire) summary() scoring.SummaryOptions {
@@ -249,11 +267,11 @@ type fitFn struct{ Opt clvWire }
 
 func (f *fitFn) ProcessElement(h *histories) ([]byte, error) {
 	cs, spend := h.customers()
-	m, err := fitModel(f.Opt.Model, cs, &f.Opt.Fit)
+	m, err := fitModel(f.Opt.Model, cs, f.Opt.Fit.options())
 	if err != nil {
 		return nil, errorf("fit", err)
 	}
-	gg, err := scoring.FitGammaGamma(spend, &f.Opt.Fit)
+	gg, err := scoring.FitGammaGamma(spend, f.Opt.Fit.options())
 	if err != nil {
 		return nil, errorf("fit spend", err)
 	}

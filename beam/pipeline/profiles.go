@@ -57,3 +57,9 @@ func decodeProfile(dst []funnel.Event, b []byte) ([]funnel.Event, error) {
 	}
 	return dst, nil
 }
+
+// ProfileEvents decodes one element of Profiles: a profile's events in the canonical
+// order. It lets a host write its own per-profile DoFns over the same shuffle.
+func ProfileEvents(profile []byte) ([]funnel.Event, error) {
+	return decodeProfile(nil, profile)
+}

@@ -1,0 +1,358 @@
+// Command road runs the clientele road on Apache Beam: it reads events (JSON lines)
+// and transactions (CSV) from files, and writes the funnel, the cohort retention
+// table, growth accounting, CLV and channel attribution as text tables. It runs on
+// Prism, Beam's embedded runner, by default; see README.md for Flink, Spark and
+// Dataflow.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/top"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+
+	"github.com/clientele-go/clientele/beam/pipeline"
+	"github.com/clientele-go/clientele/funnel"
+	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/scoring"
+)
+
+var (
+	eventsPath = flag.String("events", "examples/road/testdata/events.jsonl", "events, one JSON object a line: profile, time (RFC 3339), event, properties")
+	txPath     = flag.String("transactions", "examples/road/testdata/transactions.csv", "transactions, profile,date,amount lines (scoring.ReadTransactions)")
+	out        = flag.String("out", "road-out", "directory (or gs:// prefix) for the tables")
+	endFlag    = flag.String("end", "2025-12-31", "end of the observation period (date)")
+)
+
+func init() {
+	register.Function2x1(parseEvent)
+	register.Function2x1(parseTransaction)
+	register.Function2x1(profilePath)
+	register.DoFn1x2[[]byte, string, error](&funnelTable{})
+	register.DoFn1x2[[]byte, string, error](&cohortTable{})
+	register.DoFn1x2[[]byte, string, error](&growthTable{})
+	register.Function1x2(attributionTable)
+	register.Function2x2(clvTable)
+	register.Function1x1(scoreLine)
+	register.Function2x1(lessCLV)
+	register.Emitter1[funnel.Event]()
+	register.Emitter1[scoring.Transaction]()
+	register.Emitter1[referral.Path]()
+}
+
+func main() {
+	flag.Parse()
+	beam.Init()
+	end, err := time.Parse(time.DateOnly, *endFlag)
+	if err != nil {
+		log.Fatalf("road: -end: %v", err)
+	}
+	p, err := build(end)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := beamx.Run(context.Background(), p); err != nil {
+		log.Fatalf("road: %v", err)
+	}
+	if strings.Contains(*out, "://") {
+		return
+	}
+	for _, name := range []string{"funnel.txt", "cohorts.txt", "growth.txt", "clv.txt", "attribution.txt"} {
+		b, err := os.ReadFile(filepath.Join(*out, name))
+		if err != nil {
+			log.Fatalf("road: %v", err)
+		}
+		fmt.Printf("%s\n", b)
+	}
+	fmt.Printf("per-customer scores: %s\n", filepath.Join(*out, "clv.csv"))
+}
+
+// Specs of the tables. Steps match by event name, as pipelines require.
+var (
+	day        = 24 * time.Hour
+	funnelSpec = funnel.Spec{
+		Steps:     []funnel.Step{{Name: "visit"}, {Name: "signup"}, {Name: "purchase"}},
+		Window:    30 * day,
+		Breakdown: &funnel.Breakdown{Prop: "channel"},
+	}
+	cohortSpec = funnel.Cohorts{Start: funnel.Step{Name: "visit"}, Return: funnel.Step{Name: "visit"}, By: funnel.Month, Periods: 6}
+	lifecycle  = funnel.Lifecycle{By: funnel.Month}
+	models     = map[string]referral.Model{
+		"first touch": referral.FirstTouch{},
+		"last touch":  referral.LastTouch{},
+		"linear":      referral.Linear{},
+		"markov":      referral.Markov{},
+	}
+)
+
+func build(end time.Time) (*beam.Pipeline, error) {
+	p, s := beam.NewPipelineWithRoot()
+	events := beam.ParDo(s, parseEvent, textio.Read(s, *eventsPath))
+	profiles := pipeline.Profiles(s, events)
+
+	f, err := pipeline.Funnel(s, funnelSpec, profiles)
+	if err != nil {
+		return nil, err
+	}
+	write(s, "funnel.txt", beam.ParDo(s, &funnelTable{}, f))
+	c, err := pipeline.Cohorts(s, cohortSpec, profiles)
+	if err != nil {
+		return nil, err
+	}
+	write(s, "cohorts.txt", beam.ParDo(s, &cohortTable{}, c))
+	j, err := pipeline.Lifecycle(s, lifecycle, profiles)
+	if err != nil {
+		return nil, err
+	}
+	write(s, "growth.txt", beam.ParDo(s, &growthTable{From: time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: end}, j))
+
+	a, err := pipeline.Attribution(s, models, beam.ParDo(s, profilePath, profiles))
+	if err != nil {
+		return nil, err
+	}
+	write(s, "attribution.txt", beam.ParDo(s, attributionTable, a))
+
+	opt := pipeline.CLVOptions{
+		Summary: scoring.SummaryOptions{End: end},
+		Value:   scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01},
+	}
+	txs := beam.ParDo(s, parseTransaction, textio.Read(s, *txPath))
+	sums, err := pipeline.Summaries(s, opt, txs)
+	if err != nil {
+		return nil, err
+	}
+	v, err := pipeline.CustomerValue(s, opt, sums)
+	if err != nil {
+		return nil, err
+	}
+	textio.Write(s, *out+"/clv.csv", beam.ParDo(s, scoreLine, v.Scores))
+	best := top.Largest(s, v.Scores, 10, lessCLV)
+	write(s, "clv.txt", beam.ParDo(s, clvTable, v.Model, beam.SideInput{Input: best}))
+	return p, nil
+}
+
+// write writes one table (a single string element) to the output directory.
+func write(s beam.Scope, name string, table beam.PCollection) {
+	textio.Write(s, *out+"/"+name, table)
+}
+
+type jsonEvent struct {
+	Profile uint32            `json:"profile"`
+	Time    time.Time         `json:"time"`
+	Name    string            `json:"event"`
+	Props   map[string]string `json:"properties"`
+}
+
+// parseEvent decodes one JSON line; a bad line fails the pipeline, quoting it.
+func parseEvent(line string, emit func(funnel.Event)) error {
+	if strings.TrimSpace(line) == "" {
+		return nil
+	}
+	var e jsonEvent
+	if err := json.Unmarshal([]byte(line), &e); err != nil {
+		return fmt.Errorf("road: event %.80q: %w", line, err)
+	}
+	if e.Profile == 0 || e.Name == "" || e.Time.IsZero() {
+		return fmt.Errorf("road: event %.80q: needs profile, time and event", line)
+	}
+	emit(funnel.Event{Profile: e.Profile, Time: e.Time, Name: e.Name, Props: e.Props})
+	return nil
+}
+
+// parseTransaction reads one CSV line with the SDK's reader.
+func parseTransaction(line string, emit func(scoring.Transaction)) error {
+	for t, err := range scoring.ReadTransactions(strings.NewReader(line), scoring.ReadOptions{}) {
+		if err != nil {
+			return fmt.Errorf("road: transaction %.80q: %w", line, err)
+		}
+		emit(t)
+	}
+	return nil
+}
+
+// profilePath turns a profile's events into its journey: the channels of its visits up
+// to its first purchase, converted (worth the purchase's amount) or not.
+func profilePath(profile []byte, emit func(referral.Path)) error {
+	events, err := pipeline.ProfileEvents(profile)
+	if err != nil {
+		return err
+	}
+	var path referral.Path
+	for _, e := range events {
+		switch e.Name {
+		case "visit":
+			if ch := e.Props["channel"]; ch != "" {
+				path.Touches = append(path.Touches, ch)
+			}
+		case "purchase":
+			if len(path.Touches) == 0 {
+				return nil
+			}
+			path.Conversions = 1
+			path.Value, _ = strconv.ParseFloat(e.Props["amount"], 64)
+			emit(path)
+			return nil
+		}
+	}
+	if len(path.Touches) > 0 {
+		path.Nulls = 1
+		emit(path)
+	}
+	return nil
+}
+
+type funnelTable struct{}
+
+func (funnelTable) ProcessElement(b []byte) (string, error) {
+	var pt funnel.Partial
+	if err := pt.UnmarshalBinary(b); err != nil {
+		return "", err
+	}
+	r := pt.Result()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "funnel: visit > signup > purchase within 30 days\n%-10s %9s %9s\n", "step", "profiles", "from prev")
+	for _, st := range r.Steps {
+		fmt.Fprintf(&sb, "%-10s %9d %8.1f%%\n", st.Name, st.Unique, 100*st.FromPrevious.Estimate)
+	}
+	fmt.Fprintf(&sb, "\nby first-touch channel: profiles at each step\n")
+	for _, k := range slicesSorted(r.Breakdown) {
+		fmt.Fprintf(&sb, "%-10s", k)
+		for _, st := range r.Breakdown[k].Steps {
+			fmt.Fprintf(&sb, " %9d", st.Unique)
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String(), nil
+}
+
+type cohortTable struct{}
+
+func (cohortTable) ProcessElement(b []byte) (string, error) {
+	cp, err := cohortSpec.UnmarshalCohortPartial(b)
+	if err != nil {
+		return "", err
+	}
+	t := cp.Table()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "monthly cohorts: %% of first visitors who visited again N months later\n%-8s %6s", "cohort", "size")
+	for _, c := range t.Columns[1:] {
+		fmt.Fprintf(&sb, " %6s", c)
+	}
+	sb.WriteString("\n")
+	for _, c := range t.Cohorts {
+		fmt.Fprintf(&sb, "%-8s %6d", c.Start.Format("2006-01"), c.Size)
+		for k := 1; k < len(c.Retained); k++ {
+			if !c.Complete[k] {
+				fmt.Fprintf(&sb, " %6s", "")
+				continue
+			}
+			fmt.Fprintf(&sb, " %5.1f%%", 100*float64(c.Retained[k])/float64(c.Size))
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String(), nil
+}
+
+type growthTable struct{ From, To time.Time }
+
+func (g *growthTable) ProcessElement(b []byte) (string, error) {
+	j, err := lifecycle.UnmarshalJourneys(b)
+	if err != nil {
+		return "", err
+	}
+	rows, err := j.Growth(g.From, g.To)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "growth accounting by month (active profiles)\n%-8s %7s %7s %9s %9s %8s %6s\n", "month", "new", "retained", "resurrected", "dormant", "active", "quick")
+	for _, r := range rows {
+		fmt.Fprintf(&sb, "%-8s %7d %7d %9d %9d %8d %6.2f\n", r.Start.Format("2006-01"), r.New, r.Retained, r.Resurrected, r.Dormant, r.Active, r.QuickRatio())
+	}
+	return sb.String(), nil
+}
+
+func attributionTable(b []byte) (string, error) {
+	credits, err := pipeline.DecodeCredits(b)
+	if err != nil {
+		return "", err
+	}
+	names := slicesSorted(credits)
+	channels := map[string]bool{}
+	for _, m := range credits {
+		for ch := range m {
+			channels[ch] = true
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "attribution: conversions credited to each channel\n%-10s", "channel")
+	for _, n := range names {
+		fmt.Fprintf(&sb, " %12s", n)
+	}
+	sb.WriteString("\n")
+	for _, ch := range slicesSorted(channels) {
+		fmt.Fprintf(&sb, "%-10s", ch)
+		for _, n := range names {
+			fmt.Fprintf(&sb, " %12.1f", credits[n][ch].Conversions)
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String(), nil
+}
+
+func clvTable(models []byte, best []pipeline.Score) (string, error) {
+	m, gg, err := pipeline.DecodeModels(models)
+	if err != nil {
+		return "", err
+	}
+	bg := m.(*scoring.BGNBD)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "CLV: BG/NBD r=%.3f alpha=%.3f a=%.3f b=%.3f; Gamma-Gamma p=%.3f q=%.3f gamma=%.3f\n", bg.R, bg.Alpha, bg.A, bg.B, gg.P, gg.Q, gg.Gamma)
+	fmt.Fprintf(&sb, "the 10 most valuable customers over the next 52 weeks\n%-8s %8s %10s %10s\n", "profile", "P(alive)", "purchases", "CLV")
+	slices.SortFunc(best, func(a, b pipeline.Score) int {
+		if a.CLV != b.CLV {
+			if a.CLV > b.CLV {
+				return -1
+			}
+			return 1
+		}
+		return int(a.Profile) - int(b.Profile)
+	})
+	for _, s := range best {
+		fmt.Fprintf(&sb, "%-8d %8.3f %10.2f %10.2f\n", s.Profile, s.PAlive, s.ExpectedPurchases, s.CLV)
+	}
+	return sb.String(), nil
+}
+
+func scoreLine(s pipeline.Score) string {
+	return fmt.Sprintf("%d,%.6f,%.6f,%.4f", s.Profile, s.PAlive, s.ExpectedPurchases, s.CLV)
+}
+
+func lessCLV(a, b pipeline.Score) bool {
+	if a.CLV != b.CLV {
+		return a.CLV < b.CLV
+	}
+	return a.Profile > b.Profile
+}
+
+func slicesSorted[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
