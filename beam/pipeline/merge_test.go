@@ -217,7 +217,7 @@ func TestHistoriesMergeAnySplit(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		txs := genTransactions(rapid.Uint64().Draw(t, "seed"), rapid.IntRange(0, 80).Draw(t, "profiles"))
 		SortTransactions(txs)
-		sums, err := scoring.Summarize(slices.Values(txs), scoring.SummaryOptions{End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
+		sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
 			t.Fatal(err)
 		}

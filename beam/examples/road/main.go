@@ -174,7 +174,7 @@ func parseEvent(line string, emit func(funnel.Event)) error {
 
 // parseTransaction reads one CSV line with the SDK's reader.
 func parseTransaction(line string, emit func(scoring.Transaction)) error {
-	for t, err := range scoring.ReadTransactions(strings.NewReader(line), scoring.ReadOptions{}) {
+	for t, err := range scoring.ReadTransactions(strings.NewReader(line), nil) {
 		if err != nil {
 			return fmt.Errorf("road: transaction %.80q: %w", line, err)
 		}
