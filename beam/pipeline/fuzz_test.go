@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/funnel"
-	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/referral/attribution"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -20,7 +20,7 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(uint8(1), gatherProfile(7, func(x *funnel.Event) bool { *x = e; return false }))
 	f.Add(uint8(2), encodeTransaction(scoring.Transaction{Profile: 3, Time: e.Time, Amount: 9.5}))
 	f.Add(uint8(3), encodeSummary(scoring.Summary{Profile: 3, Customer: scoring.Customer{Frequency: 2, Recency: 3, T: 9, Monetary: 4}}))
-	f.Add(uint8(4), encodePath(referral.Path{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{time.Hour, 0}}))
+	f.Add(uint8(4), encodePath(attribution.Path{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{time.Hour, 0}}))
 	f.Add(uint8(5), encodeHistories(&histories{H: map[history]float64{{1, 2, 3}: 4}, S: map[spendKey]float64{{1, 2}: 3}}))
 	acc, _ := encodeFunnelAcc(&funnelAcc{accum[*funnel.Partial]{pend: []funnel.Event{e}}})
 	f.Add(uint8(6), acc)

@@ -12,7 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/clientele-go/clientele/funnel"
-	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/referral/attribution"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -243,10 +243,10 @@ func TestPathsMergeAnySplit(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		paths := genPaths(rapid.Uint64().Draw(t, "seed"), rapid.IntRange(0, 200).Draw(t, "paths"))
 		var f pathsFn
-		c := combiner[*pathSet, referral.Path, []referral.Path]{f.CreateAccumulator,
-			func(ps *pathSet, p referral.Path) (*pathSet, error) { return f.AddInput(ps, p), nil },
+		c := combiner[*pathSet, attribution.Path, []attribution.Path]{f.CreateAccumulator,
+			func(ps *pathSet, p attribution.Path) (*pathSet, error) { return f.AddInput(ps, p), nil },
 			func(a, b *pathSet) (*pathSet, error) { return f.MergeAccumulators(a, b), nil },
-			func(ps *pathSet) ([]referral.Path, error) { return ps.sorted(), nil },
+			func(ps *pathSet) ([]attribution.Path, error) { return ps.sorted(), nil },
 			func(ps *pathSet) ([]byte, error) { return encodePathSet(ps), nil }, decodePathSet}
 		// Counts are whole numbers here, so that sums in any order are exact.
 		if diff := gocmp.Diff(c.whole(t, paths), c.split(t, paths)); diff != "" {

@@ -26,7 +26,7 @@ import (
 
 	"github.com/clientele-go/clientele/beam/pipeline"
 	"github.com/clientele-go/clientele/funnel"
-	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/referral/attribution"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -50,7 +50,7 @@ func init() {
 	register.Function2x1(lessCLV)
 	register.Emitter1[funnel.Event]()
 	register.Emitter1[scoring.Transaction]()
-	register.Emitter1[referral.Path]()
+	register.Emitter1[attribution.Path]()
 }
 
 func main() {
@@ -90,11 +90,11 @@ var (
 	}
 	cohortSpec = funnel.Cohorts{Start: funnel.Step{Name: "visit"}, Return: funnel.Step{Name: "visit"}, By: funnel.Month, Periods: 6}
 	lifecycle  = funnel.Lifecycle{By: funnel.Month}
-	models     = map[string]referral.Model{
-		"first touch": referral.FirstTouch{},
-		"last touch":  referral.LastTouch{},
-		"linear":      referral.Linear{},
-		"markov":      referral.Markov{},
+	models     = map[string]attribution.Model{
+		"first touch": attribution.FirstTouch{},
+		"last touch":  attribution.LastTouch{},
+		"linear":      attribution.Linear{},
+		"markov":      attribution.Markov{},
 	}
 )
 
@@ -185,12 +185,12 @@ func parseTransaction(line string, emit func(scoring.Transaction)) error {
 
 // profilePath turns a profile's events into its journey: the channels of its visits up
 // to its first purchase, converted (worth the purchase's amount) or not.
-func profilePath(profile []byte, emit func(referral.Path)) error {
+func profilePath(profile []byte, emit func(attribution.Path)) error {
 	events, err := pipeline.ProfileEvents(profile)
 	if err != nil {
 		return err
 	}
-	var path referral.Path
+	var path attribution.Path
 	for _, e := range events {
 		switch e.Name {
 		case "visit":
