@@ -20,6 +20,10 @@ func main() {
 	in := flag.String("in", "", `CSV of journeys (path,conversions,nulls,value); "-" for standard input; empty: generate them`)
 	people := flag.Int("people", 100_000, "people in the generated base (without -in)")
 	flag.Parse()
+	if *in == "" {
+		// Generating the base takes about a second per 100,000 people: say so.
+		fmt.Fprintf(os.Stderr, "generating the journeys of %d people (about %.0fs) ...\n", *people, max(1, float64(*people)/100_000))
+	}
 	if err := run(os.Stdout, *in, *people); err != nil {
 		fmt.Fprintln(os.Stderr, "attribution:", err)
 		os.Exit(1)
