@@ -100,34 +100,33 @@ func Calls(data []byte, opts *ParseOptions) (msgs []Message, errs []error, err e
 	return msgs, errs, nil
 }
 
-// object decodes a JSON object into its raw fields.
+// object decodes a JSON object into its raw fields, in one pass over the input.
 func object(data []byte) (map[string]json.RawMessage, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	var v json.RawMessage
-	if err := d.Decode(&v); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("%w: not JSON: %w", ErrInvalid, syn)
-		}
-		if len(bytes.TrimSpace(data)) == 0 {
-			return nil, invalid("empty: a call is a JSON object")
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: not JSON: the text ends inside the object (%w)", ErrInvalid, err)
-		}
-		return nil, invalid("not JSON: %v", err)
-	}
-	if d.More() {
-		return nil, invalid("more than one JSON value on the line")
-	}
-	if v[0] != '{' {
-		return nil, invalid("a call must be a JSON object, got %s", kind(v))
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, invalid("empty: a call is a JSON object")
 	}
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(v, &fields); err != nil {
-		return nil, invalid("not JSON: %v", err)
+	err := json.Unmarshal(data, &fields)
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil && fields == nil:
+		return nil, invalid("a call must be a JSON object, got null")
+	case err == nil:
+		return fields, nil
+	case errors.As(err, &syn) && strings.Contains(syn.Error(), "after top-level value"):
+		return nil, invalid("more than one JSON value on the line")
+	case errors.As(err, &syn) && syn.Offset >= int64(len(data)) && strings.Contains(syn.Error(), "unexpected end"):
+		return nil, fmt.Errorf("%w: not JSON: the text ends inside the object (%w)", ErrInvalid, io.ErrUnexpectedEOF)
+	case errors.As(err, &syn):
+		return nil, fmt.Errorf("%w: not JSON: %w", ErrInvalid, syn)
+	case errors.As(err, &typ):
+		return nil, invalid("a call must be a JSON object, got %s", kind(trimmed))
+	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input"):
+		return nil, fmt.Errorf("%w: not JSON: the text ends inside the object (%w)", ErrInvalid, io.ErrUnexpectedEOF)
 	}
-	return fields, nil
+	return nil, invalid("not JSON: %v", err)
 }
 
 func parseFields(f map[string]json.RawMessage, opts *ParseOptions) (Message, error) {
