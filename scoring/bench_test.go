@@ -126,6 +126,7 @@ func benchNaiveFit(b *testing.B, cs []Customer) {
 func BenchmarkFitBGNBDCDNOW(b *testing.B)      { benchFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBDCDNOWNaive(b *testing.B) { benchNaiveFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBD1M(b *testing.B)         { benchFit(b, million()) }
+func BenchmarkFitBGNBD100k(b *testing.B)       { benchFit(b, million()[:100_000]) }
 func BenchmarkFitBGNBD1MNaive(b *testing.B)    { benchNaiveFit(b, million()) }
 
 // One evaluation of the likelihood and its gradient on a million customers.
