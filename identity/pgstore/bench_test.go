@@ -62,14 +62,24 @@ func BenchmarkLinkPostgres(b *testing.B) {
 			pool := pgtest.Pool(b)
 			schema := pgtest.Schema(b, pool)
 			var rs []*identity.Resolver
+			var stores []*Store
 			for range writers {
-				r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(b, pgtest.Pool(b), schema)))
+				s := open(b, pgtest.Pool(b), schema)
+				stores = append(stores, s)
+				r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
 				if err != nil {
 					b.Fatal(err)
 				}
 				rs = append(rs, r)
 			}
 			benchLinks(b, rs, 256)
+			flushes := 0
+			for _, s := range stores {
+				s.mu.Lock()
+				flushes += s.flushed
+				s.mu.Unlock()
+			}
+			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "links/flush")
 		})
 	}
 }

@@ -91,9 +91,10 @@ type Store struct {
 	k1, k2 int32  // the log's advisory lock
 	notify string // NOTIFY payload
 
-	acq  sync.Mutex // serialises taking the lock, without holding mu while waiting
-	mu   sync.Mutex
-	cond *sync.Cond
+	acq      sync.Mutex // serialises taking the lock, without holding mu while waiting
+	mu       sync.Mutex
+	cond     *sync.Cond // a flush ended
+	idleCond *sync.Cond // the open leads ended, or the lock was given up
 	// guarded by mu
 	leads    int           // Lead calls not yet settled
 	conn     *pgxpool.Conn // holds the advisory lock while not nil
@@ -105,6 +106,7 @@ type Store struct {
 	done     uint64        // of those, settled (flushed or failed)
 	flushing bool          // a Settle is writing
 	flushes  int           // flushes since the lock was taken
+	flushed  int           // flushes ever (benchmarks report links per flush)
 	idle     uint64        // bumped by each Lead and each end of the last lead: a pending release checks it
 	failing  int           // leads open when a flush failed, whose Settle must fail
 	diverged bool          // a flush failed: Lead fails until Records is read
@@ -128,6 +130,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	s := &Store{pool: pool, schema: schema, table: pg.Ident(schema) + ".identity_log", notify: schema + ".identity_log"}
 	s.k1, s.k2 = pg.Key(schema, "identity_log")
 	s.cond = sync.NewCond(&s.mu)
+	s.idleCond = sync.NewCond(&s.mu)
 	return s, nil
 }
 
@@ -157,7 +160,7 @@ func (s *Store) Lead(ctx context.Context) error {
 			s.release()
 			continue
 		default:
-			s.cond.Wait() // for the open leads to end
+			s.idleCond.Wait() // for the open leads to end
 			continue
 		}
 		break
@@ -386,6 +389,7 @@ func (s *Store) Settle() error {
 		} else {
 			s.done = end
 			s.flushes++
+			s.flushed++
 		}
 		s.cond.Broadcast()
 	}
@@ -398,7 +402,9 @@ func (s *Store) Settle() error {
 	}
 	if s.leads > 0 {
 		s.leads--
-		s.cond.Broadcast() // a Lead may wait for the open leads to end
+		if s.leads == 0 {
+			s.idleCond.Broadcast() // a Lead may wait for the open leads to end
+		}
 	}
 	if s.leads == 0 && s.conn != nil && !s.flushing && len(s.buf) == 0 {
 		if s.flushes >= maxHold {
@@ -437,7 +443,7 @@ func (s *Store) release() {
 		s.conn = nil
 		s.known = false
 	}
-	s.cond.Broadcast()
+	s.idleCond.Broadcast()
 }
 
 // drop closes the lead's connection, which releases the lock if the server still holds
@@ -449,6 +455,7 @@ func (s *Store) drop() {
 	}
 	s.known = false
 	s.cond.Broadcast()
+	s.idleCond.Broadcast()
 }
 
 // FollowOptions tune Follow. The zero value is the default.
