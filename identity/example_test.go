@@ -245,3 +245,21 @@ func ExampleResolver_LinkBatch() {
 	// [1 1 2 1] link: identifier 0: empty kind: identity: invalid input (event 4 of the batch)
 	// 1 [email:ann@example.com phone:+447700900123 anonymous_id:a1]
 }
+
+// A caller that linked on one replica passes the position it got back to another; the
+// other catches up when it is behind, and then reads the caller's write. Here both
+// "replicas" are one resolver on a MemStore, which is not shared: CatchUp only reports
+// the position (see identity/pgstore for a store several processes share).
+func ExampleResolver_CatchUp() {
+	ctx := context.Background()
+	r, _ := identity.New(identity.DefaultRules(), identity.WithStore(&identity.MemStore{}))
+	r.Link(ctx, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), "web",
+		identity.ID{Kind: "anonymous_id", Value: "a1"}, identity.ID{Kind: "email", Value: "ann@example.com"})
+	written := r.Position() // the configuration record and the link
+	if r.Position() < written {
+		r.CatchUp(ctx)
+	}
+	p, _ := r.Lookup(identity.ID{Kind: "email", Value: "ann@example.com"})
+	fmt.Println(written, p)
+	// Output: 2 1
+}

@@ -170,3 +170,20 @@ func TestFileStoreSurvivesKill(t *testing.T) {
 		t.Fatalf("after SIGKILL and restart:\n got %s\nwant %s", got, want)
 	}
 }
+
+// FuzzDecodeEvent: the event log's decoder never panics, and what it accepts encodes
+// back to the same event.
+func FuzzDecodeEvent(f *testing.F) {
+	f.Add(encodeEvent(event{At: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Name: "page", Profile: 7}))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := decodeEvent(data)
+		if err != nil {
+			return
+		}
+		again, err := decodeEvent(encodeEvent(e))
+		if err != nil || again != e {
+			t.Fatalf("round trip of %+v: %+v, %v", e, again, err)
+		}
+	})
+}

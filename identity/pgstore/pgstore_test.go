@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -357,5 +358,53 @@ func TestFollowerReportsMerges(t *testing.T) {
 	}
 	if diff := cmp.Diff(mine, theirs); diff != "" {
 		t.Fatalf("follower's merges differ (-writer +follower):\n%s", diff)
+	}
+}
+
+// TestOtherRules: a log written under one rule set and opened under another behaves as
+// the file store does: the same graph, and later links decided by the new rules alike.
+func TestOtherRules(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	fs, err := identity.OpenFileStore(filepath.Join(t.TempDir(), "log"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	const events = 400
+	var rs []*identity.Resolver
+	for _, s := range []identity.Store{open(t, pool, schema), fs} {
+		r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range events / 2 {
+			if err := link(ctx, r, 0, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rs = append(rs, r)
+	}
+	other := identity.DefaultRules()
+	other.HotLimit = 2
+	uid := other.Kinds["user_id"]
+	uid.Limit = 2
+	other.Kinds["user_id"] = uid
+	var got []string
+	for _, s := range []identity.Store{open(t, pool, schema), fs} {
+		r, err := identity.New(other, identity.WithStore(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := events / 2; i < events; i++ {
+			if err := link(ctx, r, 0, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got = append(got, answers(r, events))
+	}
+	if diff := cmp.Diff(got[1], got[0]); diff != "" {
+		t.Fatalf("PostgreSQL and file stores differ under new rules (-file +pg):\n%s", diff)
 	}
 }
