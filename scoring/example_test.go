@@ -429,7 +429,7 @@ func ExampleReadTransactions() {
 	// Output:
 	// 17 2025-03-01 12.5
 	// 17 2025-03-09 8
-	// scoring: line 4, column 4: scoring: syntax error: time "2025-03-0x" does not match layout "2006-01-02"
+	// scoring: syntax error: line 4, column 4: time "2025-03-0x" does not match layout "2006-01-02"
 }
 
 // ExampleKeys reads an order export with string customer ids, leniently: the bad line
@@ -448,7 +448,7 @@ func ExampleKeys() {
 	// Output:
 	// c-17 1 2025-03-01 12.5
 	// ann@example.com 2 2025-03-02 8
-	// scoring: line 4, column 6: scoring: syntax error: time "2025-03-0x" does not match layout "2006-01-02"
+	// scoring: syntax error: line 4, column 6: time "2025-03-0x" does not match layout "2006-01-02"
 	// c-17 1 2025-03-09 3
 }
 

@@ -144,7 +144,7 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 				continue
 			}
 			if bad++; bad > MaxBadLines {
-				yield(Transaction{}, fmt.Errorf("scoring: line %d: %w: more than %d bad lines, stopping (wrong separator, columns or layout?)", rec.line, ErrSyntax, MaxBadLines))
+				yield(Transaction{}, fmt.Errorf("%w: line %d: more than %d bad lines, stopping (wrong separator, columns or layout?)", ErrSyntax, rec.line, MaxBadLines))
 				return
 			}
 			if !yield(Transaction{}, err) || !o.Lenient {
@@ -180,13 +180,13 @@ func (rec record) field(i int, name string) (string, error) {
 		if n := len(rec.cols); n > 0 {
 			col = rec.cols[n-1] + len(rec.fields[n-1])
 		}
-		return "", fmt.Errorf("scoring: line %d, column %d: %w: no %s field (column %d of %d)", rec.line, col, ErrSyntax, name, i+1, len(rec.fields))
+		return "", fmt.Errorf("%w: line %d, column %d: no %s field (column %d of %d)", ErrSyntax, rec.line, col, name, i+1, len(rec.fields))
 	}
 	return rec.fields[i], nil
 }
 
 func (rec record) fail(i int, format string, args ...any) error {
-	return fmt.Errorf("scoring: line %d, column %d: %w: %s", rec.line, rec.cols[i], ErrSyntax, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, rec.line, rec.cols[i], fmt.Sprintf(format, args...))
 }
 
 func (o ReadOptions) parse(rec record) (Transaction, error) {
@@ -240,7 +240,7 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 			if err != nil {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
-					err = fmt.Errorf("scoring: line %d, column %d: %w: %v", pe.Line, pe.Column, ErrSyntax, pe.Err)
+					err = fmt.Errorf("%w: line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
 				} else {
 					err = fmt.Errorf("scoring: read transactions: %w", err)
 				}
@@ -312,7 +312,7 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				err = fmt.Errorf("scoring: line %d: %w: line longer than %d bytes", line+1, ErrSyntax, maxLine)
+				err = fmt.Errorf("%w: line %d: line longer than %d bytes", ErrSyntax, line+1, maxLine)
 			} else {
 				err = fmt.Errorf("scoring: read transactions: %w", err)
 			}

@@ -1,0 +1,79 @@
+package funnel_test
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/funnel"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// the package's sentinel that names its kind, and carry "funnel:" exactly once.
+func TestErrorPaths(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	ok := funnel.Spec{Steps: []funnel.Step{{Name: "a"}, {Name: "b"}}, Window: time.Hour}
+	evs := []funnel.Event{{Profile: 1, Time: t0, Name: "a"}, {Profile: 1, Time: t0.Add(time.Minute), Name: "b"}}
+	unsorted := []funnel.Event{{Profile: 2, Time: t0, Name: "a"}, {Profile: 1, Time: t0, Name: "a"}, {Profile: 2, Time: t0, Name: "b"}}
+	res, err := ok.Run(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := ok.Partial(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := funnel.Spec{Steps: []funnel.Step{{Name: "x"}}, Window: time.Hour}.Partial(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := pt.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := funnel.Lifecycle{}
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"Run with no steps", second(funnel.Spec{}.Run(evs)), funnel.ErrInvalid},
+		{"Run with a negative window", second(funnel.Spec{Steps: ok.Steps, Window: -time.Hour}.Run(evs)), funnel.ErrInvalid},
+		{"Validate an optional first step", funnel.Spec{Steps: []funnel.Step{{Name: "a", Optional: true}, {Name: "b"}}, Window: time.Hour}.Validate(), funnel.ErrInvalid},
+		{"RunSeq on ungrouped profiles", second(ok.RunSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
+		{"Run on the zero time", second(ok.Run([]funnel.Event{{Profile: 1, Name: "a"}})), funnel.ErrTimeRange},
+		{"Conversion of steps out of range", second(res.Conversion(0, 5, funnel.Wilson, 0.95)), funnel.ErrInvalid},
+		{"NewRate with k > n", second(funnel.NewRate(3, 2, funnel.Wilson, 0.95)), funnel.ErrInvalid},
+		{"NewRate with level 1", second(funnel.NewRate(1, 2, funnel.Wilson, 1)), funnel.ErrInvalid},
+		{"NewRate with an unknown method", second(funnel.NewRate(1, 2, funnel.Method(99), 0.95)), funnel.ErrInvalid},
+		{"Compare with an empty variant", second(funnel.Compare(funnel.Rate{K: 0, N: 0}, funnel.Rate{K: 1, N: 2}, 0.95)), funnel.ErrInvalid},
+		{"Compare with level NaN", second(funnel.Compare(funnel.Rate{K: 1, N: 2}, funnel.Rate{K: 1, N: 2}, math.NaN())), funnel.ErrInvalid},
+		{"Merge partials of different specs", pt.Merge(other), funnel.ErrMismatch},
+		{"UnmarshalBinary of garbage", new(funnel.Partial).UnmarshalBinary([]byte("not a partial")), funnel.ErrCorrupt},
+		{"UnmarshalBinary of a truncated partial", new(funnel.Partial).UnmarshalBinary(enc[:len(enc)-3]), funnel.ErrCorrupt},
+		{"Batch.UnmarshalBinary of garbage", new(funnel.Batch).UnmarshalBinary([]byte{1, 2, 3}), funnel.ErrCorrupt},
+		{"Lifecycle.UnmarshalJourneys of garbage", second(lc.UnmarshalJourneys([]byte("x"))), funnel.ErrCorrupt},
+		{"Lifecycle.BuildSeq on ungrouped profiles", second(lc.BuildSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
+		{"Cohorts.UnmarshalCohortPartial of garbage", second(funnel.Cohorts{}.UnmarshalCohortPartial([]byte("x"))), funnel.ErrCorrupt},
+		{"KaplanMeier with level 2", second(funnel.KaplanMeier(nil, 2)), funnel.ErrInvalid},
+	} {
+		checkErr(t, c.name, c.err, c.want, "funnel:")
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// checkErr holds err to wrapping want and naming the package exactly once.
+func checkErr(t *testing.T, name string, err, want error, prefix string) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", name, err, want)
+		return
+	}
+	if n := strings.Count(err.Error(), prefix); n != 1 {
+		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
+	}
+}

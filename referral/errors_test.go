@@ -1,0 +1,83 @@
+package referral_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// the package's sentinel that names its kind, and carry "referral:" exactly once.
+func TestErrorPaths(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p, err := referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := strings.NewReader(strings.Repeat("\x00", 64))
+	code, err := p.IssueCode("c1", at, 1, referral.Signals{}, zero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SignUp("s2", at.Add(time.Hour), 2, string(code), referral.Signals{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Order("o2", at.Add(2*time.Hour), 2, "A", 1000); err != nil {
+		t.Fatal(err)
+	}
+	damaged := filepath.Join(t.TempDir(), "ledger.wal")
+	if err := os.WriteFile(damaged, []byte("this is not a ledger file at all, and long enough"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := referral.OpenFileStore(filepath.Join(t.TempDir(), "l.wal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"Open with a negative reward", second(referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: -1})), referral.ErrInvalid},
+		{"Order with a negative amount", p.Order("o3", at, 2, "B", -5), referral.ErrInvalid},
+		{"Order with an empty key", p.Order("", at, 2, "B", 5), referral.ErrInvalid},
+		{"Order key reused for another event", p.Order("o2", at.Add(2*time.Hour), 2, "A", 999), referral.ErrKeyReused},
+		{"Order id used twice", p.Order("o4", at.Add(3*time.Hour), 2, "A", 1000), referral.ErrConflict},
+		{"Refund of an unknown order", p.Refund("r1", at.Add(3*time.Hour), "nope"), referral.ErrNotFound},
+		{"Refund before its order", p.RefundAmount("r2", at.Add(time.Hour), "A", 10), referral.ErrRefundBeforeOrder},
+		{"Refund beyond the order", p.RefundAmount("r3", at.Add(3*time.Hour), "A", 5000), referral.ErrRefundExceeds},
+		{"Payout beyond the balance", p.Payout("p1", at.Add(3*time.Hour), 1, 1<<40), referral.ErrInsufficient},
+		{"ApplyMerge into itself", p.ApplyMerge(2, 2), referral.ErrInvalid},
+		{"ParseCode of a typo", second(referral.ParseCode("7K3M-Q8ZE-Y15")), referral.ErrCode},
+		{"SignUp with an unknown code", second(p.SignUp("s3", at, 3, "ZZZZ-ZZZZ-ZZZZ", referral.Signals{})), referral.ErrCode},
+		{"CodeFromLink without a code", second(referral.CodeFromLink("https://example.com/")), referral.ErrCode},
+		{"Limit at K >= 1", second(referral.Limit(100, 1.1)), referral.ErrInvalid},
+		{"NewTree with a cycle", second(referral.NewTree([]referral.Signup{{Profile: 1, Referrer: 2}, {Profile: 2, Referrer: 1}})), referral.ErrCycle},
+		{"Cohorts with level 2", second(referral.Cohorts([]referral.Signup{{Profile: 1, At: at}}, nil, at, 24*time.Hour, 1, 2)), referral.ErrInvalid},
+		{"OpenFileStore of a damaged file", second(referral.OpenFileStore(damaged, nil)), referral.ErrCorrupt},
+		{"UnmarshalBinary of garbage", new(referral.Record).UnmarshalBinary([]byte{0xff, 0xff}), referral.ErrCorrupt},
+		{"Append after Close", closed.Append(referral.Record{Kind: referral.KindOrder, Key: "k"}), referral.ErrClosed},
+	} {
+		checkErr(t, c.name, c.err, c.want, "referral:")
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// checkErr holds err to wrapping want and naming the package exactly once.
+func checkErr(t *testing.T, name string, err, want error, prefix string) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", name, err, want)
+		return
+	}
+	if n := strings.Count(err.Error(), prefix); n != 1 {
+		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
+	}
+}

@@ -1,0 +1,61 @@
+package scoring_test
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// the package's sentinel that names its kind, and carry "scoring:" exactly once.
+func TestErrorPaths(t *testing.T) {
+	bad := []scoring.Customer{{Frequency: 1, Recency: 40, T: 38, Monetary: 10}}
+	nan := []scoring.Customer{{Frequency: 1, Recency: math.NaN(), T: 38, Monetary: 10}}
+	few := []scoring.Customer{{Frequency: 1, Recency: 10, T: 38, Monetary: 10}}
+	m := &scoring.BGNBD{R: 0.24, Alpha: 4.4, A: 0.79, B: 2.4}
+	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	read := func(s string) error {
+		for _, err := range scoring.ReadTransactions(strings.NewReader(s), nil) {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"FitBGNBD with recency after T", second(scoring.FitBGNBD(bad, nil)), scoring.ErrInvalid},
+		{"FitParetoNBD with a NaN", second(scoring.FitParetoNBD(nan, nil)), scoring.ErrInvalid},
+		{"FitBGNBD on one customer", second(scoring.FitBGNBD(few, nil)), scoring.ErrTooFew},
+		{"FitGammaGamma with recency after T", second(scoring.FitGammaGamma(bad, nil)), scoring.ErrInvalid},
+		{"Predict with a negative horizon", second(scoring.Predict(m, few, -1)), scoring.ErrInvalid},
+		{"Predict with a bad customer", second(scoring.Predict(m, bad, 1)), scoring.ErrInvalid},
+		{"CLV without a spend model", second(scoring.CLV(m, nil, few, &scoring.CLVOptions{Horizon: 52})), scoring.ErrInvalid},
+		{"Summarize without an end", second(scoring.Summarize(slices.Values([]scoring.Transaction{}), nil)), scoring.ErrInvalid},
+		{"Summarize a negative amount", second(scoring.Summarize(slices.Values([]scoring.Transaction{{Profile: 1, Time: end, Amount: -1}}), &scoring.SummaryOptions{End: end})), scoring.ErrInvalid},
+		{"ReadTransactions of a bad amount", read("1,2024-01-02,abc\n"), scoring.ErrSyntax},
+		{"Evaluate of different lengths", second(scoring.Evaluate([]float64{1}, nil)), scoring.ErrInvalid},
+		{"FitLogistic of different lengths", second(scoring.FitLogistic([][]float64{{1}}, nil, nil)), scoring.ErrInvalid},
+		{"NewEngagement with a negative half-life", second(scoring.NewEngagement(-time.Hour)), scoring.ErrInvalid},
+		{"RFM of a bad summary", second(scoring.RFM([]scoring.Summary{{Profile: 1, Customer: scoring.Customer{Frequency: -1}}}, nil)), scoring.ErrInvalid},
+		{"UnmarshalJSON of another model", new(scoring.BGNBD).UnmarshalJSON([]byte(`{"model":"Pareto/NBD"}`)), scoring.ErrModel},
+	} {
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
+			continue
+		}
+		if n := strings.Count(c.err.Error(), "scoring:"); n != 1 {
+			t.Errorf("%s: %q carries the package prefix %d times", c.name, c.err, n)
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

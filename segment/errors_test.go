@@ -1,0 +1,76 @@
+package segment_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/segment"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// the package's sentinel that names its kind, and carry "segment:" exactly once.
+func TestErrorPaths(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	x := segment.NewIndex()
+	x.Tag("plan:pro", 1, 2)
+	x.SetNumber("spend", 1, 10)
+	x.Record("visit", 1, at)
+	if err := x.Save("pros", segment.Must("plan:pro")); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Save("uses", segment.Must("segment:pros")); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(expr string) error { _, err := segment.Parse(expr); return err }
+	eval := func(expr string) error { _, err := x.Eval(ctx, at, segment.Must(expr), nil); return err }
+	var mem segment.MemStore
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"Parse of a dangling AND", parse("plan:pro AND"), segment.ErrSyntax},
+		{"Parse of a bad window", parse("count(visit, 7x) > 1"), segment.ErrSyntax},
+		{"Parse of a window in hours", parse("count(visit, 36h) > 1"), segment.ErrSyntax},
+		{"Parse nested too deeply", parse(strings.Repeat("(", 200) + "a:b" + strings.Repeat(")", 200)), segment.ErrTooDeep},
+		{"Eval of an unknown field", eval("colour:red"), segment.ErrUnknownField},
+		{"Eval of an unknown segment", eval("segment:nobody"), segment.ErrUnknownSegment},
+		{"Eval of a trait key compared as a number", eval("plan > 3"), segment.ErrType},
+		{"Eval with a nil query", second(x.Eval(ctx, at, nil, nil)), segment.ErrInvalid},
+		{"Save of a cycle", x.Save("pros", segment.Must("segment:uses")), segment.ErrCycle},
+		{"Delete of a segment in use", x.Delete("pros"), segment.ErrInUse},
+		{"Save with an empty name", x.Save("", segment.Must("plan:pro")), segment.ErrInvalid},
+		{"SetNumbers of different lengths", x.SetNumbers("spend", []uint32{1, 2}, []int64{1}), segment.ErrInvalid},
+		{"Top with a negative k", second(x.Top("spend", -1, nil)), segment.ErrInvalid},
+		{"Top of an unknown field", second(x.Top("height", 1, nil)), segment.ErrUnknownField},
+		{"ApplyMerge into itself", x.ApplyMerge(1, 1), segment.ErrInvalid},
+		{"ApplyMerge of profile 0", x.ApplyMerge(0, 1), segment.ErrInvalid},
+		{"ReadSnapshot of garbage", second(segment.ReadSnapshot([]byte("not a snapshot"))), segment.ErrCorrupt},
+		{"DecodeBitmap of garbage", second(segment.DecodeBitmap([]byte{1, 2, 3})), segment.ErrCorrupt},
+		{"CheckName of a path", segment.CheckName("../x"), segment.ErrInvalid},
+		{"MemStore.Get of a missing blob", second(mem.Get("missing")), segment.ErrNotFound},
+		{"Load of a missing blob", second(segment.Load(&mem, "missing")), segment.ErrNotFound},
+		{"Distinguish with a negative k", second(x.Distinguish(roaring.BitmapOf(1), -1, 1)), segment.ErrInvalid},
+	} {
+		checkErr(t, c.name, c.err, c.want, "segment:")
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// checkErr holds err to wrapping want and naming the package exactly once.
+func checkErr(t *testing.T, name string, err, want error, prefix string) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", name, err, want)
+		return
+	}
+	if n := strings.Count(err.Error(), prefix); n != 1 {
+		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
+	}
+}
