@@ -112,6 +112,7 @@ func (o *IntervalOptions) withDefaults() (IntervalOptions, error) {
 type family struct {
 	names  []string
 	params func(m Model) []float64
+	diag   func(m Model) Diagnostics
 	build  func(theta []float64, like Model) Model
 	// problem is the model's log-likelihood on cs (the delta method's Hessian).
 	problem func(cs []Customer) (likelihood, error)
@@ -153,6 +154,12 @@ func betaGeoFamily(shift int) family {
 	}
 	return family{
 		names: bgnbdNames,
+		diag: func(m Model) Diagnostics {
+			if shift == 1 {
+				return m.(*MBGNBD).Fit
+			}
+			return m.(*BGNBD).Fit
+		},
 		params: func(m Model) []float64 {
 			if shift == 1 {
 				b := m.(*MBGNBD)
@@ -194,6 +201,7 @@ func betaGeoFamily(shift int) family {
 func paretoFamily() family {
 	return family{
 		names: paretoNames,
+		diag:  func(m Model) Diagnostics { return m.(*ParetoNBD).Fit },
 		params: func(m Model) []float64 {
 			p := m.(*ParetoNBD)
 			return []float64{p.R, p.Alpha, p.S, p.Beta}
@@ -220,10 +228,12 @@ func paretoFamily() family {
 
 // DeltaIntervals returns the delta-method Intervals of m and, if spend is not nil,
 // of spend, fitted on the customers cs (the same customers, in any order). The
-// covariance of the parameters is computed afresh from cs: the information matrix,
-// the negative Hessian of the log-likelihood at the estimates, must be positive
-// definite, which it is not for a penalised fit or one whose maximum lies on the
-// boundary of the parameter space; use BootstrapIntervals for those.
+// covariance of the parameters is computed afresh from cs, from the information
+// matrix, the negative Hessian of the log-likelihood at the estimates. For a fit at
+// the boundary of the parameter space (Diagnostics.Boundary) the parameters held
+// there are taken as known: the intervals carry the uncertainty of the others, given
+// the limiting model the fit rests on. A penalised fit is refused (its estimate is
+// not the likelihood's maximum); use BootstrapIntervals for it.
 func DeltaIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOptions) (*Intervals, error) {
 	iv, o, err := newIntervals(m, spend, cs, opt)
 	if err != nil {
@@ -236,7 +246,7 @@ func DeltaIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOpti
 		return nil, err
 	}
 	cov := mat.NewSymDense(len(iv.u), nil)
-	if err := logParamCovariance(cov, 0, lk, iv.u[:k]); err != nil {
+	if err := logParamCovariance(cov, 0, lk, iv.u[:k], iv.fam.diag(m)); err != nil {
 		return nil, err
 	}
 	if spend != nil {
@@ -246,7 +256,7 @@ func DeltaIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOpti
 		}
 		// The spend model is fitted on its own likelihood, independent of the
 		// purchase model's, so the joint covariance is block-diagonal.
-		if err := logParamCovariance(cov, k, glk, iv.u[k:]); err != nil {
+		if err := logParamCovariance(cov, k, glk, iv.u[k:], spend.Fit); err != nil {
 			return nil, err
 		}
 	}
@@ -283,8 +293,12 @@ func newIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOption
 
 // logParamCovariance stores in cov, at rows and columns off.., the inverse of the
 // observed information of lk in the log-parameters at u: -∂²LL/∂u², the Jacobian of
-// the analytic gradient or the Hessian of LL, by gonum's central differences.
-func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64) error {
+// the analytic gradient or the Hessian of LL, by gonum's central differences. The
+// parameters d.Boundary holds are left out (their rows and columns stay 0).
+func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64, d Diagnostics) error {
+	if d.Penalizer > 0 {
+		return fmt.Errorf("%w: %s: delta-method intervals of a penalised fit; use BootstrapIntervals", ErrInvalid, lk.model)
+	}
 	k := len(u)
 	theta := func(u []float64) []float64 {
 		t := make([]float64, len(u))
@@ -308,17 +322,29 @@ func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64) 
 	} else {
 		fd.Hessian(info, func(u []float64) float64 { return -lk.eval(theta(u), nil) }, u, &fd.Settings{Formula: fd.Central})
 	}
+	var free []int
+	for i := range k {
+		if d.Boundary == nil || !slices.Contains(d.Boundary.Params, lk.names[i]) {
+			free = append(free, i)
+		}
+	}
+	sub := mat.NewSymDense(len(free), nil)
+	for a, i := range free {
+		for b, j := range free[a:] {
+			sub.SetSym(a, a+b, info.At(i, j))
+		}
+	}
 	var ch mat.Cholesky
-	if !ch.Factorize(info) {
-		return fmt.Errorf("%w: %s: the information matrix is not positive definite (a penalised fit or a maximum on the boundary); use BootstrapIntervals", ErrInvalid, lk.model)
+	if !ch.Factorize(sub) {
+		return fmt.Errorf("%w: %s: the information matrix is not positive definite (the likelihood is flat in some direction); use BootstrapIntervals", ErrInvalid, lk.model)
 	}
 	var c mat.SymDense
 	if err := ch.InverseTo(&c); err != nil {
 		return fmt.Errorf("%w: %s: information matrix: %v", ErrInvalid, lk.model, err)
 	}
-	for i := range k {
-		for j := i; j < k; j++ {
-			cov.SetSym(off+i, off+j, c.At(i, j))
+	for a, i := range free {
+		for b, j := range free[a:] {
+			cov.SetSym(off+i, off+j, c.At(a, a+b))
 		}
 	}
 	return nil

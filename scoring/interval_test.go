@@ -264,8 +264,8 @@ func TestIntervalsBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := DeltaIntervals(pen, nil, cs, nil); err != nil {
-		t.Logf("penalised fit: %v", err) // allowed: its maximum is not the likelihood's
+	if _, err := DeltaIntervals(pen, nil, cs, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("delta intervals of a penalised fit: %v", err)
 	}
 	iv, err := DeltaIntervals(m, nil, cs, nil)
 	if err != nil {
@@ -285,5 +285,49 @@ func TestIntervalsBadInput(t *testing.T) {
 	}
 	if _, err := iv.PAlive(Customer{Frequency: -1}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad customer: %v", err)
+	}
+}
+
+// TestDeltaIntervalsAtBoundary: for a fit at the boundary (Pareto/NBD on a base
+// without dropout, Gamma-Gamma on spends around one common mean) the held parameters
+// are taken as known and the others still give proper intervals.
+func TestDeltaIntervalsAtBoundary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var cs []Customer
+	for range 500 {
+		x, tx := drawPareto(rng, 0.8, 10, 1, 1e12, 52) // μ ~ Gamma(1, 1e12): no dropout
+		c := Customer{Frequency: x, Recency: tx, T: 52}
+		if x > 0 {
+			var sum float64
+			for range x {
+				sum += gammaRand(rng, 4, 0.1) // mean 40 for everyone
+			}
+			c.Monetary = sum / float64(x)
+		}
+		cs = append(cs, c)
+	}
+	m, err := FitParetoNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := FitGammaGamma(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Fit.Boundary == nil {
+		t.Fatalf("Pareto/NBD without dropout not at the boundary: %+v", m)
+	}
+	t.Logf("boundaries: %+v; %+v", m.Fit.Boundary, g.Fit.Boundary)
+	iv, err := DeltaIntervals(m, g, cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := iv.ExpectedPurchasesNew(52)
+	if err != nil || !(e.Lower < e.Estimate && e.Estimate < e.Upper) || e.Upper-e.Lower > e.Estimate {
+		t.Errorf("E[X(52)] at the boundary: %+v, %v", e, err)
+	}
+	v, err := iv.BaseCLV(cs, CLVOptions{Horizon: 52})
+	if err != nil || !(v.Lower < v.Estimate && v.Estimate < v.Upper) {
+		t.Errorf("base CLV at the boundary: %+v, %v", v, err)
 	}
 }

@@ -50,7 +50,7 @@ func SBGDeltaIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGI
 		return nil, err
 	}
 	cov := mat.NewSymDense(2, nil)
-	if err := logParamCovariance(cov, 0, sbgProblem(survivors), iv.u); err != nil {
+	if err := logParamCovariance(cov, 0, sbgProblem(survivors), iv.u, m.Fit); err != nil {
 		return nil, err
 	}
 	iv.cov = cov

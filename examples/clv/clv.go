@@ -272,10 +272,6 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	if err != nil {
 		return err
 	}
-	preds, err := scoring.Predict(bg, cs, year)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "\nWhole period: BG/NBD r %.3f alpha %.3f a %.3f b %.3f; Gamma-Gamma p %.3f q %.3f gamma %.3f\n",
 		bg.R, bg.Alpha, bg.A, bg.B, gg.P, gg.Q, gg.Gamma)
 	// Gamma-Gamma assumes spend does not depend on frequency (Fader, Hardie & Lee 2005
@@ -298,12 +294,49 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 		return 0
 	})
 	fmt.Fprintf(out, "Customer value over the next year (1%%/month discount) of all %d customers; total %.2f, mean %.2f:\n", len(cs), total, total/float64(len(cs)))
-	fmt.Fprintf(out, "  %9s %4s %8s %8s %8s %10s %9s %9s\n", "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
-	for _, i := range order[:min(cfg.top, len(order))] {
+	// Intervals carry the uncertainty of the fitted parameters into every prediction.
+	iv, method, err := intervals(bg, gg, cs, cfg)
+	if err != nil {
+		return fmt.Errorf("intervals: %w", err)
+	}
+	clvOpt := scoring.CLVOptions{Horizon: year, Period: year / 12, DiscountRate: 0.01}
+	basePurchases, err := iv.BasePurchases(year, cs)
+	if err != nil {
+		return err
+	}
+	baseAlive, err := iv.BaseAlive(cs)
+	if err != nil {
+		return err
+	}
+	baseValue, err := iv.BaseCLV(cs, clvOpt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "90%% intervals (%s): customers active now %s; purchases next year %s; value of the base %s\n",
+		method, span(baseAlive, "%.0f"), span(basePurchases, "%.0f"), span(baseValue, "%.2f"))
+	fmt.Fprintf(out, "  %9s %4s %8s %8s %21s %24s %9s %27s\n", "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
+	top := order[:min(cfg.top, len(order))]
+	topCustomers := make([]scoring.Customer, len(top))
+	for k, i := range top {
+		topCustomers[k] = cs[i]
+	}
+	topValue, err := iv.CLV(topCustomers, clvOpt)
+	if err != nil {
+		return err
+	}
+	for k, i := range top {
 		c := cs[i]
 		id, _ := keys.ID(sums[i].Profile)
-		fmt.Fprintf(out, "  %9s %4d %8.2f %8.2f %8.3f %10.2f %9.2f %9.2f\n",
-			id, c.Frequency, c.Recency, c.T, preds[i].PAlive, preds[i].ExpectedPurchases, gg.ExpectedSpend(c), clv[i])
+		alive, err := iv.PAlive(c)
+		if err != nil {
+			return err
+		}
+		purchases, err := iv.ExpectedPurchases(year, c)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %9s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
+			id, c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ func TestCDNOW(t *testing.T) {
 		// The tracking plot: 2,457 repeat purchases by the end of calibration, as
 		// Fader, Hardie & Lee (2005) count them, and BG/NBD's expectation beside them.
 		"38.9     2457        2498",
+		// Intervals on the base's and the top customers' predictions.
+		"90% intervals (delta method): customers active now",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)

@@ -1,7 +1,7 @@
 // Command clv reads a file of transactions, fits the buy-till-you-die models on a
 // calibration period, shows how well each predicts the holdout period that follows
 // (the check that says whether to trust a model), and prints what each customer is worth
-// over the next year.
+// over the next year, with 90% intervals.
 //
 //	go run ./examples/clv                                   # the CDNOW sample
 //	go run ./examples/clv -in orders.csv -header            # customer,date,amount

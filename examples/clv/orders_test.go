@@ -103,6 +103,9 @@ func TestOrderExports(t *testing.T) {
 					t.Errorf("%d customers, seed %d, unit %v: %v", n, seed, unit, err)
 					continue
 				}
+				if !strings.Contains(out.String(), "90% intervals (") {
+					t.Errorf("%d customers, seed %d, unit %v: no intervals printed:\n%s", n, seed, unit, out.String())
+				}
 				if want := fmt.Sprintf("transactions of %d customers", n); !strings.Contains(out.String(), want) {
 					// A customer with no order in two years is not in the export.
 					if !strings.Contains(out.String(), "customers first bought") {
