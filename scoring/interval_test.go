@@ -326,7 +326,7 @@ func TestDeltaIntervalsAtBoundary(t *testing.T) {
 	if err != nil || !(e.Lower < e.Estimate && e.Estimate < e.Upper) || e.Upper-e.Lower > e.Estimate {
 		t.Errorf("E[X(52)] at the boundary: %+v, %v", e, err)
 	}
-	v, err := iv.BaseCLV(cs, CLVOptions{Horizon: 52})
+	v, err := iv.BaseCLV(cs, &CLVOptions{Horizon: 52})
 	if err != nil || !(v.Lower < v.Estimate && v.Estimate < v.Upper) {
 		t.Errorf("base CLV at the boundary: %+v, %v", v, err)
 	}

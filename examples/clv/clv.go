@@ -299,7 +299,7 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	if err != nil {
 		return fmt.Errorf("intervals: %w", err)
 	}
-	clvOpt := scoring.CLVOptions{Horizon: year, Period: year / 12, DiscountRate: 0.01}
+	clvOpt := &scoring.CLVOptions{Horizon: year, Period: year / 12, DiscountRate: 0.01}
 	basePurchases, err := iv.BasePurchases(year, cs)
 	if err != nil {
 		return err
