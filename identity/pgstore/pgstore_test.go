@@ -373,7 +373,6 @@ func TestOtherRules(t *testing.T) {
 	}
 	defer fs.Close()
 	const events = 400
-	var rs []*identity.Resolver
 	for _, s := range []identity.Store{open(t, pool, schema), fs} {
 		r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
 		if err != nil {
@@ -384,7 +383,6 @@ func TestOtherRules(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rs = append(rs, r)
 	}
 	other := identity.DefaultRules()
 	other.HotLimit = 2
