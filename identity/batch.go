@@ -68,7 +68,7 @@ func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) 
 	}
 	wg.Wait()
 	for i := range events {
-		if err := ctx.Err(); err != nil {
+		if err := checkCtx(ctx); err != nil {
 			return dst, fmt.Errorf("%w (event %d of the batch)", errorf("link: %w", err), i)
 		}
 		p := &prep[i]

@@ -28,6 +28,16 @@ type candidate struct {
 // duplicates) and looks them up.
 func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) error {
 	cands := r.cands[:0]
+	// Duplicates are found by a scan of the few candidates of an ordinary event, and by
+	// a map beyond that, so that an event's cost stays linear in its identifiers.
+	type kv struct {
+		code  uint8
+		value string
+	}
+	var seen map[kv]bool
+	if len(ids) > 8 {
+		seen = make(map[kv]bool, len(ids))
+	}
 	for i, id := range ids {
 		code, rule, err := r.kindInfo(id.Kind, true)
 		if err != nil {
@@ -48,10 +58,15 @@ func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) er
 			continue
 		}
 		dup := false
-		for _, c := range cands {
-			if c.code == code && c.value == v {
-				dup = true
-				break
+		if seen != nil {
+			dup = seen[kv{code, v}]
+			seen[kv{code, v}] = true
+		} else {
+			for _, c := range cands {
+				if c.code == code && c.value == v {
+					dup = true
+					break
+				}
 			}
 		}
 		if !dup {

@@ -22,7 +22,7 @@ import (
 // not forbid the future (block the value, or rely on limits, for that). Unmerge fails
 // with ErrNotFound for an identifier the resolver does not hold.
 func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCtx(ctx); err != nil {
 		return Split{}, errorf("unmerge: %w", err)
 	}
 	nanos, err := checkTime(at)
@@ -100,7 +100,7 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 // Forget fails with ErrNotFound, and erases nothing, if any key is unknown or already
 // forgotten. OnForget reports the retired keys.
 func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
-	if err := ctx.Err(); err != nil {
+	if err := checkCtx(ctx); err != nil {
 		return errorf("forget: %w", err)
 	}
 	nanos, err := checkTime(at)

@@ -36,6 +36,7 @@ type Resolver struct {
 	check    [8]byte
 	on       callbacks
 	failed   error // a store failure after state changed: later mutations fail with it
+	maxIDs   int   // identifiers per event (WithEventLimit)
 	// unerased: the store still holds values that a Forget recorded in it erased (the
 	// rewrite that removes them was interrupted or failed); New finishes it.
 	unerased bool
@@ -83,9 +84,12 @@ type callbacks struct {
 type Option func(*config)
 
 type config struct {
-	store Store
-	key   []byte
-	on    callbacks
+	store  Store
+	key    []byte
+	keySet bool
+	maxIDs int
+	maxSet bool
+	on     callbacks
 }
 
 // WithStore makes the resolver persist its history to s: New replays what s holds, and
@@ -98,9 +102,31 @@ func WithStore(s Store) Option { return func(c *config) { c.store = s } }
 // match, but neither the resolver's memory nor its log reveals an e-mail or a phone
 // number to whoever lacks the key. Identifiers, Explain and History then return values
 // as hexadecimal digests. The same key must be given every time a store is opened; a
-// different one makes New fail with ErrKeyMismatch. The key is copied.
+// different one makes New fail with ErrKeyMismatch. The key is copied; an empty (or
+// nil) key makes New fail with ErrInvalid.
 func WithHMAC(key []byte) Option {
-	return func(c *config) { c.key = append([]byte{}, key...) }
+	return func(c *config) { c.key, c.keySet = append([]byte{}, key...), true }
+}
+
+// DefaultEventLimit is the most identifiers one Link or Resolve may carry unless
+// WithEventLimit says otherwise. Real events carry a handful (an anonymous id, a device,
+// an e-mail, a user id); the limit keeps one hostile call from holding the mutation lock
+// while it compares thousands.
+const DefaultEventLimit = 64
+
+// WithEventLimit sets the most identifiers one Link or Resolve may carry, 1 to 65,536
+// (default DefaultEventLimit); an event with more fails with ErrInvalid and changes
+// nothing. Below the limit Link's work grows linearly with the identifiers.
+func WithEventLimit(n int) Option {
+	return func(c *config) { c.maxIDs, c.maxSet = n, true }
+}
+
+// checkCtx refuses a nil context (a caller error, not a panic) and a done one.
+func checkCtx(ctx context.Context) error {
+	if ctx == nil {
+		return fmt.Errorf("%w: nil context", ErrInvalid)
+	}
+	return ctx.Err()
 }
 
 // OnMerge calls fn for every merge, after the resolver has changed and in the order
@@ -134,6 +160,17 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 	}
 	r := &Resolver{rules: c, store: cfg.store, on: cfg.on}
 	r.dcond = sync.NewCond(&r.dmu)
+	if cfg.keySet && len(cfg.key) == 0 {
+		// An empty key would hash every value with a key anyone knows.
+		return nil, fmt.Errorf("%w: WithHMAC: empty key", ErrInvalid)
+	}
+	r.maxIDs = DefaultEventLimit
+	if cfg.maxSet {
+		if cfg.maxIDs < 1 || cfg.maxIDs > 1<<16 {
+			return nil, fmt.Errorf("%w: WithEventLimit(%d): want 1 to 65536", ErrInvalid, cfg.maxIDs)
+		}
+		r.maxIDs = cfg.maxIDs
+	}
 	if cfg.key != nil {
 		r.mac = cfg.key
 		m := hmac.New(sha256.New, r.mac)
@@ -351,7 +388,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []
 
 // checkEvent is Link's validation of an event, which changes nothing.
 func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, ids []ID) (int64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCtx(ctx); err != nil {
 		return 0, errorf("link: %w", err)
 	}
 	nanos, err := checkTime(at)
@@ -363,6 +400,9 @@ func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, 
 	}
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("%w: link: no identifiers", ErrInvalid)
+	}
+	if len(ids) > r.maxIDs {
+		return 0, fmt.Errorf("%w: link: %d identifiers in one event, over the limit of %d (WithEventLimit)", ErrInvalid, len(ids), r.maxIDs)
 	}
 	for i, id := range ids {
 		if err := r.checkID(i, id); err != nil {

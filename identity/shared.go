@@ -59,7 +59,7 @@ func (r *Resolver) Position() uint64 {
 // consistent prefix of the log, never a partial decision). On a store that is not a
 // SharedStore, CatchUp changes nothing.
 func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCtx(ctx); err != nil {
 		return 0, errorf("catch up: %w", err)
 	}
 	if r.shared == nil {

@@ -181,6 +181,10 @@ type Cohort struct {
 	CycleTime time.Duration
 }
 
+// MaxCohorts bounds the periods Cohorts tabulates (65,536: a century of weeks is 5,218);
+// the count is the caller's and sizes the result, so more is refused with ErrInvalid.
+const MaxCohorts = 1 << 16
+
 // Cohorts measures viral growth by sign-up cohort: the people who joined in each of n
 // periods of the given length from start. K = i × c (Skok), invitations per user times
 // the conversion of invitations. Counts cover all the data, so the youngest cohorts,
@@ -194,6 +198,9 @@ type Cohort struct {
 // the delta-method variance Var(ȳ) = s_y²/n: the interval is K ± z·s_y/√n, truncated at
 // 0. With fewer than two users the interval is [0, +Inf).
 func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Duration, n int, level float64) ([]Cohort, error) {
+	if n > MaxCohorts {
+		return nil, fmt.Errorf("%w: cohorts: %d periods, over the limit of %d", ErrInvalid, n, MaxCohorts)
+	}
 	if period <= 0 || n <= 0 || !(level > 0 && level < 1) {
 		return nil, fmt.Errorf("%w: cohorts: period %v, n %d, level %v: want positive period and count and a level in (0, 1)", ErrInvalid, period, n, level)
 	}

@@ -55,7 +55,10 @@ func encodeModel(kind string, names []string, params []float64, unit time.Durati
 	for i, n := range names {
 		m.Params[n] = params[i]
 	}
-	if d.Starts > 0 || d.Customers > 0 || d.StdErr != nil {
+	// Any diagnostic a decoded document carried is written again: a fit block without
+	// customers used to survive decoding and vanish on encoding.
+	if d.StdErr != nil || d.Boundary != nil || d.Customers != 0 || d.Rows != 0 || d.Penalizer != 0 || d.Starts != 0 ||
+		d.Converged != 0 || d.Iterations != 0 || d.Evaluations != 0 || d.Gradient != 0 {
 		f := &fitJSON{Customers: d.Customers, Rows: d.Rows, Penalizer: d.Penalizer, Starts: d.Starts, Converged: d.Converged,
 			Iterations: d.Iterations, Evaluations: d.Evaluations, Gradient: d.Gradient, Boundary: d.Boundary}
 		if d.StdErr != nil {

@@ -129,6 +129,8 @@ func FuzzModelJSON(f *testing.F) {
 	f.Add([]byte(`{"model":"MBG/NBD","version":1,"params":{"r":0.5,"alpha":6,"a":0.9,"b":1.6},"log_lik":0}`))
 	f.Add([]byte(`{"model":"logistic","version":1,"names":["a"],"mean":[1],"scale":[2],"intercept":0.1,"coef":[0.5],"lambda":1,"log_lik":-3,"n":10,"iterations":4}`))
 	f.Add([]byte(`{}`))
+	// Issue 14: a fit block without customers was decoded and then dropped by encoding.
+	f.Add([]byte(`{"model":"BG/NBD","version":1,"params":{"r":0.1,"alpha":1,"a":0.1,"b":0.01},"log_lik":1000000,"fit":{"gradient":1}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, m := range []jsonModel{&BGNBD{}, &MBGNBD{}, &ParetoNBD{}, &BGBB{}, &GammaGamma{}, &Logistic{}} {
 			if err := m.UnmarshalJSON(data); err != nil {

@@ -30,8 +30,8 @@ func Predict(m Model, cs []Customer, t float64) ([]Prediction, error) {
 }
 
 func checkPrediction(m Model, cs []Customer, t float64) error {
-	if m == nil {
-		return fmt.Errorf("%w: nil model", ErrInvalid)
+	if err := checkModel(m); err != nil {
+		return err
 	}
 	if err := checkHorizon(t); err != nil {
 		return err
@@ -114,6 +114,52 @@ func CLV(m Model, spend *GammaGamma, cs []Customer, opts *CLVOptions) ([]float64
 	return out, nil
 }
 
+// MaxPeriods bounds the periods of Forecast and Tracking and the rows of Validate
+// (maxFrequency + 1): each is a slice the caller sizes and a loop the caller lengthens,
+// and 65,536 periods are beyond any plot or table (a century of days is 36,525). A
+// larger count fails with ErrInvalid instead of allocating.
+const MaxPeriods = 1 << 16
+
+// checkModel refuses a nil model and one of the package's models whose parameters are
+// not positive numbers (NaN, infinite, zero or negative), for which every prediction
+// would be NaN or meaningless.
+func checkModel(m Model) error {
+	var ps []float64
+	switch m := m.(type) {
+	case nil:
+		return fmt.Errorf("%w: nil model", ErrInvalid)
+	case *BGNBD:
+		if m == nil {
+			return fmt.Errorf("%w: nil model", ErrInvalid)
+		}
+		ps = []float64{m.R, m.Alpha, m.A, m.B}
+	case *MBGNBD:
+		if m == nil {
+			return fmt.Errorf("%w: nil model", ErrInvalid)
+		}
+		ps = []float64{m.R, m.Alpha, m.A, m.B}
+	case *ParetoNBD:
+		if m == nil {
+			return fmt.Errorf("%w: nil model", ErrInvalid)
+		}
+		ps = []float64{m.R, m.Alpha, m.S, m.Beta}
+	}
+	for i, v := range ps {
+		if !finite(v) || v <= 0 {
+			return fmt.Errorf("%w: %T parameter %d is %v, want a positive number", ErrInvalid, m, i+1, v)
+		}
+	}
+	return nil
+}
+
+// checkPeriods refuses a caller-sized count of periods or rows beyond MaxPeriods.
+func checkPeriods(what string, n int) error {
+	if n < 0 || n > MaxPeriods {
+		return fmt.Errorf("%w: %d %s, want 0 to %d", ErrInvalid, n, what, MaxPeriods)
+	}
+	return nil
+}
+
 // ForecastPeriod is the base's expected purchases in one period: after the end of
 // observation for Forecast, in calendar time from the origin of the births for Tracking.
 type ForecastPeriod struct {
@@ -132,6 +178,9 @@ func Forecast(m Model, cs []Customer, periods int, length float64) ([]ForecastPe
 	}
 	if periods < 0 || length == 0 {
 		return nil, fmt.Errorf("%w: %d forecast periods of length %v", ErrInvalid, periods, length)
+	}
+	if err := checkPeriods("forecast periods", periods); err != nil {
+		return nil, err
 	}
 	g := groupCustomers(cs, nil)
 	out := make([]ForecastPeriod, periods)
@@ -173,11 +222,11 @@ type ValidationRow struct {
 // tabulates the means by calibration frequency 0, 1, ..., maxFrequency (the last row
 // pooling maxFrequency and more).
 func Validate(m Model, splits []Split, maxFrequency int) (*Validation, error) {
-	if m == nil {
-		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
+	if err := checkModel(m); err != nil {
+		return nil, err
 	}
-	if maxFrequency < 0 {
-		return nil, fmt.Errorf("%w: max frequency %d", ErrInvalid, maxFrequency)
+	if maxFrequency < 0 || maxFrequency >= MaxPeriods {
+		return nil, fmt.Errorf("%w: max frequency %d, want 0 to %d", ErrInvalid, maxFrequency, MaxPeriods-1)
 	}
 	v := &Validation{Rows: make([]ValidationRow, maxFrequency+1), Customers: len(splits)}
 	for i := range v.Rows {

@@ -15,11 +15,14 @@ import (
 // k·length. Identical births are computed once, so a base acquired day by day costs a
 // few evaluations per day and period.
 func Tracking(m Model, births []float64, periods int, length float64) ([]ForecastPeriod, error) {
-	if m == nil {
-		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
+	if err := checkModel(m); err != nil {
+		return nil, err
 	}
 	if periods < 0 || !finite(length) || length <= 0 {
 		return nil, fmt.Errorf("%w: %d tracking periods of length %v", ErrInvalid, periods, length)
+	}
+	if err := checkPeriods("tracking periods", periods); err != nil {
+		return nil, err
 	}
 	for i, b := range births {
 		if err := checkHorizon(b); err != nil {

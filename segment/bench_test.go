@@ -336,7 +336,7 @@ func BenchmarkOpen10M(b *testing.B) {
 	st, _ := os.Stat(path)
 	b.SetBytes(st.Size())
 	loop(b, func() {
-		x, err := Open(path)
+		x, err := Open(path, &OpenOptions{Map: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -351,7 +351,7 @@ func BenchmarkBaselineOpen10M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, err := Open(path)
+	x, err := Open(path, &OpenOptions{Map: true})
 	if err != nil {
 		b.Fatal(err)
 	}

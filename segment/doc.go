@@ -111,7 +111,9 @@
 // WriteTo writes a snapshot: a header, every bitmap in the portable roaring format
 // (readable by CRoaring, Java roaring and the SQL engines built on them), a directory
 // and a CRC-32C checksum. SaveTo and Load keep snapshots in a Store of named blobs
-// (MemStore, FileStore); Open maps a snapshot file read-only and serves bitmaps from
-// the mapping without copying. Every bitmap read is validated, and a damaged snapshot
-// is refused with ErrCorrupt and the offset of the damage.
+// (MemStore, FileStore); Open reads a snapshot file, or with OpenOptions.Map maps
+// it read-only and serves bitmaps from the mapping without copying (then the file must
+// not be truncated or rewritten in place while the index is open: the process would
+// die of SIGBUS). Every bitmap read is validated, and a damaged snapshot is refused with
+// ErrCorrupt and the offset of the damage.
 package segment

@@ -257,7 +257,7 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	y, err := segment.Open(filepath.Join(dir, "base.snap")) // mapped read-only
+	y, err := segment.Open(filepath.Join(dir, "base.snap"), &segment.OpenOptions{Map: true}) // mapped read-only: never rewrite the file in place meanwhile
 	if err != nil {
 		fmt.Println(err)
 		return

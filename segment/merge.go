@@ -29,6 +29,7 @@ func (x *Index) ApplyMerge(survivor, absorbed uint32) error {
 func (x *Index) applyMerge(survivor uint32, absorbed ...uint32) {
 	abs := roaring.BitmapOf(absorbed...)
 	abs.Remove(survivor)
+	abs.Remove(0)
 	if abs.IsEmpty() {
 		return
 	}

@@ -27,16 +27,35 @@ func (m *mapping) release() error {
 	return m.unmap(data)
 }
 
+// OpenOptions tune Open. The zero value (or nil) reads the file into memory.
+type OpenOptions struct {
+	// Map maps the file read-only instead of reading it (on Unix; elsewhere it is read):
+	// opening then costs the checks of the checksum and of every bitmap, not a copy, and
+	// the index's bitmaps are views of the mapping until they change or Close copies
+	// them. The hazard: while the index holds the mapping, nothing may truncate or
+	// rewrite the file in place. The kernel then delivers SIGBUS on the next read of a
+	// page that is gone, which kills the process (Go cannot recover from it). Write a
+	// new snapshot to another file and rename it over the old one (as FileStore does):
+	// the mapping keeps the old file's pages.
+	Map bool
+}
+
 // Open opens a snapshot file, as written by WriteTo or kept by a FileStore (the blob
-// named n is the file filepath.Join(dir, n)). On Unix the file is mapped read-only and
-// the index's bitmaps are views of the mapping, so opening costs the checks of the
-// checksum and of every bitmap (reading the file once), not decoding or copying it;
-// containers are copied as they change. Elsewhere the file is read into memory.
+// named n is the file filepath.Join(dir, n)). By default it reads the file into memory,
+// so the index is independent of the file from then on; OpenOptions.Map maps it
+// instead, which is faster and lighter for a large snapshot but requires that the file
+// is not truncated or rewritten in place while the index is open (see OpenOptions).
 //
-// Close the index to release the mapping; an index that is not closed releases it when
+// Close the index to release a mapping; an index that is not closed releases it when
 // it becomes unreachable. Bitmaps the index returns never refer to the mapping.
-func Open(path string) (*Index, error) {
-	m, err := mapFile(path)
+func Open(path string, opts *OpenOptions) (*Index, error) {
+	var m *mapping
+	var err error
+	if opts != nil && opts.Map {
+		m, err = mapFile(path)
+	} else {
+		m, err = readFile(path)
+	}
 	if err != nil {
 		return nil, errorf("open %s: %w", path, err)
 	}

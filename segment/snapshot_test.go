@@ -172,7 +172,7 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	if err := x.SaveTo(fs, "base.snap"); err != nil {
 		t.Fatal(err)
 	}
-	y, err := Open(filepath.Join(dir, "base.snap"))
+	y, err := Open(filepath.Join(dir, "base.snap"), &OpenOptions{Map: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	}
 	// Indexes dropped without Close are unmapped by their cleanup, and only theirs.
 	for range 4 {
-		z, err := Open(filepath.Join(dir, "base.snap"))
+		z, err := Open(filepath.Join(dir, "base.snap"), &OpenOptions{Map: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,11 +224,11 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	if r, _ := x.Eval(context.Background(), now, q, nil); !r.Equals(want) {
 		t.Fatal("index changed after cleanups")
 	}
-	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
+	if _, err := Open(filepath.Join(dir, "missing"), nil); err == nil {
 		t.Fatal("Open of a missing file succeeded")
 	}
 	os.WriteFile(filepath.Join(dir, "short"), []byte("CLTSEGIX"), 0o644)
-	if _, err := Open(filepath.Join(dir, "short")); !errors.Is(err, ErrCorrupt) {
+	if _, err := Open(filepath.Join(dir, "short"), nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Open of a short file: %v", err)
 	}
 	if _, err := Load(fs, "base.snap"); err != nil {
@@ -236,6 +236,43 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	}
 	if _, err := Load(fs, "nothing"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Load of a missing blob: %v", err)
+	}
+}
+
+// By default Open copies the file: truncating or rewriting it afterwards, which killed
+// the process with SIGBUS when Open always mapped the file (issue 14), changes nothing.
+func TestOpenCopiesByDefault(t *testing.T) {
+	x := sampleIndex(t)
+	path := filepath.Join(t.TempDir(), "base.snap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	y, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if err := os.Truncate(path, 0); err != nil { // in place: what a careless host does
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte("rewritten in place"), 0o644)
+	now := date(2026, 2, 10, 0, 0)
+	q := mustParse(t, "(segment:vip OR city:shanghai) AND NOT tag:churned AND days(visit, 30d) >= 3")
+	want, _ := x.Eval(context.Background(), now, q, nil)
+	got, err := y.Eval(context.Background(), now, q, nil)
+	if err != nil || !got.Equals(want) || want.IsEmpty() {
+		t.Fatalf("after the file was truncated: %v (%v), want %v", got.GetCardinality(), err, want.GetCardinality())
+	}
+	var a, b bytes.Buffer
+	x.WriteTo(&a)
+	y.WriteTo(&b)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("the opened index differs from the one written")
 	}
 }
 

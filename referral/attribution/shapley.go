@@ -32,7 +32,7 @@ import (
 // do not matter: a channel that touched a journey twice is one member of its set.
 type Shapley struct {
 	Game    ShapleyGame
-	Samples int    // orderings sampled beyond MaxExactShapley channels [2000]
+	Samples int    // orderings sampled beyond MaxExactShapley channels [2000], at most MaxShapleySamples
 	Seed    uint64 // seed of the sampler, so that estimates are reproducible
 }
 
@@ -52,6 +52,11 @@ var maxExactShapley = MaxExactShapley // a variable so that the tests can force 
 
 const defaultShapleySamples = 2000
 
+// MaxShapleySamples bounds Shapley.Samples: the work grows with samples × channels ×
+// journeys, and beyond 100,000 orderings the standard error (which falls as 1/√samples)
+// is already a few thousandths of the default's. More is refused with ErrInvalid.
+const MaxShapleySamples = 100_000
+
 // ShapleyValue is a channel's Shapley value in the game of conversions and in the game
 // of value, each with the standard error of its estimate (0 when computed exactly).
 type ShapleyValue struct {
@@ -60,8 +65,8 @@ type ShapleyValue struct {
 }
 
 func (s Shapley) validate() error {
-	if s.Game > SubsetRate || s.Samples < 0 {
-		return fmt.Errorf("%w: shapley game %d, samples %d", ErrInvalid, s.Game, s.Samples)
+	if s.Game > SubsetRate || s.Samples < 0 || s.Samples > MaxShapleySamples {
+		return fmt.Errorf("%w: shapley game %d, samples %d (at most %d)", ErrInvalid, s.Game, s.Samples, MaxShapleySamples)
 	}
 	return nil
 }

@@ -1,0 +1,26 @@
+package referral
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// Caller-sized work is bounded (issue 14): Cohorts(..., 1<<40, ...) used to allocate
+// until the process died, and Shapley{Samples: 1<<40} to run forever.
+func TestCallerSizedWork(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	signups := []Signup{{Profile: 1, At: start}, {Profile: 2, At: start.Add(time.Hour), Referrer: 1}}
+	if _, err := Cohorts(signups, nil, start, 24*time.Hour, 1<<40, 0.95); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Cohorts of 2^40 periods = %v, want ErrInvalid", err)
+	}
+	if got, err := Cohorts(signups, nil, start, 24*time.Hour, 3, 0.95); err != nil || len(got) != 3 {
+		t.Errorf("Cohorts of 3 periods: %d cohorts, %v", len(got), err)
+	}
+	if err := (Shapley{Game: SubsetRate, Samples: 1 << 40}).validate(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Shapley with 2^40 samples = %v, want ErrInvalid", err)
+	}
+	if err := (Shapley{Game: SubsetRate, Samples: MaxShapleySamples}).validate(); err != nil {
+		t.Errorf("Shapley with MaxShapleySamples samples: %v", err)
+	}
+}
