@@ -29,7 +29,6 @@ func (x *Index) ApplyMerge(survivor, absorbed uint32) error {
 func (x *Index) applyMerge(survivor uint32, absorbed ...uint32) {
 	abs := roaring.BitmapOf(absorbed...)
 	abs.Remove(survivor)
-	abs.Remove(0)
 	if abs.IsEmpty() {
 		return
 	}
