@@ -117,4 +117,12 @@
 // called on the calling goroutine only (in a Batch, once per distinct name); Results,
 // Tables and Journeys are not modified after they are returned and are safe for
 // concurrent reads; Partials and Batches are not safe for concurrent mutation.
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid and damaged
+// encodings ErrCorrupt, with ErrUnsorted, ErrTimeRange and ErrMismatch where they say
+// more, all in errors.go, each message naming "funnel:" once; partial results encode
+// with MarshalBinary. funnel has no ApplyMerge: its results are computed from events and
+// never modified, so a host remaps an event's profile before it reaches funnel.
 package funnel

@@ -159,4 +159,13 @@
 // bytes per identifier (see BENCHMARKS.md). In a resolver of millions of identifiers a
 // lookup waits on a few cache misses; LookupMany resolves many at once with their misses
 // overlapped, at about a third of the cost each.
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and
+// OpenFileStore(path, *FileOptions) with identity/storetest's Harness{Open, Reopen,
+// Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown identifiers and
+// profiles ErrNotFound, a closed store ErrClosed, all in errors.go, each message naming
+// "identity:" once; arguments go ctx, instant, subject (Link(ctx, at, ...),
+// Unmerge(ctx, at, id), Forget(ctx, at, ...)); New takes functional Options.
 package identity

@@ -41,4 +41,12 @@
 //
 // Sharing conversions among the channels of customer journeys is a product of its own,
 // with no types in common with the programme ledger: see package referral/attribution.
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and
+// OpenFileStore(path, *FileOptions) with referral/storetest's Harness{Open, Reopen,
+// Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders
+// ErrNotFound, a closed store ErrClosed, with the ledger's specific sentinels, all in
+// errors.go, each message naming "referral:" once; ApplyMerge(survivor, absorbed) error.
 package referral

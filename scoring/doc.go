@@ -100,4 +100,11 @@
 // [Engagement] is safe for concurrent use. Plain data types (Customer, Summary,
 // options, result tables) carry no synchronisation of their own. Models serialise to
 // and from JSON with their time unit and fit diagnostics.
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, with ErrTooFew,
+// ErrNoConvergence, ErrSyntax and ErrModel where they say more, all in errors.go, each
+// message naming "scoring:" once; functions take *XOptions, nil meaning the defaults
+// (FitOptions, SummaryOptions, CLVOptions, ReadOptions, ...).
 package scoring

@@ -116,4 +116,14 @@
 // not be truncated or rewritten in place while the index is open: the process would
 // die of SIGBUS). Every bitmap read is validated, and a damaged snapshot is refused with
 // ErrCorrupt and the offset of the damage.
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and
+// OpenFileStore(dir, *FileOptions) with segment/storetest's Harness{Open, Reopen,
+// Close}; bad input is ErrInvalid, damaged snapshots ErrCorrupt, missing blobs
+// ErrNotFound, all in errors.go, each message naming "segment:" once; Eval and Count take
+// ctx, then the instant; ApplyMerge(survivor, absorbed) error; windows are written in
+// the SDK's duration syntax (7d, 2w; clientele.ParseDuration); NewIndex takes functional
+// Options, functions take *XOptions (nil for defaults).
 package segment
