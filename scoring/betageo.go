@@ -42,7 +42,8 @@ func (g betaGeo) pmf(t float64, n int) float64 {
 // frequent buyer's posterior, so it is rewritten by Euler's transformation
 // (Abramowitz & Stegun 15.3.3) as (1-z)^(a-1) · 2F1(a+b-1-r, a-1; a+b-1; z), whose
 // second parameter stays small. At a = 1 the expression is 0/0 with a finite limit;
-// near it the mean is the average of the values at a ± 1e-4, exact to O(1e-8).
+// near it the mean is the average of the values at a ± 1e-4, exact to O(1e-8); the
+// same holds at a + b = 1.
 func (g betaGeo) mean(t float64) float64 {
 	// Beyond 1e12·alpha the argument of 2F1 rounds to 1, where the series has its
 	// singularity; such horizons are evaluated at 1e12·alpha.
@@ -51,6 +52,14 @@ func (g betaGeo) mean(t float64) float64 {
 	if math.Abs(g.a-1) < near {
 		lo, hi := g, g
 		lo.a, hi.a = 1-1e-4, 1+1e-4
+		return (lo.mean(t) + hi.mean(t)) / 2
+	}
+	// At a + b = 1 the factor (a+b-1) is 0 and 2F1(·; a+b-1; z) has a pole: again
+	// 0·∞ with a finite limit (the mean is smooth in b), so the mean there is the
+	// average of the values at a+b-1 = ±1e-4.
+	if c := g.a + g.b - 1; math.Abs(c) < near && g.b-c > 2e-4 {
+		lo, hi := g, g
+		lo.b, hi.b = g.b-c-1e-4, g.b-c+1e-4
 		return (lo.mean(t) + hi.mean(t)) / 2
 	}
 	u := t / g.alpha

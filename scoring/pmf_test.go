@@ -145,3 +145,20 @@ func TestSurvivalSumClosedForm(t *testing.T) {
 		}
 	})
 }
+
+// At a + b = 1 the closed form of E[X(t)] is 0·∞; it must still equal the mean of the
+// distribution (it returned 0 there, and NaN before that).
+func TestBetaGeoMeanAtUnitAPlusB(t *testing.T) {
+	for _, ab := range [][2]float64{{0.5, 0.5}, {0.3, 0.7}, {0.5, 0.5 + 3e-6}} {
+		bg := &BGNBD{R: 1, Alpha: 2, A: ab[0], B: ab[1]}
+		var mean, sum float64
+		for n := 0; n < 200000 && 1-sum > 1e-14; n++ {
+			p := bg.PurchaseProbNew(1, n)
+			sum += p
+			mean += float64(n) * p
+		}
+		if got := bg.ExpectedPurchasesNew(1); math.Abs(got-mean) > 1e-6*math.Max(1, mean) {
+			t.Errorf("a=%v b=%v: E[X(1)] = %.10g, mean of P(X(1)=n) %.10g", ab[0], ab[1], got, mean)
+		}
+	}
+}
