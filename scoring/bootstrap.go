@@ -35,7 +35,32 @@ func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *Interval
 	for i, v := range iv.u {
 		theta[i] = math.Exp(v)
 	}
-	draws := make([][]float64, o.Replicates)
+	draws, failed, first := replicate(o, func(rng *rand.Rand) ([]float64, error) {
+		sim := make([]Customer, len(cs))
+		for i, c := range cs {
+			x, tx := iv.fam.simulate(theta[:k], c.T, rng)
+			sim[i] = Customer{Frequency: x, Recency: tx, T: c.T}
+			if spend != nil && x > 0 {
+				sim[i].Monetary = drawMeanSpend(rng, theta[k], theta[k+1], theta[k+2], x)
+			}
+		}
+		return refit(iv.fam, spend != nil, sim, &fo)
+	})
+	iv.draws, iv.Failed = draws, failed
+	iv.Replicates = len(iv.draws)
+	if iv.Failed*2 > o.Replicates {
+		return nil, errorf("bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
+	}
+	return iv, nil
+}
+
+// replicate runs o.Replicates bootstrap replicates on o.Workers goroutines, replicate
+// b drawing from its own generator seeded with (o.Seed, b) so that results do not
+// depend on scheduling, and reports each finished replicate to o.Progress. It returns
+// the log-parameters of the replicates that refitted, in replicate order, the number
+// that failed and the first failure in replicate order.
+func replicate(o IntervalOptions, one func(rng *rand.Rand) ([]float64, error)) (draws [][]float64, failed int, first error) {
+	all := make([][]float64, o.Replicates)
 	errs := make([]error, o.Replicates)
 	var (
 		mu   sync.Mutex
@@ -45,17 +70,8 @@ func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *Interval
 	next := make(chan int)
 	for range min(o.Workers, o.Replicates) {
 		wg.Go(func() {
-			sim := make([]Customer, len(cs))
 			for b := range next {
-				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))
-				for i, c := range cs {
-					x, tx := iv.fam.simulate(theta[:k], c.T, rng)
-					sim[i] = Customer{Frequency: x, Recency: tx, T: c.T}
-					if spend != nil && x > 0 {
-						sim[i].Monetary = drawMeanSpend(rng, theta[k], theta[k+1], theta[k+2], x)
-					}
-				}
-				draws[b], errs[b] = refit(iv.fam, spend != nil, sim, &fo)
+				all[b], errs[b] = one(rand.New(rand.NewPCG(o.Seed, uint64(b))))
 				if o.Progress != nil {
 					mu.Lock()
 					done++
@@ -70,22 +86,17 @@ func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *Interval
 	}
 	close(next)
 	wg.Wait()
-	var first error
-	for b, u := range draws {
+	for b, u := range all {
 		if errs[b] != nil {
-			iv.Failed++
+			failed++
 			if first == nil {
 				first = errs[b]
 			}
 			continue
 		}
-		iv.draws = append(iv.draws, u)
+		draws = append(draws, u)
 	}
-	iv.Replicates = len(iv.draws)
-	if iv.Failed*2 > o.Replicates {
-		return nil, errorf("bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
-	}
-	return iv, nil
+	return draws, failed, first
 }
 
 // refit fits the family (and Gamma-Gamma) to simulated customers and returns the

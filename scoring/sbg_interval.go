@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -76,56 +75,22 @@ func SBGBootstrapIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*
 	}
 	fo.Progress = nil
 	periods := len(survivors) - 1
-	draws := make([][]float64, o.Replicates)
-	errs := make([]error, o.Replicates)
-	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-	)
-	next := make(chan int)
-	for range min(o.Workers, o.Replicates) {
-		wg.Go(func() {
-			for b := range next {
-				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))
-				s := make([]float64, periods+1)
-				for range n {
-					theta := distuv.Beta{Alpha: m.Gamma, Beta: m.Delta, Src: rng}.Rand()
-					s[0]++
-					for t := 1; t <= periods && rng.Float64() >= theta; t++ {
-						s[t]++
-					}
-				}
-				if f, err := FitSBG(s, &fo); err != nil {
-					errs[b] = err
-				} else {
-					draws[b] = []float64{math.Log(f.Gamma), math.Log(f.Delta)}
-				}
-				if o.Progress != nil {
-					mu.Lock()
-					done++
-					o.Progress(done, o.Replicates)
-					mu.Unlock()
-				}
+	draws, failed, first := replicate(o, func(rng *rand.Rand) ([]float64, error) {
+		s := make([]float64, periods+1)
+		for range n {
+			theta := distuv.Beta{Alpha: m.Gamma, Beta: m.Delta, Src: rng}.Rand()
+			s[0]++
+			for t := 1; t <= periods && rng.Float64() >= theta; t++ {
+				s[t]++
 			}
-		})
-	}
-	for b := range o.Replicates {
-		next <- b
-	}
-	close(next)
-	wg.Wait()
-	var first error
-	for b, u := range draws {
-		if errs[b] != nil {
-			iv.Failed++
-			if first == nil {
-				first = errs[b]
-			}
-			continue
 		}
-		iv.draws = append(iv.draws, u)
-	}
+		f, err := FitSBG(s, &fo)
+		if err != nil {
+			return nil, err
+		}
+		return []float64{math.Log(f.Gamma), math.Log(f.Delta)}, nil
+	})
+	iv.draws, iv.Failed = draws, failed
 	iv.Replicates = len(iv.draws)
 	if iv.Failed*2 > o.Replicates {
 		return nil, errorf("sBG bootstrap: %d of %d refits failed, the first with: %w", iv.Failed, o.Replicates, first)
