@@ -23,14 +23,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/storecheck"
 )
 
 // Harness describes the store under test. The identity, segment and referral storetest
@@ -49,72 +48,30 @@ type Harness struct {
 	Close func(s identity.Store) error
 }
 
-func (h Harness) close(s identity.Store) error {
-	if h.Close != nil {
-		return h.Close(s)
-	}
-	if c, ok := s.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
+func (h Harness) close(s identity.Store) error { return storecheck.Close(h.Close, s) }
 
 // Run runs every check as a subtest of t.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			if err := runCheck(c, h, t.TempDir()); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	storecheck.Run(t, h, h.Open, h.close, checks)
 }
 
 // TestStore runs every check, each in a fresh directory under a temporary one, and
 // returns an error describing the first failure, or nil.
 func TestStore(h Harness) error {
-	base, err := os.MkdirTemp("", "storetest")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(base)
-	for _, c := range checks {
-		dir, err := os.MkdirTemp(base, "check")
-		if err != nil {
-			return err
-		}
-		if err := runCheck(c, h, dir); err != nil {
-			return fmt.Errorf("storetest: %s: %w", c.name, err)
-		}
-	}
-	return nil
+	return storecheck.All(h, h.Open, h.close, checks)
 }
 
-type check struct {
-	name string
-	fn   func(h Harness, dir string, s identity.Store) error
-}
-
-func runCheck(c check, h Harness, dir string) error {
-	s, err := h.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open: %w", err)
-	}
-	defer h.close(s)
-	return c.fn(h, dir, s)
-}
-
-var checks = []check{
-	{"Empty", checkEmpty},
-	{"OrderAndBytes", checkOrder},
-	{"AppendCopies", checkCopies},
-	{"StopEarly", checkStopEarly},
-	{"ConcurrentAppends", checkConcurrent},
-	{"Sync", checkSync},
-	{"Compact", checkCompact},
-	{"Reopen", checkReopen},
-	{"Resolver", checkResolver},
+var checks = []storecheck.Check[Harness, identity.Store]{
+	{Name: "Empty", Fn: checkEmpty},
+	{Name: "OrderAndBytes", Fn: checkOrder},
+	{Name: "AppendCopies", Fn: checkCopies},
+	{Name: "StopEarly", Fn: checkStopEarly},
+	{Name: "ConcurrentAppends", Fn: checkConcurrent},
+	{Name: "Sync", Fn: checkSync},
+	{Name: "Compact", Fn: checkCompact},
+	{Name: "Reopen", Fn: checkReopen},
+	{Name: "Resolver", Fn: checkResolver},
 }
 
 // all reads every record, copying each (a record may share memory with the next).

@@ -18,13 +18,12 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/storecheck"
 	"github.com/clientele-go/clientele/referral"
 )
 
@@ -44,71 +43,29 @@ type Harness struct {
 	Close func(s referral.Store) error
 }
 
-func (h Harness) close(s referral.Store) error {
-	if h.Close != nil {
-		return h.Close(s)
-	}
-	if c, ok := s.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
+func (h Harness) close(s referral.Store) error { return storecheck.Close(h.Close, s) }
 
 // Run runs every check as a subtest of t, each on a new store in its own directory.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			if err := runCheck(c, h, t.TempDir()); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	storecheck.Run(t, h, h.Open, h.close, checks)
 }
 
 // TestStore runs every check, each in a fresh directory under a temporary one, and
 // returns an error describing the first failure, or nil.
 func TestStore(h Harness) error {
-	base, err := os.MkdirTemp("", "storetest")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(base)
-	for _, c := range checks {
-		dir, err := os.MkdirTemp(base, "check")
-		if err != nil {
-			return err
-		}
-		if err := runCheck(c, h, dir); err != nil {
-			return fmt.Errorf("storetest: %s: %w", c.name, err)
-		}
-	}
-	return nil
+	return storecheck.All(h, h.Open, h.close, checks)
 }
 
-type check struct {
-	name string
-	fn   func(h Harness, dir string, s referral.Store) error
-}
-
-func runCheck(c check, h Harness, dir string) error {
-	s, err := h.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open: %w", err)
-	}
-	defer h.close(s)
-	return c.fn(h, dir, s)
-}
-
-var checks = []check{
-	{"Empty", checkEmpty},
-	{"RoundTrip", checkRoundTrip},
-	{"Order", checkOrder},
-	{"NoAliasing", checkNoAliasing},
-	{"Concurrent", checkConcurrent},
-	{"EarlyStop", checkEarlyStop},
-	{"Reopen", checkReopen},
-	{"DeliveredTwice", checkDeliveredTwice},
+var checks = []storecheck.Check[Harness, referral.Store]{
+	{Name: "Empty", Fn: checkEmpty},
+	{Name: "RoundTrip", Fn: checkRoundTrip},
+	{Name: "Order", Fn: checkOrder},
+	{Name: "NoAliasing", Fn: checkNoAliasing},
+	{Name: "Concurrent", Fn: checkConcurrent},
+	{Name: "EarlyStop", Fn: checkEarlyStop},
+	{Name: "Reopen", Fn: checkReopen},
+	{Name: "DeliveredTwice", Fn: checkDeliveredTwice},
 }
 
 func all(s referral.Store) ([]referral.Record, error) {

@@ -19,12 +19,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/storecheck"
 	"github.com/clientele-go/clientele/segment"
 )
 
@@ -44,71 +43,29 @@ type Harness struct {
 	Close func(s segment.Store) error
 }
 
-func (h Harness) close(s segment.Store) error {
-	if h.Close != nil {
-		return h.Close(s)
-	}
-	if c, ok := s.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
+func (h Harness) close(s segment.Store) error { return storecheck.Close(h.Close, s) }
 
 // Run runs every check as a subtest of t, each on a new store in its own directory.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			if err := runCheck(c, h, t.TempDir()); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	storecheck.Run(t, h, h.Open, h.close, checks)
 }
 
 // TestStore runs every check, each in a fresh directory under a temporary one, and
 // returns an error describing the first failure, or nil.
 func TestStore(h Harness) error {
-	base, err := os.MkdirTemp("", "storetest")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(base)
-	for _, c := range checks {
-		dir, err := os.MkdirTemp(base, "check")
-		if err != nil {
-			return err
-		}
-		if err := runCheck(c, h, dir); err != nil {
-			return fmt.Errorf("storetest: %s: %w", c.name, err)
-		}
-	}
-	return nil
+	return storecheck.All(h, h.Open, h.close, checks)
 }
 
-type check struct {
-	name string
-	fn   func(h Harness, dir string, s segment.Store) error
-}
-
-func runCheck(c check, h Harness, dir string) error {
-	s, err := h.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open: %w", err)
-	}
-	defer h.close(s)
-	return c.fn(h, dir, s)
-}
-
-var checks = []check{
-	{"PutGet", checkPutGet},
-	{"Replace", checkReplace},
-	{"Binary", checkBinary},
-	{"NotFound", checkNotFound},
-	{"DeleteList", checkDeleteList},
-	{"BadNames", checkBadNames},
-	{"Concurrent", checkConcurrent},
-	{"Reopen", checkReopen},
+var checks = []storecheck.Check[Harness, segment.Store]{
+	{Name: "PutGet", Fn: checkPutGet},
+	{Name: "Replace", Fn: checkReplace},
+	{Name: "Binary", Fn: checkBinary},
+	{Name: "NotFound", Fn: checkNotFound},
+	{Name: "DeleteList", Fn: checkDeleteList},
+	{Name: "BadNames", Fn: checkBadNames},
+	{Name: "Concurrent", Fn: checkConcurrent},
+	{Name: "Reopen", Fn: checkReopen},
 }
 
 func get(s segment.Store, name, want string) error {
