@@ -362,9 +362,13 @@ func (v *value) report(w *reportWriter) {
 	if m.Fit.Boundary != nil {
 		w.line("  BG/NBD at the boundary of its parameters: %s", m.Fit.Boundary.Limit)
 	}
-	for _, n := range v.notes {
-		w.line("%s", n)
-	}
+	// The notes say what a small base could not support; they close the section, after
+	// whatever it could report, so that "no lookalikes" does not sit between two fits.
+	defer func() {
+		for _, n := range v.notes {
+			w.line("%s", n)
+		}
+	}()
 	if g == nil {
 		return
 	}
