@@ -77,6 +77,34 @@ func fitOptions(cfg config) *scoring.FitOptions {
 	return &scoring.FitOptions{Unit: cfg.unit, Progress: progress(cfg)}
 }
 
+// params formats a fit's parameters as name-value pairs joined by sep. A parameter held
+// at the boundary is printed as its limit ("→ ∞" or "→ 0"), not as the number it is held
+// at (e^±8 times the data's scale), which means nothing to a reader.
+func params(d scoring.Diagnostics, sep string, nameValues ...any) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		name, v := nameValues[i].(string), nameValues[i+1].(float64)
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		fmt.Fprintf(&b, "%s %s", name, paramValue(d.Boundary, name, v))
+	}
+	return b.String()
+}
+
+// paramValue is v to three decimals, or its limit when the boundary holds name. The
+// held parameters run off together, in one direction, and the first of them is a shape
+// parameter (held at e^8 or e^-8 whatever the data's time scale), so its value says which.
+func paramValue(b *scoring.Boundary, name string, v float64) string {
+	if b == nil || len(b.Values) == 0 || !slices.Contains(b.Params, name) {
+		return fmt.Sprintf("%.3f", v)
+	}
+	if b.Values[0] < 1 {
+		return "→ 0"
+	}
+	return "→ ∞"
+}
+
 // boundaryNote returns a line saying what a fit at the boundary rests on, or "".
 func boundaryNote(name string, d scoring.Diagnostics) string {
 	if d.Boundary == nil {
@@ -123,26 +151,26 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	later := keys.Len() - len(splits)
 	fmt.Fprintf(out, "%d transactions of %d customers, %s to %s; calibration to %s, holdout %.1f %s\n",
 		len(txs), keys.Len(), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].Holdout, unitName)
-	fmt.Fprintf(out, "time unit: %s (-unit %v); Recency, T and the models' alpha and beta are in %s\n", unitName, cfg.unit, unitName)
+	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	fmt.Fprintf(out, "%d customers first bought in the calibration period and are fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
 		len(splits), later)
 
 	var models []model
 	var notes string
 	if m, err := scoring.FitBGNBD(cal, fitOptions(cfg)); err == nil {
-		models = append(models, model{"BG/NBD", m, fmt.Sprintf("r %.3f  alpha %.3f  a %.3f  b %.3f  LL %.1f", m.R, m.Alpha, m.A, m.B, m.LogLik)})
+		models = append(models, model{"BG/NBD", m, params(m.Fit, "  ", "r", m.R, "alpha", m.Alpha, "a", m.A, "b", m.B) + fmt.Sprintf("  LL %.1f", m.LogLik)})
 		notes += boundaryNote("BG/NBD", m.Fit)
 	} else {
 		return fmt.Errorf("BG/NBD: %w", err)
 	}
 	if m, err := scoring.FitMBGNBD(cal, fitOptions(cfg)); err == nil {
-		models = append(models, model{"MBG/NBD", m, fmt.Sprintf("r %.3f  alpha %.3f  a %.3f  b %.3f  LL %.1f", m.R, m.Alpha, m.A, m.B, m.LogLik)})
+		models = append(models, model{"MBG/NBD", m, params(m.Fit, "  ", "r", m.R, "alpha", m.Alpha, "a", m.A, "b", m.B) + fmt.Sprintf("  LL %.1f", m.LogLik)})
 		notes += boundaryNote("MBG/NBD", m.Fit)
 	} else {
 		return fmt.Errorf("MBG/NBD: %w", err)
 	}
 	if m, err := scoring.FitParetoNBD(cal, fitOptions(cfg)); err == nil {
-		models = append(models, model{"Pareto/NBD", m, fmt.Sprintf("r %.3f  alpha %.3f  s %.3f  beta %.3f  LL %.1f", m.R, m.Alpha, m.S, m.Beta, m.LogLik)})
+		models = append(models, model{"Pareto/NBD", m, params(m.Fit, "  ", "r", m.R, "alpha", m.Alpha, "s", m.S, "beta", m.Beta) + fmt.Sprintf("  LL %.1f", m.LogLik)})
 		notes += boundaryNote("Pareto/NBD", m.Fit)
 	} else {
 		return fmt.Errorf("Pareto/NBD: %w", err)
@@ -272,8 +300,8 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nWhole period: BG/NBD r %.3f alpha %.3f a %.3f b %.3f; Gamma-Gamma p %.3f q %.3f gamma %.3f\n",
-		bg.R, bg.Alpha, bg.A, bg.B, gg.P, gg.Q, gg.Gamma)
+	fmt.Fprintf(out, "\nWhole period: BG/NBD %s; Gamma-Gamma %s\n",
+		params(bg.Fit, " ", "r", bg.R, "alpha", bg.Alpha, "a", bg.A, "b", bg.B), params(gg.Fit, " ", "p", gg.P, "q", gg.Q, "gamma", gg.Gamma))
 	// Gamma-Gamma assumes spend does not depend on frequency (Fader, Hardie & Lee 2005
 	// judged CDNOW's correlation of 0.11 weak enough).
 	fmt.Fprint(out, boundaryNote("BG/NBD", bg.Fit)+boundaryNote("Gamma-Gamma", gg.Fit))
