@@ -486,17 +486,12 @@ func expAll(u []float64) []float64 {
 }
 
 // runStart minimises the objective from one starting point (log-parameters u0) with
-// optimize.Minimize, stopping where a parameter moves more than boundLog from ref, and
+// minimizeNewton, stopping where a parameter moves more than boundLog from ref, and
 // translates gonum's status into ours, with the optimality check.
 func runStart(lk likelihood, u0, ref []float64, o FitOptions) *startResult {
 	obj := &objective{lk: lk, center: slices.Clone(u0)}
 	stop := &stopRule{obj: obj, ref: ref, progress: o.Progress}
-	res, err := optimize.Minimize(
-		optimize.Problem{Func: obj.Func, Grad: obj.Grad, Hess: obj.Hess},
-		u0,
-		&optimize.Settings{GradientThreshold: gradTolerance, MajorIterations: o.MaxIterations, Converger: stop},
-		&optimize.Newton{Linesearcher: &optimize.Backtracking{}, GradStopThreshold: gradTolerance},
-	)
+	res, err := minimizeNewton(optimize.Problem{Func: obj.Func, Grad: obj.Grad, Hess: obj.Hess}, u0, o.MaxIterations, gradTolerance, stop)
 	r := &startResult{u: u0, ll: math.Inf(-1), gradient: math.Inf(1), hit: -1}
 	var bad optimize.ErrFunc
 	var badGrad optimize.ErrGrad

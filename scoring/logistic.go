@@ -56,10 +56,35 @@ type Logistic struct {
 }
 
 // FitLogistic fits P(y | x) by penalised maximum likelihood with Newton's method
-// (iteratively reweighted least squares), solving each step's normal equations by a
-// Cholesky factorisation (gonum mat); the objective is concave, so the maximum is
-// unique. Rows of x are feature vectors of equal length; y holds both classes.
+// (iteratively reweighted least squares): gonum's optimize.Newton with a backtracking
+// line search, the solver the likelihood fits use; the objective is concave, so the
+// maximum is unique. Rows of x are feature vectors of equal length; y holds both classes.
 func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, error) {
+	m, fit, o, err := prepareLogistic(x, y, opt)
+	if err != nil {
+		return nil, err
+	}
+	beta, iters, err := fit.newton(o.MaxIterations)
+	m.Iterations = iters
+	if err != nil {
+		return nil, err
+	}
+	m.Intercept, m.Coef = beta[0], beta[1:]
+	m.LogLik = fit.objective(beta) + o.Lambda/2*dot(beta[1:], beta[1:])
+	if o.Unpenalized {
+		if m.StdErr, err = fit.stdErr(beta); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range fit.w {
+		m.N += v
+	}
+	return m, nil
+}
+
+// prepareLogistic checks the input, applies the defaults and returns the model with its
+// standardisation, and the likelihood to maximise.
+func prepareLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, *logisticFit, LogisticOptions, error) {
 	var o LogisticOptions
 	if opt != nil {
 		o = *opt
@@ -78,14 +103,14 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 	}
 	d, err := checkDesign(x, y, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, o, err
 	}
 	m := &Logistic{Names: slices.Clone(o.Names), Lambda: o.Lambda}
 	m.Mean, m.Scale = standardisation(x, d)
 	if o.Unpenalized {
 		for j, s := range m.Scale {
 			if s == 0 {
-				return nil, fmt.Errorf("%w: feature %d is constant; an unpenalised fit cannot separate it from the intercept", ErrInvalid, j)
+				return nil, nil, o, fmt.Errorf("%w: feature %d is constant; an unpenalised fit cannot separate it from the intercept", ErrInvalid, j)
 			}
 		}
 	}
@@ -94,7 +119,6 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 			m.Scale[j] = 1
 		}
 	}
-	z := m.design(x)
 	w := o.Weights
 	if w == nil {
 		w = make([]float64, len(y))
@@ -102,23 +126,7 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 			w[i] = 1
 		}
 	}
-	fit := &logisticFit{z: z, y: y, w: w, dim: d + 1, lambda: o.Lambda, workers: o.Workers}
-	beta, iters, err := fit.newton(o.MaxIterations)
-	m.Iterations = iters
-	if err != nil {
-		return nil, err
-	}
-	m.Intercept, m.Coef = beta[0], beta[1:]
-	m.LogLik = fit.objective(beta) + o.Lambda/2*dot(beta[1:], beta[1:])
-	if o.Unpenalized {
-		if m.StdErr, err = fit.stdErr(beta); err != nil {
-			return nil, err
-		}
-	}
-	for _, v := range w {
-		m.N += v
-	}
-	return m, nil
+	return m, &logisticFit{z: m.design(x), y: y, w: w, dim: d + 1, lambda: o.Lambda, workers: o.Workers}, o, nil
 }
 
 func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
@@ -292,68 +300,6 @@ func (f *logisticFit) derivatives(beta []float64) ([]float64, *mat.SymDense) {
 		g[j] -= f.lambda * beta[j]
 	}
 	return g, info
-}
-
-func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
-	beta := make([]float64, f.dim)
-	// Start the intercept at the log-odds of the base rate.
-	var pos, tot float64
-	for i, yi := range f.y {
-		tot += f.w[i]
-		if yi {
-			pos += f.w[i]
-		}
-	}
-	beta[0] = math.Log(pos / (tot - pos))
-	obj := f.objective(beta)
-	var chol mat.Cholesky
-	step := make([]float64, f.dim)
-	next := make([]float64, f.dim)
-	for it := 1; it <= maxIter; it++ {
-		g, info := f.derivatives(beta)
-		if infNorm(g) <= 1e-9*math.Max(tot, 1) {
-			return beta, it - 1, f.separated(beta)
-		}
-		if !chol.Factorize(info) {
-			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "information matrix not positive definite (collinear features?)"}
-		}
-		sv := mat.NewVecDense(f.dim, step)
-		if err := chol.SolveVecTo(sv, mat.NewVecDense(f.dim, slices.Clone(g))); err != nil {
-			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: err.Error()}
-		}
-		// The Newton decrement g·H⁻¹g/2 predicts the gain of the full step (Boyd &
-		// Vandenberghe 2004, §9.5.1). Once it is below rounding of the objective, a
-		// comparison of objectives cannot tell the steps apart: take the full step and
-		// stop.
-		if dot(g, step)/2 <= 1e-13*math.Max(1, math.Abs(obj)) {
-			for j := range beta {
-				beta[j] += step[j]
-			}
-			return beta, it, f.separated(beta)
-		}
-		// Step halving keeps each iteration an ascent step far from the optimum.
-		s, improved := 1.0, false
-		for range 50 {
-			for j := range beta {
-				next[j] = beta[j] + s*step[j]
-			}
-			if v := f.objective(next); v >= obj {
-				obj, improved = v, true
-				copy(beta, next)
-				break
-			}
-			s /= 2
-		}
-		if !improved {
-			// No ascent is possible along the Newton direction: the maximum is reached
-			// to rounding.
-			return beta, it, f.separated(beta)
-		}
-		if infNorm(beta) > 1e6 {
-			return nil, it, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: "coefficients diverging (separable classes without a penalty?)"}
-		}
-	}
-	return nil, maxIter, &ConvergenceError{Model: "logistic", Names: coefNames(f.dim), Params: beta, Reason: fmt.Sprintf("iteration limit %d", maxIter)}
 }
 
 // stdErr returns the Wald standard errors at beta: sqrt of the diagonal of the inverse
