@@ -65,6 +65,15 @@
 // or the window, whichever is shorter. A profile still inside its window is thus not yet
 // converted, rather than lost.
 //
+// # Sequence patterns
+//
+// Sequence is ClickHouse's sequenceMatch and sequenceCount: a profile's events (those
+// meeting at least one condition) matched against a pattern such as
+// "(?1)(?t<=3600)(?2)", with ClickHouse's semantics, including its backtracking
+// search's choice of which match to count. The search's work on a profile is bounded
+// (Sequence.MaxSteps), as ClickHouse bounds it, so a hostile pattern fails rather than
+// hangs.
+//
 // # Retention and lifecycle
 //
 // Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds

@@ -1,0 +1,331 @@
+package funnel
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// DefaultMaxSteps is the work a Sequence allows a search on one profile beyond the
+// work linear in its events: ClickHouse's sequence_match_max_iterations.
+const DefaultMaxSteps = 1_000_000
+
+// Sequence is ClickHouse's sequenceMatch and sequenceCount: whether, and how many
+// times, a profile's events follow a pattern.
+//
+// The pattern language is ClickHouse's:
+//
+//	(?N)         an event that meets condition N (1-based index into Conditions)
+//	.            any event
+//	.*           any run of events, the empty one included
+//	(?t<=N)      the next event at most N units after the base event; also <, >=, >, ==
+//
+// Only events that meet at least one condition take part (the others are dropped, as
+// in ClickHouse), in time order, ties in input order (ClickHouse leaves ties in no
+// particular order). A pattern matches anywhere in the sequence: it is preceded by an
+// implicit .*, and (?1)(?2) means an event meeting condition 1 immediately followed, in
+// the kept events, by one meeting condition 2. A time condition works like .* (it lets
+// events pass) but bounds the time from its base, the event matched just before it
+// (after a .* or another time condition: the event that followed them), to the event
+// matched just after it; it must follow an event, . or .*.
+//
+// Match is sequenceMatch. Count is sequenceCount: matches found one after another,
+// each search resuming after the previous match, the search trying shorter runs for
+// each .* and time condition first, exactly as ClickHouse's backtracking does (its
+// test 00222_sequence_aggregate_function_family is transcribed in sequence_test.go).
+// A pattern that names a condition no event meets matches nothing.
+type Sequence struct {
+	Pattern    string
+	Conditions []Step // at most MaxSteps (32), as in ClickHouse
+	// Unit is what the numbers of time conditions count; zero means a second, as with
+	// ClickHouse's DateTime.
+	Unit time.Duration
+	// MaxSteps bounds the work of the backtracking search on one profile, so that a
+	// hostile pattern cannot hang it: beyond a few steps per event and pattern element
+	// (work linear in the profile) at most MaxSteps more, after which the computation
+	// fails with ErrInvalid. Zero means DefaultMaxSteps.
+	MaxSteps int
+}
+
+// SequenceResult is a Sequence over many profiles, each matched on its own events.
+// Results of disjoint shards of profiles merge with Merge.
+type SequenceResult struct {
+	// Profiles counts profiles with at least one event (met conditions or not).
+	Profiles int64
+	// Matched holds the profiles whose events match the pattern (sequenceMatch = 1).
+	Matched *roaring.Bitmap
+	// Count is the sum over profiles of sequenceCount; Histogram[k] is how many
+	// profiles have a sequenceCount of k.
+	Count     int64
+	Histogram []int64
+}
+
+// compile checks the Sequence and parses its pattern.
+func (q Sequence) compile() (*seqProgram, int, error) {
+	switch {
+	case len(q.Conditions) == 0:
+		return nil, 0, fmt.Errorf("%w: sequence with no conditions", ErrInvalid)
+	case len(q.Conditions) > MaxSteps:
+		return nil, 0, fmt.Errorf("%w: sequence with %d conditions, at most %d", ErrInvalid, len(q.Conditions), MaxSteps)
+	case q.Unit < 0:
+		return nil, 0, fmt.Errorf("%w: sequence unit %v is negative", ErrInvalid, q.Unit)
+	case q.MaxSteps < 0:
+		return nil, 0, fmt.Errorf("%w: sequence MaxSteps %d is negative", ErrInvalid, q.MaxSteps)
+	}
+	for i, c := range q.Conditions {
+		if c.Match == nil && c.Name == "" {
+			return nil, 0, fmt.Errorf("%w: sequence condition %d has neither Name nor Match", ErrInvalid, i+1)
+		}
+	}
+	unit := q.Unit
+	if unit == 0 {
+		unit = time.Second
+	}
+	pg, err := parsePattern(q.Pattern, len(q.Conditions), unit)
+	if err != nil {
+		return nil, 0, err
+	}
+	steps := q.MaxSteps
+	if steps == 0 {
+		steps = DefaultMaxSteps
+	}
+	return pg, steps, nil
+}
+
+// Validate reports whether q is usable: its conditions and its pattern.
+func (q Sequence) Validate() error {
+	_, _, err := q.compile()
+	return err
+}
+
+func (q Sequence) mask(e Event) uint32 {
+	var m uint32
+	for i, c := range q.Conditions {
+		if c.matches(e) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// kept returns the events of one group that meet a condition, in time order (ties in
+// input order).
+func (q Sequence) kept(events []Event) ([]seqEvent, error) {
+	var evs []seqEvent
+	for i, e := range events {
+		t, err := instant(i, e, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		if m := q.mask(e); m != 0 {
+			evs = append(evs, seqEvent{t, m})
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b seqEvent) int { return cmp.Compare(a.t, b.t) })
+	return evs, nil
+}
+
+// Match reports whether events, taken as one group whatever their profiles (as
+// ClickHouse's aggregate sees the rows of a GROUP BY key), match the pattern.
+func (q Sequence) Match(events []Event) (bool, error) {
+	pg, steps, err := q.compile()
+	if err != nil {
+		return false, err
+	}
+	evs, err := q.kept(events)
+	if err != nil {
+		return false, err
+	}
+	return newSeqMatcher(pg, steps).match(evs)
+}
+
+// Count returns how many times events, taken as one group (see Match), match the
+// pattern one after another.
+func (q Sequence) Count(events []Event) (int64, error) {
+	pg, steps, err := q.compile()
+	if err != nil {
+		return 0, err
+	}
+	evs, err := q.kept(events)
+	if err != nil {
+		return 0, err
+	}
+	return newSeqMatcher(pg, steps).count(evs)
+}
+
+// seqTally accumulates per-profile outcomes into a SequenceResult.
+type seqTally struct {
+	m   *seqMatcher
+	res *SequenceResult
+	ids []uint32 // matched profiles, appended in order of appearance
+}
+
+func newSeqTally(pg *seqProgram, steps int) *seqTally {
+	return &seqTally{m: newSeqMatcher(pg, steps), res: &SequenceResult{Matched: roaring.New()}}
+}
+
+// profile adds one profile's kept events, in time order.
+func (st *seqTally) profile(prof uint32, evs []seqEvent) error {
+	st.res.Profiles++
+	ok, err := st.m.match(evs)
+	if err != nil {
+		return errorf("profile %d: %w", prof, err)
+	}
+	n, err := st.m.count(evs)
+	if err != nil {
+		return errorf("profile %d: %w", prof, err)
+	}
+	if ok {
+		st.ids = append(st.ids, prof)
+	}
+	st.res.Count += n
+	for int64(len(st.res.Histogram)) <= n {
+		st.res.Histogram = append(st.res.Histogram, 0)
+	}
+	st.res.Histogram[n]++
+	return nil
+}
+
+func (st *seqTally) result() *SequenceResult {
+	st.res.Matched.AddMany(st.ids)
+	st.res.Matched.RunOptimize()
+	return st.res
+}
+
+// Run matches each profile's events in events (any order) on their own.
+func (q Sequence) Run(events []Event) (*SequenceResult, error) {
+	pg, steps, err := q.compile()
+	if err != nil {
+		return nil, err
+	}
+	type keyed struct {
+		prof uint32
+		idx  int32
+		ev   seqEvent
+	}
+	rows := make([]keyed, 0, len(events))
+	for i, e := range events {
+		t, err := instant(i, e, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, keyed{e.Profile, int32(i), seqEvent{t, q.mask(e)}})
+	}
+	slices.SortFunc(rows, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.prof, b.prof), cmp.Compare(a.ev.t, b.ev.t), cmp.Compare(a.idx, b.idx))
+	})
+	st := newSeqTally(pg, steps)
+	var evs []seqEvent
+	for i := 0; i < len(rows); {
+		j := i
+		evs = evs[:0]
+		for ; j < len(rows) && rows[j].prof == rows[i].prof; j++ {
+			if rows[j].ev.mask != 0 {
+				evs = append(evs, rows[j].ev)
+			}
+		}
+		if err := st.profile(rows[i].prof, evs); err != nil {
+			return nil, err
+		}
+		i = j
+	}
+	return st.result(), nil
+}
+
+// RunSeq matches a stream grouped by profile (see Spec.RunSeq), holding one profile's
+// events at a time.
+func (q Sequence) RunSeq(events iter.Seq[Event]) (*SequenceResult, error) {
+	pg, steps, err := q.compile()
+	if err != nil {
+		return nil, err
+	}
+	st := newSeqTally(pg, steps)
+	var evs []seqEvent
+	var failed error
+	add := func(e Event, t int64) {
+		if m := q.mask(e); m != 0 {
+			evs = append(evs, seqEvent{t, m})
+		}
+	}
+	end := func(prof uint32) {
+		slices.SortStableFunc(evs, func(a, b seqEvent) int { return cmp.Compare(a.t, b.t) })
+		if err := st.profile(prof, evs); err != nil && failed == nil {
+			failed = err
+		}
+		evs = evs[:0]
+	}
+	if err := grouped(events, time.Time{}, add, end); err != nil {
+		return nil, err
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	return st.result(), nil
+}
+
+// RunBatch matches each profile of a batch (see Batch), conditions matched once per
+// distinct event name, profile ranges in parallel.
+func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
+	pg, steps, err := q.compile()
+	if err != nil {
+		return nil, err
+	}
+	starts, err := b.profiles(time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	masks := b.byName(q.mask)
+	nprof := len(starts) - 1
+	type part struct {
+		res *SequenceResult
+		err error
+	}
+	parts := split(nprof, workersFor(b.Len()), func(lo, hi int) part {
+		st := newSeqTally(pg, steps)
+		var evs []seqEvent
+		for p := lo; p < hi; p++ {
+			evs = evs[:0]
+			sorted := true
+			for i := starts[p]; i < starts[p+1]; i++ {
+				if m := masks[b.Event[i]]; m != 0 {
+					if len(evs) > 0 && b.Time[i] < evs[len(evs)-1].t {
+						sorted = false
+					}
+					evs = append(evs, seqEvent{b.Time[i], m})
+				}
+			}
+			if !sorted {
+				slices.SortStableFunc(evs, func(a, b seqEvent) int { return cmp.Compare(a.t, b.t) })
+			}
+			if err := st.profile(b.Profile[starts[p]], evs); err != nil {
+				return part{err: err}
+			}
+		}
+		return part{res: st.result()}
+	})
+	out := &SequenceResult{Matched: roaring.New()}
+	for _, pt := range parts {
+		if pt.err != nil {
+			return nil, pt.err
+		}
+		out.Merge(pt.res)
+	}
+	return out, nil
+}
+
+// Merge adds other, computed over a disjoint set of profiles, to r.
+func (r *SequenceResult) Merge(other *SequenceResult) {
+	r.Profiles += other.Profiles
+	r.Matched.Or(other.Matched)
+	r.Count += other.Count
+	for len(r.Histogram) < len(other.Histogram) {
+		r.Histogram = append(r.Histogram, 0)
+	}
+	for k, n := range other.Histogram {
+		r.Histogram[k] += n
+	}
+}

@@ -1,0 +1,299 @@
+package funnel
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// ClickHouse's test 00222_sequence_aggregate_function_family: one group of twelve rows
+// (time 0..11 seconds, data 0,0,0,0,1,2,0,0,0,0,1,1) and conditions data = 0, 1, 2, 3,
+// or (the last two queries of each family) data = 1, 2. Each row is a pattern with the
+// sequenceMatch and sequenceCount its .sql asserts (the .reference holds only 1s, the
+// assertions' truth). count() is 12.
+var ch00222 = []struct {
+	pattern string
+	conds   []int // the data value each condition asks for
+	match   bool
+	count   int64
+}{
+	{"", all4, true, 12},
+	{".", all4, true, 12},
+	{".*", all4, true, 12},
+	{"(?1)", all4, true, 8},
+	{"(?2)", all4, true, 3},
+	{"(?3)", all4, true, 1},
+	{"(?4)", all4, false, 0},
+	{"(?1)(?1)", all4, true, 4},
+	{"(?1)(?1)(?1)", all4, true, 2},
+	{"(?1)(?1)(?1)(?1)", all4, true, 2},
+	{"(?1)(?1)(?1)(?1)(?1)", all4, false, 0},
+	{"(?1)(?1)(?1)(?1)(?2)", all4, true, 2},
+	{"(?1)(?t>10)(?2)", all4, true, 1},
+	{"(?1)(?t>11)(?2)", all4, false, 0},
+	{"(?1)(?t<11)(?2)", all4, true, 2},
+	{"(?1)(?t<3)(?3)", all4, true, 1},
+	{"(?1)(?t<=2)(?3)", all4, true, 1},
+	{"(?1)(?t<2)(?3)", all4, false, 0},
+	{"(?2)(?t>=7)(?2)", all4, true, 1},
+	{"(?2)(?t>7)(?2)", all4, false, 0},
+	{"(?2)(?3)(?1)", all4, true, 1},
+	{"(?1)(?t==2)(?2)", []int{1, 2}, false, 0},
+	{"(?1)(?t==1)(?2)", []int{1, 2}, true, 1},
+}
+
+var all4 = []int{0, 1, 2, 3}
+
+func ch00222Events() []Event {
+	data := []int{0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 1}
+	evs := make([]Event, len(data))
+	for i, d := range data {
+		evs[i] = Event{Profile: 1, Time: at(int64(i)), Name: fmt.Sprint(d)}
+	}
+	return evs
+}
+
+func dataConds(values []int) []Step {
+	steps := make([]Step, len(values))
+	for i, v := range values {
+		steps[i] = Step{Name: fmt.Sprint(v)}
+	}
+	return steps
+}
+
+func TestSequenceClickHouse00222(t *testing.T) {
+	evs := ch00222Events()
+	b := batchOf(t, evs)
+	for _, c := range ch00222 {
+		q := Sequence{Pattern: c.pattern, Conditions: dataConds(c.conds)}
+		m, err := q.Match(evs)
+		if err != nil {
+			t.Fatalf("%q: %v", c.pattern, err)
+		}
+		n, err := q.Count(evs)
+		if err != nil {
+			t.Fatalf("%q: %v", c.pattern, err)
+		}
+		if m != c.match || n != c.count {
+			t.Errorf("%q: sequenceMatch %v sequenceCount %d, ClickHouse %v %d", c.pattern, m, n, c.match, c.count)
+		}
+		// The per-profile forms agree with the one-group form.
+		for form, run := range map[string]func() (*SequenceResult, error){
+			"slice": func() (*SequenceResult, error) { return q.Run(evs) },
+			"seq":   func() (*SequenceResult, error) { return q.RunSeq(slices.Values(evs)) },
+			"batch": func() (*SequenceResult, error) { return q.RunBatch(b) },
+		} {
+			res, err := run()
+			if err != nil {
+				t.Fatalf("%q %s: %v", c.pattern, form, err)
+			}
+			if res.Profiles != 1 || res.Matched.Contains(1) != c.match || res.Count != c.count || res.Histogram[c.count] != 1 {
+				t.Errorf("%q %s: %+v, want match %v count %d", c.pattern, form, res, c.match, c.count)
+			}
+		}
+	}
+}
+
+func TestSequenceInvalid(t *testing.T) {
+	conds := dataConds([]int{0, 1})
+	for _, p := range []string{"(?3)", "(?0)", "(?", "(?1", "(?t<5)(?t>1)", "(?1)(?t!3)", "(?1)(?t<)", "x", "(?1)(?t<99999999999999999999)", "(?-1)"} {
+		if err := (Sequence{Pattern: p, Conditions: conds}).Validate(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v, want ErrInvalid", p, err)
+		}
+	}
+	for _, q := range []Sequence{{Pattern: "(?1)"}, {Pattern: "(?1)", Conditions: []Step{{}}}, {Pattern: "(?1)", Conditions: conds, Unit: -1}, {Pattern: strings.Repeat(".", 2000), Conditions: conds}} {
+		if err := q.Validate(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", q.Pattern, err)
+		}
+	}
+	// Time conditions count Unit; a huge count is as good as infinite.
+	evs := []Event{{Profile: 1, Time: at(0), Name: "0"}, {Profile: 1, Time: at(90), Name: "1"}}
+	for _, c := range []struct {
+		q    Sequence
+		want bool
+	}{
+		{Sequence{Pattern: "(?1)(?t<=1)(?2)", Conditions: conds, Unit: time.Minute}, false},
+		{Sequence{Pattern: "(?1)(?t<=2)(?2)", Conditions: conds, Unit: time.Minute}, true},
+		{Sequence{Pattern: "(?1)(?t<=9999999999999999999)(?2)", Conditions: conds, Unit: time.Hour}, true},
+	} {
+		if got, err := c.q.Match(evs); err != nil || got != c.want {
+			t.Errorf("%q unit %v: %v %v, want %v", c.q.Pattern, c.q.Unit, got, err, c.want)
+		}
+	}
+}
+
+// A pattern whose search backtracks without end is refused, not run for ever: twenty
+// .* to spread over 200 events before a time condition that fails (C(200, 20) ways;
+// the last event is one only the pattern's last element could take, since a search
+// whose events run out stops there, as ClickHouse's does).
+func TestSequenceStepLimit(t *testing.T) {
+	var evs []Event
+	for i := range 200 {
+		evs = append(evs, Event{Profile: 1, Time: at(int64(i)), Name: "0"})
+	}
+	evs = append(evs, Event{Profile: 1, Time: at(500), Name: "1"}, Event{Profile: 1, Time: at(1000), Name: "2"})
+	q := Sequence{Pattern: strings.Repeat("(?1).*", 20) + "(?2)(?t<10)(?3)", Conditions: dataConds([]int{0, 1, 2}), MaxSteps: 100_000}
+	start := time.Now()
+	_, err := q.Count(evs)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "steps") {
+		t.Fatalf("got %v, want the step limit", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the limit took %v to trip", d)
+	}
+	if _, err := q.RunBatch(batchOf(t, evs)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("batch: got %v, want the step limit", err)
+	}
+}
+
+// genPattern draws a pattern over conds conditions without time conditions and its
+// translation into a Go regular expression over letters, where letter 'a'+m stands
+// for an event meeting the set m of conditions; .* becomes the lazy .*?, as a
+// backtracking search tries the shortest run first.
+func genPattern(t *rapid.T, conds int) (pattern, re string) {
+	var p, r strings.Builder
+	for range rapid.IntRange(0, 5).Draw(t, "len") {
+		switch rapid.IntRange(0, 3).Draw(t, "elem") {
+		case 0:
+			p.WriteString(".*")
+			r.WriteString(".*?")
+		case 1:
+			p.WriteString(".")
+			r.WriteString(".")
+		default:
+			c := rapid.IntRange(0, conds-1).Draw(t, "cond")
+			fmt.Fprintf(&p, "(?%d)", c+1)
+			r.WriteString("[")
+			for m := 1; m < 1<<conds; m++ {
+				if m&(1<<c) != 0 {
+					r.WriteByte(byte('a' + m))
+				}
+			}
+			r.WriteString("]")
+		}
+	}
+	return p.String(), r.String()
+}
+
+// genMasks draws a profile's events as sets of conditions met, one per second.
+func genMasks(t *rapid.T, conds int) []Event {
+	n := rapid.IntRange(0, 12).Draw(t, "events")
+	evs := make([]Event, n)
+	for i := range evs {
+		m := rapid.IntRange(0, 1<<conds-1).Draw(t, "mask")
+		evs[i] = Event{Profile: 1, Time: at(int64(rapid.IntRange(0, 3).Draw(t, "gap")) + int64(i)*4), Name: fmt.Sprint(m)}
+	}
+	return evs
+}
+
+func maskConds(conds int) []Step {
+	steps := make([]Step, conds)
+	for c := range steps {
+		steps[c] = Step{Name: fmt.Sprintf("c%d", c), Match: func(e Event) bool {
+			var m int
+			fmt.Sscan(e.Name, &m)
+			return m&(1<<c) != 0
+		}}
+	}
+	return steps
+}
+
+// refCount is the reference model of sequenceCount for a pattern without time
+// conditions: Go's regexp, which returns the match a backtracking search would find,
+// applied at each position where the previous match ended.
+func refCount(re *regexp.Regexp, s string) int64 {
+	var n int64
+	for at := 0; at < len(s); {
+		loc := re.FindStringIndex(s[at:])
+		if loc == nil {
+			break
+		}
+		n++
+		if loc[1] == 0 {
+			at++
+		} else {
+			at += loc[1]
+		}
+	}
+	return n
+}
+
+// Without time conditions, sequenceMatch is a regular expression search and
+// sequenceCount a run of anchored searches (the reference model: Go's regexp on the
+// kept events spelled as letters). With every .* written (?t>=0) instead (a time
+// condition that always holds and so behaves as .*), Match goes through the
+// backtracking search rather than the automaton and must agree.
+func TestSequenceMatchesRegexp(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		conds := rapid.IntRange(1, 3).Draw(t, "conds")
+		pattern, re := genPattern(t, conds)
+		evs := genMasks(t, conds)
+		var s strings.Builder
+		for _, e := range evs {
+			var m int
+			fmt.Sscan(e.Name, &m)
+			if m != 0 {
+				s.WriteByte(byte('a' + m))
+			}
+		}
+		q := Sequence{Pattern: pattern, Conditions: maskConds(conds)}
+		gotMatch, err := q.Match(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotCount, err := q.Count(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantMatch := regexp.MustCompile(re).MatchString(s.String())
+		wantCount := refCount(regexp.MustCompile("^(?s:.*?)(?:"+re+")"), s.String())
+		if gotMatch != wantMatch || gotCount != wantCount {
+			t.Fatalf("%q on %q (regexp %q): match %v count %d, want %v %d", pattern, s.String(), re, gotMatch, gotCount, wantMatch, wantCount)
+		}
+		timed := strings.ReplaceAll(pattern, ".*", "(?t>=0)")
+		tq := Sequence{Pattern: timed, Conditions: q.Conditions}
+		if tq.Validate() != nil {
+			return // two time conditions in a row, which ClickHouse refuses
+		}
+		if m, _ := tq.Match(evs); m != wantMatch {
+			t.Fatalf("%q on %q: backtracking match %v, want %v", timed, s.String(), m, wantMatch)
+		}
+		if n, _ := tq.Count(evs); n != wantCount {
+			t.Fatalf("%q on %q: count %d, want %d", timed, s.String(), n, wantCount)
+		}
+	})
+}
+
+// FuzzSequencePattern: whatever the pattern, parsing returns a program or ErrInvalid,
+// and a parsed pattern runs on the 00222 events within its step bound.
+func FuzzSequencePattern(f *testing.F) {
+	for _, c := range ch00222 {
+		f.Add(c.pattern)
+	}
+	f.Add("(?1)(?t<=3600)(?2)")
+	f.Add("(?t")
+	f.Add("(?1)(?t>=18446744073709551615)")
+	f.Add(".*.*.*(?4)")
+	evs := ch00222Events()
+	f.Fuzz(func(t *testing.T, pattern string) {
+		q := Sequence{Pattern: pattern, Conditions: dataConds(all4), MaxSteps: 10_000}
+		if err := q.Validate(); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%q: %v is not ErrInvalid", pattern, err)
+			}
+			return
+		}
+		if _, err := q.Match(evs); err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatal(err)
+		}
+		if _, err := q.Count(evs); err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatal(err)
+		}
+	})
+}
