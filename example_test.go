@@ -30,7 +30,7 @@ func Example_road() {
 	ctx, day := context.Background(), 24*time.Hour
 	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	res, _ := identity.New(identity.DefaultRules())
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	var events []funnel.Event
 	for _, e := range []struct {
 		after time.Duration

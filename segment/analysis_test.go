@@ -88,7 +88,7 @@ func TestAnalysisMatchesModel(t *testing.T) {
 }
 
 func TestAnalysisErrors(t *testing.T) {
-	x := NewIndex()
+	x := mustIndex()
 	if _, err := x.Breakdown(roaring.New(), "nosuch"); !errors.Is(err, ErrUnknownField) {
 		t.Errorf("Breakdown by an unknown key: %v", err)
 	}

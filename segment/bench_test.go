@@ -52,7 +52,7 @@ func sample(r *rand.Rand, n int) []uint32 {
 
 func buildFixture(n int, maps bool) *fixture {
 	r := rand.New(rand.NewPCG(uint64(n), 42))
-	f := &fixture{n: n, x: NewIndex(WithNumber("spend", MergeSum)), tags: map[string][]uint32{}}
+	f := &fixture{n: n, x: mustIndex(WithNumber("spend", MergeSum)), tags: map[string][]uint32{}}
 	for _, t := range []string{"a", "b", "c", "d"} {
 		ps := sample(r, n)
 		f.tags["t:"+t] = ps
@@ -278,7 +278,7 @@ func recordBatch(n int) []Activity {
 func BenchmarkRecordBatch(b *testing.B) {
 	batch := recordBatch(1_000_000)
 	cpu := loop(b, func() {
-		x := NewIndex()
+		x := mustIndex()
 		x.RecordBatch(batch)
 	})
 	reportRecords(b, len(batch), cpu)
@@ -288,7 +288,7 @@ func BenchmarkRecordBatch(b *testing.B) {
 func BenchmarkRecordBuffered(b *testing.B) {
 	batch := recordBatch(1_000_000)
 	cpu := loop(b, func() {
-		x := NewIndex()
+		x := mustIndex()
 		for _, a := range batch {
 			x.Record(a.Event, a.Profile, a.At)
 		}

@@ -113,7 +113,7 @@ func TestClickHouseGolden(t *testing.T) {
 			t.Fatalf("%s differs from the generator's data: rerun run.sh", name)
 		}
 	}
-	x := NewIndex()
+	x := mustIndex()
 	atoi := func(s string) uint32 { n, _ := strconv.ParseUint(s, 10, 32); return uint32(n) }
 	for _, r := range tags {
 		x.Tag(r[1]+":"+r[2], atoi(r[0]))

@@ -11,7 +11,7 @@ import (
 // TestConcurrentUse runs writers, queries, refreshes and snapshots at once; with -race
 // it checks the locking, and at the end that no Record was lost.
 func TestConcurrentUse(t *testing.T) {
-	x := NewIndex(WithEvents("visit"), WithTraits("plan"), WithNumber("spend", MergeSum))
+	x := mustIndex(WithEvents("visit"), WithTraits("plan"), WithNumber("spend", MergeSum))
 	if err := x.Save("active", mustParse(t, "days(visit, 7d) >= 1 AND NOT plan:free")); err != nil {
 		t.Fatal(err)
 	}

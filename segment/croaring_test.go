@@ -67,7 +67,7 @@ func specBitmap(t *testing.T, path string) *roaring.Bitmap {
 // croaringSnapshot is the snapshot whose first bitmap (the known profiles, right after
 // the 16-byte header) CRoaring reads in place.
 func croaringSnapshot() *Index {
-	x := NewIndex()
+	x := mustIndex()
 	x.Tag("plan:pro", 1, 2, 3, 70000, 4294967295)
 	return x
 }

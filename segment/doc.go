@@ -6,7 +6,7 @@
 // Profiles are uint32 keys (identity issues them densely from 1); every set of
 // profiles is a *roaring.Bitmap of github.com/RoaringBitmap/roaring/v2.
 //
-//	x := segment.NewIndex()
+//	x, _ := segment.NewIndex()
 //	x.Tag("plan:pro", 1, 2, 3)
 //	x.SetNumber("spend", 2, 250)
 //	x.Record("visit", 2, at)
@@ -125,5 +125,6 @@
 // ErrNotFound, all in errors.go, each message naming "segment:" once; Eval and Count take
 // ctx, then the instant; ApplyMerge(survivor, absorbed) error; windows are written in
 // the SDK's duration syntax (7d, 2w; clientele.ParseDuration); NewIndex takes functional
-// Options, functions take *XOptions (nil for defaults).
+// Options and refuses a bad one with ErrInvalid, functions take *XOptions (nil for
+// defaults).
 package segment

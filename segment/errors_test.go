@@ -16,7 +16,10 @@ import (
 func TestErrorPaths(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	x := segment.NewIndex()
+	x, err := segment.NewIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
 	x.Tag("plan:pro", 1, 2)
 	x.SetNumber("spend", 1, 10)
 	x.Record("visit", 1, at)
@@ -34,6 +37,11 @@ func TestErrorPaths(t *testing.T) {
 		err  error
 		want error
 	}{
+		{"NewIndex with a negative retention", second(segment.NewIndex(segment.WithRetention(-5))), segment.ErrInvalid},
+		{"NewIndex with a nil location", second(segment.NewIndex(segment.WithLocation(nil))), segment.ErrInvalid},
+		{"NewIndex with an unknown merge rule", second(segment.NewIndex(segment.WithNumber("n", segment.MergeRule(9)))), segment.ErrInvalid},
+		{"NewIndex with an empty event name", second(segment.NewIndex(segment.WithEvents(""))), segment.ErrInvalid},
+		{"NewIndex with an empty trait key", second(segment.NewIndex(segment.WithTraits(""))), segment.ErrInvalid},
 		{"Parse of a dangling AND", parse("plan:pro AND"), segment.ErrSyntax},
 		{"Parse of a bad window", parse("count(visit, 7x) > 1"), segment.ErrSyntax},
 		{"Parse of a window in hours", parse("count(visit, 36h) > 1"), segment.ErrSyntax},

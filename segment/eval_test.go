@@ -71,7 +71,7 @@ func TestEvalMatchesModel(t *testing.T) {
 
 // TestExampleQueryEvaluates evaluates the example on a hand-built base.
 func TestExampleQueryEvaluates(t *testing.T) {
-	x := NewIndex(WithTraits("tag"))
+	x := mustIndex(WithTraits("tag"))
 	now := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
 	x.Tag("plan:pro", 1, 2, 3, 4, 5)
@@ -134,7 +134,7 @@ func TestWindowBoundaries(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			x := NewIndex(WithLocation(c.loc))
+			x := mustIndex(WithLocation(c.loc))
 			x.Record("visit", 7, c.event)
 			got, err := x.Eval(context.Background(), c.now, mustParse(t, "did(visit, 7d)"), nil)
 			if err != nil {
@@ -162,7 +162,7 @@ func mustParse(t interface{ Fatal(...any) }, s string) *Query {
 // TestBadQueriesChangeNothing checks the errors of bad queries and that they leave the
 // index as it was.
 func TestBadQueriesChangeNothing(t *testing.T) {
-	x := NewIndex(WithRetention(30))
+	x := mustIndex(WithRetention(30))
 	x.Tag("plan:pro", 1)
 	x.SetNumber("spend", 1, 10)
 	x.Record("visit", 1, date(2026, 1, 10, 0, 0))

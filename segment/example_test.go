@@ -20,7 +20,7 @@ func daysAgo(d int) time.Time { return now.AddDate(0, 0, -d) }
 // The shortest useful program: who are the users (two or more visits in 30 days) on
 // the pro plan?
 func Example() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)
 	x.Record("visit", 1, daysAgo(3))
 	x.Record("visit", 1, daysAgo(20))
@@ -32,20 +32,29 @@ func Example() {
 }
 
 func ExampleNewIndex() {
-	x := segment.NewIndex(
+	x, err := segment.NewIndex(
 		segment.WithLocation(time.UTC),
 		segment.WithRetention(400),                    // days of behaviour kept
 		segment.WithNumber("spend", segment.MergeSum), // merged profiles add their spend
 		segment.WithEvents("purchase"),                // queryable before the first purchase
 	)
+	if err != nil {
+		panic(err)
+	}
 	q, _ := segment.Parse("did(purchase, 90d) OR spend > 0")
 	n, err := x.Count(context.Background(), now, q, nil)
 	fmt.Println(n, err)
-	// Output: 0 <nil>
+
+	// A bad option is refused, not clamped.
+	_, err = segment.NewIndex(segment.WithRetention(-5))
+	fmt.Println(err)
+	// Output:
+	// 0 <nil>
+	// segment: invalid input: WithRetention(-5): days must be from 0 (keep all) to 3660000
 }
 
 func ExampleIndex_Tag() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Tag("city:shanghai", 1, 2)
 	x.Tag("churned", 2) // a bare tag is tag:churned
 	q, _ := segment.Parse("city:shanghai AND NOT tag:churned")
@@ -55,7 +64,7 @@ func ExampleIndex_Tag() {
 }
 
 func ExampleIndex_SetNumber() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.SetNumber("score.p_alive", 1, 950) // P(alive) = 0.950, scaled to an integer
 	x.SetNumber("score.p_alive", 2, 420)
 	x.SetNumber("score.p_alive", 3, -1)
@@ -66,7 +75,7 @@ func ExampleIndex_SetNumber() {
 }
 
 func ExampleIndex_Record() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Record("visit", 1, daysAgo(0))
 	x.Record("visit", 1, daysAgo(0)) // twice the same day
 	x.RecordBatch([]segment.Activity{
@@ -94,7 +103,7 @@ func ExampleParse() {
 }
 
 func ExampleIndex_Eval() {
-	x := segment.NewIndex(segment.WithTraits("tag"))
+	x, _ := segment.NewIndex(segment.WithTraits("tag"))
 	x.Tag("plan:pro", 1, 2, 3, 4)
 	x.SetNumber("spend", 1, 150)
 	x.SetNumber("spend", 2, 80)
@@ -113,7 +122,7 @@ func ExampleIndex_Eval() {
 }
 
 func ExampleIndex_Count() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)
 	x.Tag("churned", 3)
 	n, _ := x.Count(context.Background(), now, segment.Must("plan:pro AND NOT tag:churned"), nil)
@@ -124,7 +133,7 @@ func ExampleIndex_Count() {
 // A budget bounds what a query may cost; the same budget passed to several evaluations
 // bounds them together.
 func ExampleEvalOptions() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	for d := range 400 {
 		x.Record("visit", uint32(1+d%3), daysAgo(d))
 	}
@@ -139,7 +148,7 @@ func ExampleEvalOptions() {
 }
 
 func ExampleIndex_Refresh() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Record("visit", 1, daysAgo(1))
 	x.Record("visit", 2, daysAgo(6))
 	x.Save("active this week", segment.Must("did(visit, 7d)"))
@@ -154,7 +163,7 @@ func ExampleIndex_Refresh() {
 }
 
 func ExampleIndex_Watch() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2)
 	x.Save("pro", segment.Must("plan:pro"))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -171,7 +180,7 @@ func ExampleIndex_Watch() {
 }
 
 func ExampleIndex_ApplyMerge() {
-	x := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
+	x, _ := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
 	x.Tag("channel:store", 7)
 	x.Tag("channel:web", 9)
 	x.SetNumber("spend", 7, 100)
@@ -191,7 +200,7 @@ func ExampleIndex_ApplyMerge() {
 }
 
 func ExampleIndex_Top() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	for p, v := range []int64{50, 900, 300, 900, 10} {
 		x.SetNumber("spend", uint32(p), v)
 	}
@@ -210,7 +219,7 @@ func ExampleOverlapOf() {
 }
 
 func ExampleIndex_Breakdown() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.SetTrait("city", "shanghai", 1, 2, 3)
 	x.SetTrait("city", "beijing", 4)
 	x.Tag("plan:pro", 1, 2, 4, 5)
@@ -229,7 +238,7 @@ func ExampleIndex_Breakdown() {
 }
 
 func ExampleIndex_Distinguish() {
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	for p := uint32(0); p < 100; p++ {
 		x.SetTrait("channel", []string{"web", "store"}[p%2], p)
 		if p%10 == 0 {
@@ -250,7 +259,7 @@ func ExampleIndex_Distinguish() {
 func ExampleOpen() {
 	dir, _ := os.MkdirTemp("", "segment-example")
 	defer os.RemoveAll(dir)
-	x := segment.NewIndex()
+	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)
 	store, _ := segment.OpenFileStore(dir, nil)
 	if err := x.SaveTo(store, "base.snap"); err != nil {

@@ -138,7 +138,7 @@ func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 	for f, r := range genRules {
 		opts = append(opts, WithNumber(f, r))
 	}
-	x := NewIndex(opts...)
+	x := mustIndex(opts...)
 	m := newModel()
 	m.retention = x.retention
 	for _, k := range genKeys {

@@ -57,9 +57,14 @@ type numField struct {
 // noHorizon marks an index from which no day has been expired.
 const noHorizon = math.MinInt32
 
-// NewIndex returns an empty index.
-func NewIndex(opts ...Option) *Index {
-	c := newConfig(opts)
+// NewIndex returns an empty index configured by opts. An option with a bad value
+// (see each With function) is ErrInvalid naming the option and the value, and no index
+// is made.
+func NewIndex(opts ...Option) (*Index, error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	x := &Index{
 		loc:       c.loc,
 		retention: c.retention,
@@ -83,7 +88,7 @@ func NewIndex(opts ...Option) *Index {
 	for _, e := range c.events {
 		x.event(e)
 	}
-	return x
+	return x, nil
 }
 
 // lock takes the write lock and applies buffered activity, so that the writer sees

@@ -85,7 +85,7 @@ func sprintfQuoted(format, name string) string {
 // day, where the per-day extra counts and the adders carry.
 func TestDenseActivityMatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		x := NewIndex()
+		x := mustIndex()
 		m := newModel()
 		var batch []Activity
 		for range rapid.IntRange(1, 300).Draw(t, "events") {

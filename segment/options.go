@@ -42,8 +42,14 @@ func (r MergeRule) String() string {
 	return fmt.Sprintf("MergeRule(%d)", uint8(r))
 }
 
-// An Option configures an Index.
+// An Option configures an Index. An option given a bad value makes NewIndex return
+// ErrInvalid naming the option and the value; nothing is silently clamped.
 type Option func(*config)
+
+// MaxRetention bounds WithRetention: 100 maximal windows (about ten thousand years),
+// the most a snapshot records, so that every index NewIndex makes can be saved and
+// loaded again.
+const MaxRetention = 100 * MaxWindow
 
 type config struct {
 	loc       *time.Location
@@ -51,50 +57,103 @@ type config struct {
 	numbers   map[string]MergeRule
 	traits    []string
 	events    []string
+	err       error // the first bad option's error
 }
 
-func newConfig(opts []Option) config {
+// fail records the first bad option; later options are still applied but do not
+// replace it, so the error names the first mistake in argument order.
+func (c *config) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+	}
+}
+
+func newConfig(opts []Option) (config, error) {
 	c := config{loc: time.UTC, numbers: map[string]MergeRule{}}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			c.fail("option %d is nil", i)
+			continue
+		}
 		o(&c)
 	}
-	return c
+	return c, c.err
 }
 
 // WithLocation sets the time zone whose calendar days bucket behaviour (default UTC).
 // An event belongs to the day on which it happened in loc; windows count loc's days.
 // A snapshot records the location's name; Load and Open find it again with
 // time.LoadLocation, so use a named zone ("Asia/Shanghai"), not time.FixedZone.
+// A nil loc is ErrInvalid (pass time.UTC to say UTC).
 func WithLocation(loc *time.Location) Option {
 	return func(c *config) {
-		if loc != nil {
-			c.loc = loc
+		if loc == nil {
+			c.fail("WithLocation(nil): pass a location such as time.UTC")
+			return
 		}
+		c.loc = loc
 	}
 }
 
 // WithRetention keeps behaviour for the given number of days (0, the default, keeps
 // all). Expire drops older days; what profiles did on dropped days is still known to
 // did(e), first and lapsed, but a window reaching before the retained days is an error
-// (ErrRetention), since counts there are gone.
+// (ErrRetention), since counts there are gone. days outside 0..MaxRetention is
+// ErrInvalid.
 func WithRetention(days int) Option {
-	return func(c *config) { c.retention = max(days, 0) }
+	return func(c *config) {
+		if days < 0 || days > MaxRetention {
+			c.fail("WithRetention(%d): days must be from 0 (keep all) to %d", days, MaxRetention)
+			return
+		}
+		c.retention = days
+	}
 }
 
 // WithNumber declares a numeric field and the rule by which ApplyMerge combines its
 // values (fields not declared use MergeSurvivor). Declared fields are known to queries
-// before any value is set.
+// before any value is set. An empty field, a rule that is not one of the MergeRule
+// constants, or a field declared twice with different rules is ErrInvalid.
 func WithNumber(field string, rule MergeRule) Option {
-	return func(c *config) { c.numbers[field] = rule }
+	return func(c *config) {
+		switch prev, seen := c.numbers[field]; {
+		case field == "":
+			c.fail("WithNumber(%q, %v): empty field name", field, rule)
+		case rule > MergeLast:
+			c.fail("WithNumber(%q, %v): unknown merge rule", field, rule)
+		case seen && prev != rule:
+			c.fail("WithNumber(%q, %v): field already declared with rule %v", field, rule, prev)
+		default:
+			c.numbers[field] = rule
+		}
+	}
 }
 
 // WithTraits declares trait keys (the part before ":" in plan:pro; "tag" for bare
-// tags) so that queries may name them before any profile carries them.
+// tags) so that queries may name them before any profile carries them. An empty key
+// is ErrInvalid.
 func WithTraits(keys ...string) Option {
-	return func(c *config) { c.traits = append(c.traits, keys...) }
+	return func(c *config) {
+		for _, k := range keys {
+			if k == "" {
+				c.fail("WithTraits(%q): empty trait key", k)
+				return
+			}
+		}
+		c.traits = append(c.traits, keys...)
+	}
 }
 
-// WithEvents declares event names so that queries may name them before any is recorded.
+// WithEvents declares event names so that queries may name them before any is
+// recorded. An empty name is ErrInvalid.
 func WithEvents(names ...string) Option {
-	return func(c *config) { c.events = append(c.events, names...) }
+	return func(c *config) {
+		for _, n := range names {
+			if n == "" {
+				c.fail("WithEvents(%q): empty event name", n)
+				return
+			}
+		}
+		c.events = append(c.events, names...)
+	}
 }

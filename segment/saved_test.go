@@ -96,7 +96,7 @@ func diff(a, b pset) []uint32 {
 }
 
 func TestSegmentsLifecycle(t *testing.T) {
-	x := NewIndex()
+	x := mustIndex()
 	x.Tag("plan:pro", 1, 2)
 	x.Tag("plan:free", 3)
 	if err := x.Save("pro", mustParse(t, "plan:pro")); err != nil {
@@ -152,7 +152,7 @@ func TestSegmentsLifecycle(t *testing.T) {
 }
 
 func TestRefreshErrorChangesNothing(t *testing.T) {
-	x := NewIndex(WithRetention(10))
+	x := mustIndex(WithRetention(10))
 	x.Record("visit", 1, date(2026, 5, 1, 0, 0))
 	if err := x.Save("recent", mustParse(t, "did(visit, 10d)")); err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func (c *fakeClock) set(t time.Time) {
 // time-based conditions expire as the clock's day moves, with no new events.
 func TestWatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		x := NewIndex()
+		x := mustIndex()
 		start := date(2026, 6, 1, 9, 0)
 		clock := &fakeClock{t: start}
 		x.Record("visit", 1, start)

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -289,8 +290,14 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	}
 	if retention > MaxWindow*100 || horizon < math.MinInt32 || horizon > math.MaxInt32 || seq < 0 {
 		r.FailAt(start, "settings out of range (retention %d, horizon %d, sequence %d)", retention, horizon, seq)
+		return nil, fail()
 	}
-	x := NewIndex(WithLocation(loc), WithRetention(int(retention)))
+	x, err := NewIndex(WithLocation(loc), WithRetention(int(retention)))
+	if err != nil {
+		// Unreachable while the range check above matches WithRetention's; kept so
+		// that the two cannot drift apart into a panic.
+		return nil, bad(start, "settings refused (%s)", strings.TrimPrefix(err.Error(), "segment: "))
+	}
 	x.horizon, x.seq = int32(horizon), seq
 	x.known = r.bitmap("known profiles")
 

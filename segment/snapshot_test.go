@@ -67,7 +67,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 }
 
 func sampleIndex(t testing.TB) *Index {
-	x := NewIndex(WithNumber("spend", MergeSum), WithNumber("score", MergeLast), WithRetention(400))
+	x := mustIndex(WithNumber("spend", MergeSum), WithNumber("score", MergeLast), WithRetention(400))
 	for p := uint32(0); p < 70000; p += 3 {
 		x.Tag("plan:pro", p)
 	}
@@ -132,7 +132,7 @@ func rechecksum(data []byte) []byte {
 // TestSnapshotStructureChecks damages a snapshot behind a valid checksum: the
 // directory and bitmap checks must still refuse it and say where.
 func TestSnapshotStructureChecks(t *testing.T) {
-	x := NewIndex()
+	x := mustIndex()
 	x.Tag("plan:pro", 1, 2, 3)
 	x.SetNumber("spend", 2, 5)
 	data := snapshotBytes(t, x)
@@ -277,7 +277,7 @@ func TestOpenCopiesByDefault(t *testing.T) {
 }
 
 func FuzzReadSnapshot(f *testing.F) {
-	small := NewIndex(WithNumber("n", MergeLast))
+	small := mustIndex(WithNumber("n", MergeLast))
 	small.Tag("a:b", 1, 70000)
 	small.SetNumber("n", 1, -3)
 	small.Record("e", 1, time.Unix(86400*3, 0))
@@ -285,7 +285,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	small.Save("s", mustParse(f, "a:b AND n < 0 AND count(e, 2d) >= 1"))
 	f.Add(snapshotBytes(f, small), false)
 	f.Add(snapshotBytes(f, small), true)
-	f.Add(snapshotBytes(f, NewIndex()), true)
+	f.Add(snapshotBytes(f, mustIndex()), true)
 	f.Add([]byte("CLTSEGIX"), false)
 	f.Fuzz(func(t *testing.T, data []byte, fixSum bool) {
 		if fixSum {
@@ -395,7 +395,7 @@ func TestSnapshotKeepsSettings(t *testing.T) {
 	if err != nil {
 		t.Skip("no time zone database:", err)
 	}
-	x := NewIndex(WithLocation(shanghai), WithRetention(30), WithNumber("spend", MergeMax))
+	x := mustIndex(WithLocation(shanghai), WithRetention(30), WithNumber("spend", MergeMax))
 	x.Record("visit", 1, date(2026, 3, 3, 20, 0)) // 2026-03-04 in Shanghai
 	x.Expire(date(2026, 3, 20, 0, 0))
 	y, err := ReadSnapshot(snapshotBytes(t, x))
@@ -409,7 +409,7 @@ func TestSnapshotKeepsSettings(t *testing.T) {
 	if err != nil || !got.Contains(1) {
 		t.Fatalf("activity after a round trip: %v, %v", got, err)
 	}
-	z := NewIndex(WithLocation(time.FixedZone("nowhere", 3600)))
+	z := mustIndex(WithLocation(time.FixedZone("nowhere", 3600)))
 	if _, err := ReadSnapshot(snapshotBytes(t, z)); err == nil {
 		t.Fatal("a snapshot with an unnamed fixed zone loaded")
 	}

@@ -50,7 +50,10 @@ func TestAudiencesEqualSegmentIndex(t *testing.T) {
 		t.Errorf("no MergeAccumulators calls")
 	}
 
-	x := segment.NewIndex(segment.WithEvents("never"))
+	x, err := segment.NewIndex(segment.WithEvents("never"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var last time.Time
 	for _, e := range events {
 		x.Record(e.Name, e.Profile, e.Time)

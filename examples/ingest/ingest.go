@@ -29,7 +29,10 @@ type stats struct {
 // has the receiving server do.
 func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time) error {
 	st := stats{dropped: map[string]int{}, groups: map[string]bool{}}
-	x := segment.NewIndex()
+	x, err := segment.NewIndex()
+	if err != nil {
+		return err
+	}
 	// Every merge the resolver makes is applied to the index at once, so that activity
 	// recorded under an anonymous profile follows the person when they identify.
 	res, err := identity.New(identity.DefaultRules(), identity.OnMerge(func(m identity.Merge) {

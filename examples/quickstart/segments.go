@@ -33,10 +33,13 @@ type segments struct {
 // sign-ups, purchases), the channels each profile was seen on as tags, and net spend in
 // cents as a number; then saves the audiences and evaluates them at the end.
 func buildSegments(r *resolved, end time.Time) (*segments, error) {
-	x := segment.NewIndex(
+	x, err := segment.NewIndex(
 		segment.WithNumber("spend", segment.MergeSum),
 		segment.WithEvents("visit", "purchase", "signup"),
 	)
+	if err != nil {
+		return nil, err
+	}
 	var batch []segment.Activity
 	spend := map[uint32]float64{}
 	channels := map[string]*roaring.Bitmap{}

@@ -47,14 +47,17 @@ type server struct {
 }
 
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
-	s := &server{clock: clock, seg: segment.NewIndex(), log: slog.New(slog.DiscardHandler)}
+	seg, err := segment.NewIndex()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{clock: clock, seg: seg, log: slog.New(slog.DiscardHandler)}
 	// Forward every merge to the index, so that audiences follow the person.
 	opts = append(opts, identity.OnMerge(func(m identity.Merge) {
 		for _, a := range m.Absorbed {
 			s.seg.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
 		}
 	}))
-	var err error
 	if s.ids, err = identity.New(identity.DefaultRules(), opts...); err != nil {
 		return nil, err
 	}

@@ -329,7 +329,10 @@ func segmentSnapshot() format {
 		name:    "segment snapshot",
 		corrupt: segment.ErrCorrupt,
 		build: func(t *testing.T) ([]byte, [][2]int, string) {
-			x := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
+			x, err := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
+			if err != nil {
+				t.Fatal(err)
+			}
 			for p := uint32(1); p <= 300; p++ {
 				x.Tag(fmt.Sprint("tag", p%4), p)
 				x.SetTrait("plan", fmt.Sprint("plan", p%3), p)
