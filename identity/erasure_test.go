@@ -2,6 +2,8 @@ package identity_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"iter"
@@ -45,6 +47,78 @@ func erasureFixture(t *testing.T, dir string) string {
 	return path
 }
 
+// sideFileFixture writes a store in dir whose file and a RepairFile side file both hold
+// the person to forget: her record is damaged (the length prefix of her first value,
+// so that her value itself is intact in the cut bytes), RepairFile cuts it and the five
+// people after her to a side file, and the host links them all again, as it would when
+// it redelivers the events the repair lost. With key, values are stored as HMAC digests.
+func sideFileFixture(t *testing.T, dir string, key []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, "id.log")
+	var opts []identity.Option
+	if key != nil {
+		opts = append(opts, identity.WithHMAC(key))
+	}
+	linkAll := func(from int) {
+		s, err := identity.OpenFileStore(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := identity.New(erasureRules(), append(opts, identity.WithStore(s))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := from; i < 10; i++ {
+			if i == 5 {
+				mustLink(t, r, t0, identity.ID{Kind: "email", Value: forgetMe}, identity.ID{Kind: "anonymous_id", Value: "anon-forget"})
+			}
+			mustLink(t, r, t0, identity.ID{Kind: "email", Value: fmt.Sprintf("keep%d@example.com", i)}, identity.ID{Kind: "anonymous_id", Value: fmt.Sprintf("anon-keep-%d", i)})
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	linkAll(0)
+	secret := storedForm(key, "email", forgetMe)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, secret)
+	if at < 1 || bytes.Count(b, secret) != 1 {
+		t.Fatal("the fixture does not hold the value once: the test would prove nothing")
+	}
+	b[at-1] ^= 0x40
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := identity.RepairFile(path)
+	if err != nil || saved == "" {
+		t.Fatalf("RepairFile = %q, %v", saved, err)
+	}
+	if side, _ := os.ReadFile(saved); !bytes.Contains(side, secret) {
+		t.Fatal("the side file does not hold the value: the test would prove nothing")
+	}
+	linkAll(5)
+	if main, _ := os.ReadFile(path); !bytes.Contains(main, secret) {
+		t.Fatal("the repaired store does not hold the value again: the test would prove nothing")
+	}
+	return path
+}
+
+// storedForm is a value as the log stores it: normalised (the fixtures' values already
+// are), or its HMAC-SHA256 digest under key, as identity computes it.
+func storedForm(key []byte, kind, value string) []byte {
+	if key == nil {
+		return []byte(value)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return m.Sum(nil)
+}
+
 // storeHolds reports whether any file in dir holds value.
 func storeHolds(t *testing.T, dir, value string) bool {
 	t.Helper()
@@ -84,7 +158,8 @@ func forgetIn(t *testing.T, path string, wrap func(*identity.FileStore) identity
 }
 
 // checkErased reopens the store at path and checks that the person is gone, from the
-// resolver and from every file in the directory, and that the others are intact.
+// resolver and from every file in the directory (RepairFile's side files included), and
+// that the others are intact.
 func checkErased(t *testing.T, path, stage string) {
 	t.Helper()
 	fs, err := identity.OpenFileStore(path, nil)
@@ -111,6 +186,69 @@ func checkErased(t *testing.T, path, stage string) {
 	}
 }
 
+// Forget overwrites the forgotten values in the side files RepairFile left (issue #14:
+// they survived there, raw or hashed). Each case fails if Scrub is not called or misses
+// a copy.
+func TestForgetScrubsSideFiles(t *testing.T) {
+	for _, key := range [][]byte{nil, []byte("a key of the host's")} {
+		dir := t.TempDir()
+		path := sideFileFixture(t, dir, key)
+		var opts []identity.Option
+		if key != nil {
+			opts = append(opts, identity.WithHMAC(key))
+		}
+		fs, err := identity.OpenFileStore(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := identity.New(erasureRules(), append(opts, identity.WithStore(fs))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := r.Lookup(identity.ID{Kind: "email", Value: forgetMe})
+		if !ok {
+			t.Fatal("the person to forget is unknown")
+		}
+		if err := r.Forget(ctx, t0, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range [][]byte{storedForm(key, "email", forgetMe), storedForm(key, "anonymous_id", "anon-forget")} {
+			if storeHolds(t, dir, string(v)) {
+				t.Errorf("hashed %v: a file of the store still holds %q after Forget", key != nil, v)
+			}
+		}
+		// The other people's records in the side file are left alone.
+		if !storeHolds(t, dir, string(storedForm(key, "email", "keep7@example.com"))) {
+			t.Errorf("hashed %v: scrubbing wiped another person's value", key != nil)
+		}
+	}
+}
+
+// failingScrub is a FileStore whose side files cannot be scrubbed.
+type failingScrub struct{ *identity.FileStore }
+
+func (f failingScrub) Scrub([][]byte) error { return errors.New("input/output error (injected)") }
+
+// A scrub that fails stops the rewrite, so that the log still shows the erasure
+// unfinished: the next opening scrubs and rewrites. Rewriting first would leave the next
+// opening nothing to tell it the side files still hold the values.
+func TestForgetWithFailingScrub(t *testing.T) {
+	dir := t.TempDir()
+	path := sideFileFixture(t, dir, nil)
+	fs, err := forgetIn(t, path, func(fs *identity.FileStore) identity.Store { return failingScrub{fs} })
+	if err == nil {
+		t.Fatal("Forget reported success although its scrub failed")
+	}
+	fs.Close()
+	if main, _ := os.ReadFile(path); !bytes.Contains(main, []byte(forgetMe)) {
+		t.Fatal("the log was rewritten although the scrub failed")
+	}
+	checkErased(t, path, "after a failed scrub")
+}
+
 // failingCompact is a FileStore whose rewrite fails, as on a full disk.
 type failingCompact struct{ *identity.FileStore }
 
@@ -131,13 +269,31 @@ func TestForgetWithFailingRewrite(t *testing.T) {
 	checkErased(t, path, "after a failed rewrite")
 }
 
-// killAt is a FileStore that kills its own process at one stage of the rewrite: stage 0
-// on entering Compact (the erasure record appended, nothing rewritten), stage k ≥ 1
-// after the rewrite has read k records, and stage -1 once Compact has returned (before
-// Forget's Sync).
+// killAt is a FileStore that kills its own process at one stage of the erasure: stage
+// -4 on entering Scrub (the erasure record appended, nothing scrubbed), -3 once the
+// first value is scrubbed from the side files, -2 once all are; stage 0 on entering
+// Compact, stage k ≥ 1 after the rewrite has read k records, and stage -1 once Compact
+// has returned (before Forget's Sync).
 type killAt struct {
 	*identity.FileStore
 	stage int
+}
+
+func (k killAt) Scrub(values [][]byte) error {
+	switch k.stage {
+	case -4:
+		die()
+	case -3:
+		if err := k.FileStore.Scrub(values[:1]); err != nil {
+			return err
+		}
+		die()
+	}
+	err := k.FileStore.Scrub(values)
+	if k.stage == -2 {
+		die()
+	}
+	return err
 }
 
 func (k killAt) Compact(records iter.Seq[[]byte]) error {
@@ -177,16 +333,22 @@ func TestForgetCrashChild(t *testing.T) {
 
 // TestForgetCrashAtEveryStage kills a process (a re-executed test binary) with SIGKILL at
 // every stage of Forget's rewrite, then reopens the store: the forgotten values must be
-// in no file of the store, and every other person intact.
+// in no file of the store, and every other person intact. The store of the stages
+// before 0 also holds the values in a RepairFile side file, which Forget scrubs first.
 func TestForgetCrashAtEveryStage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary for every stage")
 	}
 	// The rewrite reads the configuration record and one record per Link and Forget.
 	const records = 1 + 11 + 1
-	for stage := -1; stage <= records; stage++ {
+	for stage := -4; stage <= records; stage++ {
 		dir := t.TempDir()
-		path := erasureFixture(t, dir)
+		var path string
+		if stage < -1 {
+			path = sideFileFixture(t, dir, nil)
+		} else {
+			path = erasureFixture(t, dir)
+		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestForgetCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "ERASURE_CHILD_PATH="+path, fmt.Sprint("ERASURE_CHILD_STAGE=", stage))
 		out, err := cmd.CombinedOutput()

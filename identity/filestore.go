@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"encoding/binary"
 	"errors"
 	"iter"
 	"os"
@@ -48,6 +49,7 @@ var (
 	_ Store     = (*FileStore)(nil)
 	_ Syncer    = (*FileStore)(nil)
 	_ Compacter = (*FileStore)(nil)
+	_ Scrubber  = (*FileStore)(nil)
 )
 
 // OpenFileStore opens the store in the file at path, creating it if needed.
@@ -77,6 +79,11 @@ func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 // before the first damaged one and cuts the rest, which it first copies to a side file
 // beside path whose name it returns ("" if nothing had to be cut). A file without damage
 // is left as it is. The store must not be open.
+//
+// The side file (path.cut-<offset>, path.cut-<offset>.<n>) belongs to the store: a later
+// Forget overwrites the forgotten values in it too (see Scrub), so keep it beside path
+// while it may be needed and delete it when it is not. A copy taken elsewhere is out of
+// the store's reach.
 func RepairFile(path string) (saved string, err error) {
 	saved, err = wal.Repair(path)
 	if errors.Is(err, wal.ErrCorrupt) {
@@ -86,6 +93,41 @@ func RepairFile(path string) (saved string, err error) {
 		return saved, errorf("repair file store: %w", err)
 	}
 	return saved, nil
+}
+
+// Scrub overwrites with zeros, in every side file RepairFile saved beside the store's
+// file, each occurrence of each value (a value as the log stores it: normalised, or its
+// HMAC digest), and fsyncs the files it changed. Forget calls it before it rewrites the
+// log (see Scrubber).
+//
+// A value of four bytes or more is matched wherever its bytes occur, so that a copy is
+// found even in a record whose framing the damage broke; a shorter value is matched
+// only with the length prefix the log writes before it, so that scrubbing "a" does not
+// wipe every "a" of the other records kept there. What the damage itself altered inside
+// a value (a flipped bit, a zeroed half) no longer equals the value and is not found:
+// RELIABILITY.md says how to rule that out.
+func (s *FileStore) Scrub(values [][]byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, err := s.current(); err != nil {
+		return err
+	}
+	pats := make([][]byte, 0, len(values))
+	for _, v := range values {
+		if len(v) == 0 {
+			continue
+		}
+		if len(v) < 4 {
+			// A link record writes a value as uvarint(len<<1 | erased) and its bytes.
+			pats = append(pats, append(binary.AppendUvarint(nil, uint64(len(v))<<1), v...))
+			continue
+		}
+		pats = append(pats, v)
+	}
+	if _, err := wal.Scrub(s.path, pats); err != nil {
+		return errorf("scrub side files: %w", err)
+	}
+	return nil
 }
 
 func (s *FileStore) current() (*wal.Log, error) {

@@ -91,11 +91,15 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 // the rest of the graph is unchanged. The erasure is recorded in the history; if the
 // store is a Compacter, Forget then rewrites it without the forgotten values before it
 // returns, so no copy remains in the log (this rewrites the whole store: batch requests
-// into one call). If the rewrite fails or the process dies during it, the erasure is
-// still recorded: Forget returns the error, and New, when it next opens the store,
-// finds the values that the record erases still in the log and finishes the rewrite
-// before it returns (or fails). With another store the values remain in its older
-// records until the host calls Compact on a store that supports it or rebuilds it.
+// into one call). If the store is also a Scrubber (FileStore is), Forget first has it
+// overwrite the values in the copies it keeps outside its records, RepairFile's side
+// files, and rewrites only once that succeeded. If the scrub or the rewrite fails or the
+// process dies during either, the erasure is still recorded: Forget returns the error,
+// and New, when it next opens the store, finds the values that the record erases still
+// in the log and scrubs and rewrites before it returns (or fails). With another store
+// the values remain in its older records until the host calls Compact on a store that
+// supports it or rebuilds it. A copy that damage altered inside a value is not found
+// by the scrub (FileStore.Scrub, RELIABILITY.md).
 //
 // Forget fails with ErrNotFound, and erases nothing, if any key is unknown or already
 // forgotten. OnForget reports the retired keys.
@@ -143,6 +147,16 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 		r.settle()
 		return err
 	}
+	var erased [][]byte // the values as stored, for a Scrubber; applyForget overwrites them
+	if _, ok := r.store.(Scrubber); ok {
+		for _, rec := range recs {
+			for _, m := range rec.members {
+				if _, v := r.t.record(m.node); len(v) > 0 {
+					erased = append(erased, slices.Clone(v))
+				}
+			}
+		}
+	}
 	var retired []uint32
 	for _, rec := range recs {
 		retired = append(retired, r.g.applyForget(rec)...)
@@ -150,7 +164,7 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 	slices.Sort(retired)
 	var cerr error
 	if c, ok := r.store.(Compacter); ok {
-		cerr = r.compact(c)
+		cerr = r.compact(c, erased)
 	}
 	var tk uint64
 	tail := r.tail
@@ -183,10 +197,20 @@ func (r *Resolver) Compact() error {
 	if !ok {
 		return errorf("compact: store %T: %w", r.store, errors.ErrUnsupported)
 	}
-	return r.compact(c)
+	return r.compact(c, nil)
 }
 
-func (r *Resolver) compact(c Compacter) error {
+// compact rewrites the store; erased are the values, as stored, of an erasure that the
+// rewrite completes. A Scrubber overwrites their side copies first, and a failed scrub
+// skips the rewrite: the store's records then still hold the values, so the erasure
+// still reads as unfinished and the next New scrubs and rewrites again. Rewriting first
+// would lose the values the scrub needs if the process died between the two.
+func (r *Resolver) compact(c Compacter, erased [][]byte) error {
+	if s, ok := c.(Scrubber); ok && len(erased) > 0 {
+		if err := s.Scrub(erased); err != nil {
+			return errorf("compact: scrub erased values: %w", err)
+		}
+	}
 	if err := c.Compact(r.encodedHistory()); err != nil {
 		return errorf("compact: %w", err)
 	}

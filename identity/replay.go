@@ -149,12 +149,12 @@ func (r *Resolver) applyRecord(rec *record, report bool) error {
 			r.tail = append(r.tail, func() { on.split(sp) })
 		}
 	case opForget:
-		if !r.unerased {
-			for _, m := range rec.members {
-				if r.g.has(m.node) && !r.g.forgotten(m.node) {
-					if _, v := r.t.record(m.node); len(v) > 0 {
-						r.unerased = true // the log holds the value this record erases
-						break
+		for _, m := range rec.members {
+			if r.g.has(m.node) && !r.g.forgotten(m.node) {
+				if _, v := r.t.record(m.node); len(v) > 0 {
+					r.unerased = true // the log holds the value this record erases
+					if !report {
+						r.erasing = append(r.erasing, slices.Clone(v))
 					}
 				}
 			}

@@ -38,8 +38,10 @@ type Resolver struct {
 	failed   error // a store failure after state changed: later mutations fail with it
 	maxIDs   int   // identifiers per event (WithEventLimit)
 	// unerased: the store still holds values that a Forget recorded in it erased (the
-	// rewrite that removes them was interrupted or failed); New finishes it.
+	// rewrite that removes them was interrupted or failed); New finishes it, scrubbing
+	// erasing (those values, as stored) from a Scrubber's side copies first.
 	unerased bool
+	erasing  [][]byte
 
 	byCode  [256]*kindRule // rule of each kind code
 	limited []uint8        // kind codes with a limit
@@ -190,6 +192,9 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		r.t.deferred = true
 		err := r.replay()
 		r.t.buildIndex()
+		if _, ok := cfg.store.(Compacter); !ok {
+			r.erasing = nil // nothing will rewrite the store: the values stay in it
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -197,10 +202,10 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 			// A Forget's record is in the store but the rewrite that drops the erased
 			// values never finished (a crash, a full disk): finish it before anything
 			// else, so that no forgotten value outlives a restart.
-			if err := r.compact(c); err != nil {
+			if err := r.compact(c, r.erasing); err != nil {
 				return nil, errorf("finish an interrupted erasure: %w", err)
 			}
-			r.unerased = false
+			r.unerased, r.erasing = false, nil
 		}
 	}
 	return r, nil

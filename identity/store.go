@@ -41,6 +41,19 @@ type Compacter interface {
 	Compact(records iter.Seq[[]byte]) error
 }
 
+// Scrubber is implemented by a Compacter that keeps copies of stored bytes outside the
+// records Compact replaces: FileStore's side files, which RepairFile saves cut bytes to.
+// Forget, and New when it finishes an interrupted erasure, call Scrub with the stored
+// form of every value being erased (the normalised value, or its HMAC digest under
+// WithHMAC) and call Compact only once Scrub has succeeded, so that until the store's
+// records are rewritten they still show the erasure unfinished and the next New does
+// both again. Scrub must overwrite every copy of each value durably before it returns,
+// and be safe to run again after a crash part-way. values are valid only during the
+// call.
+type Scrubber interface {
+	Scrub(values [][]byte) error
+}
+
 // MemStore is a Store in memory: records live as long as the MemStore does. It is safe
 // for concurrent use. The zero value is an empty store.
 //

@@ -137,6 +137,11 @@ func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 // before the first damaged one and cuts the rest, which it first copies to a side file
 // beside path whose name it returns ("" if nothing had to be cut). A file without damage
 // is left as it is. The ledger must not be open.
+//
+// The side file holds ledger records as they were written, fraud Signals (e-mail, phone,
+// device, network) included. The ledger has no erasure, so nothing ever scrubs it:
+// delete it once the events it held have been redelivered, before a person's data must
+// be gone.
 func RepairFile(path string) (saved string, err error) {
 	saved, err = wal.Repair(path)
 	if errors.Is(err, wal.ErrCorrupt) {
