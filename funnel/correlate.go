@@ -1,0 +1,470 @@
+package funnel
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/stats"
+)
+
+// CandidateKind says what a correlation candidate is.
+type CandidateKind uint8
+
+const (
+	// EventCandidate: the profile did an event of this name (one that matches no step).
+	EventCandidate CandidateKind = iota
+	// PropertyCandidate: one of the profile's events carried this property value.
+	PropertyCandidate
+	// SegmentCandidate: the profile is in this segment.
+	SegmentCandidate
+)
+
+// String returns "event", "property" or "segment".
+func (k CandidateKind) String() string {
+	switch k {
+	case EventCandidate:
+		return "event"
+	case PropertyCandidate:
+		return "property"
+	case SegmentCandidate:
+		return "segment"
+	}
+	return fmt.Sprintf("CandidateKind(%d)", uint8(k))
+}
+
+// Correlation is one candidate's association with converting, from the 2×2 table of
+// converters and non-converters with and without it.
+type Correlation struct {
+	Kind CandidateKind
+	// Name is the event name, the property key or the segment name; Value is the
+	// property value ("" for the other kinds).
+	Name, Value string
+	// Converters and NonConverters count the profiles of each group with the candidate.
+	Converters, NonConverters int64
+	// OddsRatio is the odds of converting with the candidate over the odds without it,
+	// with Woolf's interval [Lo, Hi] at Correlations.Level (a half added to every cell
+	// of a table with a zero: see stats.OddsRatio).
+	OddsRatio, Lo, Hi float64
+	// P is the two-sided p-value of independence: Fisher's exact test when the
+	// smallest expected count of the table is below 5 (Cochran's rule; Exact is then
+	// true), else Pearson's χ² with Yates's continuity correction.
+	P     float64
+	Exact bool
+	// Q is P adjusted by Benjamini-Hochberg over all the candidates tested.
+	Q float64
+}
+
+// Correlations is what goes with converting through a funnel and what goes with
+// dropping out, among the profiles that entered it.
+type Correlations struct {
+	// Converters reached the last step; NonConverters entered and did not.
+	Converters, NonConverters int64
+	Level                     float64
+	// Success holds the candidates with an odds ratio above 1, Failure those below,
+	// each ranked by Q, then by how far the odds ratio is from 1, then by kind, name
+	// and value. A candidate with an odds ratio of exactly 1 is in neither.
+	Success, Failure []Correlation
+	// Tested counts the candidates tested (the m of the correction).
+	Tested int
+}
+
+// CorrelateOptions chooses the candidates of a correlation analysis. Event names are
+// always candidates.
+type CorrelateOptions struct {
+	// Props lists the event properties whose values are candidates.
+	Props []string
+	// Segments are candidates by name: sets of profiles (audiences, cohorts).
+	Segments map[string]*roaring.Bitmap
+	// Level is the confidence level of the intervals; zero means 0.95.
+	Level float64
+	// MinProfiles leaves out candidates that fewer profiles than this have (in both
+	// groups together); zero means 1. They are not tested and not counted in the
+	// correction.
+	MinProfiles int64
+}
+
+// corrTally counts, over one range of profiles, who converted and which candidates
+// each group had. Name and value ids index a dictionary shared by every range.
+type corrTally struct {
+	conv, non []uint32 // profile ids
+	ev        [2][]int64
+	evSeen    []int32
+	prop      [][2][]int64 // per property key, per group, per value id
+	propSeen  [][]int32
+	stamp     int32
+}
+
+func (c *corrTally) grow(names, values int, keys int) {
+	for g := range 2 {
+		for len(c.ev[g]) < names {
+			c.ev[g] = append(c.ev[g], 0)
+		}
+	}
+	for len(c.evSeen) < names {
+		c.evSeen = append(c.evSeen, 0)
+	}
+	for len(c.prop) < keys {
+		c.prop = append(c.prop, [2][]int64{})
+		c.propSeen = append(c.propSeen, nil)
+	}
+	for k := range keys {
+		for g := range 2 {
+			for len(c.prop[k][g]) < values {
+				c.prop[k][g] = append(c.prop[k][g], 0)
+			}
+		}
+		for len(c.propSeen[k]) < values {
+			c.propSeen[k] = append(c.propSeen[k], 0)
+		}
+	}
+}
+
+// corrProfile adds one profile: rows are its events in time order, already matched by
+// m into out; names[r.idx] and vals[k][r.idx] are the name id and the value id of key
+// k of the event of row r; empty is the id of the value "" (not a candidate).
+func (c *corrTally) profile(prof uint32, p *plan, rows []row, out *outcome, names []uint32, vals [][]uint32, empty uint32) {
+	if out.level == 0 {
+		return
+	}
+	g := 1
+	lo, hi := out.at[0], int64(math.MaxInt64)
+	if out.level == p.n {
+		// Events after the conversion are excluded by definition.
+		g, hi = 0, out.at[out.level-1]
+		c.conv = append(c.conv, prof)
+	} else {
+		if p.window > 0 {
+			hi = lo + p.window
+		}
+		c.non = append(c.non, prof)
+	}
+	c.stamp++
+	for _, r := range rows {
+		if r.t < lo {
+			continue
+		}
+		if r.t > hi {
+			break
+		}
+		if r.steps == 0 {
+			if id := names[r.idx]; c.evSeen[id] != c.stamp {
+				c.evSeen[id] = c.stamp
+				c.ev[g][id]++
+			}
+		}
+		for k, col := range vals {
+			if id := col[r.idx]; id != empty && c.propSeen[k][id] != c.stamp {
+				c.propSeen[k][id] = c.stamp
+				c.prop[k][g][id]++
+			}
+		}
+	}
+}
+
+// merge adds o's counts to c's; both were grown to the same dictionaries.
+func (c *corrTally) merge(o *corrTally) {
+	c.conv = append(c.conv, o.conv...)
+	c.non = append(c.non, o.non...)
+	for g := range 2 {
+		for id, n := range o.ev[g] {
+			c.ev[g][id] += n
+		}
+		for k := range o.prop {
+			for id, n := range o.prop[k][g] {
+				c.prop[k][g][id] += n
+			}
+		}
+	}
+}
+
+func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
+	var opts CorrelateOptions
+	if o != nil {
+		opts = *o
+	}
+	if opts.Level == 0 {
+		opts.Level = 0.95
+	}
+	if !(opts.Level > 0 && opts.Level < 1) {
+		return opts, fmt.Errorf("%w: correlation level %v outside (0, 1)", ErrInvalid, opts.Level)
+	}
+	if opts.MinProfiles < 0 {
+		return opts, fmt.Errorf("%w: correlation MinProfiles %d is negative", ErrInvalid, opts.MinProfiles)
+	}
+	opts.MinProfiles = max(opts.MinProfiles, 1)
+	for name, s := range opts.Segments {
+		if s == nil {
+			return opts, fmt.Errorf("%w: correlation segment %q is nil", ErrInvalid, name)
+		}
+	}
+	return opts, nil
+}
+
+// CorrelateBatch finds the events, property values (opts.Props, read from the batch's
+// property columns) and segments that go with converting through the funnel and with
+// dropping out. Among the profiles that entered (reached the first step), converters
+// reached the last step and non-converters did not; a profile counts as having a
+// candidate when it had it between its conversion's first event and its last
+// (converters: events after the conversion are excluded by definition) or, for a
+// non-converter, between its first event and the end of the window from it (no end
+// with Window 0), bounds included. Event names that match a step are not candidates;
+// property values are read on every event in that span, steps included.
+func (s Spec) CorrelateBatch(b *Batch, opts *CorrelateOptions) (*Correlations, error) {
+	o, err := opts.defaults()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	starts, err := b.profiles(s.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
+	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
+	names := canonical(b.Names, b.Event)
+	var keys []string
+	var cols [][]uint32
+	for _, k := range o.Props {
+		if col, ok := b.Props[k]; ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+			cols = append(cols, canonical(b.Values, col))
+		}
+	}
+	// The id of "" (never a candidate), without adding it to a batch that lacks it:
+	// reading a batch does not modify it.
+	empty := uint32(len(b.Values))
+	if i := slices.Index(b.Values, ""); i >= 0 {
+		empty = uint32(i)
+	}
+	nprof := len(starts) - 1
+	parts := split(nprof, workersFor(b.Len()), func(lo, hi int) *corrTally {
+		c := &corrTally{}
+		c.grow(len(b.Names), len(b.Values), len(cols))
+		m := newMatcher(p)
+		var rows []row
+		var out outcome
+		vals := make([][]uint32, len(cols))
+		for q := lo; q < hi; q++ {
+			i, j := starts[q], starts[q+1]
+			rows = rows[:0]
+			for k := i; k < j; k++ {
+				id := b.Event[k]
+				rows = append(rows, row{t: b.Time[k], steps: steps[id], excl: excl[id], idx: int32(k - i)})
+			}
+			sortRows(rows)
+			m.profile(rows, &out)
+			out.stamp(rows)
+			for k, col := range cols {
+				vals[k] = col[i:j]
+			}
+			c.profile(b.Profile[i], p, rows, &out, names[i:j], vals, empty)
+		}
+		return c
+	})
+	all := parts[0]
+	for _, c := range parts[1:] {
+		all.merge(c)
+	}
+	return all.correlations(o, b.Names, keys, b.Values, empty)
+}
+
+// canonical returns ids with every id replaced by the first id of the same string, so
+// that a dictionary listing a string twice does not split its counts.
+func canonical(dict []string, ids []uint32) []uint32 {
+	first := make(map[string]uint32, len(dict))
+	remap := make([]uint32, len(dict))
+	dup := false
+	for i, s := range dict {
+		if f, ok := first[s]; ok {
+			remap[i], dup = f, true
+			continue
+		}
+		first[s], remap[i] = uint32(i), uint32(i)
+	}
+	if !dup {
+		return ids
+	}
+	out := make([]uint32, len(ids))
+	for i, id := range ids {
+		out[i] = remap[id]
+	}
+	return out
+}
+
+// Correlate is CorrelateBatch over events from any number of profiles in any order;
+// steps and property values are read on each event (a Step's Match sees the whole
+// event).
+func (s Spec) Correlate(events []Event, opts *CorrelateOptions) (*Correlations, error) {
+	order := make([]int32, len(events))
+	times := make([]int64, len(events))
+	for i, e := range events {
+		t, err := instant(i, e, s.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		order[i], times[i] = int32(i), t
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(events[a].Profile, events[b].Profile), cmp.Compare(times[a], times[b]), cmp.Compare(a, b))
+	})
+	return s.correlateGrouped(func(yield func(Event, int64) bool) {
+		for _, i := range order {
+			if !yield(events[i], times[i]) {
+				return
+			}
+		}
+	}, opts)
+}
+
+// CorrelateSeq is CorrelateBatch over a stream grouped by profile (see Spec.RunSeq),
+// holding one profile's events at a time.
+func (s Spec) CorrelateSeq(events iter.Seq[Event], opts *CorrelateOptions) (*Correlations, error) {
+	var failed error
+	seq := func(yield func(Event, int64) bool) {
+		stop := false
+		failed = grouped(events, s.AsOf, func(e Event, t int64) {
+			if !stop && !yield(e, t) {
+				stop = true
+			}
+		}, func(uint32) {})
+	}
+	res, err := s.correlateGrouped(seq, opts)
+	if failed != nil {
+		return nil, failed
+	}
+	return res, err
+}
+
+// correlateGrouped correlates events that come grouped by profile, each with its time.
+func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOptions) (*Correlations, error) {
+	o, err := opts.defaults()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	keys := slices.Compact(slices.Clone(o.Props))
+	var names, values []string
+	var nameIDs, valueIDs map[string]uint32
+	intern(&valueIDs, &values, "")
+	c := &corrTally{}
+	m := newMatcher(p)
+	var (
+		rows []row
+		out  outcome
+		nids []uint32
+		vals = make([][]uint32, len(keys))
+		cur  uint32
+		open bool
+	)
+	flush := func() {
+		if !open {
+			return
+		}
+		c.grow(len(names), len(values), len(keys))
+		sortRows(rows)
+		m.profile(rows, &out)
+		out.stamp(rows)
+		c.profile(cur, p, rows, &out, nids, vals, 0)
+		rows, nids = rows[:0], nids[:0]
+		for k := range vals {
+			vals[k] = vals[k][:0]
+		}
+	}
+	for e, t := range events {
+		if !open || e.Profile != cur {
+			flush()
+			cur, open = e.Profile, true
+		}
+		st, ex := p.masks(e)
+		rows = append(rows, row{t: t, steps: st, excl: ex, idx: int32(len(nids))})
+		nids = append(nids, intern(&nameIDs, &names, e.Name))
+		for k, key := range keys {
+			vals[k] = append(vals[k], intern(&valueIDs, &values, e.Props[key]))
+		}
+	}
+	flush()
+	return c.correlations(o, names, keys, values, 0)
+}
+
+// correlations tests every candidate and ranks them.
+func (c *corrTally) correlations(o CorrelateOptions, names, keys, values []string, empty uint32) (*Correlations, error) {
+	c.grow(len(names), len(values), len(keys))
+	res := &Correlations{Converters: int64(len(c.conv)), NonConverters: int64(len(c.non)), Level: o.Level}
+	var all []Correlation
+	add := func(kind CandidateKind, name, value string, a, cc int64) {
+		if a+cc < o.MinProfiles {
+			return
+		}
+		all = append(all, Correlation{Kind: kind, Name: name, Value: value, Converters: a, NonConverters: cc})
+	}
+	for id, name := range names {
+		add(EventCandidate, name, "", c.ev[0][id], c.ev[1][id])
+	}
+	for k, key := range keys {
+		for id, v := range values {
+			if uint32(id) != empty {
+				add(PropertyCandidate, key, v, c.prop[k][0][id], c.prop[k][1][id])
+			}
+		}
+	}
+	if len(o.Segments) > 0 {
+		conv, non := roaring.BitmapOf(c.conv...), roaring.BitmapOf(c.non...)
+		for _, name := range slices.Sorted(maps.Keys(o.Segments)) {
+			seg := o.Segments[name]
+			add(SegmentCandidate, name, "", int64(conv.AndCardinality(seg)), int64(non.AndCardinality(seg)))
+		}
+	}
+	ps := make([]float64, len(all))
+	for i := range all {
+		x := &all[i]
+		t := stats.Table{A: x.Converters, B: res.Converters - x.Converters, C: x.NonConverters, D: res.NonConverters - x.NonConverters}
+		or, err := stats.OddsRatio(t, o.Level)
+		if err != nil {
+			return nil, statsErr("odds ratio", err)
+		}
+		x.OddsRatio, x.Lo, x.Hi = or.Estimate, or.Lo, or.Hi
+		if t.MinExpected() < 5 {
+			x.P, err = stats.FisherExact(t)
+			x.Exact = true
+		} else {
+			_, x.P, err = stats.ChiSquareYates(t)
+		}
+		if err != nil {
+			return nil, statsErr("test", err)
+		}
+		ps[i] = x.P
+	}
+	qs, err := stats.BenjaminiHochberg(ps)
+	if err != nil {
+		return nil, statsErr("correction", err)
+	}
+	for i := range all {
+		all[i].Q = qs[i]
+		switch {
+		case all[i].OddsRatio > 1:
+			res.Success = append(res.Success, all[i])
+		case all[i].OddsRatio < 1:
+			res.Failure = append(res.Failure, all[i])
+		}
+	}
+	rank := func(a, b Correlation) int {
+		return cmp.Or(cmp.Compare(a.Q, b.Q), -cmp.Compare(math.Abs(math.Log(a.OddsRatio)), math.Abs(math.Log(b.OddsRatio))),
+			cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
+	}
+	slices.SortFunc(res.Success, rank)
+	slices.SortFunc(res.Failure, rank)
+	res.Tested = len(all)
+	return res, nil
+}

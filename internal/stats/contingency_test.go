@@ -1,0 +1,172 @@
+package stats
+
+import (
+	"encoding/csv"
+	"errors"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// close9 reports whether got is within 1e-9 of want, relatively for magnitudes above
+// one (odds ratios and χ² statistics run into the thousands).
+func close9(got, want float64) bool {
+	if math.IsInf(want, 0) {
+		return got == want
+	}
+	return math.Abs(got-want) <= 1e-9*max(1, math.Abs(want))
+}
+
+// TestContingencyGolden checks every statistic of the tables in testdata/contingency.csv
+// against SciPy's values (see contingency.py) to 1e-9.
+func TestContingencyGolden(t *testing.T) {
+	f, err := os.Open("testdata/contingency.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chosen, wantQ []float64
+	for _, rec := range recs[1:] {
+		v := make([]float64, len(rec))
+		for i, s := range rec {
+			if v[i], err = strconv.ParseFloat(s, 64); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tb := Table{int64(v[0]), int64(v[1]), int64(v[2]), int64(v[3])}
+		if got := tb.MinExpected(); !close9(got, v[4]) {
+			t.Errorf("%v: min expected %v, SciPy's margins give %v", tb, got, v[4])
+		}
+		or, err := OddsRatio(tb, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !close9(or.Estimate, v[5]) || !close9(or.Lo, v[6]) || !close9(or.Hi, v[7]) {
+			t.Errorf("%v: odds ratio %v, SciPy %v [%v, %v]", tb, or, v[5], v[6], v[7])
+		}
+		pf, err := FisherExact(tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !close9(pf, v[8]) {
+			t.Errorf("%v: Fisher p %.17g, SciPy %.17g", tb, pf, v[8])
+		}
+		chi2, pc, err := ChiSquareYates(tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !close9(chi2, v[9]) || !close9(pc, v[10]) {
+			t.Errorf("%v: χ² %v p %v, SciPy %v %v", tb, chi2, pc, v[9], v[10])
+		}
+		chosen = append(chosen, v[11])
+		wantQ = append(wantQ, v[12])
+	}
+	q, err := BenjaminiHochberg(chosen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range q {
+		if !close9(q[i], wantQ[i]) {
+			t.Errorf("row %d: BH q %v, want %v", i, q[i], wantQ[i])
+		}
+	}
+}
+
+// Fisher's p-value is the sum of the hypergeometric probabilities no larger than the
+// observed one: checked against that sum over the whole support with probabilities
+// from log-factorials (the reference model, fine at these small counts).
+func TestFisherExactReference(t *testing.T) {
+	lchoose := func(n, k int64) float64 {
+		a, _ := math.Lgamma(float64(n + 1))
+		b, _ := math.Lgamma(float64(k + 1))
+		c, _ := math.Lgamma(float64(n - k + 1))
+		return a - b - c
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		tb := Table{rapid.Int64Range(0, 30).Draw(t, "a"), rapid.Int64Range(0, 30).Draw(t, "b"), rapid.Int64Range(0, 30).Draw(t, "c"), rapid.Int64Range(0, 30).Draw(t, "d")}
+		got, err := FisherExact(tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r1, r2, c1 := tb.A+tb.B, tb.C+tb.D, tb.A+tb.C
+		want := 1.0
+		if r1 > 0 && r2 > 0 && c1 > 0 && tb.B+tb.D > 0 {
+			pmf := func(x int64) float64 { return math.Exp(lchoose(r1, x) + lchoose(r2, c1-x) - lchoose(r1+r2, c1)) }
+			obs := pmf(tb.A)
+			want = 0
+			for x := max(0, c1-r2); x <= min(r1, c1); x++ {
+				if p := pmf(x); p <= obs*(1+1e-7) {
+					want += p
+				}
+			}
+			want = min(want, 1)
+		}
+		if math.Abs(got-want) > 1e-10 {
+			t.Fatalf("%v: %v, reference %v", tb, got, want)
+		}
+	})
+}
+
+func TestContingencyInvalid(t *testing.T) {
+	bad := Table{1, -1, 2, 3}
+	if _, err := FisherExact(bad); !errors.Is(err, ErrInput) {
+		t.Error(err)
+	}
+	if _, _, err := ChiSquareYates(bad); !errors.Is(err, ErrInput) {
+		t.Error(err)
+	}
+	if _, err := OddsRatio(bad, 0.95); !errors.Is(err, ErrInput) {
+		t.Error(err)
+	}
+	if _, err := OddsRatio(Table{1, 1, 1, 1}, 1); !errors.Is(err, ErrInput) {
+		t.Error(err)
+	}
+	if _, err := BenjaminiHochberg([]float64{0.1, math.NaN()}); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "at 1") {
+		t.Error(err)
+	}
+}
+
+// BenchmarkFisherExact: a table with a large grand total and a small cell, the case
+// the funnel's correlation sends to Fisher's test, beside FisherNaive, the sum over the
+// whole support with log-factorials.
+func BenchmarkFisherExact(b *testing.B) {
+	tb := Table{3, 400000, 40, 600000}
+	for b.Loop() {
+		if _, err := FisherExact(tb); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFisherNaive(b *testing.B) {
+	tb := Table{3, 400000, 40, 600000}
+	lchoose := func(n, k int64) float64 {
+		a, _ := math.Lgamma(float64(n + 1))
+		b, _ := math.Lgamma(float64(k + 1))
+		c, _ := math.Lgamma(float64(n - k + 1))
+		return a - b - c
+	}
+	for b.Loop() {
+		r1, r2, c1 := tb.A+tb.B, tb.C+tb.D, tb.A+tb.C
+		pmf := func(x int64) float64 { return math.Exp(lchoose(r1, x) + lchoose(r2, c1-x) - lchoose(r1+r2, c1)) }
+		obs, p := pmf(tb.A), 0.0
+		for x := max(0, c1-r2); x <= min(r1, c1); x++ {
+			if q := pmf(x); q <= obs*(1+1e-7) {
+				p += q
+			}
+		}
+		if p <= 0 {
+			b.Fatal(p)
+		}
+	}
+}
