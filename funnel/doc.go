@@ -86,6 +86,14 @@
 // (events after the conversion are excluded by definition); a non-converter's from its
 // first event to the end of the window.
 //
+// # Trends
+//
+// Trend is the funnel per period of entry (day, week or month in a location): the
+// profiles whose canonical conversion started in the period, the share reaching each
+// step and converting (Wilson intervals) and the median time to convert with a
+// distribution-free interval. TrendPartial merges across shards and encodes like the
+// other partials.
+//
 // # Retention and lifecycle
 //
 // Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds
@@ -114,6 +122,9 @@
 //	funnel      Spec.Run            Spec.RunSeq                    Spec.RunBatch
 //	cohorts     Cohorts.Run         Cohorts.RunSeq                 Cohorts.RunBatch
 //	lifecycle   Lifecycle.Build     Lifecycle.BuildSeq             Lifecycle.BuildBatch
+//	sequences   Sequence.Run        Sequence.RunSeq                Sequence.RunBatch
+//	correlation Spec.Correlate      Spec.CorrelateSeq              Spec.CorrelateBatch
+//	trends      Trend.Run           Trend.RunSeq                   Trend.RunBatch
 //
 // Timestamps must lie in the years 1900-2189 (ErrTimeRange otherwise), where every
 // difference of two fits in a time.Duration. A Batch holds profile, time (Unix

@@ -140,7 +140,7 @@ func TestDamage(t *testing.T) {
 }
 
 func formats() []format {
-	return []format{identityLog(), referralLedger(), segmentSnapshot(), funnelPartial(), cohortPartial(), journeys()}
+	return []format{identityLog(), referralLedger(), segmentSnapshot(), funnelPartial(), cohortPartial(), trendPartial(), journeys()}
 }
 
 // walFrames returns the frames of an internal/wal version 2 image: a 32-byte header,
@@ -433,6 +433,23 @@ func cohortPartial() format {
 			return nil, err
 		}
 		return cp.MarshalBinary()
+	})
+}
+
+func trendPartial() format {
+	tr := funnel.Trend{Spec: funnel.Spec{Steps: []funnel.Step{{Name: "signup"}, {Name: "visit"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}, By: funnel.Week}
+	return blobFormat("trend partial", func() ([]byte, error) {
+		tp, err := tr.Partial(events())
+		if err != nil {
+			return nil, err
+		}
+		return tp.MarshalBinary()
+	}, func(b []byte) ([]byte, error) {
+		tp, err := tr.UnmarshalTrendPartial(b)
+		if err != nil {
+			return nil, err
+		}
+		return tp.MarshalBinary()
 	})
 }
 

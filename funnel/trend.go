@@ -1,0 +1,386 @@
+package funnel
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Trend is a funnel over time: the profiles that entered the funnel in each period
+// (day, week from Monday, or month in Location; nil means UTC), with the share that
+// reached each step, the conversion rate and the time to convert, each with its
+// interval. A profile enters in the period of its conversion's first event (the
+// canonical conversion: see the package documentation) and counts at the steps that
+// conversion reached. A Trend is a plain value.
+type Trend struct {
+	Spec     Spec
+	By       Period
+	Location *time.Location
+}
+
+// TrendResult is a trend's figures, one TrendPeriod per period in which some profile
+// entered, in time order. It is safe for concurrent reads.
+type TrendResult struct {
+	By       Period
+	Location *time.Location
+	Periods  []TrendPeriod
+}
+
+// TrendPeriod holds one period's figures.
+type TrendPeriod struct {
+	Start   time.Time
+	Entered int64
+	// Steps[s] is the share of the entered profiles whose conversion reached step s,
+	// with a 95% Wilson interval (K is the count); Steps[0] is all of them.
+	Steps []Rate
+	// Conversion is the last step's share: the conversion rate.
+	Conversion Rate
+	// TimeToConvert is the median time from first to last step of the profiles that
+	// converted, with its distribution-free 95% interval.
+	TimeToConvert MedianInterval
+}
+
+// MedianInterval is the median of N durations with a distribution-free confidence
+// interval: the order statistics of ranks ⌊n/2 − z·√n/2⌋ and ⌈n/2 + z·√n/2⌉ + 1
+// (1-based, clamped to 1..n), the normal approximation to the binomial distribution of
+// the number of observations below the median (Conover 1999, "Practical Nonparametric
+// Statistics", §3.2; for n = 100 it gives the 40th and 61st, the exact interval's
+// ranks). It covers the population median whatever the distribution. With no durations
+// the figures are zero.
+type MedianInterval struct {
+	N              int64
+	Median, Lo, Hi time.Duration
+	Level          float64
+}
+
+func medianInterval(sorted []int64, level float64) MedianInterval {
+	n := len(sorted)
+	mi := MedianInterval{N: int64(n), Level: level}
+	if n == 0 {
+		return mi
+	}
+	d := Durations(make([]time.Duration, n))
+	for i, v := range sorted {
+		d[i] = time.Duration(v)
+	}
+	mi.Median = d.Median()
+	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	half := z * math.Sqrt(float64(n)) / 2
+	lo := int(math.Floor(float64(n)/2 - half)) // 1-based rank
+	hi := int(math.Ceil(float64(n)/2+half)) + 1
+	lo, hi = max(lo, 1), min(hi, n)
+	mi.Lo, mi.Hi = d[lo-1], d[hi-1]
+	return mi
+}
+
+// TrendPartial is the mergeable state of a trend over one shard of profiles (every
+// event of a profile in one shard): per period, the count at each step and the time to
+// convert of each converter. Partials of the same Trend merge exactly and encode with
+// MarshalBinary. It is not safe for concurrent mutation.
+type TrendPartial struct {
+	fp      string
+	n       int
+	cal     calendar
+	periods map[int64]*trendCounts
+}
+
+type trendCounts struct {
+	steps []int64 // profiles whose conversion reached each step
+	times []int64 // time to convert, nanoseconds, per converter
+}
+
+const trendMagic = "CLTFUNT\x00"
+
+func (tr Trend) compile() (*plan, calendar, error) {
+	p, err := tr.Spec.compile()
+	if err != nil {
+		return nil, calendar{}, err
+	}
+	cal, err := newCalendar(tr.By, tr.Location)
+	if err != nil {
+		return nil, calendar{}, err
+	}
+	return p, cal, nil
+}
+
+func (tr Trend) newPartial(p *plan, cal calendar) *TrendPartial {
+	fp := fmt.Sprintf("%s by=%d loc=%q", newPartial(p).fp, cal.by, cal.loc.String())
+	return &TrendPartial{fp: fp, n: p.n, cal: cal, periods: map[int64]*trendCounts{}}
+}
+
+// add records one profile's outcome, whose times are set.
+func (tp *TrendPartial) add(p *plan, o *outcome) {
+	if o.level == 0 {
+		return
+	}
+	k := tp.cal.index(o.at[0])
+	c := tp.periods[k]
+	if c == nil {
+		c = &trendCounts{steps: make([]int64, tp.n)}
+		tp.periods[k] = c
+	}
+	for s := range o.level {
+		if o.path[s] >= 0 {
+			c.steps[s]++
+		}
+	}
+	if o.level == p.n {
+		c.times = append(c.times, o.at[p.n-1]-o.at[0])
+	}
+}
+
+// Merge adds other's profiles to tp. Both must come from the same Trend (Spec, period
+// and location) and from disjoint sets of profiles.
+func (tp *TrendPartial) Merge(other *TrendPartial) error {
+	if tp.fp != other.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, tp.fp, other.fp)
+	}
+	for _, k := range slices.Sorted(maps.Keys(other.periods)) {
+		o := other.periods[k]
+		c := tp.periods[k]
+		if c == nil {
+			c = &trendCounts{steps: make([]int64, tp.n)}
+			tp.periods[k] = c
+		}
+		for s, v := range o.steps {
+			c.steps[s] += v
+		}
+		c.times = append(c.times, o.times...)
+	}
+	return nil
+}
+
+// Result computes the trend's figures.
+func (tp *TrendPartial) Result() *TrendResult {
+	res := &TrendResult{By: tp.cal.by, Location: tp.cal.loc}
+	for _, k := range slices.Sorted(maps.Keys(tp.periods)) {
+		c := tp.periods[k]
+		tpd := TrendPeriod{Start: tp.cal.start(k), Entered: c.steps[0], Steps: make([]Rate, tp.n)}
+		for s, v := range c.steps {
+			tpd.Steps[s], _ = NewRate(v, c.steps[0], Wilson, 0.95)
+		}
+		tpd.Conversion = tpd.Steps[tp.n-1]
+		times := slices.Clone(c.times)
+		slices.Sort(times)
+		tpd.TimeToConvert = medianInterval(times, 0.95)
+		res.Periods = append(res.Periods, tpd)
+	}
+	return res
+}
+
+// Run computes the trend over events from any number of profiles, in any order.
+func (tr Trend) Run(events []Event) (*TrendResult, error) {
+	tp, err := tr.Partial(events)
+	if err != nil {
+		return nil, err
+	}
+	return tp.Result(), nil
+}
+
+// Partial computes the mergeable state of the trend over events, which must hold every
+// event of each of their profiles.
+func (tr Trend) Partial(events []Event) (*TrendPartial, error) {
+	p, cal, err := tr.compile()
+	if err != nil {
+		return nil, err
+	}
+	type keyed struct {
+		prof uint32
+		r    row
+	}
+	rows := make([]keyed, len(events))
+	for i, e := range events {
+		t, err := instant(i, e, tr.Spec.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		steps, excl := p.masks(e)
+		rows[i] = keyed{e.Profile, row{t: t, steps: steps, excl: excl, idx: int32(i)}}
+	}
+	slices.SortFunc(rows, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.prof, b.prof), cmp.Compare(a.r.t, b.r.t), cmp.Compare(a.r.idx, b.r.idx))
+	})
+	tp := tr.newPartial(p, cal)
+	m := newMatcher(p)
+	var out outcome
+	var prof []row
+	for i := 0; i < len(rows); {
+		j := i
+		prof = prof[:0]
+		for ; j < len(rows) && rows[j].prof == rows[i].prof; j++ {
+			prof = append(prof, rows[j].r)
+		}
+		m.profile(prof, &out)
+		out.stamp(prof)
+		tp.add(p, &out)
+		i = j
+	}
+	return tp, nil
+}
+
+// RunSeq computes the trend over a stream grouped by profile (see Spec.RunSeq).
+func (tr Trend) RunSeq(events iter.Seq[Event]) (*TrendResult, error) {
+	tp, err := tr.PartialSeq(events)
+	if err != nil {
+		return nil, err
+	}
+	return tp.Result(), nil
+}
+
+// PartialSeq computes the mergeable state of the trend over a stream grouped by
+// profile that holds every event of each of its profiles.
+func (tr Trend) PartialSeq(events iter.Seq[Event]) (*TrendPartial, error) {
+	p, cal, err := tr.compile()
+	if err != nil {
+		return nil, err
+	}
+	tp := tr.newPartial(p, cal)
+	m := newMatcher(p)
+	var rows []row
+	var out outcome
+	add := func(e Event, t int64) {
+		steps, excl := p.masks(e)
+		rows = append(rows, row{t: t, steps: steps, excl: excl, idx: int32(len(rows))})
+	}
+	end := func(uint32) {
+		sortRows(rows)
+		m.profile(rows, &out)
+		out.stamp(rows)
+		tp.add(p, &out)
+		rows = rows[:0]
+	}
+	if err := grouped(events, tr.Spec.AsOf, add, end); err != nil {
+		return nil, err
+	}
+	return tp, nil
+}
+
+// RunBatch computes the trend over a columnar batch, profile ranges in parallel.
+func (tr Trend) RunBatch(b *Batch) (*TrendResult, error) {
+	tp, err := tr.PartialBatch(b)
+	if err != nil {
+		return nil, err
+	}
+	return tp.Result(), nil
+}
+
+// PartialBatch computes the mergeable state of the trend over a batch that holds every
+// event of each of its profiles.
+func (tr Trend) PartialBatch(b *Batch) (*TrendPartial, error) {
+	p, cal, err := tr.compile()
+	if err != nil {
+		return nil, err
+	}
+	starts, err := b.profiles(tr.Spec.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
+	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
+	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *TrendPartial {
+		tp := tr.newPartial(p, cal)
+		m := newMatcher(p)
+		var rows []row
+		var out outcome
+		for q := lo; q < hi; q++ {
+			rows = rows[:0]
+			for k := starts[q]; k < starts[q+1]; k++ {
+				id := b.Event[k]
+				rows = append(rows, row{t: b.Time[k], steps: steps[id], excl: excl[id], idx: int32(k - starts[q])})
+			}
+			sortRows(rows)
+			m.profile(rows, &out)
+			out.stamp(rows)
+			tp.add(p, &out)
+		}
+		return tp
+	})
+	for _, q := range parts[1:] {
+		if err := parts[0].Merge(q); err != nil {
+			return nil, err
+		}
+	}
+	return parts[0], nil
+}
+
+// MarshalBinary encodes the partial (see codec.go for the frame):
+//
+//	fingerprint | periods count | per period, ascending: index (varint) |
+//	step counts | times to convert, ascending (varints)
+//
+// The Spec's Match functions and the Location are not encoded: UnmarshalTrendPartial
+// needs the same Trend.
+func (tp *TrendPartial) MarshalBinary() ([]byte, error) {
+	w := newWriter(trendMagic)
+	w.str(tp.fp)
+	w.uvarint(uint64(len(tp.periods)))
+	for _, k := range slices.Sorted(maps.Keys(tp.periods)) {
+		c := tp.periods[k]
+		w.varint(k)
+		w.int64s(c.steps)
+		times := slices.Clone(c.times)
+		slices.Sort(times)
+		w.int64s(times)
+	}
+	return w.finish(), nil
+}
+
+// UnmarshalTrendPartial decodes a partial of the trend tr, checking that it was made
+// by the same Trend and that its counts are consistent (step counts within the
+// period's entries, one time to convert per converter, times in ascending order);
+// damaged bytes fail with ErrCorrupt naming the offset.
+func (tr Trend) UnmarshalTrendPartial(data []byte) (*TrendPartial, error) {
+	p, cal, err := tr.compile()
+	if err != nil {
+		return nil, err
+	}
+	tp := tr.newPartial(p, cal)
+	r, err := openFrame("trend partial", trendMagic, data)
+	if err != nil {
+		return nil, err
+	}
+	if fp := r.str(); !r.failed() && fp != tp.fp {
+		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, tp.fp)
+	}
+	np := r.count("period", 1<<31, 3)
+	prev := int64(math.MinInt64)
+	for i := range np {
+		at := r.Offset()
+		k := r.varint()
+		if !r.failed() && i > 0 && k <= prev {
+			r.FailAt(at, "period %d after period %d", k, prev)
+		}
+		prev = k
+		steps := r.int64sIn("step count", 0, math.MaxInt64)
+		if !r.failed() && len(steps) != tp.n {
+			r.FailAt(at, "period %d: %d step counts, want %d", k, len(steps), tp.n)
+		}
+		if r.failed() {
+			break
+		}
+		for s, v := range steps {
+			if v > steps[0] || s == 0 && v == 0 {
+				r.FailAt(at, "period %d: %d profiles at step %d of %d entered", k, v, s+1, steps[0])
+			}
+		}
+		at = r.Offset()
+		times := r.int64sIn("time to convert", 0, maxNano-minNano)
+		if !r.failed() && (int64(len(times)) != steps[tp.n-1] || !slices.IsSorted(times)) {
+			r.FailAt(at, "period %d: %d times for %d converters, or out of order", k, len(times), steps[tp.n-1])
+		}
+		if r.failed() {
+			break
+		}
+		tp.periods[k] = &trendCounts{steps: steps, times: times}
+	}
+	if err := r.end(); err != nil {
+		return nil, err
+	}
+	return tp, nil
+}
