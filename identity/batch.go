@@ -14,6 +14,9 @@ type Event struct {
 	At     time.Time
 	Source string
 	IDs    []ID
+	// Match, when not nil, makes the event a probabilistic match, linked as LinkMatch
+	// links it.
+	Match *Match
 }
 
 // normed is an identifier normalised ahead of linking: its stored form, or the reason
@@ -47,6 +50,9 @@ func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) 
 			e := &events[i]
 			p := &prep[i]
 			p.nanos, p.err = r.checkEvent(context.Background(), e.At, e.Source, e.IDs)
+			if p.err == nil {
+				p.err = checkMatch(e.Match)
+			}
 			if p.err != nil {
 				continue
 			}
@@ -76,7 +82,7 @@ func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) 
 			return dst, fmt.Errorf("%w (event %d of the batch)", p.err, i)
 		}
 		e := &events[i]
-		profile, err := r.linkChecked(ctx, p.nanos, e.At, e.Source, e.IDs, p.pre, nil)
+		profile, err := r.linkChecked(ctx, p.nanos, e.At, e.Source, e.Match, e.IDs, p.pre, nil)
 		if err != nil {
 			return dst, fmt.Errorf("%w (event %d of the batch)", err, i)
 		}

@@ -78,10 +78,19 @@ func TestPropLinkBatchEqualsLink(t *testing.T) {
 				Source: rapid.SampledFrom([]string{"web", "store"}).Draw(t, "source"),
 				IDs:    rapid.SliceOfN(batchID(), 0, 4).Draw(t, "ids"),
 			}
+			if rapid.IntRange(0, 4).Draw(t, "matched") == 0 {
+				events[i].Match = &identity.Match{Weight: rapid.Float64Range(-30, 30).Draw(t, "weight")}
+			}
 		}
 		seq := newBatchRun(t, rules(), hmac)
 		for _, e := range events {
-			p, err := seq.r.Link(ctx, e.At, e.Source, e.IDs...)
+			var p uint32
+			var err error
+			if e.Match != nil {
+				p, err = seq.r.LinkMatch(ctx, e.At, e.Source, *e.Match, e.IDs...)
+			} else {
+				p, err = seq.r.Link(ctx, e.At, e.Source, e.IDs...)
+			}
 			if err != nil {
 				seq.err = err
 				break

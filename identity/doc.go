@@ -117,6 +117,12 @@
 // the refusals that keep their profiles apart. History yields every record. AsOf returns
 // a read-only View of the graph built from the records stamped at or before a time.
 //
+// LinkMatch links identifiers that a probabilistic match (package identity/match) judged
+// to be one person's: the record carries a Match with its Fellegi-Sunter weight, which
+// Explain's hops, History and OnMerge return, and Unmerge undoes the link like any other.
+// Matched links are records of their own type (format version 2); a store written before
+// them is still read and appended to.
+//
 // # Persistence and privacy
 //
 // Without a store the history lives in memory. WithStore persists it through a Store, a

@@ -263,3 +263,24 @@ func ExampleResolver_CatchUp() {
 	fmt.Println(written, p)
 	// Output: 2 1
 }
+
+// A probabilistic match (identity/match) links two accounts that share no identifier;
+// the link carries its match weight, which Explain shows.
+func ExampleResolver_LinkMatch() {
+	ctx := context.Background()
+	at := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	till := identity.ID{Kind: "loyalty_card", Value: "L-881"}
+	call := identity.ID{Kind: "crm_id", Value: "C-17"}
+	r.Link(ctx, at, "store", till)
+	r.Link(ctx, at, "call_centre", call)
+
+	r.LinkMatch(ctx, at.Add(time.Hour), "match", identity.Match{Weight: 14.2}, till, call)
+	e, _ := r.Explain(till, call)
+	fmt.Println(e)
+	fmt.Println(e.Path[0].Match)
+	// Output:
+	// loyalty_card:L-881 and crm_id:C-17 are in profile 1
+	//   loyalty_card:L-881 -- crm_id:C-17 (match, matched at 14.2 bits, 2025-05-01T10:00:00Z)
+	// 14.2 bits
+}

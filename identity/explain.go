@@ -28,6 +28,7 @@ type Hop struct {
 	From, To ID
 	At       time.Time // UTC
 	Source   string
+	Match    *Match // the match weight when the event was a probabilistic match; nil otherwise
 }
 
 // String renders the explanation for a person to read.
@@ -36,6 +37,10 @@ func (e Explanation) String() string {
 	if e.Profile != 0 {
 		fmt.Fprintf(&sb, "%s and %s are in profile %d", e.a, e.b, e.Profile)
 		for _, h := range e.Path {
+			if h.Match != nil {
+				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %.1f bits, %s)", h.From, h.To, h.Source, h.Match.Weight, h.At.Format(time.RFC3339))
+				continue
+			}
 			fmt.Fprintf(&sb, "\n  %s -- %s (%s, %s)", h.From, h.To, h.Source, h.At.Format(time.RFC3339))
 		}
 	} else {
@@ -156,7 +161,8 @@ func (r *Resolver) path(g *graph, a, b uint32) []Hop {
 					for y := b; y != a; {
 						st := prev[y]
 						hops = append(hops, Hop{From: r.storedID(st.from), To: r.storedID(y),
-							At: time.Unix(0, g.events.ref(st.ev).at).UTC(), Source: g.t.sources[g.events.ref(st.ev).src&(1<<opShift-1)]})
+							At: time.Unix(0, g.events.ref(st.ev).at).UTC(), Source: g.t.sources[g.events.ref(st.ev).src&(1<<opShift-1)],
+							Match: g.match(st.ev)})
 						y = st.from
 					}
 					slices.Reverse(hops)

@@ -247,8 +247,11 @@ func TestOpenVersion1Log(t *testing.T) {
 			t.Fatalf("event %d: anon-%03d and its e-mail are not one profile", i, i)
 		}
 	}
-	// The old log stays appendable.
+	// The old log stays appendable, matched links (record format version 2) included.
 	mustLink(t, r, t0, identity.ID{Kind: "email", Value: "new@example.com"})
+	if _, err := r.LinkMatch(ctx, t0, "match", identity.Match{Weight: 9.5}, identity.ID{Kind: "email", Value: "new@example.com"}, identity.ID{Kind: "email", Value: "user00@example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	s2, err := identity.OpenFileStore(path, nil)
 	if err != nil {
@@ -261,5 +264,9 @@ func TestOpenVersion1Log(t *testing.T) {
 	}
 	if r2.Stats().Identifiers != 66 {
 		t.Fatalf("after an append to the old log: %+v", r2.Stats())
+	}
+	e, err := r2.Explain(identity.ID{Kind: "email", Value: "new@example.com"}, identity.ID{Kind: "email", Value: "user00@example.com"})
+	if err != nil || len(e.Path) != 1 || e.Path[0].Match == nil || e.Path[0].Match.Weight != 9.5 {
+		t.Fatalf("the matched link appended to the old log: %v %v", e, err)
 	}
 }

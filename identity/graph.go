@@ -47,6 +47,7 @@ type graph struct {
 	reasons   map[uint32]refusal
 	drops     []dropEntry
 	forgetKey map[uint32]uint32   // forget event -> profile key forgotten
+	weights   map[uint32]float64  // matched link event -> its match weight (few events are)
 	met       map[uint32][]uint32 // node -> profiles it was refused with (hot detection)
 
 	keysBuf    []uint32
@@ -97,7 +98,7 @@ const (
 )
 
 func newGraph(t *table, view bool) *graph {
-	g := &graph{t: t, view: view, reasons: map[uint32]refusal{}, forgetKey: map[uint32]uint32{}, met: map[uint32][]uint32{}}
+	g := &graph{t: t, view: view, reasons: map[uint32]refusal{}, forgetKey: map[uint32]uint32{}, weights: map[uint32]float64{}, met: map[uint32][]uint32{}}
 	g.nodes.push(nodeRec{})
 	g.seed.push(0)
 	g.size.push(0)
@@ -324,6 +325,9 @@ func (g *graph) applyLink(r *record) linkResult {
 		}
 	}
 	e := g.pushEvent(opLink, r.at, g.sourceCode(r.source))
+	if r.matched {
+		g.weights[e] = r.weight
+	}
 	start := g.pool.len()
 
 	// The distinct profiles of the linked members that existed before the event.
@@ -474,6 +478,15 @@ func (g *graph) eventRange(e uint32) (uint32, uint32) {
 		start = g.events.ref(e - 1).end
 	}
 	return start, g.events.ref(e).end
+}
+
+// match returns the match weight event e recorded, or nil for a link of shared
+// identifiers.
+func (g *graph) match(e uint32) *Match {
+	if w, ok := g.weights[e]; ok {
+		return &Match{Weight: w}
+	}
+	return nil
 }
 
 func entryNode(entry uint32) uint32  { return entry & nodeMask }

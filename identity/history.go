@@ -38,6 +38,7 @@ type Entry struct {
 	Op     Op
 	At     time.Time // UTC
 	Source string    // OpLink: the event's source
+	Match  *Match    // OpLink: the match weight of a probabilistic match (LinkMatch); nil otherwise
 	// Linked holds, for OpLink, the identifiers the event linked, anchor first; for
 	// OpUnmerge the identifier split off; for OpForget the identifiers erased (their
 	// values are gone: only Kind is set). Values are as stored, and empty once forgotten.
@@ -72,6 +73,7 @@ func (g *graph) recordAt(e uint32, cur *cursor, values bool, rec *record) {
 	s, end := g.eventRange(e)
 	if op == opLink {
 		rec.source = g.t.sources[src&(1<<opShift-1)]
+		rec.weight, rec.matched = g.weights[e]
 	}
 	if op == opForget {
 		rec.key = g.forgetKey[e]
@@ -145,6 +147,9 @@ func (r *Resolver) History() iter.Seq[Entry] {
 
 func (r *Resolver) entry(rec *record) Entry {
 	e := Entry{Op: Op(rec.op), At: time.Unix(0, rec.at).UTC(), Source: rec.source, Profile: rec.key}
+	if rec.matched {
+		e.Match = &Match{Weight: rec.weight}
+	}
 	var anchor ID
 	for _, m := range rec.members {
 		if m.status == stAnchor {

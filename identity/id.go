@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -22,7 +23,25 @@ type Merge struct {
 	Absorbed []uint32 // ascending
 	At       time.Time
 	Cause    string // the source of the event that linked the profiles ("web", "store", ...)
+	// Match is the match weight when the event was a probabilistic match (LinkMatch);
+	// nil for a link of shared identifiers.
+	Match *Match
 }
+
+// Match marks a link as a probabilistic match rather than a sighting of identifiers
+// together, and carries the evidence for it. The resolver records it with the link, in
+// memory and in the store, and returns it with the link in Explain's hops, History and
+// the OnMerge report; Unmerge undoes a matched link like any other.
+type Match struct {
+	// Weight is the Fellegi-Sunter match weight of the pair in bits: the sum over the
+	// compared fields of log2(m/u), the log Bayes factor of "same person" against
+	// "different people" (Fellegi & Sunter 1969, eq. 2; identity/match computes it). It
+	// must be finite.
+	Weight float64
+}
+
+// String returns the weight in bits, "12.34 bits".
+func (m Match) String() string { return strconv.FormatFloat(m.Weight, 'g', -1, 64) + " bits" }
 
 // Split reports that Unmerge divided a profile. Profile is the key it had; Into are the
 // keys of the profiles it became, ascending, one of which holds ID alone. Each piece keeps

@@ -3,6 +3,7 @@ package identity
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"math"
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/codec"
@@ -24,9 +25,17 @@ import (
 //	           | member count | per member: node, status byte
 //	           |   [refused: limit kind, limit byte, would-hold byte]
 //	           | drop count | per drop: kind, reason byte
+//	matched link (version 2): 6 | the link's fields | weight (float64 bits, 8 bytes
+//	           little-endian, finite)
 //	unmerge: 2 | at | node
 //	forget:  3 | at | profile key | node count | nodes
 //	quarantine: 5 | at | node count | nodes
+//
+// Version 2 added the matched link (LinkMatch), a link record of its own type so that a
+// log without matches is byte for byte what version 1 wrote. The reader takes both
+// versions: a version-1 log stays readable and appendable (a matched link appended to
+// it is refused by a version-1 reader as an unknown record type, never misread), and a
+// compaction rewrites it as version 2.
 type record struct {
 	op      uint8
 	at      int64
@@ -36,7 +45,9 @@ type record struct {
 	members []member
 	drops   []dropped
 	key     uint32 // forget: the profile forgotten
-	hashed  bool   // config
+	matched bool   // link: a probabilistic match (LinkMatch), whose weight follows
+	weight  float64
+	hashed  bool // config
 	check   [8]byte
 }
 
@@ -69,8 +80,12 @@ const (
 	opForget     = 3
 	opConfig     = 4
 	opQuarantine = 5
+	// opMatch is the type byte of a link record that carries a match weight; decoded,
+	// such a record is an opLink with matched set.
+	opMatch = 6
 
-	configVersion = 1
+	configVersion    = 2
+	minConfigVersion = 1 // the oldest version this package reads
 )
 
 // Member statuses. A link record's members are in the order the event was processed.
@@ -92,6 +107,7 @@ const (
 
 func (r *record) reset(op uint8) {
 	r.op, r.at, r.source, r.first, r.key, r.hashed = op, 0, "", 0, 0, false
+	r.matched, r.weight = false, 0
 	r.news, r.members, r.drops = r.news[:0], r.members[:0], r.drops[:0]
 	r.check = [8]byte{}
 }
@@ -101,7 +117,11 @@ func appendString(dst []byte, s string) []byte {
 }
 
 func (r *record) encode(dst []byte) []byte {
-	dst = append(dst, r.op)
+	if r.op == opLink && r.matched {
+		dst = append(dst, opMatch)
+	} else {
+		dst = append(dst, r.op)
+	}
 	switch r.op {
 	case opConfig:
 		dst = binary.AppendUvarint(dst, configVersion)
@@ -139,6 +159,9 @@ func (r *record) encode(dst []byte) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(r.drops)))
 		for _, d := range r.drops {
 			dst = append(appendString(dst, d.kind), d.reason)
+		}
+		if r.matched {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(r.weight))
 		}
 	case opUnmerge:
 		dst = binary.AppendVarint(dst, r.at)
@@ -241,10 +264,13 @@ func (d *decoder) node(what string) uint32 {
 func (d *decoder) decode(b []byte, r *record) error {
 	d.Reset(b)
 	r.reset(d.Byte("record type"))
+	if r.op == opMatch {
+		r.op, r.matched = opLink, true
+	}
 	switch r.op {
 	case opConfig:
-		if v := d.Uvarint(1<<16, "config version"); d.Err() == nil && v != configVersion {
-			d.Failf("config version %d, this package reads %d", v, configVersion)
+		if v := d.Uvarint(1<<16, "config version"); d.Err() == nil && (v < minConfigVersion || v > configVersion) {
+			d.Failf("config version %d, this package reads %d to %d", v, minConfigVersion, configVersion)
 		}
 		switch f := d.Byte("config flags"); f {
 		case 0, 1:
@@ -292,6 +318,15 @@ func (d *decoder) decode(b []byte, r *record) error {
 				d.Failf("drop reason %d", reason)
 			}
 			r.drops = append(r.drops, dropped{kind: k, reason: reason})
+		}
+		if r.matched {
+			start := d.Offset()
+			if b := d.Bytes(8, "match weight"); d.Err() == nil {
+				r.weight = math.Float64frombits(binary.LittleEndian.Uint64(b))
+				if math.IsNaN(r.weight) || math.IsInf(r.weight, 0) {
+					d.FailAt(start, "match weight %v is not finite", r.weight)
+				}
+			}
 		}
 	case opUnmerge:
 		r.at = d.Varint("time")

@@ -11,7 +11,8 @@ import (
 )
 
 // scenarioLog returns the records of a short history that uses every record type and
-// member status: merges, refusals, a quarantine, drops, an unmerge and a forget.
+// member status: merges, refusals, a quarantine, drops, a matched link, an unmerge and
+// a forget.
 func scenarioLog(t testing.TB) [][]byte {
 	var s appendOnly // not a Compacter: Forget leaves the log as written
 	rules := DefaultRules()
@@ -33,6 +34,10 @@ func scenarioLog(t testing.TB) [][]byte {
 	link(ID{"user_id", "u3"}, ID{"device_id", "d1"})
 	link(ID{"user_id", "u4"}, ID{"device_id", "d1"}, ID{"social_id", "wx1"})
 	link(ID{"anonymous_id", "a2"}, ID{"email", "anna@example.com"})
+	at = at.Add(time.Minute)
+	if _, err := r.LinkMatch(ctxT, at, "match", Match{Weight: -12.75}, ID{"crm_id", "c9"}, ID{"email", "anna@example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.Unmerge(ctxT, at, ID{"anonymous_id", "a1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +68,9 @@ func TestScenarioLogCoversEveryStatus(t *testing.T) {
 			t.Fatalf("record %d: %v", i, err)
 		}
 		ops[rec.op] = true
+		if rec.matched {
+			ops[opMatch] = true
+		}
 		for _, m := range rec.members {
 			seen[m.status] = true
 		}
@@ -75,7 +83,7 @@ func TestScenarioLogCoversEveryStatus(t *testing.T) {
 			t.Errorf("the scenario never records status %d", st)
 		}
 	}
-	for _, op := range []uint8{opConfig, opLink, opUnmerge, opForget, opQuarantine} {
+	for _, op := range []uint8{opConfig, opLink, opUnmerge, opForget, opQuarantine, opMatch} {
 		if !ops[op] {
 			t.Errorf("the scenario never records op %d", op)
 		}
@@ -156,7 +164,11 @@ func TestDecodeErrors(t *testing.T) {
 		{[]byte{opLink, 0, 1}, "at byte 2: source of 1 bytes runs past the end (0 left)"},
 		{[]byte{opUnmerge, 0, 0}, "at byte 2: unmerged node is node 0"},
 		{[]byte{opUnmerge, 0, 1, 7}, "at byte 3: 1 bytes after the end"},
-		{[]byte{opConfig, 2, 0}, "at byte 2: config version 2, this package reads 1"},
+		{[]byte{opConfig, 3, 0}, "at byte 2: config version 3, this package reads 1 to 2"},
+		{[]byte{opConfig, 0, 0}, "at byte 2: config version 0, this package reads 1 to 2"},
+		{[]byte{opMatch, 0, 0, 0, 0, 0, 1, 2}, "at byte 6: match weight of 8 bytes runs past the end (2 left)"},
+		{append([]byte{opMatch, 0, 0, 0, 0, 0}, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f), "at byte 6: match weight NaN is not finite"},
+		{append([]byte{opMatch, 0, 0, 0, 0, 0}, 0, 0, 0, 0, 0, 0, 0xf0, 0xff), "at byte 6: match weight -Inf is not finite"},
 	} {
 		err := d.decode(tc.in, &rec)
 		if err == nil || err.Error() != tc.want {

@@ -139,6 +139,9 @@ func (r *Resolver) applyRecord(rec *record, report bool) error {
 		res := r.g.applyLink(rec)
 		if on.merge != nil && len(res.absorbed) > 0 {
 			m := Merge{Survivor: res.survivor, Absorbed: slices.Sorted(slices.Values(res.absorbed)), At: at, Cause: rec.source}
+			if rec.matched {
+				m.Match = &Match{Weight: rec.weight}
+			}
 			r.tail = append(r.tail, func() { on.merge(m) })
 		}
 		splits(res.splits)

@@ -371,24 +371,42 @@ func (r *Resolver) stored(id ID) (uint8, string, bool) {
 // append also leaves the resolver unchanged, except that a quarantine the event revealed
 // is recorded first and stays.
 func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
-	return r.link(ctx, at, source, ids, nil, nil)
+	return r.link(ctx, at, source, nil, ids, nil)
+}
+
+// LinkMatch is Link for identifiers that a probabilistic match (identity/match) judged to
+// belong to one person rather than seen together: the link is recorded with m, so
+// Explain's hops, History and OnMerge show its weight, and Unmerge undoes it like any
+// link; the rules and limits govern it as they govern Link. A weight that is NaN or
+// infinite makes it fail with ErrInvalid before anything changes.
+func (r *Resolver) LinkMatch(ctx context.Context, at time.Time, source string, m Match, ids ...ID) (uint32, error) {
+	if err := checkMatch(&m); err != nil {
+		return 0, err
+	}
+	return r.link(ctx, at, source, &m, ids, nil)
+}
+
+func checkMatch(m *Match) error {
+	if m != nil && (math.IsNaN(m.Weight) || math.IsInf(m.Weight, 0)) {
+		return fmt.Errorf("%w: link: match weight %v is not finite", ErrInvalid, m.Weight)
+	}
+	return nil
 }
 
 // Resolve is Link with a full report of what the event did.
 func (r *Resolver) Resolve(ctx context.Context, at time.Time, source string, ids ...ID) (Outcome, error) {
 	var out Outcome
-	_, err := r.link(ctx, at, source, ids, nil, &out)
+	_, err := r.link(ctx, at, source, nil, ids, &out)
 	return out, err
 }
 
-// link validates an event and links it. pre, when not nil, holds the event's
-// identifiers already normalised and hashed (LinkBatch's parallel phase), one per id.
-func (r *Resolver) link(ctx context.Context, at time.Time, source string, ids []ID, pre []normed, out *Outcome) (uint32, error) {
+// link validates an event and links it; m, when not nil, marks it a probabilistic match.
+func (r *Resolver) link(ctx context.Context, at time.Time, source string, m *Match, ids []ID, out *Outcome) (uint32, error) {
 	nanos, err := r.checkEvent(ctx, at, source, ids)
 	if err != nil {
 		return 0, err
 	}
-	return r.linkChecked(ctx, nanos, at, source, ids, pre, out)
+	return r.linkChecked(ctx, nanos, at, source, m, ids, nil, out)
 }
 
 // checkEvent is Link's validation of an event, which changes nothing.
@@ -417,8 +435,9 @@ func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, 
 	return nanos, nil
 }
 
-// linkChecked links a validated event.
-func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, source string, ids []ID, pre []normed, out *Outcome) (uint32, error) {
+// linkChecked links a validated event. pre, when not nil, holds the event's identifiers
+// already normalised and hashed (LinkBatch's parallel phase), one per id.
+func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, source string, match *Match, ids []ID, pre []normed, out *Outcome) (uint32, error) {
 	var err error
 	r.mu.Lock()
 	if r.failed != nil {
@@ -432,6 +451,9 @@ func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, s
 	rec := &r.rec
 	rec.reset(opLink)
 	rec.at, rec.source = nanos, source
+	if match != nil {
+		rec.matched, rec.weight = true, match.Weight
+	}
 	if err := r.prepare(ids, pre, rec, out); err != nil {
 		r.mu.Unlock()
 		r.settle()
@@ -497,6 +519,9 @@ func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, s
 	var splits []Split
 	if len(res.absorbed) > 0 && r.on.merge != nil {
 		m = &Merge{Survivor: res.survivor, Absorbed: slices.Clone(res.absorbed), At: at, Cause: source}
+		if match != nil {
+			m.Match = &Match{Weight: match.Weight}
+		}
 	}
 	if r.on.split != nil {
 		for _, s := range append(qsplits, res.splits...) {

@@ -99,8 +99,8 @@ func ExampleLinker_Train() {
 	// threshold  10 bits: precision 0.00 recall 0.00
 }
 
-// Matched pairs join the resolver's profiles as links whose source records the weight,
-// so Explain says which match joined two accounts and how strongly.
+// Matched pairs join the resolver's profiles as links that carry their weight, so
+// Explain says which match joined two accounts and how strongly.
 func ExampleLink() {
 	ctx := context.Background()
 	at := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
@@ -113,11 +113,10 @@ func ExampleLink() {
 	// Pairs as Predict returns them: records 0 and 1 match with 14.2 bits.
 	merged, _ := match.Link(ctx, r, at.Add(time.Hour), []identity.ID{till, call}, []match.Scored{{A: 0, B: 1, Weight: 14.2}}, 5)
 	e, _ := r.Explain(till, call)
-	w, _ := match.SourceWeight(e.Path[0].Source)
 	fmt.Println(merged, "merge;", e)
-	fmt.Println("weight", w)
+	fmt.Println("weight", e.Path[0].Match.Weight)
 	// Output:
 	// 1 merge; loyalty_card:L-881 and crm_id:C-17 are in profile 1
-	//   loyalty_card:L-881 -- crm_id:C-17 (match 14.2 bits, 2025-05-01T10:00:00Z)
+	//   loyalty_card:L-881 -- crm_id:C-17 (match, matched at 14.2 bits, 2025-05-01T10:00:00Z)
 	// weight 14.2
 }

@@ -6,27 +6,26 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
 )
 
-// sourcePrefix starts the source of every event Link records.
-const sourcePrefix = "match "
+// Source is the source of every event Link records.
+const Source = "match"
 
 // Link feeds matched pairs to a Resolver as links of their own kind: each pair whose
 // weight is at least threshold becomes an event at time at of the two records'
-// identifiers (ids[A], ids[B]; ids is parallel to the linker's records) whose source is
-// "match" and the weight to a tenth of a bit, "match 12.3 bits" (SourceWeight reads it
-// back). So Explain shows a probabilistic link as a hop with its weight, History keeps
+// identifiers (ids[A], ids[B]; ids is parallel to the linker's records), linked by
+// Resolver.LinkMatch with source Source and the pair's weight as identity.Match. So
+// Explain shows a probabilistic link as a hop with its weight (Hop.Match), History keeps
 // it, Unmerge undoes it like any link, and the resolver's rules still govern it: a
 // match never puts two user ids in one profile under DefaultRules. Pairs are linked
 // heaviest first, so where a limit refuses, the stronger evidence has been linked.
 //
 // It returns how many pairs joined two profiles that were apart. It fails with
-// ErrInvalid when ids does not cover a pair or threshold is NaN, and stops at the first
+// ErrInvalid, having linked nothing, when ids does not cover a pair, a pair's weight is
+// not finite or threshold is NaN, and stops at the first
 // error of the resolver, wrapped with the pair.
 func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identity.ID, pairs []Scored, threshold float64) (int, error) {
 	if math.IsNaN(threshold) {
@@ -36,6 +35,9 @@ func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identit
 	for i, p := range pairs {
 		if p.A < 0 || p.B < 0 || int(p.A) >= len(ids) || int(p.B) >= len(ids) {
 			return 0, fmt.Errorf("%w: pair %d (%d, %d) outside %d identifiers", ErrInvalid, i, p.A, p.B, len(ids))
+		}
+		if math.IsNaN(p.Weight) || math.IsInf(p.Weight, 0) {
+			return 0, fmt.Errorf("%w: pair %d (%d, %d) has weight %v", ErrInvalid, i, p.A, p.B, p.Weight)
 		}
 		if p.Weight >= threshold {
 			todo = append(todo, p)
@@ -47,9 +49,7 @@ func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identit
 		a, _ := r.Lookup(ids[p.A])
 		b, _ := r.Lookup(ids[p.B])
 		apart := a != 0 && b != 0 && a != b
-		w := math.Round(min(max(p.Weight, -999), 999)*10) / 10
-		src := sourcePrefix + strconv.FormatFloat(w, 'f', 1, 64) + " bits"
-		if _, err := r.Link(ctx, at, src, ids[p.A], ids[p.B]); err != nil {
+		if _, err := r.LinkMatch(ctx, at, Source, identity.Match{Weight: p.Weight}, ids[p.A], ids[p.B]); err != nil {
 			return merged, fmt.Errorf("match: link records %d and %d: %w", p.A, p.B, err)
 		}
 		x, _ := r.Lookup(ids[p.A])
@@ -59,19 +59,4 @@ func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identit
 		}
 	}
 	return merged, nil
-}
-
-// SourceWeight reads the match weight back from the source of an event Link recorded
-// (an identity.Hop's Source); ok is false for any other source.
-func SourceWeight(source string) (weight float64, ok bool) {
-	s, ok := strings.CutPrefix(source, sourcePrefix)
-	if !ok {
-		return 0, false
-	}
-	s, ok = strings.CutSuffix(s, " bits")
-	if !ok {
-		return 0, false
-	}
-	w, err := strconv.ParseFloat(s, 64)
-	return w, err == nil
 }

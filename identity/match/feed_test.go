@@ -38,8 +38,17 @@ func TestLinkFeedsResolver(t *testing.T) {
 	if err != nil || e.Profile == 0 || len(e.Path) != 1 {
 		t.Fatalf("explain: %v %v", e, err)
 	}
-	if w, ok := SourceWeight(e.Path[0].Source); !ok || w != 12.3 {
-		t.Fatalf("hop source %q: weight %v %v", e.Path[0].Source, w, ok)
+	if h := e.Path[0]; h.Source != Source || h.Match == nil || h.Match.Weight != 12.34 {
+		t.Fatalf("hop %+v: want source %q and weight 12.34", h, Source)
+	}
+	var matched int
+	for en := range r.History() {
+		if en.Match != nil {
+			matched++
+		}
+	}
+	if matched != 2 { // c1-c2 and the refused u1-u2; c3 is below the threshold
+		t.Fatalf("%d matched links in the history, want 2", matched)
 	}
 	if e, _ := r.Explain(ids[2], ids[3]); e.Profile != 0 || len(e.Refused) == 0 {
 		t.Fatalf("user ids: %v", e)
@@ -50,13 +59,16 @@ func TestLinkFeedsResolver(t *testing.T) {
 	if a, _ := r.Lookup(ids[0]); func() bool { b, _ := r.Lookup(ids[1]); return a == b }() {
 		t.Fatal("Unmerge did not undo the match")
 	}
+	if e, _ := r.Explain(ids[0], ids[1]); e.Profile != 0 || len(e.Path) != 0 {
+		t.Fatalf("after Unmerge Explain still shows the match: %v", e)
+	}
 	if _, err := Link(ctx, r, at, ids[:2], pairs, 0); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("pair outside ids: %v", err)
 	}
 	if _, err := Link(ctx, r, at, ids, pairs, math.NaN()); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("NaN threshold: %v", err)
 	}
-	if _, ok := SourceWeight("web"); ok {
-		t.Fatal("SourceWeight of web")
+	if _, err := Link(ctx, r, at, ids, []Scored{{0, 1, math.Inf(1)}}, 0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("infinite weight: %v", err)
 	}
 }

@@ -165,7 +165,8 @@ func writeTemp(t *testing.T, name string, img []byte) string {
 
 var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 
-// identityLog: a FileStore holding links, merges, an unmerge and a forgotten profile.
+// identityLog: a FileStore holding links, merges, a matched link, an unmerge and a
+// forgotten profile.
 func identityLog() format {
 	var ids []identity.ID
 	for i := range 12 {
@@ -204,6 +205,9 @@ func identityLog() format {
 						t.Fatal(err)
 					}
 				}
+			}
+			if _, err := r.LinkMatch(ctx, t0.Add(19*time.Hour), "match", identity.Match{Weight: 11.25}, ids[6], ids[16]); err != nil {
+				t.Fatal(err)
 			}
 			if _, err := r.Unmerge(ctx, t0.Add(20*time.Hour), ids[2*5-1]); err != nil {
 				t.Fatal(err)
