@@ -3,6 +3,8 @@ package identity_test
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +105,33 @@ func TestPropLinkBatchEqualsLink(t *testing.T) {
 			bat.results, bat.err = bat.r.LinkBatch(ctx, bat.results, rest[:k])
 			rest = rest[k:]
 		}
+		// LinkSeq from an input that reuses its IDs slice, as a decoder would.
+		str := newBatchRun(t, rules(), hmac)
+		var reused []identity.ID
+		linked, strErr := str.r.LinkSeq(ctx, func(yield func(identity.Event) bool) {
+			for _, e := range events {
+				reused = append(reused[:0], e.IDs...)
+				e.IDs = reused
+				if !yield(e) {
+					return
+				}
+			}
+		})
+		if linked != len(seq.results) || (strErr == nil) != (seq.err == nil) {
+			t.Fatalf("LinkSeq linked %d (%v), Link %d (%v)", linked, strErr, len(seq.results), seq.err)
+		}
+		if diff := cmp.Diff(fmt.Sprint(seq.merges, seq.splits), fmt.Sprint(str.merges, str.splits)); diff != "" {
+			t.Fatalf("callbacks (-Link +LinkSeq):\n%s", diff)
+		}
+		for _, e := range events {
+			for _, id := range e.IDs {
+				ps, _ := seq.r.Lookup(id)
+				pl, _ := str.r.Lookup(id)
+				if ps != pl {
+					t.Fatalf("Lookup(%v): Link %d, LinkSeq %d", id, ps, pl)
+				}
+			}
+		}
 		if (seq.err == nil) != (bat.err == nil) || (seq.err != nil && !errors.Is(bat.err, identity.ErrInvalid) && errors.Is(seq.err, identity.ErrInvalid)) {
 			t.Fatalf("Link error %v, LinkBatch error %v", seq.err, bat.err)
 		}
@@ -132,4 +161,116 @@ func TestPropLinkBatchEqualsLink(t *testing.T) {
 			}
 		}
 	})
+}
+
+// syncCounter is a Syncer store that counts its syncs.
+type syncCounter struct {
+	identity.MemStore
+	syncs int
+}
+
+func (s *syncCounter) Sync() error { s.syncs++; return nil }
+
+// A batch syncs its store once, where Link syncs after every event, and what it wrote
+// replays to the same profiles.
+func TestLinkBatchSyncsOnce(t *testing.T) {
+	s := &syncCounter{}
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.syncs
+	events := make([]identity.Event, 2000)
+	for i := range events {
+		events[i] = identity.Event{At: t0, Source: "web", IDs: []identity.ID{
+			{Kind: "anonymous_id", Value: fmt.Sprintf("a%d", i)}, {Kind: "device_id", Value: fmt.Sprintf("d%d", i/3)}}}
+	}
+	got, err := r.LinkBatch(ctx, nil, events)
+	if err != nil || len(got) != len(events) {
+		t.Fatalf("LinkBatch: %d profiles, %v", len(got), err)
+	}
+	if n := s.syncs - before; n != 1 {
+		t.Fatalf("a batch of %d events synced %d times, want 1", len(events), n)
+	}
+	r2, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range events {
+		if p, _ := r2.Lookup(e.IDs[0]); p != got[i] {
+			t.Fatalf("event %d: replayed profile %d, linked %d", i, p, got[i])
+		}
+	}
+}
+
+// LinkSeq names a failing event by its index in the whole input, past its first
+// gathering, and has linked every event before it.
+func TestLinkSeqStopsAtTheFailingEvent(t *testing.T) {
+	r, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bad = 5000
+	n, err := r.LinkSeq(ctx, func(yield func(identity.Event) bool) {
+		for i := range 6000 {
+			ids := []identity.ID{{Kind: "anonymous_id", Value: fmt.Sprintf("a%d", i)}}
+			if i == bad {
+				ids = nil
+			}
+			if !yield(identity.Event{At: t0, Source: "web", IDs: ids}) {
+				return
+			}
+		}
+	})
+	if n != bad || !errors.Is(err, identity.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("event %d ", bad)) {
+		t.Fatalf("LinkSeq = %d, %v; want %d and event %d named", n, err, bad, bad)
+	}
+	if st := r.Stats(); st.Identifiers != bad {
+		t.Fatalf("%d identifiers held, want %d", st.Identifiers, bad)
+	}
+}
+
+// A batch runs beside other goroutines' Link and Lookup calls, and callbacks that read
+// the resolver, without a race or a deadlock; each merge is reported once.
+func TestLinkBatchConcurrent(t *testing.T) {
+	var mu sync.Mutex
+	merges := 0
+	var r *identity.Resolver
+	r, err := identity.New(identity.Rules{}, identity.OnMerge(func(m identity.Merge) {
+		r.Current(m.Survivor)
+		mu.Lock()
+		merges++
+		mu.Unlock()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			events := make([]identity.Event, 1500)
+			for i := range events {
+				events[i] = identity.Event{At: t0, Source: "web", IDs: []identity.ID{
+					{Kind: "anonymous_id", Value: fmt.Sprintf("w%d-a%d", w, i)}, {Kind: "device_id", Value: fmt.Sprintf("d%d", i%400)}}}
+			}
+			if w == 0 {
+				for _, e := range events {
+					if _, err := r.Link(ctx, e.At, e.Source, e.IDs...); err != nil {
+						t.Error(err)
+					}
+					r.Lookup(e.IDs[1])
+				}
+				return
+			}
+			if _, err := r.LinkBatch(ctx, nil, events); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if st := r.Stats(); st.Identifiers != 3*1500+400 || st.Profiles != 400 {
+		t.Fatalf("stats %+v, want 4,900 identifiers in 400 profiles", st)
+	}
 }

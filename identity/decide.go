@@ -45,8 +45,15 @@ func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) er
 		}
 		var v string
 		var why uint8
+		var tag uint32
+		hashed := false
 		if pre != nil {
 			v, why = pre[i].value, pre[i].why
+			// The tag computed ahead holds if the kind had this code then (kinds are
+			// never renumbered while the table lives; see prepareBatch).
+			if pre[i].known && pre[i].code == code {
+				tag, hashed = pre[i].tag, true
+			}
 		} else {
 			v, why, err = r.canonical(rule, id.Kind, id.Value, out != nil)
 		}
@@ -70,7 +77,10 @@ func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) er
 			}
 		}
 		if !dup {
-			cands = append(cands, candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v, tag: r.t.tag(code, v)})
+			if !hashed {
+				tag = r.t.tag(code, v)
+			}
+			cands = append(cands, candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v, tag: tag})
 		}
 	}
 	// Look the identifiers up in phases, each touching one kind of memory for all of

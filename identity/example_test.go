@@ -284,3 +284,24 @@ func ExampleResolver_LinkMatch() {
 	//   loyalty_card:L-881 -- crm_id:C-17 (match, matched at 14.2 bits, 2025-05-01T10:00:00Z)
 	// 14.2 bits
 }
+
+// A backfill streams its history through LinkSeq, which links it in gatherings of a few
+// thousand events, as LinkBatch does, without holding the whole history in memory.
+func ExampleResolver_LinkSeq() {
+	ctx := context.Background()
+	r, _ := identity.New(identity.DefaultRules())
+	day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	history := func(yield func(identity.Event) bool) {
+		for i := range 10_000 {
+			ids := []identity.ID{{Kind: "anonymous_id", Value: fmt.Sprintf("anon-%d", i)},
+				{Kind: "email", Value: fmt.Sprintf("user%d@example.com", i%2500)}}
+			if !yield(identity.Event{At: day.Add(time.Duration(i) * time.Minute), Source: "web", IDs: ids}) {
+				return
+			}
+		}
+	}
+	n, err := r.LinkSeq(ctx, history)
+	fmt.Println(n, err, r.Stats().Profiles, "profiles")
+	// Output:
+	// 10000 <nil> 2500 profiles
+}

@@ -59,6 +59,7 @@ type Resolver struct {
 	// scratch, guarded by mu
 	cands []candidate
 	rec   record
+	qrec  record
 	buf   []byte
 	acc   [256]uint16
 	// greedy: the anchor's profile, whose counts are added to acc only when a limit
@@ -406,7 +407,7 @@ func (r *Resolver) link(ctx context.Context, at time.Time, source string, m *Mat
 	if err != nil {
 		return 0, err
 	}
-	return r.linkChecked(ctx, nanos, at, source, m, ids, nil, out)
+	return r.linkChecked(ctx, nanos, at, source, m, ids, out)
 }
 
 // checkEvent is Link's validation of an event, which changes nothing.
@@ -435,18 +436,69 @@ func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, 
 	return nanos, nil
 }
 
-// linkChecked links a validated event. pre, when not nil, holds the event's identifiers
-// already normalised and hashed (LinkBatch's parallel phase), one per id.
-func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, source string, match *Match, ids []ID, pre []normed, out *Outcome) (uint32, error) {
-	var err error
+// linkChecked links a validated event.
+func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, source string, match *Match, ids []ID, out *Outcome) (uint32, error) {
+	var rep changes
 	r.mu.Lock()
-	if r.failed != nil {
+	profile, settle, err := r.linkLocked(ctx, nanos, at, source, match, ids, nil, out, &rep)
+	if err != nil {
 		r.mu.Unlock()
-		return 0, r.failed
+		if settle {
+			r.settle()
+		}
+		return 0, err
+	}
+	tk := r.ticket(&rep)
+	r.mu.Unlock()
+	err = r.sync()
+	r.deliver(tk, true, func() { rep.run(err == nil) })
+	return profile, err
+}
+
+// changes collects the reports of the changes mutations made, for delivery after the
+// lock is released: reports of records other writers appended (tail), which are
+// delivered whatever happens, and those of the resolver's own changes (own), delivered
+// only once the store made them durable.
+type changes struct {
+	tail []func()
+	own  []func()
+}
+
+// run delivers the reports; ok says the resolver's own changes are durable.
+func (c *changes) run(ok bool) {
+	for _, f := range c.tail {
+		f()
+	}
+	if !ok {
+		return
+	}
+	for _, f := range c.own {
+		f()
+	}
+}
+
+// ticket takes the resolver's pending reports of other writers into rep and issues a
+// delivery ticket if rep holds any report (0 if not). The caller holds mu.
+func (r *Resolver) ticket(rep *changes) uint64 {
+	rep.tail = append(rep.tail, r.tail...)
+	r.tail = nil
+	if len(rep.tail) == 0 && len(rep.own) == 0 {
+		return 0
+	}
+	r.issued++
+	return r.issued
+}
+
+// linkLocked links a validated event; the caller holds mu, and delivers what the event
+// reports (appended to rep) after it releases mu and syncs. pre, when not nil, holds the
+// event's identifiers already normalised and hashed (LinkBatch's parallel phase), one
+// per id. On failure settle says whether a shared store must be settled.
+func (r *Resolver) linkLocked(ctx context.Context, nanos int64, at time.Time, source string, match *Match, ids []ID, pre []normed, out *Outcome, rep *changes) (profile uint32, settle bool, err error) {
+	if r.failed != nil {
+		return 0, false, r.failed
 	}
 	if err := r.lead(ctx); err != nil {
-		r.mu.Unlock()
-		return 0, errorf("link: %w", err)
+		return 0, false, errorf("link: %w", err)
 	}
 	rec := &r.rec
 	rec.reset(opLink)
@@ -455,16 +507,14 @@ func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, s
 		rec.matched, rec.weight = true, match.Weight
 	}
 	if err := r.prepare(ids, pre, rec, out); err != nil {
-		r.mu.Unlock()
-		r.settle()
-		return 0, errorf("link: %w", err)
+		return 0, true, errorf("link: %w", err)
 	}
 	anchor := r.decide()
 	// Identifiers found hot are quarantined by a record of their own, applied first, and
 	// the event is decided again on the graph as the quarantine left it.
 	var qsplits []splitResult
 	for {
-		var q record
+		q := &r.qrec
 		q.reset(opQuarantine)
 		q.at = nanos
 		for _, c := range r.cands {
@@ -475,17 +525,13 @@ func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, s
 		if len(q.members) == 0 {
 			break
 		}
-		if err := r.g.check(&q); err != nil {
-			r.mu.Unlock()
-			r.settle()
-			return 0, errorf("link: %w", err)
+		if err := r.g.check(q); err != nil {
+			return 0, true, errorf("link: %w", err)
 		}
-		if err := r.persist(&q); err != nil {
-			r.mu.Unlock()
-			r.settle()
-			return 0, err
+		if err := r.persist(q); err != nil {
+			return 0, true, err
 		}
-		qsplits = append(qsplits, r.g.applyQuarantine(&q)...)
+		qsplits = append(qsplits, r.g.applyQuarantine(q)...)
 		for i := range r.cands {
 			c := &r.cands[i]
 			switch {
@@ -501,56 +547,29 @@ func (r *Resolver) linkChecked(ctx context.Context, nanos int64, at time.Time, s
 		anchor = r.decide()
 	}
 	if err := r.build(rec); err != nil {
-		r.mu.Unlock()
-		r.settle()
-		return 0, errorf("link: %w", err)
+		return 0, true, errorf("link: %w", err)
 	}
 	if err := r.persist(rec); err != nil {
-		r.mu.Unlock()
-		r.settle()
-		return 0, err
+		return 0, true, err
 	}
 	res := r.g.applyLink(rec)
 	if out != nil {
 		r.report(ids, anchor, res, at, source, out)
 	}
-	var tk uint64
-	var m *Merge
-	var splits []Split
 	if len(res.absorbed) > 0 && r.on.merge != nil {
-		m = &Merge{Survivor: res.survivor, Absorbed: slices.Clone(res.absorbed), At: at, Cause: source}
+		m := Merge{Survivor: res.survivor, Absorbed: slices.Clone(res.absorbed), At: at, Cause: source}
 		if match != nil {
 			m.Match = &Match{Weight: match.Weight}
 		}
+		rep.own = append(rep.own, func() { r.on.merge(m) })
 	}
 	if r.on.split != nil {
 		for _, s := range append(qsplits, res.splits...) {
-			splits = append(splits, Split{Profile: s.from, Into: s.into, ID: r.storedID(s.node), At: at})
+			sp := Split{Profile: s.from, Into: s.into, ID: r.storedID(s.node), At: at}
+			rep.own = append(rep.own, func() { r.on.split(sp) })
 		}
 	}
-	tail := r.tail
-	r.tail = nil
-	if m != nil || len(splits) > 0 || len(tail) > 0 {
-		r.issued++
-		tk = r.issued
-	}
-	r.mu.Unlock()
-	err = r.sync()
-	r.deliver(tk, true, func() {
-		for _, f := range tail {
-			f()
-		}
-		if err != nil {
-			return
-		}
-		if m != nil {
-			r.on.merge(*m)
-		}
-		for _, s := range splits {
-			r.on.split(s)
-		}
-	})
-	return res.profile, err
+	return res.profile, false, nil
 }
 
 // persist appends rec to the store, if there is one.
