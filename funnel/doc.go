@@ -94,6 +94,14 @@
 // distribution-free interval. TrendPartial merges across shards and encodes like the
 // other partials.
 //
+// # Paths
+//
+// NextNode is ClickHouse's sequenceNextNode: the event after a chain of events from a
+// base (head, tail, first or last match), forwards or backwards. Paths generalises it to
+// flows: for each profile, the events after its first anchor event (or before its last),
+// up to a depth, optionally ending at a To step; the result holds the top-N names at
+// each depth, the drop-offs, and the links between depths that a Sankey chart draws.
+//
 // # Retention and lifecycle
 //
 // Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds
@@ -125,6 +133,7 @@
 //	sequences   Sequence.Run        Sequence.RunSeq                Sequence.RunBatch
 //	correlation Spec.Correlate      Spec.CorrelateSeq              Spec.CorrelateBatch
 //	trends      Trend.Run           Trend.RunSeq                   Trend.RunBatch
+//	paths       Paths.Run           Paths.RunSeq                   Paths.RunBatch
 //
 // Timestamps must lie in the years 1900-2189 (ErrTimeRange otherwise), where every
 // difference of two fits in a time.Duration. A Batch holds profile, time (Unix
