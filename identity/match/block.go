@@ -1,6 +1,7 @@
 package match
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,9 +23,12 @@ type PairStats struct {
 	Blocked []string
 }
 
+// blockKeys returns each record's key under rule r. Its errors, like field's, say what
+// is wrong without the package's sentinel: the caller wraps them with ErrInvalid and
+// which rule, so that the message opens with "match:" once.
 func (l *Linker) blockKeys(r BlockingRule, field func(string) ([]string, error)) ([]string, error) {
 	if len(r.Fields) == 0 {
-		return nil, fmt.Errorf("%w: no fields", ErrInvalid)
+		return nil, errors.New("no fields")
 	}
 	cols := make([][]string, len(r.Fields))
 	for i, f := range r.Fields {

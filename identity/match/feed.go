@@ -50,7 +50,7 @@ func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identit
 		b, _ := r.Lookup(ids[p.B])
 		apart := a != 0 && b != 0 && a != b
 		if _, err := r.LinkMatch(ctx, at, Source, identity.Match{Weight: p.Weight}, ids[p.A], ids[p.B]); err != nil {
-			return merged, fmt.Errorf("match: link records %d and %d: %w", p.A, p.B, err)
+			return merged, fmt.Errorf("match: link records %d and %d: %w", p.A, p.B, err) // err is identity's, with its own sentinel
 		}
 		x, _ := r.Lookup(ids[p.A])
 		y, _ := r.Lookup(ids[p.B])

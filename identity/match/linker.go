@@ -67,14 +67,14 @@ func New(records []Record, s Settings) (*Linker, error) {
 			return vs, nil
 		}
 		if _, ok := fieldValue(&Record{}, f); !ok {
-			return nil, fmt.Errorf("%w: unknown field %q", ErrInvalid, f)
+			return nil, fmt.Errorf("unknown field %q", f)
 		}
 		vs := make([]string, len(records))
 		for i := range records {
 			raw, _ := fieldValue(&records[i], f)
 			v, err := normalize(f, raw)
 			if err != nil {
-				return nil, fmt.Errorf("%w: record %d field %s: %v", ErrInvalid, i, f, err)
+				return nil, fmt.Errorf("record %d field %s: %v", i, f, err)
 			}
 			vs[i] = v
 		}
@@ -87,7 +87,7 @@ func New(records []Record, s Settings) (*Linker, error) {
 		}
 		vs, err := field(c.Field)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		col, err := buildColumn(c, vs)
 		if err != nil {
@@ -98,7 +98,7 @@ func New(records []Record, s Settings) (*Linker, error) {
 	for i, r := range s.Blocking {
 		k, err := l.blockKeys(r, field)
 		if err != nil {
-			return nil, fmt.Errorf("blocking rule %d: %w", i, err)
+			return nil, fmt.Errorf("%w: blocking rule %d: %v", ErrInvalid, i, err)
 		}
 		l.keys = append(l.keys, k)
 	}

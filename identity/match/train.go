@@ -90,7 +90,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	for si, rule := range o.Sessions {
 		keys, err := l.blockKeys(rule, l.fieldOf)
 		if err != nil {
-			return nil, fmt.Errorf("training session %d: %w", si, err)
+			return nil, fmt.Errorf("%w: training session %d: %v", ErrInvalid, si, err)
 		}
 		p := newPatterns(K)
 		var n float64
@@ -167,7 +167,7 @@ func (l *Linker) fieldOf(f string) ([]string, error) {
 			return c.vals, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: field %q is compared by no comparison, so it cannot block a training session", ErrInvalid, f)
+	return nil, fmt.Errorf("field %q is compared by no comparison, so it cannot block a training session", f)
 }
 
 // initialM starts EM with most of the match mass on the most similar levels.

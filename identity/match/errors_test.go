@@ -1,0 +1,132 @@
+package match_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/identity/match"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// the package's sentinel that names its kind, and carry "match:" exactly once.
+func TestErrorPaths(t *testing.T) {
+	email := match.Comparison{Field: match.FieldEmail, Levels: []match.Level{{Kind: match.Exact}}}
+	city := match.Comparison{Field: match.FieldCity, Levels: []match.Level{{Kind: match.Exact}}}
+	records := []match.Record{
+		{Email: "a@example.com", City: "Leeds"},
+		{Email: "a@example.com", City: "Leeds"},
+		{Email: "b@example.com", City: "York"},
+	}
+	byEmail := []match.BlockingRule{{Fields: []string{match.FieldEmail}}}
+	newWith := func(rs []match.Record, s match.Settings) error { _, err := match.New(rs, s); return err }
+	settings := func(cs ...match.Comparison) match.Settings {
+		return match.Settings{Comparisons: cs, Blocking: byEmail}
+	}
+	l, err := match.New(records, settings(email, city))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := match.New(records[:1], settings(email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := &match.Model{Prior: 0.1, M: [][]float64{{0.9, 0.1}, {0.9, 0.1}}, U: [][]float64{{0.1, 0.9}, {0.1, 0.9}}}
+	predict := func(m *match.Model, w float64) error { _, _, err := l.Predict(m, w); return err }
+	waterfall := func(m *match.Model, a, b int) error { _, err := l.Waterfall(m, a, b); return err }
+	train := func(l *match.Linker, o *match.TrainOptions) error { _, err := l.Train(o); return err }
+	res, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []identity.ID{{Kind: "email", Value: "a@example.com"}, {Kind: "email", Value: "b@example.com"}}
+	link := func(pairs []match.Scored, threshold float64) error {
+		_, err := match.Link(context.Background(), res, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), ids, pairs, threshold)
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"New without comparisons", newWith(records, match.Settings{}), match.ErrInvalid},
+		{"New with a negative MaxBlock", newWith(records, match.Settings{Comparisons: []match.Comparison{email}, MaxBlock: -1}), match.ErrInvalid},
+		{"New comparing an unknown field", newWith(records, settings(match.Comparison{Field: "shoe", Levels: email.Levels})), match.ErrInvalid},
+		{"New with no levels", newWith(records, settings(match.Comparison{Field: match.FieldEmail})), match.ErrInvalid},
+		{"New with nine levels", newWith(records, settings(match.Comparison{Field: match.FieldEmail, Levels: make([]match.Level, 9)})), match.ErrInvalid},
+		{"New with an unknown level kind", newWith(records, settings(match.Comparison{Field: match.FieldEmail, Levels: []match.Level{{Kind: 99}}})), match.ErrInvalid},
+		{"New with a Jaro-Winkler threshold above 1", newWith(records, settings(match.Comparison{Field: match.FieldSurname, Levels: []match.Level{{Kind: match.JaroWinkler, Threshold: 1.5}}})), match.ErrInvalid},
+		{"New with a NaN threshold", newWith(records, settings(match.Comparison{Field: match.FieldSurname, Levels: []match.Level{{Kind: match.DamerauLevenshtein, Threshold: math.NaN()}}})), match.ErrInvalid},
+		{"New with term frequencies on a fuzzy first level", newWith(records, settings(match.Comparison{Field: match.FieldSurname, TermFrequency: true, Levels: []match.Level{{Kind: match.JaroWinkler, Threshold: 0.9}}})), match.ErrInvalid},
+		{"New with a value over MaxFieldLen", newWith([]match.Record{{Email: strings.Repeat("x", match.MaxFieldLen+1)}}, settings(email)), match.ErrInvalid},
+		{"New with a value that is not UTF-8", newWith([]match.Record{{Email: "\xff"}}, settings(email)), match.ErrInvalid},
+		{"New with a birth date that is not a date", newWith([]match.Record{{Birth: "March 1st"}}, settings(match.Comparison{Field: match.FieldBirth, Levels: []match.Level{{Kind: match.DateWithin, Threshold: 1}}})), match.ErrInvalid},
+		{"New with a blocking rule of no fields", newWith(records, match.Settings{Comparisons: []match.Comparison{email}, Blocking: []match.BlockingRule{{}}}), match.ErrInvalid},
+		{"New blocking on an unknown field", newWith(records, match.Settings{Comparisons: []match.Comparison{email}, Blocking: []match.BlockingRule{{Fields: []string{"shoe"}}}}), match.ErrInvalid},
+		{"Train without sessions or blocking rules", train(mustNew(t, records, match.Settings{Comparisons: []match.Comparison{email}}), nil), match.ErrInvalid},
+		{"Train on one record", train(one, nil), match.ErrInvalid},
+		{"Train blocking on a field no comparison reads", train(l, &match.TrainOptions{Sessions: []match.BlockingRule{{Fields: []string{match.FieldPhone}}}}), match.ErrInvalid},
+		{"Train leaving a comparison unestimated", train(l, &match.TrainOptions{Sessions: []match.BlockingRule{{Fields: []string{match.FieldEmail, match.FieldCity}}}}), match.ErrInvalid},
+		{"Predict with a nil model", predict(nil, 0), match.ErrInvalid},
+		{"Predict with a prior of 1", predict(&match.Model{Prior: 1, M: good.M, U: good.U}, 0), match.ErrInvalid},
+		{"Predict with a model of another shape", predict(&match.Model{Prior: 0.1, M: good.M[:1], U: good.U[:1]}, 0), match.ErrInvalid},
+		{"Predict with a level probability of 0", predict(&match.Model{Prior: 0.1, M: [][]float64{{0, 1}, {0.9, 0.1}}, U: good.U}, 0), match.ErrInvalid},
+		{"Predict with a NaN minWeight", predict(good, math.NaN()), match.ErrInvalid},
+		{"Waterfall of a record out of range", waterfall(good, 0, 3), match.ErrInvalid},
+		{"Waterfall with a nil model", waterfall(nil, 0, 1), match.ErrInvalid},
+		{"Cluster of a negative count", second(match.Cluster(-1, nil, nil)), match.ErrInvalid},
+		{"Cluster at a NaN threshold", second(match.Cluster(2, nil, []float64{math.NaN()})), match.ErrInvalid},
+		{"Cluster of a pair out of range", second(match.Cluster(2, []match.Scored{{A: 0, B: 2}}, []float64{0})), match.ErrInvalid},
+		{"Link at a NaN threshold", link(nil, math.NaN()), match.ErrInvalid},
+		{"Link of a pair out of range", link([]match.Scored{{A: 0, B: 2, Weight: 9}}, 0), match.ErrInvalid},
+		{"Link stopped by the resolver", linkNil(ids), identity.ErrInvalid},
+		{"Evaluate of different lengths", second(match.Evaluate([]int{1, 2}, []int{1})), match.ErrInvalid},
+	} {
+		checkErr(t, c.name, c.err, c.want)
+	}
+}
+
+// linkNil links with a nil context, which the resolver refuses: Link must pass the
+// resolver's error on, wrapped with the pair, with each package's prefix once.
+func linkNil(ids []identity.ID) error {
+	res, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		return err
+	}
+	//lint:ignore SA1012 the nil context is the error path under test
+	_, err = match.Link(nil, res, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), ids, []match.Scored{{A: 0, B: 1, Weight: 9}}, 0)
+	return err
+}
+
+func mustNew(t *testing.T, rs []match.Record, s match.Settings) *match.Linker {
+	t.Helper()
+	l, err := match.New(rs, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// checkErr fails unless err wraps want, opens with "match: " and names each package
+// whose prefix it carries exactly once.
+func checkErr(t *testing.T, name string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", name, err, want)
+		return
+	}
+	for _, prefix := range []string{"match:", "identity:"} {
+		if n := strings.Count(err.Error(), prefix); n > 1 {
+			t.Errorf("%s: %q carries the prefix %s %d times", name, err, prefix, n)
+		}
+	}
+	if !strings.HasPrefix(err.Error(), "match: ") {
+		t.Errorf("%s: %q does not open with the package prefix", name, err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
