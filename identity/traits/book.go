@@ -1,7 +1,6 @@
 package traits
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,11 +9,6 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 )
-
-// ErrInvalid means an observation or policy is malformed (an empty or over-long trait
-// name, a value or source that is not UTF-8 or is too long, a zero time, an unknown
-// rule, a source ranked twice). The call changes nothing.
-var ErrInvalid = errors.New("traits: invalid input")
 
 // Rule says which value of a trait a profile keeps when its identifiers hold several.
 type Rule uint8

@@ -1,0 +1,8 @@
+package traits
+
+import "errors"
+
+// ErrInvalid means an observation or policy is malformed (an empty or over-long trait
+// name, a value or source that is not UTF-8 or is too long, a zero time, an unknown
+// rule, a source ranked twice). The call changes nothing.
+var ErrInvalid = errors.New("traits: invalid input")

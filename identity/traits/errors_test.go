@@ -1,0 +1,64 @@
+package traits_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/identity/traits"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// ErrInvalid, open with "traits: " and carry it once, and the failed call must change
+// nothing.
+func TestErrorPaths(t *testing.T) {
+	book := func(p traits.Policy) error { _, err := traits.NewBook(p); return err }
+	b, err := traits.NewBook(traits.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	id := identity.ID{Kind: "email", Value: "ann@example.com"}
+	ok := traits.Observation{ID: id, Trait: "city", Value: "Leeds", Source: "crm", At: at}
+	with := func(f func(*traits.Observation)) error {
+		o := ok
+		f(&o)
+		return b.Observe(o)
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"NewBook with an unknown rule", book(traits.Policy{Rules: map[string]traits.Rule{"city": 9}})},
+		{"NewBook with an unknown default", book(traits.Policy{Default: 9})},
+		{"NewBook ranking a source twice", book(traits.Policy{Ranking: []string{"crm", "web", "crm"}})},
+		{"Observe of an empty identifier", with(func(o *traits.Observation) { o.ID.Value = "" })},
+		{"Observe of an identifier without kind", with(func(o *traits.Observation) { o.ID.Kind = "" })},
+		{"Observe of an empty trait name", with(func(o *traits.Observation) { o.Trait = "" })},
+		{"Observe of a trait name over MaxTraitLen", with(func(o *traits.Observation) { o.Trait = strings.Repeat("t", traits.MaxTraitLen+1) })},
+		{"Observe of a trait name not UTF-8", with(func(o *traits.Observation) { o.Trait = "\xff" })},
+		{"Observe of a value over MaxValueLen", with(func(o *traits.Observation) { o.Value = strings.Repeat("v", traits.MaxValueLen+1) })},
+		{"Observe of a value not UTF-8", with(func(o *traits.Observation) { o.Value = "\xfe" })},
+		{"Observe of a source over MaxSourceLen", with(func(o *traits.Observation) { o.Source = strings.Repeat("s", traits.MaxSourceLen+1) })},
+		{"Observe of a source not UTF-8", with(func(o *traits.Observation) { o.Source = "\xfd" })},
+		{"Observe at the zero time", with(func(o *traits.Observation) { o.At = time.Time{} })},
+	} {
+		if !errors.Is(c.err, traits.ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", c.name, c.err)
+			continue
+		}
+		if msg := c.err.Error(); !strings.HasPrefix(msg, "traits: ") || strings.Count(msg, "traits:") != 1 {
+			t.Errorf("%s: %q does not carry the package prefix exactly once, first", c.name, msg)
+		}
+	}
+	if got := b.Traits(members{1: {id}}, 1); len(got) != 0 {
+		t.Errorf("refused observations were recorded: %v", got)
+	}
+}
+
+// members is a one-profile identity.Resolver stand-in for Traits.
+type members map[uint32][]identity.ID
+
+func (m members) Identifiers(p uint32) []identity.ID { return m[p] }
