@@ -55,7 +55,6 @@ package pgstore
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -120,6 +119,9 @@ var _ identity.SharedStore = (*Store)(nil)
 // The pool stays the caller's; a store uses one of its connections while it leads and
 // one while it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("identity/pgstore: open: nil pool: %w", identity.ErrInvalid)
+	}
 	schema := "clientele"
 	if opts != nil && opts.Schema != "" {
 		schema = opts.Schema
@@ -293,7 +295,7 @@ func (s *Store) Append(records ...[]byte) error {
 			return fmt.Errorf("identity/pgstore: a flush failed: %w", identity.ErrDiverged)
 		}
 		if !s.known {
-			return errors.New("identity/pgstore: append under a lead before reading the log's tail")
+			return fmt.Errorf("identity/pgstore: append under a lead before reading the log's tail: %w", identity.ErrInvalid)
 		}
 		if len(s.buf) == 0 {
 			s.bufStart = s.head
@@ -398,7 +400,7 @@ func (s *Store) Settle() error {
 		// Every lead open at the failure fails, whether or not its records were in
 		// the failed flush: a lead cannot tell which records were its own.
 		s.failing--
-		err = errors.New("identity/pgstore: flush failed; the records may or may not be in the log")
+		err = fmt.Errorf("identity/pgstore: flush failed; the records may or may not be in the log: %w", identity.ErrDiverged)
 	}
 	if s.leads > 0 {
 		s.leads--
@@ -467,8 +469,18 @@ type FollowOptions struct {
 
 // Follow keeps r, a resolver opened on s, caught up with the log until ctx is done: it
 // listens for the NOTIFY every flush sends and calls r.CatchUp on each, and every Poll
-// without one. It returns ctx's error, or CatchUp's.
+// without one. It returns ctx's error, or CatchUp's; identity.ErrInvalid for a nil r and
+// identity.ErrClosed on a closed store.
 func (s *Store) Follow(ctx context.Context, r *identity.Resolver, opts *FollowOptions) error {
+	if r == nil {
+		return fmt.Errorf("identity/pgstore: follow: nil resolver: %w", identity.ErrInvalid)
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return identity.ErrClosed
+	}
 	poll := time.Second
 	if opts != nil && opts.Poll > 0 {
 		poll = opts.Poll

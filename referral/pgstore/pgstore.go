@@ -60,6 +60,9 @@ var _ referral.Store = (*Store)(nil)
 // Open returns a store over the ledger in opts.Schema, creating or migrating its table.
 // The pool stays the caller's.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("referral/pgstore: open: nil pool: %w", referral.ErrInvalid)
+	}
 	schema := "clientele"
 	if opts != nil && opts.Schema != "" {
 		schema = opts.Schema

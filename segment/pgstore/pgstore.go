@@ -58,6 +58,9 @@ var _ segment.Store = (*Store)(nil)
 // Open returns a store over the blobs in opts.Schema, creating or migrating its table.
 // The pool stays the caller's.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("segment/pgstore: open: nil pool: %w", segment.ErrInvalid)
+	}
 	schema := "clientele"
 	if opts != nil && opts.Schema != "" {
 		schema = opts.Schema
@@ -71,7 +74,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 // Put stores a copy of data under name, replacing what it held.
 func (s *Store) Put(name string, data []byte) error {
 	if err := segment.CheckName(name); err != nil {
-		return err
+		return fmt.Errorf("segment/pgstore: put: %w", err)
 	}
 	if data == nil {
 		data = []byte{}
@@ -87,7 +90,7 @@ func (s *Store) Put(name string, data []byte) error {
 // Get returns the blob's bytes, or an error wrapping segment.ErrNotFound.
 func (s *Store) Get(name string) ([]byte, error) {
 	if err := segment.CheckName(name); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("segment/pgstore: get: %w", err)
 	}
 	var data []byte
 	err := s.pool.QueryRow(context.Background(), "SELECT data FROM "+s.table+" WHERE name = $1", name).Scan(&data)
@@ -106,7 +109,7 @@ func (s *Store) Get(name string) ([]byte, error) {
 // Delete removes the blob, or fails with an error wrapping segment.ErrNotFound.
 func (s *Store) Delete(name string) error {
 	if err := segment.CheckName(name); err != nil {
-		return err
+		return fmt.Errorf("segment/pgstore: delete: %w", err)
 	}
 	tag, err := s.pool.Exec(context.Background(), "DELETE FROM "+s.table+" WHERE name = $1", name)
 	if err != nil {

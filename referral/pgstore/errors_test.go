@@ -1,0 +1,72 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral"
+)
+
+// TestErrorPaths drives the error paths of the public functions: each error must wrap
+// the sentinel that names its kind (referral's, or ErrVersion), open with
+// "referral/pgstore: " and carry each package prefix at most once.
+func TestErrorPaths(t *testing.T) {
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	damaged := pgtest.Schema(t, pool)
+	s, err := Open(ctx, pool, &Options{Schema: damaged})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A batch whose record is not a record, as a host's faulty migration might leave.
+	if _, err := pool.Exec(ctx, "INSERT INTO "+damaged+".referral_batch (seq, recs) VALUES (0, ARRAY['\\x00ff'::bytea])"); err != nil {
+		t.Fatal(err)
+	}
+	newer := pgtest.Schema(t, pool)
+	if _, err := Open(ctx, pool, &Options{Schema: newer}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE "+newer+".clientele_schema SET version = 99 WHERE component = 'referral'"); err != nil {
+		t.Fatal(err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	open := func(ctx context.Context, schema string) error { _, err := Open(ctx, pool, &Options{Schema: schema}); return err }
+	read := func() error {
+		for _, err := range s.Records() {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"Open with a nil pool", second(Open(ctx, nil, nil)), referral.ErrInvalid},
+		{"Open of a newer schema", open(ctx, newer), ErrVersion},
+		{"Open with a canceled context", open(canceled, pgtest.Schema(t, pool)), context.Canceled},
+		{"Records of a damaged batch", read(), referral.ErrCorrupt},
+	} {
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
+			continue
+		}
+		msg := c.err.Error()
+		if !strings.HasPrefix(msg, "referral/pgstore: ") {
+			t.Errorf("%s: %q does not open with the package prefix", c.name, msg)
+		}
+		for _, p := range []string{"referral/pgstore:", "referral:"} {
+			if n := strings.Count(msg, p); n > 1 {
+				t.Errorf("%s: %q carries %s %d times", c.name, msg, p, n)
+			}
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
