@@ -34,7 +34,10 @@ func TestErrorPaths(t *testing.T) {
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	open := func(ctx context.Context, schema string) error { _, err := Open(ctx, pool, &Options{Schema: schema}); return err }
+	open := func(ctx context.Context, schema string) error {
+		_, err := Open(ctx, pool, &Options{Schema: schema})
+		return err
+	}
 	read := func() error {
 		for _, err := range s.Records() {
 			if err != nil {
