@@ -1,6 +1,7 @@
 package attribution_test
 
 import (
+	"iter"
 	"errors"
 	"strings"
 	"testing"
@@ -29,7 +30,9 @@ func TestErrorPaths(t *testing.T) {
 		{"PositionBased over 1", attr(good, attribution.PositionBased{First: 0.9, Last: 0.9}), attribution.ErrInvalid},
 		{"ParsePath of an empty channel", second(attribution.ParsePath("a > > b")), attribution.ErrSyntax},
 		{"ParsePath of a bad age", second(attribution.ParsePath("a@1.5h")), attribution.ErrSyntax},
-		{"ReadPaths of a bad line", second(attribution.ReadPaths(strings.NewReader("a > \n"))), attribution.ErrSyntax},
+		{"ReadPaths of a bad line", firstErr(attribution.ReadPaths(strings.NewReader("a > \n"), nil)), attribution.ErrSyntax},
+		{"ReadPaths of an unusable path", firstErr(attribution.ReadPaths(strings.NewReader("a;0;5\n"), nil)), attribution.ErrInvalid},
+		{"ReadPaths of a broken quote", firstErr(attribution.ReadPaths(strings.NewReader("a;\"1\n"), nil)), attribution.ErrSyntax},
 	} {
 		if !errors.Is(c.err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
@@ -42,3 +45,13 @@ func TestErrorPaths(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// firstErr returns the first error a reader yields.
+func firstErr[T any](seq iter.Seq2[T, error]) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -54,10 +54,13 @@ search > email;3;150;7
 email;0;0;12
 search > social > email;1;40;2
 `
-	paths, err := attribution.ReadPaths(strings.NewReader(in))
-	if err != nil {
-		fmt.Println(err)
-		return
+	var paths []attribution.Path
+	for p, err := range attribution.ReadPaths(strings.NewReader(in), nil) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		paths = append(paths, p)
 	}
 	// Every journey ends in email, so removing it loses everything; without search only
 	// the 12 of 25 journeys that start in email are left: 1 - 12/25 = 0.52.
@@ -65,13 +68,23 @@ search > social > email;1;40;2
 	for _, ch := range slices.Sorted(maps.Keys(re)) {
 		fmt.Printf("%-6s removal effect %.3f\n", ch, re[ch].Conversions)
 	}
-	_, err = attribution.ReadPaths(strings.NewReader("search > ;1\n"))
-	fmt.Println(err)
+
+	// Lenient reads the good lines and reports every bad one, with its line and column.
+	bad := "search > ;1\nemail;2\nsocial;x\n"
+	for p, err := range attribution.ReadPaths(strings.NewReader(bad), &attribution.ReadOptions{Lenient: true}) {
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(p, p.Conversions)
+	}
 	// Output:
 	// email  removal effect 1.000
 	// search removal effect 0.520
 	// social removal effect 0.120
-	// line 1: attribution: syntax error: parse path "search > " at column 10: empty channel name
+	// attribution: syntax error: line 1, column 10: path "search > ": empty channel name
+	// email 2
+	// attribution: syntax error: line 3, column 8: conversions "x" is not a number
 }
 
 func ExampleShapley_Values() {

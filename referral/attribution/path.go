@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"strconv"
 	"strings"
@@ -48,18 +49,31 @@ const Separator = ">"
 // returned Path has no counts; the caller sets them. Errors wrap [ErrSyntax] and give the
 // byte column (1-based) where the problem is.
 func ParsePath(s string) (Path, error) {
-	var p Path
-	if !utf8.ValidString(s) {
-		return Path{}, fmt.Errorf("%w: parse path %q: invalid UTF-8", ErrSyntax, s)
+	p, col, msg := parsePath(s)
+	switch {
+	case msg == "":
+		return p, nil
+	case col == 0:
+		return Path{}, fmt.Errorf("%w: parse path %q: %s", ErrSyntax, s, msg)
 	}
-	col := 0 // byte offset of the current field
+	return Path{}, fmt.Errorf("%w: parse path %q at column %d: %s", ErrSyntax, s, col, msg)
+}
+
+// parsePath is ParsePath without the error's wrapping: what is wrong, and the 1-based
+// byte column in s where it is (0 when the problem is s as a whole), so that ReadPaths
+// can place it on its line. msg is empty when s parses.
+func parsePath(s string) (p Path, col int, msg string) {
+	if !utf8.ValidString(s) {
+		return Path{}, 0, "invalid UTF-8"
+	}
+	off := 0 // byte offset of the current field
 	withAges := false
 	for i, field := range strings.Split(s, Separator) {
 		if i > 0 {
-			col += len(Separator)
+			off += len(Separator)
 		}
-		start := col
-		col += len(field)
+		start := off
+		off += len(field)
 		name, age, hasAge := strings.Cut(field, "@")
 		lead := len(name) - len(strings.TrimLeftFunc(name, unicode.IsSpace))
 		name = strings.TrimSpace(name)
@@ -68,16 +82,16 @@ func ParsePath(s string) (Path, error) {
 			if strings.TrimSpace(s) == "" {
 				what = "empty path"
 			}
-			return Path{}, fmt.Errorf("%w: parse path %q at column %d: %s", ErrSyntax, s, start+lead+1, what)
+			return Path{}, start + lead + 1, what
 		}
 		if j := strings.IndexFunc(name, unicode.IsControl); j >= 0 {
-			return Path{}, fmt.Errorf("%w: parse path %q at column %d: control character in channel name", ErrSyntax, s, start+lead+j+1)
+			return Path{}, start + lead + j + 1, "control character in channel name"
 		}
 		if i == 0 {
 			withAges = hasAge
 		}
 		if hasAge != withAges {
-			return Path{}, fmt.Errorf("%w: parse path %q at column %d: every touch or none must have an @age", ErrSyntax, s, start+lead+1)
+			return Path{}, start + lead + 1, "every touch or none must have an @age"
 		}
 		p.Touches = append(p.Touches, name)
 		if !hasAge {
@@ -86,11 +100,11 @@ func ParsePath(s string) (Path, error) {
 		ageCol := start + strings.Index(field, "@") + 2
 		d, err := clientele.ParseDuration(strings.TrimSpace(age))
 		if err != nil {
-			return Path{}, fmt.Errorf("%w: parse path %q at column %d: age %q is not a duration such as 3d, 36h or 90m", ErrSyntax, s, ageCol, strings.TrimSpace(age))
+			return Path{}, ageCol, fmt.Sprintf("age %q is not a duration such as 3d, 36h or 90m", strings.TrimSpace(age))
 		}
 		p.Ages = append(p.Ages, d)
 	}
-	return p, nil
+	return p, 0, ""
 }
 
 // String writes the path's touches in the form ParsePath reads, with ages when the path
@@ -109,92 +123,152 @@ func (p Path) String() string {
 	return b.String()
 }
 
+// ReadOptions tune ReadPaths. The zero value (or nil) reads strictly.
+type ReadOptions struct {
+	// Lenient skips bad lines instead of stopping at the first: each is still yielded
+	// as an error (line and column), up to MaxBadLines of them, and the good lines are
+	// yielded as usual. Past MaxBadLines the reader stops with an error that says so,
+	// as a file that bad is probably not in this layout. It is scoring.ReadOptions'
+	// Lenient, with the same cap.
+	Lenient bool
+}
+
+// MaxBadLines is the most bad lines a Lenient ReadPaths reports before it stops.
+const MaxBadLines = 100
+
 // ReadPaths reads paths in ChannelAttribution's text layout: one journey a line,
 // fields separated by ";" in the order path;conversions[;value[;nulls]]. A first line
 // that names the fields (path;total_conversions;...) is skipped, as are blank lines and
-// lines starting with "#". Errors wrap [ErrSyntax] or [ErrInvalid] and give the line and
-// column; on error no paths are returned.
-func ReadPaths(r io.Reader) ([]Path, error) {
-	cr := csv.NewReader(r)
-	cr.Comma = ';'
-	cr.Comment = '#'
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	var out []Path
-	first := true
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%w: read paths at line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
+// lines starting with "#". It yields the paths in file order. A bad line yields an
+// error wrapping [ErrSyntax] (it does not parse) or [ErrInvalid] (it parses to a path
+// that cannot be used) that names the line and the byte column (1-based) where the
+// problem is; the reader then stops, or with opts.Lenient goes on to the next line (up
+// to MaxBadLines bad lines). An unreadable stream always stops it.
+func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
+	lenient := opts != nil && opts.Lenient
+	return func(yield func(Path, error) bool) {
+		cr := csv.NewReader(r)
+		cr.Comma = ';'
+		cr.Comment = '#'
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = true
+		first, bad := true, 0
+		for {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				return
 			}
-			return nil, errorf("read paths: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		if first {
-			first = false
-			if strings.EqualFold(strings.TrimSpace(rec[0]), "path") {
-				continue
-			}
-		}
-		if len(rec) < 2 || len(rec) > 4 {
-			return nil, fmt.Errorf("%w: read paths at line %d: %d fields, want path;conversions[;value[;nulls]]", ErrSyntax, line, len(rec))
-		}
-		p, err := ParsePath(rec[0])
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		nums := []*float64{&p.Conversions, &p.Value, &p.Nulls}
-		names := []string{"conversions", "value", "nulls"}
-		for i, f := range rec[1:] {
-			_, col := cr.FieldPos(i + 1)
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			line := 0
+			var p Path
 			if err != nil {
-				return nil, fmt.Errorf("%w: read paths at line %d, column %d: %s %q is not a number", ErrSyntax, line, col, names[i], f)
+				var pe *csv.ParseError
+				if !errors.As(err, &pe) {
+					yield(Path{}, errorf("read paths: %w", err))
+					return
+				}
+				line = pe.Line
+				err = fmt.Errorf("%w: line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
+			} else {
+				line, _ = cr.FieldPos(0)
+				header := first && strings.EqualFold(strings.TrimSpace(rec[0]), "path")
+				first = false
+				if header {
+					continue
+				}
+				if p, err = readPath(cr, rec); err == nil {
+					if !yield(p, nil) {
+						return
+					}
+					continue
+				}
 			}
-			*nums[i] = v
+			first = false
+			if bad++; bad > MaxBadLines {
+				yield(Path{}, fmt.Errorf("%w: line %d: more than %d bad lines, stopping (not path;conversions[;value[;nulls]]?)", ErrSyntax, line, MaxBadLines))
+				return
+			}
+			if !yield(Path{}, err) || !lenient {
+				return
+			}
 		}
-		if err := p.check(); err != nil {
-			return nil, errorf("read paths at line %d: %w", line, err)
-		}
-		out = append(out, p)
 	}
 }
 
+// readPath turns one row of ReadPaths into a path, or an error that names the row's
+// line and the column of the problem. Columns of a quoted field count from its opening
+// quote, as csv.Reader.FieldPos does.
+func readPath(cr *csv.Reader, rec []string) (Path, error) {
+	at := func(field, offset int, sentinel error, msg string) error {
+		line, col := cr.FieldPos(field)
+		return fmt.Errorf("%w: line %d, column %d: %s", sentinel, line, col+offset, msg)
+	}
+	if len(rec) < 2 || len(rec) > 4 {
+		field, offset := 4, 0 // the first field too many
+		if len(rec) < 2 {
+			field, offset = 0, len(rec[0]) // the end of the line
+		}
+		return Path{}, at(field, offset, ErrSyntax, fmt.Sprintf("%d fields, want path;conversions[;value[;nulls]]", len(rec)))
+	}
+	p, col, msg := parsePath(rec[0])
+	if msg != "" {
+		return Path{}, at(0, max(col-1, 0), ErrSyntax, fmt.Sprintf("path %q: %s", rec[0], msg))
+	}
+	nums := []*float64{&p.Conversions, &p.Value, &p.Nulls}
+	for i, f := range rec[1:] {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return Path{}, at(i+1, 0, ErrSyntax, fmt.Sprintf("%s %q is not a number", fieldNames[i+1], f))
+		}
+		*nums[i] = v
+	}
+	if field, msg := p.problem(); msg != "" {
+		return Path{}, at(field, 0, ErrInvalid, msg)
+	}
+	return p, nil
+}
+
+// fieldNames are the fields of a ReadPaths row, in order.
+var fieldNames = [...]string{"path", "conversions", "value", "nulls"}
+
 // check reports what is wrong with one path, without its index.
 func (p *Path) check() error {
+	if _, msg := p.problem(); msg != "" {
+		return fmt.Errorf("%s: %w", msg, ErrInvalid)
+	}
+	return nil
+}
+
+// problem says what is wrong with one path (empty if nothing) and in which field of a
+// ReadPaths row it lies (an index of fieldNames).
+func (p *Path) problem() (field int, msg string) {
 	if len(p.Touches) == 0 {
-		return fmt.Errorf("no touches: %w", ErrInvalid)
+		return 0, "no touches"
 	}
 	for i, t := range p.Touches {
 		if t == "" {
-			return fmt.Errorf("touch %d: empty channel name: %w", i, ErrInvalid)
+			return 0, fmt.Sprintf("touch %d: empty channel name", i)
 		}
 	}
 	for _, c := range [...]struct {
-		name string
-		v    float64
-	}{{"conversions", p.Conversions}, {"nulls", p.Nulls}, {"value", p.Value}} {
+		field int
+		v     float64
+	}{{1, p.Conversions}, {3, p.Nulls}, {2, p.Value}} {
 		if c.v < 0 || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
-			return fmt.Errorf("%s %v: must be finite and non-negative: %w", c.name, c.v, ErrInvalid)
+			return c.field, fmt.Sprintf("%s %v: must be finite and non-negative", fieldNames[c.field], c.v)
 		}
 	}
 	if p.Value > 0 && p.Conversions == 0 {
-		return fmt.Errorf("value %v without conversions: %w", p.Value, ErrInvalid)
+		return 2, fmt.Sprintf("value %v without conversions", p.Value)
 	}
 	if p.Ages != nil {
 		if len(p.Ages) != len(p.Touches) {
-			return fmt.Errorf("%d ages for %d touches: %w", len(p.Ages), len(p.Touches), ErrInvalid)
+			return 0, fmt.Sprintf("%d ages for %d touches", len(p.Ages), len(p.Touches))
 		}
 		for i, a := range p.Ages {
 			if a < 0 {
-				return fmt.Errorf("touch %d: negative age %v: %w", i, a, ErrInvalid)
+				return 0, fmt.Sprintf("touch %d: negative age %v", i, a)
 			}
 		}
 	}
-	return nil
+	return 0, ""
 }

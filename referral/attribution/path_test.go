@@ -2,11 +2,14 @@ package attribution
 
 import (
 	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestParsePath(t *testing.T) {
@@ -65,9 +68,9 @@ alpha;0;0;4
 
 beta > beta;2
 `
-	got, err := ReadPaths(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
+	got, errs := readAll(strings.NewReader(in), nil)
+	if errs != nil {
+		t.Fatal(errs)
 	}
 	want := []Path{
 		{Touches: []string{"eta", "iota"}, Conversions: 1, Value: 10.5, Nulls: 3},
@@ -77,21 +80,82 @@ beta > beta;2
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	bad := []struct{ in, where string }{
-		{"a;1\nb > ;1\n", "line 2"},
-		{"a;x\n", "line 1, column 3: conversions \"x\""},
-		{"a;1;2;-1\n", "line 1: nulls -1"},
-		{"a\n", "line 1: 1 fields"},
-		{"a;0;5\n", "value 5 without conversions"},
-		{"a;\"1\n", "line 1"},
+	bad := []struct {
+		in, where string
+		want      error
+	}{
+		{"a;1\nb > ;1\n", "line 2, column 5: path \"b > \": empty channel name", ErrSyntax},
+		{"a;1\n  b > c@1d;1\n", "line 2, column 7: path \"  b > c@1d\": every touch or none", ErrSyntax},
+		{"a;x\n", "line 1, column 3: conversions \"x\" is not a number", ErrSyntax},
+		{"a;1;2;-1\n", "line 1, column 7: nulls -1: must be finite", ErrInvalid},
+		{"a\n", "line 1, column 2: 1 fields", ErrSyntax},
+		{"a;1;2;3;4\n", "line 1, column 9: 5 fields", ErrSyntax},
+		{"a;0;5\n", "line 1, column 5: value 5 without conversions", ErrInvalid},
+		{"a;\"1\n", "line 1, column 6: extraneous or missing", ErrSyntax},
 	}
 	for _, c := range bad {
-		ps, err := ReadPaths(strings.NewReader(c.in))
-		if err == nil || ps != nil || !strings.Contains(err.Error(), c.where) {
-			t.Errorf("ReadPaths(%q) = %v, %v; want error at %q and no paths", c.in, ps, err, c.where)
+		ps, errs := readAll(strings.NewReader(c.in), nil)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), c.where) || !errors.Is(errs[0], c.want) {
+			t.Errorf("ReadPaths(%q) = %v, %v; want one error wrapping %v at %q", c.in, ps, errs, c.want, c.where)
+			continue
 		}
-		if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrInvalid) {
-			t.Errorf("ReadPaths(%q): %v wraps neither ErrSyntax nor ErrInvalid", c.in, err)
+		if msg := errs[0].Error(); !strings.HasPrefix(msg, "attribution: ") || strings.Count(msg, "attribution:") != 1 {
+			t.Errorf("ReadPaths(%q): %q does not open with the package prefix once", c.in, msg)
+		}
+	}
+}
+
+// readAll collects what ReadPaths yields.
+func readAll(r io.Reader, opts *ReadOptions) ([]Path, []error) {
+	var ps []Path
+	var errs []error
+	for p, err := range ReadPaths(r, opts) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ps = append(ps, p)
+	}
+	return ps, errs
+}
+
+// TestReadPathsReportsEveryBadLine: a strict read stops at the first bad line; a
+// lenient one yields every good path and one error per bad line, with its line, up to
+// MaxBadLines, and then stops with an error that says so (issue #21: readers reported
+// only the first bad row).
+func TestReadPathsReportsEveryBadLine(t *testing.T) {
+	in := "path;conversions\na;1\nb > ;1\nc;x\nd;2\ne;-1\nf;3\n"
+	ps, errs := readAll(strings.NewReader(in), nil)
+	if len(ps) != 1 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "line 3,") {
+		t.Fatalf("strict: %v, %v; want path a and the error of line 3", ps, errs)
+	}
+	ps, errs = readAll(strings.NewReader(in), &ReadOptions{Lenient: true})
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Touches[0])
+	}
+	if !slices.Equal(names, []string{"a", "d", "f"}) || len(errs) != 3 {
+		t.Fatalf("lenient: paths %v, errors %v; want a, d, f and three errors", names, errs)
+	}
+	for i, line := range []string{"line 3, column 5:", "line 4, column 3:", "line 6, column 3:"} {
+		if !strings.Contains(errs[i].Error(), line) {
+			t.Errorf("error %d = %v, want it at %s", i, errs[i], line)
+		}
+	}
+	// Past the cap the reader stops, having yielded MaxBadLines line errors.
+	var b strings.Builder
+	for range MaxBadLines + 5 {
+		b.WriteString("x;y\nok;1\n")
+	}
+	ps, errs = readAll(strings.NewReader(b.String()), &ReadOptions{Lenient: true})
+	if len(errs) != MaxBadLines+1 || len(ps) != MaxBadLines || !strings.Contains(errs[MaxBadLines].Error(), "more than 100 bad lines") {
+		t.Fatalf("past the cap: %d paths, %d errors, last %v", len(ps), len(errs), errs[len(errs)-1])
+	}
+	// A consumer that stops early stops the reader.
+	n := 0
+	for range ReadPaths(strings.NewReader(in), &ReadOptions{Lenient: true}) {
+		if n++; n == 2 {
+			break
 		}
 	}
 }
@@ -130,12 +194,20 @@ func FuzzReadPaths(f *testing.F) {
 	f.Add("a;1;2;3\n#x\nb@1h > c@0s;0;0;1")
 	f.Add("a;\"1\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		ps, err := ReadPaths(strings.NewReader(s))
-		if err != nil {
-			if ps != nil {
-				t.Fatal("paths returned with an error")
+		// A lenient read yields the strict read's paths and more, and each error
+		// names a line and column.
+		strict, serrs := readAll(strings.NewReader(s), nil)
+		ps, errs := readAll(strings.NewReader(s), &ReadOptions{Lenient: true})
+		if len(serrs) > 1 || len(errs) > MaxBadLines+1 || len(ps) < len(strict) || !cmp.Equal(ps[:len(strict)], strict, cmpopts.EquateEmpty()) {
+			t.Fatalf("strict %v (%v), lenient %v (%v)", strict, serrs, ps, errs)
+		}
+		for _, err := range errs {
+			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "line ") {
+				t.Fatalf("error %v: no sentinel or no line", err)
 			}
-			return
+		}
+		if len(errs) > 0 && len(errs) <= MaxBadLines && !strings.Contains(errs[0].Error(), "column ") {
+			t.Fatalf("error %v names no column", errs[0])
 		}
 		if _, err := Attribute(ps, Markov{Order: 2}); err != nil {
 			t.Fatalf("accepted paths do not attribute: %v", err)
