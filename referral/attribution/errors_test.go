@@ -1,8 +1,8 @@
 package attribution_test
 
 import (
-	"iter"
 	"errors"
+	"iter"
 	"strings"
 	"testing"
 
