@@ -5,6 +5,7 @@
 //	go run ./examples/attribution                      # journeys of the generated base
 //	go run ./examples/attribution -in paths.csv        # your own: path,conversions,nulls,value
 //	go run ./examples/attribution -in - < paths.csv    # from standard input
+//	go run ./examples/attribution -in paths.csv -lenient  # skip bad rows, listing each
 //
 // A path is written "search > email > direct", oldest touch first.
 package main
@@ -19,18 +20,19 @@ import (
 func main() {
 	in := flag.String("in", "", `CSV of journeys (path,conversions,nulls,value); "-" for standard input; empty: generate them`)
 	people := flag.Int("people", 100_000, "people in the generated base (without -in)")
+	lenient := flag.Bool("lenient", false, "skip bad rows of -in, listing each on standard error (up to 100), instead of stopping at the first")
 	flag.Parse()
 	if *in == "" {
 		// Generating the base takes about a second per 100,000 people: say so.
 		fmt.Fprintf(os.Stderr, "generating the journeys of %d people (about %.0fs) ...\n", *people, max(1, float64(*people)/100_000))
 	}
-	if err := run(os.Stdout, *in, *people); err != nil {
+	if err := run(os.Stdout, *in, *people, *lenient); err != nil {
 		fmt.Fprintln(os.Stderr, "attribution:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out io.Writer, in string, people int) error {
+func run(out io.Writer, in string, people int, lenient bool) error {
 	var (
 		paths  []pathRow
 		source string
@@ -40,7 +42,7 @@ func run(out io.Writer, in string, people int) error {
 	case "":
 		paths, source = generated(people), fmt.Sprintf("journeys of a generated base of %d people", people)
 	case "-":
-		paths, err = readCSV(os.Stdin)
+		paths, err = readCSV(os.Stdin, lenient, os.Stderr)
 		source = "standard input"
 	default:
 		var f *os.File
@@ -48,7 +50,7 @@ func run(out io.Writer, in string, people int) error {
 			return err
 		}
 		defer f.Close()
-		paths, err = readCSV(f)
+		paths, err = readCSV(f, lenient, os.Stderr)
 		source = in
 	}
 	if err != nil {

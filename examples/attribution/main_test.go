@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clientele-go/clientele/referral/attribution"
 )
 
 // TestHandWorked checks the printed credits of the hand-worked file. On a > b > c with
@@ -19,7 +22,7 @@ import (
 // remembers that b came after a, so the three channels share equally.
 func TestHandWorked(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, "testdata/paths.csv", 0); err != nil {
+	if err := run(&out, "testdata/paths.csv", 0, false); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -52,7 +55,7 @@ func rowOf(report, table, channel string) string {
 // conversions, and the data-driven models must differ from last touch somewhere.
 func TestGenerated(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, "", 20000); err != nil {
+	if err := run(&out, "", 20000, false); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -77,9 +80,9 @@ func TestGenerated(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	for _, c := range []struct{ csv, want string }{
-		{"path,conversions,nulls,value\na > > b,1,0,0\n", "line 2, column path"},
-		{"a > b,1,x,0\n", `line 1, column nulls: "x"`},
-		{"a > b,-1,0,0\n", "line 1, column conversions"},
+		{"path,conversions,nulls,value\na > > b,1,0,0\n", "line 2, column 1 (path)"},
+		{"a > b,1,x,0\n", `line 1, column 9 (nulls): "x"`},
+		{"a > b,-1,0,0\n", "line 1, column 7 (conversions)"},
 		{"a > b,1,0\n", "wrong number of fields"},
 		{"path,conversions,nulls,value\n", "no journeys"},
 	} {
@@ -87,7 +90,7 @@ func TestBadInput(t *testing.T) {
 		if err := os.WriteFile(f, []byte(c.csv), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := run(&bytes.Buffer{}, f, 0)
+		err := run(&bytes.Buffer{}, f, 0, false)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one mentioning %q", c.csv, err, c.want)
 		}
@@ -99,7 +102,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("a,1,1,1\n\"x > y\",2,3,4.5\n")
 	f.Add("a > ,1,0,0\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		rows, err := readCSV(strings.NewReader(in))
+		rows, err := readCSV(strings.NewReader(in), true, io.Discard)
 		if err != nil {
 			return
 		}
@@ -109,4 +112,32 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLenientReportsEveryBadRow: strict, the first bad row stops the read; lenient,
+// every bad row is reported with its line and column and the good rows are read, up to
+// attribution.MaxBadLines bad rows (issue #21: only the first was reported).
+func TestLenientReportsEveryBadRow(t *testing.T) {
+	in := "path,conversions,nulls,value\na,1,0,5\nb > ,1,0,0\nc,x,0,0\nd,2,1,0\ne,1,2\n"
+	if _, err := readCSV(strings.NewReader(in), false, io.Discard); err == nil || !strings.Contains(err.Error(), "line 3, column 1 (path)") {
+		t.Fatalf("strict: %v, want the error of line 3", err)
+	}
+	var problems strings.Builder
+	rows, err := readCSV(strings.NewReader(in), true, &problems)
+	if err != nil || len(rows) != 2 || rows[0].Touches[0] != "a" || rows[1].Touches[0] != "d" {
+		t.Fatalf("lenient: %v, %v; want the journeys a and d", rows, err)
+	}
+	for _, want := range []string{"line 3, column 1 (path)", "line 4, column 3 (conversions)", "record on line 6: wrong number of fields"} {
+		if !strings.Contains(problems.String(), want) {
+			t.Errorf("problems %q do not report %q", problems.String(), want)
+		}
+	}
+	var many strings.Builder
+	for range attribution.MaxBadLines + 1 {
+		many.WriteString("a,x,0,0\nb,1,0,0\n")
+	}
+	problems.Reset()
+	if _, err := readCSV(strings.NewReader(many.String()), true, &problems); err == nil || strings.Count(problems.String(), "skipped:") != attribution.MaxBadLines {
+		t.Fatalf("past the cap: %v after %d reports", err, strings.Count(problems.String(), "skipped:"))
+	}
 }

@@ -19,41 +19,70 @@ import (
 type pathRow = attribution.Path
 
 // readCSV reads journeys as "path,conversions,nulls,value" rows, with an optional header
-// row naming those columns. Errors name the line and the column.
-func readCSV(r io.Reader) ([]pathRow, error) {
+// row naming those columns. A bad row is an error naming its line and column (1-based,
+// with the column's name). Strict (lenient false), the first bad row stops the read;
+// lenient, each bad row is written to problems and skipped, and the read stops only
+// past attribution.MaxBadLines of them, the cap the SDK's readers share.
+func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	var rows []pathRow
+	first, bad := true, 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
+		var p pathRow
+		if err == nil {
+			header := first && strings.EqualFold(strings.TrimSpace(rec[0]), "path")
+			first = false
+			if header {
+				continue
+			}
+			if p, err = csvRow(cr, rec); err == nil {
+				rows = append(rows, p)
+				continue
+			}
+		} else if pe := (*csv.ParseError)(nil); !errors.As(err, &pe) {
+			return nil, err // the stream, not a row
+		}
+		first = false
+		if !lenient {
 			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rows) == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "path") {
-			continue // the header
+		if bad++; bad > attribution.MaxBadLines {
+			return nil, fmt.Errorf("more than %d bad rows, stopping (not path,conversions,nulls,value?)", attribution.MaxBadLines)
 		}
-		p, err := attribution.ParsePath(rec[0])
-		if err != nil {
-			return nil, fmt.Errorf("line %d, column path: %w", line, err)
-		}
-		for i, dst := range []*float64{&p.Conversions, &p.Nulls, &p.Value} {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rec[i+1]), 64)
-			if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-				return nil, fmt.Errorf("line %d, column %s: %q is not a non-negative number", line, []string{"conversions", "nulls", "value"}[i], rec[i+1])
-			}
-			*dst = v
-		}
-		rows = append(rows, p)
+		fmt.Fprintln(problems, "skipped:", err)
 	}
 	if len(rows) == 0 {
 		return nil, errors.New("no journeys")
 	}
 	return rows, nil
+}
+
+var csvColumns = [...]string{"path", "conversions", "nulls", "value"}
+
+// csvRow turns one row into a journey, or an error at the field at fault.
+func csvRow(cr *csv.Reader, rec []string) (pathRow, error) {
+	at := func(i int, format string, args ...any) error {
+		line, col := cr.FieldPos(i)
+		return fmt.Errorf("line %d, column %d (%s): %s", line, col, csvColumns[i], fmt.Sprintf(format, args...))
+	}
+	p, err := attribution.ParsePath(rec[0])
+	if err != nil {
+		return p, at(0, "%v", err)
+	}
+	for i, dst := range []*float64{&p.Conversions, &p.Nulls, &p.Value} {
+		v, err := strconv.ParseFloat(strings.TrimSpace(rec[i+1]), 64)
+		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return p, at(i+1, "%q is not a non-negative number", rec[i+1])
+		}
+		*dst = v
+	}
+	return p, nil
 }
 
 // generated turns the synthetic base into journeys: the marketing channels that touched
