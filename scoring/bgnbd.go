@@ -33,6 +33,9 @@ var betaGeoLimits = map[string]string{
 	"b+":   "b → ∞: dropout probability → 0 (no dropout: the NBD model)",
 	"a-":   "a → 0: dropout probability → 0 for nearly every customer (no dropout: the NBD model)",
 	"b-":   "b → 0: dropout probability → 1 for nearly every customer",
+	// a and b running off in opposite directions: the mean a/(a+b) goes to 0 or 1.
+	"a-,b+": "a → 0, b → ∞: dropout probability → 0 (no dropout: the NBD model)",
+	"a+,b-": "a → ∞, b → 0: dropout probability → 1 (every customer drops out at the first chance)",
 }
 
 // FitBGNBD fits BG/NBD by maximum likelihood (Fader, Hardie & Lee 2005, eq. 6).
@@ -60,7 +63,7 @@ func betaGeoProblem(model string, cs []Customer, shift, workers int) (likelihood
 		return likelihood{}, nil, err
 	}
 	l := newBetaGeoLikelihood(g, shift, workers)
-	lk := likelihood{model: model, names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true,
+	lk := likelihood{model: model, names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true, hess: l.evalHess,
 		scale: []bool{false, true, false, false}, shapeOf: []int{-1, 0, -1, -1}, twin: []int{-1, -1, 3, 2}, limits: betaGeoLimits}
 	return lk, betaGeoStarts(g), nil
 }

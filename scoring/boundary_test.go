@@ -121,7 +121,7 @@ func ExampleBoundary() {
 	}
 	fmt.Printf("P(alive) %.3f\n", m.PAlive(cs[0]))
 	// Output:
-	// [r a] r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing); a → 0: dropout probability → 0 for nearly every customer (no dropout: the NBD model)
+	// [r a b] r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing); a → 0, b → ∞: dropout probability → 0 (no dropout: the NBD model)
 	// P(alive) 1.000
 }
 

@@ -124,6 +124,10 @@ type likelihood struct {
 	// non-nil and analytic is true it also stores ∂LL/∂log θ in grad.
 	eval     func(theta, grad []float64) float64
 	analytic bool
+	// hess, if not nil, returns what eval does and also stores ∂²LL/∂log θᵢ∂log θⱼ
+	// (row-major, dim×dim) in h; grad and h are both non-nil. With it a Newton
+	// iteration costs one evaluation instead of dim+1.
+	hess func(theta, grad, h []float64) float64
 	// scale marks the parameters in the data's units (alpha, beta, gamma), nil if
 	// none: they are measured against their starting value when deciding whether
 	// the fit is running off to the boundary, shape parameters against 1.
@@ -181,6 +185,7 @@ type startResult struct {
 	iterations int
 	evals      int
 	gradient   float64
+	grad       []float64 // ∂(-LL/n)/∂u at u, of the free parameters
 	stdErr     []float64 // the standard errors at u, nil if undefined
 	hit        int       // index (into the problem's parameters) of a parameter running off to the boundary, or -1
 	boundary   *Boundary
@@ -254,7 +259,8 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 // off to the boundary, holding that parameter there and maximising over the others,
 // until no further parameter runs off. A start that ends without converging while a
 // parameter has drifted more than boundLog/2 from its reference (creeping along a
-// ridge towards the boundary) has that parameter held at the boundary too. A held
+// ridge towards the boundary), or that converged on a flat likelihood so far out, has
+// that parameter held at the boundary too. A held
 // parameter along which the likelihood turns out to fall towards the boundary (the
 // Newton path overshot) is released and the fit goes on from there.
 func solve(lk likelihood, start []float64, o FitOptions) *startResult {
@@ -290,6 +296,19 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 			for k, i := range free {
 				if d := math.Abs(u[i] - ref[i]); d > far && !released[i] {
 					far, r.hit = d, k
+				}
+			}
+		}
+		// So has one that converged only on the flat criterion (the information not
+		// positive definite) far out along such a ridge, where the iterate stops
+		// wherever the gradient first falls below flatTolerance: the parameter along
+		// which the likelihood still rises most steeply outward is held.
+		if r.converged && r.stdErr == nil && r.hit < 0 && len(free) > 1 && len(r.grad) == len(free) {
+			steepest := 0.0
+			for k, i := range free {
+				out := -r.grad[k] * math.Copysign(1, u[i]-ref[i])
+				if math.Abs(u[i]-ref[i]) > boundLog/2 && out > steepest && !released[i] {
+					steepest, r.hit = out, k
 				}
 			}
 		}
@@ -405,6 +424,24 @@ func (lk likelihood) restrict(pin []float64) (likelihood, []int) {
 		}
 		return v
 	}
+	if lk.hess != nil {
+		dim := len(pin)
+		hfull := make([]float64, dim*dim)
+		hess := lk.hess
+		sub.hess = func(theta, grad, h []float64) float64 {
+			for k, i := range free {
+				full[i] = theta[k]
+			}
+			v := hess(full, gfull, hfull)
+			for k, i := range free {
+				grad[k] = gfull[i]
+				for m, j := range free {
+					h[k*len(free)+m] = hfull[i*dim+j]
+				}
+			}
+			return v
+		}
+	}
 	return sub, free
 }
 
@@ -441,15 +478,27 @@ func (lk likelihood) boundary(pin, u []float64) *Boundary {
 			key, arrow = lk.names[i]+"-", "0"
 		}
 		if lk.twin != nil && lk.twin[i] >= 0 {
-			if j := lk.twin[i]; u[j]*p > 0 && math.Abs(u[j]) > boundLog/2 {
+			if j := lk.twin[i]; math.Abs(u[j]) > boundLog/2 {
 				a, b := lk.names[min(i, j)], lk.names[max(i, j)]
-				key = a + "," + b + key[len(key)-1:]
+				if u[j]*p > 0 {
+					key = a + "," + b + key[len(key)-1:]
+				} else {
+					// The shapes running off in opposite directions: the key names
+					// each with its direction, "a-,b+".
+					sa, sb := "+", "-"
+					if u[min(i, j)] < 0 {
+						sa, sb = "-", "+"
+					}
+					key = a + sa + "," + b + sb
+				}
 			}
 		}
-		if l, ok := lk.limits[key]; ok {
+		l, ok := lk.limits[key]
+		if !ok {
+			l = lk.names[i] + " → " + arrow
+		}
+		if !slices.Contains(limits, l) {
 			limits = append(limits, l)
-		} else {
-			limits = append(limits, lk.names[i]+" → "+arrow)
 		}
 	}
 	b.Limit = strings.Join(limits, "; ")
@@ -473,6 +522,17 @@ func (lk likelihood) penalised(c float64) likelihood {
 			}
 		}
 		return v
+	}
+	if hess := lk.hess; hess != nil {
+		lk.hess = func(theta, grad, h []float64) float64 {
+			v := hess(theta, grad, h)
+			for i, t := range theta {
+				v -= c * lk.n * t * t
+				grad[i] -= 2 * c * lk.n * t * t
+				h[i*len(theta)+i] -= 4 * c * lk.n * t * t
+			}
+			return v
+		}
 	}
 	return lk
 }
@@ -501,6 +561,7 @@ func runStart(lk likelihood, u0, ref []float64, o FitOptions) *startResult {
 	}
 	r.u, r.ll, r.iterations = res.X, -res.F*lk.n, res.MajorIterations
 	r.gradient = infNorm(res.Gradient)
+	r.grad = res.Gradient
 	if stop.hit >= 0 {
 		r.hit, r.evals = stop.hit, obj.evals
 		r.reason = fmt.Sprintf("parameter %s running off to %g", lk.names[stop.hit], math.Exp(r.u[stop.hit]))
@@ -630,6 +691,37 @@ type objective struct {
 	h      mat.SymDense
 	chol   mat.Cholesky
 	step   mat.VecDense
+	// With an analytic Hessian (lk.hess), every evaluation computes the value, the
+	// gradient and the Hessian of LL at once (they share the expensive terms), and
+	// the last is kept: gonum asks for the value at a trial point and then, once the
+	// line search accepts it, for the gradient and the Hessian there.
+	au     []float64 // where the last full evaluation was
+	av     float64   // LL there
+	ag, ah []float64 // ∂LL/∂u and ∂²LL/∂u² there
+	aok    bool      // whether LL was finite there
+}
+
+// full evaluates LL, its gradient and Hessian at u unless the last full evaluation
+// was there, and reports whether they are finite.
+func (o *objective) full(u []float64) bool {
+	if o.au != nil && slices.Equal(u, o.au) {
+		return o.aok
+	}
+	dim := len(u)
+	if len(o.ag) != dim {
+		o.ag, o.ah = make([]float64, dim), make([]float64, dim*dim)
+	}
+	o.evals++
+	o.au = append(o.au[:0], u...)
+	o.av = o.lk.hess(expAll(u), o.ag, o.ah)
+	o.aok = finite(o.av)
+	for _, v := range o.ag {
+		o.aok = o.aok && finite(v)
+	}
+	for _, v := range o.ah {
+		o.aok = o.aok && finite(v)
+	}
+	return o.aok
 }
 
 // value returns -LL(exp u)/n, +Inf where it is not finite or outside the box.
@@ -638,6 +730,12 @@ func (o *objective) value(u []float64) float64 {
 		if math.Abs(u[i]-c) > maxLogStep {
 			return math.Inf(1)
 		}
+	}
+	if o.lk.hess != nil {
+		if !o.full(u) {
+			return math.Inf(1)
+		}
+		return -o.av / o.lk.n
 	}
 	o.evals++
 	v := o.lk.eval(expAll(u), nil)
@@ -649,6 +747,16 @@ func (o *objective) value(u []float64) float64 {
 
 // gradient stores ∂(-LL/n)/∂u at u in g.
 func (o *objective) gradient(g, u []float64) {
+	if o.lk.hess != nil {
+		ok := o.full(u)
+		for i := range g {
+			g[i] = -o.ag[i] / o.lk.n
+			if !ok {
+				g[i] = math.NaN()
+			}
+		}
+		return
+	}
 	if !o.lk.analytic {
 		fd.Gradient(g, o.value, u, &fd.Settings{Formula: fd.Central})
 		return
@@ -708,6 +816,20 @@ func (o *objective) newtonStepBelow(u, g []float64, tol float64) bool {
 // With an analytic gradient it is the Jacobian of the gradient, which is more accurate
 // than second differences of the function.
 func (o *objective) hessian(h *mat.SymDense, u []float64, central bool) {
+	if o.lk.hess != nil {
+		ok := o.full(u)
+		dim := len(u)
+		for i := range dim {
+			for j := i; j < dim; j++ {
+				v := -o.ah[i*dim+j] / o.lk.n
+				if !ok {
+					v = math.NaN()
+				}
+				h.SetSym(i, j, v)
+			}
+		}
+		return
+	}
 	if !o.lk.analytic {
 		s := &fd.Settings{Formula: fd.Central}
 		if !central {
