@@ -27,7 +27,8 @@
 //   - [BGNBD]: BG/NBD, Fader, Hardie & Lee (2005), "Counting your customers the easy way".
 //   - [MBGNBD]: MBG/NBD, Batislam, Denizel & Filiztekin (2007).
 //   - [ParetoNBD]: Pareto/NBD, Schmittlein, Morrison & Colombo (1987), with the
-//     likelihood of Fader & Hardie's 2005 note in gonum's 2F1 on both branches.
+//     likelihood of Fader & Hardie's 2005 note, its A0 integrated by Gauss-Legendre
+//     quadrature so that the gradient and Hessian come from the same pass.
 //   - [BGBB]: BG/BB for discrete opportunities, Fader, Hardie & Shang (2010), on
 //     weighted [Opportunities] rows.
 //   - [GammaGamma]: spend per transaction, Fader, Hardie & Lee (2005), "RFM and CLV".
@@ -49,8 +50,10 @@
 // model was fitted on; FitOptions.Unit records it in the model.
 //
 // Fits maximise the likelihood over the log-parameters with gonum's optimize.Newton
-// and a backtracking line search (derivatives analytic or from gonum's fd package, each
-// step confined to a factor e² per parameter), from a moment-based start and further
+// and a backtracking line search (each step confined to a factor e² per parameter;
+// BG/NBD, MBG/NBD and Pareto/NBD with analytic gradients and Hessians, so that a
+// Newton iteration costs one pass over the data, the other models with derivatives
+// analytic or from gonum's fd package), from a moment-based start and further
 // starts only when it fails, and report the log-likelihood and the standard errors from
 // the Hessian in [Diagnostics]. They stop on scale-free criteria and declare a maximum
 // only where a first-order optimality check holds (a Newton step would gain less than
