@@ -23,6 +23,12 @@ var (
 	// ErrSyntax means a transaction file could not be parsed; the error names the line
 	// and column.
 	ErrSyntax = errors.New("scoring: syntax error")
+	// ErrTooManyBad means a Lenient read of transactions met more than MaxBadLines bad
+	// lines and stopped, which usually means the wrong separator, columns or time
+	// layout rather than a few bad rows. It wraps ErrSyntax, so errors.Is(err,
+	// ErrSyntax) holds too; a lenient reader tells it from the bad lines it skips with
+	// errors.Is(err, ErrTooManyBad).
+	ErrTooManyBad = fmt.Errorf("%w: too many bad lines", ErrSyntax)
 	// ErrModel means a serialised model is malformed, of another kind, or has invalid
 	// parameters.
 	ErrModel = errors.New("scoring: invalid model")

@@ -3,6 +3,7 @@ package scoring_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -438,6 +439,10 @@ func ExampleKeys() {
 	input := "customer,date,amount\nc-17,2025-03-01,12.50\nann@example.com,2025-03-02,8\nc-17,2025-03-0x,1\nc-17,2025-03-09,3\n"
 	keys := &scoring.Keys{}
 	for tx, err := range scoring.ReadTransactions(strings.NewReader(input), &scoring.ReadOptions{Header: true, Keys: keys, Lenient: true}) {
+		if errors.Is(err, scoring.ErrTooManyBad) {
+			fmt.Println("wrong layout?", err) // the read has stopped
+			break
+		}
 		if err != nil {
 			fmt.Println(err)
 			continue

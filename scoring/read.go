@@ -93,7 +93,8 @@ const maxLine = 1 << 20
 // Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
 // decimal, finite and non-negative. Blank lines are skipped. A bad line yields an
 // error wrapping ErrSyntax that names the line and column (1-based); the reader then
-// stops, or with opt.Lenient goes on to the next line (up to MaxBadLines bad lines).
+// stops, or with opt.Lenient goes on to the next line; after MaxBadLines bad lines a
+// Lenient read stops with an error wrapping ErrTooManyBad.
 // A line too long or an unreadable stream always stops it.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
 	var opt ReadOptions
@@ -144,7 +145,7 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 				continue
 			}
 			if bad++; bad > MaxBadLines {
-				yield(Transaction{}, fmt.Errorf("%w: line %d: more than %d bad lines, stopping (wrong separator, columns or layout?)", ErrSyntax, rec.line, MaxBadLines))
+				yield(Transaction{}, fmt.Errorf("%w: line %d: more than %d, stopping (wrong separator, columns or layout?)", ErrTooManyBad, rec.line, MaxBadLines))
 				return
 			}
 			if !yield(Transaction{}, err) || !o.Lenient {

@@ -241,10 +241,13 @@ func TestReadLenient(t *testing.T) {
 	bad := 0
 	var last error
 	for _, err := range ReadTransactions(strings.NewReader(many.String()), &ReadOptions{Keys: &Keys{}, Lenient: true}) {
+		if last != nil && errors.Is(last, ErrTooManyBad) {
+			t.Errorf("bad line %d reported as the stop: %v", bad, last)
+		}
 		bad++
 		last = err
 	}
-	if bad != MaxBadLines+1 || !strings.Contains(last.Error(), "more than") {
+	if bad != MaxBadLines+1 || !strings.Contains(last.Error(), "more than") || !errors.Is(last, ErrTooManyBad) || !errors.Is(last, ErrSyntax) {
 		t.Errorf("%d errors, last %v; want the cap and a final error", bad, last)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -26,7 +27,7 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 	opt.Keys, opt.Lenient = keys, cfg.lenient
 	var txs []scoring.Transaction
 	for tx, err := range scoring.ReadTransactions(r, &opt) {
-		if err != nil && cfg.lenient && !strings.Contains(err.Error(), "bad lines, stopping") {
+		if err != nil && cfg.lenient && !errors.Is(err, scoring.ErrTooManyBad) {
 			status(cfg, "skipped: %v\n", err)
 			continue
 		}
