@@ -62,10 +62,16 @@ func betaGeoProblem(model string, cs []Customer, shift, workers int) (likelihood
 	if err != nil {
 		return likelihood{}, nil, err
 	}
+	lk, starts := betaGeoGrouped(model, g, shift, workers)
+	return lk, starts, nil
+}
+
+// betaGeoGrouped is betaGeoProblem on customers already grouped.
+func betaGeoGrouped(model string, g *grouped, shift, workers int) (likelihood, [][]float64) {
 	l := newBetaGeoLikelihood(g, shift, workers)
 	lk := likelihood{model: model, names: bgnbdNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true, hess: l.evalHess,
 		scale: []bool{false, true, false, false}, shapeOf: []int{-1, 0, -1, -1}, twin: []int{-1, -1, 3, 2}, limits: betaGeoLimits}
-	return lk, betaGeoStarts(g), nil
+	return lk, betaGeoStarts(g)
 }
 
 // groupForFit validates customers and groups them, checking that there is enough data.

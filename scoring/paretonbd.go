@@ -59,10 +59,16 @@ func paretoProblem(cs []Customer, workers int) (likelihood, [][]float64, error) 
 	if err != nil {
 		return likelihood{}, nil, err
 	}
+	lk, starts := paretoGrouped(g, workers)
+	return lk, starts, nil
+}
+
+// paretoGrouped is paretoProblem on customers already grouped.
+func paretoGrouped(g *grouped, workers int) (likelihood, [][]float64) {
 	l := newParetoQuadLikelihood(g, workers)
 	lk := likelihood{model: "Pareto/NBD", names: paretoNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true, hess: l.evalHess,
 		scale: []bool{false, true, false, true}, shapeOf: []int{-1, 0, -1, 2}, limits: paretoLimits}
-	return lk, paretoStarts(g), nil
+	return lk, paretoStarts(g)
 }
 
 func paretoStarts(g *grouped) [][]float64 {

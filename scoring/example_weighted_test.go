@@ -1,0 +1,68 @@
+package scoring_test
+
+import (
+	"fmt"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// weightedCDNOW is CDNOW's calibration base as weighted histories, one row per
+// distinct (x, t_x, T) with the number of customers who have it, as a distributed job
+// that counts histories would hand it over.
+func weightedCDNOW() []scoring.WeightedCustomer {
+	type history struct {
+		x     int
+		tx, t float64
+	}
+	index := map[history]int{}
+	var rows []scoring.WeightedCustomer
+	for _, c := range cdnow() {
+		h := history{c.Frequency, c.Recency, c.T}
+		i, ok := index[h]
+		if !ok {
+			i = len(rows)
+			index[h] = i
+			rows = append(rows, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T}})
+		}
+		rows[i].Weight++
+	}
+	return rows
+}
+
+// ExampleFitBGNBDWeighted fits BG/NBD on CDNOW's customers counted per distinct
+// history: the published estimates, from fewer rows than customers.
+func ExampleFitBGNBDWeighted() {
+	rows := weightedCDNOW()
+	m, err := scoring.FitBGNBDWeighted(rows, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d rows for %.0f customers\n", len(rows), m.Fit.Customers)
+	fmt.Printf("r %.3f alpha %.3f a %.3f b %.3f, log-likelihood %.1f\n", m.R, m.Alpha, m.A, m.B, m.LogLik)
+	// Output:
+	// 1016 rows for 2357 customers
+	// r 0.243 alpha 4.414 a 0.793 b 2.426, log-likelihood -9582.4
+}
+
+// ExampleFitMBGNBDWeighted: MBG/NBD on the same weighted rows.
+func ExampleFitMBGNBDWeighted() {
+	m, err := scoring.FitMBGNBDWeighted(weightedCDNOW(), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("r %.3f alpha %.3f a %.3f b %.3f\n", m.R, m.Alpha, m.A, m.B)
+	// Output:
+	// r 0.525 alpha 6.183 a 0.891 b 1.614
+}
+
+// ExampleFitParetoNBDWeighted: Pareto/NBD on the same weighted rows, the estimates
+// Fader & Hardie publish for CDNOW.
+func ExampleFitParetoNBDWeighted() {
+	m, err := scoring.FitParetoNBDWeighted(weightedCDNOW(), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("r %.2f alpha %.2f s %.2f beta %.2f\n", m.R, m.Alpha, m.S, m.Beta)
+	// Output:
+	// r 0.55 alpha 10.58 s 0.61 beta 11.67
+}
