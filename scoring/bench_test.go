@@ -123,6 +123,46 @@ func benchNaiveFit(b *testing.B, cs []Customer) {
 	}
 }
 
+// benchFDHessianFit is the fit as it was before the analytic Hessian: the grouped
+// analytic gradient, the Hessian by forward differences of it while iterating and
+// central differences at the maximum, from the same start.
+func benchFDHessianFit(b *testing.B, cs []Customer) {
+	b.ReportAllocs()
+	o := (*FitOptions)(nil).withDefaults()
+	for b.Loop() {
+		g, err := groupForFit("BG/NBD", cs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lk, starts := betaGeoGrouped("BG/NBD", g, 0, o.Workers)
+		lk.hess = nil
+		if _, _, _, err := maximise(lk, starts, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFitBGNBDCDNOWFDHessian(b *testing.B) { benchFDHessianFit(b, cdnowCustomers(b)) }
+func BenchmarkFitBGNBD1MFDHessian(b *testing.B)    { benchFDHessianFit(b, million()) }
+
+// Grouped rows handed over directly: the fit without the grouping of a million
+// customers (what issue #17's worker gets from its combiner).
+func BenchmarkFitBGNBDWeighted1M(b *testing.B) {
+	g := groupCustomers(million(), nil)
+	rows := make([]WeightedCustomer, g.rows())
+	for j := range rows {
+		x := g.xs[g.xi[j]]
+		rows[j] = WeightedCustomer{Customer: Customer{Frequency: x, Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]}, Weight: g.w[j]}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FitBGNBDWeighted(rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows)), "rows")
+}
+
 func BenchmarkFitBGNBDCDNOW(b *testing.B)      { benchFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBDCDNOWNaive(b *testing.B) { benchNaiveFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBD1M(b *testing.B)         { benchFit(b, million()) }
@@ -166,13 +206,54 @@ func BenchmarkParetoLikelihoodCDNOW(b *testing.B) {
 	}
 }
 
-// The whole Pareto/NBD fit on CDNOW (three starts, central-difference gradients).
+// The whole Pareto/NBD fit (quadrature likelihood with its analytic gradient and
+// Hessian) on CDNOW and on 100,000 simulated customers.
 func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
 	cs := cdnowCustomers(b)
 	for b.Loop() {
 		if _, err := FitParetoNBD(cs, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func BenchmarkFitParetoNBD100k(b *testing.B) {
+	cs := million()[:100_000]
+	for b.Loop() {
+		if _, err := FitParetoNBD(cs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The Pareto/NBD fit as it was: the 2F1 form of the note (paretoLikelihood), its
+// gradient by central differences and its Hessian by finite differences of the
+// likelihood.
+func benchParetoNaiveFit(b *testing.B, cs []Customer) {
+	o := (*FitOptions)(nil).withDefaults()
+	for b.Loop() {
+		g, err := groupForFit("Pareto/NBD", cs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lk, starts := paretoGrouped(g, o.Workers)
+		lk.eval, lk.analytic, lk.hess = newParetoLikelihood(g, o.Workers).eval, false, nil
+		if _, _, _, err := maximise(lk, starts, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFitParetoNBDCDNOWNaive(b *testing.B) { benchParetoNaiveFit(b, cdnowCustomers(b)) }
+func BenchmarkFitParetoNBD100kNaive(b *testing.B)  { benchParetoNaiveFit(b, million()[:100_000]) }
+
+// One evaluation of the quadrature likelihood with its gradient and Hessian on CDNOW,
+// beside the 2F1 form's value alone (ParetoLikelihoodCDNOW).
+func BenchmarkParetoQuadLikelihoodCDNOW(b *testing.B) {
+	l := newParetoQuadLikelihood(groupCustomers(cdnowCustomers(b), nil), 2)
+	theta, g, h := []float64{0.55, 10.58, 0.61, 11.67}, make([]float64, 4), make([]float64, 16)
+	for b.Loop() {
+		l.evalHess(theta, g, h)
 	}
 }
 
