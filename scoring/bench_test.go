@@ -103,10 +103,20 @@ var million = sync.OnceValue(func() []Customer { return simulatedBase(1_000_000)
 
 func benchFit(b *testing.B, cs []Customer) {
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := FitBGNBD(cs, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// reportCPU starts counting the process's CPU time; the function it returns reports
+// it per iteration as cpu-ms/op (on both cores together).
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 	}
 }
 
@@ -128,6 +138,7 @@ func benchNaiveFit(b *testing.B, cs []Customer) {
 // central differences at the maximum, from the same start.
 func benchFDHessianFit(b *testing.B, cs []Customer) {
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	o := (*FitOptions)(nil).withDefaults()
 	for b.Loop() {
 		g, err := groupForFit("BG/NBD", cs)
@@ -155,6 +166,7 @@ func BenchmarkFitBGNBDWeighted1M(b *testing.B) {
 		rows[j] = WeightedCustomer{Customer: Customer{Frequency: x, Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]}, Weight: g.w[j]}
 	}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := FitBGNBDWeighted(rows, nil); err != nil {
 			b.Fatal(err)
@@ -210,6 +222,7 @@ func BenchmarkParetoLikelihoodCDNOW(b *testing.B) {
 // Hessian) on CDNOW and on 100,000 simulated customers.
 func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
 	cs := cdnowCustomers(b)
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := FitParetoNBD(cs, nil); err != nil {
 			b.Fatal(err)
@@ -219,6 +232,7 @@ func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
 
 func BenchmarkFitParetoNBD100k(b *testing.B) {
 	cs := million()[:100_000]
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := FitParetoNBD(cs, nil); err != nil {
 			b.Fatal(err)
@@ -230,6 +244,7 @@ func BenchmarkFitParetoNBD100k(b *testing.B) {
 // gradient by central differences and its Hessian by finite differences of the
 // likelihood.
 func benchParetoNaiveFit(b *testing.B, cs []Customer) {
+	defer reportCPU(b)()
 	o := (*FitOptions)(nil).withDefaults()
 	for b.Loop() {
 		g, err := groupForFit("Pareto/NBD", cs)
