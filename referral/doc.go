@@ -3,7 +3,8 @@
 //
 // # Referral programmes
 //
-// A [Program] runs a programme over a [Store] (in memory, or a durable [FileStore]):
+// A [Program] runs a programme over a [Store] (in memory, a durable [FileStore], or a
+// [SharedStore] that several processes write, as referral/pgstore does on PostgreSQL):
 // referral codes ([NewCode], [ParseCode]: unguessable, checksummed, case-insensitive,
 // without ambiguous characters) and links, invitations, and the attribution of each
 // sign-up to a referrer within a window by a first- or last-referrer rule; qualifying

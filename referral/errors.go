@@ -40,6 +40,10 @@ var (
 	ErrInsufficient = errors.New("referral: payout exceeds the payable balance")
 	// ErrCycle means referral edges that loop, so that no seed user starts the chain.
 	ErrCycle = errors.New("referral: referral cycle")
+	// ErrDiverged is what a SharedStore's Lead and Since report after a Settle failed:
+	// the records of the failed flush may or may not be in the ledger, so the Program
+	// reads the whole ledger again (through Records) before it decides anything more.
+	ErrDiverged = errors.New("referral: shared ledger diverged after a failed append")
 )
 
 // errorf is fmt.Errorf for messages that wrap another error: it puts the "referral: "

@@ -23,9 +23,16 @@ import (
 // store fails an append, the events of that batch may or may not be durable, so the
 // Program stops: every later call returns the store's error, and the host reopens it.
 // Queries read the decided state, which may include events whose append is in flight.
+//
+// On a [SharedStore] several Programs, one per process, share one ledger: each event is
+// decided on the whole ledger under the store's lead (see SharedStore), concurrent events
+// share the store's flush, and an append that fails makes the Program read the ledger
+// again at its next event rather than stop. [Program.CatchUp] and
+// [Program.Position] give read-your-writes across replicas.
 type Program struct {
-	cfg   Config
-	store Store
+	cfg    Config
+	store  Store
+	shared SharedStore // store, when it is shared
 
 	mu       sync.Mutex // guards st, open, flushing, broken, derived and slab
 	st       *state
@@ -34,6 +41,9 @@ type Program struct {
 	broken   error
 	derived  []Record // scratch for derive
 	slab     []Record // where decided records are allocated
+	pos      uint64   // records of the store applied (SharedStore positions)
+	diverged bool     // a Settle failed: the state may hold records the ledger lacks
+	rebuilds uint64   // times the state was read again from the ledger
 }
 
 // batch is the records of the events decided while the previous append ran. done is
@@ -56,22 +66,9 @@ func Open(store Store, cfg Config) (*Program, error) {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
 	p := &Program{cfg: cfg, store: store, st: newState(), open: newBatch()}
-	i := 0
-	for r, err := range store.Records() {
-		if err != nil {
-			return nil, errorf("replay after %d records: %w", i, err)
-		}
-		if r.Kind == 0 || r.Kind >= kindEnd {
-			return nil, fmt.Errorf("%w: replay record %d: unknown kind %d", ErrCorrupt, i, r.Kind)
-		}
-		if dup, err := p.st.replayed(&r); err != nil {
-			return nil, errorf("replay record %d: %w", i, err)
-		} else if dup {
-			i++ // delivered twice by the store: applied once
-			continue
-		}
-		p.st.apply(&r)
-		i++
+	p.shared, _ = store.(SharedStore)
+	if p.pos, err = replay(p.st, store.Records(), 0); err != nil {
+		return nil, errorf("open: %w", err)
 	}
 	return p, nil
 }
@@ -82,6 +79,9 @@ func newBatch() *batch {
 
 // submit decides one input event and commits its records.
 func (p *Program) submit(ev Record) error {
+	if p.shared != nil {
+		return p.submitShared(ev)
+	}
 	b, err := p.decide(ev)
 	if err != nil || b == nil {
 		return err
@@ -100,8 +100,20 @@ func (p *Program) decide(ev Record) (*batch, error) {
 	if p.broken != nil {
 		return nil, p.broken
 	}
+	recs, err := p.decideLocked(&ev)
+	if err != nil || recs == nil {
+		return nil, err
+	}
+	b := p.open
+	b.recs = append(b.recs, recs...)
+	return b, nil
+}
+
+// decideLocked decides ev, which checkEvent accepted, on the state: it returns the
+// records ev adds, already applied, or nil for a repeated event. The caller holds mu.
+func (p *Program) decideLocked(ev *Record) ([]*Record, error) {
 	if first, seen := p.st.keys[ev.Key]; seen {
-		if !p.st.sameInput(first, &ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
+		if !p.st.sameInput(first, ev) && ev.Kind != KindMerge { // a merge's key names its content; only its date may differ
 			if ev.Kind == KindCode && p.st.codeByKey[ev.Key] != "" {
 				return nil, nil // a retried IssueCode draws a new code; the first one stands
 			}
@@ -109,11 +121,11 @@ func (p *Program) decide(ev Record) (*batch, error) {
 		}
 		return nil, nil
 	}
-	recs, err := p.derive(&ev, p.derived[:0])
+	recs, err := p.derive(ev, p.derived[:0])
 	if err != nil {
 		return nil, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
-	b := p.open
+	out := make([]*Record, 0, len(recs))
 	for i := range recs {
 		// Records live in slabs: the state keeps a pointer to every one for good, so
 		// allocating them 256 at a time costs the collector nothing, and the batch
@@ -123,11 +135,11 @@ func (p *Program) decide(ev Record) (*batch, error) {
 		}
 		p.slab = append(p.slab, recs[i])
 		r := &p.slab[len(p.slab)-1]
-		b.recs = append(b.recs, r)
+		out = append(out, r)
 		p.st.apply(r)
 	}
 	p.derived = recs[:0]
-	return b, nil
+	return out, nil
 }
 
 // commit returns once b's records are in the store (group commit). One caller at a
@@ -219,6 +231,9 @@ func checkEvent(ev *Record) error {
 // once: every applyChunk events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
 func (p *Program) Apply(events ...Record) error {
+	if p.shared != nil {
+		return p.applyShared(events)
+	}
 	var waits []chan error
 	commitAsync := func(b *batch) {
 		ch := make(chan error, 1)

@@ -75,9 +75,7 @@ func BenchmarkLinkPostgres(b *testing.B) {
 			benchLinks(b, rs, 256)
 			flushes := 0
 			for _, s := range stores {
-				s.mu.Lock()
-				flushes += s.flushed
-				s.mu.Unlock()
+				flushes += s.log.Flushes()
 			}
 			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "links/flush")
 		})

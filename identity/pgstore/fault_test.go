@@ -58,7 +58,7 @@ func TestNoSkipWithLateCommits(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	s := open(t, pool, schema)
-	s.hook = func(int64) { time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond) }
+	s.log.Hook = func(int64) { time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond) }
 	const writers, each = 6, 25
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -133,7 +133,7 @@ func TestLateCommitBlocksFollowers(t *testing.T) {
 	s := open(t, pool, schema)
 	release, held := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	s.hook = func(int64) {
+	s.log.Hook = func(int64) {
 		once.Do(func() {
 			close(held)
 			<-release

@@ -1,34 +1,55 @@
-// Package pgstore keeps a referral programme's ledger (referral.Store) in PostgreSQL.
+// Package pgstore keeps a referral programme's ledger in PostgreSQL, shared by every
+// replica of a host service: one ledger, many writers.
+//
+// Each process opens its own Program on a Store over the same schema. The Store is a
+// referral.SharedStore: before an event is decided, its Program becomes the ledger's only
+// writer (a session advisory lock per ledger, held across the events that share one
+// flush), applies what other writers appended, decides, and appends at the next
+// positions; the flush is one INSERT of the batch (group commit) that also NOTIFYs
+// followers. Every Program applies the same records in the same order, so an event key
+// is recorded once however many replicas receive it (a conversion sent to two replicas
+// pays its rewards once), and the fraud guards, caps and velocity limits count every
+// replica's events.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
 //	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
 //	p, _ := referral.Open(s, cfg)
+//	go s.Follow(ctx, p, nil) // apply other writers' decisions as they commit
+//
+// # Consistency
+//
+//   - An event (SignUp, Order, Refund, Payout, ...) is decided on the whole ledger as of
+//     its start, and returns once its records are committed.
+//   - Balance, Payables, Referrer and the other queries answer from memory, as of the
+//     last event, CatchUp or Follow wake-up of that Program: a prefix of the ledger.
+//   - Read your writes elsewhere: Program.Position after an event, then on another
+//     replica CatchUp when its Position is below it.
+//   - Follow applies new records within a round trip of their commit (LISTEN/NOTIFY),
+//     polling every FollowOptions.Poll in case a notification is lost.
+//
+// Positions are explicit (pos bigint PRIMARY KEY), not a sequence, and a reader stops at
+// the first gap, so that no reader skips a record whose transaction commits late (see
+// identity/pgstore, which shares this machinery).
 //
 // # Schema
 //
 // Open creates or migrates, in the schema named by Options.Schema (default "clientele"):
 //
-//	clientele_schema (component text PRIMARY KEY, version integer)  -- 'referral' = 1
-//	referral_batch (seq bigint PRIMARY KEY, recs bytea[] NOT NULL)   -- one row per Append
+//	clientele_schema (component text PRIMARY KEY, version integer)  -- 'referral' = 2
+//	referral_log (pos bigint PRIMARY KEY, rec bytea NOT NULL)        -- the ledger, from 0
 //
-// Each element of recs is one record as referral.Record.MarshalBinary encodes it.
-// Migration runs in one transaction under an advisory lock; a schema written by a newer
-// version of this package is refused with an error wrapping ErrVersion.
-//
-// # Consistency
-//
-// Append is one transaction: it takes the ledger's advisory lock, numbers its batch
-// after the last committed one and commits, so a batch is atomic, durable when Append
-// returns, and batches become visible in the order of their numbers (no reader meets a
-// later batch before an earlier one). Records reads the batches committed when it
-// starts. The ledger is written by one Program at a time: the Program decides on what it
-// has replayed, and does not read batches another process appends after Open.
+// Each rec is one record as referral.Record.MarshalBinary encodes it. Version 1 kept one
+// row per batch (referral_batch (seq, recs bytea[])); migrating to version 2 numbers its
+// records in batch order into referral_log and drops it. Migration runs in one
+// transaction under an advisory lock; a schema written by a newer version of this
+// package is refused with an error wrapping ErrVersion.
 package pgstore
 
 import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/referral"
@@ -46,19 +67,24 @@ type Options struct {
 
 var migrations = []string{
 	`CREATE TABLE %[1]s.referral_batch (seq bigint PRIMARY KEY CHECK (seq >= 0), recs bytea[] NOT NULL)`,
+	`CREATE TABLE %[1]s.referral_log (pos bigint PRIMARY KEY CHECK (pos >= 0), rec bytea NOT NULL);
+	INSERT INTO %[1]s.referral_log (pos, rec)
+		SELECT row_number() OVER (ORDER BY b.seq, r.ord) - 1, r.rec
+		FROM %[1]s.referral_batch AS b, unnest(b.recs) WITH ORDINALITY AS r(rec, ord);
+	DROP TABLE %[1]s.referral_batch`,
 }
 
-// Store is a referral.Store over a PostgreSQL table. It is safe for concurrent use.
+// Store is a referral.SharedStore over a PostgreSQL table. It is safe for concurrent
+// use, and serves one Program (any number of processes, each with its own).
 type Store struct {
-	pool   *pgxpool.Pool
-	table  string
-	k1, k2 int32
+	log *pg.Log
 }
 
-var _ referral.Store = (*Store)(nil)
+var _ referral.SharedStore = (*Store)(nil)
 
-// Open returns a store over the ledger in opts.Schema, creating or migrating its table.
-// The pool stays the caller's.
+// Open returns a store over the ledger in opts.Schema, creating or migrating its tables.
+// The pool stays the caller's; a store uses one of its connections while it leads and
+// one while it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("referral/pgstore: open: nil pool: %w", referral.ErrInvalid)
@@ -70,69 +96,80 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	if err := pg.Migrate(ctx, pool, schema, "referral", migrations); err != nil {
 		return nil, fmt.Errorf("referral/pgstore: %w", err)
 	}
-	s := &Store{pool: pool, table: pg.Ident(schema) + ".referral_batch"}
-	s.k1, s.k2 = pg.Key(schema, "referral_batch")
-	return s, nil
+	return &Store{log: pg.NewLog(pool, schema, "referral_log", pg.Errors{
+		Prefix: "referral/pgstore", Closed: referral.ErrClosed, Diverged: referral.ErrDiverged,
+	})}, nil
 }
 
-// Append writes recs as one batch after every batch committed before.
+// Lead makes the caller the ledger's only writer until the matching Settle (see
+// referral.SharedStore). It waits for writers in other processes to finish their flush.
+func (s *Store) Lead(ctx context.Context) error { return s.log.Lead(ctx) }
+
+// Settle flushes every record appended so far in one INSERT and ends one lead.
+func (s *Store) Settle() error { return s.log.Settle() }
+
+// Append buffers recs at the next positions while a lead is open; otherwise it appends
+// them as one transaction at the end of the ledger, durable when it returns.
 func (s *Store) Append(recs ...referral.Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
 	enc := make([][]byte, len(recs))
 	for i := range recs {
-		enc[i], _ = recs[i].MarshalBinary()
+		enc[i], _ = recs[i].MarshalBinary() // never fails
 	}
-	ctx := context.Background()
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("referral/pgstore: append: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", s.k1, s.k2); err != nil {
-		return fmt.Errorf("referral/pgstore: append: %w", err)
-	}
-	// A statement after the lock: its snapshot holds every batch committed before.
-	if _, err := tx.Exec(ctx, "INSERT INTO "+s.table+" (seq, recs) SELECT coalesce(max(seq) + 1, 0), $1 FROM "+s.table, enc); err != nil {
-		return fmt.Errorf("referral/pgstore: append: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("referral/pgstore: append: %w", err)
-	}
-	return nil
+	return s.log.Append(enc...)
 }
 
-// Records yields the records of every batch committed before it starts, in order.
+// Since yields the records from position pos on, stopping at the first gap.
+func (s *Store) Since(pos uint64) iter.Seq2[referral.Record, error] {
+	return decode(s.log.Since(pos), pos)
+}
+
+// Records yields every record committed, from position 0. With no lead open it also
+// ends the refusal that follows a failed flush (see referral.SharedStore).
 func (s *Store) Records() iter.Seq2[referral.Record, error] {
+	return decode(s.log.Records(), 0)
+}
+
+func decode(raw iter.Seq2[[]byte, error], pos uint64) iter.Seq2[referral.Record, error] {
 	return func(yield func(referral.Record, error) bool) {
-		ctx := context.Background()
-		rows, err := s.pool.Query(ctx, "SELECT seq, recs FROM "+s.table+" ORDER BY seq")
-		if err != nil {
-			yield(referral.Record{}, fmt.Errorf("referral/pgstore: read: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var seq int64
-			var recs [][]byte
-			if err := rows.Scan(&seq, &recs); err != nil {
-				yield(referral.Record{}, fmt.Errorf("referral/pgstore: read: %w", err))
+		for b, err := range raw {
+			if err != nil {
+				yield(referral.Record{}, err)
 				return
 			}
-			for i, b := range recs {
-				var r referral.Record
-				if err := r.UnmarshalBinary(b); err != nil {
-					yield(referral.Record{}, fmt.Errorf("referral/pgstore: batch %d record %d: %w", seq, i, err))
-					return
-				}
-				if !yield(r, nil) {
-					return
-				}
+			var r referral.Record
+			if err := r.UnmarshalBinary(b); err != nil {
+				yield(referral.Record{}, fmt.Errorf("referral/pgstore: record %d: %w", pos, err))
+				return
 			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(referral.Record{}, fmt.Errorf("referral/pgstore: read: %w", err))
+			if !yield(r, nil) {
+				return
+			}
+			pos++
 		}
 	}
 }
+
+// FollowOptions tune Follow. The zero value is the default.
+type FollowOptions struct {
+	// Poll is how often the follower reads the ledger without being notified: the
+	// upper bound of its lag when a notification is lost. Default one second.
+	Poll time.Duration
+}
+
+// Follow keeps p, a Program opened on s, caught up with the ledger until ctx is done:
+// it listens for the NOTIFY every flush sends and calls p.CatchUp on each, and every
+// Poll without one. It returns ctx's error, or CatchUp's.
+func (s *Store) Follow(ctx context.Context, p *referral.Program, opts *FollowOptions) error {
+	poll := time.Second
+	if opts != nil && opts.Poll > 0 {
+		poll = opts.Poll
+	}
+	return s.log.Follow(ctx, poll, func(ctx context.Context) error {
+		_, err := p.CatchUp(ctx)
+		return err
+	})
+}
+
+// Close releases the lock if held; the pool stays open. Later calls fail with
+// referral.ErrClosed.
+func (s *Store) Close() error { return s.log.Close() }

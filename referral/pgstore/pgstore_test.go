@@ -3,10 +3,14 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/google/go-cmp/cmp"
 	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/referral/storetest"
 )
@@ -34,7 +38,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if _, err := Open(context.Background(), pool, &Options{Schema: schema}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(context.Background(), "UPDATE "+schema+".clientele_schema SET version = 2 WHERE component = 'referral'"); err != nil {
+	if _, err := pool.Exec(context.Background(), "UPDATE "+schema+".clientele_schema SET version = 3 WHERE component = 'referral'"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Open(context.Background(), pool, &Options{Schema: schema}); !errors.Is(err, ErrVersion) {
@@ -42,7 +46,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
-// TestDamagedRecord: bytes in the table that do not decode are reported, with the batch.
+// TestDamagedRecord: bytes in the table that do not decode are reported, with the position.
 func TestDamagedRecord(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
@@ -50,7 +54,7 @@ func TestDamagedRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(context.Background(), "INSERT INTO "+schema+".referral_batch VALUES (0, ARRAY['\\x01ff'::bytea])"); err != nil {
+	if _, err := pool.Exec(context.Background(), "INSERT INTO "+schema+".referral_log VALUES (0, '\\x01ff'::bytea)"); err != nil {
 		t.Fatal(err)
 	}
 	for _, err := range s.Records() {
@@ -60,4 +64,44 @@ func TestDamagedRecord(t *testing.T) {
 		return
 	}
 	t.Fatal("damaged record yielded nothing")
+}
+
+// TestMigrateFromBatches: a ledger written by version 1 (one row per batch) is
+// renumbered record by record, in batch order, and reads as before.
+func TestMigrateFromBatches(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	if err := pg.Migrate(ctx, pool, schema, "referral", migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	var want []referral.Record
+	for seq, batch := range [][]int{{0, 1, 2}, {3}, {4, 5}} {
+		var enc [][]byte
+		for _, i := range batch {
+			r := referral.Record{Kind: referral.KindInvite, Key: fmt.Sprint("invite", i), At: base.Add(time.Duration(i) * time.Hour),
+				Profile: uint32(1 + i), Signals: referral.Signals{Email: fmt.Sprintf("f%d@example.com", i)}}
+			b, _ := r.MarshalBinary()
+			enc = append(enc, b)
+			want = append(want, r)
+		}
+		if _, err := pool.Exec(ctx, "INSERT INTO "+pg.Ident(schema)+".referral_batch (seq, recs) VALUES ($1, $2)", seq, enc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openStore(t, pool, schema)
+	var got []referral.Record
+	for r, err := range s.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("records after migration (-version 1 +version 2):\n%s", diff)
+	}
+	var tables int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = 'referral_batch'", schema).Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("referral_batch left after migration: %d tables, %v", tables, err)
+	}
 }

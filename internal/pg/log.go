@@ -1,0 +1,452 @@
+package pg
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Errors are the sentinels a Log reports in its store's vocabulary, and the prefix of its
+// messages ("identity/pgstore").
+type Errors struct {
+	Prefix   string
+	Closed   error // the store was closed
+	Diverged error // a flush failed and the log has not been read again since
+	Invalid  error // a call out of its order (an append under a lead before the tail was read)
+}
+
+// Log is a log of records shared by writers in many processes, in one table (pos bigint
+// PRIMARY KEY, rec bytea): the shared machinery of identity/pgstore and referral/pgstore.
+// Its contract is identity.SharedStore's, on bytes: Lead makes the caller the only writer
+// (a session advisory lock per log, held across the leads that share one flush, group
+// commit), Since yields the records from a position on and stops at the first gap, Append
+// under a lead buffers records at the next positions and Settle flushes them in one
+// INSERT that also NOTIFYs followers. A failed flush leaves it unknown whether its records
+// committed: later leads fail with Errors.Diverged until Records is read with no lead
+// open.
+//
+// Positions are explicit, not a sequence: a sequence value is assigned at insert but
+// becomes visible at commit, so a reader that saw 7 and 9 could later find 8 and would
+// have skipped it. Here a record at position n+1 is only ever inserted by a writer holding
+// the log's lock after the record at n committed, and a reader stops at the first gap it
+// meets, so no reader ever skips a record.
+type Log struct {
+	pool   *pgxpool.Pool
+	table  string // quoted schema.table
+	k1, k2 int32  // the log's advisory lock
+	notify string // NOTIFY payload
+	errs   Errors
+
+	acq      sync.Mutex // serialises taking the lock, without holding mu while waiting
+	mu       sync.Mutex
+	cond     *sync.Cond // a flush ended
+	idleCond *sync.Cond // the open leads ended, or the lock was given up
+	// guarded by mu
+	leads    int           // Lead calls not yet settled
+	conn     *pgxpool.Conn // holds the advisory lock while not nil
+	known    bool          // head is the log's next position (the lead read the tail)
+	head     int64         // next position, counting buffered records
+	buf      [][]byte      // appended under the lead, not yet flushed
+	bufStart int64         // position of buf[0]
+	seq      uint64        // records appended under leads, ever
+	done     uint64        // of those, settled (flushed or failed)
+	flushing bool          // a Settle is writing
+	flushes  int           // flushes since the lock was taken
+	flushed  int           // flushes ever (benchmarks report records per flush)
+	idle     uint64        // bumped by each Lead and each end of the last lead: a pending release checks it
+	failing  int           // leads open when a flush failed, whose Settle must fail
+	diverged bool          // a flush failed: Lead fails until Records is read
+	closed   bool
+
+	// Hook, for tests, is called with the first position of a plain Append before it
+	// commits.
+	Hook func(int64)
+}
+
+// NewLog returns the log in table of schema, which Migrate has created.
+func NewLog(pool *pgxpool.Pool, schema, table string, errs Errors) *Log {
+	l := &Log{pool: pool, table: Ident(schema) + "." + Ident(table), notify: schema + "." + table, errs: errs}
+	l.k1, l.k2 = Key(schema, table)
+	l.cond = sync.NewCond(&l.mu)
+	l.idleCond = sync.NewCond(&l.mu)
+	return l
+}
+
+// Table returns the log's quoted table name, schema-qualified.
+func (l *Log) Table() string { return l.table }
+
+// Notify returns the payload of the log's notifications, the prefix Follow listens for.
+func (l *Log) Notify() string { return l.notify }
+
+// Lock returns the log's advisory lock key.
+func (l *Log) Lock() (int32, int32) { return l.k1, l.k2 }
+
+// Flushes returns how many flushes the log has made.
+func (l *Log) Flushes() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.flushed
+}
+
+func (l *Log) errorf(format string, args ...any) error {
+	return fmt.Errorf(l.errs.Prefix+": "+format, args...)
+}
+
+func (l *Log) divergedErr() error {
+	return l.errorf("a flush failed: %w", l.errs.Diverged)
+}
+
+// Lead makes the caller the log's only writer until the matching Settle. It waits for
+// writers in other processes to finish their flush.
+func (l *Log) Lead(ctx context.Context) error {
+	l.acq.Lock()
+	defer l.acq.Unlock()
+	l.mu.Lock()
+	for {
+		switch {
+		case l.closed:
+			l.mu.Unlock()
+			return l.errs.Closed
+		case l.diverged:
+			l.mu.Unlock()
+			return l.divergedErr()
+		case l.conn == nil:
+		case l.flushes < maxHold:
+			l.leads++
+			l.idle++ // cancels a pending release
+			l.mu.Unlock()
+			return nil
+		case l.leads == 0 && !l.flushing && len(l.buf) == 0:
+			// Held long enough: give the lock up and queue for it behind the other
+			// writers.
+			l.release()
+			continue
+		default:
+			l.idleCond.Wait() // for the open leads to end
+			continue
+		}
+		break
+	}
+	l.mu.Unlock()
+	c, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return l.errorf("lead: %w", err)
+	}
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", l.k1, l.k2); err != nil {
+		// The lock may or may not be held: the connection goes, and the lock with it.
+		c.Hijack().Close(context.Background())
+		return l.errorf("lead: %w", err)
+	}
+	l.mu.Lock()
+	l.conn, l.known, l.flushes = c, false, 0
+	l.leads++
+	l.mu.Unlock()
+	return nil
+}
+
+// Since yields the records from position pos on, stopping at the first gap. A record is
+// yielded from the connection's buffer: it is valid until the next one is yielded.
+func (l *Log) Since(pos uint64) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			yield(nil, l.errs.Closed)
+			return
+		}
+		if l.diverged {
+			l.mu.Unlock()
+			yield(nil, l.divergedErr())
+			return
+		}
+		leading := l.conn != nil && l.leads > 0
+		if leading && l.known && int64(pos) == l.head {
+			l.mu.Unlock()
+			return // nobody else can have appended
+		}
+		l.mu.Unlock()
+		next, ok := l.scan(int64(pos), yield)
+		if !ok {
+			return
+		}
+		l.mu.Lock()
+		if leading && l.conn != nil && l.leads > 0 && len(l.buf) == 0 {
+			l.head, l.known = next, true
+		}
+		l.mu.Unlock()
+	}
+}
+
+// Records yields every record from position 0, as Since does. With no lead open it also
+// ends the refusal that follows a failed flush: the caller reads the whole log again.
+func (l *Log) Records() iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			yield(nil, l.errs.Closed)
+			return
+		}
+		if l.leads == 0 {
+			l.diverged = false
+		}
+		l.mu.Unlock()
+		l.scan(0, yield)
+	}
+}
+
+// scan yields the records from position from, in order, until the first gap; it returns
+// the position after the last one and whether the caller's yield wanted more.
+func (l *Log) scan(from int64, yield func([]byte, error) bool) (int64, bool) {
+	ctx := context.Background()
+	rows, err := l.pool.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos >= $1 ORDER BY pos", from)
+	if err != nil {
+		yield(nil, l.errorf("read: %w", err))
+		return from, false
+	}
+	defer rows.Close()
+	next := from
+	binFormat := true
+	for _, f := range rows.FieldDescriptions() {
+		binFormat = binFormat && f.Format == pgx.BinaryFormatCode
+	}
+	for rows.Next() {
+		var pos int64
+		var rec []byte
+		if raw := rows.RawValues(); binFormat && len(raw) == 2 && len(raw[0]) == 8 && raw[1] != nil {
+			// The common case without a copy: the record is yielded from the
+			// connection's buffer, which the next row reuses.
+			pos, rec = int64(binary.BigEndian.Uint64(raw[0])), raw[1]
+		} else if err := rows.Scan(&pos, &rec); err != nil {
+			yield(nil, l.errorf("read position %d: %w", next, err))
+			return next, false
+		}
+		if pos != next {
+			// A gap: the record at next is not committed yet (or never will be). Stop
+			// here rather than skip it.
+			return next, true
+		}
+		next++
+		if rec == nil {
+			rec = []byte{}
+		}
+		if !yield(rec, nil) {
+			return next, false
+		}
+	}
+	if err := rows.Err(); err != nil {
+		yield(nil, l.errorf("read: %w", err))
+		return next, false
+	}
+	return next, true
+}
+
+// Append buffers the records at the next positions while a lead is open; otherwise it
+// appends them at the end of the log in a transaction of their own, durable when it
+// returns. The records are copied.
+func (l *Log) Append(records ...[]byte) error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return l.errs.Closed
+	}
+	if l.leads > 0 {
+		defer l.mu.Unlock()
+		if l.diverged {
+			return l.divergedErr()
+		}
+		if !l.known {
+			return l.errorf("append under a lead before reading the log's tail: %w", l.errs.Invalid)
+		}
+		if len(l.buf) == 0 {
+			l.bufStart = l.head
+		}
+		n := 0
+		for _, r := range records {
+			n += len(r)
+		}
+		arena := make([]byte, 0, n)
+		for _, r := range records {
+			arena = append(arena, r...)
+			l.buf = append(l.buf, arena[len(arena)-len(r):len(arena):len(arena)])
+		}
+		l.head += int64(len(records))
+		l.seq += uint64(len(records))
+		return nil
+	}
+	l.mu.Unlock()
+	if len(records) == 0 {
+		return nil
+	}
+	ctx := context.Background()
+	tx, err := l.pool.Begin(ctx)
+	if err != nil {
+		return l.errorf("append: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+		return l.errorf("append: %w", err)
+	}
+	// A new statement, so a new snapshot: it sees every record committed before the
+	// lock was granted.
+	var head int64
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head); err != nil {
+		return l.errorf("append: %w", err)
+	}
+	if err := l.insert(ctx, tx, head, records); err != nil {
+		return l.errorf("append: %w", err)
+	}
+	if l.Hook != nil {
+		l.Hook(head)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return l.errorf("append: %w", err)
+	}
+	return nil
+}
+
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// insert writes records at positions from, from+1, ... and notifies followers, in one
+// statement: as one unit in autocommit mode.
+func (l *Log) insert(ctx context.Context, db execer, from int64, records [][]byte) error {
+	for i, r := range records {
+		if r == nil {
+			records[i] = []byte{} // NULL is not a record
+		}
+	}
+	_, err := db.Exec(ctx, "WITH ins AS (INSERT INTO "+l.table+" (pos, rec) "+
+		"SELECT $1::bigint + ord - 1, rec FROM unnest($2::bytea[]) WITH ORDINALITY AS t(rec, ord) RETURNING 1) "+
+		"SELECT pg_notify($3, $4) FROM (SELECT count(*) FROM ins) AS c", from, records, Channel, l.notify)
+	return err
+}
+
+// Settle flushes every record appended so far in one INSERT and ends one lead; the
+// last lead to end releases the log's lock.
+func (l *Log) Settle() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	target := l.seq
+	for l.done < target {
+		if l.flushing {
+			l.cond.Wait()
+			continue
+		}
+		batch, start, end, c := l.buf, l.bufStart, l.seq, l.conn
+		l.buf, l.bufStart = nil, l.head
+		l.flushing = true
+		l.mu.Unlock()
+		err := l.insert(context.Background(), c, start, batch)
+		l.mu.Lock()
+		l.flushing = false
+		if err != nil {
+			// The records may or may not have committed. Fail every record
+			// appended so far, and refuse to lead until the log is read again.
+			l.failing = l.leads
+			l.done = l.seq
+			l.buf = nil
+			l.diverged = true
+			l.drop()
+		} else {
+			l.done = end
+			l.flushes++
+			l.flushed++
+		}
+		l.cond.Broadcast()
+	}
+	var err error
+	if l.failing > 0 {
+		// Every lead open at the failure fails, whether or not its records were in
+		// the failed flush: a lead cannot tell which records were its own.
+		l.failing--
+		err = l.errorf("flush failed; the records may or may not be in the log: %w", l.errs.Diverged)
+	}
+	if l.leads > 0 {
+		l.leads--
+		if l.leads == 0 {
+			l.idleCond.Broadcast() // a Lead may wait for the open leads to end
+		}
+	}
+	if l.leads == 0 && l.conn != nil && !l.flushing && len(l.buf) == 0 {
+		if l.flushes >= maxHold {
+			l.release()
+		} else {
+			// Keep the lock a moment: the next caller is usually waiting for its
+			// turn already, and taking the log's lock again costs round trips and a
+			// turn behind the other writers.
+			l.idle++
+			gen := l.idle
+			time.AfterFunc(linger, func() {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				if l.idle == gen && l.leads == 0 && l.conn != nil && !l.flushing && len(l.buf) == 0 {
+					l.release()
+				}
+			})
+		}
+	}
+	return err
+}
+
+// The lead's lock is kept for linger after the last lead ends, and given up, for the
+// other writers' turn, after maxHold flushes.
+const (
+	linger  = 2 * time.Millisecond
+	maxHold = 16
+)
+
+// release gives the log's lock up. The caller holds mu.
+func (l *Log) release() {
+	if _, err := l.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2); err != nil {
+		l.drop()
+	} else {
+		l.conn.Release()
+		l.conn = nil
+		l.known = false
+	}
+	l.idleCond.Broadcast()
+}
+
+// drop closes the lead's connection, which releases the lock if the server still holds
+// it. The caller holds mu.
+func (l *Log) drop() {
+	if l.conn != nil {
+		l.conn.Hijack().Close(context.Background())
+		l.conn = nil
+	}
+	l.known = false
+	l.cond.Broadcast()
+	l.idleCond.Broadcast()
+}
+
+// Closed reports whether Close was called.
+func (l *Log) Closed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// Follow calls fn now, on every notification of the log's flushes, and every poll
+// without one, until ctx is done (see the package's Follow).
+func (l *Log) Follow(ctx context.Context, poll time.Duration, fn func(context.Context) error) error {
+	return Follow(ctx, l.pool, l.notify, poll, fn)
+}
+
+// Close releases the lock if held; the pool stays open. Later calls fail with
+// Errors.Closed.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	l.drop()
+	return nil
+}

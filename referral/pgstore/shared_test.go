@@ -1,0 +1,437 @@
+package pgstore
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var base = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	if w := os.Getenv("REFERRAL_WRITER"); w != "" {
+		os.Exit(writerProcess(w))
+	}
+	os.Exit(m.Run())
+}
+
+// The workload: referrers 1..referrers hold codes; person j (profile 1000+j) signs up
+// with a referrer's code on some device, orders, and now and then refunds; referrers ask
+// for payouts. A cap per referrer, a per-device velocity limit and the payouts' balance
+// checks make decisions depend on what every replica recorded before.
+const referrers = 6
+
+func config() referral.Config {
+	return referral.Config{
+		ReferrerReward: 1000, ReferredReward: 500, CapPerReferrer: 6000,
+		Guards: referral.Guards{Velocity: referral.Block, PerDevice: referral.RateLimit{Max: 5, Period: 30 * 24 * time.Hour}},
+	}
+}
+
+// code returns referrer's code: drawn from a source seeded by the referrer, so that every
+// replica that receives the event draws the same one.
+func code(referrer int) referral.Code {
+	c, err := referral.NewCode(rand.NewChaCha8([32]byte{byte(referrer)}))
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// events returns the workload's input events for n people, in the order a single
+// source would emit them.
+func events(n int) []referral.Record {
+	var evs []referral.Record
+	for r := 1; r <= referrers; r++ {
+		evs = append(evs, referral.Record{Kind: referral.KindCode, Key: fmt.Sprint("code", r), At: base, Profile: uint32(r), Code: code(r)})
+	}
+	for j := range n {
+		p := uint32(1000 + j)
+		at := base.Add(time.Duration(j) * time.Hour)
+		evs = append(evs,
+			referral.Record{Kind: referral.KindSignup, Key: fmt.Sprint("signup", j), At: at, Profile: p,
+				Code: code(1 + j%referrers), Signals: referral.Signals{Device: fmt.Sprint("dev", j%9)}},
+			referral.Record{Kind: referral.KindOrder, Key: fmt.Sprint("order", j), At: at.Add(time.Minute), Profile: p,
+				Order: fmt.Sprint("O", j), Amount: 5000})
+		if j%5 == 0 {
+			evs = append(evs, referral.Record{Kind: referral.KindRefund, Key: fmt.Sprint("refund", j), At: at.Add(2 * time.Minute), Order: fmt.Sprint("O", j)})
+		}
+		if j%7 == 6 {
+			evs = append(evs, referral.Record{Kind: referral.KindPayout, Key: fmt.Sprint("payout", j), At: at.Add(3 * time.Minute),
+				Profile: uint32(1 + j%referrers), Amount: 700})
+		}
+	}
+	return evs
+}
+
+// refused reports whether err is the programme refusing ev on the ledger's state (a
+// refund of an order not yet recorded, a payout above the balance or dated before the
+// person's last payout): a decision, recorded by nothing, that a single writer fed the
+// same order would take too.
+func refused(ev referral.Record, err error) bool {
+	if ev.Kind == referral.KindPayout && errors.Is(err, referral.ErrInvalid) {
+		return true
+	}
+	for _, e := range []error{referral.ErrInsufficient, referral.ErrConflict, referral.ErrNotFound,
+		referral.ErrRefundBeforeOrder, referral.ErrRefundExceeds, referral.ErrCode} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// send submits ev to p, retrying while the ledger's append fails (a lost connection):
+// an event is recorded once per key however often it is sent.
+func send(t testing.TB, p *referral.Program, ev referral.Record) {
+	for try := 0; ; try++ {
+		err := p.Apply(ev)
+		if err == nil || refused(ev, err) {
+			return
+		}
+		if try == 200 {
+			t.Errorf("event %s: %v", ev.Key, err)
+			return
+		}
+		time.Sleep(time.Duration(1+try) * time.Millisecond)
+	}
+}
+
+// share returns the events writer w of writers receives: its share, and every order
+// also sent to the next writer (a webhook delivered to two replicas).
+func share(evs []referral.Record, w, writers int) []referral.Record {
+	var out []referral.Record
+	for i, ev := range evs {
+		if i%writers == w || ev.Kind == referral.KindOrder && (i+1)%writers == w {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func openStore(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func openProgram(t testing.TB, s referral.Store) *referral.Program {
+	t.Helper()
+	p, err := referral.Open(s, config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// answers renders what a host reads of the programme: every person's referrer and
+// balance, and the payout run.
+func answers(p *referral.Program, n int) string {
+	var b strings.Builder
+	end := base.Add(time.Duration(n+1000) * time.Hour)
+	for _, prof := range profiles(n) {
+		r, ok := p.Referrer(prof)
+		fmt.Fprintf(&b, "%d: referrer %d %v, %+v\n", prof, r, ok, p.Balance(prof, end))
+	}
+	fmt.Fprintf(&b, "payables %v\n", p.Payables(end))
+	return b.String()
+}
+
+func profiles(n int) []uint32 {
+	var ps []uint32
+	for r := 1; r <= referrers; r++ {
+		ps = append(ps, uint32(r))
+	}
+	for j := range n {
+		ps = append(ps, uint32(1000+j))
+	}
+	return ps
+}
+
+// checkLedger checks the shared ledger against one writer fed its input events in the
+// ledger's order: the same records, in the same order (every decision, rewards
+// included, is the one a single writer takes); no event key and no reward twice; and
+// the programme's answers. It returns the answers.
+func checkLedger(t *testing.T, s *Store, n int) string {
+	t.Helper()
+	var got []referral.Record
+	for r, err := range s.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	var single referral.MemStore
+	ref := openProgram(t, &single)
+	keys := map[string]int{}
+	rewards := map[string]int{}
+	for _, r := range got {
+		keys[r.Key]++
+		if r.Kind == referral.KindReward {
+			rewards[r.Order+"/"+r.Reasons[0]]++
+		}
+		if r.Kind < referral.KindAttribution {
+			if err := ref.Apply(r); err != nil {
+				t.Fatalf("the single writer refuses %s %q, which the ledger holds: %v", r.Kind, r.Key, err)
+			}
+		}
+	}
+	for k, c := range keys {
+		if c > 1 {
+			t.Fatalf("key %q is in the ledger %d times", k, c)
+		}
+	}
+	for k, c := range rewards {
+		if c > 1 {
+			t.Fatalf("reward %s paid %d times", k, c)
+		}
+	}
+	var want []referral.Record
+	for r := range single.Records() {
+		want = append(want, r)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("the shared ledger differs from one writer fed its events in its order (-single +shared):\n%s", diff)
+	}
+	if len(rewards) == 0 {
+		t.Fatal("no reward paid: the workload tests nothing")
+	}
+	return answers(ref, n)
+}
+
+// TestManyWriters runs writers in goroutines, each with its own pool, store and
+// programme on one schema and two callers, every order sent to two of them.
+func TestManyWriters(t *testing.T) {
+	const writers, n = 4, 240
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	evs := events(n)
+	ps := make([]*referral.Program, writers)
+	for w := range ps {
+		ps[w] = openProgram(t, openStore(t, pgtest.Pool(t), schema))
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		mine := share(evs, w, writers)
+		for c := range 2 {
+			wg.Go(func() {
+				for i := c; i < len(mine); i += 2 {
+					send(t, ps[w], mine[i])
+				}
+			})
+		}
+	}
+	wg.Wait()
+	want := checkLedger(t, openStore(t, pool, schema), n)
+	for w, p := range ps {
+		if _, err := p.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, answers(p, n)); diff != "" {
+			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
+		}
+	}
+	fresh := openProgram(t, openStore(t, pool, schema))
+	if diff := cmp.Diff(want, answers(fresh, n)); diff != "" {
+		t.Fatalf("a programme opened afresh differs (-single +fresh):\n%s", diff)
+	}
+}
+
+// writerProcess is the body of a writer re-executed from the test binary: it sends its
+// share of the events, says so, waits to be told every writer is done, catches up and
+// prints the digest of its answers.
+func writerProcess(arg string) int {
+	var schema string
+	var w, writers, n int
+	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &schema, &w, &writers, &n); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.Env))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer pool.Close()
+	s, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	p, err := referral.Open(s, config())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	mine := share(events(n), w, writers)
+	for c := range 2 {
+		wg.Go(func() {
+			for i := c; i < len(mine); i += 2 {
+				if err := p.Apply(mine[i]); err != nil && !refused(mine[i], err) {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("sent")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	if _, err := p.CatchUp(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(digest(answers(p, n)))
+	return 0
+}
+
+func digest(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
+
+// TestManyWriterProcesses runs the writers as separate processes (the test binary run
+// again) on one schema.
+func TestManyWriterProcesses(t *testing.T) {
+	const writers, n = 3, 150
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	type child struct {
+		cmd *exec.Cmd
+		in  *os.File
+		out *bufio.Reader
+	}
+	var cs []child
+	for w := range writers {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("REFERRAL_WRITER=%s %d %d %d", schema, w, writers, n))
+		cmd.Stderr = os.Stderr
+		inR, inW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdin = inR
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		inR.Close()
+		cs = append(cs, child{cmd, inW, bufio.NewReader(out)})
+	}
+	for w, c := range cs {
+		if line, err := c.out.ReadString('\n'); line != "sent\n" {
+			t.Fatalf("writer %d: %q %v", w, line, err)
+		}
+	}
+	for _, c := range cs {
+		c.in.WriteString("go\n")
+		c.in.Close()
+	}
+	want := digest(checkLedger(t, openStore(t, pool, schema), n))
+	for w, c := range cs {
+		line, _ := c.out.ReadString('\n')
+		if err := c.cmd.Wait(); err != nil {
+			t.Fatalf("writer %d: %v", w, err)
+		}
+		if strings.TrimSpace(line) != want {
+			t.Errorf("writer %d answers %s, the single writer %s", w, strings.TrimSpace(line), want)
+		}
+	}
+}
+
+// TestTerminatedBackend kills the backend that holds the ledger's lock, again and
+// again, while two replicas take events, each order sent to both: events whose append
+// failed are sent again, as a webhook would be. No event is recorded twice, no reward
+// paid twice, the ledger is the single writer's, and both replicas, once caught up,
+// answer as it does.
+func TestTerminatedBackend(t *testing.T) {
+	const writers, n = 2, 160
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	evs := events(n)
+	ps := make([]*referral.Program, writers)
+	for w := range ps {
+		ps[w] = openProgram(t, openStore(t, pgtest.Pool(t), schema))
+	}
+	k1, k2 := openStore(t, pool, schema).log.Lock()
+	var kills atomic.Int32
+	stop := make(chan struct{})
+	killer := make(chan struct{})
+	go func() {
+		defer close(killer)
+		for kills.Load() < 40 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Duration(5+rand.IntN(40)) * time.Millisecond):
+			}
+			var k int
+			err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+				WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
+				uint32(k1), uint32(k2)).Scan(&k)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			kills.Add(int32(k))
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range writers {
+		mine := share(evs, w, writers)
+		for c := range 2 {
+			wg.Go(func() {
+				for i := c; i < len(mine); i += 2 {
+					send(t, ps[w], mine[i])
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(stop)
+	<-killer
+	if kills.Load() == 0 {
+		t.Logf("no backend was terminated: the schedule did not interrupt an append")
+	}
+	want := checkLedger(t, openStore(t, pool, schema), n)
+	for w, p := range ps {
+		if _, err := p.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, answers(p, n)); diff != "" {
+			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
+		}
+	}
+	t.Logf("%d backends terminated", kills.Load())
+}

@@ -1,0 +1,245 @@
+package referral
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+)
+
+// SharedStore is implemented by a Store that several Programs, each in its own process,
+// write at once: one ledger, many writers. Every record has a position in the ledger,
+// from 0. A Program on a SharedStore decides each event on the whole ledger: it leads,
+// applies the records others appended since the ones it holds, decides, appends, and
+// settles. Because every decision is made on exactly the records before its position,
+// every Program that applies the ledger in order holds the same state, the state one
+// Program fed the same events in the ledger's order would hold; so an event key is
+// recorded once however many replicas receive it, and a conversion sent to two replicas
+// pays its rewards once.
+//
+// The contract, which package referral/pgstore implements over PostgreSQL:
+//
+//   - Lead blocks until the caller is the only writer of the ledger (across processes);
+//     the lead lasts until the matching Settle returns. Each Lead that returns nil is
+//     followed by exactly one Settle; Leads of one store may overlap (the Program's
+//     concurrent events share one lead and one flush, group commit).
+//   - Since(pos) yields the records at positions pos, pos+1, ... that the ledger holds, in
+//     order, never skipping one: a record is yielded only if every record before it is.
+//     Called while leading, it yields every record others appended.
+//   - Append while leading buffers the records at the next positions; Settle makes every
+//     record appended so far durable, or fails. When it fails, the records appended
+//     since the last successful Settle may or may not be in the ledger (a connection lost
+//     at commit leaves that unknown): later Appends fail, and Lead and Since fail with an
+//     error wrapping ErrDiverged until Records is called, with no lead open, to read the
+//     whole ledger again (the Program rebuilds itself from it and leads again).
+//   - Append outside a lead appends at the end of the ledger and is durable when it
+//     returns, as Store requires.
+//
+// A SharedStore value serves one Program: its Records ends the refusal that follows a
+// failed Settle, so a host reading it on the side would hide that failure from the
+// Program.
+type SharedStore interface {
+	Store
+	Lead(ctx context.Context) error
+	Since(pos uint64) iter.Seq2[Record, error]
+	Settle() error
+}
+
+// Position returns the number of ledger records the programme holds: after an event
+// returns, a Position read on its Program covers it. Pass it to CatchUp on another
+// Program over the same SharedStore to read your writes there.
+func (p *Program) Position() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pos
+}
+
+// CatchUp applies the records other writers appended to a SharedStore since the
+// Program last read it, and returns its position. When it returns, the Program answers
+// as of at least every event acknowledged (on any replica) before CatchUp was called.
+// Between calls, queries (Balance, Payables, Referrer, Entries and the growth views)
+// answer as of the last CatchUp or event of this Program: a prefix of the ledger, never
+// a partial decision. On a store that is not a SharedStore, CatchUp changes nothing.
+func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, errorf("catch up: %w", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shared == nil {
+		return p.pos, nil
+	}
+	err := p.applyTail()
+	if errors.Is(err, ErrDiverged) || err == nil && p.diverged {
+		if err = p.rebuild(); err == nil {
+			err = p.applyTail()
+		}
+	}
+	return p.pos, err
+}
+
+// replay applies recs to st: the records at positions from, from+1, ...; it returns the
+// position after the last one applied.
+func replay(st *state, recs iter.Seq2[Record, error], from uint64) (uint64, error) {
+	i := from
+	for r, err := range recs {
+		if err != nil {
+			return i, errorf("read the ledger at record %d: %w", i, err)
+		}
+		if r.Kind == 0 || r.Kind >= kindEnd {
+			return i, fmt.Errorf("%w: ledger record %d: unknown kind %d", ErrCorrupt, i, r.Kind)
+		}
+		if dup, err := st.replayed(&r); err != nil {
+			return i, errorf("ledger record %d: %w", i, err)
+		} else if !dup { // a record delivered twice by the store is applied once
+			st.apply(&r)
+		}
+		i++
+	}
+	return i, nil
+}
+
+// applyTail applies what other writers appended since the Program's position. The
+// caller holds mu.
+func (p *Program) applyTail() error {
+	pos, err := replay(p.st, p.shared.Since(p.pos), p.pos)
+	p.pos = pos
+	return err
+}
+
+// rebuild reads the whole ledger again into a new state, after a failed Settle left
+// the state holding records the ledger may lack. The caller holds mu.
+func (p *Program) rebuild() error {
+	st := newState()
+	pos, err := replay(st, p.shared.Records(), 0)
+	if err != nil {
+		return errorf("rebuild from the shared ledger: %w", err)
+	}
+	p.st, p.pos, p.diverged = st, pos, false
+	p.rebuilds++
+	return nil
+}
+
+// leadShared makes the Program the ledger's only writer and brings its state up to the
+// ledger's end; on success the caller holds mu and must call unleadShared.
+func (p *Program) leadShared(ctx context.Context) (gen uint64, err error) {
+	err = p.shared.Lead(ctx)
+	p.mu.Lock()
+	if errors.Is(err, ErrDiverged) || err == nil && p.diverged {
+		// A Settle failed: the state may hold records the ledger lacks. Read the
+		// ledger again, with no lead of ours open, and lead again.
+		p.mu.Unlock()
+		if err == nil {
+			p.shared.Settle()
+		}
+		p.mu.Lock()
+		err = p.rebuild()
+		p.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		err = p.shared.Lead(ctx)
+		p.mu.Lock()
+	}
+	if err != nil {
+		p.mu.Unlock()
+		return 0, errorf("lead the shared ledger: %w", err)
+	}
+	if err := p.applyTail(); err != nil {
+		p.mu.Unlock()
+		p.unleadShared(p.rebuilds)
+		return 0, err
+	}
+	return p.rebuilds, nil
+}
+
+// unleadShared settles a lead, called without mu. If the Settle fails, the Program's state
+// may hold records the ledger lacks: unless it was rebuilt since the lead began (by
+// another caller that met the failure first), it is marked for a rebuild.
+func (p *Program) unleadShared(gen uint64) error {
+	err := p.shared.Settle()
+	if err != nil {
+		p.mu.Lock()
+		if p.rebuilds == gen {
+			p.diverged = true
+		}
+		p.mu.Unlock()
+		return errorf("ledger append failed, the events may or may not be recorded (retry them: an event is recorded once per key): %w", err)
+	}
+	return nil
+}
+
+// appendShared buffers decided records under the lead. The caller holds mu.
+func (p *Program) appendShared(recs []*Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	vals := make([]Record, len(recs))
+	for i, r := range recs {
+		vals[i] = *r
+	}
+	if err := p.shared.Append(vals...); err != nil {
+		p.diverged = true // the state holds them; the ledger does not
+		return errorf("ledger append failed: %w", err)
+	}
+	p.pos += uint64(len(recs))
+	return nil
+}
+
+// submitShared decides one event on the whole shared ledger and appends its records.
+func (p *Program) submitShared(ev Record) error {
+	if err := checkEvent(&ev); err != nil {
+		return err
+	}
+	gen, err := p.leadShared(context.Background())
+	if err != nil {
+		return err
+	}
+	recs, err := p.decideLocked(&ev)
+	if err == nil {
+		err = p.appendShared(recs)
+	}
+	p.mu.Unlock()
+	if serr := p.unleadShared(gen); err == nil {
+		err = serr
+	}
+	return err
+}
+
+// applyShared is Apply on a SharedStore: applyChunk events per lead and flush.
+func (p *Program) applyShared(events []Record) error {
+	for start := 0; start < len(events); start += applyChunk {
+		gen, err := p.leadShared(context.Background())
+		if err != nil {
+			return errorf("apply event %d: %w", start, err)
+		}
+		var recs []*Record
+		var failed error
+		for i := start; i < min(start+applyChunk, len(events)); i++ {
+			ev := events[i]
+			ev.Code = normalCode(ev.Code)
+			if err := checkEvent(&ev); err != nil {
+				failed = errorf("apply event %d: %w", i, err)
+				break
+			}
+			rs, err := p.decideLocked(&ev)
+			if err != nil {
+				failed = errorf("apply event %d: %w", i, err)
+				break
+			}
+			recs = append(recs, rs...)
+		}
+		err = p.appendShared(recs)
+		p.mu.Unlock()
+		if serr := p.unleadShared(gen); err == nil {
+			err = serr
+		}
+		if err != nil {
+			return err
+		}
+		if failed != nil {
+			return failed
+		}
+	}
+	return nil
+}
