@@ -21,6 +21,8 @@
 //	GET  /v1/segments/{name}        its members now (?limit=, default 100)
 //	GET  /v1/changes                who entered and exited each audience since the last call
 //	GET  /v1/funnel?steps=a,b,c&window=7d   an ordered funnel over the recorded events
+//	POST /v1/referral/codes, invites, signups, orders, refunds   the referral programme (referral.go)
+//	GET  /v1/referral/balance?user=, /v1/referral/payables        its balances and payout run
 //	GET  /healthz
 //
 // SIGINT or SIGTERM stops it gracefully: requests in flight finish, then the identity
@@ -42,6 +44,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/referral"
 )
 
 // tokenEnv names the environment variable that may hold the bearer token, so that the
@@ -73,9 +76,19 @@ func main() {
 	store := flag.String("store", "file:clientele-data", "where state survives restarts: file:DIR (one machine), postgres://... (shared by every server on the database) or mem:")
 	schema := flag.String("schema", "clientele", "PostgreSQL schema of the tables, with -store postgres://...")
 	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
+	programme := defaultProgramme()
+	flag.Int64Var(&programme.ReferrerReward, "referrer-reward", programme.ReferrerReward, "referral programme: what the referrer earns per qualified referral, in the currency's minor unit")
+	flag.Int64Var(&programme.ReferredReward, "referred-reward", programme.ReferredReward, "referral programme: what the referred friend earns at the first order")
+	hold := flag.String("reward-hold", "0s", "referral programme: how long a reward is held before it is payable (7d, 36h, ...)")
 	keys := writeKeys{}
 	flag.Var(keys, "write-key", "a tracking-API write key and its source, KEY=SOURCE (repeatable; also $"+writeKeysEnv+", comma-separated)")
 	flag.Parse()
+	d, err := clientele.ParseDuration(*hold)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "-reward-hold:", err)
+		os.Exit(2)
+	}
+	programme.Hold = d
 	if *token == "" {
 		*token = os.Getenv(tokenEnv)
 	}
@@ -88,13 +101,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *store, *schema, *token, keys); err != nil {
+	if err := run(ctx, logger, *addr, *store, *schema, *token, keys, programme); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys) error {
+func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Config) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
@@ -103,6 +116,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token st
 		return err
 	}
 	defer st.close()
+	st.programme = programme
 	s, err := newServerOn(ctx, clientele.SystemClock{}, st)
 	if err != nil {
 		return err

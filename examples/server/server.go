@@ -17,6 +17,7 @@ import (
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/tracking"
+	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/segment"
 )
 
@@ -34,6 +35,7 @@ type server struct {
 	// writeKeys maps the tracking API's write keys to the names of their sources.
 	writeKeys map[string]string
 	seen      dedup // messageIds applied through the tracking API
+	ref       *referral.Program
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
@@ -56,9 +58,19 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 	opts = append(opts, identity.OnMerge(func(m identity.Merge) {
 		for _, a := range m.Absorbed {
 			s.seg.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
+			if s.ref != nil {
+				// Balances follow the person. Every server reports the merge and the
+				// ledger records it once (its key names it).
+				if err := s.ref.ApplyMerge(m.Survivor, a); err != nil {
+					s.log.Warn("referral merge", "survivor", m.Survivor, "absorbed", a, "error", err)
+				}
+			}
 		}
 	}))
 	if s.ids, err = identity.New(identity.DefaultRules(), opts...); err != nil {
+		return nil, err
+	}
+	if err := s.openReferral(&referral.MemStore{}, defaultProgramme()); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -75,6 +87,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/segments/{name}", s.getSegment)
 	mux.HandleFunc("GET /v1/changes", s.changes)
 	mux.HandleFunc("GET /v1/funnel", s.funnel)
+	s.referralRoutes(mux)
 	for path := range trackingPaths {
 		mux.HandleFunc("POST "+path, s.segmentAPI)
 	}

@@ -20,21 +20,27 @@ import (
 	idpg "github.com/clientele-go/clientele/identity/pgstore"
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/wal"
+	"github.com/clientele-go/clientele/referral"
+	refpg "github.com/clientele-go/clientele/referral/pgstore"
 	"github.com/clientele-go/clientele/segment"
 	segpg "github.com/clientele-go/clientele/segment/pgstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // storage is where the server keeps what must outlive it: the identity log, segment
-// snapshots and saved definitions, and every accepted event. -store chooses it:
+// snapshots and saved definitions, every accepted event and the referral ledger.
+// -store chooses it:
 //
-//	file:DIR             one machine: DIR/identity.log, DIR/segments/, DIR/events.log
+//	file:DIR             one machine: DIR/identity.log, DIR/segments/, DIR/events.log, DIR/referral.log
 //	postgres://...       shared by every server on the database (-schema names the schema)
 //	mem:                 nothing survives
 type storage struct {
 	ids      identity.Store
 	segments segment.Store
 	events   eventLog
+	ledger   referral.Store
+	// programme is the referral programme's configuration (the -reward flags).
+	programme referral.Config
 	// follow, when several servers share the storage, calls fn whenever another may
 	// have written (a NOTIFY, or every poll), until ctx is done.
 	follow func(ctx context.Context, fn func(context.Context) error) error
@@ -63,7 +69,8 @@ type eventLog interface {
 func openStorage(ctx context.Context, spec, schema string) (*storage, error) {
 	switch {
 	case spec == "mem:" || spec == "":
-		return &storage{ids: &identity.MemStore{}, segments: &segment.MemStore{}, events: &memEvents{}, close: func() {}}, nil
+		return &storage{ids: &identity.MemStore{}, segments: &segment.MemStore{}, events: &memEvents{},
+			ledger: &referral.MemStore{}, programme: defaultProgramme(), close: func() {}}, nil
 	case strings.HasPrefix(spec, "file:"):
 		return openFileStorage(strings.TrimPrefix(spec, "file:"))
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
@@ -93,8 +100,14 @@ func openFileStorage(dir string) (*storage, error) {
 		ids.Close()
 		return nil, fmt.Errorf("events.log: %w", err)
 	}
-	return &storage{ids: ids, segments: segs, events: &fileEvents{log: l},
-		close: func() { ids.Close(); l.Close() }}, nil
+	ledger, err := referral.OpenFileStore(filepath.Join(dir, "referral.log"), nil)
+	if err != nil {
+		ids.Close()
+		l.Close()
+		return nil, err
+	}
+	return &storage{ids: ids, segments: segs, events: &fileEvents{log: l}, ledger: ledger, programme: defaultProgramme(),
+		close: func() { ids.Close(); l.Close(); ledger.Close() }}, nil
 }
 
 func openPostgresStorage(ctx context.Context, url, schema string) (*storage, error) {
@@ -117,12 +130,18 @@ func openPostgresStorage(ctx context.Context, url, schema string) (*storage, err
 		pool.Close()
 		return nil, err
 	}
-	return &storage{ids: ids, segments: segs, events: evs,
+	ledger, err := refpg.Open(ctx, pool, &refpg.Options{Schema: schema})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &storage{ids: ids, segments: segs, events: evs, ledger: ledger, programme: defaultProgramme(),
 		follow: func(ctx context.Context, fn func(context.Context) error) error {
-			// Wake on the identity log's and the event log's notifications alike.
+			// Wake on the identity log's, the event log's and the ledger's
+			// notifications alike.
 			return pg.Follow(ctx, pool, schema+".", 250*time.Millisecond, fn)
 		},
-		close: func() { ids.Close(); pool.Close() }}, nil
+		close: func() { ids.Close(); ledger.Close(); pool.Close() }}, nil
 }
 
 // memEvents keeps events in memory.
@@ -229,6 +248,9 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 		return nil, err
 	}
 	s.st = st
+	if err := s.openReferral(st.ledger, st.programme); err != nil {
+		return nil, err
+	}
 	data, err := st.segments.Get(snapshotName)
 	switch {
 	case errors.Is(err, segment.ErrNotFound):
@@ -264,6 +286,9 @@ func (s *server) refresh(ctx context.Context) error {
 		return nil
 	}
 	if _, err := s.ids.CatchUp(ctx); err != nil {
+		return err
+	}
+	if _, err := s.ref.CatchUp(ctx); err != nil {
 		return err
 	}
 	s.mu.Lock()

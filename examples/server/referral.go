@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/referral"
+)
+
+// The referral programme (referral.Program) runs on the store the server was given:
+// its ledger is DIR/referral.log with file:, the referral_log table shared by every
+// server with postgres:// (referral/pgstore: each server decides on the whole ledger,
+// so a conversion delivered to two servers pays once), memory with mem:. People are
+// named by their user id, linked to a profile by the resolver; the programme asks the
+// resolver whether referrer and friend are one person, and follows its merges.
+//
+//	POST /v1/referral/codes    {"key", "user"}                                   -> {"code"}
+//	POST /v1/referral/invites  {"key", "user", "email", "phone", "at"}
+//	POST /v1/referral/signups  {"key", "user", "code", "email", "phone", "device", "ip", "at"}
+//	                           -> {"profile", "referrer", "blocked", "reasons"}
+//	POST /v1/referral/orders   {"key", "user", "order", "amount", "at"}
+//	POST /v1/referral/refunds  {"key", "order", "amount", "at"}   (amount 0: what remains)
+//	GET  /v1/referral/balance?user=&at=   {"profile", "earned", "held", "paid", "payable"}
+//	GET  /v1/referral/payables?at=        [{"profile", "amount"}]
+//
+// "key" is the event's idempotency key (a webhook's id): the same key again changes
+// nothing. "at" is RFC 3339, default now; amounts are in the currency's minor unit.
+
+// referralRequest is the body of every referral POST; each endpoint reads its fields.
+type referralRequest struct {
+	Key    string    `json:"key"`
+	User   string    `json:"user"`
+	Code   string    `json:"code"`
+	Email  string    `json:"email"`
+	Phone  string    `json:"phone"`
+	Device string    `json:"device"`
+	IP     string    `json:"ip"`
+	Order  string    `json:"order"`
+	Amount int64     `json:"amount"`
+	At     time.Time `json:"at"`
+}
+
+func (s *server) referralRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/referral/{what}", s.postReferral)
+	mux.HandleFunc("GET /v1/referral/balance", s.getBalance)
+	mux.HandleFunc("GET /v1/referral/payables", s.getPayables)
+}
+
+// openReferral opens the programme on the storage's ledger with the resolver as its
+// judge of who is one person.
+func (s *server) openReferral(ledger referral.Store, cfg referral.Config) error {
+	cfg.People = s.ids
+	cfg.Clock = s.clock
+	p, err := referral.Open(ledger, cfg)
+	if err != nil {
+		return err
+	}
+	s.ref = p
+	return nil
+}
+
+// profileOf links a user id to its profile (creating it if new).
+func (s *server) profileOf(ctx context.Context, at time.Time, user string) (uint32, error) {
+	if user == "" {
+		return 0, fmt.Errorf("%w: field user: missing", referral.ErrInvalid)
+	}
+	p, err := s.ids.Link(ctx, at, "referral", identity.ID{Kind: "user_id", Value: user})
+	if err == nil && p == 0 {
+		err = fmt.Errorf("%w: user %q is a junk or quarantined value", referral.ErrInvalid, user)
+	}
+	return p, err
+}
+
+func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
+	data, ok := body(w, r)
+	if !ok {
+		return
+	}
+	var req referralRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		fail(w, http.StatusBadRequest, "body: %v", err)
+		return
+	}
+	if req.At.IsZero() {
+		req.At = s.clock.Now()
+	}
+	ctx := r.Context()
+	var out any = map[string]bool{"ok": true}
+	var err error
+	var p uint32
+	switch what := r.PathValue("what"); what {
+	case "codes", "invites", "signups", "orders":
+		if p, err = s.profileOf(ctx, req.At, req.User); err != nil {
+			break
+		}
+		switch what {
+		case "codes":
+			var c referral.Code
+			c, err = s.ref.IssueCode(req.Key, req.At, p, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP}, nil)
+			out = map[string]string{"code": string(c)}
+		case "invites":
+			err = s.ref.Invite(req.Key, req.At, p, referral.Signals{Email: req.Email, Phone: req.Phone})
+		case "signups":
+			var d referral.Decision
+			d, err = s.ref.SignUp(req.Key, req.At, p, req.Code, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP})
+			if d.Reasons == nil {
+				d.Reasons = []string{}
+			}
+			out = map[string]any{"profile": p, "referrer": d.Referrer, "blocked": d.Blocked, "reasons": d.Reasons}
+		case "orders":
+			err = s.ref.Order(req.Key, req.At, p, req.Order, req.Amount)
+		}
+	case "refunds":
+		if req.Amount == 0 {
+			err = s.ref.Refund(req.Key, req.At, req.Order)
+		} else {
+			err = s.ref.RefundAmount(req.Key, req.At, req.Order, req.Amount)
+		}
+	default:
+		fail(w, http.StatusNotFound, "no referral endpoint %q", what)
+		return
+	}
+	if err != nil {
+		fail(w, referralStatus(err), "%v", err)
+		return
+	}
+	reply(w, http.StatusOK, out)
+}
+
+// referralStatus maps the programme's errors to HTTP: bad input 400, a conflict with
+// the ledger 409, an unknown order or code 404 or 422, anything else (the ledger's
+// store) 503.
+func referralStatus(err error) int {
+	switch {
+	case errors.Is(err, referral.ErrInvalid), errors.Is(err, identity.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, referral.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, referral.ErrConflict), errors.Is(err, referral.ErrKeyReused),
+		errors.Is(err, referral.ErrInsufficient), errors.Is(err, referral.ErrRefundExceeds),
+		errors.Is(err, referral.ErrRefundBeforeOrder):
+		return http.StatusConflict
+	case errors.Is(err, referral.ErrCode):
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusServiceUnavailable
+}
+
+// queryTime reads the at parameter (RFC 3339), default now.
+func (s *server) queryTime(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
+	v := r.URL.Query().Get("at")
+	if v == "" {
+		return s.clock.Now(), true
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "at %q: want RFC 3339", v)
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+func (s *server) getBalance(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
+	at, ok := s.queryTime(w, r)
+	if !ok {
+		return
+	}
+	user := r.URL.Query().Get("user")
+	p, found := s.ids.Lookup(identity.ID{Kind: "user_id", Value: user})
+	if !found {
+		fail(w, http.StatusNotFound, "no profile holds user %q", user)
+		return
+	}
+	b := s.ref.Balance(p, at)
+	reply(w, http.StatusOK, map[string]any{"profile": p, "earned": b.Earned, "held": b.Held, "paid": b.Paid, "payable": b.Payable})
+}
+
+func (s *server) getPayables(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
+	at, ok := s.queryTime(w, r)
+	if !ok {
+		return
+	}
+	type payable struct {
+		Profile uint32 `json:"profile"`
+		Amount  int64  `json:"amount"`
+	}
+	out := []payable{}
+	for _, p := range s.ref.Payables(at) {
+		out = append(out, payable(p))
+	}
+	reply(w, http.StatusOK, out)
+}
+
+// defaultProgramme is the programme unless the -reward flags say otherwise: the
+// referrer earns 10.00 and the friend 5.00 at the friend's first order, payable at once,
+// with the self-referral guard blocking.
+func defaultProgramme() referral.Config {
+	return referral.Config{ReferrerReward: 1000, ReferredReward: 500}
+}
