@@ -80,6 +80,7 @@ func main() {
 	flag.Int64Var(&programme.ReferrerReward, "referrer-reward", programme.ReferrerReward, "referral programme: what the referrer earns per qualified referral, in the currency's minor unit")
 	flag.Int64Var(&programme.ReferredReward, "referred-reward", programme.ReferredReward, "referral programme: what the referred friend earns at the first order")
 	hold := flag.String("reward-hold", "0s", "referral programme: how long a reward is held before it is payable (7d, 36h, ...)")
+	snapEvery := flag.Uint64("snapshot-every", defaultSnapshotEvery, "events applied between segment snapshots, so that a restart replays at most this many events after the latest (0: only at shutdown and when a segment is saved)")
 	keys := writeKeys{}
 	flag.Var(keys, "write-key", "a tracking-API write key and its source, KEY=SOURCE (repeatable; also $"+writeKeysEnv+", comma-separated)")
 	flag.Parse()
@@ -101,13 +102,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *store, *schema, *token, keys, programme); err != nil {
+	if err := run(ctx, logger, *addr, *store, *schema, *token, keys, programme, *snapEvery); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Config) error {
+func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Config, snapEvery uint64) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token st
 		return err
 	}
 	defer st.close()
-	st.programme = programme
+	st.programme, st.snapshotEvery = programme, snapEvery
 	s, err := newServerOn(ctx, clientele.SystemClock{}, st)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/funnel"
@@ -46,6 +47,12 @@ type server struct {
 	st      *storage
 	applied uint64
 	snapPos uint64
+	// lastSnap is applied as of the last snapshot written or loaded (guarded by mu);
+	// snapping is set while a periodic snapshot is being written, every snapEvery
+	// events applied (0: only when a segment is saved and at shutdown).
+	lastSnap  uint64
+	snapping  atomic.Bool
+	snapEvery uint64
 }
 
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {

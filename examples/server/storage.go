@@ -41,6 +41,9 @@ type storage struct {
 	ledger   referral.Store
 	// programme is the referral programme's configuration (the -reward flags).
 	programme referral.Config
+	// snapshotEvery is how many events the server applies between segment snapshots
+	// (-snapshot-every).
+	snapshotEvery uint64
 	// follow, when several servers share the storage, calls fn whenever another may
 	// have written (a NOTIFY, or every poll), until ctx is done.
 	follow func(ctx context.Context, fn func(context.Context) error) error
@@ -247,7 +250,7 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 	if err != nil {
 		return nil, err
 	}
-	s.st = st
+	s.st, s.snapEvery = st, st.snapshotEvery
 	if err := s.openReferral(st.ledger, st.programme); err != nil {
 		return nil, err
 	}
@@ -272,6 +275,7 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 			}
 		}
 		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
+		s.lastSnap = s.snapPos
 	}
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
@@ -302,6 +306,16 @@ func (s *server) refresh(ctx context.Context) error {
 	}
 	if err := s.st.events.Err(); err != nil {
 		return err
+	}
+	if s.snapEvery > 0 && s.applied-s.lastSnap >= s.snapEvery && s.snapping.CompareAndSwap(false, true) {
+		// In the background, once this refresh lets mu go: a request does not wait
+		// for the index to be written.
+		go func() {
+			defer s.snapping.Store(false)
+			if err := s.snapshot(); err != nil {
+				s.log.Warn("periodic segment snapshot", "error", err)
+			}
+		}()
 	}
 	names, err := s.st.segments.List()
 	if err != nil {
@@ -359,7 +373,11 @@ func (s *server) snapshot() error {
 	if _, err := s.seg.WriteTo(&buf); err != nil {
 		return err
 	}
-	return s.st.segments.Put(snapshotName, buf.Bytes())
+	if err := s.st.segments.Put(snapshotName, buf.Bytes()); err != nil {
+		return err
+	}
+	s.lastSnap = s.applied
+	return nil
 }
 
 // fresh, when servers share the storage, applies what the others wrote before a read,
@@ -375,3 +393,12 @@ func (s *server) fresh(w http.ResponseWriter, r *http.Request) bool {
 	}
 	return true
 }
+
+// defaultSnapshotEvery is the default period of segment snapshots, in events. A restart
+// reads the latest snapshot and applies the events after it, so the period bounds that
+// tail: 10,000 events are read from PostgreSQL and applied to the index in well under a
+// second, and a snapshot, which writes the whole index, is then taken at most once per
+// 10,000 events, so that its cost (proportional to the index, not to the events since the
+// last one) is shared by that many. A host whose index is large and whose event rate is
+// high raises it; one that restarts often lowers it.
+const defaultSnapshotEvery = 10_000
