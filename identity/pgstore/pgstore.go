@@ -48,9 +48,20 @@
 // version of this package is refused with an error wrapping ErrVersion. The records are
 // identity's own binary records, the bytes the file store holds.
 //
-// The Store does not implement identity.Compacter: Forget erases values in every
-// replica's memory and records the erasure, but older records keep the values until the
-// host rewrites the table (see Forget in package identity).
+// # Forget
+//
+// The Store is an identity.Compacter: once Resolver.Forget returns nil, no row of
+// identity_log holds a value (raw, or its HMAC with WithHMAC) of a forgotten identifier.
+// Forget's record and the rewritten rows commit in one transaction, under the log's
+// lock: only the rows whose bytes change are updated, and no record changes position, so
+// every replica's position stays valid (the others erase the values from memory when
+// they apply the Forget record). If the process dies before that commit, nothing of the
+// Forget is in the log and the caller's retry does it all; if a Forget's record is in the
+// log while older rows still hold the values (a rewrite that failed after another path
+// committed the record), the next New on the log finishes the rewrite before it returns.
+// As with any UPDATE, PostgreSQL keeps the old row versions in the table's files until
+// VACUUM reclaims them, and in its write-ahead log until the segments are recycled: a
+// host with a deadline for erasure runs VACUUM on identity_log after Forget.
 package pgstore
 
 import (
@@ -84,7 +95,10 @@ type Store struct {
 	log *pg.Log
 }
 
-var _ identity.SharedStore = (*Store)(nil)
+var (
+	_ identity.SharedStore = (*Store)(nil)
+	_ identity.Compacter   = (*Store)(nil)
+)
 
 // Open returns a store over the log in opts.Schema, creating or migrating its tables.
 // The pool stays the caller's; a store uses one of its connections while it leads and
@@ -124,6 +138,12 @@ func (s *Store) Append(records ...[]byte) error { return s.log.Append(records...
 // Settle flushes every record appended so far in one INSERT and ends one lead; the
 // last lead to end releases the log's lock.
 func (s *Store) Settle() error { return s.log.Settle() }
+
+// Compact rewrites the log with records, the resolver's history less the values of
+// forgotten identifiers, position by position, updating only the rows that change (see
+// Forget above). Under the resolver's lead it also commits the records the lead
+// buffered, in the same transaction.
+func (s *Store) Compact(records iter.Seq[[]byte]) error { return s.log.Rewrite(records) }
 
 // FollowOptions tune Follow. The zero value is the default.
 type FollowOptions struct {

@@ -1,0 +1,170 @@
+package pg
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Rewrite replaces the log's records, position by position, with recs: the same records
+// less what must not be kept (identity's Forget erases the values of forgotten
+// identifiers). Positions do not move, so the positions every other writer holds stay
+// valid; only the rows whose bytes change are written.
+//
+// Under a lead, recs must be every record the log holds, the committed ones and those
+// buffered by the open leads, and the rewrite also flushes the buffered ones (in their
+// rewritten form), in the same transaction as the changed rows: a crash leaves either
+// the old rows and none of the buffered records, or the new rows and all of them. A
+// failure is a failed flush (see Settle). Without a lead, recs may be fewer than the
+// records committed (others appended after the caller read the log): the rows after them
+// are left as they are.
+func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
+	ctx := context.Background()
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return l.errs.Closed
+	}
+	if l.diverged {
+		l.mu.Unlock()
+		return l.divergedErr()
+	}
+	if l.leads == 0 || l.conn == nil {
+		l.mu.Unlock()
+		return l.rewriteAlone(ctx, recs)
+	}
+	for l.flushing {
+		l.cond.Wait()
+	}
+	if !l.known {
+		l.mu.Unlock()
+		return l.errorf("rewrite under a lead before reading the log's tail")
+	}
+	buf, start, end, c := l.buf, l.bufStart, l.seq, l.conn
+	committed := l.head - int64(len(buf))
+	l.buf, l.bufStart = nil, l.head
+	l.flushing = true
+	l.mu.Unlock()
+
+	err := func() error {
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		next, stop := iter.Pull(recs)
+		defer stop()
+		if k, err := l.rewriteRows(ctx, tx, committed, next); err != nil {
+			return err
+		} else if k != committed {
+			return fmt.Errorf("%d records where the log holds %d and the lead %d more", k, committed, len(buf))
+		}
+		fresh := make([][]byte, 0, len(buf))
+		for rec, ok := next(); ok; rec, ok = next() {
+			fresh = append(fresh, bytes.Clone(rec))
+		}
+		if len(fresh) != len(buf) {
+			return fmt.Errorf("%d records after the %d committed, where the lead buffered %d", len(fresh), committed, len(buf))
+		}
+		if len(fresh) > 0 {
+			if err := l.insert(ctx, tx, start, fresh); err != nil {
+				return err
+			}
+		}
+		return tx.Commit(ctx)
+	}()
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flushing = false
+	if err != nil {
+		// As a failed flush: the buffered records may or may not have committed.
+		l.failing = l.leads
+		l.done = l.seq
+		l.buf = nil
+		l.diverged = true
+		l.drop()
+	} else {
+		l.done = end
+		l.flushes++
+		l.flushed++
+	}
+	l.cond.Broadcast()
+	if err != nil {
+		return l.errorf("rewrite: %w", err)
+	}
+	return nil
+}
+
+// rewriteAlone is Rewrite without a lead: one transaction under the log's lock.
+func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
+	tx, err := l.pool.Begin(ctx)
+	if err != nil {
+		return l.errorf("rewrite: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+		return l.errorf("rewrite: %w", err)
+	}
+	var head int64
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head); err != nil {
+		return l.errorf("rewrite: %w", err)
+	}
+	next, stop := iter.Pull(recs)
+	defer stop()
+	if _, err := l.rewriteRows(ctx, tx, head, next); err != nil {
+		return l.errorf("rewrite: %w", err)
+	}
+	if _, ok := next(); ok {
+		return l.errorf("rewrite: more records than the %d the log holds", head)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return l.errorf("rewrite: %w", err)
+	}
+	return nil
+}
+
+// rewriteRows compares the rows at positions 0 to n-1 with the records next yields and
+// updates those that differ, in tx. It stops early, leaving the later rows as they are,
+// when next has no more, and returns how many rows it compared.
+func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64, error) {
+	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos < $1 ORDER BY pos", n)
+	if err != nil {
+		return 0, err
+	}
+	var poss []int64
+	var recs [][]byte
+	want := int64(0)
+	for rows.Next() {
+		var pos int64
+		var old []byte
+		if err := rows.Scan(&pos, &old); err != nil {
+			rows.Close()
+			return want, err
+		}
+		if pos != want {
+			rows.Close()
+			return want, fmt.Errorf("position %d missing", want)
+		}
+		rec, ok := next()
+		if !ok {
+			break
+		}
+		want++
+		if !bytes.Equal(old, rec) {
+			poss = append(poss, pos)
+			recs = append(recs, bytes.Clone(rec))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return want, err
+	}
+	if len(poss) > 0 {
+		_, err = tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs)
+	}
+	return want, err
+}
