@@ -203,7 +203,7 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 			// A Forget's record is in the store but the rewrite that drops the erased
 			// values never finished (a crash, a full disk): finish it before anything
 			// else, so that no forgotten value outlives a restart.
-			if err := r.compact(c, r.erasing); err != nil {
+			if err := r.compactLed(c, r.erasing); err != nil {
 				return nil, errorf("finish an interrupted erasure: %w", err)
 			}
 			r.unerased, r.erasing = false, nil

@@ -18,9 +18,11 @@ import (
 // buffered by the open leads, and the rewrite also flushes the buffered ones (in their
 // rewritten form), in the same transaction as the changed rows: a crash leaves either
 // the old rows and none of the buffered records, or the new rows and all of them. A
-// failure is a failed flush (see Settle). Without a lead, recs may be fewer than the
-// records committed (others appended after the caller read the log): the rows after them
-// are left as they are.
+// failure is a failed flush (see Settle). Without a lead, recs replace the whole log in
+// one transaction under the log's lock, as identity.Compacter asks: rows after the last
+// of them are deleted, and records beyond the log's end appended. A writer that shares
+// the log therefore leads before it rewrites (identity's resolver does), so that what
+// it passes is the whole log and not a prefix that misses what others appended.
 func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 	ctx := context.Background()
 	l.mu.Lock()
@@ -115,11 +117,24 @@ func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
 	}
 	next, stop := iter.Pull(recs)
 	defer stop()
-	if _, err := l.rewriteRows(ctx, tx, head, next); err != nil {
+	k, err := l.rewriteRows(ctx, tx, head, next)
+	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
-	if _, ok := next(); ok {
-		return l.errorf("rewrite: more records than the %d the log holds", head)
+	if k < head {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+l.table+" WHERE pos >= $1", k); err != nil {
+			return l.errorf("rewrite: %w", err)
+		}
+	} else {
+		var more [][]byte
+		for rec, ok := next(); ok; rec, ok = next() {
+			more = append(more, bytes.Clone(rec))
+		}
+		if len(more) > 0 {
+			if err := l.insert(ctx, tx, head, more); err != nil {
+				return l.errorf("rewrite: %w", err)
+			}
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return l.errorf("rewrite: %w", err)
