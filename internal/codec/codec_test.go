@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -203,6 +204,37 @@ func FuzzCanonical(f *testing.F) {
 		if v := r.Varint("i"); r.Err() == nil {
 			if got := binary.AppendVarint(nil, v); !bytes.Equal(got, data[:r.Offset()]) {
 				t.Fatalf("accepted % x as %d, which encodes as % x", data[:r.Offset()], v, got)
+			}
+		}
+	})
+}
+
+// BenchmarkPrefixed reads length-prefixed names as a record decoder does; the naive
+// baseline names the length by concatenation on every call, as Prefixed once did.
+func BenchmarkPrefixed(b *testing.B) {
+	var buf []byte
+	for i := range 64 {
+		name := fmt.Sprintf("source-%d", i%8)
+		buf = binary.AppendUvarint(buf, uint64(len(name)))
+		buf = append(buf, name...)
+	}
+	b.Run("Prefixed", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			r := NewReader(buf)
+			for r.Remaining() > 0 {
+				r.Prefixed(64, "source")
+			}
+		}
+	})
+	b.Run("naive", func(b *testing.B) {
+		b.ReportAllocs()
+		what := "source"
+		for range b.N {
+			r := NewReader(buf)
+			for r.Remaining() > 0 {
+				n := r.Uvarint(64, what+" length")
+				r.Bytes(int(n), what)
 			}
 		}
 	})

@@ -2,13 +2,11 @@ package pg
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"iter"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -200,52 +198,6 @@ func (l *Log) Records() iter.Seq2[[]byte, error] {
 		l.mu.Unlock()
 		l.scan(0, yield)
 	}
-}
-
-// scan yields the records from position from, in order, until the first gap; it returns
-// the position after the last one and whether the caller's yield wanted more.
-func (l *Log) scan(from int64, yield func([]byte, error) bool) (int64, bool) {
-	ctx := context.Background()
-	rows, err := l.pool.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos >= $1 ORDER BY pos", from)
-	if err != nil {
-		yield(nil, l.errorf("read: %w", err))
-		return from, false
-	}
-	defer rows.Close()
-	next := from
-	binFormat := true
-	for _, f := range rows.FieldDescriptions() {
-		binFormat = binFormat && f.Format == pgx.BinaryFormatCode
-	}
-	for rows.Next() {
-		var pos int64
-		var rec []byte
-		if raw := rows.RawValues(); binFormat && len(raw) == 2 && len(raw[0]) == 8 && raw[1] != nil {
-			// The common case without a copy: the record is yielded from the
-			// connection's buffer, which the next row reuses.
-			pos, rec = int64(binary.BigEndian.Uint64(raw[0])), raw[1]
-		} else if err := rows.Scan(&pos, &rec); err != nil {
-			yield(nil, l.errorf("read position %d: %w", next, err))
-			return next, false
-		}
-		if pos != next {
-			// A gap: the record at next is not committed yet (or never will be). Stop
-			// here rather than skip it.
-			return next, true
-		}
-		next++
-		if rec == nil {
-			rec = []byte{}
-		}
-		if !yield(rec, nil) {
-			return next, false
-		}
-	}
-	if err := rows.Err(); err != nil {
-		yield(nil, l.errorf("read: %w", err))
-		return next, false
-	}
-	return next, true
 }
 
 // Append buffers the records at the next positions while a lead is open; otherwise it

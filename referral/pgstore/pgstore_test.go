@@ -10,9 +10,9 @@ import (
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
-	"github.com/google/go-cmp/cmp"
 	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/referral/storetest"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestConformance(t *testing.T) {

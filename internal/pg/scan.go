@@ -1,0 +1,148 @@
+package pg
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// A scan reads rows on a goroutine of its own into chunks, which the caller's goroutine
+// yields from: PostgreSQL's row output and pgx's parsing of it overlap the caller's
+// decoding (a replay decodes on one goroutine and applies on another, so a replay runs
+// in three stages). Chunks are reused, within a scan and across scans (chunkPool), so
+// that a scan allocates no slice per row, and the short scans of catching up allocate
+// nothing once the pool is warm.
+const (
+	chunkBytes = 256 << 10 // bytes of records per chunk, before the row that passes it
+	chunkRows  = 4096      // rows per chunk
+	chunks     = 4         // chunks in flight: read ahead of the caller
+)
+
+var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
+
+type chunk struct {
+	data []byte  // the records, end to end
+	ends []int32 // where each ends in data
+	err  error   // the read failed after these records
+}
+
+// scan yields the records from position from, in order, until the first gap; it returns
+// the position after the last one and whether the caller's yield wanted more.
+func (l *Log) scan(from int64, yield func([]byte, error) bool) (int64, bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	full := make(chan *chunk, chunks)
+	free := make(chan *chunk, chunks)
+	go l.read(ctx, from, full, free)
+	defer func() {
+		for {
+			select {
+			case c := <-free:
+				chunkPool.Put(c)
+			default:
+				return
+			}
+		}
+	}()
+	next := from
+	for c := range full {
+		start := int32(0)
+		for _, end := range c.ends {
+			next++
+			if !yield(c.data[start:end:end], nil) {
+				return next, false
+			}
+			start = end
+		}
+		if c.err != nil {
+			yield(nil, c.err)
+			return next, false
+		}
+		free <- c
+	}
+	return next, true
+}
+
+// read runs scan's query and sends its rows in chunks to full, taking empty chunks from
+// free, until the first gap, the end, an error, or ctx is cancelled; it closes full.
+func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-chan *chunk) {
+	defer close(full)
+	var c *chunk
+	made := 0
+	take := func() bool {
+		select {
+		case c = <-free:
+		default:
+			if made < chunks {
+				c = chunkPool.Get().(*chunk)
+				made++
+				break
+			}
+			select {
+			case c = <-free:
+			case <-ctx.Done():
+				return false
+			}
+		}
+		c.data, c.ends, c.err = c.data[:0], c.ends[:0], nil
+		return true
+	}
+	send := func() bool {
+		select {
+		case full <- c:
+			c = nil
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !take() {
+		return
+	}
+	rows, err := l.pool.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos >= $1 ORDER BY pos", from)
+	if err != nil {
+		c.err = l.errorf("read: %w", err)
+		send()
+		return
+	}
+	defer rows.Close()
+	binFormat := true
+	for _, f := range rows.FieldDescriptions() {
+		binFormat = binFormat && f.Format == pgx.BinaryFormatCode
+	}
+	next := from
+	// Outside the loop: Scan's pointers make them escape, and declared inside they
+	// would cost two allocations a row.
+	var pos int64
+	var rec []byte
+	for rows.Next() {
+		if raw := rows.RawValues(); binFormat && len(raw) == 2 && len(raw[0]) == 8 && raw[1] != nil {
+			// The common case without a copy but the chunk's: the row is read from the
+			// connection's buffer, which the next row reuses.
+			pos, rec = int64(binary.BigEndian.Uint64(raw[0])), raw[1]
+		} else if err := rows.Scan(&pos, &rec); err != nil {
+			c.err = l.errorf("read position %d: %w", next, err)
+			send()
+			return
+		}
+		if pos != next {
+			// A gap: the record at next is not committed yet (or never will be). Stop
+			// here rather than skip it.
+			break
+		}
+		next++
+		if len(c.ends) > 0 && (len(c.data)+len(rec) > chunkBytes || len(c.ends) == chunkRows) {
+			if !send() || !take() {
+				return
+			}
+		}
+		c.data = append(c.data, rec...)
+		c.ends = append(c.ends, int32(len(c.data)))
+	}
+	if err := rows.Err(); err != nil && ctx.Err() == nil {
+		c.err = l.errorf("read: %w", err)
+	}
+	send()
+}
