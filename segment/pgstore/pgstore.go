@@ -20,6 +20,16 @@
 // Each call is one statement in its own transaction: Put replaces a blob atomically
 // (an upsert), and is durable when it returns (with the database's synchronous_commit);
 // a Get on any replica after a Put returned sees the new bytes.
+//
+// # Snapshots
+//
+// A snapshot of a segment.Index is a blob like any other: the host writes the index
+// (Index.WriteTo) with the position of the first event it does not hold, and on start
+// reads the latest and applies the events after it. How often is the host's choice,
+// made by how many events it will replay at most after a crash: examples/server writes
+// one every 10,000 events (its -snapshot-every), as well as when a segment is saved and
+// at shutdown. Put replaces the blob in one statement, so a reader never meets half a
+// snapshot, and a crash during one leaves the previous.
 package pgstore
 
 import (
