@@ -1,0 +1,102 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral"
+)
+
+// benchEvents sends b.N events through the programmes, callers goroutines each: person
+// i signs up with a referrer's code, then orders, so that most events decide a referral
+// or pay rewards. It reports acknowledged events per second.
+func benchEvents(b *testing.B, ps []*referral.Program, callers int) {
+	for r := 1; r <= referrers; r++ {
+		if err := ps[0].Apply(referral.Record{Kind: referral.KindCode, Key: fmt.Sprint("code", r), At: base, Profile: uint32(r), Code: code(r)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for _, p := range ps {
+		for range callers {
+			wg.Go(func() {
+				for {
+					i := next.Add(1)
+					if i > int64(b.N) {
+						return
+					}
+					j := i / 2
+					at := base.Add(time.Duration(j) * time.Second)
+					ev := referral.Record{Kind: referral.KindSignup, Key: fmt.Sprint("signup", j), At: at, Profile: uint32(1000 + j), Code: code(1 + int(j)%referrers)}
+					if i%2 == 1 {
+						ev = referral.Record{Kind: referral.KindOrder, Key: fmt.Sprint("order", j), At: at.Add(time.Minute), Profile: uint32(1000 + j), Order: fmt.Sprint("O", j), Amount: 5000}
+					}
+					if err := p.Apply(ev); err != nil && !refused(ev, err) {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func benchConfig() referral.Config {
+	return referral.Config{ReferrerReward: 1000, ReferredReward: 500}
+}
+
+// BenchmarkEventsPostgres: events through one ledger in PostgreSQL with one and four
+// writers (each its own pool, store and programme, as replicas are), 256 callers each;
+// BenchmarkEventsFile is the baseline, one programme on a FileStore.
+func BenchmarkEventsPostgres(b *testing.B) {
+	for _, writers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			pool := pgtest.Pool(b)
+			schema := pgtest.Schema(b, pool)
+			var ps []*referral.Program
+			var stores []*Store
+			for range writers {
+				s, err := Open(context.Background(), pgtest.Pool(b), &Options{Schema: schema})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { s.Close() })
+				stores = append(stores, s)
+				p, err := referral.Open(s, benchConfig())
+				if err != nil {
+					b.Fatal(err)
+				}
+				ps = append(ps, p)
+			}
+			benchEvents(b, ps, 256)
+			flushes := 0
+			for _, s := range stores {
+				flushes += s.log.Flushes()
+			}
+			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "events/flush")
+		})
+	}
+}
+
+func BenchmarkEventsFile(b *testing.B) {
+	fs, err := referral.OpenFileStore(filepath.Join(b.TempDir(), "ledger"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	p, err := referral.Open(fs, benchConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEvents(b, []*referral.Program{p}, 256)
+}
