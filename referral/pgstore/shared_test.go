@@ -435,3 +435,34 @@ func TestTerminatedBackend(t *testing.T) {
 	}
 	t.Logf("%d backends terminated", kills.Load())
 }
+
+// TestFollow: a programme that follows the ledger sees another replica's events within
+// a notification, without calling CatchUp.
+func TestFollow(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	writer := openProgram(t, openStore(t, pgtest.Pool(t), schema))
+	s := openStore(t, pgtest.Pool(t), schema)
+	follower := openProgram(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Follow(ctx, follower, &FollowOptions{Poll: time.Hour}) }()
+	for _, ev := range events(3) {
+		send(t, writer, ev)
+	}
+	want := writer.Position()
+	deadline := time.Now().Add(10 * time.Second)
+	for follower.Position() < want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow returned %v, want context.Canceled", err)
+	}
+	if got := follower.Position(); got != want {
+		t.Fatalf("the follower holds %d records, the writer %d (polling is hourly: only a notification wakes it)", got, want)
+	}
+	if diff := cmp.Diff(answers(writer, 3), answers(follower, 3)); diff != "" {
+		t.Fatalf("the follower differs (-writer +follower):\n%s", diff)
+	}
+}
