@@ -21,8 +21,8 @@ func TestErrorPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A batch whose record is not a record, as a host's faulty migration might leave.
-	if _, err := pool.Exec(ctx, "INSERT INTO "+damaged+".referral_batch (seq, recs) VALUES (0, ARRAY['\\x00ff'::bytea])"); err != nil {
+	// A row whose record is not a record, as a host's faulty migration might leave.
+	if _, err := pool.Exec(ctx, "INSERT INTO "+damaged+".referral_log (pos, rec) VALUES (0, '\\x00ff'::bytea)"); err != nil {
 		t.Fatal(err)
 	}
 	newer := pgtest.Schema(t, pool)
@@ -54,7 +54,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Open with a nil pool", second(Open(ctx, nil, nil)), referral.ErrInvalid},
 		{"Open of a newer schema", open(ctx, newer), ErrVersion},
 		{"Open with a canceled context", open(canceled, pgtest.Schema(t, pool)), context.Canceled},
-		{"Records of a damaged batch", read(), referral.ErrCorrupt},
+		{"Records of a damaged record", read(), referral.ErrCorrupt},
 	} {
 		if !errors.Is(c.err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)

@@ -97,7 +97,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 		return nil, fmt.Errorf("referral/pgstore: %w", err)
 	}
 	return &Store{log: pg.NewLog(pool, schema, "referral_log", pg.Errors{
-		Prefix: "referral/pgstore", Closed: referral.ErrClosed, Diverged: referral.ErrDiverged,
+		Prefix: "referral/pgstore", Closed: referral.ErrClosed, Diverged: referral.ErrDiverged, Invalid: referral.ErrInvalid,
 	})}, nil
 }
 
@@ -158,8 +158,15 @@ type FollowOptions struct {
 
 // Follow keeps p, a Program opened on s, caught up with the ledger until ctx is done:
 // it listens for the NOTIFY every flush sends and calls p.CatchUp on each, and every
-// Poll without one. It returns ctx's error, or CatchUp's.
+// Poll without one. It returns ctx's error, or CatchUp's; referral.ErrInvalid for a nil
+// p and referral.ErrClosed on a closed store.
 func (s *Store) Follow(ctx context.Context, p *referral.Program, opts *FollowOptions) error {
+	if p == nil {
+		return fmt.Errorf("referral/pgstore: follow: nil programme: %w", referral.ErrInvalid)
+	}
+	if s.log.Closed() {
+		return referral.ErrClosed
+	}
 	poll := time.Second
 	if opts != nil && opts.Poll > 0 {
 		poll = opts.Poll
