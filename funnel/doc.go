@@ -102,6 +102,13 @@
 // up to a depth, optionally ending at a To step; the result holds the top-N names at
 // each depth, the drop-offs, and the links between depths that a Sankey chart draws.
 //
+// # Stickiness
+//
+// Stickiness counts on how many days of each week or month each profile did an event:
+// the distribution per calendar period, per cohort (profiles by the period of their
+// first such event, followed to the end of observation, inactive periods as 0 days) and
+// split by a property's value on the profile's first such event.
+//
 // # Retention and lifecycle
 //
 // Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds
@@ -134,6 +141,7 @@
 //	correlation Spec.Correlate      Spec.CorrelateSeq              Spec.CorrelateBatch
 //	trends      Trend.Run           Trend.RunSeq                   Trend.RunBatch
 //	paths       Paths.Run           Paths.RunSeq                   Paths.RunBatch
+//	stickiness  Stickiness.Run      Stickiness.RunSeq              Stickiness.RunBatch
 //
 // Timestamps must lie in the years 1900-2189 (ErrTimeRange otherwise), where every
 // difference of two fits in a time.Duration. A Batch holds profile, time (Unix
