@@ -109,6 +109,13 @@
 // first such event, followed to the end of observation, inactive periods as 0 days) and
 // split by a property's value on the profile's first such event.
 //
+// # Experiments
+//
+// CompareGroups compares a funnel's conversion between a control and a treatment group
+// of profiles (bitmaps: an A/B test or a holdout), with the fixed-sample interval and
+// p-value, and an always-valid confidence sequence for teams that look every day;
+// SampleSize says how many profiles a group needs for a target lift.
+//
 // # Retention and lifecycle
 //
 // Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds

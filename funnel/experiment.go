@@ -1,0 +1,127 @@
+package funnel
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Experiment compares a funnel's conversion, from the first step to the last, between
+// a control group and a treatment group (an A/B test, or a holdout against the rest).
+type Experiment struct {
+	Control, Treatment Rate
+	// Comparison is the fixed-sample difference (treatment minus control) with
+	// Newcombe's interval and the two-proportion p-value: valid when the sample size
+	// was fixed in advance and the test is read once.
+	Comparison Comparison
+	// SeqLo and SeqHi bound the difference with an always-valid confidence sequence
+	// (see ExperimentOptions): it holds at every sample size simultaneously, so a team
+	// may look daily and stop whenever it likes.
+	SeqLo, SeqHi float64
+}
+
+// ExperimentOptions sets the level and the confidence sequence's tuning.
+type ExperimentOptions struct {
+	// Level is the two-sided confidence level; zero means 0.95.
+	Level float64
+	// Planned is the total number of profiles (both groups) at which the confidence
+	// sequence is tightest; it must be fixed before looking at the data. Zero means
+	// 10,000.
+	Planned int64
+}
+
+// CompareGroups splits a funnel's result into two groups of profiles and compares
+// their conversion: among the profiles of each group that entered the funnel, those
+// that reached the last step. Profiles in both groups are refused.
+//
+// The confidence sequence is the asymptotic one of Waudby-Smith, Arbour, Sinha, Kennedy
+// and Ramdas (2023, "Time-uniform central limit theory and asymptotic confidence
+// sequences", eq. 7), a normal mixture boundary (Robbins 1970; Howard, Ramdas,
+// McAuliffe and Sekhon 2021): with t profiles and σ̂² = t·V̂, V̂ the variance of the
+// difference (pT(1-pT)/nT + pC(1-pC)/nC),
+//
+//	difference ± σ̂ · sqrt(2(tρ²+1)/(t²ρ²) · log(sqrt(tρ²+1)/α)),
+//
+// with ρ² = (-2 log α + log(-2 log α + 1)) / Planned, which makes it tightest at the
+// planned size (their eq. 8).
+func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *ExperimentOptions) (*Experiment, error) {
+	var o ExperimentOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Level == 0 {
+		o.Level = 0.95
+	}
+	if o.Planned == 0 {
+		o.Planned = 10_000
+	}
+	switch {
+	case res == nil || len(res.Steps) == 0 || control == nil || treatment == nil:
+		return nil, fmt.Errorf("%w: an experiment needs a result and two groups", ErrInvalid)
+	case !(o.Level > 0 && o.Level < 1):
+		return nil, fmt.Errorf("%w: experiment level %v outside (0, 1)", ErrInvalid, o.Level)
+	case o.Planned < 0:
+		return nil, fmt.Errorf("%w: experiment planned size %d is negative", ErrInvalid, o.Planned)
+	case control.Intersects(treatment):
+		return nil, fmt.Errorf("%w: %d profiles are in both groups", ErrInvalid, control.AndCardinality(treatment))
+	}
+	entered, converted := res.Steps[0].Converted, res.Steps[len(res.Steps)-1].Converted
+	rate := func(g *roaring.Bitmap) (Rate, error) {
+		return NewRate(int64(converted.AndCardinality(g)), int64(entered.AndCardinality(g)), Wilson, o.Level)
+	}
+	c, err := rate(control)
+	if err != nil {
+		return nil, err
+	}
+	t, err := rate(treatment)
+	if err != nil {
+		return nil, err
+	}
+	cmp, err := Compare(c, t, o.Level)
+	if err != nil {
+		return nil, err
+	}
+	ex := &Experiment{Control: c, Treatment: t, Comparison: cmp}
+	ex.SeqLo, ex.SeqHi = confidenceSequence(c, t, 1-o.Level, o.Planned)
+	return ex, nil
+}
+
+// confidenceSequence returns the asymptotic confidence sequence's bounds (see
+// CompareGroups) for the difference t - c, at miscoverage alpha.
+func confidenceSequence(c, t Rate, alpha float64, planned int64) (lo, hi float64) {
+	pc, pt := float64(c.K)/float64(c.N), float64(t.K)/float64(t.N)
+	n := float64(c.N + t.N)
+	v := pc*(1-pc)/float64(c.N) + pt*(1-pt)/float64(t.N)
+	sigma := math.Sqrt(n * v)
+	la := -2 * math.Log(alpha)
+	rho2 := (la + math.Log(la+1)) / float64(planned)
+	w := sigma * math.Sqrt(2*(n*rho2+1)/(n*n*rho2)*math.Log(math.Sqrt(n*rho2+1)/alpha))
+	d := pt - pc
+	return d - w, d + w
+}
+
+// SampleSize returns the profiles each group needs for a two-sided test at level alpha
+// to detect, with the given power, a conversion rate moving from base to base·(1+lift)
+// (a relative lift): Fleiss, Levin and Paik (2003, eq. 4.14, without the continuity
+// correction),
+//
+//	n = (z(1-α/2)·sqrt(2·p̄(1-p̄)) + z(power)·sqrt(p1(1-p1) + p2(1-p2)))² / (p2-p1)²,
+//
+// p̄ the mean of p1 and p2, rounded up.
+func SampleSize(base, lift, alpha, power float64) (int64, error) {
+	p1, p2 := base, base*(1+lift)
+	switch {
+	case !(base > 0 && base < 1) || !(p2 > 0 && p2 < 1) || lift == 0 || math.IsNaN(lift):
+		return 0, fmt.Errorf("%w: sample size for base %v and lift %v (both rates must lie in (0, 1) and differ)", ErrInvalid, base, lift)
+	case !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1):
+		return 0, fmt.Errorf("%w: sample size for alpha %v and power %v (both in (0, 1))", ErrInvalid, alpha, power)
+	}
+	za := distuv.UnitNormal.Quantile(1 - alpha/2)
+	zb := distuv.UnitNormal.Quantile(power)
+	pbar := (p1 + p2) / 2
+	num := za*math.Sqrt(2*pbar*(1-pbar)) + zb*math.Sqrt(p1*(1-p1)+p2*(1-p2))
+	n := num * num / ((p2 - p1) * (p2 - p1))
+	return int64(math.Ceil(n - 1e-9)), nil
+}

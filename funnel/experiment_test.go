@@ -1,0 +1,96 @@
+package funnel
+
+import (
+	"encoding/csv"
+	"errors"
+	"math"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"pgregory.net/rapid"
+)
+
+// TestSampleSizeGolden checks SampleSize against testdata/samplesize/golden.csv, the
+// same closed form with SciPy's normal quantiles (golden.py).
+func TestSampleSizeGolden(t *testing.T) {
+	f, err := os.Open("testdata/samplesize/golden.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs[1:] {
+		var v [4]float64
+		for i := range v {
+			v[i], _ = strconv.ParseFloat(rec[i], 64)
+		}
+		want, _ := strconv.ParseInt(rec[4], 10, 64)
+		got, err := SampleSize(v[0], v[1], v[2], v[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("base %v lift %v alpha %v power %v: %d, SciPy's %d", v[0], v[1], v[2], v[3], got, want)
+		}
+	}
+	if _, err := SampleSize(0.5, 1, 0.05, 0.8); !errors.Is(err, ErrInvalid) {
+		t.Error(err)
+	}
+}
+
+// The experiment's rates are the groups' counts among the funnel's profiles (reference:
+// bitmaps intersected by hand), and the confidence sequence, valid at every sample size,
+// is never narrower than the fixed-sample Wald interval at the same level.
+func TestCompareGroupsReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(2, 400).Draw(t, "profiles")
+		var events []Event
+		control, treatment := roaring.New(), roaring.New()
+		for p := uint32(1); p <= uint32(n); p++ {
+			events = append(events, Event{Profile: p, Time: at(0), Name: "a"})
+			if rapid.IntRange(0, 2).Draw(t, "convert") == 0 {
+				events = append(events, Event{Profile: p, Time: at(5), Name: "b"})
+			}
+			switch rapid.IntRange(0, 2).Draw(t, "group") {
+			case 0:
+				control.Add(p)
+			case 1:
+				treatment.Add(p)
+			}
+		}
+		res, err := Spec{Steps: named("a", "b")}.Run(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := CompareGroups(res, control, treatment, nil)
+		if control.IsEmpty() || treatment.IsEmpty() {
+			if err == nil {
+				t.Fatal("an empty group compared")
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := res.Steps[1].Converted
+		if ex.Control.K != int64(roaring.And(conv, control).GetCardinality()) || ex.Control.N != int64(control.GetCardinality()) ||
+			ex.Treatment.K != int64(roaring.And(conv, treatment).GetCardinality()) || ex.Treatment.N != int64(treatment.GetCardinality()) {
+			t.Fatalf("%+v", ex)
+		}
+		pc, pt := float64(ex.Control.K)/float64(ex.Control.N), float64(ex.Treatment.K)/float64(ex.Treatment.N)
+		wald := 1.959963984540054 * math.Sqrt(pc*(1-pc)/float64(ex.Control.N)+pt*(1-pt)/float64(ex.Treatment.N))
+		if ex.SeqHi-ex.SeqLo < 2*wald-1e-12 || math.Abs((ex.SeqLo+ex.SeqHi)/2-(pt-pc)) > 1e-12 {
+			t.Fatalf("sequence [%v, %v] narrower than Wald ±%v around %v", ex.SeqLo, ex.SeqHi, wald, pt-pc)
+		}
+	})
+	if _, err := CompareGroups(&Result{Steps: make([]StepResult, 1)}, roaring.BitmapOf(1), roaring.BitmapOf(1), nil); !errors.Is(err, ErrInvalid) {
+		t.Error(err)
+	}
+}
