@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mathext"
 )
 
@@ -146,13 +147,16 @@ func bgbbLogAlive(alpha, beta, gamma, delta float64, x, n int) float64 {
 func bgbbLogDead(alpha, beta, gamma, delta float64, x, tx, n int) float64 {
 	xf := float64(x)
 	lab, lgd := mathext.Lbeta(alpha, beta), mathext.Lbeta(gamma, delta)
-	s := math.Inf(-1)
-	for i := 0; i < n-tx; i++ {
-		fi := float64(i)
-		s = logAddExp(s, mathext.Lbeta(alpha+xf, beta+float64(tx)-xf+fi)-lab+
-			mathext.Lbeta(gamma+1, delta+float64(tx)+fi)-lgd)
+	if n <= tx {
+		return math.Inf(-1)
 	}
-	return s
+	terms := make([]float64, n-tx)
+	for i := range terms {
+		fi := float64(i)
+		terms[i] = mathext.Lbeta(alpha+xf, beta+float64(tx)-xf+fi) - lab +
+			mathext.Lbeta(gamma+1, delta+float64(tx)+fi) - lgd
+	}
+	return floats.LogSumExp(terms)
 }
 
 // pAliveAt returns P(alive at opportunity n | x, t_x, n).
@@ -229,12 +233,13 @@ func (p bgbbProcess) pmf(n, k int) float64 {
 		return lgamma(float64(a)+1) - lgamma(float64(b)+1) - lgamma(float64(a-b)+1)
 	}
 	nf := float64(n)
-	s := lchoose(n, k) + mathext.Lbeta(p.alpha+kf, p.beta+nf-kf) - lab + mathext.Lbeta(p.gamma, p.delta+nf) - lgd
+	terms := make([]float64, 0, n-k+1)
+	terms = append(terms, lchoose(n, k)+mathext.Lbeta(p.alpha+kf, p.beta+nf-kf)-lab+mathext.Lbeta(p.gamma, p.delta+nf)-lgd)
 	for i := k; i < n; i++ {
 		fi := float64(i)
-		s = logAddExp(s, lchoose(i, k)+mathext.Lbeta(p.alpha+kf, p.beta+fi-kf)-lab+mathext.Lbeta(p.gamma+1, p.delta+fi)-lgd)
+		terms = append(terms, lchoose(i, k)+mathext.Lbeta(p.alpha+kf, p.beta+fi-kf)-lab+mathext.Lbeta(p.gamma+1, p.delta+fi)-lgd)
 	}
-	return clamp01(math.Exp(s))
+	return clamp01(math.Exp(floats.LogSumExp(terms)))
 }
 
 func (m *BGBB) posterior(c Opportunities) bgbbProcess {

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -70,7 +71,7 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 		return nil, err
 	}
 	m.Intercept, m.Coef = beta[0], beta[1:]
-	m.LogLik = fit.objective(beta) + o.Lambda/2*dot(beta[1:], beta[1:])
+	m.LogLik = fit.objective(beta) + o.Lambda/2*floats.Dot(beta[1:], beta[1:])
 	if o.Unpenalized {
 		if m.StdErr, err = fit.stdErr(beta); err != nil {
 			return nil, err
@@ -243,7 +244,7 @@ func (f *logisticFit) objective(beta []float64) float64 {
 	parallelSum(len(f.y), f.workers, 1, acc[:], func(lo, hi int, a []float64) {
 		var s float64
 		for i := lo; i < hi; i++ {
-			eta := dot(f.z[i*f.dim:(i+1)*f.dim], beta)
+			eta := floats.Dot(f.z[i*f.dim:(i+1)*f.dim], beta)
 			s -= f.w[i] * softplus(eta)
 			if f.y[i] {
 				s += f.w[i] * eta
@@ -251,7 +252,7 @@ func (f *logisticFit) objective(beta []float64) float64 {
 		}
 		a[0] += s
 	})
-	return acc[0] - f.lambda/2*dot(beta[1:], beta[1:])
+	return acc[0] - f.lambda/2*floats.Dot(beta[1:], beta[1:])
 }
 
 // derivatives returns the gradient and the negative Hessian (the information) of the
@@ -270,7 +271,7 @@ func (f *logisticFit) derivatives(beta []float64) ([]float64, *mat.SymDense) {
 		}()
 		for i := lo; i < hi; i++ {
 			zi := f.z[i*dim : (i+1)*dim]
-			p := sigmoid(dot(zi, beta))
+			p := sigmoid(floats.Dot(zi, beta))
 			r := -p
 			if f.y[i] {
 				r = 1 - p
@@ -327,7 +328,7 @@ func (f *logisticFit) separated(beta []float64) error {
 		return nil
 	}
 	for i, yi := range f.y {
-		eta := dot(f.z[i*f.dim:(i+1)*f.dim], beta)
+		eta := floats.Dot(f.z[i*f.dim:(i+1)*f.dim], beta)
 		if f.w[i] > 0 && ((yi && eta <= 0) || (!yi && eta >= 0)) {
 			return nil
 		}
@@ -341,14 +342,6 @@ func coefNames(dim int) []string {
 		names = append(names, fmt.Sprintf("coef[%d]", j-1))
 	}
 	return names
-}
-
-func dot(a, b []float64) float64 {
-	var s float64
-	for i, v := range a {
-		s += v * b[i]
-	}
-	return s
 }
 
 type logisticJSON struct {

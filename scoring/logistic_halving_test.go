@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 )
@@ -44,7 +45,7 @@ func (f *logisticFit) newtonHalving(maxIter int) ([]float64, int, error) {
 		// Vandenberghe 2004, §9.5.1). Once it is below rounding of the objective, a
 		// comparison of objectives cannot tell the steps apart: take the full step and
 		// stop.
-		if dot(g, step)/2 <= 1e-13*math.Max(1, math.Abs(obj)) {
+		if floats.Dot(g, step)/2 <= 1e-13*math.Max(1, math.Abs(obj)) {
 			for j := range beta {
 				beta[j] += step[j]
 			}
