@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+
+	"github.com/clientele-go/clientele/internal/radix"
 )
 
 // table interns identifiers: it gives each distinct (kind, value) a dense node id from 1
@@ -241,7 +243,7 @@ func (t *table) buildIndex() {
 	for len(entries)*4 > size*3 {
 		size, shift = size*2, shift-1
 	}
-	radixSortHigh(entries)
+	radix.Sort(entries, nil, 32) // by the hash in the upper half, stably
 	t.slots, t.shift = make([]uint64, size), shift
 	mask := uint32(size - 1)
 	for _, e := range entries {
@@ -252,27 +254,6 @@ func (t *table) buildIndex() {
 		t.slots[i] = e
 	}
 	t.used = len(entries)
-}
-
-// radixSortHigh sorts by the upper 32 bits (least significant byte first, four passes).
-func radixSortHigh(a []uint64) {
-	tmp := make([]uint64, len(a))
-	for shift := uint(32); shift < 64; shift += 8 {
-		var count [257]int
-		for _, x := range a {
-			count[(x>>shift)&0xff+1]++
-		}
-		for i := 1; i < 257; i++ {
-			count[i] += count[i-1]
-		}
-		for _, x := range a {
-			b := (x >> shift) & 0xff
-			tmp[count[b]] = x
-			count[b]++
-		}
-		a, tmp = tmp, a
-	}
-	// Four passes: the sorted data is back in the caller's slice.
 }
 
 func (t *table) insertSlot(s uint64) {

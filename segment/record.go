@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/radix"
 )
 
 // pendingLimit is how many Record calls are buffered before they are applied.
@@ -234,39 +236,12 @@ func runs(sorted []uint32) (uniq []uint32, counts []uint32) {
 	return uniq, counts
 }
 
-// sortProfiles sorts a in place: an LSD radix sort in three passes of 11, 11 and 10
-// bits for large slices (linear, several times faster than comparison sorting at
-// millions of keys), pdqsort for small ones. It returns scratch memory for reuse.
+// sortProfiles sorts a in place with the SDK's radix sort (linear, several times faster
+// than comparison sorting at millions of keys), after a check that spares lists that
+// arrive in order. It returns scratch memory for reuse.
 func sortProfiles(a, scratch []uint32) []uint32 {
-	if len(a) < 512 {
-		slices.Sort(a)
-		return scratch
-	}
 	if slices.IsSorted(a) {
 		return scratch
 	}
-	if cap(scratch) < len(a) {
-		scratch = make([]uint32, len(a))
-	}
-	src, dst := a, scratch[:len(a)]
-	var count [1 << 11]int
-	for _, shift := range [...]uint{0, 11, 22} {
-		clear(count[:])
-		for _, v := range src {
-			count[v>>shift&0x7ff]++
-		}
-		sum := 0
-		for i, c := range count {
-			count[i] = sum
-			sum += c
-		}
-		for _, v := range src {
-			k := v >> shift & 0x7ff
-			dst[count[k]] = v
-			count[k]++
-		}
-		src, dst = dst, src
-	}
-	copy(a, src) // after an odd number of passes the result is in the scratch slice
-	return scratch
+	return radix.Sort(a, scratch, 0)
 }
