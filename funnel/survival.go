@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/clientele-go/clientele/internal/stats"
 )
 
 // Observation is one profile's time to convert: Converted, or followed for Time without
@@ -67,7 +67,7 @@ func checkLevel(level float64) error {
 // kaplanMeier computes the curve from the sorted times of conversions (events) and of
 // censorings, walking the two lists together.
 func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
-	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	z := stats.ZCrit(level)
 	sv := &Survival{Level: level}
 	s, green := 1.0, 0.0
 	atRisk := int64(len(events) + len(censored))

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/internal/stats"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Signup is one person joining: Referrer is the person who brought them, 0 for an
@@ -223,7 +222,7 @@ func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Du
 		}
 		brought[s.Referrer] = append(brought[s.Referrer], gap)
 	}
-	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	z := stats.ZCrit(level)
 	out := make([]Cohort, n)
 	for i := range out {
 		c := &out[i]

@@ -3,6 +3,7 @@ package scoring
 import (
 	"math"
 
+	"github.com/clientele-go/clientele/internal/stats"
 	"gonum.org/v1/gonum/mathext"
 )
 
@@ -31,7 +32,7 @@ func (g betaGeo) pmf(t float64, n int) float64 {
 		tail := mathext.RegIncBeta(nf, g.r, u/(1+u))
 		p += math.Exp(mathext.Lbeta(g.a+1, g.b+nf-1)-lbab) * tail
 	}
-	return clamp01(p)
+	return stats.Clamp01(p)
 }
 
 // mean returns E[X(t)], Fader, Hardie & Lee 2005, eq. 9:
@@ -94,16 +95,6 @@ func hypergeo(a, b, c, z float64) float64 {
 func lgamma(x float64) float64 {
 	v, _ := math.Lgamma(x)
 	return v
-}
-
-func clamp01(p float64) float64 {
-	switch {
-	case p < 0 || math.IsNaN(p):
-		return 0
-	case p > 1:
-		return 1
-	}
-	return p
 }
 
 // sigmoid is 1/(1+e^-u) without overflow.

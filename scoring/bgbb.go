@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/stats"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mathext"
 )
@@ -239,7 +240,7 @@ func (p bgbbProcess) pmf(n, k int) float64 {
 		fi := float64(i)
 		terms = append(terms, lchoose(i, k)+mathext.Lbeta(p.alpha+kf, p.beta+fi-kf)-lab+mathext.Lbeta(p.gamma+1, p.delta+fi)-lgd)
 	}
-	return clamp01(math.Exp(floats.LogSumExp(terms)))
+	return stats.Clamp01(math.Exp(floats.LogSumExp(terms)))
 }
 
 func (m *BGBB) posterior(c Opportunities) bgbbProcess {
@@ -270,7 +271,7 @@ func (m *BGBB) PurchaseProb(future, k int, c Opportunities) float64 {
 	if k == 0 {
 		p += 1 - pa
 	}
-	return clamp01(p)
+	return stats.Clamp01(p)
 }
 
 // ExpectedPurchasesNew returns E[X(n)] for a new customer over n opportunities (eq. 9).

@@ -6,9 +6,9 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/clientele-go/clientele/internal/stats"
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Interval is a prediction with a two-sided confidence interval at the level of the
@@ -444,7 +444,7 @@ func paramInterval(level float64, u []float64, cov *mat.SymDense, draws [][]floa
 		if !(v >= 0) || math.IsInf(v, 1) {
 			return out
 		}
-		z := distuv.UnitNormal.Quantile((1 + level) / 2)
+		z := stats.ZCrit(level)
 		c, half := sc.to(est), z*math.Sqrt(v)
 		// The round trip through logit or log can move an end past the estimate by
 		// an ulp where the interval is very narrow.

@@ -1,5 +1,7 @@
 package scoring
 
+import "github.com/clientele-go/clientele/internal/stats"
+
 // Model is a fitted continuous-time buy-till-you-die model: *BGNBD, *MBGNBD or
 // *ParetoNBD. Times are in the unit of the customers the model was fitted on. A
 // Model's methods only read it, so a fitted model is safe for concurrent use.
@@ -57,7 +59,7 @@ func (m mixture[P]) pmf(t float64, n int) float64 {
 	if n == 0 {
 		p += 1 - m.alive
 	}
-	return clamp01(p)
+	return stats.Clamp01(p)
 }
 
 // btyd is what the three continuous-time models share: P(alive), the process P of a
@@ -103,7 +105,7 @@ func probNew[P process](m btyd[P], t float64, n int) float64 {
 	if t == 0 {
 		return pointMass(n)
 	}
-	return clamp01(m.newCustomer().pmf(t, n))
+	return stats.Clamp01(m.newCustomer().pmf(t, n))
 }
 
 // pointMass is P(X(0) = n): nobody buys in no time.

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/stats"
 	"gonum.org/v1/gonum/integrate/quad"
 )
 
@@ -344,7 +345,7 @@ func (p paretoProcess) pmf(t float64, n int) float64 {
 		integral += ws[i] * nbd(tau) * math.Exp(-p.s*u*L)
 	}
 	integral *= p.s * L
-	return clamp01(math.Exp(-p.s*L)*nbd(t) + integral)
+	return stats.Clamp01(math.Exp(-p.s*L)*nbd(t) + integral)
 }
 
 // legendreNodes are the Gauss-Legendre nodes and weights on [0, 1] used by

@@ -1,8 +1,9 @@
 // Package stats holds the interval estimates and tests that funnel and referral report
-// beside every rate, so that a product team sees how far a rate can be trusted.
+// beside every rate, so that a product team sees how far a rate can be trusted, and the
+// small numeric helpers the SDK shares (the normal quantile ZCrit, Clamp01).
 //
-// Every function checks its input and returns an error wrapping [ErrInput] rather than a
-// NaN. Levels are two-sided confidence levels in (0, 1), such as 0.95.
+// Every interval and test checks its input and returns an error wrapping [ErrInput]
+// rather than a NaN. Levels are two-sided confidence levels in (0, 1), such as 0.95.
 package stats
 
 import (
@@ -37,9 +38,23 @@ func check(k, n int64, level float64) error {
 	return nil
 }
 
-// zCrit is the standard normal quantile that leaves (1-level)/2 in each tail.
-func zCrit(level float64) float64 {
+// ZCrit is the standard normal quantile that leaves (1-level)/2 in each tail: the
+// half-width, in standard errors, of a two-sided normal interval at level (1.96 at
+// 0.95). It is the SDK's one normal quantile; funnel, referral and scoring call it.
+func ZCrit(level float64) float64 {
 	return distuv.UnitNormal.Quantile(1 - (1-level)/2)
+}
+
+// Clamp01 returns p within [0, 1], and 0 for NaN: it removes the rounding noise that
+// puts a computed probability a hair outside its range.
+func Clamp01(p float64) float64 {
+	switch {
+	case p < 0 || math.IsNaN(p):
+		return 0
+	case p > 1:
+		return 1
+	}
+	return p
 }
 
 // Wilson returns the Wilson (1927) score interval for k successes out of n trials, the
@@ -53,7 +68,7 @@ func Wilson(k, n int64, level float64) (Interval, error) {
 	if n == 0 {
 		return Interval{0, 0, 1}, nil
 	}
-	z := zCrit(level)
+	z := ZCrit(level)
 	nf, p := float64(n), float64(k)/float64(n)
 	// Newcombe 1998 (single proportion), method 3:
 	// (2np + z² ± z·sqrt(z² + 4np(1-p))) / (2(n + z²)).

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"fmt"
+	"github.com/clientele-go/clientele/internal/stats"
 )
 
 // Markov is data-driven attribution by removal effect (Anderl, Becker, von Wangenheim &
@@ -95,18 +96,13 @@ func (m Markov) removalEffects(j *journeys) ([]Credit, error) {
 			return nil, err
 		}
 		if base.Conversions > 0 {
-			re[c].Conversions = clamp01(1 - r.Conversions/base.Conversions)
+			re[c].Conversions = stats.Clamp01(1 - r.Conversions/base.Conversions)
 		}
 		if base.Value > 0 {
-			re[c].Value = clamp01(1 - r.Value/base.Value)
+			re[c].Value = stats.Clamp01(1 - r.Value/base.Value)
 		}
 	}
 	return re, nil
-}
-
-// clamp01 removes rounding noise that would put a removal effect a hair outside [0, 1].
-func clamp01(x float64) float64 {
-	return min(max(x, 0), 1)
 }
 
 // chain is the absorbing Markov chain of a set of journeys: transient states 0..n-1,
