@@ -3,44 +3,38 @@ package funnel
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"math"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/clientele-go/clientele/internal/codec"
+	"github.com/clientele-go/clientele/internal/frame"
 )
 
-// The package's encodings (a Batch, a Partial, a CohortPartial, Journeys) share one
-// frame:
+// The package's encodings (a Batch, a Partial, a CohortPartial, Journeys) are frames
+// of the SDK's one checksummed framing (internal/frame):
 //
 //	magic (8 bytes) | version uint32 LE | body | CRC32C of everything before, uint32 LE
 //
-// The decoders check the magic, the version and the checksum first, then every length
+// The decoders check the magic, the checksum and the version first, then every length
 // in the body against the bytes that remain, so that damaged input fails with an error
 // naming the offset instead of allocating or panicking.
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const frameVersion = 1
 
 type writer struct{ buf []byte }
 
 func newWriter(magic string) *writer {
-	w := &writer{buf: append([]byte(nil), magic...)}
-	w.buf = binary.LittleEndian.AppendUint32(w.buf, frameVersion)
-	return w
+	return &writer{buf: frame.AppendHeader(nil, magic, frameVersion)}
 }
 
-func (w *writer) uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
-func (w *writer) varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
-func (w *writer) u32(v uint32)     { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
-func (w *writer) i64(v int64)      { w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(v)) }
-func (w *writer) bytes(b []byte)   { w.uvarint(uint64(len(b))); w.buf = append(w.buf, b...) }
-func (w *writer) str(s string)     { w.uvarint(uint64(len(s))); w.buf = append(w.buf, s...) }
-func (w *writer) finish() []byte {
-	return binary.LittleEndian.AppendUint32(w.buf, crc32.Checksum(w.buf, castagnoli))
-}
+func (w *writer) uvarint(v uint64)  { w.buf = binary.AppendUvarint(w.buf, v) }
+func (w *writer) varint(v int64)    { w.buf = binary.AppendVarint(w.buf, v) }
+func (w *writer) u32(v uint32)      { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
+func (w *writer) i64(v int64)       { w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(v)) }
+func (w *writer) bytes(b []byte)    { w.uvarint(uint64(len(b))); w.buf = append(w.buf, b...) }
+func (w *writer) str(s string)      { w.uvarint(uint64(len(s))); w.buf = append(w.buf, s...) }
+func (w *writer) finish() []byte    { return frame.Seal(w.buf) }
 func (w *writer) flag(b bool)       { w.buf = append(w.buf, boolByte(b)) }
 func (w *writer) int64s(vs []int64) { w.uvarint(uint64(len(vs))); appendVarints(w, vs) }
 
@@ -74,23 +68,16 @@ const MaxDecodedProfiles = 1 << 26
 
 // openFrame checks data's magic, version and checksum and returns a reader of its body.
 func openFrame(what, magic string, data []byte) (*reader, error) {
-	min := len(magic) + 4 + 4
-	if len(data) < min {
-		return nil, fmt.Errorf("%w: decode %s: %d bytes, shorter than a frame's %d", ErrCorrupt, what, len(data), min)
+	v, _, err := frame.Open(data, magic)
+	if err != nil {
+		return nil, fmt.Errorf("%w: decode %s %v", ErrCorrupt, what, err)
 	}
-	if string(data[:len(magic)]) != magic {
-		return nil, fmt.Errorf("%w: decode %s at offset 0: bad magic %q", ErrCorrupt, what, data[:len(magic)])
-	}
-	if v := binary.LittleEndian.Uint32(data[len(magic):]); v != frameVersion {
-		return nil, fmt.Errorf("%w: decode %s at offset %d: unknown version %d", ErrCorrupt, what, len(magic), v)
-	}
-	body := data[:len(data)-4]
-	if got, want := crc32.Checksum(body, castagnoli), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
-		return nil, fmt.Errorf("%w: decode %s at offset %d: checksum %08x, want %08x", ErrCorrupt, what, len(body), got, want)
+	if v != frameVersion {
+		return nil, fmt.Errorf("%w: decode %s at offset %d: unknown version %d", ErrCorrupt, what, frame.MagicSize, v)
 	}
 	r := &reader{what: what}
-	r.Reset(body)
-	r.Bytes(len(magic)+4, "header") // checked above; offsets count from the frame's start
+	r.Reset(data[:len(data)-4])
+	r.Bytes(frame.HeaderSize, "header") // checked above; offsets count from the frame's start
 	return r, nil
 }
 

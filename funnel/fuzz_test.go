@@ -11,8 +11,8 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// frame wraps body in a valid frame (magic, version, checksum).
-func frame(magic string, body []byte) []byte {
+// framed wraps body in a valid frame (magic, version, checksum).
+func framed(magic string, body []byte) []byte {
 	w := newWriter(magic)
 	w.buf = append(w.buf, body...)
 	return w.finish()
@@ -42,7 +42,7 @@ func FuzzBatchDecode(f *testing.F) {
 		// Half the inputs are framed with a valid checksum, so that the body's decoder
 		// (not just the checksum) meets arbitrary bytes.
 		if len(data) > 0 && data[0]&1 == 1 {
-			data = frame(batchMagic, data[1:])
+			data = framed(batchMagic, data[1:])
 		}
 		var got Batch
 		if err := got.UnmarshalBinary(data); err != nil {
@@ -75,7 +75,7 @@ func FuzzPartialDecode(f *testing.F) {
 	f.Add(append([]byte{1}, good[12:len(good)-4]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 0 && data[0]&1 == 1 {
-			data = frame(partialMagic, data[1:])
+			data = framed(partialMagic, data[1:])
 		}
 		var got Partial
 		if err := got.UnmarshalBinary(data); err != nil {
@@ -99,10 +99,10 @@ func TestDecodeRejectsPaddedVarint(t *testing.T) {
 	empty, _ := (&Batch{}).MarshalBinary()
 	body := append([]byte{0x80, 0x00}, empty[13:len(empty)-4]...) // names count 0, padded
 	var b Batch
-	if err := b.UnmarshalBinary(frame(batchMagic, body)); !errors.Is(err, ErrCorrupt) {
+	if err := b.UnmarshalBinary(framed(batchMagic, body)); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("padded varint: %v, want ErrCorrupt", err)
 	}
-	if err := b.UnmarshalBinary(frame(batchMagic, empty[12:len(empty)-4])); err != nil {
+	if err := b.UnmarshalBinary(framed(batchMagic, empty[12:len(empty)-4])); err != nil {
 		t.Fatalf("the same batch unpadded: %v", err)
 	}
 }
@@ -125,7 +125,7 @@ func FuzzJourneysDecode(f *testing.F) {
 	f.Add(append([]byte{1}, good[12:len(good)-4]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 0 && data[0]&1 == 1 {
-			data = frame(journeysMagic, data[1:])
+			data = framed(journeysMagic, data[1:])
 		}
 		got, err := l.UnmarshalJourneys(data)
 		if err != nil {
@@ -170,7 +170,7 @@ func FuzzCohortPartialDecode(f *testing.F) {
 	f.Add(append([]byte{1}, good[12:len(good)-4]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 0 && data[0]&1 == 1 {
-			data = frame(cohortMagic, data[1:])
+			data = framed(cohortMagic, data[1:])
 		}
 		got, err := c.UnmarshalCohortPartial(data)
 		if err != nil {
@@ -299,7 +299,7 @@ func TestBatchPropsEncoding(t *testing.T) {
 	}
 	// A property section that names no property is not canonical.
 	body := append(bytes.Clone(old[12:len(old)-4]), 1, 0, 0) // one value "", no property
-	if err := back.UnmarshalBinary(frame(batchMagic, body)); !errors.Is(err, ErrCorrupt) {
+	if err := back.UnmarshalBinary(framed(batchMagic, body)); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("empty property section: %v, want ErrCorrupt", err)
 	}
 }

@@ -504,7 +504,7 @@ func TestJourneysBadInput(t *testing.T) {
 	if _, err := (Lifecycle{By: Week}).UnmarshalJourneys(data); !errors.Is(err, ErrMismatch) {
 		t.Errorf("decoding with another lifecycle: %v, want ErrMismatch", err)
 	}
-	for _, bad := range [][]byte{data[:len(data)-1], append(slices.Clone(data[:len(data)-4]), 0, 0, 0, 0), frame(journeysMagic, data[12:len(data)-5])} {
+	for _, bad := range [][]byte{data[:len(data)-1], append(slices.Clone(data[:len(data)-4]), 0, 0, 0, 0), framed(journeysMagic, data[12:len(data)-5])} {
 		if _, err := l.UnmarshalJourneys(bad); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("decoding damaged bytes: %v, want ErrCorrupt", err)
 		}

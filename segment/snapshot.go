@@ -4,9 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"hash"
-	"hash/crc32"
 	"io"
 	"maps"
 	"math"
@@ -17,6 +16,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/clientele-go/clientele/internal/codec"
+	"github.com/clientele-go/clientele/internal/frame"
 )
 
 // Snapshot format, version 1. All integers little-endian.
@@ -26,7 +26,9 @@ import (
 //	dir      the directory (below), which locates every bitmap by (offset, length)
 //	trailer  dir offset uint64 | dir length uint64 | "CSEG" | CRC-32C uint32  24 bytes
 //
-// The CRC-32C (Castagnoli) covers every byte before it. The directory is a sequence of
+// The CRC-32C (Castagnoli) covers every byte before it: a snapshot is a frame of the
+// SDK's one checksummed framing (internal/frame) whose body runs from the flags to the
+// trailer's "CSEG". The directory is a sequence of
 // unsigned varints (u), zig-zag varints (z), strings (u length, bytes), bitmap
 // references (u offset from the file's start, u length) and bit-sliced indexes
 // (byte signed, u width, existence reference, width slice references):
@@ -45,26 +47,12 @@ const (
 	snapTrailer = 24
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// snapWriter writes a snapshot, checksumming and counting as it goes.
+// snapWriter writes a snapshot through a frame.Writer, which checksums and counts as
+// it goes, and gathers the directory.
 type snapWriter struct {
-	w   *bufio.Writer
-	crc hash.Hash32
-	off int64
-	err error
+	*frame.Writer
+	err error // a bitmap's own failure to serialise
 	dir []byte
-}
-
-func (s *snapWriter) Write(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.w.Write(p)
-	s.crc.Write(p[:n])
-	s.off += int64(n)
-	s.err = err
-	return n, err
 }
 
 func (s *snapWriter) u(v uint64)   { s.dir = binary.AppendUvarint(s.dir, v) }
@@ -73,14 +61,12 @@ func (s *snapWriter) byte(v byte)  { s.dir = append(s.dir, v) }
 func (s *snapWriter) str(v string) { s.u(uint64(len(v))); s.dir = append(s.dir, v...) }
 
 func (s *snapWriter) bitmap(b *roaring.Bitmap) {
-	start := s.off
-	if s.err == nil {
-		if _, err := b.WriteTo(s); err != nil && s.err == nil {
-			s.err = err
-		}
+	start := s.Offset()
+	if _, err := b.WriteTo(s); err != nil && s.err == nil {
+		s.err = err
 	}
 	s.u(uint64(start))
-	s.u(uint64(s.off - start))
+	s.u(uint64(s.Offset() - start))
 }
 
 func (s *snapWriter) bsi(b *bsi) {
@@ -112,11 +98,9 @@ func (s *snapWriter) optionalBSI(b *bsi) {
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	x.rlock()
 	defer x.mu.RUnlock()
-	s := &snapWriter{w: bufio.NewWriterSize(w, 1<<20), crc: crc32.New(castagnoli)}
-	var h [snapHeader]byte
-	copy(h[:], snapMagic)
-	binary.LittleEndian.PutUint32(h[8:], snapVersion)
-	s.Write(h[:])
+	bw := bufio.NewWriterSize(w, 1<<20)
+	s := &snapWriter{Writer: frame.NewWriter(bw, snapMagic, snapVersion)}
+	s.Write(make([]byte, snapHeader-frame.HeaderSize)) // flags: none
 
 	s.str(x.loc.String())
 	s.u(uint64(x.retention))
@@ -161,22 +145,24 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 		s.bitmap(sv.members)
 	}
 
-	dirOff := s.off
+	dirOff := s.Offset()
 	s.Write(s.dir)
-	var t [snapTrailer]byte
+	var t [snapTrailer - 4]byte // the checksum is the frame's
 	binary.LittleEndian.PutUint64(t[0:], uint64(dirOff))
 	binary.LittleEndian.PutUint64(t[8:], uint64(len(s.dir)))
 	copy(t[16:], snapEnd)
-	s.Write(t[:20])
-	binary.LittleEndian.PutUint32(t[20:], s.crc.Sum32())
-	s.Write(t[20:])
-	if s.err == nil {
-		s.err = s.w.Flush()
+	s.Write(t[:])
+	err := s.Close()
+	if err == nil {
+		err = s.err
 	}
-	if s.err != nil {
-		return s.off, errorf("write snapshot: %w", s.err)
+	if err == nil {
+		err = bw.Flush()
 	}
-	return s.off, nil
+	if err != nil {
+		return s.Offset(), errorf("write snapshot: %w", err)
+	}
+	return s.Offset(), nil
 }
 
 // snapReader decodes a snapshot held in memory (read from a Store, or mapped). Its
@@ -250,20 +236,19 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	bad := func(off int, format string, args ...any) error {
 		return fmt.Errorf("%w: snapshot at offset %d: %s", ErrCorrupt, off, fmt.Sprintf(format, args...))
 	}
+	v, _, err := frame.Open(data, snapMagic)
+	var fe *frame.Error
+	if errors.As(err, &fe) {
+		return nil, bad(fe.Offset, "%s (not a segment snapshot, or damaged)", fe.Reason)
+	}
 	if len(data) < snapHeader+snapTrailer {
 		return nil, bad(0, "%d bytes, too short for a snapshot", len(data))
-	}
-	if string(data[:8]) != snapMagic {
-		return nil, bad(0, "not a segment snapshot (bad magic)")
 	}
 	end := len(data) - snapTrailer
 	if string(data[end+16:end+20]) != snapEnd {
 		return nil, bad(end+16, "bad trailer magic (truncated or not a snapshot)")
 	}
-	if got, want := crc32.Checksum(data[:len(data)-4], castagnoli), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
-		return nil, bad(len(data)-4, "checksum mismatch (stored %08x, computed %08x)", want, got)
-	}
-	if v := binary.LittleEndian.Uint32(data[8:]); v != snapVersion {
+	if v != snapVersion {
 		return nil, bad(8, "unsupported version %d (want %d)", v, snapVersion)
 	}
 	if f := binary.LittleEndian.Uint32(data[12:]); f != 0 {

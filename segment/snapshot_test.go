@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"pgregory.net/rapid"
+
+	"github.com/clientele-go/clientele/internal/frame"
 )
 
 func snapshotBytes(t interface{ Fatal(...any) }, x *Index) []byte {
@@ -125,8 +126,7 @@ func rechecksum(data []byte) []byte {
 	if len(data) < 4 {
 		return data
 	}
-	binary.LittleEndian.PutUint32(data[len(data)-4:], crc32.Checksum(data[:len(data)-4], castagnoli))
-	return data
+	return frame.Seal(data[:len(data)-4])
 }
 
 // TestSnapshotStructureChecks damages a snapshot behind a valid checksum: the

@@ -51,12 +51,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"iter"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/clientele-go/clientele/internal/frame"
 )
 
 // Errors reported by the log; they are wrapped with the path and offset.
@@ -83,8 +84,6 @@ const (
 	v1FrameSize  = 8
 	ackOffset    = 16 // the acknowledged end and its checksum
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // SyncPolicy says when appended records reach stable storage.
 type SyncPolicy int
@@ -182,19 +181,18 @@ func create(path string) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// header returns a version 2 header: its first 16 bytes are a frame of the SDK's
+// checksummed framing (internal/frame) with an empty body, then the acknowledged end.
 func header(ack int64) [headerSize]byte {
 	var h [headerSize]byte
-	copy(h[:], magic)
-	binary.LittleEndian.PutUint32(h[8:], version)
-	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(h[:12], castagnoli))
+	frame.Seal(frame.AppendHeader(h[:0], magic, version)) // in place: h has room
 	putAck(h[ackOffset:], ack)
 	return h
 }
 
 // putAck encodes an acknowledged end with its checksum into 12 bytes.
 func putAck(b []byte, end int64) {
-	binary.LittleEndian.PutUint64(b, uint64(end))
-	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
+	frame.Seal(binary.LittleEndian.AppendUint64(b[:0], uint64(end))) // in place
 }
 
 // syncDir makes a directory entry durable.
@@ -256,13 +254,10 @@ func inspect(f *os.File, path string) (state, error) {
 	if _, err := f.ReadAt(h[:n], 0); err != nil && err != io.EOF {
 		return st, fmt.Errorf("wal: read header of %s: %w", path, err)
 	}
-	if string(h[:8]) != magic {
-		return st, corrupt(0, "not a log file (bad magic)")
+	var fe *frame.Error
+	if st.version, _, err = frame.Open(h[:v1HeaderSize], magic); errors.As(err, &fe) {
+		return st, corrupt(int64(fe.Offset), "log header: %s (not a log file, or damaged)", fe.Reason)
 	}
-	if crc32.Checksum(h[:12], castagnoli) != binary.LittleEndian.Uint32(h[12:]) {
-		return st, corrupt(12, "header checksum mismatch")
-	}
-	st.version = binary.LittleEndian.Uint32(h[8:])
 	st.seed = binary.LittleEndian.Uint32(h[12:])
 	switch st.version {
 	case 1:
@@ -280,7 +275,7 @@ func inspect(f *os.File, path string) (state, error) {
 		return st, corrupt(0, "%d bytes, shorter than a log header (truncated)", st.size)
 	}
 	a := h[ackOffset : ackOffset+12]
-	if crc32.Checksum(a[:8], castagnoli) != binary.LittleEndian.Uint32(a[8:]) {
+	if !frame.Sealed(a) {
 		return st, corrupt(ackOffset, "acknowledged-end checksum mismatch")
 	}
 	if binary.LittleEndian.Uint32(h[28:]) != 0 {
@@ -347,10 +342,7 @@ func (s *scanner) scan(off int64, fn func([]byte) error) (int64, error) {
 		if _, err := io.ReadFull(br, payload); err != nil {
 			return off, fmt.Errorf("read frame at offset %d: %w", off, err)
 		}
-		var prev [4]byte
-		binary.LittleEndian.PutUint32(prev[:], s.chain)
-		crc := crc32.Update(crc32.Checksum(prev[:], castagnoli), castagnoli, hdr[:12])
-		crc = crc32.Update(crc, castagnoli, payload)
+		crc := chainOf(s.chain, hdr[:12], payload)
 		if crc != binary.LittleEndian.Uint32(hdr[12:]) {
 			if seq := binary.LittleEndian.Uint64(hdr[4:12]); seq != s.seq {
 				// A whole frame out of sequence is a frame removed, repeated or moved, even
@@ -432,8 +424,7 @@ func scanV1(r io.ReaderAt, size int64, fn func([]byte) error) (int64, error) {
 		if _, err := io.ReadFull(br, payload); err != nil {
 			return off, fmt.Errorf("read frame at offset %d: %w", off, err)
 		}
-		crc := crc32.Update(crc32.Checksum(hdr[:4], castagnoli), castagnoli, payload)
-		if crc != binary.LittleEndian.Uint32(hdr[4:]) {
+		if sumV1(hdr[:4], payload) != binary.LittleEndian.Uint32(hdr[4:]) {
 			return off, zerosFrom(r, off+v1FrameSize+n, size, fmt.Sprintf("checksum mismatch in frame at offset %d", off))
 		}
 		if fn != nil {
@@ -512,19 +503,25 @@ func appendFrame(dst, rec []byte, seq uint64, prev uint32) ([]byte, uint32) {
 	var hdr [frameSize]byte
 	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(rec)))
 	binary.LittleEndian.PutUint64(hdr[4:12], seq)
-	var p [4]byte
-	binary.LittleEndian.PutUint32(p[:], prev)
-	crc := crc32.Update(crc32.Checksum(p[:], castagnoli), castagnoli, hdr[:12])
-	crc = crc32.Update(crc, castagnoli, rec)
+	crc := chainOf(prev, hdr[:12], rec)
 	binary.LittleEndian.PutUint32(hdr[12:], crc)
 	return append(append(dst, hdr[:]...), rec...), crc
 }
 
+// chainOf is a version 2 frame's chain: the CRC32C of the previous frame's chain, the
+// frame's length and sequence (head), and its payload.
+func chainOf(prev uint32, head, payload []byte) uint32 {
+	p := binary.LittleEndian.AppendUint32(make([]byte, 0, 4), prev)
+	return frame.Update(frame.Update(frame.Checksum(p), head), payload)
+}
+
+// sumV1 is a version 1 frame's checksum: the CRC32C of its length (head) and payload.
+func sumV1(head, payload []byte) uint32 { return frame.Update(frame.Checksum(head), payload) }
+
 func appendFrameV1(dst, rec []byte) []byte {
 	var hdr [v1FrameSize]byte
 	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(rec)))
-	crc := crc32.Update(crc32.Checksum(hdr[:4], castagnoli), castagnoli, rec)
-	binary.LittleEndian.PutUint32(hdr[4:], crc)
+	binary.LittleEndian.PutUint32(hdr[4:], sumV1(hdr[:4], rec))
 	return append(append(dst, hdr[:]...), rec...)
 }
 

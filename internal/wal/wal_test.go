@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
+
+	"github.com/clientele-go/clientele/internal/frame"
 )
 
 // tb is what the helpers need of *testing.T, *testing.F and *rapid.T alike.
@@ -317,7 +318,7 @@ func TestRepairSavesWhatItCuts(t *testing.T) {
 func TestVersion1(t *testing.T) {
 	h := header(0)
 	binary.LittleEndian.PutUint32(h[8:], 1)
-	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(h[:12], castagnoli))
+	frame.Seal(h[:12]) // in place: h has room
 	img := append([]byte(nil), h[:v1HeaderSize]...)
 	img = appendFrameV1(img, []byte("old one"))
 	img = appendFrameV1(img, []byte("old two"))
