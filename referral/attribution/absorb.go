@@ -15,7 +15,7 @@ import (
 // is solved by LU factorisation; a larger one (only high orders over many channels make
 // them) by Gauss-Seidel sweeps, which converge for the M-matrix I - Q of an absorbing
 // chain (Varga, Matrix Iterative Analysis, thm. 3.10), iterated to rounding level.
-var denseSolveLimit = 400 // a variable so that the tests can force either path
+const denseSolveLimit = 400
 
 const maxSweeps = 200_000
 
@@ -32,6 +32,7 @@ const maxSweeps = 200_000
 // back-substitution, and only cycles cost a factorisation.
 type solver struct {
 	ch    *chain
+	dense int       // the largest component solved by LU: denseSolveLimit, or a test's
 	comps [][]int32 // strongly connected components, successors first, states ascending
 	dead  []bool
 	u, v  []float64 // per state: P(conversion), expected value
@@ -62,6 +63,7 @@ func newSolver(ch *chain) (*solver, error) {
 	}
 	return &solver{
 		ch:    ch,
+		dense: denseSolveLimit,
 		comps: comps,
 		dead:  make([]bool, ch.n),
 		u:     make([]float64, ch.n),
@@ -95,7 +97,7 @@ func (s *solver) solve(removed int) (Credit, error) {
 		case len(alive) == 0:
 		case len(alive) == 1:
 			s.solveOne(alive[0])
-		case len(alive) <= denseSolveLimit:
+		case len(alive) <= s.dense:
 			err = s.solveDense(alive)
 		default:
 			err = s.solveIterative(alive)

@@ -535,10 +535,7 @@ func TestShapleySamplingAgreesWithExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		old := maxExactShapley
-		maxExactShapley = 0
-		sampled, err := m.Values(paths)
-		maxExactShapley = old
+		sampled, err := m.valuesUpTo(paths, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -604,19 +601,16 @@ func TestIterativeSolverAgreesWithLU(t *testing.T) {
 		}
 		paths = append(paths, Path{Touches: touches, Conversions: float64(buf[7] % 2), Nulls: float64(1 + buf[6]%3), Value: float64(buf[7]%2) * 10})
 	}
-	solve := func(limit int) map[string]Credit {
-		old := denseSolveLimit
-		denseSolveLimit = limit
-		defer func() { denseSolveLimit = old }()
-		re, err := Markov{Order: 3}.RemovalEffects(paths)
+	j, err := intern(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	solve := func(dense int) []Credit {
+		re, err := Markov{Order: 3}.removalEffectsDense(j, dense)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return re
-	}
-	j, err := intern(paths)
-	if err != nil {
-		t.Fatal(err)
 	}
 	ch, err := buildChain(j, 3)
 	if err != nil {

@@ -74,6 +74,12 @@ func (m Markov) RemovalEffects(paths []Path) (map[string]Credit, error) {
 }
 
 func (m Markov) removalEffects(j *journeys) ([]Credit, error) {
+	return m.removalEffectsDense(j, denseSolveLimit)
+}
+
+// removalEffectsDense is removalEffects solving components of at most dense states by
+// LU and larger ones by Gauss-Seidel (the tests force either path).
+func (m Markov) removalEffectsDense(j *journeys, dense int) ([]Credit, error) {
 	ch, err := buildChain(j, m.order())
 	if err != nil {
 		return nil, err
@@ -82,6 +88,7 @@ func (m Markov) removalEffects(j *journeys) ([]Credit, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.dense = dense
 	base, err := s.solve(-1)
 	if err != nil {
 		return nil, err

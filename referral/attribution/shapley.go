@@ -48,8 +48,6 @@ const (
 // coalition (2^15 coalitions); beyond it the values are sampled.
 const MaxExactShapley = 15
 
-var maxExactShapley = MaxExactShapley // a variable so that the tests can force sampling
-
 const defaultShapleySamples = 2000
 
 // MaxShapleySamples bounds Shapley.Samples: the work grows with samples × channels ×
@@ -74,6 +72,12 @@ func (s Shapley) validate() error {
 // Values returns each channel's Shapley values, unscaled, with their standard errors.
 // Paths are checked as [Attribute] checks them.
 func (s Shapley) Values(paths []Path) (map[string]ShapleyValue, error) {
+	return s.valuesUpTo(paths, MaxExactShapley)
+}
+
+// valuesUpTo is Values enumerating every coalition of at most exact channels (the
+// tests force sampling with 0).
+func (s Shapley) valuesUpTo(paths []Path, exact int) (map[string]ShapleyValue, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -81,7 +85,7 @@ func (s Shapley) Values(paths []Path) (map[string]ShapleyValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals := s.values(j)
+	vals := s.values(j, exact)
 	out := make(map[string]ShapleyValue, len(vals))
 	for c, name := range j.names {
 		out[name] = vals[c]
@@ -90,7 +94,7 @@ func (s Shapley) Values(paths []Path) (map[string]ShapleyValue, error) {
 }
 
 func (s Shapley) credit(j *journeys) ([]Credit, error) {
-	vals := s.values(j)
+	vals := s.values(j, MaxExactShapley)
 	w := make([]Credit, len(vals))
 	for c, v := range vals {
 		w[c] = Credit{v.Conversions, v.Value}
@@ -98,12 +102,12 @@ func (s Shapley) credit(j *journeys) ([]Credit, error) {
 	return j.shareOut(w), nil
 }
 
-func (s Shapley) values(j *journeys) []ShapleyValue {
+func (s Shapley) values(j *journeys, exact int) []ShapleyValue {
 	if s.Game == SubsetConversions {
 		return simplifiedShapley(j)
 	}
 	g := newRateGame(j)
-	if len(j.names) <= maxExactShapley {
+	if len(j.names) <= exact {
 		return g.exact()
 	}
 	n := s.Samples
