@@ -19,15 +19,17 @@ type accum[P any] struct {
 	pend []funnel.Event // whole profiles, each one's events together
 }
 
-// flushAt is how many buffered events trigger a pass of the SDK.
-var flushAt = 1 << 15 // a variable so that tests can flush often
+// flushAt is how many buffered events trigger a pass of the SDK, unless a combiner's
+// flush field (set by tests, to flush often) says otherwise.
+const flushAt = 1 << 15
 
 // kind is what the generic combiner needs to know about a state.
 type kind[P any] struct {
-	build  func(events []funnel.Event) (P, error) // the state of whole profiles
-	merge  func(a, b P) (P, error)                // the SDK's merge
-	encode func(P) ([]byte, error)
-	decode func([]byte) (P, error)
+	flushAt int                                    // buffered events that trigger a pass
+	build   func(events []funnel.Event) (P, error) // the state of whole profiles
+	merge   func(a, b P) (P, error)                // the SDK's merge
+	encode  func(P) ([]byte, error)
+	decode  func([]byte) (P, error)
 }
 
 func (k kind[P]) add(a *accum[P], profile []byte) error {
@@ -35,7 +37,7 @@ func (k kind[P]) add(a *accum[P], profile []byte) error {
 	if a.pend, err = decodeProfile(a.pend, profile); err != nil {
 		return err
 	}
-	if len(a.pend) >= flushAt {
+	if len(a.pend) >= k.flushAt {
 		return k.flush(a)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"sync/atomic"
@@ -118,17 +119,19 @@ func decodeJourneysAcc(b []byte) (*journeysAcc, error) {
 
 // funnelFn combines profiles into a funnel.Partial.
 type funnelFn struct {
-	Spec specWire
-	k    *kind[*funnel.Partial]
+	Spec  specWire
+	k     *kind[*funnel.Partial]
+	flush int // buffered events that trigger a pass of the SDK; 0 means flushAt
 }
 
 func (f *funnelFn) kind() kind[*funnel.Partial] {
 	if f.k == nil {
 		spec := f.Spec.spec()
 		f.k = &kind[*funnel.Partial]{
-			build:  func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
-			merge:  func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
-			encode: marshalPartial,
+			flushAt: cmp.Or(f.flush, flushAt),
+			build:   func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
+			merge:   func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
+			encode:  marshalPartial,
 			decode: func(b []byte) (*funnel.Partial, error) {
 				p := new(funnel.Partial)
 				return p, p.UnmarshalBinary(b)
@@ -167,16 +170,18 @@ func (f *funnelFn) ExtractOutput(a *funnelAcc) ([]byte, error) {
 type cohortFn struct {
 	Cohorts cohortsWire
 	k       *kind[*funnel.CohortPartial]
+	flush   int // as funnelFn's
 }
 
 func (f *cohortFn) kind() kind[*funnel.CohortPartial] {
 	if f.k == nil {
 		c := f.Cohorts.cohorts()
 		f.k = &kind[*funnel.CohortPartial]{
-			build:  func(es []funnel.Event) (*funnel.CohortPartial, error) { return c.PartialSeq(slices.Values(es)) },
-			merge:  func(a, b *funnel.CohortPartial) (*funnel.CohortPartial, error) { return a, a.Merge(b) },
-			encode: marshalCohort,
-			decode: c.UnmarshalCohortPartial,
+			flushAt: cmp.Or(f.flush, flushAt),
+			build:   func(es []funnel.Event) (*funnel.CohortPartial, error) { return c.PartialSeq(slices.Values(es)) },
+			merge:   func(a, b *funnel.CohortPartial) (*funnel.CohortPartial, error) { return a, a.Merge(b) },
+			encode:  marshalCohort,
+			decode:  c.UnmarshalCohortPartial,
 		}
 	}
 	return *f.k
@@ -211,12 +216,14 @@ func (f *cohortFn) ExtractOutput(a *cohortAcc) ([]byte, error) {
 type lifecycleFn struct {
 	Lifecycle lifecycleWire
 	k         *kind[[]*funnel.Journeys]
+	flush     int // as funnelFn's
 }
 
 func (f *lifecycleFn) kind() kind[[]*funnel.Journeys] {
 	if f.k == nil {
 		l := f.Lifecycle.lifecycle()
 		f.k = &kind[[]*funnel.Journeys]{
+			flushAt: cmp.Or(f.flush, flushAt),
 			build: func(es []funnel.Event) ([]*funnel.Journeys, error) {
 				j, err := l.BuildSeq(slices.Values(es))
 				return []*funnel.Journeys{j}, err

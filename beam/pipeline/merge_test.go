@@ -116,13 +116,15 @@ func profilesOf(events []funnel.Event) [][]byte {
 	return out
 }
 
+// drawFlush draws how many buffered events make a combiner run the SDK: every event,
+// a few, or the default.
+func drawFlush(t *rapid.T) int { return rapid.SampledFrom([]int{1, 5, flushAt}).Draw(t, "flushAt") }
+
 func drawEvents(t *rapid.T) []funnel.Event {
-	flushAt = rapid.SampledFrom([]int{1, 5, 1 << 15}).Draw(t, "flushAt")
 	return genEvents(rapid.Uint64().Draw(t, "seed"), rapid.IntRange(0, 60).Draw(t, "profiles"))
 }
 
 func TestFunnelMergeAnySplit(t *testing.T) {
-	defer func(n int) { flushAt = n }(flushAt)
 	specs := specs()
 	names := slices.Sorted(maps.Keys(specs))
 	rapid.Check(t, func(t *rapid.T) {
@@ -131,7 +133,7 @@ func TestFunnelMergeAnySplit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := &funnelFn{Spec: w}
+		f := &funnelFn{Spec: w, flush: drawFlush(t)}
 		c := combiner[*funnelAcc, []byte, []byte]{f.CreateAccumulator, f.AddInput, f.MergeAccumulators, f.ExtractOutput,
 			encodeFunnelAcc, decodeFunnelAcc}
 		in := profilesOf(drawEvents(t))
@@ -150,14 +152,13 @@ func TestFunnelMergeAnySplit(t *testing.T) {
 }
 
 func TestCohortMergeAnySplit(t *testing.T) {
-	defer func(n int) { flushAt = n }(flushAt)
 	c0 := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, Return: funnel.Step{Name: "purchase"}, By: funnel.Week, Periods: 6}
 	w, err := wireCohorts(c0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		f := &cohortFn{Cohorts: w}
+		f := &cohortFn{Cohorts: w, flush: drawFlush(t)}
 		c := combiner[*cohortAcc, []byte, []byte]{f.CreateAccumulator, f.AddInput, f.MergeAccumulators, f.ExtractOutput,
 			encodeCohortAcc, decodeCohortAcc}
 		in := profilesOf(drawEvents(t))
@@ -175,7 +176,6 @@ func TestCohortMergeAnySplit(t *testing.T) {
 }
 
 func TestLifecycleMergeAnySplit(t *testing.T) {
-	defer func(n int) { flushAt = n }(flushAt)
 	l := funnel.Lifecycle{By: funnel.Week}
 	w, err := wireLifecycle(l)
 	if err != nil {
@@ -183,7 +183,7 @@ func TestLifecycleMergeAnySplit(t *testing.T) {
 	}
 	from, to := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	rapid.Check(t, func(t *rapid.T) {
-		f := &lifecycleFn{Lifecycle: w}
+		f := &lifecycleFn{Lifecycle: w, flush: drawFlush(t)}
 		c := combiner[*journeysAcc, []byte, []byte]{f.CreateAccumulator, f.AddInput, f.MergeAccumulators, f.ExtractOutput,
 			encodeJourneysAcc, decodeJourneysAcc}
 		in := profilesOf(drawEvents(t))
