@@ -15,16 +15,7 @@ import (
 // steps solved by Cholesky, halved until the objective does not fall. It stays here as
 // the baseline the gonum path is checked and benchmarked against.
 func (f *logisticFit) newtonHalving(maxIter int) ([]float64, int, error) {
-	beta := make([]float64, f.dim)
-	// Start the intercept at the log-odds of the base rate.
-	var pos, tot float64
-	for i, yi := range f.y {
-		tot += f.w[i]
-		if yi {
-			pos += f.w[i]
-		}
-	}
-	beta[0] = math.Log(pos / (tot - pos))
+	beta, tot := f.start()
 	obj := f.objective(beta)
 	var chol mat.Cholesky
 	step := make([]float64, f.dim)

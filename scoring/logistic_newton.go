@@ -18,16 +18,7 @@ import (
 // is not fails the fit rather than letting gonum add a multiple of the identity,
 // since there the features are collinear and no unique maximum exists.
 func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
-	beta := make([]float64, f.dim)
-	// Start the intercept at the log-odds of the base rate.
-	var pos, tot float64
-	for i, yi := range f.y {
-		tot += f.w[i]
-		if yi {
-			pos += f.w[i]
-		}
-	}
-	beta[0] = math.Log(pos / (tot - pos))
+	beta, tot := f.start()
 	p := &logisticProblem{f: f}
 	stop := &logisticStop{p: p}
 	res, err := minimizeNewton(optimize.Problem{Func: p.Func, Grad: p.Grad, Hess: p.Hess}, beta, maxIter+1, 1e-9*math.Max(tot, 1), stop)
@@ -54,6 +45,21 @@ func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
 		return fail(beta, fmt.Sprintf("iteration limit %d", maxIter))
 	}
 	return beta, steps, f.separated(beta)
+}
+
+// start returns the starting coefficients, the intercept at the log-odds of the
+// (weighted) base rate and the slopes at 0, and the rows' total weight.
+func (f *logisticFit) start() (beta []float64, tot float64) {
+	var pos float64
+	for i, yi := range f.y {
+		tot += f.w[i]
+		if yi {
+			pos += f.w[i]
+		}
+	}
+	beta = make([]float64, f.dim)
+	beta[0] = math.Log(pos / (tot - pos))
+	return beta, tot
 }
 
 // logisticProblem is the optimize.Problem of a logistic fit: the negative penalised
