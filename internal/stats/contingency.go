@@ -55,7 +55,7 @@ func OddsRatio(t Table, level float64) (Interval, error) {
 	}
 	lor := math.Log(a) + math.Log(d) - math.Log(b) - math.Log(c)
 	se := math.Sqrt(1/a + 1/b + 1/c + 1/d)
-	z := zCrit(level)
+	z := ZCrit(level)
 	return Interval{math.Exp(lor), math.Exp(lor - z*se), math.Exp(lor + z*se)}, nil
 }
 
