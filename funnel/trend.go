@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/clientele-go/clientele/internal/stats"
 )
 
 // Trend is a funnel over time: the profiles that entered the funnel in each period
@@ -70,7 +70,7 @@ func medianInterval(sorted []int64, level float64) MedianInterval {
 		d[i] = time.Duration(v)
 	}
 	mi.Median = d.Median()
-	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	z := stats.ZCrit(level)
 	half := z * math.Sqrt(float64(n)) / 2
 	lo := int(math.Floor(float64(n)/2 - half)) // 1-based rank
 	hi := int(math.Ceil(float64(n)/2+half)) + 1

@@ -242,7 +242,7 @@ func FuzzTrendDecode(f *testing.F) {
 	f.Add(append([]byte{1}, good[12:len(good)-4]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 0 && data[0]&1 == 1 {
-			data = frame(trendMagic, data[1:])
+			data = framed(trendMagic, data[1:])
 		}
 		got, err := tr.UnmarshalTrendPartial(data)
 		if err != nil {
