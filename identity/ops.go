@@ -64,23 +64,14 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 	from, into := r.g.applyUnmerge(rec)
 	s := Split{Profile: from, Into: slices.Clone(into), ID: r.storedID(n), At: at}
 	slices.Sort(s.Into)
-	var tk uint64
-	tail := r.tail
-	r.tail = nil
-	if len(into) > 1 && r.on.split != nil || len(tail) > 0 {
-		r.issued++
-		tk = r.issued
+	var rep changes
+	if len(into) > 1 && r.on.split != nil {
+		rep.own = append(rep.own, func() { r.on.split(s) })
 	}
+	tk := r.ticket(&rep)
 	r.mu.Unlock()
 	err = r.sync()
-	r.deliver(tk, true, func() {
-		for _, f := range tail {
-			f()
-		}
-		if err == nil && len(into) > 1 && r.on.split != nil {
-			r.on.split(s)
-		}
-	})
+	r.deliver(tk, true, func() { rep.run(err == nil) })
 	return s, err
 }
 
@@ -166,24 +157,15 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 	if c, ok := r.store.(Compacter); ok {
 		cerr = r.compact(c, erased)
 	}
-	var tk uint64
-	tail := r.tail
-	r.tail = nil
-	if r.on.forget != nil || len(tail) > 0 {
-		r.issued++
-		tk = r.issued
+	var rep changes
+	if r.on.forget != nil {
+		f := Forgotten{Profiles: retired, At: at}
+		rep.own = append(rep.own, func() { r.on.forget(f) })
 	}
+	tk := r.ticket(&rep)
 	r.mu.Unlock()
 	err = errors.Join(r.sync(), cerr)
-	f := Forgotten{Profiles: retired, At: at}
-	r.deliver(tk, true, func() {
-		for _, fn := range tail {
-			fn()
-		}
-		if err == nil && r.on.forget != nil {
-			r.on.forget(f)
-		}
-	})
+	r.deliver(tk, true, func() { rep.run(err == nil) })
 	return err
 }
 

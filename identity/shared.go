@@ -67,19 +67,10 @@ func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 	}
 	r.mu.Lock()
 	pos, err := r.catchUp()
-	tail := r.tail
-	r.tail = nil
-	var tk uint64
-	if len(tail) > 0 {
-		r.issued++
-		tk = r.issued
-	}
+	var rep changes
+	tk := r.ticket(&rep)
 	r.mu.Unlock()
-	r.deliver(tk, true, func() {
-		for _, f := range tail {
-			f()
-		}
-	})
+	r.deliver(tk, true, func() { rep.run(true) })
 	return pos, err
 }
 
