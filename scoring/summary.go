@@ -35,25 +35,31 @@ type SummaryOptions struct {
 	Location *time.Location
 }
 
-func (o SummaryOptions) withDefaults() (SummaryOptions, error) {
-	if o.Unit == 0 {
-		o.Unit = 7 * 24 * time.Hour
+// withDefaults returns the options with the defaults filled in (nil: all defaults), or
+// ErrInvalid.
+func (o *SummaryOptions) withDefaults() (SummaryOptions, error) {
+	var d SummaryOptions
+	if o != nil {
+		d = *o
 	}
-	if o.Period == 0 {
-		o.Period = 24 * time.Hour
+	if d.Unit == 0 {
+		d.Unit = 7 * 24 * time.Hour
 	}
-	if o.Location == nil {
-		o.Location = time.UTC
+	if d.Period == 0 {
+		d.Period = 24 * time.Hour
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
 	}
 	switch {
-	case o.End.IsZero():
-		return o, fmt.Errorf("%w: SummaryOptions.End is required", ErrInvalid)
-	case o.Unit < 0:
-		return o, fmt.Errorf("%w: unit %v is negative", ErrInvalid, o.Unit)
-	case o.Period < 0 || o.Period%time.Second != 0:
-		return o, fmt.Errorf("%w: period %v must be a positive whole number of seconds", ErrInvalid, o.Period)
+	case d.End.IsZero():
+		return d, fmt.Errorf("%w: SummaryOptions.End is required", ErrInvalid)
+	case d.Unit < 0:
+		return d, fmt.Errorf("%w: unit %v is negative", ErrInvalid, d.Unit)
+	case d.Period < 0 || d.Period%time.Second != 0:
+		return d, fmt.Errorf("%w: period %v must be a positive whole number of seconds", ErrInvalid, d.Period)
 	}
-	return o, nil
+	return d, nil
 }
 
 const day = 24 * time.Hour
@@ -166,11 +172,7 @@ func (o SummaryOptions) start(p int64) time.Time {
 // summary_data_from_transaction_data. It fails on the first bad transaction (profile 0,
 // a negative, NaN or infinite amount), naming its position in the stream.
 func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
-	var opt SummaryOptions
-	if opts != nil {
-		opt = *opts
-	}
-	o, err := opt.withDefaults()
+	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -201,11 +203,7 @@ type Split struct {
 // Profiles whose first purchase falls in the holdout period are left out: they were not
 // customers when the model was fitted.
 func SplitCalibration(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Split, error) {
-	var opt SummaryOptions
-	if opts != nil {
-		opt = *opts
-	}
-	o, err := opt.withDefaults()
+	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
