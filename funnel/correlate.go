@@ -183,6 +183,17 @@ func (c *corrTally) merge(o *corrTally) {
 	}
 }
 
+// correlatePlan checks the options and the spec of a correlation and returns them ready
+// to run.
+func (s Spec) correlatePlan(opts *CorrelateOptions) (CorrelateOptions, *plan, error) {
+	o, err := opts.defaults()
+	if err != nil {
+		return o, nil, err
+	}
+	p, err := s.compile()
+	return o, p, err
+}
+
 func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
 	var opts CorrelateOptions
 	if o != nil {
@@ -216,11 +227,7 @@ func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
 // with Window 0), bounds included. Event names that match a step are not candidates;
 // property values are read on every event in that span, steps included.
 func (s Spec) CorrelateBatch(b *Batch, opts *CorrelateOptions) (*Correlations, error) {
-	o, err := opts.defaults()
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.compile()
+	o, p, err := s.correlatePlan(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -346,11 +353,7 @@ func (s Spec) CorrelateSeq(events iter.Seq[Event], opts *CorrelateOptions) (*Cor
 
 // correlateGrouped correlates events that come grouped by profile, each with its time.
 func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOptions) (*Correlations, error) {
-	o, err := opts.defaults()
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.compile()
+	o, p, err := s.correlatePlan(opts)
 	if err != nil {
 		return nil, err
 	}
