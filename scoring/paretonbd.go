@@ -191,10 +191,10 @@ func paretoLogLik(r, alpha, s, beta float64, x int, tx, T, termTx, termT float64
 // logAddExp returns log(e^a + e^b) as a + log1p(e^(b-a)), a >= b. gonum's
 // floats.LogSumExp, which the sums of many terms use, takes the log of the sum
 // instead, so that the smaller of two terms loses its digits below 1e-16 of the
-// larger. The Pareto/NBD likelihood, whose gradient is taken by finite differences,
-// feels those digits: on it floats.LogSumExp moved the CDNOW estimate of beta by 5e-7
-// relative, past the SciPy golden's 1e-6. gonum has no log1p form of the two-term
-// case, so it stays here.
+// larger. The Pareto/NBD fit felt those digits: with floats.LogSumExp its CDNOW estimate
+// of beta moved by 5e-7 relative, past the SciPy golden's 1e-6 (measured while its
+// gradient was by finite differences). gonum has no log1p form of the two-term case,
+// so it stays here.
 func logAddExp(a, b float64) float64 {
 	if math.IsInf(a, -1) {
 		return b
