@@ -18,7 +18,19 @@
 //     are matched by event name (a Step with a Match function is refused);
 //   - floating-point sums over customers and paths are added in the order the workers
 //     deliver them, so fitted parameters and attributed credit agree with the
-//     in-process figures to rounding (relative 1e-9 in the tests), not bit for bit.
+//     in-process figures to rounding (relative 1e-9 in the tests), not bit for bit;
+//   - identity resolution (Resolve) replays each connected component's events in the
+//     order SortLinks gives (time, then source, then identifiers), where the
+//     in-process resolver takes events in the order Link is called: the results are
+//     equal whenever no two events share an instant, and always equal to the resolver
+//     fed the SortLinks order. Rules hold functions, so a pipeline names registered
+//     rules (RegisterRules) instead of passing them.
+//
+// Identity resolution is the one computation whose rules depend on order (per-kind
+// limits and the hot-identifier quarantine decide event by event), so it is not a
+// combine: Resolve finds the connected components of the identifier graph with
+// large-star/small-star rounds unrolled into the pipeline, checks they are final, and
+// replays each component through identity.Resolver on one worker (see Resolve).
 //
 // Each transform returns a PCollection with one element, the merged state encoded by
 // the SDK's MarshalBinary (decode it with the SDK and ask it for the table), or per-key

@@ -1,0 +1,257 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+func init() {
+	beam.RegisterCoder(reflect.TypeOf(identity.Event{}), encodeLink, decodeLink)
+	beam.RegisterCoder(reflect.TypeOf(Assignment{}), encodeAssignment, decodeAssignment)
+	beam.RegisterCoder(reflect.TypeOf(identity.Merge{}), encodeMerge, decodeMerge)
+	beam.RegisterCoder(reflect.TypeOf(identity.Split{}), encodeSplit, decodeSplit)
+	beam.RegisterCoder(reflect.TypeOf(Move{}), encodeMove, decodeMove)
+	RegisterRules("default", identity.DefaultRules)
+	RegisterRules("none", func() identity.Rules { return identity.Rules{} })
+}
+
+// Assignment is one identifier and the profile that holds it, as identity.Resolver's
+// Lookup would answer: the identifier as stored (normalised), the profile's current key.
+type Assignment struct {
+	ID      identity.ID
+	Profile uint32
+}
+
+// Move says that state kept under Key belongs to Current now (identity.Resolver's
+// Current(Key)): Key was absorbed by a merge, or a quarantine split its profile.
+type Move struct {
+	Key, Current uint32
+}
+
+// Resolution is what Resolve produces. Keys are the dense keys identity.Resolver
+// issues (from 1, in the order the events created them).
+type Resolution struct {
+	// Assignments holds an Assignment for every identifier the events linked.
+	Assignments beam.PCollection
+	// Merges holds the identity.Merge reports the resolver's OnMerge would make, one
+	// per event that merged profiles (in no order; At and the keys say which came first).
+	Merges beam.PCollection
+	// Splits holds the identity.Split reports of quarantines (OnSplit): a hot
+	// identifier split off the profile it had joined.
+	Splits beam.PCollection
+	// Moves holds a Move for every key issued whose Current is another key: remap
+	// state kept under old keys (funnel, segment, referral) with it.
+	Moves beam.PCollection
+}
+
+// ResolveOptions tune Resolve. The zero value (or nil) is the default.
+type ResolveOptions struct {
+	// Rounds is the number of large-star/small-star rounds unrolled into the pipeline
+	// (default 20). A graph that needs more makes the pipeline fail rather than give
+	// a wrong answer; see Resolve.
+	Rounds int
+}
+
+// DefaultRounds is the number of connected-component rounds Resolve unrolls by
+// default. Each round at least halves the longest chain of identifiers whose labels
+// increase along it (Kiveris et al. 2014, Lemma 4), so 20 rounds resolve components
+// whose shortest paths span up to 2^20 hops, far more than any identity graph's.
+const DefaultRounds = 20
+
+var rulesByName sync.Map // string -> func() identity.Rules
+
+// RegisterRules names a function that returns identity rules, so that Resolve can use
+// them on remote workers: Rules hold normaliser functions, which cannot travel, so a
+// pipeline names its rules and every worker (running the same binary) builds them.
+// Call it from an init function. "default" (identity.DefaultRules) and "none" (the
+// zero Rules: plain connected components) are registered already; registering a name
+// again replaces it.
+func RegisterRules(name string, rules func() identity.Rules) {
+	rulesByName.Store(name, rules)
+}
+
+// resolverFor builds a resolver with the named rules.
+func resolverFor(name string) (*identity.Resolver, error) {
+	f, ok := rulesByName.Load(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: identity rules %q are not registered (RegisterRules)", ErrInvalid, name)
+	}
+	r, err := identity.New(f.(func() identity.Rules)())
+	if err != nil {
+		return nil, fmt.Errorf("%w: identity rules %q: %w", ErrInvalid, name, err)
+	}
+	return r, nil
+}
+
+// encodeLink writes an event so that its bytes order events as the pipeline replays
+// them: the instant (seconds with the sign bit flipped, big-endian, then nanoseconds),
+// then the source, then each identifier's kind and value as given, every string
+// written so that bytes compare as the strings do (a 0 byte is escaped as 0x00 0xff and
+// a string ends with 0x00 0x00, below any byte of a longer string). The encoding is
+// injective, so equal bytes mean equal events.
+func encodeLink(e identity.Event) []byte {
+	b := make([]byte, 12, 12+len(e.Source)+2+24*len(e.IDs))
+	binary.BigEndian.PutUint64(b, uint64(e.At.Unix())^1<<63)
+	binary.BigEndian.PutUint32(b[8:], uint32(e.At.Nanosecond()))
+	b = appendOrdered(b, e.Source)
+	for _, id := range e.IDs {
+		b = appendOrdered(appendOrdered(b, id.Kind), id.Value)
+	}
+	return b
+}
+
+func appendOrdered(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		b = append(b, s[i])
+		if s[i] == 0 {
+			b = append(b, 0xff)
+		}
+	}
+	return append(b, 0, 0)
+}
+
+// ordered reads a string written by appendOrdered.
+func (d *decoder) ordered() string {
+	if d.err != nil {
+		return ""
+	}
+	var out []byte
+	for i := d.off; i+1 < len(d.b); i++ {
+		if d.b[i] != 0 {
+			continue
+		}
+		switch d.b[i+1] {
+		case 0:
+			out = append(out, d.b[d.off:i]...)
+			d.off = i + 2
+			return string(out)
+		case 0xff:
+			out = append(out, d.b[d.off:i+1]...)
+			d.off = i + 2
+			i++
+		default:
+			d.fail("bad escape")
+			return ""
+		}
+	}
+	d.fail("unterminated string")
+	return ""
+}
+
+func decodeLink(b []byte) (identity.Event, error) {
+	if len(b) < 12 {
+		return identity.Event{}, fmt.Errorf("pipeline: decode link: %w: %d bytes", ErrInvalid, len(b))
+	}
+	sec := int64(binary.BigEndian.Uint64(b) ^ 1<<63)
+	ns := binary.BigEndian.Uint32(b[8:])
+	if ns >= 1e9 {
+		return identity.Event{}, fmt.Errorf("pipeline: decode link: %w: nanoseconds %d", ErrInvalid, ns)
+	}
+	d := decoder{b: b, off: 12}
+	e := identity.Event{At: time.Unix(sec, int64(ns)).UTC(), Source: d.ordered()}
+	for d.err == nil && d.off < len(b) {
+		e.IDs = append(e.IDs, identity.ID{Kind: d.ordered(), Value: d.ordered()})
+	}
+	if err := d.done("link"); err != nil {
+		return identity.Event{}, err
+	}
+	return e, nil
+}
+
+// SortLinks sorts events into the order in which Resolve replays each connected
+// component's events: by time, then source, then identifiers (kind and value, as
+// given). identity.Resolver fed the sorted slice event by event (Link, skipping the
+// events it refuses) holds exactly what Resolve computes; events at distinct instants
+// are simply in time order.
+func SortLinks(events []identity.Event) {
+	enc := make([][]byte, len(events))
+	idx := make([]int, len(events))
+	for i := range events {
+		enc[i], idx[i] = encodeLink(events[i]), i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return bytes.Compare(enc[a], enc[b]) })
+	sorted := make([]identity.Event, len(events))
+	for i, j := range idx {
+		sorted[i] = events[j]
+	}
+	copy(events, sorted)
+}
+
+func appendID(b []byte, id identity.ID) []byte {
+	return appendString(appendString(b, id.Kind), id.Value)
+}
+
+func encodeAssignment(a Assignment) []byte {
+	return binary.AppendUvarint(appendID(nil, a.ID), uint64(a.Profile))
+}
+
+func decodeAssignment(b []byte) (Assignment, error) {
+	d := decoder{b: b}
+	a := Assignment{ID: identity.ID{Kind: d.str(), Value: d.str()}, Profile: d.u32("profile")}
+	return a, d.done("assignment")
+}
+
+func appendKeys(b []byte, keys []uint32) []byte {
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(k))
+	}
+	return b
+}
+
+func (d *decoder) keys() []uint32 {
+	n := d.count(1)
+	if n == 0 {
+		return nil
+	}
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = d.u32("key")
+	}
+	return out
+}
+
+func encodeMerge(m identity.Merge) []byte {
+	b := binary.AppendUvarint(nil, uint64(m.Survivor))
+	b = appendKeys(b, m.Absorbed)
+	b = appendTime(b, m.At)
+	return appendString(b, m.Cause)
+}
+
+func decodeMerge(b []byte) (identity.Merge, error) {
+	d := decoder{b: b}
+	m := identity.Merge{Survivor: d.u32("survivor"), Absorbed: d.keys(), At: d.time(), Cause: d.str()}
+	return m, d.done("merge")
+}
+
+func encodeSplit(s identity.Split) []byte {
+	b := binary.AppendUvarint(nil, uint64(s.Profile))
+	b = appendKeys(b, s.Into)
+	b = appendID(b, s.ID)
+	return appendTime(b, s.At)
+}
+
+func decodeSplit(b []byte) (identity.Split, error) {
+	d := decoder{b: b}
+	s := identity.Split{Profile: d.u32("profile"), Into: d.keys(), ID: identity.ID{Kind: d.str(), Value: d.str()}, At: d.time()}
+	return s, d.done("split")
+}
+
+func encodeMove(m Move) []byte {
+	return binary.AppendUvarint(binary.AppendUvarint(nil, uint64(m.Key)), uint64(m.Current))
+}
+
+func decodeMove(b []byte) (Move, error) {
+	d := decoder{b: b}
+	m := Move{Key: d.u32("key"), Current: d.u32("current")}
+	return m, d.done("move")
+}

@@ -1,0 +1,179 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/clientele-go/clientele/identity"
+)
+
+func init() {
+	register.Function1x1(encodeAssignment)
+	register.Function1x1(encodeMerge)
+	register.Function1x1(encodeSplit)
+	register.Function1x1(encodeMove)
+}
+
+// genLinks makes identity events shaped like internal/synth's customer base: people
+// browse anonymously on a device or two, some log in (user id, e-mail, often spelled
+// differently), some buy in the store with their phone; households share a tablet,
+// the till sometimes types the shop's own number, and trackers sometimes send
+// "null". Times are whole minutes, so some events share an instant.
+func genLinks(seed uint64, people int) []identity.Event {
+	r := rand.New(rand.NewPCG(seed, seed^0x51ed2701))
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	at := func() time.Time { return start.Add(time.Duration(r.IntN(60*24*60)) * time.Minute) }
+	id := func(kind, value string) identity.ID { return identity.ID{Kind: kind, Value: value} }
+	var out []identity.Event
+	for p := range people {
+		devices := []string{fmt.Sprintf("dev-%d", p)}
+		if r.IntN(3) == 0 {
+			devices = append(devices, fmt.Sprintf("dev-%d-b", p))
+		}
+		if p > 0 && r.IntN(10) == 0 {
+			devices = append(devices, fmt.Sprintf("dev-%d", r.IntN(p))) // a household's tablet
+		}
+		email := fmt.Sprintf("person.%d@example.org", p)
+		phone := fmt.Sprintf("+1415%07d", p)
+		user := fmt.Sprintf("u%d", p)
+		for v := range 1 + r.IntN(5) {
+			anon := fmt.Sprintf("anon-%d-%d", p, v)
+			if r.IntN(50) == 0 {
+				anon = "null"
+			}
+			dev := devices[r.IntN(len(devices))]
+			out = append(out, identity.Event{At: at(), Source: "web", IDs: []identity.ID{id("anonymous_id", anon), id("device_id", dev)}})
+			if r.IntN(2) == 0 {
+				e := email
+				if r.IntN(3) == 0 {
+					e = " " + strings.ToUpper(email)
+				}
+				out = append(out, identity.Event{At: at(), Source: "web", IDs: []identity.ID{
+					id("user_id", user), id("email", e), id("anonymous_id", anon), id("device_id", dev)}})
+			}
+		}
+		if r.IntN(3) == 0 {
+			ph := phone
+			if r.IntN(20) == 0 {
+				ph = "+14155550000" // the shop's own number
+			}
+			ids := []identity.ID{id("phone", ph)}
+			if r.IntN(2) == 0 {
+				ids = append(ids, id("email", email))
+			}
+			out = append(out, identity.Event{At: at(), Source: "store", IDs: ids})
+		}
+	}
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+func collectResolution(s beam.Scope, key string, res Resolution) {
+	collect(s, key+"/assignments", beam.ParDo(s, encodeAssignment, res.Assignments))
+	collect(s, key+"/merges", beam.ParDo(s, encodeMerge, res.Merges))
+	collect(s, key+"/splits", beam.ParDo(s, encodeSplit, res.Splits))
+	collect(s, key+"/moves", beam.ParDo(s, encodeMove, res.Moves))
+}
+
+func gotResolution(t *testing.T, key string) result {
+	t.Helper()
+	var r result
+	for _, b := range got(t, key+"/assignments") {
+		a, err := decodeAssignment(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.assignments = append(r.assignments, a)
+	}
+	for _, b := range got(t, key+"/merges") {
+		m, err := decodeMerge(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.merges = append(r.merges, m)
+	}
+	for _, b := range got(t, key+"/splits") {
+		s, err := decodeSplit(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.splits = append(r.splits, s)
+	}
+	for _, b := range got(t, key+"/moves") {
+		m, err := decodeMove(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.moves = append(r.moves, m)
+	}
+	return r
+}
+
+// Resolve on Prism equals identity.Resolver fed the same events in SortLinks order,
+// with the default rules (limits, priority, block lists, quarantine of the shop's
+// number) and without rules (plain connected components).
+func TestResolveEqualsResolver(t *testing.T) {
+	events := genLinks(1, 3000)
+	p, s := beam.NewPipelineWithRoot()
+	links := stall(s, beam.CreateList(s, events))
+	for _, rules := range []string{"default", "none"} {
+		res, err := Resolve(s, rules, links, &ResolveOptions{Rounds: 6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		collectResolution(s, "resolve/"+rules, res)
+	}
+	run(t, p)
+	for _, rules := range []string{"default", "none"} {
+		want := inProcess(t, rules, events)
+		gotR := gotResolution(t, "resolve/"+rules)
+		if len(want.assignments) == 0 || len(want.merges) == 0 || rules == "default" && len(want.splits) == 0 {
+			t.Fatalf("%s: the data exercise too little: %d assignments, %d merges, %d splits", rules, len(want.assignments), len(want.merges), len(want.splits))
+		}
+		if d := cmp.Diff(sortResult(want), sortResult(gotR), resultCmp...); d != "" {
+			t.Fatalf("%s: Resolve differs from the resolver (-want +got):\n%s", rules, d)
+		}
+		t.Logf("%s: %d identifiers, %d merges, %d splits, %d moved keys", rules, len(want.assignments), len(want.merges), len(want.splits), len(want.moves))
+	}
+}
+
+// Too few rounds for the graph fail the pipeline, naming the option to raise.
+func TestResolveTooFewRounds(t *testing.T) {
+	var events []identity.Event
+	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for i := 1; i < 64; i++ {
+		events = append(events, identity.Event{At: at, Source: "web", IDs: []identity.ID{
+			{Kind: "anonymous_id", Value: fmt.Sprintf("a%02d", i-1)}, {Kind: "anonymous_id", Value: fmt.Sprintf("a%02d", i)}}})
+	}
+	p, s := beam.NewPipelineWithRoot()
+	res, err := Resolve(s, "none", beam.CreateList(s, events), &ResolveOptions{Rounds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	collectResolution(s, "rounds", res)
+	_, err = prism.Execute(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "ResolveOptions.Rounds") {
+		t.Fatalf("one round over a path of 64: %v, want a failure naming ResolveOptions.Rounds", err)
+	}
+}
+
+func TestResolveRefusesBadOptions(t *testing.T) {
+	_, s := beam.NewPipelineWithRoot()
+	links := beam.CreateList(s, []identity.Event{})
+	if _, err := Resolve(s, "no such rules", links, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "RegisterRules") {
+		t.Fatalf("unregistered rules: %v", err)
+	}
+	if _, err := Resolve(s, "default", links, &ResolveOptions{Rounds: 65}); !errors.Is(err, ErrInvalid) {
+		t.Fatal("65 rounds accepted")
+	}
+}
