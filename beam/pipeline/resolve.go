@@ -62,6 +62,9 @@ func init() {
 // worker, in order: a component as large as the input (a shared value not on a block
 // list, before the quarantine has cut it) is replayed by one worker as in process.
 //
+// An event's Match (a probabilistic match, identity.Resolver.LinkMatch) is not carried:
+// the replay links every event with Link, so the history keeps no match weights.
+//
 // A graph whose components need more rounds than opts.Rounds makes the pipeline fail
 // with an error naming the rounds, never a wrong answer. Rules that are not registered
 // are an error wrapping ErrInvalid.
