@@ -3,10 +3,10 @@ package storetest_test
 import (
 	"iter"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/identity/storetest"
@@ -99,9 +99,14 @@ func (s *dropLast) Records() iter.Seq2[[]byte, error] {
 type splitting struct{ identity.MemStore }
 
 func (s *splitting) Append(recs ...[]byte) error {
-	for _, r := range recs {
+	for i, r := range recs {
 		s.MemStore.Append(r)
-		runtime.Gosched() // let another writer in between: the bug shows
+		if i+1 < len(recs) {
+			// Stay inside the batch long enough for another writer to append: a
+			// Gosched here let CI's scheduler run the writers one after another once,
+			// and the suite then passed this broken store.
+			time.Sleep(50 * time.Microsecond)
+		}
 	}
 	return nil
 }
