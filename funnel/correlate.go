@@ -311,40 +311,18 @@ func canonical(dict []string, ids []uint32) []uint32 {
 // steps and property values are read on each event (a Step's Match sees the whole
 // event).
 func (s Spec) Correlate(events []Event, opts *CorrelateOptions) (*Correlations, error) {
-	order := make([]int32, len(events))
-	times := make([]int64, len(events))
-	for i, e := range events {
-		t, err := instant(i, e, s.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		order[i], times[i] = int32(i), t
+	seq, err := sortedByProfile(events, s.AsOf)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(events[a].Profile, events[b].Profile), cmp.Compare(times[a], times[b]), cmp.Compare(a, b))
-	})
-	return s.correlateGrouped(func(yield func(Event, int64) bool) {
-		for _, i := range order {
-			if !yield(events[i], times[i]) {
-				return
-			}
-		}
-	}, opts)
+	return s.correlateGrouped(seq, opts)
 }
 
 // CorrelateSeq is CorrelateBatch over a stream grouped by profile (see Spec.RunSeq),
 // holding one profile's events at a time.
 func (s Spec) CorrelateSeq(events iter.Seq[Event], opts *CorrelateOptions) (*Correlations, error) {
 	var failed error
-	seq := func(yield func(Event, int64) bool) {
-		stop := false
-		failed = grouped(events, s.AsOf, func(e Event, t int64) {
-			if !stop && !yield(e, t) {
-				stop = true
-			}
-		}, func(uint32) {})
-	}
-	res, err := s.correlateGrouped(seq, opts)
+	res, err := s.correlateGrouped(profileStream(events, s.AsOf, &failed), opts)
 	if failed != nil {
 		return nil, failed
 	}

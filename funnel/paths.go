@@ -341,38 +341,17 @@ func (pt *pathTally) result(ps *Paths, names []string) *PathResult {
 
 // Run computes the flows over events from any number of profiles, in any order.
 func (ps Paths) Run(events []Event) (*PathResult, error) {
-	order := make([]int32, len(events))
-	times := make([]int64, len(events))
-	for i, e := range events {
-		t, err := instant(i, e, time.Time{})
-		if err != nil {
-			return nil, err
-		}
-		order[i], times[i] = int32(i), t
+	seq, err := sortedByProfile(events, time.Time{})
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(events[a].Profile, events[b].Profile), cmp.Compare(times[a], times[b]), cmp.Compare(a, b))
-	})
-	return ps.runGrouped(func(yield func(Event, int64) bool) {
-		for _, i := range order {
-			if !yield(events[i], times[i]) {
-				return
-			}
-		}
-	})
+	return ps.runGrouped(seq)
 }
 
 // RunSeq computes the flows over a stream grouped by profile (see Spec.RunSeq).
 func (ps Paths) RunSeq(events iter.Seq[Event]) (*PathResult, error) {
 	var failed error
-	res, err := ps.runGrouped(func(yield func(Event, int64) bool) {
-		stop := false
-		failed = grouped(events, time.Time{}, func(e Event, t int64) {
-			if !stop && !yield(e, t) {
-				stop = true
-			}
-		}, func(uint32) {})
-	})
+	res, err := ps.runGrouped(profileStream(events, time.Time{}, &failed))
 	if failed != nil {
 		return nil, failed
 	}

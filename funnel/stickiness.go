@@ -200,38 +200,17 @@ func (sc *stickyScan) result(breakdown bool) *StickinessResult {
 
 // Run computes the stickiness over events from any number of profiles, in any order.
 func (sk Stickiness) Run(events []Event) (*StickinessResult, error) {
-	order := make([]int32, len(events))
-	times := make([]int64, len(events))
-	for i, e := range events {
-		t, err := instant(i, e, time.Time{})
-		if err != nil {
-			return nil, err
-		}
-		order[i], times[i] = int32(i), t
+	seq, err := sortedByProfile(events, time.Time{})
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(events[a].Profile, events[b].Profile), cmp.Compare(times[a], times[b]), cmp.Compare(a, b))
-	})
-	return sk.runGrouped(func(yield func(Event, int64) bool) {
-		for _, i := range order {
-			if !yield(events[i], times[i]) {
-				return
-			}
-		}
-	})
+	return sk.runGrouped(seq)
 }
 
 // RunSeq computes the stickiness over a stream grouped by profile (see Spec.RunSeq).
 func (sk Stickiness) RunSeq(events iter.Seq[Event]) (*StickinessResult, error) {
 	var failed error
-	res, err := sk.runGrouped(func(yield func(Event, int64) bool) {
-		stop := false
-		failed = grouped(events, time.Time{}, func(e Event, t int64) {
-			if !stop && !yield(e, t) {
-				stop = true
-			}
-		}, func(uint32) {})
-	})
+	res, err := sk.runGrouped(profileStream(events, time.Time{}, &failed))
 	if failed != nil {
 		return nil, failed
 	}
