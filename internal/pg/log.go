@@ -299,21 +299,7 @@ func (l *Log) Settle() error {
 		l.mu.Unlock()
 		err := l.insert(context.Background(), c, start, batch)
 		l.mu.Lock()
-		l.flushing = false
-		if err != nil {
-			// The records may or may not have committed. Fail every record
-			// appended so far, and refuse to lead until the log is read again.
-			l.failing = l.leads
-			l.done = l.seq
-			l.buf = nil
-			l.diverged = true
-			l.drop()
-		} else {
-			l.done = end
-			l.flushes++
-			l.flushed++
-		}
-		l.cond.Broadcast()
+		l.settle(end, err)
 	}
 	var err error
 	if l.failing > 0 {
@@ -401,4 +387,24 @@ func (l *Log) Close() error {
 	l.closed = true
 	l.drop()
 	return nil
+}
+
+// settle ends a flush (or a rewrite, which commits the buffer with it) that wrote the
+// records up to end, with l.mu held, and wakes the appenders waiting on it. On err the
+// records may or may not have committed: every record appended so far fails, and the
+// log refuses to lead until it is read again.
+func (l *Log) settle(end uint64, err error) {
+	l.flushing = false
+	if err != nil {
+		l.failing = l.leads
+		l.done = l.seq
+		l.buf = nil
+		l.diverged = true
+		l.drop()
+	} else {
+		l.done = end
+		l.flushes++
+		l.flushed++
+	}
+	l.cond.Broadcast()
 }

@@ -81,20 +81,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.flushing = false
-	if err != nil {
-		// As a failed flush: the buffered records may or may not have committed.
-		l.failing = l.leads
-		l.done = l.seq
-		l.buf = nil
-		l.diverged = true
-		l.drop()
-	} else {
-		l.done = end
-		l.flushes++
-		l.flushed++
-	}
-	l.cond.Broadcast()
+	l.settle(end, err)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
