@@ -66,6 +66,11 @@ type Log struct {
 	// Hook, for tests, is called with the first position of a plain Append before it
 	// commits.
 	Hook func(int64)
+	// RewriteHook, for tests, is called by Rewrite at each step of its transaction:
+	// "begin" (the transaction is open, under the lead or the log's lock), "read" (the
+	// old rows were read), "update" (the changed rows were written), "commit" (the
+	// buffered records too; the commit is next).
+	RewriteHook func(step string)
 }
 
 // NewLog returns the log in table of schema, which Migrate has created.

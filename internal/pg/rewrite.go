@@ -57,6 +57,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 			return err
 		}
 		defer tx.Rollback(ctx)
+		l.step("begin")
 		next, stop := iter.Pull(recs)
 		defer stop()
 		if k, err := l.rewriteRows(ctx, tx, committed, next); err != nil {
@@ -76,6 +77,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 				return err
 			}
 		}
+		l.step("commit")
 		return tx.Commit(ctx)
 	}()
 
@@ -102,6 +104,7 @@ func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
 	if err := tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head); err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
+	l.step("begin")
 	next, stop := iter.Pull(recs)
 	defer stop()
 	k, err := l.rewriteRows(ctx, tx, head, next)
@@ -123,6 +126,7 @@ func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
 			}
 		}
 	}
+	l.step("commit")
 	if err := tx.Commit(ctx); err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
@@ -165,8 +169,19 @@ func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() (
 	if err := rows.Err(); err != nil {
 		return want, err
 	}
+	l.step("read")
 	if len(poss) > 0 {
 		_, err = tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs)
 	}
+	if err == nil {
+		l.step("update")
+	}
 	return want, err
+}
+
+// step calls RewriteHook, if set.
+func (l *Log) step(name string) {
+	if l.RewriteHook != nil {
+		l.RewriteHook(name)
+	}
 }
