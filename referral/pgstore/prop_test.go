@@ -1,0 +1,216 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"pgregory.net/rapid"
+)
+
+// delivery is one event handed to one writer: a webhook may reach several replicas, or
+// the same one twice.
+type delivery struct {
+	ev     referral.Record
+	writer int
+}
+
+// genDeliveries draws a small programme's events (codes for referrers 1..3, people
+// 1000+j signing up with one of the codes on one of three devices, orders, whole or
+// partial refunds, payouts to referrers) and hands each to one of writers, some a
+// second time (to another writer or the same), some again under their key with another
+// amount (a reused key, which every replica refuses), in an order drawn at random.
+func genDeliveries(t *rapid.T, writers int) ([]delivery, int) {
+	var evs []referral.Record
+	nref := rapid.IntRange(1, 3).Draw(t, "referrers")
+	for r := 1; r <= nref; r++ {
+		evs = append(evs, referral.Record{Kind: referral.KindCode, Key: fmt.Sprint("code", r), At: base, Profile: uint32(r), Code: code(r)})
+	}
+	m := rapid.IntRange(1, 6).Draw(t, "people")
+	for j := range m {
+		p := uint32(1000 + j)
+		at := base.Add(time.Duration(j+1) * time.Hour)
+		evs = append(evs, referral.Record{Kind: referral.KindSignup, Key: fmt.Sprint("signup", j), At: at, Profile: p,
+			Code:    code(1 + rapid.IntRange(0, nref-1).Draw(t, "code")),
+			Signals: referral.Signals{Device: fmt.Sprint("dev", rapid.IntRange(0, 2).Draw(t, "device"))}})
+		if rapid.Bool().Draw(t, "orders") {
+			evs = append(evs, referral.Record{Kind: referral.KindOrder, Key: fmt.Sprint("order", j), At: at.Add(time.Minute), Profile: p,
+				Order: fmt.Sprint("O", j), Amount: int64(rapid.IntRange(1, 3).Draw(t, "amount")) * 2000})
+			if rapid.Bool().Draw(t, "refunds") {
+				evs = append(evs, referral.Record{Kind: referral.KindRefund, Key: fmt.Sprint("refund", j), At: at.Add(2 * time.Minute),
+					Order: fmt.Sprint("O", j), Amount: int64(rapid.IntRange(0, 1).Draw(t, "part")) * 1000})
+			}
+		}
+	}
+	for i := range rapid.IntRange(0, 2).Draw(t, "payouts") {
+		evs = append(evs, referral.Record{Kind: referral.KindPayout, Key: fmt.Sprint("payout", i), At: base.Add(time.Duration(m+1+i) * time.Hour),
+			Profile: uint32(1 + rapid.IntRange(0, nref-1).Draw(t, "payee")), Amount: int64(rapid.IntRange(1, 3).Draw(t, "paid")) * 500})
+	}
+	var ds []delivery
+	for _, ev := range evs {
+		ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		switch rapid.IntRange(0, 5).Draw(t, "again") {
+		case 0, 1:
+			ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		case 2:
+			if ev.Kind == referral.KindOrder || ev.Kind == referral.KindPayout {
+				other := ev
+				other.Amount += 100
+				ds = append(ds, delivery{other, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+			}
+		}
+	}
+	return rapid.Permutation(ds).Draw(t, "schedule"), m
+}
+
+// outcome names what an event's Apply answered: ok, the sentinel of a refusal, or the
+// error itself (which no refusal of the programme's is).
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	for _, e := range []error{referral.ErrInvalid, referral.ErrNotFound, referral.ErrCode, referral.ErrKeyReused,
+		referral.ErrConflict, referral.ErrRefundBeforeOrder, referral.ErrRefundExceeds, referral.ErrInsufficient, referral.ErrCycle} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "unexpected: " + err.Error()
+}
+
+// ledgerRecords reads every record of s.
+func ledgerRecords(t *rapid.T, s referral.Store) []referral.Record {
+	var out []referral.Record
+	for r, err := range s.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// checkOnce checks, from the definition of an idempotent ledger, that no key is in recs
+// twice and that no referral pays either side twice (one reward per earner and other
+// side; a refund claws back, it does not pay again).
+func checkOnce(t *rapid.T, recs []referral.Record) {
+	keys := map[string]bool{}
+	paid := map[[2]uint32]bool{}
+	for _, r := range recs {
+		if keys[r.Key] {
+			t.Fatalf("key %q is in the ledger twice", r.Key)
+		}
+		keys[r.Key] = true
+		if r.Kind == referral.KindReward {
+			k := [2]uint32{r.Profile, r.Other}
+			if paid[k] {
+				t.Fatalf("profile %d paid twice for its referral with %d", r.Profile, r.Other)
+			}
+			paid[k] = true
+		}
+	}
+}
+
+// TestSharedMatchesSingle: several Programs, each on its own pool and Store over one
+// ledger, receive random events, some more than once and some under a reused key. Run
+// one after another in a random schedule, each delivery gets the answer one in-memory
+// Program fed the same schedule gives, and the ledger holds exactly its records. Run
+// concurrently (each writer its deliveries in schedule order, in a goroutine of its own),
+// the ledger holds exactly the records of one in-memory Program fed the ledger's input
+// events in the ledger's order. Either way no key is recorded twice, no referral paid
+// twice, and every replica, caught up, answers as the single Program does.
+func TestSharedMatchesSingle(t *testing.T) {
+	const writers = 3
+	pool := pgtest.Pool(t)
+	pools := make([]*pgxpool.Pool, writers)
+	for w := range pools {
+		pools[w] = pgtest.Pool(t)
+	}
+	ctx := context.Background()
+	rapid.Check(t, func(t *rapid.T) {
+		ds, m := genDeliveries(t, writers)
+		concurrent := rapid.Bool().Draw(t, "concurrent")
+		schema := fmt.Sprintf("prop_%d_%d", time.Now().UnixNano(), len(ds))
+		defer pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		ps := make([]*referral.Program, writers)
+		for w := range ps {
+			s, err := Open(ctx, pools[w], &Options{Schema: schema})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if ps[w], err = referral.Open(s, config()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var single referral.MemStore
+		ref, err := referral.Open(&single, config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !concurrent {
+			for i, d := range ds {
+				got, want := outcome(ps[d.writer].Apply(d.ev)), outcome(ref.Apply(d.ev))
+				if got != want {
+					t.Fatalf("delivery %d (%s %q to writer %d): shared %s, single %s", i, d.ev.Kind, d.ev.Key, d.writer, got, want)
+				}
+			}
+		} else {
+			var wg sync.WaitGroup
+			errs := make(chan string, len(ds))
+			for w := range writers {
+				wg.Go(func() {
+					for _, d := range ds {
+						if d.writer != w {
+							continue
+						}
+						if o := outcome(ps[w].Apply(d.ev)); len(o) > 11 && o[:11] == "unexpected:" {
+							errs <- fmt.Sprintf("%s %q to writer %d: %s", d.ev.Kind, d.ev.Key, w, o)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Fatal(e)
+			}
+		}
+		st, err := Open(ctx, pool, &Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		got := ledgerRecords(t, st)
+		checkOnce(t, got)
+		if concurrent {
+			// The single Program is fed the ledger's input events in the ledger's order.
+			for _, r := range got {
+				if r.Kind < referral.KindAttribution {
+					if err := ref.Apply(r); err != nil {
+						t.Fatalf("the single Program refuses %s %q, which the ledger holds: %v", r.Kind, r.Key, err)
+					}
+				}
+			}
+		}
+		if diff := cmp.Diff(ledgerRecords(t, &single), got); diff != "" {
+			t.Fatalf("the shared ledger differs from the single Program's (-single +shared):\n%s", diff)
+		}
+		want := answers(ref, m)
+		for w, p := range ps {
+			if _, err := p.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, answers(p, m)); diff != "" {
+				t.Fatalf("replica %d differs from the single Program (-single +replica):\n%s", w, diff)
+			}
+		}
+	})
+}
