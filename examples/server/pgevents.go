@@ -17,14 +17,19 @@ import (
 //
 //	server_event (pos bigint PRIMARY KEY, at bigint, name text, profile bigint)
 //
-// Retention is the host's: events older than the segment snapshot's position (kept in
-// the segment store, see snapshot.go) may be deleted,
+// Retention is the host's: events older than the segment snapshot's position (the
+// first 8 bytes, big-endian, of the segment store's "index" blob; see storage.go) may be
+// deleted, with servers running or not,
 //
 //	DELETE FROM <schema>.server_event WHERE at < $cutoff_unix_nanos
 //	    AND pos < (the snapshot's position)
+//	    AND pos < (SELECT max(pos) FROM <schema>.server_event)
 //
 // after which funnels answer from the events kept, and audiences are still rebuilt
-// exactly (from the snapshot plus the events after it).
+// exactly (from the snapshot plus the events after it). The newest event is always
+// kept: the next event's position is the newest's plus one, and with the table emptied
+// it would start again from 0, below the snapshot's position, and never reach the
+// audiences (TestRetentionOnPostgres).
 type pgEvents struct {
 	pool   *pgxpool.Pool
 	table  string
@@ -107,3 +112,10 @@ func (p *pgEvents) Since(ctx context.Context, pos uint64) iter.Seq2[uint64, even
 }
 
 func (p *pgEvents) Err() error { return p.err }
+
+// retentionSQL is the statement of the package comment, for schema: $1 the cutoff in
+// Unix nanoseconds, $2 the segment snapshot's position.
+func retentionSQL(schema string) string {
+	t := pg.Ident(schema) + ".server_event"
+	return "DELETE FROM " + t + " WHERE at < $1 AND pos < $2 AND pos < (SELECT max(pos) FROM " + t + ")"
+}
