@@ -67,8 +67,12 @@ const (
 // event as Link appends them, and the batch returns, and delivers its callbacks, only
 // after the sync. So a crash during a batch can lose any suffix of its events (never
 // a record in the middle), and a failed sync fails the whole batch, leaving the
-// resolver ahead of its store as a failed Sync does for Link. With a SharedStore each
-// event is led and settled on its own, as Link does.
+// resolver ahead of its store as a failed Sync does for Link. With a SharedStore the
+// batch leads the log once per few hundred events, applying what other writers
+// appended, decides them on the log as it then stands, and settles them in one flush
+// (one INSERT on identity/pgstore), so a bulk load costs a round trip per group rather
+// than per event; other writers wait for the group. A failed flush fails the batch
+// (its group may or may not be in the log, as for Link), the groups before it stay.
 //
 // Callbacks run after the batch, in order; while a batch runs, other goroutines' Link
 // calls proceed between its groups of events but return only after its callbacks ran.
@@ -120,11 +124,9 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 	batchErr := func(err error, i int) error {
 		return fmt.Errorf("%w (event %d of the batch)", err, base+i)
 	}
-	// A shared store is led and settled per event, as Link does; others are synced once.
+	// A shared store is led once per chunk and settled after it: the chunk's records go
+	// in one flush. Other stores are synced once, at the end.
 	chunk := batchChunk
-	if r.shared != nil {
-		chunk = 1
-	}
 	type delivery struct {
 		tk  uint64
 		rep *changes
@@ -134,9 +136,15 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		hi := min(lo+chunk, len(events))
 		rep := &changes{}
 		var failed error
-		settle := false
 		at := hi
 		r.mu.Lock()
+		if r.shared != nil {
+			if err := r.lead(ctx); err != nil {
+				r.mu.Unlock()
+				return dst, batchErr(errorf("link: %w", err), lo)
+			}
+			r.led = true
+		}
 		r.warmBatch(prep, lo, min(lo+warmGroup, hi))
 		for i := lo; i < hi; i++ {
 			if (i-lo)%warmGroup == 0 && i+warmGroup < hi {
@@ -152,18 +160,16 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 				break
 			}
 			e := &events[i]
-			profile, st, err := r.linkLocked(ctx, p.nanos, e.At, e.Source, e.Match, e.IDs, p.pre, nil, rep)
+			profile, _, err := r.linkLocked(ctx, p.nanos, e.At, e.Source, e.Match, e.IDs, p.pre, nil, rep)
 			if err != nil {
-				failed, settle, at = err, st, i
+				failed, at = err, i
 				break
 			}
 			dst = append(dst, profile)
 		}
+		r.led = false
 		tk := r.ticket(rep)
 		r.mu.Unlock()
-		if settle {
-			r.settle()
-		}
 		pending = append(pending, delivery{tk, rep})
 		if failed == nil && hi < len(events) && r.shared == nil {
 			continue // sync and report at the end of the batch

@@ -31,6 +31,7 @@ type Resolver struct {
 	// diverged: a Settle failed and reading the log again failed too; the next
 	// mutation tries again
 	diverged bool
+	led      bool     // a LinkBatch group leads the shared store: its mutations do not lead again
 	tail     []func() // reports of changes other writers made, for the next delivery
 	mac      []byte   // HMAC key; nil: values are stored as normalised
 	check    [8]byte

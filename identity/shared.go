@@ -95,7 +95,7 @@ func (r *Resolver) catchUp() (uint64, error) {
 // lead makes the resolver the only writer of a shared store and applies the records
 // others appended; the caller holds mu and, on success, settles once after releasing it.
 func (r *Resolver) lead(ctx context.Context) error {
-	if r.shared == nil {
+	if r.shared == nil || r.led {
 		return nil
 	}
 	err := r.shared.Lead(ctx)

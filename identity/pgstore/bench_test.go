@@ -219,3 +219,44 @@ func BenchmarkFollowerLag(b *testing.B) {
 	b.ReportMetric(ms(0.5), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
 }
+
+// BenchmarkLinkBatchPostgres bulk-loads b.N events into a PostgreSQL log through one
+// resolver's LinkSeq: each group of a few hundred events is led once and flushed in one
+// INSERT. BenchmarkLinkBatchPostgresNaive is the loader without it: Link per event from
+// one caller, a flush (a round trip and a commit) each.
+func BenchmarkLinkBatchPostgres(b *testing.B) { benchBulk(b, true) }
+
+func BenchmarkLinkBatchPostgresNaive(b *testing.B) { benchBulk(b, false) }
+
+func benchBulk(b *testing.B, batch bool) {
+	pool := pgtest.Pool(b)
+	s := open(b, pool, pgtest.Schema(b, pool))
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	cpu := cpuTime()
+	if batch {
+		n, err := r.LinkSeq(ctx, func(yield func(identity.Event) bool) {
+			for i := range int64(b.N) {
+				if !yield(identity.Event{At: base.Add(time.Duration(i)), Source: "web", IDs: benchEvent(i)}) {
+					return
+				}
+			}
+		})
+		if err != nil || n != b.N {
+			b.Fatalf("linked %d of %d: %v", n, b.N, err)
+		}
+	} else {
+		for i := range int64(b.N) {
+			if _, err := r.Link(ctx, base.Add(time.Duration(i)), "web", benchEvent(i)...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64(b.N)/float64(max(s.log.Flushes(), 1)), "events/flush")
+}
