@@ -1,0 +1,177 @@
+package loyalty
+
+import (
+	"fmt"
+	"time"
+)
+
+// state is the ledger's state: every record applied, by key, and what they add up to.
+type state struct {
+	rules   *Rules
+	keys    map[string]*Record
+	orders  map[string]*order
+	members map[uint32]*member
+	slab    []Record // where applied records live: the keys point into slabs
+}
+
+func newState(r *Rules) *state {
+	return &state{rules: r, keys: map[string]*Record{}, orders: map[string]*order{}, members: map[uint32]*member{}}
+}
+
+func (s *state) member(id uint32) *member {
+	m := s.members[id]
+	if m == nil {
+		m = &member{id: id}
+		s.members[id] = m
+	}
+	return m
+}
+
+// check checks r, whose shape checkShape accepted, against the ledger: the member's
+// events come in time order, an order id is earned once, a spend is covered, a refund
+// names a known order and does not exceed it. It changes nothing.
+func (s *state) check(r *Record, input bool) error {
+	at := r.At.UnixNano()
+	member := r.Member
+	var o *order
+	if r.Kind == KindRefund {
+		if o = s.orders[r.Order]; o == nil {
+			return fmt.Errorf("%w: refund event %q: order %q", ErrNotFound, r.Key, r.Order)
+		}
+		if member != 0 && member != o.m.id {
+			return fmt.Errorf("%w: refund event %q: order %q is member %d's, not member %d's", ErrInvalid, r.Key, r.Order, o.m.id, member)
+		}
+		member = o.m.id
+	}
+	m := s.members[member]
+	if m != nil && at < m.last() {
+		return fmt.Errorf("%w: %s event %q: dated %v, before member %d's last event (%v): a member's events are recorded in time order",
+			ErrInvalid, r.Kind, r.Key, r.At, member, time.Unix(0, m.last()).UTC())
+	}
+	switch r.Kind {
+	case KindEarn:
+		if s.orders[r.Order] != nil {
+			return fmt.Errorf("%w: earn event %q: order %q already earned", ErrConflict, r.Key, r.Order)
+		}
+	case KindSpend:
+		var avail int64
+		if m != nil {
+			avail = m.available(at)
+		}
+		if avail < r.Points {
+			return fmt.Errorf("%w: spend event %q: %d points, member %d has %d available at %v", ErrInsufficient, r.Key, r.Points, member, avail, r.At)
+		}
+	case KindRefund:
+		rest := o.amount - o.refunded
+		if rest == 0 || r.Amount > rest {
+			return fmt.Errorf("%w: refund event %q: %d of order %q, of which %d of %d is left to refund", ErrRefundExceeds, r.Key, r.Amount, r.Order, rest, o.amount)
+		}
+		if !input {
+			amount := r.Amount
+			if amount == 0 {
+				amount = rest
+			}
+			if want := o.reversal(amount); r.Points != want {
+				return fmt.Errorf("%w: refund event %q reverses %d points where the order's refunds reverse %d", ErrCorrupt, r.Key, r.Points, want)
+			}
+		}
+	}
+	return nil
+}
+
+// decide fills in what the ledger decides about ev, an input event that check
+// accepted: the points of an order (at the multiplier of the tier held when it is
+// recorded), when a credit unlocks and expires, the member and points of a refund.
+func (s *state) decide(ev *Record) {
+	at := ev.At.UnixNano()
+	r := s.rules
+	expires := func() time.Time {
+		if x := r.expiry(ev.At); x != never {
+			return time.Unix(0, x).UTC()
+		}
+		return time.Time{}
+	}
+	switch ev.Kind {
+	case KindEarn:
+		level := 0
+		if m := s.members[ev.Member]; m != nil {
+			level = m.tier.levelBefore(r, at)
+		}
+		ev.Points = r.points(ev.Amount, ev.Lines, r.multiplier(level))
+		ev.UnlockAt = ev.At.Add(r.Lock).UTC()
+		ev.ExpiresAt = expires()
+	case KindBonus:
+		ev.ExpiresAt = expires()
+	case KindAdjust:
+		if ev.Points > 0 {
+			ev.ExpiresAt = expires()
+		}
+	case KindRefund:
+		o := s.orders[ev.Order]
+		ev.Member = o.m.id
+		amount := ev.Amount
+		if amount == 0 {
+			amount = o.amount - o.refunded
+		}
+		ev.Points = o.reversal(amount)
+	}
+}
+
+// apply adds r, which check accepted, to the state.
+func (s *state) apply(r *Record) {
+	s.keys[r.Key] = r
+	m := s.member(r.Member)
+	at := r.At.UnixNano()
+	seq := int32(len(m.times))
+	m.times = append(m.times, at)
+	credit := func() int32 {
+		unlock, expires := at, int64(never)
+		if !r.UnlockAt.IsZero() {
+			unlock = r.UnlockAt.UnixNano()
+		}
+		if !r.ExpiresAt.IsZero() {
+			expires = r.ExpiresAt.UnixNano()
+		}
+		return m.addLot(seq, at, unlock, expires, r.Points)
+	}
+	switch r.Kind {
+	case KindEarn:
+		o := &order{m: m, lot: -1, at: at, amount: r.Amount, points: r.Points}
+		s.orders[r.Order] = o
+		if r.Points > 0 {
+			o.lot = credit()
+		}
+		m.tier.earned(s.rules, o)
+	case KindBonus:
+		credit()
+	case KindAdjust:
+		if r.Points > 0 {
+			credit()
+		} else {
+			m.charge(seq, at, -r.Points)
+		}
+	case KindSpend:
+		m.spend(seq, at, r.Points)
+	case KindRefund:
+		o := s.orders[r.Order]
+		before := s.rules.qualifyingValue(o)
+		amount := r.Amount
+		if amount == 0 {
+			amount = o.amount - o.refunded
+		}
+		o.refunded += amount
+		o.reversed += r.Points
+		rest := r.Points
+		if o.lot >= 0 {
+			// The order's own points go first, whatever their state: locked (the usual
+			// return within the window), available, or expired (then they leave the
+			// expired count, since the order that earned them is undone).
+			l := &m.lots[o.lot]
+			t := min(rest, l.remaining())
+			l.add(seq, 0, t)
+			rest -= t
+		}
+		m.charge(seq, at, rest)
+		m.tier.refunded(s.rules, o, at, before)
+	}
+}

@@ -1,0 +1,43 @@
+// Package loyalty runs a points-and-tiers loyalty programme: points earned on orders by
+// rules, held as lots that unlock after a returns window and expire, spent
+// earliest-expiring first, reversed by refunds; tiers reached and lost over a rolling
+// window; and the liability the outstanding points are to the business.
+//
+// It is a package of its own beside the referral programme ledger, not part of it:
+// the two are separate products with no types in common (a referral programme pays
+// rewards for bringing people; a loyalty programme pays points for buying), and they
+// share only the storage machinery, which lives in internal/ (internal/wal for the
+// file store, internal/codec for the record decoder, internal/pg for PostgreSQL,
+// internal/storecheck for the conformance suite).
+//
+// # The ledger
+//
+// A [Ledger] runs over a [Store] ([MemStore], a durable [FileStore], or a host's own,
+// checked by referral/loyalty/storetest). Events ([Ledger.Earn], [Ledger.Spend],
+// [Ledger.Refund], [Ledger.Bonus], [Ledger.Adjust]) carry an event key: the ledger is
+// append-only and idempotent by key (the same event again returns the first record; a
+// different event under a used key fails with [ErrKeyReused]), and replaying the
+// store gives the state the live ledger had. Time always comes from the events; the
+// package never reads the clock. A member's events are recorded in time order (an
+// event dated before the member's last one is refused): points spent depend on what
+// was available when they were spent.
+//
+// # Lots, locks and expiry
+//
+// Each credit is a lot: its points, the instant earned, the instant it unlocks
+// (Rules.Lock after an order: locked points count but cannot be spent) and the instant
+// it expires ([Expiry]: after N days, at the end of a month or a year, or never, in
+// Rules.Location). Expiry is exact: a lot expiring at T can be spent until T and not at
+// T. Spending consumes the available lots earliest-expiring first. A refund reverses
+// the order's points proportionally; points already spent are charged to the member's
+// other points and, if there are none, recorded as a debt that the next points repay
+// (see [Ledger.Refund]): a balance never goes negative silently.
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and
+// OpenFileStore(path, *FileOptions) with storetest's Harness{Open, Reopen, Close};
+// bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders ErrNotFound, a
+// closed store ErrClosed, with the ledger's own sentinels, all in errors.go, each
+// message naming "loyalty:" once; methods take (ctx, at, key, subject...).
+package loyalty

@@ -1,0 +1,46 @@
+package loyalty
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors reported by the package, wrapped with what is wrong and where (the event key,
+// the order, the byte offset); test for them with errors.Is. Every message carries the
+// "loyalty:" prefix once.
+var (
+	// ErrInvalid means an event or rules with a missing or out-of-range field, or an
+	// event dated before an event of the same member already recorded.
+	ErrInvalid = errors.New("loyalty: invalid input")
+	// ErrCorrupt means stored bytes that do not decode as ledger records, a ledger file
+	// damaged before its end, or records that contradict each other on replay.
+	ErrCorrupt = errors.New("loyalty: corrupt record")
+	// ErrNotFound means an event naming something the ledger has never seen: a refund of
+	// an unknown order.
+	ErrNotFound = errors.New("loyalty: not found")
+	// ErrClosed means a store used after Close.
+	ErrClosed = errors.New("loyalty: store closed")
+
+	// ErrKeyReused means an event key already recorded for a different event.
+	ErrKeyReused = errors.New("loyalty: event key reused for a different event")
+	// ErrConflict means an order id already earned under another key.
+	ErrConflict = errors.New("loyalty: event conflicts with the ledger")
+	// ErrInsufficient means a spend larger than the points available (unlocked and
+	// unexpired) at its time.
+	ErrInsufficient = errors.New("loyalty: not enough points available")
+	// ErrRefundExceeds means a refund that would bring the refunds of an order above its
+	// amount, or a refund of an order already fully refunded.
+	ErrRefundExceeds = errors.New("loyalty: refunds exceed the order's amount")
+)
+
+// errorf is fmt.Errorf that puts the "loyalty: " prefix in front unless a wrapped error
+// carries it already, so that every message names the package exactly once.
+func errorf(format string, args ...any) error {
+	for _, a := range args {
+		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "loyalty: ") {
+			return fmt.Errorf(format, args...)
+		}
+	}
+	return fmt.Errorf("loyalty: "+format, args...)
+}

@@ -1,0 +1,293 @@
+package loyalty
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Ledger runs a loyalty programme over a [Store]. Every event is checked against the
+// ledger, completed with the ledger's decisions (see [Record]) and appended; the state
+// is rebuilt by replaying the store on [Open], so the records are the whole truth and a
+// retried event (same key) is recognised after a restart too.
+//
+// A Ledger is safe for concurrent use. Events are decided one at a time; their records
+// are then appended by group commit: the events decided while one Store.Append runs
+// share the next (for the file store, one frame and one fsync), and each call returns
+// once its own record is durable. An event that fails its checks writes nothing and
+// changes nothing. If the store fails an append, the events of that batch may or may
+// not be durable, so the Ledger stops: every later event returns the store's error, and
+// the host opens the store again. Queries read the decided state, which may include
+// events whose append is in flight.
+type Ledger struct {
+	rules  Rules
+	store  Store
+	onTier func(TierChange)
+
+	mu       sync.Mutex // guards st, open, flushing and broken
+	st       *state
+	open     *batch // the records decided since the last append began
+	flushing bool   // a leader is appending
+	broken   error
+}
+
+// batch is the records decided while the previous append ran, and the tier changes
+// they caused. done is closed, and err set, once they are appended; lead hands a waiter
+// the leader's role.
+type batch struct {
+	recs    []*Record
+	changes []TierChange
+	done    chan struct{}
+	lead    chan struct{}
+	err     error
+}
+
+func newBatch() *batch {
+	return &batch{recs: make([]*Record, 0, 64), done: make(chan struct{}), lead: make(chan struct{}, 1)}
+}
+
+// Option configures a Ledger.
+type Option func(*Ledger) error
+
+// WithOnTier calls fn with every tier change an event causes, once the event is
+// durable, one call at a time and in ledger order: the hook that keeps segment tags
+// of the current tiers live. Changes that time alone causes (an order leaving the
+// window, a grace period ending) are known only when time gets there: a host reads
+// them with [Ledger.TierChanges] on a ticker, and fn also receives those that an
+// event reveals when it arrives. Replay on Open calls nothing.
+func WithOnTier(fn func(TierChange)) Option {
+	return func(l *Ledger) error {
+		if fn == nil {
+			return fmt.Errorf("%w: WithOnTier: nil function", ErrInvalid)
+		}
+		l.onTier = fn
+		return nil
+	}
+}
+
+// Open replays store into a ledger run by rules. The rules may differ from those the
+// records were decided under: recorded points stand, new events follow rules, and
+// tiers are evaluated under rules.
+func Open(store Store, rules Rules, opts ...Option) (*Ledger, error) {
+	rules, err := rules.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
+	}
+	l := &Ledger{rules: rules, store: store, open: newBatch()}
+	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: open: nil option", ErrInvalid)
+		}
+		if err := o(l); err != nil {
+			return nil, err
+		}
+	}
+	l.st = newState(&l.rules)
+	n := 0
+	for r, err := range store.Records() {
+		if err != nil {
+			return nil, errorf("open: record %d: %w", n, err)
+		}
+		if err := l.st.replay(r); err != nil {
+			return nil, errorf("open: record %d: %w", n, err)
+		}
+		n++
+	}
+	return l, nil
+}
+
+// replay applies a stored record; a record that could not have been decided (bad
+// fields, a spend not covered, a key reused) fails with ErrCorrupt.
+func (s *state) replay(r Record) error {
+	if first := s.keys[r.Key]; first != nil {
+		if !sameRecord(first, &r) {
+			return fmt.Errorf("%w: %s record %q differs from the first record of that key", ErrCorrupt, r.Kind, r.Key)
+		}
+		return nil // delivered twice
+	}
+	if err := checkShape(&r, false); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if err := s.check(&r, false); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	s.apply(s.keep(r))
+	return nil
+}
+
+// keep copies r into the state's slab. Records are kept for good (the keys point to
+// them), so allocating them 256 at a time costs the collector nothing.
+func (s *state) keep(r Record) *Record {
+	if len(s.slab) == cap(s.slab) {
+		s.slab = make([]Record, 0, 256)
+	}
+	s.slab = append(s.slab, r)
+	return &s.slab[len(s.slab)-1]
+}
+
+// submit decides ev and returns its record once durable: ev's, or the first record of
+// its key.
+func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
+	}
+	rec, b, err := l.decide(ev)
+	if err != nil || b == nil {
+		return rec, err
+	}
+	return rec, l.commit(b)
+}
+
+// decide checks ev, decides it, applies it and queues its record; for a repeated event
+// it returns the first record of its key and a nil batch.
+func (l *Ledger) decide(ev Record) (Record, *batch, error) {
+	if err := checkShape(&ev, true); err != nil {
+		return Record{}, nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.broken != nil {
+		return Record{}, nil, l.broken
+	}
+	if first := l.st.keys[ev.Key]; first != nil {
+		if !sameInput(first, &ev) {
+			return Record{}, nil, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
+		}
+		return first.clone(), nil, nil
+	}
+	if err := l.st.check(&ev, true); err != nil {
+		return Record{}, nil, err
+	}
+	l.st.decide(&ev)
+	ev.Lines = cloneLines(ev.Lines)
+	r := l.st.keep(ev)
+	m := l.st.member(r.Member)
+	seen := len(m.tier.hist)
+	l.st.apply(r)
+	b := l.open
+	b.recs = append(b.recs, r)
+	if l.onTier != nil {
+		for _, c := range m.tier.hist[seen:] {
+			b.changes = append(b.changes, l.rules.change(m.id, c))
+		}
+	}
+	return r.clone(), b, nil
+}
+
+func cloneLines(ls []Line) []Line {
+	if len(ls) == 0 {
+		return nil
+	}
+	return append([]Line(nil), ls...)
+}
+
+// commit returns once b's records are in the store (group commit). One caller at a
+// time is the leader: it appends the open batch in one Store.Append and, once that is
+// durable, hands the role to a waiter of the next batch if it has records. The others
+// wait, so that while one append runs, the events of the next accumulate.
+func (l *Ledger) commit(b *batch) error {
+	l.mu.Lock()
+	if !l.flushing {
+		l.flushing = true
+		l.mu.Unlock()
+		return l.lead(b)
+	}
+	l.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.err
+	case <-b.lead:
+		return l.lead(b)
+	}
+}
+
+// lead appends the open batch unless b is already appended, then passes the role on.
+func (l *Ledger) lead(b *batch) error {
+	select {
+	case <-b.done:
+	default:
+		// No other leader runs and b is not done, so b is the open batch.
+		l.mu.Lock()
+		cur := l.open
+		l.open = newBatch()
+		l.mu.Unlock()
+		vals := make([]Record, len(cur.recs))
+		for i, r := range cur.recs {
+			vals[i] = *r
+		}
+		err := l.store.Append(vals...)
+		if err != nil {
+			err = errorf("ledger append failed, ledger stopped: %w", err)
+			l.mu.Lock()
+			l.broken = err
+			l.mu.Unlock()
+		} else if l.onTier != nil {
+			for _, c := range cur.changes {
+				l.onTier(c)
+			}
+		}
+		cur.err = err
+		close(cur.done)
+	}
+	l.mu.Lock()
+	if len(l.open.recs) > 0 {
+		l.open.lead <- struct{}{} // buffered: one waiter of the open batch takes over
+	} else {
+		l.flushing = false
+	}
+	l.mu.Unlock()
+	return b.err
+}
+
+// Apply records events (records as the host would pass them to Earn, Spend, Refund,
+// Bonus and Adjust, with the ledger's fields empty), in order, each atomic and
+// idempotent by its key. It stops at the first event that fails and returns its error,
+// naming its index; the events before it stay recorded. It returns once every recorded
+// event is durable. A bulk import or a queue consumer uses Apply to hand many events to
+// group commit at once: every applyChunk events are committed in the background while
+// the next are decided.
+func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
+	var waits []chan error
+	commitAsync := func(b *batch) {
+		ch := make(chan error, 1)
+		go func() { ch <- l.commit(b) }()
+		waits = append(waits, ch)
+	}
+	var last *batch
+	var failed error
+	for i, ev := range events {
+		if err := ctx.Err(); err != nil {
+			failed = errorf("apply event %d: %w", i, err)
+			break
+		}
+		_, b, err := l.decide(ev)
+		if err != nil {
+			failed = errorf("apply event %d: %w", i, err)
+			break
+		}
+		if b != nil && b != last && last != nil {
+			commitAsync(last) // another leader swapped the previous batch out
+		}
+		if b != nil {
+			last = b
+		}
+		if (i+1)%applyChunk == 0 && last != nil {
+			commitAsync(last)
+			last = nil
+		}
+	}
+	if last != nil {
+		commitAsync(last)
+	}
+	for _, ch := range waits {
+		if err := <-ch; err != nil && failed == nil {
+			failed = err
+		}
+	}
+	return failed
+}
+
+const applyChunk = 1024

@@ -1,0 +1,225 @@
+package loyalty
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Rules say how orders earn points, how long points are locked and when they expire,
+// and how members reach tiers. The zero value earns one point per currency unit of 100
+// minor units, locks nothing, never expires and has no tiers.
+//
+// Points decided under the rules (the points of an order, when its lot unlocks and
+// expires) are recorded in the ledger, so that a replay reproduces them after the rules
+// change; tiers are evaluated under the current rules whenever they are asked for.
+type Rules struct {
+	// Unit is the number of minor units in one currency unit: 100 for cents (the
+	// default), 1 for a currency without minor units.
+	Unit int64
+	// Rate is the points earned per currency unit of an order; 0 means 1. An order
+	// that earns nothing is a product or category rate of 0.
+	Rate int64
+	// Products and Categories give the points per currency unit of an order line of
+	// that product or category instead of Rate, the product's rate first. A rate of 0
+	// earns nothing (gift cards, say).
+	Products, Categories map[string]int64
+	// Lock is how long the points of an order stay locked after it: the returns window.
+	// Locked points count towards the balance but cannot be spent. Bonuses and
+	// adjustments are not locked.
+	Lock time.Duration
+	// Expiry says when a lot's points expire (see Expiry).
+	Expiry Expiry
+	// Location is the time zone of month and year ends and of cohort months; nil is UTC.
+	Location *time.Location
+	// Tiers lists the tiers from the lowest up, by strictly increasing Threshold; the
+	// first one's Threshold must be 0: every member holds at least the base tier. Empty
+	// means no tiers (everyone holds an unnamed base tier with multiplier 100).
+	Tiers []Tier
+	// QualifyBy says what counts towards a tier: the points of orders (ByPoints, the
+	// default) or the amounts of orders (BySpend), in both cases net of refunds.
+	// Bonuses and adjustments never count.
+	QualifyBy Measure
+	// Window is the rolling qualification window: an order counts towards tiers from its
+	// instant until Window later. Required when there is more than one tier.
+	Window time.Duration
+	// Grace is how long a member whose qualifying total falls below the threshold of
+	// the tier held keeps it; 0 downgrades at once.
+	Grace time.Duration
+}
+
+// Tier is one level of membership.
+type Tier struct {
+	// Name names the tier, as segment tags and reports show it ("gold").
+	Name string
+	// Threshold is the qualifying total over the window that reaches the tier.
+	Threshold int64
+	// Multiplier, in percent, scales the points of orders recorded while the member
+	// holds the tier: 150 earns one and a half times the points; 0 means 100.
+	Multiplier int64
+}
+
+// Measure is what counts towards a tier.
+type Measure uint8
+
+const (
+	ByPoints Measure = iota // points earned on orders, net of refund reversals
+	BySpend                 // order amounts in minor units, net of refunds
+)
+
+// ExpiryRule is how an Expiry reckons the instant a lot expires.
+type ExpiryRule uint8
+
+const (
+	Never      ExpiryRule = iota // points never expire
+	AfterDays                    // N calendar days after the earn instant, same wall-clock time
+	EndOfMonth                   // at the end of the N-th month after the earn month (N = 0: this month)
+	EndOfYear                    // at the end of the N-th year after the earn year (N = 0: this year)
+)
+
+// Expiry says when the points of a lot expire, in Rules.Location. The instant it
+// computes is the first instant at which the points are gone: a lot expiring at T can
+// be spent at T minus a nanosecond and not at T. "End of month" is therefore midnight
+// at the start of the next month.
+type Expiry struct {
+	Rule ExpiryRule
+	N    int
+}
+
+// Limits on the rules and events, which keep every product of amounts, rates and
+// multipliers inside int64.
+const (
+	maxAmount     = 1_000_000_000_000 // minor units of one order: ten billion in a currency of cents
+	maxRate       = 1000              // points per currency unit
+	maxMultiplier = 1000              // percent
+	maxLines      = 1000
+	maxSpan       = 100 * 366 * 24 * time.Hour
+	maxPoints     = 1 << 50
+)
+
+// withDefaults checks r and fills in the defaults.
+func (r Rules) withDefaults() (Rules, error) {
+	bad := func(format string, args ...any) (Rules, error) {
+		return Rules{}, fmt.Errorf("%w: rules: "+format, append([]any{ErrInvalid}, args...)...)
+	}
+	if r.Unit == 0 {
+		r.Unit = 100
+	}
+	if r.Rate == 0 {
+		r.Rate = 1
+	}
+	if r.Location == nil {
+		r.Location = time.UTC
+	}
+	if r.Unit < 1 || r.Unit > 1_000_000 {
+		return bad("Unit %d out of range 1 to 1000000", r.Unit)
+	}
+	if r.Rate < 0 || r.Rate > maxRate {
+		return bad("Rate %d out of range 0 to %d", r.Rate, maxRate)
+	}
+	for what, m := range map[string]map[string]int64{"Products": r.Products, "Categories": r.Categories} {
+		for k, v := range m {
+			if v < 0 || v > maxRate {
+				return bad("%s[%q] = %d out of range 0 to %d", what, k, v, maxRate)
+			}
+		}
+	}
+	for what, d := range map[string]time.Duration{"Lock": r.Lock, "Window": r.Window, "Grace": r.Grace} {
+		if d < 0 || d > maxSpan {
+			return bad("%s %v out of range 0 to 100 years", what, d)
+		}
+	}
+	switch e := r.Expiry; e.Rule {
+	case Never:
+		if e.N != 0 {
+			return bad("Expiry Never with N = %d", e.N)
+		}
+	case AfterDays:
+		if e.N < 1 || e.N > 36600 {
+			return bad("Expiry AfterDays N = %d out of range 1 to 36600", e.N)
+		}
+	case EndOfMonth:
+		if e.N < 0 || e.N > 1200 {
+			return bad("Expiry EndOfMonth N = %d out of range 0 to 1200", e.N)
+		}
+	case EndOfYear:
+		if e.N < 0 || e.N > 100 {
+			return bad("Expiry EndOfYear N = %d out of range 0 to 100", e.N)
+		}
+	default:
+		return bad("unknown expiry rule %d", e.Rule)
+	}
+	if r.QualifyBy > BySpend {
+		return bad("unknown QualifyBy %d", r.QualifyBy)
+	}
+	names := map[string]bool{}
+	for i, t := range r.Tiers {
+		switch {
+		case t.Name == "" || names[t.Name]:
+			return bad("tier %d: name %q empty or repeated", i, t.Name)
+		case i == 0 && t.Threshold != 0:
+			return bad("tier %d (%s): the first tier's threshold must be 0, not %d", i, t.Name, t.Threshold)
+		case i > 0 && t.Threshold <= r.Tiers[i-1].Threshold:
+			return bad("tier %d (%s): threshold %d not above the previous tier's", i, t.Name, t.Threshold)
+		case t.Multiplier < 0 || t.Multiplier > maxMultiplier:
+			return bad("tier %d (%s): Multiplier %d out of range 0 to %d", i, t.Name, t.Multiplier, maxMultiplier)
+		}
+		names[t.Name] = true
+	}
+	if len(r.Tiers) > 1 && r.Window <= 0 {
+		return bad("Window must be positive with %d tiers", len(r.Tiers))
+	}
+	return r, nil
+}
+
+// multiplier returns the percent multiplier of tier level.
+func (r *Rules) multiplier(level int) int64 {
+	if level < len(r.Tiers) && r.Tiers[level].Multiplier != 0 {
+		return r.Tiers[level].Multiplier
+	}
+	return 100
+}
+
+// rateOf returns the points per currency unit of a line.
+func (r *Rules) rateOf(l Line) int64 {
+	if v, ok := r.Products[l.Product]; ok && l.Product != "" {
+		return v
+	}
+	if v, ok := r.Categories[l.Category]; ok && l.Category != "" {
+		return v
+	}
+	return r.Rate
+}
+
+// points returns the points of an order of amount with lines (whose amounts add up to
+// at most amount; the rest earns Rate) at a multiplier in percent: one floor over the
+// whole order, so that splitting an order into lines never loses points to rounding.
+// The limits on amounts, rates and multipliers keep the product below 2^63.
+func (r *Rules) points(amount int64, lines []Line, mult int64) int64 {
+	var sum int64
+	rest := amount
+	for _, l := range lines {
+		sum += l.Amount * r.rateOf(l)
+		rest -= l.Amount
+	}
+	sum += rest * r.Rate
+	return sum * mult / (r.Unit * 100)
+}
+
+// expiry returns the instant a lot earned at t expires, in Unix nanoseconds
+// (math.MaxInt64 for never).
+func (r *Rules) expiry(t time.Time) int64 {
+	lt := t.In(r.Location)
+	var x time.Time
+	switch r.Expiry.Rule {
+	case AfterDays:
+		x = lt.AddDate(0, 0, r.Expiry.N)
+	case EndOfMonth:
+		x = time.Date(lt.Year(), lt.Month()+time.Month(r.Expiry.N)+1, 1, 0, 0, 0, 0, r.Location)
+	case EndOfYear:
+		x = time.Date(lt.Year()+r.Expiry.N+1, 1, 1, 0, 0, 0, 0, r.Location)
+	default:
+		return math.MaxInt64
+	}
+	return x.UnixNano()
+}
