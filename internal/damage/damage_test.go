@@ -140,7 +140,7 @@ func TestDamage(t *testing.T) {
 }
 
 func formats() []format {
-	return []format{identityLog(), referralLedger(), segmentSnapshot(), funnelPartial(), cohortPartial(), trendPartial(), journeys()}
+	return []format{identityLog(), referralLedger(), loyaltyLedger(), segmentSnapshot(), funnelPartial(), cohortPartial(), trendPartial(), journeys()}
 }
 
 // walFrames returns the frames of an internal/wal version 2 image: a 32-byte header,

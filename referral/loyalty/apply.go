@@ -154,6 +154,7 @@ func (s *state) apply(r *Record) {
 		m.spend(seq, at, r.Points)
 	case KindRefund:
 		o := s.orders[r.Order]
+		m.tier.reach(s.rules, at)
 		before := s.rules.qualifyingValue(o)
 		amount := r.Amount
 		if amount == 0 {

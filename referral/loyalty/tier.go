@@ -132,15 +132,23 @@ func (s *tierState) earned(r *Rules, o *order) {
 	s.evaluate(r, o.at, &s.hist)
 }
 
-// refunded takes what a refund at `at` removed from o's qualifying value (before, its
-// value until then) off the total, if o is still in the window.
-func (s *tierState) refunded(r *Rules, o *order, at, before int64) {
+// reach moves the state up to instant at, before an event at that instant changes
+// anything: the orders that leave the window by then leave with the values they had.
+func (s *tierState) reach(r *Rules, at int64) {
 	if !r.tiered() {
 		return
 	}
 	s.fresh = false
 	s.advance(r, at, false, &s.hist)
 	s.leave(r, at)
+}
+
+// refunded takes what a refund at `at` removed from o's qualifying value (before, its
+// value until then) off the total, if o is still in the window. reach(at) came first.
+func (s *tierState) refunded(r *Rules, o *order, at, before int64) {
+	if !r.tiered() {
+		return
+	}
 	if o.at+int64(r.Window) > at {
 		s.total -= before - r.qualifyingValue(o)
 	}
