@@ -1,0 +1,186 @@
+package loyalty
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/stats"
+)
+
+// LiabilityOptions tune Ledger.Liability; nil means the defaults.
+type LiabilityOptions struct {
+	// CostPerPoint is what one redeemed point costs the business, in minor currency
+	// units (0.5: half a cent); 0 means 1.
+	CostPerPoint float64
+	// Level is the confidence level of the breakage intervals; 0 means 0.95.
+	Level float64
+}
+
+// Liability is what the points outstanding at an instant are expected to cost.
+//
+// Breakage, the share of points that will never be redeemed, is estimated from the
+// member base's own history, per cohort of the month the points were earned: among
+// the points of the cohort whose fate is known by then (spent or expired; points taken
+// back by refunds and adjustments are left out), the share that expired,
+//
+//	b = Σ expired_i / Σ (spent_i + expired_i)
+//
+// over the cohort's lots i: a ratio estimator, with the variance of its linearisation
+// clustered by lot (Cochran 1977, Sampling Techniques, §6.3, eq. 6.9, without the
+// finite-population correction), var(b) = n/(n-1) · Σ (expired_i - b·known_i)² /
+// (Σ known_i)², and a normal interval clipped to [0, 1]. A cohort with fewer than two
+// lots of known fate borrows the estimate of all cohorts together (Pooled). The
+// outstanding points of each cohort (available and locked) are valued at
+// (1 - b) × CostPerPoint; the value's bounds take every cohort's bound together,
+// which is conservative.
+//
+// The estimate is biased low while a cohort is young: its spent points are known as
+// they are spent, its expired points only at expiry. Read young cohorts' breakage,
+// and any cohort whose points cannot have expired yet, with that in mind.
+//
+// Debt (points members owe) is reported beside and not netted: it is repaid only if
+// members earn again.
+type Liability struct {
+	At          time.Time
+	Outstanding int64   // points available or locked
+	Debt        int64   // points owed by members in debt
+	Expired     int64   // points expired by At
+	Breakage    float64 // expected share of Outstanding never redeemed
+	Value       float64 // expected cost of Outstanding, minor units
+	ValueLo     float64
+	ValueHi     float64
+	Cohorts     []Cohort // by earn month
+}
+
+// Cohort is the points earned in one month, as of the liability's instant.
+type Cohort struct {
+	Month                                        time.Time // first instant of the month, in Rules.Location
+	Credited, Spent, Taken, Expired, Outstanding int64
+	Breakage, Lo, Hi                             float64
+	Pooled                                       bool // too few lots of known fate: the all-cohort estimate
+	Value                                        float64
+}
+
+// cohortSums gathers one cohort's lots.
+type cohortSums struct {
+	Cohort
+	known, expired []float64 // per lot of known fate
+}
+
+// Liability values the points outstanding at `at` (see Liability). It reads every lot
+// of every member.
+func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, error) {
+	var o LiabilityOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.CostPerPoint == 0 {
+		o.CostPerPoint = 1
+	}
+	if o.Level == 0 {
+		o.Level = 0.95
+	}
+	if !(o.CostPerPoint > 0) || math.IsInf(o.CostPerPoint, 0) || !(o.Level > 0 && o.Level < 1) {
+		return Liability{}, fmt.Errorf("%w: liability: CostPerPoint %v must be positive and finite, Level %v in (0, 1)", ErrInvalid, o.CostPerPoint, o.Level)
+	}
+	t := at.UnixNano()
+	loc := l.rules.Location
+	cohorts := map[int64]*cohortSums{}
+	out := Liability{At: at}
+	l.mu.Lock()
+	for _, m := range l.st.members {
+		k := int32(sort.Search(len(m.times), func(i int) bool { return m.times[i] > t }))
+		for i := range m.lots {
+			lt := &m.lots[i]
+			if lt.seq >= k {
+				break
+			}
+			e := time.Unix(0, lt.earned).In(loc)
+			month := time.Date(e.Year(), e.Month(), 1, 0, 0, 0, 0, loc)
+			c := cohorts[month.UnixNano()]
+			if c == nil {
+				c = &cohortSums{Cohort: Cohort{Month: month}}
+				cohorts[month.UnixNano()] = c
+			}
+			s, tk := lt.totalsBefore(k)
+			rem := lt.points - s - tk
+			var exp int64
+			if t >= lt.expires {
+				exp = rem
+				c.Expired += rem
+			} else {
+				c.Outstanding += rem
+			}
+			c.Credited += lt.points
+			c.Spent += s
+			c.Taken += tk
+			if s+exp > 0 {
+				c.known = append(c.known, float64(s+exp))
+				c.expired = append(c.expired, float64(exp))
+			}
+		}
+		if i := sort.Search(len(m.debt), func(i int) bool { return m.debt[i].seq >= k }); i > 0 {
+			out.Debt += m.debt[i-1].points
+		}
+	}
+	l.mu.Unlock()
+
+	z := stats.ZCrit(o.Level)
+	var all cohortSums
+	keys := make([]int64, 0, len(cohorts))
+	for k, c := range cohorts {
+		keys = append(keys, k)
+		all.known = append(all.known, c.known...)
+		all.expired = append(all.expired, c.expired...)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	pooled, plo, phi := breakage(all.known, all.expired, z)
+	var expected float64
+	for _, k := range keys {
+		c := cohorts[k]
+		c.Breakage, c.Lo, c.Hi = breakage(c.known, c.expired, z)
+		if len(c.known) < 2 {
+			c.Breakage, c.Lo, c.Hi, c.Pooled = pooled, plo, phi, true
+		}
+		n := float64(c.Outstanding)
+		c.Value = n * (1 - c.Breakage) * o.CostPerPoint
+		out.Value += c.Value
+		out.ValueLo += n * (1 - c.Hi) * o.CostPerPoint
+		out.ValueHi += n * (1 - c.Lo) * o.CostPerPoint
+		out.Outstanding += c.Outstanding
+		out.Expired += c.Expired
+		expected += n * c.Breakage
+		out.Cohorts = append(out.Cohorts, c.Cohort)
+	}
+	if out.Outstanding > 0 {
+		out.Breakage = expected / float64(out.Outstanding)
+	}
+	return out, nil
+}
+
+// breakage returns the ratio estimate Σexpired/Σknown and its normal interval with the
+// linearised variance (see Liability); with no lot of known fate, 0 and [0, 1].
+func breakage(known, expired []float64, z float64) (b, lo, hi float64) {
+	n := len(known)
+	var sx, sy float64
+	for i := range known {
+		sx += known[i]
+		sy += expired[i]
+	}
+	if n == 0 || sx == 0 {
+		return 0, 0, 1
+	}
+	b = sy / sx
+	if n < 2 {
+		return b, 0, 1
+	}
+	var ss float64
+	for i := range known {
+		d := expired[i] - b*known[i]
+		ss += d * d
+	}
+	se := math.Sqrt(float64(n)/float64(n-1)*ss) / sx
+	return b, stats.Clamp01(b - z*se), stats.Clamp01(b + z*se)
+}
