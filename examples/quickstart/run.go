@@ -93,6 +93,9 @@ func run(out, status io.Writer, cfg config) error {
 	prog.end()
 	val.report(w)
 	refs.report(w)
+	if err := reportLoyalty(w, res, end); err != nil {
+		return err
+	}
 
 	if cfg.out != "" {
 		prog.begin("writing " + cfg.out)

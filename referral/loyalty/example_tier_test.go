@@ -127,12 +127,12 @@ func ExampleLedger_Liability() {
 
 	li, _ := l.Liability(time.Date(2026, 2, 15, 0, 0, 0, 0, time.UTC), &loyalty.LiabilityOptions{CostPerPoint: 0.5})
 	for _, c := range li.Cohorts {
-		fmt.Printf("%s spent %d expired %d outstanding %d breakage %.2f pooled %v\n",
-			c.Month.Format("2006-01"), c.Spent, c.Expired, c.Outstanding, c.Breakage, c.Pooled)
+		fmt.Printf("%s spent %d expired %d outstanding %d breakage %.2f borrowed %v\n",
+			c.Month.Format("2006-01"), c.Spent, c.Expired, c.Outstanding, c.Breakage, c.Borrowed)
 	}
 	fmt.Printf("outstanding %d points, expected cost %.0f cents\n", li.Outstanding, li.Value)
 	// Output:
-	// 2026-01 spent 250 expired 150 outstanding 0 breakage 0.38 pooled false
-	// 2026-02 spent 0 expired 0 outstanding 200 breakage 0.38 pooled true
+	// 2026-01 spent 250 expired 150 outstanding 0 breakage 0.38 borrowed false
+	// 2026-02 spent 0 expired 0 outstanding 200 breakage 0.38 borrowed true
 	// outstanding 200 points, expected cost 62 cents
 }

@@ -21,46 +21,51 @@ type LiabilityOptions struct {
 // Liability is what the points outstanding at an instant are expected to cost.
 //
 // Breakage, the share of points that will never be redeemed, is estimated from the
-// member base's own history, per cohort of the month the points were earned: among
-// the points of the cohort whose fate is known by then (spent or expired; points taken
-// back by refunds and adjustments are left out), the share that expired,
+// member base's own history, by cohort of the month the points were earned. Among the
+// points of a cohort whose fate is known (spent or expired; points taken back by
+// refunds and adjustments are left out), the share that expired,
 //
 //	b = Σ expired_i / Σ (spent_i + expired_i)
 //
-// over the cohort's lots i: a ratio estimator, with the variance of its linearisation
+// over its lots i, is a ratio estimator; its variance is that of its linearisation,
 // clustered by lot (Cochran 1977, Sampling Techniques, §6.3, eq. 6.9, without the
 // finite-population correction), var(b) = n/(n-1) · Σ (expired_i - b·known_i)² /
-// (Σ known_i)², and a normal interval clipped to [0, 1]. A cohort with fewer than two
-// lots of known fate borrows the estimate of all cohorts together (Pooled). The
-// outstanding points of each cohort (available and locked) are valued at
-// (1 - b) × CostPerPoint; the value's bounds take every cohort's bound together,
-// which is conservative.
+// (Σ known_i)², and its interval is normal, clipped to [0, 1].
 //
-// The estimate is biased low while a cohort is young: its spent points are known as
-// they are spent, its expired points only at expiry. Read young cohorts' breakage,
-// and any cohort whose points cannot have expired yet, with that in mind.
+// A cohort is settled when none of its points is outstanding: its breakage is then its
+// own, exact. A cohort with points outstanding cannot use its own ratio, which is
+// biased low while points are still spendable (spent points are known as they are
+// spent, expired ones only at expiry), so it borrows the ratio of all settled cohorts'
+// lots together (Borrowed), as actuaries carry mature cohorts' development to young
+// ones. With no settled cohort (say, points that never expire) every cohort with
+// points outstanding borrows the ratio of all lots of known fate, which is biased low;
+// SettledCohorts says which case holds. The outstanding points of each cohort
+// (available and locked) are valued at (1 - b) × CostPerPoint, and the value's
+// bounds take every cohort's bound together, which is conservative.
 //
 // Debt (points members owe) is reported beside and not netted: it is repaid only if
 // members earn again.
 type Liability struct {
-	At          time.Time
-	Outstanding int64   // points available or locked
-	Debt        int64   // points owed by members in debt
-	Expired     int64   // points expired by At
-	Breakage    float64 // expected share of Outstanding never redeemed
-	Value       float64 // expected cost of Outstanding, minor units
-	ValueLo     float64
-	ValueHi     float64
-	Cohorts     []Cohort // by earn month
+	At             time.Time
+	Outstanding    int64   // points available or locked
+	Debt           int64   // points owed by members in debt
+	Expired        int64   // points expired by At
+	Breakage       float64 // expected share of Outstanding never redeemed
+	Value          float64 // expected cost of Outstanding, minor units
+	ValueLo        float64
+	ValueHi        float64
+	SettledCohorts int      // the cohorts whose lots the borrowed breakage comes from (0: all lots of known fate)
+	Cohorts        []Cohort // by earn month
 }
 
-// Cohort is the points earned in one month, as of the liability's instant.
+// Cohort is the points earned in one month, as of the liability's instant. Credited =
+// Spent + Taken + Expired + Outstanding.
 type Cohort struct {
 	Month                                        time.Time // first instant of the month, in Rules.Location
 	Credited, Spent, Taken, Expired, Outstanding int64
-	Breakage, Lo, Hi                             float64
-	Pooled                                       bool // too few lots of known fate: the all-cohort estimate
-	Value                                        float64
+	Breakage, Lo, Hi                             float64 // its own when settled, else borrowed
+	Borrowed                                     bool
+	Value                                        float64 // expected cost of Outstanding
 }
 
 // cohortSums gathers one cohort's lots.
@@ -128,21 +133,31 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 	l.mu.Unlock()
 
 	z := stats.ZCrit(o.Level)
-	var all cohortSums
 	keys := make([]int64, 0, len(cohorts))
+	var settled, known cohortSums
 	for k, c := range cohorts {
 		keys = append(keys, k)
-		all.known = append(all.known, c.known...)
-		all.expired = append(all.expired, c.expired...)
+		known.known = append(known.known, c.known...)
+		known.expired = append(known.expired, c.expired...)
+		if c.Outstanding == 0 {
+			out.SettledCohorts++
+			settled.known = append(settled.known, c.known...)
+			settled.expired = append(settled.expired, c.expired...)
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	pooled, plo, phi := breakage(all.known, all.expired, z)
+	pool := known
+	if out.SettledCohorts > 0 {
+		pool = settled
+	}
+	pb, plo, phi := breakage(pool.known, pool.expired, z)
 	var expected float64
 	for _, k := range keys {
 		c := cohorts[k]
-		c.Breakage, c.Lo, c.Hi = breakage(c.known, c.expired, z)
-		if len(c.known) < 2 {
-			c.Breakage, c.Lo, c.Hi, c.Pooled = pooled, plo, phi, true
+		if c.Outstanding == 0 {
+			c.Breakage, c.Lo, c.Hi = breakage(c.known, c.expired, z)
+		} else {
+			c.Breakage, c.Lo, c.Hi, c.Borrowed = pb, plo, phi, true
 		}
 		n := float64(c.Outstanding)
 		c.Value = n * (1 - c.Breakage) * o.CostPerPoint
