@@ -27,6 +27,7 @@ type Ledger struct {
 	mu       sync.Mutex // guards st, open, flushing and broken
 	st       *state
 	open     *batch // the records decided since the last append began
+	inflight *batch // the records being appended, if any
 	flushing bool   // a leader is appending
 	broken   error
 }
@@ -129,7 +130,7 @@ func (s *state) keep(r Record) *Record {
 }
 
 // submit decides ev and returns its record once durable: ev's, or the first record of
-// its key.
+// its key (a retry waits until the first is durable too).
 func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
@@ -141,8 +142,10 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	return rec, l.commit(b)
 }
 
-// decide checks ev, decides it, applies it and queues its record; for a repeated event
-// it returns the first record of its key and a nil batch.
+// decide checks ev, decides it, applies it and queues its record. For a repeated event
+// it returns the first record of its key and the batch to wait for so that the first
+// is durable: the open batch, which follows the first record's, or the one being
+// appended (nil if none).
 func (l *Ledger) decide(ev Record) (Record, *batch, error) {
 	if err := checkShape(&ev, true); err != nil {
 		return Record{}, nil, err
@@ -156,7 +159,10 @@ func (l *Ledger) decide(ev Record) (Record, *batch, error) {
 		if !sameInput(first, &ev) {
 			return Record{}, nil, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
 		}
-		return first.clone(), nil, nil
+		if len(l.open.recs) > 0 {
+			return first.clone(), l.open, nil
+		}
+		return first.clone(), l.inflight, nil
 	}
 	if err := l.st.check(&ev, true); err != nil {
 		return Record{}, nil, err
@@ -212,7 +218,7 @@ func (l *Ledger) lead(b *batch) error {
 		// No other leader runs and b is not done, so b is the open batch.
 		l.mu.Lock()
 		cur := l.open
-		l.open = newBatch()
+		l.open, l.inflight = newBatch(), cur
 		l.mu.Unlock()
 		vals := make([]Record, len(cur.recs))
 		for i, r := range cur.recs {
@@ -233,6 +239,7 @@ func (l *Ledger) lead(b *batch) error {
 		close(cur.done)
 	}
 	l.mu.Lock()
+	l.inflight = nil
 	if len(l.open.recs) > 0 {
 		l.open.lead <- struct{}{} // buffered: one waiter of the open batch takes over
 	} else {

@@ -150,10 +150,13 @@ func (f *FileStore) Records() iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		for frame, err := range f.log.Records() {
 			if err != nil {
-				if errors.Is(err, wal.ErrClosed) {
+				switch {
+				case errors.Is(err, wal.ErrClosed):
 					err = ErrClosed
-				} else {
+				case errors.Is(err, wal.ErrCorrupt):
 					err = errorf("read ledger: %w: %w", ErrCorrupt, err)
+				default:
+					err = errorf("read ledger: %w", err)
 				}
 				yield(Record{}, err)
 				return
