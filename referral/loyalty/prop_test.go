@@ -103,6 +103,17 @@ func TestLotsMatchReference(t *testing.T) {
 		}
 		compare := func(what string, l *loyalty.Ledger) {
 			for _, p := range probes {
+				li, err := l.Liability(p, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[time.Time][3]int64{}
+				for _, c := range li.Cohorts {
+					got[c.Month] = [3]int64{c.Spent, c.Expired, c.Outstanding}
+				}
+				if diff := cmp.Diff(ref.cohorts(p), got); diff != "" {
+					t.Fatalf("%s: at %v: cohorts (spent, expired, outstanding) (-reference +ledger):\n%s", what, p, diff)
+				}
 				for m := uint32(1); m <= 3; m++ {
 					want, got := ref.balance(m, p), l.Balance(m, p)
 					if want != got {

@@ -19,7 +19,7 @@ type refLedger struct {
 type refLot struct {
 	idx                     int
 	earned, unlock, expires time.Time // expires zero: never
-	points, left            int64
+	points, left, spent     int64
 }
 
 type refOrder struct {
@@ -104,9 +104,9 @@ func (s *refState) credit(m uint32, at, unlock, expires time.Time, points int64)
 	return l
 }
 
-// take takes n points from member m's lots that pass ok, in spending order, and
-// returns what they could not cover.
-func (s *refState) take(m uint32, n int64, ok func(*refLot) bool) int64 {
+// take takes n points from member m's lots that pass ok, in spending order (counting
+// them as spent when spend), and returns what they could not cover.
+func (s *refState) take(m uint32, n int64, spend bool, ok func(*refLot) bool) int64 {
 	var c []*refLot
 	for _, l := range s.lots[m] {
 		if l.left > 0 && ok(l) {
@@ -117,6 +117,9 @@ func (s *refState) take(m uint32, n int64, ok func(*refLot) bool) int64 {
 	for _, l := range c {
 		t := min(n, l.left)
 		l.left -= t
+		if spend {
+			l.spent += t
+		}
 		n -= t
 	}
 	return n
@@ -150,7 +153,7 @@ func (s *refState) apply(r *refLedger, ev *loyalty.Record) bool {
 		if ev.Points > 0 {
 			s.credit(ev.Member, at, at, r.expiry(at), ev.Points)
 		} else {
-			s.debt[ev.Member] += s.take(ev.Member, -ev.Points, func(l *refLot) bool { return !expired(l, at) })
+			s.debt[ev.Member] += s.take(ev.Member, -ev.Points, false, func(l *refLot) bool { return !expired(l, at) })
 		}
 	case loyalty.KindSpend:
 		spendable := func(l *refLot) bool { return !at.Before(l.unlock) && !expired(l, at) }
@@ -163,7 +166,7 @@ func (s *refState) apply(r *refLedger, ev *loyalty.Record) bool {
 		if avail < ev.Points {
 			return false
 		}
-		s.take(ev.Member, ev.Points, spendable)
+		s.take(ev.Member, ev.Points, true, spendable)
 	case loyalty.KindRefund:
 		o := s.orders[ev.Order]
 		if o == nil {
@@ -186,7 +189,7 @@ func (s *refState) apply(r *refLedger, ev *loyalty.Record) bool {
 			o.lot.left -= t
 			rev -= t
 		}
-		s.debt[o.member] += s.take(o.member, rev, func(l *refLot) bool { return !expired(l, at) })
+		s.debt[o.member] += s.take(o.member, rev, false, func(l *refLot) bool { return !expired(l, at) })
 	}
 	return true
 }
@@ -223,6 +226,27 @@ func (r *refLedger) lots(m uint32, t time.Time) []loyalty.Lot {
 		out = append(out, loyalty.Lot{Earned: l.earned.UTC(), UnlockAt: l.unlock.UTC(), ExpiresAt: l.expires.UTC(), Points: l.points, Remaining: l.left})
 		if l.expires.IsZero() {
 			out[len(out)-1].ExpiresAt = time.Time{}
+		}
+	}
+	return out
+}
+
+// cohorts returns, per earn month (UTC), the points spent, expired and outstanding as of
+// t over every member's lots.
+func (r *refLedger) cohorts(t time.Time) map[time.Time][3]int64 {
+	s, _ := r.run(t, nil)
+	out := map[time.Time][3]int64{}
+	for _, lots := range s.lots {
+		for _, l := range lots {
+			mo := time.Date(l.earned.Year(), l.earned.Month(), 1, 0, 0, 0, 0, time.UTC)
+			c := out[mo]
+			c[0] += l.spent
+			if expired(l, t) {
+				c[1] += l.left
+			} else {
+				c[2] += l.left
+			}
+			out[mo] = c
 		}
 	}
 	return out
