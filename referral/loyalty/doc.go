@@ -13,7 +13,8 @@
 // # The ledger
 //
 // A [Ledger] runs over a [Store] ([MemStore], a durable [FileStore], or a host's own,
-// checked by referral/loyalty/storetest). Events ([Ledger.Earn], [Ledger.Spend],
+// checked by referral/loyalty/storetest; referral/loyalty/pgstore keeps it in
+// PostgreSQL). Events ([Ledger.Earn], [Ledger.Spend],
 // [Ledger.Refund], [Ledger.Bonus], [Ledger.Adjust]) carry an event key: the ledger is
 // append-only and idempotent by key (the same event again returns the first record; a
 // different event under a used key fails with [ErrKeyReused]), and replaying the
@@ -32,6 +33,24 @@
 // the order's points proportionally; points already spent are charged to the member's
 // other points and, if there are none, recorded as a debt that the next points repay
 // (see [Ledger.Refund]): a balance never goes negative silently.
+//
+// # Tiers
+//
+// Rules.Tiers are reached by the points (or the amounts) of orders over a rolling
+// window, net of refunds, with a grace period before a downgrade, and evaluated as of
+// any instant, past or future ([Ledger.Tier], [Ledger.TierHistory]): the changes the
+// recorded events made, and those time alone will make (an order leaving the window,
+// a grace period ending). An order earns at the multiplier of the tier held when it is
+// recorded. [WithOnTier] and [Ledger.TierChanges] keep segment tags of the current
+// tiers live (see the WithOnTier example).
+//
+// # Liability
+//
+// [Ledger.Liability] values the points outstanding at an instant at a cost per point,
+// less the expected breakage, estimated per earn-month cohort from the member base's
+// own redemption history with an interval (see [Liability] for the method). Every
+// ledger entry adds up to it: the points credited, minus those spent and taken back,
+// equal the outstanding and expired points less the debt.
 //
 // # Conventions
 //
