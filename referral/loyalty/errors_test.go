@@ -1,0 +1,148 @@
+package loyalty_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/referral/loyalty"
+)
+
+// TestErrors: bad input fails with the sentinel, names what and where, carries the
+// package prefix once, and leaves the ledger (and its store) unchanged.
+func TestErrors(t *testing.T) {
+	ctx := context.Background()
+	store := &loyalty.MemStore{}
+	l, err := loyalty.Open(store, shopRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Earn(ctx, day(10), "e1", 1, "O1", 10000); err != nil {
+		t.Fatal(err)
+	}
+	records := func() int {
+		n := 0
+		for range store.Records() {
+			n++
+		}
+		return n
+	}
+	before, balance := records(), l.Balance(1, day(30))
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"key reused for another event", func() error { _, err := l.Earn(ctx, day(10), "e1", 1, "O1", 9999); return err }, loyalty.ErrKeyReused},
+		{"order earned twice", func() error { _, err := l.Earn(ctx, day(11), "e2", 1, "O1", 10000); return err }, loyalty.ErrConflict},
+		{"event before the member's last", func() error { _, err := l.Bonus(ctx, day(9), "b1", 1, 5, "x"); return err }, loyalty.ErrInvalid},
+		{"spend of locked points", func() error { _, err := l.Spend(ctx, day(11), "s1", 1, 1); return err }, loyalty.ErrInsufficient},
+		{"spend beyond the balance", func() error { _, err := l.Spend(ctx, day(25), "s2", 1, 101); return err }, loyalty.ErrInsufficient},
+		{"refund of an unknown order", func() error { _, err := l.Refund(ctx, day(12), "r1", "nope", 0); return err }, loyalty.ErrNotFound},
+		{"refund above the order", func() error { _, err := l.Refund(ctx, day(12), "r2", "O1", 10001); return err }, loyalty.ErrRefundExceeds},
+		{"zero member", func() error { _, err := l.Earn(ctx, day(12), "e3", 0, "O3", 100); return err }, loyalty.ErrInvalid},
+		{"zero amount", func() error { _, err := l.Earn(ctx, day(12), "e4", 1, "O4", 0); return err }, loyalty.ErrInvalid},
+		{"lines above the amount", func() error {
+			_, err := l.Earn(ctx, day(12), "e5", 1, "O5", 100, loyalty.Line{Amount: 101})
+			return err
+		}, loyalty.ErrInvalid},
+		{"empty key", func() error { _, err := l.Bonus(ctx, day(12), "", 1, 5, "x"); return err }, loyalty.ErrInvalid},
+		{"negative spend", func() error { _, err := l.Spend(ctx, day(25), "s3", 1, -1); return err }, loyalty.ErrInvalid},
+		{"zero adjustment", func() error { _, err := l.Adjust(ctx, day(25), "a1", 1, 0, "x"); return err }, loyalty.ErrInvalid},
+		{"missing time", func() error { _, err := l.Bonus(ctx, time.Time{}, "b2", 1, 5, "x"); return err }, loyalty.ErrInvalid},
+		{"decided fields given", func() error {
+			return l.Apply(ctx, loyalty.Record{Kind: loyalty.KindEarn, Key: "e6", At: day(12), Member: 1, Order: "O6", Amount: 100, Points: 5})
+		}, loyalty.ErrInvalid},
+		{"unknown kind", func() error { return l.Apply(ctx, loyalty.Record{Kind: 99, Key: "k", At: day(12), Member: 1}) }, loyalty.ErrInvalid},
+	} {
+		err := tc.call()
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if n := strings.Count(err.Error(), "loyalty: "); n != 1 {
+			t.Errorf("%s: %q names the package %d times", tc.name, err, n)
+		}
+	}
+	if records() != before || l.Balance(1, day(30)) != balance {
+		t.Fatalf("failed events changed the ledger: %d records (was %d), balance %+v (was %+v)", records(), before, l.Balance(1, day(30)), balance)
+	}
+}
+
+func TestBadRules(t *testing.T) {
+	for _, r := range []loyalty.Rules{
+		{Unit: -1},
+		{Rate: 1001},
+		{Categories: map[string]int64{"x": -1}},
+		{Lock: -time.Hour},
+		{Expiry: loyalty.Expiry{Rule: loyalty.AfterDays}},
+		{Expiry: loyalty.Expiry{Rule: loyalty.Never, N: 3}},
+		{Expiry: loyalty.Expiry{Rule: 9}},
+		{Tiers: []loyalty.Tier{{Name: "a", Threshold: 5}}},
+		{Tiers: []loyalty.Tier{{Name: "a"}, {Name: "b", Threshold: 10}}}, // no window
+		{Tiers: []loyalty.Tier{{Name: "a"}, {Name: "a", Threshold: 10}}, Window: time.Hour},
+		{Tiers: []loyalty.Tier{{Name: "a"}, {Name: "b", Threshold: 10, Multiplier: 5000}}, Window: time.Hour},
+		{QualifyBy: 7},
+	} {
+		if _, err := loyalty.Open(&loyalty.MemStore{}, r); !errors.Is(err, loyalty.ErrInvalid) {
+			t.Errorf("rules %+v: %v, want ErrInvalid", r, err)
+		}
+	}
+	if _, err := loyalty.Open(nil, loyalty.Rules{}); !errors.Is(err, loyalty.ErrInvalid) {
+		t.Errorf("nil store: %v", err)
+	}
+	if _, err := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{}, loyalty.WithOnTier(nil)); !errors.Is(err, loyalty.ErrInvalid) {
+		t.Errorf("nil hook: %v", err)
+	}
+	l, _ := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{})
+	if _, err := l.Liability(day(1), &loyalty.LiabilityOptions{CostPerPoint: -1}); !errors.Is(err, loyalty.ErrInvalid) {
+		t.Errorf("negative cost: %v", err)
+	}
+}
+
+// TestClosedAndBrokenStore: a closed file store fails with ErrClosed, and a ledger
+// whose append failed refuses every later event with that error.
+func TestClosedAndBrokenStore(t *testing.T) {
+	ctx := context.Background()
+	fs, err := loyalty.OpenFileStore(filepath.Join(t.TempDir(), "l.wal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := loyalty.Open(fs, loyalty.Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); !errors.Is(err, loyalty.ErrClosed) {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := l.Bonus(ctx, day(1), "b1", 1, 5, "x"); !errors.Is(err, loyalty.ErrClosed) {
+		t.Fatalf("event on a closed store: %v, want ErrClosed", err)
+	}
+	if _, err := l.Bonus(ctx, day(2), "b2", 1, 5, "x"); !errors.Is(err, loyalty.ErrClosed) {
+		t.Fatalf("event after a failed append: %v, want the store's error", err)
+	}
+	for _, err := range fs.Records() {
+		if !errors.Is(err, loyalty.ErrClosed) {
+			t.Fatalf("Records on a closed store: %v", err)
+		}
+	}
+}
+
+// TestContextCancelled: a cancelled context records nothing.
+func TestContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	l, _ := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{})
+	if _, err := l.Bonus(ctx, day(1), "b1", 1, 5, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("%v", err)
+	}
+	if b := l.Balance(1, day(2)); b != (loyalty.Balance{}) {
+		t.Fatalf("balance %+v after a cancelled event", b)
+	}
+}
