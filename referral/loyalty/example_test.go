@@ -146,3 +146,15 @@ func ExampleLedger_Apply() {
 	// Output:
 	// <nil> 15 9
 }
+
+// Month and year ends are the shop's, in Rules.Location: points earned on 31 January at
+// 20:00 UTC were earned on 1 February in Tokyo, and expire at the end of February
+// there, which is 15:00 UTC on 28 February.
+func ExampleExpiry() {
+	tokyo := time.FixedZone("JST", 9*3600)
+	l, _ := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{Location: tokyo, Expiry: loyalty.Expiry{Rule: loyalty.EndOfMonth}})
+	rec, _ := l.Earn(context.Background(), time.Date(2026, 1, 31, 20, 0, 0, 0, time.UTC), "o1", 1, "O1", 1000)
+	fmt.Println(rec.ExpiresAt)
+	// Output:
+	// 2026-02-28 15:00:00 +0000 UTC
+}

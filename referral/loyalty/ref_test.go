@@ -231,14 +231,19 @@ func (r *refLedger) lots(m uint32, t time.Time) []loyalty.Lot {
 	return out
 }
 
-// cohorts returns, per earn month (UTC), the points spent, expired and outstanding as of
-// t over every member's lots.
-func (r *refLedger) cohorts(t time.Time) map[time.Time][3]int64 {
+// cohorts returns, per earn month in the rules' location (its first instant, Unix
+// seconds), the points spent, expired and outstanding as of t over every member's lots.
+func (r *refLedger) cohorts(t time.Time) map[int64][3]int64 {
 	s, _ := r.run(t, nil)
-	out := map[time.Time][3]int64{}
+	loc := r.rules.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	out := map[int64][3]int64{}
 	for _, lots := range s.lots {
 		for _, l := range lots {
-			mo := time.Date(l.earned.Year(), l.earned.Month(), 1, 0, 0, 0, 0, time.UTC)
+			e := l.earned.In(loc)
+			mo := time.Date(e.Year(), e.Month(), 1, 0, 0, 0, 0, loc).Unix()
 			c := out[mo]
 			c[0] += l.spent
 			if expired(l, t) {
