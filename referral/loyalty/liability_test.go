@@ -22,10 +22,6 @@ func simulate(t testing.TB, l *loyalty.Ledger, members int, seed uint64) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	type ev struct {
-		at time.Time
-		m  uint32
-	}
 	n := 0
 	for m := 1; m <= members; m++ {
 		at := start.Add(time.Duration(rng.IntN(30*24)) * time.Hour)
