@@ -66,7 +66,7 @@ func TestBootstrapCoverage(t *testing.T) {
 			if in.Contains(q.truth) {
 				covered[k]++
 			}
-			widths[k] = append(widths[k], (in.Upper-in.Lower)/q.truth)
+			widths[k] = append(widths[k], (in.Hi-in.Lo)/q.truth)
 		}
 	}
 	if fitted < bases*9/10 {

@@ -45,8 +45,8 @@ func ExampleDeltaIntervals() {
 	p, _ := iv.PAlive(c)
 	base, _ := iv.BasePurchases(52, cs)
 	fmt.Printf("customer 1: P(alive) %.3f [%.3f, %.3f], purchases in the next year %.3f [%.3f, %.3f]\n",
-		p.Estimate, p.Lower, p.Upper, e.Estimate, e.Lower, e.Upper)
-	fmt.Printf("base: purchases in the next year %.0f [%.0f, %.0f]\n", base.Estimate, base.Lower, base.Upper)
+		p.Estimate, p.Lo, p.Hi, e.Estimate, e.Lo, e.Hi)
+	fmt.Printf("base: purchases in the next year %.0f [%.0f, %.0f]\n", base.Estimate, base.Lo, base.Hi)
 	// Output:
 	// customer 1: P(alive) 0.727 [0.699, 0.752], purchases in the next year 1.559 [1.456, 1.668]
 	// base: purchases in the next year 2089 [1921, 2273]
@@ -66,8 +66,8 @@ func ExampleBootstrapIntervals() {
 	p, _ := iv.PAlive(cs[0])
 	base, _ := iv.BasePurchases(52, cs)
 	fmt.Printf("%d replicates refitted, %d failed\n", iv.Replicates, iv.Failed)
-	fmt.Printf("customer 1: P(alive) %.3f [%.3f, %.3f]\n", p.Estimate, p.Lower, p.Upper)
-	fmt.Printf("base: purchases in the next year %.0f [%.0f, %.0f]\n", base.Estimate, base.Lower, base.Upper)
+	fmt.Printf("customer 1: P(alive) %.3f [%.3f, %.3f]\n", p.Estimate, p.Lo, p.Hi)
+	fmt.Printf("base: purchases in the next year %.0f [%.0f, %.0f]\n", base.Estimate, base.Lo, base.Hi)
 	// Output:
 	// 50 replicates refitted, 0 failed
 	// customer 1: P(alive) 0.727 [0.704, 0.757]
@@ -77,7 +77,7 @@ func ExampleBootstrapIntervals() {
 func ExampleIntervals_ExpectedPurchases() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.ExpectedPurchases(39, cs[0])
-	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// 1.226 [1.154, 1.303]
 }
@@ -85,7 +85,7 @@ func ExampleIntervals_ExpectedPurchases() {
 func ExampleIntervals_PAlive() {
 	_, iv := cdnowIntervals()
 	v, _ := iv.PAlive(scoring.Customer{Frequency: 5, Recency: 10, T: 39})
-	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// 0.024 [0.019, 0.032]
 }
@@ -93,7 +93,7 @@ func ExampleIntervals_PAlive() {
 func ExampleIntervals_PurchaseProb() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.PurchaseProb(39, 0, cs[0])
-	fmt.Printf("P(no purchase in 39 weeks) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("P(no purchase in 39 weeks) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// P(no purchase in 39 weeks) 0.445 [0.425, 0.466]
 }
@@ -101,7 +101,7 @@ func ExampleIntervals_PurchaseProb() {
 func ExampleIntervals_ExpectedPurchasesNew() {
 	_, iv := cdnowIntervals()
 	v, _ := iv.ExpectedPurchasesNew(52)
-	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// 1.444 [1.333, 1.564]
 }
@@ -109,7 +109,7 @@ func ExampleIntervals_ExpectedPurchasesNew() {
 func ExampleIntervals_PurchaseProbNew() {
 	_, iv := cdnowIntervals()
 	v, _ := iv.PurchaseProbNew(52, 1)
-	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("%.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// 0.204 [0.191, 0.218]
 }
@@ -117,7 +117,7 @@ func ExampleIntervals_PurchaseProbNew() {
 func ExampleIntervals_ExpectedSpend() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.ExpectedSpend(cs[0])
-	fmt.Printf("$%.2f [$%.2f, $%.2f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("$%.2f [$%.2f, $%.2f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// $24.66 [$23.83, $25.52]
 }
@@ -125,7 +125,7 @@ func ExampleIntervals_ExpectedSpend() {
 func ExampleIntervals_BasePurchases() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.BasePurchases(39, cs)
-	fmt.Printf("%.0f [%.0f, %.0f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("%.0f [%.0f, %.0f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// 1653 [1536, 1780]
 }
@@ -133,7 +133,7 @@ func ExampleIntervals_BasePurchases() {
 func ExampleIntervals_BaseAlive() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.BaseAlive(cs)
-	fmt.Printf("%.0f of %d [%.0f, %.0f]\n", v.Estimate, len(cs), v.Lower, v.Upper)
+	fmt.Printf("%.0f of %d [%.0f, %.0f]\n", v.Estimate, len(cs), v.Lo, v.Hi)
 	// Output:
 	// 1917 of 2357 [1891, 1943]
 }
@@ -141,7 +141,7 @@ func ExampleIntervals_BaseAlive() {
 func ExampleIntervals_BasePurchaseCount() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.BasePurchaseCount(39, 0, cs)
-	fmt.Printf("customers with no purchase in 39 weeks: %.0f [%.0f, %.0f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("customers with no purchase in 39 weeks: %.0f [%.0f, %.0f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// customers with no purchase in 39 weeks: 1740 [1713, 1767]
 }
@@ -151,7 +151,7 @@ func ExampleIntervals_CLV() {
 	opt := scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01}
 	v, _ := iv.CLV(cs[:3], &opt)
 	for i, c := range v {
-		fmt.Printf("customer %d: $%.2f [$%.2f, $%.2f]\n", i+1, c.Estimate, c.Lower, c.Upper)
+		fmt.Printf("customer %d: $%.2f [$%.2f, $%.2f]\n", i+1, c.Estimate, c.Lo, c.Hi)
 	}
 	// Output:
 	// customer 1: $36.04 [$33.41, $38.86]
@@ -162,13 +162,13 @@ func ExampleIntervals_CLV() {
 func ExampleIntervals_BaseCLV() {
 	cs, iv := cdnowIntervals()
 	v, _ := iv.BaseCLV(cs, &scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01})
-	fmt.Printf("$%.0f [$%.0f, $%.0f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("$%.0f [$%.0f, $%.0f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// $71039 [$65223, $77373]
 }
 
 func ExampleInterval_Contains() {
-	v := scoring.Interval{Estimate: 0.5, Lower: 0.4, Upper: 0.62}
+	v := scoring.Interval{Estimate: 0.5, Lo: 0.4, Hi: 0.62}
 	fmt.Println(v.Contains(0.6), v.Contains(0.7))
 	// Output: true false
 }

@@ -76,7 +76,7 @@ func ExampleSBGDeltaIntervals() {
 		panic(err)
 	}
 	s := iv.Survival(12)
-	fmt.Printf("still active after 12 years: %.0f of 1000 [%.0f, %.0f]\n", 1000*s.Estimate, 1000*s.Lower, 1000*s.Upper)
+	fmt.Printf("still active after 12 years: %.0f of 1000 [%.0f, %.0f]\n", 1000*s.Estimate, 1000*s.Lo, 1000*s.Hi)
 	// Output:
 	// still active after 12 years: 170 of 1000 [149, 193]
 }
@@ -91,7 +91,7 @@ func ExampleSBGBootstrapIntervals() {
 		panic(err)
 	}
 	s := iv.Survival(12)
-	fmt.Printf("%d replicates: still active after 12 years: %.0f of 1000 [%.0f, %.0f]\n", iv.Replicates, 1000*s.Estimate, 1000*s.Lower, 1000*s.Upper)
+	fmt.Printf("%d replicates: still active after 12 years: %.0f of 1000 [%.0f, %.0f]\n", iv.Replicates, 1000*s.Estimate, 1000*s.Lo, 1000*s.Hi)
 	// Output:
 	// 200 replicates: still active after 12 years: 170 of 1000 [148, 190]
 }
@@ -100,7 +100,7 @@ func ExampleSBGIntervals_Survival() {
 	m, _ := scoring.FitSBG(regular, nil)
 	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
 	v := iv.Survival(3)
-	fmt.Printf("S(3) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("S(3) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// S(3) 0.388 [0.366, 0.410]
 }
@@ -109,7 +109,7 @@ func ExampleSBGIntervals_Retention() {
 	m, _ := scoring.FitSBG(regular, nil)
 	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
 	v := iv.Retention(10)
-	fmt.Printf("r(10) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lower, v.Upper)
+	fmt.Printf("r(10) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
 	// r(10) 0.935 [0.927, 0.943]
 }
@@ -121,7 +121,7 @@ func ExampleSBGIntervals_DERL() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("residual value at $100 a year: $%.0f [$%.0f, $%.0f]\n", 100*v.Estimate, 100*v.Lower, 100*v.Upper)
+	fmt.Printf("residual value at $100 a year: $%.0f [$%.0f, $%.0f]\n", 100*v.Estimate, 100*v.Lo, 100*v.Hi)
 	// Output:
 	// residual value at $100 a year: $296 [$276, $318]
 }

@@ -14,12 +14,12 @@ import (
 // Interval is a prediction with a two-sided confidence interval at the level of the
 // Intervals that made it.
 type Interval struct {
-	Estimate     float64 // the prediction at the fitted parameters
-	Lower, Upper float64
+	Estimate float64 // the prediction at the fitted parameters
+	Lo, Hi   float64
 }
 
-// Contains reports whether v lies in [Lower, Upper].
-func (iv Interval) Contains(v float64) bool { return iv.Lower <= v && v <= iv.Upper }
+// Contains reports whether v lies in [Lo, Hi].
+func (iv Interval) Contains(v float64) bool { return iv.Lo <= v && v <= iv.Hi }
 
 // Intervals gives every prediction of a fitted Model (and, with a Gamma-Gamma spend
 // model, of spend and CLV) a confidence interval that reflects the uncertainty of the
@@ -431,7 +431,7 @@ func (iv *Intervals) interval(sc scale, f func(m Model, g *GammaGamma) float64) 
 // from the percentiles of f over the bootstrap draws.
 func paramInterval(level float64, u []float64, cov *mat.SymDense, draws [][]float64, sc scale, f func(u []float64) float64) Interval {
 	est := f(nil)
-	out := Interval{Estimate: est, Lower: est, Upper: est}
+	out := Interval{Estimate: est, Lo: est, Hi: est}
 	if cov != nil {
 		// A prediction at the edge of its range (P(alive) = 1 for a BG/NBD customer
 		// without repeat purchases, no purchases in no time) does not move.
@@ -448,7 +448,7 @@ func paramInterval(level float64, u []float64, cov *mat.SymDense, draws [][]floa
 		c, half := sc.to(est), z*math.Sqrt(v)
 		// The round trip through logit or log can move an end past the estimate by
 		// an ulp where the interval is very narrow.
-		out.Lower, out.Upper = math.Min(sc.from(c-half), est), math.Max(sc.from(c+half), est)
+		out.Lo, out.Hi = math.Min(sc.from(c-half), est), math.Max(sc.from(c+half), est)
 		return out
 	}
 	vals := make([]float64, 0, len(draws))
@@ -461,8 +461,8 @@ func paramInterval(level float64, u []float64, cov *mat.SymDense, draws [][]floa
 		return out
 	}
 	slices.Sort(vals)
-	out.Lower = quantileSorted(vals, (1-level)/2)
-	out.Upper = quantileSorted(vals, (1+level)/2)
+	out.Lo = quantileSorted(vals, (1-level)/2)
+	out.Hi = quantileSorted(vals, (1+level)/2)
 	return out
 }
 

@@ -115,12 +115,12 @@ func TestIntervalsDeltaAgreesWithBootstrap(t *testing.T) {
 		if d.Estimate != b.Estimate {
 			t.Errorf("%s: estimates differ: %v, %v", p.name, d.Estimate, b.Estimate)
 		}
-		wd, wb := d.Upper-d.Lower, b.Upper-b.Lower
-		mid := math.Abs((d.Upper+d.Lower)/2-(b.Upper+b.Lower)/2) / wd
-		t.Logf("%-16s %.4g  delta [%.4g, %.4g]  bootstrap [%.4g, %.4g]", p.name, d.Estimate, d.Lower, d.Upper, b.Lower, b.Upper)
+		wd, wb := d.Hi-d.Lo, b.Hi-b.Lo
+		mid := math.Abs((d.Hi+d.Lo)/2-(b.Hi+b.Lo)/2) / wd
+		t.Logf("%-16s %.4g  delta [%.4g, %.4g]  bootstrap [%.4g, %.4g]", p.name, d.Estimate, d.Lo, d.Hi, b.Lo, b.Hi)
 		if !(wd > 0) || math.Abs(wb/wd-1) > tol || mid > tol {
 			t.Errorf("%s: delta [%.4g, %.4g], bootstrap [%.4g, %.4g]: widths %.3g and %.3g, midpoints %.2f widths apart",
-				p.name, d.Lower, d.Upper, b.Lower, b.Upper, wd, wb, mid)
+				p.name, d.Lo, d.Hi, b.Lo, b.Hi, wd, wb, mid)
 		}
 	}
 }
@@ -223,8 +223,8 @@ func TestIntervalsContainEstimate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			if !(v.Lower <= v.Estimate && v.Estimate <= v.Upper && v.Lower >= 0 && v.Upper <= hi) {
-				t.Fatalf("%s: estimate %v, interval [%v, %v]", name, v.Estimate, v.Lower, v.Upper)
+			if !(v.Lo <= v.Estimate && v.Estimate <= v.Hi && v.Lo >= 0 && v.Hi <= hi) {
+				t.Fatalf("%s: estimate %v, interval [%v, %v]", name, v.Estimate, v.Lo, v.Hi)
 			}
 		}
 		v, err := iv.PAlive(c)
@@ -323,11 +323,11 @@ func TestDeltaIntervalsAtBoundary(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, err := iv.ExpectedPurchasesNew(52)
-	if err != nil || !(e.Lower < e.Estimate && e.Estimate < e.Upper) || e.Upper-e.Lower > e.Estimate {
+	if err != nil || !(e.Lo < e.Estimate && e.Estimate < e.Hi) || e.Hi-e.Lo > e.Estimate {
 		t.Errorf("E[X(52)] at the boundary: %+v, %v", e, err)
 	}
 	v, err := iv.BaseCLV(cs, &CLVOptions{Horizon: 52})
-	if err != nil || !(v.Lower < v.Estimate && v.Estimate < v.Upper) {
+	if err != nil || !(v.Lo < v.Estimate && v.Estimate < v.Hi) {
 		t.Errorf("base CLV at the boundary: %+v, %v", v, err)
 	}
 }

@@ -53,11 +53,11 @@ func TestSBGIntervalsAgree(t *testing.T) {
 	}
 	for _, p := range sbgPredictions {
 		d, b := p.f(delta), p.f(boot)
-		wd, wb := d.Upper-d.Lower, b.Upper-b.Lower
-		mid := math.Abs((d.Upper+d.Lower)/2-(b.Upper+b.Lower)/2) / wd
-		t.Logf("%-13s %.4f  delta [%.4f, %.4f]  bootstrap [%.4f, %.4f]", p.name, d.Estimate, d.Lower, d.Upper, b.Lower, b.Upper)
+		wd, wb := d.Hi-d.Lo, b.Hi-b.Lo
+		mid := math.Abs((d.Hi+d.Lo)/2-(b.Hi+b.Lo)/2) / wd
+		t.Logf("%-13s %.4f  delta [%.4f, %.4f]  bootstrap [%.4f, %.4f]", p.name, d.Estimate, d.Lo, d.Hi, b.Lo, b.Hi)
 		if !(wd > 0) || math.Abs(wb/wd-1) > 0.3 || mid > 0.3 {
-			t.Errorf("%s: delta [%.4g, %.4g], bootstrap [%.4g, %.4g]", p.name, d.Lower, d.Upper, b.Lower, b.Upper)
+			t.Errorf("%s: delta [%.4g, %.4g], bootstrap [%.4g, %.4g]", p.name, d.Lo, d.Hi, b.Lo, b.Hi)
 		}
 	}
 }
@@ -115,12 +115,12 @@ func TestSBGIntervalsContainEstimate(t *testing.T) {
 		}
 		tt := rapid.IntRange(0, 40).Draw(t, "t")
 		for _, v := range []Interval{iv.Survival(tt), iv.Retention(tt)} {
-			if !(v.Lower <= v.Estimate && v.Estimate <= v.Upper && v.Lower >= 0 && v.Upper <= 1) {
+			if !(v.Lo <= v.Estimate && v.Estimate <= v.Hi && v.Lo >= 0 && v.Hi <= 1) {
 				t.Fatalf("t = %d: %+v", tt, v)
 			}
 		}
 		v, err := iv.DERL(rapid.Float64Range(0.01, 1).Draw(t, "d"), tt)
-		if err != nil || !(v.Lower <= v.Estimate && v.Estimate <= v.Upper && v.Lower > 0) {
+		if err != nil || !(v.Lo <= v.Estimate && v.Estimate <= v.Hi && v.Lo > 0) {
 			t.Fatalf("DERL: %+v, %v", v, err)
 		}
 	})

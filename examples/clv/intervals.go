@@ -53,5 +53,5 @@ func bootstrapProgress(cfg config) func(done, total int) {
 
 // span formats an interval compactly: "1.234 [1.100, 1.400]".
 func span(v scoring.Interval, format string) string {
-	return fmt.Sprintf(format+" ["+format+", "+format+"]", v.Estimate, v.Lower, v.Upper)
+	return fmt.Sprintf(format+" ["+format+", "+format+"]", v.Estimate, v.Lo, v.Hi)
 }
