@@ -17,9 +17,9 @@
 // [Summarize] turns (profile, time, amount) transactions into a [Customer] per
 // profile in the conventions of Fader, Hardie & Lee (2005) and lifetimes: repeat
 // purchases x, age at the last repeat purchase t_x, age T, mean repeat spend, with
-// purchases in the same period (a day by default) counted once. [SplitCalibration]
+// purchases in the same period (a day by default) counted once. [SummarizeHoldout]
 // also returns each profile's purchases and spend in a holdout period, which
-// [Validate] compares with a model's predictions. [ReadTransactions] parses CSV or
+// [CheckHoldout] compares with a model's predictions. [ReadTransactions] parses CSV or
 // whitespace-separated files of transactions.
 //
 // # Models

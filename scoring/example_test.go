@@ -324,8 +324,8 @@ func ExampleTracking() {
 	// week 78: 4166 repeat purchases expected, 4339 made
 }
 
-func ExampleValidate() {
-	splits, err := scoring.SplitCalibration(slices.Values(cdnowTransactions()), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
+func ExampleCheckHoldout() {
+	splits, err := scoring.SummarizeHoldout(slices.Values(cdnowTransactions()), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC),
 		&scoring.SummaryOptions{End: time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		panic(err)
@@ -335,7 +335,7 @@ func ExampleValidate() {
 		cs[i] = s.Customer
 	}
 	bg, _ := scoring.FitBGNBD(cs, nil)
-	v, err := scoring.Validate(bg, splits, 4)
+	v, err := scoring.CheckHoldout(bg, splits, 4)
 	if err != nil {
 		panic(err)
 	}
@@ -398,7 +398,7 @@ func ExampleSummarize() {
 	// profile 9: x=0 t_x=0 T=3.2857142857142856 weeks, mean repeat spend 0, spend 12
 }
 
-func ExampleSplitCalibration() {
+func ExampleSummarizeHoldout() {
 	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
 	txs := []scoring.Transaction{
 		{Profile: 1, Time: day("2025-01-01"), Amount: 10},
@@ -407,12 +407,12 @@ func ExampleSplitCalibration() {
 		{Profile: 1, Time: day("2025-02-12"), Amount: 5},  // holdout
 		{Profile: 2, Time: day("2025-02-01"), Amount: 99}, // first purchase in the holdout: left out
 	}
-	splits, err := scoring.SplitCalibration(slices.Values(txs), day("2025-01-29"), &scoring.SummaryOptions{End: day("2025-02-26")})
+	splits, err := scoring.SummarizeHoldout(slices.Values(txs), day("2025-01-29"), &scoring.SummaryOptions{End: day("2025-02-26")})
 	if err != nil {
 		panic(err)
 	}
 	for _, s := range splits {
-		fmt.Printf("profile %d: calibration x=%d T=%g; holdout %g weeks: %d purchases, spend %g\n", s.Profile, s.Frequency, s.T, s.Holdout, s.HoldoutPurchases, s.HoldoutSpend)
+		fmt.Printf("profile %d: calibration x=%d T=%g; holdout %g weeks: %d purchases, spend %g\n", s.Profile, s.Frequency, s.T, s.HoldoutLength, s.HoldoutPurchases, s.HoldoutSpend)
 	}
 	// Output:
 	// profile 1: calibration x=1 T=4; holdout 4 weeks: 2 purchases, spend 20

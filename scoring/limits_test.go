@@ -17,8 +17,8 @@ func TestCallerSizedAndBadModels(t *testing.T) {
 	if _, err := Tracking(m, []float64{0, 1}, 1<<40, 1); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Tracking of 2^40 periods = %v, want ErrInvalid", err)
 	}
-	if _, err := Validate(m, nil, 1<<40); !errors.Is(err, ErrInvalid) {
-		t.Errorf("Validate with max frequency 2^40 = %v, want ErrInvalid", err)
+	if _, err := CheckHoldout(m, nil, 1<<40); !errors.Is(err, ErrInvalid) {
+		t.Errorf("CheckHoldout with max frequency 2^40 = %v, want ErrInvalid", err)
 	}
 	if _, err := Forecast(m, cs, MaxPeriods+1, 1); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Forecast of MaxPeriods+1 periods = %v, want ErrInvalid", err)

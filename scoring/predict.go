@@ -114,7 +114,7 @@ func CLV(m Model, spend *GammaGamma, cs []Customer, opts *CLVOptions) ([]float64
 	return out, nil
 }
 
-// MaxPeriods bounds the periods of Forecast and Tracking and the rows of Validate
+// MaxPeriods bounds the periods of Forecast and Tracking and the rows of CheckHoldout
 // (maxFrequency + 1): each is a slice the caller sizes and a loop the caller lengthens,
 // and 65,536 periods are beyond any plot or table (a century of days is 36,525). A
 // larger count fails with ErrInvalid instead of allocating.
@@ -199,48 +199,48 @@ func Forecast(m Model, cs []Customer, periods int, length float64) ([]ForecastPe
 	return out, nil
 }
 
-// Validation compares a model's predictions for the holdout period with what the
+// HoldoutCheck compares a model's predictions for the holdout period with what the
 // customers did, grouped by the number of repeat purchases in the calibration period
 // (Fader, Hardie & Lee 2005, figure 4): the check that tells whether to trust a model.
-type Validation struct {
-	Rows      []ValidationRow
+type HoldoutCheck struct {
+	Rows      []HoldoutRow
 	Customers int
 	Actual    float64 // total holdout purchases
 	Predicted float64 // total predicted holdout purchases
 }
 
-// ValidationRow is one calibration frequency's customers; the last row holds
+// HoldoutRow is one calibration frequency's customers; the last row holds
 // Frequency or more.
-type ValidationRow struct {
+type HoldoutRow struct {
 	Frequency int
 	Customers int
 	Actual    float64 // mean holdout purchases per customer
 	Predicted float64 // mean conditional expectation per customer
 }
 
-// Validate predicts each split's holdout purchases from its calibration history and
+// CheckHoldout predicts each customer's holdout purchases from its calibration history and
 // tabulates the means by calibration frequency 0, 1, ..., maxFrequency (the last row
 // pooling maxFrequency and more).
-func Validate(m Model, splits []Split, maxFrequency int) (*Validation, error) {
+func CheckHoldout(m Model, holdouts []Holdout, maxFrequency int) (*HoldoutCheck, error) {
 	if err := checkModel(m); err != nil {
 		return nil, err
 	}
 	if maxFrequency < 0 || maxFrequency >= MaxPeriods {
 		return nil, fmt.Errorf("%w: max frequency %d, want 0 to %d", ErrInvalid, maxFrequency, MaxPeriods-1)
 	}
-	v := &Validation{Rows: make([]ValidationRow, maxFrequency+1), Customers: len(splits)}
+	v := &HoldoutCheck{Rows: make([]HoldoutRow, maxFrequency+1), Customers: len(holdouts)}
 	for i := range v.Rows {
 		v.Rows[i].Frequency = i
 	}
-	for i, s := range splits {
+	for i, s := range holdouts {
 		if err := s.Customer.Validate(); err != nil {
-			return nil, errorf("split %d (profile %d): %w", i, s.Profile, err)
+			return nil, errorf("holdout %d (profile %d): %w", i, s.Profile, err)
 		}
-		if err := checkHorizon(s.Holdout); err != nil || s.HoldoutPurchases < 0 {
-			return nil, errorf("split %d (profile %d): %w: holdout %v with %d purchases", i, s.Profile, ErrInvalid, s.Holdout, s.HoldoutPurchases)
+		if err := checkHorizon(s.HoldoutLength); err != nil || s.HoldoutPurchases < 0 {
+			return nil, errorf("holdout %d (profile %d): %w: holdout %v with %d purchases", i, s.Profile, ErrInvalid, s.HoldoutLength, s.HoldoutPurchases)
 		}
 		row := &v.Rows[min(s.Frequency, maxFrequency)]
-		p := m.ExpectedPurchases(s.Holdout, s.Customer)
+		p := m.ExpectedPurchases(s.HoldoutLength, s.Customer)
 		row.Customers++
 		row.Actual += float64(s.HoldoutPurchases)
 		row.Predicted += p

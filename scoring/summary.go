@@ -188,21 +188,21 @@ func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, erro
 	return out, nil
 }
 
-// Split is one profile's calibration-period Summary with what it did in the holdout
-// period that follows, the data for checking a model's predictions (Validate).
-type Split struct {
+// Holdout is one profile's calibration-period Summary with what it did in the holdout
+// period that follows, the data for checking a model's predictions (CheckHoldout).
+type Holdout struct {
 	Summary                  // calibration period
 	HoldoutPurchases int     // purchases in the holdout period (periods, collapsed as above)
 	HoldoutSpend     float64 // total spend in the holdout period
-	Holdout          float64 // length of the holdout period in Unit
+	HoldoutLength    float64 // length of the holdout period in Unit
 }
 
-// SplitCalibration summarises the calibration period (up to and including
+// SummarizeHoldout summarises the calibration period (up to and including
 // calibrationEnd's period) and counts each profile's purchases and spend in the holdout
 // period after it, up to opt.End, as lifetimes' calibration_and_holdout_data does.
 // Profiles whose first purchase falls in the holdout period are left out: they were not
 // customers when the model was fitted.
-func SplitCalibration(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Split, error) {
+func SummarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Holdout, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -215,14 +215,14 @@ func SplitCalibration(txs iter.Seq[Transaction], calibrationEnd time.Time, opts 
 	if err != nil {
 		return nil, err
 	}
-	var out []Split
+	var out []Holdout
 	for _, id := range slices.Sorted(maps.Keys(byProfile)) {
 		ps := byProfile[id]
 		k, _ := slices.BinarySearchFunc(ps, cal+1, func(p purchase, t int64) int { return cmp.Compare(p.period, t) })
 		if k == 0 {
 			continue // first purchase in the holdout period
 		}
-		s := Split{Summary: o.summarise(id, ps[:k], cal), HoldoutPurchases: len(ps) - k, Holdout: o.length(end - cal)}
+		s := Holdout{Summary: o.summarise(id, ps[:k], cal), HoldoutPurchases: len(ps) - k, HoldoutLength: o.length(end - cal)}
 		for _, p := range ps[k:] {
 			s.HoldoutSpend += p.amount
 		}

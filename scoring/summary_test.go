@@ -66,7 +66,7 @@ func TestSummarizeReproducesCDNOWSummary(t *testing.T) {
 func TestSplitCalibrationCDNOW(t *testing.T) {
 	txs := cdnowTransactions(t)
 	end := time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC)
-	splits, err := SplitCalibration(slices.Values(txs), cdnowCalibrationEnd, &SummaryOptions{End: end})
+	splits, err := SummarizeHoldout(slices.Values(txs), cdnowCalibrationEnd, &SummaryOptions{End: end})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,8 @@ func TestSplitCalibrationCDNOW(t *testing.T) {
 			t.Fatalf("customer %d: calibration %+v, want %+v", s.Profile, s.Customer, want[i].Customer)
 		}
 		holdout += s.HoldoutPurchases
-		if math.Abs(s.Holdout-273.0/7) > 1e-9 {
-			t.Fatalf("holdout length %v weeks, want 39", s.Holdout)
+		if math.Abs(s.HoldoutLength-273.0/7) > 1e-9 {
+			t.Fatalf("holdout length %v weeks, want 39", s.HoldoutLength)
 		}
 	}
 	// The distinct (customer, day) pairs after 1997-09-30 in CDNOW_sample.txt, counted
@@ -161,14 +161,14 @@ func TestSummarizeRejectsBadTransactions(t *testing.T) {
 		if _, err := Summarize(slices.Values(txs), &end); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
-		if _, err := SplitCalibration(slices.Values(txs), end.End, &end); !errors.Is(err, ErrInvalid) {
+		if _, err := SummarizeHoldout(slices.Values(txs), end.End, &end); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: split err = %v, want ErrInvalid", name, err)
 		}
 	}
 	if _, err := Summarize(slices.Values([]Transaction{}), &SummaryOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("missing End: err = %v", err)
 	}
-	if _, err := SplitCalibration(slices.Values([]Transaction{}), end.End.AddDate(0, 0, 1), &end); !errors.Is(err, ErrInvalid) {
+	if _, err := SummarizeHoldout(slices.Values([]Transaction{}), end.End.AddDate(0, 0, 1), &end); !errors.Is(err, ErrInvalid) {
 		t.Errorf("calibration after end: err = %v", err)
 	}
 }

@@ -138,7 +138,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	}
 	unitName := unitName(cfg.unit)
 	opt := scoring.SummaryOptions{End: last, Unit: cfg.unit}
-	splits, err := scoring.SplitCalibration(slices.Values(txs), calEnd, &opt)
+	splits, err := scoring.SummarizeHoldout(slices.Values(txs), calEnd, &opt)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// left out of the fit and the holdout table, and counted in the whole-period value.
 	later := keys.Len() - len(splits)
 	fmt.Fprintf(out, "%d transactions of %d customers, %s to %s; calibration to %s, holdout %.1f %s\n",
-		len(txs), keys.Len(), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].Holdout, unitName)
+		len(txs), keys.Len(), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	fmt.Fprintf(out, "%d customers first bought in the calibration period and are fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
 		len(splits), later)
@@ -189,9 +189,9 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 		fmt.Fprintf(out, " %11s", m.name)
 	}
 	fmt.Fprintln(out)
-	var vals []*scoring.Validation
+	var vals []*scoring.HoldoutCheck
 	for _, m := range models {
-		v, err := scoring.Validate(m.m, splits, 7)
+		v, err := scoring.CheckHoldout(m.m, splits, 7)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
