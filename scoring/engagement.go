@@ -44,9 +44,9 @@ func (e *Engagement) decay(d time.Duration) float64 {
 	return math.Exp2(-d.Seconds() / e.halfLife.Seconds())
 }
 
-// Add records an action of the given weight (a visit 1, a purchase 5, ...) by profile
-// at time at. Weights must be finite and non-negative.
-func (e *Engagement) Add(profile uint32, at time.Time, weight float64) error {
+// Add records an action of the given weight (a visit 1, a purchase 5, ...) at time at
+// by profile. Weights must be finite and non-negative.
+func (e *Engagement) Add(at time.Time, profile uint32, weight float64) error {
 	if !finite(weight) || weight < 0 {
 		return fmt.Errorf("%w: engagement weight %v for profile %d", ErrInvalid, weight, profile)
 	}
@@ -65,10 +65,10 @@ func (e *Engagement) Add(profile uint32, at time.Time, weight float64) error {
 	return nil
 }
 
-// Score returns profile's engagement at now (0 for a profile never seen). A now
+// Score returns the engagement at now of profile (0 for a profile never seen). A now
 // before the profile's latest action reads the score at that action, so that no action
 // ever counts for more than its weight.
-func (e *Engagement) Score(profile uint32, now time.Time) float64 {
+func (e *Engagement) Score(now time.Time, profile uint32) float64 {
 	e.mu.Lock()
 	s, ok := e.state[profile]
 	e.mu.Unlock()

@@ -26,7 +26,7 @@ func TestEngagementMatchesReference(t *testing.T) {
 			p := uint32(rapid.IntRange(1, 4).Draw(t, "profile"))
 			a := action{start.Add(time.Duration(rapid.IntRange(0, 90*24).Draw(t, "hour")) * time.Hour), float64(rapid.IntRange(0, 5).Draw(t, "weight"))}
 			events[p] = append(events[p], a)
-			if err := e.Add(p, a.at, a.w); err != nil {
+			if err := e.Add(a.at, p, a.w); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -45,7 +45,7 @@ func TestEngagementMatchesReference(t *testing.T) {
 			for _, a := range events[p] {
 				want += a.w * math.Pow(2, -at.Sub(a.at).Hours()/half.Hours())
 			}
-			if math.Abs(got-want) > 1e-9*math.Max(1, want) || math.Abs(e.Score(p, now)-got) > 0 {
+			if math.Abs(got-want) > 1e-9*math.Max(1, want) || math.Abs(e.Score(now, p)-got) > 0 {
 				t.Fatalf("profile %d: score %.12f, want %.12f", p, got, want)
 			}
 		}
@@ -58,19 +58,19 @@ func TestEngagementMatchesReference(t *testing.T) {
 func TestEngagementHalfLife(t *testing.T) {
 	e, _ := NewEngagement(DefaultHalfLife)
 	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	if err := e.Add(9, at, 4); err != nil {
+	if err := e.Add(at, 9, 4); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.Score(9, at.Add(DefaultHalfLife)); math.Abs(got-2) > 1e-12 {
+	if got := e.Score(at.Add(DefaultHalfLife), 9); math.Abs(got-2) > 1e-12 {
 		t.Errorf("after one half-life: %v, want 2", got)
 	}
-	if got := e.Score(9, at.Add(2*DefaultHalfLife)); math.Abs(got-1) > 1e-12 {
+	if got := e.Score(at.Add(2*DefaultHalfLife), 9); math.Abs(got-1) > 1e-12 {
 		t.Errorf("after two half-lives: %v, want 1", got)
 	}
-	if e.Score(10, at) != 0 {
+	if e.Score(at, 10) != 0 {
 		t.Error("unknown profile has a score")
 	}
-	if err := e.Add(9, at, math.NaN()); err == nil {
+	if err := e.Add(at, 9, math.NaN()); err == nil {
 		t.Error("NaN weight accepted")
 	}
 }
@@ -82,8 +82,8 @@ func TestEngagementConcurrent(t *testing.T) {
 	for g := range 8 {
 		wg.Go(func() {
 			for i := range 500 {
-				_ = e.Add(uint32(i%7+1), at.Add(time.Duration(g*i)*time.Second), 1)
-				_ = e.Score(uint32(i%7+1), at)
+				_ = e.Add(at.Add(time.Duration(g*i)*time.Second), uint32(i%7+1), 1)
+				_ = e.Score(at, uint32(i%7+1))
 			}
 		})
 	}

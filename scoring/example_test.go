@@ -579,9 +579,9 @@ func ExampleFindLookalikes() {
 func ExampleEngagement() {
 	e, _ := scoring.NewEngagement(scoring.DefaultHalfLife) // 30 days
 	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	_ = e.Add(1, t0, 1)                   // a visit
-	_ = e.Add(1, t0.AddDate(0, 0, 30), 5) // a purchase a month later
-	_ = e.Add(2, t0.AddDate(0, 0, 30), 1)
+	_ = e.Add(t0, 1, 1)                   // a visit
+	_ = e.Add(t0.AddDate(0, 0, 30), 1, 5) // a purchase a month later
+	_ = e.Add(t0.AddDate(0, 0, 30), 2, 1)
 	for p, s := range e.Scores(t0.AddDate(0, 0, 60)) {
 		fmt.Printf("profile %d: %.2f\n", p, s)
 	}
@@ -647,8 +647,8 @@ func ExampleOpportunities_Validate() {
 func ExampleEngagement_Score() {
 	e, _ := scoring.NewEngagement(7 * 24 * time.Hour) // a week's half-life
 	t0 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
-	_ = e.Add(3, t0, 8)
-	fmt.Printf("%.1f %.1f %.1f\n", e.Score(3, t0), e.Score(3, t0.AddDate(0, 0, 7)), e.Score(3, t0.AddDate(0, 0, 21)))
+	_ = e.Add(t0, 3, 8)
+	fmt.Printf("%.1f %.1f %.1f\n", e.Score(t0, 3), e.Score(t0.AddDate(0, 0, 7), 3), e.Score(t0.AddDate(0, 0, 21), 3))
 	// Output:
 	// 8.0 4.0 1.0
 }

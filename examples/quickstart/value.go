@@ -316,7 +316,7 @@ func (v *value) lookalike(r *resolved, seed *roaring.Bitmap, end time.Time) erro
 			a.days[e.at.Unix()/86400] = true
 			a.channels[e.channel] = true
 			a.last = e.at
-			if err := eng.Add(e.profile, e.at, 1); err != nil {
+			if err := eng.Add(e.at, e.profile, 1); err != nil {
 				return err
 			}
 		}
@@ -330,7 +330,7 @@ func (v *value) lookalike(r *resolved, seed *roaring.Bitmap, end time.Time) erro
 		profiles = append(profiles, p)
 		features = append(features, []float64{
 			math.Log1p(a.visits), float64(len(a.days)), float64(len(a.channels)), a.touches,
-			end.Sub(a.last).Hours() / 24, end.Sub(a.first).Hours() / 24, eng.Score(p, end),
+			end.Sub(a.last).Hours() / 24, end.Sub(a.first).Hours() / 24, eng.Score(end, p),
 		})
 	}
 	// Map order is random; sort so that the audience is the same on every run.
