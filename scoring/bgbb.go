@@ -20,6 +20,9 @@ import (
 type Opportunities struct {
 	Frequency, Recency, N int
 	Weight                float64
+	// Unit is the spacing of the opportunities (a year for annual donations); 0 if
+	// unrecorded. FitBGBB records it in the model and refuses rows of different units.
+	Unit time.Duration
 }
 
 // Validate reports whether o is a possible history; the error wraps ErrInvalid.
@@ -69,6 +72,10 @@ var bgbbLimits = map[string]string{
 // weighted rows; identical histories are merged first.
 func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(rows, func(o Opportunities) time.Duration { return o.Unit })
+	if err != nil {
+		return nil, err
+	}
 	lk, starts, err := bgbbProblem(rows)
 	if err != nil {
 		return nil, err
@@ -77,7 +84,7 @@ func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BGBB{Alpha: theta[0], Beta: theta[1], Gamma: theta[2], Delta: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &BGBB{Alpha: theta[0], Beta: theta[1], Gamma: theta[2], Delta: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // bgbbProblem validates and merges the rows and returns the BG/BB likelihood with its

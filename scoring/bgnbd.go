@@ -44,6 +44,10 @@ var betaGeoLimits = map[string]string{
 // a repeat purchase.
 func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(cs, customerUnit)
+	if err != nil {
+		return nil, err
+	}
 	lk, starts, err := betaGeoProblem("BG/NBD", cs, 0, o.Workers)
 	if err != nil {
 		return nil, err
@@ -52,7 +56,7 @@ func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // betaGeoProblem validates and groups the customers and returns the BG/NBD (shift 0)

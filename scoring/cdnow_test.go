@@ -3,6 +3,7 @@ package scoring
 import (
 	"encoding/csv"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -67,17 +68,19 @@ type cdnowModels struct {
 }
 
 var cdnowFitsOnce = sync.OnceValues(func() (*cdnowModels, error) {
-	cs := cdnowCustomers(nil)
-	week := &FitOptions{Unit: 7 * 24 * time.Hour}
+	cs := slices.Clone(cdnowCustomers(nil))
+	for i := range cs {
+		cs[i].Unit = 7 * 24 * time.Hour // the models record the unit they were fitted in
+	}
 	var m cdnowModels
 	var err error
-	if m.bg, err = FitBGNBD(cs, week); err != nil {
+	if m.bg, err = FitBGNBD(cs, nil); err != nil {
 		return nil, err
 	}
-	if m.mbg, err = FitMBGNBD(cs, week); err != nil {
+	if m.mbg, err = FitMBGNBD(cs, nil); err != nil {
 		return nil, err
 	}
-	if m.pareto, err = FitParetoNBD(cs, week); err != nil {
+	if m.pareto, err = FitParetoNBD(cs, nil); err != nil {
 		return nil, err
 	}
 	if m.gg, err = FitGammaGamma(cs, nil); err != nil {

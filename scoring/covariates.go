@@ -178,6 +178,10 @@ func (d *covariateData) linear(theta []float64, i int) (float64, float64) {
 // starts from the plain BG/NBD fit with all effects 0. FitOptions.Penalizer must be 0.
 func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOptions) (*BGNBDCovariates, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(cs, customerUnit)
+	if err != nil {
+		return nil, err
+	}
 	d, err := newCovariateData("BG/NBD", cs, purchase, dropout)
 	if err != nil {
 		return nil, err
@@ -199,7 +203,7 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 		return nil, err
 	}
 	gp, gd := d.split(theta, &diag)
-	return &BGNBDCovariates{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], Purchase: gp, Dropout: gd, LogLik: ll, Unit: o.Unit, Fit: diag}, nil
+	return &BGNBDCovariates{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], Purchase: gp, Dropout: gd, LogLik: ll, Unit: unit, Fit: diag}, nil
 }
 
 // FitParetoNBDCovariates fits Pareto/NBD with time-invariant covariates by maximum
@@ -211,6 +215,10 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 // must be 0.
 func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOptions) (*ParetoNBDCovariates, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(cs, customerUnit)
+	if err != nil {
+		return nil, err
+	}
 	d, err := newCovariateData("Pareto/NBD", cs, purchase, dropout)
 	if err != nil {
 		return nil, err
@@ -232,7 +240,7 @@ func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *F
 		return nil, err
 	}
 	gp, gd := d.split(theta, &diag)
-	return &ParetoNBDCovariates{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], Purchase: gp, Dropout: gd, LogLik: ll, Unit: o.Unit, Fit: diag}, nil
+	return &ParetoNBDCovariates{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], Purchase: gp, Dropout: gd, LogLik: ll, Unit: unit, Fit: diag}, nil
 }
 
 // covariateStarts returns the starting points: the plain model's estimate with every

@@ -3,6 +3,7 @@ package scoring
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // Customer is one customer's purchase history in the form the buy-till-you-die models
@@ -15,13 +16,17 @@ import (
 //   - Monetary is the mean value of the repeat purchases (0 when x = 0); the first
 //     purchase is left out, as Gamma-Gamma models repeat spend.
 //
-// Recency and T are in one time unit of the caller's choice (days, weeks); a model
-// fitted in one unit predicts in that unit.
+// Recency and T are in one time unit of the caller's choice (days, weeks), recorded in
+// Unit; a model fitted in one unit predicts in that unit. Summarize sets Unit from
+// SummaryOptions.Unit, the one place the unit is chosen; the fits read it from the
+// customers and record it in the model (and its JSON), and refuse customers of
+// different units.
 type Customer struct {
 	Frequency int
 	Recency   float64
 	T         float64
 	Monetary  float64
+	Unit      time.Duration // the time unit of Recency and T; 0 if unrecorded
 }
 
 // Validate reports whether c is a possible history: finite, non-negative fields,
@@ -36,6 +41,8 @@ func (c Customer) Validate() error {
 		return fmt.Errorf("%w: recency %v is negative", ErrInvalid, c.Recency)
 	case c.T < 0:
 		return fmt.Errorf("%w: T %v is negative", ErrInvalid, c.T)
+	case c.Unit < 0:
+		return fmt.Errorf("%w: unit %v is negative", ErrInvalid, c.Unit)
 	case c.Monetary < 0:
 		return fmt.Errorf("%w: monetary %v is negative", ErrInvalid, c.Monetary)
 	case c.Recency > c.T:
@@ -55,6 +62,24 @@ func validateAll(cs []Customer) error {
 	}
 	return nil
 }
+
+// unitOf returns the time unit shared by the rows (unit reads one), or ErrInvalid
+// naming the first row whose unit differs from the first row's: one likelihood over
+// recencies in days and in weeks would fit neither.
+func unitOf[T any](rows []T, unit func(T) time.Duration) (time.Duration, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	u := unit(rows[0])
+	for i, r := range rows {
+		if v := unit(r); v != u {
+			return 0, fmt.Errorf("%w: row %d has unit %v, row 0 has %v (mixed time units)", ErrInvalid, i, v, u)
+		}
+	}
+	return u, nil
+}
+
+func customerUnit(c Customer) time.Duration { return c.Unit }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 

@@ -8,7 +8,7 @@
 //
 //	summaries, err := scoring.Summarize(transactions, scoring.SummaryOptions{End: end})
 //	// ... collect summaries[i].Customer into cs
-//	m, err := scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: 7 * 24 * time.Hour})
+//	m, err := scoring.FitBGNBD(cs, nil) // the model records the customers' unit, weeks
 //	p := m.PAlive(cs[0])                   // probability customer 0 is still active
 //	e := m.ExpectedPurchases(13, cs[0])    // purchases expected in the next 13 weeks
 //
@@ -47,7 +47,7 @@
 // expected in the next t, P(alive) and P(X(t) = n); for a new customer E[X(t)] and
 // P(X(t) = n). [Predict], [CLV], [Forecast] and [Tracking] (the cumulative tracking
 // plot in calendar time) work on any Model. Times are in the unit of the customers a
-// model was fitted on; FitOptions.Unit records it in the model.
+// model was fitted on (Customer.Unit, which the model records as its Unit).
 //
 // Fits maximise the likelihood over the log-parameters with gonum's optimize.Newton
 // and a backtracking line search (each step confined to a factor e² per parameter;

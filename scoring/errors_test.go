@@ -17,6 +17,7 @@ func TestErrorPaths(t *testing.T) {
 	bad := []scoring.Customer{{Frequency: 1, Recency: 40, T: 38, Monetary: 10}}
 	nan := []scoring.Customer{{Frequency: 1, Recency: math.NaN(), T: 38, Monetary: 10}}
 	few := []scoring.Customer{{Frequency: 1, Recency: 10, T: 38, Monetary: 10}}
+	mixed := []scoring.Customer{{Frequency: 1, Recency: 10, T: 38, Unit: 24 * time.Hour}, {Frequency: 1, Recency: 1, T: 5, Unit: 7 * 24 * time.Hour}}
 	m := &scoring.BGNBD{R: 0.24, Alpha: 4.4, A: 0.79, B: 2.4}
 	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	read := func(s string) error {
@@ -35,6 +36,10 @@ func TestErrorPaths(t *testing.T) {
 		{"FitBGNBD with recency after T", second(scoring.FitBGNBD(bad, nil)), scoring.ErrInvalid},
 		{"FitParetoNBD with a NaN", second(scoring.FitParetoNBD(nan, nil)), scoring.ErrInvalid},
 		{"FitBGNBD on one customer", second(scoring.FitBGNBD(few, nil)), scoring.ErrTooFew},
+		{"FitBGNBD of days and weeks", second(scoring.FitBGNBD(mixed, nil)), scoring.ErrInvalid},
+		{"FitParetoNBDWeighted of days and weeks", second(scoring.FitParetoNBDWeighted([]scoring.WeightedCustomer{{Customer: mixed[0], Weight: 5}, {Customer: mixed[1], Weight: 5}}, nil)), scoring.ErrInvalid},
+		{"FitBGBB of years and months", second(scoring.FitBGBB([]scoring.Opportunities{{N: 1, Weight: 9, Unit: 8760 * time.Hour}, {N: 1, Weight: 9, Unit: 730 * time.Hour}}, nil)), scoring.ErrInvalid},
+		{"FitBGNBD with a negative unit", second(scoring.FitBGNBD([]scoring.Customer{{Unit: -time.Hour}}, nil)), scoring.ErrInvalid},
 		{"FitGammaGamma with recency after T", second(scoring.FitGammaGamma(bad, nil)), scoring.ErrInvalid},
 		{"Predict with a negative horizon", second(scoring.Predict(m, few, -1)), scoring.ErrInvalid},
 		{"Predict with a bad customer", second(scoring.Predict(m, bad, 1)), scoring.ErrInvalid},

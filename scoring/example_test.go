@@ -71,7 +71,7 @@ func Example() {
 	for i, s := range summaries {
 		cs[i] = s.Customer
 	}
-	m, err := scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: 7 * 24 * time.Hour})
+	m, err := scoring.FitBGNBD(cs, nil) // the model records the customers' unit, weeks
 	if err != nil {
 		panic(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
@@ -22,10 +21,6 @@ const MinCustomers = 10
 // FitOptions tune a maximum-likelihood fit. The zero value (or nil) takes the defaults
 // shown in brackets.
 type FitOptions struct {
-	// Unit is the time unit of the customers' Recency and T; it is recorded in the
-	// model (and its JSON) so that a host scoring later knows what t means. Zero means
-	// unrecorded.
-	Unit time.Duration
 	// Starts is the largest number of starting points tried [3]. From each, gonum's
 	// Newton method (optimize.Newton) maximises the likelihood over the
 	// log-parameters. The first start is the model's moment-based guess; a further

@@ -19,7 +19,11 @@ type jsonModel interface {
 
 func fittedModels(t *testing.T) map[string]jsonModel {
 	fits := cdnowFits(t)
-	bb, err := FitBGBB(loadDonations(t), &FitOptions{Unit: 365 * 24 * time.Hour})
+	rows := loadDonations(t)
+	for i := range rows {
+		rows[i].Unit = 365 * 24 * time.Hour
+	}
+	bb, err := FitBGBB(rows, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

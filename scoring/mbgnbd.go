@@ -20,6 +20,10 @@ type MBGNBD struct {
 // grouping and parallel evaluation of FitBGNBD.
 func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(cs, customerUnit)
+	if err != nil {
+		return nil, err
+	}
 	lk, starts, err := betaGeoProblem("MBG/NBD", cs, 1, o.Workers)
 	if err != nil {
 		return nil, err
@@ -28,7 +32,7 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MBGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &MBGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // posterior is the process of c from T on given alive: x+1 dropout chances survived.

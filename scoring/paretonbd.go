@@ -42,6 +42,10 @@ var paretoLimits = map[string]string{
 // history (see paretoQuadLikelihood).
 func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(cs, customerUnit)
+	if err != nil {
+		return nil, err
+	}
 	lk, starts, err := paretoProblem(cs, o.Workers)
 	if err != nil {
 		return nil, err
@@ -50,7 +54,7 @@ func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // paretoProblem validates and groups the customers and returns the Pareto/NBD

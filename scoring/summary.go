@@ -22,7 +22,8 @@ type SummaryOptions struct {
 	// End is the end of the observation period. Transactions in End's period are
 	// included; later ones are ignored.
 	End time.Time
-	// Unit is the time unit of Recency and T [one week, 7×24h].
+	// Unit is the time unit of Recency and T [one week, 7×24h], recorded in each
+	// Customer: the one place the unit is chosen.
 	Unit time.Duration
 	// Period is the granularity at which purchases are counted [one day]: purchases
 	// in the same period count as one purchase whose amount is their sum, as the
@@ -142,6 +143,7 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 func (o SummaryOptions) summarise(id uint32, ps []purchase, end int64) Summary {
 	first := ps[0]
 	s := Summary{Profile: id, Spend: first.amount}
+	s.Unit = o.Unit
 	s.T = o.length(end - first.period)
 	var repeat float64
 	for _, p := range ps[1:] {

@@ -114,8 +114,8 @@ func TestSummarizeCollapsesPeriods(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Summary{
-		{Profile: 3, Customer: Customer{T: 19}, First: time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC), Spend: 8},
-		{Profile: 7, Customer: Customer{Frequency: 2, Recency: 14, T: 28, Monetary: 27}, First: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Spend: 69},
+		{Profile: 3, Customer: Customer{T: 19, Unit: day}, First: time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC), Spend: 8},
+		{Profile: 7, Customer: Customer{Frequency: 2, Recency: 14, T: 28, Monetary: 27, Unit: day}, First: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Spend: 69},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -42,7 +42,7 @@ func TestSynthEndToEnd(t *testing.T) {
 	for i, s := range ss {
 		cs[i] = s.Customer
 	}
-	bg, err := FitBGNBD(cs, &FitOptions{Unit: 24 * time.Hour})
+	bg, err := FitBGNBD(cs, nil) // in days, the unit Summarize recorded
 	if err != nil {
 		t.Fatal(err)
 	}

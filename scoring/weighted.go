@@ -1,6 +1,9 @@
 package scoring
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // WeightedCustomer is a purchase history (Frequency, Recency, T) that stands for
 // Weight customers: the grouped form of a base, in which every distinct history is one
@@ -19,6 +22,10 @@ type WeightedCustomer struct {
 // MinCustomers.
 func FitBGNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*BGNBD, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(rows, weightedUnit)
+	if err != nil {
+		return nil, err
+	}
 	g, err := groupWeighted("BG/NBD", rows)
 	if err != nil {
 		return nil, err
@@ -28,12 +35,16 @@ func FitBGNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*BGNBD, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // FitMBGNBDWeighted is FitMBGNBD on weighted histories (see FitBGNBDWeighted).
 func FitMBGNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*MBGNBD, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(rows, weightedUnit)
+	if err != nil {
+		return nil, err
+	}
 	g, err := groupWeighted("MBG/NBD", rows)
 	if err != nil {
 		return nil, err
@@ -43,12 +54,16 @@ func FitMBGNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*MBGNBD, error
 	if err != nil {
 		return nil, err
 	}
-	return &MBGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &MBGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // FitParetoNBDWeighted is FitParetoNBD on weighted histories (see FitBGNBDWeighted).
 func FitParetoNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*ParetoNBD, error) {
 	o := opt.withDefaults()
+	unit, err := unitOf(rows, weightedUnit)
+	if err != nil {
+		return nil, err
+	}
 	g, err := groupWeighted("Pareto/NBD", rows)
 	if err != nil {
 		return nil, err
@@ -58,7 +73,7 @@ func FitParetoNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*ParetoNBD,
 	if err != nil {
 		return nil, err
 	}
-	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: o.Unit, Fit: d}, nil
+	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
 }
 
 // groupWeighted validates weighted rows and groups them, checking that there is
@@ -90,3 +105,5 @@ func groupWeighted(model string, rows []WeightedCustomer) (*grouped, error) {
 	}
 	return g, nil
 }
+
+func weightedUnit(w WeightedCustomer) time.Duration { return w.Unit }

@@ -112,7 +112,6 @@ type clvWire struct {
 
 // fitWire is scoring.FitOptions without its Progress function, which cannot travel.
 type fitWire struct {
-	Unit          time.Duration
 	Starts        int
 	Workers       int
 	MaxIterations int
@@ -120,7 +119,7 @@ type fitWire struct {
 }
 
 func (w fitWire) options() *scoring.FitOptions {
-	return &scoring.FitOptions{Unit: w.Unit, Starts: w.Starts, Workers: w.Workers, MaxIterations: w.MaxIterations, Penalizer: w.Penalizer}
+	return &scoring.FitOptions{Starts: w.Starts, Workers: w.Workers, MaxIterations: w.MaxIterations, Penalizer: w.Penalizer}
 }
 
 func wireCLV(o CLVOptions) (clvWire, error) {
@@ -145,7 +144,7 @@ func wireCLV(o CLVOptions) (clvWire, error) {
 	f := o.Fit
 	return clvWire{End: o.Summary.End, Unit: o.Summary.Unit, Period: o.Summary.Period, Location: loc,
 		Model: o.Model, Value: o.Value,
-		Fit: fitWire{Unit: f.Unit, Starts: f.Starts, Workers: f.Workers, MaxIterations: f.MaxIterations, Penalizer: f.Penalizer}}, nil
+		Fit: fitWire{Starts: f.Starts, Workers: f.Workers, MaxIterations: f.MaxIterations, Penalizer: f.Penalizer}}, nil
 }
 
 func (w clvWire) summary() scoring.SummaryOptions {
@@ -189,10 +188,13 @@ func SortTransactions(txs []scoring.Transaction) {
 	})
 }
 
-// history is a distinct (x, t_x, T): what the purchase models' likelihoods read.
+// history is a distinct (x, t_x, T) in a time unit: what the purchase models'
+// likelihoods read. The unit is the one Summarize recorded in each Customer, so that
+// the fit records it in the model as the SDK's does.
 type history struct {
 	X     int
 	Tx, T float64
+	Unit  time.Duration
 }
 
 // spendKey is a distinct (x, mean repeat spend): what Gamma-Gamma's likelihood reads.
@@ -218,7 +220,7 @@ func (historiesFn) CreateAccumulator() *histories {
 }
 
 func (historiesFn) AddInput(h *histories, s scoring.Summary) *histories {
-	h.H[history{s.Frequency, s.Recency, s.T}]++
+	h.H[history{s.Frequency, s.Recency, s.T, s.Unit}]++
 	if s.Frequency > 0 {
 		h.S[spendKey{s.Frequency, s.Monetary}]++
 	}
@@ -244,11 +246,11 @@ func (historiesFn) ExtractOutput(h *histories) *histories { return h }
 // memory grows with the number of customers (see the package README on scale).
 func (h *histories) customers() (purchases, spend []scoring.Customer) {
 	keys := slices.SortedFunc(maps.Keys(h.H), func(a, b history) int {
-		return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.Tx, b.Tx), cmp.Compare(a.T, b.T))
+		return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.Tx, b.Tx), cmp.Compare(a.T, b.T), cmp.Compare(a.Unit, b.Unit))
 	})
 	for _, k := range keys {
 		for range int(h.H[k]) {
-			purchases = append(purchases, scoring.Customer{Frequency: k.X, Recency: k.Tx, T: k.T})
+			purchases = append(purchases, scoring.Customer{Frequency: k.X, Recency: k.Tx, T: k.T, Unit: k.Unit})
 		}
 	}
 	skeys := slices.SortedFunc(maps.Keys(h.S), func(a, b spendKey) int {
@@ -431,7 +433,8 @@ func encodeSummary(s scoring.Summary) []byte {
 	for _, f := range []float64{s.Recency, s.T, s.Monetary, s.Spend} {
 		b = appendFloat(b, f)
 	}
-	return appendTime(b, s.First)
+	b = appendTime(b, s.First)
+	return binary.AppendVarint(b, int64(s.Unit))
 }
 
 func decodeSummary(b []byte) (scoring.Summary, error) {
@@ -441,6 +444,7 @@ func decodeSummary(b []byte) (scoring.Summary, error) {
 	s.Frequency = int(d.u32("frequency"))
 	s.Recency, s.T, s.Monetary, s.Spend = d.float(), d.float(), d.float(), d.float()
 	s.First = d.time()
+	s.Unit = time.Duration(d.varint())
 	return s, d.done("summary")
 }
 
@@ -464,6 +468,7 @@ func encodeHistories(h *histories) []byte {
 		b = binary.AppendUvarint(b, uint64(k.X))
 		b = appendFloat(b, k.Tx)
 		b = appendFloat(b, k.T)
+		b = binary.AppendVarint(b, int64(k.Unit))
 		b = appendFloat(b, n)
 	}
 	b = binary.AppendUvarint(b, uint64(len(h.S)))
@@ -478,8 +483,8 @@ func encodeHistories(h *histories) []byte {
 func decodeHistories(b []byte) (*histories, error) {
 	d := decoder{b: b}
 	h := historiesFn{}.CreateAccumulator()
-	for range d.count(25) {
-		k := history{X: int(d.u32("frequency")), Tx: d.float(), T: d.float()}
+	for range d.count(26) {
+		k := history{X: int(d.u32("frequency")), Tx: d.float(), T: d.float(), Unit: time.Duration(d.varint())}
 		h.H[k] += d.float()
 	}
 	for range d.count(17) {

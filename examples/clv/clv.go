@@ -75,7 +75,7 @@ func progress(cfg config) func(model string, iteration int, logLik float64) {
 
 // fitOptions are the options of one fit, with its own progress clock.
 func fitOptions(cfg config) *scoring.FitOptions {
-	return &scoring.FitOptions{Unit: cfg.unit, Progress: progress(cfg)}
+	return &scoring.FitOptions{Progress: progress(cfg)}
 }
 
 // params formats a fit's parameters as name-value pairs joined by sep. A parameter held

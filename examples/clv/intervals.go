@@ -25,7 +25,6 @@ func intervals(bg *scoring.BGNBD, gg *scoring.GammaGamma, cs []scoring.Customer,
 	iv, err = scoring.BootstrapIntervals(bg, gg, cs, &scoring.IntervalOptions{
 		Replicates: 50,
 		Seed:       1,
-		Fit:        &scoring.FitOptions{Unit: cfg.unit},
 		Progress:   bootstrapProgress(cfg),
 	})
 	if err != nil {

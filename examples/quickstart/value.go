@@ -78,7 +78,7 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 		cs[i] = s.Customer
 	}
 	v := &value{truth: p, customers: len(cs)}
-	if v.bgnbd, err = scoring.FitBGNBD(cs, &scoring.FitOptions{Unit: day}); err != nil {
+	if v.bgnbd, err = scoring.FitBGNBD(cs, nil); err != nil {
 		return nil, fmt.Errorf("BG/NBD: %w", err)
 	}
 	if err := v.modelCharts(r, cs, sums, p); err != nil {
@@ -241,7 +241,7 @@ func (v *value) modelCharts(r *resolved, cs []scoring.Customer, sums []scoring.S
 	for i, c := range cal {
 		calCs[i] = c.Customer
 	}
-	cm, err := scoring.FitBGNBD(calCs, &scoring.FitOptions{Unit: day})
+	cm, err := scoring.FitBGNBD(calCs, nil)
 	if err != nil {
 		v.notes = append(v.notes, fmt.Sprintf("no calibration/holdout check: the fit on all but the last 90 days failed: %v", err))
 		return nil
