@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,33 +46,37 @@ func report(b *testing.B, cpu time.Duration) {
 }
 
 // BenchmarkEarnConcurrent is the target: earn events from many concurrent
-// callers (128 per CPU), each durable on return, to the file store, where group
-// commit gathers the events decided during one fsync into the next. A shared counter
-// dates the events, so each member's come in time order unless a goroutine stalls
-// for 50,000 events while another records the same member's next order: that one is
-// refused (ErrInvalid, out of order), counted as "refused" and not retried.
+// callers (256 or 1,024 on two CPUs), each durable on return, to the file store, where
+// group commit gathers the events decided during one fsync into the next. A shared
+// counter dates the events, so each member's come in time order unless a goroutine
+// stalls for 50,000 events while another records the same member's next order: that
+// one is refused (ErrInvalid, out of order), counted as "refused" and not retried.
 func BenchmarkEarnConcurrent(b *testing.B) {
-	l := benchLedger(b)
-	ctx := context.Background()
-	var n, refused atomic.Int64
-	b.SetParallelism(128)
-	cpu := cpuTime()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := n.Add(1)
-			at, m := earnAt(i)
-			_, err := l.Earn(ctx, at, fmt.Sprint("e", i), m, fmt.Sprint("O", i), 1000+i%5000)
-			if errors.Is(err, loyalty.ErrInvalid) {
-				refused.Add(1)
-			} else if err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	report(b, cpu)
-	b.ReportMetric(float64(refused.Load()), "refused")
+	for _, perCPU := range []int{128, 512} {
+		b.Run(fmt.Sprintf("callers=%d", perCPU*runtime.GOMAXPROCS(0)), func(b *testing.B) {
+			l := benchLedger(b)
+			ctx := context.Background()
+			var n, refused atomic.Int64
+			b.SetParallelism(perCPU)
+			cpu := cpuTime()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					at, m := earnAt(i)
+					_, err := l.Earn(ctx, at, fmt.Sprint("e", i), m, fmt.Sprint("O", i), 1000+i%5000)
+					if errors.Is(err, loyalty.ErrInvalid) {
+						refused.Add(1)
+					} else if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			report(b, cpu)
+			b.ReportMetric(float64(refused.Load()), "refused")
+		})
+	}
 }
 
 // BenchmarkApplyBatch hands 8192 events at a time to Apply (a bulk import or a queue
