@@ -160,6 +160,17 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 				break
 			}
 			e := &events[i]
+			if r.failed == nil && r.shared == nil {
+				profile, ok, err := r.linkSimple(p.nanos, e.Source, e.Match, p.pre)
+				if err != nil {
+					failed, at = err, i
+					break
+				}
+				if ok {
+					dst = append(dst, profile)
+					continue
+				}
+			}
 			profile, _, err := r.linkLocked(ctx, p.nanos, e.At, e.Source, e.Match, e.IDs, p.pre, nil, rep)
 			if err != nil {
 				failed, at = err, i
@@ -229,8 +240,11 @@ func (r *Resolver) prepareBatch(events []Event) []prepared {
 				}
 				v, why, _ := r.canonical(rule, id.Kind, id.Value, false)
 				n := normed{value: v, why: why}
-				if tags && known && why == 0 {
-					n.code, n.tag, n.known = code, r.t.tag(code, v), true
+				if tags && known {
+					n.code, n.known = code, true
+					if why == 0 {
+						n.tag = r.t.tag(code, v)
+					}
 				}
 				p.pre[k] = n
 			}
@@ -266,7 +280,7 @@ func (r *Resolver) warmBatch(prep []prepared, lo, hi int) {
 	n := 0
 	for i := lo; i < hi && n < warmIDs; i++ {
 		for _, x := range prep[i].pre {
-			if x.known && n < warmIDs {
+			if x.known && x.why == 0 && n < warmIDs {
 				tag[n], code[n], val[n] = x.tag, x.code, x.value
 				n++
 			}

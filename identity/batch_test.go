@@ -32,6 +32,10 @@ func batchID() *rapid.Generator[identity.ID] {
 			if rapid.IntRange(0, 30).Draw(t, "bad") == 0 {
 				return identity.ID{Kind: "", Value: "x"}
 			}
+		case 5, 6:
+			// Many anonymous ids make many profiles, so that a device or an e-mail
+			// shared between them grows hot and is quarantined.
+			return identity.ID{Kind: "anonymous_id", Value: fmt.Sprint("an", rapid.IntRange(0, 11).Draw(t, "anon"))}
 		}
 		return genID().Draw(t, "small")
 	})
@@ -39,13 +43,14 @@ func batchID() *rapid.Generator[identity.ID] {
 
 type batchRun struct {
 	r       *identity.Resolver
+	log     *identity.MemStore // the resolver's own copy of the starting log, if any
 	merges  []identity.Merge
 	splits  []identity.Split
 	results []uint32
 	err     error
 }
 
-func newBatchRun(t *rapid.T, rules identity.Rules, hmac bool) *batchRun {
+func newBatchRun(t *rapid.T, rules identity.Rules, hmac bool, log *identity.MemStore) *batchRun {
 	b := &batchRun{}
 	opts := []identity.Option{
 		identity.OnMerge(func(m identity.Merge) { b.merges = append(b.merges, m) }),
@@ -53,6 +58,18 @@ func newBatchRun(t *rapid.T, rules identity.Rules, hmac bool) *batchRun {
 	}
 	if hmac {
 		opts = append(opts, identity.WithHMAC([]byte("key")))
+	}
+	if log != nil {
+		// A copy of the log, so that each resolver appends to its own.
+		s := &identity.MemStore{}
+		for rec, err := range log.Records() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Append(rec)
+		}
+		opts = append(opts, identity.WithStore(s))
+		b.log = s
 	}
 	r, err := identity.New(rules, opts...)
 	if err != nil {
@@ -62,29 +79,88 @@ func newBatchRun(t *rapid.T, rules identity.Rules, hmac bool) *batchRun {
 	return b
 }
 
+// batchPrefix draws a history for the resolvers to start from: events linked, profiles
+// unmerged and forgotten, under rules that may differ from the ones the batch runs
+// under (a log stays valid when the rules change), so that a batch meets quarantined
+// identifiers, erased ones, split profiles and profiles over a limit. It returns nil for
+// an empty start.
+func batchPrefix(t *rapid.T, rules []func() identity.Rules, hmac bool) *identity.MemStore {
+	if !rapid.Bool().Draw(t, "prefix") {
+		return nil
+	}
+	log := &identity.MemStore{}
+	opts := []identity.Option{identity.WithStore(log)}
+	if hmac {
+		opts = append(opts, identity.WithHMAC([]byte("key")))
+	}
+	r, err := identity.New(rapid.SampledFrom(rules).Draw(t, "prefix rules")(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []identity.ID
+	for i := range rapid.IntRange(0, 40).Draw(t, "prefix ops") {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		switch op := rapid.IntRange(0, 9).Draw(t, "op"); {
+		case op < 8 || len(seen) == 0:
+			ids := batchIDs().Draw(t, "prefix ids")
+			if _, err := r.Link(ctx, at, "web", ids...); err == nil {
+				seen = append(seen, ids...)
+			}
+		case op == 8:
+			r.Unmerge(ctx, at, rapid.SampledFrom(seen).Draw(t, "unmerge"))
+		default:
+			if p, ok := r.Lookup(rapid.SampledFrom(seen).Draw(t, "forget")); ok {
+				if err := r.Forget(ctx, at, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return log
+}
+
+// batchIDs draws an event's identifiers: any mix of batchID's, or one person's
+// anonymous id alone or with one of a few identifiers that many people share (a family
+// device, an unlimited kind), which join their profiles until they grow hot and are
+// quarantined.
+func batchIDs() *rapid.Generator[[]identity.ID] {
+	return rapid.Custom(func(t *rapid.T) []identity.ID {
+		switch rapid.IntRange(0, 3).Draw(t, "shape") {
+		case 0:
+			return []identity.ID{{Kind: "anonymous_id", Value: fmt.Sprint("an", rapid.IntRange(0, 11).Draw(t, "anon"))}}
+		case 1:
+			return []identity.ID{{Kind: rapid.SampledFrom([]string{"anonymous_id", "a"}).Draw(t, "own kind"), Value: fmt.Sprint(rapid.IntRange(0, 11).Draw(t, "own"))},
+				rapid.SampledFrom([]identity.ID{{Kind: "device_id", Value: "d1"}, {Kind: "c", Value: "1"}, {Kind: "email", Value: "bo@x.io"}}).Draw(t, "shared")}
+		}
+		return rapid.SliceOfN(batchID(), 0, 4).Draw(t, "ids")
+	})
+}
+
 // LinkBatch has exactly the effect of Link on each event: the same profiles, the same
 // callbacks in the same order, the same history, the same lookups, and it stops at the
 // same event with the same kind of error; under every rule set, with and without HMAC,
 // in batches of any size.
 func TestPropLinkBatchEqualsLink(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		rules := rapid.SampledFrom([]func() identity.Rules{
+		ruleSets := []func() identity.Rules{
 			func() identity.Rules { return identity.Rules{} }, smallRules, identity.DefaultRules,
-		}).Draw(t, "rules")
+		}
+		rules := rapid.SampledFrom(ruleSets).Draw(t, "rules")
 		hmac := rapid.Bool().Draw(t, "hmac")
+		log := batchPrefix(t, ruleSets, hmac)
 		n := rapid.IntRange(0, 60).Draw(t, "events")
 		events := make([]identity.Event, n)
 		for i := range events {
 			events[i] = identity.Event{
 				At:     t0.Add(time.Duration(rapid.IntRange(0, 100).Draw(t, "at")) * time.Minute),
 				Source: rapid.SampledFrom([]string{"web", "store"}).Draw(t, "source"),
-				IDs:    rapid.SliceOfN(batchID(), 0, 4).Draw(t, "ids"),
+				IDs:    batchIDs().Draw(t, "ids"),
 			}
 			if rapid.IntRange(0, 4).Draw(t, "matched") == 0 {
 				events[i].Match = &identity.Match{Weight: rapid.Float64Range(-30, 30).Draw(t, "weight")}
 			}
 		}
-		seq := newBatchRun(t, rules(), hmac)
+		seq := newBatchRun(t, rules(), hmac, log)
 		for _, e := range events {
 			var p uint32
 			var err error
@@ -99,14 +175,14 @@ func TestPropLinkBatchEqualsLink(t *testing.T) {
 			}
 			seq.results = append(seq.results, p)
 		}
-		bat := newBatchRun(t, rules(), hmac)
+		bat := newBatchRun(t, rules(), hmac, log)
 		for rest := events; len(rest) > 0 && bat.err == nil; {
 			k := rapid.IntRange(1, len(rest)).Draw(t, "batch")
 			bat.results, bat.err = bat.r.LinkBatch(ctx, bat.results, rest[:k])
 			rest = rest[k:]
 		}
 		// LinkSeq from an input that reuses its IDs slice, as a decoder would.
-		str := newBatchRun(t, rules(), hmac)
+		str := newBatchRun(t, rules(), hmac, log)
 		var reused []identity.ID
 		linked, strErr := str.r.LinkSeq(ctx, func(yield func(identity.Event) bool) {
 			for _, e := range events {
@@ -150,6 +226,22 @@ func TestPropLinkBatchEqualsLink(t *testing.T) {
 		}
 		if diff := cmp.Diff(hs, hb); diff != "" {
 			t.Fatalf("history (-Link +LinkBatch):\n%s", diff)
+		}
+		if log != nil {
+			// The records appended are byte for byte Link's.
+			var ls, lb [][]byte
+			for rec := range seq.log.Records() {
+				ls = append(ls, rec)
+			}
+			for rec := range bat.log.Records() {
+				lb = append(lb, rec)
+			}
+			if diff := cmp.Diff(ls, lb); diff != "" {
+				t.Fatalf("log (-Link +LinkBatch):\n%s", diff)
+			}
+		}
+		if s, b := seq.r.Stats(), bat.r.Stats(); s.Identifiers != b.Identifiers || s.Profiles != b.Profiles || s.Records != b.Records {
+			t.Fatalf("stats: Link %+v, LinkBatch %+v", s, b)
 		}
 		for _, e := range events {
 			for _, id := range e.IDs {

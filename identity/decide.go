@@ -366,7 +366,7 @@ func (r *Resolver) build(rec *record) error {
 			c.node = next
 			next++
 			bytes += len(c.value)
-			rec.news = append(rec.news, newID{kind: c.kind, value: c.value, code: c.code})
+			rec.news = append(rec.news, newID{kind: c.kind, value: c.value, code: c.code, tag: c.tag, tagged: true})
 		}
 		m := member{node: c.node, status: c.status}
 		if c.status == stRefused {

@@ -317,7 +317,7 @@ func (g *graph) applyLink(r *record) linkResult {
 	g.ensure(hi)
 	if !g.view {
 		for i, n := range r.news {
-			node := g.t.add(n.code, n.value, n.raw, !n.erased, n.hash)
+			node := g.t.add(n.code, n.value, n.raw, !n.erased, n.hash, n.tag, n.tagged)
 			if node != r.first+uint32(i) {
 				panic(fmt.Sprintf("identity: node %d interned as %d", r.first+uint32(i), node)) // checked: unreachable
 			}

@@ -58,6 +58,8 @@ type newID struct {
 	erased bool   // a forgotten identifier restored by a compacted log: a node without a value
 	code   uint8  // the kind's code, set by whoever registered the kind before apply
 	hash   uint64 // maphash of the value under the table's seed, if the decoder computed it
+	tag    uint32 // the value's tag in the identifier table, when tagged (Link looked it up)
+	tagged bool
 }
 
 type member struct {

@@ -178,8 +178,9 @@ func (t *table) canAdd(n int, bytes int) error {
 // add interns a value that find did not find and returns its node id. When index is
 // false the value gets a node but cannot be found (an erased identifier restored from a
 // compacted log). The value is given as a string or, when raw is not nil, as raw; hash
-// is its maphash under t.seed if the caller has it already, else 0.
-func (t *table) add(kind uint8, v string, raw []byte, index bool, hash uint64) uint32 {
+// is its maphash under t.seed if the caller has it already, else 0; tag, when tagged,
+// is its tag (the caller looked it up), which spares hashing the value again.
+func (t *table) add(kind uint8, v string, raw []byte, index bool, hash uint64, tag uint32, tagged bool) uint32 {
 	if raw != nil {
 		v = "" // raw holds the value; a conversion to string would allocate
 	}
@@ -207,10 +208,11 @@ func (t *table) add(kind uint8, v string, raw []byte, index bool, hash uint64) u
 	t.arena[last] = append(page, raw...)
 	t.off.push(off)
 	if index {
-		var tag uint32
-		if hash != 0 {
+		switch {
+		case tagged:
+		case hash != 0:
 			tag = mixTag(kind, hash)
-		} else {
+		default:
 			_, stored := t.record(node)
 			tag = t.tagBytes(kind, stored)
 		}
