@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"runtime"
-	"sync"
 	"time"
 )
 
@@ -29,6 +27,11 @@ type normed struct {
 	code  uint8
 	known bool
 	why   uint8
+	// warmed: warmBatch looked the identifier up and found node (0: absent) when the
+	// table had interned since values since the chunk began (table.track).
+	warmed bool
+	node   uint32
+	since  uint32
 }
 
 // prepared is an event of a batch after the parallel phase.
@@ -38,14 +41,21 @@ type prepared struct {
 	err   error
 }
 
-const (
+// The sizes of a batch's steps are variables so that the tests can shrink them, to
+// cross every boundary with a few events.
+var (
 	// batchChunk is how many events a batch links under one hold of the lock: enough to
 	// make locking free, few enough that readers wait at most some hundred microseconds.
 	batchChunk = 512
 	// warmGroup is how many events' lookups are started together, ahead of their
 	// decisions, so that their cache misses overlap (see Resolver.warmBatch).
 	warmGroup = 16
-	warmIDs   = 64 // identifiers warmed at most per group
+	// prepPart is how many events the preparation hands to the decisions at a time.
+	prepPart = 512
+)
+
+const (
+	warmIDs = 64 // identifiers warmed at most per group
 	// seqBatch is how many events LinkSeq gathers from its input per LinkBatch.
 	seqBatch = 4096
 )
@@ -56,13 +66,15 @@ const (
 // the same order. It stops at the first event Link would fail, having linked the events
 // before it, and returns their profiles and that error with the event's index.
 //
-// It is faster than a loop of Link calls, in three ways. The work that does not depend
+// It is faster than a loop of Link calls, in four ways. The work that does not depend
 // on earlier events (validation, normalisation, HMAC digests and the hashing of every
-// identifier) runs first on every core. The decisions, which do depend on earlier
-// events, then run one event after another under one hold of the lock per few hundred
-// events, and before each group of events the lookups of all their identifiers are
-// started together, so that in a large resolver their cache misses overlap instead of
-// each waiting for the one before (as LookupMany does). And the store is synced once,
+// identifier) runs on a second core, a few hundred events ahead of the decisions. The
+// decisions, which do depend on earlier events, run one event after another under one
+// hold of the lock per few hundred events, and before each group of events the lookups
+// of all their identifiers are started together, so that in a large resolver their
+// cache misses overlap instead of each waiting for the one before (as LookupMany does).
+// An event that merges, refuses and quarantines nothing (most of them) is decided and
+// applied without the general machinery. And the store is synced once,
 // at the end of the batch, rather than after every event: records are appended event by
 // event as Link appends them, and the batch returns, and delivers its callbacks, only
 // after the sync. So a crash during a batch can lose any suffix of its events (never
@@ -120,7 +132,9 @@ func (r *Resolver) LinkSeq(ctx context.Context, seq iter.Seq[Event]) (int, error
 // linkBatch is LinkBatch; base is the index of events[0] in the caller's input, for
 // error messages.
 func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, base int) ([]uint32, error) {
-	prep := r.prepareBatch(events)
+	pp := r.startPrepare(events)
+	defer pp.stop()
+	prep := pp.prep
 	batchErr := func(err error, i int) error {
 		return fmt.Errorf("%w (event %d of the batch)", err, base+i)
 	}
@@ -137,6 +151,7 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		rep := &changes{}
 		var failed error
 		at := hi
+		pp.wait(hi)
 		r.mu.Lock()
 		if r.shared != nil {
 			if err := r.lead(ctx); err != nil {
@@ -145,6 +160,8 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 			}
 			r.led = true
 		}
+		// After the lead: a shared store's rebuild replaces the table.
+		r.t.tracking, r.t.track = r.shared == nil, r.t.track[:0]
 		r.warmBatch(prep, lo, min(lo+warmGroup, hi))
 		for i := lo; i < hi; i++ {
 			if (i-lo)%warmGroup == 0 && i+warmGroup < hi {
@@ -180,6 +197,7 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		}
 		r.led = false
 		tk := r.ticket(rep)
+		r.t.tracking = false
 		r.mu.Unlock()
 		pending = append(pending, delivery{tk, rep})
 		if failed == nil && hi < len(events) && r.shared == nil {
@@ -204,65 +222,6 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 	return dst, nil
 }
 
-// prepareBatch validates and normalises every event on every core: the work of Link
-// that does not depend on earlier events.
-func (r *Resolver) prepareBatch(events []Event) []prepared {
-	prep := make([]prepared, len(events))
-	offsets := make([]int, len(events)+1)
-	for i, e := range events {
-		offsets[i+1] = offsets[i] + len(e.IDs)
-	}
-	all := make([]normed, offsets[len(events)])
-	// A shared store's rebuild replaces the table and its hash seed, so tags are only
-	// computed ahead for a resolver whose table lives as long as it does.
-	tags := r.shared == nil
-	work := func(lo, hi int) {
-		// Kind codes and the table's seed are read under the read lock: another
-		// goroutine's Link may register a kind meanwhile.
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		for i := lo; i < hi; i++ {
-			e := &events[i]
-			p := &prep[i]
-			p.nanos, p.err = r.checkEvent(context.Background(), e.At, e.Source, e.IDs)
-			if p.err == nil {
-				p.err = checkMatch(e.Match)
-			}
-			if p.err != nil {
-				continue
-			}
-			p.pre = all[offsets[i]:offsets[i+1]]
-			for k, id := range e.IDs {
-				code, rule, _ := r.kindInfo(id.Kind, false)
-				known := rule != nil
-				if !known {
-					rule = r.rules.rule(id.Kind) // registered by the decisions
-				}
-				v, why, _ := r.canonical(rule, id.Kind, id.Value, false)
-				n := normed{value: v, why: why}
-				if tags && known {
-					n.code, n.known = code, true
-					if why == 0 {
-						n.tag = r.t.tag(code, v)
-					}
-				}
-				p.pre[k] = n
-			}
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(events)/256))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(w*len(events)/workers, (w+1)*len(events)/workers)
-		}()
-	}
-	wg.Wait()
-	return prep
-}
-
 // warmBatch starts the lookups of the identifiers of events [lo, hi) in phases, each touching
 // one kind of memory for all of them, as LookupMany does: the identifiers' home slots,
 // the records they point at, their nodes, their roots and their profiles' counts. Nothing
@@ -276,12 +235,13 @@ func (r *Resolver) warmBatch(prep []prepared, lo, hi int) {
 		val  [warmIDs]string
 		slot [warmIDs]uint64
 		node [warmIDs]uint32
+		ref  [warmIDs]*normed
 	)
 	n := 0
 	for i := lo; i < hi && n < warmIDs; i++ {
-		for _, x := range prep[i].pre {
-			if x.known && x.why == 0 && n < warmIDs {
-				tag[n], code[n], val[n] = x.tag, x.code, x.value
+		for j := range prep[i].pre {
+			if x := &prep[i].pre[j]; x.known && x.why == 0 && n < warmIDs {
+				tag[n], code[n], val[n], ref[n] = x.tag, x.code, x.value, x
 				n++
 			}
 		}
@@ -296,8 +256,15 @@ func (r *Resolver) warmBatch(prep []prepared, lo, hi int) {
 			sink += uint32(t.peek(s))
 		}
 	}
+	since := uint32(len(t.track))
 	for k := range n {
 		node[k] = t.findTag(code[k], val[k], tag[k])
+		if t.tracking {
+			// Kept for the decisions (linkSimple): a node found stays valid while the
+			// lock is held (only Forget removes identifiers), and an absent value can
+			// only have been interned since by an event of this chunk (table.track).
+			ref[k].warmed, ref[k].node, ref[k].since = true, node[k], since
+		}
 	}
 	for k := range n {
 		if v := node[k]; v != 0 && v < g.nodes.len() {
@@ -311,10 +278,12 @@ func (r *Resolver) warmBatch(prep []prepared, lo, hi int) {
 			node[k] = g.nodes.ref(v).uf
 		}
 	}
-	if g.width > 0 {
-		for k := range n {
-			if v := node[k]; v&rootBit != 0 {
-				if key := v & keyMask; key != 0 && key <= g.keys {
+	// The profile's size and counts, which an identifier joining it updates.
+	for k := range n {
+		if v := node[k]; v&rootBit != 0 {
+			if key := v & keyMask; key != 0 && key <= g.keys {
+				sink += g.size.at(key)
+				if g.width > 0 {
 					sink += uint32(g.counts.at(key * g.width))
 				}
 			}

@@ -142,6 +142,11 @@ func batchIDs() *rapid.Generator[[]identity.ID] {
 // in batches of any size.
 func TestPropLinkBatchEqualsLink(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
+		// Small steps, so that a few events cross the boundaries of the lock's holds,
+		// the warmed groups and the prepared parts; now and then the preparation is done
+		// before the decisions rather than beside them.
+		defer identity.SetBatchSizes(rapid.IntRange(1, 9).Draw(t, "chunk"), rapid.IntRange(1, 5).Draw(t, "group"), rapid.IntRange(1, 7).Draw(t, "part"))()
+		defer identity.SetPrepareAhead(identity.SetPrepareAhead(rapid.IntRange(0, 3).Draw(t, "prepare first") != 0))
 		ruleSets := []func() identity.Rules{
 			func() identity.Rules { return identity.Rules{} }, smallRules, identity.DefaultRules,
 		}

@@ -14,8 +14,10 @@ type fastCand struct {
 	tag   uint32
 	node  uint32 // 0: new
 	key   uint32 // the profile holding node before the event
+	root  uint32 // the root node of that profile
 	code  uint8
 	rule  *kindRule
+	pre   *normed
 }
 
 // linkSimple links an event of a batch when it is the common case, without the general
@@ -59,7 +61,7 @@ func (r *Resolver) linkSimple(nanos int64, source string, match *Match, pre []no
 		if dup {
 			continue
 		}
-		c := fastCand{value: p.value, tag: p.tag, code: p.code, rule: r.byCode[p.code]}
+		c := fastCand{value: p.value, tag: p.tag, code: p.code, rule: r.byCode[p.code], pre: p}
 		// Insert in priority order, then kind name, stably (decide's order).
 		k := len(cands)
 		cands = append(cands, c)
@@ -76,7 +78,12 @@ func (r *Resolver) linkSimple(nanos int64, source string, match *Match, pre []no
 	var key uint32
 	for i := range cands {
 		c := &cands[i]
-		n := t.findTag(c.code, c.value, c.tag)
+		var n uint32
+		if p := c.pre; p.warmed && (p.node != 0 || !t.internedSince(p.since, c.tag)) {
+			n = p.node // looked up by warmBatch, and still what findTag would return
+		} else {
+			n = t.findTag(c.code, c.value, c.tag)
+		}
 		if n == 0 {
 			continue
 		}
@@ -84,15 +91,16 @@ func (r *Resolver) linkSimple(nanos int64, source string, match *Match, pre []no
 		if nr.hot&hotQuarantined != 0 {
 			return 0, false, nil
 		}
-		v := nr.uf
+		v, root := nr.uf, n
 		if v&rootBit == 0 {
+			root = v
 			v = g.nodes.ref(v).uf
 		}
 		k := v & keyMask
 		if k == 0 || (key != 0 && k != key) {
 			return 0, false, nil
 		}
-		c.node, c.key, key = n, k, k
+		c.node, c.key, c.root, key = n, k, root, k
 	}
 	// Limits. greedy accepts every identifier iff no check along the way fails, and
 	// its counts only grow, so that holds iff the final counts fit: for the kind of every
@@ -162,12 +170,18 @@ func (r *Resolver) linkSimple(nanos int64, source string, match *Match, pre []no
 	}
 	g.endEvent()
 	profile = key
+	var root uint32 // the profile's root, known from any identifier it held
+	for i := range cands {
+		if cands[i].key != 0 {
+			root = cands[i].root
+		}
+	}
 	if key == 0 {
-		profile = g.newKey(cands[0].node)
+		profile, root = g.newKey(cands[0].node), cands[0].node
 	}
 	for i := range cands {
 		if c := &cands[i]; c.key == 0 && !(key == 0 && i == 0) {
-			g.attach(c.node, profile)
+			g.attachRoot(c.node, profile, root)
 		}
 	}
 	if drops > 0 {

@@ -211,8 +211,10 @@ func (g *graph) bump(k, n uint32) {
 }
 
 // attach adds the unseen node n to profile k.
-func (g *graph) attach(n, k uint32) {
-	r := g.keyRoot(k)
+func (g *graph) attach(n, k uint32) { g.attachRoot(n, k, g.keyRoot(k)) }
+
+// attachRoot is attach for a caller that knows the root of k's profile.
+func (g *graph) attachRoot(n, k, r uint32) {
 	g.nodes.ref(n).uf = r
 	g.nodes.ref(n).next = g.nodes.ref(r).next
 	g.nodes.ref(r).next = n

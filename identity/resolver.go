@@ -70,6 +70,8 @@ type Resolver struct {
 	sink    byte // keeps the lookups' early memory reads from being optimised away
 
 	warm atomic.Uint32 // LookupMany's sink, written under the read lock
+
+	kindsSnap atomic.Pointer[kindSnap] // the registered kinds, for LinkBatch's preparation
 }
 
 type recentKind struct {
@@ -218,6 +220,7 @@ func (r *Resolver) init() error {
 	t := newTable()
 	r.t, r.g, r.pos = t, newGraph(t, false), 0
 	r.byCode, r.limited, r.recent = [256]*kindRule{}, nil, [8]recentKind{}
+	r.kindsSnap.Store(&kindSnap{})
 	for i, name := range slices.Sorted(keysOf(r.rules.kinds)) {
 		if _, _, err := r.kindCode(name, true); err != nil {
 			return err
@@ -247,6 +250,7 @@ func (r *Resolver) kindCode(name string, create bool) (uint8, bool, error) {
 	}
 	rule := r.rules.rule(name)
 	r.byCode[code] = rule
+	r.publishKind(name, code, rule)
 	if int(code) < len(r.recent) {
 		r.recent[code] = recentKind{name: name, code: code, rule: rule}
 	}

@@ -45,6 +45,11 @@ type table struct {
 	deferred    bool
 	pending     []uint64
 	erasedWhile int
+
+	// tracking: the tags of values interned are appended to track (LinkBatch sets it
+	// while it holds the lock over a chunk of events; see normed).
+	tracking bool
+	track    []uint32
 }
 
 const (
@@ -117,6 +122,17 @@ func (t *table) source(name string) uint32 {
 
 // find returns the node of (kind, v), or 0.
 func (t *table) find(kind uint8, v string) uint32 { return t.findTag(kind, v, t.tag(kind, v)) }
+
+// internedSince reports whether a value with tag was interned at or after position
+// since of track.
+func (t *table) internedSince(since uint32, tag uint32) bool {
+	for _, x := range t.track[since:] {
+		if x == tag {
+			return true
+		}
+	}
+	return false
+}
 
 // probe returns the home slot of tag, which a lookup reads first.
 func (t *table) probe(tag uint32) uint64 { return t.slots[tag>>t.shift] }
@@ -215,6 +231,9 @@ func (t *table) add(kind uint8, v string, raw []byte, index bool, hash uint64, t
 		default:
 			_, stored := t.record(node)
 			tag = t.tagBytes(kind, stored)
+		}
+		if t.tracking {
+			t.track = append(t.track, tag)
 		}
 		if t.deferred {
 			t.pending = append(t.pending, uint64(tag)<<32|uint64(off))

@@ -1,0 +1,19 @@
+package identity
+
+// SetPrepareAhead sets whether LinkBatch prepares events beside its decisions (the
+// default) or all of them first, for the benchmarks that compare the two; it returns
+// the previous setting.
+func SetPrepareAhead(on bool) bool {
+	old := prepareAhead
+	prepareAhead = on
+	return old
+}
+
+// SetBatchSizes sets how many events a batch links per hold of the lock, warms per
+// group and prepares per part, so that a test crosses every boundary with a few events;
+// restore puts the defaults back.
+func SetBatchSizes(chunk, group, part int) (restore func()) {
+	c, g, p := batchChunk, warmGroup, prepPart
+	batchChunk, warmGroup, prepPart = chunk, group, part
+	return func() { batchChunk, warmGroup, prepPart = c, g, p }
+}
