@@ -104,11 +104,15 @@ var million = sync.OnceValue(func() []Customer { return simulatedBase(1_000_000)
 func benchFit(b *testing.B, cs []Customer) {
 	b.ReportAllocs()
 	defer reportCPU(b)()
+	var m *BGNBD
 	for b.Loop() {
-		if _, err := FitBGNBD(cs, nil); err != nil {
+		var err error
+		if m, err = FitBGNBD(cs, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(m.Fit.Iterations), "iterations")
+	b.ReportMetric(float64(m.Fit.PilotRows), "pilot-rows")
 }
 
 // reportCPU starts counting the process's CPU time; the function it returns reports
@@ -223,21 +227,29 @@ func BenchmarkParetoLikelihoodCDNOW(b *testing.B) {
 func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
 	cs := cdnowCustomers(b)
 	defer reportCPU(b)()
+	var m *ParetoNBD
 	for b.Loop() {
-		if _, err := FitParetoNBD(cs, nil); err != nil {
+		var err error
+		if m, err = FitParetoNBD(cs, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(m.Fit.Iterations), "iterations")
+	b.ReportMetric(float64(m.Fit.PilotRows), "pilot-rows")
 }
 
 func BenchmarkFitParetoNBD100k(b *testing.B) {
 	cs := million()[:100_000]
 	defer reportCPU(b)()
+	var m *ParetoNBD
 	for b.Loop() {
-		if _, err := FitParetoNBD(cs, nil); err != nil {
+		var err error
+		if m, err = FitParetoNBD(cs, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(m.Fit.Iterations), "iterations")
+	b.ReportMetric(float64(m.Fit.PilotRows), "pilot-rows")
 }
 
 // The Pareto/NBD fit as it was: the 2F1 form of the note (paretoLikelihood), its

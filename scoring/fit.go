@@ -85,6 +85,10 @@ type Diagnostics struct {
 	Iterations  int     // major iterations of the winning start, its starting point included
 	Evaluations int     // likelihood evaluations of the winning start, finite differences included
 	Gradient    float64 // largest |∂ log L / ∂ log θ| per customer at the maximum (of the penalised objective, if penalised)
+	// PilotRows is the number of rows of the coarsened data whose maximum was the
+	// first start (see FitBGNBD), and PilotEvaluations the likelihood evaluations of
+	// that pilot fit; both 0 when the data were too small for a pilot to pay.
+	PilotRows, PilotEvaluations int
 	// Boundary is nil for a maximum inside the parameter space. Otherwise the
 	// likelihood rises towards the edge of the space (a known, explainable situation:
 	// no dropout seen, spend the same for everyone, ...), the fit holds the named
@@ -135,6 +139,11 @@ type likelihood struct {
 	// shape (a for b), else -1; nil means none. When a held shape's twin has also
 	// moved far in the same direction, the limit is the pair's ("a,b+").
 	twin []int
+	// ref, if not nil, is the reference of the scale parameters (natural values) for
+	// every start; nil means each start's own value. withPilot sets it, so that a
+	// fit starting from a pilot's estimate measures the boundary from the data's
+	// time scale as the usual starts do.
+	ref []float64
 	// limits names the limiting model when a parameter is held at the boundary,
 	// keyed by name and "+" (→ ∞) or "-" (→ 0), or by a twin pair "a,b+".
 	limits map[string]string
@@ -266,6 +275,9 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 		u[i] = math.Log(v)
 		if lk.scale != nil && lk.scale[i] {
 			ref[i] = u[i]
+			if lk.ref != nil {
+				ref[i] = math.Log(lk.ref[i])
+			}
 		}
 	}
 	pin := make([]float64, dim)

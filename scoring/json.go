@@ -44,6 +44,8 @@ type fitJSON struct {
 	Iterations  int                `json:"iterations"`
 	Evaluations int                `json:"evaluations"`
 	Gradient    float64            `json:"gradient"`
+	PilotRows   int                `json:"pilot_rows,omitempty"`
+	PilotEvals  int                `json:"pilot_evaluations,omitempty"`
 	Boundary    *Boundary          `json:"boundary,omitempty"`
 }
 
@@ -58,9 +60,10 @@ func encodeModel(kind string, names []string, params []float64, unit time.Durati
 	// Any diagnostic a decoded document carried is written again: a fit block without
 	// customers used to survive decoding and vanish on encoding.
 	if d.StdErr != nil || d.Boundary != nil || d.Customers != 0 || d.Rows != 0 || d.Penalizer != 0 || d.Starts != 0 ||
-		d.Converged != 0 || d.Iterations != 0 || d.Evaluations != 0 || d.Gradient != 0 {
+		d.Converged != 0 || d.Iterations != 0 || d.Evaluations != 0 || d.Gradient != 0 || d.PilotRows != 0 || d.PilotEvaluations != 0 {
 		f := &fitJSON{Customers: d.Customers, Rows: d.Rows, Penalizer: d.Penalizer, Starts: d.Starts, Converged: d.Converged,
-			Iterations: d.Iterations, Evaluations: d.Evaluations, Gradient: d.Gradient, Boundary: d.Boundary}
+			Iterations: d.Iterations, Evaluations: d.Evaluations, Gradient: d.Gradient, Boundary: d.Boundary,
+			PilotRows: d.PilotRows, PilotEvals: d.PilotEvaluations}
 		if d.StdErr != nil {
 			f.StdErr = map[string]float64{}
 			for i, n := range names {
@@ -149,11 +152,12 @@ func decodeModel(data []byte, kind string, names []string) ([]float64, time.Dura
 	if f := m.Fit; f != nil {
 		if !finite(f.Customers) || f.Customers < 0 || f.Rows < 0 || f.Starts < 0 || f.Converged < 0 ||
 			f.Converged > f.Starts || f.Iterations < 0 || f.Evaluations < 0 || !finite(f.Gradient) || f.Gradient < 0 ||
-			!finite(f.Penalizer) || f.Penalizer < 0 {
+			!finite(f.Penalizer) || f.Penalizer < 0 || f.PilotRows < 0 || f.PilotEvals < 0 {
 			return fail("fit diagnostics out of range")
 		}
 		d = Diagnostics{Customers: f.Customers, Rows: f.Rows, Penalizer: f.Penalizer, Starts: f.Starts, Converged: f.Converged,
-			Iterations: f.Iterations, Evaluations: f.Evaluations, Gradient: f.Gradient, Boundary: f.Boundary}
+			Iterations: f.Iterations, Evaluations: f.Evaluations, Gradient: f.Gradient, Boundary: f.Boundary,
+			PilotRows: f.PilotRows, PilotEvaluations: f.PilotEvals}
 		if b := f.Boundary; b != nil {
 			if len(b.Params) == 0 || len(b.Params) != len(b.Values) || !allFinite(b.Values) {
 				return fail("boundary malformed")

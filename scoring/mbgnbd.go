@@ -24,11 +24,11 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	lk, starts, err := betaGeoProblem("MBG/NBD", cs, 1, o.Workers)
+	g, err := groupForFit("MBG/NBD", cs)
 	if err != nil {
 		return nil, err
 	}
-	theta, ll, d, err := maximise(lk, starts, o)
+	theta, ll, d, err := fitGrouped(g, betaGeoBuild("MBG/NBD", 1, o.Workers), o)
 	if err != nil {
 		return nil, err
 	}

@@ -46,11 +46,11 @@ func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	lk, starts, err := paretoProblem(cs, o.Workers)
+	g, err := groupForFit("Pareto/NBD", cs)
 	if err != nil {
 		return nil, err
 	}
-	theta, ll, d, err := maximise(lk, starts, o)
+	theta, ll, d, err := fitGrouped(g, paretoBuild(o.Workers), o)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +74,11 @@ func paretoGrouped(g *grouped, workers int) (likelihood, [][]float64) {
 	lk := likelihood{model: "Pareto/NBD", names: paretoNames, n: g.total, rows: g.rows(), eval: l.eval, analytic: true, hess: l.evalHess,
 		scale: []bool{false, true, false, true}, shapeOf: []int{-1, 0, -1, 2}, limits: paretoLimits}
 	return lk, paretoStarts(g)
+}
+
+// paretoBuild is paretoGrouped as fitGrouped takes it.
+func paretoBuild(workers int) func(*grouped) (likelihood, [][]float64) {
+	return func(g *grouped) (likelihood, [][]float64) { return paretoGrouped(g, workers) }
 }
 
 func paretoStarts(g *grouped) [][]float64 {

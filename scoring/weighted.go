@@ -30,8 +30,7 @@ func FitBGNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*BGNBD, error) 
 	if err != nil {
 		return nil, err
 	}
-	lk, starts := betaGeoGrouped("BG/NBD", g, 0, o.Workers)
-	theta, ll, d, err := maximise(lk, starts, o)
+	theta, ll, d, err := fitGrouped(g, betaGeoBuild("BG/NBD", 0, o.Workers), o)
 	if err != nil {
 		return nil, err
 	}
@@ -49,8 +48,7 @@ func FitMBGNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*MBGNBD, error
 	if err != nil {
 		return nil, err
 	}
-	lk, starts := betaGeoGrouped("MBG/NBD", g, 1, o.Workers)
-	theta, ll, d, err := maximise(lk, starts, o)
+	theta, ll, d, err := fitGrouped(g, betaGeoBuild("MBG/NBD", 1, o.Workers), o)
 	if err != nil {
 		return nil, err
 	}
@@ -68,8 +66,7 @@ func FitParetoNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*ParetoNBD,
 	if err != nil {
 		return nil, err
 	}
-	lk, starts := paretoGrouped(g, o.Workers)
-	theta, ll, d, err := maximise(lk, starts, o)
+	theta, ll, d, err := fitGrouped(g, paretoBuild(o.Workers), o)
 	if err != nil {
 		return nil, err
 	}

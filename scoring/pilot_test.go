@@ -1,0 +1,133 @@
+package scoring
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// Coarsening keeps every history valid (0 < t_x <= T for a repeat buyer, t_x = 0
+// otherwise), keeps the weights and frequencies, and moves no time by more than a
+// cell.
+func TestCoarsenKeepsHistoriesValid(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 200).Draw(t, "n")
+		cs := make([]Customer, n)
+		var sumX float64
+		for i := range cs {
+			T := rapid.Float64Range(1e-3, 1e3).Draw(t, "T")
+			cs[i] = Customer{T: T}
+			if x := rapid.IntRange(0, 5).Draw(t, "x"); x > 0 {
+				cs[i].Frequency, cs[i].Recency = x, T*rapid.Float64Range(1e-6, 1).Draw(t, "frac")
+				sumX += float64(x)
+			}
+		}
+		g := groupCustomers(cs, nil)
+		h := rapid.Float64Range(1e-3, 1e3).Draw(t, "h")
+		c := g.coarsen(h)
+		if c.total != g.total || c.repeat != g.repeat {
+			t.Fatalf("weights %v/%v, want %v/%v", c.total, c.repeat, g.total, g.repeat)
+		}
+		var cx float64
+		for j := range c.w {
+			x, tx, T := c.xs[c.xi[j]], c.txs[c.txi[j]], c.ts[c.ti[j]]
+			cx += c.w[j] * float64(x)
+			if err := validateAll([]Customer{{Frequency: x, Recency: tx, T: T}}); err != nil {
+				t.Fatalf("coarsened history invalid: %v", err)
+			}
+		}
+		if math.Abs(cx-sumX) > 1e-9*sumX {
+			t.Fatalf("purchases %v, want %v", cx, sumX)
+		}
+	})
+}
+
+// A fit started from the pilot reaches the same maximum as one from the usual
+// starts, in fewer iterations of the full likelihood.
+func TestPilotStartSameMaximumFewerIterations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cs := make([]Customer, 20_000)
+	for i := range cs {
+		cs[i] = simBetaGeo(rng, 0.5, 2, 2, 8, false, 20+40*rng.Float64(), 0).Customer
+	}
+	o := (*FitOptions)(nil).withDefaults()
+	g, err := groupForFit("BG/NBD", cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		build func(*grouped) (likelihood, [][]float64)
+	}{{"BG/NBD", betaGeoBuild("BG/NBD", 0, 2)}, {"MBG/NBD", betaGeoBuild("MBG/NBD", 1, 2)}, {"Pareto/NBD", paretoBuild(2)}} {
+		lk, starts := tc.build(g)
+		want, _, dw, err := maximise(lk, starts, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, d, err := fitGrouped(g, tc.build, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.PilotRows == 0 || 3*d.PilotRows > g.rows() {
+			t.Fatalf("%s: pilot on %d rows of %d", tc.name, d.PilotRows, g.rows())
+		}
+		for i := range want {
+			if math.Abs(got[i]/want[i]-1) > 1e-6 {
+				t.Fatalf("%s: from the pilot %v, from the usual starts %v", tc.name, got, want)
+			}
+		}
+		if d.Iterations >= dw.Iterations {
+			t.Errorf("%s: %d iterations from the pilot, %d without", tc.name, d.Iterations, dw.Iterations)
+		}
+		t.Logf("%s: %d rows, %d iterations without the pilot; pilot on %d rows (%d evaluations), then %d iterations",
+			tc.name, g.rows(), dw.Iterations, d.PilotRows, d.PilotEvaluations, d.Iterations)
+	}
+}
+
+// Data too small for a pilot to pay are fitted without one.
+func TestNoPilotOnSmallData(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	cs := make([]Customer, 300)
+	for i := range cs {
+		cs[i] = simBetaGeo(rng, 0.5, 2, 2, 8, false, 20+40*rng.Float64(), 0).Customer
+	}
+	m, err := FitBGNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Fit.PilotRows != 0 || m.Fit.PilotEvaluations != 0 {
+		t.Fatalf("pilot on %d rows for %d customers", m.Fit.PilotRows, len(cs))
+	}
+}
+
+// The fits without the pilot (the usual starts only), the baseline of the pilot's
+// benchmarks BenchmarkFitBGNBDCDNOW, BenchmarkFitBGNBD100k, BenchmarkFitParetoNBDCDNOW
+// and BenchmarkFitParetoNBD100k; they report the full likelihood's iterations.
+func benchNoPilot(b *testing.B, cs []Customer, pareto bool) {
+	defer reportCPU(b)()
+	o := (*FitOptions)(nil).withDefaults()
+	var d Diagnostics
+	for b.Loop() {
+		g, err := groupForFit("fit", cs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		build := betaGeoBuild("BG/NBD", 0, o.Workers)
+		if pareto {
+			build = paretoBuild(o.Workers)
+		}
+		lk, starts := build(g)
+		if _, _, d, err = maximise(lk, starts, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(d.Iterations), "iterations")
+}
+
+func BenchmarkFitBGNBDCDNOWNoPilot(b *testing.B)     { benchNoPilot(b, cdnowCustomers(b), false) }
+func BenchmarkFitBGNBD100kNoPilot(b *testing.B)      { benchNoPilot(b, million()[:100_000], false) }
+func BenchmarkFitBGNBD1MNoPilot(b *testing.B)        { benchNoPilot(b, million(), false) }
+func BenchmarkFitParetoNBDCDNOWNoPilot(b *testing.B) { benchNoPilot(b, cdnowCustomers(b), true) }
+func BenchmarkFitParetoNBD100kNoPilot(b *testing.B)  { benchNoPilot(b, million()[:100_000], true) }
