@@ -144,6 +144,10 @@ type likelihood struct {
 	// fit starting from a pilot's estimate measures the boundary from the data's
 	// time scale as the usual starts do.
 	ref []float64
+	// piloted marks the first start as a pilot's estimate (withPilot): the pilot has
+	// already tried the usual starts on the coarsened data, so if the first start
+	// converges the fit ends there, at the boundary or not.
+	piloted bool
 	// limits names the limiting model when a parameter is held at the boundary,
 	// keyed by name and "+" (→ ∞) or "-" (→ 0), or by a twin pair "a,b+".
 	limits map[string]string
@@ -156,7 +160,8 @@ type likelihood struct {
 // would still gain. The iteration limit is only a bound on time.
 //
 // A start stops when the Newton step changes no log-parameter by more than
-// stepTolerance, when the gradient per customer is below gradTolerance, when the
+// stepTolerance, or is longer than ridgeStep and would gain less than relGain of the
+// objective (a ridge flat to the rounding level), when the gradient per customer is below gradTolerance, when the
 // objective changed by less than relGain relative to its value over stallIterations
 // iterations, when the iterate moved less than moveTolerance in every log-parameter,
 // or at the iteration limit. Whatever the reason, it then has converged only if it
@@ -173,6 +178,7 @@ const (
 	boundLog        = 8.0
 	maxLogStep      = 2.0   // largest change of a log-parameter in one iteration
 	stepTolerance   = 1e-7  // converged when the Newton step changes no log-parameter by more
+	ridgeStep       = 1e-3  // or when a step this long would gain less than relGain: a flat ridge
 	gradTolerance   = 1e-12 // or when ∂ log L / ∂ log θ per customer is below this
 	relGain         = 1e-12 // an iteration gaining less than this fraction of |log L| makes no progress
 	moveTolerance   = 1e-10 // an iteration moving no log-parameter by more makes no progress
@@ -231,7 +237,7 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 	lk = lk.penalised(o.Penalizer)
 	d := Diagnostics{Customers: lk.n, Rows: lk.rows, Penalizer: o.Penalizer}
 	var best, bestAny *startResult
-	for _, s := range starts {
+	for k, s := range starts {
 		d.Starts++
 		r := solve(lk, s, o)
 		if bestAny == nil || r.ll > bestAny.ll || math.IsNaN(bestAny.ll) {
@@ -242,7 +248,7 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 			if best == nil || r.ll > best.ll {
 				best = r
 			}
-			if r.boundary == nil {
+			if r.boundary == nil || (k == 0 && lk.piloted) {
 				break
 			}
 		}
@@ -652,7 +658,12 @@ func (s *stopRule) Converged(loc *optimize.Location) optimize.Status {
 			return optimize.Failure
 		}
 	}
-	if s.obj.newtonStepBelow(loc.X, loc.Gradient, stepTolerance) {
+	if step, gain, ok := s.obj.newtonStep(loc.X, loc.Gradient); ok && (step <= stepTolerance || (step >= ridgeStep && gain <= relGain*math.Abs(loc.F))) {
+		// The Newton step is below tolerance, or it is long while what it would
+		// still gain is below the no-progress threshold: on a likelihood flat along a
+		// ridge (towards the boundary) such a gain is at the rounding level, where
+		// the line search would spend dozens of evaluations halving the step. Near
+		// an ordinary maximum a step of ridgeStep still gains far more.
 		return optimize.StepConvergence
 	}
 	var move float64
@@ -802,18 +813,19 @@ func (o *objective) Hess(h *mat.SymDense, u []float64) {
 	o.h.CopySym(h)
 }
 
-// newtonStepBelow reports whether the Newton step H⁻¹g at u, with the Hessian gonum
-// had evaluated there, changes no log-parameter by more than tol. Near the maximum
-// that step is the distance to it, so each parameter is then within a relative tol of
-// its estimate. Away from a maximum (H not positive definite) it reports false.
-func (o *objective) newtonStepBelow(u, g []float64, tol float64) bool {
+// newtonStep returns the largest change of a log-parameter in the Newton step H⁻¹g
+// at u, with the Hessian gonum had evaluated there, and the decrease of the objective
+// it predicts, ½ gᵀH⁻¹g; ok is false away from a maximum (H not positive definite).
+// Near the maximum that step is the distance to it, so each parameter is then within
+// a relative step of its estimate.
+func (o *objective) newtonStep(u, g []float64) (step, gain float64, ok bool) {
 	if !slices.Equal(u, o.hu) || len(g) != len(u) || !o.chol.Factorize(&o.h) {
-		return false
+		return 0, 0, false
 	}
 	if err := o.chol.SolveVecTo(&o.step, mat.NewVecDense(len(g), slices.Clone(g))); err != nil {
-		return false
+		return 0, 0, false
 	}
-	return infNorm(o.step.RawVector().Data) <= tol
+	return infNorm(o.step.RawVector().Data), mat.Dot(&o.step, mat.NewVecDense(len(g), slices.Clone(g))) / 2, true
 }
 
 // hessian stores the Hessian of the objective at u in h: by forward differences while

@@ -68,7 +68,9 @@ func (g *grouped) pilot() *grouped {
 // instead of creeping there, which on Pareto/NBD bases without dropout cost tens of
 // seconds); so that the boundary is where it would be without the pilot, the
 // returned lk measures its scale parameters against the usual first start, the
-// data's time scale (likelihood.ref), not against the pilot's estimate. The pilot is
+// data's time scale (likelihood.ref), not against the pilot's estimate; and since the
+// pilot has already compared the usual starts, a full fit that converges from the
+// pilot's estimate ends there (likelihood.piloted). The pilot is
 // held to the same options (penalizer, iteration limit) and reports its progress
 // under the model's name followed by " (pilot)".
 func withPilot(g *grouped, lk likelihood, build func(*grouped) (likelihood, [][]float64), starts [][]float64, o FitOptions) (likelihood, [][]float64, pilotInfo) {
@@ -87,7 +89,7 @@ func withPilot(g *grouped, lk likelihood, build func(*grouped) (likelihood, [][]
 	if err != nil {
 		return lk, starts, info
 	}
-	lk.ref = starts[0]
+	lk.ref, lk.piloted = starts[0], true
 	return lk, append([][]float64{theta}, starts...), info
 }
 

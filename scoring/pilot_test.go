@@ -131,3 +131,30 @@ func BenchmarkFitBGNBD100kNoPilot(b *testing.B)      { benchNoPilot(b, million()
 func BenchmarkFitBGNBD1MNoPilot(b *testing.B)        { benchNoPilot(b, million(), false) }
 func BenchmarkFitParetoNBDCDNOWNoPilot(b *testing.B) { benchNoPilot(b, cdnowCustomers(b), true) }
 func BenchmarkFitParetoNBD100kNoPilot(b *testing.B)  { benchNoPilot(b, million()[:100_000], true) }
+
+// A Pareto/NBD fit whose likelihood rises towards no dropout (data drawn from BG/NBD
+// with few dropouts) reaches the boundary in a bounded number of evaluations: it used
+// to take 141 evaluations of the full likelihood (and 38 s) on this base, most of them
+// line searches halving a step on a ridge flat to the rounding level, and further
+// starts after the first had found the boundary.
+func TestParetoBoundaryEvaluationsBounded(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("20,000 customers of Pareto/NBD quadrature: seconds, minutes under -race")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	cs := make([]Customer, 20_000)
+	for i := range cs {
+		cs[i] = simBetaGeo(rng, 1.5, 20, 0.5, 5, false, 20+40*rng.Float64(), 0).Customer
+	}
+	m, err := FitParetoNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Fit.Boundary == nil {
+		t.Fatalf("fit %+v inside the parameter space, want at the no-dropout boundary", m)
+	}
+	if m.Fit.Evaluations > 40 || m.Fit.PilotEvaluations > 80 || m.Fit.Starts != 1 {
+		t.Errorf("%d evaluations after a pilot of %d, %d starts", m.Fit.Evaluations, m.Fit.PilotEvaluations, m.Fit.Starts)
+	}
+	t.Logf("%d evaluations after a pilot of %d on %d rows; boundary %v", m.Fit.Evaluations, m.Fit.PilotEvaluations, m.Fit.PilotRows, m.Fit.Boundary)
+}
