@@ -2,7 +2,9 @@ package scoring
 
 import (
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/clientele-go/clientele/internal/stats"
 	"gonum.org/v1/gonum/mat"
@@ -85,15 +87,23 @@ func paramIntervals(level float64, u []float64, cov *mat.SymDense, draws [][]flo
 		for k := range grads {
 			grads[k] = make([]float64, len(u))
 		}
+		// The 2k evaluations run on all cores, as paramInterval's (fd's Concurrent).
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 		for i := range u {
-			up, um := slices.Clone(u), slices.Clone(u)
-			up[i] += h
-			um[i] -= h
-			fp, fm := f(up), f(um)
-			for k := range est {
-				grads[k][i] = (sc.to(fp[k]) - sc.to(fm[k])) / (2 * h)
-			}
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				up, um := slices.Clone(u), slices.Clone(u)
+				up[i] += h
+				um[i] -= h
+				fp, fm := f(up), f(um)
+				for k := range est {
+					grads[k][i] = (sc.to(fp[k]) - sc.to(fm[k])) / (2 * h)
+				}
+			})
 		}
+		wg.Wait()
 		z := stats.ZCrit(level)
 		for k, e := range est {
 			// As in paramInterval: a prediction at the edge of its range does not move.

@@ -439,7 +439,7 @@ func paramInterval(level float64, u []float64, cov *mat.SymDense, draws [][]floa
 			return out
 		}
 		h := func(u []float64) float64 { return sc.to(f(u)) }
-		grad := fd.Gradient(nil, h, u, &fd.Settings{Formula: fd.Central})
+		grad := fd.Gradient(nil, h, u, &fd.Settings{Formula: fd.Central, Concurrent: true})
 		v := mat.Inner(mat.NewVecDense(len(grad), grad), cov, mat.NewVecDense(len(grad), grad))
 		if !(v >= 0) || math.IsInf(v, 1) {
 			return out
@@ -621,11 +621,38 @@ func (iv *Intervals) BaseCLV(cs []Customer, opts *CLVOptions) (Interval, error) 
 	if err := iv.checkCLV(cs, opt); err != nil {
 		return Interval{}, err
 	}
+	// Customers with the same (x, t_x, T) expect the same purchases, and the expected
+	// spend is linear in Monetary for a given x (Fader, Hardie & Lee 2005, "RFM and
+	// CLV", eq. 5; independent of it at x = 0), so the group's total value is its
+	// size times the value of a customer with the group's mean spend: the sum is
+	// computed once per distinct history at each of the 2k+1 (or replicate) points.
+	type key struct {
+		x     int
+		tx, t float64
+	}
+	index := map[key]int{}
+	var reps []Customer
+	var counts []float64
+	for _, c := range cs {
+		k := key{c.Frequency, c.Recency, c.T}
+		j, ok := index[k]
+		if !ok {
+			j = len(reps)
+			index[k] = j
+			reps = append(reps, Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T})
+			counts = append(counts, 0)
+		}
+		reps[j].Monetary += c.Monetary
+		counts[j]++
+	}
+	for j := range reps {
+		reps[j].Monetary /= counts[j]
+	}
 	return iv.interval(positiveScale, func(m Model, g *GammaGamma) float64 {
-		v, _ := CLV(m, g, cs, &opt)
+		v, _ := CLV(m, g, reps, &opt)
 		var s float64
-		for _, x := range v {
-			s += x
+		for j, x := range v {
+			s += counts[j] * x
 		}
 		return s
 	}), nil

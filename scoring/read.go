@@ -212,6 +212,9 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 	}
 	// The id last, so that a bad line assigns no key.
 	if o.Keys != nil {
+		if strings.TrimSpace(id) == "" {
+			return tx, rec.fail(o.ProfileColumn, "empty customer id")
+		}
 		if tx.Profile, err = o.Keys.Key(strings.TrimSpace(id)); err != nil {
 			return tx, rec.fail(o.ProfileColumn, "customer id %q: %v", id, err)
 		}
