@@ -32,6 +32,9 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 			continue
 		}
 		if err != nil {
+			if len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax) {
+				return nil, fmt.Errorf("%w (if line 1 names the columns, add -header)", err)
+			}
 			return nil, err
 		}
 		txs = append(txs, tx)
@@ -152,9 +155,15 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	later := keys.Len() - len(splits)
 	fmt.Fprintf(out, "%d transactions of %d customers, %s to %s; calibration to %s, holdout %.1f %s\n",
 		len(txs), keys.Len(), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
+	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.1f %s\n",
+		plural(len(txs), "transaction"), plural(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].Holdout, unitName)
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
-	fmt.Fprintf(out, "%d customers first bought in the calibration period and are fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
-		len(splits), later)
+	verb := "are"
+	if len(splits) == 1 {
+		verb = "is"
+	}
+	fmt.Fprintf(out, "%s first bought in the calibration period and %s fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
+		plural(len(splits), "customer"), verb, later)
 
 	var models []model
 	var notes string
@@ -329,6 +338,11 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 		return fmt.Errorf("intervals: %w", err)
 	}
 	clvOpt := &scoring.CLVOptions{Horizon: year, Period: year / 12, DiscountRate: 0.01}
+	if len(cs) >= 20_000 {
+		// Each base interval evaluates its sum over every distinct history at 2k+1
+		// parameter points: seconds on a large base.
+		status(cfg, "  computing the base's intervals over %d customers...\n", len(cs))
+	}
 	basePurchases, err := iv.BasePurchases(year, cs)
 	if err != nil {
 		return err
@@ -343,8 +357,14 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	}
 	fmt.Fprintf(out, "90%% intervals (%s): customers active now %s; purchases next year %s; value of the base %s\n",
 		method, span(baseAlive, "%.0f"), span(basePurchases, "%.0f"), span(baseValue, "%.2f"))
-	fmt.Fprintf(out, "  %9s %4s %8s %8s %21s %24s %9s %27s\n", "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
 	top := order[:min(cfg.top, len(order))]
+	// The id column is as wide as the longest id listed (order exports use emails).
+	width := len("customer")
+	for _, i := range top {
+		id, _ := keys.ID(sums[i].Profile)
+		width = max(width, len(id))
+	}
+	fmt.Fprintf(out, "  %*s %4s %8s %8s %21s %24s %9s %27s\n", width, "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
 	topCustomers := make([]scoring.Customer, len(top))
 	for k, i := range top {
 		topCustomers[k] = cs[i]
@@ -364,10 +384,18 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  %9s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
-			id, c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
+		fmt.Fprintf(out, "  %*s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
+			width, id, c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
 	}
 	return nil
+}
+
+// plural writes n with the noun, "1 customer", "2 customers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func unitName(d time.Duration) string {

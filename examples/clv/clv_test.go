@@ -77,6 +77,8 @@ func TestBadInput(t *testing.T) {
 		{"1,2025-01-01,10\n2,2025-13-01,5\n", config{format: "csv"}, "line 2"},
 		{"1,2025-01-01,-3\n", config{format: "csv"}, "line 1"},
 		{"", config{format: "csv"}, "no transactions"},
+		{"customer,date,amount\nc1,2025-01-01,10\n", config{format: "csv"}, "add -header"},
+		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{format: "csv"}, "BG/NBD needs at least 10 customers, got 1"},
 		{"1,2025-01-01,10\n", config{format: "xml"}, `unknown format "xml"`},
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2025-03-01"}, "leaves no holdout"},
 	} {
