@@ -102,7 +102,7 @@ func TestBGBBIntervalsCoverage(t *testing.T) {
 					if in.Contains(truth) {
 						covered[i]++
 					}
-					widths[i] = append(widths[i], (in.Upper-in.Lower)/truth)
+					widths[i] = append(widths[i], (in.Hi-in.Lo)/truth)
 				}
 			}
 			if used < bases*9/10 {
@@ -146,8 +146,8 @@ func TestBGBBIntervalsAgreeAndRefuse(t *testing.T) {
 	for _, p := range bgbbPredictions {
 		d, _ := p.f(delta)
 		b, _ := p.f(boot)
-		wd, wb := d.Upper-d.Lower, b.Upper-b.Lower
-		t.Logf("%s: %.4g delta [%.4g, %.4g] bootstrap [%.4g, %.4g]", p.name, d.Estimate, d.Lower, d.Upper, b.Lower, b.Upper)
+		wd, wb := d.Hi-d.Lo, b.Hi-b.Lo
+		t.Logf("%s: %.4g delta [%.4g, %.4g] bootstrap [%.4g, %.4g]", p.name, d.Estimate, d.Lo, d.Hi, b.Lo, b.Hi)
 		if d.Estimate != b.Estimate || !(wd > 0) || math.Abs(wb/wd-1) > 0.5 {
 			t.Errorf("%s: delta %+v, bootstrap %+v", p.name, d, b)
 		}

@@ -63,7 +63,7 @@ func TestBootstrapCoverageParetoAndSpend(t *testing.T) {
 			if in.Contains(q.truth) {
 				covered[k]++
 			}
-			widths[k] = append(widths[k], (in.Upper-in.Lower)/q.truth)
+			widths[k] = append(widths[k], (in.Hi-in.Lo)/q.truth)
 		}
 	}
 	if used < bases*3/4 {

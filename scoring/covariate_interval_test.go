@@ -113,7 +113,7 @@ func TestCovariateIntervalsCoverage(t *testing.T) {
 			if in.Contains(p.want) {
 				covered[i]++
 			}
-			widths[i] = append(widths[i], (in.Upper-in.Lower)/p.want)
+			widths[i] = append(widths[i], (in.Hi-in.Lo)/p.want)
 		}
 	}
 	if used < bases*9/10 {
@@ -157,7 +157,7 @@ func TestParetoCovariateIntervals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !(in.Lower < in.Estimate && in.Estimate < in.Upper) || (i == 1 && !(in.Estimate < prev.Estimate)) {
+		if !(in.Lo < in.Estimate && in.Estimate < in.Hi) || (i == 1 && !(in.Estimate < prev.Estimate)) {
 			t.Errorf("dropout covariate %v: P(alive) %+v (at 0: %+v)", z, in, prev)
 		}
 		prev = in

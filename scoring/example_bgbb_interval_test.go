@@ -34,7 +34,7 @@ func ExampleBGBBDeltaIntervals() {
 	alive, _ := iv.PAlive(loyal)
 	next, _ := iv.ExpectedPurchases(5, loyal)
 	fmt.Printf("a donor every year: P(alive) %.3f [%.3f, %.3f], donations in the next 5 years %.2f [%.2f, %.2f]\n",
-		alive.Estimate, alive.Lower, alive.Upper, next.Estimate, next.Lower, next.Upper)
+		alive.Estimate, alive.Lo, alive.Hi, next.Estimate, next.Lo, next.Hi)
 	// Output:
 	// a donor every year: P(alive) 0.930 [0.926, 0.935], donations in the next 5 years 3.75 [3.70, 3.80]
 }

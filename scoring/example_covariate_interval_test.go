@@ -38,7 +38,7 @@ func ExampleCovariateIntervals_For() {
 	for _, member := range []float64{0, 1} {
 		iv, _ := civ.For([]float64{member}, nil)
 		e, _ := iv.ExpectedPurchasesNew(52)
-		fmt.Printf("member %v: a new customer's purchases in a year %.2f [%.2f, %.2f]\n", member, e.Estimate, e.Lower, e.Upper)
+		fmt.Printf("member %v: a new customer's purchases in a year %.2f [%.2f, %.2f]\n", member, e.Estimate, e.Lo, e.Hi)
 	}
 	// Output:
 	// effect of membership 0.59, standard error 0.06 (true 0.69)

@@ -12,7 +12,7 @@ func ExampleIntervals_Forecast() {
 	}
 	for _, p := range f {
 		fmt.Printf("%.0f weeks on: %.0f [%.0f, %.0f], cumulative %.0f [%.0f, %.0f]\n", p.End,
-			p.Expected.Estimate, p.Expected.Lower, p.Expected.Upper, p.Cumulative.Estimate, p.Cumulative.Lower, p.Cumulative.Upper)
+			p.Expected.Estimate, p.Expected.Lo, p.Expected.Hi, p.Cumulative.Estimate, p.Cumulative.Lo, p.Cumulative.Hi)
 	}
 	// Output:
 	// 13 weeks on: 628 [597, 660], cumulative 628 [597, 660]
@@ -28,7 +28,7 @@ func ExampleIntervals_Tracking() {
 		panic(err)
 	}
 	for _, p := range f {
-		fmt.Printf("week %.0f: %.2f [%.2f, %.2f]\n", p.End, p.Cumulative.Estimate, p.Cumulative.Lower, p.Cumulative.Upper)
+		fmt.Printf("week %.0f: %.2f [%.2f, %.2f]\n", p.End, p.Cumulative.Estimate, p.Cumulative.Lo, p.Cumulative.Hi)
 	}
 	// Output:
 	// week 13: 1.39 [1.30, 1.49]

@@ -79,7 +79,7 @@ func paramIntervals(level float64, u []float64, cov *mat.SymDense, draws [][]flo
 	est := f(nil)
 	out := make([]Interval, len(est))
 	for k, e := range est {
-		out[k] = Interval{Estimate: e, Lower: e, Upper: e}
+		out[k] = Interval{Estimate: e, Lo: e, Hi: e}
 	}
 	if cov != nil {
 		const h = 6.0554544523933395e-06
@@ -116,7 +116,7 @@ func paramIntervals(level float64, u []float64, cov *mat.SymDense, draws [][]flo
 				continue
 			}
 			c, half := sc.to(e), z*math.Sqrt(v)
-			out[k].Lower, out[k].Upper = math.Min(sc.from(c-half), e), math.Max(sc.from(c+half), e)
+			out[k].Lo, out[k].Hi = math.Min(sc.from(c-half), e), math.Max(sc.from(c+half), e)
 		}
 		return out
 	}
@@ -133,8 +133,8 @@ func paramIntervals(level float64, u []float64, cov *mat.SymDense, draws [][]flo
 			continue
 		}
 		slices.Sort(vals[k])
-		out[k].Lower = quantileSorted(vals[k], (1-level)/2)
-		out[k].Upper = quantileSorted(vals[k], (1+level)/2)
+		out[k].Lo = quantileSorted(vals[k], (1-level)/2)
+		out[k].Hi = quantileSorted(vals[k], (1+level)/2)
 	}
 	return out
 }

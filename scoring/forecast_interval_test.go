@@ -34,7 +34,7 @@ func TestForecastIntervalsMatchBasePurchases(t *testing.T) {
 			t.Fatal(err)
 		}
 		last := f[len(f)-1].Cumulative
-		for _, p := range [][2]float64{{last.Estimate, b.Estimate}, {last.Lower, b.Lower}, {last.Upper, b.Upper}} {
+		for _, p := range [][2]float64{{last.Estimate, b.Estimate}, {last.Lo, b.Lo}, {last.Hi, b.Hi}} {
 			if math.Abs(p[0]-p[1]) > 1e-6*b.Estimate {
 				t.Errorf("%s: last cumulative %+v, BasePurchases %+v", name, last, b)
 			}
@@ -42,7 +42,7 @@ func TestForecastIntervalsMatchBasePurchases(t *testing.T) {
 		var sum float64
 		for k, p := range f {
 			sum += p.Expected.Estimate
-			if !(p.Expected.Lower <= p.Expected.Estimate && p.Expected.Estimate <= p.Expected.Upper) || p.End != float64(k+1)*4 {
+			if !(p.Expected.Lo <= p.Expected.Estimate && p.Expected.Estimate <= p.Expected.Hi) || p.End != float64(k+1)*4 {
 				t.Errorf("%s: period %d %+v", name, k, p)
 			}
 		}
@@ -100,7 +100,7 @@ func TestForecastIntervalsCoverage(t *testing.T) {
 				if pair[0].Contains(pair[1].Estimate) {
 					covered[4*j+s]++
 				}
-				if w := pair[0].Upper - pair[0].Lower; !(w < pair[1].Estimate) {
+				if w := pair[0].Hi - pair[0].Lo; !(w < pair[1].Estimate) {
 					t.Fatalf("period %d, series %d: interval %+v as wide as the value %v", k, s, pair[0], pair[1].Estimate)
 				}
 			}

@@ -153,10 +153,8 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// calibration end were not customers when the models were fitted, so they are
 	// left out of the fit and the holdout table, and counted in the whole-period value.
 	later := keys.Len() - len(splits)
-	fmt.Fprintf(out, "%d transactions of %d customers, %s to %s; calibration to %s, holdout %.1f %s\n",
-		len(txs), keys.Len(), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
 	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.1f %s\n",
-		plural(len(txs), "transaction"), plural(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].Holdout, unitName)
+		plural(len(txs), "transaction"), plural(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {
