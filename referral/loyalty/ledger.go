@@ -30,6 +30,7 @@ type Ledger struct {
 	inflight *batch // the records being appended, if any
 	flushing bool   // a leader is appending
 	broken   error
+	scratch  []Record // the values the leader hands Store.Append, reused: stores copy what they keep
 }
 
 // batch is the records decided while the previous append ran, and the tier changes
@@ -220,11 +221,14 @@ func (l *Ledger) lead(b *batch) error {
 		cur := l.open
 		l.open, l.inflight = newBatch(), cur
 		l.mu.Unlock()
-		vals := make([]Record, len(cur.recs))
-		for i, r := range cur.recs {
-			vals[i] = *r
+		vals := l.scratch[:0]
+		for _, r := range cur.recs {
+			vals = append(vals, *r)
 		}
 		err := l.store.Append(vals...)
+		if cap(vals) <= 1<<14 {
+			l.scratch = vals[:0] // one huge Apply does not pin its batch's size
+		}
 		if err != nil {
 			err = errorf("ledger append failed, ledger stopped: %w", err)
 			l.mu.Lock()

@@ -88,7 +88,8 @@ func (m *MemStore) Records() iter.Seq2[Record, error] {
 // offset, and is never silently cut: RepairFile does that, saving what it cuts. It is
 // safe for concurrent use.
 type FileStore struct {
-	log *wal.Log
+	log  *wal.Log
+	bufs sync.Pool // *[]byte encoding buffers: the wal copies what it writes
 }
 
 // FileOptions tune OpenFileStore. The zero value (or nil) is the safe default.
@@ -136,7 +137,16 @@ func (f *FileStore) Append(recs ...Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if err := f.log.Append(appendBatch(nil, recs)); err != nil {
+	bp, _ := f.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	*bp = appendBatch((*bp)[:0], recs)
+	err := f.log.Append(*bp)
+	if cap(*bp) <= 1<<20 {
+		f.bufs.Put(bp)
+	}
+	if err != nil {
 		if errors.Is(err, wal.ErrClosed) {
 			return ErrClosed
 		}
