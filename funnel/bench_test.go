@@ -99,7 +99,7 @@ func BenchmarkFunnelBatchBreakdown(b *testing.B) {
 	}
 	withCh.Props = map[string][]uint32{"ch": col}
 	s := benchSteps
-	s.Breakdown = &Breakdown{Prop: "ch", Attribution: FirstTouch}
+	s.Breakdown = &Breakdown{Prop: "ch", Attribution: FirstStep}
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := s.RunBatch(&withCh); err != nil {
@@ -396,7 +396,7 @@ func BenchmarkJourneysShards(b *testing.B) {
 				b.Fatal(err)
 			}
 			size += len(data)
-			q, err := benchLife.UnmarshalJourneys(data)
+			q, err := decodeJourneys(benchLife, data)
 			if err != nil {
 				b.Fatal(err)
 			}

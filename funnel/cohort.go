@@ -28,13 +28,13 @@ func Retention(events []Event, conds ...Step) []bool {
 	return r
 }
 
-// Rule says when a cohort member counts as retained in a column.
-type Rule uint8
+// RetentionRule says when a cohort member counts as retained in a column.
+type RetentionRule uint8
 
 const (
 	// On counts a member in column k when it returned in period k after its cohort's
 	// ("N-day retention" with Day periods).
-	On Rule = iota
+	On RetentionRule = iota
 	// OnOrAfter counts a member in column k when it returned in period k or any later
 	// one ("unbounded retention").
 	OnOrAfter
@@ -52,7 +52,7 @@ type Cohorts struct {
 	Start, Return Step
 	By            Period
 	Periods       int // columns 0..Periods; ignored with Brackets
-	Rule          Rule
+	Retention     RetentionRule
 	Brackets      []Bracket // when set, the columns are these brackets
 	Location      *time.Location
 	// AsOf ends observation (cells whose periods have not ended are incomplete); zero
@@ -127,8 +127,8 @@ func (c Cohorts) compile() (*cohortPlan, error) {
 	for _, col := range p.cols {
 		p.last = max(p.last, col[1])
 	}
-	if c.Rule > OnOrAfter {
-		return nil, fmt.Errorf("%w: unknown rule %d", ErrInvalid, c.Rule)
+	if c.Retention > OnOrAfter {
+		return nil, fmt.Errorf("%w: unknown rule %d", ErrInvalid, c.Retention)
 	}
 	if !c.AsOf.IsZero() {
 		if p.asOf, err = nanos(c.AsOf); err != nil {
@@ -174,7 +174,7 @@ func (p *cohortPlan) newPartial() *CohortPartial {
 	if p.c.Location != nil {
 		loc = p.c.Location.String()
 	}
-	fp := fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%d", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Rule, loc, p.asOf)
+	fp := fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%d", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Retention, loc, p.asOf)
 	return &CohortPartial{fp: fp, plan: p, groups: map[int64]*cohortCounts{}}
 }
 
@@ -226,7 +226,7 @@ func (cp *CohortPartial) profile(id uint32, rows []row) {
 		switch {
 		case col[1] == 0:
 			hit = true // column 0: the cohort itself
-		case p.c.Rule == OnOrAfter && len(p.c.Brackets) == 0:
+		case p.c.Retention == OnOrAfter && len(p.c.Brackets) == 0:
 			hit = last >= col[0]
 		default:
 			for k := col[0]; k <= col[1] && !hit; k++ {
@@ -416,22 +416,34 @@ func (cp *CohortPartial) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// UnmarshalCohortPartial decodes a partial of the cohort table c, checking that it was
-// made by the same Cohorts.
-func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
+// NewPartial returns an empty partial of c: the value that UnmarshalBinary decodes a
+// partial of c into, and that Merge adds others to.
+func (c Cohorts) NewPartial() (*CohortPartial, error) {
 	p, err := c.compile()
 	if err != nil {
 		return nil, err
 	}
-	cp := p.newPartial()
+	return p.newPartial(), nil
+}
+
+// UnmarshalBinary decodes a partial written by MarshalBinary into cp, which must come
+// from the same Cohorts (Cohorts.NewPartial or a Partial method): bytes of other
+// Cohorts fail with ErrMismatch, damaged bytes with ErrCorrupt, a CohortPartial not
+// made by a Cohorts with ErrInvalid. On error cp is unchanged.
+func (cp *CohortPartial) UnmarshalBinary(data []byte) error {
+	if cp.plan == nil {
+		return fmt.Errorf("%w: a CohortPartial not made by Cohorts.NewPartial", ErrInvalid)
+	}
+	p := cp.plan
+	q := p.newPartial()
 	r, err := openFrame("cohort partial", cohortMagic, data)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if fp := r.str(); !r.failed() && fp != cp.fp {
-		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, cp.fp)
+	if fp := r.str(); !r.failed() && fp != q.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, q.fp)
 	}
-	cp.end = r.varint()
+	q.end = r.varint()
 	ng := r.count("cohort", 1<<31, 3)
 	for range ng {
 		k := r.varint()
@@ -441,7 +453,7 @@ func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
 			break
 		}
 		g.size = int64(len(g.ids))
-		if len(g.retained) != len(p.cols) || cp.groups[k] != nil {
+		if len(g.retained) != len(p.cols) || q.groups[k] != nil {
 			r.fail("cohort %d: %d columns, want %d, or repeated", k, len(g.retained), len(p.cols))
 			break
 		}
@@ -450,10 +462,11 @@ func (c Cohorts) UnmarshalCohortPartial(data []byte) (*CohortPartial, error) {
 				r.fail("cohort %d: %d retained of %d", k, v, g.size)
 			}
 		}
-		cp.groups[k] = g
+		q.groups[k] = g
 	}
 	if err := r.end(); err != nil {
-		return nil, err
+		return err
 	}
-	return cp, nil
+	*cp = *q
+	return nil
 }

@@ -42,11 +42,11 @@ var ny = func() *time.Location {
 // months, grouped by profile, each profile's in random time order.
 func genCohorts(t *rapid.T) (Cohorts, []Event) {
 	c := Cohorts{
-		Start:   Step{Name: rapid.SampledFrom([]string{"", "a"}).Draw(t, "start")},
-		Return:  Step{Name: rapid.SampledFrom([]string{"", "b"}).Draw(t, "return")},
-		By:      Period(rapid.IntRange(0, 2).Draw(t, "by")),
-		Periods: rapid.IntRange(0, 6).Draw(t, "periods"),
-		Rule:    Rule(rapid.IntRange(0, 1).Draw(t, "rule")),
+		Start:     Step{Name: rapid.SampledFrom([]string{"", "a"}).Draw(t, "start")},
+		Return:    Step{Name: rapid.SampledFrom([]string{"", "b"}).Draw(t, "return")},
+		By:        Period(rapid.IntRange(0, 2).Draw(t, "by")),
+		Periods:   rapid.IntRange(0, 6).Draw(t, "periods"),
+		Retention: RetentionRule(rapid.IntRange(0, 1).Draw(t, "rule")),
 	}
 	if rapid.Bool().Draw(t, "ny") {
 		c.Location = ny
@@ -117,7 +117,7 @@ func TestCohortsMatchReference(t *testing.T) {
 			for i, col := range cols {
 				hit := col[1] == 0
 				for _, k := range offs {
-					if (k >= col[0] && k <= col[1]) || (c.Rule == OnOrAfter && len(c.Brackets) == 0 && k >= col[0]) {
+					if (k >= col[0] && k <= col[1]) || (c.Retention == OnOrAfter && len(c.Brackets) == 0 && k >= col[0]) {
 						hit = true
 					}
 				}
@@ -160,7 +160,7 @@ func TestCohortsMatchReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := c.UnmarshalCohortPartial(data)
+			back, err := decodeCohortPartial(c, data)
 			if err != nil {
 				t.Fatal(err)
 			}

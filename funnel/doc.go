@@ -53,8 +53,8 @@
 // that reached the profile's deepest step earliest, then the one with the latest first
 // step (the shortest window, as ClickHouse anchors it), then the latest events, compared
 // from the last step backwards. Breakdowns attribute a profile to the value of a
-// property on that conversion's first event (FirstTouch), on its deepest event
-// (LastTouch), or on its event for a named step (AtStep; "" when not reached).
+// property on that conversion's first event (FirstStep), on its deepest event
+// (DeepestStep), or on its event for a named step (AtStep; "" when not reached).
 //
 // AnyOrder funnels count steps done in any order within one window that starts at one
 // of the profile's matching events: "step k" there means "k of the steps".
@@ -121,7 +121,7 @@
 // Retention is ClickHouse's retention(cond1, ..., condN) for one profile. Cohorts builds
 // cohort tables by day, week (from Monday) or month in a location: a profile joins the
 // cohort of its first Start event and is retained in column k by a Return event in the
-// k-th period after it (Rule On: N-day retention), in that period or any later one
+// k-th period after it (Retention On: N-day retention), in that period or any later one
 // (OnOrAfter: unbounded), or in a bracket of periods. Cells whose periods have not ended
 // are marked incomplete and left out of pooled rates.
 //
@@ -165,7 +165,7 @@
 // on many machines: Partial (Spec.Partial, PartialSeq, PartialBatch; Partial.Merge),
 // CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge) and
 // Journeys themselves
-// (MergeJourneys; Lifecycle.UnmarshalJourneys). Merged journeys equal one pass over all
+// (MergeJourneys; Lifecycle.NewJourneys and UnmarshalBinary). Merged journeys equal one pass over all
 // the events, advocates included, though a referrer and the profiles it brought may
 // sit in different shards: advocates are worked out after the merge.
 //

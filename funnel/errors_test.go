@@ -35,6 +35,25 @@ func TestErrorPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	lc := funnel.Lifecycle{}
+	fresh := func() *funnel.Partial {
+		p, err := ok.NewPartial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	emptyJourneys, err := lc.NewJourneys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emptyCohorts, err := funnel.Cohorts{}.NewPartial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emptyTrend, err := funnel.Trend{Spec: ok}.NewPartial()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		err  error
@@ -52,12 +71,19 @@ func TestErrorPaths(t *testing.T) {
 		{"Compare with an empty variant", second(funnel.Compare(funnel.Rate{K: 0, N: 0}, funnel.Rate{K: 1, N: 2}, 0.95)), funnel.ErrInvalid},
 		{"Compare with level NaN", second(funnel.Compare(funnel.Rate{K: 1, N: 2}, funnel.Rate{K: 1, N: 2}, math.NaN())), funnel.ErrInvalid},
 		{"Merge partials of different specs", pt.Merge(other), funnel.ErrMismatch},
-		{"UnmarshalBinary of garbage", new(funnel.Partial).UnmarshalBinary([]byte("not a partial")), funnel.ErrCorrupt},
-		{"UnmarshalBinary of a truncated partial", new(funnel.Partial).UnmarshalBinary(enc[:len(enc)-3]), funnel.ErrCorrupt},
+		{"UnmarshalBinary of garbage", fresh().UnmarshalBinary([]byte("not a partial")), funnel.ErrCorrupt},
+		{"UnmarshalBinary of a truncated partial", fresh().UnmarshalBinary(enc[:len(enc)-3]), funnel.ErrCorrupt},
+		{"UnmarshalBinary into a Partial of another Spec", other.UnmarshalBinary(enc), funnel.ErrMismatch},
+		{"UnmarshalBinary into a Partial not made by a Spec", new(funnel.Partial).UnmarshalBinary(enc), funnel.ErrInvalid},
+		{"Spec.NewPartial of no steps", second(funnel.Spec{}.NewPartial()), funnel.ErrInvalid},
 		{"Batch.UnmarshalBinary of garbage", new(funnel.Batch).UnmarshalBinary([]byte{1, 2, 3}), funnel.ErrCorrupt},
-		{"Lifecycle.UnmarshalJourneys of garbage", second(lc.UnmarshalJourneys([]byte("x"))), funnel.ErrCorrupt},
+		{"Journeys.UnmarshalBinary of garbage", emptyJourneys.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
+		{"Journeys.UnmarshalBinary into Journeys not made by a Lifecycle", new(funnel.Journeys).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
 		{"Lifecycle.BuildSeq on ungrouped profiles", second(lc.BuildSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
-		{"Cohorts.UnmarshalCohortPartial of garbage", second(funnel.Cohorts{}.UnmarshalCohortPartial([]byte("x"))), funnel.ErrCorrupt},
+		{"CohortPartial.UnmarshalBinary of garbage", emptyCohorts.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
+		{"CohortPartial.UnmarshalBinary into a partial not made by a Cohorts", new(funnel.CohortPartial).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
+		{"TrendPartial.UnmarshalBinary of garbage", emptyTrend.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
+		{"TrendPartial.UnmarshalBinary into a partial not made by a Trend", new(funnel.TrendPartial).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
 		{"KaplanMeier with level 2", second(funnel.KaplanMeier(nil, 2)), funnel.ErrInvalid},
 	} {
 		checkErr(t, c.name, c.err, c.want, "funnel:")

@@ -128,7 +128,7 @@ func ExampleLifecycle() {
 	})
 	for _, d := range []int{1, 5, 45} {
 		at := t0.Add(time.Duration(d*day) * time.Minute)
-		fmt.Println(d, j.StageAt(1, at), j.StageAt(2, at))
+		fmt.Println(d, j.StageAt(at, 1), j.StageAt(at, 2))
 	}
 	// Output:
 	// 1 visitor visitor
@@ -155,7 +155,7 @@ func ExampleLifecycle_BuildBatch() {
 	}
 	for _, d := range []int64{3, 6} {
 		at := time.Unix(0, start+d*day)
-		fmt.Println("day", d, j.StageAt(1, at), j.StageAt(2, at))
+		fmt.Println("day", d, j.StageAt(at, 1), j.StageAt(at, 2))
 	}
 	// Output:
 	// day 3 customer stranger
@@ -190,8 +190,11 @@ func ExampleMergeJourneys() {
 	invited.Props = map[string]string{"referrer": "1"}
 	shardB, _ := l.Build([]funnel.Event{invited, ev(2, 3*day, "visit")})
 	data, _ := shardB.MarshalBinary()
-	fromB, err := l.UnmarshalJourneys(data)
+	fromB, err := l.NewJourneys() // journeys of this Lifecycle, to decode into
 	if err != nil {
+		panic(err)
+	}
+	if err := fromB.UnmarshalBinary(data); err != nil {
 		panic(err)
 	}
 	all, err := funnel.MergeJourneys(shardA, fromB)
@@ -199,7 +202,7 @@ func ExampleMergeJourneys() {
 		panic(err)
 	}
 	at := t0.Add(4 * 24 * time.Hour)
-	fmt.Println(all.Profiles(), "profiles; profile 1 alone:", shardA.StageAt(1, at), "merged:", all.StageAt(1, at))
+	fmt.Println(all.Profiles(), "profiles; profile 1 alone:", shardA.StageAt(at, 1), "merged:", all.StageAt(at, 1))
 	// Output:
 	// 2 profiles; profile 1 alone: customer merged: advocate
 }
@@ -211,7 +214,7 @@ func ExampleCohorts_RunSeq() {
 		ev(1, 0, "signup"), ev(1, week, "visit"),
 		ev(2, 60, "signup"), ev(2, 2*week, "visit"),
 	}
-	tab, err := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, By: funnel.Week, Periods: 2, Rule: funnel.OnOrAfter}.RunSeq(slices.Values(events))
+	tab, err := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, By: funnel.Week, Periods: 2, Retention: funnel.OnOrAfter}.RunSeq(slices.Values(events))
 	if err != nil {
 		panic(err)
 	}
@@ -232,11 +235,14 @@ func ExampleSpec_PartialSeq() {
 	}
 	shardB, _ := spec.Partial([]funnel.Event{ev(3, 10, "visit"), ev(3, 100, "purchase")})
 	data, _ := shardB.MarshalBinary()
-	var fromB funnel.Partial
+	fromB, err := spec.NewPartial() // a partial of this Spec, to decode into
+	if err != nil {
+		panic(err)
+	}
 	if err := fromB.UnmarshalBinary(data); err != nil {
 		panic(err)
 	}
-	if err := shardA.Merge(&fromB); err != nil {
+	if err := shardA.Merge(fromB); err != nil {
 		panic(err)
 	}
 	res := shardA.Result()

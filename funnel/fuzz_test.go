@@ -77,7 +77,7 @@ func FuzzPartialDecode(f *testing.F) {
 		if len(data) > 0 && data[0]&1 == 1 {
 			data = framed(partialMagic, data[1:])
 		}
-		var got Partial
+		got := *emptyPartial(s)
 		if err := got.UnmarshalBinary(data); err != nil {
 			return
 		}
@@ -107,7 +107,7 @@ func TestDecodeRejectsPaddedVarint(t *testing.T) {
 	}
 }
 
-// FuzzJourneysDecode: whatever the bytes, UnmarshalJourneys returns journeys or an
+// FuzzJourneysDecode: whatever the bytes, Journeys.UnmarshalBinary decodes journeys or an
 // error, never panics; what it accepts re-encodes to the same bytes and answers every
 // question.
 func FuzzJourneysDecode(f *testing.F) {
@@ -127,7 +127,7 @@ func FuzzJourneysDecode(f *testing.F) {
 		if len(data) > 0 && data[0]&1 == 1 {
 			data = framed(journeysMagic, data[1:])
 		}
-		got, err := l.UnmarshalJourneys(data)
+		got, err := decodeJourneys(l, data)
 		if err != nil {
 			return
 		}
@@ -139,9 +139,9 @@ func FuzzJourneysDecode(f *testing.F) {
 			t.Fatalf("re-encoding differs")
 		}
 		for _, q := range []time.Time{d(-1), d(4), d(60)} {
-			got.StageAt(1, q)
+			got.StageAt(q, 1)
 			got.Stages(q)
-			got.Reached(Advocate, q)
+			got.Reached(q, Advocate)
 		}
 		got.Transitions(d(1), d(50))
 		if _, err := got.Growth(d(0), d(70)); err != nil {
@@ -172,7 +172,7 @@ func FuzzCohortPartialDecode(f *testing.F) {
 		if len(data) > 0 && data[0]&1 == 1 {
 			data = framed(cohortMagic, data[1:])
 		}
-		got, err := c.UnmarshalCohortPartial(data)
+		got, err := decodeCohortPartial(c, data)
 		if err != nil {
 			return
 		}
@@ -180,7 +180,7 @@ func FuzzCohortPartialDecode(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := c.UnmarshalCohortPartial(again)
+		back, err := decodeCohortPartial(c, again)
 		if err != nil {
 			t.Fatalf("re-encoded partial refused: %v", err)
 		}
@@ -221,7 +221,7 @@ func TestDecodeBoundsProfiles(t *testing.T) {
 		t.Fatalf("run-encoded bitmap of %d bytes; the test wants a small one", len(raw))
 	}
 	w.bytes(raw)
-	_, err = c.UnmarshalCohortPartial(w.finish())
+	_, err = decodeCohortPartial(c, w.finish())
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "more than the 67108864") {
 		t.Fatalf("decode of %d profiles in %d bytes: %v, want ErrCorrupt naming the bound", MaxDecodedProfiles+1, len(raw), err)
 	}
@@ -248,7 +248,7 @@ func TestDecodePartialChecksTimes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back Partial
+		back := *emptyPartial(s)
 		if err := back.UnmarshalBinary(raw); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "at byte") {
 			t.Errorf("%s: err = %v, want ErrCorrupt naming the byte", name, err)
 		}

@@ -112,7 +112,7 @@ func TestClickHouseCohortGolden(t *testing.T) {
 		c := Cohorts{Start: Step{Name: cf.start}, Return: Step{Name: cf.ret}, Location: loc,
 			By: map[string]Period{"day": Day, "week": Week, "month": Month}[cf.by]}
 		if cf.rule == "on_or_after" {
-			c.Rule = OnOrAfter
+			c.Retention = OnOrAfter
 		}
 		if strings.Contains(cf.columns, "-") {
 			for _, br := range strings.Split(cf.columns, ",") {

@@ -26,7 +26,7 @@ type journey struct {
 // Journeys holds every profile's milestones. It answers questions about any instant;
 // it is not modified after it is built and is safe for concurrent reads. Journeys of
 // disjoint shards of profiles merge exactly (MergeJourneys) and travel between
-// machines as bytes (MarshalBinary, Lifecycle.UnmarshalJourneys).
+// machines as bytes (MarshalBinary; Lifecycle.NewJourneys and UnmarshalBinary).
 type Journeys struct {
 	r   *rules
 	ids []uint32 // ascending
@@ -100,8 +100,8 @@ func (j *Journeys) stage(jr *journey, t int64) Stage {
 	return r
 }
 
-// StageAt returns the stage of a profile at t; a profile never seen is a Stranger.
-func (j *Journeys) StageAt(profile uint32, t time.Time) Stage {
+// StageAt returns the stage at t of a profile; a profile never seen is a Stranger.
+func (j *Journeys) StageAt(t time.Time, profile uint32) Stage {
 	jr := j.find(profile)
 	if jr == nil {
 		return Stranger
@@ -129,7 +129,7 @@ func (j *Journeys) Stages(t time.Time) [NumStages]*roaring.Bitmap {
 // their recent activity: visited (Visitor), came back (User), bought (Customer), bought
 // twice (RepeatCustomer), brought a user as a customer (Advocate). Unlike the stage, it
 // does not rank: a one-purchase advocate has not reached RepeatCustomer.
-func (j *Journeys) Reached(s Stage, t time.Time) *roaring.Bitmap {
+func (j *Journeys) Reached(t time.Time, s Stage) *roaring.Bitmap {
 	bm := roaring.New()
 	tn := t.UnixNano()
 	for k := range j.js {

@@ -21,7 +21,7 @@ const journeysMagic = "CLTFUNJ\x00"
 // accepts nothing the builder could not have made there, and what it accepts
 // re-encodes to the same bytes. Advocates are not encoded: they follow from the other
 // fields of every profile when the journeys are joined. The Lifecycle's functions and
-// Location are not encoded: UnmarshalJourneys needs the same Lifecycle.
+// Location are not encoded: UnmarshalBinary needs Journeys of the same Lifecycle.
 func (j *Journeys) MarshalBinary() ([]byte, error) {
 	w := newWriter(journeysMagic)
 	w.str(j.r.fp)
@@ -64,15 +64,36 @@ func (j *Journeys) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// UnmarshalJourneys decodes journeys written by MarshalBinary with the same Lifecycle
-// (ErrMismatch otherwise), checking the frame, every count against the bytes left, and
-// that every field is one the builder could have made (ErrCorrupt, naming the profile
-// and the byte offset).
-func (l Lifecycle) UnmarshalJourneys(data []byte) (*Journeys, error) {
+// NewJourneys returns the journeys of no profiles under l: the value that
+// UnmarshalBinary decodes journeys of l into.
+func (l Lifecycle) NewJourneys() (*Journeys, error) {
 	r, err := l.compile()
 	if err != nil {
 		return nil, err
 	}
+	return &Journeys{r: r}, nil
+}
+
+// UnmarshalBinary decodes journeys written by MarshalBinary into j, which must come
+// from the same Lifecycle (Lifecycle.NewJourneys or a Build method; ErrMismatch
+// otherwise, ErrInvalid for Journeys not made by a Lifecycle), checking the frame,
+// every count against the bytes left, and that every field is one the builder could
+// have made (ErrCorrupt, naming the profile and the byte offset). On error j is
+// unchanged.
+func (j *Journeys) UnmarshalBinary(data []byte) error {
+	if j.r == nil {
+		return fmt.Errorf("%w: Journeys not made by Lifecycle.NewJourneys", ErrInvalid)
+	}
+	q, err := j.r.decode(data)
+	if err != nil {
+		return err
+	}
+	*j = *q
+	return nil
+}
+
+// decode decodes journeys of the rules r.
+func (r *rules) decode(data []byte) (*Journeys, error) {
 	rd, err := openFrame("journeys", journeysMagic, data)
 	if err != nil {
 		return nil, err

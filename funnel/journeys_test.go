@@ -265,7 +265,7 @@ func TestJourneysMatchReference(t *testing.T) {
 			var want [NumStages][]uint32
 			for p := uint32(0); p <= 9; p++ {
 				s := m.stage(p, at)
-				if got := j.StageAt(p, at); got != s {
+				if got := j.StageAt(at, p); got != s {
 					t.Fatalf("profile %d at %v: %v, want %v", p, at, got, s)
 				}
 				if _, seen := m.evs[p]; seen {
@@ -324,13 +324,13 @@ func answers(t *rapid.T, j *Journeys, ts []time.Time) journeysAnswers {
 	a := journeysAnswers{Profiles: j.Profiles(), Transitions: j.Transitions(ts[0], ts[1])}
 	for _, at := range ts {
 		for p := uint32(0); p <= 9; p++ {
-			a.StageAt = append(a.StageAt, j.StageAt(p, at))
+			a.StageAt = append(a.StageAt, j.StageAt(at, p))
 		}
 		for _, bm := range j.Stages(at) {
 			a.Stages = append(a.Stages, bm.ToArray())
 		}
 		for s := Visitor; s <= Advocate; s++ {
-			a.Reached = append(a.Reached, j.Reached(s, at).ToArray())
+			a.Reached = append(a.Reached, j.Reached(at, s).ToArray())
 		}
 	}
 	g, err := j.Growth(span(ts))
@@ -404,7 +404,7 @@ func TestJourneyFormsAgree(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if parts[s], err = l.UnmarshalJourneys(data); err != nil {
+					if parts[s], err = decodeJourneys(l, data); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -446,7 +446,7 @@ func TestAdvocateAcrossShards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := a.StageAt(1, on(6)); got != Customer {
+	if got := a.StageAt(on(6), 1); got != Customer {
 		t.Fatalf("referrer's shard alone: %v, want customer", got)
 	}
 	m, err := MergeJourneys(b, a)
@@ -454,7 +454,7 @@ func TestAdvocateAcrossShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	for d, want := range map[int]Stage{4: Customer, 5: Advocate} {
-		if got := m.StageAt(1, on(d)); got != want {
+		if got := m.StageAt(on(d), 1); got != want {
 			t.Errorf("merged, day %d: %v, want %v", d, got, want)
 		}
 	}
@@ -462,10 +462,10 @@ func TestAdvocateAcrossShards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := whole.StageAt(1, on(5)); got != Advocate {
+	if got := whole.StageAt(on(5), 1); got != Advocate {
 		t.Errorf("one pass, day 5: %v, want advocate", got)
 	}
-	if a.StageAt(1, on(6)) != Customer {
+	if a.StageAt(on(6), 1) != Customer {
 		t.Error("merging changed a part")
 	}
 }
@@ -501,11 +501,11 @@ func TestJourneysBadInput(t *testing.T) {
 		t.Errorf("merging nothing: %v, want ErrInvalid", err)
 	}
 	data, _ := both.MarshalBinary()
-	if _, err := (Lifecycle{By: Week}).UnmarshalJourneys(data); !errors.Is(err, ErrMismatch) {
+	if _, err := decodeJourneys(Lifecycle{By: Week}, data); !errors.Is(err, ErrMismatch) {
 		t.Errorf("decoding with another lifecycle: %v, want ErrMismatch", err)
 	}
 	for _, bad := range [][]byte{data[:len(data)-1], append(slices.Clone(data[:len(data)-4]), 0, 0, 0, 0), framed(journeysMagic, data[12:len(data)-5])} {
-		if _, err := l.UnmarshalJourneys(bad); !errors.Is(err, ErrCorrupt) {
+		if _, err := decodeJourneys(l, bad); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("decoding damaged bytes: %v, want ErrCorrupt", err)
 		}
 	}

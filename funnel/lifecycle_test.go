@@ -43,7 +43,7 @@ func TestLifecycleLadder(t *testing.T) {
 		{2, 13, Stranger}, {2, 14, Visitor}, {2, 16, User}, {2, 46, Dormant}, {2, 106, Churned},
 		{3, 5, Stranger},
 	} {
-		if got := j.StageAt(c.p, on(c.d)); got != c.want {
+		if got := j.StageAt(on(c.d), c.p); got != c.want {
 			t.Errorf("profile %d on day %d: %v, want %v", c.p, c.d, got, c.want)
 		}
 	}
@@ -51,7 +51,7 @@ func TestLifecycleLadder(t *testing.T) {
 	if m[User][Dormant] != 1 || m[User][User] != 0 || m[Stranger][Dormant] != 1 {
 		t.Errorf("transitions day 11 -> 60: user->dormant %d, stranger->dormant %d", m[User][Dormant], m[Stranger][Dormant])
 	}
-	if got := j.Reached(Customer, on(100)).ToArray(); len(got) != 1 || got[0] != 1 {
+	if got := j.Reached(on(100), Customer).ToArray(); len(got) != 1 || got[0] != 1 {
 		t.Errorf("customers by day 100: %v", got)
 	}
 	g, err := j.Growth(on(0), on(84))
@@ -112,10 +112,10 @@ func TestLifecycleSynth(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := p.End()
-	users := j.Reached(User, end).GetCardinality()
-	customers := j.Reached(Customer, end).GetCardinality()
-	repeat := j.Reached(RepeatCustomer, end).GetCardinality()
-	advocates := j.Reached(Advocate, end).GetCardinality()
+	users := j.Reached(end, User).GetCardinality()
+	customers := j.Reached(end, Customer).GetCardinality()
+	repeat := j.Reached(end, RepeatCustomer).GetCardinality()
+	advocates := j.Reached(end, Advocate).GetCardinality()
 	if users != wantUsers || customers != wantCustomers || repeat != wantRepeat {
 		t.Errorf("users %d, customers %d, repeat %d; the generator's events say %d, %d, %d", users, customers, repeat, wantUsers, wantCustomers, wantRepeat)
 	}

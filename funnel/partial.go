@@ -136,15 +136,33 @@ func (pt *Partial) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// UnmarshalBinary decodes a partial written by MarshalBinary, checking it throughout;
-// on error pt is unchanged.
+// NewPartial returns an empty partial of s: the value that UnmarshalBinary decodes a
+// partial of s into, and that Merge adds others to.
+func (s Spec) NewPartial() (*Partial, error) {
+	p, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	return newPartial(p), nil
+}
+
+// UnmarshalBinary decodes a partial written by MarshalBinary into pt, which must come
+// from the same Spec (Spec.NewPartial or a Partial method), checking it throughout:
+// bytes of another Spec fail with ErrMismatch, damaged bytes with ErrCorrupt, a
+// Partial not made by a Spec with ErrInvalid. On error pt is unchanged.
 func (pt *Partial) UnmarshalBinary(data []byte) error {
+	if pt.fp == "" {
+		return fmt.Errorf("%w: a Partial not made by Spec.NewPartial", ErrInvalid)
+	}
 	r, err := openFrame("partial", partialMagic, data)
 	if err != nil {
 		return err
 	}
 	q := &Partial{groups: map[string]*tally{}}
 	q.fp = r.str()
+	if !r.failed() && q.fp != pt.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, q.fp, pt.fp)
+	}
 	q.n = r.count("step", MaxSteps, 1)
 	if !r.failed() && q.n == 0 {
 		r.fail("no steps")

@@ -61,7 +61,7 @@ func genSpec(t *rapid.T) Spec {
 		b := &Breakdown{Prop: "ch", Attribution: Attribution(rapid.IntRange(0, 2).Draw(t, "attr"))}
 		if b.Attribution == AtStep {
 			if s.Mode&AnyOrder != 0 {
-				b.Attribution = LastTouch
+				b.Attribution = DeepestStep
 			} else {
 				b.Step = rapid.IntRange(0, n-1).Draw(t, "atstep")
 			}
@@ -163,9 +163,9 @@ func TestRunMatchesBruteForce(t *testing.T) {
 			if b := s.Breakdown; b != nil {
 				r := -1
 				switch b.Attribution {
-				case FirstTouch:
+				case FirstStep:
 					r = o.path[0]
-				case LastTouch:
+				case DeepestStep:
 					r = o.path[o.level-1]
 				case AtStep:
 					r = o.path[b.Step]
@@ -383,7 +383,7 @@ func TestMergedPartialsEqualSinglePass(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var back Partial
+			back := *emptyPartial(s)
 			if err := back.UnmarshalBinary(data); err != nil {
 				t.Fatal(err)
 			}

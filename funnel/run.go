@@ -60,9 +60,9 @@ func (s Spec) Partial(events []Event) (*Partial, error) {
 // attributedRow returns the row of o's conversion that gives its breakdown value.
 func attributedRow(b *Breakdown, o *outcome) int32 {
 	switch b.Attribution {
-	case FirstTouch:
+	case FirstStep:
 		return o.path[0]
-	case LastTouch:
+	case DeepestStep:
 		return o.path[max(o.level-1, 0)]
 	default:
 		return o.path[b.Step]

@@ -83,10 +83,10 @@ type Exclusion struct {
 type Attribution uint8
 
 const (
-	// FirstTouch takes the value on the conversion's first-step event.
-	FirstTouch Attribution = iota
-	// LastTouch takes the value on the event of the deepest step the profile reached.
-	LastTouch
+	// FirstStep takes the value on the conversion's first-step event.
+	FirstStep Attribution = iota
+	// DeepestStep takes the value on the event of the deepest step the profile reached.
+	DeepestStep
 	// AtStep takes the value on the conversion's event for Breakdown.Step; profiles
 	// that never reached that step fall in the "" group.
 	AtStep

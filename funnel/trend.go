@@ -314,8 +314,8 @@ func (tr Trend) PartialBatch(b *Batch) (*TrendPartial, error) {
 //	fingerprint | periods count | per period, ascending: index (varint) |
 //	step counts | times to convert, ascending (varints)
 //
-// The Spec's Match functions and the Location are not encoded: UnmarshalTrendPartial
-// needs the same Trend.
+// The Spec's Match functions and the Location are not encoded: UnmarshalBinary
+// needs a TrendPartial of the same Trend.
 func (tp *TrendPartial) MarshalBinary() ([]byte, error) {
 	w := newWriter(trendMagic)
 	w.str(tp.fp)
@@ -331,22 +331,33 @@ func (tp *TrendPartial) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// UnmarshalTrendPartial decodes a partial of the trend tr, checking that it was made
-// by the same Trend and that its counts are consistent (step counts within the
-// period's entries, one time to convert per converter, times in ascending order);
-// damaged bytes fail with ErrCorrupt naming the offset.
-func (tr Trend) UnmarshalTrendPartial(data []byte) (*TrendPartial, error) {
+// NewPartial returns an empty partial of tr: the value that UnmarshalBinary decodes a
+// partial of tr into, and that Merge adds others to.
+func (tr Trend) NewPartial() (*TrendPartial, error) {
 	p, cal, err := tr.compile()
 	if err != nil {
 		return nil, err
 	}
-	tp := tr.newPartial(p, cal)
+	return tr.newPartial(p, cal), nil
+}
+
+// UnmarshalBinary decodes a partial written by MarshalBinary into tp, which must come
+// from the same Trend (Trend.NewPartial or a Partial method), checking that its counts
+// are consistent (step counts within the period's entries, one time to convert per
+// converter, times in ascending order). Bytes of another Trend fail with ErrMismatch,
+// damaged bytes with ErrCorrupt naming the offset, a TrendPartial not made by a Trend
+// with ErrInvalid. On error tp is unchanged.
+func (tp *TrendPartial) UnmarshalBinary(data []byte) error {
+	if tp.fp == "" {
+		return fmt.Errorf("%w: a TrendPartial not made by Trend.NewPartial", ErrInvalid)
+	}
+	q := &TrendPartial{fp: tp.fp, n: tp.n, cal: tp.cal, periods: map[int64]*trendCounts{}}
 	r, err := openFrame("trend partial", trendMagic, data)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if fp := r.str(); !r.failed() && fp != tp.fp {
-		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, tp.fp)
+	if fp := r.str(); !r.failed() && fp != q.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, q.fp)
 	}
 	np := r.count("period", 1<<31, 3)
 	prev := int64(math.MinInt64)
@@ -358,8 +369,8 @@ func (tr Trend) UnmarshalTrendPartial(data []byte) (*TrendPartial, error) {
 		}
 		prev = k
 		steps := r.int64sIn("step count", 0, math.MaxInt64)
-		if !r.failed() && len(steps) != tp.n {
-			r.FailAt(at, "period %d: %d step counts, want %d", k, len(steps), tp.n)
+		if !r.failed() && len(steps) != q.n {
+			r.FailAt(at, "period %d: %d step counts, want %d", k, len(steps), q.n)
 		}
 		if r.failed() {
 			break
@@ -371,16 +382,17 @@ func (tr Trend) UnmarshalTrendPartial(data []byte) (*TrendPartial, error) {
 		}
 		at = r.Offset()
 		times := r.int64sIn("time to convert", 0, maxNano-minNano)
-		if !r.failed() && (int64(len(times)) != steps[tp.n-1] || !slices.IsSorted(times)) {
-			r.FailAt(at, "period %d: %d times for %d converters, or out of order", k, len(times), steps[tp.n-1])
+		if !r.failed() && (int64(len(times)) != steps[q.n-1] || !slices.IsSorted(times)) {
+			r.FailAt(at, "period %d: %d times for %d converters, or out of order", k, len(times), steps[q.n-1])
 		}
 		if r.failed() {
 			break
 		}
-		tp.periods[k] = &trendCounts{steps: steps, times: times}
+		q.periods[k] = &trendCounts{steps: steps, times: times}
 	}
 	if err := r.end(); err != nil {
-		return nil, err
+		return err
 	}
-	return tp, nil
+	*tp = *q
+	return nil
 }

@@ -43,8 +43,11 @@ func ExampleTrendPartial_Merge() {
 	a, _ := tr.Partial([]funnel.Event{ev(1, 0, "visit"), ev(1, 30, "buy")})
 	b, _ := tr.PartialSeq(slices.Values([]funnel.Event{ev(2, 0, "visit"), ev(3, 0, "visit"), ev(3, 90, "buy")}))
 	data, _ := b.MarshalBinary()
-	b2, err := tr.UnmarshalTrendPartial(data)
+	b2, err := tr.NewPartial() // a partial of this Trend, to decode into
 	if err != nil {
+		panic(err)
+	}
+	if err := b2.UnmarshalBinary(data); err != nil {
 		panic(err)
 	}
 	a.Merge(b2)

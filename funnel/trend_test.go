@@ -71,7 +71,7 @@ type refTrendPeriod struct {
 
 // Each period's counts and times to convert equal the reference model's, on the three
 // input forms and after a split into two shards whose partials go through
-// MarshalBinary, UnmarshalTrendPartial and Merge.
+// MarshalBinary, TrendPartial.UnmarshalBinary and Merge.
 func TestTrendReference(t *testing.T) {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
@@ -191,7 +191,7 @@ func decodedTrend(t *rapid.T, tr Trend, events []Event) *TrendPartial {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := tr.UnmarshalTrendPartial(data)
+	back, err := decodeTrendPartial(tr, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestTrendInvalid(t *testing.T) {
 	tp, _ := good.Partial([]Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(5), Name: "b"}})
 	data, _ := tp.MarshalBinary()
 	other := Trend{Spec: good.Spec, By: Day}
-	if _, err := other.UnmarshalTrendPartial(data); !errors.Is(err, ErrMismatch) {
+	if _, err := decodeTrendPartial(other, data); !errors.Is(err, ErrMismatch) {
 		t.Errorf("another period: %v", err)
 	}
 	otp, _ := other.Partial(nil)
@@ -217,7 +217,7 @@ func TestTrendInvalid(t *testing.T) {
 		t.Errorf("merge: %v", err)
 	}
 	data[len(data)/2] ^= 1
-	if _, err := good.UnmarshalTrendPartial(data); !errors.Is(err, ErrCorrupt) {
+	if _, err := decodeTrendPartial(good, data); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("flipped bit: %v", err)
 	}
 	unsorted := []Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 2, Time: at(0), Name: "a"}, {Profile: 1, Time: at(1), Name: "b"}}
@@ -226,7 +226,7 @@ func TestTrendInvalid(t *testing.T) {
 	}
 }
 
-// FuzzTrendDecode: whatever the bytes, UnmarshalTrendPartial returns a partial or an
+// FuzzTrendDecode: whatever the bytes, TrendPartial.UnmarshalBinary decodes a partial or an
 // error, never panics, and what it accepts re-encodes to the same bytes.
 func FuzzTrendDecode(f *testing.F) {
 	tr := Trend{Spec: Spec{Steps: named("a", "b")}, By: Day}
@@ -244,7 +244,7 @@ func FuzzTrendDecode(f *testing.F) {
 		if len(data) > 0 && data[0]&1 == 1 {
 			data = framed(trendMagic, data[1:])
 		}
-		got, err := tr.UnmarshalTrendPartial(data)
+		got, err := decodeTrendPartial(tr, data)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
 				t.Fatalf("error %v is neither ErrCorrupt nor ErrMismatch", err)

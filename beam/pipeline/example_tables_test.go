@@ -70,7 +70,10 @@ func ExampleProfiles() {
 var exampleSpec = funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "signup"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}
 
 func showFunnel(b []byte) (string, error) {
-	var pt funnel.Partial
+	pt, err := exampleSpec.NewPartial() // a partial of the spec the pipeline ran, to decode into
+	if err != nil {
+		return "", err
+	}
 	if err := pt.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
@@ -101,8 +104,11 @@ var exampleCohorts = funnel.Cohorts{Start: funnel.Step{Name: "visit"}, Return: f
 	AsOf: morning.Add(28 * 24 * time.Hour)}
 
 func showCohorts(b []byte) (string, error) {
-	cp, err := exampleCohorts.UnmarshalCohortPartial(b)
+	cp, err := exampleCohorts.NewPartial()
 	if err != nil {
+		return "", err
+	}
+	if err := cp.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
 	var lines []string
@@ -131,8 +137,11 @@ var exampleLifecycle = funnel.Lifecycle{Visit: funnel.Step{Name: "visit"}, Purch
 	UserVisits: 2, UserSpan: 30 * 24 * time.Hour, DormantAfter: 60 * 24 * time.Hour, ChurnedAfter: 180 * 24 * time.Hour, By: funnel.Month}
 
 func showLifecycle(b []byte) (string, error) {
-	j, err := exampleLifecycle.UnmarshalJourneys(b)
+	j, err := exampleLifecycle.NewJourneys()
 	if err != nil {
+		return "", err
+	}
+	if err := j.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
 	var lines []string

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"cmp"
+	"encoding"
 	"reflect"
 	"slices"
 	"sync/atomic"
@@ -23,7 +24,7 @@ func init() {
 
 // Funnel computes the funnel spec over profiles (the output of Profiles). It returns a
 // PCollection holding one []byte: the merged funnel.Partial, encoded by MarshalBinary;
-// decode it with (*funnel.Partial).UnmarshalBinary and call Result. Each worker runs
+// decode it with spec.NewPartial and UnmarshalBinary and call Result. Each worker runs
 // spec.PartialSeq over the profiles that land on it and the partials merge with
 // Partial.Merge. Steps, exclusions and breakdowns are matched by name (see the package
 // documentation); a spec that does not validate or has a Match function is an error
@@ -38,7 +39,7 @@ func Funnel(s beam.Scope, spec funnel.Spec, profiles beam.PCollection) (beam.PCo
 }
 
 // Cohorts computes the cohort retention table c over profiles. The one []byte it
-// returns is the merged funnel.CohortPartial; decode it with c.UnmarshalCohortPartial
+// returns is the merged funnel.CohortPartial; decode it with c.NewPartial and UnmarshalBinary
 // and call Table.
 func Cohorts(s beam.Scope, c funnel.Cohorts, profiles beam.PCollection) (beam.PCollection, error) {
 	w, err := wireCohorts(c)
@@ -51,7 +52,7 @@ func Cohorts(s beam.Scope, c funnel.Cohorts, profiles beam.PCollection) (beam.PC
 
 // Lifecycle builds every profile's journey on the ladder of l over profiles. The one
 // []byte it returns is the merged funnel.Journeys (advocates settled across workers);
-// decode it with l.UnmarshalJourneys and ask it for Growth, Stages or Transitions. The
+// decode it with l.NewJourneys and UnmarshalBinary and ask it for Growth, Stages or Transitions. The
 // referrer is read from each event's "referrer" property (a Referrer function cannot
 // travel to workers).
 func Lifecycle(s beam.Scope, l funnel.Lifecycle, profiles beam.PCollection) (beam.PCollection, error) {
@@ -132,10 +133,7 @@ func (f *funnelFn) kind() kind[*funnel.Partial] {
 			build:   func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
 			merge:   func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
 			encode:  marshalPartial,
-			decode: func(b []byte) (*funnel.Partial, error) {
-				p := new(funnel.Partial)
-				return p, p.UnmarshalBinary(b)
-			},
+			decode:  func(b []byte) (*funnel.Partial, error) { return decodeInto(spec.NewPartial, b) },
 		}
 	}
 	return *f.k
@@ -181,7 +179,7 @@ func (f *cohortFn) kind() kind[*funnel.CohortPartial] {
 			build:   func(es []funnel.Event) (*funnel.CohortPartial, error) { return c.PartialSeq(slices.Values(es)) },
 			merge:   func(a, b *funnel.CohortPartial) (*funnel.CohortPartial, error) { return a, a.Merge(b) },
 			encode:  marshalCohort,
-			decode:  c.UnmarshalCohortPartial,
+			decode:  func(b []byte) (*funnel.CohortPartial, error) { return decodeInto(c.NewPartial, b) },
 		}
 	}
 	return *f.k
@@ -231,7 +229,7 @@ func (f *lifecycleFn) kind() kind[[]*funnel.Journeys] {
 			merge:  func(a, b []*funnel.Journeys) ([]*funnel.Journeys, error) { return append(a, b...), nil },
 			encode: marshalJourneys,
 			decode: func(b []byte) ([]*funnel.Journeys, error) {
-				j, err := l.UnmarshalJourneys(b)
+				j, err := decodeInto(l.NewJourneys, b)
 				return []*funnel.Journeys{j}, err
 			},
 		}
@@ -262,4 +260,14 @@ func (f *lifecycleFn) ExtractOutput(a *journeysAcc) ([]byte, error) {
 		return nil, errorf("lifecycle", err)
 	}
 	return b, nil
+}
+
+// decodeInto decodes b into a value made by newV: a spec's NewPartial or a
+// lifecycle's NewJourneys, which check that b was made by the same spec.
+func decodeInto[T encoding.BinaryUnmarshaler](newV func() (T, error), b []byte) (T, error) {
+	v, err := newV()
+	if err != nil {
+		return v, err
+	}
+	return v, v.UnmarshalBinary(b)
 }

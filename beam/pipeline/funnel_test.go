@@ -48,7 +48,7 @@ func specs() map[string]funnel.Spec {
 		"exclude": {Steps: steps("visit", "signup", "purchase"), Window: 60 * day,
 			Exclude: []funnel.Exclusion{{Event: funnel.Step{Name: "refund"}, From: 1, To: 2}}},
 		"first_touch": {Steps: steps("visit", "purchase"), Window: 60 * day, Breakdown: &funnel.Breakdown{Prop: "channel"}},
-		"last_touch":  {Steps: steps("visit", "signup", "purchase"), Breakdown: &funnel.Breakdown{Prop: "campaign", Attribution: funnel.LastTouch}},
+		"last_touch":  {Steps: steps("visit", "signup", "purchase"), Breakdown: &funnel.Breakdown{Prop: "campaign", Attribution: funnel.DeepestStep}},
 		"at_step":     {Steps: steps("visit", "signup", "purchase"), Window: 60 * day, Breakdown: &funnel.Breakdown{Prop: "channel", Attribution: funnel.AtStep, Step: 1}},
 	}
 }
@@ -73,7 +73,7 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 		collect(s, "funnel/"+name, out)
 	}
 	cohorts := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, Return: funnel.Step{Name: "purchase"}, By: funnel.Week, Periods: 8}
-	brackets := funnel.Cohorts{Return: funnel.Step{Name: "visit"}, By: funnel.Month, Rule: funnel.OnOrAfter,
+	brackets := funnel.Cohorts{Return: funnel.Step{Name: "visit"}, By: funnel.Month, Retention: funnel.OnOrAfter,
 		Brackets: []funnel.Bracket{{From: 1, To: 1}, {From: 2, To: 3}}, Location: mustLocation(t, "Europe/Paris")}
 	for name, c := range map[string]funnel.Cohorts{"weekly": cohorts, "brackets": brackets} {
 		out, err := Cohorts(s, c, profiles)
@@ -97,8 +97,8 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(name, err)
 		}
-		var pt funnel.Partial
-		if err := pt.UnmarshalBinary(only(t, "funnel/"+name)); err != nil {
+		pt, err := decodeInto(spec.NewPartial, only(t, "funnel/"+name))
+		if err != nil {
 			t.Fatal(name, err)
 		}
 		gotR := pt.Result()
@@ -116,7 +116,7 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp, err := c.UnmarshalCohortPartial(only(t, "cohorts/"+name))
+		cp, err := decodeInto(c.NewPartial, only(t, "cohorts/"+name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotJ, err := life.UnmarshalJourneys(only(t, "lifecycle"))
+	gotJ, err := decodeInto(life.NewJourneys, only(t, "lifecycle"))
 	if err != nil {
 		t.Fatal(err)
 	}

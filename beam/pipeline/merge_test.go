@@ -138,8 +138,8 @@ func TestFunnelMergeAnySplit(t *testing.T) {
 			encodeFunnelAcc, decodeFunnelAcc}
 		in := profilesOf(drawEvents(t))
 		decode := func(b []byte) *funnel.Result {
-			var pt funnel.Partial
-			if err := pt.UnmarshalBinary(b); err != nil {
+			pt, err := decodeInto(specs[name].NewPartial, b)
+			if err != nil {
 				t.Fatal(err)
 			}
 			return pt.Result()
@@ -163,7 +163,7 @@ func TestCohortMergeAnySplit(t *testing.T) {
 			encodeCohortAcc, decodeCohortAcc}
 		in := profilesOf(drawEvents(t))
 		decode := func(b []byte) *funnel.Table {
-			cp, err := c0.UnmarshalCohortPartial(b)
+			cp, err := decodeInto(c0.NewPartial, b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +193,7 @@ func TestLifecycleMergeAnySplit(t *testing.T) {
 			Stages [funnel.NumStages][]uint32
 		}
 		decode := func(b []byte) view {
-			j, err := l.UnmarshalJourneys(b)
+			j, err := decodeInto(l.NewJourneys, b)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -109,7 +109,7 @@ type cohortsWire struct {
 	Start, Return stepWire
 	By            funnel.Period
 	Periods       int
-	Rule          funnel.Rule
+	Retention     funnel.RetentionRule
 	Brackets      []funnel.Bracket `json:",omitempty"`
 	Location      string           `json:",omitempty"`
 	AsOf          time.Time
@@ -131,13 +131,13 @@ func wireCohorts(c funnel.Cohorts) (cohortsWire, error) {
 	if err != nil {
 		return cohortsWire{}, err
 	}
-	return cohortsWire{Start: start, Return: ret, By: c.By, Periods: c.Periods, Rule: c.Rule,
+	return cohortsWire{Start: start, Return: ret, By: c.By, Periods: c.Periods, Retention: c.Retention,
 		Brackets: c.Brackets, Location: loc, AsOf: c.AsOf}, nil
 }
 
 func (w cohortsWire) cohorts() funnel.Cohorts {
 	return funnel.Cohorts{Start: w.Start.step(), Return: w.Return.step(), By: w.By, Periods: w.Periods,
-		Rule: w.Rule, Brackets: w.Brackets, Location: loadLocation(w.Location), AsOf: w.AsOf}
+		Retention: w.Retention, Brackets: w.Brackets, Location: loadLocation(w.Location), AsOf: w.AsOf}
 }
 
 type lifecycleWire struct {

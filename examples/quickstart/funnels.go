@@ -110,12 +110,12 @@ func runFunnels(r *resolved, events []funnel.Event, p synth.Params) (*funnels, e
 	}
 	f.flow = j.Transitions(end.AddDate(0, -3, 0), end)
 	f.retention, err = funnel.Cohorts{
-		Start:   funnel.Step{Name: "signup"},
-		Return:  funnel.Step{Name: "visit"},
-		By:      funnel.Month,
-		Periods: 6,
-		Rule:    funnel.On,
-		AsOf:    end,
+		Start:     funnel.Step{Name: "signup"},
+		Return:    funnel.Step{Name: "visit"},
+		By:        funnel.Month,
+		Periods:   6,
+		Retention: funnel.On,
+		AsOf:      end,
 	}.Run(events)
 	return f, err
 }

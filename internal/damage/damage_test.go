@@ -415,7 +415,10 @@ func funnelPartial() format {
 		}
 		return pt.MarshalBinary()
 	}, func(b []byte) ([]byte, error) {
-		var pt funnel.Partial
+		pt, err := spec.NewPartial()
+		if err != nil {
+			return nil, err
+		}
 		if err := pt.UnmarshalBinary(b); err != nil {
 			return nil, err
 		}
@@ -432,8 +435,11 @@ func cohortPartial() format {
 		}
 		return cp.MarshalBinary()
 	}, func(b []byte) ([]byte, error) {
-		cp, err := c.UnmarshalCohortPartial(b)
+		cp, err := c.NewPartial()
 		if err != nil {
+			return nil, err
+		}
+		if err := cp.UnmarshalBinary(b); err != nil {
 			return nil, err
 		}
 		return cp.MarshalBinary()
@@ -449,8 +455,11 @@ func trendPartial() format {
 		}
 		return tp.MarshalBinary()
 	}, func(b []byte) ([]byte, error) {
-		tp, err := tr.UnmarshalTrendPartial(b)
+		tp, err := tr.NewPartial()
 		if err != nil {
+			return nil, err
+		}
+		if err := tp.UnmarshalBinary(b); err != nil {
 			return nil, err
 		}
 		return tp.MarshalBinary()
@@ -466,8 +475,11 @@ func journeys() format {
 		}
 		return j.MarshalBinary()
 	}, func(b []byte) ([]byte, error) {
-		j, err := l.UnmarshalJourneys(b)
+		j, err := l.NewJourneys()
 		if err != nil {
+			return nil, err
+		}
+		if err := j.UnmarshalBinary(b); err != nil {
 			return nil, err
 		}
 		return j.MarshalBinary()

@@ -217,7 +217,10 @@ func profilePath(profile []byte, emit func(attribution.Path)) error {
 type funnelTable struct{}
 
 func (funnelTable) ProcessElement(b []byte) (string, error) {
-	var pt funnel.Partial
+	pt, err := funnelSpec.NewPartial() // a partial of the spec the pipeline ran, to decode into
+	if err != nil {
+		return "", err
+	}
 	if err := pt.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
@@ -241,8 +244,11 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 type cohortTable struct{}
 
 func (cohortTable) ProcessElement(b []byte) (string, error) {
-	cp, err := cohortSpec.UnmarshalCohortPartial(b)
+	cp, err := cohortSpec.NewPartial()
 	if err != nil {
+		return "", err
+	}
+	if err := cp.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
 	t := cp.Table()
@@ -269,8 +275,11 @@ func (cohortTable) ProcessElement(b []byte) (string, error) {
 type growthTable struct{ From, To time.Time }
 
 func (g *growthTable) ProcessElement(b []byte) (string, error) {
-	j, err := lifecycle.UnmarshalJourneys(b)
+	j, err := lifecycle.NewJourneys()
 	if err != nil {
+		return "", err
+	}
+	if err := j.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
 	rows, err := j.Growth(g.From, g.To)
