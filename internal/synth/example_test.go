@@ -47,3 +47,23 @@ func ExampleContacts() {
 	// {Person:127 ID:{Kind:loyalty_card Value:card-0000002} FirstName:zhou Surname:zhag Phone:18831365784 Email: City:tianjin}
 	// 497 web accounts, 140 loyalty cards
 }
+
+func ExampleSimulateCampaign() {
+	c := synth.SimulateCampaign(synth.CampaignParams{People: 100_000, Seed: 1})
+	count := map[synth.Response]int{}
+	var truth float64
+	for i, r := range c.Type {
+		count[r]++
+		truth += c.Uplift[i]
+	}
+	for r := synth.LostCause; r <= synth.SleepingDog; r++ {
+		fmt.Printf("%s %d\n", r, count[r])
+	}
+	fmt.Printf("%d features, mean true uplift %.4f\n", len(c.X[0]), truth/float64(len(c.X)))
+	// Output:
+	// lost cause 88630
+	// sure thing 6069
+	// persuadable 3691
+	// sleeping dog 1610
+	// 20 features, mean true uplift 0.0214
+}

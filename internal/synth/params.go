@@ -12,6 +12,10 @@
 // Hardie & Lee 2005, "RFM and CLV"), so models fitted downstream have a known truth to
 // recover. Customers invite friends; invited friends who sign up bring their own tree.
 //
+// [SimulateCampaign] draws a randomised promotion campaign whose people react in the four
+// ways uplift modelling distinguishes (sure things, persuadables, lost causes, sleeping
+// dogs), with each person's true uplift, so that uplift models have a known truth.
+//
 // Events are streamed person by person ([Generate]); each person's events come in time
 // order, so memory stays constant whatever the size. The same Params give the same
 // events, byte for byte.
