@@ -1,0 +1,56 @@
+package uplift
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+func TestFitInvalid(t *testing.T) {
+	x := [][]float64{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}
+	tr := []bool{true, true, true, true, false, false, false, false}
+	y := []bool{true, false, true, false, true, false, false, true}
+	nan := [][]float64{{0}, {1}, {math.NaN()}, {3}, {4}, {5}, {6}, {7}}
+	short := [][]float64{{0}, {1}, {2}, {3, 1}, {4}, {5}, {6}, {7}}
+	allBuy := []bool{true, true, true, true, true, false, false, true}
+	for _, c := range []struct {
+		name string
+		x    [][]float64
+		t, y []bool
+		o    *FitOptions
+		want string
+	}{
+		{"lengths", x, tr[:7], y, nil, "7 treatment flags"},
+		{"empty", nil, nil, nil, nil, "no rows"},
+		{"nan", nan, tr, y, nil, "row 2, feature 0 is NaN"},
+		{"ragged", short, tr, y, nil, "row 3 has 2 features"},
+		{"one arm", x, make([]bool, 8), y, nil, "treated arm has 0 rows"},
+		{"all buy", x, tr, allBuy, nil, "treated arm has 4 rows, 4 of them buyers"},
+		{"learner", x, tr, y, &FitOptions{Learner: 9}, "learner 9"},
+		{"propensity", x, tr, y, &FitOptions{Propensity: 1}, "propensity 1"},
+		{"weights", x, tr, y, &FitOptions{Logistic: &scoring.LogisticOptions{Weights: make([]float64, 8)}}, "Weights is set"},
+	} {
+		_, err := Fit(c.x, c.t, c.y, c.o)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "uplift:") != 1 {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, err, c.want)
+		}
+	}
+	m, err := Fit(x, tr, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Uplift([][]float64{{1, 2}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("wrong width: %v", err)
+	}
+	if _, err := m.Uplift([][]float64{{math.Inf(1)}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("infinite feature: %v", err)
+	}
+	for _, bad := range []*Model{{}, {Learner: XLearner, Treated: m.Treated, Control: m.Control}, {Learner: 7}} {
+		if _, err := bad.Uplift(x); !errors.Is(err, ErrInvalid) {
+			t.Errorf("incomplete model %+v: %v", bad, err)
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package uplift
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// Learner names a way of estimating uplift from a randomised campaign.
+type Learner uint8
+
+const (
+	// TwoModel (the T-learner) fits P(buy | x) separately on the treated and on the
+	// control rows and scores their difference (Radcliffe & Surry 2011; Künzel et al.
+	// 2019, eq. 3). Simple and unbiased for each arm; the difference of two noisy fits
+	// is noisy where the effect is small beside the base rate.
+	TwoModel Learner = iota
+	// ClassTransformation fits one model of Z = 1 for treated buyers and control
+	// non-buyers: with a treated share of 1/2, uplift = 2 P(Z=1 | x) - 1 (Jaskowski &
+	// Jaroszewicz 2012, eq. 3). Other shares are brought to 1/2 by weighting treated
+	// rows 1/(2p) and control rows 1/(2(1-p)), which is Athey & Imbens' (2015)
+	// transformed outcome Y(T-p)/(p(1-p)) in classification form. One model, fitted to
+	// the effect directly.
+	ClassTransformation
+	// XLearner (Künzel, Sekhon, Bickel & Yu 2019, section 3) fits the two outcome
+	// models, imputes each treated row's effect as Y - μ₀(x) and each control row's as
+	// μ₁(x) - Y, fits a model of each arm's imputed effects, τ₁ and τ₀, and scores
+	// τ(x) = g(x) τ₀(x) + (1 - g(x)) τ₁(x) (eq. 9), g the propensity. The effect models
+	// are fractional logistic regressions of (1+D)/2 (Papke & Wooldridge 1996: a
+	// quasi-likelihood fit, each row entered as a buyer with weight (1+D)/2 and a
+	// non-buyer with the rest), so τ stays within [-1, 1]. Best when the arms differ in
+	// size or the effect is simpler than the outcome.
+	XLearner
+)
+
+var learnerNames = [...]string{"two-model", "class transformation", "X-learner"}
+
+// String names the learner.
+func (l Learner) String() string {
+	if int(l) < len(learnerNames) {
+		return learnerNames[l]
+	}
+	return fmt.Sprintf("Learner(%d)", uint8(l))
+}
+
+// FitOptions tune Fit. The zero value (or nil) fits a TwoModel learner with
+// scoring's default logistic models.
+type FitOptions struct {
+	Learner Learner
+	// Logistic tunes every base model (Lambda, MaxIterations, Workers, Names); its
+	// Weights must be nil, since the learners set the weights.
+	Logistic *scoring.LogisticOptions
+	// Propensity is P(treated) of the randomisation; 0 means the treated share of the
+	// rows. ClassTransformation weights by it; XLearner uses it as g.
+	Propensity float64
+	// FitPropensity makes XLearner fit g(x) = P(treated | x) by logistic regression
+	// instead of using one Propensity for everyone: for a campaign whose randomisation
+	// share varied between groups.
+	FitPropensity bool
+}
+
+// Model is a fitted uplift model. Its base models are exported for inspection and
+// encoding (scoring.Logistic has MarshalJSON); which are set depends on the Learner.
+// A Model is safe for concurrent use.
+type Model struct {
+	Learner Learner
+	// Treated and Control model P(buy | x) in each arm (TwoModel, XLearner).
+	Treated, Control *scoring.Logistic
+	// Transformed models P(Z = 1 | x) (ClassTransformation).
+	Transformed *scoring.Logistic
+	// EffectTreated and EffectControl model (1 + τ₁(x))/2 and (1 + τ₀(x))/2 (XLearner).
+	EffectTreated, EffectControl *scoring.Logistic
+	// Propensity is P(treated) used by ClassTransformation and XLearner; with
+	// FitPropensity, PropensityModel models it per profile instead.
+	Propensity      float64
+	PropensityModel *scoring.Logistic
+}
+
+// Fit estimates uplift from a randomised campaign: x holds one feature row per profile
+// (all of one length), treated whether the profile was sent the promotion, converted
+// whether it bought. Both arms must have buyers and non-buyers. Inputs are not
+// modified.
+func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, error) {
+	var o FitOptions
+	if opts != nil {
+		o = *opts
+	}
+	var lo scoring.LogisticOptions
+	if o.Logistic != nil {
+		lo = *o.Logistic
+	}
+	switch {
+	case o.Learner > XLearner:
+		return nil, fmt.Errorf("%w: learner %d", ErrInvalid, o.Learner)
+	case lo.Weights != nil:
+		return nil, fmt.Errorf("%w: FitOptions.Logistic.Weights is set; the learners weight the rows themselves", ErrInvalid)
+	case math.IsNaN(o.Propensity) || o.Propensity < 0 || o.Propensity >= 1:
+		return nil, fmt.Errorf("%w: propensity %v, want 0 (the treated share) or within (0, 1)", ErrInvalid, o.Propensity)
+	}
+	arms, err := checkCampaign(x, treated, converted)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Learner: o.Learner, Propensity: o.Propensity}
+	if m.Propensity == 0 {
+		m.Propensity = float64(len(arms.treated)) / float64(len(x))
+	}
+	fit := func(name string, x [][]float64, y []bool, w []float64) (*scoring.Logistic, error) {
+		lo := lo
+		lo.Weights = w
+		l, err := scoring.FitLogistic(x, y, &lo)
+		if err != nil {
+			return nil, fmt.Errorf("uplift: %s %s model: %w", o.Learner, name, err)
+		}
+		return l, nil
+	}
+	switch o.Learner {
+	case TwoModel, XLearner:
+		if m.Treated, err = fit("treated-outcome", rows(x, arms.treated), pick(converted, arms.treated), nil); err != nil {
+			return nil, err
+		}
+		if m.Control, err = fit("control-outcome", rows(x, arms.control), pick(converted, arms.control), nil); err != nil {
+			return nil, err
+		}
+	case ClassTransformation:
+		z, w := make([]bool, len(x)), make([]float64, len(x))
+		for i, t := range treated {
+			z[i] = t == converted[i]
+			w[i] = 0.5 / (1 - m.Propensity)
+			if t {
+				w[i] = 0.5 / m.Propensity
+			}
+		}
+		if m.Transformed, err = fit("transformed-class", x, z, w); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	if o.Learner == TwoModel {
+		return m, nil
+	}
+	// X-learner stage 2: impute the effects with the other arm's outcome model.
+	mu0, mu1 := newLinear(m.Control), newLinear(m.Treated)
+	if m.EffectTreated, err = fitEffect(fit, "treated-effect", x, arms.treated, converted, mu0, 1); err != nil {
+		return nil, err
+	}
+	if m.EffectControl, err = fitEffect(fit, "control-effect", x, arms.control, converted, mu1, -1); err != nil {
+		return nil, err
+	}
+	if o.FitPropensity {
+		if m.PropensityModel, err = fit("propensity", x, treated, nil); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// fitEffect fits the fractional logistic model of (1+D)/2 on the rows idx of one arm,
+// D = sign·(Y - other(x)) the imputed effect (Künzel et al. 2019, eq. 8): each row
+// enters twice, as a buyer weighted (1+D)/2 and as a non-buyer weighted (1-D)/2.
+func fitEffect(fit func(string, [][]float64, []bool, []float64) (*scoring.Logistic, error),
+	name string, x [][]float64, idx []int, converted []bool, other linear, sign float64) (*scoring.Logistic, error) {
+	n := len(idx)
+	xs, y, w := make([][]float64, 2*n), make([]bool, 2*n), make([]float64, 2*n)
+	for k, i := range idx {
+		yi := 0.0
+		if converted[i] {
+			yi = 1
+		}
+		q := (1 + sign*(yi-other.prob(x[i]))) / 2
+		xs[k], xs[n+k] = x[i], x[i]
+		y[k], w[k], w[n+k] = true, q, 1-q
+	}
+	return fit(name, xs, y, w)
+}
+
+type campaignArms struct{ treated, control []int }
+
+// checkCampaign checks the lengths and values of a campaign and returns the rows of
+// each arm.
+func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, error) {
+	var a campaignArms
+	if len(x) != len(treated) || len(x) != len(converted) {
+		return a, fmt.Errorf("%w: %d feature rows, %d treatment flags, %d outcomes", ErrInvalid, len(x), len(treated), len(converted))
+	}
+	if len(x) == 0 {
+		return a, fmt.Errorf("%w: no rows", ErrInvalid)
+	}
+	if err := checkRows(x, len(x[0])); err != nil {
+		return a, err
+	}
+	var buyers [2]int
+	for i, t := range treated {
+		arm := 0
+		if t {
+			a.treated = append(a.treated, i)
+			arm = 1
+		} else {
+			a.control = append(a.control, i)
+		}
+		if converted[i] {
+			buyers[arm]++
+		}
+	}
+	for arm, name := range []string{"control", "treated"} {
+		size := len(a.control)
+		if arm == 1 {
+			size = len(a.treated)
+		}
+		if buyers[arm] == 0 || buyers[arm] == size {
+			return a, fmt.Errorf("%w: the %s arm has %d rows, %d of them buyers; each arm needs buyers and non-buyers", ErrInvalid, name, size, buyers[arm])
+		}
+	}
+	return a, nil
+}
+
+// checkRows checks that every row has d finite features.
+func checkRows(x [][]float64, d int) error {
+	for i, row := range x {
+		if len(row) != d {
+			return fmt.Errorf("%w: row %d has %d features, want %d", ErrInvalid, i, len(row), d)
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: row %d, feature %d is %v", ErrInvalid, i, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+func rows(x [][]float64, idx []int) [][]float64 {
+	out := make([][]float64, len(idx))
+	for k, i := range idx {
+		out[k] = x[i]
+	}
+	return out
+}
+
+func pick(v []bool, idx []int) []bool {
+	out := make([]bool, len(idx))
+	for k, i := range idx {
+		out[k] = v[i]
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package uplift
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// linear is a fitted logistic model folded onto the raw features: η = b0 + b·x, with
+// b_j = Coef_j/Scale_j and b0 = Intercept - Σ b_j Mean_j, so that scoring a row is one
+// dot product.
+type linear struct {
+	b0 float64
+	b  []float64
+}
+
+func newLinear(m *scoring.Logistic) linear {
+	l := linear{b0: m.Intercept, b: make([]float64, len(m.Coef))}
+	for j, c := range m.Coef {
+		l.b[j] = c / m.Scale[j]
+		l.b0 -= l.b[j] * m.Mean[j]
+	}
+	return l
+}
+
+func (l linear) eta(x []float64) float64 {
+	s := l.b0
+	for j, b := range l.b[:len(x)] {
+		s += b * x[j]
+	}
+	return s
+}
+
+func (l linear) prob(x []float64) float64 { return sigmoid(l.eta(x)) }
+
+func sigmoid(eta float64) float64 {
+	if eta >= 0 {
+		return 1 / (1 + math.Exp(-eta))
+	}
+	e := math.Exp(eta)
+	return e / (1 + e)
+}
+
+// Uplift returns the estimated uplift of every row of x, P(buy | treated, x) -
+// P(buy | control, x), a number in [-1, 1]. Rows must have the model's features, all
+// finite.
+func (m *Model) Uplift(x [][]float64) ([]float64, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	var score func(x []float64) float64
+	switch m.Learner {
+	case TwoModel:
+		t, c := newLinear(m.Treated), newLinear(m.Control)
+		score = func(x []float64) float64 { return t.prob(x) - c.prob(x) }
+	case ClassTransformation:
+		z := newLinear(m.Transformed)
+		score = func(x []float64) float64 { return 2*z.prob(x) - 1 }
+	case XLearner:
+		t, c := newLinear(m.EffectTreated), newLinear(m.EffectControl)
+		var g linear
+		if m.PropensityModel != nil {
+			g = newLinear(m.PropensityModel)
+		}
+		p := m.Propensity
+		score = func(x []float64) float64 {
+			gx := p
+			if g.b != nil {
+				gx = g.prob(x)
+			}
+			// Künzel et al. 2019, eq. 9, on the [-1, 1] scale of the effects.
+			return gx*(2*c.prob(x)-1) + (1-gx)*(2*t.prob(x)-1)
+		}
+	default:
+		return nil, fmt.Errorf("%w: model of learner %d", ErrInvalid, m.Learner)
+	}
+	return m.apply(x, score)
+}
+
+// Response returns P(buy | treated, x) for every row of x: the chance that a profile
+// sent the promotion buys (and redeems its discount), which Target prices. The
+// ClassTransformation learner does not model it; fit scoring.FitLogistic on the
+// treated rows instead.
+func (m *Model) Response(x [][]float64) ([]float64, error) {
+	if m.Learner == ClassTransformation {
+		return nil, fmt.Errorf("%w: the %s learner does not model the treated response", ErrInvalid, m.Learner)
+	}
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	t := newLinear(m.Treated)
+	return m.apply(x, t.prob)
+}
+
+// apply checks x and scores its rows in parallel.
+func (m *Model) apply(x [][]float64, score func([]float64) float64) ([]float64, error) {
+	d := m.features()
+	if err := checkRows(x, d); err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(x))
+	workers := runtime.GOMAXPROCS(0)
+	chunk := (len(x) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(x); lo += chunk {
+		hi := min(lo+chunk, len(x))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				out[i] = score(x[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// check reports a model whose learner's base models are missing or of different
+// feature counts (a Model built by hand or decoded partially).
+func (m *Model) check() error {
+	var need []*scoring.Logistic
+	switch m.Learner {
+	case TwoModel:
+		need = []*scoring.Logistic{m.Treated, m.Control}
+	case ClassTransformation:
+		need = []*scoring.Logistic{m.Transformed}
+	case XLearner:
+		need = []*scoring.Logistic{m.Treated, m.Control, m.EffectTreated, m.EffectControl}
+		if m.PropensityModel != nil {
+			need = append(need, m.PropensityModel)
+		} else if !(m.Propensity > 0 && m.Propensity < 1) {
+			return fmt.Errorf("%w: X-learner model with propensity %v", ErrInvalid, m.Propensity)
+		}
+	default:
+		return fmt.Errorf("%w: model of learner %d", ErrInvalid, m.Learner)
+	}
+	for k, l := range need {
+		if l == nil || len(l.Mean) != len(l.Coef) || len(l.Scale) != len(l.Coef) || len(l.Coef) != len(need[0].Coef) {
+			return fmt.Errorf("%w: %s model: base model %d missing or of another shape", ErrInvalid, m.Learner, k)
+		}
+	}
+	return nil
+}
+
+func (m *Model) features() int {
+	for _, l := range []*scoring.Logistic{m.Treated, m.Transformed, m.EffectTreated} {
+		if l != nil {
+			return len(l.Coef)
+		}
+	}
+	return 0
+}
