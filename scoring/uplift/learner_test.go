@@ -13,7 +13,11 @@ import (
 // scores correlate with the truth on fresh people, and their mean is near the mean
 // true uplift.
 func TestLearnersRecoverTruth(t *testing.T) {
-	train := synth.SimulateCampaign(synth.CampaignParams{People: 100_000, Seed: 1, Treated: 0.4})
+	n := 100_000
+	if raceEnabled {
+		n = 40_000
+	}
+	train := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: 1, Treated: 0.4})
 	test := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 2})
 	for _, o := range []FitOptions{{Learner: TwoModel}, {Learner: ClassTransformation}, {Learner: XLearner}, {Learner: XLearner, FitPropensity: true}} {
 		m, err := Fit(train.X, train.Treated, train.Converted, &o)

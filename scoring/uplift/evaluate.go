@@ -1,0 +1,254 @@
+package uplift
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// EvalOptions tune Evaluate and Plan.Check. The zero value (or nil) means the defaults
+// in brackets.
+type EvalOptions struct {
+	K          float64 // share of rows for uplift@k, in (0, 1) [0.3, sklift's default]
+	Bins       int     // calibration bins [10]
+	Replicates int     // bootstrap replicates [200]
+	Level      float64 // confidence level of the intervals, in (0, 1) [0.95]
+	Seed       uint64  // seed of the bootstrap draws [1]
+}
+
+func (o *EvalOptions) defaults() (EvalOptions, error) {
+	var e EvalOptions
+	if o != nil {
+		e = *o
+	}
+	if e.K == 0 {
+		e.K = 0.3
+	}
+	if e.Bins == 0 {
+		e.Bins = 10
+	}
+	if e.Replicates == 0 {
+		e.Replicates = 200
+	}
+	if e.Level == 0 {
+		e.Level = 0.95
+	}
+	if e.Seed == 0 {
+		e.Seed = 1
+	}
+	switch {
+	case !(e.K > 0 && e.K < 1):
+		return e, fmt.Errorf("%w: EvalOptions.K %v, want a share in (0, 1)", ErrInvalid, e.K)
+	case e.Bins < 1 || e.Bins > 1000:
+		return e, fmt.Errorf("%w: EvalOptions.Bins %d, want 1 to 1000", ErrInvalid, e.Bins)
+	case e.Replicates < 2 || e.Replicates > 100_000:
+		return e, fmt.Errorf("%w: EvalOptions.Replicates %d, want 2 to 100,000", ErrInvalid, e.Replicates)
+	case !(e.Level > 0 && e.Level < 1):
+		return e, fmt.Errorf("%w: EvalOptions.Level %v, want (0, 1)", ErrInvalid, e.Level)
+	}
+	return e, nil
+}
+
+// Evaluation measures how well scores rank a randomised campaign by uplift. Every
+// figure follows scikit-uplift's definitions (sklift.metrics, version 0.5; Radcliffe
+// 2007 for the Qini curve), so that numbers compare with published ones:
+//
+//   - Rows are ranked by descending score; a cut falls after each group of equal
+//     scores. At a cut of N rows with N_t treated and N_c control rows of which Y_t and
+//     Y_c bought, the uplift curve is (Y_t/N_t - Y_c/N_c)·N and the Qini curve Y_t -
+//     Y_c·N_t/N_c, a ratio with a zero denominator counting 0. Both start at (0, 0).
+//   - QiniCoefficient is sklift's qini_auc_score (negative_effect=True): (A - A_r) /
+//     (A_p - A_r), A the trapezoidal area under the Qini curve, A_r that under the
+//     straight line from (0, 0) to the curve's end, and A_p that under the perfect
+//     Qini curve, the Qini curve of the score y·t - y·(1-t). 1 is a perfect ranking,
+//     0 a random one; negative ranks the wrong way.
+//   - AUUC is sklift's uplift_auc_score: the same normalisation of the uplift curve,
+//     the perfect curve that of the score 2·[y = t] + s, s = y if control buyers
+//     outnumber treated non-buyers and t otherwise.
+//   - UpliftAtK is sklift's uplift_at_k(strategy="overall"): among the first int(n·K)
+//     rows (ties broken as NumPy's reversed stable argsort does: the later row first),
+//     the treated buyers' rate minus the control buyers' rate.
+//   - Deciles is sklift's uplift_by_percentile(strategy="overall"): the ranked rows cut
+//     into Bins parts by np.array_split (the first n mod Bins parts one row longer).
+//
+// causalml (causalml.metrics) cumulates the same gains row by row without grouping
+// ties and normalises its Qini and AUUC scores by the number of rows instead of by the
+// perfect curve; its figures are on another scale.
+//
+// The intervals are percentile intervals of the nonparametric bootstrap (Efron &
+// Tibshirani 1993, ch. 13): each replicate draws n rows with replacement and
+// recomputes the figure, the scores held fixed. Replicates where a figure is undefined
+// (an arm missing among the top rows, no buyers) leave that figure out and are counted
+// in Undefined.
+type Evaluation struct {
+	Rows, Treated   int
+	Uplift, Qini    Curve
+	QiniCoefficient scoring.Interval
+	AUUC            scoring.Interval
+	UpliftAtK       scoring.Interval
+	K               float64
+	Deciles         []Bin
+	Level           float64
+	Replicates      int
+	Undefined       int // replicates that left out at least one figure
+}
+
+// Bin is one part of the ranking for calibration: do profiles scored higher respond
+// more to the promotion, and by as much as predicted?
+type Bin struct {
+	Rows, Treated, Control int
+	Predicted              float64 // mean score of the rows
+	Observed               float64 // buyers' rate among the treated minus among the control rows; NaN without both
+	// StdErr is the standard error of Observed, √(p_t(1-p_t)/N_t + p_c(1-p_c)/N_c), as
+	// sklift's std=True.
+	StdErr float64
+}
+
+// Evaluate measures scores against the outcomes of a randomised campaign not used to fit
+// them (rows: score, treated, converted) and bootstraps intervals for the Qini
+// coefficient, the AUUC and uplift@k. Both arms must be present, and the campaign
+// must have buyers.
+func Evaluate(score []float64, treated, converted []bool, opts *EvalOptions) (*Evaluation, error) {
+	o, err := opts.defaults()
+	if err != nil {
+		return nil, err
+	}
+	r, err := newRanking(score, treated, converted)
+	if err != nil {
+		return nil, err
+	}
+	groups := r.groups(nil)
+	cat := categoriesOf(groups)
+	if cat.tr.n+cat.cr.n == 0 {
+		return nil, fmt.Errorf("%w: %d rows and no buyer; the curves have no area", ErrInvalid, len(score))
+	}
+	ev := &Evaluation{Rows: len(score), Treated: int(cat.tr.n + cat.tn.n), K: o.K, Level: o.Level, Replicates: o.Replicates}
+	ev.Uplift, ev.Qini = curveOf(groups, upliftValue), curveOf(groups, qiniValue)
+	point := [3]float64{
+		normalisedArea(ev.Qini, cat.perfectQini()),
+		normalisedArea(ev.Uplift, cat.perfectUplift()),
+		r.atK(o.K, nil),
+	}
+	draws, undefined := bootstrap(o, len(score), func(w []float64) []float64 {
+		g := r.groups(w)
+		c := categoriesOf(g)
+		return []float64{
+			normalisedArea(curveOf(g, qiniValue), c.perfectQini()),
+			normalisedArea(curveOf(g, upliftValue), c.perfectUplift()),
+			r.atK(o.K, w),
+		}
+	})
+	ev.Undefined = undefined
+	ev.QiniCoefficient = percentiles(point[0], draws[0], o.Level)
+	ev.AUUC = percentiles(point[1], draws[1], o.Level)
+	ev.UpliftAtK = percentiles(point[2], draws[2], o.Level)
+	ev.Deciles = r.bins(score, o.Bins)
+	return ev, nil
+}
+
+// bins cuts the ranking into parts as np.array_split does.
+func (r *ranking) bins(score []float64, parts int) []Bin {
+	n := len(r.order)
+	out := make([]Bin, 0, parts)
+	start := 0
+	for b := range parts {
+		size := n / parts
+		if b < n%parts {
+			size++
+		}
+		var t tally
+		var sum float64
+		for _, i := range r.order[start : start+size] {
+			t.add(r.row(i, 1))
+			sum += score[i]
+		}
+		start += size
+		bin := Bin{Rows: size, Treated: int(t.nt), Control: int(t.nc()), Predicted: sum / float64(size), Observed: math.NaN(), StdErr: math.NaN()}
+		if size == 0 {
+			bin.Predicted = math.NaN()
+		}
+		if t.nt > 0 && t.nc() > 0 {
+			pt, pc := t.yt/t.nt, t.yc/t.nc()
+			bin.Observed = pt - pc
+			bin.StdErr = math.Sqrt(pt*(1-pt)/t.nt + pc*(1-pc)/t.nc())
+		}
+		out = append(out, bin)
+	}
+	return out
+}
+
+// bootstrap runs o.Replicates replicates of figures on GOMAXPROCS goroutines.
+// Replicate b draws n rows with replacement from its own generator, seeded (o.Seed, b),
+// so that results do not depend on scheduling; figures(w) computes the figures with row
+// i counted w[i] times. It returns each figure's defined values, in replicate order, and
+// the number of replicates with an undefined (NaN) figure.
+func bootstrap(o EvalOptions, n int, figures func(w []float64) []float64) ([][]float64, int) {
+	all := make([][]float64, o.Replicates)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			w := make([]float64, n)
+			for b := range next {
+				clear(w)
+				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))
+				for range n {
+					w[rng.IntN(n)]++
+				}
+				all[b] = figures(w)
+			}
+		})
+	}
+	for b := range o.Replicates {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	var draws [][]float64
+	undefined := 0
+	for _, f := range all {
+		if draws == nil {
+			draws = make([][]float64, len(f))
+		}
+		bad := false
+		for k, v := range f {
+			if math.IsNaN(v) {
+				bad = true
+				continue
+			}
+			draws[k] = append(draws[k], v)
+		}
+		if bad {
+			undefined++
+		}
+	}
+	return draws, undefined
+}
+
+// percentiles is the percentile interval of draws at level around estimate: the
+// (1-level)/2 and (1+level)/2 quantiles by linear interpolation between order
+// statistics (Hyndman & Fan 1996, definition 7, NumPy's default). Without draws the
+// interval is [NaN, NaN].
+func percentiles(estimate float64, draws []float64, level float64) scoring.Interval {
+	iv := scoring.Interval{Estimate: estimate, Lower: math.NaN(), Upper: math.NaN()}
+	if len(draws) == 0 {
+		return iv
+	}
+	v := slices.Clone(draws)
+	slices.Sort(v)
+	q := func(p float64) float64 {
+		h := p * float64(len(v)-1)
+		lo := int(math.Floor(h))
+		if lo >= len(v)-1 {
+			return v[len(v)-1]
+		}
+		return v[lo] + (h-float64(lo))*(v[lo+1]-v[lo])
+	}
+	iv.Lower, iv.Upper = q((1-level)/2), q((1+level)/2)
+	return iv
+}

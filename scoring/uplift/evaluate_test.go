@@ -1,0 +1,119 @@
+package uplift
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/clientele-go/clientele/internal/synth"
+)
+
+// On campaigns where the promotion changes nothing, a model's Qini coefficient on fresh
+// data has a 95% bootstrap interval that contains 0 for about 95% of campaigns. The
+// seeds are fixed, so the test is deterministic; the bound (at most 4 misses of 16,
+// where the expected number is 0.8 and P(≥ 4) ≈ 0.7% for Binomial(16, 0.05)) would
+// catch intervals that are far too narrow or a Qini biased away from 0, and a change
+// that moves the figures by chance fails with that small probability only.
+func TestQiniZeroEffectCoverage(t *testing.T) {
+	seeds := 16
+	n := 20_000
+	if testing.Short() || raceEnabled {
+		seeds, n = 8, 10_000
+	}
+	misses := 0
+	for s := range seeds {
+		seed := uint64(100 + 2*s)
+		train := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: seed, NoEffect: true})
+		test := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: seed + 1, NoEffect: true})
+		m, err := Fit(train.X, train.Treated, train.Converted, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := m.Uplift(test.X)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := Evaluate(u, test.Treated, test.Converted, &EvalOptions{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ev.QiniCoefficient.Contains(0) {
+			misses++
+			t.Logf("seed %d: Qini %+.4f [%+.4f, %+.4f] excludes 0", seed, ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lower, ev.QiniCoefficient.Upper)
+		}
+	}
+	if misses > seeds/4 {
+		t.Errorf("%d of %d zero-effect campaigns have a Qini interval without 0", misses, seeds)
+	}
+}
+
+// With a real effect, the model's Qini and AUUC are positive and their intervals
+// exclude 0; scoring by the true uplift does at least as well; the calibration bins
+// fall from the top decile to the bottom.
+func TestEvaluateFindsEffect(t *testing.T) {
+	train := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 1})
+	test := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 2})
+	m, err := Fit(train.X, train.Treated, train.Converted, &FitOptions{Learner: XLearner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := m.Uplift(test.X)
+	ev, err := Evaluate(u, test.Treated, test.Converted, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := Evaluate(test.Uplift, test.Treated, test.Converted, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("model: Qini %+.3f [%+.3f, %+.3f], AUUC %+.3f, uplift@30%% %+.4f; truth: Qini %+.3f",
+		ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lower, ev.QiniCoefficient.Upper, ev.AUUC.Estimate, ev.UpliftAtK.Estimate, truth.QiniCoefficient.Estimate)
+	if ev.QiniCoefficient.Lower <= 0 || ev.AUUC.Lower <= 0 || ev.UpliftAtK.Lower <= 0 {
+		t.Errorf("intervals include 0: %+v", ev)
+	}
+	if truth.QiniCoefficient.Estimate < ev.QiniCoefficient.Lower {
+		t.Errorf("the true uplift ranks worse (%v) than the model (%+v)", truth.QiniCoefficient.Estimate, ev.QiniCoefficient)
+	}
+	if len(ev.Deciles) != 10 || ev.Deciles[0].Observed <= ev.Deciles[9].Observed || ev.Deciles[0].Predicted <= ev.Deciles[9].Predicted {
+		t.Errorf("deciles do not fall: %+v", ev.Deciles)
+	}
+	for _, iv := range [](struct{ e, lo, hi float64 }){
+		{ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lower, ev.QiniCoefficient.Upper},
+		{ev.AUUC.Estimate, ev.AUUC.Lower, ev.AUUC.Upper},
+	} {
+		if !(iv.lo <= iv.e && iv.e <= iv.hi) || math.IsNaN(iv.lo) {
+			t.Errorf("estimate %v outside its interval [%v, %v]", iv.e, iv.lo, iv.hi)
+		}
+	}
+}
+
+func TestEvaluateInvalid(t *testing.T) {
+	s := []float64{1, 2, 3, 4}
+	tr := []bool{true, false, true, false}
+	y := []bool{true, false, false, true}
+	for _, c := range []struct {
+		name string
+		s    []float64
+		t, y []bool
+		o    *EvalOptions
+	}{
+		{"lengths", s[:3], tr, y, nil},
+		{"nan", []float64{1, math.NaN(), 3, 4}, tr, y, nil},
+		{"one arm", s, []bool{true, true, true, true}, y, nil},
+		{"no buyer", s, tr, make([]bool, 4), nil},
+		{"k", s, tr, y, &EvalOptions{K: 1}},
+		{"level", s, tr, y, &EvalOptions{Level: 95}},
+		{"replicates", s, tr, y, &EvalOptions{Replicates: -1}},
+		{"bins", s, tr, y, &EvalOptions{Bins: -2}},
+	} {
+		if _, err := Evaluate(c.s, c.t, c.y, c.o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", c.name, err)
+		}
+	}
+	if _, err := UpliftCurve(s, tr[:1], y); !errors.Is(err, ErrInvalid) {
+		t.Errorf("UpliftCurve lengths: %v", err)
+	}
+	if _, err := QiniCurve(s, make([]bool, 4), y); !errors.Is(err, ErrInvalid) {
+		t.Errorf("QiniCurve one arm: %v", err)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package uplift
+
+const raceEnabled = true
