@@ -104,3 +104,40 @@ func ExampleCurve_Area() {
 	// Output:
 	// 3
 }
+
+func ExampleTarget() {
+	past := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 1})
+	m, _ := uplift.Fit(past.X, past.Treated, past.Converted, nil)
+	people := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 3})
+	u, _ := m.Uplift(people.X)
+	r, _ := m.Response(people.X)
+	// 2,000 contacts at 0.05 each; a 2.00 discount on every redemption; a sale is worth 20.
+	p, err := uplift.Target(u, r, &uplift.Budget{Contacts: 2000, ContactCost: 0.05, DiscountCost: 2, Value: 20})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("send %d: %.0f incremental conversions, %.0f redemptions, cost %.0f, profit %.0f\n",
+		len(p.Send), p.Conversions, p.Redemptions, p.Cost, p.Profit)
+	// Output:
+	// send 2000: 243 incremental conversions, 387 redemptions, cost 874, profit 3985
+}
+
+func ExamplePlan_Check() {
+	past := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 1})
+	m, _ := uplift.Fit(past.X, past.Treated, past.Converted, nil)
+	people := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 3})
+	u, _ := m.Uplift(people.X)
+	p, _ := uplift.Target(u, nil, &uplift.Budget{Contacts: 4000})
+	// A randomised holdout, scored by the same model, estimates what the plan brings.
+	holdout := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 4})
+	hu, _ := m.Uplift(holdout.X)
+	iv, err := p.Check(hu, nil, holdout.Treated, holdout.Converted, &uplift.EvalOptions{Replicates: 100})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("model %.0f, holdout %.0f [%.0f, %.0f]\n", p.Conversions, iv.Estimate, iv.Lower, iv.Upper)
+	// Output:
+	// model 382, holdout 421 [336, 498]
+}
