@@ -3,6 +3,8 @@ package uplift
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/clientele-go/clientele/scoring"
 )
@@ -106,9 +108,19 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	if m.Propensity == 0 {
 		m.Propensity = float64(len(arms.treated)) / float64(len(x))
 	}
+	if lo.Workers <= 0 {
+		lo.Workers = runtime.GOMAXPROCS(0)
+	}
+	// The two models of a pair (one per arm) are fitted side by side, each on half the
+	// workers: a fit's preparation (checks, standardisation, the design copy) runs on one
+	// goroutine, so a pair shares the cores better than two fits one after the other.
+	half := max(1, lo.Workers/2)
 	fit := func(name string, x [][]float64, y []bool, w []float64) (*scoring.Logistic, error) {
 		lo := lo
 		lo.Weights = w
+		if name != "transformed-class" && name != "propensity" {
+			lo.Workers = half
+		}
 		l, err := scoring.FitLogistic(x, y, &lo)
 		if err != nil {
 			return nil, fmt.Errorf("uplift: %s %s model: %w", o.Learner, name, err)
@@ -117,10 +129,13 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	}
 	switch o.Learner {
 	case TwoModel, XLearner:
-		if m.Treated, err = fit("treated-outcome", rows(x, arms.treated), pick(converted, arms.treated), nil); err != nil {
-			return nil, err
-		}
-		if m.Control, err = fit("control-outcome", rows(x, arms.control), pick(converted, arms.control), nil); err != nil {
+		if m.Treated, m.Control, err = pair(
+			func() (*scoring.Logistic, error) {
+				return fit("treated-outcome", rows(x, arms.treated), pick(converted, arms.treated), nil)
+			},
+			func() (*scoring.Logistic, error) {
+				return fit("control-outcome", rows(x, arms.control), pick(converted, arms.control), nil)
+			}); err != nil {
 			return nil, err
 		}
 	case ClassTransformation:
@@ -142,10 +157,13 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	}
 	// X-learner stage 2: impute the effects with the other arm's outcome model.
 	mu0, mu1 := newLinear(m.Control), newLinear(m.Treated)
-	if m.EffectTreated, err = fitEffect(fit, "treated-effect", x, arms.treated, converted, mu0, 1); err != nil {
-		return nil, err
-	}
-	if m.EffectControl, err = fitEffect(fit, "control-effect", x, arms.control, converted, mu1, -1); err != nil {
+	if m.EffectTreated, m.EffectControl, err = pair(
+		func() (*scoring.Logistic, error) {
+			return fitEffect(fit, "treated-effect", x, arms.treated, converted, mu0, 1)
+		},
+		func() (*scoring.Logistic, error) {
+			return fitEffect(fit, "control-effect", x, arms.control, converted, mu1, -1)
+		}); err != nil {
 		return nil, err
 	}
 	if o.FitPropensity {
@@ -173,6 +191,23 @@ func fitEffect(fit func(string, [][]float64, []bool, []float64) (*scoring.Logist
 		y[k], w[k], w[n+k] = true, q, 1-q
 	}
 	return fit(name, xs, y, w)
+}
+
+// pair runs two fits concurrently and returns the first error in argument order.
+func pair(a, b func() (*scoring.Logistic, error)) (*scoring.Logistic, *scoring.Logistic, error) {
+	var mb *scoring.Logistic
+	var errB error
+	var wg sync.WaitGroup
+	wg.Go(func() { mb, errB = b() })
+	ma, errA := a()
+	wg.Wait()
+	if errA != nil {
+		return nil, nil, errA
+	}
+	if errB != nil {
+		return nil, nil, errB
+	}
+	return ma, mb, nil
 }
 
 type campaignArms struct{ treated, control []int }
