@@ -96,6 +96,9 @@ func run(out, status io.Writer, cfg config) error {
 	if err := reportLoyalty(w, res, end); err != nil {
 		return err
 	}
+	if err := reportUplift(w, cfg.people, cfg.seed); err != nil {
+		return err
+	}
 
 	if cfg.out != "" {
 		prog.begin("writing " + cfg.out)
