@@ -55,7 +55,7 @@ func (o *EvalOptions) defaults() (EvalOptions, error) {
 }
 
 // Evaluation measures how well scores rank a randomised campaign by uplift. Every
-// figure follows scikit-uplift's definitions (sklift.metrics, version 0.5; Radcliffe
+// figure follows scikit-uplift's definitions (sklift.metrics, version 0.5.1; Radcliffe
 // 2007 for the Qini curve), so that numbers compare with published ones:
 //
 //   - Rows are ranked by descending score; a cut falls after each group of equal
