@@ -185,7 +185,7 @@ func gaussSolve(a [][]float64) []float64 {
 
 // The naive baseline computes the same model: its scores match the learner's.
 func TestNaiveMatchesTwoModel(t *testing.T) {
-	c := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 9})
+	c := synth.SimulateCampaign(synth.CampaignParams{People: scaled(20_000), Seed: 9})
 	m, err := Fit(c.X, c.Treated, c.Converted, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -17,8 +17,11 @@ import (
 func TestQiniZeroEffectCoverage(t *testing.T) {
 	seeds := 16
 	n := 20_000
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		seeds, n = 8, 10_000
+	}
+	if raceEnabled {
+		seeds, n = 4, 5_000
 	}
 	misses := 0
 	for s := range seeds {
@@ -51,8 +54,8 @@ func TestQiniZeroEffectCoverage(t *testing.T) {
 // exclude 0; scoring by the true uplift does at least as well; the calibration bins
 // fall from the top decile to the bottom.
 func TestEvaluateFindsEffect(t *testing.T) {
-	train := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 1})
-	test := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 2})
+	train := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 1})
+	test := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 2})
 	m, err := Fit(train.X, train.Treated, train.Converted, &FitOptions{Learner: XLearner})
 	if err != nil {
 		t.Fatal(err)

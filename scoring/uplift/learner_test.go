@@ -13,12 +13,12 @@ import (
 // scores correlate with the truth on fresh people, and their mean is near the mean
 // true uplift.
 func TestLearnersRecoverTruth(t *testing.T) {
-	n := 100_000
+	train := synth.SimulateCampaign(synth.CampaignParams{People: scaled(100_000), Seed: 1, Treated: 0.4})
+	test := synth.SimulateCampaign(synth.CampaignParams{People: scaled(20_000), Seed: 2})
+	minCorr := 0.6 // 0.71 to 0.78 at 100,000 rows
 	if raceEnabled {
-		n = 40_000
+		minCorr = 0.5 // a quarter of the rows: 0.58 to 0.74
 	}
-	train := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: 1, Treated: 0.4})
-	test := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 2})
 	for _, o := range []FitOptions{{Learner: TwoModel}, {Learner: ClassTransformation}, {Learner: XLearner}, {Learner: XLearner, FitPropensity: true}} {
 		m, err := Fit(train.X, train.Treated, train.Converted, &o)
 		if err != nil {
@@ -31,8 +31,8 @@ func TestLearnersRecoverTruth(t *testing.T) {
 		r := stat.Correlation(u, test.Uplift, nil)
 		bias := stat.Mean(u, nil) - stat.Mean(test.Uplift, nil)
 		t.Logf("%s (fitted g %v): correlation %.3f, mean bias %+.4f", o.Learner, o.FitPropensity, r, bias)
-		if r < 0.6 || math.Abs(bias) > 0.01 {
-			t.Errorf("%s: correlation with the true uplift %.3f (want ≥ 0.6), mean bias %+.4f", o.Learner, r, bias)
+		if r < minCorr || math.Abs(bias) > 0.01 {
+			t.Errorf("%s: correlation with the true uplift %.3f (want ≥ %v), mean bias %+.4f", o.Learner, r, minCorr, bias)
 		}
 		if o.Learner != ClassTransformation {
 			p, err := m.Response(test.X)

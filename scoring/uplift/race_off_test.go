@@ -3,3 +3,5 @@
 package uplift
 
 const raceEnabled = false
+
+func scaled(n int) int { return n }

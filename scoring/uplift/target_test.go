@@ -90,16 +90,16 @@ func TestTargetAgainstBruteForce(t *testing.T) {
 // the simulator's true uplift over the profiles sent), and uplift targeting brings
 // more than targeting by propensity at the same count.
 func TestPlanCheck(t *testing.T) {
-	train := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 21})
-	holdout := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 22})
-	pop := synth.SimulateCampaign(synth.CampaignParams{People: 50_000, Seed: 23})
+	train := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 21})
+	holdout := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 22})
+	pop := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 23})
 	m, err := Fit(train.X, train.Treated, train.Converted, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := m.Uplift(pop.X)
 	r, _ := m.Response(pop.X)
-	b := Budget{Contacts: 10_000, ContactCost: 0.05, DiscountCost: 2, Value: 20}
+	b := Budget{Contacts: scaled(10_000), ContactCost: 0.05, DiscountCost: 2, Value: 20}
 	p, err := Target(u, r, &b)
 	if err != nil {
 		t.Fatal(err)
