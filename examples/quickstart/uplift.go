@@ -57,7 +57,7 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 		}
 		k := float64(contacts)
 		iv := ev.UpliftAtK
-		w.line("%-16s %-40s %s", p.name, thousands(round(iv.Estimate*k))+" ["+thousands(round(iv.Lower*k))+", "+thousands(round(iv.Upper*k))+"]",
+		w.line("%-16s %-40s %s", p.name, thousands(round(iv.Estimate*k))+" ["+thousands(round(iv.Lo*k))+", "+thousands(round(iv.Hi*k))+"]",
 			thousands(round(topTruth(p.targets, audience.Uplift, contacts))))
 	}
 	var random float64
@@ -75,8 +75,8 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 	}
 	w.line("Priced (a sale worth 20, a 2.00 discount per redemption, 0.05 a contact), uplift targeting sends to")
 	w.line("%s people: expected profit %s; incremental conversions %s [%s, %s] (holdout); %s discounts redeemed.",
-		thousands(len(plan.Send)), thousands(round(plan.Profit)), thousands(round(iv.Estimate)), thousands(round(iv.Lower)),
-		thousands(round(iv.Upper)), thousands(round(plan.Redemptions)))
+		thousands(len(plan.Send)), thousands(round(plan.Profit)), thousands(round(iv.Estimate)), thousands(round(iv.Lo)),
+		thousands(round(iv.Hi)), thousands(round(plan.Redemptions)))
 	return nil
 }
 

@@ -235,7 +235,7 @@ func bootstrap(o EvalOptions, n int, figures func(w []float64) []float64) ([][]f
 // statistics (Hyndman & Fan 1996, definition 7, NumPy's default). Without draws the
 // interval is [NaN, NaN].
 func percentiles(estimate float64, draws []float64, level float64) scoring.Interval {
-	iv := scoring.Interval{Estimate: estimate, Lower: math.NaN(), Upper: math.NaN()}
+	iv := scoring.Interval{Estimate: estimate, Lo: math.NaN(), Hi: math.NaN()}
 	if len(draws) == 0 {
 		return iv
 	}
@@ -249,6 +249,6 @@ func percentiles(estimate float64, draws []float64, level float64) scoring.Inter
 		}
 		return v[lo] + (h-float64(lo))*(v[lo+1]-v[lo])
 	}
-	iv.Lower, iv.Upper = q((1-level)/2), q((1+level)/2)
+	iv.Lo, iv.Hi = q((1-level)/2), q((1+level)/2)
 	return iv
 }

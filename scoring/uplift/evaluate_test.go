@@ -42,7 +42,7 @@ func TestQiniZeroEffectCoverage(t *testing.T) {
 		}
 		if !ev.QiniCoefficient.Contains(0) {
 			misses++
-			t.Logf("seed %d: Qini %+.4f [%+.4f, %+.4f] excludes 0", seed, ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lower, ev.QiniCoefficient.Upper)
+			t.Logf("seed %d: Qini %+.4f [%+.4f, %+.4f] excludes 0", seed, ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lo, ev.QiniCoefficient.Hi)
 		}
 	}
 	if misses > seeds/4 {
@@ -70,19 +70,19 @@ func TestEvaluateFindsEffect(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("model: Qini %+.3f [%+.3f, %+.3f], AUUC %+.3f, uplift@30%% %+.4f; truth: Qini %+.3f",
-		ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lower, ev.QiniCoefficient.Upper, ev.AUUC.Estimate, ev.UpliftAtK.Estimate, truth.QiniCoefficient.Estimate)
-	if ev.QiniCoefficient.Lower <= 0 || ev.AUUC.Lower <= 0 || ev.UpliftAtK.Lower <= 0 {
+		ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lo, ev.QiniCoefficient.Hi, ev.AUUC.Estimate, ev.UpliftAtK.Estimate, truth.QiniCoefficient.Estimate)
+	if ev.QiniCoefficient.Lo <= 0 || ev.AUUC.Lo <= 0 || ev.UpliftAtK.Lo <= 0 {
 		t.Errorf("intervals include 0: %+v", ev)
 	}
-	if truth.QiniCoefficient.Estimate < ev.QiniCoefficient.Lower {
+	if truth.QiniCoefficient.Estimate < ev.QiniCoefficient.Lo {
 		t.Errorf("the true uplift ranks worse (%v) than the model (%+v)", truth.QiniCoefficient.Estimate, ev.QiniCoefficient)
 	}
 	if len(ev.Deciles) != 10 || ev.Deciles[0].Observed <= ev.Deciles[9].Observed || ev.Deciles[0].Predicted <= ev.Deciles[9].Predicted {
 		t.Errorf("deciles do not fall: %+v", ev.Deciles)
 	}
 	for _, iv := range [](struct{ e, lo, hi float64 }){
-		{ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lower, ev.QiniCoefficient.Upper},
-		{ev.AUUC.Estimate, ev.AUUC.Lower, ev.AUUC.Upper},
+		{ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lo, ev.QiniCoefficient.Hi},
+		{ev.AUUC.Estimate, ev.AUUC.Lo, ev.AUUC.Hi},
 	} {
 		if !(iv.lo <= iv.e && iv.e <= iv.hi) || math.IsNaN(iv.lo) {
 			t.Errorf("estimate %v outside its interval [%v, %v]", iv.e, iv.lo, iv.hi)

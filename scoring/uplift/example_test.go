@@ -66,8 +66,8 @@ func ExampleEvaluate() {
 		return
 	}
 	q := ev.QiniCoefficient
-	fmt.Printf("Qini coefficient %.3f [%.3f, %.3f]\n", q.Estimate, q.Lower, q.Upper)
-	fmt.Printf("uplift in the top 30%%: %.3f [%.3f, %.3f]\n", ev.UpliftAtK.Estimate, ev.UpliftAtK.Lower, ev.UpliftAtK.Upper)
+	fmt.Printf("Qini coefficient %.3f [%.3f, %.3f]\n", q.Estimate, q.Lo, q.Hi)
+	fmt.Printf("uplift in the top 30%%: %.3f [%.3f, %.3f]\n", ev.UpliftAtK.Estimate, ev.UpliftAtK.Lo, ev.UpliftAtK.Hi)
 	for _, b := range []uplift.Bin{ev.Deciles[0], ev.Deciles[9]} {
 		fmt.Printf("decile: predicted %+.3f, observed %+.3f ± %.3f\n", b.Predicted, b.Observed, b.StdErr)
 	}
@@ -137,7 +137,7 @@ func ExamplePlan_Check() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("model %.0f, holdout %.0f [%.0f, %.0f]\n", p.Conversions, iv.Estimate, iv.Lower, iv.Upper)
+	fmt.Printf("model %.0f, holdout %.0f [%.0f, %.0f]\n", p.Conversions, iv.Estimate, iv.Lo, iv.Hi)
 	// Output:
 	// model 419, holdout 357 [273, 445]
 }

@@ -114,9 +114,9 @@ func TestPlanCheck(t *testing.T) {
 	for _, i := range p.Send {
 		truth += pop.Uplift[i]
 	}
-	t.Logf("sent %d, model %.0f, holdout %.0f [%.0f, %.0f], truth %.0f", len(p.Send), p.Conversions, iv.Estimate, iv.Lower, iv.Upper, truth)
+	t.Logf("sent %d, model %.0f, holdout %.0f [%.0f, %.0f], truth %.0f", len(p.Send), p.Conversions, iv.Estimate, iv.Lo, iv.Hi, truth)
 	if !iv.Contains(truth) {
-		t.Errorf("holdout interval [%v, %v] misses the true %v", iv.Lower, iv.Upper, truth)
+		t.Errorf("holdout interval [%v, %v] misses the true %v", iv.Lo, iv.Hi, truth)
 	}
 	if len(p.Send) != b.Contacts {
 		t.Errorf("sent %d, budget %d", len(p.Send), b.Contacts)
