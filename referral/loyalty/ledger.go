@@ -56,7 +56,9 @@ type Option func(*Ledger) error
 // of the current tiers live. Changes that time alone causes (an order leaving the
 // window, a grace period ending) are known only when time gets there: a host reads
 // them with [Ledger.TierChanges] on a ticker, and fn also receives those that an
-// event reveals when it arrives. Replay on Open calls nothing.
+// event reveals when it arrives. Replay on Open calls nothing. fn runs while the ledger
+// hands its next batch to the store: it may read the ledger (Balance, Tier) but must
+// not record events on it, which would wait for fn forever.
 func WithOnTier(fn func(TierChange)) Option {
 	return func(l *Ledger) error {
 		if fn == nil {
