@@ -138,9 +138,12 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
-	rec, b, err := l.decide(ev)
-	if err != nil || b == nil {
+	rec, b, lead, err := l.decide(ev, true)
+	switch {
+	case err != nil || b == nil:
 		return rec, err
+	case lead:
+		return rec, l.lead(b)
 	}
 	return rec, l.commit(b)
 }
@@ -148,27 +151,28 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 // decide checks ev, decides it, applies it and queues its record. For a repeated event
 // it returns the first record of its key and the batch to wait for so that the first
 // is durable: the open batch, which follows the first record's, or the one being
-// appended (nil if none).
-func (l *Ledger) decide(ev Record) (Record, *batch, error) {
+// appended (nil if none). With claim, a new event whose batch no leader is appending
+// makes its caller the leader (lead), saving commit a second turn of the lock.
+func (l *Ledger) decide(ev Record, claim bool) (Record, *batch, bool, error) {
 	if err := checkShape(&ev, true); err != nil {
-		return Record{}, nil, err
+		return Record{}, nil, false, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.broken != nil {
-		return Record{}, nil, l.broken
+		return Record{}, nil, false, l.broken
 	}
 	if first := l.st.keys[ev.Key]; first != nil {
 		if !sameInput(first, &ev) {
-			return Record{}, nil, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
+			return Record{}, nil, false, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
 		}
 		if len(l.open.recs) > 0 {
-			return first.clone(), l.open, nil
+			return first.clone(), l.open, false, nil
 		}
-		return first.clone(), l.inflight, nil
+		return first.clone(), l.inflight, false, nil
 	}
 	if err := l.st.check(&ev, true); err != nil {
-		return Record{}, nil, err
+		return Record{}, nil, false, err
 	}
 	l.st.decide(&ev)
 	ev.Lines = cloneLines(ev.Lines)
@@ -183,7 +187,11 @@ func (l *Ledger) decide(ev Record) (Record, *batch, error) {
 			b.changes = append(b.changes, l.rules.change(m.id, c))
 		}
 	}
-	return r.clone(), b, nil
+	lead := claim && !l.flushing
+	if lead {
+		l.flushing = true
+	}
+	return r.clone(), b, lead, nil
 }
 
 func cloneLines(ls []Line) []Line {
@@ -276,7 +284,7 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 			failed = errorf("apply event %d: %w", i, err)
 			break
 		}
-		_, b, err := l.decide(ev)
+		_, b, _, err := l.decide(ev, false)
 		if err != nil {
 			failed = errorf("apply event %d: %w", i, err)
 			break
