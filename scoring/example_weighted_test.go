@@ -66,3 +66,37 @@ func ExampleFitParetoNBDWeighted() {
 	// Output:
 	// r 0.55 alpha 10.58 s 0.61 beta 11.67
 }
+
+// ExampleFitGammaGammaWeighted fits Gamma-Gamma on CDNOW's customers counted per
+// distinct (x, mean repeat spend): the same estimates as ExampleFitGammaGamma.
+func ExampleFitGammaGammaWeighted() {
+	type spend struct {
+		x int
+		m float64
+	}
+	counts := map[spend]float64{}
+	var order []spend
+	for _, c := range cdnow() {
+		if c.Frequency == 0 {
+			continue // no spend information (FitGammaGammaWeighted would skip it)
+		}
+		k := spend{c.Frequency, c.Monetary}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	var rows []scoring.WeightedCustomer
+	for _, k := range order {
+		rows = append(rows, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: k.x, Recency: 1, T: 1, Monetary: k.m}, Weight: counts[k]})
+	}
+	m, err := scoring.FitGammaGammaWeighted(rows, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d rows for %.0f repeat buyers\n", len(rows), m.Fit.Customers)
+	fmt.Printf("p %.2f q %.2f gamma %.2f, mean spend %.2f\n", m.P, m.Q, m.Gamma, m.MeanSpend())
+	// Output:
+	// 753 rows for 946 repeat buyers
+	// p 6.25 q 3.74 gamma 15.45, mean spend 35.17
+}

@@ -56,7 +56,6 @@ func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
 		return likelihood{}, nil, err
 	}
 	var xs, zs []float64
-	var sum float64
 	for i, c := range cs {
 		if c.Frequency == 0 {
 			continue
@@ -66,25 +65,44 @@ func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
 		}
 		xs = append(xs, float64(c.Frequency))
 		zs = append(zs, c.Monetary)
-		sum += c.Monetary
 	}
-	if len(xs) < MinCustomers {
-		return likelihood{}, nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases, got %d", ErrTooFew, MinCustomers, len(xs))
+	return gammaGammaLikelihood(xs, zs, nil)
+}
+
+// gammaGammaLikelihood is the Gamma-Gamma log-likelihood (Fader & Hardie 2013, eq. 3)
+// of repeat buyers with frequencies xs and mean repeat spends zs, the i-th counted
+// ws[i] times (every one once if ws is nil), with its starting points. A weighted
+// row's terms are its customer's terms times the weight, so the weighted likelihood
+// is that of the expanded base.
+func gammaGammaLikelihood(xs, zs, ws []float64) (likelihood, [][]float64, error) {
+	weight := func(i int) float64 {
+		if ws == nil {
+			return 1
+		}
+		return ws[i]
+	}
+	var n, sum float64
+	for i, z := range zs {
+		n += weight(i)
+		sum += weight(i) * z
+	}
+	if !(n >= MinCustomers) || !finite(n) {
+		return likelihood{}, nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases, got %v", ErrTooFew, MinCustomers, n)
 	}
 	eval := func(theta, grad []float64) float64 {
 		p, q, g := theta[0], theta[1], theta[2]
 		lq, lgq, psiQ := math.Log(g), lgamma(q), mathext.Digamma(q)
 		var ll, gp, gq, gg float64
 		for i, x := range xs {
-			z := zs[i]
+			z, w := zs[i], weight(i)
 			px := p * x
 			lgz := math.Log(g + x*z)
-			ll += lgamma(px+q) - lgamma(px) - lgq + q*lq + px*math.Log(x) + (px-1)*math.Log(z) - (px+q)*lgz
+			ll += w * (lgamma(px+q) - lgamma(px) - lgq + q*lq + px*math.Log(x) + (px-1)*math.Log(z) - (px+q)*lgz)
 			if grad != nil {
 				psi := mathext.Digamma(px + q)
-				gp += x * (psi - mathext.Digamma(px) + math.Log(x) + math.Log(z) - lgz)
-				gq += psi - psiQ + lq - lgz
-				gg += q/g - (px+q)/(g+x*z)
+				gp += w * x * (psi - mathext.Digamma(px) + math.Log(x) + math.Log(z) - lgz)
+				gq += w * (psi - psiQ + lq - lgz)
+				gg += w * (q/g - (px+q)/(g+x*z))
 			}
 		}
 		if grad != nil {
@@ -93,9 +111,9 @@ func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
 		return ll
 	}
 	// Starts put the population mean spend pγ/(q-1) at the sample mean.
-	m := sum / float64(len(xs))
+	m := sum / n
 	starts := [][]float64{{1, 2, m}, {5, 3, 0.4 * m}, {10, 5, 0.4 * m}, {0.5, 1.5, m}}
-	lk := likelihood{model: "Gamma-Gamma", names: gammaGammaNames, n: float64(len(xs)), rows: len(xs), eval: eval, analytic: true,
+	lk := likelihood{model: "Gamma-Gamma", names: gammaGammaNames, n: n, rows: len(xs), eval: eval, analytic: true,
 		scale: []bool{false, false, true}, shapeOf: []int{-1, -1, 1}, limits: gammaGammaLimits}
 	return lk, starts, nil
 }

@@ -10,7 +10,8 @@ import (
 // row. Bases recorded to the day or week repeat histories heavily (a million
 // customers over a year, to the day, have under 200,000 distinct ones), so a
 // distributed job can gather (history, count) pairs and fit on them without expanding
-// them into one Customer per customer. Monetary is not used.
+// them into one Customer per customer. The purchase fits do not read Monetary;
+// FitGammaGammaWeighted reads only Frequency and Monetary.
 type WeightedCustomer struct {
 	Customer
 	Weight float64 // customers with this history; finite and >= 0, fractional allowed
@@ -71,6 +72,43 @@ func FitParetoNBDWeighted(rows []WeightedCustomer, opt *FitOptions) (*ParetoNBD,
 		return nil, err
 	}
 	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
+}
+
+// FitGammaGammaWeighted is FitGammaGamma on weighted rows: the fit and log-likelihood
+// are those of FitGammaGamma on the base in which each row is repeated Weight times.
+// A row stands for Weight customers with its Frequency and mean repeat spend
+// (Monetary), which is what Gamma-Gamma's likelihood reads (Fader & Hardie 2013,
+// eq. 3); rows with Frequency 0 are skipped. The weights of the repeat buyers must
+// total at least MinCustomers.
+func FitGammaGammaWeighted(rows []WeightedCustomer, opt *FitOptions) (*GammaGamma, error) {
+	o := opt.withDefaults()
+	var xs, zs, ws []float64
+	for i, r := range rows {
+		if err := r.Validate(); err != nil {
+			return nil, errorf("row %d: %w", i, err)
+		}
+		if !finite(r.Weight) || r.Weight < 0 {
+			return nil, fmt.Errorf("%w: row %d: weight %v, want finite and >= 0", ErrInvalid, i, r.Weight)
+		}
+		if r.Frequency == 0 || r.Weight == 0 {
+			continue
+		}
+		if r.Monetary <= 0 {
+			return nil, errorf("row %d: %w: frequency %d with monetary %v (mean repeat spend must be positive)", i, ErrInvalid, r.Frequency, r.Monetary)
+		}
+		xs = append(xs, float64(r.Frequency))
+		zs = append(zs, r.Monetary)
+		ws = append(ws, r.Weight)
+	}
+	lk, starts, err := gammaGammaLikelihood(xs, zs, ws)
+	if err != nil {
+		return nil, err
+	}
+	theta, ll, d, err := maximise(lk, starts, o)
+	if err != nil {
+		return nil, err
+	}
+	return &GammaGamma{P: theta[0], Q: theta[1], Gamma: theta[2], LogLik: ll, Fit: d}, nil
 }
 
 // groupWeighted validates weighted rows and groups them, checking that there is

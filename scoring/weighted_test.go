@@ -116,3 +116,107 @@ func TestWeightedRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestGammaGammaWeightedMatchesExpanded: the weighted Gamma-Gamma likelihood is the
+// expanded base's at any parameters, and the weighted fit is the fit on the base with
+// each row repeated Weight times, non-buyers and weight-0 rows included. Spend is
+// drawn from the model (CDNOW's estimates), so that the maximum is identified.
+func TestGammaGammaWeightedMatchesExpanded(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 2))
+		n := rapid.IntRange(5, 120).Draw(t, "rows")
+		var rows []WeightedCustomer
+		var expanded []Customer
+		var xs, zs, ws []float64
+		for range n {
+			c := Customer{T: 30}
+			if rng.IntN(4) > 0 {
+				c.Frequency = 1 + rng.IntN(8)
+				c.Recency = float64(1 + rng.IntN(30))
+				c.Monetary = simSpend(rng, 6.25, 3.74, 15.45, c.Frequency)
+			}
+			w := rapid.IntRange(0, 5).Draw(t, "weight")
+			rows = append(rows, WeightedCustomer{Customer: c, Weight: float64(w)})
+			for range w {
+				expanded = append(expanded, c)
+			}
+			if c.Frequency > 0 {
+				xs, zs, ws = append(xs, float64(c.Frequency)), append(zs, c.Monetary), append(ws, float64(w))
+			}
+		}
+		lw, _, errW := gammaGammaLikelihood(xs, zs, ws)
+		le, _, errE := gammaGammaProblem(expanded)
+		if errW == nil && errE == nil {
+			theta := []float64{rng.ExpFloat64() * 10, rng.ExpFloat64() * 5, rng.ExpFloat64() * 30}
+			gw, ge := make([]float64, 3), make([]float64, 3)
+			a, b := lw.eval(theta, gw), le.eval(theta, ge)
+			if math.Abs(a-b) > 1e-10*math.Abs(b) {
+				t.Fatalf("log-likelihood at %v: %v weighted, %v expanded", theta, a, b)
+			}
+			for i := range gw {
+				if math.Abs(gw[i]-ge[i]) > 1e-9*(math.Abs(ge[i])+math.Abs(b)) {
+					t.Fatalf("gradient at %v: %v weighted, %v expanded", theta, gw, ge)
+				}
+			}
+		}
+		gw, errW := FitGammaGammaWeighted(rows, nil)
+		ge, errE := FitGammaGamma(expanded, nil)
+		if (errW == nil) != (errE == nil) || errors.Is(errW, ErrTooFew) != errors.Is(errE, ErrTooFew) {
+			t.Fatalf("weighted error %v, expanded %v", errW, errE)
+		}
+		if errW != nil {
+			return
+		}
+		// Where the likelihood rises towards the edge of the space (p → ∞ when a
+		// few customers' spends barely vary) one fit may hold p at the boundary and
+		// the other stop far out on the still-rising slope: the likelihoods were
+		// shown equal above, and which stop the optimiser makes there is decided in
+		// the last digits, so such fits are not compared.
+		atEdge := func(m *GammaGamma) bool {
+			return m.Fit.Boundary != nil || math.Abs(math.Log(m.P)) >= boundLog || math.Abs(math.Log(m.Q)) >= boundLog
+		}
+		if atEdge(gw) || atEdge(ge) {
+			return
+		}
+		// The maxima agree to a millionth of a nat per customer: on a flat maximum
+		// the optimiser stops within its tolerance at points the sums' order moves.
+		if math.Abs(gw.LogLik-ge.LogLik) > 1e-6*ge.Fit.Customers {
+			t.Fatalf("log-likelihood %v weighted, %v expanded", gw.LogLik, ge.LogLik)
+		}
+		if gw.Fit.Customers != ge.Fit.Customers {
+			t.Fatalf("customers %v weighted, %v expanded", gw.Fit.Customers, ge.Fit.Customers)
+		}
+		// A small sample's maximum can be so flat (p's standard error a third of p)
+		// that the order of the sums moves where the optimiser stops; a hundredth of
+		// a standard error is still the same maximum. Without standard errors the
+		// parameters are not identified and only the log-likelihood is compared.
+		if se := ge.Fit.StdErr; se != nil {
+			for i, p := range [][2]float64{{gw.P, ge.P}, {gw.Q, ge.Q}, {gw.Gamma, ge.Gamma}} {
+				if math.Abs(p[0]-p[1]) > 1e-6*math.Abs(p[1])+1e-2*se[i] {
+					t.Fatalf("parameter %d: %v weighted, %v expanded (standard error %v)", i, p[0], p[1], se[i])
+				}
+			}
+		}
+	})
+}
+
+// TestGammaGammaWeightedRejects: bad rows and too little repeat-buyer weight are
+// refused with the package's sentinels.
+func TestGammaGammaWeightedRejects(t *testing.T) {
+	good := WeightedCustomer{Customer: Customer{Frequency: 2, Recency: 5, T: 10, Monetary: 12}, Weight: 20}
+	for _, c := range []struct {
+		rows []WeightedCustomer
+		want error
+	}{
+		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 1, T: 3, Monetary: 5}, Weight: -1}}, ErrInvalid},
+		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 1, T: 3, Monetary: 5}, Weight: math.NaN()}}, ErrInvalid},
+		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 1, T: 3}, Weight: 1}}, ErrInvalid},
+		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 4, T: 3, Monetary: 5}, Weight: 1}}, ErrInvalid},
+		{[]WeightedCustomer{{Customer: good.Customer, Weight: 9}}, ErrTooFew},
+		{[]WeightedCustomer{{Customer: Customer{T: 3}, Weight: 50}, {Customer: good.Customer, Weight: 1}}, ErrTooFew},
+	} {
+		if _, err := FitGammaGammaWeighted(c.rows, nil); !errors.Is(err, c.want) {
+			t.Errorf("%+v: error %v, want %v", c.rows, err, c.want)
+		}
+	}
+}

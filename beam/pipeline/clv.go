@@ -84,7 +84,9 @@ func Summaries(s beam.Scope, opt CLVOptions, transactions beam.PCollection) (bea
 // every customer. The grouped sufficient statistics of the fits, the count of
 // customers per distinct (x, t_x, T) for the purchase model and per distinct (x, mean
 // repeat spend) for Gamma-Gamma, are combined across workers (MergeAccumulators adds
-// the counts); the models are fitted once on the gathered statistics; and every
+// the counts); the models are fitted once on the gathered statistics, as weighted rows
+// (scoring's Fit*Weighted), so the fit's memory grows with distinct histories, not
+// with customers; and every
 // customer is scored with the fitted models as a side input. Parameters agree with the
 // in-process fit to the optimiser's tolerance, as the likelihood's sums run in
 // another order.
@@ -240,26 +242,24 @@ func (historiesFn) MergeAccumulators(a, b *histories) *histories {
 
 func (historiesFn) ExtractOutput(h *histories) *histories { return h }
 
-// customers expands the gathered histories into the Customers the SDK's fits take,
-// in a fixed order (sorted by history). The fits group identical customers again, so
-// the work of the fit is per distinct history; the expansion is the one step whose
-// memory grows with the number of customers (see the package README on scale).
-func (h *histories) customers() (purchases, spend []scoring.Customer) {
+// rows turns the gathered histories into the weighted rows the SDK's weighted fits
+// take, one per distinct history and one per distinct spend record, in a fixed order
+// (sorted by key, so that the fit does not depend on map order). Nothing here grows
+// with the number of customers: the fit's work and memory are per distinct row.
+func (h *histories) rows() (purchases, spend []scoring.WeightedCustomer) {
 	keys := slices.SortedFunc(maps.Keys(h.H), func(a, b history) int {
 		return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.Tx, b.Tx), cmp.Compare(a.T, b.T), cmp.Compare(a.Unit, b.Unit))
 	})
+	purchases = make([]scoring.WeightedCustomer, 0, len(keys))
 	for _, k := range keys {
-		for range int(h.H[k]) {
-			purchases = append(purchases, scoring.Customer{Frequency: k.X, Recency: k.Tx, T: k.T, Unit: k.Unit})
-		}
+		purchases = append(purchases, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: k.X, Recency: k.Tx, T: k.T, Unit: k.Unit}, Weight: h.H[k]})
 	}
 	skeys := slices.SortedFunc(maps.Keys(h.S), func(a, b spendKey) int {
 		return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.M, b.M))
 	})
+	spend = make([]scoring.WeightedCustomer, 0, len(skeys))
 	for _, k := range skeys {
-		for range int(h.S[k]) {
-			spend = append(spend, scoring.Customer{Frequency: k.X, Monetary: k.M})
-		}
+		spend = append(spend, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: k.X, Recency: 0, T: 0, Monetary: k.M}, Weight: h.S[k]})
 	}
 	return purchases, spend
 }
@@ -268,12 +268,12 @@ func (h *histories) customers() (purchases, spend []scoring.Customer) {
 type fitFn struct{ Opt clvWire }
 
 func (f *fitFn) ProcessElement(h *histories) ([]byte, error) {
-	cs, spend := h.customers()
+	cs, spend := h.rows()
 	m, err := fitModel(f.Opt.Model, cs, f.Opt.Fit.options())
 	if err != nil {
 		return nil, errorf("fit", err)
 	}
-	gg, err := scoring.FitGammaGamma(spend, f.Opt.Fit.options())
+	gg, err := scoring.FitGammaGammaWeighted(spend, f.Opt.Fit.options())
 	if err != nil {
 		return nil, errorf("fit spend", err)
 	}
@@ -295,16 +295,17 @@ func kindOr(k string) string {
 	return k
 }
 
-// FitModel fits the purchase model named kind ("bgnbd", "mbgnbd", "paretonbd"; ""
-// is "bgnbd") as the CLV pipeline does, for comparing with the in-process SDK.
-func fitModel(kind string, cs []scoring.Customer, opt *scoring.FitOptions) (scoring.Model, error) {
+// fitModel fits the purchase model named kind ("bgnbd", "mbgnbd", "paretonbd"; ""
+// is "bgnbd") on weighted histories: the SDK's fit on the base in which each row
+// stands for Weight customers.
+func fitModel(kind string, rows []scoring.WeightedCustomer, opt *scoring.FitOptions) (scoring.Model, error) {
 	switch kindOr(kind) {
 	case "mbgnbd":
-		return scoring.FitMBGNBD(cs, opt)
+		return scoring.FitMBGNBDWeighted(rows, opt)
 	case "paretonbd":
-		return scoring.FitParetoNBD(cs, opt)
+		return scoring.FitParetoNBDWeighted(rows, opt)
 	default:
-		return scoring.FitBGNBD(cs, opt)
+		return scoring.FitBGNBDWeighted(rows, opt)
 	}
 }
 

@@ -117,3 +117,78 @@ func TestCustomerValueEqualsInProcess(t *testing.T) {
 		}
 	}
 }
+
+// The fit worker, on the gathered statistics of any split of the summaries, equals
+// the in-process fits on the customers themselves, for every purchase model and for
+// Gamma-Gamma: the weighted fits never expand the statistics into customers.
+func TestFitWorkerEqualsInProcessFits(t *testing.T) {
+	txs := genTransactions(5, 3000)
+	SortTransactions(txs)
+	end := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := make([]scoring.Customer, len(sums))
+	var f historiesFn
+	a, b := f.CreateAccumulator(), f.CreateAccumulator()
+	for i, s := range sums {
+		cs[i] = s.Customer
+		if i%3 == 0 {
+			a = f.AddInput(a, s)
+		} else {
+			b = f.AddInput(b, s)
+		}
+	}
+	h := f.MergeAccumulators(b, a)
+	wantGG, err := scoring.FitGammaGamma(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"bgnbd", "mbgnbd", "paretonbd"} {
+		w, err := wireCLV(CLVOptions{Summary: scoring.SummaryOptions{End: end}, Model: kind, Value: scoring.CLVOptions{Horizon: 52}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := (&fitFn{Opt: w}).ProcessElement(h)
+		if err != nil {
+			t.Fatal(kind, err)
+		}
+		m, gg, err := DecodeModels(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, gotP []float64
+		var wantLL, gotLL float64
+		switch kind {
+		case "bgnbd":
+			w, err := scoring.FitBGNBD(cs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := m.(*scoring.BGNBD)
+			want, gotP, wantLL, gotLL = []float64{w.R, w.Alpha, w.A, w.B}, []float64{g.R, g.Alpha, g.A, g.B}, w.LogLik, g.LogLik
+		case "mbgnbd":
+			w, err := scoring.FitMBGNBD(cs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := m.(*scoring.MBGNBD)
+			want, gotP, wantLL, gotLL = []float64{w.R, w.Alpha, w.A, w.B}, []float64{g.R, g.Alpha, g.A, g.B}, w.LogLik, g.LogLik
+		case "paretonbd":
+			w, err := scoring.FitParetoNBD(cs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := m.(*scoring.ParetoNBD)
+			want, gotP, wantLL, gotLL = []float64{w.R, w.Alpha, w.S, w.Beta}, []float64{g.R, g.Alpha, g.S, g.Beta}, w.LogLik, g.LogLik
+		}
+		want = append(want, wantGG.P, wantGG.Q, wantGG.Gamma, wantLL, wantGG.LogLik)
+		gotP = append(gotP, gg.P, gg.Q, gg.Gamma, gotLL, gg.LogLik)
+		for i := range want {
+			if !near(want[i], gotP[i], 1e-6) {
+				t.Errorf("%s: value %d: worker %v, in process %v", kind, i, gotP[i], want[i])
+			}
+		}
+	}
+}

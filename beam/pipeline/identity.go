@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"sync"
@@ -59,6 +60,12 @@ type ResolveOptions struct {
 	// (default 20). A graph that needs more makes the pipeline fail rather than give
 	// a wrong answer; see Resolve.
 	Rounds int
+	// HMAC names a key registered with RegisterKey: identifiers are then stored as
+	// identity.WithHMAC stores them, as HMAC-SHA256 digests under that key, so that
+	// the assignments and splits carry digests, as the in-process resolver's
+	// Identifiers do, and the graph's shuffles carry digests rather than the values.
+	// Empty: values are stored normalised.
+	HMAC string
 }
 
 // DefaultRounds is the number of connected-component rounds Resolve unrolls by
@@ -79,34 +86,89 @@ func RegisterRules(name string, rules func() identity.Rules) {
 	rulesByName.Store(name, rules)
 }
 
-// resolverFor builds a resolver with the named rules.
-func resolverFor(name string) (*identity.Resolver, error) {
-	f, ok := rulesByName.Load(name)
-	if !ok {
-		return nil, fmt.Errorf("%w: identity rules %q are not registered (RegisterRules)", ErrInvalid, name)
+var keysByName sync.Map // string -> func() ([]byte, error)
+
+// RegisterKey names a function that returns an HMAC key, for ResolveOptions.HMAC. The
+// key itself never enters the pipeline (whose description runners keep and show):
+// each worker, running the same binary, calls the function once per stage it runs, so
+// it may read the key from the worker's environment or a secret manager. Call it
+// from an init function; registering a name again replaces it.
+func RegisterKey(name string, key func() ([]byte, error)) {
+	keysByName.Store(name, key)
+}
+
+// checkNames reports whether the rules and the key (if any) are registered.
+func checkNames(rules, key string) error {
+	if _, ok := rulesByName.Load(rules); !ok {
+		return fmt.Errorf("%w: identity rules %q are not registered (RegisterRules)", ErrInvalid, rules)
 	}
-	r, err := identity.New(f.(func() identity.Rules)())
+	if _, ok := keysByName.Load(key); key != "" && !ok {
+		return fmt.Errorf("%w: HMAC key %q is not registered (RegisterKey)", ErrInvalid, key)
+	}
+	return nil
+}
+
+// resolverFor builds a resolver with the named rules and HMAC key ("" for none) and
+// the further options.
+func resolverFor(rules, key string, more ...identity.Option) (*identity.Resolver, error) {
+	if err := checkNames(rules, key); err != nil {
+		return nil, err
+	}
+	f, _ := rulesByName.Load(rules)
+	if key != "" {
+		kf, _ := keysByName.Load(key)
+		k, err := kf.(func() ([]byte, error))()
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: HMAC key %q: %w", key, err)
+		}
+		more = append(more, identity.WithHMAC(k))
+	}
+	r, err := identity.New(f.(func() identity.Rules)(), more...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: identity rules %q: %w", ErrInvalid, name, err)
+		return nil, fmt.Errorf("%w: identity rules %q: %w", ErrInvalid, rules, err)
 	}
 	return r, nil
 }
 
 // encodeLink writes an event so that its bytes order events as the pipeline replays
 // them: the instant (seconds with the sign bit flipped, big-endian, then nanoseconds),
-// then the source, then each identifier's kind and value as given, every string
-// written so that bytes compare as the strings do (a 0 byte is escaped as 0x00 0xff and
-// a string ends with 0x00 0x00, below any byte of a longer string). The encoding is
-// injective, so equal bytes mean equal events.
+// then the source, then the match (a 0 byte for none; a 1 byte and the weight, its
+// bits mapped so that they compare as the weights do), then each identifier's kind
+// and value as given, every string written so that bytes compare as the strings do (a
+// 0 byte is escaped as 0x00 0xff and a string ends with 0x00 0x00, below any byte of a
+// longer string). The encoding is injective, so equal bytes mean equal events.
 func encodeLink(e identity.Event) []byte {
-	b := make([]byte, 12, 12+len(e.Source)+2+24*len(e.IDs))
+	b := make([]byte, 12, 12+len(e.Source)+2+9+24*len(e.IDs))
 	binary.BigEndian.PutUint64(b, uint64(e.At.Unix())^1<<63)
 	binary.BigEndian.PutUint32(b[8:], uint32(e.At.Nanosecond()))
 	b = appendOrdered(b, e.Source)
+	if e.Match == nil {
+		b = append(b, 0)
+	} else {
+		b = binary.BigEndian.AppendUint64(append(b, 1), orderedBits(e.Match.Weight))
+	}
 	for _, id := range e.IDs {
 		b = appendOrdered(appendOrdered(b, id.Kind), id.Value)
 	}
 	return b
+}
+
+// orderedBits maps a float's bits to an unsigned integer that orders as the floats do
+// (negative floats have every bit flipped, others only the sign bit); unordered
+// reverses it.
+func orderedBits(f float64) uint64 {
+	u := math.Float64bits(f)
+	if u>>63 == 1 {
+		return ^u
+	}
+	return u | 1<<63
+}
+
+func unordered(u uint64) float64 {
+	if u>>63 == 1 {
+		return math.Float64frombits(u &^ (1 << 63))
+	}
+	return math.Float64frombits(^u)
 }
 
 func appendOrdered(b []byte, s string) []byte {
@@ -158,6 +220,22 @@ func decodeLink(b []byte) (identity.Event, error) {
 	}
 	d := decoder{b: b, off: 12}
 	e := identity.Event{At: time.Unix(sec, int64(ns)).UTC(), Source: d.ordered()}
+	switch d.byte1() {
+	case 0:
+	case 1:
+		if len(b)-d.off < 8 {
+			d.fail("truncated match weight")
+			break
+		}
+		w := unordered(binary.BigEndian.Uint64(b[d.off:]))
+		d.off += 8
+		if math.IsNaN(w) || math.IsInf(w, 0) {
+			d.fail("match weight %v", w) // Link refuses it, so it is never sent
+		}
+		e.Match = &identity.Match{Weight: w}
+	default:
+		d.fail("bad match flag")
+	}
 	for d.err == nil && d.off < len(b) {
 		e.IDs = append(e.IDs, identity.ID{Kind: d.ordered(), Value: d.ordered()})
 	}
@@ -168,10 +246,11 @@ func decodeLink(b []byte) (identity.Event, error) {
 }
 
 // SortLinks sorts events into the order in which Resolve replays each connected
-// component's events: by time, then source, then identifiers (kind and value, as
-// given). identity.Resolver fed the sorted slice event by event (Link, skipping the
-// events it refuses) holds exactly what Resolve computes; events at distinct instants
-// are simply in time order.
+// component's events: by time, then source, then match (events without one first,
+// then by weight), then identifiers (kind and value, as given). identity.Resolver fed
+// the sorted slice event by event (Link, or LinkMatch for an event with a Match,
+// skipping the events it refuses) holds exactly what Resolve computes; events at
+// distinct instants are simply in time order.
 func SortLinks(events []identity.Event) {
 	enc := make([][]byte, len(events))
 	idx := make([]int, len(events))
@@ -224,12 +303,23 @@ func encodeMerge(m identity.Merge) []byte {
 	b := binary.AppendUvarint(nil, uint64(m.Survivor))
 	b = appendKeys(b, m.Absorbed)
 	b = appendTime(b, m.At)
-	return appendString(b, m.Cause)
+	b = appendString(b, m.Cause)
+	if m.Match == nil {
+		return append(b, 0)
+	}
+	return appendFloat(append(b, 1), m.Match.Weight)
 }
 
 func decodeMerge(b []byte) (identity.Merge, error) {
 	d := decoder{b: b}
 	m := identity.Merge{Survivor: d.u32("survivor"), Absorbed: d.keys(), At: d.time(), Cause: d.str()}
+	switch d.byte1() {
+	case 0:
+	case 1:
+		m.Match = &identity.Match{Weight: d.float()}
+	default:
+		d.fail("bad match flag")
+	}
 	return m, d.done("merge")
 }
 

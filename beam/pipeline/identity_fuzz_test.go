@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -17,7 +18,9 @@ func FuzzResolveDecoders(f *testing.F) {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 7, time.UTC)
 	f.Add(uint8(0), encodeLink(identity.Event{At: at, Source: "web", IDs: []identity.ID{{Kind: "email", Value: "a\x00b@x.com"}}}))
 	f.Add(uint8(1), encodeAssignment(Assignment{ID: identity.ID{Kind: "phone", Value: "+1"}, Profile: 3}))
+	f.Add(uint8(0), encodeLink(identity.Event{At: at, Source: "matcher", Match: &identity.Match{Weight: -3.5}, IDs: []identity.ID{{Kind: "phone", Value: "+1"}}}))
 	f.Add(uint8(2), encodeMerge(identity.Merge{Survivor: 1, Absorbed: []uint32{2, 5}, At: at, Cause: "store"}))
+	f.Add(uint8(2), encodeMerge(identity.Merge{Survivor: 1, Absorbed: []uint32{2}, At: at, Cause: "matcher", Match: &identity.Match{Weight: 12}}))
 	f.Add(uint8(3), encodeSplit(identity.Split{Profile: 1, Into: []uint32{1, 9}, ID: identity.ID{Kind: "phone", Value: "+1"}, At: at}))
 	f.Add(uint8(4), encodeMove(Move{Key: 4, Current: 1}))
 	f.Add(uint8(5), encodeCreation(creation{label: "email\x00a", pos: []byte{1, 2}, key: 2}))
@@ -53,7 +56,8 @@ func FuzzResolveDecoders(f *testing.F) {
 }
 
 // The link encoding orders events as SortLinks documents: time, then source, then
-// identifiers, each string as strings compare, a prefix first.
+// match (none first, then by weight), then identifiers, each string as strings
+// compare, a prefix first.
 func TestLinkOrder(t *testing.T) {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	ev := func(d time.Duration, source string, vals ...string) identity.Event {
@@ -63,10 +67,15 @@ func TestLinkOrder(t *testing.T) {
 		}
 		return e
 	}
+	match := func(e identity.Event, w float64) identity.Event {
+		e.Match = &identity.Match{Weight: w}
+		return e
+	}
 	ordered := []identity.Event{
 		ev(-time.Hour*24*365*60, "z"), // before 1970
 		ev(0, "", "b"), ev(0, "a", "a"), ev(0, "a", "a", "a"), ev(0, "a", "a\x00"), ev(0, "a", "ab"),
-		ev(0, "ab"), ev(0, "b"), ev(time.Nanosecond, ""),
+		ev(0, "ab"), ev(0, "b"), match(ev(0, "b"), math.Inf(-1)), match(ev(0, "b"), -2), match(ev(0, "b", "a"), -0.5),
+		match(ev(0, "b"), 0), match(ev(0, "b"), 3), match(ev(0, "b"), 1e300), ev(time.Nanosecond, ""),
 	}
 	for i := 1; i < len(ordered); i++ {
 		if bytes.Compare(encodeLink(ordered[i-1]), encodeLink(ordered[i])) >= 0 {

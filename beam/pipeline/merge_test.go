@@ -231,10 +231,26 @@ func TestHistoriesMergeAnySplit(t *testing.T) {
 		if !maps.Equal(want.H, got.H) || !maps.Equal(want.S, got.S) {
 			t.Fatalf("split differs: %v %v versus %v %v", got.H, got.S, want.H, want.S)
 		}
-		wc, ws := want.customers()
-		gc, gs := got.customers()
+		wc, ws := want.rows()
+		gc, gs := got.rows()
 		if !slices.Equal(wc, gc) || !slices.Equal(ws, gs) {
-			t.Fatal("expanded customers differ")
+			t.Fatal("weighted rows differ")
+		}
+		// The rows stand for every summary once and every repeat buyer's spend once.
+		var buyers, wp, wsp float64
+		for _, s := range sums {
+			if s.Frequency > 0 {
+				buyers++
+			}
+		}
+		for _, r := range gc {
+			wp += r.Weight
+		}
+		for _, r := range gs {
+			wsp += r.Weight
+		}
+		if wp != float64(len(sums)) || wsp != buyers {
+			t.Fatalf("rows weigh %v customers and %v buyers, want %d and %v", wp, wsp, len(sums), buyers)
 		}
 	})
 }

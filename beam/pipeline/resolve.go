@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 
@@ -52,8 +53,9 @@ func init() {
 // order of the events that created them (a count per hour of event time, then a rank
 // within the hour).
 //
-// Guarantee: the result equals identity.Resolver fed the events in SortLinks order
-// (time, then source, then identifiers), skipping events it refuses: the same profile
+// Guarantee: the result equals identity.Resolver (with the same HMAC key, if any) fed
+// the events in SortLinks order (time, source, match, identifiers) with Link or
+// LinkMatch, skipping events it refuses: the same profile
 // for every identifier, the same keys, the same merges and splits. It holds for any
 // rules, because the limits and quarantine only ever keep apart identifiers that the
 // graph connects, so no decision looks outside a component. Events at distinct
@@ -62,15 +64,24 @@ func init() {
 // worker, in order: a component as large as the input (a shared value not on a block
 // list, before the quarantine has cut it) is replayed by one worker as in process.
 //
-// An event's Match (a probabilistic match, identity.Resolver.LinkMatch) is not carried:
-// the replay links every event with Link, so the history keeps no match weights.
+// An event with a Match (a probabilistic match) is replayed with LinkMatch, so its
+// merges carry the match weight as the resolver's OnMerge reports do. Under
+// ResolveOptions.HMAC the replay stores digests, as identity.WithHMAC does; the
+// events themselves travel to the replay with their identifiers as given.
 //
 // A graph whose components need more rounds than opts.Rounds makes the pipeline fail
-// with an error naming the rounds, never a wrong answer. Rules that are not registered
-// are an error wrapping ErrInvalid.
+// with an error naming the rounds, never a wrong answer. Rules or a key that are not
+// registered are an error wrapping ErrInvalid.
 func Resolve(s beam.Scope, rules string, links beam.PCollection, opts *ResolveOptions) (Resolution, error) {
-	if _, err := resolverFor(rules); err != nil {
+	var key string
+	if opts != nil {
+		key = opts.HMAC
+	}
+	if err := checkNames(rules, key); err != nil {
 		return Resolution{}, err
+	}
+	if _, err := resolverFor(rules, ""); err != nil {
+		return Resolution{}, err // rules that identity.New refuses
 	}
 	rounds := DefaultRounds
 	if opts != nil && opts.Rounds != 0 {
@@ -80,11 +91,11 @@ func Resolve(s beam.Scope, rules string, links beam.PCollection, opts *ResolveOp
 		return Resolution{}, fmt.Errorf("%w: ResolveOptions.Rounds %d outside 1..64", ErrInvalid, rounds)
 	}
 	s = s.Scope("clientele.Resolve")
-	edges, events := beam.ParDo2(s, &prepareFn{Rules: rules}, links)
+	edges, events := beam.ParDo2(s, &prepareFn{Rules: rules, Key: key}, links)
 	final, violations := components(s, edges, rounds)
 	labelled := beam.ParDo(s, &labelFn{Rounds: rounds}, beam.CoGroupByKey(s, events, final),
 		beam.SideInput{Input: violations})
-	creations, results := beam.ParDo2(s, &replayFn{Rules: rules}, beam.GroupByKey(s, labelled))
+	creations, results := beam.ParDo2(s, &replayFn{Rules: rules, Key: key}, beam.GroupByKey(s, labelled))
 	offsets := beam.Combine(s, &offsetsFn{}, beam.ParDo(s, creationBucket, creations))
 	pairs := beam.ParDo(s, &numberFn{}, beam.GroupByKey(s, creations), beam.SideInput{Input: offsets})
 	a, m, sp, mv := beam.ParDo4(s, &rewriteFn{}, beam.CoGroupByKey(s, pairs, results))
@@ -99,6 +110,9 @@ func node(id identity.ID) string { return id.Kind + "\x00" + id.Value }
 // prepare returns the nodes of an event's identifiers that the resolver would link,
 // or none when it would refuse the event or drop every identifier.
 func prepare(r *identity.Resolver, e identity.Event) []string {
+	if e.Match != nil && (math.IsNaN(e.Match.Weight) || math.IsInf(e.Match.Weight, 0)) {
+		return nil // LinkMatch refuses the whole event
+	}
 	var nodes []string
 	for _, id := range e.IDs {
 		c, err := r.Canonical(id)
@@ -115,13 +129,13 @@ func prepare(r *identity.Resolver, e identity.Event) []string {
 // prepareFn turns an event into edges (a star from its first linkable identifier) and
 // the event keyed by that identifier.
 type prepareFn struct {
-	Rules string
-	r     *identity.Resolver
+	Rules, Key string
+	r          *identity.Resolver
 }
 
 func (f *prepareFn) Setup() error {
 	var err error
-	f.r, err = resolverFor(f.Rules)
+	f.r, err = resolverFor(f.Rules, f.Key)
 	return err
 }
 
@@ -249,6 +263,7 @@ func decodeResult(b []byte) (result, error) {
 // component. Its keys are local: renumbering makes them global.
 type replayer struct {
 	rules  string
+	key    string // HMAC key name, "" for none
 	r      *identity.Resolver
 	next   uint32 // the next key the resolver will issue
 	merges []identity.Merge
@@ -260,15 +275,11 @@ type replayer struct {
 const replayReset = 1 << 20
 
 func (p *replayer) reset() error {
-	f, ok := rulesByName.Load(p.rules)
-	if !ok {
-		return fmt.Errorf("%w: identity rules %q are not registered (RegisterRules)", ErrInvalid, p.rules)
-	}
-	r, err := identity.New(f.(func() identity.Rules)(),
+	r, err := resolverFor(p.rules, p.key,
 		identity.OnMerge(func(m identity.Merge) { p.merges = append(p.merges, m) }),
 		identity.OnSplit(func(s identity.Split) { p.splits = append(p.splits, s) }))
 	if err != nil {
-		return fmt.Errorf("%w: identity rules %q: %w", ErrInvalid, p.rules, err)
+		return err
 	}
 	p.r, p.next = r, 1
 	return nil
@@ -290,7 +301,12 @@ func (p *replayer) replay(label string, events [][]byte) ([]creation, result, er
 		if err != nil {
 			return nil, result{}, err
 		}
-		if _, err := p.r.Link(context.Background(), e.At, e.Source, e.IDs...); err != nil {
+		if e.Match != nil {
+			_, err = p.r.LinkMatch(context.Background(), e.At, e.Source, *e.Match, e.IDs...)
+		} else {
+			_, err = p.r.Link(context.Background(), e.At, e.Source, e.IDs...)
+		}
+		if err != nil {
 			if errors.Is(err, identity.ErrInvalid) {
 				continue // Link refused the event and changed nothing
 			}
@@ -320,11 +336,11 @@ func (p *replayer) replay(label string, events [][]byte) ([]creation, result, er
 // replayFn replays each component and emits its key creations by hour and its result
 // by component.
 type replayFn struct {
-	Rules string
-	p     *replayer
+	Rules, Key string
+	p          *replayer
 }
 
-func (f *replayFn) Setup() { f.p = &replayer{rules: f.Rules} }
+func (f *replayFn) Setup() { f.p = &replayer{rules: f.Rules, key: f.Key} }
 
 func (f *replayFn) ProcessElement(label string, next func(*[]byte) bool, created func(int64, []byte), results func(string, []byte)) error {
 	var events [][]byte

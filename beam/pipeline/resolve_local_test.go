@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -33,6 +34,7 @@ func init() {
 		}
 		return r
 	})
+	RegisterKey("test", func() ([]byte, error) { return []byte("a test key, not a secret"), nil })
 }
 
 type edge = [2]string
@@ -96,8 +98,8 @@ func localComponents(r *rand.Rand, edges []edge, maxRounds int) (map[string]stri
 
 // resolveLocal is Resolve's stages in memory, with components replayed in a random
 // order by replayers that are replaced at random (as bundles would).
-func resolveLocal(r *rand.Rand, rules string, events []identity.Event) (result, error) {
-	res0, err := resolverFor(rules)
+func resolveLocal(r *rand.Rand, rules, key string, events []identity.Event) (result, error) {
+	res0, err := resolverFor(rules, key)
 	if err != nil {
 		return result{}, err
 	}
@@ -127,12 +129,12 @@ func resolveLocal(r *rand.Rand, rules string, events []identity.Event) (result, 
 		}
 		byLabel[label] = append(byLabel[label], es...)
 	}
-	p := &replayer{rules: rules}
+	p := &replayer{rules: rules, key: key}
 	var made []creation
 	results := map[string]result{}
 	for _, label := range shuffled(r, keysOf(byLabel)) {
 		if r.IntN(3) == 0 {
-			p = &replayer{rules: rules}
+			p = &replayer{rules: rules, key: key}
 		}
 		m, res, err := p.replay(label, shuffled(r, byLabel[label]))
 		if err != nil {
@@ -185,21 +187,36 @@ func resolveLocal(r *rand.Rand, rules string, events []identity.Event) (result, 
 	return all, nil
 }
 
-// inProcess feeds events in SortLinks order to one identity.Resolver and returns what
-// Resolve should produce.
-func inProcess(t interface{ Fatal(...any) }, rules string, events []identity.Event) result {
+// inProcess feeds events in SortLinks order to one identity.Resolver (with the HMAC
+// key registered under key, if not empty) and returns what Resolve should produce.
+func inProcess(t interface{ Fatal(...any) }, rules, key string, events []identity.Event) result {
 	var want result
 	f, _ := rulesByName.Load(rules)
-	r, err := identity.New(f.(func() identity.Rules)(),
+	opts := []identity.Option{
 		identity.OnMerge(func(m identity.Merge) { want.merges = append(want.merges, m) }),
-		identity.OnSplit(func(s identity.Split) { want.splits = append(want.splits, s) }))
+		identity.OnSplit(func(s identity.Split) { want.splits = append(want.splits, s) }),
+	}
+	if key != "" {
+		kf, _ := keysByName.Load(key)
+		k, err := kf.(func() ([]byte, error))()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, identity.WithHMAC(k))
+	}
+	r, err := identity.New(f.(func() identity.Rules)(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sorted := slices.Clone(events)
 	SortLinks(sorted)
 	for _, e := range sorted {
-		r.Link(context.Background(), e.At, e.Source, e.IDs...) // refused events change nothing
+		// Refused events change nothing.
+		if e.Match != nil {
+			r.LinkMatch(context.Background(), e.At, e.Source, *e.Match, e.IDs...)
+		} else {
+			r.Link(context.Background(), e.At, e.Source, e.IDs...)
+		}
 	}
 	for k := uint32(1); r.Current(k) != 0; k++ {
 		if c := r.Current(k); c != k {
@@ -271,7 +288,18 @@ func drawLinks(t *rapid.T) []identity.Event {
 		if rapid.IntRange(0, 20).Draw(t, "old") == 0 {
 			at = time.Date(1969, 12, 31, 23, 30, 0, 0, time.UTC)
 		}
-		out = append(out, identity.Event{At: at, Source: rapid.SampledFrom([]string{"web", "store"}).Draw(t, "source"), IDs: ids})
+		e := identity.Event{At: at, Source: rapid.SampledFrom([]string{"web", "store"}).Draw(t, "source"), IDs: ids}
+		// Some events are probabilistic matches, a few with weights LinkMatch refuses;
+		// weights repeat, so that two matches can tie on everything else.
+		switch rapid.IntRange(0, 9).Draw(t, "match") {
+		case 0, 1:
+			e.Match = &identity.Match{Weight: rapid.SampledFrom([]float64{-2.5, 0, 7.25, 13}).Draw(t, "weight")}
+		case 2:
+			if rapid.IntRange(0, 3).Draw(t, "bad weight") == 0 {
+				e.Match = &identity.Match{Weight: math.NaN()}
+			}
+		}
+		out = append(out, e)
 	}
 	return out
 }
@@ -280,16 +308,16 @@ func drawLinks(t *rapid.T) []identity.Event {
 // identity.Resolver fed the events in SortLinks order: the same assignments under
 // the same keys, the same moves, merges and splits.
 func TestResolveStagesEqualResolver(t *testing.T) {
-	for _, rules := range []string{"none", "default", "tight"} {
-		t.Run(rules, func(t *testing.T) {
+	for _, c := range []struct{ rules, key string }{{"none", ""}, {"default", ""}, {"tight", ""}, {"tight", "test"}} {
+		t.Run(c.rules+"/"+c.key, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
 				events := drawLinks(t)
 				r := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
-				got, err := resolveLocal(r, rules, events)
+				got, err := resolveLocal(r, c.rules, c.key, events)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := inProcess(t, rules, events)
+				want := inProcess(t, c.rules, c.key, events)
 				if d := cmp.Diff(sortResult(want), sortResult(got), resultCmp...); d != "" {
 					t.Fatalf("pipeline stages differ from the resolver (-want +got):\n%s", d)
 				}

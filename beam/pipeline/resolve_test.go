@@ -28,7 +28,8 @@ func init() {
 // browse anonymously on a device or two, some log in (user id, e-mail, often spelled
 // differently), some buy in the store with their phone; households share a tablet,
 // the till sometimes types the shop's own number, and trackers sometimes send
-// "null". Times are whole minutes, so some events share an instant.
+// "null"; a probabilistic matcher joins some store phones to web accounts (events
+// with a Match). Times are whole minutes, so some events share an instant.
 func genLinks(seed uint64, people int) []identity.Event {
 	r := rand.New(rand.NewPCG(seed, seed^0x51ed2701))
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
@@ -72,6 +73,10 @@ func genLinks(seed uint64, people int) []identity.Event {
 				ids = append(ids, id("email", email))
 			}
 			out = append(out, identity.Event{At: at(), Source: "store", IDs: ids})
+			if r.IntN(4) == 0 {
+				out = append(out, identity.Event{At: at(), Source: "matcher", IDs: []identity.ID{id("phone", ph), id("user_id", user)},
+					Match: &identity.Match{Weight: float64(8 + r.IntN(12))}})
+			}
 		}
 	}
 	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
@@ -121,29 +126,38 @@ func gotResolution(t *testing.T, key string) result {
 
 // Resolve on Prism equals identity.Resolver fed the same events in SortLinks order,
 // with the default rules (limits, priority, block lists, quarantine of the shop's
-// number) and without rules (plain connected components).
+// number), with them under an HMAC key, and without rules (plain connected
+// components); matched links' merges carry their weights.
 func TestResolveEqualsResolver(t *testing.T) {
 	events := genLinks(1, 3000)
 	p, s := beam.NewPipelineWithRoot()
 	links := stall(s, beam.CreateList(s, events))
-	for _, rules := range []string{"default", "none"} {
-		res, err := Resolve(s, rules, links, &ResolveOptions{Rounds: 6})
+	cases := []struct{ rules, key string }{{"default", ""}, {"default", "test"}, {"none", ""}}
+	for _, c := range cases {
+		res, err := Resolve(s, c.rules, links, &ResolveOptions{Rounds: 6, HMAC: c.key})
 		if err != nil {
 			t.Fatal(err)
 		}
-		collectResolution(s, "resolve/"+rules, res)
+		collectResolution(s, "resolve/"+c.rules+"/"+c.key, res)
 	}
 	run(t, p)
-	for _, rules := range []string{"default", "none"} {
-		want := inProcess(t, rules, events)
-		gotR := gotResolution(t, "resolve/"+rules)
-		if len(want.assignments) == 0 || len(want.merges) == 0 || rules == "default" && len(want.splits) == 0 {
-			t.Fatalf("%s: the data exercise too little: %d assignments, %d merges, %d splits", rules, len(want.assignments), len(want.merges), len(want.splits))
+	for _, c := range cases {
+		name := c.rules + "/" + c.key
+		want := inProcess(t, c.rules, c.key, events)
+		gotR := gotResolution(t, "resolve/"+name)
+		matched := 0
+		for _, m := range want.merges {
+			if m.Match != nil {
+				matched++
+			}
+		}
+		if len(want.assignments) == 0 || matched == 0 || c.rules == "default" && len(want.splits) == 0 {
+			t.Fatalf("%s: the data exercise too little: %d assignments, %d merges (%d matched), %d splits", name, len(want.assignments), len(want.merges), matched, len(want.splits))
 		}
 		if d := cmp.Diff(sortResult(want), sortResult(gotR), resultCmp...); d != "" {
-			t.Fatalf("%s: Resolve differs from the resolver (-want +got):\n%s", rules, d)
+			t.Fatalf("%s: Resolve differs from the resolver (-want +got):\n%s", name, d)
 		}
-		t.Logf("%s: %d identifiers, %d merges, %d splits, %d moved keys", rules, len(want.assignments), len(want.merges), len(want.splits), len(want.moves))
+		t.Logf("%s: %d identifiers, %d merges (%d matched), %d splits, %d moved keys", name, len(want.assignments), len(want.merges), matched, len(want.splits), len(want.moves))
 	}
 }
 
@@ -175,5 +189,8 @@ func TestResolveRefusesBadOptions(t *testing.T) {
 	}
 	if _, err := Resolve(s, "default", links, &ResolveOptions{Rounds: 65}); !errors.Is(err, ErrInvalid) {
 		t.Fatal("65 rounds accepted")
+	}
+	if _, err := Resolve(s, "default", links, &ResolveOptions{HMAC: "no such key"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "RegisterKey") {
+		t.Fatalf("unregistered key: %v", err)
 	}
 }
