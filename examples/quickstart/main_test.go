@@ -150,7 +150,7 @@ func TestSmallSizes(t *testing.T) {
 			}
 			for _, title := range []string{"Words used in this report", "The base", "Identity: one person, one profile",
 				"Audiences: which profiles", "The road: from reached to repeat customer", "Value: who will buy again",
-				"Referral: who brought whom"} {
+				"Referral: who brought whom", secUplift} {
 				if !strings.Contains(text.String(), "\n"+title) {
 					t.Errorf("no section %q", title)
 				}
