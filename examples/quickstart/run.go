@@ -84,6 +84,9 @@ func run(out, status io.Writer, cfg config) error {
 	}
 	prog.end()
 	fun.report(w)
+	if err := reportInsight(w, res, referrer); err != nil {
+		return err
+	}
 
 	prog.begin("fitting BG/NBD and Gamma-Gamma, CLV and lookalikes")
 	val, err := scoreBase(res, seg, params)
