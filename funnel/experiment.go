@@ -3,13 +3,15 @@ package funnel
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// Experiment compares a funnel's conversion, from the first step to the last, between
-// a control group and a treatment group (an A/B test, or a holdout against the rest).
+// Experiment compares a rate between a control group and a treatment group (an A/B
+// test, or a holdout against the rest): a funnel's conversion from the first step to
+// the last (CompareGroups) or a retention column (CompareRetention).
 type Experiment struct {
 	Control, Treatment Rate
 	// Comparison is the fixed-sample difference (treatment minus control) with
@@ -47,23 +49,13 @@ type ExperimentOptions struct {
 // with ρ² = (-2 log α + log(-2 log α + 1)) / Planned, which makes it tightest at the
 // planned size (their eq. 8).
 func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *ExperimentOptions) (*Experiment, error) {
-	var o ExperimentOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.Level == 0 {
-		o.Level = 0.95
-	}
-	if o.Planned == 0 {
-		o.Planned = 10_000
+	o, err := opts.defaults()
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case res == nil || len(res.Steps) == 0 || control == nil || treatment == nil:
 		return nil, fmt.Errorf("%w: an experiment needs a result and two groups", ErrInvalid)
-	case !(o.Level > 0 && o.Level < 1):
-		return nil, fmt.Errorf("%w: experiment level %v outside (0, 1)", ErrInvalid, o.Level)
-	case o.Planned < 0:
-		return nil, fmt.Errorf("%w: experiment planned size %d is negative", ErrInvalid, o.Planned)
 	case control.Intersects(treatment):
 		return nil, fmt.Errorf("%w: %d profiles are in both groups", ErrInvalid, control.AndCardinality(treatment))
 	}
@@ -79,6 +71,74 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 	if err != nil {
 		return nil, err
 	}
+	return compareRates(c, t, o)
+}
+
+// CompareRetention compares retention in column col (see Table.Rate: the cohorts whose
+// cell is complete, pooled) between a control group's cohort table and a treatment
+// group's, made by the same Cohorts over each group's events (for a holdout, the
+// events of Holdout.Split's two sets), with the same fixed-sample comparison and
+// confidence sequence as CompareGroups. The tables must have the same columns and no
+// profile in common.
+func CompareRetention(control, treatment *Table, col int, opts *ExperimentOptions) (*Experiment, error) {
+	o, err := opts.defaults()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case control == nil || treatment == nil:
+		return nil, fmt.Errorf("%w: a retention experiment needs two tables", ErrInvalid)
+	case !slices.Equal(control.Columns, treatment.Columns) || control.By != treatment.By:
+		return nil, fmt.Errorf("%w: tables of different cohorts (columns %q by %v, %q by %v)", ErrInvalid,
+			control.Columns, control.By, treatment.Columns, treatment.By)
+	}
+	if shared := members(control).AndCardinality(members(treatment)); shared > 0 {
+		return nil, fmt.Errorf("%w: %d profiles are in both groups' cohorts", ErrInvalid, shared)
+	}
+	c, err := control.Rate(col, Wilson, o.Level)
+	if err != nil {
+		return nil, err
+	}
+	t, err := treatment.Rate(col, Wilson, o.Level)
+	if err != nil {
+		return nil, err
+	}
+	return compareRates(c, t, o)
+}
+
+// members is the union of a table's cohorts.
+func members(t *Table) *roaring.Bitmap {
+	all := roaring.New()
+	for _, c := range t.Cohorts {
+		if c.Profiles != nil {
+			all.Or(c.Profiles)
+		}
+	}
+	return all
+}
+
+func (opts *ExperimentOptions) defaults() (ExperimentOptions, error) {
+	var o ExperimentOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Level == 0 {
+		o.Level = 0.95
+	}
+	if o.Planned == 0 {
+		o.Planned = 10_000
+	}
+	switch {
+	case !(o.Level > 0 && o.Level < 1):
+		return o, fmt.Errorf("%w: experiment level %v outside (0, 1)", ErrInvalid, o.Level)
+	case o.Planned < 0:
+		return o, fmt.Errorf("%w: experiment planned size %d is negative", ErrInvalid, o.Planned)
+	}
+	return o, nil
+}
+
+// compareRates compares two groups' rates, fixed-sample and always-valid.
+func compareRates(c, t Rate, o ExperimentOptions) (*Experiment, error) {
 	cmp, err := Compare(c, t, o.Level)
 	if err != nil {
 		return nil, err
