@@ -183,17 +183,6 @@ func (c *corrTally) merge(o *corrTally) {
 	}
 }
 
-// correlatePlan checks the options and the spec of a correlation and returns them ready
-// to run.
-func (s Spec) correlatePlan(opts *CorrelateOptions) (CorrelateOptions, *plan, error) {
-	o, err := opts.defaults()
-	if err != nil {
-		return o, nil, err
-	}
-	p, err := s.compile()
-	return o, p, err
-}
-
 func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
 	var opts CorrelateOptions
 	if o != nil {
@@ -227,7 +216,16 @@ func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
 // with Window 0), bounds included. Event names that match a step are not candidates;
 // property values are read on every event in that span, steps included.
 func (s Spec) CorrelateBatch(b *Batch, opts *CorrelateOptions) (*Correlations, error) {
-	o, p, err := s.correlatePlan(opts)
+	cp, err := s.CorrelatePartialBatch(b, opts)
+	if err != nil {
+		return nil, err
+	}
+	return cp.Result()
+}
+
+// CorrelatePartialBatch is CorrelateBatch's mergeable state (see CorrelationPartial).
+func (s Spec) CorrelatePartialBatch(b *Batch, opts *CorrelateOptions) (*CorrelationPartial, error) {
+	cp, p, err := s.newCorrelationPartial(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -240,8 +238,8 @@ func (s Spec) CorrelateBatch(b *Batch, opts *CorrelateOptions) (*Correlations, e
 	names := canonical(b.Names, b.Event)
 	var keys []string
 	var cols [][]uint32
-	for _, k := range o.Props {
-		if col, ok := b.Props[k]; ok && !slices.Contains(keys, k) {
+	for _, k := range cp.keys {
+		if col, ok := b.Props[k]; ok {
 			keys = append(keys, k)
 			cols = append(cols, canonical(b.Values, col))
 		}
@@ -281,7 +279,8 @@ func (s Spec) CorrelateBatch(b *Batch, opts *CorrelateOptions) (*Correlations, e
 	for _, c := range parts[1:] {
 		all.merge(c)
 	}
-	return all.correlations(o, b.Names, keys, b.Values, empty)
+	all.fold(cp, b.Names, keys, b.Values, empty)
+	return cp, nil
 }
 
 // canonical returns ids with every id replaced by the first id of the same string, so
@@ -311,6 +310,15 @@ func canonical(dict []string, ids []uint32) []uint32 {
 // steps and property values are read on each event (a Step's Match sees the whole
 // event).
 func (s Spec) Correlate(events []Event, opts *CorrelateOptions) (*Correlations, error) {
+	cp, err := s.CorrelatePartial(events, opts)
+	if err != nil {
+		return nil, err
+	}
+	return cp.Result()
+}
+
+// CorrelatePartial is Correlate's mergeable state (see CorrelationPartial).
+func (s Spec) CorrelatePartial(events []Event, opts *CorrelateOptions) (*CorrelationPartial, error) {
 	seq, err := sortedByProfile(events, s.AsOf)
 	if err != nil {
 		return nil, err
@@ -321,21 +329,30 @@ func (s Spec) Correlate(events []Event, opts *CorrelateOptions) (*Correlations, 
 // CorrelateSeq is CorrelateBatch over a stream grouped by profile (see Spec.RunSeq),
 // holding one profile's events at a time.
 func (s Spec) CorrelateSeq(events iter.Seq[Event], opts *CorrelateOptions) (*Correlations, error) {
-	var failed error
-	res, err := s.correlateGrouped(profileStream(events, s.AsOf, &failed), opts)
-	if failed != nil {
-		return nil, failed
-	}
-	return res, err
-}
-
-// correlateGrouped correlates events that come grouped by profile, each with its time.
-func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOptions) (*Correlations, error) {
-	o, p, err := s.correlatePlan(opts)
+	cp, err := s.CorrelatePartialSeq(events, opts)
 	if err != nil {
 		return nil, err
 	}
-	keys := slices.Compact(slices.Clone(o.Props))
+	return cp.Result()
+}
+
+// CorrelatePartialSeq is CorrelateSeq's mergeable state (see CorrelationPartial).
+func (s Spec) CorrelatePartialSeq(events iter.Seq[Event], opts *CorrelateOptions) (*CorrelationPartial, error) {
+	var failed error
+	cp, err := s.correlateGrouped(profileStream(events, s.AsOf, &failed), opts)
+	if failed != nil {
+		return nil, failed
+	}
+	return cp, err
+}
+
+// correlateGrouped correlates events that come grouped by profile, each with its time.
+func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOptions) (*CorrelationPartial, error) {
+	cp, p, err := s.newCorrelationPartial(opts)
+	if err != nil {
+		return nil, err
+	}
+	keys := cp.keys
 	var names, values []string
 	var nameIDs, valueIDs map[string]uint32
 	intern(&valueIDs, &values, "")
@@ -376,36 +393,33 @@ func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOp
 		}
 	}
 	flush()
-	return c.correlations(o, names, keys, values, 0)
+	c.grow(len(names), len(values), len(keys))
+	c.fold(cp, names, keys, values, 0)
+	return cp, nil
 }
 
-// correlations tests every candidate and ranks them.
-func (c *corrTally) correlations(o CorrelateOptions, names, keys, values []string, empty uint32) (*Correlations, error) {
-	c.grow(len(names), len(values), len(keys))
-	res := &Correlations{Converters: int64(len(c.conv)), NonConverters: int64(len(c.non)), Level: o.Level}
+// Result tests every candidate and ranks them, with the options the partial was made
+// with (Segments, Level, MinProfiles).
+func (cp *CorrelationPartial) Result() (*Correlations, error) {
+	o := cp.opts
+	conv, non := int64(cp.conv.GetCardinality()), int64(cp.non.GetCardinality())
+	res := &Correlations{Converters: conv, NonConverters: non, Level: o.Level}
 	var all []Correlation
-	add := func(kind CandidateKind, name, value string, a, cc int64) {
-		if a+cc < o.MinProfiles {
+	add := func(kind CandidateKind, name, value string, n [2]int64) {
+		if n[0]+n[1] < o.MinProfiles {
 			return
 		}
-		all = append(all, Correlation{Kind: kind, Name: name, Value: value, Converters: a, NonConverters: cc})
+		all = append(all, Correlation{Kind: kind, Name: name, Value: value, Converters: n[0], NonConverters: n[1]})
 	}
-	for id, name := range names {
-		add(EventCandidate, name, "", c.ev[0][id], c.ev[1][id])
+	for _, name := range slices.Sorted(maps.Keys(cp.events)) {
+		add(EventCandidate, name, "", cp.events[name])
 	}
-	for k, key := range keys {
-		for id, v := range values {
-			if uint32(id) != empty {
-				add(PropertyCandidate, key, v, c.prop[k][0][id], c.prop[k][1][id])
-			}
-		}
+	for _, kv := range slices.SortedFunc(maps.Keys(cp.props), comparePair) {
+		add(PropertyCandidate, kv[0], kv[1], cp.props[kv])
 	}
-	if len(o.Segments) > 0 {
-		conv, non := roaring.BitmapOf(c.conv...), roaring.BitmapOf(c.non...)
-		for _, name := range slices.Sorted(maps.Keys(o.Segments)) {
-			seg := o.Segments[name]
-			add(SegmentCandidate, name, "", int64(conv.AndCardinality(seg)), int64(non.AndCardinality(seg)))
-		}
+	for _, name := range slices.Sorted(maps.Keys(o.Segments)) {
+		seg := o.Segments[name]
+		add(SegmentCandidate, name, "", [2]int64{int64(cp.conv.AndCardinality(seg)), int64(cp.non.AndCardinality(seg))})
 	}
 	ps := make([]float64, len(all))
 	for i := range all {

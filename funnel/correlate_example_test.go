@@ -95,3 +95,46 @@ func ExampleSpec_CorrelateSeq() {
 	fmt.Printf("%s %q: %d of %d converters, %d of %d others, p %.1g\n", c.Kind, c.Name, c.Converters, res.Converters, c.NonConverters, res.NonConverters, c.P)
 	// Output: event "reviews": 10 of 10 converters, 0 of 10 others, p 6e-05
 }
+
+// Shards of profiles correlate apart, on different machines, and merge through their
+// binary encoding; segments apply when the merged partial computes its result.
+func ExampleCorrelationPartial_Merge() {
+	spec := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}}
+	var east, west []funnel.Event
+	for p := uint32(1); p <= 40; p++ {
+		evs := []funnel.Event{ev(p, 0, "visit")}
+		if p%4 == 0 {
+			evs = append(evs, ev(p, 2, "reviews"), ev(p, 5, "purchase"))
+		}
+		if p <= 20 {
+			east = append(east, evs...)
+		} else {
+			west = append(west, evs...)
+		}
+	}
+	a, _ := spec.CorrelatePartial(east, nil)
+	b, _ := spec.CorrelatePartialBatch(batch(west), nil)
+	data, _ := b.MarshalBinary()
+	merged, _ := spec.NewCorrelationPartial(&funnel.CorrelateOptions{Segments: map[string]*roaring.Bitmap{"west": roaring.BitmapOf(21, 22, 23, 24, 25)}})
+	if err := merged.UnmarshalBinary(data); err != nil {
+		panic(err)
+	}
+	if err := merged.Merge(a); err != nil {
+		panic(err)
+	}
+	res, _ := merged.Result()
+	fmt.Println(res.Converters, res.NonConverters, res.Tested)
+	fmt.Printf("%s %s: %d of %d converters\n", res.Success[0].Kind, res.Success[0].Name, res.Success[0].Converters, res.Converters)
+	// Output:
+	// 10 30 2
+	// event reviews: 10 of 10 converters
+}
+
+// batch makes a columnar batch of events grouped by profile.
+func batch(events []funnel.Event) *funnel.Batch {
+	var b funnel.Batch
+	for _, e := range events {
+		b.Append(e)
+	}
+	return &b
+}

@@ -200,6 +200,15 @@ func (sc *stickyScan) result(breakdown bool) *StickinessResult {
 
 // Run computes the stickiness over events from any number of profiles, in any order.
 func (sk Stickiness) Run(events []Event) (*StickinessResult, error) {
+	sp, err := sk.Partial(events)
+	if err != nil {
+		return nil, err
+	}
+	return sp.Result(), nil
+}
+
+// Partial is Run's mergeable state (see StickinessPartial).
+func (sk Stickiness) Partial(events []Event) (*StickinessPartial, error) {
 	seq, err := sortedByProfile(events, time.Time{})
 	if err != nil {
 		return nil, err
@@ -209,19 +218,29 @@ func (sk Stickiness) Run(events []Event) (*StickinessResult, error) {
 
 // RunSeq computes the stickiness over a stream grouped by profile (see Spec.RunSeq).
 func (sk Stickiness) RunSeq(events iter.Seq[Event]) (*StickinessResult, error) {
-	var failed error
-	res, err := sk.runGrouped(profileStream(events, time.Time{}, &failed))
-	if failed != nil {
-		return nil, failed
-	}
-	return res, err
-}
-
-func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*StickinessResult, error) {
-	sc, err := sk.newScan()
+	sp, err := sk.PartialSeq(events)
 	if err != nil {
 		return nil, err
 	}
+	return sp.Result(), nil
+}
+
+// PartialSeq is RunSeq's mergeable state (see StickinessPartial).
+func (sk Stickiness) PartialSeq(events iter.Seq[Event]) (*StickinessPartial, error) {
+	var failed error
+	sp, err := sk.runGrouped(profileStream(events, time.Time{}, &failed))
+	if failed != nil {
+		return nil, failed
+	}
+	return sp, err
+}
+
+func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*StickinessPartial, error) {
+	sp, err := sk.NewPartial()
+	if err != nil {
+		return nil, err
+	}
+	sc := sp.scan
 	var times []int64
 	group := ""
 	var firstT int64
@@ -252,17 +271,27 @@ func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*StickinessResu
 		}
 	}
 	flush()
-	return sc.result(sk.Breakdown != ""), nil
+	return sp, nil
 }
 
 // RunBatch computes the stickiness over a columnar batch, profile ranges in parallel;
 // the event is matched once per distinct name and a breakdown reads the batch's column
 // for its property.
 func (sk Stickiness) RunBatch(b *Batch) (*StickinessResult, error) {
-	base, err := sk.newScan()
+	sp, err := sk.PartialBatch(b)
 	if err != nil {
 		return nil, err
 	}
+	return sp.Result(), nil
+}
+
+// PartialBatch is RunBatch's mergeable state (see StickinessPartial).
+func (sk Stickiness) PartialBatch(b *Batch) (*StickinessPartial, error) {
+	sp, err := sk.NewPartial()
+	if err != nil {
+		return nil, err
+	}
+	base := sp.scan
 	starts, err := b.profiles(time.Time{})
 	if err != nil {
 		return nil, err
@@ -306,5 +335,5 @@ func (sk Stickiness) RunBatch(b *Batch) (*StickinessResult, error) {
 	for _, q := range parts {
 		base.merge(q)
 	}
-	return base.result(sk.Breakdown != ""), nil
+	return sp, nil
 }

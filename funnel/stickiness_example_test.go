@@ -55,3 +55,25 @@ func ExampleStickiness_RunBatch() {
 	fmt.Println(res.Periods[0].Days[:4], again.Periods[0].Days[:4])
 	// Output: [0 1 1 0] [0 1 1 0]
 }
+
+// Two shards count stickiness apart and merge, here through the binary encoding.
+func ExampleStickinessPartial_Merge() {
+	sk := funnel.Stickiness{Event: funnel.Step{Name: "use"}, By: funnel.Week}
+	day := 24 * 60
+	a, _ := sk.Partial([]funnel.Event{ev(1, 0, "use"), ev(1, day, "use"), ev(1, 2*day, "use")})
+	b, _ := sk.PartialSeq(slices.Values([]funnel.Event{ev(2, 0, "use"), ev(2, 8*day, "use")}))
+	data, _ := b.MarshalBinary()
+	merged, _ := sk.NewPartial()
+	if err := merged.UnmarshalBinary(data); err != nil {
+		panic(err)
+	}
+	if err := merged.Merge(a); err != nil {
+		panic(err)
+	}
+	for _, p := range merged.Result().Periods {
+		fmt.Println(p.Start.Format(time.DateOnly), p.Days[1:4])
+	}
+	// Output:
+	// 2025-06-02 [1 0 1]
+	// 2025-06-09 [1 0 0]
+}

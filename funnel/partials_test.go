@@ -1,0 +1,292 @@
+package funnel
+
+import (
+	"cmp"
+	"errors"
+	"maps"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"pgregory.net/rapid"
+)
+
+// shardEvents deals events to k shards by profile, every event of a profile in one
+// shard, as the partials require.
+func shardEvents(t *rapid.T, events []Event, k int) [][]Event {
+	shards := make([][]Event, k)
+	home := map[uint32]int{}
+	for _, e := range events {
+		s, ok := home[e.Profile]
+		if !ok {
+			s = rapid.IntRange(0, k-1).Draw(t, "shard")
+			home[e.Profile] = s
+		}
+		shards[s] = append(shards[s], e)
+	}
+	return shards
+}
+
+// groupedSeq is a shard's events as a stream grouped by profile, each profile's events
+// in input order.
+func groupedSeq(events []Event) func(func(Event) bool) {
+	sorted := slices.Clone(events)
+	slices.SortStableFunc(sorted, func(a, b Event) int { return cmp.Compare(a.Profile, b.Profile) })
+	return slices.Values(sorted)
+}
+
+// Correlation partials over any split of the profiles, each made by any of the three
+// forms, encoded, decoded and merged, give the result of one pass over all the events.
+func TestCorrelationPartialShards(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := Spec{Steps: named("a", "b"), Window: time.Duration(rapid.IntRange(0, 30).Draw(t, "window")) * time.Second}
+		var events []Event
+		for range rapid.IntRange(0, 60).Draw(t, "events") {
+			e := Event{
+				Profile: uint32(rapid.IntRange(1, 12).Draw(t, "profile")),
+				Time:    at(int64(rapid.IntRange(0, 40).Draw(t, "at"))),
+				Name:    rapid.SampledFrom([]string{"a", "b", "x", "y", "z"}).Draw(t, "name"),
+			}
+			if v := rapid.SampledFrom([]string{"", "web", "store"}).Draw(t, "ch"); v != "" {
+				e.Props = map[string]string{"ch": v}
+			}
+			events = append(events, e)
+		}
+		opts := &CorrelateOptions{
+			Props:    rapid.SampledFrom([][]string{nil, {"ch"}, {"ch", "ch", "none"}}).Draw(t, "props"),
+			Segments: map[string]*roaring.Bitmap{"odd": roaring.BitmapOf(1, 3, 5, 7, 9, 11)},
+		}
+		want, err := spec.Correlate(events, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := spec.NewCorrelationPartial(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, shard := range shardEvents(t, events, rapid.IntRange(1, 4).Draw(t, "shards")) {
+			var cp *CorrelationPartial
+			switch rapid.IntRange(0, 2).Draw(t, "form") {
+			case 0:
+				cp, err = spec.CorrelatePartial(shard, opts)
+			case 1:
+				cp, err = spec.CorrelatePartialSeq(groupedSeq(shard), opts)
+			case 2:
+				cp, err = spec.CorrelatePartialBatch(batchOf(t, slices.Collect(groupedSeq(shard))), opts)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := cp.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, _ := spec.NewCorrelationPartial(opts)
+			if err := back.UnmarshalBinary(data); err != nil {
+				t.Fatalf("shard %d: %v", i, err)
+			}
+			if err := all.Merge(back); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := all.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("merged shards:\n%+v\none pass:\n%+v", got, want)
+		}
+	})
+}
+
+// Stickiness partials: the same property.
+func TestStickinessPartialShards(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sk := Stickiness{Event: Step{Name: "use"}, By: rapid.SampledFrom([]Period{Week, Month}).Draw(t, "by")}
+		if rapid.Bool().Draw(t, "breakdown?") {
+			sk.Breakdown = "plan"
+		}
+		base := time.Date(2025, 1, 27, 0, 0, 0, 0, time.UTC)
+		var events []Event
+		for range rapid.IntRange(0, 60).Draw(t, "events") {
+			e := Event{
+				Profile: uint32(rapid.IntRange(1, 10).Draw(t, "profile")),
+				Time:    base.Add(time.Duration(rapid.IntRange(0, 24*70).Draw(t, "hour")) * time.Hour),
+				Name:    rapid.SampledFrom([]string{"use", "use", "other"}).Draw(t, "name"),
+			}
+			if v := rapid.SampledFrom([]string{"", "free", "pro"}).Draw(t, "plan"); v != "" {
+				e.Props = map[string]string{"plan": v}
+			}
+			events = append(events, e)
+		}
+		want, err := sk.Run(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := sk.NewPartial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, shard := range shardEvents(t, events, rapid.IntRange(1, 4).Draw(t, "shards")) {
+			var sp *StickinessPartial
+			switch rapid.IntRange(0, 2).Draw(t, "form") {
+			case 0:
+				sp, err = sk.Partial(shard)
+			case 1:
+				sp, err = sk.PartialSeq(groupedSeq(shard))
+			case 2:
+				sp, err = sk.PartialBatch(batchOf(t, slices.Collect(groupedSeq(shard))))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := sp.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, _ := sk.NewPartial()
+			if err := back.UnmarshalBinary(data); err != nil {
+				t.Fatalf("shard %d: %v", i, err)
+			}
+			if err := all.Merge(back); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := all.Result(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("merged shards:\n%+v\none pass:\n%+v", got, want)
+		}
+	})
+}
+
+// Partials of different analyses do not merge or decode into each other; damaged bytes
+// and overlapping shards are refused and leave the receiver unchanged.
+func TestPartialsInvalid(t *testing.T) {
+	spec := Spec{Steps: named("a", "b")}
+	events := []Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(1), Name: "x"}, {Profile: 1, Time: at(2), Name: "b"}}
+	cp, _ := spec.CorrelatePartial(events, nil)
+	other, _ := Spec{Steps: named("a", "c")}.NewCorrelationPartial(nil)
+	withProps, _ := spec.NewCorrelationPartial(&CorrelateOptions{Props: []string{"ch"}})
+	if err := cp.Merge(other); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merge across specs: %v", err)
+	}
+	again, _ := spec.CorrelatePartial(events, nil)
+	if err := cp.Merge(again); !errors.Is(err, ErrInvalid) {
+		t.Errorf("merge of one profile twice: %v", err)
+	}
+	data, _ := cp.MarshalBinary()
+	if err := withProps.UnmarshalBinary(data); !errors.Is(err, ErrMismatch) {
+		t.Errorf("decode across props: %v", err)
+	}
+	before, _ := spec.NewCorrelationPartial(nil)
+	bad := slices.Clone(data)
+	bad[len(bad)/2] ^= 0xff
+	if err := before.UnmarshalBinary(bad); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("damaged correlation partial: %v", err)
+	}
+	if res, _ := before.Result(); res.Converters+res.NonConverters != 0 {
+		t.Error("a failed decode changed the partial")
+	}
+	if _, err := spec.NewCorrelationPartial(&CorrelateOptions{Level: 2}); !errors.Is(err, ErrInvalid) {
+		t.Error(err)
+	}
+
+	sk := Stickiness{Event: Step{Name: "a"}, By: Week}
+	sp, _ := sk.Partial(events)
+	sdata, _ := sp.MarshalBinary()
+	monthly, _ := Stickiness{Event: Step{Name: "a"}, By: Month}.NewPartial()
+	if err := monthly.UnmarshalBinary(sdata); !errors.Is(err, ErrMismatch) {
+		t.Errorf("decode across periods: %v", err)
+	}
+	if err := monthly.Merge(sp); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merge across periods: %v", err)
+	}
+	empty, _ := sk.NewPartial()
+	bad = slices.Clone(sdata)
+	bad[len(bad)-5] ^= 0xff
+	if err := empty.UnmarshalBinary(bad); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("damaged stickiness partial: %v", err)
+	}
+	if len(empty.Result().Periods) != 0 {
+		t.Error("a failed decode changed the partial")
+	}
+	if _, err := (Stickiness{By: Week}).NewPartial(); !errors.Is(err, ErrInvalid) {
+		t.Error(err)
+	}
+}
+
+// FuzzCorrelationPartialDecode: whatever the bytes, UnmarshalBinary returns an error or
+// a partial whose Result computes and whose encoding decodes to the same partial.
+func FuzzCorrelationPartialDecode(f *testing.F) {
+	spec := Spec{Steps: named("a", "b")}
+	opts := &CorrelateOptions{Props: []string{"ch"}}
+	cp, _ := spec.CorrelatePartial([]Event{
+		{Profile: 1, Time: at(0), Name: "a", Props: map[string]string{"ch": "web"}}, {Profile: 1, Time: at(1), Name: "x"},
+		{Profile: 1, Time: at(2), Name: "b"}, {Profile: 2, Time: at(0), Name: "a"}, {Profile: 2, Time: at(3), Name: "y"},
+	}, opts)
+	good, _ := cp.MarshalBinary()
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(append([]byte{1}, good[12:len(good)-4]...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 0 && data[0]&1 == 1 {
+			data = framed(correlationMagic, data[1:])
+		}
+		got, _ := spec.NewCorrelationPartial(opts)
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		if _, err := got.Result(); err != nil {
+			t.Fatalf("decoded partial has no result: %v", err)
+		}
+		enc, err := got.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, _ := spec.NewCorrelationPartial(opts)
+		if err := back.UnmarshalBinary(enc); err != nil || !reflect.DeepEqual(back, got) {
+			t.Fatalf("re-encoded partial decodes differently: %v", err)
+		}
+	})
+}
+
+// FuzzStickinessPartialDecode: the same for stickiness.
+func FuzzStickinessPartialDecode(f *testing.F) {
+	sk := Stickiness{Event: Step{Name: "use"}, By: Week, Breakdown: "plan"}
+	d := func(n int) time.Time { return time.Date(2025, 1, 27, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+	sp, _ := sk.Partial([]Event{
+		{Profile: 1, Time: d(0), Name: "use", Props: map[string]string{"plan": "pro"}}, {Profile: 1, Time: d(1), Name: "use"},
+		{Profile: 1, Time: d(9), Name: "use"}, {Profile: 2, Time: d(3), Name: "use"}, {Profile: 3, Time: d(20), Name: "other"},
+	})
+	good, _ := sp.MarshalBinary()
+	f.Add(good)
+	f.Add(good[:len(good)-3])
+	f.Add(append([]byte{1}, good[12:len(good)-4]...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 0 && data[0]&1 == 1 {
+			data = framed(stickinessMagic, data[1:])
+		}
+		got, _ := sk.NewPartial()
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		// The decoder's bounds keep every cohort's zero-day count non-negative.
+		res := got.Result()
+		for _, r := range append([]*StickinessResult{res}, slices.Collect(maps.Values(res.Breakdown))...) {
+			for _, c := range r.Cohorts {
+				if c.Days[0] < 0 {
+					t.Fatalf("cohort %v: %d profile-periods at zero days", c.Start, c.Days[0])
+				}
+			}
+		}
+		enc, err := got.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, _ := sk.NewPartial()
+		if err := back.UnmarshalBinary(enc); err != nil || !reflect.DeepEqual(back.Result(), res) {
+			t.Fatalf("re-encoded partial decodes differently: %v", err)
+		}
+	})
+}

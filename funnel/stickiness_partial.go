@@ -1,0 +1,171 @@
+package funnel
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+)
+
+// StickinessPartial is the mergeable state of a stickiness count over one shard of
+// profiles (every event of a profile in one shard): per group, the histograms of
+// active days of every period and every cohort, and the cohorts' sizes. Partials of
+// the same Stickiness merge exactly (the Result of merged partials equals the Result of
+// one pass over all the events) and encode with MarshalBinary; they hold nothing per
+// profile. It is not safe for concurrent mutation.
+type StickinessPartial struct {
+	fp        string
+	breakdown bool
+	scan      *stickyScan
+}
+
+const stickinessMagic = "CLTFUNS\x00"
+
+// NewPartial returns an empty partial of sk: the receiver of UnmarshalBinary and of
+// Merge.
+func (sk Stickiness) NewPartial() (*StickinessPartial, error) {
+	sc, err := sk.newScan()
+	if err != nil {
+		return nil, err
+	}
+	fp := fmt.Sprintf("stickiness event=%q by=%d loc=%q breakdown=%q", sk.Event.Name, sc.cal.by, sc.cal.loc.String(), sk.Breakdown)
+	return &StickinessPartial{fp: fp, breakdown: sk.Breakdown != "", scan: sc}, nil
+}
+
+// Merge adds other's profiles to sp. Both must come from the same Stickiness (the
+// Event's Match function cannot be compared, so that much is the caller's promise) and
+// from disjoint sets of profiles.
+func (sp *StickinessPartial) Merge(other *StickinessPartial) error {
+	if sp.fp != other.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, sp.fp, other.fp)
+	}
+	sp.scan.merge(other.scan)
+	return nil
+}
+
+// Result computes the distributions.
+func (sp *StickinessPartial) Result() *StickinessResult {
+	return sp.scan.result(sp.breakdown)
+}
+
+// MarshalBinary encodes the partial (see codec.go for the frame):
+//
+//	fingerprint | seen flag | end (varint) | group count | per group, ascending:
+//	value | periods | cohorts | per cohort: its size
+//
+// where periods and cohorts are a count and, per index ascending, the index (varint)
+// and the histogram (its length, then varints). The Event's Match function and the
+// Location are not encoded: UnmarshalBinary needs a partial of the same Stickiness.
+func (sp *StickinessPartial) MarshalBinary() ([]byte, error) {
+	sc := sp.scan
+	w := newWriter(stickinessMagic)
+	w.str(sp.fp)
+	w.flag(sc.seen)
+	w.varint(sc.end)
+	w.uvarint(uint64(len(sc.groups)))
+	hists := func(m map[int64][]int64) {
+		w.uvarint(uint64(len(m)))
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			w.varint(k)
+			w.int64s(m[k])
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(sc.groups)) {
+		g := sc.groups[key]
+		w.str(key)
+		hists(g.periods)
+		hists(g.cohorts)
+		for _, k := range slices.Sorted(maps.Keys(g.cohorts)) {
+			w.uvarint(uint64(g.members[k]))
+		}
+	}
+	return w.finish(), nil
+}
+
+// maxStickyCount bounds each decoded histogram cell, so that sums over a histogram and
+// over the groups cannot overflow.
+const maxStickyCount = 1 << 50
+
+// UnmarshalBinary decodes a partial written by MarshalBinary into sp, which must come
+// from NewPartial of the same Stickiness (ErrMismatch otherwise), checking every
+// histogram's length, every index's order, that no period lies after the last event,
+// and that each cohort's active periods are at least its size and at most its size
+// times the periods it was followed for. Damaged bytes fail with ErrCorrupt naming the
+// offset; on error sp is unchanged.
+func (sp *StickinessPartial) UnmarshalBinary(data []byte) error {
+	r, err := openFrame("stickiness partial", stickinessMagic, data)
+	if err != nil {
+		return err
+	}
+	if fp := r.str(); !r.failed() && fp != sp.fp {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, sp.fp)
+	}
+	base := sp.scan
+	sc := &stickyScan{cal: base.cal, slots: base.slots, groups: map[string]*stickyTally{}}
+	sc.seen = r.flag()
+	sc.end = r.varint()
+	if !r.failed() && (sc.end < minNano || sc.end > maxNano) {
+		r.fail("end %d outside the representable times", sc.end)
+	}
+	last := sc.cal.index(sc.end)
+	hists := func(what string) map[int64][]int64 {
+		m := map[int64][]int64{}
+		prev := int64(math.MinInt64)
+		for i := range r.count(what, 1<<31, 2) {
+			at := r.Offset()
+			k := r.varint()
+			h := r.int64sIn("day count", 0, maxStickyCount)
+			switch {
+			case r.failed():
+				return m
+			case i > 0 && k <= prev, k > last:
+				r.FailAt(at, "%s %d after %d or after the last event's %d", what, k, prev, last)
+			case len(h) != sc.slots || h[0] != 0:
+				r.FailAt(at, "%s %d: %d slots, want %d with none at 0 days", what, k, len(h), sc.slots)
+			}
+			prev = k
+			m[k] = h
+		}
+		return m
+	}
+	ng := r.count("group", 1<<31, 3)
+	if !r.failed() && ng > 0 && !sc.seen {
+		r.fail("%d groups without an event", ng)
+	}
+	prev := ""
+	for i := range ng {
+		at := r.Offset()
+		key := r.str()
+		if !r.failed() && (i > 0 && key <= prev || key != "" && !sp.breakdown) {
+			r.FailAt(at, "group %q after %q, or a group without a breakdown", key, prev)
+		}
+		prev = key
+		g := &stickyTally{periods: hists("period"), cohorts: hists("cohort"), members: map[int64]int64{}}
+		for _, k := range slices.Sorted(maps.Keys(g.cohorts)) {
+			at := r.Offset()
+			n := r.uvarint()
+			if r.failed() {
+				break
+			}
+			var active uint64
+			for _, v := range g.cohorts[k] {
+				active += uint64(v)
+			}
+			span := uint64(last - k + 1)
+			if n == 0 || n > maxStickyCount || active < n || active > n*span && n <= math.MaxUint64/span {
+				r.FailAt(at, "cohort %d: %d profiles active in %d periods over %d periods", k, n, active, span)
+				break
+			}
+			g.members[k] = int64(n)
+		}
+		if r.failed() {
+			break
+		}
+		sc.groups[key] = g
+	}
+	if err := r.end(); err != nil {
+		return err
+	}
+	sp.scan = sc
+	return nil
+}
