@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,15 +30,39 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 	}
 	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
 	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
-	cuts := profileCuts(n, workersFor(n), func(i int) uint32 { return b.Profile[i] })
+	// More ranges than workers, taken in turn by whichever worker is free: a worker
+	// whose core is busy with something else (another process, the garbage collector)
+	// does not hold the others up at the end.
+	workers := workersFor(n)
+	ranges := workers
+	if workers > 1 {
+		ranges = workers * rangesPerWorker
+	}
+	cuts := profileCuts(n, ranges, func(i int) uint32 { return b.Profile[i] })
 	type part struct {
 		pt               *Partial
 		bad, unascending bool
 	}
-	parts := split(len(cuts)-1, len(cuts)-1, func(w, _ int) part {
+	var next atomic.Int64
+	parts := split(workers, workers, func(int, int) part {
 		sc := batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p), by: by, col: col}
-		pt, ok, asc := sc.scan(cuts[w], cuts[w+1])
-		return part{pt, !ok, !asc}
+		pt := newPartial(p)
+		asc := true
+		for {
+			r := int(next.Add(1)) - 1
+			if r >= len(cuts)-1 {
+				break
+			}
+			ok, a := sc.scan(pt, cuts[r], cuts[r+1])
+			if !ok {
+				return part{bad: true}
+			}
+			asc = asc && a
+		}
+		if by != nil && pt.groups[""].unique[0] == 0 {
+			delete(pt.groups, "") // no profile fell in it: an artefact of the start
+		}
+		return part{pt, false, !asc}
 	})
 	pts := make([]*Partial, len(parts))
 	unascending := false
@@ -49,7 +74,10 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 			return nil, fmt.Errorf("%w: batch: an event failed the scan's check but not the full one", ErrCorrupt)
 		}
 		pts[w] = q.pt
-		unascending = unascending || q.unascending || w > 0 && cuts[w] > 0 && cuts[w] < n && b.Profile[cuts[w]] < b.Profile[cuts[w]-1]
+		unascending = unascending || q.unascending
+	}
+	for _, c := range cuts {
+		unascending = unascending || c > 0 && c < n && b.Profile[c] < b.Profile[c-1]
 	}
 	if unascending {
 		if _, err := b.runs(); err != nil {
@@ -71,12 +99,14 @@ type batchScan struct {
 	col         []uint32   // the breakdown property's value ids; nil: every value ""
 }
 
-// scan returns the partial of profiles [lo, hi); ok is false when an event is out of
+// rangesPerWorker is how many ranges of profiles each worker takes on average.
+const rangesPerWorker = 8
+
+// scan adds the profiles [lo, hi) to pt; ok is false when an event is out of
 // range (name id, time, AsOf, the breakdown property's value id), ascending whether
 // profiles came in ascending order.
-func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
+func (sc *batchScan) scan(pt *Partial, lo, hi int) (ok, ascending bool) {
 	p, b := sc.p, sc.b
-	pt = newPartial(p)
 	t := pt.group("")
 	names, values := uint32(len(b.Names)), uint32(len(b.Values))
 	// The kernel's entries are the events themselves when times strictly increase and
@@ -98,7 +128,7 @@ func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 		for ; j < hi && b.Profile[j] == prof; j++ {
 			id, ts := b.Event[j], b.Time[j]
 			if id >= names || ts < minNano || ts >= maxNano || ts > sc.limit || sc.col != nil && sc.col[j] >= values {
-				return nil, false, ascending
+				return false, ascending
 			}
 			if !inOrder {
 				continue
@@ -145,10 +175,7 @@ func (sc *batchScan) scan(lo, hi int) (pt *Partial, ok, ascending bool) {
 		t.add(prof, &out, p.n)
 		i = j
 	}
-	if sc.by != nil && pt.groups[""].unique[0] == 0 {
-		delete(pt.groups, "") // no profile fell in it: an artefact of the start
-	}
-	return pt, true, ascending
+	return true, ascending
 }
 
 // key returns the breakdown value of the profile whose events start at i: the value on

@@ -3,11 +3,15 @@ package funnel
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 )
 
 // bigBatch returns a batch of 6,000 profiles with three events each, in ascending
@@ -70,4 +74,42 @@ func TestBatchScanChecks(t *testing.T) {
 	if diff := cmp.Diff(want, got, resultOpts...); diff != "" {
 		t.Errorf("descending profiles (-ascending +descending):\n%s", diff)
 	}
+}
+
+// With several workers taking ranges in turn, and the Result's sorts and bitmaps run as
+// parallel jobs, a large batch gives the result of the slice form on the same events
+// (durations in the same ascending order, the same profiles at each step).
+func TestBatchScanWorkersEqualSlice(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	rapid.Check(t, func(t *rapid.T) {
+		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
+		b := &Batch{Names: []string{"a", "b", "c", "other"}}
+		var events []Event
+		for p := uint32(1); b.Len() < 4096+rng.IntN(8000); p++ {
+			tm := int64(rng.IntN(1000))
+			for range 1 + rng.IntN(12) {
+				tm += int64(rng.IntN(40))
+				e := Event{Profile: p, Time: at(tm), Name: b.Names[rng.IntN(4)]}
+				events = append(events, e)
+				b.Append(e)
+			}
+		}
+		s := Spec{Steps: named("a", "b", "c"), Window: time.Duration(rapid.IntRange(0, 200).Draw(t, "window")) * time.Second}
+		want, err := s.Run(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RunBatch(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, resultOpts...); diff != "" {
+			t.Fatalf("batch against slice (-slice +batch):\n%s", diff)
+		}
+		for _, st := range got.Steps {
+			if !slices.IsSorted(st.TimeFromPrevious) || !slices.IsSorted(st.TimeFromFirst) {
+				t.Fatalf("step %s: durations out of order", st.Name)
+			}
+		}
+	})
 }

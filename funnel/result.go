@@ -1,8 +1,12 @@
 package funnel
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -139,14 +143,31 @@ func Compare(a, b Rate, level float64) (Comparison, error) {
 func (pt *Partial) result(t *tally, end int64) *Result {
 	n := pt.n
 	r := &Result{Steps: make([]StepResult, n), End: time.Unix(0, end).UTC(), window: time.Duration(pt.window)}
-	var scratch []time.Duration
+	// The profiles at each step and the sorted lists of durations are independent jobs,
+	// run on every core: sorting the durations was most of the Result's time, and on
+	// one core it left the others idle after the parallel scan.
+	var jobs []resultJob
+	for s := range n {
+		st := &r.Steps[s]
+		jobs = append(jobs, resultJob{size: int(t.unique[s]) / 8, run: func(*[]time.Duration) {
+			st.Converted = t.ids[s].bitmap()
+			st.Converted.RunOptimize()
+		}})
+		jobs = append(jobs, resultJob{size: t.fromPrev[s].n, run: func(scratch *[]time.Duration) {
+			st.TimeFromPrevious = sortedDurations(&t.fromPrev[s], scratch)
+		}})
+		if s != 1 {
+			jobs = append(jobs, resultJob{size: t.fromFirst[s].n, run: func(scratch *[]time.Duration) {
+				st.TimeFromFirst = sortedDurations(&t.fromFirst[s], scratch)
+			}})
+		}
+	}
+	runJobs(jobs)
 	base := 0
 	for s := range n {
 		st := &r.Steps[s]
 		st.Name, st.Optional = pt.names[s], pt.optional&(1<<s) != 0
 		st.Unique, st.Total = t.unique[s], t.total[s]
-		st.Converted = t.ids[s].bitmap()
-		st.Converted.RunOptimize()
 		from := s
 		if s > 0 {
 			from = base
@@ -156,11 +177,8 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 		}
 		st.FromPrevious, _ = NewRate(t.unique[s], t.unique[from], Wilson, 0.95)
 		st.FromFirst, _ = NewRate(t.unique[s], t.unique[0], Wilson, 0.95)
-		st.TimeFromPrevious = sortedDurations(&t.fromPrev[s], &scratch)
 		if s == 1 {
 			st.TimeFromFirst = st.TimeFromPrevious // the same list: see tally.add
-		} else {
-			st.TimeFromFirst = sortedDurations(&t.fromFirst[s], &scratch)
 		}
 		if !st.Optional {
 			base = s
@@ -173,6 +191,41 @@ func (pt *Partial) result(t *tally, end int64) *Result {
 	}
 	r.open.merge(&t.open) // shares the blocks, which are no longer appended to
 	return r
+}
+
+// resultJob is one independent part of a Result; size estimates its cost.
+type resultJob struct {
+	size int
+	run  func(scratch *[]time.Duration)
+}
+
+// runJobs runs the jobs on up to GOMAXPROCS goroutines, largest first (so that the
+// last to finish is a small one), each goroutine with its own sort buffer.
+func runJobs(jobs []resultJob) {
+	total := 0
+	for _, j := range jobs {
+		total += j.size
+	}
+	workers := min(workersFor(total), len(jobs))
+	if workers <= 1 {
+		var scratch []time.Duration
+		for _, j := range jobs {
+			j.run(&scratch)
+		}
+		return
+	}
+	slices.SortStableFunc(jobs, func(a, b resultJob) int { return cmp.Compare(b.size, a.size) })
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var scratch []time.Duration
+			for k := int(next.Add(1)) - 1; k < len(jobs); k = int(next.Add(1)) - 1 {
+				jobs[k].run(&scratch)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func sortedDurations(c *chunks[int64], scratch *[]time.Duration) Durations {
