@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 )
@@ -165,8 +166,77 @@ func (b *Batch) runs() ([]int, error) {
 
 // profiles checks the batch (see check), its grouping by profile and that no event lies
 // after asOf (the zero time: no limit), and returns the start of each profile's run of
-// events (see runs): what every computation over a Batch does first.
+// events (see runs): what every computation over a Batch does first. A large batch is
+// read by one goroutine per core, each checking a range of events and finding the runs
+// that start in it: read on one core, these passes were a third of a cohort table's
+// time and kept the second core idle. Any problem sends the batch to the one-core
+// passes (profilesSerial), which name the first problem exactly as they always have.
 func (b *Batch) profiles(asOf time.Time) ([]int, error) {
+	n := len(b.Profile)
+	workers := workersFor(n)
+	if workers == 1 || len(b.Time) != n || len(b.Event) != n {
+		return b.profilesSerial(asOf)
+	}
+	cols := make([][]uint32, 0, len(b.Props))
+	for _, col := range b.Props {
+		if len(col) != n {
+			return b.profilesSerial(asOf)
+		}
+		cols = append(cols, col)
+	}
+	limit := int64(math.MaxInt64)
+	if !asOf.IsZero() {
+		limit = asOf.UnixNano()
+	}
+	type part struct {
+		starts        []int
+		ok, ascending bool
+	}
+	names, values := uint32(len(b.Names)), uint32(len(b.Values))
+	parts := split(n, workers, func(lo, hi int) part {
+		starts := make([]int, 0, (hi-lo)/8+1)
+		ascending := true
+		for i := lo; i < hi; i++ {
+			if t := b.Time[i]; b.Event[i] >= names || t < minNano || t >= maxNano || t > limit {
+				return part{}
+			}
+			if i == 0 || b.Profile[i] != b.Profile[i-1] {
+				if i > 0 && b.Profile[i] < b.Profile[i-1] {
+					ascending = false
+				}
+				starts = append(starts, i)
+			}
+		}
+		for _, col := range cols {
+			for _, id := range col[lo:hi] {
+				if id >= values {
+					return part{}
+				}
+			}
+		}
+		return part{starts, true, ascending}
+	})
+	total, ascending := 1, true
+	for _, q := range parts {
+		if !q.ok {
+			return b.profilesSerial(asOf)
+		}
+		total += len(q.starts)
+		ascending = ascending && q.ascending
+	}
+	if !ascending {
+		// A repeated profile can hide anywhere; the serial passes find and name it.
+		return b.profilesSerial(asOf)
+	}
+	starts := make([]int, 0, total)
+	for _, q := range parts {
+		starts = append(starts, q.starts...)
+	}
+	return append(starts, n), nil
+}
+
+// profilesSerial is profiles on one core: check, runs and the AsOf pass.
+func (b *Batch) profilesSerial(asOf time.Time) ([]int, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
