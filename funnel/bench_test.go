@@ -1,6 +1,7 @@
 package funnel
 
 import (
+	"bufio"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -23,14 +24,14 @@ var (
 	benchBatch *Batch
 )
 
-func loadBench(b *testing.B) *Batch {
+func loadBench(testing.TB) *Batch {
 	benchOnce.Do(func() {
 		n := 10_000_000
 		if v, err := strconv.Atoi(os.Getenv("FUNNEL_BENCH_EVENTS")); err == nil && v > 0 {
 			n = v
 		}
 		rng := rand.New(rand.NewPCG(1, 2))
-		bt := &Batch{Names: benchNames, Profile: make([]uint32, 0, n), Time: make([]int64, 0, n), Event: make([]uint32, 0, n)}
+		bt := &Batch{Names: benchNames, Profile: make([]uint32, 0, n+20), Time: make([]int64, 0, n+20), Event: make([]uint32, 0, n+20)}
 		start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 		weights := []float64{0.45, 0.22, 0.13, 0.09, 0.06, 0.05}
 		for p := uint32(1); bt.Len() < n; p++ {
@@ -50,11 +51,22 @@ func loadBench(b *testing.B) *Batch {
 		}
 		benchBatch = bt
 	})
+	benchCPU = cpuTime()
 	return benchBatch
 }
 
+// benchCPU is the process's CPU time when the running benchmark loaded its batch.
+var benchCPU time.Duration
+
+// reportRate reports events per second of wall time and, beside it, CPU nanoseconds
+// per event (since loadBench returned: a benchmark's setup after it is counted) and
+// cores kept busy (CPU time over wall time).
 func reportRate(b *testing.B, events int) {
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mevents/s")
+	if cpu := cpuTime() - benchCPU; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(events*b.N), "cpu-ns/event")
+		b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores")
+	}
 }
 
 // BenchmarkFunnelBatch: RunBatch, the fast matcher, all cores GOMAXPROCS allows.
@@ -65,6 +77,36 @@ func BenchmarkFunnelBatch(b *testing.B) {
 		if _, err := benchSteps.RunBatch(bt); err != nil {
 			b.Fatal(err)
 		}
+	}
+	reportRate(b, bt.Len())
+}
+
+// BenchmarkFunnelBatchScan is RunBatch's parallel part alone: the matching, into a
+// Partial. RunBatch less this is the serial part (merging the workers' partials and
+// building the Result), which bounds what a second core can give.
+func BenchmarkFunnelBatchScan(b *testing.B) {
+	bt := loadBench(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := benchSteps.PartialBatch(bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, bt.Len())
+}
+
+// BenchmarkFunnelResult is RunBatch's last part alone: the Result of the merged
+// partial (bitmaps of the profiles at each step, sorted durations).
+func BenchmarkFunnelResult(b *testing.B) {
+	bt := loadBench(b)
+	pt, err := benchSteps.PartialBatch(bt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchCPU = cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		pt.Result()
 	}
 	reportRate(b, bt.Len())
 }
@@ -407,4 +449,38 @@ func BenchmarkJourneysShards(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(size)/float64(parts[0].Profiles()+parts[1].Profiles()), "bytes/profile")
+}
+
+// TestWriteBenchEvents writes the benchmarks' batch, one event a line (profile, time
+// in nanoseconds, name id: 0 visit, 1 view, 2 cart, 3 checkout, 4 purchase, 5 other),
+// to the CSV file $FUNNEL_BENCH_CSV, for bench/duckdb/funnel.mjs to time DuckDB on the
+// same events; without the variable it is skipped.
+func TestWriteBenchEvents(t *testing.T) {
+	path := os.Getenv("FUNNEL_BENCH_CSV")
+	if path == "" {
+		t.Skip("FUNNEL_BENCH_CSV is not set")
+	}
+	bt := loadBench(t)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("profile,t,event\n")
+	var line []byte
+	for i := range bt.Len() {
+		line = strconv.AppendUint(line[:0], uint64(bt.Profile[i]), 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, bt.Time[i], 10)
+		line = append(line, ',')
+		line = strconv.AppendUint(line, uint64(bt.Event[i]), 10)
+		line = append(line, '\n')
+		w.Write(line)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
