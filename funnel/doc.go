@@ -114,7 +114,10 @@
 // CompareGroups compares a funnel's conversion between a control and a treatment group
 // of profiles (bitmaps: an A/B test or a holdout), with the fixed-sample interval and
 // p-value, and an always-valid confidence sequence for teams that look every day;
-// SampleSize says how many profiles a group needs for a target lift.
+// CompareRetention does the same for a retention column of two groups' cohort tables.
+// Holdout chooses a campaign's held-out profiles by a hash of the profile and a salt,
+// the same on every server without a stored list. SampleSize says how many profiles a
+// group needs for a target lift.
 //
 // # Retention and lifecycle
 //
@@ -166,6 +169,11 @@
 // CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge) and
 // Journeys themselves
 // (MergeJourneys; Lifecycle.NewJourneys and UnmarshalBinary). Merged journeys equal one pass over all
+// CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge),
+// TrendPartial, CorrelationPartial (Spec.CorrelatePartial, CorrelatePartialSeq,
+// CorrelatePartialBatch), StickinessPartial (Stickiness.Partial, PartialSeq,
+// PartialBatch) and Journeys themselves
+// (MergeJourneys; Lifecycle.UnmarshalJourneys). Merged journeys equal one pass over all
 // the events, advocates included, though a referrer and the profiles it brought may
 // sit in different shards: advocates are worked out after the merge.
 //
