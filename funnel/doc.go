@@ -166,14 +166,11 @@
 // The state of one shard of profiles (every event of a profile in one shard) merges
 // exactly and serialises to a checksummed binary form, so the same computation can run
 // on many machines: Partial (Spec.Partial, PartialSeq, PartialBatch; Partial.Merge),
-// CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge) and
-// Journeys themselves
-// (MergeJourneys; Lifecycle.NewJourneys and UnmarshalBinary). Merged journeys equal one pass over all
 // CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge),
 // TrendPartial, CorrelationPartial (Spec.CorrelatePartial, CorrelatePartialSeq,
 // CorrelatePartialBatch), StickinessPartial (Stickiness.Partial, PartialSeq,
 // PartialBatch) and Journeys themselves
-// (MergeJourneys; Lifecycle.UnmarshalJourneys). Merged journeys equal one pass over all
+// (MergeJourneys; Lifecycle.NewJourneys and UnmarshalBinary). Merged journeys equal one pass over all
 // the events, advocates included, though a referrer and the profiles it brought may
 // sit in different shards: advocates are worked out after the merge.
 //
