@@ -7,13 +7,13 @@ import (
 	"github.com/clientele-go/clientele"
 )
 
-// Rule says which referrer wins when a new profile was touched by several within the
+// Attribution says which referrer wins when a new profile was touched by several within the
 // attribution window.
-type Rule uint8
+type Attribution uint8
 
 const (
-	FirstReferrer Rule = iota // the earliest touch in the window wins (the default)
-	LastReferrer              // the latest touch wins
+	FirstReferrer Attribution = iota // the earliest touch in the window wins (the default)
+	LastReferrer                     // the latest touch wins
 )
 
 // Action is the qualifying action of the referred person that earns the rewards.
@@ -80,8 +80,8 @@ type PersonResolver interface {
 // Config is a referral programme. Amounts are in the currency's minor unit. The zero
 // value of a field means its default, shown in brackets.
 type Config struct {
-	Window time.Duration // [30 days] how long a touch can lead to an attributed sign-up
-	Rule   Rule          // [FirstReferrer]
+	Window      time.Duration // [30 days] how long a touch can lead to an attributed sign-up
+	Attribution Attribution   // [FirstReferrer]
 
 	Qualify       Action        // [FirstPurchase]
 	MinAmount     int64         // order amount needed with PurchaseOver
@@ -112,8 +112,8 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case c.Window < 0 || c.Hold < 0 || c.QualifyWithin < 0 || c.CapPeriod < 0:
 		return c, fmt.Errorf("%w: config: negative duration", ErrInvalid)
-	case c.Rule > LastReferrer:
-		return c, fmt.Errorf("%w: config: unknown rule %d", ErrInvalid, c.Rule)
+	case c.Attribution > LastReferrer:
+		return c, fmt.Errorf("%w: config: unknown attribution %d", ErrInvalid, c.Attribution)
 	case c.Qualify > PurchaseOver:
 		return c, fmt.Errorf("%w: config: unknown qualifying action %d", ErrInvalid, c.Qualify)
 	case c.ReferrerReward < 0 || c.ReferredReward < 0 || c.MinAmount < 0 || c.CapPerReferrer < 0 || c.CapPerPeriod < 0:

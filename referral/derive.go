@@ -133,7 +133,7 @@ func (p *Program) attribute(ev *Record) []Record {
 		if t.at.Before(from) || t.at.After(ev.At) {
 			continue
 		}
-		if best == nil || (p.cfg.Rule == FirstReferrer && t.at.Before(best.at)) || (p.cfg.Rule == LastReferrer && !t.at.Before(best.at)) {
+		if best == nil || (p.cfg.Attribution == FirstReferrer && t.at.Before(best.at)) || (p.cfg.Attribution == LastReferrer && !t.at.Before(best.at)) {
 			best = t
 		}
 	}

@@ -123,10 +123,10 @@ func TestClawbackWhileHeld(t *testing.T) {
 
 func TestAttributionWindowAndRule(t *testing.T) {
 	for _, c := range []struct {
-		rule Rule
+		rule Attribution
 		want uint32
 	}{{FirstReferrer, 10}, {LastReferrer, 11}} {
-		p, _ := openMem(t, Config{Rule: c.rule, Window: 7 * 24 * time.Hour})
+		p, _ := openMem(t, Config{Attribution: c.rule, Window: 7 * 24 * time.Hour})
 		var codes []Code
 		for i, ref := range []uint32{9, 10, 11} {
 			code, err := p.IssueCode(fmt.Sprint("c", i), day(0), ref, Signals{}, newSeeded(byte(i+3)))
