@@ -1,6 +1,7 @@
 package referral_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,14 +21,14 @@ func TestErrorPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	zero := strings.NewReader(strings.Repeat("\x00", 64))
-	code, err := p.IssueCode("c1", at, 1, referral.Signals{}, zero)
+	code, err := p.IssueCode(context.Background(), at, "c1", 1, referral.Signals{}, zero)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.SignUp("s2", at.Add(time.Hour), 2, string(code), referral.Signals{}); err != nil {
+	if _, err := p.SignUp(context.Background(), at.Add(time.Hour), "s2", 2, string(code), referral.Signals{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Order("o2", at.Add(2*time.Hour), 2, "A", 1000); err != nil {
+	if err := p.Order(context.Background(), at.Add(2*time.Hour), "o2", 2, "A", 1000); err != nil {
 		t.Fatal(err)
 	}
 	damaged := filepath.Join(t.TempDir(), "ledger.wal")
@@ -45,17 +46,17 @@ func TestErrorPaths(t *testing.T) {
 		want error
 	}{
 		{"Open with a negative reward", second(referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: -1})), referral.ErrInvalid},
-		{"Order with a negative amount", p.Order("o3", at, 2, "B", -5), referral.ErrInvalid},
-		{"Order with an empty key", p.Order("", at, 2, "B", 5), referral.ErrInvalid},
-		{"Order key reused for another event", p.Order("o2", at.Add(2*time.Hour), 2, "A", 999), referral.ErrKeyReused},
-		{"Order id used twice", p.Order("o4", at.Add(3*time.Hour), 2, "A", 1000), referral.ErrConflict},
-		{"Refund of an unknown order", p.Refund("r1", at.Add(3*time.Hour), "nope"), referral.ErrNotFound},
-		{"Refund before its order", p.RefundAmount("r2", at.Add(time.Hour), "A", 10), referral.ErrRefundBeforeOrder},
-		{"Refund beyond the order", p.RefundAmount("r3", at.Add(3*time.Hour), "A", 5000), referral.ErrRefundExceeds},
-		{"Payout beyond the balance", p.Payout("p1", at.Add(3*time.Hour), 1, 1<<40), referral.ErrInsufficient},
+		{"Order with a negative amount", p.Order(context.Background(), at, "o3", 2, "B", -5), referral.ErrInvalid},
+		{"Order with an empty key", p.Order(context.Background(), at, "", 2, "B", 5), referral.ErrInvalid},
+		{"Order key reused for another event", p.Order(context.Background(), at.Add(2*time.Hour), "o2", 2, "A", 999), referral.ErrKeyReused},
+		{"Order id used twice", p.Order(context.Background(), at.Add(3*time.Hour), "o4", 2, "A", 1000), referral.ErrConflict},
+		{"Refund of an unknown order", p.Refund(context.Background(), at.Add(3*time.Hour), "r1", "nope"), referral.ErrNotFound},
+		{"Refund before its order", p.RefundAmount(context.Background(), at.Add(time.Hour), "r2", "A", 10), referral.ErrRefundBeforeOrder},
+		{"Refund beyond the order", p.RefundAmount(context.Background(), at.Add(3*time.Hour), "r3", "A", 5000), referral.ErrRefundExceeds},
+		{"Payout beyond the balance", p.Payout(context.Background(), at.Add(3*time.Hour), "p1", 1, 1<<40), referral.ErrInsufficient},
 		{"ApplyMerge into itself", p.ApplyMerge(2, 2), referral.ErrInvalid},
 		{"ParseCode of a typo", second(referral.ParseCode("7K3M-Q8ZE-Y15")), referral.ErrCode},
-		{"SignUp with an unknown code", second(p.SignUp("s3", at, 3, "ZZZZ-ZZZZ-ZZZZ", referral.Signals{})), referral.ErrCode},
+		{"SignUp with an unknown code", second(p.SignUp(context.Background(), at, "s3", 3, "ZZZZ-ZZZZ-ZZZZ", referral.Signals{})), referral.ErrCode},
 		{"CodeFromLink without a code", second(referral.CodeFromLink("https://example.com/")), referral.ErrCode},
 		{"Limit at K >= 1", second(referral.Limit(100, 1.1)), referral.ErrInvalid},
 		{"NewTree with a cycle", second(referral.NewTree([]referral.Signup{{Profile: 1, Referrer: 2}, {Profile: 2, Referrer: 1}})), referral.ErrCycle},

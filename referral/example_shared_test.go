@@ -89,10 +89,10 @@ func ExampleSharedStore() {
 		return
 	}
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 12, 0, 0, 0, time.UTC) }
-	code, _ := a.IssueCode("code:ann", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
-	d, err := b.SignUp("signup:bob", day(2), 2, string(code), referral.Signals{})
+	code, _ := a.IssueCode(context.Background(), day(0), "code:ann", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	d, err := b.SignUp(context.Background(), day(2), "signup:bob", 2, string(code), referral.Signals{})
 	fmt.Println("Bob referred by profile", d.Referrer, err)
-	fmt.Println(a.Order("order:1", day(5), 2, "A-1", 4900), b.Order("order:1", day(5), 2, "A-1", 4900))
+	fmt.Println(a.Order(context.Background(), day(5), "order:1", 2, "A-1", 4900), b.Order(context.Background(), day(5), "order:1", 2, "A-1", 4900))
 
 	pos, _ := a.CatchUp(context.Background())
 	fmt.Println("records:", pos, b.Position())

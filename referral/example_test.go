@@ -2,6 +2,7 @@ package referral_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,14 +23,14 @@ func Example() {
 	}
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 12, 0, 0, 0, time.UTC) }
 	// A fixed source stands in for crypto/rand so that the output is stable.
-	code, _ := prog.IssueCode("code:ann", day(0), 1, referral.Signals{Email: "ann@example.com"}, bytes.NewReader(make([]byte, 10)))
+	code, _ := prog.IssueCode(context.Background(), day(0), "code:ann", 1, referral.Signals{Email: "ann@example.com"}, bytes.NewReader(make([]byte, 10)))
 	link, _ := code.Link("https://shop.example/join")
 	fmt.Println("Ann's link:", link)
 
-	d, _ := prog.SignUp("signup:bob", day(2), 2, "0000-0000-000", referral.Signals{Email: "bob@example.com"})
+	d, _ := prog.SignUp(context.Background(), day(2), "signup:bob", 2, "0000-0000-000", referral.Signals{Email: "bob@example.com"})
 	fmt.Println("Bob referred by profile", d.Referrer)
-	_ = prog.Order("order:1", day(5), 2, "A-1", 4900)
-	_ = prog.Order("order:1", day(5), 2, "A-1", 4900) // the webhook retried: no double pay
+	_ = prog.Order(context.Background(), day(5), "order:1", 2, "A-1", 4900)
+	_ = prog.Order(context.Background(), day(5), "order:1", 2, "A-1", 4900) // the webhook retried: no double pay
 
 	fmt.Printf("Ann on day 10: %+v\n", prog.Balance(1, day(10)))
 	fmt.Printf("Ann on day 20: %+v\n", prog.Balance(1, day(20)))
@@ -45,14 +46,14 @@ func Example() {
 func ExampleProgram_Refund() {
 	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: 1000})
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
-	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
-	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
-	_ = prog.Order("o", day(2), 2, "A-1", 4900)
-	_ = prog.Payout("p", day(3), 1, 1000)
-	if err := prog.Refund("r", day(4), "A-2"); err != nil {
+	code, _ := prog.IssueCode(context.Background(), day(0), "c", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	_, _ = prog.SignUp(context.Background(), day(1), "s", 2, string(code), referral.Signals{})
+	_ = prog.Order(context.Background(), day(2), "o", 2, "A-1", 4900)
+	_ = prog.Payout(context.Background(), day(3), "p", 1, 1000)
+	if err := prog.Refund(context.Background(), day(4), "r", "A-2"); err != nil {
 		fmt.Println(err)
 	}
-	_ = prog.Refund("r", day(4), "A-1")
+	_ = prog.Refund(context.Background(), day(4), "r", "A-1")
 	fmt.Printf("%+v\n", prog.Balance(1, day(5)))
 	// Output:
 	// refund event "r": order "A-2": referral: not found
@@ -67,17 +68,17 @@ func ExampleProgram_RefundAmount() {
 		ReferrerReward: 1000, Qualify: referral.PurchaseOver, MinAmount: 5000,
 	})
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
-	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
-	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
-	_ = prog.Order("o", day(2), 2, "A-1", 8000)
+	code, _ := prog.IssueCode(context.Background(), day(0), "c", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	_, _ = prog.SignUp(context.Background(), day(1), "s", 2, string(code), referral.Signals{})
+	_ = prog.Order(context.Background(), day(2), "o", 2, "A-1", 8000)
 	fmt.Println("ordered 80.00, referrer earned:", prog.Balance(1, day(2)).Earned)
-	_ = prog.RefundAmount("r1", day(4), "A-1", 2500)
+	_ = prog.RefundAmount(context.Background(), day(4), "r1", "A-1", 2500)
 	fmt.Println("55.00 left, referrer earned:", prog.Balance(1, day(4)).Earned)
-	_ = prog.RefundAmount("r2", day(6), "A-1", 2500)
+	_ = prog.RefundAmount(context.Background(), day(6), "r2", "A-1", 2500)
 	fmt.Println("30.00 left, referrer earned:", prog.Balance(1, day(6)).Earned)
-	fmt.Println(prog.RefundAmount("r3", day(7), "A-1", 4000))
+	fmt.Println(prog.RefundAmount(context.Background(), day(7), "r3", "A-1", 4000))
 	// Refund takes back what is left; after it, nothing is.
-	fmt.Println(prog.Refund("r4", day(7), "A-1"), prog.Refund("r5", day(8), "A-1"))
+	fmt.Println(prog.Refund(context.Background(), day(7), "r4", "A-1"), prog.Refund(context.Background(), day(8), "r5", "A-1"))
 	// Output:
 	// ordered 80.00, referrer earned: 1000
 	// 55.00 left, referrer earned: 1000
@@ -164,8 +165,8 @@ func ExampleOpenFileStore() {
 
 	store, _ := referral.OpenFileStore(path, nil)
 	prog, _ := referral.Open(store, cfg)
-	code, _ := prog.IssueCode("c", day(0), 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
-	_, _ = prog.SignUp("s", day(1), 2, string(code), referral.Signals{})
+	code, _ := prog.IssueCode(context.Background(), day(0), "c", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
+	_, _ = prog.SignUp(context.Background(), day(1), "s", 2, string(code), referral.Signals{})
 	_ = store.Close()
 
 	// After a restart the ledger replays to the same balances.

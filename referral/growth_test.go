@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -181,14 +182,14 @@ func TestKIntervalCoverage(t *testing.T) {
 
 func TestProgramGrowthViews(t *testing.T) {
 	p, _ := openMem(t, Config{})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(30))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(30))
 	must(t, err)
-	_, err = p.SignUp("s1", day(0), 1, "", Signals{})
+	_, err = p.SignUp(context.Background(), day(0), "s1", 1, "", Signals{})
 	must(t, err)
-	must(t, p.Invite("i", day(1), 1, Signals{Email: "a@x"}))
-	_, err = p.SignUp("s2", day(2), 2, string(code), Signals{})
+	must(t, p.Invite(context.Background(), day(1), "i", 1, Signals{Email: "a@x"}))
+	_, err = p.SignUp(context.Background(), day(2), "s2", 2, string(code), Signals{})
 	must(t, err)
-	_, err = p.SignUp("s3", day(3), 3, "", Signals{})
+	_, err = p.SignUp(context.Background(), day(3), "s3", 3, "", Signals{})
 	must(t, err)
 	must(t, p.ApplyMerge(3, 1))
 	want := []Signup{{Profile: 3, At: day(0)}, {Profile: 2, Referrer: 3, At: day(2)}}

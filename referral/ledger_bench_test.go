@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sync/atomic"
@@ -36,7 +37,7 @@ func BenchmarkLedgerOrdersConcurrent(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			if err := p.Order(fmt.Sprint("o", i), day(1), uint32(i%50000+1), fmt.Sprint("O", i), 1000); err != nil {
+			if err := p.Order(context.Background(), day(1), fmt.Sprint("o", i), uint32(i%50000+1), fmt.Sprint("O", i), 1000); err != nil {
 				b.Error(err)
 				return
 			}
@@ -63,7 +64,7 @@ func applyOrders(b *testing.B, p *Program) {
 			i++
 			batch[k] = orderEvent(i)
 		}
-		if err := p.Apply(batch[:min(size, b.N-done)]...); err != nil {
+		if err := p.Apply(context.Background(), batch[:min(size, b.N-done)]...); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,7 +77,7 @@ func BenchmarkLedgerOrdersFsyncEach(b *testing.B) {
 	p, _ := benchProgram(b)
 	b.ResetTimer()
 	for i := range b.N {
-		if err := p.Order(fmt.Sprint("o", i), day(1), uint32(i%50000+1), fmt.Sprint("O", i), 1000); err != nil {
+		if err := p.Order(context.Background(), day(1), fmt.Sprint("o", i), uint32(i%50000+1), fmt.Sprint("O", i), 1000); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -92,7 +93,7 @@ func BenchmarkLedgerReplay(b *testing.B) {
 			j := i + k
 			batch[k] = orderEvent(j)
 		}
-		if err := p.Apply(batch...); err != nil {
+		if err := p.Apply(context.Background(), batch...); err != nil {
 			b.Fatal(err)
 		}
 	}

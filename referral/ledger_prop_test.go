@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -220,7 +221,7 @@ func deliver(t *rapid.T, p *Program, events []Record) {
 	for len(queue) > 0 {
 		var retry []Record
 		for _, ev := range queue {
-			err := p.Apply(ev)
+			err := p.Apply(context.Background(), ev)
 			switch {
 			case err == nil:
 			case errors.Is(err, ErrCode), errors.Is(err, ErrNotFound):
@@ -274,7 +275,7 @@ func TestPropertyLedgerMatchesModelInAnyOrder(t *testing.T) {
 			if len(ps.refunds) > 0 && left == 0 {
 				want = ErrConflict
 			}
-			err := shuffled.RefundAmount(fmt.Sprint("excess", i), ps.order.Add(time.Hour), fmt.Sprint("O", i), left+1)
+			err := shuffled.RefundAmount(context.Background(), ps.order.Add(time.Hour), fmt.Sprint("excess", i), fmt.Sprint("O", i), left+1)
 			if !errors.Is(err, want) {
 				t.Fatalf("refund of %d of order O%d with %d left: %v, want %v", left+1, i, left, err, want)
 			}
@@ -343,7 +344,7 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 			switch rapid.IntRange(0, 4).Draw(t, "action") {
 			case 0:
 				if _, ok := codes[prof]; !ok {
-					c, err := p.IssueCode(fmt.Sprint("c", prof), at, prof, Signals{}, rnd)
+					c, err := p.IssueCode(context.Background(), at, fmt.Sprint("c", prof), prof, Signals{}, rnd)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -351,12 +352,12 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 				}
 			case 1:
 				by := uint32(rapid.IntRange(1, 9).Draw(t, "referrer"))
-				_, err := p.SignUp(fmt.Sprint("s", i), at, prof, string(codes[by]), Signals{})
+				_, err := p.SignUp(context.Background(), at, fmt.Sprint("s", i), prof, string(codes[by]), Signals{})
 				if err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrCode) {
 					t.Fatal(err)
 				}
 			case 2:
-				if err := p.Order(fmt.Sprint("o", i), at, prof, fmt.Sprint("O", i), 100); err != nil {
+				if err := p.Order(context.Background(), at, fmt.Sprint("o", i), prof, fmt.Sprint("O", i), 100); err != nil {
 					t.Fatal(err)
 				}
 			case 3:
@@ -371,9 +372,9 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 				order := fmt.Sprint("O", rapid.IntRange(0, max(i-1, 0)).Draw(t, "refunded order"))
 				var err error
 				if amount := rapid.Int64Range(0, 120).Draw(t, "refund"); amount == 0 {
-					err = p.Refund(fmt.Sprint("r", i), at, order)
+					err = p.Refund(context.Background(), at, fmt.Sprint("r", i), order)
 				} else {
-					err = p.RefundAmount(fmt.Sprint("r", i), at, order, amount)
+					err = p.RefundAmount(context.Background(), at, fmt.Sprint("r", i), order, amount)
 				}
 				if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrRefundExceeds) {
 					t.Fatal(err)

@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -78,9 +79,12 @@ func newBatch() *batch {
 }
 
 // submit decides one input event and commits its records.
-func (p *Program) submit(ev Record) error {
+func (p *Program) submit(ctx context.Context, ev Record) error {
+	if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
+		return err
+	}
 	if p.shared != nil {
-		return p.submitShared(ev)
+		return p.submitShared(ctx, ev)
 	}
 	b, err := p.decide(ev)
 	if err != nil || b == nil {
@@ -226,13 +230,14 @@ func checkEvent(ev *Record) error {
 // Apply records input events (any kind up to KindMerge), in order, as the methods below
 // would one by one: each event is atomic and idempotent by its key. It stops at the
 // first event that fails and returns its error, which names the event's index; the
-// events before it stay recorded. It returns once every recorded event is durable. A
+// events before it stay recorded. A done ctx stops it before the next event, with
+// ctx's error. It returns once every recorded event is durable. A
 // bulk import or a queue consumer uses Apply to hand many events to group commit at
 // once: every applyChunk events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
-func (p *Program) Apply(events ...Record) error {
+func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.shared != nil {
-		return p.applyShared(events)
+		return p.applyShared(ctx, events)
 	}
 	var waits []chan error
 	commitAsync := func(b *batch) {
@@ -243,6 +248,10 @@ func (p *Program) Apply(events ...Record) error {
 	var last *batch
 	var failed error
 	for i, ev := range events {
+		if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
+			failed = errorf("apply event %d: %w", i, err)
+			break
+		}
 		ev.Code = normalCode(ev.Code)
 		b, err := p.decide(ev)
 		if err != nil {
@@ -289,7 +298,7 @@ func normalCode(c Code) Code {
 // IssueCode gives profile a fresh referral code drawn from rnd (crypto/rand when nil)
 // and records it under key; a retry with the same key returns the same code. sig holds
 // the referrer's own signals, which the self-referral guard compares.
-func (p *Program) IssueCode(key string, at time.Time, profile uint32, sig Signals, rnd io.Reader) (Code, error) {
+func (p *Program) IssueCode(ctx context.Context, at time.Time, key string, profile uint32, sig Signals, rnd io.Reader) (Code, error) {
 	p.mu.Lock()
 	c, ok := p.st.codeByKey[key]
 	p.mu.Unlock()
@@ -301,7 +310,7 @@ func (p *Program) IssueCode(key string, at time.Time, profile uint32, sig Signal
 		if err != nil {
 			return "", err
 		}
-		err = p.submit(Record{Kind: KindCode, Key: key, At: at, Profile: profile, Code: c, Signals: sig})
+		err = p.submit(ctx, Record{Kind: KindCode, Key: key, At: at, Profile: profile, Code: c, Signals: sig})
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
@@ -319,14 +328,14 @@ func (p *Program) IssueCode(key string, at time.Time, profile uint32, sig Signal
 // Invite records that profile invited the person reached at contact (Email and/or
 // Phone); a sign-up with that email or phone within the window is attributed to the
 // inviter.
-func (p *Program) Invite(key string, at time.Time, profile uint32, contact Signals) error {
-	return p.submit(Record{Kind: KindInvite, Key: key, At: at, Profile: profile, Signals: contact})
+func (p *Program) Invite(ctx context.Context, at time.Time, key string, profile uint32, contact Signals) error {
+	return p.submit(ctx, Record{Kind: KindInvite, Key: key, At: at, Profile: profile, Signals: contact})
 }
 
 // Click records that prospect followed a referral link or entered a code. The code
 // must have been issued.
-func (p *Program) Click(key string, at time.Time, prospect uint32, code string) error {
-	return p.submit(Record{Kind: KindClick, Key: key, At: at, Profile: prospect, Code: normalCode(Code(code))})
+func (p *Program) Click(ctx context.Context, at time.Time, key string, prospect uint32, code string) error {
+	return p.submit(ctx, Record{Kind: KindClick, Key: key, At: at, Profile: prospect, Code: normalCode(Code(code))})
 }
 
 // Decision is the outcome of a sign-up: the referrer it was attributed to (0 for an
@@ -342,8 +351,8 @@ type Decision struct {
 // SignUp records that profile signed up, with the code it entered (may be empty) and
 // its signals, and attributes it to a referrer as Config says. A retry with the same key
 // returns the original decision.
-func (p *Program) SignUp(key string, at time.Time, profile uint32, code string, sig Signals) (Decision, error) {
-	if err := p.submit(Record{Kind: KindSignup, Key: key, At: at, Profile: profile, Code: normalCode(Code(code)), Signals: sig}); err != nil {
+func (p *Program) SignUp(ctx context.Context, at time.Time, key string, profile uint32, code string, sig Signals) (Decision, error) {
+	if err := p.submit(ctx, Record{Kind: KindSignup, Key: key, At: at, Profile: profile, Code: normalCode(Code(code)), Signals: sig}); err != nil {
 		return Decision{}, err
 	}
 	p.mu.Lock()
@@ -365,8 +374,8 @@ func (s *state) decisionOf(profile uint32) Decision {
 
 // Order records an order; if it is the referred person's qualifying action, the
 // rewards are recorded with it.
-func (p *Program) Order(key string, at time.Time, profile uint32, orderID string, amount int64) error {
-	return p.submit(Record{Kind: KindOrder, Key: key, At: at, Profile: profile, Order: orderID, Amount: amount})
+func (p *Program) Order(ctx context.Context, at time.Time, key string, profile uint32, orderID string, amount int64) error {
+	return p.submit(ctx, Record{Kind: KindOrder, Key: key, At: at, Profile: profile, Order: orderID, Amount: amount})
 }
 
 // Refund records the refund of the whole of an order, or of what remains of it after
@@ -377,8 +386,8 @@ func (p *Program) Order(key string, at time.Time, profile uint32, orderID string
 // What remains is reckoned when the refund is recorded. A host whose refund webhooks
 // may arrive out of order should pass amounts to RefundAmount instead, so that the
 // ledger does not depend on the order of arrival.
-func (p *Program) Refund(key string, at time.Time, orderID string) error {
-	return p.submit(Record{Kind: KindRefund, Key: key, At: at, Order: orderID})
+func (p *Program) Refund(ctx context.Context, at time.Time, key string, orderID string) error {
+	return p.submit(ctx, Record{Kind: KindRefund, Key: key, At: at, Order: orderID})
 }
 
 // RefundAmount records the refund of amount (in the minor unit, positive) of an order:
@@ -396,17 +405,28 @@ func (p *Program) Refund(key string, at time.Time, orderID string) error {
 // earlier date (see [KindClawback]), so that balances do not depend on the order in
 // which refunds arrive. A referral whose rewards were clawed back does not qualify again
 // by a later order.
-func (p *Program) RefundAmount(key string, at time.Time, orderID string, amount int64) error {
+func (p *Program) RefundAmount(ctx context.Context, at time.Time, key string, orderID string, amount int64) error {
 	if amount <= 0 {
 		return fmt.Errorf("%w: refund event %q: field Amount: %d, want a positive amount (Refund takes back the whole order)", ErrInvalid, key, amount)
 	}
-	return p.submit(Record{Kind: KindRefund, Key: key, At: at, Order: orderID, Amount: amount})
+	return p.submit(ctx, Record{Kind: KindRefund, Key: key, At: at, Order: orderID, Amount: amount})
 }
 
 // Payout records a payment of amount to profile; it may not exceed the payable
 // balance at that time.
-func (p *Program) Payout(key string, at time.Time, profile uint32, amount int64) error {
-	return p.submit(Record{Kind: KindPayout, Key: key, At: at, Profile: profile, Amount: amount})
+func (p *Program) Payout(ctx context.Context, at time.Time, key string, profile uint32, amount int64) error {
+	return p.submit(ctx, Record{Kind: KindPayout, Key: key, At: at, Profile: profile, Amount: amount})
+}
+
+// ctxErr returns ctx's error, if it is done, naming the event it stopped.
+func ctxErr(ctx context.Context, kind Kind, key string) error {
+	if ctx == nil {
+		return fmt.Errorf("%w: %s event %q: nil context", ErrInvalid, kind, key)
+	}
+	if err := ctx.Err(); err != nil {
+		return errorf("%s event %q not recorded: %w", kind, key, err)
+	}
+	return nil
 }
 
 // ApplyMerge records an identity merge: the absorbed profile is now the survivor (call
@@ -422,7 +442,7 @@ func (p *Program) ApplyMerge(survivor, absorbed uint32) error {
 	if p.cfg.Clock != nil {
 		at = p.cfg.Clock.Now()
 	}
-	return p.submit(Record{Kind: KindMerge, Key: key, At: at, Profile: survivor, Absorbed: []uint32{absorbed}})
+	return p.submit(context.Background(), Record{Kind: KindMerge, Key: key, At: at, Profile: survivor, Absorbed: []uint32{absorbed}})
 }
 
 // Referrer returns the referrer of profile's person, if the person was referred.

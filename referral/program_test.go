@@ -2,6 +2,7 @@ package referral
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -59,9 +60,9 @@ func openMem(t tb, cfg Config) (*Program, *MemStore) {
 func referredPair(t tb, cfg Config, seed byte) (*Program, *MemStore, Code) {
 	t.Helper()
 	p, st := openMem(t, cfg)
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(seed))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(seed))
 	must(t, err)
-	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
+	_, err = p.SignUp(context.Background(), day(1), "s", 2, string(code), Signals{})
 	must(t, err)
 	return p, st, code
 }
@@ -71,16 +72,16 @@ func referredPair(t tb, cfg Config, seed byte) (*Program, *MemStore, Code) {
 // (day 3) qualifies; both are held 14 days, so payable on day 17.
 func TestProgrammeByHand(t *testing.T) {
 	p, _ := openMem(t, Config{ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour})
-	code, err := p.IssueCode("code-1", day(0), 1, Signals{Email: "ann@x"}, newSeeded(1))
+	code, err := p.IssueCode(context.Background(), day(0), "code-1", 1, Signals{Email: "ann@x"}, newSeeded(1))
 	must(t, err)
-	must(t, p.Click("click-1", day(1), 2, strings.ToLower(code.String())))
-	d, err := p.SignUp("signup-2", day(2), 2, "", Signals{Email: "bob@x"})
+	must(t, p.Click(context.Background(), day(1), "click-1", 2, strings.ToLower(code.String())))
+	d, err := p.SignUp(context.Background(), day(2), "signup-2", 2, "", Signals{Email: "bob@x"})
 	must(t, err)
 	if d.Referrer != 1 || d.Blocked || d.Code != code {
 		t.Fatalf("decision %+v, want referrer 1 through %s", d, code)
 	}
-	must(t, p.Order("order-a", day(3), 2, "A", 4000))
-	must(t, p.Order("order-b", day(4), 2, "B", 9000)) // not the first: earns nothing
+	must(t, p.Order(context.Background(), day(3), "order-a", 2, "A", 4000))
+	must(t, p.Order(context.Background(), day(4), "order-b", 2, "B", 9000)) // not the first: earns nothing
 	check := func(when float64, profile uint32, want Balance) {
 		t.Helper()
 		if got := p.Balance(profile, day(when)); got != want {
@@ -91,17 +92,17 @@ func TestProgrammeByHand(t *testing.T) {
 	check(10, 1, Balance{Earned: 1000, Held: 1000})
 	check(10, 2, Balance{Earned: 500, Held: 500})
 	check(17, 1, Balance{Earned: 1000, Payable: 1000})
-	if err := p.Payout("pay-1", day(16), 1, 1000); !errors.Is(err, ErrInsufficient) {
+	if err := p.Payout(context.Background(), day(16), "pay-1", 1, 1000); !errors.Is(err, ErrInsufficient) {
 		t.Fatalf("payout inside the hold: %v, want ErrInsufficient", err)
 	}
-	must(t, p.Payout("pay-1", day(18), 1, 1000))
+	must(t, p.Payout(context.Background(), day(18), "pay-1", 1, 1000))
 	check(18, 1, Balance{Earned: 1000, Paid: 1000})
 	if got := p.Payables(day(18)); !cmp.Equal(got, []Payable{{Profile: 2, Amount: 500}}) {
 		t.Errorf("payables on day 18: %v", got)
 	}
 	// Order A is refunded on day 20: both rewards are clawed back. The referrer was
 	// already paid and now owes 1000; the friend's 500 is gone.
-	must(t, p.Refund("refund-a", day(20), "A"))
+	must(t, p.Refund(context.Background(), day(20), "refund-a", "A"))
 	check(19, 1, Balance{Earned: 1000, Paid: 1000})
 	check(20, 1, Balance{Earned: 0, Paid: 1000, Payable: -1000})
 	check(20, 2, Balance{})
@@ -112,8 +113,8 @@ func TestProgrammeByHand(t *testing.T) {
 
 func TestClawbackWhileHeld(t *testing.T) {
 	p, _, _ := referredPair(t, Config{ReferrerReward: 1000, Hold: 30 * 24 * time.Hour}, 2)
-	must(t, p.Order("o", day(2), 2, "A", 100))
-	must(t, p.Refund("r", day(10), "A"))
+	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 100))
+	must(t, p.Refund(context.Background(), day(10), "r", "A"))
 	for _, d := range []float64{5, 15, 40} {
 		if got := p.Balance(1, day(d)); got.Payable != 0 || got.Held+got.Payable+got.Paid != got.Earned {
 			t.Errorf("day %v: %+v; a reward reversed in its hold is never payable", d, got)
@@ -129,14 +130,14 @@ func TestAttributionWindowAndRule(t *testing.T) {
 		p, _ := openMem(t, Config{Attribution: c.rule, Window: 7 * 24 * time.Hour})
 		var codes []Code
 		for i, ref := range []uint32{9, 10, 11} {
-			code, err := p.IssueCode(fmt.Sprint("c", i), day(0), ref, Signals{}, newSeeded(byte(i+3)))
+			code, err := p.IssueCode(context.Background(), day(0), fmt.Sprint("c", i), ref, Signals{}, newSeeded(byte(i+3)))
 			must(t, err)
 			codes = append(codes, code)
 		}
-		must(t, p.Click("k9", day(1), 1, string(codes[0])))  // outside the 7-day window
-		must(t, p.Click("k10", day(5), 1, string(codes[1]))) // first inside
-		must(t, p.Click("k11", day(9), 1, string(codes[2]))) // last inside
-		d, err := p.SignUp("s", day(10), 1, "", Signals{})
+		must(t, p.Click(context.Background(), day(1), "k9", 1, string(codes[0])))  // outside the 7-day window
+		must(t, p.Click(context.Background(), day(5), "k10", 1, string(codes[1]))) // first inside
+		must(t, p.Click(context.Background(), day(9), "k11", 1, string(codes[2]))) // last inside
+		d, err := p.SignUp(context.Background(), day(10), "s", 1, "", Signals{})
 		must(t, err)
 		if d.Referrer != c.want {
 			t.Errorf("rule %d: referrer %d, want %d", c.rule, d.Referrer, c.want)
@@ -145,19 +146,19 @@ func TestAttributionWindowAndRule(t *testing.T) {
 	// An invitation to the friend's email counts as a touch; with none in the window the
 	// sign-up is organic.
 	p, _ := openMem(t, Config{})
-	must(t, p.Invite("inv", day(0), 5, Signals{Email: "friend@x"}))
-	d, err := p.SignUp("s", day(3), 6, "", Signals{Email: "friend@x"})
+	must(t, p.Invite(context.Background(), day(0), "inv", 5, Signals{Email: "friend@x"}))
+	d, err := p.SignUp(context.Background(), day(3), "s", 6, "", Signals{Email: "friend@x"})
 	must(t, err)
 	if d.Referrer != 5 {
 		t.Errorf("invited sign-up: referrer %d, want 5", d.Referrer)
 	}
-	d, err = p.SignUp("s2", day(3), 7, "", Signals{Email: "stranger@x"})
+	d, err = p.SignUp(context.Background(), day(3), "s2", 7, "", Signals{Email: "stranger@x"})
 	must(t, err)
 	if d.Referrer != 0 || d.Blocked || d.Reasons != nil {
 		t.Errorf("organic sign-up: %+v", d)
 	}
-	must(t, p.Invite("inv2", day(0), 5, Signals{Phone: "+100"}))
-	d, err = p.SignUp("s3", day(40), 8, "", Signals{Phone: "+100"})
+	must(t, p.Invite(context.Background(), day(0), "inv2", 5, Signals{Phone: "+100"}))
+	d, err = p.SignUp(context.Background(), day(40), "s3", 8, "", Signals{Phone: "+100"})
 	must(t, err)
 	if d.Referrer != 0 {
 		t.Errorf("sign-up 40 days after the invitation: referrer %d, want none", d.Referrer)
@@ -171,7 +172,7 @@ func (m samePerson) Current(p uint32) uint32 { return m[p] }
 func TestFraudGuards(t *testing.T) {
 	setup := func(g Guards, people PersonResolver) (*Program, Code) {
 		p, _ := openMem(t, Config{Guards: g, People: people, Qualify: AtSignup, ReferrerReward: 100})
-		code, err := p.IssueCode("c", day(0), 1, Signals{Email: "ann@x", Phone: "+1", Device: "dev-ann"}, newSeeded(9))
+		code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{Email: "ann@x", Phone: "+1", Device: "dev-ann"}, newSeeded(9))
 		must(t, err)
 		return p, code
 	}
@@ -190,7 +191,7 @@ func TestFraudGuards(t *testing.T) {
 	}
 	for _, c := range cases {
 		p, code := setup(c.g, c.people)
-		d, err := p.SignUp("s", day(1), 2, string(code), c.sig)
+		d, err := p.SignUp(context.Background(), day(1), "s", 2, string(code), c.sig)
 		must(t, err)
 		if len(d.Reasons) != 1 || d.Reasons[0] != c.want {
 			t.Errorf("%s: reasons %q, want %q", c.name, d.Reasons, c.want)
@@ -205,7 +206,7 @@ func TestFraudGuards(t *testing.T) {
 	}
 	// Unrelated friends pass every guard.
 	p, code := setup(Guards{}, samePerson{1: 1, 2: 2})
-	d, err := p.SignUp("s", day(1), 2, string(code), Signals{Email: "bob@x"})
+	d, err := p.SignUp(context.Background(), day(1), "s", 2, string(code), Signals{Email: "bob@x"})
 	must(t, err)
 	if d.Referrer != 1 || len(d.Reasons) != 0 {
 		t.Errorf("honest referral: %+v", d)
@@ -216,13 +217,13 @@ func TestCycleGuard(t *testing.T) {
 	// Profile 1 has a code before it signs up; 2 joins through it; then 1 signs up with
 	// 2's code, which would make 1 its own grand-referrer.
 	p, _ := openMem(t, Config{})
-	c1, err := p.IssueCode("c1", day(0), 1, Signals{}, newSeeded(11))
+	c1, err := p.IssueCode(context.Background(), day(0), "c1", 1, Signals{}, newSeeded(11))
 	must(t, err)
-	_, err = p.SignUp("s2", day(1), 2, string(c1), Signals{})
+	_, err = p.SignUp(context.Background(), day(1), "s2", 2, string(c1), Signals{})
 	must(t, err)
-	c2, err := p.IssueCode("c2", day(1), 2, Signals{}, newSeeded(12))
+	c2, err := p.IssueCode(context.Background(), day(1), "c2", 2, Signals{}, newSeeded(12))
 	must(t, err)
-	d, err := p.SignUp("s1", day(2), 1, string(c2), Signals{})
+	d, err := p.SignUp(context.Background(), day(2), "s1", 1, string(c2), Signals{})
 	must(t, err)
 	if !d.Blocked || len(d.Reasons) != 1 || !strings.Contains(d.Reasons[0], "referral cycle: referrer 2 descends from profile 1") {
 		t.Errorf("cycle: %+v", d)
@@ -236,13 +237,13 @@ func TestVelocityGuards(t *testing.T) {
 		PerDevice:   RateLimit{Max: 1, Period: 24 * time.Hour},
 		PerNetwork:  RateLimit{Max: 3, Period: 24 * time.Hour},
 	}})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(13))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(13))
 	must(t, err)
 	var got [][]string
 	for i, sig := range []Signals{
 		{Device: "d1", Network: "n"}, {Device: "d2", Network: "n"}, {Device: "d2", Network: "n"}, {Device: "d3", Network: "n"},
 	} {
-		d, err := p.SignUp(fmt.Sprint("s", i), day(1).Add(time.Duration(i)*time.Hour), uint32(10+i), string(code), sig)
+		d, err := p.SignUp(context.Background(), day(1).Add(time.Duration(i)*time.Hour), fmt.Sprint("s", i), uint32(10+i), string(code), sig)
 		must(t, err)
 		got = append(got, d.Reasons)
 	}
@@ -257,7 +258,7 @@ func TestVelocityGuards(t *testing.T) {
 		t.Errorf("velocity reasons (-want +got):\n%s", diff)
 	}
 	// A day later the window has moved on.
-	d, err := p.SignUp("late", day(3), 20, string(code), Signals{Device: "d2", Network: "n"})
+	d, err := p.SignUp(context.Background(), day(3), "late", 20, string(code), Signals{Device: "d2", Network: "n"})
 	must(t, err)
 	if len(d.Reasons) != 0 {
 		t.Errorf("after the period: %q", d.Reasons)
@@ -266,11 +267,11 @@ func TestVelocityGuards(t *testing.T) {
 
 func TestCaps(t *testing.T) {
 	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 400, CapPerReferrer: 1000, CapPerPeriod: 700, CapPeriod: 7 * 24 * time.Hour})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(14))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(14))
 	must(t, err)
 	var earned []int64
 	for i, when := range []float64{1, 2, 3, 9, 10, 20} {
-		_, err := p.SignUp(fmt.Sprint("s", i), day(when), uint32(10+i), string(code), Signals{})
+		_, err := p.SignUp(context.Background(), day(when), fmt.Sprint("s", i), uint32(10+i), string(code), Signals{})
 		must(t, err)
 		earned = append(earned, p.Balance(1, day(when)).Earned)
 	}
@@ -285,15 +286,15 @@ func TestCaps(t *testing.T) {
 
 func TestPurchaseOverAndWithin(t *testing.T) {
 	p, _ := openMem(t, Config{Qualify: PurchaseOver, MinAmount: 5000, QualifyWithin: 30 * 24 * time.Hour, ReferrerReward: 100})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(15))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(15))
 	must(t, err)
 	for i := range 2 {
-		_, err := p.SignUp(fmt.Sprint("s", i), day(1), uint32(2+i), string(code), Signals{})
+		_, err := p.SignUp(context.Background(), day(1), fmt.Sprint("s", i), uint32(2+i), string(code), Signals{})
 		must(t, err)
 	}
-	must(t, p.Order("o1", day(2), 2, "small", 4999))
-	must(t, p.Order("o2", day(3), 2, "big", 5000))
-	must(t, p.Order("o3", day(40), 3, "late", 9000))
+	must(t, p.Order(context.Background(), day(2), "o1", 2, "small", 4999))
+	must(t, p.Order(context.Background(), day(3), "o2", 2, "big", 5000))
+	must(t, p.Order(context.Background(), day(40), "o3", 3, "late", 9000))
 	if got := p.Balance(1, day(50)).Earned; got != 100 {
 		t.Errorf("earned %d, want 100 (one order over 5000 within 30 days)", got)
 	}
@@ -301,15 +302,15 @@ func TestPurchaseOverAndWithin(t *testing.T) {
 
 func TestOrderBeforeSignupArrives(t *testing.T) {
 	p, _ := openMem(t, Config{ReferrerReward: 100})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(16))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(16))
 	must(t, err)
-	must(t, p.Order("o", day(2), 2, "A", 10)) // the webhook of the order came first
-	_, err = p.SignUp("s", day(1), 2, string(code), Signals{})
+	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10)) // the webhook of the order came first
+	_, err = p.SignUp(context.Background(), day(1), "s", 2, string(code), Signals{})
 	must(t, err)
 	if got := p.Balance(1, day(3)); got.Earned != 100 {
 		t.Errorf("balance %+v: the order placed after the sign-up qualifies it whatever the arrival order", got)
 	}
-	must(t, p.Refund("r", day(5), "A"))
+	must(t, p.Refund(context.Background(), day(5), "r", "A"))
 	if got := p.Balance(1, day(6)).Earned; got != 0 {
 		t.Errorf("after the refund earned %d", got)
 	}
@@ -317,7 +318,7 @@ func TestOrderBeforeSignupArrives(t *testing.T) {
 
 func TestBadInputChangesNothing(t *testing.T) {
 	p, st, _ := referredPair(t, Config{ReferrerReward: 100}, 17)
-	must(t, p.Order("o", day(2), 2, "A", 10))
+	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10))
 	other, err := NewCode(newSeeded(99))
 	must(t, err)
 	before := len(slices.Collect(recordsOf(t, st)))
@@ -326,26 +327,31 @@ func TestBadInputChangesNothing(t *testing.T) {
 		do   func() error
 		want error
 	}{
-		{"unknown code at sign-up", func() error { _, err := p.SignUp("x1", day(3), 3, string(other), Signals{}); return err }, ErrCode},
-		{"malformed code", func() error { return p.Click("x2", day(3), 3, "HELLO") }, ErrCode},
-		{"unknown order", func() error { return p.Refund("x3", day(3), "nope") }, ErrNotFound},
-		{"refund before order", func() error { return p.Refund("x4", day(1), "A") }, ErrRefundBeforeOrder},
+		{"unknown code at sign-up", func() error {
+			_, err := p.SignUp(context.Background(), day(3), "x1", 3, string(other), Signals{})
+			return err
+		}, ErrCode},
+		{"malformed code", func() error { return p.Click(context.Background(), day(3), "x2", 3, "HELLO") }, ErrCode},
+		{"unknown order", func() error { return p.Refund(context.Background(), day(3), "x3", "nope") }, ErrNotFound},
+		{"refund before order", func() error { return p.Refund(context.Background(), day(1), "x4", "A") }, ErrRefundBeforeOrder},
 		{"second refund", func() error {
-			if err := p.Refund("x5", day(3), "A"); err != nil {
+			if err := p.Refund(context.Background(), day(3), "x5", "A"); err != nil {
 				return err
 			}
-			return p.Refund("x6", day(4), "A")
+			return p.Refund(context.Background(), day(4), "x6", "A")
 		}, ErrConflict},
-		{"order id reused", func() error { return p.Order("x7", day(3), 3, "A", 5) }, ErrConflict},
-		{"second sign-up", func() error { _, err := p.SignUp("x8", day(3), 2, "", Signals{}); return err }, ErrConflict},
-		{"payout too large", func() error { return p.Payout("x9", day(90), 1, 1) }, ErrInsufficient},
-		{"key reused", func() error { return p.Order("o", day(2), 2, "B", 10) }, ErrKeyReused},
-		{"empty key", func() error { return p.Order("", day(2), 2, "C", 10) }, ErrInvalid},
-		{"no time", func() error { return p.Order("x10", time.Time{}, 2, "C", 10) }, ErrInvalid},
-		{"no profile", func() error { return p.Order("x11", day(2), 0, "C", 10) }, ErrInvalid},
-		{"negative amount", func() error { return p.Order("x12", day(2), 2, "C", -1) }, ErrInvalid},
-		{"invite without contact", func() error { return p.Invite("x13", day(2), 2, Signals{Device: "d"}) }, ErrInvalid},
-		{"derived kind", func() error { return p.Apply(Record{Kind: KindReward, Key: "x14", At: day(2), Profile: 1, Amount: 5}) }, ErrInvalid},
+		{"order id reused", func() error { return p.Order(context.Background(), day(3), "x7", 3, "A", 5) }, ErrConflict},
+		{"second sign-up", func() error { _, err := p.SignUp(context.Background(), day(3), "x8", 2, "", Signals{}); return err }, ErrConflict},
+		{"payout too large", func() error { return p.Payout(context.Background(), day(90), "x9", 1, 1) }, ErrInsufficient},
+		{"key reused", func() error { return p.Order(context.Background(), day(2), "o", 2, "B", 10) }, ErrKeyReused},
+		{"empty key", func() error { return p.Order(context.Background(), day(2), "", 2, "C", 10) }, ErrInvalid},
+		{"no time", func() error { return p.Order(context.Background(), time.Time{}, "x10", 2, "C", 10) }, ErrInvalid},
+		{"no profile", func() error { return p.Order(context.Background(), day(2), "x11", 0, "C", 10) }, ErrInvalid},
+		{"negative amount", func() error { return p.Order(context.Background(), day(2), "x12", 2, "C", -1) }, ErrInvalid},
+		{"invite without contact", func() error { return p.Invite(context.Background(), day(2), "x13", 2, Signals{Device: "d"}) }, ErrInvalid},
+		{"derived kind", func() error {
+			return p.Apply(context.Background(), Record{Kind: KindReward, Key: "x14", At: day(2), Profile: 1, Amount: 5})
+		}, ErrInvalid},
 		{"merge into itself", func() error { return p.ApplyMerge(2, 2) }, ErrInvalid},
 	}
 	for _, c := range cases {
@@ -381,20 +387,20 @@ func recordsOf(t tb, s Store) func(func(Record) bool) {
 
 func TestIdempotentRetries(t *testing.T) {
 	p, st := openMem(t, Config{ReferrerReward: 100, ReferredReward: 50})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(18))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(18))
 	must(t, err)
-	again, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(19))
+	again, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(19))
 	must(t, err)
 	if again != code {
 		t.Errorf("retried IssueCode gave %s, then %s", code, again)
 	}
 	for range 3 {
-		d, err := p.SignUp("s", day(1), 2, string(code), Signals{})
+		d, err := p.SignUp(context.Background(), day(1), "s", 2, string(code), Signals{})
 		must(t, err)
 		if d.Referrer != 1 {
 			t.Fatalf("retried sign-up: %+v", d)
 		}
-		must(t, p.Order("o", day(2), 2, "A", 10))
+		must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10))
 	}
 	if got := p.Balance(1, day(3)).Earned; got != 100 {
 		t.Errorf("a webhook retried three times paid %d, want 100", got)
@@ -407,10 +413,10 @@ func TestIdempotentRetries(t *testing.T) {
 
 func TestMergeRemaps(t *testing.T) {
 	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, ReferredReward: 10, Clock: fixedClock(day(50))})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(20))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(20))
 	must(t, err)
 	for i, prof := range []uint32{2, 3} {
-		_, err := p.SignUp(fmt.Sprint("s", i), day(1), prof, string(code), Signals{})
+		_, err := p.SignUp(context.Background(), day(1), fmt.Sprint("s", i), prof, string(code), Signals{})
 		must(t, err)
 	}
 	// Profile 4 is a second account of the referrer, with a payout on it... none yet;
@@ -447,18 +453,18 @@ func scenario(t testing.TB, p *Program) {
 	rnd := newSeeded(42)
 	var codes []Code
 	for i := range 4 {
-		c, err := p.IssueCode(fmt.Sprint("code", i), day(float64(i)), uint32(i+1), Signals{Email: fmt.Sprint("r", i, "@x")}, rnd)
+		c, err := p.IssueCode(context.Background(), day(float64(i)), fmt.Sprint("code", i), uint32(i+1), Signals{Email: fmt.Sprint("r", i, "@x")}, rnd)
 		must(t, err)
 		codes = append(codes, c)
 	}
 	for i := range 12 {
 		prof := uint32(100 + i)
-		_, err := p.SignUp(fmt.Sprint("su", i), day(float64(5+i)), prof, string(codes[i%4]), Signals{Device: fmt.Sprint("dev", i%5)})
+		_, err := p.SignUp(context.Background(), day(float64(5+i)), fmt.Sprint("su", i), prof, string(codes[i%4]), Signals{Device: fmt.Sprint("dev", i%5)})
 		must(t, err)
-		must(t, p.Order(fmt.Sprint("or", i), day(float64(6+i)), prof, fmt.Sprint("O", i), int64(1000*(i+1))))
+		must(t, p.Order(context.Background(), day(float64(6+i)), fmt.Sprint("or", i), prof, fmt.Sprint("O", i), int64(1000*(i+1))))
 	}
-	must(t, p.Refund("rf1", day(30), "O3"))
-	must(t, p.Payout("po1", day(40), 1, 200))
+	must(t, p.Refund(context.Background(), day(30), "rf1", "O3"))
+	must(t, p.Payout(context.Background(), day(40), "po1", 1, 200))
 	must(t, p.ApplyMerge(2, 3))
 }
 
@@ -466,17 +472,17 @@ func scenario(t testing.TB, p *Program) {
 func smallScenario(t testing.TB, p *Program) {
 	t.Helper()
 	rnd := newSeeded(43)
-	c1, err := p.IssueCode("c1", day(0), 1, Signals{}, rnd)
+	c1, err := p.IssueCode(context.Background(), day(0), "c1", 1, Signals{}, rnd)
 	must(t, err)
-	must(t, p.Invite("i1", day(0), 1, Signals{Email: "f@x"}))
-	_, err = p.SignUp("s2", day(1), 2, string(c1), Signals{})
+	must(t, p.Invite(context.Background(), day(0), "i1", 1, Signals{Email: "f@x"}))
+	_, err = p.SignUp(context.Background(), day(1), "s2", 2, string(c1), Signals{})
 	must(t, err)
-	_, err = p.SignUp("s3", day(2), 3, "", Signals{Email: "f@x"})
+	_, err = p.SignUp(context.Background(), day(2), "s3", 3, "", Signals{Email: "f@x"})
 	must(t, err)
-	must(t, p.Order("o2", day(3), 2, "A", 500))
-	must(t, p.Order("o3", day(4), 3, "B", 700))
-	must(t, p.Payout("p1", day(20), 1, 300))
-	must(t, p.Refund("r3", day(25), "B"))
+	must(t, p.Order(context.Background(), day(3), "o2", 2, "A", 500))
+	must(t, p.Order(context.Background(), day(4), "o3", 3, "B", 700))
+	must(t, p.Payout(context.Background(), day(20), "p1", 1, 300))
+	must(t, p.Refund(context.Background(), day(25), "r3", "B"))
 	must(t, p.ApplyMerge(1, 4))
 }
 
@@ -595,7 +601,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 	must(t, err)
 	p, err := Open(fs, Config{Qualify: AtSignup, ReferrerReward: 1})
 	must(t, err)
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(21))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(21))
 	must(t, err)
 	var wg sync.WaitGroup
 	const workers, each = 16, 20
@@ -605,7 +611,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				prof := uint32(1000 + w*each + i)
-				if _, err := p.SignUp(fmt.Sprint("s", prof), day(1), prof, string(code), Signals{}); err != nil {
+				if _, err := p.SignUp(context.Background(), day(1), fmt.Sprint("s", prof), prof, string(code), Signals{}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -681,13 +687,13 @@ func TestMergeVoidsReferrals(t *testing.T) {
 	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, Clock: fixedClock(day(30))})
 	codes := map[uint32]Code{}
 	for prof := uint32(1); prof <= 6; prof++ {
-		c, err := p.IssueCode(fmt.Sprint("c", prof), day(0), prof, Signals{}, newSeeded(byte(40+prof)))
+		c, err := p.IssueCode(context.Background(), day(0), fmt.Sprint("c", prof), prof, Signals{}, newSeeded(byte(40+prof)))
 		must(t, err)
 		codes[prof] = c
 	}
 	signup := func(prof, by uint32, when float64) {
 		t.Helper()
-		_, err := p.SignUp(fmt.Sprint("s", prof), day(when), prof, string(codes[by]), Signals{})
+		_, err := p.SignUp(context.Background(), day(when), fmt.Sprint("s", prof), prof, string(codes[by]), Signals{})
 		must(t, err)
 	}
 	signup(2, 1, 1) // 1 -> 2
@@ -753,9 +759,9 @@ func TestDamagedLedgerRefused(t *testing.T) {
 
 func TestPayoutsInTimeOrder(t *testing.T) {
 	p, _, _ := referredPair(t, Config{Qualify: AtSignup, ReferrerReward: 100}, 50)
-	must(t, p.Payout("p1", day(20), 1, 100))
+	must(t, p.Payout(context.Background(), day(20), "p1", 1, 100))
 	// Dated before the first payout, this one would see 100 payable and pay it twice.
-	if err := p.Payout("p0", day(15), 1, 100); !errors.Is(err, ErrInvalid) {
+	if err := p.Payout(context.Background(), day(15), "p0", 1, 100); !errors.Is(err, ErrInvalid) {
 		t.Errorf("back-dated payout: %v, want ErrInvalid", err)
 	}
 	if b := p.Balance(1, day(30)); b.Paid != 100 || b.Payable != 0 {
@@ -765,18 +771,18 @@ func TestPayoutsInTimeOrder(t *testing.T) {
 
 func TestVelocityCountsOnlyReferredSignups(t *testing.T) {
 	p, _ := openMem(t, Config{Guards: Guards{Velocity: Block, PerDevice: RateLimit{Max: 1, Period: 24 * time.Hour}}})
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(51))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(51))
 	must(t, err)
 	for i := range 3 { // a family signing up on one tablet, on their own
-		_, err := p.SignUp(fmt.Sprint("o", i), day(1), uint32(10+i), "", Signals{Device: "tablet"})
+		_, err := p.SignUp(context.Background(), day(1), fmt.Sprint("o", i), uint32(10+i), "", Signals{Device: "tablet"})
 		must(t, err)
 	}
-	d, err := p.SignUp("r1", day(1), 20, string(code), Signals{Device: "tablet"})
+	d, err := p.SignUp(context.Background(), day(1), "r1", 20, string(code), Signals{Device: "tablet"})
 	must(t, err)
 	if d.Blocked {
 		t.Errorf("first referred sign-up on the device blocked: %q", d.Reasons)
 	}
-	d, err = p.SignUp("r2", day(1), 21, string(code), Signals{Device: "tablet"})
+	d, err = p.SignUp(context.Background(), day(1), "r2", 21, string(code), Signals{Device: "tablet"})
 	must(t, err)
 	if !d.Blocked {
 		t.Errorf("second referred sign-up on the device within a day: %+v", d)

@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -38,9 +39,9 @@ func quarterDays(p *Program) map[string]Balance {
 
 func (s refundStep) do(p *Program) error {
 	if s.amount == 0 {
-		return p.Refund(s.key, day(s.at), "A")
+		return p.Refund(context.Background(), day(s.at), s.key, "A")
 	}
-	return p.RefundAmount(s.key, day(s.at), "A", s.amount)
+	return p.RefundAmount(context.Background(), day(s.at), s.key, "A", s.amount)
 }
 
 // TestPartialRefunds: profile 2, referred by 1 on day 1, orders A worth 1000 on day 2,
@@ -95,7 +96,7 @@ func TestPartialRefunds(t *testing.T) {
 				cfg.Qualify, cfg.MinAmount = PurchaseOver, c.min
 			}
 			p, st, _ := referredPair(t, cfg, 60)
-			must(t, p.Order("o", day(2), 2, "A", 1000))
+			must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 			for _, s := range c.steps {
 				n, before := len(slices.Collect(recordsOf(t, st))), balances(p)
 				err := s.do(p)
@@ -126,20 +127,20 @@ func TestPartialRefunds(t *testing.T) {
 
 func TestRefundErrorsSayWhat(t *testing.T) {
 	p, _, _ := referredPair(t, Config{ReferrerReward: 300}, 61)
-	must(t, p.Order("o", day(2), 2, "A", 1000))
-	must(t, p.RefundAmount("r1", day(3), "A", 700))
-	err := p.RefundAmount("r2", day(4), "A", 301)
+	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
+	must(t, p.RefundAmount(context.Background(), day(3), "r1", "A", 700))
+	err := p.RefundAmount(context.Background(), day(4), "r2", "A", 301)
 	want := `refund event "r2": order "A" of 1000 with 700 refunded: a refund of 301 exceeds the 300 left: referral: refunds exceed the order's amount`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant  %s", err, want)
 	}
 	for _, amount := range []int64{0, -5} {
-		if err := p.RefundAmount("r3", day(4), "A", amount); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "field Amount") {
+		if err := p.RefundAmount(context.Background(), day(4), "r3", "A", amount); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "field Amount") {
 			t.Errorf("refund of %d: %v, want ErrInvalid naming the field", amount, err)
 		}
 	}
-	must(t, p.Refund("r4", day(5), "A"))
-	if err := p.RefundAmount("r5", day(6), "A", 1); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), `order "A" of 1000 already fully refunded`) {
+	must(t, p.Refund(context.Background(), day(5), "r4", "A"))
+	if err := p.RefundAmount(context.Background(), day(6), "r5", "A", 1); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), `order "A" of 1000 already fully refunded`) {
 		t.Errorf("refund of a fully refunded order: %v", err)
 	}
 }
@@ -148,13 +149,13 @@ func TestRefundErrorsSayWhat(t *testing.T) {
 // order qualifying; the claw-back leaves it owing the reward, as a whole refund would.
 func TestPartialRefundAfterPayout(t *testing.T) {
 	p, _, _ := referredPair(t, Config{ReferrerReward: 300, Hold: 5 * 24 * time.Hour, Qualify: PurchaseOver, MinAmount: 500}, 62)
-	must(t, p.Order("o", day(2), 2, "A", 1000))
-	must(t, p.Payout("pay", day(8), 1, 300)) // payable since day 7
-	must(t, p.RefundAmount("r1", day(9), "A", 400))
+	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
+	must(t, p.Payout(context.Background(), day(8), "pay", 1, 300)) // payable since day 7
+	must(t, p.RefundAmount(context.Background(), day(9), "r1", "A", 400))
 	if got := p.Balance(1, day(9)); got != (Balance{Earned: 300, Paid: 300}) {
 		t.Errorf("after a refund that leaves 600: %+v", got)
 	}
-	must(t, p.RefundAmount("r2", day(10), "A", 200))
+	must(t, p.RefundAmount(context.Background(), day(10), "r2", "A", 200))
 	if got := p.Balance(1, day(10)); got != (Balance{Paid: 300, Payable: -300}) {
 		t.Errorf("after the refund that leaves 400: %+v, want the 300 owed", got)
 	}
@@ -174,12 +175,12 @@ func TestPartialRefundAfterPayout(t *testing.T) {
 // against the referrer's cap, as after a whole refund.
 func TestClawbackFreesCap(t *testing.T) {
 	p, _, code := referredPair(t, Config{ReferrerReward: 300, CapPerReferrer: 300}, 63)
-	must(t, p.Order("o2", day(2), 2, "A", 1000))
-	must(t, p.RefundAmount("r1", day(3), "A", 500))
-	must(t, p.RefundAmount("r2", day(4), "A", 500))
-	_, err := p.SignUp("s3", day(5), 3, string(code), Signals{})
+	must(t, p.Order(context.Background(), day(2), "o2", 2, "A", 1000))
+	must(t, p.RefundAmount(context.Background(), day(3), "r1", "A", 500))
+	must(t, p.RefundAmount(context.Background(), day(4), "r2", "A", 500))
+	_, err := p.SignUp(context.Background(), day(5), "s3", 3, string(code), Signals{})
 	must(t, err)
-	must(t, p.Order("o3", day(6), 3, "B", 1000))
+	must(t, p.Order(context.Background(), day(6), "o3", 3, "B", 1000))
 	if got := p.Balance(1, day(7)).Earned; got != 300 {
 		t.Errorf("earned %d, want 300: the clawed-back reward frees the cap", got)
 	}
@@ -204,11 +205,11 @@ func TestNoSecondQualification(t *testing.T) {
 			cfg.Qualify, cfg.MinAmount = PurchaseOver, c.min
 		}
 		p, _, _ := referredPair(t, cfg, 64)
-		must(t, p.Order("o", day(2), 2, "A", 1000))
+		must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 		for _, s := range c.steps {
 			must(t, s.do(p))
 		}
-		must(t, p.Order("o2", day(6), 2, "B", 2000))
+		must(t, p.Order(context.Background(), day(6), "o2", 2, "B", 2000))
 		if got := p.Balance(1, day(7)).Earned; got != 0 {
 			t.Errorf("%s: a later order earned %d", c.name, got)
 		}
@@ -225,7 +226,7 @@ func TestRefundsInAnyArrivalOrder(t *testing.T) {
 	refunds := map[string]refundStep{"r5": {"r5", 5, 300, nil}, "r8": {"r8", 8, 300, nil}, "r9": {"r9", 9, 300, nil}}
 	deliver := func(order ...string) *Program {
 		p, _, _ := referredPair(t, cfg, 65)
-		must(t, p.Order("o", day(2), 2, "A", 1000))
+		must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 		for _, k := range order {
 			must(t, refunds[k].do(p))
 		}
@@ -278,10 +279,10 @@ func TestLedgerBeforePartialRefunds(t *testing.T) {
 	if got := old.Balance(3, day(30)); got != (Balance{}) {
 		t.Errorf("profile 3 after the refund of B: %+v", got)
 	}
-	if err := old.RefundAmount("x", day(30), "B", 1); !errors.Is(err, ErrConflict) {
+	if err := old.RefundAmount(context.Background(), day(30), "x", "B", 1); !errors.Is(err, ErrConflict) {
 		t.Errorf("refund of the old ledger's refunded order: %v, want ErrConflict", err)
 	}
-	must(t, old.RefundAmount("y", day(30), "A", 100)) // A was never refunded: 500 left
+	must(t, old.RefundAmount(context.Background(), day(30), "y", "A", 100)) // A was never refunded: 500 left
 }
 
 // signupFirstOrLast runs a referral of profile 2 by profile 1 (sign-up on day 1) whose
@@ -290,13 +291,16 @@ func TestLedgerBeforePartialRefunds(t *testing.T) {
 func signupFirstOrLast(t *testing.T, cfg Config, signupFirst bool, steps ...refundStep) *Program {
 	t.Helper()
 	p, _ := openMem(t, cfg)
-	code, err := p.IssueCode("c", day(0), 1, Signals{}, newSeeded(66))
+	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(66))
 	must(t, err)
-	signup := func() { _, err := p.SignUp("s", day(1), 2, string(code), Signals{}); must(t, err) }
+	signup := func() {
+		_, err := p.SignUp(context.Background(), day(1), "s", 2, string(code), Signals{})
+		must(t, err)
+	}
 	if signupFirst {
 		signup()
 	}
-	must(t, p.Order("o", day(2), 2, "A", 1000))
+	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 	for _, s := range steps {
 		must(t, s.do(p))
 	}

@@ -187,11 +187,11 @@ func (p *Program) appendShared(recs []*Record) error {
 }
 
 // submitShared decides one event on the whole shared ledger and appends its records.
-func (p *Program) submitShared(ev Record) error {
+func (p *Program) submitShared(ctx context.Context, ev Record) error {
 	if err := checkEvent(&ev); err != nil {
 		return err
 	}
-	gen, err := p.leadShared(context.Background())
+	gen, err := p.leadShared(ctx)
 	if err != nil {
 		return err
 	}
@@ -207,9 +207,9 @@ func (p *Program) submitShared(ev Record) error {
 }
 
 // applyShared is Apply on a SharedStore: applyChunk events per lead and flush.
-func (p *Program) applyShared(events []Record) error {
+func (p *Program) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
-		gen, err := p.leadShared(context.Background())
+		gen, err := p.leadShared(ctx)
 		if err != nil {
 			return errorf("apply event %d: %w", start, err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math"
@@ -79,7 +80,7 @@ func runReferrals(r *resolved, start, end time.Time) (*referrals, map[uint32]uin
 			if e.code != "" {
 				code = string(codes[e.code])
 			}
-			d, err := prog.SignUp(key, e.at, e.profile, code, referral.Signals{Device: e.device})
+			d, err := prog.SignUp(context.Background(), e.at, key, e.profile, code, referral.Signals{Device: e.device})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sign-up of profile %d: %w", e.profile, err)
 			}
@@ -101,18 +102,18 @@ func runReferrals(r *resolved, start, end time.Time) (*referrals, map[uint32]uin
 			// growth measures count it.
 			invites = append(invites, referral.Invite{From: e.profile, At: e.at})
 			if _, ok := codes[e.code]; !ok {
-				c, err := prog.IssueCode(key, e.at, e.profile, referral.Signals{Device: device[e.profile]}, rnd)
+				c, err := prog.IssueCode(context.Background(), e.at, key, e.profile, referral.Signals{Device: device[e.profile]}, rnd)
 				if err != nil {
 					return nil, nil, err
 				}
 				codes[e.code] = c
 			}
 		case synth.Purchase:
-			if err := prog.Order(key, e.at, e.profile, e.order, int64(100*e.amount+0.5)); err != nil {
+			if err := prog.Order(context.Background(), e.at, key, e.profile, e.order, int64(100*e.amount+0.5)); err != nil {
 				return nil, nil, fmt.Errorf("order %s: %w", e.order, err)
 			}
 		case synth.Refund:
-			if err := prog.Refund(key, e.at, e.order); err != nil {
+			if err := prog.Refund(context.Background(), e.at, key, e.order); err != nil {
 				return nil, nil, fmt.Errorf("refund of %s: %w", e.order, err)
 			}
 		}

@@ -101,25 +101,25 @@ func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
 		switch what {
 		case "codes":
 			var c referral.Code
-			c, err = s.ref.IssueCode(req.Key, req.At, p, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP}, nil)
+			c, err = s.ref.IssueCode(r.Context(), req.At, req.Key, p, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP}, nil)
 			out = map[string]string{"code": string(c)}
 		case "invites":
-			err = s.ref.Invite(req.Key, req.At, p, referral.Signals{Email: req.Email, Phone: req.Phone})
+			err = s.ref.Invite(r.Context(), req.At, req.Key, p, referral.Signals{Email: req.Email, Phone: req.Phone})
 		case "signups":
 			var d referral.Decision
-			d, err = s.ref.SignUp(req.Key, req.At, p, req.Code, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP})
+			d, err = s.ref.SignUp(r.Context(), req.At, req.Key, p, req.Code, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP})
 			if d.Reasons == nil {
 				d.Reasons = []string{}
 			}
 			out = map[string]any{"profile": p, "referrer": d.Referrer, "blocked": d.Blocked, "reasons": d.Reasons}
 		case "orders":
-			err = s.ref.Order(req.Key, req.At, p, req.Order, req.Amount)
+			err = s.ref.Order(r.Context(), req.At, req.Key, p, req.Order, req.Amount)
 		}
 	case "refunds":
 		if req.Amount == 0 {
-			err = s.ref.Refund(req.Key, req.At, req.Order)
+			err = s.ref.Refund(r.Context(), req.At, req.Key, req.Order)
 		} else {
-			err = s.ref.RefundAmount(req.Key, req.At, req.Order, req.Amount)
+			err = s.ref.RefundAmount(r.Context(), req.At, req.Key, req.Order, req.Amount)
 		}
 	default:
 		fail(w, http.StatusNotFound, "no referral endpoint %q", what)

@@ -277,7 +277,7 @@ func referralLedger() format {
 			var codes []referral.Code
 			rnd := rand.NewChaCha8([32]byte{14})
 			for i := range 3 {
-				c, err := p.IssueCode(fmt.Sprint("code", i), day(i), uint32(i+1), referral.Signals{}, rnd)
+				c, err := p.IssueCode(context.Background(), day(i), fmt.Sprint("code", i), uint32(i+1), referral.Signals{}, rnd)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -285,17 +285,17 @@ func referralLedger() format {
 			}
 			for i := range 9 {
 				prof := uint32(10 + i)
-				if _, err := p.SignUp(fmt.Sprint("su", i), day(3+i), prof, string(codes[i%3]), referral.Signals{}); err != nil {
+				if _, err := p.SignUp(context.Background(), day(3+i), fmt.Sprint("su", i), prof, string(codes[i%3]), referral.Signals{}); err != nil {
 					t.Fatal(err)
 				}
-				if err := p.Order(fmt.Sprint("or", i), day(4+i), prof, fmt.Sprint("O", i), int64(1000+i)); err != nil {
+				if err := p.Order(context.Background(), day(4+i), fmt.Sprint("or", i), prof, fmt.Sprint("O", i), int64(1000+i)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := p.Refund("rf", day(20), "O4"); err != nil {
+			if err := p.Refund(context.Background(), day(20), "rf", "O4"); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Payout("po", day(30), 1, 200); err != nil {
+			if err := p.Payout(context.Background(), day(30), "po", 1, 200); err != nil {
 				t.Fatal(err)
 			}
 			if err := p.ApplyMerge(2, 3); err != nil {
@@ -342,7 +342,7 @@ func segmentSnapshot() format {
 				x.SetTrait("plan", fmt.Sprint("plan", p%3), p)
 				x.SetNumber("spend", p, int64(p*37%1000)-200)
 				for d := range int(p % 7) {
-					x.Record("visit", p, t0.AddDate(0, 0, d*3))
+					x.Record(t0.AddDate(0, 0, d*3), p, "visit")
 				}
 			}
 			if err := x.Save("loyal", segment.Must("count(visit, 30d) >= 3 AND spend > 100")); err != nil {

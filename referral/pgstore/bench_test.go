@@ -18,7 +18,7 @@ import (
 // or pay rewards. It reports acknowledged events per second.
 func benchEvents(b *testing.B, ps []*referral.Program, callers int) {
 	for r := 1; r <= referrers; r++ {
-		if err := ps[0].Apply(referral.Record{Kind: referral.KindCode, Key: fmt.Sprint("code", r), At: base, Profile: uint32(r), Code: code(r)}); err != nil {
+		if err := ps[0].Apply(context.Background(), referral.Record{Kind: referral.KindCode, Key: fmt.Sprint("code", r), At: base, Profile: uint32(r), Code: code(r)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -39,7 +39,7 @@ func benchEvents(b *testing.B, ps []*referral.Program, callers int) {
 					if i%2 == 1 {
 						ev = referral.Record{Kind: referral.KindOrder, Key: fmt.Sprint("order", j), At: at.Add(time.Minute), Profile: uint32(1000 + j), Order: fmt.Sprint("O", j), Amount: 5000}
 					}
-					if err := p.Apply(ev); err != nil && !refused(ev, err) {
+					if err := p.Apply(context.Background(), ev); err != nil && !refused(ev, err) {
 						b.Error(err)
 						return
 					}

@@ -157,7 +157,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 		}
 		if !concurrent {
 			for i, d := range ds {
-				got, want := outcome(ps[d.writer].Apply(d.ev)), outcome(ref.Apply(d.ev))
+				got, want := outcome(ps[d.writer].Apply(context.Background(), d.ev)), outcome(ref.Apply(context.Background(), d.ev))
 				if got != want {
 					t.Fatalf("delivery %d (%s %q to writer %d): shared %s, single %s", i, d.ev.Kind, d.ev.Key, d.writer, got, want)
 				}
@@ -171,7 +171,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 						if d.writer != w {
 							continue
 						}
-						if o := outcome(ps[w].Apply(d.ev)); len(o) > 11 && o[:11] == "unexpected:" {
+						if o := outcome(ps[w].Apply(context.Background(), d.ev)); len(o) > 11 && o[:11] == "unexpected:" {
 							errs <- fmt.Sprintf("%s %q to writer %d: %s", d.ev.Kind, d.ev.Key, w, o)
 						}
 					}
@@ -194,7 +194,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 			// The single Program is fed the ledger's input events in the ledger's order.
 			for _, r := range got {
 				if r.Kind < referral.KindAttribution {
-					if err := ref.Apply(r); err != nil {
+					if err := ref.Apply(context.Background(), r); err != nil {
 						t.Fatalf("the single Program refuses %s %q, which the ledger holds: %v", r.Kind, r.Key, err)
 					}
 				}

@@ -101,7 +101,7 @@ func refused(ev referral.Record, err error) bool {
 // an event is recorded once per key however often it is sent.
 func send(t testing.TB, p *referral.Program, ev referral.Record) {
 	for try := 0; ; try++ {
-		err := p.Apply(ev)
+		err := p.Apply(context.Background(), ev)
 		if err == nil || refused(ev, err) {
 			return
 		}
@@ -191,7 +191,7 @@ func checkLedger(t *testing.T, s *Store, n int) string {
 			rewards[r.Order+"/"+r.Reasons[0]]++
 		}
 		if r.Kind < referral.KindAttribution {
-			if err := ref.Apply(r); err != nil {
+			if err := ref.Apply(context.Background(), r); err != nil {
 				t.Fatalf("the single writer refuses %s %q, which the ledger holds: %v", r.Kind, r.Key, err)
 			}
 		}
@@ -290,7 +290,7 @@ func writerProcess(arg string) int {
 	for c := range 2 {
 		wg.Go(func() {
 			for i := c; i < len(mine); i += 2 {
-				if err := p.Apply(mine[i]); err != nil && !refused(mine[i], err) {
+				if err := p.Apply(context.Background(), mine[i]); err != nil && !refused(mine[i], err) {
 					failed.Store(err)
 					return
 				}

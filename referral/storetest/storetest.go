@@ -16,6 +16,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -287,16 +288,16 @@ func checkDeliveredTwice(_ Harness, _ string, s referral.Store) error {
 	if err != nil {
 		return err
 	}
-	code, err := p.IssueCode("code-1", day(0), 1, referral.Signals{}, zeros{})
+	code, err := p.IssueCode(context.Background(), day(0), "code-1", 1, referral.Signals{}, zeros{})
 	if err != nil {
 		return err
 	}
 	for i := range 3 {
 		prof := uint32(10 + i)
-		if _, err := p.SignUp(fmt.Sprint("signup-", i), day(1+i), prof, string(code), referral.Signals{}); err != nil {
+		if _, err := p.SignUp(context.Background(), day(1+i), fmt.Sprint("signup-", i), prof, string(code), referral.Signals{}); err != nil {
 			return err
 		}
-		if err := p.Order(fmt.Sprint("order-", i), day(2+i), prof, fmt.Sprint("O", i), 1000); err != nil {
+		if err := p.Order(context.Background(), day(2+i), fmt.Sprint("order-", i), prof, fmt.Sprint("O", i), 1000); err != nil {
 			return err
 		}
 	}
