@@ -43,7 +43,7 @@ func Example_road() {
 		{5 * day, "purchase", []identity.ID{{Kind: "email", Value: "ann@example.com"}}},
 	} {
 		p, _ := res.Link(ctx, start.Add(e.after), "web", e.ids...)
-		x.Record(e.name, p, start.Add(e.after))
+		x.Record(start.Add(e.after), p, e.name)
 		events = append(events, funnel.Event{Profile: p, Time: start.Add(e.after), Name: e.name})
 	}
 	users, _ := x.Eval(ctx, start.Add(6*day), segment.Must("count(visit, 30d) >= 2"), nil)

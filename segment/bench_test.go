@@ -290,7 +290,7 @@ func BenchmarkRecordBuffered(b *testing.B) {
 	cpu := loop(b, func() {
 		x := mustIndex()
 		for _, a := range batch {
-			x.Record(a.Event, a.Profile, a.At)
+			x.Record(a.At, a.Profile, a.Event)
 		}
 		x.Profiles() // applies what is buffered
 	})

@@ -127,7 +127,7 @@ func TestClickHouseGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x.Record(r[1], atoi(r[0]), at)
+		x.Record(at, atoi(r[0]), r[1])
 	}
 	cases, err := filepath.Glob(filepath.Join(clickhouseDir, "cases", "*.expr"))
 	if err != nil || len(cases) == 0 {

@@ -24,7 +24,7 @@ func TestConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			for i := range perWriter {
 				p := uint32(w*perWriter + i)
-				x.Record("visit", p%500, now.Add(-time.Duration(i%5)*24*time.Hour))
+				x.Record(now.Add(-time.Duration(i%5)*24*time.Hour), p%500, "visit")
 				switch i % 50 {
 				case 0:
 					x.Tag("plan:free", p%500)

@@ -9,7 +9,7 @@
 //	x, _ := segment.NewIndex()
 //	x.Tag("plan:pro", 1, 2, 3)
 //	x.SetNumber("spend", 2, 250)
-//	x.Record("visit", 2, at)
+//	x.Record(at, 2, "visit")
 //	q, _ := segment.Parse("plan:pro AND spend >= 100 AND count(visit, 30d) >= 2")
 //	users, _ := x.Eval(ctx, now, q, nil) // within DefaultBudget, until ctx is done
 //

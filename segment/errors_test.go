@@ -22,7 +22,7 @@ func TestErrorPaths(t *testing.T) {
 	}
 	x.Tag("plan:pro", 1, 2)
 	x.SetNumber("spend", 1, 10)
-	x.Record("visit", 1, at)
+	x.Record(at, 1, "visit")
 	if err := x.Save("pros", segment.Must("plan:pro")); err != nil {
 		t.Fatal(err)
 	}

@@ -82,15 +82,15 @@ func TestExampleQueryEvaluates(t *testing.T) {
 		x.SetNumber("score.p_alive", p, 900)
 	}
 	x.SetNumber("score.p_alive", 5, 700) // not > 700
-	x.Record("visit", 1, now.Add(-1*day))
-	x.Record("visit", 1, now.Add(-29*day)) // the 30th day of the window
-	x.Record("visit", 3, now.Add(-2*day))
-	x.Record("visit", 3, now.Add(-30*day)) // just outside 30d
-	x.Record("purchase", 3, now.Add(-89*day))
-	x.Record("visit", 4, now)
-	x.Record("visit", 4, now)
-	x.Record("visit", 5, now)
-	x.Record("visit", 5, now)
+	x.Record(now.Add(-1*day), 1, "visit")
+	x.Record(now.Add(-29*day), 1, "visit") // the 30th day of the window
+	x.Record(now.Add(-2*day), 3, "visit")
+	x.Record(now.Add(-30*day), 3, "visit") // just outside 30d
+	x.Record(now.Add(-89*day), 3, "purchase")
+	x.Record(now, 4, "visit")
+	x.Record(now, 4, "visit")
+	x.Record(now, 5, "visit")
+	x.Record(now, 5, "visit")
 	q, err := Parse("plan:pro AND NOT tag:churned AND spend >= 100 AND (count(visit, 30d) >= 2 OR did(purchase, 90d)) AND score.p_alive > 700")
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestWindowBoundaries(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			x := mustIndex(WithLocation(c.loc))
-			x.Record("visit", 7, c.event)
+			x.Record(c.event, 7, "visit")
 			got, err := x.Eval(context.Background(), c.now, mustParse(t, "did(visit, 7d)"), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -165,7 +165,7 @@ func TestBadQueriesChangeNothing(t *testing.T) {
 	x := mustIndex(WithRetention(30))
 	x.Tag("plan:pro", 1)
 	x.SetNumber("spend", 1, 10)
-	x.Record("visit", 1, date(2026, 1, 10, 0, 0))
+	x.Record(date(2026, 1, 10, 0, 0), 1, "visit")
 	if err := x.Save("pro", mustParse(t, "plan:pro")); err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,9 @@ func daysAgo(d int) time.Time { return now.AddDate(0, 0, -d) }
 func Example() {
 	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)
-	x.Record("visit", 1, daysAgo(3))
-	x.Record("visit", 1, daysAgo(20))
-	x.Record("visit", 2, daysAgo(1))
+	x.Record(daysAgo(3), 1, "visit")
+	x.Record(daysAgo(20), 1, "visit")
+	x.Record(daysAgo(1), 2, "visit")
 	q, _ := segment.Parse("plan:pro AND count(visit, 30d) >= 2")
 	users, _ := x.Eval(context.Background(), now, q, nil)
 	fmt.Println(users)
@@ -76,8 +76,8 @@ func ExampleIndex_SetNumber() {
 
 func ExampleIndex_Record() {
 	x, _ := segment.NewIndex()
-	x.Record("visit", 1, daysAgo(0))
-	x.Record("visit", 1, daysAgo(0)) // twice the same day
+	x.Record(daysAgo(0), 1, "visit")
+	x.Record(daysAgo(0), 1, "visit") // twice the same day
 	x.RecordBatch([]segment.Activity{
 		{Event: "visit", Profile: 2, At: daysAgo(0)},
 		{Event: "visit", Profile: 2, At: daysAgo(5)},
@@ -108,8 +108,8 @@ func ExampleIndex_Eval() {
 	x.SetNumber("spend", 1, 150)
 	x.SetNumber("spend", 2, 80)
 	x.SetNumber("spend", 3, 400)
-	x.Record("purchase", 3, daysAgo(100))
-	x.Record("purchase", 1, daysAgo(10))
+	x.Record(daysAgo(100), 3, "purchase")
+	x.Record(daysAgo(10), 1, "purchase")
 	// Lapsed best customers to win back: bought before, not in the last 90 days.
 	q, _ := segment.Parse("plan:pro AND spend >= 100 AND lapsed(purchase, 90d)")
 	r, _ := x.Eval(context.Background(), now, q, nil)
@@ -135,7 +135,7 @@ func ExampleIndex_Count() {
 func ExampleEvalOptions() {
 	x, _ := segment.NewIndex()
 	for d := range 400 {
-		x.Record("visit", uint32(1+d%3), daysAgo(d))
+		x.Record(daysAgo(d), uint32(1+d%3), "visit")
 	}
 	small := segment.Budget{Terms: 10, Days: 365, Ops: 10_000}
 	_, err := x.Eval(context.Background(), now, segment.Must("did(visit, 90d)"), &segment.EvalOptions{Budget: &small})
@@ -149,8 +149,8 @@ func ExampleEvalOptions() {
 
 func ExampleIndex_Refresh() {
 	x, _ := segment.NewIndex()
-	x.Record("visit", 1, daysAgo(1))
-	x.Record("visit", 2, daysAgo(6))
+	x.Record(daysAgo(1), 1, "visit")
+	x.Record(daysAgo(6), 2, "visit")
 	x.Save("active this week", segment.Must("did(visit, 7d)"))
 	changes, _ := x.Refresh(now)
 	fmt.Println(changes[0].Segment, changes[0].Entered, changes[0].Exited)
@@ -185,8 +185,8 @@ func ExampleIndex_ApplyMerge() {
 	x.Tag("channel:web", 9)
 	x.SetNumber("spend", 7, 100)
 	x.SetNumber("spend", 9, 40)
-	x.Record("visit", 7, daysAgo(2))
-	x.Record("visit", 9, daysAgo(2))
+	x.Record(daysAgo(2), 7, "visit")
+	x.Record(daysAgo(2), 9, "visit")
 	if err := x.ApplyMerge(7, 9); err != nil { // identity found that 9 is 7
 		fmt.Println(err)
 	}

@@ -194,7 +194,7 @@ func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 			m.clearNumber(f, ps...)
 		case 6:
 			e, p, d := rapid.SampledFrom(genEvents).Draw(t, "event"), genProfile().Draw(t, "p"), genDay().Draw(t, "day")
-			x.Record(e, p, dayInstant(t, d))
+			x.Record(dayInstant(t, d), p, e)
 			m.record(e, p, d)
 		case 7:
 			n := rapid.IntRange(0, 30).Draw(t, "batch")

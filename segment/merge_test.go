@@ -98,7 +98,7 @@ func TestDenseActivityMatchesModel(t *testing.T) {
 		half := len(batch) / 2
 		x.RecordBatch(batch[:half])
 		for _, a := range batch[half:] {
-			x.Record(a.Event, a.Profile, a.At)
+			x.Record(a.At, a.Profile, a.Event)
 		}
 		if rapid.Bool().Draw(t, "merge") {
 			s, a := rapid.Uint32Range(0, 5).Draw(t, "s"), rapid.Uint32Range(0, 5).Draw(t, "a")

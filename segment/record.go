@@ -49,12 +49,12 @@ func (b *recBuf) reset() {
 	clear(b.ids)
 }
 
-// Record notes that profile did event at the given time. Calls are buffered and applied
+// Record notes that at the given time profile did event. Calls are buffered and applied
 // in sorted batches (adding one element at a time to a roaring bitmap is slow), so a
 // Record costs about as much as an append; queries apply the buffer first. Activity on
 // a day already expired by retention only marks the profile as having done the event
 // before (see WithRetention).
-func (x *Index) Record(event string, profile uint32, at time.Time) {
+func (x *Index) Record(at time.Time, profile uint32, event string) {
 	day := dayOf(at, x.loc)
 	x.pendMu.Lock()
 	x.pending.add(event, profile, day)

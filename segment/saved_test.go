@@ -42,7 +42,7 @@ func TestRefreshReportsSetDifferences(t *testing.T) {
 						m.tag("plan:pro", p)
 					} else {
 						d := genDay().Draw(t, "day")
-						x.Record("visit", p, dayStart(d))
+						x.Record(dayStart(d), p, "visit")
 						m.record("visit", p, d)
 					}
 				}
@@ -153,7 +153,7 @@ func TestSegmentsLifecycle(t *testing.T) {
 
 func TestRefreshErrorChangesNothing(t *testing.T) {
 	x := mustIndex(WithRetention(10))
-	x.Record("visit", 1, date(2026, 5, 1, 0, 0))
+	x.Record(date(2026, 5, 1, 0, 0), 1, "visit")
 	if err := x.Save("recent", mustParse(t, "did(visit, 10d)")); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestWatch(t *testing.T) {
 		x := mustIndex()
 		start := date(2026, 6, 1, 9, 0)
 		clock := &fakeClock{t: start}
-		x.Record("visit", 1, start)
+		x.Record(start, 1, "visit")
 		if err := x.Save("active", mustParse(t, "did(visit, 2d)")); err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestWatch(t *testing.T) {
 		expect("active +[1] -[]")
 		time.Sleep(time.Minute) // nothing changed: no report
 		expectNothing()
-		x.Record("visit", 2, start)
+		x.Record(start, 2, "visit")
 		time.Sleep(time.Minute)
 		expect("active +[2] -[]")
 		clock.set(start.Add(36 * time.Hour)) // the next day: still within 2 days

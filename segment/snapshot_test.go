@@ -81,11 +81,11 @@ func sampleIndex(t testing.TB) *Index {
 	base := date(2026, 1, 1, 12, 0)
 	for d := range 40 {
 		for p := uint32(d); p < 3000; p += 7 {
-			x.Record("visit", p, base.AddDate(0, 0, d))
+			x.Record(base.AddDate(0, 0, d), p, "visit")
 		}
 	}
-	x.Record("visit", 3, base)
-	x.Record("purchase", 3, base)
+	x.Record(base, 3, "visit")
+	x.Record(base, 3, "purchase")
 	if err := x.Save("vip", mustParse(t, "plan:pro AND spend > 1000")); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestOpenMapsAndCloses(t *testing.T) {
 	// Writes copy containers away from the read-only mapping.
 	y.Tag("plan:pro", 1, 4)
 	y.SetNumber("spend", 4, 1e6)
-	y.Record("visit", 1, now)
+	y.Record(now, 1, "visit")
 	y.ApplyMerge(1, 2)
 	changes, err := y.Refresh(now)
 	if err != nil || len(changes) == 0 {
@@ -280,8 +280,8 @@ func FuzzReadSnapshot(f *testing.F) {
 	small := mustIndex(WithNumber("n", MergeLast))
 	small.Tag("a:b", 1, 70000)
 	small.SetNumber("n", 1, -3)
-	small.Record("e", 1, time.Unix(86400*3, 0))
-	small.Record("e", 1, time.Unix(86400*3, 0))
+	small.Record(time.Unix(86400*3, 0), 1, "e")
+	small.Record(time.Unix(86400*3, 0), 1, "e")
 	small.Save("s", mustParse(f, "a:b AND n < 0 AND count(e, 2d) >= 1"))
 	f.Add(snapshotBytes(f, small), false)
 	f.Add(snapshotBytes(f, small), true)
@@ -396,7 +396,7 @@ func TestSnapshotKeepsSettings(t *testing.T) {
 		t.Skip("no time zone database:", err)
 	}
 	x := mustIndex(WithLocation(shanghai), WithRetention(30), WithNumber("spend", MergeMax))
-	x.Record("visit", 1, date(2026, 3, 3, 20, 0)) // 2026-03-04 in Shanghai
+	x.Record(date(2026, 3, 3, 20, 0), 1, "visit") // 2026-03-04 in Shanghai
 	x.Expire(date(2026, 3, 20, 0, 0))
 	y, err := ReadSnapshot(snapshotBytes(t, x))
 	if err != nil {

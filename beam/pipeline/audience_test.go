@@ -56,7 +56,7 @@ func TestAudiencesEqualSegmentIndex(t *testing.T) {
 	}
 	var last time.Time
 	for _, e := range events {
-		x.Record(e.Name, e.Profile, e.Time)
+		x.Record(e.Time, e.Profile, e.Name)
 		if e.Time.After(last) {
 			last = e.Time
 		}

@@ -103,7 +103,7 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 		return fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 	}
 	if m.Event != "" {
-		x.Record(m.Event, o.Profile, m.Time)
+		x.Record(m.Time, o.Profile, m.Event)
 	}
 	if m.GroupID != "" {
 		st.groups[m.GroupID] = true

@@ -194,7 +194,7 @@ func (s *server) apply(ctx context.Context, m tracking.Message) (uint32, error) 
 			return 0, fmt.Errorf("keep the event: %w", err)
 		}
 	} else if m.Event != "" {
-		s.seg.Record(m.Event, p, m.Time)
+		s.seg.Record(m.Time, p, m.Event)
 		s.mu.Lock()
 		s.events = append(s.events, funnel.Event{Profile: p, Time: m.Time, Name: m.Event})
 		s.mu.Unlock()

@@ -299,7 +299,7 @@ func (s *server) refresh(ctx context.Context) error {
 	defer s.mu.Unlock()
 	for pos, e := range s.st.events.Since(ctx, s.applied) {
 		if pos >= s.snapPos {
-			s.seg.Record(e.Name, s.ids.Current(e.Profile), e.At)
+			s.seg.Record(e.At, s.ids.Current(e.Profile), e.Name)
 		}
 		s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
 		s.applied = pos + 1
