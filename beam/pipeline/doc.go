@@ -3,8 +3,9 @@
 // Flink, Spark or Google Cloud Dataflow without writing its own distribution.
 //
 // Every transform gives the same answer as the in-process SDK on the same input,
-// because it runs the SDK itself: events are keyed by profile and shuffled so that each
-// profile's events meet on one worker, each profile's journey is computed there by the
+// because it runs the SDK itself: events are keyed by profile (in batches, a range of
+// profiles a key, see Profiles) and shuffled so that each profile's events meet on
+// one worker, each profile's journey is computed there by the
 // SDK, and the SDK's mergeable partial states (funnel.Partial, funnel.CohortPartial,
 // funnel.Journeys, grouped BTYD statistics, Markov transition counts, roaring bitmaps)
 // are combined across workers by a CombineFn whose MergeAccumulators is the SDK's
@@ -20,7 +21,7 @@
 //     deliver them, so fitted parameters and attributed credit agree with the
 //     in-process figures to rounding (relative 1e-9 in the tests), not bit for bit;
 //   - identity resolution (Resolve) replays each connected component's events in the
-//     order SortLinks gives (time, then source, then identifiers), where the
+//     order SortLinks gives (time, source, match, identifiers), where the
 //     in-process resolver takes events in the order Link is called: the results are
 //     equal whenever no two events share an instant, and always equal to the resolver
 //     fed the SortLinks order. Rules hold functions, so a pipeline names registered

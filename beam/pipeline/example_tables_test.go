@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register.Function1x2(showProfile)
+	register.Function2x1(showProfile)
 	register.Function1x2(showFunnel)
 	register.Function1x2(showCohorts)
 	register.Function1x2(showLifecycle)
@@ -42,20 +42,23 @@ func exampleEvents() []funnel.Event {
 	}
 }
 
-func showProfile(b []byte) (string, error) {
-	es, err := pipeline.ProfileEvents(b)
-	if err != nil {
-		return "", err
+func showProfile(b []byte, emit func(string)) error {
+	for es, err := range pipeline.ProfileEvents(b) {
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name)
+		}
+		emit(fmt.Sprintf("profile %d: %s", es[0].Profile, strings.Join(names, ", ")))
 	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name)
-	}
-	return fmt.Sprintf("profile %d: %s", es[0].Profile, strings.Join(names, ", ")), nil
+	return nil
 }
 
-// Profiles gathers each profile's events on one worker, canonically ordered;
-// ProfileEvents decodes one, for a host's own per-profile DoFn.
+// Profiles gathers each profile's events on one worker, canonically ordered, a range
+// of profiles an element; ProfileEvents iterates over an element's profiles, for a
+// host's own per-profile DoFn.
 func ExampleProfiles() {
 	p, s := beam.NewPipelineWithRoot()
 	profiles := pipeline.Profiles(s, beam.CreateList(s, exampleEvents()))

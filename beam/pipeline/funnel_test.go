@@ -54,7 +54,9 @@ func specs() map[string]funnel.Spec {
 }
 
 // The events are many enough that Prism processes them in several bundles, so that
-// accumulators are encoded, shuffled and merged (the test checks that merges happened).
+// accumulators are encoded, shuffled and merged (the test checks that merges happened):
+// 6,000 profiles are 24 elements of Profiles, and stallAt pauses at the 4th of each
+// bundle.
 const testProfiles = 6000
 
 func TestFunnelsEqualInProcess(t *testing.T) {
@@ -63,7 +65,7 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 	SortCanonical(sorted)
 
 	p, s := beam.NewPipelineWithRoot()
-	profiles := stall(s, Profiles(s, beam.CreateList(s, events)))
+	profiles := stallAt(s, Profiles(s, beam.CreateList(s, events)), 4)
 	all := specs()
 	for name, spec := range all {
 		out, err := Funnel(s, spec, profiles)

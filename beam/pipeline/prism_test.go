@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"os"
@@ -83,13 +84,16 @@ func run(t *testing.T, p *beam.Pipeline) int64 {
 // bundles, each with its own accumulator: the combiners' MergeAccumulators then runs,
 // as it does on a large job on a real cluster. Without it Prism gives a small test's
 // stage one bundle and merges nothing.
-type stallFn struct{ n int }
+type stallFn struct {
+	At int // the element of each bundle to pause at; 0 means the 50th
+	n  int
+}
 
 func (f *stallFn) StartBundle() { f.n = 0 }
 
 func (f *stallFn) ProcessElement(x beam.T) beam.T {
 	f.n++
-	if f.n == 50 {
+	if f.n == cmp.Or(f.At, 50) {
 		time.Sleep(350 * time.Millisecond)
 	}
 	return x
@@ -98,4 +102,10 @@ func (f *stallFn) ProcessElement(x beam.T) beam.T {
 // stall fuses a stallFn after col.
 func stall(s beam.Scope, col beam.PCollection) beam.PCollection {
 	return beam.ParDo(s, &stallFn{}, col)
+}
+
+// stallAt is stall pausing at the at-th element, for a collection of few, large
+// elements (Profiles: one per 256 profiles).
+func stallAt(s beam.Scope, col beam.PCollection, at int) beam.PCollection {
+	return beam.ParDo(s, &stallFn{At: at}, col)
 }

@@ -1,12 +1,14 @@
-// Command road runs the clientele road on Apache Beam: it reads events (JSON lines)
-// and transactions (CSV) from files, and writes the funnel, the cohort retention
-// table, growth accounting, CLV and channel attribution as text tables. It runs on
+// Command road runs the clientele road on Apache Beam: it reads events (JSON lines),
+// transactions (CSV) and identity links (JSON lines) from files, and writes the
+// funnel, the cohort retention table, growth accounting, CLV, channel attribution and
+// the resolved identities (identifier, profile) as tables. It runs on
 // Prism, Beam's embedded runner, by default; see README.md for Flink, Spark and
 // Dataflow.
 package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,11 +23,14 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/filter"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/top"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/clientele-go/clientele/beam/pipeline"
 	"github.com/clientele-go/clientele/funnel"
+	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/referral/attribution"
 	"github.com/clientele-go/clientele/scoring"
 )
@@ -33,6 +38,8 @@ import (
 var (
 	eventsPath = flag.String("events", "examples/road/testdata/events.jsonl", "events, one JSON object a line: profile, time (RFC 3339), event, properties")
 	txPath     = flag.String("transactions", "examples/road/testdata/transactions.csv", "transactions, profile,date,amount lines (scoring.ReadTransactions)")
+	linksPath  = flag.String("links", "examples/road/testdata/links.jsonl", "identity links, one JSON object a line: time (RFC 3339), source, ids [{kind, value}], match (optional weight in bits)")
+	rounds     = flag.Int("rounds", 8, "connected-component rounds of the identity resolution (pipeline.ResolveOptions.Rounds)")
 	out        = flag.String("out", "road-out", "directory (or gs:// prefix) for the tables")
 	endFlag    = flag.String("end", "2025-12-31", "end of the observation period (date)")
 )
@@ -48,6 +55,12 @@ func init() {
 	register.Function2x2(clvTable)
 	register.Function1x1(scoreLine)
 	register.Function2x1(lessCLV)
+	register.Function2x1(parseLink)
+	register.Function1x2(assignmentLine)
+	register.Function1x1(profileOf)
+	register.Function1x1(isMatched)
+	register.Function7x1(identitiesTable)
+	register.Emitter1[identity.Event]()
 	register.Emitter1[funnel.Event]()
 	register.Emitter1[scoring.Transaction]()
 	register.Emitter1[attribution.Path]()
@@ -70,7 +83,7 @@ func main() {
 	if strings.Contains(*out, "://") {
 		return
 	}
-	for _, name := range []string{"funnel.txt", "cohorts.txt", "growth.txt", "clv.txt", "attribution.txt"} {
+	for _, name := range []string{"funnel.txt", "cohorts.txt", "growth.txt", "clv.txt", "attribution.txt", "identities.txt"} {
 		b, err := os.ReadFile(filepath.Join(*out, name))
 		if err != nil {
 			log.Fatalf("road: %v", err)
@@ -78,6 +91,7 @@ func main() {
 		fmt.Printf("%s\n", b)
 	}
 	fmt.Printf("per-customer scores: %s\n", filepath.Join(*out, "clv.csv"))
+	fmt.Printf("identifier,profile table: %s\n", filepath.Join(*out, "identities.csv"))
 }
 
 // Specs of the tables. Steps match by event name, as pipelines require.
@@ -141,7 +155,81 @@ func build(end time.Time) (*beam.Pipeline, error) {
 	textio.Write(s, *out+"/clv.csv", beam.ParDo(s, scoreLine, v.Scores))
 	best := top.Largest(s, v.Scores, 10, lessCLV)
 	write(s, "clv.txt", beam.ParDo(s, clvTable, v.Model, beam.SideInput{Input: best}))
+
+	if err := resolve(s); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// resolve resolves the identity links with the default rules (identity.DefaultRules:
+// normalisers, block lists, per-kind limits, quarantine of hot identifiers) and
+// writes every identifier's profile to identities.csv and the counts to
+// identities.txt.
+func resolve(s beam.Scope) error {
+	s = s.Scope("identities")
+	links := beam.ParDo(s, parseLink, textio.Read(s, *linksPath))
+	res, err := pipeline.Resolve(s, "default", links, &pipeline.ResolveOptions{Rounds: *rounds})
+	if err != nil {
+		return err
+	}
+	textio.Write(s, *out+"/identities.csv", beam.ParDo(s, assignmentLine, res.Assignments))
+	profiles := filter.Distinct(s, beam.ParDo(s, profileOf, res.Assignments))
+	matched := filter.Include(s, res.Merges, isMatched)
+	side := func(c beam.PCollection) beam.SideInput { return beam.SideInput{Input: stats.CountElms(s, c)} }
+	write(s, "identities.txt", beam.ParDo(s, identitiesTable, beam.Impulse(s),
+		side(res.Assignments), side(profiles), side(res.Merges), side(matched), side(res.Splits), side(res.Moves)))
+	return nil
+}
+
+type jsonLink struct {
+	Time   time.Time     `json:"time"`
+	Source string        `json:"source"`
+	IDs    []identity.ID `json:"ids"`
+	Match  *float64      `json:"match"`
+}
+
+// parseLink decodes one JSON line of identifiers seen together; a bad line fails the
+// pipeline, quoting it.
+func parseLink(line string, emit func(identity.Event)) error {
+	if strings.TrimSpace(line) == "" {
+		return nil
+	}
+	var l jsonLink
+	if err := json.Unmarshal([]byte(line), &l); err != nil {
+		return fmt.Errorf("road: link %.80q: %w", line, err)
+	}
+	if l.Time.IsZero() || len(l.IDs) == 0 {
+		return fmt.Errorf("road: link %.80q: needs time and ids", line)
+	}
+	e := identity.Event{At: l.Time, Source: l.Source, IDs: l.IDs}
+	if l.Match != nil {
+		e.Match = &identity.Match{Weight: *l.Match}
+	}
+	emit(e)
+	return nil
+}
+
+// assignmentLine writes one identifier and its profile as a CSV line: kind,value,profile.
+func assignmentLine(a pipeline.Assignment) (string, error) {
+	var sb strings.Builder
+	w := csv.NewWriter(&sb)
+	if err := w.Write([]string{a.ID.Kind, a.ID.Value, strconv.FormatUint(uint64(a.Profile), 10)}); err != nil {
+		return "", err
+	}
+	w.Flush()
+	return strings.TrimSuffix(sb.String(), "\n"), w.Error()
+}
+
+func profileOf(a pipeline.Assignment) uint32 { return a.Profile }
+
+func isMatched(m identity.Merge) bool { return m.Match != nil }
+
+// identitiesTable writes the counts of the resolution.
+func identitiesTable(_ []byte, ids, profiles, merges, matched, splits, moves int) string {
+	return fmt.Sprintf("Identities (default rules)\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d",
+		"identifiers", ids, "profiles", profiles, "merges", merges, "  of which probabilistic matches", matched,
+		"quarantine splits", splits, "keys moved to another profile", moves)
 }
 
 // write writes one table (a single string element) to the output directory.
@@ -183,13 +271,22 @@ func parseTransaction(line string, emit func(scoring.Transaction)) error {
 	return nil
 }
 
-// profilePath turns a profile's events into its journey: the channels of its visits up
-// to its first purchase, converted (worth the purchase's amount) or not.
-func profilePath(profile []byte, emit func(attribution.Path)) error {
-	events, err := pipeline.ProfileEvents(profile)
-	if err != nil {
-		return err
+// profilePath turns each profile's events into its journey: the channels of its
+// visits up to its first purchase, converted (worth the purchase's amount) or not.
+func profilePath(profiles []byte, emit func(attribution.Path)) error {
+	for events, err := range pipeline.ProfileEvents(profiles) {
+		if err != nil {
+			return err
+		}
+		if p, ok := journey(events); ok {
+			emit(p)
+		}
 	}
+	return nil
+}
+
+// journey is one profile's path, if it visited through a channel.
+func journey(events []funnel.Event) (attribution.Path, bool) {
 	var path attribution.Path
 	for _, e := range events {
 		switch e.Name {
@@ -199,19 +296,15 @@ func profilePath(profile []byte, emit func(attribution.Path)) error {
 			}
 		case "purchase":
 			if len(path.Touches) == 0 {
-				return nil
+				return path, false
 			}
 			path.Conversions = 1
 			path.Value, _ = strconv.ParseFloat(e.Props["amount"], 64)
-			emit(path)
-			return nil
+			return path, true
 		}
 	}
-	if len(path.Touches) > 0 {
-		path.Nulls = 1
-		emit(path)
-	}
-	return nil
+	path.Nulls = 1
+	return path, len(path.Touches) > 0
 }
 
 type funnelTable struct{}

@@ -1,7 +1,8 @@
 //go:build ignore
 
-// gen writes the road example's sample data: events.jsonl (one event a line) and
-// transactions.csv (profile,date,amount, the purchases among the events). It is
+// gen writes the road example's sample data: events.jsonl (one event a line),
+// transactions.csv (profile,date,amount, the purchases among the events) and
+// links.jsonl (identifiers seen together, for identity resolution). It is
 // seeded, so running it again writes the same files:
 //
 //	go run testdata/gen.go   (from beam/examples/road)
@@ -15,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -83,6 +85,7 @@ func main() {
 			fmt.Fprintln(w, t)
 		}
 	})
+	links(rand.New(rand.NewPCG(17, 2026)), start, end)
 }
 
 func write(name string, body func(*bufio.Writer)) {
@@ -98,4 +101,74 @@ func write(name string, body func(*bufio.Writer)) {
 	if err := f.Close(); err != nil {
 		panic(err)
 	}
+}
+
+type linkID struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+type link struct {
+	Time   time.Time `json:"time"`
+	Source string    `json:"source"`
+	IDs    []linkID  `json:"ids"`
+	Match  *float64  `json:"match,omitempty"`
+}
+
+// links writes links.jsonl: the identifiers 1,000 people are seen with together.
+// People browse anonymously on a device or two and some log in (user id, e-mail,
+// sometimes spelled differently); some households share a tablet; some people buy in
+// the store with their phone, and the till sometimes types the shop's own number; a
+// probabilistic matcher joins some store phones to e-mails (a match weight in bits);
+// trackers sometimes send "null".
+func links(r *rand.Rand, start, end time.Time) {
+	minutes := int(end.Sub(start) / time.Minute)
+	at := func() time.Time { return start.Add(time.Duration(r.IntN(minutes)) * time.Minute) }
+	var ls []link
+	for p := 1; p <= 1000; p++ {
+		devices := []string{fmt.Sprintf("dev-%d", p)}
+		if r.IntN(3) == 0 {
+			devices = append(devices, fmt.Sprintf("dev-%d-b", p))
+		}
+		if p > 1 && r.IntN(12) == 0 {
+			devices = append(devices, fmt.Sprintf("dev-%d", 1+r.IntN(p-1))) // a household's tablet
+		}
+		email := fmt.Sprintf("person.%d@example.org", p)
+		for v := range 1 + r.IntN(4) {
+			anon := fmt.Sprintf("anon-%d-%d", p, v)
+			if r.IntN(60) == 0 {
+				anon = "null"
+			}
+			ls = append(ls, link{Time: at(), Source: "web", IDs: []linkID{{"anonymous_id", anon}, {"device_id", devices[r.IntN(len(devices))]}}})
+			if r.IntN(2) == 0 {
+				e := email
+				if r.IntN(3) == 0 {
+					e = " " + strings.ToUpper(email)
+				}
+				ls = append(ls, link{Time: at(), Source: "web", IDs: []linkID{{"user_id", fmt.Sprintf("u%d", p)}, {"email", e}, {"anonymous_id", anon}}})
+			}
+		}
+		if r.IntN(3) == 0 {
+			phone := fmt.Sprintf("+1415%07d", p)
+			if r.IntN(25) == 0 {
+				phone = "+14155550000" // the shop's own number
+			}
+			ids := []linkID{{"phone", phone}}
+			if r.IntN(2) == 0 {
+				ids = append(ids, linkID{"email", email})
+			}
+			ls = append(ls, link{Time: at(), Source: "store", IDs: ids})
+			if r.IntN(3) == 0 {
+				w := float64(8 + r.IntN(12))
+				ls = append(ls, link{Time: at(), Source: "matcher", IDs: []linkID{{"phone", phone}, {"user_id", fmt.Sprintf("u%d", p)}}, Match: &w})
+			}
+		}
+	}
+	slices.SortStableFunc(ls, func(a, b link) int { return a.Time.Compare(b.Time) })
+	write("links.jsonl", func(w *bufio.Writer) {
+		for _, l := range ls {
+			b, _ := json.Marshal(l)
+			w.Write(append(b, '\n'))
+		}
+	})
 }
