@@ -11,11 +11,13 @@ type state struct {
 	keys    map[string]*Record
 	orders  map[string]*order
 	members map[uint32]*member
-	slab    []Record // where applied records live: the keys point into slabs
+	merged  map[uint32]uint32 // an absorbed member -> the member that absorbed it
+	last    int64             // the latest instant of any record (0: none)
+	slab    []Record          // where applied records live: the keys point into slabs
 }
 
 func newState(r *Rules) *state {
-	return &state{rules: r, keys: map[string]*Record{}, orders: map[string]*order{}, members: map[uint32]*member{}}
+	return &state{rules: r, keys: map[string]*Record{}, orders: map[string]*order{}, members: map[uint32]*member{}, merged: map[uint32]uint32{}}
 }
 
 func (s *state) member(id uint32) *member {
@@ -31,6 +33,12 @@ func (s *state) member(id uint32) *member {
 // events come in time order, an order id is earned once, a spend is covered, a refund
 // names a known order and does not exceed it. It changes nothing.
 func (s *state) check(r *Record, input bool) error {
+	if r.Kind == KindMerge {
+		return s.checkMerge(r)
+	}
+	if into, ok := s.merged[r.Member]; ok {
+		return fmt.Errorf("%w: %s event %q: member %d was merged into member %d", ErrInvalid, r.Kind, r.Key, r.Member, into)
+	}
 	at := r.At.UnixNano()
 	member := r.Member
 	var o *order
@@ -120,6 +128,11 @@ func (s *state) decide(ev *Record) {
 // apply adds r, which check accepted, to the state.
 func (s *state) apply(r *Record) {
 	s.keys[r.Key] = r
+	s.last = max(s.last, r.At.UnixNano())
+	if r.Kind == KindMerge {
+		s.merge(r)
+		return
+	}
 	m := s.member(r.Member)
 	at := r.At.UnixNano()
 	seq := int32(len(m.times))
@@ -138,6 +151,7 @@ func (s *state) apply(r *Record) {
 	case KindEarn:
 		o := &order{m: m, lot: -1, at: at, amount: r.Amount, points: r.Points}
 		s.orders[r.Order] = o
+		m.orders = append(m.orders, o)
 		if r.Points > 0 {
 			o.lot = credit()
 		}

@@ -26,6 +26,12 @@ func checkShape(r *Record, input bool) error {
 	if r.Key == "" || badText(r.Key) {
 		return bad("key must be 1 to %d bytes without control characters", maxText)
 	}
+	if r.Kind == KindMerge {
+		return checkMerge(r, input, bad)
+	}
+	if r.Absorbed != 0 {
+		return bad("field Absorbed is for merges")
+	}
 	if r.At.IsZero() {
 		return bad("field At: missing time")
 	}
@@ -108,9 +114,33 @@ func checkShape(r *Record, input bool) error {
 	return nil
 }
 
+// checkMerge checks the shape of a merge: two members, distinct and not zero, and no
+// other field; its date is the ledger's to set (see Ledger.ApplyMerge).
+func checkMerge(r *Record, input bool, bad func(string, ...any) error) error {
+	if r.Member == 0 || r.Absorbed == 0 {
+		return bad("fields Member and Absorbed: 0 is no member")
+	}
+	if r.Member == r.Absorbed {
+		return bad("member %d merged into itself", r.Member)
+	}
+	if r.Order != "" || r.Amount != 0 || len(r.Lines) > 0 || r.Points != 0 || r.Reason != "" || !r.UnlockAt.IsZero() || !r.ExpiresAt.IsZero() {
+		return bad("a merge has only Member and Absorbed")
+	}
+	switch y := r.At.Year(); {
+	case input && !r.At.IsZero():
+		return bad("field At is the ledger's to set")
+	case !input && (y < 1900 || y > 2200):
+		return bad("field At: year %d out of range 1900 to 2200", y)
+	}
+	return nil
+}
+
 // sameInput reports whether ev, an event from the host, is the event first was
 // recorded from: the same fields, leaving aside those the ledger decided.
 func sameInput(first, ev *Record) bool {
+	if ev.Kind == KindMerge {
+		return first.Kind == KindMerge // the key names the merge; the ledger dates it
+	}
 	if first.Kind != ev.Kind || !first.At.Equal(ev.At) || first.Order != ev.Order || first.Amount != ev.Amount ||
 		first.Reason != ev.Reason || !slices.Equal(first.Lines, ev.Lines) {
 		return false
@@ -126,6 +156,9 @@ func sameInput(first, ev *Record) bool {
 
 // sameRecord reports whether two stored records are the same.
 func sameRecord(a, b *Record) bool {
+	if a.Kind == KindMerge || b.Kind == KindMerge {
+		return a.Kind == b.Kind && a.Member == b.Member && a.Absorbed == b.Absorbed && a.At.Equal(b.At)
+	}
 	return sameInput(a, b) && a.Member == b.Member && a.Points == b.Points &&
 		a.UnlockAt.Equal(b.UnlockAt) && a.ExpiresAt.Equal(b.ExpiresAt)
 }

@@ -97,7 +97,7 @@ func (l *Ledger) Lots(member uint32, at time.Time) []Lot {
 	var idx []int32
 	for i := range m.lots {
 		lt := &m.lots[i]
-		if lt.seq >= k || t >= lt.expires {
+		if !lt.present(k) || t >= lt.expires {
 			continue
 		}
 		if s, tk := lt.totalsBefore(k); lt.points-s-tk > 0 {

@@ -163,7 +163,7 @@ func (l *Ledger) decide(ev Record, claim bool) (Record, *batch, bool, error) {
 		return Record{}, nil, false, l.broken
 	}
 	if first := l.st.keys[ev.Key]; first != nil {
-		if !sameInput(first, &ev) {
+		if !l.st.sameRedirected(first, ev) {
 			return Record{}, nil, false, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
 		}
 		if len(l.open.recs) > 0 {
@@ -171,20 +171,37 @@ func (l *Ledger) decide(ev Record, claim bool) (Record, *batch, bool, error) {
 		}
 		return first.clone(), l.inflight, false, nil
 	}
+	// Events naming an absorbed member go to the member that absorbed it (see ApplyMerge).
+	ev.Member = l.st.resolve(ev.Member)
+	if ev.Kind == KindMerge {
+		ev.Absorbed = l.st.resolve(ev.Absorbed)
+		if ev.Member == ev.Absorbed {
+			return Record{}, nil, false, nil // already one member: nothing to record
+		}
+		ev.At = l.st.mergeDate(ev.Member, ev.Absorbed)
+	}
 	if err := l.st.check(&ev, true); err != nil {
 		return Record{}, nil, false, err
 	}
 	l.st.decide(&ev)
 	ev.Lines = cloneLines(ev.Lines)
 	r := l.st.keep(ev)
-	m := l.st.member(r.Member)
-	seen := len(m.tier.hist)
+	ms := []*member{l.st.member(r.Member)}
+	if r.Kind == KindMerge {
+		ms = append(ms, l.st.member(r.Absorbed))
+	}
+	seen := make([]int, len(ms))
+	for i, m := range ms {
+		seen[i] = len(m.tier.hist)
+	}
 	l.st.apply(r)
 	b := l.open
 	b.recs = append(b.recs, r)
 	if l.onTier != nil {
-		for _, c := range m.tier.hist[seen:] {
-			b.changes = append(b.changes, l.rules.change(m.id, c))
+		for i, m := range ms {
+			for _, c := range m.tier.hist[seen[i]:] {
+				b.changes = append(b.changes, l.rules.change(m.id, c))
+			}
 		}
 	}
 	lead := claim && !l.flushing

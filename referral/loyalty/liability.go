@@ -102,6 +102,9 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 			if lt.seq >= k {
 				break
 			}
+			if !lt.present(k) {
+				continue // counted with the member that absorbed it
+			}
 			e := time.Unix(0, lt.earned).In(loc)
 			month := time.Date(e.Year(), e.Month(), 1, 0, 0, 0, 0, loc)
 			c := cohorts[month.UnixNano()]

@@ -33,7 +33,8 @@ func genRules(t *rapid.T) loyalty.Rules {
 }
 
 // TestLotsMatchReference: after any interleaving of earns, spends, refunds (whole and
-// partial), bonuses, adjustments and the passing of time (so that lots unlock and
+// partial), bonuses, adjustments, merges (events naming an absorbed member, and
+// refunds of its orders, included) and the passing of time (so that lots unlock and
 // expire, also at the exact instant of an event), every member's balance and lots as of
 // any instant equal the reference model's; no lot goes negative; the ledger accepts
 // exactly the events the model accepts; a replay of the store equals the live ledger;
@@ -59,7 +60,36 @@ func TestLotsMatchReference(t *testing.T) {
 			m := uint32(rapid.IntRange(1, 3).Draw(t, "member"))
 			key := fmt.Sprint("k", i)
 			var ev loyalty.Record
-			switch rapid.IntRange(0, 5).Draw(t, "kind") {
+			switch rapid.IntRange(0, 6).Draw(t, "kind") {
+			case 6:
+				a := uint32(rapid.IntRange(1, 3).Draw(t, "absorbed"))
+				err := l.ApplyMerge(m, a)
+				if m == a {
+					if !errors.Is(err, loyalty.ErrInvalid) {
+						t.Fatalf("self-merge of %d: %v", m, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("merge %d<%d: %v", m, a, err)
+				}
+				st, _ := ref.run(now, nil)
+				ev = loyalty.Record{Kind: loyalty.KindMerge, Key: fmt.Sprintf("merge:%d<[%d]", m, a), At: st.mergeDate(m, a), Member: m, Absorbed: a}
+				if st.resolve(m) != st.resolve(a) {
+					var rec loyalty.Record
+					for r := range store.Records() {
+						if r.Key == ev.Key {
+							rec = r
+						}
+					}
+					if !rec.At.Equal(ev.At) {
+						t.Fatalf("merge %d<%d dated %v, reference %v", m, a, rec.At, ev.At)
+					}
+				}
+				ref.events = append(ref.events, ev)
+				accepted = append(accepted, ev)
+				probes = append(probes, ev.At, ev.At.Add(-time.Nanosecond), now)
+				continue
 			case 0, 1:
 				ev = loyalty.Record{Kind: loyalty.KindEarn, Key: key, At: now, Member: m, Order: fmt.Sprint("o", i),
 					Amount: int64(rapid.IntRange(1, 50000).Draw(t, "amount"))}
@@ -138,6 +168,12 @@ func TestLotsMatchReference(t *testing.T) {
 		compare("live", l)
 		// Idempotency: every accepted event again is a no-op returning the first record.
 		for _, ev := range accepted {
+			if ev.Kind == loyalty.KindMerge {
+				if err := l.ApplyMerge(ev.Member, ev.Absorbed); err != nil {
+					t.Fatalf("retry of %q: %v", ev.Key, err)
+				}
+				continue
+			}
 			if err := l.Apply(ctx, ev); err != nil {
 				t.Fatalf("retry of %q: %v", ev.Key, err)
 			}

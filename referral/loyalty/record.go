@@ -19,10 +19,11 @@ const (
 	KindRefund                 // Amount of Order was refunded (0: all that remained of it); Points is the points reversed
 	KindBonus                  // Member was given Points for Reason, expiring at ExpiresAt
 	KindAdjust                 // Member's points were corrected by Points (negative takes points away) for Reason; a positive one expires at ExpiresAt
+	KindMerge                  // Member absorbed member Absorbed (an identity merge) at At, which the ledger sets: see Ledger.ApplyMerge
 	kindEnd
 )
 
-var kindNames = [...]string{"", "earn", "spend", "refund", "bonus", "adjust"}
+var kindNames = [...]string{"", "earn", "spend", "refund", "bonus", "adjust", "merge"}
 
 func (k Kind) String() string {
 	if k < kindEnd {
@@ -54,6 +55,7 @@ type Record struct {
 	UnlockAt  time.Time
 	ExpiresAt time.Time // zero: never
 	Reason    string
+	Absorbed  uint32 // KindMerge only: the member merged into Member
 }
 
 func (r Record) clone() Record {
@@ -69,10 +71,12 @@ func (r Record) clone() Record {
 //
 //	kind byte | key | at | member uvarint | order | amount varint |
 //	uvarint n, n × (product | category | amount varint) | points varint |
-//	unlockAt | expiresAt | reason
+//	unlockAt | expiresAt | reason [| absorbed uvarint, for KindMerge only]
 //
 // where a string is a uvarint length and its bytes, and a time is a varint of Unix
-// nanoseconds plus one (0 is the zero time). Decoded times are in UTC.
+// nanoseconds plus one (0 is the zero time). Decoded times are in UTC. KindMerge came
+// later: its trailing field is written only for it, so the records of the kinds before
+// it, and the logs written before it, keep their bytes and batchVersion stays 1.
 const batchVersion = 1
 
 func appendBatch(dst []byte, recs []Record) []byte {
@@ -111,7 +115,11 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = binary.AppendVarint(b, r.Points)
 	b = appendTime(b, r.UnlockAt)
 	b = appendTime(b, r.ExpiresAt)
-	return appendString(b, r.Reason)
+	b = appendString(b, r.Reason)
+	if r.Kind == KindMerge {
+		b = binary.AppendUvarint(b, uint64(r.Absorbed))
+	}
+	return b
 }
 
 type decoder struct{ codec.Reader }
@@ -159,6 +167,9 @@ func decodeBatch(b []byte) ([]Record, error) {
 		r.UnlockAt = d.time("unlock time")
 		r.ExpiresAt = d.time("expiry time")
 		r.Reason = d.str("reason")
+		if r.Kind == KindMerge {
+			r.Absorbed = uint32(d.Uvarint(math.MaxUint32, "absorbed member"))
+		}
 		recs = append(recs, r)
 	}
 	if err := d.End(); err != nil {

@@ -29,10 +29,40 @@ type refOrder struct {
 }
 
 type refState struct {
-	lots   map[uint32][]*refLot
-	debt   map[uint32]int64
-	orders map[string]*refOrder
-	n      int
+	lots    map[uint32][]*refLot
+	debt    map[uint32]int64
+	orders  map[string]*refOrder
+	n       int
+	merged  map[uint32]uint32    // absorbed -> survivor
+	last    map[uint32]time.Time // each member's last event
+	lastAny time.Time
+}
+
+// resolve follows merges: the member whose events m's events now are.
+func (s *refState) resolve(m uint32) uint32 {
+	for {
+		into, ok := s.merged[m]
+		if !ok {
+			return m
+		}
+		m = into
+	}
+}
+
+// mergeDate is, from ApplyMerge's definition, the later of the two members' last
+// events, else the ledger's last event, else the Unix epoch.
+func (s *refState) mergeDate(a, b uint32) time.Time {
+	la, lb := s.last[s.resolve(a)], s.last[s.resolve(b)]
+	switch {
+	case la.IsZero() && lb.IsZero():
+		if s.lastAny.IsZero() {
+			return time.Unix(0, 0).UTC()
+		}
+		return s.lastAny
+	case la.After(lb):
+		return la
+	}
+	return lb
 }
 
 func (r *refLedger) expiry(at time.Time) time.Time {
@@ -82,7 +112,8 @@ func (r *refLedger) rate(l loyalty.Line) int64 {
 // run replays the accepted events dated no later than t, and ev after them if ev is
 // not nil, reporting whether ev is accepted.
 func (r *refLedger) run(t time.Time, ev *loyalty.Record) (*refState, bool) {
-	s := &refState{lots: map[uint32][]*refLot{}, debt: map[uint32]int64{}, orders: map[string]*refOrder{}}
+	s := &refState{lots: map[uint32][]*refLot{}, debt: map[uint32]int64{}, orders: map[string]*refOrder{},
+		merged: map[uint32]uint32{}, last: map[uint32]time.Time{}}
 	for i := range r.events {
 		if !r.events[i].At.After(t) {
 			s.apply(r, &r.events[i])
@@ -125,9 +156,49 @@ func (s *refState) take(m uint32, n int64, spend bool, ok func(*refLot) bool) in
 	return n
 }
 
-func (s *refState) apply(r *refLedger, ev *loyalty.Record) bool {
-	at := ev.At
+func (s *refState) apply(r *refLedger, e *loyalty.Record) bool {
+	ok := s.apply1(r, e)
+	if ok {
+		m := s.resolve(e.Member)
+		if o := s.orders[e.Order]; e.Kind == loyalty.KindRefund && o != nil {
+			m = o.member
+		}
+		s.last[m] = e.At
+		if e.At.After(s.lastAny) {
+			s.lastAny = e.At
+		}
+	}
+	return ok
+}
+
+func (s *refState) apply1(r *refLedger, e *loyalty.Record) bool {
+	at := e.At
+	ev := *e
+	ev.Member = s.resolve(ev.Member) // an absorbed member's events are the survivor's
 	switch ev.Kind {
+	case loyalty.KindMerge:
+		// The definition: the survivor's lot list becomes the union of the two (the
+		// absorbed's after the survivor's where the spending order ties), the orders
+		// follow, and the two debts are charged to the union like a refund's.
+		sv, ab := ev.Member, s.resolve(ev.Absorbed)
+		if sv == ab {
+			return true
+		}
+		s.merged[ab] = sv
+		for _, l := range s.lots[ab] {
+			s.n++
+			l.idx = s.n
+		}
+		s.lots[sv] = append(s.lots[sv], s.lots[ab]...)
+		delete(s.lots, ab)
+		for _, o := range s.orders {
+			if o.member == ab {
+				o.member = sv
+			}
+		}
+		d := s.debt[sv] + s.debt[ab]
+		s.debt[sv], s.debt[ab] = 0, 0
+		s.debt[sv] = s.take(sv, d, false, func(l *refLot) bool { return !expired(l, at) })
 	case loyalty.KindEarn:
 		if s.orders[ev.Order] != nil {
 			return false

@@ -20,7 +20,13 @@ type lot struct {
 	earned, unlock, expires int64 // Unix nanoseconds; expires is never for no expiry
 	points                  int64
 	uses                    []use // cumulative totals after each event that touched the lot
+	gone                    int32 // the member's event that moved the lot to another member (a merge); noMove if none
 }
+
+const noMove = math.MaxInt32
+
+// present reports whether the lot belongs to the member after its events before seq k.
+func (l *lot) present(k int32) bool { return l.seq < k && l.gone >= k }
 
 // use is a lot's cumulative totals after the member's event seq.
 type use struct {
@@ -70,12 +76,13 @@ type order struct {
 
 // member is one member's ledger state.
 type member struct {
-	id    uint32
-	times []int64 // the instant of each of the member's events, in ledger order (non-decreasing)
-	lots  []lot   // in creation order
-	live  []int32 // the lots with points left that are not expired as of the last event, in spending order
-	debt  []debt  // the debt after each event that changed it
-	tier  tierState
+	id     uint32
+	times  []int64  // the instant of each of the member's events, in ledger order (non-decreasing)
+	lots   []lot    // in creation order
+	orders []*order // the orders whose points and tier value are the member's
+	live   []int32  // the lots with points left that are not expired as of the last event, in spending order
+	debt   []debt   // the debt after each event that changed it
+	tier   tierState
 }
 
 // debt is the member's debt (points owed: a refund reversed points already spent and
@@ -125,7 +132,7 @@ func (m *member) spendsBefore(a, b int32) bool {
 // repaid from it first.
 func (m *member) addLot(seq int32, at, unlock, expires, points int64) int32 {
 	i := int32(len(m.lots))
-	m.lots = append(m.lots, lot{seq: seq, earned: at, unlock: unlock, expires: expires, points: points})
+	m.lots = append(m.lots, lot{seq: seq, earned: at, unlock: unlock, expires: expires, points: points, gone: noMove})
 	if d := m.debtNow(); d > 0 {
 		r := min(d, points)
 		m.lots[i].add(seq, 0, r)
@@ -227,6 +234,9 @@ func (m *member) balance(t int64) Balance {
 		l := &m.lots[i]
 		if l.seq >= k {
 			break
+		}
+		if !l.present(k) {
+			continue
 		}
 		s, tk := l.totalsBefore(k)
 		rem := l.points - s - tk
