@@ -15,13 +15,20 @@
 // A [Ledger] runs over a [Store] ([MemStore], a durable [FileStore], or a host's own,
 // checked by referral/loyalty/storetest; referral/loyalty/pgstore keeps it in
 // PostgreSQL). Events ([Ledger.Earn], [Ledger.Spend],
-// [Ledger.Refund], [Ledger.Bonus], [Ledger.Adjust]) carry an event key: the ledger is
+// [Ledger.Refund], [Ledger.Bonus], [Ledger.Adjust], and merges) carry an event key: the ledger is
 // append-only and idempotent by key (the same event again returns the first record; a
 // different event under a used key fails with [ErrKeyReused]), and replaying the
 // store gives the state the live ledger had. Time always comes from the events; the
 // package never reads the clock. A member's events are recorded in time order (an
 // event dated before the member's last one is refused): points spent depend on what
 // was available when they were spent.
+//
+// [Ledger.ApplyMerge] records an identity merge (CONVENTIONS.md): the absorbed member's
+// lots, debt, orders and tier window move to the survivor and its later events are
+// redirected there. The merge is dated by the ledger at the later of the two members'
+// last events, so the time-order rule holds for the merged member: its events dated
+// before the merge are refused. Queries before the merge instant see the two members
+// as they were.
 //
 // # Lots, locks and expiry
 //

@@ -56,6 +56,11 @@ func TestErrors(t *testing.T) {
 		{"decided fields given", func() error {
 			return l.Apply(ctx, loyalty.Record{Kind: loyalty.KindEarn, Key: "e6", At: day(12), Member: 1, Order: "O6", Amount: 100, Points: 5})
 		}, loyalty.ErrInvalid},
+		{"self-merge", func() error { return l.ApplyMerge(1, 1) }, loyalty.ErrInvalid},
+		{"merge of member 0", func() error { return l.ApplyMerge(0, 1) }, loyalty.ErrInvalid},
+		{"merge dated by the host", func() error {
+			return l.Apply(ctx, loyalty.Record{Kind: loyalty.KindMerge, Key: "m", At: day(12), Member: 2, Absorbed: 1})
+		}, loyalty.ErrInvalid},
 		{"unknown kind", func() error { return l.Apply(ctx, loyalty.Record{Kind: 99, Key: "k", At: day(12), Member: 1}) }, loyalty.ErrInvalid},
 	} {
 		err := tc.call()

@@ -15,6 +15,8 @@ func FuzzDecodeBatch(f *testing.F) {
 		{Kind: KindEarn, Key: "e", At: at, Member: 1, Order: "O", Amount: 1000, Lines: []Line{{Product: "p", Category: "c", Amount: 10}}, Points: 10, UnlockAt: at, ExpiresAt: at.Add(time.Hour)},
 		{Kind: KindSpend, Key: "s", At: at, Member: 1, Points: 5},
 		{Kind: KindRefund, Key: "r", At: at, Member: 1, Order: "O", Points: 5},
+		{Kind: KindMerge, Key: "merge:2<[1]", At: at, Member: 2, Absorbed: 1},
+		{Kind: KindSpend, Key: "s2", At: at, Member: 1, Points: 1}, // names an absorbed member: refused by replay
 	}))
 	f.Add([]byte{1, 0})
 	f.Add([]byte{})
