@@ -26,18 +26,30 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 	}
 	opt.Keys, opt.Lenient = keys, cfg.lenient
 	var txs []scoring.Transaction
-	for tx, err := range scoring.ReadTransactions(r, &opt) {
-		if err != nil && cfg.lenient && !errors.Is(err, scoring.ErrTooManyBad) {
-			status(cfg, "skipped: %v\n", err)
-			continue
-		}
-		if err != nil {
-			if len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax) {
-				return nil, fmt.Errorf("%w (if line 1 names the columns, add -header)", err)
+	var err error
+	rows := scoring.ReadTransactions(r, &opt)
+	if !cfg.lenient {
+		// A strict read stops at the first bad row: clientele.Values keeps that error.
+		txs = slices.Collect(clientele.Values(rows, &err))
+	} else {
+		// A lenient read goes on past bad rows, so every error is seen here.
+		for tx, rerr := range rows {
+			if rerr != nil && !errors.Is(rerr, scoring.ErrTooManyBad) {
+				status(cfg, "skipped: %v\n", rerr)
+				continue
 			}
-			return nil, err
+			if rerr != nil {
+				err = rerr
+				break
+			}
+			txs = append(txs, tx)
 		}
-		txs = append(txs, tx)
+	}
+	if err != nil {
+		if len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax) {
+			return nil, fmt.Errorf("%w (if line 1 names the columns, add -header)", err)
+		}
+		return nil, err
 	}
 	if len(txs) == 0 {
 		return nil, fmt.Errorf("no transactions")
