@@ -3,17 +3,6 @@ package funnel
 // The tests decode partials and journeys through the values their spec makes, as a
 // caller does: NewPartial or NewJourneys, then UnmarshalBinary.
 
-func decodePartial(s Spec, data []byte) (*Partial, error) {
-	pt, err := s.NewPartial()
-	if err != nil {
-		return nil, err
-	}
-	if err := pt.UnmarshalBinary(data); err != nil {
-		return nil, err
-	}
-	return pt, nil
-}
-
 func decodeCohortPartial(c Cohorts, data []byte) (*CohortPartial, error) {
 	cp, err := c.NewPartial()
 	if err != nil {
