@@ -198,6 +198,9 @@ func (f *funnels) report(w *reportWriter) {
 			g.Start.Format("January 2006"), thousands(g.Active), thousands(g.New), thousands(g.Retained), thousands(g.Resurrected))
 		verdict := "above 1: the active base grew"
 		switch q := g.QuickRatio(); {
+		case g.Dormant == 0:
+			w.line("  none went dormant, so the quick ratio (new + resurrected) / dormant has no value.")
+			return
 		case q < 1:
 			verdict = "below 1: the active base shrank"
 		case q == 1:

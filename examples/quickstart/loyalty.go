@@ -116,7 +116,7 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 		if err != nil {
 			return err
 		}
-		from := fmt.Sprintf("from %d settled months", li.SettledCohorts)
+		from := "from " + plural(li.SettledCohorts, "settled month")
 		if li.SettledCohorts == 0 {
 			from = "no month settled yet: from points of known fate, biased low"
 		}
@@ -127,8 +127,11 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 	w.line("breakage by earn month at the end (expired / (redeemed + expired), 95%% interval):")
 	for _, c := range li.Cohorts {
 		pooled := ""
-		if c.Borrowed {
+		switch {
+		case c.Borrowed && li.SettledCohorts > 0:
 			pooled = " (points outstanding: the settled months' breakage)"
+		case c.Borrowed:
+			pooled = " (points outstanding: the breakage of all points of known fate)"
 		}
 		w.line("  %s  %8s earned  %8s redeemed  %8s expired  %8s outstanding  %5.1f%% [%4.1f, %4.1f]%s",
 			c.Month.Format("2006-01"), thousands(c.Credited), thousands(c.Spent), thousands(c.Expired), thousands(c.Outstanding),

@@ -22,6 +22,10 @@ func main() {
 	flag.Uint64Var(&cfg.seed, "seed", 1, "seed of the generated base")
 	flag.StringVar(&cfg.out, "out", "report.html", "where to write the HTML report (empty: none)")
 	flag.Parse()
+	if cfg.people < 1 {
+		fmt.Fprintf(os.Stderr, "quickstart: -people %d: need at least 1 person\n", cfg.people)
+		os.Exit(2)
+	}
 	if err := run(os.Stdout, os.Stderr, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)

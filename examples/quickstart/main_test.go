@@ -141,7 +141,7 @@ func checkWellFormed(t *testing.T, page []byte) {
 // fit: every size must complete, with every section present, a section that cannot be
 // computed saying so in a sentence, and a well-formed page.
 func TestSmallSizes(t *testing.T) {
-	for _, people := range []int{500, 1000, 3000} {
+	for _, people := range []int{1, 10, 100, 500, 1000, 3000} {
 		t.Run(strconv.Itoa(people), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "report.html")
 			var text, status bytes.Buffer
@@ -154,6 +154,12 @@ func TestSmallSizes(t *testing.T) {
 				if !strings.Contains(text.String(), "\n"+title) {
 					t.Errorf("no section %q", title)
 				}
+			}
+			if strings.Contains(text.String(), "Inf") || strings.Contains(text.String(), "NaN") {
+				t.Errorf("a figure is not a number:\n%s", text.String())
+			}
+			if people <= 100 && !strings.Contains(text.String(), "no BG/NBD fit") {
+				t.Errorf("%d people: no note on the BG/NBD fit that cannot be made:\n%s", people, text.String())
 			}
 			if strings.Contains(status.String(), "writing  ") || strings.Count(status.String(), "\n") != 6 {
 				t.Errorf("progress lines:\n%s", status.String())

@@ -18,7 +18,8 @@ import (
 type matched struct {
 	cards, pairs int
 	skipped      int64
-	merges       int // profiles joined by a match
+	untrained    error // why no model could be trained (a base too small), or nil
+	merges       int   // profiles joined by a match
 	right        int // of them, joined records of one person (the generator's truth)
 }
 
@@ -66,12 +67,16 @@ func matchContacts(ctx context.Context, res *identity.Resolver, p synth.Params) 
 			{Fields: []string{match.FieldFirstName, match.FieldCity}},
 		},
 	})
-	if err != nil {
-		return m, err
+	var model *match.Model
+	if err == nil {
+		model, err = l.Train(&match.TrainOptions{Seed: p.Seed})
 	}
-	model, err := l.Train(&match.TrainOptions{Seed: p.Seed})
 	if err != nil {
-		return m, err
+		// The settings are fixed, so on a generated base only its size can refuse
+		// them: too few records, or too few pairs for EM to estimate a comparison.
+		// The report says so and goes on.
+		m.untrained = err
+		return m, nil
 	}
 	pairs, st, err := l.Predict(model, matchThreshold)
 	if err != nil {

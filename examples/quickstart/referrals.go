@@ -243,8 +243,12 @@ func (out *referrals) report(w *reportWriter) {
 		w.line("  guard %-20s %d", r, out.reasons[r])
 	}
 	w.line("rewards owed at the end: %.2f (to referrers and referred, after a 14-day hold)", float64(out.payable)/100)
-	w.line("viral factor K = %.3f invitations per user x %.1f%% of invitations that became users = %.3f [95%% CI %.3f, %.3f]",
-		k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, k.K.Lo, k.K.Hi)
+	ci := fmt.Sprintf("95%% CI %.3f, %.3f", k.K.Lo, k.K.Hi)
+	if math.IsInf(k.K.Hi, 1) {
+		ci = "no interval from fewer than two users"
+	}
+	w.line("viral factor K = %.3f invitations per user x %.1f%% of invitations that became users = %.3f [%s]",
+		k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, ci)
 	w.line("  %.1f%% of all users came by referral; a referral cycle (invitation to new user) takes %.1f days",
 		100*k.Share.Estimate, k.CycleTime.Hours()/24)
 	if out.limit > 0 {
@@ -255,7 +259,9 @@ func (out *referrals) report(w *reportWriter) {
 	for i, n := range out.generations {
 		gens[i] = fmt.Sprintf("%s in generation %d", thousands(n), i)
 	}
-	w.line("users by referral generation (0 came on their own; k was brought by k-1): %s", strings.Join(gens, ", "))
+	if len(gens) > 0 {
+		w.line("users by referral generation (0 came on their own; k was brought by k-1): %s", strings.Join(gens, ", "))
+	}
 	for _, t := range out.top {
 		if t.descendants == 0 {
 			continue
@@ -263,6 +269,10 @@ func (out *referrals) report(w *reportWriter) {
 		w.line("  profile %d, who came on their own, brought %s, directly or through those they brought", t.profile, plural(t.descendants, "user"))
 	}
 	w.line("")
+	if out.conversions == 0 {
+		w.line("No user's sign-up followed a promotion, so the attribution models have nothing to credit.")
+		return
+	}
 	w.line("Users credited to each marketing channel by four attribution models: %.0f users whose sign-up followed a promotion;", out.conversions)
 	w.line("  each column sums to %.0f.", out.conversions)
 	head := fmt.Sprintf("  %-10s", "channel")

@@ -179,6 +179,10 @@ func (r *resolved) report(w *reportWriter) {
 	row(r.lost, "events lost: every identifier they carried was junk (%.2f%% of the events)", pct(r.lost, events))
 	row(r.mixedProfiles, "profiles mixing two or more people: %.3f%% of the %s profiles (visitors on a shared family tablet)", pct(r.mixedProfiles, r.profiles), thousands(r.profiles))
 	row(r.splitUsers, "users split over two or more profiles: %.2f%% of the %s people who became users (a social id seen alone)", pct(r.splitUsers, r.users), thousands(r.users))
+	if r.matched.untrained != nil {
+		w.line("%9s  no probabilistic matching: %s loyalty cards and their accounts are too few to train a model without labels (%v)", "-", thousands(r.matched.cards), r.matched.untrained)
+		return
+	}
 	row(r.matched.merges, "profiles joined by probabilistic matching, %s of them rightly: loyalty cards (%s), which share no identifier, joined to accounts by name, city and mistyped phone", thousands(r.matched.right), thousands(r.matched.cards))
 }
 

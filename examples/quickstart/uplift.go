@@ -43,7 +43,8 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 	const share = 0.2
 	contacts := int(share * float64(n))
 	w.section(secUplift)
-	w.line("A past campaign sent a promotion to half of %s people at random; an uplift model (X-learner)", thousands(n))
+	w.line("A simulated past campaign, on %s people of its own (the base's size, and at least 20,000 so that the", thousands(n))
+	w.line("intervals mean something), sent a promotion to half of them at random; an uplift model (X-learner)")
 	w.line("and a propensity model (who buys when sent) learnt from it. Budget: %s contacts of an audience", thousands(contacts))
 	w.line("of %s. Estimates from a second randomised campaign (the holdout), 95%% bootstrap intervals.", thousands(n))
 	w.line("%-16s %-40s %s", "targeting by", "incremental conversions (holdout)", "truth")

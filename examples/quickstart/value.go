@@ -78,7 +78,10 @@ func scoreBase(r *resolved, seg *segments, p synth.Params) (*value, error) {
 		cs[i] = s.Customer
 	}
 	v := &value{truth: p, customers: len(cs)}
-	if v.bgnbd, err = scoring.FitBGNBD(cs, nil); err != nil {
+	if v.bgnbd, err = scoring.FitBGNBD(cs, nil); errors.Is(err, scoring.ErrTooFew) {
+		v.notes = append(v.notes, fmt.Sprintf("no BG/NBD fit, CLV or lookalikes: %v", err))
+		return v, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("BG/NBD: %w", err)
 	}
 	if err := v.modelCharts(r, cs, sums, p); err != nil {
@@ -357,6 +360,12 @@ func (v *value) report(w *reportWriter) {
 	w.section(secValue)
 	m, t, g := v.bgnbd, v.truth, v.spend
 	w.line("%s customers (profiles with a purchase; more than the road's, which counts only purchases that followed its steps)", thousands(v.customers))
+	if m == nil {
+		for _, n := range v.notes {
+			w.line("%s", n)
+		}
+		return
+	}
 	w.line("Does each fit recover the parameters the generator used? (fitted ± standard error [truth: within 2 SE?])")
 	recovered(w, "BG/NBD, days", []string{"r", "alpha", "a", "b"}, []float64{m.R, m.Alpha, m.A, m.B}, m.Fit.StdErr, []float64{t.R, t.Alpha, t.A, t.B})
 	if m.Fit.Boundary != nil {

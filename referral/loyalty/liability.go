@@ -30,7 +30,11 @@ type LiabilityOptions struct {
 // over its lots i, is a ratio estimator; its variance is that of its linearisation,
 // clustered by lot (Cochran 1977, Sampling Techniques, §6.3, eq. 6.9, without the
 // finite-population correction), var(b) = n/(n-1) · Σ (expired_i - b·known_i)² /
-// (Σ known_i)², and its interval is normal, clipped to [0, 1].
+// (Σ known_i)². Its interval is Korn and Graubard's (1998): Clopper-Pearson at the
+// effective sample size b(1-b)/var(b), and at the number of lots where the variance
+// says nothing (a single lot, or lots that all went the same way). A normal interval
+// would collapse there: two members' lots that both expired would claim a breakage of
+// exactly 100%, where Korn-Graubard says 16% to 100%.
 //
 // A cohort is settled when none of its points is outstanding: its breakage is then its
 // own, exact. A cohort with points outstanding cannot use its own ratio, which is
@@ -135,7 +139,6 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 	}
 	l.mu.Unlock()
 
-	z := stats.ZCrit(o.Level)
 	keys := make([]int64, 0, len(cohorts))
 	var settled, known cohortSums
 	for k, c := range cohorts {
@@ -153,12 +156,12 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 	if out.SettledCohorts > 0 {
 		pool = settled
 	}
-	pb, plo, phi := breakage(pool.known, pool.expired, z)
+	pb, plo, phi := breakage(pool.known, pool.expired, o.Level)
 	var expected float64
 	for _, k := range keys {
 		c := cohorts[k]
 		if c.Outstanding == 0 {
-			c.Breakage, c.Lo, c.Hi = breakage(c.known, c.expired, z)
+			c.Breakage, c.Lo, c.Hi = breakage(c.known, c.expired, o.Level)
 		} else {
 			c.Breakage, c.Lo, c.Hi, c.Borrowed = pb, plo, phi, true
 		}
@@ -178,9 +181,10 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 	return out, nil
 }
 
-// breakage returns the ratio estimate Σexpired/Σknown and its normal interval with the
-// linearised variance (see Liability); with no lot of known fate, 0 and [0, 1].
-func breakage(known, expired []float64, z float64) (b, lo, hi float64) {
+// breakage returns the ratio estimate Σexpired/Σknown and its Korn-Graubard interval
+// with the linearised variance clustered by lot (see Liability); with no lot of known
+// fate, 0 and [0, 1].
+func breakage(known, expired []float64, level float64) (b, lo, hi float64) {
 	n := len(known)
 	var sx, sy float64
 	for i := range known {
@@ -191,14 +195,18 @@ func breakage(known, expired []float64, z float64) (b, lo, hi float64) {
 		return 0, 0, 1
 	}
 	b = sy / sx
-	if n < 2 {
-		return b, 0, 1
+	var v float64
+	if n > 1 {
+		var ss float64
+		for i := range known {
+			d := expired[i] - b*known[i]
+			ss += d * d
+		}
+		v = float64(n) / float64(n-1) * ss / (sx * sx)
 	}
-	var ss float64
-	for i := range known {
-		d := expired[i] - b*known[i]
-		ss += d * d
+	iv, err := stats.KornGraubard(stats.Clamp01(b), v, n, sx, level)
+	if err != nil {
+		return b, 0, 1 // unreachable: b is in [0, 1], v finite, level checked by Liability
 	}
-	se := math.Sqrt(float64(n)/float64(n-1)*ss) / sx
-	return b, stats.Clamp01(b - z*se), stats.Clamp01(b + z*se)
+	return b, iv.Lo, iv.Hi
 }
