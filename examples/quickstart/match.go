@@ -20,7 +20,7 @@ type matched struct {
 	skipped      int64
 	untrained    error // why no model could be trained (a base too small), or nil
 	merges       int   // profiles joined by a match
-	right        int // of them, joined records of one person (the generator's truth)
+	right        int   // of them, joined records of one person (the generator's truth)
 }
 
 // matchThreshold is the match weight, in bits, at which a pair is linked: posterior odds
