@@ -32,6 +32,10 @@ var (
 	// ErrRefundExceeds means a refund that would bring the refunds of an order above its
 	// amount, or a refund of an order already fully refunded.
 	ErrRefundExceeds = errors.New("loyalty: refunds exceed the order's amount")
+	// ErrDiverged is what a SharedStore's Lead and Since report after a Settle failed:
+	// the records of the failed flush may or may not be in the log, so the Ledger reads
+	// the whole log again (through Records) before it decides anything more.
+	ErrDiverged = errors.New("loyalty: shared ledger diverged after a failed append")
 )
 
 // errorf is fmt.Errorf that puts the "loyalty: " prefix in front unless a wrapped error

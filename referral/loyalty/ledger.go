@@ -19,10 +19,15 @@ import (
 // not be durable, so the Ledger stops: every later event returns the store's error, and
 // the host opens the store again. Queries read the decided state, which may include
 // events whose append is in flight.
+//
+// On a [SharedStore] several Ledgers, one per process, share one log: each event is
+// decided on the whole log under the store's lead, and a failed append makes the Ledger
+// read the log again at its next event rather than stop (see shared.go's SharedStore).
 type Ledger struct {
 	rules  Rules
 	store  Store
 	onTier func(TierChange)
+	sh     *shared // when store is a SharedStore
 
 	mu       sync.Mutex // guards st, open, flushing and broken
 	st       *state
@@ -100,6 +105,7 @@ func Open(store Store, rules Rules, opts ...Option) (*Ledger, error) {
 		}
 		n++
 	}
+	l.share(store, n)
 	return l, nil
 }
 
@@ -138,6 +144,9 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
+	if l.sh != nil {
+		return l.submitShared(ctx, ev)
+	}
 	rec, b, lead, err := l.decide(ev, true)
 	switch {
 	case err != nil || b == nil:
@@ -162,30 +171,63 @@ func (l *Ledger) decide(ev Record, claim bool) (Record, *batch, bool, error) {
 	if l.broken != nil {
 		return Record{}, nil, false, l.broken
 	}
+	b := l.open
+	r, dup, changes, err := l.decideLocked(ev, b.changes)
+	switch {
+	case err != nil || r == nil:
+		return Record{}, nil, false, err
+	case dup:
+		if len(l.open.recs) > 0 {
+			return r.clone(), l.open, false, nil
+		}
+		return r.clone(), l.inflight, false, nil
+	}
+	b.recs = append(b.recs, r)
+	b.changes = changes
+	lead := claim && !l.flushing
+	if lead {
+		l.flushing = true
+	}
+	return r.clone(), b, lead, nil
+}
+
+// decideLocked decides ev, whose shape checkShape accepted, on the state and applies
+// it: it returns the record kept, and changes with the tier changes it caused appended
+// (when a WithOnTier hook wants them). A repeated event returns the first record of
+// its key and dup; an event that changes nothing (a merge of one member) returns nil.
+// The caller holds mu.
+func (l *Ledger) decideLocked(ev Record, changes []TierChange) (r *Record, dup bool, _ []TierChange, err error) {
 	if first := l.st.keys[ev.Key]; first != nil {
 		if !l.st.sameRedirected(first, ev) {
-			return Record{}, nil, false, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
+			return nil, false, changes, fmt.Errorf("%w: %s event %q", ErrKeyReused, ev.Kind, ev.Key)
 		}
-		if len(l.open.recs) > 0 {
-			return first.clone(), l.open, false, nil
-		}
-		return first.clone(), l.inflight, false, nil
+		return first, true, changes, nil
 	}
 	// Events naming an absorbed member go to the member that absorbed it (see ApplyMerge).
 	ev.Member = l.st.resolve(ev.Member)
 	if ev.Kind == KindMerge {
 		ev.Absorbed = l.st.resolve(ev.Absorbed)
 		if ev.Member == ev.Absorbed {
-			return Record{}, nil, false, nil // already one member: nothing to record
+			return nil, false, changes, nil // already one member: nothing to record
 		}
 		ev.At = l.st.mergeDate(ev.Member, ev.Absorbed)
 	}
 	if err := l.st.check(&ev, true); err != nil {
-		return Record{}, nil, false, err
+		return nil, false, changes, err
 	}
 	l.st.decide(&ev)
 	ev.Lines = cloneLines(ev.Lines)
-	r := l.st.keep(ev)
+	r = l.st.keep(ev)
+	return r, false, l.applyTiers(r, changes), nil
+}
+
+// applyTiers applies r, kept in the state, and appends to changes the tier changes it
+// caused if a WithOnTier hook wants them. The caller holds mu.
+func (l *Ledger) applyTiers(r *Record, changes []TierChange) []TierChange {
+	if l.onTier == nil {
+		l.st.apply(r)
+		return changes
+	}
 	ms := []*member{l.st.member(r.Member)}
 	if r.Kind == KindMerge {
 		ms = append(ms, l.st.member(r.Absorbed))
@@ -195,20 +237,12 @@ func (l *Ledger) decide(ev Record, claim bool) (Record, *batch, bool, error) {
 		seen[i] = len(m.tier.hist)
 	}
 	l.st.apply(r)
-	b := l.open
-	b.recs = append(b.recs, r)
-	if l.onTier != nil {
-		for i, m := range ms {
-			for _, c := range m.tier.hist[seen[i]:] {
-				b.changes = append(b.changes, l.rules.change(m.id, c))
-			}
+	for i, m := range ms {
+		for _, c := range m.tier.hist[seen[i]:] {
+			changes = append(changes, l.rules.change(m.id, c))
 		}
 	}
-	lead := claim && !l.flushing
-	if lead {
-		l.flushing = true
-	}
-	return r.clone(), b, lead, nil
+	return changes
 }
 
 func cloneLines(ls []Line) []Line {
@@ -288,6 +322,9 @@ func (l *Ledger) lead(b *batch) error {
 // group commit at once: every applyChunk events are committed in the background while
 // the next are decided.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
+	if l.sh != nil {
+		return l.applyShared(ctx, events)
+	}
 	var waits []chan error
 	commitAsync := func(b *batch) {
 		ch := make(chan error, 1)

@@ -1,17 +1,37 @@
-// Package pgstore keeps a loyalty ledger in PostgreSQL: a loyalty.Store whose appends
-// are transactions, so that a batch is committed whole or not at all and is durable
-// when Append returns (crash safety is PostgreSQL's: its write-ahead log and fsync).
+// Package pgstore keeps a loyalty ledger in PostgreSQL, shared by every replica of a
+// host service: one log, many writers.
+//
+// Each process opens its own Ledger on a Store over the same schema. The Store is a
+// loyalty.SharedStore: before an event is decided, its Ledger becomes the log's only
+// writer (a session advisory lock per log, held across the events that share one
+// flush), applies what other writers appended, decides, and appends at the next
+// positions; the flush is one INSERT of the batch (group commit) that also NOTIFYs
+// followers. Every Ledger applies the same records in the same order, so an event key
+// is recorded once however many replicas receive it (an order webhook delivered to two
+// replicas earns its points once), and a spend is checked against every point earned,
+// spent and reversed on any replica before it: replicas never overdraw a balance
+// between them. Crash safety is PostgreSQL's (its write-ahead log and fsync): a flush
+// is one statement, committed whole or not at all.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
 //	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
 //	l, _ := loyalty.Open(s, rules)
+//	go s.Follow(ctx, l, nil) // apply other writers' events as they commit
 //
-// One Ledger writes a schema at a time: a loyalty.Ledger decides events on the state in
-// its memory, so two processes appending to one ledger would each decide without the
-// other's events. (The referral programme's pgstore shares one ledger between
-// replicas; the loyalty ledger does not, yet.) Appends from several goroutines of that
-// Ledger are safe and ordered: each takes the ledger's advisory lock for its
-// transaction.
+// # Consistency
+//
+//   - An event (Earn, Spend, Refund, Bonus, Adjust, ApplyMerge) is decided on the whole
+//     log as of its start, and returns once its record is committed.
+//   - Balance, Lots, Tier and the other queries answer from memory, as of the last
+//     event, CatchUp or Follow wake-up of that Ledger: a prefix of the log.
+//   - Read your writes elsewhere: Ledger.Position after an event, then on another
+//     replica CatchUp while its Position is below it.
+//   - Follow applies new records within a round trip of their commit (LISTEN/NOTIFY),
+//     polling every FollowOptions.Poll in case a notification is lost. A WithOnTier
+//     hook hears the tier changes of every replica's events, in log order.
+//   - A flush that fails (a lost connection, a terminated backend) leaves it unknown
+//     whether its records committed: the events fail, and the Ledger reads the log
+//     again before its next decision. Retry them: each is recorded once per key.
 //
 // # Schema
 //
@@ -30,6 +50,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/referral/loyalty"
@@ -49,15 +70,17 @@ var migrations = []string{
 	`CREATE TABLE %[1]s.loyalty_log (pos bigint PRIMARY KEY CHECK (pos >= 0), rec bytea NOT NULL)`,
 }
 
-// Store is a loyalty.Store over a PostgreSQL table. It is safe for concurrent use.
+// Store is a loyalty.SharedStore over a PostgreSQL table. It is safe for concurrent
+// use, and serves one Ledger (any number of processes, each with its own).
 type Store struct {
 	log *pg.Log
 }
 
-var _ loyalty.Store = (*Store)(nil)
+var _ loyalty.SharedStore = (*Store)(nil)
 
 // Open returns a store over the ledger in opts.Schema, creating its table. The pool
-// stays the caller's.
+// stays the caller's; a store uses one of its connections while it leads and one while
+// it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("%w: pgstore: open: nil pool", loyalty.ErrInvalid)
@@ -70,12 +93,19 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 		return nil, fmt.Errorf("loyalty/pgstore: %w", err)
 	}
 	return &Store{log: pg.NewLog(pool, schema, "loyalty_log", pg.Errors{
-		Prefix: "loyalty/pgstore", Closed: loyalty.ErrClosed, Diverged: loyalty.ErrCorrupt, Invalid: loyalty.ErrInvalid,
+		Prefix: "loyalty/pgstore", Closed: loyalty.ErrClosed, Diverged: loyalty.ErrDiverged, Invalid: loyalty.ErrInvalid,
 	})}, nil
 }
 
-// Append writes recs at the end of the ledger in one transaction, durable when it
-// returns.
+// Lead makes the caller the log's only writer until the matching Settle (see
+// loyalty.SharedStore). It waits for writers in other processes to finish their flush.
+func (s *Store) Lead(ctx context.Context) error { return s.log.Lead(ctx) }
+
+// Settle flushes every record appended so far in one INSERT and ends one lead.
+func (s *Store) Settle() error { return s.log.Settle() }
+
+// Append buffers recs at the next positions while a lead is open; otherwise it writes
+// them at the end of the log in one transaction, durable when it returns.
 func (s *Store) Append(recs ...loyalty.Record) error {
 	enc := make([][]byte, len(recs))
 	for i := range recs {
@@ -84,11 +114,21 @@ func (s *Store) Append(recs ...loyalty.Record) error {
 	return s.log.Append(enc...)
 }
 
+// Since yields the records from position pos on, stopping at the first gap.
+func (s *Store) Since(pos uint64) iter.Seq2[loyalty.Record, error] {
+	return decode(s.log.Since(pos), pos)
+}
+
 // Records yields every committed record from position 0, stopping at the first gap.
+// With no lead open it also ends the refusal that follows a failed flush (see
+// loyalty.SharedStore).
 func (s *Store) Records() iter.Seq2[loyalty.Record, error] {
+	return decode(s.log.Records(), 0)
+}
+
+func decode(raw iter.Seq2[[]byte, error], pos uint64) iter.Seq2[loyalty.Record, error] {
 	return func(yield func(loyalty.Record, error) bool) {
-		pos := 0
-		for b, err := range s.log.Records() {
+		for b, err := range raw {
 			if err != nil {
 				yield(loyalty.Record{}, err)
 				return
@@ -106,5 +146,33 @@ func (s *Store) Records() iter.Seq2[loyalty.Record, error] {
 	}
 }
 
-// Close ends the store; the pool stays open. Later calls fail with loyalty.ErrClosed.
+// FollowOptions tune Follow. The zero value is the default.
+type FollowOptions struct {
+	// Poll is how often the follower reads the log without being notified: the upper
+	// bound of its lag when a notification is lost. Default one second.
+	Poll time.Duration
+}
+
+// Follow keeps l, a Ledger opened on s, caught up with the log until ctx is done: it
+// listens for the NOTIFY every flush sends and calls l.CatchUp on each, and every Poll
+// without one. It returns ctx's error, or CatchUp's; loyalty.ErrInvalid for a nil l
+// and loyalty.ErrClosed on a closed store.
+func (s *Store) Follow(ctx context.Context, l *loyalty.Ledger, opts *FollowOptions) error {
+	if l == nil {
+		return fmt.Errorf("%w: pgstore: follow: nil ledger", loyalty.ErrInvalid)
+	}
+	if s.log.Closed() {
+		return loyalty.ErrClosed
+	}
+	poll := time.Second
+	if opts != nil && opts.Poll > 0 {
+		poll = opts.Poll
+	}
+	return s.log.Follow(ctx, poll, func(ctx context.Context) error {
+		_, err := l.CatchUp(ctx)
+		return err
+	})
+}
+
+// Close releases the lock if held; the pool stays open. Later calls fail with loyalty.ErrClosed.
 func (s *Store) Close() error { return s.log.Close() }

@@ -1,0 +1,111 @@
+package loyalty_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+
+	"github.com/clientele-go/clientele/referral/loyalty"
+)
+
+// sharedLog is a log in memory standing in for a database that several processes
+// write (referral/loyalty/pgstore is the real one); replica is one process's
+// loyalty.SharedStore over it.
+type sharedLog struct {
+	writer sync.Mutex // held from Lead to Settle: one writer at a time
+	mu     sync.Mutex // guards recs
+	recs   []loyalty.Record
+}
+
+type replica struct {
+	l   *sharedLog
+	buf []loyalty.Record // appended under the lead, written by Settle
+	led bool
+}
+
+func (l *sharedLog) replica() *replica { return &replica{l: l} }
+
+func (r *replica) Lead(ctx context.Context) error {
+	r.l.writer.Lock()
+	r.led = true
+	return ctx.Err()
+}
+
+func (r *replica) Settle() error {
+	r.l.mu.Lock()
+	r.l.recs = append(r.l.recs, r.buf...)
+	r.l.mu.Unlock()
+	r.buf, r.led = nil, false
+	r.l.writer.Unlock()
+	return nil
+}
+
+func (r *replica) Append(recs ...loyalty.Record) error {
+	if r.led {
+		r.buf = append(r.buf, recs...)
+		return nil
+	}
+	r.l.writer.Lock()
+	defer r.l.writer.Unlock()
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
+	r.l.recs = append(r.l.recs, recs...)
+	return nil
+}
+
+func (r *replica) Since(pos uint64) iter.Seq2[loyalty.Record, error] {
+	return func(yield func(loyalty.Record, error) bool) {
+		r.l.mu.Lock()
+		recs := slices.Clone(r.l.recs[min(int(pos), len(r.l.recs)):])
+		r.l.mu.Unlock()
+		for _, rec := range recs {
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (r *replica) Records() iter.Seq2[loyalty.Record, error] { return r.Since(0) }
+
+// Two replicas of a service, each with its own Ledger, share one log: an order webhook
+// delivered to both earns its points once, a spend on one replica counts on the other,
+// so that the two never overdraw the member's points between them, and each replica's
+// tier hook hears the other's tier changes.
+func ExampleSharedStore() {
+	ctx := context.Background()
+	log := &sharedLog{}
+	hook := func(name string) loyalty.Option {
+		return loyalty.WithOnTier(func(c loyalty.TierChange) {
+			fmt.Printf("%s hears member %d: %s -> %s\n", name, c.Member, c.From, c.To)
+		})
+	}
+	a, _ := loyalty.Open(log.replica(), tierRules(), hook("a"))
+	b, _ := loyalty.Open(log.replica(), tierRules(), hook("b"))
+
+	r1, err1 := a.Earn(ctx, day(1), "order:A-1", 7, "A-1", 12000)
+	r2, err2 := b.Earn(ctx, day(1), "order:A-1", 7, "A-1", 12000)
+	fmt.Println("points:", r1.Points, err1, r2.Points, err2)
+
+	_, err := b.Spend(ctx, day(2), "spend:1", 7, 100)
+	fmt.Println("spend 100 on b:", err)
+	_, err = a.Spend(ctx, day(2), "spend:2", 7, 100)
+	fmt.Println("spend 100 more on a:", errors.Is(err, loyalty.ErrInsufficient))
+
+	pos, _ := b.CatchUp(ctx)
+	fmt.Println("records:", a.Position(), pos)
+	fmt.Printf("a: %+v %s\n", a.Balance(7, day(3)), a.Tier(7, day(3)).Name)
+	fmt.Printf("b: %+v %s\n", b.Balance(7, day(3)), b.Tier(7, day(3)).Name)
+	// Output:
+	// a hears member 7: member -> silver
+	// b hears member 7: member -> silver
+	// points: 120 <nil> 120 <nil>
+	// spend 100 on b: <nil>
+	// spend 100 more on a: true
+	// records: 2 2
+	// a: {Available:20 Locked:0 Debt:0 Expired:0} silver
+	// b: {Available:20 Locked:0 Debt:0 Expired:0} silver
+}

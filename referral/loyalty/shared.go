@@ -1,0 +1,358 @@
+package loyalty
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"sync"
+)
+
+// SharedStore is implemented by a Store that several Ledgers, each in its own process,
+// write at once: one log, many writers (referral.SharedStore is the same contract for
+// the referral programme). Every record has a position in the log, from 0. A Ledger on
+// a SharedStore decides each event on the whole log: it leads, applies the records
+// others appended since the ones it holds, decides, appends, and settles. Because
+// every decision is made on exactly the records before its position, every Ledger that
+// applies the log in order holds the state one Ledger fed the same events in the log's
+// order would hold: an event key is recorded once however many replicas receive it, and
+// a spend is checked against every point spent before it on any replica, so two
+// replicas never overdraw a balance between them.
+//
+// The contract, which package referral/loyalty/pgstore implements over PostgreSQL:
+//
+//   - Lead blocks until the caller is the only writer of the log (across processes);
+//     the lead lasts until the matching Settle returns. Each Lead that returns nil is
+//     followed by exactly one Settle; Leads of one store may overlap (the Ledger's
+//     concurrent events share one lead and one flush, group commit).
+//   - Since(pos) yields the records at positions pos, pos+1, ... that the log holds, in
+//     order, never skipping one: a record is yielded only if every record before it is.
+//     Called while leading, it yields every record others appended.
+//   - Append while leading buffers the records at the next positions; Settle makes every
+//     record appended so far durable, or fails. When it fails, the records appended
+//     since the last successful Settle may or may not be in the log (a connection lost
+//     at commit leaves that unknown): later Appends fail, and Lead and Since fail with an
+//     error wrapping ErrDiverged until Records is called, with no lead open, to read the
+//     whole log again (the Ledger rebuilds itself from it and leads again).
+//   - Append outside a lead appends at the end of the log and is durable when it
+//     returns, as Store requires.
+//
+// A SharedStore value serves one Ledger: its Records ends the refusal that follows a
+// failed Settle, so a host reading it on the side would hide that failure from the
+// Ledger.
+type SharedStore interface {
+	Store
+	Lead(ctx context.Context) error
+	Since(pos uint64) iter.Seq2[Record, error]
+	Settle() error
+}
+
+// shared is a Ledger's state on a SharedStore. The fields but tell are guarded by the
+// Ledger's mu.
+type shared struct {
+	store    SharedStore
+	pos      uint64 // log records applied
+	diverged bool   // a Settle failed: the state may hold records the log lacks
+	rebuilds uint64 // times the state was read again from the log
+	// The WithOnTier hook is told the tier changes of every record of the log, its own
+	// and the other writers', in log order, once each record is known to be committed:
+	// those of the records before durable. queue holds those not told yet.
+	durable uint64
+	queue   []queuedChange
+	tell    sync.Mutex // one call of the hook at a time, in order
+}
+
+type queuedChange struct {
+	pos uint64 // the record's position
+	c   TierChange
+}
+
+// share puts the Ledger in shared mode if store is a SharedStore; n records were
+// replayed from it.
+func (l *Ledger) share(store Store, n int) {
+	if s, ok := store.(SharedStore); ok {
+		l.sh = &shared{store: s, pos: uint64(n), durable: uint64(n)}
+	}
+}
+
+// Position returns the number of log records the ledger holds on a SharedStore (0 on
+// another store): after an event returns, a Position read on its Ledger covers it. Pass
+// it to another replica, which calls CatchUp while its Position is below, to read your
+// writes there.
+func (l *Ledger) Position() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sh == nil {
+		return 0
+	}
+	return l.sh.pos
+}
+
+// CatchUp applies the records other writers appended to a SharedStore since the Ledger
+// last read it, and returns its position. When it returns, the Ledger answers as of at
+// least every event acknowledged (on any replica) before CatchUp was called. Between
+// calls, queries (Balance, Lots, Tier, TierHistory, TierChanges, Liability) answer as of
+// the last CatchUp or event of this Ledger: a prefix of the log, never a partial
+// decision. On a store that is not a SharedStore, CatchUp changes nothing.
+func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, errorf("catch up: %w", err)
+	}
+	if l.sh == nil {
+		return 0, nil
+	}
+	l.mu.Lock()
+	err := l.applyTail()
+	if errors.Is(err, ErrDiverged) || err == nil && l.sh.diverged {
+		if err = l.rebuild(); err == nil {
+			err = l.applyTail()
+		}
+	}
+	pos := l.sh.pos
+	l.mu.Unlock()
+	l.tellChanges()
+	return pos, err
+}
+
+// applyTail applies what other writers appended since the Ledger's position. The caller
+// holds mu.
+func (l *Ledger) applyTail() error {
+	sh := l.sh
+	read := false
+	for r, err := range sh.store.Since(sh.pos) {
+		if err != nil {
+			return errorf("read the shared log at record %d: %w", sh.pos, err)
+		}
+		if err := l.replayShared(r, sh.pos); err != nil {
+			return errorf("shared log record %d: %w", sh.pos, err)
+		}
+		sh.pos++
+		read = true
+	}
+	if read {
+		// A record is in the log only after every record before it committed: our own
+		// appended before it too.
+		sh.durable = sh.pos
+	}
+	return nil
+}
+
+// replayShared applies the record at position pos of the log, checked as replay
+// checks it, queueing its tier changes for the hook if it was not told them yet. The
+// caller holds mu.
+func (l *Ledger) replayShared(r Record, pos uint64) error {
+	if l.onTier == nil || l.st.keys[r.Key] != nil {
+		return l.st.replay(r) // a record delivered twice changes nothing
+	}
+	if err := checkShape(&r, false); err != nil {
+		return errorf("%w: %w", ErrCorrupt, err)
+	}
+	if err := l.st.check(&r, false); err != nil {
+		return errorf("%w: %w", ErrCorrupt, err)
+	}
+	changes := l.applyTiers(l.st.keep(r), nil)
+	if pos >= l.sh.durable {
+		l.queue(pos, changes)
+	}
+	return nil
+}
+
+func (l *Ledger) queue(pos uint64, changes []TierChange) {
+	for _, c := range changes {
+		l.sh.queue = append(l.sh.queue, queuedChange{pos, c})
+	}
+}
+
+// tellChanges calls the WithOnTier hook with the queued changes of committed records,
+// in log order, without holding mu (the hook may read the ledger).
+func (l *Ledger) tellChanges() {
+	if l.onTier == nil {
+		return
+	}
+	sh := l.sh
+	sh.tell.Lock()
+	defer sh.tell.Unlock()
+	l.mu.Lock()
+	n := 0
+	for n < len(sh.queue) && sh.queue[n].pos < sh.durable {
+		n++
+	}
+	told := append([]queuedChange(nil), sh.queue[:n]...)
+	sh.queue = append(sh.queue[:0], sh.queue[n:]...)
+	l.mu.Unlock()
+	for _, q := range told {
+		l.onTier(q.c)
+	}
+}
+
+// rebuild reads the whole log again into a new state, after a failed Settle left the
+// state holding records the log may lack. The caller holds mu.
+func (l *Ledger) rebuild() error {
+	sh := l.sh
+	old, oldQueue := l.st, sh.queue
+	l.st = newState(&l.rules)
+	// The changes of records from durable on are told from the log as it is.
+	keep := 0
+	for keep < len(sh.queue) && sh.queue[keep].pos < sh.durable {
+		keep++
+	}
+	sh.queue = append([]queuedChange(nil), sh.queue[:keep]...)
+	var pos uint64
+	for r, err := range sh.store.Records() {
+		if err == nil {
+			err = l.replayShared(r, pos)
+		}
+		if err != nil {
+			l.st, sh.queue = old, oldQueue
+			return errorf("rebuild from the shared log at record %d: %w", pos, err)
+		}
+		pos++
+	}
+	sh.pos, sh.durable, sh.diverged = pos, pos, false
+	sh.rebuilds++
+	return nil
+}
+
+// leadShared makes the Ledger the log's only writer and brings its state up to the
+// log's end; on success the caller holds mu and must call unleadShared.
+func (l *Ledger) leadShared(ctx context.Context) (gen uint64, err error) {
+	sh := l.sh
+	err = sh.store.Lead(ctx)
+	l.mu.Lock()
+	if errors.Is(err, ErrDiverged) || err == nil && sh.diverged {
+		// A Settle failed: the state may hold records the log lacks. Read the log
+		// again, with no lead of ours open, and lead again.
+		l.mu.Unlock()
+		if err == nil {
+			sh.store.Settle()
+		}
+		l.mu.Lock()
+		err = l.rebuild()
+		l.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		err = sh.store.Lead(ctx)
+		l.mu.Lock()
+	}
+	if err != nil {
+		l.mu.Unlock()
+		return 0, errorf("lead the shared log: %w", err)
+	}
+	if err := l.applyTail(); err != nil {
+		l.mu.Unlock()
+		l.unleadShared(sh.rebuilds, 0)
+		return 0, err
+	}
+	return sh.rebuilds, nil
+}
+
+// unleadShared settles a lead, called without mu; end is the log position after the
+// lead's records. If the Settle fails, the Ledger's state may hold records the log
+// lacks: unless it was rebuilt since the lead began (by another caller that met the
+// failure first), it is marked for a rebuild.
+func (l *Ledger) unleadShared(gen, end uint64) error {
+	sh := l.sh
+	err := sh.store.Settle()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		if sh.rebuilds == gen {
+			sh.diverged = true
+		}
+		return errorf("ledger append failed, the events may or may not be recorded (retry them: an event is recorded once per key): %w", err)
+	}
+	if sh.rebuilds == gen {
+		sh.durable = max(sh.durable, end)
+	}
+	return nil
+}
+
+// appendShared buffers decided records under the lead. The caller holds mu.
+func (l *Ledger) appendShared(recs []*Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	vals := make([]Record, len(recs))
+	for i, r := range recs {
+		vals[i] = *r
+	}
+	if err := l.sh.store.Append(vals...); err != nil {
+		l.sh.diverged = true // the state holds them; the log does not
+		return errorf("ledger append failed: %w", err)
+	}
+	l.sh.pos += uint64(len(recs))
+	return nil
+}
+
+// submitShared decides one event on the whole shared log and appends its record.
+func (l *Ledger) submitShared(ctx context.Context, ev Record) (Record, error) {
+	if err := checkShape(&ev, true); err != nil {
+		return Record{}, err
+	}
+	gen, err := l.leadShared(ctx)
+	if err != nil {
+		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
+	}
+	var rec Record
+	r, dup, changes, err := l.decideLocked(ev, nil)
+	if err == nil && r != nil {
+		rec = r.clone()
+		if !dup {
+			l.queue(l.sh.pos, changes)
+			err = l.appendShared([]*Record{r})
+		}
+	}
+	end := l.sh.pos
+	l.mu.Unlock()
+	if serr := l.unleadShared(gen, end); err == nil {
+		err = serr
+	}
+	l.tellChanges()
+	return rec, err
+}
+
+// applyShared is Apply on a SharedStore: applyChunk events per lead and flush.
+func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
+	for start := 0; start < len(events); start += applyChunk {
+		gen, err := l.leadShared(ctx)
+		if err != nil {
+			return errorf("apply event %d: %w", start, err)
+		}
+		var recs []*Record
+		var failed error
+		for i := start; i < min(start+applyChunk, len(events)); i++ {
+			ev := events[i]
+			if err := ctx.Err(); err != nil {
+				failed = errorf("apply event %d: %w", i, err)
+				break
+			}
+			if err := checkShape(&ev, true); err != nil {
+				failed = errorf("apply event %d: %w", i, err)
+				break
+			}
+			r, dup, changes, err := l.decideLocked(ev, nil)
+			if err != nil {
+				failed = errorf("apply event %d: %w", i, err)
+				break
+			}
+			if r != nil && !dup {
+				l.queue(l.sh.pos+uint64(len(recs)), changes)
+				recs = append(recs, r)
+			}
+		}
+		err = l.appendShared(recs)
+		end := l.sh.pos
+		l.mu.Unlock()
+		if serr := l.unleadShared(gen, end); err == nil {
+			err = serr
+		}
+		l.tellChanges()
+		if err != nil {
+			return err
+		}
+		if failed != nil {
+			return failed
+		}
+	}
+	return nil
+}
