@@ -11,8 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// A service keeps its loyalty ledger in PostgreSQL: each event is committed in a
-// transaction before the call returns. (Not run: it needs a server.)
+// Each replica of a service opens its own ledger on one schema and follows the log: an
+// order webhook delivered to two replicas earns its points once, a spend is checked
+// against the points spent on every replica, and a balance read on any replica after
+// CatchUp counts every event acknowledged before. Each event is committed before the
+// call returns. (Not run: it needs a server.)
 func ExampleOpen() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv("CLIENTELE_POSTGRES"))
@@ -32,7 +35,8 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
+	go s.Follow(ctx, l, nil)
 	at := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 	rec, err := l.Earn(ctx, at, "order:A-1", 2, "A-1", 4900)
-	fmt.Println(rec.Points, err)
+	fmt.Println(rec.Points, err, l.Position(), l.Balance(2, at))
 }

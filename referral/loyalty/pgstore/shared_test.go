@@ -1,0 +1,564 @@
+package pgstore
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral/loyalty"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var base = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	if w := os.Getenv("LOYALTY_WRITER"); w != "" {
+		os.Exit(writerProcess(w))
+	}
+	os.Exit(m.Run())
+}
+
+// The workload: members 1..members place orders, spend, get refunds and bonuses, and two
+// of them are merged half-way. Events come in blocks of 40 sharing one instant, so that
+// replicas seldom refuse an event for coming before its member's last (the rule that a
+// member's events are recorded in time order): which spends are covered and which
+// refunds find their order depends on the other replicas' events before them.
+const members = 8
+
+func rules() loyalty.Rules {
+	return loyalty.Rules{
+		Expiry: loyalty.Expiry{Rule: loyalty.AfterDays, N: 20},
+		Tiers:  []loyalty.Tier{{Name: "member"}, {Name: "silver", Threshold: 300, Multiplier: 150}, {Name: "gold", Threshold: 900, Multiplier: 200}},
+		Window: 10 * 24 * time.Hour, Grace: 2 * 24 * time.Hour,
+	}
+}
+
+// events returns the workload's events for n orders, in the order a single source
+// would emit them.
+func events(n int) []loyalty.Record {
+	var evs []loyalty.Record
+	for j := range n {
+		m := uint32(1 + j%members)
+		at := base.Add(time.Duration(j/40) * 24 * time.Hour)
+		evs = append(evs, loyalty.Record{Kind: loyalty.KindEarn, Key: fmt.Sprint("earn", j), At: at, Member: m,
+			Order: fmt.Sprint("O", j), Amount: int64(5000 + 977*j%20000)})
+		if j%3 == 1 {
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindSpend, Key: fmt.Sprint("spend", j), At: at, Member: uint32(1 + (j+3)%members), Points: 120})
+		}
+		if j%5 == 0 {
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindRefund, Key: fmt.Sprint("refund", j), At: at, Order: fmt.Sprint("O", j-5), Amount: 3000})
+		}
+		if j%11 == 3 {
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindBonus, Key: fmt.Sprint("bonus", j), At: at, Member: m, Points: 50, Reason: "promo"})
+		}
+		if j == n/2 {
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindMerge, Key: "merge:1<[2]", Member: 1, Absorbed: 2})
+		}
+	}
+	return evs
+}
+
+// workload is the kinds of record the workload must have recorded to test anything.
+var workload = []loyalty.Kind{loyalty.KindEarn, loyalty.KindSpend, loyalty.KindRefund, loyalty.KindBonus, loyalty.KindMerge}
+
+// refused reports whether err is the ledger refusing ev on the log's state: a spend not
+// covered, a refund of an order not yet recorded or already refunded, an event dated
+// before its member's last. A decision, recording nothing, that a single writer fed
+// the same order would take too.
+func refused(err error) bool {
+	for _, e := range []error{loyalty.ErrInsufficient, loyalty.ErrNotFound, loyalty.ErrRefundExceeds, loyalty.ErrConflict, loyalty.ErrInvalid} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// send submits ev to l, retrying while the log's append fails (a lost connection): an
+// event is recorded once per key however often it is sent.
+func send(t testing.TB, l *loyalty.Ledger, ev loyalty.Record) {
+	for try := 0; ; try++ {
+		err := l.Apply(context.Background(), ev)
+		if err == nil || refused(err) {
+			return
+		}
+		if try == 200 {
+			t.Errorf("event %s: %v", ev.Key, err)
+			return
+		}
+		time.Sleep(time.Duration(1+try) * time.Millisecond)
+	}
+}
+
+// share returns the events writer w of writers receives: its share, and every earn also
+// sent to the next writer (an order webhook delivered to two replicas).
+func share(evs []loyalty.Record, w, writers int) []loyalty.Record {
+	var out []loyalty.Record
+	for i, ev := range evs {
+		if i%writers == w || ev.Kind == loyalty.KindEarn && (i+1)%writers == w {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func openStore(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func openLedger(t testing.TB, s loyalty.Store, opts ...loyalty.Option) *loyalty.Ledger {
+	t.Helper()
+	l, err := loyalty.Open(s, rules(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// answers renders what a host reads of the ledger: every member's balance, lots, tier
+// and tier history, and the liability.
+func answers(l *loyalty.Ledger) string {
+	var b strings.Builder
+	end := base.AddDate(0, 2, 0)
+	for m := uint32(1); m <= members; m++ {
+		for _, at := range []time.Time{base.AddDate(0, 0, 3), base.AddDate(0, 0, 9), end} {
+			fmt.Fprintf(&b, "%d at %s: %+v %+v %+v\n", m, at.Format(time.DateOnly), l.Balance(m, at), l.Lots(m, at), l.Tier(m, at))
+		}
+		fmt.Fprintf(&b, "%d history %+v\n", m, l.TierHistory(m, end))
+	}
+	li, err := l.Liability(base.AddDate(0, 0, 9), nil)
+	fmt.Fprintf(&b, "liability %+v %v\n", li, err)
+	return b.String()
+}
+
+// input returns the event a record was decided from: the record without the fields
+// the ledger sets.
+func input(r loyalty.Record) loyalty.Record {
+	switch r.Kind {
+	case loyalty.KindEarn, loyalty.KindRefund:
+		r.Points = 0
+	case loyalty.KindMerge:
+		r.At = time.Time{}
+	}
+	r.UnlockAt, r.ExpiresAt = time.Time{}, time.Time{}
+	return r
+}
+
+// checkLedger checks the shared log against one writer fed its input events in the
+// log's order: the same records, in the same order (every decision, the points of
+// every earn and refund and every spend's cover, is the one a single writer takes); no
+// event key twice; no member's balance ever negative without its debt; a record of each
+// of kinds. It returns the single writer's answers.
+func checkLedger(t *testing.T, s *Store, kinds ...loyalty.Kind) string {
+	t.Helper()
+	var got []loyalty.Record
+	for r, err := range s.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	var single loyalty.MemStore
+	ref := openLedger(t, &single)
+	keys := map[string]int{}
+	count := map[loyalty.Kind]int{}
+	for _, r := range got {
+		keys[r.Key]++
+		count[r.Kind]++
+		if err := ref.Apply(context.Background(), input(r)); err != nil {
+			t.Fatalf("the single writer refuses %s %q, which the log holds: %v", r.Kind, r.Key, err)
+		}
+	}
+	for k, c := range keys {
+		if c > 1 {
+			t.Fatalf("key %q is in the log %d times", k, c)
+		}
+	}
+	var want []loyalty.Record
+	for r := range single.Records() {
+		want = append(want, r)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("the shared log differs from one writer fed its events in its order (-single +shared):\n%s", diff)
+	}
+	for _, k := range kinds {
+		if count[k] == 0 {
+			t.Fatalf("no %s recorded: the workload tests nothing (%v)", k, count)
+		}
+	}
+	for m := uint32(1); m <= members; m++ {
+		for d := range 70 {
+			b := ref.Balance(m, base.AddDate(0, 0, d))
+			if b.Available < 0 || b.Locked < 0 || b.Debt < 0 || b.Debt > 0 && b.Available+b.Locked > 0 {
+				t.Fatalf("member %d on day %d: %+v", m, d, b)
+			}
+		}
+	}
+	t.Logf("log: %d records %v", len(got), count)
+	return answers(ref)
+}
+
+// TestManyWriters runs writers in goroutines, each with its own pool, store and
+// ledger on one schema and two callers, every earn sent to two of them.
+func TestManyWriters(t *testing.T) {
+	const writers, n = 4, 240
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	evs := events(n)
+	ls := make([]*loyalty.Ledger, writers)
+	for w := range ls {
+		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		mine := share(evs, w, writers)
+		for c := range 2 {
+			wg.Go(func() {
+				for i := c; i < len(mine); i += 2 {
+					send(t, ls[w], mine[i])
+				}
+			})
+		}
+	}
+	wg.Wait()
+	want := checkLedger(t, openStore(t, pool, schema), workload...)
+	for w, l := range ls {
+		if _, err := l.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, answers(l)); diff != "" {
+			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
+		}
+	}
+	fresh := openLedger(t, openStore(t, pool, schema))
+	if diff := cmp.Diff(want, answers(fresh)); diff != "" {
+		t.Fatalf("a ledger opened afresh differs (-single +fresh):\n%s", diff)
+	}
+}
+
+// TestNoOverdraw: replicas race to spend one member's points, each spend under its own
+// key. Exactly as many spends succeed as the points cover, the rest fail with
+// ErrInsufficient, and every replica ends with the same balance, never below zero.
+func TestNoOverdraw(t *testing.T) {
+	const writers, callers, tries = 3, 3, 8
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	ls := make([]*loyalty.Ledger, writers)
+	for w := range ls {
+		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
+	}
+	if _, err := ls[0].Bonus(ctx, base, "bonus", 1, 1000, "welcome"); err != nil {
+		t.Fatal(err)
+	}
+	var ok, short atomic.Int32
+	var wg sync.WaitGroup
+	for w := range writers {
+		for c := range callers {
+			wg.Go(func() {
+				for i := range tries {
+					_, err := ls[w].Spend(ctx, base.Add(time.Hour), fmt.Sprintf("spend %d/%d/%d", w, c, i), 1, 60)
+					switch {
+					case err == nil:
+						ok.Add(1)
+					case errors.Is(err, loyalty.ErrInsufficient):
+						short.Add(1)
+					default:
+						t.Error(err)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if ok.Load() != 1000/60 || short.Load() != writers*callers*tries-1000/60 {
+		t.Fatalf("%d spends of 60 of 1000 points succeeded and %d were short, want %d and %d", ok.Load(), short.Load(), 1000/60, writers*callers*tries-1000/60)
+	}
+	want := loyalty.Balance{Available: 1000 - 60*(1000/60)}
+	for w, l := range ls {
+		if _, err := l.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := l.Balance(1, base.Add(2*time.Hour)); got != want {
+			t.Fatalf("replica %d: %+v, want %+v", w, got, want)
+		}
+	}
+	checkLedger(t, openStore(t, pool, schema), loyalty.KindBonus, loyalty.KindSpend)
+}
+
+// writerProcess is the body of a writer re-executed from the test binary: it says it
+// started, sends its share of the events, says so, waits to be told every writer is
+// done, catches up and prints the digest of its answers.
+func writerProcess(arg string) int {
+	var schema string
+	var w, writers, n int
+	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &schema, &w, &writers, &n); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.Env))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer pool.Close()
+	s, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	l, err := loyalty.Open(s, rules())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("started")
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	mine := share(events(n), w, writers)
+	for c := range 2 {
+		wg.Go(func() {
+			for i := c; i < len(mine); i += 2 {
+				if err := l.Apply(ctx, mine[i]); err != nil && !refused(err) {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("sent")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	if _, err := l.CatchUp(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(digest(answers(l)))
+	return 0
+}
+
+func digest(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
+
+type child struct {
+	cmd *exec.Cmd
+	in  *os.File
+	out *bufio.Reader
+}
+
+func startWriter(t *testing.T, schema string, w, writers, n int) child {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("LOYALTY_WRITER=%s %d %d %d", schema, w, writers, n))
+	cmd.Stderr = os.Stderr
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin = inR
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	inR.Close()
+	c := child{cmd, inW, bufio.NewReader(out)}
+	if line, err := c.out.ReadString('\n'); line != "started\n" {
+		t.Fatalf("writer %d: %q %v", w, line, err)
+	}
+	return c
+}
+
+// TestManyWriterProcesses runs the writers as separate processes (the test binary run
+// again) on one schema, and kills one of them with SIGKILL while it writes. Its share
+// is then delivered again to a process started afresh (a webhook retried): the log is
+// still the single writer's, no key is in it twice, and every writer answers as the
+// single writer does.
+func TestManyWriterProcesses(t *testing.T) {
+	const writers, n = 3, 150
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	var cs []child
+	for w := range writers {
+		cs = append(cs, startWriter(t, schema, w, writers, n))
+	}
+	time.Sleep(time.Duration(20+rand.IntN(60)) * time.Millisecond)
+	if err := cs[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs[0].cmd.Wait(); err == nil {
+		t.Log("writer 0 finished before it was killed")
+	}
+	var before int
+	for range openStore(t, pool, schema).Records() {
+		before++
+	}
+	t.Logf("writer 0 killed; the log holds %d records", before)
+	cs[0] = startWriter(t, schema, 0, writers, n)
+	for w, c := range cs {
+		if line, err := c.out.ReadString('\n'); line != "sent\n" {
+			t.Fatalf("writer %d: %q %v", w, line, err)
+		}
+	}
+	for _, c := range cs {
+		c.in.WriteString("go\n")
+		c.in.Close()
+	}
+	want := digest(checkLedger(t, openStore(t, pool, schema), workload...))
+	for w, c := range cs {
+		line, _ := c.out.ReadString('\n')
+		if err := c.cmd.Wait(); err != nil {
+			t.Fatalf("writer %d: %v", w, err)
+		}
+		if strings.TrimSpace(line) != want {
+			t.Errorf("writer %d answers %s, the single writer %s", w, strings.TrimSpace(line), want)
+		}
+	}
+}
+
+// TestTerminatedBackend kills the backend that holds the log's lock, again and again,
+// while two replicas take events, each earn sent to both: events whose append failed
+// are sent again, as a webhook would be. No event is recorded twice, the log is the
+// single writer's, and both replicas, once caught up, answer as it does.
+func TestTerminatedBackend(t *testing.T) {
+	const writers, n = 2, 160
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	evs := events(n)
+	ls := make([]*loyalty.Ledger, writers)
+	for w := range ls {
+		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
+	}
+	k1, k2 := openStore(t, pool, schema).log.Lock()
+	var kills atomic.Int32
+	stop := make(chan struct{})
+	killer := make(chan struct{})
+	go func() {
+		defer close(killer)
+		for kills.Load() < 40 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Duration(5+rand.IntN(40)) * time.Millisecond):
+			}
+			var k int
+			err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+				WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
+				uint32(k1), uint32(k2)).Scan(&k)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			kills.Add(int32(k))
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range writers {
+		mine := share(evs, w, writers)
+		for c := range 2 {
+			wg.Go(func() {
+				for i := c; i < len(mine); i += 2 {
+					send(t, ls[w], mine[i])
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(stop)
+	<-killer
+	want := checkLedger(t, openStore(t, pool, schema), workload...)
+	for w, l := range ls {
+		if _, err := l.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, answers(l)); diff != "" {
+			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
+		}
+	}
+	t.Logf("%d backends terminated", kills.Load())
+}
+
+// TestFollow: a ledger that follows the log sees another replica's events within a
+// notification, without calling CatchUp, and its tier hook hears the tier changes they
+// make, in log order, once each.
+func TestFollow(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	var heard []loyalty.TierChange
+	var mu sync.Mutex
+	writer := openLedger(t, openStore(t, pgtest.Pool(t), schema))
+	s := openStore(t, pgtest.Pool(t), schema)
+	follower := openLedger(t, s, loyalty.WithOnTier(func(c loyalty.TierChange) {
+		mu.Lock()
+		heard = append(heard, c)
+		mu.Unlock()
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Follow(ctx, follower, &FollowOptions{Poll: time.Hour}) }()
+	evs := events(60)
+	for _, ev := range evs {
+		send(t, writer, ev)
+	}
+	want := writer.Position()
+	deadline := time.Now().Add(10 * time.Second)
+	for follower.Position() < want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow returned %v, want context.Canceled", err)
+	}
+	if got := follower.Position(); got != want {
+		t.Fatalf("the follower holds %d records, the writer %d (polling is hourly: only a notification wakes it)", got, want)
+	}
+	if diff := cmp.Diff(answers(writer), answers(follower)); diff != "" {
+		t.Fatalf("the follower differs (-writer +follower):\n%s", diff)
+	}
+	// The changes the events made, as a ledger that records them all itself is told.
+	var told []loyalty.TierChange
+	var single loyalty.MemStore
+	ref := openLedger(t, &single, loyalty.WithOnTier(func(c loyalty.TierChange) { told = append(told, c) }))
+	for r := range s.Records() {
+		if err := ref.Apply(context.Background(), input(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(told) == 0 {
+		t.Fatal("the events changed no tier: the hook is not tested")
+	}
+	if diff := cmp.Diff(told, heard); diff != "" {
+		t.Fatalf("the follower's hook heard (-single writer's +follower's):\n%s", diff)
+	}
+}
