@@ -113,3 +113,53 @@ func TestBatchScanWorkersEqualSlice(t *testing.T) {
 		}
 	})
 }
+
+// Run, RunSeq and RunBatch hand their partials' duration blocks and sort buffers to
+// the next computation (blockPool, scratchPool): a Result must own everything it
+// reads, so later computations that refill those blocks leave it as it was.
+func TestRecycledBlocksLeaveResultsAlone(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	batch := func(seed uint64) *Batch {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		b := &Batch{Names: []string{"a", "b", "c", "other"}}
+		for p := range uint32(30_000) { // several blocks of durations per step
+			tm := int64(rng.IntN(1000))
+			for range 2 + rng.IntN(5) {
+				tm += int64(1 + rng.IntN(60))
+				b.Profile = append(b.Profile, p)
+				b.Time = append(b.Time, at(tm).UnixNano())
+				b.Event = append(b.Event, uint32(rng.IntN(4)))
+			}
+		}
+		return b
+	}
+	s := Spec{Steps: named("a", "b", "c"), Window: 90 * time.Second}
+	first := batch(1)
+	kept, err := s.RunBatch(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptSurvival, err := kept.TimeToConvert(0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := range uint64(4) {
+		if _, err := s.RunBatch(batch(seed + 2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := s.RunBatch(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(again, kept, resultOpts...); diff != "" {
+		t.Fatalf("a kept Result changed after later runs (-recomputed +kept):\n%s", diff)
+	}
+	survival, err := kept.TimeToConvert(0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(keptSurvival, survival); diff != "" {
+		t.Fatalf("time to convert changed after later runs:\n%s", diff)
+	}
+}

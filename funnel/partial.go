@@ -102,6 +102,21 @@ func (pt *Partial) Result() *Result {
 	return r
 }
 
+// resultAndRecycle returns pt's Result, then recycles its duration blocks (see
+// blockPool), which the Result copied into sorted lists: for Run, RunSeq and
+// RunBatch, whose partial nobody else holds. pt must not be used after. The open
+// attempts' blocks are shared with the Result and stay.
+func (pt *Partial) resultAndRecycle() *Result {
+	r := pt.Result()
+	for _, t := range pt.groups {
+		for s := range t.fromPrev {
+			t.fromPrev[s].recycle()
+			t.fromFirst[s].recycle()
+		}
+	}
+	return r
+}
+
 // MarshalBinary encodes the partial (see codec.go for the frame).
 func (pt *Partial) MarshalBinary() ([]byte, error) {
 	w := newWriter(partialMagic)

@@ -208,10 +208,11 @@ func runJobs(jobs []resultJob) {
 	}
 	workers := min(workersFor(total), len(jobs))
 	if workers <= 1 {
-		var scratch []time.Duration
+		scratch := getScratch()
 		for _, j := range jobs {
-			j.run(&scratch)
+			j.run(scratch)
 		}
+		scratchPool.Put(scratch)
 		return
 	}
 	slices.SortStableFunc(jobs, func(a, b resultJob) int { return cmp.Compare(b.size, a.size) })
@@ -219,13 +220,26 @@ func runJobs(jobs []resultJob) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var scratch []time.Duration
+			scratch := getScratch()
 			for k := int(next.Add(1)) - 1; k < len(jobs); k = int(next.Add(1)) - 1 {
-				jobs[k].run(&scratch)
+				jobs[k].run(scratch)
 			}
+			scratchPool.Put(scratch)
 		})
 	}
 	wg.Wait()
+}
+
+// scratchPool keeps the radix sort's scratch buffers between Results: a buffer as long
+// as the longest list of durations, fresh each time, was a fifth of what a funnel over
+// a batch allocated (and so of its page faults; see blockPool).
+var scratchPool sync.Pool // of *[]time.Duration
+
+func getScratch() *[]time.Duration {
+	if p, ok := scratchPool.Get().(*[]time.Duration); ok {
+		return p
+	}
+	return new([]time.Duration)
 }
 
 func sortedDurations(c *chunks[int64], scratch *[]time.Duration) Durations {

@@ -14,7 +14,7 @@ func (s Spec) Run(events []Event) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pt.Result(), nil
+	return pt.resultAndRecycle(), nil
 }
 
 // Partial computes the mergeable state of the funnel over events, which must hold every
@@ -145,7 +145,7 @@ func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pt.Result(), nil
+	return pt.resultAndRecycle(), nil
 }
 
 // PartialSeq computes the mergeable state of the funnel over a stream grouped by
@@ -200,7 +200,7 @@ func (s Spec) RunBatch(b *Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pt.Result(), nil
+	return pt.resultAndRecycle(), nil
 }
 
 // PartialBatch computes the mergeable state of the funnel over a batch that holds every

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -146,7 +147,7 @@ const chunkSize = 1 << 13
 func (c *chunks[T]) add(v T) {
 	k := len(c.blocks) - 1
 	if k < 0 || len(c.blocks[k]) == cap(c.blocks[k]) {
-		c.blocks = append(c.blocks, make([]T, 0, chunkSize))
+		c.blocks = append(c.blocks, newBlock[T]())
 		k++
 	}
 	c.blocks[k] = append(c.blocks[k], v)
@@ -174,4 +175,36 @@ func (c *chunks[T]) all() []T {
 
 func chunksOf[T any](vs []T) chunks[T] {
 	return chunks[T]{blocks: [][]T{slices.Clip(vs)}, n: len(vs)}
+}
+
+// blockPool holds duration blocks (cap chunkSize) that Run, RunSeq and RunBatch took
+// back from their partials once the Result had copied the durations out, for the next
+// computation to fill. Fresh blocks were a third of the memory a funnel over a batch
+// allocates, and each new page of it is a page fault: on the 2-vCPU VM of BENCHMARKS.md
+// a fault costs the faulting core several microseconds the other core cannot overlap.
+var blockPool sync.Pool // of *[]int64
+
+// newBlock returns an empty block of capacity chunkSize, a recycled one if there is one.
+func newBlock[T any]() []T {
+	if p, ok := blockPool.Get().(*[]int64); ok {
+		if b, ok := any((*p)[:0]).([]T); ok {
+			return b
+		}
+	}
+	return make([]T, 0, chunkSize)
+}
+
+// recycle hands c's blocks of full capacity to blockPool and empties c. Only the
+// owner of every reference to the blocks may call it: a list that shared its blocks
+// (merge, or a Result's open attempts) must not be recycled while they are read.
+func (c *chunks[T]) recycle() {
+	for _, b := range c.blocks {
+		if cap(b) != chunkSize {
+			continue // a block capped by merge, or decoded: not one of ours
+		}
+		if ib, ok := any(b[:0]).([]int64); ok {
+			blockPool.Put(&ib)
+		}
+	}
+	*c = chunks[T]{}
 }
