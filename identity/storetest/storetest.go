@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,52 +47,48 @@ type Harness struct {
 	Close func(s identity.Store) error
 }
 
-func (h Harness) close(s identity.Store) error { return storecheck.Close(h.Close, s) }
-
 // Run runs every check as a subtest of t.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	storecheck.Run(t, h, h.Open, h.close, checks)
+	storecheck.Run(t, storecheck.Harness[identity.Store](h), checks)
 }
 
 // TestStore runs every check, each in a fresh directory under a temporary one, and
 // returns an error describing the first failure, or nil.
 func TestStore(h Harness) error {
-	return storecheck.All(h, h.Open, h.close, checks)
+	return storecheck.All(storecheck.Harness[identity.Store](h), checks)
 }
 
-var checks = []storecheck.Check[Harness, identity.Store]{
-	{Name: "Empty", Fn: checkEmpty},
-	{Name: "OrderAndBytes", Fn: checkOrder},
-	{Name: "AppendCopies", Fn: checkCopies},
-	{Name: "StopEarly", Fn: checkStopEarly},
-	{Name: "ConcurrentAppends", Fn: checkConcurrent},
-	{Name: "Sync", Fn: checkSync},
-	{Name: "Compact", Fn: checkCompact},
-	{Name: "Reopen", Fn: checkReopen},
-	{Name: "Resolver", Fn: checkResolver},
-}
+// The log checks every log store passes, and those of what identity adds to them.
+var checks = append(storecheck.Checks[identity.Store](log),
+	storecheck.Check[identity.Store]{Name: "Sync", Fn: checkSync},
+	storecheck.Check[identity.Store]{Name: "Compact", Fn: checkCompact},
+	storecheck.Check[identity.Store]{Name: "Resolver", Fn: checkResolver},
+)
 
-// all reads every record, copying each (a record may share memory with the next).
-func all(s identity.Store) ([][]byte, error) {
-	var out [][]byte
-	for r, err := range s.Records() {
-		if err != nil {
-			return out, fmt.Errorf("Records after %d records: %w", len(out), err)
+var log = storecheck.Log[[]byte]{
+	Sample: sample,
+	Diff: func(want, got []byte) string {
+		if bytes.Equal(want, got) {
+			return ""
 		}
-		out = append(out, bytes.Clone(r))
-	}
-	return out, nil
+		return fmt.Sprintf("%q (%d bytes), want %q (%d bytes)", clip(got), len(got), clip(want), len(want))
+	},
+	Keyed: func(key string) []byte { return []byte(key) },
+	Key:   func(r []byte) string { return string(r) },
+	Scribble: func(r *[]byte) {
+		for i := range *r {
+			(*r)[i] ^= 0xa5
+		}
+	},
+	Clone: bytes.Clone,
+	Flush: func(s storecheck.LogStore[[]byte]) error { return flush(s) },
 }
 
-func same(want, got [][]byte) error {
-	if len(want) != len(got) {
-		return fmt.Errorf("Records yields %d records, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if !bytes.Equal(want[i], got[i]) {
-			return fmt.Errorf("record %d is %q (%d bytes), want %q (%d bytes)", i, clip(got[i]), len(got[i]), clip(want[i]), len(want[i]))
-		}
+// flush syncs s when its Append only buffers.
+func flush(s any) error {
+	if sy, ok := s.(identity.Syncer); ok {
+		return sy.Sync()
 	}
 	return nil
 }
@@ -105,142 +100,29 @@ func clip(b []byte) []byte {
 	return b
 }
 
-// sample returns records of varied sizes and contents, including zero bytes and a
-// record of 1 MiB.
-func sample() [][]byte {
-	big := make([]byte, 1<<20)
-	for i := range big {
-		big[i] = byte(i * 7)
-	}
-	return [][]byte{[]byte("a"), {0}, []byte("link a b"), bytes.Repeat([]byte{0xff}, 300), big, []byte("last")}
-}
-
-func checkEmpty(_ Harness, _ string, s identity.Store) error {
-	got, err := all(s)
-	if err != nil {
-		return err
-	}
-	if len(got) != 0 {
-		return fmt.Errorf("a new store yields %d records", len(got))
-	}
-	return s.Append()
-}
-
-func checkOrder(_ Harness, _ string, s identity.Store) error {
-	want := sample()
-	if err := s.Append(want[0]); err != nil {
-		return fmt.Errorf("Append: %w", err)
-	}
-	if err := s.Append(want[1:4]...); err != nil {
-		return fmt.Errorf("Append of a batch: %w", err)
-	}
-	for _, r := range want[4:] {
-		if err := s.Append(r); err != nil {
-			return fmt.Errorf("Append: %w", err)
-		}
-	}
-	got, err := all(s)
-	if err != nil {
-		return err
-	}
-	return same(want, got)
-}
-
-func checkCopies(_ Harness, _ string, s identity.Store) error {
-	buf := []byte("original")
-	if err := s.Append(buf); err != nil {
-		return err
-	}
-	copy(buf, "CHANGED!")
-	got, err := all(s)
-	if err != nil {
-		return err
-	}
-	return same([][]byte{[]byte("original")}, got)
-}
-
-func checkStopEarly(_ Harness, _ string, s identity.Store) error {
-	if err := s.Append(sample()...); err != nil {
-		return err
-	}
-	n := 0
-	for _, err := range s.Records() {
-		if err != nil {
-			return err
-		}
-		if n++; n == 2 {
-			break
-		}
-	}
-	got, err := all(s) // the store still works
-	if err != nil {
-		return err
-	}
-	return same(sample(), got)
-}
-
-func checkConcurrent(_ Harness, _ string, s identity.Store) error {
-	const writers, each = 8, 50
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				batch := [][]byte{fmt.Appendf(nil, "w%d-%d-a", w, i), fmt.Appendf(nil, "w%d-%d-b", w, i)}
-				if err := s.Append(batch...); err != nil {
-					errs <- err
-					return
-				}
+// sample returns n records of varied sizes and contents, distinct by index: among them
+// a zero byte, 300 bytes of 0xff and, from n = 5, a record of 1 MiB.
+func sample(n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		switch i {
+		case 1:
+			out[i] = []byte{0}
+		case 3:
+			out[i] = bytes.Repeat([]byte{0xff}, 300)
+		case 4:
+			out[i] = make([]byte, 1<<20)
+			for j := range out[i] {
+				out[i][j] = byte(j * 7)
 			}
-		}()
-	}
-	// A reader running alongside must see whole batches, in order.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for range 5 {
-			got, err := all(s)
-			if err != nil {
-				errs <- err
-				return
-			}
-			for i := 0; i+1 < len(got); i += 2 {
-				if !bytes.HasSuffix(got[i], []byte("-a")) || !bytes.Equal(got[i][:len(got[i])-2], got[i+1][:len(got[i+1])-2]) {
-					errs <- fmt.Errorf("a reader saw records %d and %d, %q and %q, not one batch", i, i+1, got[i], got[i+1])
-					return
-				}
-			}
+		default:
+			out[i] = fmt.Appendf(nil, "link %d", i)
 		}
-	}()
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
 	}
-	got, err := all(s)
-	if err != nil {
-		return err
-	}
-	if len(got) != writers*each*2 {
-		return fmt.Errorf("%d records after concurrent appends, want %d", len(got), writers*each*2)
-	}
-	next := map[int]int{}
-	for i := 0; i < len(got); i += 2 {
-		var w, n int
-		if _, err := fmt.Sscanf(string(got[i]), "w%d-%d-a", &w, &n); err != nil {
-			return fmt.Errorf("record %d is %q: %v", i, got[i], err)
-		}
-		if n != next[w] || string(got[i+1]) != fmt.Sprintf("w%d-%d-b", w, n) {
-			return fmt.Errorf("writer %d's batch %d out of order or split at record %d", w, n, i)
-		}
-		next[w]++
-	}
-	return nil
+	return out
 }
 
-func checkSync(_ Harness, _ string, s identity.Store) error {
+func checkSync(_ storecheck.Harness[identity.Store], _ string, s identity.Store) error {
 	sy, ok := s.(identity.Syncer)
 	if !ok {
 		return nil
@@ -254,12 +136,12 @@ func checkSync(_ Harness, _ string, s identity.Store) error {
 	return sy.Sync() // nothing new: still fine
 }
 
-func checkCompact(h Harness, dir string, s identity.Store) error {
+func checkCompact(h storecheck.Harness[identity.Store], dir string, s identity.Store) error {
 	c, ok := s.(identity.Compacter)
 	if !ok {
 		return nil
 	}
-	if err := s.Append(sample()...); err != nil {
+	if err := s.Append(sample(6)...); err != nil {
 		return err
 	}
 	repl := [][]byte{[]byte("one"), []byte("two")}
@@ -270,68 +152,28 @@ func checkCompact(h Harness, dir string, s identity.Store) error {
 		return fmt.Errorf("Append after Compact: %w", err)
 	}
 	want := append(repl, []byte("three"))
-	got, err := all(s)
-	if err != nil {
+	if _, err := log.Same("after Compact", want, s); err != nil {
 		return err
-	}
-	if err := same(want, got); err != nil {
-		return fmt.Errorf("after Compact: %w", err)
 	}
 	if h.Reopen == nil {
 		return nil
 	}
-	if err := h.close(s); err != nil {
+	if err := h.Release(s); err != nil {
 		return err
 	}
 	s2, err := h.Reopen(dir)
 	if err != nil {
 		return err
 	}
-	defer h.close(s2)
-	if got, err = all(s2); err != nil {
-		return err
-	}
-	if err := same(want, got); err != nil {
-		return fmt.Errorf("reopened after Compact: %w", err)
-	}
-	return nil
-}
-
-func checkReopen(h Harness, dir string, s identity.Store) error {
-	if h.Reopen == nil {
-		return nil
-	}
-	want := sample()
-	if err := s.Append(want...); err != nil {
-		return err
-	}
-	if sy, ok := s.(identity.Syncer); ok {
-		if err := sy.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := h.close(s); err != nil {
-		return fmt.Errorf("Close: %w", err)
-	}
-	s2, err := h.Reopen(dir)
-	if err != nil {
-		return fmt.Errorf("reopen: %w", err)
-	}
-	defer h.close(s2)
-	got, err := all(s2)
-	if err != nil {
-		return err
-	}
-	if err := same(want, got); err != nil {
-		return fmt.Errorf("reopened: %w", err)
-	}
-	return nil
+	defer h.Release(s2)
+	_, err = log.Same("reopened after Compact", want, s2)
+	return err
 }
 
 // checkResolver links events with merges, refusals, drops, a quarantine, an unmerge and
 // a forget through a resolver on the store, then opens a second resolver on the same
 // store (reopened, when durable) and compares everything it answers.
-func checkResolver(h Harness, dir string, s identity.Store) error {
+func checkResolver(h storecheck.Harness[identity.Store], dir string, s identity.Store) error {
 	ctx := context.Background()
 	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	rules := identity.DefaultRules()
@@ -383,18 +225,16 @@ func checkResolver(h Harness, dir string, s identity.Store) error {
 	}
 	want := answers(r)
 	if h.Reopen != nil {
-		if sy, ok := s.(identity.Syncer); ok {
-			if err := sy.Sync(); err != nil {
-				return err
-			}
+		if err := flush(s); err != nil {
+			return err
 		}
-		if err := h.close(s); err != nil {
+		if err := h.Release(s); err != nil {
 			return err
 		}
 		if s, err = h.Reopen(dir); err != nil {
 			return fmt.Errorf("reopen: %w", err)
 		}
-		defer h.close(s)
+		defer h.Release(s)
 	}
 	r2, err := identity.New(rules, identity.WithStore(s))
 	if err != nil {

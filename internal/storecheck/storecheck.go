@@ -1,6 +1,8 @@
-// Package storecheck runs the checks of a store conformance suite. The identity,
-// segment and referral storetest packages share it: their suites differ in the store
-// type and the checks, not in how a check is run.
+// Package storecheck runs the checks of a store conformance suite and holds the checks
+// that are the same idea in every suite. The identity, segment, referral and loyalty
+// storetest packages share it: their suites differ in the store type and in the checks
+// of what only their store promises, not in how a check is run, nor in what "durable"
+// or "an append-only log" means.
 package storecheck
 
 import (
@@ -10,17 +12,19 @@ import (
 	"testing"
 )
 
-// Check is one named check of a suite over a harness H and a store S. Fn gets a store
-// opened on a new, empty dir.
-type Check[H, S any] struct {
-	Name string
-	Fn   func(h H, dir string, s S) error
+// Harness is the shape of every storetest package's Harness, which converts to it
+// (storecheck.Harness[segment.Store](h)): the field names and types are the same.
+type Harness[S any] struct {
+	Open   func(dir string) (S, error)
+	Reopen func(dir string) (S, error)
+	Close  func(s S) error
 }
 
-// Close releases s with fn, or, when fn is nil, with s's Close if it is an io.Closer.
-func Close[S any](fn func(S) error, s S) error {
-	if fn != nil {
-		return fn(s)
+// Release releases s with h.Close, or, when that is nil, with s's Close if it is an
+// io.Closer.
+func (h Harness[S]) Release(s S) error {
+	if h.Close != nil {
+		return h.Close(s)
 	}
 	if c, ok := any(s).(io.Closer); ok {
 		return c.Close()
@@ -28,13 +32,20 @@ func Close[S any](fn func(S) error, s S) error {
 	return nil
 }
 
+// Check is one named check of a suite over a store S. Fn gets a store opened on a new,
+// empty dir.
+type Check[S any] struct {
+	Name string
+	Fn   func(h Harness[S], dir string, s S) error
+}
+
 // Run runs every check as a subtest of t, each on a store opened on its own
 // temporary directory.
-func Run[H, S any](t *testing.T, h H, open func(string) (S, error), close func(S) error, checks []Check[H, S]) {
+func Run[S any](t *testing.T, h Harness[S], checks []Check[S]) {
 	t.Helper()
 	for _, c := range checks {
 		t.Run(c.Name, func(t *testing.T) {
-			if err := run(c, h, open, close, t.TempDir()); err != nil {
+			if err := run(c, h, t.TempDir()); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -43,7 +54,7 @@ func Run[H, S any](t *testing.T, h H, open func(string) (S, error), close func(S
 
 // All runs every check, each in a fresh directory under a temporary one, and returns
 // an error naming the first check that failed, or nil.
-func All[H, S any](h H, open func(string) (S, error), close func(S) error, checks []Check[H, S]) error {
+func All[S any](h Harness[S], checks []Check[S]) error {
 	base, err := os.MkdirTemp("", "storetest")
 	if err != nil {
 		return err
@@ -54,18 +65,55 @@ func All[H, S any](h H, open func(string) (S, error), close func(S) error, check
 		if err != nil {
 			return err
 		}
-		if err := run(c, h, open, close, dir); err != nil {
+		if err := run(c, h, dir); err != nil {
 			return fmt.Errorf("storetest: %s: %w", c.Name, err)
 		}
 	}
 	return nil
 }
 
-func run[H, S any](c Check[H, S], h H, open func(string) (S, error), close func(S) error, dir string) error {
-	s, err := open(dir)
+// run runs one check. A store that panics fails the check rather than the test binary
+// (a Records that goes on after its caller stopped it panics in the range statement).
+func run[S any](c Check[S], h Harness[S], dir string) (err error) {
+	s, err := h.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	defer close(s)
+	defer h.Release(s)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
 	return c.Fn(h, dir, s)
+}
+
+// Reopened is the durability check, named Reopen: what a store holds survives closing
+// it and reopening its state, which then takes more. write(s, round) writes round 0 on
+// the new store and round 1 on the store reopened after round 0; held(s, round) checks
+// that s holds what rounds 0 to round wrote, each time after closing and reopening. A
+// harness without Reopen (a store that is not durable) passes.
+func Reopened[S any](write func(s S, round int) error, held func(s S, round int) error) Check[S] {
+	return Check[S]{Name: "Reopen", Fn: func(h Harness[S], dir string, s S) error {
+		if h.Reopen == nil {
+			return nil
+		}
+		for round := range 2 {
+			if err := write(s, round); err != nil {
+				return err
+			}
+			if err := h.Release(s); err != nil {
+				return fmt.Errorf("Close: %w", err)
+			}
+			var err error
+			if s, err = h.Reopen(dir); err != nil {
+				return fmt.Errorf("reopen: %w", err)
+			}
+			if err := held(s, round); err != nil {
+				h.Release(s)
+				return fmt.Errorf("reopened after round %d: %w", round, err)
+			}
+		}
+		return h.Release(s)
+	}}
 }

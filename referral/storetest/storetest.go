@@ -17,10 +17,9 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,40 +43,40 @@ type Harness struct {
 	Close func(s referral.Store) error
 }
 
-func (h Harness) close(s referral.Store) error { return storecheck.Close(h.Close, s) }
-
 // Run runs every check as a subtest of t, each on a new store in its own directory.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	storecheck.Run(t, h, h.Open, h.close, checks)
+	storecheck.Run(t, storecheck.Harness[referral.Store](h), checks)
 }
 
 // TestStore runs every check, each in a fresh directory under a temporary one, and
 // returns an error describing the first failure, or nil.
 func TestStore(h Harness) error {
-	return storecheck.All(h, h.Open, h.close, checks)
+	return storecheck.All(storecheck.Harness[referral.Store](h), checks)
 }
 
-var checks = []storecheck.Check[Harness, referral.Store]{
-	{Name: "Empty", Fn: checkEmpty},
-	{Name: "RoundTrip", Fn: checkRoundTrip},
-	{Name: "Order", Fn: checkOrder},
-	{Name: "NoAliasing", Fn: checkNoAliasing},
-	{Name: "Concurrent", Fn: checkConcurrent},
-	{Name: "EarlyStop", Fn: checkEarlyStop},
-	{Name: "Reopen", Fn: checkReopen},
-	{Name: "DeliveredTwice", Fn: checkDeliveredTwice},
-}
+// The log checks every log store passes, and the one of referral's ledger.
+var checks = append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances))
 
-func all(s referral.Store) ([]referral.Record, error) {
-	var out []referral.Record
-	for r, err := range s.Records() {
-		if err != nil {
-			return nil, fmt.Errorf("Records: %w", err)
+var log = storecheck.Log[referral.Record]{
+	Sample: Sample,
+	Diff: func(want, got referral.Record) string {
+		if equal(want, got) {
+			return ""
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return fmt.Sprintf("\n%+v\nwant\n%+v", got, want)
+	},
+	Keyed: func(key string) referral.Record { return referral.Record{Kind: referral.KindOrder, Key: key} },
+	Key:   func(r referral.Record) string { return r.Key },
+	Scribble: func(r *referral.Record) {
+		r.Key += " changed"
+		if len(r.Reasons) > 0 {
+			r.Reasons[0] = "changed"
+		}
+		if len(r.Absorbed) > 0 {
+			r.Absorbed[0]++
+		}
+	},
 }
 
 // Sample returns n records with every field set, distinct by index.
@@ -113,177 +112,14 @@ func equal(a, b referral.Record) bool {
 		a.Ref == b.Ref && slices.Equal(a.Reasons, b.Reasons) && a.Signals == b.Signals && slices.Equal(a.Absorbed, b.Absorbed)
 }
 
-func same(what string, want []referral.Record, s referral.Store) ([]referral.Record, error) {
-	got, err := all(s)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if len(want) != len(got) {
-		return nil, fmt.Errorf("%s: %d records, want %d", what, len(got), len(want))
-	}
-	for i := range want {
-		if !equal(want[i], got[i]) {
-			return nil, fmt.Errorf("%s: record %d is\n%+v\nwant\n%+v", what, i, got[i], want[i])
-		}
-	}
-	return got, nil
-}
+var (
+	day = func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
+	cfg = referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: fixedClock(day(90))}
+)
 
-func checkEmpty(_ Harness, _ string, s referral.Store) error {
-	if _, err := same("new store", nil, s); err != nil {
-		return err
-	}
-	if err := s.Append(); err != nil {
-		return fmt.Errorf("Append of nothing: %w", err)
-	}
-	_, err := same("after an empty Append", nil, s)
-	return err
-}
-
-func checkRoundTrip(_ Harness, _ string, s referral.Store) error {
-	want := Sample(24)
-	if err := s.Append(want...); err != nil {
-		return err
-	}
-	_, err := same("round trip", want, s)
-	return err
-}
-
-func checkOrder(_ Harness, _ string, s referral.Store) error {
-	want := Sample(30)
-	for i := 0; i < len(want); i += 7 {
-		if err := s.Append(want[i:min(i+7, len(want))]...); err != nil {
-			return err
-		}
-	}
-	_, err := same("batches in order", want, s)
-	return err
-}
-
-func checkNoAliasing(_ Harness, _ string, s referral.Store) error {
-	recs := Sample(4)
-	want := Sample(4)
-	if err := s.Append(recs...); err != nil {
-		return err
-	}
-	recs[1].Reasons[0] = "changed after Append"
-	recs[1].Absorbed[0] = 999
-	recs[2].Key = "changed"
-	got, err := same("after the caller changed its records", want, s)
-	if err != nil {
-		return err
-	}
-	got[1].Reasons[0] = "changed by a reader"
-	_, err = same("after a reader changed what it got", want, s)
-	return err
-}
-
-func checkConcurrent(_ Harness, _ string, s referral.Store) error {
-	const writers, each = 8, 25
-	var wg sync.WaitGroup
-	errs := make([]error, writers)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				r := referral.Record{Kind: referral.KindOrder, Key: fmt.Sprintf("w%d-%d", w, i), Profile: uint32(w + 1), Amount: int64(i)}
-				pair := []referral.Record{r, r}
-				pair[1].Key += "-b"
-				if err := s.Append(pair...); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	got, err := all(s)
-	if err != nil {
-		return err
-	}
-	if len(got) != 2*writers*each {
-		return fmt.Errorf("%d records after concurrent appends, want %d", len(got), 2*writers*each)
-	}
-	next := map[uint32]int64{}
-	for i := 0; i < len(got); i += 2 {
-		a, b := got[i], got[i+1]
-		if b.Key != a.Key+"-b" {
-			return fmt.Errorf("records %d and %d (%q, %q) are not one batch: batches interleaved", i, i+1, a.Key, b.Key)
-		}
-		if a.Amount != next[a.Profile] {
-			return fmt.Errorf("writer %d: record %d out of order", a.Profile, a.Amount)
-		}
-		next[a.Profile]++
-	}
-	return nil
-}
-
-func checkEarlyStop(_ Harness, _ string, s referral.Store) error {
-	if err := s.Append(Sample(10)...); err != nil {
-		return err
-	}
-	n := 0
-	for _, err := range s.Records() {
-		if err != nil {
-			return err
-		}
-		if n++; n == 3 {
-			break
-		}
-	}
-	_, err := same("after an early stop", Sample(10), s)
-	return err
-}
-
-func checkReopen(h Harness, dir string, s referral.Store) error {
-	if h.Reopen == nil {
-		return nil
-	}
-	want := Sample(12)
-	if err := s.Append(want[:5]...); err != nil {
-		return err
-	}
-	if err := s.Append(want[5:]...); err != nil {
-		return err
-	}
-	if err := h.close(s); err != nil {
-		return fmt.Errorf("Close: %w", err)
-	}
-	s2, err := h.Reopen(dir)
-	if err != nil {
-		return fmt.Errorf("reopen: %w", err)
-	}
-	if _, err := same("after reopening", want, s2); err != nil {
-		h.close(s2)
-		return err
-	}
-	more := Sample(14)[12:]
-	if err := s2.Append(more...); err != nil {
-		h.close(s2)
-		return err
-	}
-	if err := h.close(s2); err != nil {
-		return fmt.Errorf("Close: %w", err)
-	}
-	s3, err := h.Reopen(dir)
-	if err != nil {
-		return fmt.Errorf("reopen: %w", err)
-	}
-	defer h.close(s3)
-	_, err = same("appending after reopening", append(want, more...), s3)
-	return err
-}
-
-// checkDeliveredTwice: a programme's history appended to the store, then again as a
-// retried write would append it (whole, and one batch of it), replays to the same
-// balances as the history once: replay is idempotent by record key.
-func checkDeliveredTwice(_ Harness, _ string, s referral.Store) error {
-	day := func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
-	cfg := referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: fixedClock(day(90))}
+// writeHistory runs a programme on s: a code, three sign-ups through it and their
+// orders, which earn the referrer rewards.
+func writeHistory(s referral.Store) error {
 	p, err := referral.Open(s, cfg)
 	if err != nil {
 		return err
@@ -301,33 +137,23 @@ func checkDeliveredTwice(_ Harness, _ string, s referral.Store) error {
 			return err
 		}
 	}
-	want := map[uint32]referral.Balance{}
-	for _, prof := range []uint32{1, 10, 11, 12} {
-		want[prof] = p.Balance(prof, day(90))
-	}
-	if want[1].Earned == 0 {
-		return fmt.Errorf("the history earned the referrer nothing: %+v", want[1])
-	}
-	recs, err := all(s)
-	if err != nil {
-		return err
-	}
-	if err := s.Append(recs[len(recs)-3:]...); err != nil { // the last batch, retried
-		return err
-	}
-	if err := s.Append(recs...); err != nil { // everything, redelivered
-		return err
-	}
-	q, err := referral.Open(s, cfg)
-	if err != nil {
-		return fmt.Errorf("replay of records delivered twice: %w", err)
-	}
-	for prof, b := range want {
-		if got := q.Balance(prof, day(90)); got != b {
-			return fmt.Errorf("profile %d: balance %+v after records were delivered twice, want %+v", prof, got, b)
-		}
+	if b := p.Balance(1, day(90)); b.Earned == 0 {
+		return fmt.Errorf("the history earned the referrer nothing: %+v", b)
 	}
 	return nil
+}
+
+// balances replays s and describes the balances of the history's profiles.
+func balances(s referral.Store) (string, error) {
+	p, err := referral.Open(s, cfg)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, prof := range []uint32{1, 10, 11, 12} {
+		fmt.Fprintf(&b, "profile %d: %+v\n", prof, p.Balance(prof, day(90)))
+	}
+	return b.String(), nil
 }
 
 type fixedClock time.Time

@@ -43,21 +43,19 @@ type Harness struct {
 	Close func(s segment.Store) error
 }
 
-func (h Harness) close(s segment.Store) error { return storecheck.Close(h.Close, s) }
-
 // Run runs every check as a subtest of t, each on a new store in its own directory.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	storecheck.Run(t, h, h.Open, h.close, checks)
+	storecheck.Run(t, storecheck.Harness[segment.Store](h), checks)
 }
 
 // TestStore runs every check, each in a fresh directory under a temporary one, and
 // returns an error describing the first failure, or nil.
 func TestStore(h Harness) error {
-	return storecheck.All(h, h.Open, h.close, checks)
+	return storecheck.All(storecheck.Harness[segment.Store](h), checks)
 }
 
-var checks = []storecheck.Check[Harness, segment.Store]{
+var checks = []storecheck.Check[segment.Store]{
 	{Name: "PutGet", Fn: checkPutGet},
 	{Name: "Replace", Fn: checkReplace},
 	{Name: "Binary", Fn: checkBinary},
@@ -65,7 +63,7 @@ var checks = []storecheck.Check[Harness, segment.Store]{
 	{Name: "DeleteList", Fn: checkDeleteList},
 	{Name: "BadNames", Fn: checkBadNames},
 	{Name: "Concurrent", Fn: checkConcurrent},
-	{Name: "Reopen", Fn: checkReopen},
+	storecheck.Reopened(write, held),
 }
 
 func get(s segment.Store, name, want string) error {
@@ -86,7 +84,7 @@ func clip(b []byte) []byte {
 	return b
 }
 
-func checkPutGet(_ Harness, _ string, s segment.Store) error {
+func checkPutGet(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	data := []byte("snapshot bytes")
 	if err := s.Put("a", data); err != nil {
 		return err
@@ -106,7 +104,7 @@ func checkPutGet(_ Harness, _ string, s segment.Store) error {
 	return nil
 }
 
-func checkReplace(_ Harness, _ string, s segment.Store) error {
+func checkReplace(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	for _, v := range []string{"old", "new, and longer", ""} {
 		if err := s.Put("a", []byte(v)); err != nil {
 			return err
@@ -126,7 +124,7 @@ func big() []byte {
 	return data
 }
 
-func checkBinary(_ Harness, _ string, s segment.Store) error {
+func checkBinary(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	if err := s.Put("big.bin", big()); err != nil {
 		return err
 	}
@@ -136,7 +134,7 @@ func checkBinary(_ Harness, _ string, s segment.Store) error {
 	return nil
 }
 
-func checkNotFound(_ Harness, _ string, s segment.Store) error {
+func checkNotFound(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	if _, err := s.Get("missing"); !errors.Is(err, segment.ErrNotFound) {
 		return fmt.Errorf("Get(missing) = %v, want ErrNotFound", err)
 	}
@@ -146,7 +144,7 @@ func checkNotFound(_ Harness, _ string, s segment.Store) error {
 	return nil
 }
 
-func checkDeleteList(_ Harness, _ string, s segment.Store) error {
+func checkDeleteList(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	for _, n := range []string{"c", "a", "b-2.snap", "B_1"} {
 		if err := s.Put(n, []byte(n)); err != nil {
 			return err
@@ -177,7 +175,7 @@ func listed(s segment.Store, when string, want []string) error {
 	return nil
 }
 
-func checkBadNames(_ Harness, _ string, s segment.Store) error {
+func checkBadNames(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	for _, n := range []string{"", ".hidden", "a/b", "../x", "a b", "é", string(make([]byte, 129))} {
 		if err := s.Put(n, []byte("x")); !errors.Is(err, segment.ErrInvalid) {
 			return fmt.Errorf("Put(%q) = %v, want ErrInvalid", n, err)
@@ -195,7 +193,7 @@ func checkBadNames(_ Harness, _ string, s segment.Store) error {
 	return nil
 }
 
-func checkConcurrent(_ Harness, _ string, s segment.Store) error {
+func checkConcurrent(_ storecheck.Harness[segment.Store], _ string, s segment.Store) error {
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for w := range errs {
@@ -224,11 +222,18 @@ func checkConcurrent(_ Harness, _ string, s segment.Store) error {
 	return errors.Join(errs...)
 }
 
-// checkReopen holds a durable store to its promise: every Put and Delete that returned
-// nil survives closing and reopening, including an empty blob and a large one.
-func checkReopen(h Harness, dir string, s segment.Store) error {
-	if h.Reopen == nil {
-		return nil
+// write is the durability check's writing: every Put and Delete that returned nil
+// survives closing and reopening, including an empty blob and a large one. Round 0
+// puts blobs, replaces them and deletes one; round 1, on the reopened store, deletes
+// and puts again.
+func write(s segment.Store, round int) error {
+	if round == 1 {
+		for _, n := range []string{"big.bin", "empty"} {
+			if err := s.Delete(n); err != nil {
+				return fmt.Errorf("Delete(%q): %w", n, err)
+			}
+		}
+		return s.Put("d", []byte("d"))
 	}
 	for _, n := range []string{"a", "b-2.snap", "c", "B_1"} {
 		if err := s.Put(n, []byte("first "+n)); err != nil {
@@ -244,27 +249,22 @@ func checkReopen(h Harness, dir string, s segment.Store) error {
 	if err := s.Put("empty", nil); err != nil {
 		return err
 	}
-	if err := s.Delete("c"); err != nil {
+	return s.Delete("c")
+}
+
+// held checks that s holds what write wrote up to round.
+func held(s segment.Store, round int) error {
+	if round == 1 {
+		return listed(s, "after round 1", []string{"B_1", "a", "b-2.snap", "d"})
+	}
+	if got, err := s.Get("big.bin"); err != nil || !bytes.Equal(got, big()) {
+		return fmt.Errorf("the 1 MiB blob came back different (err %v)", err)
+	}
+	if err := get(s, "empty", ""); err != nil {
 		return err
 	}
-	if err := h.close(s); err != nil {
-		return fmt.Errorf("Close: %w", err)
+	if names, err := s.List(); err != nil || !slices.Equal(names, []string{"B_1", "a", "b-2.snap", "big.bin", "empty"}) {
+		return fmt.Errorf("List = %q, %v, want B_1, a, b-2.snap, big.bin and empty", names, err)
 	}
-	s2, err := h.Reopen(dir)
-	if err != nil {
-		return fmt.Errorf("reopen: %w", err)
-	}
-	defer h.close(s2)
-	if got, err := s2.Get("big.bin"); err != nil || !bytes.Equal(got, big()) {
-		return fmt.Errorf("reopened: the 1 MiB blob came back different (err %v)", err)
-	}
-	if err := get(s2, "empty", ""); err != nil {
-		return fmt.Errorf("reopened: %w", err)
-	}
-	for _, n := range []string{"big.bin", "empty"} {
-		if err := s2.Delete(n); err != nil {
-			return fmt.Errorf("reopened: Delete(%q): %w", n, err)
-		}
-	}
-	return listed(s2, "after reopening", []string{"B_1", "a", "b-2.snap"})
+	return nil
 }

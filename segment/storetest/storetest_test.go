@@ -1,40 +1,30 @@
-package storetest_test
+package storetest
 
 import (
-	"strings"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/storecheck"
 	"github.com/clientele-go/clientele/segment"
-	"github.com/clientele-go/clientele/segment/storetest"
 )
 
 // The suite must catch broken stores: each of these breaks one rule of the contract.
 func TestSuiteCatchesBrokenStores(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		h    storetest.Harness
-		want string
-	}{
-		{"keeps the caller's slice", storetest.Harness{Open: func(string) (segment.Store, error) { return &aliasing{}, nil }}, "PutGet"},
-		{"lists unsorted", storetest.Harness{Open: func(string) (segment.Store, error) { return &unsorted{}, nil }}, "DeleteList"},
-		{"forgets on reopen", storetest.Harness{
-			Open:   func(string) (segment.Store, error) { return new(segment.MemStore), nil },
-			Reopen: func(string) (segment.Store, error) { return new(segment.MemStore), nil },
-		}, "Reopen"},
-		{"loses a delete on reopen", storetest.Harness{
+	mem := func(string) (segment.Store, error) { return new(segment.MemStore), nil }
+	storecheck.Catches(t, func(h storecheck.Harness[segment.Store]) error { return TestStore(Harness(h)) }, []storecheck.Mutant[segment.Store]{
+		{Name: "keeps the caller's slice", Check: "PutGet", Harness: storecheck.Harness[segment.Store]{
+			Open: func(string) (segment.Store, error) { return &aliasing{}, nil },
+		}},
+		{Name: "lists unsorted", Check: "DeleteList", Harness: storecheck.Harness[segment.Store]{
+			Open: func(string) (segment.Store, error) { return &unsorted{}, nil },
+		}},
+		{Name: "forgets on reopen", Check: "Reopen", Harness: storecheck.Harness[segment.Store]{Open: mem, Reopen: mem}},
+		{Name: "loses a delete on reopen", Check: "Reopen", Harness: storecheck.Harness[segment.Store]{
 			Open:   func(dir string) (segment.Store, error) { return segment.OpenFileStore(dir, nil) },
 			Reopen: func(dir string) (segment.Store, error) { return &resurrect{dir: dir}, nil },
-		}, "Reopen"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := storetest.TestStore(tc.h)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("TestStore = %v, want a failure of %s", err, tc.want)
-			}
-		})
-	}
+		}},
+	})
 	open := func(dir string) (segment.Store, error) { return segment.OpenFileStore(dir, nil) }
-	if err := storetest.TestStore(storetest.Harness{Open: open, Reopen: open}); err != nil {
+	if err := TestStore(Harness{Open: open, Reopen: open}); err != nil {
 		t.Fatalf("TestStore(FileStore) = %v", err)
 	}
 }
