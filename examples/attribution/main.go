@@ -22,6 +22,10 @@ func main() {
 	people := flag.Int("people", 100_000, "people in the generated base (without -in)")
 	lenient := flag.Bool("lenient", false, "skip bad rows of -in, listing each on standard error (up to 100), instead of stopping at the first")
 	flag.Parse()
+	if *in == "" && *people < 1 {
+		fmt.Fprintf(os.Stderr, "attribution: -people %d: need at least 1 person\n", *people)
+		os.Exit(2)
+	}
 	if *in == "" {
 		// Generating the base takes about a second per 100,000 people: say so.
 		fmt.Fprintf(os.Stderr, "generating the journeys of %d people (about %.0fs) ...\n", *people, max(1, float64(*people)/100_000))
@@ -60,8 +64,20 @@ func run(out io.Writer, in string, people int, lenient bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s: %d distinct journeys, %.0f conversions worth %.2f, %.0f journeys without one\n\n",
-		source, len(paths), t.conversions, t.value, t.nulls)
+	fmt.Fprintf(out, "%s: %s, %.0f conversion%s worth %.2f, %s without one\n\n",
+		source, count(len(paths), "distinct journey"), t.conversions, plural(t.conversions), t.value, count(int(t.nulls), "journey"))
 	t.print(out)
 	return nil
+}
+
+// count writes "1 journey" or "3 journeys".
+func count(n int, noun string) string {
+	return fmt.Sprintf("%d %s%s", n, noun, plural(float64(n)))
+}
+
+func plural(n float64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
