@@ -27,7 +27,7 @@ type stats struct {
 // line (its line and column, up to tracking.DefaultMaxErrors) to problems. now is the
 // arrival time that stands in for a call without a time of its own, as the Segment spec
 // has the receiving server do.
-func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time) error {
+func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show int) error {
 	st := stats{dropped: map[string]int{}, groups: map[string]bool{}}
 	x, err := segment.NewIndex()
 	if err != nil {
@@ -81,7 +81,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time) error
 		fmt.Fprintf(problems, "... and %d more bad lines, not shown\n", n)
 	}
 	st.malformed = len(bad) + r.Skipped()
-	return summarise(out, res, x, &st, events, latest, qs)
+	return summarise(out, res, x, &st, events, latest, qs, show)
 }
 
 // apply resolves one message's identifiers and records its event. A message whose
@@ -121,9 +121,9 @@ func dropReason(err error) string {
 	return err.Error()
 }
 
-// summarise prints the profiles, the events and the audiences, evaluated at the latest
-// message's time (the data's own "now").
-func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]bool, now time.Time, qs queries) error {
+// summarise prints the profiles (the first show of them; 0: all), the events and the
+// audiences, evaluated at the latest message's time (the data's own "now").
+func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]bool, now time.Time, qs queries, show int) error {
 	s := res.Stats()
 	fmt.Fprintf(out, "read %d lines: %d calls applied, %d malformed (reported with their line and column)\n", st.lines, st.messages, st.malformed)
 	fmt.Fprintf(out, "identities: %s in %s, %s\n", plural(int(s.Identifiers), "identifier"), plural(int(s.Profiles), "profile"), plural(st.merges, "merge"))
@@ -133,7 +133,12 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	for _, k := range sortedKeys(st.dropped) {
 		fmt.Fprintf(out, "  dropped %s (x%d)\n", k, st.dropped[k])
 	}
-	for _, p := range x.Profiles().ToArray() {
+	profiles := x.Profiles().ToArray()
+	if show > 0 && len(profiles) > show {
+		defer fmt.Fprintf(out, "... and %d more profiles, not shown (-profiles 0 shows all)\n", len(profiles)-show)
+		profiles = profiles[:show]
+	}
+	for _, p := range profiles {
 		var ids []string
 		for _, id := range res.Identifiers(p) {
 			ids = append(ids, id.Kind+"="+id.Value)

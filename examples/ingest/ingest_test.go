@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/tracking"
-	"time"
 )
 
 // TestSample runs the sample file: the profiles, the merge of an anonymous profile into
@@ -24,7 +26,7 @@ func TestSample(t *testing.T) {
 		{"buyers", `did("Order Completed")`},
 		{"returning", "days(page, 30d) >= 2"},
 		{"coupon_buyers", `did("Coupon Viewed") AND did("Order Completed")`},
-	}, time.Time{}); err != nil {
+	}, time.Time{}, 0); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
@@ -69,7 +71,7 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 	in := strings.Repeat("x", tracking.DefaultMaxLine+10) + "\n" +
 		`{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}); err != nil {
+	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "read 2 lines: 1 calls applied, 1 malformed") {
@@ -82,7 +84,7 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 
 func TestBadQuery(t *testing.T) {
 	in := `{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
-	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}}, time.Time{})
+	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}}, time.Time{}, 0)
 	if err == nil || !strings.Contains(err.Error(), "query oops") {
 		t.Errorf("error %v, want one naming the query", err)
 	}
@@ -100,7 +102,7 @@ func TestEverySpecCall(t *testing.T) {
 	defer f.Close()
 	now := time.Date(2025, 4, 3, 0, 0, 0, 0, time.UTC)
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, f, queries{{"buyers", `did("Order Completed")`}}, now); err != nil {
+	if err := run(&out, &problems, f, queries{{"buyers", `did("Order Completed")`}}, now, 0); err != nil {
 		t.Fatal(err)
 	}
 	if problems.Len() > 0 {
@@ -119,5 +121,21 @@ func TestEverySpecCall(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestProfilesShown: a large file lists the first profiles and says how many it left
+// out, rather than printing a line for every profile.
+func TestProfilesShown(t *testing.T) {
+	var in strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&in, `{"type":"page","anonymousId":"a%d","timestamp":"2025-03-01T09:00:00Z"}`+"\n", i)
+	}
+	var out bytes.Buffer
+	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, time.Time{}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(out.String(), "\nprofile "); got != 2 || !strings.Contains(out.String(), "... and 3 more profiles, not shown") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }

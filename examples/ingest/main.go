@@ -9,6 +9,7 @@
 //	go run ./examples/ingest                                  # the sample in testdata
 //	go run ./examples/ingest -in events.jsonl -query 'users=days(page, 30d) >= 2'
 //	cat events.jsonl | go run ./examples/ingest -in -
+//	go run ./examples/ingest -in events.jsonl -profiles 0     # list every profile, not the first 20
 package main
 
 import (
@@ -40,6 +41,7 @@ func main() {
 	in := flag.String("in", "examples/ingest/testdata/events.jsonl", `JSON lines to read; "-" for standard input`)
 	var qs queries
 	flag.Var(&qs, "query", "an audience to count, name=expression in the segment query language (repeatable)")
+	show := flag.Int("profiles", 20, "how many profiles to list (0: all)")
 	flag.Parse()
 	r := os.Stdin
 	if *in != "-" {
@@ -51,7 +53,7 @@ func main() {
 		defer f.Close()
 		r = f
 	}
-	if err := run(os.Stdout, os.Stderr, r, qs, clientele.SystemClock{}.Now()); err != nil {
+	if err := run(os.Stdout, os.Stderr, r, qs, clientele.SystemClock{}.Now(), *show); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
