@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/clientele-go/clientele/internal/groupcommit"
 )
 
 // Program runs a referral programme over a [Store]. Every event is checked against the
@@ -35,25 +37,15 @@ type Program struct {
 	store  Store
 	shared SharedStore // store, when it is shared
 
-	mu       sync.Mutex // guards st, open, flushing, broken, derived and slab
+	mu       sync.Mutex // guards st, the group's state, derived and slab
 	st       *state
-	open     *batch // the records decided since the last append began
-	flushing bool   // a leader is appending
-	broken   error
+	group    *groupcommit.Group[*Record]
+	scratch  []Record // the values the leader hands Store.Append, reused: stores copy what they keep
 	derived  []Record // scratch for derive
 	slab     []Record // where decided records are allocated
 	pos      uint64   // records of the store applied (SharedStore positions)
 	diverged bool     // a Settle failed: the state may hold records the ledger lacks
 	rebuilds uint64   // times the state was read again from the ledger
-}
-
-// batch is the records of the events decided while the previous append ran. done is
-// closed, and err set, once they are appended; lead hands a waiter the leader's role.
-type batch struct {
-	recs []*Record
-	done chan struct{}
-	lead chan struct{}
-	err  error
 }
 
 // Open replays store into a programme run by cfg. The configuration may differ from the
@@ -66,16 +58,13 @@ func Open(store Store, cfg Config) (*Program, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
-	p := &Program{cfg: cfg, store: store, st: newState(), open: newBatch()}
+	p := &Program{cfg: cfg, store: store, st: newState()}
+	p.group = groupcommit.New(&p.mu, p.flush)
 	p.shared, _ = store.(SharedStore)
 	if p.pos, err = replay(p.st, store.Records(), 0); err != nil {
 		return nil, errorf("open: %w", err)
 	}
 	return p, nil
-}
-
-func newBatch() *batch {
-	return &batch{recs: make([]*Record, 0, 64), done: make(chan struct{}), lead: make(chan struct{}, 1)}
 }
 
 // submit decides one input event and commits its records.
@@ -90,27 +79,29 @@ func (p *Program) submit(ctx context.Context, ev Record) error {
 	if err != nil || b == nil {
 		return err
 	}
-	return p.commit(b)
+	return p.group.Commit(b)
 }
 
-// decide checks ev, applies its records to the state and queues them; it returns a nil
-// batch for a repeated event.
-func (p *Program) decide(ev Record) (*batch, error) {
+// decide checks ev, applies its records to the state and queues them, and returns the
+// batch to commit. For a repeated event it queues nothing and returns the batch whose
+// commit makes the first records of its key durable (nil if they are).
+func (p *Program) decide(ev Record) (*groupcommit.Batch[*Record], error) {
 	if err := checkEvent(&ev); err != nil {
 		return nil, err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.broken != nil {
-		return nil, p.broken
-	}
-	recs, err := p.decideLocked(&ev)
-	if err != nil || recs == nil {
+	if err := p.group.Err(); err != nil {
 		return nil, err
 	}
-	b := p.open
-	b.recs = append(b.recs, recs...)
-	return b, nil
+	recs, err := p.decideLocked(&ev)
+	if err != nil {
+		return nil, err
+	}
+	if recs == nil {
+		return p.group.Pending(), nil
+	}
+	return p.group.Add(recs...), nil
 }
 
 // decideLocked decides ev, which checkEvent accepted, on the state: it returns the
@@ -146,59 +137,21 @@ func (p *Program) decideLocked(ev *Record) ([]*Record, error) {
 	return out, nil
 }
 
-// commit returns once b's records are in the store (group commit). One caller at a
-// time is the leader: it appends the open batch, everything decided so far, in one
-// Store.Append, and when its own records are durable hands the role to a waiter of the
-// next batch if that one has records. The others wait for their batch, so that
-// while one append runs, the events of the next accumulate.
-func (p *Program) commit(b *batch) error {
-	p.mu.Lock()
-	if !p.flushing {
-		p.flushing = true
-		p.mu.Unlock()
-		return p.lead(b)
+// flush appends a batch's records in one Store.Append: the group commit's flush, run
+// by one leader at a time. A failed append stops the programme (see Program).
+func (p *Program) flush(batch []*Record) error {
+	vals := p.scratch[:0]
+	for _, r := range batch {
+		vals = append(vals, *r)
 	}
-	p.mu.Unlock()
-	select {
-	case <-b.done:
-		return b.err
-	case <-b.lead:
-		return p.lead(b)
+	err := p.store.Append(vals...)
+	if cap(vals) <= 1<<14 {
+		p.scratch = vals[:0] // one huge Apply does not pin its batch's size
 	}
-}
-
-// lead flushes until b is durable, then passes the leader's role on.
-func (p *Program) lead(b *batch) error {
-	select {
-	case <-b.done:
-	default:
-		// No other leader runs, so b has not been swapped out: it is the open batch.
-		p.mu.Lock()
-		cur := p.open
-		p.open = newBatch()
-		p.mu.Unlock()
-		vals := make([]Record, len(cur.recs))
-		for i, r := range cur.recs {
-			vals[i] = *r
-		}
-		err := p.store.Append(vals...)
-		if err != nil {
-			err = errorf("ledger append failed, programme stopped: %w", err)
-			p.mu.Lock()
-			p.broken = err
-			p.mu.Unlock()
-		}
-		cur.err = err
-		close(cur.done)
+	if err != nil {
+		return errorf("ledger append failed, programme stopped: %w", err)
 	}
-	p.mu.Lock()
-	if len(p.open.recs) > 0 {
-		p.open.lead <- struct{}{} // buffered: one waiter of the open batch takes over
-	} else {
-		p.flushing = false
-	}
-	p.mu.Unlock()
-	return b.err
+	return nil
 }
 
 // checkEvent validates the fields every input event must have.
@@ -239,13 +192,7 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.shared != nil {
 		return p.applyShared(ctx, events)
 	}
-	var waits []chan error
-	commitAsync := func(b *batch) {
-		ch := make(chan error, 1)
-		go func() { ch <- p.commit(b) }()
-		waits = append(waits, ch)
-	}
-	var last *batch
+	bulk := p.group.Async()
 	var failed error
 	for i, ev := range events {
 		if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
@@ -258,24 +205,13 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 			failed = errorf("apply event %d: %w", i, err)
 			break
 		}
-		if b != nil && b != last && last != nil {
-			commitAsync(last) // the previous batch is full: another leader swapped it out
-		}
-		if b != nil {
-			last = b
-		}
-		if (i+1)%applyChunk == 0 && last != nil {
-			commitAsync(last)
-			last = nil
+		bulk.Added(b)
+		if (i+1)%applyChunk == 0 {
+			bulk.Flush()
 		}
 	}
-	if last != nil {
-		commitAsync(last)
-	}
-	for _, ch := range waits {
-		if err := <-ch; err != nil && failed == nil {
-			failed = err
-		}
+	if err := bulk.Wait(); err != nil && failed == nil {
+		failed = err
 	}
 	return failed
 }

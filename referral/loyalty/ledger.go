@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/clientele-go/clientele/internal/groupcommit"
 )
 
 // Ledger runs a loyalty programme over a [Store]. Every event is checked against the
@@ -29,28 +31,18 @@ type Ledger struct {
 	onTier func(TierChange)
 	sh     *shared // when store is a SharedStore
 
-	mu       sync.Mutex // guards st, open, flushing and broken
-	st       *state
-	open     *batch // the records decided since the last append began
-	inflight *batch // the records being appended, if any
-	flushing bool   // a leader is appending
-	broken   error
-	scratch  []Record // the values the leader hands Store.Append, reused: stores copy what they keep
+	mu      sync.Mutex // guards st, changes, the group's state and sh's
+	st      *state
+	group   *groupcommit.Group[queued]
+	scratch []Record     // the values the leader hands Store.Append, reused: stores copy what they keep
+	changes []TierChange // decide's scratch for an event's tier changes
 }
 
-// batch is the records decided while the previous append ran, and the tier changes
-// they caused. done is closed, and err set, once they are appended; lead hands a waiter
-// the leader's role.
-type batch struct {
-	recs    []*Record
-	changes []TierChange
-	done    chan struct{}
-	lead    chan struct{}
-	err     error
-}
-
-func newBatch() *batch {
-	return &batch{recs: make([]*Record, 0, 64), done: make(chan struct{}), lead: make(chan struct{}, 1)}
+// queued is an entry of a group-commit batch: a decided record, or (rec nil) a tier
+// change it caused, reported to onTier once the batch is durable.
+type queued struct {
+	rec    *Record
+	change TierChange
 }
 
 // Option configures a Ledger.
@@ -85,7 +77,8 @@ func Open(store Store, rules Rules, opts ...Option) (*Ledger, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
-	l := &Ledger{rules: rules, store: store, open: newBatch()}
+	l := &Ledger{rules: rules, store: store}
+	l.group = groupcommit.New(&l.mu, l.flush)
 	for _, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("%w: open: nil option", ErrInvalid)
@@ -152,42 +145,38 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	case err != nil || b == nil:
 		return rec, err
 	case lead:
-		return rec, l.lead(b)
+		return rec, l.group.Lead(b)
 	}
-	return rec, l.commit(b)
+	return rec, l.group.Commit(b)
 }
 
 // decide checks ev, decides it, applies it and queues its record. For a repeated event
 // it returns the first record of its key and the batch to wait for so that the first
 // is durable: the open batch, which follows the first record's, or the one being
 // appended (nil if none). With claim, a new event whose batch no leader is appending
-// makes its caller the leader (lead), saving commit a second turn of the lock.
-func (l *Ledger) decide(ev Record, claim bool) (Record, *batch, bool, error) {
+// makes its caller the leader (lead), saving Commit a second turn of the lock.
+func (l *Ledger) decide(ev Record, claim bool) (Record, *groupcommit.Batch[queued], bool, error) {
 	if err := checkShape(&ev, true); err != nil {
 		return Record{}, nil, false, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.broken != nil {
-		return Record{}, nil, false, l.broken
+	if err := l.group.Err(); err != nil {
+		return Record{}, nil, false, err
 	}
-	b := l.open
-	r, dup, changes, err := l.decideLocked(ev, b.changes)
+	r, dup, changes, err := l.decideLocked(ev, l.changes[:0])
 	switch {
 	case err != nil || r == nil:
 		return Record{}, nil, false, err
 	case dup:
-		if len(l.open.recs) > 0 {
-			return r.clone(), l.open, false, nil
-		}
-		return r.clone(), l.inflight, false, nil
+		return r.clone(), l.group.Pending(), false, nil
 	}
-	b.recs = append(b.recs, r)
-	b.changes = changes
-	lead := claim && !l.flushing
-	if lead {
-		l.flushing = true
+	b := l.group.Add(queued{rec: r})
+	for _, c := range changes {
+		l.group.Add(queued{change: c})
 	}
+	l.changes = changes[:0]
+	lead := claim && l.group.Claim()
 	return r.clone(), b, lead, nil
 }
 
@@ -252,66 +241,31 @@ func cloneLines(ls []Line) []Line {
 	return append([]Line(nil), ls...)
 }
 
-// commit returns once b's records are in the store (group commit). One caller at a
-// time is the leader: it appends the open batch in one Store.Append and, once that is
-// durable, hands the role to a waiter of the next batch if it has records. The others
-// wait, so that while one append runs, the events of the next accumulate.
-func (l *Ledger) commit(b *batch) error {
-	l.mu.Lock()
-	if !l.flushing {
-		l.flushing = true
-		l.mu.Unlock()
-		return l.lead(b)
-	}
-	l.mu.Unlock()
-	select {
-	case <-b.done:
-		return b.err
-	case <-b.lead:
-		return l.lead(b)
-	}
-}
-
-// lead appends the open batch unless b is already appended, then passes the role on.
-func (l *Ledger) lead(b *batch) error {
-	select {
-	case <-b.done:
-	default:
-		// No other leader runs and b is not done, so b is the open batch.
-		l.mu.Lock()
-		cur := l.open
-		l.open, l.inflight = newBatch(), cur
-		l.mu.Unlock()
-		vals := l.scratch[:0]
-		for _, r := range cur.recs {
-			vals = append(vals, *r)
+// flush appends a batch's records in one Store.Append and, once they are durable,
+// reports their tier changes: the group commit's flush, run by one leader at a time.
+// A failed append stops the ledger (see Ledger).
+func (l *Ledger) flush(batch []queued) error {
+	vals := l.scratch[:0]
+	for _, q := range batch {
+		if q.rec != nil {
+			vals = append(vals, *q.rec)
 		}
-		err := l.store.Append(vals...)
-		if cap(vals) <= 1<<14 {
-			l.scratch = vals[:0] // one huge Apply does not pin its batch's size
-		}
-		if err != nil {
-			err = errorf("ledger append failed, ledger stopped: %w", err)
-			l.mu.Lock()
-			l.broken = err
-			l.mu.Unlock()
-		} else if l.onTier != nil {
-			for _, c := range cur.changes {
-				l.onTier(c)
+	}
+	err := l.store.Append(vals...)
+	if cap(vals) <= 1<<14 {
+		l.scratch = vals[:0] // one huge Apply does not pin its batch's size
+	}
+	if err != nil {
+		return errorf("ledger append failed, ledger stopped: %w", err)
+	}
+	if l.onTier != nil {
+		for _, q := range batch {
+			if q.rec == nil {
+				l.onTier(q.change)
 			}
 		}
-		cur.err = err
-		close(cur.done)
 	}
-	l.mu.Lock()
-	l.inflight = nil
-	if len(l.open.recs) > 0 {
-		l.open.lead <- struct{}{} // buffered: one waiter of the open batch takes over
-	} else {
-		l.flushing = false
-	}
-	l.mu.Unlock()
-	return b.err
+	return nil
 }
 
 // Apply records events (records as the host would pass them to Earn, Spend, Refund,
@@ -325,13 +279,7 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.sh != nil {
 		return l.applyShared(ctx, events)
 	}
-	var waits []chan error
-	commitAsync := func(b *batch) {
-		ch := make(chan error, 1)
-		go func() { ch <- l.commit(b) }()
-		waits = append(waits, ch)
-	}
-	var last *batch
+	bulk := l.group.Async()
 	var failed error
 	for i, ev := range events {
 		if err := ctx.Err(); err != nil {
@@ -343,24 +291,13 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 			failed = errorf("apply event %d: %w", i, err)
 			break
 		}
-		if b != nil && b != last && last != nil {
-			commitAsync(last) // another leader swapped the previous batch out
-		}
-		if b != nil {
-			last = b
-		}
-		if (i+1)%applyChunk == 0 && last != nil {
-			commitAsync(last)
-			last = nil
+		bulk.Added(b)
+		if (i+1)%applyChunk == 0 {
+			bulk.Flush()
 		}
 	}
-	if last != nil {
-		commitAsync(last)
-	}
-	for _, ch := range waits {
-		if err := <-ch; err != nil && failed == nil {
-			failed = err
-		}
+	if err := bulk.Wait(); err != nil && failed == nil {
+		failed = err
 	}
 	return failed
 }

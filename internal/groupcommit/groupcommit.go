@@ -1,0 +1,207 @@
+// Package groupcommit is the leader/follower group commit of the SDK's ledgers
+// (referral.Program, loyalty.Ledger): records decided one at a time, under the owner's
+// lock, are written to the store in batches, one flush (for a file store, one frame and
+// one fsync) for all the records decided while the previous flush ran.
+//
+// # Contract
+//
+//   - Order. The owner decides a record and calls [Group.Add] under its own mutex (the
+//     one passed to [New]), so records enter batches in the order they were decided,
+//     and batches are flushed one at a time, in that order. A flush receives exactly the
+//     items of one batch, in order.
+//   - Who leads. At most one caller flushes at a time: the leader. A caller of
+//     [Group.Commit] leads if no one does ([Group.Claim] lets a caller take the role
+//     while it still holds the mutex, saving a second turn of it). When a flush returns
+//     and the batch that filled up meanwhile has items, the role passes to one caller
+//     waiting for that batch; otherwise no one leads until the next Commit.
+//   - When a batch is flushed. The open batch is closed, and flushed, as soon as a
+//     leader is free: the records decided while a flush runs form the next batch. No
+//     timer waits for more; a lone caller flushes at once.
+//   - Acknowledgement. Commit returns nil only once the flush of the batch holding the
+//     caller's items returned nil: the store has made them durable (fsynced, or
+//     committed) first. The flush function is the owner's, so what nil means is the
+//     store's durability guarantee.
+//   - Failure. When a flush fails, its error is returned to exactly the callers whose
+//     items were in that batch, every one of them, and a caller whose batch was
+//     flushed before never sees it. The Group then stops: it never calls flush again,
+//     since a later batch may depend on records that are not stored. Batches opened
+//     after the failure are not written; their callers get the same error, which says
+//     why nothing of theirs was stored, and [Group.Err] returns it so that the owner
+//     refuses new records.
+//
+// A caller that adds and then waits for a record that an earlier caller added (a
+// retried event) waits for [Group.Pending]: the batch that, once flushed, makes every
+// record added so far durable.
+package groupcommit
+
+import "sync"
+
+// Batch is the items added while the previous flush ran. done is closed, and err set,
+// once they are flushed (or refused after a failure); lead hands one waiter the
+// leader's role.
+type Batch[T any] struct {
+	items []T
+	done  chan struct{}
+	lead  chan struct{} // buffered: the outgoing leader never blocks on it
+	err   error
+}
+
+func newBatch[T any]() *Batch[T] {
+	return &Batch[T]{items: make([]T, 0, 64), done: make(chan struct{}), lead: make(chan struct{}, 1)}
+}
+
+// Group gathers the items its owner decides into batches and flushes them one batch at
+// a time, as the package documentation describes.
+type Group[T any] struct {
+	mu    *sync.Mutex // the owner's: guards the fields below
+	flush func(items []T) error
+
+	open     *Batch[T] // the items added since the last flush began
+	inflight *Batch[T] // the batch being flushed, if any
+	flushing bool      // a leader is flushing
+	failed   error     // the first failed flush's error: the Group has stopped
+}
+
+// New returns a Group whose state mu guards and that writes each batch with flush.
+// flush is called without mu held, by one caller at a time; it may keep nothing of
+// items after it returns, and it returns nil only once the items are durable.
+func New[T any](mu *sync.Mutex, flush func(items []T) error) *Group[T] {
+	return &Group[T]{mu: mu, flush: flush, open: newBatch[T]()}
+}
+
+// Add queues items in the open batch, after everything added before, and returns that
+// batch, for Commit. The caller holds mu.
+func (g *Group[T]) Add(items ...T) *Batch[T] {
+	g.open.items = append(g.open.items, items...)
+	return g.open
+}
+
+// Claim makes the caller the leader if no one is, and reports whether it did; a caller
+// that claimed calls [Group.Lead] (not Commit) once it has released mu. The caller
+// holds mu.
+func (g *Group[T]) Claim() bool {
+	if g.flushing {
+		return false
+	}
+	g.flushing = true
+	return true
+}
+
+// Pending returns the batch whose flush makes every item added so far durable (the
+// open one if it has items, else the one being flushed), or nil if there is none. The
+// caller holds mu.
+func (g *Group[T]) Pending() *Batch[T] {
+	if len(g.open.items) > 0 {
+		return g.open
+	}
+	return g.inflight
+}
+
+// Err returns the error of the flush that stopped the Group, or nil. The caller holds
+// mu.
+func (g *Group[T]) Err() error { return g.failed }
+
+// Commit returns once b has been flushed, with the flush's error (see the package
+// documentation); the caller does not hold mu. It leads if no one does; otherwise it
+// waits for b, or for the leader's role, which it gets when b is the next to flush.
+// Several callers may commit one batch.
+func (g *Group[T]) Commit(b *Batch[T]) error {
+	g.mu.Lock()
+	if g.Claim() {
+		g.mu.Unlock()
+		return g.Lead(b)
+	}
+	g.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.err
+	case <-b.lead:
+		return g.Lead(b)
+	}
+}
+
+// Lead flushes the open batch unless b is already flushed, then passes the leader's
+// role on, and returns b's error. Only the leader calls it: a caller whose Claim
+// returned true, or Commit. The caller does not hold mu.
+func (g *Group[T]) Lead(b *Batch[T]) error {
+	select {
+	case <-b.done:
+	default:
+		// No other leader runs and b is not done, so b has not been swapped out: it is
+		// the open batch.
+		g.mu.Lock()
+		cur := g.open
+		g.open, g.inflight = newBatch[T](), cur
+		err := g.failed
+		g.mu.Unlock()
+		if err == nil {
+			if err = g.flush(cur.items); err != nil {
+				g.mu.Lock()
+				g.failed = err
+				g.mu.Unlock()
+			}
+		}
+		cur.items = nil // the waiters need only done and err
+		cur.err = err
+		close(cur.done)
+	}
+	g.mu.Lock()
+	g.inflight = nil
+	if len(g.open.items) > 0 {
+		g.open.lead <- struct{}{} // one waiter of the open batch takes over
+	} else {
+		g.flushing = false
+	}
+	g.mu.Unlock()
+	return b.err
+}
+
+// Async commits in the background the batches that one caller's many items went into
+// (a bulk Apply), so that deciding the next items overlaps flushing the last. Its zero
+// value is not usable: make one with [Group.Async]. It is used by one goroutine.
+type Async[T any] struct {
+	g     *Group[T]
+	last  *Batch[T]
+	waits []chan error
+}
+
+// Async returns an empty Async over g.
+func (g *Group[T]) Async() *Async[T] { return &Async[T]{g: g} }
+
+// Added notes the batch (from Add, or nil if nothing was added) that the caller's latest
+// item went into. If a leader has swapped the previous batch out meanwhile, that one is
+// committed now.
+func (a *Async[T]) Added(b *Batch[T]) {
+	if b == nil {
+		return
+	}
+	if a.last != nil && b != a.last {
+		a.Flush()
+	}
+	a.last = b
+}
+
+// Flush commits the batch of the latest items in the background.
+func (a *Async[T]) Flush() {
+	if a.last == nil {
+		return
+	}
+	b, ch := a.last, make(chan error, 1)
+	go func() { ch <- a.g.Commit(b) }()
+	a.waits = append(a.waits, ch)
+	a.last = nil
+}
+
+// Wait commits what remains and returns once every batch noted is flushed, with the
+// first error of them.
+func (a *Async[T]) Wait() error {
+	a.Flush()
+	var first error
+	for _, ch := range a.waits {
+		if err := <-ch; err != nil && first == nil {
+			first = err
+		}
+	}
+	a.waits = a.waits[:0]
+	return first
+}
