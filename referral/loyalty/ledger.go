@@ -31,7 +31,7 @@ type Ledger struct {
 	onTier func(TierChange)
 	sh     *shared // when store is a SharedStore
 
-	mu      sync.Mutex // guards st, changes, the group's state and sh's
+	mu      sync.Mutex // guards st, changes, the group's state and sh (but sh.tell)
 	st      *state
 	group   *groupcommit.Group[queued]
 	scratch []Record     // the values the leader hands Store.Append, reused: stores copy what they keep
