@@ -2,24 +2,31 @@ package loyalty_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele/referral/loyalty"
+	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
 
 // refTiers is the reference model of the tier rules, from their definition: time is
 // stepped hour by hour (every instant of the generated histories is a whole hour), and
-// at each hour the qualifying total is summed afresh over the orders in the window.
+// at each hour the qualifying total is summed afresh over the orders in the window of
+// the member that owns them then. A merge (ApplyMerge's definition) makes the survivor
+// own the absorbed member's orders from its instant on, and drops the absorbed member
+// to the base tier at once, for good.
 type refTiers struct {
 	rules  loyalty.Rules
 	orders []*refTierOrder
+	merges []refTierMerge // in ledger order
 }
 
 type refTierOrder struct {
-	member  uint32
+	id      string
+	member  uint32 // the member it was recorded for (an absorbed member's events go to its survivor)
 	at      time.Time
 	amount  int64
 	points  int64
@@ -29,6 +36,11 @@ type refTierOrder struct {
 type refTierRefund struct {
 	at             time.Time
 	amount, points int64
+}
+
+type refTierMerge struct {
+	at                 time.Time
+	survivor, absorbed uint32
 }
 
 func (r *refTiers) value(o *refTierOrder, h time.Time) int64 {
@@ -48,16 +60,42 @@ func (r *refTiers) value(o *refTierOrder, h time.Time) int64 {
 	return v
 }
 
+// owner returns the member that member m's orders belong to at h: m, or the member
+// that absorbed it (through every merge dated no later than h).
+func (r *refTiers) owner(m uint32, h time.Time) uint32 {
+	for _, mg := range r.merges {
+		if mg.absorbed == m && !mg.at.After(h) {
+			m = mg.survivor
+		}
+	}
+	return m
+}
+
+// absorbedAt returns the instant member m was absorbed, if it was.
+func (r *refTiers) absorbedAt(m uint32) (time.Time, bool) {
+	for _, mg := range r.merges {
+		if mg.absorbed == m {
+			return mg.at, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // levels returns member m's tier at every hour from t0 for n hours.
 func (r *refTiers) levels(m uint32, n int) []int {
 	out := make([]int, n)
 	level, below := 0, false
 	var belowAt time.Time
+	gone, absorbed := r.absorbedAt(m)
 	for i := range n {
 		h := t0.Add(time.Duration(i) * time.Hour)
+		if absorbed && !h.Before(gone) {
+			level, below = 0, false
+			continue
+		}
 		var total int64
 		for _, o := range r.orders {
-			if o.member == m && !o.at.After(h) && h.Before(o.at.Add(r.rules.Window)) {
+			if r.owner(o.member, h) == m && !o.at.After(h) && h.Before(o.at.Add(r.rules.Window)) {
 				total += r.value(o, h)
 			}
 		}
@@ -82,9 +120,34 @@ func (r *refTiers) levels(m uint32, n int) []int {
 	return out
 }
 
-// TestTiersMatchReference: the tier of every member at every hour, and the multiplier
-// its orders earn at, equal the hour-by-hour reference, for tiers by points or spend,
-// any window and grace, with refunds inside and outside the window.
+// netChanges collapses a tier history to one change per instant, from the tier held
+// before it to the tier held after every change at that instant, leaving out the
+// instants where the two are the same (a merge dated at an event's instant may lift or
+// drop a tier the event had just changed).
+func netChanges(cs []loyalty.TierChange) []loyalty.TierChange {
+	var out []loyalty.TierChange
+	for _, c := range cs {
+		if n := len(out); n > 0 && out[n-1].At.Equal(c.At) {
+			out[n-1].To = c.To
+			if out[n-1].From == out[n-1].To {
+				out = out[:n-1]
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// TestTiersMatchReference: the tier of every member at every hour, its tier history,
+// and the multiplier its orders earn at, equal the hour-by-hour reference, for tiers by
+// points or spend, any window and grace, with refunds inside and outside the window,
+// merges (events naming an absorbed member, refunds of its orders, merges into a member
+// already merged), and spends, bonuses and expiring points between them, which change
+// no tier.
 func TestTiersMatchReference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		ctx := context.Background()
@@ -93,23 +156,60 @@ func TestTiersMatchReference(t *testing.T) {
 			QualifyBy: loyalty.Measure(rapid.IntRange(0, 1).Draw(t, "by")),
 			Window:    time.Duration(rapid.IntRange(1, 20*24).Draw(t, "window hours")) * time.Hour,
 			Grace:     time.Duration(rapid.IntRange(0, 5*24).Draw(t, "grace hours")) * time.Hour,
+			Expiry:    loyalty.Expiry{Rule: loyalty.AfterDays, N: rapid.IntRange(1, 10).Draw(t, "expiry days")},
 		}
 		if rules.QualifyBy == loyalty.BySpend {
 			rules.Tiers[1].Threshold, rules.Tiers[2].Threshold = 10000, 30000
 		}
-		l, err := loyalty.Open(&loyalty.MemStore{}, rules)
+		store := &loyalty.MemStore{}
+		l, err := loyalty.Open(store, rules)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ref := &refTiers{rules: rules}
+		last := map[uint32]time.Time{} // each member's last event, by the member that owns it
+		var lastAny time.Time
+		resolve := func(m uint32) uint32 { return ref.owner(m, time.Unix(1<<40, 0)) }
+		const members = 3
 		now := t0
-		n := rapid.IntRange(1, 30).Draw(t, "events")
+		n := rapid.IntRange(1, 40).Draw(t, "events")
 		for i := range n {
 			now = now.Add(time.Duration(rapid.IntRange(1, 4*24).Draw(t, "hours")) * time.Hour)
-			m := uint32(rapid.IntRange(1, 2).Draw(t, "member"))
-			if len(ref.orders) > 0 && rapid.IntRange(0, 3).Draw(t, "refund?") == 0 {
+			m := uint32(rapid.IntRange(1, members).Draw(t, "member"))
+			switch kind := rapid.IntRange(0, 9).Draw(t, "kind"); {
+			case kind == 0: // a merge
+				a := uint32(rapid.IntRange(1, members).Draw(t, "absorbed"))
+				err := l.ApplyMerge(m, a)
+				if m == a {
+					if !errors.Is(err, loyalty.ErrInvalid) {
+						t.Fatalf("self-merge of %d: %v", m, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("merge %d<%d: %v", m, a, err)
+				}
+				sv, ab := resolve(m), resolve(a)
+				if sv == ab {
+					continue // already one member: nothing recorded
+				}
+				// Dated at the later of the two members' last events, else the ledger's.
+				at := last[sv]
+				if last[ab].After(at) {
+					at = last[ab]
+				}
+				if at.IsZero() {
+					at = lastAny
+				}
+				if at.IsZero() {
+					at = time.Unix(0, 0).UTC()
+				}
+				ref.merges = append(ref.merges, refTierMerge{at: at, survivor: sv, absorbed: ab})
+				last[sv] = at
+				continue
+			case kind <= 2 && len(ref.orders) > 0: // a refund
 				o := rapid.SampledFrom(ref.orders).Draw(t, "order")
-				var left int64 = o.amount
+				left := o.amount
 				for _, f := range o.refunds {
 					left -= f.amount
 				}
@@ -117,15 +217,7 @@ func TestTiersMatchReference(t *testing.T) {
 					continue
 				}
 				amt := rapid.Int64Range(1, left).Draw(t, "refund")
-				k := ref.orders[0]
-				_ = k
-				idx := 0
-				for j, x := range ref.orders {
-					if x == o {
-						idx = j
-					}
-				}
-				rec, err := l.Refund(ctx, now, fmt.Sprint("r", i), fmt.Sprint("O", idx), amt)
+				rec, err := l.Refund(ctx, now, fmt.Sprint("r", i), o.id, amt)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -133,53 +225,86 @@ func TestTiersMatchReference(t *testing.T) {
 				for _, f := range o.refunds {
 					before += f.points
 				}
-				var refunded int64 = o.amount - left + amt
+				refunded := o.amount - left + amt
 				want := o.points*refunded/o.amount - before
 				if rec.Points != want {
 					t.Fatalf("refund of %d: %d points reversed, want %d", amt, rec.Points, want)
 				}
+				if owner := resolve(o.member); rec.Member != owner {
+					t.Fatalf("refund of order %s recorded for member %d, which belongs to member %d", o.id, rec.Member, owner)
+				}
 				o.refunds = append(o.refunds, refTierRefund{at: now, amount: amt, points: want})
+				last[resolve(o.member)], lastAny = now, now
+				continue
+			case kind == 3: // a spend, covered or not: it changes no tier
+				_, err := l.Spend(ctx, now, fmt.Sprint("s", i), m, int64(rapid.IntRange(1, 200).Draw(t, "spend")))
+				if err != nil && !errors.Is(err, loyalty.ErrInsufficient) {
+					t.Fatal(err)
+				}
+				if err == nil {
+					last[resolve(m)], lastAny = now, now
+				}
+				continue
+			case kind == 4: // a bonus: no tier value either
+				if _, err := l.Bonus(ctx, now, fmt.Sprint("b", i), m, 500, "promo"); err != nil {
+					t.Fatal(err)
+				}
+				last[resolve(m)], lastAny = now, now
 				continue
 			}
+			owner := resolve(m)
 			amount := int64(rapid.IntRange(100, 20000).Draw(t, "amount"))
 			hour := int(now.Sub(t0) / time.Hour)
 			lv := 0
 			if hour > 0 {
-				lv = ref.levels(m, hour)[hour-1]
+				lv = ref.levels(owner, hour)[hour-1]
 			}
 			mult := []int64{100, 150, 200}[lv]
 			want := amount * mult / (100 * 100)
-			rec, err := l.Earn(ctx, now, fmt.Sprint("e", i), m, fmt.Sprint("O", len(ref.orders)), amount)
+			id := fmt.Sprint("O", i)
+			rec, err := l.Earn(ctx, now, fmt.Sprint("e", i), m, id, amount)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rec.Points != want {
-				t.Fatalf("order %d of member %d at tier %d: %d points, want %d", i, m, lv, rec.Points, want)
+			if rec.Points != want || rec.Member != owner {
+				t.Fatalf("order %d of member %d (member %d's) at tier %d: %d points for member %d, want %d", i, m, owner, lv, rec.Points, rec.Member, want)
 			}
-			ref.orders = append(ref.orders, &refTierOrder{member: m, at: now, amount: amount, points: want})
+			ref.orders = append(ref.orders, &refTierOrder{id: id, member: owner, at: now, amount: amount, points: want})
+			last[owner], lastAny = now, now
 		}
 		hours := int(now.Sub(t0)/time.Hour) + int((rules.Window+rules.Grace)/time.Hour) + 48
-		for m := uint32(1); m <= 2; m++ {
-			want := ref.levels(m, hours)
-			for h := range hours {
-				at := t0.Add(time.Duration(h) * time.Hour)
-				if got := l.Tier(m, at); got.Level != want[h] {
-					t.Fatalf("member %d at hour %d: tier %+v, reference %d", m, h, got, want[h])
+		check := func(what string, l *loyalty.Ledger) {
+			for m := uint32(1); m <= members; m++ {
+				want := ref.levels(m, hours)
+				for h := range hours {
+					at := t0.Add(time.Duration(h) * time.Hour)
+					if got := l.Tier(m, at); got.Level != want[h] {
+						t.Fatalf("%s: member %d at hour %d: tier %+v, reference %d", what, m, h, got, want[h])
+					}
 				}
-			}
-			// The history lists exactly the reference's changes.
-			var changes int
-			for h := 1; h < hours; h++ {
-				if want[h] != want[h-1] {
-					changes++
+				// The history lists exactly the reference's changes, collapsed per instant.
+				var changes []loyalty.TierChange
+				for h := range hours {
+					from := 0
+					if h > 0 {
+						from = want[h-1]
+					}
+					if want[h] != from {
+						changes = append(changes, loyalty.TierChange{Member: m, At: t0.Add(time.Duration(h) * time.Hour),
+							From: rules.Tiers[from].Name, To: rules.Tiers[want[h]].Name})
+					}
 				}
-			}
-			if want[0] != 0 {
-				changes++
-			}
-			if got := l.TierHistory(m, t0.Add(time.Duration(hours)*time.Hour)); len(got) != changes {
-				t.Fatalf("member %d: %d changes in the history %v, reference %d", m, len(got), got, changes)
+				got := netChanges(l.TierHistory(m, t0.Add(time.Duration(hours)*time.Hour)))
+				if diff := cmp.Diff(changes, got); diff != "" {
+					t.Fatalf("%s: member %d: tier history (-reference +ledger):\n%s", what, m, diff)
+				}
 			}
 		}
+		check("live", l)
+		replayed, err := loyalty.Open(store, rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("replay", replayed)
 	})
 }
