@@ -61,18 +61,25 @@ func ExampleLedger_TierHistory() {
 	// 2026-04-07 silver -> member
 }
 
-// A host keeps segment tags of the current tiers live: WithOnTier moves the tag as
-// events change a tier, and a daily tick over TierChanges applies the changes time
-// alone makes (orders leaving the window, grace periods ending).
+// A host keeps segment tags of the current tiers live: WithOnTier moves the tag of a
+// member whose tier an event changed, and a daily tick over TierChanges applies the
+// changes time alone makes (orders leaving the window, grace periods ending). Both set
+// the tag from the tier as of the host's now, not from the change's To: a merge is
+// dated at the members' last events and may move the changes after it.
 func ExampleWithOnTier() {
 	ctx := context.Background()
 	x, _ := segment.NewIndex()
-	retag := func(c loyalty.TierChange) {
-		x.Untag("tier:"+c.From, c.Member)
-		x.Tag("tier:"+c.To, c.Member)
+	var l *loyalty.Ledger
+	now := day(1) // the host's clock
+	retag := func(member uint32) {
+		for _, t := range tierRules().Tiers {
+			x.Untag("tier:"+t.Name, member)
+		}
+		x.Tag("tier:"+l.Tier(member, now).Name, member)
 	}
-	l, _ := loyalty.Open(&loyalty.MemStore{}, tierRules(), loyalty.WithOnTier(retag))
+	l, _ = loyalty.Open(&loyalty.MemStore{}, tierRules(), loyalty.WithOnTier(func(c loyalty.TierChange) { retag(c.Member) }))
 	l.Earn(ctx, day(1), "o1", 7, "O-1", 15000)
+	now = day(2)
 	l.Earn(ctx, day(2), "o2", 8, "O-2", 40000)
 
 	gold, _ := segment.Parse("tier:gold")
@@ -83,8 +90,9 @@ func ExampleWithOnTier() {
 	// the grace ended on 8 April.
 	last := day(2)
 	for d := last.AddDate(0, 0, 1); !d.After(day(2).AddDate(0, 1, 10)); d = d.AddDate(0, 0, 1) {
+		now = d
 		for c := range l.TierChanges(last, d) {
-			retag(c)
+			retag(c.Member)
 			fmt.Println(c.At.Format(time.DateOnly), c.Member, c.From, "->", c.To)
 		}
 		last = d

@@ -55,7 +55,16 @@ type Option func(*Ledger) error
 // them with [Ledger.TierChanges] on a ticker, and fn also receives those that an
 // event reveals when it arrives. Replay on Open calls nothing. fn runs while the ledger
 // hands its next batch to the store: it may read the ledger (Balance, Tier) but must
-// not record events on it, which would wait for fn forever.
+// not record events on it, which would wait for fn forever. On a SharedStore fn hears
+// the changes of every replica's events, in log order.
+//
+// A change may be dated before the host's clock: a merge is dated at the members' last
+// events (see ApplyMerge), and may lift, keep or drop the survivor's tier there and so
+// move or cancel the changes time was to make after it, some of which a tick may have
+// applied already. So fn should set the member's tag from [Ledger.Tier] as of the
+// host's now rather than from the change's To, and a merge tells fn of both its
+// members even when their tiers at its instant stay (From == To). (A host that records
+// other events dated before its last tick retags their members itself.)
 func WithOnTier(fn func(TierChange)) Option {
 	return func(l *Ledger) error {
 		if fn == nil {
@@ -229,6 +238,11 @@ func (l *Ledger) applyTiers(r *Record, changes []TierChange) []TierChange {
 	for i, m := range ms {
 		for _, c := range m.tier.hist[seen[i]:] {
 			changes = append(changes, l.rules.change(m.id, c))
+		}
+		if r.Kind == KindMerge && len(m.tier.hist) == seen[i] {
+			// The merge may have moved the member's later changes: tell it anyway.
+			lv := int16(m.tier.level)
+			changes = append(changes, l.rules.change(m.id, tierChange{r.At.UnixNano(), lv, lv}))
 		}
 	}
 	return changes
