@@ -1,0 +1,85 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral/loyalty"
+)
+
+// benchEarns sends b.N earns through the ledgers, callers goroutines each: 50,000
+// members buying in turn, a second apart. It reports acknowledged events per second
+// and this process's CPU time per event (PostgreSQL's is not counted).
+func benchEarns(b *testing.B, ls []*loyalty.Ledger, callers int) {
+	var next, refused atomic.Int64
+	var wg sync.WaitGroup
+	cpu := cpuTime()
+	b.ResetTimer()
+	for _, l := range ls {
+		for range callers {
+			wg.Go(func() {
+				for {
+					i := next.Add(1)
+					if i > int64(b.N) {
+						return
+					}
+					at := base.Add(time.Duration(i) * time.Second)
+					_, err := l.Earn(context.Background(), at, fmt.Sprint("e", i), uint32(i%50000+1), fmt.Sprint("O", i), 1000+i%5000)
+					if refusedErr(err) {
+						refused.Add(1) // a member's earlier order stalled behind its later one
+					} else if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64(refused.Load()), "refused")
+}
+
+func refusedErr(err error) bool { return err != nil && refused(err) }
+
+// BenchmarkEarnPostgres: earns through one shared log in PostgreSQL with one and four
+// writers (each its own pool, store and ledger, as replicas are), 256 callers each,
+// every event committed before its call returns; BenchmarkEarnFile is the baseline,
+// one ledger on a FileStore (an fsync per group commit).
+func BenchmarkEarnPostgres(b *testing.B) {
+	for _, writers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			pool := pgtest.Pool(b)
+			schema := pgtest.Schema(b, pool)
+			var ls []*loyalty.Ledger
+			var stores []*Store
+			for range writers {
+				s := openStore(b, pgtest.Pool(b), schema)
+				stores = append(stores, s)
+				ls = append(ls, openLedger(b, s))
+			}
+			benchEarns(b, ls, 256)
+			flushes := 0
+			for _, s := range stores {
+				flushes += s.log.Flushes()
+			}
+			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "events/flush")
+		})
+	}
+}
+
+func BenchmarkEarnFile(b *testing.B) {
+	fs, err := loyalty.OpenFileStore(filepath.Join(b.TempDir(), "ledger"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	benchEarns(b, []*loyalty.Ledger{openLedger(b, fs)}, 256)
+}
