@@ -26,13 +26,14 @@ const (
 	// the effect directly.
 	ClassTransformation
 	// XLearner (Künzel, Sekhon, Bickel & Yu 2019, section 3) fits the two outcome
-	// models, imputes each treated row's effect as Y - μ₀(x) and each control row's as
-	// μ₁(x) - Y, fits a model of each arm's imputed effects, τ₁ and τ₀, and scores
-	// τ(x) = g(x) τ₀(x) + (1 - g(x)) τ₁(x) (eq. 9), g the propensity. The effect models
-	// are fractional logistic regressions of (1+D)/2 (Papke & Wooldridge 1996: a
-	// quasi-likelihood fit, each row entered as a buyer with weight (1+D)/2 and a
-	// non-buyer with the rest), so τ stays within [-1, 1]. Best when the arms differ in
-	// size or the effect is simpler than the outcome.
+	// models, imputes each treated row's effect as D = Y - μ₀(x) and each control row's
+	// as D = μ₁(x) - Y (eq. 8), fits a model of each arm's imputed effects, τ₁ and τ₀,
+	// and scores τ(x) = g(x) τ₀(x) + (1 - g(x)) τ₁(x) (eq. 9), g the propensity,
+	// clipped to [-1, 1]. The effect models are ridge regressions of D (Linear): the
+	// paper leaves the second-stage regressor open, and a linear one is solved by the
+	// normal equations in one pass over each arm, reusing the arm's standardisation from
+	// the first stage (causalml's BaseXRegressor with a linear learner does the same).
+	// Best when the arms differ in size or the effect is simpler than the outcome.
 	XLearner
 )
 
@@ -56,6 +57,9 @@ type FitOptions struct {
 	// Propensity is P(treated) of the randomisation; 0 means the treated share of the
 	// rows. ClassTransformation weights by it; XLearner uses it as g.
 	Propensity float64
+	// Lambda is the L2 penalty of the linear models (the X-learner's effect models) on
+	// their standardised coefficients [1]. Negative is ErrInvalid.
+	Lambda float64
 	// FitPropensity makes XLearner fit g(x) = P(treated | x) by logistic regression
 	// instead of using one Propensity for everyone: for a campaign whose randomisation
 	// share varied between groups.
@@ -71,8 +75,9 @@ type Model struct {
 	Treated, Control *scoring.Logistic
 	// Transformed models P(Z = 1 | x) (ClassTransformation).
 	Transformed *scoring.Logistic
-	// EffectTreated and EffectControl model (1 + τ₁(x))/2 and (1 + τ₀(x))/2 (XLearner).
-	EffectTreated, EffectControl *scoring.Logistic
+	// EffectTreated and EffectControl model the imputed effects τ₁(x) and τ₀(x)
+	// (XLearner).
+	EffectTreated, EffectControl *Linear
 	// Propensity is P(treated) used by ClassTransformation and XLearner; with
 	// FitPropensity, PropensityModel models it per profile instead.
 	Propensity      float64
@@ -97,6 +102,8 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 		return nil, fmt.Errorf("%w: learner %d", ErrInvalid, o.Learner)
 	case lo.Weights != nil:
 		return nil, fmt.Errorf("%w: FitOptions.Logistic.Weights is set; the learners weight the rows themselves", ErrInvalid)
+	case math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) || o.Lambda < 0:
+		return nil, fmt.Errorf("%w: FitOptions.Lambda %v", ErrInvalid, o.Lambda)
 	case math.IsNaN(o.Propensity) || o.Propensity < 0 || o.Propensity >= 1:
 		return nil, fmt.Errorf("%w: propensity %v, want 0 (the treated share) or within (0, 1)", ErrInvalid, o.Propensity)
 	}
@@ -155,14 +162,27 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	if o.Learner == TwoModel {
 		return m, nil
 	}
-	// X-learner stage 2: impute the effects with the other arm's outcome model.
-	mu0, mu1 := newLinear(m.Control), newLinear(m.Treated)
+	// X-learner stage 2: impute the effects with the other arm's outcome model and
+	// regress them on the features, each arm on half the workers.
+	lambda := o.Lambda
+	if lambda == 0 {
+		lambda = 1
+	}
+	mu0, mu1 := logit(m.Control), logit(m.Treated)
+	outcome := func(i int) float64 {
+		if converted[i] {
+			return 1
+		}
+		return 0
+	}
 	if m.EffectTreated, m.EffectControl, err = pair(
-		func() (*scoring.Logistic, error) {
-			return fitEffect(fit, "treated-effect", x, arms.treated, converted, mu0, 1)
+		func() (*Linear, error) {
+			return fitLinear(x, arms.treated, func(i int) float64 { return outcome(i) - mu0.prob(x[i]) },
+				m.Treated.Mean, m.Treated.Scale, lambda, half)
 		},
-		func() (*scoring.Logistic, error) {
-			return fitEffect(fit, "control-effect", x, arms.control, converted, mu1, -1)
+		func() (*Linear, error) {
+			return fitLinear(x, arms.control, func(i int) float64 { return mu1.prob(x[i]) - outcome(i) },
+				m.Control.Mean, m.Control.Scale, lambda, half)
 		}); err != nil {
 		return nil, err
 	}
@@ -174,38 +194,19 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	return m, nil
 }
 
-// fitEffect fits the fractional logistic model of (1+D)/2 on the rows idx of one arm,
-// D = sign·(Y - other(x)) the imputed effect (Künzel et al. 2019, eq. 8): each row
-// enters twice, as a buyer weighted (1+D)/2 and as a non-buyer weighted (1-D)/2.
-func fitEffect(fit func(string, [][]float64, []bool, []float64) (*scoring.Logistic, error),
-	name string, x [][]float64, idx []int, converted []bool, other linear, sign float64) (*scoring.Logistic, error) {
-	n := len(idx)
-	xs, y, w := make([][]float64, 2*n), make([]bool, 2*n), make([]float64, 2*n)
-	for k, i := range idx {
-		yi := 0.0
-		if converted[i] {
-			yi = 1
-		}
-		q := (1 + sign*(yi-other.prob(x[i]))) / 2
-		xs[k], xs[n+k] = x[i], x[i]
-		y[k], w[k], w[n+k] = true, q, 1-q
-	}
-	return fit(name, xs, y, w)
-}
-
 // pair runs two fits concurrently and returns the first error in argument order.
-func pair(a, b func() (*scoring.Logistic, error)) (*scoring.Logistic, *scoring.Logistic, error) {
-	var mb *scoring.Logistic
+func pair[M any](a, b func() (M, error)) (M, M, error) {
+	var mb, zero M
 	var errB error
 	var wg sync.WaitGroup
 	wg.Go(func() { mb, errB = b() })
 	ma, errA := a()
 	wg.Wait()
 	if errA != nil {
-		return nil, nil, errA
+		return zero, zero, errA
 	}
 	if errB != nil {
-		return nil, nil, errB
+		return zero, zero, errB
 	}
 	return ma, mb, nil
 }

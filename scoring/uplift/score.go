@@ -9,24 +9,27 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
-// linear is a fitted logistic model folded onto the raw features: η = b0 + b·x, with
-// b_j = Coef_j/Scale_j and b0 = Intercept - Σ b_j Mean_j, so that scoring a row is one
-// dot product.
-type linear struct {
+// index is a fitted model's linear predictor folded onto the raw features: η = b0 +
+// b·x, with b_j = Coef_j/Scale_j and b0 = Intercept - Σ b_j Mean_j, so that scoring a
+// row is one dot product.
+type index struct {
 	b0 float64
 	b  []float64
 }
 
-func newLinear(m *scoring.Logistic) linear {
-	l := linear{b0: m.Intercept, b: make([]float64, len(m.Coef))}
-	for j, c := range m.Coef {
-		l.b[j] = c / m.Scale[j]
-		l.b0 -= l.b[j] * m.Mean[j]
+func newIndex(mean, scale []float64, intercept float64, coef []float64) index {
+	l := index{b0: intercept, b: make([]float64, len(coef))}
+	for j, c := range coef {
+		l.b[j] = c / scale[j]
+		l.b0 -= l.b[j] * mean[j]
 	}
 	return l
 }
 
-func (l linear) eta(x []float64) float64 {
+// logit is the linear predictor of a logistic model.
+func logit(m *scoring.Logistic) index { return newIndex(m.Mean, m.Scale, m.Intercept, m.Coef) }
+
+func (l index) eta(x []float64) float64 {
 	s := l.b0
 	for j, b := range l.b[:len(x)] {
 		s += b * x[j]
@@ -34,7 +37,7 @@ func (l linear) eta(x []float64) float64 {
 	return s
 }
 
-func (l linear) prob(x []float64) float64 { return sigmoid(l.eta(x)) }
+func (l index) prob(x []float64) float64 { return sigmoid(l.eta(x)) }
 
 func sigmoid(eta float64) float64 {
 	if eta >= 0 {
@@ -54,16 +57,16 @@ func (m *Model) Uplift(x [][]float64) ([]float64, error) {
 	var score func(x []float64) float64
 	switch m.Learner {
 	case TwoModel:
-		t, c := newLinear(m.Treated), newLinear(m.Control)
+		t, c := logit(m.Treated), logit(m.Control)
 		score = func(x []float64) float64 { return t.prob(x) - c.prob(x) }
 	case ClassTransformation:
-		z := newLinear(m.Transformed)
+		z := logit(m.Transformed)
 		score = func(x []float64) float64 { return 2*z.prob(x) - 1 }
 	case XLearner:
-		t, c := newLinear(m.EffectTreated), newLinear(m.EffectControl)
-		var g linear
+		t, c := m.EffectTreated.index(), m.EffectControl.index()
+		var g index
 		if m.PropensityModel != nil {
-			g = newLinear(m.PropensityModel)
+			g = logit(m.PropensityModel)
 		}
 		p := m.Propensity
 		score = func(x []float64) float64 {
@@ -71,8 +74,9 @@ func (m *Model) Uplift(x [][]float64) ([]float64, error) {
 			if g.b != nil {
 				gx = g.prob(x)
 			}
-			// Künzel et al. 2019, eq. 9, on the [-1, 1] scale of the effects.
-			return gx*(2*c.prob(x)-1) + (1-gx)*(2*t.prob(x)-1)
+			// Künzel et al. 2019, eq. 9, clipped to the range of a difference of
+			// probabilities.
+			return max(-1, min(1, gx*c.eta(x)+(1-gx)*t.eta(x)))
 		}
 	default:
 		return nil, fmt.Errorf("%w: model of learner %d", ErrInvalid, m.Learner)
@@ -91,7 +95,7 @@ func (m *Model) Response(x [][]float64) ([]float64, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	t := newLinear(m.Treated)
+	t := logit(m.Treated)
 	return m.apply(x, t.prob)
 }
 
@@ -121,13 +125,15 @@ func (m *Model) apply(x [][]float64, score func([]float64) float64) ([]float64, 
 // feature counts (a Model built by hand or decoded partially).
 func (m *Model) check() error {
 	var need []*scoring.Logistic
+	var effects []*Linear
 	switch m.Learner {
 	case TwoModel:
 		need = []*scoring.Logistic{m.Treated, m.Control}
 	case ClassTransformation:
 		need = []*scoring.Logistic{m.Transformed}
 	case XLearner:
-		need = []*scoring.Logistic{m.Treated, m.Control, m.EffectTreated, m.EffectControl}
+		need = []*scoring.Logistic{m.Treated, m.Control}
+		effects = []*Linear{m.EffectTreated, m.EffectControl}
 		if m.PropensityModel != nil {
 			need = append(need, m.PropensityModel)
 		} else if !(m.Propensity > 0 && m.Propensity < 1) {
@@ -136,16 +142,28 @@ func (m *Model) check() error {
 	default:
 		return fmt.Errorf("%w: model of learner %d", ErrInvalid, m.Learner)
 	}
+	d := -1
+	shape := func(mean, scale, coef []float64) bool {
+		if d < 0 {
+			d = len(coef)
+		}
+		return len(mean) == d && len(scale) == d && len(coef) == d
+	}
 	for k, l := range need {
-		if l == nil || len(l.Mean) != len(l.Coef) || len(l.Scale) != len(l.Coef) || len(l.Coef) != len(need[0].Coef) {
+		if l == nil || !shape(l.Mean, l.Scale, l.Coef) {
 			return fmt.Errorf("%w: %s model: base model %d missing or of another shape", ErrInvalid, m.Learner, k)
+		}
+	}
+	for k, l := range effects {
+		if l == nil || !shape(l.Mean, l.Scale, l.Coef) {
+			return fmt.Errorf("%w: %s model: effect model %d missing or of another shape", ErrInvalid, m.Learner, k)
 		}
 	}
 	return nil
 }
 
 func (m *Model) features() int {
-	for _, l := range []*scoring.Logistic{m.Treated, m.Transformed, m.EffectTreated} {
+	for _, l := range []*scoring.Logistic{m.Treated, m.Transformed} {
 		if l != nil {
 			return len(l.Coef)
 		}
