@@ -65,7 +65,7 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 	if err != nil {
 		return nil, err
 	}
-	beta, iters, err := fit.newton(o.MaxIterations)
+	beta, iters, err := fit.newtonFrom(o.MaxIterations, fit.pilot(o.MaxIterations))
 	m.Iterations = iters
 	if err != nil {
 		return nil, err

@@ -18,7 +18,15 @@ import (
 // is not fails the fit rather than letting gonum add a multiple of the identity,
 // since there the features are collinear and no unique maximum exists.
 func (f *logisticFit) newton(maxIter int) ([]float64, int, error) {
+	return f.newtonFrom(maxIter, nil)
+}
+
+// newtonFrom is newton started at from (nil: f.start's point).
+func (f *logisticFit) newtonFrom(maxIter int, from []float64) ([]float64, int, error) {
 	beta, tot := f.start()
+	if from != nil {
+		copy(beta, from)
+	}
 	p := &logisticProblem{f: f}
 	stop := &logisticStop{p: p}
 	res, err := minimizeNewton(optimize.Problem{Func: p.Func, Grad: p.Grad, Hess: p.Hess}, beta, maxIter+1, 1e-9*math.Max(tot, 1), stop)
@@ -60,6 +68,55 @@ func (f *logisticFit) start() (beta []float64, tot float64) {
 	beta = make([]float64, f.dim)
 	beta[0] = math.Log(pos / (tot - pos))
 	return beta, tot
+}
+
+// A logistic fit of many rows starts where a pilot fit on every logisticPilotEvery-th
+// row ends, as the BTYD fits start from a pilot on coarsened data (pilot.go): the
+// pilot's maximum is within a few of the full fit's standard errors of the full
+// maximum, inside the region where Newton's method converges quadratically (Boyd &
+// Vandenberghe 2004, §9.5.3), so the full fit takes 2 or 3 iterations instead of 5
+// or 6, each a pass over every row for the derivatives and one for the objective,
+// while the pilot's iterations cost 1/logisticPilotEvery of one. Only fits of at least
+// logisticPilotMin rows have a pilot, so that the pilot has thousands of rows. The
+// pilot maximises the same objective on the subsample, its penalty scaled by the
+// subsample's share (the objective of the sample estimates that share of the full
+// one), on the full fit's standardisation, so that its coefficients are a start in the
+// full fit's coordinates. A pilot that fails (one class in the subsample, no
+// convergence) is ignored. The full fit converges to the same maximum either way, to
+// its stopping tolerance.
+const (
+	logisticPilotEvery = 16
+	logisticPilotMin   = 100_000
+)
+
+// pilot returns the coefficients of the pilot fit, or nil where there is none.
+func (f *logisticFit) pilot(maxIter int) []float64 {
+	n := len(f.y)
+	if n < logisticPilotMin {
+		return nil
+	}
+	k := logisticPilotEvery
+	m := (n + k - 1) / k
+	p := &logisticFit{z: make([]float64, 0, m*f.dim), y: make([]bool, 0, m), w: make([]float64, 0, m),
+		dim: f.dim, lambda: f.lambda / float64(k), workers: f.workers}
+	var pos, neg float64
+	for i := 0; i < n; i += k {
+		p.z = append(p.z, f.z[i*f.dim:(i+1)*f.dim]...)
+		p.y, p.w = append(p.y, f.y[i]), append(p.w, f.w[i])
+		if f.y[i] {
+			pos += f.w[i]
+		} else {
+			neg += f.w[i]
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return nil
+	}
+	beta, _, err := p.newton(maxIter)
+	if err != nil {
+		return nil
+	}
+	return beta
 }
 
 // logisticProblem is the optimize.Problem of a logistic fit: the negative penalised
