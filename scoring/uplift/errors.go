@@ -7,3 +7,7 @@ import "errors"
 // what and where; test for it with errors.Is. A base model that cannot be fitted
 // reports scoring's error (scoring.ErrNoConvergence) wrapped with the model's name.
 var ErrInvalid = errors.New("uplift: invalid input")
+
+// ErrNotFound means a profile named in the input has no value where one is needed:
+// a profile of a feature matrix without an RFM score or a purchase summary.
+var ErrNotFound = errors.New("uplift: not found")

@@ -1,7 +1,13 @@
 package uplift_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/scoring"
 
 	"github.com/clientele-go/clientele/internal/synth"
 	"github.com/clientele-go/clientele/scoring/uplift"
@@ -140,4 +146,38 @@ func ExamplePlan_Check() {
 	fmt.Printf("model %.0f, holdout %.0f [%.0f, %.0f]\n", p.Conversions, iv.Estimate, iv.Lo, iv.Hi)
 	// Output:
 	// model 419, holdout 357 [273, 445]
+}
+
+func ExampleFeatures() {
+	// Purchase summaries (scoring.Summarize), their RFM scores, a fitted BG/NBD, an
+	// engagement table and a segment's bitmap: the SDK's own outputs for three profiles.
+	day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	ss := []scoring.Summary{
+		{Profile: 3, Customer: scoring.Customer{Frequency: 2, Recency: 5, T: 8, Monetary: 30}, Spend: 75},
+		{Profile: 1, Customer: scoring.Customer{Frequency: 0, Recency: 0, T: 4}, Spend: 15},
+		{Profile: 9, Customer: scoring.Customer{Frequency: 5, Recency: 7, T: 7, Monetary: 12}, Spend: 80},
+	}
+	rfm, _ := scoring.RFM(ss, nil)
+	bgnbd := &scoring.BGNBD{R: 0.24, Alpha: 4.4, A: 0.79, B: 2.4}
+	eng, _ := scoring.NewEngagement(scoring.DefaultHalfLife)
+	_ = eng.Add(day.AddDate(0, 0, -30), 9, 2) // two actions a half-life ago
+	newsletter := roaring.BitmapOf(1, 9)
+
+	f, err := uplift.NewFeatures([]uint32{1, 3, 9})
+	if err == nil {
+		err = errors.Join(f.RFM(rfm), f.BTYD(bgnbd, 4, ss), f.Engagement(eng, day), f.Segment("newsletter", newsletter))
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.Join(f.Names(), " "))
+	for _, row := range f.Matrix() {
+		fmt.Printf("%.2f\n", row)
+	}
+	// Output:
+	// rfm_recency rfm_frequency rfm_monetary p_alive expected_purchases engagement segment:newsletter
+	// [1.00 1.00 1.00 1.00 0.11 0.00 1.00]
+	// [2.00 2.00 2.00 0.70 0.47 0.00 0.00]
+	// [4.00 4.00 4.00 0.89 1.49 1.00 1.00]
 }
