@@ -125,3 +125,40 @@ func benchLogisticSolver(b *testing.B, halving bool) {
 
 func BenchmarkLogisticNewton200k(b *testing.B)        { benchLogisticSolver(b, false) }
 func BenchmarkLogisticNewton200kHalving(b *testing.B) { benchLogisticSolver(b, true) }
+
+// A fit of many rows started from its pilot reaches the maximum the fit from the usual
+// start reaches, in fewer Newton steps, penalised or not.
+func TestLogisticPilotSameMaximum(t *testing.T) {
+	x, y := logisticData()
+	for _, o := range []*LogisticOptions{nil, {Unpenalized: true}} {
+		_, fit, opts, err := prepareLogistic(x, y, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := fit.pilot(opts.MaxIterations)
+		if from == nil {
+			t.Fatal("no pilot on 200,000 rows")
+		}
+		want, plain, err := fit.newton(opts.MaxIterations)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, piloted, err := fit.newtonFrom(opts.MaxIterations, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Newton steps: %d from the usual start, %d from the pilot", plain, piloted)
+		if piloted >= plain {
+			t.Errorf("the pilot saved no step: %d from it, %d without", piloted, plain)
+		}
+		for j := range want {
+			if math.Abs(got[j]-want[j]) > 1e-7*math.Max(1, math.Abs(want[j])) {
+				t.Errorf("coefficient %d: %.12g from the pilot, %.12g without", j, got[j], want[j])
+			}
+		}
+	}
+	small := &logisticFit{y: make([]bool, logisticPilotMin-1)}
+	if small.pilot(100) != nil {
+		t.Error("a pilot below logisticPilotMin rows")
+	}
+}

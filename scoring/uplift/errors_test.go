@@ -31,6 +31,7 @@ func TestFitInvalid(t *testing.T) {
 		{"all buy", x, tr, allBuy, nil, "treated arm has 4 rows, 4 of them buyers"},
 		{"learner", x, tr, y, &FitOptions{Learner: 9}, "learner 9"},
 		{"propensity", x, tr, y, &FitOptions{Propensity: 1}, "propensity 1"},
+		{"lambda", x, tr, y, &FitOptions{Learner: XLearner, Lambda: -1}, "Lambda -1"},
 		{"weights", x, tr, y, &FitOptions{Logistic: &scoring.LogisticOptions{Weights: make([]float64, 8)}}, "Weights is set"},
 	} {
 		_, err := Fit(c.x, c.t, c.y, c.o)
