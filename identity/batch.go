@@ -44,8 +44,9 @@ type prepared struct {
 // The sizes of a batch's steps are variables so that the tests can shrink them, to
 // cross every boundary with a few events.
 var (
-	// batchChunk is how many events a batch links under one hold of the lock: enough to
-	// make locking free, few enough that readers wait at most some hundred microseconds.
+	// batchChunk is how many events a batch links under one hold of the lock when the
+	// decisions look identifiers up themselves (aheadChunk otherwise): enough to make
+	// locking free, few enough that readers wait at most some hundred microseconds.
 	batchChunk = 512
 	// warmGroup is how many events' lookups are started together, ahead of their
 	// decisions, so that their cache misses overlap (see Resolver.warmBatch).
@@ -69,12 +70,15 @@ const (
 // It is faster than a loop of Link calls, in four ways. The work that does not depend
 // on earlier events (validation, normalisation, HMAC digests and the hashing of every
 // identifier) runs on a second core, a few hundred events ahead of the decisions. The
-// decisions, which do depend on earlier events, run one event after another under one
-// hold of the lock per few hundred events, and before each group of events the lookups
-// of all their identifiers are started together, so that in a large resolver their
-// cache misses overlap instead of each waiting for the one before (as LookupMany does).
-// An event that merges, refuses and quarantines nothing (most of them) is decided and
-// applied without the general machinery. And the store is synced once,
+// work is also split by data: while the batch holds the lock (a few thousand events at
+// a time), the second core owns the identifier table, looking up each event's
+// identifiers and interning the new ones a few dozen events ahead, and the decisions,
+// which do depend on earlier events and run one event after another, own the profiles
+// and the history and probe no hash table (with a shared store, or after an event the
+// second core leaves to them, the decisions look identifiers up themselves, starting
+// the lookups of a group of events together so that their cache misses overlap, as
+// LookupMany does). An event that merges, refuses and quarantines nothing (most of them)
+// is decided and applied without the general machinery. And the store is synced once,
 // at the end of the batch, rather than after every event: records are appended event by
 // event as Link appends them, and the batch returns, and delivers its callbacks, only
 // after the sync. So a crash during a batch can lose any suffix of its events (never
@@ -87,9 +91,10 @@ const (
 // (its group may or may not be in the log, as for Link), the groups before it stay.
 //
 // Callbacks run after the batch, in order; while a batch runs, other goroutines' Link
-// calls proceed between its groups of events but return only after its callbacks ran.
+// calls proceed between its groups of events (readers wait at most a few milliseconds)
+// but return only after its callbacks ran.
 func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) ([]uint32, error) {
-	return r.linkBatch(ctx, dst, events, 0)
+	return r.linkBatch(ctx, dst, events, 0, nil)
 }
 
 // LinkSeq links the events of seq in order, as LinkBatch does a slice, gathering a few
@@ -101,10 +106,11 @@ func (r *Resolver) LinkSeq(ctx context.Context, seq iter.Seq[Event]) (int, error
 	buf := make([]Event, 0, seqBatch)
 	ids := make([]ID, 0, 4*seqBatch)
 	var dst []uint32
+	var bufs prepBufs
 	linked := 0
 	var err error
 	flush := func() bool {
-		dst, err = r.linkBatch(ctx, dst[:0], buf, linked)
+		dst, err = r.linkBatch(ctx, dst[:0], buf, linked, &bufs)
 		linked += len(dst)
 		clear(buf)
 		clear(ids)
@@ -130,9 +136,9 @@ func (r *Resolver) LinkSeq(ctx context.Context, seq iter.Seq[Event]) (int, error
 }
 
 // linkBatch is LinkBatch; base is the index of events[0] in the caller's input, for
-// error messages.
-func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, base int) ([]uint32, error) {
-	pp := r.startPrepare(events)
+// error messages; bufs, when not nil, are buffers to reuse.
+func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, base int, bufs *prepBufs) ([]uint32, error) {
+	pp := r.startPrepare(events, bufs)
 	defer pp.stop()
 	prep := pp.prep
 	batchErr := func(err error, i int) error {
@@ -141,6 +147,9 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 	// A shared store is led once per chunk and settled after it: the chunk's records go
 	// in one flush. Other stores are synced once, at the end.
 	chunk := batchChunk
+	if pp.ahead {
+		chunk = aheadChunk
+	}
 	type delivery struct {
 		tk  uint64
 		rep *changes
@@ -151,21 +160,50 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		rep := &changes{}
 		var failed error
 		at := hi
-		pp.wait(hi)
 		r.mu.Lock()
 		if r.shared != nil {
+			pp.wait(hi)
 			if err := r.lead(ctx); err != nil {
 				r.mu.Unlock()
 				return dst, batchErr(errorf("link: %w", err), lo)
 			}
 			r.led = true
 		}
-		// After the lead: a shared store's rebuild replaces the table.
-		r.t.tracking, r.t.track = r.shared == nil, r.t.track[:0]
-		r.warmBatch(prep, lo, min(lo+warmGroup, hi))
+		// The other core interns this chunk's identifiers ahead (ahead.go), unless the
+		// resolver failed (every event fails) or the stage stopped.
+		ahead := pp.ahead && r.failed == nil
+		if ahead {
+			r.t.ahead, r.t.visible = true, r.t.held() // before the helper may intern
+			if ahead = pp.openTo(hi); !ahead {
+				r.t.ahead = false
+			}
+		}
+		upTo, warmed := lo, lo // events interned ahead, and warmed
+		if !ahead {
+			pp.wait(hi)
+			// After the lead: a shared store's rebuild replaces the table.
+			r.t.tracking, r.t.track = r.shared == nil, r.t.track[:0]
+			r.warmBatch(prep, lo, min(lo+warmGroup, hi))
+		}
 		for i := lo; i < hi; i++ {
-			if (i-lo)%warmGroup == 0 && i+warmGroup < hi {
+			switch {
+			case ahead && i >= upTo:
+				if upTo = pp.waitInterned(i); upTo > i {
+					break
+				}
+				// The stage stopped at this event: the decisions own the table again.
+				ahead = false
+				r.endAhead()
+				pp.wait(hi)
+				r.t.tracking, r.t.track = true, r.t.track[:0]
+				r.warmBatch(prep, i, min(i+warmGroup, hi))
+			case !ahead && (i-lo)%warmGroup == 0 && i+warmGroup < hi:
 				r.warmBatch(prep, i+warmGroup, min(i+2*warmGroup, hi))
+			}
+			if ahead && warmed < min(i+2*warmGroup, upTo) && (i >= warmed || (i-lo)%warmGroup == 0) {
+				end := min(i+2*warmGroup, upTo)
+				r.warmNodes(prep, warmed, end)
+				warmed = end
 			}
 			if err := checkCtx(ctx); err != nil {
 				failed, at = errorf("link: %w", err), i
@@ -195,6 +233,15 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 			}
 			dst = append(dst, profile)
 		}
+		if ahead {
+			// The helper leaves the table before the lock is released; what it interned
+			// for the failing event and after it is undone.
+			pp.settle(failed != nil)
+			if failed != nil {
+				r.t.truncate(r.t.visible)
+			}
+			r.endAhead()
+		}
 		r.led = false
 		tk := r.ticket(rep)
 		r.t.tracking = false
@@ -220,6 +267,21 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		}
 	}
 	return dst, nil
+}
+
+// endAhead gives the table back to the decisions once the helper has left it: every
+// node interned ahead has been issued (or truncated), and the reports that read the
+// table are completed. The caller holds mu.
+func (r *Resolver) endAhead() {
+	if r.t.visible != r.t.held() {
+		panic(fmt.Sprintf("identity: %d nodes interned ahead, %d decided", r.t.held(), r.t.visible)) // checked: unreachable
+	}
+	r.t.ahead = false
+	for _, f := range r.fixups {
+		f()
+	}
+	clear(r.fixups)
+	r.fixups = r.fixups[:0]
 }
 
 // warmBatch starts the lookups of the identifiers of events [lo, hi) in phases, each touching

@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,6 +148,9 @@ func TestPropLinkBatchEqualsLink(t *testing.T) {
 		// before the decisions rather than beside them.
 		defer identity.SetBatchSizes(rapid.IntRange(1, 9).Draw(t, "chunk"), rapid.IntRange(1, 5).Draw(t, "group"), rapid.IntRange(1, 7).Draw(t, "part"))()
 		defer identity.SetPrepareAhead(identity.SetPrepareAhead(rapid.IntRange(0, 3).Draw(t, "prepare first") != 0))
+		// Mostly with the identifiers interned ahead on the other core, in holds and
+		// steps of a few events.
+		defer identity.SetAhead(rapid.IntRange(0, 3).Draw(t, "intern ahead") != 0, rapid.IntRange(1, 12).Draw(t, "ahead chunk"), rapid.IntRange(1, 6).Draw(t, "ahead step"))()
 		ruleSets := []func() identity.Rules{
 			func() identity.Rules { return identity.Rules{} }, smallRules, identity.DefaultRules,
 		}
@@ -370,4 +374,119 @@ func TestLinkBatchConcurrent(t *testing.T) {
 	if st := r.Stats(); st.Identifiers != 3*1500+400 || st.Profiles != 400 {
 		t.Fatalf("stats %+v, want 4,900 identifiers in 400 profiles", st)
 	}
+}
+
+// failingStore fails its append number failAt (counting from 1), once, or cancels a
+// context there instead.
+type failingStore struct {
+	identity.MemStore
+	appends, failAt int
+	cancel          func()
+}
+
+func (s *failingStore) Append(recs ...[]byte) error {
+	s.appends++
+	if s.appends == s.failAt {
+		if s.cancel == nil {
+			return errors.New("disk full")
+		}
+		s.cancel()
+	}
+	return s.MemStore.Append(recs...)
+}
+
+// An event whose decision fails in the middle of a batch (its record cannot be appended,
+// or the context is cancelled) leaves the resolver as Link leaves it, though the other
+// core had already interned the identifiers of that event and later ones: the batch
+// resumed from the failing event ends where Link does, record for record.
+func TestLinkBatchFailsMidwayAsLink(t *testing.T) {
+	defer identity.SetAhead(true, 700, 50)()
+	events := make([]identity.Event, 3000)
+	for i := range events {
+		ids := []identity.ID{{Kind: "anonymous_id", Value: fmt.Sprintf("a%d", i)}, {Kind: "device_id", Value: fmt.Sprintf("d%d", i/4)}}
+		if i%7 == 0 {
+			ids = append(ids, identity.ID{Kind: "email", Value: fmt.Sprintf("e%d@x.io", i%300)}) // merges
+		}
+		events[i] = identity.Event{At: t0.Add(time.Duration(i) * time.Second), Source: "web", IDs: ids}
+	}
+	for _, cancel := range []bool{false, true} {
+		for _, failAt := range []int{2, 1234, 2990} {
+			run := func(batch bool) ([]uint32, *failingStore, *identity.Resolver) {
+				cctx, stop := context.WithCancel(ctx)
+				defer stop()
+				s := &failingStore{failAt: failAt}
+				if cancel {
+					s.cancel = stop
+				}
+				r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []uint32
+				if batch {
+					got, err = r.LinkBatch(cctx, nil, events)
+				} else {
+					for _, e := range events {
+						p, lerr := r.Link(cctx, e.At, e.Source, e.IDs...)
+						if lerr != nil {
+							err = lerr
+							break
+						}
+						got = append(got, p)
+					}
+				}
+				if err == nil {
+					t.Fatalf("cancel %v, fail at %d, batch %v: no error", cancel, failAt, batch)
+				}
+				// Resume from the failing event with a context that holds.
+				err = nil
+				if batch {
+					got, err = r.LinkBatch(ctx, got, events[len(got):])
+				} else {
+					for _, e := range events[len(got):] {
+						p, lerr := r.Link(ctx, e.At, e.Source, e.IDs...)
+						if lerr != nil {
+							err = lerr
+							break
+						}
+						got = append(got, p)
+					}
+				}
+				if err != nil {
+					t.Fatalf("cancel %v, fail at %d, batch %v: resumed: %v", cancel, failAt, batch, err)
+				}
+				return got, s, r
+			}
+			want, ws, wr := run(false)
+			got, gs, gr := run(true)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("cancel %v, fail at %d: profiles (-Link +LinkBatch):\n%s", cancel, failAt, diff)
+			}
+			var ls, lb [][]byte
+			for rec := range ws.Records() {
+				ls = append(ls, rec)
+			}
+			for rec := range gs.Records() {
+				lb = append(lb, rec)
+			}
+			if diff := cmp.Diff(ls, lb); diff != "" {
+				t.Fatalf("cancel %v, fail at %d: log (-Link +LinkBatch):\n%s", cancel, failAt, diff)
+			}
+			if w, g := wr.Stats(), gr.Stats(); w.Identifiers != g.Identifiers || w.Profiles != g.Profiles {
+				t.Fatalf("cancel %v, fail at %d: stats: Link %+v, LinkBatch %+v", cancel, failAt, w, g)
+			}
+			for _, e := range events {
+				for _, id := range e.IDs {
+					if pw, _ := wr.Lookup(id); pw != mustLookup(gr, id) {
+						t.Fatalf("cancel %v, fail at %d: Lookup(%v): Link %d, LinkBatch %d", cancel, failAt, id, pw, mustLookup(gr, id))
+					}
+				}
+			}
+		}
+	}
+}
+
+func mustLookup(r *identity.Resolver, id identity.ID) uint32 {
+	p, _ := r.Lookup(id)
+	return p
 }

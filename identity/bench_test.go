@@ -559,19 +559,20 @@ func BenchmarkLinkBatch(b *testing.B) {
 // BenchmarkLinkSeq links the same stream through LinkSeq, from an iterator that decodes
 // each event into a reused IDs slice as a host reading its history would.
 //
-// DefaultRules+prepareFirst is the same with the batch's preparation done on both cores
-// before its decisions instead of beside them (identity.SetPrepareAhead(false)), to
-// measure what the overlap gains on the machine at hand.
+// DefaultRules is the default: the second core prepares events and owns the identifier
+// table (it looks identifiers up and interns the new ones ahead of the decisions).
+// DefaultRules+lookupsInDecisions has the second core prepare events only, the
+// decisions looking identifiers up themselves (the previous design), and
+// DefaultRules+prepareFirst has the batch's preparation done on both cores before its
+// decisions instead of beside them (identity.SetPrepareAhead(false)), to measure what
+// each overlap gains on the machine at hand.
 func BenchmarkLinkSeq(b *testing.B) {
 	s := getStream(*benchEvents)
 	n := len(s.events) / 2
-	for _, ahead := range []bool{true, false} {
-		name := "DefaultRules"
-		if !ahead {
-			name += "+prepareFirst"
-		}
-		b.Run(fmt.Sprintf("%s/events=%d", name, n), func(b *testing.B) {
-			defer identity.SetPrepareAhead(identity.SetPrepareAhead(ahead))
+	for _, mode := range []string{"", "+lookupsInDecisions", "+prepareFirst"} {
+		b.Run(fmt.Sprintf("DefaultRules%s/events=%d", mode, n), func(b *testing.B) {
+			defer identity.SetPrepareAhead(identity.SetPrepareAhead(mode != "+prepareFirst"))
+			defer identity.SetAhead(mode == "", 4096, 64)()
 			linkSeqStream(b, s, n)
 		})
 	}

@@ -48,3 +48,18 @@ func (c *column[T]) bytes(elem int) int {
 	}
 	return n
 }
+
+// truncate keeps the first n elements, as if the others had never been pushed.
+func (c *column[T]) truncate(n uint32) {
+	if n >= c.n {
+		return
+	}
+	need := int((n + pageMask) >> pageBits)
+	clear(c.pages[need:])
+	c.pages = c.pages[:need]
+	if need > 0 {
+		last := need - 1
+		c.pages[last] = c.pages[last][:n-uint32(last)<<pageBits]
+	}
+	c.n = n
+}

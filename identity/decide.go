@@ -17,6 +17,7 @@ type candidate struct {
 	tag    uint32 // hash tag in the identifier table
 	slot   uint64 // the tag's home slot, read early
 	node   uint32 // 0: new
+	ahead  uint32 // the node interned ahead for it, while the table is ahead (ahead.go)
 	key    uint32 // profile before the event; 0: new
 	status uint8
 	limit  uint8 // refused: the limit, the count it would reach, the kind
@@ -46,8 +47,10 @@ func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) er
 		var v string
 		var why uint8
 		var tag uint32
+		var ahead uint32
 		hashed := false
 		if pre != nil {
+			ahead = pre[i].node
 			v, why = pre[i].value, pre[i].why
 			// The tag computed ahead holds if the kind had this code then (kinds are
 			// never renumbered while the table lives; see prepareBatch).
@@ -80,13 +83,34 @@ func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) er
 			if !hashed {
 				tag = r.t.tag(code, v)
 			}
-			cands = append(cands, candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v, tag: tag})
+			cands = append(cands, candidate{in: i, kind: id.Kind, code: code, rule: rule, value: v, tag: tag, ahead: ahead})
 		}
+	}
+	t, g := r.t, r.g
+	if t.ahead {
+		// Looked up on the other core, which owns the table meanwhile (ahead.go).
+		var uf uint32
+		for i := range cands {
+			c := &cands[i]
+			if c.node = c.ahead; c.node > t.visible {
+				c.node = 0
+			}
+			if c.node != 0 {
+				uf |= g.nodes.ref(c.node).uf
+			}
+		}
+		for i := range cands {
+			if n := cands[i].node; n != 0 {
+				cands[i].key = g.keyOf(n)
+			}
+		}
+		r.sink ^= byte(uf)
+		r.cands = cands
+		return nil
 	}
 	// Look the identifiers up in phases, each touching one kind of memory for all of
 	// them, so that the cache misses of different identifiers overlap instead of each
 	// waiting for the one before (the event's identifiers are independent).
-	t, g := r.t, r.g
 	for i := range cands {
 		cands[i].slot = t.probe(cands[i].tag)
 	}
@@ -362,6 +386,9 @@ func (r *Resolver) build(rec *record) error {
 		if c.node == 0 {
 			if len(rec.news) == 0 {
 				rec.first = next
+			}
+			if r.t.ahead && c.ahead != next {
+				panic(fmt.Sprintf("identity: node interned ahead as %d, decided as %d", c.ahead, next)) // checked: unreachable
 			}
 			c.node = next
 			next++

@@ -165,8 +165,9 @@
 // bytes per identifier (see BENCHMARKS.md). In a resolver of millions of identifiers a
 // lookup waits on a few cache misses; LookupMany resolves many at once with their misses
 // overlapped, at about a third of the cost each. LinkBatch and LinkSeq link a backfill
-// with the same effect as Link per event, normalising and hashing on every core,
-// overlapping the lookups of neighbouring events and syncing the store once per batch.
+// with the same effect as Link per event, normalising and hashing on every core, the
+// second core owning the identifier table (lookups and interning) while the first
+// decides, and syncing the store once per batch.
 //
 // # Conventions
 //

@@ -17,3 +17,12 @@ func SetBatchSizes(chunk, group, part int) (restore func()) {
 	batchChunk, warmGroup, prepPart = chunk, group, part
 	return func() { batchChunk, warmGroup, prepPart = c, g, p }
 }
+
+// SetAhead sets whether LinkBatch's second core interns identifiers ahead of the
+// decisions, how many events it decides per hold of the lock then and how many the
+// second core interns per step; restore puts the previous settings back.
+func SetAhead(on bool, chunk, step int) (restore func()) {
+	o, c, s := internAhead, aheadChunk, aheadStep
+	internAhead, aheadChunk, aheadStep = on, chunk, step
+	return func() { internAhead, aheadChunk, aheadStep = o, c, s }
+}

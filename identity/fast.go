@@ -79,7 +79,9 @@ func (r *Resolver) linkSimple(nanos int64, source string, match *Match, pre []no
 	for i := range cands {
 		c := &cands[i]
 		var n uint32
-		if p := c.pre; p.warmed && (p.node != 0 || !t.internedSince(p.since, c.tag)) {
+		if p := c.pre; t.ahead {
+			n = t.aheadNode(p) // looked up on the other core (ahead.go)
+		} else if p.warmed && (p.node != 0 || !t.internedSince(p.since, c.tag)) {
 			n = p.node // looked up by warmBatch, and still what findTag would return
 		} else {
 			n = t.findTag(c.code, c.value, c.tag)
@@ -153,7 +155,11 @@ func (r *Resolver) linkSimple(nanos int64, source string, match *Match, pre []no
 		}
 		c.node = next
 		next++
-		t.add(c.code, c.value, nil, true, 0, c.tag, true)
+		if t.ahead {
+			t.issue(c.pre.node, c.node)
+		} else {
+			t.add(c.code, c.value, nil, true, 0, c.tag, true)
+		}
 		g.ensure(c.node)
 		g.nodes.ref(c.node).kind = c.code
 	}

@@ -319,6 +319,13 @@ func (g *graph) applyLink(r *record) linkResult {
 	g.ensure(hi)
 	if !g.view {
 		for i, n := range r.news {
+			if g.t.ahead {
+				// Interned ahead on the other core; build checked the numbering.
+				node := r.first + uint32(i)
+				g.t.issue(node, node)
+				g.nodes.ref(node).kind = n.code
+				continue
+			}
 			node := g.t.add(n.code, n.value, n.raw, !n.erased, n.hash, n.tag, n.tagged)
 			if node != r.first+uint32(i) {
 				panic(fmt.Sprintf("identity: node %d interned as %d", r.first+uint32(i), node)) // checked: unreachable

@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // prepareAhead: the decisions start as soon as the first part is prepared, and the rest
@@ -13,14 +12,24 @@ import (
 // one physical core the overlap gains little).
 var prepareAhead = true
 
+// internAhead: with prepareAhead, the second core also owns the identifier table while
+// a batch holds the lock: it looks up the batch's identifiers and interns the new ones
+// ahead of the decisions (ahead.go), so that the decisions probe no hash table. When
+// false, the decisions look the identifiers up themselves (warmBatch).
+var internAhead = true
+
 // preparer validates, normalises and hashes the events of a batch (the work of Link that
 // does not depend on earlier events) ahead of the decisions, in parts of prepPart
 // events. A helper goroutine prepares parts in order while the caller decides the parts
-// already prepared; when the caller reaches a part the helper has not begun (the helper
-// was descheduled, or there is one core), the caller prepares it itself rather than wait.
-// The preparation takes no lock (it reads the kinds through kindsSnap, and the table's
-// seed, which a resolver without a shared store never replaces), so the two cores work
-// at once.
+// already prepared; when the caller reaches a part nobody has begun (the helper was
+// descheduled, or there is one core), or waits for the helper, it prepares a part itself
+// rather than wait idle. The preparation takes no lock (it reads the kinds through
+// kindsSnap, and the table's seed, which a resolver without a shared store never
+// replaces), so the two cores work at once.
+//
+// With ahead, the helper also looks up the identifiers of the events the caller has
+// opened (the caller holds the resolver's lock over them) and interns the new ones, a
+// step of events at a time, before the caller decides them (see internAhead).
 type preparer struct {
 	r       *Resolver
 	events  []Event
@@ -28,70 +37,222 @@ type preparer struct {
 	all     []normed
 	offsets []int
 	tags    *table // nil: no tags computed ahead (a shared store's rebuild replaces the table)
+	parts   int
 
-	parts []chan struct{} // closed when the part is prepared
-	next  atomic.Int32    // the next part not yet claimed
-	ready int             // parts the caller has seen prepared
-	quit  atomic.Bool
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	cond    sync.Cond
+	claimed int    // parts claimed for preparation, in order
+	done    []bool // part j is prepared
+	ready   int    // the caller's count of parts it has seen prepared
+	quit    bool
+	wg      sync.WaitGroup
+
+	// The intern-ahead stage; ahead is fixed at the start, the rest guarded by mu. The
+	// stage's steps run in order, each on whichever goroutine claims it (busy).
+	ahead    bool
+	open     int  // events [0, open) may be interned: the caller holds the lock over them
+	interned int  // events [0, interned) are looked up, their new identifiers interned
+	stopped  bool // the stage interns nothing more in this batch (it met an event it leaves to the decisions, or was halted)
+	busy     bool // a step is being interned: the table is its goroutine's
+
+	// The helper's view of the kinds (internAhead), rebuilt when kindsSnap changes.
+	snap  *kindSnap
+	prio  [256]int
+	names [256]string
+	sink  byte
 }
 
-// startPrepare starts preparing events.
-func (r *Resolver) startPrepare(events []Event) *preparer {
-	p := &preparer{r: r, events: events, prep: make([]prepared, len(events)), offsets: make([]int, len(events)+1)}
+// prepBufs are a preparer's buffers, which LinkSeq reuses from one gathering to the
+// next instead of allocating (and clearing) them again.
+type prepBufs struct {
+	prep    []prepared
+	all     []normed
+	offsets []int
+	done    []bool
+}
+
+// startPrepare starts preparing events, in bufs (nil: fresh buffers).
+func (r *Resolver) startPrepare(events []Event, bufs *prepBufs) *preparer {
+	if bufs == nil {
+		bufs = &prepBufs{}
+	}
+	p := &preparer{r: r, events: events}
+	p.cond.L = &p.mu
+	p.prep = grown(bufs.prep, len(events))
+	p.offsets = grown(bufs.offsets, len(events)+1)
+	p.offsets[0] = 0
 	for i, e := range events {
 		p.offsets[i+1] = p.offsets[i] + len(e.IDs)
 	}
-	p.all = make([]normed, p.offsets[len(events)])
+	p.all = grown(bufs.all, p.offsets[len(events)])
 	if r.shared == nil {
 		p.tags = r.t
 	}
-	p.parts = make([]chan struct{}, (len(events)+prepPart-1)/prepPart)
-	for i := range p.parts {
-		p.parts[i] = make(chan struct{})
-	}
-	if len(p.parts) > 1 && runtime.GOMAXPROCS(0) > 1 {
+	p.parts = (len(events) + prepPart - 1) / prepPart
+	p.done = grown(bufs.done, p.parts)
+	clear(p.done)
+	bufs.prep, bufs.all, bufs.offsets, bufs.done = p.prep, p.all, p.offsets, p.done
+	if len(events) > 0 && runtime.GOMAXPROCS(0) > 1 && (p.parts > 1 || internAhead) {
+		p.ahead = prepareAhead && internAhead && r.shared == nil
 		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			for !p.quit.Load() && p.claim() {
-			}
-		}()
+		go p.help()
 	}
 	if !prepareAhead {
-		for p.claim() {
-		}
 		p.wait(len(events))
 	}
 	return p
 }
 
-// claim prepares the next part nobody has claimed, if any, and reports whether it did.
-func (p *preparer) claim() bool {
-	j := int(p.next.Add(1)) - 1
-	if j >= len(p.parts) {
+// grown returns s resliced to n elements, reallocated if its capacity is short.
+func grown[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// help is the helper goroutine: it interns ahead what the caller has opened, and
+// otherwise prepares the next part nobody has claimed.
+func (p *preparer) help() {
+	defer p.wg.Done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for !p.quit {
+		if p.internNext() {
+			continue
+		}
+		if p.claimed < p.parts {
+			p.prepareNext()
+			continue
+		}
+		if !p.ahead || p.stopped || p.interned >= len(p.events) {
+			return // nothing more will come
+		}
+		p.cond.Wait()
+	}
+}
+
+// internNext interns the next step of events ahead, if there is one that may be
+// interned and nobody is interning, and reports whether it did. Either goroutine may:
+// the helper does when it can, and the caller does when it waits for the helper (which
+// may be descheduled, on a loaded machine). The caller holds p.mu, which internNext
+// releases while it works.
+func (p *preparer) internNext() bool {
+	if !p.ahead || p.stopped || p.busy || p.interned >= p.open {
 		return false
 	}
-	p.run(j*prepPart, min((j+1)*prepPart, len(p.events)))
-	close(p.parts[j])
+	lo := p.interned
+	j := lo / prepPart
+	if !p.done[j] {
+		return false
+	}
+	hi := min(p.open, (j+1)*prepPart, lo+aheadStep)
+	p.busy = true
+	p.mu.Unlock()
+	n := p.r.internAhead(p, lo, hi)
+	p.mu.Lock()
+	p.busy = false
+	p.interned = lo + n
+	if n < hi-lo {
+		p.stopped = true
+	}
+	p.cond.Broadcast()
 	return true
 }
 
-// wait returns once events [0, hi) are prepared, preparing parts itself that the helper
-// has not claimed.
+// prepareNext prepares the next part nobody has claimed. The caller holds p.mu, which
+// prepareNext releases while it works.
+func (p *preparer) prepareNext() {
+	j := p.claimed
+	p.claimed++
+	p.mu.Unlock()
+	p.run(j*prepPart, min((j+1)*prepPart, len(p.events)))
+	p.mu.Lock()
+	p.done[j] = true
+	p.cond.Broadcast()
+}
+
+// wait returns once events [0, hi) are prepared, preparing parts itself that nobody has
+// claimed.
 func (p *preparer) wait(hi int) {
-	for p.ready*prepPart < hi {
-		if int(p.next.Load()) <= p.ready {
-			p.claim() // the part the caller needs is unclaimed (or another one is: fine)
-		}
-		<-p.parts[p.ready]
-		p.ready++
+	if p.ready*prepPart >= hi || p.ready == p.parts {
+		return
 	}
+	p.mu.Lock()
+	for p.ready*prepPart < hi && p.ready < p.parts {
+		switch {
+		case p.done[p.ready]:
+			p.ready++
+		case p.claimed <= p.ready:
+			p.prepareNext() // the part the caller needs is unclaimed (or another one is: fine)
+		default:
+			p.cond.Wait()
+		}
+	}
+	p.mu.Unlock()
+}
+
+// openTo lets the helper intern events up to hi, the end of the events the caller now
+// holds the lock over, and reports whether the stage still runs.
+func (p *preparer) openTo(hi int) bool {
+	if !p.ahead {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return false
+	}
+	p.open = hi
+	p.cond.Broadcast()
+	return true
+}
+
+// waitInterned returns once event i is interned ahead, with the count of events
+// interned (> i), or, when the stage stopped before event i, that count (<= i) once the
+// helper has left the table. Rather than wait idle the caller interns the next step
+// itself if the helper is not interning it, or else prepares a part nobody claimed.
+func (p *preparer) waitInterned(i int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		if p.interned > i {
+			return p.interned
+		}
+		if p.stopped && !p.busy {
+			return p.interned
+		}
+		if p.internNext() {
+			continue
+		}
+		if p.claimed < p.parts {
+			p.prepareNext()
+			continue
+		}
+		p.cond.Wait()
+	}
+}
+
+// settle returns once the helper has left the table; halt stops the stage for the rest
+// of the batch. The caller holds the resolver's lock and is about to release it, or to
+// undo what was interned ahead.
+func (p *preparer) settle(halt bool) {
+	p.mu.Lock()
+	if halt {
+		p.stopped = true
+	}
+	for p.busy {
+		p.cond.Wait()
+	}
+	p.mu.Unlock()
 }
 
 // stop ends the preparation and waits for it, so that the caller may reuse events.
 func (p *preparer) stop() {
-	p.quit.Store(true)
+	p.mu.Lock()
+	p.quit = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
 	p.wg.Wait()
 }
 
@@ -102,6 +263,7 @@ func (p *preparer) run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		e := &p.events[i]
 		pr := &p.prep[i]
+		pr.pre = nil
 		pr.nanos, pr.err = r.checkEvent(context.Background(), e.At, e.Source, e.IDs)
 		if pr.err == nil {
 			pr.err = checkMatch(e.Match)

@@ -68,6 +68,8 @@ type Resolver struct {
 	accKey  uint32
 	accLate bool
 	sink    byte // keeps the lookups' early memory reads from being optimised away
+	// fixups complete reports that read the table, once a batch's helper has left it
+	fixups []func()
 
 	warm atomic.Uint32 // LookupMany's sink, written under the read lock
 
@@ -570,8 +572,14 @@ func (r *Resolver) linkLocked(ctx context.Context, nanos int64, at time.Time, so
 	}
 	if r.on.split != nil {
 		for _, s := range append(qsplits, res.splits...) {
-			sp := Split{Profile: s.from, Into: s.into, ID: r.storedID(s.node), At: at}
-			rep.own = append(rep.own, func() { r.on.split(sp) })
+			sp := &Split{Profile: s.from, Into: s.into, At: at}
+			if node := s.node; r.t.ahead {
+				// The other core owns the arena until the batch settles it (ahead.go).
+				r.fixups = append(r.fixups, func() { sp.ID = r.storedID(node) })
+			} else {
+				sp.ID = r.storedID(node)
+			}
+			rep.own = append(rep.own, func() { r.on.split(*sp) })
 		}
 	}
 	return res.profile, false, nil

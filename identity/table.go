@@ -50,6 +50,13 @@ type table struct {
 	// while it holds the lock over a chunk of events; see normed).
 	tracking bool
 	track    []uint32
+
+	// ahead: LinkBatch's second core owns the index and the arena (it looks the batch's
+	// identifiers up and interns the new ones ahead of the decisions, see ahead.go), and
+	// the decisions see only the first visible nodes: those of the events they have
+	// decided. The decisions read nothing else of the table that the second core writes.
+	ahead   bool
+	visible uint32
 }
 
 const (
@@ -74,7 +81,16 @@ func newTable() *table {
 }
 
 // nodes is the number of node ids issued; valid ids are 1..nodes.
-func (t *table) nodes() uint32 { return t.off.len() - 1 }
+// While ahead, the decisions' count: the nodes interned ahead are not yet issued.
+func (t *table) nodes() uint32 {
+	if t.ahead {
+		return t.visible
+	}
+	return t.off.len() - 1
+}
+
+// held is the number of nodes interned, whether or not the decisions have reached them.
+func (t *table) held() uint32 { return t.off.len() - 1 }
 
 func (t *table) tag(kind uint8, v string) uint32 { return mixTag(kind, maphash.String(t.seed, v)) }
 
@@ -182,8 +198,16 @@ func (t *table) record(node uint32) (uint8, []byte) {
 
 // canAdd reports whether n more identifiers with values of total size bytes fit.
 func (t *table) canAdd(n int, bytes int) error {
-	if uint64(t.nodes())+uint64(n) > maxNode {
-		return fmt.Errorf("%w: %d identifiers held, %d more", ErrFull, t.nodes(), n)
+	if t.ahead {
+		return nil // the second core checked before it interned them (internAhead)
+	}
+	return t.canAddHeld(n, bytes)
+}
+
+// canAddHeld is canAdd against every node interned.
+func (t *table) canAddHeld(n int, bytes int) error {
+	if uint64(t.held())+uint64(n) > maxNode {
+		return fmt.Errorf("%w: %d identifiers held, %d more", ErrFull, t.held(), n)
 	}
 	if len(t.arena)+1+(bytes+n*(recHeader+3))/arenaPage >= maxPages {
 		return fmt.Errorf("%w: identifier arena of %d MiB is full", ErrFull, len(t.arena))
@@ -319,8 +343,14 @@ func (t *table) erase(node uint32) {
 		t.erasedWhile++
 		return
 	}
+	t.unslot(t.tagBytes(kind, v), off)
+	t.clearValue(off)
+}
+
+// unslot removes the index entry of the record at off, whose tag is tag.
+func (t *table) unslot(tag, off uint32) {
 	mask := uint32(len(t.slots) - 1)
-	i := t.tagBytes(kind, v) >> t.shift
+	i := tag >> t.shift
 	for uint32(t.slots[i]) != off {
 		i = (i + 1) & mask
 	}
@@ -341,7 +371,29 @@ func (t *table) erase(node uint32) {
 	}
 	t.slots[i] = 0
 	t.used--
-	t.clearValue(off)
+}
+
+// truncate removes the nodes after keep, the newest first, as if they had never been
+// interned: LinkBatch interns a batch's identifiers ahead of its decisions, and an event
+// that fails leaves those of the events from it on undecided. None of them was erased.
+func (t *table) truncate(keep uint32) {
+	n := t.held()
+	if n <= keep {
+		return
+	}
+	for node := n; node > keep; node-- {
+		kind, v := t.record(node)
+		t.unslot(t.tagBytes(kind, v), t.off.at(node))
+	}
+	off := t.off.at(keep + 1)
+	page, pos := off>>arenaBits, off&(arenaPage-1)
+	if pos == 0 {
+		t.arena = t.arena[:page] // the page was begun for these nodes
+	} else {
+		t.arena = t.arena[:page+1]
+		t.arena[page] = t.arena[page][:pos]
+	}
+	t.off.truncate(keep + 1)
 }
 
 func (t *table) clearValue(off uint32) {
