@@ -578,6 +578,31 @@ func BenchmarkLinkSeq(b *testing.B) {
 	}
 }
 
+// helpers adds up the CPU time of LinkBatch's helper goroutines, each measured on
+// the thread it locks itself to.
+var helpers struct {
+	sync.Mutex
+	cpu time.Duration
+}
+
+func init() {
+	identity.SetHelperCPU(func(add time.Duration) time.Duration {
+		if add == 0 {
+			return threadTime()
+		}
+		helpers.Lock()
+		helpers.cpu += add
+		helpers.Unlock()
+		return 0
+	})
+}
+
+func helperTime() time.Duration {
+	helpers.Lock()
+	defer helpers.Unlock()
+	return helpers.cpu
+}
+
 // linkSeqStream links the first n events of s through LinkSeq b.N times.
 func linkSeqStream(b *testing.B, s *stream, n int) {
 	for range b.N {
@@ -589,7 +614,7 @@ func linkSeqStream(b *testing.B, s *stream, n int) {
 		}
 		b.StartTimer()
 		runtime.LockOSThread()
-		cpu0, thread0 := cpuTime(), threadTime()
+		cpu0, thread0, helper0 := cpuTime(), threadTime(), helperTime()
 		start := time.Now()
 		var ids []identity.ID
 		linked, err := r.LinkSeq(ctx, func(yield func(identity.Event) bool) {
@@ -606,6 +631,7 @@ func linkSeqStream(b *testing.B, s *stream, n int) {
 		b.StopTimer()
 		if thread > 0 {
 			b.ReportMetric(float64(thread.Nanoseconds())/float64(n), "caller-cpu-ns/event")
+			b.ReportMetric(float64((helperTime()-helper0).Nanoseconds())/float64(n), "helper-cpu-ns/event")
 		}
 		if err != nil || linked != n {
 			b.Fatalf("linked %d of %d: %v", linked, n, err)

@@ -1,5 +1,7 @@
 package identity
 
+import "time"
+
 // SetPrepareAhead sets whether LinkBatch prepares events beside its decisions (the
 // default) or all of them first, for the benchmarks that compare the two; it returns
 // the previous setting.
@@ -26,3 +28,6 @@ func SetAhead(on bool, chunk, step int) (restore func()) {
 	internAhead, aheadChunk, aheadStep = on, chunk, step
 	return func() { internAhead, aheadChunk, aheadStep = o, c, s }
 }
+
+// SetHelperCPU installs the benchmarks' measure of the helpers' CPU time (see helperCPU).
+func SetHelperCPU(f func(add time.Duration) time.Duration) { helperCPU = f }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // prepareAhead: the decisions start as soon as the first part is prepared, and the rest
@@ -17,6 +18,10 @@ var prepareAhead = true
 // ahead of the decisions (ahead.go), so that the decisions probe no hash table. When
 // false, the decisions look the identifiers up themselves (warmBatch).
 var internAhead = true
+
+// helperCPU, when set (by the benchmarks), reads the calling thread's CPU time when
+// given 0, and is given the CPU time each helper used, to add up.
+var helperCPU func(add time.Duration) time.Duration
 
 // preparer validates, normalises and hashes the events of a batch (the work of Link that
 // does not depend on earlier events) ahead of the decisions, in parts of prepPart
@@ -115,6 +120,12 @@ func grown[T any](s []T, n int) []T {
 // otherwise prepares the next part nobody has claimed.
 func (p *preparer) help() {
 	defer p.wg.Done()
+	if helperCPU != nil {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		t0 := helperCPU(0)
+		defer func() { helperCPU(helperCPU(0) - t0) }()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for !p.quit {
