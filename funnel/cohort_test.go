@@ -1,14 +1,19 @@
 package funnel
 
 import (
+	"cmp"
 	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
 
@@ -135,7 +140,7 @@ func TestCohortsMatchReference(t *testing.T) {
 			if w == nil {
 				t.Fatalf("cohort %v not expected", row.Start)
 			}
-			if diff := cmp.Diff(w, append([]int64{row.Size}, row.Retained...)); diff != "" {
+			if diff := gocmp.Diff(w, append([]int64{row.Size}, row.Retained...)); diff != "" {
 				t.Fatalf("cohort %v (-want +got):\n%s", row.Start, diff)
 			}
 			slices.Sort(members[k])
@@ -170,7 +175,7 @@ func TestCohortsMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if diff := cmp.Diff(got, merged.Table(), tableOpts...); diff != "" {
+		if diff := gocmp.Diff(got, merged.Table(), tableOpts...); diff != "" {
 			t.Fatalf("merged shards differ (-single +merged):\n%s", diff)
 		}
 	})
@@ -194,10 +199,10 @@ func TestCohortFormsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, seq, tableOpts...); diff != "" {
+		if diff := gocmp.Diff(want, seq, tableOpts...); diff != "" {
 			t.Fatalf("RunSeq differs (-Run +RunSeq):\n%s", diff)
 		}
-		if diff := cmp.Diff(want, batch, tableOpts...); diff != "" {
+		if diff := gocmp.Diff(want, batch, tableOpts...); diff != "" {
 			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
 		}
 		// Two streamed shards, split at a profile boundary, merged: the same.
@@ -213,7 +218,7 @@ func TestCohortFormsAgree(t *testing.T) {
 		if err := left.Merge(right); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, left.Table(), tableOpts...); diff != "" {
+		if diff := gocmp.Diff(want, left.Table(), tableOpts...); diff != "" {
 			t.Fatalf("merged PartialSeq shards differ (-Run +merged):\n%s", diff)
 		}
 		if len(evs) > 0 && evs[0].Profile != evs[len(evs)-1].Profile {
@@ -256,5 +261,73 @@ func TestRetentionClickHouseSemantics(t *testing.T) {
 	}
 	if got := Retention(evs, named("d", "a")...); !slices.Equal(got, []bool{false, false}) {
 		t.Errorf("retention without the first condition = %v, want all false", got)
+	}
+}
+
+// TestCohortBatchScan: a batch large enough for several workers, each reading ranges
+// of profiles straight from the columns, gives the table of the slice form, in any
+// period, zone and rule and with the profiles in descending order; a damaged batch is
+// refused naming the event, as Batch.profiles names it.
+func TestCohortBatchScan(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	base := time.Date(2024, 12, 20, 0, 0, 0, 0, time.UTC)
+	rapid.Check(t, func(t *rapid.T) {
+		c, _ := genCohorts(t)
+		c.Periods = rapid.IntRange(0, 70).Draw(t, "periods") // more than a word of periods
+		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 5))
+		var evs []Event
+		for p := uint32(1); len(evs) < 4096+rng.IntN(6000); p++ {
+			for range 1 + rng.IntN(8) {
+				tm := base.Add(time.Duration(rng.IntN(400*24)) * time.Hour)
+				evs = append(evs, Event{Profile: p, Time: tm, Name: []string{"a", "b", "c"}[rng.IntN(3)]})
+			}
+		}
+		want, err := c.Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.RunBatch(batchOf(t, evs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(want, got, tableOpts...); diff != "" {
+			t.Fatalf("RunBatch differs (-Run +RunBatch):\n%s", diff)
+		}
+		slices.SortStableFunc(evs, func(x, y Event) int { return cmp.Compare(y.Profile, x.Profile) })
+		got, err = c.RunBatch(batchOf(t, evs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(want, got, tableOpts...); diff != "" {
+			t.Fatalf("descending profiles differ (-Run +RunBatch):\n%s", diff)
+		}
+	})
+	c := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "b"}, By: Day, Periods: 3}
+	for _, tc := range []struct {
+		name   string
+		damage func(b *Batch)
+		asOf   time.Time
+		want   error
+		where  string
+	}{
+		{"name id", func(b *Batch) { b.Event[17000] = 3 }, time.Time{}, ErrCorrupt, "batch event 17000"},
+		{"time", func(b *Batch) { b.Time[16001] = math.MaxInt64 }, time.Time{}, ErrTimeRange, "batch event 16001"},
+		{"first of two", func(b *Batch) { b.Time[15000] = math.MinInt64; b.Event[3] = 9 }, time.Time{}, ErrCorrupt, "batch event 3"},
+		{"regrouped", func(b *Batch) { b.Profile[17999] = 1 }, time.Time{}, ErrUnsorted, "profile 1"},
+		{"columns", func(b *Batch) { b.Time = b.Time[:10] }, time.Time{}, ErrInvalid, "different lengths"},
+		{"property", func(b *Batch) {
+			b.Values = []string{""}
+			b.Props = map[string][]uint32{"ch": make([]uint32, b.Len())}
+			b.Props["ch"][12345] = 7
+		}, time.Time{}, ErrCorrupt, "batch event 12345"},
+		{"after AsOf", func(b *Batch) { b.Time[9000] = at(86400).UnixNano() }, at(3600), ErrTimeRange, "batch event 9000"},
+	} {
+		b := bigBatch()
+		tc.damage(b)
+		c.AsOf = tc.asOf
+		_, err := c.RunBatch(b)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.where) {
+			t.Errorf("%s: err = %v, want %v naming %q", tc.name, err, tc.want, tc.where)
+		}
 	}
 }
