@@ -159,6 +159,9 @@ func TestLotsMatchReference(t *testing.T) {
 							t.Fatalf("%s: lot %+v", what, x)
 						}
 					}
+					if got.Available < 0 || got.Locked < 0 || got.Debt < 0 || got.Expired < 0 {
+						t.Fatalf("%s: member %d at %v: a negative part of the balance %+v", what, m, p, got)
+					}
 					if got.Debt > 0 && got.Available+got.Locked > 0 {
 						t.Fatalf("%s: member %d in debt with points: %+v", what, m, got)
 					}
