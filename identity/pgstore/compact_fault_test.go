@@ -23,14 +23,7 @@ var rewriteSteps = []string{"begin", "read", "update", "commit"}
 // connection dead. It returns how many backends it terminated.
 func terminateLeader(t testing.TB, pool *pgxpool.Pool, schema string) int {
 	k1, k2 := s0key(schema)
-	var n int
-	err := pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_locks
-		WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
-		uint32(k1), uint32(k2)).Scan(&n)
-	if err != nil {
-		t.Error(err)
-	}
-	return n
+	return pgtest.TerminateLock(t, pool, k1, k2, 5*time.Second)
 }
 
 // linker links events from, from+step, ... below to through r and marks the ones

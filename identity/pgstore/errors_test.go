@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/clientele-go/clientele/identity"
@@ -16,11 +14,7 @@ import (
 func TestErrorPaths(t *testing.T) {
 	pool := pgtest.Pool(t)
 	ctx := context.Background()
-	newer := pgtest.Schema(t, pool)
-	open(t, pool, newer)
-	if _, err := pool.Exec(ctx, "UPDATE "+newer+".clientele_schema SET version = 99 WHERE component = 'identity'"); err != nil {
-		t.Fatal(err)
-	}
+	newer, _ := pgtest.Newer(t, pool, "identity", func(s string) error { open(t, pool, s); return nil })
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	openErr := func(ctx context.Context, schema string) error {
@@ -56,10 +50,7 @@ func TestErrorPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	k1, k2 := s0key(schema)
-	if _, err := pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`, uint32(k1), uint32(k2)); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.TerminateLock(t, pool, k1, k2, 0)
 	settleCut := cut.Settle()
 	leadCut := cut.Lead(ctx)
 
@@ -92,19 +83,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Since after Close", first(closed.Since(0)), identity.ErrClosed},
 		{"Follow after Close", closed.Follow(ctx, r, nil), identity.ErrClosed},
 	} {
-		if !errors.Is(c.err, c.want) {
-			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
-			continue
-		}
-		msg := c.err.Error()
-		if !strings.Contains(msg, "identity/pgstore:") && !strings.Contains(msg, "identity:") && c.want != context.Canceled {
-			t.Errorf("%s: %q names no package", c.name, msg)
-		}
-		for _, p := range []string{"identity/pgstore:", "identity:"} {
-			if n := strings.Count(msg, p); n > 1 {
-				t.Errorf("%s: %q carries %s %d times", c.name, msg, p, n)
-			}
-		}
+		pgtest.CheckError(t, c.name, c.err, c.want, "identity/pgstore: ", "identity: ")
 	}
 }
 

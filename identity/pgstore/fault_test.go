@@ -174,28 +174,7 @@ func TestTerminatedBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	k1, k2 := s0key(schema)
-	var kills atomic.Int32
-	stop := make(chan struct{})
-	killer := make(chan struct{})
-	go func() {
-		defer close(killer)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(5+rand.IntN(20)) * time.Millisecond):
-			}
-			var n int
-			err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-				WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
-				uint32(k1), uint32(k2)).Scan(&n)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(int32(n))
-		}
-	}()
+	stop := pgtest.Terminator(t, pool, k1, k2, 0, func() time.Duration { return time.Duration(5+rand.IntN(20)) * time.Millisecond })
 	acked := make([]bool, events)
 	var failed atomic.Int32
 	var wg sync.WaitGroup
@@ -211,10 +190,9 @@ func TestTerminatedBackend(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	<-killer
-	if kills.Load() == 0 || failed.Load() == 0 {
-		t.Logf("kills %d, failed links %d: the schedule did not interrupt an append", kills.Load(), failed.Load())
+	kills := stop()
+	if kills == 0 || failed.Load() == 0 {
+		t.Logf("kills %d, failed links %d: the schedule did not interrupt an append", kills, failed.Load())
 	}
 	fresh, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
 	if err != nil {
@@ -237,5 +215,5 @@ func TestTerminatedBackend(t *testing.T) {
 	if diff := cmp.Diff(answers(fresh, events), answers(r, events)); diff != "" {
 		t.Fatalf("the writer differs from a fresh replica (-fresh +writer):\n%s", diff)
 	}
-	t.Logf("%d backends terminated, %d links failed and were not acknowledged", kills.Load(), failed.Load())
+	t.Logf("%d backends terminated, %d links failed and were not acknowledged", kills, failed.Load())
 }

@@ -1,15 +1,11 @@
 package pgstore
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,31 +42,19 @@ func open(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
 
 func TestConformance(t *testing.T) {
 	pool := pgtest.Pool(t)
-	var mu sync.Mutex
-	schemas := map[string]string{}
+	schema := pgtest.Schemas(t, pool)
 	open := func(dir string) (identity.Store, error) {
-		mu.Lock()
-		name, ok := schemas[dir]
-		if !ok {
-			name = pgtest.Schema(t, pool)
-			schemas[dir] = name
-		}
-		mu.Unlock()
-		return Open(context.Background(), pool, &Options{Schema: name})
+		return Open(context.Background(), pool, &Options{Schema: schema(dir)})
 	}
 	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
 	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	open(t, pool, schema)
-	if _, err := pool.Exec(context.Background(), "UPDATE "+schema+".clientele_schema SET version = 99 WHERE component = 'identity'"); err != nil {
-		t.Fatal(err)
-	}
+	schema, v := pgtest.Newer(t, pool, "identity", func(s string) error { open(t, pool, s); return nil })
 	_, err := Open(context.Background(), pool, &Options{Schema: schema})
-	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "version 99") {
-		t.Fatalf("Open on a newer schema: %v, want ErrVersion naming version 99", err)
+	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), fmt.Sprint("version ", v)) {
+		t.Fatalf("Open on a newer schema: %v, want ErrVersion naming version %d", err, v)
 	}
 }
 
@@ -251,18 +235,13 @@ func writerProcess(arg string) int {
 		return 1
 	}
 	fmt.Println("linked")
-	bufio.NewReader(os.Stdin).ReadString('\n')
+	pgtest.Await()
 	if _, err := r.CatchUp(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Println(digest(answers(r, events)))
+	fmt.Println(pgtest.Digest(answers(r, events)))
 	return 0
-}
-
-func digest(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:8])
 }
 
 // TestManyWriterProcesses runs the writers as separate processes (the test binary run
@@ -271,54 +250,21 @@ func TestManyWriterProcesses(t *testing.T) {
 	const writers, events = 3, 900
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	type child struct {
-		cmd *exec.Cmd
-		in  *os.File
-		out *bufio.Reader
-	}
-	var cs []child
+	var cs []*pgtest.Child
 	for w := range writers {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("PGSTORE_WRITER=%s %d %d %d", schema, w, writers, events))
-		cmd.Stderr = os.Stderr
-		inR, inW, _ := os.Pipe()
-		cmd.Stdin = inR
-		out, err := cmd.StdoutPipe()
+		cs = append(cs, pgtest.Start(t, fmt.Sprintf("PGSTORE_WRITER=%s %d %d %d", schema, w, writers, events)))
+	}
+	pgtest.Agree(t, cs, "linked", func() string {
+		r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		got := answers(r, events)
+		if ref := reference(t, r, events); ref != got {
+			t.Fatalf("the processes' graph differs from a single writer fed the log's order:\n%s", cmp.Diff(ref, got))
 		}
-		inR.Close()
-		cs = append(cs, child{cmd, inW, bufio.NewReader(out)})
-	}
-	for w, c := range cs {
-		if line, err := c.out.ReadString('\n'); line != "linked\n" {
-			t.Fatalf("writer %d: %q %v", w, line, err)
-		}
-	}
-	for _, c := range cs {
-		c.in.WriteString("go\n")
-		c.in.Close()
-	}
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := answers(r, events)
-	if ref := reference(t, r, events); ref != got {
-		t.Fatalf("the processes' graph differs from a single writer fed the log's order:\n%s", cmp.Diff(ref, got))
-	}
-	for w, c := range cs {
-		line, _ := c.out.ReadString('\n')
-		if err := c.cmd.Wait(); err != nil {
-			t.Fatalf("writer %d: %v", w, err)
-		}
-		if strings.TrimSpace(line) != digest(got) {
-			t.Errorf("writer %d holds graph %s, want %s", w, strings.TrimSpace(line), digest(got))
-		}
-	}
+		return pgtest.Digest(got)
+	})
 }
 
 func s0key(schema string) (int32, int32) { return pg.Key(schema, "identity_log") }

@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
@@ -25,19 +23,13 @@ func TestErrorPaths(t *testing.T) {
 	if _, err := pool.Exec(ctx, "INSERT INTO "+damaged+".referral_log (pos, rec) VALUES (0, '\\x00ff'::bytea)"); err != nil {
 		t.Fatal(err)
 	}
-	newer := pgtest.Schema(t, pool)
-	if _, err := Open(ctx, pool, &Options{Schema: newer}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, "UPDATE "+newer+".clientele_schema SET version = 99 WHERE component = 'referral'"); err != nil {
-		t.Fatal(err)
-	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	open := func(ctx context.Context, schema string) error {
 		_, err := Open(ctx, pool, &Options{Schema: schema})
 		return err
 	}
+	newer, _ := pgtest.Newer(t, pool, "referral", func(s string) error { return open(ctx, s) })
 	read := func() error {
 		for _, err := range s.Records() {
 			if err != nil {
@@ -56,19 +48,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Open with a canceled context", open(canceled, pgtest.Schema(t, pool)), context.Canceled},
 		{"Records of a damaged record", read(), referral.ErrCorrupt},
 	} {
-		if !errors.Is(c.err, c.want) {
-			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
-			continue
-		}
-		msg := c.err.Error()
-		if !strings.HasPrefix(msg, "referral/pgstore: ") {
-			t.Errorf("%s: %q does not open with the package prefix", c.name, msg)
-		}
-		for _, p := range []string{"referral/pgstore:", "referral:"} {
-			if n := strings.Count(msg, p); n > 1 {
-				t.Errorf("%s: %q carries %s %d times", c.name, msg, p, n)
-			}
-		}
+		pgtest.CheckError(t, c.name, c.err, c.want, "referral/pgstore: ", "referral:")
 	}
 }
 

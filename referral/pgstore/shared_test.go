@@ -1,15 +1,11 @@
 package pgstore
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,18 +299,13 @@ func writerProcess(arg string) int {
 		return 1
 	}
 	fmt.Println("sent")
-	bufio.NewReader(os.Stdin).ReadString('\n')
+	pgtest.Await()
 	if _, err := p.CatchUp(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Println(digest(answers(p, n)))
+	fmt.Println(pgtest.Digest(answers(p, n)))
 	return 0
-}
-
-func digest(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:8])
 }
 
 // TestManyWriterProcesses runs the writers as separate processes (the test binary run
@@ -323,50 +314,11 @@ func TestManyWriterProcesses(t *testing.T) {
 	const writers, n = 3, 150
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	type child struct {
-		cmd *exec.Cmd
-		in  *os.File
-		out *bufio.Reader
-	}
-	var cs []child
+	var cs []*pgtest.Child
 	for w := range writers {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("REFERRAL_WRITER=%s %d %d %d", schema, w, writers, n))
-		cmd.Stderr = os.Stderr
-		inR, inW, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdin = inR
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		inR.Close()
-		cs = append(cs, child{cmd, inW, bufio.NewReader(out)})
+		cs = append(cs, pgtest.Start(t, fmt.Sprintf("REFERRAL_WRITER=%s %d %d %d", schema, w, writers, n)))
 	}
-	for w, c := range cs {
-		if line, err := c.out.ReadString('\n'); line != "sent\n" {
-			t.Fatalf("writer %d: %q %v", w, line, err)
-		}
-	}
-	for _, c := range cs {
-		c.in.WriteString("go\n")
-		c.in.Close()
-	}
-	want := digest(checkLedger(t, openStore(t, pool, schema), n))
-	for w, c := range cs {
-		line, _ := c.out.ReadString('\n')
-		if err := c.cmd.Wait(); err != nil {
-			t.Fatalf("writer %d: %v", w, err)
-		}
-		if strings.TrimSpace(line) != want {
-			t.Errorf("writer %d answers %s, the single writer %s", w, strings.TrimSpace(line), want)
-		}
-	}
+	pgtest.Agree(t, cs, "sent", func() string { return pgtest.Digest(checkLedger(t, openStore(t, pool, schema), n)) })
 }
 
 // TestTerminatedBackend kills the backend that holds the ledger's lock, again and
@@ -385,28 +337,7 @@ func TestTerminatedBackend(t *testing.T) {
 		ps[w] = openProgram(t, openStore(t, pgtest.Pool(t), schema))
 	}
 	k1, k2 := openStore(t, pool, schema).log.Lock()
-	var kills atomic.Int32
-	stop := make(chan struct{})
-	killer := make(chan struct{})
-	go func() {
-		defer close(killer)
-		for kills.Load() < 40 {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(5+rand.IntN(40)) * time.Millisecond):
-			}
-			var k int
-			err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-				WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
-				uint32(k1), uint32(k2)).Scan(&k)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(int32(k))
-		}
-	}()
+	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
 	var wg sync.WaitGroup
 	for w := range writers {
 		mine := share(evs, w, writers)
@@ -419,9 +350,8 @@ func TestTerminatedBackend(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	close(stop)
-	<-killer
-	if kills.Load() == 0 {
+	kills := stop()
+	if kills == 0 {
 		t.Logf("no backend was terminated: the schedule did not interrupt an append")
 	}
 	want := checkLedger(t, openStore(t, pool, schema), n)
@@ -433,7 +363,7 @@ func TestTerminatedBackend(t *testing.T) {
 			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
 		}
 	}
-	t.Logf("%d backends terminated", kills.Load())
+	t.Logf("%d backends terminated", kills)
 }
 
 // TestFollow: a programme that follows the ledger sees another replica's events within

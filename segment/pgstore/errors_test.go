@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
@@ -20,19 +18,13 @@ func TestErrorPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newer := pgtest.Schema(t, pool)
-	if _, err := Open(ctx, pool, &Options{Schema: newer}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, "UPDATE "+newer+".clientele_schema SET version = 99 WHERE component = 'segment'"); err != nil {
-		t.Fatal(err)
-	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	open := func(ctx context.Context, schema string) error {
 		_, err := Open(ctx, pool, &Options{Schema: schema})
 		return err
 	}
+	newer, _ := pgtest.Newer(t, pool, "segment", func(s string) error { return open(ctx, s) })
 	for _, c := range []struct {
 		name string
 		err  error
@@ -47,24 +39,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Get of a missing blob", second(s.Get("missing")), segment.ErrNotFound},
 		{"Delete of a missing blob", s.Delete("missing"), segment.ErrNotFound},
 	} {
-		checkErr(t, c.name, c.err, c.want)
-	}
-}
-
-func checkErr(t *testing.T, name string, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Errorf("%s: err = %v, want %v", name, err, want)
-		return
-	}
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "segment/pgstore: ") {
-		t.Errorf("%s: %q does not open with the package prefix", name, msg)
-	}
-	for _, p := range []string{"segment/pgstore:", "segment:"} {
-		if n := strings.Count(msg, p); n > 1 {
-			t.Errorf("%s: %q carries %s %d times", name, msg, p, n)
-		}
+		pgtest.CheckError(t, c.name, c.err, c.want, "segment/pgstore: ", "segment:")
 	}
 }
 

@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
@@ -13,35 +12,24 @@ import (
 
 func TestConformance(t *testing.T) {
 	pool := pgtest.Pool(t)
-	var mu sync.Mutex
-	schemas := map[string]string{} // the conformance suite's dir -> a schema of its own
+	schema := pgtest.Schemas(t, pool)
 	open := func(dir string) (segment.Store, error) {
-		mu.Lock()
-		name, ok := schemas[dir]
-		if !ok {
-			name = pgtest.Schema(t, pool)
-			schemas[dir] = name
-		}
-		mu.Unlock()
-		return Open(context.Background(), pool, &Options{Schema: name})
+		return Open(context.Background(), pool, &Options{Schema: schema(dir)})
 	}
 	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
 	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	if _, err := Open(context.Background(), pool, &Options{Schema: schema}); err != nil {
-		t.Fatal(err)
-	}
-	// Opening again is idempotent.
-	if _, err := Open(context.Background(), pool, &Options{Schema: schema}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(context.Background(), "UPDATE "+schema+".clientele_schema SET version = 2 WHERE component = 'segment'"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(context.Background(), pool, &Options{Schema: schema}); !errors.Is(err, ErrVersion) {
+	ctx := context.Background()
+	schema, _ := pgtest.Newer(t, pool, "segment", func(s string) error {
+		_, err := Open(ctx, pool, &Options{Schema: s})
+		if err == nil { // opening again is idempotent
+			_, err = Open(ctx, pool, &Options{Schema: s})
+		}
+		return err
+	})
+	if _, err := Open(ctx, pool, &Options{Schema: schema}); !errors.Is(err, ErrVersion) {
 		t.Fatalf("Open on a newer schema: %v, want ErrVersion", err)
 	}
 }

@@ -1,19 +1,14 @@
 package pgstore
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -353,47 +348,20 @@ func writerProcess(arg string) int {
 		return 1
 	}
 	fmt.Println("sent")
-	bufio.NewReader(os.Stdin).ReadString('\n')
+	pgtest.Await()
 	if _, err := l.CatchUp(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Println(digest(answers(l)))
+	fmt.Println(pgtest.Digest(answers(l)))
 	return 0
 }
 
-func digest(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:8])
-}
-
-type child struct {
-	cmd *exec.Cmd
-	in  *os.File
-	out *bufio.Reader
-}
-
-func startWriter(t *testing.T, schema string, w, writers, n int) child {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("LOYALTY_WRITER=%s %d %d %d", schema, w, writers, n))
-	cmd.Stderr = os.Stderr
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdin = inR
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	c := child{cmd, inW, bufio.NewReader(out)}
-	if line, err := c.out.ReadString('\n'); line != "started\n" {
-		t.Fatalf("writer %d: %q %v", w, line, err)
-	}
+// startWriter starts writer process w, which prints "started" once it has opened its
+// ledger.
+func startWriter(t *testing.T, schema string, w, writers, n int) *pgtest.Child {
+	c := pgtest.Start(t, fmt.Sprintf("LOYALTY_WRITER=%s %d %d %d", schema, w, writers, n))
+	c.Expect(t, "started")
 	return c
 }
 
@@ -406,15 +374,12 @@ func TestManyWriterProcesses(t *testing.T) {
 	const writers, n = 3, 150
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	var cs []child
+	var cs []*pgtest.Child
 	for w := range writers {
 		cs = append(cs, startWriter(t, schema, w, writers, n))
 	}
 	time.Sleep(time.Duration(20+rand.IntN(60)) * time.Millisecond)
-	if err := cs[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	if err := cs[0].cmd.Wait(); err == nil {
+	if err := cs[0].Kill(); err == nil {
 		t.Log("writer 0 finished before it was killed")
 	}
 	var before int
@@ -423,25 +388,7 @@ func TestManyWriterProcesses(t *testing.T) {
 	}
 	t.Logf("writer 0 killed; the log holds %d records", before)
 	cs[0] = startWriter(t, schema, 0, writers, n)
-	for w, c := range cs {
-		if line, err := c.out.ReadString('\n'); line != "sent\n" {
-			t.Fatalf("writer %d: %q %v", w, line, err)
-		}
-	}
-	for _, c := range cs {
-		c.in.WriteString("go\n")
-		c.in.Close()
-	}
-	want := digest(checkLedger(t, openStore(t, pool, schema), workload...))
-	for w, c := range cs {
-		line, _ := c.out.ReadString('\n')
-		if err := c.cmd.Wait(); err != nil {
-			t.Fatalf("writer %d: %v", w, err)
-		}
-		if strings.TrimSpace(line) != want {
-			t.Errorf("writer %d answers %s, the single writer %s", w, strings.TrimSpace(line), want)
-		}
-	}
+	pgtest.Agree(t, cs, "sent", func() string { return pgtest.Digest(checkLedger(t, openStore(t, pool, schema), workload...)) })
 }
 
 // TestTerminatedBackend kills the backend that holds the log's lock, again and again,
@@ -459,28 +406,7 @@ func TestTerminatedBackend(t *testing.T) {
 		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
 	}
 	k1, k2 := openStore(t, pool, schema).log.Lock()
-	var kills atomic.Int32
-	stop := make(chan struct{})
-	killer := make(chan struct{})
-	go func() {
-		defer close(killer)
-		for kills.Load() < 40 {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(5+rand.IntN(40)) * time.Millisecond):
-			}
-			var k int
-			err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-				WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
-				uint32(k1), uint32(k2)).Scan(&k)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(int32(k))
-		}
-	}()
+	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
 	var wg sync.WaitGroup
 	for w := range writers {
 		mine := share(evs, w, writers)
@@ -493,8 +419,7 @@ func TestTerminatedBackend(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	close(stop)
-	<-killer
+	kills := stop()
 	want := checkLedger(t, openStore(t, pool, schema), workload...)
 	for w, l := range ls {
 		if _, err := l.CatchUp(ctx); err != nil {
@@ -504,7 +429,7 @@ func TestTerminatedBackend(t *testing.T) {
 			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
 		}
 	}
-	t.Logf("%d backends terminated", kills.Load())
+	t.Logf("%d backends terminated", kills)
 }
 
 // TestFollow: a ledger that follows the log sees another replica's events within a

@@ -1,0 +1,196 @@
+package pgtest
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Schemas returns a function giving each name a fresh schema of its own, the same one
+// each time it is asked, all dropped when t ends: a storetest Harness's Open(dir) on
+// PostgreSQL, where Reopen(dir) must find what Open(dir) kept.
+func Schemas(t testing.TB, pool *pgxpool.Pool) func(name string) string {
+	var mu sync.Mutex
+	schemas := map[string]string{}
+	return func(name string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		s, ok := schemas[name]
+		if !ok {
+			s = Schema(t, pool)
+			schemas[name] = s
+		}
+		return s
+	}
+}
+
+// Newer returns a fresh schema that open (a store's Open on the schema named) set up,
+// whose recorded version of component was then made one newer than the code's, and
+// that version.
+func Newer(t testing.TB, pool *pgxpool.Pool, component string, open func(schema string) error) (string, int) {
+	t.Helper()
+	schema := Schema(t, pool)
+	if err := open(schema); err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	err := pool.QueryRow(context.Background(), "UPDATE "+pg.Ident(schema)+".clientele_schema SET version = version + 1 WHERE component = $1 RETURNING version", component).Scan(&v)
+	if err != nil {
+		t.Fatalf("make schema %s newer: %v", schema, err)
+	}
+	return schema, v
+}
+
+// CheckError fails t unless err wraps want, its message opens with one of prefixes
+// (the package prefixes that may lead it) and carries each at most once. The context's
+// own error, returned as it is (a Follow loop ended by its context), passes bare.
+func CheckError(t testing.TB, name string, err, want error, prefixes ...string) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", name, err, want)
+		return
+	}
+	if err == context.Canceled || err == context.DeadlineExceeded {
+		return
+	}
+	msg := err.Error()
+	opens := false
+	for _, p := range prefixes {
+		opens = opens || strings.HasPrefix(msg, p)
+		if n := strings.Count(msg, p); n > 1 {
+			t.Errorf("%s: %q carries %s %d times", name, msg, p, n)
+		}
+	}
+	if !opens {
+		t.Errorf("%s: %q does not open with a package prefix (%q)", name, msg, prefixes)
+	}
+}
+
+// TerminateLock terminates the backends holding the advisory lock (k1, k2), waiting up
+// to wait for each to be gone (0: not waiting), and returns how many it terminated.
+func TerminateLock(t testing.TB, pool *pgxpool.Pool, k1, k2 int32, wait time.Duration) int {
+	var n int
+	err := pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid, $3)) FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND granted`,
+		uint32(k1), uint32(k2), wait.Milliseconds()).Scan(&n)
+	if err != nil {
+		t.Error(err)
+	}
+	return n
+}
+
+// Terminator terminates the holder of the advisory lock (k1, k2) again and again, each
+// time after pause(), until it has terminated most backends (0: no limit) or stop is
+// called. stop returns once it has ended, with how many it terminated.
+func Terminator(t testing.TB, pool *pgxpool.Pool, k1, k2 int32, most int, pause func() time.Duration) (stop func() int) {
+	var kills atomic.Int32
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for most == 0 || int(kills.Load()) < most {
+			select {
+			case <-quit:
+				return
+			case <-time.After(pause()):
+			}
+			kills.Add(int32(TerminateLock(t, pool, k1, k2, 0)))
+		}
+	}()
+	return func() int {
+		close(quit)
+		<-done
+		return int(kills.Load())
+	}
+}
+
+// Digest is a short digest of s, for a writer process to print its answers.
+func Digest(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
+
+// Child is a writer process: the test binary run again to run no test, told its part by
+// an environment variable (its TestMain runs the part). It prints a line when it has
+// written, waits (Await) for the test's Go, and prints its answer.
+type Child struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// Start starts a child with env ("NAME=value") added to its environment.
+func Start(t testing.TB, env string) *Child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return &Child{cmd, in, bufio.NewReader(out)}
+}
+
+// Expect reads a line the child prints and fails t unless it is line.
+func (c *Child) Expect(t testing.TB, line string) {
+	t.Helper()
+	if got, err := c.out.ReadString('\n'); got != line+"\n" {
+		t.Fatalf("writer process %d: %q %v, want %q", c.cmd.Process.Pid, got, err, line)
+	}
+}
+
+// Kill kills the child with SIGKILL and returns what its Wait returns (nil when it had
+// finished before).
+func (c *Child) Kill() error {
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	return c.cmd.Wait()
+}
+
+// Await is the child's side of Go: it returns once the test has called Go.
+func Await() { bufio.NewReader(os.Stdin).ReadString('\n') }
+
+// Agree lets children that each printed ready go on, and fails t unless each then
+// answers single(), which the test works out from the log they wrote.
+func Agree(t testing.TB, cs []*Child, ready string, single func() string) {
+	t.Helper()
+	for _, c := range cs {
+		c.Expect(t, ready)
+	}
+	for _, c := range cs {
+		io.WriteString(c.in, "go\n")
+		c.in.Close()
+	}
+	want := single()
+	for w, c := range cs {
+		line, _ := c.out.ReadString('\n')
+		if err := c.cmd.Wait(); err != nil {
+			t.Fatalf("writer %d: %v", w, err)
+		}
+		if strings.TrimSpace(line) != want {
+			t.Errorf("writer %d answers %s, the single writer %s", w, strings.TrimSpace(line), want)
+		}
+	}
+}
