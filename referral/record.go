@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/batchstore"
 	"github.com/clientele-go/clientele/internal/codec"
 )
 
@@ -73,11 +74,8 @@ type Record struct {
 	Absorbed  []uint32
 }
 
-// Batch encoding, one per store append:
-//
-//	version byte (1) | uvarint count | count × record
-//
-// and a record:
+// recordCodec is the ledger's record encoding, a record of the batches that
+// internal/batchstore frames:
 //
 //	kind byte | key | at | profile uvarint | other uvarint | code | order |
 //	amount varint | payableAt | ref | uvarint n, n × reason | email | phone | device |
@@ -85,45 +83,48 @@ type Record struct {
 //
 // where a string is a uvarint length and its bytes, and a time is a varint of Unix
 // nanoseconds plus one (0 is the zero time). Decoded times are in UTC.
-const batchVersion = 1
+type recordCodec struct{}
+
+var _ batchstore.Codec[Record] = recordCodec{}
+
+func (recordCodec) MinRecord() int        { return 1 }
+func (recordCodec) Clone(r Record) Record { return r.clone() }
+func (recordCodec) Errors() batchstore.Errors {
+	return batchstore.Errors{Corrupt: ErrCorrupt, Closed: ErrClosed, Errorf: errorf}
+}
 
 // appendBatch encodes recs onto dst.
 func appendBatch(dst []byte, recs []Record) []byte {
-	dst = append(dst, batchVersion)
-	dst = binary.AppendUvarint(dst, uint64(len(recs)))
-	for i := range recs {
-		dst = appendRecord(dst, &recs[i])
-	}
-	return dst
+	return batchstore.AppendBatch[Record, recordCodec](dst, recs)
 }
 
-func appendRecord(b []byte, r *Record) []byte {
-	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
-	tm := func(t time.Time) {
-		if t.IsZero() {
-			b = binary.AppendVarint(b, 0)
-			return
-		}
-		b = binary.AppendVarint(b, t.UnixNano()+1)
-	}
+// decodeBatch decodes one batch. It never panics; errors wrap [ErrCorrupt] and give the
+// byte offset.
+func decodeBatch(b []byte) ([]Record, error) {
+	return batchstore.DecodeBatch[Record, recordCodec](b)
+}
+
+func appendRecord(b []byte, r *Record) []byte { return recordCodec{}.AppendRecord(b, r) }
+
+func (recordCodec) AppendRecord(b []byte, r *Record) []byte {
 	b = append(b, byte(r.Kind))
-	str(r.Key)
-	tm(r.At)
+	b = batchstore.AppendString(b, r.Key)
+	b = batchstore.AppendTime(b, r.At)
 	b = binary.AppendUvarint(b, uint64(r.Profile))
 	b = binary.AppendUvarint(b, uint64(r.Other))
-	str(string(r.Code))
-	str(r.Order)
+	b = batchstore.AppendString(b, string(r.Code))
+	b = batchstore.AppendString(b, r.Order)
 	b = binary.AppendVarint(b, r.Amount)
-	tm(r.PayableAt)
-	str(r.Ref)
+	b = batchstore.AppendTime(b, r.PayableAt)
+	b = batchstore.AppendString(b, r.Ref)
 	b = binary.AppendUvarint(b, uint64(len(r.Reasons)))
 	for _, s := range r.Reasons {
-		str(s)
+		b = batchstore.AppendString(b, s)
 	}
-	str(r.Signals.Email)
-	str(r.Signals.Phone)
-	str(r.Signals.Device)
-	str(r.Signals.Network)
+	b = batchstore.AppendString(b, r.Signals.Email)
+	b = batchstore.AppendString(b, r.Signals.Phone)
+	b = batchstore.AppendString(b, r.Signals.Device)
+	b = batchstore.AppendString(b, r.Signals.Network)
 	b = binary.AppendUvarint(b, uint64(len(r.Absorbed)))
 	for _, a := range r.Absorbed {
 		b = binary.AppendUvarint(b, uint64(a))
@@ -131,70 +132,39 @@ func appendRecord(b []byte, r *Record) []byte {
 	return b
 }
 
-// decoder reads a batch; codec.Reader keeps the first problem with its byte offset.
-type decoder struct{ codec.Reader }
-
-func (d *decoder) u32(what string) uint32 { return uint32(d.Uvarint(math.MaxUint32, what)) }
-
-func (d *decoder) str(what string) string {
-	return string(d.Prefixed(math.MaxInt, what))
-}
-
-func (d *decoder) time(what string) time.Time {
-	v := d.Varint(what)
-	if v == 0 || d.Err() != nil {
-		return time.Time{}
+func (recordCodec) ReadRecord(d *codec.Reader) Record {
+	u32 := func(what string) uint32 { return uint32(d.Uvarint(math.MaxUint32, what)) }
+	var r Record
+	start := d.Offset()
+	r.Kind = Kind(d.Byte("record kind"))
+	if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
+		d.FailAt(start, "unknown record kind %d", r.Kind)
+		return r
 	}
-	return time.Unix(0, v-1).UTC()
-}
-
-// decodeBatch decodes one batch. It never panics; errors wrap [ErrCorrupt] and give the
-// byte offset.
-func decodeBatch(b []byte) ([]Record, error) {
-	var d decoder
-	d.Reset(b)
-	if v := d.Byte("batch version"); d.Err() == nil && v != batchVersion {
-		d.FailAt(0, "unknown batch version %d", v)
-	}
-	n := d.Count(1, "record count")
-	recs := make([]Record, 0, n)
-	for i := 0; i < n && d.Err() == nil; i++ {
-		var r Record
-		start := d.Offset()
-		r.Kind = Kind(d.Byte("record kind"))
-		if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
-			d.FailAt(start, "unknown record kind %d", r.Kind)
-			break
+	r.Key = batchstore.String(d, "key")
+	r.At = batchstore.Time(d, "time")
+	r.Profile = u32("profile")
+	r.Other = u32("other profile")
+	r.Code = Code(batchstore.String(d, "code"))
+	r.Order = batchstore.String(d, "order")
+	r.Amount = d.Varint("amount")
+	r.PayableAt = batchstore.Time(d, "payable time")
+	r.Ref = batchstore.String(d, "ref")
+	if k := d.Count(1, "reason count"); k > 0 {
+		r.Reasons = make([]string, k)
+		for x := range r.Reasons {
+			r.Reasons[x] = batchstore.String(d, "reason")
 		}
-		r.Key = d.str("key")
-		r.At = d.time("time")
-		r.Profile = d.u32("profile")
-		r.Other = d.u32("other profile")
-		r.Code = Code(d.str("code"))
-		r.Order = d.str("order")
-		r.Amount = d.Varint("amount")
-		r.PayableAt = d.time("payable time")
-		r.Ref = d.str("ref")
-		if k := d.Count(1, "reason count"); k > 0 {
-			r.Reasons = make([]string, k)
-			for x := range r.Reasons {
-				r.Reasons[x] = d.str("reason")
-			}
-		}
-		r.Signals.Email = d.str("email")
-		r.Signals.Phone = d.str("phone")
-		r.Signals.Device = d.str("device")
-		r.Signals.Network = d.str("network")
-		if k := d.Count(1, "absorbed count"); k > 0 {
-			r.Absorbed = make([]uint32, k)
-			for x := range r.Absorbed {
-				r.Absorbed[x] = d.u32("absorbed profile")
-			}
-		}
-		recs = append(recs, r)
 	}
-	if err := d.End(); err != nil {
-		return nil, errorf("decode %w: %w", err, ErrCorrupt)
+	r.Signals.Email = batchstore.String(d, "email")
+	r.Signals.Phone = batchstore.String(d, "phone")
+	r.Signals.Device = batchstore.String(d, "device")
+	r.Signals.Network = batchstore.String(d, "network")
+	if k := d.Count(1, "absorbed count"); k > 0 {
+		r.Absorbed = make([]uint32, k)
+		for x := range r.Absorbed {
+			r.Absorbed[x] = u32("absorbed profile")
+		}
 	}
-	return recs, nil
+	return r
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/batchstore"
 	"github.com/clientele-go/clientele/internal/codec"
 )
 
@@ -63,11 +64,8 @@ func (r Record) clone() Record {
 	return r
 }
 
-// Batch encoding, one per store append:
-//
-//	version byte (1) | uvarint count | count × record
-//
-// and a record:
+// recordCodec is the ledger's record encoding, a record of the batches that
+// internal/batchstore frames:
 //
 //	kind byte | key | at | member uvarint | order | amount varint |
 //	uvarint n, n × (product | category | amount varint) | points varint |
@@ -76,124 +74,92 @@ func (r Record) clone() Record {
 // where a string is a uvarint length and its bytes, and a time is a varint of Unix
 // nanoseconds plus one (0 is the zero time). Decoded times are in UTC. KindMerge came
 // later: its trailing field is written only for it, so the records of the kinds before
-// it, and the logs written before it, keep their bytes and batchVersion stays 1.
-const batchVersion = 1
+// it, and the logs written before it, keep their bytes and the batch version stays 1.
+type recordCodec struct{}
+
+var _ batchstore.Codec[Record] = recordCodec{}
+
+func (recordCodec) MinRecord() int        { return 11 }
+func (recordCodec) Clone(r Record) Record { return r.clone() }
+func (recordCodec) Errors() batchstore.Errors {
+	return batchstore.Errors{Corrupt: ErrCorrupt, Closed: ErrClosed, Errorf: errorf}
+}
 
 func appendBatch(dst []byte, recs []Record) []byte {
-	dst = append(dst, batchVersion)
-	dst = binary.AppendUvarint(dst, uint64(len(recs)))
-	for i := range recs {
-		dst = appendRecord(dst, &recs[i])
-	}
-	return dst
+	return batchstore.AppendBatch[Record, recordCodec](dst, recs)
 }
 
-func appendString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+// decodeBatch decodes one batch. It never panics; errors wrap ErrCorrupt and give the
+// byte offset. Decoding checks the encoding, not the meaning: replay checks that.
+func decodeBatch(b []byte) ([]Record, error) {
+	return batchstore.DecodeBatch[Record, recordCodec](b)
 }
 
-func appendTime(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return binary.AppendVarint(b, 0)
-	}
-	return binary.AppendVarint(b, t.UnixNano()+1)
-}
-
-func appendRecord(b []byte, r *Record) []byte {
+func (recordCodec) AppendRecord(b []byte, r *Record) []byte {
 	b = append(b, byte(r.Kind))
-	b = appendString(b, r.Key)
-	b = appendTime(b, r.At)
+	b = batchstore.AppendString(b, r.Key)
+	b = batchstore.AppendTime(b, r.At)
 	b = binary.AppendUvarint(b, uint64(r.Member))
-	b = appendString(b, r.Order)
+	b = batchstore.AppendString(b, r.Order)
 	b = binary.AppendVarint(b, r.Amount)
 	b = binary.AppendUvarint(b, uint64(len(r.Lines)))
 	for _, l := range r.Lines {
-		b = appendString(b, l.Product)
-		b = appendString(b, l.Category)
+		b = batchstore.AppendString(b, l.Product)
+		b = batchstore.AppendString(b, l.Category)
 		b = binary.AppendVarint(b, l.Amount)
 	}
 	b = binary.AppendVarint(b, r.Points)
-	b = appendTime(b, r.UnlockAt)
-	b = appendTime(b, r.ExpiresAt)
-	b = appendString(b, r.Reason)
+	b = batchstore.AppendTime(b, r.UnlockAt)
+	b = batchstore.AppendTime(b, r.ExpiresAt)
+	b = batchstore.AppendString(b, r.Reason)
 	if r.Kind == KindMerge {
 		b = binary.AppendUvarint(b, uint64(r.Absorbed))
 	}
 	return b
 }
 
-type decoder struct{ codec.Reader }
-
-func (d *decoder) str(what string) string { return string(d.Prefixed(math.MaxInt, what)) }
-
-func (d *decoder) time(what string) time.Time {
-	v := d.Varint(what)
-	if v == 0 || d.Err() != nil {
-		return time.Time{}
+func (recordCodec) ReadRecord(d *codec.Reader) Record {
+	var r Record
+	start := d.Offset()
+	r.Kind = Kind(d.Byte("record kind"))
+	if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
+		d.FailAt(start, "unknown record kind %d", r.Kind)
+		return r
 	}
-	return time.Unix(0, v-1).UTC()
-}
-
-// decodeBatch decodes one batch. It never panics; errors wrap ErrCorrupt and give the
-// byte offset. Decoding checks the encoding, not the meaning: replay checks that.
-func decodeBatch(b []byte) ([]Record, error) {
-	var d decoder
-	d.Reset(b)
-	if v := d.Byte("batch version"); d.Err() == nil && v != batchVersion {
-		d.FailAt(0, "unknown batch version %d", v)
-	}
-	n := d.Count(11, "record count") // a record is at least 11 bytes
-	recs := make([]Record, 0, n)
-	for i := 0; i < n && d.Err() == nil; i++ {
-		var r Record
-		start := d.Offset()
-		r.Kind = Kind(d.Byte("record kind"))
-		if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
-			d.FailAt(start, "unknown record kind %d", r.Kind)
-			break
+	r.Key = batchstore.String(d, "key")
+	r.At = batchstore.Time(d, "time")
+	r.Member = uint32(d.Uvarint(math.MaxUint32, "member"))
+	r.Order = batchstore.String(d, "order")
+	r.Amount = d.Varint("amount")
+	if k := d.Count(3, "line count"); k > 0 {
+		r.Lines = make([]Line, k)
+		for x := range r.Lines {
+			r.Lines[x] = Line{Product: batchstore.String(d, "product"), Category: batchstore.String(d, "category"), Amount: d.Varint("line amount")}
 		}
-		r.Key = d.str("key")
-		r.At = d.time("time")
-		r.Member = uint32(d.Uvarint(math.MaxUint32, "member"))
-		r.Order = d.str("order")
-		r.Amount = d.Varint("amount")
-		if k := d.Count(3, "line count"); k > 0 {
-			r.Lines = make([]Line, k)
-			for x := range r.Lines {
-				r.Lines[x] = Line{Product: d.str("product"), Category: d.str("category"), Amount: d.Varint("line amount")}
-			}
-		}
-		r.Points = d.Varint("points")
-		r.UnlockAt = d.time("unlock time")
-		r.ExpiresAt = d.time("expiry time")
-		r.Reason = d.str("reason")
-		if r.Kind == KindMerge {
-			r.Absorbed = uint32(d.Uvarint(math.MaxUint32, "absorbed member"))
-		}
-		recs = append(recs, r)
 	}
-	if err := d.End(); err != nil {
-		return nil, fmt.Errorf("%w: decode %w", ErrCorrupt, err)
+	r.Points = d.Varint("points")
+	r.UnlockAt = batchstore.Time(d, "unlock time")
+	r.ExpiresAt = batchstore.Time(d, "expiry time")
+	r.Reason = batchstore.String(d, "reason")
+	if r.Kind == KindMerge {
+		r.Absorbed = uint32(d.Uvarint(math.MaxUint32, "absorbed member"))
 	}
-	return recs, nil
+	return r
 }
 
 // MarshalBinary encodes r in the ledger file's format (a batch of one record), for a
 // Store that keeps records as bytes, such as referral/loyalty/pgstore.
 func (r Record) MarshalBinary() ([]byte, error) {
-	return appendBatch(nil, []Record{r}), nil
+	return batchstore.Marshal[Record, recordCodec](r), nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary returned. Bytes that do not decode as
 // exactly one record fail with an error wrapping ErrCorrupt and leave r unchanged.
 func (r *Record) UnmarshalBinary(b []byte) error {
-	recs, err := decodeBatch(b)
+	v, err := batchstore.Unmarshal[Record, recordCodec](b)
 	if err != nil {
 		return err
 	}
-	if len(recs) != 1 {
-		return fmt.Errorf("%w: decode: %d records where one was expected", ErrCorrupt, len(recs))
-	}
-	*r = recs[0]
+	*r = v
 	return nil
 }

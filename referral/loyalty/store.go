@@ -1,12 +1,9 @@
 package loyalty
 
 import (
-	"errors"
 	"iter"
-	"slices"
-	"sync"
 
-	"github.com/clientele-go/clientele/internal/wal"
+	"github.com/clientele-go/clientele/internal/batchstore"
 )
 
 // Store keeps the ledger: an append-only sequence of batches of records. A host may
@@ -34,47 +31,16 @@ type Store interface {
 // MemStore is a Store in memory, for tests and for hosts that persist elsewhere. Its
 // zero value is ready to use; it is safe for concurrent use.
 type MemStore struct {
-	mu     sync.Mutex
-	chunks [][]Record // full chunks of memChunk records, then a partial one
+	m batchstore.Mem[Record, recordCodec]
 }
-
-// memChunk records per chunk: appending never copies what is already stored.
-const memChunk = 4096
 
 var _ Store = (*MemStore)(nil)
 
 // Append copies recs onto the end of the store.
-func (m *MemStore) Append(recs ...Record) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range recs {
-		if n := len(m.chunks); n == 0 || len(m.chunks[n-1]) == memChunk {
-			m.chunks = append(m.chunks, make([]Record, 0, memChunk))
-		}
-		last := &m.chunks[len(m.chunks)-1]
-		*last = append(*last, r.clone())
-	}
-	return nil
-}
+func (m *MemStore) Append(recs ...Record) error { return m.m.Append(recs) }
 
 // Records yields copies of the records appended before the iteration began.
-func (m *MemStore) Records() iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
-		m.mu.Lock()
-		chunks := slices.Clone(m.chunks)
-		if n := len(chunks); n > 0 {
-			chunks[n-1] = slices.Clip(chunks[n-1])
-		}
-		m.mu.Unlock()
-		for _, c := range chunks {
-			for _, r := range c {
-				if !yield(r.clone(), nil) {
-					return
-				}
-			}
-		}
-	}
-}
+func (m *MemStore) Records() iter.Seq2[Record, error] { return m.m.Records() }
 
 // FileStore is a durable Store in one file: an internal/wal log (magic number, version,
 // CRC32C-chained frames with sequence numbers, the acknowledged end in its header)
@@ -88,8 +54,7 @@ func (m *MemStore) Records() iter.Seq2[Record, error] {
 // offset, and is never silently cut: RepairFile does that, saving what it cuts. It is
 // safe for concurrent use.
 type FileStore struct {
-	log  *wal.Log
-	bufs sync.Pool // *[]byte encoding buffers: the wal copies what it writes
+	log *batchstore.File[Record, recordCodec]
 }
 
 // FileOptions tune OpenFileStore. The zero value (or nil) is the safe default.
@@ -104,16 +69,9 @@ var _ Store = (*FileStore)(nil)
 
 // OpenFileStore opens or creates the ledger file at path.
 func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
-	wo := &wal.Options{Sync: wal.SyncAlways}
-	if opts != nil && opts.NoSync {
-		wo.Sync = wal.SyncManual // Sync is never called: Close writes
-	}
-	l, err := wal.Open(path, wo)
-	if errors.Is(err, wal.ErrCorrupt) {
-		return nil, errorf("open ledger: %w: %w", ErrCorrupt, err)
-	}
+	l, err := batchstore.OpenFile[Record, recordCodec](path, opts != nil && opts.NoSync)
 	if err != nil {
-		return nil, errorf("open ledger: %w", err)
+		return nil, err
 	}
 	return &FileStore{log: l}, nil
 }
@@ -122,76 +80,14 @@ func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 // before the first damaged one and cuts the rest, which it first copies to a side file
 // whose name it returns ("" if nothing was cut). The ledger must not be open.
 func RepairFile(path string) (saved string, err error) {
-	saved, err = wal.Repair(path)
-	if errors.Is(err, wal.ErrCorrupt) {
-		return saved, errorf("repair ledger: %w: %w", ErrCorrupt, err)
-	}
-	if err != nil {
-		return saved, errorf("repair ledger: %w", err)
-	}
-	return saved, nil
+	return batchstore.Repair[Record, recordCodec](path)
 }
 
 // Append writes recs as one frame and fsyncs it.
-func (f *FileStore) Append(recs ...Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	bp, _ := f.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	*bp = appendBatch((*bp)[:0], recs)
-	err := f.log.Append(*bp)
-	if cap(*bp) <= 1<<20 {
-		f.bufs.Put(bp)
-	}
-	if err != nil {
-		if errors.Is(err, wal.ErrClosed) {
-			return ErrClosed
-		}
-		return errorf("append to ledger: %w", err)
-	}
-	return nil
-}
+func (f *FileStore) Append(recs ...Record) error { return f.log.Append(recs) }
 
 // Records decodes the file's batches in order.
-func (f *FileStore) Records() iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
-		for frame, err := range f.log.Records() {
-			if err != nil {
-				switch {
-				case errors.Is(err, wal.ErrClosed):
-					err = ErrClosed
-				case errors.Is(err, wal.ErrCorrupt):
-					err = errorf("read ledger: %w: %w", ErrCorrupt, err)
-				default:
-					err = errorf("read ledger: %w", err)
-				}
-				yield(Record{}, err)
-				return
-			}
-			recs, err := decodeBatch(frame)
-			if err != nil {
-				yield(Record{}, errorf("ledger frame: %w", err))
-				return
-			}
-			for _, r := range recs {
-				if !yield(r, nil) {
-					return
-				}
-			}
-		}
-	}
-}
+func (f *FileStore) Records() iter.Seq2[Record, error] { return f.log.Records() }
 
 // Close syncs and closes the file; later calls fail with ErrClosed.
-func (f *FileStore) Close() error {
-	if err := f.log.Close(); err != nil {
-		if errors.Is(err, wal.ErrClosed) {
-			return ErrClosed
-		}
-		return errorf("close ledger: %w", err)
-	}
-	return nil
-}
+func (f *FileStore) Close() error { return f.log.Close() }
