@@ -53,6 +53,13 @@ type Campaign struct {
 	// Response is the true P(buy | treated, x) = P(sure thing | x) + P(persuadable | x):
 	// what a propensity (response) model estimates.
 	Response []float64
+	// Spend is what each person spent during the campaign: 0 for a non-buyer, a
+	// buyer's basket otherwise, drawn lognormal with mean Basket (σ = 0.5 on the log
+	// scale), whatever the treatment: the promotion changes who buys, not how much.
+	Spend []float64
+	// Basket is the true mean basket of a buyer, 40·exp(0.25·x₂); SpendUplift the true
+	// E[spend | treated, x] - E[spend | control, x] = Uplift·Basket.
+	Basket, SpendUplift []float64
 }
 
 // The types' logits against lost causes: a + b·x over the first 8 features. Sure things
@@ -91,7 +98,11 @@ func SimulateCampaign(p CampaignParams) *Campaign {
 	c := &Campaign{
 		X: make([][]float64, n), Treated: make([]bool, n), Converted: make([]bool, n),
 		Type: make([]Response, n), Uplift: make([]float64, n), Response: make([]float64, n),
+		Spend: make([]float64, n), Basket: make([]float64, n), SpendUplift: make([]float64, n),
 	}
+	// Baskets come from a stream of their own, so that adding them left every other
+	// draw of a seed as it was.
+	baskets := rand.New(rand.NewPCG(p.Seed, 0xba5ce7))
 	flat := make([]float64, n*d)
 	rng := rand.New(rand.NewPCG(p.Seed, 0xca4a16))
 	for i := range n {
@@ -120,6 +131,12 @@ func SimulateCampaign(p CampaignParams) *Campaign {
 		c.Treated[i] = rng.Float64() < p.Treated
 		treated := c.Treated[i] && !p.NoEffect
 		c.Converted[i] = typ == SureThing || (typ == Persuadable && treated) || (typ == SleepingDog && !treated)
+		c.Basket[i] = 40 * math.Exp(0.25*x[2])
+		c.SpendUplift[i] = c.Uplift[i] * c.Basket[i]
+		if z := baskets.NormFloat64(); c.Converted[i] {
+			const sigma = 0.5
+			c.Spend[i] = c.Basket[i] * math.Exp(sigma*z-sigma*sigma/2)
+		}
 	}
 	return c
 }

@@ -60,3 +60,39 @@ func TestSimulateCampaignTruth(t *testing.T) {
 		}
 	}
 }
+
+// The observed difference of mean spend between the arms estimates the mean true spend
+// uplift, baskets average their true mean, and only buyers spend.
+func TestSimulateCampaignSpend(t *testing.T) {
+	for _, noEffect := range []bool{false, true} {
+		c := SimulateCampaign(CampaignParams{People: 200_000, Seed: 5, NoEffect: noEffect})
+		var nt, nc, st, sc, st2, sc2, truth, ratio, buyers float64
+		for i, s := range c.Spend {
+			truth += c.SpendUplift[i]
+			if (s > 0) != c.Converted[i] {
+				t.Fatalf("person %d: spend %v, converted %v", i, s, c.Converted[i])
+			}
+			if s > 0 {
+				ratio += s / c.Basket[i]
+				buyers++
+			}
+			if c.Treated[i] {
+				nt, st, st2 = nt+1, st+s, st2+s*s
+			} else {
+				nc, sc, sc2 = nc+1, sc+s, sc2+s*s
+			}
+		}
+		n := float64(len(c.Spend))
+		mt, mc := st/nt, sc/nc
+		se := math.Sqrt((st2/nt-mt*mt)/nt + (sc2/nc-mc*mc)/nc)
+		if math.Abs(mt-mc-truth/n) > 4*se {
+			t.Errorf("noEffect=%v: observed spend uplift %.3f, mean true %.3f (se %.3f)", noEffect, mt-mc, truth/n, se)
+		}
+		if math.Abs(ratio/buyers-1) > 0.01 {
+			t.Errorf("baskets average %.4f of their mean", ratio/buyers)
+		}
+		if noEffect && truth != 0 {
+			t.Errorf("no effect but true spend uplift sums to %g", truth)
+		}
+	}
+}

@@ -23,7 +23,7 @@ func (c Curve) Area() float64 {
 }
 
 // tally sums a group of rows: their count (a bootstrap weight each), the treated among
-// them, and the buyers of each arm.
+// them, and the outcomes of each arm (buyers, or spend).
 type tally struct{ n, nt, yt, yc float64 }
 
 func (a *tally) add(b tally) { a.n, a.nt, a.yt, a.yc = a.n+b.n, a.nt+b.nt, a.yt+b.yt, a.yc+b.yc }
@@ -69,20 +69,34 @@ func curveOf(groups []tally, value func(tally) float64) Curve {
 // that among equal scores the later row comes first (this matters only to
 // uplift@k); ends[g] is the end, in order, of the g-th group of equal scores.
 type ranking struct {
-	order     []int
-	ends      []int
-	treated   []bool
-	converted []bool
+	order   []int
+	ends    []int
+	treated []bool
+	y       []float64 // outcomes: 1 for a buyer, 0 otherwise; or spend
 }
 
-func newRanking(score []float64, treated, converted []bool) (*ranking, error) {
-	if len(score) != len(treated) || len(score) != len(converted) {
-		return nil, fmt.Errorf("%w: %d scores, %d treatment flags, %d outcomes", ErrInvalid, len(score), len(treated), len(converted))
+// outcomes returns conversions as outcomes 0 and 1.
+func outcomes(converted []bool) []float64 {
+	y := make([]float64, len(converted))
+	for i, c := range converted {
+		if c {
+			y[i] = 1
+		}
+	}
+	return y
+}
+
+func newRanking(score []float64, treated []bool, y []float64) (*ranking, error) {
+	if len(score) != len(treated) || len(score) != len(y) {
+		return nil, fmt.Errorf("%w: %d scores, %d treatment flags, %d outcomes", ErrInvalid, len(score), len(treated), len(y))
 	}
 	var nt int
 	for i, s := range score {
 		if math.IsNaN(s) {
 			return nil, fmt.Errorf("%w: score %d is NaN", ErrInvalid, i)
+		}
+		if math.IsNaN(y[i]) || math.IsInf(y[i], 0) {
+			return nil, fmt.Errorf("%w: outcome %d is %v", ErrInvalid, i, y[i])
 		}
 		if treated[i] {
 			nt++
@@ -105,7 +119,7 @@ func newRanking(score []float64, treated, converted []bool) (*ranking, error) {
 		return 0
 	})
 	slices.Reverse(order)
-	r := &ranking{order: order, treated: treated, converted: converted}
+	r := &ranking{order: order, treated: treated, y: y}
 	for k := 1; k <= len(order); k++ {
 		if k == len(order) || score[order[k]] != score[order[k-1]] {
 			r.ends = append(r.ends, k)
@@ -119,11 +133,9 @@ func (r *ranking) row(i int, w float64) tally {
 	t := tally{n: w}
 	if r.treated[i] {
 		t.nt = w
-		if r.converted[i] {
-			t.yt = w
-		}
-	} else if r.converted[i] {
-		t.yc = w
+		t.yt = w * r.y[i]
+	} else {
+		t.yc = w * r.y[i]
 	}
 	return t
 }
@@ -235,7 +247,7 @@ func (r *ranking) atK(k float64, w []float64) float64 {
 // and Y_c buyers among them) is (Y_t/N_t - Y_c/N_c)·N, a term taken as 0 where its arm
 // has no row. Its area is the uplift curve's AUUC.
 func UpliftCurve(score []float64, treated, converted []bool) (Curve, error) {
-	r, err := newRanking(score, treated, converted)
+	r, err := newRanking(score, treated, outcomes(converted))
 	if err != nil {
 		return Curve{}, err
 	}
@@ -247,7 +259,7 @@ func UpliftCurve(score []float64, treated, converted []bool) (Curve, error) {
 // (0 for the second term where N_c is 0): the incremental buyers among the targeted
 // treated rows.
 func QiniCurve(score []float64, treated, converted []bool) (Curve, error) {
-	r, err := newRanking(score, treated, converted)
+	r, err := newRanking(score, treated, outcomes(converted))
 	if err != nil {
 		return Curve{}, err
 	}

@@ -190,7 +190,7 @@ func TestWeightsAreRepeatedRows(t *testing.T) {
 		if !slices.Contains(et, true) || !slices.Contains(et, false) || !slices.Contains(ey, true) {
 			t.Skip("the expansion lacks an arm or a buyer")
 		}
-		r, _ := newRanking(s, tr, y)
+		r, _ := newRanking(s, tr, outcomes(y))
 		g := r.groups(w)
 		c := categoriesOf(g)
 		gotQ := normalisedArea(curveOf(g, qiniValue), c.perfectQini())

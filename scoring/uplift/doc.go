@@ -1,7 +1,9 @@
 // Package uplift finds the people a promotion changes: from a randomised campaign
-// (a treated and a control group, outcome conversion) it estimates each profile's
-// uplift, P(buy | treated, x) - P(buy | control, x), evaluates the estimate on
-// held-out campaign data, and chooses whom to send under a budget.
+// (a treated and a control group, outcome conversion or spend) it estimates each
+// profile's uplift, P(buy | treated, x) - P(buy | control, x) ([Fit]) or
+// E[spend | treated, x] - E[spend | control, x] ([FitSpend]), evaluates the estimate
+// on held-out campaign data ([Evaluate], [EvaluateSpend]), and chooses whom to send
+// under a budget ([Target]).
 //
 // Propensity models (scoring.FitLogistic, scoring.Lookalike) rank people by how
 // likely they are to buy; a promotion sent to people who buy anyway ("sure things")
@@ -10,8 +12,9 @@
 //
 // Learners ([Fit]) are built on scoring's logistic regression: the two-model
 // T-learner, class transformation (Jaskowski & Jaroszewicz 2012) and the X-learner
-// (Künzel, Sekhon, Bickel & Yu 2019). Features may be anything numeric: RFM scores,
-// BTYD predictions, engagement, segment memberships as 0/1.
+// (Künzel, Sekhon, Bickel & Yu 2019); for spend, on ridge regression ([Linear]).
+// Features may be anything numeric; [Features] builds them, with named columns, from
+// RFM scores, BTYD predictions, engagement and segment memberships.
 //
 //	m, err := uplift.Fit(x, treated, converted, nil)
 //	scores, err := m.Uplift(population)

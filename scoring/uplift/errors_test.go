@@ -55,3 +55,55 @@ func TestFitInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestSpendInvalid(t *testing.T) {
+	x := [][]float64{{0}, {1}, {2}, {3}, {4}, {5}}
+	tr := []bool{true, true, true, false, false, false}
+	y := []float64{3, 0, 5, 0, 1, 0}
+	for _, c := range []struct {
+		name string
+		t    []bool
+		y    []float64
+		o    *FitOptions
+		want string
+	}{
+		{"lengths", tr, y[:5], nil, "5 spends"},
+		{"nan", tr, []float64{3, 0, math.NaN(), 0, 1, 0}, nil, "spend 2 is NaN"},
+		{"negative", tr, []float64{3, 0, 5, -1, 1, 0}, nil, "spend 3 is -1"},
+		{"one arm", []bool{true, true, true, true, true, false}, y, nil, "1 control rows"},
+		{"lambda", tr, y, &FitOptions{Lambda: math.Inf(1)}, "Lambda +Inf"},
+	} {
+		_, err := FitSpend(x, c.t, c.y, c.o)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "uplift:") != 1 {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, err, c.want)
+		}
+	}
+	m, err := FitSpend(x, tr, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := m.Uplift(x)
+	if _, err := Target(u, nil, &Budget{Outcome: Spend, Value: 0.3}); err != nil {
+		t.Errorf("spend target: %v", err)
+	}
+	if _, err := Target([]float64{math.NaN()}, nil, &Budget{Outcome: Spend}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NaN spend uplift: %v", err)
+	}
+	if _, err := Target(u, nil, &Budget{Outcome: 5}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("outcome 5: %v", err)
+	}
+	p, _ := Target(u, nil, &Budget{Outcome: Spend})
+	if _, err := p.Check(u, nil, tr, make([]bool, 6), nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Check of a spend plan: %v", err)
+	}
+	if _, err := p.CheckSpend(u, nil, tr, []float64{1, 2, math.Inf(1), 0, 0, 0}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("infinite holdout spend: %v", err)
+	}
+	if _, err := EvaluateSpend(u, tr, make([]float64, 6), nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("no spend at all: %v", err)
+	}
+	bad := &Model{Learner: TwoModel, Outcome: Spend, SpendTreated: m.SpendTreated}
+	if _, err := bad.Uplift(x); !errors.Is(err, ErrInvalid) {
+		t.Errorf("spend model without its control model: %v", err)
+	}
+}

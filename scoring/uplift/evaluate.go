@@ -114,32 +114,75 @@ type Bin struct {
 // coefficient, the AUUC and uplift@k. Both arms must be present, and the campaign
 // must have buyers.
 func Evaluate(score []float64, treated, converted []bool, opts *EvalOptions) (*Evaluation, error) {
+	return evaluate(score, treated, outcomes(converted), Conversion, opts)
+}
+
+// EvaluateSpend is Evaluate for a campaign whose outcome is spend (FitSpend's scores;
+// spend finite, 0 for a non-buyer): the curves and figures generalise from counts of
+// buyers to sums of spend, as causalml's get_qini and get_cumgain (and sklift's
+// uplift_curve and qini_curve, which sum y_true) do. At a cut of N rows, Y_t and Y_c
+// are the spend of its treated and control rows: the uplift curve is (Y_t/N_t -
+// Y_c/N_c)·N, the Qini curve Y_t - Y_c·N_t/N_c, incremental spend. The Qini
+// coefficient is normalised by the Qini curve of the perfect score y·t - y·(1-t), as
+// sklift's qini_auc_score defines it for any outcome; sklift defines AUUC's perfect
+// curve for binary outcomes only, so here AUUC is normalised by the uplift curve of
+// that same perfect score. UpliftAtK and the Deciles' Observed are differences of
+// mean spend, and a decile's StdErr is √(v_t/N_t + v_c/N_c), v the arm's variance
+// of spend (population, as the binary p(1-p) is).
+func EvaluateSpend(score []float64, treated []bool, spend []float64, opts *EvalOptions) (*Evaluation, error) {
+	return evaluate(score, treated, spend, Spend, opts)
+}
+
+func evaluate(score []float64, treated []bool, y []float64, outcome Outcome, opts *EvalOptions) (*Evaluation, error) {
 	o, err := opts.defaults()
 	if err != nil {
 		return nil, err
 	}
-	r, err := newRanking(score, treated, converted)
+	r, err := newRanking(score, treated, y)
 	if err != nil {
 		return nil, err
 	}
+	// The perfect curves: from the four categories of rows for conversions (sklift),
+	// from the ranking by the perfect score for spend.
+	perfect := func(w []float64, g []tally) (qini, up Curve) {
+		c := categoriesOf(g)
+		return c.perfectQini(), c.perfectUplift()
+	}
+	if outcome == Spend {
+		oracle := make([]float64, len(y))
+		for i, v := range y {
+			oracle[i] = -v
+			if treated[i] {
+				oracle[i] = v
+			}
+		}
+		pr, err := newRanking(oracle, treated, y)
+		if err != nil {
+			return nil, err
+		}
+		perfect = func(w []float64, _ []tally) (qini, up Curve) {
+			g := pr.groups(w)
+			return curveOf(g, qiniValue), curveOf(g, upliftValue)
+		}
+	}
 	groups := r.groups(nil)
-	cat := categoriesOf(groups)
-	if cat.tr.n+cat.cr.n == 0 {
-		return nil, fmt.Errorf("%w: %d rows and no buyer; the curves have no area", ErrInvalid, len(score))
+	var all tally
+	for _, g := range groups {
+		all.add(g)
 	}
-	ev := &Evaluation{Rows: len(score), Treated: int(cat.tr.n + cat.tn.n), K: o.K, Level: o.Level, Replicates: o.Replicates}
+	if all.yt == 0 && all.yc == 0 {
+		return nil, fmt.Errorf("%w: %d rows and no outcome (no buyer, no spend); the curves have no area", ErrInvalid, len(score))
+	}
+	ev := &Evaluation{Rows: len(score), Treated: int(all.nt), K: o.K, Level: o.Level, Replicates: o.Replicates}
 	ev.Uplift, ev.Qini = curveOf(groups, upliftValue), curveOf(groups, qiniValue)
-	point := [3]float64{
-		normalisedArea(ev.Qini, cat.perfectQini()),
-		normalisedArea(ev.Uplift, cat.perfectUplift()),
-		r.atK(o.K, nil),
-	}
+	pq, pu := perfect(nil, groups)
+	point := [3]float64{normalisedArea(ev.Qini, pq), normalisedArea(ev.Uplift, pu), r.atK(o.K, nil)}
 	draws, undefined := bootstrap(o, len(score), func(w []float64) []float64 {
 		g := r.groups(w)
-		c := categoriesOf(g)
+		pq, pu := perfect(w, g)
 		return []float64{
-			normalisedArea(curveOf(g, qiniValue), c.perfectQini()),
-			normalisedArea(curveOf(g, upliftValue), c.perfectUplift()),
+			normalisedArea(curveOf(g, qiniValue), pq),
+			normalisedArea(curveOf(g, upliftValue), pu),
 			r.atK(o.K, w),
 		}
 	})
@@ -162,10 +205,15 @@ func (r *ranking) bins(score []float64, parts int) []Bin {
 			size++
 		}
 		var t tally
-		var sum float64
+		var sum, sqt, sqc float64
 		for _, i := range r.order[start : start+size] {
 			t.add(r.row(i, 1))
 			sum += score[i]
+			if r.treated[i] {
+				sqt += r.y[i] * r.y[i]
+			} else {
+				sqc += r.y[i] * r.y[i]
+			}
 		}
 		start += size
 		bin := Bin{Rows: size, Treated: int(t.nt), Control: int(t.nc()), Predicted: sum / float64(size), Observed: math.NaN(), StdErr: math.NaN()}
@@ -175,7 +223,10 @@ func (r *ranking) bins(score []float64, parts int) []Bin {
 		if t.nt > 0 && t.nc() > 0 {
 			pt, pc := t.yt/t.nt, t.yc/t.nc()
 			bin.Observed = pt - pc
-			bin.StdErr = math.Sqrt(pt*(1-pt)/t.nt + pc*(1-pc)/t.nc())
+			// The variance of each arm's outcome, E[y²] - E[y]², is p(1-p) for
+			// conversions.
+			vt, vc := max(0, sqt/t.nt-pt*pt), max(0, sqc/t.nc()-pc*pc)
+			bin.StdErr = math.Sqrt(vt/t.nt + vc/t.nc())
 		}
 		out = append(out, bin)
 	}

@@ -181,3 +181,68 @@ func ExampleFeatures() {
 	// [2.00 2.00 2.00 0.70 0.47 0.00 0.00]
 	// [4.00 4.00 4.00 0.89 1.49 1.00 1.00]
 }
+
+func ExampleFitSpend() {
+	// A past campaign whose outcome is what each person spent.
+	past := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 1})
+	m, err := uplift.FitSpend(past.X, past.Treated, past.Spend, &uplift.FitOptions{Learner: uplift.XLearner})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	next := synth.SimulateCampaign(synth.CampaignParams{People: 3, Seed: 2})
+	u, _ := m.Uplift(next.X)
+	for i := range u {
+		fmt.Printf("incremental spend estimated %+.2f, true %+.2f\n", u[i], next.SpendUplift[i])
+	}
+	// Output:
+	// incremental spend estimated +2.24, true +1.21
+	// incremental spend estimated -3.37, true -0.14
+	// incremental spend estimated +3.13, true +1.43
+}
+
+func ExampleEvaluateSpend() {
+	past := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 1})
+	m, _ := uplift.FitSpend(past.X, past.Treated, past.Spend, nil)
+	test := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 2})
+	u, _ := m.Uplift(test.X)
+	ev, err := uplift.EvaluateSpend(u, test.Treated, test.Spend, &uplift.EvalOptions{Replicates: 100})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	q, k := ev.QiniCoefficient, ev.UpliftAtK
+	fmt.Printf("spend Qini coefficient %.3f [%.3f, %.3f]\n", q.Estimate, q.Lo, q.Hi)
+	fmt.Printf("incremental spend per person in the top 30%%: %.2f [%.2f, %.2f]\n", k.Estimate, k.Lo, k.Hi)
+	// Output:
+	// spend Qini coefficient 0.116 [0.079, 0.146]
+	// incremental spend per person in the top 30%: 3.06 [2.52, 3.67]
+}
+
+func ExampleTarget_spend() {
+	past := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 1})
+	m, _ := uplift.FitSpend(past.X, past.Treated, past.Spend, nil)
+	people := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 3})
+	u, _ := m.Uplift(people.X)
+	r, _ := m.Response(people.X)
+	// A 30% margin on spend, 10% off every treated purchase, 0.05 a contact, at most
+	// 4,000 contacts: profit_i = 0.3·uplift_i - 0.05 - 0.1·E[spend_i | treated].
+	b := &uplift.Budget{Outcome: uplift.Spend, Contacts: 4000, ContactCost: 0.05, DiscountCost: 0.1, Value: 0.3}
+	p, err := uplift.Target(u, r, b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	holdout := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 4})
+	hu, _ := m.Uplift(holdout.X)
+	hr, _ := m.Response(holdout.X)
+	iv, err := p.CheckSpend(hu, hr, holdout.Treated, holdout.Spend, &uplift.EvalOptions{Replicates: 100})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("send %d: incremental spend %.0f (holdout %.0f [%.0f, %.0f]), profit %.0f\n",
+		len(p.Send), p.Conversions, iv.Estimate, iv.Lo, iv.Hi, p.Profit)
+	// Output:
+	// send 4000: incremental spend 13848 (holdout 15768 [13036, 18694]), profit 2586
+}

@@ -71,12 +71,17 @@ type FitOptions struct {
 // A Model is safe for concurrent use.
 type Model struct {
 	Learner Learner
-	// Treated and Control model P(buy | x) in each arm (TwoModel, XLearner).
+	Outcome Outcome // Conversion (Fit) or Spend (FitSpend)
+	// Treated and Control model P(buy | x) in each arm (TwoModel, XLearner; Conversion).
 	Treated, Control *scoring.Logistic
-	// Transformed models P(Z = 1 | x) (ClassTransformation).
+	// Transformed models P(Z = 1 | x) (ClassTransformation; Conversion).
 	Transformed *scoring.Logistic
+	// SpendTreated and SpendControl model E[spend | x] in each arm (TwoModel, XLearner;
+	// Spend); SpendTransformed models the transformed outcome (ClassTransformation;
+	// Spend).
+	SpendTreated, SpendControl, SpendTransformed *Linear
 	// EffectTreated and EffectControl model the imputed effects τ₁(x) and τ₀(x)
-	// (XLearner).
+	// (XLearner, either outcome).
 	EffectTreated, EffectControl *Linear
 	// Propensity is P(treated) used by ClassTransformation and XLearner; with
 	// FitPropensity, PropensityModel models it per profile instead.
@@ -93,19 +98,12 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	if opts != nil {
 		o = *opts
 	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	var lo scoring.LogisticOptions
 	if o.Logistic != nil {
 		lo = *o.Logistic
-	}
-	switch {
-	case o.Learner > XLearner:
-		return nil, fmt.Errorf("%w: learner %d", ErrInvalid, o.Learner)
-	case lo.Weights != nil:
-		return nil, fmt.Errorf("%w: FitOptions.Logistic.Weights is set; the learners weight the rows themselves", ErrInvalid)
-	case math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) || o.Lambda < 0:
-		return nil, fmt.Errorf("%w: FitOptions.Lambda %v", ErrInvalid, o.Lambda)
-	case math.IsNaN(o.Propensity) || o.Propensity < 0 || o.Propensity >= 1:
-		return nil, fmt.Errorf("%w: propensity %v, want 0 (the treated share) or within (0, 1)", ErrInvalid, o.Propensity)
 	}
 	arms, err := checkCampaign(x, treated, converted)
 	if err != nil {
@@ -125,7 +123,7 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	fit := func(name string, x [][]float64, y []bool, w []float64) (*scoring.Logistic, error) {
 		lo := lo
 		lo.Weights = w
-		if name != "transformed-class" && name != "propensity" {
+		if name != "transformed-class" {
 			lo.Workers = half
 		}
 		l, err := scoring.FitLogistic(x, y, &lo)
@@ -164,10 +162,7 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	}
 	// X-learner stage 2: impute the effects with the other arm's outcome model and
 	// regress them on the features, each arm on half the workers.
-	lambda := o.Lambda
-	if lambda == 0 {
-		lambda = 1
-	}
+	lambda := o.lambda()
 	mu0, mu1 := logit(m.Control), logit(m.Treated)
 	outcome := func(i int) float64 {
 		if converted[i] {
@@ -187,9 +182,44 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 		return nil, err
 	}
 	if o.FitPropensity {
-		if m.PropensityModel, err = fit("propensity", x, treated, nil); err != nil {
+		if m.PropensityModel, err = fitPropensity(x, treated, o); err != nil {
 			return nil, err
 		}
+	}
+	return m, nil
+}
+
+// check checks the options that do not depend on the data.
+func (o FitOptions) check() error {
+	switch {
+	case o.Learner > XLearner:
+		return fmt.Errorf("%w: learner %d", ErrInvalid, o.Learner)
+	case o.Logistic != nil && o.Logistic.Weights != nil:
+		return fmt.Errorf("%w: FitOptions.Logistic.Weights is set; the learners weight the rows themselves", ErrInvalid)
+	case math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) || o.Lambda < 0:
+		return fmt.Errorf("%w: FitOptions.Lambda %v", ErrInvalid, o.Lambda)
+	case math.IsNaN(o.Propensity) || o.Propensity < 0 || o.Propensity >= 1:
+		return fmt.Errorf("%w: propensity %v, want 0 (the treated share) or within (0, 1)", ErrInvalid, o.Propensity)
+	}
+	return nil
+}
+
+func (o FitOptions) lambda() float64 {
+	if o.Lambda == 0 {
+		return 1
+	}
+	return o.Lambda
+}
+
+// fitPropensity fits the X-learner's g(x) = P(treated | x).
+func fitPropensity(x [][]float64, treated []bool, o FitOptions) (*scoring.Logistic, error) {
+	var lo scoring.LogisticOptions
+	if o.Logistic != nil {
+		lo = *o.Logistic
+	}
+	m, err := scoring.FitLogistic(x, treated, &lo)
+	if err != nil {
+		return nil, fmt.Errorf("uplift: %s propensity model: %w", o.Learner, err)
 	}
 	return m, nil
 }

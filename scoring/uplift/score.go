@@ -47,19 +47,30 @@ func sigmoid(eta float64) float64 {
 	return e / (1 + e)
 }
 
-// Uplift returns the estimated uplift of every row of x, P(buy | treated, x) -
-// P(buy | control, x), a number in [-1, 1]. Rows must have the model's features, all
-// finite.
+// Uplift returns the estimated uplift of every row of x: for a Conversion model
+// P(buy | treated, x) - P(buy | control, x), a number in [-1, 1]; for a Spend model
+// E[spend | treated, x] - E[spend | control, x]. Rows must have the model's features,
+// all finite.
 func (m *Model) Uplift(x [][]float64) ([]float64, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
+	spend := m.Outcome == Spend
 	var score func(x []float64) float64
 	switch m.Learner {
 	case TwoModel:
+		if spend {
+			t, c := m.SpendTreated.index(), m.SpendControl.index()
+			score = func(x []float64) float64 { return t.eta(x) - c.eta(x) }
+			break
+		}
 		t, c := logit(m.Treated), logit(m.Control)
 		score = func(x []float64) float64 { return t.prob(x) - c.prob(x) }
 	case ClassTransformation:
+		if spend {
+			score = m.SpendTransformed.index().eta
+			break
+		}
 		z := logit(m.Transformed)
 		score = func(x []float64) float64 { return 2*z.prob(x) - 1 }
 	case XLearner:
@@ -74,9 +85,13 @@ func (m *Model) Uplift(x [][]float64) ([]float64, error) {
 			if g.b != nil {
 				gx = g.prob(x)
 			}
-			// Künzel et al. 2019, eq. 9, clipped to the range of a difference of
-			// probabilities.
-			return max(-1, min(1, gx*c.eta(x)+(1-gx)*t.eta(x)))
+			// Künzel et al. 2019, eq. 9; a conversion uplift is clipped to the range of
+			// a difference of probabilities.
+			u := gx*c.eta(x) + (1-gx)*t.eta(x)
+			if spend {
+				return u
+			}
+			return max(-1, min(1, u))
 		}
 	default:
 		return nil, fmt.Errorf("%w: model of learner %d", ErrInvalid, m.Learner)
@@ -84,16 +99,22 @@ func (m *Model) Uplift(x [][]float64) ([]float64, error) {
 	return m.apply(x, score)
 }
 
-// Response returns P(buy | treated, x) for every row of x: the chance that a profile
-// sent the promotion buys (and redeems its discount), which Target prices. The
-// ClassTransformation learner does not model it; fit scoring.FitLogistic on the
-// treated rows instead.
+// Response returns, for every row of x, what a profile sent the promotion is expected
+// to bring, which Target prices: P(buy | treated, x), the chance that it buys (and
+// redeems its discount), for a Conversion model; E[spend | treated, x] for a Spend
+// model, clipped at 0. The ClassTransformation learner does not model it; fit scoring.FitLogistic
+// (or FitSpend's TwoModel) on the treated rows instead.
 func (m *Model) Response(x [][]float64) ([]float64, error) {
 	if m.Learner == ClassTransformation {
 		return nil, fmt.Errorf("%w: the %s learner does not model the treated response", ErrInvalid, m.Learner)
 	}
 	if err := m.check(); err != nil {
 		return nil, err
+	}
+	if m.Outcome == Spend {
+		t := m.SpendTreated.index()
+		// A linear model of spend can go below 0 far from the data; spend cannot.
+		return m.apply(x, func(x []float64) float64 { return max(0, t.eta(x)) })
 	}
 	t := logit(m.Treated)
 	return m.apply(x, t.prob)
@@ -126,14 +147,25 @@ func (m *Model) apply(x [][]float64, score func([]float64) float64) ([]float64, 
 func (m *Model) check() error {
 	var need []*scoring.Logistic
 	var effects []*Linear
-	switch m.Learner {
-	case TwoModel:
+	spend := m.Outcome == Spend
+	switch {
+	case m.Outcome > Spend:
+		return fmt.Errorf("%w: model of outcome %d", ErrInvalid, m.Outcome)
+	case m.Learner == TwoModel && spend:
+		effects = []*Linear{m.SpendTreated, m.SpendControl}
+	case m.Learner == TwoModel:
 		need = []*scoring.Logistic{m.Treated, m.Control}
-	case ClassTransformation:
+	case m.Learner == ClassTransformation && spend:
+		effects = []*Linear{m.SpendTransformed}
+	case m.Learner == ClassTransformation:
 		need = []*scoring.Logistic{m.Transformed}
-	case XLearner:
-		need = []*scoring.Logistic{m.Treated, m.Control}
+	case m.Learner == XLearner:
 		effects = []*Linear{m.EffectTreated, m.EffectControl}
+		if spend {
+			effects = append(effects, m.SpendTreated, m.SpendControl)
+		} else {
+			need = []*scoring.Logistic{m.Treated, m.Control}
+		}
 		if m.PropensityModel != nil {
 			need = append(need, m.PropensityModel)
 		} else if !(m.Propensity > 0 && m.Propensity < 1) {
@@ -164,6 +196,11 @@ func (m *Model) check() error {
 
 func (m *Model) features() int {
 	for _, l := range []*scoring.Logistic{m.Treated, m.Transformed} {
+		if l != nil {
+			return len(l.Coef)
+		}
+	}
+	for _, l := range []*Linear{m.SpendTreated, m.SpendTransformed, m.EffectTreated} {
 		if l != nil {
 			return len(l.Coef)
 		}

@@ -22,13 +22,20 @@ type Budget struct {
 	DiscountCost float64
 	// Value is the margin of one conversion before the discount [1].
 	Value float64
+	// Outcome is what the uplift and response scores measure [Conversion]. For Spend
+	// (FitSpend's scores) the uplift is incremental spend and the response expected
+	// spend when treated, any finite values; Value is then the margin on a unit of
+	// spend (0.3 for a 30% margin) and DiscountCost the discount on a unit of a
+	// treated profile's spend (0.1 for 10% off), so that profit_i below is still the
+	// expected incremental profit.
+	Outcome Outcome
 }
 
 // Plan is whom to send a promotion to and what it is expected to bring.
 type Plan struct {
 	Send        []int   // the profiles to send to, best first
-	Conversions float64 // expected incremental conversions, Σ uplift
-	Redemptions float64 // expected redemptions, Σ P(buy | treated)
+	Conversions float64 // expected incremental conversions, Σ uplift (for Spend: incremental spend)
+	Redemptions float64 // expected redemptions, Σ P(buy | treated) (for Spend: the spend discounted, Σ E[spend | treated])
 	Cost        float64 // expected cost, ContactCost·len(Send) + DiscountCost·Redemptions
 	Profit      float64 // expected incremental profit, Value·Conversions - Cost
 	budget      Budget
@@ -126,11 +133,25 @@ func checkTarget(uplift, response []float64, b Budget) error {
 	if b.Contacts < 0 {
 		return fmt.Errorf("%w: Budget.Contacts %d", ErrInvalid, b.Contacts)
 	}
+	if b.Outcome > Spend {
+		return fmt.Errorf("%w: Budget.Outcome %d", ErrInvalid, b.Outcome)
+	}
 	if response == nil && b.DiscountCost > 0 {
 		return fmt.Errorf("%w: a discount cost needs the response probabilities (Model.Response)", ErrInvalid)
 	}
 	if response != nil && len(response) != len(uplift) {
 		return fmt.Errorf("%w: %d uplift scores, %d responses", ErrInvalid, len(uplift), len(response))
+	}
+	if b.Outcome == Spend {
+		for i, u := range uplift {
+			if math.IsNaN(u) || math.IsInf(u, 0) {
+				return fmt.Errorf("%w: spend uplift %d is %v", ErrInvalid, i, u)
+			}
+			if response != nil && (math.IsNaN(response[i]) || math.IsInf(response[i], 0) || response[i] < 0) {
+				return fmt.Errorf("%w: expected spend %d is %v, want finite and not negative", ErrInvalid, i, response[i])
+			}
+		}
+		return nil
 	}
 	for i, u := range uplift {
 		if !(u >= -1 && u <= 1) {
@@ -153,12 +174,41 @@ func checkTarget(uplift, response []float64, b Budget) error {
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
 // row of an arm; a plan that sends to nobody brings 0.
 func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts *EvalOptions) (scoring.Interval, error) {
+	if p.budget.Outcome != Conversion {
+		return scoring.Interval{}, fmt.Errorf("%w: Check of a plan for %s scores; use CheckSpend", ErrInvalid, outcomeNames[p.budget.Outcome])
+	}
+	if len(converted) != len(uplift) {
+		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d outcomes", ErrInvalid, len(uplift), len(converted))
+	}
+	return p.check(uplift, response, treated, outcomes(converted), opts)
+}
+
+// CheckSpend is Check for a plan made from Spend scores (Budget.Outcome Spend), from a
+// holdout's spend: it estimates the plan's incremental spend, the difference of mean
+// spend between the holdout's treated and control rows the plan's rule picks, times
+// len(Send).
+func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
+	if p.budget.Outcome != Spend {
+		return scoring.Interval{}, fmt.Errorf("%w: CheckSpend of a plan for %s scores; use Check", ErrInvalid, outcomeNames[p.budget.Outcome])
+	}
+	if len(spend) != len(uplift) {
+		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d spends", ErrInvalid, len(uplift), len(spend))
+	}
+	for i, v := range spend {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return scoring.Interval{}, fmt.Errorf("%w: spend %d is %v", ErrInvalid, i, v)
+		}
+	}
+	return p.check(uplift, response, treated, spend, opts)
+}
+
+func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, opts *EvalOptions) (scoring.Interval, error) {
 	o, err := opts.defaults()
 	if err != nil {
 		return scoring.Interval{}, err
 	}
-	if len(treated) != len(uplift) || len(converted) != len(uplift) {
-		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d treatment flags, %d outcomes", ErrInvalid, len(uplift), len(treated), len(converted))
+	if len(treated) != len(uplift) {
+		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d treatment flags", ErrInvalid, len(uplift), len(treated))
 	}
 	if err := checkTarget(uplift, response, p.budget); err != nil {
 		return scoring.Interval{}, err
@@ -182,14 +232,10 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 			}
 			if treated[i] {
 				nt += wi
-				if converted[i] {
-					yt += wi
-				}
+				yt += wi * y[i]
 			} else {
 				nc += wi
-				if converted[i] {
-					yc += wi
-				}
+				yc += wi * y[i]
 			}
 		}
 		if nt == 0 || nc == 0 {

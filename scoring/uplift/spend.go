@@ -1,0 +1,125 @@
+package uplift
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+)
+
+// Outcome is what a campaign's outcome measures, and so what a Model's uplift is in.
+type Outcome uint8
+
+const (
+	// Conversion: whether the profile bought (Fit). Uplift is a difference of
+	// probabilities, in [-1, 1].
+	Conversion Outcome = iota
+	// Spend: how much the profile spent during the campaign (FitSpend), 0 for a
+	// non-buyer. Uplift is E[spend | treated, x] - E[spend | control, x], in currency.
+	Spend
+)
+
+var outcomeNames = [...]string{"conversion", "spend"}
+
+// FitSpend estimates the uplift in spend from a randomised campaign: x and treated as
+// for Fit, spend what each profile spent (0 for a non-buyer; finite, not negative). Each arm must
+// have at least two rows. The base models are ridge regressions (Linear, penalty
+// FitOptions.Lambda); FitOptions.Logistic tunes only the X-learner's fitted
+// propensity. The learners are those of Fit, with a continuous outcome:
+//
+//   - TwoModel regresses spend on x in each arm and scores the difference
+//     (Künzel et al. 2019, eq. 3).
+//   - ClassTransformation becomes the transformed outcome of Athey & Imbens (2015,
+//     eq. 2.3), Y* = Y (T - p)/(p (1 - p)), whose conditional mean is the uplift, and
+//     regresses it on x; the class transformation is its binary form.
+//   - XLearner imputes D = Y - μ₀(x) for treated rows and μ₁(x) - Y for control rows
+//     with the spend models and regresses D on x in each arm, as Fit does for
+//     conversions, without the clipping to [-1, 1].
+//
+// The uplift is linear in x; features that interact with the promotion (a basket
+// size that scales the effect) enter as products the caller adds. With linear base
+// models fitted on the same rows the X-learner's effect models reproduce the
+// T-learner's difference but for the ridge shrinkage (a least-squares fit of a linear
+// function returns it), so the two learners differ little unless FitPropensity weighs
+// the arms per profile; the X-learner is kept for its interface.
+func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) (*Model, error) {
+	var o FitOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if len(x) != len(treated) || len(x) != len(spend) {
+		return nil, fmt.Errorf("%w: %d feature rows, %d treatment flags, %d spends", ErrInvalid, len(x), len(treated), len(spend))
+	}
+	if len(x) == 0 {
+		return nil, fmt.Errorf("%w: no rows", ErrInvalid)
+	}
+	if err := checkRows(x, len(x[0])); err != nil {
+		return nil, err
+	}
+	var arms campaignArms
+	for i, t := range treated {
+		if math.IsNaN(spend[i]) || math.IsInf(spend[i], 0) || spend[i] < 0 {
+			return nil, fmt.Errorf("%w: spend %d is %v, want finite and not negative", ErrInvalid, i, spend[i])
+		}
+		if t {
+			arms.treated = append(arms.treated, i)
+		} else {
+			arms.control = append(arms.control, i)
+		}
+	}
+	if len(arms.treated) < 2 || len(arms.control) < 2 {
+		return nil, fmt.Errorf("%w: %d treated and %d control rows; each arm needs two", ErrInvalid, len(arms.treated), len(arms.control))
+	}
+	m := &Model{Learner: o.Learner, Outcome: Spend, Propensity: o.Propensity}
+	if m.Propensity == 0 {
+		m.Propensity = float64(len(arms.treated)) / float64(len(x))
+	}
+	lambda := o.lambda()
+	workers := runtime.GOMAXPROCS(0)
+	half := max(1, workers/2)
+	y := func(i int) float64 { return spend[i] }
+	var err error
+	if o.Learner == ClassTransformation {
+		p := m.Propensity
+		all := make([]int, len(x))
+		for i := range all {
+			all[i] = i
+		}
+		m.SpendTransformed, err = fitLinear(x, all, func(i int) float64 {
+			t := 0.0
+			if treated[i] {
+				t = 1
+			}
+			return spend[i] * (t - p) / (p * (1 - p))
+		}, nil, nil, lambda, workers)
+		return m, err
+	}
+	if m.SpendTreated, m.SpendControl, err = pair(
+		func() (*Linear, error) { return fitLinear(x, arms.treated, y, nil, nil, lambda, half) },
+		func() (*Linear, error) { return fitLinear(x, arms.control, y, nil, nil, lambda, half) }); err != nil {
+		return nil, err
+	}
+	if o.Learner == TwoModel {
+		return m, nil
+	}
+	mu0, mu1 := m.SpendControl.index(), m.SpendTreated.index()
+	if m.EffectTreated, m.EffectControl, err = pair(
+		func() (*Linear, error) {
+			return fitLinear(x, arms.treated, func(i int) float64 { return spend[i] - mu0.eta(x[i]) },
+				m.SpendTreated.Mean, m.SpendTreated.Scale, lambda, half)
+		},
+		func() (*Linear, error) {
+			return fitLinear(x, arms.control, func(i int) float64 { return mu1.eta(x[i]) - spend[i] },
+				m.SpendControl.Mean, m.SpendControl.Scale, lambda, half)
+		}); err != nil {
+		return nil, err
+	}
+	if o.FitPropensity {
+		if m.PropensityModel, err = fitPropensity(x, treated, o); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
