@@ -14,7 +14,9 @@
 //
 // A [Ledger] runs over a [Store] ([MemStore], a durable [FileStore], or a host's own,
 // checked by referral/loyalty/storetest; referral/loyalty/pgstore keeps it in
-// PostgreSQL). Events ([Ledger.Earn], [Ledger.Spend],
+// PostgreSQL, one log shared by every replica of a service: see [SharedStore], under
+// which each event is decided on the whole log, so that a key is recorded once across
+// replicas and spends never overdraw a balance between them). Events ([Ledger.Earn], [Ledger.Spend],
 // [Ledger.Refund], [Ledger.Bonus], [Ledger.Adjust], and merges) carry an event key: the ledger is
 // append-only and idempotent by key (the same event again returns the first record; a
 // different event under a used key fails with [ErrKeyReused]), and replaying the
