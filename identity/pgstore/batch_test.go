@@ -22,14 +22,8 @@ func TestLinkBatchShared(t *testing.T) {
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
 	sa := open(t, pgtest.Pool(t), schema)
-	a, err := identity.New(identity.DefaultRules(), identity.WithStore(sa))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := resolver(t, sa)
+	b := resolver(t, open(t, pgtest.Pool(t), schema))
 	evs := make([]identity.Event, batch)
 	for i := range evs {
 		evs[i] = identity.Event{At: eventAt(i), Source: "w0", IDs: event(i)}

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,8 +13,10 @@ import (
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // benchEvent is event i of the benchmarks: a new anonymous id seen with one of a
@@ -58,29 +59,10 @@ func benchLinks(b *testing.B, rs []*identity.Resolver, callers int) {
 // BenchmarkLinkPostgres: links through PostgreSQL with one and four writers (each its
 // own pool, store and resolver, as separate replicas would be), 256 callers each.
 func BenchmarkLinkPostgres(b *testing.B) {
-	for _, writers := range []int{1, 4} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			pool := pgtest.Pool(b)
-			schema := pgtest.Schema(b, pool)
-			var rs []*identity.Resolver
-			var stores []*Store
-			for range writers {
-				s := open(b, pgtest.Pool(b), schema)
-				stores = append(stores, s)
-				r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
-				if err != nil {
-					b.Fatal(err)
-				}
-				rs = append(rs, r)
-			}
-			benchLinks(b, rs, 256)
-			flushes := 0
-			for _, s := range stores {
-				flushes += s.log.Flushes()
-			}
-			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "links/flush")
-		})
-	}
+	pgtest.Replicas(b, "links/flush", func(b *testing.B, pool *pgxpool.Pool, schema string) (*identity.Resolver, *pg.Log) {
+		s := open(b, pool, schema)
+		return resolver(b, s), s.log
+	}, func(b *testing.B, rs []*identity.Resolver) { benchLinks(b, rs, 256) })
 }
 
 // BenchmarkLinkFile is the baseline beside BenchmarkLinkPostgres: the same links through
@@ -91,20 +73,14 @@ func BenchmarkLinkFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer fs.Close()
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(fs))
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := resolver(b, fs)
 	benchLinks(b, []*identity.Resolver{r}, 256)
 }
 
 // replayRecords returns the records of a resolver that linked n events, in memory.
 func replayRecords(b *testing.B, n int) *identity.MemStore {
 	var ms identity.MemStore
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(&ms))
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := resolver(b, &ms)
 	for i := range int64(n) {
 		if _, err := r.Link(context.Background(), base.Add(time.Duration(i)), "web", benchEvent(i)...); err != nil {
 			b.Fatal(err)
@@ -187,15 +163,9 @@ func BenchmarkFollowerLag(b *testing.B) {
 	schema := pgtest.Schema(b, pool)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w, err := identity.New(identity.DefaultRules(), identity.WithStore(open(b, pool, schema)))
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := resolver(b, open(b, pool, schema))
 	fs := open(b, pgtest.Pool(b), schema)
-	f, err := identity.New(identity.DefaultRules(), identity.WithStore(fs))
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := resolver(b, fs)
 	go fs.Follow(ctx, f, &FollowOptions{Poll: time.Second})
 	clock := clientele.SystemClock{}
 	lags := make([]time.Duration, 0, b.N)
@@ -231,10 +201,7 @@ func BenchmarkLinkBatchPostgresNaive(b *testing.B) { benchBulk(b, false) }
 func benchBulk(b *testing.B, batch bool) {
 	pool := pgtest.Pool(b)
 	s := open(b, pool, pgtest.Schema(b, pool))
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := resolver(b, s)
 	ctx := context.Background()
 	b.ResetTimer()
 	cpu := cpuTime()

@@ -69,10 +69,7 @@ func forgetUntilDone(t *testing.T, r *identity.Resolver, at time.Time) int {
 func checkLog(t *testing.T, pool *pgxpool.Pool, schema string, n int, acked []atomic.Bool, writers ...*identity.Resolver) {
 	t.Helper()
 	ctx := context.Background()
-	fresh, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := resolver(t, open(t, pool, schema))
 	count := make([]int, n)
 	forgets := 0
 	for e := range fresh.History() {
@@ -118,14 +115,8 @@ func TestTerminatedCompaction(t *testing.T) {
 			schema := pgtest.Schema(t, pool)
 			ctx := context.Background()
 			sa := open(t, pgtest.Pool(t), schema)
-			a, err := identity.New(identity.DefaultRules(), identity.WithStore(sa))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := resolver(t, sa)
+			b := resolver(t, open(t, pgtest.Pool(t), schema))
 			feed(t, a, b, fed)
 			acked := make([]atomic.Bool, n)
 			for i := range fed {
@@ -145,7 +136,7 @@ func TestTerminatedCompaction(t *testing.T) {
 			if !ok {
 				t.Fatal("ann unknown")
 			}
-			err = a.Forget(ctx, eventAt(n), p)
+			err := a.Forget(ctx, eventAt(n), p)
 			if killed != 1 || err == nil {
 				t.Fatalf("Forget with its backend terminated at %q: %v (%d backends terminated); want an error", step, err, killed)
 			}
@@ -171,14 +162,8 @@ func TestTerminatedCompactionConcurrent(t *testing.T) {
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
 	sa := open(t, pgtest.Pool(t), schema)
-	a, err := identity.New(identity.DefaultRules(), identity.WithStore(sa))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := resolver(t, sa)
+	b := resolver(t, open(t, pgtest.Pool(t), schema))
 	feed(t, a, b, fed)
 	acked := make([]atomic.Bool, n)
 	for i := range fed {

@@ -169,10 +169,7 @@ func TestTerminatedBackend(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := resolver(t, open(t, pgtest.Pool(t), schema))
 	k1, k2 := s0key(schema)
 	stop := pgtest.Terminator(t, pool, k1, k2, 0, func() time.Duration { return time.Duration(5+rand.IntN(20)) * time.Millisecond })
 	acked := make([]bool, events)
@@ -194,10 +191,7 @@ func TestTerminatedBackend(t *testing.T) {
 	if kills == 0 || failed.Load() == 0 {
 		t.Logf("kills %d, failed links %d: the schedule did not interrupt an append", kills, failed.Load())
 	}
-	fresh, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := resolver(t, open(t, pool, schema))
 	count := make([]int, events)
 	for e := range fresh.History() {
 		if e.Op == identity.OpLink {

@@ -186,10 +186,7 @@ func TestInterruptedErasureFinishesOnOpen(t *testing.T) {
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
 	plain := noCompact{open(t, pgtest.Pool(t), schema)}
-	a, err := identity.New(identity.DefaultRules(), identity.WithStore(plain))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := resolver(t, plain)
 	feed(t, a, a, n)
 	p, _ := a.Lookup(ann[0])
 	if err := a.Forget(ctx, eventAt(n), p); err != nil {
@@ -198,10 +195,7 @@ func TestInterruptedErasureFinishesOnOpen(t *testing.T) {
 	if holding(t, pool, schema, nil) == 0 {
 		t.Fatal("the interrupted erasure left no value behind: the test shows nothing")
 	}
-	fresh, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := resolver(t, open(t, pool, schema))
 	if got := holding(t, pool, schema, nil); got != 0 {
 		t.Fatalf("%d rows still hold ann's values after New finished the erasure", got)
 	}

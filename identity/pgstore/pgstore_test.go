@@ -40,6 +40,16 @@ func open(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
 	return s
 }
 
+// resolver opens a resolver with the default rules on s.
+func resolver(t testing.TB, s identity.Store) *identity.Resolver {
+	t.Helper()
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func TestConformance(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schemas(t, pool)
@@ -137,10 +147,7 @@ func TestManyWriters(t *testing.T) {
 	ctx := context.Background()
 	rs := make([]*identity.Resolver, writers)
 	for w := range rs {
-		r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pgtest.Pool(t), schema)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := resolver(t, open(t, pgtest.Pool(t), schema))
 		rs[w] = r
 	}
 	var wg sync.WaitGroup
@@ -178,10 +185,7 @@ func TestManyWriters(t *testing.T) {
 		}
 	}
 	// A resolver opened afresh replays the same graph.
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := resolver(t, open(t, pool, schema))
 	if got := answers(r, events); got != want {
 		t.Fatalf("a fresh replica differs:\n%s", cmp.Diff(want, got))
 	}
@@ -255,10 +259,7 @@ func TestManyWriterProcesses(t *testing.T) {
 		cs = append(cs, pgtest.Start(t, fmt.Sprintf("PGSTORE_WRITER=%s %d %d %d", schema, w, writers, events)))
 	}
 	pgtest.Agree(t, cs, "linked", func() string {
-		r, err := identity.New(identity.DefaultRules(), identity.WithStore(open(t, pool, schema)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := resolver(t, open(t, pool, schema))
 		got := answers(r, events)
 		if ref := reference(t, r, events); ref != got {
 			t.Fatalf("the processes' graph differs from a single writer fed the log's order:\n%s", cmp.Diff(ref, got))
@@ -320,10 +321,7 @@ func TestOtherRules(t *testing.T) {
 	defer fs.Close()
 	const events = 400
 	for _, s := range []identity.Store{open(t, pool, schema), fs} {
-		r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := resolver(t, s)
 		for i := range events / 2 {
 			if err := link(ctx, r, 0, i); err != nil {
 				t.Fatal(err)

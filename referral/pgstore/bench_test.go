@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // benchEvents sends b.N events through the programmes, callers goroutines each: person
@@ -59,33 +61,14 @@ func benchConfig() referral.Config {
 // writers (each its own pool, store and programme, as replicas are), 256 callers each;
 // BenchmarkEventsFile is the baseline, one programme on a FileStore.
 func BenchmarkEventsPostgres(b *testing.B) {
-	for _, writers := range []int{1, 4} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			pool := pgtest.Pool(b)
-			schema := pgtest.Schema(b, pool)
-			var ps []*referral.Program
-			var stores []*Store
-			for range writers {
-				s, err := Open(context.Background(), pgtest.Pool(b), &Options{Schema: schema})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { s.Close() })
-				stores = append(stores, s)
-				p, err := referral.Open(s, benchConfig())
-				if err != nil {
-					b.Fatal(err)
-				}
-				ps = append(ps, p)
-			}
-			benchEvents(b, ps, 256)
-			flushes := 0
-			for _, s := range stores {
-				flushes += s.log.Flushes()
-			}
-			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "events/flush")
-		})
-	}
+	pgtest.Replicas(b, "events/flush", func(b *testing.B, pool *pgxpool.Pool, schema string) (*referral.Program, *pg.Log) {
+		s := openStore(b, pool, schema)
+		p, err := referral.Open(s, benchConfig())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p, s.log
+	}, func(b *testing.B, ps []*referral.Program) { benchEvents(b, ps, 256) })
 }
 
 func BenchmarkEventsFile(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -192,5 +193,31 @@ func Agree(t testing.TB, cs []*Child, ready string, single func() string) {
 		if strings.TrimSpace(line) != want {
 			t.Errorf("writer %d answers %s, the single writer %s", w, strings.TrimSpace(line), want)
 		}
+	}
+}
+
+// Replicas runs the benchmark on one and on four replicas (sub-benchmarks writers=1 and
+// writers=4) sharing a fresh schema, each on its own pool, as separate processes would.
+// open opens a replica on pool and schema and returns it with its store's log; bench
+// drives b.N events through the replicas. Each reports its events per flush (the
+// group commit's batching) as unit.
+func Replicas[R any](b *testing.B, unit string, open func(b *testing.B, pool *pgxpool.Pool, schema string) (R, *pg.Log), bench func(b *testing.B, rs []R)) {
+	for _, writers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			pool := Pool(b)
+			schema := Schema(b, pool)
+			var rs []R
+			var logs []*pg.Log
+			for range writers {
+				r, l := open(b, Pool(b), schema)
+				rs, logs = append(rs, r), append(logs, l)
+			}
+			bench(b, rs)
+			flushes := 0
+			for _, l := range logs {
+				flushes += l.Flushes()
+			}
+			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), unit)
+		})
 	}
 }

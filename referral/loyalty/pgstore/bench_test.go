@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral/loyalty"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // benchEarns sends b.N earns through the ledgers, callers goroutines each: 50,000
@@ -54,25 +56,10 @@ func refusedErr(err error) bool { return err != nil && refused(err) }
 // every event committed before its call returns; BenchmarkEarnFile is the baseline,
 // one ledger on a FileStore (an fsync per group commit).
 func BenchmarkEarnPostgres(b *testing.B) {
-	for _, writers := range []int{1, 4} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			pool := pgtest.Pool(b)
-			schema := pgtest.Schema(b, pool)
-			var ls []*loyalty.Ledger
-			var stores []*Store
-			for range writers {
-				s := openStore(b, pgtest.Pool(b), schema)
-				stores = append(stores, s)
-				ls = append(ls, openLedger(b, s))
-			}
-			benchEarns(b, ls, 256)
-			flushes := 0
-			for _, s := range stores {
-				flushes += s.log.Flushes()
-			}
-			b.ReportMetric(float64(b.N)/float64(max(flushes, 1)), "events/flush")
-		})
-	}
+	pgtest.Replicas(b, "events/flush", func(b *testing.B, pool *pgxpool.Pool, schema string) (*loyalty.Ledger, *pg.Log) {
+		s := openStore(b, pool, schema)
+		return openLedger(b, s), s.log
+	}, func(b *testing.B, ls []*loyalty.Ledger) { benchEarns(b, ls, 256) })
 }
 
 func BenchmarkEarnFile(b *testing.B) {
