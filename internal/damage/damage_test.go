@@ -3,9 +3,11 @@ package damage
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -167,6 +169,40 @@ var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 
 // identityLog: a FileStore holding links, merges, a matched link, an unmerge and a
 // forgotten profile.
+// walFormat is a ledger kept in one internal/wal file named file: openStore opens the
+// store on a path, history writes the ledger's history through it and returns the
+// ledger's state, and replay opens a ledger on it and returns the state it holds.
+func walFormat[S io.Closer](name, file string, corrupt error, openStore func(path string) (S, error), history func(t *testing.T, s S) string, replay func(s S) (string, error)) format {
+	return format{
+		name:    name,
+		corrupt: corrupt,
+		build: func(t *testing.T) ([]byte, [][2]int, string) {
+			path := filepath.Join(t.TempDir(), file)
+			s, err := openStore(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := history(t, s)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			img, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return img, walFrames(img), want
+		},
+		open: func(t *testing.T, img []byte) (string, error) {
+			s, err := openStore(writeTemp(t, file, img))
+			if err != nil {
+				return "", err
+			}
+			defer s.Close()
+			return replay(s)
+		},
+	}
+}
+
 func identityLog() format {
 	var ids []identity.ID
 	for i := range 12 {
@@ -182,15 +218,8 @@ func identityLog() format {
 		}
 		return sb.String()
 	}
-	return format{
-		name:    "identity log",
-		corrupt: identity.ErrCorrupt,
-		build: func(t *testing.T) ([]byte, [][2]int, string) {
-			path := filepath.Join(t.TempDir(), "id.log")
-			s, err := identity.OpenFileStore(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+	return walFormat("identity log", "id.log", identity.ErrCorrupt, func(path string) (*identity.FileStore, error) { return identity.OpenFileStore(path, nil) },
+		func(t *testing.T, s *identity.FileStore) string {
 			r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
 			if err != nil {
 				t.Fatal(err)
@@ -219,29 +248,15 @@ func identityLog() format {
 			if _, err := r.Link(ctx, t0.Add(22*time.Hour), "web", ids[22], ids[1]); err != nil {
 				t.Fatal(err)
 			}
-			want := state(r)
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			img, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return img, walFrames(img), want
+			return state(r)
 		},
-		open: func(t *testing.T, img []byte) (string, error) {
-			s, err := identity.OpenFileStore(writeTemp(t, "id.log", img), nil)
-			if err != nil {
-				return "", err
-			}
-			defer s.Close()
+		func(s *identity.FileStore) (string, error) {
 			r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
 			if err != nil {
 				return "", err
 			}
 			return state(r), nil
-		},
-	}
+		})
 }
 
 type clock time.Time
@@ -261,15 +276,8 @@ func referralLedger() format {
 		fmt.Fprintln(&sb, p.Signups())
 		return sb.String()
 	}
-	return format{
-		name:    "referral ledger",
-		corrupt: referral.ErrCorrupt,
-		build: func(t *testing.T) ([]byte, [][2]int, string) {
-			path := filepath.Join(t.TempDir(), "ledger.wal")
-			s, err := referral.OpenFileStore(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+	return walFormat("referral ledger", "ledger.wal", referral.ErrCorrupt, func(path string) (*referral.FileStore, error) { return referral.OpenFileStore(path, nil) },
+		func(t *testing.T, s *referral.FileStore) string {
 			p, err := referral.Open(s, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -301,29 +309,15 @@ func referralLedger() format {
 			if err := p.ApplyMerge(2, 3); err != nil {
 				t.Fatal(err)
 			}
-			want := state(p)
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			img, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return img, walFrames(img), want
+			return state(p)
 		},
-		open: func(t *testing.T, img []byte) (string, error) {
-			s, err := referral.OpenFileStore(writeTemp(t, "ledger.wal", img), nil)
-			if err != nil {
-				return "", err
-			}
-			defer s.Close()
+		func(s *referral.FileStore) (string, error) {
 			p, err := referral.Open(s, cfg)
 			if err != nil {
 				return "", err
 			}
 			return state(p), nil
-		},
-	}
+		})
 }
 
 // segmentSnapshot: an index with tags, traits, numbers, daily activity and a saved
@@ -406,64 +400,43 @@ func blobFormat(name string, build func() ([]byte, error), decode func([]byte) (
 	}
 }
 
+// partialFormat is a funnel partial: run makes one from the events, and decoding the
+// bytes into empty's value and encoding it again must give them back.
+func partialFormat[P interface {
+	encoding.BinaryMarshaler
+	encoding.BinaryUnmarshaler
+}](name string, run func() (P, error), empty func() (P, error)) format {
+	return blobFormat(name, func() ([]byte, error) {
+		p, err := run()
+		if err != nil {
+			return nil, err
+		}
+		return p.MarshalBinary()
+	}, func(b []byte) ([]byte, error) {
+		p, err := empty()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.UnmarshalBinary(b); err != nil {
+			return nil, err
+		}
+		return p.MarshalBinary()
+	})
+}
+
 func funnelPartial() format {
 	spec := funnel.Spec{Steps: []funnel.Step{{Name: "signup"}, {Name: "visit"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}
-	return blobFormat("funnel partial", func() ([]byte, error) {
-		pt, err := spec.Partial(events())
-		if err != nil {
-			return nil, err
-		}
-		return pt.MarshalBinary()
-	}, func(b []byte) ([]byte, error) {
-		pt, err := spec.NewPartial()
-		if err != nil {
-			return nil, err
-		}
-		if err := pt.UnmarshalBinary(b); err != nil {
-			return nil, err
-		}
-		return pt.MarshalBinary()
-	})
+	return partialFormat("funnel partial", func() (*funnel.Partial, error) { return spec.Partial(events()) }, spec.NewPartial)
 }
 
 func cohortPartial() format {
 	c := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, Return: funnel.Step{Name: "visit"}, By: funnel.Week, Periods: 4}
-	return blobFormat("cohort partial", func() ([]byte, error) {
-		cp, err := c.Partial(events())
-		if err != nil {
-			return nil, err
-		}
-		return cp.MarshalBinary()
-	}, func(b []byte) ([]byte, error) {
-		cp, err := c.NewPartial()
-		if err != nil {
-			return nil, err
-		}
-		if err := cp.UnmarshalBinary(b); err != nil {
-			return nil, err
-		}
-		return cp.MarshalBinary()
-	})
+	return partialFormat("cohort partial", func() (*funnel.CohortPartial, error) { return c.Partial(events()) }, c.NewPartial)
 }
 
 func trendPartial() format {
 	tr := funnel.Trend{Spec: funnel.Spec{Steps: []funnel.Step{{Name: "signup"}, {Name: "visit"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}, By: funnel.Week}
-	return blobFormat("trend partial", func() ([]byte, error) {
-		tp, err := tr.Partial(events())
-		if err != nil {
-			return nil, err
-		}
-		return tp.MarshalBinary()
-	}, func(b []byte) ([]byte, error) {
-		tp, err := tr.NewPartial()
-		if err != nil {
-			return nil, err
-		}
-		if err := tp.UnmarshalBinary(b); err != nil {
-			return nil, err
-		}
-		return tp.MarshalBinary()
-	})
+	return partialFormat("trend partial", func() (*funnel.TrendPartial, error) { return tr.Partial(events()) }, tr.NewPartial)
 }
 
 func journeys() format {

@@ -3,8 +3,6 @@ package damage
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,16 +32,9 @@ func loyaltyLedger() format {
 		}
 		return sb.String()
 	}
-	return format{
-		name:    "loyalty ledger",
-		corrupt: loyalty.ErrCorrupt,
-		build: func(t *testing.T) ([]byte, [][2]int, string) {
+	return walFormat("loyalty ledger", "loyalty.wal", loyalty.ErrCorrupt, func(path string) (*loyalty.FileStore, error) { return loyalty.OpenFileStore(path, nil) },
+		func(t *testing.T, s *loyalty.FileStore) string {
 			ctx := context.Background()
-			path := filepath.Join(t.TempDir(), "loyalty.wal")
-			s, err := loyalty.OpenFileStore(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			l, err := loyalty.Open(s, rules)
 			if err != nil {
 				t.Fatal(err)
@@ -66,27 +57,13 @@ func loyaltyLedger() format {
 			must(l.Bonus(ctx, day(22), "b1", 4, 250, "anniversary"))
 			must(l.Adjust(ctx, day(23), "a1", 5, -30, "duplicate"))
 			must(l.Adjust(ctx, day(23), "a2", 6, 15, "goodwill"))
-			want := state(l)
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			img, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return img, walFrames(img), want
+			return state(l)
 		},
-		open: func(t *testing.T, img []byte) (string, error) {
-			s, err := loyalty.OpenFileStore(writeTemp(t, "loyalty.wal", img), nil)
-			if err != nil {
-				return "", err
-			}
-			defer s.Close()
+		func(s *loyalty.FileStore) (string, error) {
 			l, err := loyalty.Open(s, rules)
 			if err != nil {
 				return "", err
 			}
 			return state(l), nil
-		},
-	}
+		})
 }
