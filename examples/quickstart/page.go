@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/internal/synth"
@@ -21,7 +22,7 @@ const (
 )
 
 // writePage draws the charts and writes the self-contained HTML report.
-func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *funnels, val *value, refs *referrals) error {
+func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *funnels, val *value, refs *referrals, qini *upliftCurves) error {
 	p := page{text: w}
 	count := func(n float64) string { return thousands(int64(math.Round(n))) }
 
@@ -225,6 +226,26 @@ func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *
 		p.add(secReferral, barChart("Users by referral generation",
 			"Generation 0 came on their own; generation k was brought by generation k-1. Log scale: each generation is far smaller than the one before.",
 			"users (log scale)", gens, true))
+	}
+
+	// Uplift: the holdout's Qini curves of targeting by uplift and by propensity,
+	// beside random targeting (the straight line to the same end).
+	if qini != nil && len(qini.qini) > 0 {
+		var ss []series
+		var coefs []string
+		for k, name := range qini.names {
+			ss = append(ss, series{Name: name, Y: qini.qini[k]})
+			coefs = append(coefs, fmt.Sprintf("%s %.2f", name, qini.coef[k]))
+		}
+		end := qini.qini[0][len(qini.qini[0])-1]
+		random := make([]float64, len(qini.share))
+		for k, s := range qini.share {
+			random[k] = end * s / 100
+		}
+		ss = append(ss, series{Name: "random", Y: random, Dash: true})
+		p.add(secUplift, lineChart("Qini curves on the holdout campaign",
+			"Incremental buyers among the targeted (Qini curve: treated buyers minus control buyers scaled to the treated count) as a growing share of the holdout is targeted, best-scored first, for targeting by uplift, by propensity and at random (the straight line). Targeting by propensity picks people who buy anyway. Qini coefficients: "+strings.Join(coefs, ", ")+".",
+			"% of the holdout targeted", "incremental buyers", qini.share, ss))
 	}
 
 	f, err := os.Create(path)

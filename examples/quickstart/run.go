@@ -99,13 +99,14 @@ func run(out, status io.Writer, cfg config) error {
 	if err := reportLoyalty(w, res, end); err != nil {
 		return err
 	}
-	if err := reportUplift(w, cfg.people, cfg.seed); err != nil {
+	qini, err := reportUplift(w, cfg.people, cfg.seed)
+	if err != nil {
 		return err
 	}
 
 	if cfg.out != "" {
 		prog.begin("writing " + cfg.out)
-		if err := writePage(cfg.out, w, res, seg, fun, val, refs); err != nil {
+		if err := writePage(cfg.out, w, res, seg, fun, val, refs, qini); err != nil {
 			return err
 		}
 		prog.end()

@@ -342,10 +342,10 @@ func lineChart(title, desc, xUnit, yUnit string, x []float64, ss []series) strin
 	c := newChart(title, desc)
 	top, left, right := 34.0, 70.0, float64(chartW-noteW)
 	plotH := 220.0
-	maxY := 0.0
+	maxY, minY := 0.0, 0.0
 	for _, s := range ss {
 		for _, v := range s.Y {
-			maxY = math.Max(maxY, v)
+			maxY, minY = math.Max(maxY, v), math.Min(minY, v)
 		}
 	}
 	xs := scale{lo: x[0], hi: x[len(x)-1], from: left, to: right}
@@ -353,6 +353,9 @@ func lineChart(title, desc, xUnit, yUnit string, x []float64, ss []series) strin
 		xs.hi = xs.lo + 1
 	}
 	ys := scale{lo: 0, hi: niceMax(maxY), from: top + plotH, to: top}
+	if minY < 0 { // a curve that dips below 0 (a Qini curve that starts with the wrong people)
+		ys.lo = -niceMax(-minY)
+	}
 	c.yAxis(ys, left, right, yUnit)
 	c.xAxis(xs, top+plotH, top, xUnit)
 	for k, s := range ss {

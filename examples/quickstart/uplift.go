@@ -16,7 +16,7 @@ const secUplift = "Uplift: whom a promotion changes"
 // audience. The simulator knows every person's true uplift, so the truth is shown
 // beside the estimates. Campaigns have the base's size, at least 20,000 people, so
 // that a small base still gives a readable comparison.
-func reportUplift(w *reportWriter, people int, seed uint64) error {
+func reportUplift(w *reportWriter, people int, seed uint64) (*upliftCurves, error) {
 	n := max(people, 20_000)
 	sim := func(k uint64) *synth.Campaign {
 		return synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: 3*seed + k})
@@ -24,7 +24,7 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 	past, holdout, audience := sim(0), sim(1), sim(2)
 	m, err := uplift.Fit(past.X, past.Treated, past.Converted, &uplift.FitOptions{Learner: uplift.XLearner})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	scores := func(x [][]float64) (u, r []float64, err error) {
 		if u, err = m.Uplift(x); err == nil {
@@ -34,12 +34,13 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 	}
 	hu, hr, err := scores(holdout.X)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	au, ar, err := scores(audience.X)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	curves := &upliftCurves{}
 	const share = 0.2
 	contacts := int(share * float64(n))
 	w.section(secUplift)
@@ -54,8 +55,9 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 	}{{"uplift", hu, au}, {"propensity", hr, ar}} {
 		ev, err := uplift.Evaluate(p.hold, holdout.Treated, holdout.Converted, &uplift.EvalOptions{K: share, Seed: seed})
 		if err != nil {
-			return err
+			return nil, err
 		}
+		curves.add(p.name, ev)
 		k := float64(contacts)
 		iv := ev.UpliftAtK
 		w.line("%-16s %-40s %s", p.name, thousands(round(iv.Estimate*k))+" ["+thousands(round(iv.Lo*k))+", "+thousands(round(iv.Hi*k))+"]",
@@ -68,17 +70,55 @@ func reportUplift(w *reportWriter, people int, seed uint64) error {
 	w.line("%-16s %-40s %s", "at random", "", thousands(round(random*share)))
 	plan, err := uplift.Target(au, ar, &uplift.Budget{Contacts: contacts, ContactCost: 0.05, DiscountCost: 2, Value: 20})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	iv, err := plan.Check(hu, hr, holdout.Treated, holdout.Converted, &uplift.EvalOptions{Seed: seed})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w.line("Priced (a sale worth 20, a 2.00 discount per redemption, 0.05 a contact), uplift targeting sends to")
 	w.line("%s people: expected profit %s; incremental conversions %s [%s, %s] (holdout); %s discounts redeemed.",
 		thousands(len(plan.Send)), thousands(round(plan.Profit)), thousands(round(iv.Estimate)), thousands(round(iv.Lo)),
 		thousands(round(iv.Hi)), thousands(round(plan.Redemptions)))
-	return nil
+	return curves, nil
+}
+
+// upliftCurves are the holdout's Qini curves of each targeting, for the report's
+// chart, sampled at upliftPoints evenly spaced shares of the holdout (a curve has a
+// point per distinct score, tens of thousands).
+type upliftCurves struct {
+	share []float64 // x: the share of the holdout targeted, in per cent
+	names []string
+	qini  [][]float64
+	coef  []float64 // each curve's Qini coefficient
+}
+
+const upliftPoints = 40
+
+func (u *upliftCurves) add(name string, ev *uplift.Evaluation) {
+	c := ev.Qini
+	n := c.X[len(c.X)-1]
+	if u.share == nil {
+		for k := 0; k <= upliftPoints; k++ {
+			u.share = append(u.share, 100*float64(k)/upliftPoints)
+		}
+	}
+	y := make([]float64, len(u.share))
+	j := 0
+	for k, s := range u.share {
+		x := s / 100 * n
+		for j+1 < len(c.X)-1 && c.X[j+1] < x {
+			j++
+		}
+		// Linear interpolation between the curve's points, as its area is taken.
+		y[k] = c.Y[j]
+		if j+1 < len(c.X) && c.X[j+1] > c.X[j] {
+			y[k] += (c.Y[j+1] - c.Y[j]) * (min(x, c.X[j+1]) - c.X[j]) / (c.X[j+1] - c.X[j])
+		}
+	}
+	u.names = append(u.names, name)
+	u.qini = append(u.qini, y)
+	u.coef = append(u.coef, ev.QiniCoefficient.Estimate)
 }
 
 // topTruth is the true incremental conversions of sending to the k best-scored people.
