@@ -377,6 +377,11 @@ func TestJourneyFormsAgree(t *testing.T) {
 				return l.buildBatch(batchOf(t, grouped), refs, rapid.IntRange(1, 5).Draw(t, "workers"))
 			},
 			"BuildBatch, referrer column": func() (*Journeys, error) { return l.BuildBatch(batchOf(t, grouped), nil) },
+			"BuildBatch, profiles descending": func() (*Journeys, error) {
+				desc := slices.Clone(grouped)
+				slices.SortStableFunc(desc, func(a, b Event) int { return cmp.Compare(b.Profile, a.Profile) })
+				return l.buildBatch(batchOf(t, desc), refs, rapid.IntRange(1, 5).Draw(t, "workers"))
+			},
 			"shards merged": func() (*Journeys, error) {
 				k := rapid.IntRange(1, 4).Draw(t, "shards")
 				parts := make([]*Journeys, k)
@@ -411,7 +416,7 @@ func TestJourneyFormsAgree(t *testing.T) {
 				return MergeJourneys(rapid.Permutation(parts).Draw(t, "merge order")...)
 			},
 		}
-		for _, name := range []string{"Build, workers", "BuildSeq", "BuildBatch, workers", "BuildBatch, referrer column", "shards merged"} {
+		for _, name := range []string{"Build, workers", "BuildSeq", "BuildBatch, workers", "BuildBatch, referrer column", "BuildBatch, profiles descending", "shards merged"} {
 			got, err := forms[name]()
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
