@@ -21,7 +21,8 @@ import (
 // ahead gives the same nodes, provided every event succeeds. An event the stage cannot
 // treat so (one that fails its checks, names a kind the decisions will register, has
 // more than aheadIDs identifiers, or would fill the table) stops the stage: the
-// decisions reach it owning the table again and go on as without the stage. An event
+// decisions reach it owning the table again, decide it as without the stage, and the
+// stage resumes after it. An event
 // whose decision fails (a cancelled context, a store's error, a full graph) leaves the
 // identifiers interned for it and after it undecided: they are removed (table.truncate)
 // before the lock is released.

@@ -157,6 +157,7 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		rep *changes
 	}
 	var pending []delivery
+	resume := -1 // the event after one the stage left to the decisions
 	for lo := 0; lo < len(events); lo += chunk {
 		hi := min(lo+chunk, len(events))
 		rep := &changes{}
@@ -174,6 +175,10 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 		// The other core interns this chunk's identifiers ahead (ahead.go), unless the
 		// resolver failed (every event fails) or the stage stopped.
 		ahead := pp.ahead && r.failed == nil
+		if ahead && resume == lo {
+			pp.resume(lo) // the stage stopped at the previous hold's last event
+		}
+		resume = -1
 		if ahead {
 			r.t.ahead, r.t.visible = true, r.t.held() // before the helper may intern
 			if ahead = pp.openTo(hi); !ahead {
@@ -188,18 +193,23 @@ func (r *Resolver) linkBatch(ctx context.Context, dst []uint32, events []Event, 
 			r.warmBatch(prep, lo, min(lo+warmGroup, hi))
 		}
 		for i := lo; i < hi; i++ {
+			if i == resume {
+				r.t.ahead, r.t.visible, r.t.tracking = true, r.t.held(), false
+				pp.resume(i)
+				ahead, upTo, warmed, resume = true, i, i, -1
+			}
 			switch {
 			case ahead && i >= upTo:
 				if upTo = pp.waitInterned(i); upTo > i {
 					break
 				}
-				// The stage stopped at this event: the decisions own the table again.
-				ahead = false
+				// The stage stopped at this event: the decisions own the table again
+				// to decide it, and the stage resumes after it.
+				ahead, resume = false, i+1
 				r.endAhead()
-				pp.wait(hi)
+				pp.wait(i + 1)
 				r.t.tracking, r.t.track = true, r.t.track[:0]
-				r.warmBatch(prep, i, min(i+warmGroup, hi))
-			case !ahead && (i-lo)%warmGroup == 0 && i+warmGroup < hi:
+			case !ahead && resume < 0 && (i-lo)%warmGroup == 0 && i+warmGroup < hi:
 				r.warmBatch(prep, i+warmGroup, min(i+2*warmGroup, hi))
 			}
 			if ahead && warmed < min(i+2*warmGroup, upTo) && (i >= warmed || (i-lo)%warmGroup == 0) {

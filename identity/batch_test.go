@@ -490,3 +490,74 @@ func mustLookup(r *identity.Resolver, id identity.ID) uint32 {
 	p, _ := r.Lookup(id)
 	return p
 }
+
+// Events with many identifiers (beyond the fast path's 8, and beyond the 16 the second
+// core interns ahead, which hands the rest of the batch to the decisions) and events of
+// kinds no rule names (registered by the decisions) link as Link links them.
+func TestLinkBatchWideEventsAsLink(t *testing.T) {
+	defer identity.SetAhead(true, 500, 40)()
+	events := make([]identity.Event, 2500)
+	for i := range events {
+		ids := []identity.ID{{Kind: "anonymous_id", Value: fmt.Sprintf("a%d", i)}, {Kind: "device_id", Value: fmt.Sprintf("d%d", i/3)}}
+		switch {
+		case i%250 == 7:
+			for k := range 12 {
+				ids = append(ids, identity.ID{Kind: "user_id", Value: fmt.Sprintf("u%d", (i+k)%90)})
+			}
+		case i%900 == 450:
+			for k := range 20 {
+				ids = append(ids, identity.ID{Kind: "email", Value: fmt.Sprintf("e%d@x.io", (i+k)%60)})
+			}
+		case i%1100 == 600:
+			ids = append(ids, identity.ID{Kind: fmt.Sprintf("crm%d", i), Value: "c1"})
+		}
+		events[i] = identity.Event{At: t0.Add(time.Duration(i) * time.Second), Source: "web", IDs: ids}
+	}
+	type run struct {
+		got    []uint32
+		merges []identity.Merge
+		r      *identity.Resolver
+	}
+	link := func(batch bool) *run {
+		out := &run{}
+		r, err := identity.New(identity.DefaultRules(), identity.OnMerge(func(m identity.Merge) { out.merges = append(out.merges, m) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.r = r
+		if batch {
+			if out.got, err = r.LinkBatch(ctx, nil, events); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		for _, e := range events {
+			p, err := r.Link(ctx, e.At, e.Source, e.IDs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.got = append(out.got, p)
+		}
+		return out
+	}
+	want, got := link(false), link(true)
+	if diff := cmp.Diff(want.got, got.got); diff != "" {
+		t.Fatalf("profiles (-Link +LinkBatch):\n%s", diff)
+	}
+	if diff := cmp.Diff(fmt.Sprint(want.merges), fmt.Sprint(got.merges)); diff != "" {
+		t.Fatalf("merges (-Link +LinkBatch):\n%s", diff)
+	}
+	var hw, hg []string
+	for e := range want.r.History() {
+		hw = append(hw, fmt.Sprintf("%+v", e))
+	}
+	for e := range got.r.History() {
+		hg = append(hg, fmt.Sprintf("%+v", e))
+	}
+	if diff := cmp.Diff(hw, hg); diff != "" {
+		t.Fatalf("history (-Link +LinkBatch):\n%s", diff)
+	}
+	if w, g := want.r.Stats(), got.r.Stats(); w.Identifiers != g.Identifiers || w.Profiles != g.Profiles {
+		t.Fatalf("stats: Link %+v, LinkBatch %+v", w, g)
+	}
+}

@@ -57,7 +57,7 @@ type preparer struct {
 	ahead    bool
 	open     int  // events [0, open) may be interned: the caller holds the lock over them
 	interned int  // events [0, interned) are looked up, their new identifiers interned
-	stopped  bool // the stage interns nothing more in this batch (it met an event it leaves to the decisions, or was halted)
+	stopped  bool // the stage interns nothing more until resumed (it met an event it leaves to the decisions) or at all (halted)
 	busy     bool // a step is being interned: the table is its goroutine's
 
 	// The helper's view of the kinds (internAhead), rebuilt when kindsSnap changes.
@@ -136,7 +136,7 @@ func (p *preparer) help() {
 			p.prepareNext()
 			continue
 		}
-		if !p.ahead || p.stopped || p.interned >= len(p.events) {
+		if !p.ahead || p.interned >= len(p.events) {
 			return // nothing more will come
 		}
 		p.cond.Wait()
@@ -242,6 +242,15 @@ func (p *preparer) waitInterned(i int) int {
 		}
 		p.cond.Wait()
 	}
+}
+
+// resume restarts the stage at event i, after the decisions decided the event it
+// stopped at. The caller holds the resolver's lock; the stage is stopped and idle.
+func (p *preparer) resume(i int) {
+	p.mu.Lock()
+	p.stopped, p.interned = false, i
+	p.cond.Broadcast()
+	p.mu.Unlock()
 }
 
 // settle returns once the helper has left the table; halt stops the stage for the rest
