@@ -97,7 +97,7 @@ func (r *Resolver) startPrepare(events []Event, bufs *prepBufs) *preparer {
 	p.done = grown(bufs.done, p.parts)
 	clear(p.done)
 	bufs.prep, bufs.all, bufs.offsets, bufs.done = p.prep, p.all, p.offsets, p.done
-	if len(events) > 0 && runtime.GOMAXPROCS(0) > 1 && (p.parts > 1 || internAhead) {
+	if p.parts > 1 && runtime.GOMAXPROCS(0) > 1 {
 		p.ahead = prepareAhead && internAhead && r.shared == nil
 		p.wg.Add(1)
 		go p.help()
