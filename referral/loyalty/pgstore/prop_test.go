@@ -1,0 +1,213 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral/loyalty"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"pgregory.net/rapid"
+)
+
+// delivery is one event handed to one writer: a webhook may reach several replicas, or
+// the same one twice.
+type delivery struct {
+	ev     loyalty.Record
+	writer int
+}
+
+// genDeliveries draws a small ledger's events (earns of members 1..3, spends, whole and
+// partial refunds, bonuses, negative adjustments, merges), a few hours apart, and hands
+// each to one of writers, some a second time (to another writer or the same), some
+// again under their key with another amount (a reused key, which every replica
+// refuses), in an order drawn at random that keeps most of each member's events in
+// time order.
+func genDeliveries(t *rapid.T, writers int) []delivery {
+	var evs []loyalty.Record
+	var orders []string
+	at := base
+	for i := range rapid.IntRange(1, 16).Draw(t, "events") {
+		at = at.Add(time.Duration(rapid.IntRange(0, 48).Draw(t, "hours")) * time.Hour)
+		m := uint32(rapid.IntRange(1, 3).Draw(t, "member"))
+		key := fmt.Sprint("k", i)
+		switch rapid.IntRange(0, 6).Draw(t, "kind") {
+		case 0, 1:
+			o := fmt.Sprint("O", i)
+			orders = append(orders, o)
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindEarn, Key: key, At: at, Member: m, Order: o, Amount: int64(rapid.IntRange(1, 40).Draw(t, "amount")) * 1000})
+		case 2:
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindSpend, Key: key, At: at, Member: m, Points: int64(rapid.IntRange(1, 30).Draw(t, "spend")) * 10})
+		case 3:
+			if len(orders) > 0 {
+				evs = append(evs, loyalty.Record{Kind: loyalty.KindRefund, Key: key, At: at, Order: rapid.SampledFrom(orders).Draw(t, "order"),
+					Amount: int64(rapid.IntRange(0, 2).Draw(t, "part")) * 1000})
+			}
+		case 4:
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindBonus, Key: key, At: at, Member: m, Points: 100, Reason: "promo"})
+		case 5:
+			evs = append(evs, loyalty.Record{Kind: loyalty.KindAdjust, Key: key, At: at, Member: m, Points: -int64(rapid.IntRange(1, 200).Draw(t, "take")), Reason: "fix"})
+		case 6:
+			if a := uint32(rapid.IntRange(1, 3).Draw(t, "absorbed")); a != m {
+				evs = append(evs, loyalty.Record{Kind: loyalty.KindMerge, Key: fmt.Sprintf("merge:%d<[%d]", m, a), Member: m, Absorbed: a})
+			}
+		}
+	}
+	var ds []delivery
+	for _, ev := range evs {
+		ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		switch rapid.IntRange(0, 5).Draw(t, "again") {
+		case 0, 1:
+			ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		case 2:
+			other := ev
+			switch ev.Kind {
+			case loyalty.KindEarn:
+				other.Amount += 1000
+			case loyalty.KindSpend:
+				other.Points += 10
+			default:
+				continue
+			}
+			ds = append(ds, delivery{other, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		}
+	}
+	// Swap a few neighbours: deliveries arrive a little out of order.
+	for range rapid.IntRange(0, len(ds)/2).Draw(t, "swaps") {
+		if i := rapid.IntRange(0, len(ds)-1).Draw(t, "swap"); i+1 < len(ds) {
+			ds[i], ds[i+1] = ds[i+1], ds[i]
+		}
+	}
+	return ds
+}
+
+// outcome names what an Apply answered: ok, the sentinel of a refusal, or the error
+// itself (which no refusal of the ledger's is).
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	for _, e := range []error{loyalty.ErrInvalid, loyalty.ErrNotFound, loyalty.ErrKeyReused, loyalty.ErrConflict,
+		loyalty.ErrInsufficient, loyalty.ErrRefundExceeds} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "unexpected: " + err.Error()
+}
+
+func logRecords(t *rapid.T, s loyalty.Store) []loyalty.Record {
+	var out []loyalty.Record
+	for r, err := range s.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestSharedMatchesSingle: three Ledgers, each on its own pool and Store over one log,
+// receive random events, some more than once and some under a reused key. Run one after
+// another in a drawn schedule, each delivery gets the answer one in-memory Ledger fed
+// the same schedule gives, and the log holds exactly its records. Run concurrently (each
+// writer its deliveries in schedule order, in a goroutine of its own), the log holds
+// exactly the records of one in-memory Ledger fed the log's input events in its order.
+// Either way no key is in the log twice, and every replica, caught up, answers as the
+// single Ledger does.
+func TestSharedMatchesSingle(t *testing.T) {
+	const writers = 3
+	pool := pgtest.Pool(t)
+	pools := make([]*pgxpool.Pool, writers)
+	for w := range pools {
+		pools[w] = pgtest.Pool(t)
+	}
+	ctx := context.Background()
+	rapid.Check(t, func(t *rapid.T) {
+		ds := genDeliveries(t, writers)
+		concurrent := rapid.Bool().Draw(t, "concurrent")
+		schema := fmt.Sprintf("prop_%d_%d", time.Now().UnixNano(), len(ds))
+		defer pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		ls := make([]*loyalty.Ledger, writers)
+		for w := range ls {
+			s, err := Open(ctx, pools[w], &Options{Schema: schema})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if ls[w], err = loyalty.Open(s, rules()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var single loyalty.MemStore
+		ref, err := loyalty.Open(&single, rules())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !concurrent {
+			for i, d := range ds {
+				got, want := outcome(ls[d.writer].Apply(ctx, d.ev)), outcome(ref.Apply(ctx, d.ev))
+				if got != want {
+					t.Fatalf("delivery %d (%s %q to writer %d): shared %s, single %s", i, d.ev.Kind, d.ev.Key, d.writer, got, want)
+				}
+			}
+		} else {
+			var wg sync.WaitGroup
+			errs := make(chan string, len(ds))
+			for w := range writers {
+				wg.Go(func() {
+					for _, d := range ds {
+						if d.writer != w {
+							continue
+						}
+						if o := outcome(ls[w].Apply(ctx, d.ev)); strings.HasPrefix(o, "unexpected:") {
+							errs <- fmt.Sprintf("%s %q to writer %d: %s", d.ev.Kind, d.ev.Key, w, o)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Fatal(e)
+			}
+		}
+		st, err := Open(ctx, pool, &Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		got := logRecords(t, st)
+		keys := map[string]bool{}
+		for _, r := range got {
+			if keys[r.Key] {
+				t.Fatalf("key %q is in the log twice", r.Key)
+			}
+			keys[r.Key] = true
+			if concurrent {
+				// The single Ledger is fed the log's input events in the log's order.
+				if err := ref.Apply(ctx, input(r)); err != nil {
+					t.Fatalf("the single Ledger refuses %s %q, which the log holds: %v", r.Kind, r.Key, err)
+				}
+			}
+		}
+		if diff := cmp.Diff(logRecords(t, &single), got); diff != "" {
+			t.Fatalf("the shared log differs from the single Ledger's (-single +shared):\n%s", diff)
+		}
+		want := answers(ref)
+		for w, l := range ls {
+			if _, err := l.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, answers(l)); diff != "" {
+				t.Fatalf("replica %d differs from the single Ledger (-single +replica):\n%s", w, diff)
+			}
+		}
+	})
+}
