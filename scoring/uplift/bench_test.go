@@ -35,6 +35,27 @@ func BenchmarkFitScore1M(b *testing.B) {
 	}
 }
 
+// BenchmarkFitSpend1M fits the spend learners (ridge regressions, one pass over the rows
+// per linear model) and scores the same million.
+func BenchmarkFitSpend1M(b *testing.B) {
+	c := million()
+	for _, l := range []Learner{TwoModel, ClassTransformation, XLearner} {
+		b.Run(l.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				m, err := FitSpend(c.X, c.Treated, c.Spend, &FitOptions{Learner: l})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := m.Uplift(c.X); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkFitScore1MNaive is the two-model learner done naively: each arm's penalised
 // logistic regression by Newton's method row by row on one goroutine, with the full
 // Hessian accumulated per row and solved by Gaussian elimination, then each profile
