@@ -195,57 +195,27 @@ func TestManyWriters(t *testing.T) {
 // share of the events, says so, waits to be told every writer is done, catches up and
 // prints the digest of its graph.
 func writerProcess(arg string) int {
-	var schema string
-	var w, writers, events int
-	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &schema, &w, &writers, &events); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.Env))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer pool.Close()
-	s, err := Open(ctx, pool, &Options{Schema: schema})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	var wg sync.WaitGroup
-	var failed error
-	var mu sync.Mutex
-	for c := range 2 {
-		wg.Go(func() {
-			for i := w*2 + c; i < events; i += writers * 2 {
-				if err := link(ctx, r, w, i); err != nil {
-					mu.Lock()
-					failed = err
-					mu.Unlock()
-					return
-				}
+	return pgtest.RunWriter(arg, "linked", func(ctx context.Context, pool *pgxpool.Pool, p pgtest.Part) (func() (string, error), error) {
+		s, err := Open(ctx, pool, &Options{Schema: p.Schema})
+		if err != nil {
+			return nil, err
+		}
+		r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+		if err != nil {
+			return nil, err
+		}
+		var mine []int // pairs of events: 2w and 2w+1, then the same a round of writers on
+		for i := range p.N {
+			if i/2%p.Writers == p.W {
+				mine = append(mine, i)
 			}
-		})
-	}
-	wg.Wait()
-	if failed != nil {
-		fmt.Fprintln(os.Stderr, failed)
-		return 1
-	}
-	fmt.Println("linked")
-	pgtest.Await()
-	if _, err := r.CatchUp(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println(pgtest.Digest(answers(r, events)))
-	return 0
+		}
+		err = pgtest.Callers(len(mine), 2, func(i int) error { return link(ctx, r, p.W, mine[i]) })
+		return func() (string, error) {
+			_, err := r.CatchUp(ctx)
+			return answers(r, p.N), err
+		}, err
+	})
 }
 
 // TestManyWriterProcesses runs the writers as separate processes (the test binary run
@@ -256,7 +226,7 @@ func TestManyWriterProcesses(t *testing.T) {
 	schema := pgtest.Schema(t, pool)
 	var cs []*pgtest.Child
 	for w := range writers {
-		cs = append(cs, pgtest.Start(t, fmt.Sprintf("PGSTORE_WRITER=%s %d %d %d", schema, w, writers, events)))
+		cs = append(cs, pgtest.Start(t, pgtest.Part{Schema: schema, W: w, Writers: writers, N: events}.Env("PGSTORE_WRITER")))
 	}
 	pgtest.Agree(t, cs, "linked", func() string {
 		r := resolver(t, open(t, pool, schema))

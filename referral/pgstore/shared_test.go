@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,17 +94,7 @@ func refused(ev referral.Record, err error) bool {
 // send submits ev to p, retrying while the ledger's append fails (a lost connection):
 // an event is recorded once per key however often it is sent.
 func send(t testing.TB, p *referral.Program, ev referral.Record) {
-	for try := 0; ; try++ {
-		err := p.Apply(context.Background(), ev)
-		if err == nil || refused(ev, err) {
-			return
-		}
-		if try == 200 {
-			t.Errorf("event %s: %v", ev.Key, err)
-			return
-		}
-		time.Sleep(time.Duration(1+try) * time.Millisecond)
-	}
+	pgtest.Retry(t, ev.Key, func() error { return p.Apply(context.Background(), ev) }, func(err error) bool { return refused(ev, err) })
 }
 
 // share returns the events writer w of writers receives: its share, and every order
@@ -226,18 +214,7 @@ func TestManyWriters(t *testing.T) {
 	for w := range ps {
 		ps[w] = openProgram(t, openStore(t, pgtest.Pool(t), schema))
 	}
-	var wg sync.WaitGroup
-	for w := range writers {
-		mine := share(evs, w, writers)
-		for c := range 2 {
-			wg.Go(func() {
-				for i := c; i < len(mine); i += 2 {
-					send(t, ps[w], mine[i])
-				}
-			})
-		}
-	}
-	wg.Wait()
+	pgtest.Feed(ps, func(w int) []referral.Record { return share(evs, w, writers) }, func(r *referral.Program, ev referral.Record) { send(t, r, ev) })
 	want := checkLedger(t, openStore(t, pool, schema), n)
 	for w, p := range ps {
 		if _, err := p.CatchUp(context.Background()); err != nil {
@@ -257,55 +234,27 @@ func TestManyWriters(t *testing.T) {
 // share of the events, says so, waits to be told every writer is done, catches up and
 // prints the digest of its answers.
 func writerProcess(arg string) int {
-	var schema string
-	var w, writers, n int
-	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &schema, &w, &writers, &n); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.Env))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer pool.Close()
-	s, err := Open(ctx, pool, &Options{Schema: schema})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	p, err := referral.Open(s, config())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	mine := share(events(n), w, writers)
-	for c := range 2 {
-		wg.Go(func() {
-			for i := c; i < len(mine); i += 2 {
-				if err := p.Apply(context.Background(), mine[i]); err != nil && !refused(mine[i], err) {
-					failed.Store(err)
-					return
-				}
+	return pgtest.RunWriter(arg, "sent", func(ctx context.Context, pool *pgxpool.Pool, part pgtest.Part) (func() (string, error), error) {
+		s, err := Open(ctx, pool, &Options{Schema: part.Schema})
+		if err != nil {
+			return nil, err
+		}
+		p, err := referral.Open(s, config())
+		if err != nil {
+			return nil, err
+		}
+		mine := share(events(part.N), part.W, part.Writers)
+		err = pgtest.Callers(len(mine), 2, func(i int) error {
+			if err := p.Apply(ctx, mine[i]); err != nil && !refused(mine[i], err) {
+				return err
 			}
+			return nil
 		})
-	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("sent")
-	pgtest.Await()
-	if _, err := p.CatchUp(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println(pgtest.Digest(answers(p, n)))
-	return 0
+		return func() (string, error) {
+			_, err := p.CatchUp(ctx)
+			return answers(p, part.N), err
+		}, err
+	})
 }
 
 // TestManyWriterProcesses runs the writers as separate processes (the test binary run
@@ -316,7 +265,7 @@ func TestManyWriterProcesses(t *testing.T) {
 	schema := pgtest.Schema(t, pool)
 	var cs []*pgtest.Child
 	for w := range writers {
-		cs = append(cs, pgtest.Start(t, fmt.Sprintf("REFERRAL_WRITER=%s %d %d %d", schema, w, writers, n)))
+		cs = append(cs, pgtest.Start(t, pgtest.Part{Schema: schema, W: w, Writers: writers, N: n}.Env("REFERRAL_WRITER")))
 	}
 	pgtest.Agree(t, cs, "sent", func() string { return pgtest.Digest(checkLedger(t, openStore(t, pool, schema), n)) })
 }
@@ -338,18 +287,7 @@ func TestTerminatedBackend(t *testing.T) {
 	}
 	k1, k2 := openStore(t, pool, schema).log.Lock()
 	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
-	var wg sync.WaitGroup
-	for w := range writers {
-		mine := share(evs, w, writers)
-		for c := range 2 {
-			wg.Go(func() {
-				for i := c; i < len(mine); i += 2 {
-					send(t, ps[w], mine[i])
-				}
-			})
-		}
-	}
-	wg.Wait()
+	pgtest.Feed(ps, func(w int) []referral.Record { return share(evs, w, writers) }, func(r *referral.Program, ev referral.Record) { send(t, r, ev) })
 	kills := stop()
 	if kills == 0 {
 		t.Logf("no backend was terminated: the schedule did not interrupt an append")

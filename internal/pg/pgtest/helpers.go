@@ -221,3 +221,97 @@ func Replicas[R any](b *testing.B, unit string, open func(b *testing.B, pool *pg
 		})
 	}
 }
+
+// Part is a writer process's part of a workload, as its test started it: the schema,
+// which writer it is of how many, and the workload's size.
+type Part struct {
+	Schema        string
+	W, Writers, N int
+}
+
+// Env returns the environment entry (name=value) that starts a child on part p; the
+// child's TestMain gives the value to RunWriter.
+func (p Part) Env(name string) string {
+	return fmt.Sprintf("%s=%s %d %d %d", name, p.Schema, p.W, p.Writers, p.N)
+}
+
+// RunWriter is the body of a writer process, its exit code: write opens the process's
+// replica on a pool of its own, writes its part and returns a function that catches up
+// and renders what the replica answers. RunWriter then prints ready, waits for the
+// test's Go and prints the digest of the answers.
+func RunWriter(arg, ready string, write func(ctx context.Context, pool *pgxpool.Pool, p Part) (answers func() (string, error), err error)) int {
+	var p Part
+	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &p.Schema, &p.W, &p.Writers, &p.N); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv(Env))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer pool.Close()
+	answers, err := write(ctx, pool, p)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(ready)
+	Await()
+	a, err := answers()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(Digest(a))
+	return 0
+}
+
+// Callers calls send(i) for i below n from callers goroutines, caller c taking c,
+// c+callers, ..., and returns the first error of each caller, joined; a caller stops
+// at its first.
+func Callers(n, callers int, send func(i int) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, callers)
+	for c := range callers {
+		wg.Go(func() {
+			for i := c; i < n; i += callers {
+				if err := send(i); err != nil {
+					errs[c] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Retry calls apply until it returns nil or an error refused accepts as the event's
+// answer, retrying while it fails otherwise (a lost connection: an event is recorded
+// once per key however often it is sent); after 200 tries it fails t.
+func Retry(t testing.TB, key string, apply func() error, refused func(error) bool) {
+	for try := 0; ; try++ {
+		err := apply()
+		if err == nil || refused(err) {
+			return
+		}
+		if try == 200 {
+			t.Errorf("event %s: %v", key, err)
+			return
+		}
+		time.Sleep(time.Duration(1+try) * time.Millisecond)
+	}
+}
+
+// Feed sends each replica w its share(w) of a workload from two callers each, as
+// deliveries to several replicas arrive, and returns when all are sent.
+func Feed[R, E any](replicas []R, share func(w int) []E, send func(r R, ev E)) {
+	var wg sync.WaitGroup
+	for w, r := range replicas {
+		mine := share(w)
+		wg.Go(func() { Callers(len(mine), 2, func(i int) error { send(r, mine[i]); return nil }) })
+	}
+	wg.Wait()
+}

@@ -86,17 +86,7 @@ func refused(err error) bool {
 // send submits ev to l, retrying while the log's append fails (a lost connection): an
 // event is recorded once per key however often it is sent.
 func send(t testing.TB, l *loyalty.Ledger, ev loyalty.Record) {
-	for try := 0; ; try++ {
-		err := l.Apply(context.Background(), ev)
-		if err == nil || refused(err) {
-			return
-		}
-		if try == 200 {
-			t.Errorf("event %s: %v", ev.Key, err)
-			return
-		}
-		time.Sleep(time.Duration(1+try) * time.Millisecond)
-	}
+	pgtest.Retry(t, ev.Key, func() error { return l.Apply(context.Background(), ev) }, refused)
 }
 
 // share returns the events writer w of writers receives: its share, and every earn also
@@ -224,18 +214,7 @@ func TestManyWriters(t *testing.T) {
 	for w := range ls {
 		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
 	}
-	var wg sync.WaitGroup
-	for w := range writers {
-		mine := share(evs, w, writers)
-		for c := range 2 {
-			wg.Go(func() {
-				for i := c; i < len(mine); i += 2 {
-					send(t, ls[w], mine[i])
-				}
-			})
-		}
-	}
-	wg.Wait()
+	pgtest.Feed(ls, func(w int) []loyalty.Record { return share(evs, w, writers) }, func(r *loyalty.Ledger, ev loyalty.Record) { send(t, r, ev) })
 	want := checkLedger(t, openStore(t, pool, schema), workload...)
 	for w, l := range ls {
 		if _, err := l.CatchUp(context.Background()); err != nil {
@@ -305,62 +284,34 @@ func TestNoOverdraw(t *testing.T) {
 // started, sends its share of the events, says so, waits to be told every writer is
 // done, catches up and prints the digest of its answers.
 func writerProcess(arg string) int {
-	var schema string
-	var w, writers, n int
-	if _, err := fmt.Sscanf(arg, "%s %d %d %d", &schema, &w, &writers, &n); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.Env))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer pool.Close()
-	s, err := Open(ctx, pool, &Options{Schema: schema})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	l, err := loyalty.Open(s, rules())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("started")
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	mine := share(events(n), w, writers)
-	for c := range 2 {
-		wg.Go(func() {
-			for i := c; i < len(mine); i += 2 {
-				if err := l.Apply(ctx, mine[i]); err != nil && !refused(err) {
-					failed.Store(err)
-					return
-				}
+	return pgtest.RunWriter(arg, "sent", func(ctx context.Context, pool *pgxpool.Pool, p pgtest.Part) (func() (string, error), error) {
+		s, err := Open(ctx, pool, &Options{Schema: p.Schema})
+		if err != nil {
+			return nil, err
+		}
+		l, err := loyalty.Open(s, rules())
+		if err != nil {
+			return nil, err
+		}
+		fmt.Println("started")
+		mine := share(events(p.N), p.W, p.Writers)
+		err = pgtest.Callers(len(mine), 2, func(i int) error {
+			if err := l.Apply(ctx, mine[i]); err != nil && !refused(err) {
+				return err
 			}
+			return nil
 		})
-	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("sent")
-	pgtest.Await()
-	if _, err := l.CatchUp(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println(pgtest.Digest(answers(l)))
-	return 0
+		return func() (string, error) {
+			_, err := l.CatchUp(ctx)
+			return answers(l), err
+		}, err
+	})
 }
 
 // startWriter starts writer process w, which prints "started" once it has opened its
 // ledger.
 func startWriter(t *testing.T, schema string, w, writers, n int) *pgtest.Child {
-	c := pgtest.Start(t, fmt.Sprintf("LOYALTY_WRITER=%s %d %d %d", schema, w, writers, n))
+	c := pgtest.Start(t, pgtest.Part{Schema: schema, W: w, Writers: writers, N: n}.Env("LOYALTY_WRITER"))
 	c.Expect(t, "started")
 	return c
 }
@@ -407,18 +358,7 @@ func TestTerminatedBackend(t *testing.T) {
 	}
 	k1, k2 := openStore(t, pool, schema).log.Lock()
 	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
-	var wg sync.WaitGroup
-	for w := range writers {
-		mine := share(evs, w, writers)
-		for c := range 2 {
-			wg.Go(func() {
-				for i := c; i < len(mine); i += 2 {
-					send(t, ls[w], mine[i])
-				}
-			})
-		}
-	}
-	wg.Wait()
+	pgtest.Feed(ls, func(w int) []loyalty.Record { return share(evs, w, writers) }, func(r *loyalty.Ledger, ev loyalty.Record) { send(t, r, ev) })
 	kills := stop()
 	want := checkLedger(t, openStore(t, pool, schema), workload...)
 	for w, l := range ls {
