@@ -22,16 +22,34 @@ func benchRules() loyalty.Rules {
 }
 
 func benchLedger(b *testing.B) *loyalty.Ledger {
+	l, _ := countedLedger(b)
+	return l
+}
+
+// countingStore counts the appends that reach the file store: events per append is
+// how much group commit gathered.
+type countingStore struct {
+	*loyalty.FileStore
+	appends atomic.Int64
+}
+
+func (c *countingStore) Append(recs ...loyalty.Record) error {
+	c.appends.Add(1)
+	return c.FileStore.Append(recs...)
+}
+
+func countedLedger(b *testing.B) (*loyalty.Ledger, *countingStore) {
 	fs, err := loyalty.OpenFileStore(filepath.Join(b.TempDir(), "loyalty.wal"), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { fs.Close() })
-	l, err := loyalty.Open(fs, benchRules())
+	cs := &countingStore{FileStore: fs}
+	l, err := loyalty.Open(cs, benchRules())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return l
+	return l, cs
 }
 
 // earnAt is the i-th order of the benchmarks: 50,000 members buying in turn, a
@@ -54,7 +72,7 @@ func report(b *testing.B, cpu time.Duration) {
 func BenchmarkEarnConcurrent(b *testing.B) {
 	for _, perCPU := range []int{128, 512} {
 		b.Run(fmt.Sprintf("callers=%d", perCPU*runtime.GOMAXPROCS(0)), func(b *testing.B) {
-			l := benchLedger(b)
+			l, cs := countedLedger(b)
 			ctx := context.Background()
 			var n, refused atomic.Int64
 			b.SetParallelism(perCPU)
@@ -75,6 +93,7 @@ func BenchmarkEarnConcurrent(b *testing.B) {
 			})
 			report(b, cpu)
 			b.ReportMetric(float64(refused.Load()), "refused")
+			b.ReportMetric(float64(b.N)/float64(max(cs.appends.Load(), 1)), "events/append")
 		})
 	}
 }

@@ -42,7 +42,7 @@ type Ledger struct {
 // change it caused, reported to onTier once the batch is durable.
 type queued struct {
 	rec    *Record
-	change TierChange
+	change *TierChange // rare: a pointer keeps the common entry at two words
 }
 
 // Option configures a Ledger.
@@ -149,7 +149,11 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	if l.sh != nil {
 		return l.submitShared(ctx, ev)
 	}
-	rec, b, lead, err := l.decide(ev, true)
+	r, b, lead, err := l.decide(ev, true)
+	var rec Record
+	if r != nil {
+		rec = r.clone() // outside the lock: a kept record never changes
+	}
 	switch {
 	case err != nil || b == nil:
 		return rec, err
@@ -159,34 +163,39 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	return rec, l.group.Commit(b)
 }
 
-// decide checks ev, decides it, applies it and queues its record. For a repeated event
-// it returns the first record of its key and the batch to wait for so that the first
-// is durable: the open batch, which follows the first record's, or the one being
-// appended (nil if none). With claim, a new event whose batch no leader is appending
+// decide checks ev, decides it, applies it and queues its record, and returns the
+// record kept (never changed after: the caller copies it without the lock). For a
+// repeated event it returns the first record of its key and the batch to wait for so
+// that the first is durable: the open batch, which follows the first record's, or the
+// one being appended (nil if none). With claim, a new event whose batch no leader is appending
 // makes its caller the leader (lead), saving Commit a second turn of the lock.
-func (l *Ledger) decide(ev Record, claim bool) (Record, *groupcommit.Batch[queued], bool, error) {
+func (l *Ledger) decide(ev Record, claim bool) (*Record, *groupcommit.Batch[queued], bool, error) {
 	if err := checkShape(&ev, true); err != nil {
-		return Record{}, nil, false, err
+		return nil, nil, false, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.group.Err(); err != nil {
-		return Record{}, nil, false, err
+		return nil, nil, false, err
 	}
 	r, dup, changes, err := l.decideLocked(ev, l.changes[:0])
 	switch {
 	case err != nil || r == nil:
-		return Record{}, nil, false, err
+		return nil, nil, false, err
 	case dup:
-		return r.clone(), l.group.Pending(), false, nil
+		return r, l.group.Pending(), false, nil
 	}
 	b := l.group.Add(queued{rec: r})
-	for _, c := range changes {
-		l.group.Add(queued{change: c})
+	for i := range changes {
+		l.group.Add(queued{change: &changes[i]})
 	}
-	l.changes = changes[:0]
+	if len(changes) > 0 {
+		l.changes = nil // the batch points into it
+	} else {
+		l.changes = changes
+	}
 	lead := claim && l.group.Claim()
-	return r.clone(), b, lead, nil
+	return r, b, lead, nil
 }
 
 // decideLocked decides ev, whose shape checkShape accepted, on the state and applies
@@ -275,7 +284,7 @@ func (l *Ledger) flush(batch []queued) error {
 	if l.onTier != nil {
 		for _, q := range batch {
 			if q.rec == nil {
-				l.onTier(q.change)
+				l.onTier(*q.change)
 			}
 		}
 	}
