@@ -9,11 +9,12 @@
 //     one passed to [New]), so records enter batches in the order they were decided,
 //     and batches are flushed one at a time, in that order. A flush receives exactly the
 //     items of one batch, in order.
-//   - Who leads. At most one caller flushes at a time: the leader. A caller of
+//   - Who leads. At most one flush runs at a time, the leader's. A caller of
 //     [Group.Commit] leads if no one does ([Group.Claim] lets a caller take the role
-//     while it still holds the mutex, saving a second turn of it). When a flush returns
-//     and the batch that filled up meanwhile has items, the role passes to one caller
-//     waiting for that batch; otherwise no one leads until the next Commit.
+//     while it still holds the mutex, saving a second turn of it). When its flush
+//     returns and the batch that filled up meanwhile has items, the role passes to a
+//     goroutine of the Group's, which flushes batches until one is empty when the
+//     previous flush returns, and ends; otherwise no one leads until the next Commit.
 //   - When a batch is flushed. The open batch is closed, and flushed, as soon as a
 //     leader is free: the records decided while a flush runs form the next batch. No
 //     timer waits for more; a lone caller flushes at once.
@@ -37,17 +38,15 @@ package groupcommit
 import "sync"
 
 // Batch is the items added while the previous flush ran. done is closed, and err set,
-// once they are flushed (or refused after a failure); lead hands one waiter the
-// leader's role.
+// once they are flushed (or refused after a failure).
 type Batch[T any] struct {
 	items []T
 	done  chan struct{}
-	lead  chan struct{} // buffered: the outgoing leader never blocks on it
 	err   error
 }
 
 func newBatch[T any]() *Batch[T] {
-	return &Batch[T]{done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	return &Batch[T]{done: make(chan struct{})}
 }
 
 // Group gathers the items its owner decides into batches and flushes them one batch at
@@ -104,8 +103,7 @@ func (g *Group[T]) Err() error { return g.failed }
 
 // Commit returns once b has been flushed, with the flush's error (see the package
 // documentation); the caller does not hold mu. It leads if no one does; otherwise it
-// waits for b, or for the leader's role, which it gets when b is the next to flush.
-// Several callers may commit one batch.
+// waits for b. Several callers may commit one batch.
 func (g *Group[T]) Commit(b *Batch[T]) error {
 	g.mu.Lock()
 	if g.Claim() {
@@ -113,12 +111,8 @@ func (g *Group[T]) Commit(b *Batch[T]) error {
 		return g.Lead(b)
 	}
 	g.mu.Unlock()
-	select {
-	case <-b.done:
-		return b.err
-	case <-b.lead:
-		return g.Lead(b)
-	}
+	<-b.done
+	return b.err
 }
 
 // Lead flushes the open batch unless b is already flushed, then passes the leader's
@@ -130,49 +124,74 @@ func (g *Group[T]) Lead(b *Batch[T]) error {
 	default:
 		// No other leader runs and b is not done, so b has not been swapped out: it is
 		// the open batch.
-		g.mu.Lock()
-		cur, next := g.open, newBatch[T]()
-		if g.spare != nil {
-			next.items, g.spare = g.spare, nil
-		}
-		g.open, g.inflight = next, cur
-		err := g.failed
-		g.mu.Unlock()
-		if err == nil {
-			if err = g.flush(cur.items); err != nil {
-				g.mu.Lock()
-				g.failed = err // before anyone hears of it: an event decided next is refused
-				g.mu.Unlock()
-			}
-		}
-		cur.err = err
-		close(cur.done)
-		// The waiters need only done and err: the items' slice serves a later batch,
-		// so that a batch of a thousand callers does not grow one from nothing each
-		// time (a tenth of a one-event call's CPU). A huge batch's is dropped.
-		items := cur.items
-		cur.items = nil
-		if cap(items) <= 1<<14 {
-			clear(items) // drop the references for the collector
-			items = items[:0]
-		} else {
-			items = nil
-		}
-		g.mu.Lock()
-		if g.spare == nil {
-			g.spare = items
-		}
-		g.mu.Unlock()
+		g.flushOpen()
 	}
+	if g.more() {
+		// The batch that filled meanwhile is flushed by a goroutine of the Group's, so
+		// that this caller returns now and its waiters wait on one channel each (a
+		// select on two, the done and a hand-over of the role, cost a twentieth of a
+		// one-event call's CPU).
+		go g.drain()
+	}
+	return b.err
+}
+
+// drain leads until no batch has items.
+func (g *Group[T]) drain() {
+	g.flushOpen()
+	for g.more() {
+		g.flushOpen()
+	}
+}
+
+// more ends a flush: it reports whether the open batch has items, for the leader to
+// flush next, and otherwise gives up the leader's role.
+func (g *Group[T]) more() bool {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.inflight = nil
 	if len(g.open.items) > 0 {
-		g.open.lead <- struct{}{} // one waiter of the open batch takes over
+		return true
+	}
+	g.flushing = false
+	return false
+}
+
+// flushOpen swaps the open batch out and flushes it. Only the leader calls it.
+func (g *Group[T]) flushOpen() {
+	g.mu.Lock()
+	cur, next := g.open, newBatch[T]()
+	if g.spare != nil {
+		next.items, g.spare = g.spare, nil
+	}
+	g.open, g.inflight = next, cur
+	err := g.failed
+	g.mu.Unlock()
+	if err == nil {
+		if err = g.flush(cur.items); err != nil {
+			g.mu.Lock()
+			g.failed = err // before anyone hears of it: an event decided next is refused
+			g.mu.Unlock()
+		}
+	}
+	cur.err = err
+	close(cur.done)
+	// The waiters need only done and err: the items' slice serves a later batch, so
+	// that a batch of a thousand callers does not grow one from nothing each time (a
+	// tenth of a one-event call's CPU). A huge batch's is dropped.
+	items := cur.items
+	cur.items = nil
+	if cap(items) <= 1<<14 {
+		clear(items) // drop the references for the collector
+		items = items[:0]
 	} else {
-		g.flushing = false
+		items = nil
+	}
+	g.mu.Lock()
+	if g.spare == nil {
+		g.spare = items
 	}
 	g.mu.Unlock()
-	return b.err
 }
 
 // Async commits in the background the batches that one caller's many items went into
