@@ -77,8 +77,8 @@ func (g *Group[T]) Add(items ...T) *Batch[T] {
 }
 
 // Claim makes the caller the leader if no one is, and reports whether it did; a caller
-// that claimed calls [Group.Lead] (not Commit) once it has released mu. The caller
-// holds mu.
+// that claimed calls [Group.Lead] (not Commit) once it has released mu, and one that
+// did not may call [Group.Wait] for a batch that has its items. The caller holds mu.
 func (g *Group[T]) Claim() bool {
 	if g.flushing {
 		return false
@@ -111,6 +111,15 @@ func (g *Group[T]) Commit(b *Batch[T]) error {
 		return g.Lead(b)
 	}
 	g.mu.Unlock()
+	<-b.done
+	return b.err
+}
+
+// Wait returns once b has been flushed, with the flush's error, without leading: a
+// caller whose Claim returned false, under the same hold of mu in which b received its
+// items, knows a leader will flush b, and waits for it without taking mu again. The
+// caller does not hold mu.
+func (g *Group[T]) Wait(b *Batch[T]) error {
 	<-b.done
 	return b.err
 }

@@ -16,13 +16,15 @@ type state struct {
 	slab    []Record          // where applied records live: the keys point into slabs
 	oslab   []order           // where orders live, allocated as slab is
 	mslab   []member          // where members live, allocated as slab is
-	// A new member's first memberCap event times, lots, orders and live lots are
-	// carved from these, so that a member with a few events costs no allocation of its
-	// own (growing each slice from nothing was a tenth of a one-event call's CPU).
+	// A new member's first memberCap event times, lots, orders, live lots and tier
+	// changes are carved from these, so that a member with a few events costs no
+	// allocation of its own (growing each slice from nothing was a tenth of a one-event
+	// call's CPU).
 	times []int64
 	lots  []lot
 	ords  []*order
 	live  []int32
+	hist  []tierChange
 }
 
 // memberCap is how many of each a new member has room for before its slices grow: two
@@ -56,6 +58,7 @@ func (s *state) member(id uint32) *member {
 		m = &s.mslab[len(s.mslab)-1]
 		m.times, m.lots, m.live = carve(&s.times, memberCap), carve(&s.lots, memberCap), carve(&s.live, memberCap)
 		m.orders, m.tier.win = carve(&s.ords, memberCap), carve(&s.ords, memberCap)
+		m.tier.hist = carve(&s.hist, memberCap)
 		s.members[id] = m
 	}
 	return m

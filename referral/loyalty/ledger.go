@@ -160,15 +160,15 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 	case lead:
 		return rec, l.group.Lead(b)
 	}
-	return rec, l.group.Commit(b)
+	return rec, l.group.Wait(b) // a leader is flushing: it or its successor flushes b
 }
 
 // decide checks ev, decides it, applies it and queues its record, and returns the
 // record kept (never changed after: the caller copies it without the lock). For a
 // repeated event it returns the first record of its key and the batch to wait for so
 // that the first is durable: the open batch, which follows the first record's, or the
-// one being appended (nil if none). With claim, a new event whose batch no leader is appending
-// makes its caller the leader (lead), saving Commit a second turn of the lock.
+// one being appended (nil if none). With claim, the caller leads (lead) if no leader is
+// appending, and otherwise may wait for the batch without a second turn of the lock.
 func (l *Ledger) decide(ev Record, claim bool) (*Record, *groupcommit.Batch[queued], bool, error) {
 	if err := checkShape(&ev, true); err != nil {
 		return nil, nil, false, err
@@ -183,7 +183,8 @@ func (l *Ledger) decide(ev Record, claim bool) (*Record, *groupcommit.Batch[queu
 	case err != nil || r == nil:
 		return nil, nil, false, err
 	case dup:
-		return r, l.group.Pending(), false, nil
+		b := l.group.Pending()
+		return r, b, b != nil && claim && l.group.Claim(), nil
 	}
 	b := l.group.Add(queued{rec: r})
 	for i := range changes {
