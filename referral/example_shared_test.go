@@ -96,8 +96,8 @@ func ExampleSharedStore() {
 
 	pos, _ := a.CatchUp(context.Background())
 	fmt.Println("records:", pos, b.Position())
-	fmt.Printf("Ann on replica a: %+v\n", a.Balance(1, day(10)))
-	fmt.Printf("Ann on replica b: %+v\n", b.Balance(1, day(10)))
+	fmt.Printf("Ann on replica a: %+v\n", a.Balance(day(10), 1))
+	fmt.Printf("Ann on replica b: %+v\n", b.Balance(day(10), 1))
 	// Output:
 	// Bob referred by profile 1 <nil>
 	// <nil> <nil>

@@ -32,8 +32,8 @@ func Example() {
 	_ = prog.Order(context.Background(), day(5), "order:1", 2, "A-1", 4900)
 	_ = prog.Order(context.Background(), day(5), "order:1", 2, "A-1", 4900) // the webhook retried: no double pay
 
-	fmt.Printf("Ann on day 10: %+v\n", prog.Balance(1, day(10)))
-	fmt.Printf("Ann on day 20: %+v\n", prog.Balance(1, day(20)))
+	fmt.Printf("Ann on day 10: %+v\n", prog.Balance(day(10), 1))
+	fmt.Printf("Ann on day 20: %+v\n", prog.Balance(day(20), 1))
 	fmt.Println("payables on day 20:", prog.Payables(day(20)))
 	// Output:
 	// Ann's link: https://shop.example/join?ref=00000000000
@@ -54,7 +54,7 @@ func ExampleProgram_Refund() {
 		fmt.Println(err)
 	}
 	_ = prog.Refund(context.Background(), day(4), "r", "A-1")
-	fmt.Printf("%+v\n", prog.Balance(1, day(5)))
+	fmt.Printf("%+v\n", prog.Balance(day(5), 1))
 	// Output:
 	// refund event "r": order "A-2": referral: not found
 	// {Earned:0 Held:0 Paid:1000 Payable:-1000}
@@ -71,11 +71,11 @@ func ExampleProgram_RefundAmount() {
 	code, _ := prog.IssueCode(context.Background(), day(0), "c", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
 	_, _ = prog.SignUp(context.Background(), day(1), "s", 2, string(code), referral.Signals{})
 	_ = prog.Order(context.Background(), day(2), "o", 2, "A-1", 8000)
-	fmt.Println("ordered 80.00, referrer earned:", prog.Balance(1, day(2)).Earned)
+	fmt.Println("ordered 80.00, referrer earned:", prog.Balance(day(2), 1).Earned)
 	_ = prog.RefundAmount(context.Background(), day(4), "r1", "A-1", 2500)
-	fmt.Println("55.00 left, referrer earned:", prog.Balance(1, day(4)).Earned)
+	fmt.Println("55.00 left, referrer earned:", prog.Balance(day(4), 1).Earned)
 	_ = prog.RefundAmount(context.Background(), day(6), "r2", "A-1", 2500)
-	fmt.Println("30.00 left, referrer earned:", prog.Balance(1, day(6)).Earned)
+	fmt.Println("30.00 left, referrer earned:", prog.Balance(day(6), 1).Earned)
 	fmt.Println(prog.RefundAmount(context.Background(), day(7), "r3", "A-1", 4000))
 	// Refund takes back what is left; after it, nothing is.
 	fmt.Println(prog.Refund(context.Background(), day(7), "r4", "A-1"), prog.Refund(context.Background(), day(8), "r5", "A-1"))
@@ -173,7 +173,7 @@ func ExampleOpenFileStore() {
 	store, _ = referral.OpenFileStore(path, nil)
 	defer store.Close()
 	prog, _ = referral.Open(store, cfg)
-	fmt.Printf("%+v\n", prog.Balance(1, day(2)))
+	fmt.Printf("%+v\n", prog.Balance(day(2), 1))
 	// Output:
 	// {Earned:700 Held:0 Paid:0 Payable:700}
 }

@@ -39,7 +39,7 @@ func (s *state) balance(profile uint32, asOf time.Time) Balance {
 
 // Balance returns the reward account of profile's person (all the profiles merged into
 // it) as of asOf.
-func (p *Program) Balance(profile uint32, asOf time.Time) Balance {
+func (p *Program) Balance(asOf time.Time, profile uint32) Balance {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.st.balance(profile, asOf)

@@ -189,7 +189,7 @@ func later(a, b time.Time) time.Time {
 // balances are the non-zero balances of every profile as of every day and every
 // moment at which one may change: an event, and the end of a hold that starts at one.
 func (w world) balances(p interface {
-	Balance(uint32, time.Time) Balance
+	Balance(time.Time, uint32) Balance
 }) map[string]Balance {
 	var when []time.Time
 	for d := 0; d <= 45; d++ {
@@ -201,7 +201,7 @@ func (w world) balances(p interface {
 	out := map[string]Balance{}
 	for prof := uint32(1); prof < 20; prof++ {
 		for _, at := range when {
-			if b := p.Balance(prof, at); b != (Balance{}) {
+			if b := p.Balance(at, prof); b != (Balance{}) {
 				out[fmt.Sprint(prof, "@", at.Sub(day0))] = b
 			}
 		}
@@ -211,7 +211,7 @@ func (w world) balances(p interface {
 
 type modelBalances struct{ w world }
 
-func (m modelBalances) Balance(p uint32, at time.Time) Balance { return m.w.expected(p, at) }
+func (m modelBalances) Balance(at time.Time, p uint32) Balance { return m.w.expected(p, at) }
 
 // deliver applies events in the given order; an event refused because something it
 // needs has not arrived yet (an unknown code or order) is retried after the others, as
@@ -392,7 +392,7 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 		}
 		for prof := uint32(1); prof <= 9; prof++ {
 			for d := 0; d <= 45; d += 5 {
-				b := p.Balance(prof, day(float64(d)))
+				b := p.Balance(day(float64(d)), prof)
 				if b.Held+b.Payable+b.Paid != b.Earned || b.Held < 0 {
 					t.Fatalf("profile %d on day %d: %+v does not add up", prof, d, b)
 				}
@@ -406,7 +406,7 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 			t.Fatalf("sign-ups after replay (-live +replayed):\n%s", diff)
 		}
 		for prof := uint32(1); prof <= 9; prof++ {
-			if a, b := p.Balance(prof, day(50)), re.Balance(prof, day(50)); a != b {
+			if a, b := p.Balance(day(50), prof), re.Balance(day(50), prof); a != b {
 				t.Fatalf("profile %d: %+v live, %+v replayed", prof, a, b)
 			}
 		}

@@ -84,7 +84,7 @@ func TestProgrammeByHand(t *testing.T) {
 	must(t, p.Order(context.Background(), day(4), "order-b", 2, "B", 9000)) // not the first: earns nothing
 	check := func(when float64, profile uint32, want Balance) {
 		t.Helper()
-		if got := p.Balance(profile, day(when)); got != want {
+		if got := p.Balance(day(when), profile); got != want {
 			t.Errorf("day %v, profile %d: balance %+v, want %+v", when, profile, got, want)
 		}
 	}
@@ -116,7 +116,7 @@ func TestClawbackWhileHeld(t *testing.T) {
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 100))
 	must(t, p.Refund(context.Background(), day(10), "r", "A"))
 	for _, d := range []float64{5, 15, 40} {
-		if got := p.Balance(1, day(d)); got.Payable != 0 || got.Held+got.Payable+got.Paid != got.Earned {
+		if got := p.Balance(day(d), 1); got.Payable != 0 || got.Held+got.Payable+got.Paid != got.Earned {
 			t.Errorf("day %v: %+v; a reward reversed in its hold is never payable", d, got)
 		}
 	}
@@ -200,7 +200,7 @@ func TestFraudGuards(t *testing.T) {
 		if d.Blocked != blocked || (d.Referrer == 1) == blocked {
 			t.Errorf("%s: decision %+v, blocked should be %v", c.name, d, blocked)
 		}
-		if got := p.Balance(1, day(2)).Earned; (got == 100) == blocked {
+		if got := p.Balance(day(2), 1).Earned; (got == 100) == blocked {
 			t.Errorf("%s: referrer earned %d", c.name, got)
 		}
 	}
@@ -273,7 +273,7 @@ func TestCaps(t *testing.T) {
 	for i, when := range []float64{1, 2, 3, 9, 10, 20} {
 		_, err := p.SignUp(context.Background(), day(when), fmt.Sprint("s", i), uint32(10+i), string(code), Signals{})
 		must(t, err)
-		earned = append(earned, p.Balance(1, day(when)).Earned)
+		earned = append(earned, p.Balance(day(when), 1).Earned)
 	}
 	// Day 1: 400. Day 2: the week's cap leaves 300. Day 3: nothing left this week.
 	// Day 9 (days 2-9 hold 300): 400 more. Day 10: the all-time cap leaves 0 of the
@@ -295,7 +295,7 @@ func TestPurchaseOverAndWithin(t *testing.T) {
 	must(t, p.Order(context.Background(), day(2), "o1", 2, "small", 4999))
 	must(t, p.Order(context.Background(), day(3), "o2", 2, "big", 5000))
 	must(t, p.Order(context.Background(), day(40), "o3", 3, "late", 9000))
-	if got := p.Balance(1, day(50)).Earned; got != 100 {
+	if got := p.Balance(day(50), 1).Earned; got != 100 {
 		t.Errorf("earned %d, want 100 (one order over 5000 within 30 days)", got)
 	}
 }
@@ -307,11 +307,11 @@ func TestOrderBeforeSignupArrives(t *testing.T) {
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10)) // the webhook of the order came first
 	_, err = p.SignUp(context.Background(), day(1), "s", 2, string(code), Signals{})
 	must(t, err)
-	if got := p.Balance(1, day(3)); got.Earned != 100 {
+	if got := p.Balance(day(3), 1); got.Earned != 100 {
 		t.Errorf("balance %+v: the order placed after the sign-up qualifies it whatever the arrival order", got)
 	}
 	must(t, p.Refund(context.Background(), day(5), "r", "A"))
-	if got := p.Balance(1, day(6)).Earned; got != 0 {
+	if got := p.Balance(day(6), 1).Earned; got != 0 {
 		t.Errorf("after the refund earned %d", got)
 	}
 }
@@ -356,14 +356,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		recs := len(slices.Collect(recordsOf(t, st)))
-		b1 := p.Balance(1, day(100))
+		b1 := p.Balance(day(100), 1)
 		err := c.do()
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 		// "second refund" writes its first, valid refund; everything else writes nothing.
 		after := len(slices.Collect(recordsOf(t, st)))
-		if c.name != "second refund" && (after != recs || p.Balance(1, day(100)) != b1) {
+		if c.name != "second refund" && (after != recs || p.Balance(day(100), 1) != b1) {
 			t.Errorf("%s: the failed event changed the ledger (%d -> %d records)", c.name, recs, after)
 		}
 	}
@@ -402,7 +402,7 @@ func TestIdempotentRetries(t *testing.T) {
 		}
 		must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10))
 	}
-	if got := p.Balance(1, day(3)).Earned; got != 100 {
+	if got := p.Balance(day(3), 1).Earned; got != 100 {
 		t.Errorf("a webhook retried three times paid %d, want 100", got)
 	}
 	n := len(slices.Collect(recordsOf(t, st)))
@@ -425,20 +425,20 @@ func TestMergeRemaps(t *testing.T) {
 	if r, ok := p.Referrer(2); !ok || r != 4 {
 		t.Errorf("referrer of 2 after merge: %d, %v; want 4", r, ok)
 	}
-	if got := p.Balance(4, day(10)).Earned; got != 200 {
+	if got := p.Balance(day(10), 4).Earned; got != 200 {
 		t.Errorf("survivor's balance %d, want 200", got)
 	}
 	// Now identity finds that 3 was the referrer too: that referral was a
 	// self-referral, and its rewards are clawed back as of the merge.
 	must(t, p.ApplyMerge(3, 4))
-	if got := p.Balance(3, day(10)).Earned; got != 210 {
+	if got := p.Balance(day(10), 3).Earned; got != 210 {
 		t.Errorf("before the merge date: earned %d, want 210", got)
 	}
-	if got := p.Balance(3, day(51)).Earned; got != 100 {
+	if got := p.Balance(day(51), 3).Earned; got != 100 {
 		t.Errorf("after the merge: earned %d, want 100 (only 2's referral stands)", got)
 	}
 	must(t, p.ApplyMerge(3, 4)) // repeated: nothing changes
-	if got := p.Balance(3, day(51)).Earned; got != 100 {
+	if got := p.Balance(day(51), 3).Earned; got != 100 {
 		t.Errorf("after a repeated merge: earned %d", got)
 	}
 }
@@ -490,7 +490,7 @@ func balances(p *Program) map[string]Balance {
 	out := map[string]Balance{}
 	for prof := uint32(1); prof < 120; prof++ {
 		for _, d := range []float64{0, 10, 20, 35, 60} {
-			if b := p.Balance(prof, day(d)); b != (Balance{}) {
+			if b := p.Balance(day(d), prof); b != (Balance{}) {
 				out[fmt.Sprint(prof, "@", d)] = b
 			}
 		}
@@ -625,7 +625,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 	defer fs2.Close()
 	q, err := Open(fs2, Config{})
 	must(t, err)
-	if got := q.Balance(1, day(2)).Earned; got != workers*each {
+	if got := q.Balance(day(2), 1).Earned; got != workers*each {
 		t.Errorf("after reopen the referrer earned %d, want %d", got, workers*each)
 	}
 }
@@ -723,10 +723,10 @@ func TestMergeVoidsReferrals(t *testing.T) {
 	}
 	// Rewards: 1 keeps 100 for 2 and loses 100 for 6; 2 loses 100 for 3; 5 keeps 100.
 	for prof, want := range map[uint32]int64{1: 100, 2: 0, 5: 100} {
-		if got := p.Balance(prof, day(31)).Earned; got != want {
+		if got := p.Balance(day(31), prof).Earned; got != want {
 			t.Errorf("profile %d earned %d after the merges, want %d", prof, got, want)
 		}
-		if got := p.Balance(prof, day(29)).Earned; prof != 5 && got != 100+100*int64(prof%2) {
+		if got := p.Balance(day(29), prof).Earned; prof != 5 && got != 100+100*int64(prof%2) {
 			t.Errorf("profile %d earned %d before the merges", prof, got)
 		}
 	}
@@ -764,7 +764,7 @@ func TestPayoutsInTimeOrder(t *testing.T) {
 	if err := p.Payout(context.Background(), day(15), "p0", 1, 100); !errors.Is(err, ErrInvalid) {
 		t.Errorf("back-dated payout: %v, want ErrInvalid", err)
 	}
-	if b := p.Balance(1, day(30)); b.Paid != 100 || b.Payable != 0 {
+	if b := p.Balance(day(30), 1); b.Paid != 100 || b.Payable != 0 {
 		t.Errorf("balance %+v", b)
 	}
 }

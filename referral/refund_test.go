@@ -29,7 +29,7 @@ func quarterDays(p *Program) map[string]Balance {
 	out := map[string]Balance{}
 	for prof := uint32(1); prof <= 3; prof++ {
 		for d := 0.0; d <= 40; d += 0.25 {
-			if b := p.Balance(prof, day(d)); b != (Balance{}) {
+			if b := p.Balance(day(d), prof); b != (Balance{}) {
 				out[fmt.Sprint(prof, "@", d)] = b
 			}
 		}
@@ -113,11 +113,11 @@ func TestPartialRefunds(t *testing.T) {
 				}
 			}
 			for when, want := range c.want {
-				if got := p.Balance(1, day(when)).Earned; got != want {
+				if got := p.Balance(day(when), 1).Earned; got != want {
 					t.Errorf("referrer earned %d as of day %v, want %d", got, when, want)
 				}
 				// The friend's reward goes with the referrer's.
-				if got := p.Balance(2, day(when)).Earned; got != want/3 {
+				if got := p.Balance(day(when), 2).Earned; got != want/3 {
 					t.Errorf("friend earned %d as of day %v, want %d", got, when, want/3)
 				}
 			}
@@ -152,11 +152,11 @@ func TestPartialRefundAfterPayout(t *testing.T) {
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 	must(t, p.Payout(context.Background(), day(8), "pay", 1, 300)) // payable since day 7
 	must(t, p.RefundAmount(context.Background(), day(9), "r1", "A", 400))
-	if got := p.Balance(1, day(9)); got != (Balance{Earned: 300, Paid: 300}) {
+	if got := p.Balance(day(9), 1); got != (Balance{Earned: 300, Paid: 300}) {
 		t.Errorf("after a refund that leaves 600: %+v", got)
 	}
 	must(t, p.RefundAmount(context.Background(), day(10), "r2", "A", 200))
-	if got := p.Balance(1, day(10)); got != (Balance{Paid: 300, Payable: -300}) {
+	if got := p.Balance(day(10), 1); got != (Balance{Paid: 300, Payable: -300}) {
 		t.Errorf("after the refund that leaves 400: %+v, want the 300 owed", got)
 	}
 	if got := p.Payables(day(10)); len(got) != 0 {
@@ -181,7 +181,7 @@ func TestClawbackFreesCap(t *testing.T) {
 	_, err := p.SignUp(context.Background(), day(5), "s3", 3, string(code), Signals{})
 	must(t, err)
 	must(t, p.Order(context.Background(), day(6), "o3", 3, "B", 1000))
-	if got := p.Balance(1, day(7)).Earned; got != 300 {
+	if got := p.Balance(day(7), 1).Earned; got != 300 {
 		t.Errorf("earned %d, want 300: the clawed-back reward frees the cap", got)
 	}
 }
@@ -210,7 +210,7 @@ func TestNoSecondQualification(t *testing.T) {
 			must(t, s.do(p))
 		}
 		must(t, p.Order(context.Background(), day(6), "o2", 2, "B", 2000))
-		if got := p.Balance(1, day(7)).Earned; got != 0 {
+		if got := p.Balance(day(7), 1).Earned; got != 0 {
 			t.Errorf("%s: a later order earned %d", c.name, got)
 		}
 	}
@@ -276,7 +276,7 @@ func TestLedgerBeforePartialRefunds(t *testing.T) {
 	if diff := cmp.Diff(balances(now), balances(old)); diff != "" {
 		t.Errorf("old ledger (-written now +written before):\n%s", diff)
 	}
-	if got := old.Balance(3, day(30)); got != (Balance{}) {
+	if got := old.Balance(day(30), 3); got != (Balance{}) {
 		t.Errorf("profile 3 after the refund of B: %+v", got)
 	}
 	if err := old.RefundAmount(context.Background(), day(30), "x", "B", 1); !errors.Is(err, ErrConflict) {
@@ -334,7 +334,7 @@ func TestWholeRefundTakesWhatIsLeft(t *testing.T) {
 	for _, signupFirst := range []bool{true, false} {
 		p := signupFirstOrLast(t, Config{ReferrerReward: 300}, signupFirst, refundStep{"r6", 6, 400, nil}, refundStep{"r3", 3, 0, nil})
 		for when, want := range map[float64]int64{5.9: 300, 6: 0} {
-			if got := p.Balance(1, day(when)).Earned; got != want {
+			if got := p.Balance(day(when), 1).Earned; got != want {
 				t.Errorf("sign-up first %v: earned %d on day %v, want %d", signupFirst, got, when, want)
 			}
 		}

@@ -64,7 +64,7 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 		key := fmt.Sprint("ev", n)
 		switch e.kind {
 		case synth.Purchase:
-			if b := l.Balance(e.profile, e.at); b.Available >= voucherPoints && rng.Float64() < redeemShare {
+			if b := l.Balance(e.at, e.profile); b.Available >= voucherPoints && rng.Float64() < redeemShare {
 				if _, err := l.Spend(ctx, e.at, key+"-voucher", e.profile, voucherPoints); err != nil {
 					return err
 				}
@@ -100,8 +100,8 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 	tiers := map[string]int{}
 	var bal loyalty.Balance
 	for m := range members {
-		tiers[l.Tier(m, end).Name]++
-		b := l.Balance(m, end)
+		tiers[l.Tier(end, m).Name]++
+		b := l.Balance(end, m)
 		bal.Available += b.Available
 		bal.Locked += b.Locked
 		bal.Debt += b.Debt

@@ -179,7 +179,7 @@ func (s *server) getBalance(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no profile holds user %q", user)
 		return
 	}
-	b := s.ref.Balance(p, at)
+	b := s.ref.Balance(at, p)
 	reply(w, http.StatusOK, map[string]any{"profile": p, "earned": b.Earned, "held": b.Held, "paid": b.Paid, "payable": b.Payable})
 }
 

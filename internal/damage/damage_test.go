@@ -271,7 +271,7 @@ func referralLedger() format {
 	state := func(p *referral.Program) string {
 		var sb strings.Builder
 		for prof := uint32(1); prof <= 30; prof++ {
-			fmt.Fprintf(&sb, "%d %+v\n", prof, p.Balance(prof, day(60)))
+			fmt.Fprintf(&sb, "%d %+v\n", prof, p.Balance(day(60), prof))
 		}
 		fmt.Fprintln(&sb, p.Signups())
 		return sb.String()

@@ -27,7 +27,7 @@ func loyaltyLedger() format {
 		var sb strings.Builder
 		for m := uint32(1); m <= 6; m++ {
 			for _, d := range []int{5, 20, 45, 90} {
-				fmt.Fprintf(&sb, "%d@%d %+v %v %+v\n", m, d, l.Balance(m, day(d)), l.Lots(m, day(d)), l.Tier(m, day(d)))
+				fmt.Fprintf(&sb, "%d@%d %+v %v %+v\n", m, d, l.Balance(day(d), m), l.Lots(day(d), m), l.Tier(day(d), m))
 			}
 		}
 		return sb.String()

@@ -159,7 +159,7 @@ func busyMember(b *testing.B) (*loyalty.Ledger, *refLedger, *refTiers) {
 		refT.orders = append(refT.orders, &refTierOrder{member: 1, at: at, amount: amt, points: rec.Points})
 		if i%3 == 0 {
 			sp := at.Add(time.Hour)
-			if avail := l.Balance(1, sp).Available; avail > 0 {
+			if avail := l.Balance(sp, 1).Available; avail > 0 {
 				ev := loyalty.Record{Kind: loyalty.KindSpend, Key: fmt.Sprint("s", i), At: sp, Member: 1, Points: avail / 2}
 				if avail/2 > 0 {
 					if err := l.Apply(ctx, ev); err != nil {
@@ -187,7 +187,7 @@ func BenchmarkBalance(b *testing.B) {
 	b.ResetTimer()
 	var sink int64
 	for i := range b.N {
-		sink += l.Balance(1, start.Add(time.Duration(i*7919%8760)*time.Hour)).Available
+		sink += l.Balance(start.Add(time.Duration(i*7919%8760)*time.Hour), 1).Available
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 	_ = sink
@@ -214,7 +214,7 @@ func BenchmarkTier(b *testing.B) {
 	b.ResetTimer()
 	var sink int
 	for i := range b.N {
-		sink += l.Tier(1, start.Add(time.Duration(i*7919%8760)*time.Hour)).Level
+		sink += l.Tier(start.Add(time.Duration(i*7919%8760)*time.Hour), 1).Level
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 	_ = sink

@@ -66,7 +66,7 @@ func TestConcurrentCallersReplay(t *testing.T) {
 	}
 	want := map[uint32]string{}
 	for m := uint32(1); m <= workers; m++ {
-		want[m] = fmt.Sprintf("%+v %+v", l.Balance(m, day(30)), l.Tier(m, day(30)))
+		want[m] = fmt.Sprintf("%+v %+v", l.Balance(day(30), m), l.Tier(day(30), m))
 	}
 	if err := fs.Close(); err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestConcurrentCallersReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	for m, w := range want {
-		if got := fmt.Sprintf("%+v %+v", again.Balance(m, day(30)), again.Tier(m, day(30))); got != w {
+		if got := fmt.Sprintf("%+v %+v", again.Balance(day(30), m), again.Tier(day(30), m)); got != w {
 			t.Fatalf("member %d: replay %s, live %s", m, got, w)
 		}
 	}

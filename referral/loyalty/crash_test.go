@@ -41,7 +41,7 @@ func crashState(l *loyalty.Ledger) string {
 	var sb strings.Builder
 	for m := uint32(1); m <= 3; m++ {
 		for _, d := range []int{10, 25, 80} {
-			fmt.Fprintf(&sb, "%d@%d %+v %v\n", m, d, l.Balance(m, day(d)), l.Lots(m, day(d)))
+			fmt.Fprintf(&sb, "%d@%d %+v %v\n", m, d, l.Balance(day(d), m), l.Lots(day(d), m))
 		}
 	}
 	return sb.String()

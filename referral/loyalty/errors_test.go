@@ -30,7 +30,7 @@ func TestErrors(t *testing.T) {
 		}
 		return n
 	}
-	before, balance := records(), l.Balance(1, day(30))
+	before, balance := records(), l.Balance(day(30), 1)
 	for _, tc := range []struct {
 		name string
 		call func() error
@@ -72,8 +72,8 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: %q names the package %d times", tc.name, err, n)
 		}
 	}
-	if records() != before || l.Balance(1, day(30)) != balance {
-		t.Fatalf("failed events changed the ledger: %d records (was %d), balance %+v (was %+v)", records(), before, l.Balance(1, day(30)), balance)
+	if records() != before || l.Balance(day(30), 1) != balance {
+		t.Fatalf("failed events changed the ledger: %d records (was %d), balance %+v (was %+v)", records(), before, l.Balance(day(30), 1), balance)
 	}
 }
 
@@ -147,7 +147,7 @@ func TestContextCancelled(t *testing.T) {
 	if _, err := l.Bonus(ctx, day(1), "b1", 1, 5, "x"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("%v", err)
 	}
-	if b := l.Balance(1, day(2)); b != (loyalty.Balance{}) {
+	if b := l.Balance(day(2), 1); b != (loyalty.Balance{}) {
 		t.Fatalf("balance %+v after a cancelled event", b)
 	}
 }

@@ -64,7 +64,7 @@ func (l *Ledger) Adjust(ctx context.Context, at time.Time, key string, member ui
 
 // Balance returns member's points as of at: the events dated no later, and the locks
 // and expiries at that instant. An unknown member has a zero balance.
-func (l *Ledger) Balance(member uint32, at time.Time) Balance {
+func (l *Ledger) Balance(at time.Time, member uint32) Balance {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m := l.st.members[member]
@@ -82,7 +82,7 @@ type Lot struct {
 
 // Lots returns member's lots with points left that are not expired as of at, in the
 // order Spend consumes them: earliest-expiring first, then earliest earned.
-func (l *Ledger) Lots(member uint32, at time.Time) []Lot {
+func (l *Ledger) Lots(at time.Time, member uint32) []Lot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m := l.st.members[member]
@@ -144,7 +144,7 @@ type TierStatus struct {
 // otherwise at the end of the grace the member drops to the tier the total then
 // reaches. Events at one instant are evaluated one after another in ledger order;
 // an order leaving the window at the instant of an event leaves before the event.
-func (l *Ledger) Tier(member uint32, at time.Time) TierStatus {
+func (l *Ledger) Tier(at time.Time, member uint32) TierStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var level int
@@ -161,7 +161,7 @@ func (l *Ledger) Tier(member uint32, at time.Time) TierStatus {
 
 // TierHistory returns member's tier changes up to until, in time order: those the
 // recorded events caused and those time causes after them if no other event comes.
-func (l *Ledger) TierHistory(member uint32, until time.Time) []TierChange {
+func (l *Ledger) TierHistory(until time.Time, member uint32) []TierChange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m := l.st.members[member]

@@ -16,16 +16,16 @@ func ExampleLedger_ApplyMerge() {
 	l, _ := loyalty.Open(store, tierRules())
 	l.Earn(ctx, day(1), "o2", 8, "O-2", 5000) // 50 points
 	l.Earn(ctx, day(2), "o1", 7, "O-1", 6000) // 60 points
-	fmt.Println("before:", l.Tier(7, day(2)).Name, l.Tier(8, day(2)).Name)
+	fmt.Println("before:", l.Tier(day(2), 7).Name, l.Tier(day(2), 8).Name)
 
 	if err := l.ApplyMerge(7, 8); err != nil {
 		fmt.Println(err)
 	}
 	fmt.Println("again:", l.ApplyMerge(7, 8)) // repeating a merge changes nothing
 	// Dated at the later of the two members' last events: 2 March.
-	fmt.Println("7 on 2 March:", l.Balance(7, day(2)).Net(), "points,", l.Tier(7, day(2)).Name)
-	fmt.Println("8 on 2 March:", l.Balance(8, day(2)).Net(), "points,", l.Tier(8, day(2)).Name)
-	fmt.Println("8 on 1 March:", l.Balance(8, day(1)).Net(), "points (before the merge)")
+	fmt.Println("7 on 2 March:", l.Balance(day(2), 7).Net(), "points,", l.Tier(day(2), 7).Name)
+	fmt.Println("8 on 2 March:", l.Balance(day(2), 8).Net(), "points,", l.Tier(day(2), 8).Name)
+	fmt.Println("8 on 1 March:", l.Balance(day(1), 8).Net(), "points (before the merge)")
 
 	rec, _ := l.Refund(ctx, day(3), "r2", "O-2", 0)
 	fmt.Println("refund of 8's order: member", rec.Member, "reverses", rec.Points)
@@ -33,7 +33,7 @@ func ExampleLedger_ApplyMerge() {
 	fmt.Println("bonus for 8 recorded for member", rec.Member)
 
 	replayed, _ := loyalty.Open(store, tierRules())
-	fmt.Println("replay equals live:", replayed.Balance(7, day(30)) == l.Balance(7, day(30)))
+	fmt.Println("replay equals live:", replayed.Balance(day(30), 7) == l.Balance(day(30), 7))
 	// Output:
 	// before: member member
 	// again: <nil>

@@ -23,7 +23,7 @@ func ExampleOpenFileStore() {
 	s, _ = loyalty.OpenFileStore(path, nil)
 	defer s.Close()
 	l, _ = loyalty.Open(s, loyalty.Rules{})
-	fmt.Println(l.Balance(7, day(2)).Available)
+	fmt.Println(l.Balance(day(2), 7).Available)
 	// Output:
 	// 42
 }
@@ -48,7 +48,7 @@ func ExampleRepairFile() {
 	s, _ = loyalty.OpenFileStore(path, nil)
 	defer s.Close()
 	l, _ = loyalty.Open(s, loyalty.Rules{})
-	fmt.Println(l.Balance(7, day(2)).Available, saved != "")
+	fmt.Println(l.Balance(day(2), 7).Available, saved != "")
 	// Output:
 	// true
 	// 42 true

@@ -30,7 +30,7 @@ func ExampleOpen() {
 
 	// Reopening replays the store: the state is what the records say.
 	again, _ := loyalty.Open(store, shopRules())
-	fmt.Printf("%+v\n", again.Balance(7, day(20)))
+	fmt.Printf("%+v\n", again.Balance(day(20), 7))
 	// Output:
 	// {Available:120 Locked:0 Debt:0 Expired:0}
 }
@@ -57,7 +57,7 @@ func ExampleLedger_Spend() {
 	_, err := l.Spend(ctx, day(5), "spend-1", 7, 50)
 	fmt.Println(errors.Is(err, loyalty.ErrInsufficient), "- locked until the returns window ends")
 	l.Spend(ctx, day(15), "spend-2", 7, 50)
-	fmt.Printf("%+v\n", l.Balance(7, day(15)))
+	fmt.Printf("%+v\n", l.Balance(day(15), 7))
 	// Output:
 	// true - locked until the returns window ends
 	// {Available:50 Locked:0 Debt:0 Expired:0}
@@ -72,9 +72,9 @@ func ExampleLedger_Refund() {
 	// the other 30 were spent: they become a debt, repaid by the next order.
 	rec, _ := l.Refund(ctx, day(20), "refund-1", "O-1", 5000)
 	fmt.Println(rec.Points, "points reversed")
-	fmt.Printf("%+v\n", l.Balance(7, day(20)))
+	fmt.Printf("%+v\n", l.Balance(day(20), 7))
 	l.Earn(ctx, day(21), "order-2", 7, "O-2", 4000)
-	fmt.Printf("%+v\n", l.Balance(7, day(21)))
+	fmt.Printf("%+v\n", l.Balance(day(21), 7))
 	// Output:
 	// 50 points reversed
 	// {Available:0 Locked:0 Debt:30 Expired:0}
@@ -85,8 +85,8 @@ func ExampleLedger_Bonus() {
 	ctx := context.Background()
 	l, _ := loyalty.Open(&loyalty.MemStore{}, shopRules())
 	l.Bonus(ctx, day(2), "welcome-7", 7, 500, "welcome")
-	fmt.Printf("%+v\n", l.Balance(7, day(2)))
-	fmt.Printf("%+v\n", l.Balance(7, day(2).AddDate(0, 2, 0))) // past the end of April
+	fmt.Printf("%+v\n", l.Balance(day(2), 7))
+	fmt.Printf("%+v\n", l.Balance(day(2).AddDate(0, 2, 0), 7)) // past the end of April
 	// Output:
 	// {Available:500 Locked:0 Debt:0 Expired:0}
 	// {Available:0 Locked:0 Debt:0 Expired:500}
@@ -97,7 +97,7 @@ func ExampleLedger_Adjust() {
 	l, _ := loyalty.Open(&loyalty.MemStore{}, shopRules())
 	l.Bonus(ctx, day(2), "welcome-7", 7, 500, "welcome")
 	l.Adjust(ctx, day(3), "fix-7", 7, -120, "bonus given twice in part")
-	fmt.Printf("%+v\n", l.Balance(7, day(3)))
+	fmt.Printf("%+v\n", l.Balance(day(3), 7))
 	// Output:
 	// {Available:380 Locked:0 Debt:0 Expired:0}
 }
@@ -107,8 +107,8 @@ func ExampleLedger_Balance() {
 	l, _ := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{Expiry: loyalty.Expiry{Rule: loyalty.AfterDays, N: 30}})
 	l.Earn(ctx, day(1), "order-1", 7, "O-1", 5000)
 	// Expiry is exact: the lot earned on 1 March expires on 31 March at midnight.
-	fmt.Printf("%+v\n", l.Balance(7, day(31).Add(-time.Nanosecond)))
-	fmt.Printf("%+v\n", l.Balance(7, day(31)))
+	fmt.Printf("%+v\n", l.Balance(day(31).Add(-time.Nanosecond), 7))
+	fmt.Printf("%+v\n", l.Balance(day(31), 7))
 	// Output:
 	// {Available:50 Locked:0 Debt:0 Expired:0}
 	// {Available:0 Locked:0 Debt:0 Expired:50}
@@ -127,7 +127,7 @@ func ExampleLedger_Lots() {
 	l.Earn(ctx, day(1), "order-1", 7, "O-1", 3000)
 	l.Bonus(ctx, day(2), "promo-7", 7, 40, "spring")
 	l.Spend(ctx, day(16), "spend-1", 7, 50) // the lots expire together: the earlier earned goes first
-	for _, lot := range l.Lots(7, day(16)) {
+	for _, lot := range l.Lots(day(16), 7) {
 		fmt.Println(lot.Earned.Format(time.DateOnly), lot.Remaining, "of", lot.Points, "until", lot.ExpiresAt.Format(time.DateOnly))
 	}
 	// Output:
@@ -142,7 +142,7 @@ func ExampleLedger_Apply() {
 		loyalty.Record{Kind: loyalty.KindEarn, Key: "e2", At: day(1), Member: 2, Order: "O-2", Amount: 900},
 		loyalty.Record{Kind: loyalty.KindSpend, Key: "s1", At: day(2), Member: 1, Points: 10},
 	)
-	fmt.Println(err, l.Balance(1, day(2)).Available, l.Balance(2, day(2)).Available)
+	fmt.Println(err, l.Balance(day(2), 1).Available, l.Balance(day(2), 2).Available)
 	// Output:
 	// <nil> 15 9
 }

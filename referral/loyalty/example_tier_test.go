@@ -32,7 +32,7 @@ func ExampleLedger_Tier() {
 	// total falls below silver's 100, and a week of grace later the member is a member.
 	fmt.Println("second order earns", rec.Points, "points at silver")
 	for _, d := range []time.Time{day(1), day(5), day(31), day(31).AddDate(0, 0, 4), day(31).AddDate(0, 0, 10), day(31).AddDate(0, 0, 11)} {
-		t := l.Tier(7, d)
+		t := l.Tier(d, 7)
 		fmt.Println(d.Format(time.DateOnly), t.Name, "since", t.Since.Format(time.DateOnly))
 	}
 	// Output:
@@ -51,7 +51,7 @@ func ExampleLedger_TierHistory() {
 	l.Earn(ctx, day(1), "o1", 7, "O-1", 20000)  // 200 points: silver
 	l.Earn(ctx, day(10), "o2", 7, "O-2", 10000) // 150 more: gold
 	l.Refund(ctx, day(12), "r1", "O-2", 0)      // back below gold: a week's grace
-	for _, c := range l.TierHistory(7, day(1).AddDate(1, 0, 0)) {
+	for _, c := range l.TierHistory(day(1).AddDate(1, 0, 0), 7) {
 		fmt.Println(c.At.Format(time.DateOnly), c.From, "->", c.To)
 	}
 	// Output:

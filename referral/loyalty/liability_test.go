@@ -39,7 +39,7 @@ func simulate(t testing.TB, l *loyalty.Ledger, members int, seed uint64) {
 				}
 				orders = append(orders, o)
 			case r < 0.8 && spender:
-				if b := l.Balance(uint32(m), at); b.Available > 0 {
+				if b := l.Balance(at, uint32(m)); b.Available > 0 {
 					if _, err := l.Spend(ctx, at, key, uint32(m), 1+rng.Int64N(b.Available)); err != nil {
 						t.Fatal(err)
 					}
@@ -110,7 +110,7 @@ func TestLiabilityReconcilesWithLedger(t *testing.T) {
 		}
 		var bal loyalty.Balance
 		for m := uint32(1); m <= 60; m++ {
-			b := l.Balance(m, at)
+			b := l.Balance(at, m)
 			bal.Available += b.Available
 			bal.Locked += b.Locked
 			bal.Debt += b.Debt

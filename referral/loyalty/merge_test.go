@@ -25,7 +25,7 @@ func TestMergeTiers(t *testing.T) {
 		loyalty.Record{Kind: loyalty.KindEarn, Key: "b", At: day(2), Member: 7, Order: "O-7", Amount: 6000},
 		loyalty.Record{Kind: loyalty.KindEarn, Key: "c", At: day(3), Member: 9, Order: "O-9", Amount: 100},
 	))
-	before := l.TierHistory(7, day(2).Add(-1))
+	before := l.TierHistory(day(2).Add(-1), 7)
 	mustDo(t, l.ApplyMerge(7, 8))
 	mustDo(t, l.ApplyMerge(9, 7))
 	n := 0
@@ -40,10 +40,10 @@ func TestMergeTiers(t *testing.T) {
 	if m != n {
 		t.Fatalf("a merge of members already merged recorded %d records", m-n)
 	}
-	if diff := cmp.Diff(before, l.TierHistory(7, day(2).Add(-1))); diff != "" {
+	if diff := cmp.Diff(before, l.TierHistory(day(2).Add(-1), 7)); diff != "" {
 		t.Fatalf("history before the merge changed:\n%s", diff)
 	}
-	h7, h8, h9 := l.TierHistory(7, day(3)), l.TierHistory(8, day(3)), l.TierHistory(9, day(3))
+	h7, h8, h9 := l.TierHistory(day(3), 7), l.TierHistory(day(3), 8), l.TierHistory(day(3), 9)
 	want7 := []loyalty.TierChange{{Member: 7, At: day(2), From: "member", To: "silver"}, {Member: 7, At: day(3), From: "silver", To: "member"}}
 	want8 := []loyalty.TierChange{{Member: 8, At: day(1), From: "member", To: "silver"}, {Member: 8, At: day(2), From: "silver", To: "member"}}
 	want9 := []loyalty.TierChange{{Member: 9, At: day(3), From: "member", To: "silver"}}
@@ -54,7 +54,7 @@ func TestMergeTiers(t *testing.T) {
 			t.Errorf("tier history (-want +got):\n%s", diff)
 		}
 	}
-	if got := l.Balance(9, day(3)).Net(); got != 120+60+1 {
+	if got := l.Balance(day(3), 9).Net(); got != 120+60+1 {
 		t.Errorf("survivor of both merges: %d points, want 181", got)
 	}
 	if len(seen) != 5 {
@@ -65,10 +65,10 @@ func TestMergeTiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []uint32{7, 8, 9} {
-		if diff := cmp.Diff(l.TierHistory(id, day(60)), r.TierHistory(id, day(60))); diff != "" {
+		if diff := cmp.Diff(l.TierHistory(day(60), id), r.TierHistory(day(60), id)); diff != "" {
 			t.Errorf("member %d: replay (-live +replay):\n%s", id, diff)
 		}
-		if l.Balance(id, day(60)) != r.Balance(id, day(60)) {
+		if l.Balance(day(60), id) != r.Balance(day(60), id) {
 			t.Errorf("member %d: replay balance differs", id)
 		}
 	}

@@ -146,11 +146,11 @@ func TestLotsMatchReference(t *testing.T) {
 					t.Fatalf("%s: at %v: cohorts (spent, expired, outstanding) (-reference +ledger):\n%s", what, p, diff)
 				}
 				for m := uint32(1); m <= 3; m++ {
-					want, got := ref.balance(m, p), l.Balance(m, p)
+					want, got := ref.balance(m, p), l.Balance(p, m)
 					if want != got {
 						t.Fatalf("%s: member %d at %v: balance %+v, reference %+v", what, m, p, got, want)
 					}
-					wl, gl := ref.lots(m, p), l.Lots(m, p)
+					wl, gl := ref.lots(m, p), l.Lots(p, m)
 					if diff := cmp.Diff(wl, gl); diff != "" {
 						t.Fatalf("%s: member %d at %v: lots (-reference +ledger):\n%s", what, m, p, diff)
 					}

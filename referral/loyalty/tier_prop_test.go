@@ -278,7 +278,7 @@ func TestTiersMatchReference(t *testing.T) {
 				want := ref.levels(m, hours)
 				for h := range hours {
 					at := t0.Add(time.Duration(h) * time.Hour)
-					if got := l.Tier(m, at); got.Level != want[h] {
+					if got := l.Tier(at, m); got.Level != want[h] {
 						t.Fatalf("%s: member %d at hour %d: tier %+v, reference %d", what, m, h, got, want[h])
 					}
 				}
@@ -294,7 +294,7 @@ func TestTiersMatchReference(t *testing.T) {
 							From: rules.Tiers[from].Name, To: rules.Tiers[want[h]].Name})
 					}
 				}
-				got := netChanges(l.TierHistory(m, t0.Add(time.Duration(hours)*time.Hour)))
+				got := netChanges(l.TierHistory(t0.Add(time.Duration(hours)*time.Hour), m))
 				if diff := cmp.Diff(changes, got); diff != "" {
 					t.Fatalf("%s: member %d: tier history (-reference +ledger):\n%s", what, m, diff)
 				}

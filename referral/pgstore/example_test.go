@@ -37,5 +37,5 @@ func ExampleOpen() {
 	go s.Follow(ctx, p, nil)
 	at := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 	err = p.Order(context.Background(), at, "order:A-1", 2, "A-1", 4900)
-	fmt.Println(err, p.Position(), p.Balance(1, at))
+	fmt.Println(err, p.Position(), p.Balance(at, 1))
 }

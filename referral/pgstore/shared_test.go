@@ -135,7 +135,7 @@ func answers(p *referral.Program, n int) string {
 	end := base.Add(time.Duration(n+1000) * time.Hour)
 	for _, prof := range profiles(n) {
 		r, ok := p.Referrer(prof)
-		fmt.Fprintf(&b, "%d: referrer %d %v, %+v\n", prof, r, ok, p.Balance(prof, end))
+		fmt.Fprintf(&b, "%d: referrer %d %v, %+v\n", prof, r, ok, p.Balance(end, prof))
 	}
 	fmt.Fprintf(&b, "payables %v\n", p.Payables(end))
 	return b.String()

@@ -137,7 +137,7 @@ func writeHistory(s referral.Store) error {
 			return err
 		}
 	}
-	if b := p.Balance(1, day(90)); b.Earned == 0 {
+	if b := p.Balance(day(90), 1); b.Earned == 0 {
 		return fmt.Errorf("the history earned the referrer nothing: %+v", b)
 	}
 	return nil
@@ -151,7 +151,7 @@ func balances(s referral.Store) (string, error) {
 	}
 	var b strings.Builder
 	for _, prof := range []uint32{1, 10, 11, 12} {
-		fmt.Fprintf(&b, "profile %d: %+v\n", prof, p.Balance(prof, day(90)))
+		fmt.Fprintf(&b, "profile %d: %+v\n", prof, p.Balance(day(90), prof))
 	}
 	return b.String(), nil
 }

@@ -100,7 +100,7 @@ func TestSameAsFileStore(t *testing.T) {
 func stateOf(l *loyalty.Ledger, day func(int) time.Time) string {
 	var out string
 	for _, d := range []int{1, 3, 4, 5, 31} {
-		out += fmt.Sprintf("%d %+v %+v\n", d, l.Tier(1, day(d)), l.Balance(1, day(d)))
+		out += fmt.Sprintf("%d %+v %+v\n", d, l.Tier(day(d), 1), l.Balance(day(d), 1))
 	}
 	return out
 }

@@ -140,7 +140,7 @@ func balances(s loyalty.Store) (string, error) {
 	}
 	var b strings.Builder
 	for m := uint32(1); m <= 3; m++ {
-		fmt.Fprintf(&b, "member %d: %+v\n", m, l.Balance(m, day(10)))
+		fmt.Fprintf(&b, "member %d: %+v\n", m, l.Balance(day(10), m))
 	}
 	return b.String(), nil
 }
