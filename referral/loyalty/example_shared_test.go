@@ -97,8 +97,8 @@ func ExampleSharedStore() {
 
 	pos, _ := b.CatchUp(ctx)
 	fmt.Println("records:", a.Position(), pos)
-	fmt.Printf("a: %+v %s\n", a.Balance(7, day(3)), a.Tier(7, day(3)).Name)
-	fmt.Printf("b: %+v %s\n", b.Balance(7, day(3)), b.Tier(7, day(3)).Name)
+	fmt.Printf("a: %+v %s\n", a.Balance(day(3), 7), a.Tier(day(3), 7).Name)
+	fmt.Printf("b: %+v %s\n", b.Balance(day(3), 7), b.Tier(day(3), 7).Name)
 	// Output:
 	// a hears member 7: member -> silver
 	// b hears member 7: member -> silver

@@ -38,5 +38,5 @@ func ExampleOpen() {
 	go s.Follow(ctx, l, nil)
 	at := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 	rec, err := l.Earn(ctx, at, "order:A-1", 2, "A-1", 4900)
-	fmt.Println(rec.Points, err, l.Position(), l.Balance(2, at))
+	fmt.Println(rec.Points, err, l.Position(), l.Balance(at, 2))
 }

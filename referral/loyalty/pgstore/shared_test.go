@@ -127,9 +127,9 @@ func answers(l *loyalty.Ledger) string {
 	end := base.AddDate(0, 2, 0)
 	for m := uint32(1); m <= members; m++ {
 		for _, at := range []time.Time{base.AddDate(0, 0, 3), base.AddDate(0, 0, 9), end} {
-			fmt.Fprintf(&b, "%d at %s: %+v %+v %+v\n", m, at.Format(time.DateOnly), l.Balance(m, at), l.Lots(m, at), l.Tier(m, at))
+			fmt.Fprintf(&b, "%d at %s: %+v %+v %+v\n", m, at.Format(time.DateOnly), l.Balance(at, m), l.Lots(at, m), l.Tier(at, m))
 		}
-		fmt.Fprintf(&b, "%d history %+v\n", m, l.TierHistory(m, end))
+		fmt.Fprintf(&b, "%d history %+v\n", m, l.TierHistory(end, m))
 	}
 	li, err := l.Liability(base.AddDate(0, 0, 9), nil)
 	fmt.Fprintf(&b, "liability %+v %v\n", li, err)
@@ -193,7 +193,7 @@ func checkLedger(t *testing.T, s *Store, kinds ...loyalty.Kind) string {
 	}
 	for m := uint32(1); m <= members; m++ {
 		for d := range 70 {
-			b := ref.Balance(m, base.AddDate(0, 0, d))
+			b := ref.Balance(base.AddDate(0, 0, d), m)
 			if b.Available < 0 || b.Locked < 0 || b.Debt < 0 || b.Debt > 0 && b.Available+b.Locked > 0 {
 				t.Fatalf("member %d on day %d: %+v", m, d, b)
 			}
@@ -273,7 +273,7 @@ func TestNoOverdraw(t *testing.T) {
 		if _, err := l.CatchUp(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := l.Balance(1, base.Add(2*time.Hour)); got != want {
+		if got := l.Balance(base.Add(2*time.Hour), 1); got != want {
 			t.Fatalf("replica %d: %+v, want %+v", w, got, want)
 		}
 	}
