@@ -75,7 +75,7 @@ func ExampleWithOnTier() {
 		for _, t := range tierRules().Tiers {
 			x.Untag("tier:"+t.Name, member)
 		}
-		x.Tag("tier:"+l.Tier(member, now).Name, member)
+		x.Tag("tier:"+l.Tier(now, member).Name, member)
 	}
 	l, _ = loyalty.Open(&loyalty.MemStore{}, tierRules(), loyalty.WithOnTier(func(c loyalty.TierChange) { retag(c.Member) }))
 	l.Earn(ctx, day(1), "o1", 7, "O-1", 15000)

@@ -31,7 +31,7 @@ func TestRefundsProportionalWithDebt(t *testing.T) {
 	if _, err := l.Spend(ctx, day(2), "s1", 7, 95); err != nil {
 		t.Fatal(err)
 	}
-	if b := l.Balance(7, day(2)); b != (loyalty.Balance{Available: 15}) {
+	if b := l.Balance(day(2), 7); b != (loyalty.Balance{Available: 15}) {
 		t.Fatalf("after the spend: %+v", b)
 	}
 	steps := []struct {
@@ -52,7 +52,7 @@ func TestRefundsProportionalWithDebt(t *testing.T) {
 		if rec.Points != s.reversed {
 			t.Fatalf("refund %d of %d: %d points reversed, want %d", i, s.amount, rec.Points, s.reversed)
 		}
-		b := l.Balance(7, day(3+i))
+		b := l.Balance(day(3+i), 7)
 		if b != s.want || b.Net() != -s.want.Debt {
 			t.Fatalf("after refund %d: %+v, want %+v", i, b, s.want)
 		}
@@ -70,13 +70,13 @@ func TestRefundsProportionalWithDebt(t *testing.T) {
 	if _, err := l.Bonus(ctx, day(10), "b2", 7, 100, "goodwill"); err != nil {
 		t.Fatal(err)
 	}
-	if b := l.Balance(7, day(10)); b != (loyalty.Balance{Available: 15}) {
+	if b := l.Balance(day(10), 7); b != (loyalty.Balance{Available: 15}) {
 		t.Fatalf("after a bonus of 100 against a debt of 85: %+v", b)
 	}
 	// At every instant, no part of the balance is negative and debt never sits beside
 	// points.
 	for h := range 24 * 12 {
-		b := l.Balance(7, day(1).Add(time.Duration(h)*time.Hour))
+		b := l.Balance(day(1).Add(time.Duration(h)*time.Hour), 7)
 		if b.Available < 0 || b.Locked < 0 || b.Debt < 0 || b.Expired < 0 || b.Debt > 0 && b.Available+b.Locked > 0 {
 			t.Fatalf("hour %d: %+v", h, b)
 		}
@@ -101,13 +101,13 @@ func TestExpiryAtExactInstant(t *testing.T) {
 		t.Fatalf("expires at %v, want %v", rec.ExpiresAt, T)
 	}
 	before := T.Add(-time.Nanosecond)
-	if b := l.Balance(7, before); b != (loyalty.Balance{Available: 50}) {
+	if b := l.Balance(before, 7); b != (loyalty.Balance{Available: 50}) {
 		t.Fatalf("a nanosecond before expiry: %+v", b)
 	}
-	if b := l.Balance(7, T); b != (loyalty.Balance{Expired: 50}) {
+	if b := l.Balance(T, 7); b != (loyalty.Balance{Expired: 50}) {
 		t.Fatalf("at expiry: %+v", b)
 	}
-	if lots := l.Lots(7, T); len(lots) != 0 {
+	if lots := l.Lots(T, 7); len(lots) != 0 {
 		t.Fatalf("lots at expiry: %+v", lots)
 	}
 	if _, err := l.Spend(ctx, before, "s1", 7, 20); err != nil {
@@ -116,7 +116,7 @@ func TestExpiryAtExactInstant(t *testing.T) {
 	if _, err := l.Spend(ctx, T, "s2", 7, 1); !errors.Is(err, loyalty.ErrInsufficient) {
 		t.Fatalf("a spend at the expiry instant: %v, want ErrInsufficient", err)
 	}
-	if b := l.Balance(7, T); b != (loyalty.Balance{Expired: 30}) {
+	if b := l.Balance(T, 7); b != (loyalty.Balance{Expired: 30}) {
 		t.Fatalf("at expiry after spending 20: %+v", b)
 	}
 	li, err := l.Liability(T, nil)

@@ -223,11 +223,11 @@ func TestSharedMatchesSingle(t *testing.T) {
 			var b []byte
 			for _, p := range probes {
 				for m := uint32(1); m <= 3; m++ {
-					b = fmt.Appendf(b, "%d %v: %+v %+v %+v\n", m, p, l.Balance(m, p), l.Lots(m, p), l.Tier(m, p))
+					b = fmt.Appendf(b, "%d %v: %+v %+v %+v\n", m, p, l.Balance(p, m), l.Lots(p, m), l.Tier(p, m))
 				}
 			}
 			for m := uint32(1); m <= 3; m++ {
-				b = fmt.Appendf(b, "%d: %+v\n", m, l.TierHistory(m, now.AddDate(0, 1, 0)))
+				b = fmt.Appendf(b, "%d: %+v\n", m, l.TierHistory(now.AddDate(0, 1, 0), m))
 			}
 			return string(b)
 		}

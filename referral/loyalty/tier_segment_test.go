@@ -77,7 +77,7 @@ func TestSegmentTagsFollowTiers(t *testing.T) {
 						}
 						var want []uint32
 						for m := uint32(1); m <= members; m++ {
-							if r.l.Tier(m, next).Name == tier.Name {
+							if r.l.Tier(next, m).Name == tier.Name {
 								want = append(want, m)
 							}
 						}
@@ -129,5 +129,5 @@ func retag(x *segment.Index, l *loyalty.Ledger, rules loyalty.Rules, member uint
 	for _, t := range rules.Tiers {
 		x.Untag("tier:"+t.Name, member)
 	}
-	x.Tag("tier:"+l.Tier(member, at).Name, member)
+	x.Tag("tier:"+l.Tier(at, member).Name, member)
 }
