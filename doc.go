@@ -8,19 +8,30 @@
 //
 //   - identity turns the identifiers of raw events (user ids, e-mails, phones, devices,
 //     anonymous ids seen in the store, on the web site, on social accounts and at the
-//     call centre) into one profile per person, merging safely and auditably.
+//     call centre) into one profile per person, merging safely and auditably;
+//     identity/match links records that share no identifier (a name and a mistyped
+//     phone) by probabilistic record linkage, and identity/traits keeps each trait of a
+//     merged profile by a survivorship rule.
 //   - segment holds tags, traits, numbers and behaviour as roaring bitmaps and answers
 //     "which profiles?" with a small query language and live enter/exit changes.
 //   - funnel measures ordered funnels, retention and lifecycle stages with confidence
-//     intervals that say how much a rate can be trusted.
+//     intervals that say how much a rate can be trusted, and why people convert
+//     (correlation, trends, paths, stickiness, sequence patterns, experiments).
 //   - scoring turns purchase histories into RFM scores, buy-till-you-die predictions
-//     (BG/NBD and relatives), customer lifetime value, propensity and lookalike audiences.
-//   - referral runs referral programmes (codes, rewards, fraud guards, viral K-factor)
-//     and attributes conversions to channels and referrers.
+//     (BG/NBD and relatives), customer lifetime value, propensity and lookalike
+//     audiences; scoring/uplift finds whom a promotion changes, not just who buys.
+//   - referral runs referral programmes (codes, rewards, fraud guards, viral K-factor);
+//     referral/attribution credits conversions to marketing channels; referral/loyalty
+//     runs points, tiers and their liability.
+//
+// Durable state lives in a file store of each package, or in PostgreSQL through the
+// pgstore subpackages (identity/pgstore, segment/pgstore, referral/pgstore,
+// referral/loyalty/pgstore), shared by many replicas of a service; the storetest
+// subpackages check a host's own store against each package's contract.
 //
 // When identity merges two profiles it reports a merge (survivor and absorbed keys);
-// segment.Index and referral.Program, which keep state keyed by profile, take it through
-// ApplyMerge(survivor, absorbed) error. funnel keeps no such state: its results and
+// segment.Index, referral.Program and loyalty.Ledger, which keep state keyed by
+// profile, take it through ApplyMerge(survivor, absorbed) error. funnel keeps no such state: its results and
 // Journeys are computed from events and never modified afterwards, so a host remaps an
 // event's profile (identity's Resolver.Current) before it reaches funnel, or recomputes.
 //

@@ -1,6 +1,17 @@
 // Package referral answers who brought whom, who earned what, and how fast a product
 // grows by referral.
 //
+//	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{
+//		ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour,
+//	})
+//	code, _ := prog.IssueCode(ctx, at, "code:ann", ann, referral.Signals{}, rand.Reader)
+//	d, _ := prog.SignUp(ctx, at, "signup:bob", bob, string(code), referral.Signals{})
+//	_ = prog.Order(ctx, at, "order:A-1", bob, "A-1", 4900) // a retried webhook pays once
+//	b := prog.Balance(later, ann) // Earned, Held (for 14 days), Paid, Payable
+//
+// Multi-touch attribution of conversions to marketing channels is package
+// referral/attribution; the points-and-tiers loyalty programme is referral/loyalty.
+//
 // # Referral programmes
 //
 // A [Program] runs a programme over a [Store] (in memory, a durable [FileStore], or a

@@ -3,6 +3,15 @@
 // earliest-expiring first, reversed by refunds; tiers reached and lost over a rolling
 // window; and the liability the outstanding points are to the business.
 //
+//	l, _ := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{
+//		Lock:   14 * 24 * time.Hour,                         // the returns window
+//		Expiry: loyalty.Expiry{Rule: loyalty.EndOfMonth, N: 6}, // end of the sixth month
+//	})
+//	_, _ = l.Earn(ctx, at, "order:O-1", member, "O-1", 12000) // 120 points for 120.00
+//	_, _ = l.Spend(ctx, later, "voucher:1", member, 100)      // earliest-expiring first
+//	b := l.Balance(later, member)                              // Available, Locked, Debt, Expired
+//	li, _ := l.Liability(later, &loyalty.LiabilityOptions{CostPerPoint: 0.5})
+//
 // It is a package of its own beside the referral programme ledger, not part of it:
 // the two are separate products with no types in common (a referral programme pays
 // rewards for bringing people; a loyalty programme pays points for buying), and they
