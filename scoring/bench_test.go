@@ -102,17 +102,23 @@ func simulatedBase(n int) []Customer {
 var million = sync.OnceValue(func() []Customer { return simulatedBase(1_000_000) })
 
 func benchFit(b *testing.B, cs []Customer) {
+	benchFitOf(b, cs, FitBGNBD, func(m *BGNBD) Diagnostics { return m.Fit })
+}
+
+// benchFitOf times fit on cs, reporting CPU time, allocations and the fit's iterations
+// and pilot rows.
+func benchFitOf[M any](b *testing.B, cs []Customer, fit func([]Customer, *FitOptions) (M, error), diag func(M) Diagnostics) {
 	b.ReportAllocs()
 	defer reportCPU(b)()
-	var m *BGNBD
+	var m M
 	for b.Loop() {
 		var err error
-		if m, err = FitBGNBD(cs, nil); err != nil {
+		if m, err = fit(cs, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(m.Fit.Iterations), "iterations")
-	b.ReportMetric(float64(m.Fit.PilotRows), "pilot-rows")
+	b.ReportMetric(float64(diag(m).Iterations), "iterations")
+	b.ReportMetric(float64(diag(m).PilotRows), "pilot-rows")
 }
 
 // reportCPU starts counting the process's CPU time; the function it returns reports
@@ -226,30 +232,12 @@ func BenchmarkParetoLikelihoodCDNOW(b *testing.B) {
 // Hessian) on CDNOW and on 100,000 simulated customers.
 func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
 	cs := cdnowCustomers(b)
-	defer reportCPU(b)()
-	var m *ParetoNBD
-	for b.Loop() {
-		var err error
-		if m, err = FitParetoNBD(cs, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(m.Fit.Iterations), "iterations")
-	b.ReportMetric(float64(m.Fit.PilotRows), "pilot-rows")
+	benchFitOf(b, cs, FitParetoNBD, func(m *ParetoNBD) Diagnostics { return m.Fit })
 }
 
 func BenchmarkFitParetoNBD100k(b *testing.B) {
 	cs := million()[:100_000]
-	defer reportCPU(b)()
-	var m *ParetoNBD
-	for b.Loop() {
-		var err error
-		if m, err = FitParetoNBD(cs, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(m.Fit.Iterations), "iterations")
-	b.ReportMetric(float64(m.Fit.PilotRows), "pilot-rows")
+	benchFitOf(b, cs, FitParetoNBD, func(m *ParetoNBD) Diagnostics { return m.Fit })
 }
 
 // The Pareto/NBD fit as it was: the 2F1 form of the note (paretoLikelihood), its

@@ -29,33 +29,7 @@ func TestBetaGeoHessianMatchesFD(t *testing.T) {
 		l := newBetaGeoLikelihood(groupCustomers(cs, nil), shift, rapid.IntRange(1, 3).Draw(t, "workers"))
 		u := []float64{rapid.Float64Range(-4, 3).Draw(t, "log r"), rapid.Float64Range(-3, 5).Draw(t, "log alpha"),
 			rapid.Float64Range(-4, 3).Draw(t, "log a"), rapid.Float64Range(-4, 4).Draw(t, "log b")}
-		grad, hess := make([]float64, 4), make([]float64, 16)
-		ll := l.evalHess(expAll(u), grad, hess)
-		if want := l.eval(expAll(u), nil); math.Abs(ll-want) > 1e-9*math.Max(1, math.Abs(want)) {
-			t.Fatalf("log-likelihood %v with the Hessian, %v without", ll, want)
-		}
-		fdGrad := make([]float64, 4)
-		fd.Gradient(fdGrad, func(u []float64) float64 { return l.eval(expAll(u), nil) }, u, &fd.Settings{Formula: fd.Central})
-		jac := mat.NewDense(4, 4, nil)
-		fd.Jacobian(jac, func(g, u []float64) { l.eval(expAll(u), g) }, u, &fd.JacobianSettings{Formula: fd.Central})
-		scale := 0.0
-		for i := range 4 {
-			scale = max(scale, math.Abs(fdGrad[i]))
-			for j := range 4 {
-				scale = max(scale, math.Abs(jac.At(i, j)))
-			}
-		}
-		tol := 1e-5 * math.Max(scale, 1)
-		for i := range 4 {
-			if math.Abs(grad[i]-fdGrad[i]) > tol {
-				t.Fatalf("gradient %v, central differences %v", grad, fdGrad)
-			}
-			for j := range 4 {
-				if math.Abs(hess[4*i+j]-jac.At(i, j)) > tol {
-					t.Fatalf("Hessian[%d][%d] = %v, central differences %v\n%v\n%v", i, j, hess[4*i+j], jac.At(i, j), hess, mat.Formatted(jac))
-				}
-			}
-		}
+		checkHessian(t, u, l.eval, l.evalHess)
 	})
 }
 
@@ -76,4 +50,38 @@ func TestTrigamma(t *testing.T) {
 			t.Fatalf("trigamma(%v) = %v, central difference of digamma %v", x, got, want)
 		}
 	})
+}
+
+// checkHessian holds the gradient and Hessian that evalHess returns at the log
+// parameters u against gonum's central differences of eval's log-likelihood and of its
+// gradient, and evalHess's log-likelihood against eval's.
+func checkHessian(t *rapid.T, u []float64, eval func(theta, grad []float64) float64, evalHess func(theta, grad, hess []float64) float64) {
+	k := len(u)
+	grad, hess := make([]float64, k), make([]float64, k*k)
+	ll := evalHess(expAll(u), grad, hess)
+	if want := eval(expAll(u), nil); math.Abs(ll-want) > 1e-9*math.Max(1, math.Abs(want)) {
+		t.Fatalf("log-likelihood %v with the Hessian, %v without", ll, want)
+	}
+	fdGrad := make([]float64, k)
+	fd.Gradient(fdGrad, func(u []float64) float64 { return eval(expAll(u), nil) }, u, &fd.Settings{Formula: fd.Central})
+	jac := mat.NewDense(k, k, nil)
+	fd.Jacobian(jac, func(g, u []float64) { eval(expAll(u), g) }, u, &fd.JacobianSettings{Formula: fd.Central})
+	scale := 0.0
+	for i := range k {
+		scale = max(scale, math.Abs(fdGrad[i]))
+		for j := range k {
+			scale = max(scale, math.Abs(jac.At(i, j)))
+		}
+	}
+	tol := 1e-5 * math.Max(scale, 1)
+	for i := range k {
+		if math.Abs(grad[i]-fdGrad[i]) > tol {
+			t.Fatalf("gradient %v, central differences %v", grad, fdGrad)
+		}
+		for j := range k {
+			if math.Abs(hess[k*i+j]-jac.At(i, j)) > tol {
+				t.Fatalf("Hessian[%d][%d] = %v, central differences %v\n%v\n%v", i, j, hess[k*i+j], jac.At(i, j), hess, mat.Formatted(jac))
+			}
+		}
+	}
 }

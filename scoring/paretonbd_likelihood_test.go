@@ -4,8 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"gonum.org/v1/gonum/diff/fd"
-	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 )
 
@@ -52,32 +50,6 @@ func TestParetoHessianMatchesFD(t *testing.T) {
 		l := newParetoQuadLikelihood(groupCustomers(cs, nil), rapid.IntRange(1, 3).Draw(t, "workers"))
 		u := []float64{rapid.Float64Range(-3, 2).Draw(t, "log r"), rapid.Float64Range(-2, 5).Draw(t, "log alpha"),
 			rapid.Float64Range(-3, 3).Draw(t, "log s"), rapid.Float64Range(-2, 7).Draw(t, "log beta")}
-		grad, hess := make([]float64, 4), make([]float64, 16)
-		ll := l.evalHess(expAll(u), grad, hess)
-		if want := l.eval(expAll(u), nil); math.Abs(ll-want) > 1e-9*math.Max(1, math.Abs(want)) {
-			t.Fatalf("log-likelihood %v with the Hessian, %v without", ll, want)
-		}
-		fdGrad := make([]float64, 4)
-		fd.Gradient(fdGrad, func(u []float64) float64 { return l.eval(expAll(u), nil) }, u, &fd.Settings{Formula: fd.Central})
-		jac := mat.NewDense(4, 4, nil)
-		fd.Jacobian(jac, func(g, u []float64) { l.eval(expAll(u), g) }, u, &fd.JacobianSettings{Formula: fd.Central})
-		scale := 0.0
-		for i := range 4 {
-			scale = max(scale, math.Abs(fdGrad[i]))
-			for j := range 4 {
-				scale = max(scale, math.Abs(jac.At(i, j)))
-			}
-		}
-		tol := 1e-5 * math.Max(scale, 1)
-		for i := range 4 {
-			if math.Abs(grad[i]-fdGrad[i]) > tol {
-				t.Fatalf("gradient %v, central differences %v", grad, fdGrad)
-			}
-			for j := range 4 {
-				if math.Abs(hess[4*i+j]-jac.At(i, j)) > tol {
-					t.Fatalf("Hessian[%d][%d] = %v, central differences %v\n%v\n%v", i, j, hess[4*i+j], jac.At(i, j), hess, mat.Formatted(jac))
-				}
-			}
-		}
+		checkHessian(t, u, l.eval, l.evalHess)
 	})
 }

@@ -51,37 +51,46 @@ func drawLevel(rng *rand.Rand, p []float64) int8 {
 // least 10% of pairs). With fewer comparisons or rarer matches the posterior is vaguer
 // and the estimator's error grows by the missing information beyond the binomial one;
 // that regime is covered end to end by the fake_1000 test (0.6% matches).
+// drawMixture draws K comparisons (four or five) of 2 to 4 levels, their m and u
+// distributions and the share of matches lambda, and adds n comparison vectors drawn
+// from them to the patterns p, each comparison null with probability nullRate; stream
+// names the generator's stream.
+func drawMixture(t *rapid.T, n int, nullRate float64, stream uint64) (K int, levels []int, m, u [][]float64, lambda float64, p *patterns) {
+	K = rapid.IntRange(4, 5).Draw(t, "comparisons")
+	levels = make([]int, K)
+	m = make([][]float64, K)
+	u = make([][]float64, K)
+	for k := range K {
+		levels[k] = rapid.IntRange(2, 4).Draw(t, "levels")
+		m[k] = drawDist(t, levels[k], "m", true)
+		u[k] = drawDist(t, levels[k], "u", false)
+	}
+	lambda = rapid.Float64Range(0.1, 0.5).Draw(t, "lambda")
+	rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), stream))
+	p = newPatterns(K)
+	g := make([]int8, K)
+	for range n {
+		match := rng.Float64() < lambda
+		for k := range K {
+			switch {
+			case nullRate > 0 && rng.Float64() < nullRate:
+				g[k] = null
+			case match:
+				g[k] = drawLevel(rng, m[k])
+			default:
+				g[k] = drawLevel(rng, u[k])
+			}
+		}
+		p.add(g, 1)
+	}
+	return K, levels, m, u, lambda, p
+}
+
 func TestEMRecoversParameters(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		K := rapid.IntRange(4, 5).Draw(t, "comparisons")
-		levels := make([]int, K)
-		m := make([][]float64, K)
-		u := make([][]float64, K)
-		for k := range K {
-			levels[k] = rapid.IntRange(2, 4).Draw(t, "levels")
-			m[k] = drawDist(t, levels[k], "m", true)
-			u[k] = drawDist(t, levels[k], "u", false)
-		}
-		lambda := rapid.Float64Range(0.1, 0.5).Draw(t, "lambda")
+		const N = 20000
 		nullRate := rapid.Float64Range(0, 0.2).Draw(t, "nulls")
-		N := 20000
-		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
-		p := newPatterns(K)
-		g := make([]int8, K)
-		for range N {
-			match := rng.Float64() < lambda
-			for k := range K {
-				switch {
-				case rng.Float64() < nullRate:
-					g[k] = null
-				case match:
-					g[k] = drawLevel(rng, m[k])
-				default:
-					g[k] = drawLevel(rng, u[k])
-				}
-			}
-			p.add(g, 1)
-		}
+		K, levels, m, u, lambda, p := drawMixture(t, N, nullRate, 1)
 		em_m := initialM(levels)
 		em_u := make([][]float64, K)
 		for k := range K {
@@ -121,31 +130,8 @@ func TestEMRecoversParameters(t *testing.T) {
 // m and lambda.
 func TestEMFixedU(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		K := rapid.IntRange(4, 5).Draw(t, "comparisons")
-		levels := make([]int, K)
-		m := make([][]float64, K)
-		u := make([][]float64, K)
-		for k := range K {
-			levels[k] = rapid.IntRange(2, 4).Draw(t, "levels")
-			m[k] = drawDist(t, levels[k], "m", true)
-			u[k] = drawDist(t, levels[k], "u", false)
-		}
-		lambda := rapid.Float64Range(0.1, 0.5).Draw(t, "lambda")
-		N := 20000
-		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 2))
-		p := newPatterns(K)
-		g := make([]int8, K)
-		for range N {
-			match := rng.Float64() < lambda
-			for k := range K {
-				if match {
-					g[k] = drawLevel(rng, m[k])
-				} else {
-					g[k] = drawLevel(rng, u[k])
-				}
-			}
-			p.add(g, 1)
-		}
+		const N = 20000
+		K, levels, m, u, lambda, p := drawMixture(t, N, 0, 2)
 		em_m := initialM(levels)
 		em_u := make([][]float64, K)
 		active := make([]bool, K)
