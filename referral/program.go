@@ -192,28 +192,18 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.shared != nil {
 		return p.applyShared(ctx, events)
 	}
-	bulk := p.group.Async()
-	var failed error
-	for i, ev := range events {
+	return p.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[*Record], error) {
+		ev := events[i]
 		if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
-			failed = errorf("apply event %d: %w", i, err)
-			break
+			return nil, errorf("apply event %d: %w", i, err)
 		}
 		ev.Code = normalCode(ev.Code)
 		b, err := p.decide(ev)
 		if err != nil {
-			failed = errorf("apply event %d: %w", i, err)
-			break
+			return nil, errorf("apply event %d: %w", i, err)
 		}
-		bulk.Added(b)
-		if (i+1)%applyChunk == 0 {
-			bulk.Flush()
-		}
-	}
-	if err := bulk.Wait(); err != nil && failed == nil {
-		failed = err
-	}
-	return failed
+		return b, nil
+	})
 }
 
 // applyChunk is how many events Apply decides before committing them in the background.

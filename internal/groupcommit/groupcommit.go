@@ -203,52 +203,46 @@ func (g *Group[T]) flushOpen() {
 	g.mu.Unlock()
 }
 
-// Async commits in the background the batches that one caller's many items went into
-// (a bulk Apply), so that deciding the next items overlaps flushing the last. Its zero
-// value is not usable: make one with [Group.Async]. It is used by one goroutine.
-type Async[T any] struct {
-	g     *Group[T]
-	last  *Batch[T]
-	waits []chan error
-}
-
-// Async returns an empty Async over g.
-func (g *Group[T]) Async() *Async[T] { return &Async[T]{g: g} }
-
-// Added notes the batch (from Add, or nil if nothing was added) that the caller's latest
-// item went into. If a leader has swapped the previous batch out meanwhile, that one is
-// committed now.
-func (a *Async[T]) Added(b *Batch[T]) {
-	if b == nil {
-		return
+// Bulk decides the n items of one caller in order (a bulk Apply) and commits them:
+// every chunk of them in the background while the next are decided, so that deciding
+// and flushing overlap. decide(i) decides the i-th, taking mu itself, and returns the
+// batch its items went into (nil if none); Bulk stops at the first error it returns.
+// Bulk returns once every batch its items went into is flushed, with decide's error,
+// else the first flush's.
+func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) error {
+	var last *Batch[T]
+	var waits []chan error
+	commit := func() {
+		if last == nil {
+			return
+		}
+		b, ch := last, make(chan error, 1)
+		go func() { ch <- g.Commit(b) }()
+		waits = append(waits, ch)
+		last = nil
 	}
-	if a.last != nil && b != a.last {
-		a.Flush()
-	}
-	a.last = b
-}
-
-// Flush commits the batch of the latest items in the background.
-func (a *Async[T]) Flush() {
-	if a.last == nil {
-		return
-	}
-	b, ch := a.last, make(chan error, 1)
-	go func() { ch <- a.g.Commit(b) }()
-	a.waits = append(a.waits, ch)
-	a.last = nil
-}
-
-// Wait commits what remains and returns once every batch noted is flushed, with the
-// first error of them.
-func (a *Async[T]) Wait() error {
-	a.Flush()
-	var first error
-	for _, ch := range a.waits {
-		if err := <-ch; err != nil && first == nil {
-			first = err
+	var failed error
+	for i := range n {
+		b, err := decide(i)
+		if err != nil {
+			failed = err
+			break
+		}
+		if b != nil {
+			if last != nil && b != last {
+				commit() // a leader swapped the previous batch out
+			}
+			last = b
+		}
+		if (i+1)%chunk == 0 {
+			commit()
 		}
 	}
-	a.waits = a.waits[:0]
-	return first
+	commit()
+	for _, ch := range waits {
+		if err := <-ch; err != nil && failed == nil {
+			failed = err
+		}
+	}
+	return failed
 }

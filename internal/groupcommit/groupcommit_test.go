@@ -216,27 +216,37 @@ func (o *owner) pending() *Batch[int] {
 	return o.g.Pending()
 }
 
-// TestAsync: a bulk caller's batches are all flushed when Wait returns, and Wait
-// returns the first error.
-func TestAsync(t *testing.T) {
+// TestBulk: a bulk caller's batches are all flushed when Bulk returns, which returns
+// the first error: decide's, else a flush's.
+func TestBulk(t *testing.T) {
+	errStop := errors.New("stop at 60")
 	for _, failAt := range []int{0, 1, 3} {
-		s := &store{durable: map[int]bool{}, failAt: failAt}
-		o := newOwner(s)
-		bulk := o.g.Async()
-		for i := range 100 {
-			o.mu.Lock()
-			bulk.Added(o.g.Add(i))
-			o.mu.Unlock()
-			if i%10 == 9 {
-				bulk.Flush()
+		for _, stop := range []bool{false, true} {
+			s := &store{durable: map[int]bool{}, failAt: failAt}
+			o := newOwner(s)
+			err := o.g.Bulk(100, 10, func(i int) (*Batch[int], error) {
+				if stop && i == 60 {
+					return nil, errStop
+				}
+				o.mu.Lock()
+				defer o.mu.Unlock()
+				return o.g.Add(i), nil
+			})
+			want := 100
+			if stop {
+				want = 60
 			}
-		}
-		err := bulk.Wait()
-		switch failed := failAt > 0 && s.calls >= failAt; {
-		case !failed && (err != nil || len(s.durable) != 100):
-			t.Fatalf("Wait: %v with %d of 100 items durable", err, len(s.durable))
-		case failed && !errors.Is(err, errDisk):
-			t.Fatalf("flush %d failed, Wait returned %v", failAt, err)
+			failed := failAt > 0 && s.calls >= failAt
+			switch {
+			case stop && !errors.Is(err, errStop):
+				t.Fatalf("decide stopped at 60, Bulk returned %v", err)
+			case !stop && !failed && (err != nil || len(s.durable) != want):
+				t.Fatalf("Bulk: %v with %d of %d items durable", err, len(s.durable), want)
+			case !stop && failed && !errors.Is(err, errDisk):
+				t.Fatalf("flush %d failed, Bulk returned %v", failAt, err)
+			case !failed && len(s.durable) != want:
+				t.Fatalf("%d of %d items durable when Bulk returned", len(s.durable), want)
+			}
 		}
 	}
 }

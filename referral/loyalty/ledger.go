@@ -303,27 +303,16 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.sh != nil {
 		return l.applyShared(ctx, events)
 	}
-	bulk := l.group.Async()
-	var failed error
-	for i, ev := range events {
+	return l.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[queued], error) {
 		if err := ctx.Err(); err != nil {
-			failed = errorf("apply event %d: %w", i, err)
-			break
+			return nil, errorf("apply event %d: %w", i, err)
 		}
-		_, b, _, err := l.decide(ev, false)
+		_, b, _, err := l.decide(events[i], false)
 		if err != nil {
-			failed = errorf("apply event %d: %w", i, err)
-			break
+			return nil, errorf("apply event %d: %w", i, err)
 		}
-		bulk.Added(b)
-		if (i+1)%applyChunk == 0 {
-			bulk.Flush()
-		}
-	}
-	if err := bulk.Wait(); err != nil && failed == nil {
-		failed = err
-	}
-	return failed
+		return b, nil
+	})
 }
 
 const applyChunk = 1024
