@@ -62,6 +62,22 @@ func loadBench(testing.TB) *Batch {
 // benchCPU is the process's CPU time when the running benchmark loaded its batch.
 var benchCPU time.Duration
 
+// benchSlice is the baseline of a batch benchmark: the first million events of bt,
+// materialised as Events before the timer, run by the slice form run.
+func benchSlice(b *testing.B, bt *Batch, run func([]Event) error) {
+	events := make([]Event, min(bt.Len(), 1_000_000))
+	for i := range events {
+		events[i] = bt.At(i)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := run(events); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, len(events))
+}
+
 // reportRate reports events per second of wall time and, beside it, CPU nanoseconds
 // per event (since loadBench returned: a benchmark's setup after it is counted) and
 // cores kept busy (CPU time over wall time).

@@ -67,16 +67,8 @@ func BenchmarkCorrelateBatch(b *testing.B) {
 // Events and correlated by the slice form (string names, a map per event).
 func BenchmarkCorrelateNaive(b *testing.B) {
 	bt := loadCorrBench(b)
-	n := min(bt.Len(), 1_000_000)
-	events := make([]Event, n)
-	for i := range events {
-		events[i] = bt.At(i)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := benchSteps.Correlate(events, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportRate(b, n)
+	benchSlice(b, bt, func(events []Event) error {
+		_, err := benchSteps.Correlate(events, nil)
+		return err
+	})
 }

@@ -2,13 +2,13 @@ package funnel
 
 import (
 	"errors"
+	"iter"
 	"math"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
 	"github.com/clientele-go/clientele/internal/stats"
@@ -153,22 +153,8 @@ func TestCorrelateReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		grouped := slices.Clone(events)
-		slices.SortStableFunc(grouped, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
-		seq, err := s.CorrelateSeq(slices.Values(grouped), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bres, err := s.CorrelateBatch(batchOf(t, grouped), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(res, seq); diff != "" {
-			t.Fatalf("stream differs from slice (-slice +stream):\n%s", diff)
-		}
-		if diff := cmp.Diff(res, bres); diff != "" {
-			t.Fatalf("batch differs from slice (-slice +batch):\n%s", diff)
-		}
+		sameForms(t, events, res, func(e iter.Seq[Event]) (*Correlations, error) { return s.CorrelateSeq(e, opts) },
+			func(b *Batch) (*Correlations, error) { return s.CorrelateBatch(b, opts) })
 		if res.Converters != conv || res.NonConverters != non {
 			t.Fatalf("converters %d/%d, reference %d/%d", res.Converters, res.NonConverters, conv, non)
 		}

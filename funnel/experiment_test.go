@@ -12,21 +12,28 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestSampleSizeGolden checks SampleSize against testdata/samplesize/golden.csv, the
-// same closed form with SciPy's normal quantiles (golden.py).
-func TestSampleSizeGolden(t *testing.T) {
-	f, err := os.Open("testdata/samplesize/golden.csv")
+// goldenRows reads a golden CSV file (lines opening with # are comments) and returns
+// its rows after the header.
+func goldenRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.Comment = '#'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
 	}
-	for _, rec := range recs[1:] {
+	return rows[1:]
+}
+
+// TestSampleSizeGolden checks SampleSize against testdata/samplesize/golden.csv, the
+// same closed form with SciPy's normal quantiles (golden.py).
+func TestSampleSizeGolden(t *testing.T) {
+	for _, rec := range goldenRows(t, "testdata/samplesize/golden.csv") {
 		var v [4]float64
 		for i := range v {
 			v[i], _ = strconv.ParseFloat(rec[i], 64)

@@ -1,11 +1,9 @@
 package funnel
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -18,18 +16,7 @@ import (
 // from the definitions by golden.py: a change would move profiles between the groups of
 // a running campaign.
 func TestHoldoutGolden(t *testing.T) {
-	f, err := os.Open("testdata/holdout/golden.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rec := range recs[1:] {
+	for _, rec := range goldenRows(t, "testdata/holdout/golden.csv") {
 		p, _ := strconv.ParseUint(rec[1], 10, 32)
 		want, _ := strconv.ParseFloat(rec[2], 64)
 		if got := holdoutDraw(saltKey(rec[0]), uint32(p)); got != want {

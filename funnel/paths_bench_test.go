@@ -25,17 +25,9 @@ func BenchmarkPathsBatch(b *testing.B) {
 // and walked by the slice form.
 func BenchmarkPathsNaive(b *testing.B) {
 	bt := loadBench(b)
-	n := min(bt.Len(), 1_000_000)
-	events := make([]Event, n)
-	for i := range events {
-		events[i] = bt.At(i)
-	}
 	ps := Paths{From: Step{Name: "visit"}, Depth: 5, TopN: 10}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := ps.Run(events); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportRate(b, n)
+	benchSlice(b, bt, func(events []Event) error {
+		_, err := ps.Run(events)
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"errors"
+	"iter"
 	"slices"
 	"testing"
 
@@ -194,21 +195,7 @@ func TestPathsReference(t *testing.T) {
 		if diff := cmp.Diff(wantLinks, gotLinks); diff != "" {
 			t.Fatalf("links (-reference +got):\n%s", diff)
 		}
-		grouped := slices.Clone(events)
-		slices.SortStableFunc(grouped, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
-		seq, err := ps.RunSeq(slices.Values(grouped))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bres, err := ps.RunBatch(batchOf(t, grouped))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(res, seq); diff != "" {
-			t.Fatalf("stream differs:\n%s", diff)
-		}
-		if diff := cmp.Diff(res, bres); diff != "" {
-			t.Fatalf("batch differs:\n%s", diff)
-		}
+		sameForms(t, events, res, func(e iter.Seq[Event]) (*PathResult, error) { return ps.RunSeq(e) },
+			func(b *Batch) (*PathResult, error) { return ps.RunBatch(b) })
 	})
 }

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -104,6 +105,28 @@ func profileRows(p *plan, evs []Event) []row {
 }
 
 // batchOf appends events to a new Batch.
+// sameForms checks that the stream and batch forms of an analysis give res, the slice
+// form's result on events, when given the events grouped by profile as a store feeds
+// them.
+func sameForms[R any](t interface{ Fatal(...any) }, events []Event, res R, seq func(iter.Seq[Event]) (R, error), batch func(*Batch) (R, error), opts ...cmp.Option) {
+	grouped := slices.Clone(events)
+	slices.SortStableFunc(grouped, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
+	sres, err := seq(slices.Values(grouped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bres, err := batch(batchOf(t, grouped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(res, sres, opts...); diff != "" {
+		t.Fatal("stream differs from slice (-slice +stream):\n" + diff)
+	}
+	if diff := cmp.Diff(res, bres, opts...); diff != "" {
+		t.Fatal("batch differs from slice (-slice +batch):\n" + diff)
+	}
+}
+
 func batchOf(t interface{ Fatal(...any) }, evs []Event) *Batch {
 	b := &Batch{}
 	for _, e := range evs {

@@ -25,16 +25,8 @@ func BenchmarkStickinessBatch(b *testing.B) {
 // Events and run by the slice form.
 func BenchmarkStickinessNaive(b *testing.B) {
 	bt := loadBench(b)
-	n := min(bt.Len(), 1_000_000)
-	events := make([]Event, n)
-	for i := range events {
-		events[i] = bt.At(i)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := benchSticky.Run(events); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportRate(b, n)
+	benchSlice(b, bt, func(events []Event) error {
+		_, err := benchSticky.Run(events)
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"errors"
+	"iter"
 	"slices"
 	"testing"
 	"time"
@@ -129,22 +130,8 @@ func TestStickinessReference(t *testing.T) {
 		if sk.Breakdown != "" && len(res.Breakdown) != len(want)-1 && len(want) > 0 {
 			t.Fatalf("%d groups, reference %d", len(res.Breakdown), len(want)-1)
 		}
-		grouped := slices.Clone(events)
-		slices.SortStableFunc(grouped, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
-		seq, err := sk.RunSeq(slices.Values(grouped))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bres, err := sk.RunBatch(batchOf(t, grouped))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(res, seq, locEqual); diff != "" {
-			t.Fatalf("stream differs:\n%s", diff)
-		}
-		if diff := cmp.Diff(res, bres, locEqual); diff != "" {
-			t.Fatalf("batch differs:\n%s", diff)
-		}
+		sameForms(t, events, res, func(e iter.Seq[Event]) (*StickinessResult, error) { return sk.RunSeq(e) },
+			func(b *Batch) (*StickinessResult, error) { return sk.RunBatch(b) }, locEqual)
 	})
 }
 

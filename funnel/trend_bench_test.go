@@ -29,16 +29,8 @@ func BenchmarkTrendBatch(b *testing.B) {
 // and trended by the slice form.
 func BenchmarkTrendNaive(b *testing.B) {
 	bt := loadBench(b)
-	n := min(bt.Len(), 1_000_000)
-	events := make([]Event, n)
-	for i := range events {
-		events[i] = bt.At(i)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := benchTrend.Run(events); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportRate(b, n)
+	benchSlice(b, bt, func(events []Event) error {
+		_, err := benchTrend.Run(events)
+		return err
+	})
 }

@@ -3,6 +3,7 @@ package funnel
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"slices"
 	"testing"
 	"time"
@@ -144,22 +145,8 @@ func TestTrendReference(t *testing.T) {
 				t.Fatalf("period %v: median outside its interval %+v", pd.Start, ttc)
 			}
 		}
-		grouped := slices.Clone(events)
-		slices.SortStableFunc(grouped, func(a, b Event) int { return int(a.Profile) - int(b.Profile) })
-		seq, err := tr.RunSeq(slices.Values(grouped))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bres, err := tr.RunBatch(batchOf(t, grouped))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(res, seq, locEqual); diff != "" {
-			t.Fatalf("stream differs (-slice +stream):\n%s", diff)
-		}
-		if diff := cmp.Diff(res, bres, locEqual); diff != "" {
-			t.Fatalf("batch differs (-slice +batch):\n%s", diff)
-		}
+		sameForms(t, events, res, func(e iter.Seq[Event]) (*TrendResult, error) { return tr.RunSeq(e) },
+			func(b *Batch) (*TrendResult, error) { return tr.RunBatch(b) }, locEqual)
 		// Two shards, by profile parity, through the encoding.
 		var odd, even []Event
 		for _, e := range events {
