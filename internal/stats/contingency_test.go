@@ -1,10 +1,8 @@
 package stats
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,21 +22,11 @@ func close9(got, want float64) bool {
 // TestContingencyGolden checks every statistic of the tables in testdata/contingency.csv
 // against SciPy's values (see contingency.py) to 1e-9.
 func TestContingencyGolden(t *testing.T) {
-	f, err := os.Open("testdata/contingency.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var chosen, wantQ []float64
-	for _, rec := range recs[1:] {
+	for _, rec := range goldenRows(t, "testdata/contingency.csv") {
 		v := make([]float64, len(rec))
 		for i, s := range rec {
+			var err error
 			if v[i], err = strconv.ParseFloat(s, 64); err != nil {
 				t.Fatal(err)
 			}

@@ -13,9 +13,11 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestGoldenSciPy holds every function against SciPy's figures (testdata/golden.csv).
-func TestGoldenSciPy(t *testing.T) {
-	f, err := os.Open("testdata/golden.csv")
+// goldenRows reads a golden CSV file (lines opening with # are comments) and returns
+// its rows after the header.
+func goldenRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,11 +25,16 @@ func TestGoldenSciPy(t *testing.T) {
 	r := csv.NewReader(f)
 	r.Comment = '#'
 	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
 	}
+	return rows[1:]
+}
+
+// TestGoldenSciPy holds every function against SciPy's figures (testdata/golden.csv).
+func TestGoldenSciPy(t *testing.T) {
 	seen := map[string]int{}
-	for _, row := range rows[1:] {
+	for _, row := range goldenRows(t, "testdata/golden.csv") {
 		num := func(i int) float64 {
 			v, err := strconv.ParseFloat(row[i], 64)
 			if err != nil {
