@@ -43,7 +43,7 @@
 //
 // # Viral growth
 //
-// [NewTree] builds the invite tree (generations, descent from seed users), [Cohorts]
+// [NewTree] builds the invite tree (generations, descent from seed users), [ViralGrowth]
 // measures the viral coefficient K = invitations per user × invitation conversion per
 // sign-up cohort with confidence intervals, the share of new users that came by
 // referral and the viral cycle time, and [Project] and [Limit] project users over

@@ -60,7 +60,7 @@ func TestErrorPaths(t *testing.T) {
 		{"CodeFromLink without a code", second(referral.CodeFromLink("https://example.com/")), referral.ErrCode},
 		{"Limit at K >= 1", second(referral.Limit(100, 1.1)), referral.ErrInvalid},
 		{"NewTree with a cycle", second(referral.NewTree([]referral.Signup{{Profile: 1, Referrer: 2}, {Profile: 2, Referrer: 1}})), referral.ErrCycle},
-		{"Cohorts with level 2", second(referral.Cohorts([]referral.Signup{{Profile: 1, At: at}}, nil, at, 24*time.Hour, 1, 2)), referral.ErrInvalid},
+		{"Cohorts with level 2", second(referral.ViralGrowth([]referral.Signup{{Profile: 1, At: at}}, nil, at, 24*time.Hour, 1, 2)), referral.ErrInvalid},
 		{"OpenFileStore of a damaged file", second(referral.OpenFileStore(damaged, nil)), referral.ErrCorrupt},
 		{"UnmarshalBinary of garbage", new(referral.Record).UnmarshalBinary([]byte{0xff, 0xff}), referral.ErrCorrupt},
 		{"Append after Close", closed.Append(referral.Record{Kind: referral.KindOrder, Key: "k"}), referral.ErrClosed},

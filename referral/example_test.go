@@ -115,14 +115,14 @@ func ExampleProject() {
 	// referral: invalid input: limit at K 1.1: growth is unbounded when K >= 1
 }
 
-func ExampleCohorts() {
+func ExampleViralGrowth() {
 	day := func(d int) time.Time { return time.Date(2026, 3, 2+d, 0, 0, 0, 0, time.UTC) }
 	signups := []referral.Signup{
 		{Profile: 1, At: day(0)}, {Profile: 2, At: day(1)}, {Profile: 3, At: day(2)}, {Profile: 4, At: day(3)},
 		{Profile: 5, Referrer: 1, At: day(8)}, {Profile: 6, Referrer: 1, At: day(9)}, {Profile: 7, Referrer: 2, At: day(12)},
 	}
 	invites := []referral.Invite{{From: 1, At: day(1)}, {From: 1, At: day(1)}, {From: 1, At: day(2)}, {From: 2, At: day(3)}, {From: 4, At: day(3)}}
-	cohorts, _ := referral.Cohorts(signups, invites, day(0), 7*24*time.Hour, 2, 0.95)
+	cohorts, _ := referral.ViralGrowth(signups, invites, day(0), 7*24*time.Hour, 2, 0.95)
 	for _, c := range cohorts {
 		fmt.Printf("week of %s: %d users, %.0f%% by referral, %.2f invites/user, conversion %.2f, K %.2f [%.2f, %.2f], cycle %v\n",
 			c.Start.Format("Jan 2"), c.Users, 100*c.Share.Estimate, c.InvitesPerUser, c.Conversion.Estimate, c.K.Estimate, c.K.Lo, c.K.Hi, c.CycleTime)

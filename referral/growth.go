@@ -159,8 +159,8 @@ type Interval struct {
 	Estimate, Lo, Hi float64
 }
 
-// Cohort is the viral growth of the people who joined in one period.
-type Cohort struct {
+// ViralCohort is the viral growth of the people who joined in one period.
+type ViralCohort struct {
 	Start time.Time
 	Users int // people who joined in the period
 	// Referred counts the users of the period who came by referral; Share is the share
@@ -180,11 +180,11 @@ type Cohort struct {
 	CycleTime time.Duration
 }
 
-// MaxCohorts bounds the periods Cohorts tabulates (65,536: a century of weeks is 5,218);
+// MaxViralCohorts bounds the periods ViralGrowth tabulates (65,536: a century of weeks is 5,218);
 // the count is the caller's and sizes the result, so more is refused with ErrInvalid.
-const MaxCohorts = 1 << 16
+const MaxViralCohorts = 1 << 16
 
-// Cohorts measures viral growth by sign-up cohort: the people who joined in each of n
+// ViralGrowth measures viral growth by sign-up cohort: the people who joined in each of n
 // periods of the given length from start. K = i × c (Skok), invitations per user times
 // the conversion of invitations. Counts cover all the data, so the youngest cohorts,
 // which have had less time to invite, understate their K.
@@ -196,9 +196,9 @@ const MaxCohorts = 1 << 16
 // conversions y_u, i = x̄ and c = ȳ/x̄, the product is exactly ȳ, whose gradient makes
 // the delta-method variance Var(ȳ) = s_y²/n: the interval is K ± z·s_y/√n, truncated at
 // 0. With fewer than two users the interval is [0, +Inf).
-func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Duration, n int, level float64) ([]Cohort, error) {
-	if n > MaxCohorts {
-		return nil, fmt.Errorf("%w: cohorts: %d periods, over the limit of %d", ErrInvalid, n, MaxCohorts)
+func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period time.Duration, n int, level float64) ([]ViralCohort, error) {
+	if n > MaxViralCohorts {
+		return nil, fmt.Errorf("%w: cohorts: %d periods, over the limit of %d", ErrInvalid, n, MaxViralCohorts)
 	}
 	if period <= 0 || n <= 0 || !(level > 0 && level < 1) {
 		return nil, fmt.Errorf("%w: cohorts: period %v, n %d, level %v: want positive period and count and a level in (0, 1)", ErrInvalid, period, n, level)
@@ -223,7 +223,7 @@ func Cohorts(signups []Signup, invites []Invite, start time.Time, period time.Du
 		brought[s.Referrer] = append(brought[s.Referrer], gap)
 	}
 	z := stats.ZCrit(level)
-	out := make([]Cohort, n)
+	out := make([]ViralCohort, n)
 	for i := range out {
 		c := &out[i]
 		c.Start = start.Add(time.Duration(i) * period)

@@ -105,7 +105,7 @@ func TestCohortsByHand(t *testing.T) {
 		{Profile: 6, Referrer: 3, At: day(9)},
 	}
 	invites := []Invite{{1, day(1)}, {1, day(1)}, {1, day(2)}, {1, day(3)}, {2, day(2)}}
-	cs, err := Cohorts(signups, invites, day(0), week, 2, 0.95)
+	cs, err := ViralGrowth(signups, invites, day(0), week, 2, 0.95)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestCohortsByHand(t *testing.T) {
 	if cs[1].Users != 3 || cs[1].Referred != 3 || cs[1].Share.Estimate != 1 || cs[1].K.Estimate != 0 {
 		t.Errorf("cohort 2: %+v", cs[1])
 	}
-	if _, err := Cohorts(signups, invites, day(0), 0, 1, 0.95); !errors.Is(err, ErrInvalid) {
+	if _, err := ViralGrowth(signups, invites, day(0), 0, 1, 0.95); !errors.Is(err, ErrInvalid) {
 		t.Errorf("zero period: %v", err)
 	}
 }
@@ -167,7 +167,7 @@ func TestKIntervalCoverage(t *testing.T) {
 				}
 			}
 		}
-		cs, err := Cohorts(signups, invites, day(0), 24*time.Hour, 1, 0.95)
+		cs, err := ViralGrowth(signups, invites, day(0), 24*time.Hour, 1, 0.95)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func init() {
 // with Attribute over the original paths to rounding, since counts are summed in
 // another order. A model that does not validate is an error wrapping ErrInvalid; a bad
 // path fails the pipeline with an error naming it.
-func Attribution(s beam.Scope, models map[string]attribution.Model, paths beam.PCollection) (beam.PCollection, error) {
+func Attribution(s beam.Scope, models map[string]attribution.CreditRule, paths beam.PCollection) (beam.PCollection, error) {
 	var w []modelWire
 	for _, name := range slices.Sorted(maps.Keys(models)) {
 		mw, err := wireModel(name, models[name])
@@ -55,7 +55,7 @@ type modelWire struct {
 	Params json.RawMessage
 }
 
-func wireModel(name string, m attribution.Model) (modelWire, error) {
+func wireModel(name string, m attribution.CreditRule) (modelWire, error) {
 	if m == nil {
 		return modelWire{}, fmt.Errorf("%w: model %q is nil", ErrInvalid, name)
 	}
@@ -69,8 +69,8 @@ func wireModel(name string, m attribution.Model) (modelWire, error) {
 	return modelWire{Name: name, Kind: reflect.TypeOf(m).Name(), Params: p}, nil
 }
 
-func (w modelWire) model() (attribution.Model, error) {
-	var m attribution.Model
+func (w modelWire) model() (attribution.CreditRule, error) {
+	var m attribution.CreditRule
 	var err error
 	switch w.Kind {
 	case "FirstTouch":
@@ -103,7 +103,7 @@ func (w modelWire) model() (attribution.Model, error) {
 
 // deref turns the pointers the decoder filled back into the values the SDK's closed
 // set of models holds.
-func deref(m attribution.Model) attribution.Model {
+func deref(m attribution.CreditRule) attribution.CreditRule {
 	switch x := m.(type) {
 	case *attribution.LastTouch:
 		return *x

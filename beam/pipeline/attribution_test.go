@@ -9,8 +9,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 )
 
-func attributionModels() map[string]attribution.Model {
-	return map[string]attribution.Model{
+func attributionModels() map[string]attribution.CreditRule {
+	return map[string]attribution.CreditRule{
 		"first":    attribution.FirstTouch{},
 		"last":     attribution.LastTouch{Direct: "direct"},
 		"linear":   attribution.Linear{},
@@ -58,8 +58,8 @@ func TestAttributionEqualsInProcess(t *testing.T) {
 func TestAttributionRefusesBadModels(t *testing.T) {
 	_, s := beam.NewPipelineWithRoot()
 	paths := beam.CreateList(s, genPaths(1, 3))
-	for _, m := range []attribution.Model{nil, attribution.Markov{Order: 9}, attribution.PositionBased{First: 0.9, Last: 0.9}} {
-		if _, err := Attribution(s, map[string]attribution.Model{"m": m}, paths); !errors.Is(err, ErrInvalid) {
+	for _, m := range []attribution.CreditRule{nil, attribution.Markov{Order: 9}, attribution.PositionBased{First: 0.9, Last: 0.9}} {
+		if _, err := Attribution(s, map[string]attribution.CreditRule{"m": m}, paths); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%#v: %v, want ErrInvalid", m, err)
 		}
 	}

@@ -305,7 +305,7 @@ func ExampleAttribution() {
 		{Touches: []string{"search"}, Nulls: 1},
 	}
 	p, s := beam.NewPipelineWithRoot()
-	out, err := pipeline.Attribution(s, map[string]attribution.Model{"last": attribution.LastTouch{}, "linear": attribution.Linear{}}, beam.CreateList(s, paths))
+	out, err := pipeline.Attribution(s, map[string]attribution.CreditRule{"last": attribution.LastTouch{}, "linear": attribution.Linear{}}, beam.CreateList(s, paths))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,7 +12,7 @@ import (
 // first, then the data-driven models.
 var models = []struct {
 	name  string
-	model attribution.Model
+	model attribution.CreditRule
 }{
 	{"first", attribution.FirstTouch{}},
 	{"last", attribution.LastTouch{}},

@@ -116,8 +116,8 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 		if err != nil {
 			return err
 		}
-		from := "from " + plural(li.SettledCohorts, "settled month")
-		if li.SettledCohorts == 0 {
+		from := "from " + plural(li.SettledVintages, "settled month")
+		if li.SettledVintages == 0 {
 			from = "no month settled yet: from points of known fate, biased low"
 		}
 		w.line("liability at %s: %s points outstanding, breakage %.1f%% (%s), expected cost %s (%s to %s)",
@@ -125,10 +125,10 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 	}
 	li, _ := l.Liability(end, &loyalty.LiabilityOptions{CostPerPoint: costPerPoint})
 	w.line("breakage by earn month at the end (expired / (redeemed + expired), 95%% interval):")
-	for _, c := range li.Cohorts {
+	for _, c := range li.Vintages {
 		pooled := ""
 		switch {
-		case c.Borrowed && li.SettledCohorts > 0:
+		case c.Borrowed && li.SettledVintages > 0:
 			pooled = " (points outstanding: the settled months' breakage)"
 		case c.Borrowed:
 			pooled = " (points outstanding: the breakage of all points of known fate)"

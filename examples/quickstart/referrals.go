@@ -23,7 +23,7 @@ type referrals struct {
 	payable                    int64 // cents owed to referrers and referred as of the end
 	generations                []int
 	top                        []topReferrer
-	k                          referral.Cohort // the whole period as one cohort
+	k                          referral.ViralCohort // the whole period as one cohort
 	projected, limit           float64
 	credit                     map[string][]attribution.Credit // per attribution model
 	channels                   []string
@@ -38,7 +38,7 @@ type topReferrer struct {
 // The attribution models the report compares.
 var attributionModels = []struct {
 	name  string
-	model attribution.Model
+	model attribution.CreditRule
 }{
 	{"last touch", attribution.LastTouch{}},
 	{"linear", attribution.Linear{}},
@@ -148,7 +148,7 @@ func runReferrals(r *resolved, start, end time.Time) (*referrals, map[uint32]uin
 		return int(a.profile) - int(b.profile)
 	})
 	out.top = out.top[:min(3, len(out.top))]
-	ks, err := referral.Cohorts(signups, invites, start, end.Sub(start), 1, 0.95)
+	ks, err := referral.ViralGrowth(signups, invites, start, end.Sub(start), 1, 0.95)
 	if err != nil {
 		return nil, nil, err
 	}

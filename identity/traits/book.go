@@ -10,12 +10,12 @@ import (
 	"github.com/clientele-go/clientele/identity"
 )
 
-// Rule says which value of a trait a profile keeps when its identifiers hold several.
-type Rule uint8
+// MergeRule says which value of a trait a profile keeps when its identifiers hold several.
+type MergeRule uint8
 
 const (
 	// MostRecent keeps the value observed last.
-	MostRecent Rule = iota + 1
+	MostRecent MergeRule = iota + 1
 	// MostTrusted keeps the value from the most trusted source (Policy.Ranking; an
 	// unranked source is trusted least), the most recent among that source's values.
 	MostTrusted
@@ -28,9 +28,9 @@ const (
 // Policy gives each trait its rule.
 type Policy struct {
 	// Rules by trait name; a trait not listed takes Default.
-	Rules map[string]Rule
+	Rules map[string]MergeRule
 	// Default is the rule of unlisted traits; 0 means MostRecent.
-	Default Rule
+	Default MergeRule
 	// Ranking lists sources, most trusted first.
 	Ranking []string
 	// Canonical, if set, turns an observation's identifier into the form the resolver
@@ -133,7 +133,7 @@ func NewBook(p Policy) (*Book, error) {
 	return &Book{policy: p, rank: rank, slots: map[identity.ID]map[string]*slot{}}, nil
 }
 
-func (b *Book) rule(trait string) Rule {
+func (b *Book) rule(trait string) MergeRule {
 	if r, ok := b.policy.Rules[trait]; ok {
 		return r
 	}
@@ -203,7 +203,7 @@ func (b *Book) Observe(o Observation) error {
 }
 
 // better reports whether x beats y under rule r (r is not Union).
-func better(r Rule, x, y *obs) bool {
+func better(r MergeRule, x, y *obs) bool {
 	switch r {
 	case FirstSeen:
 		return y.later(x)

@@ -15,7 +15,7 @@ import (
 )
 
 var testPolicy = Policy{
-	Rules:   map[string]Rule{"name": MostRecent, "email": FirstSeen, "tier": MostTrusted, "consent": Union},
+	Rules:   map[string]MergeRule{"name": MostRecent, "email": FirstSeen, "tier": MostTrusted, "consent": Union},
 	Ranking: []string{"crm", "store"},
 }
 
@@ -159,7 +159,7 @@ func TestObserveRejects(t *testing.T) {
 	if len(b.slots) != 0 {
 		t.Errorf("a rejected observation was kept")
 	}
-	for _, p := range []Policy{{Default: 9}, {Rules: map[string]Rule{"x": 0}}, {Ranking: []string{"a", "a"}}} {
+	for _, p := range []Policy{{Default: 9}, {Rules: map[string]MergeRule{"x": 0}}, {Ranking: []string{"a", "a"}}} {
 		if _, err := NewBook(p); !errors.Is(err, ErrInvalid) {
 			t.Errorf("NewBook(%+v): %v", p, err)
 		}

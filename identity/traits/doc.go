@@ -9,7 +9,7 @@
 // combines them, and an Unmerge (or a hot identifier's quarantine, or a Forget) derives
 // them again from what remains, with nothing to undo:
 //
-//	b, _ := traits.NewBook(traits.Policy{Rules: map[string]traits.Rule{"tier": traits.MostTrusted},
+//	b, _ := traits.NewBook(traits.Policy{Rules: map[string]traits.MergeRule{"tier": traits.MostTrusted},
 //		Ranking: []string{"crm", "store", "web"}})
 //	b.Observe(traits.Observation{ID: email, Trait: "tier", Value: "gold", Source: "crm", At: at})
 //	p, _ := resolver.Lookup(email)

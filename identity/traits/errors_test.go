@@ -31,7 +31,7 @@ func TestErrorPaths(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"NewBook with an unknown rule", book(traits.Policy{Rules: map[string]traits.Rule{"city": 9}})},
+		{"NewBook with an unknown rule", book(traits.Policy{Rules: map[string]traits.MergeRule{"city": 9}})},
 		{"NewBook with an unknown default", book(traits.Policy{Default: 9})},
 		{"NewBook ranking a source twice", book(traits.Policy{Ranking: []string{"crm", "web", "crm"}})},
 		{"Observe of an empty identifier", with(func(o *traits.Observation) { o.ID.Value = "" })},

@@ -18,7 +18,7 @@ func Example() {
 	day := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	r, _ := identity.New(identity.DefaultRules())
 	b, _ := traits.NewBook(traits.Policy{
-		Rules:   map[string]traits.Rule{"tier": traits.MostTrusted, "name": traits.MostRecent, "consent": traits.Union},
+		Rules:   map[string]traits.MergeRule{"tier": traits.MostTrusted, "name": traits.MostRecent, "consent": traits.Union},
 		Ranking: []string{"crm", "store", "web"},
 	})
 	card := identity.ID{Kind: "loyalty_card", Value: "L-881"}

@@ -5,10 +5,10 @@ import (
 	"slices"
 )
 
-// Model is an attribution model: one of [FirstTouch], [LastTouch], [Linear],
+// CreditRule is an attribution model: one of [FirstTouch], [LastTouch], [Linear],
 // [PositionBased], [TimeDecay], [Markov] and [Shapley]. The set is closed; models are
 // plain values and safe for concurrent use.
-type Model interface {
+type CreditRule interface {
 	// credit returns each channel's share of the conversions and of the value.
 	credit(j *journeys) ([]Credit, error)
 	// validate checks the model's parameters.
@@ -26,7 +26,7 @@ type Model interface {
 // value without conversions is an error wrapping [ErrInvalid] that names the path's index;
 // a model with parameters out of range is an error wrapping [ErrInvalid]. Attribute does
 // not modify paths.
-func Attribute(paths []Path, m Model) (map[string]Credit, error) {
+func Attribute(paths []Path, m CreditRule) (map[string]Credit, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: attribute: nil model", ErrInvalid)
 	}

@@ -39,7 +39,7 @@ func TestHeuristicsByHand(t *testing.T) {
 	// so 1/7, 2/7, 4/7.
 	cases := []struct {
 		name  string
-		model Model
+		model CreditRule
 		want  map[string]Credit
 	}{
 		{"first", FirstTouch{}, map[string]Credit{"A": {1, 30}, "B": {}, "C": {}}},
@@ -299,8 +299,8 @@ func genPaths(t *rapid.T, minConv float64) []Path {
 	return paths
 }
 
-func allModels() []Model {
-	return []Model{FirstTouch{}, LastTouch{}, LastTouch{Direct: "direct"}, Linear{}, PositionBased{},
+func allModels() []CreditRule {
+	return []CreditRule{FirstTouch{}, LastTouch{}, LastTouch{Direct: "direct"}, Linear{}, PositionBased{},
 		PositionBased{First: 0.1, Last: 0.7}, TimeDecay{HalfLifeTouches: 2}, Markov{}, Markov{Order: 2},
 		Markov{Order: 3}, Markov{Order: 4}, Shapley{}, Shapley{Game: SubsetRate}}
 }
@@ -553,7 +553,7 @@ func TestAttributeBadInput(t *testing.T) {
 	cases := []struct {
 		name  string
 		paths []Path
-		model Model
+		model CreditRule
 		want  error
 		where string
 	}{

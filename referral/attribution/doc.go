@@ -7,7 +7,7 @@
 //	}
 //	credits, err := attribution.Attribute(paths, attribution.Markov{Order: 1})
 //
-// [Attribute] applies a [Model] to journeys ([Path], parsed by [ParsePath] and
+// [Attribute] applies a [CreditRule] to journeys ([Path], parsed by [ParsePath] and
 // [ReadPaths]): the rule-based [FirstTouch], [LastTouch] (optionally last non-direct),
 // [Linear], [PositionBased] and [TimeDecay], and the data-driven [Markov] (removal
 // effects of an absorbing chain of order 1 to 4, solved exactly) and [Shapley] (Zhao

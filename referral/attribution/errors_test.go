@@ -13,7 +13,7 @@ import (
 // the package's sentinel that names its kind, and carry "attribution:" exactly once.
 func TestErrorPaths(t *testing.T) {
 	good := []attribution.Path{{Touches: []string{"a", "b"}, Conversions: 1}}
-	attr := func(paths []attribution.Path, m attribution.Model) error {
+	attr := func(paths []attribution.Path, m attribution.CreditRule) error {
 		_, err := attribution.Attribute(paths, m)
 		return err
 	}

@@ -28,7 +28,7 @@ func ExampleAttribute() {
 		p.Conversions, p.Nulls, p.Value = j.conv, j.nulls, j.value
 		paths = append(paths, p)
 	}
-	for _, m := range []attribution.Model{attribution.LastTouch{}, attribution.Linear{}, attribution.PositionBased{}, attribution.Markov{Order: 1}} {
+	for _, m := range []attribution.CreditRule{attribution.LastTouch{}, attribution.Linear{}, attribution.PositionBased{}, attribution.Markov{Order: 1}} {
 		credits, err := attribution.Attribute(paths, m)
 		if err != nil {
 			fmt.Println(err)

@@ -134,7 +134,7 @@ func ExampleLedger_Liability() {
 	l.Earn(ctx, time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC), "feb1", 1, "F1", 20000)
 
 	li, _ := l.Liability(time.Date(2026, 2, 15, 0, 0, 0, 0, time.UTC), &loyalty.LiabilityOptions{CostPerPoint: 0.5})
-	for _, c := range li.Cohorts {
+	for _, c := range li.Vintages {
 		fmt.Printf("%s spent %d expired %d outstanding %d breakage %.2f borrowed %v\n",
 			c.Month.Format("2006-01"), c.Spent, c.Expired, c.Outstanding, c.Breakage, c.Borrowed)
 	}

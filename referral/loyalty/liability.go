@@ -21,8 +21,8 @@ type LiabilityOptions struct {
 // Liability is what the points outstanding at an instant are expected to cost.
 //
 // Breakage, the share of points that will never be redeemed, is estimated from the
-// member base's own history, by cohort of the month the points were earned. Among the
-// points of a cohort whose fate is known (spent or expired; points taken back by
+// member base's own history, by vintage, the month the points were earned. Among the
+// points of a vintage whose fate is known (spent or expired; points taken back by
 // refunds and adjustments are left out), the share that expired,
 //
 //	b = Σ expired_i / Σ (spent_i + expired_i)
@@ -36,35 +36,35 @@ type LiabilityOptions struct {
 // would collapse there: two members' lots that both expired would claim a breakage of
 // exactly 100%, where Korn-Graubard says 16% to 100%.
 //
-// A cohort is settled when none of its points is outstanding: its breakage is then its
-// own, exact. A cohort with points outstanding cannot use its own ratio, which is
+// A vintage is settled when none of its points is outstanding: its breakage is then its
+// own, exact. A vintage with points outstanding cannot use its own ratio, which is
 // biased low while points are still spendable (spent points are known as they are
-// spent, expired ones only at expiry), so it borrows the ratio of all settled cohorts'
-// lots together (Borrowed), as actuaries carry mature cohorts' development to young
-// ones. With no settled cohort (say, points that never expire) every cohort with
+// spent, expired ones only at expiry), so it borrows the ratio of all settled vintages'
+// lots together (Borrowed), as actuaries carry mature vintages' development to young
+// ones. With no settled vintage (say, points that never expire) every vintage with
 // points outstanding borrows the ratio of all lots of known fate, which is biased low;
-// SettledCohorts says which case holds. The outstanding points of each cohort
+// SettledVintages says which case holds. The outstanding points of each vintage
 // (available and locked) are valued at (1 - b) × CostPerPoint, and the value's
-// bounds take every cohort's bound together, which is conservative.
+// bounds take every vintage's bound together, which is conservative.
 //
 // Debt (points members owe) is reported beside and not netted: it is repaid only if
 // members earn again.
 type Liability struct {
-	At             time.Time
-	Outstanding    int64   // points available or locked
-	Debt           int64   // points owed by members in debt
-	Expired        int64   // points expired by At
-	Breakage       float64 // expected share of Outstanding never redeemed
-	Value          float64 // expected cost of Outstanding, minor units
-	ValueLo        float64
-	ValueHi        float64
-	SettledCohorts int      // the cohorts whose lots the borrowed breakage comes from (0: all lots of known fate)
-	Cohorts        []Cohort // by earn month
+	At              time.Time
+	Outstanding     int64   // points available or locked
+	Debt            int64   // points owed by members in debt
+	Expired         int64   // points expired by At
+	Breakage        float64 // expected share of Outstanding never redeemed
+	Value           float64 // expected cost of Outstanding, minor units
+	ValueLo         float64
+	ValueHi         float64
+	SettledVintages int       // the vintages whose lots the borrowed breakage comes from (0: all lots of known fate)
+	Vintages        []Vintage // by earn month
 }
 
-// Cohort is the points earned in one month, as of the liability's instant. Credited =
+// Vintage is the points earned in one month, as of the liability's instant. Credited =
 // Spent + Taken + Expired + Outstanding.
-type Cohort struct {
+type Vintage struct {
 	Month                                        time.Time // first instant of the month, in Rules.Location
 	Credited, Spent, Taken, Expired, Outstanding int64
 	Breakage, Lo, Hi                             float64 // its own when settled, else borrowed
@@ -74,7 +74,7 @@ type Cohort struct {
 
 // cohortSums gathers one cohort's lots.
 type cohortSums struct {
-	Cohort
+	Vintage
 	known, expired []float64 // per lot of known fate
 }
 
@@ -113,7 +113,7 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 			month := time.Date(e.Year(), e.Month(), 1, 0, 0, 0, 0, loc)
 			c := cohorts[month.UnixNano()]
 			if c == nil {
-				c = &cohortSums{Cohort: Cohort{Month: month}}
+				c = &cohortSums{Vintage: Vintage{Month: month}}
 				cohorts[month.UnixNano()] = c
 			}
 			s, tk := lt.totalsBefore(k)
@@ -146,14 +146,14 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 		known.known = append(known.known, c.known...)
 		known.expired = append(known.expired, c.expired...)
 		if c.Outstanding == 0 {
-			out.SettledCohorts++
+			out.SettledVintages++
 			settled.known = append(settled.known, c.known...)
 			settled.expired = append(settled.expired, c.expired...)
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	pool := known
-	if out.SettledCohorts > 0 {
+	if out.SettledVintages > 0 {
 		pool = settled
 	}
 	pb, plo, phi := breakage(pool.known, pool.expired, o.Level)
@@ -173,7 +173,7 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 		out.Outstanding += c.Outstanding
 		out.Expired += c.Expired
 		expected += n * c.Breakage
-		out.Cohorts = append(out.Cohorts, c.Cohort)
+		out.Vintages = append(out.Vintages, c.Vintage)
 	}
 	if out.Outstanding > 0 {
 		out.Breakage = expected / float64(out.Outstanding)

@@ -119,8 +119,8 @@ func TestLiabilityReconcilesWithLedger(t *testing.T) {
 		if bal.Available+bal.Locked != li.Outstanding || bal.Debt != li.Debt || bal.Expired != li.Expired {
 			t.Fatalf("%v: balances add up to %+v, liability %+v", at, bal, li)
 		}
-		var c loyalty.Cohort
-		for _, x := range li.Cohorts {
+		var c loyalty.Vintage
+		for _, x := range li.Vintages {
 			c.Credited += x.Credited
 			c.Spent += x.Spent
 			c.Taken += x.Taken
@@ -189,7 +189,7 @@ func TestBreakageGolden(t *testing.T) {
 		}
 		var b, lo, hi float64
 		fmt.Sscan(want, &b, &lo, &hi)
-		c := li.Cohorts[0]
+		c := li.Vintages[0]
 		if math.Abs(c.Breakage-b) > 1e-12 || math.Abs(c.Lo-lo) > 1e-9 || math.Abs(c.Hi-hi) > 1e-9 {
 			t.Fatalf("%s: breakage %v [%v, %v], NumPy %v [%v, %v]", lotsPart, c.Breakage, c.Lo, c.Hi, b, lo, hi)
 		}

@@ -139,7 +139,7 @@ func TestLotsMatchReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := map[int64][3]int64{}
-				for _, c := range li.Cohorts {
+				for _, c := range li.Vintages {
 					got[c.Month.Unix()] = [3]int64{c.Spent, c.Expired, c.Outstanding}
 				}
 				if diff := cmp.Diff(ref.cohorts(p), got); diff != "" {

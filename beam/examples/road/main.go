@@ -104,7 +104,7 @@ var (
 	}
 	cohortSpec = funnel.Cohorts{Start: funnel.Step{Name: "visit"}, Return: funnel.Step{Name: "visit"}, By: funnel.Month, Periods: 6}
 	lifecycle  = funnel.Lifecycle{By: funnel.Month}
-	models     = map[string]attribution.Model{
+	models     = map[string]attribution.CreditRule{
 		"first touch": attribution.FirstTouch{},
 		"last touch":  attribution.LastTouch{},
 		"linear":      attribution.Linear{},
