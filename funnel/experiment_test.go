@@ -1,39 +1,20 @@
 package funnel
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/golden"
 	"pgregory.net/rapid"
 )
-
-// goldenRows reads a golden CSV file (lines opening with # are comments) and returns
-// its rows after the header.
-func goldenRows(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	rows, err := r.ReadAll()
-	if err != nil || len(rows) == 0 {
-		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
-	}
-	return rows[1:]
-}
 
 // TestSampleSizeGolden checks SampleSize against testdata/samplesize/golden.csv, the
 // same closed form with SciPy's normal quantiles (golden.py).
 func TestSampleSizeGolden(t *testing.T) {
-	for _, rec := range goldenRows(t, "testdata/samplesize/golden.csv") {
+	for _, rec := range golden.Rows(t, "testdata/samplesize/golden.csv") {
 		var v [4]float64
 		for i := range v {
 			v[i], _ = strconv.ParseFloat(rec[i], 64)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/golden"
 	"pgregory.net/rapid"
 )
 
@@ -16,7 +17,7 @@ import (
 // from the definitions by golden.py: a change would move profiles between the groups of
 // a running campaign.
 func TestHoldoutGolden(t *testing.T) {
-	for _, rec := range goldenRows(t, "testdata/holdout/golden.csv") {
+	for _, rec := range golden.Rows(t, "testdata/holdout/golden.csv") {
 		p, _ := strconv.ParseUint(rec[1], 10, 32)
 		want, _ := strconv.ParseFloat(rec[2], 64)
 		if got := holdoutDraw(saltKey(rec[0]), uint32(p)); got != want {

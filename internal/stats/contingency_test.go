@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/golden"
 	"pgregory.net/rapid"
 )
 
@@ -23,7 +24,7 @@ func close9(got, want float64) bool {
 // against SciPy's values (see contingency.py) to 1e-9.
 func TestContingencyGolden(t *testing.T) {
 	var chosen, wantQ []float64
-	for _, rec := range goldenRows(t, "testdata/contingency.csv") {
+	for _, rec := range golden.Rows(t, "testdata/contingency.csv") {
 		v := make([]float64, len(rec))
 		for i, s := range rec {
 			var err error

@@ -1,40 +1,21 @@
 package stats
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/golden"
 	"gonum.org/v1/gonum/stat/distuv"
 	"pgregory.net/rapid"
 )
 
-// goldenRows reads a golden CSV file (lines opening with # are comments) and returns
-// its rows after the header.
-func goldenRows(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	rows, err := r.ReadAll()
-	if err != nil || len(rows) == 0 {
-		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
-	}
-	return rows[1:]
-}
-
 // TestGoldenSciPy holds every function against SciPy's figures (testdata/golden.csv).
 func TestGoldenSciPy(t *testing.T) {
 	seen := map[string]int{}
-	for _, row := range goldenRows(t, "testdata/golden.csv") {
+	for _, row := range golden.Rows(t, "testdata/golden.csv") {
 		num := func(i int) float64 {
 			v, err := strconv.ParseFloat(row[i], 64)
 			if err != nil {
