@@ -202,7 +202,8 @@ func BenjaminiHochberg(ps []float64) ([]float64, error) {
 	for k := m - 1; k >= 0; k-- {
 		i := order[k]
 		run = min(run, ps[i]*float64(m)/float64(k+1))
-		q[i] = run
+		q[i] = max(run, ps[i]) // m·p/m may round below p
+
 	}
 	return q, nil
 }

@@ -159,3 +159,25 @@ func BenchmarkFisherNaive(b *testing.B) {
 		}
 	}
 }
+
+// A q-value is never below its p-value, also where m·p/m rounds below p (p = 7/15 with
+// m = 3 did, and TestCorrelateReference caught it).
+func TestBenjaminiHochbergNotBelowP(t *testing.T) {
+	for m := 1; m <= 40; m++ {
+		for _, p := range []float64{7.0 / 15, 0.1, 1.0 / 3, 0.7, 0.29, 0.57} {
+			ps := make([]float64, m)
+			for i := range ps {
+				ps[i] = p
+			}
+			q, err := BenjaminiHochberg(ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range q {
+				if q[i] < ps[i] {
+					t.Fatalf("m %d: q %v below p %v", m, q[i], ps[i])
+				}
+			}
+		}
+	}
+}
