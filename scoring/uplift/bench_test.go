@@ -17,34 +17,28 @@ var million = sync.OnceValue(func() *synth.Campaign {
 })
 
 func BenchmarkFitScore1M(b *testing.B) {
-	c := million()
-	for _, l := range []Learner{TwoModel, ClassTransformation, XLearner} {
-		b.Run(l.String(), func(b *testing.B) {
-			b.ReportAllocs()
-			defer reportCPU(b)()
-			for b.Loop() {
-				m, err := Fit(c.X, c.Treated, c.Converted, &FitOptions{Learner: l})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := m.Uplift(c.X); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchFitScore(b, func(c *synth.Campaign, o *FitOptions) (*Model, error) {
+		return Fit(c.X, c.Treated, c.Converted, o)
+	})
 }
 
 // BenchmarkFitSpend1M fits the spend learners (ridge regressions, one pass over the rows
 // per linear model) and scores the same million.
 func BenchmarkFitSpend1M(b *testing.B) {
+	benchFitScore(b, func(c *synth.Campaign, o *FitOptions) (*Model, error) {
+		return FitSpend(c.X, c.Treated, c.Spend, o)
+	})
+}
+
+// benchFitScore fits each learner to the million with fit and scores them.
+func benchFitScore(b *testing.B, fit func(c *synth.Campaign, o *FitOptions) (*Model, error)) {
 	c := million()
 	for _, l := range []Learner{TwoModel, ClassTransformation, XLearner} {
 		b.Run(l.String(), func(b *testing.B) {
 			b.ReportAllocs()
 			defer reportCPU(b)()
 			for b.Loop() {
-				m, err := FitSpend(c.X, c.Treated, c.Spend, &FitOptions{Learner: l})
+				m, err := fit(c, &FitOptions{Learner: l})
 				if err != nil {
 					b.Fatal(err)
 				}

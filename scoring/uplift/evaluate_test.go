@@ -9,12 +9,20 @@ import (
 )
 
 // On campaigns where the promotion changes nothing, a model's Qini coefficient on fresh
-// data has a 95% bootstrap interval that contains 0 for about 95% of campaigns. The
-// seeds are fixed, so the test is deterministic; the bound (at most 4 misses of 16,
-// where the expected number is 0.8 and P(≥ 4) ≈ 0.7% for Binomial(16, 0.05)) would
-// catch intervals that are far too narrow or a Qini biased away from 0, and a change
-// that moves the figures by chance fails with that small probability only.
+// data has a 95% bootstrap interval that contains 0 for about 95% of campaigns.
 func TestQiniZeroEffectCoverage(t *testing.T) {
+	zeroEffectCoverage(t, "", 100, nil, fitEvaluate)
+}
+
+// zeroEffectCoverage simulates campaigns where the promotion changes nothing, from
+// seed first on, fits (with fo) and evaluates each with fitEval, and fails if the Qini
+// interval misses 0 in more than a quarter of them. The seeds are fixed, so the test
+// is deterministic; the bound (at most 4 misses of 16, where the expected number is
+// 0.8 and P(≥ 4) ≈ 0.7% for Binomial(16, 0.05)) would catch intervals that are far
+// too narrow or a Qini biased away from 0, and a change that moves the figures by
+// chance fails with that small probability only. what names the outcome in messages.
+func zeroEffectCoverage(t *testing.T, what string, first uint64, fo *FitOptions, fitEval func(t *testing.T, train, test *synth.Campaign, fo *FitOptions, eo *EvalOptions) *Evaluation) {
+	t.Helper()
 	seeds := 16
 	n := 20_000
 	if testing.Short() {
@@ -25,29 +33,36 @@ func TestQiniZeroEffectCoverage(t *testing.T) {
 	}
 	misses := 0
 	for s := range seeds {
-		seed := uint64(100 + 2*s)
+		seed := first + 2*uint64(s)
 		train := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: seed, NoEffect: true})
 		test := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: seed + 1, NoEffect: true})
-		m, err := Fit(train.X, train.Treated, train.Converted, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := m.Uplift(test.X)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := Evaluate(u, test.Treated, test.Converted, &EvalOptions{Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ev := fitEval(t, train, test, fo, &EvalOptions{Seed: seed})
 		if !ev.QiniCoefficient.Contains(0) {
 			misses++
 			t.Logf("seed %d: Qini %+.4f [%+.4f, %+.4f] excludes 0", seed, ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lo, ev.QiniCoefficient.Hi)
 		}
 	}
 	if misses > seeds/4 {
-		t.Errorf("%d of %d zero-effect campaigns have a Qini interval without 0", misses, seeds)
+		t.Errorf("%d of %d zero-effect campaigns have a %sQini interval without 0", misses, seeds, what)
 	}
+}
+
+// fitEvaluate fits a conversion model to train and evaluates its uplift on test.
+func fitEvaluate(t *testing.T, train, test *synth.Campaign, fo *FitOptions, eo *EvalOptions) *Evaluation {
+	t.Helper()
+	m, err := Fit(train.X, train.Treated, train.Converted, fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := m.Uplift(test.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Evaluate(u, test.Treated, test.Converted, eo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
 
 // With a real effect, the model's Qini and AUUC are positive and their intervals
@@ -56,15 +71,7 @@ func TestQiniZeroEffectCoverage(t *testing.T) {
 func TestEvaluateFindsEffect(t *testing.T) {
 	train := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 1})
 	test := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 2})
-	m, err := Fit(train.X, train.Treated, train.Converted, &FitOptions{Learner: XLearner})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := m.Uplift(test.X)
-	ev, err := Evaluate(u, test.Treated, test.Converted, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := fitEvaluate(t, train, test, &FitOptions{Learner: XLearner}, nil)
 	truth, err := Evaluate(test.Uplift, test.Treated, test.Converted, nil)
 	if err != nil {
 		t.Fatal(err)

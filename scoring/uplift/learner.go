@@ -160,33 +160,50 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	if o.Learner == TwoModel {
 		return m, nil
 	}
-	// X-learner stage 2: impute the effects with the other arm's outcome model and
-	// regress them on the features, each arm on half the workers.
-	lambda := o.lambda()
-	mu0, mu1 := logit(m.Control), logit(m.Treated)
+	// X-learner stage 2, with the arms' probabilities as μ₁ and μ₀.
 	outcome := func(i int) float64 {
 		if converted[i] {
 			return 1
 		}
 		return 0
 	}
+	if err := m.fitEffects(x, treated, arms, outcome,
+		arm{m.Treated.Mean, m.Treated.Scale, logit(m.Treated).prob},
+		arm{m.Control.Mean, m.Control.Scale, logit(m.Control).prob}, o, half); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// arm is what the X-learner's second stage takes from one arm's outcome model: its
+// feature standardisation, which the arm's effect model reuses, and μ(x).
+type arm struct {
+	mean, scale []float64
+	mu          func(x []float64) float64
+}
+
+// fitEffects is the X-learner's second stage for either outcome (Künzel et al. 2019,
+// eq. 8): it imputes D = Y - μ₀(x) on the treated rows and D = μ₁(x) - Y on the
+// control rows, y(i) being row i's outcome, regresses D on x in each arm, each on half
+// the workers, and with FitPropensity fits g(x).
+func (m *Model) fitEffects(x [][]float64, treated []bool, arms campaignArms, y func(i int) float64, t, c arm, o FitOptions, half int) error {
+	lambda := o.lambda()
+	var err error
 	if m.EffectTreated, m.EffectControl, err = pair(
 		func() (*Linear, error) {
-			return fitLinear(x, arms.treated, func(i int) float64 { return outcome(i) - mu0.prob(x[i]) },
-				m.Treated.Mean, m.Treated.Scale, lambda, half)
+			return fitLinear(x, arms.treated, func(i int) float64 { return y(i) - c.mu(x[i]) }, t.mean, t.scale, lambda, half)
 		},
 		func() (*Linear, error) {
-			return fitLinear(x, arms.control, func(i int) float64 { return mu1.prob(x[i]) - outcome(i) },
-				m.Control.Mean, m.Control.Scale, lambda, half)
+			return fitLinear(x, arms.control, func(i int) float64 { return t.mu(x[i]) - y(i) }, c.mean, c.scale, lambda, half)
 		}); err != nil {
-		return nil, err
+		return err
 	}
 	if o.FitPropensity {
 		if m.PropensityModel, err = fitPropensity(x, treated, o); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // check checks the options that do not depend on the data.

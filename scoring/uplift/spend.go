@@ -104,22 +104,10 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 	if o.Learner == TwoModel {
 		return m, nil
 	}
-	mu0, mu1 := m.SpendControl.index(), m.SpendTreated.index()
-	if m.EffectTreated, m.EffectControl, err = pair(
-		func() (*Linear, error) {
-			return fitLinear(x, arms.treated, func(i int) float64 { return spend[i] - mu0.eta(x[i]) },
-				m.SpendTreated.Mean, m.SpendTreated.Scale, lambda, half)
-		},
-		func() (*Linear, error) {
-			return fitLinear(x, arms.control, func(i int) float64 { return mu1.eta(x[i]) - spend[i] },
-				m.SpendControl.Mean, m.SpendControl.Scale, lambda, half)
-		}); err != nil {
+	if err := m.fitEffects(x, treated, arms, y,
+		arm{m.SpendTreated.Mean, m.SpendTreated.Scale, m.SpendTreated.index().eta},
+		arm{m.SpendControl.Mean, m.SpendControl.Scale, m.SpendControl.index().eta}, o, half); err != nil {
 		return nil, err
-	}
-	if o.FitPropensity {
-		if m.PropensityModel, err = fitPropensity(x, treated, o); err != nil {
-			return nil, err
-		}
 	}
 	return m, nil
 }

@@ -154,53 +154,32 @@ func TestSpendLearnersRecoverTruth(t *testing.T) {
 // spend, a spend model's Qini coefficient on fresh data has a 95% bootstrap interval
 // containing 0 for about 95% of campaigns (at most 4 misses of 16, P ≈ 0.7% by chance).
 func TestSpendQiniZeroEffectCoverage(t *testing.T) {
-	seeds, n := 16, 20_000
-	if testing.Short() {
-		seeds, n = 8, 10_000
+	zeroEffectCoverage(t, "spend ", 300, &FitOptions{Learner: XLearner}, fitEvaluateSpend)
+}
+
+// fitEvaluateSpend fits a spend model to train and evaluates its uplift on test.
+func fitEvaluateSpend(t *testing.T, train, test *synth.Campaign, fo *FitOptions, eo *EvalOptions) *Evaluation {
+	t.Helper()
+	m, err := FitSpend(train.X, train.Treated, train.Spend, fo)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if raceEnabled {
-		seeds, n = 4, 5_000
+	u, err := m.Uplift(test.X)
+	if err != nil {
+		t.Fatal(err)
 	}
-	misses := 0
-	for s := range seeds {
-		seed := uint64(300 + 2*s)
-		train := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: seed, NoEffect: true})
-		test := synth.SimulateCampaign(synth.CampaignParams{People: n, Seed: seed + 1, NoEffect: true})
-		m, err := FitSpend(train.X, train.Treated, train.Spend, &FitOptions{Learner: XLearner})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := m.Uplift(test.X)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := EvaluateSpend(u, test.Treated, test.Spend, &EvalOptions{Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ev.QiniCoefficient.Contains(0) {
-			misses++
-			t.Logf("seed %d: Qini %+.4f [%+.4f, %+.4f] excludes 0", seed, ev.QiniCoefficient.Estimate, ev.QiniCoefficient.Lo, ev.QiniCoefficient.Hi)
-		}
+	ev, err := EvaluateSpend(u, test.Treated, test.Spend, eo)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if misses > seeds/4 {
-		t.Errorf("%d of %d zero-effect campaigns have a spend Qini interval without 0", misses, seeds)
-	}
+	return ev
 }
 
 // With a real effect the spend Qini is positive and excludes 0.
 func TestSpendEvaluateFindsEffect(t *testing.T) {
 	train := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 1})
 	test := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 2})
-	m, err := FitSpend(train.X, train.Treated, train.Spend, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := m.Uplift(test.X)
-	ev, err := EvaluateSpend(u, test.Treated, test.Spend, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := fitEvaluateSpend(t, train, test, nil, nil)
 	if q := ev.QiniCoefficient; !(q.Lo > 0) {
 		t.Errorf("spend Qini %+.4f [%+.4f, %+.4f] with a real effect", q.Estimate, q.Lo, q.Hi)
 	}
