@@ -203,7 +203,6 @@ func BenjaminiHochberg(ps []float64) ([]float64, error) {
 		i := order[k]
 		run = min(run, ps[i]*float64(m)/float64(k+1))
 		q[i] = max(run, ps[i]) // m·p/m may round below p
-
 	}
 	return q, nil
 }

@@ -23,18 +23,6 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
-func TestNewerSchemaRefused(t *testing.T) {
-	pool := pgtest.Pool(t)
-	ctx := context.Background()
-	schema, _ := pgtest.Newer(t, pool, "referral", func(s string) error {
-		_, err := Open(ctx, pool, &Options{Schema: s})
-		return err
-	})
-	if _, err := Open(ctx, pool, &Options{Schema: schema}); !errors.Is(err, ErrVersion) {
-		t.Fatalf("Open on a newer schema: %v, want ErrVersion", err)
-	}
-}
-
 // TestDamagedRecord: bytes in the table that do not decode are reported, with the position.
 func TestDamagedRecord(t *testing.T) {
 	pool := pgtest.Pool(t)
