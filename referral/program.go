@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/clientele-go/clientele/internal/groupcommit"
+	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
 // Program runs a referral programme over a [Store]. Every event is checked against the
@@ -37,15 +38,14 @@ type Program struct {
 	store  Store
 	shared SharedStore // store, when it is shared
 
-	mu       sync.Mutex // guards st, the group's state, derived and slab
-	st       *state
-	group    *groupcommit.Group[*Record]
-	scratch  []Record // the values the leader hands Store.Append, reused: stores copy what they keep
-	derived  []Record // scratch for derive
-	slab     []Record // where decided records are allocated
-	pos      uint64   // records of the store applied (SharedStore positions)
-	diverged bool     // a Settle failed: the state may hold records the ledger lacks
-	rebuilds uint64   // times the state was read again from the ledger
+	mu      sync.Mutex // guards st, the group's state, derived and slab
+	st      *state
+	group   *groupcommit.Group[*Record]
+	scratch []Record               // the values the leader hands Store.Append, reused: stores copy what they keep
+	derived []Record               // scratch for derive
+	slab    []Record               // where decided records are allocated
+	pos     uint64                 // records of the store applied at Open (on a SharedStore, log.Pos)
+	log     *sharedlog.Log[Record] // the place on the ledger, when store is shared
 }
 
 // Open replays store into a programme run by cfg. The configuration may differ from the
@@ -63,6 +63,9 @@ func Open(store Store, cfg Config) (*Program, error) {
 	p.shared, _ = store.(SharedStore)
 	if p.pos, err = replay(p.st, store.Records(), 0); err != nil {
 		return nil, errorf("open: %w", err)
+	}
+	if p.shared != nil {
+		p.share()
 	}
 	return p, nil
 }

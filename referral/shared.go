@@ -2,9 +2,10 @@ package referral
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
+
+	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
 // SharedStore is implemented by a Store that several Programs, each in its own process,
@@ -45,13 +46,30 @@ type SharedStore interface {
 	Settle() error
 }
 
+// share puts the Program on its SharedStore's ledger, of which it holds p.pos records.
+func (p *Program) share() {
+	p.log = sharedlog.New(p.shared, p.pos, sharedlog.Owner{
+		Mu: &p.mu,
+		Tail: func(from uint64) (uint64, error) {
+			return replay(p.st, p.shared.Since(from), from)
+		},
+		Reread:      p.rebuild,
+		ErrDiverged: ErrDiverged,
+		Errorf:      errorf,
+		Noun:        "ledger",
+	})
+}
+
 // Position returns the number of ledger records the programme holds: after an event
 // returns, a Position read on its Program covers it. Pass it to CatchUp on another
 // Program over the same SharedStore to read your writes there.
 func (p *Program) Position() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.pos
+	if p.log == nil {
+		return p.pos
+	}
+	return p.log.Pos
 }
 
 // CatchUp applies the records other writers appended to a SharedStore since the
@@ -66,16 +84,11 @@ func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.shared == nil {
+	if p.log == nil {
 		return p.pos, nil
 	}
-	err := p.applyTail()
-	if errors.Is(err, ErrDiverged) || err == nil && p.diverged {
-		if err = p.rebuild(); err == nil {
-			err = p.applyTail()
-		}
-	}
-	return p.pos, err
+	err := p.log.CatchUp()
+	return p.log.Pos, err
 }
 
 // replay applies recs to st: the records at positions from, from+1, ...; it returns the
@@ -99,91 +112,17 @@ func replay(st *state, recs iter.Seq2[Record, error], from uint64) (uint64, erro
 	return i, nil
 }
 
-// applyTail applies what other writers appended since the Program's position. The
-// caller holds mu.
-func (p *Program) applyTail() error {
-	pos, err := replay(p.st, p.shared.Since(p.pos), p.pos)
-	p.pos = pos
-	return err
-}
-
 // rebuild reads the whole ledger again into a new state, after a failed Settle left
-// the state holding records the ledger may lack. The caller holds mu.
-func (p *Program) rebuild() error {
+// the state holding records the ledger may lack, and returns the ledger's length. The
+// caller holds mu.
+func (p *Program) rebuild() (uint64, error) {
 	st := newState()
 	pos, err := replay(st, p.shared.Records(), 0)
 	if err != nil {
-		return errorf("rebuild from the shared ledger: %w", err)
+		return 0, errorf("rebuild from the shared ledger: %w", err)
 	}
-	p.st, p.pos, p.diverged = st, pos, false
-	p.rebuilds++
-	return nil
-}
-
-// leadShared makes the Program the ledger's only writer and brings its state up to the
-// ledger's end; on success the caller holds mu and must call unleadShared.
-func (p *Program) leadShared(ctx context.Context) (gen uint64, err error) {
-	err = p.shared.Lead(ctx)
-	p.mu.Lock()
-	if errors.Is(err, ErrDiverged) || err == nil && p.diverged {
-		// A Settle failed: the state may hold records the ledger lacks. Read the
-		// ledger again, with no lead of ours open, and lead again.
-		p.mu.Unlock()
-		if err == nil {
-			p.shared.Settle()
-		}
-		p.mu.Lock()
-		err = p.rebuild()
-		p.mu.Unlock()
-		if err != nil {
-			return 0, err
-		}
-		err = p.shared.Lead(ctx)
-		p.mu.Lock()
-	}
-	if err != nil {
-		p.mu.Unlock()
-		return 0, errorf("lead the shared ledger: %w", err)
-	}
-	if err := p.applyTail(); err != nil {
-		p.mu.Unlock()
-		p.unleadShared(p.rebuilds)
-		return 0, err
-	}
-	return p.rebuilds, nil
-}
-
-// unleadShared settles a lead, called without mu. If the Settle fails, the Program's state
-// may hold records the ledger lacks: unless it was rebuilt since the lead began (by
-// another caller that met the failure first), it is marked for a rebuild.
-func (p *Program) unleadShared(gen uint64) error {
-	err := p.shared.Settle()
-	if err != nil {
-		p.mu.Lock()
-		if p.rebuilds == gen {
-			p.diverged = true
-		}
-		p.mu.Unlock()
-		return errorf("ledger append failed, the events may or may not be recorded (retry them: an event is recorded once per key): %w", err)
-	}
-	return nil
-}
-
-// appendShared buffers decided records under the lead. The caller holds mu.
-func (p *Program) appendShared(recs []*Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	vals := make([]Record, len(recs))
-	for i, r := range recs {
-		vals[i] = *r
-	}
-	if err := p.shared.Append(vals...); err != nil {
-		p.diverged = true // the state holds them; the ledger does not
-		return errorf("ledger append failed: %w", err)
-	}
-	p.pos += uint64(len(recs))
-	return nil
+	p.st = st
+	return pos, nil
 }
 
 // submitShared decides one event on the whole shared ledger and appends its records.
@@ -191,16 +130,16 @@ func (p *Program) submitShared(ctx context.Context, ev Record) error {
 	if err := checkEvent(&ev); err != nil {
 		return err
 	}
-	gen, err := p.leadShared(ctx)
+	gen, err := p.log.Lead(ctx)
 	if err != nil {
 		return err
 	}
 	recs, err := p.decideLocked(&ev)
 	if err == nil {
-		err = p.appendShared(recs)
+		err = p.log.Append(recs)
 	}
 	p.mu.Unlock()
-	if serr := p.unleadShared(gen); err == nil {
+	if serr := p.log.Unlead(gen, nil); err == nil {
 		err = serr
 	}
 	return err
@@ -209,7 +148,7 @@ func (p *Program) submitShared(ctx context.Context, ev Record) error {
 // applyShared is Apply on a SharedStore: applyChunk events per lead and flush.
 func (p *Program) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
-		gen, err := p.leadShared(ctx)
+		gen, err := p.log.Lead(ctx)
 		if err != nil {
 			return errorf("apply event %d: %w", start, err)
 		}
@@ -229,9 +168,9 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 			}
 			recs = append(recs, rs...)
 		}
-		err = p.appendShared(recs)
+		err = p.log.Append(recs)
 		p.mu.Unlock()
-		if serr := p.unleadShared(gen); err == nil {
+		if serr := p.log.Unlead(gen, nil); err == nil {
 			err = serr
 		}
 		if err != nil {

@@ -2,9 +2,10 @@ package loyalty
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"sync"
+
+	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
 // SharedStore is implemented by a Store that several Ledgers, each in its own process,
@@ -49,10 +50,8 @@ type SharedStore interface {
 // shared is a Ledger's state on a SharedStore. The fields but tell are guarded by the
 // Ledger's mu.
 type shared struct {
-	store    SharedStore
-	pos      uint64 // log records applied
-	diverged bool   // a Settle failed: the state may hold records the log lacks
-	rebuilds uint64 // times the state was read again from the log
+	*sharedlog.Log[Record] // the place on the log
+	store                  SharedStore
 	// The WithOnTier hook is told the tier changes of every record of the log, its own
 	// and the other writers', in log order, once each record is known to be committed:
 	// those of the records before durable. queue holds those not told yet.
@@ -69,9 +68,19 @@ type queuedChange struct {
 // share puts the Ledger in shared mode if store is a SharedStore; n records were
 // replayed from it.
 func (l *Ledger) share(store Store, n int) {
-	if s, ok := store.(SharedStore); ok {
-		l.sh = &shared{store: s, pos: uint64(n), durable: uint64(n)}
+	s, ok := store.(SharedStore)
+	if !ok {
+		return
 	}
+	l.sh = &shared{store: s, durable: uint64(n)}
+	l.sh.Log = sharedlog.New(s, uint64(n), sharedlog.Owner{
+		Mu:          &l.mu,
+		Tail:        l.applyTail,
+		Reread:      l.rebuild,
+		ErrDiverged: ErrDiverged,
+		Errorf:      errorf,
+		Noun:        "log",
+	})
 }
 
 // Position returns the number of log records the ledger holds on a SharedStore (0 on
@@ -84,7 +93,7 @@ func (l *Ledger) Position() uint64 {
 	if l.sh == nil {
 		return 0
 	}
-	return l.sh.pos
+	return l.sh.Pos
 }
 
 // CatchUp applies the records other writers appended to a SharedStore since the Ledger
@@ -101,39 +110,33 @@ func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
 		return 0, nil
 	}
 	l.mu.Lock()
-	err := l.applyTail()
-	if errors.Is(err, ErrDiverged) || err == nil && l.sh.diverged {
-		if err = l.rebuild(); err == nil {
-			err = l.applyTail()
-		}
-	}
-	pos := l.sh.pos
+	err := l.sh.CatchUp()
+	pos := l.sh.Pos
 	l.mu.Unlock()
 	l.tellChanges()
 	return pos, err
 }
 
-// applyTail applies what other writers appended since the Ledger's position. The caller
-// holds mu.
-func (l *Ledger) applyTail() error {
+// applyTail applies what other writers appended from position from on, and returns
+// the position after the last record applied. The caller holds mu.
+func (l *Ledger) applyTail(from uint64) (uint64, error) {
 	sh := l.sh
-	read := false
-	for r, err := range sh.store.Since(sh.pos) {
+	pos := from
+	for r, err := range sh.store.Since(from) {
 		if err != nil {
-			return errorf("read the shared log at record %d: %w", sh.pos, err)
+			return pos, errorf("read the shared log at record %d: %w", pos, err)
 		}
-		if err := l.replayShared(r, sh.pos); err != nil {
-			return errorf("shared log record %d: %w", sh.pos, err)
+		if err := l.replayShared(r, pos); err != nil {
+			return pos, errorf("shared log record %d: %w", pos, err)
 		}
-		sh.pos++
-		read = true
+		pos++
 	}
-	if read {
+	if pos > from {
 		// A record is in the log only after every record before it committed: our own
 		// appended before it too.
-		sh.durable = sh.pos
+		sh.durable = pos
 	}
-	return nil
+	return pos, nil
 }
 
 // replayShared applies the record at position pos of the log, checked as replay
@@ -185,8 +188,9 @@ func (l *Ledger) tellChanges() {
 }
 
 // rebuild reads the whole log again into a new state, after a failed Settle left the
-// state holding records the log may lack. The caller holds mu.
-func (l *Ledger) rebuild() error {
+// state holding records the log may lack, and returns the log's length. The caller
+// holds mu.
+func (l *Ledger) rebuild() (uint64, error) {
 	sh := l.sh
 	old, oldQueue := l.st, sh.queue
 	l.st = newState(&l.rules)
@@ -203,85 +207,19 @@ func (l *Ledger) rebuild() error {
 		}
 		if err != nil {
 			l.st, sh.queue = old, oldQueue
-			return errorf("rebuild from the shared log at record %d: %w", pos, err)
+			return 0, errorf("rebuild from the shared log at record %d: %w", pos, err)
 		}
 		pos++
 	}
-	sh.pos, sh.durable, sh.diverged = pos, pos, false
-	sh.rebuilds++
-	return nil
-}
-
-// leadShared makes the Ledger the log's only writer and brings its state up to the
-// log's end; on success the caller holds mu and must call unleadShared.
-func (l *Ledger) leadShared(ctx context.Context) (gen uint64, err error) {
-	sh := l.sh
-	err = sh.store.Lead(ctx)
-	l.mu.Lock()
-	if errors.Is(err, ErrDiverged) || err == nil && sh.diverged {
-		// A Settle failed: the state may hold records the log lacks. Read the log
-		// again, with no lead of ours open, and lead again.
-		l.mu.Unlock()
-		if err == nil {
-			sh.store.Settle()
-		}
-		l.mu.Lock()
-		err = l.rebuild()
-		l.mu.Unlock()
-		if err != nil {
-			return 0, err
-		}
-		err = sh.store.Lead(ctx)
-		l.mu.Lock()
-	}
-	if err != nil {
-		l.mu.Unlock()
-		return 0, errorf("lead the shared log: %w", err)
-	}
-	if err := l.applyTail(); err != nil {
-		l.mu.Unlock()
-		l.unleadShared(sh.rebuilds, 0)
-		return 0, err
-	}
-	return sh.rebuilds, nil
+	sh.durable = pos
+	return pos, nil
 }
 
 // unleadShared settles a lead, called without mu; end is the log position after the
-// lead's records. If the Settle fails, the Ledger's state may hold records the log
-// lacks: unless it was rebuilt since the lead began (by another caller that met the
-// failure first), it is marked for a rebuild.
+// lead's records, durable once the Settle succeeds.
 func (l *Ledger) unleadShared(gen, end uint64) error {
 	sh := l.sh
-	err := sh.store.Settle()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err != nil {
-		if sh.rebuilds == gen {
-			sh.diverged = true
-		}
-		return errorf("ledger append failed, the events may or may not be recorded (retry them: an event is recorded once per key): %w", err)
-	}
-	if sh.rebuilds == gen {
-		sh.durable = max(sh.durable, end)
-	}
-	return nil
-}
-
-// appendShared buffers decided records under the lead. The caller holds mu.
-func (l *Ledger) appendShared(recs []*Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	vals := make([]Record, len(recs))
-	for i, r := range recs {
-		vals[i] = *r
-	}
-	if err := l.sh.store.Append(vals...); err != nil {
-		l.sh.diverged = true // the state holds them; the log does not
-		return errorf("ledger append failed: %w", err)
-	}
-	l.sh.pos += uint64(len(recs))
-	return nil
+	return sh.Unlead(gen, func() { sh.durable = max(sh.durable, end) })
 }
 
 // submitShared decides one event on the whole shared log and appends its record.
@@ -289,7 +227,7 @@ func (l *Ledger) submitShared(ctx context.Context, ev Record) (Record, error) {
 	if err := checkShape(&ev, true); err != nil {
 		return Record{}, err
 	}
-	gen, err := l.leadShared(ctx)
+	gen, err := l.sh.Lead(ctx)
 	if err != nil {
 		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
@@ -298,11 +236,11 @@ func (l *Ledger) submitShared(ctx context.Context, ev Record) (Record, error) {
 	if err == nil && r != nil {
 		rec = r.clone()
 		if !dup {
-			l.queue(l.sh.pos, changes)
-			err = l.appendShared([]*Record{r})
+			l.queue(l.sh.Pos, changes)
+			err = l.sh.Append([]*Record{r})
 		}
 	}
-	end := l.sh.pos
+	end := l.sh.Pos
 	l.mu.Unlock()
 	if serr := l.unleadShared(gen, end); err == nil {
 		err = serr
@@ -314,7 +252,7 @@ func (l *Ledger) submitShared(ctx context.Context, ev Record) (Record, error) {
 // applyShared is Apply on a SharedStore: applyChunk events per lead and flush.
 func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
-		gen, err := l.leadShared(ctx)
+		gen, err := l.sh.Lead(ctx)
 		if err != nil {
 			return errorf("apply event %d: %w", start, err)
 		}
@@ -336,12 +274,12 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 				break
 			}
 			if r != nil && !dup {
-				l.queue(l.sh.pos+uint64(len(recs)), changes)
+				l.queue(l.sh.Pos+uint64(len(recs)), changes)
 				recs = append(recs, r)
 			}
 		}
-		err = l.appendShared(recs)
-		end := l.sh.pos
+		err = l.sh.Append(recs)
+		end := l.sh.Pos
 		l.mu.Unlock()
 		if serr := l.unleadShared(gen, end); err == nil {
 			err = serr

@@ -1,0 +1,167 @@
+// Package sharedlog is the replica side of the SDK's shared ledgers (referral.Program
+// on a referral.SharedStore, loyalty.Ledger on a loyalty.SharedStore): one log that
+// several owners, each in its own process, write at once. An owner decides each event
+// on the whole log: it leads the store, applies the records others appended since the
+// ones it holds, decides, appends and settles; after a failed Settle its state may hold
+// records the log lacks, so it reads the whole log again before it decides anything
+// more. The store's side of the contract is documented on referral.SharedStore.
+//
+// A [Log] keeps the owner's place on the log and runs those steps; what a record does
+// to the owner's state stays with the owner, in two callbacks ([Owner.Tail] and
+// [Owner.Reread]).
+package sharedlog
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// Store is the writing half of a shared store. Append while leading buffers records at
+// the next positions; Settle ends the lead, making them durable or failing.
+type Store[R any] interface {
+	Lead(ctx context.Context) error
+	Append(recs ...R) error
+	Settle() error
+}
+
+// Owner is what a [Log] needs of the ledger it serves.
+type Owner struct {
+	// Mu is the owner's mutex, which guards its state and the Log's fields.
+	Mu *sync.Mutex
+	// Tail applies the records the store holds from position from on, with Mu held,
+	// and returns the position after the last one applied (also when it fails).
+	Tail func(from uint64) (uint64, error)
+	// Reread builds the owner's state again from the whole log, with Mu held, and
+	// returns the log's length; when it fails the state is as it was.
+	Reread func() (uint64, error)
+	// ErrDiverged is the owner's sentinel that Lead and Since wrap after a failed
+	// Settle; Errorf wraps an error with the owner's package prefix; Noun names the
+	// log in messages ("ledger", "log").
+	ErrDiverged error
+	Errorf      func(format string, args ...any) error
+	Noun        string
+}
+
+// Log is an owner's place on a shared log. Its fields are guarded by the owner's Mu.
+type Log[R any] struct {
+	Pos      uint64 // log records applied
+	Diverged bool   // a Settle failed: the state may hold records the log lacks
+	Rebuilds uint64 // times the state was read again from the log
+
+	store Store[R]
+	o     Owner
+}
+
+// New returns the place of an owner that holds the first pos records of store's log.
+func New[R any](store Store[R], pos uint64, o Owner) *Log[R] {
+	return &Log[R]{Pos: pos, store: store, o: o}
+}
+
+// CatchUp applies what other writers appended since the owner's position, first
+// reading the whole log again if a Settle failed. The caller holds Mu.
+func (g *Log[R]) CatchUp() error {
+	err := g.applyTail()
+	if errors.Is(err, g.o.ErrDiverged) || err == nil && g.Diverged {
+		if err = g.rebuild(); err == nil {
+			err = g.applyTail()
+		}
+	}
+	return err
+}
+
+// applyTail applies what other writers appended since the owner's position. The
+// caller holds Mu.
+func (g *Log[R]) applyTail() error {
+	pos, err := g.o.Tail(g.Pos)
+	g.Pos = pos
+	return err
+}
+
+// rebuild reads the whole log again into a new state, after a failed Settle left the
+// state holding records the log may lack. The caller holds Mu.
+func (g *Log[R]) rebuild() error {
+	pos, err := g.o.Reread()
+	if err != nil {
+		return err
+	}
+	g.Pos, g.Diverged = pos, false
+	g.Rebuilds++
+	return nil
+}
+
+// Lead makes the owner the log's only writer and brings its state up to the log's
+// end; on success the caller holds Mu and must call Unlead with gen.
+func (g *Log[R]) Lead(ctx context.Context) (gen uint64, err error) {
+	mu := g.o.Mu
+	err = g.store.Lead(ctx)
+	mu.Lock()
+	if errors.Is(err, g.o.ErrDiverged) || err == nil && g.Diverged {
+		// A Settle failed: the state may hold records the log lacks. Read the log
+		// again, with no lead of ours open, and lead again.
+		mu.Unlock()
+		if err == nil {
+			g.store.Settle()
+		}
+		mu.Lock()
+		err = g.rebuild()
+		mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		err = g.store.Lead(ctx)
+		mu.Lock()
+	}
+	if err != nil {
+		mu.Unlock()
+		return 0, g.o.Errorf("lead the shared %s: %w", g.o.Noun, err)
+	}
+	if err := g.applyTail(); err != nil {
+		gen := g.Rebuilds
+		mu.Unlock()
+		g.Unlead(gen, nil)
+		return 0, err
+	}
+	return g.Rebuilds, nil
+}
+
+// Unlead settles a lead, called without Mu. If the Settle fails, the owner's state may
+// hold records the log lacks: unless it was rebuilt since the lead began (by another
+// caller that met the failure first), it is marked for a rebuild. If the Settle
+// succeeds, settled (if not nil) is called with Mu held when the state was not rebuilt
+// since the lead began.
+func (g *Log[R]) Unlead(gen uint64, settled func()) error {
+	err := g.store.Settle()
+	if err == nil && settled == nil {
+		return nil
+	}
+	g.o.Mu.Lock()
+	defer g.o.Mu.Unlock()
+	if err != nil {
+		if g.Rebuilds == gen {
+			g.Diverged = true
+		}
+		return g.o.Errorf("ledger append failed, the events may or may not be recorded (retry them: an event is recorded once per key): %w", err)
+	}
+	if g.Rebuilds == gen {
+		settled()
+	}
+	return nil
+}
+
+// Append buffers decided records under the lead. The caller holds Mu.
+func (g *Log[R]) Append(recs []*R) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	vals := make([]R, len(recs))
+	for i, r := range recs {
+		vals[i] = *r
+	}
+	if err := g.store.Append(vals...); err != nil {
+		g.Diverged = true // the state holds them; the log does not
+		return g.o.Errorf("ledger append failed: %w", err)
+	}
+	g.Pos += uint64(len(recs))
+	return nil
+}
