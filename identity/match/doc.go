@@ -28,4 +28,10 @@
 // precision, recall and F1, B-cubed and the adjusted Rand index. On Splink's fake_1000
 // (testdata; 1,000 records of 181 people with typos) the unsupervised model reaches a
 // pairwise F1 of 0.98 where exact e-mail linking reaches 0.70 (BENCHMARKS.md).
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
+// message naming "match:" once; a fitted model is a Model, as in scoring and uplift;
+// a rule deciding one thing is named for it (BlockingRule).
 package match

@@ -14,4 +14,10 @@
 //	b.Observe(traits.Observation{ID: email, Trait: "tier", Value: "gold", Source: "crm", At: at})
 //	p, _ := resolver.Lookup(email)
 //	tier := b.Traits(resolver, p)["tier"] // value, source, time and identifier
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
+// message naming "traits:" once; how several values combine into one is a MergeRule,
+// as segment's numeric fields combine on a profile merge.
 package traits

@@ -5,6 +5,15 @@
 // on held-out campaign data ([Evaluate], [EvaluateSpend]), and chooses whom to send
 // under a budget ([Target]).
 //
+//	m, err := uplift.Fit(x, treated, converted, nil)
+//	scores, err := m.Uplift(population)
+//
+// [Features] builds the features, with named columns, from RFM scores, BTYD
+// predictions, engagement and segment memberships; [Evaluate] grades a model on a
+// held-out campaign (Qini and uplift curves); [Target] picks whom to send.
+//
+// # Design
+//
 // Propensity models (scoring.FitLogistic, scoring.Lookalike) rank people by how
 // likely they are to buy; a promotion sent to people who buy anyway ("sure things")
 // wastes its cost and its discount, and some people are put off by it ("sleeping
@@ -16,6 +25,9 @@
 // Features may be anything numeric; [Features] builds them, with named columns, from
 // RFM scores, BTYD predictions, engagement and segment memberships.
 //
-//	m, err := uplift.Fit(x, treated, converted, nil)
-//	scores, err := m.Uplift(population)
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
+// message naming "uplift:" once; functions take *XOptions, nil meaning the defaults
+// (FitOptions, EvalOptions); a fitted model is a Model, as in scoring and identity/match.
 package uplift
