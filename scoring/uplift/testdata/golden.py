@@ -8,7 +8,7 @@ qini_curve, perfect_uplift_curve, perfect_qini_curve, uplift_auc_score,
 qini_auc_score, uplift_at_k, uplift_by_percentile), written here independently in
 NumPy from their documented formulas (sklift itself is not installed); sklearn's auc
 is the trapezoidal rule, np.trapz. Run with /usr/bin/python3 (NumPy) from the
-package directory: python3 testdata/golden.py
+package directory: python3 testdata/golden.py. spend_golden.py imports its curves.
 """
 import json
 import math
@@ -113,18 +113,23 @@ def by_percentile(y, score, t, bins=10):
     return out
 
 
-golden = {}
-for name in ["ties", "distinct", "small"]:
-    d = np.genfromtxt(f"testdata/{name}.csv", delimiter=",", skip_header=1)
-    score, t, y = d[:, 0], d[:, 1].astype(np.int64), d[:, 2].astype(np.int64)
-    ux, uy = uplift_curve(y, score, t)
-    qx, qy = qini_curve(y, score, t)
-    golden[name] = {
-        "UpliftX": ux.tolist(), "UpliftY": uy.tolist(), "QiniX": qx.tolist(), "QiniY": qy.tolist(),
-        "QiniAUC": qini_auc_score(y, score, t), "UpliftAUC": uplift_auc_score(y, score, t),
-        "UpliftAtK": {str(k): uplift_at_k(y, score, t, k) for k in (0.1, 0.3, 0.5)},
-        "Bins": by_percentile(y, score, t),
-    }
-with open("testdata/golden.json", "w") as f:
-    json.dump(golden, f, indent=1)
-    f.write("\n")
+def main():
+    golden = {}
+    for name in ["ties", "distinct", "small"]:
+        d = np.genfromtxt(f"testdata/{name}.csv", delimiter=",", skip_header=1)
+        score, t, y = d[:, 0], d[:, 1].astype(np.int64), d[:, 2].astype(np.int64)
+        ux, uy = uplift_curve(y, score, t)
+        qx, qy = qini_curve(y, score, t)
+        golden[name] = {
+            "UpliftX": ux.tolist(), "UpliftY": uy.tolist(), "QiniX": qx.tolist(), "QiniY": qy.tolist(),
+            "QiniAUC": qini_auc_score(y, score, t), "UpliftAUC": uplift_auc_score(y, score, t),
+            "UpliftAtK": {str(k): uplift_at_k(y, score, t, k) for k in (0.1, 0.3, 0.5)},
+            "Bins": by_percentile(y, score, t),
+        }
+    with open("testdata/golden.json", "w") as f:
+        json.dump(golden, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

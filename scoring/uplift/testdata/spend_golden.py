@@ -5,71 +5,24 @@ Reads testdata/spend.csv (score, treated, spend; written by
 `go test -run TestSpendGolden -update ./scoring/uplift/`) and writes
 testdata/spend_golden.json. The curves sum the outcome at each cut of the ranking as
 sklift's uplift_curve and qini_curve do (they sum y_true, so spend works unchanged) and
-as causalml's get_qini / get_cumgain do; the Qini coefficient is sklift's
-qini_auc_score, whose perfect curve is that of the score y*t - y*(1-t), defined for any
-outcome. AUUC is normalised by the uplift curve of that same perfect score (sklift's
+as causalml's get_qini / get_cumgain do, so the curves, their normalisation and
+uplift@k are golden.py's, imported. The Qini coefficient is sklift's qini_auc_score,
+whose perfect curve is that of the score y*t - y*(1-t), defined for any outcome. AUUC
+is normalised by the uplift curve of that same perfect score (sklift's
 perfect_uplift_curve counts binary categories only). uplift@k and the bins are
 differences of mean spend; a bin's standard error is sqrt(var_t/n_t + var_c/n_c) with
-NumPy's population variance. Written independently in NumPy (NumPy 1.24.2); run from
-the package directory: /usr/bin/python3 testdata/spend_golden.py
+NumPy's population variance. NumPy 1.24.2; run from the package directory:
+/usr/bin/python3 testdata/spend_golden.py
 """
 import json
-import math
+import sys
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # no __pycache__ in testdata
+from golden import normalised, num, qini_curve, uplift_at_k, uplift_curve  # noqa: E402
+
 np.seterr(all="ignore")
-
-
-def num(v):
-    v = float(v)
-    return None if math.isnan(v) else v
-
-
-def cuts(y, score, t):
-    order = np.argsort(score, kind="mergesort")[::-1]
-    y, score, t = y[order], score[order], t[order]
-    last = np.r_[np.where(np.diff(score))[0], score.size - 1]
-    n = (last + 1).astype(np.float64)
-    nt = np.cumsum(t, dtype=np.float64)[last]
-    yt = np.cumsum(y * t, dtype=np.float64)[last]
-    yc = np.cumsum(y * (1 - t), dtype=np.float64)[last]
-    return n, nt, n - nt, yt, yc
-
-
-def div(a, b):
-    return np.divide(a, b, out=np.zeros_like(a, dtype=np.float64), where=b != 0)
-
-
-def with_origin(x, v):
-    if x[0] != 0 or v[0] != 0:
-        x, v = np.r_[0.0, x], np.r_[0.0, v]
-    return x, v
-
-
-def uplift_curve(y, score, t):
-    n, nt, nc, yt, yc = cuts(y, score, t)
-    return with_origin(n, (div(yt, nt) - div(yc, nc)) * n)
-
-
-def qini_curve(y, score, t):
-    n, nt, nc, yt, yc = cuts(y, score, t)
-    return with_origin(n, yt - yc * div(nt, nc))
-
-
-def normalised(actual, perfect):
-    trapz = lambda c: float(np.trapz(c[1], c[0]))
-    xp, vp = perfect
-    base = xp[-1] * vp[-1] / 2
-    return (trapz(actual) - base) / (trapz(perfect) - base)
-
-
-def at_k(y, score, t, k):
-    order = np.argsort(score, kind="mergesort")[::-1][: int(len(y) * k)]
-    yy, tt = y[order], t[order]
-    if not (tt == 1).any() or not (tt == 0).any():
-        return None
-    return num(yy[tt == 1].mean() - yy[tt == 0].mean())
 
 
 def bins(y, score, t, parts=10):
@@ -93,7 +46,7 @@ golden = {
     "UpliftX": ux.tolist(), "UpliftY": uy.tolist(), "QiniX": qx.tolist(), "QiniY": qy.tolist(),
     "QiniAUC": normalised((qx, qy), qini_curve(y, perfect, t)),
     "UpliftAUC": normalised((ux, uy), uplift_curve(y, perfect, t)),
-    "UpliftAtK": {str(k): at_k(y, score, t, k) for k in (0.1, 0.3, 0.5)},
+    "UpliftAtK": {str(k): uplift_at_k(y, score, t, k) for k in (0.1, 0.3, 0.5)},
     "Bins": bins(y, score, t),
 }
 with open("testdata/spend_golden.json", "w") as f:
