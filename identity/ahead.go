@@ -205,16 +205,5 @@ func (r *Resolver) warmNodes(prep []prepared, lo, hi int) {
 			node[k] = g.nodes.ref(v).uf
 		}
 	}
-	var sink uint32
-	for k := range n {
-		if v := node[k]; v&rootBit != 0 {
-			if key := v & keyMask; key != 0 && key <= g.keys {
-				sink += g.size.at(key)
-				if g.width > 0 {
-					sink += uint32(g.counts.at(key * g.width))
-				}
-			}
-		}
-	}
-	r.sink ^= byte(sink)
+	r.sink ^= byte(g.warmCounts(node[:n]))
 }

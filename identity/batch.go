@@ -353,8 +353,17 @@ func (r *Resolver) warmBatch(prep []prepared, lo, hi int) {
 		}
 	}
 	// The profile's size and counts, which an identifier joining it updates.
-	for k := range n {
-		if v := node[k]; v&rootBit != 0 {
+	sink += g.warmCounts(node[:n])
+	r.sink ^= byte(sink)
+}
+
+// warmCounts reads the size and counts of the profile of each node that is a root
+// (warmBatch and warmNodes resolve their nodes to roots first) and returns their sum,
+// for the caller's sink: only the loads matter.
+func (g *graph) warmCounts(node []uint32) uint32 {
+	var sink uint32
+	for _, v := range node {
+		if v&rootBit != 0 {
 			if key := v & keyMask; key != 0 && key <= g.keys {
 				sink += g.size.at(key)
 				if g.width > 0 {
@@ -363,5 +372,5 @@ func (r *Resolver) warmBatch(prep []prepared, lo, hi int) {
 			}
 		}
 	}
-	r.sink ^= byte(sink)
+	return sink
 }
