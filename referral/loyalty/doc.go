@@ -65,7 +65,7 @@
 // # Liability
 //
 // [Ledger.Liability] values the points outstanding at an instant at a cost per point,
-// less the expected breakage, estimated per earn-month cohort from the member base's
+// less the expected breakage, estimated per [Vintage] (month of issue) from the member base's
 // own redemption history with an interval (see [Liability] for the method). Every
 // ledger entry adds up to it: the points credited, minus those spent and taken back,
 // equal the outstanding and expired points less the debt.
