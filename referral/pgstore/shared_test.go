@@ -210,20 +210,10 @@ func TestManyWriters(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	evs := events(n)
-	ps := make([]*referral.Program, writers)
-	for w := range ps {
-		ps[w] = openProgram(t, openStore(t, pgtest.Pool(t), schema))
-	}
+	ps := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *referral.Program { return openProgram(t, openStore(t, pool, schema)) })
 	pgtest.Feed(ps, func(w int) []referral.Record { return share(evs, w, writers) }, func(r *referral.Program, ev referral.Record) { send(t, r, ev) })
 	want := checkLedger(t, openStore(t, pool, schema), n)
-	for w, p := range ps {
-		if _, err := p.CatchUp(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, answers(p, n)); diff != "" {
-			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
-		}
-	}
+	pgtest.CaughtUp(t, want, ps, func(p *referral.Program) string { return answers(p, n) })
 	fresh := openProgram(t, openStore(t, pool, schema))
 	if diff := cmp.Diff(want, answers(fresh, n)); diff != "" {
 		t.Fatalf("a programme opened afresh differs (-single +fresh):\n%s", diff)
@@ -279,12 +269,8 @@ func TestTerminatedBackend(t *testing.T) {
 	const writers, n = 2, 160
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
 	evs := events(n)
-	ps := make([]*referral.Program, writers)
-	for w := range ps {
-		ps[w] = openProgram(t, openStore(t, pgtest.Pool(t), schema))
-	}
+	ps := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *referral.Program { return openProgram(t, openStore(t, pool, schema)) })
 	k1, k2 := openStore(t, pool, schema).log.Lock()
 	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
 	pgtest.Feed(ps, func(w int) []referral.Record { return share(evs, w, writers) }, func(r *referral.Program, ev referral.Record) { send(t, r, ev) })
@@ -293,14 +279,7 @@ func TestTerminatedBackend(t *testing.T) {
 		t.Logf("no backend was terminated: the schedule did not interrupt an append")
 	}
 	want := checkLedger(t, openStore(t, pool, schema), n)
-	for w, p := range ps {
-		if _, err := p.CatchUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, answers(p, n)); diff != "" {
-			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
-		}
-	}
+	pgtest.CaughtUp(t, want, ps, func(p *referral.Program) string { return answers(p, n) })
 	t.Logf("%d backends terminated", kills)
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -314,4 +315,31 @@ func Feed[R, E any](replicas []R, share func(w int) []E, send func(r R, ev E)) {
 		wg.Go(func() { Callers(len(mine), 2, func(i int) error { send(r, mine[i]); return nil }) })
 	}
 	wg.Wait()
+}
+
+// OpenReplicas returns n replicas on one schema, each opened by open on a pool of its
+// own (its own connections, as separate processes would have).
+func OpenReplicas[R any](t testing.TB, n int, open func(pool *pgxpool.Pool) R) []R {
+	t.Helper()
+	rs := make([]R, n)
+	for w := range rs {
+		rs[w] = open(Pool(t))
+	}
+	return rs
+}
+
+// CaughtUp catches every replica up and fails t unless each then answers want, the
+// answers of one writer fed the log's events in its order.
+func CaughtUp[R interface {
+	CatchUp(context.Context) (uint64, error)
+}](t testing.TB, want string, replicas []R, answers func(R) string) {
+	t.Helper()
+	for w, r := range replicas {
+		if _, err := r.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, answers(r)); diff != "" {
+			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
+		}
+	}
 }

@@ -210,20 +210,10 @@ func TestManyWriters(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	evs := events(n)
-	ls := make([]*loyalty.Ledger, writers)
-	for w := range ls {
-		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
-	}
+	ls := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *loyalty.Ledger { return openLedger(t, openStore(t, pool, schema)) })
 	pgtest.Feed(ls, func(w int) []loyalty.Record { return share(evs, w, writers) }, func(r *loyalty.Ledger, ev loyalty.Record) { send(t, r, ev) })
 	want := checkLedger(t, openStore(t, pool, schema), workload...)
-	for w, l := range ls {
-		if _, err := l.CatchUp(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, answers(l)); diff != "" {
-			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
-		}
-	}
+	pgtest.CaughtUp(t, want, ls, answers)
 	fresh := openLedger(t, openStore(t, pool, schema))
 	if diff := cmp.Diff(want, answers(fresh)); diff != "" {
 		t.Fatalf("a ledger opened afresh differs (-single +fresh):\n%s", diff)
@@ -238,10 +228,7 @@ func TestNoOverdraw(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
-	ls := make([]*loyalty.Ledger, writers)
-	for w := range ls {
-		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
-	}
+	ls := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *loyalty.Ledger { return openLedger(t, openStore(t, pool, schema)) })
 	if _, err := ls[0].Bonus(ctx, base, "bonus", 1, 1000, "welcome"); err != nil {
 		t.Fatal(err)
 	}
@@ -350,25 +337,14 @@ func TestTerminatedBackend(t *testing.T) {
 	const writers, n = 2, 160
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
 	evs := events(n)
-	ls := make([]*loyalty.Ledger, writers)
-	for w := range ls {
-		ls[w] = openLedger(t, openStore(t, pgtest.Pool(t), schema))
-	}
+	ls := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *loyalty.Ledger { return openLedger(t, openStore(t, pool, schema)) })
 	k1, k2 := openStore(t, pool, schema).log.Lock()
 	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
 	pgtest.Feed(ls, func(w int) []loyalty.Record { return share(evs, w, writers) }, func(r *loyalty.Ledger, ev loyalty.Record) { send(t, r, ev) })
 	kills := stop()
 	want := checkLedger(t, openStore(t, pool, schema), workload...)
-	for w, l := range ls {
-		if _, err := l.CatchUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, answers(l)); diff != "" {
-			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
-		}
-	}
+	pgtest.CaughtUp(t, want, ls, answers)
 	t.Logf("%d backends terminated", kills)
 }
 
