@@ -63,6 +63,9 @@ func TestLinkBadInput(t *testing.T) {
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) || p != 0 {
 				t.Fatalf("Link = %d, %v; want %v saying %q", p, err, tc.want, tc.says)
 			}
+			if tc.want != context.Canceled {
+				prefixOnce(t, err)
+			}
 			if diff := cmp.Diff(before, everything(r)); diff != "" || s.Len() != n {
 				t.Fatalf("a failed Link changed the resolver or its store (-before +after):\n%s", diff)
 			}
@@ -100,6 +103,7 @@ func TestNotFound(t *testing.T) {
 	if err := r.Forget(ctx, t0, 1, 99); !errors.Is(err, identity.ErrNotFound) || !strings.Contains(err.Error(), "profile 99") {
 		t.Fatalf("Forget with an unknown profile = %v", err)
 	}
+	prefixOnce(t, r.Forget(ctx, t0, 1, 99))
 	if _, err := r.Explain(identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "user_id", Value: "nobody"}); !errors.Is(err, identity.ErrNotFound) {
 		t.Fatalf("Explain of an unknown identifier = %v", err)
 	}
@@ -117,6 +121,7 @@ func TestTooManyKinds(t *testing.T) {
 	if !errors.Is(err, identity.ErrFull) || !strings.Contains(err.Error(), `kind "k255"`) {
 		t.Fatalf("the 256th kind: %v", err)
 	}
+	prefixOnce(t, err)
 }
 
 func TestKeyMismatch(t *testing.T) {
@@ -187,5 +192,14 @@ func TestStoreFailures(t *testing.T) {
 	f.sync = false
 	if _, err := r.Link(ctx, t0, "web", identity.ID{Kind: "device_id", Value: "d9"}); err == nil || !strings.Contains(err.Error(), "reopen") {
 		t.Fatalf("Link after a failed sync = %v, want the resolver failed", err)
+	}
+}
+
+// prefixOnce fails t unless err's message names the package exactly once
+// (CONVENTIONS.md: the prefix once, however deeply wrapped).
+func prefixOnce(t *testing.T, err error) {
+	t.Helper()
+	if msg := err.Error(); strings.Count(msg, "identity:") != 1 {
+		t.Errorf("%q: want the prefix \"identity:\" exactly once", msg)
 	}
 }
