@@ -30,54 +30,25 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 	}
 	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
 	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
-	// More ranges than workers, taken in turn by whichever worker is free: a worker
-	// whose core is busy with something else (another process, the garbage collector)
-	// does not hold the others up at the end.
-	workers := workersFor(n)
-	ranges := workers
-	if workers > 1 {
-		ranges = workers * rangesPerWorker
+	type worker struct {
+		sc batchScan
+		pt *Partial
 	}
-	cuts := profileCuts(n, ranges, func(i int) uint32 { return b.Profile[i] })
-	type part struct {
-		pt               *Partial
-		bad, unascending bool
+	ws, bad, unascending := scanRanges(b, n, func() *worker {
+		return &worker{batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p), by: by, col: col}, newPartial(p)}
+	}, func(w *worker, lo, hi int) (ok, ascending bool) { return w.sc.scan(w.pt, lo, hi) })
+	if bad {
+		if _, err := b.profiles(asOf); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: batch: an event failed the scan's check but not the full one", ErrCorrupt)
 	}
-	var next atomic.Int64
-	parts := split(workers, workers, func(int, int) part {
-		sc := batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p), by: by, col: col}
-		pt := newPartial(p)
-		asc := true
-		for {
-			r := int(next.Add(1)) - 1
-			if r >= len(cuts)-1 {
-				break
-			}
-			ok, a := sc.scan(pt, cuts[r], cuts[r+1])
-			if !ok {
-				return part{bad: true}
-			}
-			asc = asc && a
+	pts := make([]*Partial, len(ws))
+	for i, w := range ws {
+		if by != nil && w.pt.groups[""].unique[0] == 0 {
+			delete(w.pt.groups, "") // no profile fell in it: an artefact of the start
 		}
-		if by != nil && pt.groups[""].unique[0] == 0 {
-			delete(pt.groups, "") // no profile fell in it: an artefact of the start
-		}
-		return part{pt, false, !asc}
-	})
-	pts := make([]*Partial, len(parts))
-	unascending := false
-	for w, q := range parts {
-		if q.bad {
-			if _, err := b.profiles(asOf); err != nil {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: batch: an event failed the scan's check but not the full one", ErrCorrupt)
-		}
-		pts[w] = q.pt
-		unascending = unascending || q.unascending
-	}
-	for _, c := range cuts {
-		unascending = unascending || c > 0 && c < n && b.Profile[c] < b.Profile[c-1]
+		pts[i] = w.pt
 	}
 	if unascending {
 		if _, err := b.runs(); err != nil {
@@ -101,6 +72,53 @@ type batchScan struct {
 
 // rangesPerWorker is how many ranges of profiles each worker takes on average.
 const rangesPerWorker = 8
+
+// scanRanges scans the rows [0, n) of a batch in parallel, in ranges of whole
+// profiles: more ranges than workers, taken in turn by whichever worker is free, so
+// that a worker whose core is busy with something else (another process, the garbage
+// collector) does not hold the others up at the end. Each worker makes its state with
+// start and scans each range it takes with scan, which reports whether every event
+// was good (a worker stops at its first bad range) and whether the range's profiles
+// ascend. It returns the workers' states, whether a range was bad, and whether the
+// profiles fail to ascend, within a range or across a cut between two.
+func scanRanges[T any](b *Batch, n int, start func() T, scan func(s T, lo, hi int) (ok, ascending bool)) (states []T, bad, unascending bool) {
+	workers := workersFor(n)
+	ranges := workers
+	if workers > 1 {
+		ranges = workers * rangesPerWorker
+	}
+	cuts := profileCuts(n, ranges, func(i int) uint32 { return b.Profile[i] })
+	type part struct {
+		s                T
+		bad, unascending bool
+	}
+	var next atomic.Int64
+	parts := split(workers, workers, func(int, int) part {
+		q := part{s: start()}
+		for {
+			r := int(next.Add(1)) - 1
+			if r >= len(cuts)-1 {
+				return q
+			}
+			ok, asc := scan(q.s, cuts[r], cuts[r+1])
+			if !ok {
+				q.bad = true
+				return q
+			}
+			q.unascending = q.unascending || !asc
+		}
+	})
+	states = make([]T, len(parts))
+	for w, q := range parts {
+		states[w] = q.s
+		bad = bad || q.bad
+		unascending = unascending || q.unascending
+	}
+	for _, c := range cuts {
+		unascending = unascending || c > 0 && c < n && b.Profile[c] < b.Profile[c-1]
+	}
+	return states, bad, unascending
+}
 
 // scan adds the profiles [lo, hi) to pt; ok is false when an event is out of
 // range (name id, time, AsOf, the breakdown property's value id), ascending whether

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -543,69 +542,42 @@ func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
 	}
 	masks := b.byName(p.masks)
 	values := uint32(len(b.Values))
-	workers := workersFor(n)
-	ranges := workers
-	if workers > 1 {
-		ranges = workers * rangesPerWorker
-	}
-	cuts := profileCuts(n, ranges, func(i int) uint32 { return b.Profile[i] })
-	type part struct {
-		cp               *CohortPartial
-		bad, unascending bool
-	}
-	var next atomic.Int64
-	parts := split(workers, workers, func(int, int) part {
-		cp := p.newPartial()
-		for {
-			r := int(next.Add(1)) - 1
-			if r >= len(cuts)-1 {
-				return part{cp: cp}
-			}
-			lo, hi := cuts[r], cuts[r+1]
-			for _, col := range cols {
-				for _, id := range col[lo:hi] {
-					if id >= values {
-						return part{bad: true}
-					}
+	parts, bad, unascending := scanRanges(b, n, p.newPartial, func(cp *CohortPartial, lo, hi int) (ok, ascending bool) {
+		for _, col := range cols {
+			for _, id := range col[lo:hi] {
+				if id >= values {
+					return false, true
 				}
-			}
-			for i := lo; i < hi; {
-				prof := b.Profile[i]
-				if i > lo && prof < b.Profile[i-1] {
-					return part{unascending: true}
-				}
-				j := i + 1
-				for j < hi && b.Profile[j] == prof {
-					j++
-				}
-				if !cp.profileCols(prof, b.Time[i:j], b.Event[i:j], masks, limit) {
-					return part{bad: true}
-				}
-				i = j
 			}
 		}
+		for i := lo; i < hi; {
+			prof := b.Profile[i]
+			if i > lo && prof < b.Profile[i-1] {
+				return true, false // the fallback below recomputes the whole batch
+			}
+			j := i + 1
+			for j < hi && b.Profile[j] == prof {
+				j++
+			}
+			if !cp.profileCols(prof, b.Time[i:j], b.Event[i:j], masks, limit) {
+				return false, true
+			}
+			i = j
+		}
+		return true, true
 	})
-	unascending := false
-	for _, c := range cuts {
-		unascending = unascending || c > 0 && c < n && b.Profile[c] < b.Profile[c-1]
-	}
-	for _, q := range parts {
-		if q.bad || q.unascending {
-			unascending = true
-		}
-	}
-	if unascending {
+	if bad || unascending {
 		// Profiles out of ascending order (or a bad event): the one-core passes find a
 		// repeated profile, or name the problem; a batch they accept is computed from
 		// its list of profiles, in any order.
 		return c.partialBatchRuns(p, b, masks)
 	}
 	for _, q := range parts[1:] {
-		if err := parts[0].cp.Merge(q.cp); err != nil {
+		if err := parts[0].Merge(q); err != nil {
 			return nil, err
 		}
 	}
-	return parts[0].cp, nil
+	return parts[0], nil
 }
 
 // partialBatchRuns is PartialBatch from Batch.profiles' list of where each profile

@@ -314,6 +314,13 @@ func TestCohortBatchScan(t *testing.T) {
 		{"time", func(b *Batch) { b.Time[16001] = math.MaxInt64 }, time.Time{}, ErrTimeRange, "batch event 16001"},
 		{"first of two", func(b *Batch) { b.Time[15000] = math.MinInt64; b.Event[3] = 9 }, time.Time{}, ErrCorrupt, "batch event 3"},
 		{"regrouped", func(b *Batch) { b.Profile[17999] = 1 }, time.Time{}, ErrUnsorted, "profile 1"},
+		// Rows 9000 on repeat profiles 0-2999: at 4 workers a cut between ranges falls at
+		// row 9000, so every range ascends and only the check across cuts sees it.
+		{"repeated across a cut", func(b *Batch) {
+			for i := 9000; i < b.Len(); i++ {
+				b.Profile[i] -= 3000
+			}
+		}, time.Time{}, ErrUnsorted, "profile 0"},
 		{"columns", func(b *Batch) { b.Time = b.Time[:10] }, time.Time{}, ErrInvalid, "different lengths"},
 		{"property", func(b *Batch) {
 			b.Values = []string{""}
