@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,10 +16,7 @@ import (
 
 // delivery is one event handed to one writer: a webhook may reach several replicas, or
 // the same one twice.
-type delivery struct {
-	ev     referral.Record
-	writer int
-}
+type delivery = pgtest.Delivery[referral.Record]
 
 // genDeliveries draws a small programme's events (codes for referrers 1..3, people
 // 1000+j signing up with one of the codes on one of three devices, orders, whole or
@@ -55,15 +51,15 @@ func genDeliveries(t *rapid.T, writers int) ([]delivery, int) {
 	}
 	var ds []delivery
 	for _, ev := range evs {
-		ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		ds = append(ds, delivery{Ev: ev, Writer: rapid.IntRange(0, writers-1).Draw(t, "writer")})
 		switch rapid.IntRange(0, 5).Draw(t, "again") {
 		case 0, 1:
-			ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+			ds = append(ds, delivery{Ev: ev, Writer: rapid.IntRange(0, writers-1).Draw(t, "writer")})
 		case 2:
 			if ev.Kind == referral.KindOrder || ev.Kind == referral.KindPayout {
 				other := ev
 				other.Amount += 100
-				ds = append(ds, delivery{other, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+				ds = append(ds, delivery{Ev: other, Writer: rapid.IntRange(0, writers-1).Draw(t, "writer")})
 			}
 		}
 	}
@@ -155,34 +151,8 @@ func TestSharedMatchesSingle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !concurrent {
-			for i, d := range ds {
-				got, want := outcome(ps[d.writer].Apply(context.Background(), d.ev)), outcome(ref.Apply(context.Background(), d.ev))
-				if got != want {
-					t.Fatalf("delivery %d (%s %q to writer %d): shared %s, single %s", i, d.ev.Kind, d.ev.Key, d.writer, got, want)
-				}
-			}
-		} else {
-			var wg sync.WaitGroup
-			errs := make(chan string, len(ds))
-			for w := range writers {
-				wg.Go(func() {
-					for _, d := range ds {
-						if d.writer != w {
-							continue
-						}
-						if o := outcome(ps[w].Apply(context.Background(), d.ev)); len(o) > 11 && o[:11] == "unexpected:" {
-							errs <- fmt.Sprintf("%s %q to writer %d: %s", d.ev.Kind, d.ev.Key, w, o)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for e := range errs {
-				t.Fatal(e)
-			}
-		}
+		pgtest.Deliver(t, ds, concurrent, ps, ref, func(r *referral.Program, ev referral.Record) string { return outcome(r.Apply(ctx, ev)) },
+			func(ev referral.Record) string { return fmt.Sprintf("%s %q", ev.Kind, ev.Key) })
 		st, err := Open(ctx, pool, &Options{Schema: schema})
 		if err != nil {
 			t.Fatal(err)
@@ -203,14 +173,6 @@ func TestSharedMatchesSingle(t *testing.T) {
 		if diff := cmp.Diff(ledgerRecords(t, &single), got); diff != "" {
 			t.Fatalf("the shared ledger differs from the single Program's (-single +shared):\n%s", diff)
 		}
-		want := answers(ref, m)
-		for w, p := range ps {
-			if _, err := p.CatchUp(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, answers(p, m)); diff != "" {
-				t.Fatalf("replica %d differs from the single Program (-single +replica):\n%s", w, diff)
-			}
-		}
+		pgtest.CaughtUp(t, answers(ref, m), ps, func(p *referral.Program) string { return answers(p, m) })
 	})
 }

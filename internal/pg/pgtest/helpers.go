@@ -328,11 +328,18 @@ func OpenReplicas[R any](t testing.TB, n int, open func(pool *pgxpool.Pool) R) [
 	return rs
 }
 
+// T is what the replica helpers need of a test: a testing.TB or a *rapid.T.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // CaughtUp catches every replica up and fails t unless each then answers want, the
 // answers of one writer fed the log's events in its order.
 func CaughtUp[R interface {
 	CatchUp(context.Context) (uint64, error)
-}](t testing.TB, want string, replicas []R, answers func(R) string) {
+}](t T, want string, replicas []R, answers func(R) string) {
 	t.Helper()
 	for w, r := range replicas {
 		if _, err := r.CatchUp(context.Background()); err != nil {
@@ -341,5 +348,47 @@ func CaughtUp[R interface {
 		if diff := cmp.Diff(want, answers(r)); diff != "" {
 			t.Fatalf("replica %d differs from the single writer (-single +replica):\n%s", w, diff)
 		}
+	}
+}
+
+// Delivery is an event sent to one replica, replicas[Writer].
+type Delivery[E any] struct {
+	Ev     E
+	Writer int
+}
+
+// Deliver sends ds to replicas through apply, which returns a delivery's outcome: "ok",
+// the refusal's sentinel, or "unexpected: " and the error. In series (each delivery in
+// turn), every outcome must be the one single, one writer fed the same events, gives.
+// Concurrently (each writer its deliveries in order, in a goroutine of its own), no
+// outcome may be unexpected; single is not fed. name says what an event is in messages.
+func Deliver[R, E any](t T, ds []Delivery[E], concurrent bool, replicas []R, single R, apply func(r R, ev E) string, name func(E) string) {
+	t.Helper()
+	if !concurrent {
+		for i, d := range ds {
+			if got, want := apply(replicas[d.Writer], d.Ev), apply(single, d.Ev); got != want {
+				t.Fatalf("delivery %d (%s to writer %d): shared %s, single %s", i, name(d.Ev), d.Writer, got, want)
+			}
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, len(ds))
+	for w, r := range replicas {
+		wg.Go(func() {
+			for _, d := range ds {
+				if d.Writer != w {
+					continue
+				}
+				if o := apply(r, d.Ev); strings.HasPrefix(o, "unexpected:") {
+					errs <- fmt.Sprintf("%s to writer %d: %s", name(d.Ev), w, o)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }

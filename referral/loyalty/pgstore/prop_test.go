@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +16,7 @@ import (
 
 // delivery is one event handed to one writer: a webhook may reach several replicas, or
 // the same one twice.
-type delivery struct {
-	ev     loyalty.Record
-	writer int
-}
+type delivery = pgtest.Delivery[loyalty.Record]
 
 // genDeliveries draws a small ledger's events (earns of members 1..3, spends, whole and
 // partial refunds, bonuses, negative adjustments, merges), a few hours apart, and hands
@@ -61,10 +56,10 @@ func genDeliveries(t *rapid.T, writers int) []delivery {
 	}
 	var ds []delivery
 	for _, ev := range evs {
-		ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+		ds = append(ds, delivery{Ev: ev, Writer: rapid.IntRange(0, writers-1).Draw(t, "writer")})
 		switch rapid.IntRange(0, 5).Draw(t, "again") {
 		case 0, 1:
-			ds = append(ds, delivery{ev, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+			ds = append(ds, delivery{Ev: ev, Writer: rapid.IntRange(0, writers-1).Draw(t, "writer")})
 		case 2:
 			other := ev
 			switch ev.Kind {
@@ -75,7 +70,7 @@ func genDeliveries(t *rapid.T, writers int) []delivery {
 			default:
 				continue
 			}
-			ds = append(ds, delivery{other, rapid.IntRange(0, writers-1).Draw(t, "writer")})
+			ds = append(ds, delivery{Ev: other, Writer: rapid.IntRange(0, writers-1).Draw(t, "writer")})
 		}
 	}
 	// Swap a few neighbours: deliveries arrive a little out of order.
@@ -150,34 +145,8 @@ func TestSharedMatchesSingle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !concurrent {
-			for i, d := range ds {
-				got, want := outcome(ls[d.writer].Apply(ctx, d.ev)), outcome(ref.Apply(ctx, d.ev))
-				if got != want {
-					t.Fatalf("delivery %d (%s %q to writer %d): shared %s, single %s", i, d.ev.Kind, d.ev.Key, d.writer, got, want)
-				}
-			}
-		} else {
-			var wg sync.WaitGroup
-			errs := make(chan string, len(ds))
-			for w := range writers {
-				wg.Go(func() {
-					for _, d := range ds {
-						if d.writer != w {
-							continue
-						}
-						if o := outcome(ls[w].Apply(ctx, d.ev)); strings.HasPrefix(o, "unexpected:") {
-							errs <- fmt.Sprintf("%s %q to writer %d: %s", d.ev.Kind, d.ev.Key, w, o)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for e := range errs {
-				t.Fatal(e)
-			}
-		}
+		pgtest.Deliver(t, ds, concurrent, ls, ref, func(r *loyalty.Ledger, ev loyalty.Record) string { return outcome(r.Apply(ctx, ev)) },
+			func(ev loyalty.Record) string { return fmt.Sprintf("%s %q", ev.Kind, ev.Key) })
 		st, err := Open(ctx, pool, &Options{Schema: schema})
 		if err != nil {
 			t.Fatal(err)
@@ -200,14 +169,6 @@ func TestSharedMatchesSingle(t *testing.T) {
 		if diff := cmp.Diff(logRecords(t, &single), got); diff != "" {
 			t.Fatalf("the shared log differs from the single Ledger's (-single +shared):\n%s", diff)
 		}
-		want := answers(ref)
-		for w, l := range ls {
-			if _, err := l.CatchUp(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, answers(l)); diff != "" {
-				t.Fatalf("replica %d differs from the single Ledger (-single +replica):\n%s", w, diff)
-			}
-		}
+		pgtest.CaughtUp(t, answers(ref), ls, answers)
 	})
 }
