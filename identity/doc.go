@@ -79,24 +79,6 @@
 // synthetic customer base of internal/synth the default rules cut wrongly merged people
 // from 1.4% (plain connected components) to 0.46%, and all that remains is of this kind.
 //
-// # Safety choices
-//
-// The systems this package was held against differ, and where they do it takes the
-// choice that loses a merge rather than one that makes a wrong one, because a wrong merge
-// mixes two people's histories, messages and purchases and cannot be undone downstream,
-// whereas a missed merge only splits one person's history:
-//
-//   - Identifier limits and priority as in Segment Unify, rather than the plain
-//     connected components of RudderStack's identity stitching, where a single shared
-//     value can collapse thousands of profiles into one.
-//   - Unique user ids, as Mixpanel's simplified ID merge does not merge two user ids; and
-//     no merge of two user ids through chains of anonymous ids either.
-//   - Block lists like PostHog's list of illegal distinct ids, applied to every kind.
-//   - Opaque ids (user, device, anonymous) are not lower-cased, and national phone
-//     numbers get no guessed country: two values that might be two people stay two.
-//   - Refused links and quarantines are recorded, so a person can see why two profiles
-//     are apart (Explain) and fix it.
-//
 // # Unmerge, keys and history
 //
 // Every mutation is a record in the history: a link records which identifiers were new,
@@ -151,7 +133,34 @@
 // (FileStore writes a new file, fsyncs it and renames it over the old one; MemStore
 // replaces its records).
 //
-// # Concurrency and capacity
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and
+// OpenFileStore(path, *FileOptions) with identity/storetest's Harness{Open, Reopen,
+// Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown identifiers and
+// profiles ErrNotFound, a closed store ErrClosed, all in errors.go, each message naming
+// "identity:" once; arguments go ctx, instant, subject (Link(ctx, at, ...),
+// Unmerge(ctx, at, id), Forget(ctx, at, ...)); New takes functional Options.
+//
+// # Design: safety choices
+//
+// The systems this package was held against differ, and where they do it takes the
+// choice that loses a merge rather than one that makes a wrong one, because a wrong merge
+// mixes two people's histories, messages and purchases and cannot be undone downstream,
+// whereas a missed merge only splits one person's history:
+//
+//   - Identifier limits and priority as in Segment Unify, rather than the plain
+//     connected components of RudderStack's identity stitching, where a single shared
+//     value can collapse thousands of profiles into one.
+//   - Unique user ids, as Mixpanel's simplified ID merge does not merge two user ids; and
+//     no merge of two user ids through chains of anonymous ids either.
+//   - Block lists like PostHog's list of illegal distinct ids, applied to every kind.
+//   - Opaque ids (user, device, anonymous) are not lower-cased, and national phone
+//     numbers get no guessed country: two values that might be two people stay two.
+//   - Refused links and quarantines are recorded, so a person can see why two profiles
+//     are apart (Explain) and fix it.
+//
+// # Design: concurrency and capacity
 //
 // A Resolver is safe for concurrent use: mutations are serialised by a lock, reads run in
 // parallel, and change reports are delivered in the order the changes happened, after the
@@ -168,13 +177,4 @@
 // with the same effect as Link per event, normalising and hashing on every core, the
 // second core owning the identifier table (lookups and interning) while the first
 // decides, and syncing the store once per batch.
-//
-// # Conventions
-//
-// The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and
-// OpenFileStore(path, *FileOptions) with identity/storetest's Harness{Open, Reopen,
-// Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown identifiers and
-// profiles ErrNotFound, a closed store ErrClosed, all in errors.go, each message naming
-// "identity:" once; arguments go ctx, instant, subject (Link(ctx, at, ...),
-// Unmerge(ctx, at, id), Forget(ctx, at, ...)); New takes functional Options.
 package identity

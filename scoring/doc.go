@@ -96,7 +96,14 @@
 // [ErrNoConvergence], [ErrSyntax] (files, with line and column) and [ErrModel]
 // (serialised models). Errors name the offending row or field.
 //
-// # Concurrency
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, with ErrTooFew,
+// ErrNoConvergence, ErrSyntax and ErrModel where they say more, all in errors.go, each
+// message naming "scoring:" once; functions take *XOptions, nil meaning the defaults
+// (FitOptions, SummaryOptions, CLVOptions, ReadOptions, ...).
+//
+// # Design: concurrency
 //
 // Fitted models ([BGNBD], [MBGNBD], [ParetoNBD], [BGBB], [GammaGamma], [Logistic],
 // [Lookalike]) are not modified by their methods and are safe for concurrent use, so a
@@ -104,11 +111,4 @@
 // [Engagement] is safe for concurrent use. Plain data types (Customer, Summary,
 // options, result tables) carry no synchronisation of their own. Models serialise to
 // and from JSON with their time unit and fit diagnostics.
-//
-// # Conventions
-//
-// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, with ErrTooFew,
-// ErrNoConvergence, ErrSyntax and ErrModel where they say more, all in errors.go, each
-// message naming "scoring:" once; functions take *XOptions, nil meaning the defaults
-// (FitOptions, SummaryOptions, CLVOptions, ReadOptions, ...).
 package scoring

@@ -74,13 +74,6 @@
 // retention is an error that names the place, and nothing is evaluated. Declare names
 // that have no data yet with WithTraits, WithNumber and WithEvents.
 //
-// # Planning
-//
-// An AND evaluates its stored-bitmap operands first, smallest first, then the operands
-// whose cost the running result can cut (numeric comparisons and windows are computed
-// only within it), then subtracts its NOT operands; an empty operand or running result
-// ends it at once. Count counts the last step with AndCardinality instead of building it.
-//
 // # Cost: budgets and cancellation
 //
 // Eval and Count take a context and an EvalOptions whose Budget bounds the terms of the
@@ -127,4 +120,11 @@
 // the SDK's duration syntax (7d, 2w; clientele.ParseDuration); NewIndex takes functional
 // Options and refuses a bad one with ErrInvalid, functions take *XOptions (nil for
 // defaults).
+//
+// # Design: planning
+//
+// An AND evaluates its stored-bitmap operands first, smallest first, then the operands
+// whose cost the running result can cut (numeric comparisons and windows are computed
+// only within it), then subtracts its NOT operands; an empty operand or running result
+// ends it at once. Count counts the last step with AndCardinality instead of building it.
 package segment
