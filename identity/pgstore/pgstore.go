@@ -160,17 +160,11 @@ func (s *Store) Follow(ctx context.Context, r *identity.Resolver, opts *FollowOp
 	if r == nil {
 		return fmt.Errorf("identity/pgstore: follow: nil resolver: %w", identity.ErrInvalid)
 	}
-	if s.log.Closed() {
-		return identity.ErrClosed
-	}
-	poll := time.Second
-	if opts != nil && opts.Poll > 0 {
+	var poll time.Duration
+	if opts != nil {
 		poll = opts.Poll
 	}
-	return s.log.Follow(ctx, poll, func(ctx context.Context) error {
-		_, err := r.CatchUp(ctx)
-		return err
-	})
+	return s.log.FollowReplica(ctx, poll, r.CatchUp)
 }
 
 // Close releases the lock if held; the pool stays open. Later calls fail with

@@ -384,6 +384,23 @@ func (l *Log) Follow(ctx context.Context, poll time.Duration, fn func(context.Co
 	return Follow(ctx, l.pool, l.notify, poll, fn)
 }
 
+// FollowReplica is a store's Follow: it keeps a replica opened on the log caught up,
+// calling catchUp (the replica's CatchUp) now, on every notification of the log's
+// flushes, and every poll without one (every second if poll is not positive), until
+// ctx is done. It returns ctx's error, or catchUp's; Errors.Closed on a closed log.
+func (l *Log) FollowReplica(ctx context.Context, poll time.Duration, catchUp func(context.Context) (uint64, error)) error {
+	if l.Closed() {
+		return l.errs.Closed
+	}
+	if poll <= 0 {
+		poll = time.Second
+	}
+	return l.Follow(ctx, poll, func(ctx context.Context) error {
+		_, err := catchUp(ctx)
+		return err
+	})
+}
+
 // Close releases the lock if held; the pool stays open. Later calls fail with
 // Errors.Closed.
 func (l *Log) Close() error {

@@ -164,17 +164,11 @@ func (s *Store) Follow(ctx context.Context, p *referral.Program, opts *FollowOpt
 	if p == nil {
 		return fmt.Errorf("referral/pgstore: follow: nil programme: %w", referral.ErrInvalid)
 	}
-	if s.log.Closed() {
-		return referral.ErrClosed
-	}
-	poll := time.Second
-	if opts != nil && opts.Poll > 0 {
+	var poll time.Duration
+	if opts != nil {
 		poll = opts.Poll
 	}
-	return s.log.Follow(ctx, poll, func(ctx context.Context) error {
-		_, err := p.CatchUp(ctx)
-		return err
-	})
+	return s.log.FollowReplica(ctx, poll, p.CatchUp)
 }
 
 // Close releases the lock if held; the pool stays open. Later calls fail with

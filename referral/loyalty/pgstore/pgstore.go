@@ -161,17 +161,11 @@ func (s *Store) Follow(ctx context.Context, l *loyalty.Ledger, opts *FollowOptio
 	if l == nil {
 		return fmt.Errorf("%w: pgstore: follow: nil ledger", loyalty.ErrInvalid)
 	}
-	if s.log.Closed() {
-		return loyalty.ErrClosed
-	}
-	poll := time.Second
-	if opts != nil && opts.Poll > 0 {
+	var poll time.Duration
+	if opts != nil {
 		poll = opts.Poll
 	}
-	return s.log.Follow(ctx, poll, func(ctx context.Context) error {
-		_, err := l.CatchUp(ctx)
-		return err
-	})
+	return s.log.FollowReplica(ctx, poll, l.CatchUp)
 }
 
 // Close releases the lock if held; the pool stays open. Later calls fail with loyalty.ErrClosed.
