@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -33,26 +31,10 @@ func benchEvent(i int64) []identity.ID {
 // per second.
 func benchLinks(b *testing.B, rs []*identity.Resolver, callers int) {
 	ctx := context.Background()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for _, r := range rs {
-		for range callers {
-			wg.Go(func() {
-				for {
-					i := next.Add(1)
-					if i > int64(b.N) {
-						return
-					}
-					if _, err := r.Link(ctx, base.Add(time.Duration(i)), "web", benchEvent(i)...); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		}
-	}
-	wg.Wait()
+	pgtest.Drive(b, rs, callers, func(r *identity.Resolver, i int64) error {
+		_, err := r.Link(ctx, base.Add(time.Duration(i)), "web", benchEvent(i)...)
+		return err
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "links/s")
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,32 +22,18 @@ func benchEvents(b *testing.B, ps []*referral.Program, callers int) {
 			b.Fatal(err)
 		}
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for _, p := range ps {
-		for range callers {
-			wg.Go(func() {
-				for {
-					i := next.Add(1)
-					if i > int64(b.N) {
-						return
-					}
-					j := i / 2
-					at := base.Add(time.Duration(j) * time.Second)
-					ev := referral.Record{Kind: referral.KindSignup, Key: fmt.Sprint("signup", j), At: at, Profile: uint32(1000 + j), Code: code(1 + int(j)%referrers)}
-					if i%2 == 1 {
-						ev = referral.Record{Kind: referral.KindOrder, Key: fmt.Sprint("order", j), At: at.Add(time.Minute), Profile: uint32(1000 + j), Order: fmt.Sprint("O", j), Amount: 5000}
-					}
-					if err := p.Apply(context.Background(), ev); err != nil && !refused(ev, err) {
-						b.Error(err)
-						return
-					}
-				}
-			})
+	pgtest.Drive(b, ps, callers, func(p *referral.Program, i int64) error {
+		j := i / 2
+		at := base.Add(time.Duration(j) * time.Second)
+		ev := referral.Record{Kind: referral.KindSignup, Key: fmt.Sprint("signup", j), At: at, Profile: uint32(1000 + j), Code: code(1 + int(j)%referrers)}
+		if i%2 == 1 {
+			ev = referral.Record{Kind: referral.KindOrder, Key: fmt.Sprint("order", j), At: at.Add(time.Minute), Profile: uint32(1000 + j), Order: fmt.Sprint("O", j), Amount: 5000}
 		}
-	}
-	wg.Wait()
+		if err := p.Apply(context.Background(), ev); err != nil && !refused(ev, err) {
+			return err
+		}
+		return nil
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 

@@ -392,3 +392,29 @@ func Deliver[R, E any](t T, ds []Delivery[E], concurrent bool, replicas []R, sin
 		t.Fatal(e)
 	}
 }
+
+// Drive is a benchmark's load: it shares b.N calls, numbered 1 to b.N, among callers
+// goroutines on each replica (the concurrency a service's request handlers give), from
+// b.ResetTimer on, and returns when all are done. An error fails b and stops its caller.
+func Drive[R any](b *testing.B, replicas []R, callers int, call func(r R, i int64) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for _, r := range replicas {
+		for range callers {
+			wg.Go(func() {
+				for {
+					i := next.Add(1)
+					if i > int64(b.N) {
+						return
+					}
+					if err := call(r, i); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+}

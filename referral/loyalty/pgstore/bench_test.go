@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,31 +18,17 @@ import (
 // members buying in turn, a second apart. It reports acknowledged events per second
 // and this process's CPU time per event (PostgreSQL's is not counted).
 func benchEarns(b *testing.B, ls []*loyalty.Ledger, callers int) {
-	var next, refused atomic.Int64
-	var wg sync.WaitGroup
+	var refused atomic.Int64
 	cpu := cpuTime()
-	b.ResetTimer()
-	for _, l := range ls {
-		for range callers {
-			wg.Go(func() {
-				for {
-					i := next.Add(1)
-					if i > int64(b.N) {
-						return
-					}
-					at := base.Add(time.Duration(i) * time.Second)
-					_, err := l.Earn(context.Background(), at, fmt.Sprint("e", i), uint32(i%50000+1), fmt.Sprint("O", i), 1000+i%5000)
-					if refusedErr(err) {
-						refused.Add(1) // a member's earlier order stalled behind its later one
-					} else if err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+	pgtest.Drive(b, ls, callers, func(l *loyalty.Ledger, i int64) error {
+		at := base.Add(time.Duration(i) * time.Second)
+		_, err := l.Earn(context.Background(), at, fmt.Sprint("e", i), uint32(i%50000+1), fmt.Sprint("O", i), 1000+i%5000)
+		if refusedErr(err) {
+			refused.Add(1) // a member's earlier order stalled behind its later one
+			return nil
 		}
-	}
-	wg.Wait()
+		return err
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/event")
 	b.ReportMetric(float64(refused.Load()), "refused")
