@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
@@ -330,7 +331,7 @@ func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 // and replaying the store reproduces the programme.
 func TestPropertyMergesKeepAForest(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		cfg := Config{ReferrerReward: 100, ReferredReward: 30, Hold: 24 * time.Hour, CapPerReferrer: 250, Clock: fixedClock(day(40))}
+		cfg := Config{ReferrerReward: 100, ReferredReward: 30, Hold: 24 * time.Hour, CapPerReferrer: 250, Clock: clientele.FixedClock(day(40))}
 		if rapid.Bool().Draw(t, "purchase over") {
 			cfg.Qualify, cfg.MinAmount = PurchaseOver, 60
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -412,7 +413,7 @@ func TestIdempotentRetries(t *testing.T) {
 }
 
 func TestMergeRemaps(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, ReferredReward: 10, Clock: fixedClock(day(50))})
+	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, ReferredReward: 10, Clock: clientele.FixedClock(day(50))})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(20))
 	must(t, err)
 	for i, prof := range []uint32{2, 3} {
@@ -442,10 +443,6 @@ func TestMergeRemaps(t *testing.T) {
 		t.Errorf("after a repeated merge: earned %d", got)
 	}
 }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // scenario drives a programme through a fixed, varied history.
 func scenario(t testing.TB, p *Program) {
@@ -499,7 +496,7 @@ func balances(p *Program) map[string]Balance {
 }
 
 func testConfig() Config {
-	return Config{ReferrerReward: 300, ReferredReward: 100, Hold: 10 * 24 * time.Hour, CapPerReferrer: 800, Clock: fixedClock(day(45))}
+	return Config{ReferrerReward: 300, ReferredReward: 100, Hold: 10 * 24 * time.Hour, CapPerReferrer: 800, Clock: clientele.FixedClock(day(45))}
 }
 
 func TestFileReopenReplays(t *testing.T) {
@@ -684,7 +681,7 @@ func FuzzDecodeBatch(f *testing.F) {
 // self-referral, or a loop; the voided referrals lose their rewards and leave the tree,
 // so that the tree stays a forest.
 func TestMergeVoidsReferrals(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, Clock: fixedClock(day(30))})
+	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, Clock: clientele.FixedClock(day(30))})
 	codes := map[uint32]Code{}
 	for prof := uint32(1); prof <= 6; prof++ {
 		c, err := p.IssueCode(context.Background(), day(0), fmt.Sprint("c", prof), prof, Signals{}, newSeeded(byte(40+prof)))

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/storecheck"
 	"github.com/clientele-go/clientele/referral"
 )
@@ -114,7 +115,7 @@ func equal(a, b referral.Record) bool {
 
 var (
 	day = func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
-	cfg = referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: fixedClock(day(90))}
+	cfg = referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: clientele.FixedClock(day(90))}
 )
 
 // writeHistory runs a programme on s: a code, three sign-ups through it and their
@@ -155,10 +156,6 @@ func balances(s referral.Store) (string, error) {
 	}
 	return b.String(), nil
 }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // zeros is a deterministic source for IssueCode.
 type zeros struct{}
