@@ -104,15 +104,13 @@ var (
 // The pool stays the caller's; a store uses one of its connections while it leads and
 // one while it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
-	if pool == nil {
-		return nil, fmt.Errorf("identity/pgstore: open: nil pool: %w", identity.ErrInvalid)
-	}
-	schema := "clientele"
-	if opts != nil && opts.Schema != "" {
+	schema := ""
+	if opts != nil {
 		schema = opts.Schema
 	}
-	if err := pg.Migrate(ctx, pool, schema, "identity", migrations); err != nil {
-		return nil, fmt.Errorf("identity/pgstore: %w", err)
+	schema, err := pg.Setup(ctx, pool, schema, "identity", migrations, identity.ErrInvalid)
+	if err != nil {
+		return nil, err
 	}
 	return &Store{log: pg.NewLog(pool, schema, "identity_log", pg.Errors{
 		Prefix: "identity/pgstore", Closed: identity.ErrClosed, Diverged: identity.ErrDiverged, Invalid: identity.ErrInvalid,

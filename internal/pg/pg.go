@@ -1,6 +1,7 @@
-// Package pg holds what the PostgreSQL stores (identity/pgstore, referral/pgstore,
-// segment/pgstore) share: versioned schema migration, advisory lock keys, and the
-// LISTEN/NOTIFY loop that wakes a follower.
+// Package pg holds what the PostgreSQL stores (identity/pgstore, segment/pgstore,
+// referral/pgstore, referral/loyalty/pgstore) share: the steps of Open (Setup),
+// versioned schema migration, advisory lock keys, the shared log (Log, and Typed for a
+// package's own record type) and the LISTEN/NOTIFY loop that wakes a follower.
 package pg
 
 import (

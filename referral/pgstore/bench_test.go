@@ -51,7 +51,7 @@ func BenchmarkEventsPostgres(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return p, s.log
+		return p, s.log.Log
 	}, func(b *testing.B, ps []*referral.Program) { benchEvents(b, ps, 256) })
 }
 

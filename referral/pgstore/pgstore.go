@@ -77,7 +77,7 @@ var migrations = []string{
 // Store is a referral.SharedStore over a PostgreSQL table. It is safe for concurrent
 // use, and serves one Program (any number of processes, each with its own).
 type Store struct {
-	log *pg.Log
+	log pg.Typed[referral.Record, *referral.Record]
 }
 
 var _ referral.SharedStore = (*Store)(nil)
@@ -86,19 +86,17 @@ var _ referral.SharedStore = (*Store)(nil)
 // The pool stays the caller's; a store uses one of its connections while it leads and
 // one while it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
-	if pool == nil {
-		return nil, fmt.Errorf("referral/pgstore: open: nil pool: %w", referral.ErrInvalid)
-	}
-	schema := "clientele"
-	if opts != nil && opts.Schema != "" {
+	schema := ""
+	if opts != nil {
 		schema = opts.Schema
 	}
-	if err := pg.Migrate(ctx, pool, schema, "referral", migrations); err != nil {
-		return nil, fmt.Errorf("referral/pgstore: %w", err)
+	schema, err := pg.Setup(ctx, pool, schema, "referral", migrations, referral.ErrInvalid)
+	if err != nil {
+		return nil, err
 	}
-	return &Store{log: pg.NewLog(pool, schema, "referral_log", pg.Errors{
+	return &Store{log: pg.Typed[referral.Record, *referral.Record]{Log: pg.NewLog(pool, schema, "referral_log", pg.Errors{
 		Prefix: "referral/pgstore", Closed: referral.ErrClosed, Diverged: referral.ErrDiverged, Invalid: referral.ErrInvalid,
-	})}, nil
+	})}}, nil
 }
 
 // Lead makes the caller the ledger's only writer until the matching Settle (see
@@ -110,44 +108,14 @@ func (s *Store) Settle() error { return s.log.Settle() }
 
 // Append buffers recs at the next positions while a lead is open; otherwise it appends
 // them as one transaction at the end of the ledger, durable when it returns.
-func (s *Store) Append(recs ...referral.Record) error {
-	enc := make([][]byte, len(recs))
-	for i := range recs {
-		enc[i], _ = recs[i].MarshalBinary() // never fails
-	}
-	return s.log.Append(enc...)
-}
+func (s *Store) Append(recs ...referral.Record) error { return s.log.Append(recs...) }
 
 // Since yields the records from position pos on, stopping at the first gap.
-func (s *Store) Since(pos uint64) iter.Seq2[referral.Record, error] {
-	return decode(s.log.Since(pos), pos)
-}
+func (s *Store) Since(pos uint64) iter.Seq2[referral.Record, error] { return s.log.Since(pos) }
 
 // Records yields every record committed, from position 0. With no lead open it also
 // ends the refusal that follows a failed flush (see referral.SharedStore).
-func (s *Store) Records() iter.Seq2[referral.Record, error] {
-	return decode(s.log.Records(), 0)
-}
-
-func decode(raw iter.Seq2[[]byte, error], pos uint64) iter.Seq2[referral.Record, error] {
-	return func(yield func(referral.Record, error) bool) {
-		for b, err := range raw {
-			if err != nil {
-				yield(referral.Record{}, err)
-				return
-			}
-			var r referral.Record
-			if err := r.UnmarshalBinary(b); err != nil {
-				yield(referral.Record{}, fmt.Errorf("referral/pgstore: record %d: %w", pos, err))
-				return
-			}
-			if !yield(r, nil) {
-				return
-			}
-			pos++
-		}
-	}
-}
+func (s *Store) Records() iter.Seq2[referral.Record, error] { return s.log.Records() }
 
 // FollowOptions tune Follow. The zero value is the default.
 type FollowOptions struct {

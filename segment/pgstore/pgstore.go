@@ -68,15 +68,13 @@ var _ segment.Store = (*Store)(nil)
 // Open returns a store over the blobs in opts.Schema, creating or migrating its table.
 // The pool stays the caller's.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
-	if pool == nil {
-		return nil, fmt.Errorf("segment/pgstore: open: nil pool: %w", segment.ErrInvalid)
-	}
-	schema := "clientele"
-	if opts != nil && opts.Schema != "" {
+	schema := ""
+	if opts != nil {
 		schema = opts.Schema
 	}
-	if err := pg.Migrate(ctx, pool, schema, "segment", migrations); err != nil {
-		return nil, fmt.Errorf("segment/pgstore: %w", err)
+	schema, err := pg.Setup(ctx, pool, schema, "segment", migrations, segment.ErrInvalid)
+	if err != nil {
+		return nil, err
 	}
 	return &Store{pool: pool, table: pg.Ident(schema) + ".segment_blob"}, nil
 }

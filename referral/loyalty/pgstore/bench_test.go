@@ -43,7 +43,7 @@ func refusedErr(err error) bool { return err != nil && refused(err) }
 func BenchmarkEarnPostgres(b *testing.B) {
 	pgtest.Replicas(b, "events/flush", func(b *testing.B, pool *pgxpool.Pool, schema string) (*loyalty.Ledger, *pg.Log) {
 		s := openStore(b, pool, schema)
-		return openLedger(b, s), s.log
+		return openLedger(b, s), s.log.Log
 	}, func(b *testing.B, ls []*loyalty.Ledger) { benchEarns(b, ls, 256) })
 }
 

@@ -73,7 +73,7 @@ var migrations = []string{
 // Store is a loyalty.SharedStore over a PostgreSQL table. It is safe for concurrent
 // use, and serves one Ledger (any number of processes, each with its own).
 type Store struct {
-	log *pg.Log
+	log pg.Typed[loyalty.Record, *loyalty.Record]
 }
 
 var _ loyalty.SharedStore = (*Store)(nil)
@@ -82,19 +82,17 @@ var _ loyalty.SharedStore = (*Store)(nil)
 // stays the caller's; a store uses one of its connections while it leads and one while
 // it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
-	if pool == nil {
-		return nil, fmt.Errorf("%w: pgstore: open: nil pool", loyalty.ErrInvalid)
-	}
-	schema := "clientele"
-	if opts != nil && opts.Schema != "" {
+	schema := ""
+	if opts != nil {
 		schema = opts.Schema
 	}
-	if err := pg.Migrate(ctx, pool, schema, "loyalty", migrations); err != nil {
-		return nil, fmt.Errorf("loyalty/pgstore: %w", err)
+	schema, err := pg.Setup(ctx, pool, schema, "loyalty", migrations, loyalty.ErrInvalid)
+	if err != nil {
+		return nil, err
 	}
-	return &Store{log: pg.NewLog(pool, schema, "loyalty_log", pg.Errors{
+	return &Store{log: pg.Typed[loyalty.Record, *loyalty.Record]{Log: pg.NewLog(pool, schema, "loyalty_log", pg.Errors{
 		Prefix: "loyalty/pgstore", Closed: loyalty.ErrClosed, Diverged: loyalty.ErrDiverged, Invalid: loyalty.ErrInvalid,
-	})}, nil
+	})}}, nil
 }
 
 // Lead makes the caller the log's only writer until the matching Settle (see
@@ -106,45 +104,15 @@ func (s *Store) Settle() error { return s.log.Settle() }
 
 // Append buffers recs at the next positions while a lead is open; otherwise it writes
 // them at the end of the log in one transaction, durable when it returns.
-func (s *Store) Append(recs ...loyalty.Record) error {
-	enc := make([][]byte, len(recs))
-	for i := range recs {
-		enc[i], _ = recs[i].MarshalBinary() // never fails
-	}
-	return s.log.Append(enc...)
-}
+func (s *Store) Append(recs ...loyalty.Record) error { return s.log.Append(recs...) }
 
 // Since yields the records from position pos on, stopping at the first gap.
-func (s *Store) Since(pos uint64) iter.Seq2[loyalty.Record, error] {
-	return decode(s.log.Since(pos), pos)
-}
+func (s *Store) Since(pos uint64) iter.Seq2[loyalty.Record, error] { return s.log.Since(pos) }
 
 // Records yields every committed record from position 0, stopping at the first gap.
 // With no lead open it also ends the refusal that follows a failed flush (see
 // loyalty.SharedStore).
-func (s *Store) Records() iter.Seq2[loyalty.Record, error] {
-	return decode(s.log.Records(), 0)
-}
-
-func decode(raw iter.Seq2[[]byte, error], pos uint64) iter.Seq2[loyalty.Record, error] {
-	return func(yield func(loyalty.Record, error) bool) {
-		for b, err := range raw {
-			if err != nil {
-				yield(loyalty.Record{}, err)
-				return
-			}
-			var r loyalty.Record
-			if err := r.UnmarshalBinary(b); err != nil {
-				yield(loyalty.Record{}, fmt.Errorf("loyalty/pgstore: record %d: %w", pos, err))
-				return
-			}
-			if !yield(r, nil) {
-				return
-			}
-			pos++
-		}
-	}
-}
+func (s *Store) Records() iter.Seq2[loyalty.Record, error] { return s.log.Records() }
 
 // FollowOptions tune Follow. The zero value is the default.
 type FollowOptions struct {
