@@ -19,7 +19,7 @@ func TestBaseCLVGroupedEqualsSum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iv, err := DeltaIntervals(m, g, cs, nil)
+	iv, err := NewIntervals(m, g, cs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

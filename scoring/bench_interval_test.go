@@ -12,10 +12,10 @@ import (
 // Benchmarks of the interval computations and the covariate fit, each beside a naive
 // baseline. Run with: go test -run '^$' -bench 'Interval|Covariate' -benchtime 3x ./scoring/
 
-// BenchmarkDeltaIntervalsCDNOW makes delta-method intervals on CDNOW and the
+// BenchmarkIntervalsDeltaCDNOW makes delta-method intervals on CDNOW and the
 // interval of the base's purchases in the next year. (A per-customer interval costs
 // 2k = 8 evaluations of the prediction either way.)
-func BenchmarkDeltaIntervalsCDNOW(b *testing.B) {
+func BenchmarkIntervalsDeltaCDNOW(b *testing.B) {
 	cs := cdnowCustomers(b)
 	m, err := FitBGNBD(cs, nil)
 	if err != nil {
@@ -23,7 +23,7 @@ func BenchmarkDeltaIntervalsCDNOW(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		iv, err := DeltaIntervals(m, nil, cs, nil)
+		iv, err := NewIntervals(m, nil, cs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func BenchmarkDeltaIntervalsCDNOW(b *testing.B) {
 // The naive delta method: the covariance from second differences of the per-customer
 // likelihood (no grouping, no analytic gradient), and the base's purchases summed
 // customer by customer.
-func BenchmarkDeltaIntervalsCDNOWNaive(b *testing.B) {
+func BenchmarkIntervalsDeltaCDNOWNaive(b *testing.B) {
 	cs := cdnowCustomers(b)
 	m, err := FitBGNBD(cs, nil)
 	if err != nil {
@@ -67,11 +67,11 @@ func BenchmarkDeltaIntervalsCDNOWNaive(b *testing.B) {
 	}
 }
 
-// BenchmarkBootstrapIntervalsCDNOW: 20 replicates of BG/NBD on CDNOW, on every core.
-func BenchmarkBootstrapIntervalsCDNOW(b *testing.B) { benchBootstrap(b, 0) }
+// BenchmarkIntervalsBootstrapCDNOW: 20 replicates of BG/NBD on CDNOW, on every core.
+func BenchmarkIntervalsBootstrapCDNOW(b *testing.B) { benchBootstrap(b, 0) }
 
 // The naive bootstrap: the same replicates one after another.
-func BenchmarkBootstrapIntervalsCDNOWNaive(b *testing.B) { benchBootstrap(b, 1) }
+func BenchmarkIntervalsBootstrapCDNOWNaive(b *testing.B) { benchBootstrap(b, 1) }
 
 func benchBootstrap(b *testing.B, workers int) {
 	cs := cdnowCustomers(b)
@@ -81,7 +81,7 @@ func benchBootstrap(b *testing.B, workers int) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := BootstrapIntervals(m, nil, cs, &IntervalOptions{Replicates: 20, Workers: workers}); err != nil {
+		if _, err := NewIntervals(m, nil, cs, &IntervalOptions{Method: Bootstrap, Replicates: 20, Workers: workers}); err != nil {
 			b.Fatal(err)
 		}
 	}

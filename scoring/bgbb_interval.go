@@ -10,9 +10,8 @@ import (
 )
 
 // BGBBIntervals gives the predictions of a fitted BG/BB model confidence intervals
-// that reflect the uncertainty of its four parameters, by the delta method
-// ([BGBBDeltaIntervals]) or a parametric bootstrap ([BGBBBootstrapIntervals]), as
-// Intervals does for the continuous-time models; the same caveats hold (they are not
+// that reflect the uncertainty of its four parameters, by the delta method or a
+// parametric bootstrap ([BGBB.Intervals]), as Intervals does for the continuous-time models; the same caveats hold (they are not
 // intervals for what a customer will do). It is safe for concurrent use.
 type BGBBIntervals struct {
 	Level              float64 // confidence level
@@ -45,16 +44,28 @@ func newBGBBIntervals(m *BGBB, rows []Opportunities, opt *IntervalOptions) (*BGB
 	return &BGBBIntervals{Level: o.Level, m: m, u: u}, o, nil
 }
 
-// BGBBDeltaIntervals returns the delta-method intervals of m, fitted on rows: the
-// covariance of the log-parameters is the inverse of the observed information (the
-// negative Hessian of Fader, Hardie & Shang's eq. 5 at the estimates, by central
-// differences), and a prediction's variance is ∇fᵀ Σ ∇f on the logit or log scale
-// (Casella & Berger 2002, §5.5.4; see DeltaIntervals). Parameters a boundary fit holds
-// are taken as known.
-func BGBBDeltaIntervals(m *BGBB, rows []Opportunities, opt *IntervalOptions) (*BGBBIntervals, error) {
-	iv, _, err := newBGBBIntervals(m, rows, opt)
+// Intervals returns the intervals of m, fitted on rows, by opt.Method.
+//
+// By the delta method (Delta, the default) the covariance of the log-parameters is
+// the inverse of the observed information (the negative Hessian of Fader, Hardie &
+// Shang's eq. 5 at the estimates, by central differences), and a prediction's
+// variance is ∇fᵀ Σ ∇f on the logit or log scale (Casella & Berger 2002, §5.5.4;
+// see NewIntervals). Parameters a boundary fit holds are taken as known.
+//
+// By the bootstrap (Bootstrap) each replicate draws, for every customer of every row
+// (Weight of them, rounded), p ~ Beta(α, β) and θ ~ Beta(γ, δ), and follows the
+// customer over the row's N opportunities (dropping out at the start of each with
+// probability θ, transacting while alive with probability p), refits BG/BB to the
+// histories, and keeps the parameters; an interval is the percentiles of a
+// prediction over the replicates (Efron & Tibshirani 1993, ch. 6 and 13). The base
+// must then have between MinCustomers and 10^7 customers.
+func (m *BGBB) Intervals(rows []Opportunities, opt *IntervalOptions) (*BGBBIntervals, error) {
+	iv, o, err := newBGBBIntervals(m, rows, opt)
 	if err != nil {
 		return nil, err
+	}
+	if o.Method == Bootstrap {
+		return iv.bootstrap(rows, o)
 	}
 	lk, _, err := bgbbProblem(rows)
 	if err != nil {
@@ -68,19 +79,9 @@ func BGBBDeltaIntervals(m *BGBB, rows []Opportunities, opt *IntervalOptions) (*B
 	return iv, nil
 }
 
-// BGBBBootstrapIntervals returns the parametric-bootstrap intervals of m, fitted on
-// rows: each replicate draws, for every customer of every row (Weight of them,
-// rounded), p ~ Beta(α, β) and θ ~ Beta(γ, δ), and follows the customer over the
-// row's N opportunities (dropping out at the start of each with probability θ,
-// transacting while alive with probability p), refits BG/BB to the histories, and
-// keeps the parameters; an interval is the percentiles of a prediction over the
-// replicates (Efron & Tibshirani 1993, ch. 6 and 13). The base must have between
-// MinCustomers and 10^7 customers.
-func BGBBBootstrapIntervals(m *BGBB, rows []Opportunities, opt *IntervalOptions) (*BGBBIntervals, error) {
-	iv, o, err := newBGBBIntervals(m, rows, opt)
-	if err != nil {
-		return nil, err
-	}
+// bootstrap fills in the bootstrap's replicates (see BGBB.Intervals).
+func (iv *BGBBIntervals) bootstrap(rows []Opportunities, o IntervalOptions) (*BGBBIntervals, error) {
+	m := iv.m
 	var total float64
 	for _, r := range rows {
 		total += math.Round(r.Weight)

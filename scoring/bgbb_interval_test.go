@@ -85,9 +85,9 @@ func TestBGBBIntervalsCoverage(t *testing.T) {
 				}
 				var iv *BGBBIntervals
 				if method == "delta" {
-					iv, err = BGBBDeltaIntervals(m, rows, nil)
+					iv, err = m.Intervals(rows, nil)
 				} else {
-					iv, err = BGBBBootstrapIntervals(m, rows, &IntervalOptions{Replicates: reps, Seed: uint64(b)})
+					iv, err = m.Intervals(rows, &IntervalOptions{Method: Bootstrap, Replicates: reps, Seed: uint64(b)})
 				}
 				if err != nil {
 					continue
@@ -131,7 +131,7 @@ func TestBGBBIntervalsAgreeAndRefuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	delta, err := BGBBDeltaIntervals(m, rows, nil)
+	delta, err := m.Intervals(rows, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestBGBBIntervalsAgreeAndRefuse(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		reps = 30
 	}
-	boot, err := BGBBBootstrapIntervals(m, rows, &IntervalOptions{Replicates: reps, Seed: 9})
+	boot, err := m.Intervals(rows, &IntervalOptions{Method: Bootstrap, Replicates: reps, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +157,10 @@ func TestBGBBIntervalsAgreeAndRefuse(t *testing.T) {
 		func() error { _, err := delta.PAlive(bad); return err }(),
 		func() error { _, err := delta.ExpectedPurchases(-1, Opportunities{N: 3}); return err }(),
 		func() error { _, err := delta.PurchaseProbNew(3, -1); return err }(),
-		func() error { _, err := BGBBDeltaIntervals(nil, rows, nil); return err }(),
-		func() error { _, err := BGBBDeltaIntervals(m, []Opportunities{bad}, nil); return err }(),
+		func() error { _, err := (*BGBB)(nil).Intervals(rows, nil); return err }(),
+		func() error { _, err := m.Intervals([]Opportunities{bad}, nil); return err }(),
 		func() error {
-			_, err := BGBBBootstrapIntervals(m, []Opportunities{{Frequency: 1, Recency: 1, N: 2, Weight: 2e7}}, nil)
+			_, err := m.Intervals([]Opportunities{{Frequency: 1, Recency: 1, N: 2, Weight: 2e7}}, &IntervalOptions{Method: Bootstrap})
 			return err
 		}(),
 	} {

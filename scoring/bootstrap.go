@@ -10,20 +10,8 @@ import (
 
 type randSource = *rand.Rand
 
-// BootstrapIntervals returns the parametric-bootstrap Intervals of m and, if spend is
-// not nil, of spend, fitted on the customers cs. Each of opt.Replicates replicates
-// simulates every customer of cs anew from the fitted models over the customer's own
-// observation period T (the repeat purchases from m; for those with repeat
-// purchases, the mean spend from spend), refits both models on the simulated base
-// with opt.Fit, and keeps the parameters. Replicates whose refit fails are counted in
-// Failed and left out; if more than half fail, the error says why the first did.
-// Replicates run in parallel and are reproducible from opt.Seed.
-func BootstrapIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOptions) (*Intervals, error) {
-	iv, o, err := newIntervals(m, spend, cs, opt)
-	if err != nil {
-		return nil, err
-	}
-	iv.Level = o.Level
+// bootstrap fills in the bootstrap's replicates (see NewIntervals).
+func (iv *Intervals) bootstrap(spend *GammaGamma, cs []Customer, o IntervalOptions) (*Intervals, error) {
 	var fo FitOptions
 	if o.Fit != nil {
 		fo = *o.Fit

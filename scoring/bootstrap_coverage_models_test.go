@@ -50,7 +50,7 @@ func TestBootstrapCoverageParetoAndSpend(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		iv, err := BootstrapIntervals(m, g, cs, &IntervalOptions{Replicates: reps, Seed: uint64(b)})
+		iv, err := NewIntervals(m, g, cs, &IntervalOptions{Method: Bootstrap, Replicates: reps, Seed: uint64(b)})
 		if err != nil {
 			continue
 		}

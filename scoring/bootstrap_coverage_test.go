@@ -52,7 +52,7 @@ func TestBootstrapCoverage(t *testing.T) {
 			t.Logf("base %d: %v", d, err)
 			continue
 		}
-		iv, err := BootstrapIntervals(m, nil, cs, &IntervalOptions{Replicates: replicates, Seed: uint64(d)})
+		iv, err := NewIntervals(m, nil, cs, &IntervalOptions{Method: Bootstrap, Replicates: replicates, Seed: uint64(d)})
 		if err != nil {
 			t.Logf("base %d: %v", d, err)
 			continue

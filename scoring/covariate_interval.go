@@ -18,8 +18,10 @@ import (
 //	Pareto/NBD: log α_i = log α - γ_p·z_p,  log β_i = log β - γ_d·z_d
 //
 // (the forms of covariates.go), so their covariance is A Σ Aᵀ exactly, and For hands
-// back the customer's model with it as an ordinary Intervals. Why the delta method
-// and no bootstrap: a bootstrap replicate would refit the covariate model (the
+// back the customer's model with it as an ordinary Intervals.
+//
+// Why the delta method and no bootstrap (IntervalOptions.Method Bootstrap is
+// ErrInvalid here): a bootstrap replicate would refit the covariate model (the
 // Pareto/NBD one by finite differences over every customer), two hundred times; the
 // delta method needs one information matrix, and the coverage of its intervals is
 // checked by simulation (TestCovariateIntervalsCoverage). It is safe for concurrent
@@ -34,9 +36,10 @@ type CovariateIntervals struct {
 	forZ   func(zp, zd []float64) (Model, error)
 }
 
-// DeltaIntervals returns the delta-method intervals of m, fitted on cs with the
-// covariates purchase and dropout (the same as the fit's).
-func (m *BGNBDCovariates) DeltaIntervals(cs []Customer, purchase, dropout [][]float64, opt *IntervalOptions) (*CovariateIntervals, error) {
+// Intervals returns the delta-method intervals of m, fitted on cs with the
+// covariates purchase and dropout (the same as the fit's). opt.Method Bootstrap is
+// ErrInvalid: see CovariateIntervals for why only the delta method is offered.
+func (m *BGNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]float64, opt *IntervalOptions) (*CovariateIntervals, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
 	}
@@ -49,10 +52,12 @@ func (m *BGNBDCovariates) DeltaIntervals(cs []Customer, purchase, dropout [][]fl
 		func(zp, zd []float64) (Model, error) { return m.For(zp, zd) }, opt)
 }
 
-// DeltaIntervals returns the delta-method intervals of m, fitted on cs with the
+// Intervals returns the delta-method intervals of m, fitted on cs with the
 // covariates purchase and dropout (the same as the fit's). The information matrix is
 // by second differences of the likelihood, one pass over the customers per entry.
-func (m *ParetoNBDCovariates) DeltaIntervals(cs []Customer, purchase, dropout [][]float64, opt *IntervalOptions) (*CovariateIntervals, error) {
+// opt.Method Bootstrap is ErrInvalid: see CovariateIntervals for why only the delta
+// method is offered.
+func (m *ParetoNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]float64, opt *IntervalOptions) (*CovariateIntervals, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
 	}
@@ -70,6 +75,9 @@ func newCovariateIntervals(lk likelihood, d *covariateData, base, gp, gd []float
 	o, err := opt.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if o.Method == Bootstrap {
+		return nil, fmt.Errorf("%w: %s: bootstrap intervals are not offered for covariate models (each replicate would refit every effect); use Delta", ErrInvalid, lk.model)
 	}
 	if len(gp) != d.np || len(gd) != d.nd {
 		return nil, fmt.Errorf("%w: a model of %d purchase and %d dropout effects, covariates of %d and %d", ErrInvalid, len(gp), len(gd), d.np, d.nd)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -19,7 +20,7 @@ func TestCovariateIntervalsAtZeroUseTheBaseBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	civ, err := m.DeltaIntervals(cs, zp, zd, nil)
+	civ, err := m.Intervals(cs, zp, zd, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +50,19 @@ func TestCovariateIntervalsAtZeroUseTheBaseBlock(t *testing.T) {
 	if _, err := civ.For([]float64{1}, []float64{1}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("short purchase covariates: %v", err)
 	}
-	if _, err := (*BGNBDCovariates)(nil).DeltaIntervals(cs, zp, zd, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := (*BGNBDCovariates)(nil).Intervals(cs, zp, zd, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil model: %v", err)
 	}
-	if _, err := m.DeltaIntervals(cs, zp[:10], zd, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := m.Intervals(cs, zp[:10], zd, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("short covariates: %v", err)
+	}
+	// The bootstrap is not offered for covariate models, and says so.
+	if _, err := m.Intervals(cs, zp, zd, &IntervalOptions{Method: Bootstrap}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "bootstrap intervals are not offered for covariate models") {
+		t.Errorf("bootstrap of a covariate model: %v", err)
+	}
+	pm := &ParetoNBDCovariates{R: 1, Alpha: 5, S: 1, Beta: 10, Purchase: make([]float64, len(zp[0])), Dropout: make([]float64, len(zd[0]))}
+	if _, err := pm.Intervals(cs, zp, zd, &IntervalOptions{Method: Bootstrap}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "Pareto/NBD with covariates: bootstrap") {
+		t.Errorf("bootstrap of a Pareto/NBD covariate model: %v", err)
 	}
 }
 
@@ -96,7 +105,7 @@ func TestCovariateIntervalsCoverage(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		civ, err := m.DeltaIntervals(cs, zps, zds, nil)
+		civ, err := m.Intervals(cs, zps, zds, nil)
 		if err != nil {
 			continue
 		}
@@ -142,7 +151,7 @@ func TestParetoCovariateIntervals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	civ, err := m.DeltaIntervals(cs, zp, zd, nil)
+	civ, err := m.Intervals(cs, zp, zd, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

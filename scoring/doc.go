@@ -70,13 +70,13 @@
 // # Intervals
 //
 // Every prediction has an interval form that carries the uncertainty of the fitted
-// parameters: [DeltaIntervals] (the delta method from the Hessian of the likelihood)
-// and [BootstrapIntervals] (a parametric bootstrap that simulates the base from the
-// fitted models and refits) return an [Intervals] whose methods mirror the Model
+// parameters. [NewIntervals] returns an [Intervals] whose methods mirror the Model
 // methods, ExpectedSpend and CLV, per customer and for the whole base
-// (BasePurchases, BaseAlive, BasePurchaseCount, BaseCLV). [SBGDeltaIntervals] and
-// [SBGBootstrapIntervals] do the same for the sBG model's survival, retention and
-// DERL.
+// (BasePurchases, BaseAlive, BasePurchaseCount, BaseCLV); [BGBB.Intervals],
+// [SBG.Intervals] and the covariate models' Intervals do the same for the other
+// models. All take one [IntervalOptions], whose Method chooses the delta method
+// ([Delta], the default: from the Hessian of the likelihood) or the parametric
+// bootstrap ([Bootstrap]: simulates the base from the fitted model and refits).
 //
 // # Scores and audiences
 //

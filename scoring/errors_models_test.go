@@ -16,7 +16,7 @@ func TestErrorPathsSBGAndCovariates(t *testing.T) {
 	survivors := []float64{1000, 631, 468, 382, 326} // Fader & Hardie (2007), regular customers
 	m := &scoring.SBG{Gamma: 0.7, Delta: 1.2}
 	penalised := &scoring.SBG{Gamma: 0.7, Delta: 1.2, Fit: scoring.Diagnostics{Penalizer: 0.1}}
-	iv, err := scoring.SBGDeltaIntervals(m, survivors, nil)
+	iv, err := m.Intervals(survivors, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,13 +40,13 @@ func TestErrorPathsSBGAndCovariates(t *testing.T) {
 		{"FitSBG of a growing count", second(scoring.FitSBG([]float64{10, 5, 7}, nil)), scoring.ErrInvalid},
 		{"FitSBG of a cohort nobody left", second(scoring.FitSBG([]float64{10, 10, 10}, nil)), scoring.ErrTooFew},
 		{"FitSBGCohorts naming the bad cohort", second(scoring.FitSBGCohorts([][]float64{survivors, {10, 11, 3}}, nil)), scoring.ErrInvalid},
-		{"SBGDeltaIntervals of a nil model", second(scoring.SBGDeltaIntervals(nil, survivors, nil)), scoring.ErrInvalid},
-		{"SBGDeltaIntervals of a zero gamma", second(scoring.SBGDeltaIntervals(&scoring.SBG{Delta: 1}, survivors, nil)), scoring.ErrInvalid},
-		{"SBGDeltaIntervals of bad survivors", second(scoring.SBGDeltaIntervals(m, []float64{1}, nil)), scoring.ErrInvalid},
-		{"SBGDeltaIntervals at level 1", second(scoring.SBGDeltaIntervals(m, survivors, &scoring.IntervalOptions{Level: 1})), scoring.ErrInvalid},
-		{"SBGDeltaIntervals of a penalised fit", second(scoring.SBGDeltaIntervals(penalised, survivors, nil)), scoring.ErrInvalid},
-		{"SBGBootstrapIntervals of 3 replicates", second(scoring.SBGBootstrapIntervals(m, survivors, &scoring.IntervalOptions{Replicates: 3})), scoring.ErrInvalid},
-		{"SBGBootstrapIntervals of a cohort of 5", second(scoring.SBGBootstrapIntervals(m, []float64{5, 3, 2}, nil)), scoring.ErrInvalid},
+		{"SBG.Intervals of a nil model", second((*scoring.SBG)(nil).Intervals(survivors, nil)), scoring.ErrInvalid},
+		{"SBG.Intervals of a zero gamma", second((&scoring.SBG{Delta: 1}).Intervals(survivors, nil)), scoring.ErrInvalid},
+		{"SBG.Intervals of bad survivors", second(m.Intervals([]float64{1}, nil)), scoring.ErrInvalid},
+		{"SBG.Intervals at level 1", second(m.Intervals(survivors, &scoring.IntervalOptions{Level: 1})), scoring.ErrInvalid},
+		{"SBG.Intervals of a penalised fit", second(penalised.Intervals(survivors, nil)), scoring.ErrInvalid},
+		{"SBG.Intervals, bootstrap, of 3 replicates", second(m.Intervals(survivors, &scoring.IntervalOptions{Method: scoring.Bootstrap, Replicates: 3})), scoring.ErrInvalid},
+		{"SBG.Intervals, bootstrap, of a cohort of 5", second(m.Intervals([]float64{5, 3, 2}, &scoring.IntervalOptions{Method: scoring.Bootstrap})), scoring.ErrInvalid},
 		{"SBGIntervals.DERL at a zero discount rate", second(iv.DERL(0, 1)), scoring.ErrInvalid},
 		{"SBGIntervals.DERL after negative renewals", second(iv.DERL(0.1, -1)), scoring.ErrInvalid},
 		{"FitBGNBDCovariates of too few customers", second(scoring.FitBGNBDCovariates(cs[:3], z[:3], nil, nil)), scoring.ErrTooFew},

@@ -6,7 +6,7 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
-func ExampleBGBBDeltaIntervals() {
+func ExampleBGBB_Intervals() {
 	// Fader, Hardie & Shang (2010)'s donors, summarised as in their table 1: the
 	// number of donors with each history over the six annual drives after the first.
 	rows := []scoring.Opportunities{
@@ -26,7 +26,7 @@ func ExampleBGBBDeltaIntervals() {
 	if err != nil {
 		panic(err)
 	}
-	iv, err := scoring.BGBBDeltaIntervals(m, rows, &scoring.IntervalOptions{Level: 0.9})
+	iv, err := m.Intervals(rows, &scoring.IntervalOptions{Level: 0.9})
 	if err != nil {
 		panic(err)
 	}

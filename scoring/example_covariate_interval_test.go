@@ -30,7 +30,7 @@ func ExampleCovariateIntervals_For() {
 	if err != nil {
 		panic(err)
 	}
-	civ, err := m.DeltaIntervals(cs, z, nil, nil)
+	civ, err := m.Intervals(cs, z, nil, nil)
 	if err != nil {
 		panic(err)
 	}

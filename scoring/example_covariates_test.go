@@ -97,3 +97,47 @@ func ExampleParetoNBDCovariates_For() {
 	// Output:
 	// a new customer with z1 = 1, z2 = 0.5 buys 2.14 times in the first year
 }
+
+func ExampleBGNBDCovariates_Intervals() {
+	cs, purchase, dropout := covariateCustomers("bgnbd")
+	m, err := scoring.FitBGNBDCovariates(cs, purchase, dropout, nil)
+	if err != nil {
+		panic(err)
+	}
+	civ, err := m.Intervals(cs, purchase, dropout, nil) // the delta method
+	if err != nil {
+		panic(err)
+	}
+	iv, err := civ.For([]float64{1, 0}, []float64{1})
+	if err != nil {
+		panic(err)
+	}
+	e, _ := iv.ExpectedPurchasesNew(52)
+	fmt.Printf("a new referred customer buys %.2f [%.2f, %.2f] times in the first year\n", e.Estimate, e.Lo, e.Hi)
+	// A covariate model would be refitted once per replicate: no bootstrap.
+	_, err = m.Intervals(cs, purchase, dropout, &scoring.IntervalOptions{Method: scoring.Bootstrap})
+	fmt.Println(err)
+	// Output:
+	// a new referred customer buys 3.21 [2.91, 3.55] times in the first year
+	// scoring: invalid input: BG/NBD with covariates: bootstrap intervals are not offered for covariate models (each replicate would refit every effect); use Delta
+}
+
+func ExampleParetoNBDCovariates_Intervals() {
+	cs, purchase, dropout := covariateCustomers("pareto")
+	m, err := scoring.FitParetoNBDCovariates(cs, purchase, dropout, nil)
+	if err != nil {
+		panic(err)
+	}
+	civ, err := m.Intervals(cs, purchase, dropout, &scoring.IntervalOptions{Level: 0.95})
+	if err != nil {
+		panic(err)
+	}
+	iv, err := civ.For([]float64{1, 0.5}, []float64{1})
+	if err != nil {
+		panic(err)
+	}
+	e, _ := iv.ExpectedPurchasesNew(52)
+	fmt.Printf("a new customer with z1 = 1, z2 = 0.5 buys %.2f [%.2f, %.2f] times in the first year\n", e.Estimate, e.Lo, e.Hi)
+	// Output:
+	// a new customer with z1 = 1, z2 = 0.5 buys 2.14 [1.79, 2.57] times in the first year
+}

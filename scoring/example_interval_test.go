@@ -19,14 +19,14 @@ var cdnowIntervals = sync.OnceValues(func() ([]scoring.Customer, *scoring.Interv
 	if err != nil {
 		panic(err)
 	}
-	iv, err := scoring.DeltaIntervals(m, g, cs, nil)
+	iv, err := scoring.NewIntervals(m, g, cs, nil)
 	if err != nil {
 		panic(err)
 	}
 	return cs, iv
 })
 
-func ExampleDeltaIntervals() {
+func ExampleNewIntervals() {
 	cs := cdnow()
 	m, err := scoring.FitBGNBD(cs, nil)
 	if err != nil {
@@ -36,7 +36,7 @@ func ExampleDeltaIntervals() {
 	if err != nil {
 		panic(err)
 	}
-	iv, err := scoring.DeltaIntervals(m, spend, cs, &scoring.IntervalOptions{Level: 0.9})
+	iv, err := scoring.NewIntervals(m, spend, cs, &scoring.IntervalOptions{Level: 0.9})
 	if err != nil {
 		panic(err)
 	}
@@ -52,14 +52,14 @@ func ExampleDeltaIntervals() {
 	// base: purchases in the next year 2089 [1921, 2273]
 }
 
-func ExampleBootstrapIntervals() {
+func ExampleNewIntervals_bootstrap() {
 	cs := cdnow()
 	m, err := scoring.FitBGNBD(cs, nil)
 	if err != nil {
 		panic(err)
 	}
 	// 50 replicates keep the example quick; use the default 200 for stable endpoints.
-	iv, err := scoring.BootstrapIntervals(m, nil, cs, &scoring.IntervalOptions{Replicates: 50, Seed: 1})
+	iv, err := scoring.NewIntervals(m, nil, cs, &scoring.IntervalOptions{Method: scoring.Bootstrap, Replicates: 50, Seed: 1})
 	if err != nil {
 		panic(err)
 	}

@@ -66,12 +66,12 @@ func ExampleSBG_DERL() {
 	// after 0 renewals $296, after 4 renewals $589
 }
 
-func ExampleSBGDeltaIntervals() {
+func ExampleSBG_Intervals() {
 	m, err := scoring.FitSBG(regular, nil)
 	if err != nil {
 		panic(err)
 	}
-	iv, err := scoring.SBGDeltaIntervals(m, regular, nil)
+	iv, err := m.Intervals(regular, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -81,12 +81,12 @@ func ExampleSBGDeltaIntervals() {
 	// still active after 12 years: 170 of 1000 [149, 193]
 }
 
-func ExampleSBGBootstrapIntervals() {
+func ExampleSBG_Intervals_bootstrap() {
 	m, err := scoring.FitSBG(regular, nil)
 	if err != nil {
 		panic(err)
 	}
-	iv, err := scoring.SBGBootstrapIntervals(m, regular, &scoring.IntervalOptions{Seed: 1})
+	iv, err := m.Intervals(regular, &scoring.IntervalOptions{Method: scoring.Bootstrap, Seed: 1})
 	if err != nil {
 		panic(err)
 	}
@@ -98,7 +98,7 @@ func ExampleSBGBootstrapIntervals() {
 
 func ExampleSBGIntervals_Survival() {
 	m, _ := scoring.FitSBG(regular, nil)
-	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
+	iv, _ := m.Intervals(regular, nil)
 	v := iv.Survival(3)
 	fmt.Printf("S(3) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
@@ -107,7 +107,7 @@ func ExampleSBGIntervals_Survival() {
 
 func ExampleSBGIntervals_Retention() {
 	m, _ := scoring.FitSBG(regular, nil)
-	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
+	iv, _ := m.Intervals(regular, nil)
 	v := iv.Retention(10)
 	fmt.Printf("r(10) %.3f [%.3f, %.3f]\n", v.Estimate, v.Lo, v.Hi)
 	// Output:
@@ -116,7 +116,7 @@ func ExampleSBGIntervals_Retention() {
 
 func ExampleSBGIntervals_DERL() {
 	m, _ := scoring.FitSBG(regular, nil)
-	iv, _ := scoring.SBGDeltaIntervals(m, regular, nil)
+	iv, _ := m.Intervals(regular, nil)
 	v, err := iv.DERL(0.10, 0)
 	if err != nil {
 		panic(err)

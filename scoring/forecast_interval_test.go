@@ -16,11 +16,11 @@ func TestForecastIntervalsMatchBasePurchases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	delta, err := DeltaIntervals(m, nil, cs, nil)
+	delta, err := NewIntervals(m, nil, cs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	boot, err := BootstrapIntervals(m, nil, cs, &IntervalOptions{Replicates: 20, Seed: 1})
+	boot, err := NewIntervals(m, nil, cs, &IntervalOptions{Method: Bootstrap, Replicates: 20, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestForecastIntervalsCoverage(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		iv, err := DeltaIntervals(m, nil, cs, nil)
+		iv, err := NewIntervals(m, nil, cs, nil)
 		if err != nil {
 			continue
 		}

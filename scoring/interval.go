@@ -28,16 +28,16 @@ func (iv Interval) Contains(v float64) bool { return iv.Lo <= v && v <= iv.Hi }
 // what a customer will do (a customer's purchases vary around their expectation by
 // far more).
 //
-// There are two ways to make one:
+// [NewIntervals] makes one, by either of two methods ([IntervalOptions].Method):
 //
-//   - [DeltaIntervals]: the delta method. The covariance of the log-parameters is the
-//     inverse of the observed information (the Hessian of the log-likelihood at the
-//     maximum, by gonum's fd), and a prediction f has variance ∇fᵀ Σ ∇f, with ∇f by
-//     central differences. The interval is normal on the scale where f is unbounded
-//     (logit for probabilities, log for counts and money) and mapped back, so that it
-//     stays in range and contains the estimate. Fast: 2k evaluations of f for k
-//     parameters.
-//   - [BootstrapIntervals]: the parametric bootstrap. Each replicate simulates every
+//   - [Delta], the default: the delta method. The covariance of the log-parameters
+//     is the inverse of the observed information (the Hessian of the log-likelihood
+//     at the maximum, by gonum's fd), and a prediction f has variance ∇fᵀ Σ ∇f, with
+//     ∇f by central differences. The interval is normal on the scale where f is
+//     unbounded (logit for probabilities, log for counts and money) and mapped back,
+//     so that it stays in range and contains the estimate. Fast: 2k evaluations of f
+//     for k parameters.
+//   - [Bootstrap]: the parametric bootstrap. Each replicate simulates every
 //     customer's history over the same observation period from the fitted model,
 //     refits, and evaluates f; the interval is the percentiles of those values.
 //     It makes no normality assumption but costs one fit per replicate.
@@ -62,24 +62,50 @@ type Intervals struct {
 	draws [][]float64   // bootstrap: log-parameters of each replicate
 }
 
-// IntervalOptions tune Intervals. The zero value (or nil) takes the defaults in
-// brackets.
+// IntervalMethod says how the intervals of a fitted model are computed
+// ([IntervalOptions].Method).
+type IntervalMethod int
+
+const (
+	// Delta is the delta method from the observed information at the estimates, the
+	// zero value: one Hessian of the likelihood, fast, normal on the logit or log
+	// scale (Casella & Berger 2002, §5.5.4). It refuses a penalised fit, whose
+	// estimate is not the likelihood's maximum.
+	Delta IntervalMethod = iota
+	// Bootstrap is the parametric bootstrap (Efron & Tibshirani 1993, ch. 6 and 13):
+	// Replicates refits on bases simulated from the fitted model, percentile
+	// intervals. It makes no normality assumption and works for a penalised fit, at
+	// the cost of one fit per replicate.
+	Bootstrap
+)
+
+// IntervalOptions tune the intervals of a fitted model ([NewIntervals],
+// [BGBB.Intervals], [SBG.Intervals], [BGNBDCovariates.Intervals],
+// [ParetoNBDCovariates.Intervals]). The zero value (or nil) takes the defaults in
+// brackets: the delta method at level 0.9. Replicates, Seed, Fit, Workers and
+// Progress only tune the bootstrap; the delta method ignores them (it still
+// refuses a value out of range, so that a mistake does not wait for the day the
+// method changes).
 type IntervalOptions struct {
+	// Method is how the intervals are computed [Delta]; any other value than Delta
+	// and Bootstrap is ErrInvalid.
+	Method IntervalMethod
 	// Level is the confidence level, in (0, 1) [0.9].
 	Level float64
-	// Replicates is the number of bootstrap replicates [200]; the delta method ignores
-	// it. Percentile intervals at level 0.9 need about 200 for stable endpoints.
+	// Replicates is the number of bootstrap replicates [200], 10 to 1e6. Percentile
+	// intervals at level 0.9 need about 200 for stable endpoints. Bootstrap only.
 	Replicates int
 	// Seed seeds the bootstrap's simulations, so that intervals are reproducible.
+	// Bootstrap only.
 	Seed uint64
 	// Fit holds the options of the bootstrap's refits [the defaults]. Their Workers
-	// is 1: the replicates themselves run on Workers goroutines.
+	// is 1: the replicates themselves run on Workers goroutines. Bootstrap only.
 	Fit *FitOptions
 	// Workers is the number of goroutines the bootstrap refits on
-	// [runtime.GOMAXPROCS(0)].
+	// [runtime.GOMAXPROCS(0)]. Bootstrap only.
 	Workers int
 	// Progress, if not nil, is called after each bootstrap replicate with the number
-	// done and the total, from one goroutine at a time.
+	// done and the total, from one goroutine at a time. Bootstrap only.
 	Progress func(done, total int)
 }
 
@@ -87,6 +113,9 @@ func (o *IntervalOptions) withDefaults() (IntervalOptions, error) {
 	var d IntervalOptions
 	if o != nil {
 		d = *o
+	}
+	if d.Method != Delta && d.Method != Bootstrap {
+		return d, fmt.Errorf("%w: interval method %d, want Delta (0) or Bootstrap (1)", ErrInvalid, int(d.Method))
 	}
 	if d.Level == 0 {
 		d.Level = 0.9
@@ -226,21 +255,39 @@ func paretoFamily() family {
 	}
 }
 
-// DeltaIntervals returns the delta-method Intervals of m and, if spend is not nil,
-// of spend, fitted on the customers cs (the same customers, in any order). The
-// covariance of the parameters is computed afresh from cs, from the information
-// matrix, the negative Hessian of the log-likelihood at the estimates. For a fit at
-// the boundary of the parameter space (Diagnostics.Boundary) the parameters held
-// there are taken as known: the intervals carry the uncertainty of the others, given
-// the limiting model the fit rests on; so are directions along which the likelihood
-// is flat (see logParamCovariance). A penalised fit is refused (its estimate is not
-// the likelihood's maximum); use BootstrapIntervals for it.
-func DeltaIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOptions) (*Intervals, error) {
+// NewIntervals returns the Intervals of m and, if spend is not nil, of spend, fitted
+// on the customers cs (the same customers, in any order), by opt.Method.
+//
+// By the delta method (Delta, the default) the covariance of the parameters is
+// computed afresh from cs, from the information matrix, the negative Hessian of the
+// log-likelihood at the estimates. For a fit at the boundary of the parameter space
+// (Diagnostics.Boundary) the parameters held there are taken as known: the
+// intervals carry the uncertainty of the others, given the limiting model the fit
+// rests on; so are directions along which the likelihood is flat (see
+// logParamCovariance). A penalised fit is refused (its estimate is not the
+// likelihood's maximum); use the bootstrap for it.
+//
+// By the bootstrap (Bootstrap) each of opt.Replicates replicates simulates every
+// customer of cs anew from the fitted models over the customer's own observation
+// period T (the repeat purchases from m; for those with repeat purchases, the mean
+// spend from spend), refits both models on the simulated base with opt.Fit, and
+// keeps the parameters. Replicates whose refit fails are counted in Failed and left
+// out; if more than half fail, the error says why the first did. Replicates run in
+// parallel and are reproducible from opt.Seed.
+func NewIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOptions) (*Intervals, error) {
 	iv, o, err := newIntervals(m, spend, cs, opt)
 	if err != nil {
 		return nil, err
 	}
 	iv.Level = o.Level
+	if o.Method == Bootstrap {
+		return iv.bootstrap(spend, cs, o)
+	}
+	return iv.delta(m, spend, cs)
+}
+
+// delta fills in the delta method's covariance (see NewIntervals).
+func (iv *Intervals) delta(m Model, spend *GammaGamma, cs []Customer) (*Intervals, error) {
 	k := len(iv.fam.names)
 	lk, err := iv.fam.problem(cs)
 	if err != nil {
@@ -299,7 +346,7 @@ func newIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOption
 // are flat directions.
 func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64, d Diagnostics) error {
 	if d.Penalizer > 0 {
-		return fmt.Errorf("%w: %s: delta-method intervals of a penalised fit; use BootstrapIntervals", ErrInvalid, lk.model)
+		return fmt.Errorf("%w: %s: delta-method intervals of a penalised fit; use IntervalOptions.Method Bootstrap", ErrInvalid, lk.model)
 	}
 	k := len(u)
 	theta := func(u []float64) []float64 {
@@ -350,7 +397,7 @@ func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64, 
 	es.VectorsTo(&vecs)
 	top := slices.Max(vals)
 	if !(top > 0) || math.IsInf(top, 1) {
-		return fmt.Errorf("%w: %s: the likelihood is flat in every direction at the estimates; use BootstrapIntervals", ErrInvalid, lk.model)
+		return fmt.Errorf("%w: %s: the likelihood is flat in every direction at the estimates; use IntervalOptions.Method Bootstrap", ErrInvalid, lk.model)
 	}
 	m := len(free)
 	c := mat.NewSymDense(m, nil)

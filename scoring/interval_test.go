@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -95,11 +96,11 @@ func TestIntervalsDeltaAgreesWithBootstrap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cs := simulateBase(rng, betaGeoFamily(0), trueBG, n)
 	m, g := fitBoth(t, cs)
-	delta, err := DeltaIntervals(m, g, cs, nil)
+	delta, err := NewIntervals(m, g, cs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	boot, err := BootstrapIntervals(m, g, cs, &IntervalOptions{Replicates: reps, Seed: 3})
+	boot, err := NewIntervals(m, g, cs, &IntervalOptions{Method: Bootstrap, Replicates: reps, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestIntervalsCoverage(t *testing.T) {
 				if err != nil {
 					continue
 				}
-				iv, err := DeltaIntervals(m, g, cs, nil)
+				iv, err := NewIntervals(m, g, cs, nil)
 				if err != nil {
 					continue
 				}
@@ -205,7 +206,7 @@ func TestIntervalsContainEstimate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	cs := simulateBase(rng, betaGeoFamily(0), trueBG, 1000)
 	m, g := fitBoth(t, cs)
-	iv, err := DeltaIntervals(m, g, cs, &IntervalOptions{Level: 0.95})
+	iv, err := NewIntervals(m, g, cs, &IntervalOptions{Level: 0.95})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,30 +245,55 @@ func TestIntervalsBadInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	cs := simulateBase(rng, betaGeoFamily(0), trueBG, 300)
 	m, g := fitBoth(t, cs)
-	if _, err := DeltaIntervals(nil, g, cs, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := NewIntervals(nil, g, cs, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil model: %v", err)
 	}
-	if _, err := DeltaIntervals((*BGNBD)(nil), g, cs, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := NewIntervals((*BGNBD)(nil), g, cs, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("typed nil model: %v", err)
 	}
-	for _, o := range []*IntervalOptions{{Level: 1}, {Level: -0.1}, {Level: math.NaN()}, {Replicates: 3}} {
-		if _, err := BootstrapIntervals(m, g, cs, o); !errors.Is(err, ErrInvalid) {
-			t.Errorf("options %+v: %v", *o, err)
+	for _, o := range []*IntervalOptions{{Level: 1}, {Level: -0.1}, {Level: math.NaN()}, {Replicates: 3}, {Method: -1}, {Method: 2}} {
+		for _, method := range []IntervalMethod{Delta, Bootstrap} {
+			o := *o
+			if o.Method == Delta {
+				o.Method = method
+			}
+			if _, err := NewIntervals(m, g, cs, &o); !errors.Is(err, ErrInvalid) {
+				t.Errorf("options %+v: %v", o, err)
+			}
+		}
+	}
+	// A bad method is named in the error, whichever model's intervals are asked for.
+	sbg, err := FitSBG(sbgRegular, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bgbb, err := FitBGBB([]Opportunities{{Frequency: 3, Recency: 4, N: 6, Weight: 40}, {Frequency: 1, Recency: 2, N: 6, Weight: 30}, {N: 6, Weight: 50}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad7 := &IntervalOptions{Method: 7}
+	for name, err := range map[string]error{
+		"NewIntervals":   second(NewIntervals(m, g, cs, bad7)),
+		"SBG.Intervals":  second(sbg.Intervals(sbgRegular, bad7)),
+		"BGBB.Intervals": second(bgbb.Intervals([]Opportunities{{Frequency: 3, Recency: 4, N: 6, Weight: 40}, {Frequency: 1, Recency: 2, N: 6, Weight: 30}, {N: 6, Weight: 50}}, bad7)),
+	} {
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "interval method 7") {
+			t.Errorf("%s with method 7: %v", name, err)
 		}
 	}
 	bad := append([]Customer{}, cs...)
 	bad[7].Recency = bad[7].T + 1
-	if _, err := DeltaIntervals(m, g, bad, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := NewIntervals(m, g, bad, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad customer: %v", err)
 	}
 	pen, err := FitBGNBD(cs, &FitOptions{Penalizer: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := DeltaIntervals(pen, nil, cs, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := NewIntervals(pen, nil, cs, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("delta intervals of a penalised fit: %v", err)
 	}
-	iv, err := DeltaIntervals(m, nil, cs, nil)
+	iv, err := NewIntervals(m, nil, cs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,10 +314,10 @@ func TestIntervalsBadInput(t *testing.T) {
 	}
 }
 
-// TestDeltaIntervalsAtBoundary: for a fit at the boundary (Pareto/NBD on a base
+// TestIntervalsDeltaAtBoundary: for a fit at the boundary (Pareto/NBD on a base
 // without dropout, Gamma-Gamma on spends around one common mean) the held parameters
 // are taken as known and the others still give proper intervals.
-func TestDeltaIntervalsAtBoundary(t *testing.T) {
+func TestIntervalsDeltaAtBoundary(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var cs []Customer
 	for range 500 {
@@ -318,7 +344,7 @@ func TestDeltaIntervalsAtBoundary(t *testing.T) {
 		t.Fatalf("Pareto/NBD without dropout not at the boundary: %+v", m)
 	}
 	t.Logf("boundaries: %+v; %+v", m.Fit.Boundary, g.Fit.Boundary)
-	iv, err := DeltaIntervals(m, g, cs, nil)
+	iv, err := NewIntervals(m, g, cs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,8 @@ import (
 )
 
 // SBGIntervals gives the predictions of a fitted SBG confidence intervals that
-// reflect the uncertainty of its two parameters, by the delta method
-// ([SBGDeltaIntervals]) or a parametric bootstrap ([SBGBootstrapIntervals]), as
-// Intervals does for the buy-till-you-die models. It is safe for concurrent use.
+// reflect the uncertainty of its two parameters, by the delta method or a parametric
+// bootstrap ([SBG.Intervals]), as Intervals does for the buy-till-you-die models. It is safe for concurrent use.
 type SBGIntervals struct {
 	Level              float64 // confidence level
 	Replicates, Failed int     // bootstrap replicates that refitted and that failed; 0 for the delta method
@@ -40,13 +39,20 @@ func newSBGIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGInt
 	return &SBGIntervals{Level: o.Level, m: m, u: []float64{math.Log(m.Gamma), math.Log(m.Delta)}}, o, nil
 }
 
-// SBGDeltaIntervals returns the delta-method intervals of m, fitted on the survivor
-// counts survivors: the covariance of (log γ, log δ) is the inverse of the observed
-// information there.
-func SBGDeltaIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGIntervals, error) {
-	iv, _, err := newSBGIntervals(m, survivors, opt)
+// Intervals returns the intervals of m, fitted on the survivor counts survivors, by
+// opt.Method. By the delta method (Delta, the default) the covariance of
+// (log γ, log δ) is the inverse of the observed information there. By the bootstrap
+// (Bootstrap) each replicate follows a cohort of survivors[0] customers (rounded)
+// over the same periods, each with θ ~ Beta(γ, δ) and a churn chance θ per period,
+// refits, and keeps the parameters; it needs a cohort of at least MinCustomers
+// customers.
+func (m *SBG) Intervals(survivors []float64, opt *IntervalOptions) (*SBGIntervals, error) {
+	iv, o, err := newSBGIntervals(m, survivors, opt)
 	if err != nil {
 		return nil, err
+	}
+	if o.Method == Bootstrap {
+		return iv.bootstrap(survivors, o)
 	}
 	cov := mat.NewSymDense(2, nil)
 	if err := logParamCovariance(cov, 0, sbgProblem(survivors), iv.u, m.Fit); err != nil {
@@ -56,15 +62,9 @@ func SBGDeltaIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGI
 	return iv, nil
 }
 
-// SBGBootstrapIntervals returns the parametric-bootstrap intervals of m, fitted on
-// survivors: each replicate follows a cohort of survivors[0] customers (rounded) over
-// the same periods, each with θ ~ Beta(γ, δ) and a churn chance θ per period, refits,
-// and keeps the parameters. It needs a cohort of at least MinCustomers customers.
-func SBGBootstrapIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGIntervals, error) {
-	iv, o, err := newSBGIntervals(m, survivors, opt)
-	if err != nil {
-		return nil, err
-	}
+// bootstrap fills in the bootstrap's replicates (see SBG.Intervals).
+func (iv *SBGIntervals) bootstrap(survivors []float64, o IntervalOptions) (*SBGIntervals, error) {
+	m := iv.m
 	n := int(math.Round(survivors[0]))
 	if n < MinCustomers || n > 1e8 {
 		return nil, fmt.Errorf("%w: sBG bootstrap of a cohort of %v customers, want %d to 1e8", ErrInvalid, survivors[0], MinCustomers)

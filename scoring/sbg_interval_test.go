@@ -43,11 +43,11 @@ func TestSBGIntervalsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	delta, err := SBGDeltaIntervals(m, sbgRegular, nil)
+	delta, err := m.Intervals(sbgRegular, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	boot, err := SBGBootstrapIntervals(m, sbgRegular, &IntervalOptions{Replicates: 400, Seed: 1})
+	boot, err := m.Intervals(sbgRegular, &IntervalOptions{Method: Bootstrap, Replicates: 400, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestSBGIntervalsCoverage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		iv, err := SBGDeltaIntervals(m, s, nil)
+		iv, err := m.Intervals(s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func TestSBGIntervalsContainEstimate(t *testing.T) {
 		if err != nil {
 			t.Skip(err) // a cohort whose fit is at the boundary
 		}
-		iv, err := SBGDeltaIntervals(m, s, &IntervalOptions{Level: 0.95})
+		iv, err := m.Intervals(s, &IntervalOptions{Level: 0.95})
 		if err != nil {
 			t.Skip(err)
 		}
@@ -128,19 +128,19 @@ func TestSBGIntervalsContainEstimate(t *testing.T) {
 
 func TestSBGIntervalsBadInput(t *testing.T) {
 	m := &SBG{Gamma: 0.7, Delta: 1.2}
-	if _, err := SBGDeltaIntervals(nil, sbgRegular, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := (*SBG)(nil).Intervals(sbgRegular, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil model: %v", err)
 	}
-	if _, err := SBGDeltaIntervals(&SBG{Gamma: -1, Delta: 1}, sbgRegular, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := (&SBG{Gamma: -1, Delta: 1}).Intervals(sbgRegular, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative gamma: %v", err)
 	}
-	if _, err := SBGDeltaIntervals(m, []float64{10, 20, 5}, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := m.Intervals([]float64{10, 20, 5}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("increasing survivors: %v", err)
 	}
-	if _, err := SBGBootstrapIntervals(m, []float64{5, 4, 3}, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := m.Intervals([]float64{5, 4, 3}, &IntervalOptions{Method: Bootstrap}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("cohort of 5: %v", err)
 	}
-	iv, err := SBGDeltaIntervals(m, sbgRegular, nil)
+	iv, err := m.Intervals(sbgRegular, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // by a parametric bootstrap of 50 replicates (rough endpoints, but few enough refits
 // to take seconds) that reports its progress on cfg.status.
 func intervals(bg *scoring.BGNBD, gg *scoring.GammaGamma, cs []scoring.Customer, cfg config) (*scoring.Intervals, string, error) {
-	iv, err := scoring.DeltaIntervals(bg, gg, cs, nil)
+	iv, err := scoring.NewIntervals(bg, gg, cs, nil)
 	if err == nil {
 		if bg.Fit.Boundary != nil || gg.Fit.Boundary != nil {
 			return iv, "delta method, the parameters at the boundary taken as known", nil
@@ -22,7 +22,8 @@ func intervals(bg *scoring.BGNBD, gg *scoring.GammaGamma, cs []scoring.Customer,
 		return iv, "delta method", nil
 	}
 	status(cfg, "  delta-method intervals: %v; bootstrapping instead\n", err)
-	iv, err = scoring.BootstrapIntervals(bg, gg, cs, &scoring.IntervalOptions{
+	iv, err = scoring.NewIntervals(bg, gg, cs, &scoring.IntervalOptions{
+		Method:     scoring.Bootstrap,
 		Replicates: 50,
 		Seed:       1,
 		Progress:   bootstrapProgress(cfg),
