@@ -44,7 +44,95 @@ var plusTagDomains = map[string]bool{
 	"icloud.com": true, "me.com": true, "fastmail.com": true, "protonmail.com": true, "proton.me": true,
 }
 
+// normalizeEmail is normalizeEmailGeneral, by a shorter way for the common input (see
+// emailFast).
 func normalizeEmail(v string, provider bool) (string, error) {
+	if out, ok := emailFast(v, provider); ok {
+		return out, nil
+	}
+	return normalizeEmailGeneral(v, provider)
+}
+
+// emailFast normalises in one pass over the bytes an address that is printable ASCII,
+// lower case, without white space, "mailto:" or a trailing dot, and valid, as
+// normalizeEmailGeneral would (a property test and a fuzz target hold it so); for any
+// other input it reports !ok and the general path decides. It allocates only when the
+// provider rules change the address (one string), where the general path lower-cases,
+// looks the domain up in a map and allocates two or three times: the resolver
+// normalises every e-mail of every event.
+func emailFast(v string, provider bool) (string, bool) {
+	n := len(v)
+	if n >= 7 && v[6] == ':' && strings.EqualFold(v[:7], "mailto:") {
+		return "", false
+	}
+	at := -1
+	for i := 0; i < n; i++ {
+		if k := emailByte[v[i]]; k != 0 {
+			if k == emailOther || at >= 0 {
+				return "", false
+			}
+			at = i
+		}
+	}
+	if at <= 0 || at == n-1 {
+		return "", false
+	}
+	local, domain := v[:at], v[at+1:]
+	if domain[0] == '.' || domain[len(domain)-1] == '.' || strings.IndexByte(domain, '.') < 0 || strings.Contains(domain, "..") {
+		return "", false
+	}
+	if !provider {
+		return v, true
+	}
+	gmail := false
+	switch domain {
+	case "gmail.com":
+		gmail = true
+	case "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com", "fastmail.com", "protonmail.com", "proton.me":
+	case "googlemail.com":
+		return "", false
+	default:
+		return v, true
+	}
+	if plus := strings.IndexByte(local, '+'); plus >= 0 {
+		local = local[:plus]
+	} else if !gmail || strings.IndexByte(local, '.') < 0 {
+		return v, true
+	}
+	var b strings.Builder
+	b.Grow(len(local) + len(v) - at)
+	for i := 0; i < len(local); i++ {
+		if c := local[i]; c != '.' || !gmail {
+			b.WriteByte(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "", false // an empty mailbox name: the general path says so
+	}
+	b.WriteString(v[at:])
+	return b.String(), true
+}
+
+// emailByte classes the bytes of an address for emailFast: 0 for those it keeps as they
+// are, emailAt for '@', emailOther for those it leaves to the general path (white space
+// and control bytes, the separators the general path rejects, upper case, non-ASCII).
+var emailByte = func() (c [256]uint8) {
+	for b := range c {
+		if b <= ' ' || b >= 0x7f || strings.IndexByte("<>,;", byte(b)) >= 0 || ('A' <= b && b <= 'Z') {
+			c[b] = emailOther
+		}
+	}
+	c['@'] = emailAt
+	return c
+}()
+
+const (
+	emailAt    = 1
+	emailOther = 2
+)
+
+// normalizeEmailGeneral is the e-mail normaliser for any input.
+func normalizeEmailGeneral(v string, provider bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
 		v = strings.TrimSpace(v[7:])
@@ -121,7 +209,75 @@ func PhoneNormalizer(country string) Normalizer {
 	}
 }
 
+// normalizePhone is normalizePhoneGeneral, by a shorter way for ASCII input.
 func normalizePhone(v, cc string) (string, error) {
+	if out, ok := phoneFast(v, cc); ok {
+		return out, nil
+	}
+	return normalizePhoneGeneral(v, cc)
+}
+
+// phoneFast normalises an ASCII number as normalizePhoneGeneral would (a property test
+// and a fuzz target hold it so), byte by byte rather than rune by rune, with no
+// conversion of its digits to a string to test their prefix and one allocation for the
+// result (none when the number is already in E.164 form). For other input, and for every
+// number the general path rejects, it reports !ok and the general path decides, so that
+// the errors are the general path's.
+func phoneFast(v, cc string) (string, bool) {
+	var buf [24]byte
+	digits := buf[:0]
+	plus := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case '0' <= c && c <= '9':
+			if len(digits) == cap(buf) {
+				return "", false
+			}
+			digits = append(digits, c)
+		case c == '+' && len(digits) == 0 && !plus:
+			plus = true
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || ('\t' <= c && c <= '\r'):
+		default:
+			return "", false // not ASCII, or not a character of a number
+		}
+	}
+	if len(digits) == 0 {
+		return "", false
+	}
+	var out [32]byte
+	out[0] = '+'
+	res := out[:1]
+	switch {
+	case plus:
+		res = append(res, digits...)
+	case len(digits) >= 2 && digits[0] == '0' && digits[1] == '0':
+		res = append(res, digits[2:]...)
+	case cc == "1" && len(digits) >= 3 && digits[0] == '0' && digits[1] == '1' && digits[2] == '1':
+		res = append(res, digits[3:]...)
+	case cc == "":
+		return "", false
+	default:
+		nat := digits
+		switch {
+		case cc == "1" && len(nat) == 11 && nat[0] == '1':
+			nat = nat[1:]
+		case cc != "39" && nat[0] == '0':
+			nat = nat[1:]
+		}
+		res = append(append(res, cc...), nat...)
+	}
+	intl := res[1:]
+	if len(intl) < 7 || len(intl) > 15 || intl[0] == '0' || same(intl[1:]) || same(intl[2:]) {
+		return "", false
+	}
+	if plus && len(v) == len(res) {
+		return v, true // already canonical: no allocation
+	}
+	return string(res), true
+}
+
+// normalizePhoneGeneral is the phone normaliser for any input.
+func normalizePhoneGeneral(v, cc string) (string, error) {
 	var buf [24]byte
 	digits := buf[:0]
 	plus := false

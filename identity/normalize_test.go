@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"pgregory.net/rapid"
 )
 
 func TestEmailNormalizer(t *testing.T) {
@@ -137,6 +139,7 @@ func FuzzEmailNormalizer(f *testing.F) {
 		}
 		checkNormalizer(t, "EmailNormalizer(false)", EmailNormalizer(false), s)
 		checkNormalizer(t, "EmailNormalizer(true)", EmailNormalizer(true), s)
+		checkEmailFast(t, s)
 		if out, err := EmailNormalizer(true)(s); err == nil && (strings.Count(out, "@") != 1 || out != strings.ToLower(out)) {
 			t.Fatalf("EmailNormalizer(true)(%q) = %q", s, out)
 		}
@@ -155,12 +158,59 @@ func FuzzPhoneNormalizer(f *testing.F) {
 		}
 		n := PhoneNormalizer(country)
 		checkNormalizer(t, "PhoneNormalizer", n, s)
+		if cc := strings.TrimPrefix(country, "+"); cc == "" || (len(cc) <= 3 && cc[0] != '0' && strings.Trim(cc, "0123456789") == "") {
+			checkPhoneFast(t, s, cc)
+		}
 		if out, err := n(s); err == nil {
 			if out[0] != '+' || len(out) < 8 || len(out) > 16 || strings.Trim(out[1:], "0123456789") != "" {
 				t.Fatalf("PhoneNormalizer(%q)(%q) = %q: not E.164", country, s, out)
 			}
 		}
 	})
+}
+
+// checkEmailFast fails t unless the e-mail normaliser returns for v exactly what its
+// general path returns (value, or error message), with and without provider rules.
+func checkEmailFast(t interface{ Fatalf(string, ...any) }, v string) {
+	for _, provider := range []bool{false, true} {
+		got, gerr := normalizeEmail(v, provider)
+		want, werr := normalizeEmailGeneral(v, provider)
+		if got != want || (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+			t.Fatalf("normalizeEmail(%q, %v) = %q, %v; the general path: %q, %v", v, provider, got, gerr, want, werr)
+		}
+	}
+}
+
+// checkPhoneFast is checkEmailFast for the phone normaliser with calling code cc.
+func checkPhoneFast(t interface{ Fatalf(string, ...any) }, v, cc string) {
+	got, gerr := normalizePhone(v, cc)
+	want, werr := normalizePhoneGeneral(v, cc)
+	if got != want || (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+		t.Fatalf("normalizePhone(%q, %q) = %q, %v; the general path: %q, %v", v, cc, got, gerr, want, werr)
+	}
+}
+
+// The fast paths of the e-mail and phone normalisers equal their general paths on
+// strings drawn mostly from the characters that decide between them: letters of both
+// cases, the separators, "@", "+", dots, white space, "mailto:" and the provider domains.
+func TestNormalizerFastPaths(t *testing.T) {
+	email := rapid.Custom(func(t *rapid.T) string {
+		part := rapid.StringOfN(rapid.SampledFrom([]rune("aAz.+-_0@ \t<;ü\x7f")), 0, 8, -1)
+		domain := rapid.SampledFrom([]string{"gmail.com", "googlemail.com", "outlook.com", "proton.me", "me.com",
+			"example.com", "GMail.com", "gmail.com.", "a..b", ".a.b", "ab", "", "x.y"}).Draw(t, "domain")
+		v := part.Draw(t, "local") + rapid.SampledFrom([]string{"@", "", "@@"}).Draw(t, "at") + domain + part.Draw(t, "tail")
+		return rapid.SampledFrom([]string{"", "mailto:", "MailTo: ", " "}).Draw(t, "prefix") + v
+	})
+	phone := rapid.StringOfN(rapid.SampledFrom([]rune("0011123456789+ -.()/\t\u00a0x")), 0, 30, -1)
+	rapid.Check(t, func(t *rapid.T) {
+		checkEmailFast(t, email.Draw(t, "email"))
+		checkPhoneFast(t, phone.Draw(t, "phone"), rapid.SampledFrom([]string{"", "1", "39", "44", "86", "351"}).Draw(t, "cc"))
+	})
+	// Every provider domain of the general path is one of the fast path's.
+	for d := range plusTagDomains {
+		checkEmailFast(t, "a.b+c@"+d)
+		checkEmailFast(t, "ab@"+d)
+	}
 }
 
 func TestNormalizerErrorsAreDrops(t *testing.T) {
@@ -174,4 +224,37 @@ func TestNormalizerErrorsAreDrops(t *testing.T) {
 	if err != nil || len(out.Dropped) != 1 || !errors.Is(out.Dropped[0].Err, ErrUnparseable) || out.Profile == 0 {
 		t.Fatalf("Resolve = %+v, %v", out, err)
 	}
+}
+
+// BenchmarkNormalizers times the e-mail and phone normalisers on the values of
+// BenchmarkLink's stream, each beside its general path (the baseline: what every value
+// took before the fast paths).
+func BenchmarkNormalizers(b *testing.B) {
+	var sink string
+	for _, bc := range []struct {
+		name     string
+		v        string
+		fast, gn func(string) (string, error)
+	}{
+		{"email", "anna.chen123@qq.com", func(v string) (string, error) { return normalizeEmail(v, true) },
+			func(v string) (string, error) { return normalizeEmailGeneral(v, true) }},
+		{"email/gmail", "anna.chen123@gmail.com", func(v string) (string, error) { return normalizeEmail(v, true) },
+			func(v string) (string, error) { return normalizeEmailGeneral(v, true) }},
+		{"phone", "+86 139 1234 5678", func(v string) (string, error) { return normalizePhone(v, "") },
+			func(v string) (string, error) { return normalizePhoneGeneral(v, "") }},
+	} {
+		for _, path := range []string{"fast", "general"} {
+			f := bc.fast
+			if path == "general" {
+				f = bc.gn
+			}
+			b.Run(bc.name+"/"+path, func(b *testing.B) {
+				b.ReportAllocs()
+				for range b.N {
+					sink, _ = f(bc.v)
+				}
+			})
+		}
+	}
+	_ = sink
 }
