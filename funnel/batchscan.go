@@ -14,7 +14,7 @@ import (
 // worker stops at the first event Batch.profiles would refuse, and that check then
 // runs in full to name it; a batch whose profiles are not in ascending order is checked
 // for grouping (Batch.runs) after the scan.
-func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
+func scanBatch(p *plan, b *Batch, asOf time.Time) (*funnelPartial, error) {
 	n := len(b.Profile)
 	var by *Breakdown
 	var col []uint32 // the breakdown property's column, if the batch has it
@@ -32,7 +32,7 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
 	type worker struct {
 		sc batchScan
-		pt *Partial
+		pt *funnelPartial
 	}
 	ws, bad, unascending := scanRanges(b, n, func() *worker {
 		return &worker{batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p), by: by, col: col}, newPartial(p)}
@@ -43,7 +43,7 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*Partial, error) {
 		}
 		return nil, fmt.Errorf("%w: batch: an event failed the scan's check but not the full one", ErrCorrupt)
 	}
-	pts := make([]*Partial, len(ws))
+	pts := make([]*funnelPartial, len(ws))
 	for i, w := range ws {
 		if by != nil && w.pt.groups[""].unique[0] == 0 {
 			delete(w.pt.groups, "") // no profile fell in it: an artefact of the start
@@ -123,7 +123,7 @@ func scanRanges[T any](b *Batch, n int, start func() T, scan func(s T, lo, hi in
 // scan adds the profiles [lo, hi) to pt; ok is false when an event is out of
 // range (name id, time, AsOf, the breakdown property's value id), ascending whether
 // profiles came in ascending order.
-func (sc *batchScan) scan(pt *Partial, lo, hi int) (ok, ascending bool) {
+func (sc *batchScan) scan(pt *funnelPartial, lo, hi int) (ok, ascending bool) {
 	p, b := sc.p, sc.b
 	t := pt.group("")
 	names, values := uint32(len(b.Names)), uint32(len(b.Values))

@@ -11,7 +11,7 @@ import (
 	"github.com/clientele-go/clientele/internal/frame"
 )
 
-// The package's encodings (a Batch, a Partial, a CohortPartial, Journeys) are frames
+// The package's encodings (a Batch, every analysis's Partial, Journeys) are frames
 // of the SDK's one checksummed framing (internal/frame):
 //
 //	magic (8 bytes) | version uint32 LE | body | CRC32C of everything before, uint32 LE
@@ -60,8 +60,8 @@ type reader struct {
 	profiles uint64 // profile ids materialised from bitmaps so far
 }
 
-// MaxDecodedProfiles bounds the profile ids one decoded Partial or CohortPartial may
-// hold (2^26, 256 MiB of ids). A roaring bitmap of a few bytes can describe billions of
+// MaxDecodedProfiles bounds the profile ids one decoded Partial (of a funnel, a cohort
+// table or a correlation) may hold (2^26, 256 MiB of ids). A roaring bitmap of a few bytes can describe billions of
 // profiles (one run container), so without a bound a tiny damaged or hostile input
 // could ask for gigabytes; a shard holding more profiles than this is split further.
 const MaxDecodedProfiles = 1 << 26

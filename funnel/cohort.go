@@ -167,10 +167,9 @@ func (p *cohortPlan) masks(e Event) uint32 {
 	return m
 }
 
-// CohortPartial is the mergeable, serialisable state of a cohort table over one shard
-// of profiles (every profile's events in one shard). It is not safe for concurrent
-// mutation.
-type CohortPartial struct {
+// cohortPartial is a Cohorts' state behind Partial[*Table]: per cohort, its counts
+// and members.
+type cohortPartial struct {
 	fp     string
 	plan   *cohortPlan
 	end    int64
@@ -192,17 +191,17 @@ type cohortCounts struct {
 	ids      []uint32
 }
 
-func (p *cohortPlan) newPartial() *CohortPartial {
+func (p *cohortPlan) newPartial() *cohortPartial {
 	loc := "UTC"
 	if p.c.Location != nil {
 		loc = p.c.Location.String()
 	}
 	fp := fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%d", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Retention, loc, p.asOf)
-	return &CohortPartial{fp: fp, plan: p, groups: map[int64]*cohortCounts{}}
+	return &cohortPartial{fp: fp, plan: p, groups: map[int64]*cohortCounts{}}
 }
 
 // profile adds one profile's rows (bit 0: a Start event, bit 1: a Return event).
-func (cp *CohortPartial) profile(id uint32, rows []row) {
+func (cp *cohortPartial) profile(id uint32, rows []row) {
 	start, end := int64(math.MaxInt64), cp.end
 	for _, r := range rows {
 		end = max(end, r.t)
@@ -227,7 +226,7 @@ func (cp *CohortPartial) profile(id uint32, rows []row) {
 // ids ev, masks per name id as profile's rows carry them), with the checks of
 // Batch.profiles folded in: ok is false, and nothing is added, when an event's name id,
 // time or AsOf (limit) is out of range.
-func (cp *CohortPartial) profileCols(id uint32, ts []int64, ev []uint32, masks []uint32, limit int64) (ok bool) {
+func (cp *cohortPartial) profileCols(id uint32, ts []int64, ev []uint32, masks []uint32, limit int64) (ok bool) {
 	start, end := int64(math.MaxInt64), cp.end
 	ev = ev[:len(ts)]
 	for k, t := range ts {
@@ -266,7 +265,7 @@ type returnSet struct {
 }
 
 // returns starts the return set of a profile whose first Start event is at start.
-func (cp *CohortPartial) returns(start int64) returnSet {
+func (cp *cohortPartial) returns(start int64) returnSet {
 	p := cp.plan
 	r := returnSet{p: p, cohort: p.cal.index(start), last: -1}
 	switch {
@@ -304,7 +303,7 @@ func (r *returnSet) add(t int64) {
 }
 
 // count adds a profile with its return set to its cohort's counts.
-func (cp *CohortPartial) count(id uint32, r *returnSet) {
+func (cp *cohortPartial) count(id uint32, r *returnSet) {
 	p := cp.plan
 	g := cp.group(r.cohort)
 	g.size++
@@ -338,7 +337,7 @@ func (cp *CohortPartial) count(id uint32, r *returnSet) {
 }
 
 // group returns the counts of cohort k, creating them.
-func (cp *CohortPartial) group(k int64) *cohortCounts {
+func (cp *cohortPartial) group(k int64) *cohortCounts {
 	if i := k - cp.base; i >= 0 && i < int64(len(cp.dense)) {
 		if g := cp.dense[i]; g != nil {
 			return g
@@ -366,7 +365,7 @@ func (cp *CohortPartial) group(k int64) *cohortCounts {
 }
 
 // Merge adds other's profiles; both must come from the same Cohorts.
-func (cp *CohortPartial) Merge(other *CohortPartial) error {
+func (cp *cohortPartial) Merge(other *cohortPartial) error {
 	if cp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
 	}
@@ -387,7 +386,7 @@ func (cp *CohortPartial) Merge(other *CohortPartial) error {
 }
 
 // Table computes the cohort table.
-func (cp *CohortPartial) Table() *Table {
+func (cp *cohortPartial) Table() *Table {
 	p := cp.plan
 	end := cp.end
 	if p.asOf != 0 {
@@ -426,7 +425,7 @@ func (cp *CohortPartial) Table() *Table {
 }
 
 // members returns the number of profiles in cp's cohorts.
-func (cp *CohortPartial) members() int {
+func (cp *cohortPartial) members() int {
 	n := 0
 	for _, g := range cp.groups {
 		n += len(g.ids)
@@ -436,15 +435,15 @@ func (cp *CohortPartial) members() int {
 
 // Run computes the table over events of any profiles in any order.
 func (c Cohorts) Run(events []Event) (*Table, error) {
-	cp, err := c.Partial(events)
+	cp, err := c.partial(events)
 	if err != nil {
 		return nil, err
 	}
 	return cp.Table(), nil
 }
 
-// Partial computes the mergeable state over events.
-func (c Cohorts) Partial(events []Event) (*CohortPartial, error) {
+// partial computes the mergeable state over events.
+func (c Cohorts) partial(events []Event) (*cohortPartial, error) {
 	p, err := c.compile()
 	if err != nil {
 		return nil, err
@@ -469,16 +468,16 @@ func (c Cohorts) Partial(events []Event) (*CohortPartial, error) {
 // profile's events plus the table. A profile that reappears after another profile's
 // events is an error wrapping ErrUnsorted.
 func (c Cohorts) RunSeq(events iter.Seq[Event]) (*Table, error) {
-	cp, err := c.PartialSeq(events)
+	cp, err := c.partialSeq(events)
 	if err != nil {
 		return nil, err
 	}
 	return cp.Table(), nil
 }
 
-// PartialSeq computes the mergeable state over a stream grouped by profile (see
+// partialSeq computes the mergeable state over a stream grouped by profile (see
 // RunSeq) that holds every event of each of its profiles.
-func (c Cohorts) PartialSeq(events iter.Seq[Event]) (*CohortPartial, error) {
+func (c Cohorts) partialSeq(events iter.Seq[Event]) (*cohortPartial, error) {
 	p, err := c.compile()
 	if err != nil {
 		return nil, err
@@ -498,21 +497,21 @@ func (c Cohorts) PartialSeq(events iter.Seq[Event]) (*CohortPartial, error) {
 
 // RunBatch computes the table over a batch grouped by profile, in parallel.
 func (c Cohorts) RunBatch(b *Batch) (*Table, error) {
-	cp, err := c.PartialBatch(b)
+	cp, err := c.partialBatch(b)
 	if err != nil {
 		return nil, err
 	}
 	return cp.Table(), nil
 }
 
-// PartialBatch computes the mergeable state over a batch grouped by profile.
+// partialBatch computes the mergeable state over a batch grouped by profile.
 //
 // Each worker reads ranges of profiles straight from the columns, checking every event
 // as it goes (as RunBatch does), rather than after a pass of Batch.profiles that checks
 // the batch and lists where each profile starts: that pass read the columns once more
 // and wrote a list of 8 bytes a profile, fresh memory on every call. Any problem sends
 // the batch to Batch.profiles to be named exactly as before.
-func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
+func (c Cohorts) partialBatch(b *Batch) (*cohortPartial, error) {
 	p, err := c.compile()
 	if err != nil {
 		return nil, err
@@ -522,7 +521,7 @@ func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
 	for _, col := range b.Props {
 		cols = append(cols, col)
 	}
-	fail := func() (*CohortPartial, error) {
+	fail := func() (*cohortPartial, error) {
 		if _, err := b.profiles(c.AsOf); err != nil {
 			return nil, err
 		}
@@ -542,7 +541,7 @@ func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
 	}
 	masks := b.byName(p.masks)
 	values := uint32(len(b.Values))
-	parts, bad, unascending := scanRanges(b, n, p.newPartial, func(cp *CohortPartial, lo, hi int) (ok, ascending bool) {
+	parts, bad, unascending := scanRanges(b, n, p.newPartial, func(cp *cohortPartial, lo, hi int) (ok, ascending bool) {
 		for _, col := range cols {
 			for _, id := range col[lo:hi] {
 				if id >= values {
@@ -582,12 +581,12 @@ func (c Cohorts) PartialBatch(b *Batch) (*CohortPartial, error) {
 
 // partialBatchRuns is PartialBatch from Batch.profiles' list of where each profile
 // starts: for batches whose profiles are not in ascending order.
-func (c Cohorts) partialBatchRuns(p *cohortPlan, b *Batch, masks []uint32) (*CohortPartial, error) {
+func (c Cohorts) partialBatchRuns(p *cohortPlan, b *Batch, masks []uint32) (*cohortPartial, error) {
 	starts, err := b.profiles(c.AsOf)
 	if err != nil {
 		return nil, err
 	}
-	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *CohortPartial {
+	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *cohortPartial {
 		cp := p.newPartial()
 		for r := lo; r < hi; r++ {
 			cp.profileCols(b.Profile[starts[r]], b.Time[starts[r]:starts[r+1]], b.Event[starts[r]:starts[r+1]], masks, math.MaxInt64)
@@ -606,7 +605,7 @@ const cohortMagic = "CLTFUNC\x00"
 
 // MarshalBinary encodes the partial (see codec.go for the frame). The Cohorts' Match
 // functions and Location are not encoded: UnmarshalBinary needs the same Cohorts.
-func (cp *CohortPartial) MarshalBinary() ([]byte, error) {
+func (cp *cohortPartial) MarshalBinary() ([]byte, error) {
 	w := newWriter(cohortMagic)
 	w.str(cp.fp)
 	w.varint(cp.end)
@@ -626,9 +625,8 @@ func (cp *CohortPartial) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// NewPartial returns an empty partial of c: the value that UnmarshalBinary decodes a
-// partial of c into, and that Merge adds others to.
-func (c Cohorts) NewPartial() (*CohortPartial, error) {
+// newState returns the empty state of c (see Cohorts.NewPartial).
+func (c Cohorts) newState() (*cohortPartial, error) {
 	p, err := c.compile()
 	if err != nil {
 		return nil, err
@@ -636,14 +634,10 @@ func (c Cohorts) NewPartial() (*CohortPartial, error) {
 	return p.newPartial(), nil
 }
 
-// UnmarshalBinary decodes a partial written by MarshalBinary into cp, which must come
-// from the same Cohorts (Cohorts.NewPartial or a Partial method): bytes of other
-// Cohorts fail with ErrMismatch, damaged bytes with ErrCorrupt, a CohortPartial not
-// made by a Cohorts with ErrInvalid. On error cp is unchanged.
-func (cp *CohortPartial) UnmarshalBinary(data []byte) error {
-	if cp.plan == nil {
-		return fmt.Errorf("%w: a CohortPartial not made by Cohorts.NewPartial", ErrInvalid)
-	}
+// UnmarshalBinary decodes a partial written by MarshalBinary into cp, made by the same
+// Cohorts: bytes of other Cohorts fail with ErrMismatch, damaged bytes with
+// ErrCorrupt. On error cp is unchanged.
+func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 	p := cp.plan
 	q := p.newPartial()
 	r, err := openFrame("cohort partial", cohortMagic, data)

@@ -91,8 +91,8 @@
 // Trend is the funnel per period of entry (day, week or month in a location): the
 // profiles whose canonical conversion started in the period, the share reaching each
 // step and converting (Wilson intervals) and the median time to convert with a
-// distribution-free interval. TrendPartial merges across shards and encodes like the
-// other partials.
+// distribution-free interval. Its Partial merges across shards and encodes like the
+// other analyses'.
 //
 // # Paths
 //
@@ -165,11 +165,10 @@
 //
 // The state of one shard of profiles (every event of a profile in one shard) merges
 // exactly and serialises to a checksummed binary form, so the same computation can run
-// on many machines: Partial (Spec.Partial, PartialSeq, PartialBatch; Partial.Merge),
-// CohortPartial (Cohorts.Partial, PartialSeq, PartialBatch; CohortPartial.Merge),
-// TrendPartial, CorrelationPartial (Spec.CorrelatePartial, CorrelatePartialSeq,
-// CorrelatePartialBatch), StickinessPartial (Stickiness.Partial, PartialSeq,
-// PartialBatch) and Journeys themselves
+// on many machines: one Partial type for every analysis (Spec, Cohorts, Trend and
+// Stickiness: NewPartial, Partial, PartialSeq, PartialBatch; Partial.Merge, Result),
+// CorrelationPartial (Spec.CorrelatePartial, CorrelatePartialSeq,
+// CorrelatePartialBatch) and Journeys themselves
 // (MergeJourneys; Lifecycle.NewJourneys and UnmarshalBinary). Merged journeys equal one pass over all
 // the events, advocates included, though a referrer and the profiles it brought may
 // sit in different shards: advocates are worked out after the merge.

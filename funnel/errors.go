@@ -23,11 +23,11 @@ var (
 	// difference of two timestamps fits in a time.Duration), the zero time.Time, or a
 	// timestamp after the instant the observation was said to end.
 	ErrTimeRange = errors.New("funnel: timestamp out of range")
-	// ErrCorrupt means encoded bytes (a Batch, a Partial, a CohortPartial or Journeys)
-	// are damaged or not ours.
+	// ErrCorrupt means encoded bytes (a Batch, a Partial or Journeys) are damaged or
+	// not ours.
 	ErrCorrupt = errors.New("funnel: corrupt encoding")
 	// ErrMismatch means two partial results (or two sets of journeys) were computed by
-	// different specs (or lifecycles) and cannot be merged.
+	// different analyses or different specs (or lifecycles) and cannot be merged.
 	ErrMismatch = errors.New("funnel: partials of different specs")
 )
 

@@ -35,7 +35,7 @@ func TestErrorPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	lc := funnel.Lifecycle{}
-	fresh := func() *funnel.Partial {
+	fresh := func() *funnel.Partial[*funnel.Result] {
 		p, err := ok.NewPartial()
 		if err != nil {
 			t.Fatal(err)
@@ -74,16 +74,22 @@ func TestErrorPaths(t *testing.T) {
 		{"UnmarshalBinary of garbage", fresh().UnmarshalBinary([]byte("not a partial")), funnel.ErrCorrupt},
 		{"UnmarshalBinary of a truncated partial", fresh().UnmarshalBinary(enc[:len(enc)-3]), funnel.ErrCorrupt},
 		{"UnmarshalBinary into a Partial of another Spec", other.UnmarshalBinary(enc), funnel.ErrMismatch},
-		{"UnmarshalBinary into a Partial not made by a Spec", new(funnel.Partial).UnmarshalBinary(enc), funnel.ErrInvalid},
+		{"UnmarshalBinary into a Partial not made by a Spec", new(funnel.Partial[*funnel.Result]).UnmarshalBinary(enc), funnel.ErrInvalid},
+		{"Merge into a Partial not made by a Spec", new(funnel.Partial[*funnel.Result]).Merge(pt), funnel.ErrInvalid},
+		{"Merge a Partial not made by a Spec", pt.Merge(new(funnel.Partial[*funnel.Result])), funnel.ErrInvalid},
+		{"Result of a Partial not made by a Spec", second(new(funnel.Partial[*funnel.Result]).Result()), funnel.ErrInvalid},
+		{"MarshalBinary of a Partial not made by a Spec", second(new(funnel.Partial[*funnel.Result]).MarshalBinary()), funnel.ErrInvalid},
 		{"Spec.NewPartial of no steps", second(funnel.Spec{}.NewPartial()), funnel.ErrInvalid},
 		{"Batch.UnmarshalBinary of garbage", new(funnel.Batch).UnmarshalBinary([]byte{1, 2, 3}), funnel.ErrCorrupt},
 		{"Journeys.UnmarshalBinary of garbage", emptyJourneys.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
 		{"Journeys.UnmarshalBinary into Journeys not made by a Lifecycle", new(funnel.Journeys).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
 		{"Lifecycle.BuildSeq on ungrouped profiles", second(lc.BuildSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
-		{"CohortPartial.UnmarshalBinary of garbage", emptyCohorts.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
-		{"CohortPartial.UnmarshalBinary into a partial not made by a Cohorts", new(funnel.CohortPartial).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
-		{"TrendPartial.UnmarshalBinary of garbage", emptyTrend.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
-		{"TrendPartial.UnmarshalBinary into a partial not made by a Trend", new(funnel.TrendPartial).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
+		{"a cohort Partial's UnmarshalBinary of garbage", emptyCohorts.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
+		{"a cohort Partial's UnmarshalBinary of a funnel's partial", emptyCohorts.UnmarshalBinary(enc), funnel.ErrMismatch},
+		{"UnmarshalBinary into a cohort Partial not made by a Cohorts", new(funnel.Partial[*funnel.Table]).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
+		{"a trend Partial's UnmarshalBinary of garbage", emptyTrend.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
+		{"a trend Partial's UnmarshalBinary of a funnel's partial", emptyTrend.UnmarshalBinary(enc), funnel.ErrMismatch},
+		{"UnmarshalBinary into a trend Partial not made by a Trend", new(funnel.Partial[*funnel.TrendResult]).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
 		{"KaplanMeier with level 2", second(funnel.KaplanMeier(nil, 2)), funnel.ErrInvalid},
 	} {
 		checkErr(t, c.name, c.err, c.want, "funnel:")

@@ -245,9 +245,46 @@ func ExampleSpec_PartialSeq() {
 	if err := shardA.Merge(fromB); err != nil {
 		panic(err)
 	}
-	res := shardA.Result()
+	res, err := shardA.Result()
+	if err != nil {
+		panic(err)
+	}
 	buy := res.Steps[1]
 	fmt.Println(buy.Unique, "of", res.Steps[0].Unique, "bought; profiles", buy.Converted.ToArray(), "median", buy.TimeFromFirst.Median())
 	// Output:
 	// 2 of 3 bought; profiles [1 3] median 1h0m0s
+}
+
+// Every analysis shards the same way: each machine computes a Partial of its profiles
+// and sends its bytes; the receiver decodes them into the empty partial of the same
+// analysis (NewPartial), merges, and asks for the Result. Bytes of another analysis are
+// refused.
+func ExamplePartial() {
+	c := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, Return: funnel.Step{Name: "visit"}, By: funnel.Day, Periods: 1}
+	shard1, _ := c.Partial([]funnel.Event{ev(1, 0, "signup"), ev(1, 24*60, "visit")})
+	shard2, _ := c.PartialSeq(slices.Values([]funnel.Event{ev(2, 10, "signup")}))
+	data, _ := shard2.MarshalBinary()
+
+	merged, err := c.NewPartial()
+	if err != nil {
+		panic(err)
+	}
+	if err := merged.UnmarshalBinary(data); err != nil {
+		panic(err)
+	}
+	if err := merged.Merge(shard1); err != nil {
+		panic(err)
+	}
+	tab, err := merged.Result()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(tab.Cohorts[0].Size, tab.Cohorts[0].Retained)
+
+	trend, _ := funnel.Trend{Spec: funnel.Spec{Steps: []funnel.Step{{Name: "signup"}}}}.Partial(nil)
+	wrong, _ := trend.MarshalBinary()
+	fmt.Println(merged.UnmarshalBinary(wrong))
+	// Output:
+	// 2 [2 1]
+	// funnel: partials of different specs: decode cohort partial: the bytes are a trend partial
 }

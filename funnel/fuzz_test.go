@@ -81,7 +81,7 @@ func FuzzPartialDecode(f *testing.F) {
 		if err := got.UnmarshalBinary(data); err != nil {
 			return
 		}
-		res := got.Result()
+		res := result(&got)
 		// The decoder refuses negative durations and attempts after the end, so an
 		// accepted partial always has a curve.
 		if _, err := res.TimeToConvert(0.9); err != nil {
@@ -191,7 +191,7 @@ func FuzzCohortPartialDecode(f *testing.F) {
 		if err := empty.Merge(got); err != nil {
 			t.Fatalf("merge of an accepted partial: %v", err)
 		}
-		_ = empty.Table()
+		_ = result(empty)
 	})
 }
 
@@ -236,7 +236,7 @@ func TestDecodePartialChecksTimes(t *testing.T) {
 		"duration past window":   func(g *tally) { g.fromPrev[1].blocks[0][0] = int64(11 * time.Second) },
 		"open attempt after end": func(g *tally) { g.open.blocks[0][0] = at(50).UnixNano() },
 	} {
-		pt, err := s.Partial([]Event{
+		pt, err := s.partial([]Event{
 			{Profile: 1, Time: at(1), Name: "visit"}, {Profile: 1, Time: at(2), Name: "buy"},
 			{Profile: 2, Time: at(3), Name: "visit"},
 		})

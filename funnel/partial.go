@@ -8,13 +8,9 @@ import (
 	"strings"
 )
 
-// Partial is the state of a funnel computation over one shard of profiles: every
-// profile's events must be in one shard. Partials of the same Spec merge exactly (the
-// Result of merged partials equals the Result of one pass over all the events) and
-// serialise with MarshalBinary, so that shards can run on different machines. A Partial
-// holds a few words per profile that entered the funnel, nothing per event. It is not
-// safe for concurrent mutation.
-type Partial struct {
+// funnelPartial is a Spec's state behind Partial[*Result]: per breakdown group, a
+// tally of a few words per profile that entered the funnel, nothing per event.
+type funnelPartial struct {
 	fp        string // what must agree for two partials to merge
 	n         int
 	names     []string
@@ -28,7 +24,7 @@ type Partial struct {
 
 const partialMagic = "CLTFUNP\x00"
 
-func newPartial(p *plan) *Partial {
+func newPartial(p *plan) *funnelPartial {
 	s := p.spec
 	var fp strings.Builder
 	fmt.Fprintf(&fp, "n=%d mode=%d window=%d opt=%d", p.n, p.mode, p.window, p.optional)
@@ -41,7 +37,7 @@ func newPartial(p *plan) *Partial {
 	if b := s.Breakdown; b != nil {
 		fmt.Fprintf(&fp, " by=%q/%d/%d", b.Prop, b.Attribution, b.Step)
 	}
-	pt := &Partial{fp: fp.String(), n: p.n, optional: p.optional, window: p.window,
+	pt := &funnelPartial{fp: fp.String(), n: p.n, optional: p.optional, window: p.window,
 		breakdown: s.Breakdown != nil, groups: map[string]*tally{}}
 	for _, st := range s.Steps {
 		pt.names = append(pt.names, st.Name)
@@ -52,7 +48,7 @@ func newPartial(p *plan) *Partial {
 	return pt
 }
 
-func (pt *Partial) group(key string) *tally {
+func (pt *funnelPartial) group(key string) *tally {
 	t := pt.groups[key]
 	if t == nil {
 		t = newTally(pt.n)
@@ -61,10 +57,10 @@ func (pt *Partial) group(key string) *tally {
 	return t
 }
 
-// Merge adds other's profiles to pt. The two must come from the same Spec (same step
+// Merge adds other's profiles to pt (see Partial). The two must come from the same Spec (same step
 // names, windows, mode, exclusions, breakdown and AsOf; the Match functions cannot be
 // compared, so that much is the caller's promise) and from disjoint sets of profiles.
-func (pt *Partial) Merge(other *Partial) error {
+func (pt *funnelPartial) Merge(other *funnelPartial) error {
 	if pt.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
 	}
@@ -76,7 +72,7 @@ func (pt *Partial) Merge(other *Partial) error {
 }
 
 // Result computes the funnel's figures from the partial.
-func (pt *Partial) Result() *Result {
+func (pt *funnelPartial) Result() *Result {
 	end := pt.end
 	if pt.asOf != 0 {
 		end = pt.asOf
@@ -106,7 +102,7 @@ func (pt *Partial) Result() *Result {
 // blockPool), which the Result copied into sorted lists: for Run, RunSeq and
 // RunBatch, whose partial nobody else holds. pt must not be used after. The open
 // attempts' blocks are shared with the Result and stay.
-func (pt *Partial) resultAndRecycle() *Result {
+func (pt *funnelPartial) resultAndRecycle() *Result {
 	r := pt.Result()
 	for _, t := range pt.groups {
 		for s := range t.fromPrev {
@@ -118,7 +114,7 @@ func (pt *Partial) resultAndRecycle() *Result {
 }
 
 // MarshalBinary encodes the partial (see codec.go for the frame).
-func (pt *Partial) MarshalBinary() ([]byte, error) {
+func (pt *funnelPartial) MarshalBinary() ([]byte, error) {
 	w := newWriter(partialMagic)
 	w.str(pt.fp)
 	w.uvarint(uint64(pt.n))
@@ -151,9 +147,8 @@ func (pt *Partial) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// NewPartial returns an empty partial of s: the value that UnmarshalBinary decodes a
-// partial of s into, and that Merge adds others to.
-func (s Spec) NewPartial() (*Partial, error) {
+// newState returns the empty state of s (see Spec.NewPartial).
+func (s Spec) newState() (*funnelPartial, error) {
 	p, err := s.compile()
 	if err != nil {
 		return nil, err
@@ -161,19 +156,15 @@ func (s Spec) NewPartial() (*Partial, error) {
 	return newPartial(p), nil
 }
 
-// UnmarshalBinary decodes a partial written by MarshalBinary into pt, which must come
-// from the same Spec (Spec.NewPartial or a Partial method), checking it throughout:
-// bytes of another Spec fail with ErrMismatch, damaged bytes with ErrCorrupt, a
-// Partial not made by a Spec with ErrInvalid. On error pt is unchanged.
-func (pt *Partial) UnmarshalBinary(data []byte) error {
-	if pt.fp == "" {
-		return fmt.Errorf("%w: a Partial not made by Spec.NewPartial", ErrInvalid)
-	}
+// UnmarshalBinary decodes a partial written by MarshalBinary into pt, made by the same
+// Spec, checking it throughout: bytes of another Spec fail with ErrMismatch, damaged
+// bytes with ErrCorrupt. On error pt is unchanged.
+func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 	r, err := openFrame("partial", partialMagic, data)
 	if err != nil {
 		return err
 	}
-	q := &Partial{groups: map[string]*tally{}}
+	q := &funnelPartial{groups: map[string]*tally{}}
 	q.fp = r.str()
 	if !r.failed() && q.fp != pt.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, q.fp, pt.fp)

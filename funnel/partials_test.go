@@ -130,7 +130,7 @@ func TestStickinessPartialShards(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, shard := range shardEvents(t, events, rapid.IntRange(1, 4).Draw(t, "shards")) {
-			var sp *StickinessPartial
+			var sp *Partial[*StickinessResult]
 			switch rapid.IntRange(0, 2).Draw(t, "form") {
 			case 0:
 				sp, err = sk.Partial(shard)
@@ -154,7 +154,7 @@ func TestStickinessPartialShards(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := all.Result(); !reflect.DeepEqual(got, want) {
+		if got := result(all); !reflect.DeepEqual(got, want) {
 			t.Fatalf("merged shards:\n%+v\none pass:\n%+v", got, want)
 		}
 	})
@@ -208,7 +208,7 @@ func TestPartialsInvalid(t *testing.T) {
 	if err := empty.UnmarshalBinary(bad); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("damaged stickiness partial: %v", err)
 	}
-	if len(empty.Result().Periods) != 0 {
+	if len(result(empty).Periods) != 0 {
 		t.Error("a failed decode changed the partial")
 	}
 	if _, err := (Stickiness{By: Week}).NewPartial(); !errors.Is(err, ErrInvalid) {
@@ -272,7 +272,7 @@ func FuzzStickinessPartialDecode(f *testing.F) {
 			return
 		}
 		// The decoder's bounds keep every cohort's zero-day count non-negative.
-		res := got.Result()
+		res := result(got)
 		for _, r := range append([]*StickinessResult{res}, slices.Collect(maps.Values(res.Breakdown))...) {
 			for _, c := range r.Cohorts {
 				if c.Days[0] < 0 {
@@ -285,7 +285,7 @@ func FuzzStickinessPartialDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 		back, _ := sk.NewPartial()
-		if err := back.UnmarshalBinary(enc); err != nil || !reflect.DeepEqual(back.Result(), res) {
+		if err := back.UnmarshalBinary(enc); err != nil || !reflect.DeepEqual(result(back), res) {
 			t.Fatalf("re-encoded partial decodes differently: %v", err)
 		}
 	})

@@ -396,7 +396,7 @@ func TestMergedPartialsEqualSinglePass(t *testing.T) {
 		for _, e := range evs {
 			shards[int(e.Profile)%k] = append(shards[int(e.Profile)%k], e)
 		}
-		var merged *Partial
+		var merged *Partial[*Result]
 		for _, i := range rapid.Permutation(rangeInts(k)).Draw(t, "order") {
 			pt, err := s.Partial(shards[i])
 			if err != nil {
@@ -416,7 +416,7 @@ func TestMergedPartialsEqualSinglePass(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got := merged.Result()
+		got := result(merged)
 		if diff := cmp.Diff(whole, got, resultOpts...); diff != "" {
 			t.Fatalf("spec %s: (-single pass +merged):\n%s", describe(s), diff)
 		}
@@ -470,7 +470,7 @@ func TestFormsAgree(t *testing.T) {
 		if err := left.Merge(right); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, left.Result(), resultOpts...); diff != "" {
+		if diff := cmp.Diff(want, result(left), resultOpts...); diff != "" {
 			t.Fatalf("merged PartialSeq shards differ (-Run +merged):\n%s", diff)
 		}
 		// Grouped by profile but not in ascending order: the same.

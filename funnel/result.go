@@ -140,7 +140,7 @@ func Compare(a, b Rate, level float64) (Comparison, error) {
 }
 
 // result turns a tally into a Result.
-func (pt *Partial) result(t *tally, end int64) *Result {
+func (pt *funnelPartial) result(t *tally, end int64) *Result {
 	n := pt.n
 	r := &Result{Steps: make([]StepResult, n), End: time.Unix(0, end).UTC(), window: time.Duration(pt.window)}
 	// The profiles at each step and the sorted lists of durations are independent jobs,

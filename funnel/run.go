@@ -10,16 +10,16 @@ import (
 // works on the profiles in parallel (GOMAXPROCS goroutines) and returns an error for a
 // bad Spec or an unrepresentable timestamp, naming the event.
 func (s Spec) Run(events []Event) (*Result, error) {
-	pt, err := s.Partial(events)
+	pt, err := s.partial(events)
 	if err != nil {
 		return nil, err
 	}
 	return pt.resultAndRecycle(), nil
 }
 
-// Partial computes the mergeable state of the funnel over events, which must hold every
+// partial computes the mergeable state of the funnel over events, which must hold every
 // event of each of their profiles (see Partial).
-func (s Spec) Partial(events []Event) (*Partial, error) {
+func (s Spec) partial(events []Event) (*funnelPartial, error) {
 	p, err := s.compile()
 	if err != nil {
 		return nil, err
@@ -72,9 +72,9 @@ func attributedRow(b *Breakdown, o *outcome) int32 {
 // parallel splits [0, n) at profile boundaries into one range per worker, matches each
 // profile and merges the workers' partials. rowsOf returns the rows of [lo, hi),
 // sorted, using buf as scratch if it needs to.
-func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) (*Partial, error) {
+func parallel(p *plan, n int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) (*funnelPartial, error) {
 	cuts := profileCuts(n, workersFor(n), profileOf)
-	parts := split(len(cuts)-1, len(cuts)-1, func(w, _ int) *Partial {
+	parts := split(len(cuts)-1, len(cuts)-1, func(w, _ int) *funnelPartial {
 		return scanRange(p, cuts[w], cuts[w+1], profileOf, rowsOf, key)
 	})
 	return mergeParts(parts)
@@ -95,7 +95,7 @@ func profileCuts(n, workers int, profileOf func(int) uint32) []int {
 }
 
 // mergeParts merges the workers' partials into the first.
-func mergeParts(parts []*Partial) (*Partial, error) {
+func mergeParts(parts []*funnelPartial) (*funnelPartial, error) {
 	for _, q := range parts[1:] {
 		if err := parts[0].Merge(q); err != nil {
 			return nil, err
@@ -104,7 +104,7 @@ func mergeParts(parts []*Partial) (*Partial, error) {
 	return parts[0], nil
 }
 
-func scanRange(p *plan, lo, hi int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) *Partial {
+func scanRange(p *plan, lo, hi int, profileOf func(int) uint32, rowsOf func(lo, hi int, buf []row) []row, key func(*outcome, []row) string) *funnelPartial {
 	pt := newPartial(p)
 	m := newMatcher(p)
 	var out outcome
@@ -141,17 +141,17 @@ func scanRange(p *plan, lo, hi int, profileOf func(int) uint32, rowsOf func(lo, 
 // exports deliver them. Memory is one profile's events plus the counts. A profile that
 // reappears after another profile's events is an error wrapping ErrUnsorted.
 func (s Spec) RunSeq(events iter.Seq[Event]) (*Result, error) {
-	pt, err := s.PartialSeq(events)
+	pt, err := s.partialSeq(events)
 	if err != nil {
 		return nil, err
 	}
 	return pt.resultAndRecycle(), nil
 }
 
-// PartialSeq computes the mergeable state of the funnel over a stream grouped by
+// partialSeq computes the mergeable state of the funnel over a stream grouped by
 // profile (see RunSeq) that holds every event of each of its profiles: how a machine
 // that reads its shard as a stream takes part in a sharded computation.
-func (s Spec) PartialSeq(events iter.Seq[Event]) (*Partial, error) {
+func (s Spec) partialSeq(events iter.Seq[Event]) (*funnelPartial, error) {
 	p, err := s.compile()
 	if err != nil {
 		return nil, err
@@ -196,16 +196,16 @@ func (s Spec) PartialSeq(events iter.Seq[Event]) (*Partial, error) {
 // reads the batch's column for its property (a batch without that column puts every
 // profile in the "" group).
 func (s Spec) RunBatch(b *Batch) (*Result, error) {
-	pt, err := s.PartialBatch(b)
+	pt, err := s.partialBatch(b)
 	if err != nil {
 		return nil, err
 	}
 	return pt.resultAndRecycle(), nil
 }
 
-// PartialBatch computes the mergeable state of the funnel over a batch that holds every
+// partialBatch computes the mergeable state of the funnel over a batch that holds every
 // event of each of its profiles.
-func (s Spec) PartialBatch(b *Batch) (*Partial, error) {
+func (s Spec) partialBatch(b *Batch) (*funnelPartial, error) {
 	p, err := s.compile()
 	if err != nil {
 		return nil, err

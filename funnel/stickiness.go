@@ -200,15 +200,15 @@ func (sc *stickyScan) result(breakdown bool) *StickinessResult {
 
 // Run computes the stickiness over events from any number of profiles, in any order.
 func (sk Stickiness) Run(events []Event) (*StickinessResult, error) {
-	sp, err := sk.Partial(events)
+	sp, err := sk.partial(events)
 	if err != nil {
 		return nil, err
 	}
 	return sp.Result(), nil
 }
 
-// Partial is Run's mergeable state (see StickinessPartial).
-func (sk Stickiness) Partial(events []Event) (*StickinessPartial, error) {
+// partial is Run's mergeable state (see Stickiness.Partial).
+func (sk Stickiness) partial(events []Event) (*stickinessPartial, error) {
 	seq, err := sortedByProfile(events, time.Time{})
 	if err != nil {
 		return nil, err
@@ -218,15 +218,15 @@ func (sk Stickiness) Partial(events []Event) (*StickinessPartial, error) {
 
 // RunSeq computes the stickiness over a stream grouped by profile (see Spec.RunSeq).
 func (sk Stickiness) RunSeq(events iter.Seq[Event]) (*StickinessResult, error) {
-	sp, err := sk.PartialSeq(events)
+	sp, err := sk.partialSeq(events)
 	if err != nil {
 		return nil, err
 	}
 	return sp.Result(), nil
 }
 
-// PartialSeq is RunSeq's mergeable state (see StickinessPartial).
-func (sk Stickiness) PartialSeq(events iter.Seq[Event]) (*StickinessPartial, error) {
+// partialSeq is RunSeq's mergeable state (see Stickiness.Partial).
+func (sk Stickiness) partialSeq(events iter.Seq[Event]) (*stickinessPartial, error) {
 	var failed error
 	sp, err := sk.runGrouped(profileStream(events, time.Time{}, &failed))
 	if failed != nil {
@@ -235,8 +235,8 @@ func (sk Stickiness) PartialSeq(events iter.Seq[Event]) (*StickinessPartial, err
 	return sp, err
 }
 
-func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*StickinessPartial, error) {
-	sp, err := sk.NewPartial()
+func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*stickinessPartial, error) {
+	sp, err := sk.newState()
 	if err != nil {
 		return nil, err
 	}
@@ -278,16 +278,16 @@ func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*StickinessPart
 // the event is matched once per distinct name and a breakdown reads the batch's column
 // for its property.
 func (sk Stickiness) RunBatch(b *Batch) (*StickinessResult, error) {
-	sp, err := sk.PartialBatch(b)
+	sp, err := sk.partialBatch(b)
 	if err != nil {
 		return nil, err
 	}
 	return sp.Result(), nil
 }
 
-// PartialBatch is RunBatch's mergeable state (see StickinessPartial).
-func (sk Stickiness) PartialBatch(b *Batch) (*StickinessPartial, error) {
-	sp, err := sk.NewPartial()
+// partialBatch is RunBatch's mergeable state (see Stickiness.Partial).
+func (sk Stickiness) partialBatch(b *Batch) (*stickinessPartial, error) {
+	sp, err := sk.newState()
 	if err != nil {
 		return nil, err
 	}

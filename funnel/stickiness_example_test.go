@@ -57,7 +57,7 @@ func ExampleStickiness_RunBatch() {
 }
 
 // Two shards count stickiness apart and merge, here through the binary encoding.
-func ExampleStickinessPartial_Merge() {
+func ExampleStickiness_Partial() {
 	sk := funnel.Stickiness{Event: funnel.Step{Name: "use"}, By: funnel.Week}
 	day := 24 * 60
 	a, _ := sk.Partial([]funnel.Event{ev(1, 0, "use"), ev(1, day, "use"), ev(1, 2*day, "use")})
@@ -70,7 +70,11 @@ func ExampleStickinessPartial_Merge() {
 	if err := merged.Merge(a); err != nil {
 		panic(err)
 	}
-	for _, p := range merged.Result().Periods {
+	res, err := merged.Result()
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range res.Periods {
 		fmt.Println(p.Start.Format(time.DateOnly), p.Days[1:4])
 	}
 	// Output:

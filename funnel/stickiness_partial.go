@@ -7,13 +7,10 @@ import (
 	"slices"
 )
 
-// StickinessPartial is the mergeable state of a stickiness count over one shard of
-// profiles (every event of a profile in one shard): per group, the histograms of
-// active days of every period and every cohort, and the cohorts' sizes. Partials of
-// the same Stickiness merge exactly (the Result of merged partials equals the Result of
-// one pass over all the events) and encode with MarshalBinary; they hold nothing per
-// profile. It is not safe for concurrent mutation.
-type StickinessPartial struct {
+// stickinessPartial is a Stickiness's state behind Partial[*StickinessResult]: per
+// group, the histograms of active days of every period and every cohort, and the
+// cohorts' sizes; nothing per profile.
+type stickinessPartial struct {
 	fp        string
 	breakdown bool
 	scan      *stickyScan
@@ -21,21 +18,20 @@ type StickinessPartial struct {
 
 const stickinessMagic = "CLTFUNS\x00"
 
-// NewPartial returns an empty partial of sk: the receiver of UnmarshalBinary and of
-// Merge.
-func (sk Stickiness) NewPartial() (*StickinessPartial, error) {
+// newState returns the empty state of sk (see Stickiness.NewPartial).
+func (sk Stickiness) newState() (*stickinessPartial, error) {
 	sc, err := sk.newScan()
 	if err != nil {
 		return nil, err
 	}
 	fp := fmt.Sprintf("stickiness event=%q by=%d loc=%q breakdown=%q", sk.Event.Name, sc.cal.by, sc.cal.loc.String(), sk.Breakdown)
-	return &StickinessPartial{fp: fp, breakdown: sk.Breakdown != "", scan: sc}, nil
+	return &stickinessPartial{fp: fp, breakdown: sk.Breakdown != "", scan: sc}, nil
 }
 
 // Merge adds other's profiles to sp. Both must come from the same Stickiness (the
 // Event's Match function cannot be compared, so that much is the caller's promise) and
 // from disjoint sets of profiles.
-func (sp *StickinessPartial) Merge(other *StickinessPartial) error {
+func (sp *stickinessPartial) Merge(other *stickinessPartial) error {
 	if sp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, sp.fp, other.fp)
 	}
@@ -44,7 +40,7 @@ func (sp *StickinessPartial) Merge(other *StickinessPartial) error {
 }
 
 // Result computes the distributions.
-func (sp *StickinessPartial) Result() *StickinessResult {
+func (sp *stickinessPartial) Result() *StickinessResult {
 	return sp.scan.result(sp.breakdown)
 }
 
@@ -56,7 +52,7 @@ func (sp *StickinessPartial) Result() *StickinessResult {
 // where periods and cohorts are a count and, per index ascending, the index (varint)
 // and the histogram (its length, then varints). The Event's Match function and the
 // Location are not encoded: UnmarshalBinary needs a partial of the same Stickiness.
-func (sp *StickinessPartial) MarshalBinary() ([]byte, error) {
+func (sp *stickinessPartial) MarshalBinary() ([]byte, error) {
 	sc := sp.scan
 	w := newWriter(stickinessMagic)
 	w.str(sp.fp)
@@ -87,12 +83,12 @@ func (sp *StickinessPartial) MarshalBinary() ([]byte, error) {
 const maxStickyCount = 1 << 50
 
 // UnmarshalBinary decodes a partial written by MarshalBinary into sp, which must come
-// from NewPartial of the same Stickiness (ErrMismatch otherwise), checking every
+// from the same Stickiness (ErrMismatch otherwise), checking every
 // histogram's length, every index's order, that no period lies after the last event,
 // and that each cohort's active periods are at least its size and at most its size
 // times the periods it was followed for. Damaged bytes fail with ErrCorrupt naming the
 // offset; on error sp is unchanged.
-func (sp *StickinessPartial) UnmarshalBinary(data []byte) error {
+func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 	r, err := openFrame("stickiness partial", stickinessMagic, data)
 	if err != nil {
 		return err

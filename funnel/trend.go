@@ -79,11 +79,9 @@ func medianInterval(sorted []int64, level float64) MedianInterval {
 	return mi
 }
 
-// TrendPartial is the mergeable state of a trend over one shard of profiles (every
-// event of a profile in one shard): per period, the count at each step and the time to
-// convert of each converter. Partials of the same Trend merge exactly and encode with
-// MarshalBinary. It is not safe for concurrent mutation.
-type TrendPartial struct {
+// trendPartial is a Trend's state behind Partial[*TrendResult]: per period, the count
+// at each step and the time to convert of each converter.
+type trendPartial struct {
 	fp      string
 	n       int
 	cal     calendar
@@ -109,13 +107,13 @@ func (tr Trend) compile() (*plan, calendar, error) {
 	return p, cal, nil
 }
 
-func (tr Trend) newPartial(p *plan, cal calendar) *TrendPartial {
+func (tr Trend) newPartial(p *plan, cal calendar) *trendPartial {
 	fp := fmt.Sprintf("%s by=%d loc=%q", newPartial(p).fp, cal.by, cal.loc.String())
-	return &TrendPartial{fp: fp, n: p.n, cal: cal, periods: map[int64]*trendCounts{}}
+	return &trendPartial{fp: fp, n: p.n, cal: cal, periods: map[int64]*trendCounts{}}
 }
 
 // add records one profile's outcome, whose times are set.
-func (tp *TrendPartial) add(p *plan, o *outcome) {
+func (tp *trendPartial) add(p *plan, o *outcome) {
 	if o.level == 0 {
 		return
 	}
@@ -137,7 +135,7 @@ func (tp *TrendPartial) add(p *plan, o *outcome) {
 
 // Merge adds other's profiles to tp. Both must come from the same Trend (Spec, period
 // and location) and from disjoint sets of profiles.
-func (tp *TrendPartial) Merge(other *TrendPartial) error {
+func (tp *trendPartial) Merge(other *trendPartial) error {
 	if tp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, tp.fp, other.fp)
 	}
@@ -157,7 +155,7 @@ func (tp *TrendPartial) Merge(other *TrendPartial) error {
 }
 
 // Result computes the trend's figures.
-func (tp *TrendPartial) Result() *TrendResult {
+func (tp *trendPartial) Result() *TrendResult {
 	res := &TrendResult{By: tp.cal.by, Location: tp.cal.loc}
 	for _, k := range slices.Sorted(maps.Keys(tp.periods)) {
 		c := tp.periods[k]
@@ -176,16 +174,16 @@ func (tp *TrendPartial) Result() *TrendResult {
 
 // Run computes the trend over events from any number of profiles, in any order.
 func (tr Trend) Run(events []Event) (*TrendResult, error) {
-	tp, err := tr.Partial(events)
+	tp, err := tr.partial(events)
 	if err != nil {
 		return nil, err
 	}
 	return tp.Result(), nil
 }
 
-// Partial computes the mergeable state of the trend over events, which must hold every
+// partial computes the mergeable state of the trend over events, which must hold every
 // event of each of their profiles.
-func (tr Trend) Partial(events []Event) (*TrendPartial, error) {
+func (tr Trend) partial(events []Event) (*trendPartial, error) {
 	p, cal, err := tr.compile()
 	if err != nil {
 		return nil, err
@@ -226,16 +224,16 @@ func (tr Trend) Partial(events []Event) (*TrendPartial, error) {
 
 // RunSeq computes the trend over a stream grouped by profile (see Spec.RunSeq).
 func (tr Trend) RunSeq(events iter.Seq[Event]) (*TrendResult, error) {
-	tp, err := tr.PartialSeq(events)
+	tp, err := tr.partialSeq(events)
 	if err != nil {
 		return nil, err
 	}
 	return tp.Result(), nil
 }
 
-// PartialSeq computes the mergeable state of the trend over a stream grouped by
+// partialSeq computes the mergeable state of the trend over a stream grouped by
 // profile that holds every event of each of its profiles.
-func (tr Trend) PartialSeq(events iter.Seq[Event]) (*TrendPartial, error) {
+func (tr Trend) partialSeq(events iter.Seq[Event]) (*trendPartial, error) {
 	p, cal, err := tr.compile()
 	if err != nil {
 		return nil, err
@@ -263,16 +261,16 @@ func (tr Trend) PartialSeq(events iter.Seq[Event]) (*TrendPartial, error) {
 
 // RunBatch computes the trend over a columnar batch, profile ranges in parallel.
 func (tr Trend) RunBatch(b *Batch) (*TrendResult, error) {
-	tp, err := tr.PartialBatch(b)
+	tp, err := tr.partialBatch(b)
 	if err != nil {
 		return nil, err
 	}
 	return tp.Result(), nil
 }
 
-// PartialBatch computes the mergeable state of the trend over a batch that holds every
+// partialBatch computes the mergeable state of the trend over a batch that holds every
 // event of each of its profiles.
-func (tr Trend) PartialBatch(b *Batch) (*TrendPartial, error) {
+func (tr Trend) partialBatch(b *Batch) (*trendPartial, error) {
 	p, cal, err := tr.compile()
 	if err != nil {
 		return nil, err
@@ -283,7 +281,7 @@ func (tr Trend) PartialBatch(b *Batch) (*TrendPartial, error) {
 	}
 	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
 	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
-	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *TrendPartial {
+	parts := split(len(starts)-1, workersFor(b.Len()), func(lo, hi int) *trendPartial {
 		tp := tr.newPartial(p, cal)
 		m := newMatcher(p)
 		var rows []row
@@ -315,8 +313,8 @@ func (tr Trend) PartialBatch(b *Batch) (*TrendPartial, error) {
 //	step counts | times to convert, ascending (varints)
 //
 // The Spec's Match functions and the Location are not encoded: UnmarshalBinary
-// needs a TrendPartial of the same Trend.
-func (tp *TrendPartial) MarshalBinary() ([]byte, error) {
+// needs a partial of the same Trend.
+func (tp *trendPartial) MarshalBinary() ([]byte, error) {
 	w := newWriter(trendMagic)
 	w.str(tp.fp)
 	w.uvarint(uint64(len(tp.periods)))
@@ -331,9 +329,8 @@ func (tp *TrendPartial) MarshalBinary() ([]byte, error) {
 	return w.finish(), nil
 }
 
-// NewPartial returns an empty partial of tr: the value that UnmarshalBinary decodes a
-// partial of tr into, and that Merge adds others to.
-func (tr Trend) NewPartial() (*TrendPartial, error) {
+// newState returns the empty state of tr (see Trend.NewPartial).
+func (tr Trend) newState() (*trendPartial, error) {
 	p, cal, err := tr.compile()
 	if err != nil {
 		return nil, err
@@ -341,17 +338,13 @@ func (tr Trend) NewPartial() (*TrendPartial, error) {
 	return tr.newPartial(p, cal), nil
 }
 
-// UnmarshalBinary decodes a partial written by MarshalBinary into tp, which must come
-// from the same Trend (Trend.NewPartial or a Partial method), checking that its counts
-// are consistent (step counts within the period's entries, one time to convert per
-// converter, times in ascending order). Bytes of another Trend fail with ErrMismatch,
-// damaged bytes with ErrCorrupt naming the offset, a TrendPartial not made by a Trend
-// with ErrInvalid. On error tp is unchanged.
-func (tp *TrendPartial) UnmarshalBinary(data []byte) error {
-	if tp.fp == "" {
-		return fmt.Errorf("%w: a TrendPartial not made by Trend.NewPartial", ErrInvalid)
-	}
-	q := &TrendPartial{fp: tp.fp, n: tp.n, cal: tp.cal, periods: map[int64]*trendCounts{}}
+// UnmarshalBinary decodes a partial written by MarshalBinary into tp, made by the same
+// Trend, checking that its counts are consistent (step counts within the period's
+// entries, one time to convert per converter, times in ascending order). Bytes of
+// another Trend fail with ErrMismatch, damaged bytes with ErrCorrupt naming the offset.
+// On error tp is unchanged.
+func (tp *trendPartial) UnmarshalBinary(data []byte) error {
+	q := &trendPartial{fp: tp.fp, n: tp.n, cal: tp.cal, periods: map[int64]*trendCounts{}}
 	r, err := openFrame("trend partial", trendMagic, data)
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func ExampleTrend_Run() {
 }
 
 // Shards compute partials that merge, here through their binary encoding.
-func ExampleTrendPartial_Merge() {
+func ExampleTrend_Partial() {
 	tr := funnel.Trend{Spec: funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "buy"}}}, By: funnel.Day}
 	a, _ := tr.Partial([]funnel.Event{ev(1, 0, "visit"), ev(1, 30, "buy")})
 	b, _ := tr.PartialSeq(slices.Values([]funnel.Event{ev(2, 0, "visit"), ev(3, 0, "visit"), ev(3, 90, "buy")}))
@@ -50,8 +50,14 @@ func ExampleTrendPartial_Merge() {
 	if err := b2.UnmarshalBinary(data); err != nil {
 		panic(err)
 	}
-	a.Merge(b2)
-	pd := a.Result().Periods[0]
+	if err := a.Merge(b2); err != nil {
+		panic(err)
+	}
+	res, err := a.Result()
+	if err != nil {
+		panic(err)
+	}
+	pd := res.Periods[0]
 	fmt.Println(pd.Start.Format(time.DateOnly), pd.Entered, pd.Conversion.K, pd.TimeToConvert.Median)
 	// Output: 2025-06-02 3 2 1h0m0s
 }

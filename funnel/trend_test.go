@@ -72,7 +72,7 @@ type refTrendPeriod struct {
 
 // Each period's counts and times to convert equal the reference model's, on the three
 // input forms and after a split into two shards whose partials go through
-// MarshalBinary, TrendPartial.UnmarshalBinary and Merge.
+// MarshalBinary, Partial[*TrendResult].UnmarshalBinary and Merge.
 func TestTrendReference(t *testing.T) {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
@@ -160,7 +160,7 @@ func TestTrendReference(t *testing.T) {
 		if err := merged.Merge(decodedTrend(t, tr, even)); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(res, merged.Result(), locEqual); diff != "" {
+		if diff := cmp.Diff(res, result(merged), locEqual); diff != "" {
 			t.Fatalf("merged shards differ (-one pass +merged):\n%s", diff)
 		}
 	})
@@ -169,7 +169,7 @@ func TestTrendReference(t *testing.T) {
 // locEqual compares locations by identity (time.Location has unexported fields).
 var locEqual = cmp.Comparer(func(a, b *time.Location) bool { return a == b })
 
-func decodedTrend(t *rapid.T, tr Trend, events []Event) *TrendPartial {
+func decodedTrend(t *rapid.T, tr Trend, events []Event) *Partial[*TrendResult] {
 	tp, err := tr.Partial(events)
 	if err != nil {
 		t.Fatal(err)
@@ -213,18 +213,18 @@ func TestTrendInvalid(t *testing.T) {
 	}
 }
 
-// FuzzTrendDecode: whatever the bytes, TrendPartial.UnmarshalBinary decodes a partial or an
+// FuzzTrendDecode: whatever the bytes, Partial[*TrendResult].UnmarshalBinary decodes a partial or an
 // error, never panics, and what it accepts re-encodes to the same bytes.
 func FuzzTrendDecode(f *testing.F) {
 	tr := Trend{Spec: Spec{Steps: named("a", "b")}, By: Day}
-	tp, _ := tr.Partial([]Event{
+	tp, _ := tr.partial([]Event{
 		{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(9), Name: "b"},
 		{Profile: 2, Time: at(100000), Name: "a"},
 	})
 	good, _ := tp.MarshalBinary()
 	f.Add(good)
 	f.Add(good[:len(good)-3])
-	empty, _ := (&TrendPartial{fp: tp.fp, n: 2, periods: map[int64]*trendCounts{}}).MarshalBinary()
+	empty, _ := (&trendPartial{fp: tp.fp, n: 2, periods: map[int64]*trendCounts{}}).MarshalBinary()
 	f.Add(empty)
 	f.Add(append([]byte{1}, good[12:len(good)-4]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -245,6 +245,8 @@ func FuzzTrendDecode(f *testing.F) {
 		if !bytes.Equal(again, data) {
 			t.Fatal("re-encoding differs")
 		}
-		_ = got.Result()
+		if _, err := got.Result(); err != nil {
+			t.Fatal(err)
+		}
 	})
 }

@@ -6,8 +6,8 @@
 // because it runs the SDK itself: events are keyed by profile (in batches, a range of
 // profiles a key, see Profiles) and shuffled so that each profile's events meet on
 // one worker, each profile's journey is computed there by the
-// SDK, and the SDK's mergeable partial states (funnel.Partial, funnel.CohortPartial,
-// funnel.Journeys, grouped BTYD statistics, Markov transition counts, roaring bitmaps)
+// SDK, and the SDK's mergeable partial states (funnel.Partial of a funnel or a cohort
+// table, funnel.Journeys, grouped BTYD statistics, Markov transition counts, roaring bitmaps)
 // are combined across workers by a CombineFn whose MergeAccumulators is the SDK's
 // merge. What the shuffle changes is written beside each transform:
 //

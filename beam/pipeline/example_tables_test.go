@@ -80,8 +80,12 @@ func showFunnel(b []byte) (string, error) {
 	if err := pt.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
+	res, err := pt.Result()
+	if err != nil {
+		return "", err
+	}
 	var lines []string
-	for _, st := range pt.Result().Steps {
+	for _, st := range res.Steps {
 		lines = append(lines, fmt.Sprintf("%-8s %d", st.Name, st.Unique))
 	}
 	return strings.Join(lines, "\n"), nil
@@ -114,14 +118,18 @@ func showCohorts(b []byte) (string, error) {
 	if err := cp.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
+	tab, err := cp.Result()
+	if err != nil {
+		return "", err
+	}
 	var lines []string
-	for _, c := range cp.Table().Cohorts {
+	for _, c := range tab.Cohorts {
 		lines = append(lines, fmt.Sprintf("week of %s: %d people, retained %v", c.Start.Format("2006-01-02"), c.Size, c.Retained))
 	}
 	return strings.Join(lines, "\n"), nil
 }
 
-// Cohorts merges each worker's funnel.CohortPartial into the retention table.
+// Cohorts merges each worker's cohort table's funnel.Partial into the retention table.
 func ExampleCohorts() {
 	p, s := beam.NewPipelineWithRoot()
 	out, err := pipeline.Cohorts(s, exampleCohorts, pipeline.Profiles(s, beam.CreateList(s, exampleEvents())))

@@ -23,7 +23,7 @@ func init() {
 }
 
 // Funnel computes the funnel spec over profiles (the output of Profiles). It returns a
-// PCollection holding one []byte: the merged funnel.Partial, encoded by MarshalBinary;
+// PCollection holding one []byte: the merged funnel.Partial[*funnel.Result], encoded by MarshalBinary;
 // decode it with spec.NewPartial and UnmarshalBinary and call Result. Each worker runs
 // spec.PartialSeq over the profiles that land on it and the partials merge with
 // Partial.Merge. Steps, exclusions and breakdowns are matched by name (see the package
@@ -39,8 +39,8 @@ func Funnel(s beam.Scope, spec funnel.Spec, profiles beam.PCollection) (beam.PCo
 }
 
 // Cohorts computes the cohort retention table c over profiles. The one []byte it
-// returns is the merged funnel.CohortPartial; decode it with c.NewPartial and UnmarshalBinary
-// and call Table.
+// returns is the merged funnel.Partial[*funnel.Table]; decode it with c.NewPartial and
+// UnmarshalBinary and call Result.
 func Cohorts(s beam.Scope, c funnel.Cohorts, profiles beam.PCollection) (beam.PCollection, error) {
 	w, err := wireCohorts(c)
 	if err != nil {
@@ -68,16 +68,22 @@ func Lifecycle(s beam.Scope, l funnel.Lifecycle, profiles beam.PCollection) (bea
 // loopback runner can check that merges happened.
 var mergeCount atomic.Int64
 
+// The SDK's partials that the funnel and cohort combiners hold.
+type (
+	funnelPartial = funnel.Partial[*funnel.Result]
+	cohortPartial = funnel.Partial[*funnel.Table]
+)
+
 // funnelAcc and its kin are the combiners' accumulators; named types, so that Beam
 // can register them and their coders.
 type (
-	funnelAcc   struct{ accum[*funnel.Partial] }
-	cohortAcc   struct{ accum[*funnel.CohortPartial] }
+	funnelAcc   struct{ accum[*funnelPartial] }
+	cohortAcc   struct{ accum[*cohortPartial] }
 	journeysAcc struct{ accum[[]*funnel.Journeys] }
 )
 
-func marshalPartial(p *funnel.Partial) ([]byte, error) { return p.MarshalBinary() }
-func marshalCohort(p *funnel.CohortPartial) ([]byte, error) {
+func marshalPartial(p *funnelPartial) ([]byte, error) { return p.MarshalBinary() }
+func marshalCohort(p *cohortPartial) ([]byte, error) {
 	return p.MarshalBinary()
 }
 
@@ -93,7 +99,7 @@ func marshalJourneys(parts []*funnel.Journeys) ([]byte, error) {
 
 func encodeFunnelAcc(a *funnelAcc) ([]byte, error) { return encodeAccum(&a.accum, marshalPartial) }
 func decodeFunnelAcc(b []byte) (*funnelAcc, error) {
-	a, err := decodeAccum[*funnel.Partial](b)
+	a, err := decodeAccum[*funnelPartial](b)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +107,7 @@ func decodeFunnelAcc(b []byte) (*funnelAcc, error) {
 }
 func encodeCohortAcc(a *cohortAcc) ([]byte, error) { return encodeAccum(&a.accum, marshalCohort) }
 func decodeCohortAcc(b []byte) (*cohortAcc, error) {
-	a, err := decodeAccum[*funnel.CohortPartial](b)
+	a, err := decodeAccum[*cohortPartial](b)
 	if err != nil {
 		return nil, err
 	}
@@ -118,22 +124,22 @@ func decodeJourneysAcc(b []byte) (*journeysAcc, error) {
 	return &journeysAcc{*a}, nil
 }
 
-// funnelFn combines profiles into a funnel.Partial.
+// funnelFn combines profiles into a funnel's partial.
 type funnelFn struct {
 	Spec  specWire
-	k     *kind[*funnel.Partial]
+	k     *kind[*funnelPartial]
 	flush int // buffered events that trigger a pass of the SDK; 0 means flushAt
 }
 
-func (f *funnelFn) kind() kind[*funnel.Partial] {
+func (f *funnelFn) kind() kind[*funnelPartial] {
 	if f.k == nil {
 		spec := f.Spec.spec()
-		f.k = &kind[*funnel.Partial]{
+		f.k = &kind[*funnelPartial]{
 			flushAt: cmp.Or(f.flush, flushAt),
-			build:   func(es []funnel.Event) (*funnel.Partial, error) { return spec.PartialSeq(slices.Values(es)) },
-			merge:   func(a, b *funnel.Partial) (*funnel.Partial, error) { return a, a.Merge(b) },
+			build:   func(es []funnel.Event) (*funnelPartial, error) { return spec.PartialSeq(slices.Values(es)) },
+			merge:   func(a, b *funnelPartial) (*funnelPartial, error) { return a, a.Merge(b) },
 			encode:  marshalPartial,
-			decode:  func(b []byte) (*funnel.Partial, error) { return decodeInto(spec.NewPartial, b) },
+			decode:  func(b []byte) (*funnelPartial, error) { return decodeInto(spec.NewPartial, b) },
 		}
 	}
 	return *f.k
@@ -164,22 +170,22 @@ func (f *funnelFn) ExtractOutput(a *funnelAcc) ([]byte, error) {
 	return b, nil
 }
 
-// cohortFn combines profiles into a funnel.CohortPartial.
+// cohortFn combines profiles into a cohort table's partial.
 type cohortFn struct {
 	Cohorts cohortsWire
-	k       *kind[*funnel.CohortPartial]
+	k       *kind[*cohortPartial]
 	flush   int // as funnelFn's
 }
 
-func (f *cohortFn) kind() kind[*funnel.CohortPartial] {
+func (f *cohortFn) kind() kind[*cohortPartial] {
 	if f.k == nil {
 		c := f.Cohorts.cohorts()
-		f.k = &kind[*funnel.CohortPartial]{
+		f.k = &kind[*cohortPartial]{
 			flushAt: cmp.Or(f.flush, flushAt),
-			build:   func(es []funnel.Event) (*funnel.CohortPartial, error) { return c.PartialSeq(slices.Values(es)) },
-			merge:   func(a, b *funnel.CohortPartial) (*funnel.CohortPartial, error) { return a, a.Merge(b) },
+			build:   func(es []funnel.Event) (*cohortPartial, error) { return c.PartialSeq(slices.Values(es)) },
+			merge:   func(a, b *cohortPartial) (*cohortPartial, error) { return a, a.Merge(b) },
 			encode:  marshalCohort,
-			decode:  func(b []byte) (*funnel.CohortPartial, error) { return decodeInto(c.NewPartial, b) },
+			decode:  func(b []byte) (*cohortPartial, error) { return decodeInto(c.NewPartial, b) },
 		}
 	}
 	return *f.k

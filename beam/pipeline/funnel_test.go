@@ -103,7 +103,10 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(name, err)
 		}
-		gotR := pt.Result()
+		gotR, err := pt.Result()
+		if err != nil {
+			t.Fatal(name, err)
+		}
 		if diff := cmp.Diff(want, gotR, resultOpts...); diff != "" {
 			t.Errorf("funnel %s: pipeline differs from Spec.Run (-want +got):\n%s", name, diff)
 		}
@@ -122,7 +125,11 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, cp.Table(), resultOpts...); diff != "" {
+		gotT, err := cp.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, gotT, resultOpts...); diff != "" {
 			t.Errorf("cohorts %s: pipeline differs from Cohorts.Run (-want +got):\n%s", name, diff)
 		}
 	}

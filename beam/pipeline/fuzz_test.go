@@ -22,7 +22,7 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(uint8(3), encodeSummary(scoring.Summary{Profile: 3, Customer: scoring.Customer{Frequency: 2, Recency: 3, T: 9, Monetary: 4, Unit: 24 * time.Hour}}))
 	f.Add(uint8(4), encodePath(attribution.Path{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{time.Hour, 0}}))
 	f.Add(uint8(5), encodeHistories(&histories{H: map[history]float64{{1, 2, 3, 7 * 24 * time.Hour}: 4}, S: map[spendKey]float64{{1, 2}: 3}}))
-	acc, _ := encodeFunnelAcc(&funnelAcc{accum[*funnel.Partial]{pend: []funnel.Event{e}}})
+	acc, _ := encodeFunnelAcc(&funnelAcc{accum[*funnelPartial]{pend: []funnel.Event{e}}})
 	f.Add(uint8(6), acc)
 	f.Add(uint8(7), encodeShard(Shard{Audience: "a", Shard: 1, Bitmap: []byte{1}}))
 	f.Add(uint8(8), encodeTrait(Trait{Profile: 1, Key: "plan", Value: "pro"}))

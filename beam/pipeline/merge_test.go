@@ -142,7 +142,11 @@ func TestFunnelMergeAnySplit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return pt.Result()
+			res, err := pt.Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
 		}
 		want, got := decode(c.whole(t, in)), decode(c.split(t, in))
 		if diff := gocmp.Diff(want, got, resultOpts...); diff != "" {
@@ -167,7 +171,11 @@ func TestCohortMergeAnySplit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return cp.Table()
+			tab, err := cp.Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tab
 		}
 		if diff := gocmp.Diff(decode(c.whole(t, in)), decode(c.split(t, in)), resultOpts...); diff != "" {
 			t.Fatalf("split differs (-whole +split):\n%s", diff)

@@ -426,17 +426,17 @@ func partialFormat[P interface {
 
 func funnelPartial() format {
 	spec := funnel.Spec{Steps: []funnel.Step{{Name: "signup"}, {Name: "visit"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}
-	return partialFormat("funnel partial", func() (*funnel.Partial, error) { return spec.Partial(events()) }, spec.NewPartial)
+	return partialFormat("funnel partial", func() (*funnel.Partial[*funnel.Result], error) { return spec.Partial(events()) }, spec.NewPartial)
 }
 
 func cohortPartial() format {
 	c := funnel.Cohorts{Start: funnel.Step{Name: "signup"}, Return: funnel.Step{Name: "visit"}, By: funnel.Week, Periods: 4}
-	return partialFormat("cohort partial", func() (*funnel.CohortPartial, error) { return c.Partial(events()) }, c.NewPartial)
+	return partialFormat("cohort partial", func() (*funnel.Partial[*funnel.Table], error) { return c.Partial(events()) }, c.NewPartial)
 }
 
 func trendPartial() format {
 	tr := funnel.Trend{Spec: funnel.Spec{Steps: []funnel.Step{{Name: "signup"}, {Name: "visit"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}, By: funnel.Week}
-	return partialFormat("trend partial", func() (*funnel.TrendPartial, error) { return tr.Partial(events()) }, tr.NewPartial)
+	return partialFormat("trend partial", func() (*funnel.Partial[*funnel.TrendResult], error) { return tr.Partial(events()) }, tr.NewPartial)
 }
 
 func journeys() format {

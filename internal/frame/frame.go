@@ -2,7 +2,7 @@
 //
 //	magic (8 bytes) | version uint32 LE | body | CRC32C of everything before, uint32 LE
 //
-// funnel's encodings (Batch, Partial, CohortPartial, Journeys), segment's snapshots
+// funnel's encodings (Batch, Partial, Journeys), segment's snapshots
 // (whose body is flags, bitmaps, directory and trailer) and the header of a wal log (a
 // frame with an empty body) are frames. The checksum is CRC32C (Castagnoli),
 // hardware-accelerated on amd64 and arm64; Checksum and Update expose it for the wal's

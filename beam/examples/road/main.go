@@ -317,7 +317,10 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 	if err := pt.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
-	r := pt.Result()
+	r, err := pt.Result()
+	if err != nil {
+		return "", err
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "funnel: visit > signup > purchase within 30 days\n%-10s %9s %9s\n", "step", "profiles", "from prev")
 	for _, st := range r.Steps {
@@ -344,7 +347,10 @@ func (cohortTable) ProcessElement(b []byte) (string, error) {
 	if err := cp.UnmarshalBinary(b); err != nil {
 		return "", err
 	}
-	t := cp.Table()
+	t, err := cp.Result()
+	if err != nil {
+		return "", err
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "monthly cohorts: %% of first visitors who visited again N months later\n%-8s %6s", "cohort", "size")
 	for _, c := range t.Columns[1:] {
