@@ -1,12 +1,10 @@
 package funnel
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -149,16 +147,16 @@ func (pt *funnelPartial) result(t *tally, end int64) *Result {
 	var jobs []resultJob
 	for s := range n {
 		st := &r.Steps[s]
-		jobs = append(jobs, resultJob{size: int(t.unique[s]) / 8, run: func(*[]time.Duration) {
+		jobs = append(jobs, resultJob{size: int(t.unique[s]) / 8, run: func(*[]time.Duration, spawnFunc) {
 			st.Converted = t.ids[s].bitmap()
 			st.Converted.RunOptimize()
 		}})
-		jobs = append(jobs, resultJob{size: t.fromPrev[s].n, run: func(scratch *[]time.Duration) {
-			st.TimeFromPrevious = sortedDurations(&t.fromPrev[s], scratch)
+		jobs = append(jobs, resultJob{size: t.fromPrev[s].n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
+			st.TimeFromPrevious = sortedDurations(&t.fromPrev[s], scratch, spawn)
 		}})
 		if s != 1 {
-			jobs = append(jobs, resultJob{size: t.fromFirst[s].n, run: func(scratch *[]time.Duration) {
-				st.TimeFromFirst = sortedDurations(&t.fromFirst[s], scratch)
+			jobs = append(jobs, resultJob{size: t.fromFirst[s].n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
+				st.TimeFromFirst = sortedDurations(&t.fromFirst[s], scratch, spawn)
 			}})
 		}
 	}
@@ -193,46 +191,96 @@ func (pt *funnelPartial) result(t *tally, end int64) *Result {
 	return r
 }
 
-// resultJob is one independent part of a Result; size estimates its cost.
+// resultJob is one independent part of a Result; size estimates its cost. A job may
+// hand further jobs to spawn (the groups of a long list of durations, once dealt out).
 type resultJob struct {
 	size int
-	run  func(scratch *[]time.Duration)
+	run  func(scratch *[]time.Duration, spawn spawnFunc)
 }
 
-// runJobs runs the jobs on up to GOMAXPROCS goroutines, largest first (so that the
-// last to finish is a small one), each goroutine with its own sort buffer.
+// spawnFunc adds a job of the given size, which gets a scratch buffer of its own.
+type spawnFunc = func(run func(scratch *[]time.Duration), size int)
+
+// runJobs runs the jobs, and those they spawn, on up to GOMAXPROCS goroutines, the
+// largest waiting job first (so that the last to finish is a small one), each
+// goroutine with its own sort buffer.
 func runJobs(jobs []resultJob) {
 	total := 0
 	for _, j := range jobs {
 		total += j.size
 	}
-	workers := min(workersFor(total), len(jobs))
+	newJobQueue(jobs).run(workersFor(total))
+}
+
+// jobQueue holds the jobs waiting to run and counts those running, which may add more.
+type jobQueue struct {
+	mu      sync.Mutex
+	more    sync.Cond // signalled when a job is added or the last running one ends
+	jobs    []resultJob
+	running int
+}
+
+func newJobQueue(jobs []resultJob) *jobQueue {
+	q := &jobQueue{jobs: jobs}
+	q.more.L = &q.mu
+	return q
+}
+
+// run runs the jobs on workers goroutines (this one alone for one).
+func (q *jobQueue) run(workers int) {
 	if workers <= 1 {
-		scratch := getScratch()
-		for _, j := range jobs {
-			j.run(scratch)
-		}
-		scratchPool.Put(scratch)
+		q.work()
 		return
 	}
-	slices.SortStableFunc(jobs, func(a, b resultJob) int { return cmp.Compare(b.size, a.size) })
-	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
-			scratch := getScratch()
-			for k := int(next.Add(1)) - 1; k < len(jobs); k = int(next.Add(1)) - 1 {
-				jobs[k].run(scratch)
-			}
-			scratchPool.Put(scratch)
-		})
+		wg.Go(q.work)
 	}
 	wg.Wait()
 }
 
+// work runs jobs until none is waiting and none is running.
+func (q *jobQueue) work() {
+	scratch := getScratch()
+	defer scratchPool.Put(scratch)
+	spawn := func(run func(*[]time.Duration), size int) {
+		q.mu.Lock()
+		q.jobs = append(q.jobs, resultJob{size: size, run: func(s *[]time.Duration, _ spawnFunc) { run(s) }})
+		q.mu.Unlock()
+		q.more.Signal()
+	}
+	q.mu.Lock()
+	for {
+		for len(q.jobs) == 0 && q.running > 0 {
+			q.more.Wait()
+		}
+		if len(q.jobs) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		k := 0
+		for i, j := range q.jobs {
+			if j.size > q.jobs[k].size {
+				k = i
+			}
+		}
+		j := q.jobs[k]
+		q.jobs = slices.Delete(q.jobs, k, k+1)
+		q.running++
+		q.mu.Unlock()
+		j.run(scratch, spawn)
+		q.mu.Lock()
+		q.running--
+		if q.running == 0 && len(q.jobs) == 0 {
+			q.more.Broadcast()
+		}
+	}
+}
+
 // scratchPool keeps the radix sort's scratch buffers between Results: a buffer as long
 // as the longest list of durations, fresh each time, was a fifth of what a funnel over
-// a batch allocated (and so of its page faults; see blockPool).
+// a batch allocated (and so of its page faults; see blockPool). Since long lists are
+// sorted in groups (partition), a buffer is as long as the longest group or short list.
 var scratchPool sync.Pool // of *[]time.Duration
 
 func getScratch() *[]time.Duration {
@@ -242,8 +290,14 @@ func getScratch() *[]time.Duration {
 	return new([]time.Duration)
 }
 
-func sortedDurations(c *chunks[int64], scratch *[]time.Duration) Durations {
+// sortedDurations returns the values of c sorted. A long list is dealt into groups
+// (partition), which become jobs of their own through spawn.
+func sortedDurations(c *chunks[int64], scratch *[]time.Duration, spawn spawnFunc) Durations {
 	d := make(Durations, c.n)
-	sortBlocks(d, c.blocks, scratch)
+	if c.n < partitionMin {
+		sortBlocks(d, c.blocks, scratch)
+	} else if starts, sorted := partition(d, c.blocks); !sorted {
+		sortGroups(d, starts, scratch, spawn)
+	}
 	return d
 }
