@@ -113,6 +113,45 @@ func TestBlockedIgnoresCase(t *testing.T) {
 	}
 }
 
+// isBlocked's filters reject no blocked value: it equals a lookup of the value,
+// lower-cased in ASCII, in the block list, on blocked values with their case changed and
+// characters added or removed at either end, and on arbitrary strings.
+func TestBlockedFilter(t *testing.T) {
+	c, err := compile(DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := append(append([]string(nil), defaultBlocked...), DefaultRules().Kinds["email"].Blocked...)
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.SampledFrom(list).Draw(t, "blocked")
+		b := []byte(v)
+		for i := range b {
+			if rapid.Bool().Draw(t, "flip") && ('a' <= b[i] && b[i] <= 'z' || 'A' <= b[i] && b[i] <= 'Z') {
+				b[i] ^= 0x20
+			}
+		}
+		v = string(b)
+		cut := rapid.IntRange(0, 2).Draw(t, "cut")
+		switch rapid.IntRange(0, 4).Draw(t, "edit") {
+		case 0:
+			v = v[min(cut, len(v)):]
+		case 1:
+			v = v[:len(v)-min(cut, len(v))]
+		case 2:
+			v = rapid.StringN(0, 2, -1).Draw(t, "before") + v + rapid.StringN(0, 2, -1).Draw(t, "after")
+		case 3:
+			v = rapid.String().Draw(t, "any")
+		}
+		for _, kind := range []string{"email", "device_id", "user_id"} {
+			rule := c.rule(kind)
+			_, want := rule.blocked[lowerASCIIString(v)]
+			if got := rule.isBlocked(v); got != (want || v == "") {
+				t.Fatalf("%s: isBlocked(%q) = %v, the block list says %v", kind, v, got, want)
+			}
+		}
+	})
+}
+
 // checkNormalizer holds a normaliser to its contract on any input: no panic, valid UTF-8
 // out, and idempotence (normalising the output returns it unchanged).
 func checkNormalizer(t *testing.T, name string, n Normalizer, in string) {
