@@ -151,7 +151,7 @@ func benchFDHessianFit(b *testing.B, cs []Customer) {
 	defer reportCPU(b)()
 	o := (*FitOptions)(nil).withDefaults()
 	for b.Loop() {
-		g, err := groupForFit("BG/NBD", cs)
+		g, err := groupForFit("BG/NBD", cs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -166,19 +166,20 @@ func benchFDHessianFit(b *testing.B, cs []Customer) {
 func BenchmarkFitBGNBDCDNOWFDHessian(b *testing.B) { benchFDHessianFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBD1MFDHessian(b *testing.B)    { benchFDHessianFit(b, million()) }
 
-// Grouped rows handed over directly: the fit without the grouping of a million
-// customers (what issue #17's worker gets from its combiner).
-func BenchmarkFitBGNBDWeighted1M(b *testing.B) {
+// Grouped rows handed over directly, with FitOptions.Weights: the fit without the
+// grouping of a million customers (what issue #17's worker gets from its combiner).
+func BenchmarkFitBGNBDWeights1M(b *testing.B) {
 	g := groupCustomers(million(), nil)
-	rows := make([]WeightedCustomer, g.rows())
+	rows := make([]Customer, g.rows())
 	for j := range rows {
 		x := g.xs[g.xi[j]]
-		rows[j] = WeightedCustomer{Customer: Customer{Frequency: x, Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]}, Weight: g.w[j]}
+		rows[j] = Customer{Frequency: x, Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]}
 	}
+	o := &FitOptions{Weights: g.w}
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {
-		if _, err := FitBGNBDWeighted(rows, nil); err != nil {
+		if _, err := FitBGNBD(rows, o); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -247,7 +248,7 @@ func benchParetoNaiveFit(b *testing.B, cs []Customer) {
 	defer reportCPU(b)()
 	o := (*FitOptions)(nil).withDefaults()
 	for b.Loop() {
-		g, err := groupForFit("Pareto/NBD", cs)
+		g, err := groupForFit("Pareto/NBD", cs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

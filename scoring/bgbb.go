@@ -71,6 +71,9 @@ var bgbbLimits = map[string]string{
 // FitBGBB fits BG/BB by maximum likelihood (Fader, Hardie & Shang 2010, eq. 5) on
 // weighted rows; identical histories are merged first.
 func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
+	if err := opt.refuseWeights("FitBGBB", "each Opportunities row carries its own Weight"); err != nil {
+		return nil, err
+	}
 	o := opt.withDefaults()
 	unit, err := unitOf(rows, func(o Opportunities) time.Duration { return o.Unit })
 	if err != nil {

@@ -43,15 +43,16 @@ var betaGeoLimits = map[string]string{
 // parallel over the groups. On more than 2,000 distinct histories the fit
 // starts from the maximum of a pilot fit on the histories with recency and age
 // rounded to a coarse grid (Diagnostics.PilotRows), which is within a few per cent of
-// the full maximum and halves the full fit's iterations. It needs at least MinCustomers customers, one of them with
-// a repeat purchase.
+// the full maximum and halves the full fit's iterations. It needs at least
+// MinCustomers customers, one of them with a repeat purchase. With
+// FitOptions.Weights row i stands for Weights[i] customers.
 func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 	o := opt.withDefaults()
 	unit, err := unitOf(cs, customerUnit)
 	if err != nil {
 		return nil, err
 	}
-	g, err := groupForFit("BG/NBD", cs)
+	g, err := groupForFit("BG/NBD", cs, o.Weights)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +66,7 @@ func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 // betaGeoProblem validates and groups the customers and returns the BG/NBD (shift 0)
 // or MBG/NBD (shift 1) likelihood with its starting points.
 func betaGeoProblem(model string, cs []Customer, shift, workers int) (likelihood, [][]float64, error) {
-	g, err := groupForFit(model, cs)
+	g, err := groupForFit(model, cs, nil)
 	if err != nil {
 		return likelihood{}, nil, err
 	}
@@ -86,10 +87,15 @@ func betaGeoBuild(model string, shift, workers int) func(*grouped) (likelihood, 
 	return func(g *grouped) (likelihood, [][]float64) { return betaGeoGrouped(model, g, shift, workers) }
 }
 
-// groupForFit validates customers and groups them, checking that there is enough data.
-func groupForFit(model string, cs []Customer) (*grouped, error) {
+// groupForFit validates customers (and their weights, nil meaning one each) and
+// groups them, checking that there is enough data. Customers of weight 0 are left
+// out.
+func groupForFit(model string, cs []Customer, weights []float64) (*grouped, error) {
 	if err := validateAll(cs); err != nil {
 		return nil, err
+	}
+	if weights != nil {
+		return groupWeighted(model, cs, weights)
 	}
 	if len(cs) < MinCustomers {
 		return nil, fmt.Errorf("%w: %s needs at least %d customers, got %d", ErrTooFew, model, MinCustomers, len(cs))

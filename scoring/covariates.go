@@ -105,7 +105,7 @@ type covariateData struct {
 // newCovariateData validates customers and covariates: one row per customer (or nil
 // for none), every row of a process the same length, every value finite.
 func newCovariateData(model string, cs []Customer, purchase, dropout [][]float64) (*covariateData, error) {
-	if _, err := groupForFit(model, cs); err != nil {
+	if _, err := groupForFit(model, cs, nil); err != nil {
 		return nil, err
 	}
 	d := &covariateData{cs: cs}
@@ -177,6 +177,9 @@ func (d *covariateData) linear(theta []float64, i int) (float64, float64) {
 // purchase[i] and dropout[i] are customer i's covariates; either may be nil. The fit
 // starts from the plain BG/NBD fit with all effects 0. FitOptions.Penalizer must be 0.
 func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOptions) (*BGNBDCovariates, error) {
+	if err := opt.refuseWeights("FitBGNBDCovariates", "the covariate likelihood is per customer"); err != nil {
+		return nil, err
+	}
 	o := opt.withDefaults()
 	unit, err := unitOf(cs, customerUnit)
 	if err != nil {
@@ -214,6 +217,9 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 // covariates differ, so it costs far more than the plain fit. FitOptions.Penalizer
 // must be 0.
 func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOptions) (*ParetoNBDCovariates, error) {
+	if err := opt.refuseWeights("FitParetoNBDCovariates", "the covariate likelihood is per customer"); err != nil {
+		return nil, err
+	}
 	o := opt.withDefaults()
 	unit, err := unitOf(cs, customerUnit)
 	if err != nil {

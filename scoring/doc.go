@@ -63,8 +63,9 @@
 // [Diagnostics].Boundary, so its predictions still work and say what they rest on.
 // FitOptions.Penalizer adds lifetimes' L2 penalty for small bases. Customers with
 // identical (x, t_x, T) are grouped with weights and the likelihood is evaluated in
-// parallel over the groups; [FitBGNBDWeighted], [FitMBGNBDWeighted] and
-// [FitParetoNBDWeighted] take such groups ([WeightedCustomer]) directly. A fit that finds no maximum fails with a
+// parallel over the groups; [FitOptions].Weights hands such groups to FitBGNBD,
+// FitMBGNBD, FitParetoNBD and FitGammaGamma directly, one row per distinct history
+// with the number of customers who have it. A fit that finds no maximum fails with a
 // [*ConvergenceError] naming the cause.
 //
 // # Intervals

@@ -9,31 +9,34 @@ import (
 // weightedCDNOW is CDNOW's calibration base as weighted histories, one row per
 // distinct (x, t_x, T) with the number of customers who have it, as a distributed job
 // that counts histories would hand it over.
-func weightedCDNOW() []scoring.WeightedCustomer {
+func weightedCDNOW() ([]scoring.Customer, *scoring.FitOptions) {
 	type history struct {
 		x     int
 		tx, t float64
 	}
 	index := map[history]int{}
-	var rows []scoring.WeightedCustomer
+	var rows []scoring.Customer
+	var weights []float64
 	for _, c := range cdnow() {
 		h := history{c.Frequency, c.Recency, c.T}
 		i, ok := index[h]
 		if !ok {
 			i = len(rows)
 			index[h] = i
-			rows = append(rows, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T}})
+			rows = append(rows, scoring.Customer{Frequency: c.Frequency, Recency: c.Recency, T: c.T})
+			weights = append(weights, 0)
 		}
-		rows[i].Weight++
+		weights[i]++
 	}
-	return rows
+	return rows, &scoring.FitOptions{Weights: weights}
 }
 
-// ExampleFitBGNBDWeighted fits BG/NBD on CDNOW's customers counted per distinct
-// history: the published estimates, from fewer rows than customers.
-func ExampleFitBGNBDWeighted() {
-	rows := weightedCDNOW()
-	m, err := scoring.FitBGNBDWeighted(rows, nil)
+// ExampleFitBGNBD_weights fits BG/NBD on CDNOW's customers counted per distinct
+// history (FitOptions.Weights): the published estimates, from fewer rows than
+// customers.
+func ExampleFitBGNBD_weights() {
+	rows, opts := weightedCDNOW()
+	m, err := scoring.FitBGNBD(rows, opts)
 	if err != nil {
 		panic(err)
 	}
@@ -44,9 +47,9 @@ func ExampleFitBGNBDWeighted() {
 	// r 0.243 alpha 4.414 a 0.793 b 2.426, log-likelihood -9582.4
 }
 
-// ExampleFitMBGNBDWeighted: MBG/NBD on the same weighted rows.
-func ExampleFitMBGNBDWeighted() {
-	m, err := scoring.FitMBGNBDWeighted(weightedCDNOW(), nil)
+// ExampleFitMBGNBD_weights: MBG/NBD on the same weighted rows.
+func ExampleFitMBGNBD_weights() {
+	m, err := scoring.FitMBGNBD(weightedCDNOW())
 	if err != nil {
 		panic(err)
 	}
@@ -55,10 +58,10 @@ func ExampleFitMBGNBDWeighted() {
 	// r 0.525 alpha 6.183 a 0.891 b 1.614
 }
 
-// ExampleFitParetoNBDWeighted: Pareto/NBD on the same weighted rows, the estimates
+// ExampleFitParetoNBD_weights: Pareto/NBD on the same weighted rows, the estimates
 // Fader & Hardie publish for CDNOW.
-func ExampleFitParetoNBDWeighted() {
-	m, err := scoring.FitParetoNBDWeighted(weightedCDNOW(), nil)
+func ExampleFitParetoNBD_weights() {
+	m, err := scoring.FitParetoNBD(weightedCDNOW())
 	if err != nil {
 		panic(err)
 	}
@@ -67,9 +70,10 @@ func ExampleFitParetoNBDWeighted() {
 	// r 0.55 alpha 10.58 s 0.61 beta 11.67
 }
 
-// ExampleFitGammaGammaWeighted fits Gamma-Gamma on CDNOW's customers counted per
-// distinct (x, mean repeat spend): the same estimates as ExampleFitGammaGamma.
-func ExampleFitGammaGammaWeighted() {
+// ExampleFitGammaGamma_weights fits Gamma-Gamma on CDNOW's customers counted per
+// distinct (x, mean repeat spend) (FitOptions.Weights): the same estimates as
+// ExampleFitGammaGamma.
+func ExampleFitGammaGamma_weights() {
 	type spend struct {
 		x int
 		m float64
@@ -78,7 +82,7 @@ func ExampleFitGammaGammaWeighted() {
 	var order []spend
 	for _, c := range cdnow() {
 		if c.Frequency == 0 {
-			continue // no spend information (FitGammaGammaWeighted would skip it)
+			continue // no spend information (FitGammaGamma would skip it)
 		}
 		k := spend{c.Frequency, c.Monetary}
 		if counts[k] == 0 {
@@ -86,11 +90,13 @@ func ExampleFitGammaGammaWeighted() {
 		}
 		counts[k]++
 	}
-	var rows []scoring.WeightedCustomer
+	var rows []scoring.Customer
+	var weights []float64
 	for _, k := range order {
-		rows = append(rows, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: k.x, Recency: 1, T: 1, Monetary: k.m}, Weight: counts[k]})
+		rows = append(rows, scoring.Customer{Frequency: k.x, Recency: 1, T: 1, Monetary: k.m})
+		weights = append(weights, counts[k])
 	}
-	m, err := scoring.FitGammaGammaWeighted(rows, nil)
+	m, err := scoring.FitGammaGamma(rows, &scoring.FitOptions{Weights: weights})
 	if err != nil {
 		panic(err)
 	}

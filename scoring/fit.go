@@ -48,6 +48,43 @@ type FitOptions struct {
 	// log-likelihood reached, so that a host can show a long fit advancing. It is
 	// called from the fitting goroutine and must not block for long.
 	Progress func(model string, iteration int, logLik float64)
+	// Weights[i] is how many customers row i stands for, finite and >= 0, fractional
+	// allowed; nil means one each; its length must equal the rows'. It is the grouped
+	// form of a base, in which every distinct history is one row: bases recorded to
+	// the day or week repeat histories heavily (a million customers over a year, to
+	// the day, have under 200,000 distinct ones), so a distributed job can gather
+	// (history, count) pairs and fit on them without expanding them into one
+	// Customer per customer. The fit, log-likelihood and standard errors are those of
+	// the base in which row i is repeated Weights[i] times; rows need not be
+	// distinct, rows of weight 0 are left out, and the weights must total at least
+	// MinCustomers. FitBGNBD, FitMBGNBD, FitParetoNBD and FitGammaGamma (which reads
+	// only Frequency and Monetary, so that a row of spend may leave Recency and T
+	// 0) read it; the other fits refuse it with ErrInvalid: FitBGBB's rows carry
+	// their own Weight, FitSBG's survivors are counts already, and the covariate
+	// fits are per customer.
+	Weights []float64
+}
+
+// refuseWeights is the error of a fit that does not read FitOptions.Weights, or nil
+// when none are given.
+func (o *FitOptions) refuseWeights(fit, instead string) error {
+	if o == nil || o.Weights == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %s does not take FitOptions.Weights (%s)", ErrInvalid, fit, instead)
+}
+
+// checkWeights checks FitOptions.Weights against n rows.
+func checkWeights(model string, ws []float64, n int) error {
+	if len(ws) != n {
+		return fmt.Errorf("%w: %s: FitOptions.Weights has %d entries for %d rows", ErrInvalid, model, len(ws), n)
+	}
+	for i, w := range ws {
+		if !finite(w) || w < 0 {
+			return fmt.Errorf("%w: %s: FitOptions.Weights[%d] = %v, want finite and >= 0", ErrInvalid, model, i, w)
+		}
+	}
+	return nil
 }
 
 func (o *FitOptions) withDefaults() FitOptions {

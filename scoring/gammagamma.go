@@ -38,7 +38,7 @@ var gammaGammaLimits = map[string]string{
 // information and are skipped, as in Fader, Hardie & Lee (2005).
 func FitGammaGamma(cs []Customer, opt *FitOptions) (*GammaGamma, error) {
 	o := opt.withDefaults()
-	lk, starts, err := gammaGammaProblem(cs)
+	lk, starts, err := gammaGammaProblem(cs, o.Weights)
 	if err != nil {
 		return nil, err
 	}
@@ -49,15 +49,21 @@ func FitGammaGamma(cs []Customer, opt *FitOptions) (*GammaGamma, error) {
 	return &GammaGamma{P: theta[0], Q: theta[1], Gamma: theta[2], LogLik: ll, Fit: d}, nil
 }
 
-// gammaGammaProblem validates the customers and returns the Gamma-Gamma likelihood of
-// the repeat buyers (Fader & Hardie 2013, eq. 3) with its starting points.
-func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
+// gammaGammaProblem validates the customers (and their weights, nil meaning one each)
+// and returns the Gamma-Gamma likelihood of the repeat buyers (Fader & Hardie 2013,
+// eq. 3) with its starting points. Customers of weight 0 are left out.
+func gammaGammaProblem(cs []Customer, weights []float64) (likelihood, [][]float64, error) {
 	if err := validateAll(cs); err != nil {
 		return likelihood{}, nil, err
 	}
-	var xs, zs []float64
+	if weights != nil {
+		if err := checkWeights("Gamma-Gamma", weights, len(cs)); err != nil {
+			return likelihood{}, nil, err
+		}
+	}
+	var xs, zs, ws []float64
 	for i, c := range cs {
-		if c.Frequency == 0 {
+		if c.Frequency == 0 || weights != nil && weights[i] == 0 {
 			continue
 		}
 		if c.Monetary <= 0 {
@@ -65,8 +71,11 @@ func gammaGammaProblem(cs []Customer) (likelihood, [][]float64, error) {
 		}
 		xs = append(xs, float64(c.Frequency))
 		zs = append(zs, c.Monetary)
+		if weights != nil {
+			ws = append(ws, weights[i])
+		}
 	}
-	return gammaGammaLikelihood(xs, zs, nil)
+	return gammaGammaLikelihood(xs, zs, ws)
 }
 
 // gammaGammaLikelihood is the Gamma-Gamma log-likelihood (Fader & Hardie 2013, eq. 3)

@@ -99,7 +99,8 @@ type IntervalOptions struct {
 	// Bootstrap only.
 	Seed uint64
 	// Fit holds the options of the bootstrap's refits [the defaults]. Their Workers
-	// is 1: the replicates themselves run on Workers goroutines. Bootstrap only.
+	// is 1: the replicates themselves run on Workers goroutines, and their Weights
+	// must be nil (the simulated bases have one row per customer). Bootstrap only.
 	Fit *FitOptions
 	// Workers is the number of goroutines the bootstrap refits on
 	// [runtime.GOMAXPROCS(0)]. Bootstrap only.
@@ -116,6 +117,9 @@ func (o *IntervalOptions) withDefaults() (IntervalOptions, error) {
 	}
 	if d.Method != Delta && d.Method != Bootstrap {
 		return d, fmt.Errorf("%w: interval method %d, want Delta (0) or Bootstrap (1)", ErrInvalid, int(d.Method))
+	}
+	if d.Fit != nil && d.Fit.Weights != nil {
+		return d, fmt.Errorf("%w: IntervalOptions.Fit.Weights: the bootstrap refits simulated bases of one row per customer", ErrInvalid)
 	}
 	if d.Level == 0 {
 		d.Level = 0.9
@@ -298,7 +302,7 @@ func (iv *Intervals) delta(m Model, spend *GammaGamma, cs []Customer) (*Interval
 		return nil, err
 	}
 	if spend != nil {
-		glk, _, err := gammaGammaProblem(cs)
+		glk, _, err := gammaGammaProblem(cs, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -24,7 +24,7 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := groupForFit("MBG/NBD", cs)
+	g, err := groupForFit("MBG/NBD", cs, o.Weights)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := groupForFit("Pareto/NBD", cs)
+	g, err := groupForFit("Pareto/NBD", cs, o.Weights)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 // paretoProblem validates and groups the customers and returns the Pareto/NBD
 // likelihood with its starting points.
 func paretoProblem(cs []Customer, workers int) (likelihood, [][]float64, error) {
-	g, err := groupForFit("Pareto/NBD", cs)
+	g, err := groupForFit("Pareto/NBD", cs, nil)
 	if err != nil {
 		return likelihood{}, nil, err
 	}

@@ -53,7 +53,7 @@ func TestPilotStartSameMaximumFewerIterations(t *testing.T) {
 		cs[i] = simBetaGeo(rng, 0.5, 2, 2, 8, false, 20+40*rng.Float64(), 0).Customer
 	}
 	o := (*FitOptions)(nil).withDefaults()
-	g, err := groupForFit("BG/NBD", cs)
+	g, err := groupForFit("BG/NBD", cs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func benchNoPilot(b *testing.B, cs []Customer, pareto bool) {
 	o := (*FitOptions)(nil).withDefaults()
 	var d Diagnostics
 	for b.Loop() {
-		g, err := groupForFit("fit", cs)
+		g, err := groupForFit("fit", cs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -157,4 +157,75 @@ func TestParetoBoundaryEvaluationsBounded(t *testing.T) {
 		t.Errorf("%d evaluations after a pilot of %d, %d starts", m.Fit.Evaluations, m.Fit.PilotEvaluations, m.Fit.Starts)
 	}
 	t.Logf("%d evaluations after a pilot of %d on %d rows; boundary %v", m.Fit.Evaluations, m.Fit.PilotEvaluations, m.Fit.PilotRows, m.Fit.Boundary)
+}
+
+// A fit with FitOptions.Weights on more than pilotMinRows distinct histories starts
+// from the pilot too, whose coarsened rows keep the weights: it reaches the maximum
+// of the expanded base, with the same pilot and the same customer count. The weights
+// are fractional and some are 0, which the pilot must neither round nor count.
+func TestPilotWithWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	cs := make([]Customer, 6_000)
+	weights := make([]float64, len(cs))
+	var expanded []Customer
+	for i := range cs {
+		cs[i] = simBetaGeo(rng, 0.5, 2, 2, 8, false, 20+40*rng.Float64(), 0).Customer
+		weights[i] = float64(rng.IntN(4)) // 0 to 3
+		for range int(weights[i]) {
+			expanded = append(expanded, cs[i])
+		}
+	}
+	half := make([]float64, len(weights))
+	for i, w := range weights {
+		half[i] = w / 2
+	}
+	for _, tc := range []struct {
+		name string
+		fit  func(cs []Customer, o *FitOptions) ([]float64, Diagnostics, error)
+	}{
+		{"BG/NBD", func(cs []Customer, o *FitOptions) ([]float64, Diagnostics, error) {
+			m, err := FitBGNBD(cs, o)
+			if err != nil {
+				return nil, Diagnostics{}, err
+			}
+			return []float64{m.R, m.Alpha, m.A, m.B}, m.Fit, nil
+		}},
+		{"Pareto/NBD", func(cs []Customer, o *FitOptions) ([]float64, Diagnostics, error) {
+			m, err := FitParetoNBD(cs, o)
+			if err != nil {
+				return nil, Diagnostics{}, err
+			}
+			return []float64{m.R, m.Alpha, m.S, m.Beta}, m.Fit, nil
+		}},
+	} {
+		want, dw, err := tc.fit(expanded, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, d, err := tc.fit(cs, &FitOptions{Weights: weights})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.PilotRows == 0 || d.PilotRows != dw.PilotRows || d.Customers != dw.Customers || d.Rows != dw.Rows {
+			t.Fatalf("%s: weighted pilot %d rows, %d rows, %v customers; expanded %d, %d, %v", tc.name, d.PilotRows, d.Rows, d.Customers, dw.PilotRows, dw.Rows, dw.Customers)
+		}
+		for i := range want {
+			if math.Abs(got[i]/want[i]-1) > 1e-6 {
+				t.Fatalf("%s: weighted %v, expanded %v", tc.name, got, want)
+			}
+		}
+		// Halving every weight halves the information but keeps the maximum.
+		hg, hd, err := tc.fit(cs, &FitOptions{Weights: half})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hd.PilotRows == 0 || hd.Customers != d.Customers/2 {
+			t.Fatalf("%s: half weights: pilot %d rows, %v customers", tc.name, hd.PilotRows, hd.Customers)
+		}
+		for i := range want {
+			if math.Abs(hg[i]/want[i]-1) > 1e-4 {
+				t.Fatalf("%s: half weights %v, full %v", tc.name, hg, want)
+			}
+		}
+	}
 }

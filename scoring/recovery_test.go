@@ -241,7 +241,7 @@ func TestGammaGammaRecoversSimulatedParameters(t *testing.T) {
 			x := 1 + rng.IntN(8)
 			cs[i] = Customer{Frequency: x, Recency: 1, T: 2, Monetary: simSpend(rng, truth[0], truth[1], truth[2], x)}
 		}
-		lk, _, _ := gammaGammaProblem(cs)
+		lk, _, _ := gammaGammaProblem(cs, nil)
 		rc.check(t, lk, truth, func() ([]float64, float64, []float64, error) {
 			m, err := FitGammaGamma(cs, nil)
 			if err != nil {

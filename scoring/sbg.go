@@ -28,6 +28,9 @@ var sbgNames = []string{"gamma", "delta"}
 // survivors[0] > 0, and there must be at least two periods (three counts): one
 // period's churn cannot tell the mean of θ from its spread.
 func FitSBG(survivors []float64, opt *FitOptions) (*SBG, error) {
+	if err := opt.refuseWeights("FitSBG", "survivor counts are counts already"); err != nil {
+		return nil, err
+	}
 	o := opt.withDefaults()
 	if err := checkSurvivors(survivors); err != nil {
 		return nil, err
@@ -45,6 +48,9 @@ func FitSBG(survivors []float64, opt *FitOptions) (*SBG, error) {
 // for instance one per acquisition month, so that cohorts can be compared. The error
 // names the first cohort that cannot be fitted.
 func FitSBGCohorts(cohorts [][]float64, opt *FitOptions) ([]*SBG, error) {
+	if err := opt.refuseWeights("FitSBGCohorts", "survivor counts are counts already"); err != nil {
+		return nil, err
+	}
 	out := make([]*SBG, len(cohorts))
 	for i, s := range cohorts {
 		m, err := FitSBG(s, opt)

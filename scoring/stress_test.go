@@ -228,7 +228,7 @@ func TestStressCorpus(t *testing.T) {
 			}
 		}
 		gg, err := FitGammaGamma(cs, nil)
-		lk, _, _ = gammaGammaProblem(cs)
+		lk, _, _ = gammaGammaProblem(cs, nil)
 		if err == nil {
 			checkFit(t, "Gamma-Gamma", nil, lk, []float64{gg.P, gg.Q, gg.Gamma}, gg.Fit, func() []float64 {
 				return []float64{gg.ExpectedSpend(cs[0]), gg.MeanSpend()}

@@ -4,18 +4,20 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
 )
 
-// TestWeightedFitsMatchExpanded: a fit on weighted histories is the fit on the base
-// with each history repeated Weight times, for the three purchase models.
+// TestWeightedFitsMatchExpanded: a fit with FitOptions.Weights is the fit on the base
+// with each history repeated Weights[i] times, for the three purchase models.
 func TestWeightedFitsMatchExpanded(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
 		n := rapid.IntRange(30, 150).Draw(t, "rows")
-		var rows []WeightedCustomer
+		var rows []Customer
+		var weights []float64
 		var expanded []Customer
 		for range n {
 			T := float64(1 + rng.IntN(40))
@@ -25,11 +27,12 @@ func TestWeightedFitsMatchExpanded(t *testing.T) {
 				c.Recency = 1
 			}
 			w := rapid.IntRange(0, 4).Draw(t, "weight")
-			rows = append(rows, WeightedCustomer{Customer: c, Weight: float64(w)})
+			rows, weights = append(rows, c), append(weights, float64(w))
 			for range w {
 				expanded = append(expanded, c)
 			}
 		}
+		wo := &FitOptions{Weights: weights}
 		type fit struct {
 			theta []float64
 			ll    float64
@@ -54,10 +57,10 @@ func TestWeightedFitsMatchExpanded(t *testing.T) {
 				}
 			}
 		}
-		bw, errW := FitBGNBDWeighted(rows, nil)
+		bw, errW := FitBGNBD(rows, wo)
 		be, errE := FitBGNBD(expanded, nil)
 		compare("BG/NBD", fit{bgParams(bw), bgLogLik(bw), errW}, fit{bgParams(be), bgLogLik(be), errE})
-		mw, errW := FitMBGNBDWeighted(rows, nil)
+		mw, errW := FitMBGNBD(rows, wo)
 		me, errE := FitMBGNBD(expanded, nil)
 		var mwp, mep fit
 		if mw != nil {
@@ -68,7 +71,7 @@ func TestWeightedFitsMatchExpanded(t *testing.T) {
 		}
 		mwp.err, mep.err = errW, errE
 		compare("MBG/NBD", mwp, mep)
-		pw, errW := FitParetoNBDWeighted(rows, nil)
+		pw, errW := FitParetoNBD(rows, wo)
 		pe, errE := FitParetoNBD(expanded, nil)
 		var pwp, pep fit
 		if pw != nil {
@@ -97,35 +100,60 @@ func bgLogLik(m *BGNBD) float64 {
 }
 
 // TestWeightedRejects: bad weights and too little weight are refused with the
-// package's sentinels.
+// package's sentinels, by each fit that reads FitOptions.Weights; the fits that do
+// not read them refuse them, naming the fit.
 func TestWeightedRejects(t *testing.T) {
-	good := WeightedCustomer{Customer: Customer{Frequency: 2, Recency: 5, T: 10}, Weight: 20}
+	good := Customer{Frequency: 2, Recency: 5, T: 10}
 	for _, c := range []struct {
-		rows []WeightedCustomer
-		want error
+		rows    []Customer
+		weights []float64
+		want    error
 	}{
-		{[]WeightedCustomer{good, {Customer: Customer{T: 3}, Weight: -1}}, ErrInvalid},
-		{[]WeightedCustomer{good, {Customer: Customer{T: 3}, Weight: math.NaN()}}, ErrInvalid},
-		{[]WeightedCustomer{good, {Customer: Customer{T: 3}, Weight: math.Inf(1)}}, ErrInvalid},
-		{[]WeightedCustomer{good, {Customer: Customer{Recency: 4, T: 3}, Weight: 1}}, ErrInvalid},
-		{[]WeightedCustomer{{Customer: good.Customer, Weight: 9}}, ErrTooFew},
-		{[]WeightedCustomer{{Customer: Customer{T: 3}, Weight: 50}}, ErrTooFew},
+		{[]Customer{good, {T: 3}}, []float64{20, -1}, ErrInvalid},
+		{[]Customer{good, {T: 3}}, []float64{20, math.NaN()}, ErrInvalid},
+		{[]Customer{good, {T: 3}}, []float64{20, math.Inf(1)}, ErrInvalid},
+		{[]Customer{good, {Recency: 4, T: 3}}, []float64{20, 1}, ErrInvalid},
+		{[]Customer{good, {T: 3}}, []float64{20}, ErrInvalid},
+		{[]Customer{good}, []float64{}, ErrInvalid},
+		{[]Customer{good}, []float64{9}, ErrTooFew},
+		{[]Customer{{T: 3}}, []float64{50}, ErrTooFew},
 	} {
-		if _, err := FitBGNBDWeighted(c.rows, nil); !errors.Is(err, c.want) {
-			t.Errorf("%+v: error %v, want %v", c.rows, err, c.want)
+		o := &FitOptions{Weights: c.weights}
+		for name, err := range map[string]error{
+			"BG/NBD":     second(FitBGNBD(c.rows, o)),
+			"MBG/NBD":    second(FitMBGNBD(c.rows, o)),
+			"Pareto/NBD": second(FitParetoNBD(c.rows, o)),
+		} {
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s of %+v weighted %v: error %v, want %v", name, c.rows, c.weights, err, c.want)
+			}
+		}
+	}
+	one := &FitOptions{Weights: []float64{1}}
+	for fit, err := range map[string]error{
+		"FitBGBB":                second(FitBGBB([]Opportunities{{N: 3, Weight: 20}}, one)),
+		"FitSBG":                 second(FitSBG([]float64{100, 80, 70}, one)),
+		"FitSBGCohorts":          second(FitSBGCohorts([][]float64{{100, 80, 70}}, one)),
+		"FitBGNBDCovariates":     second(FitBGNBDCovariates([]Customer{good}, nil, nil, one)),
+		"FitParetoNBDCovariates": second(FitParetoNBDCovariates([]Customer{good}, nil, nil, one)),
+		"IntervalOptions.Fit":    second(NewIntervals(&BGNBD{R: 1, Alpha: 1, A: 1, B: 1}, nil, []Customer{good}, &IntervalOptions{Fit: one})),
+	} {
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), fit) || !strings.Contains(err.Error(), "Weights") {
+			t.Errorf("%s with FitOptions.Weights: %v", fit, err)
 		}
 	}
 }
 
 // TestGammaGammaWeightedMatchesExpanded: the weighted Gamma-Gamma likelihood is the
 // expanded base's at any parameters, and the weighted fit is the fit on the base with
-// each row repeated Weight times, non-buyers and weight-0 rows included. Spend is
+// each row repeated Weights[i] times, non-buyers and weight-0 rows included. Spend is
 // drawn from the model (CDNOW's estimates), so that the maximum is identified.
 func TestGammaGammaWeightedMatchesExpanded(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 2))
 		n := rapid.IntRange(5, 120).Draw(t, "rows")
-		var rows []WeightedCustomer
+		var rows []Customer
+		var weights []float64
 		var expanded []Customer
 		var xs, zs, ws []float64
 		for range n {
@@ -136,7 +164,7 @@ func TestGammaGammaWeightedMatchesExpanded(t *testing.T) {
 				c.Monetary = simSpend(rng, 6.25, 3.74, 15.45, c.Frequency)
 			}
 			w := rapid.IntRange(0, 5).Draw(t, "weight")
-			rows = append(rows, WeightedCustomer{Customer: c, Weight: float64(w)})
+			rows, weights = append(rows, c), append(weights, float64(w))
 			for range w {
 				expanded = append(expanded, c)
 			}
@@ -145,7 +173,13 @@ func TestGammaGammaWeightedMatchesExpanded(t *testing.T) {
 			}
 		}
 		lw, _, errW := gammaGammaLikelihood(xs, zs, ws)
-		le, _, errE := gammaGammaProblem(expanded)
+		le, _, errE := gammaGammaProblem(expanded, nil)
+		// The path FitGammaGamma takes with FitOptions.Weights gives the same
+		// likelihood as the weighted rows gathered by hand.
+		lo, _, errO := gammaGammaProblem(rows, weights)
+		if (errO == nil) != (errW == nil) {
+			t.Fatalf("weights through the options: error %v, by hand %v", errO, errW)
+		}
 		if errW == nil && errE == nil {
 			theta := []float64{rng.ExpFloat64() * 10, rng.ExpFloat64() * 5, rng.ExpFloat64() * 30}
 			gw, ge := make([]float64, 3), make([]float64, 3)
@@ -153,13 +187,16 @@ func TestGammaGammaWeightedMatchesExpanded(t *testing.T) {
 			if math.Abs(a-b) > 1e-10*math.Abs(b) {
 				t.Fatalf("log-likelihood at %v: %v weighted, %v expanded", theta, a, b)
 			}
+			if c := lo.eval(theta, nil); c != a {
+				t.Fatalf("log-likelihood at %v: %v through the options, %v by hand", theta, c, a)
+			}
 			for i := range gw {
 				if math.Abs(gw[i]-ge[i]) > 1e-9*(math.Abs(ge[i])+math.Abs(b)) {
 					t.Fatalf("gradient at %v: %v weighted, %v expanded", theta, gw, ge)
 				}
 			}
 		}
-		gw, errW := FitGammaGammaWeighted(rows, nil)
+		gw, errW := FitGammaGamma(rows, &FitOptions{Weights: weights})
 		ge, errE := FitGammaGamma(expanded, nil)
 		if (errW == nil) != (errE == nil) || errors.Is(errW, ErrTooFew) != errors.Is(errE, ErrTooFew) {
 			t.Fatalf("weighted error %v, expanded %v", errW, errE)
@@ -203,20 +240,22 @@ func TestGammaGammaWeightedMatchesExpanded(t *testing.T) {
 // TestGammaGammaWeightedRejects: bad rows and too little repeat-buyer weight are
 // refused with the package's sentinels.
 func TestGammaGammaWeightedRejects(t *testing.T) {
-	good := WeightedCustomer{Customer: Customer{Frequency: 2, Recency: 5, T: 10, Monetary: 12}, Weight: 20}
+	good := Customer{Frequency: 2, Recency: 5, T: 10, Monetary: 12}
 	for _, c := range []struct {
-		rows []WeightedCustomer
-		want error
+		rows    []Customer
+		weights []float64
+		want    error
 	}{
-		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 1, T: 3, Monetary: 5}, Weight: -1}}, ErrInvalid},
-		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 1, T: 3, Monetary: 5}, Weight: math.NaN()}}, ErrInvalid},
-		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 1, T: 3}, Weight: 1}}, ErrInvalid},
-		{[]WeightedCustomer{good, {Customer: Customer{Frequency: 1, Recency: 4, T: 3, Monetary: 5}, Weight: 1}}, ErrInvalid},
-		{[]WeightedCustomer{{Customer: good.Customer, Weight: 9}}, ErrTooFew},
-		{[]WeightedCustomer{{Customer: Customer{T: 3}, Weight: 50}, {Customer: good.Customer, Weight: 1}}, ErrTooFew},
+		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3, Monetary: 5}}, []float64{20, -1}, ErrInvalid},
+		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3, Monetary: 5}}, []float64{20, math.NaN()}, ErrInvalid},
+		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3}}, []float64{20, 1}, ErrInvalid},
+		{[]Customer{good, {Frequency: 1, Recency: 4, T: 3, Monetary: 5}}, []float64{20, 1}, ErrInvalid},
+		{[]Customer{good, good}, []float64{20}, ErrInvalid},
+		{[]Customer{good}, []float64{9}, ErrTooFew},
+		{[]Customer{{T: 3}, good}, []float64{50, 1}, ErrTooFew},
 	} {
-		if _, err := FitGammaGammaWeighted(c.rows, nil); !errors.Is(err, c.want) {
-			t.Errorf("%+v: error %v, want %v", c.rows, err, c.want)
+		if _, err := FitGammaGamma(c.rows, &FitOptions{Weights: c.weights}); !errors.Is(err, c.want) {
+			t.Errorf("%+v weighted %v: error %v, want %v", c.rows, c.weights, err, c.want)
 		}
 	}
 }

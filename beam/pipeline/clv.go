@@ -85,8 +85,8 @@ func Summaries(s beam.Scope, opt CLVOptions, transactions beam.PCollection) (bea
 // customers per distinct (x, t_x, T) for the purchase model and per distinct (x, mean
 // repeat spend) for Gamma-Gamma, are combined across workers (MergeAccumulators adds
 // the counts); the models are fitted once on the gathered statistics, as weighted rows
-// (scoring's Fit*Weighted), so the fit's memory grows with distinct histories, not
-// with customers; and every
+// (scoring's FitOptions.Weights), so the fit's memory grows with distinct histories,
+// not with customers; and every
 // customer is scored with the fitted models as a side input. Parameters agree with the
 // in-process fit to the optimiser's tolerance, as the likelihood's sums run in
 // another order.
@@ -142,6 +142,9 @@ func wireCLV(o CLVOptions) (clvWire, error) {
 	}
 	if o.Fit.Progress != nil {
 		return clvWire{}, fmt.Errorf("%w: FitOptions.Progress is a function, which cannot be sent to workers", ErrInvalid)
+	}
+	if o.Fit.Weights != nil {
+		return clvWire{}, fmt.Errorf("%w: FitOptions.Weights: the pipeline weighs the histories it gathers itself", ErrInvalid)
 	}
 	f := o.Fit
 	return clvWire{End: o.Summary.End, Unit: o.Summary.Unit, Period: o.Summary.Period, Location: loc,
@@ -242,26 +245,42 @@ func (historiesFn) MergeAccumulators(a, b *histories) *histories {
 
 func (historiesFn) ExtractOutput(h *histories) *histories { return h }
 
-// rows turns the gathered histories into the weighted rows the SDK's weighted fits
-// take, one per distinct history and one per distinct spend record, in a fixed order
-// (sorted by key, so that the fit does not depend on map order). Nothing here grows
-// with the number of customers: the fit's work and memory are per distinct row.
-func (h *histories) rows() (purchases, spend []scoring.WeightedCustomer) {
+// weighted is rows with the number of customers each stands for, as the SDK's fits
+// take them (scoring.FitOptions.Weights).
+type weighted struct {
+	Rows    []scoring.Customer
+	Weights []float64
+}
+
+// rows turns the gathered histories into weighted rows, one per distinct history
+// and one per distinct spend record, in a fixed order (sorted by key, so that the fit
+// does not depend on map order). Nothing here grows with the number of customers:
+// the fit's work and memory are per distinct row.
+func (h *histories) rows() (purchases, spend weighted) {
 	keys := slices.SortedFunc(maps.Keys(h.H), func(a, b history) int {
 		return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.Tx, b.Tx), cmp.Compare(a.T, b.T), cmp.Compare(a.Unit, b.Unit))
 	})
-	purchases = make([]scoring.WeightedCustomer, 0, len(keys))
+	purchases = weighted{make([]scoring.Customer, 0, len(keys)), make([]float64, 0, len(keys))}
 	for _, k := range keys {
-		purchases = append(purchases, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: k.X, Recency: k.Tx, T: k.T, Unit: k.Unit}, Weight: h.H[k]})
+		purchases.Rows = append(purchases.Rows, scoring.Customer{Frequency: k.X, Recency: k.Tx, T: k.T, Unit: k.Unit})
+		purchases.Weights = append(purchases.Weights, h.H[k])
 	}
 	skeys := slices.SortedFunc(maps.Keys(h.S), func(a, b spendKey) int {
 		return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.M, b.M))
 	})
-	spend = make([]scoring.WeightedCustomer, 0, len(skeys))
+	spend = weighted{make([]scoring.Customer, 0, len(skeys)), make([]float64, 0, len(skeys))}
 	for _, k := range skeys {
-		spend = append(spend, scoring.WeightedCustomer{Customer: scoring.Customer{Frequency: k.X, Recency: 0, T: 0, Monetary: k.M}, Weight: h.S[k]})
+		spend.Rows = append(spend.Rows, scoring.Customer{Frequency: k.X, Recency: 0, T: 0, Monetary: k.M})
+		spend.Weights = append(spend.Weights, h.S[k])
 	}
 	return purchases, spend
+}
+
+// options returns o with the weights of w.
+func (w weighted) options(o *scoring.FitOptions) *scoring.FitOptions {
+	c := *o
+	c.Weights = w.Weights
+	return &c
 }
 
 // fitFn fits the models once, on the gathered statistics.
@@ -269,11 +288,11 @@ type fitFn struct{ Opt clvWire }
 
 func (f *fitFn) ProcessElement(h *histories) ([]byte, error) {
 	cs, spend := h.rows()
-	m, err := fitModel(f.Opt.Model, cs, f.Opt.Fit.options())
+	m, err := fitModel(f.Opt.Model, cs.Rows, cs.options(f.Opt.Fit.options()))
 	if err != nil {
 		return nil, errorf("fit", err)
 	}
-	gg, err := scoring.FitGammaGammaWeighted(spend, f.Opt.Fit.options())
+	gg, err := scoring.FitGammaGamma(spend.Rows, spend.options(f.Opt.Fit.options()))
 	if err != nil {
 		return nil, errorf("fit spend", err)
 	}
@@ -296,16 +315,16 @@ func kindOr(k string) string {
 }
 
 // fitModel fits the purchase model named kind ("bgnbd", "mbgnbd", "paretonbd"; ""
-// is "bgnbd") on weighted histories: the SDK's fit on the base in which each row
-// stands for Weight customers.
-func fitModel(kind string, rows []scoring.WeightedCustomer, opt *scoring.FitOptions) (scoring.Model, error) {
+// is "bgnbd") on histories weighted by opt.Weights: the SDK's fit on the base in
+// which row i stands for Weights[i] customers.
+func fitModel(kind string, rows []scoring.Customer, opt *scoring.FitOptions) (scoring.Model, error) {
 	switch kindOr(kind) {
 	case "mbgnbd":
-		return scoring.FitMBGNBDWeighted(rows, opt)
+		return scoring.FitMBGNBD(rows, opt)
 	case "paretonbd":
-		return scoring.FitParetoNBDWeighted(rows, opt)
+		return scoring.FitParetoNBD(rows, opt)
 	default:
-		return scoring.FitBGNBDWeighted(rows, opt)
+		return scoring.FitBGNBD(rows, opt)
 	}
 }
 

@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,6 +191,24 @@ func TestFitWorkerEqualsInProcessFits(t *testing.T) {
 			if !near(want[i], gotP[i], 1e-6) {
 				t.Errorf("%s: value %d: worker %v, in process %v", kind, i, gotP[i], want[i])
 			}
+		}
+	}
+}
+
+// TestCLVOptionsRefuseWhatCannotTravel: options a worker could not honour are refused
+// when the pipeline is built, not dropped: a Progress function, and Weights, which
+// the pipeline computes itself from the histories it gathers.
+func TestCLVOptionsRefuseWhatCannotTravel(t *testing.T) {
+	base := CLVOptions{Summary: scoring.SummaryOptions{End: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}, Value: scoring.CLVOptions{Horizon: 52}}
+	if _, err := wireCLV(base); err != nil {
+		t.Fatal(err)
+	}
+	progress, weights := base, base
+	progress.Fit.Progress = func(string, int, float64) {}
+	weights.Fit.Weights = []float64{1}
+	for name, o := range map[string]CLVOptions{"Progress": progress, "Weights": weights} {
+		if _, err := wireCLV(o); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "FitOptions."+name) {
+			t.Errorf("FitOptions.%s: %v", name, err)
 		}
 	}
 }

@@ -241,7 +241,7 @@ func TestHistoriesMergeAnySplit(t *testing.T) {
 		}
 		wc, ws := want.rows()
 		gc, gs := got.rows()
-		if !slices.Equal(wc, gc) || !slices.Equal(ws, gs) {
+		if !slices.Equal(wc.Rows, gc.Rows) || !slices.Equal(wc.Weights, gc.Weights) || !slices.Equal(ws.Rows, gs.Rows) || !slices.Equal(ws.Weights, gs.Weights) {
 			t.Fatal("weighted rows differ")
 		}
 		// The rows stand for every summary once and every repeat buyer's spend once.
@@ -251,11 +251,11 @@ func TestHistoriesMergeAnySplit(t *testing.T) {
 				buyers++
 			}
 		}
-		for _, r := range gc {
-			wp += r.Weight
+		for _, w := range gc.Weights {
+			wp += w
 		}
-		for _, r := range gs {
-			wsp += r.Weight
+		for _, w := range gs.Weights {
+			wsp += w
 		}
 		if wp != float64(len(sums)) || wsp != buyers {
 			t.Fatalf("rows weigh %v customers and %v buyers, want %d and %v", wp, wsp, len(sums), buyers)
