@@ -306,20 +306,20 @@ func benchReferrals(bt *Batch) map[uint32]uint32 {
 	return refs
 }
 
-// BenchmarkLifecycleBatch: BuildBatch over the batch, all cores GOMAXPROCS allows.
+// BenchmarkLifecycleBatch: RunBatch over the batch, all cores GOMAXPROCS allows.
 func BenchmarkLifecycleBatch(b *testing.B) {
 	bt := loadBench(b)
 	refs := benchReferrals(bt)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := benchLife.BuildBatch(bt, refs); err != nil {
+		if _, err := benchLife.RunBatch(bt, refs); err != nil {
 			b.Fatal(err)
 		}
 	}
 	reportRate(b, bt.Len())
 }
 
-// BenchmarkLifecycleSlice: Build from a slice of Events (the first million events of
+// BenchmarkLifecycleSlice: Run over a slice of Events (the first million events of
 // the batch, materialised before the timer), whose grouping sort is the main cost.
 func BenchmarkLifecycleSlice(b *testing.B) {
 	bt := loadBench(b)
@@ -333,7 +333,7 @@ func BenchmarkLifecycleSlice(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := benchLife.Build(evs); err != nil {
+		if _, err := benchLife.Run(evs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -414,7 +414,7 @@ func BenchmarkLifecycleNaive(b *testing.B) {
 // over the journeys of the batch (built before the timer); per profile and period.
 func BenchmarkJourneysGrowth(b *testing.B) {
 	bt := loadBench(b)
-	j, err := benchLife.BuildBatch(bt, benchReferrals(bt))
+	j, err := benchLife.RunBatch(bt, benchReferrals(bt))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func BenchmarkJourneysShards(b *testing.B) {
 	}
 	half := func(lo, hi int) *Journeys {
 		h := &Batch{Profile: bt.Profile[lo:hi], Time: bt.Time[lo:hi], Event: bt.Event[lo:hi], Names: bt.Names}
-		j, err := benchLife.BuildBatch(h, refs)
+		j, err := benchLife.RunBatch(h, refs)
 		if err != nil {
 			b.Fatal(err)
 		}

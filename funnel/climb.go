@@ -10,11 +10,11 @@ import (
 	"github.com/clientele-go/clientele/internal/radix"
 )
 
-// Build places the profiles of events (any order) on the ladder. It works on the
+// Run places the profiles of events (any order) on the ladder. It works on the
 // profiles in parallel (GOMAXPROCS goroutines), after matching the steps and reading
 // referrers on the calling goroutine, and fails for a bad Lifecycle or an
 // unrepresentable timestamp, naming the event.
-func (l Lifecycle) Build(events []Event) (*Journeys, error) {
+func (l Lifecycle) Run(events []Event) (*Journeys, error) {
 	return l.build(events, workersFor(len(events)))
 }
 
@@ -80,11 +80,11 @@ func firstReferrer(rows []row, of func(row) uint32, self uint32) uint32 {
 	return 0
 }
 
-// BuildSeq places on the ladder the profiles of a stream that comes grouped by profile
+// RunSeq places on the ladder the profiles of a stream that comes grouped by profile
 // (each profile's events together, in any time order), as Spec.RunSeq reads it. Memory
 // is one profile's events plus the journeys. A profile that reappears after another
 // profile's events is an error wrapping ErrUnsorted.
-func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
+func (l Lifecycle) RunSeq(events iter.Seq[Event]) (*Journeys, error) {
 	r, err := l.compile()
 	if err != nil {
 		return nil, err
@@ -116,15 +116,15 @@ func (l Lifecycle) BuildSeq(events iter.Seq[Event]) (*Journeys, error) {
 	return j, j.settle()
 }
 
-// BuildBatch places the profiles of a columnar batch (grouped by profile; see Batch) on
+// RunBatch places the profiles of a columnar batch (grouped by profile; see Batch) on
 // the ladder, working on ranges of profiles in parallel. The steps are matched once per
 // distinct event name. Referrals come from referrers, which maps a referred profile to
 // the profile that brought it, as a referral ledger holds them; it may name profiles
 // the batch does not hold, so every shard of a sharded computation can be given the
 // whole map, and it is only read, from several goroutines. With referrers nil and the
 // default Referrer, they come from the batch's "referrer" property column instead, read
-// as Build reads the property. Self-referrals are ignored.
-func (l Lifecycle) BuildBatch(b *Batch, referrers map[uint32]uint32) (*Journeys, error) {
+// as Run reads the property. Self-referrals are ignored.
+func (l Lifecycle) RunBatch(b *Batch, referrers map[uint32]uint32) (*Journeys, error) {
 	return l.buildBatch(b, referrers, workersFor(b.Len()))
 }
 
@@ -199,7 +199,7 @@ type climber struct {
 	r       *rules
 	streaks arena[[2]int64]
 	periods arena[int64]
-	refs    refCursor // BuildBatch's referrers
+	refs    refCursor // RunBatch's referrers
 	// scratch, reused from profile to profile
 	rows   []row
 	visits []int64
@@ -353,8 +353,8 @@ func (a *arena[T]) copy(s []T) []T {
 	return a.chunk[lo:len(a.chunk):len(a.chunk)]
 }
 
-// refTable answers BuildBatch's referrers[id] for the batch's profiles. A map lookup per
-// profile was a fifth of BuildBatch's CPU (a hash and a cache miss each, the map
+// refTable answers RunBatch's referrers[id] for the batch's profiles. A map lookup per
+// profile was a fifth of RunBatch's CPU (a hash and a cache miss each, the map
 // holding a tenth as many entries as the batch profiles); the same pairs sorted by
 // profile are read by walking forward as a worker's profiles ascend. A map much larger
 // than the batch (a shard given every referral) is read as a map.

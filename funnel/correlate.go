@@ -74,9 +74,13 @@ type Correlations struct {
 	Tested int
 }
 
-// CorrelateOptions chooses the candidates of a correlation analysis. Event names are
-// always candidates.
-type CorrelateOptions struct {
+// Correlate asks what goes with converting through Spec and what goes with dropping
+// out: for every event name (other than the steps'), every value of Props and every
+// segment, the 2×2 table of converters and non-converters with and without it (see
+// RunBatch for who counts as having it), tested and ranked into Correlations. Event
+// names are always candidates. A Correlate is a plain value, like the Spec it holds.
+type Correlate struct {
+	Spec Spec
 	// Props lists the event properties whose values are candidates.
 	Props []string
 	// Segments are candidates by name: sets of profiles (audiences, cohorts).
@@ -183,11 +187,9 @@ func (c *corrTally) merge(o *corrTally) {
 	}
 }
 
-func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
-	var opts CorrelateOptions
-	if o != nil {
-		opts = *o
-	}
+// defaults returns c with its zero options replaced by their defaults, or ErrInvalid.
+func (c Correlate) defaults() (Correlate, error) {
+	opts := c
 	if opts.Level == 0 {
 		opts.Level = 0.95
 	}
@@ -206,7 +208,7 @@ func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
 	return opts, nil
 }
 
-// CorrelateBatch finds the events, property values (opts.Props, read from the batch's
+// RunBatch finds the events, property values (Props, read from the batch's
 // property columns) and segments that go with converting through the funnel and with
 // dropping out. Among the profiles that entered (reached the first step), converters
 // reached the last step and non-converters did not; a profile counts as having a
@@ -215,21 +217,20 @@ func (o *CorrelateOptions) defaults() (CorrelateOptions, error) {
 // non-converter, between its first event and the end of the window from it (no end
 // with Window 0), bounds included. Event names that match a step are not candidates;
 // property values are read on every event in that span, steps included.
-func (s Spec) CorrelateBatch(b *Batch, opts *CorrelateOptions) (*Correlations, error) {
-	cp, err := s.CorrelatePartialBatch(b, opts)
+func (c Correlate) RunBatch(b *Batch) (*Correlations, error) {
+	cp, err := c.partialBatch(b)
 	if err != nil {
 		return nil, err
 	}
 	return cp.Result()
 }
 
-// CorrelatePartialBatch is CorrelateBatch's mergeable state (see CorrelationPartial).
-func (s Spec) CorrelatePartialBatch(b *Batch, opts *CorrelateOptions) (*CorrelationPartial, error) {
-	cp, p, err := s.newCorrelationPartial(opts)
+func (c Correlate) partialBatch(b *Batch) (*correlationPartial, error) {
+	cp, p, err := c.compile()
 	if err != nil {
 		return nil, err
 	}
-	starts, err := b.profiles(s.AsOf)
+	starts, err := b.profiles(c.Spec.AsOf)
 	if err != nil {
 		return nil, err
 	}
@@ -252,8 +253,8 @@ func (s Spec) CorrelatePartialBatch(b *Batch, opts *CorrelateOptions) (*Correlat
 	}
 	nprof := len(starts) - 1
 	parts := split(nprof, workersFor(b.Len()), func(lo, hi int) *corrTally {
-		c := &corrTally{}
-		c.grow(len(b.Names), len(b.Values), len(cols))
+		tl := &corrTally{}
+		tl.grow(len(b.Names), len(b.Values), len(cols))
 		m := newMatcher(p)
 		var rows []row
 		var out outcome
@@ -271,13 +272,13 @@ func (s Spec) CorrelatePartialBatch(b *Batch, opts *CorrelateOptions) (*Correlat
 			for k, col := range cols {
 				vals[k] = col[i:j]
 			}
-			c.profile(b.Profile[i], p, rows, &out, names[i:j], vals, empty)
+			tl.profile(b.Profile[i], p, rows, &out, names[i:j], vals, empty)
 		}
-		return c
+		return tl
 	})
 	all := parts[0]
-	for _, c := range parts[1:] {
-		all.merge(c)
+	for _, tl := range parts[1:] {
+		all.merge(tl)
 	}
 	all.fold(cp, b.Names, keys, b.Values, empty)
 	return cp, nil
@@ -306,49 +307,46 @@ func canonical(dict []string, ids []uint32) []uint32 {
 	return out
 }
 
-// Correlate is CorrelateBatch over events from any number of profiles in any order;
-// steps and property values are read on each event (a Step's Match sees the whole
-// event).
-func (s Spec) Correlate(events []Event, opts *CorrelateOptions) (*Correlations, error) {
-	cp, err := s.CorrelatePartial(events, opts)
+// Run is RunBatch over events from any number of profiles in any order; steps and
+// property values are read on each event (a Step's Match sees the whole event).
+func (c Correlate) Run(events []Event) (*Correlations, error) {
+	cp, err := c.partial(events)
 	if err != nil {
 		return nil, err
 	}
 	return cp.Result()
 }
 
-// CorrelatePartial is Correlate's mergeable state (see CorrelationPartial).
-func (s Spec) CorrelatePartial(events []Event, opts *CorrelateOptions) (*CorrelationPartial, error) {
-	seq, err := sortedByProfile(events, s.AsOf)
+func (c Correlate) partial(events []Event) (*correlationPartial, error) {
+	seq, err := sortedByProfile(events, c.Spec.AsOf)
 	if err != nil {
 		return nil, err
 	}
-	return s.correlateGrouped(seq, opts)
+	return c.grouped(seq)
 }
 
-// CorrelateSeq is CorrelateBatch over a stream grouped by profile (see Spec.RunSeq),
-// holding one profile's events at a time.
-func (s Spec) CorrelateSeq(events iter.Seq[Event], opts *CorrelateOptions) (*Correlations, error) {
-	cp, err := s.CorrelatePartialSeq(events, opts)
+// RunSeq is RunBatch over a stream grouped by profile (see Spec.RunSeq), holding one
+// profile's events at a time.
+func (c Correlate) RunSeq(events iter.Seq[Event]) (*Correlations, error) {
+	cp, err := c.partialSeq(events)
 	if err != nil {
 		return nil, err
 	}
 	return cp.Result()
 }
 
-// CorrelatePartialSeq is CorrelateSeq's mergeable state (see CorrelationPartial).
-func (s Spec) CorrelatePartialSeq(events iter.Seq[Event], opts *CorrelateOptions) (*CorrelationPartial, error) {
+func (c Correlate) partialSeq(events iter.Seq[Event]) (*correlationPartial, error) {
 	var failed error
-	cp, err := s.correlateGrouped(profileStream(events, s.AsOf, &failed), opts)
+	cp, err := c.grouped(profileStream(events, c.Spec.AsOf, &failed))
 	if failed != nil {
 		return nil, failed
 	}
 	return cp, err
 }
 
-// correlateGrouped correlates events that come grouped by profile, each with its time.
-func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOptions) (*CorrelationPartial, error) {
-	cp, p, err := s.newCorrelationPartial(opts)
+// grouped correlates events that come grouped by profile, each with its time.
+func (c Correlate) grouped(events iter.Seq2[Event, int64]) (*correlationPartial, error) {
+	cp, p, err := c.compile()
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +354,7 @@ func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOp
 	var names, values []string
 	var nameIDs, valueIDs map[string]uint32
 	intern(&valueIDs, &values, "")
-	c := &corrTally{}
+	tl := &corrTally{}
 	m := newMatcher(p)
 	var (
 		rows []row
@@ -370,11 +368,11 @@ func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOp
 		if !open {
 			return
 		}
-		c.grow(len(names), len(values), len(keys))
+		tl.grow(len(names), len(values), len(keys))
 		sortRows(rows)
 		m.profile(rows, &out)
 		out.stamp(rows)
-		c.profile(cur, p, rows, &out, nids, vals, 0)
+		tl.profile(cur, p, rows, &out, nids, vals, 0)
 		rows, nids = rows[:0], nids[:0]
 		for k := range vals {
 			vals[k] = vals[k][:0]
@@ -393,14 +391,14 @@ func (s Spec) correlateGrouped(events iter.Seq2[Event, int64], opts *CorrelateOp
 		}
 	}
 	flush()
-	c.grow(len(names), len(values), len(keys))
-	c.fold(cp, names, keys, values, 0)
+	tl.grow(len(names), len(values), len(keys))
+	tl.fold(cp, names, keys, values, 0)
 	return cp, nil
 }
 
 // Result tests every candidate and ranks them, with the options the partial was made
 // with (Segments, Level, MinProfiles).
-func (cp *CorrelationPartial) Result() (*Correlations, error) {
+func (cp *correlationPartial) Result() (*Correlations, error) {
 	o := cp.opts
 	conv, non := int64(cp.conv.GetCardinality()), int64(cp.non.GetCardinality())
 	res := &Correlations{Converters: conv, NonConverters: non, Level: o.Level}

@@ -52,7 +52,7 @@ func BenchmarkCorrelateBatch(b *testing.B) {
 	bt := loadCorrBench(b)
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := benchSteps.CorrelateBatch(bt, nil)
+		res, err := Correlate{Spec: benchSteps}.RunBatch(bt)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func BenchmarkCorrelateBatch(b *testing.B) {
 func BenchmarkCorrelateNaive(b *testing.B) {
 	bt := loadCorrBench(b)
 	benchSlice(b, bt, func(events []Event) error {
-		_, err := benchSteps.Correlate(events, nil)
+		_, err := Correlate{Spec: benchSteps}.Run(events)
 		return err
 	})
 }

@@ -11,7 +11,7 @@ import (
 // Which events, channels and audiences go with buying? Profiles that watched the demo
 // converted; those that hit an error dropped out. The demo after profile 4's purchase
 // does not count: events after the conversion are excluded by definition.
-func ExampleSpec_Correlate() {
+func ExampleCorrelate() {
 	spec := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}}
 	var events []funnel.Event
 	for p := uint32(1); p <= 40; p++ {
@@ -25,9 +25,10 @@ func ExampleSpec_Correlate() {
 			events = append(events, ev(p, 3, "error"))
 		}
 	}
-	res, err := spec.Correlate(events, &funnel.CorrelateOptions{
+	res, err := funnel.Correlate{
+		Spec:     spec,
 		Segments: map[string]*roaring.Bitmap{"beta": roaring.BitmapOf(1, 2, 3, 20, 21, 22)},
-	})
+	}.Run(events)
 	if err != nil {
 		panic(err)
 	}
@@ -46,7 +47,7 @@ func ExampleSpec_Correlate() {
 }
 
 // The columnar form reads property values from the batch's columns.
-func ExampleSpec_CorrelateBatch() {
+func ExampleCorrelate_RunBatch() {
 	var b funnel.Batch
 	for p := uint32(1); p <= 30; p++ {
 		channel := "ads"
@@ -61,7 +62,7 @@ func ExampleSpec_CorrelateBatch() {
 		}
 	}
 	spec := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}}
-	res, _ := spec.CorrelateBatch(&b, &funnel.CorrelateOptions{Props: []string{"channel"}})
+	res, _ := funnel.Correlate{Spec: spec, Props: []string{"channel"}}.RunBatch(&b)
 	for _, c := range res.Success {
 		fmt.Printf("success %s=%s  OR %.1f [%.1f, %.1f]\n", c.Name, c.Value, c.OddsRatio, c.Lo, c.Hi)
 	}
@@ -75,7 +76,7 @@ func ExampleSpec_CorrelateBatch() {
 
 // The stream form holds one profile's events at a time; the stream must come grouped
 // by profile.
-func ExampleSpec_CorrelateSeq() {
+func ExampleCorrelate_RunSeq() {
 	spec := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}}
 	events := func(yield func(funnel.Event) bool) {
 		for p := uint32(1); p <= 20; p++ {
@@ -90,7 +91,7 @@ func ExampleSpec_CorrelateSeq() {
 			}
 		}
 	}
-	res, _ := spec.CorrelateSeq(events, nil)
+	res, _ := funnel.Correlate{Spec: spec}.RunSeq(events)
 	c := res.Success[0]
 	fmt.Printf("%s %q: %d of %d converters, %d of %d others, p %.1g\n", c.Kind, c.Name, c.Converters, res.Converters, c.NonConverters, res.NonConverters, c.P)
 	// Output: event "reviews": 10 of 10 converters, 0 of 10 others, p 6e-05
@@ -98,7 +99,7 @@ func ExampleSpec_CorrelateSeq() {
 
 // Shards of profiles correlate apart, on different machines, and merge through their
 // binary encoding; segments apply when the merged partial computes its result.
-func ExampleCorrelationPartial_Merge() {
+func ExampleCorrelate_Partial() {
 	spec := funnel.Spec{Steps: []funnel.Step{{Name: "visit"}, {Name: "purchase"}}}
 	var east, west []funnel.Event
 	for p := uint32(1); p <= 40; p++ {
@@ -112,10 +113,11 @@ func ExampleCorrelationPartial_Merge() {
 			west = append(west, evs...)
 		}
 	}
-	a, _ := spec.CorrelatePartial(east, nil)
-	b, _ := spec.CorrelatePartialBatch(batch(west), nil)
+	a, _ := funnel.Correlate{Spec: spec}.Partial(east)
+	b, _ := funnel.Correlate{Spec: spec}.PartialBatch(batch(west))
 	data, _ := b.MarshalBinary()
-	merged, _ := spec.NewCorrelationPartial(&funnel.CorrelateOptions{Segments: map[string]*roaring.Bitmap{"west": roaring.BitmapOf(21, 22, 23, 24, 25)}})
+	withSegments := funnel.Correlate{Spec: spec, Segments: map[string]*roaring.Bitmap{"west": roaring.BitmapOf(21, 22, 23, 24, 25)}}
+	merged, _ := withSegments.NewPartial()
 	if err := merged.UnmarshalBinary(data); err != nil {
 		panic(err)
 	}

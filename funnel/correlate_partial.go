@@ -10,17 +10,14 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// CorrelationPartial is the mergeable state of a correlation analysis over one shard of
-// profiles (every event of a profile in one shard): the converters and non-converters,
-// and per candidate event name and property value how many of each had it. Partials of
-// the same Spec and Props merge exactly (the Result of merged partials equals the
-// Result of one pass over all the events) and encode with MarshalBinary. It holds a
-// word or so per profile that entered the funnel and a few per candidate. It is not
-// safe for concurrent mutation.
-type CorrelationPartial struct {
+// correlationPartial is a Correlate's state behind Partial[*Correlations]: the
+// converters and non-converters, and per candidate event name and property value how
+// many of each had it; a word or so per profile that entered the funnel and a few per
+// candidate.
+type correlationPartial struct {
 	fp     string
-	keys   []string // the Props, sorted, without repeats
-	opts   CorrelateOptions
+	keys   []string  // the Props, sorted, without repeats
+	opts   Correlate // with its defaults
 	conv   *roaring.Bitmap
 	non    *roaring.Bitmap
 	events map[string][2]int64    // event name -> converters, non-converters with it
@@ -29,33 +26,33 @@ type CorrelationPartial struct {
 
 const correlationMagic = "CLTFUNR\x00"
 
-// NewCorrelationPartial returns an empty partial of the correlation of s with opts:
-// the receiver of UnmarshalBinary and of Merge. Segments, Level and MinProfiles apply
-// when Result runs and are not part of the encoding; Props are.
-func (s Spec) NewCorrelationPartial(opts *CorrelateOptions) (*CorrelationPartial, error) {
-	cp, _, err := s.newCorrelationPartial(opts)
+// newState returns the empty state of c (see Correlate.NewPartial). Segments, Level
+// and MinProfiles apply when Result runs and are not part of the encoding; Props are.
+func (c Correlate) newState() (*correlationPartial, error) {
+	cp, _, err := c.compile()
 	return cp, err
 }
 
-func (s Spec) newCorrelationPartial(opts *CorrelateOptions) (*CorrelationPartial, *plan, error) {
-	o, err := opts.defaults()
+// compile returns the empty state of c and the plan of its Spec.
+func (c Correlate) compile() (*correlationPartial, *plan, error) {
+	o, err := c.defaults()
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.compile()
+	p, err := c.Spec.compile()
 	if err != nil {
 		return nil, nil, err
 	}
 	keys := slices.Compact(slices.Sorted(slices.Values(o.Props)))
 	var fp strings.Builder
 	fmt.Fprintf(&fp, "%s props=%q", newPartial(p).fp, keys)
-	return &CorrelationPartial{fp: fp.String(), keys: keys, opts: o, conv: roaring.New(), non: roaring.New(),
+	return &correlationPartial{fp: fp.String(), keys: keys, opts: o, conv: roaring.New(), non: roaring.New(),
 		events: map[string][2]int64{}, props: map[[2]string][2]int64{}}, p, nil
 }
 
 // fold adds the tally's counts, whose ids index names, values and keys, to cp; empty is
 // the id of the value "", which is not a candidate.
-func (c *corrTally) fold(cp *CorrelationPartial, names, keys, values []string, empty uint32) {
+func (c *corrTally) fold(cp *correlationPartial, names, keys, values []string, empty uint32) {
 	cp.conv.AddMany(c.conv)
 	cp.non.AddMany(c.non)
 	for id, name := range names {
@@ -82,7 +79,7 @@ func (c *corrTally) fold(cp *CorrelationPartial, names, keys, values []string, e
 // (the Match functions cannot be compared, so that much is the caller's promise) and
 // from disjoint sets of profiles; a profile in both is refused, and cp is then
 // unchanged.
-func (cp *CorrelationPartial) Merge(other *CorrelationPartial) error {
+func (cp *correlationPartial) Merge(other *correlationPartial) error {
 	if cp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
 	}
@@ -111,8 +108,8 @@ func comparePair(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cm
 //	value count | per property key and value, ascending: key | value | the two counts
 //
 // The Spec's Match functions and the result options are not encoded: UnmarshalBinary
-// needs a partial made by NewCorrelationPartial from the same Spec and Props.
-func (cp *CorrelationPartial) MarshalBinary() ([]byte, error) {
+// needs a partial of a Correlate of the same Spec and Props.
+func (cp *correlationPartial) MarshalBinary() ([]byte, error) {
 	w := newWriter(correlationMagic)
 	w.str(cp.fp)
 	for _, bm := range []*roaring.Bitmap{cp.conv, cp.non} {
@@ -141,12 +138,12 @@ func (cp *CorrelationPartial) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary decodes a partial written by MarshalBinary into cp, which must come
-// from NewCorrelationPartial with the same Spec and Props (ErrMismatch otherwise),
+// from a Correlate of the same Spec and Props (ErrMismatch otherwise),
 // checking that the groups are disjoint, that no candidate is counted for more
 // profiles than its group has, that names come in ascending order without repeats and
 // that property keys are among the Props. Damaged bytes fail with ErrCorrupt naming
 // the offset; on error cp is unchanged.
-func (cp *CorrelationPartial) UnmarshalBinary(data []byte) error {
+func (cp *correlationPartial) UnmarshalBinary(data []byte) error {
 	r, err := openFrame("correlation partial", correlationMagic, data)
 	if err != nil {
 		return err

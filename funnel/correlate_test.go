@@ -146,15 +146,15 @@ func TestCorrelateReference(t *testing.T) {
 			events = append(events, e)
 		}
 		segs := map[string]*roaring.Bitmap{"odd": roaring.BitmapOf(1, 3, 5), "low": roaring.BitmapOf(1, 2)}
-		opts := &CorrelateOptions{Props: []string{"channel"}, Segments: segs}
-		conv, non, want := refCorrelate(s, events, opts.Props, segs)
+		c := Correlate{Spec: s, Props: []string{"channel"}, Segments: segs}
+		conv, non, want := refCorrelate(s, events, c.Props, segs)
 
-		res, err := s.Correlate(events, opts)
+		res, err := c.Run(events)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameForms(t, events, res, func(e iter.Seq[Event]) (*Correlations, error) { return s.CorrelateSeq(e, opts) },
-			func(b *Batch) (*Correlations, error) { return s.CorrelateBatch(b, opts) })
+		sameForms(t, events, res, func(e iter.Seq[Event]) (*Correlations, error) { return c.RunSeq(e) },
+			func(b *Batch) (*Correlations, error) { return c.RunBatch(b) })
 		if res.Converters != conv || res.NonConverters != non {
 			t.Fatalf("converters %d/%d, reference %d/%d", res.Converters, res.NonConverters, conv, non)
 		}
@@ -200,19 +200,19 @@ func TestCorrelateReference(t *testing.T) {
 
 func TestCorrelateInvalid(t *testing.T) {
 	s := Spec{Steps: named("a", "b")}
-	for _, o := range []*CorrelateOptions{{Level: 1.5}, {MinProfiles: -1}, {Segments: map[string]*roaring.Bitmap{"x": nil}}} {
-		if _, err := s.Correlate(nil, o); !errors.Is(err, ErrInvalid) {
+	for _, o := range []Correlate{{Spec: s, Level: 1.5}, {Spec: s, MinProfiles: -1}, {Spec: s, Segments: map[string]*roaring.Bitmap{"x": nil}}} {
+		if _, err := o.Run(nil); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%+v: %v", o, err)
 		}
 	}
-	if _, err := (Spec{}).CorrelateBatch(&Batch{}, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := (Correlate{}).RunBatch(&Batch{}); !errors.Is(err, ErrInvalid) {
 		t.Error(err)
 	}
 	unsorted := []Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 2, Time: at(0), Name: "a"}, {Profile: 1, Time: at(1), Name: "b"}}
-	if _, err := s.CorrelateSeq(slices.Values(unsorted), nil); !errors.Is(err, ErrUnsorted) {
+	if _, err := (Correlate{Spec: s}).RunSeq(slices.Values(unsorted)); !errors.Is(err, ErrUnsorted) {
 		t.Error(err)
 	}
-	if _, err := s.CorrelateBatch(batchOf(t, unsorted), nil); !errors.Is(err, ErrUnsorted) {
+	if _, err := (Correlate{Spec: s}).RunBatch(batchOf(t, unsorted)); !errors.Is(err, ErrUnsorted) {
 		t.Error(err)
 	}
 }

@@ -76,7 +76,7 @@
 //
 // # Correlation
 //
-// Spec.Correlate asks what goes with converting: for every event name (other than the
+// Correlate asks what goes with converting: for every event name (other than the
 // steps'), every value of the properties asked for and every segment given as a bitmap,
 // the 2×2 table of converters and non-converters with and without it, its odds ratio
 // with Woolf's interval, a p-value (Fisher's exact test when the smallest expected count
@@ -136,7 +136,7 @@
 // the transition matrix between two times, and a growth accounting table (new,
 // retained, resurrected, dormant) per period. A profile's referrer is the one its
 // earliest referring event names (Lifecycle.Referrer); a columnar Batch has no
-// properties, so BuildBatch takes the referrals as a map from referred profile to
+// properties, so RunBatch takes the referrals as a map from referred profile to
 // referrer, as a referral ledger keeps them.
 //
 // # Scale
@@ -146,9 +146,9 @@
 //	            slice (any order)   iter.Seq, grouped by profile   columnar Batch
 //	funnel      Spec.Run            Spec.RunSeq                    Spec.RunBatch
 //	cohorts     Cohorts.Run         Cohorts.RunSeq                 Cohorts.RunBatch
-//	lifecycle   Lifecycle.Build     Lifecycle.BuildSeq             Lifecycle.BuildBatch
+//	lifecycle   Lifecycle.Run       Lifecycle.RunSeq               Lifecycle.RunBatch
 //	sequences   Sequence.Run        Sequence.RunSeq                Sequence.RunBatch
-//	correlation Spec.Correlate      Spec.CorrelateSeq              Spec.CorrelateBatch
+//	correlation Correlate.Run       Correlate.RunSeq               Correlate.RunBatch
 //	trends      Trend.Run           Trend.RunSeq                   Trend.RunBatch
 //	paths       Paths.Run           Paths.RunSeq                   Paths.RunBatch
 //	stickiness  Stickiness.Run      Stickiness.RunSeq              Stickiness.RunBatch
@@ -165,10 +165,9 @@
 //
 // The state of one shard of profiles (every event of a profile in one shard) merges
 // exactly and serialises to a checksummed binary form, so the same computation can run
-// on many machines: one Partial type for every analysis (Spec, Cohorts, Trend and
-// Stickiness: NewPartial, Partial, PartialSeq, PartialBatch; Partial.Merge, Result),
-// CorrelationPartial (Spec.CorrelatePartial, CorrelatePartialSeq,
-// CorrelatePartialBatch) and Journeys themselves
+// on many machines: one Partial type for every analysis (Spec, Cohorts, Trend,
+// Correlate and Stickiness: NewPartial, Partial, PartialSeq, PartialBatch;
+// Partial.Merge, Result) and Journeys themselves
 // (MergeJourneys; Lifecycle.NewJourneys and UnmarshalBinary). Merged journeys equal one pass over all
 // the events, advocates included, though a referrer and the profiles it brought may
 // sit in different shards: advocates are worked out after the merge.

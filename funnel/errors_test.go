@@ -83,7 +83,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Batch.UnmarshalBinary of garbage", new(funnel.Batch).UnmarshalBinary([]byte{1, 2, 3}), funnel.ErrCorrupt},
 		{"Journeys.UnmarshalBinary of garbage", emptyJourneys.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
 		{"Journeys.UnmarshalBinary into Journeys not made by a Lifecycle", new(funnel.Journeys).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
-		{"Lifecycle.BuildSeq on ungrouped profiles", second(lc.BuildSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
+		{"Lifecycle.RunSeq on ungrouped profiles", second(lc.RunSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
 		{"a cohort Partial's UnmarshalBinary of garbage", emptyCohorts.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
 		{"a cohort Partial's UnmarshalBinary of a funnel's partial", emptyCohorts.UnmarshalBinary(enc), funnel.ErrMismatch},
 		{"UnmarshalBinary into a cohort Partial not made by a Cohorts", new(funnel.Partial[*funnel.Table]).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},

@@ -122,7 +122,7 @@ func ExampleCohorts() {
 // Lifecycle places profiles on the road from stranger to advocate.
 func ExampleLifecycle() {
 	day := 24 * 60
-	j, _ := funnel.Lifecycle{}.Build([]funnel.Event{
+	j, _ := funnel.Lifecycle{}.Run([]funnel.Event{
 		ev(1, 0, "visit"), ev(1, 3*day, "visit"), ev(1, 4*day, "purchase"),
 		ev(2, 0, "visit"),
 	})
@@ -136,11 +136,11 @@ func ExampleLifecycle() {
 	// 45 dormant dormant
 }
 
-// BuildBatch reads columns; here the referrals come as a map from referred profile to
+// RunBatch reads columns; here the referrals come as a map from referred profile to
 // referrer, as a referral ledger holds them (a "referrer" property column would do as
 // well). Profile 1 buys, then profile 2, whom it brought, comes back: 1 becomes an
 // advocate.
-func ExampleLifecycle_BuildBatch() {
+func ExampleLifecycle_RunBatch() {
 	day := int64(24 * time.Hour)
 	start := t0.UnixNano()
 	b := &funnel.Batch{
@@ -149,7 +149,7 @@ func ExampleLifecycle_BuildBatch() {
 		Event:   []uint32{0, 0, 1, 0, 0},
 		Names:   []string{"visit", "purchase"},
 	}
-	j, err := funnel.Lifecycle{}.BuildBatch(b, map[uint32]uint32{2: 1})
+	j, err := funnel.Lifecycle{}.RunBatch(b, map[uint32]uint32{2: 1})
 	if err != nil {
 		panic(err)
 	}
@@ -162,14 +162,14 @@ func ExampleLifecycle_BuildBatch() {
 	// day 6 advocate user
 }
 
-// BuildSeq reads a stream grouped by profile, holding one profile's events at a time.
-func ExampleLifecycle_BuildSeq() {
+// RunSeq reads a stream grouped by profile, holding one profile's events at a time.
+func ExampleLifecycle_RunSeq() {
 	day := 24 * 60
 	events := []funnel.Event{
 		ev(1, 0, "visit"), ev(1, 2*day, "visit"), ev(1, 2*day+5, "purchase"),
 		ev(2, day, "visit"),
 	}
-	j, err := funnel.Lifecycle{}.BuildSeq(slices.Values(events))
+	j, err := funnel.Lifecycle{}.RunSeq(slices.Values(events))
 	if err != nil {
 		panic(err)
 	}
@@ -185,10 +185,10 @@ func ExampleLifecycle_BuildSeq() {
 func ExampleMergeJourneys() {
 	day := 24 * 60
 	l := funnel.Lifecycle{}
-	shardA, _ := l.Build([]funnel.Event{ev(1, 0, "visit"), ev(1, day, "purchase")})
+	shardA, _ := l.Run([]funnel.Event{ev(1, 0, "visit"), ev(1, day, "purchase")})
 	invited := ev(2, 2*day, "visit")
 	invited.Props = map[string]string{"referrer": "1"}
-	shardB, _ := l.Build([]funnel.Event{invited, ev(2, 3*day, "visit")})
+	shardB, _ := l.Run([]funnel.Event{invited, ev(2, 3*day, "visit")})
 	data, _ := shardB.MarshalBinary()
 	fromB, err := l.NewJourneys() // journeys of this Lifecycle, to decode into
 	if err != nil {

@@ -113,7 +113,7 @@ func TestDecodeRejectsPaddedVarint(t *testing.T) {
 func FuzzJourneysDecode(f *testing.F) {
 	l := Lifecycle{By: Week, DormantAfter: 10 * day}
 	d := func(n int) time.Time { return at(0).Add(time.Duration(n) * day) }
-	j, _ := l.Build([]Event{
+	j, _ := l.Run([]Event{
 		{Profile: 1, Time: d(0), Name: "visit"}, {Profile: 1, Time: d(2), Name: "visit"},
 		{Profile: 1, Time: d(3), Name: "purchase"}, {Profile: 1, Time: d(40), Name: "purchase"},
 		{Profile: 4, Time: d(5), Name: "visit", Props: map[string]string{"referrer": "1"}},

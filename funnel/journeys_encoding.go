@@ -75,7 +75,7 @@ func (l Lifecycle) NewJourneys() (*Journeys, error) {
 }
 
 // UnmarshalBinary decodes journeys written by MarshalBinary into j, which must come
-// from the same Lifecycle (Lifecycle.NewJourneys or a Build method; ErrMismatch
+// from the same Lifecycle (Lifecycle.NewJourneys or a Run method; ErrMismatch
 // otherwise, ErrInvalid for Journeys not made by a Lifecycle), checking the frame,
 // every count against the bytes left, and that every field is one the builder could
 // have made (ErrCorrupt, naming the profile and the byte offset). On error j is

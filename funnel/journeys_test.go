@@ -247,12 +247,12 @@ func queryTimes(t *rapid.T, l Lifecycle, evs []Event) []time.Time {
 	return ts
 }
 
-// TestJourneysMatchReference holds Build against the definitions: the stage of every
+// TestJourneysMatchReference holds Run against the definitions: the stage of every
 // profile at any instant, the stages and transition matrix, and a growth table.
 func TestJourneysMatchReference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		l, evs := genLifecycle(t)
-		j, err := l.Build(evs)
+		j, err := l.Run(evs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +341,7 @@ func answers(t *rapid.T, j *Journeys, ts []time.Time) journeysAnswers {
 	return a
 }
 
-// referrals returns the referrals the events name, as BuildBatch takes them: the first
+// referrals returns the referrals the events name, as RunBatch takes them: the first
 // (in time order) naming another profile.
 func referrals(l Lifecycle, evs []Event) map[uint32]uint32 {
 	return newRefLadder(l, evs).referer
@@ -360,7 +360,7 @@ func groupedByProfile(evs []Event) []Event {
 func TestJourneyFormsAgree(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		l, evs := genLifecycle(t)
-		want, err := l.Build(evs)
+		want, err := l.Run(evs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -369,15 +369,15 @@ func TestJourneyFormsAgree(t *testing.T) {
 		refs := referrals(l, evs)
 		grouped := groupedByProfile(evs)
 		forms := map[string]func() (*Journeys, error){
-			"Build, workers": func() (*Journeys, error) {
+			"Run, workers": func() (*Journeys, error) {
 				return l.build(evs, rapid.IntRange(1, 5).Draw(t, "workers"))
 			},
-			"BuildSeq": func() (*Journeys, error) { return l.BuildSeq(slices.Values(grouped)) },
-			"BuildBatch, workers": func() (*Journeys, error) {
+			"RunSeq": func() (*Journeys, error) { return l.RunSeq(slices.Values(grouped)) },
+			"RunBatch, workers": func() (*Journeys, error) {
 				return l.buildBatch(batchOf(t, grouped), refs, rapid.IntRange(1, 5).Draw(t, "workers"))
 			},
-			"BuildBatch, referrer column": func() (*Journeys, error) { return l.BuildBatch(batchOf(t, grouped), nil) },
-			"BuildBatch, profiles descending": func() (*Journeys, error) {
+			"RunBatch, referrer column": func() (*Journeys, error) { return l.RunBatch(batchOf(t, grouped), nil) },
+			"RunBatch, profiles descending": func() (*Journeys, error) {
 				desc := slices.Clone(grouped)
 				slices.SortStableFunc(desc, func(a, b Event) int { return cmp.Compare(b.Profile, a.Profile) })
 				return l.buildBatch(batchOf(t, desc), refs, rapid.IntRange(1, 5).Draw(t, "workers"))
@@ -396,11 +396,11 @@ func TestJourneyFormsAgree(t *testing.T) {
 					var err error
 					switch rapid.IntRange(0, 2).Draw(t, "shard form") {
 					case 0:
-						part, err = l.BuildBatch(batchOf(t, shard), refs)
+						part, err = l.RunBatch(batchOf(t, shard), refs)
 					case 1:
-						part, err = l.BuildBatch(batchOf(t, shard), nil) // the referrer column
+						part, err = l.RunBatch(batchOf(t, shard), nil) // the referrer column
 					default:
-						part, err = l.Build(shard)
+						part, err = l.Run(shard)
 					}
 					if err != nil {
 						t.Fatal(err)
@@ -416,17 +416,17 @@ func TestJourneyFormsAgree(t *testing.T) {
 				return MergeJourneys(rapid.Permutation(parts).Draw(t, "merge order")...)
 			},
 		}
-		for _, name := range []string{"Build, workers", "BuildSeq", "BuildBatch, workers", "BuildBatch, referrer column", "BuildBatch, profiles descending", "shards merged"} {
+		for _, name := range []string{"Run, workers", "RunSeq", "RunBatch, workers", "RunBatch, referrer column", "RunBatch, profiles descending", "shards merged"} {
 			got, err := forms[name]()
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
 			if diff := gocmp.Diff(wantA, answers(t, got, ts), cmpopts.EquateEmpty()); diff != "" {
-				t.Fatalf("%s answers differ from Build's (-Build +%s):\n%s", name, name, diff)
+				t.Fatalf("%s answers differ from Run's (-Run +%s):\n%s", name, name, diff)
 			}
 			opts := []gocmp.Option{gocmp.AllowUnexported(journey{}), cmpopts.EquateEmpty()}
 			if diff := gocmp.Diff(want.js, got.js, opts...); diff != "" || !slices.Equal(want.ids, got.ids) {
-				t.Fatalf("%s journeys differ from Build's (-Build +%s):\n%s", name, name, diff)
+				t.Fatalf("%s journeys differ from Run's (-Run +%s):\n%s", name, name, diff)
 			}
 		}
 	})
@@ -442,11 +442,11 @@ func TestAdvocateAcrossShards(t *testing.T) {
 		{Profile: 2, Time: on(5), Name: "visit"},
 	}
 	var l Lifecycle
-	a, err := l.Build(referrer)
+	a, err := l.Run(referrer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := l.BuildBatch(&Batch{Profile: []uint32{2, 2}, Time: []int64{on(3).UnixNano(), on(5).UnixNano()}, Event: []uint32{0, 0}, Names: []string{"visit"}},
+	b, err := l.RunBatch(&Batch{Profile: []uint32{2, 2}, Time: []int64{on(3).UnixNano(), on(5).UnixNano()}, Event: []uint32{0, 0}, Names: []string{"visit"}},
 		map[uint32]uint32{2: 1, 7: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -463,7 +463,7 @@ func TestAdvocateAcrossShards(t *testing.T) {
 			t.Errorf("merged, day %d: %v, want %v", d, got, want)
 		}
 	}
-	whole, err := l.Build(append(referrer, referred...))
+	whole, err := l.Run(append(referrer, referred...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,27 +478,27 @@ func TestAdvocateAcrossShards(t *testing.T) {
 func TestJourneysBadInput(t *testing.T) {
 	var l Lifecycle
 	evs := []Event{{Profile: 1, Time: at(1), Name: "visit"}, {Profile: 2, Time: at(2), Name: "visit"}, {Profile: 1, Time: at(3), Name: "visit"}}
-	if _, err := l.BuildSeq(slices.Values(evs)); !errors.Is(err, ErrUnsorted) {
-		t.Errorf("BuildSeq, profile 1 again after 2: %v, want ErrUnsorted", err)
+	if _, err := l.RunSeq(slices.Values(evs)); !errors.Is(err, ErrUnsorted) {
+		t.Errorf("RunSeq, profile 1 again after 2: %v, want ErrUnsorted", err)
 	}
-	if _, err := l.BuildBatch(batchOf(t, evs), nil); !errors.Is(err, ErrUnsorted) {
-		t.Errorf("BuildBatch, profile 1 again after 2: %v, want ErrUnsorted", err)
+	if _, err := l.RunBatch(batchOf(t, evs), nil); !errors.Is(err, ErrUnsorted) {
+		t.Errorf("RunBatch, profile 1 again after 2: %v, want ErrUnsorted", err)
 	}
-	if _, err := l.Build([]Event{{Profile: 1, Name: "visit"}}); !errors.Is(err, ErrTimeRange) {
-		t.Errorf("Build, zero time: %v, want ErrTimeRange", err)
+	if _, err := l.Run([]Event{{Profile: 1, Name: "visit"}}); !errors.Is(err, ErrTimeRange) {
+		t.Errorf("Run, zero time: %v, want ErrTimeRange", err)
 	}
-	if _, err := l.BuildSeq(slices.Values([]Event{{Profile: 1, Name: "visit"}})); !errors.Is(err, ErrTimeRange) {
-		t.Errorf("BuildSeq, zero time: %v, want ErrTimeRange", err)
+	if _, err := l.RunSeq(slices.Values([]Event{{Profile: 1, Name: "visit"}})); !errors.Is(err, ErrTimeRange) {
+		t.Errorf("RunSeq, zero time: %v, want ErrTimeRange", err)
 	}
-	if _, err := (Lifecycle{UserVisits: -1}).BuildBatch(&Batch{}, nil); !errors.Is(err, ErrInvalid) {
-		t.Errorf("BuildBatch, UserVisits -1: %v, want ErrInvalid", err)
+	if _, err := (Lifecycle{UserVisits: -1}).RunBatch(&Batch{}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("RunBatch, UserVisits -1: %v, want ErrInvalid", err)
 	}
-	one, _ := l.Build(evs[:1])
-	both, _ := l.Build(evs)
+	one, _ := l.Run(evs[:1])
+	both, _ := l.Run(evs)
 	if _, err := MergeJourneys(one, both); !errors.Is(err, ErrUnsorted) {
 		t.Errorf("merging journeys that share profile 1: %v, want ErrUnsorted", err)
 	}
-	weekly, _ := Lifecycle{By: Week}.Build(evs[1:2])
+	weekly, _ := Lifecycle{By: Week}.Run(evs[1:2])
 	if _, err := MergeJourneys(one, weekly); !errors.Is(err, ErrMismatch) {
 		t.Errorf("merging journeys of two lifecycles: %v, want ErrMismatch", err)
 	}

@@ -49,7 +49,7 @@ type Lifecycle struct {
 	// Referrer names the profile that brought this one, from one of its events [the
 	// decimal "referrer" property]; the earliest such event counts. A referrer who is a
 	// customer becomes an advocate when a profile it brought becomes a user.
-	// BuildBatch takes the referrals as a map, or reads the default property from the
+	// RunBatch takes the referrals as a map, or reads the default property from the
 	// batch's "referrer" column.
 	Referrer     func(Event) (uint32, bool)
 	UserVisits   int           // [2]

@@ -28,7 +28,7 @@ func TestLifecycleLadder(t *testing.T) {
 		{Profile: 2, Time: on(16), Name: "visit"},
 		{Profile: 1, Time: on(80), Name: "visit"},
 	}
-	j, err := Lifecycle{By: Week}.Build(evs)
+	j, err := Lifecycle{By: Week}.Run(evs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestLifecycleSynth(t *testing.T) {
 			wantRepeat++
 		}
 	}
-	j, err := Lifecycle{}.Build(evs)
+	j, err := Lifecycle{}.Run(evs)
 	if err != nil {
 		t.Fatal(err)
 	}

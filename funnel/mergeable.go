@@ -10,7 +10,7 @@ import (
 
 // Partial is the mergeable state of one analysis over one shard of profiles, R being
 // what the analysis computes: *Result (Spec), *Table (Cohorts), *TrendResult (Trend),
-// *StickinessResult (Stickiness) or *Correlations (Correlation).
+// *StickinessResult (Stickiness) or *Correlations (Correlate).
 //
 // Every analysis makes its partials the same way: NewPartial returns the empty one,
 // Partial, PartialSeq and PartialBatch compute one over a slice, a stream grouped by
@@ -243,6 +243,32 @@ func (sk Stickiness) PartialBatch(b *Batch) (*Partial[*StickinessResult], error)
 	return wrap[*StickinessResult](sk.partialBatch(b))
 }
 
+// NewPartial returns the empty partial of c: the value that UnmarshalBinary decodes a
+// partial of c into, and that Merge adds others to. Props are part of the encoding;
+// Segments, Level and MinProfiles apply when Result runs, so the partial that computes
+// the Result must be made by a Correlate that has them.
+func (c Correlate) NewPartial() (*Partial[*Correlations], error) {
+	return wrap[*Correlations](c.newState())
+}
+
+// Partial computes the correlation's partial over events, which must hold every event
+// of each of their profiles.
+func (c Correlate) Partial(events []Event) (*Partial[*Correlations], error) {
+	return wrap[*Correlations](c.partial(events))
+}
+
+// PartialSeq computes the correlation's partial over a stream grouped by profile (see
+// Spec.RunSeq) that holds every event of each of its profiles.
+func (c Correlate) PartialSeq(events iter.Seq[Event]) (*Partial[*Correlations], error) {
+	return wrap[*Correlations](c.partialSeq(events))
+}
+
+// PartialBatch computes the correlation's partial over a batch that holds every event
+// of each of its profiles.
+func (c Correlate) PartialBatch(b *Batch) (*Partial[*Correlations], error) {
+	return wrap[*Correlations](c.partialBatch(b))
+}
+
 // The states behind Partial.
 
 func (pt *funnelPartial) kind() string              { return funnelKind }
@@ -283,4 +309,14 @@ func (sp *stickinessPartial) mergeFrom(other state[*StickinessResult]) error {
 		return err
 	}
 	return sp.Merge(o)
+}
+
+func (cp *correlationPartial) kind() string                    { return correlationKind }
+func (cp *correlationPartial) compute() (*Correlations, error) { return cp.Result() }
+func (cp *correlationPartial) mergeFrom(other state[*Correlations]) error {
+	o, err := same[*correlationPartial](cp, other)
+	if err != nil {
+		return err
+	}
+	return cp.Merge(o)
 }

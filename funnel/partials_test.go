@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,27 +55,28 @@ func TestCorrelationPartialShards(t *testing.T) {
 			}
 			events = append(events, e)
 		}
-		opts := &CorrelateOptions{
+		c := Correlate{
+			Spec:     spec,
 			Props:    rapid.SampledFrom([][]string{nil, {"ch"}, {"ch", "ch", "none"}}).Draw(t, "props"),
 			Segments: map[string]*roaring.Bitmap{"odd": roaring.BitmapOf(1, 3, 5, 7, 9, 11)},
 		}
-		want, err := spec.Correlate(events, opts)
+		want, err := c.Run(events)
 		if err != nil {
 			t.Fatal(err)
 		}
-		all, err := spec.NewCorrelationPartial(opts)
+		all, err := c.NewPartial()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, shard := range shardEvents(t, events, rapid.IntRange(1, 4).Draw(t, "shards")) {
-			var cp *CorrelationPartial
+			var cp *Partial[*Correlations]
 			switch rapid.IntRange(0, 2).Draw(t, "form") {
 			case 0:
-				cp, err = spec.CorrelatePartial(shard, opts)
+				cp, err = c.Partial(shard)
 			case 1:
-				cp, err = spec.CorrelatePartialSeq(groupedSeq(shard), opts)
+				cp, err = c.PartialSeq(groupedSeq(shard))
 			case 2:
-				cp, err = spec.CorrelatePartialBatch(batchOf(t, slices.Collect(groupedSeq(shard))), opts)
+				cp, err = c.PartialBatch(batchOf(t, slices.Collect(groupedSeq(shard))))
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -83,7 +85,7 @@ func TestCorrelationPartialShards(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, _ := spec.NewCorrelationPartial(opts)
+			back, _ := c.NewPartial()
 			if err := back.UnmarshalBinary(data); err != nil {
 				t.Fatalf("shard %d: %v", i, err)
 			}
@@ -165,13 +167,13 @@ func TestStickinessPartialShards(t *testing.T) {
 func TestPartialsInvalid(t *testing.T) {
 	spec := Spec{Steps: named("a", "b")}
 	events := []Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(1), Name: "x"}, {Profile: 1, Time: at(2), Name: "b"}}
-	cp, _ := spec.CorrelatePartial(events, nil)
-	other, _ := Spec{Steps: named("a", "c")}.NewCorrelationPartial(nil)
-	withProps, _ := spec.NewCorrelationPartial(&CorrelateOptions{Props: []string{"ch"}})
+	cp, _ := Correlate{Spec: spec}.Partial(events)
+	other, _ := Correlate{Spec: Spec{Steps: named("a", "c")}}.NewPartial()
+	withProps, _ := Correlate{Spec: spec, Props: []string{"ch"}}.NewPartial()
 	if err := cp.Merge(other); !errors.Is(err, ErrMismatch) {
 		t.Errorf("merge across specs: %v", err)
 	}
-	again, _ := spec.CorrelatePartial(events, nil)
+	again, _ := Correlate{Spec: spec}.Partial(events)
 	if err := cp.Merge(again); !errors.Is(err, ErrInvalid) {
 		t.Errorf("merge of one profile twice: %v", err)
 	}
@@ -179,7 +181,7 @@ func TestPartialsInvalid(t *testing.T) {
 	if err := withProps.UnmarshalBinary(data); !errors.Is(err, ErrMismatch) {
 		t.Errorf("decode across props: %v", err)
 	}
-	before, _ := spec.NewCorrelationPartial(nil)
+	before, _ := Correlate{Spec: spec}.NewPartial()
 	bad := slices.Clone(data)
 	bad[len(bad)/2] ^= 0xff
 	if err := before.UnmarshalBinary(bad); !errors.Is(err, ErrCorrupt) {
@@ -188,7 +190,7 @@ func TestPartialsInvalid(t *testing.T) {
 	if res, _ := before.Result(); res.Converters+res.NonConverters != 0 {
 		t.Error("a failed decode changed the partial")
 	}
-	if _, err := spec.NewCorrelationPartial(&CorrelateOptions{Level: 2}); !errors.Is(err, ErrInvalid) {
+	if _, err := (Correlate{Spec: spec, Level: 2}).NewPartial(); !errors.Is(err, ErrInvalid) {
 		t.Error(err)
 	}
 
@@ -214,17 +216,29 @@ func TestPartialsInvalid(t *testing.T) {
 	if _, err := (Stickiness{By: Week}).NewPartial(); !errors.Is(err, ErrInvalid) {
 		t.Error(err)
 	}
+
+	// The bytes of one analysis given to another's partial: ErrMismatch naming both,
+	// and the receiver unchanged.
+	if err := before.UnmarshalBinary(sdata); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "correlation partial: the bytes are a stickiness partial") {
+		t.Errorf("stickiness bytes into a correlation partial: %v", err)
+	}
+	if err := empty.UnmarshalBinary(data); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "stickiness partial: the bytes are a correlation partial") {
+		t.Errorf("correlation bytes into a stickiness partial: %v", err)
+	}
+	if len(result(empty).Periods) != 0 || result(before).Converters != 0 {
+		t.Error("a refused decode changed the partial")
+	}
 }
 
 // FuzzCorrelationPartialDecode: whatever the bytes, UnmarshalBinary returns an error or
 // a partial whose Result computes and whose encoding decodes to the same partial.
 func FuzzCorrelationPartialDecode(f *testing.F) {
 	spec := Spec{Steps: named("a", "b")}
-	opts := &CorrelateOptions{Props: []string{"ch"}}
-	cp, _ := spec.CorrelatePartial([]Event{
+	c := Correlate{Spec: spec, Props: []string{"ch"}}
+	cp, _ := c.Partial([]Event{
 		{Profile: 1, Time: at(0), Name: "a", Props: map[string]string{"ch": "web"}}, {Profile: 1, Time: at(1), Name: "x"},
 		{Profile: 1, Time: at(2), Name: "b"}, {Profile: 2, Time: at(0), Name: "a"}, {Profile: 2, Time: at(3), Name: "y"},
-	}, opts)
+	})
 	good, _ := cp.MarshalBinary()
 	f.Add(good)
 	f.Add(good[:len(good)/2])
@@ -233,7 +247,7 @@ func FuzzCorrelationPartialDecode(f *testing.F) {
 		if len(data) > 0 && data[0]&1 == 1 {
 			data = framed(correlationMagic, data[1:])
 		}
-		got, _ := spec.NewCorrelationPartial(opts)
+		got, _ := c.NewPartial()
 		if err := got.UnmarshalBinary(data); err != nil {
 			return
 		}
@@ -244,7 +258,7 @@ func FuzzCorrelationPartialDecode(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, _ := spec.NewCorrelationPartial(opts)
+		back, _ := c.NewPartial()
 		if err := back.UnmarshalBinary(enc); err != nil || !reflect.DeepEqual(back, got) {
 			t.Fatalf("re-encoded partial decodes differently: %v", err)
 		}

@@ -23,7 +23,7 @@ func instant(i int, e Event, asOf time.Time) (int64, error) {
 }
 
 // grouped walks a stream that comes grouped by profile, the way Spec.RunSeq,
-// Cohorts.RunSeq and Lifecycle.BuildSeq consume it: add receives each event with its
+// Cohorts.RunSeq and Lifecycle.RunSeq consume it: add receives each event with its
 // time, and end is called after each profile's last event. A profile that reappears
 // after another's events stops the walk with ErrUnsorted; so does a bad timestamp (see
 // instant). Memory is a bitmap of the profiles done.

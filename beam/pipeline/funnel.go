@@ -229,7 +229,7 @@ func (f *lifecycleFn) kind() kind[[]*funnel.Journeys] {
 		f.k = &kind[[]*funnel.Journeys]{
 			flushAt: cmp.Or(f.flush, flushAt),
 			build: func(es []funnel.Event) ([]*funnel.Journeys, error) {
-				j, err := l.BuildSeq(slices.Values(es))
+				j, err := l.RunSeq(slices.Values(es))
 				return []*funnel.Journeys{j}, err
 			},
 			merge:  func(a, b []*funnel.Journeys) ([]*funnel.Journeys, error) { return append(a, b...), nil },

@@ -133,7 +133,7 @@ func TestFunnelsEqualInProcess(t *testing.T) {
 			t.Errorf("cohorts %s: pipeline differs from Cohorts.Run (-want +got):\n%s", name, diff)
 		}
 	}
-	wantJ, err := life.Build(sorted)
+	wantJ, err := life.Run(sorted)
 	if err != nil {
 		t.Fatal(err)
 	}

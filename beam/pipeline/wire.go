@@ -154,7 +154,7 @@ func wireLifecycle(l funnel.Lifecycle) (lifecycleWire, error) {
 	if l.Referrer != nil {
 		return lifecycleWire{}, fmt.Errorf("%w: lifecycle has a Referrer function, which cannot be sent to workers; put the referrer in the events' \"referrer\" property", ErrInvalid)
 	}
-	if _, err := l.Build(nil); err != nil {
+	if _, err := l.Run(nil); err != nil {
 		return lifecycleWire{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	var w lifecycleWire

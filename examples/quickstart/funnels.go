@@ -97,7 +97,7 @@ func runFunnels(r *resolved, events []funnel.Event, p synth.Params) (*funnels, e
 		f.promotions = append(f.promotions, rate)
 	}
 
-	j, err := funnel.Lifecycle{By: funnel.Month}.Build(events)
+	j, err := funnel.Lifecycle{By: funnel.Month}.Run(events)
 	if err != nil {
 		return nil, err
 	}

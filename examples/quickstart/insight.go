@@ -60,11 +60,12 @@ func reportInsight(w *reportWriter, r *resolved, referrer map[uint32]uint32) err
 	}
 	segs := firstTouch
 	segs["referred by a customer"] = referred
-	corr, err := buying.Correlate(events, &funnel.CorrelateOptions{
+	corr, err := funnel.Correlate{
+		Spec:        buying,
 		Props:       []string{"promotion channel", "visit channel"},
 		Segments:    segs,
 		MinProfiles: minCandidate,
-	})
+	}.Run(events)
 	if err != nil {
 		return fmt.Errorf("correlation: %w", err)
 	}

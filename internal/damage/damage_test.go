@@ -142,7 +142,7 @@ func TestDamage(t *testing.T) {
 }
 
 func formats() []format {
-	return []format{identityLog(), referralLedger(), loyaltyLedger(), segmentSnapshot(), funnelPartial(), cohortPartial(), trendPartial(), journeys()}
+	return []format{identityLog(), referralLedger(), loyaltyLedger(), segmentSnapshot(), funnelPartial(), cohortPartial(), trendPartial(), correlationPartial(), stickinessPartial(), journeys()}
 }
 
 // walFrames returns the frames of an internal/wal version 2 image: a 32-byte header,
@@ -439,10 +439,20 @@ func trendPartial() format {
 	return partialFormat("trend partial", func() (*funnel.Partial[*funnel.TrendResult], error) { return tr.Partial(events()) }, tr.NewPartial)
 }
 
+func correlationPartial() format {
+	c := funnel.Correlate{Spec: funnel.Spec{Steps: []funnel.Step{{Name: "signup"}, {Name: "purchase"}}, Window: 30 * 24 * time.Hour}}
+	return partialFormat("correlation partial", func() (*funnel.Partial[*funnel.Correlations], error) { return c.Partial(events()) }, c.NewPartial)
+}
+
+func stickinessPartial() format {
+	sk := funnel.Stickiness{Event: funnel.Step{Name: "visit"}, By: funnel.Week}
+	return partialFormat("stickiness partial", func() (*funnel.Partial[*funnel.StickinessResult], error) { return sk.Partial(events()) }, sk.NewPartial)
+}
+
 func journeys() format {
 	var l funnel.Lifecycle
 	return blobFormat("journeys", func() ([]byte, error) {
-		j, err := l.Build(events())
+		j, err := l.Run(events())
 		if err != nil {
 			return nil, err
 		}
