@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/radix"
@@ -249,15 +250,24 @@ func (c *climber) profile(jr *journey, id uint32, rows []row, referrer uint32) {
 	c.visits, c.sbuf, c.pbuf = visits, streaks, periods
 }
 
-// climb places nruns profiles on the ladder on workers goroutines, each taking a
-// consecutive range of them; run sets the k-th profile's journey in place and returns
-// its key.
+// climb places nruns profiles on the ladder on workers goroutines; run sets the k-th
+// profile's journey in place and returns its key. The profiles are cut into ranges
+// taken in turn by whichever worker is free (as scanRanges does), in ascending order,
+// so that each worker's profiles still ascend (refCursor walks forward): with one
+// consecutive range a worker, a worker whose core was busy held the other up at the end.
 func (r *rules) climb(nruns, workers int, run func(c *climber, k int, jr *journey) uint32) (*Journeys, error) {
 	j := &Journeys{r: r, ids: make([]uint32, nruns), js: make([]journey, nruns)}
-	split(nruns, workers, func(lo, hi int) struct{} {
+	ranges := max(workers, 1)
+	if workers > 1 {
+		ranges = workers * rangesPerWorker
+	}
+	var next atomic.Int64
+	split(workers, workers, func(int, int) struct{} {
 		c := &climber{r: r}
-		for k := lo; k < hi; k++ {
-			j.ids[k] = run(c, k, &j.js[k])
+		for g := int(next.Add(1)) - 1; g < ranges; g = int(next.Add(1)) - 1 {
+			for k := nruns * g / ranges; k < nruns*(g+1)/ranges; k++ {
+				j.ids[k] = run(c, k, &j.js[k])
+			}
 		}
 		return struct{}{}
 	})
@@ -307,32 +317,50 @@ func (j *Journeys) settle() error {
 }
 
 // advocates sets when each customer became an advocate: once it was a customer and a
-// profile it brought had become a user.
+// profile it brought had become a user. The passes over every journey run on every
+// core: on one, they were most of what BuildBatch left the second core idle for.
 func (j *Journeys) advocates() {
-	for k := range j.js {
-		j.js[k].advocate = never
+	workers := workersFor(len(j.js))
+	// First the time each referred profile became a user, beside its referrer's
+	// index, clearing the advocates of the range as it goes...
+	type brought struct {
+		referrer int
+		user     int64
 	}
-	// First the earliest time a profile each referrer brought became a user...
-	for k := range j.js {
-		jr := &j.js[k]
-		if jr.referrer == 0 || jr.user == never {
-			continue
+	parts := split(len(j.js), workers, func(lo, hi int) []brought {
+		var out []brought
+		for k := lo; k < hi; k++ {
+			jr := &j.js[k]
+			jr.advocate = never
+			if jr.referrer == 0 || jr.user == never {
+				continue
+			}
+			if i, ok := slices.BinarySearch(j.ids, jr.referrer); ok {
+				out = append(out, brought{i, jr.user})
+			}
 		}
-		if i, ok := slices.BinarySearch(j.ids, jr.referrer); ok {
-			j.js[i].advocate = min(j.js[i].advocate, jr.user)
+		return out
+	})
+	// ... the earliest per referrer (few profiles are referred: one pass, here) ...
+	for _, part := range parts {
+		for _, b := range part {
+			j.js[b.referrer].advocate = min(j.js[b.referrer].advocate, b.user)
 		}
 	}
 	// ... then no earlier than the referrer's first purchase.
-	for k := range j.js {
-		jr := &j.js[k]
-		switch {
-		case jr.advocate == never:
-		case jr.customer == never:
-			jr.advocate = never
-		default:
-			jr.advocate = max(jr.advocate, jr.customer)
+	split(len(j.js), workers, func(lo, hi int) struct{} {
+		for k := lo; k < hi; k++ {
+			jr := &j.js[k]
+			switch {
+			case jr.advocate == never:
+			case jr.customer == never:
+				jr.advocate = never
+			default:
+				jr.advocate = max(jr.advocate, jr.customer)
+			}
 		}
-	}
+		return struct{}{}
+	})
 }
 
 // arena hands out copies of short slices cut from large shared chunks. The copies are
