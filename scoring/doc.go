@@ -6,11 +6,11 @@
 // The shortest useful program turns transactions into per-customer summaries, fits a
 // buy-till-you-die model and asks it who is still active:
 //
-//	summaries, err := scoring.Summarize(transactions, scoring.SummaryOptions{End: end})
+//	summaries, err := scoring.Summarize(transactions, &scoring.SummaryOptions{End: end})
 //	// ... collect summaries[i].Customer into cs
 //	m, err := scoring.FitBGNBD(cs, nil) // the model records the customers' unit, weeks
-//	p := m.PAlive(cs[0])                   // probability customer 0 is still active
-//	e := m.ExpectedPurchases(13, cs[0])    // purchases expected in the next 13 weeks
+//	p := m.PAlive(cs[0])                // probability customer 0 is still active
+//	e := m.ExpectedPurchases(13, cs[0]) // purchases expected in the next 13 weeks
 //
 // # From transactions to models
 //
@@ -102,7 +102,10 @@
 // The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, with ErrTooFew,
 // ErrNoConvergence, ErrSyntax and ErrModel where they say more, all in errors.go, each
 // message naming "scoring:" once; functions take *XOptions, nil meaning the defaults
-// (FitOptions, SummaryOptions, CLVOptions, ReadOptions, ...).
+// (FitOptions, SummaryOptions, CLVOptions, ReadOptions, ...); the intervals of every
+// model come from one constructor whose IntervalOptions.Method chooses delta or
+// bootstrap; rows that stand for several customers are weighted by
+// FitOptions.Weights, not by a weighted twin of each fit.
 //
 // # Design: concurrency
 //
