@@ -90,7 +90,7 @@ func TestErrorPaths(t *testing.T) {
 		{"a trend Partial's UnmarshalBinary of garbage", emptyTrend.UnmarshalBinary([]byte("x")), funnel.ErrCorrupt},
 		{"a trend Partial's UnmarshalBinary of a funnel's partial", emptyTrend.UnmarshalBinary(enc), funnel.ErrMismatch},
 		{"UnmarshalBinary into a trend Partial not made by a Trend", new(funnel.Partial[*funnel.TrendResult]).UnmarshalBinary([]byte("x")), funnel.ErrInvalid},
-		{"KaplanMeier with level 2", second(funnel.KaplanMeier(nil, 2)), funnel.ErrInvalid},
+		{"TimeToConvert with level 2", second(res.TimeToConvert(2)), funnel.ErrInvalid},
 	} {
 		checkErr(t, c.name, c.err, c.want, "funnel:")
 	}

@@ -32,8 +32,8 @@ import (
 // fail with ErrCorrupt naming the offset. On any error the partial is unchanged. The
 // zero Partial was made by no analysis: its methods fail with ErrInvalid.
 //
-// A partial holds a few words per profile at most (the funnel's and the cohort table's
-// profile sets), nothing per event. It is not safe for concurrent mutation.
+// A partial holds at most a few words per profile (profile sets, times to convert),
+// nothing per event. It is not safe for concurrent mutation.
 type Partial[R any] struct {
 	st state[R]
 }

@@ -9,14 +9,6 @@ import (
 	"github.com/clientele-go/clientele/internal/stats"
 )
 
-// Observation is one profile's time to convert: Converted, or followed for Time without
-// converting (censored: still inside its window when observation ended, or its window
-// closed).
-type Observation struct {
-	Time      time.Duration
-	Converted bool
-}
-
 // Survival is a Kaplan-Meier curve of time to convert: at each distinct conversion time
 // Time[i], AtRisk[i] profiles were still unconverted and followed, Events[i] converted,
 // and S[i] estimates the share not yet converted just after Time[i]. A censored profile
@@ -33,30 +25,6 @@ type Survival struct {
 	Level      float64
 }
 
-// KaplanMeier estimates the curve from observations, with a pointwise band at level.
-//
-// S(t) = Π_{t_i <= t} (1 - d_i/n_i) (Kaplan & Meier 1958, eq. 2.1); Greenwood's formula
-// Var S(t) = S(t)² Σ_{t_i <= t} d_i / (n_i (n_i - d_i)).
-func KaplanMeier(obs []Observation, level float64) (*Survival, error) {
-	if err := checkLevel(level); err != nil {
-		return nil, err
-	}
-	var events, censored []time.Duration
-	for i, o := range obs {
-		if o.Time < 0 {
-			return nil, fmt.Errorf("%w: observation %d has negative time %v", ErrInvalid, i, o.Time)
-		}
-		if o.Converted {
-			events = append(events, o.Time)
-		} else {
-			censored = append(censored, o.Time)
-		}
-	}
-	slices.Sort(events)
-	slices.Sort(censored)
-	return kaplanMeier(events, censored, level), nil
-}
-
 func checkLevel(level float64) error {
 	if !(level > 0 && level < 1) {
 		return fmt.Errorf("%w: confidence level %v outside (0, 1)", ErrInvalid, level)
@@ -65,7 +33,9 @@ func checkLevel(level float64) error {
 }
 
 // kaplanMeier computes the curve from the sorted times of conversions (events) and of
-// censorings, walking the two lists together.
+// censorings, walking the two lists together: S(t) = Π_{t_i <= t} (1 - d_i/n_i) (Kaplan
+// & Meier 1958, eq. 2.1), and Greenwood's Var S(t) = S(t)² Σ_{t_i <= t} d_i / (n_i (n_i -
+// d_i)).
 func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
 	z := stats.ZCrit(level)
 	sv := &Survival{Level: level}

@@ -1,8 +1,10 @@
 package funnel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,8 +20,8 @@ func sec(n float64) time.Duration { return time.Duration(n * float64(time.Second
 // S(3) = 5/6 · 2/4 = 5/12; at 5 s the last one at risk converts, S(5) = 0. Greenwood:
 // Var S(3) = (5/12)² (1/(6·5) + 2/(4·2)) = (5/12)² · 17/60.
 func TestKaplanMeierHandComputed(t *testing.T) {
-	obs := []Observation{{sec(3), true}, {sec(1), true}, {sec(2), false}, {sec(3), true}, {sec(4), false}, {sec(5), true}}
-	sv, err := KaplanMeier(obs, 0.95)
+	obs := []observation{{sec(3), true}, {sec(1), true}, {sec(2), false}, {sec(3), true}, {sec(4), false}, {sec(5), true}}
+	sv, err := kaplanMeierOf(obs, 0.95)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,14 +56,14 @@ func TestKaplanMeierHandComputed(t *testing.T) {
 func TestKaplanMeierPublished(t *testing.T) {
 	events := []float64{6, 6, 6, 7, 10, 13, 16, 22, 23}
 	censored := []float64{6, 9, 10, 11, 17, 19, 20, 25, 32, 32, 34, 35}
-	var obs []Observation
+	var obs []observation
 	for _, w := range events {
-		obs = append(obs, Observation{sec(w), true})
+		obs = append(obs, observation{sec(w), true})
 	}
 	for _, w := range censored {
-		obs = append(obs, Observation{sec(w), false})
+		obs = append(obs, observation{sec(w), false})
 	}
-	sv, err := KaplanMeier(obs, 0.95)
+	sv, err := kaplanMeierOf(obs, 0.95)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,16 +124,16 @@ func TestTimeToConvertCensorsOpenWindows(t *testing.T) {
 }
 
 func TestKaplanMeierBadInput(t *testing.T) {
-	if _, err := KaplanMeier(nil, 1); err == nil {
+	if _, err := kaplanMeierOf(nil, 1); err == nil {
 		t.Error("level 1 accepted")
 	}
-	if _, err := KaplanMeier([]Observation{{-1, true}}, 0.9); err == nil {
+	if _, err := kaplanMeierOf([]observation{{-1, true}}, 0.9); err == nil {
 		t.Error("negative time accepted")
 	}
 }
 
 // TestTimeToConvertMatchesObservations: on enough profiles to take the radix sort, the
-// curve TimeToConvert builds from the recorded origins equals KaplanMeier over
+// curve TimeToConvert builds from the recorded origins equals the curve of kaplanMeierOf over
 // observations derived directly: converters at their time to convert, every other
 // profile that entered censored at End minus its latest visit, capped at the window.
 func TestTimeToConvertMatchesObservations(t *testing.T) {
@@ -164,16 +166,16 @@ func TestTimeToConvertMatchesObservations(t *testing.T) {
 				latest[e.Profile] = e.Time
 			}
 		}
-		var obs []Observation
+		var obs []observation
 		for _, d := range res.Steps[1].TimeFromFirst {
-			obs = append(obs, Observation{Time: d, Converted: true})
+			obs = append(obs, observation{Time: d, Converted: true})
 		}
 		for p, v := range latest {
 			if !res.Steps[1].Converted.Contains(p) {
-				obs = append(obs, Observation{Time: min(res.End.Sub(v), window)})
+				obs = append(obs, observation{Time: min(res.End.Sub(v), window)})
 			}
 		}
-		want, err := KaplanMeier(obs, 0.9)
+		want, err := kaplanMeierOf(obs, 0.9)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,4 +187,34 @@ func TestTimeToConvertMatchesObservations(t *testing.T) {
 			t.Fatalf("(-observations +TimeToConvert):\n%s", diff)
 		}
 	})
+}
+
+// observation is one profile's time to convert: Converted, or followed for Time without
+// converting (censored: still inside its window when observation ended, or its window
+// closed).
+type observation struct {
+	Time      time.Duration
+	Converted bool
+}
+
+// kaplanMeierOf is kaplanMeier over observations in any order, as the published examples
+// list them.
+func kaplanMeierOf(obs []observation, level float64) (*Survival, error) {
+	if err := checkLevel(level); err != nil {
+		return nil, err
+	}
+	var events, censored []time.Duration
+	for i, o := range obs {
+		if o.Time < 0 {
+			return nil, fmt.Errorf("%w: observation %d has negative time %v", ErrInvalid, i, o.Time)
+		}
+		if o.Converted {
+			events = append(events, o.Time)
+		} else {
+			censored = append(censored, o.Time)
+		}
+	}
+	slices.Sort(events)
+	slices.Sort(censored)
+	return kaplanMeier(events, censored, level), nil
 }
