@@ -318,7 +318,7 @@ func (j *Journeys) settle() error {
 
 // advocates sets when each customer became an advocate: once it was a customer and a
 // profile it brought had become a user. The passes over every journey run on every
-// core: on one, they were most of what BuildBatch left the second core idle for.
+// core: on one, they were most of what RunBatch left the second core idle for.
 func (j *Journeys) advocates() {
 	workers := workersFor(len(j.js))
 	// First the time each referred profile became a user, beside its referrer's
