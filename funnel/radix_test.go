@@ -10,8 +10,9 @@ import (
 )
 
 // TestSortPartitioned: the two-stage sort of long lists (partition, then each group,
-// partitioned again when it is long) agrees with slices.Sort, run in place (sortBlocks)
-// and as jobs that spawn jobs on several goroutines (sortedDurations in a jobQueue).
+// partitioned again when it is long), as jobs that spawn jobs on several goroutines
+// (sortedDurations in a jobQueue), agrees with slices.Sort, and so does the whole-list
+// sort of one goroutine (sortBlocks, and the queue with one worker).
 // The values are drawn to reach every path: any span and sign, a few distinct values
 // (groups of equal keys, spans of a byte or less), and most values within a narrow
 // range beside a few far ones, so that one group is long enough to be dealt again.
@@ -65,6 +66,9 @@ func TestSortPartitioned(t *testing.T) {
 		newJobQueue([]resultJob{{size: n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
 			d = sortedDurations(&c, scratch, spawn)
 		}}}).run(rapid.IntRange(1, 4).Draw(t, "workers"))
+		if len(d) != n {
+			t.Fatalf("sortedDurations returned %d values of %d", len(d), n)
+		}
 		for i := range want {
 			if int64(d[i]) != want[i] {
 				t.Fatalf("sortedDurations as jobs differs from slices.Sort at %d of %d", i, n)

@@ -226,29 +226,30 @@ func newJobQueue(jobs []resultJob) *jobQueue {
 	return q
 }
 
-// run runs the jobs on workers goroutines (this one alone for one).
+// run runs the jobs on workers goroutines (this one alone for one, and then the jobs
+// get no spawn: nothing is gained by cutting a job up).
 func (q *jobQueue) run(workers int) {
 	if workers <= 1 {
-		q.work()
+		q.work(nil)
 		return
 	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(q.work)
-	}
-	wg.Wait()
-}
-
-// work runs jobs until none is waiting and none is running.
-func (q *jobQueue) work() {
-	scratch := getScratch()
-	defer scratchPool.Put(scratch)
 	spawn := func(run func(*[]time.Duration), size int) {
 		q.mu.Lock()
 		q.jobs = append(q.jobs, resultJob{size: size, run: func(s *[]time.Duration, _ spawnFunc) { run(s) }})
 		q.mu.Unlock()
 		q.more.Signal()
 	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() { q.work(spawn) })
+	}
+	wg.Wait()
+}
+
+// work runs jobs until none is waiting and none is running.
+func (q *jobQueue) work(spawn spawnFunc) {
+	scratch := getScratch()
+	defer scratchPool.Put(scratch)
 	q.mu.Lock()
 	for {
 		for len(q.jobs) == 0 && q.running > 0 {
@@ -290,14 +291,14 @@ func getScratch() *[]time.Duration {
 	return new([]time.Duration)
 }
 
-// sortedDurations returns the values of c sorted. A long list is dealt into groups
-// (partition), which become jobs of their own through spawn.
+// sortedDurations returns the values of c sorted. With several workers (spawn not
+// nil), a long list is dealt into groups (partition), which become jobs of their own.
 func sortedDurations(c *chunks[int64], scratch *[]time.Duration, spawn spawnFunc) Durations {
 	d := make(Durations, c.n)
-	if c.n < partitionMin {
+	if c.n < partitionMin || spawn == nil {
 		sortBlocks(d, c.blocks, scratch)
 	} else if starts, sorted := partition(d, c.blocks); !sorted {
-		sortGroups(d, starts, scratch, spawn)
+		sortGroups(d, starts, spawn)
 	}
 	return d
 }
