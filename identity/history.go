@@ -11,14 +11,20 @@ type Op uint8
 
 // History operations.
 const (
-	OpLink    Op = opLink    // an event linked identifiers
-	OpUnmerge Op = opUnmerge // an identifier was split off its profile
-	OpForget  Op = opForget  // a profile was erased
+	OpLink    Op = 1 // an event linked identifiers
+	OpUnmerge Op = 2 // an identifier was split off its profile
+	OpForget  Op = 3 // a profile was erased
 	// OpQuarantine: identifiers were found hot, quarantined and split off their
 	// profiles, before the link that made them hot (which follows it).
-	OpQuarantine Op = opQuarantine
+	OpQuarantine Op = 5
 )
 
+// The operations are the type bytes of their records (record.go): a difference in
+// either direction overflows Op and stops the build.
+var _ = [...]Op{OpLink - opLink, opLink - OpLink, OpUnmerge - opUnmerge, opUnmerge - OpUnmerge,
+	OpForget - opForget, opForget - OpForget, OpQuarantine - opQuarantine, opQuarantine - OpQuarantine}
+
+// String names the operation: "link", "unmerge", "forget" or "quarantine".
 func (o Op) String() string {
 	switch o {
 	case OpLink:

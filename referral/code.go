@@ -21,9 +21,10 @@ const (
 	crockford   = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	codeRandom  = 10
 	codeSymbols = codeRandom + 1
-	// LinkParam is the query parameter that carries a code in a referral link.
-	LinkParam = "ref"
 )
+
+// LinkParam is the query parameter that carries a code in a referral link.
+const LinkParam = "ref"
 
 // NewCode draws a fresh code from rnd, or from crypto/rand when rnd is nil. Use a
 // cryptographic source in production: a predictable one makes codes guessable.

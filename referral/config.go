@@ -34,6 +34,7 @@ const (
 	Ignore                 // do not check
 )
 
+// String names the response: "block", "flag" or "ignore".
 func (r Response) String() string {
 	switch r {
 	case Block:

@@ -189,7 +189,7 @@ func checkEvent(ev *Record) error {
 // events before it stay recorded. A done ctx stops it before the next event, with
 // ctx's error. It returns once every recorded event is durable. A
 // bulk import or a queue consumer uses Apply to hand many events to group commit at
-// once: every applyChunk events are committed in the background while the next are
+// once: every 1,024 events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.shared != nil {

@@ -35,6 +35,7 @@ const (
 var kindNames = [...]string{"", "code", "invite", "click", "signup", "order", "refund", "payout", "merge",
 	"attribution", "blocked", "reward", "clawback"}
 
+// String names the kind as its constant without the Kind prefix, in lower case.
 func (k Kind) String() string {
 	if k < kindEnd {
 		return kindNames[k]

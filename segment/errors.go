@@ -11,8 +11,8 @@ import (
 var (
 	// ErrSyntax means an expression does not follow the grammar.
 	ErrSyntax = errors.New("segment: syntax error")
-	// ErrTooDeep means an expression, with the saved segments it references expanded,
-	// nests deeper than the index's limit (see WithMaxDepth).
+	// ErrTooDeep means an expression nests deeper than MaxDepth, or deeper than
+	// 4×MaxDepth with the saved segments it references expanded.
 	ErrTooDeep = errors.New("segment: expression nested too deeply")
 	// ErrUnknownField means a query names a trait key, numeric field or event that the
 	// index has never seen nor had declared.
@@ -50,6 +50,7 @@ type ExprError struct {
 	Err     error
 }
 
+// Error returns the message with the position (and saved segment) where it applies.
 func (e *ExprError) Error() string {
 	where := ""
 	if e.Segment != "" {

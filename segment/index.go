@@ -16,6 +16,12 @@ import (
 // Index holds tags and traits, numeric fields and behaviour of profiles as roaring
 // bitmaps, and the saved segments defined over them. Profiles are uint32 keys.
 //
+// One of four functions makes an Index, by where it comes from: [NewIndex] an empty
+// one; [Load] the snapshot saved under a name in a [Store] (the pair of
+// [Index.SaveTo]); [Open] a snapshot file, read or mapped (close it to release the
+// mapping); [ReadSnapshot] snapshot bytes the host got elsewhere, used without copying
+// (the pair of [Index.WriteTo]).
+//
 // An Index is safe for concurrent use. Writes (Tag, SetNumber, Record, ApplyMerge, ...)
 // take an exclusive lock for as long as they touch bitmaps; queries share a read lock,
 // so they see either all or none of each write. Record buffers activity and applies it

@@ -26,6 +26,7 @@ const (
 	MergeLast
 )
 
+// String names the rule as its constant without the Merge prefix: "sum", "max"...
 func (r MergeRule) String() string {
 	switch r {
 	case MergeSurvivor:

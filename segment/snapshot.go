@@ -92,7 +92,8 @@ func (s *snapWriter) optionalBSI(b *bsi) {
 	s.bsi(b)
 }
 
-// WriteTo writes a snapshot of the index to w (the format is in snapshot.go): every
+// WriteTo writes a snapshot of the index to w (the format is described under
+// Persistence in the package documentation): every
 // tag, trait, number, day of activity and saved segment with its members, and the
 // index's settings. It implements io.WriterTo. Writes wait while it runs; queries do not.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {

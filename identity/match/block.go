@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Pair is two records by index, A < B.
-type Pair struct{ A, B int32 }
+// pair is two records by index, A < B.
+type pair struct{ A, B int32 }
 
 // PairStats says what pair generation did and what it left out.
 type PairStats struct {
@@ -73,7 +73,7 @@ func blocks(keys []string) map[string][]int32 {
 // non-empty key in a block within the cap), as Splink does, so no set of seen pairs is
 // kept. Blocks are visited in key order, so the output is deterministic. yield returning
 // false stops generation.
-func (l *Linker) pairs(keys [][]string, yield func(Pair) bool) PairStats {
+func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 	var st PairStats
 	type over struct {
 		name string
@@ -126,7 +126,7 @@ func (l *Linker) pairs(keys [][]string, yield func(Pair) bool) PairStats {
 					if earlier(k, a, b) {
 						continue
 					}
-					if st.Pairs >= int64(l.settings.MaxPairs) || !yield(Pair{a, b}) {
+					if st.Pairs >= int64(l.settings.MaxPairs) || !yield(pair{a, b}) {
 						stopped = true
 						done--
 						break

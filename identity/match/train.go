@@ -94,7 +94,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		}
 		p := newPatterns(K)
 		var n float64
-		l.pairs([][]string{keys}, func(pr Pair) bool {
+		l.pairs([][]string{keys}, func(pr pair) bool {
 			l.comparisonVector(pr.A, pr.B, g)
 			p.add(g, 1)
 			n++

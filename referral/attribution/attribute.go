@@ -5,35 +5,36 @@ import (
 	"slices"
 )
 
-// CreditRule is an attribution model: one of [FirstTouch], [LastTouch], [Linear],
-// [PositionBased], [TimeDecay], [Markov] and [Shapley]. The set is closed; models are
-// plain values and safe for concurrent use.
+// CreditRule says how a conversion's credit is divided among the touches of its path
+// (what marketers call an attribution model): one of [FirstTouch], [LastTouch],
+// [Linear], [PositionBased], [TimeDecay], [Markov] and [Shapley]. The set is closed;
+// rules are plain values and safe for concurrent use.
 type CreditRule interface {
 	// credit returns each channel's share of the conversions and of the value.
 	credit(j *journeys) ([]Credit, error)
-	// validate checks the model's parameters.
+	// validate checks the rule's parameters.
 	validate() error
 }
 
 // Attribute shares the conversions and the conversion value of the paths among the
-// channels that touched them, as model m says. Every channel seen on any path has an
-// entry, zero when it earns nothing. For every model the credits add up to the total
+// channels that touched them, as rule says. Every channel seen on any path has an
+// entry, zero when it earns nothing. For every rule the credits add up to the total
 // conversions and the total value of the paths (to rounding); they are non-negative for
-// every model but Shapley's SubsetRate game, which debits channels that lower the
+// every rule but Shapley's SubsetRate game, which debits channels that lower the
 // conversion rate.
 //
 // A path with no touches, an empty channel name, a negative or non-finite count, or
 // value without conversions is an error wrapping [ErrInvalid] that names the path's index;
-// a model with parameters out of range is an error wrapping [ErrInvalid]. Attribute does
-// not modify paths.
-func Attribute(paths []Path, m CreditRule) (map[string]Credit, error) {
-	if m == nil {
-		return nil, fmt.Errorf("%w: attribute: nil model", ErrInvalid)
+// a rule with parameters out of range, or nil, is an error wrapping [ErrInvalid].
+// Attribute does not modify paths.
+func Attribute(paths []Path, rule CreditRule) (map[string]Credit, error) {
+	if rule == nil {
+		return nil, fmt.Errorf("%w: attribute: nil credit rule", ErrInvalid)
 	}
-	return byChannel(paths, m.validate, m.credit)
+	return byChannel(paths, rule.validate, rule.credit)
 }
 
-// byChannel validates the model and the paths, runs f on the interned journeys and
+// byChannel validates the rule and the paths, runs f on the interned journeys and
 // names its per-channel results.
 func byChannel(paths []Path, validate func() error, f func(*journeys) ([]Credit, error)) (map[string]Credit, error) {
 	if err := validate(); err != nil {

@@ -16,9 +16,16 @@
 // with standard errors beyond). Path ages use the SDK's duration syntax
 // ("search@3d > email@36h", see clientele.ParseDuration).
 //
-// Errors wrap [ErrInvalid] (a path or model that cannot be used), [ErrSyntax] (a path
-// that does not parse, with its column) or [ErrNotConverged]. The package's names follow
-// the SDK's CONVENTIONS.md.
+// Errors wrap [ErrInvalid] (a path or credit rule that cannot be used), [ErrSyntax] (a path
+// that does not parse, with its column) or [ErrNotConverged].
+//
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
+// message naming "attribution:" once; how credit is divided is a CreditRule, not a
+// Model (a Model is fitted, as in scoring); a reader yields iter.Seq2[Path, error] and
+// takes *ReadOptions (nil: strict), as scoring.ReadTransactions does; path ages are
+// written in the SDK's duration syntax.
 //
 // # Design
 //

@@ -10,9 +10,9 @@ import (
 // path index, the line and column); test for them with errors.Is. Every message carries
 // the "attribution:" prefix once.
 var (
-	// ErrInvalid means a path or a model that cannot be used: no touches, an empty
+	// ErrInvalid means a path or a credit rule that cannot be used: no touches, an empty
 	// channel name, a negative or non-finite count, value without conversions, Ages that
-	// do not match the touches, a model with parameters out of range, or nil.
+	// do not match the touches, a credit rule with parameters out of range, or nil.
 	ErrInvalid = errors.New("attribution: invalid input")
 	// ErrSyntax means a path string or a paths file that does not parse.
 	ErrSyntax = errors.New("attribution: syntax error")

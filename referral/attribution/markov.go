@@ -29,7 +29,7 @@ import (
 //
 // Absorption probabilities are solved exactly, not simulated: [Markov] condenses the
 // chain's strongly connected components and solves each component's linear system,
-// successors first (see absorb.go). ChannelAttribution's simulation in addition treats a
+// successors first. ChannelAttribution's simulation in addition treats a
 // simulated journey longer than the longest observed one as a non-conversion (max_step);
 // the exact chain has no such truncation, which is the limit its estimates approach as
 // max_step and the number of simulations grow.

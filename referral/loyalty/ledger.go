@@ -24,7 +24,7 @@ import (
 //
 // On a [SharedStore] several Ledgers, one per process, share one log: each event is
 // decided on the whole log under the store's lead, and a failed append makes the Ledger
-// read the log again at its next event rather than stop (see shared.go's SharedStore).
+// read the log again at its next event rather than stop (see SharedStore).
 type Ledger struct {
 	rules  Rules
 	store  Store
@@ -297,7 +297,7 @@ func (l *Ledger) flush(batch []queued) error {
 // idempotent by its key. It stops at the first event that fails and returns its error,
 // naming its index; the events before it stay recorded. It returns once every recorded
 // event is durable. A bulk import or a queue consumer uses Apply to hand many events to
-// group commit at once: every applyChunk events are committed in the background while
+// group commit at once: every 1,024 events are committed in the background while
 // the next are decided.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.sh != nil {

@@ -26,6 +26,7 @@ const (
 
 var kindNames = [...]string{"", "earn", "spend", "refund", "bonus", "adjust", "merge"}
 
+// String names the kind as its constant without the Kind prefix, in lower case.
 func (k Kind) String() string {
 	if k < kindEnd {
 		return kindNames[k]

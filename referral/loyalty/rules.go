@@ -30,7 +30,7 @@ type Rules struct {
 	Lock time.Duration
 	// Expiry says when a lot's points expire (see Expiry).
 	Expiry Expiry
-	// Location is the time zone of month and year ends and of cohort months; nil is UTC.
+	// Location is the time zone of month and year ends and of the months of a Vintage; nil is UTC.
 	Location *time.Location
 	// Tiers lists the tiers from the lowest up, by strictly increasing Threshold; the
 	// first one's Threshold must be 0: every member holds at least the base tier. Empty

@@ -12,6 +12,12 @@
 // predictions, engagement and segment memberships; [Evaluate] grades a model on a
 // held-out campaign (Qini and uplift curves); [Target] picks whom to send.
 //
+// # Conventions
+//
+// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
+// message naming "uplift:" once; functions take *XOptions, nil meaning the defaults
+// (FitOptions, EvalOptions); a fitted model is a Model, as in scoring and identity/match.
+//
 // # Design
 //
 // Propensity models (scoring.FitLogistic, scoring.Lookalike) rank people by how
@@ -22,12 +28,5 @@
 // Learners ([Fit]) are built on scoring's logistic regression: the two-model
 // T-learner, class transformation (Jaskowski & Jaroszewicz 2012) and the X-learner
 // (Künzel, Sekhon, Bickel & Yu 2019); for spend, on ridge regression ([Linear]).
-// Features may be anything numeric; [Features] builds them, with named columns, from
-// RFM scores, BTYD predictions, engagement and segment memberships.
-//
-// # Conventions
-//
-// The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
-// message naming "uplift:" once; functions take *XOptions, nil meaning the defaults
-// (FitOptions, EvalOptions); a fitted model is a Model, as in scoring and identity/match.
+// Features may be anything numeric.
 package uplift

@@ -11,7 +11,7 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
-// EvalOptions tune Evaluate and Plan.Check. The zero value (or nil) means the defaults
+// EvalOptions tune Evaluate, EvaluateSpend, Plan.Check and Plan.CheckSpend. The zero value (or nil) means the defaults
 // in brackets.
 type EvalOptions struct {
 	K          float64 // share of rows for uplift@k, in (0, 1) [0.3, sklift's default]
