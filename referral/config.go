@@ -22,7 +22,7 @@ type Action uint8
 const (
 	FirstPurchase Action = iota // the referred person's first order (the default)
 	AtSignup                    // signing up through the referral
-	PurchaseOver                // the first order of at least Config.MinAmount
+	PurchaseOver                // the first order of at least Rules.MinAmount
 )
 
 // Response is what a fraud guard does when it fires.
@@ -58,7 +58,7 @@ type RateLimit struct {
 // carries a reason naming the guard and the evidence.
 type Guards struct {
 	// SelfReferral fires when referrer and referred are the same person: the same
-	// profile key (after identity merges), the same person per Config.People, or a
+	// profile key (after identity merges), the same person per WithPeople, or a
 	// shared email, phone or device between the referrer's and the referred's signals.
 	SelfReferral Response
 	// Cycle fires when the referrer descends from the referred person in the referral
@@ -78,9 +78,10 @@ type PersonResolver interface {
 	Current(profile uint32) uint32
 }
 
-// Config is a referral programme. Amounts are in the currency's minor unit. The zero
-// value of a field means its default, shown in brackets.
-type Config struct {
+// Rules are a referral programme's rules: attribution, what qualifies, rewards and
+// their hold, caps and fraud guards. Amounts are in the currency's minor unit. The
+// zero value of a field means its default, shown in brackets.
+type Rules struct {
 	Window      time.Duration // [30 days] how long a touch can lead to an attributed sign-up
 	Attribution Attribution   // [FirstReferrer]
 
@@ -97,36 +98,67 @@ type Config struct {
 	CapPeriod      time.Duration // window of CapPerPeriod, ending at the reward
 
 	Guards Guards
-	People PersonResolver // optional: asked whether referrer and referred are one person
+}
 
-	// Clock dates merges applied with ApplyMerge (whose reports carry no time); nil
-	// dates them at the zero time.
-	Clock clientele.Clock
+// An Option configures a Program. An option given a bad value makes Open fail with
+// ErrInvalid naming the option.
+type Option func(*config) error
+
+// config is what the options set.
+type config struct {
+	people PersonResolver
+	clock  clientele.Clock
+}
+
+// WithPeople makes the self-referral guard ask r whether referrer and referred are one
+// person (see PersonResolver); an *identity.Resolver is one. Without it only equal
+// profile keys and shared signals reveal a self-referral. A nil r is ErrInvalid.
+func WithPeople(r PersonResolver) Option {
+	return func(c *config) error {
+		if r == nil {
+			return fmt.Errorf("%w: WithPeople: nil PersonResolver", ErrInvalid)
+		}
+		c.people = r
+		return nil
+	}
+}
+
+// WithClock dates the merges applied with ApplyMerge, whose reports carry no time, at
+// c's Now; without it they are dated at the zero time. Every other event carries its
+// own time. A nil c is ErrInvalid.
+func WithClock(c clientele.Clock) Option {
+	return func(cf *config) error {
+		if c == nil {
+			return fmt.Errorf("%w: WithClock: nil Clock", ErrInvalid)
+		}
+		cf.clock = c
+		return nil
+	}
 }
 
 const defaultWindow = 30 * 24 * time.Hour
 
-func (c Config) withDefaults() (Config, error) {
+func (c Rules) withDefaults() (Rules, error) {
 	if c.Window == 0 {
 		c.Window = defaultWindow
 	}
 	switch {
 	case c.Window < 0 || c.Hold < 0 || c.QualifyWithin < 0 || c.CapPeriod < 0:
-		return c, fmt.Errorf("%w: config: negative duration", ErrInvalid)
+		return c, fmt.Errorf("%w: rules: negative duration", ErrInvalid)
 	case c.Attribution > LastReferrer:
-		return c, fmt.Errorf("%w: config: unknown attribution %d", ErrInvalid, c.Attribution)
+		return c, fmt.Errorf("%w: rules: unknown attribution %d", ErrInvalid, c.Attribution)
 	case c.Qualify > PurchaseOver:
-		return c, fmt.Errorf("%w: config: unknown qualifying action %d", ErrInvalid, c.Qualify)
+		return c, fmt.Errorf("%w: rules: unknown qualifying action %d", ErrInvalid, c.Qualify)
 	case c.ReferrerReward < 0 || c.ReferredReward < 0 || c.MinAmount < 0 || c.CapPerReferrer < 0 || c.CapPerPeriod < 0:
-		return c, fmt.Errorf("%w: config: negative amount", ErrInvalid)
+		return c, fmt.Errorf("%w: rules: negative amount", ErrInvalid)
 	case c.CapPerPeriod > 0 && c.CapPeriod == 0:
-		return c, fmt.Errorf("%w: config: CapPerPeriod without CapPeriod", ErrInvalid)
+		return c, fmt.Errorf("%w: rules: CapPerPeriod without CapPeriod", ErrInvalid)
 	case c.Guards.SelfReferral > Ignore || c.Guards.Cycle > Ignore || c.Guards.Velocity > Ignore:
-		return c, fmt.Errorf("%w: config: unknown guard response", ErrInvalid)
+		return c, fmt.Errorf("%w: rules: unknown guard response", ErrInvalid)
 	}
 	for _, l := range []RateLimit{c.Guards.PerReferrer, c.Guards.PerDevice, c.Guards.PerNetwork} {
 		if l.Max < 0 || l.Period < 0 || (l.Max > 0 && l.Period == 0) {
-			return c, fmt.Errorf("%w: config: velocity limit %+v: want Max >= 0 and a Period with Max", ErrInvalid, l)
+			return c, fmt.Errorf("%w: rules: velocity limit %+v: want Max >= 0 and a Period with Max", ErrInvalid, l)
 		}
 	}
 	return c, nil

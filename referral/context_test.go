@@ -10,7 +10,7 @@ import (
 // context's error before anything is decided or appended, in Apply as in the methods,
 // and a nil context is ErrInvalid.
 func TestDoneContextRecordsNothing(t *testing.T) {
-	p, st := openMem(t, Config{})
+	p, st := openMem(t, Rules{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := p.IssueCode(ctx, day(0), "code-1", 1, Signals{}, nil); !errors.Is(err, context.Canceled) {

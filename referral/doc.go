@@ -1,7 +1,7 @@
 // Package referral answers who brought whom, who earned what, and how fast a product
 // grows by referral.
 //
-//	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{
+//	prog, _ := referral.Open(&referral.MemStore{}, referral.Rules{
 //		ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour,
 //	})
 //	code, _ := prog.IssueCode(ctx, at, "code:ann", ann, referral.Signals{}, rand.Reader)
@@ -38,8 +38,8 @@
 // ledgers written before partial refunds existed hold only such records, and read as
 // before.
 //
-// The package does not import identity: it asks a [PersonResolver] whether two
-// profiles are one person, which *identity.Resolver satisfies.
+// The package does not import identity: given [WithPeople], it asks a [PersonResolver]
+// whether two profiles are one person, which *identity.Resolver satisfies.
 //
 // # Viral growth
 //
@@ -60,5 +60,7 @@
 // OpenFileStore(path, *FileOptions) with referral/storetest's Harness{Open, Reopen,
 // Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders
 // ErrNotFound, a closed store ErrClosed, with the ledger's specific sentinels, all in
-// errors.go, each message naming "referral:" once; ApplyMerge(survivor, absorbed) error.
+// errors.go, each message naming "referral:" once; ApplyMerge(survivor, absorbed) error;
+// Open takes the programme's Rules and functional Options (WithPeople, WithClock), as
+// loyalty.Open and identity.New do, and refuses a bad one with ErrInvalid.
 package referral

@@ -16,7 +16,7 @@ import (
 // the package's sentinel that names its kind, and carry "referral:" exactly once.
 func TestErrorPaths(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p, err := referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: 100})
+	p, err := referral.Open(&referral.MemStore{}, referral.Rules{ReferrerReward: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,10 @@ func TestErrorPaths(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"Open with a negative reward", second(referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: -1})), referral.ErrInvalid},
+		{"Open with a negative reward", second(referral.Open(&referral.MemStore{}, referral.Rules{ReferrerReward: -1})), referral.ErrInvalid},
+		{"Open with WithPeople(nil)", second(referral.Open(&referral.MemStore{}, referral.Rules{}, referral.WithPeople(nil))), referral.ErrInvalid},
+		{"Open with WithClock(nil)", second(referral.Open(&referral.MemStore{}, referral.Rules{}, referral.WithClock(nil))), referral.ErrInvalid},
+		{"Open with a nil Option", second(referral.Open(&referral.MemStore{}, referral.Rules{}, nil)), referral.ErrInvalid},
 		{"Order with a negative amount", p.Order(context.Background(), at, "o3", 2, "B", -5), referral.ErrInvalid},
 		{"Order with an empty key", p.Order(context.Background(), at, "", 2, "B", 5), referral.ErrInvalid},
 		{"Order key reused for another event", p.Order(context.Background(), at.Add(2*time.Hour), "o2", 2, "A", 999), referral.ErrKeyReused},

@@ -76,14 +76,14 @@ func (r *replica) Records() iter.Seq2[referral.Record, error] { return r.Since(0
 // on one is honoured on the other, and an order webhook delivered to both pays its
 // rewards once.
 func ExampleSharedStore() {
-	cfg := referral.Config{ReferrerReward: 1000, ReferredReward: 500}
+	rules := referral.Rules{ReferrerReward: 1000, ReferredReward: 500}
 	shared := &ledger{}
-	a, err := referral.Open(shared.replica(), cfg)
+	a, err := referral.Open(shared.replica(), rules)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	b, err := referral.Open(shared.replica(), cfg)
+	b, err := referral.Open(shared.replica(), rules)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -14,7 +14,7 @@ import (
 // A programme that pays the referrer 10.00 and the friend 5.00 after the friend's first
 // purchase, once a 14-day hold has passed.
 func Example() {
-	prog, err := referral.Open(&referral.MemStore{}, referral.Config{
+	prog, err := referral.Open(&referral.MemStore{}, referral.Rules{
 		ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour,
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func Example() {
 }
 
 func ExampleProgram_Refund() {
-	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{ReferrerReward: 1000})
+	prog, _ := referral.Open(&referral.MemStore{}, referral.Rules{ReferrerReward: 1000})
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
 	code, _ := prog.IssueCode(context.Background(), day(0), "c", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
 	_, _ = prog.SignUp(context.Background(), day(1), "s", 2, string(code), referral.Signals{})
@@ -64,7 +64,7 @@ func ExampleProgram_Refund() {
 // referrer 10.00 for a first order of at least 50.00, and the reward stands while the
 // order, net of its refunds, still is.
 func ExampleProgram_RefundAmount() {
-	prog, _ := referral.Open(&referral.MemStore{}, referral.Config{
+	prog, _ := referral.Open(&referral.MemStore{}, referral.Rules{
 		ReferrerReward: 1000, Qualify: referral.PurchaseOver, MinAmount: 5000,
 	})
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
@@ -161,10 +161,10 @@ func ExampleOpenFileStore() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "ledger.wal")
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
-	cfg := referral.Config{Qualify: referral.AtSignup, ReferrerReward: 700}
+	rules := referral.Rules{Qualify: referral.AtSignup, ReferrerReward: 700}
 
 	store, _ := referral.OpenFileStore(path, nil)
-	prog, _ := referral.Open(store, cfg)
+	prog, _ := referral.Open(store, rules)
 	code, _ := prog.IssueCode(context.Background(), day(0), "c", 1, referral.Signals{}, bytes.NewReader(make([]byte, 10)))
 	_, _ = prog.SignUp(context.Background(), day(1), "s", 2, string(code), referral.Signals{})
 	_ = store.Close()
@@ -172,7 +172,7 @@ func ExampleOpenFileStore() {
 	// After a restart the ledger replays to the same balances.
 	store, _ = referral.OpenFileStore(path, nil)
 	defer store.Close()
-	prog, _ = referral.Open(store, cfg)
+	prog, _ = referral.Open(store, rules)
 	fmt.Printf("%+v\n", prog.Balance(day(2), 1))
 	// Output:
 	// {Earned:700 Held:0 Paid:0 Payable:700}

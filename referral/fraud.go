@@ -61,7 +61,7 @@ func (p *Program) selfReferral(ev *Record, referrer uint32) string {
 	if s.canon(referrer) == s.canon(ev.Profile) {
 		return fmt.Sprintf("profile %d is the referrer's own profile", ev.Profile)
 	}
-	if r := p.cfg.People; r != nil {
+	if r := p.people; r != nil {
 		if a, b := r.Current(referrer), r.Current(ev.Profile); a != 0 && a == b {
 			return fmt.Sprintf("identity resolves profiles %d and %d to one person (%d)", referrer, ev.Profile, a)
 		}

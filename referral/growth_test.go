@@ -181,7 +181,7 @@ func TestKIntervalCoverage(t *testing.T) {
 }
 
 func TestProgramGrowthViews(t *testing.T) {
-	p, _ := openMem(t, Config{})
+	p, _ := openMem(t, Rules{})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(30))
 	must(t, err)
 	_, err = p.SignUp(context.Background(), day(0), "s1", 1, "", Signals{})

@@ -19,7 +19,7 @@ func benchProgram(b *testing.B) (*Program, *FileStore) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { fs.Close() })
-	p, err := Open(fs, Config{ReferrerReward: 100})
+	p, err := Open(fs, Rules{ReferrerReward: 100})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func BenchmarkLedgerReplay(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Open(fs, Config{}); err != nil {
+		if _, err := Open(fs, Rules{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func BenchmarkLedgerReplay(b *testing.B) {
 // BenchmarkLedgerDecideMemory is the programme's own cost per event, without a disk:
 // Apply into a MemStore.
 func BenchmarkLedgerDecideMemory(b *testing.B) {
-	p, err := Open(&MemStore{}, Config{ReferrerReward: 100})
+	p, err := Open(&MemStore{}, Rules{ReferrerReward: 100})
 	if err != nil {
 		b.Fatal(err)
 	}

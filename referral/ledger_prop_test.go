@@ -49,8 +49,8 @@ const (
 	propMin            = 500
 )
 
-func (w world) config() Config {
-	cfg := Config{ReferrerReward: propReferrerReward, ReferredReward: propReferredReward, Hold: propHold,
+func (w world) config() Rules {
+	cfg := Rules{ReferrerReward: propReferrerReward, ReferredReward: propReferredReward, Hold: propHold,
 		Guards: Guards{Cycle: Ignore, Velocity: Ignore}}
 	if w.over {
 		cfg.Qualify, cfg.MinAmount = PurchaseOver, propMin
@@ -331,11 +331,11 @@ func TestPropertyLedgerIdempotentUnderDuplicates(t *testing.T) {
 // and replaying the store reproduces the programme.
 func TestPropertyMergesKeepAForest(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		cfg := Config{ReferrerReward: 100, ReferredReward: 30, Hold: 24 * time.Hour, CapPerReferrer: 250, Clock: clientele.FixedClock(day(40))}
+		cfg, clock := Rules{ReferrerReward: 100, ReferredReward: 30, Hold: 24 * time.Hour, CapPerReferrer: 250}, WithClock(clientele.FixedClock(day(40)))
 		if rapid.Bool().Draw(t, "purchase over") {
 			cfg.Qualify, cfg.MinAmount = PurchaseOver, 60
 		}
-		p, st := openMem(t, cfg)
+		p, st := openMem(t, cfg, clock)
 		codes := map[uint32]Code{}
 		rnd := newSeeded(7)
 		steps := rapid.IntRange(1, 40).Draw(t, "steps")
@@ -399,7 +399,7 @@ func TestPropertyMergesKeepAForest(t *testing.T) {
 				}
 			}
 		}
-		re, err := Open(st, cfg)
+		re, err := Open(st, cfg, clock)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/groupcommit"
 	"github.com/clientele-go/clientele/internal/sharedlog"
 )
@@ -34,7 +35,9 @@ import (
 // again at its next event rather than stop. [Program.CatchUp] and
 // [Program.Position] give read-your-writes across replicas.
 type Program struct {
-	cfg    Config
+	cfg    Rules
+	people PersonResolver  // WithPeople; nil: none
+	clock  clientele.Clock // WithClock; nil: merges dated at the zero time
 	store  Store
 	shared SharedStore // store, when it is shared
 
@@ -48,17 +51,26 @@ type Program struct {
 	log     *sharedlog.Log[Record] // the place on the ledger, when store is shared
 }
 
-// Open replays store into a programme run by cfg. The configuration may differ from the
-// one the records were decided under: past decisions stand, new events follow cfg.
-func Open(store Store, cfg Config) (*Program, error) {
-	cfg, err := cfg.withDefaults()
+// Open replays store into a programme run by rules. The rules may differ from those the
+// records were decided under: past decisions stand, new events follow rules.
+func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
+	rules, err := rules.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if store == nil {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
-	p := &Program{cfg: cfg, store: store, st: newState()}
+	var c config
+	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: open: nil option", ErrInvalid)
+		}
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	p := &Program{cfg: rules, people: c.people, clock: c.clock, store: store, st: newState()}
 	p.group = groupcommit.New(&p.mu, p.flush)
 	p.shared, _ = store.(SharedStore)
 	if p.pos, err = replay(p.st, store.Records(), 0); err != nil {
@@ -278,7 +290,7 @@ type Decision struct {
 }
 
 // SignUp records that profile signed up, with the code it entered (may be empty) and
-// its signals, and attributes it to a referrer as Config says. A retry with the same key
+// its signals, and attributes it to a referrer as the Rules say. A retry with the same key
 // returns the original decision.
 func (p *Program) SignUp(ctx context.Context, at time.Time, key string, profile uint32, code string, sig Signals) (Decision, error) {
 	if err := p.submit(ctx, Record{Kind: KindSignup, Key: key, At: at, Profile: profile, Code: normalCode(Code(code)), Signals: sig}); err != nil {
@@ -327,7 +339,7 @@ func (p *Program) Refund(ctx context.Context, at time.Time, key string, orderID 
 //
 // The rewards the order qualified stand while it still qualifies at its net amount, its
 // amount minus the refunds dated no later: with [FirstPurchase] until it is fully
-// refunded, with [PurchaseOver] while the net amount is at least Config.MinAmount. The
+// refunded, with [PurchaseOver] while the net amount is at least Rules.MinAmount. The
 // refund after which it no longer does, taking refunds by their dates, claws them back
 // exactly as [Program.Refund] does, dated at that refund. A refund that arrives after
 // the claw-back but makes the order stop qualifying earlier moves the claw-back to that
@@ -361,15 +373,15 @@ func ctxErr(ctx context.Context, kind Kind, key string) error {
 // ApplyMerge records an identity merge: the absorbed profile is now the survivor (call
 // it once for each of identity.Merge's Absorbed). Referrals, balances and codes of the
 // absorbed follow the survivor; a referral that the merge reveals as a self-referral
-// loses its rewards (claw-back). The merge is dated by Config.Clock. Repeating a merge
+// loses its rewards (claw-back). The merge is dated by WithClock's clock. Repeating a merge
 // changes nothing; a zero profile or a merge into itself fails with ErrInvalid.
 func (p *Program) ApplyMerge(survivor, absorbed uint32) error {
 	// The key keeps the form of ledgers written when a merge could absorb several
 	// profiles at once ("merge:3<[4]"), so that replaying them stays idempotent.
 	key := fmt.Sprintf("merge:%d<%v", survivor, []uint32{absorbed})
 	var at time.Time
-	if p.cfg.Clock != nil {
-		at = p.cfg.Clock.Now()
+	if p.clock != nil {
+		at = p.clock.Now()
 	}
 	return p.submit(context.Background(), Record{Kind: KindMerge, Key: key, At: at, Profile: survivor, Absorbed: []uint32{absorbed}})
 }

@@ -48,17 +48,17 @@ func must(t tb, err error) {
 	}
 }
 
-func openMem(t tb, cfg Config) (*Program, *MemStore) {
+func openMem(t tb, cfg Rules, opts ...Option) (*Program, *MemStore) {
 	t.Helper()
 	st := &MemStore{}
-	p, err := Open(st, cfg)
+	p, err := Open(st, cfg, opts...)
 	must(t, err)
 	return p, st
 }
 
 // referredPair opens a programme in which profile 1 holds a code and profile 2 signed up
 // with it on day 1.
-func referredPair(t tb, cfg Config, seed byte) (*Program, *MemStore, Code) {
+func referredPair(t tb, cfg Rules, seed byte) (*Program, *MemStore, Code) {
 	t.Helper()
 	p, st := openMem(t, cfg)
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(seed))
@@ -72,7 +72,7 @@ func referredPair(t tb, cfg Config, seed byte) (*Program, *MemStore, Code) {
 // out by hand: the referrer earns 1000 and the friend 500 when the friend's first order
 // (day 3) qualifies; both are held 14 days, so payable on day 17.
 func TestProgrammeByHand(t *testing.T) {
-	p, _ := openMem(t, Config{ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour})
+	p, _ := openMem(t, Rules{ReferrerReward: 1000, ReferredReward: 500, Hold: 14 * 24 * time.Hour})
 	code, err := p.IssueCode(context.Background(), day(0), "code-1", 1, Signals{Email: "ann@x"}, newSeeded(1))
 	must(t, err)
 	must(t, p.Click(context.Background(), day(1), "click-1", 2, strings.ToLower(code.String())))
@@ -113,7 +113,7 @@ func TestProgrammeByHand(t *testing.T) {
 }
 
 func TestClawbackWhileHeld(t *testing.T) {
-	p, _, _ := referredPair(t, Config{ReferrerReward: 1000, Hold: 30 * 24 * time.Hour}, 2)
+	p, _, _ := referredPair(t, Rules{ReferrerReward: 1000, Hold: 30 * 24 * time.Hour}, 2)
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 100))
 	must(t, p.Refund(context.Background(), day(10), "r", "A"))
 	for _, d := range []float64{5, 15, 40} {
@@ -128,7 +128,7 @@ func TestAttributionWindowAndRule(t *testing.T) {
 		rule Attribution
 		want uint32
 	}{{FirstReferrer, 10}, {LastReferrer, 11}} {
-		p, _ := openMem(t, Config{Attribution: c.rule, Window: 7 * 24 * time.Hour})
+		p, _ := openMem(t, Rules{Attribution: c.rule, Window: 7 * 24 * time.Hour})
 		var codes []Code
 		for i, ref := range []uint32{9, 10, 11} {
 			code, err := p.IssueCode(context.Background(), day(0), fmt.Sprint("c", i), ref, Signals{}, newSeeded(byte(i+3)))
@@ -146,7 +146,7 @@ func TestAttributionWindowAndRule(t *testing.T) {
 	}
 	// An invitation to the friend's email counts as a touch; with none in the window the
 	// sign-up is organic.
-	p, _ := openMem(t, Config{})
+	p, _ := openMem(t, Rules{})
 	must(t, p.Invite(context.Background(), day(0), "inv", 5, Signals{Email: "friend@x"}))
 	d, err := p.SignUp(context.Background(), day(3), "s", 6, "", Signals{Email: "friend@x"})
 	must(t, err)
@@ -172,7 +172,11 @@ func (m samePerson) Current(p uint32) uint32 { return m[p] }
 
 func TestFraudGuards(t *testing.T) {
 	setup := func(g Guards, people PersonResolver) (*Program, Code) {
-		p, _ := openMem(t, Config{Guards: g, People: people, Qualify: AtSignup, ReferrerReward: 100})
+		var opts []Option
+		if people != nil {
+			opts = append(opts, WithPeople(people))
+		}
+		p, _ := openMem(t, Rules{Guards: g, Qualify: AtSignup, ReferrerReward: 100}, opts...)
 		code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{Email: "ann@x", Phone: "+1", Device: "dev-ann"}, newSeeded(9))
 		must(t, err)
 		return p, code
@@ -217,7 +221,7 @@ func TestFraudGuards(t *testing.T) {
 func TestCycleGuard(t *testing.T) {
 	// Profile 1 has a code before it signs up; 2 joins through it; then 1 signs up with
 	// 2's code, which would make 1 its own grand-referrer.
-	p, _ := openMem(t, Config{})
+	p, _ := openMem(t, Rules{})
 	c1, err := p.IssueCode(context.Background(), day(0), "c1", 1, Signals{}, newSeeded(11))
 	must(t, err)
 	_, err = p.SignUp(context.Background(), day(1), "s2", 2, string(c1), Signals{})
@@ -232,7 +236,7 @@ func TestCycleGuard(t *testing.T) {
 }
 
 func TestVelocityGuards(t *testing.T) {
-	p, _ := openMem(t, Config{Guards: Guards{
+	p, _ := openMem(t, Rules{Guards: Guards{
 		Velocity:    Flag,
 		PerReferrer: RateLimit{Max: 2, Period: 24 * time.Hour},
 		PerDevice:   RateLimit{Max: 1, Period: 24 * time.Hour},
@@ -267,7 +271,7 @@ func TestVelocityGuards(t *testing.T) {
 }
 
 func TestCaps(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 400, CapPerReferrer: 1000, CapPerPeriod: 700, CapPeriod: 7 * 24 * time.Hour})
+	p, _ := openMem(t, Rules{Qualify: AtSignup, ReferrerReward: 400, CapPerReferrer: 1000, CapPerPeriod: 700, CapPeriod: 7 * 24 * time.Hour})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(14))
 	must(t, err)
 	var earned []int64
@@ -286,7 +290,7 @@ func TestCaps(t *testing.T) {
 }
 
 func TestPurchaseOverAndWithin(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: PurchaseOver, MinAmount: 5000, QualifyWithin: 30 * 24 * time.Hour, ReferrerReward: 100})
+	p, _ := openMem(t, Rules{Qualify: PurchaseOver, MinAmount: 5000, QualifyWithin: 30 * 24 * time.Hour, ReferrerReward: 100})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(15))
 	must(t, err)
 	for i := range 2 {
@@ -302,7 +306,7 @@ func TestPurchaseOverAndWithin(t *testing.T) {
 }
 
 func TestOrderBeforeSignupArrives(t *testing.T) {
-	p, _ := openMem(t, Config{ReferrerReward: 100})
+	p, _ := openMem(t, Rules{ReferrerReward: 100})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(16))
 	must(t, err)
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10)) // the webhook of the order came first
@@ -318,7 +322,7 @@ func TestOrderBeforeSignupArrives(t *testing.T) {
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
-	p, st, _ := referredPair(t, Config{ReferrerReward: 100}, 17)
+	p, st, _ := referredPair(t, Rules{ReferrerReward: 100}, 17)
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 10))
 	other, err := NewCode(newSeeded(99))
 	must(t, err)
@@ -387,7 +391,7 @@ func recordsOf(t tb, s Store) func(func(Record) bool) {
 }
 
 func TestIdempotentRetries(t *testing.T) {
-	p, st := openMem(t, Config{ReferrerReward: 100, ReferredReward: 50})
+	p, st := openMem(t, Rules{ReferrerReward: 100, ReferredReward: 50})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(18))
 	must(t, err)
 	again, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(19))
@@ -413,7 +417,7 @@ func TestIdempotentRetries(t *testing.T) {
 }
 
 func TestMergeRemaps(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, ReferredReward: 10, Clock: clientele.FixedClock(day(50))})
+	p, _ := openMem(t, Rules{Qualify: AtSignup, ReferrerReward: 100, ReferredReward: 10}, WithClock(clientele.FixedClock(day(50))))
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(20))
 	must(t, err)
 	for i, prof := range []uint32{2, 3} {
@@ -495,15 +499,18 @@ func balances(p *Program) map[string]Balance {
 	return out
 }
 
-func testConfig() Config {
-	return Config{ReferrerReward: 300, ReferredReward: 100, Hold: 10 * 24 * time.Hour, CapPerReferrer: 800, Clock: clientele.FixedClock(day(45))}
+func testRules() Rules {
+	return Rules{ReferrerReward: 300, ReferredReward: 100, Hold: 10 * 24 * time.Hour, CapPerReferrer: 800}
 }
+
+// testClock dates the merges of the programmes testRules runs.
+func testClock() Option { return WithClock(clientele.FixedClock(day(45))) }
 
 func TestFileReopenReplays(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.wal")
 	fs, err := OpenFileStore(path, nil)
 	must(t, err)
-	p, err := Open(fs, testConfig())
+	p, err := Open(fs, testRules(), testClock())
 	must(t, err)
 	scenario(t, p)
 	want := balances(p)
@@ -512,7 +519,7 @@ func TestFileReopenReplays(t *testing.T) {
 	fs2, err := OpenFileStore(path, nil)
 	must(t, err)
 	defer fs2.Close()
-	q, err := Open(fs2, testConfig())
+	q, err := Open(fs2, testRules(), testClock())
 	must(t, err)
 	if diff := cmp.Diff(want, balances(q)); diff != "" {
 		t.Errorf("balances after reopen (-before +after):\n%s", diff)
@@ -570,7 +577,7 @@ func TestCrashAtEveryByte(t *testing.T) {
 		if err != nil {
 			t.Fatalf("cut at %d: open: %v", off, err)
 		}
-		q, err := Open(cs, testConfig())
+		q, err := Open(cs, testRules(), testClock())
 		if err != nil {
 			t.Fatalf("cut at %d: replay: %v", off, err)
 		}
@@ -578,7 +585,7 @@ func TestCrashAtEveryByte(t *testing.T) {
 		if _, ok := ref[k]; !ok {
 			m := &MemStore{}
 			must(t, m.Append(all[:k]...))
-			rp, err := Open(m, testConfig())
+			rp, err := Open(m, testRules(), testClock())
 			must(t, err)
 			ref[k] = balances(rp)
 		}
@@ -596,7 +603,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.wal")
 	fs, err := OpenFileStore(path, nil)
 	must(t, err)
-	p, err := Open(fs, Config{Qualify: AtSignup, ReferrerReward: 1})
+	p, err := Open(fs, Rules{Qualify: AtSignup, ReferrerReward: 1})
 	must(t, err)
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(21))
 	must(t, err)
@@ -620,7 +627,7 @@ func TestConcurrentEventsGroupCommit(t *testing.T) {
 	fs2, err := OpenFileStore(path, nil)
 	must(t, err)
 	defer fs2.Close()
-	q, err := Open(fs2, Config{})
+	q, err := Open(fs2, Rules{})
 	must(t, err)
 	if got := q.Balance(day(2), 1).Earned; got != workers*each {
 		t.Errorf("after reopen the referrer earned %d, want %d", got, workers*each)
@@ -681,7 +688,7 @@ func FuzzDecodeBatch(f *testing.F) {
 // self-referral, or a loop; the voided referrals lose their rewards and leave the tree,
 // so that the tree stays a forest.
 func TestMergeVoidsReferrals(t *testing.T) {
-	p, _ := openMem(t, Config{Qualify: AtSignup, ReferrerReward: 100, Clock: clientele.FixedClock(day(30))})
+	p, _ := openMem(t, Rules{Qualify: AtSignup, ReferrerReward: 100}, WithClock(clientele.FixedClock(day(30))))
 	codes := map[uint32]Code{}
 	for prof := uint32(1); prof <= 6; prof++ {
 		c, err := p.IssueCode(context.Background(), day(0), fmt.Sprint("c", prof), prof, Signals{}, newSeeded(byte(40+prof)))
@@ -735,7 +742,7 @@ func writeSmallScenario(t *testing.T, path string) []byte {
 	t.Helper()
 	fs, err := OpenFileStore(path, nil)
 	must(t, err)
-	p, err := Open(fs, testConfig())
+	p, err := Open(fs, testRules(), testClock())
 	must(t, err)
 	smallScenario(t, p)
 	must(t, fs.Close())
@@ -755,7 +762,7 @@ func TestDamagedLedgerRefused(t *testing.T) {
 }
 
 func TestPayoutsInTimeOrder(t *testing.T) {
-	p, _, _ := referredPair(t, Config{Qualify: AtSignup, ReferrerReward: 100}, 50)
+	p, _, _ := referredPair(t, Rules{Qualify: AtSignup, ReferrerReward: 100}, 50)
 	must(t, p.Payout(context.Background(), day(20), "p1", 1, 100))
 	// Dated before the first payout, this one would see 100 payable and pay it twice.
 	if err := p.Payout(context.Background(), day(15), "p0", 1, 100); !errors.Is(err, ErrInvalid) {
@@ -767,7 +774,7 @@ func TestPayoutsInTimeOrder(t *testing.T) {
 }
 
 func TestVelocityCountsOnlyReferredSignups(t *testing.T) {
-	p, _ := openMem(t, Config{Guards: Guards{Velocity: Block, PerDevice: RateLimit{Max: 1, Period: 24 * time.Hour}}})
+	p, _ := openMem(t, Rules{Guards: Guards{Velocity: Block, PerDevice: RateLimit{Max: 1, Period: 24 * time.Hour}}})
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(51))
 	must(t, err)
 	for i := range 3 { // a family signing up on one tablet, on their own

@@ -91,7 +91,7 @@ func TestPartialRefunds(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := Config{ReferrerReward: 300, ReferredReward: 100, Hold: 5 * 24 * time.Hour}
+			cfg := Rules{ReferrerReward: 300, ReferredReward: 100, Hold: 5 * 24 * time.Hour}
 			if c.min > 0 {
 				cfg.Qualify, cfg.MinAmount = PurchaseOver, c.min
 			}
@@ -126,7 +126,7 @@ func TestPartialRefunds(t *testing.T) {
 }
 
 func TestRefundErrorsSayWhat(t *testing.T) {
-	p, _, _ := referredPair(t, Config{ReferrerReward: 300}, 61)
+	p, _, _ := referredPair(t, Rules{ReferrerReward: 300}, 61)
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 	must(t, p.RefundAmount(context.Background(), day(3), "r1", "A", 700))
 	err := p.RefundAmount(context.Background(), day(4), "r2", "A", 301)
@@ -148,7 +148,7 @@ func TestRefundErrorsSayWhat(t *testing.T) {
 // TestPartialRefundAfterPayout: the referrer was paid before the refund that stops the
 // order qualifying; the claw-back leaves it owing the reward, as a whole refund would.
 func TestPartialRefundAfterPayout(t *testing.T) {
-	p, _, _ := referredPair(t, Config{ReferrerReward: 300, Hold: 5 * 24 * time.Hour, Qualify: PurchaseOver, MinAmount: 500}, 62)
+	p, _, _ := referredPair(t, Rules{ReferrerReward: 300, Hold: 5 * 24 * time.Hour, Qualify: PurchaseOver, MinAmount: 500}, 62)
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 	must(t, p.Payout(context.Background(), day(8), "pay", 1, 300)) // payable since day 7
 	must(t, p.RefundAmount(context.Background(), day(9), "r1", "A", 400))
@@ -174,7 +174,7 @@ func TestPartialRefundAfterPayout(t *testing.T) {
 // TestClawbackFreesCap: a referral clawed back by partial refunds no longer counts
 // against the referrer's cap, as after a whole refund.
 func TestClawbackFreesCap(t *testing.T) {
-	p, _, code := referredPair(t, Config{ReferrerReward: 300, CapPerReferrer: 300}, 63)
+	p, _, code := referredPair(t, Rules{ReferrerReward: 300, CapPerReferrer: 300}, 63)
 	must(t, p.Order(context.Background(), day(2), "o2", 2, "A", 1000))
 	must(t, p.RefundAmount(context.Background(), day(3), "r1", "A", 500))
 	must(t, p.RefundAmount(context.Background(), day(4), "r2", "A", 500))
@@ -200,7 +200,7 @@ func TestNoSecondQualification(t *testing.T) {
 		{"partial refunds", 0, []refundStep{{"r1", 3, 500, nil}, {"r2", 4, 500, nil}}},
 		{"under the minimum", 500, []refundStep{{"r1", 3, 501, nil}}},
 	} {
-		cfg := Config{ReferrerReward: 300}
+		cfg := Rules{ReferrerReward: 300}
 		if c.min > 0 {
 			cfg.Qualify, cfg.MinAmount = PurchaseOver, c.min
 		}
@@ -222,7 +222,7 @@ func TestNoSecondQualification(t *testing.T) {
 // 8, 5, the first two make it stop on day 9 (700 after day 8, 400 after day 9); the
 // third moves that to day 8, which takes a record cancelling the day-9 claw-back.
 func TestRefundsInAnyArrivalOrder(t *testing.T) {
-	cfg := Config{ReferrerReward: 300, Hold: 2 * 24 * time.Hour, Qualify: PurchaseOver, MinAmount: 500}
+	cfg := Rules{ReferrerReward: 300, Hold: 2 * 24 * time.Hour, Qualify: PurchaseOver, MinAmount: 500}
 	refunds := map[string]refundStep{"r5": {"r5", 5, 300, nil}, "r8": {"r8", 8, 300, nil}, "r9": {"r9", 9, 300, nil}}
 	deliver := func(order ...string) *Program {
 		p, _, _ := referredPair(t, cfg, 65)
@@ -269,9 +269,9 @@ func TestLedgerBeforePartialRefunds(t *testing.T) {
 	fs, err := OpenFileStore(path, nil)
 	must(t, err)
 	defer fs.Close()
-	old, err := Open(fs, testConfig())
+	old, err := Open(fs, testRules(), testClock())
 	must(t, err)
-	now, _ := openMem(t, testConfig())
+	now, _ := openMem(t, testRules(), testClock())
 	smallScenario(t, now)
 	if diff := cmp.Diff(balances(now), balances(old)); diff != "" {
 		t.Errorf("old ledger (-written now +written before):\n%s", diff)
@@ -288,7 +288,7 @@ func TestLedgerBeforePartialRefunds(t *testing.T) {
 // signupFirstOrLast runs a referral of profile 2 by profile 1 (sign-up on day 1) whose
 // order A of 1000 (day 2) is refunded by steps. The sign-up is delivered first, or last
 // (after the order and its refunds, as webhooks out of order may be).
-func signupFirstOrLast(t *testing.T, cfg Config, signupFirst bool, steps ...refundStep) *Program {
+func signupFirstOrLast(t *testing.T, cfg Rules, signupFirst bool, steps ...refundStep) *Program {
 	t.Helper()
 	p, _ := openMem(t, cfg)
 	code, err := p.IssueCode(context.Background(), day(0), "c", 1, Signals{}, newSeeded(66))
@@ -314,7 +314,7 @@ func signupFirstOrLast(t *testing.T, cfg Config, signupFirst bool, steps ...refu
 // back arrive before the sign-up they follow; when it arrives, the order qualifies and
 // its rewards are clawed back as of the second refund, as in time order.
 func TestRefundsBeforeSignupArrives(t *testing.T) {
-	cfg := Config{ReferrerReward: 300, ReferredReward: 100}
+	cfg := Rules{ReferrerReward: 300, ReferredReward: 100}
 	steps := []refundStep{{"r1", 3, 400, nil}, {"r2", 4, 600, nil}}
 	want := quarterDays(signupFirstOrLast(t, cfg, true, steps...))
 	if want["1@3.75"] != (Balance{Earned: 300, Payable: 300}) || want["1@4"] != (Balance{}) {
@@ -332,7 +332,7 @@ func TestRefundsBeforeSignupArrives(t *testing.T) {
 // first or last.
 func TestWholeRefundTakesWhatIsLeft(t *testing.T) {
 	for _, signupFirst := range []bool{true, false} {
-		p := signupFirstOrLast(t, Config{ReferrerReward: 300}, signupFirst, refundStep{"r6", 6, 400, nil}, refundStep{"r3", 3, 0, nil})
+		p := signupFirstOrLast(t, Rules{ReferrerReward: 300}, signupFirst, refundStep{"r6", 6, 400, nil}, refundStep{"r3", 3, 0, nil})
 		for when, want := range map[float64]int64{5.9: 300, 6: 0} {
 			if got := p.Balance(day(when), 1).Earned; got != want {
 				t.Errorf("sign-up first %v: earned %d on day %v, want %d", signupFirst, got, when, want)

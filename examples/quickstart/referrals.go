@@ -52,7 +52,7 @@ var attributionModels = []struct {
 // measures viral growth on the attributed sign-ups and attributes sign-ups to the
 // marketing channels that touched people before.
 func runReferrals(r *resolved, start, end time.Time) (*referrals, map[uint32]uint32, error) {
-	prog, err := referral.Open(&referral.MemStore{}, referral.Config{
+	prog, err := referral.Open(&referral.MemStore{}, referral.Rules{
 		ReferrerReward: 1000,
 		ReferredReward: 500,
 		Hold:           14 * day,

@@ -108,7 +108,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Config, snapEvery uint64) error {
+func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Rules, snapEvery uint64) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}

@@ -53,10 +53,8 @@ func (s *server) referralRoutes(mux *http.ServeMux) {
 
 // openReferral opens the programme on the storage's ledger with the resolver as its
 // judge of who is one person.
-func (s *server) openReferral(ledger referral.Store, cfg referral.Config) error {
-	cfg.People = s.ids
-	cfg.Clock = s.clock
-	p, err := referral.Open(ledger, cfg)
+func (s *server) openReferral(ledger referral.Store, rules referral.Rules) error {
+	p, err := referral.Open(ledger, rules, referral.WithPeople(s.ids), referral.WithClock(s.clock))
 	if err != nil {
 		return err
 	}
@@ -205,6 +203,6 @@ func (s *server) getPayables(w http.ResponseWriter, r *http.Request) {
 // defaultProgramme is the programme unless the -reward flags say otherwise: the
 // referrer earns 10.00 and the friend 5.00 at the friend's first order, payable at once,
 // with the self-referral guard blocking.
-func defaultProgramme() referral.Config {
-	return referral.Config{ReferrerReward: 1000, ReferredReward: 500}
+func defaultProgramme() referral.Rules {
+	return referral.Rules{ReferrerReward: 1000, ReferredReward: 500}
 }

@@ -39,8 +39,8 @@ type storage struct {
 	segments segment.Store
 	events   eventLog
 	ledger   referral.Store
-	// programme is the referral programme's configuration (the -reward flags).
-	programme referral.Config
+	// programme is the referral programme's rules (the -reward flags).
+	programme referral.Rules
 	// snapshotEvery is how many events the server applies between segment snapshots
 	// (-snapshot-every).
 	snapshotEvery uint64

@@ -267,7 +267,7 @@ func (c clock) Now() time.Time { return time.Time(c) }
 // merge.
 func referralLedger() format {
 	day := func(d int) time.Time { return t0.AddDate(0, 0, d) }
-	cfg := referral.Config{ReferrerReward: 500, ReferredReward: 100, Hold: 7 * 24 * time.Hour, Clock: clock(day(60))}
+	rules, merges := referral.Rules{ReferrerReward: 500, ReferredReward: 100, Hold: 7 * 24 * time.Hour}, referral.WithClock(clock(day(60)))
 	state := func(p *referral.Program) string {
 		var sb strings.Builder
 		for prof := uint32(1); prof <= 30; prof++ {
@@ -278,7 +278,7 @@ func referralLedger() format {
 	}
 	return walFormat("referral ledger", "ledger.wal", referral.ErrCorrupt, func(path string) (*referral.FileStore, error) { return referral.OpenFileStore(path, nil) },
 		func(t *testing.T, s *referral.FileStore) string {
-			p, err := referral.Open(s, cfg)
+			p, err := referral.Open(s, rules, merges)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +312,7 @@ func referralLedger() format {
 			return state(p)
 		},
 		func(s *referral.FileStore) (string, error) {
-			p, err := referral.Open(s, cfg)
+			p, err := referral.Open(s, rules, merges)
 			if err != nil {
 				return "", err
 			}

@@ -76,5 +76,7 @@
 // OpenFileStore(path, *FileOptions) with storetest's Harness{Open, Reopen, Close};
 // bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders ErrNotFound, a
 // closed store ErrClosed, with the ledger's own sentinels, all in errors.go, each
-// message naming "loyalty:" once; methods take (ctx, at, key, subject...).
+// message naming "loyalty:" once; methods take (ctx, at, key, subject...); Open takes
+// the programme's Rules and functional Options (WithOnTier), as referral.Open and
+// identity.New do, and refuses a bad one with ErrInvalid.
 package loyalty

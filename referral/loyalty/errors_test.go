@@ -102,6 +102,9 @@ func TestBadRules(t *testing.T) {
 	if _, err := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{}, loyalty.WithOnTier(nil)); !errors.Is(err, loyalty.ErrInvalid) {
 		t.Errorf("nil hook: %v", err)
 	}
+	if _, err := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{}, nil); !errors.Is(err, loyalty.ErrInvalid) {
+		t.Errorf("nil option: %v", err)
+	}
 	l, _ := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{})
 	if _, err := l.Liability(day(1), &loyalty.LiabilityOptions{CostPerPoint: -1}); !errors.Is(err, loyalty.ErrInvalid) {
 		t.Errorf("negative cost: %v", err)

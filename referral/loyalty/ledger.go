@@ -45,8 +45,14 @@ type queued struct {
 	change *TierChange // rare: a pointer keeps the common entry at two words
 }
 
-// Option configures a Ledger.
-type Option func(*Ledger) error
+// An Option configures a Ledger. An option given a bad value makes Open fail with
+// ErrInvalid naming the option.
+type Option func(*config) error
+
+// config is what the options set.
+type config struct {
+	onTier func(TierChange)
+}
 
 // WithOnTier calls fn with every tier change an event causes, once the event is
 // durable, one call at a time and in ledger order: the hook that keeps segment tags
@@ -66,11 +72,11 @@ type Option func(*Ledger) error
 // members even when their tiers at its instant stay (From == To). (A host that records
 // other events dated before its last tick retags their members itself.)
 func WithOnTier(fn func(TierChange)) Option {
-	return func(l *Ledger) error {
+	return func(c *config) error {
 		if fn == nil {
 			return fmt.Errorf("%w: WithOnTier: nil function", ErrInvalid)
 		}
-		l.onTier = fn
+		c.onTier = fn
 		return nil
 	}
 }
@@ -86,16 +92,17 @@ func Open(store Store, rules Rules, opts ...Option) (*Ledger, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
-	l := &Ledger{rules: rules, store: store}
-	l.group = groupcommit.New(&l.mu, l.flush)
+	var c config
 	for _, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("%w: open: nil option", ErrInvalid)
 		}
-		if err := o(l); err != nil {
+		if err := o(&c); err != nil {
 			return nil, err
 		}
 	}
+	l := &Ledger{rules: rules, store: store, onTier: c.onTier}
+	l.group = groupcommit.New(&l.mu, l.flush)
 	l.st = newState(&l.rules)
 	n := 0
 	for r, err := range store.Records() {

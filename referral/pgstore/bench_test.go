@@ -37,8 +37,8 @@ func benchEvents(b *testing.B, ps []*referral.Program, callers int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-func benchConfig() referral.Config {
-	return referral.Config{ReferrerReward: 1000, ReferredReward: 500}
+func benchConfig() referral.Rules {
+	return referral.Rules{ReferrerReward: 1000, ReferredReward: 500}
 }
 
 // BenchmarkEventsPostgres: events through one ledger in PostgreSQL with one and four

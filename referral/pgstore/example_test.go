@@ -29,7 +29,7 @@ func ExampleOpen() {
 		return
 	}
 	defer s.Close()
-	p, err := referral.Open(s, referral.Config{ReferrerReward: 1000, ReferredReward: 500})
+	p, err := referral.Open(s, referral.Rules{ReferrerReward: 1000, ReferredReward: 500})
 	if err != nil {
 		fmt.Println(err)
 		return

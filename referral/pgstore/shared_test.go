@@ -31,8 +31,8 @@ func TestMain(m *testing.M) {
 // checks make decisions depend on what every replica recorded before.
 const referrers = 6
 
-func config() referral.Config {
-	return referral.Config{
+func config() referral.Rules {
+	return referral.Rules{
 		ReferrerReward: 1000, ReferredReward: 500, CapPerReferrer: 6000,
 		Guards: referral.Guards{Velocity: referral.Block, PerDevice: referral.RateLimit{Max: 5, Period: 30 * 24 * time.Hour}},
 	}

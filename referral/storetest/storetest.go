@@ -114,14 +114,15 @@ func equal(a, b referral.Record) bool {
 }
 
 var (
-	day = func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
-	cfg = referral.Config{ReferrerReward: 500, ReferredReward: 100, Clock: clientele.FixedClock(day(90))}
+	day   = func(d int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
+	rules = referral.Rules{ReferrerReward: 500, ReferredReward: 100}
+	clock = referral.WithClock(clientele.FixedClock(day(90)))
 )
 
 // writeHistory runs a programme on s: a code, three sign-ups through it and their
 // orders, which earn the referrer rewards.
 func writeHistory(s referral.Store) error {
-	p, err := referral.Open(s, cfg)
+	p, err := referral.Open(s, rules, clock)
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func writeHistory(s referral.Store) error {
 
 // balances replays s and describes the balances of the history's profiles.
 func balances(s referral.Store) (string, error) {
-	p, err := referral.Open(s, cfg)
+	p, err := referral.Open(s, rules, clock)
 	if err != nil {
 		return "", err
 	}
