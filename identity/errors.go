@@ -11,11 +11,10 @@ import (
 var (
 	// ErrInvalid means an argument is malformed: an empty or over-long kind, a value
 	// that is not UTF-8 or longer than Rules.MaxValueLen, a time outside the years
-	// 1678-2262, an event with no identifiers. The call changes nothing.
+	// 1678-2262, an event with no identifiers; or Rules or an Option passed to New that
+	// cannot be used (a limit out of range, a blocked value that is not UTF-8, an empty
+	// HMAC key). The call changes nothing.
 	ErrInvalid = errors.New("identity: invalid input")
-	// ErrRules means Rules passed to New are inconsistent (a limit out of range, an
-	// unnamed kind, a blocked value that is not UTF-8).
-	ErrRules = errors.New("identity: invalid rules")
 	// ErrBlocked is the reason an identifier was dropped from an event because its value
 	// is on a block list ("null", "anonymous", the all-zero UUID, ...).
 	ErrBlocked = errors.New("identity: blocked value")

@@ -85,8 +85,8 @@ func TestRulesErrors(t *testing.T) {
 		{MaxValueLen: 1 << 20},
 		{Other: identity.KindRule{Limit: 300}},
 	} {
-		if _, err := identity.New(rules); !errors.Is(err, identity.ErrRules) && !errors.Is(err, identity.ErrInvalid) {
-			t.Errorf("New(%+v) = %v, want ErrRules", rules, err)
+		if _, err := identity.New(rules); !errors.Is(err, identity.ErrInvalid) {
+			t.Errorf("New(%+v) = %v, want ErrInvalid", rules, err)
 		}
 	}
 }

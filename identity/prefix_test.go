@@ -28,7 +28,7 @@ func TestErrorPrefixOnce(t *testing.T) {
 		{"Link with no identifiers", second(r.Link(ctx, t0, "web")), identity.ErrInvalid},
 		{"Unmerge of an unknown identifier", second(r.Unmerge(ctx, t0, identity.ID{Kind: "email", Value: "ben@example.com"})), identity.ErrNotFound},
 		{"Forget of an unknown profile", r.Forget(ctx, t0, 1, 99), identity.ErrNotFound},
-		{"New with a negative hot limit", second(identity.New(identity.Rules{HotLimit: -1})), identity.ErrRules},
+		{"New with a negative hot limit", second(identity.New(identity.Rules{HotLimit: -1})), identity.ErrInvalid},
 		{"OpenFileStore of a damaged file", second(identity.OpenFileStore(damaged, nil)), identity.ErrCorrupt},
 	} {
 		if !errors.Is(c.err, c.want) {

@@ -125,25 +125,25 @@ func compile(r Rules) (*compiled, error) {
 		c.maxLen = defaultMax
 	}
 	if c.maxLen < 0 || c.maxLen > maxValueCap {
-		return nil, fmt.Errorf("%w: MaxValueLen %d outside 0..%d", ErrRules, r.MaxValueLen, maxValueCap)
+		return nil, fmt.Errorf("%w: rules: MaxValueLen %d outside 0..%d", ErrInvalid, r.MaxValueLen, maxValueCap)
 	}
 	if c.hot < 0 || c.hot > maxHotLimit {
-		return nil, fmt.Errorf("%w: HotLimit %d outside 0..%d", ErrRules, r.HotLimit, maxHotLimit)
+		return nil, fmt.Errorf("%w: rules: HotLimit %d outside 0..%d", ErrInvalid, r.HotLimit, maxHotLimit)
 	}
 	for _, v := range r.Blocked {
 		if !utf8.ValidString(v) {
-			return nil, fmt.Errorf("%w: blocked value %q is not UTF-8", ErrRules, v)
+			return nil, fmt.Errorf("%w: rules: blocked value %q is not UTF-8", ErrInvalid, v)
 		}
 	}
 	build := func(name string, k KindRule) (*kindRule, error) {
 		if k.Limit < 0 || k.Limit > maxLimit {
-			return nil, fmt.Errorf("%w: kind %q: Limit %d outside 0..%d", ErrRules, name, k.Limit, maxLimit)
+			return nil, fmt.Errorf("%w: rules: kind %q: Limit %d outside 0..%d", ErrInvalid, name, k.Limit, maxLimit)
 		}
 		kr := &kindRule{prio: k.Priority, limit: k.Limit, norm: k.Normalize, blocked: map[string]struct{}{}}
 		for _, list := range [][]string{r.Blocked, k.Blocked} {
 			for _, v := range list {
 				if !utf8.ValidString(v) {
-					return nil, fmt.Errorf("%w: kind %q: blocked value %q is not UTF-8", ErrRules, name, v)
+					return nil, fmt.Errorf("%w: rules: kind %q: blocked value %q is not UTF-8", ErrInvalid, name, v)
 				}
 				v = lowerASCIIString(strings.TrimSpace(v))
 				kr.blocked[v] = struct{}{}
