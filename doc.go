@@ -2,6 +2,14 @@
 // person from stranger to visitor, to user (two or more visits in 30 days), to customer
 // (pays), to repeat customer and finally to advocate (brings others).
 //
+//	ids, _ := identity.New(identity.DefaultRules())
+//	p, _ := ids.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "ann@example.com"})
+//	x, _ := segment.NewIndex()
+//	x.Record(at, p, "visit")
+//	users, _ := x.Eval(ctx, now, segment.Must("count(visit, 30d) >= 2"), nil) // the users
+//
+// The package Example runs this road from anonymous visits to a purchase, with funnel.
+//
 // The packages are usable one at a time and meet in a few plain types: a profile is a
 // dense uint32 key, a set of profiles is a *roaring.Bitmap, and "now" is a [Clock]. In
 // the order data flows through them:
@@ -31,9 +39,12 @@
 //
 // When identity merges two profiles it reports a merge (survivor and absorbed keys);
 // segment.Index, referral.Program and loyalty.Ledger, which keep state keyed by
-// profile, take it through ApplyMerge(survivor, absorbed) error. funnel keeps no such state: its results and
-// Journeys are computed from events and never modified afterwards, so a host remaps an
-// event's profile (identity's Resolver.Current) before it reaches funnel, or recomputes.
+// profile, take it through ApplyMerge(survivor, absorbed) error. funnel keeps no such
+// state: its results and Journeys are computed from events and never modified
+// afterwards, so a host remaps an event's profile (identity's Resolver.Current) before
+// it reaches funnel, or recomputes.
+//
+// # Conventions
 //
 // The names and shapes every package shares (MemStore, OpenFileStore, storetest.Harness,
 // ErrInvalid, ErrCorrupt, ErrNotFound, ErrClosed, argument order, options, durations) are

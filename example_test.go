@@ -23,10 +23,10 @@ func ExampleSystemClock() {
 	// Output: true
 }
 
-// Three packages together: identity turns a visitor's anonymous id and later e-mail into
+// The road from stranger to customer, three packages together: identity turns a visitor's anonymous id and later e-mail into
 // one profile, segment finds the users (two or more visits in 30 days), and funnel
 // measures how many visitors bought.
-func Example_road() {
+func Example() {
 	ctx, day := context.Background(), 24*time.Hour
 	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	res, _ := identity.New(identity.DefaultRules())

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestReadmeProgram keeps the README's program the same as Example_road, which the tests
+// TestReadmeProgram keeps the README's program the same as Example, which the tests
 // run, so that the first code a newcomer reads cannot rot.
 func TestReadmeProgram(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
@@ -23,16 +23,16 @@ func TestReadmeProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, body, ok := strings.Cut(string(src), "func Example_road() {\n")
+	_, body, ok := strings.Cut(string(src), "func Example() {\n")
 	body, _, ok2 = strings.Cut(body, "\t// Output:")
 	if !ok || !ok2 {
-		t.Fatal("example_test.go has no Example_road with an Output block")
+		t.Fatal("example_test.go has no Example with an Output block")
 	}
 	var want []string
 	for _, line := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
 		want = append(want, strings.TrimPrefix(line, "\t"))
 	}
 	if got := strings.TrimRight(block, "\n"); got != strings.Join(want, "\n") {
-		t.Errorf("README.md's program differs from Example_road:\nREADME:\n%s\nExample:\n%s", got, strings.Join(want, "\n"))
+		t.Errorf("README.md's program differs from Example:\nREADME:\n%s\nExample:\n%s", got, strings.Join(want, "\n"))
 	}
 }
