@@ -16,8 +16,9 @@ func (id ID) String() string { return id.Kind + ":" + id.Value }
 
 // Merge reports that profiles were merged: the Absorbed keys now belong to Survivor,
 // which is the oldest of them (the smallest key). Downstream state keyed by profile
-// (segments, funnel state, referral ledgers) should move what it holds under an absorbed
-// key to the survivor.
+// should move what it holds under an absorbed key to the survivor: segment.Index,
+// referral.Program and loyalty.Ledger take each absorbed key through ApplyMerge; funnel
+// keeps no such state, so events are remapped (Current) before they reach it.
 type Merge struct {
 	Survivor uint32
 	Absorbed []uint32 // ascending
