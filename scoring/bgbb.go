@@ -69,7 +69,9 @@ var bgbbLimits = map[string]string{
 }
 
 // FitBGBB fits BG/BB by maximum likelihood (Fader, Hardie & Shang 2010, eq. 5) on
-// weighted rows; identical histories are merged first.
+// rows weighted by their own Weight, as the paper's table 1 counts donors per
+// history; identical histories are merged first. FitOptions.Weights is ErrInvalid
+// here: a second weight would only multiply the first.
 func FitBGBB(rows []Opportunities, opt *FitOptions) (*BGBB, error) {
 	if err := opt.refuseWeights("FitBGBB", "each Opportunities row carries its own Weight"); err != nil {
 		return nil, err

@@ -26,7 +26,8 @@ var sbgNames = []string{"gamma", "delta"}
 // them still active after t renewal opportunities. Counts may be fractional (shares
 // of a cohort) but must be finite, non-negative and non-increasing, with
 // survivors[0] > 0, and there must be at least two periods (three counts): one
-// period's churn cannot tell the mean of θ from its spread.
+// period's churn cannot tell the mean of θ from its spread. FitOptions.Weights is
+// ErrInvalid here: survivor counts are counts already.
 func FitSBG(survivors []float64, opt *FitOptions) (*SBG, error) {
 	if err := opt.refuseWeights("FitSBG", "survivor counts are counts already"); err != nil {
 		return nil, err
