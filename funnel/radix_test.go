@@ -65,7 +65,7 @@ func TestSortPartitioned(t *testing.T) {
 		var d Durations
 		newJobQueue([]resultJob{{size: n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
 			d = sortedDurations(&c, scratch, spawn)
-		}}}).run(rapid.IntRange(1, 4).Draw(t, "workers"))
+		}}}).run(rapid.IntRange(1, 4).Draw(t, "workers"), n)
 		if len(d) != n {
 			t.Fatalf("sortedDurations returned %d values of %d", len(d), n)
 		}
