@@ -76,3 +76,30 @@ func TestSortPartitioned(t *testing.T) {
 		}
 	})
 }
+
+// TestSortPartitionedSkewed: times to convert within seconds under a window of a week,
+// beside a few near the window's end, put nearly every value in partition's first group,
+// which is then dealt again (sortRange's second stage); the drawn lists of
+// TestSortPartitioned reach that path only in some runs.
+func TestSortPartitionedSkewed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	n := 3 * partitionMin
+	vs := make([]int64, n)
+	for i := range vs {
+		vs[i] = rng.Int64N(int64(time.Minute))
+		if i%1000 == 0 {
+			vs[i] = int64(7*24*time.Hour) - rng.Int64N(int64(time.Hour))
+		}
+	}
+	want := slices.Sorted(slices.Values(vs))
+	c := chunks[int64]{blocks: [][]int64{vs[:n/3], vs[n/3:]}, n: n}
+	var d Durations
+	newJobQueue([]resultJob{{size: n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
+		d = sortedDurations(&c, scratch, spawn)
+	}}}).run(2, n)
+	for i := range want {
+		if int64(d[i]) != want[i] {
+			t.Fatalf("value %d of %d: %v, want %v", i, n, d[i], time.Duration(want[i]))
+		}
+	}
+}
