@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The quiet-machine run behind BENCHMARKS.md's wall-clock figures for issues 18 and 19:
+# run it from the repository root with nothing else on the machine (check `uptime`
+# first; a load above 0.3 makes the -cpu 2 figures meaningless on 2 cores). It is not
+# part of .ci/run: it asserts nothing and takes about eight minutes.
+#
+#	bash bench/quiet/run.sh [outdir]
+#
+# Each benchmark binary is built first, so compilation never overlaps a measurement.
+# Funnel: RunBatch, its scan and Result, cohorts and lifecycles at 10 M events / 1 M
+# profiles, -cpu 1 then 2, three runs each; then DuckDB's simplified SQL funnel
+# (bench/duckdb/funnel.mjs) on the same events at 1 and 2 threads. Identity: LinkSeq,
+# LinkBatch, Link and the naive baseline at 1 M and 10 M events.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-/tmp/clientele-quiet}"
+mkdir -p "$out"
+echo "== $(date -u +%FT%TZ) $(git rev-parse --short HEAD) load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/meta.txt"
+go version | tee -a "$out/meta.txt"
+go test -c -o "$out/funnel.test" ./funnel
+go test -c -o "$out/identity.test" ./identity
+(cd bench/duckdb && npm ci --no-audit --no-fund --silent)
+(cd funnel && FUNNEL_BENCH_CSV="$out/events.csv" "$out/funnel.test" -test.run '^TestWriteBenchEvents$' >/dev/null)
+
+echo "== funnel"
+(cd funnel && "$out/funnel.test" -test.run '^$' \
+	-test.bench '^Benchmark(FunnelBatch|FunnelBatchScan|FunnelResult|CohortBatch|LifecycleBatch)$' \
+	-test.benchtime 4x -test.count 3 -test.cpu 1,2 -test.benchmem) | tee "$out/funnel.txt"
+echo "== duckdb (load $(cut -d' ' -f1 /proc/loadavg))"
+(cd bench/duckdb && node funnel.mjs "$out/events.csv" 1 2) | tee "$out/duckdb.txt"
+
+echo "== identity (load $(cut -d' ' -f1 /proc/loadavg))"
+(cd identity && "$out/identity.test" -test.run '^$' -identity.events 1000000 \
+	-test.bench '^Benchmark(LinkSeq|LinkBatch|Link|LinkNaive)$' \
+	-test.benchtime 3x -test.count 2 -test.benchmem) | tee "$out/identity-1M.txt"
+# At 10 M events a Link run takes 14 s: only the bulk paths, whose target is at 10 M.
+(cd identity && "$out/identity.test" -test.run '^$' -identity.events 10000000 \
+	-test.bench '^Benchmark(LinkSeq/DefaultRules/|LinkBatch)' \
+	-test.benchtime 2x -test.count 2 -test.benchmem) | tee "$out/identity-10M.txt"
+echo "== done $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/meta.txt"
