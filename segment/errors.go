@@ -15,10 +15,11 @@ var (
 	// 4×MaxDepth with the saved segments it references expanded.
 	ErrTooDeep = errors.New("segment: expression nested too deeply")
 	// ErrUnknownField means a query names a trait key, numeric field or event that the
-	// index has never seen nor had declared.
-	ErrUnknownField = errors.New("segment: unknown field")
-	// ErrUnknownSegment means a query references a saved segment that does not exist.
-	ErrUnknownSegment = errors.New("segment: unknown segment")
+	// index has never seen nor had declared. It is an ErrNotFound.
+	ErrUnknownField error = &notFound{"segment: unknown field"}
+	// ErrUnknownSegment means a query references, or Delete names, a saved segment that
+	// does not exist. It is an ErrNotFound.
+	ErrUnknownSegment error = &notFound{"segment: unknown segment"}
 	// ErrType means a name is used as the wrong kind: a numeric comparison on a trait
 	// key, a trait value of a numeric field, a non-integer in a numeric IN list.
 	ErrType = errors.New("segment: type mismatch")
@@ -37,9 +38,18 @@ var (
 	ErrBudget = errors.New("segment: over budget")
 	// ErrCorrupt means a snapshot or a serialized bitmap is damaged or malformed.
 	ErrCorrupt = errors.New("segment: corrupt data")
-	// ErrNotFound means a Store holds no blob of the given name.
+	// ErrNotFound means something named does not exist: a Store blob, and (as the
+	// ErrUnknownField and ErrUnknownSegment that wrap it) a field or saved segment.
 	ErrNotFound = errors.New("segment: not found")
 )
+
+// notFound is a sentinel that is also ErrNotFound, so that errors.Is(err, ErrNotFound)
+// holds for every name that does not exist (CONVENTIONS.md), while the message and
+// the finer sentinel stay what they were.
+type notFound struct{ msg string }
+
+func (e *notFound) Error() string { return e.msg }
+func (e *notFound) Unwrap() error { return ErrNotFound }
 
 // ExprError reports a problem at a position of an expression: a syntax error, or a name
 // that the index cannot resolve. Err is one of the sentinel errors above.

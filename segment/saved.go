@@ -52,14 +52,14 @@ func (x *Index) Save(name string, q *Query) error {
 	return nil
 }
 
-// Delete removes a saved segment. It fails with ErrUnknownSegment if there is none of
-// that name, and with ErrInUse if another saved segment references it. No change is
-// reported for a deleted segment.
+// Delete removes a saved segment. It fails with ErrUnknownSegment (an ErrNotFound) if
+// there is none of that name, and with ErrInUse if another saved segment references
+// it. No change is reported for a deleted segment.
 func (x *Index) Delete(name string) error {
 	x.lock()
 	defer x.mu.Unlock()
 	if _, ok := x.saved[name]; !ok {
-		return fmt.Errorf("%w: delete %q", ErrUnknownSegment, name)
+		return fmt.Errorf("%w %q: nothing deleted", ErrUnknownSegment, name)
 	}
 	for _, other := range slices.Sorted(maps.Keys(x.saved)) {
 		if other != name && references(x.saved[other].q.root, name) {

@@ -68,7 +68,7 @@ func reportUplift(w *reportWriter, people int, seed uint64) (*upliftCurves, erro
 		random += u
 	}
 	w.line("%-16s %-40s %s", "at random", "", thousands(round(random*share)))
-	plan, err := uplift.Target(au, ar, &uplift.Budget{Contacts: contacts, ContactCost: 0.05, DiscountCost: 2, Value: 20})
+	plan, err := uplift.Target(au, ar, &uplift.Promotion{Contacts: contacts, ContactCost: 0.05, DiscountCost: 2, Value: 20})
 	if err != nil {
 		return nil, err
 	}

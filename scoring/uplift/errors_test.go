@@ -83,16 +83,16 @@ func TestSpendInvalid(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := m.Uplift(x)
-	if _, err := Target(u, nil, &Budget{Outcome: Spend, Value: 0.3}); err != nil {
+	if _, err := Target(u, nil, &Promotion{Outcome: Spend, Value: 0.3}); err != nil {
 		t.Errorf("spend target: %v", err)
 	}
-	if _, err := Target([]float64{math.NaN()}, nil, &Budget{Outcome: Spend}); !errors.Is(err, ErrInvalid) {
+	if _, err := Target([]float64{math.NaN()}, nil, &Promotion{Outcome: Spend}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NaN spend uplift: %v", err)
 	}
-	if _, err := Target(u, nil, &Budget{Outcome: 5}); !errors.Is(err, ErrInvalid) {
+	if _, err := Target(u, nil, &Promotion{Outcome: 5}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("outcome 5: %v", err)
 	}
-	p, _ := Target(u, nil, &Budget{Outcome: Spend})
+	p, _ := Target(u, nil, &Promotion{Outcome: Spend})
 	if _, err := p.Check(u, nil, tr, make([]bool, 6), nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Check of a spend plan: %v", err)
 	}

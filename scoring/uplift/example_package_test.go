@@ -19,7 +19,7 @@ func Example() {
 	next := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 3})
 	u, _ := m.Uplift(next.X)
 	r, _ := m.Response(next.X)
-	p, err := uplift.Target(u, r, &uplift.Budget{Contacts: 1000, ContactCost: 0.05, DiscountCost: 2, Value: 20})
+	p, err := uplift.Target(u, r, &uplift.Promotion{Contacts: 1000, ContactCost: 0.05, DiscountCost: 2, Value: 20})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -118,7 +118,7 @@ func ExampleTarget() {
 	u, _ := m.Uplift(people.X)
 	r, _ := m.Response(people.X)
 	// 2,000 contacts at 0.05 each; a 2.00 discount on every redemption; a sale is worth 20.
-	p, err := uplift.Target(u, r, &uplift.Budget{Contacts: 2000, ContactCost: 0.05, DiscountCost: 2, Value: 20})
+	p, err := uplift.Target(u, r, &uplift.Promotion{Contacts: 2000, ContactCost: 0.05, DiscountCost: 2, Value: 20})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -134,7 +134,7 @@ func ExamplePlan_Check() {
 	m, _ := uplift.Fit(past.X, past.Treated, past.Converted, nil)
 	people := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 3})
 	u, _ := m.Uplift(people.X)
-	p, _ := uplift.Target(u, nil, &uplift.Budget{Contacts: 4000})
+	p, _ := uplift.Target(u, nil, &uplift.Promotion{Contacts: 4000})
 	// A randomised holdout, scored by the same model, estimates what the plan brings.
 	holdout := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 4})
 	hu, _ := m.Uplift(holdout.X)
@@ -227,7 +227,7 @@ func ExampleTarget_spend() {
 	r, _ := m.Response(people.X)
 	// A 30% margin on spend, 10% off every treated purchase, 0.05 a contact, at most
 	// 4,000 contacts: profit_i = 0.3·uplift_i - 0.05 - 0.1·E[spend_i | treated].
-	b := &uplift.Budget{Outcome: uplift.Spend, Contacts: 4000, ContactCost: 0.05, DiscountCost: 0.1, Value: 0.3}
+	b := &uplift.Promotion{Outcome: uplift.Spend, Contacts: 4000, ContactCost: 0.05, DiscountCost: 0.1, Value: 0.3}
 	p, err := uplift.Target(u, r, b)
 	if err != nil {
 		fmt.Println(err)

@@ -9,9 +9,11 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
-// Budget bounds a promotion and prices it. The zero value sends to every profile with
-// a positive uplift, counting a conversion as 1.
-type Budget struct {
+// Promotion is the budget and the prices of a promotion, which Target plans under: how
+// many profiles it may reach or how much it may cost, what a contact and a redemption
+// cost and what a conversion earns. The zero value sends to every profile with a
+// positive uplift, counting a conversion as 1.
+type Promotion struct {
 	Contacts int     // at most this many profiles are sent the promotion; 0: no bound
 	Spend    float64 // at most this expected cost; 0: no bound
 	// ContactCost is the cost of sending to one profile (postage, a message fee).
@@ -38,7 +40,7 @@ type Plan struct {
 	Redemptions float64 // expected redemptions, Σ P(buy | treated) (for Spend: the spend discounted, Σ E[spend | treated])
 	Cost        float64 // expected cost, ContactCost·len(Send) + DiscountCost·Redemptions
 	Profit      float64 // expected incremental profit, Value·Conversions - Cost
-	budget      Budget
+	promo       Promotion
 	byRatio     bool
 	cut         float64 // priority of the last profile sent
 }
@@ -55,8 +57,8 @@ type Plan struct {
 // it is a knapsack problem; the plan takes profiles by profit per unit of expected
 // cost, skipping those that no longer fit (Dantzig's greedy), which is optimal but
 // for at most one profile's profit at the bound. Ties keep the input order.
-func Target(uplift, response []float64, b *Budget) (*Plan, error) {
-	var bud Budget
+func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
+	var bud Promotion
 	if b != nil {
 		bud = *b
 	}
@@ -66,7 +68,7 @@ func Target(uplift, response []float64, b *Budget) (*Plan, error) {
 	if err := checkTarget(uplift, response, bud); err != nil {
 		return nil, err
 	}
-	p := &Plan{budget: bud, byRatio: bud.Spend > 0}
+	p := &Plan{promo: bud, byRatio: bud.Spend > 0}
 	idx := make([]int, 0, len(uplift))
 	prio := make([]float64, len(uplift))
 	for i := range uplift {
@@ -96,11 +98,11 @@ func Target(uplift, response []float64, b *Budget) (*Plan, error) {
 	return p, nil
 }
 
-func (b Budget) profit(uplift, response []float64, i int) float64 {
+func (b Promotion) profit(uplift, response []float64, i int) float64 {
 	return b.Value*uplift[i] - b.cost(response, i)
 }
 
-func (b Budget) cost(response []float64, i int) float64 {
+func (b Promotion) cost(response []float64, i int) float64 {
 	c := b.ContactCost
 	if b.DiscountCost > 0 {
 		c += b.DiscountCost * response[i]
@@ -110,7 +112,7 @@ func (b Budget) cost(response []float64, i int) float64 {
 
 // priority orders profiles: by profit, or under a Spend bound by profit per unit of
 // cost (+Inf for a profile that costs nothing, then by profit among those).
-func (b Budget) priority(uplift, response []float64, i int, byRatio bool) float64 {
+func (b Promotion) priority(uplift, response []float64, i int, byRatio bool) float64 {
 	pr := b.profit(uplift, response, i)
 	if !byRatio {
 		return pr
@@ -121,20 +123,20 @@ func (b Budget) priority(uplift, response []float64, i int, byRatio bool) float6
 	return math.Inf(1)
 }
 
-func checkTarget(uplift, response []float64, b Budget) error {
+func checkTarget(uplift, response []float64, b Promotion) error {
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"Spend", b.Spend}, {"ContactCost", b.ContactCost}, {"DiscountCost", b.DiscountCost}, {"Value", b.Value}} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
-			return fmt.Errorf("%w: Budget.%s %v", ErrInvalid, f.name, f.v)
+			return fmt.Errorf("%w: Promotion.%s %v", ErrInvalid, f.name, f.v)
 		}
 	}
 	if b.Contacts < 0 {
-		return fmt.Errorf("%w: Budget.Contacts %d", ErrInvalid, b.Contacts)
+		return fmt.Errorf("%w: Promotion.Contacts %d", ErrInvalid, b.Contacts)
 	}
 	if b.Outcome > Spend {
-		return fmt.Errorf("%w: Budget.Outcome %d", ErrInvalid, b.Outcome)
+		return fmt.Errorf("%w: Promotion.Outcome %d", ErrInvalid, b.Outcome)
 	}
 	if response == nil && b.DiscountCost > 0 {
 		return fmt.Errorf("%w: a discount cost needs the response probabilities (Model.Response)", ErrInvalid)
@@ -174,8 +176,8 @@ func checkTarget(uplift, response []float64, b Budget) error {
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
 // row of an arm; a plan that sends to nobody brings 0.
 func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts *EvalOptions) (scoring.Interval, error) {
-	if p.budget.Outcome != Conversion {
-		return scoring.Interval{}, fmt.Errorf("%w: Check of a plan for %s scores; use CheckSpend", ErrInvalid, outcomeNames[p.budget.Outcome])
+	if p.promo.Outcome != Conversion {
+		return scoring.Interval{}, fmt.Errorf("%w: Check of a plan for %s scores; use CheckSpend", ErrInvalid, outcomeNames[p.promo.Outcome])
 	}
 	if len(converted) != len(uplift) {
 		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d outcomes", ErrInvalid, len(uplift), len(converted))
@@ -183,13 +185,13 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 	return p.check(uplift, response, treated, outcomes(converted), opts)
 }
 
-// CheckSpend is Check for a plan made from Spend scores (Budget.Outcome Spend), from a
+// CheckSpend is Check for a plan made from Spend scores (Promotion.Outcome Spend), from a
 // holdout's spend: it estimates the plan's incremental spend, the difference of mean
 // spend between the holdout's treated and control rows the plan's rule picks, times
 // len(Send).
 func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
-	if p.budget.Outcome != Spend {
-		return scoring.Interval{}, fmt.Errorf("%w: CheckSpend of a plan for %s scores; use Check", ErrInvalid, outcomeNames[p.budget.Outcome])
+	if p.promo.Outcome != Spend {
+		return scoring.Interval{}, fmt.Errorf("%w: CheckSpend of a plan for %s scores; use Check", ErrInvalid, outcomeNames[p.promo.Outcome])
 	}
 	if len(spend) != len(uplift) {
 		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d spends", ErrInvalid, len(uplift), len(spend))
@@ -210,7 +212,7 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 	if len(treated) != len(uplift) {
 		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d treatment flags", ErrInvalid, len(uplift), len(treated))
 	}
-	if err := checkTarget(uplift, response, p.budget); err != nil {
+	if err := checkTarget(uplift, response, p.promo); err != nil {
 		return scoring.Interval{}, err
 	}
 	if len(p.Send) == 0 {
@@ -218,7 +220,7 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 	}
 	var picked []int
 	for i := range uplift {
-		if p.budget.profit(uplift, response, i) > 0 && p.budget.priority(uplift, response, i, p.byRatio) >= p.cut {
+		if p.promo.profit(uplift, response, i) > 0 && p.promo.priority(uplift, response, i, p.byRatio) >= p.cut {
 			picked = append(picked, i)
 		}
 	}

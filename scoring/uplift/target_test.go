@@ -11,7 +11,7 @@ import (
 
 // bestSubset is the brute-force optimum of the targeting problem: the largest total
 // profit over every subset within the bounds, the empty set included.
-func bestSubset(u, r []float64, b Budget) float64 {
+func bestSubset(u, r []float64, b Promotion) float64 {
 	best := 0.0
 	for mask := 0; mask < 1<<len(u); mask++ {
 		var n int
@@ -41,7 +41,7 @@ func TestTargetAgainstBruteForce(t *testing.T) {
 			r[i] = rapid.Float64Range(0, 1).Draw(t, "response")
 			u[i] = rapid.Float64Range(-r[i], r[i]).Draw(t, "uplift")
 		}
-		b := Budget{
+		b := Promotion{
 			Contacts:     rapid.IntRange(0, 5).Draw(t, "contacts"),
 			ContactCost:  rapid.Float64Range(0, 0.2).Draw(t, "contact cost"),
 			DiscountCost: rapid.Float64Range(0, 0.5).Draw(t, "discount"),
@@ -99,7 +99,7 @@ func TestPlanCheck(t *testing.T) {
 	}
 	u, _ := m.Uplift(pop.X)
 	r, _ := m.Response(pop.X)
-	b := Budget{Contacts: scaled(10_000), ContactCost: 0.05, DiscountCost: 2, Value: 20}
+	b := Promotion{Contacts: scaled(10_000), ContactCost: 0.05, DiscountCost: 2, Value: 20}
 	p, err := Target(u, r, &b)
 	if err != nil {
 		t.Fatal(err)
@@ -128,16 +128,16 @@ func TestTargetInvalid(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		u, r []float64
-		b    *Budget
+		b    *Promotion
 	}{
 		{"lengths", u, r[:1], nil},
 		{"uplift range", []float64{0.1, 2}, r, nil},
 		{"uplift nan", []float64{0.1, math.NaN()}, r, nil},
 		{"response range", u, []float64{0.3, -0.1}, nil},
-		{"discount without response", u, nil, &Budget{DiscountCost: 1}},
-		{"negative cost", u, r, &Budget{ContactCost: -1}},
-		{"infinite spend", u, r, &Budget{Spend: math.Inf(1)}},
-		{"negative count", u, r, &Budget{Contacts: -3}},
+		{"discount without response", u, nil, &Promotion{DiscountCost: 1}},
+		{"negative cost", u, r, &Promotion{ContactCost: -1}},
+		{"infinite spend", u, r, &Promotion{Spend: math.Inf(1)}},
+		{"negative count", u, r, &Promotion{Contacts: -3}},
 	} {
 		if _, err := Target(c.u, c.r, c.b); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", c.name, err)
