@@ -1,5 +1,10 @@
 package funnel
 
+import (
+	"math"
+	"math/bits"
+)
+
 // kernel is the fast matcher for plain ordered funnels: no optional step, no per-step
 // window, no exclusion, no StrictIncrease or StrictOnce. Then the newest partial
 // conversion at a step beats every older one (its anchor is no earlier, since anchors
@@ -25,12 +30,22 @@ func (k *kernel) profile(rows []row, out *outcome) {
 
 // match matches k.ents, the profile's entries in ClickHouse's order.
 func (k *kernel) match(out *outcome) {
+	if k.p.mode&(StrictOrder|StrictDeduplication) == 0 {
+		k.matchWith(out, k.passPlain)
+	} else {
+		k.matchWith(out, k.pass)
+	}
+}
+
+// matchWith is match with the pass given: passPlain when the mode allows it, pass
+// otherwise (and in the test holding the two equal).
+func (k *kernel) matchWith(out *outcome, pass func(p0 int) (level int, reached uint32, end int, origin int64)) {
 	if cap(k.prev) < len(k.ents) {
 		k.prev = make([]int32, len(k.ents), 2*len(k.ents))
 	}
 	k.prev = k.prev[:len(k.ents)]
 	for pos, firstPass := 0, true; pos < len(k.ents); firstPass = false {
-		level, reached, end, origin := k.pass(pos)
+		level, reached, end, origin := pass(pos)
 		if firstPass {
 			out.level, out.origin = level, origin
 			if level > 0 {
@@ -52,6 +67,74 @@ func (k *kernel) match(out *outcome) {
 		}
 		pos = end + 1
 	}
+}
+
+// passPlain is pass when neither StrictOrder nor StrictDeduplication is set (AllowReentry
+// needs StrictOrder), the funnel of every default Spec. The general pass branches on each
+// entry's step, and a profile's steps come in no pattern a predictor can learn: those
+// branches were most of its time. Here every entry takes the same path, its step only
+// choosing which slot it reads and writes:
+//
+//   - slot s+1 holds the newest chain at step s (its anchor and last entry); slot 0 is a
+//     chain that is always there, anchored at the entry being read, so that starting a
+//     chain at step 0 is extending slot 0's. A step with no chain yet has the anchor
+//     maxNano, after every event: the window check, on the unsigned difference, fails.
+//   - an entry at step s always writes slot s+1, with slot s's anchor and itself as the
+//     last entry. When it does not extend slot s's chain, either slot s has no chain
+//     (nor then has slot s+1) or that chain is out of the window of this entry, hence of
+//     every later one (times never decrease), and so is slot s+1's (an anchor no later
+//     than slot s's): slot s+1 was dead and stays dead, whatever it holds. Its last
+//     entry is only read when an entry extends it, and a chain's links (prev) are
+//     written once and never changed.
+//   - reached gains bits only when an entry extends a chain, in step order, so the level
+//     is its length; the first chain to reach the deepest step is the last entry to set
+//     a new bit; origin, the time of the newest step-0 entry, is slot 1's anchor.
+//
+// The only branch taken on the data ends the pass at a whole conversion. A property
+// test holds it equal to pass.
+func (k *kernel) passPlain(p0 int) (level int, reached uint32, end int, origin int64) {
+	n, window := uint(k.p.n), k.p.window
+	if window <= 0 {
+		window = math.MaxInt64
+	}
+	var anchor [MaxSteps + 1]int64
+	var last [MaxSteps + 1]int32
+	for s := 1; s <= int(n); s++ {
+		anchor[s] = maxNano
+	}
+	full := uint32(1) << (n - 1) // reached >= full: the pass has a whole conversion
+	deep := int32(-1)
+	end = -1
+	ents := k.ents
+	prev := k.prev[:len(ents)]
+	for q := p0; q < len(ents); q++ {
+		e := ents[q]
+		s := uint(e.step) % MaxSteps
+		anchor[0] = e.t
+		a := anchor[s]
+		anchor[s+1] = a
+		prev[q] = last[s]
+		last[s+1] = int32(q)
+		var ok uint32
+		if uint64(e.t-a) <= uint64(window) {
+			ok = 1
+		}
+		r := reached | ok<<s
+		if r != reached {
+			deep = int32(q)
+		}
+		reached = r
+		if reached >= full {
+			end = q
+			break
+		}
+	}
+	if reached != 0 {
+		level = bits.Len32(reached)
+		k.first[level-1] = deep
+		origin = anchor[1]
+	}
+	return
 }
 
 func (k *kernel) pass(p0 int) (level int, reached uint32, end int, origin int64) {

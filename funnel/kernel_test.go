@@ -1,0 +1,56 @@
+package funnel
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+)
+
+// TestPassPlainEqualsPass: the branch-free pass and the general one find the same
+// outcome (level, steps reached in every pass, the first pass's conversion and origin)
+// for every entry list a plain funnel can give the kernel: times that never decrease,
+// ties across steps, any window (none, within a few ticks, wider than every gap),
+// times at both ends of the accepted range.
+func TestPassPlainEqualsPass(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, MaxSteps).Draw(t, "steps")
+		if rapid.Bool().Draw(t, "few steps") {
+			n = rapid.IntRange(1, 4).Draw(t, "steps")
+		}
+		p := &plan{n: n}
+		switch rapid.IntRange(0, 2).Draw(t, "window kind") {
+		case 1:
+			p.window = rapid.Int64Range(1, 5).Draw(t, "window")
+		case 2:
+			p.window = maxNano - minNano
+		}
+		var ts int64
+		switch rapid.IntRange(0, 2).Draw(t, "start") {
+		case 0:
+			ts = minNano
+		case 1:
+			ts = maxNano - 100
+		}
+		ents := make([]entry, rapid.IntRange(0, 40).Draw(t, "entries"))
+		for i := range ents {
+			ts += rapid.Int64Range(0, 2).Draw(t, "gap")
+			ents[i] = entry{t: ts, step: int8(rapid.IntRange(0, min(n, 5)-1).Draw(t, "step")), row: int32(i)}
+		}
+		var plain, general outcome
+		for _, c := range []struct {
+			out  *outcome
+			pass func(k *kernel) func(int) (int, uint32, int, int64)
+		}{
+			{&plain, func(k *kernel) func(int) (int, uint32, int, int64) { return k.passPlain }},
+			{&general, func(k *kernel) func(int) (int, uint32, int, int64) { return k.pass }},
+		} {
+			k := &kernel{p: p, ents: ents}
+			c.out.reset()
+			k.matchWith(c.out, c.pass(k))
+		}
+		if diff := cmp.Diff(general, plain, cmp.AllowUnexported(outcome{})); diff != "" {
+			t.Fatalf("n %d window %d entries %v: (-pass +passPlain):\n%s", n, p.window, ents, diff)
+		}
+	})
+}
