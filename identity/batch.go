@@ -103,7 +103,9 @@ func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) 
 // at a time (a few MB); it holds at most one gathering in memory, so it suits a backfill
 // of any length. It copies each event's IDs slice, so seq may reuse it between events.
 // It returns how many events it linked; on error the events before the failing one are
-// linked, and the error names the failing event's index in seq.
+// linked, and the error names the failing event's index in seq. A host that knows about
+// how many distinct identifiers its history holds saves the identifier index's doublings
+// by saying so to New (WithCapacity).
 func (r *Resolver) LinkSeq(ctx context.Context, seq iter.Seq[Event]) (int, error) {
 	buf := make([]Event, 0, seqBatch)
 	ids := make([]ID, 0, 4*seqBatch)

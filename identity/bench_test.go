@@ -561,6 +561,9 @@ func BenchmarkLinkBatch(b *testing.B) {
 //
 // DefaultRules is the default: the second core prepares events and owns the identifier
 // table (it looks identifiers up and interns the new ones ahead of the decisions).
+// DefaultRules+capacity is the same with the resolver sized up front
+// (identity.WithCapacity of as many identifiers as events), so that the identifier
+// index never doubles.
 // DefaultRules+lookupsInDecisions has the second core prepare events only, the
 // decisions looking identifiers up themselves (the previous design), and
 // DefaultRules+prepareFirst has the batch's preparation done on both cores before its
@@ -569,11 +572,17 @@ func BenchmarkLinkBatch(b *testing.B) {
 func BenchmarkLinkSeq(b *testing.B) {
 	s := getStream(*benchEvents)
 	n := len(s.events) / 2
-	for _, mode := range []string{"", "+lookupsInDecisions", "+prepareFirst"} {
+	for _, mode := range []string{"", "+capacity", "+lookupsInDecisions", "+prepareFirst"} {
 		b.Run(fmt.Sprintf("DefaultRules%s/events=%d", mode, n), func(b *testing.B) {
 			defer identity.SetPrepareAhead(identity.SetPrepareAhead(mode != "+prepareFirst"))
-			defer identity.SetAhead(mode == "", 4096, 64)()
-			linkSeqStream(b, s, n)
+			defer identity.SetAhead(mode == "" || mode == "+capacity", 4096, 64)()
+			var opts []identity.Option
+			if mode == "+capacity" {
+				// The host's hint: as many identifiers as events (the stream holds
+				// about that many, 2 an event, half of them new).
+				opts = append(opts, identity.WithCapacity(n))
+			}
+			linkSeqStream(b, s, n, opts...)
 		})
 	}
 }
@@ -604,11 +613,11 @@ func helperTime() time.Duration {
 }
 
 // linkSeqStream links the first n events of s through LinkSeq b.N times.
-func linkSeqStream(b *testing.B, s *stream, n int) {
+func linkSeqStream(b *testing.B, s *stream, n int, opts ...identity.Option) {
 	for range b.N {
 		b.StopTimer()
 		before := heapAlloc()
-		r, err := identity.New(identity.DefaultRules())
+		r, err := identity.New(identity.DefaultRules(), opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -640,6 +649,7 @@ func linkSeqStream(b *testing.B, s *stream, n int) {
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/event")
 		b.ReportMetric(float64(heapAlloc()-before)/float64(held), "B/identifier")
+		b.ReportMetric(float64(held), "identifiers")
 		runtime.KeepAlive(r)
 	}
 }

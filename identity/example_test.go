@@ -305,3 +305,31 @@ func ExampleResolver_LinkSeq() {
 	// Output:
 	// 10000 <nil> 2500 profiles
 }
+
+// A backfill whose size the host knows sizes the resolver once, instead of letting its
+// identifier index double (and rehash) as it fills; the outcome is the same.
+func ExampleWithCapacity() {
+	ctx := context.Background()
+	// About 12,500 distinct identifiers: 10,000 anonymous ids and 2,500 e-mails.
+	r, err := identity.New(identity.DefaultRules(), identity.WithCapacity(12_500))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	n, err := r.LinkSeq(ctx, func(yield func(identity.Event) bool) {
+		for i := range 10_000 {
+			ids := []identity.ID{{Kind: "anonymous_id", Value: fmt.Sprintf("anon-%d", i)},
+				{Kind: "email", Value: fmt.Sprintf("user%d@example.com", i%2500)}}
+			if !yield(identity.Event{At: day.Add(time.Duration(i) * time.Minute), Source: "web", IDs: ids}) {
+				return
+			}
+		}
+	})
+	fmt.Println(n, err, r.Stats().Identifiers, "identifiers,", r.Stats().Profiles, "profiles")
+	_, err = identity.New(identity.DefaultRules(), identity.WithCapacity(0))
+	fmt.Println(err)
+	// Output:
+	// 10000 <nil> 12500 identifiers, 2500 profiles
+	// identity: invalid input: WithCapacity(0): want 1 to 268435455
+}

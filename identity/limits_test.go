@@ -44,6 +44,11 @@ func TestCallerErrors(t *testing.T) {
 			t.Errorf("WithEventLimit(%d) = %v, want ErrInvalid", n, err)
 		}
 	}
+	for _, n := range []int{0, -1, 1 << 28} {
+		if _, err := identity.New(identity.DefaultRules(), identity.WithCapacity(n)); !errors.Is(err, identity.ErrInvalid) {
+			t.Errorf("WithCapacity(%d) = %v, want ErrInvalid", n, err)
+		}
+	}
 	if st := r.Stats(); st.Identifiers != 0 || st.Profiles != 0 || st.Records != 0 {
 		t.Errorf("refused calls changed the resolver: %+v", r.Stats())
 	}

@@ -38,6 +38,7 @@ type Resolver struct {
 	on       callbacks
 	failed   error // a store failure after state changed: later mutations fail with it
 	maxIDs   int   // identifiers per event (WithEventLimit)
+	capacity int   // identifiers the index is sized for from the start (WithCapacity)
 	// unerased: the store still holds values that a Forget recorded in it erased (the
 	// rewrite that removes them was interrupted or failed); New finishes it, scrubbing
 	// erasing (those values, as stored) from a Scrubber's side copies first.
@@ -98,6 +99,8 @@ type config struct {
 	maxIDs int
 	maxSet bool
 	on     callbacks
+	capN   int
+	capSet bool
 }
 
 // WithStore makes the resolver persist its history to s: New replays what s holds, and
@@ -127,6 +130,23 @@ const DefaultEventLimit = 64
 // nothing. Below the limit Link's work grows linearly with the identifiers.
 func WithEventLimit(n int) Option {
 	return func(c *config) { c.maxIDs, c.maxSet = n, true }
+}
+
+// maxCapacity is the most identifiers WithCapacity accepts: as many as a resolver can
+// hold (node ids have 28 bits).
+const maxCapacity = maxNode
+
+// WithCapacity sizes the resolver for n identifiers, 1 to 268,435,455 (2^28-1, the most
+// a resolver holds): its identifier index is made large enough for n at once, instead
+// of doubling (and rehashing every identifier it holds, into memory touched for the
+// first time) as it fills. A host that backfills a known history (LinkSeq, LinkBatch, a
+// bulk load) and knows about how many distinct identifiers it holds saves the doublings'
+// CPU time; the resolver behaves the same whatever n is, and grows past n as it would
+// without the option. The index costs 8 to 16 bytes per identifier of n from the start,
+// so an n far above the identifiers held wastes memory. An n outside the range makes New
+// fail with ErrInvalid.
+func WithCapacity(n int) Option {
+	return func(c *config) { c.capN, c.capSet = n, true }
 }
 
 // checkCtx refuses a nil context (a caller error, not a panic) and a done one.
@@ -179,6 +199,12 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		}
 		r.maxIDs = cfg.maxIDs
 	}
+	if cfg.capSet {
+		if cfg.capN < 1 || cfg.capN > maxCapacity {
+			return nil, fmt.Errorf("%w: WithCapacity(%d): want 1 to %d", ErrInvalid, cfg.capN, maxCapacity)
+		}
+		r.capacity = cfg.capN
+	}
 	if cfg.key != nil {
 		r.mac = cfg.key
 		m := hmac.New(sha256.New, r.mac)
@@ -219,7 +245,7 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 
 // init gives the resolver an empty graph with the kinds its rules name.
 func (r *Resolver) init() error {
-	t := newTable()
+	t := newTable(r.capacity)
 	r.t, r.g, r.pos = t, newGraph(t, false), 0
 	r.byCode, r.limited, r.recent = [256]*kindRule{}, nil, [8]recentKind{}
 	r.kindsSnap.Store(&kindSnap{})

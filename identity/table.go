@@ -57,6 +57,10 @@ type table struct {
 	// decided. The decisions read nothing else of the table that the second core writes.
 	ahead   bool
 	visible uint32
+
+	// capacity is the number of identifiers the host expects (WithCapacity): the index
+	// starts, and is rebuilt, large enough to hold them without doubling.
+	capacity int
 }
 
 const (
@@ -67,17 +71,31 @@ const (
 	recHeader = 5   // node id + kind code
 )
 
-func newTable() *table {
+// newTable returns an empty table whose index holds capacity identifiers (0: a few)
+// before it first doubles.
+func newTable(capacity int) *table {
+	size, shift := indexSize(capacity)
 	t := &table{
 		seed:      maphash.MakeSeed(),
 		arena:     [][]byte{make([]byte, 1, 4096)}, // offset 0 is never a record: slot 0 means empty
-		slots:     make([]uint64, 16),
-		shift:     32 - 4,
+		slots:     make([]uint64, size),
+		shift:     shift,
 		kindIdx:   map[string]uint8{},
 		sourceIdx: map[string]uint32{},
+		capacity:  capacity,
 	}
 	t.off.push(0)
 	return t
+}
+
+// indexSize returns the smallest index (a power of two, at least 16 slots) that holds n
+// identifiers at most three quarters full, and its shift.
+func indexSize(n int) (int, uint32) {
+	size, shift := 16, uint32(28)
+	for n*4 > size*3 {
+		size, shift = size*2, shift-1
+	}
+	return size, shift
 }
 
 // nodes is the number of node ids issued; valid ids are 1..nodes.
@@ -284,10 +302,7 @@ func (t *table) buildIndex() {
 		}
 		entries, t.erasedWhile = live, 0
 	}
-	size, shift := 16, uint32(28)
-	for len(entries)*4 > size*3 {
-		size, shift = size*2, shift-1
-	}
+	size, shift := indexSize(max(len(entries), t.capacity))
 	radix.Sort(entries, nil, 32) // by the hash in the upper half, stably
 	t.slots, t.shift = make([]uint64, size), shift
 	mask := uint32(size - 1)
