@@ -257,14 +257,7 @@ func phoneFast(v, cc string) (string, bool) {
 	case cc == "":
 		return "", false
 	default:
-		nat := digits
-		switch {
-		case cc == "1" && len(nat) == 11 && nat[0] == '1':
-			nat = nat[1:]
-		case cc != "39" && nat[0] == '0':
-			nat = nat[1:]
-		}
-		res = append(append(res, cc...), nat...)
+		res = append(append(res, cc...), trunkless(cc, digits)...)
 	}
 	intl := res[1:]
 	if len(intl) < 7 || len(intl) > 15 || intl[0] == '0' || same(intl[1:]) || same(intl[2:]) {
@@ -274,6 +267,20 @@ func phoneFast(v, cc string) (string, bool) {
 		return v, true // already canonical: no allocation
 	}
 	return string(res), true
+}
+
+// trunkless drops the trunk prefix of a national number (non-empty digits) in the
+// country cc: the leading 1 of an 11-digit North American number, or the leading 0
+// elsewhere, except in Italy, whose numbers keep their 0 after the country code. Both
+// phone paths call it, so that they cannot disagree on it.
+func trunkless(cc string, nat []byte) []byte {
+	switch {
+	case cc == "1" && len(nat) == 11 && nat[0] == '1':
+		return nat[1:]
+	case cc != "39" && nat[0] == '0':
+		return nat[1:]
+	}
+	return nat
 }
 
 // normalizePhoneGeneral is the phone normaliser for any input.
@@ -309,15 +316,8 @@ func normalizePhoneGeneral(v, cc string) (string, error) {
 	case cc == "":
 		return "", fmt.Errorf("phone %q is a national number and no default country is set", v)
 	default:
-		nat := digits
-		switch {
-		case cc == "1" && len(nat) == 11 && nat[0] == '1':
-			nat = nat[1:]
-		case cc != "39" && nat[0] == '0':
-			nat = nat[1:]
-		}
 		var out [32]byte
-		intl = append(append(out[:0], cc...), nat...)
+		intl = append(append(out[:0], cc...), trunkless(cc, digits)...)
 	}
 	if len(intl) < 7 || len(intl) > 15 {
 		return "", fmt.Errorf("phone %q has %d digits with its country code; E.164 allows 7 to 15", v, len(intl))
