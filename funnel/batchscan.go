@@ -30,12 +30,16 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*funnelPartial, error) {
 	}
 	steps := b.byName(func(e Event) uint32 { m, _ := p.masks(e); return m })
 	excl := b.byName(func(e Event) uint32 { _, m := p.masks(e); return m })
+	slots := make([]uint8, len(steps))
+	for id, m := range steps {
+		slots[id] = slotOf(m)
+	}
 	type worker struct {
 		sc batchScan
 		pt *funnelPartial
 	}
 	ws, bad, unascending := scanRanges(b, n, func() *worker {
-		return &worker{batchScan{p: p, b: b, steps: steps, excl: excl, limit: limit, m: newMatcher(p), by: by, col: col}, newPartial(p)}
+		return &worker{batchScan{p: p, b: b, steps: steps, excl: excl, slots: slots, limit: limit, m: newMatcher(p), by: by, col: col}, newPartial(p)}
 	}, func(w *worker, lo, hi int) (ok, ascending bool) { return w.sc.scan(w.pt, lo, hi) })
 	if bad {
 		if _, err := b.profiles(asOf); err != nil {
@@ -66,6 +70,7 @@ type batchScan struct {
 	limit       int64    // AsOf in nanoseconds, or MaxInt64
 	m           *matcher
 	rows        []row
+	slots       []uint8    // per name id: the kernel's slot for it (kernel.matchColumns)
 	by          *Breakdown // nil: no breakdown
 	col         []uint32   // the breakdown property's value ids; nil: every value ""
 }
@@ -135,6 +140,9 @@ func (sc *batchScan) scan(pt *funnelPartial, lo, hi int) (ok, ascending bool) {
 	// each event matches at most one step (no ties for ClickHouse's order to settle):
 	// then a profile goes from the columns to the kernel with no rows in between.
 	direct := p.simple && p.mode&AnyOrder == 0
+	if direct && p.mode&(StrictOrder|StrictDeduplication) == 0 {
+		return sc.scanPlain(pt, lo, hi)
+	}
 	strict := p.mode&StrictOrder != 0
 	var out outcome
 	ascending = true
@@ -173,23 +181,88 @@ func (sc *batchScan) scan(pt *funnelPartial, lo, hi int) (ok, ascending bool) {
 		if inOrder {
 			out.reset()
 			sc.m.k.match(&out)
-			for s, r := range out.path[:out.level] {
-				if r >= 0 {
-					out.at[s] = b.Time[i+int(r)]
-				}
-			}
+			sc.stampDirect(&out, i)
 			pt.end = max(pt.end, last)
 		} else {
-			rows = sc.rows[:0]
-			for k := i; k < j; k++ {
-				id := b.Event[k]
-				rows = append(rows, row{t: b.Time[k], steps: sc.steps[id], excl: sc.excl[id], idx: int32(k - i)})
+			rows = sc.rowPath(pt, &out, i, j)
+		}
+		if sc.by != nil && out.level > 0 {
+			t = pt.group(sc.key(&out, rows, i))
+		}
+		t.add(prof, &out, p.n)
+		i = j
+	}
+	return true, ascending
+}
+
+// stampDirect sets o.at from the columns, o.path being offsets from i.
+func (sc *batchScan) stampDirect(o *outcome, i int) {
+	for s, r := range o.path[:o.level] {
+		if r >= 0 {
+			o.at[s] = sc.b.Time[i+int(r)]
+		}
+	}
+}
+
+// rowPath matches the profile of rows [i, j) the general way, for a profile the kernel
+// cannot take straight from the columns: its rows, sorted, to the plan's matcher. It
+// returns the rows, which o.path indexes.
+func (sc *batchScan) rowPath(pt *funnelPartial, o *outcome, i, j int) []row {
+	b := sc.b
+	rows := sc.rows[:0]
+	for k := i; k < j; k++ {
+		id := b.Event[k]
+		rows = append(rows, row{t: b.Time[k], steps: sc.steps[id], excl: sc.excl[id], idx: int32(k - i)})
+	}
+	sortRows(rows)
+	sc.rows = rows
+	sc.m.profile(rows, o)
+	o.stamp(rows)
+	pt.end = max(pt.end, rows[len(rows)-1].t)
+	return rows
+}
+
+// scanPlain is scan for a funnel kernel.passPlain can match: a profile whose times
+// strictly increase and whose events match at most one step each goes from the columns
+// to the kernel (kernel.matchColumns) with no entries in between; any other profile is
+// matched from its rows (rowPath), as in scan. Writing and reading the entries cost
+// about as much as matching them.
+func (sc *batchScan) scanPlain(pt *funnelPartial, lo, hi int) (ok, ascending bool) {
+	p, b := sc.p, sc.b
+	t := pt.group("")
+	names, values := uint32(len(b.Names)), uint32(len(b.Values))
+	profile, times, events := b.Profile[:hi], b.Time[:hi], b.Event[:hi]
+	steps, col, limit := sc.steps, sc.col, sc.limit
+	k := &sc.m.k
+	var out outcome
+	ascending = true
+	for i := lo; i < hi; {
+		prof := profile[i]
+		if i > lo && prof < profile[i-1] {
+			ascending = false
+		}
+		inOrder := true
+		last := int64(math.MinInt64)
+		j := i
+		for ; j < hi && profile[j] == prof; j++ {
+			id, ts := events[j], times[j]
+			if id >= names || ts < minNano || ts >= maxNano || ts > limit || col != nil && col[j] >= values {
+				return false, ascending
 			}
-			sortRows(rows)
-			sc.rows = rows
-			sc.m.profile(rows, &out)
-			out.stamp(rows)
-			pt.end = max(pt.end, rows[len(rows)-1].t)
+			m := steps[id]
+			if ts <= last || m&(m-1) != 0 {
+				inOrder = false
+			}
+			last = ts
+		}
+		var rows []row
+		if inOrder {
+			out.reset()
+			k.matchColumns(&out, times[i:j], events[i:j], sc.slots)
+			sc.stampDirect(&out, i)
+			pt.end = max(pt.end, last)
+		} else {
+			rows = sc.rowPath(pt, &out, i, j)
 		}
 		if sc.by != nil && out.level > 0 {
 			t = pt.group(sc.key(&out, rows, i))

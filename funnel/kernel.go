@@ -21,6 +21,9 @@ type kernel struct {
 	last  [MaxSteps]int32 // per step: the entry at that step of the newest chain ending there
 	first [MaxSteps]int32 // per step: the entry at that step of the first chain to reach it
 	prev  []int32         // per entry past step 0: the entry before it in its chain
+	// matchColumns's slots (see there): slot s+1 for step s's newest chain.
+	anchor [64 + 1]int64
+	lastAt [64 + 1]int32
 }
 
 func (k *kernel) profile(rows []row, out *outcome) {
@@ -194,4 +197,92 @@ func (k *kernel) pass(p0 int) (level int, reached uint32, end int, origin int64)
 		}
 	}
 	return
+}
+
+// noStep is the slot matchColumns reads for an event that matches no step: past the
+// last step's (slot MaxSteps), never written, so never with a chain. Such an event
+// then changes nothing, the same way as an event at a step with no chain before it,
+// and takes no branch (in most event streams most events are no step).
+const noStep = MaxSteps + 1
+
+// slotOf returns the slot matchColumns reads for an event matching the steps m (at
+// most one): step s's is s, noStep for none.
+func slotOf(m uint32) uint8 {
+	if m == 0 {
+		return noStep
+	}
+	return uint8(bits.TrailingZeros32(m))
+}
+
+// matchColumns is match for a profile whose events come straight from a batch's
+// columns, times strictly increasing and each event matching at most one step: the
+// entries would be the events themselves, so it reads them in place (slots: per name
+// id, slotOf its steps), out.path holding offsets into times. The mode must allow
+// passPlain, which it follows slot for slot, one pass after another (the next pass
+// starting after a whole conversion, as match does).
+func (k *kernel) matchColumns(out *outcome, times []int64, events []uint32, slots []uint8) {
+	if cap(k.prev) < len(times) {
+		k.prev = make([]int32, len(times), 2*len(times))
+	}
+	prev := k.prev[:len(times)]
+	events = events[:len(times)]
+	window := k.p.window
+	if window <= 0 {
+		window = math.MaxInt64
+	}
+	full := uint64(1) << (k.p.n - 1)
+	k.startPass()
+	anchor, last := &k.anchor, &k.lastAt
+	var reached uint64
+	deep := int32(-1)
+	for q, ts := range times {
+		s := uint(slots[events[q]]) & 63
+		anchor[0] = ts
+		a := anchor[s]
+		anchor[s+1] = a
+		prev[q] = last[s]
+		last[s+1] = int32(q)
+		var ext uint64
+		if uint64(ts-a) <= uint64(window) {
+			ext = 1
+		}
+		r := reached | ext<<s
+		if r != reached {
+			deep = int32(q)
+		}
+		reached = r
+		if reached >= full {
+			k.endPass(out, reached, deep, prev)
+			reached = 0
+		}
+	}
+	if reached != 0 {
+		k.endPass(out, reached, deep, prev)
+	}
+}
+
+// startPass empties matchColumns's slots of steps for a new pass.
+func (k *kernel) startPass() {
+	k.anchor[noStep] = maxNano
+	for s := 1; s <= k.p.n; s++ {
+		k.anchor[s] = maxNano
+	}
+}
+
+// endPass records a pass of matchColumns that reached some step, as match does, and
+// starts the next: the steps reached and, for the profile's first pass, its level,
+// origin and conversion.
+func (k *kernel) endPass(o *outcome, reached uint64, deep int32, prev []int32) {
+	if len(o.passes) == 0 {
+		o.level, o.origin = bits.Len64(reached), k.anchor[1]
+		q := deep
+		for s := o.level - 1; s > 0; s-- {
+			o.path[s] = q
+			q = prev[q]
+		}
+		o.path[0] = q
+	}
+	o.reached |= uint32(reached)
+	o.passes = append(o.passes, uint32(reached))
+	k.startPass()
 }

@@ -54,3 +54,51 @@ func TestPassPlainEqualsPass(t *testing.T) {
 		}
 	})
 }
+
+// TestMatchColumnsEqualsMatch: a profile read straight from the columns (times
+// strictly increasing, each event at most one step, some at none) has the outcome of
+// the kernel over its entries, pass after pass, path for path.
+func TestMatchColumnsEqualsMatch(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, MaxSteps).Draw(t, "steps")
+		if rapid.Bool().Draw(t, "few steps") {
+			n = rapid.IntRange(1, 4).Draw(t, "steps")
+		}
+		p := &plan{n: n}
+		switch rapid.IntRange(0, 2).Draw(t, "window kind") {
+		case 1:
+			p.window = rapid.Int64Range(1, 6).Draw(t, "window")
+		case 2:
+			p.window = maxNano - minNano
+		}
+		// Name id k matches step k; ids n and above match none.
+		slots := make([]uint8, n+2)
+		for id := range slots {
+			slots[id] = slotOf(0)
+			if id < n {
+				slots[id] = slotOf(1 << id)
+			}
+		}
+		ts := rapid.SampledFrom([]int64{minNano, 0, maxNano - 200}).Draw(t, "start")
+		times := make([]int64, rapid.IntRange(0, 40).Draw(t, "events"))
+		events := make([]uint32, len(times))
+		var ents []entry
+		for i := range times {
+			ts += rapid.Int64Range(1, 3).Draw(t, "gap")
+			times[i] = ts
+			events[i] = uint32(rapid.IntRange(0, min(n, 5)+1).Draw(t, "event"))
+			if s := slots[events[i]]; s != noStep {
+				ents = append(ents, entry{t: ts, step: int8(s), row: int32(i)})
+			}
+		}
+		var want, got outcome
+		want.reset()
+		got.reset()
+		k := &kernel{p: p, ents: ents}
+		k.match(&want)
+		k.matchColumns(&got, times, events, slots)
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(outcome{})); diff != "" {
+			t.Fatalf("n %d window %d times %v events %v: (-match +matchColumns):\n%s", n, p.window, times, events, diff)
+		}
+	})
+}
