@@ -531,28 +531,39 @@ func BenchmarkLookupCacheResidentNaive(b *testing.B) {
 func BenchmarkLinkBatch(b *testing.B) {
 	s := getStream(*benchEvents)
 	n := len(s.events) / 2
-	b.Run(fmt.Sprintf("DefaultRules/events=%d", n), func(b *testing.B) {
-		linkStream(b, s, func() (func(a, c identity.ID), func() int) {
-			r, err := identity.New(identity.DefaultRules())
-			if err != nil {
-				b.Fatal(err)
+	for _, mode := range []string{"", "+capacity"} {
+		b.Run(fmt.Sprintf("DefaultRules%s/events=%d", mode, n), func(b *testing.B) {
+			var opts []identity.Option
+			if mode == "+capacity" {
+				opts = append(opts, identity.WithCapacity(n)) // as BenchmarkLinkSeq
 			}
-			batch := make([]identity.Event, 0, 4096)
-			ids := make([]identity.ID, 0, 2*4096)
-			var dst []uint32
-			seen := 0
-			return func(a, c identity.ID) {
-				ids = append(ids, a, c)
-				batch = append(batch, identity.Event{At: t0, Source: "web", IDs: ids[len(ids)-2 : len(ids) : len(ids)]})
-				seen++
-				if len(batch) == cap(batch) || seen == n {
-					if dst, err = r.LinkBatch(ctx, dst[:0], batch); err != nil {
-						b.Fatal(err)
-					}
-					batch, ids = batch[:0], ids[:0]
-				}
-			}, func() int { return r.Stats().Identifiers }
+			linkBatchStream(b, s, n, opts...)
 		})
+	}
+}
+
+// linkBatchStream links the first n events of s through LinkBatch, 4,096 a call.
+func linkBatchStream(b *testing.B, s *stream, n int, opts ...identity.Option) {
+	linkStream(b, s, func() (func(a, c identity.ID), func() int) {
+		r, err := identity.New(identity.DefaultRules(), opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch := make([]identity.Event, 0, 4096)
+		ids := make([]identity.ID, 0, 2*4096)
+		var dst []uint32
+		seen := 0
+		return func(a, c identity.ID) {
+			ids = append(ids, a, c)
+			batch = append(batch, identity.Event{At: t0, Source: "web", IDs: ids[len(ids)-2 : len(ids) : len(ids)]})
+			seen++
+			if len(batch) == cap(batch) || seen == n {
+				if dst, err = r.LinkBatch(ctx, dst[:0], batch); err != nil {
+					b.Fatal(err)
+				}
+				batch, ids = batch[:0], ids[:0]
+			}
+		}, func() int { return r.Stats().Identifiers }
 	})
 }
 

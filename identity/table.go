@@ -304,7 +304,11 @@ func (t *table) buildIndex() {
 	}
 	size, shift := indexSize(max(len(entries), t.capacity))
 	radix.Sort(entries, nil, 32) // by the hash in the upper half, stably
-	t.slots, t.shift = make([]uint64, size), shift
+	if t.used > 0 || len(t.slots) != size {
+		// Unless it is the empty index newTable sized for WithCapacity: no second one.
+		t.slots = make([]uint64, size)
+	}
+	t.shift = shift
 	mask := uint32(size - 1)
 	for _, e := range entries {
 		i := uint32(e>>32) >> shift
