@@ -1,6 +1,7 @@
 package funnel
 
 import (
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -29,17 +30,15 @@ func (t *tally) add(profile uint32, o *outcome, n int) {
 	if o.level == 0 && o.reached == 0 {
 		return
 	}
-	for s := range n {
-		if o.reached&(1<<s) != 0 {
-			t.unique[s]++
-			t.ids[s].add(profile)
-		}
+	// Only the bits set are visited: most profiles reach one or two steps.
+	for m := o.reached; m != 0; m &= m - 1 {
+		s := bits.TrailingZeros32(m)
+		t.unique[s]++
+		t.ids[s].add(profile)
 	}
 	for _, m := range o.passes {
-		for s := range n {
-			if m&(1<<s) != 0 {
-				t.total[s]++
-			}
+		for ; m != 0; m &= m - 1 {
+			t.total[bits.TrailingZeros32(m)]++
 		}
 	}
 	prev := -1
