@@ -176,5 +176,6 @@
 // overlapped, at about a third of the cost each. LinkBatch and LinkSeq link a backfill
 // with the same effect as Link per event, normalising and hashing on every core, the
 // second core owning the identifier table (lookups and interning) while the first
-// decides, and syncing the store once per batch.
+// decides, and syncing the store once per batch; WithCapacity sizes the identifier
+// index for a backfill of known size up front, sparing its doublings.
 package identity
