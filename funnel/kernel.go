@@ -252,12 +252,12 @@ func (k *kernel) matchColumns(out *outcome, times []int64, events []uint32, slot
 		}
 		reached = r
 		if reached >= full {
-			k.endPass(out, reached, deep, prev)
+			k.endPass(out, reached, deep, prev, true)
 			reached = 0
 		}
 	}
 	if reached != 0 {
-		k.endPass(out, reached, deep, prev)
+		k.endPass(out, reached, deep, prev, false)
 	}
 }
 
@@ -269,10 +269,10 @@ func (k *kernel) startPass() {
 	}
 }
 
-// endPass records a pass of matchColumns that reached some step, as match does, and
-// starts the next: the steps reached and, for the profile's first pass, its level,
-// origin and conversion.
-func (k *kernel) endPass(o *outcome, reached uint64, deep int32, prev []int32) {
+// endPass records a pass of matchColumns that reached some step, as match does: the
+// steps reached and, for the profile's first pass, its level, origin and conversion;
+// with next, it empties the slots for the next pass.
+func (k *kernel) endPass(o *outcome, reached uint64, deep int32, prev []int32, next bool) {
 	if len(o.passes) == 0 {
 		o.level, o.origin = bits.Len64(reached), k.anchor[1]
 		q := deep
@@ -284,5 +284,7 @@ func (k *kernel) endPass(o *outcome, reached uint64, deep int32, prev []int32) {
 	}
 	o.reached |= uint32(reached)
 	o.passes = append(o.passes, uint32(reached))
-	k.startPass()
+	if next {
+		k.startPass() // not after a profile's last pass: matchColumns starts with it
+	}
 }
