@@ -35,6 +35,6 @@ echo "== identity (load $(cut -d' ' -f1 /proc/loadavg))"
 	-test.benchtime 3x -test.count 2 -test.benchmem) | tee "$out/identity-1M.txt"
 # At 10 M events a Link run takes 14 s: only the bulk paths, whose target is at 10 M.
 (cd identity && "$out/identity.test" -test.run '^$' -identity.events 10000000 \
-	-test.bench '^Benchmark(LinkSeq/DefaultRules/|LinkBatch)' \
+	-test.bench '^Benchmark(LinkSeq|LinkBatch)$/^DefaultRules(\+capacity)?$' \
 	-test.benchtime 2x -test.count 2 -test.benchmem) | tee "$out/identity-10M.txt"
 echo "== done $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/meta.txt"
