@@ -188,7 +188,12 @@ const maxDense = 1 << 14
 type cohortCounts struct {
 	size     int64
 	retained []int64
-	ids      []uint32
+	// ids are the members, gathered into a bitmap as the funnel's steps gather theirs:
+	// a worker's profiles ascend, so its appends are cheap, where a list of ids holds
+	// four bytes a member and, merged across workers (whose ranges interleave), made
+	// the table's AddMany insert into the middle of its containers (a quarter of the
+	// second core's gain at 10M events).
+	ids idSet
 }
 
 func (p *cohortPlan) newPartial() *cohortPartial {
@@ -307,7 +312,7 @@ func (cp *cohortPartial) count(id uint32, r *returnSet) {
 	p := cp.plan
 	g := cp.group(r.cohort)
 	g.size++
-	g.ids = append(g.ids, id)
+	g.ids.add(id)
 	if p.on {
 		// Column k is period k: count column 0 and each period returned in.
 		g.retained[0]++
@@ -379,7 +384,7 @@ func (cp *cohortPartial) Merge(other *cohortPartial) error {
 		for c := range g.retained {
 			g.retained[c] += o.retained[c]
 		}
-		g.ids = append(g.ids, o.ids...)
+		g.ids.merge(&o.ids)
 	}
 	cp.end = max(cp.end, other.end)
 	return nil
@@ -411,8 +416,7 @@ func (cp *cohortPartial) Table() *Table {
 		for i, k := range keys[lo:hi] {
 			g := cp.groups[k]
 			row := Cohort{Start: p.cal.start(k), Size: g.size, Retained: slices.Clone(g.retained),
-				Complete: make([]bool, len(p.cols)), Profiles: roaring.New()}
-			row.Profiles.AddMany(g.ids)
+				Complete: make([]bool, len(p.cols)), Profiles: g.ids.bitmap()}
 			for c, col := range p.cols {
 				// Complete once the column's last period has ended (the next one begun).
 				row.Complete[c] = col[1] == 0 || !endT.Before(p.cal.start(k+col[1]+1).Add(-1))
@@ -428,7 +432,7 @@ func (cp *cohortPartial) Table() *Table {
 func (cp *cohortPartial) members() int {
 	n := 0
 	for _, g := range cp.groups {
-		n += len(g.ids)
+		n += int(g.size)
 	}
 	return n
 }
@@ -614,9 +618,7 @@ func (cp *cohortPartial) MarshalBinary() ([]byte, error) {
 		g := cp.groups[k]
 		w.varint(k)
 		w.int64s(g.retained)
-		bm := roaring.New()
-		bm.AddMany(g.ids)
-		raw, err := bm.ToBytes()
+		raw, err := g.ids.bitmap().ToBytes()
 		if err != nil {
 			return nil, errorf("encode cohort partial: %w", err)
 		}
@@ -652,11 +654,12 @@ func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 	for range ng {
 		k := r.varint()
 		g := &cohortCounts{retained: r.int64s("column")}
-		g.ids = r.profileIDs(fmt.Sprintf("cohort %d profiles", k))
+		ids := r.profileIDs(fmt.Sprintf("cohort %d profiles", k))
 		if r.failed() {
 			break
 		}
-		g.size = int64(len(g.ids))
+		g.ids.bm = roaring.BitmapOf(ids...)
+		g.size = int64(len(ids))
 		if len(g.retained) != len(p.cols) || q.groups[k] != nil {
 			r.fail("cohort %d: %d columns, want %d, or repeated", k, len(g.retained), len(p.cols))
 			break
