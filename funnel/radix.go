@@ -35,11 +35,10 @@ func sortBlocks[S, D ~int64](out []D, src [][]S, scratch *[]D) {
 // A least-significant-digit sort of a whole list of a million durations makes seven
 // passes over memory that does not fit the caches; a group of a few thousand values
 // sorts within them, and the groups are independent jobs for the Result's workers (one
-// list sorted by one goroutine was the Result's critical path on two cores). Only a
-// list larger than a worker's share of the Result is cut up (jobQueue.run); the others,
-// and every list on one core, are sorted whole (sortBlocks): the two stages measured 5
-// to 10% more CPU (2.85 to 3.03 against 2.60 to 2.67 ns an event for the Result of the
-// 10 M event benchmark on one core), the groups left by a skewed top byte being short.
+// list sorted by one goroutine was the Result's critical path on two cores). On one
+// core too the two stages win: 3.45-3.54 against 4.41-4.57 cpu-ns an event for the
+// Result of the 10 M event benchmark (2026-12-04, same minute; an earlier machine had
+// measured the whole-list sort 5 to 10% ahead, and one-core Results used it until then).
 const partitionMin = 1 << 15
 
 // groupSize is about how many values of consecutive groups make one job: enough that

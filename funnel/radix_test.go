@@ -11,8 +11,8 @@ import (
 
 // TestSortPartitioned: the two-stage sort of long lists (partition, then each group,
 // partitioned again when it is long), as jobs that spawn jobs on several goroutines
-// (sortedDurations in a jobQueue), agrees with slices.Sort, and so does the whole-list
-// sort of one goroutine (sortBlocks, and the queue with one worker).
+// (sortedDurations in a jobQueue; with one worker the groups are sorted in turn), agrees
+// with slices.Sort, and so does the whole-list sort of short lists (sortBlocks).
 // The values are drawn to reach every path: any span and sign, a few distinct values
 // (groups of equal keys, spans of a byte or less), and most values within a narrow
 // range beside a few far ones, so that one group is long enough to be dealt again.

@@ -228,8 +228,7 @@ func newJobQueue(jobs []resultJob) *jobQueue {
 
 // run runs the jobs, of sizes summing to total, on workers goroutines. Only a job
 // larger than a worker's share (total/workers) gets a spawn to cut itself up with: the
-// others, and every job on one goroutine, gain nothing by it, and the two-stage sort
-// costs a tenth more CPU than the whole-list one (see partitionMin).
+// others, and every job on one goroutine, gain nothing by spreading their groups.
 func (q *jobQueue) run(workers, total int) {
 	if workers <= 1 {
 		q.work(nil, 0)
@@ -298,13 +297,17 @@ func getScratch() *[]time.Duration {
 	return new([]time.Duration)
 }
 
-// sortedDurations returns the values of c sorted. With several workers (spawn not
-// nil), a long list is dealt into groups (partition), which become jobs of their own.
+// sortedDurations returns the values of c sorted. A long list is dealt into groups
+// (partition), sorted within the caches: with several workers (spawn not nil) the
+// groups become jobs of their own, else this goroutine sorts them in turn.
 func sortedDurations(c *chunks[int64], scratch *[]time.Duration, spawn spawnFunc) Durations {
 	d := make(Durations, c.n)
-	if c.n < partitionMin || spawn == nil {
+	if c.n < partitionMin {
 		sortBlocks(d, c.blocks, scratch)
 	} else if starts, sorted := partition(d, c.blocks); !sorted {
+		if spawn == nil {
+			spawn = func(run func(*[]time.Duration), size int) { run(scratch) }
+		}
 		sortGroups(d, starts, spawn)
 	}
 	return d
