@@ -7,6 +7,24 @@ import (
 	"pgregory.net/rapid"
 )
 
+// drawPlan draws the plan of a kernel property: up to MaxSteps steps (often few, where
+// passes repeat), and no window, one of a few ticks (at most narrow, below most gaps) or
+// one wider than every gap.
+func drawPlan(t *rapid.T, narrow int64) *plan {
+	n := rapid.IntRange(1, MaxSteps).Draw(t, "steps")
+	if rapid.Bool().Draw(t, "few steps") {
+		n = rapid.IntRange(1, 4).Draw(t, "steps")
+	}
+	p := &plan{n: n}
+	switch rapid.IntRange(0, 2).Draw(t, "window kind") {
+	case 1:
+		p.window = rapid.Int64Range(1, narrow).Draw(t, "window")
+	case 2:
+		p.window = maxNano - minNano
+	}
+	return p
+}
+
 // TestPassPlainEqualsPass: the branch-free pass and the general one find the same
 // outcome (level, steps reached in every pass, the first pass's conversion and origin)
 // for every entry list a plain funnel can give the kernel: times that never decrease,
@@ -14,17 +32,8 @@ import (
 // times at both ends of the accepted range.
 func TestPassPlainEqualsPass(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, MaxSteps).Draw(t, "steps")
-		if rapid.Bool().Draw(t, "few steps") {
-			n = rapid.IntRange(1, 4).Draw(t, "steps")
-		}
-		p := &plan{n: n}
-		switch rapid.IntRange(0, 2).Draw(t, "window kind") {
-		case 1:
-			p.window = rapid.Int64Range(1, 5).Draw(t, "window")
-		case 2:
-			p.window = maxNano - minNano
-		}
+		p := drawPlan(t, 5)
+		n := p.n
 		var ts int64
 		switch rapid.IntRange(0, 2).Draw(t, "start") {
 		case 0:
@@ -60,17 +69,8 @@ func TestPassPlainEqualsPass(t *testing.T) {
 // the kernel over its entries, pass after pass, path for path.
 func TestMatchColumnsEqualsMatch(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, MaxSteps).Draw(t, "steps")
-		if rapid.Bool().Draw(t, "few steps") {
-			n = rapid.IntRange(1, 4).Draw(t, "steps")
-		}
-		p := &plan{n: n}
-		switch rapid.IntRange(0, 2).Draw(t, "window kind") {
-		case 1:
-			p.window = rapid.Int64Range(1, 6).Draw(t, "window")
-		case 2:
-			p.window = maxNano - minNano
-		}
+		p := drawPlan(t, 6)
+		n := p.n
 		// Name id k matches step k; ids n and above match none.
 		slots := make([]uint8, n+2)
 		for id := range slots {
