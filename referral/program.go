@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/groupcommit"
+	"github.com/clientele-go/clientele/internal/option"
 	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
@@ -62,13 +63,8 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
 	var c config
-	for _, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("%w: open: nil option", ErrInvalid)
-		}
-		if err := o(&c); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&c, opts, ErrInvalid, "open"); err != nil {
+		return nil, err
 	}
 	p := &Program{cfg: rules, people: c.people, clock: c.clock, store: store, st: newState()}
 	p.group = groupcommit.New(&p.mu, p.flush)

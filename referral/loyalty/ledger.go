@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/clientele-go/clientele/internal/groupcommit"
+	"github.com/clientele-go/clientele/internal/option"
 )
 
 // Ledger runs a loyalty programme over a [Store]. Every event is checked against the
@@ -93,13 +94,8 @@ func Open(store Store, rules Rules, opts ...Option) (*Ledger, error) {
 		return nil, fmt.Errorf("%w: open: nil store", ErrInvalid)
 	}
 	var c config
-	for _, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("%w: open: nil option", ErrInvalid)
-		}
-		if err := o(&c); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&c, opts, ErrInvalid, "open"); err != nil {
+		return nil, err
 	}
 	l := &Ledger{rules: rules, store: store, onTier: c.onTier}
 	l.group = groupcommit.New(&l.mu, l.flush)
