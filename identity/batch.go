@@ -53,6 +53,9 @@ var (
 	warmGroup = 16
 	// prepPart is how many events the preparation hands to the decisions at a time.
 	prepPart = 512
+	// prepSlice is how many events of a part the helper prepares before it looks for
+	// events to intern (preparer.prepareNext).
+	prepSlice = 32
 )
 
 const (
@@ -96,7 +99,9 @@ const (
 // calls proceed between its groups of events (readers wait at most a few milliseconds)
 // but return only after its callbacks ran.
 func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) ([]uint32, error) {
-	return r.linkBatch(ctx, dst, events, 0, nil)
+	bufs := getBufs()
+	defer putBufs(bufs, len(events))
+	return r.linkBatch(ctx, dst, events, 0, bufs)
 }
 
 // LinkSeq links the events of seq in order, as LinkBatch does a slice, gathering 16,384
@@ -110,11 +115,12 @@ func (r *Resolver) LinkSeq(ctx context.Context, seq iter.Seq[Event]) (int, error
 	buf := make([]Event, 0, seqBatch)
 	ids := make([]ID, 0, 4*seqBatch)
 	var dst []uint32
-	var bufs prepBufs
+	bufs := getBufs()
+	defer putBufs(bufs, seqBatch)
 	linked := 0
 	var err error
 	flush := func() bool {
-		dst, err = r.linkBatch(ctx, dst[:0], buf, linked, &bufs)
+		dst, err = r.linkBatch(ctx, dst[:0], buf, linked, bufs)
 		linked += len(dst)
 		clear(buf)
 		clear(ids)

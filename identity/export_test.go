@@ -15,9 +15,9 @@ func SetPrepareAhead(on bool) bool {
 // group and prepares per part, so that a test crosses every boundary with a few events;
 // restore puts the defaults back.
 func SetBatchSizes(chunk, group, part int) (restore func()) {
-	c, g, p := batchChunk, warmGroup, prepPart
-	batchChunk, warmGroup, prepPart = chunk, group, part
-	return func() { batchChunk, warmGroup, prepPart = c, g, p }
+	c, g, p, s := batchChunk, warmGroup, prepPart, prepSlice
+	batchChunk, warmGroup, prepPart, prepSlice = chunk, group, part, max(1, part/2)
+	return func() { batchChunk, warmGroup, prepPart, prepSlice = c, g, p, s }
 }
 
 // SetAhead sets whether LinkBatch's second core interns identifiers ahead of the
