@@ -141,7 +141,7 @@ func batchOf(t interface{ Fatal(...any) }, evs []Event) *Batch {
 // and recorded lists (kept in the order profiles were matched) as multisets.
 var (
 	tableOpts  = []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
-	resultOpts = append([]cmp.Option{cmp.AllowUnexported(Result{}), cmp.Comparer(func(a, b chunks[int64]) bool {
+	resultOpts = append([]cmp.Option{cmp.AllowUnexported(Result{}), cmp.Comparer(func(a, b chunks) bool {
 		x, y := a.all(), b.all()
 		slices.Sort(x)
 		slices.Sort(y)

@@ -61,7 +61,7 @@ func TestSortPartitioned(t *testing.T) {
 			t.Fatal("sortBlocks differs from slices.Sort")
 		}
 
-		c := chunks[int64]{blocks: src, n: n}
+		c := chunks{blocks: src, n: n}
 		var d Durations
 		newJobQueue([]resultJob{{size: n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
 			d = sortedDurations(&c, scratch, spawn)
@@ -92,7 +92,7 @@ func TestSortPartitionedSkewed(t *testing.T) {
 		}
 	}
 	want := slices.Sorted(slices.Values(vs))
-	c := chunks[int64]{blocks: [][]int64{vs[:n/3], vs[n/3:]}, n: n}
+	c := chunks{blocks: [][]int64{vs[:n/3], vs[n/3:]}, n: n}
 	var d Durations
 	newJobQueue([]resultJob{{size: n, run: func(scratch *[]time.Duration, spawn spawnFunc) {
 		d = sortedDurations(&c, scratch, spawn)

@@ -24,7 +24,7 @@ type Result struct {
 
 	window    time.Duration
 	converted []time.Duration // time to convert, per profile that converted, sorted
-	open      chunks[int64]   // time of the latest first-step event, per profile that entered and did not convert
+	open      chunks          // time of the latest first-step event, per profile that entered and did not convert
 }
 
 // StepResult holds the counts of one step.
@@ -300,7 +300,7 @@ func getScratch() *[]time.Duration {
 // sortedDurations returns the values of c sorted. A long list is dealt into groups
 // (partition), sorted within the caches: with several workers (spawn not nil) the
 // groups become jobs of their own, else this goroutine sorts them in turn.
-func sortedDurations(c *chunks[int64], scratch *[]time.Duration, spawn spawnFunc) Durations {
+func sortedDurations(c *chunks, scratch *[]time.Duration, spawn spawnFunc) Durations {
 	d := make(Durations, c.n)
 	if c.n < partitionMin {
 		sortBlocks(d, c.blocks, scratch)

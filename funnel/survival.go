@@ -119,7 +119,7 @@ func (r *Result) TimeToConvert(level float64) (*Survival, error) {
 
 // censoredTimes returns, sorted, the follow-up time of each profile that entered at
 // one of origins and did not convert by end: end - origin, capped at the window.
-func censoredTimes(origins *chunks[int64], end, window int64) []time.Duration {
+func censoredTimes(origins *chunks, end, window int64) []time.Duration {
 	// Sort the origins, then walk them from the latest: follow-up time falls as the
 	// origin rises, so that walk yields the times in ascending order.
 	c := make([]time.Duration, origins.n)

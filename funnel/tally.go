@@ -12,16 +12,16 @@ import (
 // a few words per profile that entered the funnel; nothing is kept per event.
 type tally struct {
 	unique, total []int64
-	ids           []idSet         // per step: profiles that reached it
-	fromPrev      []chunks[int64] // per step: nanoseconds from the conversion's previous step
-	fromFirst     []chunks[int64] // per step from 2 on: nanoseconds from the conversion's first step (for step 1 it is fromPrev)
-	open          chunks[int64]   // entered, did not convert: time of the latest first-step event
+	ids           []idSet  // per step: profiles that reached it
+	fromPrev      []chunks // per step: nanoseconds from the conversion's previous step
+	fromFirst     []chunks // per step from 2 on: nanoseconds from the conversion's first step (for step 1 it is fromPrev)
+	open          chunks   // entered, did not convert: time of the latest first-step event
 }
 
 func newTally(n int) *tally {
 	return &tally{
 		unique: make([]int64, n), total: make([]int64, n),
-		ids: make([]idSet, n), fromPrev: make([]chunks[int64], n), fromFirst: make([]chunks[int64], n),
+		ids: make([]idSet, n), fromPrev: make([]chunks, n), fromFirst: make([]chunks, n),
 	}
 }
 
@@ -62,7 +62,7 @@ func (t *tally) add(profile uint32, o *outcome, n int) {
 }
 
 // timesFromFirst returns the list of step s's times from the first step.
-func (t *tally) timesFromFirst(s int) *chunks[int64] {
+func (t *tally) timesFromFirst(s int) *chunks {
 	if s == 1 {
 		return &t.fromPrev[1]
 	}
@@ -134,28 +134,38 @@ func (c *idSet) bitmap() *roaring.Bitmap {
 	return bm
 }
 
-// chunks is an append-only list kept in fixed-size blocks: growing it never copies, and
-// merging two lists only joins their block lists.
-type chunks[T any] struct {
-	blocks [][]T
+// chunks is an append-only list of int64 (durations, times) kept in fixed-size blocks:
+// growing it never copies, and merging two lists only joins their block lists. It is
+// not generic: with a type parameter add was compiled as a call through a dictionary,
+// too large to inline, and adding cost three times as much.
+type chunks struct {
+	blocks [][]int64
 	n      int
 }
 
 const chunkSize = 1 << 13
 
-func (c *chunks[T]) add(v T) {
-	k := len(c.blocks) - 1
-	if k < 0 || len(c.blocks[k]) == cap(c.blocks[k]) {
-		c.blocks = append(c.blocks, newBlock[T]())
-		k++
+// add appends v; its common case, room in the last block, is inlined into the scan.
+func (c *chunks) add(v int64) {
+	if k := len(c.blocks) - 1; k >= 0 && len(c.blocks[k]) < cap(c.blocks[k]) {
+		c.blocks[k] = append(c.blocks[k], v)
+		c.n++
+		return
 	}
-	c.blocks[k] = append(c.blocks[k], v)
+	c.addBlock(v)
+}
+
+// addBlock appends v in a new block, out of line so that add stays small.
+//
+//go:noinline
+func (c *chunks) addBlock(v int64) {
+	c.blocks = append(c.blocks, append(newBlock(), v))
 	c.n++
 }
 
 // merge appends o's blocks. The blocks are shared, each capped at its length, so that
 // neither list's later appends can reach into the other's.
-func (c *chunks[T]) merge(o *chunks[T]) {
+func (c *chunks) merge(o *chunks) {
 	for _, b := range o.blocks {
 		if len(b) > 0 {
 			c.blocks = append(c.blocks, b[:len(b):len(b)])
@@ -164,16 +174,16 @@ func (c *chunks[T]) merge(o *chunks[T]) {
 	c.n += o.n
 }
 
-func (c *chunks[T]) all() []T {
-	out := make([]T, 0, c.n)
+func (c *chunks) all() []int64 {
+	out := make([]int64, 0, c.n)
 	for _, b := range c.blocks {
 		out = append(out, b...)
 	}
 	return out
 }
 
-func chunksOf[T any](vs []T) chunks[T] {
-	return chunks[T]{blocks: [][]T{slices.Clip(vs)}, n: len(vs)}
+func chunksOf(vs []int64) chunks {
+	return chunks{blocks: [][]int64{slices.Clip(vs)}, n: len(vs)}
 }
 
 // blockPool holds duration blocks (cap chunkSize) that Run, RunSeq and RunBatch took
@@ -184,26 +194,23 @@ func chunksOf[T any](vs []T) chunks[T] {
 var blockPool sync.Pool // of *[]int64
 
 // newBlock returns an empty block of capacity chunkSize, a recycled one if there is one.
-func newBlock[T any]() []T {
+func newBlock() []int64 {
 	if p, ok := blockPool.Get().(*[]int64); ok {
-		if b, ok := any((*p)[:0]).([]T); ok {
-			return b
-		}
+		return (*p)[:0]
 	}
-	return make([]T, 0, chunkSize)
+	return make([]int64, 0, chunkSize)
 }
 
 // recycle hands c's blocks of full capacity to blockPool and empties c. Only the
 // owner of every reference to the blocks may call it: a list that shared its blocks
 // (merge, or a Result's open attempts) must not be recycled while they are read.
-func (c *chunks[T]) recycle() {
+func (c *chunks) recycle() {
 	for _, b := range c.blocks {
 		if cap(b) != chunkSize {
 			continue // a block capped by merge, or decoded: not one of ours
 		}
-		if ib, ok := any(b[:0]).([]int64); ok {
-			blockPool.Put(&ib)
-		}
+		b = b[:0]
+		blockPool.Put(&b)
 	}
-	*c = chunks[T]{}
+	*c = chunks{}
 }
