@@ -4,8 +4,6 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
-
-	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // tally accumulates the outcomes of the profiles of one breakdown group. Its memory is
@@ -80,58 +78,6 @@ func (t *tally) merge(u *tally) {
 		t.fromFirst[s].merge(&u.fromFirst[s])
 	}
 	t.open.merge(&u.open)
-}
-
-// idSet collects profile ids into a roaring bitmap through a short buffer: adding is an
-// append, and the memory is the bitmap's (about a bit per profile when ids are dense)
-// rather than four bytes a profile.
-type idSet struct {
-	bm      *roaring.Bitmap
-	pending []uint32
-}
-
-const idSetFlush = 1 << 10
-
-func (c *idSet) add(id uint32) {
-	c.pending = append(c.pending, id)
-	if len(c.pending) == idSetFlush {
-		c.flush()
-	}
-}
-
-func (c *idSet) flush() {
-	if len(c.pending) == 0 {
-		return
-	}
-	if c.bm == nil {
-		c.bm = roaring.New()
-	}
-	c.bm.AddMany(c.pending)
-	c.pending = c.pending[:0]
-}
-
-// merge adds o's ids to c's; o is only read.
-func (c *idSet) merge(o *idSet) {
-	if o.bm != nil {
-		if c.bm == nil {
-			c.bm = o.bm.Clone()
-		} else {
-			c.bm.Or(o.bm)
-		}
-	}
-	for _, id := range o.pending {
-		c.add(id)
-	}
-}
-
-// bitmap returns a new bitmap of c's ids, sharing nothing with c.
-func (c *idSet) bitmap() *roaring.Bitmap {
-	bm := roaring.New()
-	if c.bm != nil {
-		bm = c.bm.Clone()
-	}
-	bm.AddMany(c.pending)
-	return bm
 }
 
 // chunks is an append-only list of int64 (durations, times) kept in fixed-size blocks:
