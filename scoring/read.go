@@ -201,6 +201,12 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 		return tx, err
 	}
 	if tx.Time, err = time.ParseInLocation(o.TimeLayout, strings.TrimSpace(s), o.Location); err != nil {
+		// A value of the layout's shape that names no instant (February 29th of 2025)
+		// gets the reason, not the suggestion that the layout is wrong.
+		var pe *time.ParseError
+		if errors.As(err, &pe) && pe.Message != "" {
+			return tx, rec.fail(o.TimeColumn, "time %q has layout %q's form but is no date%s", s, o.TimeLayout, pe.Message)
+		}
 		return tx, rec.fail(o.TimeColumn, "time %q does not match layout %q", s, o.TimeLayout)
 	}
 	if s, err = rec.field(o.AmountColumn, "amount"); err != nil {

@@ -65,6 +65,7 @@ func TestErrorPaths(t *testing.T) {
 		{"New with a value over MaxFieldLen", newWith([]match.Record{{Email: strings.Repeat("x", match.MaxFieldLen+1)}}, settings(email)), match.ErrInvalid},
 		{"New with a value that is not UTF-8", newWith([]match.Record{{Email: "\xff"}}, settings(email)), match.ErrInvalid},
 		{"New with a birth date that is not a date", newWith([]match.Record{{Birth: "March 1st"}}, settings(match.Comparison{Field: match.FieldBirth, Levels: []match.Level{{Kind: match.DateWithin, Threshold: 1}}})), match.ErrInvalid},
+		{"New with a birth date of the form but no day", newWith([]match.Record{{Birth: "1990-02-30"}}, settings(match.Comparison{Field: match.FieldBirth, Levels: []match.Level{{Kind: match.DateWithin, Threshold: 1}}})), match.ErrInvalid},
 		{"New with a blocking rule of no fields", newWith(records, match.Settings{Comparisons: []match.Comparison{email}, Blocking: []match.BlockingRule{{}}}), match.ErrInvalid},
 		{"New blocking on an unknown field", newWith(records, match.Settings{Comparisons: []match.Comparison{email}, Blocking: []match.BlockingRule{{Fields: []string{"shoe"}}}}), match.ErrInvalid},
 		{"Train without sessions or blocking rules", train(mustNew(t, records, match.Settings{Comparisons: []match.Comparison{email}}), nil), match.ErrInvalid},

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -90,6 +91,10 @@ func normalize(f, v string) (string, error) {
 			return "", nil
 		}
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			var pe *time.ParseError
+			if errors.As(err, &pe) && pe.Message != "" {
+				return "", fmt.Errorf("birth date %q is no date%s", v, pe.Message)
+			}
 			return "", fmt.Errorf("birth date %q is not YYYY-MM-DD", v)
 		}
 		return v, nil
