@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/referral/attribution"
 )
 
@@ -139,5 +140,21 @@ func TestLenientReportsEveryBadRow(t *testing.T) {
 	problems.Reset()
 	if _, err := readCSV(strings.NewReader(many.String()), true, &problems); err == nil || strings.Count(problems.String(), "skipped:") != attribution.MaxBadLines {
 		t.Fatalf("past the cap: %v after %d reports", err, strings.Count(problems.String(), "skipped:"))
+	}
+}
+
+// TestREADMEShowsRealOutput holds the README's "Real output of the first command" (a
+// generated base of 100,000 people) to what the command prints.
+func TestREADMEShowsRealOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 100,000 people")
+	}
+	want := golden.Block(t, "README.md", "Real output of the first command")
+	var out bytes.Buffer
+	if err := run(&out, "", 100_000, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != want {
+		t.Errorf("README.md shows an output the command no longer prints; it prints:\n%s", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/golden"
 )
 
 const cdnow = "../../scoring/testdata/cdnow/CDNOW_sample.txt"
@@ -87,5 +89,24 @@ func TestBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one mentioning %q", c.in, err, c.want)
 		}
+	}
+}
+
+// TestREADMEShowsRealOutput holds the README's "Real output of the first command" to
+// what the command prints: it had gone stale twice (a duration's spelling, the
+// intervals' columns) while every other test passed.
+func TestREADMEShowsRealOutput(t *testing.T) {
+	want := golden.Block(t, "README.md", "Real output of the first command")
+	f, err := os.Open(cdnow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	if err := run(&out, f, config{format: "cdnow", unit: 7 * 24 * time.Hour, top: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != want {
+		t.Errorf("README.md shows an output the command no longer prints; it prints:\n%s", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/internal/tracking"
 )
 
@@ -137,5 +138,23 @@ func TestProfilesShown(t *testing.T) {
 	}
 	if got := strings.Count(out.String(), "\nprofile "); got != 2 || !strings.Contains(out.String(), "... and 3 more profiles, not shown") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestREADMEShowsRealOutput holds the README's "Real output of the first command" (the
+// bad lines, from standard error, first) to what the command prints.
+func TestREADMEShowsRealOutput(t *testing.T) {
+	want := golden.Block(t, "README.md", "Real output of the first command")
+	f, err := os.Open("testdata/events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out, problems bytes.Buffer
+	if err := run(&out, &problems, f, nil, time.Time{}, 20); err != nil {
+		t.Fatal(err)
+	}
+	if got := problems.String() + out.String(); got != want {
+		t.Errorf("README.md shows an output the command no longer prints; it prints:\n%s", got)
 	}
 }

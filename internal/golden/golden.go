@@ -1,10 +1,12 @@
 // Package golden reads the golden files tests hold results against: CSV tables a
-// reference implementation (SciPy, a paper's script) wrote beside a package's tests.
+// reference implementation (SciPy, a paper's script) wrote beside a package's tests,
+// and the outputs an example's README shows.
 package golden
 
 import (
 	"encoding/csv"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -24,4 +26,24 @@ func Rows(t testing.TB, path string) [][]string {
 		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
 	}
 	return rows[1:]
+}
+
+// Block returns the first fenced block (```) after the line of the Markdown file at
+// path that starts with marker: what an example's README shows as the real output of a
+// command, for its test to hold the command to. A file without one fails t.
+func Block(t testing.TB, path, marker string) string {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(text), "\n"+marker)
+	if ok {
+		_, after, ok = strings.Cut(after, "```\n")
+	}
+	block, _, closed := strings.Cut(after, "```")
+	if !ok || !closed {
+		t.Fatalf("%s: no fenced block after a line starting %q", path, marker)
+	}
+	return block
 }
