@@ -125,7 +125,7 @@ func dropReason(err error) string {
 // audiences, evaluated at the latest message's time (the data's own "now").
 func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]bool, now time.Time, qs queries, show int) error {
 	s := res.Stats()
-	fmt.Fprintf(out, "read %d lines: %d calls applied, %d malformed (reported with their line and column)\n", st.lines, st.messages, st.malformed)
+	fmt.Fprintf(out, "read %s: %s applied, %d malformed (reported with their line and column)\n", plural(st.lines, "line"), plural(st.messages, "call"), st.malformed)
 	fmt.Fprintf(out, "identities: %s in %s, %s\n", plural(int(s.Identifiers), "identifier"), plural(int(s.Profiles), "profile"), plural(st.merges, "merge"))
 	if len(st.groups) > 0 {
 		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(sortedKeys(st.groups), ", "))

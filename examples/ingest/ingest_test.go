@@ -75,7 +75,7 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "read 2 lines: 1 calls applied, 1 malformed") {
+	if !strings.Contains(out.String(), "read 2 lines: 1 call applied, 1 malformed") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	if !strings.HasPrefix(problems.String(), "line 1, column 1: tracking: invalid call: line longer than") {
