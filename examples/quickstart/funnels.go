@@ -211,6 +211,11 @@ func (f *funnels) report(w *reportWriter) {
 	}
 }
 
+// rateText prints a rate with its interval, or "-" for a rate of nobody (0 of 0),
+// which has no value: "0.0% [0.0, 100.0]" would read as a measured zero.
 func rateText(r funnel.Rate) string {
+	if r.N == 0 {
+		return "-"
+	}
 	return fmt.Sprintf("%5.1f%% [%4.1f, %4.1f]", 100*r.Estimate, 100*r.Lo, 100*r.Hi)
 }

@@ -116,6 +116,10 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 		if err != nil {
 			return err
 		}
+		if li.Outstanding == 0 && li.SettledVintages == 0 {
+			w.line("liability at %s: no points outstanding", at.Format(time.DateOnly))
+			continue
+		}
 		from := "from " + plural(li.SettledVintages, "settled month")
 		if li.SettledVintages == 0 {
 			from = "no month settled yet: from points of known fate, biased low"

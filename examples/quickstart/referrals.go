@@ -247,10 +247,19 @@ func (out *referrals) report(w *reportWriter) {
 	if math.IsInf(k.K.Hi, 1) {
 		ci = "no interval from fewer than two users"
 	}
-	w.line("viral factor K = %.3f invitations per user x %.1f%% of invitations that became users = %.3f [%s]",
-		k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, ci)
-	w.line("  %.1f%% of all users came by referral; a referral cycle (invitation to new user) takes %.1f days",
-		100*k.Share.Estimate, k.CycleTime.Hours()/24)
+	switch {
+	case k.Users == 0:
+		w.line("viral factor K: no user, so no invitation to count")
+	case k.Invites == 0:
+		w.line("viral factor K = 0: none of the %s users sent an invitation", thousands(int64(k.Users)))
+	default:
+		w.line("viral factor K = %.3f invitations per user x %.1f%% of invitations that became users = %.3f [%s]",
+			k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, ci)
+	}
+	if k.Converted > 0 {
+		w.line("  %.1f%% of all users came by referral; a referral cycle (invitation to new user) takes %.1f days",
+			100*k.Share.Estimate, k.CycleTime.Hours()/24)
+	}
 	if out.limit > 0 {
 		w.line("  with K below 1, %s users who came on their own grow to %s after 5 cycles (at most %s)",
 			thousands(int64(k.Users-k.Referred)), thousands(int64(math.Round(out.projected))), thousands(int64(math.Round(out.limit))))

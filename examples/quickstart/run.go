@@ -40,7 +40,7 @@ func run(out, status io.Writer, cfg config) error {
 	params := synth.Params{People: cfg.people, Seed: cfg.seed}.Default()
 	start, end := params.Start, params.End()
 	w := &reportWriter{w: out}
-	w.line("clientele quickstart: a generated base of %s people reached by %d promotions over %d days", thousands(params.People), params.Promotions, params.Days)
+	w.line("clientele quickstart: a generated base of %s reached by %d promotions over %d days", people(params.People), params.Promotions, params.Days)
 	w.section(vocabularyTitle)
 	for _, v := range vocabulary {
 		w.line("%-17s %s", v.word, v.meaning)
@@ -55,11 +55,11 @@ func run(out, status io.Writer, cfg config) error {
 	prog.end()
 	truth := groundTruth(res)
 	w.section(secBase)
-	w.line("%s people in the generated base: %s reached by promotions, %s more brought by referral",
-		thousands(res.people), thousands(params.People), thousands(max(0, res.people-params.People)))
+	w.line("%s in the generated base: %s reached by promotions, %s more brought by referral",
+		people(res.people), thousands(params.People), thousands(max(0, res.people-params.People)))
 	w.line("%s events (touches, visits, sign-ups, purchases, refunds)", thousands(len(res.events)+res.lost))
-	w.line("%s people became users: %.2f%% of the %s reached (the seeds say about 2%%)",
-		thousands(truth.users), pct(truth.users, params.People), thousands(params.People))
+	w.line("%s became users: %.2f%% of the %s reached (the seeds say about 2%%)",
+		people(truth.users), pct(truth.users, params.People), thousands(params.People))
 	res.report(w)
 
 	prog.begin("building segments")
@@ -140,6 +140,14 @@ func (r *reportWriter) line(format string, args ...any) {
 	} else {
 		r.lead = append(r.lead, l)
 	}
+}
+
+// people writes a count of people: "1 person", "182,620 people".
+func people[T ~int | ~int64 | ~uint64](n T) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return thousands(n) + " people"
 }
 
 // thousands writes n with comma separators: 182,620.
