@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -99,6 +100,30 @@ func BenchmarkFunnelBatch(b *testing.B) {
 		}
 	}
 	reportRate(b, bt.Len())
+}
+
+// BenchmarkColumnsRead is the memory's bound on any scan of a batch: it only reads the
+// three columns RunBatch reads (16 bytes an event), summing them, on every core
+// GOMAXPROCS allows. RunBatch's rate over this one is how far it is from the memory
+// bandwidth (the issue asks for within 10x).
+func BenchmarkColumnsRead(b *testing.B) {
+	bt := loadBench(b)
+	var sink atomic.Uint64
+	b.ResetTimer()
+	for b.Loop() {
+		sums := split(bt.Len(), workersFor(bt.Len()), func(lo, hi int) uint64 {
+			var s uint64
+			for i, p := range bt.Profile[lo:hi] {
+				s += uint64(p) + uint64(bt.Time[lo+i]) + uint64(bt.Event[lo+i])
+			}
+			return s
+		})
+		for _, s := range sums {
+			sink.Add(s)
+		}
+	}
+	reportRate(b, bt.Len())
+	b.ReportMetric(float64(16*bt.Len())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
 
 // BenchmarkFunnelBatchScan is RunBatch's parallel part alone: the matching, into a

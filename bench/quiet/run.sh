@@ -11,7 +11,8 @@
 # runs its whole first measurement inside the probe run that testing makes before it
 # applies the list's first entry, so with "-cpu 1,2" the first one-core figure of each
 # benchmark was taken on two cores (seen 2026-12-04: 1.95 "cores" in a -cpu 1 row).
-# Funnel: RunBatch, its scan and Result, cohorts and lifecycles at 10 M events / 1 M
+# Funnel: the columns merely read (the memory bound), RunBatch, its scan and Result,
+# cohorts and lifecycles at 10 M events / 1 M
 # profiles, -cpu 2 then 1, three runs each; then DuckDB's simplified SQL funnel
 # (bench/duckdb/funnel.mjs) on the same events at 1 and 2 threads. Identity: LinkSeq,
 # LinkBatch, Link and the naive baseline at 1 M and 10 M events.
@@ -28,7 +29,7 @@ go test -c -o "$out/identity.test" ./identity
 
 echo "== funnel"
 (cd funnel && "$out/funnel.test" -test.run '^$' \
-	-test.bench '^Benchmark(FunnelBatch|FunnelBatchScan|FunnelResult|CohortBatch|LifecycleBatch)$' \
+	-test.bench '^Benchmark(ColumnsRead|FunnelBatch|FunnelBatchScan|FunnelResult|CohortBatch|LifecycleBatch)$' \
 	-test.benchtime 4x -test.count 3 -test.cpu 2,1 -test.benchmem) | tee "$out/funnel.txt"
 echo "== duckdb (load $(cut -d' ' -f1 /proc/loadavg))"
 (cd bench/duckdb && node funnel.mjs "$out/events.csv" 1 2) | tee "$out/duckdb.txt"
