@@ -7,10 +7,12 @@
 #	bash bench/quiet/run.sh [outdir]
 #
 # Each benchmark binary is built first, so compilation never overlaps a measurement.
-# The -cpu list starts with 2, the machine's GOMAXPROCS: a benchmark written with b.Loop
-# runs its whole first measurement inside the probe run that testing makes before it
-# applies the list's first entry, so with "-cpu 1,2" the first one-core figure of each
-# benchmark was taken on two cores (seen 2026-12-04: 1.95 "cores" in a -cpu 1 row).
+# Each -cpu setting runs in its own invocation, under GOMAXPROCS of the same value: a
+# benchmark written with b.Loop takes its whole first measurement in the probe run that
+# testing makes before it applies a -cpu list's entry, at whatever GOMAXPROCS the last
+# benchmark (or the tests' loop) left, so with "-cpu 1,2" the first one-core row of each
+# benchmark ran on two cores, and with "-cpu 2,1" the first two-core row on one (seen
+# 2026-12-04: 1.95 "cores" in a -cpu 1 row, 1.00 in a -cpu 2 row).
 # Funnel: the columns merely read (the memory bound), RunBatch, its scan and Result,
 # cohorts and lifecycles at 10 M events / 1 M
 # profiles, -cpu 2 then 1, three runs each; then DuckDB's simplified SQL funnel
@@ -28,9 +30,11 @@ go test -c -o "$out/identity.test" ./identity
 (cd funnel && FUNNEL_BENCH_CSV="$out/events.csv" "$out/funnel.test" -test.run '^TestWriteBenchEvents$' >/dev/null)
 
 echo "== funnel"
-(cd funnel && "$out/funnel.test" -test.run '^$' \
-	-test.bench '^Benchmark(ColumnsRead|FunnelBatch|FunnelBatchScan|FunnelResult|CohortBatch|LifecycleBatch)$' \
-	-test.benchtime 4x -test.count 3 -test.cpu 2,1 -test.benchmem) | tee "$out/funnel.txt"
+for cpu in 2 1; do
+	(cd funnel && GOMAXPROCS=$cpu "$out/funnel.test" -test.run '^$' \
+		-test.bench '^Benchmark(ColumnsRead|FunnelBatch|FunnelBatchScan|FunnelResult|CohortBatch|LifecycleBatch)$' \
+		-test.benchtime 4x -test.count 3 -test.cpu $cpu -test.benchmem)
+done | tee "$out/funnel.txt"
 echo "== duckdb (load $(cut -d' ' -f1 /proc/loadavg))"
 (cd bench/duckdb && node funnel.mjs "$out/events.csv" 1 2) | tee "$out/duckdb.txt"
 
