@@ -251,7 +251,7 @@ func (out *referrals) report(w *reportWriter) {
 	case k.Users == 0:
 		w.line("viral factor K: no user, so no invitation to count")
 	case k.Invites == 0:
-		w.line("viral factor K = 0: none of the %s users sent an invitation", thousands(k.Users))
+		w.line("viral factor K = 0: no invitation from the %s", plural(k.Users, "user"))
 	default:
 		w.line("viral factor K = %.3f invitations per user x %.1f%% of invitations that became users = %.3f [%s]",
 			k.InvitesPerUser, 100*k.Conversion.Estimate, k.K.Estimate, ci)
