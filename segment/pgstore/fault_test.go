@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 )
@@ -57,7 +60,7 @@ func TestTerminatedPut(t *testing.T) {
 			aim <- struct{}{}
 		}
 		perr := s.Put("index", b)
-		got, gerr := s.Get("index")
+		got, gerr := getAfterKills(s, "index")
 		switch {
 		case gerr != nil && last >= 0:
 			t.Fatalf("put %d (%v): get: %v", i, perr, gerr)
@@ -79,4 +82,22 @@ func TestTerminatedPut(t *testing.T) {
 		t.Logf("no Put was terminated: the schedule did not interrupt one")
 	}
 	t.Logf("%d backends terminated, %d puts failed", kills.Load(), failed)
+}
+
+// getAfterKills is Get, made again on another connection when the one it was given had
+// been terminated by the test's killer (SQLSTATE 57P01, admin shutdown). The killer
+// reads pg_stat_activity and then terminates what it found: a Put that finished in
+// between has handed its connection back to the pool, idle, and the kill lands there,
+// to be read by the next query on it (seen in CI about one run in four: "get:
+// terminating connection due to administrator command" after a Put that returned nil).
+// That is the test's doing, not the store's; any other error is returned as it is.
+func getAfterKills(s *Store, name string) ([]byte, error) {
+	for try := 0; ; try++ {
+		got, err := s.Get(name)
+		var pe *pgconn.PgError
+		if try < 8 && errors.As(err, &pe) && pe.Code == "57P01" {
+			continue
+		}
+		return got, err
+	}
 }
