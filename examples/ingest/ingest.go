@@ -21,6 +21,11 @@ type stats struct {
 	dropped                    map[string]int
 	merges                     int
 	groups                     map[string]bool
+	// reached: every profile a call resolved to or a split created, under the key it
+	// had then (Current maps it to the profile that holds it now). The index knows only
+	// profiles that did something (an identify call records no event), so the list of
+	// profiles is built from these, to agree with the resolver's count.
+	reached []uint32
 }
 
 // run reads calls from in, writes the summary to out and one line per malformed input
@@ -40,7 +45,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		for _, a := range m.Absorbed {
 			x.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
 		}
-	}))
+	}), identity.OnSplit(func(s identity.Split) { st.reached = append(st.reached, s.Into...) }))
 	if err != nil {
 		return err
 	}
@@ -102,6 +107,10 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 	if o.Profile == 0 {
 		return fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 	}
+	st.reached = append(st.reached, o.Profile)
+	if len(st.reached) == cap(st.reached) {
+		st.reached = live(res, st.reached) // one entry per profile, not per call
+	}
 	if m.Event != "" {
 		x.Record(m.Time, o.Profile, m.Event)
 	}
@@ -133,10 +142,10 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	for _, k := range sortedKeys(st.dropped) {
 		fmt.Fprintf(out, "  dropped %s (x%d)\n", k, st.dropped[k])
 	}
-	profiles := x.Profiles().ToArray()
+	profiles := live(res, st.reached)
+	hidden := 0
 	if show > 0 && len(profiles) > show {
-		defer fmt.Fprintf(out, "... and %d more profiles, not shown (-profiles 0 shows all)\n", len(profiles)-show)
-		profiles = profiles[:show]
+		profiles, hidden = profiles[:show], len(profiles)-show
 	}
 	for _, p := range profiles {
 		var ids []string
@@ -145,6 +154,9 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		}
 		slices.Sort(ids)
 		fmt.Fprintf(out, "profile %d: %s\n", p, strings.Join(ids, ", "))
+	}
+	if hidden > 0 {
+		fmt.Fprintf(out, "... and %d more profiles, not shown (-profiles 0 shows all)\n", hidden)
 	}
 	if len(events) == 0 {
 		return nil
@@ -165,6 +177,19 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		return fmt.Errorf("query %s: %w", q.name, err)
 	}
 	return nil
+}
+
+// live returns the profiles that now hold the keys ps (Current), sorted and without
+// repeats, in ps's memory.
+func live(res *identity.Resolver, ps []uint32) []uint32 {
+	out := ps[:0]
+	for _, p := range ps {
+		if c := res.Current(p); c != 0 {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // plural writes "1 profile" or "2 profiles".

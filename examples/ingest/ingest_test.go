@@ -158,3 +158,23 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 		t.Errorf("README.md shows an output the command no longer prints; it prints:\n%s", got)
 	}
 }
+
+// TestIdentifyOnlyProfilesListed: a person known only from an identify call (which
+// records no event) is listed with the others, so that the list and its "more" line add
+// up to the resolver's count of profiles.
+func TestIdentifyOnlyProfilesListed(t *testing.T) {
+	in := `{"type":"identify","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"page","anonymousId":"a1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"identify","userId":"u2","timestamp":"2025-03-01T09:00:00Z"}
+`
+	var out bytes.Buffer
+	if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, 1); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"in 3 profiles", "profile 1: user_id=u1\n", "... and 2 more profiles, not shown"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}
