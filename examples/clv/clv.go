@@ -15,12 +15,19 @@ import (
 // readAll reads every transaction, so that the periods can be chosen from the data, and
 // maps the customer ids, whatever they are, to profile keys.
 func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction, error) {
-	opt := scoring.ReadOptions{Header: cfg.header}
+	var opt scoring.ReadOptions
 	switch cfg.format {
 	case "cdnow":
+		if cfg.comma != 0 || cfg.columns != "" || cfg.layout != "" {
+			return nil, errors.New("-comma, -columns and -date-layout are for -format csv; the CDNOW sample's columns are fixed")
+		}
 		// customer id, an unused id, date YYYYMMDD, number of CDs, dollar value.
 		opt = scoring.ReadOptions{Comma: ' ', ProfileColumn: 0, TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102", Header: cfg.header}
 	case "csv":
+		var err error
+		if opt, r, err = csvOptions(r, cfg); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown format %q (want csv or cdnow)", cfg.format)
 	}

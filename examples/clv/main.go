@@ -6,9 +6,12 @@
 //	go run ./examples/clv                                   # the CDNOW sample
 //	go run ./examples/clv -in orders.csv -header            # customer,date,amount
 //	go run ./examples/clv -in orders.csv -calibration-end 2025-06-30 -unit 24h
+//	go run ./examples/clv -in export.csv -header -comma ';' -columns 'Email,Date,Total' -date-layout 02/01/2006
 //
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
-// customers as any string (an order export's ids, emails, numbers). With -lenient, bad
+// customers as any string (an order export's ids, emails, numbers). An export laid out
+// otherwise is read with -comma, -columns (by the header's names or by number) and
+// -date-layout. With -lenient, bad
 // lines are reported on stderr and skipped. A fit that takes over a second reports its
 // progress on stderr.
 package main
@@ -26,6 +29,9 @@ import (
 type config struct {
 	in, format     string
 	header         bool
+	comma          rune   // the CSV's separator; 0: ','
+	columns        string // -columns: customer,date,amount, as header names or numbers from 1
+	layout         string // -date-layout; "": 2006-01-02
 	calibrationEnd string
 	unit           time.Duration
 	top            int
@@ -38,6 +44,12 @@ func main() {
 	flag.StringVar(&cfg.in, "in", "scoring/testdata/cdnow/CDNOW_sample.txt", "transactions file")
 	flag.StringVar(&cfg.format, "format", "", `"csv" (customer,date,amount) or "cdnow" (the CDNOW sample's columns); default: cdnow for the sample, csv otherwise`)
 	flag.BoolVar(&cfg.header, "header", false, "the CSV's first line names the columns")
+	flag.Func("comma", "the CSV's field separator, one character or tab (default ,)", func(v string) (err error) {
+		cfg.comma, err = parseComma(v)
+		return err
+	})
+	flag.StringVar(&cfg.columns, "columns", "", `the customer's, the date's and the amount's columns, as names in the header line ("Email,Created at,Total", with -header) or numbers from 1 ("3,1,7"); default: the first three, in that order`)
+	flag.StringVar(&cfg.layout, "date-layout", "", `the date column's layout, in Go's notation: 2006-01-02 (the default), 02/01/2006, 01/02/2006, "2006-01-02 15:04:05", 2006-01-02T15:04:05Z07:00`)
 	flag.StringVar(&cfg.calibrationEnd, "calibration-end", "", "last day of the calibration period (2006-01-02); default: 1997-09-30 for CDNOW, else the middle of the data")
 	cfg.unit = 7 * 24 * time.Hour
 	flag.Func("unit", "time unit of the models, such as 1w, 1d or 12h (default 1w)", func(v string) (err error) {

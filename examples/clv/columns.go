@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/clientele-go/clientele/scoring"
+)
+
+// parseComma reads -comma: one character, or "tab".
+func parseComma(v string) (rune, error) {
+	if strings.EqualFold(v, "tab") || v == `\t` {
+		return '\t', nil
+	}
+	if r, n := utf8.DecodeRuneInString(v); n == len(v) && r != utf8.RuneError {
+		return r, nil
+	}
+	return 0, fmt.Errorf("want one character (or tab), got %q", v)
+}
+
+// csvOptions are the reader's options for -format csv: the separator, the date layout
+// and, with -columns, the columns of the customer, the date and the amount, found by
+// their names in the header line (-header) or given as numbers from 1. r is returned
+// with what was read of it put back, so that the reader's line numbers stay the file's.
+func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error) {
+	opt := scoring.ReadOptions{Comma: cfg.comma, Header: cfg.header, TimeLayout: cfg.layout}
+	if opt.Comma == 0 {
+		opt.Comma = ','
+	}
+	// The first line is peeked at within the reader's buffer: a file of one endless line
+	// is left to the reader, which bounds lines and says so.
+	br := bufio.NewReaderSize(r, 64<<10)
+	peek, err := br.ReadSlice('\n')
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return opt, nil, err
+	}
+	first := string(peek)
+	r = io.MultiReader(strings.NewReader(first), br)
+	line := strings.TrimPrefix(strings.TrimRight(first, "\r\n"), "\ufeff")
+	long := err == bufio.ErrBufferFull
+	if long {
+		line = ""
+	}
+	var names []string
+	if line != "" {
+		cr := csv.NewReader(strings.NewReader(line))
+		cr.Comma, cr.LazyQuotes = opt.Comma, true
+		names, _ = cr.Read()
+	}
+	// A file whose first line is one field holding another separator was written with
+	// that separator (a spreadsheet in a locale whose decimal mark is the comma writes
+	// ';'): say so rather than fail on the first date.
+	if len(names) == 1 {
+		for _, sep := range []string{";", "\t", "|"} {
+			if strings.Contains(line, sep) && !strings.ContainsRune(sep, opt.Comma) {
+				if sep == "\t" {
+					sep = "tab"
+				}
+				return opt, nil, fmt.Errorf("line 1 is a single column %q: are its fields separated by %s? Then add -comma '%s'", line, sep, sep)
+			}
+		}
+	}
+	if cfg.columns == "" {
+		return opt, r, nil
+	}
+	want := strings.Split(cfg.columns, ",")
+	if len(want) != 3 {
+		return opt, nil, fmt.Errorf("-columns %q: want three columns, customer,date,amount", cfg.columns)
+	}
+	var at [3]int
+	for k, w := range want {
+		w = strings.TrimSpace(w)
+		if n, err := strconv.Atoi(w); err == nil {
+			if n < 1 || n > 1<<16 {
+				return opt, nil, fmt.Errorf("-columns %q: column %d: columns count from 1", cfg.columns, n)
+			}
+			at[k] = n - 1
+			continue
+		}
+		if !cfg.header {
+			return opt, nil, fmt.Errorf("-columns %q: %q is a name, and names are looked up in a header line: add -header, or give the columns' numbers (from 1)", cfg.columns, w)
+		}
+		if long {
+			return opt, nil, fmt.Errorf("-columns %q: line 1 is over %d KB long, not a header line", cfg.columns, br.Size()>>10)
+		}
+		i := indexFold(names, w)
+		if i < 0 {
+			return opt, nil, fmt.Errorf("-columns %q: line 1 has no column %q; its columns are %s", cfg.columns, w, quoteAll(names))
+		}
+		at[k] = i
+	}
+	if at[0] == at[1] || at[0] == at[2] || at[1] == at[2] {
+		return opt, nil, errors.New("-columns: the customer, the date and the amount must be three different columns")
+	}
+	opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn = at[0], at[1], at[2]
+	return opt, r, nil
+}
+
+// indexFold is the index of the name equal to w, ignoring case and surrounding space,
+// or -1.
+func indexFold(names []string, w string) int {
+	for i, n := range names {
+		if strings.EqualFold(strings.TrimSpace(n), w) {
+			return i
+		}
+	}
+	return -1
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}

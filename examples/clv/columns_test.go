@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOtherLayouts reads one export written the ordinary way and again as a spreadsheet
+// in another locale might write it (';' between fields, the columns in another order
+// among others, dates as day/month/year), with -comma, -columns and -date-layout, by
+// the header's names and by numbers: the output must be the same.
+func TestOtherLayouts(t *testing.T) {
+	data := orderExport(300, 1)
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other bytes.Buffer
+	w := csv.NewWriter(&other)
+	w.Comma = ';'
+	w.Write([]string{"Order", "Total", "Note", "Date", "E-mail"})
+	for i, r := range rows[1:] {
+		day, err := time.Parse(time.DateOnly, r[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]string{itoa(i + 1), r[2], "a note; with \"quotes\"", day.Format("02/01/2006"), r[0]})
+	}
+	w.Flush()
+	cfg := config{format: "csv", header: true, unit: 24 * time.Hour, top: 3}
+	var want bytes.Buffer
+	if err := run(&want, bytes.NewReader(data), cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, columns := range []string{"e-mail, DATE ,total", "5,4,2"} {
+		c := cfg
+		c.comma, c.columns, c.layout = ';', columns, "02/01/2006"
+		var got bytes.Buffer
+		if err := run(&got, bytes.NewReader(other.Bytes()), c); err != nil {
+			t.Fatalf("-columns %q: %v", columns, err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("-columns %q: output\n%s\nwant\n%s", columns, got.String(), want.String())
+		}
+	}
+}
+
+func TestColumnsErrors(t *testing.T) {
+	shop := "Order,Created at,Email,Total\n1,2025-01-03,a@x.com,10.5\n"
+	for _, c := range []struct {
+		in   string
+		cfg  config
+		want string
+	}{
+		{"customer;date;amount\nc1;2025-01-01;10\n", config{header: true}, "add -comma ';'"},
+		{"c1\t2025-01-01\t10\n", config{}, "add -comma 'tab'"},
+		{shop, config{header: true, columns: "email,when,total"}, `no column "when"; its columns are "Order", "Created at", "Email", "Total"`},
+		{shop, config{columns: "email,created at,total"}, "add -header"},
+		{shop, config{header: true, columns: "email,total"}, "want three columns"},
+		{shop, config{header: true, columns: "3,0,4"}, "count from 1"},
+		{shop, config{header: true, columns: "email,3,total"}, "three different columns"},
+		{shop, config{header: true, columns: "9,2,4"}, "line 2"}, // no 9th column: the reader says where
+		{shop, config{format: "cdnow", columns: "1,2,3"}, "for -format csv"},
+		{strings.Repeat("a", 100<<10) + "\n", config{header: true, columns: "a,b,c"}, "line 1 is over 64 KB long"},
+	} {
+		if c.cfg.format == "" {
+			c.cfg.format = "csv"
+		}
+		c.cfg.unit = 24 * time.Hour
+		err := run(&bytes.Buffer{}, strings.NewReader(c.in), c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q %+v: error %v, want one mentioning %q", c.in, c.cfg, err, c.want)
+		}
+	}
+}
+
+func TestParseComma(t *testing.T) {
+	for in, want := range map[string]rune{",": ',', ";": ';', "tab": '\t', `\t`: '\t', "|": '|', "§": '§'} {
+		if got, err := parseComma(in); err != nil || got != want {
+			t.Errorf("parseComma(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", ";;", "ab", "\xff"} {
+		if _, err := parseComma(in); err == nil {
+			t.Errorf("parseComma(%q) accepted", in)
+		}
+	}
+}
