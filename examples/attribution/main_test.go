@@ -84,7 +84,9 @@ func TestBadInput(t *testing.T) {
 		{"path,conversions,nulls,value\na > > b,1,0,0\n", "line 2, column 1 (path)"},
 		{"a > b,1,x,0\n", `line 1, column 9 (nulls): "x"`},
 		{"a > b,-1,0,0\n", "line 1, column 7 (conversions)"},
-		{"a > b,1,0\n", "wrong number of fields"},
+		{"a > b,1,0\n", "line 1: 3 fields, want 4: path,conversions,nulls,value"},
+		{"path,conversions,nulls,value\na > b,1,0,0,9\n", "line 2: 5 fields, want 4"},
+		{"path;conversions;nulls;value\na > b;1;0;0\n", `line 1: 1 field, want 4: path,conversions,nulls,value (the fields seem separated by ";"; this reads commas)`},
 		{"path,conversions,nulls,value\n", "no journeys"},
 	} {
 		f := t.TempDir() + "/p.csv"
@@ -128,7 +130,7 @@ func TestLenientReportsEveryBadRow(t *testing.T) {
 	if err != nil || len(rows) != 2 || rows[0].Touches[0] != "a" || rows[1].Touches[0] != "d" {
 		t.Fatalf("lenient: %v, %v; want the journeys a and d", rows, err)
 	}
-	for _, want := range []string{"line 3, column 1 (path)", "line 4, column 3 (conversions)", "record on line 6: wrong number of fields"} {
+	for _, want := range []string{"line 3, column 1 (path)", "line 4, column 3 (conversions)", "line 6: 3 fields, want 4"} {
 		if !strings.Contains(problems.String(), want) {
 			t.Errorf("problems %q do not report %q", problems.String(), want)
 		}

@@ -47,6 +47,8 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 			}
 		} else if pe := (*csv.ParseError)(nil); !errors.As(err, &pe) {
 			return nil, err // the stream, not a row
+		} else if errors.Is(err, csv.ErrFieldCount) {
+			err = fieldCount(pe.StartLine, rec)
 		}
 		first = false
 		if !lenient {
@@ -64,6 +66,25 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 }
 
 var csvColumns = [...]string{"path", "conversions", "nulls", "value"}
+
+// fieldCount is the error of a row of the wrong width (encoding/csv says only "wrong
+// number of fields"). A row that is one field holding ';' or a tab is most likely a file
+// written with that separator, ChannelAttribution's ';' among them: it says so.
+func fieldCount(line int, rec []string) error {
+	fields := fmt.Sprintf("%d fields", len(rec))
+	if len(rec) == 1 {
+		fields = "1 field"
+	}
+	err := fmt.Errorf("line %d: %s, want 4: path,conversions,nulls,value", line, fields)
+	if len(rec) == 1 {
+		for _, sep := range []string{";", "\t"} {
+			if strings.Contains(rec[0], sep) {
+				return fmt.Errorf("%w (the fields seem separated by %q; this reads commas)", err, sep)
+			}
+		}
+	}
+	return err
+}
 
 // csvRow turns one row into a journey, or an error at the field at fault.
 func csvRow(cr *csv.Reader, rec []string) (pathRow, error) {
