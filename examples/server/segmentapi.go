@@ -158,36 +158,47 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := trackingReply{Success: true}
-	for i, m := range msgs {
-		if errs[i] == nil {
-			errs[i] = s.applyOnce(r.Context(), source, m, &out)
-		}
-		if errs[i] != nil {
-			out.Rejected = append(out.Rejected, trackingReject{i, errs[i].Error()})
+	s.applyOnce(r.Context(), source, msgs, errs, &out)
+	for i, err := range errs {
+		if err != nil {
+			out.Rejected = append(out.Rejected, trackingReject{i, err.Error()})
 		}
 	}
 	s.log.Info("tracking calls", "source", source, "accepted", out.Accepted, "duplicates", out.Duplicates, "rejected", len(out.Rejected))
 	reply(w, http.StatusOK, out)
 }
 
-// applyOnce applies a call unless its messageId was applied before for this source.
-func (s *server) applyOnce(ctx context.Context, source string, m tracking.Message, reply *trackingReply) error {
-	key := ""
-	if m.MessageID != "" {
-		key = source + "\x00" + m.MessageID
-		if !s.seen.claim(key) {
-			reply.Duplicates++
-			return nil
+// applyOnce applies the calls that parsed (errs[i] nil), except those whose messageId
+// was applied before for this source, and sets errs[i] for those that fail.
+func (s *server) applyOnce(ctx context.Context, source string, msgs []tracking.Message, errs []error, reply *trackingReply) {
+	var todo []tracking.Message
+	var at []int
+	keys := make([]string, len(msgs))
+	for i, m := range msgs {
+		if errs[i] != nil {
+			continue
 		}
-	}
-	if _, err := s.apply(ctx, m); err != nil {
-		if key != "" {
-			s.seen.release(key)
+		if m.MessageID != "" {
+			keys[i] = source + "\x00" + m.MessageID
+			if !s.seen.claim(keys[i]) {
+				reply.Duplicates++
+				continue
+			}
 		}
-		return err
+		todo, at = append(todo, m), append(at, i)
 	}
-	reply.Accepted++
-	return nil
+	_, failed := s.applyAll(ctx, todo)
+	for k, err := range failed {
+		i := at[k]
+		if err != nil {
+			errs[i] = err
+			if keys[i] != "" {
+				s.seen.release(keys[i])
+			}
+			continue
+		}
+		reply.Accepted++
+	}
 }
 
 // readTrackingBody reads a body of at most limit bytes, gunzipping it when the client

@@ -347,8 +347,8 @@ func (s *server) refresh(ctx context.Context) error {
 // record appends an accepted event to the event log (durable before the reply) and
 // applies the log up to it, so that every server sharing the log applies its events in
 // one order.
-func (s *server) record(ctx context.Context, e event) error {
-	if err := s.st.events.Append(ctx, e); err != nil {
+func (s *server) record(ctx context.Context, evs ...event) error {
+	if err := s.st.events.Append(ctx, evs...); err != nil {
 		return err
 	}
 	return s.refresh(ctx)

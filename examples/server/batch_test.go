@@ -1,0 +1,74 @@
+package main
+
+import (
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+)
+
+// TestBatchAppliesEachCallAsLink: a request's calls are linked in one batch and their
+// events kept after it, yet each ends where calls applied one by one would put it. An
+// event whose profile a later call of the same request merged away is kept under the
+// survivor, and a call the resolver refuses (a value over its length limit) is rejected
+// with its own line while the calls after it are applied. On memory and on files.
+func TestBatchAppliesEachCallAsLink(t *testing.T) {
+	long := strings.Repeat("x", 2000)
+	body := strings.Join([]string{
+		`{"type":"track","event":"Viewed","anonymousId":"a1","timestamp":"2025-03-01T09:00:00Z"}`,
+		`{"type":"track","event":"Bought","anonymousId":"a2","timestamp":"2025-03-01T09:01:00Z"}`,
+		`{"type":"identify","userId":"` + long + `","timestamp":"2025-03-01T09:02:00Z"}`,
+		`{"type":"identify","userId":"u1","anonymousId":"a1","timestamp":"2025-03-01T09:03:00Z"}`,
+		`{"type":"identify","userId":"u1","anonymousId":"a2","timestamp":"2025-03-01T09:04:00Z"}`,
+	}, "\n")
+	for _, store := range []string{"mem:", "file:"} {
+		t.Run(store, func(t *testing.T) {
+			now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+			var s *server
+			var err error
+			if store == "mem:" {
+				s, err = newServer(clientele.FixedClock(now))
+			} else {
+				st, serr := openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "")
+				if serr != nil {
+					t.Fatal(serr)
+				}
+				s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, stop := start(t, s)
+			defer stop()
+			var posted struct {
+				Accepted int
+				Rejected []struct {
+					Line  int
+					Error string
+				}
+				Profiles []uint32
+			}
+			call(t, "POST", base+"/v1/events", body, http.StatusOK, &posted)
+			if posted.Accepted != 4 || len(posted.Rejected) != 1 || posted.Rejected[0].Line != 3 ||
+				!strings.Contains(posted.Rejected[0].Error, "MaxValueLen") || strings.Contains(posted.Rejected[0].Error, "of the batch") {
+				t.Fatalf("posted %+v, want 4 accepted and line 3 rejected for its length", posted)
+			}
+			if want := []uint32{1, 2, 1, 1}; !slices.Equal(posted.Profiles, want) {
+				t.Errorf("profiles %v, want %v (each call's profile when it was linked)", posted.Profiles, want)
+			}
+			call(t, "PUT", base+"/v1/segments/buyers", `did(Bought) AND did(Viewed)`, http.StatusOK, nil)
+			var seg struct {
+				Size    uint64
+				Members []uint32
+			}
+			call(t, "GET", base+"/v1/segments/buyers", "", http.StatusOK, &seg)
+			if seg.Size != 1 || seg.Members[0] != 1 {
+				t.Errorf("buyers %+v, want profile 1 alone (a2's profile 2 merged into it)", seg)
+			}
+		})
+	}
+}
