@@ -2,7 +2,7 @@
 # The quiet-machine run behind BENCHMARKS.md's wall-clock figures for issues 18 and 19:
 # run it from the repository root with nothing else on the machine (check `uptime`
 # first; a load above 0.3 makes the -cpu 2 figures meaningless on 2 cores). It is not
-# part of .ci/run: it asserts nothing and takes about eight minutes.
+# part of .ci/run: it asserts nothing and takes about ten minutes.
 #
 #	bash bench/quiet/run.sh [outdir]
 #
@@ -17,7 +17,9 @@
 # cohorts and lifecycles at 10 M events / 1 M
 # profiles, -cpu 2 then 1, three runs each; then DuckDB's simplified SQL funnel
 # (bench/duckdb/funnel.mjs) on the same events at 1 and 2 threads. Identity: LinkSeq,
-# LinkBatch, Link and the naive baseline at 1 M and 10 M events.
+# LinkBatch, Link and the naive baseline at 1 M and 10 M events, then its peers
+# (bench/identity/peers.py: SciPy's connected components, a Python union-find) on the
+# same streams, when Debian's python3-scipy and python3-pandas are installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-/tmp/clientele-quiet}"
@@ -46,4 +48,14 @@ echo "== identity (load $(cut -d' ' -f1 /proc/loadavg))"
 (cd identity && "$out/identity.test" -test.run '^$' -identity.events 10000000 \
 	-test.bench '^Benchmark(LinkSeq|LinkBatch)$/^DefaultRules(\+capacity)?$' \
 	-test.benchtime 2x -test.count 2 -test.benchmem) | tee "$out/identity-10M.txt"
+if /usr/bin/python3 -c 'import scipy, pandas' 2>/dev/null; then
+	for n in 1000000 10000000; do
+		(cd identity && "$out/identity.test" -test.run '^TestWriteStream$' -identity.events $n -identity.write "$out/stream-$n.csv" >/dev/null)
+		echo "== identity peers, $n events (load $(cut -d' ' -f1 /proc/loadavg))"
+		/usr/bin/python3 bench/identity/peers.py "$out/stream-$n.csv" | tee "$out/identity-peers-$n.txt"
+		rm -f "$out/stream-$n.csv"
+	done
+else
+	echo "== identity peers skipped: apt-get install python3-scipy python3-pandas"
+fi
 echo "== done $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/meta.txt"
