@@ -229,7 +229,10 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 		c.Start = start.Add(time.Duration(i) * period)
 		end := c.Start.Add(period)
 		var ys []float64
-		var gaps time.Duration
+		// In float64 nanoseconds: a sum of time.Duration overflows past 292 years of
+		// gaps, which 2,700 referrals of ~100 days reach (the quickstart's 1,000,000
+		// people printed a cycle of -27.2 days).
+		var gaps float64
 		for _, s := range signups {
 			if s.At.Before(c.Start) || !s.At.Before(end) {
 				continue
@@ -243,7 +246,7 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 			c.Invites += max(invited[s.Profile], len(b))
 			ys = append(ys, float64(len(b)))
 			for _, g := range b {
-				gaps += g
+				gaps += float64(g)
 			}
 		}
 		// The counts are consistent by construction (Referred <= Users, Converted <=
@@ -258,7 +261,7 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 		}
 		c.Share, c.Conversion = Interval(share), Interval(conv)
 		if c.Converted > 0 {
-			c.CycleTime = gaps / time.Duration(c.Converted)
+			c.CycleTime = time.Duration(gaps / float64(c.Converted))
 		}
 		if c.Users == 0 {
 			c.K = Interval{Lo: 0, Hi: math.Inf(1)}

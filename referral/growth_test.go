@@ -200,3 +200,23 @@ func TestProgramGrowthViews(t *testing.T) {
 		t.Errorf("invites (-want +got):\n%s", diff)
 	}
 }
+
+// TestCycleTimeLongSum: the cycle time is a mean of gaps whose sum is past time.Duration's
+// 292 years (4,000 people brought 100 days after their referrers: 1,096 years of gaps).
+// Summed as a Duration it wrapped negative; the quickstart at 1,000,000 people printed a
+// cycle of -27.2 days.
+func TestCycleTimeLongSum(t *testing.T) {
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var signups []Signup
+	for i := range uint32(4000) {
+		signups = append(signups, Signup{Profile: 2*i + 1, At: start},
+			Signup{Profile: 2*i + 2, Referrer: 2*i + 1, At: start.Add(100 * 24 * time.Hour)})
+	}
+	cs, err := ViralGrowth(signups, nil, start, 24*time.Hour, 1, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cs[0].CycleTime, 100*24*time.Hour; got != want {
+		t.Errorf("cycle time %v, want %v", got, want)
+	}
+}
