@@ -41,7 +41,7 @@ func TestQuickstartReport(t *testing.T) {
 		}
 		var out []float64
 		for _, s := range m[1:] {
-			v, err := strconv.ParseFloat(s, 64)
+			v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
 			if err != nil {
 				t.Fatalf("%q in %q: %v", s, m[0], err)
 			}
@@ -88,7 +88,7 @@ func TestQuickstartReport(t *testing.T) {
 		t.Errorf("K = %v, want between 0 and 1", k)
 	}
 	// Every attribution model credits exactly the sign-ups that followed a promotion.
-	total := num(`: (\d+) users whose sign-up followed a promotion`)[0]
+	total := num(`: ([\d,]+) users whose sign-up followed a promotion`)[0]
 	_, table, _ := strings.Cut(text, "each column sums to")
 	sums := make([]float64, 4)
 	for _, row := range regexp.MustCompile(`(?m)^  [a-z]+\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$`).FindAllStringSubmatch(table, -1) {

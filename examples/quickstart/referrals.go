@@ -242,7 +242,7 @@ func (out *referrals) report(w *reportWriter) {
 	for _, r := range slices.Sorted(maps.Keys(out.reasons)) {
 		w.line("  guard %-20s %d", r, out.reasons[r])
 	}
-	w.line("rewards owed at the end: %.2f (to referrers and referred, after a 14-day hold)", float64(out.payable)/100)
+	w.line("rewards owed at the end: %s (to referrers and referred, after a 14-day hold)", money(float64(out.payable)))
 	ci := fmt.Sprintf("95%% CI %.3f, %.3f", k.K.Lo, k.K.Hi)
 	if math.IsInf(k.K.Hi, 1) {
 		ci = "no interval from fewer than two users"
@@ -282,8 +282,8 @@ func (out *referrals) report(w *reportWriter) {
 		w.line("No user's sign-up followed a promotion, so the attribution models have nothing to credit.")
 		return
 	}
-	w.line("Users credited to each marketing channel by four attribution models: %.0f users whose sign-up followed a promotion;", out.conversions)
-	w.line("  each column sums to %.0f.", out.conversions)
+	w.line("Users credited to each marketing channel by four attribution models: %s users whose sign-up followed a promotion;", thousands(int64(math.Round(out.conversions))))
+	w.line("  each column sums to %s.", thousands(int64(math.Round(out.conversions))))
 	head := fmt.Sprintf("  %-10s", "channel")
 	for _, m := range attributionModels {
 		head += fmt.Sprintf(" %17s", m.name)
