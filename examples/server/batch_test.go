@@ -1,6 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/clientele-go/clientele/internal/tracking"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -70,5 +76,52 @@ func TestBatchAppliesEachCallAsLink(t *testing.T) {
 				t.Errorf("buyers %+v, want profile 1 alone (a2's profile 2 merged into it)", seg)
 			}
 		})
+	}
+}
+
+// cancelAfter is a context whose Err is nil for its first n calls and Canceled after:
+// LinkBatch checks it before each call it decides, so the request goes away mid-batch.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestBatchCancelledMidway: when the request's context ends in the middle of a batch,
+// the calls linked before it are durable, so they are reported accepted (a client told
+// otherwise would send them again, and they would count twice); the rest are rejected.
+func TestBatchCancelledMidway(t *testing.T) {
+	st, err := openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServerOn(t.Context(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []tracking.Message
+	for i := range 5 {
+		m, err := tracking.Parse([]byte(fmt.Sprintf(`{"type":"track","event":"Viewed","anonymousId":"a%d","timestamp":"2025-03-01T09:00:00Z"}`, i)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	ctx := &cancelAfter{Context: t.Context()}
+	ctx.n.Store(2)
+	profiles, errs := s.applyAll(ctx, msgs)
+	for i := range msgs {
+		if accepted := errs[i] == nil; accepted != (i < 2) || accepted != (profiles[i] != 0) {
+			t.Errorf("call %d: profile %d, error %v; want the first two accepted, the rest cancelled", i, profiles[i], errs[i])
+		}
+	}
+	if !errors.Is(errs[2], context.Canceled) {
+		t.Errorf("call 2: %v, want context.Canceled", errs[2])
 	}
 }

@@ -208,19 +208,26 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint3
 			break
 		}
 		bad := start + len(got)
-		if bad >= len(evs) || !errors.Is(err, identity.ErrInvalid) {
-			// Not the call's fault (the store, the context, a full resolver): the calls
-			// from the one that failed on (all of them, for a failed sync) are not kept.
-			for i := start; i < len(evs); i++ {
-				profiles[i], errs[i] = 0, err
+		if bad < len(evs) && errors.Is(err, identity.ErrInvalid) {
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner // without LinkBatch's "(event k of the batch)": the caller names the call
 			}
-			break
+			errs[bad] = err
+			start = bad + 1
+			continue
 		}
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner // without LinkBatch's "(event k of the batch)": the caller names the call
+		// Not the call's fault. A full resolver or a cancelled request stops the batch at
+		// a call, and the calls before it are linked and synced: they are accepted, and
+		// reporting them rejected would have a client send them twice. Any other error is
+		// the store's, and a failed sync leaves none of the batch durable.
+		from := start
+		if bad < len(evs) && (errors.Is(err, identity.ErrFull) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			from = bad
 		}
-		errs[bad] = err
-		start = bad + 1
+		for i := from; i < len(evs); i++ {
+			profiles[i], errs[i] = 0, err
+		}
+		break
 	}
 	var keep []event
 	var kept []int

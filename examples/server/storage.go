@@ -344,14 +344,19 @@ func (s *server) refresh(ctx context.Context) error {
 	return nil
 }
 
-// record appends an accepted event to the event log (durable before the reply) and
-// applies the log up to it, so that every server sharing the log applies its events in
-// one order.
+// record appends accepted events to the event log (durable before the reply) and
+// applies the log up to them, so that every server sharing the log applies its events
+// in one order. Once appended the events are kept whatever follows: a refresh that
+// fails (the request went away, the storage could not be read) is logged, and the next
+// request's refresh applies them.
 func (s *server) record(ctx context.Context, evs ...event) error {
 	if err := s.st.events.Append(ctx, evs...); err != nil {
 		return err
 	}
-	return s.refresh(ctx)
+	if err := s.refresh(ctx); err != nil {
+		s.log.Warn("events appended, not yet applied", "events", len(evs), "error", err)
+	}
+	return nil
 }
 
 // saveSegment keeps a saved segment's definition and a fresh snapshot of the index.
