@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestOtherLayouts reads one export written the ordinary way and again as a spreadsheet
@@ -88,4 +91,32 @@ func TestParseComma(t *testing.T) {
 			t.Errorf("parseComma(%q) accepted", in)
 		}
 	}
+}
+
+// FuzzCSVOptions: whatever the file's first line and the -columns flag, choosing the
+// columns returns an error or three distinct columns, and hands the reader the input
+// unchanged.
+func FuzzCSVOptions(f *testing.F) {
+	f.Add("Order,Created at,Email,Total\n1,2025-01-03,a@x.com,10.5\n", "email,created at,total", true, ',')
+	f.Add("customer;date;amount\n", "", true, ',')
+	f.Add("\ufeff\"a\"\"b\",c\r\n", "1,2,3", false, ';')
+	f.Fuzz(func(t *testing.T, in, columns string, header bool, comma rune) {
+		if comma == '\n' || comma == '\r' || comma == '"' || comma == 0 || !utf8.ValidRune(comma) || comma == utf8.RuneError {
+			return // separators parseComma or the reader refuses
+		}
+		opt, r, err := csvOptions(strings.NewReader(in), config{comma: comma, columns: columns, header: header})
+		if err != nil {
+			return
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || string(got) != in {
+			t.Fatalf("the reader gets %q, %v; want the input %q", got, err, in)
+		}
+		if columns != "" {
+			at := []int{opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn}
+			if at[0] == at[1] || at[0] == at[2] || at[1] == at[2] || slices.Min(at) < 0 {
+				t.Fatalf("columns %v from %q", at, columns)
+			}
+		}
+	})
 }
