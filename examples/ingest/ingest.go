@@ -161,7 +161,9 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	if len(events) == 0 {
 		return nil
 	}
-	fmt.Fprintf(out, "audiences at %s:\n", now.Format(time.RFC3339))
+	// The index knows the profiles that did something; one seen only in identify calls
+	// is in no audience, NOT ones included, which the line says.
+	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.Format(time.RFC3339), plural(int(x.Profiles().GetCardinality()), "profile"))
 	for _, e := range sortedKeys(events) {
 		qs = append(queries{{"did " + e, "did(" + strconv.Quote(e) + ")"}}, qs...)
 	}

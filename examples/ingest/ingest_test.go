@@ -116,7 +116,7 @@ func TestEverySpecCall(t *testing.T) {
 		"groups (accounts) named by group calls: acme",
 		// The group's e-mail is the company's, not the person's.
 		"profile 1: anonymous_id=anon-1, email=ann.lee@example.com, user_id=user-1 profile",
-		"profile 2: anonymous_id=anon-2, user_id=user-2 audiences at 2025-04-03T00:00:00Z",
+		"profile 2: anonymous_id=anon-2, user_id=user-2 audiences at 2025-04-03T00:00:00Z, of the 2 profiles with an event:",
 		"did screen 1", "did page 2", "did Product Viewed 1", "buyers 2",
 	} {
 		if !strings.Contains(got, want) {
