@@ -11,9 +11,8 @@
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
 // customers as any string (an order export's ids, emails, numbers). An export laid out
 // otherwise is read with -comma, -columns (by the header's names or by number) and
-// -date-layout. With -lenient, bad
-// lines are reported on stderr and skipped. A fit that takes over a second reports its
-// progress on stderr.
+// -date-layout. With -lenient, bad lines are reported on stderr and skipped. A fit that
+// takes over a second reports its progress on stderr.
 package main
 
 import (
