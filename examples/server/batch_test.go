@@ -4,18 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
-
-	"github.com/clientele-go/clientele/internal/tracking"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/tracking"
 )
+
+// fileServer is a server on files in a fresh directory, its clock stopped at now.
+func fileServer(t *testing.T, now time.Time) *server {
+	t.Helper()
+	st, err := openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
 
 // TestBatchAppliesEachCallAsLink: a request's calls are linked in one batch and their
 // events kept after it, yet each ends where calls applied one by one would put it. An
@@ -35,18 +48,13 @@ func TestBatchAppliesEachCallAsLink(t *testing.T) {
 		t.Run(store, func(t *testing.T) {
 			now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
 			var s *server
-			var err error
 			if store == "mem:" {
-				s, err = newServer(clientele.FixedClock(now))
-			} else {
-				st, serr := openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "")
-				if serr != nil {
-					t.Fatal(serr)
+				var err error
+				if s, err = newServer(clientele.FixedClock(now)); err != nil {
+					t.Fatal(err)
 				}
-				s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
-			}
-			if err != nil {
-				t.Fatal(err)
+			} else {
+				s = fileServer(t, now)
 			}
 			base, stop := start(t, s)
 			defer stop()
@@ -97,14 +105,7 @@ func (c *cancelAfter) Err() error {
 // the calls linked before it are durable, so they are reported accepted (a client told
 // otherwise would send them again, and they would count twice); the rest are rejected.
 func TestBatchCancelledMidway(t *testing.T) {
-	st, err := openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := newServerOn(t.Context(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := fileServer(t, time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
 	var msgs []tracking.Message
 	for i := range 5 {
 		m, err := tracking.Parse([]byte(fmt.Sprintf(`{"type":"track","event":"Viewed","anonymousId":"a%d","timestamp":"2025-03-01T09:00:00Z"}`, i)), nil)
