@@ -224,6 +224,56 @@ func (n *naive) link(a, b identity.ID) int {
 	return pa
 }
 
+// unionFind is the peers' algorithm (bench/identity/peers.py) in Go, the least work any
+// exact linker does: a map from identifier to a dense id, presized to the identifiers
+// the stream holds, and union by size with path halving. No validation, normalisation,
+// rules, history or profile numbers: its rate on a machine is a floor under the memory
+// latency there, against which LinkSeq's figures are read (BENCHMARKS.md).
+type unionFind struct {
+	of     map[identity.ID]uint32
+	parent []uint32
+	size   []uint32
+}
+
+func newUnionFind(capacity int) *unionFind {
+	return &unionFind{
+		of:     make(map[identity.ID]uint32, capacity),
+		parent: make([]uint32, 0, capacity),
+		size:   make([]uint32, 0, capacity),
+	}
+}
+
+func (u *unionFind) intern(id identity.ID) uint32 {
+	if x, ok := u.of[id]; ok {
+		return x
+	}
+	x := uint32(len(u.parent))
+	u.of[id] = x
+	u.parent = append(u.parent, x)
+	u.size = append(u.size, 1)
+	return x
+}
+
+func (u *unionFind) find(x uint32) uint32 {
+	for u.parent[x] != x {
+		u.parent[x] = u.parent[u.parent[x]]
+		x = u.parent[x]
+	}
+	return x
+}
+
+func (u *unionFind) link(a, b identity.ID) {
+	ra, rb := u.find(u.intern(a)), u.find(u.intern(b))
+	if ra == rb {
+		return
+	}
+	if u.size[ra] < u.size[rb] {
+		ra, rb = rb, ra
+	}
+	u.parent[rb] = ra
+	u.size[ra] += u.size[rb]
+}
+
 // cpuTime returns the CPU time the process has used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -333,6 +383,18 @@ func BenchmarkLinkNaive(b *testing.B) {
 		linkStream(b, s, func() (func(a, c identity.ID), func() int) {
 			n := newNaive()
 			return func(a, c identity.ID) { n.link(a, c) }, func() int { return len(n.of) }
+		})
+	})
+}
+
+// BenchmarkLinkUnionFind times unionFind on the stream: the floor LinkSeq is read
+// against, not a baseline it must beat by a margin.
+func BenchmarkLinkUnionFind(b *testing.B) {
+	s := getStream(*benchEvents)
+	b.Run(fmt.Sprintf("events=%d", len(s.events)/2), func(b *testing.B) {
+		linkStream(b, s, func() (func(a, c identity.ID), func() int) {
+			u := newUnionFind(len(s.ids))
+			return u.link, func() int { return len(u.parent) }
 		})
 	})
 }
