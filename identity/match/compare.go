@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/textdist"
 )
 
 // LevelKind says how a comparison level tests two values.
@@ -177,7 +179,7 @@ func (c *column) level(a, b int32) int8 {
 		case JaroWinkler:
 			ok = x == y || jaroWinkler(c.runes[a], c.runes[b]) >= v.Threshold
 		case DamerauLevenshtein:
-			ok = x == y || float64(osaDistance(c.runes[a], c.runes[b])) <= v.Threshold
+			ok = x == y || float64(textdist.OSA(c.runes[a], c.runes[b])) <= v.Threshold
 		case DateWithin:
 			d := int64(c.days[a]) - int64(c.days[b])
 			ok = float64(max(d, -d)) <= v.Threshold
