@@ -45,7 +45,7 @@ func (x *Index) Breakdown(audience *roaring.Bitmap, key string) ([]Share, error)
 	defer x.mu.RUnlock()
 	values, ok := x.traits[key]
 	if !ok {
-		return nil, fmt.Errorf("%w: breakdown by %q", ErrUnknownField, key)
+		return nil, fmt.Errorf("%w: breakdown by %q%s", ErrUnknownField, key, suggest(nearest(key, x.traits)))
 	}
 	size := audience.GetCardinality()
 	frac := func(n uint64) float64 {

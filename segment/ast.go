@@ -130,12 +130,13 @@ type (
 	// actNode is a behavioural function. days is the window length in days (0: no
 	// window, did only); op, n and n2 are set for count and days.
 	actNode struct {
-		at    Pos
-		fn    fnKind
-		event string
-		days  int
-		op    cmpOp
-		n, n2 int64
+		at      Pos
+		fn      fnKind
+		event   string
+		eventAt Pos // of the event's name, where an unknown event is reported
+		days    int
+		op      cmpOp
+		n, n2   int64
 	}
 )
 

@@ -1,8 +1,11 @@
 package segment
 
 import (
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/clientele-go/clientele/internal/textdist"
 )
 
 // checker resolves a query's names against the index before anything is evaluated, so
@@ -59,7 +62,7 @@ func (c *checker) check(n node, depth int) (int, error) {
 		if _, ok := x.numbers[n.key]; ok {
 			return 0, c.fail(n.at, ErrType, "%q is a numeric field, not a trait; compare it, as in %s >= 100", n.key, quoteName(n.key))
 		}
-		return 0, c.fail(n.at, ErrUnknownField, "unknown trait key %q", n.key)
+		return 0, c.fail(n.at, ErrUnknownField, "unknown trait key %q%s", n.key, suggest(nearest(n.key, x.traits), nearest(n.key, x.numbers)))
 	case *segNode:
 		return c.segment(n, depth)
 	case *inNode:
@@ -77,7 +80,7 @@ func (c *checker) check(n node, depth int) (int, error) {
 		if _, ok := x.traits[n.field]; ok {
 			return 0, nil
 		}
-		return 0, c.fail(n.at, ErrUnknownField, "unknown field %q (neither a trait key nor a numeric field)", n.field)
+		return 0, c.fail(n.at, ErrUnknownField, "unknown field %q (neither a trait key nor a numeric field)%s", n.field, suggest(nearest(n.field, x.traits), nearest(n.field, x.numbers)))
 	case *cmpNode:
 		if _, ok := x.numbers[n.field]; ok {
 			return 0, nil
@@ -85,7 +88,7 @@ func (c *checker) check(n node, depth int) (int, error) {
 		if _, ok := x.traits[n.field]; ok {
 			return 0, c.fail(n.at, ErrType, "%q is a trait key, not a numeric field; use %s:value or IN", n.field, quoteName(n.field))
 		}
-		return 0, c.fail(n.at, ErrUnknownField, "unknown numeric field %q", n.field)
+		return 0, c.fail(n.at, ErrUnknownField, "unknown numeric field %q%s", n.field, suggest(nearest(n.field, x.numbers), nearest(n.field, x.traits)))
 	case *actNode:
 		return 0, c.window(n)
 	}
@@ -95,7 +98,7 @@ func (c *checker) check(n node, depth int) (int, error) {
 func (c *checker) window(n *actNode) error {
 	x := c.x
 	if _, ok := x.events[n.event]; !ok {
-		return c.fail(n.at, ErrUnknownField, "unknown event %q", n.event)
+		return c.fail(n.eventAt, ErrUnknownField, "unknown event %q%s", n.event, suggest(nearest(n.event, x.events)))
 	}
 	if n.days == 0 {
 		return nil
@@ -134,7 +137,7 @@ func (c *checker) segment(n *segNode, depth int) (int, error) {
 	}
 	s, ok := c.x.saved[n.name]
 	if !ok {
-		return 0, c.fail(n.at, ErrUnknownSegment, "unknown segment %q", n.name)
+		return 0, c.fail(n.at, ErrUnknownSegment, "unknown segment %q%s", n.name, suggest(nearest(n.name, c.x.saved)))
 	}
 	if h, ok := c.height[n.name]; ok {
 		if depth+1+h > maxExpandedDepth {
@@ -158,3 +161,58 @@ func quoteName(s string) string {
 	writeName(&b, s, false)
 	return b.String()
 }
+
+// suggestLen bounds the names nearest compares (the distance is quadratic in length),
+// and suggestNames the names it searches, so that a failing query costs at most a few
+// milliseconds whatever the index holds: an index of more names suggests none.
+const (
+	suggestLen   = 64
+	suggestNames = 10_000
+)
+
+// suggest returns ` (did you mean "x"?)` for the first non-empty name of near (each
+// the nearest name of one kind, by nearest), or "" when all are empty.
+func suggest(near ...string) string {
+	for _, s := range near {
+		if s != "" {
+			return " (did you mean " + quoteName(s) + "?)"
+		}
+	}
+	return ""
+}
+
+// nearest returns the key of known nearest to name, or "" when none is within two
+// edits and under half of name's length. The edits are the OSA distance's (single
+// insertions, deletions, substitutions and adjacent transpositions, which Damerau
+// (1964) found behind 80% of misspellings). Ties go to the first key in byte order, so
+// a message does not depend on map order.
+func nearest[V any](name string, known map[string]V) string {
+	const maxEdits = 2
+	a := []rune(name)
+	if len(a) > suggestLen || len(known) > suggestNames {
+		return ""
+	}
+	var near []string
+	best := maxEdits + 1
+	for k := range known {
+		b := []rune(k)
+		if len(b) > suggestLen || abs(len(a)-len(b)) > min(best, maxEdits) {
+			continue
+		}
+		d := textdist.OSA(a, b)
+		if d == 0 || d > maxEdits || 2*d >= len(a) || d > best {
+			continue
+		}
+		if d < best {
+			best, near = d, near[:0]
+		}
+		near = append(near, k)
+	}
+	if len(near) == 0 {
+		return ""
+	}
+	sort.Strings(near)
+	return near[0]
+}
+
+func abs(x int) int { return max(x, -x) }

@@ -55,7 +55,7 @@
 //	           | "days" "(" name "," window ")" comparison .   (* number of distinct active days in the window *)
 //	comparison = ( "=" | "!=" | "<" | "<=" | ">" | ">=" ) integer
 //	           | "BETWEEN" integer "AND" integer .             (* inclusive *)
-//	window     = digits ( "d" | "w" ) .                        (* 1d to 36600d; 4w = 28d *)
+//	window     = duration .                                    (* whole days, 1d to 36600d: 30d, 4w, 72h *)
 //	integer    = [ "-" ] digits .                              (* int64 *)
 //	name       = word | string .
 //	word       = wordchar { wordchar } .                       (* letters, digits, _ . - / @ + *)
@@ -71,8 +71,10 @@
 //
 // Names are resolved when a query is evaluated or saved: an unknown trait key, numeric
 // field, event or segment, a comparison on a trait key, or a window longer than the
-// retention is an error that names the place, and nothing is evaluated. Declare names
-// that have no data yet with WithTraits, WithNumber and WithEvents.
+// retention is an error that names the place, and nothing is evaluated; an unknown name
+// within two edits of a known one is reported with it (did you mean visit?). Declare
+// names that have no data yet with WithTraits, WithNumber and WithEvents. A window is
+// written as clientele.ParseDuration reads it, and must come to whole days.
 //
 // # Cost: budgets and cancellation
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,7 +181,7 @@ func TestBadQueriesChangeNothing(t *testing.T) {
 		{"spend:high", ErrType, 1},
 		{"spend IN (1, x)", ErrType, 14},
 		{"segment:nosuch", ErrUnknownSegment, 1},
-		{"did(click, 7d)", ErrUnknownField, 1},
+		{"did(click, 7d)", ErrUnknownField, 5},
 		{"count(visit, 31d) >= 2", ErrRetention, 1},
 	}
 	for _, c := range cases {
@@ -204,5 +205,42 @@ func TestBadQueriesChangeNothing(t *testing.T) {
 	}
 	if q, _ := x.Definition("pro"); q.String() != "plan:pro" {
 		t.Errorf("definition changed by a failed save: %v", q)
+	}
+}
+
+// An unknown name is reported with the nearest known one, within two edits and under
+// half its length, of the kind the place expects first; ties go to the first in byte
+// order, so the message is the same on every run.
+func TestUnknownNameSuggestions(t *testing.T) {
+	x := mustIndex(WithTraits("plan", "city"), WithNumber("spend", MergeSum), WithNumber("age", MergeLast), WithEvents("visit", "purchase", "vista", "vizit"))
+	if err := x.Save("vip", mustParse(t, "spend > 100")); err != nil {
+		t.Fatal(err)
+	}
+	now := date(2026, 1, 10, 0, 0)
+	cases := []struct{ expr, want string }{
+		{"count(visits, 30d) >= 2", `column 7: unknown event "visits" (did you mean visit?)`},
+		{"did(purchse)", `unknown event "purchse" (did you mean purchase?)`},
+		{"did(vistt)", `unknown event "vistt" (did you mean visit?)`}, // visit and vista are one edit away: the first in byte order
+		{"did(zzzzzz)", `unknown event "zzzzzz"`},
+		{"pln:pro", `unknown trait key "pln" (did you mean plan?)`},
+		{"spnd:high", `unknown trait key "spnd" (did you mean spend?)`}, // no trait near: the numeric field
+		{"spend_total > 1", `unknown numeric field "spend_total"`},
+		{"ag >= 18", `unknown numeric field "ag"`}, // 1 edit is half of 2 runes: no guess
+		{"citi IN (paris)", `unknown field "citi" (neither a trait key nor a numeric field) (did you mean city?)`},
+		{"segment:vp", `unknown segment "vp"`},
+		{"segment:vpi", `unknown segment "vpi" (did you mean vip?)`},
+		{"did(" + strings.Repeat("v", 100) + ")", `unknown event "` + strings.Repeat("v", 100) + `"`},
+	}
+	for _, c := range cases {
+		_, err := x.Eval(context.Background(), now, mustParse(t, c.expr), nil)
+		if !errors.Is(err, ErrUnknownField) && !errors.Is(err, ErrUnknownSegment) || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("Eval(%q) = %v, want ...%s", c.expr, err, c.want)
+		}
+	}
+	if _, err := x.Breakdown(x.Profiles(), "plna"); !errors.Is(err, ErrUnknownField) || !strings.HasSuffix(err.Error(), `"plna" (did you mean plan?)`) {
+		t.Errorf("Breakdown by plna: %v", err)
+	}
+	if _, err := x.Top("spnd", 3, nil); !errors.Is(err, ErrUnknownField) || !strings.HasSuffix(err.Error(), `"spnd" (did you mean spend?)`) {
+		t.Errorf("Top of spnd: %v", err)
 	}
 }

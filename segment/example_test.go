@@ -118,7 +118,7 @@ func ExampleIndex_Eval() {
 	fmt.Println(err)
 	// Output:
 	// {3}
-	// segment: query at line 1, column 14: unknown numeric field "spnd"
+	// segment: query at line 1, column 14: unknown numeric field "spnd" (did you mean spend?)
 }
 
 func ExampleIndex_Count() {

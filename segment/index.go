@@ -299,7 +299,7 @@ func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) 
 	defer x.mu.RUnlock()
 	f := x.numbers[field]
 	if f == nil {
-		return nil, fmt.Errorf("%w: numeric field %q", ErrUnknownField, field)
+		return nil, fmt.Errorf("%w: numeric field %q%s", ErrUnknownField, field, suggest(nearest(field, x.numbers)))
 	}
 	return x.out(f.v.top(k, within, largest), true), nil
 }

@@ -122,6 +122,10 @@ func (l *lexer) next() (token, error) {
 		return token{kind: tOp, op: op, at: at}, nil
 	case '"':
 		return l.quoted(at)
+	case '&':
+		return token{}, exprErr(at, ErrSyntax, `unexpected "&" (did you mean AND?)`)
+	case '|':
+		return token{}, exprErr(at, ErrSyntax, `unexpected "|" (did you mean OR?)`)
 	}
 	if !isWordRune(r) {
 		return token{}, exprErr(at, ErrSyntax, "unexpected character %q", r)

@@ -205,8 +205,14 @@ func (p *parser) predicate() (node, error) {
 		}
 		return &notNode{at: at, kid: in}, nil
 	case p.tok.kind == tOp, p.isKW("BETWEEN"):
+		eq := p.tok.kind == tOp && (p.tok.op == opEQ || p.tok.op == opNE)
 		op, n, n2, err := p.comparison()
 		if err != nil {
+			if t := p.tok; eq && (t.kind == tString || t.kind == tWord && !isInteger(t.text)) {
+				// plan = pro: the SQL habit for a trait value.
+				return nil, exprErr(t.at, ErrSyntax, "expected an integer, found %s (a trait value is written %s:%s)",
+					t.describe(), quoteName(head.text), quoteName(t.text))
+			}
 			return nil, err
 		}
 		return &cmpNode{at: head.at, field: head.text, op: op, n: n, n2: n2}, nil
@@ -283,6 +289,9 @@ func (p *parser) comparison() (cmpOp, int64, int64, error) {
 func (p *parser) integer() (int64, error) {
 	t := p.tok
 	if t.kind != tWord || !isInteger(t.text) {
+		if _, err := strconv.ParseFloat(t.text, 64); t.kind == tWord && err == nil && strings.IndexByte("-.0123456789", t.text[0]) >= 0 {
+			return 0, exprErr(t.at, ErrSyntax, "expected an integer, found %s (numbers are whole: keep amounts in cents)", t.describe())
+		}
 		return 0, p.unexpected("an integer")
 	}
 	n, err := strconv.ParseInt(t.text, 10, 64)
@@ -310,11 +319,11 @@ func (p *parser) function(head token, fn fnKind) (node, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	event, _, err := p.name("an event name")
+	event, eventAt, err := p.name("an event name")
 	if err != nil {
 		return nil, err
 	}
-	n := &actNode{at: head.at, fn: fn, event: event}
+	n := &actNode{at: head.at, fn: fn, event: event, eventAt: eventAt}
 	if p.tok.kind == tComma {
 		if err := p.advance(); err != nil {
 			return nil, err

@@ -106,6 +106,13 @@ func TestParseErrors(t *testing.T) {
 		{strings.Repeat("(", 70) + "a:b" + strings.Repeat(")", 70), 1, 65, ErrTooDeep, "deeper than 64"},
 		{strings.Repeat("NOT ", 70) + "a:b", 1, 257, ErrTooDeep, "deeper than 64"},
 		{"上海:x AND ?", 1, 10, ErrSyntax, "unexpected character"},
+		{"plan = pro", 1, 8, ErrSyntax, "a trait value is written plan:pro"},
+		{`plan != "Pro Max"`, 1, 9, ErrSyntax, `a trait value is written plan:"Pro Max"`},
+		{"spend > 1.5", 1, 9, ErrSyntax, "keep amounts in cents"},
+		{"spend > -.5", 1, 9, ErrSyntax, "keep amounts in cents"},
+		{"spend > inf", 1, 9, ErrSyntax, `expected an integer, found "inf"`},
+		{"plan:pro && spend > 1", 1, 10, ErrSyntax, `"&" (did you mean AND?)`},
+		{"plan:pro || spend > 1", 1, 10, ErrSyntax, `"|" (did you mean OR?)`},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
