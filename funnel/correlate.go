@@ -48,8 +48,11 @@ type Correlation struct {
 	// Converters and NonConverters count the profiles of each group with the candidate.
 	Converters, NonConverters int64
 	// OddsRatio is the odds of converting with the candidate over the odds without it,
-	// with Woolf's interval [Lo, Hi] at Correlations.Level (a half added to every cell
-	// of a table with a zero: see stats.OddsRatio).
+	// with Woolf's interval [Lo, Hi] at Correlations.Level. When no converter, or no
+	// non-converter, is on one side of the candidate (a zero in the table), it is +Inf
+	// or 0, the conditional maximum likelihood estimate, with Fisher's exact interval
+	// reaching to it from a finite end (see stats.OddsRatio): a candidate every
+	// converter had is never reported below 1.
 	OddsRatio, Lo, Hi float64
 	// P is the two-sided p-value of independence: Fisher's exact test when the
 	// smallest expected count of the table is below 5 (Cochran's rule; Exact is then

@@ -41,9 +41,9 @@ func ExampleCorrelate() {
 	}
 	// Output:
 	// 16 converters, 24 not
-	// success event    demo  12/ 0  OR 136.1  p 3.3e-07  q 9.8e-07  exact true
+	// success event    demo  12/ 0  OR  +Inf  p 3.3e-07  q 9.8e-07  exact true
 	// success segment  beta   3/ 3  OR   1.6  p 0.67  q 0.67  exact true
-	// failure event    error  0/14  OR 0.022  p 0.00056  q 0.00084  exact false
+	// failure event    error  0/14  OR 0.000  p 0.00056  q 0.00084  exact false
 }
 
 // The columnar form reads property values from the batch's columns.
@@ -70,8 +70,8 @@ func ExampleCorrelate_RunBatch() {
 		fmt.Printf("failure %s=%s  OR %.3f [%.3f, %.3f]\n", c.Name, c.Value, c.OddsRatio, c.Lo, c.Hi)
 	}
 	// Output:
-	// success channel=email  OR 77.0 [3.7, 1581.7]
-	// failure channel=ads  OR 0.013 [0.001, 0.267]
+	// success channel=email  OR +Inf [5.4, +Inf]
+	// failure channel=ads  OR 0.000 [0.000, 0.185]
 }
 
 // The stream form holds one profile's events at a time; the stream must come grouped

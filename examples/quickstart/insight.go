@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -89,9 +90,10 @@ func reportCorrelations(w *reportWriter, c *funnel.Correlations) {
 		w.line("  no event, channel or audience was had by %d profiles or more, so none is tested.", minCandidate)
 		return
 	}
-	w.line("  %d candidates, each had by %d profiles or more, tested. Odds ratio: how much more likely to buy with it than", c.Tested, minCandidate)
-	w.line("  without, with its 95%% interval; q: the p-value (Fisher's exact or chi-square) adjusted for testing %d", c.Tested)
-	w.line("  candidates at once (Benjamini-Hochberg); a q above 0.05 may well be chance.")
+	w.line("  %s, each had by %d profiles or more, tested. Odds ratio: how much more likely to buy with it than", plural(c.Tested, "candidate"), minCandidate)
+	w.line("  without, with its 95%% interval (∞ when every buyer has it or no other does, 0 the reverse); q: the")
+	w.line("  p-value (Fisher's exact or chi-square) adjusted for testing %s at once (Benjamini-Hochberg); a q", plural(c.Tested, "candidate"))
+	w.line("  above 0.05 may well be chance.")
 	w.line("  These are associations, not causes: an event that comes with buying may be a step on the way to it, and a")
 	w.line("  channel may go with buying because identity links its visits to the buyer (a store visit with a loyalty card)")
 	w.line("  where an anonymous web visit stays a profile of its own.")
@@ -144,6 +146,8 @@ func eventLabel(name string) string {
 // ratioText writes an odds ratio with two significant digits, however small or large.
 func ratioText(v float64) string {
 	switch {
+	case math.IsInf(v, 1):
+		return "∞"
 	case v >= 100:
 		return fmt.Sprintf("%.0f", v)
 	case v >= 10:

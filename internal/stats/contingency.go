@@ -35,10 +35,20 @@ func (t Table) MinExpected() float64 {
 }
 
 // OddsRatio returns the sample odds ratio AD/BC with Woolf's (1955) interval,
-// exp(log OR ± z·sqrt(1/A + 1/B + 1/C + 1/D)). A zero cell makes both infinite or zero,
-// so then every cell gets a half added first (Haldane 1956, Anscombe 1956): the
-// estimate stays finite and positive and the interval wide. An empty row or column
-// carries no information: the estimate is 1 and the interval (0, +Inf).
+// exp(log OR ± z·sqrt(1/A + 1/B + 1/C + 1/D)).
+//
+// A table with a zero cell (and no empty row or column) has A at an end of its support
+// given the margins, and then the conditional maximum likelihood estimate is 0 or +Inf
+// and the interval is Fisher's exact one, bounded on one side: for +Inf, [ψ, +Inf)
+// with P(A ≥ a; ψ) = (1−level)/2 under Fisher's noncentral hypergeometric
+// distribution (Cornfield 1956; SciPy's odds_ratio(kind="conditional") and R's
+// fisher.test), and symmetrically [0, ψ] for 0. The Haldane-Anscombe alternative (a half
+// added to every cell) keeps the estimate finite but can put it on the wrong side of
+// 1: three converters of three with the candidate against 52 of 54 non-converters
+// gives 0.33, a candidate "against" converting that every converter had.
+//
+// An empty row or column carries no information: the estimate is 1 and the interval
+// (0, +Inf).
 func OddsRatio(t Table, level float64) (Interval, error) {
 	if err := t.check(); err != nil {
 		return Interval{}, err
@@ -49,14 +59,87 @@ func OddsRatio(t Table, level float64) (Interval, error) {
 	if t.A+t.B == 0 || t.C+t.D == 0 || t.A+t.C == 0 || t.B+t.D == 0 {
 		return Interval{1, 0, math.Inf(1)}, nil
 	}
-	a, b, c, d := float64(t.A), float64(t.B), float64(t.C), float64(t.D)
-	if t.A == 0 || t.B == 0 || t.C == 0 || t.D == 0 {
-		a, b, c, d = a+0.5, b+0.5, c+0.5, d+0.5
+	alpha := (1 - level) / 2
+	switch {
+	case t.B == 0 || t.C == 0: // A at the top of its support
+		return Interval{math.Inf(1), exactBound(t, alpha, false), math.Inf(1)}, nil
+	case t.A == 0 || t.D == 0: // A at the bottom
+		return Interval{0, 0, exactBound(t, alpha, true)}, nil
 	}
+	a, b, c, d := float64(t.A), float64(t.B), float64(t.C), float64(t.D)
 	lor := math.Log(a) + math.Log(d) - math.Log(b) - math.Log(c)
 	se := math.Sqrt(1/a + 1/b + 1/c + 1/d)
 	z := ZCrit(level)
 	return Interval{math.Exp(lor), math.Exp(lor - z*se), math.Exp(lor + z*se)}, nil
+}
+
+// exactBound returns the odds ratio ψ at which the observed A, at an end of its
+// support, has probability alpha under Fisher's noncentral hypergeometric distribution
+// with t's margins: P(A = a; ψ) ∝ C(r1, a)·C(r2, c1−a)·ψ^a. With A at the bottom
+// (atLow) that is the upper end of the exact interval, else the lower end.
+//
+// P(A = a; ψ) = 1/S(ψ), where S sums each x's weight over a's: the central
+// hypergeometric ratio of consecutive terms (as in FisherExact) times ψ^±1, walked
+// from a inwards. S is monotone in ψ, so ψ is found by bisection on log ψ; the walk
+// stops as soon as S passes 1/alpha (which decides the step) or its terms, past the
+// mode (the weights are log-concave), stop mattering, so a step costs O(1/alpha) terms
+// whatever the counts.
+func exactBound(t Table, alpha float64, atLow bool) float64 {
+	r1, r2, c1 := t.A+t.B, t.C+t.D, t.A+t.C
+	lo, hi := max(0, c1-r2), min(r1, c1)
+	target := 1 / alpha
+	// above reports whether S(e^lpsi) > target.
+	above := func(lpsi float64) bool {
+		s, w := 1.0, 1.0
+		if atLow {
+			psi := math.Exp(lpsi)
+			for x := lo; x < hi && w >= 1e-17*s; x++ {
+				fx := float64(x)
+				w *= float64(r1-x) * float64(c1-x) / ((fx + 1) * float64(r2-c1+x+1)) * psi
+				if s += w; s > target {
+					return true
+				}
+			}
+			return false
+		}
+		inv := math.Exp(-lpsi)
+		for x := hi; x > lo && w >= 1e-17*s; x-- {
+			fx := float64(x)
+			w *= fx * float64(r2-c1+x) / (float64(r1-x+1) * float64(c1-x+1)) * inv
+			if s += w; s > target {
+				return true
+			}
+		}
+		return false
+	}
+	// S grows with ψ when A is at the bottom and shrinks when at the top: bracket the
+	// crossing [l, h] in log ψ with S above the target on the "up" side.
+	up := func(lpsi float64) bool { return above(lpsi) == atLow }
+	l, h := -1.0, 1.0
+	for up(l) {
+		if l < -1400 {
+			return 0
+		}
+		l, h = 2*l, l
+	}
+	for !up(h) {
+		if h > 1400 {
+			return math.Inf(1)
+		}
+		l, h = h, 2*h
+	}
+	for h-l > 1e-13*max(1, math.Abs(l)) {
+		m := l + (h-l)/2
+		if m == l || m == h {
+			break
+		}
+		if up(m) {
+			h = m
+		} else {
+			l = m
+		}
+	}
+	return math.Exp(l + (h-l)/2)
 }
 
 // fisherTies is the relative tolerance within which a table counts as exactly as

@@ -181,3 +181,32 @@ func TestBenjaminiHochbergNotBelowP(t *testing.T) {
 		}
 	}
 }
+
+// The estimate is on the side of 1 the table is: above when A·D > B·C (the first group
+// has the feature more often than the second), below when less, 1 when equal or when a
+// row or column is empty; the interval holds it. The Haldane-Anscombe half this
+// replaced broke the first for (3, 0, 52, 2).
+func TestOddsRatioSide(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cell := rapid.OneOf(rapid.Int64Range(0, 5), rapid.Int64Range(0, 1_000_000))
+		tb := Table{cell.Draw(t, "a"), cell.Draw(t, "b"), cell.Draw(t, "c"), cell.Draw(t, "d")}
+		level := rapid.SampledFrom([]float64{0.8, 0.95, 0.999}).Draw(t, "level")
+		or, err := OddsRatio(tb, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad, bc := float64(tb.A)*float64(tb.D), float64(tb.B)*float64(tb.C)
+		empty := tb.A+tb.B == 0 || tb.C+tb.D == 0 || tb.A+tb.C == 0 || tb.B+tb.D == 0
+		switch {
+		case empty && or.Estimate != 1:
+			t.Fatalf("%v: %v, want 1 for an empty row or column", tb, or)
+		case !empty && (ad > bc) != (or.Estimate > 1), !empty && (ad < bc) != (or.Estimate < 1):
+			t.Fatalf("%v: AD %v, BC %v, odds ratio %v", tb, ad, bc, or)
+		case !(or.Lo <= or.Estimate && or.Estimate <= or.Hi) || or.Lo < 0:
+			t.Fatalf("%v: interval %v does not hold its estimate", tb, or)
+		}
+	})
+	if or, _ := OddsRatio(Table{3, 0, 52, 2}, 0.95); !math.IsInf(or.Estimate, 1) || or.Lo > 1 {
+		t.Errorf("(3, 0, 52, 2): %v, want +Inf with an interval reaching below 1 (SciPy: [0.00893, inf])", or)
+	}
+}

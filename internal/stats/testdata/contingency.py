@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes contingency.csv: odds ratios, Woolf intervals, Fisher's exact and Yates's
+"""Writes contingency.csv: odds ratios, Woolf intervals (exact conditional ones for a
+table with a zero cell), Fisher's exact and Yates's
 chi-square p-values and Benjamini-Hochberg adjusted p-values of generated 2x2 tables,
 computed by SciPy, the peer the Go package is checked against. Rerun with Debian's
 python3 and python3-scipy (1.10.1, which predates false_discovery_control, so the
@@ -45,12 +46,10 @@ for a, b, c, d in tables:
     if 0 in (r1, r2, c1, c2):
         orv, lo, hi = 1.0, 0.0, math.inf
     elif 0 in (a, b, c, d):
-        # Haldane-Anscombe: SciPy's sample odds ratio has no finite answer here.
-        aa, bb, cc, dd = a + .5, b + .5, c + .5, d + .5
-        lor = math.log(aa * dd / (bb * cc))
-        se = math.sqrt(1 / aa + 1 / bb + 1 / cc + 1 / dd)
-        z = scipy.special.ndtri(0.975)
-        orv, lo, hi = math.exp(lor), math.exp(lor - z * se), math.exp(lor + z * se)
+        # A zero cell: the conditional MLE (0 or inf) and Fisher's exact interval.
+        res = odds_ratio(t, kind="conditional")
+        ci = res.confidence_interval(confidence_level=0.95)
+        orv, lo, hi = res.statistic, ci.low, ci.high
     else:
         res = odds_ratio(t, kind="sample")
         ci = res.confidence_interval(confidence_level=0.95)
@@ -68,7 +67,7 @@ q = np.empty(m)
 q[order] = np.minimum(adj, 1)
 
 w = sys.stdout
-w.write("# SciPy %s: fisher_exact, chi2_contingency(correction=True), odds_ratio(kind='sample') at 0.95; BH written out\n" % scipy.__version__)
+w.write("# SciPy %s: fisher_exact, chi2_contingency(correction=True), odds_ratio(kind='sample', or 'conditional' with a zero cell) at 0.95; BH written out\n" % scipy.__version__)
 w.write("a,b,c,d,minexp,or,lo,hi,fisher_p,chi2,chi2_p,chosen_p,bh_q\n")
 for r, qv in zip(rows, q):
     w.write(",".join(str(int(x)) for x in r[:4]) + "," + ",".join(repr(float(x)) for x in r[4:]) + "," + repr(float(qv)) + "\n")
