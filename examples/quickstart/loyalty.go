@@ -128,6 +128,10 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 			at.Format(time.DateOnly), thousands(li.Outstanding), 100*li.Breakage, from, money(li.Value), money(li.ValueLo), money(li.ValueHi))
 	}
 	li, _ := l.Liability(end, &loyalty.LiabilityOptions{CostPerPoint: costPerPoint})
+	if len(li.Vintages) == 0 {
+		w.line("breakage by earn month at the end: none, no points were earned")
+		return nil
+	}
 	w.line("breakage by earn month at the end (expired / (redeemed + expired), 95%% interval):")
 	for _, c := range li.Vintages {
 		pooled := ""

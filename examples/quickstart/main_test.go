@@ -182,6 +182,15 @@ func TestSmallSizes(t *testing.T) {
 			if strings.Contains(text.String(), "Inf") || strings.Contains(text.String(), "NaN") {
 				t.Errorf("a figure is not a number:\n%s", text.String())
 			}
+			// A line that ends in a colon introduces the indented lines of a table or a
+			// list: a heading left bare (the loyalty breakage table of a base where no
+			// points were earned was) reads as if the report had been cut off.
+			lines := strings.Split(text.String(), "\n")
+			for i, l := range lines[:len(lines)-1] {
+				if strings.HasSuffix(l, ":") && !strings.HasPrefix(lines[i+1], " ") {
+					t.Errorf("line %d %q is followed by %q, not by what it introduces", i+1, l, lines[i+1])
+				}
+			}
 			if people <= 100 && !strings.Contains(text.String(), "no BG/NBD fit") {
 				t.Errorf("%d people: no note on the BG/NBD fit that cannot be made:\n%s", people, text.String())
 			}
