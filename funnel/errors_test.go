@@ -109,3 +109,16 @@ func checkErr(t *testing.T, name string, err, want error, prefix string) {
 		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
 	}
 }
+
+// A mode with bits that name no mode is refused with those bits, and String shows them
+// apart from the known ones.
+func TestUnknownModeBits(t *testing.T) {
+	m := funnel.StrictDeduplication | funnel.StrictOrder | funnel.AnyOrder | 1<<6
+	if got, want := m.String(), "strict_deduplication|strict_order|any_order|0x40"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	err := funnel.Spec{Steps: []funnel.Step{{Name: "a"}, {Name: "b"}}, Mode: m}.Validate()
+	if !errors.Is(err, funnel.ErrInvalid) || !strings.Contains(err.Error(), "mode 99 has unknown bits 0x40 (known: strict_deduplication,") {
+		t.Errorf("Validate() = %v", err)
+	}
+}

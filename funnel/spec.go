@@ -36,6 +36,9 @@ const (
 
 var modeNames = [...]string{"strict_deduplication", "strict_order", "strict_increase", "strict_once", "allow_reentry", "any_order"}
 
+// unknown is m's bits that name no mode.
+func (m Mode) unknown() Mode { return m >> len(modeNames) << len(modeNames) }
+
 // String names the set modes as ClickHouse spells them, joined by "|".
 func (m Mode) String() string {
 	var parts []string
@@ -44,8 +47,8 @@ func (m Mode) String() string {
 			parts = append(parts, n)
 		}
 	}
-	if m>>len(modeNames) != 0 {
-		parts = append(parts, fmt.Sprintf("0x%x", uint8(m)))
+	if unknown := m.unknown(); unknown != 0 {
+		parts = append(parts, fmt.Sprintf("%#x", uint8(unknown)))
 	}
 	if len(parts) == 0 {
 		return "default"
@@ -133,8 +136,8 @@ func (s Spec) compile() (*plan, error) {
 		return bad("%d steps, at most %d", n, MaxSteps)
 	case s.Window < 0:
 		return bad("negative window %v", s.Window)
-	case s.Mode>>len(modeNames) != 0:
-		return bad("unknown mode bits %v", s.Mode)
+	case s.Mode.unknown() != 0:
+		return bad("mode %d has unknown bits %#x (known: %s)", uint8(s.Mode), uint8(s.Mode.unknown()), strings.Join(modeNames[:], ", "))
 	case s.Mode&AllowReentry != 0 && s.Mode&StrictOrder == 0:
 		return bad("allow_reentry requires strict_order (as in ClickHouse)")
 	case s.Mode&AnyOrder != 0 && s.Mode != AnyOrder:
