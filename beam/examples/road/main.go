@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -78,7 +79,10 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := beamx.Run(context.Background(), p); err != nil {
-		log.Fatalf("road: %v", err)
+		// Not log: beam.Init routes it through the runner's structured logger, which
+		// quotes the message and escapes every quote in the line it cites.
+		fmt.Fprintln(os.Stderr, failure(err))
+		os.Exit(1)
 	}
 	if strings.Contains(*out, "://") {
 		return
@@ -251,6 +255,11 @@ func parseEvent(line string, emit func(funnel.Event)) error {
 	}
 	var e jsonEvent
 	if err := json.Unmarshal([]byte(line), &e); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "profile" {
+			return fmt.Errorf("road: event %.80q: profile must be a number from 1 to 4294967295, the key identity gives a person; "+
+				"map your own ids to keys first (the identities.csv this example writes from -links does)", line)
+		}
 		return fmt.Errorf("road: event %.80q: %w", line, err)
 	}
 	if e.Profile == 0 || e.Name == "" || e.Time.IsZero() {
@@ -260,8 +269,15 @@ func parseEvent(line string, emit func(funnel.Event)) error {
 	return nil
 }
 
+// transactionsHeader is the header line parseTransaction skips, wherever the runner
+// reads it (lines reach it in no order, so a header is known by its text).
+const transactionsHeader = "profile,date,amount"
+
 // parseTransaction reads one CSV line with the SDK's reader.
 func parseTransaction(line string, emit func(scoring.Transaction)) error {
+	if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(line), " ", ""), transactionsHeader) {
+		return nil
+	}
 	for t, err := range scoring.ReadTransactions(strings.NewReader(line), nil) {
 		if err != nil {
 			return fmt.Errorf("road: transaction %.80q: %w", line, err)
@@ -463,4 +479,23 @@ func slicesSorted[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// failure is what main prints when the pipeline fails. A runner reports a DoFn's error
+// inside its own account of the bundle (Prism's runs to kilobytes of plan, and is
+// logged above already), the DoFn's own error last, after "caused by:" and the line
+// naming the DoFn: that is the cause a user can act on.
+func failure(err error) string {
+	msg := err.Error()
+	i := strings.LastIndex(msg, "caused by:\n")
+	if i < 0 {
+		return "road: " + msg
+	}
+	cause := msg[i+len("caused by:\n"):]
+	if strings.HasPrefix(cause, "DoFn[") {
+		if _, rest, ok := strings.Cut(cause, "\n"); ok {
+			cause = rest
+		}
+	}
+	return "road: the pipeline failed (the runner's whole report is above): " + strings.TrimPrefix(cause, "road: ")
 }

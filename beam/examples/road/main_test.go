@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 
 	"github.com/clientele-go/clientele/beam/pipeline"
+	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/scoring"
 )
 
 // TestRoadOnSampleData runs the example on its committed sample data on Prism and
@@ -111,5 +114,45 @@ func checkIdentities(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("identities.csv: %d lines, the resolver holds %d identifiers; first lines %q, want %q", len(got), len(want), got[:min(3, len(got))], want[:min(3, len(want))])
+	}
+}
+
+// A failed run prints the cause a DoFn gave, not the runner's account of the bundle.
+func TestFailureNamesTheCause(t *testing.T) {
+	prism := errors.New("bundle inst016 stage-019 failed: while executing Process for Plan[stage-019]:\n" +
+		"1: DataSource[...] Out:8\n\tcaused by:\nsource failed processing data\n\tcaused by:\n" +
+		"DoFn[UID:4, PID:e57, Name: pipeline.fitFn] failed:\npipeline: fit: scoring: too few customers to fit")
+	if got, want := failure(prism), "road: the pipeline failed (the runner's whole report is above): pipeline: fit: scoring: too few customers to fit"; got != want {
+		t.Errorf("failure() = %q, want %q", got, want)
+	}
+	own := errors.New("...\n\tcaused by:\nDoFn[UID:6, PID:e6, Name: main.parseEvent] failed:\nroad: event \"x\": needs profile, time and event")
+	if got, want := failure(own), `road: the pipeline failed (the runner's whole report is above): event "x": needs profile, time and event`; got != want {
+		t.Errorf("failure() = %q, want %q", got, want)
+	}
+	if got, want := failure(errors.New("no runner")), "road: no runner"; got != want {
+		t.Errorf("failure() = %q, want %q", got, want)
+	}
+}
+
+// Lines the runner hands the parsers: the transactions' header is skipped wherever it
+// comes, and a profile that is not a number is refused with what to do about it.
+func TestParseLines(t *testing.T) {
+	var txs []scoring.Transaction
+	emitTx := func(tx scoring.Transaction) { txs = append(txs, tx) }
+	for _, l := range []string{"profile,date,amount", " Profile, Date, Amount ", "7,2025-03-06,19.99"} {
+		if err := parseTransaction(l, emitTx); err != nil {
+			t.Errorf("parseTransaction(%q): %v", l, err)
+		}
+	}
+	if len(txs) != 1 || txs[0].Profile != 7 {
+		t.Errorf("transactions %+v, want customer 7's only", txs)
+	}
+	if err := parseTransaction("customer,date,amount", emitTx); err == nil {
+		t.Error("another header was taken for data")
+	}
+	var evs []funnel.Event
+	err := parseEvent(`{"profile": "u-42", "time": "2025-03-05T10:00:00Z", "event": "visit"}`, func(e funnel.Event) { evs = append(evs, e) })
+	if err == nil || !strings.Contains(err.Error(), "profile must be a number") || len(evs) != 0 {
+		t.Errorf("string profile: %v, %d events", err, len(evs))
 	}
 }
