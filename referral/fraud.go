@@ -18,13 +18,17 @@ func (p *Program) guard(ev *Record, referrer uint32) (reasons []string, blocked 
 			blocked = true
 		}
 	}
+	self := false
 	if g.SelfReferral != Ignore {
 		if why := p.selfReferral(ev, referrer); why != "" {
 			fire(g.SelfReferral, "self-referral: "+why)
+			self = true
 		}
 	}
 	if g.Cycle != Ignore {
-		if p.descends(referrer, ev.Profile) {
+		// A profile "descends from" itself: when the self-referral guard has said so,
+		// a second reason calling it a cycle is noise.
+		if p.descends(referrer, ev.Profile) && !(self && referrer == ev.Profile) {
 			fire(g.Cycle, fmt.Sprintf("referral cycle: referrer %d descends from profile %d", referrer, ev.Profile))
 		}
 	}

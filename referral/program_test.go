@@ -235,6 +235,28 @@ func TestCycleGuard(t *testing.T) {
 	}
 }
 
+// A profile signing up with its own code is a self-referral, said once: a profile also
+// "descends from" itself, which the cycle guard reported as a second reason. With the
+// self-referral guard off, the cycle guard still blocks it, as before.
+func TestOwnCodeOneReason(t *testing.T) {
+	for _, c := range []struct {
+		g    Guards
+		want string
+	}{
+		{Guards{}, "block: self-referral: profile 1 is the referrer's own profile"},
+		{Guards{SelfReferral: Ignore}, "block: referral cycle: referrer 1 descends from profile 1"},
+	} {
+		p, _ := openMem(t, Rules{Guards: c.g})
+		code, err := p.IssueCode(context.Background(), day(0), "c1", 1, Signals{}, newSeeded(11))
+		must(t, err)
+		d, err := p.SignUp(context.Background(), day(1), "s1", 1, string(code), Signals{})
+		must(t, err)
+		if !d.Blocked || len(d.Reasons) != 1 || d.Reasons[0] != c.want {
+			t.Errorf("guards %+v: %+v, want the one reason %q", c.g, d, c.want)
+		}
+	}
+}
+
 func TestVelocityGuards(t *testing.T) {
 	p, _ := openMem(t, Rules{Guards: Guards{
 		Velocity:    Flag,
