@@ -67,10 +67,14 @@ func OddsRatio(t Table, level float64) (Interval, error) {
 		return Interval{0, 0, exactBound(t, alpha, true)}, nil
 	}
 	a, b, c, d := float64(t.A), float64(t.B), float64(t.C), float64(t.D)
+	// The estimate as SciPy forms it, a ratio of products: equal products give exactly
+	// 1, where exp of a sum of logs gave 0.9999999999999998 for (3, 3, 5, 5) and put
+	// the candidate in the "against" list.
+	or := (a * d) / (b * c)
 	lor := math.Log(a) + math.Log(d) - math.Log(b) - math.Log(c)
 	se := math.Sqrt(1/a + 1/b + 1/c + 1/d)
 	z := ZCrit(level)
-	return Interval{math.Exp(lor), math.Exp(lor - z*se), math.Exp(lor + z*se)}, nil
+	return Interval{or, math.Exp(lor - z*se), math.Exp(lor + z*se)}, nil
 }
 
 // exactBound returns the odds ratio ψ at which the observed A, at an end of its

@@ -206,6 +206,9 @@ func TestOddsRatioSide(t *testing.T) {
 			t.Fatalf("%v: interval %v does not hold its estimate", tb, or)
 		}
 	})
+	if or, _ := OddsRatio(Table{3, 3, 5, 5}, 0.8); or.Estimate != 1 {
+		t.Errorf("(3, 3, 5, 5): %v, want exactly 1 (rapid found exp of a sum of logs gave 1-2e-16)", or)
+	}
 	if or, _ := OddsRatio(Table{3, 0, 52, 2}, 0.95); !math.IsInf(or.Estimate, 1) || or.Lo > 1 {
 		t.Errorf("(3, 0, 52, 2): %v, want +Inf with an interval reaching below 1 (SciPy: [0.00893, inf])", or)
 	}
