@@ -79,11 +79,11 @@
 // Correlate asks what goes with converting: for every event name (other than the
 // steps'), every value of the properties asked for and every segment given as a bitmap,
 // the 2×2 table of converters and non-converters with and without it, its odds ratio
-// with Woolf's interval (with a zero in the table, the conditional estimate, 0 or +Inf,
-// and Fisher's exact interval), a p-value (Fisher's exact test when the smallest expected count
-// is below 5, Cochran's rule; otherwise χ² with Yates's correction) and the
-// Benjamini-Hochberg adjustment over all candidates, ranked into success and failure
-// lists. A converter's events count from its conversion's first event to its last
+// with Woolf's interval (with a zero in the table, the conditional estimate, 0 or
+// +Inf, and Fisher's exact interval), a p-value (Fisher's exact test when the smallest
+// expected count is below 5, Cochran's rule; otherwise χ² with Yates's correction) and
+// the Benjamini-Hochberg adjustment over all candidates, ranked into success and
+// failure lists. A converter's events count from its conversion's first event to its last
 // (events after the conversion are excluded by definition); a non-converter's from its
 // first event to the end of the window.
 //
