@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -48,9 +50,11 @@ type CLVOptions struct {
 // CLV is what CustomerValue produces.
 type CLV struct {
 	// Model holds one []byte: the fitted models as JSON, {"kind": ..., "model": ...,
-	// "spend": ...}, each model in the SDK's JSON form (decode with DecodeModels).
+	// "spend": ...}, each model in the SDK's JSON form (decode with DecodeModels). When
+	// the data are too few to fit (scoring.ErrTooFew), it holds {"kind": ...,
+	// "unfitted": reason} instead, and DecodeModels returns the reason as an error.
 	Model beam.PCollection
-	// Scores holds one Score per summary.
+	// Scores holds one Score per summary, and none when the models are unfitted.
 	Scores beam.PCollection
 }
 
@@ -86,10 +90,12 @@ func Summaries(s beam.Scope, opt CLVOptions, transactions beam.PCollection) (bea
 // repeat spend) for Gamma-Gamma, are combined across workers (MergeAccumulators adds
 // the counts); the models are fitted once on the gathered statistics, as weighted rows
 // (scoring's FitOptions.Weights), so the fit's memory grows with distinct histories,
-// not with customers; and every
-// customer is scored with the fitted models as a side input. Parameters agree with the
-// in-process fit to the optimiser's tolerance, as the likelihood's sums run in
-// another order.
+// not with customers; and every customer is scored with the fitted models as a side
+// input. Parameters agree with the in-process fit to the optimiser's tolerance, as the
+// likelihood's sums run in another order. Data too few to fit (scoring.ErrTooFew:
+// fewer than scoring.MinCustomers customers, or none buying twice) do not fail the
+// pipeline, whose other tables stand: Model then says why, and no customer is scored.
+// Any other failure of a fit fails it.
 func CustomerValue(s beam.Scope, opt CLVOptions, summaries beam.PCollection) (CLV, error) {
 	w, err := wireCLV(opt)
 	if err != nil {
@@ -289,10 +295,16 @@ type fitFn struct{ Opt clvWire }
 func (f *fitFn) ProcessElement(h *histories) ([]byte, error) {
 	cs, spend := h.rows()
 	m, err := fitModel(f.Opt.Model, cs.Rows, cs.options(f.Opt.Fit.options()))
+	if errors.Is(err, scoring.ErrTooFew) {
+		return f.unfitted(err)
+	}
 	if err != nil {
 		return nil, errorf("fit", err)
 	}
 	gg, err := scoring.FitGammaGamma(spend.Rows, spend.options(f.Opt.Fit.options()))
+	if errors.Is(err, scoring.ErrTooFew) {
+		return f.unfitted(err)
+	}
 	if err != nil {
 		return nil, errorf("fit spend", err)
 	}
@@ -305,6 +317,13 @@ func (f *fitFn) ProcessElement(h *histories) ([]byte, error) {
 		return nil, errorf("fit", err)
 	}
 	return json.Marshal(modelsJSON{Kind: kindOr(f.Opt.Model), Model: mj, Spend: gj})
+}
+
+// unfitted is the Model element of data too few to fit: a pipeline whose other tables
+// hold (a small shop's first weeks) should not fail whole because one model cannot be
+// estimated, as in-process code can carry on past a fit's ErrTooFew.
+func (f *fitFn) unfitted(err error) ([]byte, error) {
+	return json.Marshal(modelsJSON{Kind: kindOr(f.Opt.Model), Unfitted: err.Error()})
 }
 
 func kindOr(k string) string {
@@ -329,17 +348,22 @@ func fitModel(kind string, rows []scoring.Customer, opt *scoring.FitOptions) (sc
 }
 
 type modelsJSON struct {
-	Kind  string          `json:"kind"`
-	Model json.RawMessage `json:"model"`
-	Spend json.RawMessage `json:"spend"`
+	Kind     string          `json:"kind"`
+	Model    json.RawMessage `json:"model,omitempty"`
+	Spend    json.RawMessage `json:"spend,omitempty"`
+	Unfitted string          `json:"unfitted,omitempty"` // why the models could not be fitted
 }
 
 // DecodeModels decodes the CLV pipeline's Model element into the fitted purchase
-// model and spend model.
+// model and spend model. Of an element that says the data were too few to fit, it
+// returns that reason as an error wrapping scoring.ErrTooFew.
 func DecodeModels(b []byte) (scoring.Model, *scoring.GammaGamma, error) {
 	var mj modelsJSON
 	if err := json.Unmarshal(b, &mj); err != nil {
 		return nil, nil, fmt.Errorf("%w: models: %w", ErrInvalid, err)
+	}
+	if mj.Unfitted != "" {
+		return nil, nil, fmt.Errorf("%w: %s", scoring.ErrTooFew, strings.TrimPrefix(mj.Unfitted, scoring.ErrTooFew.Error()+": "))
 	}
 	var m interface {
 		scoring.Model
@@ -367,14 +391,22 @@ func DecodeModels(b []byte) (scoring.Model, *scoring.GammaGamma, error) {
 
 // scoreFn scores one customer with the fitted models, decoded once per worker.
 type scoreFn struct {
-	Opt   clvWire
-	model scoring.Model
-	spend *scoring.GammaGamma
+	Opt      clvWire
+	model    scoring.Model
+	spend    *scoring.GammaGamma
+	unfitted bool // the models could not be fitted: no customer is scored
 }
 
 func (f *scoreFn) ProcessElement(s scoring.Summary, models []byte, emit func(Score)) error {
+	if f.unfitted {
+		return nil
+	}
 	if f.model == nil {
 		m, gg, err := DecodeModels(models)
+		if errors.Is(err, scoring.ErrTooFew) {
+			f.unfitted = true
+			return nil
+		}
 		if err != nil {
 			return err
 		}

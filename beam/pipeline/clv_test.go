@@ -212,3 +212,41 @@ func TestCLVOptionsRefuseWhatCannotTravel(t *testing.T) {
 		}
 	}
 }
+
+// Data too few to fit give a Model element that says so, which DecodeModels returns as
+// scoring.ErrTooFew, and no scores; the pipeline goes on.
+func TestTooFewToFit(t *testing.T) {
+	end := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	txs := []scoring.Transaction{
+		{Profile: 1, Time: end.AddDate(0, -6, 0), Amount: 10}, {Profile: 1, Time: end.AddDate(0, -1, 0), Amount: 20},
+		{Profile: 2, Time: end.AddDate(0, -3, 0), Amount: 5},
+	}
+	sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f historiesFn
+	h := f.CreateAccumulator()
+	for _, s := range sums {
+		h = f.AddInput(h, s)
+	}
+	w, err := wireCLV(CLVOptions{Summary: scoring.SummaryOptions{End: end}, Value: scoring.CLVOptions{Horizon: 52}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := (&fitFn{Opt: w}).ProcessElement(h)
+	if err != nil {
+		t.Fatalf("fit of 2 customers failed the pipeline: %v", err)
+	}
+	m, gg, err := DecodeModels(enc)
+	if !errors.Is(err, scoring.ErrTooFew) || m != nil || gg != nil || !strings.Contains(err.Error(), "at least 10 customers, got 2") ||
+		strings.Count(err.Error(), "scoring:") != 1 {
+		t.Fatalf("DecodeModels of an unfitted element: %v, %v, %v", m, gg, err)
+	}
+	score := &scoreFn{Opt: w}
+	for _, s := range sums {
+		if err := score.ProcessElement(s, enc, func(Score) { t.Error("a customer was scored without a model") }); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

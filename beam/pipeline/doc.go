@@ -25,7 +25,10 @@
 //     in-process resolver takes events in the order Link is called: the results are
 //     equal whenever no two events share an instant, and always equal to the resolver
 //     fed the SortLinks order. Rules hold functions, so a pipeline names registered
-//     rules (RegisterRules) instead of passing them.
+//     rules (RegisterRules) instead of passing them;
+//   - a CLV fit on data too few to fit (scoring.ErrTooFew), an error the in-process
+//     caller sees and carries on past, would fail every table of the pipeline, so
+//     CustomerValue writes the reason in its Model element and scores no one.
 //
 // Identity resolution is the one computation whose rules depend on order (per-kind
 // limits and the hot-identifier quarantine decide event by event), so it is not a

@@ -54,6 +54,7 @@ func init() {
 	register.DoFn1x2[[]byte, string, error](&growthTable{})
 	register.Function1x2(attributionTable)
 	register.Function2x2(clvTable)
+	register.Iter1[[]pipeline.Score]()
 	register.Function1x1(scoreLine)
 	register.Function2x1(lessCLV)
 	register.Function2x1(parseLink)
@@ -344,7 +345,11 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 	}
 	fmt.Fprintf(&sb, "\nby first-touch channel: profiles at each step\n")
 	for _, k := range slicesSorted(r.Breakdown) {
-		fmt.Fprintf(&sb, "%-10s", k)
+		label := k
+		if label == "" {
+			label = "(none)" // visits without a channel property
+		}
+		fmt.Fprintf(&sb, "%-10s", label)
 		for _, st := range r.Breakdown[k].Steps {
 			fmt.Fprintf(&sb, " %9d", st.Unique)
 		}
@@ -404,7 +409,13 @@ func (g *growthTable) ProcessElement(b []byte) (string, error) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "growth accounting by month (active profiles)\n%-8s %7s %7s %9s %9s %8s %6s\n", "month", "new", "retained", "resurrected", "dormant", "active", "quick")
 	for _, r := range rows {
-		fmt.Fprintf(&sb, "%-8s %7d %7d %9d %9d %8d %6.2f\n", r.Start.Format("2006-01"), r.New, r.Retained, r.Resurrected, r.Dormant, r.Active, r.QuickRatio())
+		// The quick ratio divides by the month's dormant profiles: with none it has no
+		// value (QuickRatio's +Inf, or 0 of an empty month), printed "-".
+		quick := "-"
+		if r.Dormant > 0 {
+			quick = fmt.Sprintf("%.2f", r.QuickRatio())
+		}
+		fmt.Fprintf(&sb, "%-8s %7d %7d %9d %9d %8d %6s\n", r.Start.Format("2006-01"), r.New, r.Retained, r.Resurrected, r.Dormant, r.Active, quick)
 	}
 	return sb.String(), nil
 }
@@ -437,8 +448,18 @@ func attributionTable(b []byte) (string, error) {
 	return sb.String(), nil
 }
 
-func clvTable(models []byte, best []pipeline.Score) (string, error) {
+// clvTable writes the fitted models and the ten most valuable customers. top.Largest
+// emits its one list only when there are scores (none when the models were not
+// fitted), so the list comes as an iterable side input, not a singleton.
+func clvTable(models []byte, tops func(*[]pipeline.Score) bool) (string, error) {
+	var best, list []pipeline.Score
+	for tops(&list) {
+		best = append(best, list...)
+	}
 	m, gg, err := pipeline.DecodeModels(models)
+	if errors.Is(err, scoring.ErrTooFew) {
+		return fmt.Sprintf("CLV: not fitted, and no customer scored: %v\n", err), nil
+	}
 	if err != nil {
 		return "", err
 	}

@@ -156,3 +156,12 @@ func TestParseLines(t *testing.T) {
 		t.Errorf("string profile: %v, %d events", err, len(evs))
 	}
 }
+
+// Too few customers to fit: the CLV table says so, and the run goes on.
+func TestCLVTableUnfitted(t *testing.T) {
+	models := []byte(`{"kind":"bgnbd","unfitted":"scoring: too few customers to fit: BG/NBD needs weights totalling at least 10 customers, got 1"}`)
+	got, err := clvTable(models, func(*[]pipeline.Score) bool { return false })
+	if want := "CLV: not fitted, and no customer scored: scoring: too few customers to fit: BG/NBD needs weights totalling at least 10 customers, got 1\n"; err != nil || got != want {
+		t.Errorf("clvTable = %q, %v, want %q", got, err, want)
+	}
+}
