@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 
@@ -192,27 +191,19 @@ func nearest[V any](name string, known map[string]V) string {
 	if len(a) > suggestLen || len(known) > suggestNames {
 		return ""
 	}
-	var near []string
-	best := maxEdits + 1
+	near, best := "", maxEdits+1
 	for k := range known {
 		b := []rune(k)
 		if len(b) > suggestLen || abs(len(a)-len(b)) > min(best, maxEdits) {
 			continue
 		}
 		d := textdist.OSA(a, b)
-		if d == 0 || d > maxEdits || 2*d >= len(a) || d > best {
+		if d == 0 || d > maxEdits || 2*d >= len(a) || d > best || d == best && k > near {
 			continue
 		}
-		if d < best {
-			best, near = d, near[:0]
-		}
-		near = append(near, k)
+		near, best = k, d
 	}
-	if len(near) == 0 {
-		return ""
-	}
-	sort.Strings(near)
-	return near[0]
+	return near
 }
 
 func abs(x int) int { return max(x, -x) }
