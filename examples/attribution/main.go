@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 )
 
@@ -64,15 +65,25 @@ func run(out io.Writer, in string, people int, lenient bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s: %s, %.0f conversion%s worth %.2f, %s without one\n\n",
-		source, count(len(paths), "distinct journey"), t.conversions, plural(t.conversions), t.value, count(int(t.nulls), "journey"))
+	fmt.Fprintf(out, "%s: %s, %s worth %.2f, %s without one\n\n",
+		source, count(float64(t.journeys), "distinct journey"), count(t.conversions, "conversion"), t.value, count(t.nulls, "journey"))
+	if t.conversions == 0 {
+		// Every model would print a table of zeros: say why instead.
+		fmt.Fprintln(out, "Nothing to credit: no journey converted.")
+		return nil
+	}
 	t.print(out)
 	return nil
 }
 
-// count writes "1 journey" or "3 journeys".
-func count(n int, noun string) string {
-	return fmt.Sprintf("%d %s%s", n, noun, plural(float64(n)))
+// count writes "1 journey", "3 journeys" or "2.50 journeys": counts may be weights
+// (ChannelAttribution's files carry fractional conversions), and rounding one to a
+// whole number would disagree with the credits below it, which sum to it.
+func count(n float64, noun string) string {
+	if n == math.Trunc(n) {
+		return fmt.Sprintf("%.0f %s%s", n, noun, plural(n))
+	}
+	return fmt.Sprintf("%.2f %ss", n, noun)
 }
 
 func plural(n float64) string {

@@ -160,3 +160,44 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 		t.Errorf("README.md shows an output the command no longer prints; it prints:\n%s", got)
 	}
 }
+
+// TestSummaryAndLayout reads a file as a shop writes one: a path on two rows, weighted
+// (fractional) conversions and a channel name longer than the usual. The summary counts
+// distinct paths and prints the counts as the credits sum them, and every row of a table
+// starts its numbers at the same column. A file of journeys none of which converted
+// says so instead of printing tables of zeros.
+func TestSummaryAndLayout(t *testing.T) {
+	f := t.TempDir() + "/p.csv"
+	in := "path,conversions,nulls,value\npaid_social_facebook > email,0.5,0,10\npaid_social_facebook > email,1,0.25,2\nemail,1,1,1\n"
+	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(&out, f, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if want := "2 distinct journeys, 2.50 conversions worth 13.00, 1.25 journeys without one"; !strings.Contains(got, want) {
+		t.Errorf("summary: want %q in\n%s", want, got)
+	}
+	_, table, _ := strings.Cut(got, "Conversions credited\n")
+	table, _, _ = strings.Cut(table, "\n\n")
+	// The columns are right-aligned, so lines of one width are lines that line up.
+	lines := strings.Split(table, "\n")
+	for _, line := range lines[1:] {
+		if len(line) != len(lines[0]) {
+			t.Errorf("row %q is %d bytes wide, the header %d\n%s", line, len(line), len(lines[0]), table)
+		}
+	}
+
+	if err := os.WriteFile(f, []byte("a > b,0,3,0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(&out, f, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "0 conversions") || !strings.Contains(got, "Nothing to credit: no journey converted.") || strings.Contains(got, "credited") {
+		t.Errorf("no conversions:\n%s", got)
+	}
+}

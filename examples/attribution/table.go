@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/referral/attribution"
 )
@@ -30,22 +32,28 @@ type table struct {
 	channels                  []string
 	credits                   []map[string]attribution.Credit // per model
 	conversions, nulls, value float64
+	journeys                  int // distinct paths: a file may list one path on several rows
+	width                     int // of the first column, in runes: the longest channel name
 }
 
 func attribute(paths []attribution.Path) (*table, error) {
-	t := &table{}
+	t := &table{width: 12} // at least as wide as the usual channel names, so that tables line up across files
 	seen := map[string]bool{}
+	journeys := map[string]bool{}
 	for _, p := range paths {
 		t.conversions += p.Conversions
 		t.nulls += p.Nulls
 		t.value += p.Value
+		journeys[strings.Join(p.Touches, attribution.Separator)] = true
 		for _, c := range p.Touches {
 			if !seen[c] {
 				seen[c] = true
 				t.channels = append(t.channels, c)
+				t.width = max(t.width, utf8.RuneCountInString(c))
 			}
 		}
 	}
+	t.journeys = len(journeys)
 	slices.Sort(t.channels)
 	for _, m := range models {
 		c, err := attribution.Attribute(paths, m.model)
@@ -73,19 +81,19 @@ func (t *table) print(w io.Writer) {
 		{"Conversions credited", func(c attribution.Credit) float64 { return c.Conversions }, t.conversions},
 		{"Value credited", func(c attribution.Credit) float64 { return c.Value }, t.value},
 	} {
-		fmt.Fprintf(w, "%s\n%-12s", part.title, "channel")
+		fmt.Fprintf(w, "%s\n%-*s", part.title, t.width, "channel")
 		for _, m := range models {
 			fmt.Fprintf(w, " %9s", m.name)
 		}
 		fmt.Fprintln(w)
 		for _, ch := range t.channels {
-			fmt.Fprintf(w, "%-12s", ch)
+			fmt.Fprintf(w, "%-*s", t.width, ch)
 			for i := range models {
 				fmt.Fprintf(w, " %9.2f", part.get(t.credits[i][ch]))
 			}
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%-12s", "total")
+		fmt.Fprintf(w, "%-*s", t.width, "total")
 		for range models {
 			fmt.Fprintf(w, " %9.2f", part.total)
 		}
