@@ -38,13 +38,32 @@ func Key(schema, table string) (int32, int32) {
 	return 0x636c6e74, int32(h.Sum32()) // "clnt"
 }
 
+// maxIdent is the longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1).
+const maxIdent = 63
+
+// checkSchema refuses a schema name PostgreSQL would not keep as written. A longer name
+// is truncated to its first 63 bytes, so two names that differ only after them would
+// share tables while Key, which hashes the whole name, gave them different locks: two
+// writers of one log without mutual exclusion.
+func checkSchema(schema string) error {
+	switch {
+	case schema == "":
+		return errors.New("empty schema name")
+	case len(schema) > maxIdent:
+		return fmt.Errorf("schema name %.20q... is %d bytes; PostgreSQL keeps %d and truncates the rest", schema, len(schema), maxIdent)
+	case strings.IndexByte(schema, 0) >= 0:
+		return fmt.Errorf("schema name %q holds a NUL byte", schema)
+	}
+	return nil
+}
+
 // Migrate brings component's tables in schema to version len(steps), running steps[v:]
 // from the version v the schema records, in one transaction under an advisory lock, so
 // that concurrent openers neither race nor run a step twice. Steps refer to the schema
 // as %[1]s. A schema at a version above len(steps) fails with ErrNewer.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, steps []string) error {
-	if schema == "" {
-		return fmt.Errorf("empty schema name")
+	if err := checkSchema(schema); err != nil {
+		return err
 	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {

@@ -18,6 +18,9 @@ func Setup(ctx context.Context, pool *pgxpool.Pool, schema, component string, st
 	if schema == "" {
 		schema = "clientele"
 	}
+	if err := checkSchema(schema); err != nil {
+		return "", fmt.Errorf("%w: %s/pgstore: open: %w", invalid, component, err)
+	}
 	if err := Migrate(ctx, pool, schema, component, steps); err != nil {
 		return "", fmt.Errorf("%s/pgstore: %w", component, err)
 	}

@@ -61,7 +61,9 @@ var ErrVersion = pg.ErrNewer
 
 // Options configure Open. The zero value is the default.
 type Options struct {
-	// Schema is the PostgreSQL schema of the tables; default "clientele".
+	// Schema is the PostgreSQL schema of the tables; default "clientele". It is used
+	// as written (quoted, case kept) and must be at most 63 bytes, the longest name
+	// PostgreSQL keeps: Open refuses a longer one with ErrInvalid.
 	Schema string
 }
 
