@@ -134,8 +134,10 @@ type Change struct {
 // Each change is reported once, to the Refresh that observes it: run one consumer of
 // changes (one Watch, or one loop calling Refresh) per index. If any segment cannot be
 // evaluated (ErrRetention), Refresh returns the errors and changes nothing. A segment
-// saved or deleted while a Refresh runs is left for the next one. Absorbed profiles of
-// an ApplyMerge are reported as exited on the next Refresh.
+// saved or deleted while a Refresh runs is left for the next one; one redefined while
+// it runs gets the members this Refresh reports, and the next reports the difference
+// the new definition makes. Absorbed profiles of an ApplyMerge are reported as exited
+// on the next Refresh.
 func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	x.refreshMu.Lock()
 	defer x.refreshMu.Unlock()
@@ -143,7 +145,6 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	x.rlock()
 	type result struct {
 		s   *saved
-		q   *Query
 		now *roaring.Bitmap
 	}
 	names := slices.Sorted(maps.Keys(x.saved))
@@ -160,7 +161,7 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 			continue
 		}
 		b := e.segment(name)
-		results = append(results, result{s: s, q: s.q, now: b})
+		results = append(results, result{s: s, now: b})
 	}
 	var changes []Change
 	if len(errs) == 0 {
@@ -181,19 +182,31 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	if len(errs) > 0 {
 		return nil, errorf("refresh: %w", errors.Join(errs...))
 	}
+	if refreshGapHook != nil {
+		refreshGapHook()
+	}
 
-	// Commit the new memberships of the segments whose definitions did not change
-	// meanwhile. Memberships are read only by Refresh (serialised by refreshMu), Members
-	// and snapshots, so a concurrent reader sees either the old or the new bitmap.
+	// Commit the new memberships of the segments still saved, even those redefined
+	// meanwhile: the changes returned are what the caller now believes, and a redefined
+	// segment keeps its members (see Save), so the next Refresh must start from these or
+	// it would report the same profiles entering twice. A segment deleted meanwhile (or
+	// deleted and saved anew, which starts with no members) is not touched.
+	// Memberships are read only by Refresh (serialised by refreshMu), Members and
+	// snapshots, so a concurrent reader sees either the old or the new bitmap.
 	x.mu.Lock()
 	for i, r := range results {
-		if s, ok := x.saved[names[i]]; ok && s == r.s && s.q == r.q {
+		if s, ok := x.saved[names[i]]; ok && s == r.s {
 			s.members = r.now
 		}
 	}
 	x.mu.Unlock()
 	return changes, nil
 }
+
+// refreshGapHook, when set by a test, runs in Refresh between the evaluation (under the
+// read lock) and the commit of memberships (under the write lock): the moment at which
+// another goroutine's Save or Delete can slip in.
+var refreshGapHook func()
 
 // Watch re-evaluates the saved segments as data or the clock moves and yields every
 // change (see Refresh), until ctx is done or the loop stops. It refreshes at once, then

@@ -249,3 +249,40 @@ func TestWatch(t *testing.T) {
 		<-done
 	})
 }
+
+// TestRefreshCommitsRedefinedSegment redefines a segment in the gap between a
+// Refresh's evaluation and its commit. The change that Refresh returns is what the
+// consumer now believes, so Members must match it and the next Refresh must not report
+// the same profiles entering again.
+func TestRefreshCommitsRedefinedSegment(t *testing.T) {
+	x := mustIndex()
+	now := date(2026, 3, 1, 12, 0)
+	x.Tag("a", 1, 2)
+	x.Tag("b", 2, 3)
+	if err := x.Save("s", mustParse(t, "tag:a")); err != nil {
+		t.Fatal(err)
+	}
+	refreshGapHook = func() {
+		if err := x.Save("s", mustParse(t, "tag:b")); err != nil {
+			t.Error(err)
+		}
+	}
+	first, err := x.Refresh(now)
+	refreshGapHook = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 1 || !first[0].Entered.Equals(roaring.BitmapOf(1, 2)) {
+		t.Fatalf("first refresh: %v", first)
+	}
+	if m, _ := x.Members("s"); !m.Equals(roaring.BitmapOf(1, 2)) {
+		t.Fatalf("Members = %v after a refresh that reported {1,2} entered", m)
+	}
+	second, err := x.Refresh(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second) != 1 || !second[0].Entered.Equals(roaring.BitmapOf(3)) || !second[0].Exited.Equals(roaring.BitmapOf(1)) {
+		t.Fatalf("second refresh: %+v, want +[3] -[1]", second)
+	}
+}
