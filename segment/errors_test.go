@@ -86,3 +86,25 @@ func checkErr(t *testing.T, name string, err, want error, prefix string) {
 		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
 	}
 }
+
+// TestTopBottomErrorNamesTheCall checks that a negative k is reported under the name
+// of the function the caller used: Bottom's error must not speak of "top".
+func TestTopBottomErrorNamesTheCall(t *testing.T) {
+	x, err := segment.NewIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.SetNumber("spend", 1, 10)
+	for _, c := range []struct {
+		name string
+		fn   func(string, int, *roaring.Bitmap) (*roaring.Bitmap, error)
+		want string
+	}{
+		{"Top", x.Top, `segment: invalid input: top -1 of "spend": k must be 0 or more`},
+		{"Bottom", x.Bottom, `segment: invalid input: bottom -1 of "spend": k must be 0 or more`},
+	} {
+		if _, err := c.fn("spend", -1, nil); err == nil || err.Error() != c.want {
+			t.Errorf("%s(-1) = %v, want %q", c.name, err, c.want)
+		}
+	}
+}

@@ -293,7 +293,11 @@ func (x *Index) Bottom(field string, k int, within *roaring.Bitmap) (*roaring.Bi
 
 func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) (*roaring.Bitmap, error) {
 	if k < 0 {
-		return nil, fmt.Errorf("%w: top %d of %q", ErrInvalid, k, field)
+		op := "top"
+		if !largest {
+			op = "bottom"
+		}
+		return nil, fmt.Errorf("%w: %s %d of %q: k must be 0 or more", ErrInvalid, op, k, field)
 	}
 	x.rlock()
 	defer x.mu.RUnlock()
