@@ -20,7 +20,9 @@ type Experiment struct {
 	Comparison Comparison
 	// SeqLo and SeqHi bound the difference with an always-valid confidence sequence
 	// (see ExperimentOptions): it holds at every sample size simultaneously, so a team
-	// may look daily and stop whenever it likes.
+	// may look daily and stop whenever it likes. The bounds lie in [-1, 1] and contain
+	// Comparison's interval (which the plug-in variance would undercut when a group
+	// converts all or none).
 	SeqLo, SeqHi float64
 }
 
@@ -144,7 +146,14 @@ func compareRates(c, t Rate, o ExperimentOptions) (*Experiment, error) {
 		return nil, err
 	}
 	ex := &Experiment{Control: c, Treatment: t, Comparison: cmp}
-	ex.SeqLo, ex.SeqHi = confidenceSequence(c, t, 1-o.Level, o.Planned)
+	lo, hi := confidenceSequence(c, t, 1-o.Level, o.Planned)
+	// A bound valid at every sample size is valid at this one, so it cannot be
+	// narrower than the fixed-sample interval; the plug-in variance makes it so when a
+	// group converts all or none (zero variance: a point, certainty from one profile)
+	// or nearly so. And a difference of two proportions lies in [-1, 1], where the
+	// boundary of a small sample would otherwise reach far beyond.
+	ex.SeqLo = max(-1, min(lo, cmp.Lo))
+	ex.SeqHi = min(1, max(hi, cmp.Hi))
 	return ex, nil
 }
 

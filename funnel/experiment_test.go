@@ -35,7 +35,8 @@ func TestSampleSizeGolden(t *testing.T) {
 
 // The experiment's rates are the groups' counts among the funnel's profiles (reference:
 // bitmaps intersected by hand), and the confidence sequence, valid at every sample size,
-// is never narrower than the fixed-sample Wald interval at the same level.
+// is never narrower than the fixed-sample Wald and Newcombe intervals at the same level,
+// within the [-1, 1] a difference of proportions lives in.
 func TestCompareGroupsReference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(2, 400).Draw(t, "profiles")
@@ -74,11 +75,50 @@ func TestCompareGroupsReference(t *testing.T) {
 		}
 		pc, pt := float64(ex.Control.K)/float64(ex.Control.N), float64(ex.Treatment.K)/float64(ex.Treatment.N)
 		wald := 1.959963984540054 * math.Sqrt(pc*(1-pc)/float64(ex.Control.N)+pt*(1-pt)/float64(ex.Treatment.N))
-		if ex.SeqHi-ex.SeqLo < 2*wald-1e-12 || math.Abs((ex.SeqLo+ex.SeqHi)/2-(pt-pc)) > 1e-12 {
+		if ex.SeqLo > max(-1, pt-pc-wald)+1e-12 || ex.SeqHi < min(1, pt-pc+wald)-1e-12 {
 			t.Fatalf("sequence [%v, %v] narrower than Wald ±%v around %v", ex.SeqLo, ex.SeqHi, wald, pt-pc)
 		}
+		checkSequence(t, ex)
 	})
 	if _, err := CompareGroups(&Result{Steps: make([]StepResult, 1)}, roaring.BitmapOf(1), roaring.BitmapOf(1), nil); !errors.Is(err, ErrInvalid) {
 		t.Error(err)
+	}
+}
+
+// checkSequence holds an experiment's confidence sequence to [-1, 1] and to containing
+// the fixed-sample interval.
+func checkSequence(t interface {
+	Helper()
+	Fatalf(string, ...any)
+}, ex *Experiment) {
+	t.Helper()
+	c := ex.Comparison
+	if !(-1 <= ex.SeqLo && ex.SeqLo <= c.Lo && c.Hi <= ex.SeqHi && ex.SeqHi <= 1) {
+		t.Fatalf("%d/%d vs %d/%d: sequence [%v, %v] does not contain the fixed interval [%v, %v] within [-1, 1]",
+			ex.Control.K, ex.Control.N, ex.Treatment.K, ex.Treatment.N, ex.SeqLo, ex.SeqHi, c.Lo, c.Hi)
+	}
+}
+
+// TestSequenceAtTheBoundaries compares groups that convert all or none, and tiny groups:
+// the plug-in variance is then zero (the sequence would be a point, certainty from a
+// profile or two) or the boundary reaches far past ±1.
+func TestSequenceAtTheBoundaries(t *testing.T) {
+	for _, c := range [][4]int64{{1, 2, 0, 2}, {5, 5, 5, 5}, {0, 5, 0, 5}, {1, 1, 0, 1}, {0, 1000, 0, 1000}, {1000, 1000, 999, 1000}} {
+		cr, err := NewRate(c[0], c[1], Wilson, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewRate(c[2], c[3], Wilson, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := compareRates(cr, tr, ExperimentOptions{Level: 0.95, Planned: 10_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSequence(t, ex)
+		if ex.SeqHi-ex.SeqLo <= 0 {
+			t.Errorf("%v: sequence [%v, %v] is a point", c, ex.SeqLo, ex.SeqHi)
+		}
 	}
 }
