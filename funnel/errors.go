@@ -49,3 +49,12 @@ func errorf(format string, args ...any) error {
 	}
 	return fmt.Errorf("funnel: "+format, args...)
 }
+
+// plural picks the singular or plural form for a count in a message: "1 profile is",
+// "2 profiles are".
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

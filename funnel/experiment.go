@@ -59,7 +59,8 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 	case res == nil || len(res.Steps) == 0 || control == nil || treatment == nil:
 		return nil, fmt.Errorf("%w: an experiment needs a result and two groups", ErrInvalid)
 	case control.Intersects(treatment):
-		return nil, fmt.Errorf("%w: %d profiles are in both groups", ErrInvalid, control.AndCardinality(treatment))
+		shared := control.AndCardinality(treatment)
+		return nil, fmt.Errorf("%w: %d %s in both groups", ErrInvalid, shared, plural(shared, "profile is", "profiles are"))
 	}
 	entered, converted := res.Steps[0].Converted, res.Steps[len(res.Steps)-1].Converted
 	rate := func(g *roaring.Bitmap) (Rate, error) {
@@ -95,7 +96,7 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 			control.Columns, control.By, treatment.Columns, treatment.By)
 	}
 	if shared := members(control).AndCardinality(members(treatment)); shared > 0 {
-		return nil, fmt.Errorf("%w: %d profiles are in both groups' cohorts", ErrInvalid, shared)
+		return nil, fmt.Errorf("%w: %d %s in both groups' cohorts", ErrInvalid, shared, plural(shared, "profile is", "profiles are"))
 	}
 	c, err := control.Rate(col, Wilson, o.Level)
 	if err != nil {

@@ -122,3 +122,27 @@ func TestSequenceAtTheBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedProfilesMessage checks the count of profiles in both groups reads well for
+// one profile and for several.
+func TestSharedProfilesMessage(t *testing.T) {
+	res := &Result{Steps: make([]StepResult, 1)}
+	for _, c := range []struct {
+		control, treatment *roaring.Bitmap
+		want               string
+	}{
+		{roaring.BitmapOf(1, 2), roaring.BitmapOf(2, 3), "funnel: invalid input: 1 profile is in both groups"},
+		{roaring.BitmapOf(1, 2), roaring.BitmapOf(1, 2), "funnel: invalid input: 2 profiles are in both groups"},
+	} {
+		if _, err := CompareGroups(res, c.control, c.treatment, nil); err == nil || err.Error() != c.want {
+			t.Errorf("CompareGroups(%v, %v) = %v, want %q", c.control, c.treatment, err, c.want)
+		}
+	}
+	tab := func(p ...uint32) *Table {
+		return &Table{Columns: []string{"0"}, Cohorts: []Cohort{{Size: int64(len(p)), Retained: []int64{0}, Complete: []bool{true}, Profiles: roaring.BitmapOf(p...)}}}
+	}
+	want := "funnel: invalid input: 1 profile is in both groups' cohorts"
+	if _, err := CompareRetention(tab(1, 2), tab(2, 3), 0, nil); err == nil || err.Error() != want {
+		t.Errorf("CompareRetention = %v, want %q", err, want)
+	}
+}
