@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
@@ -242,5 +243,38 @@ func TestUnknownNameSuggestions(t *testing.T) {
 	}
 	if _, err := x.Top("spnd", 3, nil); !errors.Is(err, ErrUnknownField) || !strings.HasSuffix(err.Error(), `"spnd" (did you mean spend?)`) {
 		t.Errorf("Top of spnd: %v", err)
+	}
+}
+
+// TestDayWhereMidnightIsSkipped records in Atlantic/Azores, whose clocks go from 00:00
+// to 01:00 on the last Sunday of March: that Sunday has no midnight, and time.Date
+// gives 23:00 of the Saturday for it. An event at 23:30 on the Saturday must stay on
+// the Saturday even when the Sunday was bucketed first.
+func TestDayWhereMidnightIsSkipped(t *testing.T) {
+	azores, err := time.LoadLocation("Atlantic/Azores")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	sunday := time.Date(2026, 3, 29, 12, 0, 0, 0, azores)
+	saturday := time.Date(2026, 3, 28, 23, 30, 0, 0, azores)
+	if time.Date(2026, 3, 29, 0, 0, 0, 0, azores).Day() != 28 {
+		t.Log("time.Date no longer normalises the skipped midnight backwards")
+	}
+	x := mustIndex(WithLocation(azores))
+	x.RecordBatch([]Activity{{Event: "visit", Profile: 1, At: sunday}, {Event: "visit", Profile: 2, At: saturday}})
+	for _, c := range []struct {
+		now  time.Time
+		want *roaring.Bitmap
+	}{{saturday, roaring.BitmapOf(2)}, {sunday, roaring.BitmapOf(1)}} {
+		got, err := x.Eval(context.Background(), c.now, mustParse(t, "did(visit, 1d)"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equals(c.want) {
+			t.Errorf("visited on %s: %v, want %v", c.now.Format("Mon 2006-01-02"), got, c.want)
+		}
+	}
+	if got := dayTime(dayOf(sunday, azores), azores); !got.Equal(time.Date(2026, 3, 29, 1, 0, 0, 0, azores)) || got.Day() != 29 {
+		t.Errorf("the Sunday begins at %v, want 01:00 that day", got)
 	}
 }
