@@ -97,13 +97,31 @@ func ClopperPearson(k, n int64, level float64) (Interval, error) {
 		return Interval{0, 0, 1}, nil
 	}
 	tail := (1 - level) / 2
-	kf, nf := float64(k), float64(n)
+	// n-k in integers: float64(n) - float64(k) rounds to 0 once n passes 2^53 with k
+	// near it, and a Beta with a zero parameter panics inside gonum.
+	kf, nf, mf := float64(k), float64(n), float64(n-k)
 	iv := Interval{Estimate: kf / nf, Lo: 0, Hi: 1}
-	if k > 0 {
-		iv.Lo = distuv.Beta{Alpha: kf, Beta: nf - kf + 1}.Quantile(tail)
+	switch {
+	case k == n:
+		// Beta(n, 1) has the closed form x^n: the quantile is tail^(1/n), which the
+		// series behind Beta.Quantile loses for large n.
+		iv.Lo = math.Exp(math.Log(tail) / nf)
+	case k > 0:
+		iv.Lo = distuv.Beta{Alpha: kf, Beta: mf + 1}.Quantile(tail)
 	}
-	if k < n {
-		iv.Hi = distuv.Beta{Alpha: kf + 1, Beta: nf - kf}.Quantile(1 - tail)
+	switch {
+	case k == 0:
+		// Beta(1, n): 1 - (1-x)^n, so the quantile is 1 - tail^(1/n).
+		iv.Hi = -math.Expm1(math.Log(tail) / nf)
+	case k < n:
+		iv.Hi = distuv.Beta{Alpha: kf + 1, Beta: mf}.Quantile(1 - tail)
+	}
+	if !(iv.Lo <= iv.Estimate && iv.Estimate <= iv.Hi) {
+		// Beyond about 10^15 trials gonum's incomplete beta loses the quantile (NaN, or
+		// bounds that miss the estimate); there the exact interval and Wilson's agree
+		// to within rounding.
+		w, _ := Wilson(k, n, level)
+		iv.Lo, iv.Hi = w.Lo, w.Hi
 	}
 	return iv, nil
 }

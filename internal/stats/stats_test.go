@@ -201,3 +201,21 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("Wilson(0, 0) = %+v, %v; want the whole [0, 1]", iv, err)
 	}
 }
+
+// TestClopperPearsonHugeCounts: counts are int64, and past 2^53 trials float64(n) -
+// float64(k) rounds to zero (a Beta with a zero parameter panics in gonum) while the
+// incomplete beta returns NaN or bounds that miss the estimate. The interval must stay
+// an interval.
+func TestClopperPearsonHugeCounts(t *testing.T) {
+	for _, n := range []int64{1e15, 1e16, 1e17, 1e18, math.MaxInt64} {
+		for _, k := range []int64{0, 1, n / 2, n - 1, n} {
+			iv, err := ClopperPearson(k, n, 0.95)
+			if err != nil {
+				t.Fatalf("ClopperPearson(%d, %d): %v", k, n, err)
+			}
+			if !(0 <= iv.Lo && iv.Lo <= iv.Estimate && iv.Estimate <= iv.Hi && iv.Hi <= 1) {
+				t.Errorf("ClopperPearson(%d, %d) = %+v is not 0 <= lo <= p <= hi <= 1", k, n, iv)
+			}
+		}
+	}
+}
