@@ -179,7 +179,8 @@ func confidenceSequence(c, t Rate, alpha float64, planned int64) (lo, hi float64
 //
 //	n = (z(1-α/2)·sqrt(2·p̄(1-p̄)) + z(power)·sqrt(p1(1-p1) + p2(1-p2)))² / (p2-p1)²,
 //
-// p̄ the mean of p1 and p2, rounded up.
+// p̄ the mean of p1 and p2, rounded up. A lift too small for the size to fit in an int64
+// is ErrInvalid.
 func SampleSize(base, lift, alpha, power float64) (int64, error) {
 	p1, p2 := base, base*(1+lift)
 	switch {
@@ -192,6 +193,11 @@ func SampleSize(base, lift, alpha, power float64) (int64, error) {
 	zb := distuv.UnitNormal.Quantile(power)
 	pbar := (p1 + p2) / 2
 	num := za*math.Sqrt(2*pbar*(1-pbar)) + zb*math.Sqrt(p1*(1-p1)+p2*(1-p2))
-	n := num * num / ((p2 - p1) * (p2 - p1))
-	return int64(math.Ceil(n - 1e-9)), nil
+	n := math.Ceil(num*num/((p2-p1)*(p2-p1)) - 1e-9)
+	if !(n < math.MaxInt64) {
+		// A lift so small that no int64 counts the profiles: converting would wrap to a
+		// negative size.
+		return 0, fmt.Errorf("%w: sample size for base %v and lift %v is %.3g profiles per group, more than an int64 holds", ErrInvalid, base, lift, n)
+	}
+	return int64(n), nil
 }

@@ -31,6 +31,10 @@ func TestSampleSizeGolden(t *testing.T) {
 	if _, err := SampleSize(0.5, 1, 0.05, 0.8); !errors.Is(err, ErrInvalid) {
 		t.Error(err)
 	}
+	// A lift too small for any int64 count: the size must not wrap to a negative one.
+	if n, err := SampleSize(1e-9, 1e-9, 0.05, 0.8); !errors.Is(err, ErrInvalid) {
+		t.Errorf("SampleSize(1e-9, 1e-9) = %d, %v; want ErrInvalid", n, err)
+	}
 }
 
 // The experiment's rates are the groups' counts among the funnel's profiles (reference:
