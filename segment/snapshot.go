@@ -240,6 +240,12 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	v, _, err := frame.Open(data, snapMagic)
 	var fe *frame.Error
 	if errors.As(err, &fe) {
+		if n := len(data); n >= snapHeader && string(data[:len(snapMagic)]) == snapMagic && string(data[n-8:n-4]) != snapEnd {
+			// A snapshot's last bytes are its trailer, so a checksum failure without one
+			// is almost always a copy cut short: say so rather than quote the checksum
+			// of bytes that were never a checksum.
+			return nil, bad(n, "%d bytes end without the trailer %q: truncated, or not written whole", n, snapEnd)
+		}
 		return nil, bad(fe.Offset, "%s (not a segment snapshot, or damaged)", fe.Reason)
 	}
 	if len(data) < snapHeader+snapTrailer {
@@ -419,7 +425,12 @@ func Load(s Store, name string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ReadSnapshot(data)
+	x, err := ReadSnapshot(data)
+	if err != nil {
+		// Name the blob, as Open names the file: a host loads several.
+		return nil, errorf("load %q: %w", name, err)
+	}
+	return x, nil
 }
 
 // ReadSnapshot decodes a snapshot written by WriteTo. The index keeps references into

@@ -120,6 +120,28 @@ func TestSnapshotDamageIsRefused(t *testing.T) {
 	}
 }
 
+// TestTruncatedSnapshotSaysSo cuts a snapshot short, as an interrupted copy does: the
+// error must say it is truncated and where it ends, not quote a "checksum" read from
+// the middle of a bitmap; and Load must name the blob it could not read.
+func TestTruncatedSnapshotSaysSo(t *testing.T) {
+	data := snapshotBytes(t, sampleIndex(t))
+	for _, n := range []int{snapHeader, len(data) / 2, len(data) - 1} {
+		_, err := ReadSnapshot(data[:n])
+		want := fmt.Sprintf("snapshot at offset %d: %d bytes end without the trailer \"CSEG\": truncated", n, n)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("truncated to %d of %d bytes: %v, want ErrCorrupt saying %q", n, len(data), err, want)
+		}
+	}
+	var mem MemStore
+	if err := mem.Put("daily", data[:len(data)/2]); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(&mem, "daily")
+	if !errors.Is(err, ErrCorrupt) || !strings.HasPrefix(fmt.Sprint(err), `load "daily": segment: corrupt data:`) {
+		t.Errorf("Load of a truncated blob: %v, want it to name the blob", err)
+	}
+}
+
 // rechecksum makes data's trailer checksum match its contents, so that tests can reach
 // the checks behind the checksum.
 func rechecksum(data []byte) []byte {
