@@ -69,7 +69,11 @@ func (e *Error) Error() string { return fmt.Sprintf("at offset %d: %s", e.Offset
 func Open(f []byte, magic string) (version uint32, body []byte, err error) {
 	switch {
 	case len(f) < Overhead:
-		return 0, nil, &Error{0, fmt.Sprintf("%d bytes, shorter than a frame's %d", len(f), Overhead)}
+		unit := "bytes"
+		if len(f) == 1 {
+			unit = "byte"
+		}
+		return 0, nil, &Error{0, fmt.Sprintf("%d %s, shorter than a frame's %d", len(f), unit, Overhead)}
 	case string(f[:MagicSize]) != magic:
 		return 0, nil, &Error{0, fmt.Sprintf("bad magic %q", f[:MagicSize])}
 	case !Sealed(f):

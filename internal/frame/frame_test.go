@@ -102,6 +102,15 @@ func TestOpenReportsOffsets(t *testing.T) {
 	}
 }
 
+// TestOpenShortSaysByte: the message for a one-byte input agrees in number.
+func TestOpenShortSaysByte(t *testing.T) {
+	for n, want := range map[int]string{1: "at offset 0: 1 byte, shorter than a frame's 16", 2: "at offset 0: 2 bytes, shorter than a frame's 16"} {
+		if _, _, err := Open(make([]byte, n), testMagic); err == nil || err.Error() != want {
+			t.Errorf("Open of a %d-byte input: %v, want %q", n, err, want)
+		}
+	}
+}
+
 // FuzzOpen: whatever the bytes, Open returns a body within them or an *Error, and a
 // frame it accepts is sealed again to the same bytes.
 func FuzzOpen(f *testing.F) {
