@@ -74,6 +74,20 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 	if err != nil {
 		return nil, err
 	}
+	for _, g := range []struct {
+		name string
+		r    Rate
+		b    *roaring.Bitmap
+	}{{"control", c, control}, {"treatment", t, treatment}} {
+		switch {
+		case g.r.N > 0:
+		case g.b.IsEmpty():
+			return nil, fmt.Errorf("%w: the %s group is empty: no rate to compare", ErrInvalid, g.name)
+		default:
+			return nil, fmt.Errorf("%w: the %s group has no rate to compare: none of its profiles (%d) entered the funnel", ErrInvalid,
+				g.name, g.b.GetCardinality())
+		}
+	}
 	return compareRates(c, t, o)
 }
 
@@ -105,6 +119,19 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 	t, err := treatment.Rate(col, Wilson, o.Level)
 	if err != nil {
 		return nil, err
+	}
+	for _, g := range []struct {
+		name string
+		r    Rate
+	}{{"control", c}, {"treatment", t}} {
+		if g.r.N == 0 {
+			label := ""
+			if c := control.Columns[col]; c != fmt.Sprint(col) {
+				label = " (" + c + ")"
+			}
+			return nil, fmt.Errorf("%w: the %s group has no rate to compare: no cohort of its table has a complete cell in column %d%s", ErrInvalid,
+				g.name, col, label)
+		}
 	}
 	return compareRates(c, t, o)
 }

@@ -150,3 +150,37 @@ func TestSharedProfilesMessage(t *testing.T) {
 		t.Errorf("CompareRetention = %v, want %q", err, want)
 	}
 }
+
+// TestEmptyArmNamesTheGroup: an experiment one of whose groups has no rate must say
+// which group and why, not "compare 0/1 with 0/0: a variant with no trials".
+func TestEmptyArmNamesTheGroup(t *testing.T) {
+	events := []Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(5), Name: "b"}}
+	res, err := Spec{Steps: named("a", "b")}.Run(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		control, treatment *roaring.Bitmap
+		want               string
+	}{
+		{roaring.BitmapOf(1), roaring.BitmapOf(7, 8), "funnel: invalid input: the treatment group has no rate to compare: none of its profiles (2) entered the funnel"},
+		{roaring.New(), roaring.BitmapOf(1), "funnel: invalid input: the control group is empty: no rate to compare"},
+	} {
+		if _, err := CompareGroups(res, c.control, c.treatment, nil); err == nil || err.Error() != c.want {
+			t.Errorf("CompareGroups(%v, %v) = %v, want %q", c.control, c.treatment, err, c.want)
+		}
+	}
+	co := Cohorts{Start: Step{Name: "a"}, By: Day, Periods: 1}
+	early, err := co.Run([]Event{{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(3 * 86400), Name: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := co.Run([]Event{{Profile: 2, Time: at(0), Name: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "funnel: invalid input: the treatment group has no rate to compare: no cohort of its table has a complete cell in column 1"
+	if _, err := CompareRetention(early, late, 1, nil); err == nil || err.Error() != want {
+		t.Errorf("CompareRetention = %v, want %q", err, want)
+	}
+}
