@@ -14,8 +14,15 @@ type Overlap struct {
 	A, B, Both, Either uint64
 }
 
-// OverlapOf measures the overlap of a and b, which it does not modify.
+// OverlapOf measures the overlap of a and b, which it does not modify. A nil bitmap is
+// an empty audience.
 func OverlapOf(a, b *roaring.Bitmap) Overlap {
+	if a == nil {
+		a = roaring.New()
+	}
+	if b == nil {
+		b = roaring.New()
+	}
 	o := Overlap{A: a.GetCardinality(), B: b.GetCardinality(), Both: a.AndCardinality(b)}
 	o.Either = o.A + o.B - o.Both
 	return o
@@ -41,6 +48,9 @@ type Share struct {
 // by value). A profile with several values of the key counts under each; members with
 // none are reported last, in a Share with None set, if there are any.
 func (x *Index) Breakdown(audience *roaring.Bitmap, key string) ([]Share, error) {
+	if audience == nil {
+		return nil, fmt.Errorf("%w: breakdown by %q: nil audience (pass Profiles() for everyone)", ErrInvalid, key)
+	}
 	x.rlock()
 	defer x.mu.RUnlock()
 	values, ok := x.traits[key]
@@ -89,8 +99,11 @@ type Lift struct {
 // carried by at least minSupport members (small counts make wild lifts; a support of a
 // few dozen is a sensible floor). Ties go to the larger InAudience, then key and value.
 func (x *Index) Distinguish(audience *roaring.Bitmap, k int, minSupport uint64) ([]Lift, error) {
-	if k < 0 {
+	switch {
+	case k < 0:
 		return nil, fmt.Errorf("%w: distinguish: k = %d", ErrInvalid, k)
+	case audience == nil:
+		return nil, fmt.Errorf("%w: distinguish: nil audience (pass Profiles() for everyone)", ErrInvalid)
 	}
 	x.rlock()
 	defer x.mu.RUnlock()

@@ -108,3 +108,20 @@ func TestAnalysisErrors(t *testing.T) {
 		t.Error("Jaccard of two empty sets")
 	}
 }
+
+// TestAnalysisNilAudience: a nil audience is bad input, refused with ErrInvalid by the
+// methods that return an error and read as empty by OverlapOf, never a nil-pointer
+// panic.
+func TestAnalysisNilAudience(t *testing.T) {
+	x := mustIndex()
+	x.Tag("plan:pro", 1, 2)
+	if _, err := x.Breakdown(nil, "plan"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Breakdown(nil): %v, want ErrInvalid", err)
+	}
+	if _, err := x.Distinguish(nil, 3, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Distinguish(nil): %v, want ErrInvalid", err)
+	}
+	if got, want := OverlapOf(nil, roaring.BitmapOf(1, 2)), (Overlap{B: 2, Either: 2}); got != want {
+		t.Errorf("OverlapOf(nil, {1,2}) = %+v, want %+v", got, want)
+	}
+}
