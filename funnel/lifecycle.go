@@ -94,8 +94,12 @@ func (l Lifecycle) withDefaults() (Lifecycle, error) {
 	switch {
 	case l.UserVisits < 1:
 		return l, fmt.Errorf("%w: UserVisits %d, want at least 1", ErrInvalid, l.UserVisits)
-	case l.UserSpan < 0 || l.DormantAfter < 0:
-		return l, fmt.Errorf("%w: negative UserSpan or DormantAfter", ErrInvalid)
+	case l.UserSpan < 0:
+		return l, fmt.Errorf("%w: UserSpan %v is negative (zero means 30 days)", ErrInvalid, l.UserSpan)
+	case l.DormantAfter < 0:
+		return l, fmt.Errorf("%w: DormantAfter %v is negative (zero means 30 days)", ErrInvalid, l.DormantAfter)
+	case l.ChurnedAfter < 0:
+		return l, fmt.Errorf("%w: ChurnedAfter %v is negative (zero means 90 days)", ErrInvalid, l.ChurnedAfter)
 	case l.ChurnedAfter < l.DormantAfter:
 		return l, fmt.Errorf("%w: ChurnedAfter %v shorter than DormantAfter %v", ErrInvalid, l.ChurnedAfter, l.DormantAfter)
 	}

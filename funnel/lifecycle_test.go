@@ -141,3 +141,20 @@ func TestLifecycleSynth(t *testing.T) {
 		t.Errorf("stages hold %d profiles of %d", total, j.Profiles())
 	}
 }
+
+// TestLifecycleNegativeDurationNamesTheField: each negative duration is refused under
+// its own name and value, not as "negative UserSpan or DormantAfter".
+func TestLifecycleNegativeDurationNamesTheField(t *testing.T) {
+	for _, c := range []struct {
+		l    Lifecycle
+		want string
+	}{
+		{Lifecycle{UserSpan: -time.Hour}, "funnel: invalid input: UserSpan -1h0m0s is negative (zero means 30 days)"},
+		{Lifecycle{DormantAfter: -time.Hour}, "funnel: invalid input: DormantAfter -1h0m0s is negative (zero means 30 days)"},
+		{Lifecycle{ChurnedAfter: -time.Hour}, "funnel: invalid input: ChurnedAfter -1h0m0s is negative (zero means 90 days)"},
+	} {
+		if _, err := c.l.Run(nil); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: %v, want %q", c.l, err, c.want)
+		}
+	}
+}
