@@ -84,8 +84,10 @@ func newConfig(opts []Option) (config, error) {
 // WithLocation sets the time zone whose calendar days bucket behaviour (default UTC).
 // An event belongs to the day on which it happened in loc; windows count loc's days.
 // A snapshot records the location's name; Load and Open find it again with
-// time.LoadLocation, so use a named zone ("Asia/Shanghai"), not time.FixedZone.
-// A nil loc is ErrInvalid (pass time.UTC to say UTC).
+// time.LoadLocation, so use a named zone ("Asia/Shanghai"), not time.FixedZone: WriteTo
+// and SaveTo refuse (ErrInvalid) a location that time.LoadLocation cannot find, rather
+// than write a snapshot that could not be read back. A nil loc is ErrInvalid (pass
+// time.UTC to say UTC).
 func WithLocation(loc *time.Location) Option {
 	return func(c *config) {
 		if loc == nil {

@@ -97,6 +97,14 @@ func (s *snapWriter) optionalBSI(b *bsi) {
 // tag, trait, number, day of activity and saved segment with its members, and the
 // index's settings. It implements io.WriterTo. Writes wait while it runs; queries do not.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
+	// The snapshot records the location by name and the reader finds it again with
+	// time.LoadLocation: a zone it cannot find (time.FixedZone) would make a snapshot
+	// that every Load refuses, discovered only when it is needed to restore.
+	if x.loc != time.UTC {
+		if _, err := time.LoadLocation(x.loc.String()); err != nil {
+			return 0, fmt.Errorf("%w: write snapshot: location %q is not a named time zone, so the snapshot could not be read back; make the index WithLocation(time.LoadLocation(\"Area/City\"))", ErrInvalid, x.loc.String())
+		}
+	}
 	x.rlock()
 	defer x.mu.RUnlock()
 	bw := bufio.NewWriterSize(w, 1<<20)

@@ -431,8 +431,29 @@ func TestSnapshotKeepsSettings(t *testing.T) {
 	if err != nil || !got.Contains(1) {
 		t.Fatalf("activity after a round trip: %v, %v", got, err)
 	}
-	z := mustIndex(WithLocation(time.FixedZone("nowhere", 3600)))
-	if _, err := ReadSnapshot(snapshotBytes(t, z)); err == nil {
-		t.Fatal("a snapshot with an unnamed fixed zone loaded")
+	// A snapshot naming a zone this machine cannot find (WriteTo refuses to write one,
+	// but a snapshot may come from elsewhere) is refused by the reader.
+	renamed := bytes.Replace(snapshotBytes(t, x), []byte("Asia/Shanghai"), []byte("Nowhere/There"), 1)
+	if _, err := ReadSnapshot(rechecksum(renamed)); err == nil {
+		t.Fatal("a snapshot with an unknown zone loaded")
+	}
+}
+
+// TestSnapshotRefusesAnUnnamedLocation: an index in a time.FixedZone cannot be read back
+// (the reader finds the location by name), so writing its snapshot must fail at once
+// rather than leave a blob that every Load refuses.
+func TestSnapshotRefusesAnUnnamedLocation(t *testing.T) {
+	x := mustIndex(WithLocation(time.FixedZone("UTC+8", 8*3600)))
+	x.Tag("plan:pro", 1)
+	var buf bytes.Buffer
+	if n, err := x.WriteTo(&buf); !errors.Is(err, ErrInvalid) || n != 0 || buf.Len() != 0 {
+		t.Fatalf("WriteTo = %d, %v (%d bytes written), want ErrInvalid and nothing written", n, err, buf.Len())
+	}
+	var mem MemStore
+	if err := x.SaveTo(&mem, "snap"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("SaveTo: %v, want ErrInvalid", err)
+	}
+	if names, _ := mem.List(); len(names) != 0 {
+		t.Fatalf("SaveTo left %v in the store", names)
 	}
 }
