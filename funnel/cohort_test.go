@@ -17,9 +17,9 @@ import (
 	"pgregory.net/rapid"
 )
 
-// civil returns the period of t in loc by calendar arithmetic on dates, independently
+// civilPeriod returns the period of t in loc by calendar arithmetic on dates, independently
 // of the calendar type: days, Monday-weeks or months since 1970-01-01.
-func civil(t time.Time, by Period, loc *time.Location) int64 {
+func civilPeriod(t time.Time, by Period, loc *time.Location) int64 {
 	y, m, d := t.In(loc).Date()
 	date := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	days := int64(date.Sub(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
@@ -95,11 +95,11 @@ func TestCohortsMatchReference(t *testing.T) {
 			if start.IsZero() {
 				continue
 			}
-			coh := civil(start, c.By, loc)
+			coh := civilPeriod(start, c.By, loc)
 			var offs []int64
 			for _, e := range pe {
 				if (c.Return.Name == "" || e.Name == c.Return.Name) && !e.Time.Before(start) {
-					if k := civil(e.Time, c.By, loc) - coh; k > 0 {
+					if k := civilPeriod(e.Time, c.By, loc) - coh; k > 0 {
 						offs = append(offs, k)
 					}
 				}
@@ -135,7 +135,7 @@ func TestCohortsMatchReference(t *testing.T) {
 			t.Fatalf("%d cohorts, want %d", len(got.Cohorts), len(want))
 		}
 		for _, row := range got.Cohorts {
-			k := civil(row.Start, c.By, loc)
+			k := civilPeriod(row.Start, c.By, loc)
 			w := want[k]
 			if w == nil {
 				t.Fatalf("cohort %v not expected", row.Start)

@@ -173,11 +173,11 @@ func (m *refLadder) next(s time.Time) time.Time {
 // growth recounts a growth table's rows, whose Start it takes from got after checking
 // that each is the right calendar period's first instant.
 func (m *refLadder) growth(t *rapid.T, got []GrowthRow, from time.Time) []GrowthRow {
-	first := civil(from, m.l.By, m.loc)
+	first := civilPeriod(from, m.l.By, m.loc)
 	want := make([]GrowthRow, len(got))
 	for i := range want {
 		s := got[i].Start
-		if y, mo, d := s.In(m.loc).Date(); civil(s, m.l.By, m.loc) != first+int64(i) || !s.Equal(time.Date(y, mo, d, 0, 0, 0, 0, m.loc)) {
+		if y, mo, d := s.In(m.loc).Date(); civilPeriod(s, m.l.By, m.loc) != first+int64(i) || !s.Equal(time.Date(y, mo, d, 0, 0, 0, 0, m.loc)) {
 			t.Fatalf("growth row %d starts %v, not at period %d's first instant", i, s, first+int64(i))
 		}
 		want[i].Start = s
@@ -195,7 +195,7 @@ func (m *refLadder) growth(t *rapid.T, got []GrowthRow, from time.Time) []Growth
 			if !m.active(e) {
 				continue
 			}
-			k := civil(e.Time, m.l.By, m.loc)
+			k := civilPeriod(e.Time, m.l.By, m.loc)
 			if d, ok := debut[p]; !ok || k < d {
 				debut[p] = k
 			}

@@ -3,6 +3,8 @@ package funnel
 import (
 	"fmt"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/civil"
 )
 
 // Period is a calendar unit for cohorts and growth accounting.
@@ -84,25 +86,10 @@ func (c calendar) start(i int64) time.Time {
 	switch c.by {
 	case Week:
 		d := time.Unix((i*7-3)*86400, 0).UTC()
-		return midnight(d.Year(), d.Month(), d.Day(), c.loc)
+		return civil.Midnight(d.Year(), d.Month(), d.Day(), c.loc)
 	case Month:
-		return midnight(int(floorDiv(i, 12)), time.Month(i-floorDiv(i, 12)*12+1), 1, c.loc)
+		return civil.Midnight(int(floorDiv(i, 12)), time.Month(i-floorDiv(i, 12)*12+1), 1, c.loc)
 	}
 	d := time.Unix(i*86400, 0).UTC()
-	return midnight(d.Year(), d.Month(), d.Day(), c.loc)
-}
-
-// midnight returns the first instant of the date y-m-d in loc. Where the clocks go
-// forward at midnight itself (Atlantic/Azores, America/Santiago, America/Havana), there
-// is no 00:00 and time.Date may give 23:00 of the day before, which would label a
-// period with the wrong date and end the one before an hour early; the day then begins
-// when the skipped hour ends.
-func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
-	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	if t.Day() != d {
-		if _, end := t.ZoneBounds(); !end.IsZero() {
-			return end
-		}
-	}
-	return t
+	return civil.Midnight(d.Year(), d.Month(), d.Day(), c.loc)
 }

@@ -3,6 +3,8 @@ package segment
 import (
 	"math"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/civil"
 )
 
 // dayCache turns instants into day numbers, remembering the last day's bounds so that a
@@ -26,25 +28,10 @@ func (c *dayCache) day(t time.Time, loc *time.Location) int32 {
 	y, m, dd := t.In(loc).Date()
 	c.d = dayNumber(y, m, dd)
 	next := time.Date(y, m, dd+1, 0, 0, 0, 0, time.UTC)
-	start := midnight(y, m, dd, loc)
-	end := midnight(next.Year(), next.Month(), next.Day(), loc)
+	start := civil.Midnight(y, m, dd, loc)
+	end := civil.Midnight(next.Year(), next.Month(), next.Day(), loc)
 	c.start, c.end, c.ok = start.Unix(), end.Unix(), true
 	return c.d
-}
-
-// midnight returns the first instant of the date y-m-d in loc. Where the clocks go
-// forward at midnight itself (Atlantic/Azores, America/Santiago, America/Havana), there
-// is no 00:00 and time.Date may give 23:00 of the day before: a day cached from there
-// would take in the last hour of the day before. The day begins when the skipped hour
-// ends.
-func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
-	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	if t.Day() != d {
-		if _, end := t.ZoneBounds(); !end.IsZero() {
-			return end
-		}
-	}
-	return t
 }
 
 // dayOf returns the day number of t in loc: days since 1970-01-01 in loc's calendar.
@@ -64,7 +51,7 @@ func dayNumber(y int, m time.Month, d int) int32 {
 // dayTime returns the start of day d in loc.
 func dayTime(d int32, loc *time.Location) time.Time {
 	t := time.Unix(int64(d)*86400, 0).UTC()
-	return midnight(t.Year(), t.Month(), t.Day(), loc)
+	return civil.Midnight(t.Year(), t.Month(), t.Day(), loc)
 }
 
 func floorDiv(a, b int64) int64 {
