@@ -31,8 +31,14 @@ type Hop struct {
 	Match    *Match // the match weight when the event was a probabilistic match; nil otherwise
 }
 
-// String renders the explanation for a person to read.
+// String renders the explanation for a person to read. The zero Explanation, which
+// Explain returns with its error, renders as "no explanation".
 func (e Explanation) String() string {
+	if e.a == (ID{}) && e.b == (ID{}) {
+		// Only Explain sets the pair; without it there is nothing to explain, and the
+		// "apart" sentence would claim a finding about two empty identifiers.
+		return "no explanation"
+	}
 	var sb strings.Builder
 	if e.Profile != 0 {
 		fmt.Fprintf(&sb, "%s and %s are in profile %d", e.a, e.b, e.Profile)
