@@ -89,7 +89,7 @@ type callbacks struct {
 	forget func(Forgotten)
 }
 
-// Option configures New.
+// Option configures New. A nil Option makes New fail with ErrInvalid.
 type Option func(*config)
 
 type config struct {
@@ -179,7 +179,12 @@ var (
 // fail with ErrCorrupt and the record's index.
 func New(rules Rules, opts ...Option) (*Resolver, error) {
 	var cfg config
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			// An option left nil by a conditional (var o Option; if ... { o = ... })
+			// would otherwise panic here; the caller meant some configuration.
+			return nil, fmt.Errorf("%w: option %d is nil", ErrInvalid, i)
+		}
 		o(&cfg)
 	}
 	c, err := compile(rules)
