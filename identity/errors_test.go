@@ -203,3 +203,29 @@ func prefixOnce(t *testing.T, err error) {
 		t.Errorf("%q: want the prefix \"identity:\" exactly once", msg)
 	}
 }
+
+// A failed Explain returns the zero Explanation; printing it (a log line written
+// before the error is checked) must not claim that two empty identifiers are apart.
+func TestExplanationZeroString(t *testing.T) {
+	r := seeded(t)
+	e, err := r.Explain(identity.ID{Kind: "user_id", Value: "u1"}, identity.ID{Kind: "user_id", Value: "nobody"})
+	if !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("Explain of an unknown identifier = %v", err)
+	}
+	for _, x := range []identity.Explanation{e, {}} {
+		if got := x.String(); got != "no explanation" {
+			t.Errorf("String of the zero Explanation = %q, want %q", got, "no explanation")
+		}
+	}
+}
+
+// An option left nil by a conditional is bad input: New says which one rather than
+// panicking.
+func TestNilOption(t *testing.T) {
+	var maybe identity.Option // set only when, say, a store is configured
+	r, err := identity.New(identity.DefaultRules(), identity.WithEventLimit(8), maybe)
+	if !errors.Is(err, identity.ErrInvalid) || !strings.Contains(err.Error(), "option 1 is nil") || r != nil {
+		t.Fatalf("New with a nil option = %v, %v; want ErrInvalid naming option 1", r, err)
+	}
+	prefixOnce(t, err)
+}
