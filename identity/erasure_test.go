@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/google/go-cmp/cmp"
 )
 
 // The person to forget, and the others who must survive her erasure.
@@ -357,5 +358,36 @@ func TestForgetCrashAtEveryStage(t *testing.T) {
 			t.Fatalf("stage %d: the child was not killed: %v\n%s", stage, err, out)
 		}
 		checkErased(t, path, fmt.Sprintf("killed at stage %d", stage))
+	}
+}
+
+// countingCompacter counts the rewrites a resolver asks of its store.
+type countingCompacter struct {
+	identity.MemStore
+	compactions int
+}
+
+func (s *countingCompacter) Compact(records iter.Seq[[]byte]) error {
+	s.compactions++
+	return s.MemStore.Compact(records)
+}
+
+// A batch of erasure requests that came out empty (Forget(ctx, at, keys...) with no
+// keys) erases nothing: it must not rewrite the whole store, record anything or report
+// a Forgotten with no keys to the host.
+func TestForgetNothing(t *testing.T) {
+	var s countingCompacter
+	var reports []identity.Forgotten
+	r := seeded(t, identity.WithStore(&s), identity.OnForget(func(f identity.Forgotten) { reports = append(reports, f) }))
+	before, n := everything(r), s.Len()
+	var keys []uint32 // no request this time
+	if err := r.Forget(ctx, t0, keys...); err != nil {
+		t.Fatalf("Forget with no keys = %v", err)
+	}
+	if s.compactions != 0 || s.Len() != n || len(reports) != 0 {
+		t.Fatalf("Forget with no keys: %d rewrites, %d records added, reports %v; want none", s.compactions, s.Len()-n, reports)
+	}
+	if diff := cmp.Diff(before, everything(r)); diff != "" {
+		t.Fatalf("Forget with no keys changed the resolver (-before +after):\n%s", diff)
 	}
 }

@@ -93,7 +93,7 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 // by the scrub (FileStore.Scrub, RELIABILITY.md).
 //
 // Forget fails with ErrNotFound, and erases nothing, if any key is unknown or already
-// forgotten. OnForget reports the retired keys.
+// forgotten. OnForget reports the retired keys. Forget with no keys does nothing.
 func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
 	if err := checkCtx(ctx); err != nil {
 		return errorf("forget: %w", err)
@@ -101,6 +101,11 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 	nanos, err := checkTime(at)
 	if err != nil {
 		return errorf("forget: %w", err)
+	}
+	if len(profiles) == 0 {
+		// A batch of erasure requests that came out empty erases nothing: it must not
+		// rewrite the whole store or report a Forgotten with no keys.
+		return nil
 	}
 	r.mu.Lock()
 	if r.failed != nil {
