@@ -52,7 +52,8 @@ func TestLinkBadInput(t *testing.T) {
 		{"value too long", ctx, t0, "web", []identity.ID{{Kind: "device_id", Value: "d2"}, {Kind: "user_id", Value: long}}, identity.ErrInvalid, "identifier 1 (user_id): value of 513 bytes exceeds MaxValueLen 512"},
 		{"no identifiers", ctx, t0, "web", nil, identity.ErrInvalid, "no identifiers"},
 		{"zero time", ctx, time.Time{}, "web", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, "outside the years"},
-		{"source not UTF-8", ctx, t0, "w\xffb", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, "source"},
+		{"source not UTF-8", ctx, t0, "w\xffb", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, `source "w\xffb" is not valid UTF-8`},
+		{"source too long", ctx, t0, strings.Repeat("s", 257), []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, "source of 257 bytes, over the 256-byte limit"},
 		{"cancelled", cancelled, t0, "web", []identity.ID{{Kind: "device_id", Value: "d2"}}, context.Canceled, "canceled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

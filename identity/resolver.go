@@ -405,10 +405,10 @@ func (r *Resolver) stored(id ID) (uint8, string, bool) {
 // was left to link. Resolve reports the details.
 //
 // A malformed identifier (empty kind, invalid UTF-8, a value longer than MaxValueLen), a
-// time outside the years 1678-2262, or no identifiers at all, make Link fail with
-// ErrInvalid before anything changes. So does a cancelled ctx. A store that fails to
-// append also leaves the resolver unchanged, except that a quarantine the event revealed
-// is recorded first and stays.
+// source that is not UTF-8 or longer than 256 bytes, a time outside the years 1678-2262,
+// or no identifiers at all, make Link fail with ErrInvalid before anything changes. So
+// does a cancelled ctx. A store that fails to append also leaves the resolver unchanged,
+// except that a quarantine the event revealed is recorded first and stays.
 func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
 	return r.link(ctx, at, source, nil, ids, nil)
 }
@@ -457,8 +457,11 @@ func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, 
 	if err != nil {
 		return 0, errorf("link: %w", err)
 	}
-	if len(source) > maxSourceLen || !utf8.ValidString(source) {
-		return 0, fmt.Errorf("%w: link: source of %d bytes is over %d bytes or not UTF-8", ErrInvalid, len(source), maxSourceLen)
+	if len(source) > maxSourceLen {
+		return 0, fmt.Errorf("%w: link: source of %d bytes, over the %d-byte limit", ErrInvalid, len(source), maxSourceLen)
+	}
+	if !utf8.ValidString(source) {
+		return 0, fmt.Errorf("%w: link: source %q is not valid UTF-8", ErrInvalid, source)
 	}
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("%w: link: no identifiers", ErrInvalid)
