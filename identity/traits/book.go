@@ -2,6 +2,7 @@ package traits
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -77,6 +78,12 @@ const (
 	MaxValueLen  = 4096
 )
 
+// The times an observation may carry: those whose UnixNano is defined.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
 // obs is an observation as kept: its total order is (at, seq), seq the order of
 // arrival, so that equal times are decided by which was observed later.
 type obs struct {
@@ -142,7 +149,8 @@ func (b *Book) rule(trait string) MergeRule {
 
 // Observe records an observation. It fails with ErrInvalid, recording nothing, for an
 // empty identifier kind or value, an empty trait name, strings that are not UTF-8 or
-// longer than the limits, or a zero time.
+// longer than the limits, or a zero time or one outside the years 1678-2262 (as
+// identity.Resolver.Link).
 func (b *Book) Observe(o Observation) error {
 	switch {
 	case o.ID.Kind == "" || o.ID.Value == "":
@@ -155,6 +163,10 @@ func (b *Book) Observe(o Observation) error {
 		return fmt.Errorf("%w: trait %q of %v: source longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, o.ID, MaxSourceLen)
 	case o.At.IsZero():
 		return fmt.Errorf("%w: trait %q of %v: zero time", ErrInvalid, o.Trait, o.ID)
+	case o.At.Before(minTime) || o.At.After(maxTime):
+		// Observations are ordered by UnixNano, which wraps outside these years: a value
+		// seen in 3000 would otherwise lose to one seen today and report 1830 as its time.
+		return fmt.Errorf("%w: trait %q of %v: time %v outside the years 1678-2262", ErrInvalid, o.Trait, o.ID, o.At)
 	}
 	id := o.ID
 	if b.policy.Canonical != nil {

@@ -44,6 +44,8 @@ func TestErrorPaths(t *testing.T) {
 		{"Observe of a source over MaxSourceLen", with(func(o *traits.Observation) { o.Source = strings.Repeat("s", traits.MaxSourceLen+1) })},
 		{"Observe of a source not UTF-8", with(func(o *traits.Observation) { o.Source = "\xfd" })},
 		{"Observe at the zero time", with(func(o *traits.Observation) { o.At = time.Time{} })},
+		{"Observe in the year 3000", with(func(o *traits.Observation) { o.At = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) })},
+		{"Observe in the year 1", with(func(o *traits.Observation) { o.At = time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC) })},
 	} {
 		if !errors.Is(c.err, traits.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", c.name, c.err)
