@@ -152,15 +152,26 @@ func (b *Book) rule(trait string) MergeRule {
 // longer than the limits, or a zero time or one outside the years 1678-2262 (as
 // identity.Resolver.Link).
 func (b *Book) Observe(o Observation) error {
+	// Each check says which part is wrong and how, so that a host can fix its feed.
 	switch {
-	case o.ID.Kind == "" || o.ID.Value == "":
-		return fmt.Errorf("%w: observation of %q: empty identifier %v", ErrInvalid, o.Trait, o.ID)
-	case o.Trait == "" || len(o.Trait) > MaxTraitLen || !utf8.ValidString(o.Trait):
-		return fmt.Errorf("%w: trait name %q: empty, longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, MaxTraitLen)
-	case len(o.Value) > MaxValueLen || !utf8.ValidString(o.Value):
-		return fmt.Errorf("%w: trait %q of %v: value longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, o.ID, MaxValueLen)
-	case len(o.Source) > MaxSourceLen || !utf8.ValidString(o.Source):
-		return fmt.Errorf("%w: trait %q of %v: source longer than %d bytes or not UTF-8", ErrInvalid, o.Trait, o.ID, MaxSourceLen)
+	case o.Trait == "":
+		return fmt.Errorf("%w: observation of %v: empty trait name", ErrInvalid, o.ID)
+	case len(o.Trait) > MaxTraitLen:
+		return fmt.Errorf("%w: observation of %v: trait name of %d bytes, over the %d-byte limit", ErrInvalid, o.ID, len(o.Trait), MaxTraitLen)
+	case !utf8.ValidString(o.Trait):
+		return fmt.Errorf("%w: observation of %v: trait name %q is not valid UTF-8", ErrInvalid, o.ID, o.Trait)
+	case o.ID.Kind == "":
+		return fmt.Errorf("%w: trait %q: identifier %q has an empty kind", ErrInvalid, o.Trait, o.ID.Value)
+	case o.ID.Value == "":
+		return fmt.Errorf("%w: trait %q: identifier of kind %q has an empty value", ErrInvalid, o.Trait, o.ID.Kind)
+	case len(o.Value) > MaxValueLen:
+		return fmt.Errorf("%w: trait %q of %v: value of %d bytes, over the %d-byte limit", ErrInvalid, o.Trait, o.ID, len(o.Value), MaxValueLen)
+	case !utf8.ValidString(o.Value):
+		return fmt.Errorf("%w: trait %q of %v: value %q is not valid UTF-8", ErrInvalid, o.Trait, o.ID, o.Value)
+	case len(o.Source) > MaxSourceLen:
+		return fmt.Errorf("%w: trait %q of %v: source of %d bytes, over the %d-byte limit", ErrInvalid, o.Trait, o.ID, len(o.Source), MaxSourceLen)
+	case !utf8.ValidString(o.Source):
+		return fmt.Errorf("%w: trait %q of %v: source %q is not valid UTF-8", ErrInvalid, o.Trait, o.ID, o.Source)
 	case o.At.IsZero():
 		return fmt.Errorf("%w: trait %q of %v: zero time", ErrInvalid, o.Trait, o.ID)
 	case o.At.Before(minTime) || o.At.After(maxTime):

@@ -30,22 +30,23 @@ func TestErrorPaths(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		err  error
+		says string // what the message must say, if anything
 	}{
-		{"NewBook with an unknown rule", book(traits.Policy{Rules: map[string]traits.MergeRule{"city": 9}})},
-		{"NewBook with an unknown default", book(traits.Policy{Default: 9})},
-		{"NewBook ranking a source twice", book(traits.Policy{Ranking: []string{"crm", "web", "crm"}})},
-		{"Observe of an empty identifier", with(func(o *traits.Observation) { o.ID.Value = "" })},
-		{"Observe of an identifier without kind", with(func(o *traits.Observation) { o.ID.Kind = "" })},
-		{"Observe of an empty trait name", with(func(o *traits.Observation) { o.Trait = "" })},
-		{"Observe of a trait name over MaxTraitLen", with(func(o *traits.Observation) { o.Trait = strings.Repeat("t", traits.MaxTraitLen+1) })},
-		{"Observe of a trait name not UTF-8", with(func(o *traits.Observation) { o.Trait = "\xff" })},
-		{"Observe of a value over MaxValueLen", with(func(o *traits.Observation) { o.Value = strings.Repeat("v", traits.MaxValueLen+1) })},
-		{"Observe of a value not UTF-8", with(func(o *traits.Observation) { o.Value = "\xfe" })},
-		{"Observe of a source over MaxSourceLen", with(func(o *traits.Observation) { o.Source = strings.Repeat("s", traits.MaxSourceLen+1) })},
-		{"Observe of a source not UTF-8", with(func(o *traits.Observation) { o.Source = "\xfd" })},
-		{"Observe at the zero time", with(func(o *traits.Observation) { o.At = time.Time{} })},
-		{"Observe in the year 3000", with(func(o *traits.Observation) { o.At = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) })},
-		{"Observe in the year 1", with(func(o *traits.Observation) { o.At = time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC) })},
+		{"NewBook with an unknown rule", book(traits.Policy{Rules: map[string]traits.MergeRule{"city": 9}}), ""},
+		{"NewBook with an unknown default", book(traits.Policy{Default: 9}), ""},
+		{"NewBook ranking a source twice", book(traits.Policy{Ranking: []string{"crm", "web", "crm"}}), ""},
+		{"Observe of an empty identifier", with(func(o *traits.Observation) { o.ID.Value = "" }), "identifier of kind \"email\" has an empty value"},
+		{"Observe of an identifier without kind", with(func(o *traits.Observation) { o.ID.Kind = "" }), "identifier \"ann@example.com\" has an empty kind"},
+		{"Observe of an empty trait name", with(func(o *traits.Observation) { o.Trait = "" }), "observation of email:ann@example.com: empty trait name"},
+		{"Observe of a trait name over MaxTraitLen", with(func(o *traits.Observation) { o.Trait = strings.Repeat("t", traits.MaxTraitLen+1) }), "trait name of 65 bytes, over the 64-byte limit"},
+		{"Observe of a trait name not UTF-8", with(func(o *traits.Observation) { o.Trait = "\xff" }), "trait name \"\\xff\" is not valid UTF-8"},
+		{"Observe of a value over MaxValueLen", with(func(o *traits.Observation) { o.Value = strings.Repeat("v", traits.MaxValueLen+1) }), "value of 4097 bytes, over the 4096-byte limit"},
+		{"Observe of a value not UTF-8", with(func(o *traits.Observation) { o.Value = "\xfe" }), "value \"\\xfe\" is not valid UTF-8"},
+		{"Observe of a source over MaxSourceLen", with(func(o *traits.Observation) { o.Source = strings.Repeat("s", traits.MaxSourceLen+1) }), "source of 65 bytes, over the 64-byte limit"},
+		{"Observe of a source not UTF-8", with(func(o *traits.Observation) { o.Source = "\xfd" }), "source \"\\xfd\" is not valid UTF-8"},
+		{"Observe at the zero time", with(func(o *traits.Observation) { o.At = time.Time{} }), "zero time"},
+		{"Observe in the year 3000", with(func(o *traits.Observation) { o.At = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) }), "outside the years 1678-2262"},
+		{"Observe in the year 1", with(func(o *traits.Observation) { o.At = time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC) }), "outside the years 1678-2262"},
 	} {
 		if !errors.Is(c.err, traits.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", c.name, c.err)
@@ -53,6 +54,9 @@ func TestErrorPaths(t *testing.T) {
 		}
 		if msg := c.err.Error(); !strings.HasPrefix(msg, "traits: ") || strings.Count(msg, "traits:") != 1 {
 			t.Errorf("%s: %q does not carry the package prefix exactly once, first", c.name, msg)
+		}
+		if !strings.Contains(c.err.Error(), c.says) {
+			t.Errorf("%s: %q does not say %q", c.name, c.err, c.says)
 		}
 	}
 	if got := b.Traits(members{1: {id}}, 1); len(got) != 0 {
