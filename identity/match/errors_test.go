@@ -131,3 +131,41 @@ func checkErr(t *testing.T, name string, err, want error) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// When no training session can estimate a comparison, Train's error says why, session
+// by session, so that a person can act on it: here every record shares "test@test.com",
+// a block over MaxBlock, and no two surnames agree. An error that only listed the
+// possible causes ("blocks on first_name or finds no pairs") named a rule that blocks on
+// nothing of the kind and hid the block that was skipped.
+func TestTrainSaysWhyNoSession(t *testing.T) {
+	var records []match.Record
+	for i := range 30 {
+		records = append(records, match.Record{FirstName: "ann", Surname: strings.Repeat("x", i+1), Email: "test@test.com"})
+	}
+	l, err := match.New(records, match.Settings{
+		Comparisons: []match.Comparison{
+			{Field: match.FieldFirstName, Levels: []match.Level{{Kind: match.Exact}}},
+			{Field: match.FieldSurname, Levels: []match.Level{{Kind: match.Exact}}},
+			{Field: match.FieldEmail, Levels: []match.Level{{Kind: match.Exact}}},
+		},
+		Blocking: []match.BlockingRule{{Fields: []string{match.FieldEmail}}, {Fields: []string{match.FieldSurname}}},
+		MaxBlock: 20,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.Train(&match.TrainOptions{Seed: 1})
+	if !errors.Is(err, match.ErrInvalid) {
+		t.Fatalf("Train = %v, want ErrInvalid", err)
+	}
+	for _, says := range []string{
+		`comparison "first_name" is estimated by no training session`,
+		"session 0 (email) found no pairs, skipping blocks over MaxBlock 20 (test@test.com (30 records))",
+		"session 1 (surname) found no pairs: no two records agree on its fields",
+		"add a session (TrainOptions.Sessions) whose rule does not block on first_name",
+	} {
+		if !strings.Contains(err.Error(), says) {
+			t.Errorf("Train's error %q does not say %q", err, says)
+		}
+	}
+}

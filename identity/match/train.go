@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Model holds the parameters of a Fellegi-Sunter model (Fellegi & Sunter 1969) for a
@@ -86,6 +87,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		fields  []string
 	}
 	var sessions []session
+	empty := make([]PairStats, len(o.Sessions)) // of sessions that found no pairs, for the error
 	g := make([]int8, K)
 	for si, rule := range o.Sessions {
 		keys, err := l.blockKeys(rule, l.fieldOf)
@@ -94,13 +96,14 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		}
 		p := newPatterns(K)
 		var n float64
-		l.pairs([][]string{keys}, func(pr pair) bool {
+		st := l.pairs([][]string{keys}, func(pr pair) bool {
 			l.comparisonVector(pr.A, pr.B, g)
 			p.add(g, 1)
 			n++
 			return true
 		})
 		if n == 0 {
+			empty[si] = st
 			continue
 		}
 		active := make([]bool, K)
@@ -128,7 +131,8 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	model := &Model{M: make([][]float64, K), U: make([][]float64, K)}
 	for k := range K {
 		if estimated[k] == 0 {
-			return nil, fmt.Errorf("%w: comparison %q is estimated by no training session (every session blocks on %s or finds no pairs)", ErrInvalid, l.cols[k].label(), l.cols[k].Field)
+			return nil, fmt.Errorf("%w: comparison %q is estimated by no training session: %s; add a session (TrainOptions.Sessions) whose rule does not block on %s and finds pairs",
+				ErrInvalid, l.cols[k].label(), whyNot(o.Sessions, empty, l.cols[k].Field, l.settings.MaxBlock), l.cols[k].Field)
 		}
 		model.M[k] = make([]float64, levels[k])
 		model.U[k] = u[k]
@@ -158,6 +162,35 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	}
 	model.Prior = min(max(prior/float64(max(len(sessions), 1)), 1e-12), 0.5)
 	return model, nil
+}
+
+// whyNot says, session by session, why none estimated the comparison of field (a
+// session that found pairs estimates every field it does not block on): it blocks on the
+// field, or it found no pairs, because no two records agree on its fields or because the
+// blocks where they do are over MaxBlock (a value shared by thousands of records, such
+// as "test@test.com"). A person reading Train's error needs the cause, not a list of
+// possibilities.
+func whyNot(rules []BlockingRule, empty []PairStats, field string, maxBlock int) string {
+	var b strings.Builder
+	for si, rule := range rules {
+		if si > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "session %d (%s) ", si, strings.Join(rule.Fields, ", "))
+		switch st := empty[si]; {
+		case slices.Contains(rule.Fields, field):
+			fmt.Fprintf(&b, "blocks on %s", field)
+		case len(st.Blocked) > 0:
+			over := make([]string, len(st.Blocked))
+			for i, k := range st.Blocked {
+				over[i] = strings.TrimPrefix(k, "rule 0: ") // the session's one rule
+			}
+			fmt.Fprintf(&b, "found no pairs, skipping blocks over MaxBlock %d (%s)", maxBlock, strings.Join(over, ", "))
+		default:
+			b.WriteString("found no pairs: no two records agree on its fields")
+		}
+	}
+	return b.String()
 }
 
 // fieldOf returns the normalised values of a field (for training-session rules).
