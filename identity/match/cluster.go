@@ -15,16 +15,16 @@ import (
 // threshold is passed: O(p log p + T n) for p pairs and T thresholds.
 func Cluster(n int, pairs []Scored, thresholds []float64) ([][]int32, error) {
 	if n < 0 || n > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: %d records", ErrInvalid, n)
+		return nil, fmt.Errorf("%w: cluster: record count %d out of range 0 to %d", ErrInvalid, n, math.MaxInt32)
 	}
-	for _, t := range thresholds {
+	for i, t := range thresholds {
 		if math.IsNaN(t) {
-			return nil, fmt.Errorf("%w: threshold is NaN", ErrInvalid)
+			return nil, fmt.Errorf("%w: cluster: threshold %d is NaN", ErrInvalid, i)
 		}
 	}
 	for i, p := range pairs {
 		if p.A < 0 || p.B < 0 || int(p.A) >= n || int(p.B) >= n {
-			return nil, fmt.Errorf("%w: pair %d (%d, %d) outside %d records", ErrInvalid, i, p.A, p.B, n)
+			return nil, fmt.Errorf("%w: cluster: pair %d (%d, %d) names a record index out of range for n = %d", ErrInvalid, i, p.A, p.B, n)
 		}
 	}
 	sorted := slices.Clone(pairs)

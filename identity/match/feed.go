@@ -29,15 +29,15 @@ const Source = "match"
 // error of the resolver, wrapped with the pair.
 func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identity.ID, pairs []Scored, threshold float64) (int, error) {
 	if math.IsNaN(threshold) {
-		return 0, fmt.Errorf("%w: threshold is NaN", ErrInvalid)
+		return 0, fmt.Errorf("%w: link: threshold is NaN", ErrInvalid)
 	}
 	var todo []Scored
 	for i, p := range pairs {
 		if p.A < 0 || p.B < 0 || int(p.A) >= len(ids) || int(p.B) >= len(ids) {
-			return 0, fmt.Errorf("%w: pair %d (%d, %d) outside %d identifiers", ErrInvalid, i, p.A, p.B, len(ids))
+			return 0, fmt.Errorf("%w: link: pair %d (%d, %d) names a record index out of range for len(ids) = %d", ErrInvalid, i, p.A, p.B, len(ids))
 		}
 		if math.IsNaN(p.Weight) || math.IsInf(p.Weight, 0) {
-			return 0, fmt.Errorf("%w: pair %d (%d, %d) has weight %v", ErrInvalid, i, p.A, p.B, p.Weight)
+			return 0, fmt.Errorf("%w: link: pair %d (%d, %d) has weight %v, not a finite number", ErrInvalid, i, p.A, p.B, p.Weight)
 		}
 		if p.Weight >= threshold {
 			todo = append(todo, p)

@@ -39,7 +39,7 @@ func (l *Linker) Waterfall(m *Model, a, b int) ([]Term, error) {
 		return nil, err
 	}
 	if a < 0 || b < 0 || a >= l.n || b >= l.n {
-		return nil, fmt.Errorf("%w: records %d and %d, have %d", ErrInvalid, a, b, l.n)
+		return nil, fmt.Errorf("%w: waterfall of records %d and %d: an index is out of range for Len() = %d", ErrInvalid, a, b, l.n)
 	}
 	terms := []Term{{Comparison: "prior", Level: "prior", Weight: math.Log2(m.Prior / (1 - m.Prior))}}
 	for k, c := range l.cols {
@@ -86,7 +86,7 @@ func (l *Linker) Predict(m *Model, minWeight float64) ([]Scored, PairStats, erro
 		return nil, PairStats{}, err
 	}
 	if math.IsNaN(minWeight) {
-		return nil, PairStats{}, fmt.Errorf("%w: minWeight is NaN", ErrInvalid)
+		return nil, PairStats{}, fmt.Errorf("%w: predict: minWeight is NaN", ErrInvalid)
 	}
 	w := m.weights()
 	prior := math.Log2(m.Prior / (1 - m.Prior))

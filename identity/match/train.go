@@ -65,7 +65,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		o.Tol = 1e-6
 	}
 	if l.n < 2 {
-		return nil, fmt.Errorf("%w: %d records, need at least 2", ErrInvalid, l.n)
+		return nil, fmt.Errorf("%w: train: %s, need at least 2", ErrInvalid, plural(l.n, "record"))
 	}
 	K := len(l.cols)
 	levels := make([]int, K)
