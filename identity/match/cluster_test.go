@@ -68,3 +68,16 @@ func TestClusterRejects(t *testing.T) {
 		t.Errorf("NaN threshold: %v", err)
 	}
 }
+
+// Evaluate of no records missed nothing: every score is 1, as its documentation says of
+// a zero denominator, B-cubed (a mean over no records) as well as the pairwise ratios.
+func TestEvaluateNoRecords(t *testing.T) {
+	q, err := Evaluate([]int{}, []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Quality{Precision: 1, Recall: 1, F1: 1, BCubedPrecision: 1, BCubedRecall: 1, BCubedF1: 1, AdjustedRand: 1}
+	if q != want {
+		t.Errorf("Evaluate of no records = %+v, want %+v", q, want)
+	}
+}

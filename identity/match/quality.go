@@ -65,8 +65,11 @@ func Evaluate[T, P comparable](truth []T, predicted []P) (Quality, error) {
 	q.F1 = harmonic(q.Precision, q.Recall)
 	if n := float64(len(truth)); n > 0 {
 		q.BCubedPrecision, q.BCubedRecall = bp/n, br/n
-		q.BCubedF1 = harmonic(q.BCubedPrecision, q.BCubedRecall)
+	} else {
+		// No records: a mean over none, which like the pairwise ratios missed nothing.
+		q.BCubedPrecision, q.BCubedRecall = 1, 1
 	}
+	q.BCubedF1 = harmonic(q.BCubedPrecision, q.BCubedRecall)
 	// Hubert & Arabie (1985): (index - expected) / (max - expected) over pair counts.
 	all := float64(pairs(int64(len(truth))))
 	sumT, sumP := float64(q.TruePairs), float64(q.PredictedPairs)
