@@ -137,7 +137,7 @@ func Open(path string, opts *Options) (*Log, error) {
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return nil, fmt.Errorf("wal: open %s: %w", path, err)
+		return nil, fmt.Errorf("wal: %w", err) // an *os.PathError: "open PATH: reason"
 	}
 	l := &Log{path: path, policy: o.Sync, f: f}
 	st, err := check(f, path)
@@ -247,7 +247,7 @@ func inspect(f *os.File, path string) (state, error) {
 		return fmt.Errorf("wal: %s at offset %d: %s: %w", path, off, fmt.Sprintf(format, args...), ErrCorrupt)
 	}
 	if st.size < v1HeaderSize {
-		return st, corrupt(0, "%d bytes, shorter than a log header (truncated or not a log)", st.size)
+		return st, corrupt(0, "a %d-byte file is shorter than a log header (truncated or not a log)", st.size)
 	}
 	var h [headerSize]byte
 	n := min(int64(headerSize), st.size)
@@ -272,7 +272,7 @@ func inspect(f *os.File, path string) (state, error) {
 		return st, corrupt(8, "unsupported version %d (want 1 or %d)", st.version, version)
 	}
 	if st.size < headerSize {
-		return st, corrupt(0, "%d bytes, shorter than a log header (truncated)", st.size)
+		return st, corrupt(0, "a %d-byte file is shorter than a log header (truncated)", st.size)
 	}
 	a := h[ackOffset : ackOffset+12]
 	if !frame.Sealed(a) {
@@ -350,7 +350,7 @@ func (s *scanner) scan(off int64, fn func([]byte) error) (int64, error) {
 				// carries the due sequence, or a length that runs past the end.
 				return off, fmt.Errorf("frame sequence %d at offset %d where %d was due (a frame removed, repeated or moved): %w", seq, off, s.seq, ErrCorrupt)
 			}
-			return off, s.bad(off, off+frameSize+n, fmt.Sprintf("checksum mismatch in frame %d at offset %d", s.seq, off))
+			return off, s.bad(off, off+frameSize+n, fmt.Sprintf("checksum mismatch in frame %d", s.seq))
 		}
 		if seq := binary.LittleEndian.Uint64(hdr[4:12]); seq != s.seq {
 			return off, fmt.Errorf("frame at offset %d has sequence %d where %d was due: %w", off, seq, s.seq, ErrCorrupt)
@@ -368,10 +368,12 @@ func (s *scanner) scan(off int64, fn func([]byte) error) (int64, error) {
 }
 
 // bad classifies a bad frame at off: a torn tail if it lies beyond the acknowledged end
-// and only zero bytes follow from `from`, otherwise damage.
+// and only zero bytes follow from `from`, otherwise damage. It names off itself, so what
+// must not.
 func (s *scanner) bad(off, from int64, what string) error {
+	what = fmt.Sprintf("%s at offset %d", what, off)
 	if off < s.ack {
-		return fmt.Errorf("%s at offset %d, before the acknowledged end %d: %w", what, off, s.ack, ErrCorrupt)
+		return fmt.Errorf("%s, before the acknowledged end %d: %w", what, s.ack, ErrCorrupt)
 	}
 	return zerosFrom(s.r, from, s.limit, what)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -523,4 +524,41 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("reopen changed the records (-first +second):\n%s", diff)
 		}
 	})
+}
+
+// Open's errors are read by a person deciding what to do with a damaged store: each
+// names the file once, the offset of the damage once, and reads as a sentence.
+func TestDamageMessagesReadWell(t *testing.T) {
+	dir := t.TempDir()
+	var recs [][]byte
+	for i := range 10 {
+		recs = append(recs, fmt.Appendf(nil, "record number %d", i))
+	}
+	data, ends := writeLog(t, dir, recs)
+	path := filepath.Join(dir, "d")
+	for name, c := range map[string]struct {
+		img  []byte
+		says string
+	}{
+		"payload bit flip": {flip(data, ends[4]+frameSize+2, 1), fmt.Sprintf("checksum mismatch in frame 5 at offset %d, before the acknowledged end", ends[4])},
+		"one byte":         {data[:1], "a 1-byte file is shorter than a log header"},
+		"header cut short": {data[:headerSize-1], fmt.Sprintf("a %d-byte file is shorter than a log header", headerSize-1)},
+	} {
+		os.WriteFile(path, c.img, 0o644)
+		_, err := Open(path, nil)
+		if err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: Open = %v, want an error saying %q", name, err, c.says)
+			continue
+		}
+		if n := strings.Count(err.Error(), "offset "); n != 1 {
+			t.Errorf("%s: %q names an offset %d times", name, err, n)
+		}
+		if n := strings.Count(err.Error(), path); n != 1 {
+			t.Errorf("%s: %q names the file %d times", name, err, n)
+		}
+	}
+	// A path that cannot be opened as a log: the operating system's error names it.
+	if _, err := Open(dir, nil); err == nil || strings.Count(err.Error(), dir) != 1 {
+		t.Errorf("Open of a directory = %v, want an error naming it once", err)
+	}
 }
