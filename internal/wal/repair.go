@@ -16,11 +16,16 @@ import (
 // unchanged and Repair returns "". A damaged header cannot be repaired: Repair returns
 // the error Open reports.
 //
-// Repair must not run while the log is open.
+// Repair must not run while the log is open; where Open locks the file (see Open),
+// Repair fails instead.
 func Repair(path string) (saved string, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return "", fmt.Errorf("wal: repair %s: %w", path, err)
+		return "", fmt.Errorf("wal: repair: %w", err)
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return "", inUse(path, err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {

@@ -124,7 +124,10 @@ type Log struct {
 }
 
 // Open opens the log at path, creating it if it does not exist, and checks it as the
-// package documentation describes.
+// package documentation describes. The Log holds an exclusive lock on the file until
+// Close (on Unix, an advisory flock): another Open or a Repair of the file, in this
+// process or another, fails rather than writing over its frames, which would lose
+// records that were acknowledged.
 func Open(path string, opts *Options) (*Log, error) {
 	var o Options
 	if opts != nil {
@@ -138,6 +141,10 @@ func Open(path string, opts *Options) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("wal: %w", err) // an *os.PathError: "open PATH: reason"
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, inUse(path, err)
 	}
 	l := &Log{path: path, policy: o.Sync, f: f}
 	st, err := check(f, path)
@@ -153,6 +160,11 @@ func Open(path string, opts *Options) (*Log, error) {
 		return nil, fmt.Errorf("wal: seek %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// inUse is the error of a file another Log holds.
+func inUse(path string, err error) error {
+	return fmt.Errorf("wal: %s is in use by another open log, in this process or another (close it first): %w", path, err)
 }
 
 // create writes a new, empty log beside path and renames it into place, so that a
