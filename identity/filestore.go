@@ -27,7 +27,10 @@ import (
 // makes OpenFileStore fail with an error wrapping ErrCorrupt that names the byte offset.
 // RepairFile keeps the valid records before the damage, saving the rest to a side file.
 //
-// FileStore is safe for concurrent use.
+// FileStore is safe for concurrent use. It holds its file exclusively until Close (on
+// Unix, an advisory flock): a second OpenFileStore or a RepairFile of the same path, in
+// this process or another, fails while it is open, rather than writing over its records.
+// Replicas of a host that share one graph use a SharedStore (identity/pgstore).
 type FileStore struct {
 	path string
 	opts FileOptions
