@@ -196,6 +196,24 @@ func TestCorruptRecord(t *testing.T) {
 	}
 }
 
+// A store whose first record is not an identity configuration record is not an identity
+// store (a referral ledger shares the log format): New says so, rather than naming a
+// byte deep inside the record as if an identity store were damaged and needed repair.
+func TestNotAnIdentityStore(t *testing.T) {
+	for name, first := range map[string][]byte{
+		"a link-like record": {1, 0xd6, 0x07, 0x03, 'w', 'e', 'b', 0x6b},
+		"an empty record":    {},
+	} {
+		var s identity.MemStore
+		s.Append(first)
+		_, err := identity.New(identity.DefaultRules(), identity.WithStore(&s))
+		if !errors.Is(err, identity.ErrCorrupt) || !strings.Contains(err.Error(), "record 0: ") ||
+			!strings.Contains(err.Error(), "not the configuration record an identity store begins with") {
+			t.Errorf("%s: New = %v, want ErrCorrupt saying record 0 is not an identity store's first record", name, err)
+		}
+	}
+}
+
 func TestFileStoreClosed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "id.log")
 	os.WriteFile(path+".compact", []byte("left by a crash"), 0o644)

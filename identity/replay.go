@@ -51,6 +51,13 @@ func (r *Resolver) replay() error {
 				b.err = errorf("replay after %d records: %w", i, err)
 				break
 			}
+			if i == 0 && (len(data) == 0 || data[0] != opConfig) {
+				// Decoding another package's record (a referral ledger shares the wal
+				// format) as a link would report a byte deep inside it, and send the host
+				// to repair a store that is not damaged but not an identity store at all.
+				b.err = fmt.Errorf("%w: replay record 0: %s", ErrCorrupt, notIdentity(data))
+				break
+			}
 			if err := d.decode(data, &b.recs[b.n]); err != nil {
 				b.err = fmt.Errorf("%w: replay record %d: %v", ErrCorrupt, i, err)
 				break
@@ -71,9 +78,6 @@ func (r *Resolver) replay() error {
 		for k := range b.n {
 			rec := &b.recs[k]
 			if i == 0 {
-				if rec.op != opConfig {
-					return fmt.Errorf("%w: replay record 0: not a configuration record (type %d)", ErrCorrupt, rec.op)
-				}
 				if rec.hashed != (r.mac != nil) || rec.check != r.check {
 					return fmt.Errorf("%w: store written with hashing=%v, opened with hashing=%v or another key", ErrKeyMismatch, rec.hashed, r.mac != nil)
 				}
@@ -92,6 +96,16 @@ func (r *Resolver) replay() error {
 		return r.writeConfig()
 	}
 	return nil
+}
+
+// notIdentity says why a first record shows that a store does not hold an identity
+// history, which always opens with its configuration record.
+func notIdentity(first []byte) string {
+	typ := "empty"
+	if len(first) > 0 {
+		typ = fmt.Sprintf("of type %d", first[0])
+	}
+	return fmt.Sprintf("%s, not the configuration record an identity store begins with: the store holds another log (a referral ledger?) or its start is damaged", typ)
 }
 
 func (r *Resolver) applyReplayed(rec *record) error { return r.applyRecord(rec, false) }
