@@ -52,7 +52,9 @@ func (e Explanation) String() string {
 	} else {
 		fmt.Fprintf(&sb, "%s and %s are apart", e.a, e.b)
 		if len(e.Refused) == 0 {
-			sb.WriteString(": no recorded event linked their profiles")
+			// Events may well have linked them once: an Unmerge or a quarantine takes the
+			// links it splits off out of the evidence, and History still shows the events.
+			sb.WriteString(": no link joins them (none was recorded, or an Unmerge or a quarantine undid it) and no limit refused one")
 		}
 		for _, r := range e.Refused {
 			fmt.Fprintf(&sb, "\n  refused %s -- %s (%s, %s): %v", r.With, r.ID, r.Source, r.At.Format(time.RFC3339), r.Err)

@@ -53,6 +53,13 @@ func TestShopPhoneIsQuarantined(t *testing.T) {
 	if err != nil || len(e.Quarantined) != 1 || e.Profile != 0 {
 		t.Fatalf("Explain = %v, %v", e, err)
 	}
+	// The till events did link them, and History shows it: the explanation a person
+	// reads must not say otherwise.
+	want := "phone:+442079460000 and email:c0@example.com are apart: no link joins them (none was recorded, or an Unmerge or a quarantine undid it) and no limit refused one\n" +
+		"  phone:+442079460000 is quarantined (hot identifier)"
+	if got := e.String(); got != want {
+		t.Errorf("Explain reads\n%s\nwant\n%s", got, want)
+	}
 }
 
 // A family tablet: each member's user id stays apart (user ids are unique), the tablet
