@@ -2,6 +2,7 @@ package traits
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -117,8 +118,13 @@ type Book struct {
 	slots  map[identity.ID]map[string]*slot
 }
 
-// NewBook checks a policy and returns an empty Book.
+// NewBook checks a policy and returns an empty Book. It copies what it needs: changing
+// the policy's map or slice afterwards has no effect on the Book.
 func NewBook(p Policy) (*Book, error) {
+	// The Book reads its rules under its own lock; a map still shared with the host could
+	// change under it (a data race), and a rule changed after observations were kept
+	// under the old one would mix the two.
+	p.Rules, p.Ranking = maps.Clone(p.Rules), slices.Clone(p.Ranking)
 	if p.Default == 0 {
 		p.Default = MostRecent
 	}

@@ -68,3 +68,27 @@ func TestErrorPaths(t *testing.T) {
 type members map[uint32][]identity.ID
 
 func (m members) Identifiers(p uint32) []identity.ID { return m[p] }
+
+// A Book copies its policy: a host that reuses its rules map (for another book, or to
+// "update" a rule) must not change how this Book merges the values it already holds, nor
+// race with it.
+func TestBookCopiesPolicy(t *testing.T) {
+	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	id := identity.ID{Kind: "email", Value: "ann@example.com"}
+	p := traits.Policy{Rules: map[string]traits.MergeRule{"tier": traits.FirstSeen}, Ranking: []string{"crm"}}
+	b, err := traits.NewBook(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Observe(traits.Observation{ID: id, Trait: "tier", Value: "gold", Source: "crm", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	p.Rules["tier"] = traits.Union
+	p.Ranking[0] = "web"
+	if err := b.Observe(traits.Observation{ID: id, Trait: "tier", Value: "silver", Source: "crm", At: at.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Traits(members{1: {id}}, 1)["tier"].Values; len(got) != 1 || got[0] != "gold" {
+		t.Errorf("tier = %q after the policy's map changed, want [gold] (first seen)", got)
+	}
+}
