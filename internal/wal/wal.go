@@ -164,7 +164,7 @@ func Open(path string, opts *Options) (*Log, error) {
 
 // inUse is the error of a file another Log holds.
 func inUse(path string, err error) error {
-	return fmt.Errorf("wal: %s is in use by another open log, in this process or another (close it first): %w", path, err)
+	return fmt.Errorf("wal: %s is in use: another store has it open, in this process or another (close that one first): %w", path, err)
 }
 
 // create writes a new, empty log beside path and renames it into place, so that a
