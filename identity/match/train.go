@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -42,8 +43,8 @@ type TrainOptions struct {
 // FitU) by EM on the candidate pairs of each session, then the prior from the sessions'
 // estimated match counts, each divided by its rule's recall (the probability under the
 // model that a match agrees exactly on the rule's fields) and by the number of all
-// pairs. It fails with ErrInvalid when a session's rule is malformed or a comparison is
-// estimated by no session.
+// pairs. It fails with ErrInvalid when an option is negative (or Tol not finite), a
+// session's rule is malformed or a comparison is estimated by no session.
 func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	var o TrainOptions
 	if opts != nil {
@@ -55,13 +56,18 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	if len(o.Sessions) == 0 {
 		return nil, fmt.Errorf("%w: no training sessions and no blocking rules", ErrInvalid)
 	}
-	if o.RandomPairs <= 0 {
+	// Negative values are refused, as Settings refuses a negative MaxBlock: taking them
+	// for "the default" would train a model the caller did not ask for without a word.
+	if o.RandomPairs < 0 || o.MaxIter < 0 || o.Tol < 0 || math.IsNaN(o.Tol) || math.IsInf(o.Tol, 0) {
+		return nil, fmt.Errorf("%w: train: RandomPairs %d, MaxIter %d or Tol %v out of range (0 means the default)", ErrInvalid, o.RandomPairs, o.MaxIter, o.Tol)
+	}
+	if o.RandomPairs == 0 {
 		o.RandomPairs = 1_000_000
 	}
-	if o.MaxIter <= 0 {
+	if o.MaxIter == 0 {
 		o.MaxIter = 100
 	}
-	if o.Tol <= 0 {
+	if o.Tol == 0 {
 		o.Tol = 1e-6
 	}
 	if l.n < 2 {
