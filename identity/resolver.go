@@ -106,6 +106,12 @@ type config struct {
 // WithStore makes the resolver persist its history to s: New replays what s holds, and
 // every mutation appends its record before it changes the resolver (see Store). Without
 // a store the history is kept in memory only.
+//
+// A store other than a SharedStore serves one live resolver: each decides its records
+// on the graph it holds, so two resolvers appending to one store write a history that
+// contradicts itself, and the next New over it fails with ErrCorrupt. A New over a
+// store whose resolver is no longer used (to replay it, say) is fine; writers that
+// share one graph use a SharedStore (identity/pgstore).
 func WithStore(s Store) Option { return func(c *config) { c.store = s } }
 
 // WithHMAC stores every identifier value as HMAC-SHA256(key, kind ‖ 0 ‖ normalised
