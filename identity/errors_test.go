@@ -128,13 +128,22 @@ func TestTooManyKinds(t *testing.T) {
 func TestKeyMismatch(t *testing.T) {
 	var s identity.MemStore
 	seeded(t, identity.WithStore(&s), identity.WithHMAC([]byte("k1")))
-	for _, opts := range [][]identity.Option{
-		{identity.WithStore(&s), identity.WithHMAC([]byte("k2"))},
-		{identity.WithStore(&s)},
+	var plain identity.MemStore
+	seeded(t, identity.WithStore(&plain))
+	// Each message says, in the terms of New's options, what differs and what to pass.
+	for _, c := range []struct {
+		opts []identity.Option
+		says string
+	}{
+		{[]identity.Option{identity.WithStore(&s), identity.WithHMAC([]byte("k2"))}, "written with another WithHMAC key: pass the key it was written with"},
+		{[]identity.Option{identity.WithStore(&s)}, "written with WithHMAC and New was given no key"},
+		{[]identity.Option{identity.WithStore(&plain), identity.WithHMAC([]byte("k1"))}, "written without WithHMAC and New was given a key"},
 	} {
-		if _, err := identity.New(identity.DefaultRules(), opts...); !errors.Is(err, identity.ErrKeyMismatch) {
-			t.Fatalf("New with another key = %v", err)
+		_, err := identity.New(identity.DefaultRules(), c.opts...)
+		if !errors.Is(err, identity.ErrKeyMismatch) || !strings.Contains(err.Error(), c.says) {
+			t.Fatalf("New with another key = %v, want ErrKeyMismatch saying %q", err, c.says)
 		}
+		prefixOnce(t, err)
 	}
 	if _, err := identity.New(identity.DefaultRules(), identity.WithStore(&s), identity.WithHMAC([]byte("k1"))); err != nil {
 		t.Fatal(err)

@@ -79,7 +79,7 @@ func (r *Resolver) replay() error {
 			rec := &b.recs[k]
 			if i == 0 {
 				if rec.hashed != (r.mac != nil) || rec.check != r.check {
-					return fmt.Errorf("%w: store written with hashing=%v, opened with hashing=%v or another key", ErrKeyMismatch, rec.hashed, r.mac != nil)
+					return fmt.Errorf("%w: %s", ErrKeyMismatch, r.keyMismatch(rec))
 				}
 			} else if err := r.applyReplayed(rec); err != nil {
 				return errorf("replay record %d: %w", i, err)
@@ -96,6 +96,18 @@ func (r *Resolver) replay() error {
 		return r.writeConfig()
 	}
 	return nil
+}
+
+// keyMismatch says how the HMAC configuration of a store's first record differs from the
+// resolver's, in the terms of the options a host passed to New.
+func (r *Resolver) keyMismatch(cfg *record) string {
+	switch {
+	case cfg.hashed && r.mac == nil:
+		return "the store was written with WithHMAC and New was given no key: pass the key it was written with"
+	case !cfg.hashed && r.mac != nil:
+		return "the store was written without WithHMAC and New was given a key: its values are stored in the clear, so open it without one"
+	}
+	return "the store was written with another WithHMAC key: pass the key it was written with"
 }
 
 // notIdentity says why a first record shows that a store does not hold an identity

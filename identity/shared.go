@@ -158,8 +158,7 @@ func (r *Resolver) applyAt(i uint64, rec *record) error {
 			return fmt.Errorf("a configuration record must be first and only first (type %d): %w", rec.op, ErrCorrupt)
 		}
 		if rec.hashed != (r.mac != nil) || rec.check != r.check {
-			return fmt.Errorf("store written with hashing=%v, opened with hashing=%v or another key: %w",
-				rec.hashed, r.mac != nil, ErrKeyMismatch)
+			return fmt.Errorf("%s: %w", r.keyMismatch(rec), ErrKeyMismatch)
 		}
 		return nil
 	}
