@@ -244,6 +244,20 @@ func better(r MergeRule, x, y *obs) bool {
 	return x.later(y)
 }
 
+// Forget erases every observation kept under ids, for a person's right to be forgotten.
+// ids are as the resolver stores them, what Resolver.Identifiers returns (Policy.Canonical
+// is not applied to them). Resolver.Forget erases a profile's identifiers but cannot reach
+// the Book, where the values observed with them would stay, and come back with the
+// profile of anyone who later brings one of those identifiers again (a new account with
+// the same e-mail): call Forget with the profile's identifiers before Resolver.Forget.
+func (b *Book) Forget(ids ...identity.ID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, id := range ids {
+		delete(b.slots, id)
+	}
+}
+
 // Traits derives the traits of a profile from the observations of the identifiers m
 // holds in it now, each by its rule, with lineage. A profile with no observations has
 // an empty map.

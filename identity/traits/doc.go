@@ -6,14 +6,18 @@
 //
 // Observations are kept under the identifier they were seen with, and a profile's
 // traits are derived from the identifiers the resolver holds in it now. So a merge
-// combines them, and an Unmerge (or a hot identifier's quarantine, or a Forget) derives
-// them again from what remains, with nothing to undo:
+// combines them, and an Unmerge (or a hot identifier's quarantine) derives them again
+// from what remains, with nothing to undo. Erasing a person takes one more call: the
+// resolver's Forget cannot reach the Book, so Book.Forget erases the observations of
+// the profile's identifiers first:
 //
 //	b, _ := traits.NewBook(traits.Policy{Rules: map[string]traits.MergeRule{"tier": traits.MostTrusted},
 //		Ranking: []string{"crm", "store", "web"}})
 //	b.Observe(traits.Observation{ID: email, Trait: "tier", Value: "gold", Source: "crm", At: at})
 //	p, _ := resolver.Lookup(email)
 //	tier := b.Traits(resolver, p)["tier"] // value, source, time and identifier
+//
+//	b.Forget(resolver.Identifiers(p)...) // then resolver.Forget(ctx, at, p)
 //
 // # Conventions
 //

@@ -1,6 +1,7 @@
 package traits_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -90,5 +91,46 @@ func TestBookCopiesPolicy(t *testing.T) {
 	}
 	if got := b.Traits(members{1: {id}}, 1)["tier"].Values; len(got) != 1 || got[0] != "gold" {
 		t.Errorf("tier = %q after the policy's map changed, want [gold] (first seen)", got)
+	}
+}
+
+// Erasing a person: Resolver.Forget retires the profile and lets its values be linked
+// afresh, so the Book must drop what it observed under them too, or a new account that
+// brings the same e-mail would inherit the forgotten person's address. Other people's
+// observations stay.
+func TestForgetErasesObservations(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := traits.NewBook(traits.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, ben := identity.ID{Kind: "email", Value: "ann@example.com"}, identity.ID{Kind: "email", Value: "ben@example.com"}
+	card := identity.ID{Kind: "loyalty_card", Value: "L-1"}
+	p, _ := r.Link(ctx, at, "web", ann, card)
+	q, _ := r.Link(ctx, at, "web", ben)
+	for _, o := range []traits.Observation{
+		{ID: ann, Trait: "address", Value: "1 Main St", Source: "web", At: at},
+		{ID: card, Trait: "name", Value: "Ann Lee", Source: "store", At: at},
+		{ID: ben, Trait: "address", Value: "2 High St", Source: "web", At: at},
+	} {
+		if err := b.Observe(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Forget(r.Identifiers(p)...)
+	if err := r.Forget(ctx, at, p); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := r.Link(ctx, at.Add(time.Hour), "web", ann, card) // someone brings her e-mail and card again
+	if got := b.Traits(r, again); len(got) != 0 {
+		t.Errorf("a new profile with the forgotten identifiers has the forgotten traits %v", got)
+	}
+	if got := b.Traits(r, q)["address"].Values; len(got) != 1 || got[0] != "2 High St" {
+		t.Errorf("Ben's address after Ann was forgotten = %q", got)
 	}
 }
