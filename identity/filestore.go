@@ -61,11 +61,6 @@ func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 	if opts != nil {
 		s.opts = *opts
 	}
-	// A compaction that crashed before its rename leaves its new file behind; the old
-	// file is still complete, so the leftover is discarded.
-	if err := os.Remove(path + ".compact"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, errorf("remove leftover %s.compact: %w", path, err)
-	}
 	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
 	if errors.Is(err, wal.ErrCorrupt) {
 		// wal is internal: hosts test for the package's own sentinel.
@@ -73,6 +68,13 @@ func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 	}
 	if err != nil {
 		return nil, errorf("open file store: %w", err)
+	}
+	// A compaction that crashed before its rename leaves its new file behind; the old
+	// file is still complete, so the leftover is discarded. Only once the log is ours:
+	// while another store holds it, the file may be that store's compaction under way.
+	if err := os.Remove(path + ".compact"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		l.Close()
+		return nil, errorf("remove leftover %s.compact: %w", path, err)
 	}
 	s.log = l
 	return s, nil

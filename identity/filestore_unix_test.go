@@ -4,6 +4,7 @@ package identity_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -57,5 +58,26 @@ func TestFileStoreIsExclusive(t *testing.T) {
 		if _, ok := r3.Lookup(identity.ID{Kind: "user_id", Value: v}); !ok {
 			t.Errorf("user_id %s, linked and acknowledged, is lost", v)
 		}
+	}
+}
+
+// A refused OpenFileStore leaves everything as it was, including the new file of a
+// compaction the open store may have under way beside it (OpenFileStore discards such a
+// file only as the leftover of a crash, once the log is its own).
+func TestRefusedOpenKeepsCompaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "id.log")
+	s1, err := identity.OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Close()
+	if err := os.WriteFile(path+".compact", []byte("a compaction being written"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := identity.OpenFileStore(path, nil); !errors.Is(err, syscall.EWOULDBLOCK) {
+		t.Fatalf("a second OpenFileStore = %v, want EWOULDBLOCK", err)
+	}
+	if _, err := os.Stat(path + ".compact"); err != nil {
+		t.Errorf("a refused OpenFileStore removed the open store's compaction file: %v", err)
 	}
 }
