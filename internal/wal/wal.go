@@ -56,6 +56,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/clientele-go/clientele/internal/frame"
 )
@@ -138,13 +139,9 @@ func Open(path string, opts *Options) (*Log, error) {
 			return nil, err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := openLocked(path)
 	if err != nil {
-		return nil, fmt.Errorf("wal: %w", err) // an *os.PathError: "open PATH: reason"
-	}
-	if err := lock(f); err != nil {
-		f.Close()
-		return nil, inUse(path, err)
+		return nil, err
 	}
 	l := &Log{path: path, policy: o.Sync, f: f}
 	st, err := check(f, path)
@@ -162,19 +159,67 @@ func Open(path string, opts *Options) (*Log, error) {
 	return l, nil
 }
 
+// beforeLock, when a test sets it, runs in openLocked between the open and the lock:
+// where another process may rename a file over path.
+var beforeLock func()
+
+// openLocked opens the file at path for writing and locks it. The lock is on the file
+// opened, not on the name: a file renamed over path in between (another process's
+// compaction, which then closed and so unlocked the old one) would leave this Log
+// appending to an unlinked file nobody reads again. So once locked, the file must still
+// be the one at path, or the open is tried again.
+func openLocked(path string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return nil, fmt.Errorf("wal: %w", err) // an *os.PathError: "open PATH: reason"
+		}
+		if beforeLock != nil {
+			beforeLock()
+		}
+		if err := lock(f); err != nil {
+			f.Close()
+			return nil, inUse(path, err)
+		}
+		held, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("wal: %w", err)
+		}
+		now, err := os.Stat(path)
+		if err == nil && os.SameFile(held, now) {
+			return f, nil
+		}
+		f.Close()
+		if err != nil && !errors.Is(err, os.ErrNotExist) || attempt == 2 {
+			return nil, fmt.Errorf("wal: %s was replaced or removed while it was being opened: %w", path, errors.Join(err, errReplaced))
+		}
+	}
+}
+
+// errReplaced is the cause openLocked gives when the file at path kept changing.
+var errReplaced = errors.New("file replaced during open")
+
 // inUse is the error of a file another Log holds.
 func inUse(path string, err error) error {
 	return fmt.Errorf("wal: %s is in use: another store has it open, in this process or another (close that one first): %w", path, err)
 }
 
-// create writes a new, empty log beside path and renames it into place, so that a
-// crash never leaves a header-less file at path.
+// create writes a new, empty log beside path and puts it in place, so that a crash
+// never leaves a header-less file at path. Two processes may create the same log at
+// once (replicas started together): each writes a temporary file of its own, and the
+// first to link it at path wins; the other finds the file there and opens it, where the
+// lock refuses it. A rename would let the second replace the first's file, which the
+// first may already have opened and appended to.
 func create(path string) error {
-	tmp := path + ".new"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	// Unique per process and call; 0644 under the umask, as any file the host writes
+	// (os.CreateTemp would make it 0600).
+	tmp := fmt.Sprintf("%s.new-%d-%d", path, os.Getpid(), tmpSeq.Add(1))
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("wal: create %s: %w", path, err)
 	}
+	defer os.Remove(tmp)
 	h := header(headerSize)
 	_, err = f.Write(h[:])
 	if err == nil {
@@ -184,14 +229,22 @@ func create(path string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		if err = os.Link(tmp, path); errors.Is(err, os.ErrExist) {
+			return nil // another process created it first
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			// A file system without hard links: rename, as before (the race above
+			// remains there).
+			err = os.Rename(tmp, path)
+		}
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("wal: create %s: %w", path, err)
 	}
 	return syncDir(filepath.Dir(path))
 }
+
+// tmpSeq numbers create's temporary files within the process.
+var tmpSeq atomic.Uint64
 
 // header returns a version 2 header: its first 16 bytes are a frame of the SDK's
 // checksummed framing (internal/frame) with an empty body, then the acknowledged end.
