@@ -54,3 +54,25 @@ func Example() {
 	//   tier: [silver] from store at 2025-03-01
 	//   consent: [sms] from store at 2025-03-01
 }
+
+// Erasing a person: the Book's observations first (the resolver's Forget cannot reach
+// them), then the resolver's. A new account that brings the same e-mail later starts
+// with nothing of hers.
+func ExampleBook_Forget() {
+	ctx := context.Background()
+	day := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	b, _ := traits.NewBook(traits.Policy{})
+	mail := identity.ID{Kind: "email", Value: "ann@example.com"}
+	p, _ := r.Link(ctx, day, "web", mail)
+	b.Observe(traits.Observation{ID: mail, Trait: "address", Value: "1 Main St", Source: "web", At: day})
+	fmt.Println("before:", b.Traits(r, p)["address"].Values)
+
+	b.Forget(r.Identifiers(p)...)
+	r.Forget(ctx, day.Add(time.Hour), p)
+	q, _ := r.Link(ctx, day.Add(48*time.Hour), "web", mail)
+	fmt.Println("new profile's traits:", len(b.Traits(r, q)))
+	// Output:
+	// before: [1 Main St]
+	// new profile's traits: 0
+}
