@@ -13,6 +13,7 @@ type state struct {
 	members map[uint32]*member
 	merged  map[uint32]uint32 // an absorbed member -> the member that absorbed it
 	last    int64             // the latest instant of any record (0: none)
+	volume  int64             // the amounts and points of every record so far: see maxVolume
 	slab    []Record          // where applied records live: the keys point into slabs
 	oslab   []order           // where orders live, allocated as slab is
 	mslab   []member          // where members live, allocated as slab is
@@ -119,6 +120,45 @@ func (s *state) check(r *Record, input bool) error {
 			}
 		}
 	}
+	if !input {
+		// A stored record carries its points; an input event's are known once decided
+		// (see Ledger.decideLocked).
+		return s.checkVolume(r)
+	}
+	return nil
+}
+
+// maxVolume bounds a ledger's volume: the order amounts of its earns plus the points of
+// its credits and negative adjustments, over every record. Every balance, debt, tier
+// total and liability sum is a part of that volume, so bounding it keeps them all
+// inside int64; without it 923 orders at the largest amount, rate and multiplier sum
+// past 2^63 and a balance turns negative without a word. 2^62 (about 4.6e18) is far
+// beyond any programme's lifetime.
+const maxVolume = 1 << 62
+
+// volumeOf returns what r adds to the ledger's volume (at most maxAmount plus the
+// points of one order, far below maxVolume).
+func volumeOf(r *Record) int64 {
+	switch r.Kind {
+	case KindEarn:
+		return r.Amount + r.Points
+	case KindBonus:
+		return r.Points
+	case KindAdjust:
+		if r.Points < 0 {
+			return -r.Points
+		}
+		return r.Points
+	}
+	return 0
+}
+
+// checkVolume refuses r, decided, if it would bring the ledger's volume past maxVolume.
+func (s *state) checkVolume(r *Record) error {
+	if v := volumeOf(r); v > maxVolume-s.volume {
+		return fmt.Errorf("%w: %s event %q: the ledger has recorded amounts and points of %d in all, and %d more would pass its limit of 2^62 (%d), beyond which balances and totals could overflow",
+			ErrInvalid, r.Kind, r.Key, s.volume, v, int64(maxVolume))
+	}
 	return nil
 }
 
@@ -164,6 +204,7 @@ func (s *state) decide(ev *Record) {
 func (s *state) apply(r *Record) {
 	s.keys[r.Key] = r
 	s.last = max(s.last, r.At.UnixNano())
+	s.volume += volumeOf(r)
 	if r.Kind == KindMerge {
 		s.merge(r)
 		return

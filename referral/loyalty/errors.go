@@ -10,8 +10,10 @@ import (
 // the order, the byte offset); test for them with errors.Is. Every message carries the
 // "loyalty:" prefix once.
 var (
-	// ErrInvalid means an event or rules with a missing or out-of-range field, or an
-	// event dated before an event of the same member already recorded.
+	// ErrInvalid means an event or rules with a missing or out-of-range field, an
+	// event dated before an event of the same member already recorded, or an event
+	// that would bring the order amounts and points the ledger has recorded in all
+	// past 2^62, beyond which its balances and totals could overflow.
 	ErrInvalid = errors.New("loyalty: invalid input")
 	// ErrCorrupt means stored bytes that do not decode as ledger records, a ledger file
 	// damaged before its end, or records that contradict each other on replay.

@@ -227,6 +227,9 @@ func (l *Ledger) decideLocked(ev Record, changes []TierChange) (r *Record, dup b
 		return nil, false, changes, err
 	}
 	l.st.decide(&ev)
+	if err := l.st.checkVolume(&ev); err != nil {
+		return nil, false, changes, err
+	}
 	ev.Lines = cloneLines(ev.Lines)
 	r = l.st.keep(ev)
 	return r, false, l.applyTiers(r, changes), nil
