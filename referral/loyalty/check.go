@@ -102,7 +102,11 @@ func checkShape(r *Record, input bool) error {
 		}
 		switch {
 		case r.Points > maxPoints || r.Points < -maxPoints:
-			return bad("field Points: %d out of range", r.Points)
+			// Name the range, so that the host knows what it may send.
+			if r.Kind == KindAdjust {
+				return bad("field Points: %d out of range -%d to %d", r.Points, int64(maxPoints), int64(maxPoints))
+			}
+			return bad("field Points: %d out of range 1 to %d", r.Points, int64(maxPoints))
 		case r.Kind != KindAdjust && r.Points <= 0:
 			return bad("field Points: %d, want a positive number", r.Points)
 		case r.Points == 0:

@@ -154,3 +154,27 @@ func TestContextCancelled(t *testing.T) {
 		t.Fatalf("balance %+v after a cancelled event", b)
 	}
 }
+
+// TestPointsRangeNamed: an event with too many points says which numbers are allowed,
+// as an earn's amount does, rather than only "out of range".
+func TestPointsRangeNamed(t *testing.T) {
+	ctx := context.Background()
+	l, err := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"bonus", func() error { _, err := l.Bonus(ctx, day(1), "b", 1, 1<<51, "x"); return err }, "out of range 1 to 1125899906842624"},
+		{"spend", func() error { _, err := l.Spend(ctx, day(1), "s", 1, 1<<51); return err }, "out of range 1 to 1125899906842624"},
+		{"adjust", func() error { _, err := l.Adjust(ctx, day(1), "a", 1, -1<<51, "x"); return err }, "out of range -1125899906842624 to 1125899906842624"},
+	} {
+		err := tc.call()
+		if !errors.Is(err, loyalty.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", tc.name, err, tc.want)
+		}
+	}
+}
