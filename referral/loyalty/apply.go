@@ -182,6 +182,9 @@ func (s *state) decide(ev *Record) {
 		}
 		ev.Points = r.points(ev.Amount, ev.Lines, r.multiplier(level))
 		ev.UnlockAt = ev.At.Add(r.Lock).UTC()
+		if ev.UnlockAt.After(lastInstant) {
+			ev.UnlockAt = lastInstant.UTC() // locked past the ledger's time range
+		}
 		ev.ExpiresAt = expires()
 	case KindBonus:
 		ev.ExpiresAt = expires()
@@ -216,10 +219,10 @@ func (s *state) apply(r *Record) {
 	credit := func() int32 {
 		unlock, expires := at, int64(never)
 		if !r.UnlockAt.IsZero() {
-			unlock = r.UnlockAt.UnixNano()
+			unlock = nanos(r.UnlockAt)
 		}
 		if !r.ExpiresAt.IsZero() {
-			expires = r.ExpiresAt.UnixNano()
+			expires = nanos(r.ExpiresAt)
 		}
 		return m.addLot(seq, at, unlock, expires, r.Points)
 	}

@@ -71,7 +71,7 @@ func (l *Ledger) Balance(at time.Time, member uint32) Balance {
 	if m == nil {
 		return Balance{}
 	}
-	return m.balance(at.UnixNano())
+	return m.balance(nanos(at))
 }
 
 // Lot is what remains of one credit of points as of an instant.
@@ -89,7 +89,7 @@ func (l *Ledger) Lots(at time.Time, member uint32) []Lot {
 	if m == nil {
 		return nil
 	}
-	t := at.UnixNano()
+	t := nanos(at)
 	k := int32(len(m.times))
 	for k > 0 && m.times[k-1] > t {
 		k--
@@ -150,7 +150,7 @@ func (l *Ledger) Tier(at time.Time, member uint32) TierStatus {
 	var level int
 	var since int64
 	if m := l.st.members[member]; m != nil && l.rules.tiered() {
-		level, since = m.tier.at(&l.rules, at.UnixNano())
+		level, since = m.tier.at(&l.rules, nanos(at))
 	}
 	s := TierStatus{Level: level, Name: l.rules.tierName(level)}
 	if since != 0 {
@@ -169,7 +169,7 @@ func (l *Ledger) TierHistory(until time.Time, member uint32) []TierChange {
 		return nil
 	}
 	var out []TierChange
-	l.changesOf(m, mintime, until.UnixNano(), &out)
+	l.changesOf(m, mintime, nanos(until), &out)
 	return out
 }
 
@@ -194,7 +194,7 @@ func (l *Ledger) TierChanges(after, until time.Time) iter.Seq[TierChange] {
 		l.mu.Lock()
 		if l.rules.tiered() {
 			for _, m := range l.st.members {
-				l.changesOf(m, after.UnixNano(), until.UnixNano(), &out)
+				l.changesOf(m, nanos(after), nanos(until), &out)
 			}
 		}
 		l.mu.Unlock()

@@ -94,7 +94,7 @@ func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, err
 	if !(o.CostPerPoint > 0) || math.IsInf(o.CostPerPoint, 0) || !(o.Level > 0 && o.Level < 1) {
 		return Liability{}, fmt.Errorf("%w: liability: CostPerPoint %v must be positive and finite, Level %v in (0, 1)", ErrInvalid, o.CostPerPoint, o.Level)
 	}
-	t := at.UnixNano()
+	t := nanos(at)
 	loc := l.rules.Location
 	cohorts := map[int64]*cohortSums{}
 	out := Liability{At: at}

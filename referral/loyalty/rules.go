@@ -26,7 +26,8 @@ type Rules struct {
 	Products, Categories map[string]int64
 	// Lock is how long the points of an order stay locked after it: the returns window.
 	// Locked points count towards the balance but cannot be spent. Bonuses and
-	// adjustments are not locked.
+	// adjustments are not locked. (A lock or expiry that would end after 2262, beyond
+	// the ledger's time range, is recorded as the end of that range or as never.)
 	Lock time.Duration
 	// Expiry says when a lot's points expire (see Expiry).
 	Expiry Expiry
@@ -221,5 +222,27 @@ func (r *Rules) expiry(t time.Time) int64 {
 	default:
 		return math.MaxInt64
 	}
-	return x.UnixNano()
+	return nanos(x)
+}
+
+// The instants the ledger's Unix nanoseconds can hold: years 1678 to 2262. Events are
+// dated 1900 to 2200, but a lock, an expiry, a tier window or grace of up to 100 years
+// after one, or a query, may fall beyond, where UnixNano's result is undefined (it
+// wrapped a 2170 order's 100-year expiry to 1686, expiring its points at once).
+var (
+	firstInstant = time.Unix(0, math.MinInt64)
+	lastInstant  = time.Unix(0, math.MaxInt64-1) // the last one the file format's times hold
+)
+
+// nanos returns t in Unix nanoseconds, saturated to the int64 range: an instant after
+// 2262 is math.MaxInt64, after everything (never, for an expiry), one before 1678
+// math.MinInt64.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(firstInstant):
+		return math.MinInt64
+	case t.After(lastInstant):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }

@@ -49,7 +49,7 @@ func (r *Rules) tiered() bool { return len(r.Tiers) > 1 }
 func (s *tierState) next(r *Rules) int64 {
 	c := int64(math.MaxInt64)
 	if s.head < len(s.win) {
-		c = s.win[s.head].at + int64(r.Window)
+		c = satAdd(s.win[s.head].at, int64(r.Window))
 	}
 	if s.below {
 		c = min(c, satAdd(s.belowAt, int64(r.Grace)))
@@ -79,7 +79,7 @@ func (s *tierState) advance(r *Rules, t int64, inclusive bool, out *[]tierChange
 
 // leave removes the orders whose window ended by c.
 func (s *tierState) leave(r *Rules, c int64) {
-	for s.head < len(s.win) && s.win[s.head].at+int64(r.Window) <= c {
+	for s.head < len(s.win) && satAdd(s.win[s.head].at, int64(r.Window)) <= c {
 		s.total -= r.qualifyingValue(s.win[s.head])
 		s.head++
 	}
@@ -149,7 +149,7 @@ func (s *tierState) refunded(r *Rules, o *order, at, before int64) {
 	if !r.tiered() {
 		return
 	}
-	if o.at+int64(r.Window) > at {
+	if satAdd(o.at, int64(r.Window)) > at {
 		s.total -= before - r.qualifyingValue(o)
 	}
 	s.evaluate(r, at, &s.hist)
