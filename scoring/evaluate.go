@@ -46,7 +46,7 @@ type CalibrationBin struct {
 func Evaluate(scores []float64, outcomes []bool) (*Evaluation, error) {
 	n := len(scores)
 	if n != len(outcomes) {
-		return nil, fmt.Errorf("%w: %d scores, %d outcomes", ErrInvalid, n, len(outcomes))
+		return nil, fmt.Errorf("%w: %s, %s", ErrInvalid, count(n, "score"), count(len(outcomes), "outcome"))
 	}
 	ev := &Evaluation{N: n}
 	for i, s := range scores {

@@ -68,7 +68,7 @@ func FindLookalikes(seed *roaring.Bitmap, profiles []uint32, features [][]float6
 		return nil, fmt.Errorf("%w: nil seed", ErrInvalid)
 	}
 	if len(profiles) != len(features) {
-		return nil, fmt.Errorf("%w: %d profiles, %d feature rows", ErrInvalid, len(profiles), len(features))
+		return nil, fmt.Errorf("%w: %s, %s", ErrInvalid, count(len(profiles), "profile"), count(len(features), "feature row"))
 	}
 	if !(o.HoldOut > 0 && o.HoldOut < 1) {
 		return nil, fmt.Errorf("%w: hold-out share %v outside (0, 1)", ErrInvalid, o.HoldOut)
@@ -86,7 +86,7 @@ func FindLookalikes(seed *roaring.Bitmap, profiles []uint32, features [][]float6
 		}
 	}
 	if len(members) < MinCustomers || len(others) < MinCustomers {
-		return nil, fmt.Errorf("%w: %d seed members and %d other profiles; need %d of each", ErrTooFew, len(members), len(others), MinCustomers)
+		return nil, fmt.Errorf("%w: %s and %s; need %d of each", ErrTooFew, count(len(members), "seed member"), count(len(others), "other profile"), MinCustomers)
 	}
 	held := max(1, int(math.Round(o.HoldOut*float64(len(members)))))
 	shuffled := slices.Clone(members)

@@ -3,6 +3,7 @@ package scoring
 import (
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -98,5 +99,23 @@ func TestLookalikeRejectsBadInput(t *testing.T) {
 	}
 	if _, err := FindLookalikes(roaring.BitmapOf(1, 2, 3), profiles, features, nil); !errors.Is(err, ErrTooFew) {
 		t.Errorf("tiny seed: err = %v", err)
+	}
+}
+
+// TestLookalikeTooFewSaysSingular: a seed of one member is the first thing a newcomer
+// tries; the error said "1 seed members".
+func TestLookalikeTooFewSaysSingular(t *testing.T) {
+	_, profiles, features, _ := lookalikeBase(1)
+	_, err := FindLookalikes(roaring.BitmapOf(profiles[0]), profiles[:11], features[:11], nil)
+	want := "1 seed member and 10 other profiles; need 10 of each"
+	if !errors.Is(err, ErrTooFew) || err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("seed of one: %v, want ErrTooFew saying %q", err, want)
+	}
+	_, err = FindLookalikes(roaring.BitmapOf(profiles[:10]...), profiles[:11], features[:11], nil)
+	if want := "10 seed members and 1 other profile;"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("all but one in the seed: %v, want it to say %q", err, want)
+	}
+	if _, err := Evaluate([]float64{0.5}, []bool{true, false}); err == nil || !strings.Contains(err.Error(), "1 score, 2 outcomes") {
+		t.Errorf("Evaluate of mismatched lengths: %v, want it to say %q", err, "1 score, 2 outcomes")
 	}
 }

@@ -88,7 +88,7 @@ func outcomes(converted []bool) []float64 {
 
 func newRanking(score []float64, treated []bool, y []float64) (*ranking, error) {
 	if len(score) != len(treated) || len(score) != len(y) {
-		return nil, fmt.Errorf("%w: %d scores, %d treatment flags, %d outcomes", ErrInvalid, len(score), len(treated), len(y))
+		return nil, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, count(len(score), "score"), count(len(treated), "treatment flag"), count(len(y), "outcome"))
 	}
 	var nt int
 	for i, s := range score {
@@ -103,7 +103,7 @@ func newRanking(score []float64, treated []bool, y []float64) (*ranking, error) 
 		}
 	}
 	if nt == 0 || nt == len(score) {
-		return nil, fmt.Errorf("%w: %d rows, %d of them treated; evaluation needs both arms", ErrInvalid, len(score), nt)
+		return nil, fmt.Errorf("%w: %s, %d of them treated; evaluation needs both arms", ErrInvalid, count(len(score), "row"), nt)
 	}
 	order := make([]int, len(score))
 	for i := range order {

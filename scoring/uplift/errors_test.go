@@ -28,7 +28,9 @@ func TestFitInvalid(t *testing.T) {
 		{"nan", nan, tr, y, nil, "row 2, feature 0 is NaN"},
 		{"ragged", short, tr, y, nil, "row 3 has 2 features"},
 		{"one arm", x, make([]bool, 8), y, nil, "treated arm has 0 rows"},
-		{"all buy", x, tr, allBuy, nil, "treated arm has 4 rows, 4 of them buyers"},
+		{"all buy", x, tr, allBuy, nil, "treated arm has 4 rows, 4 buyers among them"},
+		{"lengths of one", x[:1], tr[:1], y, nil, "1 feature row, 1 treatment flag, 8 outcomes"},
+		{"a control arm of one", x[:5], tr[:5], []bool{true, false, true, false, true}, nil, "control arm has 1 row, 1 buyer among them"},
 		{"learner", x, tr, y, &FitOptions{Learner: 9}, "learner 9"},
 		{"propensity", x, tr, y, &FitOptions{Propensity: 1}, "propensity 1"},
 		{"lambda", x, tr, y, &FitOptions{Learner: XLearner, Lambda: -1}, "Lambda -1"},
@@ -70,7 +72,7 @@ func TestSpendInvalid(t *testing.T) {
 		{"lengths", tr, y[:5], nil, "5 spends"},
 		{"nan", tr, []float64{3, 0, math.NaN(), 0, 1, 0}, nil, "spend 2 is NaN"},
 		{"negative", tr, []float64{3, 0, 5, -1, 1, 0}, nil, "spend 3 is -1"},
-		{"one arm", []bool{true, true, true, true, true, false}, y, nil, "1 control rows"},
+		{"one arm", []bool{true, true, true, true, true, false}, y, nil, "5 treated rows and 1 control row;"},
 		{"lambda", tr, y, &FitOptions{Lambda: math.Inf(1)}, "Lambda +Inf"},
 	} {
 		_, err := FitSpend(x, c.t, c.y, c.o)

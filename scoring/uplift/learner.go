@@ -265,7 +265,7 @@ type campaignArms struct{ treated, control []int }
 func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, error) {
 	var a campaignArms
 	if len(x) != len(treated) || len(x) != len(converted) {
-		return a, fmt.Errorf("%w: %d feature rows, %d treatment flags, %d outcomes", ErrInvalid, len(x), len(treated), len(converted))
+		return a, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, count(len(x), "feature row"), count(len(treated), "treatment flag"), count(len(converted), "outcome"))
 	}
 	if len(x) == 0 {
 		return a, fmt.Errorf("%w: no rows", ErrInvalid)
@@ -292,7 +292,7 @@ func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, erro
 			size = len(a.treated)
 		}
 		if buyers[arm] == 0 || buyers[arm] == size {
-			return a, fmt.Errorf("%w: the %s arm has %d rows, %d of them buyers; each arm needs buyers and non-buyers", ErrInvalid, name, size, buyers[arm])
+			return a, fmt.Errorf("%w: the %s arm has %s, %s among them; each arm needs buyers and non-buyers", ErrInvalid, name, count(size, "row"), count(buyers[arm], "buyer"))
 		}
 	}
 	return a, nil
@@ -302,7 +302,7 @@ func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, erro
 func checkRows(x [][]float64, d int) error {
 	for i, row := range x {
 		if len(row) != d {
-			return fmt.Errorf("%w: row %d has %d features, want %d", ErrInvalid, i, len(row), d)
+			return fmt.Errorf("%w: row %d has %s, want %d", ErrInvalid, i, count(len(row), "feature"), d)
 		}
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {

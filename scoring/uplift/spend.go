@@ -50,7 +50,7 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 		return nil, err
 	}
 	if len(x) != len(treated) || len(x) != len(spend) {
-		return nil, fmt.Errorf("%w: %d feature rows, %d treatment flags, %d spends", ErrInvalid, len(x), len(treated), len(spend))
+		return nil, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, count(len(x), "feature row"), count(len(treated), "treatment flag"), count(len(spend), "spend"))
 	}
 	if len(x) == 0 {
 		return nil, fmt.Errorf("%w: no rows", ErrInvalid)
@@ -70,7 +70,7 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 		}
 	}
 	if len(arms.treated) < 2 || len(arms.control) < 2 {
-		return nil, fmt.Errorf("%w: %d treated and %d control rows; each arm needs two", ErrInvalid, len(arms.treated), len(arms.control))
+		return nil, fmt.Errorf("%w: %s and %s; each arm needs two", ErrInvalid, count(len(arms.treated), "treated row"), count(len(arms.control), "control row"))
 	}
 	m := &Model{Learner: o.Learner, Outcome: Spend, Propensity: o.Propensity}
 	if m.Propensity == 0 {
