@@ -108,6 +108,11 @@ func prepareLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, 
 	}
 	m := &Logistic{Names: slices.Clone(o.Names), Lambda: o.Lambda}
 	m.Mean, m.Scale = standardisation(x, d)
+	for j, s := range m.Scale {
+		if math.IsInf(s, 0) {
+			return nil, nil, o, fmt.Errorf("%w: feature %d spans more than a float64 holds (values beyond ±8.9e307 of both signs); rescale it", ErrInvalid, j)
+		}
+	}
 	if o.Unpenalized {
 		for j, s := range m.Scale {
 			if s == 0 {
@@ -177,8 +182,13 @@ func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
 }
 
 // standardisation returns each feature's mean and (population) standard deviation.
+// The squares are of deviations divided by the largest one, so that a feature whose
+// values are finite but large (beyond 1e154) does not square to +Inf: its scale came
+// out +Inf, the feature silently dropped out of the model, and the model could not be
+// encoded. The deviation itself overflows only for values beyond ±8.9e307 of both
+// signs, which leaves the scale +Inf (prepareLogistic refuses it).
 func standardisation(x [][]float64, d int) ([]float64, []float64) {
-	mean, sd := make([]float64, d), make([]float64, d)
+	mean, sd, top := make([]float64, d), make([]float64, d), make([]float64, d)
 	n := float64(len(x))
 	for _, row := range x {
 		for j, v := range row {
@@ -187,11 +197,22 @@ func standardisation(x [][]float64, d int) ([]float64, []float64) {
 	}
 	for _, row := range x {
 		for j, v := range row {
-			sd[j] += (v - mean[j]) * (v - mean[j]) / n
+			top[j] = math.Max(top[j], math.Abs(v-mean[j]))
+		}
+	}
+	for _, row := range x {
+		for j, v := range row {
+			if top[j] > 0 && !math.IsInf(top[j], 0) {
+				u := (v - mean[j]) / top[j]
+				sd[j] += u * u / n
+			}
 		}
 	}
 	for j := range sd {
-		sd[j] = math.Sqrt(sd[j])
+		sd[j] = top[j] * math.Sqrt(sd[j])
+		if math.IsInf(top[j], 0) {
+			sd[j] = top[j]
+		}
 		// A spread below rounding noise is a constant feature.
 		if sd[j] <= 1e-12*math.Max(1, math.Abs(mean[j])) {
 			sd[j] = 0

@@ -295,3 +295,38 @@ func stddev(v []float64) float64 {
 	}
 	return math.Sqrt(ss / float64(len(v)-1))
 }
+
+// TestLogisticLargeFeature: a feature of finite values near 1e200 once squared to
+// +Inf in the standardisation: its Scale was +Inf, its coefficient 0 (every row
+// scored alike, without an error), and the model failed to encode. Its
+// standardisation now matches the same feature divided by 1e200, and a feature whose
+// spread a float64 cannot hold is refused.
+func TestLogisticLargeFeature(t *testing.T) {
+	small := [][]float64{{1}, {-1}, {1}, {0}, {2}, {-2}}
+	y := []bool{true, false, false, true, true, false}
+	large := make([][]float64, len(small))
+	for i, r := range small {
+		large[i] = []float64{r[0] * 1e200}
+	}
+	ms, err := FitLogistic(small, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ml, err := FitLogistic(large, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ml.Scale[0]/1e200, ms.Scale[0]; math.Abs(got-want) > 1e-12*want {
+		t.Errorf("scale of the feature times 1e200 is %g·1e200, want %g·1e200", got, want)
+	}
+	if math.Abs(ml.Coef[0]-ms.Coef[0]) > 1e-9 || ml.Coef[0] == 0 {
+		t.Errorf("coefficient %g, want %g as for the feature divided by 1e200", ml.Coef[0], ms.Coef[0])
+	}
+	if _, err := json.Marshal(ml); err != nil {
+		t.Errorf("encoding the model: %v", err)
+	}
+	huge := [][]float64{{1.7e308}, {1.7e308}, {1.7e308}, {-1.7e308}}
+	if _, err := FitLogistic(huge, []bool{true, false, true, false}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("feature spanning 3.4e308: %v, want ErrInvalid", err)
+	}
+}

@@ -44,6 +44,11 @@ func (l *Linear) index() index { return newIndex(l.Mean, l.Scale, l.Intercept, l
 func fitLinear(x [][]float64, idx []int, y func(i int) float64, mean, scale []float64, lambda float64, workers int) (*Linear, error) {
 	if mean == nil {
 		mean, scale = standardise(x, idx)
+		for j, s := range scale {
+			if math.IsInf(s, 0) || math.IsInf(mean[j], 0) {
+				return nil, fmt.Errorf("%w: linear model: feature %d spans more than a float64 holds; rescale it", ErrInvalid, j)
+			}
+		}
 	}
 	d := len(mean)
 	dim := d + 1
@@ -122,13 +127,28 @@ func standardise(x [][]float64, idx []int) ([]float64, []float64) {
 	for j := range mean {
 		mean[j] /= n
 	}
+	// The squares are of deviations divided by the largest, so that a feature of
+	// finite values beyond 1e154 does not square to +Inf: its scale came out +Inf and
+	// the feature silently dropped out of the model.
+	top := make([]float64, d)
 	for _, i := range idx {
 		for j, v := range x[i] {
-			sd[j] += (v - mean[j]) * (v - mean[j])
+			top[j] = math.Max(top[j], math.Abs(v-mean[j]))
+		}
+	}
+	for _, i := range idx {
+		for j, v := range x[i] {
+			if top[j] > 0 && !math.IsInf(top[j], 0) {
+				u := (v - mean[j]) / top[j]
+				sd[j] += u * u
+			}
 		}
 	}
 	for j := range sd {
-		sd[j] = math.Sqrt(sd[j] / n)
+		sd[j] = top[j] * math.Sqrt(sd[j]/n)
+		if math.IsInf(top[j], 0) {
+			sd[j] = top[j]
+		}
 		if sd[j] <= 1e-12*math.Max(1, math.Abs(mean[j])) {
 			sd[j] = 1
 		}

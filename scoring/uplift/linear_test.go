@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -74,5 +75,47 @@ func TestLinearPredictInvalid(t *testing.T) {
 		if _, err := l.Predict(x); err == nil {
 			t.Errorf("Predict(%v): no error", x)
 		}
+	}
+}
+
+// TestSpendLargeFeature: a feature of finite values near 1e200 once squared to +Inf in
+// the standardisation and dropped out of the spend models without an error, so the
+// uplift ignored it. The feature times 1e200 now scores as the feature does.
+func TestSpendLargeFeature(t *testing.T) {
+	const n = 40
+	x, big := make([][]float64, n), make([][]float64, n)
+	tr, sp := make([]bool, n), make([]float64, n)
+	for i := range x {
+		x[i] = []float64{float64(i % 5), float64(i % 3)}
+		big[i] = []float64{x[i][0] * 1e200, x[i][1]}
+		tr[i] = i%2 == 0
+		sp[i] = float64(i%4) + float64(i%5)
+	}
+	for _, l := range []Learner{TwoModel, ClassTransformation, XLearner} {
+		m, err := FitSpend(x, tr, sp, &FitOptions{Learner: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb, err := FitSpend(big, tr, sp, &FitOptions{Learner: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := m.Uplift(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ub, err := mb.Uplift(big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range u {
+			if math.Abs(u[i]-ub[i]) > 1e-9*math.Max(1, math.Abs(u[i])) {
+				t.Fatalf("%v: row %d: uplift %g with the feature times 1e200, want %g", l, i, ub[i], u[i])
+			}
+		}
+	}
+	huge := [][]float64{{1.7e308}, {1.7e308}, {1.7e308}, {-1.7e308}, {1.7e308}, {1.7e308}}
+	if _, err := FitSpend(huge, []bool{true, true, true, false, false, false}, []float64{1, 2, 3, 1, 2, 3}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("feature spanning 3.4e308: %v, want ErrInvalid", err)
 	}
 }
