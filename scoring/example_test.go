@@ -137,14 +137,15 @@ func ExampleBGNBD_PAlive() {
 func ExampleBGNBD_PurchaseProb() {
 	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
 	c := scoring.Customer{Frequency: 2, Recency: 30.43, T: 38.86}
+	// X is c's purchases.
 	for n := range 4 {
-		fmt.Printf("P(%d purchases in 39 weeks) = %.3f\n", n, m.PurchaseProb(39, n, c))
+		fmt.Printf("P(X = %d in the next 39 weeks) = %.3f\n", n, m.PurchaseProb(39, n, c))
 	}
 	// Output:
-	// P(0 purchases in 39 weeks) = 0.445
-	// P(1 purchases in 39 weeks) = 0.239
-	// P(2 purchases in 39 weeks) = 0.144
-	// P(3 purchases in 39 weeks) = 0.081
+	// P(X = 0 in the next 39 weeks) = 0.445
+	// P(X = 1 in the next 39 weeks) = 0.239
+	// P(X = 2 in the next 39 weeks) = 0.144
+	// P(X = 3 in the next 39 weeks) = 0.081
 }
 
 func ExampleBGNBD_PurchaseProbNew() {
@@ -616,14 +617,15 @@ func ExampleParetoNBD_PurchaseProbNew() {
 func ExampleBGBB_PurchaseProb() {
 	m := &scoring.BGBB{Alpha: 1.204, Beta: 0.750, Gamma: 0.657, Delta: 2.783}
 	lapsed := scoring.Opportunities{Frequency: 2, Recency: 2, N: 6} // gave in 1996 and 1997 only
+	// X is the lapsed donor's donations.
 	for k := range 3 {
-		fmt.Printf("P(%d donations in the next 5 years) = %.3f\n", k, m.PurchaseProb(5, k, lapsed))
+		fmt.Printf("P(X = %d in the next 5 years) = %.3f\n", k, m.PurchaseProb(5, k, lapsed))
 	}
 	fmt.Printf("a new donor: E[donations in 6 years] = %.2f, P(none) = %.3f\n", m.ExpectedPurchasesNew(6), m.PurchaseProbNew(6, 0))
 	// Output:
-	// P(0 donations in the next 5 years) = 0.946
-	// P(1 donations in the next 5 years) = 0.018
-	// P(2 donations in the next 5 years) = 0.016
+	// P(X = 0 in the next 5 years) = 0.946
+	// P(X = 1 in the next 5 years) = 0.018
+	// P(X = 2 in the next 5 years) = 0.016
 	// a new donor: E[donations in 6 years] = 2.22, P(none) = 0.311
 }
 
