@@ -45,7 +45,10 @@ func (e *Engagement) decay(d time.Duration) float64 {
 }
 
 // Add records an action of the given weight (a visit 1, a purchase 5, ...) at time at
-// by profile. Weights must be finite and non-negative.
+// by profile. Weights must be finite and non-negative, and an action that would take
+// the profile's score past the largest float64 is refused (ErrInvalid), leaving the
+// score as it was: the sum of two huge weights was +Inf, which read later decayed to
+// Inf·0, NaN.
 func (e *Engagement) Add(at time.Time, profile uint32, weight float64) error {
 	if !finite(weight) || weight < 0 {
 		return fmt.Errorf("%w: engagement weight %v for profile %d", ErrInvalid, weight, profile)
@@ -60,6 +63,9 @@ func (e *Engagement) Add(at time.Time, profile uint32, weight float64) error {
 		s = engagementState{score: s.score*e.decay(at.Sub(s.at)) + weight, at: at}
 	default:
 		s.score += weight * e.decay(s.at.Sub(at))
+	}
+	if math.IsInf(s.score, 0) {
+		return fmt.Errorf("%w: engagement weight %v would take profile %d's score past %v", ErrInvalid, weight, profile, math.MaxFloat64)
 	}
 	e.state[profile] = s
 	return nil

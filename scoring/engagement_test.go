@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"errors"
 	"math"
 	"sync"
 	"testing"
@@ -94,5 +95,35 @@ func TestEngagementConcurrent(t *testing.T) {
 	}
 	if !(total > 0) {
 		t.Errorf("total %v", total)
+	}
+}
+
+// TestEngagementNeverNaN: two finite weights near the largest float64 summed to +Inf,
+// and the score read a day later was +Inf·0, NaN. The second action is now refused
+// and the score stays finite at every instant.
+func TestEngagementNeverNaN(t *testing.T) {
+	e, err := NewEngagement(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := e.Add(at, 1, math.MaxFloat64); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Add(at, 1, math.MaxFloat64); !errors.Is(err, ErrInvalid) {
+		t.Errorf("second action of weight MaxFloat64: %v, want ErrInvalid", err)
+	}
+	if err := e.Add(at.Add(-time.Minute), 1, math.MaxFloat64); !errors.Is(err, ErrInvalid) {
+		t.Errorf("earlier action of weight MaxFloat64: %v, want ErrInvalid", err)
+	}
+	for _, now := range []time.Time{at, at.Add(24 * time.Hour), at.Add(1e6 * time.Hour)} {
+		if s := e.Score(now, 1); math.IsNaN(s) || math.IsInf(s, 0) || s < 0 {
+			t.Errorf("score at %v is %v", now, s)
+		}
+	}
+	for p, s := range e.Scores(at.Add(24 * time.Hour)) {
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			t.Errorf("Scores: profile %d has %v", p, s)
+		}
 	}
 }
