@@ -65,3 +65,26 @@ func TestErrorPaths(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestCLVOptionsSayWhatIsAllowed: a CLV refused for its options named the value but
+// not the rule ("CLV period 1 for horizon 1e+06", "discount rate -1", "margin -1"),
+// leaving the caller to guess that the horizon may hold at most 100,000 periods.
+func TestCLVOptionsSayWhatIsAllowed(t *testing.T) {
+	m := &scoring.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	g := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.45}
+	cs := []scoring.Customer{{Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 20}}
+	for _, tc := range []struct {
+		opt  scoring.CLVOptions
+		want string
+	}{
+		{scoring.CLVOptions{Horizon: 1e6, Period: 1}, "1e+06 periods, more than 100000; lengthen the period"},
+		{scoring.CLVOptions{Horizon: 52, Period: -1}, "CLV period -1 must be positive and finite"},
+		{scoring.CLVOptions{Horizon: 52, DiscountRate: -1}, "discount rate -1 must be finite and greater than -1"},
+		{scoring.CLVOptions{Horizon: 52, Margin: -1}, "margin -1 must be finite and not negative"},
+	} {
+		_, err := scoring.CLV(m, g, cs, &tc.opt)
+		if !errors.Is(err, scoring.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("CLV with %+v: %v, want ErrInvalid saying %q", tc.opt, err, tc.want)
+		}
+	}
+}

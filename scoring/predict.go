@@ -45,7 +45,8 @@ type CLVOptions struct {
 	// year when the model is in weeks). Required.
 	Horizon float64
 	// Period is the discounting period in the model's time unit [the whole Horizon]:
-	// purchases expected in the i-th period are discounted by (1+DiscountRate)^i.
+	// purchases expected in the i-th period are discounted by (1+DiscountRate)^i. The
+	// Horizon may hold at most 100,000 periods.
 	Period float64
 	// DiscountRate is the discount rate per Period (0.01 a month is about 12.7% a
 	// year); 0 means no discounting.
@@ -53,6 +54,10 @@ type CLVOptions struct {
 	// Margin is the share of spend that is profit [1: value is revenue].
 	Margin float64
 }
+
+// maxCLVPeriods bounds the discounting periods in a CLV horizon: each costs an
+// evaluation per distinct history, and a caller's tiny Period would loop without end.
+const maxCLVPeriods = 100_000
 
 // CLV returns each customer's discounted expected residual value over the horizon:
 //
@@ -82,12 +87,16 @@ func CLV(m Model, spend *GammaGamma, cs []Customer, opts *CLVOptions) ([]float64
 	switch {
 	case opt.Horizon == 0:
 		return nil, fmt.Errorf("%w: CLV horizon must be positive", ErrInvalid)
-	case !finite(opt.Period) || opt.Period <= 0 || opt.Horizon/opt.Period > 1e5:
-		return nil, fmt.Errorf("%w: CLV period %v for horizon %v", ErrInvalid, opt.Period, opt.Horizon)
+	case !finite(opt.Period) || opt.Period <= 0:
+		return nil, fmt.Errorf("%w: CLV period %v must be positive and finite", ErrInvalid, opt.Period)
+	case opt.Horizon/opt.Period > maxCLVPeriods:
+		// Each period is one evaluation per distinct history: say why, and what to change.
+		return nil, fmt.Errorf("%w: CLV horizon %v in periods of %v is %.4g periods, more than %d; lengthen the period",
+			ErrInvalid, opt.Horizon, opt.Period, opt.Horizon/opt.Period, maxCLVPeriods)
 	case !finite(opt.DiscountRate) || opt.DiscountRate <= -1:
-		return nil, fmt.Errorf("%w: discount rate %v", ErrInvalid, opt.DiscountRate)
+		return nil, fmt.Errorf("%w: discount rate %v must be finite and greater than -1", ErrInvalid, opt.DiscountRate)
 	case !finite(opt.Margin) || opt.Margin < 0:
-		return nil, fmt.Errorf("%w: margin %v", ErrInvalid, opt.Margin)
+		return nil, fmt.Errorf("%w: margin %v must be finite and not negative", ErrInvalid, opt.Margin)
 	}
 	steps := int(math.Ceil(opt.Horizon/opt.Period - 1e-9))
 	// The discounted weight of each period's purchases does not depend on the customer.
