@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -95,6 +96,8 @@ func RFM(ss []Summary, opt *RFMOptions) ([]RFMScore, error) {
 }
 
 // quantileScores returns 1 + floor(bins · (number of values below v) / n) for each v.
+// The product is taken in 128 bits: with Bins near 2^61 it overflowed int, and the
+// negative score that came out indexed the segment grid, a panic.
 func quantileScores(v []float64, bins int) []int {
 	sorted := slices.Clone(v)
 	slices.Sort(sorted)
@@ -102,14 +105,23 @@ func quantileScores(v []float64, bins int) []int {
 	n := len(v)
 	for i, x := range v {
 		below := sort.SearchFloat64s(sorted, x)
-		out[i] = 1 + bins*below/n
+		out[i] = 1 + mulDiv(bins, below, 0, n)
 	}
 	return out
 }
 
-// quintile maps a score in 1..bins to 1..5.
+// quintile maps a score in 1..bins to 1..5, ceil(5s/bins).
 func quintile(s, bins int) int {
-	return (5*s + bins - 1) / bins
+	return mulDiv(5, s, bins-1, bins)
+}
+
+// mulDiv returns floor((a·b + c) / d) for non-negative a, b, c and a positive d, in 128
+// bits; the callers' quotients are at most max(a, 5), so they fit an int.
+func mulDiv(a, b, c, d int) int {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	lo, carry := bits.Add64(lo, uint64(c), 0)
+	q, _ := bits.Div64(hi+carry, lo, uint64(d))
+	return int(q)
 }
 
 // RFMSegments returns, for each segment that has members, the set of its profiles,

@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -27,7 +29,9 @@ func rfmReference(ss []Summary, bins int) [][3]int {
 			}
 		}
 		for k := range worse {
-			out[i][k] = 1 + bins*worse[k]/n
+			// In big integers, so that the reference holds for any bins.
+			q := new(big.Int).Mul(big.NewInt(int64(bins)), big.NewInt(int64(worse[k])))
+			out[i][k] = 1 + int(q.Quo(q, big.NewInt(int64(n))).Int64())
 		}
 	}
 	return out
@@ -148,4 +152,32 @@ func TestRFMSegmentsPartitionProfiles(t *testing.T) {
 			t.Fatalf("profile %d missing from its segment %s", s.Profile, s.Segment)
 		}
 	}
+}
+
+// TestRFMHugeBins: Bins is the caller's; with Bins near 2^61 the score's product
+// overflowed int, and the negative score indexed the segment grid: a panic. Scores
+// now follow the definition for any Bins, and the segment is the quintile's.
+func TestRFMHugeBins(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ss := drawSummaries(t)
+		bins := rapid.OneOf(rapid.IntRange(1, 10), rapid.IntRange(math.MaxInt/64, math.MaxInt)).Draw(t, "bins")
+		got, err := RFM(ss, &RFMOptions{Bins: bins})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := rfmReference(ss, bins)
+		quint := func(s int) int { // ceil(5s/bins)
+			q := new(big.Int).Mul(big.NewInt(5), big.NewInt(int64(s)))
+			q.Add(q, big.NewInt(int64(bins-1)))
+			return int(q.Quo(q, big.NewInt(int64(bins))).Int64())
+		}
+		for i, g := range got {
+			if [3]int{g.Recency, g.Frequency, g.Monetary} != want[i] {
+				t.Fatalf("profile %d: got %+v, want R F M %v", ss[i].Profile, g, want[i])
+			}
+			if seg := rfmGrid[quint(g.Recency)-1][quint(g.Frequency)-1]; g.Segment != seg {
+				t.Fatalf("profile %d: segment %q, want %q", ss[i].Profile, g.Segment, seg)
+			}
+		}
+	})
 }
