@@ -91,7 +91,7 @@ type Rules struct {
 
 	ReferrerReward int64         // paid to the referrer per qualified referral
 	ReferredReward int64         // paid to the referred person
-	Hold           time.Duration // time after qualifying before a reward is payable
+	Hold           time.Duration // time after qualifying before a reward is payable (at the latest April 2262, where records' times end)
 
 	CapPerReferrer int64         // [no cap] referrer rewards over all time
 	CapPerPeriod   int64         // [no cap] referrer rewards within CapPeriod

@@ -3,6 +3,7 @@ package referral
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -197,11 +198,20 @@ func (p *Program) qualifyingOrder(profile uint32, signed time.Time, extra *Recor
 	return nil
 }
 
+// lastPayable is the last instant a record's PayableAt holds: records keep times as
+// Unix nanoseconds (to 2262), and a hold past that (290 years after 2026, 100 after
+// 2200) was written as an instant wrapped into the 1700s, so that after a restart a
+// reward held for good was payable at once.
+var lastPayable = time.Unix(0, math.MaxInt64-1).UTC()
+
 // rewards returns both sides' rewards for a referral that qualified at time at, the
 // referrer's capped by the per-referrer and per-period caps.
 func (p *Program) rewards(key string, at time.Time, referred, referrer uint32, orderID string) []Record {
 	var out []Record
 	payable := at.Add(p.cfg.Hold)
+	if payable.After(lastPayable) {
+		payable = lastPayable // held past the records' time range: held for good
+	}
 	if amt := p.capped(referrer, at, p.cfg.ReferrerReward); amt > 0 {
 		r := Record{Kind: KindReward, Key: key + "\x00reward:referrer", At: at, Profile: referrer, Other: referred,
 			Order: orderID, Amount: amt, PayableAt: payable, Reasons: []string{roleReferrer}}
