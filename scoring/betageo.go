@@ -4,7 +4,9 @@ import (
 	"math"
 
 	"github.com/clientele-go/clientele/internal/stats"
+	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/mathext"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // betaGeo is the purchase-and-dropout process shared by BG/NBD and MBG/NBD for a
@@ -79,9 +81,36 @@ func (g betaGeo) mean(t float64) float64 {
 	}
 	m := c / (g.a - 1) * (1 - scaled)
 	if math.IsNaN(m) {
-		return 0
+		// (1-z)^(a-1) underflowed while its 2F1 overflowed (r, a and b all large, a
+		// horizon thousands of purchase intervals long): 0·∞, which read as 0 purchases.
+		m = g.meanOverDropout(u)
 	}
 	return math.Max(m, 0)
+}
+
+// meanOverDropout returns E[X(t)], u = t/alpha, as the expectation over the dropout
+// probability p ~ Beta(a, b) of the mean given p,
+//
+//	E[X(t) | p] = (1 - (1 + p·u)^(-r)) / p,
+//
+// Fader, Hardie & Lee 2005, eq. 7 with λ integrated out (the step before eq. 9). The
+// integrand is positive and bounded (by r·u), so the integral, by Gauss-Legendre over
+// the quantiles of p, cannot cancel or overflow where the closed form does; it costs a
+// Beta quantile per node, so mean uses it only where the closed form fails.
+func (g betaGeo) meanOverDropout(u float64) float64 {
+	const nodes = 256
+	x, w := make([]float64, nodes), make([]float64, nodes)
+	quad.Legendre{}.FixedLocations(x, w, 0, 1)
+	beta := distuv.Beta{Alpha: g.a, Beta: g.b}
+	var m float64
+	for i, q := range x {
+		if p := beta.Quantile(q); p > 0 {
+			m += w[i] * -math.Expm1(-g.r*math.Log1p(p*u)) / p
+		} else {
+			m += w[i] * g.r * u // the limit as p → 0
+		}
+	}
+	return m
 }
 
 // hypergeo is gonum's Gaussian hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1.
