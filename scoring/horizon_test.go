@@ -42,3 +42,32 @@ func TestBetaGeoMeanOverDropout(t *testing.T) {
 		}
 	}
 }
+
+// TestParetoNBDLongHorizonPMF: with a large s·L (a base whose lifetimes end long
+// before the horizon) the density of the moment of death is squeezed near 0, where
+// the quadrature's nodes over the whole range missed it: P(X(t) = 0) of a new
+// customer drifted from 0.232 at 1e5 weeks to 0.047 at 1e12 though nothing happens
+// after everyone has died, and the probabilities no longer added up to the mean. They
+// now stay put and agree with the mean.
+func TestParetoNBDLongHorizonPMF(t *testing.T) {
+	m := &ParetoNBD{R: 87.37, Alpha: 1164.8, S: 2605, Beta: 115720}
+	settled := make([]float64, 4)
+	for n := range settled {
+		settled[n] = m.PurchaseProbNew(1e5, n)
+	}
+	for _, h := range []float64{1e7, 1e9, 1e12, 1e300} {
+		for n, want := range settled {
+			if got := m.PurchaseProbNew(h, n); math.Abs(got-want) > 1e-9 {
+				t.Errorf("P(X(%g) = %d) = %v, want %v as at 1e5", h, n, got, want)
+			}
+		}
+		var sum, mean float64
+		for n := range 200 {
+			p := m.PurchaseProbNew(h, n)
+			sum, mean = sum+p, mean+float64(n)*p
+		}
+		if e := m.ExpectedPurchasesNew(h); math.Abs(sum-1) > 1e-9 || math.Abs(mean-e) > 1e-6*e {
+			t.Errorf("at %g the probabilities add up to %v with mean %v; want 1 and E[X] = %v", h, sum, mean, e)
+		}
+	}
+}
