@@ -112,6 +112,9 @@ func (f *Features) RFM(scores []scoring.RFMScore) error {
 // invalid history (scoring.Customer.Validate) or a horizon that is not positive is
 // ErrInvalid.
 func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Summary) error {
+	if m == nil {
+		return fmt.Errorf("%w: BTYD without a model", ErrInvalid)
+	}
 	if !(horizon > 0) || math.IsInf(horizon, 0) {
 		return fmt.Errorf("%w: BTYD horizon %v, want a positive time", ErrInvalid, horizon)
 	}
@@ -135,8 +138,11 @@ func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Su
 }
 
 // Engagement adds the column engagement: each profile's recency-weighted activity at
-// now (scoring.Engagement.Score, 0 for a profile never seen).
+// now (scoring.Engagement.Score, 0 for a profile never seen). A nil e is ErrInvalid.
 func (f *Features) Engagement(e *scoring.Engagement, now time.Time) error {
+	if e == nil {
+		return fmt.Errorf("%w: nil engagement table (scoring.NewEngagement makes one)", ErrInvalid)
+	}
 	cols := f.columns(1)
 	for i, p := range f.profiles {
 		cols[0][i] = e.Score(now, p)
@@ -145,10 +151,15 @@ func (f *Features) Engagement(e *scoring.Engagement, now time.Time) error {
 }
 
 // Segment adds the column "segment:" + name: 1 for the profiles in members (a
-// segment's bitmap, as segment.Index evaluates it), 0 for the others.
+// segment's bitmap, as segment.Index evaluates it), 0 for the others. A nil members is
+// ErrInvalid, as a nil model is for BTYD: a nil is more often a segment never
+// evaluated than an empty one.
 func (f *Features) Segment(name string, members *roaring.Bitmap) error {
 	if name == "" {
 		return fmt.Errorf("%w: segment feature without a name", ErrInvalid)
+	}
+	if members == nil {
+		return fmt.Errorf("%w: segment %q: nil members (an empty segment is roaring.New())", ErrInvalid, name)
 	}
 	cols := f.columns(1)
 	for i, p := range f.profiles {

@@ -2,6 +2,7 @@ package uplift
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -117,5 +118,36 @@ func TestFeaturesMissing(t *testing.T) {
 	}
 	if _, err := NewFeatures([]uint32{4, 5, 4}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "rows 0 and 2") {
 		t.Errorf("duplicate profile: %v", err)
+	}
+}
+
+// TestFeaturesNilInputs: a nil engagement table, segment bitmap or model, as a
+// caller passes before it has built one, panicked on a nil pointer; each is now
+// ErrInvalid naming what is missing, and adds no column.
+func TestFeaturesNilInputs(t *testing.T) {
+	ss, _, _, _ := featureInputs(t)
+	f, err := NewFeatures([]uint32{1, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"engagement": func() error { return f.Engagement(nil, featureDay) },
+		"segment":    func() error { return f.Segment("newsletter", nil) },
+		"btyd":       func() error { return f.BTYD(nil, 4, ss) },
+	} {
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			return call()
+		}()
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s of nil: %v, want ErrInvalid", name, err)
+		}
+	}
+	if got := f.Names(); len(got) != 0 {
+		t.Errorf("after failed calls the columns are %v", got)
 	}
 }
