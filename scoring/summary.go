@@ -116,6 +116,10 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 			return nil, errorf("transaction %d: %w: profile 0", i, ErrInvalid)
 		case !finite(tx.Amount) || tx.Amount < 0:
 			return nil, errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
+		case tx.Time.IsZero():
+			// A missing timestamp, not a purchase in year 1: it made a customer two
+			// thousand years old, and its T dragged every fit.
+			return nil, errorf("transaction %d (profile %d): %w: missing time", i, tx.Profile, ErrInvalid)
 		}
 		i++
 		p := o.period(tx.Time)
@@ -172,7 +176,7 @@ func (o SummaryOptions) start(p int64) time.Time {
 // by the end of the observation period, sorted by profile: the Customer inputs of the
 // models, in the conventions of the lifetimes package's
 // summary_data_from_transaction_data. It fails on the first bad transaction (profile 0,
-// a negative, NaN or infinite amount), naming its position in the stream.
+// a zero time, a negative, NaN or infinite amount), naming its position in the stream.
 func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {

@@ -156,6 +156,8 @@ func TestSummarizeRejectsBadTransactions(t *testing.T) {
 		"negative amount": tx(1, "2025-01-01", -1),
 		"NaN amount":      tx(1, "2025-01-01", math.NaN()),
 		"Inf amount":      tx(1, "2025-01-01", math.Inf(1)),
+		// A missing timestamp made a customer acquired in year 1, T two thousand years.
+		"zero time": {Profile: 2, Amount: 1},
 	} {
 		txs := []Transaction{tx(1, "2025-01-01", 1), bad}
 		if _, err := Summarize(slices.Values(txs), &end); !errors.Is(err, ErrInvalid) {
