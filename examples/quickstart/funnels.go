@@ -178,7 +178,11 @@ func (f *funnels) report(w *reportWriter) {
 			visited += f.stages[s]
 		}
 	}
-	w.line("Lifecycle: where each of the %s profiles that ever visited stands at the end", thousands(visited))
+	if visited == 1 {
+		w.line("Lifecycle: where the 1 profile that ever visited stands at the end")
+	} else {
+		w.line("Lifecycle: where each of the %s profiles that ever visited stands at the end", thousands(visited))
+	}
 	for s := range funnel.NumStages {
 		if s == int(funnel.Stranger) {
 			continue

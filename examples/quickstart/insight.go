@@ -83,8 +83,8 @@ func reportInsight(w *reportWriter, r *resolved, referrer map[uint32]uint32) err
 
 func reportCorrelations(w *reportWriter, c *funnel.Correlations) {
 	total := c.Converters + c.NonConverters
-	w.line("Of the %s profiles that visited, %s bought within 90 days of their first visit (%.1f%%). What the buyers did",
-		thousands(total), thousands(c.Converters), pct(int(c.Converters), int(total)))
+	w.line("Of the %s that visited, %s bought within 90 days of their first visit (%.1f%%). What the buyers did",
+		plural(total, "profile"), thousands(c.Converters), pct(int(c.Converters), int(total)))
 	w.line("  or were, more or less often than the others, before buying (or in the 90 days, for those who did not buy);")
 	if c.Tested == 0 {
 		w.line("  no event, channel or audience was had by %d profiles or more, so none is tested.", minCandidate)
@@ -174,7 +174,7 @@ func pText(p float64) string {
 // most of them came from, and the profiles that did nothing more.
 func reportPaths(w *reportWriter, p *funnel.PathResult) {
 	w.line("What profiles did after their first visit, event by event (the %d most frequent events at each step;", insightRows-1)
-	w.line("  %s: all the others). Bars are the share of the %s profiles that visited.", funnel.OtherNode, thousands(p.Profiles))
+	w.line("  %s: all the others). Bars are the share of the %s that visited.", funnel.OtherNode, plural(p.Profiles, "profile"))
 	const width = 30
 	bar := func(n int64) string {
 		if p.Profiles == 0 {

@@ -95,8 +95,8 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 	w.section(secLoyalty)
 	w.line("a simulated programme: 1 point per 1.00 spent (silver 1.25x, gold 1.5x), locked for the 14-day returns window,")
 	w.line("expiring at the end of the sixth month after earning; customers redeem a %d-point voucher at a purchase half the time", voucherPoints)
-	w.line("%s members earned %s points on %s orders; %s refunds reversed %s points; %s vouchers redeemed",
-		thousands(len(members)), thousands(earned), thousands(orders), thousands(refunds), thousands(reversed), thousands(vouchers))
+	w.line("%s earned %s on %s; %s reversed %s; %s redeemed",
+		plural(len(members), "member"), plural(earned, "point"), plural(orders, "order"), plural(refunds, "refund"), plural(reversed, "point"), plural(vouchers, "voucher"))
 	tiers := map[string]int{}
 	var bal loyalty.Balance
 	for m := range members {

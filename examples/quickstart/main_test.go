@@ -164,6 +164,9 @@ func TestProgressLinesWhole(t *testing.T) {
 // TestSmallSizes runs the quickstart on small bases, where models may lack the data to
 // fit: every size must complete, with every section present, a section that cannot be
 // computed saying so in a sentence, and a well-formed page.
+// oneOfMany finds a count of 1 before a plural noun.
+var oneOfMany = regexp.MustCompile(`(^|[^0-9.,])1 [a-z]+s\b`)
+
 func TestSmallSizes(t *testing.T) {
 	for _, people := range []int{1, 10, 100, 500, 1000, 3000} {
 		t.Run(strconv.Itoa(people), func(t *testing.T) {
@@ -189,6 +192,13 @@ func TestSmallSizes(t *testing.T) {
 			for i, l := range lines[:len(lines)-1] {
 				if strings.HasSuffix(l, ":") && !strings.HasPrefix(lines[i+1], " ") {
 					t.Errorf("line %d %q is followed by %q, not by what it introduces", i+1, l, lines[i+1])
+				}
+			}
+			// A count of one takes the singular ("1 voucher redeemed", "the 1 profile
+			// that visited"); a stranger reads "1 vouchers" as a report nobody read.
+			for i, l := range lines {
+				if m := oneOfMany.FindString(l); m != "" {
+					t.Errorf("line %d %q: %q", i+1, l, strings.TrimSpace(m))
 				}
 			}
 			if people <= 100 && !strings.Contains(text.String(), "no BG/NBD fit") {

@@ -237,8 +237,8 @@ func (out *referrals) attribute(r *resolved) error {
 func (out *referrals) report(w *reportWriter) {
 	w.section(secReferral)
 	k := out.k
-	w.line("%s users came by referral (signed up with an invitation); the programme's guards blocked %s and flagged %s",
-		thousands(out.referred), thousands(out.blocked), thousands(out.flagged))
+	w.line("%s came by referral (signed up with an invitation); the programme's guards blocked %s and flagged %s",
+		plural(out.referred, "user"), thousands(out.blocked), thousands(out.flagged))
 	for _, r := range slices.Sorted(maps.Keys(out.reasons)) {
 		w.line("  guard %-20s %d", r, out.reasons[r])
 	}
@@ -299,7 +299,7 @@ func (out *referrals) report(w *reportWriter) {
 }
 
 // plural writes "1 user" or "3 users".
-func plural(n int, noun string) string {
+func plural[T ~int | ~int64 | ~uint64](n T, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
