@@ -79,7 +79,8 @@ type PersonResolver interface {
 }
 
 // Rules are a referral programme's rules: attribution, what qualifies, rewards and
-// their hold, caps and fraud guards. Amounts are in the currency's minor unit. The
+// their hold, caps and fraud guards. Amounts are in the currency's minor unit, each at
+// most math.MaxInt64/4, and a ledger holds at most 2^62 of them in all (see ErrInvalid). The
 // zero value of a field means its default, shown in brackets.
 type Rules struct {
 	Window      time.Duration // [30 days] how long a touch can lead to an attributed sign-up
@@ -151,6 +152,9 @@ func (c Rules) withDefaults() (Rules, error) {
 		return c, fmt.Errorf("%w: rules: unknown qualifying action %d", ErrInvalid, c.Qualify)
 	case c.ReferrerReward < 0 || c.ReferredReward < 0 || c.MinAmount < 0 || c.CapPerReferrer < 0 || c.CapPerPeriod < 0:
 		return c, fmt.Errorf("%w: rules: negative amount", ErrInvalid)
+	case c.ReferrerReward > maxAmount || c.ReferredReward > maxAmount || c.MinAmount > maxAmount || c.CapPerReferrer > maxAmount || c.CapPerPeriod > maxAmount:
+		return c, fmt.Errorf("%w: rules: ReferrerReward %d, ReferredReward %d, MinAmount %d, CapPerReferrer %d, CapPerPeriod %d: each must be at most %d (math.MaxInt64/4), the largest amount an event may carry",
+			ErrInvalid, c.ReferrerReward, c.ReferredReward, c.MinAmount, c.CapPerReferrer, c.CapPerPeriod, int64(maxAmount))
 	case c.CapPerPeriod > 0 && c.CapPeriod == 0:
 		return c, fmt.Errorf("%w: rules: CapPerPeriod without CapPeriod", ErrInvalid)
 	case c.Guards.SelfReferral > Ignore || c.Guards.Cycle > Ignore || c.Guards.Velocity > Ignore:

@@ -11,10 +11,14 @@ import (
 // errors.Is. Every message carries the "referral:" prefix once.
 var (
 	// ErrInvalid means an event or a configuration with a missing or out-of-range
-	// field.
+	// field (an amount above math.MaxInt64/4), or an event whose records would bring the
+	// amounts the ledger has recorded in all (orders, refunds, rewards, claw-backs and
+	// payouts, in absolute value) past 2^62, beyond which balances and totals could
+	// overflow. Such an event records nothing.
 	ErrInvalid = errors.New("referral: invalid input")
-	// ErrCorrupt means stored bytes that do not decode as a batch of ledger records, or
-	// a ledger file damaged before its end.
+	// ErrCorrupt means stored bytes that do not decode as a batch of ledger records, a
+	// ledger file damaged before its end, or a ledger whose amounts add up past the 2^62
+	// that a Program never passes (see ErrInvalid).
 	ErrCorrupt = errors.New("referral: corrupt record")
 	// ErrNotFound means an event that names something the ledger has never seen, such
 	// as a refund of an unknown order.

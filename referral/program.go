@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -131,6 +130,9 @@ func (p *Program) decideLocked(ev *Record) ([]*Record, error) {
 	if err != nil {
 		return nil, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
+	if err := p.st.fits(recs); err != nil {
+		return nil, fmt.Errorf("%w: %s event %q: %v", ErrInvalid, ev.Kind, ev.Key, err)
+	}
 	out := make([]*Record, 0, len(recs))
 	for i := range recs {
 		// Records live in slabs: the state keeps a pointer to every one for good, so
@@ -182,8 +184,8 @@ func checkEvent(ev *Record) error {
 	if ev.Kind != KindMerge && ev.Profile == 0 && ev.Kind != KindRefund {
 		return fmt.Errorf("%w: %s event %q: field Profile: 0 is no profile", ErrInvalid, ev.Kind, ev.Key)
 	}
-	if ev.Amount < 0 || ev.Amount > math.MaxInt64/4 {
-		return fmt.Errorf("%w: %s event %q: field Amount: %d out of range", ErrInvalid, ev.Kind, ev.Key, ev.Amount)
+	if ev.Amount < 0 || ev.Amount > maxAmount {
+		return fmt.Errorf("%w: %s event %q: field Amount: %d out of range 0 to %d", ErrInvalid, ev.Kind, ev.Key, ev.Amount, int64(maxAmount))
 	}
 	if ev.Other != 0 || ev.Ref != "" || ev.Reasons != nil || !ev.PayableAt.IsZero() {
 		return fmt.Errorf("%w: %s event %q: fields Other, Ref, Reasons and PayableAt are the programme's to set", ErrInvalid, ev.Kind, ev.Key)

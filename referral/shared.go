@@ -105,6 +105,11 @@ func replay(st *state, recs iter.Seq2[Record, error], from uint64) (uint64, erro
 		if dup, err := st.replayed(&r); err != nil {
 			return i, errorf("ledger record %d: %w", i, err)
 		} else if !dup { // a record delivered twice by the store is applied once
+			// A ledger past the volume limit is one no Program decided: replay refuses
+			// it rather than sum past int64, so that replay still equals live.
+			if err := st.fits([]Record{r}); err != nil {
+				return i, fmt.Errorf("%w: ledger record %d: %v", ErrCorrupt, i, err)
+			}
 			st.apply(&r)
 		}
 		i++

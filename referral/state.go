@@ -2,6 +2,7 @@ package referral
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -38,6 +39,8 @@ type state struct {
 
 	alias   map[uint32]uint32   // absorbed -> the profile that absorbed it
 	members map[uint32][]uint32 // survivor -> every raw key it holds, itself included
+
+	volume int64 // the amounts of every record so far, in absolute value: see maxVolume
 
 	scratch []byte
 }
@@ -138,6 +141,7 @@ func (s *state) replayed(r *Record) (bool, error) {
 // apply adds one record to the state. It trusts the record: decisions were checked
 // before the record was written, and a replay must reproduce them as they were.
 func (s *state) apply(r *Record) {
+	s.volume += volumeOf(r)
 	if !r.Kind.derived() {
 		s.keys[r.Key] = r
 	} else {
@@ -211,6 +215,49 @@ func (s *state) apply(r *Record) {
 	case KindMerge:
 		s.merge(r.Profile, r.Absorbed)
 	}
+}
+
+// maxVolume bounds a ledger's volume: the absolute amounts of all its records (orders,
+// refunds, rewards, claw-backs, payouts). Every balance (earned, held, paid, payable),
+// cap total and sum of an order's refunds is a part of that volume, so bounding it keeps
+// them all inside int64; without it two rewards of math.MaxInt64 summed to -2 and a
+// referrer's balance turned negative without a word. 2^62 (about 4.6e18) is far beyond
+// any programme's lifetime in any currency's minor unit.
+const maxVolume = 1 << 62
+
+// maxAmount bounds one amount: an event's, or a reward, minimum or cap in the Rules.
+// Two of them fit in maxVolume, so that no single amount reaches the limit alone.
+const maxAmount = math.MaxInt64 / 4
+
+// volumeOf returns what r adds to the ledger's volume, or -1 for an amount no ledger
+// could hold (beyond maxVolume either way, math.MinInt64 included).
+func volumeOf(r *Record) int64 {
+	a := r.Amount
+	if a < -maxVolume || a > maxVolume {
+		return -1
+	}
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+// fits returns an error unless recs, added to the ledger, keep its volume within
+// maxVolume. It says what the totals are and names the limit.
+func (s *state) fits(recs []Record) error {
+	var v int64
+	for i := range recs {
+		a := volumeOf(&recs[i])
+		if a < 0 || a > maxVolume-v {
+			return fmt.Errorf("amount %d of %s record %q is beyond the ledger's limit of 2^62 (%d)", recs[i].Amount, recs[i].Kind, recs[i].Key, int64(maxVolume))
+		}
+		v += a
+	}
+	if v > maxVolume-s.volume {
+		return fmt.Errorf("the ledger has recorded amounts of %d in all, and %d more would pass its limit of 2^62 (%d), beyond which balances and totals could overflow",
+			s.volume, v, int64(maxVolume))
+	}
+	return nil
 }
 
 // refunded returns how much of order has been refunded.
