@@ -111,6 +111,25 @@ func TestBadRules(t *testing.T) {
 	}
 }
 
+// TestTierNameErrors: a bad tier name was reported as "name … empty or repeated",
+// leaving the reader to guess which of the two, and which tier it repeats.
+func TestTierNameErrors(t *testing.T) {
+	for _, c := range []struct {
+		tiers []loyalty.Tier
+		want  string
+	}{
+		{[]loyalty.Tier{{Name: ""}, {Name: "b", Threshold: 10}}, "loyalty: invalid input: rules: tier 0: empty Name"},
+		{[]loyalty.Tier{{Name: "a"}, {Name: "", Threshold: 10}}, "loyalty: invalid input: rules: tier 1: empty Name"},
+		{[]loyalty.Tier{{Name: "a"}, {Name: "b", Threshold: 10}, {Name: "a", Threshold: 20}},
+			"loyalty: invalid input: rules: tier 2 (a): Name repeats tier 0's; each tier needs its own name"},
+	} {
+		_, err := loyalty.Open(&loyalty.MemStore{}, loyalty.Rules{Tiers: c.tiers, Window: time.Hour})
+		if !errors.Is(err, loyalty.ErrInvalid) || err.Error() != c.want {
+			t.Errorf("tiers %+v: %v, want %q", c.tiers, err, c.want)
+		}
+	}
+}
+
 // TestClosedAndBrokenStore: a closed file store fails with ErrClosed, and a ledger
 // whose append failed refuses every later event with that error.
 func TestClosedAndBrokenStore(t *testing.T) {

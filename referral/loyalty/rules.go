@@ -153,11 +153,14 @@ func (r Rules) withDefaults() (Rules, error) {
 	if r.QualifyBy > BySpend {
 		return bad("unknown QualifyBy %d", r.QualifyBy)
 	}
-	names := map[string]bool{}
+	names := map[string]int{} // name -> index of the tier that has it
 	for i, t := range r.Tiers {
+		first, repeated := names[t.Name]
 		switch {
-		case t.Name == "" || names[t.Name]:
-			return bad("tier %d: name %q empty or repeated", i, t.Name)
+		case t.Name == "":
+			return bad("tier %d: empty Name", i)
+		case repeated:
+			return bad("tier %d (%s): Name repeats tier %d's; each tier needs its own name", i, t.Name, first)
 		case i == 0 && t.Threshold != 0:
 			return bad("tier %d (%s): the first tier's threshold must be 0, not %d", i, t.Name, t.Threshold)
 		case i > 0 && t.Threshold <= r.Tiers[i-1].Threshold:
@@ -165,7 +168,7 @@ func (r Rules) withDefaults() (Rules, error) {
 		case t.Multiplier < 0 || t.Multiplier > maxMultiplier:
 			return bad("tier %d (%s): Multiplier %d out of range 0 to %d", i, t.Name, t.Multiplier, maxMultiplier)
 		}
-		names[t.Name] = true
+		names[t.Name] = i
 	}
 	if len(r.Tiers) > 1 && r.Window <= 0 {
 		return bad("Window must be positive with %d tiers", len(r.Tiers))
