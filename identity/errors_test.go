@@ -74,6 +74,38 @@ func TestLinkBadInput(t *testing.T) {
 	}
 }
 
+// TestLinkErrorsOpenWithPrefix: Link and LinkBatch errors read "link: ... identity:
+// invalid input", the package's name in the middle. They now open with it, once, and
+// still match their sentinel.
+func TestLinkErrorsOpenWithPrefix(t *testing.T) {
+	r := seeded(t)
+	bad := []identity.ID{{Kind: "", Value: "x"}}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"Link, empty kind", func() error { _, err := r.Link(ctx, t0, "web", bad...); return err }(),
+			"identity: link: identifier 0: empty kind: invalid input"},
+		{"Link, zero time", func() error {
+			_, err := r.Link(ctx, time.Time{}, "web", identity.ID{Kind: "device_id", Value: "d2"})
+			return err
+		}(), "identity: link: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262: invalid input"},
+		{"Link, nil context", func() error {
+			_, err := r.Link(nil, t0, "web", identity.ID{Kind: "device_id", Value: "d2"}) //nolint:staticcheck // the nil context is the test
+			return err
+		}(), "identity: link: invalid input: nil context"},
+		{"LinkBatch, empty kind", func() error {
+			_, err := r.LinkBatch(ctx, nil, []identity.Event{{At: t0, IDs: []identity.ID{{Kind: "device_id", Value: "d3"}}}, {At: t0, IDs: bad}})
+			return err
+		}(), "identity: link: identifier 0: empty kind: invalid input (event 1 of the batch)"},
+	} {
+		if !errors.Is(tc.err, identity.ErrInvalid) || tc.err.Error() != tc.want {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", tc.name, tc.err, tc.want)
+		}
+	}
+}
+
 func TestRulesErrors(t *testing.T) {
 	for _, rules := range []identity.Rules{
 		{Kinds: map[string]identity.KindRule{"": {}}},

@@ -159,7 +159,7 @@ func ExampleResolver_Resolve() {
 	}
 	// Output:
 	// 2 true
-	// dropped: identifier 2: email "undefined": identity: blocked value
+	// dropped: identity: identifier 2: email "undefined": blocked value
 	// refused: device_id:tablet -- user_id:u2 : profile would hold 2 user_id identifiers, limit 1: identity: per-profile limit reached
 }
 
@@ -242,7 +242,7 @@ func ExampleResolver_LinkBatch() {
 	fmt.Println(profiles, err)
 	fmt.Println(r.Current(2), r.Identifiers(1))
 	// Output:
-	// [1 1 2 1] link: identifier 0: empty kind: identity: invalid input (event 4 of the batch)
+	// [1 1 2 1] identity: link: identifier 0: empty kind: invalid input (event 4 of the batch)
 	// 1 [email:ann@example.com phone:+447700900123 anonymous_id:a1]
 }
 
