@@ -218,21 +218,21 @@ func (s *FileStore) Compact(records iter.Seq[[]byte]) error {
 	tmp := s.path + ".compact"
 	if err := writeLog(tmp, records); err != nil {
 		os.Remove(tmp)
-		return errorf("compact %s: %w", s.path, err)
+		return errorf("file store %s: write the compacted copy: %w", s.path, err)
 	}
 	if err := os.Rename(tmp, s.path); err != nil {
 		os.Remove(tmp)
-		return errorf("compact %s: %w", s.path, err)
+		return errorf("file store %s: replace the log by its compacted copy: %w", s.path, err)
 	}
 	old.Close() // its file was replaced; what it held is in the new file
 	s.log = nil
 	if err := syncDir(filepath.Dir(s.path)); err != nil {
-		s.err = errorf("compact %s: %w", s.path, err)
+		s.err = errorf("file store %s: sync the directory after compaction: %w", s.path, err)
 		return s.err
 	}
 	l, err := wal.Open(s.path, &wal.Options{Sync: wal.SyncManual})
 	if err != nil {
-		s.err = errorf("compact %s: reopen: %w", s.path, err)
+		s.err = errorf("file store %s: reopen after compaction: %w", s.path, err)
 		return s.err
 	}
 	s.log = l

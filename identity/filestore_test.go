@@ -238,6 +238,39 @@ func TestFileStoreClosed(t *testing.T) {
 	}
 }
 
+// TestCompactErrorSaysCompactOnce: a failed compaction of a file store read "compact:
+// identity: compact PATH: ...", naming the package in the middle and the operation
+// twice. It now reads "identity: compact: file store PATH: <the step>: ...".
+func TestCompactErrorSaysCompactOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "id.log")
+	s, err := identity.OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustLink(t, r, t0, identity.ID{Kind: "user_id", Value: "u1"})
+	// A directory where the compacted copy goes makes writing it fail.
+	if err := os.MkdirAll(filepath.Join(path+".compact", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err = r.Compact()
+	if err == nil {
+		t.Fatal("Compact over a directory succeeded")
+	}
+	msg := err.Error()
+	if want := "identity: compact: file store " + path + ": write the compacted copy: "; !strings.HasPrefix(msg, want) {
+		t.Errorf("Compact = %q, want it to begin %q", msg, want)
+	}
+	if n := strings.Count(strings.ReplaceAll(msg, path+".compact", ""), "compact:"); n != 1 {
+		t.Errorf("Compact = %q: says \"compact:\" %d times, want once", msg, n)
+	}
+	prefixOnce(t, err)
+}
+
 // TestOpenVersion1Log opens a log written by the first wal format (testdata/README.md).
 func TestOpenVersion1Log(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("testdata", "identity-wal-v1.log"))
