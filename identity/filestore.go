@@ -140,9 +140,15 @@ func (s *FileStore) current() (*wal.Log, error) {
 		return nil, s.err
 	}
 	if s.log == nil {
-		return nil, ErrClosed
+		return nil, s.closed()
 	}
 	return s.log, nil
+}
+
+// closed is ErrClosed naming the file: a host with several stores learns which one
+// it used after Close.
+func (s *FileStore) closed() error {
+	return errorf("file store %s: %w", s.path, ErrClosed)
 }
 
 // Append writes the records as one unit (see FileStore for when they are durable).
@@ -155,7 +161,7 @@ func (s *FileStore) Append(records ...[]byte) error {
 	}
 	if err := l.Append(records...); err != nil {
 		if errors.Is(err, wal.ErrClosed) {
-			return ErrClosed
+			return s.closed()
 		}
 		return errorf("file store: %w", err)
 	}
@@ -193,9 +199,11 @@ func (s *FileStore) Records() iter.Seq2[[]byte, error] {
 		for rec, err := range l.Records() {
 			if err != nil {
 				if errors.Is(err, wal.ErrClosed) {
-					err = ErrClosed
+					err = s.closed()
+				} else {
+					err = errorf("file store: %w", err)
 				}
-				yield(nil, errorf("file store: %w", err))
+				yield(nil, err)
 				return
 			}
 			if !yield(rec, nil) {
@@ -287,7 +295,7 @@ func (s *FileStore) Close() error {
 		if s.err != nil {
 			return s.err
 		}
-		return ErrClosed
+		return s.closed()
 	}
 	err := s.log.Close()
 	s.log = nil

@@ -225,15 +225,21 @@ func TestFileStoreClosed(t *testing.T) {
 		t.Fatalf("leftover compaction file kept: %v", err)
 	}
 	s.Close()
-	if err := s.Append([]byte("x")); !errors.Is(err, identity.ErrClosed) {
-		t.Fatalf("Append after Close = %v", err)
+	// The error names the file: "identity: store closed" alone did not say which of a
+	// host's stores was used after Close.
+	want := "identity: file store " + path + ": store closed"
+	if err := s.Append([]byte("x")); !errors.Is(err, identity.ErrClosed) || err.Error() != want {
+		t.Fatalf("Append after Close = %v, want %q", err, want)
 	}
-	if err := s.Close(); !errors.Is(err, identity.ErrClosed) {
-		t.Fatalf("second Close = %v", err)
+	if err := s.Close(); !errors.Is(err, identity.ErrClosed) || err.Error() != want {
+		t.Fatalf("second Close = %v, want %q", err, want)
+	}
+	if err := s.Sync(); !errors.Is(err, identity.ErrClosed) || err.Error() != want {
+		t.Fatalf("Sync after Close = %v, want %q", err, want)
 	}
 	for _, err := range s.Records() {
-		if !errors.Is(err, identity.ErrClosed) {
-			t.Fatalf("Records after Close = %v", err)
+		if !errors.Is(err, identity.ErrClosed) || err.Error() != want {
+			t.Fatalf("Records after Close = %v, want %q", err, want)
 		}
 	}
 }
