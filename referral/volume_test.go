@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // TestVolumeRules: a reward of math.MaxInt64 was accepted, and two sign-ups summed it
@@ -119,4 +122,99 @@ func TestVolumeReplay(t *testing.T) {
 			t.Errorf("Open of payouts %v: %v, want ErrCorrupt", amounts, err)
 		}
 	}
+}
+
+// TestPropertyVolumeNeverWraps holds the ledger against sums in math/big, which cannot
+// overflow: whatever rewards, orders, refunds and payouts of any size up to
+// math.MaxInt64/4 arrive, every balance equals the exact sum of its entries, the
+// ledger's amounts stay within 2^62, an event refused for the limit writes nothing,
+// and replay equals live.
+func TestPropertyVolumeNeverWraps(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ctx := context.Background()
+		amount := func(label string) int64 {
+			if rapid.Bool().Draw(t, label+" huge") {
+				return rapid.Int64Range(maxAmount/2, maxAmount).Draw(t, label)
+			}
+			return rapid.Int64Range(0, 1000).Draw(t, label)
+		}
+		rules := Rules{ReferrerReward: amount("referrer reward"), ReferredReward: amount("referred reward"),
+			Qualify: Action(rapid.IntRange(0, 1).Draw(t, "qualify"))}
+		store := &MemStore{}
+		p, err := Open(store, rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := p.IssueCode(ctx, day(0), "code", 1, Signals{}, newSeeded(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		people, orders := uint32(1), 0
+		for i := range rapid.IntRange(1, 30).Draw(t, "steps") {
+			n := len(storeRecords(t, store))
+			key := fmt.Sprint("e", i)
+			at := day(1 + float64(i)/100)
+			switch rapid.IntRange(0, 3).Draw(t, "action") {
+			case 0:
+				people++
+				_, err = p.SignUp(ctx, at, key, people, string(code), Signals{})
+			case 1:
+				who := uint32(rapid.IntRange(1, int(people)).Draw(t, "buyer"))
+				err = p.Order(ctx, at, key, who, fmt.Sprint("O", orders), amount("order"))
+				orders++
+			case 2:
+				if orders == 0 {
+					continue
+				}
+				err = p.RefundAmount(ctx, at, key, fmt.Sprint("O", rapid.IntRange(0, orders-1).Draw(t, "refunded")), max(amount("refund"), 1))
+			case 3:
+				err = p.Payout(ctx, at, key, uint32(rapid.IntRange(1, int(people)).Draw(t, "payee")), max(amount("payout"), 1))
+			}
+			if errors.Is(err, ErrInvalid) && len(storeRecords(t, store)) != n {
+				t.Fatalf("event %d refused (%v) but the store grew", i, err)
+			}
+		}
+		var volume big.Int
+		for _, r := range storeRecords(t, store) {
+			volume.Add(&volume, new(big.Int).Abs(big.NewInt(r.Amount)))
+		}
+		if volume.Cmp(big.NewInt(maxVolume)) > 0 {
+			t.Fatalf("the ledger holds amounts of %v in all, past 2^62", &volume)
+		}
+		q, err := Open(store, rules)
+		if err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+		far := day(1000)
+		for who := uint32(1); who <= people; who++ {
+			var earned, paid big.Int
+			for _, e := range p.Entries(who) {
+				switch e.Kind {
+				case KindReward, KindClawback:
+					earned.Add(&earned, big.NewInt(e.Amount))
+				case KindPayout:
+					paid.Add(&paid, big.NewInt(e.Amount))
+				}
+			}
+			payable := new(big.Int).Sub(&earned, &paid)
+			b := p.Balance(far, who)
+			if big.NewInt(b.Earned).Cmp(&earned) != 0 || big.NewInt(b.Paid).Cmp(&paid) != 0 || big.NewInt(b.Payable).Cmp(payable) != 0 || b.Held != 0 {
+				t.Fatalf("profile %d: balance %+v, want earned %v, paid %v, payable %v", who, b, &earned, &paid, payable)
+			}
+			if qb := q.Balance(far, who); qb != b {
+				t.Fatalf("profile %d: balance %+v after replay, %+v live", who, qb, b)
+			}
+		}
+	})
+}
+
+func storeRecords(t *rapid.T, s *MemStore) []Record {
+	var out []Record
+	for r, err := range s.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
 }
