@@ -311,6 +311,29 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 // parameter along which the likelihood turns out to fall towards the boundary (the
 // Newton path overshot) is released and the fit goes on from there.
 func solve(lk likelihood, start []float64, o FitOptions) *startResult {
+	r := solveFrom(lk, start, o, false)
+	if r.converged || lk.shapeOf == nil {
+		return r
+	}
+	// Holding a shape at the boundary also held its scale, measured from its own
+	// reference, once the scale had followed the shape that far: that fixes the mean
+	// rate (r/alpha, s/beta) at an arbitrary value, and on a small shop's data the
+	// other parameters then ran off in turn to make up for it until none was left
+	// (5 of 300 generated shops of 10 to 50 customers failed so). Where that happens
+	// the start is solved again with the scale measured from a reference moved with
+	// its shape, so that following the shape is not running off. Only then: a fit
+	// that converges the first way keeps its answer.
+	if again := solveFrom(lk, start, o, true); again.converged {
+		again.iterations += r.iterations
+		again.evals += r.evals
+		return again
+	}
+	return r
+}
+
+// solveFrom is solve's loop; follow moves a scale's reference with its shape when the
+// shape is held (see solve).
+func solveFrom(lk likelihood, start []float64, o FitOptions, follow bool) *startResult {
 	dim := len(start)
 	u := make([]float64, dim)
 	ref := make([]float64, dim)
@@ -409,6 +432,14 @@ func solve(lk likelihood, start []float64, o FitOptions) *startResult {
 		dir := math.Copysign(1, u[i]-ref[i])
 		pin[i] = ref[i] + dir*boundLog
 		u[i] = pin[i]
+		// With follow, a shape held at the boundary takes its scale along (r, alpha → ∞
+		// at a fixed mean rate r/alpha): the scale is measured from a reference moved
+		// as far.
+		for k, shape := range lk.shapeOf {
+			if follow && shape == i && math.IsNaN(pin[k]) {
+				ref[k] += pin[i] - ref[i]
+			}
+		}
 	}
 	total.u = slices.Clone(u)
 	total.converged = false

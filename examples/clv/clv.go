@@ -115,14 +115,19 @@ func params(d scoring.Diagnostics, sep string, nameValues ...any) string {
 	return b.String()
 }
 
-// paramValue is v to three decimals, or its limit when the boundary holds name. The
-// held parameters run off together, in one direction, and the first of them is a shape
-// parameter (held at e^8 or e^-8 whatever the data's time scale), so its value says which.
+// paramValue is v to three decimals, or its limit when the boundary holds name. A held
+// parameter sits e^8 times above or below its reference (1 for a shape, the data's
+// time scale for a scale parameter), so its held value says which way it ran off; the
+// held parameters may run off in opposite directions (a → 0, b → ∞: no dropout).
 func paramValue(b *scoring.Boundary, name string, v float64) string {
-	if b == nil || len(b.Values) == 0 || !slices.Contains(b.Params, name) {
+	if b == nil {
 		return fmt.Sprintf("%.3f", v)
 	}
-	if b.Values[0] < 1 {
+	k := slices.Index(b.Params, name)
+	if k < 0 || k >= len(b.Values) {
+		return fmt.Sprintf("%.3f", v)
+	}
+	if b.Values[k] < 1 {
 		return "→ 0"
 	}
 	return "→ ∞"

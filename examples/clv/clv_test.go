@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/internal/golden"
+	"github.com/clientele-go/clientele/scoring"
 )
 
 const cdnow = "../../scoring/testdata/cdnow/CDNOW_sample.txt"
@@ -106,5 +107,16 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 	want := golden.Block(t, "README.md", "Real output of the first command")
 	if got := runCDNOW(t, 10); got != want {
 		t.Errorf("README.md shows an output the command no longer prints; it prints:\n%s", got)
+	}
+}
+
+// TestParamValueEachDirection: held parameters may run off in opposite directions (a
+// small shop's MBG/NBD: r → ∞, a → 0, b → ∞, no dropout); each shows its own.
+func TestParamValueEachDirection(t *testing.T) {
+	b := &scoring.Boundary{Params: []string{"r", "a", "b"}, Values: []float64{2980.96, 0.000335, 2980.96}}
+	for name, want := range map[string]string{"r": "→ ∞", "a": "→ 0", "b": "→ ∞", "alpha": "42.000"} {
+		if got := paramValue(b, name, 42); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
 	}
 }
