@@ -369,11 +369,36 @@ func (cp *cohortPartial) group(k int64) *cohortCounts {
 	return g
 }
 
-// Merge adds other's profiles; both must come from the same Cohorts.
+// Merge adds other's profiles; both must come from the same Cohorts and from
+// disjoint sets of profiles: a profile in both (a shard merged twice, a partial merged
+// into itself) would count twice, so it is refused with ErrInvalid and cp is
+// unchanged.
 func (cp *cohortPartial) Merge(other *cohortPartial) error {
 	if cp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
 	}
+	for _, g := range cp.groups {
+		g.ids.settle() // see funnelPartial.settle
+	}
+	if n := overlap(cp.memberSets(), other.memberSets()); n > 0 {
+		return overlapErr(cohortKind, n)
+	}
+	cp.mergeDisjoint(other)
+	return nil
+}
+
+// memberSets returns the sets of cp's profiles, one per cohort.
+func (cp *cohortPartial) memberSets() []*idSet {
+	sets := make([]*idSet, 0, len(cp.groups))
+	for _, g := range cp.groups {
+		sets = append(sets, &g.ids)
+	}
+	return sets
+}
+
+// mergeDisjoint is Merge without its checks, for the partials of one computation's
+// workers, whose ranges of profiles are disjoint by construction.
+func (cp *cohortPartial) mergeDisjoint(other *cohortPartial) {
 	for k, o := range other.groups {
 		g := cp.groups[k]
 		if g == nil {
@@ -387,7 +412,6 @@ func (cp *cohortPartial) Merge(other *cohortPartial) error {
 		g.ids.merge(&o.ids)
 	}
 	cp.end = max(cp.end, other.end)
-	return nil
 }
 
 // Table computes the cohort table.
@@ -576,9 +600,7 @@ func (c Cohorts) partialBatch(b *Batch) (*cohortPartial, error) {
 		return c.partialBatchRuns(p, b, masks)
 	}
 	for _, q := range parts[1:] {
-		if err := parts[0].Merge(q); err != nil {
-			return nil, err
-		}
+		parts[0].mergeDisjoint(q) // the workers' profiles are disjoint
 	}
 	return parts[0], nil
 }
@@ -598,9 +620,7 @@ func (c Cohorts) partialBatchRuns(p *cohortPlan, b *Batch, masks []uint32) (*coh
 		return cp
 	})
 	for _, q := range parts[1:] {
-		if err := parts[0].Merge(q); err != nil {
-			return nil, err
-		}
+		parts[0].mergeDisjoint(q) // the workers' profiles are disjoint
 	}
 	return parts[0], nil
 }

@@ -83,8 +83,10 @@ func (cp *correlationPartial) Merge(other *correlationPartial) error {
 	if cp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
 	}
-	if n := roaring.Or(cp.conv, cp.non).AndCardinality(roaring.Or(other.conv, other.non)); n > 0 {
-		return fmt.Errorf("%w: %d profiles in both partials", ErrInvalid, n)
+	// Intersects of the four pairs copies nothing, where a union of each side's two
+	// sets copied both partials on every merge.
+	if n := overlapBitmaps([]*roaring.Bitmap{cp.conv, cp.non}, []*roaring.Bitmap{other.conv, other.non}); n > 0 {
+		return overlapErr(correlationKind, n)
 	}
 	cp.conv.Or(other.conv)
 	cp.non.Or(other.non)

@@ -58,3 +58,10 @@ func plural(n uint64, one, many string) string {
 	}
 	return many
 }
+
+// overlapErr refuses to merge two partials of an analysis (kind) that share n
+// profiles: the contract (see Partial) is that shards hold disjoint profiles, and a
+// profile counted in both would count twice.
+func overlapErr(kind string, n uint64) error {
+	return fmt.Errorf("%w: merge a %s: %d %s in both partials; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, kind, n, plural(n, "profile is", "profiles are"))
+}

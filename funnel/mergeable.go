@@ -18,7 +18,12 @@ import (
 // is the same for all of them:
 //
 //   - a shard holds every event of each of its profiles, and shards hold disjoint sets
-//     of profiles;
+//     of profiles. The partials of Spec, Cohorts and Correlate hold their profiles as
+//     bitmaps, and their Merge refuses a profile in both partials (a retried shard
+//     merged twice, a partial merged into itself) with ErrInvalid naming how many, at
+//     the cost of a few Intersects of bitmaps. The partials of Trend and Stickiness hold
+//     counts, no profile: for them disjointness is the caller's promise, and a shard
+//     merged twice counts twice;
 //   - Merge adds another shard's partial: the Result of merged partials equals the
 //     Result of one pass over all the events, whatever the split and the order of
 //     merging;

@@ -59,16 +59,47 @@ func (pt *funnelPartial) group(key string) *tally {
 
 // Merge adds other's profiles to pt (see Partial). The two must come from the same Spec (same step
 // names, windows, mode, exclusions, breakdown and AsOf; the Match functions cannot be
-// compared, so that much is the caller's promise) and from disjoint sets of profiles.
+// compared, so that much is the caller's promise) and from disjoint sets of profiles:
+// a profile that entered the funnel in both (a shard merged twice, a partial merged
+// into itself) would count twice, so it is refused with ErrInvalid and pt is unchanged.
 func (pt *funnelPartial) Merge(other *funnelPartial) error {
 	if pt.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
 	}
+	// Every profile in a partial entered the funnel (reached step 0, which is never
+	// optional), in one group: the step-0 sets of the groups hold all its profiles.
+	pt.settle()
+	if n := overlap(pt.entered(), other.entered()); n > 0 {
+		return overlapErr(funnelKind, n)
+	}
+	pt.mergeDisjoint(other)
+	return nil
+}
+
+// entered returns the sets of profiles that entered the funnel, one per group.
+func (pt *funnelPartial) entered() []*idSet {
+	sets := make([]*idSet, 0, len(pt.groups))
+	for _, t := range pt.groups {
+		sets = append(sets, &t.ids[0])
+	}
+	return sets
+}
+
+// settle settles the sets of profiles that entered (see idSet.settle): the receiver
+// of merges does so once, rather than building its window's bitmap for every check.
+func (pt *funnelPartial) settle() {
+	for _, t := range pt.groups {
+		t.ids[0].settle()
+	}
+}
+
+// mergeDisjoint is Merge without its checks, for the partials of one computation's
+// workers, whose ranges of profiles are disjoint by construction.
+func (pt *funnelPartial) mergeDisjoint(other *funnelPartial) {
 	for _, k := range slices.Sorted(maps.Keys(other.groups)) {
 		pt.group(k).merge(other.groups[k])
 	}
 	pt.end = max(pt.end, other.end)
-	return nil
 }
 
 // Result computes the funnel's figures from the partial.

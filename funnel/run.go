@@ -94,12 +94,10 @@ func profileCuts(n, workers int, profileOf func(int) uint32) []int {
 	return append(cuts, n)
 }
 
-// mergeParts merges the workers' partials into the first.
+// mergeParts merges the workers' partials, whose profiles are disjoint, into the first.
 func mergeParts(parts []*funnelPartial) (*funnelPartial, error) {
 	for _, q := range parts[1:] {
-		if err := parts[0].Merge(q); err != nil {
-			return nil, err
-		}
+		parts[0].mergeDisjoint(q)
 	}
 	return parts[0], nil
 }

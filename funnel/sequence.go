@@ -317,7 +317,10 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 	return out, nil
 }
 
-// Merge adds other, computed over a disjoint set of profiles, to r.
+// Merge adds other, computed over a disjoint set of profiles, to r. A SequenceResult
+// holds only the matched profiles, not every profile counted, so Merge cannot see a
+// profile in both: the caller must ensure disjointness, since a shard merged twice
+// counts its profiles twice.
 func (r *SequenceResult) Merge(other *SequenceResult) {
 	r.Profiles += other.Profiles
 	r.Matched.Or(other.Matched)

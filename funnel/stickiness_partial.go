@@ -30,7 +30,9 @@ func (sk Stickiness) newState() (*stickinessPartial, error) {
 
 // Merge adds other's profiles to sp. Both must come from the same Stickiness (the
 // Event's Match function cannot be compared, so that much is the caller's promise) and
-// from disjoint sets of profiles.
+// from disjoint sets of profiles. The partial holds histograms, no profile, so Merge
+// cannot see a profile in both: the caller must ensure disjointness, since a shard
+// merged twice is counted twice.
 func (sp *stickinessPartial) Merge(other *stickinessPartial) error {
 	if sp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, sp.fp, other.fp)

@@ -134,7 +134,9 @@ func (tp *trendPartial) add(p *plan, o *outcome) {
 }
 
 // Merge adds other's profiles to tp. Both must come from the same Trend (Spec, period
-// and location) and from disjoint sets of profiles.
+// and location) and from disjoint sets of profiles. A trend partial holds counts per
+// period, no profile, so Merge cannot see a profile in both: the caller must ensure
+// disjointness, since a shard merged twice is counted twice.
 func (tp *trendPartial) Merge(other *trendPartial) error {
 	if tp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, tp.fp, other.fp)
