@@ -86,8 +86,11 @@ func newConfig(opts []Option) (config, error) {
 // A snapshot records the location's name; Load and Open find it again with
 // time.LoadLocation, so use a named zone ("Asia/Shanghai"), not time.FixedZone: WriteTo
 // and SaveTo refuse (ErrInvalid) a location that time.LoadLocation cannot find, rather
-// than write a snapshot that could not be read back. A nil loc is ErrInvalid (pass
-// time.UTC to say UTC).
+// than write a snapshot that could not be read back. They refuse time.Local too: its
+// name is "Local", which a reader would take as its own machine's zone, shifting the
+// days if the zones differ, and the process's IANA zone name cannot be found reliably
+// to record instead. An index that is never written may use time.Local. A nil loc is
+// ErrInvalid (pass time.UTC to say UTC).
 func WithLocation(loc *time.Location) Option {
 	return func(c *config) {
 		if loc == nil {

@@ -100,6 +100,14 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	// The snapshot records the location by name and the reader finds it again with
 	// time.LoadLocation: a zone it cannot find (time.FixedZone) would make a snapshot
 	// that every Load refuses, discovered only when it is needed to restore.
+	// time.Local is named "Local", which LoadLocation finds on every machine, but as
+	// that machine's own zone: a snapshot written in Shanghai and read in London would
+	// bucket its days in London's, silently. Its IANA name cannot be read reliably
+	// (TZ may be unset and /etc/localtime a copy rather than a link), so it is refused
+	// as an unnamed zone is.
+	if x.loc.String() == "Local" {
+		return 0, fmt.Errorf("%w: write snapshot: location Local is whatever zone the reading machine has, so its days could shift when read back; make the index WithLocation(time.LoadLocation(\"Area/City\"))", ErrInvalid)
+	}
 	if x.loc != time.UTC {
 		if _, err := time.LoadLocation(x.loc.String()); err != nil {
 			return 0, fmt.Errorf("%w: write snapshot: location %q is not a named time zone, so the snapshot could not be read back; make the index WithLocation(time.LoadLocation(\"Area/City\"))", ErrInvalid, x.loc.String())

@@ -442,18 +442,25 @@ func TestSnapshotKeepsSettings(t *testing.T) {
 // TestSnapshotRefusesAnUnnamedLocation: an index in a time.FixedZone cannot be read back
 // (the reader finds the location by name), so writing its snapshot must fail at once
 // rather than leave a blob that every Load refuses.
+//
+// time.Local is refused too: it was written as "Local" and read back in the reading
+// machine's zone, so the days of an index written at UTC+8 shifted when read at UTC.
 func TestSnapshotRefusesAnUnnamedLocation(t *testing.T) {
-	x := mustIndex(WithLocation(time.FixedZone("UTC+8", 8*3600)))
-	x.Tag("plan:pro", 1)
-	var buf bytes.Buffer
-	if n, err := x.WriteTo(&buf); !errors.Is(err, ErrInvalid) || n != 0 || buf.Len() != 0 {
-		t.Fatalf("WriteTo = %d, %v (%d bytes written), want ErrInvalid and nothing written", n, err, buf.Len())
-	}
-	var mem MemStore
-	if err := x.SaveTo(&mem, "snap"); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("SaveTo: %v, want ErrInvalid", err)
-	}
-	if names, _ := mem.List(); len(names) != 0 {
-		t.Fatalf("SaveTo left %v in the store", names)
+	for _, loc := range []*time.Location{time.FixedZone("UTC+8", 8*3600), time.Local} {
+		x := mustIndex(WithLocation(loc))
+		x.Tag("plan:pro", 1)
+		var buf bytes.Buffer
+		if n, err := x.WriteTo(&buf); !errors.Is(err, ErrInvalid) || n != 0 || buf.Len() != 0 {
+			t.Fatalf("%v: WriteTo = %d, %v (%d bytes written), want ErrInvalid and nothing written", loc, n, err, buf.Len())
+		} else if strings.Count(err.Error(), "segment: ") != 1 {
+			t.Errorf("%v: %q names the package other than once", loc, err)
+		}
+		var mem MemStore
+		if err := x.SaveTo(&mem, "snap"); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("%v: SaveTo: %v, want ErrInvalid", loc, err)
+		}
+		if names, _ := mem.List(); len(names) != 0 {
+			t.Fatalf("%v: SaveTo left %v in the store", loc, names)
+		}
 	}
 }
