@@ -1,6 +1,8 @@
 package segment
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"runtime"
 	"sync"
@@ -57,6 +59,11 @@ func Open(path string, opts *OpenOptions) (*Index, error) {
 		m, err = readFile(path)
 	}
 	if err != nil {
+		// The os package's errors name the path already ("open P: no such file or
+		// directory"); naming it again read "open P: open P: ...".
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == path {
+			return nil, errorf("%w", err)
+		}
 		return nil, errorf("open %s: %w", path, err)
 	}
 	x, err := decodeSnapshot(m.data)

@@ -464,3 +464,28 @@ func TestSnapshotRefusesAnUnnamedLocation(t *testing.T) {
 		}
 	}
 }
+
+// Open of a missing file names the path once, with the package's prefix once, and
+// still reports fs.ErrNotExist; it used to read "open P: open P: no such file".
+// A damaged file names the path (the decoder does not know it).
+func TestOpenNamesThePathOnce(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.snap")
+	for _, opts := range []*OpenOptions{nil, {Map: true}} {
+		_, err := Open(missing, opts)
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("Open(missing, %+v): %v, want os.ErrNotExist", opts, err)
+		}
+		if msg := err.Error(); strings.Count(msg, missing) != 1 || strings.Count(msg, "segment: ") != 1 || strings.Count(msg, "open ") != 1 {
+			t.Errorf("Open(missing, %+v): %q, want the path, the package and the operation named once", opts, msg)
+		}
+	}
+	damaged := filepath.Join(dir, "damaged.snap")
+	if err := os.WriteFile(damaged, []byte("not a snapshot at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(damaged, nil)
+	if err == nil || strings.Count(err.Error(), damaged) != 1 || strings.Count(err.Error(), "segment: ") != 1 {
+		t.Errorf("Open(damaged): %v, want the path and the package named once", err)
+	}
+}
