@@ -67,7 +67,10 @@ type Table struct {
 	By      Period
 	Columns []string // "0", "1", ... or "1-3", ... for brackets
 	Cohorts []Cohort
-	End     time.Time
+	// End is the instant observation ended: Cohorts.AsOf, or the latest event's time;
+	// the zero time.Time when there is neither (a table over no events), rather than
+	// the Unix epoch, which is a time an event could have.
+	End time.Time
 }
 
 // Cohort is one row of a Table.
@@ -172,7 +175,7 @@ func (p *cohortPlan) masks(e Event) uint32 {
 type cohortPartial struct {
 	fp     string
 	plan   *cohortPlan
-	end    int64
+	end    int64 // the latest event's time in Unix nanoseconds; 0 with no events
 	groups map[int64]*cohortCounts
 	// scratch
 	seen []uint64
@@ -421,7 +424,10 @@ func (cp *cohortPartial) Table() *Table {
 	if p.asOf != 0 {
 		end = p.asOf
 	}
-	t := &Table{By: p.c.By, End: time.Unix(0, end).In(p.cal.loc)}
+	t := &Table{By: p.c.By}
+	if end != 0 { // 0: no event and no AsOf (see cohortPartial.end)
+		t.End = time.Unix(0, end).In(p.cal.loc)
+	}
 	for _, col := range p.cols {
 		if len(p.c.Brackets) > 0 {
 			t.Columns = append(t.Columns, fmt.Sprintf("%d-%d", col[0], col[1]))

@@ -338,3 +338,37 @@ func TestCohortBatchScan(t *testing.T) {
 		}
 	}
 }
+
+// A table over no events has the zero End in every form (it was the Unix epoch,
+// 1970-01-01, a time an event could have); with AsOf it is AsOf, and with events the
+// latest event's time.
+func TestCohortEmptyEnd(t *testing.T) {
+	c := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "b"}, By: Day, Periods: 2}
+	empty, _ := c.NewPartial()
+	forms := map[string]func(Cohorts) (*Table, error){
+		"slice":   func(c Cohorts) (*Table, error) { return c.Run(nil) },
+		"seq":     func(c Cohorts) (*Table, error) { return c.RunSeq(func(func(Event) bool) {}) },
+		"batch":   func(c Cohorts) (*Table, error) { return c.RunBatch(&Batch{}) },
+		"partial": func(Cohorts) (*Table, error) { return empty.Result() },
+	}
+	for name, run := range forms {
+		tb, err := run(c)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !tb.End.IsZero() || len(tb.Cohorts) != 0 {
+			t.Errorf("%s over no events: End %v, %d cohorts; want the zero time and none", name, tb.End, len(tb.Cohorts))
+		}
+	}
+	asOf := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	withAsOf := c
+	withAsOf.AsOf = asOf
+	if tb, err := withAsOf.Run(nil); err != nil || !tb.End.Equal(asOf) {
+		t.Errorf("over no events with AsOf: %v, %v; want End %v", tb, err, asOf)
+	}
+	last := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	tb, err := c.Run([]Event{{Profile: 1, Time: last.Add(-time.Hour), Name: "a"}, {Profile: 1, Time: last, Name: "x"}})
+	if err != nil || !tb.End.Equal(last) {
+		t.Errorf("with events: %v, %v; want End %v", tb, err, last)
+	}
+}
