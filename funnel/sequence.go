@@ -37,10 +37,7 @@ const DefaultMaxSteps = 1_000_000
 // each search resuming after the previous match, the search trying shorter runs for
 // each .* and time condition first, exactly as ClickHouse's backtracking does (its
 // test 00222_sequence_aggregate_function_family is transcribed in sequence_test.go).
-// A pattern that names a condition no event meets matches nothing. A pattern must name
-// at least one condition: one without any ("", "(?t<=1)", ".*") would match every
-// profile, even one with no kept event, and fails with ErrInvalid. ClickHouse accepts
-// it, and its sequenceMatch is then 1 for every group.
+// A pattern that names a condition no event meets matches nothing.
 type Sequence struct {
 	Pattern    string
 	Conditions []Step // at most MaxSteps (32), as in ClickHouse

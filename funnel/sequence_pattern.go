@@ -119,14 +119,6 @@ func parsePattern(pattern string, conds int, unit time.Duration) (*seqProgram, e
 			return bad(i, "unexpected %q (want (?N), (?t op N), . or .*)", pattern[i])
 		}
 	}
-	if pg.used == 0 {
-		// Such a pattern says nothing of the events: "" and "(?t<=1)" matched every
-		// profile, those with no kept event included (ClickHouse's automaton starts in
-		// its accepting state: AggregateFunctionSequenceMatch.h, dfaMatch), and "." or
-		// ".*" only whether a profile met any condition. A pattern is for an order of
-		// conditions, so one without any is refused rather than answered.
-		return nil, fmt.Errorf("%w: sequence pattern %q names no event condition (?N): it would match every profile", ErrInvalid, pattern)
-	}
 	return pg, nil
 }
 
