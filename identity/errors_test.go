@@ -92,7 +92,8 @@ func TestLinkErrorsOpenWithPrefix(t *testing.T) {
 			return err
 		}(), "identity: link: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262: invalid input"},
 		{"Link, nil context", func() error {
-			_, err := r.Link(nil, t0, "web", identity.ID{Kind: "device_id", Value: "d2"}) //nolint:staticcheck // the nil context is the test
+			//lint:ignore SA1012 a nil context is the caller error under test
+			_, err := r.Link(nil, t0, "web", identity.ID{Kind: "device_id", Value: "d2"})
 			return err
 		}(), "identity: link: invalid input: nil context"},
 		{"LinkBatch, empty kind", func() error {
