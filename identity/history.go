@@ -187,7 +187,7 @@ func (r *Resolver) entry(rec *record) Entry {
 }
 
 // View is a read-only picture of the resolver's graph at an instant (see AsOf). It is
-// safe for concurrent use.
+// safe for concurrent use. Only Resolver.AsOf makes one: the zero View holds no graph.
 type View struct {
 	r *Resolver
 	g *graph

@@ -18,7 +18,8 @@ import (
 // Resolver merges the identifiers seen together in events into profiles. It is safe for
 // concurrent use: mutations (Link, Resolve, Unmerge, Forget, Compact) are serialised,
 // reads (Lookup, Identifiers, Current, Explain, History, AsOf) run in parallel with each
-// other.
+// other. Make one with New, which compiles the rules and replays the store: the zero
+// Resolver is not ready for use.
 type Resolver struct {
 	mu     sync.RWMutex
 	rules  *compiled

@@ -109,7 +109,8 @@ type slot struct {
 	union []*obs // first observation of each value, in (at, seq) order
 }
 
-// Book holds trait observations per identifier. It is safe for concurrent use.
+// Book holds trait observations per identifier. It is safe for concurrent use. Make one
+// with NewBook, which checks the policy: the zero Book is not ready for use.
 type Book struct {
 	mu     sync.RWMutex
 	policy Policy
