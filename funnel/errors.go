@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/stats"
 )
 
@@ -50,18 +51,9 @@ func errorf(format string, args ...any) error {
 	return fmt.Errorf("funnel: "+format, args...)
 }
 
-// plural picks the singular or plural form for a count in a message: "1 profile is",
-// "2 profiles are".
-func plural(n uint64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // overlapErr refuses to merge two partials of an analysis (kind) that share n
 // profiles: the contract (see Partial) is that shards hold disjoint profiles, and a
 // profile counted in both would count twice.
 func overlapErr(kind string, n uint64) error {
-	return fmt.Errorf("%w: merge a %s: %d %s in both partials; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, kind, n, plural(n, "profile is", "profiles are"))
+	return fmt.Errorf("%w: merge a %s: %d %s in both partials; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, kind, n, english.Plural(n, "profile is", "profiles are"))
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Experiment compares a rate between a control group and a treatment group (an A/B
@@ -60,7 +62,7 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 		return nil, fmt.Errorf("%w: an experiment needs a result and two groups", ErrInvalid)
 	case control.Intersects(treatment):
 		shared := control.AndCardinality(treatment)
-		return nil, fmt.Errorf("%w: %d %s in both groups", ErrInvalid, shared, plural(shared, "profile is", "profiles are"))
+		return nil, fmt.Errorf("%w: %d %s in both groups", ErrInvalid, shared, english.Plural(shared, "profile is", "profiles are"))
 	}
 	entered, converted := res.Steps[0].Converted, res.Steps[len(res.Steps)-1].Converted
 	rate := func(g *roaring.Bitmap) (Rate, error) {
@@ -110,7 +112,7 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 			control.Columns, control.By, treatment.Columns, treatment.By)
 	}
 	if shared := members(control).AndCardinality(members(treatment)); shared > 0 {
-		return nil, fmt.Errorf("%w: %d %s in both groups' cohorts", ErrInvalid, shared, plural(shared, "profile is", "profiles are"))
+		return nil, fmt.Errorf("%w: %d %s in both groups' cohorts", ErrInvalid, shared, english.Plural(shared, "profile is", "profiles are"))
 	}
 	c, err := control.Rate(col, Wilson, o.Level)
 	if err != nil {

@@ -68,12 +68,3 @@ func errorf(format string, args ...any) error {
 	}
 	return fmt.Errorf("scoring: "+format, args...)
 }
-
-// count is n with noun, in the plural unless n is 1 ("1 row", "2 rows"), so that
-// messages about one row or one member read as English.
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Evaluation measures how well predicted probabilities rank and match binary outcomes:
@@ -46,7 +48,7 @@ type CalibrationBin struct {
 func Evaluate(scores []float64, outcomes []bool) (*Evaluation, error) {
 	n := len(scores)
 	if n != len(outcomes) {
-		return nil, fmt.Errorf("%w: %s, %s", ErrInvalid, count(n, "score"), count(len(outcomes), "outcome"))
+		return nil, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(n, "score"), english.Count(len(outcomes), "outcome"))
 	}
 	ev := &Evaluation{N: n}
 	for i, s := range scores {

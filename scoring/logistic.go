@@ -9,6 +9,8 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // LogisticOptions tune FitLogistic. The zero value (or nil) fits with an L2 penalty of 1
@@ -137,7 +139,7 @@ func prepareLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, 
 
 func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
 	if len(x) != len(y) {
-		return 0, fmt.Errorf("%w: %s, %s", ErrInvalid, count(len(x), "feature row"), count(len(y), "outcome"))
+		return 0, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(x), "feature row"), english.Count(len(y), "outcome"))
 	}
 	if len(x) == 0 {
 		return 0, fmt.Errorf("%w: no rows", ErrTooFew)
@@ -146,16 +148,16 @@ func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
 		return 0, fmt.Errorf("%w: lambda %v", ErrInvalid, o.Lambda)
 	}
 	if o.Weights != nil && len(o.Weights) != len(y) {
-		return 0, fmt.Errorf("%w: %s for %s", ErrInvalid, count(len(o.Weights), "weight"), count(len(y), "row"))
+		return 0, fmt.Errorf("%w: %s for %s", ErrInvalid, english.Count(len(o.Weights), "weight"), english.Count(len(y), "row"))
 	}
 	d := len(x[0])
 	if o.Names != nil && len(o.Names) != d {
-		return 0, fmt.Errorf("%w: %s for %s", ErrInvalid, count(len(o.Names), "name"), count(d, "feature"))
+		return 0, fmt.Errorf("%w: %s for %s", ErrInvalid, english.Count(len(o.Names), "name"), english.Count(d, "feature"))
 	}
 	var pos, neg float64
 	for i, row := range x {
 		if len(row) != d {
-			return 0, fmt.Errorf("%w: row %d has %s, row 0 has %d", ErrInvalid, i, count(len(row), "feature"), d)
+			return 0, fmt.Errorf("%w: row %d has %s, row 0 has %d", ErrInvalid, i, english.Count(len(row), "feature"), d)
 		}
 		for j, v := range row {
 			if !finite(v) {
@@ -238,7 +240,7 @@ func (m *Logistic) design(x [][]float64) []float64 {
 // value.
 func (m *Logistic) Predict(x []float64) (float64, error) {
 	if len(x) != len(m.Coef) {
-		return 0, fmt.Errorf("%w: %s, model has %d", ErrInvalid, count(len(x), "feature"), len(m.Coef))
+		return 0, fmt.Errorf("%w: %s, model has %d", ErrInvalid, english.Count(len(x), "feature"), len(m.Coef))
 	}
 	eta := m.Intercept
 	for j, v := range x {

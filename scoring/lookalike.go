@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // LookalikeOptions tune FindLookalikes. The zero value (or nil) holds out a fifth of
@@ -68,7 +70,7 @@ func FindLookalikes(seed *roaring.Bitmap, profiles []uint32, features [][]float6
 		return nil, fmt.Errorf("%w: nil seed", ErrInvalid)
 	}
 	if len(profiles) != len(features) {
-		return nil, fmt.Errorf("%w: %s, %s", ErrInvalid, count(len(profiles), "profile"), count(len(features), "feature row"))
+		return nil, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(profiles), "profile"), english.Count(len(features), "feature row"))
 	}
 	if !(o.HoldOut > 0 && o.HoldOut < 1) {
 		return nil, fmt.Errorf("%w: hold-out share %v outside (0, 1)", ErrInvalid, o.HoldOut)
@@ -86,7 +88,7 @@ func FindLookalikes(seed *roaring.Bitmap, profiles []uint32, features [][]float6
 		}
 	}
 	if len(members) < MinCustomers || len(others) < MinCustomers {
-		return nil, fmt.Errorf("%w: %s and %s; need %d of each", ErrTooFew, count(len(members), "seed member"), count(len(others), "other profile"), MinCustomers)
+		return nil, fmt.Errorf("%w: %s and %s; need %d of each", ErrTooFew, english.Count(len(members), "seed member"), english.Count(len(others), "other profile"), MinCustomers)
 	}
 	held := max(1, int(math.Round(o.HoldOut*float64(len(members)))))
 	shuffled := slices.Clone(members)

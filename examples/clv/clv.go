@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -178,14 +179,14 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// left out of the fit and the holdout table, and counted in the whole-period value.
 	later := keys.Len() - len(splits)
 	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.1f %s\n",
-		plural(len(txs), "transaction"), plural(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
+		english.Count(len(txs), "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {
 		verb = "is"
 	}
 	fmt.Fprintf(out, "%s first bought in the calibration period and %s fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
-		plural(len(splits), "customer"), verb, later)
+		english.Count(len(splits), "customer"), verb, later)
 
 	var models []model
 	var notes string
@@ -410,14 +411,6 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 			width, id, c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
 	}
 	return nil
-}
-
-// plural writes n with the noun, "1 customer", "2 customers".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func unitName(d time.Duration) string {

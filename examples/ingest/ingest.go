@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/tracking"
 	"github.com/clientele-go/clientele/segment"
 )
@@ -134,8 +135,8 @@ func dropReason(err error) string {
 // audiences, evaluated at the latest message's time (the data's own "now").
 func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]bool, now time.Time, qs queries, show int) error {
 	s := res.Stats()
-	fmt.Fprintf(out, "read %s: %s applied, %d malformed (reported with their line and column)\n", plural(st.lines, "line"), plural(st.messages, "call"), st.malformed)
-	fmt.Fprintf(out, "identities: %s in %s, %s\n", plural(int(s.Identifiers), "identifier"), plural(int(s.Profiles), "profile"), plural(st.merges, "merge"))
+	fmt.Fprintf(out, "read %s: %s applied, %d malformed (reported with their line and column)\n", english.Count(st.lines, "line"), english.Count(st.messages, "call"), st.malformed)
+	fmt.Fprintf(out, "identities: %s in %s, %s\n", english.Count(int(s.Identifiers), "identifier"), english.Count(int(s.Profiles), "profile"), english.Count(st.merges, "merge"))
 	if len(st.groups) > 0 {
 		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(sortedKeys(st.groups), ", "))
 	}
@@ -163,7 +164,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	}
 	// The index knows the profiles that did something; one seen only in identify calls
 	// is in no audience, NOT ones included, which the line says.
-	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.Format(time.RFC3339), plural(int(x.Profiles().GetCardinality()), "profile"))
+	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
 	for _, e := range sortedKeys(events) {
 		qs = append(queries{{"did " + e, "did(" + strconv.Quote(e) + ")"}}, qs...)
 	}
@@ -192,14 +193,6 @@ func live(res *identity.Resolver, ps []uint32) []uint32 {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// plural writes "1 profile" or "2 profiles".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,9 +1,6 @@
 package match
 
-import (
-	"errors"
-	"strconv"
-)
+import "errors"
 
 // ErrInvalid means an argument is malformed: a record field that is not UTF-8 or is
 // longer than MaxFieldLen, a birth date that is not YYYY-MM-DD, a comparison or blocking
@@ -11,12 +8,3 @@ import (
 // fit the linker. It is wrapped with what and where (record index, field, comparison);
 // the call changes nothing.
 var ErrInvalid = errors.New("match: invalid input")
-
-// plural writes a count with its noun, "1 record", "2 records": errors are read by
-// people.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}

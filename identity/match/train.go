@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Model holds the parameters of a Fellegi-Sunter model (Fellegi & Sunter 1969) for a
@@ -71,7 +73,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		o.Tol = 1e-6
 	}
 	if l.n < 2 {
-		return nil, fmt.Errorf("%w: train: %s, need at least 2", ErrInvalid, plural(l.n, "record"))
+		return nil, fmt.Errorf("%w: train: %s, need at least 2", ErrInvalid, english.Count(l.n, "record"))
 	}
 	K := len(l.cols)
 	levels := make([]int, K)

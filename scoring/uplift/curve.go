@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Curve is an uplift or Qini curve: after targeting the X[k] best-scored rows of a
@@ -88,7 +90,7 @@ func outcomes(converted []bool) []float64 {
 
 func newRanking(score []float64, treated []bool, y []float64) (*ranking, error) {
 	if len(score) != len(treated) || len(score) != len(y) {
-		return nil, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, count(len(score), "score"), count(len(treated), "treatment flag"), count(len(y), "outcome"))
+		return nil, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, english.Count(len(score), "score"), english.Count(len(treated), "treatment flag"), english.Count(len(y), "outcome"))
 	}
 	var nt int
 	for i, s := range score {
@@ -103,7 +105,7 @@ func newRanking(score []float64, treated []bool, y []float64) (*ranking, error) 
 		}
 	}
 	if nt == 0 || nt == len(score) {
-		return nil, fmt.Errorf("%w: %s, %d of them treated; evaluation needs both arms", ErrInvalid, count(len(score), "row"), nt)
+		return nil, fmt.Errorf("%w: %s, %d of them treated; evaluation needs both arms", ErrInvalid, english.Count(len(score), "row"), nt)
 	}
 	order := make([]int, len(score))
 	for i := range order {

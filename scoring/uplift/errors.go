@@ -1,9 +1,6 @@
 package uplift
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // ErrInvalid means an argument is out of range: mismatched lengths, a NaN or infinite
 // feature, a campaign without both arms, a budget with a negative cost. The error says
@@ -14,12 +11,3 @@ var ErrInvalid = errors.New("uplift: invalid input")
 // ErrNotFound means a profile named in the input has no value where one is needed:
 // a profile of a feature matrix without an RFM score or a purchase summary.
 var ErrNotFound = errors.New("uplift: not found")
-
-// count is n with noun, in the plural unless n is 1 ("1 row", "2 rows"), so that
-// messages about one row or one member read as English.
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}

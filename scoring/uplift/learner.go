@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -265,7 +266,7 @@ type campaignArms struct{ treated, control []int }
 func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, error) {
 	var a campaignArms
 	if len(x) != len(treated) || len(x) != len(converted) {
-		return a, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, count(len(x), "feature row"), count(len(treated), "treatment flag"), count(len(converted), "outcome"))
+		return a, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, english.Count(len(x), "feature row"), english.Count(len(treated), "treatment flag"), english.Count(len(converted), "outcome"))
 	}
 	if len(x) == 0 {
 		return a, fmt.Errorf("%w: no rows", ErrInvalid)
@@ -292,7 +293,7 @@ func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, erro
 			size = len(a.treated)
 		}
 		if buyers[arm] == 0 || buyers[arm] == size {
-			return a, fmt.Errorf("%w: the %s arm has %s, %s among them; each arm needs buyers and non-buyers", ErrInvalid, name, count(size, "row"), count(buyers[arm], "buyer"))
+			return a, fmt.Errorf("%w: the %s arm has %s, %s among them; each arm needs buyers and non-buyers", ErrInvalid, name, english.Count(size, "row"), english.Count(buyers[arm], "buyer"))
 		}
 	}
 	return a, nil
@@ -302,7 +303,7 @@ func checkCampaign(x [][]float64, treated, converted []bool) (campaignArms, erro
 func checkRows(x [][]float64, d int) error {
 	for i, row := range x {
 		if len(row) != d {
-			return fmt.Errorf("%w: row %d has %s, want %d", ErrInvalid, i, count(len(row), "feature"), d)
+			return fmt.Errorf("%w: row %d has %s, want %d", ErrInvalid, i, english.Count(len(row), "feature"), d)
 		}
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Linear is a fitted ridge regression, E[y | x] = Intercept + Σ Coef_j (x_j -
@@ -23,7 +25,7 @@ type Linear struct {
 // Predict returns E[y | x]. It fails if x has the wrong length or a non-finite value.
 func (l *Linear) Predict(x []float64) (float64, error) {
 	if len(x) != len(l.Coef) {
-		return 0, fmt.Errorf("%w: %s, model has %d", ErrInvalid, count(len(x), "feature"), len(l.Coef))
+		return 0, fmt.Errorf("%w: %s, model has %d", ErrInvalid, english.Count(len(x), "feature"), len(l.Coef))
 	}
 	if err := checkRows([][]float64{x}, len(l.Coef)); err != nil {
 		return 0, err

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Outcome is what a campaign's outcome measures, and so what a Model's uplift is in.
@@ -50,7 +52,7 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 		return nil, err
 	}
 	if len(x) != len(treated) || len(x) != len(spend) {
-		return nil, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, count(len(x), "feature row"), count(len(treated), "treatment flag"), count(len(spend), "spend"))
+		return nil, fmt.Errorf("%w: %s, %s, %s", ErrInvalid, english.Count(len(x), "feature row"), english.Count(len(treated), "treatment flag"), english.Count(len(spend), "spend"))
 	}
 	if len(x) == 0 {
 		return nil, fmt.Errorf("%w: no rows", ErrInvalid)
@@ -70,7 +72,7 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 		}
 	}
 	if len(arms.treated) < 2 || len(arms.control) < 2 {
-		return nil, fmt.Errorf("%w: %s and %s; each arm needs two", ErrInvalid, count(len(arms.treated), "treated row"), count(len(arms.control), "control row"))
+		return nil, fmt.Errorf("%w: %s and %s; each arm needs two", ErrInvalid, english.Count(len(arms.treated), "treated row"), english.Count(len(arms.control), "control row"))
 	}
 	m := &Model{Learner: o.Learner, Outcome: Spend, Propensity: o.Propensity}
 	if m.Propensity == 0 {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -142,7 +143,7 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 		return fmt.Errorf("%w: a discount cost needs the response probabilities (Model.Response)", ErrInvalid)
 	}
 	if response != nil && len(response) != len(uplift) {
-		return fmt.Errorf("%w: %s, %s", ErrInvalid, count(len(uplift), "uplift score"), count(len(response), "response"))
+		return fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(uplift), "uplift score"), english.Count(len(response), "response"))
 	}
 	if b.Outcome == Spend {
 		for i, u := range uplift {
@@ -180,7 +181,7 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 		return scoring.Interval{}, fmt.Errorf("%w: Check of a plan for %s scores; use CheckSpend", ErrInvalid, outcomeNames[p.promo.Outcome])
 	}
 	if len(converted) != len(uplift) {
-		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, count(len(uplift), "uplift score"), count(len(converted), "outcome"))
+		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(uplift), "uplift score"), english.Count(len(converted), "outcome"))
 	}
 	return p.check(uplift, response, treated, outcomes(converted), opts)
 }
@@ -194,7 +195,7 @@ func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []fl
 		return scoring.Interval{}, fmt.Errorf("%w: CheckSpend of a plan for %s scores; use Check", ErrInvalid, outcomeNames[p.promo.Outcome])
 	}
 	if len(spend) != len(uplift) {
-		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, count(len(uplift), "uplift score"), count(len(spend), "spend"))
+		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(uplift), "uplift score"), english.Count(len(spend), "spend"))
 	}
 	for i, v := range spend {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -1,0 +1,19 @@
+// Package english writes counts in messages and reports as people read them: "1 row",
+// "2 rows". Errors and reports are read by people, and "1 rows" reads as unchecked.
+package english
+
+import "fmt"
+
+// Count returns n with noun, in the plural (noun + "s") unless n is 1: "1 record",
+// "3 records". Nouns with another plural use Plural.
+func Count[T ~int | ~int64 | ~uint64](n T, noun string) string {
+	return fmt.Sprintf("%d %s", n, Plural(n, noun, noun+"s"))
+}
+
+// Plural returns one if n is 1, else many: Plural(n, "profile is", "profiles are").
+func Plural[T ~int | ~int64 | ~uint64](n T, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
