@@ -138,7 +138,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	fmt.Fprintf(out, "read %s: %s applied, %d malformed (reported with their line and column)\n", english.Count(st.lines, "line"), english.Count(st.messages, "call"), st.malformed)
 	fmt.Fprintf(out, "identities: %s in %s, %s\n", english.Count(int(s.Identifiers), "identifier"), english.Count(int(s.Profiles), "profile"), english.Count(st.merges, "merge"))
 	if len(st.groups) > 0 {
-		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(sortedKeys(st.groups), ", "))
+		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(names(sortedKeys(st.groups)), ", "))
 	}
 	for _, k := range sortedKeys(st.dropped) {
 		fmt.Fprintf(out, "  dropped %s (x%d)\n", k, st.dropped[k])
@@ -151,7 +151,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	for _, p := range profiles {
 		var ids []string
 		for _, id := range res.Identifiers(p) {
-			ids = append(ids, id.Kind+"="+id.Value)
+			ids = append(ids, id.Kind+"="+english.Name(id.Value, idWidth))
 		}
 		slices.Sort(ids)
 		fmt.Fprintf(out, "profile %d: %s\n", p, strings.Join(ids, ", "))
@@ -165,22 +165,37 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	// The index knows the profiles that did something; one seen only in identify calls
 	// is in no audience, NOT ones included, which the line says.
 	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
+	var did queries
 	for _, e := range sortedKeys(events) {
-		qs = append(queries{{"did " + e, "did(" + strconv.Quote(e) + ")"}}, qs...)
+		did = append(did, namedQuery{"did " + english.Name(e, nameWidth), "did(" + strconv.Quote(e) + ")"})
 	}
-	for _, q := range qs {
+	for i, q := range append(did, qs...) {
 		parsed, err := segment.Parse(q.expr)
 		if err == nil {
 			var n uint64
 			if n, err = x.Count(context.Background(), now, parsed, nil); err == nil {
-				fmt.Fprintf(out, "  %-24s %6d  %s\n", q.name, n, parsed)
+				fmt.Fprintf(out, "  %-24s %6d  %s\n", q.name, n, english.Name(parsed.String(), queryWidth))
 				continue
 			}
+		}
+		if i < len(did) && errors.Is(err, segment.ErrSyntax) {
+			// An event name the data chose may be longer than a query can be: one odd
+			// call must not cost the report its other audiences.
+			fmt.Fprintf(out, "  %-24s %6s  not counted: %v\n", q.name, "-", err)
+			continue
 		}
 		return fmt.Errorf("query %s: %w", q.name, err)
 	}
 	return nil
 }
+
+// The widths, in runes, at which names from the data are cut in the report (the
+// audience column is 24 wide; a query is shown whole up to a line's width).
+const (
+	nameWidth  = 20
+	queryWidth = 100
+	idWidth    = 64
+)
 
 // live returns the profiles that now hold the keys ps (Current), sorted and without
 // repeats, in ps's memory.
@@ -202,4 +217,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// names returns the data's names as a report line shows them (english.Name).
+func names(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = english.Name(s, nameWidth)
+	}
+	return ss
 }

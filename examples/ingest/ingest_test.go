@@ -178,3 +178,42 @@ func TestIdentifyOnlyProfilesListed(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesFromTheData: names the calls choose (events, ids, groups) are shown on one
+// line each, escaped and cut, and an event name too long for a query costs the report
+// only its own audience. Before, a newline in a user id split its profile's line, a
+// bidi override reversed the rest of it on a terminal, and a 70 kB event name ended
+// the run with an error after half the report.
+func TestNamesFromTheData(t *testing.T) {
+	long := strings.Repeat("a", 70_000)
+	in := strings.Join([]string{
+		`{"type":"track","event":"new\nline","userId":"line1\nline2","timestamp":"2025-03-01T09:00:00Z"}`,
+		`{"type":"track","event":"` + long + `","userId":"\u202eevil","timestamp":"2025-03-01T09:00:00Z"}`,
+		`{"type":"group","groupId":"acme\r\nInc","userId":"u3","timestamp":"2025-03-01T09:00:00Z"}`,
+		`{"type":"page","userId":"u3","timestamp":"2025-03-01T09:00:00Z"}`,
+	}, "\n")
+	var out, problems bytes.Buffer
+	if err := run(&out, &problems, strings.NewReader(in), queries{{"pages", "did(page)"}}, time.Time{}, 0); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if problems.Len() > 0 {
+		t.Errorf("problems:\n%s", problems.String())
+	}
+	for _, want := range []string{
+		"groups (accounts) named by group calls: \"acme\\r\\nInc\"\n",
+		"profile 1: user_id=\"line1\\nline2\"\n",
+		"profile 2: user_id=\"\\u202eevil\"\n",
+		"  did aaaaaaaaaaaaaaaaaaaa… (70000 bytes)      -  not counted: segment: parse at line 1, column 1: expression of 70007 bytes is longer than the limit of 65536\n",
+		"  did \"new\\nline\"               1  did(\"new\\nline\")\n",
+		"  pages                         1  did(page)\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for i, line := range strings.Split(out.String(), "\n") {
+		if len(line) > 300 || strings.ContainsRune(line, '\u202e') || strings.ContainsRune(line, '\r') {
+			t.Errorf("line %d not one short printable line: %q", i+1, line[:min(len(line), 80)])
+		}
+	}
+}
