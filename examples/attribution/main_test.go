@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/referral/attribution"
@@ -168,7 +169,10 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 // says so instead of printing tables of zeros.
 func TestSummaryAndLayout(t *testing.T) {
 	f := t.TempDir() + "/p.csv"
-	in := "path,conversions,nulls,value\npaid_social_facebook > email,0.5,0,10\npaid_social_facebook > email,1,0.25,2\nemail,1,1,1\n"
+	// A channel named with a bidirectional override (U+202E) would reverse the rest of
+	// its row on a terminal, and one of 200 letters would widen every row.
+	in := "path,conversions,nulls,value\npaid_social_facebook > email,0.5,0,10\npaid_social_facebook > email,1,0.25,2\nemail,1,1,1\n" +
+		"\u202eevil,1,0,0\n" + strings.Repeat("x", 200) + ",0,1,0\n"
 	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -177,16 +181,20 @@ func TestSummaryAndLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
-	if want := "2 distinct journeys, 2.50 conversions worth 13.00, 1.25 journeys without one"; !strings.Contains(got, want) {
+	if want := "4 distinct journeys, 3.50 conversions worth 13.00, 2.25 journeys without one"; !strings.Contains(got, want) {
 		t.Errorf("summary: want %q in\n%s", want, got)
 	}
 	_, table, _ := strings.Cut(got, "Conversions credited\n")
 	table, _, _ = strings.Cut(table, "\n\n")
-	// The columns are right-aligned, so lines of one width are lines that line up.
+	// The columns are right-aligned, so lines of one width are lines that line up; the
+	// long name is cut to 40 runes with its length after it.
 	lines := strings.Split(table, "\n")
 	for _, line := range lines[1:] {
-		if len(line) != len(lines[0]) {
-			t.Errorf("row %q is %d bytes wide, the header %d\n%s", line, len(line), len(lines[0]), table)
+		if strings.ContainsRune(line, '\u202e') {
+			t.Errorf("row %q holds a bidirectional override", line)
+		}
+		if utf8.RuneCountInString(line) != utf8.RuneCountInString(lines[0]) {
+			t.Errorf("row %q is %d runes wide, the header %d\n%s", line, utf8.RuneCountInString(line), utf8.RuneCountInString(lines[0]), table)
 		}
 	}
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/referral/attribution"
 )
 
@@ -49,7 +50,7 @@ func attribute(paths []attribution.Path) (*table, error) {
 			if !seen[c] {
 				seen[c] = true
 				t.channels = append(t.channels, c)
-				t.width = max(t.width, utf8.RuneCountInString(c))
+				t.width = max(t.width, utf8.RuneCountInString(shown(c)))
 			}
 		}
 	}
@@ -87,7 +88,7 @@ func (t *table) print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 		for _, ch := range t.channels {
-			fmt.Fprintf(w, "%-*s", t.width, ch)
+			fmt.Fprintf(w, "%-*s", t.width, shown(ch))
 			for i := range models {
 				fmt.Fprintf(w, " %9.2f", part.get(t.credits[i][ch]))
 			}
@@ -101,3 +102,8 @@ func (t *table) print(w io.Writer) {
 	}
 	fmt.Fprintln(w, legend)
 }
+
+// shown is a channel name as the table shows it: the parser refuses control characters,
+// but a format character such as a bidirectional override (U+202E) would reverse the
+// rest of its row on the reader's terminal, and a name can be long.
+func shown(channel string) string { return english.Name(channel, 40) }
