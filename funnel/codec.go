@@ -22,10 +22,20 @@ import (
 
 const frameVersion = 1
 
+// seenVersion is the version the partials of Spec and Cohorts are written in. Version 2
+// added a flag before the latest event's time saying whether any event was seen (and,
+// for Spec, one before AsOf saying whether it is set): version 1 wrote 0 for "none",
+// which is also 1970-01-01, so partials whose events all came before 1970 merged to the
+// wrong end of observation, and a Spec's AsOf before 1970 did not decode. Both versions
+// are read (see readEnd).
+const seenVersion = 2
+
 type writer struct{ buf []byte }
 
-func newWriter(magic string) *writer {
-	return &writer{buf: frame.AppendHeader(nil, magic, frameVersion)}
+func newWriter(magic string) *writer { return newWriterVersion(magic, frameVersion) }
+
+func newWriterVersion(magic string, version uint32) *writer {
+	return &writer{buf: frame.AppendHeader(nil, magic, version)}
 }
 
 func (w *writer) uvarint(v uint64)  { w.buf = binary.AppendUvarint(w.buf, v) }
@@ -66,19 +76,27 @@ type reader struct {
 // could ask for gigabytes; a shard holding more profiles than this is split further.
 const MaxDecodedProfiles = 1 << 26
 
-// openFrame checks data's magic, version and checksum and returns a reader of its body.
+// openFrame checks data's magic, version (frameVersion) and checksum and returns a
+// reader of its body.
 func openFrame(what, magic string, data []byte) (*reader, error) {
+	r, _, err := openFrameUpTo(what, magic, data, frameVersion)
+	return r, err
+}
+
+// openFrameUpTo is openFrame for an encoding read in versions 1 to latest: it returns
+// the frame's version too.
+func openFrameUpTo(what, magic string, data []byte, latest uint32) (*reader, uint32, error) {
 	v, _, err := frame.Open(data, magic)
 	if err != nil {
-		return nil, fmt.Errorf("%w: decode %s %v", ErrCorrupt, what, err)
+		return nil, 0, fmt.Errorf("%w: decode %s %v", ErrCorrupt, what, err)
 	}
-	if v != frameVersion {
-		return nil, fmt.Errorf("%w: decode %s at offset %d: unknown version %d", ErrCorrupt, what, frame.MagicSize, v)
+	if v < 1 || v > latest {
+		return nil, 0, fmt.Errorf("%w: decode %s at offset %d: unknown version %d", ErrCorrupt, what, frame.MagicSize, v)
 	}
 	r := &reader{what: what}
 	r.Reset(data[:len(data)-4])
 	r.Bytes(frame.HeaderSize, "header") // checked above; offsets count from the frame's start
-	return r, nil
+	return r, v, nil
 }
 
 func (r *reader) failed() bool { return r.Err() != nil }
@@ -146,6 +164,47 @@ func (r *reader) flag() bool {
 		r.fail("flag byte %d", b)
 	}
 	return b == 1
+}
+
+// optTime writes an instant that may be absent (noTime): a flag saying whether it is
+// present, then the time, 0 when absent.
+func (w *writer) optTime(t int64) {
+	w.flag(t != noTime)
+	if t == noTime {
+		t = 0
+	}
+	w.varint(t)
+}
+
+// optTime reads what writer.optTime wrote: noTime when the flag is clear, whose time
+// must then be 0 (one state, one encoding), else a time within 1900-2189.
+func (r *reader) optTime(what string) int64 {
+	set := r.flag()
+	start := r.Offset()
+	t := r.varint()
+	switch {
+	case r.failed():
+		return noTime
+	case !set && t != 0:
+		r.FailAt(start, "%s %d given but flagged absent", what, t)
+	case set && (t < minNano || t >= maxNano):
+		r.FailAt(start, "%s %d outside 1900-2189", what, t)
+	case !set:
+		return noTime
+	}
+	return t
+}
+
+// v1End is the end of observation a version-1 partial recorded as raw (see
+// seenVersion), which wrote 0 both for "no event seen" and for the latest event's time
+// when that was 1970-01-01 or before (raised to 0). A partial holding no profile reads
+// 0 as no event, as version 1 did; one holding profiles keeps the Unix epoch, the end
+// version 1 gave them, the true latest time not having been recorded.
+func v1End(raw int64, profiles bool) int64 {
+	if raw == 0 && !profiles {
+		return noTime
+	}
+	return raw
 }
 
 func (r *reader) int64s(what string) []int64 {

@@ -105,7 +105,7 @@ type cohortPlan struct {
 	cal  calendar
 	cols [][2]int64 // per column: first and last period offset
 	last int64      // the last period offset any column looks at
-	asOf int64
+	asOf int64      // Cohorts.AsOf in Unix nanoseconds; noTime: unset
 	// span is the length of a period in nanoseconds when every period has it (days and
 	// weeks in UTC), else 0: then a return's offset from its cohort is one division
 	// from the cohort's first instant instead of two calendar lookups.
@@ -120,7 +120,7 @@ func (c Cohorts) compile() (*cohortPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &cohortPlan{c: c, cal: cal}
+	p := &cohortPlan{c: c, cal: cal, asOf: noTime}
 	switch {
 	case len(c.Brackets) > 0:
 		for i, b := range c.Brackets {
@@ -175,7 +175,7 @@ func (p *cohortPlan) masks(e Event) uint32 {
 type cohortPartial struct {
 	fp     string
 	plan   *cohortPlan
-	end    int64 // the latest event's time in Unix nanoseconds; 0 with no events
+	end    int64 // the latest event's time in Unix nanoseconds; noTime before any event
 	groups map[int64]*cohortCounts
 	// scratch
 	seen []uint64
@@ -200,12 +200,24 @@ type cohortCounts struct {
 }
 
 func (p *cohortPlan) newPartial() *cohortPartial {
+	return &cohortPartial{fp: p.fingerprint(seenVersion), plan: p, end: noTime, groups: map[int64]*cohortCounts{}}
+}
+
+// fingerprint is what must agree for two partials to merge, as the encoding's version
+// wrote it: version 1 wrote an unset AsOf as 0, the Unix epoch's AsOf too.
+func (p *cohortPlan) fingerprint(version uint32) string {
 	loc := "UTC"
 	if p.c.Location != nil {
 		loc = p.c.Location.String()
 	}
-	fp := fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%d", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Retention, loc, p.asOf)
-	return &cohortPartial{fp: fp, plan: p, groups: map[int64]*cohortCounts{}}
+	asOf := "none"
+	switch {
+	case p.asOf != noTime:
+		asOf = fmt.Sprint(p.asOf)
+	case version == 1:
+		asOf = "0"
+	}
+	return fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%s", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Retention, loc, asOf)
 }
 
 // profile adds one profile's rows (bit 0: a Start event, bit 1: a Return event).
@@ -414,20 +426,17 @@ func (cp *cohortPartial) mergeDisjoint(other *cohortPartial) {
 		}
 		g.ids.merge(&o.ids)
 	}
-	cp.end = max(cp.end, other.end)
+	cp.end = max(cp.end, other.end) // noTime, below every event's time, when other saw none
 }
 
 // Table computes the cohort table.
 func (cp *cohortPartial) Table() *Table {
 	p := cp.plan
-	end := cp.end
-	if p.asOf != 0 {
+	end := cp.end // noTime over no events, which make no cohort
+	if p.asOf != noTime {
 		end = p.asOf
 	}
-	t := &Table{By: p.c.By}
-	if end != 0 { // 0: no event and no AsOf (see cohortPartial.end)
-		t.End = time.Unix(0, end).In(p.cal.loc)
-	}
+	t := &Table{By: p.c.By, End: instantIn(end, p.cal.loc)}
 	for _, col := range p.cols {
 		if len(p.c.Brackets) > 0 {
 			t.Columns = append(t.Columns, fmt.Sprintf("%d-%d", col[0], col[1]))
@@ -633,12 +642,19 @@ func (c Cohorts) partialBatchRuns(p *cohortPlan, b *Batch, masks []uint32) (*coh
 
 const cohortMagic = "CLTFUNC\x00"
 
-// MarshalBinary encodes the partial (see codec.go for the frame). The Cohorts' Match
-// functions and Location are not encoded: UnmarshalBinary needs the same Cohorts.
+// MarshalBinary encodes the partial (see codec.go for the frame), in version
+// seenVersion:
+//
+//	fingerprint | latest event (flag: any seen, time) | cohort count |
+//	per cohort, ascending: period index | retained per column | members (roaring)
+//
+// Version 1 had no flag, writing 0 for no event, and its fingerprint wrote an unset
+// AsOf as 0. The Cohorts' Match functions and Location are not encoded:
+// UnmarshalBinary needs the same Cohorts.
 func (cp *cohortPartial) MarshalBinary() ([]byte, error) {
-	w := newWriter(cohortMagic)
+	w := newWriterVersion(cohortMagic, seenVersion)
 	w.str(cp.fp)
-	w.varint(cp.end)
+	w.optTime(cp.end)
 	w.uvarint(uint64(len(cp.groups)))
 	for _, k := range slices.Sorted(maps.Keys(cp.groups)) {
 		g := cp.groups[k]
@@ -664,18 +680,30 @@ func (c Cohorts) newState() (*cohortPartial, error) {
 
 // UnmarshalBinary decodes a partial written by MarshalBinary into cp, made by the same
 // Cohorts: bytes of other Cohorts fail with ErrMismatch, damaged bytes with
-// ErrCorrupt. On error cp is unchanged.
+// ErrCorrupt. Versions 1 and 2 are read (see seenVersion and v1End). On error cp is
+// unchanged.
 func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 	p := cp.plan
 	q := p.newPartial()
-	r, err := openFrame("cohort partial", cohortMagic, data)
+	r, version, err := openFrameUpTo("cohort partial", cohortMagic, data, seenVersion)
 	if err != nil {
 		return err
 	}
-	if fp := r.str(); !r.failed() && fp != q.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, q.fp)
+	if fp, want := r.str(), p.fingerprint(version); !r.failed() && fp != want {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, want)
 	}
-	q.end = r.varint()
+	if version == 1 {
+		// 0 for events before 1970 too, so that it may follow an AsOf before 1970.
+		q.end = r.varint()
+		if !r.failed() && (q.end < 0 || q.end >= maxNano) {
+			r.fail("end %d: before 1970 or after 2189", q.end)
+		}
+	} else {
+		q.end = r.optTime("latest event's time")
+		if !r.failed() && p.asOf != noTime && q.end != noTime && q.end > p.asOf {
+			r.fail("latest event at %d, after AsOf %d", q.end, p.asOf)
+		}
+	}
 	ng := r.count("cohort", 1<<31, 3)
 	for range ng {
 		k := r.varint()
@@ -696,6 +724,11 @@ func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 			}
 		}
 		q.groups[k] = g
+	}
+	if version == 1 {
+		q.end = v1End(q.end, len(q.groups) > 0)
+	} else if !r.failed() && len(q.groups) > 0 && q.end == noTime {
+		r.fail("%d cohorts, yet no event was seen", len(q.groups))
 	}
 	if err := r.end(); err != nil {
 		return err

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -59,6 +60,23 @@ const (
 	minNano int64 = -2208988800000000000 // minTime.UnixNano()
 	maxNano int64 = 6942585600000000000  // maxTime.UnixNano()
 )
+
+// noTime stands for "no instant" where a time in Unix nanoseconds may be absent: the
+// latest event's time before any event was seen, an unset AsOf. 0 cannot serve: it is
+// 1970-01-01, a time an event can have, and "latest event seen" starting at 0 took every
+// event before 1970 for 1970. noTime lies below minNano, so max over event times
+// ignores it and no event has it.
+const noTime int64 = math.MinInt64
+
+// instantIn is t (Unix nanoseconds) in loc, or the zero time.Time for noTime: the zero
+// Time is how the package's results say "no end of observation" (Result.End,
+// Table.End).
+func instantIn(t int64, loc *time.Location) time.Time {
+	if t == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, t).In(loc)
+}
 
 // nanos converts t to Unix nanoseconds, rejecting the zero Time (an unset timestamp)
 // and instants int64 nanoseconds cannot hold.

@@ -204,9 +204,9 @@ func TestDecodeBoundsProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWriter(cohortMagic)
+	w := newWriterVersion(cohortMagic, seenVersion)
 	w.str(p.newPartial().fp)
-	w.varint(0)
+	w.optTime(0)
 	w.uvarint(1)
 	w.varint(20000)
 	w.int64s(make([]int64, len(p.cols)))

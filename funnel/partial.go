@@ -16,8 +16,8 @@ type funnelPartial struct {
 	names     []string
 	optional  uint32
 	window    int64
-	asOf      int64 // 0: unset
-	end       int64 // latest event time seen; 0 with no events
+	asOf      int64 // Spec.AsOf in Unix nanoseconds; noTime: unset
+	end       int64 // the latest event's time; noTime before any event
 	breakdown bool
 	groups    map[string]*tally
 }
@@ -38,7 +38,7 @@ func newPartial(p *plan) *funnelPartial {
 		fmt.Fprintf(&fp, " by=%q/%d/%d", b.Prop, b.Attribution, b.Step)
 	}
 	pt := &funnelPartial{fp: fp.String(), n: p.n, optional: p.optional, window: p.window,
-		breakdown: s.Breakdown != nil, groups: map[string]*tally{}}
+		asOf: noTime, end: noTime, breakdown: s.Breakdown != nil, groups: map[string]*tally{}}
 	for _, st := range s.Steps {
 		pt.names = append(pt.names, st.Name)
 	}
@@ -99,13 +99,13 @@ func (pt *funnelPartial) mergeDisjoint(other *funnelPartial) {
 	for _, k := range slices.Sorted(maps.Keys(other.groups)) {
 		pt.group(k).merge(other.groups[k])
 	}
-	pt.end = max(pt.end, other.end)
+	pt.end = max(pt.end, other.end) // noTime, below every event's time, when other saw none
 }
 
 // Result computes the funnel's figures from the partial.
 func (pt *funnelPartial) Result() *Result {
-	end := pt.end
-	if pt.asOf != 0 {
+	end := pt.end // noTime over no events: the Result's End is then the zero time
+	if pt.asOf != noTime {
 		end = pt.asOf
 	}
 	var all *tally
@@ -144,9 +144,17 @@ func (pt *funnelPartial) resultAndRecycle() *Result {
 	return r
 }
 
-// MarshalBinary encodes the partial (see codec.go for the frame).
+// MarshalBinary encodes the partial (see codec.go for the frame), in version
+// seenVersion:
+//
+//	fingerprint | step count | step names | optional steps (4 bytes) | window |
+//	AsOf (flag, time) | latest event (flag: any seen, time) | breakdown flag |
+//	group count | per group, ascending: key | per step: passes, profiles (roaring),
+//	  durations from the previous step, from the first | open attempts' times
+//
+// Version 1 had no flags: AsOf and the latest event's time were 0 when absent.
 func (pt *funnelPartial) MarshalBinary() ([]byte, error) {
-	w := newWriter(partialMagic)
+	w := newWriterVersion(partialMagic, seenVersion)
 	w.str(pt.fp)
 	w.uvarint(uint64(pt.n))
 	for _, n := range pt.names {
@@ -154,8 +162,8 @@ func (pt *funnelPartial) MarshalBinary() ([]byte, error) {
 	}
 	w.u32(pt.optional)
 	w.varint(pt.window)
-	w.varint(pt.asOf)
-	w.varint(pt.end)
+	w.optTime(pt.asOf)
+	w.optTime(pt.end)
 	w.flag(pt.breakdown)
 	w.uvarint(uint64(len(pt.groups)))
 	var buf bytes.Buffer
@@ -189,9 +197,10 @@ func (s Spec) newState() (*funnelPartial, error) {
 
 // UnmarshalBinary decodes a partial written by MarshalBinary into pt, made by the same
 // Spec, checking it throughout: bytes of another Spec fail with ErrMismatch, damaged
-// bytes with ErrCorrupt. On error pt is unchanged.
+// bytes with ErrCorrupt. Versions 1 and 2 are read (see seenVersion and v1End). On
+// error pt is unchanged.
 func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
-	r, err := openFrame("partial", partialMagic, data)
+	r, version, err := openFrameUpTo("partial", partialMagic, data, seenVersion)
 	if err != nil {
 		return err
 	}
@@ -209,19 +218,34 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 	}
 	q.optional = uint32(r.uvarintFixed32())
 	q.window = r.varint()
-	q.asOf = r.varint()
-	q.end = r.varint()
-	q.breakdown = r.flag()
-	if !r.failed() && (q.window < 0 || q.end < 0 || q.asOf < 0) {
-		r.fail("window %d, end %d, AsOf %d: negative", q.window, q.end, q.asOf)
+	if !r.failed() && q.window < 0 {
+		r.fail("window %d: negative", q.window)
 	}
+	if version == 1 {
+		q.asOf, q.end = r.varint(), r.varint()
+		if !r.failed() && (q.asOf != 0 && (q.asOf < minNano || q.asOf >= maxNano) || q.end < 0 || q.end >= maxNano) {
+			r.fail("AsOf %d, end %d: outside 1900-2189, or end before 1970", q.asOf, q.end)
+		}
+		if q.asOf == 0 {
+			q.asOf = noTime
+		}
+	} else {
+		q.asOf = r.optTime("AsOf")
+		q.end = r.optTime("latest event's time")
+		// (Version 1's end, 0 for events before 1970 too, may follow its AsOf.)
+		if !r.failed() && q.asOf != noTime && q.end != noTime && q.end > q.asOf {
+			r.fail("latest event at %d, after AsOf %d", q.end, q.asOf)
+		}
+	}
+	q.breakdown = r.flag()
 	// Every recorded time lies within the window (or the span of representable
-	// times), and every open attempt began by the end of observation.
+	// times), and every open attempt began by the end of observation (none began when
+	// there is none: no event and no AsOf).
 	longest, last := maxNano-minNano, q.end
 	if q.window > 0 {
 		longest = q.window
 	}
-	if q.asOf != 0 {
+	if q.asOf != noTime {
 		last = q.asOf
 	}
 	ng := r.count("group", 1<<31, 1)
@@ -256,6 +280,15 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 			r.fail("%d unconverted profiles of %d that entered", t.open.n, t.unique[0])
 		}
 		q.groups[key] = t
+	}
+	entered := false
+	for _, t := range q.groups {
+		entered = entered || t.unique[0] > 0
+	}
+	if version == 1 {
+		q.end = v1End(q.end, entered)
+	} else if !r.failed() && entered && q.end == noTime {
+		r.fail("profiles entered, yet no event was seen")
 	}
 	if err := r.end(); err != nil {
 		return err

@@ -16,7 +16,9 @@ import (
 // concurrent reads.
 type Result struct {
 	Steps []StepResult
-	// End is the instant observation ended: Spec.AsOf, or the latest event's time.
+	// End is the instant observation ended: Spec.AsOf, or the latest event's time; the
+	// zero time.Time when there is neither (a funnel over no events), rather than the
+	// Unix epoch, which is a time an event could have. It is in UTC.
 	End time.Time
 	// Breakdown holds one Result per breakdown value when the Spec asked for one; the
 	// top-level counts are then the sum over groups.
@@ -140,7 +142,7 @@ func Compare(a, b Rate, level float64) (Comparison, error) {
 // result turns a tally into a Result.
 func (pt *funnelPartial) result(t *tally, end int64) *Result {
 	n := pt.n
-	r := &Result{Steps: make([]StepResult, n), End: time.Unix(0, end).UTC(), window: time.Duration(pt.window)}
+	r := &Result{Steps: make([]StepResult, n), End: instantIn(end, time.UTC), window: time.Duration(pt.window)}
 	// The profiles at each step and the sorted lists of durations are independent jobs,
 	// run on every core: sorting the durations was most of the Result's time, and on
 	// one core it left the others idle after the parallel scan.

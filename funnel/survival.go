@@ -105,12 +105,18 @@ func (sv *Survival) Converted(t time.Duration) float64 { return 1 - sv.At(t) }
 // last. Profiles that converted are events; those that entered and did not are
 // censored at their follow-up time: from their latest first-step event to the end of
 // observation (Result.End), or the window if that is shorter. A profile still inside
-// its window is thereby counted as not converted yet, not as lost.
+// its window is thereby counted as not converted yet, not as lost. Over no events (End
+// the zero time) the curve is empty.
 func (r *Result) TimeToConvert(level float64) (*Survival, error) {
 	if err := checkLevel(level); err != nil {
 		return nil, err
 	}
-	censored := censoredTimes(&r.open, r.End.UnixNano(), int64(r.window))
+	var censored []time.Duration
+	if r.open.n > 0 {
+		// A profile entered, so an event was seen and End is set: the zero End (whose
+		// UnixNano is undefined) has no one to censor.
+		censored = censoredTimes(&r.open, r.End.UnixNano(), int64(r.window))
+	}
 	if len(censored) > 0 && censored[0] < 0 {
 		return nil, fmt.Errorf("%w: a profile entered at %v, after the end of observation %v", ErrInvalid, r.End.Add(-censored[0]), r.End)
 	}
