@@ -344,3 +344,56 @@ func TestCohortPartialsAnySplitEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestPartialAsOfMismatch: AsOf is part of a Spec, so partials of Specs with different
+// AsOf neither merge nor decode into one another (they did, the receiver's or the
+// bytes' AsOf silently winning, which moved End); version 1, which wrote 0 both for no
+// AsOf and for the Unix epoch, decodes into either.
+func TestPartialAsOfMismatch(t *testing.T) {
+	t0 := time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC)
+	evs := []Event{{Profile: 1, Time: t0, Name: "visit"}}
+	s := Spec{Steps: named("visit", "buy"), Window: time.Hour}
+	withAsOf := s
+	withAsOf.AsOf = epoch
+	a, err := withAsOf.Partial(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := emptyPartial(s)
+	if err := b.Merge(a); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merge of AsOf %v into none: %v, want ErrMismatch", epoch, err)
+	}
+	if err := a.Merge(b); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merge of no AsOf into %v: %v, want ErrMismatch", epoch, err)
+	}
+	if got := result(a).End; !got.Equal(epoch) {
+		t.Errorf("after the refused merge End %v, want %v", got, epoch)
+	}
+	raw, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UnmarshalBinary(raw); !errors.Is(err, ErrMismatch) {
+		t.Errorf("decode of AsOf %v into none: %v, want ErrMismatch", epoch, err)
+	}
+	other := withAsOf
+	other.AsOf = epoch.Add(time.Hour)
+	if err := emptyPartial(other).UnmarshalBinary(raw); !errors.Is(err, ErrMismatch) {
+		t.Errorf("decode of AsOf %v into %v: %v, want ErrMismatch", epoch, other.AsOf, err)
+	}
+	// Version 1 bytes of the epoch's AsOf and of none are the same bytes (and version 1
+	// recorded the 1969 event as 0: End is the epoch either way).
+	v1 := v1FunnelBytes(a.st.(*funnelPartial))
+	for _, spec := range []Spec{s, withAsOf} {
+		pt := emptyPartial(spec)
+		if err := pt.UnmarshalBinary(v1); err != nil {
+			t.Fatalf("version 1 into AsOf %v: %v", spec.AsOf, err)
+		}
+		if got := result(pt).End; !got.Equal(epoch) {
+			t.Errorf("version 1 into AsOf %v: End %v, want %v", spec.AsOf, got, epoch)
+		}
+	}
+	if err := emptyPartial(other).UnmarshalBinary(v1); !errors.Is(err, ErrMismatch) {
+		t.Errorf("version 1 of AsOf %v into %v: %v, want ErrMismatch", epoch, other.AsOf, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // funnelPartial is a Spec's state behind Partial[*Result]: per breakdown group, a
@@ -66,6 +67,9 @@ func (pt *funnelPartial) Merge(other *funnelPartial) error {
 	if pt.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
 	}
+	if pt.asOf != other.asOf {
+		return asOfMismatch(pt.asOf, other.asOf)
+	}
 	// Every profile in a partial entered the funnel (reached step 0, which is never
 	// optional), in one group: the step-0 sets of the groups hold all its profiles.
 	pt.settle()
@@ -74,6 +78,17 @@ func (pt *funnelPartial) Merge(other *funnelPartial) error {
 	}
 	pt.mergeDisjoint(other)
 	return nil
+}
+
+// asOfMismatch is the ErrMismatch of two partials of Specs with different AsOf.
+func asOfMismatch(a, b int64) error {
+	text := func(t int64) string {
+		if t == noTime {
+			return "none"
+		}
+		return time.Unix(0, t).UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Errorf("%w: AsOf %s versus %s", ErrMismatch, text(a), text(b))
 }
 
 // entered returns the sets of profiles that entered the funnel, one per group.
@@ -226,8 +241,8 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 		if !r.failed() && (q.asOf != 0 && (q.asOf < minNano || q.asOf >= maxNano) || q.end < 0 || q.end >= maxNano) {
 			r.fail("AsOf %d, end %d: outside 1900-2189, or end before 1970", q.asOf, q.end)
 		}
-		if q.asOf == 0 {
-			q.asOf = noTime
+		if q.asOf == 0 && pt.asOf != 0 {
+			q.asOf = noTime // 0 was both "no AsOf" and the Unix epoch: pt's Spec says which
 		}
 	} else {
 		q.asOf = r.optTime("AsOf")
@@ -238,6 +253,11 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 		}
 	}
 	q.breakdown = r.flag()
+	if !r.failed() && q.asOf != pt.asOf {
+		// AsOf is part of the Spec: the partial of another would end observation
+		// elsewhere, and merged partials would take the receiver's.
+		return asOfMismatch(q.asOf, pt.asOf)
+	}
 	// Every recorded time lies within the window (or the span of representable
 	// times), and every open attempt began by the end of observation (none began when
 	// there is none: no event and no AsOf).
