@@ -29,7 +29,12 @@ import (
 //     merging;
 //   - MarshalBinary encodes a partial so that shards can run on different machines;
 //     UnmarshalBinary decodes into the empty partial of the same analysis (its
-//     NewPartial), since the Match functions and the Location are not encoded.
+//     NewPartial), since the Match functions and the Location are not encoded. It
+//     reads what earlier releases wrote too: the partials of Spec and Cohorts are
+//     written as version 2 (which records whether any event was seen) and version 1
+//     is read; a release that reads only version 1 refuses version 2 with ErrCorrupt
+//     naming it, so upgrade the machines that decode and merge before those that
+//     encode.
 //
 // Partials of different analyses or of different specs (step names, windows, modes,
 // periods, properties...) refuse to merge or decode with ErrMismatch; the Match
