@@ -20,7 +20,8 @@ func init() {
 	beam.RegisterCoder(reflect.TypeOf(attribution.Path{}), encodePath, decodePath)
 	beam.RegisterCoder(reflect.TypeOf((*pathSet)(nil)), encodePathSet, decodePathSet)
 	register.Combiner3[*pathSet, attribution.Path, *pathSet](&pathsFn{})
-	register.DoFn1x2[*pathSet, []byte, error](&attributeFn{})
+	register.DoFn2x2[[]byte, func(**pathSet) bool, []byte, error](&attributeFn{})
+	register.Iter1[*pathSet]()
 }
 
 // Attribution shares the conversions and value of a PCollection of attribution.Path
@@ -45,7 +46,9 @@ func Attribution(s beam.Scope, models map[string]attribution.CreditRule, paths b
 	}
 	s = s.Scope("clientele.Attribution")
 	set := beam.Combine(s, &pathsFn{}, paths)
-	return beam.ParDo(s, &attributeFn{Models: w}, set), nil
+	// The gathered paths come as a side input of an Impulse: a global Combine of no
+	// paths emits nothing in Beam's Go SDK, and no paths still have credits (none).
+	return beam.ParDo(s, &attributeFn{Models: w}, beam.Impulse(s), beam.SideInput{Input: set}), nil
 }
 
 // modelWire is a model as it travels: its type's name and its fields as JSON.
@@ -185,10 +188,14 @@ func (pathsFn) MergeAccumulators(a, b *pathSet) *pathSet {
 
 func (pathsFn) ExtractOutput(ps *pathSet) *pathSet { return ps }
 
-// attributeFn solves every model once on the gathered paths.
+// attributeFn solves every model once on the gathered paths: the one pathSet of its
+// side input, or none when there were no paths.
 type attributeFn struct{ Models []modelWire }
 
-func (f *attributeFn) ProcessElement(ps *pathSet) ([]byte, error) {
+func (f *attributeFn) ProcessElement(_ []byte, sets func(**pathSet) bool) ([]byte, error) {
+	ps := pathsFn{}.CreateAccumulator()
+	for sets(&ps) { // a global Combine emits at most one element
+	}
 	paths := ps.sorted()
 	out := map[string]map[string]attribution.Credit{}
 	for _, w := range f.Models {

@@ -28,7 +28,8 @@ func init() {
 	register.Iter1[scoring.Transaction]()
 	register.DoFn3x1[uint32, func(*scoring.Transaction) bool, func(scoring.Summary), error](&summaryFn{})
 	register.Combiner3[*histories, scoring.Summary, *histories](&historiesFn{})
-	register.DoFn1x2[*histories, []byte, error](&fitFn{})
+	register.DoFn2x2[[]byte, func(**histories) bool, []byte, error](&fitFn{})
+	register.Iter1[*histories]()
 	register.DoFn3x1[scoring.Summary, []byte, func(Score), error](&scoreFn{})
 	register.Emitter1[scoring.Summary]()
 	register.Emitter1[Score]()
@@ -103,7 +104,10 @@ func CustomerValue(s beam.Scope, opt CLVOptions, summaries beam.PCollection) (CL
 	}
 	s = s.Scope("clientele.CustomerValue")
 	stats := beam.Combine(s, &historiesFn{}, summaries)
-	model := beam.ParDo(s, &fitFn{Opt: w}, stats)
+	// The statistics come as a side input of an Impulse: a global Combine of no
+	// summaries emits nothing in Beam's Go SDK, and no customers still have a Model
+	// element (too few to fit).
+	model := beam.ParDo(s, &fitFn{Opt: w}, beam.Impulse(s), beam.SideInput{Input: stats})
 	scores := beam.ParDo(s, &scoreFn{Opt: w}, summaries, beam.SideInput{Input: model})
 	return CLV{Model: model, Scores: scores}, nil
 }
@@ -289,10 +293,14 @@ func (w weighted) options(o *scoring.FitOptions) *scoring.FitOptions {
 	return &c
 }
 
-// fitFn fits the models once, on the gathered statistics.
+// fitFn fits the models once, on the gathered statistics: the one histories of its
+// side input, or none when there were no customers.
 type fitFn struct{ Opt clvWire }
 
-func (f *fitFn) ProcessElement(h *histories) ([]byte, error) {
+func (f *fitFn) ProcessElement(_ []byte, stats func(**histories) bool) ([]byte, error) {
+	h := historiesFn{}.CreateAccumulator()
+	for stats(&h) { // a global Combine emits at most one element
+	}
 	cs, spend := h.rows()
 	m, err := fitModel(f.Opt.Model, cs.Rows, cs.options(f.Opt.Fit.options()))
 	if errors.Is(err, scoring.ErrTooFew) {

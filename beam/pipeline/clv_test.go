@@ -152,7 +152,7 @@ func TestFitWorkerEqualsInProcessFits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		enc, err := (&fitFn{Opt: w}).ProcessElement(h)
+		enc, err := (&fitFn{Opt: w}).ProcessElement(nil, sideOf(h))
 		if err != nil {
 			t.Fatal(kind, err)
 		}
@@ -234,7 +234,7 @@ func TestTooFewToFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := (&fitFn{Opt: w}).ProcessElement(h)
+	enc, err := (&fitFn{Opt: w}).ProcessElement(nil, sideOf(h))
 	if err != nil {
 		t.Fatalf("fit of 2 customers failed the pipeline: %v", err)
 	}
@@ -248,5 +248,18 @@ func TestTooFewToFit(t *testing.T) {
 		if err := score.ProcessElement(s, enc, func(Score) { t.Error("a customer was scored without a model") }); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// sideOf is a side input holding v alone, as a DoFn reading a global Combine's output
+// sees it.
+func sideOf[T any](v T) func(*T) bool {
+	done := false
+	return func(p *T) bool {
+		if done {
+			return false
+		}
+		*p, done = v, true
+		return true
 	}
 }

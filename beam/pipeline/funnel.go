@@ -35,7 +35,11 @@ func Funnel(s beam.Scope, spec funnel.Spec, profiles beam.PCollection) (beam.PCo
 		return beam.PCollection{}, err
 	}
 	s = s.Scope("clientele.Funnel")
-	return beam.Combine(s, &funnelFn{Spec: w}, profiles), nil
+	empty, err := (&funnelFn{Spec: w}).ExtractOutput(&funnelAcc{})
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	return single(s, beam.Combine(s, &funnelFn{Spec: w}, profiles), empty), nil
 }
 
 // Cohorts computes the cohort retention table c over profiles. The one []byte it
@@ -47,7 +51,11 @@ func Cohorts(s beam.Scope, c funnel.Cohorts, profiles beam.PCollection) (beam.PC
 		return beam.PCollection{}, err
 	}
 	s = s.Scope("clientele.Cohorts")
-	return beam.Combine(s, &cohortFn{Cohorts: w}, profiles), nil
+	empty, err := (&cohortFn{Cohorts: w}).ExtractOutput(&cohortAcc{})
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	return single(s, beam.Combine(s, &cohortFn{Cohorts: w}, profiles), empty), nil
 }
 
 // Lifecycle builds every profile's journey on the ladder of l over profiles. The one
@@ -61,7 +69,11 @@ func Lifecycle(s beam.Scope, l funnel.Lifecycle, profiles beam.PCollection) (bea
 		return beam.PCollection{}, err
 	}
 	s = s.Scope("clientele.Lifecycle")
-	return beam.Combine(s, &lifecycleFn{Lifecycle: w}, profiles), nil
+	empty, err := (&lifecycleFn{Lifecycle: w}).ExtractOutput(&journeysAcc{})
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	return single(s, beam.Combine(s, &lifecycleFn{Lifecycle: w}, profiles), empty), nil
 }
 
 // mergeCount counts MergeAccumulators calls in this process, so that tests on a
