@@ -46,8 +46,8 @@ var (
 )
 
 func init() {
-	register.Function2x1(parseEvent)
-	register.Function2x1(parseTransaction)
+	register.Function3x1(parseEvent)
+	register.Function3x1(parseTransaction)
 	register.Function2x1(profilePath)
 	register.DoFn1x2[[]byte, string, error](&funnelTable{})
 	register.DoFn1x2[[]byte, string, error](&cohortTable{})
@@ -57,7 +57,7 @@ func init() {
 	register.Iter1[[]pipeline.Score]()
 	register.Function1x1(scoreLine)
 	register.Function2x1(lessCLV)
-	register.Function2x1(parseLink)
+	register.Function3x1(parseLink)
 	register.Function1x2(assignmentLine)
 	register.Function1x1(profileOf)
 	register.Function1x1(isMatched)
@@ -119,7 +119,7 @@ var (
 
 func build(end time.Time) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
-	events := beam.ParDo(s, parseEvent, textio.Read(s, *eventsPath))
+	events := beam.ParDo(s, parseEvent, textio.ReadWithFilename(s, *eventsPath))
 	profiles := pipeline.Profiles(s, events)
 
 	f, err := pipeline.Funnel(s, funnelSpec, profiles)
@@ -148,7 +148,7 @@ func build(end time.Time) (*beam.Pipeline, error) {
 		Summary: scoring.SummaryOptions{End: end},
 		Value:   scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01},
 	}
-	txs := beam.ParDo(s, parseTransaction, textio.Read(s, *txPath))
+	txs := beam.ParDo(s, parseTransaction, textio.ReadWithFilename(s, *txPath))
 	sums, err := pipeline.Summaries(s, opt, txs)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func build(end time.Time) (*beam.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	textio.Write(s, *out+"/clv.csv", beam.ParDo(s, scoreLine, v.Scores))
+	writeLines(s, *out+"/clv.csv", beam.ParDo(s, scoreLine, v.Scores))
 	best := top.Largest(s, v.Scores, 10, lessCLV)
 	write(s, "clv.txt", beam.ParDo(s, clvTable, v.Model, beam.SideInput{Input: best}))
 
@@ -173,12 +173,12 @@ func build(end time.Time) (*beam.Pipeline, error) {
 // identities.txt.
 func resolve(s beam.Scope) error {
 	s = s.Scope("identities")
-	links := beam.ParDo(s, parseLink, textio.Read(s, *linksPath))
+	links := beam.ParDo(s, parseLink, textio.ReadWithFilename(s, *linksPath))
 	res, err := pipeline.Resolve(s, "default", links, &pipeline.ResolveOptions{Rounds: *rounds})
 	if err != nil {
 		return err
 	}
-	textio.Write(s, *out+"/identities.csv", beam.ParDo(s, assignmentLine, res.Assignments))
+	writeLines(s, *out+"/identities.csv", beam.ParDo(s, assignmentLine, res.Assignments))
 	profiles := filter.Distinct(s, beam.ParDo(s, profileOf, res.Assignments))
 	matched := filter.Include(s, res.Merges, isMatched)
 	side := func(c beam.PCollection) beam.SideInput { return beam.SideInput{Input: stats.CountElms(s, c)} }
@@ -194,18 +194,18 @@ type jsonLink struct {
 	Match  *float64      `json:"match"`
 }
 
-// parseLink decodes one JSON line of identifiers seen together; a bad line fails the
-// pipeline, quoting it.
-func parseLink(line string, emit func(identity.Event)) error {
+// parseLink decodes one JSON line of identifiers seen together, read from file; a bad
+// line fails the pipeline, naming the file and quoting the line.
+func parseLink(file, line string, emit func(identity.Event)) error {
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
 	var l jsonLink
 	if err := json.Unmarshal([]byte(line), &l); err != nil {
-		return fmt.Errorf("road: link %.80q: %w", line, err)
+		return fmt.Errorf("road: %s: link %.80q: %w", file, line, err)
 	}
 	if l.Time.IsZero() || len(l.IDs) == 0 {
-		return fmt.Errorf("road: link %.80q: needs time and ids", line)
+		return fmt.Errorf("road: %s: link %.80q: needs time and ids", file, line)
 	}
 	e := identity.Event{At: l.Time, Source: l.Source, IDs: l.IDs}
 	if l.Match != nil {
@@ -239,7 +239,7 @@ func identitiesTable(_ []byte, ids, profiles, merges, matched, splits, moves int
 
 // write writes one table (a single string element) to the output directory.
 func write(s beam.Scope, name string, table beam.PCollection) {
-	textio.Write(s, *out+"/"+name, table)
+	writeLines(s, *out+"/"+name, table)
 }
 
 type jsonEvent struct {
@@ -249,8 +249,10 @@ type jsonEvent struct {
 	Props   map[string]string `json:"properties"`
 }
 
-// parseEvent decodes one JSON line; a bad line fails the pipeline, quoting it.
-func parseEvent(line string, emit func(funnel.Event)) error {
+// parseEvent decodes one JSON line, read from file; a bad line fails the pipeline,
+// naming the file and quoting the line. (The runner hands over lines without their
+// numbers, so the quote is what finds the line.)
+func parseEvent(file, line string, emit func(funnel.Event)) error {
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
@@ -258,13 +260,13 @@ func parseEvent(line string, emit func(funnel.Event)) error {
 	if err := json.Unmarshal([]byte(line), &e); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field == "profile" {
-			return fmt.Errorf("road: event %.80q: profile must be a number from 1 to 4294967295, the key identity gives a person; "+
-				"map your own ids to keys first (the identities.csv this example writes from -links does)", line)
+			return fmt.Errorf("road: %s: event %.80q: profile must be a number from 1 to 4294967295, the key identity gives a person; "+
+				"map your own ids to keys first (the identities.csv this example writes from -links does)", file, line)
 		}
-		return fmt.Errorf("road: event %.80q: %w", line, err)
+		return fmt.Errorf("road: %s: event %.80q: %w", file, line, err)
 	}
 	if e.Profile == 0 || e.Name == "" || e.Time.IsZero() {
-		return fmt.Errorf("road: event %.80q: needs profile, time and event", line)
+		return fmt.Errorf("road: %s: event %.80q: needs profile, time and event", file, line)
 	}
 	emit(funnel.Event{Profile: e.Profile, Time: e.Time, Name: e.Name, Props: e.Props})
 	return nil
@@ -274,14 +276,17 @@ func parseEvent(line string, emit func(funnel.Event)) error {
 // reads it (lines reach it in no order, so a header is known by its text).
 const transactionsHeader = "profile,date,amount"
 
-// parseTransaction reads one CSV line with the SDK's reader.
-func parseTransaction(line string, emit func(scoring.Transaction)) error {
+// parseTransaction reads one CSV line of file with the SDK's reader. The reader sees
+// the line alone and calls it line 1, which it is not, so its error is quoted without
+// that line number, after the file's name and the line itself.
+func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
 	if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(line), " ", ""), transactionsHeader) {
 		return nil
 	}
 	for t, err := range scoring.ReadTransactions(strings.NewReader(line), nil) {
 		if err != nil {
-			return fmt.Errorf("road: transaction %.80q: %w", line, err)
+			msg := strings.Replace(err.Error(), "line 1, ", "", 1)
+			return fmt.Errorf("road: %s: transaction %.80q: %s", file, line, msg)
 		}
 		emit(t)
 	}
@@ -341,7 +346,12 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "funnel: visit > signup > purchase within 30 days\n%-10s %9s %9s\n", "step", "profiles", "from prev")
 	for _, st := range r.Steps {
-		fmt.Fprintf(&sb, "%-10s %9d %8.1f%%\n", st.Name, st.Unique, 100*st.FromPrevious.Estimate)
+		// A step after one nobody reached has no rate (0 of 0), not a rate of 0%.
+		rate := "-"
+		if st.FromPrevious.N > 0 {
+			rate = fmt.Sprintf("%.1f%%", 100*st.FromPrevious.Estimate)
+		}
+		fmt.Fprintf(&sb, "%-10s %9d %9s\n", st.Name, st.Unique, rate)
 	}
 	fmt.Fprintf(&sb, "\nby first-touch channel: profiles at each step\n")
 	for _, k := range slicesSorted(r.Breakdown) {
@@ -407,7 +417,7 @@ func (g *growthTable) ProcessElement(b []byte) (string, error) {
 		return "", err
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "growth accounting by month (active profiles)\n%-8s %7s %7s %9s %9s %8s %6s\n", "month", "new", "retained", "resurrected", "dormant", "active", "quick")
+	fmt.Fprintf(&sb, "growth accounting by month (active profiles)\n%-8s %8s %8s %11s %8s %8s %6s\n", "month", "new", "retained", "resurrected", "dormant", "active", "quick")
 	for _, r := range rows {
 		// The quick ratio divides by the month's dormant profiles: with none it has no
 		// value (QuickRatio's +Inf, or 0 of an empty month), printed "-".
@@ -415,7 +425,7 @@ func (g *growthTable) ProcessElement(b []byte) (string, error) {
 		if r.Dormant > 0 {
 			quick = fmt.Sprintf("%.2f", r.QuickRatio())
 		}
-		fmt.Fprintf(&sb, "%-8s %7d %7d %9d %9d %8d %6s\n", r.Start.Format("2006-01"), r.New, r.Retained, r.Resurrected, r.Dormant, r.Active, quick)
+		fmt.Fprintf(&sb, "%-8s %8d %8d %11d %8d %8d %6s\n", r.Start.Format("2006-01"), r.New, r.Retained, r.Resurrected, r.Dormant, r.Active, quick)
 	}
 	return sb.String(), nil
 }

@@ -75,7 +75,7 @@ func checkIdentities(t *testing.T) {
 	}
 	var links []identity.Event
 	for _, line := range strings.Split(string(raw), "\n") {
-		if err := parseLink(line, func(e identity.Event) { links = append(links, e) }); err != nil {
+		if err := parseLink(*linksPath, line, func(e identity.Event) { links = append(links, e) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,18 +140,18 @@ func TestParseLines(t *testing.T) {
 	var txs []scoring.Transaction
 	emitTx := func(tx scoring.Transaction) { txs = append(txs, tx) }
 	for _, l := range []string{"profile,date,amount", " Profile, Date, Amount ", "7,2025-03-06,19.99"} {
-		if err := parseTransaction(l, emitTx); err != nil {
+		if err := parseTransaction("tx.csv", l, emitTx); err != nil {
 			t.Errorf("parseTransaction(%q): %v", l, err)
 		}
 	}
 	if len(txs) != 1 || txs[0].Profile != 7 {
 		t.Errorf("transactions %+v, want customer 7's only", txs)
 	}
-	if err := parseTransaction("customer,date,amount", emitTx); err == nil {
+	if err := parseTransaction("tx.csv", "customer,date,amount", emitTx); err == nil {
 		t.Error("another header was taken for data")
 	}
 	var evs []funnel.Event
-	err := parseEvent(`{"profile": "u-42", "time": "2025-03-05T10:00:00Z", "event": "visit"}`, func(e funnel.Event) { evs = append(evs, e) })
+	err := parseEvent("ev.jsonl", `{"profile": "u-42", "time": "2025-03-05T10:00:00Z", "event": "visit"}`, func(e funnel.Event) { evs = append(evs, e) })
 	if err == nil || !strings.Contains(err.Error(), "profile must be a number") || len(evs) != 0 {
 		t.Errorf("string profile: %v, %d events", err, len(evs))
 	}
@@ -163,5 +163,100 @@ func TestCLVTableUnfitted(t *testing.T) {
 	got, err := clvTable(models, func(*[]pipeline.Score) bool { return false })
 	if want := "CLV: not fitted, and no customer scored: scoring: too few customers to fit: BG/NBD needs weights totalling at least 10 customers, got 1\n"; err != nil || got != want {
 		t.Errorf("clvTable = %q, %v, want %q", got, err, want)
+	}
+}
+
+// A bad line's error names the file it came from, and does not call every line of
+// the file "line 1" (the reader sees one line at a time).
+func TestBadLinesNameTheirFile(t *testing.T) {
+	err := parseTransaction("/data/tx.csv", "7,2025-02-30,19.99", func(scoring.Transaction) {})
+	want := `road: /data/tx.csv: transaction "7,2025-02-30,19.99": scoring: syntax error: column 3: time "2025-02-30" has layout "2006-01-02"'s form but is no date: day out of range`
+	if err == nil || err.Error() != want {
+		t.Errorf("bad date: %v\nwant %s", err, want)
+	}
+	err = parseEvent("/data/ev.jsonl", `{"profile":7,"event":"visit"}`, func(funnel.Event) {})
+	if want := `road: /data/ev.jsonl: event "{\"profile\":7,\"event\":\"visit\"}": needs profile, time and event`; err == nil || err.Error() != want {
+		t.Errorf("no time: %v\nwant %s", err, want)
+	}
+	err = parseLink("/data/links.jsonl", `{"source":"web"}`, func(identity.Event) {})
+	if err == nil || !strings.HasPrefix(err.Error(), "road: /data/links.jsonl: link ") {
+		t.Errorf("no ids: %v, want the file named", err)
+	}
+}
+
+// Input files with no rows (empty, or the transactions' header alone) give every
+// table, empty, and replace what an earlier run wrote in the same directory: the
+// pipeline emitted no element for a table of nothing, and textio.Write writes no file
+// for no lines, so the run printed the earlier run's funnel and left its clv.csv.
+func TestNoRowsReplaceAnEarlierRun(t *testing.T) {
+	dir := t.TempDir()
+	in := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	*eventsPath, *txPath, *linksPath, *out = in("events.jsonl", ""), in("tx.csv", "profile,date,amount\r\n"), in("links.jsonl", ""), filepath.Join(dir, "out")
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{"funnel.txt", "cohorts.txt", "growth.txt", "clv.txt", "clv.csv", "attribution.txt", "identities.csv", "identities.txt"}
+	for _, name := range stale {
+		in("out/"+name, "an earlier run's "+name+"\n")
+	}
+	beam.Init()
+	p, err := build(time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prism.Execute(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"funnel.txt":      "visit              0         -",
+		"cohorts.txt":     "cohort     size",
+		"growth.txt":      "2025-12         0",
+		"clv.txt":         "CLV: not fitted, and no customer scored",
+		"attribution.txt": "channel",
+		"identities.txt":  "identifiers                               0",
+	}
+	for _, name := range stale {
+		b, err := os.ReadFile(filepath.Join(*out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "an earlier run") {
+			t.Errorf("%s is still the earlier run's", name)
+		} else if !strings.Contains(string(b), want[name]) {
+			t.Errorf("%s lacks %q:\n%s", name, want[name], b)
+		}
+	}
+}
+
+// The growth table's headings stand over their columns: each heading ends where its
+// column's figures end ("retained" and "resurrected" were wider than their columns).
+func TestGrowthHeadingsAlign(t *testing.T) {
+	j, err := lifecycle.Run([]funnel.Event{{Profile: 1, Time: time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC), Name: "visit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := j.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := (&growthTable{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}).ProcessElement(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(table, "\n")
+	head, row := lines[1], lines[2]
+	if len(head) != len(row) {
+		t.Fatalf("heading and row differ in width:\n%s\n%s", head, row)
+	}
+	for i := 1; i < len(head); i++ {
+		if head[i] == ' ' && head[i-1] != ' ' && i > 8 && row[i-1] == ' ' {
+			t.Errorf("heading ends at column %d over no figure:\n%s\n%s", i, head, row)
+		}
 	}
 }
