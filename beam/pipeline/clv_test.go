@@ -263,3 +263,33 @@ func sideOf[T any](v T) func(*T) bool {
 		return true
 	}
 }
+
+// Repeat buyers whose repeat purchases cost nothing fail the fit with their number,
+// not with the SDK's "customer 0", the index of a row of the gathered statistics.
+func TestZeroRepeatSpendSaysWho(t *testing.T) {
+	end := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	txs := genTransactions(3, 300)
+	for _, p := range []uint32{301, 302} { // two free repeat orders after a paid one
+		txs = append(txs, scoring.Transaction{Profile: p, Time: end.AddDate(0, -5, 0), Amount: 30},
+			scoring.Transaction{Profile: p, Time: end.AddDate(0, -2, 0), Amount: 0})
+	}
+	SortTransactions(txs)
+	sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f historiesFn
+	h := f.CreateAccumulator()
+	for _, s := range sums {
+		h = f.AddInput(h, s)
+	}
+	w, err := wireCLV(CLVOptions{Summary: scoring.SummaryOptions{End: end}, Value: scoring.CLVOptions{Horizon: 52}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&fitFn{Opt: w}).ProcessElement(nil, sideOf(h))
+	if !errors.Is(err, scoring.ErrInvalid) || !strings.Contains(err.Error(), "2 customers bought again but spent nothing") ||
+		strings.Contains(err.Error(), "customer 0") {
+		t.Errorf("fit with two free repeat orders: %v", err)
+	}
+}
