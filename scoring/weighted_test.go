@@ -259,3 +259,16 @@ func TestGammaGammaWeightedRejects(t *testing.T) {
 		}
 	}
 }
+
+// A large weighted base is written as a number of customers, not in %v's exponent
+// form ("none of 1e+06 customers").
+func TestWeightedTotalsReadAsCounts(t *testing.T) {
+	_, err := FitBGNBD([]Customer{{T: 10}}, &FitOptions{Weights: []float64{1e6}})
+	if !errors.Is(err, ErrTooFew) || !strings.Contains(err.Error(), "none of 1000000 customers made a repeat purchase") {
+		t.Errorf("a million one-time buyers: %v", err)
+	}
+	_, err = FitBGNBD([]Customer{{Frequency: 1, Recency: 2, T: 10}}, &FitOptions{Weights: []float64{9.5}})
+	if !errors.Is(err, ErrTooFew) || !strings.Contains(err.Error(), "got 9.5") {
+		t.Errorf("9.5 customers: %v", err)
+	}
+}
