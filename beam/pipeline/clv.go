@@ -287,6 +287,27 @@ func (h *histories) rows() (purchases, spend weighted) {
 	return purchases, spend
 }
 
+// few returns the rows of a base smaller than scoring.MinCustomers as one row per
+// customer, unweighted, so that the SDK refuses it in the words it uses in process
+// ("BG/NBD needs at least 10 customers, got 1"), not in those of weighted rows ("needs
+// weights totalling ..."), weights the caller never gave. A larger base is w itself.
+func (w weighted) few() weighted {
+	var n float64
+	for _, x := range w.Weights {
+		n += x
+	}
+	if n >= scoring.MinCustomers {
+		return w
+	}
+	var rows []scoring.Customer
+	for i, r := range w.Rows {
+		for range int(w.Weights[i]) {
+			rows = append(rows, r)
+		}
+	}
+	return weighted{Rows: rows}
+}
+
 // options returns o with the weights of w.
 func (w weighted) options(o *scoring.FitOptions) *scoring.FitOptions {
 	c := *o
@@ -303,6 +324,7 @@ func (f *fitFn) ProcessElement(_ []byte, stats func(**histories) bool) ([]byte, 
 	for stats(&h) { // a global Combine emits at most one element
 	}
 	cs, spend := h.rows()
+	cs = cs.few()
 	m, err := fitModel(f.Opt.Model, cs.Rows, cs.options(f.Opt.Fit.options()))
 	if errors.Is(err, scoring.ErrTooFew) {
 		return f.unfitted(err)

@@ -213,8 +213,9 @@ func TestCLVOptionsRefuseWhatCannotTravel(t *testing.T) {
 	}
 }
 
-// Data too few to fit give a Model element that says so, which DecodeModels returns as
-// scoring.ErrTooFew, and no scores; the pipeline goes on.
+// Data too few to fit give a Model element that says so, in the in-process SDK's words
+// (not those of the weighted rows the pipeline fits: "needs weights totalling"), which
+// DecodeModels returns as scoring.ErrTooFew, and no scores; the pipeline goes on.
 func TestTooFewToFit(t *testing.T) {
 	end := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
 	txs := []scoring.Transaction{
@@ -239,7 +240,7 @@ func TestTooFewToFit(t *testing.T) {
 		t.Fatalf("fit of 2 customers failed the pipeline: %v", err)
 	}
 	m, gg, err := DecodeModels(enc)
-	if !errors.Is(err, scoring.ErrTooFew) || m != nil || gg != nil || !strings.Contains(err.Error(), "at least 10 customers, got 2") ||
+	if !errors.Is(err, scoring.ErrTooFew) || m != nil || gg != nil || !strings.Contains(err.Error(), "BG/NBD needs at least 10 customers, got 2") ||
 		strings.Count(err.Error(), "scoring:") != 1 {
 		t.Fatalf("DecodeModels of an unfitted element: %v, %v, %v", m, gg, err)
 	}
