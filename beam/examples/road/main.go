@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
@@ -359,7 +360,7 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 		if label == "" {
 			label = "(none)" // visits without a channel property
 		}
-		fmt.Fprintf(&sb, "%-10s", label)
+		fmt.Fprintf(&sb, "%-10s", cell(label))
 		for _, st := range r.Breakdown[k].Steps {
 			fmt.Fprintf(&sb, " %9d", st.Unique)
 		}
@@ -449,7 +450,7 @@ func attributionTable(b []byte) (string, error) {
 	}
 	sb.WriteString("\n")
 	for _, ch := range slicesSorted(channels) {
-		fmt.Fprintf(&sb, "%-10s", ch)
+		fmt.Fprintf(&sb, "%-10s", cell(ch))
 		for _, n := range names {
 			fmt.Fprintf(&sb, " %12.1f", credits[n][ch].Conversions)
 		}
@@ -501,6 +502,20 @@ func lessCLV(a, b pipeline.Score) bool {
 		return a.CLV < b.CLV
 	}
 	return a.Profile > b.Profile
+}
+
+// maxCell is the most runes of a property value a table prints as a row's label.
+const maxCell = 24
+
+// cell is a property value (a channel) as a row label: cut to maxCell runes with "…"
+// after, so that one absurd value (a 30 MB property in one bad line) does not print
+// as a 30 MB row. The figures are unchanged; only the label is cut.
+func cell(v string) string {
+	if utf8.RuneCountInString(v) <= maxCell {
+		return v
+	}
+	r := []rune(v)
+	return string(r[:maxCell-1]) + "…"
 }
 
 func slicesSorted[V any](m map[string]V) []string {

@@ -260,3 +260,20 @@ func TestGrowthHeadingsAlign(t *testing.T) {
 		}
 	}
 }
+
+// A channel of absurd length (one bad line's 30 MB property) is cut in the tables'
+// row labels, not printed whole.
+func TestLongLabelsAreCut(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	b := []byte(`{"linear":{"` + long + `":{"Conversions":1,"Value":0}}}`)
+	table, err := attributionTable(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(table) > 200 || !strings.Contains(table, strings.Repeat("x", maxCell-1)+"…") {
+		t.Errorf("attribution table of a 1 MB channel is %d bytes:\n%.300s", len(table), table)
+	}
+	if got := cell("email"); got != "email" {
+		t.Errorf("cell(email) = %q", got)
+	}
+}
