@@ -159,9 +159,9 @@ func TestParseLines(t *testing.T) {
 
 // Too few customers to fit: the CLV table says so, and the run goes on.
 func TestCLVTableUnfitted(t *testing.T) {
-	models := []byte(`{"kind":"bgnbd","unfitted":"scoring: too few customers to fit: BG/NBD needs weights totalling at least 10 customers, got 1"}`)
+	models := []byte(`{"kind":"bgnbd","unfitted":"scoring: too few customers to fit: BG/NBD needs at least 10 customers, got 1"}`)
 	got, err := clvTable(models, func(*[]pipeline.Score) bool { return false })
-	if want := "CLV: not fitted, and no customer scored: scoring: too few customers to fit: BG/NBD needs weights totalling at least 10 customers, got 1\n"; err != nil || got != want {
+	if want := "CLV: not fitted, and no customer scored: scoring: too few customers to fit: BG/NBD needs at least 10 customers, got 1\n"; err != nil || got != want {
 		t.Errorf("clvTable = %q, %v, want %q", got, err, want)
 	}
 }
