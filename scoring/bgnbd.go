@@ -24,6 +24,8 @@ var bgnbdNames = []string{"r", "alpha", "a", "b"}
 // parameter space (Diagnostics.Boundary). A Gamma or Beta mixing distribution whose
 // shapes grow without bound at a fixed mean degenerates to a point mass at the mean;
 // Beta(a, b) with a, b → 0 at a fixed a/(a+b) degenerates to mass at 0 and 1.
+// Repeat purchases at recency 0 are not among them: towards those the likelihood
+// grows without bound (a singularity, see ErrBurst).
 var betaGeoLimits = map[string]string{
 	"r+":   "r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing)",
 	"r-":   "r → 0: purchase rates dispersed without bound",
@@ -44,7 +46,8 @@ var betaGeoLimits = map[string]string{
 // starts from the maximum of a pilot fit on the histories with recency and age
 // rounded to a coarse grid (Diagnostics.PilotRows), which is within a few per cent of
 // the full maximum and halves the full fit's iterations. It needs at least
-// MinCustomers customers, one of them with a repeat purchase. With
+// MinCustomers customers, one of them with a repeat purchase; customers whose repeat
+// purchases are all at recency 0 may make it fail with ErrBurst. With
 // FitOptions.Weights row i stands for Weights[i] customers.
 func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 	o := opt.withDefaults()
@@ -56,8 +59,12 @@ func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := findBursts("BG/NBD", cs, o.Weights)
+	if err := b.before(); err != nil {
+		return nil, err
+	}
 	theta, ll, d, err := fitGrouped(g, betaGeoBuild("BG/NBD", 0, o.Workers), o)
-	if err != nil {
+	if err := b.after(d, err); err != nil {
 		return nil, err
 	}
 	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil

@@ -192,6 +192,10 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 	if o.Penalizer != 0 {
 		return nil, fmt.Errorf("%w: covariate fits take no penalizer", ErrInvalid)
 	}
+	b := findBursts("BG/NBD with covariates", cs, nil)
+	if err := b.before(); err != nil {
+		return nil, err
+	}
 	lk := likelihood{model: "BG/NBD with covariates", names: d.names(bgnbdNames), n: float64(len(cs)), rows: len(cs), eval: d.betaGeoEval(o.Workers), analytic: true}
 	starts := covariateStarts(d, func() ([]float64, [][]float64) {
 		g := groupCustomers(cs, nil)
@@ -202,7 +206,7 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 		return []float64{m.R, m.Alpha, m.A, m.B}, betaGeoStarts(g)
 	})
 	theta, ll, diag, err := maximise(lk, starts, o)
-	if err != nil {
+	if err := b.after(diag, err); err != nil {
 		return nil, err
 	}
 	gp, gd := d.split(theta, &diag)
@@ -232,6 +236,10 @@ func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *F
 	if o.Penalizer != 0 {
 		return nil, fmt.Errorf("%w: covariate fits take no penalizer", ErrInvalid)
 	}
+	b := findBursts("Pareto/NBD with covariates", cs, nil)
+	if err := b.before(); err != nil {
+		return nil, err
+	}
 	lk := likelihood{model: "Pareto/NBD with covariates", names: d.names(paretoNames), n: float64(len(cs)), rows: len(cs), eval: d.paretoEval(o.Workers)}
 	starts := covariateStarts(d, func() ([]float64, [][]float64) {
 		g := groupCustomers(cs, nil)
@@ -242,7 +250,7 @@ func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *F
 		return []float64{m.R, m.Alpha, m.S, m.Beta}, paretoStarts(g)
 	})
 	theta, ll, diag, err := maximise(lk, starts, o)
-	if err != nil {
+	if err := b.after(diag, err); err != nil {
 		return nil, err
 	}
 	gp, gd := d.split(theta, &diag)

@@ -11,7 +11,9 @@ import (
 //
 //   - Frequency (x) is the number of repeat purchases: purchases after the first, with
 //     purchases in the same period counted once.
-//   - Recency (t_x) is the customer's age at the last repeat purchase (0 when x = 0).
+//   - Recency (t_x) is the customer's age at the last repeat purchase (0 when x = 0;
+//     at least one period when x > 0, since a period's purchases count once: see
+//     ErrBurst for repeat purchases at recency 0).
 //   - T is the customer's age at the end of the observation period.
 //   - Monetary is the mean value of the repeat purchases (0 when x = 0); the first
 //     purchase is left out, as Gamma-Gamma models repeat spend.

@@ -61,6 +61,10 @@
 // parameter space (no dropout seen, the same mean spend for everyone, ...) the fit
 // holds the parameter running off at the boundary and reports the limiting model in
 // [Diagnostics].Boundary, so its predictions still work and say what they rest on.
+// Repeat purchases at recency 0, all at the instant of the first, are no such limit:
+// towards them the likelihood of BG/NBD, MBG/NBD and Pareto/NBD grows without bound,
+// and those fits return a maximum away from them or fail with [ErrBurst] (Summarize,
+// which counts a period's purchases once, never makes them).
 // FitOptions.Penalizer adds lifetimes' L2 penalty for small bases. Customers with
 // identical (x, t_x, T) are grouped with weights and the likelihood is evaluated in
 // parallel over the groups; [FitOptions].Weights hands such groups to FitBGNBD,
@@ -93,7 +97,8 @@
 // # Errors
 //
 // Bad input gets an error, never a NaN: [ErrInvalid] (negative or inconsistent rows,
-// NaN or infinite values, wrong lengths), [ErrTooFew] (not enough customers to fit),
+// NaN or infinite values, wrong lengths; [ErrBurst], repeat purchases at recency 0, is
+// one), [ErrTooFew] (not enough customers to fit),
 // [ErrNoConvergence], [ErrSyntax] (files, with line and column) and [ErrModel]
 // (serialised models). Errors name the offending row or field.
 //

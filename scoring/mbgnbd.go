@@ -17,7 +17,8 @@ type MBGNBD struct {
 }
 
 // FitMBGNBD fits MBG/NBD by maximum likelihood (Batislam et al. 2007, eq. 4), with the
-// grouping and parallel evaluation of FitBGNBD.
+// grouping and parallel evaluation of FitBGNBD, and its ErrBurst for repeat purchases
+// at recency 0.
 func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	o := opt.withDefaults()
 	unit, err := unitOf(cs, customerUnit)
@@ -28,8 +29,12 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := findBursts("MBG/NBD", cs, o.Weights)
+	if err := b.before(); err != nil {
+		return nil, err
+	}
 	theta, ll, d, err := fitGrouped(g, betaGeoBuild("MBG/NBD", 1, o.Workers), o)
-	if err != nil {
+	if err := b.after(d, err); err != nil {
 		return nil, err
 	}
 	return &MBGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil

@@ -27,7 +27,9 @@ var paretoNames = []string{"r", "alpha", "s", "beta"}
 // paretoLimits are the limiting models of Pareto/NBD at the boundary of the parameter
 // space (Diagnostics.Boundary): a Gamma mixing distribution whose shape grows at a
 // fixed mean degenerates to its mean; a dropout rate whose scale beta grows without
-// bound (or whose shape s shrinks to 0) is 0 for nearly everyone.
+// bound (or whose shape s shrinks to 0) is 0 for nearly everyone. Repeat purchases at
+// recency 0 are not among them: towards those the likelihood grows without bound (a
+// singularity, see ErrBurst).
 var paretoLimits = map[string]string{
 	"r+":    "r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing)",
 	"r-":    "r → 0: purchase rates dispersed without bound",
@@ -40,7 +42,8 @@ var paretoLimits = map[string]string{
 // Hardie's 2005 note "A note on deriving the Pareto/NBD model and related
 // expressions" (eqs. 19-22), its A0 as the integral over the moment of death, whose
 // value, gradient and Hessian come from one Gauss-Legendre quadrature per distinct
-// history (see paretoQuadLikelihood).
+// history (see paretoQuadLikelihood). As FitBGNBD, it may fail with ErrBurst on
+// customers whose repeat purchases are all at recency 0.
 func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	o := opt.withDefaults()
 	unit, err := unitOf(cs, customerUnit)
@@ -51,8 +54,12 @@ func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := findBursts("Pareto/NBD", cs, o.Weights)
+	if err := b.before(); err != nil {
+		return nil, err
+	}
 	theta, ll, d, err := fitGrouped(g, paretoBuild(o.Workers), o)
-	if err != nil {
+	if err := b.after(d, err); err != nil {
 		return nil, err
 	}
 	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil

@@ -1,0 +1,92 @@
+package scoring
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/clientele-go/clientele/internal/english"
+)
+
+// bursts are the customers of positive weight whose repeat purchases are all at
+// recency 0, at the instant of the first purchase (see ErrBurst), found before a fit
+// of BG/NBD, MBG/NBD or Pareto/NBD so that the fit can say what went wrong.
+type bursts struct {
+	model    string
+	first, n int // the first such customer (-1 if none) and how many there are
+	frequent int // the first's repeat purchases
+	repeat   int // customers of positive weight with repeat purchases
+}
+
+// findBursts finds the bursts among cs (weights nil: every customer counts), which
+// must have been validated.
+func findBursts(model string, cs []Customer, weights []float64) bursts {
+	b := bursts{model: model, first: -1}
+	for i, c := range cs {
+		if c.Frequency == 0 || weights != nil && weights[i] == 0 {
+			continue
+		}
+		b.repeat++
+		if c.Recency == 0 {
+			if b.first < 0 {
+				b.first, b.frequent = i, c.Frequency
+			}
+			b.n++
+		}
+	}
+	return b
+}
+
+// before refuses a base in which every repeat purchase was a burst: nobody bought
+// after the instant of their first purchase, so nothing is known of the purchase
+// process after it, and the likelihood's supremum is the singularity alone.
+func (b bursts) before() error {
+	if b.n == 0 || b.n < b.repeat {
+		return nil
+	}
+	who := fmt.Sprintf("all %d customers with repeat purchases (customer %d first)", b.n, b.first)
+	if b.n == 1 {
+		who = fmt.Sprintf("the only customer with repeat purchases (customer %d)", b.first)
+	}
+	return fmt.Errorf("%w: %s: %s made them at recency 0, at the instant of the first purchase, so nothing shows how anyone buys afterwards and the likelihood has no maximum; %s",
+		ErrBurst, b.model, who, burstAdvice)
+}
+
+// after judges a fit of a base with some bursts: the likelihood has no maximum, only
+// a singularity towards the bursts (alpha → 0) and, away from it, possibly a local
+// maximum. A fit that reached an interior maximum (with standard errors, unless
+// penalised) is that local maximum and stands; one that failed, or ended at the edge
+// of the parameter space, where the singularity lies, is refused with ErrBurst. Other
+// errors pass through.
+func (b bursts) after(d Diagnostics, err error) error {
+	if b.n == 0 {
+		return err
+	}
+	var how string
+	var ce *ConvergenceError
+	switch {
+	case errors.As(err, &ce):
+		how = ce.Reason
+	case err != nil:
+		return err
+	case d.Boundary != nil:
+		how = "it ended at the edge of the parameter space, " + strings.Join(d.Boundary.Params, ", ") + " held"
+	case d.StdErr == nil && d.Penalizer == 0:
+		how = "it ended where the likelihood is flat"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %s, towards which the likelihood grows without bound, and the fit found no maximum away from them (%s); %s",
+		ErrBurst, b.model, b.who(), how, burstAdvice)
+}
+
+// who names the first burst and how many more there are.
+func (b bursts) who() string {
+	s := fmt.Sprintf("customer %d has %s at recency 0", b.first, english.Count(b.frequent, "repeat purchase"))
+	if b.n > 1 {
+		s += fmt.Sprintf(" (and %s like it)", english.Count(b.n-1, "more customer"))
+	}
+	return s
+}
+
+const burstAdvice = "count the first period's purchases as one (Frequency 0, as Summarize does) or give the repeat purchases their ages"
