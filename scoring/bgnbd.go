@@ -35,6 +35,9 @@ var betaGeoLimits = map[string]string{
 	"b+":   "b → ∞: dropout probability → 0 (no dropout: the NBD model)",
 	"a-":   "a → 0: dropout probability → 0 for nearly every customer (no dropout: the NBD model)",
 	"b-":   "b → 0: dropout probability → 1 for nearly every customer",
+	// alpha held below the data's time scale: repeat purchases moments after the
+	// first (Recency near 0) pull the purchase rates up without bound.
+	"alpha-": "alpha → 0: purchase rates without bound, as repeat purchases moments after the first (Recency near 0) pull them",
 	// a and b running off in opposite directions: the mean a/(a+b) goes to 0 or 1.
 	"a-,b+": "a → 0, b → ∞: dropout probability → 0 (no dropout: the NBD model)",
 	"a+,b-": "a → ∞, b → 0: dropout probability → 1 (every customer drops out at the first chance)",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,37 @@ func TestBoundaryInwardRejected(t *testing.T) {
 		}}
 	if i, _ := lk.inward([]float64{-boundLog}, []float64{-boundLog}, []float64{0}); i != 0 {
 		t.Errorf("inward = %d, want 0 (likelihood falls towards the boundary)", i)
+	}
+}
+
+// TestBoundaryScaleDirection: a scale parameter held at the boundary is named by the
+// way it ran off from the data's time scale, not by the sign of its logarithm. Bursts
+// of repeat purchases a few minutes after the first (recency 0.001 weeks) pull
+// BG/NBD's alpha to 0.0026, 3,000 times below the time scale, which was reported as
+// "alpha → ∞"; and a scale held above a reference below 1 stays "→ ∞".
+func TestBoundaryScaleDirection(t *testing.T) {
+	cs, _ := burstShop()
+	for i, c := range cs {
+		if c.Frequency > 0 && c.Recency == 0 {
+			cs[i].Recency = 0.001
+		}
+	}
+	m, err := FitBGNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Fit.Boundary; b == nil || !slices.Contains(b.Params, "alpha") || !strings.Contains(b.Limit, "alpha → 0") || strings.Contains(b.Limit, "∞") {
+		t.Errorf("alpha %v held at %+v, want the limit alpha → 0", m.Alpha, b)
+	}
+	lk := likelihood{names: paretoNames, scale: []bool{false, true, false, true}, limits: paretoLimits}
+	nan := math.NaN()
+	b := lk.boundary([]float64{nan, nan, nan, -2}, []float64{0, -10, 0, -2}, []float64{0, -10, 0, -10})
+	if b.Limit != paretoLimits["beta+"] {
+		t.Errorf("beta held at e^-2 above a reference of e^-10: %q", b.Limit)
+	}
+	b = lk.boundary([]float64{nan, 1, nan, nan}, []float64{0, 1, 0, 0}, []float64{0, 9, 0, 0})
+	if b.Limit != paretoLimits["alpha-"] {
+		t.Errorf("alpha held at e below a reference of e^9: %q", b.Limit)
 	}
 }
 

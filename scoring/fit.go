@@ -397,7 +397,7 @@ func solveFrom(lk likelihood, start []float64, o FitOptions, follow bool) *start
 			if len(free) == dim {
 				return full
 			}
-			full.boundary = lk.boundary(pin, u)
+			full.boundary = lk.boundary(pin, u, ref)
 			if !full.converged {
 				return full
 			}
@@ -544,8 +544,11 @@ func (lk likelihood) inward(u, pin, ref []float64) (int, float64) {
 	return -1, 0
 }
 
-// boundary describes the parameters held by pin, at the fit's log-parameters u.
-func (lk likelihood) boundary(pin, u []float64) *Boundary {
+// boundary describes the parameters held by pin, at the fit's log-parameters u, with
+// the references ref they ran off from: a shape's is 0 (the shape 1), a scale's the
+// data's time scale, so that a scale held below it (alpha of 0.003 against a time
+// scale of 8 weeks) runs off to 0 whatever the sign of its logarithm.
+func (lk likelihood) boundary(pin, u, ref []float64) *Boundary {
 	b := &Boundary{}
 	var limits []string
 	for i, p := range pin {
@@ -555,7 +558,7 @@ func (lk likelihood) boundary(pin, u []float64) *Boundary {
 		b.Params = append(b.Params, lk.names[i])
 		b.Values = append(b.Values, math.Exp(p))
 		key, arrow := lk.names[i]+"+", "∞"
-		if p < 0 && (lk.scale == nil || !lk.scale[i]) {
+		if p < ref[i] {
 			key, arrow = lk.names[i]+"-", "0"
 		}
 		if lk.twin != nil && lk.twin[i] >= 0 {

@@ -36,6 +36,9 @@ var paretoLimits = map[string]string{
 	"s+":    "s, beta → ∞: every customer has the same dropout rate s/beta (exponential lifetimes)",
 	"s-":    "s → 0: dropout rate → 0 for nearly every customer (no dropout: the NBD model)",
 	"beta+": "beta → ∞: dropout rate → 0 (no dropout: the NBD model)",
+	// A scale held below the data's time scale: rates without bound.
+	"alpha-": "alpha → 0: purchase rates without bound, as repeat purchases moments after the first (Recency near 0) pull them",
+	"beta-":  "beta → 0: dropout rates without bound (every customer gone at once)",
 }
 
 // FitParetoNBD fits Pareto/NBD by maximum likelihood, with the likelihood of Fader &
