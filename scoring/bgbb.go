@@ -121,6 +121,9 @@ func bgbbProblem(rows []Opportunities) (likelihood, [][]float64, error) {
 			repeat += r.Weight
 		}
 	}
+	if err := checkTotalWeight("BG/BB", "weights", total); err != nil {
+		return likelihood{}, nil, err
+	}
 	if total < MinCustomers {
 		return likelihood{}, nil, fmt.Errorf("%w: BG/BB needs at least %d customers, got %g", ErrTooFew, MinCustomers, total)
 	}

@@ -69,8 +69,9 @@
 // identical (x, t_x, T) are grouped with weights and the likelihood is evaluated in
 // parallel over the groups; [FitOptions].Weights hands such groups to FitBGNBD,
 // FitMBGNBD, FitParetoNBD and FitGammaGamma directly, one row per distinct history
-// with the number of customers who have it. A fit that finds no maximum fails with a
-// [*ConvergenceError] naming the cause.
+// with the number of customers who have it, and the estimates do not depend on the
+// weights' scale (nor on BG/BB's or sBG's counts'). A fit that finds no maximum
+// fails with a [*ConvergenceError] naming the cause.
 //
 // # Intervals
 //

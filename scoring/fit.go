@@ -61,7 +61,12 @@ type FitOptions struct {
 	// only Frequency and Monetary, so that a row of spend may leave Recency and T
 	// 0) read it; the other fits refuse it with ErrInvalid: FitBGBB's rows carry
 	// their own Weight, FitSBG's survivors are counts already, and the covariate
-	// fits are per customer.
+	// fits are per customer. The estimates do not depend on the weights' scale:
+	// weights c·w give the parameters of w for any c > 0 that keeps their total at
+	// least MinCustomers and at most 1e300 (beyond which the log-likelihood's sums
+	// could overflow: ErrInvalid), with the log-likelihood and Customers c times and
+	// the standard errors 1/√c times those of w. So do BG/BB's Opportunities.Weight
+	// and sBG's survivor counts.
 	Weights []float64
 }
 
@@ -188,6 +193,8 @@ type likelihood struct {
 	// limits names the limiting model when a parameter is held at the boundary,
 	// keyed by name and "+" (→ ∞) or "-" (→ 0), or by a twin pair "a,b+".
 	limits map[string]string
+	// shift is the k of canonical: eval, hess and n are 2^k times the caller's.
+	shift int
 }
 
 // Tolerances of the fit, in the log-parameters, and the optimality check. The
@@ -206,7 +213,11 @@ type likelihood struct {
 // of log-likelihood, which puts the estimate within √(2·flatGain) = 0.045 standard
 // errors of the maximum in the metric of the observed information; or, where
 // the information is not positive definite (the likelihood flat in some direction),
-// the gradient per customer is below flatTolerance.
+// the gradient per customer is below flatTolerance. The log-likelihood of the check
+// is on the canonical scale of the weights (likelihood.canonical), one or two
+// customers per distinct row, so that the fit does not depend on the weights' scale;
+// where rows repeat (k customers per distinct history) the standard errors of the
+// check are about √k times the base's.
 //
 // A parameter more than boundLog from its reference (1 for a shape parameter, its
 // starting value for a scale parameter) in the log is running off to the boundary;
@@ -271,8 +282,8 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 		starts = starts[:o.Starts]
 	}
 	plain := lk
-	lk = lk.penalised(o.Penalizer)
-	d := Diagnostics{Customers: lk.n, Rows: lk.rows, Penalizer: o.Penalizer}
+	lk = lk.canonical().penalised(o.Penalizer)
+	d := Diagnostics{Customers: plain.n, Rows: lk.rows, Penalizer: o.Penalizer}
 	var best, bestAny *startResult
 	for k, s := range starts {
 		d.Starts++
@@ -298,8 +309,59 @@ func maximise(lk likelihood, starts [][]float64, o FitOptions) ([]float64, float
 	if o.Penalizer > 0 {
 		return theta, plain.eval(theta, nil), d, nil
 	}
-	d.StdErr = best.stdErr
-	return theta, best.ll, d, nil
+	// Back to the caller's weights: the information is 2^-shift times the canonical
+	// one, so the standard errors are 2^(shift/2) times its.
+	if best.stdErr != nil {
+		d.StdErr = make([]float64, len(best.stdErr))
+		f := math.Exp(float64(lk.shift) * math.Ln2 / 2)
+		for i, se := range best.stdErr {
+			d.StdErr[i] = se * f
+		}
+	}
+	return theta, math.Ldexp(best.ll, -lk.shift), d, nil
+}
+
+// canonical returns lk with its log-likelihood, derivatives and total weight n
+// multiplied by 2^k (lk.shift), the power of two that brings the weight per row,
+// n/rows, into [1, 2): the fit of weights w is then the fit of c·w for any c > 0.
+// The iterates do not depend on the scale in the first place (the objective is the
+// log-likelihood per customer, and a power of two scales without rounding), but the
+// optimality check does: it asks of a Newton step a gain below flatGain nats, which
+// on the caller's scale is a stricter demand the heavier the weights, until the last
+// digits of a sum of 1e18-customer terms cannot meet it (Gamma-Gamma and Pareto/NBD
+// failed to converge with every row weighted 1e16). On the canonical scale the
+// check is that of a base of one or two customers per distinct row. Customers
+// counted one each and never repeated keep their scale (k = 0).
+func (lk likelihood) canonical() likelihood {
+	if lk.rows <= 0 || !(lk.n > 0) || math.IsInf(lk.n, 0) {
+		return lk
+	}
+	k := weightShift(lk.n, lk.rows)
+	if k == 0 {
+		return lk
+	}
+	lk.n, lk.shift = math.Ldexp(lk.n, k), lk.shift+k
+	eval := lk.eval
+	lk.eval = func(theta, grad []float64) float64 {
+		v := eval(theta, grad)
+		for i := range grad {
+			grad[i] = math.Ldexp(grad[i], k)
+		}
+		return math.Ldexp(v, k)
+	}
+	if hess := lk.hess; hess != nil {
+		lk.hess = func(theta, grad, h []float64) float64 {
+			v := hess(theta, grad, h)
+			for i := range grad {
+				grad[i] = math.Ldexp(grad[i], k)
+			}
+			for i := range h {
+				h[i] = math.Ldexp(h[i], k)
+			}
+			return math.Ldexp(v, k)
+		}
+	}
+	return lk
 }
 
 // solve runs one start to its end: to an interior maximum, or, when a parameter runs
@@ -721,7 +783,7 @@ func (s *stopRule) Converged(loc *optimize.Location) optimize.Status {
 	s.obj.center = append(s.obj.center[:0], loc.X...)
 	s.iter++
 	if s.progress != nil {
-		s.progress(s.obj.lk.model, s.iter, -loc.F*s.obj.lk.n)
+		s.progress(s.obj.lk.model, s.iter, math.Ldexp(-loc.F*s.obj.lk.n, -s.obj.lk.shift))
 	}
 	for i, v := range loc.X {
 		if math.Abs(v-s.ref[i]) > boundLog {

@@ -91,11 +91,23 @@ func gammaGammaLikelihood(xs, zs, ws []float64) (likelihood, [][]float64, error)
 		return ws[i]
 	}
 	var n, sum float64
-	for i, z := range zs {
+	for i := range zs {
 		n += weight(i)
-		sum += weight(i) * z
 	}
-	if !(n >= MinCustomers) || !finite(n) {
+	if err := checkTotalWeight("Gamma-Gamma", "weights", n); err != nil {
+		return likelihood{}, nil, err
+	}
+	// The mean spend of the starts, on weights scaled to one or two per row (a
+	// power of two, which changes nothing but the range) so that it cannot overflow.
+	shift := 0
+	if n > 0 {
+		shift = weightShift(n, len(zs))
+	}
+	for i, z := range zs {
+		sum += math.Ldexp(weight(i), shift) * z
+	}
+	sum = math.Ldexp(sum, -shift)
+	if !(n >= MinCustomers) {
 		return likelihood{}, nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases, got %v", ErrTooFew, MinCustomers, n)
 	}
 	eval := func(theta, grad []float64) float64 {

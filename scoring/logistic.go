@@ -23,8 +23,11 @@ type LogisticOptions struct {
 	// Unpenalized fits plain maximum likelihood (Lambda is then ignored); the fit
 	// fails with ErrNoConvergence if the classes are separable.
 	Unpenalized bool
-	// Weights are optional per-row weights (for example to balance classes); nil
-	// means 1 for every row.
+	// Weights are optional per-row weights (for example to balance classes), finite,
+	// >= 0 and totalling less than a float64 holds; nil means 1 for every row. An
+	// unpenalised fit does not depend on their scale (weights w and c·w give the same
+	// coefficients); a penalised one weighs the data against Lambda, which does not
+	// scale with them.
 	Weights []float64
 	// Names are optional feature names, recorded in the model.
 	Names []string
@@ -73,15 +76,21 @@ func FitLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, erro
 		return nil, err
 	}
 	m.Intercept, m.Coef = beta[0], beta[1:]
-	m.LogLik = fit.objective(beta) + o.Lambda/2*floats.Dot(beta[1:], beta[1:])
+	// Back to the caller's weights (see prepareLogistic): the log-likelihood and the
+	// total weight are 2^-shift times the fit's, the standard errors 2^(shift/2).
+	m.LogLik = math.Ldexp(fit.objective(beta)+fit.lambda/2*floats.Dot(beta[1:], beta[1:]), -fit.shift)
 	if o.Unpenalized {
 		if m.StdErr, err = fit.stdErr(beta); err != nil {
 			return nil, err
+		}
+		for j := range m.StdErr {
+			m.StdErr[j] *= math.Exp(float64(fit.shift) * math.Ln2 / 2)
 		}
 	}
 	for _, v := range fit.w {
 		m.N += v
 	}
+	m.N = math.Ldexp(m.N, -fit.shift)
 	return m, nil
 }
 
@@ -127,14 +136,33 @@ func prepareLogistic(x [][]float64, y []bool, opt *LogisticOptions) (*Logistic, 
 			m.Scale[j] = 1
 		}
 	}
-	w := o.Weights
-	if w == nil {
-		w = make([]float64, len(y))
+	// Weights are scaled by the power of two (weightShift) that makes them one or two
+	// per row of positive weight, and the penalty with them, so that the objective is
+	// the caller's times 2^shift exactly: the tolerances of the fit (a gradient of
+	// 1e-9 of the total weight, a Newton decrement of 1e-13 of the objective, each at
+	// least an absolute one) then mean the same at any scale. On weights of 1e-12 they
+	// were absolute, and an unpenalised fit stopped at its start (every slope 0).
+	w := make([]float64, len(y))
+	shift := 0
+	if o.Weights == nil {
 		for i := range w {
 			w[i] = 1
 		}
+	} else {
+		var total float64
+		rows := 0
+		for _, v := range o.Weights {
+			total += v
+			if v > 0 {
+				rows++
+			}
+		}
+		shift = weightShift(total, rows)
+		for i, v := range o.Weights {
+			w[i] = math.Ldexp(v, shift)
+		}
 	}
-	return m, &logisticFit{z: m.design(x), y: y, w: w, dim: d + 1, lambda: o.Lambda, workers: o.Workers}, o, nil
+	return m, &logisticFit{z: m.design(x), y: y, w: w, dim: d + 1, lambda: math.Ldexp(o.Lambda, shift), workers: o.Workers, shift: shift}, o, nil
 }
 
 func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
@@ -179,6 +207,9 @@ func checkDesign(x [][]float64, y []bool, o LogisticOptions) (int, error) {
 	}
 	if pos == 0 || neg == 0 {
 		return 0, fmt.Errorf("%w: outcomes of one class only (%g positive, %g negative weight)", ErrTooFew, pos, neg)
+	}
+	if err := checkTotalWeight("logistic", "weights", pos+neg); err != nil {
+		return 0, err
 	}
 	return d, nil
 }
@@ -259,6 +290,7 @@ type logisticFit struct {
 	dim     int
 	lambda  float64
 	workers int
+	shift   int // w and lambda are the caller's times 2^shift (prepareLogistic)
 }
 
 // objective returns the penalised log-likelihood Σ w (y η - log(1+e^η)) - λ/2 |β₁..|².

@@ -70,6 +70,9 @@ func checkSurvivors(s []float64) error {
 	if !finite(s[0]) || !(s[0] > 0) {
 		return fmt.Errorf("%w: sBG survivors[0] = %v, want a finite count > 0", ErrInvalid, s[0])
 	}
+	if err := checkTotalWeight("sBG", "counts", s[0]); err != nil {
+		return err
+	}
 	for t := 1; t < len(s); t++ {
 		if !finite(s[t]) || s[t] < 0 || s[t] > s[t-1] {
 			return fmt.Errorf("%w: sBG survivors[%d] = %v after %v, want finite, >= 0 and non-increasing", ErrInvalid, t, s[t], s[t-1])
