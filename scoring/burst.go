@@ -3,7 +3,7 @@ package scoring
 import (
 	"errors"
 	"fmt"
-	"strings"
+	"math"
 
 	"github.com/clientele-go/clientele/internal/english"
 )
@@ -16,14 +16,25 @@ type bursts struct {
 	first, n int // the first such customer (-1 if none) and how many there are
 	frequent int // the first's repeat purchases
 	repeat   int // customers of positive weight with repeat purchases
+	// scale is the data's time scale, 1/rate with rate the repeat purchases per unit
+	// of the customers' ages (the fits' first start puts alpha there): towards the
+	// bursts the purchase rates grow without bound, and alpha falls far below it.
+	scale float64
 }
 
 // findBursts finds the bursts among cs (weights nil: every customer counts), which
 // must have been validated.
 func findBursts(model string, cs []Customer, weights []float64) bursts {
 	b := bursts{model: model, first: -1}
+	var purchases, exposure float64
 	for i, c := range cs {
-		if c.Frequency == 0 || weights != nil && weights[i] == 0 {
+		w := 1.0
+		if weights != nil {
+			w = weights[i]
+		}
+		purchases += w * float64(c.Frequency)
+		exposure += w * c.T
+		if c.Frequency == 0 || w == 0 {
 			continue
 		}
 		b.repeat++
@@ -34,6 +45,7 @@ func findBursts(model string, cs []Customer, weights []float64) bursts {
 			b.n++
 		}
 	}
+	b.scale = exposure / purchases
 	return b
 }
 
@@ -52,13 +64,15 @@ func (b bursts) before() error {
 		ErrBurst, b.model, who, burstAdvice)
 }
 
-// after judges a fit of a base with some bursts: the likelihood has no maximum, only
-// a singularity towards the bursts (alpha → 0) and, away from it, possibly a local
-// maximum. A fit that reached an interior maximum (with standard errors, unless
-// penalised) is that local maximum and stands; one that failed, or ended at the edge
-// of the parameter space, where the singularity lies, is refused with ErrBurst. Other
-// errors pass through.
-func (b bursts) after(d Diagnostics, err error) error {
+// after judges a fit of a base with some bursts, whose purchase scale came out at
+// alpha. The likelihood has no maximum, only a singularity towards the bursts
+// (alpha → 0, the purchase rates without bound) and, away from it, possibly a local
+// maximum, which a base of a few per cent of bursts usually has. A fit that failed,
+// or whose alpha fell more than e^(boundLog/2) ≈ 55 times below the data's time scale
+// (held at the edge of the space, or drawn towards it), went towards the bursts and
+// is refused with ErrBurst; any other fit stands, at the boundary or not (no dropout
+// seen is still no dropout seen). Other errors pass through.
+func (b bursts) after(alpha float64, err error) error {
 	if b.n == 0 {
 		return err
 	}
@@ -69,10 +83,8 @@ func (b bursts) after(d Diagnostics, err error) error {
 		how = ce.Reason
 	case err != nil:
 		return err
-	case d.Boundary != nil:
-		how = "it ended at the edge of the parameter space, " + strings.Join(d.Boundary.Params, ", ") + " held"
-	case d.StdErr == nil && d.Penalizer == 0:
-		how = "it ended where the likelihood is flat"
+	case alpha < math.Exp(-boundLog/2)*b.scale:
+		how = fmt.Sprintf("alpha went to %.3g, %.0f times below the data's time scale", alpha, b.scale/alpha)
 	default:
 		return nil
 	}
@@ -90,3 +102,11 @@ func (b bursts) who() string {
 }
 
 const burstAdvice = "count the first period's purchases as one (Frequency 0, as Summarize does) or give the repeat purchases their ages"
+
+// at returns theta[i], or NaN where theta is shorter (a failed fit's nil).
+func at(theta []float64, i int) float64 {
+	if i < len(theta) {
+		return theta[i]
+	}
+	return math.NaN()
+}

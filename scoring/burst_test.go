@@ -59,7 +59,7 @@ func TestBursts(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		if !strings.Contains(msg, name+": "+want) || !strings.Contains(msg, "alpha held") || !strings.Contains(msg, "Summarize") || strings.Count(msg, "scoring:") != 1 {
+		if !strings.Contains(msg, name+": "+want) || !strings.Contains(msg, "alpha went to") || !strings.Contains(msg, "Summarize") || strings.Count(msg, "scoring:") != 1 {
 			t.Errorf("%s: message %q", name, msg)
 		}
 	}

@@ -33,11 +33,12 @@ var (
 	// alpha, beta → 0): everyone buys at once and is gone. These are singularities,
 	// not limiting models (Diagnostics.Boundary): the parameters along them are
 	// wherever the optimiser stops. So the fits refuse a base in which every repeat
-	// purchase was such a burst, and a base with some bursts unless the fit reaches a
-	// maximum inside the parameter space, away from them: a local maximum, which a
-	// base of a few per cent of bursts usually has and the fit then returns; but 12
-	// bursts among 300 customers drew BG/NBD to the edge of the space (r 0.05 instead
-	// of 0.2, alpha held at the boundary). The histories Summarize makes have no
+	// purchase was such a burst, and a base with some bursts where the fit fails or
+	// its alpha falls more than 55 times (e^4) below the data's time scale, drawn
+	// towards them; a fit that ends away from them, at a local maximum (which a base
+	// of a few per cent of bursts usually has) or at a limit such as no dropout,
+	// stands. 12 bursts among 300 customers drew BG/NBD to the edge of the space (r
+	// 0.05 instead of 0.2, alpha held at the boundary). The histories Summarize makes have no
 	// bursts: a period's purchases count once, so a repeat purchase comes at least a
 	// period after the first. Count the first period's purchases as one purchase
 	// (Frequency and Recency 0), or give each repeat purchase its age. FitGammaGamma,

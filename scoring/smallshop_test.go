@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -69,10 +70,11 @@ func TestSmallShopFitsAtTheLimit(t *testing.T) {
 // scale followed its held shape, 5 of 300 such shops failed (MBG/NBD 1, Pareto/NBD 4).
 // Some shops' repeat buyers made all their repeat purchases at the instant of the
 // first (recency 0, a burst), towards which the likelihood has no bound: a fit of
-// such a shop returns a maximum inside the space, away from the bursts, or fails with
-// ErrBurst. Before ErrBurst the draws with bursts found a Pareto/NBD fit failing with
-// ErrNoConvergence within 100 checks (with 6 seeds of 6), and BG/NBD and MBG/NBD
-// returned parameters held wherever the edge of the space stopped them.
+// such a shop ends away from the bursts (alpha not far below the data's time scale)
+// or fails with ErrBurst; every fit that stands predicts finite values. Before
+// ErrBurst the draws with bursts found a Pareto/NBD fit failing with ErrNoConvergence
+// within 100 checks (with 6 seeds of 6), and BG/NBD and MBG/NBD returned parameters
+// held wherever the edge of the space stopped them.
 func TestSmallShopsNeverFailToConverge(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(10, 50).Draw(t, "customers")
@@ -90,38 +92,49 @@ func TestSmallShopsNeverFailToConverge(t *testing.T) {
 			}
 			cs[i] = Customer{Frequency: f, Recency: r, T: T}
 		}
+		var purchases, exposure float64
+		for _, c := range cs {
+			purchases, exposure = purchases+float64(c.Frequency), exposure+c.T
+		}
+		scale := exposure / purchases // the data's time scale, where alpha starts
 		for _, fit := range []struct {
 			name string
-			run  func() (*Boundary, error)
+			run  func() (Model, float64, error)
 		}{
-			{"BG/NBD", func() (*Boundary, error) {
+			{"BG/NBD", func() (Model, float64, error) {
 				m, err := FitBGNBD(cs, nil)
 				if err != nil {
-					return nil, err
+					return nil, 0, err
 				}
-				return m.Fit.Boundary, nil
+				return m, m.Alpha, nil
 			}},
-			{"MBG/NBD", func() (*Boundary, error) {
+			{"MBG/NBD", func() (Model, float64, error) {
 				m, err := FitMBGNBD(cs, nil)
 				if err != nil {
-					return nil, err
+					return nil, 0, err
 				}
-				return m.Fit.Boundary, nil
+				return m, m.Alpha, nil
 			}},
-			{"Pareto/NBD", func() (*Boundary, error) {
+			{"Pareto/NBD", func() (Model, float64, error) {
 				m, err := FitParetoNBD(cs, nil)
 				if err != nil {
-					return nil, err
+					return nil, 0, err
 				}
-				return m.Fit.Boundary, nil
+				return m, m.Alpha, nil
 			}},
 		} {
-			b, err := fit.run()
+			m, alpha, err := fit.run()
 			switch {
 			case err != nil && !errors.Is(err, ErrTooFew) && !(bursts && errors.Is(err, ErrBurst)):
 				t.Fatalf("%s on %d customers: %v", fit.name, n, err)
-			case err == nil && bursts && b != nil:
-				t.Fatalf("%s on %d customers, some with bursts, ended at %+v", fit.name, n, b)
+			case err == nil && bursts && alpha < math.Exp(-boundLog/2)*scale:
+				t.Fatalf("%s on %d customers, some with bursts, drawn towards them: alpha %v, time scale %v", fit.name, n, alpha, scale)
+			case err == nil:
+				for _, c := range cs[:3] {
+					if p, e := m.PAlive(c), m.ExpectedPurchases(52, c); !(p >= 0 && p <= 1) || !(e >= 0) || math.IsInf(e, 0) {
+						t.Fatalf("%s on %d customers: P(alive) %v, E[X(52)] %v of %+v", fit.name, n, p, e, c)
+					}
+				}
 			}
 		}
 	})
