@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/mathext"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // SBG is a fitted shifted-beta-geometric model of a contractual business
@@ -168,5 +170,30 @@ func (m *SBG) DERL(d float64, renewals int) float64 {
 		return math.NaN()
 	}
 	n := float64(renewals)
-	return (m.Delta + n) / (m.Gamma + m.Delta + n) * hypergeo(1, m.Delta+n+1, m.Gamma+m.Delta+n+1, 1/(1+d))
+	v := (m.Delta + n) / (m.Gamma + m.Delta + n) * hypergeo(1, m.Delta+n+1, m.Gamma+m.Delta+n+1, 1/(1+d))
+	if math.IsNaN(v) {
+		// gonum's 2F1 fails where γ-1 is an integer and the renewals many (see
+		// hypergeo): DERL at γ = 2 was NaN after 1,000 renewals.
+		return m.derlOverChurn(d, n)
+	}
+	return v
+}
+
+// derlOverChurn returns DERL from its definition as an expectation over the churn
+// probability θ ~ Beta(γ, δ+n) of a customer who has renewed n times, the sum Fader &
+// Hardie (2010) put in closed form: given θ the payments Σ_t (1-θ)^(t+1)/(1+d)^t, the
+// first on renewal, sum to (1-θ)(1+d)/(d+θ). The integrand is positive and bounded by
+// (1+d)/d, so Gauss-Legendre over the quantiles of θ cannot cancel or overflow; it
+// costs a Beta quantile per node, so DERL uses it only where the 2F1 fails.
+func (m *SBG) derlOverChurn(d, n float64) float64 {
+	const nodes = 256
+	x, w := make([]float64, nodes), make([]float64, nodes)
+	quad.Legendre{}.FixedLocations(x, w, 0, 1)
+	beta := distuv.Beta{Alpha: m.Gamma, Beta: m.Delta + n}
+	var v float64
+	for i, q := range x {
+		theta := beta.Quantile(q)
+		v += w[i] * (1 - theta) * (1 + d) / (d + theta)
+	}
+	return v
 }
