@@ -67,7 +67,7 @@ func FitBGNBD(cs []Customer, opt *FitOptions) (*BGNBD, error) {
 		return nil, err
 	}
 	theta, ll, d, err := fitGrouped(g, betaGeoBuild("BG/NBD", 0, o.Workers), o)
-	if err := b.after(at(theta, 1), err); err != nil {
+	if err := b.after(err, []string{"alpha"}, scalesOf(theta, 1)...); err != nil {
 		return nil, err
 	}
 	return &BGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil

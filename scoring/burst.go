@@ -64,15 +64,17 @@ func (b bursts) before() error {
 		ErrBurst, b.model, who, burstAdvice)
 }
 
-// after judges a fit of a base with some bursts, whose purchase scale came out at
-// alpha. The likelihood has no maximum, only a singularity towards the bursts
-// (alpha → 0, the purchase rates without bound) and, away from it, possibly a local
-// maximum, which a base of a few per cent of bursts usually has. A fit that failed,
-// or whose alpha fell more than e^(boundLog/2) ≈ 55 times below the data's time scale
-// (held at the edge of the space, or drawn towards it), went towards the bursts and
-// is refused with ErrBurst; any other fit stands, at the boundary or not (no dropout
-// seen is still no dropout seen). Other errors pass through.
-func (b bursts) after(alpha float64, err error) error {
+// after judges a fit of a base with some bursts, whose time-scale parameters (alpha;
+// Pareto/NBD's alpha and beta) came out at scales. The likelihood has no maximum,
+// only a singularity towards the bursts (alpha → 0, the purchase rates without bound;
+// in Pareto/NBD also beta → 0, the dropout rates without bound: buy at once, then
+// gone) and, away from it, possibly a local maximum, which a base of a few per cent
+// of bursts usually has. A fit that failed, or whose alpha or beta fell more than
+// e^(boundLog/2) ≈ 55 times below the data's time scale (held at the edge of the
+// space, or drawn towards it), went towards the bursts and is refused with ErrBurst;
+// any other fit stands, at the boundary or not (no dropout seen is still no dropout
+// seen). Other errors pass through.
+func (b bursts) after(err error, names []string, scales ...float64) error {
 	if b.n == 0 {
 		return err
 	}
@@ -83,10 +85,16 @@ func (b bursts) after(alpha float64, err error) error {
 		how = ce.Reason
 	case err != nil:
 		return err
-	case alpha < math.Exp(-boundLog/2)*b.scale:
-		how = fmt.Sprintf("alpha went to %.3g, %.0f times below the data's time scale", alpha, b.scale/alpha)
 	default:
-		return nil
+		for i, v := range scales {
+			if v < math.Exp(-boundLog/2)*b.scale {
+				how = fmt.Sprintf("%s went to %.3g, %.0f times below the data's time scale", names[i], v, b.scale/v)
+				break
+			}
+		}
+		if how == "" {
+			return nil
+		}
 	}
 	return fmt.Errorf("%w: %s: %s, towards which the likelihood grows without bound, and the fit found no maximum away from them (%s); %s",
 		ErrBurst, b.model, b.who(), how, burstAdvice)
@@ -103,10 +111,15 @@ func (b bursts) who() string {
 
 const burstAdvice = "count the first period's purchases as one (Frequency 0, as Summarize does) or give the repeat purchases their ages"
 
-// at returns theta[i], or NaN where theta is shorter (a failed fit's nil).
-func at(theta []float64, i int) float64 {
-	if i < len(theta) {
-		return theta[i]
+// scalesOf returns theta's entries at idx, the time-scale parameters after judges, or
+// nil for a failed fit's theta.
+func scalesOf(theta []float64, idx ...int) []float64 {
+	var out []float64
+	for _, i := range idx {
+		if i >= len(theta) {
+			return nil
+		}
+		out = append(out, theta[i])
 	}
-	return math.NaN()
+	return out
 }

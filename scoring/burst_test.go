@@ -109,3 +109,42 @@ func TestBursts(t *testing.T) {
 		t.Errorf("bursts counted once: r %v alpha %v, boundary %+v", bg.R, bg.Alpha, bg.Fit.Boundary)
 	}
 }
+
+// TestBurstBesideALimit: one burst among 500 customers who never drop out. With one
+// repeat purchase in it, Pareto/NBD ends at the no-dropout limit (beta → ∞), away
+// from the burst, and stands: it was refused when every boundary fit of a base with
+// bursts was. With four, the burst draws beta to 0 (dropout rates without bound: buy
+// at once, then gone, which the limit now names), and Pareto/NBD is refused naming
+// beta, while BG/NBD and MBG/NBD keep a maximum inside the space.
+func TestBurstBesideALimit(t *testing.T) {
+	base := func(x int) []Customer {
+		rng := rand.New(rand.NewPCG(3, 4))
+		var cs []Customer
+		for range 500 {
+			cs = append(cs, simPareto(rng, 0.8, 10, 1, 1e12, 52, 0).Customer)
+		}
+		for i, c := range cs {
+			if c.Frequency > 0 {
+				cs[i].Frequency, cs[i].Recency = x, 0
+				break
+			}
+		}
+		return cs
+	}
+	m, err := FitParetoNBD(base(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Fit.Boundary; b == nil || !strings.Contains(b.Limit, "no dropout") {
+		t.Errorf("boundary %+v, want the no-dropout limit", b)
+	}
+	cs := base(4)
+	if _, err := FitParetoNBD(cs, nil); !errors.Is(err, ErrBurst) || !strings.Contains(err.Error(), "beta went to") {
+		t.Errorf("Pareto/NBD, a burst of 4: %v", err)
+	}
+	for name, err := range map[string]error{"BG/NBD": second(FitBGNBD(cs, nil)), "MBG/NBD": second(FitMBGNBD(cs, nil))} {
+		if err != nil {
+			t.Errorf("%s, a burst of 4: %v", name, err)
+		}
+	}
+}

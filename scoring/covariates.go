@@ -206,7 +206,7 @@ func FitBGNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *FitOp
 		return []float64{m.R, m.Alpha, m.A, m.B}, betaGeoStarts(g)
 	})
 	theta, ll, diag, err := maximise(lk, starts, o)
-	if err := b.after(at(theta, 1), err); err != nil {
+	if err := b.after(err, []string{"alpha"}, scalesOf(theta, 1)...); err != nil {
 		return nil, err
 	}
 	gp, gd := d.split(theta, &diag)
@@ -250,7 +250,7 @@ func FitParetoNBDCovariates(cs []Customer, purchase, dropout [][]float64, opt *F
 		return []float64{m.R, m.Alpha, m.S, m.Beta}, paretoStarts(g)
 	})
 	theta, ll, diag, err := maximise(lk, starts, o)
-	if err := b.after(at(theta, 1), err); err != nil {
+	if err := b.after(err, []string{"alpha", "beta"}, scalesOf(theta, 1, 3)...); err != nil {
 		return nil, err
 	}
 	gp, gd := d.split(theta, &diag)

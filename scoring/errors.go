@@ -34,8 +34,8 @@ var (
 	// not limiting models (Diagnostics.Boundary): the parameters along them are
 	// wherever the optimiser stops. So the fits refuse a base in which every repeat
 	// purchase was such a burst, and a base with some bursts where the fit fails or
-	// its alpha falls more than 55 times (e^4) below the data's time scale, drawn
-	// towards them; a fit that ends away from them, at a local maximum (which a base
+	// its alpha (Pareto/NBD's alpha or beta) falls more than 55 times (e^4) below the
+	// data's time scale, drawn towards them; a fit that ends away from them, at a local maximum (which a base
 	// of a few per cent of bursts usually has) or at a limit such as no dropout,
 	// stands. 12 bursts among 300 customers drew BG/NBD to the edge of the space (r
 	// 0.05 instead of 0.2, alpha held at the boundary). The histories Summarize makes have no

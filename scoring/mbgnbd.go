@@ -34,7 +34,7 @@ func FitMBGNBD(cs []Customer, opt *FitOptions) (*MBGNBD, error) {
 		return nil, err
 	}
 	theta, ll, d, err := fitGrouped(g, betaGeoBuild("MBG/NBD", 1, o.Workers), o)
-	if err := b.after(at(theta, 1), err); err != nil {
+	if err := b.after(err, []string{"alpha"}, scalesOf(theta, 1)...); err != nil {
 		return nil, err
 	}
 	return &MBGNBD{R: theta[0], Alpha: theta[1], A: theta[2], B: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil

@@ -62,7 +62,7 @@ func FitParetoNBD(cs []Customer, opt *FitOptions) (*ParetoNBD, error) {
 		return nil, err
 	}
 	theta, ll, d, err := fitGrouped(g, paretoBuild(o.Workers), o)
-	if err := b.after(at(theta, 1), err); err != nil {
+	if err := b.after(err, []string{"alpha", "beta"}, scalesOf(theta, 1, 3)...); err != nil {
 		return nil, err
 	}
 	return &ParetoNBD{R: theta[0], Alpha: theta[1], S: theta[2], Beta: theta[3], LogLik: ll, Unit: unit, Fit: d}, nil
