@@ -104,6 +104,9 @@ func groupForFit(model string, cs []Customer, weights []float64) (*grouped, erro
 	if err := validateAll(cs); err != nil {
 		return nil, err
 	}
+	if err := checkTimeScale(model, cs); err != nil {
+		return nil, err
+	}
 	if weights != nil {
 		return groupWeighted(model, cs, weights)
 	}
@@ -115,6 +118,29 @@ func groupForFit(model string, cs []Customer, weights []float64) (*grouped, erro
 		return nil, fmt.Errorf("%w: %s: none of %d customers made a repeat purchase", ErrTooFew, model, len(cs))
 	}
 	return g, nil
+}
+
+// maxTimeScale bounds the customers' oldest age T a fit takes, in their unit: the
+// likelihoods' derivatives square (alpha+T), which overflows past about 1e154 (and
+// underflows below 1e-154), and a fit of ages of 1e155 units failed with
+// "likelihood not finite at the starting point". The fits are the same in any unit
+// (alpha scales with it), so the caller can choose one in range.
+const maxTimeScale = 1e150
+
+// checkTimeScale refuses customers whose oldest age is beyond maxTimeScale or, if
+// positive, below 1/maxTimeScale, with ErrInvalid naming the unit to choose.
+func checkTimeScale(model string, cs []Customer) error {
+	var oldest float64
+	for _, c := range cs {
+		oldest = math.Max(oldest, c.T)
+	}
+	switch {
+	case oldest > maxTimeScale:
+		return fmt.Errorf("%w: %s: the oldest customer is %g units old, beyond the %g the fit can take; measure time in a larger unit (the fit is the same in any)", ErrInvalid, model, oldest, maxTimeScale)
+	case oldest > 0 && oldest < 1/maxTimeScale:
+		return fmt.Errorf("%w: %s: the oldest customer is %g units old, below the %g the fit can take; measure time in a smaller unit (the fit is the same in any)", ErrInvalid, model, oldest, 1/maxTimeScale)
+	}
+	return nil
 }
 
 // posterior is the process of c from its age T on, given that c is alive then.

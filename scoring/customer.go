@@ -18,7 +18,8 @@ import (
 //   - Monetary is the mean value of the repeat purchases (0 when x = 0); the first
 //     purchase is left out, as Gamma-Gamma models repeat spend.
 //
-// Recency and T are in one time unit of the caller's choice (days, weeks), recorded in
+// Recency and T are in one time unit of the caller's choice (days, weeks; the purchase
+// models fit ages of up to 1e150 units, and down to 1e-150), recorded in
 // Unit; a model fitted in one unit predicts in that unit. Summarize sets Unit from
 // SummaryOptions.Unit, the one place the unit is chosen; the fits read it from the
 // customers and record it in the model (and its JSON), and refuse customers of

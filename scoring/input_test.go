@@ -252,3 +252,45 @@ func TestTrackingRejectsBadInput(t *testing.T) {
 		t.Errorf("no customers: %+v, %v", tr, err)
 	}
 }
+
+// TestTimeScaleRange: the fits are the same in any unit of time, from ages of 1e-150
+// to 1e150 units; beyond, where (alpha+T)² overflows, a fit of ages of 1e155 units
+// failed with "likelihood not finite at the starting point". It now says which unit
+// to choose.
+func TestTimeScaleRange(t *testing.T) {
+	base := make([]Customer, 40)
+	for i := range base {
+		base[i] = Customer{Frequency: i % 4, T: 30 + float64(i%7)}
+		if base[i].Frequency > 0 {
+			base[i].Recency = base[i].T * float64(1+i%5) / 6
+		}
+	}
+	scaled := func(c float64) []Customer {
+		out := make([]Customer, len(base))
+		for i, b := range base {
+			out[i] = Customer{Frequency: b.Frequency, Recency: b.Recency * c, T: b.T * c}
+		}
+		return out
+	}
+	want, err := FitBGNBD(base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []float64{1e-148, 1e148} {
+		m, err := FitBGNBD(scaled(c), nil)
+		if err != nil || math.Abs(m.R/want.R-1) > 1e-6 || math.Abs(m.Alpha/c/want.Alpha-1) > 1e-6 {
+			t.Errorf("ages times %g: %v, %+v; want r %v, alpha %v", c, err, m, want.R, want.Alpha*c)
+		}
+	}
+	for c, unit := range map[float64]string{1e-155: "smaller unit", 1e155: "larger unit"} {
+		for name, err := range map[string]error{
+			"BG/NBD":     second(FitBGNBD(scaled(c), nil)),
+			"MBG/NBD":    second(FitMBGNBD(scaled(c), nil)),
+			"Pareto/NBD": second(FitParetoNBD(scaled(c), nil)),
+		} {
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), unit) {
+				t.Errorf("%s, ages times %g: %v", name, c, err)
+			}
+		}
+	}
+}
