@@ -1,5 +1,7 @@
-// Package english writes counts in messages and reports as people read them: "1 row",
-// "2 rows". Errors and reports are read by people, and "1 rows" reads as unchecked.
+// Package english writes counts and names in messages and reports as people read them:
+// "1 row", "2 rows", and a name from the data on one printable line. Errors and reports
+// are read by people: "1 rows" reads as unchecked, and a newline or a bidirectional
+// override inside a name breaks the report around it.
 package english
 
 import "fmt"
