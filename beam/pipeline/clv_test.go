@@ -222,20 +222,7 @@ func TestTooFewToFit(t *testing.T) {
 		{Profile: 1, Time: end.AddDate(0, -6, 0), Amount: 10}, {Profile: 1, Time: end.AddDate(0, -1, 0), Amount: 20},
 		{Profile: 2, Time: end.AddDate(0, -3, 0), Amount: 5},
 	}
-	sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f historiesFn
-	h := f.CreateAccumulator()
-	for _, s := range sums {
-		h = f.AddInput(h, s)
-	}
-	w, err := wireCLV(CLVOptions{Summary: scoring.SummaryOptions{End: end}, Value: scoring.CLVOptions{Horizon: 52}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := (&fitFn{Opt: w}).ProcessElement(nil, sideOf(h))
+	sums, w, enc, err := fitTransactions(t, txs, end)
 	if err != nil {
 		t.Fatalf("fit of 2 customers failed the pipeline: %v", err)
 	}
@@ -250,6 +237,28 @@ func TestTooFewToFit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// fitTransactions runs the pipeline's fit worker on the histories of txs at end, as
+// CustomerValue would with a 52-week horizon, returning the histories, the wired
+// options, the fit's element and its error.
+func fitTransactions(t *testing.T, txs []scoring.Transaction, end time.Time) ([]scoring.Summary, clvWire, []byte, error) {
+	t.Helper()
+	sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f historiesFn
+	h := f.CreateAccumulator()
+	for _, s := range sums {
+		h = f.AddInput(h, s)
+	}
+	w, err := wireCLV(CLVOptions{Summary: scoring.SummaryOptions{End: end}, Value: scoring.CLVOptions{Horizon: 52}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := (&fitFn{Opt: w}).ProcessElement(nil, sideOf(h))
+	return sums, w, enc, err
 }
 
 // sideOf is a side input holding v alone, as a DoFn reading a global Combine's output
@@ -275,20 +284,7 @@ func TestZeroRepeatSpendSaysWho(t *testing.T) {
 			scoring.Transaction{Profile: p, Time: end.AddDate(0, -2, 0), Amount: 0})
 	}
 	SortTransactions(txs)
-	sums, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f historiesFn
-	h := f.CreateAccumulator()
-	for _, s := range sums {
-		h = f.AddInput(h, s)
-	}
-	w, err := wireCLV(CLVOptions{Summary: scoring.SummaryOptions{End: end}, Value: scoring.CLVOptions{Horizon: 52}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = (&fitFn{Opt: w}).ProcessElement(nil, sideOf(h))
+	_, _, _, err := fitTransactions(t, txs, end)
 	if !errors.Is(err, scoring.ErrInvalid) || !strings.Contains(err.Error(), "2 customers bought again but spent nothing") ||
 		strings.Contains(err.Error(), "customer 0") {
 		t.Errorf("fit with two free repeat orders: %v", err)
