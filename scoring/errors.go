@@ -16,31 +16,27 @@ var (
 	// ErrTooFew means there is not enough data to fit a model: fewer customers than
 	// MinCustomers, or no repeat purchase at all (the likelihood then has no maximum).
 	ErrTooFew = errors.New("scoring: too few customers to fit")
-	// ErrBurst means a fit met customers whose repeat purchases are all at recency 0,
-	// at the instant of the first purchase, and could not be fitted because of them.
-	// Towards such a row the likelihood of BG/NBD, MBG/NBD and Pareto/NBD grows without
-	// bound. Purchases arrive there in continuous time, and a customer's likelihood is
-	// a density in the purchase times: λ^x·e^(-λ t_x) times the chance of being alive
-	// after them, bounded for t_x > 0 but growing without bound with the purchase rate
-	// λ at t_x = 0. In BG/NBD (Fader, Hardie & Lee 2005, eq. 6) and MBG/NBD (Batislam,
-	// Denizel & Filiztekin 2007, eq. 4) the row's term then holds Γ(r+x)/Γ(r)·α^-x,
-	// which grows like r·α^-x as r and α go to 0 together (r·log α → 0), while
-	// customers without repeat purchases keep terms near 1 and other repeat buyers lose
-	// only a factor of about r each. In Pareto/NBD (Schmittlein, Morrison & Colombo
-	// 1987; Fader & Hardie's 2005 note, eq. 19) the row's individual term
-	// λ^x·[e^-(λ+μ)T + μ/(λ+μ)·(1 - e^-(λ+μ)T)] grows like λ^x as well, and where
-	// nobody bought after the first instant the supremum is at λ, μ → ∞ (r, s → ∞,
-	// alpha, beta → 0): everyone buys at once and is gone. These are singularities,
-	// not limiting models (Diagnostics.Boundary): the parameters along them are
-	// wherever the optimiser stops. So the fits refuse a base in which every repeat
-	// purchase was such a burst, and a base with some bursts where the fit fails or
-	// its alpha (Pareto/NBD's alpha or beta) falls more than 55 times (e^4) below the
-	// data's time scale, drawn towards them; a fit that ends away from them, at a local maximum (which a base
-	// of a few per cent of bursts usually has) or at a limit such as no dropout,
-	// stands. 12 bursts among 300 customers drew BG/NBD to the edge of the space (r
-	// 0.05 instead of 0.2, alpha held at the boundary). The histories Summarize makes have no
-	// bursts: a period's purchases count once, so a repeat purchase comes at least a
-	// period after the first. Count the first period's purchases as one purchase
+	// ErrBurst means a fit of BG/NBD, MBG/NBD or Pareto/NBD met customers whose repeat
+	// purchases are all at recency 0, at the instant of the first purchase, and could
+	// not be fitted because of them. A customer's likelihood is a density in the
+	// purchase times, λ^x·e^(-λ t_x) times the chance of being alive after them:
+	// bounded for t_x > 0, but at t_x = 0 it grows without bound with the purchase
+	// rate λ. In BG/NBD (Fader, Hardie & Lee 2005, eq. 6) and MBG/NBD (Batislam,
+	// Denizel & Filiztekin 2007, eq. 4) such a row's term holds Γ(r+x)/Γ(r)·α^-x, which
+	// grows like r·α^-x as r and α go to 0 together; in Pareto/NBD (Schmittlein,
+	// Morrison & Colombo 1987; Fader & Hardie 2005, eq. 19) it grows like λ^x, and
+	// where nobody bought after the first instant the supremum lies at λ, μ → ∞:
+	// everyone buys at once and is gone. These are singularities, not limiting models
+	// (Diagnostics.Boundary): the parameters along them are wherever the optimiser
+	// stops (12 such customers among 300 drew BG/NBD's r from 0.2 to 0.05, alpha held
+	// at the edge of the space).
+	//
+	// So the fits refuse a base in which every repeat purchase was a burst, and a base
+	// with some where the fit fails or its alpha (Pareto/NBD's alpha or beta) falls
+	// more than e^4 ≈ 55 times below the data's time scale; a fit that ends away from
+	// them, at a local maximum or at a limit such as no dropout, stands. Summarize
+	// makes no bursts (a period's purchases count once, so a repeat purchase comes at
+	// least a period after the first): count the first period's purchases as one
 	// (Frequency and Recency 0), or give each repeat purchase its age. FitGammaGamma,
 	// which reads only Frequency and Monetary, takes such rows. ErrBurst wraps
 	// ErrInvalid.
