@@ -27,7 +27,7 @@ const frameVersion = 1
 // for Spec, one before AsOf saying whether it is set): version 1 wrote 0 for "none",
 // which is also 1970-01-01, so partials whose events all came before 1970 merged to the
 // wrong end of observation, and a Spec's AsOf before 1970 did not decode. Both versions
-// are read (see readEnd).
+// are read (see v1End).
 const seenVersion = 2
 
 type writer struct{ buf []byte }
