@@ -43,9 +43,14 @@ func (f *collectFn) ProcessElement(b []byte) {
 	*p = append(*p, slices.Clone(b))
 }
 
+// pending holds the keys collect registered since the last run began: the outputs of
+// the pipeline being built, which runMerging clears before it runs the pipeline again.
+var pending []string
+
 // collect sends col's elements to the test under key (unique per test).
 func collect(s beam.Scope, key string, col beam.PCollection) {
 	collected.Delete(key)
+	pending = append(pending, key)
 	beam.ParDo0(s, &collectFn{Key: key}, col)
 }
 
@@ -71,11 +76,39 @@ func only(t *testing.T, key string) []byte {
 // run executes p on Prism and reports how many MergeAccumulators calls it made.
 func run(t *testing.T, p *beam.Pipeline) int64 {
 	t.Helper()
+	pending = pending[:0]
 	before := mergeCount.Load()
 	if _, err := prism.Execute(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return mergeCount.Load() - before
+}
+
+// mergeRuns is how many times runMerging runs a pipeline whose runs merge nothing.
+const mergeRuns = 3
+
+// runMerging runs p as run does and fails the test unless its combiners merged
+// accumulators, so that a test comparing a pipeline with the SDK in process covers the
+// merge path (the one a cluster takes). Prism splits a bundle, which makes the merges,
+// only when it sees no progress between two of its ticks; on a machine at load 10 a run
+// once saw none. So a run without merges is repeated, up to mergeRuns runs, each
+// starting from no collected output: the test reads the last run's, which merged.
+func runMerging(t *testing.T, p *beam.Pipeline) {
+	t.Helper()
+	keys := slices.Clone(pending)
+	for i := 1; ; i++ {
+		for _, k := range keys {
+			collected.Delete(k)
+		}
+		if run(t, p) > 0 {
+			return
+		}
+		if i == mergeRuns {
+			t.Errorf("no MergeAccumulators calls in %d runs: the test did not exercise merging", i)
+			return
+		}
+		t.Logf("run %d made no MergeAccumulators calls (Prism split no bundle); running again", i)
+	}
 }
 
 // stallFn passes elements through, pausing for longer than Prism's progress tick
