@@ -95,3 +95,52 @@ func TestEvalStopsWhenContextIsDone(t *testing.T) {
 		t.Fatalf("Eval with a nil context = %v, want ErrInvalid", err)
 	}
 }
+
+// TestSegmentChainEstimatedOnce checks that a chain of saved segments, each
+// referencing the one before twice (s_k = segment:s_{k−1} AND segment:s_{k−1}), costs
+// work linear in its length. Ordering an AND's operands estimated each unevaluated
+// reference afresh, so s_40 was estimated 2^40 times: 25 segments took seconds, 40
+// would take years, with the read lock held, unmetered by Refresh and, for Eval and
+// Count, past their context (estimating a trait reads no budget). With a behavioural
+// leaf, each estimate reads days, so the blow-up shows as ErrBudget.
+func TestSegmentChainEstimatedOnce(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, leaf := range []string{"did(visit, 30d)", "plan:pro OR plan:free"} {
+		x := mustIndex()
+		x.Tag("plan:pro", 1, 2, 3)
+		x.Tag("plan:free", 4)
+		for p := uint32(1); p <= 4; p++ {
+			x.Record(at, p, "visit")
+		}
+		if err := x.Save("s00", mustParse(t, leaf)); err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		for k := 1; k <= n; k++ {
+			q := mustParse(t, fmt.Sprintf("segment:s%02d AND segment:s%02d", k-1, k-1))
+			if err := x.Save(fmt.Sprintf("s%02d", k), q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			q := mustParse(t, fmt.Sprintf("segment:s%02d", n))
+			if c, err := x.Count(context.Background(), at, q, nil); err != nil || c != 4 {
+				t.Errorf("%s: Count = %d, %v; want 4, nil", leaf, c, err)
+			}
+			if b, err := x.Eval(context.Background(), at, q, nil); err != nil || b.GetCardinality() != 4 {
+				t.Errorf("%s: Eval = %v, %v; want 4 profiles", leaf, b, err)
+			}
+			changes, err := x.Refresh(at)
+			if err != nil || len(changes) != n+1 {
+				t.Errorf("%s: Refresh = %d changes, %v; want %d", leaf, len(changes), err, n+1)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: a chain of %d segments did not evaluate in 30s", leaf, n)
+		}
+	}
+}
