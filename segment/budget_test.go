@@ -101,8 +101,7 @@ func TestEvalStopsWhenContextIsDone(t *testing.T) {
 // work linear in its length. Ordering an AND's operands estimated each unevaluated
 // reference afresh, so s_40 was estimated 2^40 times: 25 segments took seconds, 40
 // would take years, with the read lock held, unmetered by Refresh and, for Eval and
-// Count, past their context (estimating a trait reads no budget). With a behavioural
-// leaf, each estimate reads days, so the blow-up shows as ErrBudget.
+// Count, past their budget and context (an estimate charges days but does not stop).
 func TestSegmentChainEstimatedOnce(t *testing.T) {
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for _, leaf := range []string{"did(visit, 30d)", "plan:pro OR plan:free"} {
