@@ -26,6 +26,10 @@ import (
 // maxBody bounds a request body; a larger one gets 413 and changes nothing.
 const maxBody = 1 << 20
 
+// maxSegmentName is the longest segment name the server keeps: its definition's blob,
+// savedPrefix+name, must be a segment.Store name (segment.CheckName).
+const maxSegmentName = 128 - len(savedPrefix)
+
 // server holds the SDK's state. The resolver and the index are safe for concurrent use;
 // mu guards the events kept for funnels.
 type server struct {
@@ -38,6 +42,10 @@ type server struct {
 	writeKeys map[string]string
 	seen      dedup // messageIds applied through the tracking API
 	ref       *referral.Program
+
+	// putMu serialises PUT /v1/segments, so that a save the storage refuses is undone
+	// without undoing another's.
+	putMu sync.Mutex
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
@@ -318,25 +326,52 @@ func (s *server) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if s.st != nil {
+		// The definition is kept in a blob named after the segment: a name the store
+		// cannot hold is the client's mistake, refused before anything changes, not a
+		// segment saved in the index that then fails to be kept (it answered 503 and
+		// stayed live until a restart).
+		if err := segment.CheckName(savedPrefix + name); err != nil {
+			fail(w, http.StatusBadRequest, "segment name %q: want 1 to %d letters, digits, '.', '_' or '-'", name, maxSegmentName)
+			return
+		}
+	}
 	data, ok := body(w, r)
 	if !ok {
 		return
 	}
 	q, err := segment.Parse(string(data))
-	if err == nil {
-		err = s.seg.Save(r.PathValue("name"), q)
-	}
-	if err == nil && s.st != nil {
-		if err = s.saveSegment(r.PathValue("name"), q); err != nil {
-			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
-			return
-		}
-	}
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	reply(w, http.StatusOK, map[string]string{"name": r.PathValue("name"), "query": q.String()})
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	prev, existed := s.seg.Definition(name)
+	if err := s.seg.Save(name, q); err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if s.st != nil {
+		if err := s.st.segments.Put(savedPrefix+name, []byte(q.String())); err != nil {
+			// Not kept: undo the Save, so that a refused call changes nothing.
+			if existed {
+				err = errors.Join(err, s.seg.Save(name, prev))
+			} else {
+				err = errors.Join(err, s.seg.Delete(name))
+			}
+			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
+			return
+		}
+		if err := s.snapshot(); err != nil {
+			// The definition is kept (a restart reads it back); only the snapshot that
+			// spares replaying events failed.
+			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
+			return
+		}
+	}
+	reply(w, http.StatusOK, map[string]string{"name": name, "query": q.String()})
 }
 
 func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {

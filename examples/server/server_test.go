@@ -3,17 +3,20 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/segment"
 )
 
 const calls = `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}
@@ -338,4 +341,58 @@ func TestOverBudget(t *testing.T) {
 	call(t, "GET", fmt.Sprintf("%s/v1/profiles/%d", base, p.Profile), "", http.StatusUnprocessableEntity, &bad)
 	call(t, "PUT", base+"/v1/segments/small", `did(page)`, http.StatusOK, nil)
 	call(t, "GET", base+"/v1/segments/small", "", http.StatusOK, nil)
+}
+
+// failingPuts is a segment store whose Put fails while fail is set.
+type failingPuts struct {
+	segment.Store
+	fail atomic.Bool
+}
+
+func (f *failingPuts) Put(name string, data []byte) error {
+	if f.fail.Load() {
+		return errors.New("disk full")
+	}
+	return f.Store.Put(name, data)
+}
+
+// TestRefusedSegmentChangesNothing: a PUT of a segment the server cannot keep changes
+// nothing. A name the store cannot hold (a space, a letter beyond ASCII, too long) is
+// 400 before anything changes; a store that fails undoes the save, restoring the
+// earlier definition. Both used to answer an error yet leave the segment live in the
+// index until a restart (a snapshot taken meanwhile even kept it half).
+func TestRefusedSegmentChangesNothing(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	s := fileServer(t, now)
+	store := &failingPuts{Store: s.st.segments}
+	s.st.segments = store
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
+	long := strings.Repeat("x", maxSegmentName+1)
+	for _, name := range []string{"high%20value", "K%C3%A4ufer", "a%2Fb", long} {
+		var e errorBody
+		call(t, "PUT", base+"/v1/segments/"+name, `did(page)`, http.StatusBadRequest, &e)
+		if !strings.Contains(e.Error, "segment name") {
+			t.Errorf("PUT %s: %q does not say the name is the problem", name, e.Error)
+		}
+		call(t, "GET", base+"/v1/segments/"+name, "", http.StatusNotFound, nil)
+	}
+	call(t, "PUT", base+"/v1/segments/"+long[1:], `did(page)`, http.StatusOK, nil)
+
+	call(t, "PUT", base+"/v1/segments/kept", `did(page)`, http.StatusOK, nil)
+	store.fail.Store(true)
+	call(t, "PUT", base+"/v1/segments/lost", `did(page)`, http.StatusServiceUnavailable, nil)
+	call(t, "GET", base+"/v1/segments/lost", "", http.StatusNotFound, nil)
+	call(t, "PUT", base+"/v1/segments/kept", `NOT did(page)`, http.StatusServiceUnavailable, nil)
+	var seg struct{ Query string }
+	call(t, "GET", base+"/v1/segments/kept", "", http.StatusOK, &seg)
+	if seg.Query != "did(page)" {
+		t.Errorf("after a refused redefinition, kept is %q, want did(page)", seg.Query)
+	}
+	var changes map[string]any
+	call(t, "GET", base+"/v1/changes", "", http.StatusOK, &changes)
+	if _, ok := changes["lost"]; ok {
+		t.Errorf("a refused segment reports changes: %v", changes)
+	}
 }

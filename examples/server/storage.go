@@ -359,14 +359,6 @@ func (s *server) record(ctx context.Context, evs ...event) error {
 	return nil
 }
 
-// saveSegment keeps a saved segment's definition and a fresh snapshot of the index.
-func (s *server) saveSegment(name string, q *segment.Query) error {
-	if err := s.st.segments.Put(savedPrefix+name, []byte(q.String())); err != nil {
-		return err
-	}
-	return s.snapshot()
-}
-
 // snapshot writes the index and the position of the first event it does not hold.
 func (s *server) snapshot() error {
 	s.mu.Lock()
