@@ -40,7 +40,7 @@ type Index struct {
 	seq       int64 // write sequence for MergeLast fields
 	mapping   *mapping
 
-	refreshMu sync.Mutex // serialises Refresh, whose evaluation runs under the read lock
+	refreshMu sync.Mutex // serialises Refresh, whose evaluation runs under the read lock, and Close with it
 
 	forceAdder bool // tests and benchmarks: count windows with the bit-sliced adder only
 

@@ -80,6 +80,11 @@ func Open(path string, opts *OpenOptions) (*Index, error) {
 // index still shares with it, so the index stays usable. It does nothing for an index
 // that was not opened from a file.
 func (x *Index) Close() error {
+	// Not between a Refresh's evaluation and its commit: the memberships it is about to
+	// commit may share containers with the mapping (a union keeps the containers only
+	// one operand holds), and once unmapped, reading them would kill the process.
+	x.refreshMu.Lock()
+	defer x.refreshMu.Unlock()
 	x.lock()
 	defer x.mu.Unlock()
 	m := x.mapping

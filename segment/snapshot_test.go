@@ -184,6 +184,59 @@ func TestSnapshotStructureChecks(t *testing.T) {
 	}
 }
 
+// TestCloseDuringRefresh: Close waits for a Refresh in progress. A union of two mapped
+// trait bitmaps whose profiles lie in different 65,536-key chunks keeps their mapped
+// containers; Close ran between the Refresh's evaluation and its commit of those
+// memberships, unmapped the file, and the next read of the segment's members killed the
+// process with SIGSEGV (unexpected fault address).
+func TestCloseDuringRefresh(t *testing.T) {
+	x := mustIndex()
+	for p := uint32(1); p < 60000; p += 2 {
+		x.Tag("plan:pro", p)
+	}
+	for p := uint32(70000); p < 130000; p += 2 {
+		x.Tag("plan:free", p)
+	}
+	if err := x.Save("paying", mustParse(t, "plan:pro OR plan:free")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "base.snap")
+	if err := os.WriteFile(path, snapshotBytes(t, x), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(path, &OpenOptions{Map: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	refreshGapHook = func() {
+		go func() { closed <- y.Close() }()
+		// Give Close the gap, which it must not take.
+		select {
+		case err := <-closed:
+			closed <- err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	changes, err := y.Refresh(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	refreshGapHook = nil
+	if err != nil || len(changes) != 1 || changes[0].Size != 60000 {
+		t.Fatalf("Refresh = %v, %v; want one change of 60000 members", changes, err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	m, _ := y.Members("paying")
+	if m.GetCardinality() != 60000 || !m.Contains(3) || !m.Contains(70002) || m.Contains(70001) {
+		t.Fatalf("members after Close: %d", m.GetCardinality())
+	}
+	y.Tag("plan:pro", 2)
+	changes, err = y.Refresh(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(changes) != 1 || !changes[0].Entered.Equals(roaring.BitmapOf(2)) || !changes[0].Exited.IsEmpty() {
+		t.Fatalf("Refresh after Close = %v, %v; want profile 2 entered", changes, err)
+	}
+}
+
 func TestOpenMapsAndCloses(t *testing.T) {
 	x := sampleIndex(t)
 	dir := t.TempDir()
