@@ -321,7 +321,7 @@ func decodeSnapshot(data []byte) (*Index, error) {
 		c := x.newChecker(0, false)
 		c.stack = []string{name}
 		if _, err := c.check(x.saved[name].q.root, 0); err != nil {
-			return nil, fmt.Errorf("%w: snapshot: saved segment %q does not resolve: %v", ErrCorrupt, name, err)
+			return nil, fmt.Errorf("%w: snapshot: saved segment %q does not resolve: %s", ErrCorrupt, name, strings.TrimPrefix(err.Error(), "segment: "))
 		}
 	}
 	return x, nil
@@ -418,7 +418,9 @@ func (r *snapReader) segments(x *Index) {
 		}
 		q, err := Parse(expr)
 		if err != nil {
-			r.FailAt(start, "segment %q: %v", name, err)
+			// The message wraps ErrCorrupt, which names the package: the parse error's
+			// own "segment: " would name it twice.
+			r.FailAt(start, "segment %q: %s", name, strings.TrimPrefix(err.Error(), "segment: "))
 			return
 		}
 		x.saved[name] = &saved{q: q, members: members}

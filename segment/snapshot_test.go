@@ -542,3 +542,26 @@ func TestOpenNamesThePathOnce(t *testing.T) {
 		t.Errorf("Open(damaged): %v, want the path and the package named once", err)
 	}
 }
+
+// TestSnapshotDefinitionErrorsNamePackageOnce: a saved definition that does not parse,
+// or names an event the snapshot lacks, is ErrCorrupt with "segment:" once. The
+// message quoted the parse or query error whole, so read "segment: ... segment: parse
+// ...".
+func TestSnapshotDefinitionErrorsNamePackageOnce(t *testing.T) {
+	x := mustIndex()
+	x.Record(time.Unix(86400*3, 0), 1, "zzqq")
+	if err := x.Save("s", mustParse(t, "did(zzqq)")); err != nil {
+		t.Fatal(err)
+	}
+	for name, damage := range map[string]func([]byte){
+		"definition does not parse": func(b []byte) { b[bytes.LastIndex(b, []byte("did(zzqq)"))+8] = '(' },
+		"event renamed":             func(b []byte) { b[bytes.LastIndex(b, []byte("\x04zzqq"))+4] = 'r' },
+	} {
+		b := snapshotBytes(t, x)
+		damage(b)
+		_, err := ReadSnapshot(rechecksum(b))
+		if !errors.Is(err, ErrCorrupt) || strings.Count(err.Error(), "segment:") != 1 {
+			t.Errorf("%s: %v; want ErrCorrupt naming segment: once", name, err)
+		}
+	}
+}
