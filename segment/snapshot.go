@@ -213,7 +213,8 @@ func (r *snapReader) bitmap(what string) *roaring.Bitmap {
 	}
 	b, err := viewBitmap(r.data[off:off+n], int64(off))
 	if err != nil {
-		r.FailAt(start, "%s: %v", what, err)
+		// err wraps ErrCorrupt, as the whole snapshot's error will: quote it without.
+		r.FailAt(start, "%s: %s", what, strings.TrimSuffix(err.Error(), ": "+ErrCorrupt.Error()))
 		return roaring.New()
 	}
 	return b
