@@ -40,7 +40,7 @@ var trackingPaths = map[string]string{
 type dedup struct {
 	size int // ring size; 0 means maxSeen
 	mu   sync.Mutex
-	seen map[string]bool
+	seen map[string]int // key → its slot in ring
 	ring []string
 	next int
 }
@@ -50,23 +50,30 @@ func (d *dedup) claim(key string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.seen == nil {
-		d.seen = map[string]bool{}
+		d.seen = map[string]int{}
 	}
-	if d.seen[key] {
+	if _, ok := d.seen[key]; ok {
 		return false
 	}
 	size := d.size
 	if size <= 0 {
 		size = maxSeen
 	}
-	if len(d.ring) < size {
+	slot := len(d.ring)
+	if slot < size {
 		d.ring = append(d.ring, key)
 	} else {
-		delete(d.seen, d.ring[d.next])
-		d.ring[d.next] = key
+		slot = d.next
+		// Forget the slot's key only if this slot still holds its claim: a key released
+		// and claimed again lives in a newer slot, and forgetting it here would let a
+		// retry within the last maxSeen calls be applied twice.
+		if old := d.ring[slot]; d.seen[old] == slot {
+			delete(d.seen, old)
+		}
+		d.ring[slot] = key
 		d.next = (d.next + 1) % size
 	}
-	d.seen[key] = true
+	d.seen[key] = slot
 	return true
 }
 
@@ -74,7 +81,7 @@ func (d *dedup) claim(key string) bool {
 func (d *dedup) release(key string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.seen, key) // the ring slot stays until it is reused; harmless
+	delete(d.seen, key) // the ring slot stays until it is reused; claim tells it is stale
 }
 
 type trackingReply struct {

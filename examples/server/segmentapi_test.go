@@ -248,3 +248,31 @@ func mustLookup(t *testing.T, s *server, kind, value string) uint32 {
 	}
 	return p
 }
+
+// TestDedupRingReclaimed: a key released (its call failed) and claimed again by the
+// retry is remembered for a whole ring from the retry. The stale slot of its first
+// claim used to forget it when the ring came round to that slot, so a client's second
+// retry a few calls later was applied twice.
+func TestDedupRingReclaimed(t *testing.T) {
+	d := dedup{size: 4}
+	d.claim("a")
+	d.release("a")
+	d.claim("b")
+	d.claim("c")
+	if !d.claim("a") {
+		t.Fatal("the retry of a released key is not new")
+	}
+	d.claim("d") // reuses the slot of a's first claim
+	if d.claim("a") {
+		t.Error("a claimed two calls ago was forgotten")
+	}
+	for _, k := range []string{"e", "f", "g", "h"} {
+		d.claim(k)
+	}
+	if !d.claim("a") {
+		t.Error("a was not forgotten after a whole ring")
+	}
+	if len(d.seen) != d.size {
+		t.Errorf("remembered %d keys in a ring of %d", len(d.seen), d.size)
+	}
+}
