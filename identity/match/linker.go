@@ -39,6 +39,10 @@ type Linker struct {
 	settings Settings
 	cols     []*column
 	keys     [][]string // blocking keys per rule of Settings.Blocking
+	// fields holds the normalised values of every field the Settings name, compared or
+	// only blocked on, by field name: training sessions block on them (TrainOptions.
+	// Sessions defaults to Settings.Blocking, whose fields need not be compared).
+	fields map[string][]string
 }
 
 // New checks and normalises records for the settings. It fails with ErrInvalid naming
@@ -102,6 +106,7 @@ func New(records []Record, s Settings) (*Linker, error) {
 		}
 		l.keys = append(l.keys, k)
 	}
+	l.fields = normalised
 	return l, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -155,5 +156,60 @@ func TestNewRejects(t *testing.T) {
 	}
 	if _, err := l.Train(nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Train without sessions: %v", err)
+	}
+}
+
+// Train's default sessions are Settings.Blocking, and a blocking rule may name a field
+// no comparison reads (New accepts it): such a session is the best one EM has, since
+// it estimates every comparison. Train used to refuse it ("compared by no comparison,
+// so it cannot block a training session"), so a linker New accepted could not be
+// trained with the defaults, and a linker of one comparison could not be trained at
+// all. Here fake_1000 is blocked on the city alone, which no comparison reads.
+func TestTrainSessionOnUncomparedField(t *testing.T) {
+	recs, truth := loadFake1000(t)
+	s := fake1000Settings()
+	s.Comparisons = slices.DeleteFunc(s.Comparisons, func(c Comparison) bool { return c.Field == FieldCity })
+	s.Blocking = []BlockingRule{{Fields: []string{FieldCity}}}
+	l, err := New(recs, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := l.Train(&TrainOptions{Seed: 1, RandomPairs: 100_000})
+	if err != nil {
+		t.Fatalf("Train with the default sessions: %v", err)
+	}
+	// Graded on the candidate pairs, the only ones blocking on the city lets it see.
+	scored, _, err := l.Predict(m, math.Inf(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tp, fp, fn int
+	for _, p := range scored {
+		same := truth[p.A] == truth[p.B]
+		switch {
+		case p.Weight >= 0 && same:
+			tp++
+		case p.Weight >= 0:
+			fp++
+		case same:
+			fn++
+		}
+	}
+	precision, recall := float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
+	if precision < 0.95 || recall < 0.75 {
+		t.Errorf("candidate pairs at 0 bits: precision %.3f, recall %.3f, want >= 0.95 and 0.75", precision, recall)
+	}
+	// One comparison, blocked on a field it does not read.
+	one := Settings{Comparisons: s.Comparisons[len(s.Comparisons)-1:], Blocking: s.Blocking}
+	if l, err = New(recs, one); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Train(&TrainOptions{Seed: 1, RandomPairs: 100_000}); err != nil {
+		t.Fatalf("Train of one comparison blocked on another field: %v", err)
+	}
+	// A session on a field the Settings never name has no values to block on, and says so.
+	_, err = l.Train(&TrainOptions{Sessions: []BlockingRule{{Fields: []string{FieldPostcode}}}})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `field "postcode" is named by no comparison or blocking rule`) {
+		t.Errorf("session on a field the Settings never name: %v", err)
 	}
 }

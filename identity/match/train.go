@@ -25,7 +25,9 @@ type TrainOptions struct {
 	// Settings.Blocking. Each session runs EM on the candidate pairs of one rule and
 	// estimates m only for the comparisons on fields the rule does not block on (the
 	// others agree by construction there, so their m would be biased), as Splink does;
-	// each comparison's m is the mean over the sessions that estimated it.
+	// each comparison's m is the mean over the sessions that estimated it. A session
+	// may block on any field the Settings name, by a comparison or a blocking rule; one
+	// on a field no comparison reads estimates every comparison.
 	Sessions []BlockingRule
 	// RandomPairs is the number of random record pairs from which u is estimated,
 	// since almost every random pair is a non-match. 0 means 1,000,000.
@@ -201,14 +203,19 @@ func whyNot(rules []BlockingRule, empty []PairStats, field string, maxBlock int)
 	return b.String()
 }
 
-// fieldOf returns the normalised values of a field (for training-session rules).
+// fieldOf returns the normalised values of a field for a training session's rule: any
+// field the Settings name, compared or only blocked on. A session blocking on a field
+// no comparison reads is the one that estimates every comparison, and the default
+// sessions are Settings.Blocking, which New accepted; only a field the Settings never
+// named has no values here, since the records are not kept.
 func (l *Linker) fieldOf(f string) ([]string, error) {
-	for _, c := range l.cols {
-		if c.Field == f {
-			return c.vals, nil
-		}
+	if vs, ok := l.fields[f]; ok {
+		return vs, nil
 	}
-	return nil, fmt.Errorf("field %q is compared by no comparison, so it cannot block a training session", f)
+	if _, ok := fieldValue(&Record{}, f); !ok {
+		return nil, fmt.Errorf("unknown field %q", f)
+	}
+	return nil, fmt.Errorf("field %q is named by no comparison or blocking rule of the Settings, so New kept no values to block a training session on", f)
 }
 
 // initialM starts EM with most of the match mass on the most similar levels.
