@@ -79,6 +79,14 @@ const (
 	MaxValueLen  = 4096
 )
 
+// The longest identifier kind and value any identity.Resolver holds (its kinds are at
+// most 64 bytes, Rules.MaxValueLen at most 65535): an observation of a longer one could
+// never be found by Traits, and would only hold memory.
+const (
+	maxIDKindLen  = 64
+	maxIDValueLen = 65535
+)
+
 // The times an observation may carry: those whose UnixNano is defined.
 var (
 	minTime = time.Unix(0, math.MinInt64)
@@ -156,11 +164,19 @@ func (b *Book) rule(trait string) MergeRule {
 
 // Observe records an observation. It fails with ErrInvalid, recording nothing, for an
 // empty identifier kind or value, an empty trait name, strings that are not UTF-8 or
-// longer than the limits, or a zero time or one outside the years 1678-2262 (as
+// longer than the limits (an identifier's kind 64 bytes and value 65535, the most a
+// resolver holds), or a zero time or one outside the years 1678-2262 (as
 // identity.Resolver.Link).
 func (b *Book) Observe(o Observation) error {
-	// Each check says which part is wrong and how, so that a host can fix its feed.
+	// Each check says which part is wrong and how, so that a host can fix its feed. The
+	// identifier is checked first, as the other messages quote it.
 	switch {
+	case len(o.ID.Kind) > maxIDKindLen:
+		return fmt.Errorf("%w: observation: identifier kind of %d bytes, over the %d-byte limit", ErrInvalid, len(o.ID.Kind), maxIDKindLen)
+	case len(o.ID.Value) > maxIDValueLen:
+		return fmt.Errorf("%w: observation: identifier of kind %q with a value of %d bytes, over the %d-byte limit", ErrInvalid, o.ID.Kind, len(o.ID.Value), maxIDValueLen)
+	case !utf8.ValidString(o.ID.Kind) || !utf8.ValidString(o.ID.Value):
+		return fmt.Errorf("%w: observation: identifier %q is not valid UTF-8", ErrInvalid, o.ID.String())
 	case o.Trait == "":
 		return fmt.Errorf("%w: observation of %v: empty trait name", ErrInvalid, o.ID)
 	case len(o.Trait) > MaxTraitLen:

@@ -22,6 +22,10 @@ func TestErrorPaths(t *testing.T) {
 	}
 	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	id := identity.ID{Kind: "email", Value: "ann@example.com"}
+	badValue := identity.ID{Kind: "email", Value: "ann\xff@example.com"}
+	badKind := identity.ID{Kind: "e\xffmail", Value: "ann@example.com"}
+	longValue := identity.ID{Kind: "email", Value: strings.Repeat("a", 1<<20)}
+	longKind := identity.ID{Kind: strings.Repeat("k", 65), Value: "ann@example.com"}
 	ok := traits.Observation{ID: id, Trait: "city", Value: "Leeds", Source: "crm", At: at}
 	with := func(f func(*traits.Observation)) error {
 		o := ok
@@ -48,6 +52,12 @@ func TestErrorPaths(t *testing.T) {
 		{"Observe at the zero time", with(func(o *traits.Observation) { o.At = time.Time{} }), "zero time"},
 		{"Observe in the year 3000", with(func(o *traits.Observation) { o.At = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) }), "outside the years 1678-2262"},
 		{"Observe in the year 1", with(func(o *traits.Observation) { o.At = time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC) }), "outside the years 1678-2262"},
+		// An identifier no resolver can hold was kept, however long: memory held by one
+		// call, for an observation Traits could never find.
+		{"Observe of an identifier value not UTF-8", with(func(o *traits.Observation) { o.ID = badValue }), `identifier "email:ann\xff@example.com" is not valid UTF-8`},
+		{"Observe of an identifier kind not UTF-8", with(func(o *traits.Observation) { o.ID = badKind }), `identifier "e\xffmail:ann@example.com" is not valid UTF-8`},
+		{"Observe of an identifier value of 1 MB", with(func(o *traits.Observation) { o.ID = longValue }), `identifier of kind "email" with a value of 1048576 bytes, over the 65535-byte limit`},
+		{"Observe of an identifier kind over 64 bytes", with(func(o *traits.Observation) { o.ID = longKind }), "identifier kind of 65 bytes, over the 64-byte limit"},
 	} {
 		if !errors.Is(c.err, traits.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", c.name, c.err)
@@ -60,7 +70,7 @@ func TestErrorPaths(t *testing.T) {
 			t.Errorf("%s: %q does not say %q", c.name, c.err, c.says)
 		}
 	}
-	if got := b.Traits(members{1: {id}}, 1); len(got) != 0 {
+	if got := b.Traits(members{1: {id, badValue, badKind, longValue, longKind}}, 1); len(got) != 0 {
 		t.Errorf("refused observations were recorded: %v", got)
 	}
 }
