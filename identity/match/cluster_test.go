@@ -81,3 +81,86 @@ func TestEvaluateNoRecords(t *testing.T) {
 		t.Errorf("Evaluate of no records = %+v, want %+v", q, want)
 	}
 }
+
+// evaluateReference grades by the definitions, record pair by record pair: labels are
+// ints, each record's cluster the records of its label.
+func evaluateReference(truth, pred []int) Quality {
+	var q Quality
+	n := len(truth)
+	var bp, br float64
+	for i := range n {
+		inP, inT, both := 0, 0, 0
+		for j := range n {
+			sp, st := pred[i] == pred[j], truth[i] == truth[j]
+			if sp {
+				inP++
+			}
+			if st {
+				inT++
+			}
+			if sp && st {
+				both++
+			}
+			if j > i {
+				if sp {
+					q.PredictedPairs++
+				}
+				if st {
+					q.TruePairs++
+				}
+				if sp && st {
+					q.CorrectPairs++
+				}
+			}
+		}
+		bp += float64(both) / float64(inP)
+		br += float64(both) / float64(inT)
+	}
+	if n > 0 {
+		q.BCubedPrecision, q.BCubedRecall = bp/float64(n), br/float64(n)
+	}
+	return q
+}
+
+// Evaluate of float64 labels equals the definitions with every NaN label a cluster of
+// its own (NaN equals nothing). A NaN used to become a new map key at each count and be
+// found by no lookup, so its cluster's size was 0 and the B-cubed recall +Inf.
+func TestEvaluateNaNLabels(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 30).Draw(t, "n")
+		labels := func(name string) ([]float64, []int) {
+			fs := rapid.SliceOfN(rapid.SampledFrom([]float64{0, 1, 2, math.NaN()}), n, n).Draw(t, name)
+			is := make([]int, n)
+			for i, f := range fs {
+				is[i] = int(f)
+				if math.IsNaN(f) {
+					is[i] = 100 + i // a label of its own
+				}
+			}
+			return fs, is
+		}
+		tf, ti := labels("truth")
+		pf, pi := labels("predicted")
+		got, err := Evaluate(tf, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := evaluateReference(ti, pi)
+		if got.TruePairs != want.TruePairs || got.PredictedPairs != want.PredictedPairs || got.CorrectPairs != want.CorrectPairs {
+			t.Fatalf("pairs %d/%d/%d, want %d/%d/%d", got.TruePairs, got.PredictedPairs, got.CorrectPairs, want.TruePairs, want.PredictedPairs, want.CorrectPairs)
+		}
+		if math.Abs(got.BCubedPrecision-want.BCubedPrecision) > 1e-12 || math.Abs(got.BCubedRecall-want.BCubedRecall) > 1e-12 {
+			t.Fatalf("B-cubed %v/%v, want %v/%v", got.BCubedPrecision, got.BCubedRecall, want.BCubedPrecision, want.BCubedRecall)
+		}
+		same, err := Evaluate(ti, pi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []float64{same.Precision - got.Precision, same.Recall - got.Recall, same.F1 - got.F1,
+			same.BCubedF1 - got.BCubedF1, same.AdjustedRand - got.AdjustedRand} {
+			if !(math.Abs(d) <= 1e-12) {
+				t.Fatalf("float64 labels %+v, int labels %+v", got, same)
+			}
+		}
+	})
+}

@@ -18,24 +18,23 @@ type Quality struct {
 }
 
 // Evaluate compares predicted cluster labels with true ones, record by record (the two
-// slices are parallel; labels are compared for equality only). Ratios with a zero
+// slices are parallel; labels are compared for equality only, so a label equal to
+// nothing, such as a float64 NaN, is a cluster of its own). Ratios with a zero
 // denominator are 1 when nothing was missed (no predicted pairs and no true pairs) and 0
 // otherwise. It fails with ErrInvalid when the lengths differ.
 func Evaluate[T, P comparable](truth []T, predicted []P) (Quality, error) {
 	if len(truth) != len(predicted) {
 		return Quality{}, fmt.Errorf("%w: %d true labels, %d predicted", ErrInvalid, len(truth), len(predicted))
 	}
-	type cell struct {
-		t T
-		p P
-	}
+	type cell struct{ t, p int }
+	tl, pl := dense(truth), dense(predicted)
 	cells := map[cell]int64{}
-	tSize := map[T]int64{}
-	pSize := map[P]int64{}
-	for i := range truth {
-		cells[cell{truth[i], predicted[i]}]++
-		tSize[truth[i]]++
-		pSize[predicted[i]]++
+	tSize := map[int]int64{}
+	pSize := map[int]int64{}
+	for i := range tl {
+		cells[cell{tl[i], pl[i]}]++
+		tSize[tl[i]]++
+		pSize[pl[i]]++
 	}
 	pairs := func(n int64) int64 { return n * (n - 1) / 2 }
 	var q Quality
@@ -84,6 +83,31 @@ func Evaluate[T, P comparable](truth []T, predicted []P) (Quality, error) {
 		q.AdjustedRand = (float64(q.CorrectPairs) - expected) / den
 	}
 	return q, nil
+}
+
+// dense numbers the distinct labels. A label not equal to itself (a NaN, or a value
+// holding one) gets a number of its own each time: as a map key it would be a new key
+// at every insertion and found by no lookup, so the counts above would miss it (a
+// B-cubed recall of +Inf for a NaN truth label).
+func dense[L comparable](labels []L) []int {
+	ids := make(map[L]int)
+	out := make([]int, len(labels))
+	next := 0
+	for i, x := range labels {
+		if x != x {
+			out[i] = next
+			next++
+			continue
+		}
+		id, ok := ids[x]
+		if !ok {
+			id = next
+			next++
+			ids[x] = id
+		}
+		out[i] = id
+	}
+	return out
 }
 
 func harmonic(a, b float64) float64 {
