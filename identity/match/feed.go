@@ -3,6 +3,7 @@ package match
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -25,8 +26,9 @@ const Source = "match"
 //
 // It returns how many pairs joined two profiles that were apart. It fails with
 // ErrInvalid, having linked nothing, when ids does not cover a pair, a pair's weight is
-// not finite or threshold is NaN, and stops at the first
-// error of the resolver, wrapped with the pair.
+// not finite, threshold is NaN or an identifier of a pair to link is malformed (as
+// Resolver.Canonical says; the error wraps identity.ErrInvalid too), and stops at the
+// first other error of the resolver, wrapped with the pair.
 func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identity.ID, pairs []Scored, threshold float64) (int, error) {
 	if math.IsNaN(threshold) {
 		return 0, fmt.Errorf("%w: link: threshold is NaN", ErrInvalid)
@@ -41,6 +43,21 @@ func Link(ctx context.Context, r *identity.Resolver, at time.Time, ids []identit
 		}
 		if p.Weight >= threshold {
 			todo = append(todo, p)
+		}
+	}
+	// A malformed identifier is refused before anything is linked: found by LinkMatch
+	// half-way, it left the heavier pairs linked, and the call repeated once the export
+	// was fixed linked them a second time.
+	checked := make(map[int32]bool)
+	for _, p := range todo {
+		for _, i := range [2]int32{p.A, p.B} {
+			if checked[i] {
+				continue
+			}
+			checked[i] = true
+			if _, err := r.Canonical(ids[i]); errors.Is(err, identity.ErrInvalid) {
+				return 0, fmt.Errorf("%w: link: record %d: %w", ErrInvalid, i, err) // err is identity's, with its own prefix
+			}
 		}
 	}
 	slices.SortStableFunc(todo, func(x, y Scored) int { return cmp.Compare(y.Weight, x.Weight) })

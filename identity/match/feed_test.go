@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,5 +71,41 @@ func TestLinkFeedsResolver(t *testing.T) {
 	}
 	if _, err := Link(ctx, r, at, ids, []Scored{{0, 1, math.Inf(1)}}, 0); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("infinite weight: %v", err)
+	}
+}
+
+// An identifier the resolver refuses as malformed is refused before anything is
+// linked. LinkMatch found it half-way, after the heavier pairs were linked: the call
+// failed yet changed the resolver, and repeating it once the export was fixed recorded
+// those matches twice. A blocked value is no error: the resolver drops it as Link does.
+func TestLinkRefusesMalformedIdentifierFirst(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	r, err := identity.New(identity.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []identity.ID{{Kind: "crm_id", Value: "c1"}, {Kind: "cc_id", Value: "k9"}, {Kind: "crm_id", Value: "c2"}, {Kind: "cc_id", Value: "k8\xff"},
+		{Kind: "email", Value: "test@test.com"}}
+	pairs := []Scored{{0, 1, 20}, {2, 3, 10}, {0, 4, 5}}
+	_, err = Link(ctx, r, at, ids, pairs, 0)
+	if !errors.Is(err, ErrInvalid) || !errors.Is(err, identity.ErrInvalid) || !strings.HasPrefix(err.Error(), "match: invalid input: link: record 3: ") {
+		t.Fatalf("malformed identifier: %v, want match's and identity's ErrInvalid naming record 3", err)
+	}
+	if st := r.Stats(); st.Records != 0 || st.Identifiers != 0 {
+		t.Fatalf("the refused call changed the resolver: %+v", st)
+	}
+	ids[3].Value = "k8"
+	if merged, err := Link(ctx, r, at, ids, pairs, 0); err != nil || merged != 0 {
+		t.Fatalf("after the fix: merged %d, %v", merged, err)
+	}
+	var matched int
+	for e := range r.History() {
+		if e.Match != nil {
+			matched++
+		}
+	}
+	if matched != 3 {
+		t.Errorf("%d matched links in the history for 3 pairs linked once", matched)
 	}
 }
