@@ -18,7 +18,8 @@ type Settings struct {
 	// thousands of records (a default phone number, "test@test.com") is so blocked.
 	MaxBlock int
 	// MaxPairs caps the pairs one call generates; the rest are counted as skipped.
-	// 0 means 20,000,000 (160 MB of pairs).
+	// 0 means 20,000,000: Predict returns at most that many Scored, 16 bytes each
+	// (320 MB at the default, with minWeight math.Inf(-1)); Train keeps none.
 	MaxPairs int
 }
 
