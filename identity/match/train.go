@@ -98,6 +98,11 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	}
 	var sessions []session
 	empty := make([]PairStats, len(o.Sessions)) // of sessions that found no pairs, for the error
+	// valued[si][k]: session si found a pair with a value on both sides for comparison
+	// k (nil: it found no pairs). EM learns nothing of k from a session without one and
+	// would hand back its starting guess as m, weighing an agreement at many bits on no
+	// evidence (a field only one export holds, blocked so that pairs span the exports).
+	valued := make([][]bool, len(o.Sessions))
 	g := make([]int8, K)
 	for si, rule := range o.Sessions {
 		keys, err := l.blockKeys(rule, l.fieldOf)
@@ -116,9 +121,15 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 			empty[si] = st
 			continue
 		}
+		valued[si] = make([]bool, K)
+		for i := range p.counts {
+			for k, lv := range p.vecs[i*K : (i+1)*K] {
+				valued[si][k] = valued[si][k] || lv != null
+			}
+		}
 		active := make([]bool, K)
 		for k, c := range l.cols {
-			active[k] = !slices.Contains(rule.Fields, c.Field)
+			active[k] = !slices.Contains(rule.Fields, c.Field) && valued[si][k]
 		}
 		m := initialM(levels)
 		su := make([][]float64, K)
@@ -141,8 +152,8 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	model := &Model{M: make([][]float64, K), U: make([][]float64, K)}
 	for k := range K {
 		if estimated[k] == 0 {
-			return nil, fmt.Errorf("%w: comparison %q is estimated by no training session: %s; add a session (TrainOptions.Sessions) whose rule does not block on %s and finds pairs",
-				ErrInvalid, l.cols[k].label(), whyNot(o.Sessions, empty, l.cols[k].Field, l.settings.MaxBlock), l.cols[k].Field)
+			return nil, fmt.Errorf("%w: comparison %q is estimated by no training session: %s; add a session (TrainOptions.Sessions) whose rule does not block on %s and finds pairs of records that both hold it",
+				ErrInvalid, l.cols[k].label(), whyNot(o.Sessions, empty, valued, k, l.cols[k].Field, l.settings.MaxBlock), l.cols[k].Field)
 		}
 		model.M[k] = make([]float64, levels[k])
 		model.U[k] = u[k]
@@ -174,13 +185,14 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	return model, nil
 }
 
-// whyNot says, session by session, why none estimated the comparison of field (a
-// session that found pairs estimates every field it does not block on): it blocks on the
-// field, or it found no pairs, because no two records agree on its fields or because the
+// whyNot says, session by session, why none estimated comparison k, of field (a
+// session estimates every comparison on a field it does not block on, given a pair with
+// a value of it on both sides): it blocks on the field, or its pairs all lack a value of
+// it, or it found no pairs, because no two records agree on its fields or because the
 // blocks where they do are over MaxBlock (a value shared by thousands of records, such
 // as "test@test.com"). A person reading Train's error needs the cause, not a list of
 // possibilities.
-func whyNot(rules []BlockingRule, empty []PairStats, field string, maxBlock int) string {
+func whyNot(rules []BlockingRule, empty []PairStats, valued [][]bool, k int, field string, maxBlock int) string {
 	var b strings.Builder
 	for si, rule := range rules {
 		if si > 0 {
@@ -190,6 +202,8 @@ func whyNot(rules []BlockingRule, empty []PairStats, field string, maxBlock int)
 		switch st := empty[si]; {
 		case slices.Contains(rule.Fields, field):
 			fmt.Fprintf(&b, "blocks on %s", field)
+		case valued[si] != nil && !valued[si][k]:
+			fmt.Fprintf(&b, "found no pair with a value of %s on both sides", field)
 		case len(st.Blocked) > 0:
 			over := make([]string, len(st.Blocked))
 			for i, k := range st.Blocked {
