@@ -164,6 +164,13 @@ func wantEnd(evs []Event, asOf time.Time) time.Time {
 	return end
 }
 
+// checkEnd fails t unless end is wantEnd's, its zero time included.
+func checkEnd(t *rapid.T, end time.Time, evs []Event, asOf time.Time) {
+	if want := wantEnd(evs, asOf); !end.Equal(want) || end.IsZero() != want.IsZero() {
+		t.Fatalf("End %v, want %v", end, want)
+	}
+}
+
 // TestMergedPartialsAnySplitEnd: the partials of any split of the events into shards
 // by profile, empty shards included, computed, sent through bytes or not, and merged in
 // any order into any of them or into an empty partial, give the Result of one pass over
@@ -183,21 +190,9 @@ func TestMergedPartialsAnySplitEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := wantEnd(evs, s.AsOf)
-		if !whole.End.Equal(want) || whole.End.IsZero() != want.IsZero() {
-			t.Fatalf("End %v, want %v", whole.End, want)
-		}
+		checkEnd(t, whole.End, evs, s.AsOf)
 		k := rapid.IntRange(1, 5).Draw(t, "shards")
-		home := map[uint32]int{}
-		shards := make([][]Event, k)
-		for _, e := range evs {
-			h, ok := home[e.Profile]
-			if !ok {
-				h = rapid.IntRange(0, k-1).Draw(t, "shard")
-				home[e.Profile] = h
-			}
-			shards[h] = append(shards[h], e)
-		}
+		shards := shardEvents(t, evs, k)
 		parts := make([]*Partial[*Result], k)
 		for i, sh := range shards {
 			var pt *Partial[*Result]
@@ -270,10 +265,7 @@ func TestCohortPartialsAnySplitEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := wantEnd(evs, c.AsOf)
-		if !whole.End.Equal(want) || whole.End.IsZero() != want.IsZero() {
-			t.Fatalf("End %v, want %v", whole.End, want)
-		}
+		checkEnd(t, whole.End, evs, c.AsOf)
 		loc := c.Location
 		if loc == nil {
 			loc = time.UTC
@@ -308,16 +300,7 @@ func TestCohortPartialsAnySplitEnd(t *testing.T) {
 			}
 		}
 		k := rapid.IntRange(1, 4).Draw(t, "shards")
-		shards := make([][]Event, k)
-		home := map[uint32]int{}
-		for _, e := range evs {
-			h, ok := home[e.Profile]
-			if !ok {
-				h = rapid.IntRange(0, k-1).Draw(t, "shard")
-				home[e.Profile] = h
-			}
-			shards[h] = append(shards[h], e)
-		}
+		shards := shardEvents(t, evs, k)
 		merged, err := c.NewPartial()
 		if err != nil {
 			t.Fatal(err)
