@@ -19,12 +19,11 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
-// TestRoadOnSampleData runs the example on its committed sample data on Prism and
-// checks the tables against figures of the data: 3,000 profiles visited, every table
-// written.
-func TestRoadOnSampleData(t *testing.T) {
+// runRoad builds the road on the flags' files, as of the end of 2025, and runs it on
+// Prism.
+func runRoad(t *testing.T) {
+	t.Helper()
 	beam.Init()
-	*eventsPath, *txPath, *linksPath, *out = "testdata/events.jsonl", "testdata/transactions.csv", "testdata/links.jsonl", t.TempDir()
 	p, err := build(time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +31,14 @@ func TestRoadOnSampleData(t *testing.T) {
 	if _, err := prism.Execute(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRoadOnSampleData runs the example on its committed sample data on Prism and
+// checks the tables against figures of the data: 3,000 profiles visited, every table
+// written.
+func TestRoadOnSampleData(t *testing.T) {
+	*eventsPath, *txPath, *linksPath, *out = "testdata/events.jsonl", "testdata/transactions.csv", "testdata/links.jsonl", t.TempDir()
+	runRoad(t)
 	for name, want := range map[string]string{
 		"funnel.txt":      "visit           3000",
 		"cohorts.txt":     "2025-01",
@@ -205,14 +212,7 @@ func TestNoRowsReplaceAnEarlierRun(t *testing.T) {
 	for _, name := range stale {
 		in("out/"+name, "an earlier run's "+name+"\n")
 	}
-	beam.Init()
-	p, err := build(time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := prism.Execute(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
+	runRoad(t)
 	want := map[string]string{
 		"funnel.txt":      "visit              0         -",
 		"cohorts.txt":     "cohort     size",
