@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/stats"
@@ -223,20 +224,35 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 		brought[s.Referrer] = append(brought[s.Referrer], gap)
 	}
 	z := stats.ZCrit(level)
+	// The periods' bounds, each the one before plus period: start + i×period as a
+	// time.Duration wraps past 292 years (a century-long period's fourth cohort began
+	// in 1615), while time.Time adds exactly.
+	bounds := make([]time.Time, n+1)
+	bounds[0] = start
+	for i := 1; i <= n; i++ {
+		bounds[i] = bounds[i-1].Add(period)
+	}
+	// Each sign-up goes to its period by binary search, once: scanning every sign-up
+	// for every period cost periods × sign-ups (200,000 sign-ups over 5,000 days took
+	// 3 s; the 65,536 periods allowed over a million sign-ups, minutes).
+	members := make([][]Signup, n)
+	for _, s := range signups {
+		if s.At.Before(start) || !s.At.Before(bounds[n]) {
+			continue
+		}
+		i := sort.Search(n, func(i int) bool { return s.At.Before(bounds[i+1]) })
+		members[i] = append(members[i], s)
+	}
 	out := make([]ViralCohort, n)
 	for i := range out {
 		c := &out[i]
-		c.Start = start.Add(time.Duration(i) * period)
-		end := c.Start.Add(period)
+		c.Start = bounds[i]
 		var ys []float64
 		// In float64 nanoseconds: a sum of time.Duration overflows past 292 years of
 		// gaps, which 2,700 referrals of ~100 days reach (the quickstart's 1,000,000
 		// people printed a cycle of -27.2 days).
 		var gaps float64
-		for _, s := range signups {
-			if s.At.Before(c.Start) || !s.At.Before(end) {
-				continue
-			}
+		for _, s := range members[i] {
 			c.Users++
 			if s.Referrer != 0 {
 				c.Referred++
