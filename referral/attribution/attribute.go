@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -111,11 +112,13 @@ func (j *journeys) shareOut(w []Credit) []Credit {
 	}
 	out := make([]Credit, len(w))
 	for c, x := range w {
+		// The share first: the total times a weight in the total's own unit (a
+		// Shapley value of a value game) passes MaxFloat64 where their ratio does not.
 		if sumC != 0 {
-			out[c].Conversions = j.conv * x.Conversions / sumC
+			out[c].Conversions = j.conv * (x.Conversions / sumC)
 		}
 		if sumV != 0 {
-			out[c].Value = j.value * x.Value / sumV
+			out[c].Value = j.value * (x.Value / sumV)
 		}
 	}
 	return out
@@ -124,10 +127,11 @@ func (j *journeys) shareOut(w []Credit) []Credit {
 // intern validates the paths and numbers their channels.
 func intern(paths []Path) (*journeys, error) {
 	j := &journeys{paths: paths, index: make(map[string]int32)}
+	var weight float64 // conversions plus nulls: the Markov chain's journey count
 	for i := range paths {
 		p := &paths[i]
-		if err := p.check(); err != nil {
-			return nil, errorf("path %d: %w", i, err)
+		if _, msg := p.problem(); msg != "" {
+			return nil, fmt.Errorf("%w: path %d: %s", ErrInvalid, i, msg)
 		}
 		for _, t := range p.Touches {
 			if _, ok := j.index[t]; !ok {
@@ -137,6 +141,12 @@ func intern(paths []Path) (*journeys, error) {
 		}
 		j.conv += p.Conversions
 		j.value += p.Value
+		weight += p.Conversions + p.Nulls
+		// Each count is finite, but their sums need not be: past MaxFloat64 a total is
+		// +Inf, and the credits shared from it came out +Inf and NaN with no error.
+		if math.IsInf(j.conv, 0) || math.IsInf(j.value, 0) || math.IsInf(weight, 0) {
+			return nil, fmt.Errorf("%w: path %d: the paths' total conversions, nulls or value passes %g", ErrInvalid, i, math.MaxFloat64)
+		}
 	}
 	return j, nil
 }

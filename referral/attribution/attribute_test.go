@@ -655,3 +655,50 @@ func TestLongJourneys(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeHugeTotals: counts that are each finite but add up past MaxFloat64 are
+// refused with ErrInvalid naming the path where the total overflowed; below that, the
+// credits are finite and add up to the totals. The sums were +Inf and every rule
+// returned +Inf or NaN credits (Markov 0 conversions of an infinite total) with no
+// error, and Shapley's and Markov's value credits were NaN for a finite total of
+// 1.6e308, the total multiplied by a value-sized weight before dividing.
+func TestAttributeHugeTotals(t *testing.T) {
+	rules := []CreditRule{FirstTouch{}, LastTouch{}, Linear{}, PositionBased{}, TimeDecay{HalfLifeTouches: 1},
+		Markov{}, Markov{Order: 2}, Shapley{}, Shapley{Game: SubsetRate}}
+	over := [][]Path{
+		{{Touches: []string{"a", "b"}, Conversions: 1, Value: 1e308}, {Touches: []string{"b"}, Conversions: 1, Value: 1e308}},
+		{{Touches: []string{"a", "b"}, Conversions: 1e308}, {Touches: []string{"b"}, Conversions: 1e308}},
+		{{Touches: []string{"a", "b"}, Conversions: 1e308, Nulls: 1e308}},
+	}
+	for i, paths := range over {
+		for _, r := range rules {
+			_, err := Attribute(paths, r)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "path ") || !strings.HasPrefix(err.Error(), "attribution: ") {
+				t.Errorf("paths %d, %T: err = %v, want ErrInvalid naming the path", i, r, err)
+			}
+		}
+	}
+	big := []Path{
+		{Touches: []string{"a", "b"}, Conversions: 1, Value: 0.8e308},
+		{Touches: []string{"b", "c"}, Conversions: 2, Value: 0.8e308},
+		{Touches: []string{"c"}, Nulls: 4},
+	}
+	for _, r := range rules {
+		got, err := Attribute(big, r)
+		if err != nil {
+			t.Errorf("%T: %v", r, err)
+			continue
+		}
+		var conv, value float64
+		for ch, c := range got {
+			if math.IsNaN(c.Conversions) || math.IsInf(c.Conversions, 0) || math.IsNaN(c.Value) || math.IsInf(c.Value, 0) {
+				t.Errorf("%T: %s earns %+v", r, ch, c)
+			}
+			conv += c.Conversions
+			value += c.Value / 1e300
+		}
+		if math.Abs(conv-3) > 1e-9 || math.Abs(value-1.6e8) > 1e-4 {
+			t.Errorf("%T: credits add up to %v conversions and %ve300 value, want 3 and 1.6e308", r, conv, value)
+		}
+	}
+}
