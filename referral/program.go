@@ -172,8 +172,18 @@ func checkEvent(ev *Record) error {
 	if ev.Kind == 0 || ev.Kind.derived() || ev.Kind >= kindEnd {
 		return fmt.Errorf("%w: event %q: kind %v is not an input event", ErrInvalid, ev.Key, ev.Kind)
 	}
-	if ev.Key == "" || len(ev.Key) > 512 || strings.IndexFunc(ev.Key, unicode.IsControl) >= 0 {
-		return fmt.Errorf("%w: %s event: key %q must be 1 to 512 bytes without control characters", ErrInvalid, ev.Kind, ev.Key)
+	if ev.Key == "" || badText(ev.Key) {
+		return fmt.Errorf("%w: %s event: key %s must be 1 to %d bytes without control characters", ErrInvalid, ev.Kind, shown(ev.Key), maxText)
+	}
+	// The ledger keeps these texts for good and its messages quote them: unbounded, an
+	// 8 MB order id was recorded and then quoted whole by the error of its duplicate
+	// (loyalty bounds the same fields the same way).
+	for _, f := range [...]struct{ name, v string }{{"Order", ev.Order}, {"Code", string(ev.Code)},
+		{"Signals.Email", ev.Signals.Email}, {"Signals.Phone", ev.Signals.Phone},
+		{"Signals.Device", ev.Signals.Device}, {"Signals.Network", ev.Signals.Network}} {
+		if badText(f.v) {
+			return fmt.Errorf("%w: %s event %q: field %s: %s must be at most %d bytes without control characters", ErrInvalid, ev.Kind, ev.Key, f.name, shown(f.v), maxText)
+		}
 	}
 	if ev.Kind != KindMerge && ev.At.IsZero() {
 		return fmt.Errorf("%w: %s event %q: field At: missing time", ErrInvalid, ev.Kind, ev.Key)
@@ -191,6 +201,22 @@ func checkEvent(ev *Record) error {
 		return fmt.Errorf("%w: %s event %q: fields Other, Ref, Reasons and PayableAt are the programme's to set", ErrInvalid, ev.Kind, ev.Key)
 	}
 	return nil
+}
+
+// maxText bounds an event's key, order id, code and signals, in bytes.
+const maxText = 512
+
+func badText(s string) bool {
+	return len(s) > maxText || strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// shown quotes s for a message, cut to its first 64 bytes (and its length) when longer,
+// so that a refused 8 MB field does not make an 8 MB error.
+func shown(s string) string {
+	if len(s) <= 64 {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q… (%d bytes)", strings.ToValidUTF8(s[:64], ""), len(s))
 }
 
 // Apply records input events (any kind up to KindMerge), in order, as the methods below
