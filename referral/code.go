@@ -77,15 +77,15 @@ func ParseCode(s string) (Code, error) {
 			c = '1'
 		}
 		if strings.IndexByte(crockford, c) < 0 {
-			return "", fmt.Errorf("%w: code %q at character %d: %q is not a code symbol", ErrCode, s, i+1, s[i])
+			return "", fmt.Errorf("%w: code %s at character %d: %q is not a code symbol", ErrCode, shown(s), i+1, s[i])
 		}
 		out = append(out, c)
 	}
 	if len(out) != codeSymbols {
-		return "", fmt.Errorf("%w: code %q: %d symbols, want %d", ErrCode, s, len(out), codeSymbols)
+		return "", fmt.Errorf("%w: code %s: %d symbols, want %d", ErrCode, shown(s), len(out), codeSymbols)
 	}
 	if checkSymbol(out[:codeRandom]) != strings.IndexByte(crockford, out[codeRandom]) {
-		return "", fmt.Errorf("%w: code %q: check symbol mismatch (a typo?)", ErrCode, s)
+		return "", fmt.Errorf("%w: code %s: check symbol mismatch (a typo?)", ErrCode, shown(s))
 	}
 	return Code(out), nil
 }
@@ -116,11 +116,11 @@ func (c Code) Link(base string) (string, error) {
 func CodeFromLink(link string) (Code, error) {
 	u, err := url.Parse(link)
 	if err != nil {
-		return "", fmt.Errorf("%w: link %q: %v", ErrCode, link, err)
+		return "", fmt.Errorf("%w: link %s: %v", ErrCode, shown(link), err)
 	}
 	v := u.Query().Get(LinkParam)
 	if v == "" {
-		return "", fmt.Errorf("%w: link %q has no %s parameter", ErrCode, link, LinkParam)
+		return "", fmt.Errorf("%w: link %s has no %s parameter", ErrCode, shown(link), LinkParam)
 	}
 	return ParseCode(v)
 }

@@ -50,7 +50,7 @@ func TestTextFieldsBounded(t *testing.T) {
 	} {
 		err := call()
 		if !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+			t.Errorf("%s: err = %.300v, want ErrInvalid", name, err)
 		}
 		if n := len(fmt.Sprint(err)); n > 400 {
 			t.Errorf("%s: a message of %d bytes", name, n)
@@ -61,5 +61,13 @@ func TestTextFieldsBounded(t *testing.T) {
 	}
 	if err := p.Order(ctx, at, "o3", 2, strings.Repeat("y", 512), 100); err != nil {
 		t.Errorf("an order id of 512 bytes: %v", err)
+	}
+	// ParseCode and CodeFromLink quote what they refuse the same way.
+	_, err = ParseCode(long)
+	_, lerr := CodeFromLink("https://x.test/?ref=" + long)
+	for _, err := range []error{err, lerr} {
+		if !errors.Is(err, ErrCode) || len(err.Error()) > 400 {
+			t.Errorf("a 1 MB code: %.300v (%d bytes), want a short ErrCode", err, len(fmt.Sprint(err)))
+		}
 	}
 }
