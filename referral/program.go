@@ -228,6 +228,9 @@ func shown(s string) string {
 // once: every 1,024 events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
+	if ctx == nil { // refused as every event method refuses it; the shared path led with it and panicked
+		return fmt.Errorf("%w: apply: nil context", ErrInvalid)
+	}
 	if p.shared != nil {
 		return p.applyShared(ctx, events)
 	}

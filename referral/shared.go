@@ -79,6 +79,9 @@ func (p *Program) Position() uint64 {
 // answer as of the last CatchUp or event of this Program: a prefix of the ledger, never
 // a partial decision. On a store that is not a SharedStore, CatchUp changes nothing.
 func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
+	if ctx == nil { // refused as the event methods refuse it, not a panic
+		return 0, fmt.Errorf("%w: catch up: nil context", ErrInvalid)
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, errorf("catch up: %w", err)
 	}

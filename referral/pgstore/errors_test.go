@@ -53,3 +53,13 @@ func TestErrorPaths(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestFollowNilContext: Follow with a nil context is ErrInvalid; the listener panicked
+// on it.
+func TestFollowNilContext(t *testing.T) {
+	pool := pgtest.Pool(t)
+	s := openStore(t, pool, pgtest.Schema(t, pool))
+	p := openProgram(t, s)
+	//lint:ignore SA1012 the nil context is the input under test
+	pgtest.CheckError(t, "Follow with a nil context", s.Follow(nil, p, nil), referral.ErrInvalid, "referral/pgstore: ", "referral:")
+}

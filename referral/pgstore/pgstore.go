@@ -129,10 +129,13 @@ type FollowOptions struct {
 // Follow keeps p, a Program opened on s, caught up with the ledger until ctx is done:
 // it listens for the NOTIFY every flush sends and calls p.CatchUp on each, and every
 // Poll without one. It returns ctx's error, or CatchUp's; referral.ErrInvalid for a nil
-// p and referral.ErrClosed on a closed store.
+// p or ctx and referral.ErrClosed on a closed store.
 func (s *Store) Follow(ctx context.Context, p *referral.Program, opts *FollowOptions) error {
 	if p == nil {
 		return fmt.Errorf("referral/pgstore: follow: nil programme: %w", referral.ErrInvalid)
+	}
+	if ctx == nil { // the listener would panic on it
+		return fmt.Errorf("referral/pgstore: follow: nil context: %w", referral.ErrInvalid)
 	}
 	var poll time.Duration
 	if opts != nil {

@@ -1,0 +1,33 @@
+package referral_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/referral"
+)
+
+// TestNilContextEveryStore: a nil context is ErrInvalid for Apply and CatchUp whatever
+// the store, as it is for the event methods. On a SharedStore, Apply led the ledger with
+// it and panicked (on a MemStore it was refused), and CatchUp panicked on both.
+func TestNilContextEveryStore(t *testing.T) {
+	for name, store := range map[string]referral.Store{"MemStore": &referral.MemStore{}, "SharedStore": (&ledger{}).replica()} {
+		p, err := referral.Open(store, referral.Rules{ReferrerReward: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := referral.Record{Kind: referral.KindOrder, Key: "o1", At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Profile: 2, Order: "A", Amount: 5}
+		//lint:ignore SA1012 the nil context is the input under test
+		if err := p.Apply(nil, ev); !errors.Is(err, referral.ErrInvalid) {
+			t.Errorf("%s: Apply with a nil context: %v, want ErrInvalid", name, err)
+		}
+		//lint:ignore SA1012 the nil context is the input under test
+		if _, err := p.CatchUp(nil); !errors.Is(err, referral.ErrInvalid) {
+			t.Errorf("%s: CatchUp with a nil context: %v, want ErrInvalid", name, err)
+		}
+		for _, err := range store.Records() {
+			t.Errorf("%s: a record stored (%v)", name, err)
+		}
+	}
+}
