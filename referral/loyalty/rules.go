@@ -214,18 +214,36 @@ func (r *Rules) points(amount int64, lines []Line, mult int64) int64 {
 // (math.MaxInt64 for never).
 func (r *Rules) expiry(t time.Time) int64 {
 	lt := t.In(r.Location)
-	var x time.Time
+	var want time.Time // the wall clock of the expiry, read as if in UTC
 	switch r.Expiry.Rule {
 	case AfterDays:
-		x = lt.AddDate(0, 0, r.Expiry.N)
+		want = time.Date(lt.Year(), lt.Month(), lt.Day()+r.Expiry.N, lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), time.UTC)
 	case EndOfMonth:
-		x = time.Date(lt.Year(), lt.Month()+time.Month(r.Expiry.N)+1, 1, 0, 0, 0, 0, r.Location)
+		want = time.Date(lt.Year(), lt.Month()+time.Month(r.Expiry.N)+1, 1, 0, 0, 0, 0, time.UTC)
 	case EndOfYear:
-		x = time.Date(lt.Year()+r.Expiry.N+1, 1, 1, 0, 0, 0, 0, r.Location)
+		want = time.Date(lt.Year()+r.Expiry.N+1, 1, 1, 0, 0, 0, 0, time.UTC)
 	default:
 		return math.MaxInt64
 	}
-	return nanos(x)
+	return nanos(atWall(want, r.Location))
+}
+
+// atWall returns the instant whose wall clock in loc reads want (given in UTC). A wall
+// clock that a spring-forward gap skips is read with the offset before the gap, so
+// later by the gap's length (RFC 5545, java.time): time.Date leaves the choice open and
+// in zones west of Greenwich takes the offset after, an earlier instant. Where clocks
+// jump at midnight (America/Santiago, America/Havana) that put the expiry of a lot
+// earned at 00:30 with AfterDays 1 at 23:30 of the day it was earned, 23 hours later.
+func atWall(want time.Time, loc *time.Location) time.Time {
+	y, mo, d := want.Date()
+	h, mi, s := want.Clock()
+	x := time.Date(y, mo, d, h, mi, s, want.Nanosecond(), loc)
+	ly, lmo, ld := x.Date()
+	lh, lmi, ls := x.Clock()
+	if got := time.Date(ly, lmo, ld, lh, lmi, ls, x.Nanosecond(), time.UTC); got.Before(want) {
+		x = x.Add(want.Sub(got)) // in the gap, read before it: move past it
+	}
+	return x
 }
 
 // The instants the ledger's Unix nanoseconds can hold: years 1678 to 2262. Events are
