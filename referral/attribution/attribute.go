@@ -25,7 +25,8 @@ type CreditRule interface {
 // conversion rate.
 //
 // A path with no touches, an empty channel name, a negative or non-finite count, or
-// value without conversions is an error wrapping [ErrInvalid] that names the path's index;
+// value without conversions is an error wrapping [ErrInvalid] that names the path's index,
+// as are paths whose conversions, nulls or value add up past math.MaxFloat64;
 // a rule with parameters out of range, or nil, is an error wrapping [ErrInvalid].
 // Attribute does not modify paths.
 func Attribute(paths []Path, rule CreditRule) (map[string]Credit, error) {

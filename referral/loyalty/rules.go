@@ -81,7 +81,9 @@ const (
 // Expiry says when the points of a lot expire, in Rules.Location. The instant it
 // computes is the first instant at which the points are gone: a lot expiring at T can
 // be spent at T minus a nanosecond and not at T. "End of month" is therefore midnight
-// at the start of the next month.
+// at the start of the next month. A wall clock that a daylight-saving gap skips is read
+// with the offset before the gap, so later by the gap: the first instant of the day
+// where clocks jump at midnight.
 type Expiry struct {
 	Rule ExpiryRule
 	N    int
