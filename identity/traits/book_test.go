@@ -166,48 +166,6 @@ func TestObserveRejects(t *testing.T) {
 	}
 }
 
-// Observing a Union trait costs about the same whatever the number of values it holds:
-// Observe searched the identifier's values one by one and inserted each new one in time
-// order, so feeding one identifier n distinct values (pages seen, backfilled newest
-// first) took time quadratic in n. Four times the values must take well under sixteen
-// times as long; the best of three runs keeps a busy machine from deciding.
-func TestUnionObserveNotQuadratic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
-	}
-	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	id := identity.ID{Kind: "email", Value: "a@x.io"}
-	vals := make([]string, 16000)
-	for i := range vals {
-		vals[i] = "page/" + strings.Repeat("x", 20) + string(rune('a'+i%26)) + time.Duration(i).String()
-	}
-	run := func(n int) time.Duration {
-		best := time.Duration(1 << 62)
-		for range 3 {
-			b, err := NewBook(Policy{Default: Union})
-			if err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			for i := range n {
-				if err := b.Observe(Observation{ID: id, Trait: "seen", Value: vals[i], Source: "web", At: at.Add(time.Duration(n-i) * time.Second)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			best = min(best, time.Since(start))
-			if got := len(b.Traits(held{id}, 1)["seen"].Values); got != n {
-				t.Fatalf("%d values kept of %d", got, n)
-			}
-		}
-		return best
-	}
-	small, large := run(4000), run(16000)
-	t.Logf("4,000 values: %v; 16,000: %v", small, large)
-	if ratio := float64(large) / float64(small); ratio > 9 {
-		t.Errorf("4,000 values took %v, 16,000 took %v: %.1f times as long, as if quadratic", small, large, ratio)
-	}
-}
-
 // held is a resolver stand-in whose every profile holds the same identifiers.
 type held []identity.ID
 
