@@ -139,13 +139,9 @@ func TestSequenceStepLimit(t *testing.T) {
 	}
 	evs = append(evs, Event{Profile: 1, Time: at(500), Name: "1"}, Event{Profile: 1, Time: at(1000), Name: "2"})
 	q := Sequence{Pattern: strings.Repeat("(?1).*", 20) + "(?2)(?t<10)(?3)", Conditions: dataConds([]int{0, 1, 2}), MaxSteps: 100_000}
-	start := time.Now()
-	_, err := q.Count(evs)
+	_, err := q.Count(evs) // without the limit, it runs past the test binary's timeout
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "steps") {
 		t.Fatalf("got %v, want the step limit", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("the limit took %v to trip", d)
 	}
 	if _, err := q.RunBatch(batchOf(t, evs)); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("batch: got %v, want the step limit", err)
