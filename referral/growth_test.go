@@ -285,8 +285,9 @@ func TestViralGrowthMatchesReference(t *testing.T) {
 }
 
 // TestViralGrowthManyPeriods: the most periods ViralGrowth allows over 100,000
-// sign-ups. Each sign-up was compared with every period, 6.5 billion comparisons
-// (a minute and more); each is now placed once.
+// sign-ups, each counted once. Each sign-up was compared with every period, 6.5 billion
+// comparisons (22 s; a minute and more under -race); each is now placed once, by a
+// binary search (BenchmarkViralGrowth has the figures; no test asserts a timing).
 func TestViralGrowthManyPeriods(t *testing.T) {
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	signups := make([]Signup, 100_000)
@@ -296,13 +297,9 @@ func TestViralGrowthManyPeriods(t *testing.T) {
 			signups[i].Referrer = uint32(i / 2)
 		}
 	}
-	began := time.Now()
 	cs, err := ViralGrowth(signups, nil, start, 24*time.Hour, MaxViralCohorts, 0.95)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if took := time.Since(began); took > 20*time.Second {
-		t.Errorf("ViralGrowth of 100,000 sign-ups over %d periods took %v", MaxViralCohorts, took)
 	}
 	users := 0
 	for _, c := range cs {
