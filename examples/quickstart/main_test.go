@@ -223,3 +223,15 @@ func TestSmallSizes(t *testing.T) {
 		t.Errorf("-out \"\" still reports a writing step:\n%s", status.String())
 	}
 }
+
+// A parameter held at its bound is printed without an error bar: its standard error is
+// 0 by definition (scoring.Diagnostics.StdErr), and "p 2.98e+03±0 [6.25: NO]" read as
+// a fit that failed to recover the truth by a margin of zero.
+func TestRecoveredAtBound(t *testing.T) {
+	var b bytes.Buffer
+	recovered(&reportWriter{w: &b}, "Gamma-Gamma", []string{"p", "q"}, []float64{2980, 2.17}, []float64{0, 0.5}, []float64{6.25, 3.74})
+	want := "  Gamma-Gamma    p 2.98e+03 [6.25: at its bound, no SE]  q 2.17±0.5 [3.74: NO]\n"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+}

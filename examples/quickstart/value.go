@@ -419,19 +419,23 @@ func liftCeiling(share float64, held, n int) float64 {
 }
 
 // recovered prints a model's fitted parameters beside the generator's, and whether each
-// lies within two standard errors of the truth.
+// lies within two standard errors of the truth. A parameter held at its bound has a
+// standard error of 0 (scoring.Diagnostics.StdErr), which is no error bar: it is
+// printed without one, not as "±0" and a "NO" that reads as a failed recovery.
 func recovered(w *reportWriter, model string, names []string, fit, se, truth []float64) {
 	line := fmt.Sprintf("  %-13s", model)
 	for i, n := range names {
-		verdict := "no SE"
-		if i < len(se) {
-			verdict = "yes"
+		switch {
+		case i >= len(se):
+			line += fmt.Sprintf("  %s %.3g [%.3g: no SE]", n, fit[i], truth[i])
+		case se[i] == 0:
+			line += fmt.Sprintf("  %s %.3g [%.3g: at its bound, no SE]", n, fit[i], truth[i])
+		default:
+			verdict := "yes"
 			if math.Abs(fit[i]-truth[i]) > 2*se[i] {
 				verdict = "NO"
 			}
 			line += fmt.Sprintf("  %s %.3g±%.2g [%.3g: %s]", n, fit[i], se[i], truth[i], verdict)
-		} else {
-			line += fmt.Sprintf("  %s %.3g [%.3g: %s]", n, fit[i], truth[i], verdict)
 		}
 	}
 	w.line("%s", line)
