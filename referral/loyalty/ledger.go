@@ -146,6 +146,9 @@ func (s *state) keep(r Record) *Record {
 // submit decides ev and returns its record once durable: ev's, or the first record of
 // its key (a retry waits until the first is durable too).
 func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
+	if ctx == nil { // a caller error, refused as referral and identity refuse it, not a panic
+		return Record{}, fmt.Errorf("%w: %s event %q: nil context", ErrInvalid, ev.Kind, ev.Key)
+	}
 	if err := ctx.Err(); err != nil {
 		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
@@ -306,6 +309,9 @@ func (l *Ledger) flush(batch []queued) error {
 // group commit at once: every 1,024 events are committed in the background while
 // the next are decided.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
+	if ctx == nil { // refused before any event, as the event methods refuse it
+		return fmt.Errorf("%w: apply: nil context", ErrInvalid)
+	}
 	if l.sh != nil {
 		return l.applyShared(ctx, events)
 	}

@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"sync"
 
@@ -103,6 +104,9 @@ func (l *Ledger) Position() uint64 {
 // the last CatchUp or event of this Ledger: a prefix of the log, never a partial
 // decision. On a store that is not a SharedStore, CatchUp changes nothing.
 func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
+	if ctx == nil { // refused as the event methods refuse it, not a panic
+		return 0, fmt.Errorf("%w: catch up: nil context", ErrInvalid)
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, errorf("catch up: %w", err)
 	}

@@ -53,6 +53,8 @@ func TestErrorPaths(t *testing.T) {
 		{"Open with a canceled context", open(canceled, pgtest.Schema(t, pool)), context.Canceled},
 		{"Records of a damaged record", read(), loyalty.ErrCorrupt},
 		{"Follow with a nil ledger", s.Follow(ctx, nil, nil), loyalty.ErrInvalid},
+		//lint:ignore SA1012 the nil context is the input under test
+		{"Follow with a nil context", s.Follow(nil, new(loyalty.Ledger), nil), loyalty.ErrInvalid},
 		{"Follow on a closed store", closed.Follow(ctx, new(loyalty.Ledger), nil), loyalty.ErrClosed},
 	} {
 		pgtest.CheckError(t, c.name, c.err, c.want, "loyalty/pgstore: ", "loyalty:")

@@ -125,11 +125,14 @@ type FollowOptions struct {
 
 // Follow keeps l, a Ledger opened on s, caught up with the log until ctx is done: it
 // listens for the NOTIFY every flush sends and calls l.CatchUp on each, and every Poll
-// without one. It returns ctx's error, or CatchUp's; loyalty.ErrInvalid for a nil l
-// and loyalty.ErrClosed on a closed store.
+// without one. It returns ctx's error, or CatchUp's; loyalty.ErrInvalid for a nil l or a
+// nil ctx, and loyalty.ErrClosed on a closed store.
 func (s *Store) Follow(ctx context.Context, l *loyalty.Ledger, opts *FollowOptions) error {
 	if l == nil {
 		return fmt.Errorf("%w: pgstore: follow: nil ledger", loyalty.ErrInvalid)
+	}
+	if ctx == nil { // the listener would panic on it
+		return fmt.Errorf("%w: pgstore: follow: nil context", loyalty.ErrInvalid)
 	}
 	var poll time.Duration
 	if opts != nil {
