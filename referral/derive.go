@@ -22,11 +22,11 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 		recs[0].Code = c
 		if owner, ok := s.codes[c]; ok && s.canon(owner) != s.canon(ev.Profile) {
-			return nil, fmt.Errorf("code %s belongs to profile %d: %w", c, owner, ErrConflict)
+			return nil, fmt.Errorf("%w: code %s belongs to profile %d", ErrConflict, c, owner)
 		}
 	case KindInvite:
 		if len(contacts(ev.Signals)) == 0 {
-			return nil, fmt.Errorf("field Signals: an invitation needs the invitee's Email or Phone: %w", ErrInvalid)
+			return nil, fmt.Errorf("%w: field Signals: an invitation needs the invitee's Email or Phone", ErrInvalid)
 		}
 	case KindClick:
 		if _, err := p.owner(ev.Code); err != nil {
@@ -34,7 +34,7 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindSignup:
 		if at, ok := s.signedUp(ev.Profile); ok {
-			return nil, fmt.Errorf("profile %d already signed up at %v: %w", ev.Profile, at.Format(time.RFC3339), ErrConflict)
+			return nil, fmt.Errorf("%w: profile %d already signed up at %v", ErrConflict, ev.Profile, at.Format(time.RFC3339))
 		}
 		if ev.Code != "" {
 			if _, err := p.owner(ev.Code); err != nil {
@@ -61,10 +61,10 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindOrder:
 		if ev.Order == "" {
-			return nil, fmt.Errorf("field Order: missing order id: %w", ErrInvalid)
+			return nil, fmt.Errorf("%w: field Order: missing order id", ErrInvalid)
 		}
 		if o := s.orders[ev.Order]; o != nil {
-			return nil, fmt.Errorf("order %q already recorded by event %q: %w", ev.Order, o.Key, ErrConflict)
+			return nil, fmt.Errorf("%w: order %q already recorded by event %q", ErrConflict, ev.Order, o.Key)
 		}
 		recs = append(recs, p.qualify(ev)...)
 	case KindRefund:
@@ -79,21 +79,21 @@ func (p *Program) derive(ev *Record, recs []Record) ([]Record, error) {
 		}
 	case KindPayout:
 		if ev.Amount <= 0 {
-			return nil, fmt.Errorf("field Amount: payout of %d: %w", ev.Amount, ErrInvalid)
+			return nil, fmt.Errorf("%w: field Amount: payout of %d", ErrInvalid, ev.Amount)
 		}
 		for _, k := range s.keysOf(ev.Profile) {
 			// In time order, so that a payout dated before another cannot slip past the
 			// balance check of the later one.
 			if last := s.lastPayout[k]; ev.At.Before(last) {
-				return nil, fmt.Errorf("payout dated %v before the payout of %v to profile %d: %w", ev.At.Format(time.RFC3339), last.Format(time.RFC3339), ev.Profile, ErrInvalid)
+				return nil, fmt.Errorf("%w: payout dated %v before the payout of %v to profile %d", ErrInvalid, ev.At.Format(time.RFC3339), last.Format(time.RFC3339), ev.Profile)
 			}
 		}
 		if b := s.balance(ev.Profile, ev.At); ev.Amount > b.Payable {
-			return nil, fmt.Errorf("payout of %d to profile %d, payable %d: %w", ev.Amount, ev.Profile, b.Payable, ErrInsufficient)
+			return nil, fmt.Errorf("%w: payout of %d to profile %d, payable %d", ErrInsufficient, ev.Amount, ev.Profile, b.Payable)
 		}
 	case KindMerge:
 		if ev.Profile == 0 || len(ev.Absorbed) == 0 || slices.Contains(ev.Absorbed, 0) || slices.Contains(ev.Absorbed, ev.Profile) {
-			return nil, fmt.Errorf("merge of %v into %d: want a survivor and absorbed profiles, all non-zero and distinct: %w", ev.Absorbed, ev.Profile, ErrInvalid)
+			return nil, fmt.Errorf("%w: merge of %v into %d: want a survivor and absorbed profiles, all non-zero and distinct", ErrInvalid, ev.Absorbed, ev.Profile)
 		}
 		recs = append(recs, p.mergeVoids(ev)...)
 	}
@@ -107,7 +107,7 @@ func (p *Program) owner(c Code) (uint32, error) {
 	}
 	o, ok := p.st.codes[c]
 	if !ok {
-		return 0, fmt.Errorf("code %s was never issued: %w", c, ErrCode)
+		return 0, fmt.Errorf("%w: code %s was never issued", ErrCode, c)
 	}
 	return p.st.canon(o), nil
 }

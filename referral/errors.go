@@ -2,8 +2,8 @@ package referral
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/clientele-go/clientele/internal/errtext"
 )
 
 // Errors reported by the package. They are wrapped with what is wrong and where (the
@@ -50,14 +50,11 @@ var (
 	ErrDiverged = errors.New("referral: shared ledger diverged after a failed append")
 )
 
-// errorf is fmt.Errorf for messages that wrap another error: it puts the "referral: "
-// prefix in front unless a wrapped error carries it already, so that every message
-// names the package exactly once however deeply errors are wrapped.
+// errorf is fmt.Errorf with the "referral: " prefix in front. A wrapped error of the
+// package, or of a subpackage (a store's), loses its prefix to the message, so that
+// every message opens with the package's name and names it exactly once however deeply
+// errors are wrapped: "referral: apply event 0: ...: not found", not "apply event 0: ...:
+// referral: not found". errors.Is and errors.As still see the wrapped errors.
 func errorf(format string, args ...any) error {
-	for _, a := range args {
-		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "referral: ") {
-			return fmt.Errorf(format, args...)
-		}
-	}
-	return fmt.Errorf("referral: "+format, args...)
+	return errtext.Errorf("referral: ", format, args...)
 }

@@ -40,6 +40,8 @@ func TestErrorPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed.Close()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
 	for _, c := range []struct {
 		name string
 		err  error
@@ -52,6 +54,12 @@ func TestErrorPaths(t *testing.T) {
 		{"Order with a negative amount", p.Order(context.Background(), at, "o3", 2, "B", -5), referral.ErrInvalid},
 		{"Order with an empty key", p.Order(context.Background(), at, "", 2, "B", 5), referral.ErrInvalid},
 		{"Order key reused for another event", p.Order(context.Background(), at.Add(2*time.Hour), "o2", 2, "A", 999), referral.ErrKeyReused},
+		{"SignUp of a profile already signed up", second(p.SignUp(context.Background(), at.Add(4*time.Hour), "s4", 2, "", referral.Signals{})), referral.ErrConflict},
+		{"Apply of an order id used twice", p.Apply(context.Background(), referral.Record{Kind: referral.KindOrder, Key: "o5", At: at.Add(3 * time.Hour), Profile: 2, Order: "A", Amount: 1}), referral.ErrConflict},
+		{"Apply of a refund of an unknown order", p.Apply(context.Background(), referral.Record{Kind: referral.KindRefund, Key: "r5", At: at.Add(3 * time.Hour), Order: "nope"}), referral.ErrNotFound},
+		{"Apply of an unknown code", p.Apply(context.Background(), referral.Record{Kind: referral.KindSignup, Key: "s5", At: at.Add(3 * time.Hour), Profile: 5, Code: "ZZZZ-ZZZZ-ZZZZ"}), referral.ErrCode},
+		{"Order with a cancelled context", p.Order(cancelled, at.Add(3*time.Hour), "o6", 2, "C", 5), context.Canceled},
+		{"Apply with a cancelled context", p.Apply(cancelled, referral.Record{Kind: referral.KindOrder, Key: "o7", At: at.Add(3 * time.Hour), Profile: 2, Order: "D", Amount: 5}), context.Canceled},
 		{"Order id used twice", p.Order(context.Background(), at.Add(3*time.Hour), "o4", 2, "A", 1000), referral.ErrConflict},
 		{"Refund of an unknown order", p.Refund(context.Background(), at.Add(3*time.Hour), "r1", "nope"), referral.ErrNotFound},
 		{"Refund before its order", p.RefundAmount(context.Background(), at.Add(time.Hour), "r2", "A", 10), referral.ErrRefundBeforeOrder},
@@ -74,14 +82,19 @@ func TestErrorPaths(t *testing.T) {
 
 func second[T any](_ T, err error) error { return err }
 
-// checkErr holds err to wrapping want and naming the package exactly once.
+// checkErr holds err to wrapping want and naming the package exactly once, at the start
+// (CONVENTIONS.md: "referral: what and where"), and no subpackage (a store) besides.
 func checkErr(t *testing.T, name string, err, want error, prefix string) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Errorf("%s: err = %v, want %v", name, err, want)
 		return
 	}
-	if n := strings.Count(err.Error(), prefix); n != 1 {
-		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
+	msg := err.Error()
+	if n := strings.Count(msg, prefix); n != 1 || !strings.HasPrefix(msg, prefix) {
+		t.Errorf("%s: %q carries %q %d times, or not at its start", name, err, prefix, n)
+	}
+	if sub := strings.TrimSuffix(prefix, ":") + "/"; strings.Contains(msg, sub) {
+		t.Errorf("%s: %q names a subpackage (%s...) besides", name, err, sub)
 	}
 }

@@ -56,7 +56,7 @@ func ExampleProgram_Refund() {
 	_ = prog.Refund(context.Background(), day(4), "r", "A-1")
 	fmt.Printf("%+v\n", prog.Balance(day(5), 1))
 	// Output:
-	// refund event "r": order "A-2": referral: not found
+	// referral: refund event "r": not found: order "A-2"
 	// {Earned:0 Held:0 Paid:1000 Payable:-1000}
 }
 
@@ -83,8 +83,8 @@ func ExampleProgram_RefundAmount() {
 	// ordered 80.00, referrer earned: 1000
 	// 55.00 left, referrer earned: 1000
 	// 30.00 left, referrer earned: 0
-	// refund event "r3": order "A-1" of 8000 with 5000 refunded: a refund of 4000 exceeds the 3000 left: referral: refunds exceed the order's amount
-	// <nil> refund event "r5": order "A-1" of 8000 already fully refunded: referral: event conflicts with the ledger
+	// referral: refund event "r3": refunds exceed the order's amount: order "A-1" of 8000 with 5000 refunded: a refund of 4000 exceeds the 3000 left
+	// <nil> referral: refund event "r5": event conflicts with the ledger: order "A-1" of 8000 already fully refunded
 }
 
 func ExampleParseCode() {

@@ -13,17 +13,16 @@ func (s *state) checkRefund(ev *Record) (*Record, error) {
 	o := s.orders[ev.Order]
 	switch {
 	case ev.Order == "":
-		return nil, fmt.Errorf("field Order: missing order id: %w", ErrInvalid)
+		return nil, fmt.Errorf("%w: field Order: missing order id", ErrInvalid)
 	case o == nil:
-		return nil, fmt.Errorf("order %q: %w", ev.Order, ErrNotFound)
+		return nil, fmt.Errorf("%w: order %q", ErrNotFound, ev.Order)
 	case ev.At.Before(o.At):
-		return nil, fmt.Errorf("order %q placed %v, refunded %v: %w", ev.Order, o.At.Format(time.RFC3339), ev.At.Format(time.RFC3339), ErrRefundBeforeOrder)
+		return nil, fmt.Errorf("%w: order %q placed %v, refunded %v", ErrRefundBeforeOrder, ev.Order, o.At.Format(time.RFC3339), ev.At.Format(time.RFC3339))
 	case s.fullyRefunded(o):
-		return nil, fmt.Errorf("order %q of %d already fully refunded: %w", ev.Order, o.Amount, ErrConflict)
+		return nil, fmt.Errorf("%w: order %q of %d already fully refunded", ErrConflict, ev.Order, o.Amount)
 	}
 	if done := s.refunded(ev.Order); ev.Amount > o.Amount-done {
-		return nil, fmt.Errorf("order %q of %d with %d refunded: a refund of %d exceeds the %d left: %w",
-			ev.Order, o.Amount, done, ev.Amount, o.Amount-done, ErrRefundExceeds)
+		return nil, fmt.Errorf("%w: order %q of %d with %d refunded: a refund of %d exceeds the %d left", ErrRefundExceeds, ev.Order, o.Amount, done, ev.Amount, o.Amount-done)
 	}
 	return o, nil
 }

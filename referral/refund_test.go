@@ -130,7 +130,7 @@ func TestRefundErrorsSayWhat(t *testing.T) {
 	must(t, p.Order(context.Background(), day(2), "o", 2, "A", 1000))
 	must(t, p.RefundAmount(context.Background(), day(3), "r1", "A", 700))
 	err := p.RefundAmount(context.Background(), day(4), "r2", "A", 301)
-	want := `refund event "r2": order "A" of 1000 with 700 refunded: a refund of 301 exceeds the 300 left: referral: refunds exceed the order's amount`
+	want := `referral: refund event "r2": refunds exceed the order's amount: order "A" of 1000 with 700 refunded: a refund of 301 exceeds the 300 left`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant  %s", err, want)
 	}

@@ -133,7 +133,7 @@ func (s *state) replayed(r *Record) (bool, error) {
 		return false, nil
 	}
 	if !s.sameInput(prev, r) {
-		return false, fmt.Errorf("record key %q already holds a different %s record: %w", r.Key, prev.Kind, ErrCorrupt)
+		return false, fmt.Errorf("%w: record key %q already holds a different %s record", ErrCorrupt, r.Key, prev.Kind)
 	}
 	return true, nil
 }

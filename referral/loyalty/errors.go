@@ -2,8 +2,8 @@ package loyalty
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/clientele-go/clientele/internal/errtext"
 )
 
 // Errors reported by the package, wrapped with what is wrong and where (the event key,
@@ -40,13 +40,11 @@ var (
 	ErrDiverged = errors.New("loyalty: shared ledger diverged after a failed append")
 )
 
-// errorf is fmt.Errorf that puts the "loyalty: " prefix in front unless a wrapped error
-// carries it already, so that every message names the package exactly once.
+// errorf is fmt.Errorf with the "loyalty: " prefix in front. A wrapped error of the
+// package, or of a subpackage (a store's), loses its prefix to the message, so that
+// every message opens with the package's name and names it exactly once however deeply
+// errors are wrapped: "loyalty: apply event 0: ...: not found", not "apply event 0: ...:
+// loyalty: not found". errors.Is and errors.As still see the wrapped errors.
 func errorf(format string, args ...any) error {
-	for _, a := range args {
-		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "loyalty: ") {
-			return fmt.Errorf(format, args...)
-		}
-	}
-	return fmt.Errorf("loyalty: "+format, args...)
+	return errtext.Errorf("loyalty: ", format, args...)
 }

@@ -61,6 +61,9 @@ func TestErrors(t *testing.T) {
 		{"merge dated by the host", func() error {
 			return l.Apply(ctx, loyalty.Record{Kind: loyalty.KindMerge, Key: "m", At: day(12), Member: 2, Absorbed: 1})
 		}, loyalty.ErrInvalid},
+		{"order earned twice, through Apply", func() error {
+			return l.Apply(ctx, loyalty.Record{Kind: loyalty.KindEarn, Key: "e7", At: day(12), Member: 1, Order: "O1", Amount: 100})
+		}, loyalty.ErrConflict},
 		{"unknown kind", func() error { return l.Apply(ctx, loyalty.Record{Kind: 99, Key: "k", At: day(12), Member: 1}) }, loyalty.ErrInvalid},
 	} {
 		err := tc.call()
@@ -68,8 +71,8 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 			continue
 		}
-		if n := strings.Count(err.Error(), "loyalty: "); n != 1 {
-			t.Errorf("%s: %q names the package %d times", tc.name, err, n)
+		if n := strings.Count(err.Error(), "loyalty: "); n != 1 || !strings.HasPrefix(err.Error(), "loyalty: ") {
+			t.Errorf("%s: %q names the package %d times, or not at its start", tc.name, err, n)
 		}
 	}
 	if records() != before || l.Balance(day(30), 1) != balance {
