@@ -164,6 +164,12 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 		var failed error
 		for i := start; i < min(start+applyChunk, len(events)); i++ {
 			ev := events[i]
+			// A done ctx stops Apply before the next event, as on any store: the lead
+			// itself may succeed with it, when this process holds the lock already.
+			if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
+				failed = errorf("apply event %d: %w", i, err)
+				break
+			}
 			ev.Code = normalCode(ev.Code)
 			if err := checkEvent(&ev); err != nil {
 				failed = errorf("apply event %d: %w", i, err)

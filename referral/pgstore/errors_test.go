@@ -2,7 +2,10 @@ package pgstore
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral"
@@ -62,4 +65,42 @@ func TestFollowNilContext(t *testing.T) {
 	p := openProgram(t, s)
 	//lint:ignore SA1012 the nil context is the input under test
 	pgtest.CheckError(t, "Follow with a nil context", s.Follow(nil, p, nil), referral.ErrInvalid, "referral/pgstore: ", "referral:")
+}
+
+// TestProgramErrorsThroughStore: a Program's error that wraps the store's opens with
+// "referral: " and names neither package twice. Apply with a cancelled context read
+// "apply event 0: referral: lead the shared ledger: referral/pgstore: lead: context
+// canceled".
+func TestProgramErrorsThroughStore(t *testing.T) {
+	pool := pgtest.Pool(t)
+	s := openStore(t, pool, pgtest.Schema(t, pool))
+	p := openProgram(t, s)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	// A store that has not led yet must take the lock, and the lead fails.
+	unled := openProgram(t, openStore(t, pool, pgtest.Schema(t, pool))).Apply(cancelled, referral.Record{Kind: referral.KindOrder, Key: "o1", At: at, Profile: 2, Order: "A", Amount: 5})
+	if err := p.Order(context.Background(), at, "o1", 2, "A", 10); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"Apply with a cancelled context, leading", unled, context.Canceled},
+		{"Apply with a cancelled context", p.Apply(cancelled, referral.Record{Kind: referral.KindOrder, Key: "o2", At: at, Profile: 2, Order: "B", Amount: 5}), context.Canceled},
+		{"Apply of an order id used twice", p.Apply(context.Background(), referral.Record{Kind: referral.KindOrder, Key: "o3", At: at, Profile: 2, Order: "A", Amount: 5}), referral.ErrConflict},
+		{"Refund of an unknown order", p.Refund(context.Background(), at, "r1", "nope"), referral.ErrNotFound},
+	} {
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, c.err, c.want)
+			continue
+		}
+		msg := c.err.Error()
+		t.Logf("%s: %s", c.name, msg)
+		if !strings.HasPrefix(msg, "referral: ") || strings.Count(msg, "referral: ") != 1 || strings.Contains(msg, "referral/") {
+			t.Errorf("%s: %q does not name referral once, at its start, and nothing else", c.name, msg)
+		}
+	}
 }
