@@ -27,7 +27,9 @@ type CreditRule interface {
 // A path with no touches, an empty channel name, a negative or non-finite count, or
 // value without conversions is an error wrapping [ErrInvalid] that names the path's index,
 // as are paths whose conversions, nulls or value add up past math.MaxFloat64;
-// a rule with parameters out of range, or nil, is an error wrapping [ErrInvalid].
+// a rule with parameters out of range, or nil, is an error wrapping [ErrInvalid], and so
+// is Shapley's SubsetRate game on paths whose overall rate is lost in the rounding of
+// its values (see [Shapley]).
 // Attribute does not modify paths.
 func Attribute(paths []Path, rule CreditRule) (map[string]Credit, error) {
 	if rule == nil {

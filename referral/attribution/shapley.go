@@ -30,6 +30,19 @@ import (
 // [Attribute] scales the values so that credits add up to the total conversions and
 // value (for SubsetConversions they already do). Order and repetition within a journey
 // do not matter: a channel that touched a journey twice is one member of its set.
+//
+// For SubsetRate the scaling multiplies each value by the number of journeys (the
+// values add up to the overall rate, total/journeys), so a credit is what a channel's
+// lift or drag on the rate is worth over every journey. Where the overall rate is far
+// below the rate of some channel's own journeys, credits exceed the total and others
+// are as negative: with one conversion each on paths a, b and c, 1,000 nulls on c and
+// one null on a>b>c, a and b are credited 335 conversions each and c -667, of 3. That
+// is the game's answer, not an error; read [Shapley.Values] for the rates themselves.
+// Where the overall rate is so small that the values' rounding error (bounded by
+// 4·n·2^n·2^-52 times the highest rate of a path, 2^n becoming Samples beyond
+// MaxExactShapley channels) is as large as their sum, Attribute refuses the game with
+// [ErrInvalid] instead of returning that error amplified: 3 conversions among 1e308
+// nulls had credited a channel with -9e15 conversions, another with +1.8e16.
 type Shapley struct {
 	Game    ShapleyGame
 	Samples int    // orderings sampled beyond MaxExactShapley channels [2000], at most MaxShapleySamples
@@ -99,8 +112,61 @@ func (s Shapley) credit(j *journeys) ([]Credit, error) {
 	for c, v := range vals {
 		w[c] = Credit{v.Conversions, v.Value}
 	}
+	if s.Game == SubsetRate {
+		if err := s.scalable(j, w); err != nil {
+			return nil, err
+		}
+	}
 	return j.shareOut(w), nil
 }
+
+// scalable refuses SubsetRate values whose sum is lost in their rounding. The values
+// add up to v(N), the overall rate, and shareOut multiplies each by total/v(N): when
+// v(N) is no larger than the rounding error of the values, the credits are that error
+// amplified, signs included (3 conversions among 1e308 nulls credited a channel with
+// -9e15 conversions). The error is bounded by the size of the worths: no coalition's
+// rate passes the highest rate of a path, and the values are sums of 2^n (exact) or
+// one per sample (sampled) differences of worths, for each of the n channels.
+func (s Shapley) scalable(j *journeys, w []Credit) error {
+	var topC, topV float64 // the highest conversion rate and value per journey of a path
+	for i := range j.paths {
+		p := &j.paths[i]
+		if t := p.Conversions + p.Nulls; t > 0 {
+			topC, topV = max(topC, p.Conversions/t), max(topV, p.Value/t)
+		}
+	}
+	n := len(w)
+	terms := float64(s.Samples)
+	if n <= MaxExactShapley {
+		terms = float64(int(1) << n)
+	} else if terms == 0 {
+		terms = defaultShapleySamples
+	}
+	var sumC, sumV float64
+	for _, x := range w {
+		sumC += x.Conversions
+		sumV += x.Value
+	}
+	const eps = 0x1p-52
+	for _, g := range [2]struct {
+		what          string
+		total, sum, b float64
+	}{
+		{"conversions", j.conv, sumC, roundingBound * float64(n) * terms * eps * topC},
+		{"value", j.value, sumV, roundingBound * float64(n) * terms * eps * topV},
+	} {
+		if g.total > 0 && !(g.sum > g.b) {
+			return fmt.Errorf("%w: shapley SubsetRate: the %s values add up to %.3g, the overall rate, within their rounding error (%.2g): "+
+				"scaled to the total %s (%.6g), the credits would be that error; use Shapley.Values, or the SubsetConversions game",
+				ErrInvalid, g.what, g.sum, g.b, g.what, g.total)
+		}
+	}
+	return nil
+}
+
+// roundingBound is the margin on the a priori rounding error of a SubsetRate value,
+// n·terms·ε times the highest worth, that scalable takes as the error's bound.
+const roundingBound = 4
 
 func (s Shapley) values(j *journeys, exact int) []ShapleyValue {
 	if s.Game == SubsetConversions {
