@@ -69,11 +69,11 @@ func exactRateCredits(paths []Path) (conv, value map[string]float64, rateC, rate
 	return conv, value, rateC, rateV
 }
 
-// rateBound is scalable's bound on the rounding error of the values' sum, for the
+// rateBound is the documented bound (Shapley's doc: 4·n·2^n·2^-52 times top) on the rounding error of the values' sum, for the
 // paths' highest rate (or value per journey) top.
 func rateBound(paths []Path, top float64) float64 {
 	n := len(channelIndex(paths))
-	return roundingBound * float64(n) * float64(int(1)<<n) * 0x1p-52 * top
+	return 4 * float64(n) * float64(int(1)<<n) * 0x1p-52 * top
 }
 
 // TestShapleyRateCredits holds Attribute's SubsetRate credits to brute-force Shapley in
