@@ -39,7 +39,8 @@ import (
 // one null on a>b>c, a and b are credited 335 conversions each and c -667, of 3. That
 // is the game's answer, not an error; read [Shapley.Values] for the rates themselves.
 // Where the overall rate is so small that the values' rounding error (bounded by
-// 4·n·2^n·2^-52 times the highest rate of a path, 2^n becoming Samples beyond
+// 4·n·2^n·2^-52 times the highest rate of a path missing a channel, or the overall
+// rate if higher, 2^n becoming Samples beyond
 // MaxExactShapley channels) is as large as their sum, Attribute refuses the game with
 // [ErrInvalid] instead of returning that error amplified: 3 conversions among 1e308
 // nulls had credited a channel with -9e15 conversions, another with +1.8e16.
@@ -124,18 +125,24 @@ func (s Shapley) credit(j *journeys) ([]Credit, error) {
 // add up to v(N), the overall rate, and shareOut multiplies each by total/v(N): when
 // v(N) is no larger than the rounding error of the values, the credits are that error
 // amplified, signs included (3 conversions among 1e308 nulls credited a channel with
-// -9e15 conversions). The error is bounded by the size of the worths: no coalition's
-// rate passes the highest rate of a path, and the values are sums of 2^n (exact) or
-// one per sample (sampled) differences of worths, for each of the n channels.
+// -9e15 conversions). The error is bounded by the size of the worths: the worth of a
+// coalition short of every channel is at most the highest rate of the paths that miss
+// a channel, the grand coalition's is the sum itself, and the values are sums of 2^n
+// (exact) or one per sample (sampled) differences of worths, for each of the n
+// channels. (With one channel, or paths that all touch every channel, the error is
+// relative to the sum, and the credits are never refused.)
 func (s Shapley) scalable(j *journeys, w []Credit) error {
-	var topC, topV float64 // the highest conversion rate and value per journey of a path
+	n := len(w)
+	var topC, topV float64 // the highest conversion rate and value per journey of a path missing a channel
+	var set []int32
 	for i := range j.paths {
 		p := &j.paths[i]
 		if t := p.Conversions + p.Nulls; t > 0 {
-			topC, topV = max(topC, p.Conversions/t), max(topV, p.Value/t)
+			if set = j.channelSet(i, set); len(set) < n {
+				topC, topV = max(topC, p.Conversions/t), max(topV, p.Value/t)
+			}
 		}
 	}
-	n := len(w)
 	terms := float64(s.Samples)
 	if n <= MaxExactShapley {
 		terms = float64(int(1) << n)
@@ -147,6 +154,7 @@ func (s Shapley) scalable(j *journeys, w []Credit) error {
 		sumC += x.Conversions
 		sumV += x.Value
 	}
+	topC, topV = max(topC, math.Abs(sumC)), max(topV, math.Abs(sumV))
 	const eps = 0x1p-52
 	for _, g := range [2]struct {
 		what          string

@@ -69,8 +69,9 @@ func exactRateCredits(paths []Path) (conv, value map[string]float64, rateC, rate
 	return conv, value, rateC, rateV
 }
 
-// rateBound is the documented bound (Shapley's doc: 4·n·2^n·2^-52 times top) on the rounding error of the values' sum, for the
-// paths' highest rate (or value per journey) top.
+// rateBound is the documented bound on the rounding error of the values' sum (Shapley's
+// doc: 4·n·2^n·2^-52 times top), for top the highest rate (or value per journey) of a
+// path missing a channel, or the overall rate if higher.
 func rateBound(paths []Path, top float64) float64 {
 	n := len(channelIndex(paths))
 	return 4 * float64(n) * float64(int(1)<<n) * 0x1p-52 * top
@@ -99,16 +100,16 @@ func TestShapleyRateCredits(t *testing.T) {
 			}
 		}
 		paths[0].Conversions = max(paths[0].Conversions, 1)
-		var topC, topV, totC, totV float64
+		var topC, topV, totV float64 // the highest rates of a path missing a channel
+		n := len(channelIndex(paths))
 		for _, p := range paths {
-			if tot := p.Conversions + p.Nulls; tot > 0 {
+			if tot := p.Conversions + p.Nulls; tot > 0 && len(channelIndex([]Path{p})) < n {
 				topC, topV = max(topC, p.Conversions/tot), max(topV, p.Value/tot)
 			}
-			totC += p.Conversions
 			totV += p.Value
 		}
 		wantC, wantV, rateC, rateV := exactRateCredits(paths)
-		boundC, boundV := rateBound(paths, topC), rateBound(paths, topV)
+		boundC, boundV := rateBound(paths, max(topC, rateC)), rateBound(paths, max(topV, rateV))
 		got, err := Attribute(paths, Shapley{Game: SubsetRate})
 		lostC, lostV := rateC <= boundC/4, totV > 0 && rateV <= boundV/4
 		clearC, clearV := rateC > 2*boundC, totV == 0 || rateV > 2*boundV
