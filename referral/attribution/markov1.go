@@ -44,7 +44,7 @@ func removalEffectsFirstOrder(j *journeys) ([]Credit, error) {
 		return nil, err
 	}
 	visits := append([]float64(nil), ch.start...) // n, complete once a component's predecessors are done
-	diag := make([]float64, ch.n)                  // N(c,c)
+	diag := make([]float64, ch.n)                 // N(c,c)
 	pos := make(map[int32]int)
 	for k := len(s.comps) - 1; k >= 0; k-- { // predecessors first
 		comp := s.comps[k]
