@@ -8,7 +8,7 @@ import (
 
 // Errors reported by the package. They are wrapped with what is wrong and where (the
 // event key, the path index, the line and column, the byte offset); test for them with
-// errors.Is. Every message carries the "referral:" prefix once.
+// errors.Is. Every message opens with the "referral:" prefix and names it once.
 var (
 	// ErrInvalid means an event or a configuration with a missing or out-of-range
 	// field (an amount above math.MaxInt64/4), or an event whose records would bring the

@@ -7,8 +7,8 @@ import (
 )
 
 // Errors reported by the package, wrapped with what is wrong and where (the event key,
-// the order, the byte offset); test for them with errors.Is. Every message carries the
-// "loyalty:" prefix once.
+// the order, the byte offset); test for them with errors.Is. Every message opens with
+// the "loyalty:" prefix and names it once.
 var (
 	// ErrInvalid means an event or rules with a missing or out-of-range field, an
 	// event dated before an event of the same member already recorded, or an event
