@@ -72,7 +72,11 @@ func TestFirstOrderLargeCycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 4*time.Second {
+	limit := 4 * time.Second // 0.55 s alone on a core; it took 9-11 s before
+	if raceEnabled {
+		limit = 60 * time.Second // the detector slows the inversion about 20-fold (18 s)
+	}
+	if d := time.Since(start); d > limit {
 		t.Errorf("removal effects of a 1,000-channel cycle took %v", d)
 	}
 	for c, r := range re {
