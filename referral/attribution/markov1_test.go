@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"testing"
-	"time"
 
 	"pgregory.net/rapid"
 )
@@ -62,22 +61,16 @@ func cyclePaths(n int) []Path {
 	return []Path{{Touches: touches, Conversions: 1, Value: 10}, {Touches: []string{"ch0", "ch1"}, Nulls: 1}}
 }
 
-// TestFirstOrderLargeCycle: a cyclic journey through 1,000 channels took 9 s, solving
-// the whole component again for each channel removed; one factorisation takes well
-// under a second, and gives the hand-computed removal effects.
+// TestFirstOrderLargeCycle: a cyclic journey through many channels gives the
+// hand-computed removal effects. (Through 1,000 channels it took 9 s, solving the
+// whole component again for each channel removed; one factorisation takes 0.55 s.
+// BenchmarkMarkovCycle has the figures: no test asserts a timing, and 300
+// channels keep this one quick under the race detector, which slows the inversion
+// about 20-fold.)
 func TestFirstOrderLargeCycle(t *testing.T) {
-	paths := cyclePaths(1000)
-	start := time.Now()
-	re, err := Markov{}.RemovalEffects(paths)
+	re, err := Markov{}.RemovalEffects(cyclePaths(300))
 	if err != nil {
 		t.Fatal(err)
-	}
-	limit := 6 * time.Second // 0.55 s alone on a core (1-3 s on a loaded one); it took 9-11 s before
-	if raceEnabled {
-		limit = 60 * time.Second // the detector slows the inversion about 20-fold (18 s)
-	}
-	if d := time.Since(start); d > limit {
-		t.Errorf("removal effects of a 1,000-channel cycle took %v", d)
 	}
 	for c, r := range re {
 		// From ch0 a journey converts (1/3) or moves on to ch1 (2/3), from which half

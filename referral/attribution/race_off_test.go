@@ -1,5 +1,0 @@
-//go:build !race
-
-package attribution
-
-const raceEnabled = false
