@@ -36,24 +36,43 @@ var trackingPaths = map[string]string{
 	"/v1/screen": "screen", "/v1/group": "group", "/v1/alias": "alias",
 }
 
-// dedup remembers the (source, messageId) pairs applied, in a ring of bounded size.
+// dedup remembers the (source, messageId) pairs applied, in a ring of bounded size, and
+// the pairs whose call is being applied.
 type dedup struct {
 	size int // ring size; 0 means maxSeen
 	mu   sync.Mutex
 	seen map[string]int // key → its slot in ring
 	ring []string
 	next int
+	// pending holds the keys claimed whose call is not yet durable (or failed): a copy
+	// arriving meanwhile (a client that retried at once) must not be answered as
+	// delivered, as the first copy may still fail. It waits on the channel, which
+	// settle closes.
+	pending map[string]chan struct{}
+	// onWait, if set, is called (without mu) when a claim finds its key pending: a
+	// test's hook to order requests without sleeping.
+	onWait func(key string)
 }
 
-// claim reports whether key is new, and marks it seen.
-func (d *dedup) claim(key string) bool {
+// claim reports whether key is new, and then marks it claimed: the caller must settle
+// it. Otherwise wait is nil if the key's call was applied, or a channel closed when the
+// claim in flight settles (claim again then: it may have failed).
+func (d *dedup) claim(key string) (claimed bool, wait <-chan struct{}) {
 	d.mu.Lock()
+	if ch, ok := d.pending[key]; ok {
+		d.mu.Unlock()
+		if d.onWait != nil {
+			d.onWait(key)
+		}
+		return false, ch
+	}
 	defer d.mu.Unlock()
 	if d.seen == nil {
 		d.seen = map[string]int{}
+		d.pending = map[string]chan struct{}{}
 	}
 	if _, ok := d.seen[key]; ok {
-		return false
+		return false, nil
 	}
 	size := d.size
 	if size <= 0 {
@@ -74,14 +93,22 @@ func (d *dedup) claim(key string) bool {
 		d.next = (d.next + 1) % size
 	}
 	d.seen[key] = slot
-	return true
+	d.pending[key] = make(chan struct{})
+	return true, nil
 }
 
-// release forgets a key whose call failed, so that a retry is applied.
-func (d *dedup) release(key string) {
+// settle ends a claim: applied, the key stays seen (its call is durable); otherwise it
+// is forgotten, so that a retry is applied. Either way the copies waiting on it go on.
+func (d *dedup) settle(key string, applied bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.seen, key) // the ring slot stays until it is reused; claim tells it is stale
+	if !applied {
+		delete(d.seen, key) // the ring slot stays until it is reused; claim tells it is stale
+	}
+	if ch, ok := d.pending[key]; ok {
+		close(ch)
+		delete(d.pending, key)
+	}
 }
 
 type trackingReply struct {
@@ -177,31 +204,89 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 
 // applyOnce applies the calls that parsed (errs[i] nil), except those whose messageId
 // was applied before for this source, and sets errs[i] for those that fail.
+//
+// A call whose messageId another request (or an earlier call of this one) is applying
+// waits for that copy to settle, for as long as its own request lasts: it counts as a
+// duplicate only once the first copy is durable, and if that copy failed it is applied
+// here. The waits come after this request's own claims are settled, so that a request
+// never waits while holding a claim: two requests holding each other's messageIds
+// cannot wait on each other.
 func (s *server) applyOnce(ctx context.Context, source string, msgs []tracking.Message, errs []error, reply *trackingReply) {
-	var todo []tracking.Message
-	var at []int
 	keys := make([]string, len(msgs))
-	for i, m := range msgs {
-		if errs[i] != nil {
-			continue
+	waits := make([]<-chan struct{}, len(msgs))
+	var todo, waiting []int
+	claim := func(i int) {
+		claimed, wait := s.seen.claim(keys[i])
+		switch {
+		case claimed:
+			todo = append(todo, i)
+		case wait != nil:
+			waits[i], waiting = wait, append(waiting, i)
+		default:
+			reply.Duplicates++
 		}
-		if m.MessageID != "" {
+	}
+	for i, m := range msgs {
+		switch {
+		case errs[i] != nil:
+		case m.MessageID == "":
+			todo = append(todo, i)
+		default:
 			keys[i] = source + "\x00" + m.MessageID
-			if !s.seen.claim(keys[i]) {
-				reply.Duplicates++
-				continue
+			claim(i)
+		}
+	}
+	for {
+		s.applyClaimed(ctx, msgs, keys, todo, errs, reply)
+		if len(waiting) == 0 {
+			return
+		}
+		// Wait for every copy in flight before claiming any: a claim held while
+		// waiting could be the one another request waits for.
+		again := waiting[:0:0]
+		for _, i := range waiting {
+			select {
+			case <-waits[i]:
+				again = append(again, i)
+			case <-ctx.Done():
+				errs[i] = fmt.Errorf("messageId %q: waiting for its first copy, still being applied by another request: %w", msgs[i].MessageID, context.Cause(ctx))
 			}
 		}
-		todo, at = append(todo, m), append(at, i)
+		todo, waiting = todo[:0], nil
+		for _, i := range again {
+			claim(i)
+		}
 	}
-	_, failed := s.applyAll(ctx, todo)
+}
+
+// applyClaimed applies the calls msgs[i], i in todo, and settles their claims: a call
+// applied is durable when its key is marked applied.
+func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys []string, todo []int, errs []error, reply *trackingReply) {
+	if len(todo) == 0 {
+		return
+	}
+	batch := make([]tracking.Message, len(todo))
+	for k, i := range todo {
+		batch[k] = msgs[i]
+	}
+	settled := 0
+	defer func() {
+		// A panic must not leave claims pending: their retries would wait forever.
+		for _, i := range todo[settled:] {
+			if keys[i] != "" {
+				s.seen.settle(keys[i], false)
+			}
+		}
+	}()
+	_, failed := s.applyAll(ctx, batch)
 	for k, err := range failed {
-		i := at[k]
+		i := todo[k]
+		if keys[i] != "" {
+			s.seen.settle(keys[i], err == nil)
+		}
+		settled++
 		if err != nil {
 			errs[i] = err
-			if keys[i] != "" {
-				s.seen.release(keys[i])
-			}
 			continue
 		}
 		reply.Accepted++

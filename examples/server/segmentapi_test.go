@@ -130,22 +130,34 @@ func TestTrackingAPI(t *testing.T) {
 	}
 }
 
+// claimed claims key and settles it at once as applied, reporting whether it was new.
+func (d *dedup) claimed(key string) bool {
+	ok, _ := d.claim(key)
+	if ok {
+		d.settle(key, true)
+	}
+	return ok
+}
+
 func TestDedupRing(t *testing.T) {
 	d := dedup{size: 1000}
-	if !d.claim("a") || d.claim("a") {
+	if !d.claimed("a") || d.claimed("a") {
 		t.Fatal("claim")
 	}
-	d.release("a")
-	if !d.claim("a") {
+	if ok, _ := d.claim("b"); !ok {
+		t.Fatal("claim b")
+	}
+	d.settle("b", false)
+	if !d.claimed("b") {
 		t.Fatal("a released key is new again")
 	}
 	for i := range d.size {
-		d.claim(fmt.Sprint(i))
+		d.claimed(fmt.Sprint(i))
 	}
-	if len(d.seen) != d.size || len(d.ring) != d.size {
-		t.Errorf("remembered %d keys in a ring of %d, want %d", len(d.seen), len(d.ring), d.size)
+	if len(d.seen) != d.size || len(d.ring) != d.size || len(d.pending) != 0 {
+		t.Errorf("remembered %d keys in a ring of %d (%d pending), want %d", len(d.seen), len(d.ring), len(d.pending), d.size)
 	}
-	if !d.claim("a") {
+	if !d.claimed("a") {
 		t.Errorf("the oldest key was not forgotten")
 	}
 }
@@ -256,20 +268,20 @@ func mustLookup(t *testing.T, s *server, kind, value string) uint32 {
 func TestDedupRingReclaimed(t *testing.T) {
 	d := dedup{size: 4}
 	d.claim("a")
-	d.release("a")
-	d.claim("b")
-	d.claim("c")
-	if !d.claim("a") {
+	d.settle("a", false)
+	d.claimed("b")
+	d.claimed("c")
+	if !d.claimed("a") {
 		t.Fatal("the retry of a released key is not new")
 	}
-	d.claim("d") // reuses the slot of a's first claim
-	if d.claim("a") {
+	d.claimed("d") // reuses the slot of a's first claim
+	if d.claimed("a") {
 		t.Error("a claimed two calls ago was forgotten")
 	}
 	for _, k := range []string{"e", "f", "g", "h"} {
-		d.claim(k)
+		d.claimed(k)
 	}
-	if !d.claim("a") {
+	if !d.claimed("a") {
 		t.Error("a was not forgotten after a whole ring")
 	}
 	if len(d.seen) != d.size {

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/tracking"
+)
+
+// gatedEvents is an event log whose next hold Appends each wait, after telling entered,
+// for an error from release (nil: the append goes ahead).
+type gatedEvents struct {
+	eventLog
+	hold    atomic.Int32
+	entered chan struct{}
+	release chan error
+}
+
+func (g *gatedEvents) Append(ctx context.Context, evs ...event) error {
+	if g.hold.Add(-1) >= 0 {
+		g.entered <- struct{}{}
+		if err := <-g.release; err != nil {
+			return err
+		}
+	}
+	return g.eventLog.Append(ctx, evs...)
+}
+
+// count returns how many events the log holds.
+func count(t *testing.T, l eventLog) int {
+	t.Helper()
+	n := 0
+	for range l.Since(t.Context(), 0) {
+		n++
+	}
+	return n
+}
+
+// memServerWith is a server on memory storage whose event log is events(the memory one).
+func memServerWith(t *testing.T, events func(eventLog) eventLog) *server {
+	t.Helper()
+	st, err := openStorage(t.Context(), "mem:", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.events = events(st.events)
+	s, err := newServerOn(t.Context(), clientele.FixedClock(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.writeKeys = map[string]string{"wk-web": "web"}
+	return s
+}
+
+// postAsync sends a tracking call and delivers its status and body on the channel.
+func postAsync(base, path, body string) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.SetBasicAuth("wk-web", "")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			out <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		out <- fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(data)))
+	}()
+	return out
+}
+
+// TestDuplicateWaitsForFirstCopy: a copy of a call (a client's retry sent at once) that
+// arrives while the first copy is being applied is not answered until the first copy
+// settles. It used to be answered "duplicates":1 at once; when the first copy's write
+// then failed, the client of the copy believed the call delivered, and it was lost.
+// Now it is a duplicate only once the first copy is durable, and applied by the copy
+// itself if the first failed. The interleaving is fixed by hooks, not by sleeps.
+func TestDuplicateWaitsForFirstCopy(t *testing.T) {
+	const call = `{"userId":"u-1","event":"Order Completed","messageId":"m-1"}`
+	for _, c := range []struct {
+		name        string
+		firstErr    error
+		first, copy string
+	}{
+		{"first copy fails", errors.New("disk full"), `"accepted":0,"duplicates":0,"rejected":[{"index":0,"error":"keep the event: disk full"}]`, `"accepted":1,"duplicates":0}`},
+		{"first copy kept", nil, `"accepted":1,"duplicates":0}`, `"accepted":0,"duplicates":1}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			gate := &gatedEvents{entered: make(chan struct{}), release: make(chan error)}
+			gate.hold.Store(1)
+			s := memServerWith(t, func(l eventLog) eventLog { gate.eventLog = l; return gate })
+			waiting := make(chan string, 1)
+			s.seen.onWait = func(key string) { waiting <- key }
+			base, stop := start(t, s)
+			defer stop()
+
+			first := postAsync(base, "/v1/track", call)
+			<-gate.entered // the first copy holds the claim, its write not yet done
+			copy := postAsync(base, "/v1/track", call)
+			select {
+			case <-waiting:
+			case got := <-copy:
+				t.Fatalf("the copy was answered while the first was in flight: %s", got)
+			}
+			gate.release <- c.firstErr
+			if got := <-first; !strings.HasPrefix(got, "200 ") || !strings.Contains(got, c.first) {
+				t.Errorf("first copy: %s, want 200 with %s", got, c.first)
+			}
+			if got := <-copy; !strings.HasPrefix(got, "200 ") || !strings.Contains(got, c.copy) {
+				t.Errorf("second copy: %s, want 200 with %s", got, c.copy)
+			}
+			if n := count(t, gate.eventLog); n != 1 {
+				t.Errorf("the event log holds %d events, want the call once", n)
+			}
+			// A later retry is a plain duplicate.
+			if got := <-postAsync(base, "/v1/track", call); !strings.Contains(got, `"duplicates":1`) {
+				t.Errorf("a later retry: %s", got)
+			}
+		})
+	}
+}
+
+// TestDuplicateWaitBoundedByRequest: a copy waiting for the first copy gives up when
+// its own request ends, reporting the call not applied (its client retries), and the
+// first copy's claim is untouched.
+func TestDuplicateWaitBoundedByRequest(t *testing.T) {
+	gate := &gatedEvents{entered: make(chan struct{}), release: make(chan error)}
+	gate.hold.Store(1)
+	s := memServerWith(t, func(l eventLog) eventLog { gate.eventLog = l; return gate })
+	waiting := make(chan string, 1)
+	s.seen.onWait = func(key string) { waiting <- key }
+	m, err := tracking.Parse([]byte(`{"type":"track","userId":"u-1","event":"Order Completed","messageId":"m-1","timestamp":"2025-03-01T10:00:00Z"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstDone := make(chan trackingReply)
+	go func() {
+		var out trackingReply
+		s.applyOnce(t.Context(), "web", []tracking.Message{m}, make([]error, 1), &out)
+		firstDone <- out
+	}()
+	<-gate.entered
+	ctx, cancel := context.WithCancel(t.Context())
+	copyDone := make(chan []error)
+	var out trackingReply
+	go func() {
+		errs := make([]error, 1)
+		s.applyOnce(ctx, "web", []tracking.Message{m}, errs, &out)
+		copyDone <- errs
+	}()
+	<-waiting
+	cancel()
+	errs := <-copyDone
+	if !errors.Is(errs[0], context.Canceled) || out.Accepted+out.Duplicates != 0 || !strings.Contains(errs[0].Error(), `messageId "m-1"`) {
+		t.Errorf("the copy whose request ended: %+v, error %v; want not applied, context.Canceled", out, errs[0])
+	}
+	gate.release <- nil
+	if got := <-firstDone; got.Accepted != 1 {
+		t.Errorf("first copy %+v, want accepted", got)
+	}
+	if n := count(t, gate.eventLog); n != 1 {
+		t.Errorf("the event log holds %d events, want 1", n)
+	}
+}
+
+// flakyEvents is an event log whose Appends fail at random, and yield first so that
+// requests interleave.
+type flakyEvents struct {
+	eventLog
+	mu  sync.Mutex
+	rnd *rand.Rand
+}
+
+func (f *flakyEvents) Append(ctx context.Context, evs ...event) error {
+	time.Sleep(50 * time.Microsecond)
+	f.mu.Lock()
+	fail := f.rnd.IntN(3) == 0
+	f.mu.Unlock()
+	if fail {
+		return errors.New("disk full")
+	}
+	return f.eventLog.Append(ctx, evs...)
+}
+
+// TestConcurrentCopiesNeverLost: many requests send the same messageIds in different
+// orders at once, on a log whose writes fail a third of the time. Every call a request
+// reports delivered (accepted or duplicate) is in the log, and no call is there twice;
+// requests holding each other's messageIds finish (no request waits while holding a
+// claim).
+func TestConcurrentCopiesNeverLost(t *testing.T) {
+	var events eventLog
+	s := memServerWith(t, func(l eventLog) eventLog {
+		events = l
+		return &flakyEvents{eventLog: l, rnd: rand.New(rand.NewPCG(1, 2))}
+	})
+	const ids, requests = 8, 24
+	var msgs []tracking.Message
+	for i := range ids {
+		m, err := tracking.Parse(fmt.Appendf(nil, `{"type":"track","userId":"u-%d","event":"e%d","messageId":"m-%d","timestamp":"2025-03-01T10:00:00Z"}`, i, i, i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	delivered := make([]atomic.Bool, ids)
+	var wg sync.WaitGroup
+	for r := range requests {
+		order := rand.New(rand.NewPCG(uint64(r), 7)).Perm(ids)
+		wg.Go(func() {
+			batch := make([]tracking.Message, ids)
+			for k, i := range order {
+				batch[k] = msgs[i]
+			}
+			errs := make([]error, ids)
+			var out trackingReply
+			s.applyOnce(t.Context(), "web", batch, errs, &out)
+			for k, err := range errs {
+				if err == nil {
+					delivered[order[k]].Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	kept := map[string]int{}
+	for _, e := range events.Since(t.Context(), 0) {
+		kept[e.Name]++
+	}
+	for i := range ids {
+		name := fmt.Sprint("e", i)
+		if kept[name] > 1 {
+			t.Errorf("m-%d kept %d times", i, kept[name])
+		}
+		if delivered[i].Load() && kept[name] != 1 {
+			t.Errorf("m-%d reported delivered but kept %d times", i, kept[name])
+		}
+	}
+}
