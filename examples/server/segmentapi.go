@@ -119,8 +119,8 @@ type trackingReply struct {
 }
 
 type trackingReject struct {
-	Index int    `json:"index"` // 0-based position in the batch
-	Error string `json:"error"`
+	Index int    `json:"index"` // 0-based position in the batch (0 for a single call)
+	Error string `json:"error"` // why, not where: Index says where
 }
 
 // segmentAPI answers every tracking endpoint. Like Segment, it answers 200 whenever the
@@ -168,11 +168,19 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		for i, c := range env.Batch {
 			if len(c) > maxCall {
-				fail(w, http.StatusBadRequest, "call %d of the batch is %d bytes, over the %d KB limit of a call", i+1, len(c), maxCall>>10)
+				fail(w, http.StatusBadRequest, "the call at index %d of the batch (0-based) is %d bytes, over the %d KB limit of a call", i, len(c), maxCall>>10)
 				return
 			}
 		}
 		msgs, errs, err = tracking.Calls(data, opts)
+		for i, e := range errs {
+			// Without Calls' "call i+1 of the batch: ": a rejection names its call by
+			// its 0-based index, and a second, 1-based position in the message pointed
+			// one call further.
+			if inner := errors.Unwrap(e); inner != nil && strings.HasPrefix(e.Error(), fmt.Sprintf("call %d of the batch: ", i+1)) {
+				errs[i] = inner
+			}
+		}
 	} else {
 		// A single-call endpoint names the type; the body need not.
 		var fields map[string]json.RawMessage

@@ -288,3 +288,37 @@ func TestDedupRingReclaimed(t *testing.T) {
 		t.Errorf("remembered %d keys in a ring of %d", len(d.seen), d.size)
 	}
 }
+
+// TestRejectionPositions: a rejected call is named by its 0-based index in the batch,
+// once. The message used to repeat the position 1-based ({"index":1,"error":"call 2 of
+// the batch: ..."}), pointing at the next call; a call over the size limit was named
+// 1-based too.
+func TestRejectionPositions(t *testing.T) {
+	_, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)))
+	defer stop()
+	code, out := post(t, base, "/v1/batch", "wk-web", `{"batch":[
+		{"type":"page","anonymousId":"a1","messageId":"p0"},
+		{"type":"track","userId":"u1","messageId":"p1"},
+		{"type":"page","anonymousId":"a2","messageId":"p2"},
+		"not a call"
+	]}`, false)
+	rejected, _ := out["rejected"].([]any)
+	if code != 200 || out["accepted"] != 2.0 || len(rejected) != 2 {
+		t.Fatalf("batch: %d %v", code, out)
+	}
+	for k, want := range []struct {
+		index float64
+		says  string
+	}{{1, `"event"`}, {3, "JSON object"}} {
+		r := rejected[k].(map[string]any)
+		msg := fmt.Sprint(r["error"])
+		if r["index"] != want.index || !strings.Contains(msg, want.says) || strings.Contains(msg, "of the batch") {
+			t.Errorf("rejection %d: %v, want index %v saying %s and no second position", k, r, want.index, want.says)
+		}
+	}
+	big := `{"type":"page","userId":"u","p":"` + strings.Repeat("x", maxCall) + `"}`
+	code, out = post(t, base, "/v1/batch", "wk-web", `{"batch":[{"type":"page","userId":"u"},`+big+`]}`, false)
+	if msg := fmt.Sprint(out["error"]); code != 400 || !strings.Contains(msg, "index 1 ") {
+		t.Errorf("a call over the limit: %d %q, want 400 naming index 1", code, msg)
+	}
+}
