@@ -365,10 +365,11 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := s.snapshot(); err != nil {
-			// The definition is kept (a restart reads it back); only the snapshot that
-			// spares replaying events failed.
-			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
-			return
+			// The definition is kept and a restart reads it back (its blob wins over an
+			// older snapshot's): the segment is saved, and only the snapshot that spares
+			// a restart replaying events failed. Answering 503 told the client it was
+			// not saved; the next snapshot (periodic, another save, shutdown) catches up.
+			s.log.Warn("segment saved; the snapshot after it failed (a restart replays more events)", "name", name, "error", err)
 		}
 	}
 	reply(w, http.StatusOK, map[string]string{"name": name, "query": q.String()})

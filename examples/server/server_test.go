@@ -396,3 +396,53 @@ func TestRefusedSegmentChangesNothing(t *testing.T) {
 		t.Errorf("a refused segment reports changes: %v", changes)
 	}
 }
+
+// failingSnapshots is a segment store whose Put of the index's snapshot fails while
+// fail is set; definitions are kept.
+type failingSnapshots struct {
+	segment.Store
+	fail atomic.Bool
+}
+
+func (f *failingSnapshots) Put(name string, data []byte) error {
+	if name == snapshotName && f.fail.Load() {
+		return errors.New("disk full")
+	}
+	return f.Store.Put(name, data)
+}
+
+// TestSegmentSavedWhenSnapshotFails: a PUT whose definition is kept but whose snapshot
+// after it fails is saved, and says so (200); a restart reads the definition back, a
+// redefinition included. It used to answer 503, and a restart then kept the definition
+// the older snapshot held, as a crash between the definition and the snapshot did.
+func TestSegmentSavedWhenSnapshotFails(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	st, err := openStorage(t.Context(), "mem:", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &failingSnapshots{Store: st.segments}
+	st.segments = store
+	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/kept", `did(page)`, http.StatusOK, nil)
+	store.fail.Store(true)
+	call(t, "PUT", base+"/v1/segments/kept", `NOT did(page)`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/fresh", `did(page)`, http.StatusOK, nil)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"kept": "NOT did(page)", "fresh": "did(page)"} {
+		if q, ok := s.seg.Definition(name); !ok || q.String() != want {
+			t.Errorf("after a restart, %s is %v (saved: %v), want %s", name, q, ok, want)
+		}
+	}
+}

@@ -276,6 +276,13 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 		}
 		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
 		s.lastSnap = s.snapPos
+		// A definition's blob is written before the snapshot that holds it: after a
+		// crash between the two, or a snapshot that failed, the snapshot holds the
+		// segment's definition before the last PUT, which was answered 200. The blob
+		// wins.
+		if err := s.loadSaved(true); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
@@ -317,6 +324,12 @@ func (s *server) refresh(ctx context.Context) error {
 			}
 		}()
 	}
+	return s.loadSaved(false)
+}
+
+// loadSaved saves in the index the segments whose definitions the storage keeps and the
+// index lacks; with redefine, also those whose kept definition differs from the index's.
+func (s *server) loadSaved(redefine bool) error {
 	names, err := s.st.segments.List()
 	if err != nil {
 		return err
@@ -326,12 +339,16 @@ func (s *server) refresh(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		if _, known := s.seg.Definition(name); known {
+		have, known := s.seg.Definition(name)
+		if known && !redefine {
 			continue
 		}
 		def, err := s.st.segments.Get(n)
 		if err != nil {
 			return err
+		}
+		if known && have.String() == string(def) {
+			continue
 		}
 		q, err := segment.Parse(string(def))
 		if err == nil {
