@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/tracking"
 )
 
@@ -201,12 +202,32 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	out := trackingReply{Success: true}
 	s.applyOnce(r.Context(), source, msgs, errs, &out)
+	var unkept error // the first call refused through no fault of its own
 	for i, err := range errs {
 		if err != nil {
 			out.Rejected = append(out.Rejected, trackingReject{i, err.Error()})
+			if unkept == nil && !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
+				unkept = err
+			}
 		}
 	}
 	s.log.Info("tracking calls", "source", source, "accepted", out.Accepted, "duplicates", out.Duplicates, "rejected", len(out.Rejected))
+	if unkept != nil {
+		// The storage failed, the resolver is full or the request ended: sending the
+		// call again can succeed. Segment's libraries retry on 5xx and read nothing of
+		// a 200, so a 200 listing the call would lose it. The calls kept are not
+		// applied again: their messageIds are remembered.
+		w.Header().Set("Retry-After", "1")
+		out.Success = false
+		reply(w, http.StatusServiceUnavailable, struct {
+			errorBody
+			trackingReply
+		}{errorBody{
+			Error: fmt.Sprintf("%d of %d calls could not be kept, through no fault of theirs (%v): send the request again; the calls kept are not applied twice (their messageIds are remembered)", len(out.Rejected), len(errs), unkept),
+			Code:  errorCode(http.StatusServiceUnavailable),
+		}, out})
+		return
+	}
 	reply(w, http.StatusOK, out)
 }
 
