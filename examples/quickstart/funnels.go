@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/funnel"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -168,7 +169,7 @@ func (f *funnels) report(w *reportWriter) {
 	w.line("")
 	w.line("Promotions: in the generator, %d of the %d promotions turn 5%% or more of the people they reach into users.", truth, len(f.promotions))
 	w.line("  Ranked by their measured response, the top %d include %d of those %d.", truth, found, truth)
-	w.line("  Measured rates are lower than the true ones (%d promotions measure 5%% or more) because they count profiles:", hits)
+	w.line("  Measured rates are lower than the true ones (%d %s 5%% or more) because they count profiles:", hits, english.Plural(hits, "promotion measures", "promotions measure"))
 	w.line("  a person reached twice who never becomes a user counts twice. Compare promotions by rank, not by rate.")
 
 	w.line("")

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
-
 	"github.com/clientele-go/clientele/funnel"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -206,7 +206,7 @@ func reportPaths(w *reportWriter, p *funnel.PathResult) {
 		}
 	}
 	if on > 0 {
-		w.line("  %s profiles were still going after step %d.", thousands(on), len(p.Depths))
+		w.line("  %s %s still going after step %d.", thousands(on), english.Plural(on, "profile was", "profiles were"), len(p.Depths))
 	}
 }
 

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clientele-go/clientele/referral/attribution"
-
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 	"github.com/clientele-go/clientele/referral"
+	"github.com/clientele-go/clientele/referral/attribution"
 )
 
 // referrals is the referral step's outcome.
@@ -261,8 +261,10 @@ func (out *referrals) report(w *reportWriter) {
 			100*k.Share.Estimate, k.CycleTime.Hours()/24)
 	}
 	if out.limit > 0 {
-		w.line("  with K below 1, %s users who came on their own grow to %s after 5 cycles (at most %s)",
-			thousands(int64(k.Users-k.Referred)), thousands(int64(math.Round(out.projected))), thousands(int64(math.Round(out.limit))))
+		own := int64(k.Users - k.Referred)
+		w.line("  with K below 1, %s %s to %s after 5 cycles (at most %s)",
+			thousands(own), english.Plural(own, "user who came on their own grows", "users who came on their own grow"),
+			thousands(int64(math.Round(out.projected))), thousands(int64(math.Round(out.limit))))
 	}
 	gens := make([]string, len(out.generations))
 	for i, n := range out.generations {
@@ -282,7 +284,9 @@ func (out *referrals) report(w *reportWriter) {
 		w.line("No user's sign-up followed a promotion, so the attribution models have nothing to credit.")
 		return
 	}
-	w.line("Users credited to each marketing channel by four attribution models: %s users whose sign-up followed a promotion;", thousands(int64(math.Round(out.conversions))))
+	conv := int64(math.Round(out.conversions))
+	w.line("Users credited to each marketing channel by four attribution models: %s %s a promotion;", thousands(conv),
+		english.Plural(conv, "user whose sign-up followed", "users whose sign-ups followed"))
 	w.line("  each column sums to %s.", thousands(int64(math.Round(out.conversions))))
 	head := fmt.Sprintf("  %-10s", "channel")
 	for _, m := range attributionModels {

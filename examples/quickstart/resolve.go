@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -178,7 +179,7 @@ func (r *resolved) report(w *reportWriter) {
 	row(r.quarantined, "identifiers quarantined: each met more than 5 profiles, so it joins none")
 	row(r.lost, "events lost: every identifier they carried was junk (%.2f%% of the events)", pct(r.lost, events))
 	row(r.mixedProfiles, "profiles mixing two or more people: %.3f%% of the %s profiles (visitors on a shared family tablet)", pct(r.mixedProfiles, r.profiles), thousands(r.profiles))
-	row(r.splitUsers, "users split over two or more profiles: %.2f%% of the %s who became users (a social id seen alone)", pct(r.splitUsers, r.users), people(r.users))
+	row(r.splitUsers, "users split over two or more profiles: %.2f%% of the %s who became %s (a social id seen alone)", pct(r.splitUsers, r.users), people(r.users), english.Plural(r.users, "a user", "users"))
 	if r.matched.untrained != nil {
 		w.line("%9s  no probabilistic matching: %s loyalty cards and their accounts are too few to train a model without labels (%v)", "-", thousands(r.matched.cards), r.matched.untrained)
 		return

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -60,8 +61,8 @@ func run(out, status io.Writer, cfg config) error {
 	w.line("%s in the generated base: %s reached by promotions, %s more brought by referral",
 		people(res.people), thousands(params.People), thousands(max(0, res.people-params.People)))
 	w.line("%s events (touches, visits, sign-ups, purchases, refunds)", thousands(len(res.events)+res.lost))
-	w.line("%s became users: %.2f%% of the %s reached (the seeds say about 2%%)",
-		people(truth.users), pct(truth.users, params.People), thousands(params.People))
+	w.line("%s became %s: %.2f%% of the %s reached (the seeds say about 2%%)",
+		people(truth.users), english.Plural(truth.users, "a user", "users"), pct(truth.users, params.People), thousands(params.People))
 	res.report(w)
 
 	prog.begin("building segments")

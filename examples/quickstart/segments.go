@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 	"github.com/clientele-go/clientele/segment"
 )
@@ -126,8 +127,9 @@ func (s *segments) report(w *reportWriter, profiles int) {
 		w.line("%-17s %9s %7.2f%%  %-38s %s", a.name, thousands(s.sizes[i]), pct(int(s.sizes[i]), profiles), a.expr, a.why)
 	}
 	w.line("(shares are of all %s profiles; each audience counted in under %s)", thousands(profiles), s.slowest().Round(time.Millisecond)+time.Millisecond)
-	w.line("in the last 30 days %s profiles became users and %s stopped being users (fewer than two visits in the 30 days before the end)",
-		thousands(s.entered), thousands(s.exited))
+	w.line("in the last 30 days %s %s and %s stopped being %s (fewer than two visits in the 30 days before the end)",
+		thousands(s.entered), english.Plural(s.entered, "profile became a user", "profiles became users"),
+		thousands(s.exited), english.Plural(s.exited, "a user", "users"))
 }
 
 // slowest is the longest time an audience took to count.

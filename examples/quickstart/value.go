@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/synth"
 	"github.com/clientele-go/clientele/scoring"
 	"github.com/clientele-go/clientele/segment"
@@ -359,7 +360,8 @@ func (v *value) lookalike(r *resolved, seed *roaring.Bitmap, end time.Time) erro
 func (v *value) report(w *reportWriter) {
 	w.section(secValue)
 	m, t, g := v.bgnbd, v.truth, v.spend
-	w.line("%s customers (profiles with a purchase; more than the road's, which counts only purchases that followed its steps)", thousands(v.customers))
+	w.line("%s %s; the road counts only purchases that followed its steps)", thousands(v.customers),
+		english.Plural(v.customers, "customer (a profile with a purchase", "customers (profiles with a purchase"))
 	if m == nil {
 		for _, n := range v.notes {
 			w.line("%s", n)
