@@ -286,7 +286,7 @@ func (out *referrals) report(w *reportWriter) {
 	}
 	conv := int64(math.Round(out.conversions))
 	w.line("Users credited to each marketing channel by four attribution models: %s %s a promotion;", thousands(conv),
-		english.Plural(conv, "user whose sign-up followed", "users whose sign-ups followed"))
+		english.Plural(conv, "user whose sign-up followed", "users whose sign-up followed"))
 	w.line("  each column sums to %s.", thousands(int64(math.Round(out.conversions))))
 	head := fmt.Sprintf("  %-10s", "channel")
 	for _, m := range attributionModels {
