@@ -2,8 +2,8 @@ package identity
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/clientele-go/clientele/internal/errtext"
 )
 
 // Errors reported by the package. They are wrapped with context (which identifier, which
@@ -48,35 +48,9 @@ var (
 // prefix opens every message of the package, once.
 const prefix = "identity: "
 
-// errorf is fmt.Errorf with the "identity: " prefix in front. A wrapped error of the
-// package carries the prefix already, somewhere in its text ("time ...: identity:
-// invalid input"); errorf takes it out of that text, so that every message opens with
-// the package's name and names it exactly once however deeply errors are wrapped
-// ("identity: link: time ...: invalid input" rather than "link: time ...: identity:
-// invalid input"). The wrapped error itself is kept: errors.Is and errors.As see it.
+// errorf is fmt.Errorf with the "identity: " prefix in front, once, however deeply
+// errors are wrapped ("identity: link: time ...: invalid input" rather than "link:
+// time ...: identity: invalid input"); see errtext.Errorf.
 func errorf(format string, args ...any) error {
-	copied := false
-	for i, a := range args {
-		e, ok := a.(error)
-		if !ok || e == nil {
-			continue
-		}
-		if msg := e.Error(); strings.Contains(msg, prefix) {
-			if !copied {
-				args, copied = append([]any(nil), args...), true
-			}
-			args[i] = &unprefixed{msg: strings.Replace(msg, prefix, "", 1), err: e}
-		}
-	}
-	return fmt.Errorf(prefix+format, args...)
+	return errtext.Errorf(prefix, format, args...)
 }
-
-// unprefixed is an error whose text has lost the package prefix to the message that
-// wraps it (see errorf).
-type unprefixed struct {
-	msg string
-	err error
-}
-
-func (e *unprefixed) Error() string { return e.msg }
-func (e *unprefixed) Unwrap() error { return e.err }
