@@ -2,8 +2,11 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/clientele-go/clientele/internal/placeholder"
 )
 
 // Rules decide which identifiers may be linked. The zero value links everything it is
@@ -48,13 +51,16 @@ type KindRule struct {
 
 // defaultBlocked is the block list DefaultRules applies to every kind: values that real
 // trackers receive when a form, an SDK or a template fails, and that would otherwise
-// join every person who triggers the failure into one profile.
-var defaultBlocked = []string{
-	"null", "nil", "none", "undefined", "nan", "0", "-1", "n/a", "na", "unknown",
-	"anonymous", "anon", "guest", "test", "true", "false", "{}", "[]", "[object object]",
-	"undefined undefined", "id", "distinct_id", "distinctid", "user_id", "userid", "email",
+// join every person who triggers the failure into one profile. The placeholders of
+// internal/placeholder (which match treats as missing values) come first, then those
+// that are placeholders only as identifiers. The set must not change without a note in
+// the changelog: a value newly blocked is dropped from events that linked it before.
+var defaultBlocked = append(slices.Clone(placeholder.Values),
+	"nan", "0", "-1", "na",
+	"anonymous", "anon", "guest", "test", "true", "false",
+	"id", "distinct_id", "distinctid", "user_id", "userid", "email",
 	"not_authenticated", "00000000-0000-0000-0000-000000000000",
-}
+)
 
 // DefaultRules returns the rules this package recommends:
 //
