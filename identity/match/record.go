@@ -7,11 +7,19 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/clientele-go/clientele/internal/placeholder"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Record is one account as a channel holds it: the till's loyalty card, a web shop
 // customer, a call-centre contact. Empty fields are missing values; they neither agree
-// nor disagree with anything (the comparison's null level, weight 0).
+// nor disagree with anything (the comparison's null level, weight 0), and they block no
+// pair. So are placeholders, compared once normalised and without regard to case:
+// "null", "nil", "none", "undefined", "n/a", "unknown", "{}", "[]", "[object Object]"
+// and "undefined undefined" (the placeholders identity's DefaultRules block), "-",
+// "--", "?" and the zero date "0000-00-00". Otherwise an export where 40% of the
+// e-mails are "n/a" would have those records agree exactly on their e-mail.
 type Record struct {
 	FirstName, Surname string
 	Email, Phone       string
@@ -21,8 +29,10 @@ type Record struct {
 	Attrs map[string]string
 }
 
-// MaxFieldLen bounds a field value in bytes, so that a comparison (quadratic in the
-// lengths for edit distances) costs a bounded time on any input.
+// MaxFieldLen bounds a field value in bytes once normalised (trimmed, its white space
+// collapsed; see Record), so that a comparison (quadratic in the lengths for edit
+// distances) costs a bounded time on any input, and a column padded with spaces to a
+// fixed width is not refused.
 const MaxFieldLen = 256
 
 // Field names for comparisons and blocking rules; a free attribute is "attr:" + its key.
@@ -60,18 +70,26 @@ func fieldValue(r *Record, f string) (string, bool) {
 	return "", false
 }
 
-// normalize puts a value of field f in the form under which equal values compare equal:
-// names, cities and free attributes are lower-cased with white space collapsed; e-mails
-// lower-cased and trimmed; phones keep their digits only (so "07700 900123" and
-// "07700-900123" agree); postcodes are upper-cased without spaces. Birth dates must be
-// YYYY-MM-DD. The second result is an error for a value no record may hold.
+// normalize puts a value of field f in the form under which equal values compare equal.
+// Every field is first cleaned of format characters (Unicode category Cf: the zero-width
+// space, a CSV's byte order mark, bidi marks, the soft hyphen), which a copy and paste or
+// an export adds invisibly, and put in Unicode normalisation form NFC, so that "José"
+// typed on a Mac (e + combining acute, NFD) and on Windows (é, NFC) are one value, as
+// canonically equivalent strings are. Then names, cities and free attributes are
+// lower-cased with white space collapsed; e-mails lower-cased and trimmed; phones keep
+// their digits only (so "07700 900123" and "07700-900123" agree); postcodes are
+// upper-cased without spaces. Birth dates must be YYYY-MM-DD. A placeholder (see
+// Record) becomes the empty, missing value. MaxFieldLen bounds the normalised value, so
+// padding (a CHAR(300) column) is not held against a record. The second result is an
+// error for a value no record may hold.
 func normalize(f, v string) (string, error) {
-	if len(v) > MaxFieldLen {
-		return "", fmt.Errorf("%d bytes, more than MaxFieldLen (%d)", len(v), MaxFieldLen)
-	}
 	if !utf8.ValidString(v) {
 		return "", fmt.Errorf("not UTF-8")
 	}
+	if missing(v) {
+		return "", nil
+	}
+	var out string
 	switch f {
 	case FieldPhone:
 		var b strings.Builder
@@ -80,24 +98,74 @@ func normalize(f, v string) (string, error) {
 				b.WriteRune(c)
 			}
 		}
-		return b.String(), nil
+		out = b.String()
 	case FieldPostcode:
-		return strings.ToUpper(strings.Join(strings.Fields(v), "")), nil
+		out = strings.ToUpper(strings.Join(strings.Fields(text(v)), ""))
 	case FieldEmail:
-		return strings.ToLower(strings.TrimSpace(v)), nil
+		out = strings.ToLower(strings.TrimSpace(text(v)))
 	case FieldBirth:
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return "", nil
-		}
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
+		out = strings.TrimSpace(text(v))
+	default:
+		out = strings.Join(strings.FieldsFunc(strings.ToLower(text(v)), unicode.IsSpace), " ")
+	}
+	// Case mapping can leave a string that is not NFC; normalising again keeps the
+	// result idempotent (a no-op, without allocating, for the usual NFC input).
+	out = norm.NFC.String(out)
+	if len(out) > MaxFieldLen {
+		return "", fmt.Errorf("%d bytes once normalised (%d as given), more than MaxFieldLen (%d)", len(out), len(v), MaxFieldLen)
+	}
+	if f == FieldBirth && out != "" {
+		if _, err := time.Parse(time.DateOnly, out); err != nil {
 			var pe *time.ParseError
 			if errors.As(err, &pe) && pe.Message != "" {
-				return "", fmt.Errorf("birth date %q is no date%s", v, pe.Message)
+				return "", fmt.Errorf("birth date %q is no date%s", out, pe.Message)
 			}
-			return "", fmt.Errorf("birth date %q is not YYYY-MM-DD", v)
+			return "", fmt.Errorf("birth date %q is not YYYY-MM-DD", out)
 		}
-		return v, nil
 	}
-	return strings.Join(strings.FieldsFunc(strings.ToLower(v), unicode.IsSpace), " "), nil
+	return out, nil
 }
+
+// text drops v's format characters and puts it in NFC (see normalize). A format
+// character is dropped before composing, so that "e", a zero-width space and a
+// combining acute accent compose to "é" as "e" and the accent do.
+func text(v string) string {
+	return norm.NFC.String(strings.Map(func(r rune) rune {
+		if r >= 0xad && unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, v))
+}
+
+// placeholders are the values, besides internal/placeholder's (shared with identity's
+// block list), that a record's field holds for "no value": a dash or a question mark
+// typed into a required form field, and MySQL's zero date. They are match's alone
+// because identity's block list must not change under data already linked.
+var placeholders = map[string]bool{"-": true, "--": true, "?": true, "0000-00-00": true}
+
+// missing reports whether a value as given stands for no value (see Record): once its
+// format characters are dropped and its white space trimmed and collapsed, it is a
+// placeholder whatever its case. It is decided before a field's own form, which would
+// make "[object Object]" the postcode "[OBJECTOBJECT]".
+func missing(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) > 2*maxPlaceholder {
+		return false // the common case, without allocating; only runs of inner white space
+		// or format characters could make so long a value a placeholder
+	}
+	v = strings.ToLower(strings.Join(strings.Fields(text(v)), " "))
+	return placeholders[v] || placeholder.Is(v)
+}
+
+// maxPlaceholder is the length of the longest placeholder.
+var maxPlaceholder = func() int {
+	n := 0
+	for _, v := range placeholder.Values {
+		n = max(n, len(v))
+	}
+	for v := range placeholders {
+		n = max(n, len(v))
+	}
+	return n
+}()

@@ -1,0 +1,139 @@
+package match
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// levelsOf returns the level of each comparison for records 0 and 1, comparing every
+// field listed exactly, blocked on none.
+func levelsOf(t *testing.T, a, b Record, fields ...string) []int8 {
+	t.Helper()
+	var cs []Comparison
+	for _, f := range fields {
+		cs = append(cs, Comparison{Field: f, Levels: []Level{{Kind: Exact}}})
+	}
+	l, err := New([]Record{a, b}, Settings{Comparisons: cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := make([]int8, len(cs))
+	l.comparisonVector(0, 1, g)
+	return g
+}
+
+// TestCanonicallyEquivalentTextAgrees: the same name typed on a Mac (NFD), on Windows
+// (NFC) and pasted with invisible format characters (a CSV's byte order mark, a
+// zero-width space, a left-to-right mark) agrees exactly; it fell to the else level.
+func TestCanonicallyEquivalentTextAgrees(t *testing.T) {
+	fields := []string{FieldFirstName, FieldSurname, FieldEmail, FieldCity, FieldPostcode, "attr:note"}
+	mac := Record{FirstName: "Jose\u0301", Surname: "Zoe\u0308 Mu\u0308ller", Email: "jose\u0301@example.com",
+		City: "Malmo\u0308", Postcode: "se\u0301 1", Attrs: map[string]string{"note": "cafe\u0301"}}
+	win := Record{FirstName: "\ufeffJosé", Surname: "Zoë\u200b Müller\u200e", Email: "\u200bJOSÉ@example.com",
+		City: "Malmö", Postcode: "SÉ1", Attrs: map[string]string{"note": "café\u00ad"}}
+	for k, lv := range levelsOf(t, mac, win, fields...) {
+		if lv != 0 {
+			t.Errorf("%s: level %d, want 0 (exact)", fields[k], lv)
+		}
+	}
+	// A format character between a letter and its accent does not keep them apart.
+	if g := levelsOf(t, Record{FirstName: "e\u200b\u0301"}, Record{FirstName: "é"}, FieldFirstName); g[0] != 0 {
+		t.Errorf("e, ZWSP, combining acute vs é: level %d, want 0", g[0])
+	}
+	// Different letters still differ.
+	if g := levelsOf(t, Record{FirstName: "José"}, Record{FirstName: "Jose"}, FieldFirstName); g[0] != 1 {
+		t.Errorf("José vs Jose: level %d, want 1 (else)", g[0])
+	}
+}
+
+// TestPlaceholdersAreMissing: "n/a", "NULL", "-" and the zero date are no values, so
+// two records holding them neither agree (they did, exactly) nor block together, and a
+// zero birth date no longer refuses the whole New.
+func TestPlaceholdersAreMissing(t *testing.T) {
+	fields := []string{FieldFirstName, FieldSurname, FieldEmail, FieldPostcode, FieldBirth, "attr:tier"}
+	for _, pair := range [][2]string{{"n/a", "N/A"}, {"NULL", "null"}, {"-", "-"}, {" None ", "none"}, {"[object Object]", "[object object]"}, {"?", "?"}} {
+		a := Record{FirstName: pair[0], Surname: pair[0], Email: pair[0], Postcode: pair[0], Attrs: map[string]string{"tier": pair[0]}}
+		b := Record{FirstName: pair[1], Surname: pair[1], Email: pair[1], Postcode: pair[1], Attrs: map[string]string{"tier": pair[1]}}
+		a.Birth, b.Birth = "0000-00-00", "n/a"
+		for k, lv := range levelsOf(t, a, b, fields...) {
+			if lv != null {
+				t.Errorf("%q vs %q, %s: level %d, want null", pair[0], pair[1], fields[k], lv)
+			}
+		}
+	}
+	recs := []Record{{Email: "n/a", Surname: "Na"}, {Email: "N/A", Surname: "na"}, {Email: "NULL", FirstName: "Nan"}, {Email: "null", FirstName: "nan"}}
+	l, err := New(recs, Settings{
+		Comparisons: []Comparison{{Field: FieldEmail, Levels: []Level{{Kind: Exact}}}},
+		Blocking:    []BlockingRule{{Fields: []string{FieldEmail}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := l.pairs(l.keys, func(pair) bool { return true }); st.Pairs != 0 {
+		t.Errorf("blocking on placeholder e-mails: %d pairs, want 0", st.Pairs)
+	}
+	// Surnames Na and first names Nan are names, not identity's "na" and "nan".
+	if g := levelsOf(t, recs[0], recs[1], FieldSurname); g[0] != 0 {
+		t.Errorf("Na vs na: level %d, want 0", g[0])
+	}
+	if g := levelsOf(t, recs[2], recs[3], FieldFirstName); g[0] != 0 {
+		t.Errorf("Nan vs nan: level %d, want 0", g[0])
+	}
+}
+
+// TestMaxFieldLenAfterTrimming: a CHAR(300) column padded with spaces holds a short
+// name, and New accepted no record of it; a value long once normalised is still refused.
+func TestMaxFieldLenAfterTrimming(t *testing.T) {
+	padded := "Ann" + strings.Repeat(" ", 297)
+	l, err := New([]Record{{FirstName: padded, Email: padded}, {FirstName: "ann", Email: "ann"}},
+		Settings{Comparisons: []Comparison{
+			{Field: FieldFirstName, Levels: []Level{{Kind: Exact}}},
+			{Field: FieldEmail, Levels: []Level{{Kind: Exact}}},
+		}})
+	if err != nil {
+		t.Fatalf("a padded CHAR(300) value: %v", err)
+	}
+	g := make([]int8, 2)
+	if l.comparisonVector(0, 1, g); g[0] != 0 || g[1] != 0 {
+		t.Errorf("padded vs trimmed: levels %v, want [0 0]", g)
+	}
+	if _, err := New([]Record{{FirstName: strings.Repeat("a", MaxFieldLen+1)}}, Settings{Comparisons: []Comparison{
+		{Field: FieldFirstName, Levels: []Level{{Kind: Exact}}}}}); err == nil {
+		t.Errorf("a name of %d letters was accepted", MaxFieldLen+1)
+	}
+}
+
+// FuzzNormalize holds normalize to what it promises: canonically equivalent inputs
+// have one form, the form is NFC without format characters, within MaxFieldLen, and
+// normalising it again changes nothing.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"José", "Jose\u0301", "\ufeffn/a", "e\u200b\u0301", "  Ann  ", "İSTANBUL", "ǅ", "\u0345", "1990-01-02", "SE1 2AB", "07700 900123"} {
+		f.Add(s)
+	}
+	fields := []string{FieldFirstName, FieldEmail, FieldPhone, FieldPostcode, FieldBirth}
+	f.Fuzz(func(t *testing.T, v string) {
+		if !utf8.ValidString(v) || len(v) > 4*MaxFieldLen {
+			return
+		}
+		for _, fl := range fields {
+			out, err := normalize(fl, v)
+			out2, err2 := normalize(fl, norm.NFD.String(v))
+			if (err == nil) != (err2 == nil) || out != out2 {
+				t.Fatalf("%s: %q gives %q (%v), its NFD %q (%v)", fl, v, out, err, out2, err2)
+			}
+			if err != nil {
+				continue
+			}
+			if len(out) > MaxFieldLen || !norm.NFC.IsNormalString(out) || strings.ContainsFunc(out, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+				t.Fatalf("%s: %q gives %q: over MaxFieldLen, not NFC or with a format character", fl, v, out)
+			}
+			if again, err := normalize(fl, out); err != nil || again != out {
+				t.Fatalf("%s: %q gives %q, then %q (%v)", fl, v, out, again, err)
+			}
+		}
+	})
+}
