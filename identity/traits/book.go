@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -187,6 +188,12 @@ func (b *Book) rule(trait string) MergeRule {
 // longer than the limits (an identifier's kind 64 bytes and value 65535, the most a
 // resolver holds), or a zero time or one outside the years 1678-2262 (as
 // identity.Resolver.Link).
+//
+// A blank Value (empty, or white space only) is no observation: once the rest is
+// checked, Observe records nothing and returns nil. An export's blank cell says the
+// channel does not know the trait, not that it is blank, and recorded it would win
+// under MostRecent over the name another channel knows. A trait cannot be cleared by
+// observing "".
 func (b *Book) Observe(o Observation) error {
 	// Each check says which part is wrong and how, so that a host can fix its feed. The
 	// identifier is checked first, as the other messages quote it.
@@ -221,6 +228,9 @@ func (b *Book) Observe(o Observation) error {
 		// Observations are ordered by UnixNano, which wraps outside these years: a value
 		// seen in 3000 would otherwise lose to one seen today and report 1830 as its time.
 		return fmt.Errorf("%w: trait %q of %v: time %v outside the years 1678-2262", ErrInvalid, o.Trait, o.ID, o.At)
+	}
+	if strings.TrimSpace(o.Value) == "" {
+		return nil // a blank cell: see above
 	}
 	id := o.ID
 	if b.policy.Canonical != nil {

@@ -117,14 +117,16 @@ func TestTraitsAgainstReference(t *testing.T) {
 				o := Observation{
 					ID:     genID.Draw(t, "id"),
 					Trait:  rapid.SampledFrom([]string{"name", "email", "tier", "consent"}).Draw(t, "trait"),
-					Value:  rapid.SampledFrom([]string{"v1", "v2", "v3"}).Draw(t, "value"),
+					Value:  rapid.SampledFrom([]string{"v1", "v2", "v3", "", " \t"}).Draw(t, "value"),
 					Source: rapid.SampledFrom([]string{"crm", "store", "web", "call"}).Draw(t, "source"),
 					At:     base.Add(time.Duration(rapid.IntRange(0, 5).Draw(t, "at")) * time.Hour),
 				}
 				if err := b.Observe(o); err != nil {
 					t.Fatal(err)
 				}
-				all = append(all, refObs{o, len(all)})
+				if strings.TrimSpace(o.Value) != "" { // a blank value is no observation
+					all = append(all, refObs{o, len(all)})
+				}
 			}
 			for _, id := range pool {
 				p, ok := r.Lookup(id)
@@ -137,6 +139,31 @@ func TestTraitsAgainstReference(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A call-centre export's blank name cell, newer than the CRM's name, is skipped: it
+// was recorded and won under MostRecent, so the profile's name became "".
+func TestBlankValueSkipped(t *testing.T) {
+	b, _ := NewBook(Policy{Default: MostRecent})
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	id := identity.ID{Kind: "email", Value: "a@x.io"}
+	for i, v := range []string{"Ann Lee", "", "   ", "\t"} {
+		if err := b.Observe(Observation{ID: id, Trait: "name", Value: v, Source: "call", At: at.Add(time.Duration(i) * time.Hour)}); err != nil {
+			t.Fatalf("Observe(%q): %v", v, err)
+		}
+	}
+	r, _ := identity.New(identity.DefaultRules())
+	if _, err := r.Link(context.Background(), at, "web", id); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := r.Lookup(id)
+	if got := b.Traits(r, p)["name"].Values; !slices.Equal(got, []string{"Ann Lee"}) {
+		t.Errorf("name = %q, want [Ann Lee]", got)
+	}
+	// A blank value does not excuse the rest: a zero time is still refused.
+	if err := b.Observe(Observation{ID: id, Trait: "name"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("blank value with a zero time: %v, want ErrInvalid", err)
+	}
 }
 
 func TestObserveRejects(t *testing.T) {
