@@ -21,7 +21,7 @@ type Model struct {
 
 // TrainOptions tune Train; nil means the defaults.
 type TrainOptions struct {
-	// Sessions are the blocking rules of the EM training sessions; nil means
+	// Sessions are the blocking rules of the EM training sessions; nil or empty means
 	// Settings.Blocking. Each session runs EM on the candidate pairs of one rule and
 	// estimates m only for the comparisons on fields the rule does not block on (the
 	// others agree by construction there, so their m would be biased), as Splink does;
@@ -54,7 +54,10 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.Sessions == nil {
+	// An empty list is the default too, as nil is: a caller building the list with
+	// append, or decoding "sessions": [] from a configuration, means "no sessions of
+	// my own", and a linker with blocking rules has sessions to train on.
+	if len(o.Sessions) == 0 {
 		o.Sessions = l.settings.Blocking
 	}
 	if len(o.Sessions) == 0 {
