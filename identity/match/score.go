@@ -80,13 +80,18 @@ func (m *Model) weights() [][]float64 {
 // Predict scores the candidate pairs of Settings.Blocking and returns those whose match
 // weight is at least minWeight (math.Inf(-1) for all), in generation order, with what
 // generation skipped. A pair whose every comparison is null (records with nothing to
-// compare) carries no evidence and is never returned.
+// compare) carries no evidence and is never returned. It fails with ErrInvalid when the
+// Settings have no blocking rule: there are no candidate pairs, and an empty result
+// would read as "nobody matches".
 func (l *Linker) Predict(m *Model, minWeight float64) ([]Scored, PairStats, error) {
 	if err := m.fits(l); err != nil {
 		return nil, PairStats{}, err
 	}
 	if math.IsNaN(minWeight) {
 		return nil, PairStats{}, fmt.Errorf("%w: predict: minWeight is NaN", ErrInvalid)
+	}
+	if len(l.keys) == 0 {
+		return nil, PairStats{}, fmt.Errorf("%w: predict: Settings.Blocking has no rules, so there are no candidate pairs to score (training sessions do not generate them)", ErrInvalid)
 	}
 	w := m.weights()
 	prior := math.Log2(m.Prior / (1 - m.Prior))
