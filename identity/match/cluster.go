@@ -12,7 +12,10 @@ import (
 // weight >= t. A record's label is the smallest record index in its component, so
 // labels[i][r] == labels[i][s] iff r and s are one person at thresholds[i]. Pairs are
 // added once, from the heaviest down, to one union-find, and the labels read off as each
-// threshold is passed: O(p log p + T n) for p pairs and T thresholds.
+// threshold is passed: O(p log p + T n) for p pairs and T thresholds. It fails with
+// ErrInvalid for a NaN threshold or pair weight (neither is ordered, so "weight >= t"
+// would leave the pair out without a word, where Link refuses it) or a pair naming a
+// record out of range; infinite weights and thresholds are ordered and allowed.
 func Cluster(n int, pairs []Scored, thresholds []float64) ([][]int32, error) {
 	if n < 0 || n > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: cluster: record count %d out of range 0 to %d", ErrInvalid, n, math.MaxInt32)
@@ -25,6 +28,9 @@ func Cluster(n int, pairs []Scored, thresholds []float64) ([][]int32, error) {
 	for i, p := range pairs {
 		if p.A < 0 || p.B < 0 || int(p.A) >= n || int(p.B) >= n {
 			return nil, fmt.Errorf("%w: cluster: pair %d (%d, %d) names a record index out of range for n = %d", ErrInvalid, i, p.A, p.B, n)
+		}
+		if math.IsNaN(p.Weight) {
+			return nil, fmt.Errorf("%w: cluster: pair %d (%d, %d) has weight NaN", ErrInvalid, i, p.A, p.B)
 		}
 	}
 	sorted := slices.Clone(pairs)

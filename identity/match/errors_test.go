@@ -82,11 +82,13 @@ func TestErrorPaths(t *testing.T) {
 		{"Predict with a model of another shape", predict(&match.Model{Prior: 0.1, M: good.M[:1], U: good.U[:1]}, 0), match.ErrInvalid, ""},
 		{"Predict with a level probability of 0", predict(&match.Model{Prior: 0.1, M: [][]float64{{0, 1}, {0.9, 0.1}}, U: good.U}, 0), match.ErrInvalid, ""},
 		{"Predict with a NaN minWeight", predict(good, math.NaN()), match.ErrInvalid, "predict: minWeight is NaN"},
+		{"Predict without blocking rules", second3(mustNew(t, records, match.Settings{Comparisons: []match.Comparison{email, city}}).Predict(good, 0)), match.ErrInvalid, "predict: Settings.Blocking has no rules"},
 		{"Waterfall of a record out of range", waterfall(good, 0, 3), match.ErrInvalid, "waterfall of records 0 and 3: an index is out of range for Len() = 3"},
 		{"Waterfall with a nil model", waterfall(nil, 0, 1), match.ErrInvalid, ""},
 		{"Cluster of a negative count", second(match.Cluster(-1, nil, nil)), match.ErrInvalid, "cluster: record count -1 out of range"},
 		{"Cluster at a NaN threshold", second(match.Cluster(2, nil, []float64{math.NaN()})), match.ErrInvalid, "cluster: threshold 0 is NaN"},
 		{"Cluster of a pair out of range", second(match.Cluster(2, []match.Scored{{A: 0, B: 2}}, []float64{0})), match.ErrInvalid, "cluster: pair 0 (0, 2) names a record index out of range for n = 2"},
+		{"Cluster of a pair of NaN weight", second(match.Cluster(2, []match.Scored{{A: 0, B: 1, Weight: math.NaN()}}, []float64{0})), match.ErrInvalid, "cluster: pair 0 (0, 1) has weight NaN"},
 		{"Link at a NaN threshold", link(nil, math.NaN()), match.ErrInvalid, "link: threshold is NaN"},
 		{"Link of a pair out of range", link([]match.Scored{{A: 0, B: 2, Weight: 9}}, 0), match.ErrInvalid, "link: pair 0 (0, 2) names a record index out of range for len(ids) = 2"},
 		{"Link stopped by the resolver", linkNil(ids), identity.ErrInvalid, ""},
@@ -139,6 +141,33 @@ func checkErr(t *testing.T, name string, err, want error) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func second3[T, U any](_ T, _ U, err error) error { return err }
+
+// TrainOptions{Sessions: []BlockingRule{}} (empty, not nil, as append or a decoded
+// configuration leaves it) trains on Settings.Blocking as nil does; it failed with "no
+// training sessions and no blocking rules" though the Settings had one.
+func TestTrainEmptySessionsIsDefault(t *testing.T) {
+	email := match.Comparison{Field: match.FieldEmail, Levels: []match.Level{{Kind: match.Exact}}}
+	surname := match.Comparison{Field: match.FieldSurname, Levels: []match.Level{{Kind: match.Exact}}}
+	records := []match.Record{
+		{Email: "a@example.com", Surname: "Lee"}, {Email: "a@example.com", Surname: "Lee"},
+		{Email: "b@example.com", Surname: "Lee"}, {Email: "b@example.com", Surname: "Shaw"},
+	}
+	l := mustNew(t, records, match.Settings{Comparisons: []match.Comparison{email, surname},
+		Blocking: []match.BlockingRule{{Fields: []string{match.FieldEmail}}, {Fields: []string{match.FieldSurname}}}})
+	want, err := l.Train(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Train(&match.TrainOptions{Sessions: []match.BlockingRule{}})
+	if err != nil {
+		t.Fatalf("Train with empty Sessions: %v", err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Train with empty Sessions = %v, with nil %v", got, want)
+	}
+}
 
 // When no training session can estimate a comparison, Train's error says why, session
 // by session, so that a person can act on it: here every record shares "test@test.com",
