@@ -114,6 +114,9 @@ func normalize(f, v string) (string, error) {
 	if len(out) > MaxFieldLen {
 		return "", fmt.Errorf("%d bytes once normalised (%d as given), more than MaxFieldLen (%d)", len(out), len(v), MaxFieldLen)
 	}
+	if missing(out) {
+		return "", nil // and a field's form can make one: the postcode "- -" is "--"
+	}
 	if f == FieldBirth && out != "" {
 		if _, err := time.Parse(time.DateOnly, out); err != nil {
 			var pe *time.ParseError
