@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/placeholder"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -111,13 +112,21 @@ func TestMaxFieldLenAfterTrimming(t *testing.T) {
 // have one form, the form is NFC without format characters, within MaxFieldLen, and
 // normalising it again changes nothing.
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"José", "Jose\u0301", "\ufeffn/a", "e\u200b\u0301", "  Ann  ", "İSTANBUL", "ǅ", "\u0345", "1990-01-02", "SE1 2AB", "07700 900123"} {
+	for _, s := range []string{"N/A", "NULL  NULL", "Undefined\tundefined", "\ufeffnull", "nu\u200bll", "- -", "0000-00-00",
+		"José", "Jose\u0301", "\ufeffn/a", "e\u200b\u0301", "  Ann  ", "İSTANBUL", "ǅ", "\u0345", "1990-01-02", "SE1 2AB", "07700 900123"} {
 		f.Add(s)
 	}
 	fields := []string{FieldFirstName, FieldEmail, FieldPhone, FieldPostcode, FieldBirth}
 	f.Fuzz(func(t *testing.T, v string) {
 		if !utf8.ValidString(v) || len(v) > 4*MaxFieldLen {
 			return
+		}
+		// missing's shortcuts decide as its definition does, on values of a length it reads.
+		if len(strings.TrimSpace(v)) <= 2*maxPlaceholder {
+			w := strings.ToLower(strings.Join(strings.Fields(text(v)), " "))
+			if want := placeholders[w] || placeholder.Is(w); missing(v) != want {
+				t.Fatalf("missing(%q) = %v, want %v", v, !want, want)
+			}
 		}
 		for _, fl := range fields {
 			out, err := normalize(fl, v)

@@ -109,8 +109,10 @@ func normalize(f, v string) (string, error) {
 		out = strings.Join(strings.FieldsFunc(strings.ToLower(text(v)), unicode.IsSpace), " ")
 	}
 	// Case mapping can leave a string that is not NFC; normalising again keeps the
-	// result idempotent (a no-op, without allocating, for the usual NFC input).
-	out = norm.NFC.String(out)
+	// result idempotent (a no-op for ASCII, and without allocating for NFC input).
+	if !isASCII(out) {
+		out = norm.NFC.String(out)
+	}
 	if len(out) > MaxFieldLen {
 		return "", fmt.Errorf("%d bytes once normalised (%d as given), more than MaxFieldLen (%d)", len(out), len(v), MaxFieldLen)
 	}
@@ -131,8 +133,12 @@ func normalize(f, v string) (string, error) {
 
 // text drops v's format characters and puts it in NFC (see normalize). A format
 // character is dropped before composing, so that "e", a zero-width space and a
-// combining acute accent compose to "é" as "e" and the accent do.
+// combining acute accent compose to "é" as "e" and the accent do. ASCII, the usual
+// value, has neither and is returned as it is.
 func text(v string) string {
+	if isASCII(v) {
+		return v
+	}
 	return norm.NFC.String(strings.Map(func(r rune) rune {
 		if r >= 0xad && unicode.Is(unicode.Cf, r) {
 			return -1
@@ -141,34 +147,62 @@ func text(v string) string {
 	}, v))
 }
 
+func isASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // placeholders are the values, besides internal/placeholder's (shared with identity's
 // block list), that a record's field holds for "no value": a dash or a question mark
 // typed into a required form field, and MySQL's zero date. They are match's alone
 // because identity's block list must not change under data already linked.
 var placeholders = map[string]bool{"-": true, "--": true, "?": true, "0000-00-00": true}
 
-// missing reports whether a value as given stands for no value (see Record): once its
-// format characters are dropped and its white space trimmed and collapsed, it is a
-// placeholder whatever its case. It is decided before a field's own form, which would
-// make "[object Object]" the postcode "[OBJECTOBJECT]".
+// missing reports whether a value stands for no value (see Record): once its format
+// characters are dropped and its white space trimmed and collapsed, it is a placeholder
+// whatever its case. normalize asks it of the value as given, before a field's own form
+// would make "[object Object]" the postcode "[OBJECTOBJECT]", and of the result. Most
+// values are refused by their length or first byte, without allocating: New asks it of
+// every field of every record.
 func missing(v string) bool {
 	v = strings.TrimSpace(v)
-	if len(v) > 2*maxPlaceholder {
-		return false // the common case, without allocating; only runs of inner white space
-		// or format characters could make so long a value a placeholder
+	if v == "" || len(v) > 2*maxPlaceholder {
+		return false // a longer value could be one only by runs of white space or format characters
 	}
-	v = strings.ToLower(strings.Join(strings.Fields(text(v)), " "))
+	if c := v[0]; c < utf8.RuneSelf && !placeholderStart[lowerASCII(c)] {
+		return false
+	}
+	plain := true // printable ASCII with single spaces: nothing to collapse or drop
+	for i := 0; i < len(v) && plain; i++ {
+		plain = v[i] > ' ' && v[i] < 0x7f || v[i] == ' ' && v[i-1] != ' '
+	}
+	if !plain {
+		v = strings.Join(strings.Fields(text(v)), " ")
+	}
+	v = strings.ToLower(v)
 	return placeholders[v] || placeholder.Is(v)
 }
 
-// maxPlaceholder is the length of the longest placeholder.
-var maxPlaceholder = func() int {
-	n := 0
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// maxPlaceholder is the length of the longest placeholder, and placeholderStart holds
+// the first byte of each.
+var maxPlaceholder, placeholderStart = func() (int, [utf8.RuneSelf]bool) {
+	n, start := 0, [utf8.RuneSelf]bool{}
 	for _, v := range placeholder.Values {
-		n = max(n, len(v))
+		n, start[v[0]] = max(n, len(v)), true
 	}
 	for v := range placeholders {
-		n = max(n, len(v))
+		n, start[v[0]] = max(n, len(v)), true
 	}
-	return n
+	return n, start
 }()
