@@ -10,7 +10,10 @@
 //	people, _ := match.Cluster(l.Len(), pairs, []float64{0, 5, 10})
 //	terms, _ := l.Waterfall(model, a, b)           // why a and b match, term by term
 //
-// Records are compared field by field. A Comparison puts each pair in a level (exact,
+// Records are compared field by field, once normalised: Unicode NFC without format
+// characters (so "José" from a Mac and from Windows is one name), case and white space
+// folded, and placeholders such as "n/a" or "NULL" taken for missing values (Record).
+// A Comparison puts each pair in a level (exact,
 // Jaro-Winkler or Damerau-Levenshtein within a threshold, dates within N days, else, or
 // null when a value is missing); a Model holds, per level, m = P(level | same person)
 // and u = P(level | different people), and a pair's match weight is the prior log odds

@@ -5,6 +5,6 @@ import "errors"
 // ErrInvalid means an argument is malformed: a record field that is not UTF-8 or is
 // longer than MaxFieldLen, a birth date that is not YYYY-MM-DD, a comparison or blocking
 // rule naming an unknown field, a threshold out of range, a model whose shape does not
-// fit the linker. It is wrapped with what and where (record index, field, comparison);
+// fit the linker, Predict without blocking rules, a pair of NaN weight. It is wrapped with what and where (record index, field, comparison);
 // the call changes nothing.
 var ErrInvalid = errors.New("match: invalid input")
