@@ -107,8 +107,13 @@ func (l *Log) divergedErr() error {
 }
 
 // Lead makes the caller the log's only writer until the matching Settle. It waits for
-// writers in other processes to finish their flush.
+// writers in other processes to finish their flush. A done ctx fails it, even when
+// this process holds the lock already and need not wait: a caller that checks ctx
+// only through Lead would otherwise go on writing after its context ended.
 func (l *Log) Lead(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return l.errorf("lead: %w", err)
+	}
 	l.acq.Lock()
 	defer l.acq.Unlock()
 	l.mu.Lock()

@@ -104,3 +104,33 @@ func TestProgramErrorsThroughStore(t *testing.T) {
 		}
 	}
 }
+
+// TestLeadDoneContext: Lead fails with a done context even while this process holds
+// the ledger's lock, when it need not wait for it (it returned nil, so a caller that
+// checks its context only through Lead went on writing).
+func TestLeadDoneContext(t *testing.T) {
+	pool := pgtest.Pool(t)
+	s := openStore(t, pool, pgtest.Schema(t, pool))
+	ctx := context.Background()
+	if err := s.Lead(ctx); err != nil { // takes the lock, which the store then holds
+		t.Fatal(err)
+	}
+	if err := s.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	err := s.Lead(cancelled)
+	if !errors.Is(err, context.Canceled) {
+		if err == nil {
+			s.Settle()
+		}
+		t.Fatalf("Lead with a cancelled context while holding the lock: %v, want context.Canceled", err)
+	}
+	if err := s.Lead(ctx); err != nil { // the failed lead opened nothing
+		t.Fatal(err)
+	}
+	if err := s.Settle(); err != nil {
+		t.Fatal(err)
+	}
+}
