@@ -24,7 +24,7 @@ func Errorf(prefix, format string, args ...any) error {
 			continue
 		}
 		msg := e.Error()
-		if cut, ok := Strip(prefix, msg); ok {
+		if cut, ok := strip(prefix, msg); ok {
 			if !copied {
 				args, copied = append([]any(nil), args...), true
 			}
@@ -34,11 +34,11 @@ func Errorf(prefix, format string, args ...any) error {
 	return fmt.Errorf(prefix+format, args...)
 }
 
-// Strip returns msg without the package prefix ("referral: ") and without one prefix
+// strip returns msg without the package prefix ("referral: ") and without one prefix
 // of a subpackage ("referral/pgstore: "), and whether it took anything out. The
 // prefix is taken from the start of msg if it opens msg, else from its first
 // occurrence (which precedes any quoted input in the SDK's messages).
-func Strip(prefix, msg string) (string, bool) {
+func strip(prefix, msg string) (string, bool) {
 	cut := false
 	if after, ok := strings.CutPrefix(msg, prefix); ok {
 		msg, cut = after, true

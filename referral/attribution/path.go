@@ -230,14 +230,6 @@ func readPath(cr *csv.Reader, rec []string) (Path, error) {
 // fieldNames are the fields of a ReadPaths row, in order.
 var fieldNames = [...]string{"path", "conversions", "value", "nulls"}
 
-// check reports what is wrong with one path, without its index.
-func (p *Path) check() error {
-	if _, msg := p.problem(); msg != "" {
-		return fmt.Errorf("%s: %w", msg, ErrInvalid)
-	}
-	return nil
-}
-
 // problem says what is wrong with one path (empty if nothing) and in which field of a
 // ReadPaths row it lies (an index of fieldNames).
 func (p *Path) problem() (field int, msg string) {
