@@ -199,6 +199,21 @@ func (r *snapReader) u(what string) uint64 { return r.Uvarint(math.MaxUint64, wh
 // damaged count cannot ask for more memory than the directory could describe.
 func (r *snapReader) count(what string) int { return r.Count(1, what) }
 
+// zoneName reports whether name could be one WriteTo wrote: a name of the IANA
+// database ("UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+5"), which is short,
+// printable ASCII, and neither "Local" nor a path LoadLocation would refuse.
+func zoneName(name string) bool {
+	if name == "" || name == "Local" || len(name) > 255 || name[0] == '/' || strings.Contains(name, "..") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *snapReader) str(what string) string { return string(r.Prefixed(math.MaxUint32, what)) }
 
 func (r *snapReader) bitmap(what string) *roaring.Bitmap {
@@ -287,10 +302,17 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	r.Bytes(int(dirOff), "header and bitmaps") // checked above: start at the directory
 	fail := func() error { return errorf("snapshot: %w: %w", r.Err(), ErrCorrupt) }
 
+	locStart := r.Offset()
 	locName := r.str("location")
 	start := r.Offset()
 	retention, horizon, seq := r.u("retention"), r.Varint("horizon"), r.Varint("sequence")
 	if r.failed() {
+		return nil, fail()
+	}
+	if !zoneName(locName) {
+		// WriteTo writes only names time.LoadLocation found, never "Local": any other
+		// name is damage, not a zone this machine's database lacks.
+		r.FailAt(locStart, "location %q is not a time zone name", locName)
 		return nil, fail()
 	}
 	loc, err := time.LoadLocation(locName)

@@ -374,7 +374,8 @@ func FuzzReadSnapshot(f *testing.F) {
 			if x != nil {
 				t.Fatalf("error %v with an index", err)
 			}
-			if (!errors.Is(err, ErrCorrupt) && !strings.HasPrefix(err.Error(), "segment: snapshot: location ")) || strings.Count(err.Error(), "segment: ") != 1 {
+			missingZone := strings.HasPrefix(err.Error(), "segment: snapshot: location ") && !strings.Contains(err.Error(), "not a time zone name")
+			if (!errors.Is(err, ErrCorrupt) && !missingZone) || strings.Count(err.Error(), "segment: ") != 1 {
 				t.Fatalf("error %v: want ErrCorrupt naming \"segment: \" once", err)
 			}
 			return
@@ -569,6 +570,29 @@ func TestSnapshotErrorsNamePackageOnce(t *testing.T) {
 		_, err := ReadSnapshot(rechecksum(b))
 		if !errors.Is(err, ErrCorrupt) || strings.Count(err.Error(), "segment:") != 1 {
 			t.Errorf("%s: %v; want ErrCorrupt naming segment: once", name, err)
+		}
+	}
+}
+
+// TestSnapshotDamagedLocationName: WriteTo writes only names time.LoadLocation found,
+// so a location name no zone can have is damage (ErrCorrupt at the name's byte), while
+// a well-formed name this machine lacks is not (TestSnapshotKeepsSettings).
+func TestSnapshotDamagedLocationName(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	data := snapshotBytes(t, mustIndex(WithLocation(shanghai)))
+	dirOff := int(binary.LittleEndian.Uint64(data[len(data)-24:]))
+	// Each name is as long as "Asia/Shanghai", so the directory keeps its length.
+	for _, name := range []string{"Asia/Shan\xffhai", "Asia/Shan\x00hai", "Asia/Sh nghai", "Asia/Shangha\n", "/etc/Shanghai", "../../Shangha", `Asia\Shanghai`} {
+		if len(name) != len("Asia/Shanghai") {
+			t.Fatalf("%q: the test needs a name of %d bytes", name, len("Asia/Shanghai"))
+		}
+		renamed := bytes.Replace(data, []byte("Asia/Shanghai"), []byte(name), 1)
+		_, err := ReadSnapshot(rechecksum(renamed))
+		if want := fmt.Sprintf("at byte %d:", dirOff); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+			t.Errorf("location %q: %v, want ErrCorrupt %s", name, err, want)
 		}
 	}
 }
