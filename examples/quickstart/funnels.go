@@ -121,6 +121,60 @@ func runFunnels(r *resolved, events []funnel.Event, p synth.Params) (*funnels, e
 	return f, err
 }
 
+// rankingLine says whether the promotions whose true rate is at least strong are the
+// best measured ones. Rates measured on profiles are diluted (a person reached twice who
+// never signed up stays two profiles), so it judges the ranking, which a dilution common
+// to every promotion leaves alone. Where measured rates tie across the cut (a small
+// base, where most promotions measure 0%), the top n is not defined, and the line says
+// what the ranking does tell instead of counting a tie broken by promotion number.
+func rankingLine(measured, truth []float64, strong float64) string {
+	n := 0
+	for _, t := range truth {
+		if t >= strong {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	order := make([]int, len(measured))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(measured[b], measured[a]) })
+	cut := measured[order[n-1]]
+	above, found := 0, 0
+	for _, i := range order {
+		if measured[i] > cut || (measured[i] == cut && (n == len(order) || measured[order[n]] < cut)) {
+			above++
+			if truth[i] >= strong {
+				found++
+			}
+		}
+	}
+	switch {
+	case above == n:
+		return fmt.Sprintf("Ranked by their measured response, the top %d include %d of those %d.", n, found, n)
+	case above == 0 && countEqual(measured, cut) == len(measured):
+		return fmt.Sprintf("Their measured responses cannot rank them: all %d measure %.1f%%.", len(measured), 100*cut)
+	case above == 0:
+		return fmt.Sprintf("Their measured responses cannot rank them: the best %d tie at %.1f%%.", countEqual(measured, cut), 100*cut)
+	default:
+		return fmt.Sprintf("Ranked by their measured response, %d of those %d %s among the %d measured above a tie at %.1f%%, which %d promotions share.",
+			found, n, english.Plural(found, "is", "are"), above, 100*cut, countEqual(measured, cut))
+	}
+}
+
+func countEqual(xs []float64, v float64) int {
+	n := 0
+	for _, x := range xs {
+		if x == v {
+			n++
+		}
+	}
+	return n
+}
+
 // stageLabel is a lifecycle stage in the report's words ("repeat customer"), the same in
 // the text, the table headers and the charts.
 func stageLabel(s funnel.Stage) string { return strings.ReplaceAll(s.String(), "_", " ") }
@@ -144,7 +198,9 @@ func (f *funnels) report(w *reportWriter) {
 		w.line("  %.0f%% of customers bought again.", 100*steps[4].FromPrevious.Estimate)
 	}
 	hits, truth := 0, 0
+	measured := make([]float64, len(f.promotions))
 	for i, r := range f.promotions {
+		measured[i] = r.Estimate
 		if r.Estimate >= 0.05 {
 			hits++
 		}
@@ -152,23 +208,11 @@ func (f *funnels) report(w *reportWriter) {
 			truth++
 		}
 	}
-	// Rates measured on profiles are diluted (a person reached twice who never signed
-	// up stays two profiles), so judge the ranking, which a dilution common to every
-	// promotion leaves alone: are the truly strong promotions the best measured ones?
-	order := make([]int, len(f.promotions))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(f.promotions[b].Estimate, f.promotions[a].Estimate) })
-	found := 0
-	for _, i := range order[:truth] {
-		if f.trueRates[i] >= 0.05 {
-			found++
-		}
-	}
 	w.line("")
 	w.line("Promotions: in the generator, %d of the %d promotions turn 5%% or more of the people they reach into users.", truth, len(f.promotions))
-	w.line("  Ranked by their measured response, the top %d include %d of those %d.", truth, found, truth)
+	if line := rankingLine(measured, f.trueRates, 0.05); line != "" {
+		w.line("  %s", line)
+	}
 	w.line("  Measured rates are lower than the true ones (%d %s 5%% or more) because they count profiles:", hits, english.Plural(hits, "promotion measures", "promotions measure"))
 	w.line("  a person reached twice who never becomes a user counts twice. Compare promotions by rank, not by rate.")
 
