@@ -141,8 +141,11 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 		case c.Borrowed:
 			pooled = " (points outstanding: the breakage of all points of known fate)"
 		}
-		w.line("  %s  %8s earned  %8s redeemed  %8s expired  %8s outstanding  %5.1f%% [%4.1f, %4.1f]%s",
-			c.Month.Format("2006-01"), thousands(c.Credited), thousands(c.Spent), thousands(c.Expired), thousands(c.Outstanding),
+		// Every column is shown, reversed included, so that each row adds up: earned =
+		// redeemed + reversed + expired + outstanding (a month with refunds lost points
+		// to no visible column).
+		w.line("  %s  %8s earned  %8s redeemed  %8s reversed  %8s expired  %8s outstanding  %5.1f%% [%4.1f, %4.1f]%s",
+			c.Month.Format("2006-01"), thousands(c.Credited), thousands(c.Spent), thousands(c.Taken), thousands(c.Expired), thousands(c.Outstanding),
 			100*c.Breakage, 100*c.Lo, 100*c.Hi, pooled)
 	}
 	return nil

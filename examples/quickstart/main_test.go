@@ -171,6 +171,7 @@ var oneOfMany = regexp.MustCompile(`(^|[^0-9.,])1 ([a-z]+s\b|[a-z]+ (who )?becam
 func TestSmallSizes(t *testing.T) {
 	// 30 people of seed 3 make one user, one customer and one promotion of each kind:
 	// seven lines said "1 profiles", "1 users" or "1 person became users".
+	vintages := 0
 	for _, c := range []struct{ people, seed int }{{1, 1}, {10, 1}, {30, 3}, {100, 1}, {500, 1}, {1000, 1}, {3000, 1}} {
 		people := c.people
 		t.Run(strconv.Itoa(people), func(t *testing.T) {
@@ -205,6 +206,18 @@ func TestSmallSizes(t *testing.T) {
 					t.Errorf("line %d %q: %q", i+1, l, strings.TrimSpace(m))
 				}
 			}
+			// Each breakage row adds up: a month with refunds once showed 64 earned, 0
+			// redeemed, 18 expired and 0 outstanding, its reversed points in no column.
+			for _, m := range vintageRow.FindAllStringSubmatch(text.String(), -1) {
+				var v [5]int
+				for i := range v {
+					v[i], _ = strconv.Atoi(strings.ReplaceAll(m[i+1], ",", ""))
+				}
+				if v[0] != v[1]+v[2]+v[3]+v[4] {
+					t.Errorf("breakage row does not add up: %q", m[0])
+				}
+				vintages++
+			}
 			if people <= 100 && !strings.Contains(text.String(), "no BG/NBD fit") {
 				t.Errorf("%d people: no note on the BG/NBD fit that cannot be made:\n%s", people, text.String())
 			}
@@ -218,6 +231,9 @@ func TestSmallSizes(t *testing.T) {
 			checkWellFormed(t, page)
 		})
 	}
+	if vintages == 0 {
+		t.Error("no breakage row with earned, redeemed, reversed, expired and outstanding points")
+	}
 	// No page asked for: no "writing" step at all.
 	var text, status bytes.Buffer
 	if err := run(&text, &status, config{people: 500, seed: 2}); err != nil {
@@ -227,6 +243,8 @@ func TestSmallSizes(t *testing.T) {
 		t.Errorf("-out \"\" still reports a writing step:\n%s", status.String())
 	}
 }
+
+var vintageRow = regexp.MustCompile(`(?m)^  \d{4}-\d\d +([\d,]+) earned +([\d,]+) redeemed +([\d,]+) reversed +([\d,]+) expired +([\d,]+) outstanding`)
 
 // A parameter held at its bound is printed without an error bar: its standard error is
 // 0 by definition (scoring.Diagnostics.StdErr), and "p 2.98e+03±0 [6.25: NO]" read as
