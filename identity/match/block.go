@@ -14,9 +14,12 @@ type pair struct{ A, B int32 }
 type PairStats struct {
 	// Pairs is the number of candidate pairs generated.
 	Pairs int64
-	// Skipped counts the pairs not generated because their block had more than
-	// Settings.MaxBlock records or Settings.MaxPairs was reached. A pair that two rules
-	// would both have produced may be counted twice.
+	// Skipped counts the distinct candidate pairs (pairs of records agreeing on the
+	// fields of at least one rule) that were not generated: every rule they agree on
+	// put them in a block of more than Settings.MaxBlock records, or generation stopped
+	// at Settings.MaxPairs before reaching them. A pair of an over-cap block that
+	// another rule generates is not skipped, and a pair two rules skip counts once, so
+	// Pairs + Skipped is the number of distinct candidate pairs.
 	Skipped int64
 	// Blocked lists the keys of the largest over-cap blocks (at most 16), as
 	// "rule N: value", so that a value shared by thousands of records is visible.
@@ -98,7 +101,7 @@ func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 		}
 		return false
 	}
-	stopped := false
+	stopped, skipped := false, false
 	for k := range keys {
 		names := make([]string, 0, len(grouped[k]))
 		for key := range grouped[k] {
@@ -107,39 +110,77 @@ func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 		slices.Sort(names)
 		for _, key := range names {
 			rs := grouped[k][key]
-			n := int64(len(rs))
-			all := n * (n - 1) / 2
 			if stopped {
-				st.Skipped += all
 				continue
 			}
 			if len(rs) > l.settings.MaxBlock {
-				st.Skipped += all
+				skipped = true
 				overs = append(overs, over{fmt.Sprintf("rule %d: %s", k, strings.ReplaceAll(key, "\x00", " | ")), len(rs)})
 				continue
 			}
-			done := int64(0)
 			for i := 0; i < len(rs) && !stopped; i++ {
 				for j := i + 1; j < len(rs); j++ {
 					a, b := rs[i], rs[j]
-					done++
 					if earlier(k, a, b) {
 						continue
 					}
 					if st.Pairs >= int64(l.settings.MaxPairs) || !yield(pair{a, b}) {
 						stopped = true
-						done--
 						break
 					}
 					st.Pairs++
 				}
 			}
-			st.Skipped += all - done
 		}
+	}
+	// Every candidate pair is generated unless a block was over the cap or generation
+	// stopped; only then is the union of the rules' pairs counted, which costs a few
+	// passes over the blocks' records and never their pairs (a skipped block may hold
+	// millions).
+	if skipped || stopped {
+		st.Skipped = candidatePairs(keys, grouped) - st.Pairs
 	}
 	slices.SortFunc(overs, func(x, y over) int { return y.size - x.size })
 	for i := 0; i < len(overs) && i < 16; i++ {
 		st.Blocked = append(st.Blocked, fmt.Sprintf("%s (%d records)", overs[i].name, overs[i].size))
 	}
 	return st
+}
+
+// candidatePairs counts the distinct pairs of records whose keys agree (equal and not
+// empty) under at least one rule, by inclusion and exclusion: the pairs agreeing under
+// every rule of a set S are those within one group of records with equal keys under
+// all of S, and the union over the rules adds the sets of odd size and subtracts those
+// of even size. The sets are walked depth first from each rule's blocks, splitting a
+// group by each later rule's keys and dropping groups of one record, which agree with
+// nobody under any larger set; so the cost follows how much the rules' blocks overlap,
+// not the number of pairs in them.
+func candidatePairs(keys [][]string, grouped []map[string][]int32) int64 {
+	var total int64
+	var walk func(g []int32, next int, sign int64)
+	walk = func(g []int32, next int, sign int64) {
+		n := int64(len(g))
+		total += sign * (n * (n - 1) / 2)
+		for j := next; j < len(keys); j++ {
+			sub := map[string][]int32{}
+			for _, r := range g {
+				if key := keys[j][r]; key != "" {
+					sub[key] = append(sub[key], r)
+				}
+			}
+			for _, h := range sub {
+				if len(h) > 1 {
+					walk(h, j+1, -sign)
+				}
+			}
+		}
+	}
+	for k := range keys {
+		for _, g := range grouped[k] {
+			if len(g) > 1 {
+				walk(g, k+1, 1)
+			}
+		}
+	}
+	return total
 }
