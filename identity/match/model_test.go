@@ -213,3 +213,47 @@ func TestTrainSessionOnUncomparedField(t *testing.T) {
 		t.Errorf("session on a field the Settings never name: %v", err)
 	}
 }
+
+// TestRandomUOfARareField: u is estimated from pairs that both hold the field, which
+// for a field 20 of 4,000 records hold, each a different value, puts an exact
+// agreement's u near 0. Drawn among all records, 1,000 random pairs held it on both
+// sides about once in ten draws, and with none every level's u was 1/3, an exact
+// agreement weighing hardly more than a disagreement. For a field most records hold,
+// the exact level's u is the share of agreeing pairs among the holders, Σ c(c-1) over
+// the values' counts c, divided by h(h-1) for h holders.
+func TestRandomUOfARareField(t *testing.T) {
+	recs := make([]Record, 4000)
+	counts := map[string]int{}
+	h := 0
+	for i := range recs {
+		recs[i].Surname = fmt.Sprintf("s%d", i%(3+i%7)) // uneven counts
+		if i%4 != 0 {
+			recs[i].City = recs[i].Surname
+			counts[recs[i].City]++
+			h++
+		}
+		if i%200 == 0 {
+			recs[i].Email = fmt.Sprintf("p%d@example.com", i)
+		}
+	}
+	l, err := New(recs, Settings{Comparisons: []Comparison{
+		{Field: FieldSurname, Levels: []Level{{Kind: Exact}}},
+		{Field: FieldEmail, Levels: []Level{{Kind: Exact}, {Kind: JaroWinkler, Threshold: 0.9}}},
+		{Field: FieldCity, Levels: []Level{{Kind: Exact}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := l.randomU(20_000, 1)
+	if u[1][0] > 0.01 {
+		t.Errorf("a rare e-mail's exact u = %v (%v), want near 0", u[1][0], u[1])
+	}
+	agree := 0.0
+	for _, c := range counts {
+		agree += float64(c) * float64(c-1)
+	}
+	want := agree / (float64(h) * float64(h-1))
+	if math.Abs(u[2][0]-want) > 0.01 {
+		t.Errorf("city's exact u = %v, want %v (Σ c(c-1) / h(h-1))", u[2][0], want)
+	}
+}

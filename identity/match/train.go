@@ -29,8 +29,9 @@ type TrainOptions struct {
 	// may block on any field the Settings name, by a comparison or a blocking rule; one
 	// on a field no comparison reads estimates every comparison.
 	Sessions []BlockingRule
-	// RandomPairs is the number of random record pairs from which u is estimated,
-	// since almost every random pair is a non-match. 0 means 1,000,000.
+	// RandomPairs is the number of random record pairs from which each comparison's u
+	// is estimated, since almost every random pair is a non-match; they are drawn among
+	// the records holding the comparison's field. 0 means 1,000,000.
 	RandomPairs int
 	// Seed makes the random pairs reproducible.
 	Seed uint64
@@ -255,48 +256,53 @@ func initialM(levels []int) [][]float64 {
 	return m
 }
 
-// randomU estimates u from random pairs of distinct records (all pairs when there are
-// fewer than n): the share of each level among the non-null comparisons, with half a
-// pair added to every level so that a level no random pair reached keeps a small u.
+// randomU estimates u, per comparison, from random pairs of distinct records that
+// both hold a value of its field (all such pairs when there are at most n): the share
+// of each level among them, with half a pair added to every level so that a level no
+// random pair reached keeps a small u. u is P(level | non-match) for a comparison that
+// is not null, and almost every random pair is a non-match, so the pairs are drawn
+// among the field's holders: drawn among all records, a field that few of them hold
+// (a passport number, a field of one export only) is rarely held on both sides of a
+// pair, and with no such pair every level kept the same u, 1/levels, taking an exact
+// agreement on it for weak evidence. Each comparison reads n pairs, as the n pairs of
+// all comparisons did; with every record holding the first comparison's field, its
+// pairs are the ones drawn before, and with at most n pairs of records in all, every
+// comparison's counts are.
 func (l *Linker) randomU(n int, seed uint64) [][]float64 {
-	K := len(l.cols)
-	counts := make([][]float64, K)
+	u := make([][]float64, len(l.cols))
 	for k, c := range l.cols {
-		counts[k] = make([]float64, len(c.Levels)+1)
-	}
-	g := make([]int8, K)
-	add := func(a, b int32) {
-		l.comparisonVector(a, b, g)
-		for k, lv := range g {
-			if lv != null {
-				counts[k][lv]++
+		counts := make([]float64, len(c.Levels)+1)
+		var held []int32
+		for i, v := range c.vals {
+			if v != "" {
+				held = append(held, int32(i))
 			}
 		}
-	}
-	if all := int64(l.n) * int64(l.n-1) / 2; all <= int64(n) {
-		for a := int32(0); int(a) < l.n; a++ {
-			for b := a + 1; int(b) < l.n; b++ {
-				add(a, b)
+		h := len(held)
+		if all := int64(h) * int64(h-1) / 2; all <= int64(n) {
+			for i, a := range held {
+				for _, b := range held[i+1:] {
+					counts[c.level(a, b)]++
+				}
+			}
+		} else {
+			// One stream per comparison, so that a comparison's u does not depend on
+			// the others; the first keeps the stream of the pairs drawn before.
+			rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15+uint64(k)))
+			for range n {
+				i := rng.Int32N(int32(h))
+				j := rng.Int32N(int32(h - 1))
+				if j >= i {
+					j++
+				}
+				counts[c.level(held[i], held[j])]++
 			}
 		}
-	} else {
-		rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-		for range n {
-			a := rng.Int32N(int32(l.n))
-			b := rng.Int32N(int32(l.n - 1))
-			if b >= a {
-				b++
-			}
-			add(a, b)
+		u[k] = make([]float64, len(counts))
+		for lv := range counts {
+			counts[lv] += 0.5
 		}
-	}
-	u := make([][]float64, K)
-	for k := range counts {
-		u[k] = make([]float64, len(counts[k]))
-		for lv := range counts[k] {
-			counts[k][lv] += 0.5
-		}
-		normalizeInto(u[k], counts[k])
+		normalizeInto(u[k], counts)
 	}
 	return u
 }
