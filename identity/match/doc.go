@@ -13,6 +13,9 @@
 // Records are compared field by field, once normalised: Unicode NFC without format
 // characters (so "José" from a Mac and from Windows is one name), case and white space
 // folded, and placeholders such as "n/a" or "NULL" taken for missing values (Record).
+// Phones compare as their digits, or, given the country calling code of numbers
+// written without one (Settings.CallingCode), in international form, so that
+// "07700 900123" and "+44 7700 900123" agree.
 // A Comparison puts each pair in a level (exact,
 // Jaro-Winkler or Damerau-Levenshtein within a threshold, dates within N days, else, or
 // null when a value is missing); a Model holds, per level, m = P(level | same person)

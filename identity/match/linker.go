@@ -21,6 +21,13 @@ type Settings struct {
 	// 0 means 20,000,000: Predict returns at most that many Scored, 16 bytes each
 	// (320 MB at the default, with minWeight math.Inf(-1)); Train keeps none.
 	MaxPairs int
+	// CallingCode, when set, is the country calling code of phone numbers written
+	// without one ("44", "1"): national numbers ("07700 900123") and international ones
+	// ("+44 7700 900123", "0044 7700 900123") of that country then compare equal, in
+	// the international form "+447700900123", while numbers of other countries stay
+	// distinct. Empty, a phone is its digits, so the two never agree exactly. It must
+	// be 1 to 3 digits without a leading 0.
+	CallingCode string
 }
 
 // BlockingRule generates candidate pairs: two records are a candidate pair when their
@@ -59,6 +66,11 @@ func New(records []Record, s Settings) (*Linker, error) {
 	if s.MaxBlock < 0 || s.MaxPairs < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBlock or MaxPairs", ErrInvalid)
 	}
+	if s.CallingCode != "" {
+		if err := checkCallingCode(s.CallingCode); err != nil {
+			return nil, err
+		}
+	}
 	if s.MaxBlock == 0 {
 		s.MaxBlock = 1000
 	}
@@ -77,7 +89,7 @@ func New(records []Record, s Settings) (*Linker, error) {
 		vs := make([]string, len(records))
 		for i := range records {
 			raw, _ := fieldValue(&records[i], f)
-			v, err := normalize(f, raw)
+			v, err := normalize(f, raw, s.CallingCode)
 			if err != nil {
 				return nil, fmt.Errorf("record %d field %s: %v", i, f, err)
 			}

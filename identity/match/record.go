@@ -77,12 +77,13 @@ func fieldValue(r *Record, f string) (string, bool) {
 // typed on a Mac (e + combining acute, NFD) and on Windows (é, NFC) are one value, as
 // canonically equivalent strings are. Then names, cities and free attributes are
 // lower-cased with white space collapsed; e-mails lower-cased and trimmed; phones keep
-// their digits only (so "07700 900123" and "07700-900123" agree); postcodes are
+// their digits only (so "07700 900123" and "07700-900123" agree), or with a calling
+// code (Settings.CallingCode) their international form (see phone); postcodes are
 // upper-cased without spaces. Birth dates must be YYYY-MM-DD. A placeholder (see
 // Record) becomes the empty, missing value. MaxFieldLen bounds the normalised value, so
 // padding (a CHAR(300) column) is not held against a record. The second result is an
 // error for a value no record may hold.
-func normalize(f, v string) (string, error) {
+func normalize(f, v, callingCode string) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", fmt.Errorf("not UTF-8")
 	}
@@ -92,13 +93,7 @@ func normalize(f, v string) (string, error) {
 	var out string
 	switch f {
 	case FieldPhone:
-		var b strings.Builder
-		for _, c := range v {
-			if c >= '0' && c <= '9' {
-				b.WriteRune(c)
-			}
-		}
-		out = b.String()
+		out = phone(v, callingCode)
 	case FieldPostcode:
 		out = strings.ToUpper(strings.Join(strings.Fields(text(v)), ""))
 	case FieldEmail:

@@ -93,10 +93,10 @@ func FuzzComparators(f *testing.F) {
 			{Field: FieldPhone, Levels: []Level{{Kind: Exact}, {Kind: DamerauLevenshtein, Threshold: 1}}},
 		}})
 		if err != nil {
-			_, ex := normalize(FieldFirstName, x)
-			_, ey := normalize(FieldFirstName, y)
-			_, px := normalize(FieldPhone, x)
-			_, py := normalize(FieldPhone, y)
+			_, ex := normalize(FieldFirstName, x, "")
+			_, ey := normalize(FieldFirstName, y, "")
+			_, px := normalize(FieldPhone, x, "")
+			_, py := normalize(FieldPhone, y, "")
 			if ex != nil || ey != nil || px != nil || py != nil {
 				return // MaxFieldLen bounds the normalised value
 			}

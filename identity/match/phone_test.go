@@ -1,0 +1,120 @@
+package match
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"pgregory.net/rapid"
+)
+
+// TestCallingCode: with Settings.CallingCode a national number and the international
+// forms of the same number agree exactly, in comparisons and blocking, while a number
+// of another country does not; without it phones compare as their digits, as before.
+func TestCallingCode(t *testing.T) {
+	for _, c := range []struct {
+		cc, a, b string
+		same     bool
+	}{
+		{"44", "07700 900123", "+44 7700 900123", true},
+		{"44", "07700 900123", "0044 7700 900123", true},
+		{"44", "07700 900123", "+44 (0)7700 900123", true},
+		{"44", "(07700) 900-123", "447700900123", true},
+		{"44", "7700 900123", "+44 7700 900123", true},
+		{"44", "07700 900123", "+33 7700 900123", false},
+		{"44", "07700 900123", "0033 7700 900123", false},
+		{"44", "+44 7700 900123", "+447700 900124", false},
+		{"33", "06 12 34 56 78", "+33 6 12 34 56 78", true},
+		{"33", "06 12 34 56 78", "+44 6 12 34 56 78", false},
+		{"1", "(212) 555-1234", "+1 212 555 1234", true},
+		{"1", "1-212-555-1234", "011 1 212 555 1234", true},
+		{"1", "212 555 1234", "011 44 212 555 1234", false},
+		{"39", "06 1234 5678", "+39 06 1234 5678", true},
+		{"39", "06 1234 5678", "+39 6 1234 5678", false},
+		{"36", "06 1 234 5678", "+36 1 234 5678", true},
+		{"7", "8 495 123-45-67", "+7 495 123 45 67", true},
+		{"7", "8 10 44 7700 900123", "+44 7700 900123", true},
+		// Without a calling code, the digits as before: the defect stays visible.
+		{"", "07700 900123", "+44 7700 900123", false},
+		{"", "447700900123", "+44 7700 900123", true},
+	} {
+		recs := []Record{{Phone: c.a}, {Phone: c.b}}
+		l, err := New(recs, Settings{CallingCode: c.cc,
+			Comparisons: []Comparison{{Field: FieldPhone, Levels: []Level{{Kind: Exact}}}},
+			Blocking:    []BlockingRule{{Fields: []string{FieldPhone}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := make([]int8, 1)
+		l.comparisonVector(0, 1, g)
+		_, st, _ := l.Predict(&Model{Prior: 0.5, M: [][]float64{{0.9, 0.1}}, U: [][]float64{{0.1, 0.9}}}, -100)
+		if (g[0] == 0) != c.same || (st.Pairs == 1) != c.same {
+			t.Errorf("calling code %q: %q and %q: level %d, %d pairs; want the same number: %v", c.cc, c.a, c.b, g[0], st.Pairs, c.same)
+		}
+	}
+}
+
+func TestCallingCodeRefused(t *testing.T) {
+	for _, cc := range []string{"0", "044", "4444", "+44", "4a", "٤٤", " 44"} {
+		_, err := New([]Record{{Phone: "1"}}, Settings{CallingCode: cc, Comparisons: []Comparison{{Field: FieldPhone, Levels: []Level{{Kind: Exact}}}}})
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "CallingCode") || strings.Count(err.Error(), "match:") != 1 {
+			t.Errorf("CallingCode %q: %v", cc, err)
+		}
+	}
+}
+
+// TestPhoneForms: for any national number n, its national form ("0" n), its
+// international forms ("+44" n, "0044" n) and n itself agree under calling code 44, and
+// differ from n in another country's international form.
+func TestPhoneForms(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.StringMatching(`[1-9][0-9 \-]{0,14}`).Draw(t, "national")
+		want := phone("0"+n, "44")
+		for _, v := range []string{"+44 " + n, "0044" + n, "+44 (0)" + n, "0044 (0) " + n} {
+			if got := phone(v, "44"); got != want {
+				t.Fatalf("%q gives %q, %q gives %q", "0"+n, want, v, got)
+			}
+		}
+		if !strings.HasPrefix(n, "44") && phone(n, "44") != want {
+			t.Fatalf("%q gives %q, %q gives %q", "0"+n, want, n, phone(n, "44"))
+		}
+		other := rapid.SampledFrom([]string{"1", "33", "353", "4"}).Draw(t, "country")
+		if got := phone("+"+other+n, "44"); got == want {
+			t.Fatalf("+%s%s and 0%s are both %q", other, n, n, got)
+		}
+	})
+}
+
+// FuzzPhone holds the phone form to what it promises on any text and calling code:
+// no panic, "" or digits with at most a leading "+", at most 4 bytes longer than the
+// value (a calling code of 3 digits and a "+"), and idempotent.
+func FuzzPhone(f *testing.F) {
+	for _, s := range []string{"07700 900123", "+44 (0)7700 900123", "0044", "00", "0", "+", "(0)", "8 10 44", "011", "٠٧٧٠٠", "+-+1", "\xff07"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, cc := range []string{"", "44", "1", "7", "36", "39", "353"} {
+			out := phone(v, cc)
+			if len(out) > len(v)+4 || strings.ContainsFunc(strings.TrimPrefix(out, "+"), func(r rune) bool { return r < '0' || r > '9' }) {
+				t.Fatalf("calling code %q: %q gives %q", cc, v, out)
+			}
+			if again := phone(out, cc); again != out {
+				t.Fatalf("calling code %q: %q gives %q, then %q", cc, v, out, again)
+			}
+			if !utf8.ValidString(v) {
+				continue
+			}
+			nv, err := normalize(FieldPhone, v, cc)
+			if err != nil {
+				if len(out) <= MaxFieldLen {
+					t.Fatalf("calling code %q: %q refused: %v", cc, v, err)
+				}
+				continue
+			}
+			if again, err := normalize(FieldPhone, nv, cc); err != nil || again != nv {
+				t.Fatalf("calling code %q: %q normalises to %q, then %q (%v)", cc, v, nv, again, err)
+			}
+		}
+	})
+}
