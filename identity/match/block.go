@@ -153,12 +153,24 @@ func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 // all of S, and the union over the rules adds the sets of odd size and subtracts those
 // of even size. The sets are walked depth first from each rule's blocks, splitting a
 // group by each later rule's keys and dropping groups of one record, which agree with
-// nobody under any larger set; so the cost follows how much the rules' blocks overlap,
-// not the number of pairs in them.
+// nobody under any larger set.
+//
+// A group that some later rule leaves whole (all its records share one key there)
+// adds nothing with everything below it: each set T of later rules without that rule
+// pairs the group's records exactly as T with it does, and the two terms have opposite
+// signs. Without this, records agreeing under all of R rules (a record loaded twice)
+// cost 2^R steps each; with it a group is split further only while every later rule
+// splits it, so the cost follows how the rules' blocks differ, not their number or the
+// pairs in them.
 func candidatePairs(keys [][]string, grouped []map[string][]int32) int64 {
 	var total int64
 	var walk func(g []int32, next int, sign int64)
 	walk = func(g []int32, next int, sign int64) {
+		for j := next; j < len(keys); j++ {
+			if whole(keys[j], g) {
+				return
+			}
+		}
 		n := int64(len(g))
 		total += sign * (n * (n - 1) / 2)
 		for j := next; j < len(keys); j++ {
@@ -183,4 +195,18 @@ func candidatePairs(keys [][]string, grouped []map[string][]int32) int64 {
 		}
 	}
 	return total
+}
+
+// whole reports whether the records of g share one key (not empty) in keys.
+func whole(keys []string, g []int32) bool {
+	k := keys[g[0]]
+	if k == "" {
+		return false
+	}
+	for _, r := range g[1:] {
+		if keys[r] != k {
+			return false
+		}
+	}
+	return true
 }

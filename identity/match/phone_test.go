@@ -76,7 +76,10 @@ func TestPhoneForms(t *testing.T) {
 				t.Fatalf("%q gives %q, %q gives %q", "0"+n, want, v, got)
 			}
 		}
-		if !strings.HasPrefix(n, "44") && phone(n, "44") != want {
+		// Written with neither prefix, a number that starts with the calling code is
+		// taken for international (documented on phone): judge by its digits, "4 4"
+		// being "44".
+		if _, digits := phoneDigits(n); !strings.HasPrefix(digits, "44") && phone(n, "44") != want {
 			t.Fatalf("%q gives %q, %q gives %q", "0"+n, want, n, phone(n, "44"))
 		}
 		other := rapid.SampledFrom([]string{"1", "33", "353", "4"}).Draw(t, "country")
