@@ -14,8 +14,9 @@ type Settings struct {
 	Blocking []BlockingRule
 	// MaxBlock caps the records of one block: a block with more records is not
 	// expanded into pairs, its key is reported, and its pairs that no other rule
-	// generates are counted in PairStats.Skipped. 0 means 1000 (at most 499,500 pairs from one block). A value shared by
-	// thousands of records (a default phone number, "test@test.com") is so blocked.
+	// generates are counted in PairStats.Skipped. 0 means 1000 (at most 499,500 pairs
+	// from one block). A value shared by thousands of records (a default phone number,
+	// "test@test.com") is so blocked.
 	MaxBlock int
 	// MaxPairs caps the pairs one call generates; the rest are counted as skipped.
 	// 0 means 20,000,000: Predict returns at most that many Scored, 16 bytes each
