@@ -44,7 +44,7 @@ func TestTerminatedPut(t *testing.T) {
 			time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 			var n int
 			err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE 'INSERT INTO %' || $1 || '%segment_blob%'`,
+				WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE 'WITH w AS (INSERT INTO %' || $1 || '%segment_blob%'`,
 				schema).Scan(&n)
 			if err != nil {
 				t.Error(err)

@@ -1,0 +1,141 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+)
+
+// TestVersionsAcrossHandles writes through one store and reads the versions through
+// another on the same schema (another pool, as another replica would): every Put gives
+// a version not seen before, a Delete removes the name, and only the prefix is listed.
+func TestVersionsAcrossHandles(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	a, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, pgtest.Pool(t), &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	version := func(name string) (int64, bool) {
+		t.Helper()
+		vs, err := b.Versions("saved.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := range vs {
+			if n[:6] != "saved." {
+				t.Fatalf("Versions(%q) lists %q", "saved.", n)
+			}
+		}
+		v, ok := vs[name]
+		return v, ok
+	}
+	if err := a.Put("index", []byte("not listed")); err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range []string{"put", "put", "delete", "put", "put same bytes"} {
+		switch op {
+		case "delete":
+			if err := a.Delete("saved.x"); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := version("saved.x"); ok {
+				t.Fatalf("step %d: deleted blob still has version %d", i, v)
+			}
+			continue
+		case "put same bytes":
+			if err := a.Put("saved.x", []byte("def 3")); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if err := a.Put("saved.x", []byte{'d', 'e', 'f', ' ', byte('0' + i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, ok := version("saved.x")
+		if !ok || seen[v] {
+			t.Fatalf("step %d (%s): version %d, listed %v; versions seen before: %v", i, op, v, ok, seen)
+		}
+		seen[v] = true
+	}
+}
+
+// TestVersionsAfterMigration opens a schema whose table was written by version 1 of
+// the package (no version column): its blobs are kept and get distinct versions.
+func TestVersionsAfterMigration(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	if _, err := pg.Setup(ctx, pool, schema, "segment", migrations[:1], nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "INSERT INTO "+pg.Ident(schema)+".segment_blob (name, data) VALUES ('saved.a', 'x'), ('saved.b', 'y')"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := s.Versions("saved.")
+	if err != nil || len(vs) != 2 || vs["saved.a"] == vs["saved.b"] {
+		t.Fatalf("Versions after migration: %v, %v; want two distinct", vs, err)
+	}
+	if got, err := s.Get("saved.b"); err != nil || string(got) != "y" {
+		t.Fatalf("Get after migration: %q, %v", got, err)
+	}
+}
+
+// TestFollowWakesOnWrites: a follower on another pool (pg.Follow, with a poll too long to
+// matter within the test's deadline) wakes for a Put and for a Delete made through
+// another store handle.
+func TestFollowWakesOnWrites(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	a, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wake := make(chan struct{}, 16)
+	fctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- pg.Follow(fctx, pgtest.Pool(t), schema+".", time.Hour, func(context.Context) error {
+			wake <- struct{}{}
+			return nil
+		})
+	}()
+	defer func() {
+		stop()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Follow: %v", err)
+		}
+	}()
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-wake:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no wake-up after %s", what)
+		}
+	}
+	wait("start") // Follow calls fn once listening
+	if err := a.Put("saved.x", []byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	wait("Put")
+	if err := a.Delete("saved.x"); err != nil {
+		t.Fatal(err)
+	}
+	wait("Delete")
+}
