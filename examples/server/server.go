@@ -43,9 +43,14 @@ type server struct {
 	seen      dedup // messageIds applied through the tracking API
 	ref       *referral.Program
 
-	// putMu serialises PUT /v1/segments, so that a save the storage refuses is undone
-	// without undoing another's.
-	putMu sync.Mutex
+	// putMu serialises PUT and DELETE /v1/segments and the following of definitions
+	// other servers wrote (syncSaved), so that a save the storage refuses is undone
+	// without undoing another's. It guards savedVers, the storage's version of each
+	// definition as last read (see syncSaved), and savedStuck, the reason a definition
+	// kept could not be applied, as last logged.
+	putMu      sync.Mutex
+	savedVers  map[string]int64
+	savedStuck map[string]string
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
@@ -101,6 +106,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/lookup", s.lookup)
 	mux.HandleFunc("PUT /v1/segments/{name}", s.putSegment)
 	mux.HandleFunc("GET /v1/segments/{name}", s.getSegment)
+	mux.HandleFunc("DELETE /v1/segments/{name}", s.deleteSegment)
 	mux.HandleFunc("GET /v1/changes", s.changes)
 	mux.HandleFunc("GET /v1/funnel", s.funnel)
 	s.referralRoutes(mux)
@@ -341,6 +347,9 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !s.fresh(w, r) { // a segment it references may have been saved on another server
+		return
+	}
 	q, err := segment.Parse(string(data))
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
@@ -373,6 +382,49 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, http.StatusOK, map[string]string{"name": name, "query": q.String()})
+}
+
+// deleteSegment deletes a saved segment: 404 if there is none of the name, 409 if
+// another saved segment references it. Like a PUT, it is kept before the reply and
+// changes nothing if the storage refuses it.
+func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !s.fresh(w, r) { // one deleted, or a reference to it saved, on another server
+		return
+	}
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	prev, ok := s.seg.Definition(name)
+	if !ok {
+		fail(w, http.StatusNotFound, "no segment %q", name)
+		return
+	}
+	if err := s.seg.Delete(name); err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, segment.ErrInUse) {
+			status = http.StatusConflict
+		}
+		fail(w, status, "%v", err)
+		return
+	}
+	if s.st != nil {
+		err := s.st.segments.Delete(savedPrefix + name)
+		if errors.Is(err, segment.ErrNotFound) {
+			err = nil // another server deleted it meanwhile: deleted all the same
+		}
+		if err != nil {
+			// Not kept: save it again. It comes back without its members, so its next
+			// Refresh reports them as entering again (segment.Index keeps no deleted
+			// segment's members to restore).
+			fail(w, http.StatusServiceUnavailable, "storage: %v", errors.Join(err, s.seg.Save(name, prev)))
+			return
+		}
+		delete(s.savedVers, name)
+		if err := s.snapshot(); err != nil {
+			s.log.Warn("segment deleted; the snapshot after it failed (a restart replays more events)", "name", name, "error", err)
+		}
+	}
+	reply(w, http.StatusOK, map[string]string{"name": name, "deleted": prev.String()})
 }
 
 func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {

@@ -276,13 +276,13 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 		}
 		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
 		s.lastSnap = s.snapPos
-		// A definition's blob is written before the snapshot that holds it: after a
-		// crash between the two, or a snapshot that failed, the snapshot holds the
-		// segment's definition before the last PUT, which was answered 200. The blob
-		// wins.
-		if err := s.loadSaved(true); err != nil {
-			return nil, err
-		}
+	}
+	// A definition's blob is written before the snapshot that holds it: after a crash
+	// between the two, or a snapshot that failed, the snapshot holds the segment's
+	// definition before the last PUT or DELETE, which was answered 200; or another
+	// server wrote one after the snapshot. The blobs win.
+	if err := s.syncSaved(); err != nil {
+		return nil, err
 	}
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
@@ -291,7 +291,8 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 }
 
 // refresh brings the server up to what the storage holds: other writers' identity
-// decisions, events appended after the last applied one, segments saved elsewhere.
+// decisions, events appended after the last applied one, segments saved, redefined or
+// deleted elsewhere (when the storage is shared).
 func (s *server) refresh(ctx context.Context) error {
 	if s.st == nil {
 		return nil
@@ -302,6 +303,19 @@ func (s *server) refresh(ctx context.Context) error {
 	if _, err := s.ref.CatchUp(ctx); err != nil {
 		return err
 	}
+	if err := s.applyEvents(ctx); err != nil {
+		return err
+	}
+	if s.st.follow == nil {
+		return nil // no other writer: the index holds every definition kept
+	}
+	// After mu is let go: syncSaved takes putMu, which a PUT holds while its snapshot
+	// takes mu.
+	return s.syncSaved()
+}
+
+// applyEvents applies the events appended after the last applied one.
+func (s *server) applyEvents(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for pos, e := range s.st.events.Since(ctx, s.applied) {
@@ -324,41 +338,145 @@ func (s *server) refresh(ctx context.Context) error {
 			}
 		}()
 	}
-	return s.loadSaved(false)
+	return nil
 }
 
-// loadSaved saves in the index the segments whose definitions the storage keeps and the
-// index lacks; with redefine, also those whose kept definition differs from the index's.
-func (s *server) loadSaved(redefine bool) error {
-	names, err := s.st.segments.List()
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		name, ok := strings.CutPrefix(n, savedPrefix)
-		if !ok {
-			continue
+// versioner is a segment.Store that numbers its writes (segment/pgstore): a server that
+// shares it reads only the definitions whose number moved since it last looked.
+type versioner interface {
+	Versions(prefix string) (map[string]int64, error)
+}
+
+// syncSaved makes the index's saved segments those whose definitions the storage keeps,
+// whoever wrote them: it saves a definition new or changed there and deletes a segment
+// whose definition the storage no longer holds. A changed definition is saved over the
+// old one, which keeps the segment's members (segment.Index.Save), so the next Refresh
+// here reports the difference the new definition makes, as it does on the server that
+// took the PUT: no member is reported entering twice. The storage's rows are the
+// truth, so under concurrent PUTs every server ends with the definition whose write
+// committed last, and a server whose own PUT lost takes the other's.
+//
+// It holds putMu, so that it sees this server's PUT or DELETE whole (index and storage
+// both changed, or neither) and never undoes one half-done.
+func (s *server) syncSaved() error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	var vers map[string]int64
+	vs, versioned := s.st.segments.(versioner)
+	if versioned {
+		var err error
+		if vers, err = vs.Versions(savedPrefix); err != nil {
+			return err
 		}
-		have, known := s.seg.Definition(name)
-		if known && !redefine {
-			continue
-		}
-		def, err := s.st.segments.Get(n)
+	} else {
+		names, err := s.st.segments.List()
 		if err != nil {
 			return err
 		}
-		if known && have.String() == string(def) {
+		vers = map[string]int64{}
+		for _, n := range names {
+			if strings.HasPrefix(n, savedPrefix) {
+				vers[n] = 0
+			}
+		}
+	}
+	if s.savedVers == nil {
+		s.savedVers = map[string]int64{}
+	}
+	// A version is remembered once the index holds the definition read after it: if the
+	// blob was written again in between, the next sync finds a version it has not
+	// seen and reads the blob again. A definition the index refuses is not remembered,
+	// and is tried again at every sync (a write of a segment it references may make it
+	// sound); stuck reports each reason once.
+	type pending struct {
+		q *segment.Query
+		v int64
+	}
+	save := map[string]pending{}
+	for blob, v := range vers {
+		name := strings.TrimPrefix(blob, savedPrefix)
+		if old, ok := s.savedVers[name]; ok && old == v && versioned {
+			continue
+		}
+		def, err := s.st.segments.Get(blob)
+		if errors.Is(err, segment.ErrNotFound) {
+			continue // deleted since Versions: the next sync deletes it
+		}
+		if err != nil {
+			return err
+		}
+		if have, ok := s.seg.Definition(name); ok && have.String() == string(def) {
+			s.savedVers[name] = v
+			delete(s.savedStuck, name)
 			continue
 		}
 		q, err := segment.Parse(string(def))
-		if err == nil {
-			err = s.seg.Save(name, q)
-		}
 		if err != nil {
-			s.log.Warn("saved segment from the storage", "name", name, "error", err)
+			s.stuck(name, err)
+			continue
+		}
+		save[name] = pending{q, v}
+	}
+	var drop []string
+	for _, name := range s.seg.Segments() {
+		if _, ok := vers[savedPrefix+name]; !ok {
+			drop = append(drop, name)
+		}
+	}
+	for name := range s.savedVers {
+		if _, ok := vers[savedPrefix+name]; !ok {
+			delete(s.savedVers, name)
+		}
+	}
+	// Definitions reference one another (segment:name): save and delete in rounds until
+	// none succeeds, so that a segment saved before another that references it, or
+	// one deleted after the one referencing it, is applied whatever the order.
+	errs := map[string]error{}
+	for progress := true; progress; {
+		progress = false
+		for name, p := range save {
+			if errs[name] = s.seg.Save(name, p.q); errs[name] == nil {
+				s.savedVers[name] = p.v
+				delete(save, name)
+				progress = true
+			}
+		}
+		for i := 0; i < len(drop); i++ {
+			err := s.seg.Delete(drop[i])
+			if errors.Is(err, segment.ErrUnknownSegment) {
+				err = nil
+			}
+			if errs[drop[i]] = err; err == nil {
+				drop = append(drop[:i], drop[i+1:]...)
+				i--
+				progress = true
+			}
+		}
+	}
+	for name, err := range errs {
+		if err == nil {
+			delete(s.savedStuck, name)
+		} else {
+			s.stuck(name, err)
 		}
 	}
 	return nil
+}
+
+// stuck logs that the definition of a segment the storage keeps (or its deletion)
+// cannot be applied to the index, once for each distinct reason: two servers saved
+// definitions that are each sound but not together (a cycle through two segments, or
+// one referencing a segment the other deleted). The index keeps what it had until a
+// write of either segment makes them agree.
+func (s *server) stuck(name string, err error) {
+	if s.savedStuck == nil {
+		s.savedStuck = map[string]string{}
+	}
+	if s.savedStuck[name] == err.Error() {
+		return
+	}
+	s.savedStuck[name] = err.Error()
+	s.log.Warn("saved segment from the storage", "name", name, "error", err)
 }
 
 // record appends accepted events to the event log (durable before the reply) and

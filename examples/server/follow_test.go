@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/segment"
+	segpg "github.com/clientele-go/clientele/segment/pgstore"
+)
+
+// replica is an in-process server on a shared PostgreSQL schema, following the others
+// as run does (st.follow calling refresh), and its base URL.
+type replica struct {
+	s    *server
+	base string
+}
+
+func startReplica(t *testing.T, url, schema string, clock clientele.Clock) *replica {
+	t.Helper()
+	ctx := context.Background()
+	st, err := openStorage(ctx, url, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServerOn(ctx, clock, st)
+	if err != nil {
+		st.close()
+		t.Fatal(err)
+	}
+	fctx, stopFollow := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		st.follow(fctx, func(ctx context.Context) error {
+			if err := s.refresh(ctx); err != nil && ctx.Err() == nil {
+				t.Logf("following the storage: %v", err)
+			}
+			return nil
+		})
+	}()
+	base, stop := start(t, s)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+		stopFollow()
+		<-followed
+		st.close()
+	})
+	return &replica{s: s, base: base}
+}
+
+// within waits for cond, checked every few milliseconds, failing t after a deadline
+// generous enough for a loaded machine (the follower's own poll is 250 ms).
+func within(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// definition is the replica's saved definition of name as its index holds it, read
+// without a request (a request would refresh first, and the test is of the follower).
+func (r *replica) definition(name string) string {
+	q, ok := r.s.seg.Definition(name)
+	if !ok {
+		return ""
+	}
+	return q.String()
+}
+
+// canon is a definition as the index prints it.
+func canon(def string) string { return segment.Must(def).String() }
+
+type change struct{ Entered, Exited []uint32 }
+
+func (r *replica) changes(t *testing.T) map[string]change {
+	t.Helper()
+	out := map[string]change{}
+	call(t, "GET", r.base+"/v1/changes", "", 200, &out)
+	return out
+}
+
+const followCalls = `{"type":"track","event":"x","userId":"u-1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"track","event":"x","userId":"u-2","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"track","event":"y","userId":"u-2","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"track","event":"y","userId":"u-3","timestamp":"2025-03-01T09:00:00Z"}
+`
+
+// TestSegmentsFollowAcrossServers: a segment saved, redefined and deleted on one server
+// reaches the other, running, within a deadline and without a request to it; and the
+// follower reports entries and exits as the saving server does (a redefinition keeps
+// the members, so only the difference is reported).
+func TestSegmentsFollowAcrossServers(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	a, b := startReplica(t, url, schema, clock), startReplica(t, url, schema, clock)
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, &linked)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("definitions not applied: A %v, B %v", a.s.savedStuck, b.s.savedStuck)
+		}
+	})
+	u1, u2, u3 := linked.Profiles[0], linked.Profiles[1], linked.Profiles[3]
+
+	call(t, "PUT", a.base+"/v1/segments/buyers", `did("x")`, 200, nil)
+	within(t, "B has A's new segment", func() bool { return b.definition("buyers") == canon(`did("x")`) })
+	for name, r := range map[string]*replica{"A": a, "B": b} {
+		got := r.changes(t)["buyers"]
+		if want := (change{Entered: []uint32{u1, u2}}); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: changes after the save: %v, want %v", name, got, want)
+		}
+	}
+
+	// Redefined on B this time: A follows, and both report the difference only.
+	call(t, "PUT", b.base+"/v1/segments/buyers", `did("y")`, 200, nil)
+	within(t, "A has B's redefinition", func() bool { return a.definition("buyers") == canon(`did("y")`) })
+	for name, r := range map[string]*replica{"A": a, "B": b} {
+		got := r.changes(t)["buyers"]
+		if want := (change{Entered: []uint32{u3}, Exited: []uint32{u1}}); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: changes after the redefinition: %v, want %v (u-2 stays)", name, got, want)
+		}
+	}
+
+	call(t, "DELETE", a.base+"/v1/segments/buyers", "", 200, nil)
+	within(t, "B deleted the segment A deleted", func() bool { return b.definition("buyers") == "" })
+	call(t, "GET", b.base+"/v1/segments/buyers", "", 404, nil)
+	call(t, "DELETE", b.base+"/v1/segments/buyers", "", 404, nil)
+	if got := b.changes(t); len(got) != 0 {
+		t.Fatalf("B: changes after the delete: %v", got)
+	}
+
+	// A segment referencing one saved on the other server: PUT refreshes first.
+	call(t, "PUT", a.base+"/v1/segments/base", `did("x")`, 200, nil)
+	call(t, "PUT", b.base+"/v1/segments/ref", `segment:base and did("y")`, 200, nil)
+	call(t, "DELETE", a.base+"/v1/segments/base", "", 409, nil)
+	within(t, "A has B's ref", func() bool { return a.definition("ref") != "" })
+}
+
+// TestSyncSavedOrder: definitions written to the store by another process at once, in
+// an order the server's names do not follow (a references z; then both deleted), are
+// all applied by one sync.
+func TestSyncSavedOrder(t *testing.T) {
+	url := pgtest.URL(t)
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	st, err := openStorage(ctx, url, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	s, err := newServerOn(ctx, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := segpg.Open(ctx, pgtest.Pool(t), &segpg.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.seg.Record(time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), 1, "x")
+	for _, kv := range [][2]string{{"a", "segment:z"}, {"z", `did("x")`}} {
+		if err := other.Put(savedPrefix+kv[0], []byte(kv[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.syncSaved(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.seg.Segments(); !slices.Equal(got, []string{"a", "z"}) {
+		t.Logf("definitions not applied: %v", s.savedStuck)
+		t.Fatalf("after saves elsewhere: %v", got)
+	}
+	for _, n := range []string{"a", "z"} {
+		if err := other.Delete(savedPrefix + n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.syncSaved(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.seg.Segments(); len(got) != 0 {
+		t.Fatalf("after deletes elsewhere: %v", got)
+	}
+}
+
+// TestConcurrentSegmentSaves: two servers redefine the same segments concurrently, while
+// a reader on each takes their changes. Every server ends with the definition the store
+// holds (the write that committed last), and each server's changes never report a
+// profile entering a segment it is in, or leaving one it is not in.
+func TestConcurrentSegmentSaves(t *testing.T) {
+	url := pgtest.URL(t)
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	a, b := startReplica(t, url, schema, clock), startReplica(t, url, schema, clock)
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, nil)
+	defs := []string{`did("x")`, `did("y")`, `did("x") and did("y")`, `did("x") or did("y")`, `not did("x")`}
+	names := []string{"s1", "s2"}
+	const puts = 30
+	ctx, stopReaders := context.WithCancel(context.Background())
+	var readers, writers sync.WaitGroup
+	members := map[*replica]map[string]map[uint32]bool{}
+	check := func(r *replica, who string) {
+		cs := r.changes(t)
+		m := members[r]
+		for seg, c := range cs {
+			if m[seg] == nil {
+				m[seg] = map[uint32]bool{}
+			}
+			for _, p := range c.Entered {
+				if m[seg][p] {
+					t.Errorf("%s: profile %d entered %s twice", who, p, seg)
+				}
+				m[seg][p] = true
+			}
+			for _, p := range c.Exited {
+				if !m[seg][p] {
+					t.Errorf("%s: profile %d exited %s, which it was not in", who, p, seg)
+				}
+				delete(m[seg], p)
+			}
+		}
+	}
+	for who, r := range map[string]*replica{"A": a, "B": b} {
+		members[r] = map[string]map[uint32]bool{}
+		readers.Go(func() {
+			for ctx.Err() == nil {
+				check(r, who)
+			}
+		})
+	}
+	for w, r := range []*replica{a, b, a, b} {
+		writers.Go(func() {
+			for i := range puts {
+				name, def := names[(i+w)%len(names)], defs[(i*3+w)%len(defs)]
+				call(t, "PUT", r.base+"/v1/segments/"+name, def, 200, nil)
+			}
+		})
+	}
+	writers.Wait()
+	stopReaders()
+	readers.Wait()
+	store, err := segpg.Open(context.Background(), pool, &segpg.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, n := range names {
+		def, err := store.Get(savedPrefix + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[n] = string(def)
+	}
+	for who, r := range map[string]*replica{"A": a, "B": b} {
+		within(t, fmt.Sprintf("%s holds the store's definitions %v", who, want), func() bool {
+			for n, d := range want {
+				if r.definition(n) != d {
+					return false
+				}
+			}
+			return true
+		})
+		// The changes reported add up to the members now.
+		check(r, who)
+		for _, n := range names {
+			got, _ := r.s.seg.Members(n)
+			if have := slices.Sorted(maps.Keys(members[r][n])); fmt.Sprint(have) != fmt.Sprint(got.ToArray()) {
+				t.Errorf("%s: %s: changes add up to %v, members are %v", who, n, have, got.ToArray())
+			}
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	var stuck []string
+	for _, r := range []*replica{a, b} {
+		for n, e := range r.s.savedStuck {
+			stuck = append(stuck, n+": "+e)
+		}
+	}
+	if len(stuck) > 0 {
+		t.Errorf("definitions not applied: %s", strings.Join(stuck, "; "))
+	}
+}
