@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -228,7 +229,8 @@ func TestJSONEverywhere(t *testing.T) {
 	}{
 		{"GET", "/nowhere", http.StatusNotFound, ""},
 		{"GET", "/v1/events", http.StatusMethodNotAllowed, "POST"},
-		{"DELETE", "/v1/segments/x", http.StatusMethodNotAllowed, "GET, HEAD, PUT"},
+		{"POST", "/v1/segments/x", http.StatusMethodNotAllowed, "DELETE, GET, HEAD, PUT"},
+		{"DELETE", "/v1/segments/x", http.StatusNotFound, ""},
 		{"GET", "/v1/profiles/x", http.StatusBadRequest, ""},
 		{"GET", "/v1/funnel?steps=a&window=3x", http.StatusBadRequest, ""},
 	} {
@@ -444,5 +446,79 @@ func TestSegmentSavedWhenSnapshotFails(t *testing.T) {
 		if q, ok := s.seg.Definition(name); !ok || q.String() != want {
 			t.Errorf("after a restart, %s is %v (saved: %v), want %s", name, q, ok, want)
 		}
+	}
+}
+
+// failingDeletes is a segment store whose Delete fails while fail is set.
+type failingDeletes struct {
+	segment.Store
+	fail atomic.Bool
+}
+
+func (f *failingDeletes) Delete(name string) error {
+	if f.fail.Load() {
+		return errors.New("disk gone")
+	}
+	return f.Store.Delete(name)
+}
+
+// TestDeleteSegment: DELETE removes a saved segment, kept before the reply (a restart
+// does not bring it back, though the snapshot it restarts from may be older); one that
+// another references is 409, an unknown one 404, and one the storage fails to delete
+// stays saved.
+func TestDeleteSegment(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	dir := "file:" + filepath.Join(t.TempDir(), "data")
+	st, err := openStorage(t.Context(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &failingDeletes{Store: st.segments}
+	st.segments = store
+	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
+	for name, def := range map[string]string{"a": `did(page)`, "b": `segment:a`, "c": `NOT did(page)`} {
+		call(t, "PUT", base+"/v1/segments/"+name, def, http.StatusOK, nil)
+	}
+	call(t, "DELETE", base+"/v1/segments/a", "", http.StatusConflict, nil)
+	call(t, "DELETE", base+"/v1/segments/nothing", "", http.StatusNotFound, nil)
+	store.fail.Store(true)
+	call(t, "DELETE", base+"/v1/segments/c", "", http.StatusServiceUnavailable, nil)
+	call(t, "GET", base+"/v1/segments/c", "", http.StatusOK, nil)
+	store.fail.Store(false)
+	// The snapshot before the deletes, put back after them: a crash between a delete
+	// and the snapshot after it. The restart must not bring the segments back.
+	old, err := st.segments.Get(snapshotName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"b", "c"} {
+		call(t, "DELETE", base+"/v1/segments/"+name, "", http.StatusOK, nil)
+		call(t, "GET", base+"/v1/segments/"+name, "", http.StatusNotFound, nil)
+	}
+	call(t, "DELETE", base+"/v1/segments/a", "", http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/a", `did(page)`, http.StatusOK, nil)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.segments.Put(snapshotName, old); err != nil {
+		t.Fatal(err)
+	}
+	st.close()
+	st, err = openStorage(t.Context(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.seg.Segments(); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("after a restart from the snapshot before the deletes: %v, want [a]", got)
 	}
 }
