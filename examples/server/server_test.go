@@ -522,3 +522,43 @@ func TestDeleteSegment(t *testing.T) {
 		t.Fatalf("after a restart from the snapshot before the deletes: %v, want [a]", got)
 	}
 }
+
+// TestRestartLoadsDefinitionOfLateEvent: a segment saved while its snapshot failed, whose
+// definition names an event the last snapshot does not hold, is back after a restart
+// (the definitions are applied after the events that follow the snapshot).
+func TestRestartLoadsDefinitionOfLateEvent(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	dir := "file:" + filepath.Join(t.TempDir(), "data")
+	st, err := openStorage(t.Context(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &failingSnapshots{Store: st.segments}
+	st.segments = store
+	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/early", `did(page)`, http.StatusOK, nil)
+	store.fail.Store(true)
+	call(t, "POST", base+"/v1/events", `{"type":"track","event":"late","anonymousId":"a-1","timestamp":"2025-03-02T09:00:00Z"}`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/late", `did(late)`, http.StatusOK, nil)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	st.close()
+	st, err = openStorage(t.Context(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.seg.Segments(); !slices.Equal(got, []string{"early", "late"}) {
+		t.Fatalf("after a restart: %v, want [early late]", got)
+	}
+}

@@ -277,14 +277,15 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
 		s.lastSnap = s.snapPos
 	}
+	if err := s.refresh(ctx); err != nil {
+		return nil, err
+	}
 	// A definition's blob is written before the snapshot that holds it: after a crash
 	// between the two, or a snapshot that failed, the snapshot holds the segment's
 	// definition before the last PUT or DELETE, which was answered 200; or another
-	// server wrote one after the snapshot. The blobs win.
+	// server wrote one after the snapshot. The blobs win. After the events: a
+	// definition may name an event first seen after the snapshot.
 	if err := s.syncSaved(); err != nil {
-		return nil, err
-	}
-	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

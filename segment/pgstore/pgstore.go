@@ -9,7 +9,7 @@
 //
 // Open creates or migrates, in the schema named by Options.Schema (default "clientele"):
 //
-//	clientele_schema (component text PRIMARY KEY, version integer)  -- 'segment' = 1
+//	clientele_schema (component text PRIMARY KEY, version integer)  -- 'segment' = 2
 //	segment_blob (name text PRIMARY KEY, data bytea NOT NULL, version bigint)  -- version from 2
 //
 // Migration runs in one transaction under an advisory lock; a schema written by a newer
