@@ -481,8 +481,8 @@ func TestDeleteSegment(t *testing.T) {
 	}
 	base, stop := start(t, s)
 	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
-	for name, def := range map[string]string{"a": `did(page)`, "b": `segment:a`, "c": `NOT did(page)`} {
-		call(t, "PUT", base+"/v1/segments/"+name, def, http.StatusOK, nil)
+	for _, nd := range [][2]string{{"a", `did(page)`}, {"b", `segment:a`}, {"c", `NOT did(page)`}} {
+		call(t, "PUT", base+"/v1/segments/"+nd[0], nd[1], http.StatusOK, nil)
 	}
 	call(t, "DELETE", base+"/v1/segments/a", "", http.StatusConflict, nil)
 	call(t, "DELETE", base+"/v1/segments/nothing", "", http.StatusNotFound, nil)
