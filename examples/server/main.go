@@ -129,9 +129,13 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token st
 			logger.Error("segment snapshot", "error", err)
 		}
 	}()
+	// Before the follower starts, which logs. Definitions the start could not apply
+	// were reported to no logger: forgotten, so that the next sync reports them here.
+	s.log, s.token, s.writeKeys = logger, token, keys
+	s.savedStuck = nil
 	if st.follow != nil {
-		// Apply other servers' decisions and events as they commit, so that merges
-		// reach this server's audiences without waiting for a read.
+		// Apply other servers' decisions, events and segment definitions as they
+		// commit, so that merges reach this server's audiences without waiting for a read.
 		fctx, stopFollow := context.WithCancel(ctx)
 		defer stopFollow()
 		go st.follow(fctx, func(ctx context.Context) error {
@@ -141,7 +145,6 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token st
 			return nil
 		})
 	}
-	s.log, s.token, s.writeKeys = logger, token, keys
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
