@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -427,6 +428,11 @@ func (s *server) syncSaved() error {
 	for name := range s.savedVers {
 		if _, ok := vers[savedPrefix+name]; !ok {
 			delete(s.savedVers, name)
+		}
+	}
+	for name := range s.savedStuck {
+		if _, kept := vers[savedPrefix+name]; !kept && !slices.Contains(drop, name) {
+			delete(s.savedStuck, name) // neither kept nor held: nothing left to apply
 		}
 	}
 	// Definitions reference one another (segment:name): save and delete in rounds until
