@@ -36,6 +36,7 @@ type solver struct {
 	comps [][]int32 // strongly connected components, successors first, states ascending
 	dead  []bool
 	u, v  []float64 // per state: P(conversion), expected value
+	work  float64   // operations the last solve took, roughly: m³/3 per LU, 10 per transition per sweep
 }
 
 func newSolver(ch *chain) (*solver, error) {
@@ -84,6 +85,7 @@ func (s *solver) solve(removed int) (Credit, error) {
 	}
 	clear(s.u)
 	clear(s.v)
+	s.work = 0
 	var alive []int32
 	for _, comp := range s.comps {
 		alive = alive[:0]
@@ -118,6 +120,7 @@ func (s *solver) solve(removed int) (Credit, error) {
 
 // solveOne solves a component of one state, whose successors are all known.
 func (s *solver) solveOne(st int32) {
+	s.work += float64(s.ch.rowOff[st+1] - s.ch.rowOff[st] + 1)
 	s.u[st], s.v[st] = s.step(st)
 }
 
@@ -168,6 +171,7 @@ func (s *solver) solveDense(alive []int32) error {
 		b.Set(i, 0, bu)
 		b.Set(i, 1, bv)
 	}
+	s.work += float64(m) * float64(m) * float64(m) / 3
 	var x mat.Dense
 	if err := x.Solve(a, b); err != nil {
 		// I - Q of an absorbing chain is non-singular; a condition error here means
@@ -193,6 +197,10 @@ func (s *solver) solveIterative(alive []int32) error {
 			change = math.Max(change, math.Max(math.Abs(u-s.u[st]), math.Abs(v-s.v[st])))
 			scale = math.Max(scale, math.Max(math.Abs(u), math.Abs(v)))
 			s.u[st], s.v[st] = u, v
+			// A sweep's sparse, indirect step took about 20 times an operation of
+			// a dense inversion (8 ns against 0.4 ns, at 800 states); 10 errs
+			// towards solving per removal, as before.
+			s.work += 10 * float64(s.ch.rowOff[st+1]-s.ch.rowOff[st]+1)
 		}
 		if change <= 1e-15*scale {
 			return nil
