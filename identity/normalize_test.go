@@ -108,6 +108,18 @@ func TestBlockedIgnoresCase(t *testing.T) {
 			t.Errorf("%q is blocked for email", v)
 		}
 	}
+	// A form's or a spreadsheet's "no value" as an identifier joined up to HotLimit
+	// people before quarantine stopped it.
+	for _, v := range []string{"-", "--", "?"} {
+		if !c.rule("user_id").isBlocked(v) || !c.rule("anonymous_id").isBlocked(v) || !c.rule("social_id").isBlocked(v) {
+			t.Errorf("%q is not blocked for every kind", v)
+		}
+	}
+	for _, v := range []string{"-2", "a-b", "¿"} {
+		if c.rule("user_id").isBlocked(v) {
+			t.Errorf("%q is blocked", v)
+		}
+	}
 	if c.rule("user_id").isBlocked("test@test.com") {
 		t.Error("an e-mail-only blocked value blocks user ids")
 	}

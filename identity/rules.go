@@ -56,7 +56,7 @@ type KindRule struct {
 // that are placeholders only as identifiers. The set must not change without a note in
 // the changelog: a value newly blocked is dropped from events that linked it before.
 var defaultBlocked = append(slices.Clone(placeholder.Values),
-	"nan", "0", "-1", "na",
+	"nan", "0", "-1", "na", "-", "--", "?",
 	"anonymous", "anon", "guest", "test", "true", "false",
 	"id", "distinct_id", "distinctid", "user_id", "userid", "email",
 	"not_authenticated", "00000000-0000-0000-0000-000000000000",
