@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/clientele-go/clientele/internal/english"
+	"github.com/clientele-go/clientele/internal/errtext"
 	"github.com/clientele-go/clientele/internal/stats"
 )
 
@@ -39,16 +40,13 @@ func statsErr(what string, err error) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, what, strings.TrimPrefix(err.Error(), stats.ErrInput.Error()+": "))
 }
 
-// errorf is fmt.Errorf for messages that wrap another error: it puts the "funnel: "
-// prefix in front unless a wrapped error carries it already, so that every message
-// names the package exactly once however deeply errors are wrapped.
+// errorf is fmt.Errorf with the "funnel: " prefix in front, taken out of any wrapped
+// error of the package, so that every message opens with the package's name and names
+// it once however deeply errors are wrapped ("funnel: summary 0 (profile 1): invalid
+// input: ..." rather than "summary 0 (profile 1): funnel: invalid input: ..."); see
+// errtext.Errorf.
 func errorf(format string, args ...any) error {
-	for _, a := range args {
-		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "funnel: ") {
-			return fmt.Errorf(format, args...)
-		}
-	}
-	return fmt.Errorf("funnel: "+format, args...)
+	return errtext.Errorf("funnel: ", format, args...)
 }
 
 // overlapErr refuses to merge two partials of an analysis (kind) that share n

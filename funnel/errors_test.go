@@ -64,6 +64,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Validate an optional first step", funnel.Spec{Steps: []funnel.Step{{Name: "a", Optional: true}, {Name: "b"}}, Window: time.Hour}.Validate(), funnel.ErrInvalid},
 		{"RunSeq on ungrouped profiles", second(ok.RunSeq(slices.Values(unsorted))), funnel.ErrUnsorted},
 		{"Run on the zero time", second(ok.Run([]funnel.Event{{Profile: 1, Name: "a"}})), funnel.ErrTimeRange},
+		{"Batch.Append of the zero time", new(funnel.Batch).Append(funnel.Event{Profile: 1, Name: "a"}), funnel.ErrTimeRange},
 		{"Conversion of steps out of range", second(res.Conversion(0, 5, funnel.Wilson, 0.95)), funnel.ErrInvalid},
 		{"NewRate with k > n", second(funnel.NewRate(3, 2, funnel.Wilson, 0.95)), funnel.ErrInvalid},
 		{"NewRate with level 1", second(funnel.NewRate(1, 2, funnel.Wilson, 1)), funnel.ErrInvalid},
@@ -105,8 +106,8 @@ func checkErr(t *testing.T, name string, err, want error, prefix string) {
 		t.Errorf("%s: err = %v, want %v", name, err, want)
 		return
 	}
-	if n := strings.Count(err.Error(), prefix); n != 1 {
-		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
+	if n := strings.Count(err.Error(), prefix); n != 1 || !strings.HasPrefix(err.Error(), prefix+" ") {
+		t.Errorf("%s: %q carries %q %d times, or not at the start", name, err, prefix, n)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/clientele-go/clientele/internal/errtext"
 )
 
 // Errors reported by the package. They are wrapped with context (which row, which field,
@@ -82,14 +84,11 @@ func (e *ConvergenceError) Error() string {
 // Is makes errors.Is(err, ErrNoConvergence) true.
 func (e *ConvergenceError) Is(target error) bool { return target == ErrNoConvergence }
 
-// errorf is fmt.Errorf for messages that wrap another error: it puts the "scoring: "
-// prefix in front unless a wrapped error carries it already, so that every message
-// names the package exactly once however deeply errors are wrapped.
+// errorf is fmt.Errorf with the "scoring: " prefix in front, taken out of any wrapped
+// error of the package, so that every message opens with the package's name and names
+// it once however deeply errors are wrapped ("scoring: summary 0 (profile 1): invalid
+// input: ..." rather than "summary 0 (profile 1): scoring: invalid input: ..."); see
+// errtext.Errorf.
 func errorf(format string, args ...any) error {
-	for _, a := range args {
-		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "scoring: ") {
-			return fmt.Errorf(format, args...)
-		}
-	}
-	return fmt.Errorf("scoring: "+format, args...)
+	return errtext.Errorf("scoring: ", format, args...)
 }

@@ -52,14 +52,17 @@ func TestErrorPaths(t *testing.T) {
 		{"FitLogistic of different lengths", second(scoring.FitLogistic([][]float64{{1}}, nil, nil)), scoring.ErrInvalid},
 		{"NewEngagement with a negative half-life", second(scoring.NewEngagement(-time.Hour)), scoring.ErrInvalid},
 		{"RFM of a bad summary", second(scoring.RFM([]scoring.Summary{{Profile: 1, Customer: scoring.Customer{Frequency: -1}}}, nil)), scoring.ErrInvalid},
+		{"RFM of a NaN spend", second(scoring.RFM([]scoring.Summary{{Profile: 1, Spend: math.NaN()}}, nil)), scoring.ErrInvalid},
+		{"Summarize of a profile 0", second(scoring.Summarize(slices.Values([]scoring.Transaction{{Time: end}}), &scoring.SummaryOptions{End: end})), scoring.ErrInvalid},
+		{"Predict of a bad customer among good", second(scoring.Predict(m, append(few, bad...), 1)), scoring.ErrInvalid},
 		{"UnmarshalJSON of another model", new(scoring.BGNBD).UnmarshalJSON([]byte(`{"model":"Pareto/NBD"}`)), scoring.ErrModel},
 	} {
 		if !errors.Is(c.err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
 			continue
 		}
-		if n := strings.Count(c.err.Error(), "scoring:"); n != 1 {
-			t.Errorf("%s: %q carries the package prefix %d times", c.name, c.err, n)
+		if n := strings.Count(c.err.Error(), "scoring:"); n != 1 || !strings.HasPrefix(c.err.Error(), "scoring: ") {
+			t.Errorf("%s: %q carries the package prefix %d times, or not at the start", c.name, c.err, n)
 		}
 	}
 }
