@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -66,6 +67,11 @@ var rfmGrid = [5][5]string{
 // on that measure and n the number of profiles. Tied profiles therefore always get the
 // same score, whatever the input order; with heavy ties (most customers buying once)
 // scores skip values rather than split a tie arbitrarily. Results come in input order.
+//
+// The summaries must be of one time unit (Customer.Unit), as Summarize makes them:
+// recencies in days and in weeks do not rank against each other. A profile may appear
+// once, since a profile counted twice would skew the quantiles and land in two
+// segments of RFMSegments.
 func RFM(ss []Summary, opt *RFMOptions) ([]RFMScore, error) {
 	bins := 5
 	if opt != nil && opt.Bins != 0 {
@@ -73,6 +79,16 @@ func RFM(ss []Summary, opt *RFMOptions) ([]RFMScore, error) {
 	}
 	if bins < 1 {
 		return nil, fmt.Errorf("%w: %d RFM bins", ErrInvalid, bins)
+	}
+	if _, err := unitOf(ss, func(s Summary) time.Duration { return s.Unit }); err != nil {
+		return nil, err
+	}
+	seen := roaring.New()
+	for i, s := range ss {
+		if !seen.CheckedAdd(s.Profile) {
+			first := slices.IndexFunc(ss, func(o Summary) bool { return o.Profile == s.Profile })
+			return nil, fmt.Errorf("%w: summaries %d and %d are both of profile %d", ErrInvalid, first, i, s.Profile)
+		}
 	}
 	n := len(ss)
 	rec, freq, mon := make([]float64, n), make([]float64, n), make([]float64, n)

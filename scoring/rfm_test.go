@@ -1,11 +1,14 @@
 package scoring
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -180,4 +183,32 @@ func TestRFMHugeBins(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRFMRefusesWhatCannotRank: summaries of two time units (recencies in days against
+// weeks) and a profile given twice were scored without a word; the duplicate then
+// stood in two segments of RFMSegments. Both are ErrInvalid naming the rows, and a
+// refusal returns no scores.
+func TestRFMRefusesWhatCannotRank(t *testing.T) {
+	day, week := 24*time.Hour, 7*24*time.Hour
+	for _, c := range []struct {
+		name string
+		ss   []Summary
+		want string
+	}{
+		{"days and weeks", []Summary{
+			{Profile: 1, Customer: Customer{Frequency: 1, Recency: 3, T: 10, Unit: week}, Spend: 5},
+			{Profile: 2, Customer: Customer{Frequency: 4, Recency: 9, T: 10, Unit: day}, Spend: 50},
+		}, "row 1 has unit 24h0m0s, row 0 has 168h0m0s"},
+		{"a profile twice", []Summary{
+			{Profile: 7, Customer: Customer{Frequency: 1, Recency: 3, T: 10}, Spend: 5},
+			{Profile: 8, Customer: Customer{T: 10}, Spend: 5},
+			{Profile: 7, Customer: Customer{Frequency: 4, Recency: 9, T: 10}, Spend: 50},
+		}, "summaries 0 and 2 are both of profile 7"},
+	} {
+		got, err := RFM(c.ss, nil)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || got != nil {
+			t.Errorf("%s: RFM = %v, %v; want ErrInvalid saying %q", c.name, got, err, c.want)
+		}
+	}
 }
