@@ -48,7 +48,8 @@ func (j *Journeys) find(profile uint32) *journey {
 func (jr *journey) milestone(s Stage) (int64, bool) {
 	switch s {
 	case Visitor:
-		return jr.visit, true
+		// A purchase is a visit to the shop, as far as being seen goes.
+		return min(jr.visit, jr.customer), true
 	case User:
 		return jr.user, true
 	case Customer:
@@ -64,7 +65,9 @@ func (jr *journey) milestone(s Stage) (int64, bool) {
 // rung is the highest ladder stage reached by t.
 func (jr *journey) rung(t int64) Stage {
 	switch {
-	case jr.visit > t:
+	case jr.visit > t && jr.customer > t:
+		// A profile seen buying is no stranger: purchases recorded by a back end (a
+		// shop's orders, an app store) often come with no visit event at all.
 		return Stranger
 	case jr.advocate <= t:
 		return Advocate
@@ -126,7 +129,7 @@ func (j *Journeys) Stages(t time.Time) [NumStages]*roaring.Bitmap {
 }
 
 // Reached returns the profiles that had met a ladder stage's condition by t, whatever
-// their recent activity: visited (Visitor), came back (User), bought (Customer), bought
+// their recent activity: visited or bought (Visitor), came back (User), bought (Customer), bought
 // twice (RepeatCustomer), brought a user as a customer (Advocate). Unlike the stage, it
 // does not rank: a one-purchase advocate has not reached RepeatCustomer.
 func (j *Journeys) Reached(t time.Time, s Stage) *roaring.Bitmap {

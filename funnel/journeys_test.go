@@ -110,7 +110,8 @@ func (m *refLadder) stage(p uint32, t time.Time) Stage {
 		if e.Time.After(t) {
 			continue
 		}
-		visited = visited || e.Name == "visit"
+		// a purchase makes the profile seen, as a visit does
+		visited = visited || e.Name == "visit" || e.Name == "purchase"
 		if e.Name == "purchase" {
 			buys++
 		}

@@ -13,7 +13,7 @@ import (
 type Stage uint8
 
 const (
-	Stranger       Stage = iota // not seen visiting yet
+	Stranger       Stage = iota // not seen visiting or buying yet
 	Visitor                     // visited, not (yet) a user
 	User                        // came back: UserVisits visits within UserSpan
 	Customer                    // bought once

@@ -158,3 +158,43 @@ func TestLifecycleNegativeDurationNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestPurchaseWithoutVisitIsNoStranger: orders recorded by a back end often come with
+// no visit event. A profile that bought but never visited stayed a Stranger for good,
+// a repeat buyer too, while Reached counted it a customer: two answers to one question.
+// A purchase now makes the profile seen.
+func TestPurchaseWithoutVisitIsNoStranger(t *testing.T) {
+	d0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	on := func(d int) time.Time { return d0.Add(days(d)) }
+	j, err := Lifecycle{}.Run([]Event{
+		{Profile: 1, Time: on(1), Name: "purchase"},
+		{Profile: 2, Time: on(1), Name: "purchase"}, {Profile: 2, Time: on(3), Name: "purchase"},
+		{Profile: 3, Time: on(1), Name: "purchase"}, {Profile: 3, Time: on(5), Name: "visit"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		profile uint32
+		day     int
+		want    Stage
+	}{
+		{1, 0, Stranger}, {1, 1, Customer}, {1, 40, Dormant}, {1, 100, Churned},
+		{2, 2, Customer}, {2, 3, RepeatCustomer},
+		{3, 2, Customer}, {3, 5, Customer},
+	} {
+		if got := j.StageAt(on(c.day), c.profile); got != c.want {
+			t.Errorf("profile %d on day %d: %v, want %v", c.profile, c.day, got, c.want)
+		}
+	}
+	// Reached and the stages agree: every profile that reached Customer by day 4 is in
+	// a stage above Stranger, and has reached Visitor.
+	at := on(4)
+	stages := j.Stages(at)
+	if !stages[Stranger].IsEmpty() {
+		t.Errorf("strangers on day 4: %v", stages[Stranger].ToArray())
+	}
+	if got := j.Reached(at, Visitor).ToArray(); len(got) != 3 {
+		t.Errorf("reached Visitor by day 4: %v, want all three", got)
+	}
+}
