@@ -35,9 +35,16 @@ func TestFitInvalid(t *testing.T) {
 		{"propensity", x, tr, y, &FitOptions{Propensity: 1}, "propensity 1"},
 		{"lambda", x, tr, y, &FitOptions{Learner: XLearner, Lambda: -1}, "Lambda -1"},
 		{"weights", x, tr, y, &FitOptions{Logistic: &scoring.LogisticOptions{Weights: make([]float64, 8)}}, "Weights is set"},
+		// The base models' options were left to scoring.FitLogistic, whose refusal,
+		// after the checks and in the middle of the fits, was scoring's ErrInvalid
+		// and not uplift's, under two prefixes.
+		{"logistic lambda", x, tr, y, &FitOptions{Logistic: &scoring.LogisticOptions{Lambda: -1}}, "FitOptions.Logistic.Lambda -1"},
+		{"logistic lambda NaN, X-learner", x, tr, y, &FitOptions{Learner: XLearner, Logistic: &scoring.LogisticOptions{Lambda: math.NaN()}}, "FitOptions.Logistic.Lambda NaN"},
+		{"logistic lambda Inf, class transformation", x, tr, y, &FitOptions{Learner: ClassTransformation, Logistic: &scoring.LogisticOptions{Lambda: math.Inf(1)}}, "FitOptions.Logistic.Lambda +Inf"},
+		{"logistic names", x, tr, y, &FitOptions{Logistic: &scoring.LogisticOptions{Names: []string{"a", "b"}}}, "FitOptions.Logistic.Names has 2 names for 1 feature"},
 	} {
 		_, err := Fit(c.x, c.t, c.y, c.o)
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "uplift:") != 1 {
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "uplift:") != 1 || strings.Contains(err.Error(), "scoring:") {
 			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, err, c.want)
 		}
 	}
@@ -74,9 +81,10 @@ func TestSpendInvalid(t *testing.T) {
 		{"negative", tr, []float64{3, 0, 5, -1, 1, 0}, nil, "spend 3 is -1"},
 		{"one arm", []bool{true, true, true, true, true, false}, y, nil, "5 treated rows and 1 control row;"},
 		{"lambda", tr, y, &FitOptions{Lambda: math.Inf(1)}, "Lambda +Inf"},
+		{"propensity names", tr, y, &FitOptions{Learner: XLearner, FitPropensity: true, Logistic: &scoring.LogisticOptions{Names: []string{"a", "b"}}}, "FitOptions.Logistic.Names has 2 names for 1 feature"},
 	} {
 		_, err := FitSpend(x, c.t, c.y, c.o)
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "uplift:") != 1 {
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "uplift:") != 1 || strings.Contains(err.Error(), "scoring:") {
 			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, err, c.want)
 		}
 	}

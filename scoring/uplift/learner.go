@@ -110,6 +110,9 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkNames(len(x[0])); err != nil {
+		return nil, err
+	}
 	m := &Model{Learner: o.Learner, Propensity: o.Propensity}
 	if m.Propensity == 0 {
 		m.Propensity = float64(len(arms.treated)) / float64(len(x))
@@ -216,8 +219,21 @@ func (o FitOptions) check() error {
 		return fmt.Errorf("%w: FitOptions.Logistic.Weights is set; the learners weight the rows themselves", ErrInvalid)
 	case math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) || o.Lambda < 0:
 		return fmt.Errorf("%w: FitOptions.Lambda %v", ErrInvalid, o.Lambda)
+	case o.Logistic != nil && !(o.Logistic.Lambda >= 0 && !math.IsInf(o.Logistic.Lambda, 0)):
+		// Checked here, not left to scoring.FitLogistic, so that a bad option is
+		// uplift's ErrInvalid, refused before any fit, like every other option.
+		return fmt.Errorf("%w: FitOptions.Logistic.Lambda %v", ErrInvalid, o.Logistic.Lambda)
 	case math.IsNaN(o.Propensity) || o.Propensity < 0 || o.Propensity >= 1:
 		return fmt.Errorf("%w: propensity %v, want 0 (the treated share) or within (0, 1)", ErrInvalid, o.Propensity)
+	}
+	return nil
+}
+
+// checkNames checks the logistic options' feature names against the rows' width.
+func (o FitOptions) checkNames(features int) error {
+	if o.Logistic != nil && o.Logistic.Names != nil && len(o.Logistic.Names) != features {
+		return fmt.Errorf("%w: FitOptions.Logistic.Names has %s for %s", ErrInvalid,
+			english.Count(len(o.Logistic.Names), "name"), english.Count(features, "feature"))
 	}
 	return nil
 }

@@ -60,6 +60,9 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 	if err := checkRows(x, len(x[0])); err != nil {
 		return nil, err
 	}
+	if err := o.checkNames(len(x[0])); err != nil {
+		return nil, err
+	}
 	var arms campaignArms
 	for i, t := range treated {
 		if math.IsNaN(spend[i]) || math.IsInf(spend[i], 0) || spend[i] < 0 {
