@@ -209,7 +209,8 @@ func confidenceSequence(c, t Rate, alpha float64, planned int64) (lo, hi float64
 //	n = (z(1-α/2)·sqrt(2·p̄(1-p̄)) + z(power)·sqrt(p1(1-p1) + p2(1-p2)))² / (p2-p1)²,
 //
 // p̄ the mean of p1 and p2, rounded up. A lift too small for the size to fit in an int64
-// is ErrInvalid.
+// is ErrInvalid. A power so low that a group of one reaches it (below about alpha/2,
+// where the bracket above turns negative) needs 1 profile.
 func SampleSize(base, lift, alpha, power float64) (int64, error) {
 	p1, p2 := base, base*(1+lift)
 	switch {
@@ -222,6 +223,13 @@ func SampleSize(base, lift, alpha, power float64) (int64, error) {
 	zb := distuv.UnitNormal.Quantile(power)
 	pbar := (p1 + p2) / 2
 	num := za*math.Sqrt(2*pbar*(1-pbar)) + zb*math.Sqrt(p1*(1-p1)+p2*(1-p2))
+	if num <= 0 {
+		// The power at a size of n is about Φ((|p2-p1|·sqrt(n) - za·sqrt(2p̄(1-p̄))) /
+		// sqrt(p1(1-p1) + p2(1-p2))), which rises from a floor below alpha/2: a power
+		// under the floor is reached by any size. Squaring the negative bracket gave
+		// sizes that grew as the power asked for fell (power 0.001: 2,400).
+		return 1, nil
+	}
 	n := math.Ceil(num*num/((p2-p1)*(p2-p1)) - 1e-9)
 	if !(n < math.MaxInt64) {
 		// A lift so small that no int64 counts the profiles: converting would wrap to a

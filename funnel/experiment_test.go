@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/clientele-go/clientele/internal/golden"
 	"pgregory.net/rapid"
 )
@@ -35,6 +37,44 @@ func TestSampleSizeGolden(t *testing.T) {
 	if n, err := SampleSize(1e-9, 1e-9, 0.05, 0.8); !errors.Is(err, ErrInvalid) {
 		t.Errorf("SampleSize(1e-9, 1e-9) = %d, %v; want ErrInvalid", n, err)
 	}
+}
+
+// TestSampleSizeMonotoneInPower: asking for less power never takes more profiles, and
+// the size returned reaches the power asked for (by the formula's normal
+// approximation) where one fewer does not. Below about alpha/2 the closed form's
+// bracket turns negative and its square grew as the power fell: 2,400 profiles for a
+// power of 0.001 against 1 for 0.025.
+func TestSampleSizeMonotoneInPower(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		base := rapid.Float64Range(0.01, 0.9).Draw(t, "base")
+		lift := rapid.Float64Range(0.05, 0.1).Draw(t, "lift")
+		alpha := rapid.Float64Range(0.001, 0.2).Draw(t, "alpha")
+		lo := rapid.Float64Range(1e-9, 0.99).Draw(t, "power")
+		hi := rapid.Float64Range(lo, 0.99).Draw(t, "more power")
+		a, err := SampleSize(base, lift, alpha, lo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := SampleSize(base, lift, alpha, hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a < 1 || a > b {
+			t.Fatalf("power %v needs %d, power %v needs %d", lo, a, hi, b)
+		}
+		p1, p2 := base, base*(1+lift)
+		pbar := (p1 + p2) / 2
+		power := func(n int64) float64 {
+			za := distuv.UnitNormal.Quantile(1 - alpha/2)
+			return distuv.UnitNormal.CDF((math.Abs(p2-p1)*math.Sqrt(float64(n)) - za*math.Sqrt(2*pbar*(1-pbar))) / math.Sqrt(p1*(1-p1)+p2*(1-p2)))
+		}
+		if got := power(a); got < lo*(1-1e-9) {
+			t.Fatalf("%d profiles reach power %v, not %v", a, got, lo)
+		}
+		if a > 1 && power(a-1) >= lo*(1+1e-9) {
+			t.Fatalf("%d profiles reach power %v already, %d asked for %v", a-1, power(a-1), a, lo)
+		}
+	})
 }
 
 // The experiment's rates are the groups' counts among the funnel's profiles (reference:
