@@ -369,7 +369,7 @@ func ExamplePredict() {
 	// Output:
 	// P(alive) 0.727, next 13 weeks 0.457
 	// P(alive) 0.000, next 13 weeks 0.001
-	// customer 0: scoring: invalid input: recency 40 greater than T 38
+	// scoring: customer 0: invalid input: recency 40 greater than T 38
 }
 
 func ExampleCustomer_Validate() {
