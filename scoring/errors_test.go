@@ -54,6 +54,7 @@ func TestErrorPaths(t *testing.T) {
 		{"RFM of a bad summary", second(scoring.RFM([]scoring.Summary{{Profile: 1, Customer: scoring.Customer{Frequency: -1}}}, nil)), scoring.ErrInvalid},
 		{"RFM of a NaN spend", second(scoring.RFM([]scoring.Summary{{Profile: 1, Spend: math.NaN()}}, nil)), scoring.ErrInvalid},
 		{"Summarize of a profile 0", second(scoring.Summarize(slices.Values([]scoring.Transaction{{Time: end}}), &scoring.SummaryOptions{End: end})), scoring.ErrInvalid},
+		{"Tracking of a negative birth", second(scoring.Tracking(m, []float64{0, -1}, 2, 1)), scoring.ErrInvalid},
 		{"Predict of a bad customer among good", second(scoring.Predict(m, append(few, bad...), 1)), scoring.ErrInvalid},
 		{"UnmarshalJSON of another model", new(scoring.BGNBD).UnmarshalJSON([]byte(`{"model":"Pareto/NBD"}`)), scoring.ErrModel},
 	} {
@@ -89,5 +90,61 @@ func TestCLVOptionsSayWhatIsAllowed(t *testing.T) {
 		if !errors.Is(err, scoring.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("CLV with %+v: %v, want ErrInvalid saying %q", tc.opt, err, tc.want)
 		}
+	}
+}
+
+// TestPredictionsRefuseAnotherUnit: a model fitted in weeks scored customers
+// summarised in days as if their ages were weeks (expected purchases 0.37 for the
+// customer a weekly summary gives 1.91), with no error, in Predict, CLV, Forecast,
+// CheckHoldout and the intervals. Customers of another unit than the model's, or of
+// two units, are ErrInvalid; an unrecorded unit on either side passes.
+func TestPredictionsRefuseAnotherUnit(t *testing.T) {
+	week, day := 7*24*time.Hour, 24*time.Hour
+	cs := make([]scoring.Customer, 0, 60)
+	for i := range 60 {
+		cs = append(cs, scoring.Customer{Frequency: i % 4, Recency: float64(i%4) * 3, T: 12 + float64(i%5), Unit: week})
+	}
+	m, err := scoring.FitBGNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Unit != week {
+		t.Fatalf("fitted unit %v", m.Unit)
+	}
+	iv, err := scoring.NewIntervals(m, nil, cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDays := []scoring.Customer{{Frequency: 2, Recency: 70, T: 140, Unit: day}}
+	mixed := []scoring.Customer{{Frequency: 2, Recency: 10, T: 20, Unit: week}, inDays[0]}
+	gg := &scoring.GammaGamma{P: 6, Q: 4, Gamma: 15}
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"Predict", second(scoring.Predict(m, inDays, 52)), "unit 24h0m0s, the model was fitted in 168h0m0s"},
+		{"Predict of two units", second(scoring.Predict(m, mixed, 52)), "row 1 has unit 24h0m0s"},
+		{"CLV", second(scoring.CLV(m, gg, inDays, &scoring.CLVOptions{Horizon: 52})), "the model was fitted in 168h0m0s"},
+		{"Forecast", second(scoring.Forecast(m, inDays, 4, 13)), "the model was fitted in 168h0m0s"},
+		{"CheckHoldout", second(scoring.CheckHoldout(m, []scoring.Holdout{{Summary: scoring.Summary{Profile: 9, Customer: inDays[0]}, HoldoutLength: 30}}, 3)),
+			"holdout 0 (profile 9): invalid input: unit 24h0m0s"},
+		{"Intervals.ExpectedPurchases", second(iv.ExpectedPurchases(52, inDays[0])), "the model was fitted in 168h0m0s"},
+		{"Intervals.PAlive", second(iv.PAlive(inDays[0])), "the model was fitted in 168h0m0s"},
+		{"Intervals.BasePurchases", second(iv.BasePurchases(52, inDays)), "the model was fitted in 168h0m0s"},
+	} {
+		if !errors.Is(c.err, scoring.ErrInvalid) || !strings.Contains(c.err.Error(), c.want) || !strings.HasPrefix(c.err.Error(), "scoring: ") {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, c.err, c.want)
+		}
+	}
+	// Unrecorded units pass on either side.
+	unrecorded := []scoring.Customer{{Frequency: 2, Recency: 10, T: 20}}
+	if _, err := scoring.Predict(m, unrecorded, 52); err != nil {
+		t.Errorf("a customer of no recorded unit: %v", err)
+	}
+	bare := *m
+	bare.Unit = 0
+	if _, err := scoring.Predict(&bare, inDays, 52); err != nil {
+		t.Errorf("a model of no recorded unit: %v", err)
 	}
 }

@@ -530,7 +530,7 @@ func quantileSorted(v []float64, p float64) float64 {
 
 // ExpectedPurchases returns the interval of Model.ExpectedPurchases(t, c).
 func (iv *Intervals) ExpectedPurchases(t float64, c Customer) (Interval, error) {
-	if err := checkCustomer(t, c); err != nil {
+	if err := checkCustomer(iv.model, t, c); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(positiveScale, func(m Model, _ *GammaGamma) float64 { return m.ExpectedPurchases(t, c) }), nil
@@ -538,7 +538,7 @@ func (iv *Intervals) ExpectedPurchases(t float64, c Customer) (Interval, error) 
 
 // PAlive returns the interval of Model.PAlive(c).
 func (iv *Intervals) PAlive(c Customer) (Interval, error) {
-	if err := checkCustomer(0, c); err != nil {
+	if err := checkCustomer(iv.model, 0, c); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(probScale, func(m Model, _ *GammaGamma) float64 { return m.PAlive(c) }), nil
@@ -546,7 +546,7 @@ func (iv *Intervals) PAlive(c Customer) (Interval, error) {
 
 // PurchaseProb returns the interval of Model.PurchaseProb(t, n, c).
 func (iv *Intervals) PurchaseProb(t float64, n int, c Customer) (Interval, error) {
-	if err := checkCustomer(t, c); err != nil {
+	if err := checkCustomer(iv.model, t, c); err != nil {
 		return Interval{}, err
 	}
 	if n < 0 {
@@ -580,7 +580,7 @@ func (iv *Intervals) ExpectedSpend(c Customer) (Interval, error) {
 	if err := iv.needSpend(); err != nil {
 		return Interval{}, err
 	}
-	if err := checkCustomer(0, c); err != nil {
+	if err := checkCustomer(iv.model, 0, c); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(positiveScale, func(_ Model, g *GammaGamma) float64 { return g.ExpectedSpend(c) }), nil
@@ -725,13 +725,13 @@ func (iv *Intervals) needSpend() error {
 	return nil
 }
 
-// checkCustomer checks one customer and a horizon.
-func checkCustomer(t float64, c Customer) error {
+// checkCustomer checks one customer, its unit against the model's, and a horizon.
+func checkCustomer(m Model, t float64, c Customer) error {
 	if err := checkHorizon(t); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
 		return errorf("%w", err)
 	}
-	return nil
+	return checkUnit(m, c.Unit)
 }

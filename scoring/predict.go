@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"time"
 )
 
 // Prediction is one customer's scores from a Model over a horizon.
@@ -36,7 +37,38 @@ func checkPrediction(m Model, cs []Customer, t float64) error {
 	if err := checkHorizon(t); err != nil {
 		return err
 	}
-	return validateAll(cs)
+	if err := validateAll(cs); err != nil {
+		return err
+	}
+	unit, err := unitOf(cs, customerUnit)
+	if err != nil {
+		return err
+	}
+	if err := checkUnit(m, unit); err != nil {
+		return errorf("customers: %w", err)
+	}
+	return nil
+}
+
+// checkUnit refuses a customer whose recorded time unit differs from the one the
+// model recorded at its fit: a model fitted in weeks reads ages in days as weeks and
+// predicts for a customer seven times older, without a sign (CONVENTIONS: rows of
+// mixed units are ErrInvalid). Either unit unrecorded (0) passes, as does a Model of
+// the host's own.
+func checkUnit(m Model, unit time.Duration) error {
+	var mu time.Duration
+	switch m := m.(type) {
+	case *BGNBD:
+		mu = m.Unit
+	case *MBGNBD:
+		mu = m.Unit
+	case *ParetoNBD:
+		mu = m.Unit
+	}
+	if mu != 0 && unit != 0 && unit != mu {
+		return fmt.Errorf("%w: unit %v, the model was fitted in %v; summarise in the model's unit (SummaryOptions.Unit)", ErrInvalid, unit, mu)
+	}
+	return nil
 }
 
 // CLVOptions say how far ahead and how steeply to discount a customer's value.
@@ -243,6 +275,9 @@ func CheckHoldout(m Model, holdouts []Holdout, maxFrequency int) (*HoldoutCheck,
 	}
 	for i, s := range holdouts {
 		if err := s.Customer.Validate(); err != nil {
+			return nil, errorf("holdout %d (profile %d): %w", i, s.Profile, err)
+		}
+		if err := checkUnit(m, s.Unit); err != nil {
 			return nil, errorf("holdout %d (profile %d): %w", i, s.Profile, err)
 		}
 		if err := checkHorizon(s.HoldoutLength); err != nil || s.HoldoutPurchases < 0 {

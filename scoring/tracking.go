@@ -26,7 +26,7 @@ func Tracking(m Model, births []float64, periods int, length float64) ([]Forecas
 	}
 	for i, b := range births {
 		if err := checkHorizon(b); err != nil {
-			return nil, fmt.Errorf("birth %d: %w", i, err)
+			return nil, errorf("birth %d: %w", i, err)
 		}
 	}
 	// Distinct births with their counts, in order.
