@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -109,8 +110,8 @@ func (f *Features) RFM(scores []scoring.RFMScore) error {
 // model's P(alive) of each profile's history and the purchases it expects in the
 // next horizon (in the summaries' time unit). Summaries of profiles not in the matrix
 // are ignored; a profile of the matrix without a summary is ErrNotFound, and an
-// invalid history (scoring.Customer.Validate) or a horizon that is not positive is
-// ErrInvalid.
+// invalid history (scoring.Customer.Validate), summaries of two time units or of
+// another unit than the model's, or a horizon that is not positive is ErrInvalid.
 func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Summary) error {
 	if m == nil {
 		return fmt.Errorf("%w: BTYD without a model", ErrInvalid)
@@ -118,7 +119,7 @@ func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Su
 	if !(horizon > 0) || math.IsInf(horizon, 0) {
 		return fmt.Errorf("%w: BTYD horizon %v, want a positive time", ErrInvalid, horizon)
 	}
-	cols := f.columns(2)
+	cs := make([]scoring.Customer, len(f.profiles))
 	seen := make([]bool, len(f.profiles))
 	for _, s := range summaries {
 		i, ok := f.row[s.Profile]
@@ -126,13 +127,27 @@ func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Su
 			continue
 		}
 		if err := s.Customer.Validate(); err != nil {
-			return fmt.Errorf("%w: summary of profile %d: %v", ErrInvalid, s.Profile, err)
+			return fmt.Errorf("%w: summary of profile %d: %s", ErrInvalid, s.Profile, strings.TrimPrefix(err.Error(), scoring.ErrInvalid.Error()+": "))
 		}
 		seen[i] = true
-		cols[0][i], cols[1][i] = m.PAlive(s.Customer), m.ExpectedPurchases(horizon, s.Customer)
+		cs[i] = s.Customer
 	}
 	if i := slices.Index(seen, false); i >= 0 {
 		return fmt.Errorf("%w: profile %d has no purchase summary", ErrNotFound, f.profiles[i])
+	}
+	// scoring.Predict checks what the Model methods cannot: that the summaries share
+	// one time unit, the model's (a model fitted in weeks reads ages in days as
+	// weeks). Its rows are the matrix's.
+	preds, err := scoring.Predict(m, cs, horizon)
+	if err != nil {
+		// Every history was checked above, so this is a unit: say it in uplift's words
+		// (rows are the matrix's, in NewFeatures' order).
+		msg := strings.Replace(strings.TrimPrefix(err.Error(), "scoring: "), "invalid input: ", "", 1)
+		return fmt.Errorf("%w: BTYD: %s", ErrInvalid, msg)
+	}
+	cols := f.columns(2)
+	for i, p := range preds {
+		cols[0][i], cols[1][i] = p.PAlive, p.ExpectedPurchases
 	}
 	return f.add([]string{"p_alive", "expected_purchases"}, cols)
 }

@@ -151,3 +151,44 @@ func TestFeaturesNilInputs(t *testing.T) {
 		t.Errorf("after failed calls the columns are %v", got)
 	}
 }
+
+// TestFeaturesBTYDUnits: BTYD called the model's methods directly, so a model fitted
+// in weeks scored summaries in days as weeks without a word (scoring.Predict refuses
+// that since 58e18b4), and a bad history read "uplift: invalid input: summary of
+// profile 1: scoring: invalid input: ...". Both are uplift's ErrInvalid in one voice,
+// and add no column.
+func TestFeaturesBTYDUnits(t *testing.T) {
+	week, day := 7*24*time.Hour, 24*time.Hour
+	m := &scoring.BGNBD{R: 0.24, Alpha: 4.4, A: 0.79, B: 2.4, Unit: week}
+	f, err := NewFeatures([]uint32{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(p uint32, unit time.Duration) scoring.Summary {
+		return scoring.Summary{Profile: p, Customer: scoring.Customer{Frequency: 2, Recency: 10, T: 20, Unit: unit}}
+	}
+	for _, c := range []struct {
+		name string
+		ss   []scoring.Summary
+		want string
+	}{
+		{"days for a weekly model", []scoring.Summary{sum(1, day), sum(2, day)}, "uplift: invalid input: BTYD: customers: unit 24h0m0s, the model was fitted in 168h0m0s"},
+		{"two units", []scoring.Summary{sum(1, week), sum(2, day)}, "uplift: invalid input: BTYD: row 1 has unit 24h0m0s, row 0 has 168h0m0s"},
+		{"bad history", []scoring.Summary{{Profile: 1, Customer: scoring.Customer{Recency: 5, T: 2}}, sum(2, week)}, "uplift: invalid input: summary of profile 1: recency 5 greater than T 2"},
+	} {
+		err := f.BTYD(m, 4, c.ss)
+		if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "scoring:") {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, err, c.want)
+		}
+	}
+	if got := f.Names(); len(got) != 0 {
+		t.Errorf("after refusals the columns are %v", got)
+	}
+	if err := f.BTYD(m, 4, []scoring.Summary{sum(1, week), sum(2, week)}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := scoring.Predict(m, []scoring.Customer{sum(1, week).Customer}, 4)
+	if x := f.Matrix(); x[0][0] != want[0].PAlive || x[0][1] != want[0].ExpectedPurchases {
+		t.Errorf("row 0 is %v, want %+v", x[0], want[0])
+	}
+}
