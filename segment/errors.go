@@ -3,7 +3,8 @@ package segment
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/clientele-go/clientele/internal/errtext"
 )
 
 // Errors reported by the package. They are wrapped with context (the position in an
@@ -85,14 +86,9 @@ func exprErr(at Pos, err error, format string, args ...any) *ExprError {
 	return &ExprError{Pos: at, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
-// errorf is fmt.Errorf for messages that wrap another error: it puts the "segment: "
-// prefix in front unless a wrapped error carries it already, so that every message
-// names the package exactly once however deeply errors are wrapped.
+// errorf is fmt.Errorf with the "segment: " prefix in front, taken out of the errors
+// it wraps, so that every message opens with the package's name and names it once
+// however deeply errors are wrapped (internal/errtext).
 func errorf(format string, args ...any) error {
-	for _, a := range args {
-		if e, ok := a.(error); ok && e != nil && strings.Contains(e.Error(), "segment: ") {
-			return fmt.Errorf(format, args...)
-		}
-	}
-	return fmt.Errorf("segment: "+format, args...)
+	return errtext.Errorf("segment: ", format, args...)
 }

@@ -64,6 +64,8 @@ func TestErrorPaths(t *testing.T) {
 		{"ApplyMerge of profile 0", x.ApplyMerge(0, 1), segment.ErrInvalid},
 		{"ReadSnapshot of garbage", second(segment.ReadSnapshot([]byte("not a snapshot"))), segment.ErrCorrupt},
 		{"DecodeBitmap of garbage", second(segment.DecodeBitmap([]byte{1, 2, 3})), segment.ErrCorrupt},
+		{"DecodeBitmap of a truncated bitmap", second(segment.DecodeBitmap(truncatedBitmap())), segment.ErrCorrupt},
+		{"Load of a damaged blob", second(segment.Load(damagedStore(), "daily")), segment.ErrCorrupt},
 		{"CheckName of a path", segment.CheckName("../x"), segment.ErrInvalid},
 		{"MemStore.Get of a missing blob", second(mem.Get("missing")), segment.ErrNotFound},
 		{"Load of a missing blob", second(segment.Load(&mem, "missing")), segment.ErrNotFound},
@@ -75,6 +77,25 @@ func TestErrorPaths(t *testing.T) {
 
 func second[T any](_ T, err error) error { return err }
 
+// truncatedBitmap is a sound portable bitmap of two containers without its last byte.
+func truncatedBitmap() []byte {
+	b, _ := roaring.BitmapOf(1, 2, 3, 1000000).ToBytes()
+	return b[:len(b)-1]
+}
+
+// damagedStore holds a snapshot named "daily" without its last byte.
+func damagedStore() *segment.MemStore {
+	x, _ := segment.NewIndex()
+	x.Tag("plan:pro", 1)
+	var mem segment.MemStore
+	if err := x.SaveTo(&mem, "daily"); err != nil {
+		panic(err)
+	}
+	b, _ := mem.Get("daily")
+	mem.Put("daily", b[:len(b)-1])
+	return &mem
+}
+
 // checkErr holds err to wrapping want and naming the package exactly once.
 func checkErr(t *testing.T, name string, err, want error, prefix string) {
 	t.Helper()
@@ -82,8 +103,8 @@ func checkErr(t *testing.T, name string, err, want error, prefix string) {
 		t.Errorf("%s: err = %v, want %v", name, err, want)
 		return
 	}
-	if n := strings.Count(err.Error(), prefix); n != 1 {
-		t.Errorf("%s: %q carries %q %d times", name, err, prefix, n)
+	if n := strings.Count(err.Error(), prefix); n != 1 || !strings.HasPrefix(err.Error(), prefix) {
+		t.Errorf("%s: %q carries %q %d times, or not at its start", name, err, prefix, n)
 	}
 }
 

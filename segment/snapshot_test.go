@@ -137,7 +137,7 @@ func TestTruncatedSnapshotSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(&mem, "daily")
-	if !errors.Is(err, ErrCorrupt) || !strings.HasPrefix(fmt.Sprint(err), `load "daily": segment: corrupt data:`) {
+	if !errors.Is(err, ErrCorrupt) || !strings.HasPrefix(fmt.Sprint(err), `segment: load "daily": corrupt data:`) {
 		t.Errorf("Load of a truncated blob: %v, want it to name the blob", err)
 	}
 }
