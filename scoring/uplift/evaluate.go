@@ -138,15 +138,18 @@ func evaluate(score []float64, treated []bool, y []float64, outcome Outcome, opt
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBootstrapRows(len(score)); err != nil {
+		return nil, err
+	}
 	r, err := newRanking(score, treated, y)
 	if err != nil {
 		return nil, err
 	}
 	// The perfect curves: from the four categories of rows for conversions (sklift),
 	// from the ranking by the perfect score for spend.
-	perfect := func(w []float64, g []tally) (qini, up Curve) {
-		c := categoriesOf(g)
-		return c.perfectQini(), c.perfectUplift()
+	perfect := func(_ []uint32, all tally) (qini, up curveEnd) {
+		c := categoriesOfTotal(all)
+		return endOf(c.perfectQini()), endOf(c.perfectUplift())
 	}
 	if outcome == Spend {
 		oracle := make([]float64, len(y))
@@ -160,9 +163,13 @@ func evaluate(score []float64, treated []bool, y []float64, outcome Outcome, opt
 		if err != nil {
 			return nil, err
 		}
-		perfect = func(w []float64, _ []tally) (qini, up Curve) {
-			g := pr.groups(w)
-			return curveOf(g, qiniValue), curveOf(g, upliftValue)
+		perfect = func(w []uint32, _ tally) (qini, up curveEnd) {
+			if w == nil {
+				g := pr.groups(nil)
+				return endOf(curveOf(g, qiniValue)), endOf(curveOf(g, upliftValue))
+			}
+			qini, up, _ = pr.sweep(w)
+			return qini, up
 		}
 	}
 	groups := r.groups(nil)
@@ -175,15 +182,16 @@ func evaluate(score []float64, treated []bool, y []float64, outcome Outcome, opt
 	}
 	ev := &Evaluation{Rows: len(score), Treated: int(all.nt), K: o.K, Level: o.Level, Replicates: o.Replicates}
 	ev.Uplift, ev.Qini = curveOf(groups, upliftValue), curveOf(groups, qiniValue)
-	pq, pu := perfect(nil, groups)
-	point := [3]float64{normalisedArea(ev.Qini, pq), normalisedArea(ev.Uplift, pu), r.atK(o.K, nil)}
-	draws, undefined := bootstrap(o, len(score), func(w []float64) []float64 {
-		g := r.groups(w)
-		pq, pu := perfect(w, g)
+	pq, pu := perfect(nil, all)
+	point := [3]float64{normalisedEnd(ev.Qini.Area(), pq), normalisedEnd(ev.Uplift.Area(), pu), r.atK(o.K, nil, float64(len(score)))}
+	draws, undefined := bootstrap(o, len(score), func(w []uint32) []float64 {
+		q, u, all := r.sweep(w)
+		pq, pu := perfect(w, all)
 		return []float64{
-			normalisedArea(curveOf(g, qiniValue), pq),
-			normalisedArea(curveOf(g, upliftValue), pu),
-			r.atK(o.K, w),
+			normalisedEnd(q.area, pq),
+			normalisedEnd(u.area, pu),
+			// all.n, the sum of w, is the replicate's n draws.
+			r.atK(o.K, w, all.n),
 		}
 	})
 	ev.Undefined = undefined
@@ -233,18 +241,32 @@ func (r *ranking) bins(score []float64, parts int) []Bin {
 	return out
 }
 
+// maxBootstrapRows is the most rows a bootstrap takes: a row's count in a replicate,
+// at most the number of rows, must fit the uint32 it is kept in.
+const maxBootstrapRows = math.MaxUint32
+
+// checkBootstrapRows refuses more rows than maxBootstrapRows.
+func checkBootstrapRows(n int) error {
+	if uint64(n) > maxBootstrapRows {
+		return fmt.Errorf("%w: %d rows, the bootstrap takes at most %d", ErrInvalid, n, uint64(maxBootstrapRows))
+	}
+	return nil
+}
+
 // bootstrap runs o.Replicates replicates of figures on GOMAXPROCS goroutines.
 // Replicate b draws n rows with replacement from its own generator, seeded (o.Seed, b),
 // so that results do not depend on scheduling; figures(w) computes the figures with row
 // i counted w[i] times. It returns each figure's defined values, in replicate order, and
-// the number of replicates with an undefined (NaN) figure.
-func bootstrap(o EvalOptions, n int, figures func(w []float64) []float64) ([][]float64, int) {
+// the number of replicates with an undefined (NaN) figure. The counts are uint32, not
+// float64: on a million rows the draws' random increments then touch half the memory,
+// which halved their time (n is at most maxBootstrapRows, so no count overflows).
+func bootstrap(o EvalOptions, n int, figures func(w []uint32) []float64) ([][]float64, int) {
 	all := make([][]float64, o.Replicates)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			w := make([]float64, n)
+			w := make([]uint32, n)
 			for b := range next {
 				clear(w)
 				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))

@@ -213,6 +213,9 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 	if len(treated) != len(uplift) {
 		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d treatment flags", ErrInvalid, len(uplift), len(treated))
 	}
+	if err := checkBootstrapRows(len(uplift)); err != nil {
+		return scoring.Interval{}, err
+	}
 	if err := checkTarget(uplift, response, p.promo); err != nil {
 		return scoring.Interval{}, err
 	}
@@ -226,12 +229,12 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 		}
 	}
 	sent := float64(len(p.Send))
-	gain := func(w []float64) float64 {
+	gain := func(w []uint32) float64 {
 		var nt, nc, yt, yc float64
 		for _, i := range picked {
 			wi := 1.0
 			if w != nil {
-				wi = w[i]
+				wi = float64(w[i])
 			}
 			if treated[i] {
 				nt += wi
@@ -246,6 +249,6 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 		}
 		return (yt/nt - yc/nc) * sent
 	}
-	draws, _ := bootstrap(o, len(uplift), func(w []float64) []float64 { return []float64{gain(w)} })
+	draws, _ := bootstrap(o, len(uplift), func(w []uint32) []float64 { return []float64{gain(w)} })
 	return percentiles(gain(nil), draws[0], o.Level), nil
 }
