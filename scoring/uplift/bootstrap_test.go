@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -485,5 +486,57 @@ func BenchmarkRankOrder1MNaive(b *testing.B) {
 	u, _ := benchEvalSet()
 	for b.Loop() {
 		naiveRankOrder(u)
+	}
+}
+
+// naiveByPriority is Target's order as it was: a stable sort by descending priority.
+func naiveByPriority(idx []int, prio []float64) {
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(prio[b], prio[a]) })
+}
+
+// byPriority is the stable sort, ties (±0 among them), infinities and NaN included.
+func TestByPriorityMatchesStable(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 200).Draw(t, "n")
+		levels := []float64{math.NaN(), math.Inf(-1), -1, math.Copysign(0, -1), 0, 0.5, 1, math.Inf(1)}
+		prio := make([]float64, n)
+		var idx []int
+		for i := range prio {
+			if rapid.Bool().Draw(t, "level") {
+				prio[i] = rapid.SampledFrom(levels).Draw(t, "p")
+			} else {
+				prio[i] = rapid.Float64().Draw(t, "p")
+			}
+			if rapid.IntRange(0, 3).Draw(t, "skip") > 0 {
+				idx = append(idx, i)
+			}
+		}
+		got, want := slices.Clone(idx), slices.Clone(idx)
+		byPriority(got, prio)
+		naiveByPriority(want, prio)
+		if !slices.Equal(got, want) {
+			t.Fatalf("priorities %v: order %v, stable %v", prio, got, want)
+		}
+	})
+}
+
+// BenchmarkByPriority1M orders the quickstart's million holdout uplifts as Target
+// does, beside BenchmarkByPriority1MNaive, the stable sort.
+func BenchmarkByPriority1M(b *testing.B) {
+	benchByPriority(b, byPriority)
+}
+
+func BenchmarkByPriority1MNaive(b *testing.B) {
+	benchByPriority(b, naiveByPriority)
+}
+
+func benchByPriority(b *testing.B, sort func(idx []int, prio []float64)) {
+	u, _ := benchEvalSet()
+	idx := make([]int, len(u))
+	for b.Loop() {
+		for i := range idx {
+			idx[i] = i
+		}
+		sort(idx, u)
 	}
 }
