@@ -32,7 +32,7 @@ func TestEventLogByTime(t *testing.T) {
 		for i := range events {
 			k := rapid.IntRange(0, instants-1).Draw(t, "instant")
 			// Instants a nanosecond apart and a day apart, before and after 1970.
-			at := base.Add(time.Duration(k) * time.Nanosecond).AddDate(0, 0, -k*k*200)
+			at := base.Add(time.Duration(k)*time.Nanosecond).AddDate(0, 0, -k*k*200)
 			events[i] = event{profile: uint32(i), at: at, order: strconv.Itoa(i)}
 			log.add(events[i])
 		}

@@ -121,26 +121,43 @@ func (u *upliftCurves) add(name string, ev *uplift.Evaluation) {
 	u.coef = append(u.coef, ev.QiniCoefficient.Estimate)
 }
 
-// topTruth is the true incremental conversions of sending to the k best-scored people.
+// topTruth is the true incremental conversions of sending to the k best-scored people
+// (the earlier person first among equal scores).
 func topTruth(score, truth []float64, k int) float64 {
-	idx := make([]int, len(score))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case score[a] > score[b]:
-			return -1
-		case score[a] < score[b]:
-			return 1
-		}
-		return 0
-	})
 	var s float64
-	for _, i := range idx[:k] {
+	for _, i := range bestFirst(score)[:k] {
 		s += truth[i]
 	}
 	return s
+}
+
+// bestFirst is the people by descending score, the earlier first among equal scores
+// (none NaN): the order of a stable sort, which an unstable sort of (score, person)
+// pairs gives in half the time on a million people (BenchmarkBestFirst1M;
+// TestBestFirstMatchesStable).
+func bestFirst(score []float64) []int {
+	type keyed struct {
+		s float64
+		i int
+	}
+	rows := make([]keyed, len(score))
+	for i, s := range score {
+		rows[i] = keyed{s, i}
+	}
+	slices.SortFunc(rows, func(a, b keyed) int {
+		switch {
+		case a.s > b.s:
+			return -1
+		case a.s < b.s:
+			return 1
+		}
+		return a.i - b.i
+	})
+	idx := make([]int, len(score))
+	for k, r := range rows {
+		idx[k] = r.i
+	}
+	return idx
 }
 
 func round(v float64) int64 {
