@@ -1,11 +1,13 @@
 package main
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/synth"
 	"pgregory.net/rapid"
 )
 
@@ -82,5 +84,92 @@ func BenchmarkEventLog1MNaive(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		naiveByTime(events)
+	}
+}
+
+// naiveGrade is grade as it was, with maps of maps.
+func (r *resolved) naiveGrade() {
+	personsOf := map[uint32]map[int32]bool{}
+	profilesOf := map[int32]map[uint32]bool{}
+	signedUp := map[int32]bool{}
+	for _, e := range r.events {
+		if e.kind == synth.Signup {
+			signedUp[e.person] = true
+		}
+		if personsOf[e.profile] == nil {
+			personsOf[e.profile] = map[int32]bool{}
+		}
+		personsOf[e.profile][e.person] = true
+		if profilesOf[e.person] == nil {
+			profilesOf[e.person] = map[uint32]bool{}
+		}
+		profilesOf[e.person][e.profile] = true
+	}
+	for _, ps := range personsOf {
+		if len(ps) > 1 {
+			r.mixedProfiles++
+		}
+	}
+	r.users = len(signedUp)
+	for person := range signedUp {
+		if len(profilesOf[person]) > 1 {
+			r.splitUsers++
+		}
+	}
+}
+
+// grade's counts are those of the maps of maps: profiles mixing people, users, and
+// users split over profiles, with people and profiles repeated, negative people
+// (the keys' sign bit) and the largest profile keys.
+func TestGradeMatchesMaps(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 300).Draw(t, "n")
+		events := make([]event, n)
+		for i := range events {
+			events[i] = event{
+				profile: rapid.SampledFrom([]uint32{1, 2, 3, 4, 1 << 31, math.MaxUint32}).Draw(t, "profile"),
+				person:  int32(rapid.IntRange(-3, 6).Draw(t, "person")),
+				kind:    rapid.SampledFrom([]synth.Kind{synth.Visit, synth.Signup, synth.Purchase}).Draw(t, "kind"),
+			}
+		}
+		got, want := &resolved{events: events}, &resolved{events: events}
+		got.grade()
+		want.naiveGrade()
+		if got.mixedProfiles != want.mixedProfiles || got.users != want.users || got.splitUsers != want.splitUsers {
+			t.Fatalf("mixed %d, users %d, split %d; maps give %d, %d, %d", got.mixedProfiles, got.users, got.splitUsers,
+				want.mixedProfiles, want.users, want.splitUsers)
+		}
+	})
+}
+
+// gradeEvents are a million events of about 330,000 people over 600,000 profiles, a
+// tenth of the people signed up, some profiles shared.
+func gradeEvents() []event {
+	events := benchEvents()
+	for i := range events {
+		p := events[i].person
+		events[i].profile = uint32(p*2 + int32(i%2))
+		if p%50 == 0 {
+			events[i].profile = uint32(p / 3)
+		}
+		if p%10 == 0 && i%3 == 0 {
+			events[i].kind = synth.Signup
+		}
+	}
+	return events
+}
+
+// BenchmarkGrade grades a million events, beside BenchmarkGradeNaive, the maps of maps.
+func BenchmarkGrade(b *testing.B) {
+	r := &resolved{events: gradeEvents()}
+	for b.Loop() {
+		r.grade()
+	}
+}
+
+func BenchmarkGradeNaive(b *testing.B) {
+	r := &resolved{events: gradeEvents()}
+	for b.Loop() {
+		r.naiveGrade()
 	}
 }
