@@ -29,9 +29,10 @@ var vocabulary = []struct{ word, meaning string }{
 
 // estimate is roughly how long each step takes per 1,000 people, in seconds, measured on
 // 2026-12-04 at 100,000 and 1,000,000 people on a two-core machine (the larger where
-// they differ); the progress lines show it so that a person watching a large run knows
-// what to expect.
-var estimate = []float64{0.033, 0.001, 0.002, 0.0055, 0.0095, 0.005, 0.028, 0.001}
+// they differ; steps 1 and 7 again on 2026-12-05, after the bootstrap and the event
+// log were sped up); the progress lines show it so that a person watching a large run
+// knows what to expect.
+var estimate = []float64{0.027, 0.001, 0.002, 0.0055, 0.0095, 0.005, 0.015, 0.001}
 
 // run does the whole job: out receives the text report, status the progress lines.
 func run(out, status io.Writer, cfg config) error {
