@@ -483,6 +483,19 @@ func solveFrom(lk likelihood, start []float64, o FitOptions, follow bool) *start
 				i = j
 			}
 		}
+		// Two shapes of a Beta running off together (γ, δ → ∞ at a fixed mean γ/(γ+δ)):
+		// hold the one farther out. Held first, the nearer one fixed the mean so that
+		// the other had to pass the boundary too, and the fit failed "in turn" where
+		// the limit (every customer alike) was the answer.
+		twin := -1
+		if lk.twin != nil && lk.twin[i] >= 0 {
+			if j := lk.twin[i]; math.IsNaN(pin[j]) && !released[j] && (u[j]-ref[j])*(u[i]-ref[i]) > 0 {
+				if math.Abs(u[j]-ref[j]) > math.Abs(u[i]-ref[i]) {
+					i, j = j, i
+				}
+				twin = j
+			}
+		}
 		if released[i] {
 			total.reason = fmt.Sprintf("parameter %s running off to the boundary, where the likelihood falls", lk.names[i])
 			break
@@ -493,6 +506,11 @@ func solveFrom(lk likelihood, start []float64, o FitOptions, follow bool) *start
 		}
 		dir := math.Copysign(1, u[i]-ref[i])
 		pin[i] = ref[i] + dir*boundLog
+		if twin >= 0 {
+			// The free twin starts from where it keeps the pair's mean: the held
+			// shape moved by pin-u, so it moves as far.
+			u[twin] += pin[i] - u[i]
+		}
 		u[i] = pin[i]
 		// With follow, a shape held at the boundary takes its scale along (r, alpha → ∞
 		// at a fixed mean rate r/alpha): the scale is measured from a reference moved

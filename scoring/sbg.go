@@ -23,6 +23,14 @@ type SBG struct {
 
 var sbgNames = []string{"gamma", "delta"}
 
+// sbgLimits names the limits of θ ~ Beta(γ, δ), as BG/BB's dropout does.
+var sbgLimits = map[string]string{
+	"gamma,delta+": "gamma, delta → ∞: every customer has the same churn probability (a geometric lifetime)",
+	"gamma,delta-": "gamma, delta → 0: churn probability 0 or 1",
+	"delta+":       "delta → ∞: churn probability → 0 (no churn)",
+	"gamma-":       "gamma → 0: churn probability → 0 for nearly every customer",
+}
+
 // FitSBG fits the model to one cohort's survivor counts by maximum likelihood (Fader
 // & Hardie 2007, eq. 5): survivors[0] customers acquired at time 0, survivors[t] of
 // them still active after t renewal opportunities. Counts may be fractional (shares
@@ -128,7 +136,7 @@ func sbgProblem(s []float64) likelihood {
 		}
 		return ll
 	}
-	return likelihood{model: "sBG", names: sbgNames, n: s[0], rows: k, eval: eval, analytic: true}
+	return likelihood{model: "sBG", names: sbgNames, n: s[0], rows: k, eval: eval, analytic: true, twin: []int{1, 0}, limits: sbgLimits}
 }
 
 // Survival returns S(t), the probability that a customer acquired at time 0 is still

@@ -221,3 +221,36 @@ func TestSBGBadInput(t *testing.T) {
 		t.Errorf("S(0) = %v, r(0) = %v", m.Survival(0), m.Retention(0))
 	}
 }
+
+// TestSBGSameChurnForEveryone: a cohort whose retention does not rise with tenure (here
+// it falls) has its likelihood's supremum where γ, δ → ∞ at a fixed mean, every
+// customer churning with one probability. Held first, γ fixed that mean so that δ had
+// to pass the boundary too, and the fit failed "running off to the boundary in turn"
+// (found by TestWeightScaleInvariance on a generated curve). It now ends at the limit,
+// with a geometric lifetime's survival.
+func TestSBGSameChurnForEveryone(t *testing.T) {
+	for i, s := range [][]float64{
+		{764669.6850452886, 532210.1007915209, 398392.90590859536, 301279.8559078437, 241635.6204743112, 164403.98228473705, 100936.3984259781},
+		// Exactly geometric (churn 0.3): the likelihood is flat towards the limit,
+		// and the fit may stop short of it, but not elsewhere.
+		{1000, 700, 490, 343, 240.1, 168.07},
+	} {
+		m, err := FitSBG(s, nil)
+		if err != nil {
+			t.Fatalf("%v: %v", s, err)
+		}
+		if b := m.Fit.Boundary; i == 0 && (b == nil || !strings.Contains(b.Limit, "same churn probability")) {
+			t.Fatalf("%v: boundary %+v, want the limit of one churn probability", s, b)
+		}
+		// At the limit S(t) = (1-θ)^t with θ = γ/(γ+δ), the MLE of a geometric
+		// lifetime: churned customers over customer-periods at risk.
+		var lost, atRisk float64
+		for i := 1; i < len(s); i++ {
+			lost += s[i-1] - s[i]
+			atRisk += s[i-1]
+		}
+		if theta := m.Gamma / (m.Gamma + m.Delta); math.Abs(theta-lost/atRisk) > 1e-3*lost/atRisk {
+			t.Errorf("%v: churn %v, want the geometric MLE %v", s, theta, lost/atRisk)
+		}
+	}
+}
