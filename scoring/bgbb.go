@@ -21,7 +21,9 @@ type Opportunities struct {
 	Frequency, Recency, N int
 	Weight                float64
 	// Unit is the spacing of the opportunities (a year for annual donations); 0 if
-	// unrecorded. FitBGBB records it in the model and refuses rows of different units.
+	// unrecorded. FitBGBB records it in the model and refuses rows of different units;
+	// BGBB.Intervals and BGBBIntervals refuse rows of another unit than the model's
+	// (the BGBB methods, which return no error, do not check it).
 	Unit time.Duration
 }
 

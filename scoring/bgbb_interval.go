@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -37,6 +38,15 @@ func newBGBBIntervals(m *BGBB, rows []Opportunities, opt *IntervalOptions) (*BGB
 			return nil, o, fmt.Errorf("%w: BG/BB parameter %s = %v", ErrInvalid, bgbbNames[i], v)
 		}
 		u[i] = math.Log(v)
+	}
+	// The information is of rows' likelihood at m's parameters: rows of opportunities
+	// spaced otherwise than m's would be read as m's.
+	unit, err := unitOf(rows, func(o Opportunities) time.Duration { return o.Unit })
+	if err == nil {
+		err = sameUnit(m.Unit, unit, bgbbUnitFix)
+	}
+	if err != nil {
+		return nil, o, errorf("rows: %w", err)
 	}
 	if _, _, err := bgbbProblem(rows); err != nil {
 		return nil, o, err
@@ -153,8 +163,17 @@ func (iv *BGBBIntervals) interval(sc scale, f func(m *BGBB) float64) Interval {
 	})
 }
 
-func checkOpportunities(c Opportunities, counts ...int) error {
+// bgbbUnitFix says what to do with histories of another spacing than the model's.
+const bgbbUnitFix = "count the opportunities at the model's spacing"
+
+// checkOpportunities checks a history, its spacing against the model's (a history
+// of yearly opportunities read as monthly ones is twelve times shorter, without a
+// sign), and counts.
+func (iv *BGBBIntervals) checkOpportunities(c Opportunities, counts ...int) error {
 	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := sameUnit(iv.m.Unit, c.Unit, bgbbUnitFix); err != nil {
 		return err
 	}
 	for _, n := range counts {
@@ -167,7 +186,7 @@ func checkOpportunities(c Opportunities, counts ...int) error {
 
 // PAlive returns the interval of BGBB.PAlive(c).
 func (iv *BGBBIntervals) PAlive(c Opportunities) (Interval, error) {
-	if err := checkOpportunities(c); err != nil {
+	if err := iv.checkOpportunities(c); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(probScale, func(m *BGBB) float64 { return m.PAlive(c) }), nil
@@ -175,7 +194,7 @@ func (iv *BGBBIntervals) PAlive(c Opportunities) (Interval, error) {
 
 // ExpectedPurchases returns the interval of BGBB.ExpectedPurchases(future, c).
 func (iv *BGBBIntervals) ExpectedPurchases(future int, c Opportunities) (Interval, error) {
-	if err := checkOpportunities(c, future); err != nil {
+	if err := iv.checkOpportunities(c, future); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(positiveScale, func(m *BGBB) float64 { return m.ExpectedPurchases(future, c) }), nil
@@ -183,7 +202,7 @@ func (iv *BGBBIntervals) ExpectedPurchases(future int, c Opportunities) (Interva
 
 // PurchaseProb returns the interval of BGBB.PurchaseProb(future, k, c).
 func (iv *BGBBIntervals) PurchaseProb(future, k int, c Opportunities) (Interval, error) {
-	if err := checkOpportunities(c, future, k); err != nil {
+	if err := iv.checkOpportunities(c, future, k); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(probScale, func(m *BGBB) float64 { return m.PurchaseProb(future, k, c) }), nil
@@ -191,7 +210,7 @@ func (iv *BGBBIntervals) PurchaseProb(future, k int, c Opportunities) (Interval,
 
 // ExpectedPurchasesNew returns the interval of BGBB.ExpectedPurchasesNew(n).
 func (iv *BGBBIntervals) ExpectedPurchasesNew(n int) (Interval, error) {
-	if err := checkOpportunities(Opportunities{}, n); err != nil {
+	if err := iv.checkOpportunities(Opportunities{}, n); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(positiveScale, func(m *BGBB) float64 { return m.ExpectedPurchasesNew(n) }), nil
@@ -199,7 +218,7 @@ func (iv *BGBBIntervals) ExpectedPurchasesNew(n int) (Interval, error) {
 
 // PurchaseProbNew returns the interval of BGBB.PurchaseProbNew(n, k).
 func (iv *BGBBIntervals) PurchaseProbNew(n, k int) (Interval, error) {
-	if err := checkOpportunities(Opportunities{}, n, k); err != nil {
+	if err := iv.checkOpportunities(Opportunities{}, n, k); err != nil {
 		return Interval{}, err
 	}
 	return iv.interval(probScale, func(m *BGBB) float64 { return m.PurchaseProbNew(n, k) }), nil

@@ -3,6 +3,7 @@ package scoring
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -43,6 +44,9 @@ func (m *BGNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]float64
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
 	}
+	if err := covariateUnit(m.Unit, cs); err != nil {
+		return nil, err
+	}
 	d, err := newCovariateData("BG/NBD", cs, purchase, dropout)
 	if err != nil {
 		return nil, err
@@ -61,6 +65,9 @@ func (m *ParetoNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]flo
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil model", ErrInvalid)
 	}
+	if err := covariateUnit(m.Unit, cs); err != nil {
+		return nil, err
+	}
 	d, err := newCovariateData("Pareto/NBD", cs, purchase, dropout)
 	if err != nil {
 		return nil, err
@@ -68,6 +75,19 @@ func (m *ParetoNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]flo
 	lk := likelihood{model: "Pareto/NBD with covariates", names: d.names(paretoNames), n: float64(len(cs)), rows: len(cs), eval: d.paretoEval(1)}
 	return newCovariateIntervals(lk, d, []float64{m.R, m.Alpha, m.S, m.Beta}, m.Purchase, m.Dropout, m.Fit, true,
 		func(zp, zd []float64) (Model, error) { return m.For(zp, zd) }, opt)
+}
+
+// covariateUnit refuses customers of two units, or of another unit than the
+// model's: the information would be of their likelihood read in the model's unit.
+func covariateUnit(mu time.Duration, cs []Customer) error {
+	unit, err := unitOf(cs, customerUnit)
+	if err == nil {
+		err = sameUnit(mu, unit, "summarise in the model's unit (SummaryOptions.Unit)")
+	}
+	if err != nil {
+		return errorf("customers: %w", err)
+	}
+	return nil
 }
 
 func newCovariateIntervals(lk likelihood, d *covariateData, base, gp, gd []float64, diag Diagnostics, pareto bool,

@@ -47,7 +47,11 @@
 // expected in the next t, P(alive) and P(X(t) = n); for a new customer E[X(t)] and
 // P(X(t) = n). [Predict], [CLV], [Forecast] and [Tracking] (the cumulative tracking
 // plot in calendar time) work on any Model. Times are in the unit of the customers a
-// model was fitted on (Customer.Unit, which the model records as its Unit).
+// model was fitted on (Customer.Unit, which the model records as its Unit). Every
+// function and method that returns an error (Predict, CLV, Forecast, CheckHoldout,
+// the intervals, BG/BB's among them) refuses customers of another recorded unit than
+// the model's; the Model and BGBB methods, which return none, do not check it. sBG
+// records no unit: its survivor counts are per renewal period, whatever that is.
 //
 // Fits maximise the likelihood over the log-parameters with gonum's optimize.Newton
 // and a backtracking line search (each step confined to a factor e² per parameter;

@@ -148,3 +148,87 @@ func TestPredictionsRefuseAnotherUnit(t *testing.T) {
 		t.Errorf("a model of no recorded unit: %v", err)
 	}
 }
+
+// TestIntervalsRefuseAnotherUnit: the intervals read histories in the model's unit
+// too. NewIntervals took the delta method's information from customers in days at a
+// weekly model's parameters; the covariate models' Intervals did the same; BG/BB's
+// Intervals and its predictions read yearly opportunities as monthly ones (a donor
+// of 6 yearly drives as one of 6 months), all without an error.
+func TestIntervalsRefuseAnotherUnit(t *testing.T) {
+	week, day := 7*24*time.Hour, 24*time.Hour
+	cs := make([]scoring.Customer, 0, 60)
+	for i := range 60 {
+		cs = append(cs, scoring.Customer{Frequency: i % 4, Recency: float64(i%4) * 3, T: 12 + float64(i%5), Unit: week})
+	}
+	m, err := scoring.FitBGNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDays := make([]scoring.Customer, len(cs))
+	for i, c := range cs {
+		inDays[i] = scoring.Customer{Frequency: c.Frequency, Recency: c.Recency * 7, T: c.T * 7, Unit: day}
+	}
+	cov := &scoring.BGNBDCovariates{R: m.R, Alpha: m.Alpha, A: m.A, B: m.B, Purchase: []float64{0.1}, Unit: week}
+	pcov := &scoring.ParetoNBDCovariates{R: 0.5, Alpha: 5, S: 0.5, Beta: 10, Purchase: []float64{0.1}, Unit: week}
+	z := make([][]float64, len(cs))
+	for i := range z {
+		z[i] = []float64{float64(i % 2)}
+	}
+
+	year, month := 8760*time.Hour, 730*time.Hour
+	var rows []scoring.Opportunities
+	for x := 0; x <= 6; x++ {
+		for tx := x; tx <= 6; tx++ {
+			if x == 0 && tx > 0 {
+				break
+			}
+			rows = append(rows, scoring.Opportunities{Frequency: x, Recency: tx, N: 6, Weight: float64(20 + 10*tx - 5*x), Unit: year})
+		}
+	}
+	bb, err := scoring.FitBGBB(rows, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	biv, err := bb.Intervals(rows, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	monthly := slices.Clone(rows)
+	for i := range monthly {
+		monthly[i].Unit = month
+	}
+	donor := scoring.Opportunities{Frequency: 3, Recency: 5, N: 6, Unit: month}
+	const fitted = "the model was fitted in 8760h0m0s"
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"NewIntervals", second(scoring.NewIntervals(m, nil, inDays, nil)), "customers: invalid input: unit 24h0m0s, the model was fitted in 168h0m0s"},
+		{"NewIntervals of two units", second(scoring.NewIntervals(m, nil, append(slices.Clone(cs), inDays[0]), nil)), "row 60 has unit 24h0m0s"},
+		{"BGNBDCovariates.Intervals", second(cov.Intervals(inDays, z, nil, nil)), "the model was fitted in 168h0m0s"},
+		{"ParetoNBDCovariates.Intervals", second(pcov.Intervals(inDays, z, nil, nil)), "the model was fitted in 168h0m0s"},
+		{"BGBB.Intervals", second(bb.Intervals(monthly, nil)), "rows: invalid input: unit 730h0m0s, " + fitted},
+		{"BGBB.Intervals of two units", second(bb.Intervals(append(slices.Clone(rows), monthly[0]), nil)), "mixed time units"},
+		{"BGBBIntervals.PAlive", second(biv.PAlive(donor)), fitted},
+		{"BGBBIntervals.ExpectedPurchases", second(biv.ExpectedPurchases(3, donor)), fitted},
+		{"BGBBIntervals.PurchaseProb", second(biv.PurchaseProb(3, 1, donor)), fitted},
+	} {
+		if !errors.Is(c.err, scoring.ErrInvalid) || !strings.Contains(c.err.Error(), c.want) || !strings.HasPrefix(c.err.Error(), "scoring: ") {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", c.name, c.err, c.want)
+		}
+	}
+	// Unrecorded units pass on either side.
+	donor.Unit = 0
+	if _, err := biv.ExpectedPurchases(3, donor); err != nil {
+		t.Errorf("a history of no recorded unit: %v", err)
+	}
+	bare := *bb
+	bare.Unit = 0
+	if _, err := bare.Intervals(monthly, nil); err != nil {
+		t.Errorf("a BG/BB of no recorded unit: %v", err)
+	}
+	if _, err := scoring.NewIntervals(m, nil, cs, nil); err != nil {
+		t.Errorf("customers of the model's unit: %v", err)
+	}
+}

@@ -326,7 +326,9 @@ func newIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOption
 	if err != nil {
 		return nil, o, err
 	}
-	if err := validateAll(cs); err != nil {
+	// The delta method's information is of cs's likelihood at m's parameters, and the
+	// bootstrap follows each customer of cs over its own T: both read cs in m's unit.
+	if err := checkPrediction(m, cs, 0); err != nil {
 		return nil, o, err
 	}
 	theta := fam.params(m)

@@ -65,8 +65,16 @@ func checkUnit(m Model, unit time.Duration) error {
 	case *ParetoNBD:
 		mu = m.Unit
 	}
+	return sameUnit(mu, unit, "summarise in the model's unit (SummaryOptions.Unit)")
+}
+
+// sameUnit refuses data of unit where a model recorded mu, saying what to do (fix);
+// either unrecorded (0) passes. It is the check of checkUnit for every model that
+// records a unit, the covariate models' and BG/BB's (whose Unit is the spacing of its
+// opportunities) too.
+func sameUnit(mu, unit time.Duration, fix string) error {
 	if mu != 0 && unit != 0 && unit != mu {
-		return fmt.Errorf("%w: unit %v, the model was fitted in %v; summarise in the model's unit (SummaryOptions.Unit)", ErrInvalid, unit, mu)
+		return fmt.Errorf("%w: unit %v, the model was fitted in %v; %s", ErrInvalid, unit, mu, fix)
 	}
 	return nil
 }
