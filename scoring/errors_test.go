@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -230,5 +231,29 @@ func TestIntervalsRefuseAnotherUnit(t *testing.T) {
 	}
 	if _, err := scoring.NewIntervals(m, nil, cs, nil); err != nil {
 		t.Errorf("customers of the model's unit: %v", err)
+	}
+}
+
+// TestEvaluateOneClassSaysWhatToDo: outcomes of one class failed with "too few
+// customers to fit" though Evaluate fits nothing. The error says which class is
+// missing and what to evaluate on instead, and is ErrInvalid: an input Evaluate's
+// doc asks for.
+func TestEvaluateOneClassSaysWhatToDo(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		outcomes []bool
+		want     string
+	}{
+		{"none converted", []bool{false, false, false}, "none of the 3 customers converted"},
+		{"all converted", []bool{true, true}, "all 2 customers converted"},
+		{"one customer", []bool{true}, "the one customer converted"},
+		{"no rows", []bool{}, "no scores to evaluate"},
+	} {
+		_, err := scoring.Evaluate(make([]float64, len(c.outcomes)), c.outcomes)
+		msg := fmt.Sprint(err)
+		if !errors.Is(err, scoring.ErrInvalid) || errors.Is(err, scoring.ErrTooFew) || !strings.HasPrefix(msg, "scoring: ") ||
+			!strings.Contains(msg, c.want) || (len(c.outcomes) > 0 && !strings.Contains(msg, "need at least one of each")) {
+			t.Errorf("%s: %v, want ErrInvalid saying %q and what to do", c.name, err, c.want)
+		}
 	}
 }

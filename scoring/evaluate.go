@@ -44,7 +44,8 @@ type CalibrationBin struct {
 
 // Evaluate computes AUC, lift and gains by decile, and a calibration table for scores
 // that are probabilities (in [0, 1]) against outcomes. It needs at least one row of
-// each class.
+// each class: outcomes all true or all false are ErrInvalid, as are lengths that
+// differ and a score that is no probability.
 func Evaluate(scores []float64, outcomes []bool) (*Evaluation, error) {
 	n := len(scores)
 	if n != len(outcomes) {
@@ -70,8 +71,8 @@ func Evaluate(scores []float64, outcomes []bool) (*Evaluation, error) {
 			ev.LogLoss -= math.Log1p(-p) / float64(n)
 		}
 	}
-	if ev.Positives == 0 || ev.Positives == n {
-		return nil, fmt.Errorf("%w: outcomes of one class only (%d positive of %d)", ErrTooFew, ev.Positives, n)
+	if err := bothClasses(ev.Positives, n); err != nil {
+		return nil, err
 	}
 	ev.AUC = auc(scores, outcomes, ev.Positives)
 
@@ -114,6 +115,27 @@ func Evaluate(scores []float64, outcomes []bool) (*Evaluation, error) {
 		ev.Calibration = append(ev.Calibration, b)
 	}
 	return ev, nil
+}
+
+// bothClasses refuses outcomes of one class: AUC, lift and calibration compare the
+// customers who converted with those who did not, and with none of either there is
+// nothing to compare (no model is fitted, so ErrTooFew's "too few customers to fit"
+// would mislead). The message says what to evaluate on instead.
+func bothClasses(positives, n int) error {
+	const need = "AUC, lift and calibration compare customers who converted with customers who did not and need at least one of each: evaluate on a holdout long or large enough to hold both"
+	switch {
+	case n == 0:
+		return fmt.Errorf("%w: no scores to evaluate", ErrInvalid)
+	case n == 1 && positives == 0:
+		return fmt.Errorf("%w: the one customer did not convert (its outcome is false); %s", ErrInvalid, need)
+	case n == 1:
+		return fmt.Errorf("%w: the one customer converted (its outcome is true); %s", ErrInvalid, need)
+	case positives == 0:
+		return fmt.Errorf("%w: none of the %d customers converted (every outcome false); %s", ErrInvalid, n, need)
+	case positives == n:
+		return fmt.Errorf("%w: all %d customers converted (every outcome true); %s", ErrInvalid, n, need)
+	}
+	return nil
 }
 
 // auc is the Mann-Whitney statistic with midranks for ties, divided by n₊ n₋.

@@ -69,7 +69,6 @@ func TestFitsNeedEnoughData(t *testing.T) {
 		"BG/BB few":        second(FitBGBB([]Opportunities{{Frequency: 1, Recency: 1, N: 2, Weight: 3}}, nil)),
 		"BG/BB no repeat":  second(FitBGBB([]Opportunities{{N: 6, Weight: 30}}, nil)),
 		"logistic 1 class": second(FitLogistic([][]float64{{1}, {2}}, []bool{true, true}, nil)),
-		"evaluate 1 class": second(Evaluate([]float64{0.1, 0.2}, []bool{false, false})),
 	} {
 		if !errors.Is(err, ErrTooFew) {
 			t.Errorf("%s: err = %v, want ErrTooFew", name, err)
