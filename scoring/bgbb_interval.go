@@ -166,10 +166,13 @@ func (iv *BGBBIntervals) interval(sc scale, f func(m *BGBB) float64) Interval {
 // bgbbUnitFix says what to do with histories of another spacing than the model's.
 const bgbbUnitFix = "count the opportunities at the model's spacing"
 
-// checkOpportunities checks a history, its spacing against the model's (a history
+// checkOpportunities checks the intervals were made by BGBB.Intervals, a history, its spacing against the model's (a history
 // of yearly opportunities read as monthly ones is twelve times shorter, without a
 // sign), and counts.
 func (iv *BGBBIntervals) checkOpportunities(c Opportunities, counts ...int) error {
+	if iv == nil || iv.m == nil {
+		return fmt.Errorf("%w: nil or zero BGBBIntervals; make them with BGBB.Intervals", ErrInvalid)
+	}
 	if err := c.Validate(); err != nil {
 		return err
 	}

@@ -129,6 +129,9 @@ func newCovariateIntervals(lk likelihood, d *covariateData, base, gp, gd []float
 // sums over customers who share these covariates, all have intervals. It carries no
 // spend model.
 func (iv *CovariateIntervals) For(purchase, dropout []float64) (*Intervals, error) {
+	if iv == nil || iv.forZ == nil {
+		return nil, fmt.Errorf("%w: nil or zero CovariateIntervals; make them with the model's Intervals", ErrInvalid)
+	}
 	m, err := iv.forZ(purchase, dropout)
 	if err != nil {
 		return nil, err

@@ -59,6 +59,9 @@ type ParetoNBDCovariates struct {
 // For returns the BG/NBD model of a customer with the given covariates (nil for a
 // process without covariates), whose methods give that customer's predictions.
 func (m *BGNBDCovariates) For(purchase, dropout []float64) (*BGNBD, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil BG/NBD model", ErrInvalid)
+	}
 	ep, ed, err := effects(m.Purchase, m.Dropout, purchase, dropout)
 	if err != nil {
 		return nil, err
@@ -69,6 +72,9 @@ func (m *BGNBDCovariates) For(purchase, dropout []float64) (*BGNBD, error) {
 // For returns the Pareto/NBD model of a customer with the given covariates (nil for a
 // process without covariates), whose methods give that customer's predictions.
 func (m *ParetoNBDCovariates) For(purchase, dropout []float64) (*ParetoNBD, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil Pareto/NBD model", ErrInvalid)
+	}
 	ep, ed, err := effects(m.Purchase, m.Dropout, purchase, dropout)
 	if err != nil {
 		return nil, err

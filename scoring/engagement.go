@@ -18,7 +18,9 @@ const DefaultHalfLife = 30 * 24 * time.Hour
 // Engagement keeps a recency-weighted activity score per profile: the sum over the
 // profile's actions of weight · 2^(-age/HalfLife). Because the decay is exponential,
 // one number and one timestamp per profile suffice, actions may arrive in any order,
-// and a score read at any later time is exact. It is safe for concurrent use.
+// and a score read at any later time is exact. It is safe for concurrent use. Make it
+// with NewEngagement: a nil or zero Engagement scores nobody and refuses actions
+// (ErrInvalid).
 type Engagement struct {
 	halfLife time.Duration
 	mu       sync.Mutex
@@ -50,6 +52,9 @@ func (e *Engagement) decay(d time.Duration) float64 {
 // score as it was: the sum of two huge weights was +Inf, which read later decayed to
 // Inf·0, NaN.
 func (e *Engagement) Add(at time.Time, profile uint32, weight float64) error {
+	if e == nil || e.state == nil {
+		return fmt.Errorf("%w: nil or zero Engagement; make it with NewEngagement", ErrInvalid)
+	}
 	if !finite(weight) || weight < 0 {
 		return fmt.Errorf("%w: engagement weight %v for profile %d", ErrInvalid, weight, profile)
 	}
@@ -75,6 +80,9 @@ func (e *Engagement) Add(at time.Time, profile uint32, weight float64) error {
 // before the profile's latest action reads the score at that action, so that no action
 // ever counts for more than its weight.
 func (e *Engagement) Score(now time.Time, profile uint32) float64 {
+	if e == nil || e.state == nil {
+		return 0
+	}
 	e.mu.Lock()
 	s, ok := e.state[profile]
 	e.mu.Unlock()
@@ -94,6 +102,9 @@ func (e *Engagement) at(s engagementState, now time.Time) float64 {
 // Scores yields every profile's engagement at now, in increasing profile order, from a
 // snapshot taken when iteration starts.
 func (e *Engagement) Scores(now time.Time) iter.Seq2[uint32, float64] {
+	if e == nil || e.state == nil {
+		return func(func(uint32, float64) bool) {}
+	}
 	return func(yield func(uint32, float64) bool) {
 		e.mu.Lock()
 		snap := maps.Clone(e.state)

@@ -23,6 +23,9 @@ type PeriodInterval struct {
 // bootstrap); the whole forecast is computed once per parameter point (2k+1 points by
 // the delta method, one per replicate by the bootstrap), not once per period.
 func (iv *Intervals) Forecast(cs []Customer, periods int, length float64) ([]PeriodInterval, error) {
+	if err := iv.check(); err != nil {
+		return nil, err
+	}
 	if _, err := Forecast(iv.model, cs, periods, length); err != nil {
 		return nil, err
 	}
@@ -35,6 +38,9 @@ func (iv *Intervals) Forecast(cs []Customer, periods int, length float64) ([]Per
 // Tracking returns the intervals of Tracking(m, births, periods, length), the
 // cumulative tracking plot, as Forecast does for Forecast.
 func (iv *Intervals) Tracking(births []float64, periods int, length float64) ([]PeriodInterval, error) {
+	if err := iv.check(); err != nil {
+		return nil, err
+	}
 	if _, err := Tracking(iv.model, births, periods, length); err != nil {
 		return nil, err
 	}

@@ -45,7 +45,10 @@ func (iv Interval) Contains(v float64) bool { return iv.Lo <= v && v <= iv.Hi }
 // On data drawn from the model the two agree closely (the package's tests check it,
 // and that the intervals cover the truth at about their nominal rate); where they
 // disagree, the likelihood is far from quadratic, and the bootstrap is the one to
-// believe. An Intervals is safe for concurrent use.
+// believe. An Intervals is safe for concurrent use. Nil or zero Intervals (not made by
+// NewIntervals or CovariateIntervals.For) fail with ErrInvalid; so do nil or zero
+// BGBBIntervals and CovariateIntervals, and SBGIntervals' DERL (their Survival and
+// Retention, which return no error, are NaN).
 type Intervals struct {
 	// Level is the confidence level, for instance 0.9.
 	Level float64
@@ -532,6 +535,9 @@ func quantileSorted(v []float64, p float64) float64 {
 
 // ExpectedPurchases returns the interval of Model.ExpectedPurchases(t, c).
 func (iv *Intervals) ExpectedPurchases(t float64, c Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkCustomer(iv.model, t, c); err != nil {
 		return Interval{}, err
 	}
@@ -540,6 +546,9 @@ func (iv *Intervals) ExpectedPurchases(t float64, c Customer) (Interval, error) 
 
 // PAlive returns the interval of Model.PAlive(c).
 func (iv *Intervals) PAlive(c Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkCustomer(iv.model, 0, c); err != nil {
 		return Interval{}, err
 	}
@@ -548,6 +557,9 @@ func (iv *Intervals) PAlive(c Customer) (Interval, error) {
 
 // PurchaseProb returns the interval of Model.PurchaseProb(t, n, c).
 func (iv *Intervals) PurchaseProb(t float64, n int, c Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkCustomer(iv.model, t, c); err != nil {
 		return Interval{}, err
 	}
@@ -559,6 +571,9 @@ func (iv *Intervals) PurchaseProb(t float64, n int, c Customer) (Interval, error
 
 // ExpectedPurchasesNew returns the interval of Model.ExpectedPurchasesNew(t).
 func (iv *Intervals) ExpectedPurchasesNew(t float64) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkHorizon(t); err != nil {
 		return Interval{}, err
 	}
@@ -567,6 +582,9 @@ func (iv *Intervals) ExpectedPurchasesNew(t float64) (Interval, error) {
 
 // PurchaseProbNew returns the interval of Model.PurchaseProbNew(t, n).
 func (iv *Intervals) PurchaseProbNew(t float64, n int) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkHorizon(t); err != nil {
 		return Interval{}, err
 	}
@@ -579,6 +597,9 @@ func (iv *Intervals) PurchaseProbNew(t float64, n int) (Interval, error) {
 // ExpectedSpend returns the interval of GammaGamma.ExpectedSpend(c). It needs the
 // Intervals to have been made with a spend model.
 func (iv *Intervals) ExpectedSpend(c Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := iv.needSpend(); err != nil {
 		return Interval{}, err
 	}
@@ -591,6 +612,9 @@ func (iv *Intervals) ExpectedSpend(c Customer) (Interval, error) {
 // BasePurchases returns the interval of the purchases the whole base cs is expected
 // to make in the next t: Σ ExpectedPurchases(t, c) over cs, the last row of Forecast.
 func (iv *Intervals) BasePurchases(t float64, cs []Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkPrediction(iv.model, cs, t); err != nil {
 		return Interval{}, err
 	}
@@ -607,6 +631,9 @@ func (iv *Intervals) BasePurchases(t float64, cs []Customer) (Interval, error) {
 // BaseAlive returns the interval of the number of customers of cs still active:
 // Σ PAlive(c) over cs.
 func (iv *Intervals) BaseAlive(cs []Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkPrediction(iv.model, cs, 0); err != nil {
 		return Interval{}, err
 	}
@@ -623,6 +650,9 @@ func (iv *Intervals) BaseAlive(cs []Customer) (Interval, error) {
 // BasePurchaseCount returns the interval of the number of customers of cs expected
 // to make exactly n purchases in the next t: Σ PurchaseProb(t, n, c) over cs.
 func (iv *Intervals) BasePurchaseCount(t float64, n int, cs []Customer) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	if err := checkPrediction(iv.model, cs, t); err != nil {
 		return Interval{}, err
 	}
@@ -644,6 +674,9 @@ func (iv *Intervals) BasePurchaseCount(t float64, n int, cs []Customer) (Interva
 // by the delta method and one per replicate by the bootstrap; BaseCLV is cheaper
 // when only the total is wanted.
 func (iv *Intervals) CLV(cs []Customer, opts *CLVOptions) ([]Interval, error) {
+	if err := iv.check(); err != nil {
+		return nil, err
+	}
 	var opt CLVOptions
 	if opts != nil {
 		opt = *opts
@@ -667,6 +700,9 @@ func (iv *Intervals) CLV(cs []Customer, opts *CLVOptions) ([]Interval, error) {
 // BaseCLV returns the interval of the value of the whole base cs: the sum of the
 // customers' CLV. It needs a spend model.
 func (iv *Intervals) BaseCLV(cs []Customer, opts *CLVOptions) (Interval, error) {
+	if err := iv.check(); err != nil {
+		return Interval{}, err
+	}
 	var opt CLVOptions
 	if opts != nil {
 		opt = *opts
@@ -718,6 +754,15 @@ func (iv *Intervals) checkCLV(cs []Customer, opt CLVOptions) error {
 	}
 	_, err := CLV(iv.model, iv.spend, cs, &opt)
 	return err
+}
+
+// check refuses a nil Intervals and a zero one, made without NewIntervals (or
+// CovariateIntervals.For), which have no model to predict with.
+func (iv *Intervals) check() error {
+	if iv == nil || iv.model == nil {
+		return fmt.Errorf("%w: nil or zero Intervals; make them with NewIntervals", ErrInvalid)
+	}
+	return nil
 }
 
 func (iv *Intervals) needSpend() error {

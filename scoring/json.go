@@ -187,11 +187,17 @@ func decodeModel(data []byte, kind string, names []string) ([]float64, time.Dura
 
 // MarshalJSON encodes the model with its unit and fit diagnostics.
 func (m *BGNBD) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil BG/NBD model", ErrInvalid)
+	}
 	return encodeModel("BG/NBD", bgnbdNames, []float64{m.R, m.Alpha, m.A, m.B}, m.Unit, m.LogLik, m.Fit)
 }
 
 // UnmarshalJSON decodes and checks a model written by MarshalJSON.
 func (m *BGNBD) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil BG/NBD model", ErrInvalid)
+	}
 	p, unit, ll, d, err := decodeModel(data, "BG/NBD", bgnbdNames)
 	if err != nil {
 		return err
@@ -202,11 +208,17 @@ func (m *BGNBD) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the model with its unit and fit diagnostics.
 func (m *MBGNBD) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil MBG/NBD model", ErrInvalid)
+	}
 	return encodeModel("MBG/NBD", bgnbdNames, []float64{m.R, m.Alpha, m.A, m.B}, m.Unit, m.LogLik, m.Fit)
 }
 
 // UnmarshalJSON decodes and checks a model written by MarshalJSON.
 func (m *MBGNBD) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil MBG/NBD model", ErrInvalid)
+	}
 	p, unit, ll, d, err := decodeModel(data, "MBG/NBD", bgnbdNames)
 	if err != nil {
 		return err
@@ -217,11 +229,17 @@ func (m *MBGNBD) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the model with its unit and fit diagnostics.
 func (m *ParetoNBD) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil Pareto/NBD model", ErrInvalid)
+	}
 	return encodeModel("Pareto/NBD", paretoNames, []float64{m.R, m.Alpha, m.S, m.Beta}, m.Unit, m.LogLik, m.Fit)
 }
 
 // UnmarshalJSON decodes and checks a model written by MarshalJSON.
 func (m *ParetoNBD) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil Pareto/NBD model", ErrInvalid)
+	}
 	p, unit, ll, d, err := decodeModel(data, "Pareto/NBD", paretoNames)
 	if err != nil {
 		return err
@@ -232,11 +250,17 @@ func (m *ParetoNBD) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the model with its unit and fit diagnostics.
 func (m *BGBB) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil BG/BB model", ErrInvalid)
+	}
 	return encodeModel("BG/BB", bgbbNames, []float64{m.Alpha, m.Beta, m.Gamma, m.Delta}, m.Unit, m.LogLik, m.Fit)
 }
 
 // UnmarshalJSON decodes and checks a model written by MarshalJSON.
 func (m *BGBB) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil BG/BB model", ErrInvalid)
+	}
 	p, unit, ll, d, err := decodeModel(data, "BG/BB", bgbbNames)
 	if err != nil {
 		return err
@@ -247,11 +271,17 @@ func (m *BGBB) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the model with its fit diagnostics (spend has no time unit).
 func (m *GammaGamma) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil Gamma-Gamma model", ErrInvalid)
+	}
 	return encodeModel("Gamma-Gamma", gammaGammaNames, []float64{m.P, m.Q, m.Gamma}, 0, m.LogLik, m.Fit)
 }
 
 // UnmarshalJSON decodes and checks a model written by MarshalJSON.
 func (m *GammaGamma) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil Gamma-Gamma model", ErrInvalid)
+	}
 	p, unit, ll, d, err := decodeModel(data, "Gamma-Gamma", gammaGammaNames)
 	if err != nil {
 		return err

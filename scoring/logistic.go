@@ -40,7 +40,8 @@ type LogisticOptions struct {
 // Logistic is a fitted L2-regularised logistic regression: P(y | x) =
 // 1/(1+exp(-(Intercept + Σ Coef_j (x_j - Mean_j)/Scale_j))). Features are
 // standardised so that one penalty suits features of any scale, and the coefficients
-// are comparable as effect sizes. A Logistic is safe for concurrent use once fitted.
+// are comparable as effect sizes. A Logistic is safe for concurrent use once fitted;
+// a nil *Logistic's methods fail with ErrInvalid.
 type Logistic struct {
 	Names       []string  // feature names, if given
 	Mean, Scale []float64 // standardisation of each feature
@@ -270,6 +271,9 @@ func (m *Logistic) design(x [][]float64) []float64 {
 // Predict returns P(y = true | x). It fails if x has the wrong length or a non-finite
 // value.
 func (m *Logistic) Predict(x []float64) (float64, error) {
+	if m == nil {
+		return 0, fmt.Errorf("%w: nil logistic model", ErrInvalid)
+	}
 	if len(x) != len(m.Coef) {
 		return 0, fmt.Errorf("%w: %s, model has %d", ErrInvalid, english.Count(len(x), "feature"), len(m.Coef))
 	}
@@ -416,6 +420,9 @@ type logisticJSON struct {
 
 // MarshalJSON encodes the model, its standardisation and its fit.
 func (m *Logistic) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil logistic model", ErrInvalid)
+	}
 	for _, v := range [][]float64{m.Mean, m.Scale, m.Coef, m.StdErr, {m.Intercept, m.Lambda, m.LogLik, m.N}} {
 		if !allFinite(v) {
 			return nil, fmt.Errorf("%w: logistic model has a non-finite value", ErrModel)
@@ -428,6 +435,9 @@ func (m *Logistic) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes and checks a model written by MarshalJSON; on error m is
 // unchanged.
 func (m *Logistic) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return fmt.Errorf("%w: nil logistic model", ErrInvalid)
+	}
 	var j logisticJSON
 	if err := strictUnmarshal(data, &j); err != nil {
 		return fmt.Errorf("%w: logistic: %v", ErrModel, err)

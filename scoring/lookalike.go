@@ -24,7 +24,7 @@ type LookalikeOptions struct {
 }
 
 // Lookalike is an audience of profiles ranked by their resemblance to a seed segment.
-// It is safe for concurrent use.
+// It is safe for concurrent use. A nil *Lookalike is an empty audience.
 type Lookalike struct {
 	// Model is the classifier trained on the whole seed against the rest of the base;
 	// its coefficients say which features make a profile look like the seed.
@@ -169,6 +169,9 @@ func fitPU(features [][]float64, pos, unl []int, lambda float64) (*Logistic, err
 // Top returns the n profiles most similar to the seed (all of them if n exceeds the
 // audience), as a bitmap a host can tag or export.
 func (l *Lookalike) Top(n int) *roaring.Bitmap {
+	if l == nil {
+		return roaring.New()
+	}
 	n = max(0, min(n, len(l.Profiles)))
 	return roaring.BitmapOf(l.Profiles[:n]...)
 }

@@ -49,6 +49,9 @@ func (m *MBGNBD) posterior(c Customer) betaGeo {
 // PAlive returns P(alive | x, t_x, T) = 1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x))
 // (Batislam et al. 2007, eq. 6).
 func (m *MBGNBD) PAlive(c Customer) float64 {
+	if m == nil {
+		return 0
+	}
 	if !usable(0, c) {
 		return 0
 	}
@@ -59,20 +62,36 @@ func (m *MBGNBD) PAlive(c Customer) float64 {
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Batislam et al. 2007, eq. 8).
 func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 {
+	if m == nil {
+		return 0
+	}
 	return expectedGiven[betaGeo](m, t, c)
 }
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T).
 func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
+	if m == nil {
+		return 0
+	}
 	return probGiven[betaGeo](m, t, n, c)
 }
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer (Batislam et al. 2007,
 // eq. 7).
-func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 { return expectedNew[betaGeo](m, t) }
+func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 {
+	if m == nil {
+		return 0
+	}
+	return expectedNew[betaGeo](m, t)
+}
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
-func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 { return probNew[betaGeo](m, t, n) }
+func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 {
+	if m == nil {
+		return 0
+	}
+	return probNew[betaGeo](m, t, n)
+}
 
 // newCustomer is a new MBG/NBD customer: with probability b/(a+b) the customer
 // survives the dropout chance at the first purchase, and p's posterior is then

@@ -46,8 +46,8 @@ type ReadOptions struct {
 const MaxBadLines = 100
 
 // Keys maps external customer ids to dense profile keys 1, 2, 3, ... in order of first
-// appearance (ReadOptions.Keys). The zero value is empty and ready to use. A Keys is
-// not safe for concurrent use.
+// appearance (ReadOptions.Keys). The zero value is empty and ready to use; a nil *Keys
+// is empty and refuses new ids (ErrInvalid). A Keys is not safe for concurrent use.
 type Keys struct {
 	ids   []string
 	index map[string]uint32
@@ -56,6 +56,9 @@ type Keys struct {
 // Key returns id's profile key, assigning the next one if id is new. It fails on an
 // empty id and when all 4294967295 keys are taken; the error wraps ErrInvalid.
 func (k *Keys) Key(id string) (uint32, error) {
+	if k == nil {
+		return 0, fmt.Errorf("%w: nil Keys (its zero value is ready to use)", ErrInvalid)
+	}
 	if key, ok := k.index[id]; ok {
 		return key, nil
 	}
@@ -76,6 +79,9 @@ func (k *Keys) Key(id string) (uint32, error) {
 
 // ID returns the id that was given key, and false if none was.
 func (k *Keys) ID(key uint32) (string, bool) {
+	if k == nil {
+		return "", false
+	}
 	if key == 0 || int(key) > len(k.ids) {
 		return "", false
 	}
@@ -83,7 +89,12 @@ func (k *Keys) ID(key uint32) (string, bool) {
 }
 
 // Len returns the number of ids.
-func (k *Keys) Len() int { return len(k.ids) }
+func (k *Keys) Len() int {
+	if k == nil {
+		return 0
+	}
+	return len(k.ids)
+}
 
 // maxLine bounds a line's length so that a file without newlines cannot exhaust memory.
 const maxLine = 1 << 20

@@ -98,6 +98,14 @@ func (iv *SBGIntervals) bootstrap(survivors []float64, o IntervalOptions) (*SBGI
 	return iv, nil
 }
 
+// nanInterval is the answer of nil or zero SBGIntervals (made without
+// SBG.Intervals) where no error can be returned, as SBG's methods answer NaN for a
+// nil model: no model, no figure.
+var nanInterval = Interval{Estimate: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
+
+// errZeroSBGIntervals is the error of nil or zero SBGIntervals.
+var errZeroSBGIntervals = fmt.Errorf("%w: nil or zero SBGIntervals; make them with SBG.Intervals", ErrInvalid)
+
 // interval returns the interval of f(model).
 func (iv *SBGIntervals) interval(sc scale, f func(m *SBG) float64) Interval {
 	return paramInterval(iv.Level, iv.u, iv.cov, iv.draws, sc, func(u []float64) float64 {
@@ -110,16 +118,25 @@ func (iv *SBGIntervals) interval(sc scale, f func(m *SBG) float64) Interval {
 
 // Survival returns the interval of SBG.Survival(t).
 func (iv *SBGIntervals) Survival(t int) Interval {
+	if iv == nil || iv.m == nil {
+		return nanInterval
+	}
 	return iv.interval(probScale, func(m *SBG) float64 { return m.Survival(t) })
 }
 
 // Retention returns the interval of SBG.Retention(t).
 func (iv *SBGIntervals) Retention(t int) Interval {
+	if iv == nil || iv.m == nil {
+		return nanInterval
+	}
 	return iv.interval(probScale, func(m *SBG) float64 { return m.Retention(t) })
 }
 
 // DERL returns the interval of SBG.DERL(d, renewals); it needs d > 0 and renewals >= 0.
 func (iv *SBGIntervals) DERL(d float64, renewals int) (Interval, error) {
+	if iv == nil || iv.m == nil {
+		return Interval{}, errZeroSBGIntervals
+	}
 	if !(d > 0) || math.IsInf(d, 1) || renewals < 0 {
 		return Interval{}, fmt.Errorf("%w: DERL at discount rate %v after %d renewals", ErrInvalid, d, renewals)
 	}

@@ -21,7 +21,8 @@ import (
 // buyers, return ErrNotFound naming a profile without a summary (give never-buyers a
 // Customer of zeros, or leave them out); engagement is 0 for a profile never seen,
 // as scoring.Engagement.Score defines it; a segment column is 1 for members and 0
-// for everyone else. A call that fails adds nothing.
+// for everyone else. A call that fails adds nothing. A nil *Features has no names and
+// no rows, and refuses columns with ErrInvalid.
 type Features struct {
 	profiles []uint32
 	row      map[uint32]int
@@ -42,11 +43,19 @@ func NewFeatures(profiles []uint32) (*Features, error) {
 }
 
 // Names returns the column names, in column order.
-func (f *Features) Names() []string { return slices.Clone(f.names) }
+func (f *Features) Names() []string {
+	if f == nil {
+		return nil
+	}
+	return slices.Clone(f.names)
+}
 
 // Matrix returns one row per profile, in the order given to NewFeatures, each with
 // one value per column; rows share one backing array.
 func (f *Features) Matrix() [][]float64 {
+	if f == nil {
+		return nil
+	}
 	d := len(f.cols)
 	flat := make([]float64, len(f.profiles)*d)
 	x := make([][]float64, len(f.profiles))
@@ -90,6 +99,9 @@ func (f *Features) columns(k int) [][]float64 {
 // scores from scoring.RFM (1 to Bins, higher is better). Scores of profiles not in
 // the matrix are ignored; a profile of the matrix without a score is ErrNotFound.
 func (f *Features) RFM(scores []scoring.RFMScore) error {
+	if f == nil {
+		return fmt.Errorf("%w: nil Features; make them with NewFeatures", ErrInvalid)
+	}
 	cols := f.columns(3)
 	seen := make([]bool, len(f.profiles))
 	for _, s := range scores {
@@ -113,6 +125,9 @@ func (f *Features) RFM(scores []scoring.RFMScore) error {
 // invalid history (scoring.Customer.Validate), summaries of two time units or of
 // another unit than the model's, or a horizon that is not positive is ErrInvalid.
 func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Summary) error {
+	if f == nil {
+		return fmt.Errorf("%w: nil Features; make them with NewFeatures", ErrInvalid)
+	}
 	if m == nil {
 		return fmt.Errorf("%w: BTYD without a model", ErrInvalid)
 	}
@@ -155,6 +170,9 @@ func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Su
 // Engagement adds the column engagement: each profile's recency-weighted activity at
 // now (scoring.Engagement.Score, 0 for a profile never seen). A nil e is ErrInvalid.
 func (f *Features) Engagement(e *scoring.Engagement, now time.Time) error {
+	if f == nil {
+		return fmt.Errorf("%w: nil Features; make them with NewFeatures", ErrInvalid)
+	}
 	if e == nil {
 		return fmt.Errorf("%w: nil engagement table (scoring.NewEngagement makes one)", ErrInvalid)
 	}
@@ -170,6 +188,9 @@ func (f *Features) Engagement(e *scoring.Engagement, now time.Time) error {
 // ErrInvalid, as a nil model is for BTYD: a nil is more often a segment never
 // evaluated than an empty one.
 func (f *Features) Segment(name string, members *roaring.Bitmap) error {
+	if f == nil {
+		return fmt.Errorf("%w: nil Features; make them with NewFeatures", ErrInvalid)
+	}
 	if name == "" {
 		return fmt.Errorf("%w: segment feature without a name", ErrInvalid)
 	}

@@ -69,7 +69,7 @@ type FitOptions struct {
 
 // Model is a fitted uplift model. Its base models are exported for inspection and
 // encoding (scoring.Logistic has MarshalJSON); which are set depends on the Learner.
-// A Model is safe for concurrent use.
+// A Model is safe for concurrent use; a nil *Model's methods fail with ErrInvalid.
 type Model struct {
 	Learner Learner
 	Outcome Outcome // Conversion (Fit) or Spend (FitSpend)

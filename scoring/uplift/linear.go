@@ -13,7 +13,7 @@ import (
 // Linear is a fitted ridge regression, E[y | x] = Intercept + Σ Coef_j (x_j -
 // Mean_j)/Scale_j. Features are standardised, as scoring.Logistic's are, so that one
 // penalty suits features of any scale. The X-learner's effect models are Linear. A
-// Linear is safe for concurrent use.
+// Linear is safe for concurrent use; a nil *Linear's Predict fails with ErrInvalid.
 type Linear struct {
 	Mean, Scale []float64 // standardisation of each feature (Scale 1 for a constant one)
 	Intercept   float64
@@ -24,6 +24,9 @@ type Linear struct {
 
 // Predict returns E[y | x]. It fails if x has the wrong length or a non-finite value.
 func (l *Linear) Predict(x []float64) (float64, error) {
+	if l == nil {
+		return 0, fmt.Errorf("%w: nil linear model", ErrInvalid)
+	}
 	if len(x) != len(l.Coef) {
 		return 0, fmt.Errorf("%w: %s, model has %d", ErrInvalid, english.Count(len(x), "feature"), len(l.Coef))
 	}

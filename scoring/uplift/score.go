@@ -52,6 +52,9 @@ func sigmoid(eta float64) float64 {
 // E[spend | treated, x] - E[spend | control, x]. Rows must have the model's features,
 // all finite.
 func (m *Model) Uplift(x [][]float64) ([]float64, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil uplift model", ErrInvalid)
+	}
 	if err := m.check(); err != nil {
 		return nil, err
 	}
@@ -105,6 +108,9 @@ func (m *Model) Uplift(x [][]float64) ([]float64, error) {
 // model, clipped at 0. The ClassTransformation learner does not model it; fit scoring.FitLogistic
 // (or FitSpend's TwoModel) on the treated rows instead.
 func (m *Model) Response(x [][]float64) ([]float64, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil uplift model", ErrInvalid)
+	}
 	if m.Learner == ClassTransformation {
 		return nil, fmt.Errorf("%w: the %s learner does not model the treated response", ErrInvalid, m.Learner)
 	}

@@ -34,7 +34,8 @@ type Promotion struct {
 	Outcome Outcome
 }
 
-// Plan is whom to send a promotion to and what it is expected to bring.
+// Plan is whom to send a promotion to and what it is expected to bring. A nil *Plan's
+// Check and CheckSpend fail with ErrInvalid.
 type Plan struct {
 	Send        []int   // the profiles to send to, best first
 	Conversions float64 // expected incremental conversions, Σ uplift (for Spend: incremental spend)
@@ -212,6 +213,9 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
 // row of an arm; a plan that sends to nobody brings 0.
 func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts *EvalOptions) (scoring.Interval, error) {
+	if p == nil {
+		return scoring.Interval{}, fmt.Errorf("%w: nil plan", ErrInvalid)
+	}
 	if p.promo.Outcome != Conversion {
 		return scoring.Interval{}, fmt.Errorf("%w: Check of a plan for %s scores; use CheckSpend", ErrInvalid, outcomeNames[p.promo.Outcome])
 	}
@@ -226,6 +230,9 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 // spend between the holdout's treated and control rows the plan's rule picks, times
 // len(Send).
 func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
+	if p == nil {
+		return scoring.Interval{}, fmt.Errorf("%w: nil plan", ErrInvalid)
+	}
 	if p.promo.Outcome != Spend {
 		return scoring.Interval{}, fmt.Errorf("%w: CheckSpend of a plan for %s scores; use Check", ErrInvalid, outcomeNames[p.promo.Outcome])
 	}
