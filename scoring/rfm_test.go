@@ -13,31 +13,63 @@ import (
 	"pgregory.net/rapid"
 )
 
-// rfmReference scores by definition: 1 + floor(bins · #strictly worse / n), counted
-// pairwise.
+// rfmReference scores by definition, counted pairwise: 1 for the worst and bins for
+// the best where profiles differ, else 1 + floor(bins · (#strictly worse + #tied/2) / n).
 func rfmReference(ss []Summary, bins int) [][3]int {
 	n := len(ss)
 	out := make([][3]int, n)
 	for i, a := range ss {
-		var worse [3]int
+		var worse, better [3]int
 		for _, b := range ss {
-			if b.T-b.Recency > a.T-a.Recency {
-				worse[0]++
-			}
-			if b.Frequency < a.Frequency {
-				worse[1]++
-			}
-			if b.Spend < a.Spend {
-				worse[2]++
+			// c > 0: a is better than b on the measure (recency: b's last purchase
+			// longer ago than a's).
+			for k, c := range [3]int{cmpRFM(b.T-b.Recency, a.T-a.Recency), cmpRFM(float64(a.Frequency), float64(b.Frequency)), cmpRFM(a.Spend, b.Spend)} {
+				switch {
+				case c > 0:
+					worse[k]++
+				case c < 0:
+					better[k]++
+				}
 			}
 		}
 		for k := range worse {
-			// In big integers, so that the reference holds for any bins.
-			q := new(big.Int).Mul(big.NewInt(int64(bins)), big.NewInt(int64(worse[k])))
-			out[i][k] = 1 + int(q.Quo(q, big.NewInt(int64(n))).Int64())
+			tied := n - worse[k] - better[k]
+			switch {
+			case worse[k] == 0 && better[k] > 0:
+				out[i][k] = 1
+			case better[k] == 0 && worse[k] > 0:
+				out[i][k] = bins
+			default:
+				// In big integers, so that the reference holds for any bins.
+				q := new(big.Int).Mul(big.NewInt(int64(bins)), big.NewInt(int64(2*worse[k]+tied)))
+				out[i][k] = 1 + int(q.Quo(q, big.NewInt(int64(2*n))).Int64())
+			}
 		}
 	}
 	return out
+}
+
+func cmpRFM(a, b float64) int {
+	switch {
+	case a > b:
+		return 1
+	case a < b:
+		return -1
+	}
+	return 0
+}
+
+// quintileReference maps a score of 1..bins to 1..5 by rounding 1 + 4(s-1)/(bins-1)
+// half to even, in big rationals.
+func quintileReference(s, bins int) int {
+	x := new(big.Rat).SetFrac(new(big.Int).Mul(big.NewInt(4), big.NewInt(int64(s-1))), big.NewInt(int64(bins-1)))
+	fl := new(big.Int).Quo(x.Num(), x.Denom())
+	frac := new(big.Rat).Sub(x, new(big.Rat).SetInt(fl))
+	q := fl.Int64()
+	if c := frac.Cmp(big.NewRat(1, 2)); c > 0 || c == 0 && q%2 == 1 {
+		q++
+	}
+	return 1 + int(q)
 }
 
 func drawSummaries(t *rapid.T) []Summary {
@@ -169,16 +201,20 @@ func TestRFMHugeBins(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := rfmReference(ss, bins)
-		quint := func(s int) int { // ceil(5s/bins)
-			q := new(big.Int).Mul(big.NewInt(5), big.NewInt(int64(s)))
-			q.Add(q, big.NewInt(int64(bins-1)))
-			return int(q.Quo(q, big.NewInt(int64(bins))).Int64())
-		}
 		for i, g := range got {
 			if [3]int{g.Recency, g.Frequency, g.Monetary} != want[i] {
 				t.Fatalf("profile %d: got %+v, want R F M %v", ss[i].Profile, g, want[i])
 			}
-			if seg := rfmGrid[quint(g.Recency)-1][quint(g.Frequency)-1]; g.Segment != seg {
+			if bins == 1 {
+				if g.Segment != SegmentUnranked {
+					t.Fatalf("profile %d of 1 bin: segment %q", ss[i].Profile, g.Segment)
+				}
+				continue
+			}
+			if g.Segment == SegmentUnranked {
+				continue // everyone tied on R and F: TestRFMSmallShop
+			}
+			if seg := rfmGrid[quintileReference(g.Recency, bins)-1][quintileReference(g.Frequency, bins)-1]; g.Segment != seg {
 				t.Fatalf("profile %d: segment %q, want %q", ss[i].Profile, g.Segment, seg)
 			}
 		}
@@ -211,4 +247,92 @@ func TestRFMRefusesWhatCannotRank(t *testing.T) {
 			t.Errorf("%s: RFM = %v, %v; want ErrInvalid saying %q", c.name, got, err, c.want)
 		}
 	}
+}
+
+// TestRFMSmallShop: of two customers the best on every measure was need_attention
+// (R3 F3: the plain quantile gave it 1 + floor(5·1/2)), and with Bins 1 everyone was
+// a champion. The best now scores Bins and the worst 1 on every measure on which they
+// differ, and scores that rank no one are SegmentUnranked.
+func TestRFMSmallShop(t *testing.T) {
+	best := Summary{Profile: 1, Customer: Customer{Frequency: 4, Recency: 10, T: 10}, Spend: 200}
+	worst := Summary{Profile: 2, Customer: Customer{Frequency: 0, T: 10}, Spend: 20}
+	for _, c := range []struct {
+		name string
+		ss   []Summary
+		bins int
+		want []RFMScore
+	}{
+		{"two", []Summary{best, worst}, 5, []RFMScore{{1, 5, 5, 5, SegmentChampions}, {2, 1, 1, 1, SegmentLost}}},
+		{"two in 2 bins", []Summary{best, worst}, 2, []RFMScore{{1, 2, 2, 2, SegmentChampions}, {2, 1, 1, 1, SegmentLost}}},
+		{"two in 1 bin", []Summary{best, worst}, 1, []RFMScore{{1, 1, 1, 1, SegmentUnranked}, {2, 1, 1, 1, SegmentUnranked}}},
+		{"one", []Summary{best}, 5, []RFMScore{{1, 3, 3, 3, SegmentUnranked}}},
+		{"three", []Summary{worst, best, {Profile: 3, Customer: Customer{Frequency: 1, Recency: 5, T: 10}, Spend: 50}}, 5,
+			[]RFMScore{{2, 1, 1, 1, SegmentLost}, {1, 5, 5, 5, SegmentChampions}, {3, 3, 3, 3, SegmentNeedAttention}}},
+		// A fifth of the base ahead of the rest: its best tie scored 1 + floor(5·3/4) = 4.
+		{"a large tie at the top", []Summary{best, {Profile: 3, Customer: best.Customer, Spend: 200}, worst, {Profile: 4, Customer: worst.Customer, Spend: 20}}, 5,
+			[]RFMScore{{1, 5, 5, 5, SegmentChampions}, {3, 5, 5, 5, SegmentChampions}, {2, 1, 1, 1, SegmentLost}, {4, 1, 1, 1, SegmentLost}}},
+	} {
+		got, err := RFM(c.ss, &RFMOptions{Bins: c.bins})
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s: RFM = %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+}
+
+// TestRFMBetterNeverScoresLower: a profile better or equal on a measure never scores
+// lower on it than another; where the profiles differ the best scores Bins and the
+// worst 1, so the best is never below the middle; and a measure on which all tie
+// scores the middle. For n a multiple of Bins without ties the scores are the plain
+// quantiles.
+func TestRFMBetterNeverScoresLower(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ss := drawSummaries(t)
+		bins := rapid.IntRange(1, 12).Draw(t, "bins")
+		got, err := RFM(ss, &RFMOptions{Bins: bins})
+		if err != nil {
+			t.Fatal(err)
+		}
+		measures := func(s Summary) [3]float64 { return [3]float64{s.Recency - s.T, float64(s.Frequency), s.Spend} }
+		scores := func(g RFMScore) [3]int { return [3]int{g.Recency, g.Frequency, g.Monetary} }
+		for k := range 3 {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, s := range ss {
+				lo, hi = min(lo, measures(s)[k]), max(hi, measures(s)[k])
+			}
+			for i, a := range ss {
+				sa := scores(got[i])[k]
+				switch v := measures(a)[k]; {
+				case lo == hi && sa != 1+bins/2:
+					t.Fatalf("measure %d: all tied, profile %d scores %d, want %d", k, a.Profile, sa, 1+bins/2)
+				case lo < hi && v == hi && sa != bins:
+					t.Fatalf("measure %d: best profile %d scores %d of %d", k, a.Profile, sa, bins)
+				case lo < hi && v == lo && sa != 1:
+					t.Fatalf("measure %d: worst profile %d scores %d", k, a.Profile, sa)
+				}
+				for j, b := range ss {
+					if measures(a)[k] >= measures(b)[k] && sa < scores(got[j])[k] {
+						t.Fatalf("measure %d: profile %d (%v) scores %d below profile %d (%v, %d)", k, a.Profile, measures(a)[k], sa, b.Profile, measures(b)[k], scores(got[j])[k])
+					}
+				}
+			}
+		}
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		bins := rapid.IntRange(1, 8).Draw(t, "bins")
+		n := bins * rapid.IntRange(1, 6).Draw(t, "k")
+		ss := make([]Summary, n)
+		for i := range ss {
+			ss[i] = Summary{Profile: uint32(i + 1), Customer: Customer{Frequency: i, Recency: float64(i), T: float64(n)}, Spend: float64(i)}
+		}
+		got, err := RFM(ss, &RFMOptions{Bins: bins})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range got {
+			// Profile i is better than i others on every measure.
+			if want := 1 + bins*i/n; [3]int{g.Recency, g.Frequency, g.Monetary} != [3]int{want, want, want} {
+				t.Fatalf("profile %d of %d in %d bins: %+v, want %d", i+1, n, bins, g, want)
+			}
+		}
+	})
 }

@@ -178,8 +178,8 @@ func ExampleFeatures() {
 	// Output:
 	// rfm_recency rfm_frequency rfm_monetary p_alive expected_purchases engagement segment:newsletter
 	// [1.00 1.00 1.00 1.00 0.11 0.00 1.00]
-	// [2.00 2.00 2.00 0.70 0.47 0.00 0.00]
-	// [4.00 4.00 4.00 0.89 1.49 1.00 1.00]
+	// [3.00 3.00 3.00 0.70 0.47 0.00 0.00]
+	// [5.00 5.00 5.00 0.89 1.49 1.00 1.00]
 }
 
 func ExampleFitSpend() {
