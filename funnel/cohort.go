@@ -33,6 +33,17 @@ func Retention(events []Event, conds ...Step) []bool {
 // RetentionRule says when a cohort member counts as retained in a column.
 type RetentionRule uint8
 
+// String returns the rule's name, "On" or "OnOrAfter".
+func (r RetentionRule) String() string {
+	switch r {
+	case On:
+		return "On"
+	case OnOrAfter:
+		return "OnOrAfter"
+	}
+	return fmt.Sprintf("RetentionRule(%d)", uint8(r))
+}
+
 const (
 	// On counts a member in column k when it returned in period k after its cohort's
 	// ("N-day retention" with Day periods).
@@ -62,11 +73,18 @@ type Cohorts struct {
 	AsOf time.Time
 }
 
-// Table is a cohort retention table. It is safe for concurrent reads.
+// Table is a cohort retention table. It is safe for concurrent reads. It records the
+// period, columns and retention rule it was counted by, which CompareRetention checks
+// agree, but not its Start and Return steps (a Step's Match is a function, which
+// cannot be compared): tables compared must come from the same Cohorts.
 type Table struct {
 	By      Period
 	Columns []string // "0", "1", ... or "1-3", ... for brackets
-	Cohorts []Cohort
+	// Retention is the rule the columns were counted by (Cohorts.Retention); a table of
+	// Brackets records On, as brackets ignore the rule. An On table and an OnOrAfter
+	// one have the same columns and different figures.
+	Retention RetentionRule
+	Cohorts   []Cohort
 	// End is the instant observation ended: Cohorts.AsOf, or the latest event's time;
 	// the zero time.Time when there is neither (a table over no events), rather than
 	// the Unix epoch, which is a time an event could have.
@@ -436,7 +454,10 @@ func (cp *cohortPartial) Table() *Table {
 	if p.asOf != noTime {
 		end = p.asOf
 	}
-	t := &Table{By: p.c.By, End: instantIn(end, p.cal.loc)}
+	t := &Table{By: p.c.By, Retention: p.c.Retention, End: instantIn(end, p.cal.loc)}
+	if len(p.c.Brackets) > 0 {
+		t.Retention = On
+	}
 	for _, col := range p.cols {
 		if len(p.c.Brackets) > 0 {
 			t.Columns = append(t.Columns, fmt.Sprintf("%d-%d", col[0], col[1]))

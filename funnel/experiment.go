@@ -97,8 +97,10 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 // cell is complete, pooled) between a control group's cohort table and a treatment
 // group's, made by the same Cohorts over each group's events (for a holdout, the
 // events of Holdout.Split's two sets), with the same fixed-sample comparison and
-// confidence sequence as CompareGroups. The tables must have the same columns and no
-// profile in common.
+// confidence sequence as CompareGroups. The tables must have the same period, columns
+// and retention rule (Table.Retention: an On table's column 3 is who returned in the
+// third period, an OnOrAfter one's who returned then or later) and no profile in
+// common. Their Start and Return steps are not recorded, so not checked.
 func CompareRetention(control, treatment *Table, col int, opts *ExperimentOptions) (*Experiment, error) {
 	o, err := opts.defaults()
 	if err != nil {
@@ -110,6 +112,9 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 	case !slices.Equal(control.Columns, treatment.Columns) || control.By != treatment.By:
 		return nil, fmt.Errorf("%w: tables of different cohorts (columns %q by %v, %q by %v)", ErrInvalid,
 			control.Columns, control.By, treatment.Columns, treatment.By)
+	case control.Retention != treatment.Retention:
+		return nil, fmt.Errorf("%w: tables of different retention rules (control %v, treatment %v): make both with the same Cohorts", ErrInvalid,
+			control.Retention, treatment.Retention)
 	}
 	if shared := members(control).AndCardinality(members(treatment)); shared > 0 {
 		return nil, fmt.Errorf("%w: %d %s in both groups' cohorts", ErrInvalid, shared, english.Plural(shared, "profile is", "profiles are"))

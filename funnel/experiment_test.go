@@ -224,3 +224,77 @@ func TestEmptyArmNamesTheGroup(t *testing.T) {
 		t.Errorf("CompareRetention = %v, want %q", err, want)
 	}
 }
+
+// TestCompareRetentionRefusesAnotherRule: an On table and an OnOrAfter one have the
+// same columns, and CompareRetention compared them: a treatment counted "returned on
+// or after day 1" against a control counted "returned on day 1" showed a lift the
+// rules made. The table records its rule now (from Run and from a decoded Partial
+// alike), and tables of two rules are ErrInvalid naming both; bracket tables, which
+// ignore the rule, compare whatever it was set to.
+func TestCompareRetentionRefusesAnotherRule(t *testing.T) {
+	group := func(first uint32) []Event {
+		var ev []Event
+		for p := first; p < first+40; p++ {
+			ev = append(ev, Event{Profile: p, Time: at(0), Name: "a"})
+			ev = append(ev, Event{Profile: p, Time: at(int64(1+p%3) * 86400), Name: "a"})
+		}
+		return append(ev, Event{Profile: first + 100, Time: at(10 * 86400), Name: "z"})
+	}
+	control, treatment := group(1), group(1001)
+	on := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "a"}, By: Day, Periods: 2}
+	after := on
+	after.Retention = OnOrAfter
+	run := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		tab, err := c.Run(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	// Through a partial's encoding, as a distributed run hands it over.
+	decoded := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		p, err := c.Partial(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := c.NewPartial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := q.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	onTab, afterTab := run(on, control), decoded(after, treatment)
+	if onTab.Retention != On || afterTab.Retention != OnOrAfter {
+		t.Fatalf("recorded rules %v and %v, want On and OnOrAfter", onTab.Retention, afterTab.Retention)
+	}
+	want := "funnel: invalid input: tables of different retention rules (control On, treatment OnOrAfter): make both with the same Cohorts"
+	if _, err := CompareRetention(onTab, afterTab, 1, nil); !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("CompareRetention(On, OnOrAfter) = %v, want %q", err, want)
+	}
+	if _, err := CompareRetention(onTab, decoded(on, treatment), 1, nil); err != nil {
+		t.Errorf("CompareRetention(On, On) = %v", err)
+	}
+	br := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "a"}, By: Day, Brackets: []Bracket{{1, 2}}}
+	brAfter := br
+	brAfter.Retention = OnOrAfter
+	b1, b2 := run(br, control), run(brAfter, treatment)
+	if b1.Retention != On || b2.Retention != On {
+		t.Errorf("bracket tables record %v and %v, want On", b1.Retention, b2.Retention)
+	}
+	if _, err := CompareRetention(b1, b2, 0, nil); err != nil {
+		t.Errorf("CompareRetention of bracket tables = %v", err)
+	}
+}
