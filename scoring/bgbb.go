@@ -48,8 +48,9 @@ func (o Opportunities) Validate() error {
 // transacts at each opportunity with probability p ~ Beta(Alpha, Beta), and at the
 // start of each opportunity drops out with probability θ ~ Beta(Gamma, Delta). Unit,
 // when recorded, is the spacing of the opportunities. A BGBB is safe for concurrent use
-// once fitted. A nil *BGBB's predictions are 0, as an invalid history's are; its
-// Intervals and MarshalJSON are ErrInvalid.
+// once fitted. The predictions of a nil *BGBB, or of one whose parameters are not
+// positive numbers, are 0, as an invalid history's are; its Intervals and MarshalJSON
+// are ErrInvalid.
 type BGBB struct {
 	Alpha, Beta, Gamma, Delta float64
 	LogLik                    float64
@@ -192,7 +193,7 @@ func (m *BGBB) pAliveAt(c Opportunities) float64 {
 // eq. 11): alive at n and surviving the next dropout chance. It returns 0 for an
 // invalid history.
 func (m *BGBB) PAlive(c Opportunities) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if c.Validate() != nil {
@@ -273,7 +274,7 @@ func (m *BGBB) posterior(c Opportunities) bgbbProcess {
 // the next future opportunities (Fader, Hardie & Shang 2010, eq. 13). It returns 0 for
 // an invalid history or a negative future.
 func (m *BGBB) ExpectedPurchases(future int, c Opportunities) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if c.Validate() != nil || future < 0 {
@@ -287,7 +288,7 @@ func (m *BGBB) ExpectedPurchases(future int, c Opportunities) float64 {
 
 // PurchaseProb returns P(X(n, n+future) = k | x, t_x, n).
 func (m *BGBB) PurchaseProb(future, k int, c Opportunities) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if c.Validate() != nil || future < 0 || k < 0 {
@@ -303,7 +304,7 @@ func (m *BGBB) PurchaseProb(future, k int, c Opportunities) float64 {
 
 // ExpectedPurchasesNew returns E[X(n)] for a new customer over n opportunities (eq. 9).
 func (m *BGBB) ExpectedPurchasesNew(n int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if n < 0 {
@@ -314,7 +315,7 @@ func (m *BGBB) ExpectedPurchasesNew(n int) float64 {
 
 // PurchaseProbNew returns P(X(n) = k) for a new customer (eq. 8).
 func (m *BGBB) PurchaseProbNew(n, k int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if n < 0 {

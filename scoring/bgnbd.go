@@ -153,7 +153,7 @@ func (m *BGNBD) posterior(c Customer) betaGeo {
 // in their note on the BG/NBD): 1 for x = 0, since BG/NBD only lets a customer drop out
 // after a repeat purchase.
 func (m *BGNBD) PAlive(c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if !usable(0, c) {
@@ -170,7 +170,7 @@ func (m *BGNBD) PAlive(c Customer) float64 {
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Fader, Hardie & Lee 2005,
 // eq. 10): P(alive) times the mean of the posterior process.
 func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return expectedGiven[betaGeo](m, t, c)
@@ -180,7 +180,7 @@ func (m *BGNBD) ExpectedPurchases(t float64, c Customer) float64 {
 // buys nothing; one who is alive continues as a new BG/NBD customer with the posterior
 // parameters (r+x, alpha+T, a, b+x).
 func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return probGiven[betaGeo](m, t, n, c)
@@ -188,7 +188,7 @@ func (m *BGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer (eq. 9).
 func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return expectedNew[betaGeo](m, t)
@@ -196,7 +196,7 @@ func (m *BGNBD) ExpectedPurchasesNew(t float64) float64 {
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer (eq. 8).
 func (m *BGNBD) PurchaseProbNew(t float64, n int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return probNew[betaGeo](m, t, n)

@@ -14,8 +14,9 @@ import (
 // Hardie 2013, "The Gamma-Gamma model of monetary value"): each transaction's value is
 // Gamma(P, ν) around a customer's mean P/ν, and ν ~ Gamma(Q, Gamma) across customers.
 // It assumes that spend is independent of purchase frequency; check that with
-// SpendIndependence. A GammaGamma is safe for concurrent use once fitted. A nil
-// *GammaGamma's MeanSpend and ExpectedSpend are 0, as an invalid customer's are.
+// SpendIndependence. A GammaGamma is safe for concurrent use once fitted. The
+// MeanSpend and ExpectedSpend of a nil *GammaGamma, or of one whose parameters are not
+// positive numbers, are 0, as an invalid customer's are.
 type GammaGamma struct {
 	P, Q, Gamma float64
 	LogLik      float64
@@ -143,7 +144,7 @@ func gammaGammaLikelihood(xs, zs, ws []float64) (likelihood, [][]float64, error)
 // MeanSpend returns the population mean spend per transaction, pγ/(q-1); it is
 // infinite when q <= 1 (the spread of ν is then too heavy for a mean).
 func (m *GammaGamma) MeanSpend() float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if m.Q <= 1 {
@@ -158,7 +159,7 @@ func (m *GammaGamma) MeanSpend() float64 {
 // c's mean growing with x. For x = 0 it is the population mean. It returns 0 for an
 // invalid customer and +Inf where the mean does not exist.
 func (m *GammaGamma) ExpectedSpend(c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if c.Validate() != nil {

@@ -49,7 +49,7 @@ func (m *MBGNBD) posterior(c Customer) betaGeo {
 // PAlive returns P(alive | x, t_x, T) = 1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x))
 // (Batislam et al. 2007, eq. 6).
 func (m *MBGNBD) PAlive(c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if !usable(0, c) {
@@ -62,7 +62,7 @@ func (m *MBGNBD) PAlive(c Customer) float64 {
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (Batislam et al. 2007, eq. 8).
 func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return expectedGiven[betaGeo](m, t, c)
@@ -70,7 +70,7 @@ func (m *MBGNBD) ExpectedPurchases(t float64, c Customer) float64 {
 
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T).
 func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return probGiven[betaGeo](m, t, n, c)
@@ -79,7 +79,7 @@ func (m *MBGNBD) PurchaseProb(t float64, n int, c Customer) float64 {
 // ExpectedPurchasesNew returns E[X(t)] for a new customer (Batislam et al. 2007,
 // eq. 7).
 func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return expectedNew[betaGeo](m, t)
@@ -87,7 +87,7 @@ func (m *MBGNBD) ExpectedPurchasesNew(t float64) float64 {
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
 func (m *MBGNBD) PurchaseProbNew(t float64, n int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return probNew[betaGeo](m, t, n)

@@ -1,14 +1,19 @@
 package scoring
 
-import "github.com/clientele-go/clientele/internal/stats"
+import (
+	"math"
+
+	"github.com/clientele-go/clientele/internal/stats"
+)
 
 // Model is a fitted continuous-time buy-till-you-die model: *BGNBD, *MBGNBD or
 // *ParetoNBD. Times are in the unit of the customers the model was fitted on. A
 // Model's methods only read it, so a fitted model is safe for concurrent use.
 //
 // The methods take a customer that passes Customer.Validate and a horizon t >= 0; for
-// anything else, a nil model among it, they return 0 (never NaN). Score, CLV, Forecast
-// and CheckHoldout check their input and return errors instead.
+// anything else, a nil model or one whose parameters are not positive numbers among
+// it, they return 0 (never NaN). Score, CLV, Forecast and CheckHoldout check their
+// input and return errors instead.
 type Model interface {
 	// ExpectedPurchases returns E[X(T, T+t) | c]: the purchases c is expected to make
 	// in the next t after the end of its observation period.
@@ -28,6 +33,27 @@ var (
 	_ Model = (*MBGNBD)(nil)
 	_ Model = (*ParetoNBD)(nil)
 )
+
+// positive reports whether every value is a positive number (not NaN, not +Inf): the
+// parameters of every model of the package, whose special functions return NaN
+// outside that range or, in gonum's incomplete beta, panic.
+func positive(vs ...float64) bool {
+	for _, v := range vs {
+		if !(v > 0 && v <= math.MaxFloat64) {
+			return false
+		}
+	}
+	return true
+}
+
+// usable reports whether a model can predict: not nil, its parameters positive
+// numbers. The methods of one that cannot answer as they do for invalid input.
+func (m *BGNBD) usable() bool      { return m != nil && positive(m.R, m.Alpha, m.A, m.B) }
+func (m *MBGNBD) usable() bool     { return m != nil && positive(m.R, m.Alpha, m.A, m.B) }
+func (m *ParetoNBD) usable() bool  { return m != nil && positive(m.R, m.Alpha, m.S, m.Beta) }
+func (m *BGBB) usable() bool       { return m != nil && positive(m.Alpha, m.Beta, m.Gamma, m.Delta) }
+func (m *SBG) usable() bool        { return m != nil && positive(m.Gamma, m.Delta) }
+func (m *GammaGamma) usable() bool { return m != nil && positive(m.P, m.Q, m.Gamma) }
 
 // usable reports whether a prediction's inputs are valid; the Model methods answer 0
 // for anything else.

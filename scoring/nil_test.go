@@ -107,3 +107,55 @@ func TestNilModelsDoNotPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestModelsOfBadParametersDoNotPanic: a model built by hand with a parameter 0,
+// negative, NaN or infinite panicked in gonum's incomplete beta
+// (ExpectedPurchasesNew, PurchaseProbNew: "cephes: parameter out of bounds") and
+// returned NaN elsewhere, where the Model doc promises 0, never NaN. Such a model now
+// answers as for invalid input: 0, and NaN for sBG.
+func TestModelsOfBadParametersDoNotPanic(t *testing.T) {
+	c := scoring.Customer{Frequency: 2, Recency: 3, T: 5}
+	o := scoring.Opportunities{Frequency: 1, Recency: 1, N: 2}
+	for _, bad := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		for k := range 4 {
+			p := [4]float64{1, 1, 1, 1}
+			p[k] = bad
+			name := fmt.Sprintf("parameter %d = %v", k, bad)
+			check := func(what string, want float64, f func() float64) {
+				t.Helper()
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s, %s panicked: %v", name, what, r)
+					}
+				}()
+				if got := f(); !(got == want || math.IsNaN(want) && math.IsNaN(got)) {
+					t.Errorf("%s, %s = %v, want %v", name, what, got, want)
+				}
+			}
+			for _, m := range []scoring.Model{&scoring.BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}, &scoring.MBGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]},
+				&scoring.ParetoNBD{R: p[0], Alpha: p[1], S: p[2], Beta: p[3]}} {
+				check(fmt.Sprintf("%T.ExpectedPurchases", m), 0, func() float64 { return m.ExpectedPurchases(1, c) })
+				check(fmt.Sprintf("%T.PAlive", m), 0, func() float64 { return m.PAlive(c) })
+				check(fmt.Sprintf("%T.PurchaseProb", m), 0, func() float64 { return m.PurchaseProb(1, 1, c) })
+				check(fmt.Sprintf("%T.ExpectedPurchasesNew", m), 0, func() float64 { return m.ExpectedPurchasesNew(1) })
+				check(fmt.Sprintf("%T.PurchaseProbNew", m), 0, func() float64 { return m.PurchaseProbNew(1, 1) })
+			}
+			b := &scoring.BGBB{Alpha: p[0], Beta: p[1], Gamma: p[2], Delta: p[3]}
+			check("BGBB.ExpectedPurchases", 0, func() float64 { return b.ExpectedPurchases(1, o) })
+			check("BGBB.PAlive", 0, func() float64 { return b.PAlive(o) })
+			check("BGBB.PurchaseProb", 0, func() float64 { return b.PurchaseProb(1, 1, o) })
+			check("BGBB.ExpectedPurchasesNew", 0, func() float64 { return b.ExpectedPurchasesNew(2) })
+			check("BGBB.PurchaseProbNew", 0, func() float64 { return b.PurchaseProbNew(2, 1) })
+			if k < 3 {
+				g := &scoring.GammaGamma{P: p[0], Q: p[1], Gamma: p[2]}
+				check("GammaGamma.ExpectedSpend", 0, func() float64 { return g.ExpectedSpend(scoring.Customer{Frequency: 1, Recency: 1, T: 2, Monetary: 3}) })
+			}
+			if k < 2 {
+				s := &scoring.SBG{Gamma: p[0], Delta: p[1]}
+				check("SBG.Survival", math.NaN(), func() float64 { return s.Survival(2) })
+				check("SBG.Retention", math.NaN(), func() float64 { return s.Retention(2) })
+				check("SBG.DERL", math.NaN(), func() float64 { return s.DERL(0.1, 1) })
+			}
+		}
+	}
+}

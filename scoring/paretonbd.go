@@ -298,7 +298,7 @@ func (l *paretoLikelihood) eval(theta, _ []float64) float64 {
 // as the fits (the 2F1 form of A0 loses every digit, or overflows, when s is large or
 // t_x is near T).
 func (m *ParetoNBD) PAlive(c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	if !usable(0, c) {
@@ -391,7 +391,7 @@ func (m *ParetoNBD) posterior(c Customer) paretoProcess {
 
 // ExpectedPurchases returns E[X(T, T+t) | x, t_x, T] (the note's eq. 27).
 func (m *ParetoNBD) ExpectedPurchases(t float64, c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return expectedGiven[paretoProcess](m, t, c)
@@ -400,7 +400,7 @@ func (m *ParetoNBD) ExpectedPurchases(t float64, c Customer) float64 {
 // PurchaseProb returns P(X(T, T+t) = n | x, t_x, T): 0 purchases if the customer has
 // died; otherwise the purchases of a new customer with the posterior parameters.
 func (m *ParetoNBD) PurchaseProb(t float64, n int, c Customer) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return probGiven[paretoProcess](m, t, n, c)
@@ -408,7 +408,7 @@ func (m *ParetoNBD) PurchaseProb(t float64, n int, c Customer) float64 {
 
 // ExpectedPurchasesNew returns E[X(t)] for a new customer.
 func (m *ParetoNBD) ExpectedPurchasesNew(t float64) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return expectedNew[paretoProcess](m, t)
@@ -416,7 +416,7 @@ func (m *ParetoNBD) ExpectedPurchasesNew(t float64) float64 {
 
 // PurchaseProbNew returns P(X(t) = n) for a new customer.
 func (m *ParetoNBD) PurchaseProbNew(t float64, n int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return 0
 	}
 	return probNew[paretoProcess](m, t, n)

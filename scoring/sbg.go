@@ -15,7 +15,8 @@ import (
 // with probability θ, constant for the customer, and θ ~ Beta(Gamma, Delta) across
 // customers. Heterogeneity makes the retention rate of a cohort rise with its age
 // even though no individual's does. An SBG is safe for concurrent use once fitted.
-// A nil *SBG's methods return NaN (no model, no figure); its Intervals are ErrInvalid.
+// The methods of a nil *SBG, or of one whose parameters are not positive numbers,
+// return NaN (no model, no figure); its Intervals are ErrInvalid.
 type SBG struct {
 	Gamma, Delta float64
 	LogLik       float64
@@ -144,7 +145,7 @@ func sbgProblem(s []float64) likelihood {
 // active after t renewal opportunities (Fader & Hardie 2007, eq. 2); S(0) = 1. The
 // expected survivors of a cohort of n are n·S(t). Negative t gives 1.
 func (m *SBG) Survival(t int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return math.NaN()
 	}
 	if t <= 0 {
@@ -157,7 +158,7 @@ func (m *SBG) Survival(t int) float64 {
 // (Fader & Hardie 2007, eq. 4): the share of the customers active after t-1 periods
 // who renew once more. It rises with t. For t < 1 it returns 0.
 func (m *SBG) Retention(t int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return math.NaN()
 	}
 	if t < 1 {
@@ -181,7 +182,7 @@ func (m *SBG) Retention(t int) float64 {
 // It needs d > 0 (at d = 0 the sum diverges when γ <= 1) and renewals >= 0; otherwise
 // it returns NaN.
 func (m *SBG) DERL(d float64, renewals int) float64 {
-	if m == nil {
+	if !m.usable() {
 		return math.NaN()
 	}
 	if !(d > 0) || math.IsInf(d, 1) || renewals < 0 {
