@@ -69,6 +69,7 @@ func loadSliceBench(testing.TB) []Event {
 		slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
 		sliceBenchEvents = events
 	})
+	benchCPU = cpuTime()
 	return sliceBenchEvents
 }
 
@@ -115,37 +116,7 @@ func BenchmarkCorrelateSlice(b *testing.B) {
 // profiles in and out of time order, bad timestamps and an AsOf.
 func TestSortedByProfileMatchesNaive(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(0, 3000).Draw(t, "n")
-		if rapid.Bool().Draw(t, "long") {
-			n = rapid.IntRange(1024, 5000).Draw(t, "n") // past radix.Sort's pdqsort cutoff
-		}
-		profiles := rapid.Uint32Range(1, 1<<32-1).Draw(t, "profiles")
-		spread := rapid.IntRange(0, 40).Draw(t, "spread")
-		bad := rapid.IntRange(0, 2000).Draw(t, "bad") // one event in bad has a bad time (0: none)
-		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 3))
-		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		events := make([]Event, n)
-		for i := range events {
-			p := rng.Uint32N(profiles)
-			if rng.IntN(8) == 0 {
-				p = 1<<32 - 1 - rng.Uint32N(3) // near the top of the id range
-			}
-			e := Event{Profile: p, Time: base.Add(time.Duration(rng.Int64N(1 << spread))), Name: strconv.Itoa(i)}
-			if bad > 0 && rng.IntN(bad) == 0 {
-				switch rng.IntN(3) {
-				case 0:
-					e.Time = time.Time{}
-				case 1:
-					e.Time = time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC)
-				}
-				// case 2: a good time, after AsOf when AsOf is set below it
-			}
-			events[i] = e
-		}
-		var asOf time.Time
-		if rapid.Bool().Draw(t, "asOf") {
-			asOf = base.Add(time.Duration(rng.Int64N(1<<spread + 1)))
-		}
+		events, asOf := genGroupEvents(t)
 		got, gerr := sortedByProfile(events, asOf)
 		want, werr := sortedByProfileNaive(events, asOf)
 		if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
@@ -169,7 +140,7 @@ func TestSortedByProfileMatchesNaive(t *testing.T) {
 			t.Fatalf("order differs from the naive sort's")
 		}
 		// Stopping early stops both at the same event.
-		stop := rapid.IntRange(0, n).Draw(t, "stop")
+		stop := rapid.IntRange(0, len(events)).Draw(t, "stop")
 		var gs, ws []string
 		for e := range got {
 			if len(gs) == stop {
@@ -187,4 +158,54 @@ func TestSortedByProfileMatchesNaive(t *testing.T) {
 			t.Fatalf("early stop differs")
 		}
 	})
+}
+
+// genGroupEvents draws events for the grouping tests: few or many profiles (sparse ids
+// up to the largest), times with many ties, profiles in and out of time order, now and
+// then a bad timestamp, and maybe an AsOf.
+func genGroupEvents(t *rapid.T) ([]Event, time.Time) {
+	n := rapid.IntRange(0, 3000).Draw(t, "n")
+	if rapid.Bool().Draw(t, "long") {
+		n = rapid.IntRange(1024, 5000).Draw(t, "n") // past radix.Sort's pdqsort cutoff
+	}
+	profiles := rapid.Uint32Range(1, 1<<32-1).Draw(t, "profiles")
+	spread := rapid.IntRange(0, 40).Draw(t, "spread")
+	bad := rapid.IntRange(0, 2000).Draw(t, "bad") // one event in bad has a bad time (0: none)
+	rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 3))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	events := make([]Event, n)
+	for i := range events {
+		p := rng.Uint32N(profiles)
+		if rng.IntN(8) == 0 {
+			p = 1<<32 - 1 - rng.Uint32N(3) // near the top of the id range
+		}
+		e := Event{Profile: p, Time: base.Add(time.Duration(rng.Int64N(1 << spread))), Name: strconv.Itoa(i)}
+		if bad > 0 && rng.IntN(bad) == 0 {
+			switch rng.IntN(3) {
+			case 0:
+				e.Time = time.Time{}
+			case 1:
+				e.Time = time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC)
+			}
+			// case 2: a good time, after AsOf when AsOf is set below it
+		}
+		events[i] = e
+	}
+	var asOf time.Time
+	if rapid.Bool().Draw(t, "asOf") {
+		asOf = base.Add(time.Duration(rng.Int64N(1<<spread + 1)))
+	}
+	return events, asOf
+}
+
+// BenchmarkSpecRunSlice: Spec.Run over the same slice.
+func BenchmarkSpecRunSlice(b *testing.B) {
+	events := loadSliceBench(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := benchSteps.Run(events); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, len(events))
 }
