@@ -1,12 +1,11 @@
 package uplift
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/clientele-go/clientele/internal/english"
+	"github.com/clientele-go/clientele/internal/order"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -100,40 +99,9 @@ func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 	return p, nil
 }
 
-// byPriority sorts idx, ascending rows, by descending priority, ties in row order: the
-// stable sort it replaces (TestByPriorityMatchesStable). The row breaks every tie, so
-// an unstable sort gives the same order; keys and rows sort together, so that
-// comparisons read them in sequence (BenchmarkByPriority1M).
-func byPriority(idx []int, prio []float64) {
-	type keyed struct {
-		p float64
-		i int
-	}
-	rows := make([]keyed, len(idx))
-	for k, i := range idx {
-		rows[k] = keyed{prio[i], i}
-	}
-	slices.SortFunc(rows, func(a, b keyed) int {
-		// cmp.Compare(b.p, a.p), NaN last, spelt out: the comparisons first, as NaN
-		// is rare.
-		switch {
-		case a.p > b.p:
-			return -1
-		case a.p < b.p:
-			return 1
-		}
-		if an, bn := a.p != a.p, b.p != b.p; an != bn {
-			if an {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	for k, r := range rows {
-		idx[k] = r.i
-	}
-}
+// byPriority sorts idx, ascending rows, by descending priority, NaN last, ties in row
+// order: the stable sort it replaces (TestByPriorityMatchesStable).
+func byPriority(idx []int, prio []float64) { order.Descending(idx, prio, false) }
 
 func (b Promotion) profit(uplift, response []float64, i int) float64 {
 	return b.Value*uplift[i] - b.cost(response, i)
