@@ -11,9 +11,9 @@ import (
 // Model's methods only read it, so a fitted model is safe for concurrent use.
 //
 // The methods take a customer that passes Customer.Validate and a horizon t >= 0; for
-// anything else, a nil model or one whose parameters are not positive numbers among
-// it, they return 0 (never NaN). Score, CLV, Forecast and CheckHoldout check their
-// input and return errors instead.
+// anything else they return 0 (never NaN), and so do a nil model and one whose
+// parameters are not all positive numbers. Score, CLV, Forecast and CheckHoldout
+// check their input and return errors instead.
 type Model interface {
 	// ExpectedPurchases returns E[X(T, T+t) | c]: the purchases c is expected to make
 	// in the next t after the end of its observation period.
