@@ -8,6 +8,27 @@ import (
 	"pgregory.net/rapid"
 )
 
+// drawPaths draws 1 to 40 paths of 1 to 12 touches over nch channels, repeated at
+// will (so that loops make large strongly connected components), with conversions,
+// nulls and values: the path sets the removal-effect properties hold their fast paths
+// to the per-channel solve on.
+func drawPaths(t *rapid.T, nch int) []Path {
+	paths := make([]Path, rapid.IntRange(1, 40).Draw(t, "paths"))
+	for i := range paths {
+		k := rapid.IntRange(1, 12).Draw(t, "touches")
+		paths[i].Touches = make([]string, k)
+		for x := range k {
+			paths[i].Touches[x] = fmt.Sprint("ch", rapid.IntRange(0, nch-1).Draw(t, "channel"))
+		}
+		paths[i].Conversions = float64(rapid.IntRange(0, 5).Draw(t, "conv"))
+		paths[i].Nulls = float64(rapid.IntRange(0, 5).Draw(t, "nulls"))
+		if paths[i].Conversions > 0 {
+			paths[i].Value = float64(rapid.IntRange(0, 500).Draw(t, "value"))
+		}
+	}
+	return paths
+}
+
 // TestPropertyFirstOrderMatchesRemovals holds the first-order removal effects from one
 // factorisation to the chain solved again with each channel removed, on random path
 // sets with repeated channels (so cycles and large strongly connected components), by
@@ -15,20 +36,7 @@ import (
 func TestPropertyFirstOrderMatchesRemovals(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		nch := rapid.IntRange(1, 30).Draw(t, "channels")
-		paths := make([]Path, rapid.IntRange(1, 40).Draw(t, "paths"))
-		for i := range paths {
-			k := rapid.IntRange(1, 12).Draw(t, "touches")
-			paths[i].Touches = make([]string, k)
-			for x := range k {
-				paths[i].Touches[x] = fmt.Sprint("ch", rapid.IntRange(0, nch-1).Draw(t, "channel"))
-			}
-			paths[i].Conversions = float64(rapid.IntRange(0, 5).Draw(t, "conv"))
-			paths[i].Nulls = float64(rapid.IntRange(0, 5).Draw(t, "nulls"))
-			if paths[i].Conversions > 0 {
-				paths[i].Value = float64(rapid.IntRange(0, 500).Draw(t, "value"))
-			}
-		}
-		j, err := intern(paths)
+		j, err := intern(drawPaths(t, nch))
 		if err != nil {
 			t.Fatal(err)
 		}

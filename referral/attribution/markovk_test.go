@@ -18,20 +18,7 @@ func TestPropertyFactoredMatchesRemovals(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		order := rapid.IntRange(2, MaxMarkovOrder).Draw(t, "order")
 		nch := rapid.IntRange(1, 8).Draw(t, "channels")
-		paths := make([]Path, rapid.IntRange(1, 40).Draw(t, "paths"))
-		for i := range paths {
-			k := rapid.IntRange(1, 12).Draw(t, "touches")
-			paths[i].Touches = make([]string, k)
-			for x := range k {
-				paths[i].Touches[x] = fmt.Sprint("ch", rapid.IntRange(0, nch-1).Draw(t, "channel"))
-			}
-			paths[i].Conversions = float64(rapid.IntRange(0, 5).Draw(t, "conv"))
-			paths[i].Nulls = float64(rapid.IntRange(0, 5).Draw(t, "nulls"))
-			if paths[i].Conversions > 0 {
-				paths[i].Value = float64(rapid.IntRange(0, 500).Draw(t, "value"))
-			}
-		}
-		j, err := intern(paths)
+		j, err := intern(drawPaths(t, nch))
 		if err != nil {
 			t.Fatal(err)
 		}
