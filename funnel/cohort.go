@@ -74,12 +74,16 @@ type Cohorts struct {
 }
 
 // Table is a cohort retention table. It is safe for concurrent reads. It records the
-// period, columns and retention rule it was counted by, which CompareRetention checks
-// agree, but not its Start and Return steps (a Step's Match is a function, which
-// cannot be compared): tables compared must come from the same Cohorts.
+// period, columns, retention rule and the names of the steps it was counted by, which
+// CompareRetention checks agree. A Step's Match is a function, which cannot be
+// compared: tables of steps told apart only by their Match functions (Cohorts whose
+// steps have no Name) are the caller's to keep apart, as their partials are.
 type Table struct {
 	By      Period
 	Columns []string // "0", "1", ... or "1-3", ... for brackets
+	// StartName and ReturnName are the Names of the Cohorts' Start and Return steps:
+	// "" for a step that matches every event or only by its Match function.
+	StartName, ReturnName string
 	// Retention is the rule the columns were counted by (Cohorts.Retention); a table of
 	// Brackets records On, as brackets ignore the rule. An On table and an OnOrAfter
 	// one have the same columns and different figures.
@@ -454,7 +458,7 @@ func (cp *cohortPartial) Table() *Table {
 	if p.asOf != noTime {
 		end = p.asOf
 	}
-	t := &Table{By: p.c.By, Retention: p.c.Retention, End: instantIn(end, p.cal.loc)}
+	t := &Table{By: p.c.By, StartName: p.c.Start.Name, ReturnName: p.c.Return.Name, Retention: p.c.Retention, End: instantIn(end, p.cal.loc)}
 	if len(p.c.Brackets) > 0 {
 		t.Retention = On
 	}

@@ -97,10 +97,11 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 // cell is complete, pooled) between a control group's cohort table and a treatment
 // group's, made by the same Cohorts over each group's events (for a holdout, the
 // events of Holdout.Split's two sets), with the same fixed-sample comparison and
-// confidence sequence as CompareGroups. The tables must have the same period, columns
-// and retention rule (Table.Retention: an On table's column 3 is who returned in the
-// third period, an OnOrAfter one's who returned then or later) and no profile in
-// common. Their Start and Return steps are not recorded, so not checked.
+// confidence sequence as CompareGroups. The tables must have the same period, columns,
+// retention rule (Table.Retention: an On table's column 3 is who returned in the third
+// period, an OnOrAfter one's who returned then or later) and steps (Table.StartName
+// and ReturnName; steps with no Name, told apart only by their Match functions, cannot
+// be checked) and no profile in common.
 func CompareRetention(control, treatment *Table, col int, opts *ExperimentOptions) (*Experiment, error) {
 	o, err := opts.defaults()
 	if err != nil {
@@ -115,6 +116,11 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 	case control.Retention != treatment.Retention:
 		return nil, fmt.Errorf("%w: tables of different retention rules (control %v, treatment %v): make both with the same Cohorts", ErrInvalid,
 			control.Retention, treatment.Retention)
+	case control.StartName != treatment.StartName || control.ReturnName != treatment.ReturnName:
+		// "Returned to buy" against "returned to visit" has the same columns and
+		// shows a lift the steps made, not the treatment.
+		return nil, fmt.Errorf("%w: tables of different steps (control Start %q and Return %q, treatment Start %q and Return %q): make both with the same Cohorts", ErrInvalid,
+			control.StartName, control.ReturnName, treatment.StartName, treatment.ReturnName)
 	}
 	if shared := members(control).AndCardinality(members(treatment)); shared > 0 {
 		return nil, fmt.Errorf("%w: %d %s in both groups' cohorts", ErrInvalid, shared, english.Plural(shared, "profile is", "profiles are"))

@@ -298,3 +298,71 @@ func TestCompareRetentionRefusesAnotherRule(t *testing.T) {
 		t.Errorf("CompareRetention of bracket tables = %v", err)
 	}
 }
+
+// TestCompareRetentionRefusesOtherSteps: two tables of the same period, columns and
+// rule, counted over different Start or Return steps ("returned to buy" against
+// "returned to visit"), compared as if one experiment's arms: the table did not
+// record its steps. It records their names now (from Run and from a decoded Partial
+// alike), and tables of different steps are ErrInvalid naming both.
+func TestCompareRetentionRefusesOtherSteps(t *testing.T) {
+	group := func(first uint32) []Event {
+		var ev []Event
+		for p := first; p < first+40; p++ {
+			ev = append(ev, Event{Profile: p, Time: at(0), Name: "a"})
+			ev = append(ev, Event{Profile: p, Time: at(int64(1+p%3) * 86400), Name: []string{"a", "b"}[p%2]})
+		}
+		return append(ev, Event{Profile: first + 100, Time: at(10 * 86400), Name: "z"})
+	}
+	control, treatment := group(1), group(1001)
+	base := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "a"}, By: Day, Periods: 2}
+	otherReturn := base
+	otherReturn.Return = Step{Name: "b"}
+	otherStart := base
+	otherStart.Start = Step{} // every event
+	decoded := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		p, err := c.Partial(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := decodeCohortPartial(c, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return result(q)
+	}
+	run := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		tab, err := c.Run(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	baseTab := run(base, control)
+	if baseTab.StartName != "a" || baseTab.ReturnName != "a" {
+		t.Errorf("table records steps %q and %q, want \"a\" and \"a\"", baseTab.StartName, baseTab.ReturnName)
+	}
+	for _, tc := range []struct {
+		name      string
+		treatment *Table
+		want      string
+	}{
+		{"another Return", decoded(otherReturn, treatment),
+			`funnel: invalid input: tables of different steps (control Start "a" and Return "a", treatment Start "a" and Return "b"): make both with the same Cohorts`},
+		{"another Start", run(otherStart, treatment),
+			`funnel: invalid input: tables of different steps (control Start "a" and Return "a", treatment Start "" and Return "a"): make both with the same Cohorts`},
+	} {
+		if _, err := CompareRetention(baseTab, tc.treatment, 1, nil); !errors.Is(err, ErrInvalid) || err == nil || err.Error() != tc.want {
+			t.Errorf("%s: CompareRetention = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// The same steps, through a decoded partial: compared.
+	if _, err := CompareRetention(baseTab, decoded(base, treatment), 1, nil); err != nil {
+		t.Errorf("CompareRetention of tables of the same Cohorts = %v", err)
+	}
+}
