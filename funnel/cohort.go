@@ -195,7 +195,10 @@ func (p *cohortPlan) masks(e Event) uint32 {
 // cohortPartial is a Cohorts' state behind Partial[*Table]: per cohort, its counts
 // and members.
 type cohortPartial struct {
-	fp     string
+	fp string // the fingerprint written in the encoding (see cohortPlan.fingerprint)
+	// key is what must agree for two partials to merge: the fingerprint with the rule
+	// the columns are counted by (see cohortPlan.rule), which brackets ignore.
+	key    string
 	plan   *cohortPlan
 	end    int64 // the latest event's time in Unix nanoseconds; noTime before any event
 	groups map[int64]*cohortCounts
@@ -222,12 +225,48 @@ type cohortCounts struct {
 }
 
 func (p *cohortPlan) newPartial() *cohortPartial {
-	return &cohortPartial{fp: p.fingerprint(seenVersion), plan: p, end: noTime, groups: map[int64]*cohortCounts{}}
+	return &cohortPartial{fp: p.fingerprint(seenVersion), key: p.fingerprintRule(seenVersion, p.rule()),
+		plan: p, end: noTime, groups: map[int64]*cohortCounts{}}
 }
 
-// fingerprint is what must agree for two partials to merge, as the encoding's version
-// wrote it: version 1 wrote an unset AsOf as 0, the Unix epoch's AsOf too.
+// rule is the retention rule p's columns are counted by: Cohorts.Retention, or On for
+// brackets, which ignore it (as Table.Retention records).
+func (p *cohortPlan) rule() RetentionRule {
+	if len(p.c.Brackets) > 0 {
+		return On
+	}
+	return p.c.Retention
+}
+
+// fingerprint describes p's Cohorts as the encoding's version wrote it, with the rule
+// as set (Cohorts.Retention), brackets or not: the bytes stay those that releases
+// before brackets ignored the rule wrote and read.
 func (p *cohortPlan) fingerprint(version uint32) string {
+	return p.fingerprintRule(version, p.c.Retention)
+}
+
+// accepts says whether fp, read from an encoding of the version, is the fingerprint of
+// a partial that merges with p's: p's own, or for brackets, that of the same Cohorts
+// with the other rule, which brackets ignore.
+func (p *cohortPlan) accepts(fp string, version uint32) bool {
+	if fp == p.fingerprint(version) {
+		return true
+	}
+	if len(p.c.Brackets) == 0 {
+		return false
+	}
+	for _, rule := range []RetentionRule{On, OnOrAfter} {
+		if fp == p.fingerprintRule(version, rule) {
+			return true
+		}
+	}
+	return false
+}
+
+// fingerprintRule is the fingerprint of p's Cohorts with the rule given, as the
+// encoding's version wrote it: version 1 wrote an unset AsOf as 0, the Unix epoch's
+// AsOf too.
+func (p *cohortPlan) fingerprintRule(version uint32, rule RetentionRule) string {
 	loc := "UTC"
 	if p.c.Location != nil {
 		loc = p.c.Location.String()
@@ -239,7 +278,7 @@ func (p *cohortPlan) fingerprint(version uint32) string {
 	case version == 1:
 		asOf = "0"
 	}
-	return fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%s", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, p.c.Retention, loc, asOf)
+	return fmt.Sprintf("start=%q return=%q by=%v cols=%v rule=%d loc=%s asof=%s", p.c.Start.Name, p.c.Return.Name, p.c.By, p.cols, rule, loc, asOf)
 }
 
 // profile adds one profile's rows (bit 0: a Start event, bit 1: a Return event).
@@ -406,13 +445,13 @@ func (cp *cohortPartial) group(k int64) *cohortCounts {
 	return g
 }
 
-// Merge adds other's profiles; both must come from the same Cohorts and from
-// disjoint sets of profiles: a profile in both (a shard merged twice, a partial merged
-// into itself) would count twice, so it is refused with ErrInvalid and cp is
-// unchanged.
+// Merge adds other's profiles; both must come from the same Cohorts (but for the
+// Retention of bracket Cohorts, which brackets ignore) and from disjoint sets of
+// profiles: a profile in both (a shard merged twice, a partial merged into itself)
+// would count twice, so it is refused with ErrInvalid and cp is unchanged.
 func (cp *cohortPartial) Merge(other *cohortPartial) error {
-	if cp.fp != other.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
+	if cp.key != other.key {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.key, other.key)
 	}
 	for _, g := range cp.groups {
 		g.ids.settle() // see funnelPartial.settle
@@ -704,7 +743,8 @@ func (c Cohorts) newState() (*cohortPartial, error) {
 }
 
 // UnmarshalBinary decodes a partial written by MarshalBinary into cp, made by the same
-// Cohorts: bytes of other Cohorts fail with ErrMismatch, damaged bytes with
+// Cohorts (but for the Retention of bracket Cohorts, which brackets ignore, as Merge
+// does): bytes of other Cohorts fail with ErrMismatch, damaged bytes with
 // ErrCorrupt. Versions 1 and 2 are read (see seenVersion and v1End). On error cp is
 // unchanged.
 func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
@@ -714,8 +754,8 @@ func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if fp, want := r.str(), p.fingerprint(version); !r.failed() && fp != want {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, want)
+	if fp := r.str(); !r.failed() && !p.accepts(fp, version) {
+		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, p.fingerprint(version))
 	}
 	if version == 1 {
 		// 0 for events before 1970 too, so that it may follow an AsOf before 1970.

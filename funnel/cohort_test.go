@@ -372,3 +372,143 @@ func TestCohortEmptyEnd(t *testing.T) {
 		t.Errorf("with events: %v, %v; want End %v", tb, err, last)
 	}
 }
+
+// TestBracketPartialsIgnoreRule: brackets ignore Cohorts.Retention (their tables
+// record On whatever it is), yet partials of bracket Cohorts that differed only there
+// refused to merge and to decode into each other with ErrMismatch, the rule being in
+// their fingerprint. They merge now, to the table of one pass; partials of Cohorts
+// without brackets, whose figures the rule changes, still refuse.
+func TestBracketPartialsIgnoreRule(t *testing.T) {
+	var evs []Event
+	for p := uint32(1); p <= 30; p++ {
+		evs = append(evs, Event{Profile: p, Time: at(int64(p%4) * 86400), Name: "a"})
+		evs = append(evs, Event{Profile: p, Time: at(int64(p%4+1+p%5) * 86400), Name: "b"})
+	}
+	left, right := evs[:30], evs[30:] // profiles 1..15 and 16..30, each whole
+	on := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "b"}, By: Day, Brackets: []Bracket{{1, 2}, {3, 5}}}
+	after := on
+	after.Retention = OnOrAfter
+	want, err := on.Run(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]Cohorts{{on, after}, {after, on}} {
+		a, b := pair[0], pair[1]
+		pa, err := a.Partial(left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb, err := b.Partial(right)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pa.Merge(pb); err != nil {
+			t.Fatalf("merge a %v bracket partial into a %v one: %v", b.Retention, a.Retention, err)
+		}
+		if diff := gocmp.Diff(want, result(pa), tableOpts...); diff != "" {
+			t.Errorf("merged %v and %v bracket partials (-one pass +merged):\n%s", a.Retention, b.Retention, diff)
+		}
+		// Decoded into the empty partial of the other rule: the same state.
+		raw, err := pb.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeCohortPartial(a, raw)
+		if err != nil {
+			t.Fatalf("decode a %v bracket partial into a %v one: %v", b.Retention, a.Retention, err)
+		}
+		wantRight, err := a.Run(right)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(wantRight, result(back), tableOpts...); diff != "" {
+			t.Errorf("decoded %v bracket partial as %v (-one pass +decoded):\n%s", b.Retention, a.Retention, diff)
+		}
+	}
+	// Without brackets the rule changes the figures: still ErrMismatch.
+	plainOn := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "b"}, By: Day, Periods: 3}
+	plainAfter := plainOn
+	plainAfter.Retention = OnOrAfter
+	pa, err := plainOn.Partial(left)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := plainAfter.Partial(right)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pa.Merge(pb); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merge an OnOrAfter partial into an On one: %v, want ErrMismatch", err)
+	}
+	raw, err := pb.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeCohortPartial(plainOn, raw); !errors.Is(err, ErrMismatch) {
+		t.Errorf("decode an OnOrAfter partial into an On one: %v, want ErrMismatch", err)
+	}
+	// Brackets that differ: still ErrMismatch.
+	other := on
+	other.Brackets = []Bracket{{1, 2}, {3, 6}}
+	po, err := other.Partial(right)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, err = on.Partial(left)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pa.Merge(po); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merge partials of other brackets: %v, want ErrMismatch", err)
+	}
+}
+
+// TestBracketPartialsMergeAcrossRules: shards of a bracket table, each computed by
+// Cohorts whose Retention (which brackets ignore) is drawn, sent through bytes into the
+// empty partial of Cohorts with another drawn Retention and merged in any order, give
+// the table of one pass over all the events.
+func TestBracketPartialsMergeAcrossRules(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c, evs := genCohorts(t)
+		if len(c.Brackets) == 0 {
+			c.Brackets = []Bracket{{1, 1}, {2, 4}}
+		}
+		withRule := func(label string) Cohorts {
+			d := c
+			d.Retention = RetentionRule(rapid.IntRange(0, 1).Draw(t, label))
+			return d
+		}
+		whole, err := withRule("whole rule").Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := rapid.IntRange(1, 4).Draw(t, "shards")
+		shards := make([][]Event, k)
+		for _, e := range evs {
+			shards[int(e.Profile)%k] = append(shards[int(e.Profile)%k], e)
+		}
+		var merged *Partial[*Table]
+		for _, i := range rapid.Permutation(rangeInts(k)).Draw(t, "order") {
+			p, err := withRule("shard rule").Partial(shards[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := p.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := decodeCohortPartial(withRule("decoder rule"), raw)
+			if err != nil {
+				t.Fatalf("decode shard %d: %v", i, err)
+			}
+			if merged == nil {
+				merged = back
+			} else if err := merged.Merge(back); err != nil {
+				t.Fatalf("merge shard %d: %v", i, err)
+			}
+		}
+		if diff := gocmp.Diff(whole, result(merged), tableOpts...); diff != "" {
+			t.Fatalf("(-one pass +merged shards):\n%s", diff)
+		}
+	})
+}

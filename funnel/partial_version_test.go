@@ -405,3 +405,46 @@ func TestReadsVersion1Property(t *testing.T) {
 		}
 	})
 }
+
+// Partials of bracket Cohorts with Retention OnOrAfter, as the package wrote them before
+// brackets ignored the rule in merging (commit cc57a8f; v1Fixtures' Cohorts and events
+// with brackets [1,1] and [2,3]): their fingerprints say rule=1.
+var (
+	v2BracketAfter = "434c5446554e4300020000004d73746172743d227669736974222072657475726e3d22627579222062793d64617920636f6c733d5b5b3120315d205b3220335d5d2072756c653d31206c6f633d5554432061736f663d6e6f6e65018080dfdb94efa7993102c4c002020200123a3000000100000000000000100000000100c6c002020000123a300000010000000000000010000000020011ee6010"
+	v1BracketAfter = "434c5446554e4300010000004a73746172743d227669736974222072657475726e3d22627579222062793d64617920636f6c733d5b5b3120315d205b3220335d5d2072756c653d31206c6f633d5554432061736f663d308080dfdb94efa7993102c4c002020200123a3000000100000000000000100000000100c6c002020000123a3000000100000000000000100000000200499255c7"
+)
+
+// TestReadsEarlierBracketPartials: bracket partials written before brackets ignored the
+// rule (versions 1 and 2, rule=1 in their fingerprints) decode into the empty partial
+// of the same Cohorts and of the Cohorts with the other rule, to the table of their
+// events; and today's encoding of them is byte for byte what was written then, so
+// that a release from before reads it.
+func TestReadsEarlierBracketPartials(t *testing.T) {
+	_, _, _, c, _, cevs := v1Fixtures()
+	c.Brackets = []Bracket{{1, 1}, {2, 3}}
+	after := c
+	after.Retention = OnOrAfter
+	cp, err := after.partial(cevs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := cp.MarshalBinary(); err != nil || hex.EncodeToString(raw) != v2BracketAfter {
+		t.Errorf("the encoding of a bracket partial changed (%v):\n%x\n%s", err, raw, v2BracketAfter)
+	}
+	want, err := c.Run(cevs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{v2BracketAfter, v1BracketAfter} {
+		for _, dec := range []Cohorts{c, after} {
+			got, err := decodeCohortPartial(dec, unhex(t, raw))
+			if err != nil {
+				t.Errorf("decode %.24s... into Cohorts with rule %v: %v", raw, dec.Retention, err)
+				continue
+			}
+			if diff := cmp.Diff(want, result(got), tableOpts...); diff != "" {
+				t.Errorf("decode %.24s... into Cohorts with rule %v: (-one pass +decoded):\n%s", raw, dec.Retention, diff)
+			}
+		}
+	}
+}
