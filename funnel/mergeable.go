@@ -37,8 +37,9 @@ import (
 //     encode.
 //
 // Partials of different analyses or of different specs (step names, windows, modes,
-// periods, properties...) refuse to merge or decode with ErrMismatch; the Match
-// functions cannot be compared, so that much is the caller's promise. Damaged bytes
+// periods, properties...) refuse to merge or decode with ErrMismatch, but for fields
+// the analysis ignores (the Retention of bracket Cohorts); the Match functions cannot
+// be compared, so that much is the caller's promise. Damaged bytes
 // fail with ErrCorrupt naming the offset. On any error the partial is unchanged. The
 // zero Partial was made by no analysis: its methods fail with ErrInvalid.
 //
