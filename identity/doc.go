@@ -177,5 +177,8 @@
 // with the same effect as Link per event, normalising and hashing on every core, the
 // second core owning the identifier table (lookups and interning) while the first
 // decides, and syncing the store once per batch; WithCapacity sizes the identifier
-// index for a backfill of known size up front, sparing its doublings.
+// index for a backfill of known size up front, sparing its doublings. At tens of millions
+// of identifiers nearly every random read also misses the TLB: on Linux, a backfill in a
+// process with transparent huge pages set to "always" ran about a quarter faster
+// (BENCHMARKS.md); the library does not ask for them itself.
 package identity
