@@ -149,8 +149,10 @@ func normalizeEmailGeneral(v string, provider bool) (string, error) {
 		if c := v[i]; c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';' || c == 0x7f {
 			return "", fmt.Errorf("e-mail %q has %q at byte %d", v, c, i)
 		} else if c >= utf8.RuneSelf {
+			// The rest by rune, still refusing the separators: a value with "<" after a
+			// non-ASCII letter must not pass because of where the letter is.
 			for j, r := range v[i:] {
-				if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) {
+				if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' || r == ',' || r == ';' {
 					return "", fmt.Errorf("e-mail %q has %q at byte %d", v, r, i+j)
 				}
 			}
