@@ -133,6 +133,21 @@ const (
 
 // normalizeEmailGeneral is the e-mail normaliser for any input.
 func normalizeEmailGeneral(v string, provider bool) (string, error) {
+	for {
+		out, err := normalizeEmailOnce(v, provider)
+		// A result that still opens with "mailto:" (of "mailto:mailto:a@b.c", or of
+		// "MAİLTO:a@b.c", whose İ lower-cases to i) would lose it when normalised again,
+		// and a normaliser must be idempotent: normalise it again now. Each round is
+		// shorter by the prefix, and a loop, unlike recursion, needs no stack for it.
+		if err != nil || !strings.HasPrefix(out, "mailto:") {
+			return out, err
+		}
+		v = out
+	}
+}
+
+// normalizeEmailOnce is one round of normalizeEmailGeneral.
+func normalizeEmailOnce(v string, provider bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
 		v = strings.TrimSpace(v[7:])

@@ -33,6 +33,12 @@ func TestEmailNormalizer(t *testing.T) {
 		{"anna@.example.com", "", ""},
 		{"<anna@example.com>", "", ""},
 		{"anna\u2028li@example.com", "", ""},
+		// A "mailto:" left after the first is removed too: "mailto:a@b.c" loses it when
+		// normalised again, and a normaliser must be idempotent.
+		{"mailto:mailto:anna@example.com", "anna@example.com", "anna@example.com"},
+		{"mailto: MAILTO:Anna+x@Gmail.com", "anna+x@gmail.com", "anna@gmail.com"},
+		{"MA\u0130LTO:anna@example.com", "anna@example.com", "anna@example.com"},
+		{"mailto:mailto:@example.com", "", ""},
 		// The separators are rejected after a non-ASCII letter too: "İ" lower-cases to
 		// "i", and "i@gmail.com<" was accepted once and rejected when normalised again.
 		{"\u0130@gmail.com<", "", ""},
@@ -188,7 +194,7 @@ func checkNormalizer(t *testing.T, name string, n Normalizer, in string) {
 }
 
 func FuzzEmailNormalizer(f *testing.F) {
-	for _, s := range []string{"anna@example.com", " Anna.Li+x@GoogleMail.com. ", "mailto:a@b.c", "a@b", "@", "ü@ß.de", "a\x00@b.c", "A+@gmail.com", "MAILTO:  x@y.z", "\u0130@gmail.com<"} {
+	for _, s := range []string{"anna@example.com", " Anna.Li+x@GoogleMail.com. ", "mailto:a@b.c", "a@b", "@", "ü@ß.de", "a\x00@b.c", "A+@gmail.com", "MAILTO:  x@y.z", "\u0130@gmail.com<", "mailto:mailto:@b.c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
