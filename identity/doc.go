@@ -31,6 +31,16 @@
 // the event is linked; a dropped identifier is never linked, because a shared junk value
 // would otherwise join everyone who triggered the same failure.
 //
+// The normalisers work on code points, so an address typed with "é" as one code point
+// (NFC, as Windows sends it) and as "e" and a combining accent (NFD, as macOS may) are
+// two identifiers of one person. NFCNormalizer wraps a normaliser so that it works on
+// Unicode NFC (NFCNormalizer(EmailNormalizer(true)) for e-mail); ASCII values skip NFC
+// at the cost of a scan. It is an opt-in for a new log, not the default, because a
+// log keeps the normalised value (or its HMAC) and replay does not normalise again:
+// switched on for an existing log, it splits the NFD addresses the log holds from the
+// same addresses arriving from then on, unless the log is linked again from the raw
+// events.
+//
 // # Linking, limits and priority
 //
 // Without rules, profiles are the connected components of the graph whose edges are the

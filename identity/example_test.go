@@ -333,3 +333,33 @@ func ExampleWithCapacity() {
 	// 10000 <nil> 12500 identifiers, 2500 profiles
 	// identity: invalid input: WithCapacity(0): want 1 to 268435455
 }
+
+// José signs up on a Mac, whose keyboard may send "e" and a combining accent (NFD), and
+// buys at a till that sends "é" as one code point (NFC). With the default e-mail
+// normaliser the two spellings are two identifiers and José two profiles; wrapped in
+// NFCNormalizer they are one. The default stays as it is because a log keeps the form it
+// stored: switching on an existing log would split the NFD addresses it holds from the
+// same addresses arriving from then on, unless the log is linked again.
+func ExampleNFCNormalizer() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	nfd := identity.ID{Kind: "email", Value: "Jose\u0301@example.com"}
+	nfc := identity.ID{Kind: "email", Value: "jos\u00e9@example.com"}
+
+	plain, _ := identity.New(identity.DefaultRules())
+	rules := identity.DefaultRules()
+	email := rules.Kinds["email"]
+	email.Normalize = identity.NFCNormalizer(identity.EmailNormalizer(true))
+	rules.Kinds["email"] = email
+	composed, _ := identity.New(rules)
+
+	for _, r := range []*identity.Resolver{plain, composed} {
+		mac, _ := r.Link(ctx, at, "web", nfd)
+		till, _ := r.Link(ctx, at, "store", nfc)
+		fmt.Println(mac, till, len(r.Identifiers(mac)))
+	}
+	fmt.Printf("%+q\n", composed.Identifiers(1))
+	// Output:
+	// 1 2 1
+	// 1 1 1
+	// ["email:jos\u00e9@example.com"]
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"pgregory.net/rapid"
 )
 
@@ -63,6 +64,142 @@ func TestEmailNormalizer(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestNFCNormalizer(t *testing.T) {
+	for _, tc := range []struct {
+		in, plain, nfc string // the e-mail normaliser with provider rules, without and with NFC
+	}{
+		{"anna@example.com", "anna@example.com", "anna@example.com"},
+		{"jos\u00e9@example.com", "jos\u00e9@example.com", "jos\u00e9@example.com"},
+		{"Jose\u0301@example.com", "jose\u0301@example.com", "jos\u00e9@example.com"},
+		{"JOSE\u0301@EXAMPLE.COM", "jose\u0301@example.com", "jos\u00e9@example.com"},
+		{"jos\u00e9@exa\u0301mple.com", "jos\u00e9@exa\u0301mple.com", "jos\u00e9@ex\u00e1mple.com"},
+		// Removing a gmail dot joins "a" and an accent the dot held apart.
+		{"a.\u0301b@gmail.com", "a\u0301b@gmail.com", "\u00e1b@gmail.com"},
+		// Lower-casing İ (as I and a dot above) gives "i", which composes with the acute.
+		{"\u0130\u0301@example.com", "i\u0301@example.com", "\u00ed@example.com"},
+		// NFC composes "<" and a long solidus to "≮", which is no "<": the one spelling is
+		// accepted as the other is, where without NFC the decomposed one is rejected.
+		{"a<\u0338b@example.com", "", "a\u226eb@example.com"},
+		{"a\u226eb@example.com", "a\u226eb@example.com", "a\u226eb@example.com"},
+		// Singletons: the Kelvin and Ångström signs are K and Å in NFC, and lower-case to
+		// k and å with or without it.
+		{"\u212a\u212b@example.com", "k\u00e5@example.com", "k\u00e5@example.com"},
+		{"\u212bngstr\u00f6m@example.com", "\u00e5ngstr\u00f6m@example.com", "\u00e5ngstr\u00f6m@example.com"},
+		{"A\u030angstro\u0308m@example.com", "a\u030angstro\u0308m@example.com", "\u00e5ngstr\u00f6m@example.com"},
+		{"jose\u0301", "", ""},
+	} {
+		for _, c := range []struct {
+			name string
+			n    Normalizer
+			want string
+		}{{"EmailNormalizer(true)", EmailNormalizer(true), tc.plain}, {"NFCNormalizer(EmailNormalizer(true))", NFCNormalizer(EmailNormalizer(true)), tc.nfc}} {
+			got, err := c.n(tc.in)
+			if c.want == "" {
+				if err == nil {
+					t.Errorf("%s(%+q) = %+q, want an error", c.name, tc.in, got)
+				}
+				continue
+			}
+			if err != nil || got != c.want {
+				t.Errorf("%s(%+q) = %+q, %v; want %+q", c.name, tc.in, got, err, c.want)
+			}
+		}
+	}
+	for in, want := range map[string]string{"": "", " Jose\u0301 ": " Jos\u00e9 ", "\u212b": "\u00c5"} {
+		if got, err := NFCNormalizer(nil)(in); err != nil || got != want {
+			t.Errorf("NFCNormalizer(nil)(%+q) = %+q, %v; want %+q", in, got, err, want)
+		}
+	}
+	// The wrapped normaliser's error is returned, and quotes the value in NFC.
+	if _, err := NFCNormalizer(EmailNormalizer(false))("jose\u0301"); err == nil || !strings.Contains(err.Error(), "jos\u00e9") {
+		t.Errorf("NFCNormalizer(EmailNormalizer(false)) error %v does not quote the NFC value", err)
+	}
+}
+
+// nfcAlphabet holds the characters that decide NFC of an e-mail: ASCII of both cases
+// and the separators, precomposed letters and their parts, combining marks of different
+// classes (which canonical ordering sorts), singletons (Kelvin, Ångström, Ohm), "<" and
+// the long solidus that compose to "≮", Hangul syllables and jamo, İ (lower-cased to
+// "i") and a dotless i.
+var nfcAlphabet = []rune("aAeEiIkKoOzZ0.+-_@<> \u00e9\u00c9\u00fc\u00c5\u00e5\u00ed\u0130\u0131\u00df" +
+	"\u0301\u0308\u030a\u0323\u0307\u0345\u0338\u0344\u03b1\u1fb3" +
+	"\u212a\u212b\u2126\u226e\uac00\u1100\u1161\u11a8")
+
+// drawEquivalent draws a string canonically equivalent to s: its runes cut into pieces
+// each written in NFC, in NFD or as it is, and adjacent combining marks of different
+// classes swapped.
+func drawEquivalent(t *rapid.T, s string) string {
+	var b strings.Builder
+	runes := []rune(s)
+	for i := 0; i < len(runes); {
+		j := i + rapid.IntRange(1, 4).Draw(t, "piece")
+		j = min(j, len(runes))
+		piece := string(runes[i:j])
+		switch rapid.IntRange(0, 2).Draw(t, "form") {
+		case 1:
+			piece = norm.NFC.String(piece)
+		case 2:
+			piece = norm.NFD.String(piece)
+		}
+		b.WriteString(piece)
+		i = j
+	}
+	out := []rune(b.String())
+	for i := 0; i+1 < len(out); i++ {
+		p, q := norm.NFD.PropertiesString(string(out[i])), norm.NFD.PropertiesString(string(out[i+1]))
+		// Only marks that are their own decomposition: a precomposed mark's class says
+		// nothing about the classes of its parts.
+		if p.CCC() != 0 && q.CCC() != 0 && p.CCC() != q.CCC() && len(p.Decomposition()) == 0 && len(q.Decomposition()) == 0 &&
+			rapid.Bool().Draw(t, "swap") {
+			out[i], out[i+1] = out[i+1], out[i]
+		}
+	}
+	return string(out)
+}
+
+// With NFC, the e-mail normaliser (with and without provider rules) is idempotent,
+// returns NFC, gives canonically equivalent addresses one identifier (or rejects both),
+// and decides as the plain normaliser does on an address already in NFC: its result is
+// the plain result in NFC, and it rejects what the plain one rejects.
+func TestNFCEmailNormalizerProperties(t *testing.T) {
+	// Most draws from a few characters, where the cases that need NFC after the e-mail
+	// normaliser as well as before (a gmail dot between a letter and its accent, İ and an
+	// accent) come up within the default number of checks.
+	part := rapid.OneOf(rapid.StringOfN(rapid.SampledFrom(nfcAlphabet), 0, 8, -1),
+		rapid.StringOfN(rapid.SampledFrom([]rune("aI.\u0130\u0301\u0307\u0323")), 0, 6, -1))
+	rapid.Check(t, func(t *rapid.T) {
+		domain := rapid.OneOf(part, rapid.SampledFrom([]string{"example.com", "gmail.com", "GoogleMail.com", "exa\u0301mple.com", "b\u00fccher.de"})).Draw(t, "domain")
+		s := rapid.SampledFrom([]string{"", "mailto:", " "}).Draw(t, "prefix") + part.Draw(t, "local") + "@" + domain + part.Draw(t, "tail")
+		e := drawEquivalent(t, s)
+		if norm.NFD.String(s) != norm.NFD.String(e) {
+			t.Fatalf("test bug: %+q and %+q are not equivalent", s, e)
+		}
+		for _, provider := range []bool{false, true} {
+			n := NFCNormalizer(EmailNormalizer(provider))
+			got, err := n(s)
+			other, oerr := n(e)
+			if (err == nil) != (oerr == nil) || got != other {
+				t.Fatalf("provider %v: %+q -> %+q, %v but the equivalent %+q -> %+q, %v", provider, s, got, err, e, other, oerr)
+			}
+			// The model: the plain normaliser of the NFC value, its result in NFC.
+			c := norm.NFC.String(s)
+			want, werr := EmailNormalizer(provider)(c)
+			if (err == nil) != (werr == nil) || (err == nil && norm.NFC.String(want) != got) {
+				t.Fatalf("provider %v: %+q -> %+q, %v; the plain normaliser of its NFC %+q -> %+q, %v", provider, s, got, err, c, want, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if !norm.NFC.IsNormalString(got) {
+				t.Fatalf("provider %v: %+q -> %+q, not NFC", provider, s, got)
+			}
+			if again, err := n(got); err != nil || again != got {
+				t.Fatalf("provider %v: not idempotent: %+q -> %+q -> %+q, %v", provider, s, got, again, err)
+			}
+		}
+	})
 }
 
 func TestPhoneNormalizer(t *testing.T) {
@@ -194,7 +331,8 @@ func checkNormalizer(t *testing.T, name string, n Normalizer, in string) {
 }
 
 func FuzzEmailNormalizer(f *testing.F) {
-	for _, s := range []string{"anna@example.com", " Anna.Li+x@GoogleMail.com. ", "mailto:a@b.c", "a@b", "@", "ü@ß.de", "a\x00@b.c", "A+@gmail.com", "MAILTO:  x@y.z", "\u0130@gmail.com<", "mailto:mailto:@b.c"} {
+	for _, s := range []string{"anna@example.com", " Anna.Li+x@GoogleMail.com. ", "mailto:a@b.c", "a@b", "@", "ü@ß.de", "a\x00@b.c", "A+@gmail.com", "MAILTO:  x@y.z", "\u0130@gmail.com<", "mailto:mailto:@b.c",
+		"Jose\u0301@example.com", "a.\u0301b@gmail.com", "\u0130\u0301@x.y", "a<\u0338@b.c", "\u212b@b.c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -203,6 +341,19 @@ func FuzzEmailNormalizer(f *testing.F) {
 		}
 		checkNormalizer(t, "EmailNormalizer(false)", EmailNormalizer(false), s)
 		checkNormalizer(t, "EmailNormalizer(true)", EmailNormalizer(true), s)
+		for _, provider := range []bool{false, true} {
+			n := NFCNormalizer(EmailNormalizer(provider))
+			checkNormalizer(t, "NFCNormalizer(EmailNormalizer)", n, s)
+			out, err := n(s)
+			if err == nil && !norm.NFC.IsNormalString(out) {
+				t.Fatalf("NFCNormalizer(EmailNormalizer(%v))(%+q) = %+q: not NFC", provider, s, out)
+			}
+			for _, e := range []string{norm.NFD.String(s), norm.NFC.String(s)} {
+				if other, oerr := n(e); (err == nil) != (oerr == nil) || other != out {
+					t.Fatalf("NFCNormalizer(EmailNormalizer(%v)): %+q -> %+q, %v but the equivalent %+q -> %+q, %v", provider, s, out, err, e, other, oerr)
+				}
+			}
+		}
 		checkEmailFast(t, s)
 		if out, err := EmailNormalizer(true)(s); err == nil && (strings.Count(out, "@") != 1 || out != strings.ToLower(out)) {
 			t.Fatalf("EmailNormalizer(true)(%q) = %q", s, out)
@@ -292,9 +443,16 @@ func TestNormalizerErrorsAreDrops(t *testing.T) {
 
 // BenchmarkNormalizers times the e-mail and phone normalisers on the values of
 // BenchmarkLink's stream, each beside its general path (the baseline: what every value
-// took before the fast paths).
+// took before the fast paths). The email/nfc rows time NFCNormalizer(EmailNormalizer(true))
+// beside the naive opt-in, which puts every value in NFC before and after the general
+// path; on an ASCII address the "email" row is the figure without the opt-in.
 func BenchmarkNormalizers(b *testing.B) {
 	var sink string
+	withNFC := NFCNormalizer(EmailNormalizer(true))
+	naiveNFC := func(v string) (string, error) {
+		out, err := normalizeEmailGeneral(norm.NFC.String(v), true)
+		return norm.NFC.String(out), err
+	}
 	for _, bc := range []struct {
 		name     string
 		v        string
@@ -304,6 +462,10 @@ func BenchmarkNormalizers(b *testing.B) {
 			func(v string) (string, error) { return normalizeEmailGeneral(v, true) }},
 		{"email/gmail", "anna.chen123@gmail.com", func(v string) (string, error) { return normalizeEmail(v, true) },
 			func(v string) (string, error) { return normalizeEmailGeneral(v, true) }},
+		{"email/nfc", "anna.chen123@qq.com", withNFC, naiveNFC},
+		{"email/nfc/gmail", "anna.chen123@gmail.com", withNFC, naiveNFC},
+		{"email/nfc/composed", "jos\u00e9.garcia@example.com", withNFC, naiveNFC},
+		{"email/nfc/decomposed", "Jose\u0301.Garcia@example.com", withNFC, naiveNFC},
 		{"phone", "+86 139 1234 5678", func(v string) (string, error) { return normalizePhone(v, "") },
 			func(v string) (string, error) { return normalizePhoneGeneral(v, "") }},
 	} {

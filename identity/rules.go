@@ -76,7 +76,9 @@ var defaultBlocked = append(slices.Clone(placeholder.Values),
 // "9774d56d682e549c" that a firmware bug gave millions of devices) and quarantine of
 // identifiers that would join more than 5 profiles. National phone numbers need a
 // country: set Kinds["phone"].Normalize to PhoneNormalizer("44") (say) for a host whose
-// customers write them without one.
+// customers write them without one. A new log should set Kinds["email"].Normalize to
+// NFCNormalizer(EmailNormalizer(true)), so that an address typed in NFD and in NFC is one
+// identifier; it is not the default because an existing log keeps the forms it stored.
 func DefaultRules() Rules {
 	trim := TrimNormalizer()
 	return Rules{
