@@ -62,9 +62,9 @@ func EmailNormalizer(providerRules bool) Normalizer {
 //
 // The result is idempotent as long as n, given the NFC form of one of its own results,
 // returns that result up to canonical equivalence: true of this package's normalisers,
-// which a fuzz target holds to it. NFC is stable across Unicode versions for assigned characters; a value
-// holding a code point that golang.org/x/text does not yet know may normalise
-// differently once it does.
+// which a fuzz target holds to it. NFC is stable across Unicode versions for assigned
+// characters; a value holding a code point that golang.org/x/text does not yet know may
+// normalise differently once it does.
 func NFCNormalizer(n Normalizer) Normalizer {
 	if n == nil {
 		return func(v string) (string, error) { return nfc(v), nil }
@@ -87,7 +87,7 @@ func nfc(v string) string {
 	return norm.NFC.String(v)
 }
 
-// isASCII reports whether v is all ASCII, eight bytes at a time (one load each).
+// isASCII reports whether v is all ASCII, eight bytes at a time.
 func isASCII(v string) bool {
 	for len(v) >= 8 {
 		w := v[:8]
