@@ -102,6 +102,13 @@ func ExampleParse() {
 	// segment: parse at line 2, column 12: expected an integer, found "lots"
 }
 
+func ExampleQuery_References() {
+	q := segment.Must(`segment:pro AND NOT (segment:churned OR segment:pro) AND did("segment:x")`)
+	fmt.Println(q.References())
+	// Output:
+	// [churned pro]
+}
+
 func ExampleIndex_Eval() {
 	x, _ := segment.NewIndex(segment.WithTraits("tag"))
 	x.Tag("plan:pro", 1, 2, 3, 4)

@@ -62,7 +62,7 @@ func (x *Index) Delete(name string) error {
 		return fmt.Errorf("%w %q: nothing deleted", ErrUnknownSegment, name)
 	}
 	for _, other := range slices.Sorted(maps.Keys(x.saved)) {
-		if other != name && references(x.saved[other].q.root, name) {
+		if other != name && slices.Contains(x.saved[other].q.References(), name) {
 			return fmt.Errorf("%w: delete %q: referenced by segment %q", ErrInUse, name, other)
 		}
 	}
@@ -71,19 +71,34 @@ func (x *Index) Delete(name string) error {
 	return nil
 }
 
-// references reports whether n references the saved segment name directly.
-func references(n node, name string) bool {
-	switch n := n.(type) {
-	case *andNode:
-		return slices.ContainsFunc(n.kids, func(k node) bool { return references(k, name) })
-	case *orNode:
-		return slices.ContainsFunc(n.kids, func(k node) bool { return references(k, name) })
-	case *notNode:
-		return references(n.kid, name)
-	case *segNode:
-		return n.name == name
+// References returns the names of the saved segments q references directly
+// (segment:name), sorted, each once: the segments that Delete refuses to delete while q
+// is saved. A host that keeps definitions elsewhere checks with it that a deletion will
+// be accepted before it makes one that it could not undo.
+func (q *Query) References() []string {
+	var names []string
+	var walk func(n node)
+	walk = func(n node) {
+		switch n := n.(type) {
+		case *andNode:
+			for _, k := range n.kids {
+				walk(k)
+			}
+		case *orNode:
+			for _, k := range n.kids {
+				walk(k)
+			}
+		case *notNode:
+			walk(n.kid)
+		case *segNode:
+			names = append(names, n.name)
+		}
 	}
-	return false
+	if q != nil && q.root != nil {
+		walk(q.root)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // Segments returns the names of the saved segments, sorted.

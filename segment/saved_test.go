@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -285,4 +287,62 @@ func TestRefreshCommitsRedefinedSegment(t *testing.T) {
 	if len(second) != 1 || !second[0].Entered.Equals(roaring.BitmapOf(3)) || !second[0].Exited.Equals(roaring.BitmapOf(1)) {
 		t.Fatalf("second refresh: %+v, want +[3] -[1]", second)
 	}
+}
+
+// TestReferencesAgreesWithDelete: for random definitions over a few names, Delete
+// refuses exactly the segments that another saved definition lists in References, and
+// References lists each referenced name once, sorted (a reference model: the names
+// drawn into the expression).
+func TestReferencesAgreesWithDelete(t *testing.T) {
+	names := []string{"a", "b", "c", "d"}
+	rapid.Check(t, func(t *rapid.T) {
+		x := mustIndex()
+		x.Tag("plan:pro", 1)
+		// Each segment references only segments saved before it: no cycle.
+		want := map[string]map[string]bool{}
+		for i, name := range names {
+			var draw func(depth int) string
+			draw = func(depth int) string {
+				switch k := rapid.IntRange(0, 4).Draw(t, "kind"); {
+				case k == 0 && i > 0:
+					ref := names[rapid.IntRange(0, i-1).Draw(t, "ref")]
+					if want[name] == nil {
+						want[name] = map[string]bool{}
+					}
+					want[name][ref] = true
+					return "segment:" + ref
+				case k == 1 && depth < 3:
+					return "(" + draw(depth+1) + " AND " + draw(depth+1) + ")"
+				case k == 2 && depth < 3:
+					return "(" + draw(depth+1) + " OR " + draw(depth+1) + ")"
+				case k == 3 && depth < 3:
+					return "NOT " + draw(depth+1)
+				}
+				return `plan:pro`
+			}
+			q, err := Parse(draw(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, w := q.References(), slices.Sorted(maps.Keys(want[name])); !slices.Equal(got, w) && len(got)+len(w) > 0 {
+				t.Fatalf("%s = %s: References %v, want %v", name, q, got, w)
+			}
+			if err := x.Save(name, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range names {
+			inUse := false
+			for other, refs := range want {
+				inUse = inUse || (other != name && refs[name])
+			}
+			y, err := ReadSnapshot(snapshotBytes(t, x))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := y.Delete(name); errors.Is(err, ErrInUse) != inUse {
+				t.Fatalf("Delete(%q) with definitions %v: %v, in use %v", name, want, err, inUse)
+			}
+		}
+	})
 }
