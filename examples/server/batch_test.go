@@ -19,14 +19,7 @@ import (
 // fileServer is a server on files in a fresh directory, its clock stopped at now.
 func fileServer(t *testing.T, now time.Time) *server {
 	t.Helper()
-	st, err := openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := storageServer(t, "file:"+filepath.Join(t.TempDir(), "data"), "", clientele.FixedClock(now), nil)
 	return s
 }
 

@@ -49,15 +49,8 @@ func count(t *testing.T, l eventLog) int {
 // memServerWith is a server on memory storage whose event log is events(the memory one).
 func memServerWith(t *testing.T, events func(eventLog) eventLog) *server {
 	t.Helper()
-	st, err := openStorage(t.Context(), "mem:", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.events = events(st.events)
-	s, err := newServerOn(t.Context(), clientele.FixedClock(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := storageServer(t, "mem:", "", clientele.FixedClock(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)),
+		func(st *storage) { st.events = events(st.events) })
 	s.writeKeys = map[string]string{"wk-web": "web"}
 	return s
 }

@@ -26,17 +26,8 @@ type replica struct {
 
 func startReplica(t *testing.T, url, schema string, clock clientele.Clock) *replica {
 	t.Helper()
-	ctx := context.Background()
-	st, err := openStorage(ctx, url, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := newServerOn(ctx, clock, st)
-	if err != nil {
-		st.close()
-		t.Fatal(err)
-	}
-	fctx, stopFollow := context.WithCancel(ctx)
+	s, st := storageServer(t, url, schema, clock, nil)
+	fctx, stopFollow := context.WithCancel(context.Background())
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
@@ -54,7 +45,6 @@ func startReplica(t *testing.T, url, schema string, clock clientele.Clock) *repl
 		}
 		stopFollow()
 		<-followed
-		st.close()
 	})
 	return &replica{s: s, base: base}
 }
@@ -162,15 +152,7 @@ func TestSyncSavedOrder(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
-	st, err := openStorage(ctx, url, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.close()
-	s, err := newServerOn(ctx, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := storageServer(t, url, schema, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), nil)
 	other, err := segpg.Open(ctx, pgtest.Pool(t), &segpg.Options{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
@@ -311,15 +293,7 @@ func TestSyncSavedConflict(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
-	st, err := openStorage(ctx, url, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.close()
-	s, err := newServerOn(ctx, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := storageServer(t, url, schema, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), nil)
 	var logged strings.Builder
 	var logMu sync.Mutex
 	s.log = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {

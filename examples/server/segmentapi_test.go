@@ -53,10 +53,7 @@ func post(t *testing.T, base, path, key, body string, gz bool) (int, map[string]
 }
 
 func newTrackingServer(t *testing.T, clock clientele.Clock) (*server, string, func() error) {
-	s, err := newServer(clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := memoryServer(t, clock)
 	s.writeKeys = map[string]string{"wk-web": "web"}
 	s.token = "admin" // the tracking API must not need it
 	base, stop := start(t, s)
@@ -232,22 +229,12 @@ func TestSegmentNodeClient(t *testing.T) {
 // authCall is call with the bearer token of newTrackingServer.
 func authCall(t *testing.T, method, url, body string, wantStatus int, out any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer admin")
-	resp, err := http.DefaultClient.Do(req)
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantStatus {
-		t.Fatalf("%s %s: status %d, want %d: %s", method, url, resp.StatusCode, wantStatus, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatal(err)
-		}
-	}
+	req.Header.Set("Authorization", "Bearer admin")
+	do(t, req, wantStatus, out)
 }
 
 func idOf(kind, value string) identity.ID { return identity.ID{Kind: kind, Value: value} }

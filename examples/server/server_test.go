@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,6 +53,39 @@ func start(t *testing.T, s *server) (string, func() error) {
 	}
 }
 
+// storageServer is a server on the storage spec names (schema: PostgreSQL's, else ""),
+// its clock clock, for one test: prepare, if not nil, changes the storage before the
+// server opens it (a store that fails on demand, an event log that waits). It returns
+// the storage too, for a test that writes under the server or restarts it: st.close may
+// be called early (a restart), and is called when the test ends otherwise.
+func storageServer(t testing.TB, spec, schema string, clock clientele.Clock, prepare func(st *storage)) (*server, *storage) {
+	t.Helper()
+	st, err := openStorage(context.Background(), spec, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.close = sync.OnceFunc(st.close)
+	t.Cleanup(st.close)
+	if prepare != nil {
+		prepare(st)
+	}
+	s, err := newServerOn(context.Background(), clock, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st
+}
+
+// memoryServer is a server that keeps nothing (newServer), for one test.
+func memoryServer(t testing.TB, clock clientele.Clock, opts ...identity.Option) *server {
+	t.Helper()
+	s, err := newServer(clock, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // call sends a request and decodes the JSON reply into out (if not nil).
 func call(t *testing.T, method, url, body string, wantStatus int, out any) {
 	t.Helper()
@@ -59,6 +93,13 @@ func call(t *testing.T, method, url, body string, wantStatus int, out any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	do(t, req, wantStatus, out)
+}
+
+// do sends req and decodes the JSON reply into out (if not nil).
+func do(t *testing.T, req *http.Request, wantStatus int, out any) {
+	t.Helper()
+	method, url := req.Method, req.URL.String()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -77,10 +118,7 @@ func call(t *testing.T, method, url, body string, wantStatus int, out any) {
 
 func TestEndToEnd(t *testing.T) {
 	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	s, err := newServer(clientele.FixedClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := memoryServer(t, clientele.FixedClock(now))
 	base, stop := start(t, s)
 
 	var posted struct {
@@ -189,10 +227,7 @@ func TestDurableIdentities(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := newServer(clock, identity.WithStore(fs))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := memoryServer(t, clock, identity.WithStore(fs))
 		base, stop := start(t, s)
 		if round == 0 {
 			call(t, "POST", base+"/v1/events", calls, http.StatusOK, nil)
@@ -216,10 +251,7 @@ func TestDurableIdentities(t *testing.T) {
 // TestJSONEverywhere: unknown paths and wrong methods answer in the server's one JSON
 // error shape, as every other error does.
 func TestJSONEverywhere(t *testing.T) {
-	s, err := newServer(clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	base, stop := start(t, s)
 	defer stop()
 	for _, c := range []struct {
@@ -260,10 +292,7 @@ func TestJSONEverywhere(t *testing.T) {
 // TestToken: with a token, every path but the health check needs it, and a missing
 // profile answers exactly as an existing one does, so ids cannot be walked.
 func TestToken(t *testing.T) {
-	s, err := newServer(clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	s.token = "s3cret"
 	base, stop := start(t, s)
 	defer stop()
@@ -321,10 +350,7 @@ func TestCheckListen(t *testing.T) {
 // responsive.
 func TestOverBudget(t *testing.T) {
 	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	s, err := newServer(clientele.FixedClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := memoryServer(t, clientele.FixedClock(now))
 	base, stop := start(t, s)
 	defer stop()
 	call(t, "POST", base+"/v1/events", calls, http.StatusOK, nil)
@@ -345,17 +371,29 @@ func TestOverBudget(t *testing.T) {
 	call(t, "GET", base+"/v1/segments/small", "", http.StatusOK, nil)
 }
 
-// failingPuts is a segment store whose Put fails while fail is set.
-type failingPuts struct {
+// faultySegments is a segment store that fails, while the matching flag is set, every
+// Put, a Put of the index's snapshot (definitions are kept), or every Delete.
+type faultySegments struct {
 	segment.Store
-	fail atomic.Bool
+	puts, snapshots, deletes atomic.Bool
 }
 
-func (f *failingPuts) Put(name string, data []byte) error {
-	if f.fail.Load() {
+// wrap makes f the storage's segment store, over the one it had: storageServer's
+// prepare.
+func (f *faultySegments) wrap(st *storage) { f.Store, st.segments = st.segments, f }
+
+func (f *faultySegments) Put(name string, data []byte) error {
+	if f.puts.Load() || (name == snapshotName && f.snapshots.Load()) {
 		return errors.New("disk full")
 	}
 	return f.Store.Put(name, data)
+}
+
+func (f *faultySegments) Delete(name string) error {
+	if f.deletes.Load() {
+		return errors.New("disk gone")
+	}
+	return f.Store.Delete(name)
 }
 
 // TestRefusedSegmentChangesNothing: a PUT of a segment the server cannot keep changes
@@ -365,9 +403,8 @@ func (f *failingPuts) Put(name string, data []byte) error {
 // index until a restart (a snapshot taken meanwhile even kept it half).
 func TestRefusedSegmentChangesNothing(t *testing.T) {
 	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	s := fileServer(t, now)
-	store := &failingPuts{Store: s.st.segments}
-	s.st.segments = store
+	store := &faultySegments{}
+	s, _ := storageServer(t, "file:"+filepath.Join(t.TempDir(), "data"), "", clientele.FixedClock(now), store.wrap)
 	base, stop := start(t, s)
 	defer stop()
 	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
@@ -383,7 +420,7 @@ func TestRefusedSegmentChangesNothing(t *testing.T) {
 	call(t, "PUT", base+"/v1/segments/"+long[1:], `did(page)`, http.StatusOK, nil)
 
 	call(t, "PUT", base+"/v1/segments/kept", `did(page)`, http.StatusOK, nil)
-	store.fail.Store(true)
+	store.puts.Store(true)
 	call(t, "PUT", base+"/v1/segments/lost", `did(page)`, http.StatusServiceUnavailable, nil)
 	call(t, "GET", base+"/v1/segments/lost", "", http.StatusNotFound, nil)
 	call(t, "PUT", base+"/v1/segments/kept", `NOT did(page)`, http.StatusServiceUnavailable, nil)
@@ -399,46 +436,24 @@ func TestRefusedSegmentChangesNothing(t *testing.T) {
 	}
 }
 
-// failingSnapshots is a segment store whose Put of the index's snapshot fails while
-// fail is set; definitions are kept.
-type failingSnapshots struct {
-	segment.Store
-	fail atomic.Bool
-}
-
-func (f *failingSnapshots) Put(name string, data []byte) error {
-	if name == snapshotName && f.fail.Load() {
-		return errors.New("disk full")
-	}
-	return f.Store.Put(name, data)
-}
-
 // TestSegmentSavedWhenSnapshotFails: a PUT whose definition is kept but whose snapshot
 // after it fails is saved, and says so (200); a restart reads the definition back, a
 // redefinition included. It used to answer 503, and a restart then kept the definition
 // the older snapshot held, as a crash between the definition and the snapshot did.
 func TestSegmentSavedWhenSnapshotFails(t *testing.T) {
 	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	st, err := openStorage(t.Context(), "mem:", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &failingSnapshots{Store: st.segments}
-	st.segments = store
-	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := &faultySegments{}
+	s, st := storageServer(t, "mem:", "", clientele.FixedClock(now), store.wrap)
 	base, stop := start(t, s)
 	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
 	call(t, "PUT", base+"/v1/segments/kept", `did(page)`, http.StatusOK, nil)
-	store.fail.Store(true)
+	store.snapshots.Store(true)
 	call(t, "PUT", base+"/v1/segments/kept", `NOT did(page)`, http.StatusOK, nil)
 	call(t, "PUT", base+"/v1/segments/fresh", `did(page)`, http.StatusOK, nil)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
+	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,19 +464,6 @@ func TestSegmentSavedWhenSnapshotFails(t *testing.T) {
 	}
 }
 
-// failingDeletes is a segment store whose Delete fails while fail is set.
-type failingDeletes struct {
-	segment.Store
-	fail atomic.Bool
-}
-
-func (f *failingDeletes) Delete(name string) error {
-	if f.fail.Load() {
-		return errors.New("disk gone")
-	}
-	return f.Store.Delete(name)
-}
-
 // TestDeleteSegment: DELETE removes a saved segment, kept before the reply (a restart
 // does not bring it back, though the snapshot it restarts from may be older); one that
 // another references is 409, an unknown one 404, and one the storage fails to delete
@@ -469,16 +471,8 @@ func (f *failingDeletes) Delete(name string) error {
 func TestDeleteSegment(t *testing.T) {
 	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
 	dir := "file:" + filepath.Join(t.TempDir(), "data")
-	st, err := openStorage(t.Context(), dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &failingDeletes{Store: st.segments}
-	st.segments = store
-	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := &faultySegments{}
+	s, st := storageServer(t, dir, "", clientele.FixedClock(now), store.wrap)
 	base, stop := start(t, s)
 	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
 	for _, nd := range [][2]string{{"a", `did(page)`}, {"b", `segment:a`}, {"c", `NOT did(page)`}} {
@@ -486,10 +480,10 @@ func TestDeleteSegment(t *testing.T) {
 	}
 	call(t, "DELETE", base+"/v1/segments/a", "", http.StatusConflict, nil)
 	call(t, "DELETE", base+"/v1/segments/nothing", "", http.StatusNotFound, nil)
-	store.fail.Store(true)
+	store.deletes.Store(true)
 	call(t, "DELETE", base+"/v1/segments/c", "", http.StatusServiceUnavailable, nil)
 	call(t, "GET", base+"/v1/segments/c", "", http.StatusOK, nil)
-	store.fail.Store(false)
+	store.deletes.Store(false)
 	// The snapshot before the deletes, put back after them: a crash between a delete
 	// and the snapshot after it. The restart must not bring the segments back.
 	old, err := st.segments.Get(snapshotName)
@@ -509,15 +503,7 @@ func TestDeleteSegment(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.close()
-	st, err = openStorage(t.Context(), dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.close()
-	s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ = storageServer(t, dir, "", clientele.FixedClock(now), nil)
 	if got := s.seg.Segments(); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("after a restart from the snapshot before the deletes: %v, want [a]", got)
 	}
@@ -529,35 +515,19 @@ func TestDeleteSegment(t *testing.T) {
 func TestRestartLoadsDefinitionOfLateEvent(t *testing.T) {
 	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
 	dir := "file:" + filepath.Join(t.TempDir(), "data")
-	st, err := openStorage(t.Context(), dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &failingSnapshots{Store: st.segments}
-	st.segments = store
-	s, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := &faultySegments{}
+	s, st := storageServer(t, dir, "", clientele.FixedClock(now), store.wrap)
 	base, stop := start(t, s)
 	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
 	call(t, "PUT", base+"/v1/segments/early", `did(page)`, http.StatusOK, nil)
-	store.fail.Store(true)
+	store.snapshots.Store(true)
 	call(t, "POST", base+"/v1/events", `{"type":"track","event":"late","anonymousId":"a-1","timestamp":"2025-03-02T09:00:00Z"}`, http.StatusOK, nil)
 	call(t, "PUT", base+"/v1/segments/late", `did(late)`, http.StatusOK, nil)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	st.close()
-	st, err = openStorage(t.Context(), dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.close()
-	s, err = newServerOn(t.Context(), clientele.FixedClock(now), st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ = storageServer(t, dir, "", clientele.FixedClock(now), nil)
 	if got := s.seg.Segments(); !slices.Equal(got, []string{"early", "late"}) {
 		t.Fatalf("after a restart: %v, want [early late]", got)
 	}
