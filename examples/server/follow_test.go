@@ -346,3 +346,46 @@ func TestSyncSavedConflict(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestRecreatedSegmentBetweenSyncs: a segment deleted and saved again under its name on
+// one server, between two syncs of another, is a new segment on both (everyone in it
+// enters), whether the new definition differs or is the same. The other server took it
+// for a redefinition: it kept the members and reported the difference only (or, for the
+// same definition, nothing), while the saving server reported everyone entering.
+func TestRecreatedSegmentBetweenSyncs(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	// No follower: each server syncs only at its own requests, so A syncs neither
+	// between B's DELETE and PUT nor after them until the test asks.
+	replicas := map[string]*replica{}
+	for _, name := range []string{"A", "B"} {
+		s, _ := storageServer(t, url, schema, clock, nil)
+		base, stop := start(t, s)
+		t.Cleanup(func() {
+			if err := stop(); err != nil {
+				t.Error(err)
+			}
+		})
+		replicas[name] = &replica{s: s, base: base}
+	}
+	a, b := replicas["A"], replicas["B"]
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, &linked)
+	u1, u2, u3 := linked.Profiles[0], linked.Profiles[1], linked.Profiles[3]
+	both := func(step string, want change) {
+		t.Helper()
+		for name, r := range replicas {
+			if got := r.changes(t)["buyers"]; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: %s: changes %v, want %v", step, name, got, want)
+			}
+		}
+	}
+	call(t, "PUT", a.base+"/v1/segments/buyers", `did("x")`, 200, nil)
+	both("saved on A", change{Entered: []uint32{u1, u2}})
+	for _, def := range []string{`did("y")`, `did("y")`} {
+		call(t, "DELETE", b.base+"/v1/segments/buyers", "", 200, nil)
+		call(t, "PUT", b.base+"/v1/segments/buyers", def, 200, nil)
+		both("deleted and saved anew on B as "+def, change{Entered: []uint32{u2, u3}})
+	}
+}

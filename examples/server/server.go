@@ -21,6 +21,7 @@ import (
 	"github.com/clientele-go/clientele/internal/tracking"
 	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/segment"
+	segpg "github.com/clientele-go/clientele/segment/pgstore"
 )
 
 // maxBody bounds a request body; a larger one gets 413 and changes nothing.
@@ -49,7 +50,7 @@ type server struct {
 	// definition as last read (see syncSaved), and savedStuck, the reason a definition
 	// kept could not be applied, as last logged.
 	putMu      sync.Mutex
-	savedVers  map[string]int64
+	savedVers  map[string]segpg.Version
 	savedStuck map[string]string
 
 	mu     sync.Mutex

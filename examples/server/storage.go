@@ -343,10 +343,11 @@ func (s *server) applyEvents(ctx context.Context) error {
 	return nil
 }
 
-// versioner is a segment.Store that numbers its writes (segment/pgstore): a server that
-// shares it reads only the definitions whose number moved since it last looked.
+// versioner is a segment.Store that numbers its writes and creations (segment/pgstore):
+// a server that shares it reads only the definitions whose number moved since it last
+// looked, and tells a definition replaced from one deleted and saved anew.
 type versioner interface {
-	Versions(prefix string) (map[string]int64, error)
+	Versions(prefix string) (map[string]segpg.Version, error)
 }
 
 // syncSaved makes the index's saved segments those whose definitions the storage keeps,
@@ -354,16 +355,20 @@ type versioner interface {
 // whose definition the storage no longer holds. A changed definition is saved over the
 // old one, which keeps the segment's members (segment.Index.Save), so the next Refresh
 // here reports the difference the new definition makes, as it does on the server that
-// took the PUT: no member is reported entering twice. The storage's rows are the
-// truth, so under concurrent PUTs every server ends with the definition whose write
-// committed last, and a server whose own PUT lost takes the other's.
+// took the PUT: no member is reported entering twice. A definition of a new incarnation
+// (deleted and saved anew on another server since the last sync, which a version alone
+// does not show when both happened in between) is a new segment here too: the old one
+// is deleted first, so that everyone in it is reported entering, as on the server that
+// took the DELETE and the PUT. The storage's rows are the truth, so under concurrent
+// PUTs every server ends with the definition whose write committed last, and a server
+// whose own PUT lost takes the other's.
 //
 // It holds putMu, so that it sees this server's PUT or DELETE whole (index and storage
 // both changed, or neither) and never undoes one half-done.
 func (s *server) syncSaved() error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
-	var vers map[string]int64
+	var vers map[string]segpg.Version
 	vs, versioned := s.st.segments.(versioner)
 	if versioned {
 		var err error
@@ -375,15 +380,15 @@ func (s *server) syncSaved() error {
 		if err != nil {
 			return err
 		}
-		vers = map[string]int64{}
+		vers = map[string]segpg.Version{}
 		for _, n := range names {
 			if strings.HasPrefix(n, savedPrefix) {
-				vers[n] = 0
+				vers[n] = segpg.Version{}
 			}
 		}
 	}
 	if s.savedVers == nil {
-		s.savedVers = map[string]int64{}
+		s.savedVers = map[string]segpg.Version{}
 	}
 	// A version is remembered once the index holds the definition read after it: if the
 	// blob was written again in between, the next sync finds a version it has not
@@ -391,15 +396,18 @@ func (s *server) syncSaved() error {
 	// and is tried again at every sync (a write of a segment it references may make it
 	// sound); stuck reports each reason once.
 	type pending struct {
-		q *segment.Query
-		v int64
+		q     *segment.Query
+		v     segpg.Version
+		renew bool // a new incarnation: delete the segment held, then save
 	}
-	save := map[string]pending{}
+	save := map[string]*pending{}
 	for blob, v := range vers {
 		name := strings.TrimPrefix(blob, savedPrefix)
-		if old, ok := s.savedVers[name]; ok && old == v && versioned {
+		old, known := s.savedVers[name]
+		if known && old == v && versioned {
 			continue
 		}
+		renew := versioned && known && old.Incarnation != v.Incarnation
 		def, err := s.st.segments.Get(blob)
 		if errors.Is(err, segment.ErrNotFound) {
 			continue // deleted since Versions: the next sync deletes it
@@ -407,7 +415,7 @@ func (s *server) syncSaved() error {
 		if err != nil {
 			return err
 		}
-		if have, ok := s.seg.Definition(name); ok && have.String() == string(def) {
+		if have, ok := s.seg.Definition(name); ok && !renew && have.String() == string(def) {
 			s.savedVers[name] = v
 			delete(s.savedStuck, name)
 			continue
@@ -417,7 +425,7 @@ func (s *server) syncSaved() error {
 			s.stuck(name, err)
 			continue
 		}
-		save[name] = pending{q, v}
+		save[name] = &pending{q, v, renew}
 	}
 	var drop []string
 	for _, name := range s.seg.Segments() {
@@ -437,11 +445,22 @@ func (s *server) syncSaved() error {
 	}
 	// Definitions reference one another (segment:name): save and delete in rounds until
 	// none succeeds, so that a segment saved before another that references it, or
-	// one deleted after the one referencing it, is applied whatever the order.
+	// one deleted after the one referencing it, is applied whatever the order. A
+	// segment renewed is deleted in one round and saved in that or a later one.
 	errs := map[string]error{}
 	for progress := true; progress; {
 		progress = false
 		for name, p := range save {
+			if p.renew {
+				err := s.seg.Delete(name)
+				if errors.Is(err, segment.ErrUnknownSegment) {
+					err = nil
+				}
+				if errs[name] = err; err != nil {
+					continue
+				}
+				p.renew, progress = false, true
+			}
 			if errs[name] = s.seg.Save(name, p.q); errs[name] == nil {
 				s.savedVers[name] = p.v
 				delete(save, name)

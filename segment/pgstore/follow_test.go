@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,7 +13,9 @@ import (
 
 // TestVersionsAcrossHandles writes through one store and reads the versions through
 // another on the same schema (another pool, as another replica would): every Put gives
-// a version not seen before, a Delete removes the name, and only the prefix is listed.
+// a write number not seen before, a Put that replaces a blob keeps its incarnation, a
+// Delete removes the name, a Put after it starts a new incarnation, and only the prefix
+// is listed.
 func TestVersionsAcrossHandles(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
@@ -25,8 +28,8 @@ func TestVersionsAcrossHandles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[int64]bool{}
-	version := func(name string) (int64, bool) {
+	seen, incarnations := map[int64]bool{}, map[int64]bool{}
+	version := func(name string) (Version, bool) {
 		t.Helper()
 		vs, err := b.Versions("saved.")
 		if err != nil {
@@ -43,18 +46,19 @@ func TestVersionsAcrossHandles(t *testing.T) {
 	if err := a.Put("index", []byte("not listed")); err != nil {
 		t.Fatal(err)
 	}
-	for i, op := range []string{"put", "put", "delete", "put", "put same bytes"} {
+	var last Version
+	for i, op := range []string{"create", "put", "delete", "create", "put", "put same bytes"} {
 		switch op {
 		case "delete":
 			if err := a.Delete("saved.x"); err != nil {
 				t.Fatal(err)
 			}
 			if v, ok := version("saved.x"); ok {
-				t.Fatalf("step %d: deleted blob still has version %d", i, v)
+				t.Fatalf("step %d: deleted blob still has version %v", i, v)
 			}
 			continue
 		case "put same bytes":
-			if err := a.Put("saved.x", []byte("def 3")); err != nil {
+			if err := a.Put("saved.x", []byte("def 4")); err != nil {
 				t.Fatal(err)
 			}
 		default:
@@ -63,35 +67,56 @@ func TestVersionsAcrossHandles(t *testing.T) {
 			}
 		}
 		v, ok := version("saved.x")
-		if !ok || seen[v] {
-			t.Fatalf("step %d (%s): version %d, listed %v; versions seen before: %v", i, op, v, ok, seen)
+		if !ok || seen[v.Write] {
+			t.Fatalf("step %d (%s): version %v, listed %v; writes seen before: %v", i, op, v, ok, seen)
 		}
-		seen[v] = true
+		seen[v.Write] = true
+		if op == "create" {
+			if incarnations[v.Incarnation] {
+				t.Fatalf("step %d (create after a delete): incarnation %d was seen before: %v", i, v.Incarnation, incarnations)
+			}
+			incarnations[v.Incarnation] = true
+		} else if v.Incarnation != last.Incarnation {
+			t.Fatalf("step %d (%s): incarnation %d, want %d kept by a replacement", i, op, v.Incarnation, last.Incarnation)
+		}
+		last = v
 	}
 }
 
-// TestVersionsAfterMigration opens a schema whose table was written by version 1 of
-// the package (no version column): its blobs are kept and get distinct versions.
+// TestVersionsAfterMigration opens schemas whose table was written by version 1 of the
+// package (no version column) and by version 2 (no incarnation): their blobs are kept
+// and get distinct versions and incarnations, which a replacement then keeps.
 func TestVersionsAfterMigration(t *testing.T) {
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
-	if _, err := pg.Setup(ctx, pool, schema, "segment", migrations[:1], nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, "INSERT INTO "+pg.Ident(schema)+".segment_blob (name, data) VALUES ('saved.a', 'x'), ('saved.b', 'y')"); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, pool, &Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vs, err := s.Versions("saved.")
-	if err != nil || len(vs) != 2 || vs["saved.a"] == vs["saved.b"] {
-		t.Fatalf("Versions after migration: %v, %v; want two distinct", vs, err)
-	}
-	if got, err := s.Get("saved.b"); err != nil || string(got) != "y" {
-		t.Fatalf("Get after migration: %q, %v", got, err)
+	for from := 1; from < len(migrations); from++ {
+		t.Run(fmt.Sprintf("from version %d", from), func(t *testing.T) {
+			pool := pgtest.Pool(t)
+			schema := pgtest.Schema(t, pool)
+			ctx := context.Background()
+			if _, err := pg.Setup(ctx, pool, schema, "segment", migrations[:from], nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pool.Exec(ctx, "INSERT INTO "+pg.Ident(schema)+".segment_blob (name, data) VALUES ('saved.a', 'x'), ('saved.b', 'y')"); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(ctx, pool, &Options{Schema: schema})
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs, err := s.Versions("saved.")
+			if err != nil || len(vs) != 2 || vs["saved.a"].Write == vs["saved.b"].Write || vs["saved.a"].Incarnation == vs["saved.b"].Incarnation {
+				t.Fatalf("Versions after migration: %v, %v; want two distinct", vs, err)
+			}
+			if got, err := s.Get("saved.b"); err != nil || string(got) != "y" {
+				t.Fatalf("Get after migration: %q, %v", got, err)
+			}
+			if err := s.Put("saved.b", []byte("z")); err != nil {
+				t.Fatal(err)
+			}
+			after, err := s.Versions("saved.")
+			if err != nil || after["saved.b"].Incarnation != vs["saved.b"].Incarnation || after["saved.b"].Write == vs["saved.b"].Write {
+				t.Fatalf("a replacement after migration: %v then %v, %v; want a new write, the incarnation kept", vs["saved.b"], after["saved.b"], err)
+			}
+		})
 	}
 }
 
