@@ -388,6 +388,11 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 // deleteSegment deletes a saved segment: 404 if there is none of the name, 409 if
 // another saved segment references it. Like a PUT, it is kept before the reply and
 // changes nothing if the storage refuses it.
+//
+// The index's Delete cannot be undone (a segment saved again starts without members,
+// so its next Refresh would report them all entering again), so every reason to refuse
+// is checked first, and the storage deletes before the index: under putMu no other
+// save or delete runs, so the index then accepts the deletion the check allowed.
 func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if !s.fresh(w, r) { // one deleted, or a reference to it saved, on another server
@@ -400,13 +405,11 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no segment %q", name)
 		return
 	}
-	if err := s.seg.Delete(name); err != nil {
-		status := http.StatusBadRequest
-		if errors.Is(err, segment.ErrInUse) {
-			status = http.StatusConflict
+	for _, other := range s.seg.Segments() {
+		if q, ok := s.seg.Definition(other); ok && other != name && slices.Contains(q.References(), name) {
+			fail(w, http.StatusConflict, "%v", fmt.Errorf("%w: delete %q: referenced by segment %q", segment.ErrInUse, name, other))
+			return
 		}
-		fail(w, status, "%v", err)
-		return
 	}
 	if s.st != nil {
 		err := s.st.segments.Delete(savedPrefix + name)
@@ -414,12 +417,17 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 			err = nil // another server deleted it meanwhile: deleted all the same
 		}
 		if err != nil {
-			// Not kept: save it again. It comes back without its members, so its next
-			// Refresh reports them as entering again (segment.Index keeps no deleted
-			// segment's members to restore).
-			fail(w, http.StatusServiceUnavailable, "storage: %v", errors.Join(err, s.seg.Save(name, prev)))
+			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
 			return
 		}
+	}
+	if err := s.seg.Delete(name); err != nil && !errors.Is(err, segment.ErrUnknownSegment) {
+		// Not reached while putMu serialises definitions (the check above saw what
+		// Delete sees). The storage no longer holds it: the next sync deletes it.
+		fail(w, http.StatusInternalServerError, "deleted from the storage, not yet from the index: %v", err)
+		return
+	}
+	if s.st != nil {
 		delete(s.savedVers, name)
 		if err := s.snapshot(); err != nil {
 			s.log.Warn("segment deleted; the snapshot after it failed (a restart replays more events)", "name", name, "error", err)

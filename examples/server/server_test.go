@@ -509,6 +509,37 @@ func TestDeleteSegment(t *testing.T) {
 	}
 }
 
+// TestRefusedDeleteKeepsMembers: a DELETE refused, by the storage (503) or because
+// another segment references the one named (409), leaves the segment as it was,
+// members included, so the next changes report nothing. A storage refusal used to save
+// the segment back without its members, and the next changes reported them all
+// entering again.
+func TestRefusedDeleteKeepsMembers(t *testing.T) {
+	now := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	store := &faultySegments{}
+	s, _ := storageServer(t, "file:"+filepath.Join(t.TempDir(), "data"), "", clientele.FixedClock(now), store.wrap)
+	base, stop := start(t, s)
+	defer stop()
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", base+"/v1/events", `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, &linked)
+	call(t, "PUT", base+"/v1/segments/visitors", `did(page)`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/ref", `segment:visitors`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/alone", `did(page)`, http.StatusOK, nil)
+	var changes map[string]change
+	call(t, "GET", base+"/v1/changes", "", http.StatusOK, &changes)
+	if got := fmt.Sprint(changes["alone"]); got != fmt.Sprint(change{Entered: linked.Profiles}) {
+		t.Fatalf("first changes of alone: %s", got)
+	}
+	call(t, "DELETE", base+"/v1/segments/visitors", "", http.StatusConflict, nil)
+	store.deletes.Store(true)
+	call(t, "DELETE", base+"/v1/segments/alone", "", http.StatusServiceUnavailable, nil)
+	changes = nil // Unmarshal into a map keeps the keys it held
+	call(t, "GET", base+"/v1/changes", "", http.StatusOK, &changes)
+	if len(changes) != 0 {
+		t.Fatalf("changes after refused deletes: %v, want none", changes)
+	}
+}
+
 // TestRestartLoadsDefinitionOfLateEvent: a segment saved while its snapshot failed, whose
 // definition names an event the last snapshot does not hold, is back after a restart
 // (the definitions are applied after the events that follow the snapshot).
