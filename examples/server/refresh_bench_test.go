@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/segment"
+)
+
+// unversioned hides segment/pgstore's Versions, so that the server's sync lists and
+// reads every definition at each refresh: the naive way to follow other writers.
+type unversioned struct{ segment.Store }
+
+// refreshSegments is how many saved segments the read benchmarks' server holds.
+const refreshSegments = 20
+
+// BenchmarkReadRefresh measures what following other servers' definitions adds to a
+// read on PostgreSQL, where every read refreshes first (fresh): with refreshSegments
+// segments saved and nothing written between reads, so that each sync finds nothing
+// new. "versions" is the server's sync (one Versions query, reading no definition);
+// "reload" the naive baseline, a store without Versions, whose sync lists the blobs and
+// reads every definition. "sync" is syncSaved alone, under the PUT lock; "read" a whole
+// GET /v1/lookup through the handler (no network), whose refresh also catches up the
+// identity log, the referral ledger and the event log, a query each. "roundtrip" is
+// one SELECT 1 on the pool, the least any check of the database costs. Each reports
+// the client's CPU per operation (cpu-ns/op) beside the wall time, which the shared
+// machine's load inflates more.
+func BenchmarkReadRefresh(b *testing.B) {
+	url := pgtest.URL(b)
+	pool := pgtest.Pool(b)
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	loop := func(b *testing.B, op func() error) {
+		cpu := cpuTime()
+		for b.Loop() {
+			if err := op(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+	b.Run("roundtrip", func(b *testing.B) {
+		loop(b, func() error {
+			_, err := pool.Exec(context.Background(), "SELECT 1")
+			return err
+		})
+	})
+	for _, mode := range []string{"versions", "reload"} {
+		schema := pgtest.Schema(b, pool)
+		prepare := func(st *storage) {
+			if mode == "reload" {
+				st.segments = unversioned{st.segments}
+			}
+		}
+		s, _ := storageServer(b, url, schema, clock, prepare)
+		if err := s.record(context.Background(), event{At: clock.Now(), Name: "x", Profile: 1}); err != nil {
+			b.Fatal(err)
+		}
+		h := s.routes()
+		for i := range refreshSegments {
+			req := httptest.NewRequest("PUT", fmt.Sprintf("/v1/segments/s%d", i), strings.NewReader(`did("x")`))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("PUT s%d: %d %s", i, w.Code, w.Body)
+			}
+		}
+		b.Run("sync/"+mode, func(b *testing.B) { loop(b, s.syncSaved) })
+		b.Run("read/"+mode, func(b *testing.B) {
+			loop(b, func() error {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest("GET", "/v1/lookup?kind=user_id&value=nobody", nil))
+				if w.Code != http.StatusNotFound {
+					return fmt.Errorf("lookup: %d %s", w.Code, w.Body)
+				}
+				return nil
+			})
+		})
+		if got := len(s.seg.Segments()); got != refreshSegments {
+			b.Fatalf("%s: the server holds %d segments, want %d", mode, got, refreshSegments)
+		}
+	}
+}
