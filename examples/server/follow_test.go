@@ -389,3 +389,51 @@ func TestRecreatedSegmentBetweenSyncs(t *testing.T) {
 		both("deleted and saved anew on B as "+def, change{Entered: []uint32{u2, u3}})
 	}
 }
+
+// TestRecreatedSegmentAcrossRestart: a server that writes its snapshot (at shutdown)
+// after another server deleted and saved anew a segment it holds, without syncing in
+// between, starts from that snapshot seeing a new segment, as the saving server did:
+// the snapshot says which incarnation of each segment it holds. Without it, the start
+// took the segment for a redefinition, kept the snapshot's members and reported only
+// the difference.
+func TestRecreatedSegmentAcrossRestart(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	serve := func() (*replica, func()) {
+		s, st := storageServer(t, url, schema, clock, nil)
+		base, stop := start(t, s)
+		return &replica{s: s, base: base}, func() {
+			if err := stop(); err != nil {
+				t.Error(err)
+			}
+			if err := s.snapshot(); err != nil { // as run does on the way out
+				t.Error(err)
+			}
+			st.close()
+		}
+	}
+	a, stopA := serve()
+	b, stopB := serve()
+	defer stopB()
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, &linked)
+	u1, u2, u3 := linked.Profiles[0], linked.Profiles[1], linked.Profiles[3]
+	call(t, "PUT", a.base+"/v1/segments/buyers", `did("x")`, 200, nil)
+	for _, r := range []*replica{a, b} {
+		if got, want := r.changes(t)["buyers"], (change{Entered: []uint32{u1, u2}}); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("changes after the save: %v, want %v", got, want)
+		}
+	}
+	call(t, "DELETE", b.base+"/v1/segments/buyers", "", 200, nil)
+	call(t, "PUT", b.base+"/v1/segments/buyers", `did("y")`, 200, nil)
+	stopA() // A's snapshot, the latest, holds the old buyers and their members
+	a, stopA = serve()
+	defer stopA()
+	want := change{Entered: []uint32{u2, u3}}
+	for name, r := range map[string]*replica{"A, restarted": a, "B": b} {
+		if got := r.changes(t)["buyers"]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: changes after the delete and save on B: %v, want %v", name, got, want)
+		}
+	}
+}

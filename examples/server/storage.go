@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -235,13 +237,91 @@ func (f *fileEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, even
 func (f *fileEvents) Err() error { return f.err }
 
 // snapshotName is the segment-store blob holding the index's latest snapshot: the
-// position of the first event it does not hold (8 bytes, big-endian), then the index.
+// position of the first event it does not hold (8 bytes, big-endian), then, on
+// PostgreSQL, the incarnations of its saved segments (incMagic), then the index.
 // Saved segments' definitions are also kept one a blob, savedPrefix+name, so that a
 // server sharing the storage learns of segments another saved.
 const (
 	snapshotName = "index"
 	savedPrefix  = "saved."
 )
+
+// incMagic opens a snapshot's incarnations, between the position and the index (whose
+// own bytes open with "CLTSEGIX"): a count, then each saved segment's name (a length
+// and the bytes) and the storage's incarnation of its definition (segment/pgstore's
+// Version.Incarnation), all uvarints, for the segments whose incarnation the server
+// knew. A server starting from the snapshot tells by them a segment deleted and saved
+// anew since the snapshot (a new segment: its members start again) from one redefined
+// (members kept), as the servers that followed the writes did. A snapshot without them
+// (file: and mem: storage, or an earlier version) knows none, and a start takes every
+// segment it holds for the storage's.
+const incMagic = "CLTSRVIN"
+
+// appendIncarnations appends the section incMagic opens for the segments held whose
+// incarnation is known; nothing if none is.
+func appendIncarnations(b []byte, held []string, vers map[string]segpg.Version) []byte {
+	n := 0
+	for _, name := range held {
+		if vers[name].Incarnation > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return b
+	}
+	b = binary.AppendUvarint(append(b, incMagic...), uint64(n))
+	for _, name := range held {
+		if inc := vers[name].Incarnation; inc > 0 {
+			b = binary.AppendUvarint(b, uint64(len(name)))
+			b = append(b, name...)
+			b = binary.AppendUvarint(b, uint64(inc))
+		}
+	}
+	return b
+}
+
+// readIncarnations reads the section incMagic opens at the start of data, if there is
+// one, and returns the incarnations and the bytes after it. off is data's offset in
+// the snapshot blob, for errors.
+func readIncarnations(data []byte, off int) (map[string]int64, []byte, error) {
+	if !bytes.HasPrefix(data, []byte(incMagic)) {
+		return nil, data, nil
+	}
+	at := len(incMagic)
+	next := func(what string) (uint64, error) {
+		v, n := binary.Uvarint(data[at:])
+		if n <= 0 {
+			return 0, fmt.Errorf("segment snapshot at offset %d: %s: %w", off+at, what, segment.ErrCorrupt)
+		}
+		at += n
+		return v, nil
+	}
+	count, err := next("count of incarnations")
+	if err != nil {
+		return nil, nil, err
+	}
+	incs := map[string]int64{}
+	for range count {
+		l, err := next("length of a segment name")
+		if err != nil {
+			return nil, nil, err
+		}
+		if l > uint64(len(data)-at) {
+			return nil, nil, fmt.Errorf("segment snapshot at offset %d: a segment name of %d bytes, %d left: %w", off+at, l, len(data)-at, segment.ErrCorrupt)
+		}
+		name := string(data[at : at+int(l)])
+		at += int(l)
+		inc, err := next("incarnation of segment " + strconv.Quote(name))
+		if err != nil {
+			return nil, nil, err
+		}
+		if inc == 0 || inc > math.MaxInt64 {
+			return nil, nil, fmt.Errorf("segment snapshot at offset %d: incarnation %d of segment %q: %w", off+at, inc, name, segment.ErrCorrupt)
+		}
+		incs[name] = int64(inc)
+	}
+	return incs, data[at:], nil
+}
 
 // newServerOn returns a server whose state lives in st: the resolver replays the
 // identity log, and the index is the latest snapshot plus the events after it (funnels
@@ -263,9 +343,24 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 	case len(data) < 8:
 		return nil, fmt.Errorf("segment snapshot of %d bytes: %w", len(data), segment.ErrCorrupt)
 	default:
-		x, err := segment.ReadSnapshot(data[8:])
+		incs, rest, err := readIncarnations(data[8:], 8)
 		if err != nil {
 			return nil, err
+		}
+		x, err := segment.ReadSnapshot(rest)
+		if err != nil {
+			return nil, err
+		}
+		// The incarnation each segment had when the snapshot was taken, with no write
+		// (0 is none): the first sync reads every definition, and deletes before it
+		// saves one whose incarnation moved since.
+		for _, name := range x.Segments() {
+			if inc, ok := incs[name]; ok {
+				if s.savedVers == nil {
+					s.savedVers = map[string]segpg.Version{}
+				}
+				s.savedVers[name] = segpg.Version{Incarnation: inc}
+			}
 		}
 		// Merges decided after the snapshot was taken are in the identity log, which
 		// the resolver replayed: carry them over.
@@ -520,14 +615,24 @@ func (s *server) record(ctx context.Context, evs ...event) error {
 	return nil
 }
 
-// snapshot writes the index and the position of the first event it does not hold.
+// snapshot writes the index, the position of the first event it does not hold and the
+// incarnations of its segments. It takes putMu, which a PUT or a sync holds while it
+// changes the index's segments, so that the incarnations are those of the segments
+// written; snapshotHeld is the same for a caller holding putMu.
 func (s *server) snapshot() error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	return s.snapshotHeld()
+}
+
+func (s *server) snapshotHeld() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var buf bytes.Buffer
 	var pos [8]byte
 	binary.BigEndian.PutUint64(pos[:], s.applied)
 	buf.Write(pos[:])
+	buf.Write(appendIncarnations(nil, s.seg.Segments(), s.savedVers))
 	if _, err := s.seg.WriteTo(&buf); err != nil {
 		return err
 	}

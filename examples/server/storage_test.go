@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +19,8 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/segment"
+	segpg "github.com/clientele-go/clientele/segment/pgstore"
 )
 
 // TestMain runs the server itself when a test re-executes the binary with SERVER_ARGS,
@@ -186,4 +191,32 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("round trip of %+v: %+v, %v", e, again, err)
 		}
 	})
+}
+
+// TestIncarnationsSection: a snapshot's incarnations read back as written, and the
+// section cut anywhere after its magic, or naming more bytes than it holds, is
+// ErrCorrupt (never a panic); a snapshot without the section reads as none.
+func TestIncarnationsSection(t *testing.T) {
+	vers := map[string]segpg.Version{"a": {Write: 9, Incarnation: 3}, "bb": {Incarnation: 1 << 40}, "unknown": {Write: 4}}
+	sec := appendIncarnations(nil, []string{"a", "bb", "unknown", "not-versioned"}, vers)
+	index := []byte("CLTSEGIX...")
+	incs, rest, err := readIncarnations(append(sec, index...), 8)
+	if err != nil || !maps.Equal(incs, map[string]int64{"a": 3, "bb": 1 << 40}) || string(rest) != string(index) {
+		t.Fatalf("read back: %v, %q, %v", incs, rest, err)
+	}
+	if incs, rest, err := readIncarnations(index, 8); incs != nil || string(rest) != string(index) || err != nil {
+		t.Fatalf("without the section: %v, %q, %v", incs, rest, err)
+	}
+	if got := appendIncarnations(nil, []string{"unknown"}, vers); len(got) != 0 {
+		t.Fatalf("no incarnation known: %q, want no section", got)
+	}
+	for n := len(incMagic); n < len(sec); n++ {
+		if _, _, err := readIncarnations(sec[:n], 8); !errors.Is(err, segment.ErrCorrupt) {
+			t.Fatalf("cut at %d of %d: %v, want ErrCorrupt", n, len(sec), err)
+		}
+	}
+	long := binary.AppendUvarint(binary.AppendUvarint([]byte(incMagic), 1), 1<<60)
+	if _, _, err := readIncarnations(long, 8); !errors.Is(err, segment.ErrCorrupt) {
+		t.Fatalf("a name longer than the blob: %v, want ErrCorrupt", err)
+	}
 }
