@@ -17,6 +17,23 @@ func (q *Query) String() string {
 	return format(q.root)
 }
 
+// eachOperand calls f with each operand of n: the kids of AND and OR, the one of NOT,
+// none of a predicate or a segment reference. The walks over a query share it.
+func eachOperand(n node, f func(node)) {
+	switch n := n.(type) {
+	case *andNode:
+		for _, k := range n.kids {
+			f(k)
+		}
+	case *orNode:
+		for _, k := range n.kids {
+			f(k)
+		}
+	case *notNode:
+		f(n.kid)
+	}
+}
+
 // MarshalText implements encoding.TextMarshaler with the canonical form.
 func (q *Query) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
 

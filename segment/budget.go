@@ -92,17 +92,8 @@ func (m *meter) terms(x *Index, root node) error {
 			return
 		}
 		n++
+		eachOperand(k, walk)
 		switch k := k.(type) {
-		case *andNode:
-			for _, c := range k.kids {
-				walk(c)
-			}
-		case *orNode:
-			for _, c := range k.kids {
-				walk(c)
-			}
-		case *notNode:
-			walk(k.kid)
 		case *inNode:
 			n += int64(len(k.values)) - 1
 		case *segNode:

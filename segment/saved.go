@@ -79,20 +79,10 @@ func (q *Query) References() []string {
 	var names []string
 	var walk func(n node)
 	walk = func(n node) {
-		switch n := n.(type) {
-		case *andNode:
-			for _, k := range n.kids {
-				walk(k)
-			}
-		case *orNode:
-			for _, k := range n.kids {
-				walk(k)
-			}
-		case *notNode:
-			walk(n.kid)
-		case *segNode:
-			names = append(names, n.name)
+		if s, ok := n.(*segNode); ok {
+			names = append(names, s.name)
 		}
+		eachOperand(n, walk)
 	}
 	if q != nil && q.root != nil {
 		walk(q.root)
