@@ -44,11 +44,12 @@ type server struct {
 	seen      dedup // messageIds applied through the tracking API
 	ref       *referral.Program
 
-	// putMu serialises PUT and DELETE /v1/segments and the following of definitions
-	// other servers wrote (syncSaved), so that a save the storage refuses is undone
-	// without undoing another's. It guards savedVers, the storage's version of each
-	// definition as last read (see syncSaved), and savedStuck, the reason a definition
-	// kept could not be applied, as last logged.
+	// putMu serialises PUT and DELETE /v1/segments, the following of definitions
+	// other servers wrote (syncSaved) and snapshots, so that a save the storage refuses
+	// is undone without undoing another's, and a snapshot records the incarnations of
+	// the segments it writes. It is taken before mu. It guards savedVers, the storage's
+	// version and incarnation of each definition as last read (see syncSaved), and
+	// savedStuck, the reason a definition kept could not be applied, as last logged.
 	putMu      sync.Mutex
 	savedVers  map[string]segpg.Version
 	savedStuck map[string]string
