@@ -99,6 +99,9 @@ const (
 // calls proceed between its groups of events (readers wait at most a few milliseconds)
 // but return only after its callbacks ran.
 func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) ([]uint32, error) {
+	if r.zero() {
+		return dst, errZeroResolver
+	}
 	bufs := getBufs()
 	defer putBufs(bufs, len(events))
 	return r.linkBatch(ctx, dst, events, 0, bufs)
@@ -112,6 +115,9 @@ func (r *Resolver) LinkBatch(ctx context.Context, dst []uint32, events []Event) 
 // how many distinct identifiers its history holds saves the identifier index's doublings
 // by saying so to New (WithCapacity).
 func (r *Resolver) LinkSeq(ctx context.Context, seq iter.Seq[Event]) (int, error) {
+	if r.zero() {
+		return 0, errZeroResolver
+	}
 	buf := make([]Event, 0, seqBatch)
 	ids := make([]ID, 0, 4*seqBatch)
 	var dst []uint32

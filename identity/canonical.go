@@ -11,6 +11,9 @@ package identity
 // ErrUnparseable (Link would drop the identifier from its event). Canonical changes
 // nothing and is safe for concurrent use.
 func (r *Resolver) Canonical(id ID) (ID, error) {
+	if r.zero() {
+		return ID{}, errZeroResolver
+	}
 	if err := r.checkID(0, id); err != nil {
 		return ID{}, errorf("canonical: %w", err)
 	}

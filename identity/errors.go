@@ -2,6 +2,7 @@ package identity
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/clientele-go/clientele/internal/errtext"
 )
@@ -43,6 +44,16 @@ var (
 	ErrDiverged = errors.New("identity: resolver and shared store diverged")
 	// ErrClosed means a store was used after Close.
 	ErrClosed = errors.New("identity: store closed")
+)
+
+// errZero is what the methods of a zero or nil Resolver, and of a View no Resolver made,
+// return: such a value has no rules and no graph, and calling it is a mistake of the
+// caller (a Resolver declared rather than made by New, or the nil one New returned with
+// an error that was not checked), which must get an error rather than a panic. It is
+// made once, so that the check costs no allocation.
+var (
+	errZeroResolver = fmt.Errorf("%w: zero or nil Resolver: make one with New", ErrInvalid)
+	errZeroView     = fmt.Errorf("%w: zero or nil View: make one with Resolver.AsOf", ErrInvalid)
 )
 
 // prefix opens every message of the package, once.

@@ -70,6 +70,9 @@ func (e Explanation) String() string {
 // joins them) or why they are apart (the refused links between their profiles, if any).
 // It fails with ErrNotFound if either identifier is not held.
 func (r *Resolver) Explain(a, b ID) (Explanation, error) {
+	if r.zero() {
+		return Explanation{}, errZeroResolver
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.explain(r.g, a, b)

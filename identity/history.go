@@ -133,6 +133,9 @@ func (g *graph) records(values bool) iter.Seq[*record] {
 // each entry, so the loop body may call any method of the resolver.
 func (r *Resolver) History() iter.Seq[Entry] {
 	return func(yield func(Entry) bool) {
+		if r.zero() {
+			return
+		}
 		var cur cursor
 		var rec record
 		for e := uint32(0); ; e++ {
@@ -187,7 +190,9 @@ func (r *Resolver) entry(rec *record) Entry {
 }
 
 // View is a read-only picture of the resolver's graph at an instant (see AsOf). It is
-// safe for concurrent use. Only Resolver.AsOf makes one: the zero View holds no graph.
+// safe for concurrent use. Only Resolver.AsOf makes one. The zero View, and a nil *View,
+// hold no graph: they answer as an empty view does (Lookup finds nothing, Current is 0,
+// Identifiers nil) and Explain fails with ErrInvalid.
 type View struct {
 	r *Resolver
 	g *graph
@@ -203,6 +208,9 @@ type View struct {
 // supports, and some keys may differ. Building a view replays the history: it costs time
 // and memory in proportion to it.
 func (r *Resolver) AsOf(t time.Time) *View {
+	if r.zero() {
+		return &View{}
+	}
 	nanos := t.UnixNano()
 	switch {
 	case t.Before(minTime):
@@ -233,6 +241,9 @@ func (r *Resolver) AsOf(t time.Time) *View {
 
 // Lookup returns the profile that held id in the view.
 func (v *View) Lookup(id ID) (uint32, bool) {
+	if v == nil || v.r == nil {
+		return 0, false
+	}
 	v.r.mu.RLock()
 	defer v.r.mu.RUnlock()
 	if n := v.r.find(id); n != 0 && v.g.has(n) && !v.g.forgotten(n) {
@@ -243,11 +254,17 @@ func (v *View) Lookup(id ID) (uint32, bool) {
 
 // Current returns the key that held profile in the view (see Resolver.Current).
 func (v *View) Current(profile uint32) uint32 {
+	if v == nil || v.r == nil {
+		return 0
+	}
 	return v.g.current(profile)
 }
 
 // Identifiers returns the identifiers of the profile that held profile in the view.
 func (v *View) Identifiers(profile uint32) []ID {
+	if v == nil || v.r == nil {
+		return nil
+	}
 	v.r.mu.RLock()
 	defer v.r.mu.RUnlock()
 	return v.r.identifiers(v.g, profile)
@@ -255,6 +272,9 @@ func (v *View) Identifiers(profile uint32) []ID {
 
 // Explain explains how a and b stood in the view (see Resolver.Explain).
 func (v *View) Explain(a, b ID) (Explanation, error) {
+	if v == nil || v.r == nil {
+		return Explanation{}, errZeroView
+	}
 	v.r.mu.RLock()
 	defer v.r.mu.RUnlock()
 	return v.r.explain(v.g, a, b)

@@ -22,6 +22,9 @@ import (
 // not forbid the future (block the value, or rely on limits, for that). Unmerge fails
 // with ErrNotFound for an identifier the resolver does not hold.
 func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, error) {
+	if r.zero() {
+		return Split{}, errZeroResolver
+	}
 	if err := checkCtx(ctx); err != nil {
 		return Split{}, errorf("unmerge: %w", err)
 	}
@@ -95,6 +98,9 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 // Forget fails with ErrNotFound, and erases nothing, if any key is unknown or already
 // forgotten. OnForget reports the retired keys. Forget with no keys does nothing.
 func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
+	if r.zero() {
+		return errZeroResolver
+	}
 	if err := checkCtx(ctx); err != nil {
 		return errorf("forget: %w", err)
 	}
@@ -178,6 +184,9 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 // records, less the values of forgotten identifiers. It fails with errors.ErrUnsupported
 // if the store is not a Compacter (or there is no store). Mutations wait while it runs.
 func (r *Resolver) Compact() error {
+	if r.zero() {
+		return errZeroResolver
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c, ok := r.store.(Compacter)

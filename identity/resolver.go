@@ -18,8 +18,11 @@ import (
 // Resolver merges the identifiers seen together in events into profiles. It is safe for
 // concurrent use: mutations (Link, Resolve, Unmerge, Forget, Compact) are serialised,
 // reads (Lookup, Identifiers, Current, Explain, History, AsOf) run in parallel with each
-// other. Make one with New, which compiles the rules and replays the store: the zero
-// Resolver is not ready for use.
+// other. Make one with New, which compiles the rules and replays the store. The zero
+// Resolver, and a nil *Resolver (the one New returns with an error), are not ready for
+// use but do not panic: their methods that return an error fail with ErrInvalid saying
+// so, and the others answer as an empty resolver does (Lookup finds nothing, Current is
+// 0, Identifiers nil, History yields nothing, AsOf returns an empty View).
 type Resolver struct {
 	mu     sync.RWMutex
 	rules  *compiled
@@ -379,6 +382,12 @@ func (r *Resolver) storedID(n uint32) ID {
 	return ID{Kind: r.t.kinds[code], Value: r.display(v)}
 }
 
+// zero reports whether r is the zero or a nil Resolver (see Resolver): New always sets
+// rules. The exported methods check it first, once per call.
+func (r *Resolver) zero() bool {
+	return r == nil || r.rules == nil
+}
+
 // find returns the node holding id, or 0; it changes nothing.
 func (r *Resolver) find(id ID) uint32 {
 	code, v, ok := r.stored(id)
@@ -417,6 +426,9 @@ func (r *Resolver) stored(id ID) (uint8, string, bool) {
 // does a cancelled ctx. A store that fails to append also leaves the resolver unchanged,
 // except that a quarantine the event revealed is recorded first and stays.
 func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
+	if r.zero() {
+		return 0, errZeroResolver
+	}
 	return r.link(ctx, at, source, nil, ids, nil)
 }
 
@@ -426,6 +438,9 @@ func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ..
 // link; the rules and limits govern it as they govern Link. A weight that is NaN or
 // infinite makes it fail with ErrInvalid before anything changes.
 func (r *Resolver) LinkMatch(ctx context.Context, at time.Time, source string, m Match, ids ...ID) (uint32, error) {
+	if r.zero() {
+		return 0, errZeroResolver
+	}
 	if err := checkMatch(&m); err != nil {
 		return 0, err
 	}
@@ -442,6 +457,9 @@ func checkMatch(m *Match) error {
 // Resolve is Link with a full report of what the event did.
 func (r *Resolver) Resolve(ctx context.Context, at time.Time, source string, ids ...ID) (Outcome, error) {
 	var out Outcome
+	if r.zero() {
+		return out, errZeroResolver
+	}
 	_, err := r.link(ctx, at, source, nil, ids, &out)
 	return out, err
 }
@@ -710,6 +728,9 @@ func (r *Resolver) report(ids []ID, anchor int, res linkResult, at time.Time, so
 // Lookup returns the profile that holds id, if any. A quarantined identifier is held
 // in a profile of its own; a blocked or unparseable value is never held.
 func (r *Resolver) Lookup(id ID) (uint32, bool) {
+	if r.zero() {
+		return 0, false
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if n := r.find(id); n != 0 {
@@ -735,6 +756,12 @@ func (r *Resolver) LookupMany(dst []uint32, ids ...ID) []uint32 {
 		up   [group]uint32
 		ok   [group]bool
 	)
+	if r.zero() {
+		for range ids {
+			dst = append(dst, 0)
+		}
+		return dst
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	t, g := r.t, r.g
@@ -795,6 +822,9 @@ func (r *Resolver) LookupMany(dst []uint32, ids ...ID) []uint32 {
 // after an Unmerge, and 0 for a key never issued or forgotten. Two keys are the same
 // person iff Current returns the same non-zero key for both.
 func (r *Resolver) Current(profile uint32) uint32 {
+	if r.zero() {
+		return 0
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.g.current(profile)
@@ -804,6 +834,9 @@ func (r *Resolver) Current(profile uint32) uint32 {
 // Current), in priority order, then by kind and value; nil if there is none. Values are
 // as stored: normalised, or hexadecimal digests under WithHMAC.
 func (r *Resolver) Identifiers(profile uint32) []ID {
+	if r.zero() {
+		return nil
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.identifiers(r.g, profile)
@@ -843,6 +876,9 @@ type Stats struct {
 
 // Stats returns counts and the memory the resolver holds.
 func (r *Resolver) Stats() Stats {
+	if r.zero() {
+		return Stats{}
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	g := r.g

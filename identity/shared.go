@@ -43,6 +43,9 @@ type SharedStore interface {
 // returns, a Position read on its resolver covers it. Pass it to CatchUp on another
 // resolver over the same SharedStore to read your writes there.
 func (r *Resolver) Position() uint64 {
+	if r.zero() {
+		return 0
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.pos
@@ -59,6 +62,9 @@ func (r *Resolver) Position() uint64 {
 // consistent prefix of the log, never a partial decision). On a store that is not a
 // SharedStore, CatchUp changes nothing.
 func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
+	if r.zero() {
+		return 0, errZeroResolver
+	}
 	if err := checkCtx(ctx); err != nil {
 		return 0, errorf("catch up: %w", err)
 	}
