@@ -139,7 +139,10 @@ func (s *slot) find(value string) int {
 }
 
 // Book holds trait observations per identifier. It is safe for concurrent use. Make one
-// with NewBook, which checks the policy: the zero Book is not ready for use.
+// with NewBook, which checks the policy. The zero Book is ready to use: it is the Book
+// NewBook(Policy{}) makes (every trait MostRecent, no ranking, no Canonical). A nil
+// *Book (the one NewBook returns with an error) holds nothing: Observe fails with
+// ErrInvalid, Forget does nothing and Traits returns an empty map.
 type Book struct {
 	mu     sync.RWMutex
 	policy Policy
@@ -180,6 +183,9 @@ func (b *Book) rule(trait string) MergeRule {
 	if r, ok := b.policy.Rules[trait]; ok {
 		return r
 	}
+	if b.policy.Default == 0 {
+		return MostRecent // the zero Book's, as NewBook's default
+	}
 	return b.policy.Default
 }
 
@@ -195,6 +201,9 @@ func (b *Book) rule(trait string) MergeRule {
 // under MostRecent over the name another channel knows. A trait cannot be cleared by
 // observing "".
 func (b *Book) Observe(o Observation) error {
+	if b == nil {
+		return errNilBook
+	}
 	// Each check says which part is wrong and how, so that a host can fix its feed. The
 	// identifier is checked first, as the other messages quote it.
 	switch {
@@ -246,6 +255,9 @@ func (b *Book) Observe(o Observation) error {
 	n := &obs{value: o.Value, source: o.Source, at: o.At.UnixNano(), seq: b.seq, rank: rank, id: id}
 	traits := b.slots[id]
 	if traits == nil {
+		if b.slots == nil {
+			b.slots = map[identity.ID]map[string]*slot{} // the zero Book's first observation
+		}
 		traits = map[string]*slot{}
 		b.slots[id] = traits
 	}
@@ -300,6 +312,9 @@ func better(r MergeRule, x, y *obs) bool {
 // profile of anyone who later brings one of those identifiers again (a new account with
 // the same e-mail): call Forget with the profile's identifiers before Resolver.Forget.
 func (b *Book) Forget(ids ...identity.ID) {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, id := range ids {
@@ -309,8 +324,11 @@ func (b *Book) Forget(ids ...identity.ID) {
 
 // Traits derives the traits of a profile from the observations of the identifiers m
 // holds in it now, each by its rule, with lineage. A profile with no observations has
-// an empty map.
+// an empty map, and so does a nil m or a nil Book.
 func (b *Book) Traits(m Members, profile uint32) map[string]Value {
+	if b == nil || m == nil {
+		return map[string]Value{}
+	}
 	ids := m.Identifiers(profile)
 	b.mu.RLock()
 	defer b.mu.RUnlock()
