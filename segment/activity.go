@@ -68,6 +68,9 @@ func (ev *eventLog) span(lo, hi int32) []*dayBits {
 // who was active (for did(e), first and lapsed). It returns the number of day bitmaps
 // dropped. Without retention it does nothing.
 func (x *Index) Expire(now time.Time) int {
+	if x.zero() {
+		return 0
+	}
 	if x.retention == 0 {
 		return 0
 	}

@@ -48,6 +48,9 @@ type Share struct {
 // by value). A profile with several values of the key counts under each; members with
 // none are reported last, in a Share with None set, if there are any.
 func (x *Index) Breakdown(audience *roaring.Bitmap, key string) ([]Share, error) {
+	if x.zero() {
+		return nil, errZeroIndex
+	}
 	if audience == nil {
 		return nil, fmt.Errorf("%w: breakdown by %q: nil audience (pass Profiles() for everyone)", ErrInvalid, key)
 	}
@@ -99,6 +102,9 @@ type Lift struct {
 // carried by at least minSupport members (small counts make wild lifts; a support of a
 // few dozen is a sensible floor). Ties go to the larger InAudience, then key and value.
 func (x *Index) Distinguish(audience *roaring.Bitmap, k int, minSupport uint64) ([]Lift, error) {
+	if x.zero() {
+		return nil, errZeroIndex
+	}
 	switch {
 	case k < 0:
 		return nil, fmt.Errorf("%w: distinguish: k = %d", ErrInvalid, k)

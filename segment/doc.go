@@ -66,8 +66,10 @@
 // NOT binds tighter than AND, which binds tighter than OR. NOT complements within the
 // profiles the index knows (Profiles). A comparison holds only for profiles that have a
 // value, so NOT spend > 100 includes profiles without a spend, and spend <= 100 does
-// not. IN on a numeric field needs integers. Parse reports syntax errors with line and
-// column (*ExprError, ErrSyntax); an expression nests at most MaxDepth levels.
+// not. IN on a numeric field needs integers. The name before ":" or IN is never empty
+// (`"":x` is a syntax error: Index.Tag keeps nothing under an empty key). Parse reports
+// syntax errors with line and column (*ExprError, ErrSyntax); an expression nests at
+// most MaxDepth levels.
 //
 // Names are resolved when a query is evaluated or saved: an unknown trait key, numeric
 // field, event or segment, a comparison on a trait key, or a window longer than the

@@ -19,6 +19,9 @@ import (
 // opts' Budget (DefaultBudget if none) and stops with ErrBudget when it runs out, or with
 // ctx's error once ctx is done; either way it returns no result.
 func (x *Index) Eval(ctx context.Context, at time.Time, q *Query, opts *EvalOptions) (*roaring.Bitmap, error) {
+	if x.zero() {
+		return nil, errZeroIndex
+	}
 	if q == nil || q.root == nil {
 		return nil, fmt.Errorf("%w: eval: nil query", ErrInvalid)
 	}
@@ -43,6 +46,9 @@ func (x *Index) Eval(ctx context.Context, at time.Time, q *Query, opts *EvalOpti
 // and so is a union of two sets (|a ∪ b| = |a| + |b| − |a ∩ b|). It spends a budget and
 // stops as Eval does.
 func (x *Index) Count(ctx context.Context, at time.Time, q *Query, opts *EvalOptions) (uint64, error) {
+	if x.zero() {
+		return 0, errZeroIndex
+	}
 	if q == nil || q.root == nil {
 		return 0, fmt.Errorf("%w: count: nil query", ErrInvalid)
 	}

@@ -22,6 +22,12 @@ import (
 // mapping); [ReadSnapshot] snapshot bytes the host got elsewhere, used without copying
 // (the pair of [Index.WriteTo]).
 //
+// The zero Index, and a nil *Index (the one those functions return with an error), hold
+// no bitmaps and are not ready for use, but do not panic: their methods that return an
+// error fail with ErrInvalid saying so, the queries without one answer as an empty index
+// does (Profiles is empty, Number and Members find nothing), and the writes without one
+// (Tag, SetNumber, Record, ...) change nothing.
+//
 // An Index is safe for concurrent use. Writes (Tag, SetNumber, Record, ApplyMerge, ...)
 // take an exclusive lock for as long as they touch bitmaps; queries share a read lock,
 // so they see either all or none of each write. Record buffers activity and applies it
@@ -116,6 +122,13 @@ func (x *Index) rlock() {
 func (x *Index) changed() { x.version.Add(1) }
 
 // splitTag splits "key:value" at its first colon; a tag without one is "tag:<tag>".
+// zero reports whether x is the zero or a nil Index (see Index): NewIndex and the
+// snapshot readers always set known. The exported methods check it first, once per
+// call.
+func (x *Index) zero() bool {
+	return x == nil || x.known == nil
+}
+
 func splitTag(tag string) (key, value string) {
 	if k, v, ok := strings.Cut(tag, ":"); ok {
 		return k, v
@@ -147,8 +160,15 @@ func (x *Index) trait(key, value string) *roaring.Bitmap {
 // tag:churned. The key "segment" is reserved for references to saved segments; a trait
 // of that key must be quoted in queries ("segment":x). A profile may carry several
 // values of one key; SetTrait keeps one.
+//
+// The empty tag and a tag with an empty key (":x") change nothing, as Tag has no error
+// to report them with: no query can name them (Parse refuses the empty key), so they
+// could only hold profiles nothing selects. "tag:" is the empty value of the key tag.
 func (x *Index) Tag(tag string, profiles ...uint32) {
 	key, value := splitTag(tag)
+	if x.zero() || tag == "" || key == "" {
+		return
+	}
 	x.lock()
 	defer x.mu.Unlock()
 	x.trait(key, value).AddMany(profiles)
@@ -159,6 +179,9 @@ func (x *Index) Tag(tag string, profiles ...uint32) {
 // Untag removes the profiles from a tag or trait value (see Tag for its form).
 func (x *Index) Untag(tag string, profiles ...uint32) {
 	key, value := splitTag(tag)
+	if x.zero() || tag == "" || key == "" {
+		return // nothing to remove: Tag kept none of these
+	}
 	x.lock()
 	defer x.mu.Unlock()
 	if b := x.traits[key][value]; b != nil {
@@ -170,8 +193,12 @@ func (x *Index) Untag(tag string, profiles ...uint32) {
 }
 
 // SetTrait gives the profiles the value for a categorical trait key, removing them from
-// the key's other values: after SetTrait("plan", "pro", p), p is on plan:pro only.
+// the key's other values: after SetTrait("plan", "pro", p), p is on plan:pro only. An
+// empty key changes nothing (see Tag).
 func (x *Index) SetTrait(key, value string, profiles ...uint32) {
+	if x.zero() || key == "" {
+		return
+	}
 	set := roaring.BitmapOf(profiles...)
 	x.lock()
 	defer x.mu.Unlock()
@@ -198,6 +225,9 @@ func (x *Index) field(name string) *numField {
 // scaled to an integer). Fields are held as bit-sliced indexes, so comparisons cost a
 // few bitmap operations per bit of the values' width, whatever the number of profiles.
 func (x *Index) SetNumber(field string, profile uint32, v int64) {
+	if x.zero() {
+		return
+	}
 	x.lock()
 	defer x.mu.Unlock()
 	f := x.field(field)
@@ -215,6 +245,9 @@ func (x *Index) SetNumber(field string, profile uint32, v int64) {
 // last of its values wins. The slices must have the same length (else ErrInvalid, and
 // nothing changes); they are not modified.
 func (x *Index) SetNumbers(field string, profiles []uint32, values []int64) error {
+	if x.zero() {
+		return errZeroIndex
+	}
 	if len(profiles) != len(values) {
 		return fmt.Errorf("%w: SetNumbers %q: %d profiles but %d values", ErrInvalid, field, len(profiles), len(values))
 	}
@@ -255,6 +288,9 @@ func (x *Index) SetNumbers(field string, profiles []uint32, values []int64) erro
 
 // ClearNumber removes the field's value from the profiles.
 func (x *Index) ClearNumber(field string, profiles ...uint32) {
+	if x.zero() {
+		return
+	}
 	set := roaring.BitmapOf(profiles...)
 	x.lock()
 	defer x.mu.Unlock()
@@ -270,6 +306,9 @@ func (x *Index) ClearNumber(field string, profiles ...uint32) {
 
 // Number returns a profile's value of a numeric field, and whether it has one.
 func (x *Index) Number(field string, profile uint32) (int64, bool) {
+	if x.zero() {
+		return 0, false
+	}
 	x.rlock()
 	defer x.mu.RUnlock()
 	if f := x.numbers[field]; f != nil {
@@ -292,6 +331,9 @@ func (x *Index) Bottom(field string, k int, within *roaring.Bitmap) (*roaring.Bi
 }
 
 func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) (*roaring.Bitmap, error) {
+	if x.zero() {
+		return nil, errZeroIndex
+	}
 	if k < 0 {
 		op := "top"
 		if !largest {
@@ -312,6 +354,9 @@ func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) 
 // Record or as an ApplyMerge survivor. Untag and ClearNumber do not forget a profile;
 // ApplyMerge removes the absorbed ones. NOT complements within this set.
 func (x *Index) Profiles() *roaring.Bitmap {
+	if x.zero() {
+		return roaring.New()
+	}
 	x.rlock()
 	defer x.mu.RUnlock()
 	return x.out(x.known, false)

@@ -17,6 +17,9 @@ import (
 // reports the absorbed profile as exited and the survivor as entered where it gained
 // membership.
 func (x *Index) ApplyMerge(survivor, absorbed uint32) error {
+	if x.zero() {
+		return errZeroIndex
+	}
 	if survivor == 0 || absorbed == 0 || survivor == absorbed {
 		return fmt.Errorf("%w: merge %d into %d: want two different non-zero profiles", ErrInvalid, absorbed, survivor)
 	}

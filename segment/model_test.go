@@ -57,6 +57,9 @@ func (m *model) declareEvent(e string) {
 
 func (m *model) tag(tag string, ps ...uint32) {
 	k, v := splitTag(tag)
+	if tag == "" || k == "" {
+		return // no query can name it (see Index.Tag)
+	}
 	vals := m.declareTrait(k)
 	if vals[v] == nil {
 		vals[v] = map[uint32]bool{}
@@ -69,6 +72,9 @@ func (m *model) tag(tag string, ps ...uint32) {
 
 func (m *model) untag(tag string, ps ...uint32) {
 	k, v := splitTag(tag)
+	if tag == "" || k == "" {
+		return
+	}
 	for _, p := range ps {
 		delete(m.traits[k][v], p)
 	}

@@ -78,8 +78,11 @@ func Open(path string, opts *OpenOptions) (*Index, error) {
 
 // Close releases an opened snapshot's mapping, first copying to the heap whatever the
 // index still shares with it, so the index stays usable. It does nothing for an index
-// that was not opened from a file.
+// that was not opened from a file, and fails with ErrInvalid for a zero or nil Index.
 func (x *Index) Close() error {
+	if x.zero() {
+		return errZeroIndex
+	}
 	// Not between a Refresh's evaluation and its commit: the memberships it is about to
 	// commit may share containers with the mapping (a union keeps the containers only
 	// one operand holds), and once unmapped, reading them would kill the process.

@@ -167,6 +167,17 @@ func (p *parser) factor() (node, error) {
 	}
 }
 
+// traitKey refuses the empty key of a trait condition (`"":x`, `"" IN (x)`): Index.Tag,
+// which has no error to return, keeps nothing under it (Tag(":x") and Tag("") change
+// nothing), so the condition could only ever select no one, silently; a query naming
+// it is a mistake of its author, reported here with its place.
+func traitKey(head token, what string) error {
+	if head.text == "" {
+		return exprErr(head.at, ErrSyntax, "empty name before %s (Tag keeps nothing under an empty key)", what)
+	}
+	return nil
+}
+
 // predicate parses the conditions that start with a name.
 func (p *parser) predicate() (node, error) {
 	head := p.tok
@@ -187,6 +198,9 @@ func (p *parser) predicate() (node, error) {
 		}
 		if head.kind == tWord && head.text == "segment" {
 			return &segNode{at: head.at, name: value}, nil
+		}
+		if err := traitKey(head, `":"`); err != nil {
+			return nil, err
 		}
 		return &traitNode{at: head.at, key: head.text, value: value}, nil
 	case p.isKW("IN"):
@@ -232,6 +246,9 @@ func (p *parser) name(want string) (string, Pos, error) {
 
 // in parses IN "(" value { "," value } ")"; the current token is IN.
 func (p *parser) in(head token) (node, error) {
+	if err := traitKey(head, "IN"); err != nil {
+		return nil, err
+	}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}

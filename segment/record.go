@@ -55,6 +55,9 @@ func (b *recBuf) reset() {
 // a day already expired by retention only marks the profile as having done the event
 // before (see WithRetention).
 func (x *Index) Record(at time.Time, profile uint32, event string) {
+	if x.zero() {
+		return
+	}
 	day := dayOf(at, x.loc)
 	x.pendMu.Lock()
 	x.pending.add(event, profile, day)
@@ -71,6 +74,9 @@ func (x *Index) Record(at time.Time, profile uint32, event string) {
 // RecordBatch records many events at once, the fast way to load activity: the batch is
 // bucketed by event and day and sorted before the index is locked.
 func (x *Index) RecordBatch(batch []Activity) {
+	if x.zero() {
+		return
+	}
 	if len(batch) == 0 {
 		return
 	}

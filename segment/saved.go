@@ -30,6 +30,9 @@ const maxNameLen = 256
 // Refresh reports everyone in it as entered; a redefined one keeps its members, so the
 // next Refresh reports the difference the new definition makes.
 func (x *Index) Save(name string, q *Query) error {
+	if x.zero() {
+		return errZeroIndex
+	}
 	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) {
 		return fmt.Errorf("%w: save %q: name must be 1 to %d bytes of UTF-8", ErrInvalid, name, maxNameLen)
 	}
@@ -56,6 +59,9 @@ func (x *Index) Save(name string, q *Query) error {
 // there is none of that name, and with ErrInUse if another saved segment references
 // it. No change is reported for a deleted segment.
 func (x *Index) Delete(name string) error {
+	if x.zero() {
+		return errZeroIndex
+	}
 	x.lock()
 	defer x.mu.Unlock()
 	if _, ok := x.saved[name]; !ok {
@@ -93,6 +99,9 @@ func (q *Query) References() []string {
 
 // Segments returns the names of the saved segments, sorted.
 func (x *Index) Segments() []string {
+	if x.zero() {
+		return nil
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return slices.Sorted(maps.Keys(x.saved))
@@ -100,6 +109,9 @@ func (x *Index) Segments() []string {
 
 // Definition returns the query saved under name.
 func (x *Index) Definition(name string) (*Query, bool) {
+	if x.zero() {
+		return nil, false
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	s, ok := x.saved[name]
@@ -112,6 +124,9 @@ func (x *Index) Definition(name string) (*Query, bool) {
 // Members returns a saved segment's members as of the last Refresh (empty before the
 // first). To evaluate it now, Eval the query segment:name.
 func (x *Index) Members(name string) (*roaring.Bitmap, bool) {
+	if x.zero() {
+		return nil, false
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	s, ok := x.saved[name]
@@ -144,6 +159,9 @@ type Change struct {
 // the new definition makes. Absorbed profiles of an ApplyMerge are reported as exited
 // on the next Refresh.
 func (x *Index) Refresh(now time.Time) ([]Change, error) {
+	if x.zero() {
+		return nil, errZeroIndex
+	}
 	x.refreshMu.Lock()
 	defer x.refreshMu.Unlock()
 
@@ -218,8 +236,13 @@ var refreshGapHook func()
 // every interval, skipping rounds in which neither the index nor the clock's day has
 // changed (windows move by whole days). Each round first applies the retention
 // (Expire). The clock gives "now" for each round; the interval is measured by the
-// runtime's timers. A Refresh error is yielded with a zero Change, and watching goes on.
+// runtime's timers. A Refresh error is yielded with a zero Change, and watching goes on;
+// a zero or nil Index yields its ErrInvalid once and stops.
 func (x *Index) Watch(ctx context.Context, clock clientele.Clock, every time.Duration) iter.Seq2[Change, error] {
+	if x.zero() {
+		// one error, not one per interval: a zero Index never becomes ready
+		return func(yield func(Change, error) bool) { yield(Change{}, errZeroIndex) }
+	}
 	if every <= 0 {
 		every = time.Minute
 	}

@@ -97,6 +97,9 @@ func (s *snapWriter) optionalBSI(b *bsi) {
 // tag, trait, number, day of activity and saved segment with its members, and the
 // index's settings. It implements io.WriterTo. Writes wait while it runs; queries do not.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
+	if x.zero() {
+		return 0, errZeroIndex
+	}
 	// The snapshot records the location by name and the reader finds it again with
 	// time.LoadLocation: a zone it cannot find (time.FixedZone) would make a snapshot
 	// that every Load refuses, discovered only when it is needed to restore.
@@ -452,6 +455,9 @@ func (r *snapReader) segments(x *Index) {
 
 // SaveTo writes a snapshot of the index to s under name (see Store for durability).
 func (x *Index) SaveTo(s Store, name string) error {
+	if x.zero() {
+		return errZeroIndex
+	}
 	var buf bytes.Buffer
 	if _, err := x.WriteTo(&buf); err != nil {
 		return err
