@@ -18,6 +18,9 @@ import (
 // The record returned holds the points, the unlock and the expiry; a retry with the
 // same key returns the first record.
 func (l *Ledger) Earn(ctx context.Context, at time.Time, key string, member uint32, order string, amount int64, lines ...Line) (Record, error) {
+	if l.zero() {
+		return Record{}, errZeroLedger
+	}
 	return l.submit(ctx, Record{Kind: KindEarn, Key: key, At: at, Member: member, Order: order, Amount: amount, Lines: lines})
 }
 
@@ -26,6 +29,9 @@ func (l *Ledger) Earn(ctx context.Context, at time.Time, key string, member uint
 // with [ErrInsufficient] and records nothing. A lot that expires at T is spent at T
 // minus a nanosecond at the latest.
 func (l *Ledger) Spend(ctx context.Context, at time.Time, key string, member uint32, points int64) (Record, error) {
+	if l.zero() {
+		return Record{}, errZeroLedger
+	}
 	return l.submit(ctx, Record{Kind: KindSpend, Key: key, At: at, Member: member, Points: points})
 }
 
@@ -44,6 +50,9 @@ func (l *Ledger) Spend(ctx context.Context, at time.Time, key string, member uin
 // The balance never goes negative without that debt being recorded; a member in debt
 // has no points to spend.
 func (l *Ledger) Refund(ctx context.Context, at time.Time, key string, order string, amount int64) (Record, error) {
+	if l.zero() {
+		return Record{}, errZeroLedger
+	}
 	return l.submit(ctx, Record{Kind: KindRefund, Key: key, At: at, Order: order, Amount: amount})
 }
 
@@ -52,6 +61,9 @@ func (l *Ledger) Refund(ctx context.Context, at time.Time, key string, order str
 // towards tiers and earn no multiplier. If the member is in debt, the bonus repays it
 // first.
 func (l *Ledger) Bonus(ctx context.Context, at time.Time, key string, member uint32, points int64, reason string) (Record, error) {
+	if l.zero() {
+		return Record{}, errZeroLedger
+	}
 	return l.submit(ctx, Record{Kind: KindBonus, Key: key, At: at, Member: member, Points: points, Reason: reason})
 }
 
@@ -59,12 +71,18 @@ func (l *Ledger) Bonus(ctx context.Context, at time.Time, key string, member uin
 // credit like a bonus, a negative one is charged like a refund's shortfall (lots not
 // expired, locked ones included, earliest-expiring first, and the rest as debt).
 func (l *Ledger) Adjust(ctx context.Context, at time.Time, key string, member uint32, points int64, reason string) (Record, error) {
+	if l.zero() {
+		return Record{}, errZeroLedger
+	}
 	return l.submit(ctx, Record{Kind: KindAdjust, Key: key, At: at, Member: member, Points: points, Reason: reason})
 }
 
 // Balance returns member's points as of at: the events dated no later, and the locks
 // and expiries at that instant. An unknown member has a zero balance.
 func (l *Ledger) Balance(at time.Time, member uint32) Balance {
+	if l.zero() {
+		return Balance{}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m := l.st.members[member]
@@ -83,6 +101,9 @@ type Lot struct {
 // Lots returns member's lots with points left that are not expired as of at, in the
 // order Spend consumes them: earliest-expiring first, then earliest earned.
 func (l *Ledger) Lots(at time.Time, member uint32) []Lot {
+	if l.zero() {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m := l.st.members[member]
@@ -145,6 +166,9 @@ type TierStatus struct {
 // reaches. Events at one instant are evaluated one after another in ledger order;
 // an order leaving the window at the instant of an event leaves before the event.
 func (l *Ledger) Tier(at time.Time, member uint32) TierStatus {
+	if l.zero() {
+		return TierStatus{}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var level int
@@ -162,6 +186,9 @@ func (l *Ledger) Tier(at time.Time, member uint32) TierStatus {
 // TierHistory returns member's tier changes up to until, in time order: those the
 // recorded events caused and those time causes after them if no other event comes.
 func (l *Ledger) TierHistory(until time.Time, member uint32) []TierChange {
+	if l.zero() {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m := l.st.members[member]
@@ -189,6 +216,9 @@ func (l *Ledger) changesOf(m *member, after, until int64, out *[]TierChange) {
 // TierChanges yields every member's tier changes in (after, until], by time and then
 // member: what a host applies to segment tags on a ticker (see [WithOnTier]).
 func (l *Ledger) TierChanges(after, until time.Time) iter.Seq[TierChange] {
+	if l.zero() {
+		return func(func(TierChange) bool) {}
+	}
 	return func(yield func(TierChange) bool) {
 		var out []TierChange
 		l.mu.Lock()

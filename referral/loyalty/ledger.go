@@ -26,6 +26,11 @@ import (
 // On a [SharedStore] several Ledgers, one per process, share one log: each event is
 // decided on the whole log under the store's lead, and a failed append makes the Ledger
 // read the log again at its next event rather than stop (see SharedStore).
+//
+// Make one with Open. The zero Ledger, and a nil *Ledger (the one Open returns with an
+// error), have no ledger and are not ready for use, but do not panic: their methods that
+// return an error fail with ErrInvalid saying so, and the queries answer with zero values
+// (a zero Balance and TierStatus, no Lots, no tier changes).
 type Ledger struct {
 	rules  Rules
 	store  Store
@@ -37,6 +42,12 @@ type Ledger struct {
 	group   *groupcommit.Group[queued]
 	scratch []Record     // the values the leader hands Store.Append, reused: stores copy what they keep
 	changes []TierChange // decide's scratch for an event's tier changes
+}
+
+// zero reports whether l is the zero or a nil Ledger (see Ledger): Open always sets st.
+// The exported methods check it first, once per call.
+func (l *Ledger) zero() bool {
+	return l == nil || l.st == nil
 }
 
 // queued is an entry of a group-commit batch: a decided record, or (rec nil) a tier
@@ -309,6 +320,9 @@ func (l *Ledger) flush(batch []queued) error {
 // group commit at once: every 1,024 events are committed in the background while
 // the next are decided.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
+	if l.zero() {
+		return errZeroLedger
+	}
 	if ctx == nil { // refused before any event, as the event methods refuse it
 		return fmt.Errorf("%w: apply: nil context", ErrInvalid)
 	}

@@ -81,6 +81,9 @@ type cohortSums struct {
 // Liability values the points outstanding at `at` (see Liability). It reads every lot
 // of every member.
 func (l *Ledger) Liability(at time.Time, opts *LiabilityOptions) (Liability, error) {
+	if l.zero() {
+		return Liability{}, errZeroLedger
+	}
 	var o LiabilityOptions
 	if opts != nil {
 		o = *opts

@@ -35,6 +35,9 @@ import (
 // Repeating a merge, or merging two members already merged, changes nothing; a zero
 // member or a merge into itself fails with ErrInvalid.
 func (l *Ledger) ApplyMerge(survivor, absorbed uint32) error {
+	if l.zero() {
+		return errZeroLedger
+	}
 	key := fmt.Sprintf("merge:%d<%v", survivor, []uint32{absorbed})
 	_, err := l.submit(context.Background(), Record{Kind: KindMerge, Key: key, Member: survivor, Absorbed: absorbed})
 	return err

@@ -89,6 +89,9 @@ func (l *Ledger) share(store Store, n int) {
 // it to another replica, which calls CatchUp while its Position is below, to read your
 // writes there.
 func (l *Ledger) Position() uint64 {
+	if l.zero() {
+		return 0
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.sh == nil {
@@ -104,6 +107,9 @@ func (l *Ledger) Position() uint64 {
 // the last CatchUp or event of this Ledger: a prefix of the log, never a partial
 // decision. On a store that is not a SharedStore, CatchUp changes nothing.
 func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
+	if l.zero() {
+		return 0, errZeroLedger
+	}
 	if ctx == nil { // refused as the event methods refuse it, not a panic
 		return 0, fmt.Errorf("%w: catch up: nil context", ErrInvalid)
 	}
