@@ -2,6 +2,7 @@ package referral
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/clientele-go/clientele/internal/errtext"
 )
@@ -58,3 +59,12 @@ var (
 func errorf(format string, args ...any) error {
 	return errtext.Errorf("referral: ", format, args...)
 }
+
+// What the methods of a zero or nil Program or FileStore return: a caller's mistake (a
+// value declared rather than made, or the nil one Open or OpenFileStore returned with an
+// error that was not checked), which must get an error rather than a panic. Made once,
+// so that the check costs no allocation.
+var (
+	errZeroProgram   = fmt.Errorf("%w: zero or nil Program: make one with Open", ErrInvalid)
+	errZeroFileStore = fmt.Errorf("%w: zero or nil FileStore: make one with OpenFileStore", ErrInvalid)
+)

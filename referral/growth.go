@@ -28,6 +28,9 @@ type Invite struct {
 // profiles signed up twice), with profiles and referrers as their current keys, in
 // sign-up order.
 func (p *Program) Signups() []Signup {
+	if p.zero() {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.st
@@ -49,6 +52,9 @@ func (p *Program) Signups() []Signup {
 
 // Invites returns every invitation in the ledger, senders as their current keys.
 func (p *Program) Invites() []Invite {
+	if p.zero() {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]Invite, len(p.st.invites))

@@ -40,6 +40,9 @@ func (s *state) balance(profile uint32, asOf time.Time) Balance {
 // Balance returns the reward account of profile's person (all the profiles merged into
 // it) as of asOf.
 func (p *Program) Balance(asOf time.Time, profile uint32) Balance {
+	if p.zero() {
+		return Balance{}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.st.balance(profile, asOf)
@@ -54,6 +57,9 @@ type Payable struct {
 // Payables lists every person with a positive payable balance as of asOf, by profile
 // key: the payout run of that day.
 func (p *Program) Payables(asOf time.Time) []Payable {
+	if p.zero() {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	seen := map[uint32]bool{}
@@ -75,6 +81,9 @@ func (p *Program) Payables(asOf time.Time) []Payable {
 // Entries returns the ledger entries (rewards, claw-backs, payouts) of profile's
 // person (every profile merged into it) by time. The records are copies.
 func (p *Program) Entries(profile uint32) []Record {
+	if p.zero() {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []Record

@@ -34,6 +34,11 @@ import (
 // share the store's flush, and an append that fails makes the Program read the ledger
 // again at its next event rather than stop. [Program.CatchUp] and
 // [Program.Position] give read-your-writes across replicas.
+//
+// Make one with Open. The zero Program, and a nil *Program (the one Open returns with an
+// error), have no ledger and are not ready for use, but do not panic: their methods that
+// return an error fail with ErrInvalid saying so, and the queries answer as an empty
+// ledger does (a zero Balance, no Entries, Signups or Payables, no Referrer).
 type Program struct {
 	cfg    Rules
 	people PersonResolver  // WithPeople; nil: none
@@ -49,6 +54,12 @@ type Program struct {
 	slab    []Record               // where decided records are allocated
 	pos     uint64                 // records of the store applied at Open (on a SharedStore, log.Pos)
 	log     *sharedlog.Log[Record] // the place on the ledger, when store is shared
+}
+
+// zero reports whether p is the zero or a nil Program (see Program): Open always sets
+// st. The exported methods check it first, once per call.
+func (p *Program) zero() bool {
+	return p == nil || p.st == nil
 }
 
 // Open replays store into a programme run by rules. The rules may differ from those the
@@ -228,6 +239,9 @@ func shown(s string) string {
 // once: every 1,024 events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	if ctx == nil { // refused as every event method refuses it; the shared path led with it and panicked
 		return fmt.Errorf("%w: apply: nil context", ErrInvalid)
 	}
@@ -267,6 +281,9 @@ func normalCode(c Code) Code {
 // and records it under key; a retry with the same key returns the same code. sig holds
 // the referrer's own signals, which the self-referral guard compares.
 func (p *Program) IssueCode(ctx context.Context, at time.Time, key string, profile uint32, sig Signals, rnd io.Reader) (Code, error) {
+	if p.zero() {
+		return "", errZeroProgram
+	}
 	p.mu.Lock()
 	c, ok := p.st.codeByKey[key]
 	p.mu.Unlock()
@@ -297,12 +314,18 @@ func (p *Program) IssueCode(ctx context.Context, at time.Time, key string, profi
 // Phone); a sign-up with that email or phone within the window is attributed to the
 // inviter.
 func (p *Program) Invite(ctx context.Context, at time.Time, key string, profile uint32, contact Signals) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	return p.submit(ctx, Record{Kind: KindInvite, Key: key, At: at, Profile: profile, Signals: contact})
 }
 
 // Click records that prospect followed a referral link or entered a code. The code
 // must have been issued.
 func (p *Program) Click(ctx context.Context, at time.Time, key string, prospect uint32, code string) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	return p.submit(ctx, Record{Kind: KindClick, Key: key, At: at, Profile: prospect, Code: normalCode(Code(code))})
 }
 
@@ -320,6 +343,9 @@ type Decision struct {
 // its signals, and attributes it to a referrer as the Rules say. A retry with the same key
 // returns the original decision.
 func (p *Program) SignUp(ctx context.Context, at time.Time, key string, profile uint32, code string, sig Signals) (Decision, error) {
+	if p.zero() {
+		return Decision{}, errZeroProgram
+	}
 	if err := p.submit(ctx, Record{Kind: KindSignup, Key: key, At: at, Profile: profile, Code: normalCode(Code(code)), Signals: sig}); err != nil {
 		return Decision{}, err
 	}
@@ -343,6 +369,9 @@ func (s *state) decisionOf(profile uint32) Decision {
 // Order records an order; if it is the referred person's qualifying action, the
 // rewards are recorded with it.
 func (p *Program) Order(ctx context.Context, at time.Time, key string, profile uint32, orderID string, amount int64) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	return p.submit(ctx, Record{Kind: KindOrder, Key: key, At: at, Profile: profile, Order: orderID, Amount: amount})
 }
 
@@ -355,6 +384,9 @@ func (p *Program) Order(ctx context.Context, at time.Time, key string, profile u
 // may arrive out of order should pass amounts to RefundAmount instead, so that the
 // ledger does not depend on the order of arrival.
 func (p *Program) Refund(ctx context.Context, at time.Time, key string, orderID string) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	return p.submit(ctx, Record{Kind: KindRefund, Key: key, At: at, Order: orderID})
 }
 
@@ -374,6 +406,9 @@ func (p *Program) Refund(ctx context.Context, at time.Time, key string, orderID 
 // which refunds arrive. A referral whose rewards were clawed back does not qualify again
 // by a later order.
 func (p *Program) RefundAmount(ctx context.Context, at time.Time, key string, orderID string, amount int64) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	if amount <= 0 {
 		return fmt.Errorf("%w: refund event %q: field Amount: %d, want a positive amount (Refund takes back the whole order)", ErrInvalid, key, amount)
 	}
@@ -383,6 +418,9 @@ func (p *Program) RefundAmount(ctx context.Context, at time.Time, key string, or
 // Payout records a payment of amount to profile; it may not exceed the payable
 // balance at that time.
 func (p *Program) Payout(ctx context.Context, at time.Time, key string, profile uint32, amount int64) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	return p.submit(ctx, Record{Kind: KindPayout, Key: key, At: at, Profile: profile, Amount: amount})
 }
 
@@ -403,6 +441,9 @@ func ctxErr(ctx context.Context, kind Kind, key string) error {
 // loses its rewards (claw-back). The merge is dated by WithClock's clock. Repeating a merge
 // changes nothing; a zero profile or a merge into itself fails with ErrInvalid.
 func (p *Program) ApplyMerge(survivor, absorbed uint32) error {
+	if p.zero() {
+		return errZeroProgram
+	}
 	// The key keeps the form of ledgers written when a merge could absorb several
 	// profiles at once ("merge:3<[4]"), so that replaying them stays idempotent.
 	key := fmt.Sprintf("merge:%d<%v", survivor, []uint32{absorbed})
@@ -415,6 +456,9 @@ func (p *Program) ApplyMerge(survivor, absorbed uint32) error {
 
 // Referrer returns the referrer of profile's person, if the person was referred.
 func (p *Program) Referrer(profile uint32) (uint32, bool) {
+	if p.zero() {
+		return 0, false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r, a := p.st.referrerOf(profile)

@@ -64,6 +64,9 @@ func (p *Program) share() {
 // returns, a Position read on its Program covers it. Pass it to CatchUp on another
 // Program over the same SharedStore to read your writes there.
 func (p *Program) Position() uint64 {
+	if p.zero() {
+		return 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.log == nil {
@@ -79,6 +82,9 @@ func (p *Program) Position() uint64 {
 // answer as of the last CatchUp or event of this Program: a prefix of the ledger, never
 // a partial decision. On a store that is not a SharedStore, CatchUp changes nothing.
 func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
+	if p.zero() {
+		return 0, errZeroProgram
+	}
 	if ctx == nil { // refused as the event methods refuse it, not a panic
 		return 0, fmt.Errorf("%w: catch up: nil context", ErrInvalid)
 	}

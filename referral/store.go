@@ -62,7 +62,8 @@ func (r Record) clone() Record {
 // apart from damage: a flipped bit, a zeroed range, a truncation, or a batch removed,
 // repeated or moved makes opening fail with an error wrapping ErrCorrupt that names the
 // byte offset. RepairFile cuts the damage, saving it to a side file first. It is safe
-// for concurrent use.
+// for concurrent use. Make one with OpenFileStore: the zero FileStore, and a nil one, have
+// no file, and their methods fail with ErrInvalid saying so.
 type FileStore struct {
 	log *batchstore.File[Record, recordCodec]
 }
@@ -101,10 +102,25 @@ func RepairFile(path string) (saved string, err error) {
 }
 
 // Append writes recs as one frame and fsyncs it.
-func (f *FileStore) Append(recs ...Record) error { return f.log.Append(recs) }
+func (f *FileStore) Append(recs ...Record) error {
+	if f == nil || f.log == nil {
+		return errZeroFileStore
+	}
+	return f.log.Append(recs)
+}
 
 // Records decodes the file's batches in order.
-func (f *FileStore) Records() iter.Seq2[Record, error] { return f.log.Records() }
+func (f *FileStore) Records() iter.Seq2[Record, error] {
+	if f == nil || f.log == nil {
+		return func(yield func(Record, error) bool) { yield(Record{}, errZeroFileStore) }
+	}
+	return f.log.Records()
+}
 
 // Close syncs and closes the file; later calls fail with ErrClosed.
-func (f *FileStore) Close() error { return f.log.Close() }
+func (f *FileStore) Close() error {
+	if f == nil || f.log == nil {
+		return errZeroFileStore
+	}
+	return f.log.Close()
+}
