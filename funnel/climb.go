@@ -126,6 +126,9 @@ func (l Lifecycle) RunSeq(events iter.Seq[Event]) (*Journeys, error) {
 // default Referrer, they come from the batch's "referrer" property column instead, read
 // as Run reads the property. Self-referrals are ignored.
 func (l Lifecycle) RunBatch(b *Batch, referrers map[uint32]uint32) (*Journeys, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	return l.buildBatch(b, referrers, workersFor(b.Len()))
 }
 

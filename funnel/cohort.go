@@ -604,6 +604,9 @@ func (c Cohorts) partialSeq(events iter.Seq[Event]) (*cohortPartial, error) {
 
 // RunBatch computes the table over a batch grouped by profile, in parallel.
 func (c Cohorts) RunBatch(b *Batch) (*Table, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	cp, err := c.partialBatch(b)
 	if err != nil {
 		return nil, err

@@ -221,6 +221,9 @@ func (c Correlate) defaults() (Correlate, error) {
 // with Window 0), bounds included. Event names that match a step are not candidates;
 // property values are read on every event in that span, steps included.
 func (c Correlate) RunBatch(b *Batch) (*Correlations, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	cp, err := c.partialBatch(b)
 	if err != nil {
 		return nil, err

@@ -55,3 +55,13 @@ func errorf(format string, args ...any) error {
 func overlapErr(kind string, n uint64) error {
 	return fmt.Errorf("%w: merge a %s: %d %s in both partials; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, kind, n, english.Plural(n, "profile is", "profiles are"))
 }
+
+var (
+	// errNilBatch is what every RunBatch and PartialBatch returns for a nil *Batch, a
+	// caller's mistake that must get an error rather than a panic (the empty batch is
+	// &Batch{}). Made once, so that the check costs no allocation.
+	errNilBatch = fmt.Errorf("%w: nil *Batch (the empty batch is &Batch{})", ErrInvalid)
+	// errZeroJourneys is what MarshalBinary and UnmarshalBinary return for Journeys no
+	// Lifecycle made (the zero value, or nil): they have no rules to encode or decode by.
+	errZeroJourneys = fmt.Errorf("%w: Journeys not made by Lifecycle.RunBatch, Run or NewJourneys", ErrInvalid)
+)

@@ -27,6 +27,12 @@ type journey struct {
 // it is not modified after it is built and is safe for concurrent reads. Journeys of
 // disjoint shards of profiles merge exactly (MergeJourneys) and travel between
 // machines as bytes (MarshalBinary; Lifecycle.NewJourneys and UnmarshalBinary).
+//
+// A Lifecycle makes them (Run, RunSeq, RunBatch, NewJourneys). The zero Journeys, and
+// a nil *Journeys (what those return with an error), hold no profiles and no Lifecycle:
+// Profiles, StageAt, Stages, Reached and Transitions answer as for no profiles (every
+// profile a Stranger), and Growth, MarshalBinary and UnmarshalBinary fail with
+// ErrInvalid.
 type Journeys struct {
 	r   *rules
 	ids []uint32 // ascending
@@ -34,7 +40,12 @@ type Journeys struct {
 }
 
 // Profiles returns the number of profiles seen.
-func (j *Journeys) Profiles() int { return len(j.ids) }
+func (j *Journeys) Profiles() int {
+	if j == nil {
+		return 0
+	}
+	return len(j.ids)
+}
 
 func (j *Journeys) find(profile uint32) *journey {
 	k, ok := slices.BinarySearch(j.ids, profile)
@@ -105,6 +116,9 @@ func (j *Journeys) stage(jr *journey, t int64) Stage {
 
 // StageAt returns the stage at t of a profile; a profile never seen is a Stranger.
 func (j *Journeys) StageAt(t time.Time, profile uint32) Stage {
+	if j == nil {
+		return Stranger
+	}
 	jr := j.find(profile)
 	if jr == nil {
 		return Stranger
@@ -115,6 +129,9 @@ func (j *Journeys) StageAt(t time.Time, profile uint32) Stage {
 // Stages returns the profiles in each stage at t (profiles first seen after t are
 // strangers).
 func (j *Journeys) Stages(t time.Time) [NumStages]*roaring.Bitmap {
+	if j == nil {
+		j = new(Journeys) // no profiles
+	}
 	var out [NumStages]*roaring.Bitmap
 	ids := make([][]uint32, NumStages)
 	tn := t.UnixNano()
@@ -133,6 +150,9 @@ func (j *Journeys) Stages(t time.Time) [NumStages]*roaring.Bitmap {
 // twice (RepeatCustomer), brought a user as a customer (Advocate). Unlike the stage, it
 // does not rank: a one-purchase advocate has not reached RepeatCustomer.
 func (j *Journeys) Reached(t time.Time, s Stage) *roaring.Bitmap {
+	if j == nil {
+		j = new(Journeys) // no profiles
+	}
 	bm := roaring.New()
 	tn := t.UnixNano()
 	for k := range j.js {
@@ -146,6 +166,9 @@ func (j *Journeys) Reached(t time.Time, s Stage) *roaring.Bitmap {
 // Transitions returns the stage-to-stage matrix between two instants: m[a][b] counts
 // the profiles in stage a at from and in stage b at to.
 func (j *Journeys) Transitions(from, to time.Time) [NumStages][NumStages]int64 {
+	if j == nil {
+		j = new(Journeys) // no profiles
+	}
 	var m [NumStages][NumStages]int64
 	f, t := from.UnixNano(), to.UnixNano()
 	for k := range j.js {
@@ -180,6 +203,9 @@ func (g GrowthRow) QuickRatio() float64 {
 // Growth returns the growth accounting table of the periods (Lifecycle.By) from the one
 // holding from to the one holding to.
 func (j *Journeys) Growth(from, to time.Time) ([]GrowthRow, error) {
+	if j == nil || j.r == nil {
+		return nil, errZeroJourneys
+	}
 	a, err := nanos(from)
 	if err != nil {
 		return nil, err

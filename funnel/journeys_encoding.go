@@ -23,6 +23,9 @@ const journeysMagic = "CLTFUNJ\x00"
 // fields of every profile when the journeys are joined. The Lifecycle's functions and
 // Location are not encoded: UnmarshalBinary needs Journeys of the same Lifecycle.
 func (j *Journeys) MarshalBinary() ([]byte, error) {
+	if j == nil || j.r == nil {
+		return nil, errZeroJourneys
+	}
 	w := newWriter(journeysMagic)
 	w.str(j.r.fp)
 	w.uvarint(uint64(len(j.ids)))
@@ -81,8 +84,8 @@ func (l Lifecycle) NewJourneys() (*Journeys, error) {
 // have made (ErrCorrupt, naming the profile and the byte offset). On error j is
 // unchanged.
 func (j *Journeys) UnmarshalBinary(data []byte) error {
-	if j.r == nil {
-		return fmt.Errorf("%w: Journeys not made by Lifecycle.NewJourneys", ErrInvalid)
+	if j == nil || j.r == nil {
+		return errZeroJourneys
 	}
 	q, err := j.r.decode(data)
 	if err != nil {

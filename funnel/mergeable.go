@@ -181,6 +181,9 @@ func (s Spec) PartialSeq(events iter.Seq[Event]) (*Partial[*Result], error) {
 // PartialBatch computes the funnel's partial over a batch that holds every event of
 // each of its profiles.
 func (s Spec) PartialBatch(b *Batch) (*Partial[*Result], error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	return wrap[*Result](s.partialBatch(b))
 }
 
@@ -203,6 +206,9 @@ func (c Cohorts) PartialSeq(events iter.Seq[Event]) (*Partial[*Table], error) {
 // PartialBatch computes the cohort table's partial over a batch that holds every event
 // of each of its profiles.
 func (c Cohorts) PartialBatch(b *Batch) (*Partial[*Table], error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	return wrap[*Table](c.partialBatch(b))
 }
 
@@ -227,6 +233,9 @@ func (tr Trend) PartialSeq(events iter.Seq[Event]) (*Partial[*TrendResult], erro
 // PartialBatch computes the trend's partial over a batch that holds every event of
 // each of its profiles.
 func (tr Trend) PartialBatch(b *Batch) (*Partial[*TrendResult], error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	return wrap[*TrendResult](tr.partialBatch(b))
 }
 
@@ -251,6 +260,9 @@ func (sk Stickiness) PartialSeq(events iter.Seq[Event]) (*Partial[*StickinessRes
 // PartialBatch computes the stickiness's partial over a batch that holds every event of
 // each of its profiles.
 func (sk Stickiness) PartialBatch(b *Batch) (*Partial[*StickinessResult], error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	return wrap[*StickinessResult](sk.partialBatch(b))
 }
 
@@ -277,6 +289,9 @@ func (c Correlate) PartialSeq(events iter.Seq[Event]) (*Partial[*Correlations], 
 // PartialBatch computes the correlation's partial over a batch that holds every event
 // of each of its profiles.
 func (c Correlate) PartialBatch(b *Batch) (*Partial[*Correlations], error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	return wrap[*Correlations](c.partialBatch(b))
 }
 

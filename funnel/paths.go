@@ -389,6 +389,9 @@ func (ps Paths) runGrouped(events iter.Seq2[Event, int64]) (*PathResult, error) 
 // RunBatch computes the flows over a columnar batch, profile ranges in parallel;
 // From and To are matched once per distinct name.
 func (ps Paths) RunBatch(b *Batch) (*PathResult, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	if err := ps.validate(); err != nil {
 		return nil, err
 	}

@@ -194,6 +194,9 @@ func (s Spec) partialSeq(events iter.Seq[Event]) (*funnelPartial, error) {
 // reads the batch's column for its property (a batch without that column puts every
 // profile in the "" group).
 func (s Spec) RunBatch(b *Batch) (*Result, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	pt, err := s.partialBatch(b)
 	if err != nil {
 		return nil, err

@@ -270,6 +270,9 @@ func (q Sequence) RunSeq(events iter.Seq[Event]) (*SequenceResult, error) {
 // RunBatch matches each profile of a batch (see Batch), conditions matched once per
 // distinct event name, profile ranges in parallel.
 func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	pg, steps, err := q.compile()
 	if err != nil {
 		return nil, err
@@ -320,10 +323,19 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 // Merge adds other, computed over a disjoint set of profiles, to r. A SequenceResult
 // holds only the matched profiles, not every profile counted, so Merge cannot see a
 // profile in both: the caller must ensure disjointness, since a shard merged twice
-// counts its profiles twice.
+// counts its profiles twice. The zero SequenceResult is the empty result, ready to be
+// merged into; merging a nil other changes nothing.
 func (r *SequenceResult) Merge(other *SequenceResult) {
+	if other == nil {
+		return
+	}
+	if r.Matched == nil {
+		r.Matched = roaring.New()
+	}
 	r.Profiles += other.Profiles
-	r.Matched.Or(other.Matched)
+	if other.Matched != nil {
+		r.Matched.Or(other.Matched)
+	}
 	r.Count += other.Count
 	for len(r.Histogram) < len(other.Histogram) {
 		r.Histogram = append(r.Histogram, 0)

@@ -278,6 +278,9 @@ func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*stickinessPart
 // the event is matched once per distinct name and a breakdown reads the batch's column
 // for its property.
 func (sk Stickiness) RunBatch(b *Batch) (*StickinessResult, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	sp, err := sk.partialBatch(b)
 	if err != nil {
 		return nil, err

@@ -263,6 +263,9 @@ func (tr Trend) partialSeq(events iter.Seq[Event]) (*trendPartial, error) {
 
 // RunBatch computes the trend over a columnar batch, profile ranges in parallel.
 func (tr Trend) RunBatch(b *Batch) (*TrendResult, error) {
+	if b == nil {
+		return nil, errNilBatch
+	}
 	tp, err := tr.partialBatch(b)
 	if err != nil {
 		return nil, err
