@@ -46,14 +46,15 @@ var (
 	ErrClosed = errors.New("identity: store closed")
 )
 
-// errZero is what the methods of a zero or nil Resolver, and of a View no Resolver made,
-// return: such a value has no rules and no graph, and calling it is a mistake of the
-// caller (a Resolver declared rather than made by New, or the nil one New returned with
-// an error that was not checked), which must get an error rather than a panic. It is
-// made once, so that the check costs no allocation.
+// What the methods of a zero or nil Resolver, View or FileStore return: such a value
+// has no rules, graph or file, and calling it is a mistake of the caller (a value
+// declared rather than made by New, AsOf or OpenFileStore, or the nil one New returned
+// with an error that was not checked), which must get an error rather than a panic.
+// Made once, so that the check costs no allocation.
 var (
-	errZeroResolver = fmt.Errorf("%w: zero or nil Resolver: make one with New", ErrInvalid)
-	errZeroView     = fmt.Errorf("%w: zero or nil View: make one with Resolver.AsOf", ErrInvalid)
+	errZeroResolver  = fmt.Errorf("%w: zero or nil Resolver: make one with New", ErrInvalid)
+	errZeroView      = fmt.Errorf("%w: zero or nil View: make one with Resolver.AsOf", ErrInvalid)
+	errZeroFileStore = fmt.Errorf("%w: zero or nil FileStore: make one with OpenFileStore", ErrInvalid)
 )
 
 // prefix opens every message of the package, once.

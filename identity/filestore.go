@@ -31,6 +31,9 @@ import (
 // Unix, an advisory flock): a second OpenFileStore or a RepairFile of the same path, in
 // this process or another, fails while it is open, rather than writing over its records.
 // Replicas of a host that share one graph use a SharedStore (identity/pgstore).
+//
+// Make one with OpenFileStore: the zero FileStore, and a nil one (what OpenFileStore
+// returns with an error), have no file, and their methods fail with ErrInvalid saying so.
 type FileStore struct {
 	path string
 	opts FileOptions
@@ -112,6 +115,9 @@ func RepairFile(path string) (saved string, err error) {
 // a value (a flipped bit, a zeroed half) no longer equals the value and is not found:
 // RELIABILITY.md says how to rule that out.
 func (s *FileStore) Scrub(values [][]byte) error {
+	if s == nil || s.path == "" {
+		return errZeroFileStore
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if _, err := s.current(); err != nil {
@@ -153,6 +159,9 @@ func (s *FileStore) closed() error {
 
 // Append writes the records as one unit (see FileStore for when they are durable).
 func (s *FileStore) Append(records ...[]byte) error {
+	if s == nil || s.path == "" {
+		return errZeroFileStore
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	l, err := s.current()
@@ -170,6 +179,9 @@ func (s *FileStore) Append(records ...[]byte) error {
 
 // Sync makes every record appended so far durable, unless NoSync is set.
 func (s *FileStore) Sync() error {
+	if s == nil || s.path == "" {
+		return errZeroFileStore
+	}
 	if s.opts.NoSync {
 		return nil
 	}
@@ -189,6 +201,10 @@ func (s *FileStore) Sync() error {
 // iteration.
 func (s *FileStore) Records() iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
+		if s == nil || s.path == "" {
+			yield(nil, errZeroFileStore)
+			return
+		}
 		s.mu.RLock()
 		l, err := s.current()
 		s.mu.RUnlock()
@@ -217,6 +233,9 @@ func (s *FileStore) Records() iter.Seq2[[]byte, error] {
 // is fsynced and then renamed over the old one (and the directory fsynced), so a crash
 // leaves either the old records or the new ones.
 func (s *FileStore) Compact(records iter.Seq[[]byte]) error {
+	if s == nil || s.path == "" {
+		return errZeroFileStore
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, err := s.current()
@@ -289,6 +308,9 @@ func syncDir(dir string) error {
 
 // Close syncs and closes the file. Later calls fail with ErrClosed.
 func (s *FileStore) Close() error {
+	if s == nil || s.path == "" {
+		return errZeroFileStore
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.log == nil {

@@ -8,11 +8,12 @@ import (
 	"github.com/clientele-go/clientele/internal/zerocheck"
 )
 
-// TestZeroValues calls every method of a zero and a nil Resolver and View: none
+// TestZeroValues calls every method of a zero and a nil Resolver, View and FileStore: none
 // panics, and those that return an error say ErrInvalid and name the type.
 func TestZeroValues(t *testing.T) {
 	zerocheck.Methods(t, new(identity.Resolver), identity.ErrInvalid, "Resolver")
 	zerocheck.Methods(t, new(identity.View), identity.ErrInvalid, "View")
+	zerocheck.Methods(t, new(identity.FileStore), identity.ErrInvalid, "FileStore")
 }
 
 // TestZeroResolverAnswersEmpty: the methods of a zero Resolver without an error result

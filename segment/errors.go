@@ -44,11 +44,14 @@ var (
 	ErrNotFound = errors.New("segment: not found")
 )
 
-// errZeroIndex is what the methods of a zero or nil Index return: a caller's mistake (an
+// errZeroIndex is what the methods of a zero or nil Index (and FileStore) return: a caller's mistake (an
 // Index declared rather than made, or the nil one NewIndex, Load, Open or ReadSnapshot
 // returned with an error that was not checked), which must get an error rather than a
 // panic. Made once, so that the check costs no allocation.
-var errZeroIndex = fmt.Errorf("%w: zero or nil Index: make one with NewIndex, Load, Open or ReadSnapshot", ErrInvalid)
+var (
+	errZeroIndex     = fmt.Errorf("%w: zero or nil Index: make one with NewIndex, Load, Open or ReadSnapshot", ErrInvalid)
+	errZeroFileStore = fmt.Errorf("%w: zero or nil FileStore: make one with OpenFileStore", ErrInvalid)
+)
 
 // notFound is a sentinel that is also ErrNotFound, so that errors.Is(err, ErrNotFound)
 // holds for every name that does not exist (CONVENTIONS.md), while the message and

@@ -123,6 +123,10 @@ func (s *MemStore) List() ([]string, error) {
 // temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so a
 // crash leaves the old or the new blob whole. It is safe for concurrent use by one
 // process; leftover temporary files (names starting with '.') are ignored.
+//
+// Make one with OpenFileStore. The zero FileStore, and a nil one, have no directory:
+// rather than write into the process's working directory, their methods fail with
+// ErrInvalid saying so, and Path returns "".
 type FileStore struct {
 	dir  string
 	opts FileOptions
@@ -150,10 +154,18 @@ func OpenFileStore(dir string, opts *FileOptions) (*FileStore, error) {
 }
 
 // Path returns the file that holds the blob called name.
-func (s *FileStore) Path(name string) string { return filepath.Join(s.dir, name) }
+func (s *FileStore) Path(name string) string {
+	if s == nil || s.dir == "" {
+		return "" // no directory: the zero FileStore holds no file
+	}
+	return filepath.Join(s.dir, name)
+}
 
 // Put writes the blob durably and atomically.
 func (s *FileStore) Put(name string, data []byte) (err error) {
+	if s == nil || s.dir == "" {
+		return errZeroFileStore
+	}
 	if err := CheckName(name); err != nil {
 		return err
 	}
@@ -204,6 +216,9 @@ func (s *FileStore) syncDir(name string) error {
 
 // Get reads the blob.
 func (s *FileStore) Get(name string) ([]byte, error) {
+	if s == nil || s.dir == "" {
+		return nil, errZeroFileStore
+	}
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
@@ -219,6 +234,9 @@ func (s *FileStore) Get(name string) ([]byte, error) {
 
 // Delete removes the blob's file durably.
 func (s *FileStore) Delete(name string) error {
+	if s == nil || s.dir == "" {
+		return errZeroFileStore
+	}
 	if err := CheckName(name); err != nil {
 		return err
 	}
@@ -234,6 +252,9 @@ func (s *FileStore) Delete(name string) error {
 
 // List returns the names of the blobs, sorted.
 func (s *FileStore) List() ([]string, error) {
+	if s == nil || s.dir == "" {
+		return nil, errZeroFileStore
+	}
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, errorf("store list: %w", err)

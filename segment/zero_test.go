@@ -11,10 +11,15 @@ import (
 	"github.com/clientele-go/clientele/segment"
 )
 
-// TestZeroIndex calls every method of a zero and a nil Index: none panics, and those
-// that return an error say ErrInvalid and name the Index.
+// TestZeroIndex calls every method of a zero and a nil Index and FileStore: none
+// panics, and those that return an error say ErrInvalid and name the type. A zero
+// FileStore has no directory: it must not write into the working directory.
 func TestZeroIndex(t *testing.T) {
 	zerocheck.Methods(t, new(segment.Index), segment.ErrInvalid, "Index")
+	zerocheck.Methods(t, new(segment.FileStore), segment.ErrInvalid, "FileStore")
+	if p := new(segment.FileStore).Path("a"); p != "" {
+		t.Errorf("a zero FileStore's Path = %q, want none", p)
+	}
 }
 
 // TestZeroIndexAnswersEmpty: the methods of a zero Index without an error result answer
