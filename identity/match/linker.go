@@ -42,7 +42,8 @@ type BlockingRule struct {
 
 // Linker holds records normalised for comparison and estimates and applies a
 // Fellegi-Sunter model to them. It is not changed after New and is safe for concurrent
-// use.
+// use. A nil *Linker (what New returns with an error) has no records: Len is 0 and the
+// other methods fail with ErrInvalid saying so.
 type Linker struct {
 	n        int
 	settings Settings
@@ -125,7 +126,12 @@ func New(records []Record, s Settings) (*Linker, error) {
 }
 
 // Len is the number of records.
-func (l *Linker) Len() int { return l.n }
+func (l *Linker) Len() int {
+	if l == nil {
+		return 0
+	}
+	return l.n
+}
 
 // comparisonVector writes the levels of pair (a, b) into g.
 func (l *Linker) comparisonVector(a, b int32, g []int8) {

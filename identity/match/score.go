@@ -35,6 +35,9 @@ func Probability(w float64) float64 { return 1 / (1 + math.Exp2(-w)) }
 // The match weight is the sum of the terms: Fellegi & Sunter's (1969) likelihood ratio
 // under independence given match status, as posterior log odds.
 func (l *Linker) Waterfall(m *Model, a, b int) ([]Term, error) {
+	if l == nil {
+		return nil, errNilLinker
+	}
 	if err := m.fits(l); err != nil {
 		return nil, err
 	}
@@ -84,6 +87,9 @@ func (m *Model) weights() [][]float64 {
 // Settings have no blocking rule: there are no candidate pairs, and an empty result
 // would read as "nobody matches".
 func (l *Linker) Predict(m *Model, minWeight float64) ([]Scored, PairStats, error) {
+	if l == nil {
+		return nil, PairStats{}, errNilLinker
+	}
 	if err := m.fits(l); err != nil {
 		return nil, PairStats{}, err
 	}

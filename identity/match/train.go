@@ -51,6 +51,9 @@ type TrainOptions struct {
 // pairs. It fails with ErrInvalid when an option is negative (or Tol not finite), a
 // session's rule is malformed or a comparison is estimated by no session.
 func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
+	if l == nil {
+		return nil, errNilLinker
+	}
 	var o TrainOptions
 	if opts != nil {
 		o = *opts
