@@ -67,7 +67,8 @@ func (p *Program) Invites() []Invite {
 // Tree is the invite tree: who brought whom. A seed user (generation 0) joined on
 // their own, or referred others without a recorded sign-up; each referred person is one
 // generation below their referrer and descends from the seed at the top of their chain.
-// A Tree is immutable and safe for concurrent use.
+// A Tree is immutable and safe for concurrent use. The zero Tree, and a nil *Tree (what
+// NewTree returns with an error), are the empty tree: they know no profile.
 type Tree struct {
 	parent   map[uint32]uint32
 	children map[uint32][]uint32
@@ -127,21 +128,35 @@ func NewTree(signups []Signup) (*Tree, error) {
 
 // Generation returns profile's depth below its seed (0 for a seed).
 func (t *Tree) Generation(profile uint32) (int, bool) {
+	if t == nil {
+		return 0, false
+	}
 	g, ok := t.gen[profile]
 	return g, ok
 }
 
 // Seed returns the seed user profile descends from (itself for a seed).
 func (t *Tree) Seed(profile uint32) (uint32, bool) {
+	if t == nil {
+		return 0, false
+	}
 	s, ok := t.seed[profile]
 	return s, ok
 }
 
 // Children returns the people profile brought, ascending.
-func (t *Tree) Children(profile uint32) []uint32 { return slices.Clone(t.children[profile]) }
+func (t *Tree) Children(profile uint32) []uint32 {
+	if t == nil {
+		return nil
+	}
+	return slices.Clone(t.children[profile])
+}
 
 // Descendants counts everyone below profile.
 func (t *Tree) Descendants(profile uint32) int {
+	if t == nil {
+		return 0
+	}
 	n := 0
 	for _, c := range t.children[profile] {
 		n += 1 + t.Descendants(c)
@@ -151,6 +166,9 @@ func (t *Tree) Descendants(profile uint32) int {
 
 // Generations returns how many people are in each generation: seeds first.
 func (t *Tree) Generations() []int {
+	if t == nil {
+		return nil
+	}
 	var out []int
 	for _, g := range t.gen {
 		for len(out) <= g {

@@ -8,11 +8,22 @@ import (
 	"github.com/clientele-go/clientele/referral"
 )
 
-// TestZeroValues calls every method of a zero and a nil Program and FileStore: none
+// TestZeroValues calls every method of a zero and a nil Program, FileStore and Tree: none
 // panics, and those that return an error say ErrInvalid and name the type.
 func TestZeroValues(t *testing.T) {
 	zerocheck.Methods(t, new(referral.Program), referral.ErrInvalid, "Program")
 	zerocheck.Methods(t, new(referral.FileStore), referral.ErrInvalid, "FileStore")
+	zerocheck.Methods(t, new(referral.Tree), referral.ErrInvalid, "Tree")
+}
+
+// TestNilTreeIsEmpty: a nil Tree (what NewTree returns with an error) is the empty tree.
+func TestNilTreeIsEmpty(t *testing.T) {
+	var tr *referral.Tree
+	g, gok := tr.Generation(1)
+	s, sok := tr.Seed(1)
+	if g != 0 || gok || s != 0 || sok || tr.Children(1) != nil || tr.Descendants(1) != 0 || tr.Generations() != nil {
+		t.Error("a nil Tree knows a profile")
+	}
 }
 
 // TestZeroProgramAnswersEmpty: the queries of a zero Program answer as an empty ledger
