@@ -136,12 +136,7 @@ func (recordCodec) AppendRecord(b []byte, r *Record) []byte {
 func (recordCodec) ReadRecord(d *codec.Reader) Record {
 	u32 := func(what string) uint32 { return uint32(d.Uvarint(math.MaxUint32, what)) }
 	var r Record
-	start := d.Offset()
-	r.Kind = Kind(d.Byte("record kind"))
-	if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
-		d.FailAt(start, "unknown record kind %d", r.Kind)
-		return r
-	}
+	r.Kind = batchstore.Kind(d, kindEnd)
 	r.Key = batchstore.String(d, "key")
 	r.At = batchstore.Time(d, "time")
 	r.Profile = u32("profile")

@@ -141,6 +141,20 @@ func Time(d *codec.Reader, what string) time.Time {
 	return time.Unix(0, v-1).UTC()
 }
 
+// Kind reads a record's kind byte, which opens both ledgers' records: kinds are numbered
+// from 1 and end is the first number past the last, so 0 and anything from end on are
+// refused as unknown, at the kind's offset. A record whose kind is refused is discarded
+// with the rest of its batch, so the codec reads on without checking (d keeps the first
+// problem and later reads return zero values).
+func Kind[K ~uint8](d *codec.Reader, end K) K {
+	start := d.Offset()
+	k := K(d.Byte("record kind"))
+	if d.Err() == nil && (k == 0 || k >= end) {
+		d.FailAt(start, "unknown record kind %d", uint8(k))
+	}
+	return k
+}
+
 // Mem is a store in memory. Its zero value is ready to use; it is safe for concurrent
 // use.
 type Mem[T any, C Codec[T]] struct {

@@ -231,3 +231,29 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestKind: a kind byte from 1 to end-1 reads as itself; 0 and end on are refused at
+// the kind's own offset, and reads after a refusal return zero values.
+func TestKind(t *testing.T) {
+	type kind uint8
+	const end kind = 4
+	for b := range 256 {
+		d := codec.NewReader([]byte{7, byte(b), 1, 'x'})
+		d.Byte("prefix")
+		k := Kind(d, end)
+		s := String(d, "after")
+		if b >= 1 && b < int(end) {
+			if k != kind(b) || s != "x" || d.End() != nil {
+				t.Fatalf("kind %d: read %d, %q, %v", b, k, s, d.Err())
+			}
+			continue
+		}
+		want := fmt.Sprintf("at byte 1: unknown record kind %d", b)
+		if d.Err() == nil || d.Err().Error() != want || s != "" {
+			t.Fatalf("kind %d: %q, %v; want %q", b, s, d.Err(), want)
+		}
+	}
+	if d := codec.NewReader(nil); Kind(d, end) != 0 || d.Err() == nil {
+		t.Fatalf("empty input read a kind: %v", d.Err())
+	}
+}

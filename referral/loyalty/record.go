@@ -121,12 +121,7 @@ func (recordCodec) AppendRecord(b []byte, r *Record) []byte {
 
 func (recordCodec) ReadRecord(d *codec.Reader) Record {
 	var r Record
-	start := d.Offset()
-	r.Kind = Kind(d.Byte("record kind"))
-	if d.Err() == nil && (r.Kind == 0 || r.Kind >= kindEnd) {
-		d.FailAt(start, "unknown record kind %d", r.Kind)
-		return r
-	}
+	r.Kind = batchstore.Kind(d, kindEnd)
 	r.Key = batchstore.String(d, "key")
 	r.At = batchstore.Time(d, "time")
 	r.Member = uint32(d.Uvarint(math.MaxUint32, "member"))
