@@ -1,15 +1,13 @@
 package referral_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/referral"
-	"github.com/google/go-cmp/cmp"
 )
 
 // formatRecords is one record of every kind with every field set, and one with every
@@ -48,27 +46,7 @@ func TestRecordBytes(t *testing.T) {
 		"01010c0c6b65792d636c61776261636b92d8f5d9b0c0c59931ac020709414243442d45464748034f2d31c31392d8bae5f691c7993103726566020473656c660876656c6f6369747903654078022b31036465760b31302e302e302e302f32340201f0a204",
 		"010105000000000000000000000000000000",
 	}
-	recs := formatRecords()
-	if len(recs) != len(want) {
-		t.Fatalf("%d records, %d pinned", len(recs), len(want))
-	}
-	for i, r := range recs {
-		b, err := r.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := hex.EncodeToString(b); got != want[i] {
-			t.Errorf("%s record:\n got %s\nwant %s", r.Kind, got, want[i])
-		}
-		pinned, _ := hex.DecodeString(want[i])
-		var back referral.Record
-		if err := back.UnmarshalBinary(pinned); err != nil {
-			t.Fatalf("%s record: decode the pinned bytes: %v", r.Kind, err)
-		}
-		if diff := cmp.Diff(r, back); diff != "" {
-			t.Errorf("%s record: the pinned bytes decode to (-want +got):\n%s", r.Kind, diff)
-		}
-	}
+	golden.Binary(t, formatRecords(), want)
 }
 
 // TestFileBytes pins a whole ledger file: the wal's header and frames around batches of
@@ -81,24 +59,8 @@ func TestFileBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := formatRecords()
-	for _, batch := range [][]referral.Record{recs[:1], recs[1:5], recs[5:]} {
-		if err := fs.Append(batch...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := fs.Close(); err != nil {
+	if err := errors.Join(fs.Append(recs[:1]...), fs.Append(recs[1:5]...), fs.Append(recs[5:]...), fs.Close()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := sha256Hex(b); got != want {
-		t.Errorf("ledger file of %d bytes: SHA-256 %s, want %s", len(b), got, want)
-	}
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
+	golden.SHA256(t, path, want)
 }

@@ -1,6 +1,7 @@
 // Package golden reads the golden files tests hold results against: CSV tables a
 // reference implementation (SciPy, a paper's script) wrote beside a package's tests,
-// and the outputs an example's README shows.
+// and the outputs an example's README shows. It also holds stored formats to the bytes
+// a test pins for them ([Binary], [SHA256]), so that a format changes only knowingly.
 package golden
 
 import (
