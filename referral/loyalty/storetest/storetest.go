@@ -87,7 +87,7 @@ func Sample(n int) []loyalty.Record {
 	out := make([]loyalty.Record, n)
 	for i := range out {
 		out[i] = loyalty.Record{
-			Kind:      loyalty.Kind(1 + i%5),
+			Kind:      loyalty.Kind(1 + i%6),
 			Key:       fmt.Sprintf("key-%d", i),
 			At:        base.Add(time.Duration(i) * time.Minute),
 			Member:    uint32(i + 1),
@@ -98,6 +98,9 @@ func Sample(n int) []loyalty.Record {
 			UnlockAt:  base.Add(time.Duration(i) * time.Hour),
 			ExpiresAt: base.Add(time.Duration(i) * 24 * time.Hour),
 			Reason:    fmt.Sprint("reason ", i),
+		}
+		if out[i].Kind == loyalty.KindMerge {
+			out[i].Absorbed = uint32(i + 2) // kept for merges only
 		}
 		if i%3 == 0 {
 			out[i].Lines, out[i].ExpiresAt, out[i].Reason = nil, time.Time{}, ""
