@@ -3,7 +3,8 @@
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
 //	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
-//	x, _ := segment.OpenIndex(s, ...) // or any use of a segment.Store
+//	x, _ := segment.Load(s, "index") // or any use of a segment.Store
+//	_ = x.SaveTo(s, "index")
 //
 // # Schema
 //
