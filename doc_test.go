@@ -108,6 +108,9 @@ func docGaps(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(files) == 0 {
+		return nil, nil // only tests: nothing public to document
+	}
 	tests, err := parse(append(slices.Clone(bp.TestGoFiles), bp.XTestGoFiles...))
 	if err != nil {
 		return nil, err
@@ -124,19 +127,19 @@ func docGaps(dir string) ([]string, error) {
 	where := func(pos token.Pos) string {
 		return filepath.ToSlash(fset.Position(pos).String())
 	}
-	var gaps []string
+	type found struct {
+		at  token.Position
+		msg string
+	}
+	var all []found
 	gap := func(pos token.Pos, format string, args ...any) {
-		gaps = append(gaps, fmt.Sprintf("%s: %s: %s", where(pos), pkg, fmt.Sprintf(format, args...)))
+		all = append(all, found{fset.Position(pos), fmt.Sprintf("%s: %s: %s", where(pos), pkg, fmt.Sprintf(format, args...))})
 	}
 
 	if strings.TrimSpace(p.Doc) == "" {
-		pos := token.NoPos
-		if len(files) > 0 {
-			pos = files[0].Package
-		}
-		gap(pos, "package %s has no package doc comment: add one to %s/doc.go, "+
-			"\"// Package %s ...\" above the package clause, saying what the package is for",
-			p.Name, pkg, p.Name)
+		gap(files[0].Package, "package %s has no package doc comment: add \"// Package %s ...\", saying "+
+			"what the package is for, above the package clause of one file (the project keeps it in %s)",
+			p.Name, p.Name, filepath.ToSlash(filepath.Join(dir, "doc.go")))
 	}
 
 	values := func(vs []*doc.Value, kind string) {
@@ -198,8 +201,20 @@ func docGaps(dir string) ([]string, error) {
 	}
 	if !runnable {
 		gap(files[0].Package, "package %s has no runnable Example: add a func Example() "+
-			"ending in an \"// Output:\" comment to %s/example_test.go (package %s_test), "+
-			"a short program that uses the package's entry points", p.Name, pkg, p.Name)
+			"ending in an \"// Output:\" comment to %s (package %s_test), a short program "+
+			"that uses the package's entry points and prints what they compute",
+			p.Name, filepath.ToSlash(filepath.Join(dir, "example_test.go")), p.Name)
+	}
+	// In the order of the files, so that one pass down a file fixes its gaps.
+	slices.SortStableFunc(all, func(a, b found) int {
+		if c := strings.Compare(a.at.Filename, b.at.Filename); c != 0 {
+			return c
+		}
+		return a.at.Offset - b.at.Offset
+	})
+	var gaps []string
+	for _, g := range all {
+		gaps = append(gaps, g.msg)
 	}
 	return gaps, nil
 }
