@@ -42,3 +42,38 @@ func ExampleOnMerge() {
 	// merged [2] into 1 by web
 	// 0 {1}
 }
+
+// A split can give back keys that merges absorbed, so a host that keeps state by
+// profile re-reads Current for the keys it holds instead of replaying the merges it
+// saw: here the host had moved key 2 onto key 1 when a shared shop phone joined Anna
+// and Ben, and after the Unmerge key 2 is Ben's again.
+func ExampleOnSplit() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	held := map[uint32]uint32{} // the host's view: a key it once saw -> the key holding it
+	var r *identity.Resolver
+	r, _ = identity.New(identity.DefaultRules(),
+		identity.OnMerge(func(m identity.Merge) {
+			for _, a := range m.Absorbed {
+				held[a] = m.Survivor
+			}
+		}),
+		identity.OnSplit(func(s identity.Split) {
+			fmt.Println("split", s.Profile, "into", s.Into, "by", s.ID)
+			for k := range held {
+				held[k] = r.Current(k)
+			}
+		}))
+	anna, _ := r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "anna@example.com"})
+	ben, _ := r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "ben@example.com"})
+	held[anna], held[ben] = anna, ben
+	shop := identity.ID{Kind: "phone", Value: "+44 20 7946 0000"}
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "anna@example.com"}, shop)
+	r.Link(ctx, at, "store", identity.ID{Kind: "email", Value: "ben@example.com"}, shop)
+	fmt.Println(held)
+	r.Unmerge(ctx, at.Add(time.Hour), shop)
+	fmt.Println(held)
+	// Output:
+	// map[1:1 2:1]
+	// split 1 into [1 2 3] by phone:+442079460000
+	// map[1:1 2:2]
+}
