@@ -10,6 +10,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/segment"
 )
 
@@ -204,6 +205,42 @@ func ExampleIndex_ApplyMerge() {
 	// Output:
 	// 140 {7} {7}
 	// segment: invalid input: merge 7 into 7: want two different non-zero profiles
+}
+
+// A host honouring a request to be forgotten: identity erases the person and reports
+// the retired keys, and the same keys are erased from the index; the next Refresh
+// reports them as exited, for the tools changes are forwarded to.
+func ExampleIndex_Forget() {
+	ctx := context.Background()
+	x, _ := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
+	r, _ := identity.New(identity.DefaultRules(), identity.OnForget(func(f identity.Forgotten) {
+		if err := x.Forget(f.Profiles...); err != nil {
+			fmt.Println(err)
+		}
+	}))
+	anna, _ := r.Link(ctx, now, "web", identity.ID{Kind: "email", Value: "anna@example.com"})
+	ben, _ := r.Link(ctx, now, "web", identity.ID{Kind: "email", Value: "ben@example.com"})
+	x.Tag("plan:pro", anna, ben)
+	x.SetNumber("spend", anna, 250)
+	x.Record(daysAgo(1), anna, "visit")
+	x.Save("pro", segment.Must("plan:pro"))
+	x.Refresh(now)
+
+	if err := r.Forget(ctx, now, anna); err != nil {
+		fmt.Println(err)
+	}
+	spend, ok := x.Number("spend", anna)
+	visited, _ := x.Eval(ctx, now, segment.Must("did(visit)"), nil)
+	fmt.Println(x.Profiles(), spend, ok, visited)
+	changes, _ := x.Refresh(now)
+	for _, c := range changes {
+		fmt.Println(c.Segment, "exited:", c.Exited)
+	}
+	fmt.Println(x.Forget(0))
+	// Output:
+	// {2} 0 false {}
+	// pro exited: {1}
+	// segment: invalid input: forget profile 0: profiles are non-zero
 }
 
 func ExampleIndex_Top() {

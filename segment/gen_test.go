@@ -1,7 +1,9 @@
 package segment
 
 import (
+	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -153,7 +155,7 @@ func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 	}
 	steps := rapid.IntRange(10, 80).Draw(t, "steps")
 	for range steps {
-		switch rapid.IntRange(0, 9).Draw(t, "step") {
+		switch rapid.IntRange(0, 10).Draw(t, "step") {
 		case 0:
 			tag := rapid.SampledFrom(genKeys).Draw(t, "key") + ":" + rapid.SampledFrom(genValues).Draw(t, "value")
 			if rapid.IntRange(0, 4).Draw(t, "bare") == 0 {
@@ -214,6 +216,13 @@ func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 			d := genDay().Draw(t, "expire at") - 3
 			x.Expire(time.Unix(int64(d)*86400, 0))
 			m.expire(d)
+		case 10:
+			ps := rapid.SliceOfN(genProfile(), 0, 3).Draw(t, "forget")
+			err := x.Forget(ps...)
+			if slices.Contains(ps, 0) != errors.Is(err, ErrInvalid) {
+				t.Fatalf("Forget(%v) = %v", ps, err)
+			}
+			m.forget(ps...) // which, like Forget, refuses a zero profile and changes nothing
 		}
 	}
 	return x, m

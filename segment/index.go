@@ -352,7 +352,8 @@ func (x *Index) topK(field string, k int, within *roaring.Bitmap, largest bool) 
 
 // Profiles returns every profile the index has seen in a Tag, SetTrait, SetNumber(s),
 // Record or as an ApplyMerge survivor. Untag and ClearNumber do not forget a profile;
-// ApplyMerge removes the absorbed ones. NOT complements within this set.
+// ApplyMerge removes the absorbed ones, and Forget the forgotten ones. NOT complements
+// within this set.
 func (x *Index) Profiles() *roaring.Bitmap {
 	if x.zero() {
 		return roaring.New()

@@ -220,6 +220,42 @@ func (m *model) merge(survivor uint32, absorbed ...uint32) {
 	m.known[survivor] = true
 }
 
+// forget erases profiles as Index.Forget does: no survivor, and a trait value no one
+// holds any more is dropped.
+func (m *model) forget(ps ...uint32) {
+	for _, p := range ps {
+		if p == 0 {
+			return // Forget refuses the whole call
+		}
+	}
+	for _, vals := range m.traits {
+		for v, set := range vals {
+			hit := false
+			for _, p := range ps {
+				hit = hit || set[p]
+				delete(set, p)
+			}
+			if hit && len(set) == 0 {
+				delete(vals, v)
+			}
+		}
+	}
+	for f, vals := range m.numbers {
+		for _, p := range ps {
+			delete(vals, p)
+			delete(m.seqs[f], p)
+		}
+	}
+	for _, byProfile := range m.events {
+		for _, p := range ps {
+			delete(byProfile, p)
+		}
+	}
+	for _, p := range ps {
+		delete(m.known, p)
+	}
+}
+
 // check mirrors the index's checker: the sentinel error a query should fail with.
 func (m *model) check(n node, today int32, haveNow bool) error {
 	switch n := n.(type) {

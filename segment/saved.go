@@ -156,8 +156,8 @@ type Change struct {
 // evaluated (ErrRetention), Refresh returns the errors and changes nothing. A segment
 // saved or deleted while a Refresh runs is left for the next one; one redefined while
 // it runs gets the members this Refresh reports, and the next reports the difference
-// the new definition makes. Absorbed profiles of an ApplyMerge are reported as exited
-// on the next Refresh.
+// the new definition makes. Absorbed profiles of an ApplyMerge, and profiles erased by
+// Forget, are reported as exited on the next Refresh.
 func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	if x.zero() {
 		return nil, errZeroIndex
