@@ -244,3 +244,38 @@ func TestForgetPersists(t *testing.T) {
 		}
 	}
 }
+
+// TestUntagDropsEmptyValues: a trait value nobody holds any more, after Untag or after
+// SetTrait moved its last holder to another value, is not written to a snapshot, as
+// Forget's are not: the value (an e-mail address) may be what the host removed. It was
+// kept as an empty entry and written as text.
+func TestUntagDropsEmptyValues(t *testing.T) {
+	snapshot := func(x *Index) []byte {
+		t.Helper()
+		var b bytes.Buffer
+		if _, err := x.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	x := mustIndex()
+	x.Tag("email:old@example.com", 7)
+	x.Tag("email:kept@example.com", 8)
+	x.Untag("email:old@example.com", 7)
+	if snap := snapshot(x); bytes.Contains(snap, []byte("old@example.com")) || !bytes.Contains(snap, []byte("kept@example.com")) {
+		t.Errorf("after Untag the snapshot holds the untagged value %v, the kept one %v; want false, true",
+			bytes.Contains(snap, []byte("old@example.com")), bytes.Contains(snap, []byte("kept@example.com")))
+	}
+	x.SetTrait("email", "moved@example.com", 9)
+	x.SetTrait("email", "new@example.com", 9)
+	if snap := snapshot(x); bytes.Contains(snap, []byte("moved@example.com")) {
+		t.Error("after SetTrait moved its only holder, the snapshot still holds the old value")
+	}
+	// Queries answer as before: nobody holds the dropped values.
+	for _, q := range []string{`email:old@example.com`, `email:moved@example.com`, `email IN ("old@example.com", "moved@example.com")`} {
+		got, err := x.Eval(context.Background(), date(2026, 5, 20, 12, 0), mustParse(t, q), nil)
+		if err != nil || !got.IsEmpty() {
+			t.Errorf("%s = %v, %v; want no profile", q, got, err)
+		}
+	}
+}

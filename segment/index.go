@@ -188,6 +188,12 @@ func (x *Index) Untag(tag string, profiles ...uint32) {
 		for _, p := range profiles {
 			b.Remove(p)
 		}
+		if b.IsEmpty() {
+			// A value held by no one goes, as Forget's do: snapshots write every value
+			// as text, and the value itself (an e-mail address) may be what the host
+			// meant to remove. No query answers differently for an empty value.
+			delete(x.traits[key], value)
+		}
 		x.changed()
 	}
 }
@@ -202,9 +208,13 @@ func (x *Index) SetTrait(key, value string, profiles ...uint32) {
 	set := roaring.BitmapOf(profiles...)
 	x.lock()
 	defer x.mu.Unlock()
-	for v, b := range x.traitKey(key) {
+	values := x.traitKey(key)
+	for v, b := range values {
 		if v != value {
 			b.AndNot(set)
+			if b.IsEmpty() {
+				delete(values, v) // as Untag does
+			}
 		}
 	}
 	x.trait(key, value).Or(set)
