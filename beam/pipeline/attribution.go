@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/referral/attribution"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -128,20 +129,58 @@ type pathSet struct {
 	paths []attribution.Path
 }
 
+// pathKey is p's touches and ages, each touch with its length before it, so that two
+// paths share a key only when they have the same touches and ages. (Touches joined
+// by a NUL byte, as they were, gave ["a\x00b"] and ["a", "b"] one key, and summed
+// the second path's counts into the first's channels.)
 func pathKey(p *attribution.Path) string {
-	var b strings.Builder
+	b := binary.AppendUvarint(nil, uint64(len(p.Touches)))
 	for _, t := range p.Touches {
-		b.WriteString(t)
-		b.WriteByte(0)
+		b = appendString(b, t)
 	}
 	if p.Ages != nil {
-		b.WriteByte(1)
+		b = append(b, 1)
 		for _, a := range p.Ages {
-			b.WriteString(a.String())
-			b.WriteByte(0)
+			b = binary.AppendVarint(b, int64(a))
 		}
 	}
-	return b.String()
+	return string(b)
+}
+
+// comparePaths orders paths by touches, then ages (none first), the order in which
+// sorted hands them to the SDK.
+func comparePaths(a, b attribution.Path) int {
+	if c := slices.Compare(a.Touches, b.Touches); c != 0 {
+		return c
+	}
+	if (a.Ages == nil) != (b.Ages == nil) {
+		if a.Ages == nil {
+			return -1
+		}
+		return 1
+	}
+	return slices.Compare(a.Ages, b.Ages)
+}
+
+// checkPath refuses a path the SDK refuses, before its counts are summed into
+// another's: a negative count, or a value without conversions, added to a good path
+// with the same touches made a sum the SDK accepts, so the pipeline answered where
+// attribution.Attribute over the same paths refuses. The SDK itself says what is
+// wrong (Attribute over the path alone); the checks before it only spare good paths
+// that call.
+func checkPath(p attribution.Path) error {
+	bad := len(p.Touches) == 0 || slices.Contains(p.Touches, "") ||
+		!(p.Conversions >= 0 && p.Nulls >= 0 && p.Value >= 0) ||
+		math.IsInf(p.Conversions+p.Nulls+p.Value, 0) ||
+		(p.Value > 0 && p.Conversions == 0) ||
+		(p.Ages != nil && (len(p.Ages) != len(p.Touches) || slices.Min(p.Ages) < 0))
+	if !bad {
+		return nil
+	}
+	if _, err := attribution.Attribute([]attribution.Path{p}, attribution.FirstTouch{}); err != nil {
+		return fmt.Errorf("pipeline: attribution: path %s: %w", english.Name(p.String(), 200), err)
+	}
+	return nil
 }
 
 func (ps *pathSet) add(p attribution.Path) {
@@ -158,24 +197,22 @@ func (ps *pathSet) add(p attribution.Path) {
 		Nulls: p.Nulls, Value: p.Value, Ages: slices.Clone(p.Ages)})
 }
 
-// sorted returns the paths in a fixed order (by key), so that the SDK numbers the
-// channels and sums the counts the same way on every run.
+// sorted returns the paths in a fixed order (comparePaths), so that the SDK numbers
+// the channels and sums the counts the same way on every run.
 func (ps *pathSet) sorted() []attribution.Path {
-	keys := slices.Sorted(maps.Keys(ps.index))
-	out := make([]attribution.Path, len(keys))
-	for i, k := range keys {
-		out[i] = ps.paths[ps.index[k]]
-	}
-	return out
+	return slices.SortedFunc(slices.Values(ps.paths), comparePaths)
 }
 
 type pathsFn struct{}
 
 func (pathsFn) CreateAccumulator() *pathSet { return &pathSet{index: map[string]int{}} }
 
-func (pathsFn) AddInput(ps *pathSet, p attribution.Path) *pathSet {
+func (pathsFn) AddInput(ps *pathSet, p attribution.Path) (*pathSet, error) {
+	if err := checkPath(p); err != nil {
+		return nil, err
+	}
 	ps.add(p)
-	return ps
+	return ps, nil
 }
 
 func (pathsFn) MergeAccumulators(a, b *pathSet) *pathSet {

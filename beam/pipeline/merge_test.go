@@ -268,7 +268,7 @@ func TestPathsMergeAnySplit(t *testing.T) {
 		paths := genPaths(rapid.Uint64().Draw(t, "seed"), rapid.IntRange(0, 200).Draw(t, "paths"))
 		var f pathsFn
 		c := combiner[*pathSet, attribution.Path, []attribution.Path]{f.CreateAccumulator,
-			func(ps *pathSet, p attribution.Path) (*pathSet, error) { return f.AddInput(ps, p), nil },
+			f.AddInput,
 			func(a, b *pathSet) (*pathSet, error) { return f.MergeAccumulators(a, b), nil },
 			func(ps *pathSet) ([]attribution.Path, error) { return ps.sorted(), nil },
 			func(ps *pathSet) ([]byte, error) { return encodePathSet(ps), nil }, decodePathSet}
