@@ -33,6 +33,7 @@ import (
 	"github.com/clientele-go/clientele/beam/pipeline"
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/referral/attribution"
 	"github.com/clientele-go/clientele/scoring"
 )
@@ -52,9 +53,13 @@ func init() {
 	register.Function2x1(profilePath)
 	register.DoFn1x2[[]byte, string, error](&funnelTable{})
 	register.DoFn1x2[[]byte, string, error](&cohortTable{})
-	register.DoFn1x2[[]byte, string, error](&growthTable{})
+	register.DoFn2x2[[]byte, func(*int) bool, string, error](&growthTable{})
 	register.Function1x2(attributionTable)
-	register.Function2x2(clvTable)
+	register.DoFn3x2[[]byte, func(*[]pipeline.Score) bool, func(*int) bool, string, error](&clvTable{})
+	register.DoFn2x0[funnel.Event, func(int)](&lateEvent{})
+	register.DoFn2x0[scoring.Transaction, func(int)](&lateTransaction{})
+	register.Iter1[int]()
+	register.Emitter1[int]()
 	register.Iter1[[]pipeline.Score]()
 	register.Function1x1(scoreLine)
 	register.Function2x1(lessCLV)
@@ -137,7 +142,13 @@ func build(end time.Time) (*beam.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	write(s, "growth.txt", beam.ParDo(s, &growthTable{From: time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: end}, j))
+	// Events and transactions after the -end day are in no growth month and no CLV
+	// summary; their counts go to those tables, which would otherwise show a quiet
+	// year (data of 2026 under the default -end: every month 0, "got 0 customers").
+	after := end.AddDate(0, 0, 1)
+	lateEvents := stats.CountElms(s, beam.ParDo(s, &lateEvent{After: after}, events))
+	write(s, "growth.txt", beam.ParDo(s, &growthTable{From: time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: end}, j,
+		beam.SideInput{Input: lateEvents}))
 
 	a, err := pipeline.Attribution(s, models, beam.ParDo(s, profilePath, profiles))
 	if err != nil {
@@ -150,6 +161,7 @@ func build(end time.Time) (*beam.Pipeline, error) {
 		Value:   scoring.CLVOptions{Horizon: 52, Period: 4, DiscountRate: 0.01},
 	}
 	txs := beam.ParDo(s, parseTransaction, textio.ReadWithFilename(s, *txPath))
+	lateTxs := stats.CountElms(s, beam.ParDo(s, &lateTransaction{After: after}, txs))
 	sums, err := pipeline.Summaries(s, opt, txs)
 	if err != nil {
 		return nil, err
@@ -160,7 +172,7 @@ func build(end time.Time) (*beam.Pipeline, error) {
 	}
 	writeLines(s, *out+"/clv.csv", beam.ParDo(s, scoreLine, v.Scores))
 	best := top.Largest(s, v.Scores, 10, lessCLV)
-	write(s, "clv.txt", beam.ParDo(s, clvTable, v.Model, beam.SideInput{Input: best}))
+	write(s, "clv.txt", beam.ParDo(s, &clvTable{End: end}, v.Model, beam.SideInput{Input: best}, beam.SideInput{Input: lateTxs}))
 
 	if err := resolve(s); err != nil {
 		return nil, err
@@ -198,6 +210,7 @@ type jsonLink struct {
 // parseLink decodes one JSON line of identifiers seen together, read from file; a bad
 // line fails the pipeline, naming the file and quoting the line.
 func parseLink(file, line string, emit func(identity.Event)) error {
+	line = strings.TrimPrefix(line, bom)
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
@@ -254,6 +267,7 @@ type jsonEvent struct {
 // naming the file and quoting the line. (The runner hands over lines without their
 // numbers, so the quote is what finds the line.)
 func parseEvent(file, line string, emit func(funnel.Event)) error {
+	line = strings.TrimPrefix(line, bom)
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
@@ -273,6 +287,11 @@ func parseEvent(file, line string, emit func(funnel.Event)) error {
 	return nil
 }
 
+// bom is the byte order mark some editors (Excel's "CSV UTF-8", Notepad) put at the
+// start of a file. The runner hands it over as the start of the first line, where it
+// made the transactions' header look like data and the first event bad JSON.
+const bom = "\ufeff"
+
 // transactionsHeader is the header line parseTransaction skips, wherever the runner
 // reads it (lines reach it in no order, so a header is known by its text).
 const transactionsHeader = "profile,date,amount"
@@ -281,12 +300,16 @@ const transactionsHeader = "profile,date,amount"
 // the line alone and calls it line 1, which it is not, so its error is quoted without
 // that line number, after the file's name and the line itself.
 func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
+	line = strings.TrimPrefix(line, bom)
 	if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(line), " ", ""), transactionsHeader) {
 		return nil
 	}
 	for t, err := range scoring.ReadTransactions(strings.NewReader(line), nil) {
 		if err != nil {
 			msg := strings.Replace(err.Error(), "line 1, ", "", 1)
+			// The reader's advice is for its caller's code; here the ids are the file's.
+			msg = strings.Replace(msg, "(set ReadOptions.Keys for string ids)",
+				"(map your own ids to keys first: the identities.csv this example writes from -links does)", 1)
 			return fmt.Errorf("road: %s: transaction %.80q: %s", file, line, msg)
 		}
 		emit(t)
@@ -360,7 +383,7 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 		if label == "" {
 			label = "(none)" // visits without a channel property
 		}
-		fmt.Fprintf(&sb, "%-10s", cell(label))
+		sb.WriteString(cell(label, 10))
 		for _, st := range r.Breakdown[k].Steps {
 			fmt.Fprintf(&sb, " %9d", st.Unique)
 		}
@@ -405,7 +428,7 @@ func (cohortTable) ProcessElement(b []byte) (string, error) {
 
 type growthTable struct{ From, To time.Time }
 
-func (g *growthTable) ProcessElement(b []byte) (string, error) {
+func (g *growthTable) ProcessElement(b []byte, lateEvents func(*int) bool) (string, error) {
 	j, err := lifecycle.NewJourneys()
 	if err != nil {
 		return "", err
@@ -428,6 +451,7 @@ func (g *growthTable) ProcessElement(b []byte) (string, error) {
 		}
 		fmt.Fprintf(&sb, "%-8s %8d %8d %11d %8d %8d %6s\n", r.Start.Format("2006-01"), r.New, r.Retained, r.Resurrected, r.Dormant, r.Active, quick)
 	}
+	sb.WriteString(afterEnd(lateEvents, "event", g.To))
 	return sb.String(), nil
 }
 
@@ -450,7 +474,7 @@ func attributionTable(b []byte) (string, error) {
 	}
 	sb.WriteString("\n")
 	for _, ch := range slicesSorted(channels) {
-		fmt.Fprintf(&sb, "%-10s", cell(ch))
+		sb.WriteString(cell(ch, 10))
 		for _, n := range names {
 			fmt.Fprintf(&sb, " %12.1f", credits[n][ch].Conversions)
 		}
@@ -461,15 +485,19 @@ func attributionTable(b []byte) (string, error) {
 
 // clvTable writes the fitted models and the ten most valuable customers. top.Largest
 // emits its one list only when there are scores (none when the models were not
-// fitted), so the list comes as an iterable side input, not a singleton.
-func clvTable(models []byte, tops func(*[]pipeline.Score) bool) (string, error) {
+// fitted), so the list comes as an iterable side input, not a singleton. The table
+// ends with the count of transactions after End, which no summary holds.
+type clvTable struct{ End time.Time }
+
+func (f *clvTable) ProcessElement(models []byte, tops func(*[]pipeline.Score) bool, lateTxs func(*int) bool) (string, error) {
+	late := afterEnd(lateTxs, "transaction", f.End)
 	var best, list []pipeline.Score
 	for tops(&list) {
 		best = append(best, list...)
 	}
 	m, gg, err := pipeline.DecodeModels(models)
 	if errors.Is(err, scoring.ErrTooFew) {
-		return fmt.Sprintf("CLV: not fitted, and no customer scored: %v\n", err), nil
+		return fmt.Sprintf("CLV: not fitted, and no customer scored: %v\n%s", err, late), nil
 	}
 	if err != nil {
 		return "", err
@@ -490,7 +518,45 @@ func clvTable(models []byte, tops func(*[]pipeline.Score) bool) (string, error) 
 	for _, s := range best {
 		fmt.Fprintf(&sb, "%-8d %8.3f %10.2f %10.2f\n", s.Profile, s.PAlive, s.ExpectedPurchases, s.CLV)
 	}
+	sb.WriteString(late)
 	return sb.String(), nil
+}
+
+// lateEvent emits 1 for each event after the -end day (at or after After).
+type lateEvent struct{ After time.Time }
+
+func (f *lateEvent) ProcessElement(e funnel.Event, emit func(int)) {
+	if !e.Time.Before(f.After) {
+		emit(1)
+	}
+}
+
+// lateTransaction emits 1 for each transaction after the -end day, which
+// scoring.Summarize leaves out.
+type lateTransaction struct{ After time.Time }
+
+func (f *lateTransaction) ProcessElement(t scoring.Transaction, emit func(int)) {
+	if !t.Time.Before(f.After) {
+		emit(1)
+	}
+}
+
+// afterEnd is the line a table ends with when rows of the input came after the -end
+// day and so are not in it, or "" when none did. The count comes as an iterable side
+// input: a global count of nothing may give no element.
+func afterEnd(counts func(*int) bool, what string, end time.Time) string {
+	n, c := 0, 0
+	for counts(&c) {
+		n += c
+	}
+	if n == 0 {
+		return ""
+	}
+	noun := what + "s"
+	if n == 1 {
+		noun = what
+	}
+	return fmt.Sprintf("\nnot counted: %d %s after -end %s; set -end to the last day of your data\n", n, noun, end.Format(time.DateOnly))
 }
 
 func scoreLine(s pipeline.Score) string {
@@ -507,15 +573,19 @@ func lessCLV(a, b pipeline.Score) bool {
 // maxCell is the most runes of a property value a table prints as a row's label.
 const maxCell = 24
 
-// cell is a property value (a channel) as a row label: cut to maxCell runes with "…"
-// after, so that one absurd value (a 30 MB property in one bad line) does not print
-// as a 30 MB row. The figures are unchanged; only the label is cut.
-func cell(v string) string {
-	if utf8.RuneCountInString(v) <= maxCell {
-		return v
+// cell is a property value (a channel) as a row label, padded with spaces to width
+// runes. It is shown by english.Name: cut to maxCell runes with its length after, so
+// that one absurd value (a 30 MB property in one bad line) does not print as a 30 MB
+// row, and quoted when it holds a newline or another character that would break the
+// row or the terminal. Padding counts runes, not bytes, so that "café" lines up with
+// "email" (a wide character, as in "メール", still takes two columns on a terminal).
+// The figures are unchanged; only the label is cut.
+func cell(v string, width int) string {
+	v = english.Name(v, maxCell)
+	if n := utf8.RuneCountInString(v); n < width {
+		v += strings.Repeat(" ", width-n)
 	}
-	r := []rune(v)
-	return string(r[:maxCell-1]) + "…"
+	return v
 }
 
 func slicesSorted[V any](m map[string]V) []string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
@@ -167,7 +168,7 @@ func TestParseLines(t *testing.T) {
 // Too few customers to fit: the CLV table says so, and the run goes on.
 func TestCLVTableUnfitted(t *testing.T) {
 	models := []byte(`{"kind":"bgnbd","unfitted":"scoring: too few customers to fit: BG/NBD needs at least 10 customers, got 1"}`)
-	got, err := clvTable(models, func(*[]pipeline.Score) bool { return false })
+	got, err := (&clvTable{}).ProcessElement(models, func(*[]pipeline.Score) bool { return false }, func(*int) bool { return false })
 	if want := "CLV: not fitted, and no customer scored: scoring: too few customers to fit: BG/NBD needs at least 10 customers, got 1\n"; err != nil || got != want {
 		t.Errorf("clvTable = %q, %v, want %q", got, err, want)
 	}
@@ -245,7 +246,7 @@ func TestGrowthHeadingsAlign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, err := (&growthTable{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}).ProcessElement(b)
+	table, err := (&growthTable{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}).ProcessElement(b, func(*int) bool { return false })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,10 +271,94 @@ func TestLongLabelsAreCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(table) > 200 || !strings.Contains(table, strings.Repeat("x", maxCell-1)+"…") {
+	if len(table) > 200 || !strings.Contains(table, strings.Repeat("x", maxCell)+"… (1,048,576 bytes)") {
 		t.Errorf("attribution table of a 1 MB channel is %d bytes:\n%.300s", len(table), table)
 	}
-	if got := cell("email"); got != "email" {
+	if got := cell("email", 0); got != "email" {
 		t.Errorf("cell(email) = %q", got)
+	}
+}
+
+// A file saved with a byte order mark (Excel's "CSV UTF-8") is read as without one:
+// the mark made the transactions' header a bad date and the first event bad JSON.
+// A transaction's string id is answered with what to do here, not with the reader's
+// ReadOptions.Keys, which a user of this example cannot set.
+func TestByteOrderMark(t *testing.T) {
+	var txs []scoring.Transaction
+	for _, l := range []string{"\ufeffprofile,date,amount\r", "\ufeff7,2025-03-06,19.99"} {
+		if err := parseTransaction("tx.csv", l, func(tx scoring.Transaction) { txs = append(txs, tx) }); err != nil {
+			t.Errorf("parseTransaction(%q): %v", l, err)
+		}
+	}
+	if len(txs) != 1 || txs[0].Profile != 7 {
+		t.Errorf("transactions %+v, want customer 7's only", txs)
+	}
+	var evs []funnel.Event
+	if err := parseEvent("ev.jsonl", "\ufeff"+`{"profile":1,"time":"2025-03-05T10:00:00Z","event":"visit"}`, func(e funnel.Event) { evs = append(evs, e) }); err != nil || len(evs) != 1 {
+		t.Errorf("event after a BOM: %v, %d events", err, len(evs))
+	}
+	var links []identity.Event
+	if err := parseLink("links.jsonl", "\ufeff"+`{"time":"2025-01-01T00:00:00Z","source":"web","ids":[{"kind":"email","value":"a@b.c"}]}`, func(e identity.Event) { links = append(links, e) }); err != nil || len(links) != 1 {
+		t.Errorf("link after a BOM: %v, %d links", err, len(links))
+	}
+	err := parseTransaction("tx.csv", "c-42,2025-03-06,19.99", func(scoring.Transaction) {})
+	if err == nil || strings.Contains(err.Error(), "ReadOptions") || !strings.Contains(err.Error(), "identities.csv") {
+		t.Errorf("string customer id: %v, want advice a user of the example can follow", err)
+	}
+}
+
+// Channels from the data are row labels of one line each, lined up by runes: a
+// channel holding a newline split its row in two, and "café" (5 bytes, 4 runes) was
+// padded one space short.
+func TestLabelsAreOneLine(t *testing.T) {
+	b := []byte(`{"linear":{"ads\nline2":{"Conversions":1},"café":{"Conversions":2},"email":{"Conversions":3}}}`)
+	table, err := attributionTable(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want a title, a heading and 3 rows:\n%s", len(lines), table)
+	}
+	for _, l := range lines[2:] {
+		if got, want := utf8.RuneCountInString(l), utf8.RuneCountInString(lines[4]); got != want && !strings.HasPrefix(l, `"ads`) {
+			t.Errorf("row %q is %d runes wide, %q %d", l, got, lines[4], want)
+		}
+	}
+	if !strings.HasPrefix(lines[2], `"ads\nline2"`) {
+		t.Errorf("row %q, want the channel quoted", lines[2])
+	}
+}
+
+// Rows after the -end day are in no growth month and no CLV summary: the tables say
+// how many, rather than a year of zeros and "got 0 customers" for data of the year
+// after the default -end.
+func TestRowsAfterEndAreCounted(t *testing.T) {
+	dir := t.TempDir()
+	in := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	*eventsPath = in("events.jsonl", `{"profile":1,"time":"2025-12-31T23:00:00Z","event":"visit"}
+{"profile":1,"time":"2026-01-01T00:00:00Z","event":"visit"}
+{"profile":2,"time":"2026-02-01T00:00:00Z","event":"visit"}
+`)
+	*txPath = in("tx.csv", "1,2025-12-31,5\n1,2026-01-01,5\n2,2026-03-01,5\n3,2026-03-01,5\n")
+	*linksPath, *out = in("links.jsonl", ""), filepath.Join(dir, "out")
+	runRoad(t)
+	for name, want := range map[string]string{
+		"growth.txt": "not counted: 2 events after -end 2025-12-31; set -end to the last day of your data",
+		"clv.txt":    "not counted: 3 transactions after -end 2025-12-31; set -end to the last day of your data",
+	} {
+		b, err := os.ReadFile(filepath.Join(*out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, b)
+		}
 	}
 }
