@@ -35,7 +35,9 @@ func init() {
 // model name to channel to attribution.Credit (decode with DecodeCredits). Credits agree
 // with Attribute over the original paths to rounding, since counts are summed in
 // another order. A model that does not validate is an error wrapping ErrInvalid; a bad
-// path fails the pipeline with an error naming it.
+// path (one attribution.Attribute refuses) fails the pipeline with an error naming it
+// and wrapping attribution.ErrInvalid, checked as it arrives, before its counts are
+// summed with another's.
 func Attribution(s beam.Scope, models map[string]attribution.CreditRule, paths beam.PCollection) (beam.PCollection, error) {
 	var w []modelWire
 	for _, name := range slices.Sorted(maps.Keys(models)) {
