@@ -57,9 +57,11 @@ type Program struct {
 }
 
 // zero reports whether p is the zero or a nil Program (see Program): Open always sets
-// st. The exported methods check it first, once per call.
+// store, and nothing sets it again. (Not st, which a shared store's rebuild replaces
+// under mu while another call, unlocked here, reads it.) The exported methods check it
+// first, once per call.
 func (p *Program) zero() bool {
-	return p == nil || p.st == nil
+	return p == nil || p.store == nil
 }
 
 // Open replays store into a programme run by rules. The rules may differ from those the

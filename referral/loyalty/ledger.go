@@ -44,10 +44,12 @@ type Ledger struct {
 	changes []TierChange // decide's scratch for an event's tier changes
 }
 
-// zero reports whether l is the zero or a nil Ledger (see Ledger): Open always sets st.
-// The exported methods check it first, once per call.
+// zero reports whether l is the zero or a nil Ledger (see Ledger): Open always sets
+// store, and nothing sets it again. (Not st, which a shared log's rebuild replaces under
+// mu while another call, unlocked here, reads it.) The exported methods check it first,
+// once per call.
 func (l *Ledger) zero() bool {
-	return l == nil || l.st == nil
+	return l == nil || l.store == nil
 }
 
 // queued is an entry of a group-commit batch: a decided record, or (rec nil) a tier
