@@ -249,18 +249,10 @@ func (p *cohortPlan) fingerprint(version uint32) string {
 // a partial that merges with p's: p's own, or for brackets, that of the same Cohorts
 // with the other rule, which brackets ignore.
 func (p *cohortPlan) accepts(fp string, version uint32) bool {
-	if fp == p.fingerprint(version) {
-		return true
-	}
 	if len(p.c.Brackets) == 0 {
-		return false
+		return fp == p.fingerprint(version)
 	}
-	for _, rule := range []RetentionRule{On, OnOrAfter} {
-		if fp == p.fingerprintRule(version, rule) {
-			return true
-		}
-	}
-	return false
+	return fp == p.fingerprintRule(version, On) || fp == p.fingerprintRule(version, OnOrAfter)
 }
 
 // fingerprintRule is the fingerprint of p's Cohorts with the rule given, as the
@@ -497,10 +489,7 @@ func (cp *cohortPartial) Table() *Table {
 	if p.asOf != noTime {
 		end = p.asOf
 	}
-	t := &Table{By: p.c.By, StartName: p.c.Start.Name, ReturnName: p.c.Return.Name, Retention: p.c.Retention, End: instantIn(end, p.cal.loc)}
-	if len(p.c.Brackets) > 0 {
-		t.Retention = On
-	}
+	t := &Table{By: p.c.By, StartName: p.c.Start.Name, ReturnName: p.c.Return.Name, Retention: p.rule(), End: instantIn(end, p.cal.loc)}
 	for _, col := range p.cols {
 		if len(p.c.Brackets) > 0 {
 			t.Columns = append(t.Columns, fmt.Sprintf("%d-%d", col[0], col[1]))
