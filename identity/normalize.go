@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/clientele-go/clientele/internal/nfc"
 )
 
 // Normalizer turns a value as a channel recorded it into the canonical form under which
@@ -67,42 +67,16 @@ func EmailNormalizer(providerRules bool) Normalizer {
 // normalise differently once it does.
 func NFCNormalizer(n Normalizer) Normalizer {
 	if n == nil {
-		return func(v string) (string, error) { return nfc(v), nil }
+		return func(v string) (string, error) { return nfc.String(v), nil }
 	}
 	return func(v string) (string, error) {
-		v = nfc(v)
+		v = nfc.String(v)
 		out, err := n(v)
 		if err != nil || out == v { // comparing pointers first: free for an unchanged value
 			return out, err
 		}
-		return nfc(out), nil
+		return nfc.String(out), nil
 	}
-}
-
-// nfc returns v in NFC: v itself, without allocating, when it is ASCII or already NFC.
-func nfc(v string) string {
-	if isASCII(v) {
-		return v
-	}
-	return norm.NFC.String(v)
-}
-
-// isASCII reports whether v is all ASCII, eight bytes at a time.
-func isASCII(v string) bool {
-	for len(v) >= 8 {
-		w := v[:8]
-		if (uint64(w[0])|uint64(w[1])<<8|uint64(w[2])<<16|uint64(w[3])<<24|
-			uint64(w[4])<<32|uint64(w[5])<<40|uint64(w[6])<<48|uint64(w[7])<<56)&0x8080808080808080 != 0 {
-			return false
-		}
-		v = v[8:]
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 var plusTagDomains = map[string]bool{

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/nfc"
 	"github.com/clientele-go/clientele/internal/placeholder"
 	"golang.org/x/text/unicode/norm"
 )
@@ -105,9 +106,7 @@ func normalize(f, v, callingCode string) (string, error) {
 	}
 	// Case mapping can leave a string that is not NFC; normalising again keeps the
 	// result idempotent (a no-op for ASCII, and without allocating for NFC input).
-	if !isASCII(out) {
-		out = norm.NFC.String(out)
-	}
+	out = nfc.String(out)
 	if len(out) > MaxFieldLen {
 		return "", fmt.Errorf("%d bytes once normalised (%d as given), more than MaxFieldLen (%d)", len(out), len(v), MaxFieldLen)
 	}
@@ -131,7 +130,7 @@ func normalize(f, v, callingCode string) (string, error) {
 // combining acute accent compose to "é" as "e" and the accent do. ASCII, the usual
 // value, has neither and is returned as it is.
 func text(v string) string {
-	if isASCII(v) {
+	if nfc.ASCII(v) {
 		return v
 	}
 	return norm.NFC.String(strings.Map(func(r rune) rune {
@@ -140,15 +139,6 @@ func text(v string) string {
 		}
 		return r
 	}, v))
-}
-
-func isASCII(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // placeholders are the values, besides internal/placeholder's (shared with identity's
