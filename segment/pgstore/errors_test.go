@@ -34,6 +34,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Open of a newer schema", open(ctx, newer), ErrVersion},
 		{"Open with a canceled context", open(canceled, pgtest.Schema(t, pool)), context.Canceled},
 		{"Put under a path", s.Put("../x", []byte("x")), segment.ErrInvalid},
+		{"PutVersion of an empty name", second(s.PutVersion("", []byte("x"))), segment.ErrInvalid},
 		{"Get of an empty name", second(s.Get("")), segment.ErrInvalid},
 		{"Delete of a name with a slash", s.Delete("a/b"), segment.ErrInvalid},
 		{"Get of a missing blob", second(s.Get("missing")), segment.ErrNotFound},

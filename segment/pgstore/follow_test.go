@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,4 +164,80 @@ func TestFollowWakesOnWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("Delete")
+}
+
+// TestPutVersion: the version PutVersion returns is the one Versions then reports, for
+// a creation, a replacement and a creation after a delete; and writers on two handles
+// (two replicas) creating one name at once, each retrying until the name is theirs or
+// another's, all learn the one incarnation the row got, each its own write.
+func TestPutVersion(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	var handles [2]*Store
+	for i := range handles {
+		h, err := Open(ctx, pgtest.Pool(t), &Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		handles[i] = h
+	}
+	a, b := handles[0], handles[1]
+	listed := func(name string) Version {
+		t.Helper()
+		vs, err := b.Versions("saved.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs[name]
+	}
+	var prev Version
+	for i, op := range []string{"create", "replace", "delete", "create"} {
+		if op == "delete" {
+			if err := a.Delete("saved.x"); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		v, err := a.PutVersion("saved.x", []byte(op))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := listed("saved.x"); got != v || v.Write == 0 || v.Incarnation == 0 {
+			t.Fatalf("step %d (%s): PutVersion returned %v, Versions lists %v", i, op, v, got)
+		}
+		if (op == "replace") != (v.Incarnation == prev.Incarnation) {
+			t.Fatalf("step %d (%s): incarnation %d after %d", i, op, v.Incarnation, prev.Incarnation)
+		}
+		prev = v
+	}
+	const writers = 8
+	for round := range 5 {
+		name := fmt.Sprintf("saved.c%d", round)
+		got := make([]Version, writers)
+		errs := make([]error, writers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				<-start
+				got[w], errs[w] = handles[w%2].PutVersion(name, []byte{byte(w)})
+			})
+		}
+		close(start)
+		wg.Wait()
+		writes := map[int64]bool{}
+		for w, v := range got {
+			if errs[w] != nil {
+				t.Fatal(errs[w])
+			}
+			if v.Incarnation != got[0].Incarnation || writes[v.Write] {
+				t.Fatalf("round %d: concurrent creations returned %v; want one incarnation, distinct writes", round, got)
+			}
+			writes[v.Write] = true
+		}
+		if l := listed(name); l.Incarnation != got[0].Incarnation || !writes[l.Write] {
+			t.Fatalf("round %d: Versions lists %v; the writers returned %v", round, l, got)
+		}
+	}
 }

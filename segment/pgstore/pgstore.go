@@ -31,7 +31,8 @@
 // visible), as the identity and referral logs announce their appends: a replica that
 // follows them with pg.Follow wakes on any of them. Every Put also gives its blob a
 // new version (Versions), so that a replica learns which blobs another process
-// replaced, created or deleted with one query that reads no blob.
+// replaced, created or deleted with one query that reads no blob; PutVersion returns
+// the version of its own write, which the replica remembers as if it had read it.
 //
 // # Snapshots
 //
@@ -107,20 +108,32 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 
 // Put stores a copy of data under name, replacing what it held.
 func (s *Store) Put(name string, data []byte) error {
+	_, err := s.PutVersion(name, data)
+	return err
+}
+
+// PutVersion is Put, and returns the version the write gave the blob, as Versions
+// would report it right after: a new Write, and the Incarnation of the blob it
+// replaced, or a new one if it created the blob (none of the name existed when it
+// committed). A process that remembers the versions it read (see Versions) records
+// its own writes with it, so that its next Versions tells a blob deleted and put again
+// by another process since this write from one this write created.
+func (s *Store) PutVersion(name string, data []byte) (Version, error) {
 	if err := segment.CheckName(name); err != nil {
-		return fmt.Errorf("segment/pgstore: put: %w", err)
+		return Version{}, fmt.Errorf("segment/pgstore: put: %w", err)
 	}
 	if data == nil {
 		data = []byte{}
 	}
 	// One statement: the write, its new version and its notification commit together.
-	_, err := s.pool.Exec(context.Background(), "WITH w AS (INSERT INTO "+s.table+" (name, data) VALUES ($1, $2) "+
-		"ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data, version = DEFAULT RETURNING name) "+
-		"SELECT pg_notify($3, $4) FROM w", name, data, pg.Channel, s.notify)
+	var v Version
+	err := s.pool.QueryRow(context.Background(), "WITH w AS (INSERT INTO "+s.table+" (name, data) VALUES ($1, $2) "+
+		"ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data, version = DEFAULT RETURNING version, incarnation) "+
+		"SELECT version, incarnation, pg_notify($3, $4)::text FROM w", name, data, pg.Channel, s.notify).Scan(&v.Write, &v.Incarnation, nil)
 	if err != nil {
-		return fmt.Errorf("segment/pgstore: put %q: %w", name, err)
+		return Version{}, fmt.Errorf("segment/pgstore: put %q: %w", name, err)
 	}
-	return nil
+	return v, nil
 }
 
 // Get returns the blob's bytes, or an error wrapping segment.ErrNotFound.
