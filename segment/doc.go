@@ -94,6 +94,9 @@
 // # Saved segments and live membership
 //
 // Save names a query; queries reference it as segment:name (cycles are refused).
+// Save over a saved segment redefines it and keeps its members; Delete refuses a
+// segment another references; Recreate replaces one with a new segment of the same
+// name, its members starting empty, even while others reference it.
 // Refresh re-evaluates every saved segment at an instant and reports exactly who entered
 // and who exited since the previous Refresh; Watch does so on a clock, as data changes or
 // days pass, which is what a host forwards to its e-mail or advertising tools.

@@ -170,6 +170,30 @@ func ExampleIndex_Refresh() {
 	// active this week {} {2}
 }
 
+// Another process deleted "buyers" and saved it anew, while "big buyers", which
+// references it, kept it from being deleted here: Recreate replaces it with a new
+// segment, whose members start empty, and "big buyers" keeps its own.
+func ExampleIndex_Recreate() {
+	x, _ := segment.NewIndex()
+	x.Record(daysAgo(1), 1, "purchase")
+	x.Tag("tier:gold", 1)
+	x.Save("buyers", segment.Must("did(purchase, 30d)"))
+	x.Save("big buyers", segment.Must("segment:buyers AND tier:gold"))
+	x.Refresh(now)
+	fmt.Println(x.Delete("buyers"))
+	if err := x.Recreate("buyers", segment.Must("did(purchase, 30d)")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	changes, _ := x.Refresh(now)
+	for _, c := range changes {
+		fmt.Println(c.Segment, c.Entered, c.Exited)
+	}
+	// Output:
+	// segment: segment in use: delete "buyers": referenced by segment "big buyers"
+	// buyers {1} {}
+}
+
 func ExampleIndex_Watch() {
 	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2)

@@ -30,14 +30,32 @@ const maxNameLen = 256
 // Refresh reports everyone in it as entered; a redefined one keeps its members, so the
 // next Refresh reports the difference the new definition makes.
 func (x *Index) Save(name string, q *Query) error {
+	return x.save("save", name, q, false)
+}
+
+// Recreate saves q under name as a new segment, as Delete and then Save would: the
+// segment starts with no members, so its next Refresh reports everyone in it as
+// entered, and no change is reported of the segment it replaces. Unlike Delete, it
+// accepts a segment that other saved segments reference: they reference the new one,
+// and keep their own members. q is checked as Save checks it, and a refused q changes
+// nothing. A host that keeps definitions elsewhere calls it when another process
+// deleted a segment and saved one of the same name, which the referencing segments
+// (unchanged, or changed back) kept it from deleting. Without a segment of the name,
+// it is Save.
+func (x *Index) Recreate(name string, q *Query) error {
+	return x.save("recreate", name, q, true)
+}
+
+// save is Save, or Recreate if renew.
+func (x *Index) save(op, name string, q *Query, renew bool) error {
 	if x.zero() {
 		return errZeroIndex
 	}
 	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) {
-		return fmt.Errorf("%w: save %q: name must be 1 to %d bytes of UTF-8", ErrInvalid, name, maxNameLen)
+		return fmt.Errorf("%w: %s %q: name must be 1 to %d bytes of UTF-8", ErrInvalid, op, name, maxNameLen)
 	}
 	if q == nil || q.root == nil {
-		return fmt.Errorf("%w: save %q: nil query", ErrInvalid, name)
+		return fmt.Errorf("%w: %s %q: nil query", ErrInvalid, op, name)
 	}
 	x.lock()
 	defer x.mu.Unlock()
@@ -46,9 +64,11 @@ func (x *Index) Save(name string, q *Query) error {
 	if _, err := c.check(q.root, 0); err != nil {
 		return err
 	}
-	if s, ok := x.saved[name]; ok {
+	if s, ok := x.saved[name]; ok && !renew {
 		s.q = q
 	} else {
+		// A new saved value, not the old one emptied: a Refresh running meanwhile
+		// commits its members only to the value it evaluated (see Refresh).
 		x.saved[name] = &saved{q: q, members: roaring.New()}
 	}
 	x.changed()

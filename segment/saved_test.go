@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -345,4 +346,84 @@ func TestReferencesAgreesWithDelete(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRecreate: Recreate replaces a segment that another references (which Delete
+// refuses) with a new one, whose next Refresh reports everyone entering, while the
+// referencing segment keeps its members and reports nothing; a refused query (a cycle,
+// bad input) changes nothing; without a segment of the name it is Save; and a
+// Recreate in the gap of a Refresh is not given the members that Refresh evaluated for
+// the segment it replaced.
+func TestRecreate(t *testing.T) {
+	now := date(2026, 3, 1, 12, 0)
+	x := mustIndex()
+	x.Tag("a", 1, 2)
+	x.Tag("b", 2, 3)
+	for _, s := range [][2]string{{"s", "tag:a"}, {"r", "segment:s"}} {
+		if err := x.Save(s[0], mustParse(t, s[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := x.Refresh(now); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Delete("s"); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Delete of a referenced segment: %v", err)
+	}
+	for _, c := range []struct {
+		name, q string
+		want    error
+	}{
+		{"s", "segment:r", ErrCycle},
+		{"s", "segment:s", ErrCycle},
+		{"", "tag:a", ErrInvalid},
+		{"s", "", ErrInvalid},
+	} {
+		var q *Query
+		if c.q != "" {
+			q = mustParse(t, c.q)
+		}
+		err := x.Recreate(c.name, q)
+		if !errors.Is(err, c.want) || (c.want == ErrInvalid && !strings.Contains(err.Error(), "recreate")) {
+			t.Errorf("Recreate(%q, %q) = %v, want %v", c.name, c.q, err, c.want)
+		}
+	}
+	if m, _ := x.Members("s"); !m.Equals(roaring.BitmapOf(1, 2)) {
+		t.Fatalf("members of s after refused Recreates: %v, want kept", m)
+	}
+	if err := x.Recreate("s", mustParse(t, "tag:b")); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := x.Definition("r"); q.String() != "segment:s" {
+		t.Fatalf("r = %s after s was recreated", q)
+	}
+	changes, err := x.Refresh(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(changes)
+	if len(changes) != 2 || changes[0].Segment != "r" || !changes[0].Entered.Equals(roaring.BitmapOf(3)) || !changes[0].Exited.Equals(roaring.BitmapOf(1)) ||
+		changes[1].Segment != "s" || !changes[1].Entered.Equals(roaring.BitmapOf(2, 3)) || !changes[1].Exited.IsEmpty() {
+		t.Fatalf("after s was recreated as tag:b: %s; want r +[3] -[1] (kept its members), s +[2 3] (new)", got)
+	}
+	if err := x.Recreate("n", mustParse(t, "tag:a")); err != nil {
+		t.Fatal(err)
+	}
+	if changes, _ := x.Refresh(now); len(changes) != 1 || changes[0].Segment != "n" || !changes[0].Entered.Equals(roaring.BitmapOf(1, 2)) {
+		t.Fatalf("Recreate of a new name: %v, want n +[1 2]", changes)
+	}
+	refreshGapHook = func() {
+		if err := x.Recreate("n", mustParse(t, "tag:a")); err != nil {
+			t.Error(err)
+		}
+	}
+	x.Tag("a", 4)
+	gap, err := x.Refresh(now)
+	refreshGapHook = nil
+	if err != nil || len(gap) != 1 || !gap[0].Entered.Equals(roaring.BitmapOf(4)) {
+		t.Fatalf("refresh with a Recreate in its gap: %v, %v", gap, err)
+	}
+	if changes, _ := x.Refresh(now); len(changes) != 1 || changes[0].Segment != "n" || !changes[0].Entered.Equals(roaring.BitmapOf(1, 2, 4)) {
+		t.Fatalf("after a Recreate in a refresh's gap: %v, want n +[1 2 4] (a new segment)", changes)
+	}
 }
