@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -434,6 +435,150 @@ func TestRecreatedSegmentAcrossRestart(t *testing.T) {
 	for name, r := range map[string]*replica{"A, restarted": a, "B": b} {
 		if got := r.changes(t)["buyers"]; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: changes after the delete and save on B: %v, want %v", name, got, want)
+		}
+	}
+}
+
+// pair returns two servers on one schema, A and B, without followers: each syncs only
+// at its own requests (or when the test calls it), so the test orders the syncs. setup,
+// if not nil, is called with each server (0 is A) before it serves.
+func pair(t *testing.T, setup func(i int, s *server)) (a, b *replica, clock clientele.Clock) {
+	t.Helper()
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	clock = clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	var rs [2]*replica
+	for i := range rs {
+		s, _ := storageServer(t, url, schema, clock, nil)
+		if setup != nil {
+			setup(i, s)
+		}
+		base, stop := start(t, s)
+		t.Cleanup(func() {
+			if err := stop(); err != nil {
+				t.Error(err)
+			}
+		})
+		rs[i] = &replica{s: s, base: base}
+	}
+	return rs[0], rs[1], clock
+}
+
+// TestOwnPutLearnsIncarnation: a server that created a segment with a PUT, and whose
+// changes were taken before its next sync (the Refresh of a read whose sync ran just
+// before the PUT, called here directly), then meets the segment deleted and saved anew
+// by another server: it is a new segment on both, everyone in it entering. The PUT did
+// not learn the incarnation it created, so the sync after it took the new incarnation
+// for a redefinition: it kept the members and reported +u3 -u1 where B reported u2 and
+// u3 entering.
+func TestOwnPutLearnsIncarnation(t *testing.T) {
+	a, b, clock := pair(t, nil)
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, &linked)
+	u1, u2, u3 := linked.Profiles[0], linked.Profiles[1], linked.Profiles[3]
+	call(t, "PUT", a.base+"/v1/segments/buyers", `did("x")`, 200, nil)
+	cs, err := a.s.seg.Refresh(clock.Now())
+	if err != nil || len(cs) != 1 || fmt.Sprint(cs[0].Entered.ToArray()) != fmt.Sprint([]uint32{u1, u2}) {
+		t.Fatalf("A's refresh after its PUT: %v, %v", cs, err)
+	}
+	call(t, "DELETE", b.base+"/v1/segments/buyers", "", 200, nil)
+	call(t, "PUT", b.base+"/v1/segments/buyers", `did("y")`, 200, nil)
+	want := change{Entered: []uint32{u2, u3}}
+	for name, r := range map[string]*replica{"A": a, "B": b} {
+		if got := r.changes(t)["buyers"]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: changes after B deleted and saved anew the segment A created: %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestConcurrentCreations: two running servers create segments of the same names at
+// once, B sometimes deleting one and creating it again while A writes it, as readers on
+// both take their changes. Both end with the store's definition and incarnation of
+// every segment, none stuck; and from there, a segment B deletes and saves anew is a
+// new segment on both (everyone in it entering). (A deleted segment's members are not
+// reported leaving, so the changes during the writes do not add up to the members:
+// only the end is checked.)
+func TestConcurrentCreations(t *testing.T) {
+	url := pgtest.URL(t)
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
+	a, b := startReplica(t, url, schema, clock), startReplica(t, url, schema, clock)
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, &linked)
+	u1, u2 := linked.Profiles[0], linked.Profiles[1]
+	defs := []string{`did("x")`, `did("y")`, `did("x") and did("y")`, `not did("x")`}
+	ctx, stopReaders := context.WithCancel(context.Background())
+	var readers sync.WaitGroup
+	for _, r := range []*replica{a, b} {
+		readers.Go(func() {
+			for ctx.Err() == nil {
+				r.changes(t)
+			}
+		})
+	}
+	var names []string
+	for round := range 12 {
+		name := fmt.Sprintf("s%d", round%4)
+		if round < 4 {
+			names = append(names, name)
+		}
+		var writers sync.WaitGroup
+		for w, r := range []*replica{a, b} {
+			writers.Go(func() {
+				if w == 1 && round >= 4 {
+					// 404 if B's sync has not brought A's creation yet.
+					req, _ := http.NewRequest("DELETE", r.base+"/v1/segments/"+name, nil)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+				}
+				call(t, "PUT", r.base+"/v1/segments/"+name, defs[(round+w)%len(defs)], 200, nil)
+			})
+		}
+		writers.Wait()
+	}
+	stopReaders()
+	readers.Wait()
+	store, err := segpg.Open(context.Background(), pool, &segpg.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vers, err := store.Versions(savedPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for who, r := range map[string]*replica{"A": a, "B": b} {
+		within(t, who+" holds the store's definitions and incarnations", func() bool {
+			r.s.putMu.Lock()
+			defer r.s.putMu.Unlock()
+			for _, n := range names {
+				def, err := store.Get(savedPrefix + n)
+				if err != nil || r.definition(n) != string(def) || r.s.savedVers[n] != vers[savedPrefix+n] {
+					return false
+				}
+			}
+			return true
+		})
+		if len(r.s.savedStuck) > 0 {
+			t.Errorf("%s: definitions not applied: %v", who, r.s.savedStuck)
+		}
+		r.changes(t)
+	}
+	for _, n := range names {
+		call(t, "DELETE", b.base+"/v1/segments/"+n, "", 200, nil)
+		call(t, "PUT", b.base+"/v1/segments/"+n, `did("x")`, 200, nil)
+	}
+	want := change{Entered: []uint32{u1, u2}}
+	for who, r := range map[string]*replica{"A": a, "B": b} {
+		cs := r.changes(t)
+		for _, n := range names {
+			if got := cs[n]; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: %s deleted and saved anew on B: changes %v, want %v", who, n, got, want)
+			}
 		}
 	}
 }

@@ -365,7 +365,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.st != nil {
-		if err := s.st.segments.Put(savedPrefix+name, []byte(q.String())); err != nil {
+		if err := s.keepDefinition(name, q); err != nil {
 			// Not kept: undo the Save, so that a refused call changes nothing.
 			if existed {
 				err = errors.Join(err, s.seg.Save(name, prev))
@@ -384,6 +384,38 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, http.StatusOK, map[string]string{"name": name, "query": q.String()})
+}
+
+// keepDefinition writes the definition of a segment the index has just saved, under
+// putMu. On a storage that numbers its writes (versioner) it remembers the version the
+// write gave the blob, as a sync would have read it, so that the next sync compares
+// with this write; and if the write found a blob of another incarnation than the one
+// the index held (another server deleted the segment and saved it anew since this one
+// last synced, and this PUT replaced that definition), the segment is a new one here
+// too, as it is on the server that saved it anew: its members start again.
+func (s *server) keepDefinition(name string, q *segment.Query) error {
+	vs, versioned := s.st.segments.(versioner)
+	if !versioned {
+		return s.st.segments.Put(savedPrefix+name, []byte(q.String()))
+	}
+	v, err := vs.PutVersion(savedPrefix+name, []byte(q.String()))
+	if err != nil {
+		return err
+	}
+	if s.savedVers == nil {
+		s.savedVers = map[string]segpg.Version{}
+	}
+	if old, known := s.savedVers[name]; known && old.Incarnation != v.Incarnation {
+		if err := s.seg.Recreate(name, q); err != nil {
+			// Not reached: q was saved under putMu just now, and Recreate checks what
+			// Save checked. The next sync tries again (the version is not remembered).
+			s.log.Warn("segment saved; its new incarnation not yet applied", "name", name, "error", err)
+			return nil
+		}
+	}
+	s.savedVers[name] = v
+	delete(s.savedStuck, name)
+	return nil
 }
 
 // deleteSegment deletes a saved segment: 404 if there is none of the name, 409 if

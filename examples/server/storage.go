@@ -440,9 +440,14 @@ func (s *server) applyEvents(ctx context.Context) error {
 
 // versioner is a segment.Store that numbers its writes and creations (segment/pgstore):
 // a server that shares it reads only the definitions whose number moved since it last
-// looked, and tells a definition replaced from one deleted and saved anew.
+// looked, and tells a definition replaced from one deleted and saved anew. PutVersion
+// is Put, returning the version the write gave the blob, which the server remembers
+// as if it had read it: without it, a server that created a segment did not know its
+// incarnation until its next sync, and took one deleted and saved anew by another
+// server in between for a redefinition.
 type versioner interface {
 	Versions(prefix string) (map[string]segpg.Version, error)
+	PutVersion(name string, data []byte) (segpg.Version, error)
 }
 
 // syncSaved makes the index's saved segments those whose definitions the storage keeps,

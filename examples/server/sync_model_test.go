@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -25,9 +27,25 @@ type versionedMem struct {
 	blobs map[string][]byte
 	vers  map[string]segpg.Version
 	next  int64
+	// beforePut, if set, runs (once, then cleared) at the start of the next
+	// PutVersion: another server's writes landing between this server's sync and its
+	// write.
+	beforePut func()
 }
 
 func (m *versionedMem) Put(name string, data []byte) error {
+	_, err := m.PutVersion(name, data)
+	return err
+}
+
+func (m *versionedMem) PutVersion(name string, data []byte) (segpg.Version, error) {
+	m.mu.Lock()
+	hook := m.beforePut
+	m.beforePut = nil
+	m.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.blobs == nil {
@@ -40,7 +58,7 @@ func (m *versionedMem) Put(name string, data []byte) error {
 	}
 	v.Write = m.next
 	m.blobs[name], m.vers[name] = slices.Clone(data), v
-	return nil
+	return v, nil
 }
 
 func (m *versionedMem) Get(name string) ([]byte, error) {
@@ -84,10 +102,15 @@ func (m *versionedMem) Versions(prefix string) (map[string]segpg.Version, error)
 
 // TestSyncAgainstModel: another server creates, redefines, deletes and creates again
 // segments in the shared store, in any order, while this one syncs (and refreshes its
-// changes) and restarts from its snapshot at random moments. Its changes must be those
-// of a reference model in which a segment's reported members start empty at every new
-// incarnation and carry over a redefinition: what the servers that followed every
-// write report, the writing one included.
+// changes), saves and deletes segments itself, and restarts from its snapshot at random
+// moments. Its changes must be those of a reference model in which a segment's
+// reported members start empty at every new incarnation and carry over a
+// redefinition: what the servers that followed every write report, the writing one
+// included. The server's own PUT may land on a definition the other server deleted and
+// saved anew after this one's last sync; and its changes may be taken between its own
+// PUT and its next sync (a read whose sync ran before a PUT on another request, and
+// whose Refresh after it), so that the incarnation its own PUT created is the one the
+// next sync compares with.
 func TestSyncAgainstModel(t *testing.T) {
 	// Each definition and the people in it: 0 did x, 1 did x and y, 2 did y.
 	defs := map[string][]int{}
@@ -124,11 +147,17 @@ func TestSyncAgainstModel(t *testing.T) {
 		if err := s.record(context.Background(), evs...); err != nil {
 			t.Fatal(err)
 		}
+		// held is a segment as the server should hold it: the incarnation and the
+		// definition of the storage's row as of the server's last sync or own write, and
+		// the members its changes reported since that incarnation began.
 		type held struct {
 			incarnation int64
+			def         string
 			reported    map[uint32]bool
 		}
 		model := map[string]*held{}
+		// syncModel takes the storage's rows as the server's view: after a sync, and
+		// after the server's own PUT or DELETE (which syncs, then writes).
 		syncModel := func() {
 			vers, _ := store.Versions(savedPrefix)
 			for name := range model {
@@ -138,10 +167,58 @@ func TestSyncAgainstModel(t *testing.T) {
 			}
 			for blob, v := range vers {
 				name := strings.TrimPrefix(blob, savedPrefix)
+				def, _ := store.Get(blob)
 				if h, ok := model[name]; !ok || h.incarnation != v.Incarnation {
-					model[name] = &held{v.Incarnation, map[uint32]bool{}}
+					model[name] = &held{v.Incarnation, string(def), map[uint32]bool{}}
+				} else {
+					h.def = string(def)
 				}
 			}
+		}
+		checkChanges := func(t *rapid.T) {
+			cs, err := s.seg.Refresh(clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, c := range cs {
+				got[c.Segment] = fmt.Sprint(c.Entered.ToArray(), c.Exited.ToArray())
+			}
+			want := map[string]string{}
+			for name, h := range model {
+				now := map[uint32]bool{}
+				for _, i := range defs[h.def] {
+					now[people[i]] = true
+				}
+				var in, out []uint32
+				for p := range now {
+					if !h.reported[p] {
+						in = append(in, p)
+					}
+				}
+				for p := range h.reported {
+					if !now[p] {
+						out = append(out, p)
+					}
+				}
+				h.reported = now
+				if len(in)+len(out) > 0 {
+					slices.Sort(in)
+					slices.Sort(out)
+					want[name] = fmt.Sprint(in, out)
+				}
+			}
+			if !maps.Equal(got, want) {
+				t.Fatalf("changes %v, want %v (stuck: %v)", got, want, s.savedStuck)
+			}
+		}
+		own := func(t *rapid.T, method, name, body string, ok ...int) {
+			w := httptest.NewRecorder()
+			s.routes().ServeHTTP(w, httptest.NewRequest(method, "/v1/segments/"+name, strings.NewReader(body)))
+			if !slices.Contains(ok, w.Code) {
+				t.Fatalf("%s %s: %d %s", method, name, w.Code, w.Body)
+			}
+			syncModel()
 		}
 		t.Repeat(map[string]func(t *rapid.T){
 			"put": func(t *rapid.T) {
@@ -152,48 +229,29 @@ func TestSyncAgainstModel(t *testing.T) {
 			"delete": func(t *rapid.T) {
 				store.Delete(savedPrefix + rapid.SampledFrom(names).Draw(t, "name"))
 			},
+			"own put": func(t *rapid.T) {
+				name := rapid.SampledFrom(names).Draw(t, "name")
+				def := rapid.SampledFrom(defKeys).Draw(t, "def")
+				if rapid.Bool().Draw(t, "re-created by the other server between this one's sync and its write") {
+					other := rapid.SampledFrom(defKeys).Draw(t, "other def")
+					store.beforePut = func() {
+						store.Delete(savedPrefix + name)
+						store.Put(savedPrefix+name, []byte(other))
+					}
+				}
+				own(t, "PUT", name, def, http.StatusOK)
+			},
+			"own delete": func(t *rapid.T) {
+				own(t, "DELETE", rapid.SampledFrom(names).Draw(t, "name"), "", http.StatusOK, http.StatusNotFound)
+			},
 			"sync": func(t *rapid.T) {
 				if err := s.refresh(context.Background()); err != nil {
 					t.Fatal(err)
 				}
 				syncModel()
-				cs, err := s.seg.Refresh(clock.Now())
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := map[string]string{}
-				for _, c := range cs {
-					got[c.Segment] = fmt.Sprint(c.Entered.ToArray(), c.Exited.ToArray())
-				}
-				want := map[string]string{}
-				for name, h := range model {
-					def, _ := store.Get(savedPrefix + name)
-					now := map[uint32]bool{}
-					for _, i := range defs[string(def)] {
-						now[people[i]] = true
-					}
-					var in, out []uint32
-					for p := range now {
-						if !h.reported[p] {
-							in = append(in, p)
-						}
-					}
-					for p := range h.reported {
-						if !now[p] {
-							out = append(out, p)
-						}
-					}
-					h.reported = now
-					if len(in)+len(out) > 0 {
-						slices.Sort(in)
-						slices.Sort(out)
-						want[name] = fmt.Sprint(in, out)
-					}
-				}
-				if !maps.Equal(got, want) {
-					t.Fatalf("changes %v, want %v (stuck: %v)", got, want, s.savedStuck)
-				}
+				checkChanges(t)
 			},
+			"changes": checkChanges,
 			"restart": func(t *rapid.T) {
 				if err := s.snapshot(); err != nil {
 					t.Fatal(err)
