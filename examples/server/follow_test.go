@@ -582,3 +582,51 @@ func TestConcurrentCreations(t *testing.T) {
 		}
 	}
 }
+
+// TestRecreatedReferencedSegment: between two syncs of A, B points r away from s,
+// deletes s, saves s anew and points r back. s is a new segment on A too (everyone in
+// it enters) and r keeps its members (only the difference is reported), as on B, with
+// nothing logged. A could not delete s (r, unchanged, references it): s kept its old
+// definition and members, with a warning, until r or s was written again.
+func TestRecreatedReferencedSegment(t *testing.T) {
+	var logged strings.Builder
+	var logMu sync.Mutex
+	a, b, _ := pair(t, func(i int, s *server) {
+		if i == 0 {
+			s.log = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+				logMu.Lock()
+				defer logMu.Unlock()
+				return logged.Write(p)
+			}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+		}
+	})
+	var linked struct{ Profiles []uint32 }
+	call(t, "POST", a.base+"/v1/events", followCalls, 200, &linked)
+	u1, u2, u3 := linked.Profiles[0], linked.Profiles[1], linked.Profiles[3]
+	call(t, "PUT", a.base+"/v1/segments/s", `did("x")`, 200, nil)
+	call(t, "PUT", a.base+"/v1/segments/r", `segment:s`, 200, nil)
+	want := map[string]change{"s": {Entered: []uint32{u1, u2}}, "r": {Entered: []uint32{u1, u2}}}
+	for name, r := range map[string]*replica{"A": a, "B": b} {
+		if got := r.changes(t); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: changes after the saves: %v, want %v", name, got, want)
+		}
+	}
+	call(t, "PUT", b.base+"/v1/segments/r", `did("y")`, 200, nil)
+	call(t, "DELETE", b.base+"/v1/segments/s", "", 200, nil)
+	call(t, "PUT", b.base+"/v1/segments/s", `did("y")`, 200, nil)
+	call(t, "PUT", b.base+"/v1/segments/r", `segment:s`, 200, nil)
+	want = map[string]change{"s": {Entered: []uint32{u2, u3}}, "r": {Entered: []uint32{u3}, Exited: []uint32{u1}}}
+	for name, r := range map[string]*replica{"A": a, "B": b} {
+		if got := r.changes(t); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: changes after B re-created s under r: %v, want %v", name, got, want)
+		}
+		if d := r.definition("s"); d != canon(`did("y")`) {
+			t.Errorf("%s: s is %q", name, d)
+		}
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if logged.Len() > 0 || len(a.s.savedStuck) > 0 {
+		t.Errorf("A logged %q, stuck %v", logged.String(), a.s.savedStuck)
+	}
+}

@@ -457,11 +457,14 @@ type versioner interface {
 // here reports the difference the new definition makes, as it does on the server that
 // took the PUT: no member is reported entering twice. A definition of a new incarnation
 // (deleted and saved anew on another server since the last sync, which a version alone
-// does not show when both happened in between) is a new segment here too: the old one
-// is deleted first, so that everyone in it is reported entering, as on the server that
-// took the DELETE and the PUT. The storage's rows are the truth, so under concurrent
-// PUTs every server ends with the definition whose write committed last, and a server
-// whose own PUT lost takes the other's.
+// does not show when both happened in between) is a new segment here too, so that
+// everyone in it is reported entering, as on the server that took the DELETE and the
+// PUT. It replaces the old one in place (segment.Index.Recreate) rather than deleting
+// it first: the segments that reference it would keep a deletion from being applied,
+// as when the other server pointed them away, deleted it, saved it anew and pointed
+// them back, all between two syncs here. The storage's rows are the truth, so under
+// concurrent PUTs every server ends with the definition whose write committed last,
+// and a server whose own PUT lost takes the other's.
 //
 // It holds putMu, so that it sees this server's PUT or DELETE whole (index and storage
 // both changed, or neither) and never undoes one half-done.
@@ -498,7 +501,7 @@ func (s *server) syncSaved() error {
 	type pending struct {
 		q     *segment.Query
 		v     segpg.Version
-		renew bool // a new incarnation: delete the segment held, then save
+		renew bool // a new incarnation: recreate the segment held
 	}
 	save := map[string]*pending{}
 	for blob, v := range vers {
@@ -545,23 +548,16 @@ func (s *server) syncSaved() error {
 	}
 	// Definitions reference one another (segment:name): save and delete in rounds until
 	// none succeeds, so that a segment saved before another that references it, or
-	// one deleted after the one referencing it, is applied whatever the order. A
-	// segment renewed is deleted in one round and saved in that or a later one.
+	// one deleted after the one referencing it, is applied whatever the order.
 	errs := map[string]error{}
 	for progress := true; progress; {
 		progress = false
 		for name, p := range save {
+			apply := s.seg.Save
 			if p.renew {
-				err := s.seg.Delete(name)
-				if errors.Is(err, segment.ErrUnknownSegment) {
-					err = nil
-				}
-				if errs[name] = err; err != nil {
-					continue
-				}
-				p.renew, progress = false, true
+				apply = s.seg.Recreate
 			}
-			if errs[name] = s.seg.Save(name, p.q); errs[name] == nil {
+			if errs[name] = apply(name, p.q); errs[name] == nil {
 				s.savedVers[name] = p.v
 				delete(save, name)
 				progress = true
