@@ -70,3 +70,43 @@ func ExampleOpen_schemaName() {
 	// true
 	// segment: invalid input: segment/pgstore: open: schema name "tenanttenanttenantte"... is 66 bytes; PostgreSQL keeps 63 and truncates the rest
 }
+
+// A replica that follows other writers remembers the version of each blob it holds:
+// those it read (Versions) and those it wrote (PutVersion). A later Versions tells it
+// a blob another replica replaced (a new Write), or deleted and put again (a new
+// Incarnation), since. (Not run: it needs a server.)
+func ExampleStore_PutVersion() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("CLIENTELE_POSTGRES"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+	s, err := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mine, err := s.PutVersion("saved.buyers", []byte(`did(purchase, 30d)`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// ... later:
+	now, err := s.Versions("saved.")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	switch v, ok := now["saved.buyers"]; {
+	case !ok:
+		fmt.Println("deleted since")
+	case v.Incarnation != mine.Incarnation:
+		fmt.Println("deleted and put again since: a new blob")
+	case v.Write != mine.Write:
+		fmt.Println("replaced since")
+	default:
+		fmt.Println("as written")
+	}
+}
