@@ -1,6 +1,7 @@
 package referral_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -29,5 +30,28 @@ func TestNilContextEveryStore(t *testing.T) {
 		for _, err := range store.Records() {
 			t.Errorf("%s: a record stored (%v)", name, err)
 		}
+	}
+}
+
+// TestDoneContextSharedExample: an Apply with a done ctx leads the example's SharedStore
+// with it and is refused, and the next event is recorded. The example's Lead took the
+// writer's lock before it looked at ctx and kept it, though a refused Lead gets no
+// Settle: the next event waited for the lock forever.
+func TestDoneContextSharedExample(t *testing.T) {
+	p, err := referral.Open((&ledger{}).replica(), referral.Rules{ReferrerReward: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := referral.Record{Kind: referral.KindOrder, Key: "o1", At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Profile: 2, Order: "A", Amount: 5}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Apply(ctx, ev); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply with a done ctx: %v, want context.Canceled", err)
+	}
+	if err := p.Apply(context.Background(), ev); err != nil {
+		t.Fatalf("Apply after an Apply with a done ctx: %v", err)
+	}
+	if got := p.Position(); got != 1 {
+		t.Fatalf("%d records after the event, want 1", got)
 	}
 }

@@ -29,10 +29,15 @@ type replica struct {
 
 func (l *ledger) replica() *replica { return &replica{l: l} }
 
+// Lead takes the writer's lock, unless ctx is done: a Lead that fails is followed by
+// no Settle, so it must not hold the lock.
 func (r *replica) Lead(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	r.l.writer.Lock()
 	r.led = true
-	return ctx.Err()
+	return nil
 }
 
 func (r *replica) Settle() error {
@@ -44,23 +49,25 @@ func (r *replica) Settle() error {
 	return nil
 }
 
+// Append keeps copies of recs, as a Store must: the caller may reuse them.
 func (r *replica) Append(recs ...referral.Record) error {
 	if r.led {
-		r.buf = append(r.buf, recs...)
+		r.buf = append(r.buf, copied(recs)...)
 		return nil
 	}
 	r.l.writer.Lock()
 	defer r.l.writer.Unlock()
 	r.l.mu.Lock()
 	defer r.l.mu.Unlock()
-	r.l.recs = append(r.l.recs, recs...)
+	r.l.recs = append(r.l.recs, copied(recs)...)
 	return nil
 }
 
+// Since yields copies, which belong to the caller.
 func (r *replica) Since(pos uint64) iter.Seq2[referral.Record, error] {
 	return func(yield func(referral.Record, error) bool) {
 		r.l.mu.Lock()
-		recs := slices.Clone(r.l.recs[min(int(pos), len(r.l.recs)):])
+		recs := copied(r.l.recs[min(int(pos), len(r.l.recs)):])
 		r.l.mu.Unlock()
 		for _, rec := range recs {
 			if !yield(rec, nil) {
@@ -68,6 +75,15 @@ func (r *replica) Since(pos uint64) iter.Seq2[referral.Record, error] {
 			}
 		}
 	}
+}
+
+// copied copies recs with the slices they hold.
+func copied(recs []referral.Record) []referral.Record {
+	out := slices.Clone(recs)
+	for i := range out {
+		out[i].Reasons, out[i].Absorbed = slices.Clone(out[i].Reasons), slices.Clone(out[i].Absorbed)
+	}
+	return out
 }
 
 func (r *replica) Records() iter.Seq2[referral.Record, error] { return r.Since(0) }

@@ -1,6 +1,7 @@
 package loyalty_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -51,5 +52,28 @@ func TestNilContextEveryStore(t *testing.T) {
 		for _, err := range store.Records() {
 			t.Errorf("%s: a record stored (%v)", name, err)
 		}
+	}
+}
+
+// TestDoneContextSharedExample: an Apply with a done ctx leads the example's SharedStore
+// with it and is refused, and the next event is recorded. The example's Lead took the
+// writer's lock before it looked at ctx and kept it, though a refused Lead gets no
+// Settle: the next event waited for the lock forever.
+func TestDoneContextSharedExample(t *testing.T) {
+	l, err := loyalty.Open((&sharedLog{}).replica(), shopRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := loyalty.Record{Kind: loyalty.KindEarn, Key: "e1", At: day(1), Member: 1, Order: "O1", Amount: 100}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.Apply(ctx, ev); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply with a done ctx: %v, want context.Canceled", err)
+	}
+	if err := l.Apply(context.Background(), ev); err != nil {
+		t.Fatalf("Apply after an Apply with a done ctx: %v", err)
+	}
+	if got := l.Position(); got != 1 {
+		t.Fatalf("%d records after the event, want 1", got)
 	}
 }

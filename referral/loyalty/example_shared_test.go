@@ -28,10 +28,15 @@ type replica struct {
 
 func (l *sharedLog) replica() *replica { return &replica{l: l} }
 
+// Lead takes the writer's lock, unless ctx is done: a Lead that fails is followed by
+// no Settle, so it must not hold the lock.
 func (r *replica) Lead(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	r.l.writer.Lock()
 	r.led = true
-	return ctx.Err()
+	return nil
 }
 
 func (r *replica) Settle() error {
@@ -43,23 +48,25 @@ func (r *replica) Settle() error {
 	return nil
 }
 
+// Append keeps copies of recs, as a Store must: the caller may reuse them.
 func (r *replica) Append(recs ...loyalty.Record) error {
 	if r.led {
-		r.buf = append(r.buf, recs...)
+		r.buf = append(r.buf, copied(recs)...)
 		return nil
 	}
 	r.l.writer.Lock()
 	defer r.l.writer.Unlock()
 	r.l.mu.Lock()
 	defer r.l.mu.Unlock()
-	r.l.recs = append(r.l.recs, recs...)
+	r.l.recs = append(r.l.recs, copied(recs)...)
 	return nil
 }
 
+// Since yields copies, which belong to the caller.
 func (r *replica) Since(pos uint64) iter.Seq2[loyalty.Record, error] {
 	return func(yield func(loyalty.Record, error) bool) {
 		r.l.mu.Lock()
-		recs := slices.Clone(r.l.recs[min(int(pos), len(r.l.recs)):])
+		recs := copied(r.l.recs[min(int(pos), len(r.l.recs)):])
 		r.l.mu.Unlock()
 		for _, rec := range recs {
 			if !yield(rec, nil) {
@@ -70,6 +77,15 @@ func (r *replica) Since(pos uint64) iter.Seq2[loyalty.Record, error] {
 }
 
 func (r *replica) Records() iter.Seq2[loyalty.Record, error] { return r.Since(0) }
+
+// copied copies recs with the lines they hold.
+func copied(recs []loyalty.Record) []loyalty.Record {
+	out := slices.Clone(recs)
+	for i := range out {
+		out[i].Lines = slices.Clone(out[i].Lines)
+	}
+	return out
+}
 
 // Two replicas of a service, each with its own Ledger, share one log: an order webhook
 // delivered to both earns its points once, a spend on one replica counts on the other,
