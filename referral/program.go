@@ -240,6 +240,16 @@ func shown(s string) string {
 // bulk import or a queue consumer uses Apply to hand many events to group commit at
 // once: every 1,024 events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
+//
+// If the store fails to append events of the call, Apply returns the store's error
+// (see Program: the programme stops, or on a SharedStore reads the ledger again) and
+// the events before the one it stopped at may or may not be recorded. When an event
+// fails and the append of the events before it fails too, the error wraps both, on
+// every store: errors.Is finds the event's sentinel (ErrInvalid, say) and the store's
+// error, and the message names the event's index and then the failed append. The
+// caller then does what each asks: it sends the events before the index again (each
+// is recorded once per key), on a Program opened again if this one stopped, and fixes
+// or drops the failed event.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.zero() {
 		return errZeroProgram
@@ -250,7 +260,7 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.shared != nil {
 		return p.applyShared(ctx, events)
 	}
-	return p.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[*Record], error) {
+	return applyError(p.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[*Record], error) {
 		ev := events[i]
 		if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
 			return nil, errorf("apply event %d: %w", i, err)
@@ -261,7 +271,26 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 			return nil, errorf("apply event %d: %w", i, err)
 		}
 		return b, nil
-	})
+	}))
+}
+
+// applyError is the error of an Apply that stopped at a failed event (failed, which
+// names its index) and whose append of the events before it failed (appended), on any
+// store: either alone, or one error wrapping both, the event's first. A caller needs
+// both: the event's to fix or drop it, the append's to send the events before it
+// again (they may or may not be recorded), where either alone misleads it (the event's
+// says the events before it are recorded; the append's hides which event is bad until
+// the retry meets it).
+func applyError(failed, appended error) error {
+	switch {
+	case appended == nil:
+		return failed
+	case failed == nil:
+		return appended
+	case errors.Is(failed, appended):
+		return failed // the event was refused because the append had failed: one failure
+	}
+	return errorf("%w; the append of the events before it failed too: %w", failed, appended)
 }
 
 // applyChunk is how many events Apply decides before committing them in the background.

@@ -193,11 +193,8 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 		if serr := p.log.Unlead(gen, nil); err == nil {
 			err = serr
 		}
-		if err != nil {
-			return err
-		}
-		if failed != nil {
-			return failed
+		if err != nil || failed != nil {
+			return applyError(failed, err)
 		}
 	}
 	return nil

@@ -207,9 +207,11 @@ func (g *Group[T]) flushOpen() {
 // every chunk of them in the background while the next are decided, so that deciding
 // and flushing overlap. decide(i) decides the i-th, taking mu itself, and returns the
 // batch its items went into (nil if none); Bulk stops at the first error it returns.
-// Bulk returns once every batch its items went into is flushed, with decide's error,
-// else the first flush's.
-func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) error {
+// Bulk returns once every batch its items went into is flushed, with decide's error
+// (decided) and the first failed flush's (flushed), each nil if none: both may fail,
+// and the owner says how its caller hears of the two (decide's error may also be the
+// flush's, when decide refused an item because [Group.Err] was set).
+func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (decided, flushed error) {
 	var last *Batch[T]
 	var waits []chan error
 	commit := func() {
@@ -221,11 +223,10 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) err
 		waits = append(waits, ch)
 		last = nil
 	}
-	var failed error
 	for i := range n {
 		b, err := decide(i)
 		if err != nil {
-			failed = err
+			decided = err
 			break
 		}
 		if b != nil {
@@ -240,9 +241,9 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) err
 	}
 	commit()
 	for _, ch := range waits {
-		if err := <-ch; err != nil && failed == nil {
-			failed = err
+		if err := <-ch; err != nil && flushed == nil {
+			flushed = err
 		}
 	}
-	return failed
+	return decided, flushed
 }

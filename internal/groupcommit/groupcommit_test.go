@@ -217,14 +217,14 @@ func (o *owner) pending() *Batch[int] {
 }
 
 // TestBulk: a bulk caller's batches are all flushed when Bulk returns, which returns
-// the first error: decide's, else a flush's.
+// decide's error and the failed flush's, both when both failed.
 func TestBulk(t *testing.T) {
 	errStop := errors.New("stop at 60")
 	for _, failAt := range []int{0, 1, 3} {
 		for _, stop := range []bool{false, true} {
 			s := &store{durable: map[int]bool{}, failAt: failAt}
 			o := newOwner(s)
-			err := o.g.Bulk(100, 10, func(i int) (*Batch[int], error) {
+			decided, flushed := o.g.Bulk(100, 10, func(i int) (*Batch[int], error) {
 				if stop && i == 60 {
 					return nil, errStop
 				}
@@ -238,12 +238,10 @@ func TestBulk(t *testing.T) {
 			}
 			failed := failAt > 0 && s.calls >= failAt
 			switch {
-			case stop && !errors.Is(err, errStop):
-				t.Fatalf("decide stopped at 60, Bulk returned %v", err)
-			case !stop && !failed && (err != nil || len(s.durable) != want):
-				t.Fatalf("Bulk: %v with %d of %d items durable", err, len(s.durable), want)
-			case !stop && failed && !errors.Is(err, errDisk):
-				t.Fatalf("flush %d failed, Bulk returned %v", failAt, err)
+			case stop != (decided != nil) || stop && !errors.Is(decided, errStop):
+				t.Fatalf("stop at 60 %v, Bulk returned %v from decide", stop, decided)
+			case failed != (flushed != nil) || failed && !errors.Is(flushed, errDisk):
+				t.Fatalf("flush %d failed %v (%d flushes), Bulk returned %v from the flushes", failAt, failed, s.calls, flushed)
 			case !failed && len(s.durable) != want:
 				t.Fatalf("%d of %d items durable when Bulk returned", len(s.durable), want)
 			}

@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -321,6 +322,16 @@ func (l *Ledger) flush(batch []queued) error {
 // event is durable. A bulk import or a queue consumer uses Apply to hand many events to
 // group commit at once: every 1,024 events are committed in the background while
 // the next are decided.
+//
+// If the store fails to append events of the call, Apply returns the store's error
+// (see Ledger: the ledger stops, or on a SharedStore reads the log again) and the
+// events before the one it stopped at may or may not be recorded. When an event fails
+// and the append of the events before it fails too, the error wraps both, on every
+// store: errors.Is finds the event's sentinel (ErrInvalid, say) and the store's error,
+// and the message names the event's index and then the failed append. The caller then
+// does what each asks: it sends the events before the index again (each is recorded
+// once per key), on a Ledger opened again if this one stopped, and fixes or drops the
+// failed event.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.zero() {
 		return errZeroLedger
@@ -331,7 +342,7 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.sh != nil {
 		return l.applyShared(ctx, events)
 	}
-	return l.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[queued], error) {
+	return applyError(l.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[queued], error) {
 		if err := ctx.Err(); err != nil {
 			return nil, errorf("apply event %d: %w", i, err)
 		}
@@ -340,7 +351,26 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 			return nil, errorf("apply event %d: %w", i, err)
 		}
 		return b, nil
-	})
+	}))
+}
+
+// applyError is the error of an Apply that stopped at a failed event (failed, which
+// names its index) and whose append of the events before it failed (appended), on any
+// store: either alone, or one error wrapping both, the event's first. A caller needs
+// both: the event's to fix or drop it, the append's to send the events before it
+// again (they may or may not be recorded), where either alone misleads it (the event's
+// says the events before it are recorded; the append's hides which event is bad until
+// the retry meets it).
+func applyError(failed, appended error) error {
+	switch {
+	case appended == nil:
+		return failed
+	case failed == nil:
+		return appended
+	case errors.Is(failed, appended):
+		return failed // the event was refused because the append had failed: one failure
+	}
+	return errorf("%w; the append of the events before it failed too: %w", failed, appended)
 }
 
 const applyChunk = 1024

@@ -295,11 +295,8 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 			err = serr
 		}
 		l.tellChanges()
-		if err != nil {
-			return err
-		}
-		if failed != nil {
-			return failed
+		if err != nil || failed != nil {
+			return applyError(failed, err)
 		}
 	}
 	return nil
