@@ -25,3 +25,9 @@ func TestFileStoreNoSyncConformance(t *testing.T) {
 	}
 	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
+
+// The suite on a SharedStore without a database: the example's log in memory, so that
+// the shared Ledger's side of the suite (ApplyFailure) runs where PostgreSQL does not.
+func TestSharedMemStoreConformance(t *testing.T) {
+	storetest.Run(t, storetest.Harness{Open: func(string) (loyalty.Store, error) { return (&sharedLog{}).replica(), nil }})
+}

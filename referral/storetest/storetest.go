@@ -11,8 +11,13 @@
 //
 // The checks: a new store is empty; batches come back whole and in order, every field
 // intact; Append copies what it is given and Records hands out copies; concurrent
-// batches never interleave; breaking out of Records is allowed; and a durable store,
-// closed and reopened, holds every batch whose Append returned and takes more.
+// batches never interleave; breaking out of Records is allowed; a durable store,
+// closed and reopened, holds every batch whose Append returned and takes more; records
+// delivered twice replay to the same balances; and when an event of a bulk
+// Program.Apply fails and the store's append of the events before it fails too (the
+// suite makes it fail, with and without writing them), Apply's error wraps both on
+// every store, SharedStores included, and nothing is lost to a caller that does what
+// it says.
 package storetest
 
 import (
@@ -56,8 +61,9 @@ func TestStore(h Harness) error {
 	return storecheck.All(storecheck.Harness[referral.Store](h), checks)
 }
 
-// The log checks every log store passes, and the one of referral's ledger.
-var checks = append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances))
+// The log checks every log store passes, and those of referral's ledger.
+var checks = append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances),
+	applyFailure(false), applyFailure(true))
 
 var log = storecheck.Log[referral.Record]{
 	Sample: Sample,
