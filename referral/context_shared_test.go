@@ -3,6 +3,7 @@ package referral_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,5 +54,25 @@ func TestDoneContextSharedExample(t *testing.T) {
 	}
 	if got := p.Position(); got != 1 {
 		t.Fatalf("%d records after the event, want 1", got)
+	}
+}
+
+// refusing is a SharedStore whose Lead fails, as a database that cannot be reached.
+type refusing struct{ *replica }
+
+var errUnreachable = errors.New("database unreachable")
+
+func (refusing) Lead(context.Context) error { return errUnreachable }
+
+// TestLeadErrorNamesEvent: an event whose lead fails gets an error naming it, as on
+// loyalty's ledger and as Apply names its index, wrapping the store's error.
+func TestLeadErrorNamesEvent(t *testing.T) {
+	p, err := referral.Open(refusing{(&ledger{}).replica()}, referral.Rules{ReferrerReward: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Order(context.Background(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "o1", 2, "A", 5)
+	if !errors.Is(err, errUnreachable) || !strings.HasPrefix(err.Error(), `referral: order event "o1": `) {
+		t.Fatalf("Order whose lead fails: %v, want an error naming the event and wrapping the store's", err)
 	}
 }

@@ -146,7 +146,7 @@ func (p *Program) submitShared(ctx context.Context, ev Record) error {
 	}
 	gen, err := p.log.Lead(ctx)
 	if err != nil {
-		return err
+		return errorf("%s event %q: %w", ev.Kind, ev.Key, err)
 	}
 	recs, err := p.decideLocked(&ev)
 	if err == nil {
