@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/bom"
 )
 
 // ReadOptions describe a file of transactions, one per line. The zero value reads
@@ -102,10 +104,11 @@ const maxLine = 1 << 20
 // ReadTransactions parses transactions from r, one per line, and yields them in file
 // order. Customer ids are any non-empty string mapped to keys by opt.Keys, or without
 // Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
-// decimal, finite and non-negative. Blank lines are skipped. A bad line yields an
-// error wrapping ErrSyntax that names the line and column (1-based); the reader then
-// stops, or with opt.Lenient goes on to the next line; after MaxBadLines bad lines a
-// Lenient read stops with an error wrapping ErrTooManyBad.
+// decimal, finite and non-negative. Blank lines and a leading UTF-8 byte order mark
+// are skipped. A bad line yields an error wrapping ErrSyntax that names the line and
+// column (1-based); the reader then stops, or with opt.Lenient goes on to the next
+// line; after MaxBadLines bad lines a Lenient read stops with an error wrapping
+// ErrTooManyBad.
 // A line too long or an unreadable stream always stops it.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
 	var opt ReadOptions
@@ -130,11 +133,13 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 			yield(Transaction{}, err)
 			return
 		}
+		// A byte order mark (Excel's "CSV UTF-8") would be part of the first field.
+		src := bom.Skip(r)
 		var records iter.Seq2[record, error]
 		if o.Comma == ' ' {
-			records = spaceRecords(r)
+			records = spaceRecords(src)
 		} else {
-			records = csvRecords(r, o.Comma)
+			records = csvRecords(src, o.Comma)
 		}
 		first := true
 		bad := 0

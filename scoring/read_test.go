@@ -257,3 +257,29 @@ func TestReadLenient(t *testing.T) {
 		t.Errorf("%d errors, last %v; want the cap and a final error", bad, last)
 	}
 }
+
+// TestReadByteOrderMark: a file saved as Excel's "CSV UTF-8" starts with a byte order
+// mark. It is not part of the first customer's id (which would make them two
+// customers), of a quoted first field (a bare-quote error) or of a CDNOW-style first
+// key.
+func TestReadByteOrderMark(t *testing.T) {
+	const bom = "\ufeff"
+	keys := &Keys{}
+	got, err := readAll(bom+"c0,2025-01-01,10\nc0,2025-01-02,5\n", ReadOptions{Keys: keys})
+	if err != nil || len(got) != 2 || got[0].Profile != got[1].Profile || keys.Len() != 1 {
+		t.Errorf("unquoted: %+v, %v, %d keys; want one customer", got, err, keys.Len())
+	}
+	keys = &Keys{}
+	got, err = readAll(bom+"\"Smith, J\",2025-01-01,10\n", ReadOptions{Keys: keys})
+	if id, _ := keys.ID(1); err != nil || len(got) != 1 || id != "Smith, J" {
+		t.Errorf("quoted: %+v, %v, id %q", got, err, id)
+	}
+	got, err = readAll(bom+"2025-01-01,42,10\n", ReadOptions{ProfileColumn: 1, TimeColumn: 0, AmountColumn: 2})
+	if err != nil || len(got) != 1 || got[0].Profile != 42 {
+		t.Errorf("date first: %+v, %v", got, err)
+	}
+	got, err = readAll(bom+"00001 00001 19970101 1 11.77\n", ReadOptions{Comma: ' ', TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102"})
+	if err != nil || len(got) != 1 || got[0].Profile != 1 {
+		t.Errorf("space-separated: %+v, %v", got, err)
+	}
+}
