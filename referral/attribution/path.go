@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/bom"
 )
 
 // Path is one distinct customer journey: the channels that touched a person, oldest
@@ -138,16 +139,16 @@ const MaxBadLines = 100
 
 // ReadPaths reads paths in ChannelAttribution's text layout: one journey a line,
 // fields separated by ";" in the order path;conversions[;value[;nulls]]. A first line
-// that names the fields (path;total_conversions;...) is skipped, as are blank lines and
-// lines starting with "#". It yields the paths in file order. A bad line yields an
-// error wrapping [ErrSyntax] (it does not parse) or [ErrInvalid] (it parses to a path
-// that cannot be used) that names the line and the byte column (1-based) where the
-// problem is; the reader then stops, or with opts.Lenient goes on to the next line (up
+// that names the fields (path;total_conversions;...) is skipped, as are blank lines,
+// lines starting with "#" and a leading UTF-8 byte order mark. It yields the paths in
+// file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
+// [ErrInvalid] (it parses to a path that cannot be used) that names the line and the
+// byte column (1-based) where the problem is; the reader then stops, or with opts.Lenient goes on to the next line (up
 // to MaxBadLines bad lines). An unreadable stream always stops it.
 func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 	lenient := opts != nil && opts.Lenient
 	return func(yield func(Path, error) bool) {
-		cr := csv.NewReader(r)
+		cr := csv.NewReader(bom.Skip(r)) // Excel's "CSV UTF-8" starts with a byte order mark
 		cr.Comma = ';'
 		cr.Comment = '#'
 		cr.FieldsPerRecord = -1

@@ -105,6 +105,22 @@ beta > beta;2
 	}
 }
 
+// TestReadPathsByteOrderMark: a file saved as Excel's "CSV UTF-8" starts with a byte
+// order mark, which is neither part of the header's "path" (the header would be read
+// as a path and fail) nor of the first channel's name (a channel of its own).
+func TestReadPathsByteOrderMark(t *testing.T) {
+	for _, in := range []string{
+		"\ufeffpath;total_conversions;total_conversion_value;total_null\nsearch > email;1;10;3\n",
+		"\ufeffsearch > email;1;10;3\n",
+	} {
+		got, errs := readAll(strings.NewReader(in), nil)
+		want := []Path{{Touches: []string{"search", "email"}, Conversions: 1, Value: 10, Nulls: 3}}
+		if diff := cmp.Diff(want, got); errs != nil || diff != "" {
+			t.Errorf("ReadPaths(%q): %v, (-want +got):\n%s", in, errs, diff)
+		}
+	}
+}
+
 // readAll collects what ReadPaths yields.
 func readAll(r io.Reader, opts *ReadOptions) ([]Path, []error) {
 	var ps []Path
