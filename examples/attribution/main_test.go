@@ -89,6 +89,9 @@ func TestBadInput(t *testing.T) {
 		{"path,conversions,nulls,value\na > b,1,0,0,9\n", "line 2: 5 fields, want 4"},
 		{"path;conversions;nulls;value\na > b;1;0;0\n", `line 1: 1 field, want 4: path,conversions,nulls,value (the fields seem separated by ";"; this reads commas)`},
 		{"path,conversions,nulls,value\n", "no journeys"},
+		// A value on a row that did not convert is named at its line, not by the
+		// first model as "path 0" of the merged paths.
+		{"path,conversions,nulls,value\na,1,0,5\nb,0,2,300\n", "line 3, column 7 (value): value 300 without conversions"},
 	} {
 		f := t.TempDir() + "/p.csv"
 		if err := os.WriteFile(f, []byte(c.csv), 0o644); err != nil {
@@ -116,6 +119,21 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestByteOrderMark reads files saved as Excel's "CSV UTF-8", which start with a byte
+// order mark: with it, the header was read as a journey ("conversions" is not a
+// number) and, without a header, the first channel was a channel of its own.
+func TestByteOrderMark(t *testing.T) {
+	for _, in := range []string{
+		"\ufeffpath,conversions,nulls,value\nsearch > email,1,0,5\nsearch,1,2,3\n",
+		"\ufeffsearch > email,1,0,5\nsearch,1,2,3\n",
+	} {
+		rows, err := readCSV(strings.NewReader(in), false, io.Discard)
+		if err != nil || len(rows) != 2 || rows[0].Touches[0] != "search" {
+			t.Errorf("%q: %v, %v; want two journeys, the first from search", in, rows, err)
+		}
+	}
 }
 
 // TestLenientReportsEveryBadRow: strict, the first bad row stops the read; lenient,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clientele-go/clientele/referral/attribution"
 
+	"github.com/clientele-go/clientele/internal/bom"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -24,7 +25,7 @@ type pathRow = attribution.Path
 // lenient, each bad row is written to problems and skipped, and the read stops only
 // past attribution.MaxBadLines of them, the cap the SDK's readers share.
 func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(bom.Skip(r)) // Excel's "CSV UTF-8" starts with a byte order mark
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	var rows []pathRow
@@ -102,6 +103,10 @@ func csvRow(cr *csv.Reader, rec []string) (pathRow, error) {
 			return p, at(i+1, "%q is not a non-negative number", rec[i+1])
 		}
 		*dst = v
+	}
+	// Said here, at its line, rather than by every model as "path 0" of the merged paths.
+	if p.Value > 0 && p.Conversions == 0 {
+		return p, at(3, "value %s without conversions: only journeys that converted are worth something", strings.TrimSpace(rec[3]))
 	}
 	return p, nil
 }
