@@ -136,6 +136,30 @@ func TestByteOrderMark(t *testing.T) {
 	}
 }
 
+// TestWideFigures: credits of a million conversions are wider than the columns' 9
+// characters; the columns widen, so that every row of a table still lines up.
+func TestWideFigures(t *testing.T) {
+	f := t.TempDir() + "/p.csv"
+	in := "path,conversions,nulls,value\nsearch > email,1200000,3,98765432.10\nsocial,5,3,12.50\n"
+	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(&out, f, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"Conversions credited\n", "Value credited\n"} {
+		_, table, _ := strings.Cut(out.String(), title)
+		table, _, _ = strings.Cut(table, "\n\n")
+		lines := strings.Split(table, "\n")
+		for _, line := range lines[1:] {
+			if len(line) != len(lines[0]) {
+				t.Errorf("%srow %q is %d wide, the header %d\n%s", title, line, len(line), len(lines[0]), table)
+			}
+		}
+	}
+}
+
 // TestLenientReportsEveryBadRow: strict, the first bad row stops the read; lenient,
 // every bad row is reported with its line and column and the good rows are read, up to
 // attribution.MaxBadLines bad rows (issue #21: only the first was reported).

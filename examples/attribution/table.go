@@ -82,21 +82,30 @@ func (t *table) print(w io.Writer) {
 		{"Conversions credited", func(c attribution.Credit) float64 { return c.Conversions }, t.conversions},
 		{"Value credited", func(c attribution.Credit) float64 { return c.Value }, t.value},
 	} {
+		// Columns are 9 wide, wider when a figure is (the total is the widest, as
+		// credits are not negative): a million conversions would push its row out of
+		// line with the others.
+		cw := max(9, len(fmt.Sprintf("%.2f", part.total)))
+		for _, ch := range t.channels {
+			for i := range models {
+				cw = max(cw, len(fmt.Sprintf("%.2f", part.get(t.credits[i][ch]))))
+			}
+		}
 		fmt.Fprintf(w, "%s\n%-*s", part.title, t.width, "channel")
 		for _, m := range models {
-			fmt.Fprintf(w, " %9s", m.name)
+			fmt.Fprintf(w, " %*s", cw, m.name)
 		}
 		fmt.Fprintln(w)
 		for _, ch := range t.channels {
 			fmt.Fprintf(w, "%-*s", t.width, shown(ch))
 			for i := range models {
-				fmt.Fprintf(w, " %9.2f", part.get(t.credits[i][ch]))
+				fmt.Fprintf(w, " %*.2f", cw, part.get(t.credits[i][ch]))
 			}
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "%-*s", t.width, "total")
 		for range models {
-			fmt.Fprintf(w, " %9.2f", part.total)
+			fmt.Fprintf(w, " %*.2f", cw, part.total)
 		}
 		fmt.Fprintf(w, "\n\n")
 	}
