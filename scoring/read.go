@@ -219,8 +219,10 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 	if tx.Time, err = time.ParseInLocation(o.TimeLayout, strings.TrimSpace(s), o.Location); err != nil {
 		// A value of the layout's shape that names no instant (February 29th of 2025)
 		// gets the reason, not the suggestion that the layout is wrong.
+		// A value that goes on past the layout ("2025-01-01T10:00:00Z" read as a date)
+		// is of another form: time.Parse's "extra text" is not a reason of that kind.
 		var pe *time.ParseError
-		if errors.As(err, &pe) && pe.Message != "" {
+		if errors.As(err, &pe) && pe.Message != "" && !strings.HasPrefix(pe.Message, ": extra text") {
 			return tx, rec.fail(o.TimeColumn, "time %q has layout %q's form but is no date%s", s, o.TimeLayout, pe.Message)
 		}
 		return tx, rec.fail(o.TimeColumn, "time %q does not match layout %q", s, o.TimeLayout)

@@ -83,6 +83,12 @@ func TestReadTransactionsErrorsNameLineAndColumn(t *testing.T) {
 		!strings.HasSuffix(err.Error(), `line 1, column 3: time "2025-02-29" has layout "2006-01-02"'s form but is no date: day out of range`) {
 		t.Errorf("February 29th, 2025: %v", err)
 	}
+	// A time where a date is expected is of another form, not "no date": it goes on
+	// past the layout.
+	if _, err := readAll("1,2025-01-01T10:00:00+02:00,3\n", ReadOptions{}); !errors.Is(err, ErrSyntax) ||
+		!strings.HasSuffix(err.Error(), `line 1, column 3: time "2025-01-01T10:00:00+02:00" does not match layout "2006-01-02"`) {
+		t.Errorf("a time where a date is expected: %v", err)
+	}
 	if _, err := readAll("1,2025-01-01,3\n", ReadOptions{ProfileColumn: 1, TimeColumn: 1, AmountColumn: 2}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("clashing columns: %v", err)
 	}
