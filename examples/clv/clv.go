@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/english"
@@ -54,8 +55,17 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 		}
 	}
 	if err != nil {
+		var hints []string
 		if len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax) {
-			return nil, fmt.Errorf("%w (if line 1 names the columns, add -header)", err)
+			hints = append(hints, "if line 1 names the columns, add -header")
+		}
+		// A date of another form than the default, named in Go's notation, which a
+		// reader of the message may not know: say which flag reads it.
+		if cfg.format == "csv" && cfg.layout == "" && errors.Is(err, scoring.ErrSyntax) && strings.Contains(err.Error(), "does not match layout") {
+			hints = append(hints, "if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006")
+		}
+		if len(hints) > 0 {
+			return nil, fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
 		}
 		return nil, err
 	}
@@ -185,8 +195,8 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	if len(splits) == 1 {
 		verb = "is"
 	}
-	fmt.Fprintf(out, "%s first bought in the calibration period and %s fitted; %d first bought after it, in the holdout period, and count only in the whole-period value below\n\n",
-		english.Count(len(splits), "customer"), verb, later)
+	fmt.Fprintf(out, "%s first bought in the calibration period and %s fitted; %d first bought after it, in the holdout period, and %s only in the whole-period value below\n\n",
+		english.Count(len(splits), "customer"), verb, later, english.Plural(later, "counts", "count"))
 
 	var models []model
 	var notes string
@@ -381,11 +391,17 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	fmt.Fprintf(out, "90%% intervals (%s): customers active now %s; purchases next year %s; value of the base %s\n",
 		method, span(baseAlive, "%.0f"), span(basePurchases, "%.0f"), span(baseValue, "%.2f"))
 	top := order[:min(cfg.top, len(order))]
-	// The id column is as wide as the longest id listed (order exports use emails).
+	// The id column is as wide as the longest id listed (order exports use emails), in
+	// runes as fmt pads; an id is shown as english.Name shows it, so that one in another
+	// encoding than UTF-8 (a Windows-1252 export's "José") or holding a tab or a
+	// bidirectional override is quoted rather than breaking its row, and a long one is cut.
+	shown := func(i int) string {
+		id, _ := keys.ID(sums[i].Profile)
+		return english.Name(id, 40)
+	}
 	width := len("customer")
 	for _, i := range top {
-		id, _ := keys.ID(sums[i].Profile)
-		width = max(width, len(id))
+		width = max(width, utf8.RuneCountInString(shown(i)))
 	}
 	fmt.Fprintf(out, "  %*s %4s %8s %8s %21s %24s %9s %27s\n", width, "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
 	topCustomers := make([]scoring.Customer, len(top))
@@ -398,7 +414,6 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	}
 	for k, i := range top {
 		c := cs[i]
-		id, _ := keys.ID(sums[i].Profile)
 		alive, err := iv.PAlive(c)
 		if err != nil {
 			return err
@@ -408,7 +423,7 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 			return err
 		}
 		fmt.Fprintf(out, "  %*s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
-			width, id, c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
+			width, shown(i), c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
 	}
 	return nil
 }

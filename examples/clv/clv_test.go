@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/scoring"
@@ -60,6 +62,26 @@ func TestCSV(t *testing.T) {
 	}
 }
 
+// TestOneLaterCustomer: the count of customers who first bought in the holdout period
+// agrees with its verb when it is one.
+func TestOneLaterCustomer(t *testing.T) {
+	var b strings.Builder
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for k := 1; k <= 12; k++ {
+		for d := 0; d < 730; d += 30 * k {
+			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateOnly), 10+k)
+		}
+	}
+	fmt.Fprintf(&b, "late,%s,5\n", start.AddDate(0, 0, 700).Format(time.DateOnly))
+	var out bytes.Buffer
+	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 24 * time.Hour, top: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "; 1 first bought after it, in the holdout period, and counts only in the whole-period value below"; !strings.Contains(out.String(), want) {
+		t.Errorf("want %q in\n%s", want, out.String())
+	}
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestBadInput(t *testing.T) {
@@ -75,6 +97,9 @@ func TestBadInput(t *testing.T) {
 		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{format: "csv"}, "BG/NBD needs at least 10 customers, got 1"},
 		{"1,2025-01-01,10\n", config{format: "xml"}, `unknown format "xml"`},
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2025-03-01"}, "leaves no holdout"},
+		// Dates of another form say which flag reads them, not only Go's layout.
+		{"customer,date,amount\nc1,01/02/2025,10\n", config{format: "csv", header: true}, `line 2, column 4: time "01/02/2025" does not match layout "2006-01-02" (if the dates are written otherwise, give their form with -date-layout`},
+		{"customer,date,amount\nc1,2025-01-02T10:00:00Z,10\n", config{format: "csv", header: true}, "give their form with -date-layout"},
 	} {
 		c.cfg.unit = 24 * time.Hour
 		err := run(&bytes.Buffer{}, strings.NewReader(c.in), c.cfg)
@@ -117,6 +142,65 @@ func TestParamValueEachDirection(t *testing.T) {
 	for name, want := range map[string]string{"r": "→ ∞", "a": "→ 0", "b": "→ ∞", "alpha": "42.000"} {
 		if got := paramValue(b, name, 42); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestOddCustomerIDs lists customers whose ids are not plain text, as exports have
+// them: one from a Windows-1252 file ("José", not UTF-8), one holding a tab and a
+// bidirectional override (U+202E, which reverses the rest of the line on a terminal),
+// one of 300 letters. Each is quoted or cut, and every row of the table is as wide as
+// its header.
+func TestOddCustomerIDs(t *testing.T) {
+	odd := map[string]string{
+		"20111": "Jos\xe9 Garc\xeda",
+		"12476": "ann\t\u202eevil",
+		"15562": strings.Repeat("x", 300),
+	}
+	raw, err := os.ReadFile(cdnow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 5 {
+			continue
+		}
+		id := f[0]
+		if o, ok := odd[id]; ok {
+			id = o
+		}
+		fmt.Fprintf(&b, "\"%s\",%s,%s\n", id, f[2], f[4])
+	}
+	var out bytes.Buffer
+	cfg := config{format: "csv", layout: "20060102", calibrationEnd: "1997-09-30", unit: 7 * 24 * time.Hour, top: 3}
+	if err := run(&out, strings.NewReader(b.String()), cfg); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !utf8.ValidString(got) || strings.ContainsAny(got, "\t\u202e") {
+		t.Errorf("the report holds invalid UTF-8, a tab or a bidirectional override:\n%q", got)
+	}
+	all := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	var lines []string
+	for i, line := range all {
+		if strings.Contains(line, "customer    x") {
+			lines = all[i:]
+		}
+	}
+	table := strings.Join(lines, "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want a header and 3 customers:\n%s", table)
+	}
+	for _, want := range []string{`"Jos\xe9 Garc\xeda"`, `"ann\t\u202eevil"`, strings.Repeat("x", 40) + "… (300 bytes)"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %s:\n%s", want, table)
+		}
+	}
+	for _, line := range lines[1:] {
+		if utf8.RuneCountInString(line) != utf8.RuneCountInString(lines[0]) {
+			t.Errorf("row %q is %d runes wide, the header %d", line, utf8.RuneCountInString(line), utf8.RuneCountInString(lines[0]))
 		}
 	}
 }
