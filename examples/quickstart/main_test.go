@@ -257,3 +257,26 @@ func TestRecoveredAtBound(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", b.String(), want)
 	}
 }
+
+// TestBadOutRefusedFirst: an -out the page cannot be written to is refused before the
+// run, not after a minute of it, and nothing of the report is printed.
+func TestBadOutRefusedFirst(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ out, want string }{
+		{filepath.Join(dir, "missing", "report.html"), "-out " + filepath.Join(dir, "missing", "report.html") + ": no directory " + filepath.Join(dir, "missing") + " to write it in"},
+		{dir, "-out " + dir + ": a directory; give a file, such as " + filepath.Join(dir, "report.html")},
+	} {
+		var text, status bytes.Buffer
+		err := run(&text, &status, config{people: 10, seed: 1, out: c.out})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("-out %s: %v, want %q", c.out, err, c.want)
+		}
+		if text.Len() > 0 || status.Len() > 0 {
+			t.Errorf("-out %s: the run went ahead:\n%s%s", c.out, status.String(), text.String())
+		}
+	}
+	// A file in an existing directory is written.
+	if err := run(io.Discard, io.Discard, config{people: 10, seed: 1, out: filepath.Join(dir, "r.html")}); err != nil {
+		t.Errorf("a file in an existing directory: %v", err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -39,6 +41,9 @@ func run(out, status io.Writer, cfg config) error {
 	steps := 7
 	if cfg.out != "" {
 		steps = 8
+		if err := checkOut(cfg.out); err != nil {
+			return err
+		}
 	}
 	prog := &progress{w: status, steps: steps, people: cfg.people}
 	params := synth.Params{People: cfg.people, Seed: cfg.seed}.Default()
@@ -226,4 +231,18 @@ func vocabularyMeaning(line string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// checkOut refuses an -out the page cannot be written to (a directory, or a file in a
+// directory that does not exist) before the run rather than after it: a run of a
+// million people takes a minute before its last step writes the page.
+func checkOut(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("-out %s: a directory; give a file, such as %s", path, filepath.Join(path, "report.html"))
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("-out %s: no directory %s to write it in", path, dir)
+	}
+	return nil
 }
