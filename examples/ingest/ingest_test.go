@@ -217,3 +217,26 @@ func TestNamesFromTheData(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryFlag: a -query that does not parse, or a name given twice, is refused when
+// the flags are read, before the input (a million lines take a minute or more), rather
+// than after the report; two audiences of one name would be two lines a reader cannot
+// tell apart.
+func TestQueryFlag(t *testing.T) {
+	var qs queries
+	if err := qs.Set("users=count(page, 30d) >= 2"); err != nil || len(qs) != 1 || qs[0].name != "users" {
+		t.Fatalf("a good query: %v, %v", qs, err)
+	}
+	for _, c := range []struct{ flag, want string }{
+		{"x=count(page, 30d) >=", "segment: parse at line 1, column 20"},
+		{" users =did(page)", `audience "users" is named twice`},
+		{"noequals", "want name=expression"},
+	} {
+		if err := qs.Set(c.flag); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("-query %q: %v, want an error mentioning %q", c.flag, err, c.want)
+		}
+	}
+	if len(qs) != 1 {
+		t.Errorf("refused queries were kept: %v", qs)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/segment"
 )
 
 // queries collects -query name=expression flags.
@@ -28,12 +29,24 @@ type namedQuery struct{ name, expr string }
 
 func (q *queries) String() string { return fmt.Sprint(*q) }
 
+// Set adds one name=expression. The expression is parsed here, so that a mistyped query
+// stops the command before it reads its input rather than after (a million lines take
+// a minute or more), and a name may be given once.
 func (q *queries) Set(s string) error {
 	name, expr, ok := strings.Cut(s, "=")
-	if !ok || strings.TrimSpace(name) == "" {
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
 		return fmt.Errorf("want name=expression, got %q", s)
 	}
-	*q = append(*q, namedQuery{strings.TrimSpace(name), expr})
+	if _, err := segment.Parse(expr); err != nil {
+		return err
+	}
+	for _, have := range *q {
+		if have.name == name {
+			return fmt.Errorf("audience %q is named twice; give each -query a name of its own", name)
+		}
+	}
+	*q = append(*q, namedQuery{name, expr})
 	return nil
 }
 
