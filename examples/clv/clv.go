@@ -166,7 +166,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	switch {
 	case cfg.calibrationEnd != "":
 		if calEnd, err = time.Parse(time.DateOnly, cfg.calibrationEnd); err != nil {
-			return fmt.Errorf("-calibration-end: %w", err)
+			return fmt.Errorf("-calibration-end %q: want a date such as 1997-09-30", cfg.calibrationEnd)
 		}
 	case cfg.format == "cdnow":
 		calEnd = time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC) // Fader, Hardie & Lee's 39 weeks
@@ -179,6 +179,9 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	splits, err := scoring.SummarizeHoldout(slices.Values(txs), calEnd, &opt)
 	if err != nil {
 		return err
+	}
+	if len(splits) == 0 {
+		return fmt.Errorf("calibration end %s is before every customer's first purchase (data start %s): no customer to fit", calEnd.Format(time.DateOnly), first.Format(time.DateOnly))
 	}
 	cal := make([]scoring.Customer, len(splits))
 	for i, s := range splits {

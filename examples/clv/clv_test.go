@@ -97,6 +97,10 @@ func TestBadInput(t *testing.T) {
 		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{format: "csv"}, "BG/NBD needs at least 10 customers, got 1"},
 		{"1,2025-01-01,10\n", config{format: "xml"}, `unknown format "xml"`},
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2025-03-01"}, "leaves no holdout"},
+		// A calibration period that ends before the first purchase has no customer to
+		// fit (it indexed an empty list: a panic).
+		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2024-06-30"}, "calibration end 2024-06-30 is before every customer's first purchase (data start 2025-01-01): no customer to fit"},
+		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "30/06/2025"}, `-calibration-end "30/06/2025": want a date such as 1997-09-30`},
 		// Dates of another form say which flag reads them, not only Go's layout.
 		{"customer,date,amount\nc1,01/02/2025,10\n", config{format: "csv", header: true}, `line 2, column 4: time "01/02/2025" does not match layout "2006-01-02" (if the dates are written otherwise, give their form with -date-layout`},
 		{"customer,date,amount\nc1,2025-01-02T10:00:00Z,10\n", config{format: "csv", header: true}, "give their form with -date-layout"},
