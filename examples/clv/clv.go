@@ -153,6 +153,9 @@ func boundaryNote(name string, d scoring.Diagnostics) string {
 }
 
 func run(out io.Writer, in io.Reader, cfg config) error {
+	if cfg.top < 0 {
+		return fmt.Errorf("-top %d: want the number of customers to list, 0 or more", cfg.top)
+	}
 	keys := &scoring.Keys{}
 	txs, err := readAll(in, cfg, keys)
 	if err != nil {
@@ -394,6 +397,9 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	fmt.Fprintf(out, "90%% intervals (%s): customers active now %s; purchases next year %s; value of the base %s\n",
 		method, span(baseAlive, "%.0f"), span(basePurchases, "%.0f"), span(baseValue, "%.2f"))
 	top := order[:min(cfg.top, len(order))]
+	if len(top) == 0 {
+		return nil // -top 0: the base's figures only, without a table's header and no rows
+	}
 	// The id column is as wide as the longest id listed (order exports use emails), in
 	// runes as fmt pads; an id is shown as english.Name shows it, so that one in another
 	// encoding than UTF-8 (a Windows-1252 export's "José") or holding a tab or a

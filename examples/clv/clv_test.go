@@ -101,6 +101,7 @@ func TestBadInput(t *testing.T) {
 		// fit (it indexed an empty list: a panic).
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2024-06-30"}, "calibration end 2024-06-30 is before every customer's first purchase (data start 2025-01-01): no customer to fit"},
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "30/06/2025"}, `-calibration-end "30/06/2025": want a date such as 1997-09-30`},
+		{"1,2025-01-01,10\n", config{format: "csv", top: -1}, "-top -1: want the number of customers to list, 0 or more"},
 		// Dates of another form say which flag reads them, not only Go's layout.
 		{"customer,date,amount\nc1,01/02/2025,10\n", config{format: "csv", header: true}, `line 2, column 4: time "01/02/2025" does not match layout "2006-01-02" (if the dates are written otherwise, give their form with -date-layout`},
 		{"customer,date,amount\nc1,2025-01-02T10:00:00Z,10\n", config{format: "csv", header: true}, "give their form with -date-layout"},
@@ -206,5 +207,13 @@ func TestOddCustomerIDs(t *testing.T) {
 		if utf8.RuneCountInString(line) != utf8.RuneCountInString(lines[0]) {
 			t.Errorf("row %q is %d runes wide, the header %d", line, utf8.RuneCountInString(line), utf8.RuneCountInString(lines[0]))
 		}
+	}
+}
+
+// TestTopNone: -top 0 prints the base's figures and no table (a header without rows).
+func TestTopNone(t *testing.T) {
+	got := runCDNOW(t, 0)
+	if !strings.Contains(got, "90% intervals (delta method)") || strings.Contains(got, "P(alive)") {
+		t.Errorf("-top 0:\n%s", got)
 	}
 }
