@@ -16,6 +16,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 func main() {
@@ -29,7 +31,7 @@ func main() {
 	}
 	if *in == "" {
 		// Generating the base takes about a second per 100,000 people: say so.
-		fmt.Fprintf(os.Stderr, "generating the journeys of %d people (about %.0fs) ...\n", *people, max(1, float64(*people)/100_000))
+		fmt.Fprintf(os.Stderr, "generating the journeys of %s (about %.0fs) ...\n", peopleCount(*people), max(1, float64(*people)/100_000))
 	}
 	if err := run(os.Stdout, *in, *people, *lenient); err != nil {
 		fmt.Fprintln(os.Stderr, "attribution:", err)
@@ -45,7 +47,7 @@ func run(out io.Writer, in string, people int, lenient bool) error {
 	)
 	switch in {
 	case "":
-		paths, source = generated(people), fmt.Sprintf("journeys of a generated base of %d people", people)
+		paths, source = generated(people), "journeys of a generated base of "+peopleCount(people)
 	case "-":
 		paths, err = readCSV(os.Stdin, lenient, os.Stderr)
 		source = "standard input"
@@ -84,6 +86,11 @@ func count(n float64, noun string) string {
 		return fmt.Sprintf("%.0f %s%s", n, noun, plural(n))
 	}
 	return fmt.Sprintf("%.2f %ss", n, noun)
+}
+
+// peopleCount writes "1 person", "100000 people".
+func peopleCount(n int) string {
+	return fmt.Sprintf("%d %s", n, english.Plural(n, "person", "people"))
 }
 
 func plural(n float64) string {

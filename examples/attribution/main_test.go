@@ -89,6 +89,8 @@ func TestBadInput(t *testing.T) {
 		{"path,conversions,nulls,value\na > b,1,0,0,9\n", "line 2: 5 fields, want 4"},
 		{"path;conversions;nulls;value\na > b;1;0;0\n", `line 1: 1 field, want 4: path,conversions,nulls,value (the fields seem separated by ";"; this reads commas)`},
 		{"path,conversions,nulls,value\n", "no journeys"},
+		// A header of the four names in another order was read as a journey.
+		{"Conversions,Path,Nulls,Value\n1,a,0,0\n", "line 1 names the columns Conversions,Path,Nulls,Value; want them in the order path,conversions,nulls,value"},
 		// A value on a row that did not convert is named at its line, not by the
 		// first model as "path 0" of the merged paths.
 		{"path,conversions,nulls,value\na,1,0,5\nb,0,2,300\n", "line 3, column 7 (value): value 300 without conversions"},
@@ -249,5 +251,16 @@ func TestSummaryAndLayout(t *testing.T) {
 	}
 	if got := out.String(); !strings.Contains(got, "0 conversions") || !strings.Contains(got, "Nothing to credit: no journey converted.") || strings.Contains(got, "credited") {
 		t.Errorf("no conversions:\n%s", got)
+	}
+}
+
+// TestOnePerson: a base of one person is "1 person", not "1 people".
+func TestOnePerson(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, "", 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "journeys of a generated base of 1 person: ") {
+		t.Errorf("got %q", out.String())
 	}
 }

@@ -38,6 +38,11 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 		var p pathRow
 		if err == nil {
 			header := first && strings.EqualFold(strings.TrimSpace(rec[0]), "path")
+			if first && !header && reordered(rec) {
+				// A header naming the columns in another order would fail on its
+				// second field ("path" is not a number): say what is wrong instead.
+				return nil, fmt.Errorf("line 1 names the columns %s; want them in the order path,conversions,nulls,value", strings.Join(rec, ","))
+			}
 			first = false
 			if header {
 				continue
@@ -67,6 +72,16 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 }
 
 var csvColumns = [...]string{"path", "conversions", "nulls", "value"}
+
+// reordered says whether rec names the four columns, in another order than csvColumns.
+func reordered(rec []string) bool {
+	for _, c := range csvColumns {
+		if !slices.ContainsFunc(rec, func(f string) bool { return strings.EqualFold(strings.TrimSpace(f), c) }) {
+			return false
+		}
+	}
+	return true
+}
 
 // fieldCount is the error of a row of the wrong width (encoding/csv says only "wrong
 // number of fields"). A row that is one field holding ';' or a tab is most likely a file
