@@ -34,6 +34,9 @@ type stats struct {
 // arrival time that stands in for a call without a time of its own, as the Segment spec
 // has the receiving server do.
 func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show int) error {
+	if show < 0 {
+		return fmt.Errorf("-profiles %d: want how many profiles to list, 0 for all", show)
+	}
 	st := stats{dropped: map[string]int{}, groups: map[string]bool{}}
 	x, err := segment.NewIndex()
 	if err != nil {

@@ -240,3 +240,13 @@ func TestQueryFlag(t *testing.T) {
 		t.Errorf("refused queries were kept: %v", qs)
 	}
 }
+
+// TestNegativeProfiles: -profiles -1 is refused before the input is read; it listed
+// every profile, as 0 does, without saying so.
+func TestNegativeProfiles(t *testing.T) {
+	var out bytes.Buffer
+	err := run(&out, io.Discard, strings.NewReader(`{"type":"page","userId":"u1"}`+"\n"), nil, time.Time{}, -1)
+	if err == nil || err.Error() != "-profiles -1: want how many profiles to list, 0 for all" || out.Len() > 0 {
+		t.Errorf("-profiles -1: %v\n%s", err, out.String())
+	}
+}
