@@ -66,8 +66,11 @@
 // NOT binds tighter than AND, which binds tighter than OR. NOT complements within the
 // profiles the index knows (Profiles). A comparison holds only for profiles that have a
 // value, so NOT spend > 100 includes profiles without a spend, and spend <= 100 does
-// not. IN on a numeric field needs integers. The name before ":" or IN is never empty
-// (`"":x` is a syntax error: Index.Tag keeps nothing under an empty key). Parse reports
+// not. IN on a numeric field needs integers. No name of a key, field, event or saved
+// segment is empty: `"":x`, `"" > 3`, did("") and segment:"" are syntax errors, since
+// the index keeps nothing under an empty name (Tag, SetNumber and Record change nothing,
+// SetNumbers and RecordBatch refuse it, Save refuses the empty segment name); a trait
+// value may be empty (tag:""). Parse reports
 // syntax errors with line and column (*ExprError, ErrSyntax); an expression nests at
 // most MaxDepth levels.
 //
@@ -118,7 +121,11 @@
 // it read-only and serves bitmaps from the mapping without copying (then the file must
 // not be truncated or rewritten in place while the index is open: the process would
 // die of SIGBUS). Every bitmap read is validated, and a damaged snapshot is refused with
-// ErrCorrupt and the offset of the damage.
+// ErrCorrupt and the offset of the damage. A snapshot of an earlier version that holds
+// an empty trait key, numeric field or event name (kept then by Tag(":x"), SetNumber("")
+// or Record with ""), which no query can name, loads without it; one whose saved
+// segment names it is refused with ErrCorrupt naming the segment, since its definition
+// no longer parses.
 //
 // # Conventions
 //

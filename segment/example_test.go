@@ -79,18 +79,27 @@ func ExampleIndex_Record() {
 	x, _ := segment.NewIndex()
 	x.Record(daysAgo(0), 1, "visit")
 	x.Record(daysAgo(0), 1, "visit") // twice the same day
-	x.RecordBatch([]segment.Activity{
+	if err := x.RecordBatch([]segment.Activity{
 		{Event: "visit", Profile: 2, At: daysAgo(0)},
 		{Event: "visit", Profile: 2, At: daysAgo(5)},
-	})
-	for _, expr := range []string{"count(visit, 30d) >= 2", "days(visit, 30d) >= 2"} {
+	}); err != nil {
+		fmt.Println(err)
+	}
+	// A row without an event, which no query could name, refuses the whole batch.
+	fmt.Println(x.RecordBatch([]segment.Activity{
+		{Event: "visit", Profile: 3, At: daysAgo(0)},
+		{Profile: 3, At: daysAgo(1)},
+	}))
+	for _, expr := range []string{"count(visit, 30d) >= 2", "days(visit, 30d) >= 2", "did(visit)"} {
 		q, _ := segment.Parse(expr)
 		r, _ := x.Eval(context.Background(), now, q, nil)
 		fmt.Println(expr, "→", r)
 	}
 	// Output:
+	// segment: invalid input: RecordBatch row 1 (profile 3 at 2026-11-22T18:00:00Z): empty event name, which no query can name; nothing recorded
 	// count(visit, 30d) >= 2 → {1,2}
 	// days(visit, 30d) >= 2 → {2}
+	// did(visit) → {1,2}
 }
 
 func ExampleParse() {

@@ -134,6 +134,15 @@ func genQuery(t *rapid.T, depth int, unknown bool, segments []string) node {
 	}
 }
 
+// drawWriteName draws a name for a write from vocab, or now and then the empty name, which
+// the writes refuse or ignore (see Index.SetNumber and Index.Record).
+func drawWriteName(t *rapid.T, label string, vocab []string) string {
+	if rapid.IntRange(0, 15).Draw(t, label+" empty?") == 0 {
+		return ""
+	}
+	return rapid.SampledFrom(vocab).Draw(t, label)
+}
+
 // scenario fills an Index and a model with the same random data.
 func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 	opts = append([]Option{WithTraits(genKeys...), WithEvents(genEvents...)}, opts...)
@@ -175,38 +184,48 @@ func scenario(t *rapid.T, opts ...Option) (*Index, *model) {
 			x.SetTrait(k, v, ps...)
 			m.setTrait(k, v, ps...)
 		case 3:
-			f, p, v := rapid.SampledFrom(genFields).Draw(t, "field"), genProfile().Draw(t, "p"), genNumber().Draw(t, "v")
+			f, p, v := drawWriteName(t, "field", genFields), genProfile().Draw(t, "p"), genNumber().Draw(t, "v")
 			x.SetNumber(f, p, v)
 			m.setNumber(f, p, v)
 		case 4:
-			f := rapid.SampledFrom(genFields).Draw(t, "field")
+			f := drawWriteName(t, "field", genFields)
 			ps := rapid.SliceOfN(genProfile(), 0, 10).Draw(t, "profiles")
 			vs := make([]int64, len(ps))
 			for i := range vs {
 				vs[i] = genNumber().Draw(t, "v")
 			}
-			if err := x.SetNumbers(f, ps, vs); err != nil {
-				t.Fatal(err)
+			if err := x.SetNumbers(f, ps, vs); (f == "") != errors.Is(err, ErrInvalid) {
+				t.Fatalf("SetNumbers(%q) = %v", f, err)
 			}
-			m.setNumbers(f, ps, vs)
+			m.setNumbers(f, ps, vs) // which, like SetNumbers, refuses the empty field
 		case 5:
-			f := rapid.SampledFrom(genFields).Draw(t, "field")
+			f := drawWriteName(t, "field", genFields)
 			ps := rapid.SliceOfN(genProfile(), 0, 3).Draw(t, "profiles")
 			x.ClearNumber(f, ps...)
 			m.clearNumber(f, ps...)
 		case 6:
-			e, p, d := rapid.SampledFrom(genEvents).Draw(t, "event"), genProfile().Draw(t, "p"), genDay().Draw(t, "day")
+			e, p, d := drawWriteName(t, "event", genEvents), genProfile().Draw(t, "p"), genDay().Draw(t, "day")
 			x.Record(dayInstant(t, d), p, e)
 			m.record(e, p, d)
 		case 7:
 			n := rapid.IntRange(0, 30).Draw(t, "batch")
 			batch := make([]Activity, n)
+			days := make([]int32, n)
+			blank := false
 			for i := range batch {
-				e, p, d := rapid.SampledFrom(genEvents).Draw(t, "event"), genProfile().Draw(t, "p"), genDay().Draw(t, "day")
+				e, p, d := drawWriteName(t, "event", genEvents), genProfile().Draw(t, "p"), genDay().Draw(t, "day")
 				batch[i] = Activity{Event: e, Profile: p, At: dayInstant(t, d)}
-				m.record(e, p, d)
+				days[i] = d
+				blank = blank || e == ""
 			}
-			x.RecordBatch(batch)
+			if err := x.RecordBatch(batch); blank != errors.Is(err, ErrInvalid) {
+				t.Fatalf("RecordBatch = %v with an empty event %v", err, blank)
+			}
+			if !blank { // a batch with an empty event is refused whole
+				for i, a := range batch {
+					m.record(a.Event, a.Profile, days[i])
+				}
+			}
 		case 8:
 			s := genProfile().Draw(t, "survivor")
 			abs := rapid.SliceOfN(genProfile(), 0, 3).Draw(t, "absorbed")

@@ -234,8 +234,12 @@ func (x *Index) field(name string) *numField {
 // SetNumber sets a numeric field of a profile (spend in cents, age, a model's score
 // scaled to an integer). Fields are held as bit-sliced indexes, so comparisons cost a
 // few bitmap operations per bit of the values' width, whatever the number of profiles.
+//
+// The empty field changes nothing, as with Tag's empty key: SetNumber has no error to
+// report it with, and no query can name it (Parse refuses `"" > 3`), so it could only
+// hold values nothing selects. SetNumbers, which returns an error, refuses it.
 func (x *Index) SetNumber(field string, profile uint32, v int64) {
-	if x.zero() {
+	if x.zero() || field == "" {
 		return
 	}
 	x.lock()
@@ -252,11 +256,15 @@ func (x *Index) SetNumber(field string, profile uint32, v int64) {
 
 // SetNumbers sets a numeric field of many profiles at once: profiles[i] gets values[i].
 // It is much faster than SetNumber in a loop. When a profile appears more than once the
-// last of its values wins. The slices must have the same length (else ErrInvalid, and
-// nothing changes); they are not modified.
+// last of its values wins. The slices must have the same length and the field must
+// not be empty (no query can name it; see SetNumber), else ErrInvalid, and nothing
+// changes; they are not modified.
 func (x *Index) SetNumbers(field string, profiles []uint32, values []int64) error {
 	if x.zero() {
 		return errZeroIndex
+	}
+	if field == "" {
+		return fmt.Errorf("%w: SetNumbers %q: empty field name, which no query can name", ErrInvalid, field)
 	}
 	if len(profiles) != len(values) {
 		return fmt.Errorf("%w: SetNumbers %q: %d profiles but %d values", ErrInvalid, field, len(profiles), len(values))
@@ -296,7 +304,8 @@ func (x *Index) SetNumbers(field string, profiles []uint32, values []int64) erro
 	return nil
 }
 
-// ClearNumber removes the field's value from the profiles.
+// ClearNumber removes the field's value from the profiles. The empty field changes
+// nothing: SetNumber keeps nothing under it.
 func (x *Index) ClearNumber(field string, profiles ...uint32) {
 	if x.zero() {
 		return

@@ -90,6 +90,9 @@ func (m *model) setTrait(key, value string, ps ...uint32) {
 }
 
 func (m *model) setNumber(f string, p uint32, v int64) {
+	if f == "" {
+		return // no query can name it (see Index.SetNumber)
+	}
 	m.declareNumber(f)
 	m.seq++
 	m.numbers[f][p] = v
@@ -98,6 +101,9 @@ func (m *model) setNumber(f string, p uint32, v int64) {
 }
 
 func (m *model) setNumbers(f string, ps []uint32, vs []int64) {
+	if f == "" {
+		return // refused whole
+	}
 	m.declareNumber(f)
 	m.seq++
 	for i, p := range ps {
@@ -115,6 +121,9 @@ func (m *model) clearNumber(f string, ps ...uint32) {
 }
 
 func (m *model) record(e string, p uint32, day int32) {
+	if e == "" {
+		return // no query can name it (see Index.Record)
+	}
 	m.declareEvent(e)
 	if m.events[e][p] == nil {
 		m.events[e][p] = map[int32]int{}

@@ -42,8 +42,9 @@ func fnOf(word string) fnKind {
 
 // Parse parses a segment expression (the grammar is in the package documentation).
 // Errors are *ExprError values wrapping ErrSyntax or ErrTooDeep, with the line and
-// column where the input went wrong. Parse checks only the syntax; an Index checks names
-// and types when it evaluates or saves the query.
+// column where the input went wrong. Parse checks only the syntax, which includes that
+// no key, field, event or segment name is empty (the index keeps nothing under one); an
+// Index checks names and types when it evaluates or saves the query.
 func Parse(expr string) (*Query, error) {
 	if len(expr) > MaxExprLen {
 		return nil, exprErr(Pos{Offset: MaxExprLen, Line: 1, Column: 1}, ErrSyntax, "expression of %d bytes is longer than the limit of %d", len(expr), MaxExprLen)
@@ -170,10 +171,29 @@ func (p *parser) factor() (node, error) {
 // traitKey refuses the empty key of a trait condition (`"":x`, `"" IN (x)`): Index.Tag,
 // which has no error to return, keeps nothing under it (Tag(":x") and Tag("") change
 // nothing), so the condition could only ever select no one, silently; a query naming
-// it is a mistake of its author, reported here with its place.
+// it is a mistake of its author, reported here with its place. fieldName, eventName and
+// the segment reference refuse the other empty names alike.
 func traitKey(head token, what string) error {
 	if head.text == "" {
 		return exprErr(head.at, ErrSyntax, "empty name before %s (Tag keeps nothing under an empty key)", what)
+	}
+	return nil
+}
+
+// fieldName refuses the empty field of a comparison (`"" > 3`, `"" BETWEEN 1 AND 2`):
+// SetNumber keeps nothing under it, and SetNumbers refuses it.
+func fieldName(head token, what string) error {
+	if head.text == "" {
+		return exprErr(head.at, ErrSyntax, "empty name before %s (SetNumber keeps nothing under an empty field)", what)
+	}
+	return nil
+}
+
+// eventName refuses the empty event of a behavioural function (did(""), count("", 7d)
+// > 1): Record keeps nothing under it, and RecordBatch refuses it.
+func eventName(fn fnKind, name string, at Pos) error {
+	if name == "" {
+		return exprErr(at, ErrSyntax, "empty event name in %s (Record keeps nothing under an empty event)", fnName[fn])
 	}
 	return nil
 }
@@ -192,11 +212,14 @@ func (p *parser) predicate() (node, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		value, _, err := p.name("a value after \":\"")
+		value, valueAt, err := p.name("a value after \":\"")
 		if err != nil {
 			return nil, err
 		}
 		if head.kind == tWord && head.text == "segment" {
+			if value == "" {
+				return nil, exprErr(valueAt, ErrSyntax, "empty segment name after \"segment:\" (Save refuses an empty name)")
+			}
 			return &segNode{at: head.at, name: value}, nil
 		}
 		if err := traitKey(head, `":"`); err != nil {
@@ -219,6 +242,9 @@ func (p *parser) predicate() (node, error) {
 		}
 		return &notNode{at: at, kid: in}, nil
 	case p.tok.kind == tOp, p.isKW("BETWEEN"):
+		if err := fieldName(head, p.tok.describe()); err != nil {
+			return nil, err
+		}
 		eq := p.tok.kind == tOp && (p.tok.op == opEQ || p.tok.op == opNE)
 		op, n, n2, err := p.comparison()
 		if err != nil {
@@ -338,6 +364,9 @@ func (p *parser) function(head token, fn fnKind) (node, error) {
 	}
 	event, eventAt, err := p.name("an event name")
 	if err != nil {
+		return nil, err
+	}
+	if err := eventName(fn, event, eventAt); err != nil {
 		return nil, err
 	}
 	n := &actNode{at: head.at, fn: fn, event: event, eventAt: eventAt}

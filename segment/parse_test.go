@@ -118,6 +118,18 @@ func TestParseErrors(t *testing.T) {
 		{`plan:pro OR "":""`, 1, 13, ErrSyntax, `empty name before ":"`},
 		{`"" IN (a, b)`, 1, 1, ErrSyntax, "empty name before IN"},
 		{`"" NOT IN (a)`, 1, 1, ErrSyntax, "empty name before IN"},
+		// the empty numeric field, event and segment, under which the index keeps nothing
+		{`"" > 3`, 1, 1, ErrSyntax, `empty name before ">" (SetNumber keeps nothing`},
+		{`plan:pro AND "" = 3`, 1, 14, ErrSyntax, `empty name before "="`},
+		{`"" = pro`, 1, 1, ErrSyntax, `empty name before "="`},
+		{`"" between 1 AND 2`, 1, 1, ErrSyntax, `empty name before "between"`},
+		{`did("")`, 1, 5, ErrSyntax, "empty event name in did (Record keeps nothing"},
+		{`NOT did("", 7d)`, 1, 9, ErrSyntax, "empty event name in did"},
+		{`first("", 7d)`, 1, 7, ErrSyntax, "empty event name in first"},
+		{`lapsed("", 7d)`, 1, 8, ErrSyntax, "empty event name in lapsed"},
+		{"count(\"\", 7d) > 1", 1, 7, ErrSyntax, "empty event name in count"},
+		{"days(\"\", 7d) > 1", 1, 6, ErrSyntax, "empty event name in days"},
+		{`segment:""`, 1, 9, ErrSyntax, "empty segment name"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
@@ -145,8 +157,8 @@ func genName() *rapid.Generator[string] {
 	)
 }
 
-// genKey draws the names that may stand before ":" or IN: any but the empty one, which
-// Parse refuses (Index.Tag keeps nothing under it).
+// genKey draws the names that may be a trait key, numeric field, event or saved
+// segment: any but the empty one, which Parse refuses (the index keeps nothing under it).
 func genKey() *rapid.Generator[string] {
 	return genName().Filter(func(s string) bool { return s != "" })
 }
@@ -158,16 +170,16 @@ func genSyntax(t *rapid.T, depth int) node {
 		case 0:
 			return &traitNode{key: genKey().Draw(t, "key"), value: genName().Draw(t, "value")}
 		case 1:
-			return &segNode{name: genName().Draw(t, "segment")}
+			return &segNode{name: genKey().Draw(t, "segment")}
 		case 2:
 			vals := rapid.SliceOfN(genName(), 1, 4).Draw(t, "values")
 			return &inNode{field: genKey().Draw(t, "field"), values: vals, valAt: make([]Pos, len(vals))}
 		case 3:
 			op, n, n2 := genComparison(t)
-			return &cmpNode{field: genName().Draw(t, "field"), op: op, n: n, n2: n2}
+			return &cmpNode{field: genKey().Draw(t, "field"), op: op, n: n, n2: n2}
 		default:
 			fn := fnKind(rapid.IntRange(int(fnDid), int(fnDays)).Draw(t, "fn"))
-			a := &actNode{fn: fn, event: genName().Draw(t, "event"), days: rapid.IntRange(1, MaxWindow).Draw(t, "days")}
+			a := &actNode{fn: fn, event: genKey().Draw(t, "event"), days: rapid.IntRange(1, MaxWindow).Draw(t, "days")}
 			if fn == fnDid && rapid.Bool().Draw(t, "ever") {
 				a.days = 0
 			}

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -54,8 +55,12 @@ func (b *recBuf) reset() {
 // Record costs about as much as an append; queries apply the buffer first. Activity on
 // a day already expired by retention only marks the profile as having done the event
 // before (see WithRetention).
+//
+// The empty event changes nothing, as with Tag's empty key: Record has no error to
+// report it with, and no query can name it (Parse refuses did("")), so it could only
+// hold activity nothing selects. RecordBatch, which returns an error, refuses it.
 func (x *Index) Record(at time.Time, profile uint32, event string) {
-	if x.zero() {
+	if x.zero() || event == "" {
 		return
 	}
 	day := dayOf(at, x.loc)
@@ -72,18 +77,26 @@ func (x *Index) Record(at time.Time, profile uint32, event string) {
 }
 
 // RecordBatch records many events at once, the fast way to load activity: the batch is
-// bucketed by event and day and sorted before the index is locked.
-func (x *Index) RecordBatch(batch []Activity) {
+// bucketed by event and day and sorted before the index is locked. A row with an empty
+// event name, which no query can name (see Record), is ErrInvalid naming the row, and
+// nothing of the batch is recorded: a batch is loaded whole or not at all, as
+// SetNumbers's slices are, so that a host can fix the data and load it again without
+// recording the good rows twice.
+func (x *Index) RecordBatch(batch []Activity) error {
 	if x.zero() {
-		return
+		return errZeroIndex
 	}
 	if len(batch) == 0 {
-		return
+		return nil
 	}
 	var b recBuf
 	b.recs = make([]rec, 0, len(batch))
 	var days dayCache
-	for _, a := range batch {
+	for i, a := range batch {
+		if a.Event == "" {
+			return fmt.Errorf("%w: RecordBatch row %d (profile %d at %s): empty event name, which no query can name; nothing recorded",
+				ErrInvalid, i, a.Profile, a.At.Format(time.RFC3339))
+		}
 		b.add(a.Event, a.Profile, days.day(a.At, x.loc))
 	}
 	groups := group(&b)
@@ -91,6 +104,7 @@ func (x *Index) RecordBatch(batch []Activity) {
 	defer x.mu.Unlock()
 	x.applyGroups(groups)
 	x.changed()
+	return nil
 }
 
 // applyPending applies the Record buffer. The caller holds mu for writing. The buffer

@@ -342,6 +342,13 @@ func decodeSnapshot(data []byte) (*Index, error) {
 	if r.End() != nil {
 		return nil, fail()
 	}
+	// An empty trait key, numeric field or event name, which earlier versions kept
+	// (Tag(":x"), SetNumber(""), Record with ""), is read and checked like any other,
+	// then dropped: no query can name it, and Untag, ClearNumber and Forget's host could
+	// not otherwise remove what it holds, which every later snapshot would carry.
+	delete(x.traits, "")
+	delete(x.numbers, "")
+	delete(x.events, "")
 	// Saved definitions must resolve against what was loaded, as Save required.
 	for _, name := range slices.Sorted(maps.Keys(x.saved)) {
 		c := x.newChecker(0, false)
@@ -434,8 +441,13 @@ func (r *snapReader) events(x *Index) {
 func (r *snapReader) segments(x *Index) {
 	var prev string
 	for i := range r.count("segments") {
+		at := r.Offset()
 		name := r.str("segment")
 		r.sorted(&prev, i == 0, name, "segment")
+		if name == "" && !r.failed() {
+			r.FailAt(at, "saved segment with an empty name, which Save refuses")
+			return
+		}
 		start := r.Offset()
 		expr := r.str("segment definition")
 		members := r.bitmap("segment " + name + " members")
@@ -482,7 +494,9 @@ func Load(s Store, name string) (*Index, error) {
 
 // ReadSnapshot decodes a snapshot written by WriteTo. The index keeps references into
 // data (its bitmaps are views of it, copied container by container as they change), so
-// data must not be modified afterwards.
+// data must not be modified afterwards. An empty trait key, numeric field or event name,
+// which earlier versions could write, is dropped (see Persistence in the package
+// documentation).
 func ReadSnapshot(data []byte) (*Index, error) {
 	return decodeSnapshot(data)
 }

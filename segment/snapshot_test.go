@@ -362,6 +362,8 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(snapshotBytes(f, small), true)
 	f.Add(snapshotBytes(f, mustIndex()), true)
 	f.Add([]byte("CLTSEGIX"), false)
+	f.Add(readGolden(f, "empty-names.snap"), false)
+	f.Add(readGolden(f, "empty-names-saved.snap"), false)
 	f.Fuzz(func(t *testing.T, data []byte, fixSum bool) {
 		if fixSum {
 			data = rechecksum(bytes.Clone(data))

@@ -64,7 +64,9 @@ func buildSegments(r *resolved, end time.Time) (*segments, error) {
 			b.Add(e.profile)
 		}
 	}
-	x.RecordBatch(batch)
+	if err := x.RecordBatch(batch); err != nil {
+		return nil, err
+	}
 	for ch, b := range channels {
 		x.Tag("channel:"+ch, b.ToArray()...)
 	}
