@@ -109,8 +109,9 @@
 // ApplyMerge(survivor, absorbed) moves every membership, number and day of activity
 // of the absorbed profiles to the survivor, numbers by each field's MergeRule.
 // Forget(profiles...), for identity's OnForget, erases them instead: no query finds
-// them afterwards, the next Refresh reports them as exited from the saved segments
-// they were in, and the next snapshot holds nothing of them.
+// them afterwards, they leave saved segments' members at once and no Refresh reports
+// them (the host erases them from the tools it forwards changes to itself), and the
+// next snapshot holds nothing of them.
 //
 // # Persistence
 //

@@ -241,12 +241,19 @@ func ExampleIndex_ApplyMerge() {
 }
 
 // A host honouring a request to be forgotten: identity erases the person and reports
-// the retired keys, and the same keys are erased from the index; the next Refresh
-// reports them as exited, for the tools changes are forwarded to.
+// the retired keys, and the same keys are erased from the index, saved segments'
+// members included. No Refresh reports them: the host tells the tools it forwards
+// changes to to erase the person itself, in OnForget, having read which segments held
+// them.
 func ExampleIndex_Forget() {
 	ctx := context.Background()
 	x, _ := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
 	r, _ := identity.New(identity.DefaultRules(), identity.OnForget(func(f identity.Forgotten) {
+		for _, s := range x.Segments() {
+			if m, _ := x.Members(s); m.Intersects(roaring.BitmapOf(f.Profiles...)) {
+				fmt.Println("erase from the tools fed by", s)
+			}
+		}
 		if err := x.Forget(f.Profiles...); err != nil {
 			fmt.Println(err)
 		}
@@ -264,15 +271,15 @@ func ExampleIndex_Forget() {
 	}
 	spend, ok := x.Number("spend", anna)
 	visited, _ := x.Eval(ctx, now, segment.Must("did(visit)"), nil)
-	fmt.Println(x.Profiles(), spend, ok, visited)
+	members, _ := x.Members("pro")
+	fmt.Println(x.Profiles(), spend, ok, visited, members)
 	changes, _ := x.Refresh(now)
-	for _, c := range changes {
-		fmt.Println(c.Segment, "exited:", c.Exited)
-	}
+	fmt.Println(len(changes), "changes")
 	fmt.Println(x.Forget(0))
 	// Output:
-	// {2} 0 false {}
-	// pro exited: {1}
+	// erase from the tools fed by pro
+	// {2} 0 false {} {2}
+	// 0 changes
 	// segment: invalid input: forget profile 0: profiles are non-zero
 }
 

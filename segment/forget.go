@@ -11,20 +11,27 @@ import (
 // trait value, every numeric field's value and every day of activity (including the
 // days retention has folded into who was active before them) of the profiles is
 // dropped, and they leave Profiles, so that no query finds them. It is ApplyMerge
-// with no survivor. A trait value held by no one once they are gone is dropped with
-// them, since the value itself (an e-mail address) may be what is being erased.
-// Forgetting a profile the index does not know changes nothing; a zero profile fails
-// with ErrInvalid and nothing is forgotten.
+// with no survivor, but for saved segments (below). A trait value held by no one once they are gone is dropped with
+// them, since the value itself (an e-mail address) may be what is being erased, and so
+// is a day of an event on which no one else was active; the trait key and the event
+// stay, so that queries naming them still resolve. Forgetting a profile the index does
+// not know changes nothing but saved segments' members, which may still hold it (an
+// ApplyMerge's absorbed profile until the next Refresh); a zero profile fails with
+// ErrInvalid and nothing is forgotten.
 //
-// Saved segments' memberships are left as of the last Refresh, as for ApplyMerge's
-// absorbed profiles: the next Refresh reports a forgotten member as exited, which is
-// how the host learns to erase it from the tools it forwards changes to, and from then
-// on Members no longer lists it. Until that Refresh, Members, and a snapshot written by
-// WriteTo or SaveTo, still hold the key (only the key, in those segments' members):
-// Refresh before writing a snapshot that must hold no trace of it. The index keeps no
-// log; its state persists only in snapshots, so the next snapshot lacks the forgotten
-// profiles, but a snapshot written before Forget still holds them: the host must
-// replace or delete it, as with any copy.
+// The profiles also leave every saved segment's members at once, so that Members and
+// the next snapshot hold no trace of them, and no Refresh reports them: not the next
+// one, as an exit, nor one already under way, whose evaluation began before Forget.
+// An exit would name the erased profile in a Change after the erasure, to be logged
+// or forwarded like any other, and would tell the tools changes are forwarded to that
+// the person left an audience, when the host must tell them to erase the person: that
+// is the host's to do, from OnForget, with the same keys, at once rather than at a
+// later Refresh. A host that wants to know which audiences to erase them from reads
+// Members before calling Forget. A Change's Size counts members without them.
+//
+// The index keeps no log; its state persists only in snapshots, so the next snapshot
+// lacks the forgotten profiles, but a snapshot written before Forget still holds them:
+// the host must replace or delete it, as with any copy.
 func (x *Index) Forget(profiles ...uint32) error {
 	if x.zero() {
 		return errZeroIndex
@@ -40,6 +47,17 @@ func (x *Index) Forget(profiles ...uint32) error {
 	}
 	x.lock()
 	defer x.mu.Unlock()
+	if x.forgotten != nil {
+		x.forgotten.Or(gone) // for the Refresh under way to leave out of what it commits
+	}
+	// Members first: they may still hold a key the index no longer knows, the absorbed
+	// profile of an ApplyMerge whose exit the next Refresh would report.
+	for _, sv := range x.saved {
+		if sv.members.Intersects(gone) {
+			sv.members.AndNot(gone)
+			x.changed()
+		}
+	}
 	if !x.known.Intersects(gone) {
 		return nil
 	}
@@ -65,16 +83,27 @@ func (x *Index) Forget(profiles ...uint32) error {
 	}
 	for _, ev := range x.events {
 		ev.older.AndNot(gone)
+		kept := ev.days[:0]
 		for _, d := range ev.days {
-			if !d.present.Intersects(gone) {
-				continue
+			if d.present.Intersects(gone) {
+				d.present.AndNot(gone)
+				if d.extra != nil {
+					d.extra.clear(gone)
+					d.extra.trim()
+					if d.extra.exist.IsEmpty() {
+						d.extra = nil // as for a day on which no one repeated the event
+					}
+				}
 			}
-			d.present.AndNot(gone)
-			if d.extra != nil {
-				d.extra.clear(gone)
-				d.extra.trim()
+			// A day no one else was active on goes: queries answer the same without
+			// it, and it would cost every window over it a read from the Budget and a
+			// bitmap in every snapshot.
+			if !d.present.IsEmpty() {
+				kept = append(kept, d)
 			}
 		}
+		clear(ev.days[len(kept):])
+		ev.days = kept
 	}
 	x.known.AndNot(gone)
 	x.changed()

@@ -46,6 +46,12 @@ type Index struct {
 	seq       int64 // write sequence for MergeLast fields
 	mapping   *mapping
 
+	// forgotten collects the profiles Forget erased while a Refresh is between its
+	// evaluation and its commit: non-nil only then, set by that Refresh (under the read
+	// lock, the only writer being the one Refresh refreshMu admits) and read by Forget
+	// under the write lock, so that the members Refresh commits hold none of them.
+	forgotten *roaring.Bitmap
+
 	refreshMu sync.Mutex // serialises Refresh, whose evaluation runs under the read lock, and Close with it
 
 	forceAdder bool // tests and benchmarks: count windows with the bit-sliced adder only

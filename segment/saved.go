@@ -176,8 +176,9 @@ type Change struct {
 // evaluated (ErrRetention), Refresh returns the errors and changes nothing. A segment
 // saved or deleted while a Refresh runs is left for the next one; one redefined while
 // it runs gets the members this Refresh reports, and the next reports the difference
-// the new definition makes. Absorbed profiles of an ApplyMerge, and profiles erased by
-// Forget, are reported as exited on the next Refresh.
+// the new definition makes. Absorbed profiles of an ApplyMerge are reported as exited
+// on the next Refresh; profiles erased by Forget are not reported at all (see Forget),
+// even by a Refresh whose evaluation began before Forget and ends after it.
 func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	if x.zero() {
 		return nil, errZeroIndex
@@ -206,20 +207,23 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 		b := e.segment(name)
 		results = append(results, result{s: s, now: b})
 	}
-	var changes []Change
+	type moved struct {
+		result          int
+		entered, exited *roaring.Bitmap
+	}
+	var moves []moved
 	if len(errs) == 0 {
 		for i, r := range results {
 			entered := roaring.AndNot(r.now, r.s.members)
 			exited := roaring.AndNot(r.s.members, r.now)
 			if !entered.IsEmpty() || !exited.IsEmpty() {
-				changes = append(changes, Change{
-					Segment: names[i],
-					Entered: x.out(entered, true),
-					Exited:  x.out(exited, true),
-					Size:    r.now.GetCardinality(),
-				})
+				moves = append(moves, moved{i, entered, exited})
 			}
 		}
+		// From here to the commit, Forget notes what it erases (see Index.forgotten).
+		// Set under the read lock: every Forget after this waits for its release, so
+		// none whose effect this evaluation saw is noted, and none after it is missed.
+		x.forgotten = roaring.New()
 	}
 	x.mu.RUnlock()
 	if len(errs) > 0 {
@@ -234,13 +238,38 @@ func (x *Index) Refresh(now time.Time) ([]Change, error) {
 	// segment keeps its members (see Save), so the next Refresh must start from these or
 	// it would report the same profiles entering twice. A segment deleted meanwhile (or
 	// deleted and saved anew, which starts with no members) is not touched.
-	// Memberships are read only by Refresh (serialised by refreshMu), Members and
-	// snapshots, so a concurrent reader sees either the old or the new bitmap.
+	// Memberships are replaced only here (Refresh is serialised by refreshMu), and
+	// changed in place only by Forget, under the write lock; they are read by Refresh,
+	// Members and snapshots, so a concurrent reader sees either the old or the new
+	// bitmap. Profiles forgotten since the evaluation are left out of both the members
+	// and the changes: Forget took them out of the old members already, and this
+	// evaluation, made before it, still holds them.
 	x.mu.Lock()
+	gone := x.forgotten
+	x.forgotten = nil
 	for i, r := range results {
+		if !gone.IsEmpty() {
+			r.now.AndNot(gone)
+		}
 		if s, ok := x.saved[names[i]]; ok && s == r.s {
 			s.members = r.now
 		}
+	}
+	var changes []Change
+	for _, m := range moves {
+		if !gone.IsEmpty() {
+			m.entered.AndNot(gone)
+			m.exited.AndNot(gone)
+			if m.entered.IsEmpty() && m.exited.IsEmpty() {
+				continue
+			}
+		}
+		changes = append(changes, Change{
+			Segment: names[m.result],
+			Entered: x.out(m.entered, true),
+			Exited:  x.out(m.exited, true),
+			Size:    results[m.result].now.GetCardinality(),
+		})
 	}
 	x.mu.Unlock()
 	return changes, nil

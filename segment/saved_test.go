@@ -19,7 +19,9 @@ import (
 
 // TestRefreshReportsSetDifferences checks that each Refresh reports, per segment,
 // exactly the difference between the model's evaluation at this refresh and at the
-// previous one, as data changes and the clock moves.
+// previous one, as data changes and the clock moves. Profiles are also merged, whose
+// absorbed ones exit on the next Refresh, and forgotten, which leave Members at once
+// and are never reported: the model's previous members lose them when Forget returns.
 func TestRefreshReportsSetDifferences(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		x, m := scenario(t)
@@ -40,13 +42,32 @@ func TestRefreshReportsSetDifferences(t *testing.T) {
 				// Move data and time a little.
 				for range rapid.IntRange(0, 5).Draw(t, "changes") {
 					p := genProfile().Draw(t, "p")
-					if rapid.Bool().Draw(t, "tag") {
+					switch rapid.IntRange(0, 5).Draw(t, "change") {
+					case 0, 1:
 						x.Tag("plan:pro", p)
 						m.tag("plan:pro", p)
-					} else {
+					case 2, 3:
 						d := genDay().Draw(t, "day")
 						x.Record(dayStart(d), p, "visit")
 						m.record("visit", p, d)
+					case 4:
+						abs := rapid.SliceOfN(genProfile(), 1, 2).Draw(t, "absorbed")
+						x.applyMerge(p, abs...)
+						m.merge(p, abs...)
+					default:
+						if p == 0 {
+							continue
+						}
+						if err := x.Forget(p); err != nil {
+							t.Fatal(err)
+						}
+						m.forget(p)
+						for _, s := range segs {
+							delete(prev[s], p)
+							if got, _ := x.Members(s); !slices.Equal(got.ToArray(), sortedKeys(prev[s])) {
+								t.Fatalf("round %d: after Forget(%d), Members(%s) = %v, want %v", round, p, s, got, sortedKeys(prev[s]))
+							}
+						}
 					}
 				}
 				today += rapid.Int32Range(0, 3).Draw(t, "days pass")
