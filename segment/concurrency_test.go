@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // TestConcurrentUse runs writers, queries, refreshes and snapshots at once; with -race
@@ -78,5 +80,77 @@ func TestConcurrentUse(t *testing.T) {
 	x.mu.RUnlock()
 	if want := int64(writers*perWriter + writers*perWriter/50); total != want {
 		t.Fatalf("events counted = %d, want %d", total, want)
+	}
+}
+
+// TestForgetConcurrentWithRefresh forgets profiles while other goroutines refresh: no
+// Refresh that began after a Forget returned names a profile it erased, whatever the
+// interleaving (the profiles are never written again), and at the end no member is a
+// forgotten one. With -race it checks the hand-off between a Refresh's evaluation and
+// its commit.
+func TestForgetConcurrentWithRefresh(t *testing.T) {
+	x := mustIndex(WithTraits("plan"), WithEvents("visit"))
+	for _, s := range []string{"pro", "visitors"} {
+		q := map[string]string{"pro": "plan:pro", "visitors": "did(visit, 7d) AND NOT plan:free"}[s]
+		if err := x.Save(s, mustParse(t, q)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := date(2026, 7, 1, 12, 0)
+	var (
+		mu     sync.Mutex
+		erased = roaring.New()
+		wg     sync.WaitGroup
+	)
+	const profiles = 3000
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for p := uint32(1); p <= profiles; p++ {
+			x.Tag("plan:pro", p)
+			x.Record(now, p, "visit")
+			if p%3 == 0 {
+				if err := x.Forget(p-1, p-2); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				erased.AddMany([]uint32{p - 1, p - 2})
+				mu.Unlock()
+			}
+		}
+	}()
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				mu.Lock()
+				before := erased.Clone()
+				mu.Unlock()
+				changes, err := x.Refresh(now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, c := range changes {
+					if c.Entered.Intersects(before) || c.Exited.Intersects(before) {
+						t.Errorf("%s: a Refresh after Forget names erased profiles: entered %v, exited %v",
+							c.Segment, roaring.And(c.Entered, before), roaring.And(c.Exited, before))
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := x.Refresh(now); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range x.Segments() {
+		if m, _ := x.Members(s); m.Intersects(erased) || m.GetCardinality() != profiles/3 {
+			t.Errorf("Members(%s) holds %d profiles, %d of them erased; want %d, none erased",
+				s, m.GetCardinality(), roaring.And(m, erased).GetCardinality(), profiles/3)
+		}
 	}
 }
