@@ -11,13 +11,13 @@ import (
 // trait value, every numeric field's value and every day of activity (including the
 // days retention has folded into who was active before them) of the profiles is
 // dropped, and they leave Profiles, so that no query finds them. It is ApplyMerge
-// with no survivor, but for saved segments (below). A trait value held by no one once they are gone is dropped with
-// them, since the value itself (an e-mail address) may be what is being erased, and so
-// is a day of an event on which no one else was active; the trait key and the event
-// stay, so that queries naming them still resolve. Forgetting a profile the index does
-// not know changes nothing but saved segments' members, which may still hold it (an
-// ApplyMerge's absorbed profile until the next Refresh); a zero profile fails with
-// ErrInvalid and nothing is forgotten.
+// with no survivor, but for saved segments (below). A trait value held by no one once
+// they are gone is dropped with them, since the value itself (an e-mail address) may
+// be what is being erased, and so is a day of an event on which no one else was
+// active; the trait key and the event stay, so that queries naming them still
+// resolve. Forgetting a profile the index does not know changes nothing but saved
+// segments' members, which may still hold it (an ApplyMerge's absorbed profile, until
+// the next Refresh); a zero profile fails with ErrInvalid and nothing is forgotten.
 //
 // The profiles also leave every saved segment's members at once, so that Members and
 // the next snapshot hold no trace of them, and no Refresh reports them: not the next
