@@ -74,13 +74,20 @@ type Cohorts struct {
 }
 
 // Table is a cohort retention table. It is safe for concurrent reads. It records the
-// period, columns, retention rule and the names of the steps it was counted by, which
-// CompareRetention checks agree. A Step's Match is a function, which cannot be
+// period, time zone, columns, retention rule and the names of the steps it was counted
+// by, which CompareRetention checks agree. A Step's Match is a function, which cannot be
 // compared: tables of steps told apart only by their Match functions (Cohorts whose
 // steps have no Name) are the caller's to keep apart, as their partials are.
 type Table struct {
-	By      Period
-	Columns []string // "0", "1", ... or "1-3", ... for brackets
+	By Period
+	// Location is the time zone the periods were cut in: Cohorts.Location, or time.UTC
+	// when that is nil, so that a table the package makes never holds nil (which
+	// time.Time.In refuses). A Table built by hand with nil counts as UTC, as a Cohorts
+	// does. A day in America/New_York begins four or five hours after the UTC day of the
+	// same date: tables of different locations count different periods under the same
+	// column names and cohort dates.
+	Location *time.Location
+	Columns  []string // "0", "1", ... or "1-3", ... for brackets
 	// StartName and ReturnName are the Names of the Cohorts' Start and Return steps:
 	// "" for a step that matches every event or only by its Match function.
 	StartName, ReturnName string
@@ -489,7 +496,8 @@ func (cp *cohortPartial) Table() *Table {
 	if p.asOf != noTime {
 		end = p.asOf
 	}
-	t := &Table{By: p.c.By, StartName: p.c.Start.Name, ReturnName: p.c.Return.Name, Retention: p.rule(), End: instantIn(end, p.cal.loc)}
+	t := &Table{By: p.c.By, Location: p.cal.loc, StartName: p.c.Start.Name, ReturnName: p.c.Return.Name, Retention: p.rule(),
+		End: instantIn(end, p.cal.loc)}
 	for _, col := range p.cols {
 		if len(p.c.Brackets) > 0 {
 			t.Columns = append(t.Columns, fmt.Sprintf("%d-%d", col[0], col[1]))

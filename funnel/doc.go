@@ -115,7 +115,8 @@
 // CompareGroups compares a funnel's conversion between a control and a treatment group
 // of profiles (bitmaps: an A/B test or a holdout), with the fixed-sample interval and
 // p-value, and an always-valid confidence sequence for teams that look every day;
-// CompareRetention does the same for a retention column of two groups' cohort tables.
+// CompareRetention does the same for a retention column of two groups' cohort tables,
+// refusing tables that different Cohorts made (period, time zone, columns, rule, steps).
 // Holdout chooses a campaign's held-out profiles by a hash of the profile and a salt,
 // the same on every server without a stored list. SampleSize says how many profiles a
 // group needs for a target lift.

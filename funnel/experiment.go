@@ -97,11 +97,13 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 // cell is complete, pooled) between a control group's cohort table and a treatment
 // group's, made by the same Cohorts over each group's events (for a holdout, the
 // events of Holdout.Split's two sets), with the same fixed-sample comparison and
-// confidence sequence as CompareGroups. The tables must have the same period, columns,
-// retention rule (Table.Retention: an On table's column 3 is who returned in the third
+// confidence sequence as CompareGroups. The tables must have the same period, time
+// zone (Table.Location, by name), columns, retention rule (Table.Retention: an On table's column 3 is who returned in the third
 // period, an OnOrAfter one's who returned then or later) and steps (Table.StartName
 // and ReturnName; steps with no Name, told apart only by their Match functions, cannot
-// be checked) and no profile in common.
+// be checked) and no profile in common. Their ends of observation (Table.End) may
+// differ: a cell whose periods had not ended is left out of the rate, so each table
+// pools only what it saw in full.
 func CompareRetention(control, treatment *Table, col int, opts *ExperimentOptions) (*Experiment, error) {
 	o, err := opts.defaults()
 	if err != nil {
@@ -113,6 +115,14 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 	case !slices.Equal(control.Columns, treatment.Columns) || control.By != treatment.By:
 		return nil, fmt.Errorf("%w: tables of different cohorts (columns %q by %v, %q by %v)", ErrInvalid,
 			control.Columns, control.By, treatment.Columns, treatment.By)
+	case control.Location.String() != treatment.Location.String():
+		// By name, as the partials' fingerprints compare them: time.LoadLocation makes a
+		// new *Location on every call, so two tables of one zone need not share a
+		// pointer, and a Location's fields are unexported. nil is "UTC", as in Cohorts.
+		// Days cut in New York and in UTC differ by hours, so column 1 of one is not
+		// column 1 of the other.
+		return nil, fmt.Errorf("%w: tables of different time zones (control %q, treatment %q): make both with the same Cohorts", ErrInvalid,
+			control.Location.String(), treatment.Location.String())
 	case control.Retention != treatment.Retention:
 		return nil, fmt.Errorf("%w: tables of different retention rules (control %v, treatment %v): make both with the same Cohorts", ErrInvalid,
 			control.Retention, treatment.Retention)

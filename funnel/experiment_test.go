@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -364,5 +365,104 @@ func TestCompareRetentionRefusesOtherSteps(t *testing.T) {
 	// The same steps, through a decoded partial: compared.
 	if _, err := CompareRetention(baseTab, decoded(base, treatment), 1, nil); err != nil {
 		t.Errorf("CompareRetention of tables of the same Cohorts = %v", err)
+	}
+}
+
+// TestCompareRetentionRefusesAnotherLocation: a daily table cut in UTC and one cut in
+// America/New_York have the same columns, rule and steps, and CompareRetention compared
+// them, though their days begin hours apart: column 1 of one is not column 1 of the
+// other. The table records its location now (from Run, RunBatch and a decoded Partial
+// alike; time.UTC for a nil Cohorts.Location), and tables of two zones are ErrInvalid
+// naming both. Zones are compared by name: two loads of one zone, and nil against UTC,
+// compare.
+func TestCompareRetentionRefusesAnotherLocation(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip(err) // no zoneinfo on this machine
+	}
+	ny2, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := func(first uint32) []Event {
+		var ev []Event
+		for p := first; p < first+40; p++ {
+			ev = append(ev, Event{Profile: p, Time: at(0), Name: "a"})
+			ev = append(ev, Event{Profile: p, Time: at(int64(1+p%3)*86400 + int64(p%24)*3600), Name: "a"})
+		}
+		return append(ev, Event{Profile: first + 100, Time: at(10 * 86400), Name: "z"})
+	}
+	control, treatment := group(1), group(1001)
+	utc := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "a"}, By: Day, Periods: 2}
+	east := utc
+	east.Location = ny
+	east2 := utc
+	east2.Location = ny2
+	run := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		tab, err := c.Run(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	batch := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		var b Batch
+		for _, e := range ev {
+			if err := b.Append(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tab, err := c.RunBatch(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	decoded := func(c Cohorts, ev []Event) *Table {
+		t.Helper()
+		p, err := c.Partial(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := c.NewPartial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := q.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	utcTab, eastTab := run(utc, control), decoded(east, treatment)
+	if utcTab.Location != time.UTC || eastTab.Location != ny || batch(east, control).Location != ny {
+		t.Errorf("tables record %v, %v, want UTC and America/New_York", utcTab.Location, eastTab.Location)
+	}
+	const want = `funnel: invalid input: tables of different time zones (control "UTC", treatment "America/New_York"): make both with the same Cohorts`
+	for name, tabs := range map[string][2]*Table{
+		"Run, decoded": {utcTab, eastTab},
+		"RunBatch":     {batch(utc, control), batch(east, treatment)},
+	} {
+		if _, err := CompareRetention(tabs[0], tabs[1], 1, nil); !errors.Is(err, ErrInvalid) || err.Error() != want {
+			t.Errorf("%s: CompareRetention(UTC, New York) = %v, want %q", name, err, want)
+		}
+	}
+	// One zone loaded twice (two pointers), and a hand-built table's nil against UTC.
+	if _, err := CompareRetention(batch(east, control), decoded(east2, treatment), 1, nil); err != nil {
+		t.Errorf("CompareRetention of two loads of New York = %v", err)
+	}
+	byHand := *run(utc, treatment)
+	byHand.Location = nil
+	if _, err := CompareRetention(utcTab, &byHand, 1, nil); err != nil {
+		t.Errorf("CompareRetention(UTC, nil) = %v", err)
 	}
 }

@@ -137,10 +137,12 @@ func batchOf(t interface{ Fatal(...any) }, evs []Event) *Batch {
 	return b
 }
 
-// tableOpts and resultOpts compare cohort tables and funnel results, bitmaps by content
-// and recorded lists (kept in the order profiles were matched) as multisets.
+// tableOpts and resultOpts compare cohort tables and funnel results, bitmaps by content,
+// locations by name (as CompareRetention does) and recorded lists (kept in the order
+// profiles were matched) as multisets.
 var (
-	tableOpts  = []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) })}
+	tableOpts = []cmp.Option{cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) }),
+		cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() })}
 	resultOpts = append([]cmp.Option{cmp.AllowUnexported(Result{}), cmp.Comparer(func(a, b chunks) bool {
 		x, y := a.all(), b.all()
 		slices.Sort(x)

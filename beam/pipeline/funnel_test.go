@@ -19,6 +19,9 @@ const day = 24 * time.Hour
 var resultOpts = []cmp.Option{
 	cmpopts.IgnoreUnexported(funnel.Result{}), cmpopts.EquateEmpty(),
 	cmp.Comparer(func(a, b *roaring.Bitmap) bool { return a.Equals(b) }),
+	// funnel.Table.Location: a time.Location's fields are unexported; by name, as
+	// funnel.CompareRetention compares them.
+	cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() }),
 }
 
 // specs covers every mode, per-step windows, optional steps, exclusions and each kind
