@@ -22,6 +22,12 @@ import (
 // ordered by profile, time gives exactly that). Within a profile, events may come in
 // any time order. A Batch is not safe for concurrent mutation; reading it from many
 // goroutines (as RunBatch does) is safe.
+//
+// The zero Batch is the empty batch, ready to use. A nil *Batch holds no events: Len
+// is 0, and the methods with an error (Append, MarshalBinary, UnmarshalBinary, every
+// RunBatch and PartialBatch) fail with ErrInvalid; Intern and InternValue, which have
+// nowhere to add a name and no error to return, panic on it, as assigning to a nil map
+// does.
 type Batch struct {
 	Profile []uint32
 	Time    []int64
@@ -33,12 +39,20 @@ type Batch struct {
 	ids, vals map[string]uint32
 }
 
-// Len returns the number of events.
-func (b *Batch) Len() int { return len(b.Profile) }
+// Len returns the number of events: 0 for a nil *Batch.
+func (b *Batch) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.Profile)
+}
 
 // Append adds an event, interning its name and its properties' values. A property
 // first seen here gets a column in which earlier events hold "".
 func (b *Batch) Append(e Event) error {
+	if b == nil {
+		return errorf("append event (profile %d): %w", e.Profile, errNilBatch)
+	}
 	t, err := nanos(e.Time)
 	if err != nil {
 		return errorf("append event %d (profile %d): %w", b.Len(), e.Profile, err)
@@ -92,7 +106,10 @@ func intern(index *map[string]uint32, list *[]string, s string) uint32 {
 	return id
 }
 
-// At returns the i-th event, with its properties whose value is not "".
+// At returns the i-th event, with its properties whose value is not "". Like indexing a
+// slice, it panics if i is outside [0, Len()) (so on the zero or nil Batch, which hold
+// no events) or if event i's name or property value ids lie outside Names or Values, a
+// batch that Append and UnmarshalBinary never make and RunBatch refuses.
 func (b *Batch) At(i int) Event {
 	e := Event{Profile: b.Profile[i], Time: time.Unix(0, b.Time[i]).UTC(), Name: b.Names[b.Event[i]]}
 	for key, col := range b.Props {
@@ -277,6 +294,9 @@ const batchMagic = "CLTFUNB\x00"
 // the bracketed part only when the batch has property columns. Fixed-width columns
 // decode at memory speed.
 func (b *Batch) MarshalBinary() ([]byte, error) {
+	if b == nil {
+		return nil, errorf("encode batch: %w", errNilBatch)
+	}
 	if err := b.check(); err != nil {
 		return nil, err
 	}
@@ -316,8 +336,11 @@ func (b *Batch) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary decodes a batch written by MarshalBinary, checking the frame, every
 // length and every name id; on error b is unchanged. It does not check the grouping by
-// profile, which Run* verify.
+// profile, which Run* verify. A nil b is ErrInvalid: there is no batch to decode into.
 func (b *Batch) UnmarshalBinary(data []byte) error {
+	if b == nil {
+		return errorf("decode batch: %w", errNilBatch)
+	}
 	r, err := openFrame("batch", batchMagic, data)
 	if err != nil {
 		return err

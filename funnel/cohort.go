@@ -77,7 +77,8 @@ type Cohorts struct {
 // period, time zone, columns, retention rule and the names of the steps it was counted
 // by, which CompareRetention checks agree. A Step's Match is a function, which cannot be
 // compared: tables of steps told apart only by their Match functions (Cohorts whose
-// steps have no Name) are the caller's to keep apart, as their partials are.
+// steps have no Name) are the caller's to keep apart, as their partials are. The zero
+// Table has no columns and no cohorts; a nil *Table's methods fail with ErrInvalid.
 type Table struct {
 	By Period
 	// Location is the time zone the periods were cut in: Cohorts.Location, or time.UTC
@@ -114,13 +115,21 @@ type Cohort struct {
 }
 
 // Rate pools column col over the cohorts whose cell is complete: retained members over
-// their cohorts' sizes, with interval m at level.
+// their cohorts' sizes, with interval m at level. A cohort with fewer cells than
+// Columns (a Table built by hand) is ErrInvalid.
 func (t *Table) Rate(col int, m Method, level float64) (Rate, error) {
+	if t == nil {
+		return Rate{}, fmt.Errorf("%w: rate of a nil *Table", ErrInvalid)
+	}
 	if col < 0 || col >= len(t.Columns) {
 		return Rate{}, fmt.Errorf("%w: column %d of %d", ErrInvalid, col, len(t.Columns))
 	}
 	var k, n int64
-	for _, c := range t.Cohorts {
+	for i, c := range t.Cohorts {
+		if len(c.Retained) != len(t.Columns) || len(c.Complete) != len(t.Columns) {
+			return Rate{}, fmt.Errorf("%w: cohort %d has %d retained and %d complete cells for %d columns", ErrInvalid,
+				i, len(c.Retained), len(c.Complete), len(t.Columns))
+		}
 		if c.Complete[col] {
 			k += c.Retained[col]
 			n += c.Size

@@ -65,6 +65,14 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 		return nil, fmt.Errorf("%w: %d %s in both groups", ErrInvalid, shared, english.Plural(shared, "profile is", "profiles are"))
 	}
 	entered, converted := res.Steps[0].Converted, res.Steps[len(res.Steps)-1].Converted
+	// A Result built by hand may hold a step with a nil bitmap: no profiles (a nil
+	// bitmap's methods panic).
+	if entered == nil {
+		entered = roaring.New()
+	}
+	if converted == nil {
+		converted = roaring.New()
+	}
 	rate := func(g *roaring.Bitmap) (Rate, error) {
 		return NewRate(int64(converted.AndCardinality(g)), int64(entered.AndCardinality(g)), Wilson, o.Level)
 	}

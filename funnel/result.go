@@ -13,7 +13,8 @@ import (
 )
 
 // Result is a funnel's outcome. It is not modified after Run returns and is safe for
-// concurrent reads.
+// concurrent reads. The zero Result is a funnel of no steps; a nil *Result's methods
+// fail with ErrInvalid.
 type Result struct {
 	Steps []StepResult
 	// End is the instant observation ended: Spec.AsOf, or the latest event's time; the
@@ -111,6 +112,9 @@ func NewRate(k, n int64, m Method, level float64) (Rate, error) {
 // Conversion returns the rate at which profiles that reached step from went on to
 // reach step to (0-based indexes, from <= to), with interval m at level.
 func (r *Result) Conversion(from, to int, m Method, level float64) (Rate, error) {
+	if r == nil {
+		return Rate{}, fmt.Errorf("%w: conversion of a nil *Result", ErrInvalid)
+	}
 	if from < 0 || to >= len(r.Steps) || from > to {
 		return Rate{}, fmt.Errorf("%w: conversion from step %d to step %d of %d", ErrInvalid, from, to, len(r.Steps))
 	}

@@ -13,7 +13,8 @@ import (
 // Time[i], AtRisk[i] profiles were still unconverted and followed, Events[i] converted,
 // and S[i] estimates the share not yet converted just after Time[i]. A censored profile
 // counts as at risk up to and including its censoring time, as Kaplan & Meier (1958) do
-// when a conversion and a censoring share an instant.
+// when a conversion and a censoring share an instant. The zero Survival, and a nil
+// *Survival, is the curve of no conversions: S is 1 at every time.
 type Survival struct {
 	Time           []time.Duration
 	AtRisk, Events []int64
@@ -88,6 +89,9 @@ func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
 
 // At returns S(t): the estimated share of profiles not yet converted after t.
 func (sv *Survival) At(t time.Duration) float64 {
+	if sv == nil {
+		return 1 // no conversions, as the zero Survival
+	}
 	i, found := slices.BinarySearch(sv.Time, t)
 	if found {
 		return sv.S[i]
@@ -108,6 +112,9 @@ func (sv *Survival) Converted(t time.Duration) float64 { return 1 - sv.At(t) }
 // its window is thereby counted as not converted yet, not as lost. Over no events (End
 // the zero time) the curve is empty.
 func (r *Result) TimeToConvert(level float64) (*Survival, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: time to convert of a nil *Result", ErrInvalid)
+	}
 	if err := checkLevel(level); err != nil {
 		return nil, err
 	}

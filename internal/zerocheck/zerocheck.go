@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +26,37 @@ import (
 // panicking: those a zero value that is ready to use really serves.
 func Methods(t *testing.T, v any, want error, says string, succeed ...string) {
 	t.Helper()
+	MethodsPanicking(t, v, want, says, Panics{}, succeed...)
+}
+
+// Panics names the methods of a type that are documented to panic, as Go's own
+// conventions have some do, which MethodsPanicking does not call: OnNil on a nil *T (a
+// method with nowhere to write and no error to return, as assigning to a nil map
+// panics), Always on the zero T as well (an index out of range, as indexing a slice
+// panics: a zero T that holds nothing has no index in range). A test of the type holds
+// them to their documentation.
+type Panics struct{ OnNil, Always []string }
+
+// MethodsPanicking is Methods for a type some of whose methods are documented to panic
+// (see Panics); every other method is held to Methods' rules.
+func MethodsPanicking(t *testing.T, v any, want error, says string, panics Panics, succeed ...string) {
+	t.Helper()
 	pt := reflect.TypeOf(v)
 	if pt.Kind() != reflect.Pointer {
 		t.Fatalf("zerocheck: %T is not a pointer", v)
+	}
+	for _, name := range append(slices.Clone(panics.OnNil), panics.Always...) {
+		if _, ok := pt.MethodByName(name); !ok {
+			t.Errorf("zerocheck: %T has no method %s to excuse from the check", v, name)
+		}
 	}
 	errT := reflect.TypeFor[error]()
 	for i := range pt.NumMethod() {
 		m := pt.Method(i)
 		for _, nilRecv := range []bool{false, true} {
+			if contains(panics.Always, m.Name) || nilRecv && contains(panics.OnNil, m.Name) {
+				continue
+			}
 			for _, plausible := range []bool{false, true} {
 				recv := reflect.New(pt.Elem())
 				if nilRecv {
