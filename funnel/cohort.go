@@ -115,8 +115,8 @@ type Cohort struct {
 }
 
 // Rate pools column col over the cohorts whose cell is complete: retained members over
-// their cohorts' sizes, with interval m at level. A cohort with fewer cells than
-// Columns (a Table built by hand) is ErrInvalid.
+// their cohorts' sizes, with interval m at level. A cohort whose Retained or Complete
+// has not one cell per column (a Table built by hand) is ErrInvalid.
 func (t *Table) Rate(col int, m Method, level float64) (Rate, error) {
 	if t == nil {
 		return Rate{}, fmt.Errorf("%w: rate of a nil *Table", ErrInvalid)

@@ -106,12 +106,13 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 // group's, made by the same Cohorts over each group's events (for a holdout, the
 // events of Holdout.Split's two sets), with the same fixed-sample comparison and
 // confidence sequence as CompareGroups. The tables must have the same period, time
-// zone (Table.Location, by name), columns, retention rule (Table.Retention: an On table's column 3 is who returned in the third
-// period, an OnOrAfter one's who returned then or later) and steps (Table.StartName
-// and ReturnName; steps with no Name, told apart only by their Match functions, cannot
-// be checked) and no profile in common. Their ends of observation (Table.End) may
-// differ: a cell whose periods had not ended is left out of the rate, so each table
-// pools only what it saw in full.
+// zone (Table.Location, by name), columns, retention rule (Table.Retention: an On
+// table's column 3 is who returned in the third period, an OnOrAfter one's who returned
+// then or later) and steps (Table.StartName and ReturnName; steps with no Name, told
+// apart only by their Match functions, cannot be checked) and no profile in common.
+// Their ends of observation (Table.End) may differ: a cell whose periods had not ended
+// is left out of the rate, so each table pools only what it saw in full (one AsOf for
+// both keeps the two pooling the same cohorts).
 func CompareRetention(control, treatment *Table, col int, opts *ExperimentOptions) (*Experiment, error) {
 	o, err := opts.defaults()
 	if err != nil {
