@@ -210,8 +210,15 @@ func (g *Group[T]) flushOpen() {
 // Bulk returns once every batch its items went into is flushed, with decide's error
 // (decided) and the first failed flush's (flushed), each nil if none: both may fail,
 // and the owner says how its caller hears of the two (decide's error may also be the
-// flush's, when decide refused an item because [Group.Err] was set).
+// flush's, when decide refused an item because [Group.Err] was set). With no items
+// it returns [Group.Err] as flushed: a stopped Group refuses every later call, an
+// empty one too, so that a caller checking its queue with an empty Apply learns of it.
 func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (decided, flushed error) {
+	if n == 0 {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return nil, g.failed
+	}
 	var last *Batch[T]
 	var waits []chan error
 	commit := func() {

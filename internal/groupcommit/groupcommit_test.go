@@ -245,6 +245,11 @@ func TestBulk(t *testing.T) {
 			case !failed && len(s.durable) != want:
 				t.Fatalf("%d of %d items durable when Bulk returned", len(s.durable), want)
 			}
+			// A Bulk of no items after a failed flush is refused like any later call.
+			none := func(int) (*Batch[int], error) { t.Fatal("decide called for no items"); return nil, nil }
+			if decided, flushed := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && !errors.Is(flushed, errDisk) {
+				t.Fatalf("Bulk of no items after flush %d failed %v: %v, %v", failAt, failed, decided, flushed)
+			}
 		}
 	}
 }

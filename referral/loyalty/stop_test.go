@@ -80,6 +80,9 @@ func TestAppendFailureStops(t *testing.T) {
 		if _, err := l.Earn(ctx, day(9), "late", 99, "late", 100); !errors.Is(err, errDisk) {
 			t.Fatalf("an event after the failure: %v, want the store's error", err)
 		}
+		if err := l.Apply(ctx); !errors.Is(err, errDisk) {
+			t.Fatalf("an Apply of no events after the failure: %v, want the store's error", err)
+		}
 		stored := map[string]bool{}
 		for r, err := range s.MemStore.Records() {
 			if err != nil {
