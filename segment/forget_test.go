@@ -418,6 +418,12 @@ func TestUntagDropsEmptyValues(t *testing.T) {
 	if snap := snapshot(x); bytes.Contains(snap, []byte("moved@example.com")) {
 		t.Error("after SetTrait moved its only holder, the snapshot still holds the old value")
 	}
+	// A Tag or SetTrait of no profiles declares no value nobody holds.
+	x.Tag("email:none@example.com")
+	x.SetTrait("email", "nobody@example.com")
+	if snap := snapshot(x); bytes.Contains(snap, []byte("none@example.com")) || bytes.Contains(snap, []byte("nobody@example.com")) {
+		t.Error("a Tag or SetTrait of no profiles wrote its value to the snapshot")
+	}
 	// Queries answer as before: nobody holds the dropped values.
 	for _, q := range []string{`email:old@example.com`, `email:moved@example.com`, `email IN ("old@example.com", "moved@example.com")`} {
 		got, err := x.Eval(context.Background(), date(2026, 5, 20, 12, 0), mustParse(t, q), nil)

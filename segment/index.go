@@ -170,9 +170,11 @@ func (x *Index) trait(key, value string) *roaring.Bitmap {
 // The empty tag and a tag with an empty key (":x") change nothing, as Tag has no error
 // to report them with: no query can name them (Parse refuses the empty key), so they
 // could only hold profiles nothing selects. "tag:" is the empty value of the key tag.
+// A Tag of no profiles changes nothing either: a value nobody holds is not kept (see
+// Untag).
 func (x *Index) Tag(tag string, profiles ...uint32) {
 	key, value := splitTag(tag)
-	if x.zero() || tag == "" || key == "" {
+	if x.zero() || tag == "" || key == "" || len(profiles) == 0 {
 		return
 	}
 	x.lock()
@@ -206,9 +208,9 @@ func (x *Index) Untag(tag string, profiles ...uint32) {
 
 // SetTrait gives the profiles the value for a categorical trait key, removing them from
 // the key's other values: after SetTrait("plan", "pro", p), p is on plan:pro only. An
-// empty key changes nothing (see Tag).
+// empty key, or no profiles, changes nothing (see Tag).
 func (x *Index) SetTrait(key, value string, profiles ...uint32) {
-	if x.zero() || key == "" {
+	if x.zero() || key == "" || len(profiles) == 0 {
 		return
 	}
 	set := roaring.BitmapOf(profiles...)
