@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/referral/attribution"
 )
@@ -211,6 +212,34 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 // distinct paths and prints the counts as the credits sum them, and every row of a table
 // starts its numbers at the same column. A file of journeys none of which converted
 // says so instead of printing tables of zeros.
+// Channels named in Chinese or Japanese line up with the others: each of their
+// characters takes two columns on a terminal, and the table padded the first column
+// by runes (%-*s), so that "メール" pushed the rest of its row three columns right.
+// A name with a combining accent (e + U+0301) takes a column fewer than its runes.
+func TestWideLabelsAlign(t *testing.T) {
+	f := t.TempDir() + "/p.csv"
+	in := "path,conversions,nulls,value\nメール > email,1,0,10\n广告,1,0,2\nemail,1,1,1\ncafe\u0301,1,0,1\n" +
+		"ニュースレター登録キャンペーン,1,0,1\n"
+	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(&out, f, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"Conversions credited\n", "Value credited\n"} {
+		_, table, _ := strings.Cut(out.String(), title)
+		table, _, _ = strings.Cut(table, "\n\n")
+		lines := strings.Split(table, "\n")
+		// The figures are right-aligned: rows of one width in columns line up.
+		for _, line := range lines[1:] {
+			if got, want := english.Width(line), english.Width(lines[0]); got != want {
+				t.Errorf("row %q is %d columns wide, the header %d\n%s", line, got, want, table)
+			}
+		}
+	}
+}
+
 func TestSummaryAndLayout(t *testing.T) {
 	f := t.TempDir() + "/p.csv"
 	// A channel named with a bidirectional override (U+202E) would reverse the rest of

@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/referral/attribution"
@@ -34,7 +33,7 @@ type table struct {
 	credits                   []map[string]attribution.Credit // per model
 	conversions, nulls, value float64
 	journeys                  int // distinct paths: a file may list one path on several rows
-	width                     int // of the first column, in runes: the longest channel name
+	width                     int // of the first column, in terminal columns (english.Width): the widest channel name
 }
 
 func attribute(paths []attribution.Path) (*table, error) {
@@ -50,7 +49,7 @@ func attribute(paths []attribution.Path) (*table, error) {
 			if !seen[c] {
 				seen[c] = true
 				t.channels = append(t.channels, c)
-				t.width = max(t.width, utf8.RuneCountInString(shown(c)))
+				t.width = max(t.width, english.Width(shown(c)))
 			}
 		}
 	}
@@ -91,19 +90,21 @@ func (t *table) print(w io.Writer) {
 				cw = max(cw, len(fmt.Sprintf("%.2f", part.get(t.credits[i][ch]))))
 			}
 		}
-		fmt.Fprintf(w, "%s\n%-*s", part.title, t.width, "channel")
+		fmt.Fprintf(w, "%s\n%s", part.title, english.Pad("channel", t.width))
 		for _, m := range models {
 			fmt.Fprintf(w, " %*s", cw, m.name)
 		}
 		fmt.Fprintln(w)
 		for _, ch := range t.channels {
-			fmt.Fprintf(w, "%-*s", t.width, shown(ch))
+			// Padded by columns, not runes (%-*s): a channel in Chinese or Japanese
+			// takes two columns a character.
+			fmt.Fprint(w, english.Pad(shown(ch), t.width))
 			for i := range models {
 				fmt.Fprintf(w, " %*.2f", cw, part.get(t.credits[i][ch]))
 			}
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%-*s", t.width, "total")
+		fmt.Fprint(w, english.Pad("total", t.width))
 		for range models {
 			fmt.Fprintf(w, " %*.2f", cw, part.total)
 		}
