@@ -52,6 +52,14 @@ type Resolution struct {
 	// Moves holds a Move for every key issued whose Current is another key: remap
 	// state kept under old keys (funnel, segment, referral) with it.
 	Moves beam.PCollection
+	// Unlinked holds, as given (not digested under ResolveOptions.HMAC), every event
+	// that linked nothing: one identity.Resolver's Link (LinkMatch) refuses with
+	// identity.ErrInvalid (an empty kind, a time outside 1678-2262) or to which it
+	// returns key 0, having dropped every identifier (a
+	// value that is empty, on a block list or that its kind's normaliser cannot read,
+	// as an e-mail address without "@"). Such events change nothing; count them to
+	// tell a user how much of the input was not used.
+	Unlinked beam.PCollection
 }
 
 // ResolveOptions tune Resolve. The zero value (or nil) is the default.

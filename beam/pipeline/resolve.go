@@ -20,9 +20,9 @@ import (
 
 func init() {
 	beam.RegisterCoder(reflect.TypeOf((*bucketCounts)(nil)), encodeBucketCounts, decodeBucketCounts)
-	register.DoFn3x1[identity.Event, func(string, string), func(string, []byte), error](&prepareFn{})
+	register.DoFn4x1[identity.Event, func(string, string), func(string, []byte), func(identity.Event), error](&prepareFn{})
 	register.DoFn5x1[string, func(*[]byte) bool, func(*string) bool, int, func(string, []byte), error](&labelFn{})
-	register.DoFn4x1[string, func(*[]byte) bool, func(int64, []byte), func(string, []byte), error](&replayFn{})
+	register.DoFn5x1[string, func(*[]byte) bool, func(int64, []byte), func(string, []byte), func(identity.Event), error](&replayFn{})
 	register.Function3x0(creationBucket)
 	register.Combiner3[*bucketCounts, int64, []byte](&offsetsFn{})
 	register.DoFn4x1[int64, func(*[]byte) bool, []byte, func(string, []byte), error](&numberFn{})
@@ -35,6 +35,7 @@ func init() {
 	register.Emitter1[identity.Merge]()
 	register.Emitter1[identity.Split]()
 	register.Emitter1[Move]()
+	register.Emitter1[identity.Event]()
 }
 
 // Resolve resolves identities from a PCollection of identity.Event (identifiers seen
@@ -48,7 +49,8 @@ func init() {
 // the pipeline and then checked to be final. Every component's events are then
 // gathered on one worker, sorted as SortLinks sorts them, and replayed through an
 // identity.Resolver with the same rules, which applies the per-kind limits, priority
-// and hot-identifier quarantine exactly as in process. Last, the keys each replay
+// and hot-identifier quarantine exactly as in process. The events that link nothing
+// come out in Resolution.Unlinked. Last, the keys each replay
 // issued are renumbered into the dense keys one resolver would have issued, in the
 // order of the events that created them (a count per hour of event time, then a rank
 // within the hour).
@@ -91,15 +93,15 @@ func Resolve(s beam.Scope, rules string, links beam.PCollection, opts *ResolveOp
 		return Resolution{}, fmt.Errorf("%w: ResolveOptions.Rounds %d outside 1..64", ErrInvalid, rounds)
 	}
 	s = s.Scope("clientele.Resolve")
-	edges, events := beam.ParDo2(s, &prepareFn{Rules: rules, Key: key}, links)
+	edges, events, unlinked := beam.ParDo3(s, &prepareFn{Rules: rules, Key: key}, links)
 	final, violations := components(s, edges, rounds)
 	labelled := beam.ParDo(s, &labelFn{Rounds: rounds}, beam.CoGroupByKey(s, events, final),
 		beam.SideInput{Input: violations})
-	creations, results := beam.ParDo2(s, &replayFn{Rules: rules, Key: key}, beam.GroupByKey(s, labelled))
+	creations, results, refused := beam.ParDo3(s, &replayFn{Rules: rules, Key: key}, beam.GroupByKey(s, labelled))
 	offsets := beam.Combine(s, &offsetsFn{}, beam.ParDo(s, creationBucket, creations))
 	pairs := beam.ParDo(s, &numberFn{}, beam.GroupByKey(s, creations), beam.SideInput{Input: offsets})
 	a, m, sp, mv := beam.ParDo4(s, &rewriteFn{}, beam.CoGroupByKey(s, pairs, results))
-	return Resolution{Assignments: a, Merges: m, Splits: sp, Moves: mv}, nil
+	return Resolution{Assignments: a, Merges: m, Splits: sp, Moves: mv, Unlinked: beam.Flatten(s, unlinked, refused)}, nil
 }
 
 // node is the graph's name for a canonical identifier. A kind holding a 0 byte could
@@ -127,7 +129,7 @@ func prepare(r *identity.Resolver, e identity.Event) []string {
 }
 
 // prepareFn turns an event into edges (a star from its first linkable identifier) and
-// the event keyed by that identifier.
+// the event keyed by that identifier, or, when it links nothing, emits it as unlinked.
 type prepareFn struct {
 	Rules, Key string
 	r          *identity.Resolver
@@ -139,9 +141,14 @@ func (f *prepareFn) Setup() error {
 	return err
 }
 
-func (f *prepareFn) ProcessElement(e identity.Event, edge func(string, string), event func(string, []byte)) error {
+func (f *prepareFn) ProcessElement(e identity.Event, edge func(string, string), event func(string, []byte), unlinked func(identity.Event)) error {
 	nodes := prepare(f.r, e)
 	if len(nodes) == 0 {
+		// Not an event whose match weight is not finite: the links' coder refuses
+		// it, so that it cannot travel on to Unlinked (nor have come in encoded).
+		if e.Match == nil || !math.IsNaN(e.Match.Weight) && !math.IsInf(e.Match.Weight, 0) {
+			unlinked(e)
+		}
 		return nil
 	}
 	for _, n := range nodes[1:] {
@@ -286,8 +293,9 @@ func (p *replayer) reset() error {
 }
 
 // replay links one component's events (encoded) in SortLinks order and returns the
-// keys they created and what the component holds at the end.
-func (p *replayer) replay(label string, events [][]byte) ([]creation, result, error) {
+// keys they created and what the component holds at the end; it hands unlinked the
+// events that linked nothing (the resolver refused them), when it is not nil.
+func (p *replayer) replay(label string, events [][]byte, unlinked func(identity.Event)) ([]creation, result, error) {
 	if p.r == nil || p.r.Stats().Identifiers > replayReset {
 		if err := p.reset(); err != nil {
 			return nil, result{}, err
@@ -301,16 +309,20 @@ func (p *replayer) replay(label string, events [][]byte) ([]creation, result, er
 		if err != nil {
 			return nil, result{}, err
 		}
+		var k uint32
 		if e.Match != nil {
-			_, err = p.r.LinkMatch(context.Background(), e.At, e.Source, *e.Match, e.IDs...)
+			k, err = p.r.LinkMatch(context.Background(), e.At, e.Source, *e.Match, e.IDs...)
 		} else {
-			_, err = p.r.Link(context.Background(), e.At, e.Source, e.IDs...)
+			k, err = p.r.Link(context.Background(), e.At, e.Source, e.IDs...)
+		}
+		if err != nil && !errors.Is(err, identity.ErrInvalid) {
+			return nil, result{}, fmt.Errorf("pipeline: resolve: %w", err)
+		}
+		if (err != nil || k == 0) && unlinked != nil {
+			unlinked(e) // refused (a time or source Link does not take), or nothing linked
 		}
 		if err != nil {
-			if errors.Is(err, identity.ErrInvalid) {
-				continue // Link refused the event and changed nothing
-			}
-			return nil, result{}, fmt.Errorf("pipeline: resolve: %w", err)
+			continue // Link refused the event and changed nothing
 		}
 		for p.r.Current(p.next) != 0 {
 			made = append(made, creation{label: label, pos: b, key: p.next})
@@ -342,13 +354,13 @@ type replayFn struct {
 
 func (f *replayFn) Setup() { f.p = &replayer{rules: f.Rules, key: f.Key} }
 
-func (f *replayFn) ProcessElement(label string, next func(*[]byte) bool, created func(int64, []byte), results func(string, []byte)) error {
+func (f *replayFn) ProcessElement(label string, next func(*[]byte) bool, created func(int64, []byte), results func(string, []byte), unlinked func(identity.Event)) error {
 	var events [][]byte
 	var b []byte
 	for next(&b) {
 		events = append(events, slices.Clone(b))
 	}
-	made, res, err := f.p.replay(label, events)
+	made, res, err := f.p.replay(label, events, unlinked)
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func resolveLocal(r *rand.Rand, rules, key string, events []identity.Event) (res
 		if r.IntN(3) == 0 {
 			p = &replayer{rules: rules, key: key}
 		}
-		m, res, err := p.replay(label, shuffled(r, byLabel[label]))
+		m, res, err := p.replay(label, shuffled(r, byLabel[label]), nil)
 		if err != nil {
 			return result{}, err
 		}

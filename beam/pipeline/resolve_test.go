@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func init() {
 	register.Function1x1(encodeMerge)
 	register.Function1x1(encodeSplit)
 	register.Function1x1(encodeMove)
+	register.Function1x1(encodeLink)
 }
 
 // genLinks makes identity events shaped like internal/synth's customer base: people
@@ -124,12 +126,33 @@ func gotResolution(t *testing.T, key string) result {
 	return r
 }
 
+// unlinkable are events that link nothing: an empty e-mail address, a blocked value,
+// one the e-mail normaliser cannot read, an empty kind (all refused or dropped before
+// the graph), a time outside the years the
+// resolver takes beside a good identifier (refused only when replayed), and one of
+// them twice, each time counted.
+func unlinkable() []identity.Event {
+	at := time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC)
+	id := func(kind, value string) identity.ID { return identity.ID{Kind: kind, Value: value} }
+	empty := identity.Event{At: at, Source: "web", IDs: []identity.ID{id("email", "")}}
+	return []identity.Event{
+		empty, empty,
+		{At: at, Source: "web", IDs: []identity.ID{id("email", "null"), id("anonymous_id", "")}},
+		{At: at, Source: "web", IDs: []identity.ID{id("email", "no-at-sign")}},
+		{At: at, Source: "web", IDs: []identity.ID{id("", "x"), id("user_id", "u1")}},
+		{At: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), Source: "web", IDs: []identity.ID{id("user_id", "u2")}},
+	}
+}
+
 // Resolve on Prism equals identity.Resolver fed the same events in SortLinks order,
 // with the default rules (limits, priority, block lists, quarantine of the shop's
 // number), with them under an HMAC key, and without rules (plain connected
-// components); matched links' merges carry their weights.
+// components); matched links' merges carry their weights. Its Unlinked are the events
+// the resolver refuses or links nothing of, each as often as it came: they were
+// skipped without a trace, so that a file of empty e-mail addresses resolved to
+// nothing and said nothing.
 func TestResolveEqualsResolver(t *testing.T) {
-	events := genLinks(1, 3000)
+	events := append(genLinks(1, 3000), unlinkable()...)
 	p, s := beam.NewPipelineWithRoot()
 	links := stall(s, beam.CreateList(s, events))
 	cases := []struct{ rules, key string }{{"default", ""}, {"default", "test"}, {"none", ""}}
@@ -139,6 +162,7 @@ func TestResolveEqualsResolver(t *testing.T) {
 			t.Fatal(err)
 		}
 		collectResolution(s, "resolve/"+c.rules+"/"+c.key, res)
+		collect(s, "resolve/"+c.rules+"/"+c.key+"/unlinked", beam.ParDo(s, encodeLink, res.Unlinked))
 	}
 	run(t, p)
 	for _, c := range cases {
@@ -157,8 +181,46 @@ func TestResolveEqualsResolver(t *testing.T) {
 		if d := cmp.Diff(sortResult(want), sortResult(gotR), resultCmp...); d != "" {
 			t.Fatalf("%s: Resolve differs from the resolver (-want +got):\n%s", name, d)
 		}
-		t.Logf("%s: %d identifiers, %d merges (%d matched), %d splits, %d moved keys", name, len(want.assignments), len(want.merges), matched, len(want.splits), len(want.moves))
+		var gotU []string
+		for _, b := range got(t, "resolve/"+name+"/unlinked") {
+			gotU = append(gotU, string(b))
+		}
+		wantU := unlinkedInProcess(t, c.rules, events)
+		slices.Sort(gotU)
+		slices.Sort(wantU)
+		if c.rules == "default" && len(wantU) < len(unlinkable()) || !slices.Equal(gotU, wantU) {
+			t.Fatalf("%s: %d unlinked events, the resolver refused or linked nothing of %d (at least %d made to)", name, len(gotU), len(wantU), len(unlinkable()))
+		}
+		t.Logf("%s: %d identifiers, %d merges (%d matched), %d splits, %d moved keys, %d unlinked events", name, len(want.assignments), len(want.merges), matched, len(want.splits), len(want.moves), len(gotU))
 	}
+}
+
+// unlinkedInProcess returns the encodings of the events that identity.Resolver, fed
+// them in SortLinks order, refuses or links nothing of (Link's key 0).
+func unlinkedInProcess(t *testing.T, rules string, events []identity.Event) []string {
+	f, _ := rulesByName.Load(rules)
+	r, err := identity.New(f.(func() identity.Rules)())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted := slices.Clone(events)
+	SortLinks(sorted)
+	var out []string
+	for _, e := range sorted {
+		var k uint32
+		if e.Match != nil {
+			k, err = r.LinkMatch(context.Background(), e.At, e.Source, *e.Match, e.IDs...)
+		} else {
+			k, err = r.Link(context.Background(), e.At, e.Source, e.IDs...)
+		}
+		if err != nil && !errors.Is(err, identity.ErrInvalid) {
+			t.Fatal(err)
+		}
+		if err != nil || k == 0 {
+			out = append(out, string(encodeLink(e)))
+		}
+	}
+	return out
 }
 
 // Too few rounds for the graph fail the pipeline, naming the option to raise.
