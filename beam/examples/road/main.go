@@ -14,13 +14,13 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
@@ -50,13 +50,13 @@ var (
 func init() {
 	register.Function3x1(parseEvent)
 	register.Function3x1(parseTransaction)
-	register.Function2x1(profilePath)
-	register.DoFn1x2[[]byte, string, error](&funnelTable{})
-	register.DoFn1x2[[]byte, string, error](&cohortTable{})
+	register.Function3x1(profilePath)
+	register.DoFn2x2[[]byte, func(*int) bool, string, error](&funnelTable{})
+	register.DoFn2x2[[]byte, func(*int) bool, string, error](&cohortTable{})
 	register.DoFn2x2[[]byte, func(*int) bool, string, error](&growthTable{})
-	register.Function1x2(attributionTable)
+	register.DoFn3x2[[]byte, func(*int) bool, func(*string) bool, string, error](&attributionTable{})
 	register.DoFn3x2[[]byte, func(*[]pipeline.Score) bool, func(*int) bool, string, error](&clvTable{})
-	register.DoFn2x0[funnel.Event, func(int)](&lateEvent{})
+	register.DoFn3x0[funnel.Event, func(funnel.Event), func(int)](&splitAtEnd{})
 	register.DoFn2x0[scoring.Transaction, func(int)](&lateTransaction{})
 	register.Iter1[int]()
 	register.Emitter1[int]()
@@ -67,11 +67,13 @@ func init() {
 	register.Function1x2(assignmentLine)
 	register.Function1x1(profileOf)
 	register.Function1x1(isMatched)
-	register.Function7x1(identitiesTable)
+	register.Function8x1(identitiesTable)
 	register.Emitter1[identity.Event]()
 	register.Emitter1[funnel.Event]()
 	register.Emitter1[scoring.Transaction]()
 	register.Emitter1[attribution.Path]()
+	register.Emitter1[string]()
+	register.Iter1[string]()
 }
 
 func main() {
@@ -125,36 +127,38 @@ var (
 
 func build(end time.Time) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
-	events := beam.ParDo(s, parseEvent, textio.ReadWithFilename(s, *eventsPath))
+	// Events and transactions after the -end day are in no table: not in the funnel,
+	// the cohorts, the growth months, the attribution or the CLV summaries. Their
+	// counts go to those tables, which would otherwise show a quiet year (data of 2026
+	// under the default -end: every month 0, "got 0 customers") or, for the funnel and
+	// the cohorts, counts that do not match the other tables'.
+	after := end.AddDate(0, 0, 1)
+	events, late := beam.ParDo2(s, &splitAtEnd{After: after}, beam.ParDo(s, parseEvent, textio.ReadWithFilename(s, *eventsPath)))
+	lateEvents := beam.SideInput{Input: stats.CountElms(s, late)}
 	profiles := pipeline.Profiles(s, events)
 
-	f, err := pipeline.Funnel(s, funnelSpec, profiles)
+	f, err := pipeline.Funnel(s, funnelSpecAsOf(after), profiles)
 	if err != nil {
 		return nil, err
 	}
-	write(s, "funnel.txt", beam.ParDo(s, &funnelTable{}, f))
-	c, err := pipeline.Cohorts(s, cohortSpec, profiles)
+	write(s, "funnel.txt", beam.ParDo(s, &funnelTable{AsOf: after, End: end}, f, lateEvents))
+	c, err := pipeline.Cohorts(s, cohortSpecAsOf(after), profiles)
 	if err != nil {
 		return nil, err
 	}
-	write(s, "cohorts.txt", beam.ParDo(s, &cohortTable{}, c))
+	write(s, "cohorts.txt", beam.ParDo(s, &cohortTable{AsOf: after, End: end}, c, lateEvents))
 	j, err := pipeline.Lifecycle(s, lifecycle, profiles)
 	if err != nil {
 		return nil, err
 	}
-	// Events and transactions after the -end day are in no growth month and no CLV
-	// summary; their counts go to those tables, which would otherwise show a quiet
-	// year (data of 2026 under the default -end: every month 0, "got 0 customers").
-	after := end.AddDate(0, 0, 1)
-	lateEvents := stats.CountElms(s, beam.ParDo(s, &lateEvent{After: after}, events))
-	write(s, "growth.txt", beam.ParDo(s, &growthTable{From: time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: end}, j,
-		beam.SideInput{Input: lateEvents}))
+	write(s, "growth.txt", beam.ParDo(s, &growthTable{From: time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: end}, j, lateEvents))
 
-	a, err := pipeline.Attribution(s, models, beam.ParDo(s, profilePath, profiles))
+	paths, badAmounts := beam.ParDo2(s, profilePath, profiles)
+	a, err := pipeline.Attribution(s, models, paths)
 	if err != nil {
 		return nil, err
 	}
-	write(s, "attribution.txt", beam.ParDo(s, attributionTable, a))
+	write(s, "attribution.txt", beam.ParDo(s, &attributionTable{End: end}, a, lateEvents, beam.SideInput{Input: badAmounts}))
 
 	opt := pipeline.CLVOptions{
 		Summary: scoring.SummaryOptions{End: end},
@@ -196,7 +200,7 @@ func resolve(s beam.Scope) error {
 	matched := filter.Include(s, res.Merges, isMatched)
 	side := func(c beam.PCollection) beam.SideInput { return beam.SideInput{Input: stats.CountElms(s, c)} }
 	write(s, "identities.txt", beam.ParDo(s, identitiesTable, beam.Impulse(s),
-		side(res.Assignments), side(profiles), side(res.Merges), side(matched), side(res.Splits), side(res.Moves)))
+		side(res.Assignments), side(profiles), side(res.Merges), side(matched), side(res.Splits), side(res.Moves), side(res.Unlinked)))
 	return nil
 }
 
@@ -244,11 +248,17 @@ func profileOf(a pipeline.Assignment) uint32 { return a.Profile }
 
 func isMatched(m identity.Merge) bool { return m.Match != nil }
 
-// identitiesTable writes the counts of the resolution.
-func identitiesTable(_ []byte, ids, profiles, merges, matched, splits, moves int) string {
-	return fmt.Sprintf("Identities (default rules)\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d",
+// identitiesTable writes the counts of the resolution, and how many links linked
+// nothing (pipeline.Resolution.Unlinked), which were skipped without a word.
+func identitiesTable(_ []byte, ids, profiles, merges, matched, splits, moves, unlinked int) string {
+	table := fmt.Sprintf("Identities (default rules)\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d",
 		"identifiers", ids, "profiles", profiles, "merges", merges, "  of which probabilistic matches", matched,
 		"quarantine splits", splits, "keys moved to another profile", moves)
+	if unlinked > 0 {
+		table += "\n" + notCounted(unlinked, "link", "links",
+			"that linked no identifier: every value empty, blocked (\"null\", \"anonymous\"...) or unreadable (an e-mail without @), or the link refused (an empty kind, a time outside 1678-2262)")
+	}
+	return table
 }
 
 // write writes one table (a single string element) to the output directory.
@@ -318,22 +328,29 @@ func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
 }
 
 // profilePath turns each profile's events into its journey: the channels of its
-// visits up to its first purchase, converted (worth the purchase's amount) or not.
-func profilePath(profiles []byte, emit func(attribution.Path)) error {
+// visits up to its first purchase, converted (worth the purchase's amount) or not. A
+// journey whose purchase has an amount parseAmount refuses is left out, its amount
+// emitted to badAmount for the attribution table to count.
+func profilePath(profiles []byte, emit func(attribution.Path), badAmount func(string)) error {
 	for events, err := range pipeline.ProfileEvents(profiles) {
 		if err != nil {
 			return err
 		}
-		if p, ok := journey(events); ok {
+		p, ok, bad := journey(events)
+		switch {
+		case bad != "":
+			badAmount(bad)
+		case ok:
 			emit(p)
 		}
 	}
 	return nil
 }
 
-// journey is one profile's path, if it visited through a channel.
-func journey(events []funnel.Event) (attribution.Path, bool) {
-	var path attribution.Path
+// journey is one profile's path, if it visited through a channel. A purchase without
+// an amount is a conversion worth 0; one whose amount parseAmount refuses makes no
+// path, and bad is that amount (quoted, and cut to a line's length).
+func journey(events []funnel.Event) (path attribution.Path, ok bool, bad string) {
 	for _, e := range events {
 		switch e.Name {
 		case "visit":
@@ -342,21 +359,82 @@ func journey(events []funnel.Event) (attribution.Path, bool) {
 			}
 		case "purchase":
 			if len(path.Touches) == 0 {
-				return path, false
+				return path, false, ""
 			}
 			path.Conversions = 1
-			path.Value, _ = strconv.ParseFloat(e.Props["amount"], 64)
-			return path, true
+			if amount, ok := e.Props["amount"]; ok && strings.TrimSpace(amount) != "" {
+				v, err := parseAmount(amount)
+				if err != nil {
+					return attribution.Path{}, false, english.Name(strconv.Quote(amount), 30)
+				}
+				path.Value = v
+			}
+			return path, true, ""
 		}
 	}
 	path.Nulls = 1
-	return path, len(path.Touches) > 0
+	return path, len(path.Touches) > 0, ""
 }
 
-type funnelTable struct{}
+// errAmount is parseAmount's refusal.
+var errAmount = errors.New("road: not an amount")
 
-func (funnelTable) ProcessElement(b []byte) (string, error) {
-	pt, err := funnelSpec.NewPartial() // a partial of the spec the pipeline ran, to decode into
+// parseAmount reads a purchase's amount: digits with at most one decimal point
+// ("12.50", "12", ".5"), or with a decimal comma in place of the point when it cannot
+// be a thousands separator: exactly one comma, no point, and one or two digits after
+// it ("12,50", "12,5"). Spaces around it are ignored. It refuses everything else
+// rather than guess: "1,234" (a thousand and thirty-four, or one and a bit?),
+// "1,234.50" and "1.234,50" (thousands separators, whose marks differ by country), a
+// sign, an exponent, a currency, "NaN". The amount "12,50" was read as 0.
+func parseAmount(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	if i := strings.IndexByte(t, ','); i > 0 && strings.Count(t, ",") == 1 && !strings.Contains(t, ".") && len(t)-i-1 >= 1 && len(t)-i-1 <= 2 {
+		t = t[:i] + "." + t[i+1:]
+	}
+	digits, points := 0, 0
+	for _, c := range []byte(t) {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			points++
+		default:
+			return 0, fmt.Errorf("%w: %q", errAmount, s)
+		}
+	}
+	if digits == 0 || points > 1 {
+		return 0, fmt.Errorf("%w: %q", errAmount, s)
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%w: %q", errAmount, s)
+	}
+	return v, nil
+}
+
+// funnelSpecAsOf is funnelSpec observed until asOf, the end of the -end day: the spec
+// the pipeline runs, which the table must decode with (a partial of another AsOf is
+// refused).
+func funnelSpecAsOf(asOf time.Time) funnel.Spec {
+	s := funnelSpec
+	s.AsOf = asOf
+	return s
+}
+
+// cohortSpecAsOf is cohortSpec observed until asOf: a cohort's cell is complete when
+// its month ended by the end of the -end day, not by the latest event's time.
+func cohortSpecAsOf(asOf time.Time) funnel.Cohorts {
+	c := cohortSpec
+	c.AsOf = asOf
+	return c
+}
+
+// funnelTable writes the funnel of the events up to the -end day (AsOf, the day
+// after), ending with the count of those after it.
+type funnelTable struct{ AsOf, End time.Time }
+
+func (f *funnelTable) ProcessElement(b []byte, lateEvents func(*int) bool) (string, error) {
+	pt, err := funnelSpecAsOf(f.AsOf).NewPartial() // a partial of the spec the pipeline ran, to decode into
 	if err != nil {
 		return "", err
 	}
@@ -389,13 +467,16 @@ func (funnelTable) ProcessElement(b []byte) (string, error) {
 		}
 		sb.WriteString("\n")
 	}
+	sb.WriteString(afterEnd(lateEvents, "event", f.End))
 	return sb.String(), nil
 }
 
-type cohortTable struct{}
+// cohortTable writes the cohorts of the events up to the -end day (AsOf, the day
+// after), ending with the count of those after it.
+type cohortTable struct{ AsOf, End time.Time }
 
-func (cohortTable) ProcessElement(b []byte) (string, error) {
-	cp, err := cohortSpec.NewPartial()
+func (f *cohortTable) ProcessElement(b []byte, lateEvents func(*int) bool) (string, error) {
+	cp, err := cohortSpecAsOf(f.AsOf).NewPartial()
 	if err != nil {
 		return "", err
 	}
@@ -423,6 +504,7 @@ func (cohortTable) ProcessElement(b []byte) (string, error) {
 		}
 		sb.WriteString("\n")
 	}
+	sb.WriteString(afterEnd(lateEvents, "event", f.End))
 	return sb.String(), nil
 }
 
@@ -455,7 +537,12 @@ func (g *growthTable) ProcessElement(b []byte, lateEvents func(*int) bool) (stri
 	return sb.String(), nil
 }
 
-func attributionTable(b []byte) (string, error) {
+// attributionTable writes the conversions credited to each channel, ending with the
+// counts of the events after the -end day and of the journeys left out for an amount
+// parseAmount refuses.
+type attributionTable struct{ End time.Time }
+
+func (f *attributionTable) ProcessElement(b []byte, lateEvents func(*int) bool, badAmounts func(*string) bool) (string, error) {
 	credits, err := pipeline.DecodeCredits(b)
 	if err != nil {
 		return "", err
@@ -479,6 +566,17 @@ func attributionTable(b []byte) (string, error) {
 			fmt.Fprintf(&sb, " %12.1f", credits[n][ch].Conversions)
 		}
 		sb.WriteString("\n")
+	}
+	sb.WriteString(afterEnd(lateEvents, "event", f.End))
+	n, example := 0, ""
+	for a := ""; badAmounts(&a); n++ {
+		if example == "" || a < example {
+			example = a // the same one whatever order the runner hands them in
+		}
+	}
+	if n > 0 {
+		sb.WriteString("\n" + notCounted(n, "journey", "journeys", "whose purchase amount is no number the road reads (as "+example+
+			"): write 12.50 or 12,50, without a sign or thousands separators (1,234.50 and 1.234,50 are refused)") + "\n")
 	}
 	return sb.String(), nil
 }
@@ -522,12 +620,15 @@ func (f *clvTable) ProcessElement(models []byte, tops func(*[]pipeline.Score) bo
 	return sb.String(), nil
 }
 
-// lateEvent emits 1 for each event after the -end day (at or after After).
-type lateEvent struct{ After time.Time }
+// splitAtEnd passes on the events up to the -end day (before After) and emits 1 for
+// each one after it.
+type splitAtEnd struct{ After time.Time }
 
-func (f *lateEvent) ProcessElement(e funnel.Event, emit func(int)) {
-	if !e.Time.Before(f.After) {
-		emit(1)
+func (f *splitAtEnd) ProcessElement(e funnel.Event, kept func(funnel.Event), late func(int)) {
+	if e.Time.Before(f.After) {
+		kept(e)
+	} else {
+		late(1)
 	}
 }
 
@@ -552,11 +653,17 @@ func afterEnd(counts func(*int) bool, what string, end time.Time) string {
 	if n == 0 {
 		return ""
 	}
-	noun := what + "s"
+	return "\n" + notCounted(n, what, what+"s", "after -end "+end.Format(time.DateOnly)+"; set -end to the last day of your data") + "\n"
+}
+
+// notCounted is the line a table ends with when n rows of its input are not in it,
+// saying why: "not counted: 2 events after -end ...".
+func notCounted(n int, one, many, why string) string {
+	noun := many
 	if n == 1 {
-		noun = what
+		noun = one
 	}
-	return fmt.Sprintf("\nnot counted: %d %s after -end %s; set -end to the last day of your data\n", n, noun, end.Format(time.DateOnly))
+	return fmt.Sprintf("not counted: %d %s %s", n, noun, why)
 }
 
 func scoreLine(s pipeline.Score) string {
@@ -574,18 +681,14 @@ func lessCLV(a, b pipeline.Score) bool {
 const maxCell = 24
 
 // cell is a property value (a channel) as a row label, padded with spaces to width
-// runes. It is shown by english.Name: cut to maxCell runes with its length after, so
-// that one absurd value (a 30 MB property in one bad line) does not print as a 30 MB
-// row, and quoted when it holds a newline or another character that would break the
-// row or the terminal. Padding counts runes, not bytes, so that "café" lines up with
-// "email" (a wide character, as in "メール", still takes two columns on a terminal).
-// The figures are unchanged; only the label is cut.
+// terminal columns. It is shown by english.Name: cut to maxCell runes with its length
+// after, so that one absurd value (a 30 MB property in one bad line) does not print as
+// a 30 MB row, and quoted when it holds a newline or another character that would
+// break the row or the terminal. Padding counts columns (english.Pad), not bytes or
+// runes, so that "café" lines up with "email" and so does "メール", whose characters
+// take two columns each. The figures are unchanged; only the label is cut.
 func cell(v string, width int) string {
-	v = english.Name(v, maxCell)
-	if n := utf8.RuneCountInString(v); n < width {
-		v += strings.Repeat(" ", width-n)
-	}
-	return v
+	return english.Pad(english.Name(v, maxCell), width)
 }
 
 func slicesSorted[V any](m map[string]V) []string {

@@ -17,6 +17,7 @@ import (
 	"github.com/clientele-go/clientele/beam/pipeline"
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -267,7 +268,7 @@ func TestGrowthHeadingsAlign(t *testing.T) {
 func TestLongLabelsAreCut(t *testing.T) {
 	long := strings.Repeat("x", 1<<20)
 	b := []byte(`{"linear":{"` + long + `":{"Conversions":1,"Value":0}}}`)
-	table, err := attributionTable(b)
+	table, err := (&attributionTable{}).ProcessElement(b, noCounts, noStrings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +313,7 @@ func TestByteOrderMark(t *testing.T) {
 // padded one space short.
 func TestLabelsAreOneLine(t *testing.T) {
 	b := []byte(`{"linear":{"ads\nline2":{"Conversions":1},"café":{"Conversions":2},"email":{"Conversions":3}}}`)
-	table, err := attributionTable(b)
+	table, err := (&attributionTable{}).ProcessElement(b, noCounts, noStrings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,9 +331,130 @@ func TestLabelsAreOneLine(t *testing.T) {
 	}
 }
 
-// Rows after the -end day are in no growth month and no CLV summary: the tables say
-// how many, rather than a year of zeros and "got 0 customers" for data of the year
-// after the default -end.
+// noCounts and noStrings are empty side inputs.
+func noCounts(*int) bool     { return false }
+func noStrings(*string) bool { return false }
+
+// Channels in Chinese or Japanese line up with the others: their characters take two
+// columns each on a terminal, and cell padded by runes, so that "メール" pushed the
+// rest of its row three columns right. A combining accent (e + U+0301) takes none.
+func TestWideLabelsAlign(t *testing.T) {
+	b := []byte(`{"linear":{"メール":{"Conversions":1},"广告":{"Conversions":2},"email":{"Conversions":3},"cafe\u0301":{"Conversions":4}}}`)
+	table, err := (&attributionTable{}).ProcessElement(b, noCounts, noStrings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want a title, a heading and 4 rows:\n%s", len(lines), table)
+	}
+	for _, l := range lines[2:] {
+		if got, want := english.Width(l), english.Width(lines[1]); got != want {
+			t.Errorf("row %q is %d columns wide, the heading %d:\n%s", l, got, want, table)
+		}
+	}
+}
+
+// An amount with a decimal comma is read when the comma cannot be a thousands
+// separator; anything ambiguous or not a number is refused, not read as 0 (the
+// road read "12,50" as 0, silently).
+func TestParseAmount(t *testing.T) {
+	for in, want := range map[string]float64{
+		"12.50": 12.5, "12": 12, " 7 ": 7, ".5": 0.5, "0": 0, "12,50": 12.5, "12,5": 12.5, "1234,99": 1234.99,
+	} {
+		if got, err := parseAmount(in); err != nil || got != want {
+			t.Errorf("parseAmount(%q) = %v, %v, want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{
+		"1,234", "12,505", "1,234.50", "1.234,50", "1,2,3", "12,", ",5", "1.2.3", ".", "-5", "+5", "1e3",
+		"NaN", "Inf", "€12", "12 EUR", "0x1p3", "1_000", strings.Repeat("9", 400),
+	} {
+		if got, err := parseAmount(in); !errors.Is(err, errAmount) {
+			t.Errorf("parseAmount(%q) = %v, %v, want it refused", in, got, err)
+		}
+	}
+}
+
+// A purchase's amount is the journey's value; one the road cannot read makes no
+// journey and is reported, and a purchase without an amount is worth 0.
+func TestJourneyAmount(t *testing.T) {
+	at := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
+	events := func(amount map[string]string) []funnel.Event {
+		return []funnel.Event{{Profile: 1, Time: at, Name: "visit", Props: map[string]string{"channel": "email"}},
+			{Profile: 1, Time: at.Add(time.Hour), Name: "purchase", Props: amount}}
+	}
+	for _, c := range []struct {
+		props map[string]string
+		value float64
+		bad   string
+	}{
+		{map[string]string{"amount": "12,50"}, 12.5, ""},
+		{map[string]string{"amount": "12.50"}, 12.5, ""},
+		{nil, 0, ""},
+		{map[string]string{"amount": " "}, 0, ""},
+		{map[string]string{"amount": "1.234,50"}, 0, `"1.234,50"`},
+		{map[string]string{"amount": "NaN"}, 0, `"NaN"`},
+	} {
+		p, ok, bad := journey(events(c.props))
+		if bad != c.bad || ok != (c.bad == "") || ok && (p.Value != c.value || p.Conversions != 1) {
+			t.Errorf("amount %q: path %+v, %v, bad %q; want value %v, bad %q", c.props["amount"], p, ok, bad, c.value, c.bad)
+		}
+	}
+}
+
+// Links that link nothing (an empty e-mail address, a blocked value) and journeys
+// with an amount the road refuses are counted in their tables: both were skipped
+// without a word.
+func TestRefusedRowsAreCounted(t *testing.T) {
+	dir := t.TempDir()
+	in := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	*eventsPath = in("events.jsonl", `{"profile":1,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"email"}}
+{"profile":1,"time":"2025-03-01T01:00:00Z","event":"purchase","properties":{"amount":"1.234,50"}}
+{"profile":2,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"email"}}
+{"profile":2,"time":"2025-03-01T01:00:00Z","event":"purchase","properties":{"amount":"12,50"}}
+{"profile":3,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"ads"}}
+{"profile":3,"time":"2025-03-01T01:00:00Z","event":"purchase","properties":{"amount":"1,234.50"}}
+`)
+	*txPath = in("tx.csv", "")
+	*linksPath = in("links.jsonl", `{"time":"2025-01-01T00:00:00Z","source":"web","ids":[{"kind":"email","value":""}]}
+{"time":"2025-01-01T00:00:00Z","source":"web","ids":[{"kind":"email","value":"a@b.example"},{"kind":"user_id","value":"u1"}]}
+{"time":"2025-01-02T00:00:00Z","source":"web","ids":[{"kind":"anonymous_id","value":"null"}]}
+`)
+	*out = filepath.Join(dir, "out")
+	runRoad(t)
+	for name, want := range map[string]string{
+		"identities.txt":  "not counted: 2 links that linked no identifier",
+		"attribution.txt": `not counted: 2 journeys whose purchase amount is no number the road reads (as "1,234.50")`,
+	} {
+		b, err := os.ReadFile(filepath.Join(*out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, b)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(*out, "attribution.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\nemail ") || strings.Contains(string(b), "\nads ") {
+		t.Errorf("attribution.txt: want email's journey of 12,50 and not ads' refused one:\n%s", b)
+	}
+}
+
+// Rows after the -end day are in no table: the funnel, the cohorts, the growth
+// months, the attribution and the CLV summaries leave them out and say how many,
+// rather than a year of zeros and "got 0 customers" for data of the year after the
+// default -end. The funnel and the cohorts counted them: a profile whose first visit
+// came after -end was in the funnel and made a cohort of its month.
 func TestRowsAfterEndAreCounted(t *testing.T) {
 	dir := t.TempDir()
 	in := func(name, content string) string {
@@ -342,23 +464,32 @@ func TestRowsAfterEndAreCounted(t *testing.T) {
 		}
 		return p
 	}
-	*eventsPath = in("events.jsonl", `{"profile":1,"time":"2025-12-31T23:00:00Z","event":"visit"}
+	*eventsPath = in("events.jsonl", `{"profile":1,"time":"2025-12-31T23:00:00Z","event":"visit","properties":{"channel":"email"}}
 {"profile":1,"time":"2026-01-01T00:00:00Z","event":"visit"}
-{"profile":2,"time":"2026-02-01T00:00:00Z","event":"visit"}
+{"profile":2,"time":"2026-02-01T00:00:00Z","event":"visit","properties":{"channel":"late"}}
 `)
 	*txPath = in("tx.csv", "1,2025-12-31,5\n1,2026-01-01,5\n2,2026-03-01,5\n3,2026-03-01,5\n")
 	*linksPath, *out = in("links.jsonl", ""), filepath.Join(dir, "out")
 	runRoad(t)
-	for name, want := range map[string]string{
-		"growth.txt": "not counted: 2 events after -end 2025-12-31; set -end to the last day of your data",
-		"clv.txt":    "not counted: 3 transactions after -end 2025-12-31; set -end to the last day of your data",
+	late := "not counted: 2 events after -end 2025-12-31; set -end to the last day of your data"
+	for name, want := range map[string][]string{
+		"funnel.txt":      {"visit              1", late},
+		"cohorts.txt":     {"2025-12" + strings.Repeat(" ", 7) + "1", late},
+		"growth.txt":      {late},
+		"attribution.txt": {"email", late},
+		"clv.txt":         {"not counted: 3 transactions after -end 2025-12-31; set -end to the last day of your data"},
 	} {
 		b, err := os.ReadFile(filepath.Join(*out, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), want) {
-			t.Errorf("%s lacks %q:\n%s", name, want, b)
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, b)
+			}
+		}
+		if strings.Contains(string(b), "2026-02") || strings.Contains(string(b), "\nlate ") {
+			t.Errorf("%s shows an event after -end:\n%s", name, b)
 		}
 	}
 }
