@@ -51,6 +51,7 @@ type progress struct {
 	people int
 	start  time.Time
 	name   string
+	open   bool // a line is begun and not ended
 }
 
 func (p *progress) begin(name string) {
@@ -64,8 +65,19 @@ func (p *progress) begin(name string) {
 		}
 	}
 	fmt.Fprintf(p.w, "[%d/%d] %s%s ...", p.step, p.steps, name, est)
+	p.open = true
 }
 
 func (p *progress) end() {
 	fmt.Fprintf(p.w, " %.1fs\n", wallClock.Now().Sub(p.start).Seconds())
+	p.open = false
+}
+
+// abandon closes a line a failed step left open, so that the error printed after it
+// starts a line of its own rather than trailing "... ".
+func (p *progress) abandon() {
+	if p.open {
+		fmt.Fprintf(p.w, " failed after %.1fs\n", wallClock.Now().Sub(p.start).Seconds())
+		p.open = false
+	}
 }

@@ -161,6 +161,22 @@ func TestProgressLinesWhole(t *testing.T) {
 	}
 }
 
+// TestProgressAbandoned: a step that fails leaves no open progress line for the error
+// to trail ("[3/7] referral programme ... quickstart: ...").
+func TestProgressAbandoned(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, steps: 2, people: 1}
+	p.begin("done")
+	p.end()
+	p.abandon() // nothing open: nothing printed
+	p.begin("failing")
+	p.abandon()
+	p.abandon()
+	if got := b.String(); !regexp.MustCompile(`^\[1/2\] done \.\.\. [0-9.]+s\n\[2/2\] failing \.\.\. failed after [0-9.]+s\n$`).MatchString(got) {
+		t.Errorf("progress lines %q", got)
+	}
+}
+
 // TestSmallSizes runs the quickstart on small bases, where models may lack the data to
 // fit: every size must complete, with every section present, a section that cannot be
 // computed saying so in a sentence, and a well-formed page.

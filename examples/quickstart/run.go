@@ -46,6 +46,7 @@ func run(out, status io.Writer, cfg config) error {
 		}
 	}
 	prog := &progress{w: status, steps: steps, people: cfg.people}
+	defer prog.abandon()
 	params := synth.Params{People: cfg.people, Seed: cfg.seed}.Default()
 	start, end := params.Start, params.End()
 	w := &reportWriter{w: out}
