@@ -23,6 +23,15 @@ func invalidField(field, format string, args ...any) error {
 	return fmt.Errorf("%w: %w", ErrInvalid, &fieldError{field, fmt.Sprintf(format, args...)})
 }
 
+// byteError is a problem at one byte of the input (a byte that is not UTF-8), kept
+// apart so that the Reader can point at its column.
+type byteError struct {
+	offset int
+	msg    string
+}
+
+func (e *byteError) Error() string { return e.msg }
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }

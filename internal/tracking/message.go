@@ -16,6 +16,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Message is one Segment-spec call reduced to what the SDK uses.
@@ -105,6 +106,14 @@ func object(data []byte) (map[string]json.RawMessage, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, invalid("empty: a call is a JSON object")
+	}
+	// encoding/json turns a byte that is not UTF-8 into U+FFFD without a word, so a
+	// Latin-1 export's "café" would become an event "caf\uFFFD" and merge with every
+	// other misread name; JSON text is UTF-8 (RFC 8259, section 8.1), so such a call is
+	// refused at the byte.
+	if !utf8.Valid(data) {
+		i := invalidByte(data)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, &byteError{i, fmt.Sprintf("byte %#02x is not UTF-8: JSON text must be UTF-8 (convert the file, e.g. iconv -f latin1 -t utf-8)", data[i])})
 	}
 	var fields map[string]json.RawMessage
 	err := json.Unmarshal(data, &fields)
@@ -321,4 +330,17 @@ func kind(raw json.RawMessage) string {
 		return "null"
 	}
 	return "a number"
+}
+
+// invalidByte returns the offset of data's first byte that does not begin or continue a
+// valid UTF-8 sequence; data holds one.
+func invalidByte(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data) // not reached: the caller checked
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
@@ -202,6 +203,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if len(m.IDs) == 0 || m.Time.IsZero() || m.Type == "" {
 				t.Fatalf("accepted an incomplete message: %+v", m)
+			}
+			if !utf8.Valid(line) {
+				t.Fatalf("accepted a call that is not UTF-8: %q", line)
 			}
 		}
 	})

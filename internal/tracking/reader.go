@@ -33,7 +33,7 @@ type ReaderOptions struct {
 
 // Reader reads Segment-spec calls as JSON lines: one call or one batch envelope a line.
 // A UTF-8 byte-order mark before the first line, CRLF line ends and blank lines are
-// tolerated.
+// tolerated; a line with a byte that is not UTF-8 is a bad line (JSON text is UTF-8).
 type Reader struct {
 	br      *bufio.Reader
 	opts    ReaderOptions
@@ -169,6 +169,10 @@ func column(line []byte, err error) int {
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return len(line) + 1
+	}
+	var be *byteError
+	if errors.As(err, &be) {
+		return be.offset + 1
 	}
 	// A missing field has no column of its own: the error points at the line's start.
 	var fe *fieldError

@@ -57,6 +57,27 @@ func TestReaderLenient(t *testing.T) {
 	}
 }
 
+// TestReaderNotUTF8: a call with a byte that is not UTF-8 (a Latin-1 export's "café")
+// is a bad line pointing at the byte; encoding/json alone would have made the event
+// "caf\uFFFD" without a word. A valid U+FFFD is accepted as written.
+func TestReaderNotUTF8(t *testing.T) {
+	latin1 := `{"type":"track","event":"caf` + "\xe9" + `","userId":"u","timestamp":"2025-03-01T10:00:00Z"}`
+	replaced := `{"type":"track","event":"caf\ufffd","userId":"u","timestamp":"2025-03-01T10:00:00Z"}`
+	r := NewReader(strings.NewReader(latin1+"\n"+replaced+"\n"), &ReaderOptions{Lenient: true})
+	lines, err := readAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(lines) != "[2]" {
+		t.Errorf("good calls on lines %v, want [2]", lines)
+	}
+	errs := r.Errors()
+	if len(errs) != 1 || errs[0].Line != 1 || errs[0].Column != strings.IndexByte(latin1, 0xe9)+1 ||
+		!errors.Is(errs[0], ErrInvalid) || !strings.Contains(errs[0].Error(), "not UTF-8") {
+		t.Errorf("bad lines %v, want line 1 at the byte 0xe9 (column %d)", errs, strings.IndexByte(latin1, 0xe9)+1)
+	}
+}
+
 func TestReaderStrict(t *testing.T) {
 	in := good + "\nnope\n" + good + "\n"
 	r := NewReader(strings.NewReader(in), nil)
