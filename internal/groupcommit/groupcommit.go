@@ -35,7 +35,12 @@
 // record added so far durable.
 package groupcommit
 
-import "sync"
+import (
+	"errors"
+	"sync"
+
+	"github.com/clientele-go/clientele/internal/errtext"
+)
 
 // Batch is the items added while the previous flush ran. done is closed, and err set,
 // once they are flushed (or refused after a failure).
@@ -253,4 +258,23 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (de
 		}
 	}
 	return decided, flushed
+}
+
+// BulkError is the error of a bulk apply whose owner's package prefix is prefix
+// ("referral: ") that stopped at a failed item (decided, which names its index) and
+// whose flush of the items before it failed (flushed), on any store: either alone, or
+// one error wrapping both, the item's first. A caller needs both: the item's to fix or
+// drop it, the flush's to send the items before it again (they may or may not be
+// stored), where either alone misleads it (the item's says the items before it are
+// stored; the flush's hides which item is bad until the retry meets it).
+func BulkError(prefix string, decided, flushed error) error {
+	switch {
+	case flushed == nil:
+		return decided
+	case decided == nil:
+		return flushed
+	case errors.Is(decided, flushed):
+		return decided // the item was refused because the flush had failed: one failure
+	}
+	return errtext.Errorf(prefix, "%w; the append of the events before it failed too: %w", decided, flushed)
 }

@@ -2,7 +2,6 @@ package loyalty
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -354,23 +353,9 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	}))
 }
 
-// applyError is the error of an Apply that stopped at a failed event (failed, which
-// names its index) and whose append of the events before it failed (appended), on any
-// store: either alone, or one error wrapping both, the event's first. A caller needs
-// both: the event's to fix or drop it, the append's to send the events before it
-// again (they may or may not be recorded), where either alone misleads it (the event's
-// says the events before it are recorded; the append's hides which event is bad until
-// the retry meets it).
+// applyError is groupcommit.BulkError under the package's prefix.
 func applyError(failed, appended error) error {
-	switch {
-	case appended == nil:
-		return failed
-	case failed == nil:
-		return appended
-	case errors.Is(failed, appended):
-		return failed // the event was refused because the append had failed: one failure
-	}
-	return errorf("%w; the append of the events before it failed too: %w", failed, appended)
+	return groupcommit.BulkError("loyalty: ", failed, appended)
 }
 
 const applyChunk = 1024
