@@ -245,39 +245,7 @@ func TestCompareRetentionRefusesAnotherRule(t *testing.T) {
 	on := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "a"}, By: Day, Periods: 2}
 	after := on
 	after.Retention = OnOrAfter
-	run := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		tab, err := c.Run(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tab
-	}
-	// Through a partial's encoding, as a distributed run hands it over.
-	decoded := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		p, err := c.Partial(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := p.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, err := c.NewPartial()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := q.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		tab, err := q.Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tab
-	}
-	onTab, afterTab := run(on, control), decoded(after, treatment)
+	onTab, afterTab := runTable(t, on, control), decodedTable(t, after, treatment)
 	if onTab.Retention != On || afterTab.Retention != OnOrAfter {
 		t.Fatalf("recorded rules %v and %v, want On and OnOrAfter", onTab.Retention, afterTab.Retention)
 	}
@@ -285,13 +253,13 @@ func TestCompareRetentionRefusesAnotherRule(t *testing.T) {
 	if _, err := CompareRetention(onTab, afterTab, 1, nil); !errors.Is(err, ErrInvalid) || err.Error() != want {
 		t.Errorf("CompareRetention(On, OnOrAfter) = %v, want %q", err, want)
 	}
-	if _, err := CompareRetention(onTab, decoded(on, treatment), 1, nil); err != nil {
+	if _, err := CompareRetention(onTab, decodedTable(t, on, treatment), 1, nil); err != nil {
 		t.Errorf("CompareRetention(On, On) = %v", err)
 	}
 	br := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "a"}, By: Day, Brackets: []Bracket{{1, 2}}}
 	brAfter := br
 	brAfter.Retention = OnOrAfter
-	b1, b2 := run(br, control), run(brAfter, treatment)
+	b1, b2 := runTable(t, br, control), runTable(t, brAfter, treatment)
 	if b1.Retention != On || b2.Retention != On {
 		t.Errorf("bracket tables record %v and %v, want On", b1.Retention, b2.Retention)
 	}
@@ -320,31 +288,7 @@ func TestCompareRetentionRefusesOtherSteps(t *testing.T) {
 	otherReturn.Return = Step{Name: "b"}
 	otherStart := base
 	otherStart.Start = Step{} // every event
-	decoded := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		p, err := c.Partial(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := p.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, err := decodeCohortPartial(c, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return result(q)
-	}
-	run := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		tab, err := c.Run(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tab
-	}
-	baseTab := run(base, control)
+	baseTab := runTable(t, base, control)
 	if baseTab.StartName != "a" || baseTab.ReturnName != "a" {
 		t.Errorf("table records steps %q and %q, want \"a\" and \"a\"", baseTab.StartName, baseTab.ReturnName)
 	}
@@ -353,9 +297,9 @@ func TestCompareRetentionRefusesOtherSteps(t *testing.T) {
 		treatment *Table
 		want      string
 	}{
-		{"another Return", decoded(otherReturn, treatment),
+		{"another Return", decodedTable(t, otherReturn, treatment),
 			`funnel: invalid input: tables of different steps (control Start "a" and Return "a", treatment Start "a" and Return "b"): make both with the same Cohorts`},
-		{"another Start", run(otherStart, treatment),
+		{"another Start", runTable(t, otherStart, treatment),
 			`funnel: invalid input: tables of different steps (control Start "a" and Return "a", treatment Start "" and Return "a"): make both with the same Cohorts`},
 	} {
 		if _, err := CompareRetention(baseTab, tc.treatment, 1, nil); !errors.Is(err, ErrInvalid) || err == nil || err.Error() != tc.want {
@@ -363,7 +307,7 @@ func TestCompareRetentionRefusesOtherSteps(t *testing.T) {
 		}
 	}
 	// The same steps, through a decoded partial: compared.
-	if _, err := CompareRetention(baseTab, decoded(base, treatment), 1, nil); err != nil {
+	if _, err := CompareRetention(baseTab, decodedTable(t, base, treatment), 1, nil); err != nil {
 		t.Errorf("CompareRetention of tables of the same Cohorts = %v", err)
 	}
 }
@@ -398,71 +342,77 @@ func TestCompareRetentionRefusesAnotherLocation(t *testing.T) {
 	east.Location = ny
 	east2 := utc
 	east2.Location = ny2
-	run := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		tab, err := c.Run(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tab
-	}
-	batch := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		var b Batch
-		for _, e := range ev {
-			if err := b.Append(e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		tab, err := c.RunBatch(&b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tab
-	}
-	decoded := func(c Cohorts, ev []Event) *Table {
-		t.Helper()
-		p, err := c.Partial(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := p.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, err := c.NewPartial()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := q.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		tab, err := q.Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tab
-	}
-	utcTab, eastTab := run(utc, control), decoded(east, treatment)
-	if utcTab.Location != time.UTC || eastTab.Location != ny || batch(east, control).Location != ny {
+	utcTab, eastTab := runTable(t, utc, control), decodedTable(t, east, treatment)
+	if utcTab.Location != time.UTC || eastTab.Location != ny || batchTable(t, east, control).Location != ny {
 		t.Errorf("tables record %v, %v, want UTC and America/New_York", utcTab.Location, eastTab.Location)
 	}
 	const want = `funnel: invalid input: tables of different time zones (control "UTC", treatment "America/New_York"): make both with the same Cohorts`
 	for name, tabs := range map[string][2]*Table{
 		"Run, decoded": {utcTab, eastTab},
-		"RunBatch":     {batch(utc, control), batch(east, treatment)},
+		"RunBatch":     {batchTable(t, utc, control), batchTable(t, east, treatment)},
 	} {
 		if _, err := CompareRetention(tabs[0], tabs[1], 1, nil); !errors.Is(err, ErrInvalid) || err.Error() != want {
 			t.Errorf("%s: CompareRetention(UTC, New York) = %v, want %q", name, err, want)
 		}
 	}
 	// One zone loaded twice (two pointers), and a hand-built table's nil against UTC.
-	if _, err := CompareRetention(batch(east, control), decoded(east2, treatment), 1, nil); err != nil {
+	if _, err := CompareRetention(batchTable(t, east, control), decodedTable(t, east2, treatment), 1, nil); err != nil {
 		t.Errorf("CompareRetention of two loads of New York = %v", err)
 	}
-	byHand := *run(utc, treatment)
+	byHand := *runTable(t, utc, treatment)
 	byHand.Location = nil
 	if _, err := CompareRetention(utcTab, &byHand, 1, nil); err != nil {
 		t.Errorf("CompareRetention(UTC, nil) = %v", err)
 	}
+}
+
+// runTable, batchTable and decodedTable count c's table of ev by Run, by RunBatch and
+// through a partial's encoding (as a distributed run hands it over), failing the test
+// on an error.
+func runTable(t *testing.T, c Cohorts, ev []Event) *Table {
+	t.Helper()
+	tab, err := c.Run(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func batchTable(t *testing.T, c Cohorts, ev []Event) *Table {
+	t.Helper()
+	var b Batch
+	for _, e := range ev {
+		if err := b.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab, err := c.RunBatch(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func decodedTable(t *testing.T, c Cohorts, ev []Event) *Table {
+	t.Helper()
+	p, err := c.Partial(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.NewPartial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := q.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
 }
