@@ -143,8 +143,9 @@ const MaxBadLines = 100
 // lines starting with "#" and a leading UTF-8 byte order mark. It yields the paths in
 // file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
 // [ErrInvalid] (it parses to a path that cannot be used) that names the line and the
-// byte column (1-based) where the problem is; the reader then stops, or with opts.Lenient goes on to the next line (up
-// to MaxBadLines bad lines). An unreadable stream always stops it.
+// byte column (1-based) where the problem is; the reader then stops, or with
+// opts.Lenient goes on to the next line (up to MaxBadLines bad lines). An unreadable
+// stream always stops it.
 func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 	lenient := opts != nil && opts.Lenient
 	return func(yield func(Path, error) bool) {
