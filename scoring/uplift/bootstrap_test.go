@@ -3,8 +3,6 @@ package uplift
 import (
 	"cmp"
 	"math"
-	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -55,7 +53,7 @@ func naiveEvaluate(score []float64, treated []bool, y []float64, outcome Outcome
 	up, qini := curveOf(groups, upliftValue), curveOf(groups, qiniValue)
 	pq, pu := perfect(nil, groups)
 	point := [3]float64{normalisedArea(qini, pq), normalisedArea(up, pu), naiveAtK(r, o.K, nil)}
-	draws, undefined := naiveBootstrap(o, len(score), func(w []float64) []float64 {
+	draws, undefined := bootstrap(o, len(score), func(w []float64) []float64 {
 		g := r.groups(w)
 		pq, pu := perfect(w, g)
 		return []float64{
@@ -100,50 +98,6 @@ func naiveAtK(r *ranking, k float64, w []float64) float64 {
 		return math.NaN()
 	}
 	return top.yt/top.nt - top.yc/top.nc()
-}
-
-// naiveBootstrap is bootstrap as it was: float64 weights, counted in place.
-func naiveBootstrap(o EvalOptions, n int, figures func(w []float64) []float64) ([][]float64, int) {
-	all := make([][]float64, o.Replicates)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			w := make([]float64, n)
-			for b := range next {
-				clear(w)
-				rng := rand.New(rand.NewPCG(o.Seed, uint64(b)))
-				for range n {
-					w[rng.IntN(n)]++
-				}
-				all[b] = figures(w)
-			}
-		})
-	}
-	for b := range o.Replicates {
-		next <- b
-	}
-	close(next)
-	wg.Wait()
-	var draws [][]float64
-	undefined := 0
-	for _, f := range all {
-		if draws == nil {
-			draws = make([][]float64, len(f))
-		}
-		bad := false
-		for k, v := range f {
-			if math.IsNaN(v) {
-				bad = true
-				continue
-			}
-			draws[k] = append(draws[k], v)
-		}
-		if bad {
-			undefined++
-		}
-	}
-	return draws, undefined
 }
 
 // identical reports whether a and b are the same float64, bit for bit (NaN equal to
@@ -370,7 +324,7 @@ func naiveCheck(p *Plan, uplift, response []float64, treated []bool, y []float64
 		}
 		return (yt/nt - yc/nc) * sent
 	}
-	draws, _ := naiveBootstrap(o, len(uplift), func(w []float64) []float64 { return []float64{gain(w)} })
+	draws, _ := bootstrap(o, len(uplift), func(w []float64) []float64 { return []float64{gain(w)} })
 	return percentiles(gain(nil), draws[0], o.Level)
 }
 
