@@ -28,7 +28,9 @@ func TrimNormalizer() Normalizer {
 
 // EmailNormalizer returns the normaliser of e-mail addresses: it trims white space and a
 // "mailto:" prefix, lower-cases the address, drops a trailing dot of the domain, and
-// rejects values that are not local@domain with a dotted domain. Lower-casing the local
+// rejects values that are not local@domain with a dotted domain, or that hold white
+// space, control characters or invisible format characters such as a zero-width space
+// (see invisible for why they are refused rather than removed). Lower-casing the local
 // part departs from RFC 5321, which lets it be case-sensitive, but no mail provider in
 // use treats it so, and the same person types "Anna@" and "anna@".
 //
@@ -207,7 +209,7 @@ func normalizeEmailOnce(v string, provider bool) (string, error) {
 			// The rest by rune, still refusing the separators: a value with "<" after a
 			// non-ASCII letter must not pass because of where the letter is.
 			for j, r := range v[i:] {
-				if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || r == '<' || r == '>' || r == ',' || r == ';' {
+				if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || invisible(r) || r == '<' || r == '>' || r == ',' || r == ';' {
 					return "", fmt.Errorf("e-mail %q has %q at byte %d", v, r, i+j)
 				}
 			}
@@ -238,6 +240,20 @@ func normalizeEmailOnce(v string, provider bool) (string, error) {
 		return v, nil // already canonical: no allocation
 	}
 	return lowLocal + "@" + lowDomain, nil
+}
+
+// invisible reports whether r is a format character (Unicode category Cf) that an
+// address cannot hold: a zero-width space, a soft hyphen, a byte order mark, a
+// direction override, a tag character. They print as nothing, so "ann\u200b@example.com"
+// looks like ann's address while being another value: from a paste it is noise, from a
+// sign-up form it may be an attempt to pass as her. Kept as a distinct identifier it
+// would split her events when it is noise; cleaned it would merge the impostor into her
+// profile. Refused, the identifier is dropped with the reason and the event's other
+// identifiers link. The zero-width non-joiner and joiner (U+200C, U+200D) are allowed:
+// Persian and Indic scripts need them inside words, and IDNA permits them in domain
+// labels (RFC 5892, CONTEXTJ).
+func invisible(r rune) bool {
+	return r != '\u200c' && r != '\u200d' && unicode.Is(unicode.Cf, r)
 }
 
 // PhoneNormalizer returns the normaliser of phone numbers: it writes them in E.164 form,

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/nfc"
 	"github.com/clientele-go/clientele/internal/placeholder"
+	unorm "golang.org/x/text/unicode/norm"
 )
 
 // Rules decide which identifiers may be linked. The zero value links everything it is
@@ -18,9 +20,11 @@ type Rules struct {
 	// Other is the rule of kinds not in Kinds (custom kinds a host sends without
 	// declaring them, such as "social_id").
 	Other KindRule
-	// Blocked lists values dropped from events of every kind, compared after trimming
-	// and after normalisation, without regard to ASCII case. The empty value is always
-	// blocked.
+	// Blocked lists values dropped from events of every kind, without regard to ASCII
+	// case. An event's value is compared trimmed and again after normalisation; a
+	// listed value stands for itself, for its normalised form (under each kind's
+	// normaliser) and, when not ASCII, for its NFC and NFD spellings. The empty value
+	// is always blocked.
 	Blocked []string
 	// HotLimit quarantines an identifier that would join more than HotLimit profiles:
 	// it stops merging profiles (see the package documentation). 0 turns quarantine
@@ -153,12 +157,16 @@ func compile(r Rules) (*compiled, error) {
 				if !utf8.ValidString(v) {
 					return nil, fmt.Errorf("%w: rules: kind %q: blocked value %q is not UTF-8", ErrInvalid, name, v)
 				}
-				v = lowerASCIIString(strings.TrimSpace(v))
-				kr.blocked[v] = struct{}{}
-				kr.longest = max(kr.longest, len(v))
-				if len(v) > 0 {
-					kr.shape[v[0]] |= 1 << (len(v) % 64)
-					kr.tail[v[len(v)-1]] |= 1 << (len(v) % 64)
+				// A listed value is blocked in every spelling the resolver may compare
+				// it in (blockedForms): otherwise a list written in one form lets the
+				// others through, because the resolver compares values, not characters.
+				for _, form := range blockedForms(v, k.Normalize) {
+					kr.blocked[form] = struct{}{}
+					kr.longest = max(kr.longest, len(form))
+					if len(form) > 0 {
+						kr.shape[form[0]] |= 1 << (len(form) % 64)
+						kr.tail[form[len(form)-1]] |= 1 << (len(form) % 64)
+					}
 				}
 			}
 		}
@@ -236,4 +244,26 @@ func lowerASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
+}
+
+// blockedForms returns the spellings of a listed value that the block list holds, each
+// trimmed and lower-cased in ASCII as isBlocked compares them: the value as written;
+// the value as the kind's normaliser stores it (when it is one), since an event's value
+// is compared again after normalisation; and, for non-ASCII text, both canonical forms
+// of each: "é" as one code point (NFC, what NFCNormalizer stores and Windows types) and
+// as "e" and a combining accent (NFD, as macOS may type it).
+func blockedForms(v string, norm Normalizer) []string {
+	forms := []string{lowerASCIIString(strings.TrimSpace(v))}
+	if norm != nil {
+		if n, err := norm(v); err == nil {
+			forms = append(forms, lowerASCIIString(strings.TrimSpace(n)))
+		}
+	}
+	for _, f := range forms[:len(forms):len(forms)] {
+		if !nfc.ASCII(f) {
+			forms = append(forms, unorm.NFC.String(f), unorm.NFD.String(f))
+		}
+	}
+	slices.Sort(forms)
+	return slices.Compact(forms)
 }
