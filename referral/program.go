@@ -241,15 +241,17 @@ func shown(s string) string {
 // once: every 1,024 events are committed in the background while the next are
 // decided, so that deciding and appending overlap.
 //
-// If the store fails to append events of the call, Apply returns the store's error
-// (see Program: the programme stops, or on a SharedStore reads the ledger again) and
-// the events before the one it stopped at may or may not be recorded. When an event
-// fails and the append of the events before it fails too, the error wraps both, on
-// every store: errors.Is finds the event's sentinel (ErrInvalid, say) and the store's
-// error, and the message names the event's index and then the failed append. The
-// caller then does what each asks: it sends the events before the index again (each
-// is recorded once per key), on a Program opened again if this one stopped, and fixes
-// or drops the failed event.
+// If the store fails to append events of the call, Apply returns an [*AppendError]
+// wrapping the store's error (see Program: the programme stops, or on a SharedStore
+// reads the ledger again), on every store: its Lo and Hi say which events the failed
+// append held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are
+// durable and events[Hi:] are not recorded. When an event fails and an append of the
+// events before it fails too, the error wraps both, on every store: errors.Is finds
+// the event's sentinel (ErrInvalid, say) and the store's error, errors.As the
+// AppendError, and the message names the event's index and then the failed append's
+// events. The caller then does what each asks: it sends events[Lo:] again up to the
+// failed event (each is recorded once per key), on a Program opened again if this one
+// stopped, and fixes or drops the failed event.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.zero() {
 		return errZeroProgram
@@ -275,7 +277,7 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 }
 
 // applyError is groupcommit.BulkError under the package's prefix.
-func applyError(failed, appended error) error {
+func applyError(failed error, appended *AppendError) error {
 	return groupcommit.BulkError("referral: ", failed, appended)
 }
 

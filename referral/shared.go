@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/clientele-go/clientele/internal/groupcommit"
 	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
@@ -168,7 +169,8 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 		}
 		var recs []*Record
 		var failed error
-		for i := start; i < min(start+applyChunk, len(events)); i++ {
+		i := start // after the loop: the event it stopped at, or the end of the chunk
+		for ; i < min(start+applyChunk, len(events)); i++ {
 			ev := events[i]
 			// A done ctx stops Apply before the next event, as on any store: the lead
 			// itself may succeed with it, when this process holds the lock already.
@@ -193,8 +195,13 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 		if serr := p.log.Unlead(gen, nil); err == nil {
 			err = serr
 		}
-		if err != nil || failed != nil {
-			return applyError(failed, err)
+		if err != nil {
+			// The events of this lead, up to the one that failed, were in its flush;
+			// those of the leads before are durable.
+			return applyError(failed, &groupcommit.AppendError{Lo: start, Hi: i, Err: err})
+		}
+		if failed != nil {
+			return failed
 		}
 	}
 	return nil

@@ -37,6 +37,7 @@ package groupcommit
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/clientele-go/clientele/internal/errtext"
@@ -213,19 +214,38 @@ func (g *Group[T]) flushOpen() {
 // and flushing overlap. decide(i) decides the i-th, taking mu itself, and returns the
 // batch its items went into (nil if none); Bulk stops at the first error it returns.
 // Bulk returns once every batch its items went into is flushed, with decide's error
-// (decided) and the first failed flush's (flushed), each nil if none: both may fail,
-// and the owner says how its caller hears of the two (decide's error may also be the
-// flush's, when decide refused an item because [Group.Err] was set). With no items
-// it returns [Group.Err] as flushed: a stopped Group refuses every later call, an
-// empty one too, so that a caller checking its queue with an empty Apply learns of it.
-func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (decided, flushed error) {
+// (decided) and, if a flush failed, which items it held (flushed), each nil if none:
+// both may fail, and the owner says how its caller hears of the two ([BulkError]).
+//
+// flushed names the items [Lo, Hi) of the first of the caller's batches whose flush
+// failed (or that the stopped Group refused): the items before Lo were in batches
+// flushed before it, or needed none, and are durable; those from Hi on were in later
+// batches, which the stopped Group refused, or not decided. When decide refused an
+// item because [Group.Err] was set (a flush of someone else's batch failed first),
+// and no batch of the caller's failed, flushed is that error with Lo = Hi = the item's
+// index. With no items it returns [Group.Err] so (Lo = Hi = 0): a stopped Group
+// refuses every later call, an empty one too, so that a caller checking its queue
+// with an empty Apply learns of it.
+func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (decided error, flushed *AppendError) {
 	if n == 0 {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		return nil, g.failed
+		if g.failed != nil {
+			return nil, &AppendError{Err: g.failed}
+		}
+		return nil, nil
 	}
 	var last *Batch[T]
 	var waits []chan error
+	// spans holds, for each batch the caller's items went into, in flush order, the
+	// range of the caller's items it holds: the batches an item goes into never go
+	// back (Add and Pending return the open batch or the one being flushed, and a
+	// failure stops decide), so each batch's items are one range.
+	type span struct {
+		b      *Batch[T]
+		lo, hi int
+	}
+	var spans []span
 	commit := func() {
 		if last == nil {
 			return
@@ -235,13 +255,19 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (de
 		waits = append(waits, ch)
 		last = nil
 	}
+	stop := n
 	for i := range n {
 		b, err := decide(i)
 		if err != nil {
-			decided = err
+			decided, stop = err, i
 			break
 		}
 		if b != nil {
+			if k := len(spans) - 1; k >= 0 && spans[k].b == b {
+				spans[k].hi = i + 1
+			} else {
+				spans = append(spans, span{b, i, i + 1})
+			}
 			if last != nil && b != last {
 				commit() // a leader swapped the previous batch out
 			}
@@ -253,28 +279,83 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (de
 	}
 	commit()
 	for _, ch := range waits {
-		if err := <-ch; err != nil && flushed == nil {
-			flushed = err
+		<-ch
+	}
+	// Every batch in spans was committed, and its commit returned: its err is set.
+	for _, s := range spans {
+		if s.b.err != nil {
+			return decided, &AppendError{Lo: s.lo, Hi: s.hi, Err: s.b.err}
 		}
 	}
-	return decided, flushed
+	if decided != nil {
+		g.mu.Lock()
+		stopped := g.failed
+		g.mu.Unlock()
+		if stopped != nil && errors.Is(decided, stopped) {
+			return decided, &AppendError{Lo: stop, Hi: stop, Err: stopped}
+		}
+	}
+	return decided, nil
 }
+
+// AppendError is the error of a bulk apply (referral.Program.Apply, loyalty.Ledger.Apply)
+// whose store failed an append, in a form a program can read: which of the call's
+// events, by their index in its input, were in the append that failed, and so which
+// prefix of them is durable. Find it with errors.As; it wraps the store's error.
+//
+//   - events[:Lo] are durable: their records were in appends that succeeded (or were
+//     recorded before the call, for a repeated event).
+//   - events[Lo:Hi] were in the append that failed. As after any failed append, their
+//     records may or may not be in the store (a connection lost at commit leaves that
+//     unknown): a caller sends them again, and each is recorded once per key.
+//   - events[Hi:] are not recorded: the Apply stopped, or the events were in later
+//     appends, which the stopped ledger refused.
+//
+// Lo == Hi when none of the call's events were in the failed append: the ledger had
+// stopped before (another caller's append failed), and the Apply stopped at event Lo.
+type AppendError struct {
+	Lo, Hi int
+	Err    error // the failed append's error, which wraps the store's
+
+	prefix string // the owner's package prefix ("referral: "), set by BulkError
+}
+
+// Error says which events were in the failed append, which are durable, and why the
+// append failed.
+func (e *AppendError) Error() string {
+	durable := ""
+	if e.Lo > 0 {
+		durable = fmt.Sprintf(", events [0, %d) are durable", e.Lo)
+	}
+	format, args := "the append of events [%d, %d) failed%s: %w", []any{e.Lo, e.Hi, durable, e.Err}
+	if e.Lo == e.Hi {
+		format, args = "apply stopped before event %d%s: %w", []any{e.Lo, durable, e.Err}
+	}
+	if e.prefix == "" { // not through BulkError: errtext needs a prefix to take out
+		return fmt.Errorf(format, args...).Error()
+	}
+	return errtext.Errorf(e.prefix, format, args...).Error()
+}
+
+// Unwrap returns the failed append's error.
+func (e *AppendError) Unwrap() error { return e.Err }
 
 // BulkError is the error of a bulk apply whose owner's package prefix is prefix
 // ("referral: ") that stopped at a failed item (decided, which names its index) and
-// whose flush of the items before it failed (flushed), on any store: either alone, or
-// one error wrapping both, the item's first. A caller needs both: the item's to fix or
-// drop it, the flush's to send the items before it again (they may or may not be
-// stored), where either alone misleads it (the item's says the items before it are
-// stored; the flush's hides which item is bad until the retry meets it).
-func BulkError(prefix string, decided, flushed error) error {
-	switch {
-	case flushed == nil:
+// whose flush of items failed (flushed, which names them), on any store: either
+// alone, or one error wrapping both, the item's first. A caller needs both: the
+// item's to fix or drop it, the flush's to send its items again (they may or may not
+// be stored), where either alone misleads it (the item's says the items before it are
+// stored; the flush's hides which item is bad until the retry meets it). An item that
+// was refused because the flush had failed adds nothing: the flush's error is returned
+// alone, naming its items, rather than the first item refused after it.
+func BulkError(prefix string, decided error, flushed *AppendError) error {
+	if flushed == nil {
 		return decided
-	case decided == nil:
-		return flushed
-	case errors.Is(decided, flushed):
-		return decided // the item was refused because the flush had failed: one failure
 	}
-	return errtext.Errorf(prefix, "%w; the append of the events before it failed too: %w", decided, flushed)
+	flushed.prefix = prefix
+	if decided == nil || errors.Is(decided, flushed.Err) {
+		return flushed
+	}
+	return errtext.Errorf(prefix, "%w; %w", decided, flushed)
 }

@@ -244,10 +244,22 @@ func TestBulk(t *testing.T) {
 				t.Fatalf("flush %d failed %v (%d flushes), Bulk returned %v from the flushes", failAt, failed, s.calls, flushed)
 			case !failed && len(s.durable) != want:
 				t.Fatalf("%d of %d items durable when Bulk returned", len(s.durable), want)
+			case failed:
+				// The error names exactly the items of the failed flush; those before it
+				// are durable.
+				b := s.batches[failAt-1]
+				if flushed.Lo != b[0] || flushed.Hi != b[len(b)-1]+1 {
+					t.Fatalf("flush %d of items %v failed; Bulk named items [%d, %d)", failAt, b, flushed.Lo, flushed.Hi)
+				}
+				for i := range flushed.Lo {
+					if !s.durable[i] {
+						t.Fatalf("item %d, before the failed flush's [%d, %d), is not durable", i, flushed.Lo, flushed.Hi)
+					}
+				}
 			}
 			// A Bulk of no items after a failed flush is refused like any later call.
 			none := func(int) (*Batch[int], error) { t.Fatal("decide called for no items"); return nil, nil }
-			if decided, flushed := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && !errors.Is(flushed, errDisk) {
+			if decided, flushed := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && (!errors.Is(flushed, errDisk) || flushed.Lo != 0 || flushed.Hi != 0) {
 				t.Fatalf("Bulk of no items after flush %d failed %v: %v, %v", failAt, failed, decided, flushed)
 			}
 		}
@@ -290,4 +302,36 @@ func BenchmarkCommitNaive(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestBulkStopped: a Bulk whose decide is refused because another caller's flush
+// failed, with none of its own batches failed, reports that failure at the refused
+// item, with no items in it (Lo = Hi), its items before durable.
+func TestBulkStopped(t *testing.T) {
+	s := &store{durable: map[int]bool{}, failAt: 21}
+	o := newOwner(s)
+	decided, flushed := o.g.Bulk(30, 10, func(i int) (*Batch[int], error) {
+		if i == 20 {
+			o.record(false) // another caller's item: the 21st flush, which fails
+		}
+		o.mu.Lock()
+		if err := o.g.Err(); err != nil {
+			o.mu.Unlock()
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+		b := o.g.Add(i)
+		o.mu.Unlock()
+		// Each item flushed alone, before the next is decided: the flush that fails is
+		// the other caller's.
+		if err := o.g.Commit(b); err != nil {
+			t.Fatalf("flush of item %d: %v", i, err)
+		}
+		return b, nil
+	})
+	switch {
+	case !errors.Is(decided, errDisk):
+		t.Fatalf("decide's error %v, want the failed flush's", decided)
+	case flushed == nil || flushed.Lo != 20 || flushed.Hi != 20 || !errors.Is(flushed, errDisk):
+		t.Fatalf("Bulk refused at item 20 after another caller's flush failed: %v, want items [20, 20) and the flush's error", flushed)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/clientele-go/clientele/internal/errtext"
+	"github.com/clientele-go/clientele/internal/groupcommit"
 )
 
 // Errors reported by the package, wrapped with what is wrong and where (the event key,
@@ -40,6 +41,24 @@ var (
 	// the whole log again (through Records) before it decides anything more.
 	ErrDiverged = errors.New("loyalty: shared ledger diverged after a failed append")
 )
+
+// AppendError is the error of [Ledger.Apply] when the store failed an append of the
+// call's events: which events, by their index in Apply's input, the failed append
+// held, so that a program knows which prefix is durable and where to send again from.
+// Find it with errors.As (on every store, SharedStores included); it wraps the store's
+// error, and when an event failed too, Apply's error wraps both that event's error and
+// the AppendError.
+//
+//   - events[:Lo] are durable.
+//   - events[Lo:Hi] were in the failed append, and may or may not be recorded (a
+//     connection lost at commit leaves that unknown).
+//   - events[Hi:] are not recorded.
+//
+// Lo == Hi when none of the call's events were in the failed append (the Ledger had
+// stopped at another caller's failed append, and Apply stopped at event Lo). A caller
+// sends events[Lo:] again, on a Ledger opened again if this one stopped; each event is
+// recorded once per key. The type is shared by referral and loyalty.
+type AppendError = groupcommit.AppendError
 
 // errorf is fmt.Errorf with the "loyalty: " prefix in front. A wrapped error of the
 // package, or of a subpackage (a store's), loses its prefix to the message, so that

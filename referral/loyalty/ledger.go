@@ -322,15 +322,17 @@ func (l *Ledger) flush(batch []queued) error {
 // group commit at once: every 1,024 events are committed in the background while
 // the next are decided.
 //
-// If the store fails to append events of the call, Apply returns the store's error
-// (see Ledger: the ledger stops, or on a SharedStore reads the log again) and the
-// events before the one it stopped at may or may not be recorded. When an event fails
-// and the append of the events before it fails too, the error wraps both, on every
-// store: errors.Is finds the event's sentinel (ErrInvalid, say) and the store's error,
-// and the message names the event's index and then the failed append. The caller then
-// does what each asks: it sends the events before the index again (each is recorded
-// once per key), on a Ledger opened again if this one stopped, and fixes or drops the
-// failed event.
+// If the store fails to append events of the call, Apply returns an [*AppendError]
+// wrapping the store's error (see Ledger: the ledger stops, or on a SharedStore reads
+// the log again), on every store: its Lo and Hi say which events the failed append
+// held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are durable and
+// events[Hi:] are not recorded. When an event fails and an append of the
+// events before it fails too, the error wraps both, on every store: errors.Is finds
+// the event's sentinel (ErrInvalid, say) and the store's error, errors.As the
+// AppendError, and the message names the event's index and then the failed append's
+// events. The caller then does what each asks: it sends events[Lo:] again up to the
+// failed event (each is recorded once per key), on a Ledger opened again if this one
+// stopped, and fixes or drops the failed event.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.zero() {
 		return errZeroLedger
@@ -354,7 +356,7 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 }
 
 // applyError is groupcommit.BulkError under the package's prefix.
-func applyError(failed, appended error) error {
+func applyError(failed error, appended *AppendError) error {
 	return groupcommit.BulkError("loyalty: ", failed, appended)
 }
 

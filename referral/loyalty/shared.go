@@ -6,6 +6,7 @@ import (
 	"iter"
 	"sync"
 
+	"github.com/clientele-go/clientele/internal/groupcommit"
 	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
@@ -268,7 +269,8 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 		}
 		var recs []*Record
 		var failed error
-		for i := start; i < min(start+applyChunk, len(events)); i++ {
+		i := start // after the loop: the event it stopped at, or the end of the chunk
+		for ; i < min(start+applyChunk, len(events)); i++ {
 			ev := events[i]
 			if err := ctx.Err(); err != nil {
 				failed = errorf("apply event %d: %w", i, err)
@@ -295,8 +297,13 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 			err = serr
 		}
 		l.tellChanges()
-		if err != nil || failed != nil {
-			return applyError(failed, err)
+		if err != nil {
+			// The events of this lead, up to the one that failed, were in its flush;
+			// those of the leads before are durable.
+			return applyError(failed, &groupcommit.AppendError{Lo: start, Hi: i, Err: err})
+		}
+		if failed != nil {
+			return failed
 		}
 	}
 	return nil
