@@ -27,8 +27,8 @@ func TestFileStoreNoSyncConformance(t *testing.T) {
 }
 
 // The suite on a SharedStore without a database: the example's ledger in memory, so
-// that the shared Program's side of the suite (ApplyFailure) runs where PostgreSQL
-// does not.
+// that the shared Program's side of the suite (ApplyFailure, AppendFailure) runs
+// where PostgreSQL does not.
 func TestSharedMemStoreConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: func(string) (referral.Store, error) { return (&ledger{}).replica(), nil }})
 }

@@ -27,7 +27,8 @@ func TestFileStoreNoSyncConformance(t *testing.T) {
 }
 
 // The suite on a SharedStore without a database: the example's log in memory, so that
-// the shared Ledger's side of the suite (ApplyFailure) runs where PostgreSQL does not.
+// the shared Ledger's side of the suite (ApplyFailure, AppendFailure) runs where
+// PostgreSQL does not.
 func TestSharedMemStoreConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: func(string) (loyalty.Store, error) { return (&sharedLog{}).replica(), nil }})
 }

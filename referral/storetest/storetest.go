@@ -13,11 +13,14 @@
 // intact; Append copies what it is given and Records hands out copies; concurrent
 // batches never interleave; breaking out of Records is allowed; a durable store,
 // closed and reopened, holds every batch whose Append returned and takes more; records
-// delivered twice replay to the same balances; and when an event of a bulk
-// Program.Apply fails and the store's append of the events before it fails too (the
-// suite makes it fail, with and without writing them), Apply's error wraps both on
-// every store, SharedStores included, and nothing is lost to a caller that does what
-// it says.
+// delivered twice replay to the same balances; and, when the store fails an append of
+// a bulk Program.Apply (the suite makes it fail, with and without writing the
+// records; a SharedStore's flush fails), Apply's error names exactly the events that
+// append held, as a referral.AppendError, on every store, SharedStores included: the
+// store holds the events before them, and none after, whether one event of the Apply
+// was invalid too (the error then wraps both) or the failed append was one group of
+// many; and a caller that sends again what the error says loses nothing. The apply
+// checks are internal/storecheck's, shared with loyalty/storetest.
 package storetest
 
 import (
@@ -62,8 +65,31 @@ func TestStore(h Harness) error {
 }
 
 // The log checks every log store passes, and those of referral's ledger.
-var checks = append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances),
-	applyFailure(false), applyFailure(true))
+var checks = append(append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances)),
+	storecheck.ApplyChecks(storecheck.Apply[referral.Store, referral.Record]{
+		Log: log, Prefix: "referral: ", Invalid: referral.ErrInvalid,
+		Open: func(s referral.Store) (func(context.Context, ...referral.Record) error, error) {
+			p, err := referral.Open(s, rules, clock)
+			if err != nil {
+				return nil, err
+			}
+			return p.Apply, nil
+		},
+		Events: invites,
+		Bad: func() referral.Record { // no At: ErrInvalid
+			return referral.Record{Kind: referral.KindOrder, Key: "order-bad", Profile: 11, Order: "O1", Amount: 1000}
+		},
+	})...)
+
+// invites returns n invitations, each of its own person and recorded as one record.
+func invites(n int) []referral.Record {
+	out := make([]referral.Record, n)
+	for i := range out {
+		out[i] = referral.Record{Kind: referral.KindInvite, Key: fmt.Sprint("invite-", i), At: day(1), Profile: uint32(1 + i),
+			Signals: referral.Signals{Email: fmt.Sprintf("invitee-%d@example.com", i)}}
+	}
+	return out
+}
 
 var log = storecheck.Log[referral.Record]{
 	Sample: Sample,

@@ -13,11 +13,14 @@
 // intact; Append copies what it is given and Records hands out copies; concurrent
 // batches never interleave; breaking out of Records is allowed; a durable store,
 // closed and reopened, holds every batch whose Append returned and takes more;
-// records delivered twice replay to the same balances; and when an event of a bulk
-// Ledger.Apply fails and the store's append of the events before it fails too (the
-// suite makes it fail, with and without writing them), Apply's error wraps both on
-// every store, SharedStores included, and nothing is lost to a caller that does what
-// it says.
+// records delivered twice replay to the same balances; and, when the store fails an
+// append of a bulk Ledger.Apply (the suite makes it fail, with and without writing
+// the records; a SharedStore's flush fails), Apply's error names exactly the events
+// that append held, as a loyalty.AppendError, on every store, SharedStores included:
+// the store holds the events before them, and none after, whether one event of the
+// Apply was invalid too (the error then wraps both) or the failed append was one group
+// of many; and a caller that sends again what the error says loses nothing. The apply
+// checks are internal/storecheck's, shared with referral/storetest.
 package storetest
 
 import (
@@ -61,8 +64,30 @@ func TestStore(h Harness) error {
 }
 
 // The log checks every log store passes, and those of the loyalty ledger.
-var checks = append(storecheck.Checks[loyalty.Store](log), storecheck.Redelivered(log, writeHistory, balances),
-	applyFailure(false), applyFailure(true))
+var checks = append(append(storecheck.Checks[loyalty.Store](log), storecheck.Redelivered(log, writeHistory, balances)),
+	storecheck.ApplyChecks(storecheck.Apply[loyalty.Store, loyalty.Record]{
+		Log: log, Prefix: "loyalty: ", Invalid: loyalty.ErrInvalid,
+		Open: func(s loyalty.Store) (func(context.Context, ...loyalty.Record) error, error) {
+			l, err := loyalty.Open(s, rules)
+			if err != nil {
+				return nil, err
+			}
+			return l.Apply, nil
+		},
+		Events: bonuses,
+		Bad: func() loyalty.Record { // no At: ErrInvalid
+			return loyalty.Record{Kind: loyalty.KindEarn, Key: "earn-bad", Member: 3, Order: "O2", Amount: 7000}
+		},
+	})...)
+
+// bonuses returns n bonuses, each of its own member and recorded as one record.
+func bonuses(n int) []loyalty.Record {
+	out := make([]loyalty.Record, n)
+	for i := range out {
+		out[i] = loyalty.Record{Kind: loyalty.KindBonus, Key: fmt.Sprint("bonus-", i), At: day(1), Member: uint32(1 + i), Points: 10, Reason: "welcome"}
+	}
+	return out
+}
 
 // timeEq compares times as instants.
 var timeEq = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })

@@ -1,0 +1,303 @@
+package storecheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/clientele-go/clientele/internal/groupcommit"
+)
+
+// SharedLogStore is a LogStore that several ledgers, one per process, write at once:
+// referral.SharedStore and loyalty.SharedStore.
+type SharedLogStore[R any] interface {
+	LogStore[R]
+	Lead(ctx context.Context) error
+	Since(pos uint64) iter.Seq2[R, error]
+	Settle() error
+}
+
+// Apply tells the apply checks how to drive the bulk Apply of a ledger (referral's
+// Program, loyalty's Ledger) over a store S of records R. The referral and loyalty
+// storetest packages share the checks: their ledgers promise the same of a bulk Apply
+// whose store fails an append, and differ only in their records.
+type Apply[S LogStore[R], R any] struct {
+	Log     Log[R] // for Key
+	Prefix  string // the package's message prefix: "referral: "
+	Invalid error  // the package's ErrInvalid
+	// Open opens a ledger on s and returns its Apply.
+	Open func(s S) (apply func(ctx context.Context, events ...R) error, err error)
+	// Events returns n valid events, distinct by key, that a new ledger accepts in
+	// order and records as one record each, under the event's key.
+	Events func(n int) []R
+	// Bad returns an event the ledger refuses with Invalid whatever it holds.
+	Bad func() R
+}
+
+// errAppend is the failure the apply checks inject into the store's appends.
+var errAppend = errors.New("storetest: injected append failure")
+
+// ApplyChecks are the checks of a bulk Apply whose store fails an append, each with and
+// without the failed append having written its records (a connection lost at commit):
+//
+//   - ApplyFailure: the third of four events is invalid while the append of the two
+//     before it fails. Apply's error wraps both failures (errors.Is finds Invalid and
+//     the store's error), names the event's index and then the failed append's events
+//     [0, 2) (errors.As finds a *groupcommit.AppendError saying so), with the prefix
+//     once; the event after the invalid one is not recorded.
+//   - AppendFailure: of a bulk Apply of thousands of events, which the ledger appends
+//     in several groups, only the append holding one given event fails. The error is a
+//     *groupcommit.AppendError naming exactly that append's events [Lo, Hi); the store
+//     holds exactly the events before Lo, and those of [Lo, Hi) only if the append
+//     wrote them, and none after.
+//
+// In both, a caller that does what the error asks (sends the events from Lo again, on
+// a ledger opened again, and drops the invalid one) ends with every good event
+// recorded. A SharedLogStore fails its flush: Append under the lead when nothing is
+// written, Settle after the records are committed.
+func ApplyChecks[S LogStore[R], R any](a Apply[S, R]) []Check[S] {
+	var out []Check[S]
+	for _, commit := range []bool{false, true} {
+		suffix := ""
+		if commit {
+			suffix = "Committed"
+		}
+		out = append(out,
+			Check[S]{Name: "ApplyFailure" + suffix, Fn: func(_ Harness[S], _ string, s S) error { return a.invalidAndFailed(s, commit) }},
+			Check[S]{Name: "AppendFailure" + suffix, Fn: func(_ Harness[S], _ string, s S) error { return a.appendFailed(s, commit) }})
+	}
+	return out
+}
+
+// invalidAndFailed is the check ApplyFailure.
+func (a Apply[S, R]) invalidAndFailed(s S, commit bool) error {
+	good := a.Events(3)
+	events := []R{good[0], good[1], a.Bad(), good[2]}
+	err, f, err2 := a.failedApply(s, commit, "", events)
+	if err2 != nil {
+		return err2
+	}
+	var ae *groupcommit.AppendError
+	switch msg := err.Error(); {
+	case !errors.Is(err, a.Invalid) || !errors.Is(err, errAppend):
+		return fmt.Errorf("Apply with an invalid event and a failed append: %q wraps Invalid %v and the store's error %v, want both",
+			err, errors.Is(err, a.Invalid), errors.Is(err, errAppend))
+	case !errors.As(err, &ae) || ae.Lo != 0 || ae.Hi != 2:
+		return fmt.Errorf("Apply with an invalid event 2 and a failed append of events 0 and 1: %q, want an AppendError of events [0, 2), got %+v", err, ae)
+	case !strings.HasPrefix(msg, a.Prefix+"apply event 2: ") || strings.Count(msg, a.Prefix) != 1 || !strings.Contains(msg, "[0, 2)"):
+		return fmt.Errorf("Apply with an invalid event and a failed append: %q, want a message opening with %q, naming events [0, 2) and the package once", err, a.Prefix+"apply event 2: ")
+	case len(f.failed) != 2:
+		return fmt.Errorf("the failed append held %d records, want the 2 events before the invalid one", len(f.failed))
+	}
+	// The store holds the events before the invalid one if the failed append wrote
+	// them, and nothing after it.
+	want := 0
+	if commit {
+		want = 2
+	}
+	if err := a.holds(s, events[:want], events[2:]); err != nil {
+		return err
+	}
+	// The caller sends again what the error asks for: the events from Lo, and those
+	// after the invalid one.
+	return a.resend(s, [][]R{events[ae.Lo:2], events[3:]}, good)
+}
+
+// appendFailed is the check AppendFailure.
+func (a Apply[S, R]) appendFailed(s S, commit bool) error {
+	const n, target = 3000, 1500 // several appends of the packages' 1,024-event chunks
+	events := a.Events(n)
+	err, f, err2 := a.failedApply(s, commit, a.Log.Key(events[target]), events)
+	if err2 != nil {
+		return err2
+	}
+	var ae *groupcommit.AppendError
+	switch {
+	case !errors.Is(err, errAppend) || errors.Is(err, a.Invalid):
+		return fmt.Errorf("Apply whose append of event %d failed: %q, want the store's error alone", target, err)
+	case !errors.As(err, &ae):
+		return fmt.Errorf("Apply whose append of event %d failed: %q has no AppendError naming the events of the failed append", target, err)
+	case ae.Lo > target || ae.Hi <= target || ae.Hi > n:
+		return fmt.Errorf("Apply whose append of event %d failed: %q names events [%d, %d), which do not hold it", target, err, ae.Lo, ae.Hi)
+	case !strings.HasPrefix(err.Error(), a.Prefix) || strings.Count(err.Error(), a.Prefix) != 1 ||
+		!strings.Contains(err.Error(), fmt.Sprintf("[%d, %d)", ae.Lo, ae.Hi)):
+		return fmt.Errorf("Apply whose append failed: %q, want a message opening with %q, naming the events [%d, %d) and the package once", err, a.Prefix, ae.Lo, ae.Hi)
+	}
+	var held []string
+	for _, e := range events[ae.Lo:ae.Hi] {
+		held = append(held, a.Log.Key(e))
+	}
+	slices.Sort(held)
+	if !slices.Equal(held, f.failed) {
+		return fmt.Errorf("Apply's error names events [%d, %d), but the failed append held %d records of other events", ae.Lo, ae.Hi, len(f.failed))
+	}
+	// The events before Lo are durable, those of the failed append are there only if
+	// it wrote them, and none after.
+	end := ae.Lo
+	if commit {
+		end = ae.Hi
+	}
+	if err := a.holds(s, events[:end], events[end:]); err != nil {
+		return err
+	}
+	return a.resend(s, [][]R{events[ae.Lo:]}, events)
+}
+
+// failedApply applies events on a ledger over s whose appends fail while Apply runs:
+// the append holding key's record, or every append when key is "". It returns Apply's
+// error (err2 when the check failed before it could judge it) and the store wrapper,
+// which knows the keys of the failed append.
+func (a Apply[S, R]) failedApply(s S, commit bool, key string, events []R) (err error, f *failing[R], err2 error) {
+	f = &failing[R]{LogStore: s, commit: commit, key: key, keyOf: a.Log.Key}
+	var w any = f
+	if sh, ok := any(s).(SharedLogStore[R]); ok {
+		w = failingShared[R]{f, sh}
+	}
+	ws, ok := w.(S)
+	if !ok {
+		return nil, nil, fmt.Errorf("the failing wrapper of %T does not implement the store's interface", s)
+	}
+	apply, err2 := a.Open(ws)
+	if err2 != nil {
+		return nil, nil, err2
+	}
+	f.armed.Store(true)
+	err = apply(context.Background(), events...)
+	f.armed.Store(false)
+	if err == nil {
+		return nil, nil, errors.New("Apply whose store's append failed returned nil")
+	}
+	f.mu.Lock()
+	slices.Sort(f.failed)
+	f.mu.Unlock()
+	return err, f, nil
+}
+
+// holds checks that s holds a record of every event of in and of none of out.
+func (a Apply[S, R]) holds(s S, in, out []R) error {
+	recs, err := a.Log.All(s)
+	if err != nil {
+		return err
+	}
+	stored := map[string]bool{}
+	for _, r := range recs {
+		stored[a.Log.Key(r)] = true
+	}
+	for _, e := range in {
+		if !stored[a.Log.Key(e)] {
+			return fmt.Errorf("after the failed Apply the store lacks event %q, which it should hold", a.Log.Key(e))
+		}
+	}
+	for _, e := range out {
+		if stored[a.Log.Key(e)] {
+			return fmt.Errorf("after the failed Apply the store holds event %q, which it should not", a.Log.Key(e))
+		}
+	}
+	return nil
+}
+
+// resend opens a ledger on s again, applies each of sends, and checks that s then holds
+// every event of all.
+func (a Apply[S, R]) resend(s S, sends [][]R, all []R) error {
+	apply, err := a.Open(s)
+	if err != nil {
+		return fmt.Errorf("open after the failed Apply: %w", err)
+	}
+	for _, events := range sends {
+		if err := apply(context.Background(), events...); err != nil {
+			return fmt.Errorf("Apply of the events the error asked to send again: %w", err)
+		}
+	}
+	if err := a.holds(s, all, nil); err != nil {
+		return fmt.Errorf("once the events were sent again: %w", err)
+	}
+	return nil
+}
+
+// failing is a store whose Append fails while armed (the append holding key's record,
+// or every one when key is ""): having written nothing, or, when commit, after
+// writing the records. It keeps the keys of the failed append's records.
+type failing[R any] struct {
+	LogStore[R]
+	commit bool
+	key    string
+	keyOf  func(R) string
+	armed  atomic.Bool
+
+	mu     sync.Mutex
+	failed []string // the keys of the failed append
+	doomed bool     // a shared store's Settle fails: its lead's Append held key
+}
+
+// fails reports whether an append of recs fails, and if so keeps their keys.
+func (f *failing[R]) fails(recs []R) bool {
+	if !f.armed.Load() {
+		return false
+	}
+	hit := f.key == ""
+	for _, r := range recs {
+		hit = hit || f.keyOf(r) == f.key
+	}
+	if hit {
+		f.mu.Lock()
+		for _, r := range recs {
+			f.failed = append(f.failed, f.keyOf(r))
+		}
+		f.mu.Unlock()
+	}
+	return hit
+}
+
+func (f *failing[R]) Append(recs ...R) error {
+	if !f.fails(recs) {
+		return f.LogStore.Append(recs...)
+	}
+	if f.commit {
+		if err := f.LogStore.Append(recs...); err != nil {
+			return err
+		}
+	}
+	return errAppend
+}
+
+// failingShared is failing over a SharedLogStore, whose flush is Settle: while armed,
+// Append under the lead fails having buffered nothing, or, when commit, Settle fails
+// after committing the records.
+type failingShared[R any] struct {
+	*failing[R]
+	sh SharedLogStore[R]
+}
+
+func (f failingShared[R]) Append(recs ...R) error {
+	if !f.fails(recs) {
+		return f.sh.Append(recs...)
+	}
+	if !f.commit {
+		return errAppend
+	}
+	f.mu.Lock()
+	f.doomed = true
+	f.mu.Unlock()
+	return f.sh.Append(recs...)
+}
+
+func (f failingShared[R]) Lead(ctx context.Context) error { return f.sh.Lead(ctx) }
+
+func (f failingShared[R]) Since(pos uint64) iter.Seq2[R, error] { return f.sh.Since(pos) }
+
+func (f failingShared[R]) Settle() error {
+	err := f.sh.Settle()
+	f.mu.Lock()
+	doomed := f.doomed
+	f.doomed = false
+	f.mu.Unlock()
+	if err != nil || !doomed {
+		return err
+	}
+	return errAppend
+}
