@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/errtext"
 	"pgregory.net/rapid"
 )
 
@@ -333,5 +334,31 @@ func TestBulkStopped(t *testing.T) {
 		t.Fatalf("decide's error %v, want the failed flush's", decided)
 	case flushed == nil || flushed.Lo != 20 || flushed.Hi != 20 || !errors.Is(flushed, errDisk):
 		t.Fatalf("Bulk refused at item 20 after another caller's flush failed: %v, want items [20, 20) and the flush's error", flushed)
+	}
+}
+
+// TestBulkError: an item's error and a failed flush make one error that errors.Is and
+// errors.As see through, naming the item and then the flush's items, the prefix once;
+// an item refused because the flush failed adds nothing to the flush's error.
+func TestBulkError(t *testing.T) {
+	errItem := errors.New("x: invalid")
+	flush := fmt.Errorf("x: flush failed: %w", errDisk)
+	err := BulkError("x: ", errtext.Errorf("x: ", "item 7: %w", errItem), &AppendError{Lo: 2, Hi: 5, Err: flush})
+	var ae *AppendError
+	const want = "x: item 7: invalid; the append of events [2, 5) failed, events [0, 2) are durable: flush failed: disk on fire"
+	switch {
+	case !errors.Is(err, errItem) || !errors.Is(err, errDisk):
+		t.Fatalf("%v does not wrap both the item's error and the flush's", err)
+	case !errors.As(err, &ae) || ae.Lo != 2 || ae.Hi != 5:
+		t.Fatalf("%v: errors.As finds %+v, want items [2, 5)", err, ae)
+	case err.Error() != want:
+		t.Fatalf("message %q, want %q", err, want)
+	}
+	refused := fmt.Errorf("x: item 7: %w", flush)
+	if err := BulkError("x: ", refused, &AppendError{Lo: 2, Hi: 5, Err: flush}); !errors.As(err, &ae) || err != error(ae) || ae.Lo != 2 {
+		t.Fatalf("an item refused after the failed flush: %v, want the flush's AppendError alone", err)
+	}
+	if err := BulkError("x: ", errItem, nil); err != errItem {
+		t.Fatalf("no failed flush: %v, want the item's error", err)
 	}
 }
