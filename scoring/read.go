@@ -47,6 +47,14 @@ type ReadOptions struct {
 // MaxBadLines is the most bad lines a Lenient read reports before it stops.
 const MaxBadLines = 100
 
+// MaxAmount is the largest amount ReadTransactions accepts, over a thousand times the
+// yearly revenue of the largest company in dollars: past it an amount is no money
+// figure but a mistake (an exponent that should not be there, a column of long
+// numeric ids read as the amounts). It keeps the sums the models take finite: amounts
+// of 1e300 were read without complaint, and their sums overflowed to +Inf, or a fit ran
+// off to a boundary and printed a CLV of +Inf, with no error naming the line.
+const MaxAmount = 1e15
+
 // Keys maps external customer ids to dense profile keys 1, 2, 3, ... in order of first
 // appearance (ReadOptions.Keys). The zero value is empty and ready to use; a nil *Keys
 // is empty and refuses new ids (ErrInvalid). A Keys is not safe for concurrent use.
@@ -104,11 +112,11 @@ const maxLine = 1 << 20
 // ReadTransactions parses transactions from r, one per line, and yields them in file
 // order. Customer ids are any non-empty string mapped to keys by opt.Keys, or without
 // Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
-// decimal, finite and non-negative. Blank lines and a leading UTF-8 byte order mark
-// are skipped. A bad line yields an error wrapping ErrSyntax that names the line and
-// column (1-based); the reader then stops, or with opt.Lenient goes on to the next
-// line; after MaxBadLines bad lines a Lenient read stops with an error wrapping
-// ErrTooManyBad.
+// decimal, finite, non-negative and at most MaxAmount. Blank lines and a leading UTF-8
+// byte order mark are skipped. A bad line yields an error wrapping ErrSyntax that names
+// the line and column (1-based); the reader then stops, or with opt.Lenient goes on to
+// the next line; after MaxBadLines bad lines a Lenient read stops with an error
+// wrapping ErrTooManyBad.
 // A line too long or an unreadable stream always stops it.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
 	var opt ReadOptions
@@ -233,6 +241,9 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 	tx.Amount, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
 		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number", s)
+	}
+	if tx.Amount > MaxAmount {
+		return tx, rec.fail(o.AmountColumn, "amount %q is over MaxAmount, %g: not a money figure (an id read as the amount?)", s, float64(MaxAmount))
 	}
 	// The id last, so that a bad line assigns no key.
 	if o.Keys != nil {

@@ -125,6 +125,8 @@ func FuzzReadTransactions(f *testing.F) {
 	f.Add([]byte("\"unterminated\n"), false, false, true, true)
 	f.Add([]byte("1\t0001\t19970101\t1\t1\n"), true, false, true, true)
 	f.Add([]byte("c0,2025-01-01,1\nc1,bad,2\n,2025-01-01,3\nc0,2025-01-02,x\n"), false, false, true, true)
+	// Two amounts near MaxFloat64 on one day: their sum, the day's spend, is +Inf.
+	f.Add([]byte("1,2025-01-01,10\n1,2025-01-02,1.7e308\n1,2025-01-02,1.7e308\n"), false, false, false, false)
 	f.Fuzz(func(t *testing.T, data []byte, spaces, header, keys, lenient bool) {
 		opt := ReadOptions{Header: header}
 		if spaces {
@@ -156,7 +158,7 @@ func FuzzReadTransactions(f *testing.F) {
 					t.Fatalf("key %d has no id", tx.Profile)
 				}
 			}
-			if tx.Profile == 0 || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
+			if tx.Profile == 0 || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 || tx.Amount > MaxAmount {
 				t.Fatalf("invalid transaction %+v", tx)
 			}
 			txs = append(txs, tx)
@@ -175,6 +177,36 @@ func FuzzReadTransactions(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadTransactionsAmountBound: an amount over MaxAmount is refused at its line and
+// column, so that no sum the models take can overflow. 1e300 was read without
+// complaint: two of them on one day made the day's spend +Inf, and one among ordinary
+// amounts ran Gamma-Gamma off to a boundary and printed a CLV of +Inf.
+func TestReadTransactionsAmountBound(t *testing.T) {
+	for _, c := range []struct{ input, want string }{
+		{"1,2025-01-01,10\n1,2025-01-02,1e300\n", `line 2, column 14: amount "1e300" is over MaxAmount, 1e+15: not a money figure`},
+		{"1,2025-01-01,1.7976931348623157e308\n", `line 1, column 14: amount "1.7976931348623157e308" is over MaxAmount`},
+		{"1,2025-01-01,1000000000000000.2\n", `line 1, column 14: amount "1000000000000000.2" is over MaxAmount`},
+		{"1,2025-01-01,1e16\n", `line 1, column 14: amount "1e16" is over MaxAmount`},
+	} {
+		got, err := readAll(c.input, ReadOptions{})
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want ErrSyntax with %q", c.input, err, c.want)
+		}
+		for _, tx := range got {
+			if tx.Amount > MaxAmount {
+				t.Errorf("%q: yielded %+v", c.input, tx)
+			}
+		}
+	}
+	// MaxAmount itself is an amount, written either way.
+	for _, s := range []string{"1e15", "1000000000000000", "999999999999999.99"} {
+		got, err := readAll("1,2025-01-01,"+s+"\n", ReadOptions{})
+		if err != nil || len(got) != 1 {
+			t.Errorf("amount %s: %v, %v", s, got, err)
+		}
+	}
 }
 
 // TestReadStringIDs: any string is a customer id with Keys; keys follow first
