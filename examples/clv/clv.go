@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/english"
@@ -401,18 +400,20 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 		return nil // -top 0: the base's figures only, without a table's header and no rows
 	}
 	// The id column is as wide as the longest id listed (order exports use emails), in
-	// runes as fmt pads; an id is shown as english.Name shows it, so that one in another
-	// encoding than UTF-8 (a Windows-1252 export's "José") or holding a tab or a
-	// bidirectional override is quoted rather than breaking its row, and a long one is cut.
+	// terminal columns (english.Width), not in runes as fmt's %*s pads: an id in Chinese
+	// or Japanese takes two columns a character and pushed the rest of its row right. An
+	// id is shown as english.Name shows it, so that one in another encoding than UTF-8
+	// (a Windows-1252 export's "José") or holding a tab or a bidirectional override is
+	// quoted rather than breaking its row, and a long one is cut.
 	shown := func(i int) string {
 		id, _ := keys.ID(sums[i].Profile)
 		return english.Name(id, 40)
 	}
 	width := len("customer")
 	for _, i := range top {
-		width = max(width, utf8.RuneCountInString(shown(i)))
+		width = max(width, english.Width(shown(i)))
 	}
-	fmt.Fprintf(out, "  %*s %4s %8s %8s %21s %24s %9s %27s\n", width, "customer", "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
+	fmt.Fprintf(out, "  %s %4s %8s %8s %21s %24s %9s %27s\n", english.PadLeft("customer", width), "x", "t_x", "T", "P(alive)", "purchases", "spend", "CLV")
 	topCustomers := make([]scoring.Customer, len(top))
 	for k, i := range top {
 		topCustomers[k] = cs[i]
@@ -431,8 +432,8 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  %*s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
-			width, shown(i), c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
+		fmt.Fprintf(out, "  %s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
+			english.PadLeft(shown(i), width), c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/scoring"
 )
@@ -157,11 +158,47 @@ func TestParamValueEachDirection(t *testing.T) {
 // one of 300 letters. Each is quoted or cut, and every row of the table is as wide as
 // its header.
 func TestOddCustomerIDs(t *testing.T) {
-	odd := map[string]string{
+	got, table := topTable(t, map[string]string{
 		"20111": "Jos\xe9 Garc\xeda",
 		"12476": "ann\t\u202eevil",
 		"15562": strings.Repeat("x", 300),
+	})
+	if !utf8.ValidString(got) || strings.ContainsAny(got, "\t\u202e") {
+		t.Errorf("the report holds invalid UTF-8, a tab or a bidirectional override:\n%q", got)
 	}
+	for _, want := range []string{`"Jos\xe9 Garc\xeda"`, `"ann\t\u202eevil"`, strings.Repeat("x", 40) + "… (300 bytes)"} {
+		if !strings.Contains(strings.Join(table, "\n"), want) {
+			t.Errorf("the table lacks %s:\n%s", want, strings.Join(table, "\n"))
+		}
+	}
+}
+
+// TestWideCustomerIDs lists customers whose ids are in Chinese and Japanese (two
+// terminal columns a character) and one written with a combining accent (e + U+0301,
+// two runes in one column): the id column is padded by columns, so every row is as
+// wide as its header on a terminal. Padded by runes, as fmt's %*s pads, the row of
+// "山田太郎" stood four columns right of the others.
+func TestWideCustomerIDs(t *testing.T) {
+	ids := map[string]string{
+		"20111": "山田太郎",
+		"12476": "メール@例え.jp",
+		"15562": "Jose\u0301 Garci\u0301a",
+	}
+	_, table := topTable(t, ids)
+	for _, id := range ids {
+		if !strings.Contains(strings.Join(table, "\n"), id) {
+			t.Errorf("the table lacks %s:\n%s", id, strings.Join(table, "\n"))
+		}
+	}
+}
+
+// topTable runs the command on the CDNOW sample as a CSV whose customers' ids are
+// replaced by ids (the sample's id: the new one), listing the top 3 customers, which
+// are the three ids TestOddCustomerIDs and TestWideCustomerIDs replace. It checks
+// that every row of the table is as wide as its header in terminal columns, and
+// returns the whole output and the table's lines.
+func topTable(t *testing.T, ids map[string]string) (string, []string) {
+	t.Helper()
 	raw, err := os.ReadFile(cdnow)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +210,7 @@ func TestOddCustomerIDs(t *testing.T) {
 			continue
 		}
 		id := f[0]
-		if o, ok := odd[id]; ok {
+		if o, ok := ids[id]; ok {
 			id = o
 		}
 		fmt.Fprintf(&b, "\"%s\",%s,%s\n", id, f[2], f[4])
@@ -184,9 +221,6 @@ func TestOddCustomerIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
-	if !utf8.ValidString(got) || strings.ContainsAny(got, "\t\u202e") {
-		t.Errorf("the report holds invalid UTF-8, a tab or a bidirectional override:\n%q", got)
-	}
 	all := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 	var lines []string
 	for i, line := range all {
@@ -194,20 +228,15 @@ func TestOddCustomerIDs(t *testing.T) {
 			lines = all[i:]
 		}
 	}
-	table := strings.Join(lines, "\n")
 	if len(lines) != 4 {
-		t.Fatalf("want a header and 3 customers:\n%s", table)
-	}
-	for _, want := range []string{`"Jos\xe9 Garc\xeda"`, `"ann\t\u202eevil"`, strings.Repeat("x", 40) + "… (300 bytes)"} {
-		if !strings.Contains(table, want) {
-			t.Errorf("the table lacks %s:\n%s", want, table)
-		}
+		t.Fatalf("want a header and 3 customers:\n%s", strings.Join(lines, "\n"))
 	}
 	for _, line := range lines[1:] {
-		if utf8.RuneCountInString(line) != utf8.RuneCountInString(lines[0]) {
-			t.Errorf("row %q is %d runes wide, the header %d", line, utf8.RuneCountInString(line), utf8.RuneCountInString(lines[0]))
+		if english.Width(line) != english.Width(lines[0]) {
+			t.Errorf("row %q is %d columns wide, the header %d:\n%s", line, english.Width(line), english.Width(lines[0]), strings.Join(lines, "\n"))
 		}
 	}
+	return got, lines
 }
 
 // TestTopNone: -top 0 prints the base's figures and no table (a header without rows).

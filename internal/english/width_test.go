@@ -57,8 +57,31 @@ func TestPad(t *testing.T) {
 	}
 }
 
+// TestPadLeft: the right-aligned column's padding goes before the value, counted in
+// columns: ASCII, wide characters and combining marks alike.
+func TestPadLeft(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		columns int
+		want    string
+	}{
+		{"email", 8, "   email"},
+		{"山田太郎", 10, "  山田太郎"},
+		{"メール", 8, "  メール"},
+		{"Jose\u0301", 6, "  Jose\u0301"},
+		{"メールマガジン", 8, "メールマガジン"}, // wider than the column: as it is
+		{"email", 0, "email"},
+		{"", 3, "   "},
+	} {
+		if got := PadLeft(c.in, c.columns); got != c.want {
+			t.Errorf("PadLeft(%q, %d) = %q, want %q", c.in, c.columns, got, c.want)
+		}
+	}
+}
+
 // Pad makes a string at least the asked width, adds spaces only, and adds none to a
-// string that is that wide already; the width of ASCII is its length.
+// string that is that wide already; the width of ASCII is its length. PadLeft does the
+// same with the spaces in front.
 func TestPadProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		s := rapid.String().Draw(t, "s")
@@ -70,6 +93,10 @@ func TestPadProperty(t *testing.T) {
 		}
 		if w := Width(got); w != max(columns, Width(s)) {
 			t.Fatalf("Pad(%q, %d) is %d columns wide, want %d", s, columns, w, max(columns, Width(s)))
+		}
+		left := PadLeft(s, columns)
+		if pad, ok := strings.CutSuffix(left, s); !ok || pad != got[len(s):] {
+			t.Fatalf("PadLeft(%q, %d) = %q: not Pad's spaces and s", s, columns, left)
 		}
 		if w := Width(s); w > 2*utf8.RuneCountInString(s) {
 			t.Fatalf("Width(%q) = %d, over two columns a rune", s, w)
