@@ -93,6 +93,11 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"1,2025-01-01,10\n2,2025-13-01,5\n", config{format: "csv"}, "line 2"},
 		{"1,2025-01-01,-3\n", config{format: "csv"}, "line 1"},
+		// An amount no money figure reaches is refused at its line, before any fit: 1e300
+		// was read, and its sums printed a CLV of +Inf (or overflowed and failed a fit
+		// naming a customer's index, not the line).
+		{"1,2025-01-01,10\n1,2025-02-01,1e300\n", config{format: "csv"}, `line 2, column 14: amount "1e300" is over MaxAmount, 1e+15: not a money figure`},
+		{"c1,2025-01-01,10\nc1,2025-02-01,1.7e308\nc1,2025-02-01,1.7e308\n", config{format: "csv"}, `line 2, column 15: amount "1.7e308" is over MaxAmount`},
 		{"", config{format: "csv"}, "no transactions"},
 		{"customer,date,amount\nc1,2025-01-01,10\n", config{format: "csv"}, "add -header"},
 		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{format: "csv"}, "BG/NBD needs at least 10 customers, got 1"},

@@ -11,8 +11,9 @@
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
 // customers as any string (an order export's ids, emails, numbers). An export laid out
 // otherwise is read with -comma, -columns (by the header's names or by number) and
-// -date-layout. With -lenient, bad lines are reported on stderr and skipped. A fit that
-// takes over a second reports its progress on stderr.
+// -date-layout. Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused
+// with its line, before any fit. With -lenient, bad lines are reported on stderr and
+// skipped. A fit that takes over a second reports its progress on stderr.
 package main
 
 import (
