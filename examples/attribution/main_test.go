@@ -107,10 +107,49 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestTotalsOverflow: rows whose counts are each finite but add up past
+// math.MaxFloat64 are refused at the row that takes a total past it, with the file's
+// path, line and column, before any model runs. The first model refused them as
+// "first: attribution: invalid input: path 1: the paths' total conversions, nulls or
+// value passes 1.7976931348623157e+308", naming neither the file nor the line.
+func TestTotalsOverflow(t *testing.T) {
+	const past = " past 1.7976931348623157e+308, the largest float64"
+	for _, c := range []struct{ csv, want string }{
+		{"path,conversions,nulls,value\nsearch > email,3,5,1.7e308\nemail,2,1,1.7e308\nsocial,1,4,10\n",
+			"line 3, column 11 (value): 1.7e308 takes the rows' total value" + past},
+		{"a,1.7e308,0,0\nb,1.7e308,0,0\n", "line 2, column 3 (conversions): 1.7e308 takes the rows' total conversions" + past},
+		{"a,1e308,0,0\nb,0,1e308,0\n", "line 2, column 5 (nulls): 1e308 takes the rows' total journeys (conversions and nulls)" + past},
+		{"a,1.7e308,1.7e308,0\n", "line 1, column 11 (nulls): 1.7e308 takes the rows' total journeys (conversions and nulls)" + past},
+	} {
+		f := t.TempDir() + "/p.csv"
+		if err := os.WriteFile(f, []byte(c.csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		err := run(&out, f, 0, false)
+		if want := f + ": " + c.want; err == nil || err.Error() != want {
+			t.Errorf("%q: error %v, want %q", c.csv, err, want)
+		}
+		if out.Len() > 0 {
+			t.Errorf("%q: printed before the error:\n%s", c.csv, out.String())
+		}
+	}
+	// Lenient, the row is skipped and the rest credited.
+	var problems bytes.Buffer
+	rows, err := readCSV(strings.NewReader("a,1,0,1.7e308\nb,1,0,1.7e308\nc,1,0,5\n"), true, &problems)
+	if err != nil || len(rows) != 2 || !strings.Contains(problems.String(), "line 2, column 7 (value)") {
+		t.Fatalf("lenient: rows %v, err %v, problems %q", rows, err, problems.String())
+	}
+	if _, err := attribute(rows); err != nil {
+		t.Errorf("lenient: the rows read are refused: %v", err)
+	}
+}
+
 func FuzzReadCSV(f *testing.F) {
 	f.Add("path,conversions,nulls,value\na > b > c,3,0,30\nb,0,2,0\n")
 	f.Add("a,1,1,1\n\"x > y\",2,3,4.5\n")
 	f.Add("a > ,1,0,0\n")
+	f.Add("a,1.7e308,0,1\nb,1.7e308,0,1e308\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		rows, err := readCSV(strings.NewReader(in), true, io.Discard)
 		if err != nil {
@@ -120,6 +159,11 @@ func FuzzReadCSV(f *testing.F) {
 			if len(p.Touches) == 0 || p.Conversions < 0 || p.Nulls < 0 || p.Value < 0 {
 				t.Fatalf("accepted a bad journey %+v", p)
 			}
+		}
+		// What is read, the models take: no total passes MaxFloat64 (Linear: the
+		// cheapest model, which checks the paths as every model does).
+		if _, err := attribution.Attribute(rows, attribution.Linear{}); err != nil {
+			t.Fatalf("rows read, refused by a model: %v", err)
 		}
 	})
 }

@@ -29,6 +29,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	var rows []pathRow
+	var sum totals
 	first, bad := true, 0
 	for {
 		rec, err := cr.Read()
@@ -47,7 +48,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 			if header {
 				continue
 			}
-			if p, err = csvRow(cr, rec); err == nil {
+			if p, err = csvRow(cr, rec, &sum); err == nil {
 				rows = append(rows, p)
 				continue
 			}
@@ -102,8 +103,16 @@ func fieldCount(line int, rec []string) error {
 	return err
 }
 
-// csvRow turns one row into a journey, or an error at the field at fault.
-func csvRow(cr *csv.Reader, rec []string) (pathRow, error) {
+// totals are the sums attribution.Attribute takes over the rows, in their order: the
+// conversions, the conversions and nulls (the Markov chain's journey count) and the
+// value. Each row's counts are finite, but past math.MaxFloat64 a sum is +Inf, and
+// Attribute refused it as "path 1" of the paths it was given, naming neither the file
+// nor the line: the row that makes a sum overflow is refused here, at its line.
+type totals struct{ conversions, journeys, value float64 }
+
+// csvRow turns one row into a journey, or an error at the field at fault; it adds the
+// journey to sum, which it leaves as it was on an error.
+func csvRow(cr *csv.Reader, rec []string, sum *totals) (pathRow, error) {
 	at := func(i int, format string, args ...any) error {
 		line, col := cr.FieldPos(i)
 		return fmt.Errorf("line %d, column %d (%s): %s", line, col, csvColumns[i], fmt.Sprintf(format, args...))
@@ -123,6 +132,14 @@ func csvRow(cr *csv.Reader, rec []string) (pathRow, error) {
 	if p.Value > 0 && p.Conversions == 0 {
 		return p, at(3, "value %s without conversions: only journeys that converted are worth something", strings.TrimSpace(rec[3]))
 	}
+	next := totals{sum.conversions + p.Conversions, sum.journeys + (p.Conversions + p.Nulls), sum.value + p.Value}
+	for i, total := range []float64{next.conversions, next.journeys, next.value} {
+		if math.IsInf(total, 0) {
+			what := [...]string{"conversions", "journeys (conversions and nulls)", "value"}[i]
+			return p, at(i+1, "%s takes the rows' total %s past %g, the largest float64", strings.TrimSpace(rec[i+1]), what, math.MaxFloat64)
+		}
+	}
+	*sum = next
 	return p, nil
 }
 
