@@ -4,6 +4,10 @@
 // writes report.html, one self-contained page of charts.
 //
 //	go run ./examples/quickstart [-people 100000] [-seed 1] [-out report.html]
+//
+// Memory grows with -people, about 2.7 GB a million: a run estimated at over 1 GB says
+// so before it starts, and one estimated at over the memory available (on Linux) or
+// over 20,000,000 people is refused.
 package main
 
 import (

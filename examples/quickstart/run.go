@@ -45,6 +45,9 @@ func run(out, status io.Writer, cfg config) error {
 			return err
 		}
 	}
+	if err := checkMemory(cfg.people, status); err != nil {
+		return err
+	}
 	prog := &progress{w: status, steps: steps, people: cfg.people}
 	defer prog.abandon()
 	params := synth.Params{People: cfg.people, Seed: cfg.seed}.Default()
