@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"math"
 	"slices"
 	"time"
 )
@@ -128,6 +129,12 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 		}
 		byProfile[tx.Profile] = append(byProfile[tx.Profile], purchase{p, tx.Amount})
 	}
+	// Each amount is finite, but a profile's sum need not be: past MaxFloat64 it is
+	// +Inf, and Summarize returned a Spend and a Monetary of +Inf without an error, for
+	// a fit to refuse later as "customer 1980", naming no transaction. The sum is taken
+	// here in the order summarise and SummarizeHoldout take theirs, whose sums of some
+	// of the periods are no larger.
+	var over []uint32
 	for id, ps := range byProfile {
 		slices.SortStableFunc(ps, func(a, b purchase) int { return cmp.Compare(a.period, b.period) })
 		out := ps[:1]
@@ -139,6 +146,16 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 			}
 		}
 		byProfile[id] = out
+		total := 0.0
+		for _, p := range out {
+			total += p.amount
+		}
+		if math.IsInf(total, 0) {
+			over = append(over, id)
+		}
+	}
+	if len(over) > 0 {
+		return nil, errorf("profile %d: %w: amounts add up past %g", slices.Min(over), ErrInvalid, math.MaxFloat64)
 	}
 	return byProfile, nil
 }
@@ -176,7 +193,9 @@ func (o SummaryOptions) start(p int64) time.Time {
 // by the end of the observation period, sorted by profile: the Customer inputs of the
 // models, in the conventions of the lifetimes package's
 // summary_data_from_transaction_data. It fails on the first bad transaction (profile 0,
-// a zero time, a negative, NaN or infinite amount), naming its position in the stream.
+// a zero time, a negative, NaN or infinite amount), naming its position in the stream,
+// and on a profile whose amounts add up past math.MaxFloat64, naming the profile
+// (amounts of at most MaxAmount, as ReadTransactions reads them, never do).
 func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -207,7 +226,7 @@ type Holdout struct {
 // calibrationEnd's period) and counts each profile's purchases and spend in the holdout
 // period after it, up to opt.End, as lifetimes' calibration_and_holdout_data does.
 // Profiles whose first purchase falls in the holdout period are left out: they were not
-// customers when the model was fitted.
+// customers when the model was fitted. It fails where Summarize fails.
 func SummarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Holdout, error) {
 	o, err := opts.withDefaults()
 	if err != nil {

@@ -175,6 +175,33 @@ func TestSummarizeRejectsBadTransactions(t *testing.T) {
 	}
 }
 
+// TestSummarizeRefusesOverflowingSums: amounts each finite whose sum for a profile
+// passes MaxFloat64 are refused, naming the profile (the smallest, when several do).
+// Summarize returned a Spend and a Monetary of +Inf, which a fit refused later as
+// "customer 1980", naming no transaction.
+func TestSummarizeRefusesOverflowingSums(t *testing.T) {
+	opt := SummaryOptions{End: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)}
+	for name, txs := range map[string][]Transaction{
+		"one day":   {tx(1, "2025-01-01", 1), tx(9, "2025-01-02", 1.7e308), tx(9, "2025-01-02", 1.7e308)},
+		"two days":  {tx(1, "2025-01-01", 1), tx(9, "2025-01-02", 1.7e308), tx(9, "2025-01-03", 1.7e308)},
+		"first day": {tx(9, "2025-01-01", 1.7e308), tx(9, "2025-01-03", 1e308), tx(12, "2025-01-02", math.MaxFloat64), tx(12, "2025-01-05", math.MaxFloat64)},
+	} {
+		want := "scoring: profile 9: invalid input: amounts add up past 1.7976931348623157e+308"
+		if _, err := Summarize(slices.Values(txs), &opt); !errors.Is(err, ErrInvalid) || err.Error() != want {
+			t.Errorf("%s: err = %v, want %q", name, err, want)
+		}
+		if _, err := SummarizeHoldout(slices.Values(txs), time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), &opt); !errors.Is(err, ErrInvalid) || err.Error() != want {
+			t.Errorf("%s: split err = %v, want %q", name, err, want)
+		}
+	}
+	// Up to MaxFloat64 itself, the sums are kept.
+	txs := []Transaction{tx(9, "2025-01-01", 1e308), tx(9, "2025-01-03", 7e307)}
+	got, err := Summarize(slices.Values(txs), &opt)
+	if err != nil || len(got) != 1 || got[0].Spend != 1.7e308 || got[0].Monetary != 7e307 {
+		t.Errorf("1e308 and 7e307: %+v, %v", got, err)
+	}
+}
+
 // TestSummarizeProperties holds Summarize against a direct reference: distinct days
 // per profile, in days, on random transactions.
 func TestSummarizeProperties(t *testing.T) {
