@@ -51,8 +51,8 @@ func Pad(s string, columns int) string {
 
 // PadLeft returns as many spaces as make s columns wide (Width) followed by s, or s
 // itself when it is that wide or wider: a table's right-aligned column. fmt's %10s pads
-// by runes, as Pad's %-10s does, and misaligns a column of ids in Chinese or Japanese
-// in the same way.
+// by runes, as its %-10s does (see Pad), and misaligns a column of ids in Chinese or
+// Japanese in the same way.
 func PadLeft(s string, columns int) string {
 	if w := Width(s); w < columns {
 		return strings.Repeat(" ", columns-w) + s
