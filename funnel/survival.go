@@ -14,7 +14,8 @@ import (
 // and S[i] estimates the share not yet converted just after Time[i]. A censored profile
 // counts as at risk up to and including its censoring time, as Kaplan & Meier (1958) do
 // when a conversion and a censoring share an instant. The zero Survival, and a nil
-// *Survival, is the curve of no conversions: S is 1 at every time.
+// *Survival, is the curve of no conversions: S is 1 at every time. A curve built by
+// hand needs only Time and S, of one length (see At).
 type Survival struct {
 	Time           []time.Duration
 	AtRisk, Events []int64
@@ -87,10 +88,18 @@ func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
 	return sv
 }
 
-// At returns S(t): the estimated share of profiles not yet converted after t.
+// At returns S(t): the estimated share of profiles not yet converted after t. It reads
+// only Time, which must ascend (as TimeToConvert's curves do; out of order, the answer
+// is meaningless though nothing fails), and S. A curve whose S and Time differ in
+// length (built by hand: TimeToConvert's never do) has no S(t) to give, and At answers
+// NaN at every t: a float cannot carry an error, and NaN fails every comparison and
+// spoils every sum it enters, where an S read at another time would pass as an answer.
 func (sv *Survival) At(t time.Duration) float64 {
 	if sv == nil {
 		return 1 // no conversions, as the zero Survival
+	}
+	if len(sv.S) != len(sv.Time) {
+		return math.NaN()
 	}
 	i, found := slices.BinarySearch(sv.Time, t)
 	if found {
@@ -102,7 +111,8 @@ func (sv *Survival) At(t time.Duration) float64 {
 	return sv.S[i-1]
 }
 
-// Converted returns 1 - S(t): the estimated share of profiles converted by t.
+// Converted returns 1 - S(t): the estimated share of profiles converted by t (NaN
+// where At is).
 func (sv *Survival) Converted(t time.Duration) float64 { return 1 - sv.At(t) }
 
 // TimeToConvert returns the Kaplan-Meier curve of the time from the first step to the

@@ -218,3 +218,33 @@ func kaplanMeierOf(obs []observation, level float64) (*Survival, error) {
 	slices.Sort(censored)
 	return kaplanMeier(events, censored, level), nil
 }
+
+// TestSurvivalShortS: a curve built by hand whose S is shorter (or longer) than its
+// Time has no S(t) to give: At and Converted answer NaN at every t, where At indexed S
+// past its end and panicked. The zero curve and one whose columns agree answer as before.
+func TestSurvivalShortS(t *testing.T) {
+	times := []time.Duration{sec(1), sec(2), sec(3)}
+	for _, sv := range []*Survival{
+		{Time: times, S: []float64{0.5}},
+		{Time: times},
+		{Time: times[:1], S: []float64{0.5, 0.25}},
+		{S: []float64{0.5}},
+	} {
+		for _, at := range []time.Duration{0, sec(1), sec(2.5), sec(3), sec(9)} {
+			if got := sv.At(at); !math.IsNaN(got) {
+				t.Errorf("Time %v, S %v: At(%v) = %v, want NaN", sv.Time, sv.S, at, got)
+			}
+			if got := sv.Converted(at); !math.IsNaN(got) {
+				t.Errorf("Time %v, S %v: Converted(%v) = %v, want NaN", sv.Time, sv.S, at, got)
+			}
+		}
+	}
+	// Columns of one length: only S and Time are needed, as a curve built by hand may
+	// leave the others out.
+	ok := &Survival{Time: times, S: []float64{0.5, 0.25, 0}}
+	for at, want := range map[time.Duration]float64{0: 1, sec(1): 0.5, sec(2.5): 0.25, sec(9): 0} {
+		if got := ok.At(at); got != want {
+			t.Errorf("At(%v) = %v, want %v", at, got, want)
+		}
+	}
+}
