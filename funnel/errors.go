@@ -28,8 +28,9 @@ var (
 	// ErrCorrupt means encoded bytes (a Batch, a Partial or Journeys) are damaged or
 	// not ours.
 	ErrCorrupt = errors.New("funnel: corrupt encoding")
-	// ErrMismatch means two partial results (or two sets of journeys) were computed by
-	// different analyses or different specs (or lifecycles) and cannot be merged.
+	// ErrMismatch means two partial results (or two sets of journeys, or two
+	// SequenceResults) were computed by different analyses or different specs (or
+	// lifecycles, or Sequences) and cannot be merged.
 	ErrMismatch = errors.New("funnel: partials of different specs")
 )
 

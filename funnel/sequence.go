@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // DefaultMaxSteps is the work a Sequence allows a search on one profile beyond the
@@ -52,7 +55,9 @@ type Sequence struct {
 }
 
 // SequenceResult is a Sequence over many profiles, each matched on its own events.
-// Results of disjoint shards of profiles merge with Merge.
+// Results of one Sequence over disjoint shards of profiles merge with Merge, which
+// mutates the receiver: a SequenceResult is not safe for concurrent use while merged
+// into.
 type SequenceResult struct {
 	// Profiles counts profiles with at least one event (met conditions or not).
 	Profiles int64
@@ -62,6 +67,24 @@ type SequenceResult struct {
 	// profiles have a sequenceCount of k.
 	Count     int64
 	Histogram []int64
+	// seq names the Sequence that computed the result (its fingerprint), so that Merge
+	// refuses a result of another; "" in a result built by hand.
+	seq string
+}
+
+// fingerprint names what a SequenceResult depends on: the pattern, the unit of its
+// time conditions and the conditions' names. MaxSteps only decides whether a
+// computation fails, and the Match functions cannot be compared.
+func (q Sequence) fingerprint() string {
+	unit := q.Unit
+	if unit == 0 {
+		unit = time.Second
+	}
+	names := make([]string, len(q.Conditions))
+	for i, c := range q.Conditions {
+		names[i] = c.Name
+	}
+	return fmt.Sprintf("sequence pattern=%q unit=%v conditions=%q", q.Pattern, unit, names)
 }
 
 // compile checks the Sequence and parses its pattern.
@@ -164,8 +187,8 @@ type seqTally struct {
 	ids []uint32 // matched profiles, appended in order of appearance
 }
 
-func newSeqTally(pg *seqProgram, steps int) *seqTally {
-	return &seqTally{m: newSeqMatcher(pg, steps), res: &SequenceResult{Matched: roaring.New()}}
+func newSeqTally(pg *seqProgram, steps int, fp string) *seqTally {
+	return &seqTally{m: newSeqMatcher(pg, steps), res: &SequenceResult{Matched: roaring.New(), seq: fp}}
 }
 
 // profile adds one profile's kept events, in time order.
@@ -218,7 +241,7 @@ func (q Sequence) Run(events []Event) (*SequenceResult, error) {
 	slices.SortFunc(rows, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.prof, b.prof), cmp.Compare(a.ev.t, b.ev.t), cmp.Compare(a.idx, b.idx))
 	})
-	st := newSeqTally(pg, steps)
+	st := newSeqTally(pg, steps, q.fingerprint())
 	var evs []seqEvent
 	for i := 0; i < len(rows); {
 		j := i
@@ -243,7 +266,7 @@ func (q Sequence) RunSeq(events iter.Seq[Event]) (*SequenceResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := newSeqTally(pg, steps)
+	st := newSeqTally(pg, steps, q.fingerprint())
 	var evs []seqEvent
 	var failed error
 	add := func(e Event, t int64) {
@@ -283,12 +306,13 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 	}
 	masks := b.byName(q.mask)
 	nprof := len(starts) - 1
+	fp := q.fingerprint()
 	type part struct {
 		res *SequenceResult
 		err error
 	}
 	parts := split(nprof, workersFor(b.Len()), func(lo, hi int) part {
-		st := newSeqTally(pg, steps)
+		st := newSeqTally(pg, steps, fp)
 		var evs []seqEvent
 		for p := lo; p < hi; p++ {
 			evs = evs[:0]
@@ -310,27 +334,74 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 		}
 		return part{res: st.result()}
 	})
-	out := &SequenceResult{Matched: roaring.New()}
+	out := &SequenceResult{Matched: roaring.New(), seq: fp}
 	for _, pt := range parts {
 		if pt.err != nil {
 			return nil, pt.err
 		}
-		out.Merge(pt.res)
+		out.mergeDisjoint(pt.res)
 	}
 	return out, nil
 }
 
-// Merge adds other, computed over a disjoint set of profiles, to r. A SequenceResult
-// holds only the matched profiles, not every profile counted, so Merge cannot see a
-// profile in both: the caller must ensure disjointness, since a shard merged twice
-// counts its profiles twice. The zero SequenceResult is the empty result, ready to be
-// merged into; merging a nil other changes nothing.
-func (r *SequenceResult) Merge(other *SequenceResult) {
-	if other == nil {
-		return
+// Merge adds other, computed over a disjoint set of profiles, to r. Both must come
+// from the same Sequence (Pattern, Unit and condition names; the Match functions cannot
+// be compared, so that much is the caller's promise): a result of another fails with
+// ErrMismatch. A result built by hand names no Sequence and merges with any; the zero
+// SequenceResult is the empty result, ready to be merged into.
+//
+// A SequenceResult holds only the matched profiles, not every profile counted, so Merge
+// sees a profile in both only where it matched in both: that (a shard merged twice, a
+// result merged into itself) fails with ErrInvalid naming how many, but a shard in
+// which no profile matched, merged twice, counts its profiles twice; disjointness is
+// the caller's promise there.
+//
+// A nil r or other fails with ErrInvalid (a nil other is most often the result of a
+// Run whose error went unchecked, whose profiles would otherwise go missing without a
+// word), as does a result whose figures disagree, which no Sequence computes: a negative
+// count, a Histogram that does not sum to Profiles or whose Σ k·Histogram[k] is not
+// Count, more profiles Matched than Profiles, or a sum past the range of int64. On any
+// error r is unchanged.
+func (r *SequenceResult) Merge(other *SequenceResult) error {
+	switch {
+	case r == nil:
+		return fmt.Errorf("%w: merge into a nil *SequenceResult (the empty result is &SequenceResult{})", ErrInvalid)
+	case other == nil:
+		return fmt.Errorf("%w: merge a nil *SequenceResult (was an error of Run left unchecked?)", ErrInvalid)
+	case r == other:
+		return fmt.Errorf("%w: merge a SequenceResult into itself; shards must hold disjoint profiles", ErrInvalid)
 	}
+	if err := r.check("the receiver"); err != nil {
+		return err
+	}
+	if err := other.check("the other"); err != nil {
+		return err
+	}
+	if r.seq != "" && other.seq != "" && r.seq != other.seq {
+		return fmt.Errorf("%w: merge a SequenceResult of %s into one of %s", ErrMismatch, other.seq, r.seq)
+	}
+	if r.Matched != nil && other.Matched != nil {
+		if n := r.Matched.AndCardinality(other.Matched); n > 0 {
+			return fmt.Errorf("%w: merge a SequenceResult: %d %s matched in both results; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, n, english.Plural(n, "profile", "profiles"))
+		}
+	}
+	// Each result's Histogram sums to its Profiles and its Σ k·Histogram[k] is its
+	// Count (check), so sums of Profiles and of Count that fit bound every other sum.
+	if r.Profiles+other.Profiles < 0 || r.Count+other.Count < 0 {
+		return fmt.Errorf("%w: merge a SequenceResult: %d + %d profiles or %d + %d matches overflow int64", ErrInvalid, r.Profiles, other.Profiles, r.Count, other.Count)
+	}
+	r.mergeDisjoint(other)
+	return nil
+}
+
+// mergeDisjoint is Merge without its checks, for the results of one computation's
+// workers, whose ranges of profiles are disjoint by construction.
+func (r *SequenceResult) mergeDisjoint(other *SequenceResult) {
 	if r.Matched == nil {
 		r.Matched = roaring.New()
+	}
+	if r.seq == "" {
+		r.seq = other.seq
 	}
 	r.Profiles += other.Profiles
 	if other.Matched != nil {
@@ -343,4 +414,43 @@ func (r *SequenceResult) Merge(other *SequenceResult) {
 	for k, n := range other.Histogram {
 		r.Histogram[k] += n
 	}
+}
+
+// check reports whether the figures of res, named whose in the error, agree with one
+// another as those of every result a Sequence computes do (see Merge).
+func (res *SequenceResult) check(whose string) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: merge a SequenceResult: %s has %s", ErrInvalid, whose, fmt.Sprintf(format, args...))
+	}
+	if res.Profiles < 0 {
+		return bad("Profiles %d, negative", res.Profiles)
+	}
+	if res.Count < 0 {
+		return bad("Count %d, negative", res.Count)
+	}
+	var profiles, count int64
+	for k, n := range res.Histogram {
+		if n < 0 {
+			return bad("Histogram[%d] %d, negative", k, n)
+		}
+		// Both sums stay at most MaxInt64 (n ≤ MaxInt64 - profiles, k·n ≤ MaxInt64 -
+		// count), so that one past it is reported rather than wrapped.
+		if n > math.MaxInt64-profiles || k > 0 && n > (math.MaxInt64-count)/int64(k) {
+			return bad("a Histogram whose sums overflow int64 at Histogram[%d]", k)
+		}
+		profiles += n
+		count += int64(k) * n
+	}
+	if profiles != res.Profiles {
+		return bad("Profiles %d, but its Histogram counts %d", res.Profiles, profiles)
+	}
+	if count != res.Count {
+		return bad("Count %d, but its Histogram sums to %d matches", res.Count, count)
+	}
+	if res.Matched != nil {
+		if m := res.Matched.GetCardinality(); m > uint64(res.Profiles) {
+			return bad("%d profiles Matched of %d Profiles", m, res.Profiles)
+		}
+	}
+	return nil
 }

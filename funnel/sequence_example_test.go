@@ -61,14 +61,32 @@ func ExampleSequence_RunBatch() {
 	// Output: [1] [1]
 }
 
-// Results of disjoint shards of profiles merge.
+// Results of disjoint shards of profiles merge; a shard merged twice, a nil result (of
+// a Run whose error went unchecked) and a result of another Sequence are refused, and
+// leave the total unchanged.
 func ExampleSequenceResult_Merge() {
 	q := funnel.Sequence{Pattern: "(?1)", Conditions: []funnel.Step{{Name: "visit"}}}
 	a, _ := q.Run([]funnel.Event{ev(1, 0, "visit"), ev(1, 1, "visit")})
 	b, _ := q.Run([]funnel.Event{ev(2, 0, "visit")})
-	a.Merge(b)
-	fmt.Println(a.Profiles, a.Count, a.Matched.ToArray())
-	// Output: 2 3 [1 2]
+	var total funnel.SequenceResult // the zero result is the empty one
+	for _, shard := range []*funnel.SequenceResult{a, b} {
+		if err := total.Merge(shard); err != nil {
+			fmt.Println(err)
+		}
+	}
+	fmt.Println(total.Profiles, total.Count, total.Matched.ToArray())
+
+	fmt.Println(total.Merge(b))
+	fmt.Println(total.Merge(nil))
+	other, _ := funnel.Sequence{Pattern: "(?1)(?1)", Conditions: q.Conditions}.Run([]funnel.Event{ev(3, 0, "visit")})
+	fmt.Println(total.Merge(other))
+	fmt.Println(total.Profiles, total.Count, total.Matched.ToArray())
+	// Output:
+	// 2 3 [1 2]
+	// funnel: invalid input: merge a SequenceResult: 1 profile matched in both results; shards must hold disjoint profiles (was a shard merged twice?)
+	// funnel: invalid input: merge a nil *SequenceResult (was an error of Run left unchecked?)
+	// funnel: partials of different specs: merge a SequenceResult of sequence pattern="(?1)(?1)" unit=1s conditions=["visit"] into one of sequence pattern="(?1)" unit=1s conditions=["visit"]
+	// 2 3 [1 2]
 }
 
 // Validate names what is wrong with a pattern and where.

@@ -3,12 +3,14 @@ package funnel
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"pgregory.net/rapid"
 )
 
@@ -292,4 +294,108 @@ func FuzzSequencePattern(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestSequenceResultMergeRefuses: Merge refuses what it cannot add honestly, with the
+// sentinel the rest of the package uses, and leaves the receiver unchanged: a nil
+// receiver or other, the receiver itself, a profile matched in both (a shard merged
+// twice), figures that disagree (which silently went into the sum), a sum past int64
+// (which wrapped) and a result of another Sequence (which merged into nonsense).
+// A result built by hand names no Sequence and merges with any.
+func TestSequenceResultMergeRefuses(t *testing.T) {
+	q := Sequence{Pattern: "(?1)(?2)", Conditions: dataConds([]int{1, 2})}
+	run := func(q Sequence, evs ...Event) *SequenceResult {
+		t.Helper()
+		r, err := q.Run(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	ev := func(p uint32, sec int64, name string) Event { return Event{Profile: p, Time: at(sec), Name: name} }
+	fresh := func() *SequenceResult { return run(q, ev(1, 0, "1"), ev(1, 1, "2"), ev(2, 0, "2")) }
+	hand := func(profiles, count int64, hist []int64, matched ...uint32) *SequenceResult {
+		return &SequenceResult{Profiles: profiles, Count: count, Histogram: hist, Matched: roaring.BitmapOf(matched...)}
+	}
+	for _, c := range []struct {
+		name  string
+		recv  *SequenceResult
+		other *SequenceResult
+		want  error
+	}{
+		{"nil other", fresh(), nil, ErrInvalid},
+		{"nil receiver", nil, fresh(), ErrInvalid},
+		{"a shard merged twice", fresh(), fresh(), ErrInvalid},
+		{"negative Profiles", fresh(), hand(-1, 0, nil), ErrInvalid},
+		{"negative Count", fresh(), hand(0, -1, nil), ErrInvalid},
+		{"negative Histogram", fresh(), hand(0, 0, []int64{1, -1}), ErrInvalid},
+		{"Histogram short of Profiles", fresh(), hand(3, 0, []int64{2}), ErrInvalid},
+		{"Count not the Histogram's", fresh(), hand(2, 3, []int64{1, 1}), ErrInvalid},
+		{"more Matched than Profiles", fresh(), hand(1, 1, []int64{0, 1}, 7, 8), ErrInvalid},
+		{"Histogram overflowing", fresh(), hand(0, 0, []int64{math.MaxInt64, math.MaxInt64}), ErrInvalid},
+		{"Count overflowing", fresh(), hand(2, 0, []int64{1, 0, 0, math.MaxInt64 / 2}), ErrInvalid},
+		{"sum overflowing", fresh(), hand(math.MaxInt64, 0, []int64{math.MaxInt64}), ErrInvalid},
+		{"inconsistent receiver", hand(5, 0, nil), fresh(), ErrInvalid},
+		{"another pattern", fresh(), run(Sequence{Pattern: "(?2)(?1)", Conditions: q.Conditions}, ev(3, 0, "2"), ev(3, 1, "1")), ErrMismatch},
+		{"other conditions", fresh(), run(Sequence{Pattern: q.Pattern, Conditions: dataConds([]int{1, 3})}, ev(3, 0, "1")), ErrMismatch},
+		{"another unit", fresh(), run(Sequence{Pattern: q.Pattern, Conditions: q.Conditions, Unit: time.Minute}, ev(3, 0, "1")), ErrMismatch},
+	} {
+		var before *SequenceResult
+		if c.recv != nil {
+			before = &SequenceResult{Profiles: c.recv.Profiles, Count: c.recv.Count, Histogram: slices.Clone(c.recv.Histogram), Matched: c.recv.Matched.Clone(), seq: c.recv.seq}
+		}
+		err := c.recv.Merge(c.other)
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), "SequenceResult") {
+			t.Errorf("%s: Merge = %v, want %v naming SequenceResult", c.name, err, c.want)
+		}
+		if c.recv != nil && !sameSequenceResult(c.recv, before) {
+			t.Errorf("%s: the failed Merge changed the receiver from %+v to %+v", c.name, before, c.recv)
+		}
+	}
+	self := fresh()
+	if err := self.Merge(self); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Merge into itself = %v, want ErrInvalid", err)
+	}
+	empty := &SequenceResult{}
+	if err := empty.Merge(empty); !errors.Is(err, ErrInvalid) {
+		t.Errorf("the empty result merged into itself = %v, want ErrInvalid", err)
+	}
+
+	// Disjoint shards of one Sequence, MaxSteps aside (it only decides whether a run
+	// fails), merge; so does a consistent result built by hand, whatever computed it.
+	total := fresh()
+	for _, other := range []*SequenceResult{
+		run(Sequence{Pattern: q.Pattern, Conditions: q.Conditions, MaxSteps: 10, Unit: time.Second}, ev(3, 0, "1"), ev(3, 1, "2")),
+		hand(2, 2, []int64{0, 2, 0}, 9),
+		hand(0, 0, nil),
+		{},
+	} {
+		if err := total.Merge(other); err != nil {
+			t.Fatalf("Merge(%+v) = %v", other, err)
+		}
+	}
+	want := &SequenceResult{Profiles: 5, Count: 4, Histogram: []int64{1, 4, 0}, Matched: roaring.BitmapOf(1, 3, 9), seq: q.fingerprint()}
+	if !sameSequenceResult(total, want) {
+		t.Errorf("merged %+v, want %+v", total, want)
+	}
+	// A hand-built receiver takes the Sequence of what it merges, and then holds to it.
+	byHand := hand(1, 0, []int64{1})
+	if err := byHand.Merge(fresh()); err != nil {
+		t.Fatal(err)
+	}
+	if err := byHand.Merge(run(Sequence{Pattern: "(?1)", Conditions: q.Conditions}, ev(4, 0, "1"))); !errors.Is(err, ErrMismatch) {
+		t.Errorf("a result of another Sequence into one that took the first's = %v, want ErrMismatch", err)
+	}
+}
+
+// sameSequenceResult reports whether a and b hold the same figures and Sequence.
+func sameSequenceResult(a, b *SequenceResult) bool {
+	matched := func(r *SequenceResult) []uint32 {
+		if r.Matched == nil {
+			return nil
+		}
+		return r.Matched.ToArray()
+	}
+	return a.Profiles == b.Profiles && a.Count == b.Count && slices.Equal(a.Histogram, b.Histogram) &&
+		slices.Equal(matched(a), matched(b)) && a.seq == b.seq
 }

@@ -81,8 +81,10 @@ func TestZeroJourneys(t *testing.T) {
 }
 
 // TestZeroSequenceResultMerges: the zero SequenceResult is the empty result, ready to be
-// merged into, and a nil other changes nothing.
+// merged into; a nil other, and a nil receiver (which panicked), fail with ErrInvalid
+// naming the type. zerocheck holds Merge to that for zero and plausible arguments too.
 func TestZeroSequenceResultMerges(t *testing.T) {
+	zerocheck.Methods(t, new(funnel.SequenceResult), funnel.ErrInvalid, "SequenceResult", "Merge")
 	q := funnel.Sequence{Pattern: "(?1)(?2)", Conditions: []funnel.Step{{Name: "a"}, {Name: "b"}}}
 	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	r, err := q.Run([]funnel.Event{{Profile: 1, Time: t0, Name: "a"}, {Profile: 1, Time: t0.Add(time.Minute), Name: "b"}})
@@ -90,11 +92,21 @@ func TestZeroSequenceResultMerges(t *testing.T) {
 		t.Fatal(err)
 	}
 	var total funnel.SequenceResult
-	total.Merge(nil)
-	total.Merge(&funnel.SequenceResult{})
-	total.Merge(r)
+	if err := total.Merge(nil); !errors.Is(err, funnel.ErrInvalid) {
+		t.Errorf("Merge(nil) = %v, want ErrInvalid", err)
+	}
+	if err := total.Merge(&funnel.SequenceResult{}); err != nil {
+		t.Errorf("Merge(zero) = %v", err)
+	}
+	if err := total.Merge(r); err != nil {
+		t.Errorf("Merge(%+v) = %v", r, err)
+	}
 	if total.Profiles != r.Profiles || total.Count != r.Count || !total.Matched.Equals(r.Matched) {
 		t.Errorf("zero merged with %+v = %+v", r, total)
+	}
+	var none *funnel.SequenceResult
+	if err := none.Merge(r); !errors.Is(err, funnel.ErrInvalid) {
+		t.Errorf("nil receiver Merge = %v, want ErrInvalid", err)
 	}
 }
 
