@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -398,4 +399,192 @@ func sameSequenceResult(a, b *SequenceResult) bool {
 	}
 	return a.Profiles == b.Profiles && a.Count == b.Count && slices.Equal(a.Histogram, b.Histogram) &&
 		slices.Equal(matched(a), matched(b)) && a.seq == b.seq
+}
+
+// TestSequenceResultMergeModel: Run, RunSeq or RunBatch over shards of profiles,
+// merged in any order into the zero result, equal the model built from the one-group
+// Match and Count of each profile's events (themselves held to Go's regexp above). A
+// shard merged again is refused, leaving the total unchanged, when a profile of it
+// matched; when none did, disjointness is the caller's promise (see Merge).
+func TestSequenceResultMergeModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		conds := rapid.IntRange(1, 3).Draw(t, "conds")
+		pattern, _ := genPattern(t, conds)
+		q := Sequence{Pattern: pattern, Conditions: maskConds(conds)}
+		nshards := rapid.IntRange(1, 4).Draw(t, "shards")
+		shards := make([][]Event, nshards)
+		want := &SequenceResult{Matched: roaring.New(), seq: q.fingerprint()}
+		for p := uint32(1); p <= uint32(rapid.IntRange(0, 6).Draw(t, "profiles")); p++ {
+			evs := genMasks(t, conds)
+			if len(evs) == 0 {
+				continue
+			}
+			for i := range evs {
+				evs[i].Profile = p
+			}
+			s := rapid.IntRange(0, nshards-1).Draw(t, "shard")
+			shards[s] = append(shards[s], evs...)
+			m, err := q.Match(evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := q.Count(evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Profiles++
+			if m {
+				want.Matched.Add(p)
+			}
+			want.Count += n
+			for int64(len(want.Histogram)) <= n {
+				want.Histogram = append(want.Histogram, 0)
+			}
+			want.Histogram[n]++
+		}
+		results := make([]*SequenceResult, nshards)
+		for i, evs := range shards {
+			var err error
+			switch form := rapid.IntRange(0, 2).Draw(t, "form"); form {
+			case 0:
+				results[i], err = q.Run(evs)
+			case 1:
+				results[i], err = q.RunSeq(slices.Values(evs))
+			default:
+				results[i], err = q.RunBatch(batchOf(t, evs))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		order := make([]int, nshards)
+		for i := range order {
+			order[i] = i
+		}
+		var total SequenceResult
+		for _, i := range rapid.Permutation(order).Draw(t, "order") {
+			if err := total.Merge(results[i]); err != nil {
+				t.Fatalf("merge shard %d: %v", i, err)
+			}
+		}
+		if !sameSequenceResult(&total, want) {
+			t.Fatalf("merged %+v, model %+v", &total, want)
+		}
+		again := results[rapid.IntRange(0, nshards-1).Draw(t, "again")]
+		if again.Matched.IsEmpty() {
+			return
+		}
+		if err := total.Merge(again); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("a shard merged twice = %v, want ErrInvalid", err)
+		}
+		if !sameSequenceResult(&total, want) {
+			t.Fatalf("a refused merge changed the total to %+v", &total)
+		}
+	})
+}
+
+// TestSequenceResultMergeNoPanic: Merge of arbitrary results, consistent or not, nil or
+// not, built by hand or by Run of different Sequences, the receiver itself or another,
+// never panics; on error the receiver is unchanged and the sentinel is ErrInvalid or
+// ErrMismatch; on success the receiver holds the sums, and is consistent whenever both
+// were (a merged result merges on). Merge is SequenceResult's only method: a method
+// added later must join this property.
+func TestSequenceResultMergeNoPanic(t *testing.T) {
+	if n := reflect.TypeFor[*SequenceResult]().NumMethod(); n != 1 {
+		t.Fatalf("*SequenceResult has %d exported methods; add the new ones to this property", n)
+	}
+	ev := func(p uint32, sec int64, name string) Event { return Event{Profile: p, Time: at(sec), Name: name} }
+	gen := func(t *rapid.T, label string) *SequenceResult {
+		switch rapid.IntRange(0, 3).Draw(t, label+" kind") {
+		case 0:
+			return nil
+		case 1: // a Run of one of two Sequences over a few profiles
+			q := Sequence{Pattern: rapid.SampledFrom([]string{"(?1)", "(?1)(?2)"}).Draw(t, label+" pattern"), Conditions: dataConds([]int{1, 2})}
+			var evs []Event
+			for p := range rapid.IntRange(0, 4).Draw(t, label+" profiles") {
+				for range rapid.IntRange(1, 3).Draw(t, label+" events") {
+					evs = append(evs, ev(uint32(rapid.IntRange(1, 8).Draw(t, label+" profile")), int64(p), rapid.SampledFrom([]string{"1", "2", "3"}).Draw(t, label+" name")))
+				}
+			}
+			// Profiles drawn again may repeat across the two results: a shard merged
+			// twice, or overlapping shards.
+			r, err := q.Run(evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		case 2: // consistent, built by hand, with figures near the range of int64
+			r := &SequenceResult{}
+			for k := range rapid.IntRange(0, 4).Draw(t, label+" len") {
+				n := rapid.OneOf(rapid.Int64Range(0, 3), rapid.Int64Range(math.MaxInt64/8, math.MaxInt64/2)).Draw(t, label+" n")
+				if n > math.MaxInt64-r.Profiles || k > 0 && n > (math.MaxInt64-r.Count)/int64(k) {
+					break
+				}
+				r.Histogram = append(r.Histogram, n)
+				r.Profiles += n
+				r.Count += int64(k) * n
+			}
+			if rapid.Bool().Draw(t, label+" matched") {
+				r.Matched = roaring.New()
+				for range min(r.Profiles, int64(rapid.IntRange(0, 3).Draw(t, label+" matches"))) {
+					r.Matched.Add(uint32(rapid.IntRange(1, 8).Draw(t, label+" id")))
+				}
+			}
+			return r
+		default: // anything
+			r := &SequenceResult{
+				Profiles:  rapid.OneOf(rapid.Int64Range(-2, 5), rapid.Int64()).Draw(t, label+" Profiles"),
+				Count:     rapid.OneOf(rapid.Int64Range(-2, 5), rapid.Int64()).Draw(t, label+" Count"),
+				Histogram: rapid.SliceOfN(rapid.OneOf(rapid.Int64Range(-2, 5), rapid.Int64()), 0, 4).Draw(t, label+" Histogram"),
+			}
+			if rapid.Bool().Draw(t, label+" matched") {
+				r.Matched = roaring.BitmapOf(rapid.SliceOfN(rapid.Uint32Range(0, 8), 0, 4).Draw(t, label+" ids")...)
+			}
+			return r
+		}
+	}
+	copyOf := func(r *SequenceResult) *SequenceResult {
+		c := *r
+		c.Histogram = slices.Clone(r.Histogram)
+		if r.Matched != nil {
+			c.Matched = r.Matched.Clone()
+		}
+		return &c
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		r := gen(t, "r")
+		other := r
+		if !rapid.Bool().Draw(t, "self") {
+			other = gen(t, "other")
+		}
+		var before, otherBefore *SequenceResult
+		if r != nil {
+			before = copyOf(r)
+		}
+		if other != nil {
+			otherBefore = copyOf(other)
+		}
+		err := r.Merge(other)
+		if other != nil && other != r && !sameSequenceResult(other, otherBefore) {
+			t.Fatalf("Merge changed its argument from %+v to %+v", otherBefore, other)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrMismatch) {
+				t.Fatalf("Merge = %v, want ErrInvalid or ErrMismatch", err)
+			}
+			if r != nil && !sameSequenceResult(r, before) {
+				t.Fatalf("a refused Merge (%v) changed the receiver from %+v to %+v", err, before, r)
+			}
+			return
+		}
+		if r == nil || other == nil || r == other {
+			t.Fatalf("Merge of %+v into %+v succeeded", other, before)
+		}
+		if r.Profiles != before.Profiles+other.Profiles || r.Count != before.Count+other.Count {
+			t.Fatalf("%+v merged into %+v = %+v", other, before, r)
+		}
+		if err := r.check("the merged"); err != nil {
+			t.Fatalf("%+v merged into %+v: %v", other, before, err)
+		}
+	})
 }
