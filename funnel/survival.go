@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/stats"
@@ -90,7 +91,7 @@ func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
 
 // At returns S(t): the estimated share of profiles not yet converted after t. It reads
 // only Time, which must ascend (as TimeToConvert's curves do; out of order, the answer
-// is meaningless though nothing fails), and S. A curve whose S and Time differ in
+// is meaningless though nothing fails; of equal times, the last counts), and S. A curve whose S and Time differ in
 // length (built by hand: TimeToConvert's never do) has no S(t) to give, and At answers
 // NaN at every t: a float cannot carry an error, and NaN fails every comparison and
 // spoils every sum it enters, where an S read at another time would pass as an answer.
@@ -101,10 +102,9 @@ func (sv *Survival) At(t time.Duration) float64 {
 	if len(sv.S) != len(sv.Time) {
 		return math.NaN()
 	}
-	i, found := slices.BinarySearch(sv.Time, t)
-	if found {
-		return sv.S[i]
-	}
+	// i counts the times at or before t: S after the last of them, the last of equal
+	// times in a curve built by hand that repeats one (S after every factor up to t).
+	i := sort.Search(len(sv.Time), func(i int) bool { return sv.Time[i] > t })
 	if i == 0 {
 		return 1
 	}

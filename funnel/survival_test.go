@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -247,4 +248,79 @@ func TestSurvivalShortS(t *testing.T) {
 			t.Errorf("At(%v) = %v, want %v", at, got, want)
 		}
 	}
+}
+
+// TestSurvivalAtModel: on arbitrary curves, consistent or not (nil, columns of any
+// lengths, Time out of order), At and Converted never panic. Where S and Time agree in
+// length and Time ascends, At is the model's S(t): the S of the last time at or before
+// t, 1 before the first; where they differ, NaN. At and Converted are Survival's only
+// methods: a method added later must join this property.
+func TestSurvivalAtModel(t *testing.T) {
+	if n := reflect.TypeFor[*Survival]().NumMethod(); n != 2 {
+		t.Fatalf("*Survival has %d exported methods; add the new ones to this property", n)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		if rapid.IntRange(0, 9).Draw(t, "nil") == 0 {
+			var sv *Survival
+			if sv.At(0) != 1 || sv.Converted(0) != 0 {
+				t.Fatal("the nil curve is not the curve of no conversions")
+			}
+			return
+		}
+		n := rapid.IntRange(0, 6).Draw(t, "n")
+		column := func(name string) int {
+			if rapid.Bool().Draw(t, name+" agrees") {
+				return n
+			}
+			return rapid.IntRange(0, 7).Draw(t, name+" length")
+		}
+		dur := rapid.Custom(func(t *rapid.T) time.Duration {
+			return time.Duration(rapid.OneOf(rapid.Int64Range(-3, 10), rapid.Int64()).Draw(t, "d"))
+		})
+		share := rapid.OneOf(rapid.Float64Range(0, 1), rapid.Float64())
+		floats := func(name string) []float64 {
+			l := column(name)
+			return rapid.SliceOfN(share, l, l).Draw(t, name)
+		}
+		ints := func(name string) []int64 {
+			l := column(name)
+			return rapid.SliceOfN(rapid.Int64(), l, l).Draw(t, name)
+		}
+		sv := &Survival{
+			Time:   rapid.SliceOfN(dur, n, n).Draw(t, "Time"),
+			S:      floats("S"),
+			AtRisk: ints("AtRisk"),
+			Events: ints("Events"),
+			SE:     floats("SE"),
+			Lo:     floats("Lo"),
+			Hi:     floats("Hi"),
+			Level:  rapid.Float64().Draw(t, "Level"),
+		}
+		if rapid.Bool().Draw(t, "sorted") {
+			slices.Sort(sv.Time)
+		}
+		for range 4 {
+			at := dur.Draw(t, "at")
+			got, conv := sv.At(at), sv.Converted(at)
+			if math.IsNaN(got) != math.IsNaN(conv) || !math.IsNaN(got) && conv != 1-got {
+				t.Fatalf("At(%v) = %v but Converted = %v", at, got, conv)
+			}
+			switch {
+			case len(sv.S) != len(sv.Time):
+				if !math.IsNaN(got) {
+					t.Fatalf("%d times, %d S: At(%v) = %v, want NaN", len(sv.Time), len(sv.S), at, got)
+				}
+			case slices.IsSorted(sv.Time):
+				want := 1.0
+				for i, ti := range sv.Time {
+					if ti <= at {
+						want = sv.S[i]
+					}
+				}
+				if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+					t.Fatalf("Time %v, S %v: At(%v) = %v, want %v", sv.Time, sv.S, at, got, want)
+				}
+			}
+		}
+	})
 }
