@@ -495,10 +495,10 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 	}
 	ev := func(p uint32, sec int64, name string) Event { return Event{Profile: p, Time: at(sec), Name: name} }
 	gen := func(t *rapid.T, label string) *SequenceResult {
-		switch rapid.IntRange(0, 3).Draw(t, label+" kind") {
+		switch rapid.IntRange(0, 6).Draw(t, label+" kind") {
 		case 0:
 			return nil
-		case 1: // a Run of one of two Sequences over a few profiles
+		case 1, 2: // a Run of one of two Sequences over a few profiles
 			q := Sequence{Pattern: rapid.SampledFrom([]string{"(?1)", "(?1)(?2)"}).Draw(t, label+" pattern"), Conditions: dataConds([]int{1, 2})}
 			var evs []Event
 			for p := range rapid.IntRange(0, 4).Draw(t, label+" profiles") {
@@ -513,7 +513,7 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 				t.Fatal(err)
 			}
 			return r
-		case 2: // consistent, built by hand, with figures near the range of int64
+		case 3, 4: // consistent, built by hand, with figures near the range of int64
 			r := &SequenceResult{}
 			for k := range rapid.IntRange(0, 4).Draw(t, label+" len") {
 				n := rapid.OneOf(rapid.Int64Range(0, 3), rapid.Int64Range(math.MaxInt64/8, math.MaxInt64/2)).Draw(t, label+" n")
@@ -554,7 +554,7 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		r := gen(t, "r")
 		other := r
-		if !rapid.Bool().Draw(t, "self") {
+		if rapid.IntRange(0, 7).Draw(t, "self") > 0 {
 			other = gen(t, "other")
 		}
 		var before, otherBefore *SequenceResult
