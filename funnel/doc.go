@@ -72,7 +72,9 @@
 // "(?1)(?t<=3600)(?2)", with ClickHouse's semantics, including its backtracking
 // search's choice of which match to count. The search's work on a profile is bounded
 // (Sequence.MaxSteps), as ClickHouse bounds it, so a hostile pattern fails rather than
-// hangs.
+// hangs. Results of one Sequence over disjoint shards of profiles add up with
+// SequenceResult.Merge, which refuses a result of another Sequence (ErrMismatch) and a
+// profile matched in both (ErrInvalid).
 //
 // # Correlation
 //
