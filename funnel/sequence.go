@@ -390,6 +390,12 @@ func (r *SequenceResult) Merge(other *SequenceResult) error {
 	if r.Profiles+other.Profiles < 0 || r.Count+other.Count < 0 {
 		return fmt.Errorf("%w: merge a SequenceResult: %d + %d profiles or %d + %d matches overflow int64", ErrInvalid, r.Profiles, other.Profiles, r.Count, other.Count)
 	}
+	// The sums go to a new array: results built by hand may share one between their
+	// Histograms, where summing in place would overwrite cells of other before reading
+	// them (and change other).
+	hist := make([]int64, len(r.Histogram), max(len(r.Histogram), len(other.Histogram)))
+	copy(hist, r.Histogram)
+	r.Histogram = hist
 	r.mergeDisjoint(other)
 	return nil
 }
@@ -416,20 +422,20 @@ func (r *SequenceResult) mergeDisjoint(other *SequenceResult) {
 	}
 }
 
-// check reports whether the figures of res, named whose in the error, agree with one
+// check reports whether the figures of r, named whose in the error, agree with one
 // another as those of every result a Sequence computes do (see Merge).
-func (res *SequenceResult) check(whose string) error {
+func (r *SequenceResult) check(whose string) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: merge a SequenceResult: %s has %s", ErrInvalid, whose, fmt.Sprintf(format, args...))
 	}
-	if res.Profiles < 0 {
-		return bad("Profiles %d, negative", res.Profiles)
+	if r.Profiles < 0 {
+		return bad("Profiles %d, negative", r.Profiles)
 	}
-	if res.Count < 0 {
-		return bad("Count %d, negative", res.Count)
+	if r.Count < 0 {
+		return bad("Count %d, negative", r.Count)
 	}
 	var profiles, count int64
-	for k, n := range res.Histogram {
+	for k, n := range r.Histogram {
 		if n < 0 {
 			return bad("Histogram[%d] %d, negative", k, n)
 		}
@@ -441,15 +447,15 @@ func (res *SequenceResult) check(whose string) error {
 		profiles += n
 		count += int64(k) * n
 	}
-	if profiles != res.Profiles {
-		return bad("Profiles %d, but its Histogram counts %d", res.Profiles, profiles)
+	if profiles != r.Profiles {
+		return bad("Profiles %d, but its Histogram counts %d", r.Profiles, profiles)
 	}
-	if count != res.Count {
-		return bad("Count %d, but its Histogram sums to %d matches", res.Count, count)
+	if count != r.Count {
+		return bad("Count %d, but its Histogram sums to %d matches", r.Count, count)
 	}
-	if res.Matched != nil {
-		if m := res.Matched.GetCardinality(); m > uint64(res.Profiles) {
-			return bad("%d profiles Matched of %d Profiles", m, res.Profiles)
+	if r.Matched != nil {
+		if m := r.Matched.GetCardinality(); m > uint64(r.Profiles) {
+			return bad("%d profiles Matched of %d Profiles", m, r.Profiles)
 		}
 	}
 	return nil

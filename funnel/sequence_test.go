@@ -485,7 +485,7 @@ func TestSequenceResultMergeModel(t *testing.T) {
 
 // TestSequenceResultMergeNoPanic: Merge of arbitrary results, consistent or not, nil or
 // not, built by hand or by Run of different Sequences, the receiver itself or another,
-// never panics; on error the receiver is unchanged and the sentinel is ErrInvalid or
+// Histograms in one array or not, never panics; on error the receiver is unchanged and the sentinel is ErrInvalid or
 // ErrMismatch; on success the receiver holds the sums, and is consistent whenever both
 // were (a merged result merges on). Merge is SequenceResult's only method: a method
 // added later must join this property.
@@ -557,6 +557,22 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 		if rapid.IntRange(0, 7).Draw(t, "self") > 0 {
 			other = gen(t, "other")
 		}
+		if rapid.IntRange(0, 4).Draw(t, "share") == 0 {
+			// Consistent results whose Histograms are windows on one array, which
+			// may overlap, either first.
+			h := rapid.SliceOfN(rapid.Int64Range(0, 3), 1, 6).Draw(t, "shared")
+			window := func(label string) *SequenceResult {
+				lo := rapid.IntRange(0, len(h)).Draw(t, label+" lo")
+				w := h[lo:rapid.IntRange(lo, len(h)).Draw(t, label+" hi")]
+				res := &SequenceResult{Histogram: w}
+				for k, n := range w {
+					res.Profiles += n
+					res.Count += int64(k) * n
+				}
+				return res
+			}
+			r, other = window("r"), window("other")
+		}
 		var before, otherBefore *SequenceResult
 		if r != nil {
 			before = copyOf(r)
@@ -587,4 +603,23 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 			t.Fatalf("%+v merged into %+v: %v", other, before, err)
 		}
 	})
+}
+
+// TestSequenceResultMergeSharedHistogram: results built by hand whose Histograms share
+// one array, the receiver's after the other's, merge into the right sums and leave the
+// other unchanged, where the sum wrote the receiver's cells before reading the other's
+// from the same memory ([2 2] for [2 1]) and changed the other.
+func TestSequenceResultMergeSharedHistogram(t *testing.T) {
+	h := []int64{1, 1, 0}
+	other := &SequenceResult{Profiles: 2, Count: 1, Histogram: h[0:2]}
+	r := &SequenceResult{Profiles: 1, Histogram: h[1:2]}
+	if err := r.Merge(other); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{2, 1}; r.Profiles != 3 || r.Count != 1 || !slices.Equal(r.Histogram, want) {
+		t.Errorf("merged %+v, want 3 profiles, 1 match, Histogram %v", r, want)
+	}
+	if want := []int64{1, 1}; !slices.Equal(other.Histogram, want) {
+		t.Errorf("Merge changed the other's Histogram to %v, want %v", other.Histogram, want)
+	}
 }

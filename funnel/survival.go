@@ -91,10 +91,11 @@ func kaplanMeier(events, censored []time.Duration, level float64) *Survival {
 
 // At returns S(t): the estimated share of profiles not yet converted after t. It reads
 // only Time, which must ascend (as TimeToConvert's curves do; out of order, the answer
-// is meaningless though nothing fails; of equal times, the last counts), and S. A curve whose S and Time differ in
-// length (built by hand: TimeToConvert's never do) has no S(t) to give, and At answers
-// NaN at every t: a float cannot carry an error, and NaN fails every comparison and
-// spoils every sum it enters, where an S read at another time would pass as an answer.
+// is meaningless though nothing fails; of equal times, the last counts), and S. A
+// curve whose S and Time differ in length (built by hand: TimeToConvert's never do)
+// has no S(t) to give, and At answers NaN at every t: a float cannot carry an error,
+// and NaN fails every comparison and spoils every sum it enters, where an S read at
+// another time would pass as an answer.
 func (sv *Survival) At(t time.Duration) float64 {
 	if sv == nil {
 		return 1 // no conversions, as the zero Survival
