@@ -33,7 +33,8 @@ type Customer struct {
 }
 
 // Validate reports whether c is a possible history: finite, non-negative fields,
-// Recency <= T, and Recency = 0 when Frequency = 0. The error wraps ErrInvalid.
+// Monetary at most MaxAmount, Recency <= T, and Recency = 0 when Frequency = 0. The
+// error wraps ErrInvalid.
 func (c Customer) Validate() error {
 	switch {
 	case c.Frequency < 0:
@@ -48,6 +49,8 @@ func (c Customer) Validate() error {
 		return fmt.Errorf("%w: unit %v is negative", ErrInvalid, c.Unit)
 	case c.Monetary < 0:
 		return fmt.Errorf("%w: monetary %v is negative", ErrInvalid, c.Monetary)
+	case c.Monetary > MaxAmount:
+		return fmt.Errorf("%w: monetary %v is over MaxAmount, %g: not a money figure", ErrInvalid, c.Monetary, float64(MaxAmount))
 	case c.Recency > c.T:
 		return fmt.Errorf("%w: recency %v greater than T %v", ErrInvalid, c.Recency, c.T)
 	case c.Frequency == 0 && c.Recency != 0:

@@ -47,7 +47,8 @@ type ReadOptions struct {
 // MaxBadLines is the most bad lines a Lenient read reports before it stops.
 const MaxBadLines = 100
 
-// MaxAmount is the largest amount ReadTransactions accepts, over a thousand times the
+// MaxAmount is the largest amount ReadTransactions and Summarize accept, and the largest
+// mean spend (Customer.Monetary) a model fits or predicts from, over a thousand times the
 // yearly revenue of the largest company in dollars: past it an amount is no money
 // figure but a mistake (an exponent that should not be there, a column of long
 // numeric ids read as the amounts). It keeps the sums the models take finite: amounts

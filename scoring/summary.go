@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"maps"
-	"math"
 	"slices"
 	"time"
 )
@@ -117,6 +116,8 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 			return nil, errorf("transaction %d: %w: profile 0", i, ErrInvalid)
 		case !finite(tx.Amount) || tx.Amount < 0:
 			return nil, errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
+		case tx.Amount > MaxAmount:
+			return nil, errorf("transaction %d (profile %d): %w: amount %v is over MaxAmount, %g: not a money figure", i, tx.Profile, ErrInvalid, tx.Amount, float64(MaxAmount))
 		case tx.Time.IsZero():
 			// A missing timestamp, not a purchase in year 1: it made a customer two
 			// thousand years old, and its T dragged every fit.
@@ -129,12 +130,6 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 		}
 		byProfile[tx.Profile] = append(byProfile[tx.Profile], purchase{p, tx.Amount})
 	}
-	// Each amount is finite, but a profile's sum need not be: past MaxFloat64 it is
-	// +Inf, and Summarize returned a Spend and a Monetary of +Inf without an error, for
-	// a fit to refuse later as "customer 1980", naming no transaction. The sum is taken
-	// here in the order summarise and SummarizeHoldout take theirs, whose sums of some
-	// of the periods are no larger.
-	var over []uint32
 	for id, ps := range byProfile {
 		slices.SortStableFunc(ps, func(a, b purchase) int { return cmp.Compare(a.period, b.period) })
 		out := ps[:1]
@@ -146,16 +141,6 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 			}
 		}
 		byProfile[id] = out
-		total := 0.0
-		for _, p := range out {
-			total += p.amount
-		}
-		if math.IsInf(total, 0) {
-			over = append(over, id)
-		}
-	}
-	if len(over) > 0 {
-		return nil, errorf("profile %d: %w: amounts add up past %g", slices.Min(over), ErrInvalid, math.MaxFloat64)
 	}
 	return byProfile, nil
 }
@@ -193,9 +178,10 @@ func (o SummaryOptions) start(p int64) time.Time {
 // by the end of the observation period, sorted by profile: the Customer inputs of the
 // models, in the conventions of the lifetimes package's
 // summary_data_from_transaction_data. It fails on the first bad transaction (profile 0,
-// a zero time, a negative, NaN or infinite amount), naming its position in the stream,
-// and on a profile whose amounts add up past math.MaxFloat64, naming the profile
-// (amounts of at most MaxAmount, as ReadTransactions reads them, never do).
+// a zero time, a negative, NaN or infinite amount, or one over MaxAmount), naming its
+// position in the stream. The bound keeps every sum finite: finite amounts of 1.7e308
+// added up to a Spend and a Monetary of +Inf, which a fit refused later as "customer
+// 1980", naming no transaction.
 func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,30 +176,38 @@ func TestSummarizeRejectsBadTransactions(t *testing.T) {
 	}
 }
 
-// TestSummarizeRefusesOverflowingSums: amounts each finite whose sum for a profile
-// passes MaxFloat64 are refused, naming the profile (the smallest, when several do).
-// Summarize returned a Spend and a Monetary of +Inf, which a fit refused later as
-// "customer 1980", naming no transaction.
-func TestSummarizeRefusesOverflowingSums(t *testing.T) {
+// TestSummarizeRefusesHugeAmounts: an amount over MaxAmount is refused, naming the
+// transaction, by Summarize, SummarizeHoldout and Customer.Validate (which every fit
+// runs). Finite amounts of 1.7e308 added up to a Spend and a Monetary of +Inf, which a
+// fit refused later as "customer 1980", naming no transaction; and a hand-built
+// Customer with a Monetary of 1e300 ran Gamma-Gamma to a boundary and a CLV of +Inf.
+func TestSummarizeRefusesHugeAmounts(t *testing.T) {
 	opt := SummaryOptions{End: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)}
 	for name, txs := range map[string][]Transaction{
-		"one day":   {tx(1, "2025-01-01", 1), tx(9, "2025-01-02", 1.7e308), tx(9, "2025-01-02", 1.7e308)},
-		"two days":  {tx(1, "2025-01-01", 1), tx(9, "2025-01-02", 1.7e308), tx(9, "2025-01-03", 1.7e308)},
-		"first day": {tx(9, "2025-01-01", 1.7e308), tx(9, "2025-01-03", 1e308), tx(12, "2025-01-02", math.MaxFloat64), tx(12, "2025-01-05", math.MaxFloat64)},
+		"one day":       {tx(1, "2025-01-01", 1), tx(9, "2025-01-02", 1.7e308), tx(9, "2025-01-02", 1.7e308)},
+		"over by a bit": {tx(1, "2025-01-01", 1), tx(9, "2025-01-02", math.Nextafter(MaxAmount, math.Inf(1)))},
 	} {
-		want := "scoring: profile 9: invalid input: amounts add up past 1.7976931348623157e+308"
-		if _, err := Summarize(slices.Values(txs), &opt); !errors.Is(err, ErrInvalid) || err.Error() != want {
-			t.Errorf("%s: err = %v, want %q", name, err, want)
+		want := "scoring: transaction 1 (profile 9): invalid input: amount"
+		if _, err := Summarize(slices.Values(txs), &opt); !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "over MaxAmount") {
+			t.Errorf("%s: err = %v, want %q... over MaxAmount", name, err, want)
 		}
-		if _, err := SummarizeHoldout(slices.Values(txs), time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), &opt); !errors.Is(err, ErrInvalid) || err.Error() != want {
-			t.Errorf("%s: split err = %v, want %q", name, err, want)
+		if _, err := SummarizeHoldout(slices.Values(txs), time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), &opt); !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: split err = %v, want %q...", name, err, want)
 		}
 	}
-	// Up to MaxFloat64 itself, the sums are kept.
-	txs := []Transaction{tx(9, "2025-01-01", 1e308), tx(9, "2025-01-03", 7e307)}
+	// MaxAmount itself is kept, and sums of it stay finite.
+	txs := []Transaction{tx(9, "2025-01-01", MaxAmount), tx(9, "2025-01-03", MaxAmount)}
 	got, err := Summarize(slices.Values(txs), &opt)
-	if err != nil || len(got) != 1 || got[0].Spend != 1.7e308 || got[0].Monetary != 7e307 {
-		t.Errorf("1e308 and 7e307: %+v, %v", got, err)
+	if err != nil || len(got) != 1 || got[0].Spend != 2*MaxAmount || got[0].Monetary != MaxAmount {
+		t.Errorf("two of MaxAmount: %+v, %v", got, err)
+	}
+	c := Customer{Frequency: 1, Recency: 1, T: 2, Monetary: MaxAmount}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Monetary of MaxAmount: %v", err)
+	}
+	c.Monetary = 1e300
+	if err := c.Validate(); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "over MaxAmount") {
+		t.Errorf("Monetary of 1e300: %v, want ErrInvalid over MaxAmount", err)
 	}
 }
 
