@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/golden"
@@ -96,11 +95,7 @@ func TestBadInput(t *testing.T) {
 		// first model as "path 0" of the merged paths.
 		{"path,conversions,nulls,value\na,1,0,5\nb,0,2,300\n", "line 3, column 7 (value): value 300 without conversions"},
 	} {
-		f := t.TempDir() + "/p.csv"
-		if err := os.WriteFile(f, []byte(c.csv), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		err := run(&bytes.Buffer{}, f, 0, false)
+		_, _, err := runCSV(t, c.csv)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one mentioning %q", c.csv, err, c.want)
 		}
@@ -121,17 +116,12 @@ func TestTotalsOverflow(t *testing.T) {
 		{"a,1e308,0,0\nb,0,1e308,0\n", "line 2, column 5 (nulls): 1e308 takes the rows' total journeys (conversions and nulls)" + past},
 		{"a,1.7e308,1.7e308,0\n", "line 1, column 11 (nulls): 1.7e308 takes the rows' total journeys (conversions and nulls)" + past},
 	} {
-		f := t.TempDir() + "/p.csv"
-		if err := os.WriteFile(f, []byte(c.csv), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		err := run(&out, f, 0, false)
+		f, out, err := runCSV(t, c.csv)
 		if want := f + ": " + c.want; err == nil || err.Error() != want {
 			t.Errorf("%q: error %v, want %q", c.csv, err, want)
 		}
-		if out.Len() > 0 {
-			t.Errorf("%q: printed before the error:\n%s", c.csv, out.String())
+		if out != "" {
+			t.Errorf("%q: printed before the error:\n%s", c.csv, out)
 		}
 	}
 	// Lenient, the row is skipped and the rest credited.
@@ -186,25 +176,11 @@ func TestByteOrderMark(t *testing.T) {
 // TestWideFigures: credits of a million conversions are wider than the columns' 9
 // characters; the columns widen, so that every row of a table still lines up.
 func TestWideFigures(t *testing.T) {
-	f := t.TempDir() + "/p.csv"
-	in := "path,conversions,nulls,value\nsearch > email,1200000,3,98765432.10\nsocial,5,3,12.50\n"
-	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
+	_, out, err := runCSV(t, "path,conversions,nulls,value\nsearch > email,1200000,3,98765432.10\nsocial,5,3,12.50\n")
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := run(&out, f, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	for _, title := range []string{"Conversions credited\n", "Value credited\n"} {
-		_, table, _ := strings.Cut(out.String(), title)
-		table, _, _ = strings.Cut(table, "\n\n")
-		lines := strings.Split(table, "\n")
-		for _, line := range lines[1:] {
-			if len(line) != len(lines[0]) {
-				t.Errorf("%srow %q is %d wide, the header %d\n%s", title, line, len(line), len(lines[0]), table)
-			}
-		}
-	}
+	checkTablesAlign(t, out)
 }
 
 // TestLenientReportsEveryBadRow: strict, the first bad row stops the read; lenient,
@@ -251,78 +227,47 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 	}
 }
 
+// TestWideLabelsAlign: channels named in Chinese or Japanese line up with the others:
+// each of their characters takes two columns on a terminal, and the table padded the
+// first column by runes (%-*s), so that "メール" pushed the rest of its row three
+// columns right. A name with a combining accent (e + U+0301) takes a column fewer than
+// its runes.
+func TestWideLabelsAlign(t *testing.T) {
+	_, out, err := runCSV(t, "path,conversions,nulls,value\nメール > email,1,0,10\n广告,1,0,2\nemail,1,1,1\ncafe\u0301,1,0,1\n"+
+		"ニュースレター登録キャンペーン,1,0,1\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTablesAlign(t, out)
+}
+
 // TestSummaryAndLayout reads a file as a shop writes one: a path on two rows, weighted
 // (fractional) conversions and a channel name longer than the usual. The summary counts
 // distinct paths and prints the counts as the credits sum them, and every row of a table
 // starts its numbers at the same column. A file of journeys none of which converted
 // says so instead of printing tables of zeros.
-// Channels named in Chinese or Japanese line up with the others: each of their
-// characters takes two columns on a terminal, and the table padded the first column
-// by runes (%-*s), so that "メール" pushed the rest of its row three columns right.
-// A name with a combining accent (e + U+0301) takes a column fewer than its runes.
-func TestWideLabelsAlign(t *testing.T) {
-	f := t.TempDir() + "/p.csv"
-	in := "path,conversions,nulls,value\nメール > email,1,0,10\n广告,1,0,2\nemail,1,1,1\ncafe\u0301,1,0,1\n" +
-		"ニュースレター登録キャンペーン,1,0,1\n"
-	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := run(&out, f, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	for _, title := range []string{"Conversions credited\n", "Value credited\n"} {
-		_, table, _ := strings.Cut(out.String(), title)
-		table, _, _ = strings.Cut(table, "\n\n")
-		lines := strings.Split(table, "\n")
-		// The figures are right-aligned: rows of one width in columns line up.
-		for _, line := range lines[1:] {
-			if got, want := english.Width(line), english.Width(lines[0]); got != want {
-				t.Errorf("row %q is %d columns wide, the header %d\n%s", line, got, want, table)
-			}
-		}
-	}
-}
-
 func TestSummaryAndLayout(t *testing.T) {
-	f := t.TempDir() + "/p.csv"
 	// A channel named with a bidirectional override (U+202E) would reverse the rest of
-	// its row on a terminal, and one of 200 letters would widen every row.
-	in := "path,conversions,nulls,value\npaid_social_facebook > email,0.5,0,10\npaid_social_facebook > email,1,0.25,2\nemail,1,1,1\n" +
-		"\u202eevil,1,0,0\n" + strings.Repeat("x", 200) + ",0,1,0\n"
-	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
+	// its row on a terminal, and one of 200 letters would widen every row (it is cut
+	// to 40 runes with its length after it).
+	_, got, err := runCSV(t, "path,conversions,nulls,value\npaid_social_facebook > email,0.5,0,10\npaid_social_facebook > email,1,0.25,2\nemail,1,1,1\n"+
+		"\u202eevil,1,0,0\n"+strings.Repeat("x", 200)+",0,1,0\n")
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := run(&out, f, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	got := out.String()
 	if want := "4 distinct journeys, 3.50 conversions worth 13.00, 2.25 journeys without one"; !strings.Contains(got, want) {
 		t.Errorf("summary: want %q in\n%s", want, got)
 	}
-	_, table, _ := strings.Cut(got, "Conversions credited\n")
-	table, _, _ = strings.Cut(table, "\n\n")
-	// The columns are right-aligned, so lines of one width are lines that line up; the
-	// long name is cut to 40 runes with its length after it.
-	lines := strings.Split(table, "\n")
-	for _, line := range lines[1:] {
-		if strings.ContainsRune(line, '\u202e') {
-			t.Errorf("row %q holds a bidirectional override", line)
-		}
-		if utf8.RuneCountInString(line) != utf8.RuneCountInString(lines[0]) {
-			t.Errorf("row %q is %d runes wide, the header %d\n%s", line, utf8.RuneCountInString(line), utf8.RuneCountInString(lines[0]), table)
-		}
+	if strings.ContainsRune(got, '\u202e') {
+		t.Errorf("the output holds a bidirectional override:\n%s", got)
 	}
+	checkTablesAlign(t, got)
 
-	if err := os.WriteFile(f, []byte("a > b,0,3,0\n"), 0o644); err != nil {
+	_, got, err = runCSV(t, "a > b,0,3,0\n")
+	if err != nil {
 		t.Fatal(err)
 	}
-	out.Reset()
-	if err := run(&out, f, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	if got := out.String(); !strings.Contains(got, "0 conversions") || !strings.Contains(got, "Nothing to credit: no journey converted.") || strings.Contains(got, "credited") {
+	if !strings.Contains(got, "0 conversions") || !strings.Contains(got, "Nothing to credit: no journey converted.") || strings.Contains(got, "credited") {
 		t.Errorf("no conversions:\n%s", got)
 	}
 }
@@ -335,5 +280,35 @@ func TestOnePerson(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "journeys of a generated base of 1 person: ") {
 		t.Errorf("got %q", out.String())
+	}
+}
+
+// runCSV writes content to a file and runs the program on it, returning the file's
+// path, what it printed and its error.
+func runCSV(t *testing.T, content string) (path, out string, err error) {
+	t.Helper()
+	path = t.TempDir() + "/p.csv"
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	err = run(&b, path, 0, false)
+	return path, b.String(), err
+}
+
+// checkTablesAlign checks that every row of both credit tables in out is as wide as its
+// header in terminal columns: the figures are right-aligned, so rows of one width line
+// up.
+func checkTablesAlign(t *testing.T, out string) {
+	t.Helper()
+	for _, title := range []string{"Conversions credited\n", "Value credited\n"} {
+		_, table, _ := strings.Cut(out, title)
+		table, _, _ = strings.Cut(table, "\n\n")
+		lines := strings.Split(table, "\n")
+		for _, line := range lines[1:] {
+			if got, want := english.Width(line), english.Width(lines[0]); got != want {
+				t.Errorf("%srow %q is %d columns wide, the header %d\n%s", title, line, got, want, table)
+			}
+		}
 	}
 }
