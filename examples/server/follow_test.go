@@ -630,3 +630,32 @@ func TestRecreatedReferencedSegment(t *testing.T) {
 		t.Errorf("A logged %q, stuck %v", logged.String(), a.s.savedStuck)
 	}
 }
+
+// TestEventsOfProfilesLinkedMeanwhile: A links two people and appends their events
+// between B's identity catch-up and its reading of the events (a hook in B's refresh).
+// B applies them to the people's profiles once identity has caught up again. Before,
+// B met keys it did not know yet and put the events under key 0, so that the people
+// never entered B's segments (TestConcurrentCreations failed so, now and then).
+func TestEventsOfProfilesLinkedMeanwhile(t *testing.T) {
+	var aBase string
+	var once sync.Once
+	var linked struct{ Profiles []uint32 }
+	a, b, _ := pair(t, func(i int, s *server) {
+		if i == 1 {
+			s.afterCatchUp = func() {
+				once.Do(func() { call(t, "POST", aBase+"/v1/events", followCalls, 200, &linked) })
+			}
+		}
+	})
+	aBase = a.base
+	call(t, "PUT", b.base+"/v1/segments/buyers", `did("x")`, 200, nil)
+	if len(linked.Profiles) != 4 {
+		t.Fatalf("A linked %v; want the four calls' profiles", linked.Profiles)
+	}
+	want := change{Entered: []uint32{linked.Profiles[0], linked.Profiles[1]}}
+	for who, r := range map[string]*replica{"A": a, "B": b} {
+		if got := r.changes(t)["buyers"]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: changes %v, want %v", who, got, want)
+		}
+	}
+}

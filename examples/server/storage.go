@@ -400,8 +400,27 @@ func (s *server) refresh(ctx context.Context) error {
 	if _, err := s.ref.CatchUp(ctx); err != nil {
 		return err
 	}
-	if err := s.applyEvents(ctx); err != nil {
-		return err
+	if s.afterCatchUp != nil {
+		s.afterCatchUp()
+	}
+	// An event names its profile by the key its writer's Link gave, made durable in the
+	// identity log before the event was appended. A key this server does not know was
+	// issued after the catch-up above: the event is applied once identity has caught up
+	// again. Before, it went into the index under key 0, and the person's events never
+	// reached their profile's segments here.
+	skip := noEvent
+	for {
+		stalled, err := s.applyEvents(ctx, skip)
+		if err != nil {
+			return err
+		}
+		if stalled == noEvent {
+			break
+		}
+		if _, err := s.ids.CatchUp(ctx); err != nil {
+			return err
+		}
+		skip = stalled // unknown after a catch-up too: its profile was forgotten
 	}
 	if s.st.follow == nil {
 		return nil // no other writer: the index holds every definition kept
@@ -411,19 +430,33 @@ func (s *server) refresh(ctx context.Context) error {
 	return s.syncSaved()
 }
 
-// applyEvents applies the events appended after the last applied one.
-func (s *server) applyEvents(ctx context.Context) error {
+// noEvent is no event's position.
+const noEvent uint64 = math.MaxUint64
+
+// applyEvents applies the events appended after the last applied one. It stops before
+// the first whose profile key the resolver does not know, and returns its position
+// (noEvent if none), unless that position is skip: that event is applied without a
+// profile in the index (a key forgotten, or never issued).
+func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	stalled = noEvent
 	for pos, e := range s.st.events.Since(ctx, s.applied) {
 		if pos >= s.snapPos {
-			s.seg.Record(e.At, s.ids.Current(e.Profile), e.Name)
+			p := s.ids.Current(e.Profile)
+			if p == 0 && pos != skip {
+				stalled = pos
+				break
+			}
+			if p != 0 {
+				s.seg.Record(e.At, p, e.Name)
+			}
 		}
 		s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
 		s.applied = pos + 1
 	}
 	if err := s.st.events.Err(); err != nil {
-		return err
+		return noEvent, err
 	}
 	if s.snapEvery > 0 && s.applied-s.lastSnap >= s.snapEvery && s.snapping.CompareAndSwap(false, true) {
 		// In the background, once this refresh lets mu go: a request does not wait
@@ -435,7 +468,7 @@ func (s *server) applyEvents(ctx context.Context) error {
 			}
 		}()
 	}
-	return nil
+	return stalled, nil
 }
 
 // versioner is a segment.Store that numbers its writes and creations (segment/pgstore):

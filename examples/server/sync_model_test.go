@@ -135,7 +135,7 @@ func TestSyncAgainstModel(t *testing.T) {
 		var evs []event
 		var people []uint32
 		for i, did := range []string{"x", "xy", "y"} {
-			p, err := s.ids.Link(context.Background(), clock.Now().Add(-time.Hour), "web", identity.ID{Kind: "user_id", Value: fmt.Sprint(i)})
+			p, err := s.ids.Link(context.Background(), clock.Now().Add(-time.Hour), "web", identity.ID{Kind: "user_id", Value: fmt.Sprint("u", i)}) // "0" is a blocked value: key 0
 			if err != nil {
 				t.Fatal(err)
 			}
