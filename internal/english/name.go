@@ -3,7 +3,6 @@ package english
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -17,7 +16,8 @@ const runesPerColumn = 8
 // wide (Width) comes back as it is. One holding a character strconv.IsPrint refuses
 // (a newline would break the line, a tab its column, a bidirectional override would
 // reverse the rest of it on the reader's terminal) comes back quoted with Go's
-// escapes, and a wider one is cut to its first maxColumns columns (Cut: never inside
+// escapes (but for the zero-width joiner inside an emoji sequence, as in 👩‍💻, which
+// joins two pictographs into one and is shown as it is), and a wider one is cut to its first maxColumns columns (Cut: never inside
 // an accented letter, a Hangul syllable or an emoji) with its whole length after it,
 // so that a 100 kB name does not fill the screen. The cut also keeps at most 8 runes
 // a column, so that a name of zero-width marks is cut too. Columns, not runes: a name
@@ -29,11 +29,38 @@ func Name(s string, maxColumns int) string {
 	maxColumns = max(maxColumns, 0)
 	c := cut(s, maxColumns, runesPerColumn*maxColumns)
 	shown := c
-	if strings.ContainsFunc(c, func(r rune) bool { return !strconv.IsPrint(r) }) || !utf8.ValidString(c) {
+	if !printable(c) {
 		shown = strconv.Quote(c)
 	}
 	if len(c) < len(s) {
 		shown = fmt.Sprintf("%s… (%s)", shown, Count(len(s), "byte"))
 	}
 	return shown
+}
+
+// printable reports whether s is UTF-8 whose every rune strconv.IsPrint takes, but
+// for a zero-width joiner that joins two pictographs within one cluster (an emoji
+// ZWJ sequence, which Go's escapes would show as "👩\u200d💻"). A joiner anywhere
+// else, like every other format character, is quoted: invisible characters in a name
+// hide what it says.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for len(s) > 0 {
+		n, _ := cluster(s)
+		c := s[:n]
+		first, _ := utf8.DecodeRuneInString(c)
+		for i, r := range c {
+			if strconv.IsPrint(r) {
+				continue
+			}
+			next, _ := utf8.DecodeRuneInString(c[i+utf8.RuneLen(r):])
+			if r != zwj || !pictographic(first) || !pictographic(next) {
+				return false
+			}
+		}
+		s = s[n:]
+	}
+	return true
 }

@@ -17,6 +17,13 @@ func TestName(t *testing.T) {
 		{"new\nline", `"new\nline"`},
 		{"tab\there", `"tab\there"`},
 		{"\u202eevil", `"\u202eevil"`},
+		// A joiner between two pictographs is one emoji (👩‍💻), shown as it is;
+		// anywhere else it is quoted, as the other invisible characters are.
+		{"\U0001f469\u200d\U0001f4bb", "\U0001f469\u200d\U0001f4bb"},
+		{"a\u200db", `"a\u200db"`},
+		{"\U0001f469\u200d", `"👩\u200d"`},
+		{"\U0001f469\u200d\u0301\U0001f4bb", `"👩\u200d́💻"`},
+		{"\U0001f3f4\U000e0067\U000e007f", `"🏴\U000e0067\U000e007f"`},
 		{"bad\xffutf8", `"bad\xffutf8"`},
 		{strings.Repeat("a", 12), "aaaaaaaaaa… (12 bytes)"},
 		{strings.Repeat("é", 11), "éééééééééé… (22 bytes)"},
