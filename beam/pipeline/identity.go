@@ -60,6 +60,14 @@ type Resolution struct {
 	// as an e-mail address without "@"). Such events change nothing; count them to
 	// tell a user how much of the input was not used.
 	Unlinked beam.PCollection
+	// NonFinite holds an int64 1 for every event whose Match weight is NaN or ±Inf,
+	// which LinkMatch refuses and which therefore links nothing, like the events in
+	// Unlinked; it cannot be one of them because the events' coder refuses such a
+	// weight (it would break the order the replay sorts by). Count them (stats.Sum or
+	// stats.CountElms) to tell a user how many links were dropped for their weight:
+	// they were skipped without a count. Such an event can only reach Resolve from a
+	// step fused with it (a parser that makes the events), since no coder carries it.
+	NonFinite beam.PCollection
 }
 
 // ResolveOptions tune Resolve. The zero value (or nil) is the default.

@@ -20,7 +20,7 @@ import (
 
 func init() {
 	beam.RegisterCoder(reflect.TypeOf((*bucketCounts)(nil)), encodeBucketCounts, decodeBucketCounts)
-	register.DoFn4x1[identity.Event, func(string, string), func(string, []byte), func(identity.Event), error](&prepareFn{})
+	register.DoFn5x1[identity.Event, func(string, string), func(string, []byte), func(identity.Event), func(int64), error](&prepareFn{})
 	register.DoFn5x1[string, func(*[]byte) bool, func(*string) bool, int, func(string, []byte), error](&labelFn{})
 	register.DoFn5x1[string, func(*[]byte) bool, func(int64, []byte), func(string, []byte), func(identity.Event), error](&replayFn{})
 	register.Function3x0(creationBucket)
@@ -50,14 +50,15 @@ func init() {
 // gathered on one worker, sorted as SortLinks sorts them, and replayed through an
 // identity.Resolver with the same rules, which applies the per-kind limits, priority
 // and hot-identifier quarantine exactly as in process. The events that link nothing
-// come out in Resolution.Unlinked. Last, the keys each replay
+// come out in Resolution.Unlinked, and a 1 for each event whose match weight is not
+// finite in Resolution.NonFinite. Last, the keys each replay
 // issued are renumbered into the dense keys one resolver would have issued, in the
 // order of the events that created them (a count per hour of event time, then a rank
 // within the hour).
 //
 // Guarantee: the result equals identity.Resolver (with the same HMAC key, if any) fed
 // the events in SortLinks order (time, source, match, identifiers) with Link or
-// LinkMatch, skipping events it refuses: the same profile
+// LinkMatch, skipping events it refuses (Unlinked and NonFinite): the same profile
 // for every identifier, the same keys, the same merges and splits. It holds for any
 // rules, because the limits and quarantine only ever keep apart identifiers that the
 // graph connects, so no decision looks outside a component. Events at distinct
@@ -93,7 +94,7 @@ func Resolve(s beam.Scope, rules string, links beam.PCollection, opts *ResolveOp
 		return Resolution{}, fmt.Errorf("%w: ResolveOptions.Rounds %d outside 1..64", ErrInvalid, rounds)
 	}
 	s = s.Scope("clientele.Resolve")
-	edges, events, unlinked := beam.ParDo3(s, &prepareFn{Rules: rules, Key: key}, links)
+	edges, events, unlinked, nonFinite := beam.ParDo4(s, &prepareFn{Rules: rules, Key: key}, links)
 	final, violations := components(s, edges, rounds)
 	labelled := beam.ParDo(s, &labelFn{Rounds: rounds}, beam.CoGroupByKey(s, events, final),
 		beam.SideInput{Input: violations})
@@ -101,7 +102,7 @@ func Resolve(s beam.Scope, rules string, links beam.PCollection, opts *ResolveOp
 	offsets := beam.Combine(s, &offsetsFn{}, beam.ParDo(s, creationBucket, creations))
 	pairs := beam.ParDo(s, &numberFn{}, beam.GroupByKey(s, creations), beam.SideInput{Input: offsets})
 	a, m, sp, mv := beam.ParDo4(s, &rewriteFn{}, beam.CoGroupByKey(s, pairs, results))
-	return Resolution{Assignments: a, Merges: m, Splits: sp, Moves: mv, Unlinked: beam.Flatten(s, unlinked, refused)}, nil
+	return Resolution{Assignments: a, Merges: m, Splits: sp, Moves: mv, Unlinked: beam.Flatten(s, unlinked, refused), NonFinite: nonFinite}, nil
 }
 
 // node is the graph's name for a canonical identifier. A kind holding a 0 byte could
@@ -129,7 +130,8 @@ func prepare(r *identity.Resolver, e identity.Event) []string {
 }
 
 // prepareFn turns an event into edges (a star from its first linkable identifier) and
-// the event keyed by that identifier, or, when it links nothing, emits it as unlinked.
+// the event keyed by that identifier, or, when it links nothing, emits it as unlinked
+// (or a 1 as nonFinite, when its match weight is NaN or ±Inf).
 type prepareFn struct {
 	Rules, Key string
 	r          *identity.Resolver
@@ -141,12 +143,15 @@ func (f *prepareFn) Setup() error {
 	return err
 }
 
-func (f *prepareFn) ProcessElement(e identity.Event, edge func(string, string), event func(string, []byte), unlinked func(identity.Event)) error {
+func (f *prepareFn) ProcessElement(e identity.Event, edge func(string, string), event func(string, []byte), unlinked func(identity.Event), nonFinite func(int64)) error {
 	nodes := prepare(f.r, e)
 	if len(nodes) == 0 {
-		// Not an event whose match weight is not finite: the links' coder refuses
-		// it, so that it cannot travel on to Unlinked (nor have come in encoded).
-		if e.Match == nil || !math.IsNaN(e.Match.Weight) && !math.IsInf(e.Match.Weight, 0) {
+		// An event whose match weight is not finite is counted, not sent on: the
+		// links' coder refuses it, so that it cannot travel on to Unlinked (nor have
+		// come in encoded, only from a step fused with this one).
+		if e.Match != nil && (math.IsNaN(e.Match.Weight) || math.IsInf(e.Match.Weight, 0)) {
+			nonFinite(1)
+		} else {
 			unlinked(e)
 		}
 		return nil

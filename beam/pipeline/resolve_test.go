@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -24,6 +25,8 @@ func init() {
 	register.Function1x1(encodeSplit)
 	register.Function1x1(encodeMove)
 	register.Function1x1(encodeLink)
+	register.Function1x1(weightedLink)
+	register.Function1x1(encodeCount)
 }
 
 // genLinks makes identity events shaped like internal/synth's customer base: people
@@ -221,6 +224,47 @@ func unlinkedInProcess(t *testing.T, rules string, events []identity.Event) []st
 		}
 	}
 	return out
+}
+
+// weightedLink is a matched link of the weight w, made in the step that feeds Resolve
+// (fused with it), as a parser makes its events: no coder carries a weight that is
+// not finite, so CreateList could not give one.
+func weightedLink(w float64) identity.Event {
+	return identity.Event{At: time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC), Source: "store", Match: &identity.Match{Weight: w},
+		IDs: []identity.ID{{Kind: "phone", Value: "+44 20 7946 0000"}, {Kind: "email", Value: fmt.Sprintf("w%v@example.com", w)}}}
+}
+
+func encodeCount(n int64) []byte { return []byte(fmt.Sprint(n)) }
+
+// Links whose match weight is NaN or ±Inf, which LinkMatch refuses and the links'
+// coder cannot carry, are counted in NonFinite, one 1 each, and are neither linked
+// nor in Unlinked: they were dropped without a count, so that a matcher that wrote
+// NaN for every weight resolved nothing and said nothing.
+func TestResolveCountsNonFiniteWeights(t *testing.T) {
+	p, s := beam.NewPipelineWithRoot()
+	weights := beam.CreateList(s, []float64{math.NaN(), math.Inf(1), 7.5, math.Inf(-1), math.NaN(), -2})
+	res, err := Resolve(s, "default", beam.ParDo(s, weightedLink, weights), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collectResolution(s, "nonfinite", res)
+	collect(s, "nonfinite/unlinked", beam.ParDo(s, encodeLink, res.Unlinked))
+	collect(s, "nonfinite/count", beam.ParDo(s, encodeCount, res.NonFinite))
+	run(t, p)
+	var ones []string
+	for _, b := range got(t, "nonfinite/count") {
+		ones = append(ones, string(b))
+	}
+	if !slices.Equal(ones, []string{"1", "1", "1", "1"}) {
+		t.Fatalf("NonFinite = %q, want a 1 for each of the 4 links whose weight is NaN or ±Inf", ones)
+	}
+	if u := got(t, "nonfinite/unlinked"); len(u) != 0 {
+		t.Fatalf("%d unlinked events, want none: the finite weights link", len(u))
+	}
+	r := gotResolution(t, "nonfinite")
+	if len(r.assignments) != 3 || r.assignments[0].Profile != r.assignments[1].Profile || r.assignments[1].Profile != r.assignments[2].Profile {
+		t.Fatalf("the two finite links gave %+v, want their 3 identifiers in one profile", r.assignments)
+	}
 }
 
 // Too few rounds for the graph fail the pipeline, naming the option to raise.
