@@ -67,7 +67,7 @@ func init() {
 	register.Function1x2(assignmentLine)
 	register.Function1x1(profileOf)
 	register.Function1x1(isMatched)
-	register.Function8x1(identitiesTable)
+	register.Function9x1(identitiesTable)
 	register.Emitter1[identity.Event]()
 	register.Emitter1[funnel.Event]()
 	register.Emitter1[scoring.Transaction]()
@@ -200,7 +200,7 @@ func resolve(s beam.Scope) error {
 	matched := filter.Include(s, res.Merges, isMatched)
 	side := func(c beam.PCollection) beam.SideInput { return beam.SideInput{Input: stats.CountElms(s, c)} }
 	write(s, "identities.txt", beam.ParDo(s, identitiesTable, beam.Impulse(s),
-		side(res.Assignments), side(profiles), side(res.Merges), side(matched), side(res.Splits), side(res.Moves), side(res.Unlinked)))
+		side(res.Assignments), side(profiles), side(res.Merges), side(matched), side(res.Splits), side(res.Moves), side(res.Unlinked), side(res.NonFinite)))
 	return nil
 }
 
@@ -248,15 +248,20 @@ func profileOf(a pipeline.Assignment) uint32 { return a.Profile }
 
 func isMatched(m identity.Merge) bool { return m.Match != nil }
 
-// identitiesTable writes the counts of the resolution, and how many links linked
-// nothing (pipeline.Resolution.Unlinked), which were skipped without a word.
-func identitiesTable(_ []byte, ids, profiles, merges, matched, splits, moves, unlinked int) string {
+// identitiesTable writes the counts of the resolution, how many links linked nothing
+// (pipeline.Resolution.Unlinked), which were skipped without a word, and how many were
+// dropped for a match weight that is NaN or infinite (pipeline.Resolution.NonFinite),
+// which were skipped without a count.
+func identitiesTable(_ []byte, ids, profiles, merges, matched, splits, moves, unlinked, nonFinite int) string {
 	table := fmt.Sprintf("Identities (default rules)\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d\n%-34s %8d",
 		"identifiers", ids, "profiles", profiles, "merges", merges, "  of which probabilistic matches", matched,
 		"quarantine splits", splits, "keys moved to another profile", moves)
 	if unlinked > 0 {
 		table += "\n" + notCounted(unlinked, "link", "links",
 			"that linked no identifier: every value empty, blocked (\"null\", \"anonymous\"...) or unreadable (an e-mail without @), or the link refused (an empty kind, a time outside 1678-2262)")
+	}
+	if nonFinite > 0 {
+		table += "\n" + notCounted(nonFinite, "link", "links", "whose match weight is not a number or infinite (NaN, ±Inf): a matcher's weight must be finite")
 	}
 	return table
 }
@@ -677,12 +682,14 @@ func lessCLV(a, b pipeline.Score) bool {
 	return a.Profile > b.Profile
 }
 
-// maxCell is the most runes of a property value a table prints as a row's label.
+// maxCell is the most terminal columns of a property value a table prints as a row's
+// label (english.Name's limit: columns, so that a cut label in Chinese is no wider
+// than one in English).
 const maxCell = 24
 
 // cell is a property value (a channel) as a row label, padded with spaces to width
-// terminal columns. It is shown by english.Name: cut to maxCell runes with its length
-// after, so that one absurd value (a 30 MB property in one bad line) does not print as
+// terminal columns. It is shown by english.Name: cut to maxCell columns (never inside
+// a letter and its accent or an emoji sequence) with its length after, so that one absurd value (a 30 MB property in one bad line) does not print as
 // a 30 MB row, and quoted when it holds a newline or another character that would
 // break the row or the terminal. Padding counts columns (english.Pad), not bytes or
 // runes, so that "café" lines up with "email" and so does "メール", whose characters

@@ -280,6 +280,42 @@ func TestLongLabelsAreCut(t *testing.T) {
 	}
 }
 
+// A long label in Chinese, or of emoji, is cut to maxCell columns, not runes (twelve
+// Chinese characters fill them; cut to 24 runes, such a label took 48 columns), and
+// never inside a flag (a pair of regional indicators) or a ZWJ sequence.
+func TestWideLabelsAreCutByColumns(t *testing.T) {
+	for _, c := range []struct{ channel, want string }{
+		{strings.Repeat("广", 100), strings.Repeat("广", maxCell/2) + "… (300 bytes)"},
+		{"a" + strings.Repeat("\U0001f1eb\U0001f1f7", 20), "a" + strings.Repeat("\U0001f1eb\U0001f1f7", maxCell/2-1) + "… (161 bytes)"},
+		{strings.Repeat("\U0001f469\u200d\U0001f4bb", 20), strings.Repeat("\U0001f469\u200d\U0001f4bb", maxCell/2) + "… (220 bytes)"},
+	} {
+		got := cell(c.channel, 10)
+		if got != c.want || english.Width(strings.TrimSuffix(got, got[strings.Index(got, "…"):])) > maxCell {
+			t.Errorf("cell of %d bytes = %q, want %q", len(c.channel), got, c.want)
+		}
+	}
+}
+
+// A link whose match weight is NaN or infinite, dropped by pipeline.Resolve and
+// counted in Resolution.NonFinite, is reported in identities.txt: it was skipped
+// without a count. (The road's JSON reader cannot give one, encoding/json refusing
+// NaN and numbers out of range, but a parser of another format can.)
+func TestNonFiniteWeightsAreReported(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{0, ""},
+		{1, "not counted: 1 link whose match weight is not a number or infinite"},
+		{3, "not counted: 3 links whose match weight is not a number or infinite"},
+	} {
+		table := identitiesTable(nil, 5, 2, 1, 1, 0, 0, 0, c.n)
+		if c.want == "" && strings.Contains(table, "match weight") || !strings.Contains(table, c.want) {
+			t.Errorf("%d links of a non-finite weight:\n%s\nwant %q", c.n, table, c.want)
+		}
+	}
+}
+
 // A file saved with a byte order mark (Excel's "CSV UTF-8") is read as without one:
 // the mark made the transactions' header a bad date and the first event bad JSON.
 // A transaction's string id is answered with what to do here, not with the reader's
