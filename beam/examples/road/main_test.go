@@ -21,6 +21,17 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
+// writeInput writes content to the file name in dir, an input of the road under test,
+// and returns its path.
+func writeInput(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // runRoad builds the road on the flags' files, as of the end of 2025, and runs it on
 // Prism.
 func runRoad(t *testing.T) {
@@ -199,20 +210,13 @@ func TestBadLinesNameTheirFile(t *testing.T) {
 // for no lines, so the run printed the earlier run's funnel and left its clv.csv.
 func TestNoRowsReplaceAnEarlierRun(t *testing.T) {
 	dir := t.TempDir()
-	in := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	*eventsPath, *txPath, *linksPath, *out = in("events.jsonl", ""), in("tx.csv", "profile,date,amount\r\n"), in("links.jsonl", ""), filepath.Join(dir, "out")
+	*eventsPath, *txPath, *linksPath, *out = writeInput(t, dir, "events.jsonl", ""), writeInput(t, dir, "tx.csv", "profile,date,amount\r\n"), writeInput(t, dir, "links.jsonl", ""), filepath.Join(dir, "out")
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	stale := []string{"funnel.txt", "cohorts.txt", "growth.txt", "clv.txt", "clv.csv", "attribution.txt", "identities.csv", "identities.txt"}
 	for _, name := range stale {
-		in("out/"+name, "an earlier run's "+name+"\n")
+		writeInput(t, dir, "out/"+name, "an earlier run's "+name+"\n")
 	}
 	runRoad(t)
 	want := map[string]string{
@@ -444,22 +448,15 @@ func TestJourneyAmount(t *testing.T) {
 // without a word.
 func TestRefusedRowsAreCounted(t *testing.T) {
 	dir := t.TempDir()
-	in := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	*eventsPath = in("events.jsonl", `{"profile":1,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"email"}}
+	*eventsPath = writeInput(t, dir, "events.jsonl", `{"profile":1,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"email"}}
 {"profile":1,"time":"2025-03-01T01:00:00Z","event":"purchase","properties":{"amount":"1.234,50"}}
 {"profile":2,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"email"}}
 {"profile":2,"time":"2025-03-01T01:00:00Z","event":"purchase","properties":{"amount":"12,50"}}
 {"profile":3,"time":"2025-03-01T00:00:00Z","event":"visit","properties":{"channel":"ads"}}
 {"profile":3,"time":"2025-03-01T01:00:00Z","event":"purchase","properties":{"amount":"1,234.50"}}
 `)
-	*txPath = in("tx.csv", "")
-	*linksPath = in("links.jsonl", `{"time":"2025-01-01T00:00:00Z","source":"web","ids":[{"kind":"email","value":""}]}
+	*txPath = writeInput(t, dir, "tx.csv", "")
+	*linksPath = writeInput(t, dir, "links.jsonl", `{"time":"2025-01-01T00:00:00Z","source":"web","ids":[{"kind":"email","value":""}]}
 {"time":"2025-01-01T00:00:00Z","source":"web","ids":[{"kind":"email","value":"a@b.example"},{"kind":"user_id","value":"u1"}]}
 {"time":"2025-01-02T00:00:00Z","source":"web","ids":[{"kind":"anonymous_id","value":"null"}]}
 `)
@@ -493,19 +490,12 @@ func TestRefusedRowsAreCounted(t *testing.T) {
 // came after -end was in the funnel and made a cohort of its month.
 func TestRowsAfterEndAreCounted(t *testing.T) {
 	dir := t.TempDir()
-	in := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	*eventsPath = in("events.jsonl", `{"profile":1,"time":"2025-12-31T23:00:00Z","event":"visit","properties":{"channel":"email"}}
+	*eventsPath = writeInput(t, dir, "events.jsonl", `{"profile":1,"time":"2025-12-31T23:00:00Z","event":"visit","properties":{"channel":"email"}}
 {"profile":1,"time":"2026-01-01T00:00:00Z","event":"visit"}
 {"profile":2,"time":"2026-02-01T00:00:00Z","event":"visit","properties":{"channel":"late"}}
 `)
-	*txPath = in("tx.csv", "1,2025-12-31,5\n1,2026-01-01,5\n2,2026-03-01,5\n3,2026-03-01,5\n")
-	*linksPath, *out = in("links.jsonl", ""), filepath.Join(dir, "out")
+	*txPath = writeInput(t, dir, "tx.csv", "1,2025-12-31,5\n1,2026-01-01,5\n2,2026-03-01,5\n3,2026-03-01,5\n")
+	*linksPath, *out = writeInput(t, dir, "links.jsonl", ""), filepath.Join(dir, "out")
 	runRoad(t)
 	late := "not counted: 2 events after -end 2025-12-31; set -end to the last day of your data"
 	for name, want := range map[string][]string{
