@@ -177,14 +177,14 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		if err == nil {
 			var n uint64
 			if n, err = x.Count(context.Background(), now, parsed, nil); err == nil {
-				fmt.Fprintf(out, "  %-24s %6d  %s\n", q.name, n, english.Name(parsed.String(), queryWidth))
+				fmt.Fprintf(out, "  %s %6d  %s\n", english.Pad(q.name, 24), n, english.Name(parsed.String(), queryWidth))
 				continue
 			}
 		}
 		if i < len(did) && errors.Is(err, segment.ErrSyntax) {
 			// An event name the data chose may be longer than a query can be: one odd
 			// call must not cost the report its other audiences.
-			fmt.Fprintf(out, "  %-24s %6s  not counted: %v\n", q.name, "-", err)
+			fmt.Fprintf(out, "  %s %6s  not counted: %v\n", english.Pad(q.name, 24), "-", err)
 			continue
 		}
 		return fmt.Errorf("query %s: %w", q.name, err)
@@ -192,8 +192,10 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	return nil
 }
 
-// The widths, in runes, at which names from the data are cut in the report (the
-// audience column is 24 wide; a query is shown whole up to a line's width).
+// The widths, in terminal columns, at which names from the data are cut in the report
+// (the audience column is 24 columns wide, padded by english.Pad: an event named in
+// Chinese or Japanese takes two columns a character, and %-24s, which pads by runes,
+// pushed the rest of its row right; a query is shown whole up to a line's width).
 const (
 	nameWidth  = 20
 	queryWidth = 100

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/golden"
 	"github.com/clientele-go/clientele/internal/tracking"
 )
@@ -215,6 +216,34 @@ func TestNamesFromTheData(t *testing.T) {
 		if len(line) > 300 || strings.ContainsRune(line, '\u202e') || strings.ContainsRune(line, '\r') {
 			t.Errorf("line %d not one short printable line: %q", i+1, line[:min(len(line), 80)])
 		}
+	}
+}
+
+// TestWideEventNamesAlign: events named in Chinese or Japanese, or with a combining
+// accent, start their counts at the same column as the others in the audiences table
+// (%-24s padded by runes, so each wide character pushed the row a column right).
+func TestWideEventNamesAlign(t *testing.T) {
+	var lines []string
+	for _, e := range []string{"購入", "カートに追加", "cafe\u0301", "page"} {
+		lines = append(lines, `{"type":"track","event":"`+e+`","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}`)
+	}
+	var out bytes.Buffer
+	if err := run(&out, io.Discard, strings.NewReader(strings.Join(lines, "\n")), nil, time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(out.String(), "\n") {
+		if !strings.HasPrefix(line, "  did ") {
+			continue
+		}
+		rows++
+		// The count ends at column 2 + 24 + 1 + 6.
+		if before, _, ok := strings.Cut(line, "  did("); !ok || english.Width(before) != 33 {
+			t.Errorf("row %q: its count ends at column %d, want 33", line, english.Width(before))
+		}
+	}
+	if rows != 4 {
+		t.Errorf("%d audience rows, want 4:\n%s", rows, out.String())
 	}
 }
 
