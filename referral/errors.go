@@ -70,6 +70,40 @@ var (
 // recorded once per key. The type is shared by referral and loyalty.
 type AppendError = groupcommit.AppendError
 
+// EventError is the error of [Program.Apply] when it stopped at one of the call's
+// events: Index is the event's index in Apply's input, and Err why it stopped there.
+// Find it with errors.As, on every store, SharedStores included; errors.Is sees
+// through it to Err, so it still finds what it finds today. Err is one of:
+//
+//   - the event's own error: it is malformed (ErrInvalid) or the ledger refuses it
+//     (ErrNotFound, ErrConflict, ...), and sending it again fails again;
+//   - a done context (context.Canceled, context.DeadlineExceeded), checked before
+//     each event;
+//   - on a SharedStore, the store's error when Apply failed to lead the shared ledger
+//     before event Index (ErrDiverged, a lost connection).
+//
+// What is durable:
+//
+//   - events[:Index] are durable, unless Apply's error holds an [AppendError] too, with
+//     a lower Lo: an append of events before Index failed as well, and the
+//     AppendError says which of them are (events[:Lo]).
+//   - events[Index:] are not recorded: event Index was not applied, and Apply
+//     stopped before the next.
+//
+// A queue consumer acknowledges events[:Index] (events[:Lo] with an AppendError, and
+// sends events[Lo:Index] again), dead-letters event Index when Err is the event's own
+// error, or sends it again later when Err is the context's or the store's, and goes on
+// from event Index+1. The error of a Program that had stopped at an earlier failed
+// append is the AppendError alone (Lo == Hi), not an EventError. The type is shared by
+// referral and loyalty.
+type EventError = groupcommit.EventError
+
+// eventError is the EventError of event i of an Apply, stopped by err, whose message
+// reads "referral: apply event i: ..." as every message of the package does.
+func eventError(i int, err error) error {
+	return groupcommit.NewEventError("referral: ", i, err)
+}
+
 // errorf is fmt.Errorf with the "referral: " prefix in front. A wrapped error of the
 // package, or of a subpackage (a store's), loses its prefix to the message, so that
 // every message opens with the package's name and names it exactly once however deeply

@@ -265,12 +265,12 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	return applyError(p.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[*Record], error) {
 		ev := events[i]
 		if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
-			return nil, errorf("apply event %d: %w", i, err)
+			return nil, eventError(i, err)
 		}
 		ev.Code = normalCode(ev.Code)
 		b, err := p.decide(ev)
 		if err != nil {
-			return nil, errorf("apply event %d: %w", i, err)
+			return nil, eventError(i, err)
 		}
 		return b, nil
 	}))

@@ -165,7 +165,7 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
 		gen, err := p.log.Lead(ctx)
 		if err != nil {
-			return errorf("apply event %d: %w", start, err)
+			return eventError(start, err)
 		}
 		var recs []*Record
 		var failed error
@@ -175,17 +175,17 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 			// A done ctx stops Apply before the next event, as on any store: the lead
 			// itself may succeed with it, when this process holds the lock already.
 			if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
-				failed = errorf("apply event %d: %w", i, err)
+				failed = eventError(i, err)
 				break
 			}
 			ev.Code = normalCode(ev.Code)
 			if err := checkEvent(&ev); err != nil {
-				failed = errorf("apply event %d: %w", i, err)
+				failed = eventError(i, err)
 				break
 			}
 			rs, err := p.decideLocked(&ev)
 			if err != nil {
-				failed = errorf("apply event %d: %w", i, err)
+				failed = eventError(i, err)
 				break
 			}
 			recs = append(recs, rs...)

@@ -340,6 +340,44 @@ func (e *AppendError) Error() string {
 // Unwrap returns the failed append's error.
 func (e *AppendError) Unwrap() error { return e.Err }
 
+// EventError is the error of a bulk apply (referral.Program.Apply, loyalty.Ledger.Apply)
+// that stopped at one of the call's events, in a form a program can read: the event's
+// index in the call's input, and why it stopped there. Find it with errors.As; it
+// wraps the cause, so errors.Is still finds the event's sentinel (ErrInvalid, say), a
+// done context's error, or the store's error of a failed lead.
+//
+//   - events[:Index] are durable, unless an [AppendError] in the same error names a
+//     lower Lo (an append of the events before Index failed too; the AppendError then
+//     says which of them are durable).
+//   - events[Index:] are not recorded: event Index was refused and the Apply stopped
+//     before the next.
+//
+// It is not returned when the apply stopped only because the ledger had stopped at
+// a failed append before (the AppendError with Lo == Hi says so alone).
+type EventError struct {
+	Index int
+	Err   error // why the apply stopped at event Index
+
+	prefix string // the owner's package prefix ("referral: "), set by NewEventError
+}
+
+// NewEventError returns the EventError of event i, stopped by err, whose message opens
+// with the owner's package prefix ("referral: apply event 7: ...") and names it once.
+func NewEventError(prefix string, i int, err error) *EventError {
+	return &EventError{Index: i, Err: err, prefix: prefix}
+}
+
+// Error names the event's index and why the apply stopped there.
+func (e *EventError) Error() string {
+	if e.prefix == "" { // not through NewEventError: errtext needs a prefix to take out
+		return fmt.Errorf("apply event %d: %w", e.Index, e.Err).Error()
+	}
+	return errtext.Errorf(e.prefix, "apply event %d: %w", e.Index, e.Err).Error()
+}
+
+// Unwrap returns why the apply stopped at the event.
+func (e *EventError) Unwrap() error { return e.Err }
+
 // BulkError is the error of a bulk apply whose owner's package prefix is prefix
 // ("referral: ") that stopped at a failed item (decided, which names its index) and
 // whose flush of items failed (flushed, which names them), on any store: either

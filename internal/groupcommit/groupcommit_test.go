@@ -362,3 +362,43 @@ func TestBulkError(t *testing.T) {
 		t.Fatalf("no failed flush: %v, want the item's error", err)
 	}
 }
+
+// TestEventError: the error of an apply stopped at an event names it, in the message
+// (the prefix once, the wrapped error's taken out) and in Index, and wraps the cause;
+// with a failed flush, errors.As finds both it and the AppendError, and an item
+// refused because the flush failed still gives the flush's AppendError alone.
+func TestEventError(t *testing.T) {
+	errItem := errors.New("x: invalid")
+	err := error(NewEventError("x: ", 7, fmt.Errorf("order %q: %w", "k", errItem)))
+	var ee *EventError
+	switch {
+	case !errors.As(err, &ee) || ee.Index != 7:
+		t.Fatalf("%v: errors.As finds %+v, want Index 7", err, ee)
+	case !errors.Is(err, errItem):
+		t.Fatalf("%v does not wrap the item's error", err)
+	case err.Error() != `x: apply event 7: order "k": invalid`:
+		t.Fatalf("message %q", err)
+	}
+	if got := (&EventError{Index: 3, Err: errItem}).Error(); got != "apply event 3: x: invalid" {
+		t.Fatalf("EventError made without a prefix: %q", got)
+	}
+
+	flush := fmt.Errorf("x: flush failed: %w", errDisk)
+	err = BulkError("x: ", NewEventError("x: ", 7, errItem), &AppendError{Lo: 2, Hi: 5, Err: flush})
+	var ae *AppendError
+	ee = nil
+	const want = "x: apply event 7: invalid; the append of events [2, 5) failed, events [0, 2) are durable: flush failed: disk on fire"
+	switch {
+	case !errors.As(err, &ee) || ee.Index != 7 || !errors.As(err, &ae) || ae.Lo != 2:
+		t.Fatalf("%v: errors.As finds %+v and %+v, want event 7 and items [2, 5)", err, ee, ae)
+	case !errors.Is(err, errItem) || !errors.Is(err, errDisk):
+		t.Fatalf("%v does not wrap both the item's error and the flush's", err)
+	case err.Error() != want:
+		t.Fatalf("message %q, want %q", err, want)
+	}
+	refused := NewEventError("x: ", 7, flush)
+	err = BulkError("x: ", refused, &AppendError{Lo: 7, Hi: 7, Err: flush})
+	if _, alone := err.(*AppendError); !alone || errors.As(err, new(*EventError)) {
+		t.Fatalf("an item refused after the failed flush: %v, want the flush's AppendError alone", err)
+	}
+}

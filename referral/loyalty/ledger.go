@@ -345,11 +345,11 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	}
 	return applyError(l.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[queued], error) {
 		if err := ctx.Err(); err != nil {
-			return nil, errorf("apply event %d: %w", i, err)
+			return nil, eventError(i, err)
 		}
 		_, b, _, err := l.decide(events[i], false)
 		if err != nil {
-			return nil, errorf("apply event %d: %w", i, err)
+			return nil, eventError(i, err)
 		}
 		return b, nil
 	}))

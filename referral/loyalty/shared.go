@@ -265,7 +265,7 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
 		gen, err := l.sh.Lead(ctx)
 		if err != nil {
-			return errorf("apply event %d: %w", start, err)
+			return eventError(start, err)
 		}
 		var recs []*Record
 		var failed error
@@ -273,16 +273,16 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 		for ; i < min(start+applyChunk, len(events)); i++ {
 			ev := events[i]
 			if err := ctx.Err(); err != nil {
-				failed = errorf("apply event %d: %w", i, err)
+				failed = eventError(i, err)
 				break
 			}
 			if err := checkShape(&ev, true); err != nil {
-				failed = errorf("apply event %d: %w", i, err)
+				failed = eventError(i, err)
 				break
 			}
 			r, dup, changes, err := l.decideLocked(ev, nil)
 			if err != nil {
-				failed = errorf("apply event %d: %w", i, err)
+				failed = eventError(i, err)
 				break
 			}
 			if r != nil && !dup {
