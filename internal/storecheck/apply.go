@@ -60,8 +60,26 @@ var errAppend = errors.New("storetest: injected append failure")
 // a ledger opened again, and drops the invalid one) ends with every good event
 // recorded. A SharedLogStore fails its flush: Append under the lead when nothing is
 // written, Settle after the records are committed.
+//
+// And the checks of a bulk Apply that stops at an event, with no failed append:
+//
+//   - ApplyInvalid: of a bulk Apply of thousands of events, one in the middle (in the
+//     second of the packages' 1,024-event groups) is invalid. The error is a
+//     *groupcommit.EventError whose Index is that event's (errors.Is finds Invalid,
+//     errors.As no AppendError), the message opens with "apply event N: "; the store
+//     holds exactly the events before it, and a caller that drops it and sends the
+//     rest ends with every good event recorded.
+//   - ApplyCanceled: an Apply with a context done before it starts returns an
+//     EventError of event 0 wrapping context.Canceled and records nothing; one whose
+//     context is cancelled while it runs (by the store, when it appends the second
+//     group's first event) returns nil, or an EventError of some event N wrapping
+//     context.Canceled, and the store then holds exactly events[:N]. On a
+//     SharedLogStore that is the error of Lead, or of the check before an event.
 func ApplyChecks[S LogStore[R], R any](a Apply[S, R]) []Check[S] {
-	var out []Check[S]
+	out := []Check[S]{
+		{Name: "ApplyInvalid", Fn: func(_ Harness[S], _ string, s S) error { return a.invalidAt(s) }},
+		{Name: "ApplyCanceled", Fn: func(_ Harness[S], _ string, s S) error { return a.canceled(s) }},
+	}
 	for _, commit := range []bool{false, true} {
 		suffix := ""
 		if commit {
@@ -83,12 +101,15 @@ func (a Apply[S, R]) invalidAndFailed(s S, commit bool) error {
 		return err2
 	}
 	var ae *groupcommit.AppendError
+	var ee *groupcommit.EventError
 	switch msg := err.Error(); {
 	case !errors.Is(err, a.Invalid) || !errors.Is(err, errAppend):
 		return fmt.Errorf("Apply with an invalid event and a failed append: %q wraps Invalid %v and the store's error %v, want both",
 			err, errors.Is(err, a.Invalid), errors.Is(err, errAppend))
 	case !errors.As(err, &ae) || ae.Lo != 0 || ae.Hi != 2:
 		return fmt.Errorf("Apply with an invalid event 2 and a failed append of events 0 and 1: %q, want an AppendError of events [0, 2), got %+v", err, ae)
+	case !errors.As(err, &ee) || ee.Index != 2 || !errors.Is(ee, a.Invalid):
+		return fmt.Errorf("Apply with an invalid event 2 and a failed append of events 0 and 1: %q, want an EventError of event 2 wrapping Invalid too, got %+v", err, ee)
 	case !strings.HasPrefix(msg, a.Prefix+"apply event 2: ") || strings.Count(msg, a.Prefix) != 1 || !strings.Contains(msg, "[0, 2)"):
 		return fmt.Errorf("Apply with an invalid event and a failed append: %q, want a message opening with %q, naming events [0, 2) and the package once", err, a.Prefix+"apply event 2: ")
 	case len(f.failed) != 2:
@@ -122,6 +143,8 @@ func (a Apply[S, R]) appendFailed(s S, commit bool) error {
 		return fmt.Errorf("Apply whose append of event %d failed: %q, want the store's error alone", target, err)
 	case !errors.As(err, &ae):
 		return fmt.Errorf("Apply whose append of event %d failed: %q has no AppendError naming the events of the failed append", target, err)
+	case errors.As(err, new(*groupcommit.EventError)):
+		return fmt.Errorf("Apply whose append of event %d failed, every event valid: %q holds an EventError, which would have a consumer drop a good event", target, err)
 	case ae.Lo > target || ae.Hi <= target || ae.Hi > n:
 		return fmt.Errorf("Apply whose append of event %d failed: %q names events [%d, %d), which do not hold it", target, err, ae.Lo, ae.Hi)
 	case !strings.HasPrefix(err.Error(), a.Prefix) || strings.Count(err.Error(), a.Prefix) != 1 ||
@@ -148,19 +171,105 @@ func (a Apply[S, R]) appendFailed(s S, commit bool) error {
 	return a.resend(s, [][]R{events[ae.Lo:]}, events)
 }
 
+// invalidAt is the check ApplyInvalid.
+func (a Apply[S, R]) invalidAt(s S) error {
+	const n, bad = 3000, 1500 // in the second of the packages' 1,024-event groups
+	events := a.Events(n)
+	events[bad] = a.Bad()
+	apply, err := a.Open(s)
+	if err != nil {
+		return err
+	}
+	err = apply(context.Background(), events...)
+	var ee *groupcommit.EventError
+	prefix := fmt.Sprintf("%sapply event %d: ", a.Prefix, bad)
+	switch {
+	case err == nil:
+		return fmt.Errorf("Apply with an invalid event %d returned nil", bad)
+	case !errors.As(err, &ee) || ee.Index != bad:
+		return fmt.Errorf("Apply with an invalid event %d: %q, want an EventError of event %d, got %+v", bad, err, bad, ee)
+	case !errors.Is(err, a.Invalid):
+		return fmt.Errorf("Apply with an invalid event %d: %q does not wrap Invalid", bad, err)
+	case errors.As(err, new(*groupcommit.AppendError)):
+		return fmt.Errorf("Apply with an invalid event %d and no failed append: %q holds an AppendError", bad, err)
+	case !strings.HasPrefix(err.Error(), prefix) || strings.Count(err.Error(), a.Prefix) != 1:
+		return fmt.Errorf("Apply with an invalid event %d: %q, want a message opening with %q and naming the package once", bad, err, prefix)
+	}
+	if err := a.holds(s, events[:ee.Index], events[ee.Index:]); err != nil {
+		return fmt.Errorf("Apply stopped at event %d: %w", ee.Index, err)
+	}
+	// The caller drops the invalid event and sends the rest.
+	good := slices.Concat(events[:bad], events[bad+1:])
+	return a.resend(s, [][]R{events[ee.Index+1:]}, good)
+}
+
+// canceled is the check ApplyCanceled.
+func (a Apply[S, R]) canceled(s S) error {
+	events := a.Events(3)
+	apply, err := a.Open(s)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = apply(ctx, events...)
+	var ee *groupcommit.EventError
+	switch {
+	case !errors.As(err, &ee) || ee.Index != 0 || !errors.Is(err, context.Canceled):
+		return fmt.Errorf("Apply with a done context: %v, want an EventError of event 0 wrapping context.Canceled, got %+v", err, ee)
+	case errors.As(err, new(*groupcommit.AppendError)):
+		return fmt.Errorf("Apply with a done context: %q holds an AppendError", err)
+	}
+	if err := a.holds(s, nil, events); err != nil {
+		return err
+	}
+
+	// Cancelled while it runs: wherever Apply stops, the error says where, and the
+	// store holds exactly the events before it.
+	const n, at = 3000, 1024
+	events = a.Events(n)
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	f := &failing[R]{key: a.Log.Key(events[at]), keyOf: a.Log.Key, cancel: cancel}
+	ws, err := a.wrap(s, f)
+	if err != nil {
+		return err
+	}
+	if apply, err = a.Open(ws); err != nil {
+		return err
+	}
+	f.armed.Store(true)
+	err = apply(ctx, events...)
+	f.armed.Store(false)
+	stop := n
+	if err != nil {
+		ee = nil
+		switch {
+		case !errors.As(err, &ee) || !errors.Is(err, context.Canceled):
+			return fmt.Errorf("Apply whose context was cancelled while it ran: %v, want an EventError wrapping context.Canceled, got %+v", err, ee)
+		case ee.Index <= at || ee.Index >= n:
+			// The store cancelled the context appending event at: Apply had decided it.
+			return fmt.Errorf("Apply whose context was cancelled appending event %d: %q names event %d", at, err, ee.Index)
+		case errors.As(err, new(*groupcommit.AppendError)):
+			return fmt.Errorf("Apply whose context was cancelled while it ran: %q holds an AppendError", err)
+		}
+		stop = ee.Index
+	}
+	if herr := a.holds(s, events[:stop], events[stop:]); herr != nil {
+		return fmt.Errorf("Apply whose context was cancelled while it ran returned %v: %w", err, herr)
+	}
+	return a.resend(s, [][]R{events[stop:]}, events)
+}
+
 // failedApply applies events on a ledger over s whose appends fail while Apply runs:
 // the append holding key's record, or every append when key is "". It returns Apply's
 // error (err2 when the check failed before it could judge it) and the store wrapper,
 // which knows the keys of the failed append.
 func (a Apply[S, R]) failedApply(s S, commit bool, key string, events []R) (err error, f *failing[R], err2 error) {
-	f = &failing[R]{LogStore: s, commit: commit, key: key, keyOf: a.Log.Key}
-	var w any = f
-	if sh, ok := any(s).(SharedLogStore[R]); ok {
-		w = failingShared[R]{f, sh}
-	}
-	ws, ok := w.(S)
-	if !ok {
-		return nil, nil, fmt.Errorf("the failing wrapper of %T does not implement the store's interface", s)
+	f = &failing[R]{commit: commit, key: key, keyOf: a.Log.Key}
+	ws, err2 := a.wrap(s, f)
+	if err2 != nil {
+		return nil, nil, err2
 	}
 	apply, err2 := a.Open(ws)
 	if err2 != nil {
@@ -176,6 +285,21 @@ func (a Apply[S, R]) failedApply(s S, commit bool, key string, events []R) (err 
 	slices.Sort(f.failed)
 	f.mu.Unlock()
 	return err, f, nil
+}
+
+// wrap makes f wrap s and returns it as a store of s's interface: over a
+// SharedLogStore, a failingShared.
+func (a Apply[S, R]) wrap(s S, f *failing[R]) (S, error) {
+	f.LogStore = s
+	var w any = f
+	if sh, ok := any(s).(SharedLogStore[R]); ok {
+		w = failingShared[R]{f, sh}
+	}
+	ws, ok := w.(S)
+	if !ok {
+		return ws, fmt.Errorf("the failing wrapper of %T does not implement the store's interface", s)
+	}
+	return ws, nil
 }
 
 // holds checks that s holds a record of every event of in and of none of out.
@@ -221,12 +345,14 @@ func (a Apply[S, R]) resend(s S, sends [][]R, all []R) error {
 
 // failing is a store whose Append fails while armed (the append holding key's record,
 // or every one when key is ""): having written nothing, or, when commit, after
-// writing the records. It keeps the keys of the failed append's records.
+// writing the records. It keeps the keys of the failed append's records. With cancel
+// set, the append holding key's record calls it instead, and succeeds.
 type failing[R any] struct {
 	LogStore[R]
 	commit bool
 	key    string
 	keyOf  func(R) string
+	cancel func()
 	armed  atomic.Bool
 
 	mu     sync.Mutex
@@ -242,6 +368,10 @@ func (f *failing[R]) fails(recs []R) bool {
 	hit := f.key == ""
 	for _, r := range recs {
 		hit = hit || f.keyOf(r) == f.key
+	}
+	if hit && f.cancel != nil {
+		f.cancel()
+		return false
 	}
 	if hit {
 		f.mu.Lock()
