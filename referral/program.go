@@ -233,13 +233,18 @@ func shown(s string) string {
 }
 
 // Apply records input events (any kind up to KindMerge), in order, as the methods below
-// would one by one: each event is atomic and idempotent by its key. It stops at the
-// first event that fails and returns its error, which names the event's index; the
-// events before it stay recorded. A done ctx stops it before the next event, with
-// ctx's error. It returns once every recorded event is durable. A
-// bulk import or a queue consumer uses Apply to hand many events to group commit at
-// once: every 1,024 events are committed in the background while the next are
-// decided, so that deciding and appending overlap.
+// would one by one: each event is atomic and idempotent by its key. It returns once
+// every recorded event is durable. A bulk import or a queue consumer uses Apply to hand
+// many events to group commit at once: every 1,024 events are committed in the
+// background while the next are decided, so that deciding and appending overlap.
+//
+// Apply stops at the first event that fails, before a done ctx's next event, or, on a
+// SharedStore, at the event before which it failed to lead the shared ledger, and
+// returns an [*EventError] (errors.As) whose Index is that event's, on every store. It
+// wraps the cause, so errors.Is finds the event's sentinel (ErrInvalid, say), ctx's
+// error or the store's, and the message names the index ("referral: apply event 7:
+// ..."). Then events[:Index] are durable, unless an AppendError in the same error
+// names a lower Lo (below), and event Index and those after it are not recorded.
 //
 // If the store fails to append events of the call, Apply returns an [*AppendError]
 // wrapping the store's error (see Program: the programme stops, or on a SharedStore
@@ -247,11 +252,13 @@ func shown(s string) string {
 // append held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are
 // durable and events[Hi:] are not recorded. When an event fails and an append of the
 // events before it fails too, the error wraps both, on every store: errors.Is finds
-// the event's sentinel (ErrInvalid, say) and the store's error, errors.As the
-// AppendError, and the message names the event's index and then the failed append's
+// the event's sentinel (ErrInvalid, say) and the store's error, errors.As both the
+// EventError and the AppendError, and the message names the event's index and then the failed append's
 // events. The caller then does what each asks: it sends events[Lo:] again up to the
 // failed event (each is recorded once per key), on a Program opened again if this one
-// stopped, and fixes or drops the failed event.
+// stopped, and fixes or drops the failed event. An Apply that stopped only because the
+// Program had stopped at an earlier failed append returns the AppendError alone, with
+// Lo == Hi, the event it stopped at.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.zero() {
 		return errZeroProgram

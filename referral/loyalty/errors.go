@@ -46,8 +46,8 @@ var (
 // call's events: which events, by their index in Apply's input, the failed append
 // held, so that a program knows which prefix is durable and where to send again from.
 // Find it with errors.As (on every store, SharedStores included); it wraps the store's
-// error, and when an event failed too, Apply's error wraps both that event's error and
-// the AppendError.
+// error, and when an event failed too, Apply's error wraps both that event's
+// [EventError] and the AppendError.
 //
 //   - events[:Lo] are durable.
 //   - events[Lo:Hi] were in the failed append, and may or may not be recorded (a
@@ -63,7 +63,8 @@ type AppendError = groupcommit.AppendError
 // EventError is the error of [Ledger.Apply] when it stopped at one of the call's
 // events: Index is the event's index in Apply's input, and Err why it stopped there.
 // Find it with errors.As, on every store, SharedStores included; errors.Is sees
-// through it to Err, so it still finds what it finds today. Err is one of:
+// through it to Err, so it finds the cause's sentinels as it would without it. Err is
+// one of:
 //
 //   - the event's own error: it is malformed (ErrInvalid) or the ledger refuses it
 //     (ErrNotFound, ErrConflict, ...), and sending it again fails again;
@@ -80,12 +81,12 @@ type AppendError = groupcommit.AppendError
 //   - events[Index:] are not recorded: event Index was not applied, and Apply
 //     stopped before the next.
 //
-// A queue consumer acknowledges events[:Index] (events[:Lo] with an AppendError, and
-// sends events[Lo:Index] again), dead-letters event Index when Err is the event's own
-// error, or sends it again later when Err is the context's or the store's, and goes on
-// from event Index+1. The error of a Ledger that had stopped at an earlier failed
-// append is the AppendError alone (Lo == Hi), not an EventError. The type is shared by
-// referral and loyalty.
+// A queue consumer acknowledges events[:Index] (only events[:Lo] when there is an
+// AppendError too, and sends events[Lo:Index] again). When Err is the event's own
+// error, it dead-letters event Index and goes on with events[Index+1:]; when Err is
+// the context's or the store's, it sends events[Index:] again later. The error of a
+// Ledger that had stopped at an earlier failed append is the AppendError alone
+// (Lo == Hi), not an EventError. The type is shared by referral and loyalty.
 type EventError = groupcommit.EventError
 
 // eventError is the EventError of event i of an Apply, stopped by err, whose message

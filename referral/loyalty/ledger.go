@@ -316,11 +316,17 @@ func (l *Ledger) flush(batch []queued) error {
 
 // Apply records events (records as the host would pass them to Earn, Spend, Refund,
 // Bonus and Adjust, with the ledger's fields empty), in order, each atomic and
-// idempotent by its key. It stops at the first event that fails and returns its error,
-// naming its index; the events before it stay recorded. It returns once every recorded
-// event is durable. A bulk import or a queue consumer uses Apply to hand many events to
-// group commit at once: every 1,024 events are committed in the background while
-// the next are decided.
+// idempotent by its key. It returns once every recorded event is durable. A bulk
+// import or a queue consumer uses Apply to hand many events to group commit at once:
+// every 1,024 events are committed in the background while the next are decided.
+//
+// Apply stops at the first event that fails, before a done ctx's next event, or, on a
+// SharedStore, at the event before which it failed to lead the shared log, and
+// returns an [*EventError] (errors.As) whose Index is that event's, on every store. It
+// wraps the cause, so errors.Is finds the event's sentinel (ErrInvalid, say), ctx's
+// error or the store's, and the message names the index ("loyalty: apply event 7:
+// ..."). Then events[:Index] are durable, unless an AppendError in the same error
+// names a lower Lo (below), and event Index and those after it are not recorded.
 //
 // If the store fails to append events of the call, Apply returns an [*AppendError]
 // wrapping the store's error (see Ledger: the ledger stops, or on a SharedStore reads
@@ -328,11 +334,13 @@ func (l *Ledger) flush(batch []queued) error {
 // held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are durable and
 // events[Hi:] are not recorded. When an event fails and an append of the
 // events before it fails too, the error wraps both, on every store: errors.Is finds
-// the event's sentinel (ErrInvalid, say) and the store's error, errors.As the
-// AppendError, and the message names the event's index and then the failed append's
+// the event's sentinel (ErrInvalid, say) and the store's error, errors.As both the
+// EventError and the AppendError, and the message names the event's index and then the failed append's
 // events. The caller then does what each asks: it sends events[Lo:] again up to the
 // failed event (each is recorded once per key), on a Ledger opened again if this one
-// stopped, and fixes or drops the failed event.
+// stopped, and fixes or drops the failed event. An Apply that stopped only because the
+// Ledger had stopped at an earlier failed append returns the AppendError alone, with
+// Lo == Hi, the event it stopped at.
 func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	if l.zero() {
 		return errZeroLedger

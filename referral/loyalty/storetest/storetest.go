@@ -19,8 +19,11 @@
 // that append held, as a loyalty.AppendError, on every store, SharedStores included:
 // the store holds the events before them, and none after, whether one event of the
 // Apply was invalid too (the error then wraps both) or the failed append was one group
-// of many; and a caller that sends again what the error says loses nothing. The apply
-// checks are internal/storecheck's, shared with referral/storetest.
+// of many; and a caller that sends again what the error says loses nothing. A bulk Apply
+// that stops at an event, invalid or reached with a done context (on a SharedStore,
+// the failed lead), returns a loyalty.EventError naming that event's index, the
+// store holding exactly the events before it. The apply checks are
+// internal/storecheck's, shared with referral/storetest.
 package storetest
 
 import (
