@@ -284,7 +284,7 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 }
 
 // applyError is groupcommit.BulkError under the package's prefix.
-func applyError(failed error, appended *AppendError) error {
+func applyError(appended *AppendError, failed error) error {
 	return groupcommit.BulkError("referral: ", failed, appended)
 }
 

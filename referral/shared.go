@@ -198,7 +198,7 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 		if err != nil {
 			// The events of this lead, up to the one that failed, were in its flush;
 			// those of the leads before are durable.
-			return applyError(failed, &groupcommit.AppendError{Lo: start, Hi: i, Err: err})
+			return applyError(&groupcommit.AppendError{Lo: start, Hi: i, Err: err}, failed)
 		}
 		if failed != nil {
 			return failed

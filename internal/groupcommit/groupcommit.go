@@ -226,12 +226,12 @@ func (g *Group[T]) flushOpen() {
 // index. With no items it returns [Group.Err] so (Lo = Hi = 0): a stopped Group
 // refuses every later call, an empty one too, so that a caller checking its queue
 // with an empty Apply learns of it.
-func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (decided error, flushed *AppendError) {
+func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (flushed *AppendError, decided error) {
 	if n == 0 {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if g.failed != nil {
-			return nil, &AppendError{Err: g.failed}
+			return &AppendError{Err: g.failed}, nil
 		}
 		return nil, nil
 	}
@@ -284,7 +284,7 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (de
 	// Every batch in spans was committed, and its commit returned: its err is set.
 	for _, s := range spans {
 		if s.b.err != nil {
-			return decided, &AppendError{Lo: s.lo, Hi: s.hi, Err: s.b.err}
+			return &AppendError{Lo: s.lo, Hi: s.hi, Err: s.b.err}, decided
 		}
 	}
 	if decided != nil {
@@ -292,10 +292,10 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (de
 		stopped := g.failed
 		g.mu.Unlock()
 		if stopped != nil && errors.Is(decided, stopped) {
-			return decided, &AppendError{Lo: stop, Hi: stop, Err: stopped}
+			return &AppendError{Lo: stop, Hi: stop, Err: stopped}, decided
 		}
 	}
-	return decided, nil
+	return nil, decided
 }
 
 // AppendError is the error of a bulk apply (referral.Program.Apply, loyalty.Ledger.Apply)

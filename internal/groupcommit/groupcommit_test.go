@@ -225,7 +225,7 @@ func TestBulk(t *testing.T) {
 		for _, stop := range []bool{false, true} {
 			s := &store{durable: map[int]bool{}, failAt: failAt}
 			o := newOwner(s)
-			decided, flushed := o.g.Bulk(100, 10, func(i int) (*Batch[int], error) {
+			flushed, decided := o.g.Bulk(100, 10, func(i int) (*Batch[int], error) {
 				if stop && i == 60 {
 					return nil, errStop
 				}
@@ -260,7 +260,7 @@ func TestBulk(t *testing.T) {
 			}
 			// A Bulk of no items after a failed flush is refused like any later call.
 			none := func(int) (*Batch[int], error) { t.Fatal("decide called for no items"); return nil, nil }
-			if decided, flushed := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && (!errors.Is(flushed, errDisk) || flushed.Lo != 0 || flushed.Hi != 0) {
+			if flushed, decided := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && (!errors.Is(flushed, errDisk) || flushed.Lo != 0 || flushed.Hi != 0) {
 				t.Fatalf("Bulk of no items after flush %d failed %v: %v, %v", failAt, failed, decided, flushed)
 			}
 		}
@@ -311,7 +311,7 @@ func BenchmarkCommitNaive(b *testing.B) {
 func TestBulkStopped(t *testing.T) {
 	s := &store{durable: map[int]bool{}, failAt: 21}
 	o := newOwner(s)
-	decided, flushed := o.g.Bulk(30, 10, func(i int) (*Batch[int], error) {
+	flushed, decided := o.g.Bulk(30, 10, func(i int) (*Batch[int], error) {
 		if i == 20 {
 			o.record(false) // another caller's item: the 21st flush, which fails
 		}
