@@ -485,10 +485,10 @@ func TestSequenceResultMergeModel(t *testing.T) {
 
 // TestSequenceResultMergeNoPanic: Merge of arbitrary results, consistent or not, nil or
 // not, built by hand or by Run of different Sequences, the receiver itself or another,
-// Histograms in one array or not, never panics; on error the receiver is unchanged and the sentinel is ErrInvalid or
-// ErrMismatch; on success the receiver holds the sums, and is consistent whenever both
-// were (a merged result merges on). Merge is SequenceResult's only method: a method
-// added later must join this property.
+// Histograms in one array or not, never panics; on error the receiver is unchanged and
+// the sentinel is ErrInvalid or ErrMismatch; on success the receiver holds the sums,
+// and is consistent whenever both were (a merged result merges on). Merge is
+// SequenceResult's only method: a method added later must join this property.
 func TestSequenceResultMergeNoPanic(t *testing.T) {
 	if n := reflect.TypeFor[*SequenceResult]().NumMethod(); n != 1 {
 		t.Fatalf("*SequenceResult has %d exported methods; add the new ones to this property", n)

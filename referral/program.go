@@ -249,16 +249,16 @@ func shown(s string) string {
 // If the store fails to append events of the call, Apply returns an [*AppendError]
 // wrapping the store's error (see Program: the programme stops, or on a SharedStore
 // reads the ledger again), on every store: its Lo and Hi say which events the failed
-// append held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are
-// durable and events[Hi:] are not recorded. When an event fails and an append of the
-// events before it fails too, the error wraps both, on every store: errors.Is finds
-// the event's sentinel (ErrInvalid, say) and the store's error, errors.As both the
-// EventError and the AppendError, and the message names the event's index and then the failed append's
-// events. The caller then does what each asks: it sends events[Lo:] again up to the
-// failed event (each is recorded once per key), on a Program opened again if this one
-// stopped, and fixes or drops the failed event. An Apply that stopped only because the
-// Program had stopped at an earlier failed append returns the AppendError alone, with
-// Lo == Hi, the event it stopped at.
+// append held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are durable
+// and events[Hi:] are not recorded. When an event fails and an append of the events
+// before it fails too, the error wraps both, on every store: errors.Is finds the
+// event's sentinel (ErrInvalid, say) and the store's error, errors.As both the
+// EventError and the AppendError, and the message names the event's index and then the
+// failed append's events. The caller then does what each asks: it sends events[Lo:]
+// again up to the failed event (each is recorded once per key), on a Program opened
+// again if this one stopped, and fixes or drops the failed event. An Apply that stopped
+// only because the Program had stopped at an earlier failed append returns the
+// AppendError alone, with Lo == Hi, the event it stopped at.
 func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	if p.zero() {
 		return errZeroProgram

@@ -13,15 +13,16 @@ const runesPerColumn = 8
 
 // Name returns a name taken from the data (an event, a channel, an identifier) as one
 // line of a report can show it. A printable name at most maxColumns terminal columns
-// wide (Width) comes back as it is. One holding a character strconv.IsPrint refuses
-// (a newline would break the line, a tab its column, a bidirectional override would
-// reverse the rest of it on the reader's terminal) comes back quoted with Go's
-// escapes (but for the zero-width joiner inside an emoji sequence, as in 👩‍💻, which
-// joins two pictographs into one and is shown as it is), and a wider one is cut to its first maxColumns columns (Cut: never inside
-// an accented letter, a Hangul syllable or an emoji) with its whole length after it,
-// so that a 100 kB name does not fill the screen. The cut also keeps at most 8 runes
-// a column, so that a name of zero-width marks is cut too. Columns, not runes: a name
-// in Chinese cut to 24 runes took 48 columns and pushed its row's figures out of line.
+// wide (Width) comes back as it is. One holding a character strconv.IsPrint refuses (a
+// newline would break the line, a tab its column, a bidirectional override would
+// reverse the rest of it on the reader's terminal) comes back quoted with Go's escapes
+// (but for the zero-width joiner inside an emoji sequence, as in 👩‍💻, which joins two
+// pictographs into one and is shown as it is), and a wider one is cut to its first
+// maxColumns columns (Cut: never inside an accented letter, a Hangul syllable or an
+// emoji) with its whole length after it, so that a 100 kB name does not fill the
+// screen. The cut also keeps at most 8 runes a column, so that a name of zero-width
+// marks is cut too. Columns, not runes: a name in Chinese cut to 24 runes took 48
+// columns and pushed its row's figures out of line.
 //
 // The limit is on the name as given; quoting (a newline shown as \n) and the length
 // after a cut make the line longer.

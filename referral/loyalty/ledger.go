@@ -332,10 +332,10 @@ func (l *Ledger) flush(batch []queued) error {
 // wrapping the store's error (see Ledger: the ledger stops, or on a SharedStore reads
 // the log again), on every store: its Lo and Hi say which events the failed append
 // held, events[Lo:Hi], which may or may not be recorded; events[:Lo] are durable and
-// events[Hi:] are not recorded. When an event fails and an append of the
-// events before it fails too, the error wraps both, on every store: errors.Is finds
-// the event's sentinel (ErrInvalid, say) and the store's error, errors.As both the
-// EventError and the AppendError, and the message names the event's index and then the failed append's
+// events[Hi:] are not recorded. When an event fails and an append of the events before
+// it fails too, the error wraps both, on every store: errors.Is finds the event's
+// sentinel (ErrInvalid, say) and the store's error, errors.As both the EventError and
+// the AppendError, and the message names the event's index and then the failed append's
 // events. The caller then does what each asks: it sends events[Lo:] again up to the
 // failed event (each is recorded once per key), on a Ledger opened again if this one
 // stopped, and fixes or drops the failed event. An Apply that stopped only because the

@@ -688,12 +688,13 @@ func lessCLV(a, b pipeline.Score) bool {
 const maxCell = 24
 
 // cell is a property value (a channel) as a row label, padded with spaces to width
-// terminal columns. It is shown by english.Name: cut to maxCell columns (never inside
-// a letter and its accent or an emoji sequence) with its length after, so that one absurd value (a 30 MB property in one bad line) does not print as
-// a 30 MB row, and quoted when it holds a newline or another character that would
-// break the row or the terminal. Padding counts columns (english.Pad), not bytes or
-// runes, so that "café" lines up with "email" and so does "メール", whose characters
-// take two columns each. The figures are unchanged; only the label is cut.
+// terminal columns. It is shown by english.Name: cut to maxCell columns (never inside a
+// letter and its accent or an emoji sequence) with its length after, so that one absurd
+// value (a 30 MB property in one bad line) does not print as a 30 MB row, and quoted
+// when it holds a newline or another character that would break the row or the
+// terminal. Padding counts columns (english.Pad), not bytes or runes, so that "café"
+// lines up with "email" and so does "メール", whose characters take two columns each. The
+// figures are unchanged; only the label is cut.
 func cell(v string, width int) string {
 	return english.Pad(english.Name(v, maxCell), width)
 }
