@@ -49,8 +49,9 @@ func (o Opportunities) Validate() error {
 // start of each opportunity drops out with probability θ ~ Beta(Gamma, Delta). Unit,
 // when recorded, is the spacing of the opportunities. A BGBB is safe for concurrent use
 // once fitted. The predictions of a nil *BGBB, or of one whose parameters are not
-// positive numbers, are 0, as an invalid history's are; its Intervals and MarshalJSON
-// are ErrInvalid.
+// positive numbers, are 0, as an invalid history's are; its Intervals are ErrInvalid,
+// and its MarshalJSON fails (ErrInvalid for a nil *BGBB, ErrModel for parameters that
+// are not positive numbers).
 type BGBB struct {
 	Alpha, Beta, Gamma, Delta float64
 	LogLik                    float64

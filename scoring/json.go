@@ -21,7 +21,9 @@ import (
 //
 // unit is a Go duration ("" when unrecorded). Decoding checks the model kind and
 // version, that every parameter is present, finite and positive, and that nothing
-// unknown is present; on error the receiver is left unchanged.
+// unknown is present; on error the receiver is left unchanged. Encoding refuses
+// (ErrModel) a model that decoding would refuse, so that every document written can be
+// read back.
 
 const modelVersion = 1
 
@@ -77,7 +79,17 @@ func encodeModel(kind string, names []string, params []float64, unit time.Durati
 			return nil, fmt.Errorf("%w: %s has a non-finite value", ErrModel, kind)
 		}
 	}
-	return json.Marshal(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	// What is written must read back: a model whose parameters decoding refuses (the
+	// zero model, one built by hand with a parameter of 0 or below) was written without
+	// complaint, and the saved file could never be loaded.
+	if _, _, _, _, err := decodeModel(b, kind, names); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // strictUnmarshal decodes one JSON value into v, rejecting unknown fields and trailing

@@ -121,6 +121,26 @@ func TestModelJSONRejects(t *testing.T) {
 	}
 }
 
+// TestModelJSONWritesOnlyWhatReads: a model that decoding refuses is refused when
+// encoded, with ErrModel: the zero model of every kind, a parameter of 0 or below, and
+// diagnostics out of range (more converged starts than starts). They were written
+// without complaint, and the saved document could never be loaded.
+func TestModelJSONWritesOnlyWhatReads(t *testing.T) {
+	for name, m := range map[string]json.Marshaler{
+		"zero BG/NBD":        &BGNBD{},
+		"zero MBG/NBD":       &MBGNBD{},
+		"zero Pareto/NBD":    &ParetoNBD{},
+		"zero BG/BB":         &BGBB{},
+		"zero Gamma-Gamma":   &GammaGamma{},
+		"negative parameter": &BGNBD{R: -1, Alpha: 1, A: 1, B: 1},
+		"converged > starts": &GammaGamma{P: 1, Q: 1, Gamma: 1, Fit: Diagnostics{Starts: 1, Converged: 2}},
+	} {
+		if b, err := m.MarshalJSON(); !errors.Is(err, ErrModel) {
+			t.Errorf("%s: %s, %v; want ErrModel", name, b, err)
+		}
+	}
+}
+
 // FuzzModelJSON feeds arbitrary documents to every model's decoder: none panics, every
 // error is ErrModel, and whatever decodes re-encodes to a document that decodes to the
 // same model.
