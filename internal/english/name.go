@@ -18,7 +18,7 @@ const runesPerColumn = 8
 // reverse the rest of it on the reader's terminal) comes back quoted with Go's escapes
 // (but for the zero-width joiner inside an emoji sequence, as in 👩‍💻, which joins two
 // pictographs into one and is shown as it is), and a wider one is cut to its first
-// maxColumns columns (Cut: never inside an accented letter, a Hangul syllable or an
+// maxColumns columns (cut: never inside an accented letter, a Hangul syllable or an
 // emoji) with its whole length after it, so that a 100 kB name does not fill the
 // screen. The cut also keeps at most 8 runes a column, so that a name of zero-width
 // marks is cut too. Columns, not runes: a name in Chinese cut to 24 runes took 48

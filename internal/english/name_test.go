@@ -49,7 +49,7 @@ func TestName(t *testing.T) {
 
 // TestNameIsOneLine holds what a report relies on: whatever the data, a name is one
 // printable line of bounded length, what it keeps of the name is at most maxColumns
-// wide (Width) and a prefix of whole clusters (Cut), and a short printable name is
+// wide (Width) and a prefix of whole clusters (cut), and a short printable name is
 // untouched.
 func TestNameIsOneLine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {

@@ -1,7 +1,6 @@
 package english
 
 import (
-	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -38,17 +37,12 @@ func Width(s string) int {
 	return n
 }
 
-// Cut returns the longest prefix of s that is at most columns wide (Width) and ends
-// at a cluster boundary: a cut never parts an accent from its letter, a Hangul vowel
-// from its initial consonant, or the halves of a flag or an emoji sequence, which
-// would print a different character than s has. Cutting by runes made a label of
-// wide characters up to twice the columns it was cut to.
-func Cut(s string, columns int) string {
-	return cut(s, columns, math.MaxInt)
-}
-
-// cut is Cut that also stops before more than runes runes, so that a string of
-// nothing but zero-width marks is bounded too.
+// cut returns the longest prefix of s that is at most columns wide (Width) and at most
+// runes runes long, and ends at a cluster boundary: a cut never parts an accent from
+// its letter, a Hangul vowel from its initial consonant, or the halves of a flag or an
+// emoji sequence, which would print a different character than s has. Cutting by runes
+// made a label of wide characters up to twice the columns it was cut to; the bound on
+// runes keeps a string of nothing but zero-width marks bounded too.
 func cut(s string, columns, runes int) string {
 	i, w, n := 0, 0, 0
 	for i < len(s) {

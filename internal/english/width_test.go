@@ -1,6 +1,7 @@
 package english
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -136,7 +137,7 @@ func TestPadProperty(t *testing.T) {
 	})
 }
 
-// Cut cuts by columns at a cluster boundary: a label of wide characters cut by runes
+// cut cuts by columns at a cluster boundary: a label of wide characters cut by runes
 // was up to twice as wide as its limit, and a cut between e and its accent, between
 // the halves of a flag or inside an emoji sequence printed another character.
 func TestCut(t *testing.T) {
@@ -160,14 +161,14 @@ func TestCut(t *testing.T) {
 		{"abc", 0, ""},
 		{"abc", -1, ""},
 	} {
-		if got := Cut(c.in, c.columns); got != c.want {
-			t.Errorf("Cut(%q, %d) = %q, want %q", c.in, c.columns, got, c.want)
+		if got := cut(c.in, c.columns, math.MaxInt); got != c.want {
+			t.Errorf("cut(%q, %d) = %q, want %q", c.in, c.columns, got, c.want)
 		}
 	}
 }
 
 // pieces are what drawText builds strings of: the characters and joiners whose
-// clusters Width and Cut must keep whole, a byte that is not UTF-8, and plain text.
+// clusters Width and cut must keep whole, a byte that is not UTF-8, and plain text.
 var pieces = []string{
 	"a", "Z", " ", "\n", "é", "e", "\u0301", "\u20dd", "メ", "漢", "ｅ", "ｱ", "±", "α",
 	"\u1100", "\u1161", "\u11ab", "\ud7b0", "한",
@@ -198,7 +199,7 @@ func clustersOf(s string) []string {
 	return out
 }
 
-// Width is the sum of its clusters' widths, each 0, 1 or 2; Cut returns a prefix of
+// Width is the sum of its clusters' widths, each 0, 1 or 2; cut returns a prefix of
 // whole clusters at most the asked columns wide, and the longest one: the next
 // cluster would not fit.
 func TestCutProperty(t *testing.T) {
@@ -220,9 +221,9 @@ func TestCutProperty(t *testing.T) {
 		if w := Width(s); w != sum {
 			t.Fatalf("Width(%q) = %d, its clusters add up to %d", s, w, sum)
 		}
-		got := Cut(s, columns)
+		got := cut(s, columns, math.MaxInt)
 		if w := Width(got); w > max(columns, 0) {
-			t.Fatalf("Cut(%q, %d) = %q, %d columns", s, columns, got, w)
+			t.Fatalf("cut(%q, %d) = %q, %d columns", s, columns, got, w)
 		}
 		prefix, k := "", 0
 		for k < len(cs) && len(prefix) < len(got) {
@@ -230,10 +231,10 @@ func TestCutProperty(t *testing.T) {
 			k++
 		}
 		if prefix != got {
-			t.Fatalf("Cut(%q, %d) = %q: not a prefix of whole clusters %q", s, columns, got, cs)
+			t.Fatalf("cut(%q, %d) = %q: not a prefix of whole clusters %q", s, columns, got, cs)
 		}
 		if k < len(cs) && Width(got)+Width(cs[k]) <= columns {
-			t.Fatalf("Cut(%q, %d) = %q: the next cluster %q fits", s, columns, got, cs[k])
+			t.Fatalf("cut(%q, %d) = %q: the next cluster %q fits", s, columns, got, cs[k])
 		}
 		// Name's cut, bounded in runes too, keeps whole clusters within both bounds.
 		runes := rapid.IntRange(0, 40).Draw(t, "runes")
@@ -244,7 +245,7 @@ func TestCutProperty(t *testing.T) {
 	})
 }
 
-// Width never panics and is never negative, whatever the bytes; Cut and Pad keep
+// Width never panics and is never negative, whatever the bytes; cut and Pad keep
 // their promises on them too.
 func FuzzWidth(f *testing.F) {
 	for _, s := range pieces {
@@ -257,9 +258,9 @@ func FuzzWidth(f *testing.F) {
 			t.Fatalf("Width(%q) = %d", s, w)
 		}
 		columns %= 64
-		c := Cut(s, columns)
+		c := cut(s, columns, math.MaxInt)
 		if !strings.HasPrefix(s, c) || Width(c) > max(columns, 0) {
-			t.Fatalf("Cut(%q, %d) = %q", s, columns, c)
+			t.Fatalf("cut(%q, %d) = %q", s, columns, c)
 		}
 		if p := Pad(s, columns); Width(p) != max(w, columns) {
 			t.Fatalf("Pad(%q, %d) is %d columns wide", s, columns, Width(p))
