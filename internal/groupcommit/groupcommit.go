@@ -331,10 +331,17 @@ func (e *AppendError) Error() string {
 	if e.Lo == e.Hi {
 		format, args = "apply stopped before event %d%s: %w", []any{e.Lo, durable, e.Err}
 	}
-	if e.prefix == "" { // not through BulkError: errtext needs a prefix to take out
+	return message(e.prefix, format, args...)
+}
+
+// message is an error message opening with the owner's package prefix once (errtext),
+// or without one for an error made by hand, not through BulkError or NewEventError:
+// errtext needs a prefix to take out.
+func message(prefix, format string, args ...any) string {
+	if prefix == "" {
 		return fmt.Errorf(format, args...).Error()
 	}
-	return errtext.Errorf(e.prefix, format, args...).Error()
+	return errtext.Errorf(prefix, format, args...).Error()
 }
 
 // Unwrap returns the failed append's error.
@@ -369,10 +376,7 @@ func NewEventError(prefix string, i int, err error) *EventError {
 
 // Error names the event's index and why the apply stopped there.
 func (e *EventError) Error() string {
-	if e.prefix == "" { // not through NewEventError: errtext needs a prefix to take out
-		return fmt.Errorf("apply event %d: %w", e.Index, e.Err).Error()
-	}
-	return errtext.Errorf(e.prefix, "apply event %d: %w", e.Index, e.Err).Error()
+	return message(e.prefix, "apply event %d: %w", e.Index, e.Err)
 }
 
 // Unwrap returns why the apply stopped at the event.
