@@ -236,6 +236,11 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 		}
 		return tx, rec.fail(o.TimeColumn, "time %q does not match layout %q", s, o.TimeLayout)
 	}
+	if tx.Time.IsZero() {
+		// Go's zero time stands for a missing one, which Summarize refuses: read here,
+		// it failed the summary of the whole file, naming no line.
+		return tx, rec.fail(o.TimeColumn, "time %q is January 1st of year 1, Go's zero time, which stands for a missing time", s)
+	}
 	if s, err = rec.field(o.AmountColumn, "amount"); err != nil {
 		return tx, err
 	}

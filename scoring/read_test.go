@@ -59,6 +59,7 @@ func TestReadTransactionsErrorsNameLineAndColumn(t *testing.T) {
 		{"profile 0", "0,2025-01-01,3\n", "line 1, column 1", ReadOptions{}},
 		{"profile too big", "4294967296,2025-01-01,3\n", "line 1, column 1", ReadOptions{}},
 		{"bad date", "1,2025-13-01,3\n", "line 1, column 3", ReadOptions{}},
+		{"zero time", "1,2025-01-01,3\n1,0001-01-01,3\n", "line 2, column 3", ReadOptions{}},
 		{"bad amount", "1,2025-01-01,x\n", "line 1, column 14", ReadOptions{}},
 		{"negative amount", "1,2025-01-01,-3\n", "line 1, column 14", ReadOptions{}},
 		{"NaN amount", "1,2025-01-01,NaN\n", "line 1, column 14", ReadOptions{}},
