@@ -26,9 +26,48 @@ const maxPeople = 20_000_000
 // 100,000 people need about 270 MB) print no line about memory.
 const memoryShown = 1e9
 
-// memAvailable reports the memory the machine can give a new process without
-// swapping, or an error where that cannot be read; a variable so that tests can set it.
-var memAvailable = func() (uint64, error) {
+// room is the memory a new run may use, and what bounds it.
+type room struct {
+	bytes uint64
+	cg    *cgroupLimit // the control group whose limit binds; nil: the machine's memory available
+}
+
+// has says how much memory the run may use, and why, for an error message.
+func (r room) has() string {
+	if r.cg == nil {
+		return "this machine has " + memSize(float64(r.bytes)) + " available now"
+	}
+	return fmt.Sprintf("control group %s has %s left of its %s memory limit", r.cg.group, memSize(float64(r.bytes)), memSize(float64(r.cg.limit)))
+}
+
+// of says the same as has, after an estimate: "about 5.4 GB of memory at this size, of ...".
+func (r room) of() string {
+	if r.cg == nil {
+		return memSize(float64(r.bytes)) + " available"
+	}
+	return fmt.Sprintf("%s left under control group %s's %s limit", memSize(float64(r.bytes)), r.cg.group, memSize(float64(r.cg.limit)))
+}
+
+// memAvailable reports the memory a new process may use without swapping or being
+// killed: the machine's available memory, or less where the process's control group
+// (a container's, a systemd unit's) leaves it less; or an error where neither can be
+// read. A variable so that tests can set it.
+var memAvailable = func() (room, error) {
+	avail, err := machineAvailable()
+	cg, limited, cgErr := readCgroupLimit(os.DirFS("/"))
+	switch {
+	case cgErr != nil:
+		return room{}, cgErr
+	case limited && (err != nil || cg.headroom < avail):
+		return room{bytes: cg.headroom, cg: &cg}, nil
+	case err != nil:
+		return room{}, err
+	}
+	return room{bytes: avail}, nil
+}
+
+// machineAvailable reads the machine's available memory from /proc/meminfo.
+func machineAvailable() (uint64, error) {
 	f, err := os.Open("/proc/meminfo") // Linux; elsewhere the error, and only a warning
 	if err != nil {
 		return 0, err
@@ -63,9 +102,10 @@ func parseMemAvailable(r io.Reader) (uint64, error) {
 }
 
 // checkMemory refuses a base whose estimated memory is over maxPeople's or over what
-// the machine has available, before the run rather than after minutes of it and a
-// kill by the kernel; a large one it accepts is announced on status with its estimate
-// (without the available memory, and with a warning, where that cannot be read).
+// the machine, or the process's control group, has available, before the run rather
+// than after minutes of it and a kill by the kernel; a large one it accepts is
+// announced on status with its estimate (without the available memory, and with a
+// warning, where that cannot be read).
 func checkMemory(people int, status io.Writer) error {
 	need := float64(people) * bytesPerPerson
 	if people > maxPeople {
@@ -73,9 +113,9 @@ func checkMemory(people int, status io.Writer) error {
 			people, maxPeople, memSize(need), memSize(1e6*bytesPerPerson))
 	}
 	avail, err := memAvailable()
-	if err == nil && need > float64(avail) {
-		return fmt.Errorf("-people %d: needs about %s of memory (%s a million people), and this machine has %s available now; use -people %d or fewer",
-			people, memSize(need), memSize(1e6*bytesPerPerson), memSize(float64(avail)), avail/bytesPerPerson)
+	if err == nil && need > float64(avail.bytes) {
+		return fmt.Errorf("-people %d: needs about %s of memory (%s a million people), and %s; use -people %d or fewer",
+			people, memSize(need), memSize(1e6*bytesPerPerson), avail.has(), avail.bytes/bytesPerPerson)
 	}
 	if need < memoryShown {
 		return nil
@@ -85,7 +125,7 @@ func checkMemory(people int, status io.Writer) error {
 			memSize(need), memSize(1e6*bytesPerPerson), err)
 		return nil
 	}
-	fmt.Fprintf(status, "about %s of memory at this size, of %s available\n", memSize(need), memSize(float64(avail)))
+	fmt.Fprintf(status, "about %s of memory at this size, of %s\n", memSize(need), avail.of())
 	return nil
 }
 

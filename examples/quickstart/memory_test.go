@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // setMemAvailable makes memAvailable report avail, or err, for the rest of the test.
 func setMemAvailable(t *testing.T, avail uint64, err error) {
 	t.Helper()
 	old := memAvailable
-	memAvailable = func() (uint64, error) { return avail, err }
+	memAvailable = func() (room, error) { return room{bytes: avail}, err }
 	t.Cleanup(func() { memAvailable = old })
 }
 
@@ -99,6 +101,146 @@ func TestParseMemAvailable(t *testing.T) {
 	} {
 		if got, err := parseMemAvailable(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: %d, want an error", bad, got)
+		}
+	}
+}
+
+// TestMemoryRefusedByCgroup: in a container (or a systemd unit with MemoryMax) the
+// control group's limit binds before the machine's memory does; a run over it is
+// refused naming the group and its limit, and one under it says what is left there.
+func TestMemoryRefusedByCgroup(t *testing.T) {
+	old := memAvailable
+	t.Cleanup(func() { memAvailable = old })
+	memAvailable = func() (room, error) {
+		return room{bytes: 3e9, cg: &cgroupLimit{group: "/docker/abc", limit: 4e9, headroom: 3e9}}, nil
+	}
+	want := "-people 2000000: needs about 5.4 GB of memory (2.7 GB a million people), and control group /docker/abc has 3.0 GB left of its 4.0 GB memory limit; use -people 1111111 or fewer"
+	if err := checkMemory(2_000_000, io.Discard); err == nil || err.Error() != want {
+		t.Errorf("-people 2000000 under a 4 GB limit: %v, want %q", err, want)
+	}
+	var status bytes.Buffer
+	if err := checkMemory(1_000_000, &status); err != nil {
+		t.Errorf("-people 1000000 under a 4 GB limit: %v", err)
+	}
+	if want := "about 2.7 GB of memory at this size, of 3.0 GB left under control group /docker/abc's 4.0 GB limit\n"; status.String() != want {
+		t.Errorf("-people 1000000 under a 4 GB limit: printed %q, want %q", status.String(), want)
+	}
+}
+
+func TestReadCgroupLimit(t *testing.T) {
+	const gib = 1 << 30
+	num := func(n uint64) *fstest.MapFile { return &fstest.MapFile{Data: []byte(strconv.FormatUint(n, 10) + "\n")} }
+	text := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, c := range []struct {
+		name    string
+		fs      fstest.MapFS
+		want    cgroupLimit
+		limited bool
+		err     string
+	}{
+		{name: "not Linux", fs: fstest.MapFS{}},
+		{
+			name: "v2, a container with its own namespace",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":              text("0::/\n"),
+				"sys/fs/cgroup/memory.max":      num(4 * gib),
+				"sys/fs/cgroup/memory.current":  num(1 * gib),
+				"sys/fs/cgroup/memory.stat":     text("anon 536870912\nfile 536870912\ninactive_file 268435456\nactive_file 268435456\n"),
+				"sys/fs/cgroup/cgroup.controls": text("memory\n"),
+			},
+			want:    cgroupLimit{group: "/", limit: 4 * gib, headroom: 3*gib + gib/4},
+			limited: true,
+		},
+		{
+			name: "v2, no limit",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":             text("0::/user.slice/session-1.scope\n"),
+				"sys/fs/cgroup/memory.max":     text("max\n"),
+				"sys/fs/cgroup/memory.current": num(gib),
+			},
+		},
+		{
+			name: "v2, the limit of an ancestor binds",
+			fs: fstest.MapFS{
+				"proc/self/cgroup": text("0::/system.slice/app.service\n"),
+				"sys/fs/cgroup/system.slice/app.service/memory.max":     text("max\n"),
+				"sys/fs/cgroup/system.slice/app.service/memory.current": num(gib),
+				"sys/fs/cgroup/system.slice/memory.max":                 num(2 * gib),
+				"sys/fs/cgroup/system.slice/memory.current":             num(gib + gib/2),
+			},
+			want:    cgroupLimit{group: "/system.slice", limit: 2 * gib, headroom: gib / 2},
+			limited: true,
+		},
+		{
+			name: "v2, the tightest of two limits",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":                 text("0::/a/b\n"),
+				"sys/fs/cgroup/a/b/memory.max":     num(8 * gib),
+				"sys/fs/cgroup/a/b/memory.current": num(gib),
+				"sys/fs/cgroup/a/memory.max":       num(3 * gib),
+				"sys/fs/cgroup/a/memory.current":   num(2 * gib),
+			},
+			want:    cgroupLimit{group: "/a", limit: 3 * gib, headroom: gib},
+			limited: true,
+		},
+		{
+			name: "v2, over its limit: nothing left",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":             text("0::/\n"),
+				"sys/fs/cgroup/memory.max":     num(gib),
+				"sys/fs/cgroup/memory.current": num(2 * gib),
+			},
+			want:    cgroupLimit{group: "/", limit: gib, headroom: 0},
+			limited: true,
+		},
+		{
+			name: "v1, the host's path absent inside the container, unlimited at the root",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":                            text("9:name=systemd:/\n4:memory:/process_api/31c4\n0::/\n"),
+				"sys/fs/cgroup/memory/memory.limit_in_bytes":  num(9223372036854771712),
+				"sys/fs/cgroup/memory/memory.usage_in_bytes":  num(gib),
+				"sys/fs/cgroup/unified/cgroup.controllers":    text(""),
+				"sys/fs/cgroup/memory/memory.kmem.limit_in_b": num(1),
+			},
+		},
+		{
+			name: "v1, limited, on a hybrid system",
+			fs: fstest.MapFS{
+				"proc/self/cgroup": text("0::/\n11:cpuset:/\n4:cpu,memory:/docker/abc\n"),
+				"sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": num(2 * gib),
+				"sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes": num(gib),
+				"sys/fs/cgroup/memory/docker/abc/memory.stat":           text("cache 1\ninactive_file 99\ntotal_inactive_file 536870912\n"),
+				"sys/fs/cgroup/memory.max":                              num(1), // v2's, which does not hold memory here
+			},
+			want:    cgroupLimit{group: "/docker/abc", limit: 2 * gib, headroom: gib + gib/2},
+			limited: true,
+		},
+		{
+			name: "a limit that does not read",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":         text("0::/\n"),
+				"sys/fs/cgroup/memory.max": text("lots\n"),
+			},
+			err: `/sys/fs/cgroup/memory.max: unexpected format: "lots", want a number of bytes or "max"`,
+		},
+		{
+			name: "a limit without its usage",
+			fs: fstest.MapFS{
+				"proc/self/cgroup":         text("0::/\n"),
+				"sys/fs/cgroup/memory.max": num(gib),
+			},
+			err: "/sys/fs/cgroup/memory.current: open sys/fs/cgroup/memory.current: file does not exist",
+		},
+	} {
+		got, limited, err := readCgroupLimit(c.fs)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%s: %v, want the error %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil || limited != c.limited || got != c.want {
+			t.Errorf("%s: %+v, %v, %v; want %+v, %v", c.name, got, limited, err, c.want, c.limited)
 		}
 	}
 }
