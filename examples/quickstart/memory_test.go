@@ -244,3 +244,26 @@ func TestReadCgroupLimit(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadCgroupLimit: whatever the kernel's files hold, the reader answers without a
+// panic, and a limit it reports leaves no more than the limit.
+func FuzzReadCgroupLimit(f *testing.F) {
+	f.Add("0::/a\n", "4294967296\n", "1073741824\n", "inactive_file 268435456\n")
+	f.Add("4:cpu,memory:/docker/abc\n0::/\n", "max\n", "1\n", "")
+	f.Add("0::/\n", "1\n", "18446744073709551615\n", "inactive_file 18446744073709551615\n")
+	f.Add("garbage", "", "", "")
+	f.Fuzz(func(t *testing.T, self, limit, current, stat string) {
+		fsys := fstest.MapFS{"proc/self/cgroup": {Data: []byte(self)}}
+		for _, dir := range []string{"sys/fs/cgroup", "sys/fs/cgroup/a", "sys/fs/cgroup/memory", "sys/fs/cgroup/memory/docker/abc"} {
+			fsys[dir+"/memory.max"] = &fstest.MapFile{Data: []byte(limit)}
+			fsys[dir+"/memory.limit_in_bytes"] = &fstest.MapFile{Data: []byte(limit)}
+			fsys[dir+"/memory.current"] = &fstest.MapFile{Data: []byte(current)}
+			fsys[dir+"/memory.usage_in_bytes"] = &fstest.MapFile{Data: []byte(current)}
+			fsys[dir+"/memory.stat"] = &fstest.MapFile{Data: []byte(stat)}
+		}
+		got, limited, err := readCgroupLimit(fsys)
+		if err == nil && limited && got.headroom > got.limit {
+			t.Errorf("%+v: more left than the limit", got)
+		}
+	})
+}
