@@ -63,3 +63,49 @@ func BenchmarkSequenceNaive(b *testing.B) {
 	}
 	reportRate(b, bt.Len())
 }
+
+// BenchmarkSequenceSlice: Run over the first million events of the bench batch as a
+// slice, the form that sorts by profile itself.
+func BenchmarkSequenceSlice(b *testing.B) {
+	q := Sequence{Pattern: "(?1).*(?2).*(?3)", Conditions: benchSeqConds}
+	benchSlice(b, loadBench(b), func(evs []Event) error {
+		_, err := q.Run(evs)
+		return err
+	})
+}
+
+// benchSequenceMerge merges the results of eight shards of the bench batch (cut at
+// profile boundaries, run before the timer) into the zero result, through Merge or,
+// for the baseline, through mergeDisjoint, the same sums without Merge's checks.
+func benchSequenceMerge(b *testing.B, checked bool) {
+	bt := loadBench(b)
+	q := Sequence{Pattern: "(?1).*(?2).*(?3)", Conditions: benchSeqConds}
+	var parts []*SequenceResult
+	lo := 0
+	for k := 1; k <= 8; k++ {
+		hi := bt.Len() * k / 8
+		for hi > 0 && hi < bt.Len() && bt.Profile[hi] == bt.Profile[hi-1] {
+			hi++
+		}
+		r, err := q.RunBatch(&Batch{Names: bt.Names, Profile: bt.Profile[lo:hi], Time: bt.Time[lo:hi], Event: bt.Event[lo:hi]})
+		if err != nil {
+			b.Fatal(err)
+		}
+		parts = append(parts, r)
+		lo = hi
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		var total SequenceResult
+		for _, r := range parts {
+			if !checked {
+				total.mergeDisjoint(r)
+			} else if err := total.Merge(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkSequenceResultMerge(b *testing.B)          { benchSequenceMerge(b, true) }
+func BenchmarkSequenceResultMergeUnchecked(b *testing.B) { benchSequenceMerge(b, false) }
