@@ -74,7 +74,7 @@
 // (Sequence.MaxSteps), as ClickHouse bounds it, so a hostile pattern fails rather than
 // hangs. Results of one Sequence over disjoint shards of profiles add up with
 // SequenceResult.Merge, which refuses a result of another Sequence (ErrMismatch) and a
-// profile matched in both (ErrInvalid).
+// profile counted in both, matched or not (ErrInvalid).
 //
 // # Correlation
 //

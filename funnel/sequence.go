@@ -70,6 +70,14 @@ type SequenceResult struct {
 	// seq names the Sequence that computed the result (its fingerprint), so that Merge
 	// refuses a result of another; "" in a result built by hand.
 	seq string
+	// counted holds the profiles known to be counted in Profiles, matched or not, so
+	// that Merge refuses a profile counted in both results (Matched alone misses a
+	// shard in which none matched): every profile of a result of Run, RunSeq or
+	// RunBatch, and the Matched ones of results built by hand merged with it, so that
+	// it holds Matched. It is nil in a result built by hand or copied through its
+	// exported fields (by encoding/gob, say), whose profiles are known only as far as
+	// Matched names them.
+	counted *roaring.Bitmap
 }
 
 // fingerprint names what a SequenceResult depends on: the pattern, the unit of its
@@ -182,9 +190,10 @@ func (q Sequence) Count(events []Event) (int64, error) {
 
 // seqTally accumulates per-profile outcomes into a SequenceResult.
 type seqTally struct {
-	m   *seqMatcher
-	res *SequenceResult
-	ids []uint32 // matched profiles, appended in order of appearance
+	m       *seqMatcher
+	res     *SequenceResult
+	ids     []uint32 // matched profiles, appended in order of appearance
+	counted idSet    // every profile
 }
 
 func newSeqTally(pg *seqProgram, steps int, fp string) *seqTally {
@@ -194,6 +203,7 @@ func newSeqTally(pg *seqProgram, steps int, fp string) *seqTally {
 // profile adds one profile's kept events, in time order.
 func (st *seqTally) profile(prof uint32, evs []seqEvent) error {
 	st.res.Profiles++
+	st.counted.add(prof)
 	ok, err := st.m.match(evs)
 	if err != nil {
 		return errorf("profile %d: %w", prof, err)
@@ -216,6 +226,12 @@ func (st *seqTally) profile(prof uint32, evs []seqEvent) error {
 func (st *seqTally) result() *SequenceResult {
 	st.res.Matched.AddMany(st.ids)
 	st.res.Matched.RunOptimize()
+	st.counted.settle()
+	st.res.counted = st.counted.bm
+	if st.res.counted == nil {
+		st.res.counted = roaring.New()
+	}
+	st.res.counted.RunOptimize()
 	return st.res
 }
 
@@ -334,13 +350,14 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 		}
 		return part{res: st.result()}
 	})
-	out := &SequenceResult{Matched: roaring.New(), seq: fp}
+	out := &SequenceResult{Matched: roaring.New(), seq: fp, counted: roaring.New()}
 	for _, pt := range parts {
 		if pt.err != nil {
 			return nil, pt.err
 		}
 		out.mergeDisjoint(pt.res)
 	}
+	out.counted.RunOptimize()
 	return out, nil
 }
 
@@ -350,11 +367,16 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 // ErrMismatch. A result built by hand names no Sequence and merges with any; the zero
 // SequenceResult is the empty result, ready to be merged into.
 //
-// A SequenceResult holds only the matched profiles, not every profile counted, so Merge
-// sees a profile in both only where it matched in both: that (a shard merged twice, a
-// result merged into itself) fails with ErrInvalid naming how many, but a shard in
-// which no profile matched, merged twice, counts its profiles twice; disjointness is
-// the caller's promise there.
+// A profile counted in both results, matched or not (a shard merged twice, a shard
+// run again after a retry and merged beside its first result, shards that overlap, a
+// result merged into itself), would count twice and bias every rate: Merge refuses it
+// with ErrInvalid naming how many. A result of Run, RunSeq or RunBatch, or merged from
+// such results, remembers every profile it counted (a roaring bitmap beside Matched,
+// about a bit a profile when ids are dense), so the check is exact for them; of a
+// result built by hand, or copied through its exported fields (encoding/gob, say),
+// only the Matched profiles are known, and for its other profiles disjointness is the
+// caller's promise. A result of no profiles adds nothing, so it merges any number of
+// times.
 //
 // A nil r or other fails with ErrInvalid (a nil other is most often the result of a
 // Run whose error went unchecked, whose profiles would otherwise go missing without a
@@ -380,10 +402,8 @@ func (r *SequenceResult) Merge(other *SequenceResult) error {
 	if r.seq != "" && other.seq != "" && r.seq != other.seq {
 		return fmt.Errorf("%w: merge a SequenceResult of %s into one of %s", ErrMismatch, other.seq, r.seq)
 	}
-	if r.Matched != nil && other.Matched != nil {
-		if n := r.Matched.AndCardinality(other.Matched); n > 0 {
-			return fmt.Errorf("%w: merge a SequenceResult: %d %s matched in both results; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, n, english.Plural(n, "profile", "profiles"))
-		}
+	if n := overlapBitmaps(r.known(), other.known()); n > 0 {
+		return fmt.Errorf("%w: merge a SequenceResult: %d %s counted in both results; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, n, english.Plural(n, "profile", "profiles"))
 	}
 	// Each result's Histogram sums to its Profiles and its Σ k·Histogram[k] is its
 	// Count (check), so sums of Profiles and of Count that fit bound every other sum.
@@ -400,6 +420,20 @@ func (r *SequenceResult) Merge(other *SequenceResult) error {
 	return nil
 }
 
+// known returns the bitmaps of the profiles r is known to have counted, to be only
+// read: counted, which holds Matched, or for a result built by hand Matched (a
+// matched profile was counted); none if that is nil or empty.
+func (r *SequenceResult) known() []*roaring.Bitmap {
+	bm := r.counted
+	if bm == nil {
+		bm = r.Matched
+	}
+	if bm == nil || bm.IsEmpty() {
+		return nil
+	}
+	return []*roaring.Bitmap{bm}
+}
+
 // mergeDisjoint is Merge without its checks, for the results of one computation's
 // workers, whose ranges of profiles are disjoint by construction.
 func (r *SequenceResult) mergeDisjoint(other *SequenceResult) {
@@ -410,6 +444,16 @@ func (r *SequenceResult) mergeDisjoint(other *SequenceResult) {
 		r.seq = other.seq
 	}
 	r.Profiles += other.Profiles
+	// Once either side knows its profiles, r does: its own (counted, or Matched if
+	// built by hand) and other's, so that known stays one bitmap holding Matched.
+	if r.counted != nil || other.counted != nil {
+		if r.counted == nil {
+			r.counted = r.Matched.Clone()
+		}
+		for _, bm := range other.known() {
+			r.counted.Or(bm)
+		}
+	}
 	if other.Matched != nil {
 		r.Matched.Or(other.Matched)
 	}
@@ -456,6 +500,13 @@ func (r *SequenceResult) check(whose string) error {
 	if r.Matched != nil {
 		if m := r.Matched.GetCardinality(); m > uint64(r.Profiles) {
 			return bad("%d profiles Matched of %d Profiles", m, r.Profiles)
+		}
+	}
+	// Profiles is counted's cardinality in a result of Run, and more in one merged
+	// with results built by hand; less means Profiles was changed after the Run.
+	if r.counted != nil {
+		if m := r.counted.GetCardinality(); m > uint64(r.Profiles) {
+			return bad("%d profiles counted of %d Profiles", m, r.Profiles)
 		}
 	}
 	return nil

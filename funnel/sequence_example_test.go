@@ -61,11 +61,12 @@ func ExampleSequence_RunBatch() {
 	// Output: [1] [1]
 }
 
-// Results of disjoint shards of profiles merge; a shard merged twice, a nil result (of
-// a Run whose error went unchecked) and a result of another Sequence are refused, and
-// leave the total unchanged.
+// Results of disjoint shards of profiles merge; a shard merged twice (even b, in
+// which no profile matched: its profile would count twice in the denominator), a nil
+// result (of a Run whose error went unchecked) and a result of another Sequence are
+// refused, and leave the total unchanged.
 func ExampleSequenceResult_Merge() {
-	q := funnel.Sequence{Pattern: "(?1)", Conditions: []funnel.Step{{Name: "visit"}}}
+	q := funnel.Sequence{Pattern: "(?1)(?1)", Conditions: []funnel.Step{{Name: "visit"}}}
 	a, _ := q.Run([]funnel.Event{ev(1, 0, "visit"), ev(1, 1, "visit")})
 	b, _ := q.Run([]funnel.Event{ev(2, 0, "visit")})
 	var total funnel.SequenceResult // the zero result is the empty one
@@ -78,15 +79,15 @@ func ExampleSequenceResult_Merge() {
 
 	fmt.Println(total.Merge(b))
 	fmt.Println(total.Merge(nil))
-	other, _ := funnel.Sequence{Pattern: "(?1)(?1)", Conditions: q.Conditions}.Run([]funnel.Event{ev(3, 0, "visit")})
+	other, _ := funnel.Sequence{Pattern: "(?1)", Conditions: q.Conditions}.Run([]funnel.Event{ev(3, 0, "visit")})
 	fmt.Println(total.Merge(other))
 	fmt.Println(total.Profiles, total.Count, total.Matched.ToArray())
 	// Output:
-	// 2 3 [1 2]
-	// funnel: invalid input: merge a SequenceResult: 1 profile matched in both results; shards must hold disjoint profiles (was a shard merged twice?)
+	// 2 1 [1]
+	// funnel: invalid input: merge a SequenceResult: 1 profile counted in both results; shards must hold disjoint profiles (was a shard merged twice?)
 	// funnel: invalid input: merge a nil *SequenceResult (was an error of Run left unchecked?)
-	// funnel: partials of different specs: merge a SequenceResult of sequence pattern="(?1)(?1)" unit=1s conditions=["visit"] into one of sequence pattern="(?1)" unit=1s conditions=["visit"]
-	// 2 3 [1 2]
+	// funnel: partials of different specs: merge a SequenceResult of sequence pattern="(?1)" unit=1s conditions=["visit"] into one of sequence pattern="(?1)(?1)" unit=1s conditions=["visit"]
+	// 2 1 [1]
 }
 
 // Validate names what is wrong with a pattern and where.

@@ -1,6 +1,7 @@
 package funnel
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -327,6 +328,16 @@ func TestSequenceResultMergeRefuses(t *testing.T) {
 		{"nil other", fresh(), nil, ErrInvalid},
 		{"nil receiver", nil, fresh(), ErrInvalid},
 		{"a shard merged twice", fresh(), fresh(), ErrInvalid},
+		// Profile 2 counts, but does not match: Merge saw only Matched, and added it
+		// again.
+		{"a shard of no match merged twice", run(q, ev(2, 0, "2")), run(q, ev(2, 0, "2")), ErrInvalid},
+		{"shards sharing an unmatched profile", fresh(), run(q, ev(2, 5, "1"), ev(3, 0, "1"), ev(3, 1, "2")), ErrInvalid},
+		{"a profile of the receiver matched by hand", fresh(), hand(1, 1, []int64{0, 1}, 2), ErrInvalid},
+		{"Profiles lowered after the Run", fresh(), func() *SequenceResult {
+			r := run(q, ev(5, 0, "1"), ev(5, 1, "2"), ev(6, 0, "1"))
+			r.Profiles, r.Histogram = 1, []int64{0, 1}
+			return r
+		}(), ErrInvalid},
 		{"negative Profiles", fresh(), hand(-1, 0, nil), ErrInvalid},
 		{"negative Count", fresh(), hand(0, -1, nil), ErrInvalid},
 		{"negative Histogram", fresh(), hand(0, 0, []int64{1, -1}), ErrInvalid},
@@ -343,7 +354,7 @@ func TestSequenceResultMergeRefuses(t *testing.T) {
 	} {
 		var before *SequenceResult
 		if c.recv != nil {
-			before = &SequenceResult{Profiles: c.recv.Profiles, Count: c.recv.Count, Histogram: slices.Clone(c.recv.Histogram), Matched: c.recv.Matched.Clone(), seq: c.recv.seq}
+			before = cloneSequenceResult(c.recv)
 		}
 		err := c.recv.Merge(c.other)
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), "SequenceResult") {
@@ -375,7 +386,7 @@ func TestSequenceResultMergeRefuses(t *testing.T) {
 			t.Fatalf("Merge(%+v) = %v", other, err)
 		}
 	}
-	want := &SequenceResult{Profiles: 5, Count: 4, Histogram: []int64{1, 4, 0}, Matched: roaring.BitmapOf(1, 3, 9), seq: q.fingerprint()}
+	want := &SequenceResult{Profiles: 5, Count: 4, Histogram: []int64{1, 4, 0}, Matched: roaring.BitmapOf(1, 3, 9), seq: q.fingerprint(), counted: roaring.BitmapOf(1, 2, 3, 9)}
 	if !sameSequenceResult(total, want) {
 		t.Errorf("merged %+v, want %+v", total, want)
 	}
@@ -389,23 +400,39 @@ func TestSequenceResultMergeRefuses(t *testing.T) {
 	}
 }
 
-// sameSequenceResult reports whether a and b hold the same figures and Sequence.
+// sameSequenceResult reports whether a and b hold the same figures, Sequence and
+// counted profiles (a nil bitmap being the empty one).
 func sameSequenceResult(a, b *SequenceResult) bool {
-	matched := func(r *SequenceResult) []uint32 {
-		if r.Matched == nil {
+	ids := func(bm *roaring.Bitmap) []uint32 {
+		if bm == nil {
 			return nil
 		}
-		return r.Matched.ToArray()
+		return bm.ToArray()
 	}
 	return a.Profiles == b.Profiles && a.Count == b.Count && slices.Equal(a.Histogram, b.Histogram) &&
-		slices.Equal(matched(a), matched(b)) && a.seq == b.seq
+		slices.Equal(ids(a.Matched), ids(b.Matched)) && slices.Equal(ids(a.counted), ids(b.counted)) && a.seq == b.seq
 }
 
-// TestSequenceResultMergeModel: Run, RunSeq or RunBatch over shards of profiles,
-// merged in any order into the zero result, equal the model built from the one-group
-// Match and Count of each profile's events (themselves held to Go's regexp above). A
-// shard merged again is refused, leaving the total unchanged, when a profile of it
-// matched; when none did, disjointness is the caller's promise (see Merge).
+// cloneSequenceResult returns a deep copy of r, unexported fields included.
+func cloneSequenceResult(r *SequenceResult) *SequenceResult {
+	c := *r
+	c.Histogram = slices.Clone(r.Histogram)
+	if r.Matched != nil {
+		c.Matched = r.Matched.Clone()
+	}
+	if r.counted != nil {
+		c.counted = r.counted.Clone()
+	}
+	return &c
+}
+
+// TestSequenceResultMergeModel: Run, RunSeq or RunBatch over any partition of profiles
+// into shards, merged in any order into the zero result, equal the model built from the
+// one-group Match and Count of each profile's events (themselves held to Go's regexp
+// above) and one Run over all the events, the profiles counted included. Any shard
+// merged again is refused, leaving the total unchanged, when it counted a profile,
+// matched or not (only a matched one was refused before); a shard of no profile adds
+// nothing, and merges again.
 func TestSequenceResultMergeModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		conds := rapid.IntRange(1, 3).Draw(t, "conds")
@@ -413,7 +440,8 @@ func TestSequenceResultMergeModel(t *testing.T) {
 		q := Sequence{Pattern: pattern, Conditions: maskConds(conds)}
 		nshards := rapid.IntRange(1, 4).Draw(t, "shards")
 		shards := make([][]Event, nshards)
-		want := &SequenceResult{Matched: roaring.New(), seq: q.fingerprint()}
+		var all []Event
+		want := &SequenceResult{Matched: roaring.New(), seq: q.fingerprint(), counted: roaring.New()}
 		for p := uint32(1); p <= uint32(rapid.IntRange(0, 6).Draw(t, "profiles")); p++ {
 			evs := genMasks(t, conds)
 			if len(evs) == 0 {
@@ -424,6 +452,7 @@ func TestSequenceResultMergeModel(t *testing.T) {
 			}
 			s := rapid.IntRange(0, nshards-1).Draw(t, "shard")
 			shards[s] = append(shards[s], evs...)
+			all = append(all, evs...)
 			m, err := q.Match(evs)
 			if err != nil {
 				t.Fatal(err)
@@ -433,6 +462,7 @@ func TestSequenceResultMergeModel(t *testing.T) {
 				t.Fatal(err)
 			}
 			want.Profiles++
+			want.counted.Add(p)
 			if m {
 				want.Matched.Add(p)
 			}
@@ -444,18 +474,7 @@ func TestSequenceResultMergeModel(t *testing.T) {
 		}
 		results := make([]*SequenceResult, nshards)
 		for i, evs := range shards {
-			var err error
-			switch form := rapid.IntRange(0, 2).Draw(t, "form"); form {
-			case 0:
-				results[i], err = q.Run(evs)
-			case 1:
-				results[i], err = q.RunSeq(slices.Values(evs))
-			default:
-				results[i], err = q.RunBatch(batchOf(t, evs))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			results[i] = runSequenceForm(t, q, evs)
 		}
 		order := make([]int, nshards)
 		for i := range order {
@@ -470,15 +489,122 @@ func TestSequenceResultMergeModel(t *testing.T) {
 		if !sameSequenceResult(&total, want) {
 			t.Fatalf("merged %+v, model %+v", &total, want)
 		}
-		again := results[rapid.IntRange(0, nshards-1).Draw(t, "again")]
-		if again.Matched.IsEmpty() {
-			return
+		one, err := q.Run(all)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := total.Merge(again); !errors.Is(err, ErrInvalid) {
-			t.Fatalf("a shard merged twice = %v, want ErrInvalid", err)
+		if !sameSequenceResult(&total, one) {
+			t.Fatalf("merged %+v, one Run over all %+v", &total, one)
+		}
+		again := results[rapid.IntRange(0, nshards-1).Draw(t, "again")]
+		err = total.Merge(again)
+		if again.Profiles > 0 && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("a shard counting %d (%d matched) merged twice = %v, want ErrInvalid", again.Profiles, again.Matched.GetCardinality(), err)
+		}
+		if again.Profiles == 0 && err != nil {
+			t.Fatalf("a shard of no profile merged twice = %v", err)
 		}
 		if !sameSequenceResult(&total, want) {
-			t.Fatalf("a refused merge changed the total to %+v", &total)
+			t.Fatalf("merging a shard again changed the total to %+v", &total)
+		}
+	})
+}
+
+// runSequenceForm runs q over evs by Run, RunSeq or RunBatch, as drawn.
+func runSequenceForm(t *rapid.T, q Sequence, evs []Event) *SequenceResult {
+	var r *SequenceResult
+	var err error
+	switch form := rapid.IntRange(0, 2).Draw(t, "form"); form {
+	case 0:
+		r, err = q.Run(evs)
+	case 1:
+		// RunSeq wants a profile's events together.
+		evs = slices.Clone(evs)
+		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.Profile, b.Profile) })
+		r, err = q.RunSeq(slices.Values(evs))
+	default:
+		r, err = q.RunBatch(batchOf(t, evs))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestSequenceResultMergeOverlap: shards that may share profiles (a profile's events
+// all in two shards, or divided between them), merged in a drawn sequence that may
+// repeat shards, against a model of sets: a merge is refused with ErrInvalid, leaving
+// the total unchanged, exactly when its shard counted a profile that a merge already
+// accepted counted; the total then equals one Run over the events of the accepted
+// shards. Before, only a profile matched in both was refused, and the others counted
+// twice.
+func TestSequenceResultMergeOverlap(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		conds := rapid.IntRange(1, 3).Draw(t, "conds")
+		pattern, _ := genPattern(t, conds)
+		q := Sequence{Pattern: pattern, Conditions: maskConds(conds)}
+		nshards := rapid.IntRange(1, 4).Draw(t, "shards")
+		shards := make([][]Event, nshards)
+		profiles := make([]map[uint32]bool, nshards) // the model: each shard's profiles
+		for i := range profiles {
+			profiles[i] = map[uint32]bool{}
+		}
+		for p := uint32(1); p <= uint32(rapid.IntRange(0, 6).Draw(t, "profiles")); p++ {
+			evs := genMasks(t, conds)
+			for i := range evs {
+				evs[i].Profile = p
+			}
+			// Each event goes to one shard or, for a profile in several, to each of
+			// them: whole, or divided.
+			in := rapid.SliceOfNDistinct(rapid.IntRange(0, nshards-1), 1, nshards, rapid.ID[int]).Draw(t, "in")
+			whole := rapid.Bool().Draw(t, "whole")
+			for _, e := range evs {
+				for _, s := range in {
+					if !whole && len(in) > 1 && rapid.IntRange(0, 1).Draw(t, "take") == 0 {
+						continue
+					}
+					shards[s] = append(shards[s], e)
+					profiles[s][p] = true
+				}
+			}
+		}
+		results := make([]*SequenceResult, nshards)
+		for i, evs := range shards {
+			results[i] = runSequenceForm(t, q, evs)
+		}
+		var total SequenceResult
+		seen := map[uint32]bool{}
+		var accepted []Event
+		for _, i := range rapid.SliceOfN(rapid.IntRange(0, nshards-1), 0, 2*nshards).Draw(t, "merges") {
+			overlaps := false
+			for p := range profiles[i] {
+				overlaps = overlaps || seen[p]
+			}
+			before := cloneSequenceResult(&total)
+			err := total.Merge(results[i])
+			switch {
+			case overlaps && !errors.Is(err, ErrInvalid):
+				t.Fatalf("merge shard %d, sharing a profile with those merged: %v, want ErrInvalid", i, err)
+			case overlaps && !sameSequenceResult(&total, before):
+				t.Fatalf("a refused merge of shard %d changed the total from %+v to %+v", i, before, &total)
+			case !overlaps && err != nil:
+				t.Fatalf("merge shard %d, disjoint from those merged: %v", i, err)
+			case !overlaps:
+				for p := range profiles[i] {
+					seen[p] = true
+				}
+				accepted = append(accepted, shards[i]...)
+			}
+		}
+		want, err := q.Run(accepted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total.seq == "" { // nothing merged: the zero result names no Sequence
+			want.seq = ""
+		}
+		if !sameSequenceResult(&total, want) {
+			t.Fatalf("merged %+v, one Run over the accepted shards %+v", &total, want)
 		}
 	})
 }
@@ -530,6 +656,12 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 					r.Matched.Add(uint32(rapid.IntRange(1, 8).Draw(t, label+" id")))
 				}
 			}
+			if rapid.Bool().Draw(t, label+" counted") { // as a merge of Runs and such results holds
+				r.counted = roaring.New()
+				for range min(r.Profiles, int64(rapid.IntRange(0, 4).Draw(t, label+" counts"))) {
+					r.counted.Add(uint32(rapid.IntRange(1, 8).Draw(t, label+" counted id")))
+				}
+			}
 			return r
 		default: // anything
 			r := &SequenceResult{
@@ -540,17 +672,13 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 			if rapid.Bool().Draw(t, label+" matched") {
 				r.Matched = roaring.BitmapOf(rapid.SliceOfN(rapid.Uint32Range(0, 8), 0, 4).Draw(t, label+" ids")...)
 			}
+			if rapid.Bool().Draw(t, label+" counted") {
+				r.counted = roaring.BitmapOf(rapid.SliceOfN(rapid.Uint32Range(0, 8), 0, 4).Draw(t, label+" counted ids")...)
+			}
 			return r
 		}
 	}
-	copyOf := func(r *SequenceResult) *SequenceResult {
-		c := *r
-		c.Histogram = slices.Clone(r.Histogram)
-		if r.Matched != nil {
-			c.Matched = r.Matched.Clone()
-		}
-		return &c
-	}
+	copyOf := cloneSequenceResult
 	rapid.Check(t, func(t *rapid.T) {
 		r := gen(t, "r")
 		other := r
@@ -598,6 +726,12 @@ func TestSequenceResultMergeNoPanic(t *testing.T) {
 		}
 		if r.Profiles != before.Profiles+other.Profiles || r.Count != before.Count+other.Count {
 			t.Fatalf("%+v merged into %+v = %+v", other, before, r)
+		}
+		if n := overlapBitmaps(before.known(), other.known()); n > 0 {
+			t.Fatalf("%+v merged into %+v, though %d profiles are known counted in both", other, before, n)
+		}
+		if want := roaring.FastOr(append(before.known(), other.known()...)...); !roaring.FastOr(r.known()...).Equals(want) {
+			t.Fatalf("%+v merged into %+v knows the profiles %v counted, want %v", other, before, roaring.FastOr(r.known()...), want)
 		}
 		if err := r.check("the merged"); err != nil {
 			t.Fatalf("%+v merged into %+v: %v", other, before, err)
