@@ -231,7 +231,6 @@ func (st *seqTally) result() *SequenceResult {
 	if st.res.counted == nil {
 		st.res.counted = roaring.New()
 	}
-	st.res.counted.RunOptimize()
 	return st.res
 }
 
@@ -357,7 +356,6 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 		}
 		out.mergeDisjoint(pt.res)
 	}
-	out.counted.RunOptimize()
 	return out, nil
 }
 
