@@ -366,8 +366,9 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 // SequenceResult is the empty result, ready to be merged into.
 //
 // A profile counted in both results, matched or not (a shard merged twice, a shard
-// run again after a retry and merged beside its first result, shards that overlap, a
-// result merged into itself), would count twice and bias every rate: Merge refuses it
+// run again after a retry and merged beside its first result, shards that overlap or
+// divide a profile's events between them, a result merged into itself), would count
+// twice and bias every rate: Merge refuses it
 // with ErrInvalid naming how many. A result of Run, RunSeq or RunBatch, or merged from
 // such results, remembers every profile it counted (a roaring bitmap beside Matched,
 // about a bit a profile when ids are dense), so the check is exact for them; of a
@@ -380,8 +381,8 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 // Run whose error went unchecked, whose profiles would otherwise go missing without a
 // word), as does a result whose figures disagree, which no Sequence computes: a negative
 // count, a Histogram that does not sum to Profiles or whose Σ k·Histogram[k] is not
-// Count, more profiles Matched than Profiles, or a sum past the range of int64. On any
-// error r is unchanged.
+// Count, more profiles Matched or counted than Profiles (Profiles lowered after the
+// Run), or a sum past the range of int64. On any error r is unchanged.
 func (r *SequenceResult) Merge(other *SequenceResult) error {
 	switch {
 	case r == nil:
