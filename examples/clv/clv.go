@@ -302,7 +302,10 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 		actual := 0
 		for _, ds := range days {
 			for _, d := range ds[1:] {
-				if d.Before(end) {
+				// Up to and including end: a purchase day is at its start in the models'
+				// time, as Summarize counts it, so the last period ends on the data's
+				// last day, whose purchases d.Before(end) left out.
+				if !d.After(end) {
 					actual++
 				}
 			}
