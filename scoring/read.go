@@ -193,26 +193,28 @@ func (o ReadOptions) check() error {
 	return nil
 }
 
-// record is one line's fields with their 1-based line and columns.
+// record is one row's fields with the 1-based line and column each starts at. A
+// quoted field may span lines, so the fields of one row need not share a line.
 type record struct {
-	line   int
+	line   int // where the row starts
 	fields []string
+	lines  []int
 	cols   []int
 }
 
 func (rec record) field(i int, name string) (string, error) {
 	if i >= len(rec.fields) {
-		col := 1
+		line, col := rec.line, 1
 		if n := len(rec.cols); n > 0 {
-			col = rec.cols[n-1] + len(rec.fields[n-1])
+			line, col = rec.lines[n-1], rec.cols[n-1]+len(rec.fields[n-1])
 		}
-		return "", fmt.Errorf("%w: line %d, column %d: no %s field (column %d of %d)", ErrSyntax, rec.line, col, name, i+1, len(rec.fields))
+		return "", fmt.Errorf("%w: line %d, column %d: no %s field (column %d of %d)", ErrSyntax, line, col, name, i+1, len(rec.fields))
 	}
 	return rec.fields[i], nil
 }
 
 func (rec record) fail(i int, format string, args ...any) error {
-	return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, rec.line, rec.cols[i], fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, rec.lines[i], rec.cols[i], fmt.Sprintf(format, args...))
 }
 
 func (o ReadOptions) parse(rec record) (Transaction, error) {
@@ -292,10 +294,11 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 				yield(record{}, err)
 				return
 			}
-			rec := record{fields: fields, cols: make([]int, len(fields))}
+			rec := record{fields: fields, lines: make([]int, len(fields)), cols: make([]int, len(fields))}
 			for i := range fields {
-				rec.line, rec.cols[i] = cr.FieldPos(i)
+				rec.lines[i], rec.cols[i] = cr.FieldPos(i)
 			}
+			rec.line = rec.lines[0]
 			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 				continue
 			}
@@ -344,6 +347,7 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 				}
 				if j > i {
 					rec.fields = append(rec.fields, text[i:j])
+					rec.lines = append(rec.lines, line)
 					rec.cols = append(rec.cols, i+1)
 				}
 				i = j

@@ -102,6 +102,26 @@ func TestReadTransactionsErrorsNameLineAndColumn(t *testing.T) {
 	}
 }
 
+// TestReadTransactionsQuotedNewlinePositions: a quoted field may span lines (a note, an
+// address); an error names the line the field at fault starts on, not the line of the
+// row's last field, which it named when a later field spanned lines.
+func TestReadTransactionsQuotedNewlinePositions(t *testing.T) {
+	for _, c := range []struct {
+		name, input, want string
+		opt               ReadOptions
+	}{
+		{"bad time, the amount spans lines", "x,2025-01-01,1,n\na,2025-13-01,\"1\n0\",note\n",
+			"line 2, column 3: time", ReadOptions{Keys: &Keys{}}},
+		{"bad amount, the id and the amount span lines", "x,2025-01-01,1,n\n\"a\nb\",2025-01-01,\"x\ny\",note\n",
+			"line 3, column 15: amount", ReadOptions{Keys: &Keys{}}},
+	} {
+		_, err := readAll(c.input, c.opt)
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
 func TestReadTransactionsStopsEarly(t *testing.T) {
 	n := 0
 	for range ReadTransactions(strings.NewReader("1,2025-01-01,1\n2,2025-01-01,1\n3,2025-01-01,1\n"), &ReadOptions{}) {
