@@ -288,7 +288,7 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
 					err = fmt.Errorf("%w: line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
-				} else {
+				} else if !errors.Is(err, ErrSyntax) { // limitedLines' error names its line
 					err = fmt.Errorf("scoring: read transactions: %w", err)
 				}
 				yield(record{}, err)
@@ -309,10 +309,11 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 	}
 }
 
-// limitedLines fails a read once a line grows past maxLine bytes.
+// limitedLines fails a read once a line grows past maxLine bytes, naming the line.
 type limitedLines struct {
-	r   io.Reader
-	run int // bytes since the last newline
+	r     io.Reader
+	run   int // bytes since the last newline
+	lines int // newlines read
 }
 
 func (l *limitedLines) Read(p []byte) (int, error) {
@@ -320,8 +321,9 @@ func (l *limitedLines) Read(p []byte) (int, error) {
 	for _, b := range p[:n] {
 		if b == '\n' {
 			l.run = 0
+			l.lines++
 		} else if l.run++; l.run > maxLine {
-			return 0, fmt.Errorf("%w: line longer than %d bytes", ErrSyntax, maxLine)
+			return 0, fmt.Errorf("%w: line %d: line longer than %d bytes", ErrSyntax, l.lines+1, maxLine)
 		}
 	}
 	return n, err

@@ -122,6 +122,23 @@ func TestReadTransactionsQuotedNewlinePositions(t *testing.T) {
 	}
 }
 
+// TestReadTransactionsLongLineNamesIt: a line over maxLine is an error that names its
+// line, with the package's prefix once; a CSV read said "scoring: read transactions:
+// scoring: syntax error: line longer than 1048576 bytes", naming none.
+func TestReadTransactionsLongLineNamesIt(t *testing.T) {
+	for _, opt := range []ReadOptions{{}, {Comma: ' '}} {
+		sep := ","
+		if opt.Comma == ' ' {
+			sep = " "
+		}
+		long := strings.Repeat("1"+sep+"2025-01-01"+sep+"1\n", 2) + strings.Repeat("1", maxLine+10) + "\n"
+		_, err := readAll(long, opt)
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "line 3") || strings.Count(err.Error(), "scoring:") != 1 {
+			t.Errorf("comma %q: err = %v, want ErrSyntax naming line 3, prefixed once", opt.Comma, err)
+		}
+	}
+}
+
 func TestReadTransactionsStopsEarly(t *testing.T) {
 	n := 0
 	for range ReadTransactions(strings.NewReader("1,2025-01-01,1\n2,2025-01-01,1\n3,2025-01-01,1\n"), &ReadOptions{}) {
