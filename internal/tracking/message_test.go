@@ -78,6 +78,9 @@ func TestParseErrors(t *testing.T) {
 		{`{"type":"identify","userId":"u","timestamp":"yesterday"}`, `"timestamp" "yesterday" is not a time`},
 		{`{"type":"identify","userId":"u","timestamp":true}`, `"timestamp" must be an ISO 8601 string or a number`},
 		{`{"type":"identify","userId":"u","timestamp":1e300}`, `not a Unix time`},
+		// The number as the call wrote it, not as read in milliseconds (it said 1e+17).
+		{`{"type":"identify","userId":"u","timestamp":1e20}`, `"timestamp" 1e20 is not a Unix time in seconds or milliseconds between the years 1 and 9999`},
+		{`{"type":"identify","userId":"u","timestamp":-99999999999999}`, `"timestamp" -99999999999999 is not`},
 		{`{"type":"identify","userId":"u"}`, `no time`},
 		{`{"type":"identify","timestamp":"2025-03-01T10:00:00Z"}`, "no identifier"},
 		{`{"type":"identify","userId":{"a":1},"timestamp":"2025-03-01T10:00:00Z"}`, `"userId" must be a string or a number, got an object`},

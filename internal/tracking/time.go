@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
@@ -80,7 +81,8 @@ func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error
 	// Within years 1 to 9999, so that the time formats back to ISO 8601.
 	const lo, hi = -62135596800, 253402300799
 	if n < lo || n > hi {
-		return time.Time{}, false, invalidField(key, "%q %v is not a Unix time between the years 1 and 9999", key, n)
+		// The number as the call wrote it: n may have been divided by 1000 above.
+		return time.Time{}, false, invalidField(key, "%q %s is not a Unix time in seconds or milliseconds between the years 1 and 9999", key, bytes.TrimSpace(raw))
 	}
 	sec, frac := math.Modf(n)
 	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC(), true, nil
