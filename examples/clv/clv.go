@@ -249,6 +249,16 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 		if i == len(vals[0].Rows)-1 {
 			label += "+"
 		}
+		if row.Customers == 0 {
+			// A mean over no customers: CheckHoldout's 0 would read as the models
+			// predicting no purchases for that frequency.
+			fmt.Fprintf(out, "  %9s %9d %8s", label, row.Customers, "-")
+			for range vals {
+				fmt.Fprintf(out, " %11s", "-")
+			}
+			fmt.Fprintln(out)
+			continue
+		}
 		fmt.Fprintf(out, "  %9s %9d %8.3f", label, row.Customers, row.Actual)
 		for _, v := range vals {
 			fmt.Fprintf(out, " %11.3f", v.Rows[i].Predicted)

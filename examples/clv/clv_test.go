@@ -89,6 +89,27 @@ func TestOneLaterCustomer(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestHoldoutRowWithoutCustomers: a frequency no customer has shows dashes, not a mean
+// of 0.000 for the actual purchases and for every model's prediction, which read as the
+// models predicting none.
+func TestHoldoutRowWithoutCustomers(t *testing.T) {
+	var b strings.Builder
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for k := 1; k <= 12; k++ { // no customer buys six times in the calibration year
+		for d := 0; d < 730; d += 30 * k {
+			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateOnly), 10+k)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("  %9s %9d %8s %11s %11s %11s\n", "5", 0, "-", "-", "-", "-")
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("want the row %q in\n%s", want, out.String())
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	for _, c := range []struct {
 		in   string
