@@ -157,14 +157,18 @@ type rejection struct {
 	Error string `json:"error"`
 }
 
-// postEvents takes Segment-spec calls, one a line. Each good line is applied; each bad
-// one is reported with its line number. The body is read whole first, so a body over
-// the limit changes nothing.
+// postEvents takes Segment-spec calls, one a line or several in a batch envelope on
+// one line, as the ingest example reads them. Each good call is applied; each bad one
+// is reported with its line number. The body is read whole first, so a body over the
+// limit changes nothing.
 func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	data, ok := body(w, r)
 	if !ok {
 		return
 	}
+	// A file saved by a Windows editor or PowerShell starts with a byte order mark,
+	// which line 1's JSON would be refused for ("invalid character 'ï'").
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	resp := struct {
 		Accepted int         `json:"accepted"`
 		Rejected []rejection `json:"rejected"`
@@ -179,12 +183,18 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		if len(line) == 0 {
 			continue
 		}
-		m, err := tracking.Parse(line, &tracking.ParseOptions{ReceivedAt: s.clock.Now()})
+		ms, errs, err := tracking.Calls(line, &tracking.ParseOptions{ReceivedAt: s.clock.Now()})
 		if err != nil {
 			resp.Rejected = append(resp.Rejected, rejection{n, err.Error()})
 			continue
 		}
-		msgs, lines = append(msgs, m), append(lines, n)
+		for i, m := range ms {
+			if errs[i] != nil {
+				resp.Rejected = append(resp.Rejected, rejection{n, errs[i].Error()})
+				continue
+			}
+			msgs, lines = append(msgs, m), append(lines, n)
+		}
 	}
 	profiles, errs := s.applyAll(r.Context(), msgs)
 	for i, err := range errs {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -561,5 +562,39 @@ func TestRestartLoadsDefinitionOfLateEvent(t *testing.T) {
 	s, _ = storageServer(t, dir, "", clientele.FixedClock(now), nil)
 	if got := s.seg.Segments(); !slices.Equal(got, []string{"early", "late"}) {
 		t.Fatalf("after a restart: %v, want [early late]", got)
+	}
+}
+
+// TestEventsFileAsIngestReadsIt: POST /v1/events takes the JSON lines the ingest example
+// reads, its spec.jsonl included: a byte order mark before line 1 and a line holding a
+// batch envelope. Line 1 was refused as "invalid character 'ï'" and the envelope as "a
+// batch envelope where one call was expected (read it with Calls)".
+func TestEventsFileAsIngestReadsIt(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	body := "\ufeff" + `{"type":"page","anonymousId":"a-1","timestamp":"2025-03-01T09:00:00Z"}` + "\r\n" +
+		`{"batch":[{"type":"track","userId":"u-1","event":"Order Completed","timestamp":"2025-03-01T10:00:00Z"},` +
+		`{"type":"track","userId":"u-2","timestamp":"2025-03-01T10:00:00Z"},` +
+		`{"type":"page","anonymousId":"a-2"}],"sentAt":"2025-03-01T11:00:00Z"}` + "\r\n"
+	var posted struct {
+		Accepted int
+		Rejected []struct {
+			Line  int
+			Error string
+		}
+	}
+	call(t, "POST", base+"/v1/events", body, http.StatusOK, &posted)
+	if posted.Accepted != 3 || len(posted.Rejected) != 1 || posted.Rejected[0].Line != 2 ||
+		!strings.Contains(posted.Rejected[0].Error, `call 2 of the batch`) {
+		t.Errorf("posted %+v, want 3 accepted and call 2 of line 2's batch rejected", posted)
+	}
+	data, err := os.ReadFile("../ingest/testdata/spec.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, "POST", base+"/v1/events", string(data), http.StatusOK, &posted)
+	if len(posted.Rejected) != 0 {
+		t.Errorf("ingest's spec.jsonl: rejected %+v", posted.Rejected)
 	}
 }
