@@ -155,6 +155,10 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	if cfg.top < 0 {
 		return fmt.Errorf("-top %d: want the number of customers to list, 0 or more", cfg.top)
 	}
+	if cfg.unit <= 0 {
+		// Summarize would read 0 as its default, weeks, while every heading said "0s".
+		return fmt.Errorf("-unit %s: want a positive time unit such as 1w, 1d or 12h", clientele.FormatDuration(cfg.unit))
+	}
 	keys := &scoring.Keys{}
 	txs, err := readAll(in, cfg, keys)
 	if err != nil {

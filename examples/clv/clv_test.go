@@ -89,6 +89,16 @@ func TestOneLaterCustomer(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestZeroUnit: -unit 0s is refused before the file is read; it was taken, the models
+// fitted in weeks (Summarize's default) under the heading "0s units", and the run
+// stopped at the tracking table on periods of infinite length.
+func TestZeroUnit(t *testing.T) {
+	err := run(&bytes.Buffer{}, strings.NewReader("c1,2025-01-01,10\n"), config{format: "csv", unit: 0})
+	if err == nil || !strings.Contains(err.Error(), "-unit 0s: want a positive time unit") {
+		t.Errorf("err = %v, want -unit 0s refused", err)
+	}
+}
+
 // TestHoldoutRowWithoutCustomers: a frequency no customer has shows dashes, not a mean
 // of 0.000 for the actual purchases and for every model's prediction, which read as the
 // models predicting none.
