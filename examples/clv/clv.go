@@ -462,7 +462,7 @@ func unitName(d time.Duration) string {
 	case 7 * 24 * time.Hour:
 		return "weeks"
 	}
-	return d.String() + " units"
+	return clientele.FormatDuration(d) + " units" // as -unit reads it: "12h", not "12h0m0s"
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -89,6 +89,18 @@ func TestOneLaterCustomer(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestUnitName: a unit other than a day or a week is named as -unit writes it (the
+// SDK's one syntax of durations), not as Go prints a time.Duration ("12h0m0s units").
+func TestUnitName(t *testing.T) {
+	for unit, want := range map[time.Duration]string{
+		24 * time.Hour: "days", 7 * 24 * time.Hour: "weeks", 12 * time.Hour: "12h units", 36 * time.Hour: "1d12h units", 14 * 24 * time.Hour: "2w units",
+	} {
+		if got := unitName(unit); got != want {
+			t.Errorf("unitName(%v) = %q, want %q", unit, got, want)
+		}
+	}
+}
+
 // TestZeroUnit: -unit 0s is refused before the file is read; it was taken, the models
 // fitted in weeks (Summarize's default) under the heading "0s units", and the run
 // stopped at the tracking table on periods of infinite length.
