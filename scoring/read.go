@@ -114,10 +114,10 @@ const maxLine = 1 << 20
 // order. Customer ids are any non-empty string mapped to keys by opt.Keys, or without
 // Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
 // decimal, finite, non-negative and at most MaxAmount. Blank lines and a leading UTF-8
-// byte order mark are skipped. A bad line yields an error wrapping ErrSyntax that names
-// the line and column (1-based); the reader then stops, or with opt.Lenient goes on to
-// the next line; after MaxBadLines bad lines a Lenient read stops with an error
-// wrapping ErrTooManyBad.
+// byte order mark are skipped. A bad line (a row with a bare or unbalanced quote
+// among them) yields an error wrapping ErrSyntax that names the line and column
+// (1-based); the reader then stops, or with opt.Lenient goes on to the next line; after
+// MaxBadLines bad lines a Lenient read stops with an error wrapping ErrTooManyBad.
 // A line too long or an unreadable stream always stops it.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
 	var opt ReadOptions
@@ -157,12 +157,16 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 				yield(Transaction{}, err)
 				return
 			}
-			if first && o.Header {
+			if first && o.Header && rec.err == nil {
 				first = false
 				continue
 			}
 			first = false
-			tx, err := o.parse(rec)
+			var tx Transaction
+			err := rec.err
+			if err == nil {
+				tx, err = o.parse(rec)
+			}
 			if err == nil {
 				if !yield(tx, nil) {
 					return
@@ -200,6 +204,7 @@ type record struct {
 	fields []string
 	lines  []int
 	cols   []int
+	err    error // a row that could not be split into fields (a bare quote), ErrSyntax
 }
 
 func (rec record) field(i int, name string) (string, error) {
@@ -284,11 +289,17 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 			if err == io.EOF {
 				return
 			}
+			if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
+				// A bad row, not a bad stream: encoding/csv goes on at the next row, and so
+				// does a Lenient read.
+				bad := fmt.Errorf("%w: line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
+				if !yield(record{line: pe.StartLine, err: bad}, nil) {
+					return
+				}
+				continue
+			}
 			if err != nil {
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					err = fmt.Errorf("%w: line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
-				} else if !errors.Is(err, ErrSyntax) { // limitedLines' error names its line
+				if !errors.Is(err, ErrSyntax) { // limitedLines' error names its line
 					err = fmt.Errorf("scoring: read transactions: %w", err)
 				}
 				yield(record{}, err)

@@ -279,6 +279,51 @@ func TestReadStringIDs(t *testing.T) {
 	}
 }
 
+// TestReadLenientQuotes: a row encoding/csv cannot split (a bare or unbalanced quote) is
+// a bad line like any other: a lenient read reports it and goes on, where it stopped
+// there without a word, and a file's transactions after it were lost (the clv example
+// printed "skipped: ... line 17" and fitted the 16 rows before it of 120).
+func TestReadLenientQuotes(t *testing.T) {
+	input := "customer,date,amount\nc0,2025-01-01,10\nc1,20\"25-01-01,5\nc2,2025-01-02,1\nc3,2025-01-03,2\n"
+	var errs []string
+	var good int
+	for _, err := range ReadTransactions(strings.NewReader(input), &ReadOptions{Keys: &Keys{}, Lenient: true, Header: true}) {
+		if err != nil {
+			if !errors.Is(err, ErrSyntax) {
+				t.Errorf("%v is not ErrSyntax", err)
+			}
+			errs = append(errs, err.Error())
+			continue
+		}
+		good++
+	}
+	if good != 3 || len(errs) != 1 || !strings.Contains(errs[0], "line 3, column 6") {
+		t.Errorf("good %d, errors %q; want 3 and the bare quote at line 3, column 6", good, errs)
+	}
+	// Strict, the same row stops the read.
+	var last error
+	good = 0
+	for _, err := range ReadTransactions(strings.NewReader(input), &ReadOptions{Keys: &Keys{}, Header: true}) {
+		if last = err; err == nil {
+			good++
+		}
+	}
+	if good != 1 || !errors.Is(last, ErrSyntax) {
+		t.Errorf("strict: good %d, last error %v", good, last)
+	}
+	// Past MaxBadLines of them, a lenient read stops and says why.
+	many := strings.Repeat("c1,20\"25-01-01,5\n", MaxBadLines+1) + "c0,2025-01-01,10\n"
+	last, good = nil, 0
+	for _, err := range ReadTransactions(strings.NewReader(many), &ReadOptions{Keys: &Keys{}, Lenient: true}) {
+		if last = err; err == nil {
+			good++
+		}
+	}
+	if good != 0 || !errors.Is(last, ErrTooManyBad) {
+		t.Errorf("past MaxBadLines: good %d, last error %v", good, last)
+	}
+}
+
 // TestReadLenient: a lenient read reports every bad line with its line and column and
 // yields the good ones; a strict read stops at the first; a bad line assigns no key;
 // past MaxBadLines the read stops.
