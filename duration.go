@@ -61,7 +61,9 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		i++
 		if n > uint64(math.MaxInt64/int64(unit)) || time.Duration(n)*unit > math.MaxInt64-total {
-			return bad(start+1, "longer than %v", time.Duration(math.MaxInt64))
+			// The bound as this syntax writes it: time.Duration's "2562047h47m16.854775807s"
+			// has a fraction and no days, which ParseDuration reads neither of.
+			return bad(start+1, "longer than %s, about 292 years, the longest duration", FormatDuration(math.MaxInt64))
 		}
 		total += time.Duration(n) * unit
 	}
