@@ -257,7 +257,9 @@ func TestQueryFlag(t *testing.T) {
 		t.Fatalf("a good query: %v, %v", qs, err)
 	}
 	for _, c := range []struct{ flag, want string }{
-		{"x=count(page, 30d) >=", "segment: parse at line 1, column 20"},
+		// The column counts in the expression, so the expression is quoted apart from
+		// the flag's "x=", which the column does not count.
+		{"x=count(page, 30d) >=", `audience "x": expression "count(page, 30d) >=": segment: parse at line 1, column 20`},
 		{" users =did(page)", `audience "users" is named twice`},
 		{"noequals", "want name=expression"},
 	} {

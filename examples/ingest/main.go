@@ -39,7 +39,9 @@ func (q *queries) Set(s string) error {
 		return fmt.Errorf("want name=expression, got %q", s)
 	}
 	if _, err := segment.Parse(expr); err != nil {
-		return err
+		// The error's column counts in expr, not in the flag's value after "name=": quote
+		// expr on its own for the column to be counted in.
+		return fmt.Errorf("audience %q: expression %q: %w", name, expr, err)
 	}
 	for _, have := range *q {
 		if have.name == name {
