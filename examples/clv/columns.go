@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -33,20 +34,34 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 	if opt.Comma == 0 {
 		opt.Comma = ','
 	}
-	// The first line is peeked at within the reader's buffer: a file of one endless line
-	// is left to the reader, which bounds lines and says so.
+	// The first line that is not blank is the header, as the reader skips blank lines;
+	// it is peeked at within the reader's buffer: a file of one endless line is left to
+	// the reader, which bounds lines and says so. The lines peeked at are put back.
 	br := bufio.NewReaderSize(r, 64<<10)
-	peek, err := br.ReadSlice('\n')
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return opt, nil, err
+	var peeked []byte
+	var line string
+	lineNo, long := 0, false
+	for {
+		peek, err := br.ReadSlice('\n')
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return opt, nil, err
+		}
+		peeked = append(peeked, peek...)
+		lineNo++
+		if long = err == bufio.ErrBufferFull; long {
+			line = ""
+			break
+		}
+		line = strings.TrimRight(string(peek), "\r\n")
+		if lineNo == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		// Past 64 KB of blank lines this is no header: leave it to the reader.
+		if strings.TrimSpace(line) != "" || err == io.EOF || len(peeked) > br.Size() {
+			break
+		}
 	}
-	first := string(peek)
-	r = io.MultiReader(strings.NewReader(first), br)
-	line := strings.TrimPrefix(strings.TrimRight(first, "\r\n"), "\ufeff")
-	long := err == bufio.ErrBufferFull
-	if long {
-		line = ""
-	}
+	r = io.MultiReader(bytes.NewReader(peeked), br)
 	var names []string
 	if line != "" {
 		cr := csv.NewReader(strings.NewReader(line))
@@ -62,7 +77,7 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 				if sep == "\t" {
 					sep = "tab"
 				}
-				return opt, nil, fmt.Errorf("line 1 is a single column %q: are its fields separated by %s? Then add -comma '%s'", line, sep, sep)
+				return opt, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by %s? Then add -comma '%s'", lineNo, line, sep, sep)
 			}
 		}
 	}
@@ -87,11 +102,11 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 			return opt, nil, fmt.Errorf("-columns %q: %q is a name, and names are looked up in a header line: add -header, or give the columns' numbers (from 1)", cfg.columns, w)
 		}
 		if long {
-			return opt, nil, fmt.Errorf("-columns %q: line 1 is over %d KB long, not a header line", cfg.columns, br.Size()>>10)
+			return opt, nil, fmt.Errorf("-columns %q: line %d is over %d KB long, not a header line", cfg.columns, lineNo, br.Size()>>10)
 		}
 		i := indexFold(names, w)
 		if i < 0 {
-			return opt, nil, fmt.Errorf("-columns %q: line 1 has no column %q; its columns are %s", cfg.columns, w, quoteAll(names))
+			return opt, nil, fmt.Errorf("-columns %q: line %d has no column %q; its columns are %s", cfg.columns, lineNo, w, quoteAll(names))
 		}
 		at[k] = i
 	}

@@ -80,6 +80,35 @@ func TestColumnsErrors(t *testing.T) {
 	}
 }
 
+// TestLeadingBlankLines: the reader skips blank lines, so the header of a file that
+// starts with some is its first line that is not blank; -columns looked its names up in
+// line 1, and said "line 1 has no column "id"; its columns are " with none listed.
+func TestLeadingBlankLines(t *testing.T) {
+	body := "id;when;total\r\n"
+	for i := range 12 {
+		days := []string{"01-0" + itoa(1+i%3), "01-2" + itoa(i%7), "03-0" + itoa(1+i%5), "03-1" + itoa(i%9)}
+		for k, day := range days[:2+i%3] {
+			body += "c" + itoa(i) + ";2025-" + day + ";" + itoa(10+i*k%7) + "\r\n"
+		}
+	}
+	in := "\ufeff\r\n  \r\n" + body
+	cfg := config{format: "csv", header: true, comma: ';', unit: 24 * time.Hour, top: 1}
+	var want, got bytes.Buffer
+	if err := run(&want, strings.NewReader(body), cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.columns = "ID, when, total"
+	if err := run(&got, strings.NewReader(in), cfg); err != nil || got.String() != want.String() {
+		t.Errorf("-columns after blank lines: %v\n%s\nwant\n%s", err, got.String(), want.String())
+	}
+	// The hint about the separator names the line it read.
+	cfg.comma = 0
+	err := run(&bytes.Buffer{}, strings.NewReader(in), cfg)
+	if err == nil || !strings.Contains(err.Error(), `line 3 is a single column "id;when;total"`) {
+		t.Errorf("without -comma: %v, want line 3 named as a single column", err)
+	}
+}
+
 func TestParseComma(t *testing.T) {
 	for in, want := range map[string]rune{",": ',', ";": ';', "tab": '\t', `\t`: '\t', "|": '|', "§": '§'} {
 		if got, err := parseComma(in); err != nil || got != want {
@@ -100,6 +129,7 @@ func FuzzCSVOptions(f *testing.F) {
 	f.Add("Order,Created at,Email,Total\n1,2025-01-03,a@x.com,10.5\n", "email,created at,total", true, ',')
 	f.Add("customer;date;amount\n", "", true, ',')
 	f.Add("\ufeff\"a\"\"b\",c\r\n", "1,2,3", false, ';')
+	f.Add("\ufeff\r\n \n\nid;when;total\r\n", "id,when,total", true, ';')
 	f.Fuzz(func(t *testing.T, in, columns string, header bool, comma rune) {
 		if comma == '\n' || comma == '\r' || comma == '"' || comma == 0 || !utf8.ValidRune(comma) || comma == utf8.RuneError {
 			return // separators parseComma or the reader refuses
