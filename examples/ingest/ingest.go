@@ -61,6 +61,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 	for {
 		m, line, err := r.Next()
 		if err == io.EOF {
+			st.lines = max(st.lines, line) // the lines read: blank ones after the last call too
 			break
 		}
 		if err != nil {

@@ -84,6 +84,25 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 	}
 }
 
+// TestLinesCountBlankOnes: "read N lines" counts every line of the input, the blank
+// ones after the last call included, as wc -l does; it counted up to the last line
+// holding a call, and "read 0 lines" for a file of blank lines.
+func TestLinesCountBlankOnes(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}` + "\r\n\r\n\n": "read 3 lines: 1 call applied, 0 malformed",
+		"\n\n": "read 2 lines: 0 calls applied, 0 malformed",
+		"":     "read 0 lines: 0 calls applied, 0 malformed",
+	} {
+		var out bytes.Buffer
+		if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(out.String(), want) {
+			t.Errorf("%q: output\n%s\nwant it to start %q", in, out.String(), want)
+		}
+	}
+}
+
 func TestBadQuery(t *testing.T) {
 	in := `{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
 	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}}, time.Time{}, 0)
