@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/scoring"
@@ -82,7 +84,7 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 		}
 	}
 	if cfg.columns == "" {
-		return opt, r, nil
+		return opt, r, transactionAsHeader(cfg, opt, names, lineNo)
 	}
 	want := strings.Split(cfg.columns, ",")
 	if len(want) != 3 {
@@ -114,7 +116,31 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 		return opt, nil, errors.New("-columns: the customer, the date and the amount must be three different columns")
 	}
 	opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn = at[0], at[1], at[2]
-	return opt, r, nil
+	return opt, r, transactionAsHeader(cfg, opt, names, lineNo)
+}
+
+// transactionAsHeader refuses -header when the line it would skip reads as a
+// transaction (a date and an amount where the columns are): no header holds those, and
+// the reader would drop the file's first purchase without a word.
+func transactionAsHeader(cfg config, opt scoring.ReadOptions, names []string, line int) error {
+	if !cfg.header || len(names) == 0 {
+		return nil
+	}
+	tc, ac := opt.TimeColumn, opt.AmountColumn
+	if opt.ProfileColumn == 0 && tc == 0 && ac == 0 {
+		tc, ac = 1, 2 // the reader's defaults
+	}
+	if tc >= len(names) || ac >= len(names) {
+		return nil
+	}
+	layout := cmp.Or(opt.TimeLayout, time.DateOnly)
+	if _, err := time.Parse(layout, strings.TrimSpace(names[tc])); err != nil {
+		return nil
+	}
+	if _, err := strconv.ParseFloat(strings.TrimSpace(names[ac]), 64); err != nil {
+		return nil
+	}
+	return fmt.Errorf("-header: line %d is a purchase (date %q, amount %q), not the columns' names: leave -header out, or the purchase is skipped", line, strings.TrimSpace(names[tc]), strings.TrimSpace(names[ac]))
 }
 
 // indexFold is the index of the name equal to w, ignoring case and surrounding space,

@@ -68,6 +68,9 @@ func TestColumnsErrors(t *testing.T) {
 		{shop, config{header: true, columns: "9,2,4"}, "line 2"}, // no 9th column: the reader says where
 		{shop, config{format: "cdnow", columns: "1,2,3"}, "for -format csv"},
 		{strings.Repeat("a", 100<<10) + "\n", config{header: true, columns: "a,b,c"}, "line 1 is over 64 KB long"},
+		// -header on a file without one would drop its first purchase without a word.
+		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{header: true}, `-header: line 1 is a purchase (date "2025-01-01", amount "10"), not the columns' names`},
+		{"\n10.5;03/01/2025;a@x.com\n", config{header: true, comma: ';', columns: "3,2,1", layout: "02/01/2006"}, `-header: line 2 is a purchase`},
 	} {
 		if c.cfg.format == "" {
 			c.cfg.format = "csv"
