@@ -17,9 +17,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -65,7 +67,7 @@ func main() {
 			cfg.format = "cdnow"
 		}
 	}
-	f, err := os.Open(cfg.in)
+	f, err := openInput(cfg.in, cfg.in == flag.Lookup("in").DefValue)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clv:", err)
 		os.Exit(1)
@@ -76,4 +78,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "clv: %s: %v\n", cfg.in, err)
 		os.Exit(1)
 	}
+}
+
+// openInput opens the input file. The default -in is the repository's sample, named
+// relative to the repository's root: run from anywhere else, it is missing, and the
+// error says where to run from instead of only "no such file or directory".
+func openInput(path string, isDefault bool) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil && isDefault && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w (the default -in is the repository's sample, named from the repository's root: run there, or give -in)", err)
+	}
+	return f, err
 }

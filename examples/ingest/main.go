@@ -13,8 +13,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -60,7 +62,7 @@ func main() {
 	flag.Parse()
 	r := os.Stdin
 	if *in != "-" {
-		f, err := os.Open(*in)
+		f, err := openInput(*in, *in == flag.Lookup("in").DefValue)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "ingest:", err)
 			os.Exit(1)
@@ -72,4 +74,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
+}
+
+// openInput opens the input file. The default -in is the repository's sample, named
+// relative to the repository's root: run from anywhere else, it is missing, and the
+// error says where to run from instead of only "no such file or directory".
+func openInput(path string, isDefault bool) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil && isDefault && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w (the default -in is the repository's sample, named from the repository's root: run there, or give -in)", err)
+	}
+	return f, err
 }
