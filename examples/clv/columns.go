@@ -82,6 +82,11 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 				return opt, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by %s? Then add -comma '%s'", lineNo, line, sep, sep)
 			}
 		}
+		// Columns aligned by spaces, as in the CDNOW sample read without -format cdnow:
+		// the reader's "no time field", with the hint to add -header, misled.
+		if fields := strings.Fields(line); len(fields) >= 3 && opt.Comma != ' ' {
+			return opt, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by spaces? Then add -comma ' ' (runs of spaces and tabs), and -columns to pick the customer's, the date's and the amount's; the CDNOW sample's layout is -format cdnow", lineNo, line)
+		}
 	}
 	if cfg.columns == "" {
 		return opt, r, transactionAsHeader(cfg, opt, names, lineNo)

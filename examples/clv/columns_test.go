@@ -60,6 +60,9 @@ func TestColumnsErrors(t *testing.T) {
 	}{
 		{"customer;date;amount\nc1;2025-01-01;10\n", config{header: true}, "add -comma ';'"},
 		{"c1\t2025-01-01\t10\n", config{}, "add -comma 'tab'"},
+		// Columns aligned by spaces were told "no time field ... add -header".
+		{" 00004 0001 19970101  2   29.33\n", config{}, `line 1 is a single column " 00004 0001 19970101  2   29.33": are its fields separated by spaces? Then add -comma ' '`},
+		{"customer   date       amount\nc1         2025-01-01 10\n", config{header: true}, "add -comma ' '"},
 		{shop, config{header: true, columns: "email,when,total"}, `no column "when"; its columns are "Order", "Created at", "Email", "Total"`},
 		{shop, config{columns: "email,created at,total"}, "add -header"},
 		{shop, config{header: true, columns: "email,total"}, "want three columns"},
