@@ -16,6 +16,15 @@ import (
 // reader never skips one.
 //
 //	server_event (pos bigint PRIMARY KEY, at bigint, name text, profile bigint)
+//	server_event_profile (an index on profile, schema version 2, for erasures)
+//
+// An erasure (DELETE /v1/profiles/{id}) overwrites the person's rows with tombstones
+// (profile 0, an empty name, at 0: storage.go's tombstone) rather than deleting them,
+// so that no position is left empty: a reader stops at a gap, taking it for an event
+// not yet committed. As with any UPDATE, PostgreSQL keeps the old row versions until
+// VACUUM reclaims them: a host with a deadline for erasure runs VACUUM on server_event
+// after it (as on identity_log). The retention statement below deletes tombstones as
+// it does any old event.
 //
 // Retention is the host's: events older than the segment snapshot's position (the
 // first 8 bytes, big-endian, of the segment store's "index" blob; see storage.go) may be
@@ -40,6 +49,8 @@ type pgEvents struct {
 
 var eventMigrations = []string{
 	`CREATE TABLE %[1]s.server_event (pos bigint PRIMARY KEY, at bigint NOT NULL, name text NOT NULL, profile bigint NOT NULL)`,
+	// Version 2: an erasure finds a person's events without reading the whole table.
+	`CREATE INDEX server_event_profile ON %[1]s.server_event (profile)`,
 }
 
 func openPGEvents(ctx context.Context, pool *pgxpool.Pool, schema string) (*pgEvents, error) {
@@ -112,6 +123,18 @@ func (p *pgEvents) Since(ctx context.Context, pos uint64) iter.Seq2[uint64, even
 }
 
 func (p *pgEvents) Err() error { return p.err }
+
+func (p *pgEvents) Erase(ctx context.Context, profiles []uint32) (int, error) {
+	keys := make([]int64, len(profiles))
+	for i, k := range profiles {
+		keys[i] = int64(k)
+	}
+	tag, err := p.pool.Exec(ctx, "UPDATE "+p.table+" SET profile = 0, name = '', at = 0 WHERE profile = ANY($1::bigint[])", keys)
+	if err != nil {
+		return 0, fmt.Errorf("erase events: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
 
 // retentionSQL is the statement of the package comment, for schema: $1 the cutoff in
 // Unix nanoseconds, $2 the segment snapshot's position.

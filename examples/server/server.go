@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
@@ -60,6 +61,21 @@ type server struct {
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
 
+	// gone holds the profile keys identity retired (a Forget, on this server or another)
+	// as this server met them, so that an event of one is neither kept nor waited for;
+	// unerased those whose events the event log may still hold, which the next refresh
+	// erases from it (eraseEvents); erasing is the report of this server's erasure
+	// under way (deleteProfile), which OnForget fills in. Guarded by mu.
+	gone, unerased map[uint32]bool
+	erasing        *erasure
+	// eraseMu serialises this server's erasures, so that erasing is one request's.
+	eraseMu sync.Mutex
+	// forgetSnap is set when a Forget reached the index after the last snapshot was
+	// begun: the stored snapshot may still hold the forgotten profiles, so refresh
+	// writes another (another server's stale snapshot may have replaced the one
+	// written after the erasure).
+	forgetSnap atomic.Bool
+
 	// st keeps what survives a restart (storage.go); nil: memory only. Guarded by mu:
 	// applied, the events of st's log applied; snapPos, the first the loaded
 	// snapshot did not hold.
@@ -93,6 +109,9 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 			}
 		}
 	}))
+	// Erase downstream whatever identity forgets, here or (reported as this server
+	// catches up) on another server.
+	opts = append(opts, identity.OnForget(s.forgot))
 	if s.ids, err = identity.New(identity.DefaultRules(), opts...); err != nil {
 		return nil, err
 	}
@@ -108,6 +127,7 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", s.postEvents)
 	mux.HandleFunc("GET /v1/profiles/{id}", s.getProfile)
+	mux.HandleFunc("DELETE /v1/profiles/{id}", s.deleteProfile)
 	mux.HandleFunc("GET /v1/lookup", s.lookup)
 	mux.HandleFunc("PUT /v1/segments/{name}", s.putSegment)
 	mux.HandleFunc("GET /v1/segments/{name}", s.getSegment)
@@ -331,6 +351,176 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, identifier(x))
 	}
 	reply(w, http.StatusOK, map[string]any{"profile": cur, "identifiers": ids, "segments": audiences})
+}
+
+// erasure is what OnForget reports to the erasure under way: the keys retired, the
+// events dropped from memory and the saved segments whose members held the person.
+type erasure struct {
+	profile  uint32 // the profile the request forgets
+	keys     []uint32
+	events   int
+	segments []string
+}
+
+// deleteProfile erases a person, for a data-protection request (GDPR art. 17): the
+// profile that now holds the key named (a key merged into another names the survivor)
+// is forgotten in identity, every identifier's value with it, and every key it held is
+// retired; OnForget (forgot) drops the keys from the index, every saved segment's
+// members and the events kept; the event log's copies are overwritten and a snapshot
+// without the person replaces the stored one, all before the reply. Other servers on
+// the storage apply the Forget as they catch up, through the same OnForget.
+//
+// 200 names the keys retired and the saved segments the person was a member of (as
+// last reported by /v1/changes, which will report no exit: the host tells the tools it
+// forwarded them to). 400: id is not a positive 32-bit integer. 404: no profile holds
+// the key, whether it was never issued or already erased, so a second DELETE is 404.
+// 503: the storage refused, with what was done.
+func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 32)
+	if err != nil || id == 0 {
+		fail(w, http.StatusBadRequest, "profile %q is not a positive 32-bit integer", r.PathValue("id"))
+		return
+	}
+	if !s.fresh(w, r) { // erased, or merged into another, on another server
+		return
+	}
+	s.eraseMu.Lock()
+	defer s.eraseMu.Unlock()
+	cur := s.ids.Current(uint32(id))
+	if cur == 0 {
+		fail(w, http.StatusNotFound, "no profile %d: never issued, or already erased", id)
+		return
+	}
+	identifiers := len(s.ids.Identifiers(cur))
+	e := &erasure{profile: cur}
+	s.mu.Lock()
+	s.erasing = e
+	s.mu.Unlock()
+	err = s.ids.Forget(r.Context(), s.clock.Now(), cur)
+	s.mu.Lock()
+	s.erasing = nil
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, identity.ErrNotFound):
+		// Erased meanwhile by another server (the Forget caught up first).
+		fail(w, http.StatusNotFound, "no profile %d: already erased", id)
+		return
+	case err != nil && s.ids.Current(cur) != 0:
+		fail(w, http.StatusServiceUnavailable, "storage: forget profile %d: %v", cur, err)
+		return
+	case err != nil:
+		// The resolver applied the erasure but failed to sync it or to rewrite its
+		// store without the values (done when identity next opens the store), and
+		// reported nothing: find the keys it retired in what the server keeps.
+		s.forgot(identity.Forgotten{Profiles: s.retiredKeys(s.seg), At: s.clock.Now()})
+		err = fmt.Errorf("identity: %w", err)
+	}
+	if s.st != nil {
+		if eerr := s.eraseEvents(r.Context()); eerr != nil {
+			err = errors.Join(err, fmt.Errorf("events not yet erased from the event log (retried at every refresh): %w", eerr))
+		}
+		s.forgetSnap.Store(false)
+		if serr := s.snapshot(); serr != nil {
+			s.forgetSnap.Store(true)
+			err = errors.Join(err, fmt.Errorf("the stored segment snapshot still holds the profile (replaced at the next refresh): %w", serr))
+		}
+	}
+	segs := e.segments
+	if segs == nil {
+		segs = []string{}
+	}
+	s.log.Info("profile erased", "profile", cur, "keys", len(e.keys), "identifiers", identifiers, "events", e.events, "segments", len(segs), "complete", err == nil)
+	if err != nil {
+		fail(w, http.StatusServiceUnavailable, "profile %d is forgotten, but: %v", cur, err)
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"profile": cur, "profiles": e.keys, "identifiers": identifiers, "events": e.events, "segments": segs})
+}
+
+// forgot is the resolver's OnForget: it erases the retired keys from everything the
+// server keeps under a profile: the index and every saved segment's members
+// (segment.Index.Forget), the events kept for funnels, and, through unerased, the
+// event log. It also tells the erasure under way here which segments held the person.
+func (s *server) forgot(f identity.Forgotten) {
+	if len(f.Profiles) == 0 {
+		return
+	}
+	keys := roaring.BitmapOf(f.Profiles...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var segs []string
+	for _, name := range s.seg.Segments() {
+		if m, ok := s.seg.Members(name); ok && m.Intersects(keys) {
+			segs = append(segs, name)
+		}
+	}
+	if err := s.seg.Forget(f.Profiles...); err != nil {
+		s.log.Warn("forget profiles in the index", "profiles", f.Profiles, "error", err) // not reached: keys are non-zero
+	}
+	kept := s.events[:0]
+	for _, e := range s.events {
+		if !keys.Contains(e.Profile) {
+			kept = append(kept, e)
+		}
+	}
+	dropped := len(s.events) - len(kept)
+	clear(s.events[len(kept):])
+	s.events = kept
+	s.retire(f.Profiles...)
+	if s.st != nil {
+		s.forgetSnap.Store(true)
+	}
+	if e := s.erasing; e != nil && keys.Contains(e.profile) {
+		e.keys, e.events, e.segments = slices.Clone(f.Profiles), dropped, segs
+	}
+}
+
+// retiredKeys returns the keys identity retired that x (the server's index, or a
+// snapshot read at a start) or the events kept still hold, ascending: every key whose
+// Current is 0, since a key is recorded only once identity issued it.
+func (s *server) retiredKeys(x *segment.Index) []uint32 {
+	found := roaring.New()
+	check := func(k uint32) {
+		if k != 0 && s.ids.Current(k) == 0 {
+			found.Add(k)
+		}
+	}
+	for it := x.Profiles().Iterator(); it.HasNext(); {
+		check(it.Next())
+	}
+	for _, name := range x.Segments() {
+		if m, ok := x.Members(name); ok {
+			for it := m.Iterator(); it.HasNext(); {
+				check(it.Next())
+			}
+		}
+	}
+	s.mu.Lock()
+	for _, e := range s.events {
+		check(e.Profile)
+	}
+	s.mu.Unlock()
+	return found.ToArray()
+}
+
+// retire records keys identity retired: their events are not kept, and are erased
+// from the event log. The caller holds mu.
+func (s *server) retire(keys ...uint32) {
+	if s.gone == nil {
+		s.gone = map[uint32]bool{}
+	}
+	for _, k := range keys {
+		s.gone[k] = true
+	}
+	if s.st == nil {
+		return
+	}
+	if s.unerased == nil {
+		s.unerased = map[uint32]bool{}
+	}
+	for _, k := range keys {
+		s.unerased[k] = true
+	}
 }
 
 func (s *server) lookup(w http.ResponseWriter, r *http.Request) {

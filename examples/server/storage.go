@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -70,6 +71,11 @@ type eventLog interface {
 	Since(ctx context.Context, pos uint64) iter.Seq2[uint64, event]
 	// Err reports the error that ended the last Since early, if any.
 	Err() error
+	// Erase overwrites every event of the profiles with tombstone, durably before it
+	// returns, and returns how many it overwrote. Positions do not move, so that a
+	// snapshot's position and every reader's stay valid; Since yields the tombstones,
+	// and readers skip them (no accepted event has profile 0).
+	Erase(ctx context.Context, profiles []uint32) (int, error)
 }
 
 func openStorage(ctx context.Context, spec, schema string) (*storage, error) {
@@ -112,8 +118,9 @@ func openFileStorage(dir string) (*storage, error) {
 		l.Close()
 		return nil, err
 	}
-	return &storage{ids: ids, segments: segs, events: &fileEvents{log: l}, ledger: ledger, programme: defaultProgramme(),
-		close: func() { ids.Close(); l.Close(); ledger.Close() }}, nil
+	evs := &fileEvents{log: l, path: filepath.Join(dir, "events.log")}
+	return &storage{ids: ids, segments: segs, events: evs, ledger: ledger, programme: defaultProgramme(),
+		close: func() { ids.Close(); evs.close(); ledger.Close() }}, nil
 }
 
 func openPostgresStorage(ctx context.Context, url, schema string) (*storage, error) {
@@ -150,6 +157,10 @@ func openPostgresStorage(ctx context.Context, url, schema string) (*storage, err
 		close: func() { ids.Close(); ledger.Close(); pool.Close() }}, nil
 }
 
+// tombstone is what an erased event becomes in the event log: profile 0 (which no
+// accepted event has), no name, time 0 (the Unix epoch, so that PostgreSQL's at is 0).
+var tombstone = event{At: time.Unix(0, 0).UTC()}
+
 // memEvents keeps events in memory.
 type memEvents struct {
 	mu  sync.Mutex
@@ -178,10 +189,42 @@ func (m *memEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, event
 
 func (m *memEvents) Err() error { return nil }
 
+// Erase replaces the slice rather than writing into it: a Since under way reads the
+// one it took.
+func (m *memEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	evs := slices.Clone(m.evs)
+	for i, e := range evs {
+		if slices.Contains(profiles, e.Profile) {
+			evs[i] = tombstone
+			n++
+		}
+	}
+	if n > 0 {
+		m.evs = evs
+	}
+	return n, nil
+}
+
 // fileEvents keeps events in an internal/wal log, fsynced before Append returns.
+// mu is held shared by Append and by Since while it reads, and exclusively by Erase
+// while it replaces the file, so that no append lands in the file being replaced.
 type fileEvents struct {
-	log *wal.Log
-	err error
+	mu   sync.RWMutex
+	log  *wal.Log
+	path string // the log's file, rewritten by Erase
+	err  error
+}
+
+// close closes the log Erase last opened.
+func (f *fileEvents) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.log != nil {
+		f.log.Close()
+	}
 }
 
 func encodeEvent(e event) []byte {
@@ -207,12 +250,26 @@ func (f *fileEvents) Append(_ context.Context, evs ...event) error {
 	for i, e := range evs {
 		recs[i] = encodeEvent(e)
 	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.log == nil {
+		return fmt.Errorf("events.log: %w", errLogGone)
+	}
 	return f.log.Append(recs...)
 }
+
+// errLogGone is the error of an event log that an Erase failed to reopen.
+var errLogGone = errors.New("not open: reopening it after an erasure failed; restart the server")
 
 func (f *fileEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, event] {
 	return func(yield func(uint64, event) bool) {
 		f.err = nil
+		f.mu.RLock()
+		defer f.mu.RUnlock()
+		if f.log == nil {
+			f.err = fmt.Errorf("events.log: %w", errLogGone)
+			return
+		}
 		i := uint64(0)
 		for rec, err := range f.log.Records() {
 			if err != nil {
@@ -235,6 +292,89 @@ func (f *fileEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, even
 }
 
 func (f *fileEvents) Err() error { return f.err }
+
+// Erase writes a copy of the log with the profiles' events replaced by tombstones,
+// fsyncs it and renames it over the log, as identity.FileStore's Compact does: a wal
+// frame cannot be changed in place (each one's checksum chains to the one before), and
+// no copy of the erased events is left in the file. It rewrites the whole log, so it
+// costs the log's size whatever it erases; if no event is the profiles', it changes
+// nothing. A crash before the rename leaves the old log and a stray events.log.erase,
+// which the next Erase replaces.
+func (f *fileEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.log == nil {
+		return 0, fmt.Errorf("events.log: %w", errLogGone)
+	}
+	var recs [][]byte
+	n := 0
+	for rec, err := range f.log.Records() {
+		if err != nil {
+			return 0, fmt.Errorf("events.log: erase: %w", err)
+		}
+		e, err := decodeEvent(rec)
+		if err != nil {
+			return 0, fmt.Errorf("events.log record %d: erase: %w", len(recs), err)
+		}
+		if e.Profile != 0 && slices.Contains(profiles, e.Profile) {
+			rec, n = encodeEvent(tombstone), n+1
+		}
+		recs = append(recs, slices.Clone(rec))
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	tmp := f.path + ".erase"
+	if err := writeEventLog(tmp, recs); err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("events.log: erase: write the copy: %w", err)
+	}
+	if err := os.Rename(tmp, f.path); err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("events.log: erase: replace the log by its copy: %w", err)
+	}
+	f.log.Close() // its file was replaced; what it held is in the new one
+	f.log = nil
+	if err := syncDir(filepath.Dir(f.path)); err != nil {
+		return 0, fmt.Errorf("events.log: erase: sync the directory: %w", err)
+	}
+	l, err := wal.Open(f.path, &wal.Options{Sync: wal.SyncAlways})
+	if err != nil {
+		return 0, fmt.Errorf("events.log: erase: reopen: %w", err)
+	}
+	f.log = l
+	return n, nil
+}
+
+// writeEventLog writes recs as a new wal log at path, replacing any file there, and
+// syncs it.
+func writeEventLog(path string, recs [][]byte) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
+	if err != nil {
+		return err
+	}
+	for len(recs) > 0 {
+		k := min(len(recs), 4096)
+		if err := l.Append(recs[:k]...); err != nil {
+			l.Close()
+			return err
+		}
+		recs = recs[k:]
+	}
+	return l.Close() // Close fsyncs
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
 
 // snapshotName is the segment-store blob holding the index's latest snapshot: the
 // position of the first event it does not hold (8 bytes, big-endian), then, on
@@ -335,6 +475,7 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 	if err := s.openReferral(st.ledger, st.programme); err != nil {
 		return nil, err
 	}
+	resnap := false // the snapshot read holds erased profiles: replace it
 	data, err := st.segments.Get(snapshotName)
 	switch {
 	case errors.Is(err, segment.ErrNotFound):
@@ -370,6 +511,19 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 				x.ApplyMerge(c, p)
 			}
 		}
+		// So are erasures, which New's replay reports to no OnForget: a snapshot
+		// written before one (a crash before the snapshot after it, or another
+		// server's, taken before it caught up) still holds the person. Forget them
+		// here, and replace the snapshot once the events are applied.
+		if retired := s.retiredKeys(x); len(retired) > 0 {
+			if err := x.Forget(retired...); err != nil {
+				return nil, err
+			}
+			s.mu.Lock()
+			s.retire(retired...)
+			s.mu.Unlock()
+			resnap = true
+		}
 		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
 		s.lastSnap = s.snapPos
 	}
@@ -383,6 +537,11 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 	// definition may name an event first seen after the snapshot.
 	if err := s.syncSaved(); err != nil {
 		return nil, err
+	}
+	if resnap {
+		if err := s.snapshot(); err != nil {
+			s.forgetSnap.Store(true) // the next refresh tries again
+		}
 	}
 	return s, nil
 }
@@ -422,6 +581,21 @@ func (s *server) refresh(ctx context.Context) error {
 		}
 		skip = stalled // unknown after a catch-up too: its profile was forgotten
 	}
+	if err := s.eraseEvents(ctx); err != nil {
+		s.log.Warn("erasing forgotten profiles' events from the event log (retried at the next refresh)", "error", err)
+	}
+	if s.forgetSnap.Load() && s.snapping.CompareAndSwap(false, true) {
+		// A Forget reached the index since the last snapshot began: replace the stored
+		// snapshot, which may hold the person, in the background as a periodic one.
+		s.forgetSnap.Store(false)
+		go func() {
+			defer s.snapping.Store(false)
+			if err := s.snapshot(); err != nil {
+				s.forgetSnap.Store(true)
+				s.log.Warn("segment snapshot after an erasure (retried at the next refresh)", "error", err)
+			}
+		}()
+	}
 	if s.st.follow == nil {
 		return nil // no other writer: the index holds every definition kept
 	}
@@ -430,27 +604,58 @@ func (s *server) refresh(ctx context.Context) error {
 	return s.syncSaved()
 }
 
+// eraseEvents overwrites in the event log the events of the keys in unerased (see
+// eventLog.Erase). Keys are taken out before the log is written, so that one met again
+// meanwhile (an event appended on it since) is erased by the next call; on failure
+// they are put back.
+func (s *server) eraseEvents(ctx context.Context) error {
+	s.mu.Lock()
+	keys := slices.Sorted(maps.Keys(s.unerased))
+	clear(s.unerased)
+	s.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := s.st.events.Erase(ctx, keys); err != nil {
+		s.mu.Lock()
+		s.retire(keys...)
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
 // noEvent is no event's position.
 const noEvent uint64 = math.MaxUint64
 
 // applyEvents applies the events appended after the last applied one. It stops before
 // the first whose profile key the resolver does not know, and returns its position
-// (noEvent if none), unless that position is skip: that event is applied without a
-// profile in the index (a key forgotten, or never issued).
+// (noEvent if none), unless that position is skip or the key is one of gone: the key
+// was issued before the event was appended, so if a catch-up did not make it known
+// identity retired it (an erasure), and the event is not kept, but erased from the log
+// (an event accepted on a key an erasure then retired on this server or another). A
+// tombstone (profile 0, an event erased) is passed over.
 func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	stalled = noEvent
 	for pos, e := range s.st.events.Since(ctx, s.applied) {
-		if pos >= s.snapPos {
-			p := s.ids.Current(e.Profile)
-			if p == 0 && pos != skip {
+		if e.Profile == 0 {
+			s.applied = pos + 1
+			continue
+		}
+		p := s.ids.Current(e.Profile)
+		if p == 0 {
+			if pos != skip && !s.gone[e.Profile] {
 				stalled = pos
 				break
 			}
-			if p != 0 {
-				s.seg.Record(e.At, p, e.Name)
-			}
+			s.retire(e.Profile)
+			s.applied = pos + 1
+			continue
+		}
+		if pos >= s.snapPos {
+			s.seg.Record(e.At, p, e.Name)
 		}
 		s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
 		s.applied = pos + 1
