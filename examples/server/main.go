@@ -7,7 +7,7 @@
 //
 // Without a token (-token or $CLIENTELE_TOKEN) the server refuses any address but
 // loopback; with one, every /v1 path but the tracking API needs "Authorization: Bearer
-// <token>". Every reply, errors included, is JSON; errors are {"status": N, "error": "..."}.
+// <token>". Every reply, errors included, is JSON; errors are {"error": "...", "code": "not_found"}.
 //
 // Endpoints (JSON in and out):
 //
@@ -16,6 +16,7 @@
 //	                                (write key as basic-auth user; gzip bodies; messageId de-duplicated)
 //	POST /v1/events                 Segment-spec calls, one JSON object a line (at most 1 MiB)
 //	GET  /v1/profiles/{id}          a profile's identifiers and audiences
+//	DELETE /v1/profiles/{id}        erase the person (GDPR art. 17): identifiers, audiences, events
 //	GET  /v1/lookup?kind=&value=    the profile holding an identifier
 //	PUT  /v1/segments/{name}        save an audience; the body is its query
 //	GET  /v1/segments/{name}        its members now (?limit=, default 100)
