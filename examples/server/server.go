@@ -305,9 +305,12 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint3
 	defer s.mu.Unlock()
 	for _, e := range keep {
 		// A later call of the batch may have merged the profile away since it was
-		// linked: the index holds it under the survivor (refresh does the same).
-		s.seg.Record(e.At, s.ids.Current(e.Profile), e.Name)
-		s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
+		// linked: the index holds it under the survivor (refresh does the same). An
+		// erasure since may have retired it (Current 0): it is kept nowhere.
+		if p := s.ids.Current(e.Profile); p != 0 {
+			s.seg.Record(e.At, p, e.Name)
+			s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
+		}
 	}
 	return profiles, errs
 }
@@ -416,13 +419,15 @@ func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("identity: %w", err)
 	}
 	if s.st != nil {
+		// Events the log still holds are erased by a retry at a refresh here, or by
+		// the next start, which meets them under a key identity does not know.
 		if eerr := s.eraseEvents(r.Context()); eerr != nil {
-			err = errors.Join(err, fmt.Errorf("events not yet erased from the event log (retried at every refresh): %w", eerr))
+			err = errors.Join(err, fmt.Errorf("events not yet erased from the event log (retried at every refresh, and at the next start): %w", eerr))
 		}
 		s.forgetSnap.Store(false)
 		if serr := s.snapshot(); serr != nil {
 			s.forgetSnap.Store(true)
-			err = errors.Join(err, fmt.Errorf("the stored segment snapshot still holds the profile (replaced at the next refresh): %w", serr))
+			err = errors.Join(err, fmt.Errorf("the stored segment snapshot still holds the profile (replaced at the next refresh, and at the next start): %w", serr))
 		}
 	}
 	segs := e.segments
@@ -769,10 +774,14 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 	events := make([]funnel.Event, len(s.events))
 	copy(events, s.events)
 	s.mu.Unlock()
-	for i := range events {
-		events[i].Profile = s.ids.Current(events[i].Profile)
+	kept := events[:0]
+	for _, e := range events {
+		// A key identity retired (an erasure) is no one: Current is 0.
+		if e.Profile = s.ids.Current(e.Profile); e.Profile != 0 {
+			kept = append(kept, e)
+		}
 	}
-	res, err := spec.Run(events)
+	res, err := spec.Run(kept)
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
