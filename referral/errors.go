@@ -59,29 +59,39 @@ var (
 // error, and when an event failed too, Apply's error wraps both that event's
 // [EventError] and the AppendError.
 //
-//   - events[:Lo] are durable.
-//   - events[Lo:Hi] were in the failed append, and may or may not be recorded (a
-//     connection lost at commit leaves that unknown).
-//   - events[Hi:] are not recorded.
-//
 // Lo == Hi when none of the call's events were in the failed append (the Program had
 // stopped at another caller's failed append, and Apply stopped at event Lo). A caller
 // sends events[Lo:] again, on a Program opened again if this one stopped; each event is
-// recorded once per key. The type is shared by referral and loyalty.
-type AppendError = groupcommit.AppendError
+// recorded once per key. The failure is never the events' fault: nothing is to be
+// dead-lettered.
+type AppendError struct {
+	// Lo and Hi say which events, by their index in Apply's input, the failed append
+	// held:
+	//
+	//   - events[:Lo] are durable: their records were in appends that succeeded (or
+	//     were recorded before the call, for a repeated event).
+	//   - events[Lo:Hi] were in the failed append, and may or may not be recorded (a
+	//     connection lost at commit leaves that unknown).
+	//   - events[Hi:] are not recorded: Apply stopped, or they were in later appends,
+	//     which the stopped Program refused.
+	Lo, Hi int
+	// Err is the failed append's error, which wraps the store's.
+	Err error
+}
+
+// Error says which events were in the failed append, which are durable, and why the
+// append failed: "referral: the append of events [2, 5) failed, events [0, 2) are
+// durable: ...".
+func (e *AppendError) Error() string {
+	return groupcommit.AppendMessage("referral: ", e.Lo, e.Hi, e.Err)
+}
+
+// Unwrap returns the failed append's error, so that errors.Is finds the store's.
+func (e *AppendError) Unwrap() error { return e.Err }
 
 // EventError is the error of [Program.Apply] when it stopped at one of the call's
-// events: Index is the event's index in Apply's input, and Err why it stopped there.
-// Find it with errors.As, on every store, SharedStores included; errors.Is sees
-// through it to Err, so it finds the cause's sentinels as it would without it. Err is
-// one of:
-//
-//   - the event's own error: it is malformed (ErrInvalid) or the ledger refuses it
-//     (ErrNotFound, ErrConflict, ...), and sending it again fails again;
-//   - a done context (context.Canceled, context.DeadlineExceeded), checked before
-//     each event;
-//   - on a SharedStore, the store's error when Apply failed to lead the shared ledger
-//     before event Index (ErrDiverged, a lost connection).
+// events. Find it with errors.As, on every store, SharedStores included; errors.Is
+// sees through it to Err, so it finds the cause's sentinels as it would without it.
 //
 // What is durable:
 //
@@ -91,18 +101,59 @@ type AppendError = groupcommit.AppendError
 //   - events[Index:] are not recorded: event Index was not applied, and Apply
 //     stopped before the next.
 //
-// A queue consumer acknowledges events[:Index] (only events[:Lo] when there is an
-// AppendError too, and sends events[Lo:Index] again). When Err is the event's own
-// error, it dead-letters event Index and goes on with events[Index+1:]; when Err is
-// the context's or the store's, it sends events[Index:] again later. The error of a
-// Program that had stopped at an earlier failed append is the AppendError alone
-// (Lo == Hi), not an EventError. The type is shared by referral and loyalty.
-type EventError = groupcommit.EventError
+// What to do is Permanent's to say, the one test a consumer (of a queue, a topic)
+// needs, whatever the cause: it need not know the package's sentinels.
+//
+//   - Permanent: the event is at fault, malformed or refused by the ledger. A
+//     consumer acknowledges events[:Index], dead-letters event Index and goes on with
+//     events[Index+1:].
+//   - Not Permanent: Apply stopped for a reason outside the event (a done context, a
+//     shared store it failed to lead or read). A consumer acknowledges
+//     events[:Index] and sends events[Index:] again later.
+//
+// When Apply's error holds an AppendError too, the consumer does what that asks
+// first: it sends events[Lo:] again (event Index among them, which meets its fate
+// again). The error of a Program that had stopped at an earlier failed append is the
+// AppendError alone (Lo == Hi), not an EventError.
+type EventError struct {
+	// Index is the event's index in Apply's input.
+	Index int
+	// Err is why Apply stopped at event Index: the event's own error (ErrInvalid,
+	// ErrKeyReused, ...), a done context's (context.Canceled,
+	// context.DeadlineExceeded, checked before each event), or, on a SharedStore, the
+	// store's error when Apply failed to lead the shared ledger or read what others
+	// appended before event Index (ErrDiverged, a lost connection, ErrCorrupt).
+	Err error
+	// Permanent reports whether the event itself is at fault, so that sending it again
+	// fails again: it is malformed (ErrInvalid) or the ledger, as it stands, refuses
+	// it (ErrKeyReused, ErrConflict, ErrNotFound, ErrCode, ErrRefundBeforeOrder,
+	// ErrRefundExceeds, ErrInsufficient).
+	// It is false when Apply stopped for a reason outside the event, one that passes
+	// (a done context, a lost connection) or that no dead-letter queue would cure (a
+	// corrupt shared ledger: every event would stop there), and sending events[Index:]
+	// again is right. A refusal that a later event lifts (a refund whose order has
+	// not arrived yet) is Permanent too: the event waits in the dead-letter queue for
+	// the consumer to send it again, rather than blocking those behind it.
+	Permanent bool
+}
 
-// eventError is the EventError of event i of an Apply, stopped by err, whose message
-// reads "referral: apply event i: ..." as every message of the package does.
-func eventError(i int, err error) error {
-	return groupcommit.NewEventError("referral: ", i, err)
+// Error names the event's index and why Apply stopped there: "referral: apply event 7:
+// ...", the package named once.
+func (e *EventError) Error() string { return groupcommit.EventMessage("referral: ", e.Index, e.Err) }
+
+// Unwrap returns why Apply stopped at the event.
+func (e *EventError) Unwrap() error { return e.Err }
+
+// refused is the EventError of event i of an Apply, which the programme refused, as err
+// says: the event's own fault (Permanent).
+func refused(i int, err error) error {
+	return &EventError{Index: i, Err: err, Permanent: true}
+}
+
+// stopped is the EventError of event i of an Apply, before which Apply stopped for a
+// reason outside the event, err: a done context, a failed lead of a shared store.
+func stopped(i int, err error) error {
+	return &EventError{Index: i, Err: err}
 }
 
 // errorf is fmt.Errorf with the "referral: " prefix in front. A wrapped error of the

@@ -272,20 +272,28 @@ func (p *Program) Apply(ctx context.Context, events ...Record) error {
 	return applyError(p.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[*Record], error) {
 		ev := events[i]
 		if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
-			return nil, eventError(i, err)
+			return nil, stopped(i, err)
 		}
 		ev.Code = normalCode(ev.Code)
 		b, err := p.decide(ev)
 		if err != nil {
-			return nil, eventError(i, err)
+			// The event's own fault, but for the error of a stopped Program, which is
+			// not the event's: Bulk reports that one as the failed append alone (Lo ==
+			// Hi), and applyError drops this EventError for it.
+			return nil, refused(i, err)
 		}
 		return b, nil
 	}))
 }
 
-// applyError is groupcommit.BulkError under the package's prefix.
-func applyError(appended *AppendError, failed error) error {
-	return groupcommit.BulkError("referral: ", failed, appended)
+// applyError is the error of an Apply that stopped at an event (failed, an
+// EventError) or whose append failed (f), or both: groupcommit.BulkError under the
+// package's prefix, with the AppendError made of f.
+func applyError(f *groupcommit.Failed, failed error) error {
+	if f == nil {
+		return failed
+	}
+	return groupcommit.BulkError("referral: ", failed, f, &AppendError{Lo: f.Lo, Hi: f.Hi, Err: f.Err})
 }
 
 // applyChunk is how many events Apply decides before committing them in the background.

@@ -165,7 +165,7 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
 		gen, err := p.log.Lead(ctx)
 		if err != nil {
-			return eventError(start, err)
+			return stopped(start, err)
 		}
 		var recs []*Record
 		var failed error
@@ -175,17 +175,17 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 			// A done ctx stops Apply before the next event, as on any store: the lead
 			// itself may succeed with it, when this process holds the lock already.
 			if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
-				failed = eventError(i, err)
+				failed = stopped(i, err)
 				break
 			}
 			ev.Code = normalCode(ev.Code)
 			if err := checkEvent(&ev); err != nil {
-				failed = eventError(i, err)
+				failed = refused(i, err)
 				break
 			}
 			rs, err := p.decideLocked(&ev)
 			if err != nil {
-				failed = eventError(i, err)
+				failed = refused(i, err)
 				break
 			}
 			recs = append(recs, rs...)
@@ -198,7 +198,7 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 		if err != nil {
 			// The events of this lead, up to the one that failed, were in its flush;
 			// those of the leads before are durable.
-			return applyError(&groupcommit.AppendError{Lo: start, Hi: i, Err: err}, failed)
+			return applyError(&groupcommit.Failed{Lo: start, Hi: i, Err: err}, failed)
 		}
 		if failed != nil {
 			return failed

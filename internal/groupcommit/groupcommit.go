@@ -215,7 +215,8 @@ func (g *Group[T]) flushOpen() {
 // batch its items went into (nil if none); Bulk stops at the first error it returns.
 // Bulk returns once every batch its items went into is flushed, with decide's error
 // (decided) and, if a flush failed, which items it held (flushed), each nil if none:
-// both may fail, and the owner says how its caller hears of the two ([BulkError]).
+// both may fail, and the owner says how its caller hears of the two ([BulkError]), in
+// its own error types: Bulk's report is plain data.
 //
 // flushed names the items [Lo, Hi) of the first of the caller's batches whose flush
 // failed (or that the stopped Group refused): the items before Lo were in batches
@@ -226,12 +227,12 @@ func (g *Group[T]) flushOpen() {
 // index. With no items it returns [Group.Err] so (Lo = Hi = 0): a stopped Group
 // refuses every later call, an empty one too, so that a caller checking its queue
 // with an empty Apply learns of it.
-func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (flushed *AppendError, decided error) {
+func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (flushed *Failed, decided error) {
 	if n == 0 {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if g.failed != nil {
-			return &AppendError{Err: g.failed}, nil
+			return &Failed{Err: g.failed}, nil
 		}
 		return nil, nil
 	}
@@ -284,7 +285,7 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (fl
 	// Every batch in spans was committed, and its commit returned: its err is set.
 	for _, s := range spans {
 		if s.b.err != nil {
-			return &AppendError{Lo: s.lo, Hi: s.hi, Err: s.b.err}, decided
+			return &Failed{Lo: s.lo, Hi: s.hi, Err: s.b.err}, decided
 		}
 	}
 	if decided != nil {
@@ -292,111 +293,57 @@ func (g *Group[T]) Bulk(n, chunk int, decide func(i int) (*Batch[T], error)) (fl
 		stopped := g.failed
 		g.mu.Unlock()
 		if stopped != nil && errors.Is(decided, stopped) {
-			return &AppendError{Lo: stop, Hi: stop, Err: stopped}, decided
+			return &Failed{Lo: stop, Hi: stop, Err: stopped}, decided
 		}
 	}
 	return nil, decided
 }
 
-// AppendError is the error of a bulk apply (referral.Program.Apply, loyalty.Ledger.Apply)
-// whose store failed an append, in a form a program can read: which of the call's
-// events, by their index in its input, were in the append that failed, and so which
-// prefix of them is durable. Find it with errors.As; it wraps the store's error.
-//
-//   - events[:Lo] are durable: their records were in appends that succeeded (or were
-//     recorded before the call, for a repeated event).
-//   - events[Lo:Hi] were in the append that failed. As after any failed append, their
-//     records may or may not be in the store (a connection lost at commit leaves that
-//     unknown): a caller sends them again, and each is recorded once per key.
-//   - events[Hi:] are not recorded: the Apply stopped, or the events were in later
-//     appends, which the stopped ledger refused.
-//
-// Lo == Hi when none of the call's events were in the failed append: the ledger had
-// stopped before (another caller's append failed), and the Apply stopped at event Lo.
-type AppendError struct {
+// Failed is the failed flush a [Group.Bulk] reports: its caller's items [Lo, Hi) were
+// in it (see Bulk), and Err is the flush's error. It is data, not an error: the owner
+// makes it the AppendError of its own package (referral.AppendError,
+// loyalty.AppendError), whose documentation is the contract a caller reads, and whose
+// message [AppendMessage] writes.
+type Failed struct {
 	Lo, Hi int
-	Err    error // the failed append's error, which wraps the store's
-
-	prefix string // the owner's package prefix ("referral: "), set by BulkError
+	Err    error
 }
 
-// Error says which events were in the failed append, which are durable, and why the
-// append failed.
-func (e *AppendError) Error() string {
+// AppendMessage is the message of an owner's AppendError of events [lo, hi) whose
+// append failed with err, opening with the owner's package prefix ("referral: ") once:
+// which events were in the failed append, which are durable, and why it failed.
+func AppendMessage(prefix string, lo, hi int, err error) string {
 	durable := ""
-	if e.Lo > 0 {
-		durable = fmt.Sprintf(", events [0, %d) are durable", e.Lo)
+	if lo > 0 {
+		durable = fmt.Sprintf(", events [0, %d) are durable", lo)
 	}
-	format, args := "the append of events [%d, %d) failed%s: %w", []any{e.Lo, e.Hi, durable, e.Err}
-	if e.Lo == e.Hi {
-		format, args = "apply stopped before event %d%s: %w", []any{e.Lo, durable, e.Err}
+	if lo == hi {
+		return errtext.Errorf(prefix, "apply stopped before event %d%s: %w", lo, durable, err).Error()
 	}
-	return message(e.prefix, format, args...)
+	return errtext.Errorf(prefix, "the append of events [%d, %d) failed%s: %w", lo, hi, durable, err).Error()
 }
 
-// message is an error message opening with the owner's package prefix once (errtext),
-// or without one for an error made by hand, not through BulkError or NewEventError:
-// errtext needs a prefix to take out.
-func message(prefix, format string, args ...any) string {
-	if prefix == "" {
-		return fmt.Errorf(format, args...).Error()
-	}
-	return errtext.Errorf(prefix, format, args...).Error()
+// EventMessage is the message of an owner's EventError of event i, stopped by err,
+// opening with the owner's package prefix once: "referral: apply event 7: ...".
+func EventMessage(prefix string, i int, err error) string {
+	return errtext.Errorf(prefix, "apply event %d: %w", i, err).Error()
 }
-
-// Unwrap returns the failed append's error.
-func (e *AppendError) Unwrap() error { return e.Err }
-
-// EventError is the error of a bulk apply (referral.Program.Apply, loyalty.Ledger.Apply)
-// that stopped at one of the call's events, in a form a program can read: the event's
-// index in the call's input, and why it stopped there. Find it with errors.As; it
-// wraps the cause, so errors.Is still finds the event's sentinel (ErrInvalid, say), a
-// done context's error, or the store's error of a failed lead.
-//
-//   - events[:Index] are durable, unless an [AppendError] in the same error names a
-//     lower Lo (an append of the events before Index failed too; the AppendError then
-//     says which of them are durable).
-//   - events[Index:] are not recorded: event Index was refused and the Apply stopped
-//     before the next.
-//
-// It is not returned when the apply stopped only because the ledger had stopped at
-// a failed append before (the AppendError with Lo == Hi says so alone).
-type EventError struct {
-	Index int
-	Err   error // why the apply stopped at event Index
-
-	prefix string // the owner's package prefix ("referral: "), set by NewEventError
-}
-
-// NewEventError returns the EventError of event i, stopped by err, whose message opens
-// with the owner's package prefix ("referral: apply event 7: ...") and names it once.
-func NewEventError(prefix string, i int, err error) *EventError {
-	return &EventError{Index: i, Err: err, prefix: prefix}
-}
-
-// Error names the event's index and why the apply stopped there.
-func (e *EventError) Error() string {
-	return message(e.prefix, "apply event %d: %w", e.Index, e.Err)
-}
-
-// Unwrap returns why the apply stopped at the event.
-func (e *EventError) Unwrap() error { return e.Err }
 
 // BulkError is the error of a bulk apply whose owner's package prefix is prefix
 // ("referral: ") that stopped at a failed item (decided, which names its index) and
-// whose flush of items failed (flushed, which names them), on any store: either
-// alone, or one error wrapping both, the item's first. A caller needs both: the
-// item's to fix or drop it, the flush's to send its items again (they may or may not
-// be stored), where either alone misleads it (the item's says the items before it are
-// stored; the flush's hides which item is bad until the retry meets it). An item that
-// was refused because the flush had failed adds nothing: the flush's error is returned
-// alone, naming its items, rather than the first item refused after it.
-func BulkError(prefix string, decided error, flushed *AppendError) error {
-	if flushed == nil {
+// whose flush of items failed (f, and flushed, the owner's AppendError made of it),
+// on any store: either alone, or one error wrapping both, the item's first. A caller
+// needs both: the item's to fix or drop it, the flush's to send its items again (they
+// may or may not be stored), where either alone misleads it (the item's says the items
+// before it are stored; the flush's hides which item is bad until the retry meets
+// it). An item that was refused because the flush had failed adds nothing: the
+// flush's error is returned alone, naming its items, rather than the first item
+// refused after it.
+func BulkError(prefix string, decided error, f *Failed, flushed error) error {
+	if f == nil {
 		return decided
 	}
-	flushed.prefix = prefix
-	if decided == nil || errors.Is(decided, flushed.Err) {
+	if decided == nil || errors.Is(decided, f.Err) {
 		return flushed
 	}
 	return errtext.Errorf(prefix, "%w; %w", decided, flushed)

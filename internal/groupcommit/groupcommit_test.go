@@ -241,7 +241,7 @@ func TestBulk(t *testing.T) {
 			switch {
 			case stop != (decided != nil) || stop && !errors.Is(decided, errStop):
 				t.Fatalf("stop at 60 %v, Bulk returned %v from decide", stop, decided)
-			case failed != (flushed != nil) || failed && !errors.Is(flushed, errDisk):
+			case failed != (flushed != nil) || failed && !errors.Is(flushed.Err, errDisk):
 				t.Fatalf("flush %d failed %v (%d flushes), Bulk returned %v from the flushes", failAt, failed, s.calls, flushed)
 			case !failed && len(s.durable) != want:
 				t.Fatalf("%d of %d items durable when Bulk returned", len(s.durable), want)
@@ -260,7 +260,7 @@ func TestBulk(t *testing.T) {
 			}
 			// A Bulk of no items after a failed flush is refused like any later call.
 			none := func(int) (*Batch[int], error) { t.Fatal("decide called for no items"); return nil, nil }
-			if flushed, decided := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && (!errors.Is(flushed, errDisk) || flushed.Lo != 0 || flushed.Hi != 0) {
+			if flushed, decided := o.g.Bulk(0, 10, none); decided != nil || failed != (flushed != nil) || failed && (!errors.Is(flushed.Err, errDisk) || flushed.Lo != 0 || flushed.Hi != 0) {
 				t.Fatalf("Bulk of no items after flush %d failed %v: %v, %v", failAt, failed, decided, flushed)
 			}
 		}
@@ -332,8 +332,53 @@ func TestBulkStopped(t *testing.T) {
 	switch {
 	case !errors.Is(decided, errDisk):
 		t.Fatalf("decide's error %v, want the failed flush's", decided)
-	case flushed == nil || flushed.Lo != 20 || flushed.Hi != 20 || !errors.Is(flushed, errDisk):
+	case flushed == nil || flushed.Lo != 20 || flushed.Hi != 20 || !errors.Is(flushed.Err, errDisk):
 		t.Fatalf("Bulk refused at item 20 after another caller's flush failed: %v, want items [20, 20) and the flush's error", flushed)
+	}
+}
+
+// appendErr and eventErr are an owner's error types (referral's AppendError and
+// EventError), made as the owners make theirs, under the prefix "x: ".
+type appendErr struct {
+	Lo, Hi int
+	Err    error
+}
+
+func (e *appendErr) Error() string { return AppendMessage("x: ", e.Lo, e.Hi, e.Err) }
+func (e *appendErr) Unwrap() error { return e.Err }
+
+type eventErr struct {
+	Index int
+	Err   error
+}
+
+func (e *eventErr) Error() string { return EventMessage("x: ", e.Index, e.Err) }
+func (e *eventErr) Unwrap() error { return e.Err }
+
+// bulkError is BulkError as an owner calls it, making its appendErr of f.
+func bulkError(decided error, f *Failed) error {
+	if f == nil {
+		return BulkError("x: ", decided, nil, nil)
+	}
+	return BulkError("x: ", decided, f, &appendErr{f.Lo, f.Hi, f.Err})
+}
+
+// TestAppendMessage: the message of a failed append names its events, the durable
+// prefix when there is one, and why, the prefix once.
+func TestAppendMessage(t *testing.T) {
+	flush := fmt.Errorf("x: flush failed: %w", errDisk)
+	for _, c := range []struct {
+		lo, hi int
+		want   string
+	}{
+		{2, 5, "x: the append of events [2, 5) failed, events [0, 2) are durable: flush failed: disk on fire"},
+		{0, 5, "x: the append of events [0, 5) failed: flush failed: disk on fire"},
+		{3, 3, "x: apply stopped before event 3, events [0, 3) are durable: flush failed: disk on fire"},
+		{0, 0, "x: apply stopped before event 0: flush failed: disk on fire"},
+	} {
+		if got := AppendMessage("x: ", c.lo, c.hi, flush); got != c.want {
+			t.Errorf("AppendMessage(%d, %d) = %q, want %q", c.lo, c.hi, got, c.want)
+		}
 	}
 }
 
@@ -343,8 +388,8 @@ func TestBulkStopped(t *testing.T) {
 func TestBulkError(t *testing.T) {
 	errItem := errors.New("x: invalid")
 	flush := fmt.Errorf("x: flush failed: %w", errDisk)
-	err := BulkError("x: ", errtext.Errorf("x: ", "item 7: %w", errItem), &AppendError{Lo: 2, Hi: 5, Err: flush})
-	var ae *AppendError
+	err := bulkError(errtext.Errorf("x: ", "item 7: %w", errItem), &Failed{Lo: 2, Hi: 5, Err: flush})
+	var ae *appendErr
 	const want = "x: item 7: invalid; the append of events [2, 5) failed, events [0, 2) are durable: flush failed: disk on fire"
 	switch {
 	case !errors.Is(err, errItem) || !errors.Is(err, errDisk):
@@ -355,38 +400,28 @@ func TestBulkError(t *testing.T) {
 		t.Fatalf("message %q, want %q", err, want)
 	}
 	refused := fmt.Errorf("x: item 7: %w", flush)
-	if err := BulkError("x: ", refused, &AppendError{Lo: 2, Hi: 5, Err: flush}); !errors.As(err, &ae) || err != error(ae) || ae.Lo != 2 {
+	if err := bulkError(refused, &Failed{Lo: 2, Hi: 5, Err: flush}); !errors.As(err, &ae) || err != error(ae) || ae.Lo != 2 {
 		t.Fatalf("an item refused after the failed flush: %v, want the flush's AppendError alone", err)
 	}
-	if err := BulkError("x: ", errItem, nil); err != errItem {
+	if err := bulkError(errItem, nil); err != errItem {
 		t.Fatalf("no failed flush: %v, want the item's error", err)
 	}
 }
 
-// TestEventError: the error of an apply stopped at an event names it, in the message
-// (the prefix once, the wrapped error's taken out) and in Index, and wraps the cause;
-// with a failed flush, errors.As finds both it and the AppendError, and an item
-// refused because the flush failed still gives the flush's AppendError alone.
-func TestEventError(t *testing.T) {
+// TestEventMessage: the error of an apply stopped at an event names it, in the message
+// (the prefix once, the wrapped error's taken out); with a failed flush, errors.As
+// finds both it and the AppendError, and an item refused because the flush failed
+// still gives the flush's AppendError alone.
+func TestEventMessage(t *testing.T) {
 	errItem := errors.New("x: invalid")
-	err := error(NewEventError("x: ", 7, fmt.Errorf("order %q: %w", "k", errItem)))
-	var ee *EventError
-	switch {
-	case !errors.As(err, &ee) || ee.Index != 7:
-		t.Fatalf("%v: errors.As finds %+v, want Index 7", err, ee)
-	case !errors.Is(err, errItem):
-		t.Fatalf("%v does not wrap the item's error", err)
-	case err.Error() != `x: apply event 7: order "k": invalid`:
-		t.Fatalf("message %q", err)
-	}
-	if got := (&EventError{Index: 3, Err: errItem}).Error(); got != "apply event 3: x: invalid" {
-		t.Fatalf("EventError made without a prefix: %q", got)
+	if got := EventMessage("x: ", 7, fmt.Errorf("order %q: %w", "k", errItem)); got != `x: apply event 7: order "k": invalid` {
+		t.Fatalf("message %q", got)
 	}
 
 	flush := fmt.Errorf("x: flush failed: %w", errDisk)
-	err = BulkError("x: ", NewEventError("x: ", 7, errItem), &AppendError{Lo: 2, Hi: 5, Err: flush})
-	var ae *AppendError
-	ee = nil
+	err := bulkError(&eventErr{7, errItem}, &Failed{Lo: 2, Hi: 5, Err: flush})
+	var ae *appendErr
+	var ee *eventErr
 	const want = "x: apply event 7: invalid; the append of events [2, 5) failed, events [0, 2) are durable: flush failed: disk on fire"
 	switch {
 	case !errors.As(err, &ee) || ee.Index != 7 || !errors.As(err, &ae) || ae.Lo != 2:
@@ -396,9 +431,8 @@ func TestEventError(t *testing.T) {
 	case err.Error() != want:
 		t.Fatalf("message %q, want %q", err, want)
 	}
-	refused := NewEventError("x: ", 7, flush)
-	err = BulkError("x: ", refused, &AppendError{Lo: 7, Hi: 7, Err: flush})
-	if _, alone := err.(*AppendError); !alone || errors.As(err, new(*EventError)) {
+	err = bulkError(&eventErr{7, flush}, &Failed{Lo: 7, Hi: 7, Err: flush})
+	if _, alone := err.(*appendErr); !alone || errors.As(err, new(*eventErr)) {
 		t.Fatalf("an item refused after the failed flush: %v, want the flush's AppendError alone", err)
 	}
 }

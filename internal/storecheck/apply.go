@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/clientele-go/clientele/internal/groupcommit"
 )
 
 // SharedLogStore is a LogStore that several ledgers, one per process, write at once:
@@ -37,6 +35,51 @@ type Apply[S LogStore[R], R any] struct {
 	Events func(n int) []R
 	// Bad returns an event the ledger refuses with Invalid whatever it holds.
 	Bad func() R
+	// AsAppend finds the package's AppendError in err (errors.As) and returns its Lo
+	// and Hi; AsEvent finds its EventError and returns its Index and Permanent.
+	AsAppend func(err error) (lo, hi int, ok bool)
+	AsEvent  func(err error) (index int, permanent bool, ok bool)
+	// Refusals are events the ledger refuses, one for each of the package's refusals
+	// (each sentinel, and each place that refuses with it where they differ), for
+	// the check ApplyRefused. They run one after the other on one ledger, so each
+	// case's events are its own: keys, members, orders.
+	Refusals []Refusal[R]
+}
+
+// Refusal is an event the ledger refuses once it holds the events Before: a case of
+// the check ApplyRefused.
+type Refusal[R any] struct {
+	Name   string
+	Before []R   // events the ledger accepts, applied first
+	Event  R     // the event it then refuses
+	Want   error // the package's sentinel the refusal wraps
+}
+
+// appendErr is the package's AppendError, as AsAppend finds it.
+type appendErr struct {
+	Lo, Hi int
+}
+
+// eventErr is the package's EventError, as AsEvent finds it.
+type eventErr struct {
+	Index     int
+	Permanent bool
+}
+
+// asAppend returns the AppendError in err, or nil.
+func (a Apply[S, R]) asAppend(err error) *appendErr {
+	if lo, hi, ok := a.AsAppend(err); ok {
+		return &appendErr{lo, hi}
+	}
+	return nil
+}
+
+// asEvent returns the EventError in err, or nil.
+func (a Apply[S, R]) asEvent(err error) *eventErr {
+	if i, permanent, ok := a.AsEvent(err); ok {
+		return &eventErr{i, permanent}
+	}
+	return nil
 }
 
 // errAppend is the failure the apply checks inject into the store's appends.
@@ -48,11 +91,12 @@ var errAppend = errors.New("storetest: injected append failure")
 //   - ApplyFailure: the third of four events is invalid while the append of the two
 //     before it fails. Apply's error wraps both failures (errors.Is finds Invalid and
 //     the store's error), names the event's index and then the failed append's events
-//     [0, 2) (errors.As finds a *groupcommit.AppendError saying so), with the prefix
-//     once; the event after the invalid one is not recorded.
+//     [0, 2) (errors.As finds an AppendError saying so), with the prefix once, and an
+//     EventError of event 2 that is Permanent; the event after the invalid one is not
+//     recorded.
 //   - AppendFailure: of a bulk Apply of thousands of events, which the ledger appends
-//     in several groups, only the append holding one given event fails. The error is a
-//     *groupcommit.AppendError naming exactly that append's events [Lo, Hi); the store
+//     in several groups, only the append holding one given event fails. The error is an
+//     AppendError naming exactly that append's events [Lo, Hi); the store
 //     holds exactly the events before Lo, and those of [Lo, Hi) only if the append
 //     wrote them, and none after.
 //
@@ -64,21 +108,34 @@ var errAppend = errors.New("storetest: injected append failure")
 // And the checks of a bulk Apply that stops at an event, with no failed append:
 //
 //   - ApplyInvalid: of a bulk Apply of thousands of events, one in the middle (in the
-//     second of the packages' 1,024-event groups) is invalid. The error is a
-//     *groupcommit.EventError whose Index is that event's (errors.Is finds Invalid,
+//     second of the packages' 1,024-event groups) is invalid. The error is an
+//     EventError whose Index is that event's, Permanent (errors.Is finds Invalid,
 //     errors.As no AppendError), the message opens with "apply event N: "; the store
 //     holds exactly the events before it, and a caller that drops it and sends the
 //     rest ends with every good event recorded.
 //   - ApplyCanceled: an Apply with a context done before it starts returns an
-//     EventError of event 0 wrapping context.Canceled and records nothing; one whose
-//     context is cancelled while it runs (by the store, when it appends the second
-//     group's first event) returns nil, or an EventError of some event N wrapping
-//     context.Canceled, and the store then holds exactly events[:N]. On a
-//     SharedLogStore that is the error of Lead, or of the check before an event.
+//     EventError of event 0 wrapping context.Canceled, not Permanent, and records
+//     nothing; one whose context is cancelled while it runs (by the store, when it
+//     appends the second group's first event) returns nil, or an EventError of some
+//     event N wrapping context.Canceled, not Permanent, and the store then holds
+//     exactly events[:N]. On a SharedLogStore that is the error of Lead, or of the
+//     check before an event.
+//   - ApplyRefused: each of the Refusals, between two good events, gives an
+//     EventError of its index that is Permanent and wraps its sentinel, with no
+//     AppendError; the store holds the good event before it and not the one after,
+//     and a consumer that dead-letters it and goes on records the one after.
+//   - ApplyLeadFailed, on a SharedLogStore (others pass): an Apply whose Lead fails,
+//     or whose read of the records others appended (Since) fails, at its first group
+//     or at its second, gives an EventError of that group's first event, not
+//     Permanent, wrapping the store's error, with no AppendError; the store holds
+//     exactly the events before it, and a consumer that sends the rest again records
+//     every event.
 func ApplyChecks[S LogStore[R], R any](a Apply[S, R]) []Check[S] {
 	out := []Check[S]{
 		{Name: "ApplyInvalid", Fn: func(_ Harness[S], _ string, s S) error { return a.invalidAt(s) }},
 		{Name: "ApplyCanceled", Fn: func(_ Harness[S], _ string, s S) error { return a.canceled(s) }},
+		{Name: "ApplyRefused", Fn: func(_ Harness[S], _ string, s S) error { return a.refusals(s) }},
+		{Name: "ApplyLeadFailed", Fn: func(_ Harness[S], _ string, s S) error { return a.leadFailed(s) }},
 	}
 	for _, commit := range []bool{false, true} {
 		suffix := ""
@@ -100,16 +157,15 @@ func (a Apply[S, R]) invalidAndFailed(s S, commit bool) error {
 	if err2 != nil {
 		return err2
 	}
-	var ae *groupcommit.AppendError
-	var ee *groupcommit.EventError
+	ae, ee := a.asAppend(err), a.asEvent(err)
 	switch msg := err.Error(); {
 	case !errors.Is(err, a.Invalid) || !errors.Is(err, errAppend):
 		return fmt.Errorf("Apply with an invalid event and a failed append: %q wraps Invalid %v and the store's error %v, want both",
 			err, errors.Is(err, a.Invalid), errors.Is(err, errAppend))
-	case !errors.As(err, &ae) || ae.Lo != 0 || ae.Hi != 2:
+	case ae == nil || ae.Lo != 0 || ae.Hi != 2:
 		return fmt.Errorf("Apply with an invalid event 2 and a failed append of events 0 and 1: %q, want an AppendError of events [0, 2), got %+v", err, ae)
-	case !errors.As(err, &ee) || ee.Index != 2 || !errors.Is(ee, a.Invalid):
-		return fmt.Errorf("Apply with an invalid event 2 and a failed append of events 0 and 1: %q, want an EventError of event 2 wrapping Invalid too, got %+v", err, ee)
+	case ee == nil || ee.Index != 2 || !ee.Permanent:
+		return fmt.Errorf("Apply with an invalid event 2 and a failed append of events 0 and 1: %q, want a Permanent EventError of event 2 too, got %+v", err, ee)
 	case !strings.HasPrefix(msg, a.Prefix+"apply event 2: ") || strings.Count(msg, a.Prefix) != 1 || !strings.Contains(msg, "[0, 2)"):
 		return fmt.Errorf("Apply with an invalid event and a failed append: %q, want a message opening with %q, naming events [0, 2) and the package once", err, a.Prefix+"apply event 2: ")
 	case len(f.failed) != 2:
@@ -137,13 +193,13 @@ func (a Apply[S, R]) appendFailed(s S, commit bool) error {
 	if err2 != nil {
 		return err2
 	}
-	var ae *groupcommit.AppendError
+	ae := a.asAppend(err)
 	switch {
 	case !errors.Is(err, errAppend) || errors.Is(err, a.Invalid):
 		return fmt.Errorf("Apply whose append of event %d failed: %q, want the store's error alone", target, err)
-	case !errors.As(err, &ae):
+	case ae == nil:
 		return fmt.Errorf("Apply whose append of event %d failed: %q has no AppendError naming the events of the failed append", target, err)
-	case errors.As(err, new(*groupcommit.EventError)):
+	case a.asEvent(err) != nil:
 		return fmt.Errorf("Apply whose append of event %d failed, every event valid: %q holds an EventError, which would have a consumer drop a good event", target, err)
 	case ae.Lo > target || ae.Hi <= target || ae.Hi > n:
 		return fmt.Errorf("Apply whose append of event %d failed: %q names events [%d, %d), which do not hold it", target, err, ae.Lo, ae.Hi)
@@ -181,16 +237,16 @@ func (a Apply[S, R]) invalidAt(s S) error {
 		return err
 	}
 	err = apply(context.Background(), events...)
-	var ee *groupcommit.EventError
 	prefix := fmt.Sprintf("%sapply event %d: ", a.Prefix, bad)
+	ee := a.asEvent(err)
 	switch {
 	case err == nil:
 		return fmt.Errorf("Apply with an invalid event %d returned nil", bad)
-	case !errors.As(err, &ee) || ee.Index != bad:
-		return fmt.Errorf("Apply with an invalid event %d: %q, want an EventError of event %d, got %+v", bad, err, bad, ee)
+	case ee == nil || ee.Index != bad || !ee.Permanent:
+		return fmt.Errorf("Apply with an invalid event %d: %q, want a Permanent EventError of event %d, got %+v", bad, err, bad, ee)
 	case !errors.Is(err, a.Invalid):
 		return fmt.Errorf("Apply with an invalid event %d: %q does not wrap Invalid", bad, err)
-	case errors.As(err, new(*groupcommit.AppendError)):
+	case a.asAppend(err) != nil:
 		return fmt.Errorf("Apply with an invalid event %d and no failed append: %q holds an AppendError", bad, err)
 	case !strings.HasPrefix(err.Error(), prefix) || strings.Count(err.Error(), a.Prefix) != 1:
 		return fmt.Errorf("Apply with an invalid event %d: %q, want a message opening with %q and naming the package once", bad, err, prefix)
@@ -213,11 +269,11 @@ func (a Apply[S, R]) canceled(s S) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err = apply(ctx, events...)
-	var ee *groupcommit.EventError
+	ee := a.asEvent(err)
 	switch {
-	case !errors.As(err, &ee) || ee.Index != 0 || !errors.Is(err, context.Canceled):
-		return fmt.Errorf("Apply with a done context: %v, want an EventError of event 0 wrapping context.Canceled, got %+v", err, ee)
-	case errors.As(err, new(*groupcommit.AppendError)):
+	case ee == nil || ee.Index != 0 || ee.Permanent || !errors.Is(err, context.Canceled):
+		return fmt.Errorf("Apply with a done context: %v, want an EventError of event 0 wrapping context.Canceled, not Permanent, got %+v", err, ee)
+	case a.asAppend(err) != nil:
 		return fmt.Errorf("Apply with a done context: %q holds an AppendError", err)
 	}
 	if err := a.holds(s, nil, events); err != nil {
@@ -243,14 +299,14 @@ func (a Apply[S, R]) canceled(s S) error {
 	f.armed.Store(false)
 	stop := n
 	if err != nil {
-		ee = nil
+		ee = a.asEvent(err)
 		switch {
-		case !errors.As(err, &ee) || !errors.Is(err, context.Canceled):
-			return fmt.Errorf("Apply whose context was cancelled while it ran: %v, want an EventError wrapping context.Canceled, got %+v", err, ee)
+		case ee == nil || ee.Permanent || !errors.Is(err, context.Canceled):
+			return fmt.Errorf("Apply whose context was cancelled while it ran: %v, want an EventError wrapping context.Canceled, not Permanent, got %+v", err, ee)
 		case ee.Index <= at || ee.Index >= n:
 			// The store cancelled the context appending event at: Apply had decided it.
 			return fmt.Errorf("Apply whose context was cancelled appending event %d: %q names event %d", at, err, ee.Index)
-		case errors.As(err, new(*groupcommit.AppendError)):
+		case a.asAppend(err) != nil:
 			return fmt.Errorf("Apply whose context was cancelled while it ran: %q holds an AppendError", err)
 		}
 		stop = ee.Index
@@ -259,6 +315,103 @@ func (a Apply[S, R]) canceled(s S) error {
 		return fmt.Errorf("Apply whose context was cancelled while it ran returned %v: %w", err, herr)
 	}
 	return a.resend(s, [][]R{events[stop:]}, events)
+}
+
+// refusals is the check ApplyRefused.
+func (a Apply[S, R]) refusals(s S) error {
+	if len(a.Refusals) == 0 {
+		return errors.New("the suite has no Refusals to check")
+	}
+	apply, err := a.Open(s)
+	if err != nil {
+		return err
+	}
+	good := a.Events(2 * len(a.Refusals))
+	for k, c := range a.Refusals {
+		if err := apply(context.Background(), c.Before...); err != nil {
+			return fmt.Errorf("%s: the events before the refused one: %w", c.Name, err)
+		}
+		before, after := good[2*k], good[2*k+1]
+		err := apply(context.Background(), before, c.Event, after)
+		ee := a.asEvent(err)
+		switch {
+		case err == nil:
+			return fmt.Errorf("%s: Apply of the refused event returned nil", c.Name)
+		case !errors.Is(err, c.Want):
+			return fmt.Errorf("%s: %q does not wrap %v", c.Name, err, c.Want)
+		case ee == nil || ee.Index != 1:
+			return fmt.Errorf("%s: %q, want an EventError of event 1, got %+v", c.Name, err, ee)
+		case !ee.Permanent:
+			return fmt.Errorf("%s: %q is not Permanent: a consumer would send the refused event again, and again", c.Name, err)
+		case a.asAppend(err) != nil:
+			return fmt.Errorf("%s: %q holds an AppendError", c.Name, err)
+		}
+		if err := a.holds(s, []R{before}, []R{after}); err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		// The consumer dead-letters the refused event and goes on.
+		if err := apply(context.Background(), after); err != nil {
+			return fmt.Errorf("%s: the event after the refused one: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// errLead is the failure the check ApplyLeadFailed injects into a shared store's Lead
+// or Since.
+var errLead = errors.New("storetest: injected lead failure")
+
+// leadFailed is the check ApplyLeadFailed.
+func (a Apply[S, R]) leadFailed(s S) error {
+	if _, ok := any(s).(SharedLogStore[R]); !ok {
+		return nil
+	}
+	const n = 1500 // two of the packages' 1,024-event groups, each led once
+	cases := []struct {
+		what string
+		lead int // the Lead that fails, 1-based
+		read bool
+	}{{"Lead", 1, false}, {"Lead", 2, false}, {"Since", 1, true}, {"Since", 2, true}}
+	all := a.Events(n * len(cases)) // each case's own events, on the one store
+	for k, c := range cases {
+		events := all[k*n : (k+1)*n]
+		f := &failing[R]{keyOf: a.Log.Key, failLead: c.lead, failRead: c.read}
+		ws, err := a.wrap(s, f)
+		if err != nil {
+			return err
+		}
+		apply, err := a.Open(ws)
+		if err != nil {
+			return err
+		}
+		f.armed.Store(true)
+		err = apply(context.Background(), events...)
+		f.armed.Store(false)
+		at := 1024 * (c.lead - 1)
+		ee := a.asEvent(err)
+		switch {
+		case !errors.Is(err, errLead):
+			return fmt.Errorf("Apply whose %s %d failed: %v, want the store's error", c.what, c.lead, err)
+		case ee == nil || ee.Index != at:
+			return fmt.Errorf("Apply whose %s %d failed: %q, want an EventError of event %d, got %+v", c.what, c.lead, err, at, ee)
+		case ee.Permanent:
+			return fmt.Errorf("Apply whose %s %d failed: %q is Permanent: a consumer would dead-letter a good event", c.what, c.lead, err)
+		case a.asAppend(err) != nil:
+			return fmt.Errorf("Apply whose %s %d failed: %q holds an AppendError", c.what, c.lead, err)
+		}
+		if err := a.holds(s, events[:at], events[at:]); err != nil {
+			return fmt.Errorf("Apply whose %s %d failed: %w", c.what, c.lead, err)
+		}
+		// The consumer sends events[Index:] again, on the same ledger: a failed lead
+		// does not stop it.
+		if err := apply(context.Background(), events[at:]...); err != nil {
+			return fmt.Errorf("Apply of the events after the failed %s %d again: %w", c.what, c.lead, err)
+		}
+		if err := a.holds(s, events, nil); err != nil {
+			return fmt.Errorf("once the events were sent again after the failed %s %d: %w", c.what, c.lead, err)
+		}
+	}
+	return nil
 }
 
 // failedApply applies events on a ledger over s whose appends fail while Apply runs:
@@ -355,6 +508,12 @@ type failing[R any] struct {
 	cancel func()
 	armed  atomic.Bool
 
+	// failLead > 0 makes the failLead-th Lead while armed fail (failRead: its read of
+	// what others appended, Since), having taken no lead, and no append fail.
+	failLead int
+	failRead bool
+	leads    int
+
 	mu     sync.Mutex
 	failed []string // the keys of the failed append
 	doomed bool     // a shared store's Settle fails: its lead's Append held key
@@ -362,7 +521,7 @@ type failing[R any] struct {
 
 // fails reports whether an append of recs fails, and if so keeps their keys.
 func (f *failing[R]) fails(recs []R) bool {
-	if !f.armed.Load() {
+	if !f.armed.Load() || f.failLead > 0 { // failing a lead, not an append
 		return false
 	}
 	hit := f.key == ""
@@ -416,9 +575,31 @@ func (f failingShared[R]) Append(recs ...R) error {
 	return f.sh.Append(recs...)
 }
 
-func (f failingShared[R]) Lead(ctx context.Context) error { return f.sh.Lead(ctx) }
+func (f failingShared[R]) Lead(ctx context.Context) error {
+	if f.failLead > 0 && f.armed.Load() {
+		f.mu.Lock()
+		f.leads++
+		fail := f.leads == f.failLead
+		f.mu.Unlock()
+		if fail && !f.failRead {
+			return errLead
+		}
+	}
+	return f.sh.Lead(ctx)
+}
 
-func (f failingShared[R]) Since(pos uint64) iter.Seq2[R, error] { return f.sh.Since(pos) }
+func (f failingShared[R]) Since(pos uint64) iter.Seq2[R, error] {
+	f.mu.Lock()
+	fail := f.failRead && f.armed.Load() && f.leads == f.failLead
+	f.mu.Unlock()
+	if fail {
+		return func(yield func(R, error) bool) {
+			var zero R
+			yield(zero, errLead)
+		}
+	}
+	return f.sh.Since(pos)
+}
 
 func (f failingShared[R]) Settle() error {
 	err := f.sh.Settle()

@@ -353,19 +353,27 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 	}
 	return applyError(l.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[queued], error) {
 		if err := ctx.Err(); err != nil {
-			return nil, eventError(i, err)
+			return nil, stopped(i, err)
 		}
 		_, b, _, err := l.decide(events[i], false)
 		if err != nil {
-			return nil, eventError(i, err)
+			// The event's own fault, but for the error of a stopped Ledger, which is
+			// not the event's: Bulk reports that one as the failed append alone (Lo ==
+			// Hi), and applyError drops this EventError for it.
+			return nil, refused(i, err)
 		}
 		return b, nil
 	}))
 }
 
-// applyError is groupcommit.BulkError under the package's prefix.
-func applyError(appended *AppendError, failed error) error {
-	return groupcommit.BulkError("loyalty: ", failed, appended)
+// applyError is the error of an Apply that stopped at an event (failed, an
+// EventError) or whose append failed (f), or both: groupcommit.BulkError under the
+// package's prefix, with the AppendError made of f.
+func applyError(f *groupcommit.Failed, failed error) error {
+	if f == nil {
+		return failed
+	}
+	return groupcommit.BulkError("loyalty: ", failed, f, &AppendError{Lo: f.Lo, Hi: f.Hi, Err: f.Err})
 }
 
 const applyChunk = 1024

@@ -265,7 +265,7 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
 		gen, err := l.sh.Lead(ctx)
 		if err != nil {
-			return eventError(start, err)
+			return stopped(start, err)
 		}
 		var recs []*Record
 		var failed error
@@ -273,16 +273,16 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 		for ; i < min(start+applyChunk, len(events)); i++ {
 			ev := events[i]
 			if err := ctx.Err(); err != nil {
-				failed = eventError(i, err)
+				failed = stopped(i, err)
 				break
 			}
 			if err := checkShape(&ev, true); err != nil {
-				failed = eventError(i, err)
+				failed = refused(i, err)
 				break
 			}
 			r, dup, changes, err := l.decideLocked(ev, nil)
 			if err != nil {
-				failed = eventError(i, err)
+				failed = refused(i, err)
 				break
 			}
 			if r != nil && !dup {
@@ -300,7 +300,7 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 		if err != nil {
 			// The events of this lead, up to the one that failed, were in its flush;
 			// those of the leads before are durable.
-			return applyError(&groupcommit.AppendError{Lo: start, Hi: i, Err: err}, failed)
+			return applyError(&groupcommit.Failed{Lo: start, Hi: i, Err: err}, failed)
 		}
 		if failed != nil {
 			return failed

@@ -28,6 +28,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -82,7 +83,57 @@ var checks = append(append(storecheck.Checks[referral.Store](log), storecheck.Re
 		Bad: func() referral.Record { // no At: ErrInvalid
 			return referral.Record{Kind: referral.KindOrder, Key: "order-bad", Profile: 11, Order: "O1", Amount: 1000}
 		},
+		AsAppend: func(err error) (int, int, bool) {
+			var ae *referral.AppendError
+			if !errors.As(err, &ae) {
+				return 0, 0, false
+			}
+			return ae.Lo, ae.Hi, true
+		},
+		AsEvent: func(err error) (int, bool, bool) {
+			var ee *referral.EventError
+			if !errors.As(err, &ee) {
+				return 0, false, false
+			}
+			return ee.Index, ee.Permanent, true
+		},
+		Refusals: refusals,
 	})...)
+
+// refusals are an event for each of the Program's refusals, each of its own profiles,
+// orders and keys (the checks' good events are invitations of profiles 1 to 2n).
+var refusals = func() []storecheck.Refusal[referral.Record] {
+	type rec = referral.Record
+	order := func(key string, prof uint32, id string, amount int64, d int) rec {
+		return rec{Kind: referral.KindOrder, Key: key, At: day(d), Profile: prof, Order: id, Amount: amount}
+	}
+	refund := func(key, id string, amount int64, d int) rec {
+		return rec{Kind: referral.KindRefund, Key: key, At: day(d), Order: id, Amount: amount}
+	}
+	invite := func(key string, prof uint32, email string) rec {
+		return rec{Kind: referral.KindInvite, Key: key, At: day(1), Profile: prof, Signals: referral.Signals{Email: email}}
+	}
+	signup := func(key string, prof uint32, code string) rec {
+		return rec{Kind: referral.KindSignup, Key: key, At: day(2), Profile: prof, Code: referral.Code(code)}
+	}
+	undated := func(r rec) rec { r.At = time.Time{}; return r } // no time: malformed
+	return []storecheck.Refusal[rec]{
+		{Name: "ErrInvalid malformed", Event: undated(order("refuse-no-time", 5001, "R1", 100, 0)), Want: referral.ErrInvalid},
+		{Name: "ErrInvalid invitation without a contact", Event: invite("refuse-invite", 5002, ""), Want: referral.ErrInvalid},
+		{Name: "ErrKeyReused", Before: []rec{invite("refuse-reused", 5003, "a@example.com")},
+			Event: invite("refuse-reused", 5003, "b@example.com"), Want: referral.ErrKeyReused},
+		{Name: "ErrCode", Event: signup("refuse-code", 5004, "ZZZZ-ZZZZ-ZZZZ"), Want: referral.ErrCode},
+		{Name: "ErrConflict", Before: []rec{signup("refuse-signup-1", 5005, "")},
+			Event: signup("refuse-signup-2", 5005, ""), Want: referral.ErrConflict},
+		{Name: "ErrNotFound", Event: refund("refuse-refund-unknown", "no-such-order", 0, 3), Want: referral.ErrNotFound},
+		{Name: "ErrRefundBeforeOrder", Before: []rec{order("refuse-order-early", 5006, "R2", 1000, 5)},
+			Event: refund("refuse-refund-early", "R2", 0, 4), Want: referral.ErrRefundBeforeOrder},
+		{Name: "ErrRefundExceeds", Before: []rec{order("refuse-order-exceeds", 5007, "R3", 1000, 5)},
+			Event: refund("refuse-refund-exceeds", "R3", 2000, 6), Want: referral.ErrRefundExceeds},
+		{Name: "ErrInsufficient", Event: rec{Kind: referral.KindPayout, Key: "refuse-payout", At: day(6), Profile: 5008, Amount: 100},
+			Want: referral.ErrInsufficient},
+	}
+}()
 
 // invites returns n invitations, each of its own person and recorded as one record.
 func invites(n int) []referral.Record {

@@ -28,6 +28,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -81,7 +82,54 @@ var checks = append(append(storecheck.Checks[loyalty.Store](log), storecheck.Red
 		Bad: func() loyalty.Record { // no At: ErrInvalid
 			return loyalty.Record{Kind: loyalty.KindEarn, Key: "earn-bad", Member: 3, Order: "O2", Amount: 7000}
 		},
+		AsAppend: func(err error) (int, int, bool) {
+			var ae *loyalty.AppendError
+			if !errors.As(err, &ae) {
+				return 0, 0, false
+			}
+			return ae.Lo, ae.Hi, true
+		},
+		AsEvent: func(err error) (int, bool, bool) {
+			var ee *loyalty.EventError
+			if !errors.As(err, &ee) {
+				return 0, false, false
+			}
+			return ee.Index, ee.Permanent, true
+		},
+		Refusals: refusals,
 	})...)
+
+// refusals are an event for each of the Ledger's refusals, each of its own members,
+// orders and keys (the checks' good events are bonuses of members 1 to 2n).
+var refusals = func() []storecheck.Refusal[loyalty.Record] {
+	type rec = loyalty.Record
+	earn := func(key string, m uint32, id string, amount int64, d int) rec {
+		return rec{Kind: loyalty.KindEarn, Key: key, At: day(d), Member: m, Order: id, Amount: amount}
+	}
+	refund := func(key string, m uint32, id string, amount int64, d int) rec {
+		return rec{Kind: loyalty.KindRefund, Key: key, At: day(d), Member: m, Order: id, Amount: amount}
+	}
+	bonus := func(key string, m uint32, points int64, d int) rec {
+		return rec{Kind: loyalty.KindBonus, Key: key, At: day(d), Member: m, Points: points, Reason: "welcome"}
+	}
+	undated := func(r rec) rec { r.At = time.Time{}; return r } // no time: malformed
+	return []storecheck.Refusal[rec]{
+		{Name: "ErrInvalid malformed", Event: undated(earn("refuse-no-time", 5001, "L1", 100, 0)), Want: loyalty.ErrInvalid},
+		{Name: "ErrInvalid out of time order", Before: []rec{bonus("refuse-late", 5002, 10, 5)},
+			Event: bonus("refuse-early", 5002, 10, 4), Want: loyalty.ErrInvalid},
+		{Name: "ErrInvalid refund of another member's order", Before: []rec{earn("refuse-earn-other", 5003, "L2", 1000, 2)},
+			Event: refund("refuse-refund-other", 5004, "L2", 0, 3), Want: loyalty.ErrInvalid},
+		{Name: "ErrKeyReused", Before: []rec{bonus("refuse-reused", 5005, 10, 2)},
+			Event: bonus("refuse-reused", 5005, 20, 2), Want: loyalty.ErrKeyReused},
+		{Name: "ErrConflict", Before: []rec{earn("refuse-earn-1", 5006, "L3", 1000, 2)},
+			Event: earn("refuse-earn-2", 5006, "L3", 1000, 3), Want: loyalty.ErrConflict},
+		{Name: "ErrNotFound", Event: refund("refuse-refund-unknown", 0, "no-such-order", 0, 3), Want: loyalty.ErrNotFound},
+		{Name: "ErrInsufficient", Event: rec{Kind: loyalty.KindSpend, Key: "refuse-spend", At: day(3), Member: 5007, Points: 100},
+			Want: loyalty.ErrInsufficient},
+		{Name: "ErrRefundExceeds", Before: []rec{earn("refuse-earn-exceeds", 5008, "L4", 1000, 2)},
+			Event: refund("refuse-refund-exceeds", 5008, "L4", 2000, 3), Want: loyalty.ErrRefundExceeds},
+	}
+}()
 
 // bonuses returns n bonuses, each of its own member and recorded as one record.
 func bonuses(n int) []loyalty.Record {
