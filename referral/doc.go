@@ -41,6 +41,17 @@
 // The package does not import identity: given [WithPeople], it asks a [PersonResolver]
 // whether two profiles are one person, which *identity.Resolver satisfies.
 //
+// # Bulk apply from a queue
+//
+// A consumer of a queue or a topic hands a batch of events to [Program.Apply], which
+// group-commits them. When Apply stops at an event, its [*EventError] says which
+// (Index: the events before it are durable) and whose fault it is, in one test: when
+// its Permanent field is set, the event is malformed or refused (dead-letter it and go
+// on with the next); otherwise Apply stopped for a passing reason, a done context or a
+// shared store it could not lead (send the rest again later). When the store fails
+// an append, an [*AppendError] says which events are durable (send the rest again, on
+// a Program opened again). The EventError example is that consumer.
+//
 // # Viral growth
 //
 // [NewTree] builds the invite tree (generations, descent from seed users), [ViralGrowth]

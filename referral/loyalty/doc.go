@@ -41,6 +41,17 @@
 // before the merge are refused. Queries before the merge instant see the two members
 // as they were.
 //
+// # Bulk apply from a queue
+//
+// A consumer of a queue or a topic hands a batch of events to [Ledger.Apply], which
+// group-commits them. When Apply stops at an event, its [*EventError] says which
+// (Index: the events before it are durable) and whose fault it is, in one test: when
+// its Permanent field is set, the event is malformed or refused (dead-letter it and go
+// on with the next); otherwise Apply stopped for a passing reason, a done context or a
+// shared store it could not lead (send the rest again later). When the store fails
+// an append, an [*AppendError] says which events are durable (send the rest again, on
+// a Ledger opened again). The EventError example is that consumer.
+//
 // # Lots, locks and expiry
 //
 // Each credit is a lot: its points, the instant earned, the instant it unlocks

@@ -325,8 +325,12 @@ func (l *Ledger) flush(batch []queued) error {
 // returns an [*EventError] (errors.As) whose Index is that event's, on every store. It
 // wraps the cause, so errors.Is finds the event's sentinel (ErrInvalid, say), ctx's
 // error or the store's, and the message names the index ("loyalty: apply event 7:
-// ..."). Then events[:Index] are durable, unless an AppendError in the same error
-// names a lower Lo (below), and event Index and those after it are not recorded.
+// ..."). Its Permanent field says whose fault it is: set, the event's own (it is
+// malformed or refused; a consumer dead-letters it and goes on with the next); not
+// set, a reason outside the event (ctx, the store; a consumer sends event Index and
+// those after it again later). Then events[:Index] are durable, unless an
+// AppendError in the same error names a lower Lo (below), and event Index and those
+// after it are not recorded.
 //
 // If the store fails to append events of the call, Apply returns an [*AppendError]
 // wrapping the store's error (see Ledger: the ledger stops, or on a SharedStore reads

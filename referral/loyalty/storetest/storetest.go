@@ -21,8 +21,11 @@
 // Apply was invalid too (the error then wraps both) or the failed append was one group
 // of many; and a caller that sends again what the error says loses nothing. A bulk Apply
 // that stops at an event, invalid or reached with a done context (on a SharedStore,
-// the failed lead), returns a loyalty.EventError naming that event's index, the
-// store holding exactly the events before it. The apply checks are
+// the failed lead or read of what others appended), returns a loyalty.EventError
+// naming that event's index, the store holding exactly the events before it; it is
+// Permanent for each refusal of the ledger (an event refused with each of the
+// package's sentinels: dead-lettered, and the events after it recorded) and not for a
+// done context or a failed lead or read (the events sent again, all recorded). The apply checks are
 // internal/storecheck's, shared with referral/storetest.
 package storetest
 
