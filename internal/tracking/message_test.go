@@ -38,6 +38,8 @@ func TestParse(t *testing.T) {
 		{`{"type":"page","userId":"u","timestamp":1740823200000}`, nil, Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"user_id", "u"}}}},
 		{`{"type":"page","userId":"u","timestamp":1740823200.5}`, nil, Message{Type: "page", Event: "page", Time: at.Add(500 * time.Millisecond), IDs: []ID{{"user_id", "u"}}}},
 		{`{"type":"page","userId":"u","timestamp":"2025-03-01T10:00:00"}`, nil, Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"user_id", "u"}}}},
+		// As SQL exports write it: a space, no zone (UTC, as the T form without one).
+		{`{"type":"page","userId":"u","timestamp":"2025-03-01 10:00:00"}`, nil, Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"user_id", "u"}}}},
 		{`{"type":"page","userId":"u","timestamp":"2025-03-01T12:00:00+0200"}`, nil, Message{Type: "page", Event: "page", Time: at.In(time.FixedZone("", 7200)), IDs: []ID{{"user_id", "u"}}}},
 		// Without timestamp: originalTimestamp corrected for the sender's skew ...
 		{`{"type":"page","userId":"u","originalTimestamp":"2025-03-01T09:00:00Z","sentAt":"2025-03-01T09:00:05Z","receivedAt":"2025-03-01T10:00:05Z"}`, nil,
@@ -79,9 +81,19 @@ func TestParseErrors(t *testing.T) {
 		{`{"type":"identify","userId":"u","timestamp":true}`, `"timestamp" must be an ISO 8601 string or a number`},
 		{`{"type":"identify","userId":"u","timestamp":1e300}`, `not a Unix time`},
 		// The number as the call wrote it, not as read in milliseconds (it said 1e+17).
-		{`{"type":"identify","userId":"u","timestamp":1e20}`, `"timestamp" 1e20 is not a Unix time in seconds or milliseconds between the years 1 and 9999`},
+		{`{"type":"identify","userId":"u","timestamp":1e20}`, `"timestamp" 1e20 is not a Unix time in seconds or milliseconds between the years 1678 and 2262`},
 		{`{"type":"identify","userId":"u","timestamp":-99999999999999}`, `"timestamp" -99999999999999 is not`},
 		{`{"type":"identify","userId":"u"}`, `no time`},
+		// Outside the int64 nanoseconds every package holds times in: refused at the field,
+		// where identity refused them later without a line or a field.
+		{`{"type":"identify","userId":"u","timestamp":"0500-01-01T00:00:00Z"}`, `"timestamp" "0500-01-01T00:00:00Z" is outside the years 1678 to 2262`},
+		{`{"type":"identify","userId":"u","timestamp":"9999-12-31"}`, `"timestamp" "9999-12-31" is outside the years 1678 to 2262`},
+		{`{"type":"identify","userId":"u","originalTimestamp":"1677-09-21 00:12:43"}`, `"originalTimestamp" "1677-09-21 00:12:43" is outside`},
+		{`{"type":"identify","userId":"u","timestamp":10000000000000}`, `"timestamp" 10000000000000 is not a Unix time in seconds or milliseconds between the years 1678 and 2262`},
+		// A sender's clock 562 years behind its event: the gap saturated at 292 years and,
+		// negated, kept its sign, so the call was dated 1733 without a word.
+		{`{"type":"identify","userId":"u","originalTimestamp":"2262-04-01T00:00:00Z","sentAt":"1700-01-01T00:00:00Z","receivedAt":"2025-03-01T10:00:00Z"}`, `"sentAt" and "originalTimestamp" are more than 292 years apart`},
+		{`{"type":"identify","userId":"u","originalTimestamp":"2262-04-01T00:00:00Z","sentAt":"2000-01-01T00:00:00Z","receivedAt":"2025-03-01T10:00:00Z"}`, `"originalTimestamp" corrected for the sender's clock`},
 		{`{"type":"identify","timestamp":"2025-03-01T10:00:00Z"}`, "no identifier"},
 		{`{"type":"identify","userId":{"a":1},"timestamp":"2025-03-01T10:00:00Z"}`, `"userId" must be a string or a number, got an object`},
 		{`{"type":"identify","userId":"u","traits":[],"timestamp":"2025-03-01T10:00:00Z"}`, `"traits" must be an object`},

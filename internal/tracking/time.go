@@ -14,8 +14,20 @@ var layouts = []string{
 	"2006-01-02T15:04:05.999999999Z0700", // offset without a colon
 	"2006-01-02T15:04:05.999999999",      // no zone: UTC, as Segment reads it
 	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999", // as SQL exports write it; no zone: UTC, as above
 	"2006-01-02",
 }
+
+// The times the SDK holds are int64 nanoseconds since 1970 (identity, funnel, segment),
+// from 1677-09-21 to 2262-04-11; a call outside them is refused here, at its field,
+// rather than by the first package it reaches, which knows no line or field.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// held reports whether t is within the times the SDK holds.
+func held(t time.Time) bool { return !t.Before(minTime) && !t.After(maxTime) }
 
 // callTime picks the call's time in the spec's order (see Parse).
 func callTime(f map[string]json.RawMessage, opts *ParseOptions) (time.Time, error) {
@@ -41,7 +53,16 @@ func callTime(f map[string]json.RawMessage, opts *ParseOptions) (time.Time, erro
 	switch {
 	case hasOrig && hasSent && hasRecv:
 		// The sender's clock may be wrong; the gap between its send and its event is not.
-		return recv.Add(-sent.Sub(orig)), nil
+		// Sub saturates at ±292 years, and the negation of the least Duration is itself,
+		// so a gap that large would be applied with the wrong sign: refused.
+		skew := sent.Sub(orig)
+		if skew == math.MinInt64 || skew == math.MaxInt64 {
+			return time.Time{}, invalidField("sentAt", "%q and %q are more than 292 years apart", "sentAt", "originalTimestamp")
+		}
+		if t := recv.Add(-skew); held(t) {
+			return t, nil
+		}
+		return time.Time{}, invalidField("originalTimestamp", "%q corrected for the sender's clock (receivedAt - (sentAt - originalTimestamp)) falls outside the years 1678 to 2262", "originalTimestamp")
 	case hasOrig:
 		return orig, nil
 	case hasRecv:
@@ -66,6 +87,9 @@ func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error
 		}
 		for _, l := range layouts {
 			if t, err := time.Parse(l, s); err == nil {
+				if !held(t) {
+					return time.Time{}, false, invalidField(key, "%q %q is outside the years 1678 to 2262 that the SDK's times hold", key, s)
+				}
 				return t, true, nil
 			}
 		}
@@ -78,11 +102,13 @@ func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error
 	if math.Abs(n) >= 1e11 { // milliseconds: 10^11 seconds is the year 5138
 		n /= 1000
 	}
-	// Within years 1 to 9999, so that the time formats back to ISO 8601.
-	const lo, hi = -62135596800, 253402300799
+	// Within the times the SDK holds (held), checked on the number: a float64 far out
+	// of range would overflow the conversion to nanoseconds. The bounds are whole
+	// seconds inside them.
+	const lo, hi = -9223372036, 9223372036
 	if n < lo || n > hi {
 		// The number as the call wrote it: n may have been divided by 1000 above.
-		return time.Time{}, false, invalidField(key, "%q %s is not a Unix time in seconds or milliseconds between the years 1 and 9999", key, bytes.TrimSpace(raw))
+		return time.Time{}, false, invalidField(key, "%q %s is not a Unix time in seconds or milliseconds between the years 1678 and 2262", key, bytes.TrimSpace(raw))
 	}
 	sec, frac := math.Modf(n)
 	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC(), true, nil
