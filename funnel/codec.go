@@ -30,6 +30,13 @@ const frameVersion = 1
 // are read (see v1End).
 const seenVersion = 2
 
+// countedVersion is the version the partials of Trend and Stickiness are written in.
+// Version 2 added, after the counts, the set of profiles the partial counted (a
+// roaring bitmap), so that Merge can refuse a profile counted in both partials, as
+// those of Spec, Cohorts and Correlate do. Version 1, which held counts only, is read
+// still: such a partial knows none of its profiles (see Partial).
+const countedVersion = 2
+
 type writer struct{ buf []byte }
 
 func newWriter(magic string) *writer { return newWriterVersion(magic, frameVersion) }
@@ -47,6 +54,17 @@ func (w *writer) str(s string)      { w.uvarint(uint64(len(s))); w.buf = append(
 func (w *writer) finish() []byte    { return frame.Seal(w.buf) }
 func (w *writer) flag(b bool)       { w.buf = append(w.buf, boolByte(b)) }
 func (w *writer) int64s(vs []int64) { w.uvarint(uint64(len(vs))); appendVarints(w, vs) }
+
+// profileSet writes a set of profile ids as a length-prefixed roaring bitmap, which
+// reader.profileSet reads.
+func (w *writer) profileSet(bm *roaring.Bitmap) error {
+	raw, err := bm.ToBytes()
+	if err != nil {
+		return err
+	}
+	w.bytes(raw)
+	return nil
+}
 
 func boolByte(b bool) byte {
 	if b {
@@ -70,8 +88,8 @@ type reader struct {
 	profiles uint64 // profile ids materialised from bitmaps so far
 }
 
-// MaxDecodedProfiles bounds the profile ids one decoded Partial (of a funnel, a cohort
-// table or a correlation) may hold (2^26, 256 MiB of ids). A roaring bitmap of a few bytes can describe billions of
+// MaxDecodedProfiles bounds the profile ids one decoded Partial (of any analysis) may
+// hold (2^26, 256 MiB of ids). A roaring bitmap of a few bytes can describe billions of
 // profiles (one run container), so without a bound a tiny damaged or hostile input
 // could ask for gigabytes; a shard holding more profiles than this is split further.
 const MaxDecodedProfiles = 1 << 26

@@ -18,11 +18,13 @@ import (
 // is the same for all of them:
 //
 //   - a shard holds every event of each of its profiles, and shards hold disjoint sets
-//     of profiles. The partials of Spec, Cohorts and Correlate hold their profiles as
-//     bitmaps, and their Merge refuses a profile in both partials (a retried shard
-//     merged twice, a partial merged into itself) with ErrInvalid naming how many, at
-//     the cost of a few Intersects of bitmaps. The partials of Trend and Stickiness hold
-//     counts, no profile: for them disjointness is the caller's promise, and a shard
+//     of profiles. Every partial holds the profiles it counted as bitmaps (about a bit
+//     a profile for dense ids), and Merge refuses a profile in both partials (a retried
+//     shard merged twice, a partial merged into itself, overlapping shards) with
+//     ErrInvalid naming how many, at the cost of a few Intersects of bitmaps. The one
+//     exception: a partial of Trend or Stickiness decoded from version 1 (written
+//     before those partials held their profiles) knows none of them, so what it
+//     counted merges on the caller's promise of disjointness, and that much of a shard
 //     merged twice counts twice;
 //   - Merge adds another shard's partial: the Result of merged partials equals the
 //     Result of one pass over all the events, whatever the split and the order of
@@ -31,7 +33,8 @@ import (
 //     UnmarshalBinary decodes into the empty partial of the same analysis (its
 //     NewPartial), since the Match functions and the Location are not encoded. It
 //     reads what earlier releases wrote too: the partials of Spec and Cohorts are
-//     written as version 2 (which records whether any event was seen) and version 1
+//     written as version 2 (which records whether any event was seen), those of Trend
+//     and Stickiness as version 2 (which records the profiles counted), and version 1
 //     is read; a release that reads only version 1 refuses version 2 with ErrCorrupt
 //     naming it, so upgrade the machines that decode and merge before those that
 //     encode.

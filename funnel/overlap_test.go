@@ -28,7 +28,8 @@ func overlapEvents(lo, hi uint32) []Event {
 
 // A shard merged twice, a partial merged into itself, or shards that share profiles:
 // Merge refuses with ErrInvalid naming how many profiles are in both, and the receiver
-// keeps its figures (it used to add them again: Unique 98 with a Converted of 49).
+// keeps its figures (it used to add them again: Unique 98 with a Converted of 49; and
+// the partials of Trend and Stickiness until they held their profiles).
 // Ids past a few thousand make the partials hold windows and buffers besides their
 // bitmaps (see idSet), and a breakdown or many cohorts many sets a side.
 func TestPartialMergeOverlap(t *testing.T) {
@@ -36,6 +37,8 @@ func TestPartialMergeOverlap(t *testing.T) {
 	broken := Spec{Steps: named("a", "b"), Breakdown: &Breakdown{Prop: "ch"}}
 	cohorts := Cohorts{Start: Step{Name: "a"}, Return: Step{Name: "b"}, By: Day, Periods: 2}
 	corr := Correlate{Spec: spec}
+	trend := Trend{Spec: spec, By: Day}
+	sticky := Stickiness{Event: Step{Name: "a"}, By: Week, Breakdown: "ch"}
 	for _, r := range []struct {
 		name         string
 		lo, mid, hi  uint32 // shard one holds [lo, mid), shard two [overlapLo, hi)
@@ -91,6 +94,26 @@ func TestPartialMergeOverlap(t *testing.T) {
 			err := p.Merge(q)
 			return before, fmt.Sprint(result(p).Cohorts), err
 		})
+		check("trend", func(a, b []Event, self bool) (string, string, error) {
+			p, _ := trend.Partial(a)
+			q, _ := trend.Partial(b)
+			if self {
+				q = p
+			}
+			before := fmt.Sprint(result(p).Periods)
+			err := p.Merge(q)
+			return before, fmt.Sprint(result(p).Periods), err
+		})
+		check("stickiness", func(a, b []Event, self bool) (string, string, error) {
+			p, _ := sticky.Partial(a)
+			q, _ := sticky.Partial(b)
+			if self {
+				q = p
+			}
+			before := stickySummary(result(p))
+			err := p.Merge(q)
+			return before, stickySummary(result(p)), err
+		})
 		check("correlation", func(a, b []Event, self bool) (string, string, error) {
 			p, _ := corr.Partial(a)
 			q, _ := corr.Partial(b)
@@ -114,6 +137,16 @@ func funnelSummary(r *Result) string {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Breakdown)) {
 		fmt.Fprintf(&b, "%s:%s ", k, funnelSummary(r.Breakdown[k]))
+	}
+	return b.String()
+}
+
+// stickySummary is what a stickiness result counts, per breakdown group too.
+func stickySummary(r *StickinessResult) string {
+	var b strings.Builder
+	fmt.Fprint(&b, r.Periods, r.Cohorts)
+	for _, k := range slices.Sorted(maps.Keys(r.Breakdown)) {
+		fmt.Fprintf(&b, " %s:%s", k, stickySummary(r.Breakdown[k]))
 	}
 	return b.String()
 }

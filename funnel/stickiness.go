@@ -88,13 +88,19 @@ func (st *stickyTally) merge(o *stickyTally) {
 	}
 }
 
-// stickyScan holds what the forms share: the calendar and the tallies by group.
+// stickyScan holds what the forms share: the calendar, the tallies by group and the
+// profiles counted.
 type stickyScan struct {
 	cal    calendar
 	slots  int // histogram length
 	groups map[string]*stickyTally
 	end    int64 // latest event time seen
 	seen   bool
+	// counted holds the profiles that did the event, each a member of one cohort of
+	// one group. A partial decoded from version 1 (see countedVersion) counted
+	// profiles it does not know, so the set may hold fewer than the cohorts' members,
+	// never more.
+	counted idSet
 }
 
 func (sk Stickiness) newScan() (*stickyScan, error) {
@@ -115,11 +121,13 @@ func (sk Stickiness) newScan() (*stickyScan, error) {
 	return &stickyScan{cal: cal, slots: slots, groups: map[string]*stickyTally{}}, nil
 }
 
-// profile adds one profile: times of its matching events in time order, and its group.
-func (sc *stickyScan) profile(times []int64, group string) {
+// profile adds profile prof: times of its matching events in time order, and its
+// group.
+func (sc *stickyScan) profile(prof uint32, times []int64, group string) {
 	if len(times) == 0 {
 		return
 	}
+	sc.counted.add(prof)
 	g := sc.groups[group]
 	if g == nil {
 		g = newStickyTally()
@@ -152,7 +160,10 @@ func (sc *stickyScan) profile(times []int64, group string) {
 	}
 }
 
+// merge adds o's profiles to sc, which must be disjoint from sc's (see
+// stickinessPartial.Merge).
 func (sc *stickyScan) merge(o *stickyScan) {
+	sc.counted.merge(&o.counted)
 	for k, g := range o.groups {
 		if sc.groups[k] == nil {
 			sc.groups[k] = newStickyTally()
@@ -249,7 +260,7 @@ func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*stickinessPart
 	flush := func() {
 		if open {
 			slices.Sort(times)
-			sc.profile(times, group)
+			sc.profile(cur, times, group)
 			times, group = times[:0], ""
 		}
 	}
@@ -331,7 +342,7 @@ func (sk Stickiness) partialBatch(b *Batch) (*stickinessPartial, error) {
 			if col != nil && len(hits) > 0 {
 				group = b.Values[col[hits[0].idx]]
 			}
-			sc.profile(times, group)
+			sc.profile(b.Profile[starts[q]], times, group)
 		}
 		return sc
 	})

@@ -9,7 +9,8 @@ import (
 
 // stickinessPartial is a Stickiness's state behind Partial[*StickinessResult]: per
 // group, the histograms of active days of every period and every cohort, and the
-// cohorts' sizes; nothing per profile.
+// cohorts' sizes; and the set of profiles counted (about a bit a profile for dense
+// ids), by which Merge refuses a profile counted in both partials.
 type stickinessPartial struct {
 	fp        string
 	breakdown bool
@@ -30,12 +31,18 @@ func (sk Stickiness) newState() (*stickinessPartial, error) {
 
 // Merge adds other's profiles to sp. Both must come from the same Stickiness (the
 // Event's Match function cannot be compared, so that much is the caller's promise) and
-// from disjoint sets of profiles. The partial holds histograms, no profile, so Merge
-// cannot see a profile in both: the caller must ensure disjointness, since a shard
-// merged twice is counted twice.
+// from disjoint sets of profiles: a profile counted in both (a shard merged twice, a
+// partial merged into itself, shards that overlap) would count twice, so it is refused
+// with ErrInvalid naming how many, and sp is unchanged. A partial decoded from version
+// 1 does not know the profiles it counted (see countedVersion): those merge as before,
+// their disjointness the caller's promise.
 func (sp *stickinessPartial) Merge(other *stickinessPartial) error {
 	if sp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, sp.fp, other.fp)
+	}
+	sp.scan.counted.settle() // the receiver of merges settles once (see idSet.settle)
+	if n := overlap([]*idSet{&sp.scan.counted}, []*idSet{&other.scan.counted}); n > 0 {
+		return overlapErr(stickinessKind, n)
 	}
 	sp.scan.merge(other.scan)
 	return nil
@@ -46,17 +53,23 @@ func (sp *stickinessPartial) Result() *StickinessResult {
 	return sp.scan.result(sp.breakdown)
 }
 
-// MarshalBinary encodes the partial (see codec.go for the frame):
+// MarshalBinary encodes the partial (see codec.go for the frame), in version
+// countedVersion:
 //
 //	fingerprint | seen flag | end (varint) | group count | per group, ascending:
-//	value | periods | cohorts | per cohort: its size
+//	value | periods | cohorts | per cohort: its size | profiles counted (roaring)
 //
 // where periods and cohorts are a count and, per index ascending, the index (varint)
-// and the histogram (its length, then varints). The Event's Match function and the
-// Location are not encoded: UnmarshalBinary needs a partial of the same Stickiness.
-func (sp *stickinessPartial) MarshalBinary() ([]byte, error) {
+// and the histogram (its length, then varints). Version 1 ended before the profiles
+// counted. The Event's Match function and the Location are not encoded:
+// UnmarshalBinary needs a partial of the same Stickiness.
+func (sp *stickinessPartial) MarshalBinary() ([]byte, error) { return sp.marshal(countedVersion) }
+
+// marshal encodes sp in version 1 (without the profiles counted: how tests make what
+// earlier releases wrote) or countedVersion.
+func (sp *stickinessPartial) marshal(version uint32) ([]byte, error) {
 	sc := sp.scan
-	w := newWriter(stickinessMagic)
+	w := newWriterVersion(stickinessMagic, version)
 	w.str(sp.fp)
 	w.flag(sc.seen)
 	w.varint(sc.end)
@@ -77,6 +90,11 @@ func (sp *stickinessPartial) MarshalBinary() ([]byte, error) {
 			w.uvarint(uint64(g.members[k]))
 		}
 	}
+	if version >= countedVersion {
+		if err := w.profileSet(sc.counted.bitmap()); err != nil {
+			return nil, errorf("encode stickiness partial: %w", err)
+		}
+	}
 	return w.finish(), nil
 }
 
@@ -88,10 +106,11 @@ const maxStickyCount = 1 << 50
 // from the same Stickiness (ErrMismatch otherwise), checking every
 // histogram's length, every index's order, that no period lies after the last event,
 // and that each cohort's active periods are at least its size and at most its size
-// times the periods it was followed for. Damaged bytes fail with ErrCorrupt naming the
-// offset; on error sp is unchanged.
+// times the periods it was followed for, and that no more profiles are counted than
+// the cohorts have. Versions 1 and 2 are read (see countedVersion). Damaged bytes fail
+// with ErrCorrupt naming the offset; on error sp is unchanged.
 func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
-	r, err := openFrame("stickiness partial", stickinessMagic, data)
+	r, version, err := openFrameUpTo("stickiness partial", stickinessMagic, data, countedVersion)
 	if err != nil {
 		return err
 	}
@@ -131,6 +150,7 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 		r.fail("%d groups without an event", ng)
 	}
 	prev := ""
+	var members uint64 // the cohorts' sizes, saturating at 2^63 (each is at most maxStickyCount)
 	for i := range ng {
 		at := r.Offset()
 		key := r.str()
@@ -155,11 +175,20 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 				break
 			}
 			g.members[k] = int64(n)
+			members = min(members+n, 1<<63)
 		}
 		if r.failed() {
 			break
 		}
 		sc.groups[key] = g
+	}
+	if version >= countedVersion {
+		at := r.Offset()
+		bm := r.profileSet("profiles counted")
+		if !r.failed() && bm.GetCardinality() > members {
+			r.FailAt(at, "%d profiles counted, more than the %d members of the cohorts", bm.GetCardinality(), members)
+		}
+		sc.counted.bm = bm
 	}
 	if err := r.end(); err != nil {
 		return err

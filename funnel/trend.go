@@ -80,12 +80,18 @@ func medianInterval(sorted []int64, level float64) MedianInterval {
 }
 
 // trendPartial is a Trend's state behind Partial[*TrendResult]: per period, the count
-// at each step and the time to convert of each converter.
+// at each step and the time to convert of each converter, and the set of profiles
+// counted (about a bit a profile for dense ids), by which Merge refuses a profile
+// counted in both partials.
 type trendPartial struct {
 	fp      string
 	n       int
 	cal     calendar
 	periods map[int64]*trendCounts
+	// counted holds the profiles that entered, each counted at step 0 of one period.
+	// A partial decoded from version 1 (see countedVersion) counted profiles it does
+	// not know, so the set may hold fewer than the periods' entries, never more.
+	counted idSet
 }
 
 type trendCounts struct {
@@ -112,11 +118,12 @@ func (tr Trend) newPartial(p *plan, cal calendar) *trendPartial {
 	return &trendPartial{fp: fp, n: p.n, cal: cal, periods: map[int64]*trendCounts{}}
 }
 
-// add records one profile's outcome, whose times are set.
-func (tp *trendPartial) add(p *plan, o *outcome) {
+// add records the outcome of profile prof, whose times are set.
+func (tp *trendPartial) add(p *plan, prof uint32, o *outcome) {
 	if o.level == 0 {
 		return
 	}
+	tp.counted.add(prof)
 	k := tp.cal.index(o.at[0])
 	c := tp.periods[k]
 	if c == nil {
@@ -134,13 +141,27 @@ func (tp *trendPartial) add(p *plan, o *outcome) {
 }
 
 // Merge adds other's profiles to tp. Both must come from the same Trend (Spec, period
-// and location) and from disjoint sets of profiles. A trend partial holds counts per
-// period, no profile, so Merge cannot see a profile in both: the caller must ensure
-// disjointness, since a shard merged twice is counted twice.
+// and location; the Match functions cannot be compared, so that much is the caller's
+// promise) and from disjoint sets of profiles: a profile counted in both (a shard
+// merged twice, a partial merged into itself, shards that overlap) would count twice,
+// so it is refused with ErrInvalid naming how many, and tp is unchanged. A partial
+// decoded from version 1 does not know the profiles it counted (see countedVersion):
+// those merge as before, their disjointness the caller's promise.
 func (tp *trendPartial) Merge(other *trendPartial) error {
 	if tp.fp != other.fp {
 		return fmt.Errorf("%w: %s versus %s", ErrMismatch, tp.fp, other.fp)
 	}
+	tp.counted.settle() // the receiver of merges settles once (see idSet.settle)
+	if n := overlap([]*idSet{&tp.counted}, []*idSet{&other.counted}); n > 0 {
+		return overlapErr(trendKind, n)
+	}
+	tp.mergeDisjoint(other)
+	return nil
+}
+
+// mergeDisjoint is Merge without its check, for the partials of one computation's
+// workers, whose ranges of profiles are disjoint by construction.
+func (tp *trendPartial) mergeDisjoint(other *trendPartial) {
 	for _, k := range slices.Sorted(maps.Keys(other.periods)) {
 		o := other.periods[k]
 		c := tp.periods[k]
@@ -153,7 +174,7 @@ func (tp *trendPartial) Merge(other *trendPartial) error {
 		}
 		c.times = append(c.times, o.times...)
 	}
-	return nil
+	tp.counted.merge(&other.counted)
 }
 
 // Result computes the trend's figures.
@@ -218,7 +239,7 @@ func (tr Trend) partial(events []Event) (*trendPartial, error) {
 		}
 		m.profile(prof, &out)
 		out.stamp(prof)
-		tp.add(p, &out)
+		tp.add(p, rows[i].prof, &out)
 		i = j
 	}
 	return tp, nil
@@ -248,11 +269,11 @@ func (tr Trend) partialSeq(events iter.Seq[Event]) (*trendPartial, error) {
 		steps, excl := p.masks(e)
 		rows = append(rows, row{t: t, steps: steps, excl: excl, idx: int32(len(rows))})
 	}
-	end := func(uint32) {
+	end := func(prof uint32) {
 		sortRows(rows)
 		m.profile(rows, &out)
 		out.stamp(rows)
-		tp.add(p, &out)
+		tp.add(p, prof, &out)
 		rows = rows[:0]
 	}
 	if err := grouped(events, tr.Spec.AsOf, add, end); err != nil {
@@ -300,27 +321,30 @@ func (tr Trend) partialBatch(b *Batch) (*trendPartial, error) {
 			sortRows(rows)
 			m.profile(rows, &out)
 			out.stamp(rows)
-			tp.add(p, &out)
+			tp.add(p, b.Profile[starts[q]], &out)
 		}
 		return tp
 	})
 	for _, q := range parts[1:] {
-		if err := parts[0].Merge(q); err != nil {
-			return nil, err
-		}
+		parts[0].mergeDisjoint(q)
 	}
 	return parts[0], nil
 }
 
-// MarshalBinary encodes the partial (see codec.go for the frame):
+// MarshalBinary encodes the partial (see codec.go for the frame), in version
+// countedVersion:
 //
 //	fingerprint | periods count | per period, ascending: index (varint) |
-//	step counts | times to convert, ascending (varints)
+//	step counts | times to convert, ascending (varints) | profiles counted (roaring)
 //
-// The Spec's Match functions and the Location are not encoded: UnmarshalBinary
-// needs a partial of the same Trend.
-func (tp *trendPartial) MarshalBinary() ([]byte, error) {
-	w := newWriter(trendMagic)
+// Version 1 ended before the profiles counted. The Spec's Match functions and the
+// Location are not encoded: UnmarshalBinary needs a partial of the same Trend.
+func (tp *trendPartial) MarshalBinary() ([]byte, error) { return tp.marshal(countedVersion) }
+
+// marshal encodes tp in version 1 (without the profiles counted: how tests make what
+// earlier releases wrote) or countedVersion.
+func (tp *trendPartial) marshal(version uint32) ([]byte, error) {
+	w := newWriterVersion(trendMagic, version)
 	w.str(tp.fp)
 	w.uvarint(uint64(len(tp.periods)))
 	for _, k := range slices.Sorted(maps.Keys(tp.periods)) {
@@ -330,6 +354,11 @@ func (tp *trendPartial) MarshalBinary() ([]byte, error) {
 		times := slices.Clone(c.times)
 		slices.Sort(times)
 		w.int64s(times)
+	}
+	if version >= countedVersion {
+		if err := w.profileSet(tp.counted.bitmap()); err != nil {
+			return nil, errorf("encode trend partial: %w", err)
+		}
 	}
 	return w.finish(), nil
 }
@@ -345,12 +374,13 @@ func (tr Trend) newState() (*trendPartial, error) {
 
 // UnmarshalBinary decodes a partial written by MarshalBinary into tp, made by the same
 // Trend, checking that its counts are consistent (step counts within the period's
-// entries, one time to convert per converter, times in ascending order). Bytes of
-// another Trend fail with ErrMismatch, damaged bytes with ErrCorrupt naming the offset.
-// On error tp is unchanged.
+// entries, one time to convert per converter, times in ascending order, no more
+// profiles counted than entered). Versions 1 and 2 are read (see countedVersion).
+// Bytes of another Trend fail with ErrMismatch, damaged bytes with ErrCorrupt naming
+// the offset. On error tp is unchanged.
 func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 	q := &trendPartial{fp: tp.fp, n: tp.n, cal: tp.cal, periods: map[int64]*trendCounts{}}
-	r, err := openFrame("trend partial", trendMagic, data)
+	r, version, err := openFrameUpTo("trend partial", trendMagic, data, countedVersion)
 	if err != nil {
 		return err
 	}
@@ -359,6 +389,7 @@ func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 	}
 	np := r.count("period", 1<<31, 3)
 	prev := int64(math.MinInt64)
+	var entered uint64 // the periods' entries, saturating at 2^63 (each is below it)
 	for i := range np {
 		at := r.Offset()
 		k := r.varint()
@@ -387,6 +418,15 @@ func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 			break
 		}
 		q.periods[k] = &trendCounts{steps: steps, times: times}
+		entered = min(entered+uint64(steps[0]), math.MaxUint64-math.MaxInt64)
+	}
+	if version >= countedVersion {
+		at := r.Offset()
+		bm := r.profileSet("profiles counted")
+		if !r.failed() && bm.GetCardinality() > entered {
+			r.FailAt(at, "%d profiles counted, more than the %d that entered", bm.GetCardinality(), entered)
+		}
+		q.counted.bm = bm
 	}
 	if err := r.end(); err != nil {
 		return err
