@@ -22,16 +22,16 @@ func framedAs(magic string, version uint32, body []byte) []byte {
 	return w.finish()
 }
 
-// framedVersioned frames data[1:] when data[0]'s bit 0 is set, as version 1 or
-// seenVersion by its bit 1: for the partials of Spec and Cohorts, whose decoders read
-// both versions.
-func framedVersioned(magic string, data []byte) []byte {
+// framedVersioned frames data[1:] when data[0]'s bit 0 is set, as version 1 or latest
+// by its bit 1: for the partials whose decoders read two versions (Spec and Cohorts:
+// seenVersion; Trend and Stickiness: countedVersion).
+func framedVersioned(magic string, latest uint32, data []byte) []byte {
 	if len(data) == 0 || data[0]&1 == 0 {
 		return data
 	}
 	version := uint32(1)
 	if data[0]&2 != 0 {
-		version = seenVersion
+		version = latest
 	}
 	return framedAs(magic, version, data[1:])
 }
@@ -107,7 +107,7 @@ func FuzzPartialDecode(f *testing.F) {
 		f.Add(append([]byte{1}, raw[12:len(raw)-4]...))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		data = framedVersioned(partialMagic, data)
+		data = framedVersioned(partialMagic, seenVersion, data)
 		got := *emptyPartial(s)
 		if err := got.UnmarshalBinary(data); err != nil {
 			return
@@ -224,7 +224,7 @@ func FuzzCohortPartialDecode(f *testing.F) {
 		f.Add(append([]byte{1}, raw[12:len(raw)-4]...))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		data = framedVersioned(cohortMagic, data)
+		data = framedVersioned(cohortMagic, seenVersion, data)
 		got, err := decodeCohortPartial(c, data)
 		if err != nil {
 			return

@@ -265,24 +265,41 @@ func FuzzCorrelationPartialDecode(f *testing.F) {
 	})
 }
 
-// FuzzStickinessPartialDecode: the same for stickiness.
+// FuzzStickinessPartialDecode: the same for stickiness, in both versions its decoder
+// reads (bodies framed as version 1 or countedVersion, version 1 encodings among the
+// seeds); and what it accepts merges into an empty partial, which then refuses it a
+// second time exactly when it knows a profile it counted (one decoded from version 1
+// knows none).
 func FuzzStickinessPartialDecode(f *testing.F) {
 	sk := Stickiness{Event: Step{Name: "use"}, By: Week, Breakdown: "plan"}
 	d := func(n int) time.Time { return time.Date(2025, 1, 27, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
-	sp, _ := sk.Partial([]Event{
+	sp, _ := sk.partial([]Event{
 		{Profile: 1, Time: d(0), Name: "use", Props: map[string]string{"plan": "pro"}}, {Profile: 1, Time: d(1), Name: "use"},
 		{Profile: 1, Time: d(9), Name: "use"}, {Profile: 2, Time: d(3), Name: "use"}, {Profile: 3, Time: d(20), Name: "other"},
 	})
-	good, _ := sp.MarshalBinary()
-	f.Add(good)
-	f.Add(good[:len(good)-3])
-	f.Add(append([]byte{1}, good[12:len(good)-4]...))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > 0 && data[0]&1 == 1 {
-			data = framed(stickinessMagic, data[1:])
+	empty, _ := sk.newState()
+	for _, p := range []*stickinessPartial{sp, empty} {
+		for _, version := range []uint32{1, countedVersion} {
+			raw, err := p.marshal(version)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(raw)
+			f.Add(raw[:len(raw)-3])
+			latest := byte(0)
+			if version == countedVersion {
+				latest = 2
+			}
+			f.Add(append([]byte{1 | latest}, raw[12:len(raw)-4]...))
 		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		data = framedVersioned(stickinessMagic, countedVersion, data)
 		got, _ := sk.NewPartial()
 		if err := got.UnmarshalBinary(data); err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
+				t.Fatalf("error %v is neither ErrCorrupt nor ErrMismatch", err)
+			}
 			return
 		}
 		// The decoder's bounds keep every cohort's zero-day count non-negative.
@@ -301,6 +318,17 @@ func FuzzStickinessPartialDecode(f *testing.F) {
 		back, _ := sk.NewPartial()
 		if err := back.UnmarshalBinary(enc); err != nil || !reflect.DeepEqual(result(back), res) {
 			t.Fatalf("re-encoded partial decodes differently: %v", err)
+		}
+		merged, _ := sk.NewPartial()
+		if err := merged.Merge(got); err != nil {
+			t.Fatalf("merge into an empty partial: %v", err)
+		}
+		if !reflect.DeepEqual(result(merged), res) {
+			t.Fatalf("merged into an empty partial, the result differs")
+		}
+		known := got.st.(*stickinessPartial).scan.counted.bitmap().GetCardinality()
+		if err := merged.Merge(got); (err != nil) != (known > 0) || err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("merged a second time, knowing %d of its profiles: %v", known, err)
 		}
 	})
 }

@@ -213,24 +213,38 @@ func TestTrendInvalid(t *testing.T) {
 	}
 }
 
-// FuzzTrendDecode: whatever the bytes, Partial[*TrendResult].UnmarshalBinary decodes a partial or an
-// error, never panics, and what it accepts re-encodes to the same bytes.
+// FuzzTrendDecode: whatever the bytes, Partial[*TrendResult].UnmarshalBinary decodes a
+// partial or an error (ErrCorrupt or ErrMismatch), never panics, in both versions it
+// reads (bodies framed as version 1 or countedVersion, and version 1 encodings among
+// the seeds). What it accepts computes a Result, re-encodes (as countedVersion) to
+// bytes that decode to the same Result and re-encode to themselves (not necessarily
+// the bytes given: roaring's reader ignores the offset table of the portable format),
+// and merges into an empty partial, which then refuses it a second time exactly when
+// it knows a profile it counted (one decoded from version 1 knows none).
 func FuzzTrendDecode(f *testing.F) {
 	tr := Trend{Spec: Spec{Steps: named("a", "b")}, By: Day}
 	tp, _ := tr.partial([]Event{
 		{Profile: 1, Time: at(0), Name: "a"}, {Profile: 1, Time: at(9), Name: "b"},
 		{Profile: 2, Time: at(100000), Name: "a"},
 	})
-	good, _ := tp.MarshalBinary()
-	f.Add(good)
-	f.Add(good[:len(good)-3])
-	empty, _ := (&trendPartial{fp: tp.fp, n: 2, periods: map[int64]*trendCounts{}}).MarshalBinary()
-	f.Add(empty)
-	f.Add(append([]byte{1}, good[12:len(good)-4]...))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > 0 && data[0]&1 == 1 {
-			data = framed(trendMagic, data[1:])
+	empty, _ := tr.newState()
+	for _, p := range []*trendPartial{tp, empty} {
+		for _, version := range []uint32{1, countedVersion} {
+			raw, err := p.marshal(version)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(raw)
+			f.Add(raw[:len(raw)-3])
+			latest := byte(0)
+			if version == countedVersion {
+				latest = 2
+			}
+			f.Add(append([]byte{1 | latest}, raw[12:len(raw)-4]...))
 		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		data = framedVersioned(trendMagic, countedVersion, data)
 		got, err := decodeTrendPartial(tr, data)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
@@ -238,15 +252,34 @@ func FuzzTrendDecode(f *testing.F) {
 			}
 			return
 		}
+		res, err := got.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
 		again, err := got.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(again, data) {
-			t.Fatal("re-encoding differs")
+		back, err := decodeTrendPartial(tr, again)
+		if err != nil {
+			t.Fatalf("re-encoded partial refused: %v", err)
 		}
-		if _, err := got.Result(); err != nil {
-			t.Fatal(err)
+		if diff := cmp.Diff(res, result(back), locEqual); diff != "" {
+			t.Fatalf("re-encoded partial differs:\n%s", diff)
+		}
+		if third, _ := back.MarshalBinary(); !bytes.Equal(third, again) {
+			t.Fatalf("encoding is not a fixed point:\n% x\n% x", again, third)
+		}
+		merged, _ := tr.NewPartial()
+		if err := merged.Merge(got); err != nil {
+			t.Fatalf("merge into an empty partial: %v", err)
+		}
+		if diff := cmp.Diff(res, result(merged), locEqual); diff != "" {
+			t.Fatalf("merged into an empty partial, the result differs:\n%s", diff)
+		}
+		known := got.st.(*trendPartial).counted.bitmap().GetCardinality()
+		if err := merged.Merge(got); (err != nil) != (known > 0) || err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("merged a second time, knowing %d of its profiles: %v", known, err)
 		}
 	})
 }
