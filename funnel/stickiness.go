@@ -282,6 +282,7 @@ func (sk Stickiness) runGrouped(events iter.Seq2[Event, int64]) (*stickinessPart
 		}
 	}
 	flush()
+	sc.counted.settle() // see Trend.partialBatch
 	return sp, nil
 }
 
@@ -349,5 +350,6 @@ func (sk Stickiness) partialBatch(b *Batch) (*stickinessPartial, error) {
 	for _, q := range parts {
 		base.merge(q)
 	}
+	base.counted.settle() // see Trend.partialBatch
 	return sp, nil
 }

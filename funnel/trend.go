@@ -242,6 +242,7 @@ func (tr Trend) partial(events []Event) (*trendPartial, error) {
 		tp.add(p, rows[i].prof, &out)
 		i = j
 	}
+	tp.counted.settle() // see partialBatch
 	return tp, nil
 }
 
@@ -279,6 +280,7 @@ func (tr Trend) partialSeq(events iter.Seq[Event]) (*trendPartial, error) {
 	if err := grouped(events, tr.Spec.AsOf, add, end); err != nil {
 		return nil, err
 	}
+	tp.counted.settle() // see partialBatch
 	return tp, nil
 }
 
@@ -328,6 +330,10 @@ func (tr Trend) partialBatch(b *Batch) (*trendPartial, error) {
 	for _, q := range parts[1:] {
 		parts[0].mergeDisjoint(q)
 	}
+	// A partial is made to be merged and encoded: settled now, once, neither builds
+	// its set's window and buffer into a bitmap again (overlap and idSet.merge would
+	// each build it on every merge).
+	parts[0].counted.settle()
 	return parts[0], nil
 }
 
