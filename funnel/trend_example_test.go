@@ -1,6 +1,7 @@
 package funnel_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -59,7 +60,12 @@ func ExampleTrend_Partial() {
 	}
 	pd := res.Periods[0]
 	fmt.Println(pd.Start.Format(time.DateOnly), pd.Entered, pd.Conversion.K, pd.TimeToConvert.Median)
-	// Output: 2025-06-02 3 2 1h0m0s
+	// A partial knows the profiles it counted: a shard merged again is refused.
+	err = a.Merge(b2)
+	fmt.Println(errors.Is(err, funnel.ErrInvalid), err)
+	// Output:
+	// 2025-06-02 3 2 1h0m0s
+	// true funnel: invalid input: merge a trend partial: 2 profiles are in both partials; shards must hold disjoint profiles (was a shard merged twice?)
 }
 
 // RunBatch reads a columnar batch; steps are matched once per distinct name.
