@@ -65,7 +65,10 @@ func (p *Program) zero() bool {
 }
 
 // Open replays store into a programme run by rules. The rules may differ from those the
-// records were decided under: past decisions stand, new events follow rules.
+// records were decided under: past decisions stand, new events follow rules. If the
+// store is a [Compacter] and still holds signals that a recorded forget erased (a
+// [Program.Forget] whose rewrite failed or was cut short by a crash), Open rewrites it
+// before it returns, and fails if that fails.
 func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 	rules, err := rules.withDefaults()
 	if err != nil {
@@ -83,6 +86,12 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 	p.shared, _ = store.(SharedStore)
 	if p.pos, err = replay(p.st, store.Records(), 0); err != nil {
 		return nil, errorf("open: %w", err)
+	}
+	// A forget whose rewrite of the store failed or was cut short by a crash left
+	// signals in the store that the ledger says are erased: finish it before anything
+	// else, as identity.New does.
+	if err := p.compactLocked(); err != nil {
+		return nil, errorf("open: finish an erasure: %w", err)
 	}
 	if p.shared != nil {
 		p.share()
@@ -184,6 +193,11 @@ func (p *Program) flush(batch []*Record) error {
 func checkEvent(ev *Record) error {
 	if ev.Kind == 0 || ev.Kind.derived() || ev.Kind >= kindEnd {
 		return fmt.Errorf("%w: event %q: kind %v is not an input event", ErrInvalid, ev.Key, ev.Kind)
+	}
+	if ev.Kind == KindForget {
+		// A forget must wait for the appends before it and then rewrite the store:
+		// only Program.Forget does both.
+		return fmt.Errorf("%w: event %q: a forget is recorded by Program.Forget, not as an event", ErrInvalid, ev.Key)
 	}
 	if ev.Key == "" || badText(ev.Key) {
 		return fmt.Errorf("%w: %s event: key %s must be 1 to %d bytes without control characters", ErrInvalid, ev.Kind, shown(ev.Key), maxText)

@@ -29,11 +29,20 @@ const (
 	KindBlocked     // derived: Profile's referral by Other was refused by a guard, or voided by a later merge (Ref names the attribution); Reasons say why
 	KindReward      // derived: Profile earns Amount, payable at PayableAt; Other is the other side
 	KindClawback    // derived: reverses the reward whose key is Ref (Amount is its negation), or cancels the claw-back whose key is Ref when a refund that arrived late moves it earlier
+
+	// KindForget is an input, recorded by [Program.Forget] only (Apply refuses it):
+	// the person whose profile is Profile, holding the raw profile keys Absorbed, is
+	// forgotten, and the Signals of their records recorded before it, and of the
+	// invitations whose keys are Reasons (sent to their e-mail or phone), are blank.
+	// It comes after the derived kinds because kinds are numbered in the ledger's
+	// format: a ledger that holds one cannot be read by a version of the package
+	// older than Forget, which refuses it as an unknown kind (ErrCorrupt).
+	KindForget
 	kindEnd
 )
 
 var kindNames = [...]string{"", "code", "invite", "click", "signup", "order", "refund", "payout", "merge",
-	"attribution", "blocked", "reward", "clawback"}
+	"attribution", "blocked", "reward", "clawback", "forget"}
 
 // String names the kind as its constant without the Kind prefix, in lower case.
 func (k Kind) String() string {
@@ -44,7 +53,7 @@ func (k Kind) String() string {
 }
 
 // derived reports whether records of this kind are decisions of the programme.
-func (k Kind) derived() bool { return k >= KindAttribution }
+func (k Kind) derived() bool { return k >= KindAttribution && k != KindForget }
 
 // Signals are the contact points and devices seen with a profile, as the host chooses to
 // represent them (normalised or hashed: the programme only compares them for equality).

@@ -42,6 +42,18 @@ type state struct {
 
 	volume int64 // the amounts of every record so far, in absolute value: see maxVolume
 
+	// What Forget needs to find a person's signals (see forget.go): the records that
+	// carry a raw profile's own Signals (its codes, sign-ups, attributions and refused
+	// referrals), the attributions and refusals that name it as the referrer (whose
+	// Reasons may quote its signals), and the invitations by contact ("e:"+email,
+	// "p:"+phone) whose signals are not yet blank.
+	sigRecs    map[uint32][]*Record
+	otherRecs  map[uint32][]*Record
+	inviteRecs map[string][]*Record
+	erased     map[string]bool   // keys of the records a forget blanked
+	forgets    map[uint32]int    // profile -> forget records naming it, for their keys
+	unerased   bool              // a forget blanked signals that the store's records still hold
+
 	scratch []byte
 }
 
@@ -67,6 +79,8 @@ func newState() *state {
 		ordersOf: map[uint32][]*Record{}, done: map[uint32]bool{}, entries: map[uint32][]*Record{}, lastPayout: map[uint32]time.Time{},
 		rewards: map[string]*Record{}, clawed: map[string]*Record{}, byOrder: map[string][]string{},
 		alias: map[uint32]uint32{}, members: map[uint32][]uint32{},
+		sigRecs: map[uint32][]*Record{}, otherRecs: map[uint32][]*Record{}, inviteRecs: map[string][]*Record{},
+		erased: map[string]bool{}, forgets: map[uint32]int{},
 	}
 }
 
@@ -114,7 +128,16 @@ func (s *state) signedUp(p uint32) (time.Time, bool) {
 
 // sameInput reports whether ev repeats the recorded input r: a retry rather than a
 // different event that reuses its key.
+//
+// A record a forget blanked is compared without its Signals and Reasons: a retry of the
+// event still carries the signals the ledger no longer holds, and a store that delivers
+// at least once may yield a copy it wrote before the forget.
 func (s *state) sameInput(r, ev *Record) bool {
+	if s.erased[r.Key] {
+		a, b := *r, *ev
+		a.Signals, a.Reasons, b.Signals, b.Reasons = Signals{}, nil, Signals{}, nil
+		r, ev = &a, &b
+	}
 	s.scratch = appendRecord(s.scratch[:0], r)
 	n := len(s.scratch)
 	s.scratch = appendRecord(s.scratch, ev)
@@ -153,11 +176,13 @@ func (s *state) apply(r *Record) {
 		s.codeByKey[r.Key] = r.Code
 		if r.Signals != (Signals{}) {
 			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
+			s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 		}
 	case KindInvite:
 		t := touch{referrer: r.Profile, at: r.At}
 		for _, c := range contacts(r.Signals) {
 			s.invited[c] = append(s.invited[c], t)
+			s.inviteRecs[c] = append(s.inviteRecs[c], r)
 		}
 		s.invites = append(s.invites, Invite{From: r.Profile, At: r.At})
 	case KindClick:
@@ -167,12 +192,15 @@ func (s *state) apply(r *Record) {
 		s.signups = append(s.signups, r.Profile)
 		if r.Signals != (Signals{}) {
 			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
+			s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 		}
 	case KindAttribution:
+		s.indexReferral(r)
 		s.attr[r.Profile] = r
 		s.referred[r.Other] = append(s.referred[r.Other], r.Profile)
 		s.countReferred(r)
 	case KindBlocked:
+		s.indexReferral(r)
 		s.blocked[r.Profile] = r
 		if r.Ref == "" {
 			s.countReferred(r) // a refused attempt still counts against the limits
@@ -214,6 +242,8 @@ func (s *state) apply(r *Record) {
 		}
 	case KindMerge:
 		s.merge(r.Profile, r.Absorbed)
+	case KindForget:
+		s.forget(r)
 	}
 }
 

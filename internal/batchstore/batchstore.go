@@ -199,3 +199,21 @@ func (m *Mem[T, C]) Records() iter.Seq2[T, error] {
 		}
 	}
 }
+
+// Rewrite replaces every record by what rewrite returns for it, at once: a Records
+// iteration that began before goes on over the old records, and the old chunks are
+// dropped rather than overwritten, so that no later reader finds the old values.
+func (m *Mem[T, C]) Rewrite(rewrite func(T) T) error {
+	var c C
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	chunks := make([][]T, len(m.chunks))
+	for i, ch := range m.chunks {
+		chunks[i] = make([]T, len(ch), memChunk)
+		for j, r := range ch {
+			chunks[i][j] = c.Clone(rewrite(c.Clone(r)))
+		}
+	}
+	m.chunks = chunks
+	return nil
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/clientele-go/clientele/internal/wal"
@@ -17,8 +19,20 @@ import (
 // Codec's Corrupt that names the byte offset, and only [Repair] cuts it. It is safe
 // for concurrent use.
 type File[T any, C Codec[T]] struct {
-	log  *wal.Log
-	bufs sync.Pool // *[]byte encoding buffers: the wal copies what it writes
+	path   string
+	noSync bool
+	bufs   sync.Pool // *[]byte encoding buffers: the wal copies what it writes
+
+	// mu guards log: Append and Records read it shared, Rewrite swaps it exclusively,
+	// so that no batch is appended to the old file once its records are being copied.
+	mu  sync.RWMutex
+	log *wal.Log
+	err error // set when a failed Rewrite left no open log
+
+	// RewriteHook, when a test sets it, is called at each step of Rewrite ("frame"
+	// after each frame copied, "written" once the copy is fsynced, "renamed",
+	// "dirsynced"), so that a test can kill the process between them.
+	RewriteHook func(step string)
 }
 
 // OpenFile opens or creates the ledger file at path. With noSync, Append returns
@@ -39,7 +53,7 @@ func OpenFile[T any, C Codec[T]](path string, noSync bool) (*File[T, C], error) 
 	if err != nil {
 		return nil, e.Errorf("open ledger: %w", err)
 	}
-	return &File[T, C]{log: l}, nil
+	return &File[T, C]{path: path, noSync: noSync, log: l}, nil
 }
 
 // Repair makes a damaged ledger file at path openable again: it keeps the batches
@@ -69,7 +83,12 @@ func (f *File[T, C]) Append(recs []T) error {
 		bp = new([]byte)
 	}
 	*bp = AppendBatch[T, C]((*bp)[:0], recs)
-	err := f.log.Append(*bp)
+	f.mu.RLock()
+	err := f.err
+	if err == nil {
+		err = f.log.Append(*bp)
+	}
+	f.mu.RUnlock()
 	if cap(*bp) <= 1<<20 {
 		f.bufs.Put(bp)
 	}
@@ -77,6 +96,9 @@ func (f *File[T, C]) Append(recs []T) error {
 		e := c.Errors()
 		if errors.Is(err, wal.ErrClosed) {
 			return e.Closed
+		}
+		if err == f.err {
+			return err
 		}
 		return e.Errorf("append to ledger: %w", err)
 	}
@@ -88,7 +110,14 @@ func (f *File[T, C]) Records() iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var c C
 		var zero T
-		for frame, err := range f.log.Records() {
+		f.mu.RLock()
+		l, ferr := f.log, f.err
+		f.mu.RUnlock()
+		if ferr != nil {
+			yield(zero, ferr)
+			return
+		}
+		for frame, err := range l.Records() {
 			if err != nil {
 				e := c.Errors()
 				switch {
@@ -117,10 +146,134 @@ func (f *File[T, C]) Records() iter.Seq2[T, error] {
 }
 
 // Size returns the file's size in bytes.
-func (f *File[T, C]) Size() int64 { return f.log.Size() }
+func (f *File[T, C]) Size() int64 {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.log == nil {
+		return 0
+	}
+	return f.log.Size()
+}
+
+// Rewrite replaces every record of the file by what rewrite returns for it, batch by
+// batch (a batch stays one frame), crash-safely: the new records are written to a new
+// file beside the old one (path + ".rewrite"), which is fsynced and renamed over the
+// old one, and the directory is fsynced, so that a crash at any point leaves either the
+// old file or the new one at path, never a mix. Appends wait while it runs. A Records
+// iteration that began before may end with the Codec's Closed. If the rename succeeded
+// but the new file could not be reopened, the File fails every later call with that
+// error and must be opened again.
+func (f *File[T, C]) Rewrite(rewrite func(T) T) error {
+	var c C
+	e := c.Errors()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	tmp := f.path + ".rewrite"
+	if err := f.writeCopy(tmp, rewrite); err != nil {
+		os.Remove(tmp)
+		if errors.Is(err, wal.ErrClosed) {
+			return e.Closed
+		}
+		return err
+	}
+	f.step("written")
+	if err := os.Rename(tmp, f.path); err != nil {
+		os.Remove(tmp)
+		return e.Errorf("rewrite ledger %s: replace it by its rewritten copy: %w", f.path, err)
+	}
+	f.step("renamed")
+	f.log.Close() // its file was replaced; what it held is in the new one
+	f.log = nil
+	if err := syncDir(filepath.Dir(f.path)); err != nil {
+		f.err = e.Errorf("rewrite ledger %s: sync the directory: %w", f.path, err)
+		return f.err
+	}
+	f.step("dirsynced")
+	wo := &wal.Options{Sync: wal.SyncAlways}
+	if f.noSync {
+		wo.Sync = wal.SyncManual
+	}
+	l, err := wal.Open(f.path, wo)
+	if err != nil {
+		f.err = e.Errorf("rewrite ledger %s: reopen it: %w", f.path, err)
+		return f.err
+	}
+	f.log = l
+	return nil
+}
+
+// writeCopy writes the rewritten frames of f.log to a new wal at tmp and fsyncs it.
+// The caller holds mu.
+func (f *File[T, C]) writeCopy(tmp string, rewrite func(T) T) error {
+	var c C
+	e := c.Errors()
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return e.Errorf("rewrite ledger %s: remove a stale copy: %w", f.path, err)
+	}
+	out, err := wal.Open(tmp, &wal.Options{Sync: wal.SyncManual})
+	if err != nil {
+		return e.Errorf("rewrite ledger %s: create its copy: %w", f.path, err)
+	}
+	var buf []byte
+	for frame, err := range f.log.Records() {
+		if err != nil {
+			out.Close()
+			if errors.Is(err, wal.ErrClosed) {
+				return err
+			}
+			return fmt.Errorf("%w: rewrite ledger %s: read it: %w", e.Corrupt, f.path, err)
+		}
+		recs, err := DecodeBatch[T, C](frame)
+		if err != nil {
+			out.Close()
+			return e.Errorf("rewrite ledger %s: frame: %w", f.path, err)
+		}
+		for i := range recs {
+			recs[i] = rewrite(recs[i])
+		}
+		buf = AppendBatch[T, C](buf[:0], recs)
+		if err := out.Append(buf); err != nil {
+			out.Close()
+			return e.Errorf("rewrite ledger %s: write its copy: %w", f.path, err)
+		}
+		f.step("frame")
+	}
+	if err := out.Close(); err != nil { // Close fsyncs
+		return e.Errorf("rewrite ledger %s: sync its copy: %w", f.path, err)
+	}
+	return nil
+}
+
+func (f *File[T, C]) step(name string) {
+	if f.RewriteHook != nil {
+		f.RewriteHook(name)
+	}
+}
+
+// syncDir makes a directory entry (a rename) durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
 
 // Close syncs and closes the file; later calls fail with the Codec's Closed.
 func (f *File[T, C]) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.log == nil {
+		if f.err != nil {
+			return f.err
+		}
+		var c C
+		return c.Errors().Closed
+	}
 	if err := f.log.Close(); err != nil {
 		var c C
 		e := c.Errors()
