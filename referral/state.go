@@ -50,9 +50,9 @@ type state struct {
 	sigRecs    map[uint32][]*Record
 	otherRecs  map[uint32][]*Record
 	inviteRecs map[string][]*Record
-	erased     map[string]bool   // keys of the records a forget blanked
-	forgets    map[uint32]int    // profile -> forget records naming it, for their keys
-	unerased   bool              // a forget blanked signals that the store's records still hold
+	erased     map[string]bool // keys of the records a forget blanked
+	forgets    map[uint32]int  // profile -> forget records naming it, for their keys
+	unerased   bool            // a forget blanked signals that the store's records still hold
 
 	scratch []byte
 }
