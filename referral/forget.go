@@ -239,11 +239,9 @@ func (s *state) erasedForm(r Record) Record {
 }
 
 // indexReferral notes an attribution or refused referral for Forget: under its
-// referred profile if it carries signals or reasons, and under its referrer.
+// referred profile and under its referrer.
 func (s *state) indexReferral(r *Record) {
-	if r.Signals != (Signals{}) || len(r.Reasons) > 0 {
-		s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
-	}
+	s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 	if r.Other != 0 {
 		s.otherRecs[r.Other] = append(s.otherRecs[r.Other], r)
 	}

@@ -44,7 +44,8 @@ type state struct {
 
 	// What Forget needs to find a person's signals (see forget.go): the records that
 	// carry a raw profile's own Signals (its codes, sign-ups, attributions and refused
-	// referrals), the attributions and refusals that name it as the referrer (whose
+	// referrals, blank or not, so that a replay of a compacted ledger marks the same
+	// records erased as the live forget did), the attributions and refusals that name it as the referrer (whose
 	// Reasons may quote its signals), and the invitations by contact ("e:"+email,
 	// "p:"+phone) whose signals are not yet blank.
 	sigRecs    map[uint32][]*Record
@@ -176,8 +177,8 @@ func (s *state) apply(r *Record) {
 		s.codeByKey[r.Key] = r.Code
 		if r.Signals != (Signals{}) {
 			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
-			s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 		}
+		s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 	case KindInvite:
 		t := touch{referrer: r.Profile, at: r.At}
 		for _, c := range contacts(r.Signals) {
@@ -192,8 +193,8 @@ func (s *state) apply(r *Record) {
 		s.signups = append(s.signups, r.Profile)
 		if r.Signals != (Signals{}) {
 			s.signals[r.Profile] = append(s.signals[r.Profile], r.Signals)
-			s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 		}
+		s.sigRecs[r.Profile] = append(s.sigRecs[r.Profile], r)
 	case KindAttribution:
 		s.indexReferral(r)
 		s.attr[r.Profile] = r
