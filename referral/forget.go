@@ -319,7 +319,10 @@ func (s *state) forget(r *Record) {
 		delete(s.sigRecs, k)
 		delete(s.signals, k)
 		for _, rec := range s.otherRecs[k] {
+			// Marked erased whether or not its reasons quote a value now: on a
+			// compacted ledger they quote none, and the replay must mark the same.
 			s.scrub(rec, vals)
+			s.erased[rec.Key] = true
 		}
 	}
 	for _, key := range r.Reasons {
