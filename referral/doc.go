@@ -38,6 +38,23 @@
 // ledgers written before partial refunds existed hold only such records, and read as
 // before.
 //
+// # Erasure
+//
+// [Program.Forget] serves a person's right to be forgotten (GDPR art. 17): it records a
+// [KindForget] record, after which the Signals (e-mail, phone, device, network) of
+// every record the ledger holds for the person (their codes and sign-ups, the
+// attributions of their sign-ups, the invitations sent to their e-mail or phone) are
+// blank, and the guards' reasons no longer quote them; on a [Compacter] store (MemStore,
+// FileStore) it then rewrites the store without them (FileStore: a new file, fsynced and
+// renamed over the old one, the directory fsynced), and [Open] finishes a rewrite that a
+// crash cut short. The accounts stay: records, amounts, rewards, claw-backs, payouts,
+// balances, payables, referrers and counts. The fraud guards no longer see the erased
+// signals, so a later sign-up sharing them is not flagged for it. Forgetting a profile
+// the ledger never saw, or one with nothing left to blank, records nothing. Event keys
+// and order ids are kept as written: they must not hold personal data. On a SharedStore
+// (referral/pgstore) Forget is not supported yet (errors.ErrUnsupported): the
+// PostgreSQL ledger keeps the signals.
+//
 // The package does not import identity: given [WithPeople], it asks a [PersonResolver]
 // whether two profiles are one person, which *identity.Resolver satisfies.
 //
@@ -72,6 +89,7 @@
 // Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders
 // ErrNotFound, a closed store ErrClosed, with the ledger's specific sentinels, all in
 // errors.go, each message naming "referral:" once; ApplyMerge(survivor, absorbed) error;
+// arguments go ctx, instant, subject (Forget(ctx, at, profiles...), as identity's);
 // Open takes the programme's Rules and functional Options (WithPeople, WithClock), as
 // loyalty.Open and identity.New do, and refuses a bad one with ErrInvalid.
 package referral

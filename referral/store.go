@@ -94,9 +94,9 @@ func OpenFileStore(path string, opts *FileOptions) (*FileStore, error) {
 // is left as it is. The ledger must not be open.
 //
 // The side file holds ledger records as they were written, fraud Signals (e-mail, phone,
-// device, network) included. The ledger has no erasure, so nothing ever scrubs it:
-// delete it once the events it held have been redelivered, before a person's data must
-// be gone.
+// device, network) included. Program.Forget rewrites the ledger file but not side
+// files: delete it once the events it held have been redelivered, before a person's
+// data must be gone.
 func RepairFile(path string) (saved string, err error) {
 	return batchstore.Repair[Record, recordCodec](path)
 }
