@@ -52,8 +52,9 @@
 // signals, so a later sign-up sharing them is not flagged for it. Forgetting a profile
 // the ledger never saw, or one with nothing left to blank, records nothing. Event keys
 // and order ids are kept as written: they must not hold personal data. On a SharedStore
-// (referral/pgstore) Forget is not supported yet (errors.ErrUnsupported): the
-// PostgreSQL ledger keeps the signals.
+// (referral/pgstore) every replica blanks the signals in memory when it applies the
+// forget record, but the shared ledger is not rewritten: the PostgreSQL rows keep the
+// old bytes.
 //
 // The package does not import identity: given [WithPeople], it asks a [PersonResolver]
 // whether two profiles are one person, which *identity.Resolver satisfies.

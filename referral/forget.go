@@ -93,9 +93,10 @@ func (f *FileStore) Compact(rewrite func(Record) Record) error {
 // signals appends a second forget record. A zero profile, a zero time or a nil ctx is
 // ErrInvalid. Forget with no profiles does nothing.
 //
-// On a SharedStore (referral/pgstore) Forget is not supported yet: it fails with an
-// error wrapping errors.ErrUnsupported and records nothing, and the PostgreSQL ledger
-// keeps the signals.
+// On a SharedStore (referral/pgstore) Forget is decided under the ledger's lead like an
+// event, and every replica blanks the signals in memory when it applies the forget
+// record (CatchUp, Follow); but a SharedStore is no Compacter, so the shared ledger
+// (PostgreSQL's referral_log rows) keeps the old bytes of the records before it.
 func (p *Program) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
 	if p.zero() {
 		return errZeroProgram
@@ -116,15 +117,40 @@ func (p *Program) Forget(ctx context.Context, at time.Time, profiles ...uint32) 
 		return nil
 	}
 	if p.shared != nil {
-		return errorf("forget: store %T is a SharedStore: %w", p.store, errors.ErrUnsupported)
+		return p.forgetShared(ctx, at, profiles)
 	}
 	p.mu.Lock()
 	if err := p.quiesce(); err != nil {
 		p.mu.Unlock()
 		return err
 	}
-	// No append is in flight now, and none starts while mu is held: the blanking below
+	// No append is in flight now, and none starts while mu is held: the blanking
 	// may change records in place without racing a flush that reads them.
+	recs := p.forgetLocked(at, profiles)
+	if len(recs) == 0 {
+		// Nothing left to blank in memory; an earlier erasure whose rewrite failed may
+		// still have to be finished in the store.
+		err := p.compactLocked()
+		p.mu.Unlock()
+		return err
+	}
+	b := p.group.Add(recs...)
+	p.mu.Unlock()
+	if err := p.group.Commit(b); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.quiesce(); err != nil {
+		return err
+	}
+	return p.compactLocked()
+}
+
+// forgetLocked decides and applies the forget records of profiles, skipping those with
+// nothing left to blank, and returns them. The caller holds mu, with no append in
+// flight that could read the records it changes.
+func (p *Program) forgetLocked(at time.Time, profiles []uint32) []*Record {
 	var recs []*Record
 	done := map[uint32]bool{}
 	for _, pr := range profiles {
@@ -146,24 +172,24 @@ func (p *Program) Forget(ctx context.Context, at time.Time, profiles ...uint32) 
 	// The scratch copies of decided records hold signals too.
 	clear(p.derived[:cap(p.derived)])
 	clear(p.scratch[:cap(p.scratch)])
-	if len(recs) == 0 {
-		// Nothing left to blank in memory; an earlier erasure whose rewrite failed may
-		// still have to be finished in the store.
-		err := p.compactLocked()
-		p.mu.Unlock()
-		return err
+	return recs
+}
+
+// forgetShared is Forget on a SharedStore: decided on the whole ledger under its lead,
+// as an event is, so that every replica applies the forget record at the same place.
+// The records are encoded when appended, under mu, so changing them in place races no
+// flush. The store is not rewritten (a SharedStore is no Compacter).
+func (p *Program) forgetShared(ctx context.Context, at time.Time, profiles []uint32) error {
+	gen, err := p.log.Lead(ctx)
+	if err != nil {
+		return errorf("forget: %w", err)
 	}
-	b := p.group.Add(recs...)
+	err = p.log.Append(p.forgetLocked(at, profiles))
 	p.mu.Unlock()
-	if err := p.group.Commit(b); err != nil {
-		return err
+	if serr := p.log.Unlead(gen, nil); err == nil {
+		err = serr
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.quiesce(); err != nil {
-		return err
-	}
-	return p.compactLocked()
+	return err
 }
 
 // Compact rewrites a [Compacter] store so that it holds the records as the Program
