@@ -212,10 +212,12 @@ func storeText(t tb, s Store) string {
 func TestForgetRefusesBadInput(t *testing.T) {
 	p, _ := openMem(t, testRules())
 	ctx := context.Background()
+	//lint:ignore SA1012 the nil context is the input under test
+	nilCtx := p.Forget(nil, day(1), 3)
 	for name, err := range map[string]error{
 		"profile 0": p.Forget(ctx, day(1), 3, 0),
 		"zero time": p.Forget(ctx, time.Time{}, 3),
-		"nil ctx":   p.Forget(nil, day(1), 3), //nolint:staticcheck // the nil context is the test
+		"nil ctx":   nilCtx,
 	} {
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
