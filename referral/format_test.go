@@ -64,3 +64,14 @@ func TestFileBytes(t *testing.T) {
 	}
 	golden.SHA256(t, path, want)
 }
+
+// TestForgetRecordBytes pins the encoding of a forget record, the kind Forget added to
+// the ledger's format (kind 13): the record layout is the one every kind shares, so
+// ledgers written before Forget read as before, and a forget record names profiles and
+// invitation keys, never a signal.
+func TestForgetRecordBytes(t *testing.T) {
+	at := time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
+	recs := []referral.Record{{Kind: referral.KindForget, Key: "\x00forget:300#1", At: at, Profile: 300,
+		Reasons: []string{"invite:bob"}, Absorbed: []uint32{300, 70000}}}
+	golden.Binary(t, recs, []string{"01010d0d00666f726765743a333030233192d8f5d9b0c0c59931ac02000000000000010a696e766974653a626f620000000002ac02f0a204"})
+}
