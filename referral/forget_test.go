@@ -337,3 +337,68 @@ func TestForgetCrashDuringCompaction(t *testing.T) {
 		}
 	}
 }
+
+// Forget erases the person: every profile merged into theirs, whichever key names it.
+func TestForgetMergedPerson(t *testing.T) {
+	ctx := context.Background()
+	p, st := openMem(t, testRules(), testClock())
+	code, err := p.IssueCode(ctx, day(0), "c", 1, Signals{}, newSeeded(4))
+	must(t, err)
+	_, err = p.SignUp(ctx, day(1), "s3", 3, string(code), Signals{Email: "three@x", Device: "dev-3"})
+	must(t, err)
+	_, err = p.IssueCode(ctx, day(0), "code-of-2", 2, Signals{Phone: "+2"}, newSeeded(2))
+	must(t, err)
+	must(t, p.ApplyMerge(2, 3))
+	must(t, p.Forget(ctx, day(2), 3)) // the absorbed key names the survivor's person
+	for _, v := range []string{"three@x", "dev-3", "+2"} {
+		if strings.Contains(heldStrings(p), v) || strings.Contains(storeText(t, st), v) {
+			t.Errorf("%q survived the forget of a merged person", v)
+		}
+	}
+	if r, ok := p.Referrer(2); !ok || r != 1 {
+		t.Errorf("referrer of the merged person: %d %v", r, ok)
+	}
+}
+
+// Forget while other goroutines record events: it waits for their appends and they wait
+// for its rewrite; under -race, no record is read while it is blanked.
+func TestForgetConcurrentWithEvents(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.wal")
+	fs, err := OpenFileStore(path, &FileOptions{NoSync: true})
+	must(t, err)
+	defer fs.Close()
+	p, err := Open(fs, testRules())
+	must(t, err)
+	code, err := p.IssueCode(ctx, day(0), "c", 1, Signals{Email: "ann@x"}, newSeeded(5))
+	must(t, err)
+	done := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			var err error
+			for i := range 50 {
+				pr := uint32(100 + g*100 + i)
+				if _, e := p.SignUp(ctx, day(1), fmt.Sprint("s", pr), pr, string(code), Signals{Email: fmt.Sprint("p", pr, "@x"), Device: "dev"}); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for i := range 50 {
+		must(t, p.Forget(ctx, day(2), uint32(100+i)))
+	}
+	for range 4 {
+		must(t, <-done)
+	}
+	must(t, p.Forget(ctx, day(3), 100, 101))
+	if strings.Contains(fileBytes(t, path), "p100@x") {
+		t.Errorf("the file still holds a forgotten e-mail")
+	}
+	before := digest(p.st)
+	q, err := Open(plainStore{fs}, testRules())
+	must(t, err)
+	if diff := cmp.Diff(before, digest(q.st)); diff != "" {
+		t.Errorf("replay differs (-live +replayed):\n%s", diff)
+	}
+}
