@@ -45,16 +45,16 @@
 // every record the ledger holds for the person (their codes and sign-ups, the
 // attributions of their sign-ups, the invitations sent to their e-mail or phone) are
 // blank, and the guards' reasons no longer quote them; on a [Compacter] store (MemStore,
-// FileStore) it then rewrites the store without them (FileStore: a new file, fsynced and
+// FileStore, referral/pgstore) it then rewrites the store without them (FileStore: a new file, fsynced and
 // renamed over the old one, the directory fsynced), and [Open] finishes a rewrite that a
 // crash cut short. The accounts stay: records, amounts, rewards, claw-backs, payouts,
 // balances, payables, referrers and counts. The fraud guards no longer see the erased
 // signals, so a later sign-up sharing them is not flagged for it. Forgetting a profile
 // the ledger never saw, or one with nothing left to blank, records nothing. Event keys
 // and order ids are kept as written: they must not hold personal data. On a SharedStore
-// (referral/pgstore) every replica blanks the signals in memory when it applies the
-// forget record, but the shared ledger is not rewritten: the PostgreSQL rows keep the
-// old bytes.
+// every replica blanks the signals in memory when it applies the forget record, and
+// referral/pgstore, a Compacter too, updates the rows in place in one transaction
+// under the ledger's lock.
 //
 // The package does not import identity: given [WithPeople], it asks a [PersonResolver]
 // whether two profiles are one person, which *identity.Resolver satisfies.

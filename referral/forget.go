@@ -15,7 +15,10 @@ import (
 // mix. Compact calls rewrite once for every record the store holds, in order, and
 // replaces the record by what it returns; a record it returns unchanged stays as it is.
 // The Program uses it to remove from the store the signals a [Program.Forget] blanked.
-// Appends wait while Compact runs. MemStore and FileStore implement it.
+// Appends wait while Compact runs. MemStore, FileStore and referral/pgstore's Store
+// implement it. On a SharedStore, Compact must keep the records other writers append
+// while it runs (pgstore updates rows in place under the ledger's lock), and the
+// Program calls it holding no lead.
 type Compacter interface {
 	Compact(rewrite func(Record) Record) error
 }
@@ -74,9 +77,10 @@ func (f *FileStore) Compact(rewrite func(Record) Record) error {
 //
 // The forget record names the profiles and the invitations' keys, never a signal, so
 // that replaying the ledger blanks what came before it and gives the same state. If the
-// store is a [Compacter] (MemStore and FileStore are), Forget then rewrites the store
-// with the signals blank before it returns, so that no copy of them remains in it: this
-// rewrites the whole ledger, so batch erasure requests into one call. Events wait while
+// store is a [Compacter] (MemStore, FileStore and referral/pgstore are), Forget then
+// rewrites the store with the signals blank before it returns, so that no copy of them
+// remains in it: this rewrites the whole ledger, so batch erasure requests into one
+// call. Events wait while
 // it runs. If the rewrite fails, or the process dies before it ends, the erasure is
 // still recorded: Forget returns the error, and Open, when it next reads a ledger
 // whose records still hold signals a forget blanked, rewrites the store before it
@@ -95,8 +99,10 @@ func (f *FileStore) Compact(rewrite func(Record) Record) error {
 //
 // On a SharedStore (referral/pgstore) Forget is decided under the ledger's lead like an
 // event, and every replica blanks the signals in memory when it applies the forget
-// record (CatchUp, Follow); but a SharedStore is no Compacter, so the shared ledger
-// (PostgreSQL's referral_log rows) keeps the old bytes of the records before it.
+// record (CatchUp, Follow). If the store is a Compacter too (referral/pgstore is: its
+// rows are updated in one transaction under the ledger's lock), Forget then rewrites
+// it as above, after the lead ended; Open on a SharedStore finishes an interrupted
+// rewrite as on any store.
 func (p *Program) Forget(ctx context.Context, at time.Time, profiles ...uint32) error {
 	if p.zero() {
 		return errZeroProgram
@@ -178,7 +184,7 @@ func (p *Program) forgetLocked(at time.Time, profiles []uint32) []*Record {
 // forgetShared is Forget on a SharedStore: decided on the whole ledger under its lead,
 // as an event is, so that every replica applies the forget record at the same place.
 // The records are encoded when appended, under mu, so changing them in place races no
-// flush. The store is not rewritten (a SharedStore is no Compacter).
+// flush. A store that is a Compacter too is then rewritten, once the lead has ended.
 func (p *Program) forgetShared(ctx context.Context, at time.Time, profiles []uint32) error {
 	gen, err := p.log.Lead(ctx)
 	if err != nil {
@@ -189,7 +195,67 @@ func (p *Program) forgetShared(ctx context.Context, at time.Time, profiles []uin
 	if serr := p.log.Unlead(gen, nil); err == nil {
 		err = serr
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return p.compactShared()
+}
+
+// compactShared rewrites a SharedStore that is a Compacter (referral/pgstore) if the
+// Program holds erased records whose stored copies may still hold signals. It must not
+// hold mu while the store waits for its lock: a writer of this process holding the
+// ledger's lead waits for mu to decide. So it takes a copy of the erased records' forms
+// under mu and rewrites with it after releasing mu. The copy may be older than a forget
+// another replica made meanwhile, so the rewrite only ever blanks: Signals become blank
+// (an erased record's always are), and a reason is replaced only by one that erases
+// more.
+func (p *Program) compactShared() error {
+	c, ok := p.store.(Compacter)
+	if !ok {
+		return nil
+	}
+	type form struct {
+		kind    Kind
+		reasons []string
+	}
+	p.mu.Lock()
+	if !p.st.unerased {
+		p.mu.Unlock()
+		return nil
+	}
+	forms := make(map[string]form, len(p.st.erased))
+	for k := range p.st.erased {
+		m := p.st.keys
+		if p.st.derived[k] != nil {
+			m = p.st.derived
+		}
+		if r := m[k]; r != nil {
+			forms[k] = form{r.Kind, slices.Clone(r.Reasons)}
+		}
+	}
+	p.mu.Unlock()
+	err := c.Compact(func(r Record) Record {
+		f, ok := forms[r.Key]
+		if !ok || f.kind != r.Kind {
+			return r
+		}
+		r.Signals = Signals{}
+		if len(f.reasons) == len(r.Reasons) {
+			for i, rs := range f.reasons {
+				if strings.Count(rs, erasedValue) > strings.Count(r.Reasons[i], erasedValue) {
+					r.Reasons[i] = rs
+				}
+			}
+		}
+		return r
+	})
+	if err != nil {
+		return errorf("forget: rewrite the shared ledger without the erased signals: %w", err)
+	}
+	p.mu.Lock()
+	p.st.unerased = false
+	p.mu.Unlock()
+	return nil
 }
 
 // Compact rewrites a [Compacter] store so that it holds the records as the Program
@@ -201,8 +267,14 @@ func (p *Program) Compact() error {
 	if p.zero() {
 		return errZeroProgram
 	}
-	if _, ok := p.store.(Compacter); !ok || p.shared != nil {
+	if _, ok := p.store.(Compacter); !ok {
 		return errorf("compact: store %T: %w", p.store, errors.ErrUnsupported)
+	}
+	if p.shared != nil {
+		p.mu.Lock()
+		p.st.unerased = true
+		p.mu.Unlock()
+		return p.compactShared()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

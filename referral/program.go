@@ -90,7 +90,11 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 	// A forget whose rewrite of the store failed or was cut short by a crash left
 	// signals in the store that the ledger says are erased: finish it before anything
 	// else, as identity.New does.
-	if err := p.compactLocked(); err != nil {
+	finish := p.compactLocked
+	if p.shared != nil {
+		finish = p.compactShared
+	}
+	if err := finish(); err != nil {
 		return nil, errorf("open: finish an erasure: %w", err)
 	}
 	if p.shared != nil {

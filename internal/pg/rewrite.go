@@ -185,3 +185,69 @@ func (l *Log) step(name string) {
 		l.RewriteHook(name)
 	}
 }
+
+// Update rewrites the log's committed records in place, in one transaction under the
+// log's lock: fn gets each record, with its position, and returns the bytes to keep
+// (equal bytes leave the row as it is). Positions do not move and no row is added or
+// removed, so records that other writers append before or after it are kept, unlike a
+// Rewrite without a lead, which must be given the whole log. A crash or an error leaves
+// every row as it was (the transaction is rolled back), or the commit made them all.
+// A caller must not hold, in this process, anything a writer holding the lead waits for:
+// Update waits for the lead to end. fn may keep nothing of the record it is given.
+func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return l.errs.Closed
+	}
+	ctx := context.Background()
+	tx, err := l.pool.Begin(ctx)
+	if err != nil {
+		return l.errorf("update: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+		return l.errorf("update: %w", err)
+	}
+	l.step("begin")
+	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" ORDER BY pos")
+	if err != nil {
+		return l.errorf("update: %w", err)
+	}
+	var poss []int64
+	var recs [][]byte
+	for rows.Next() {
+		var pos int64
+		var old []byte
+		if err := rows.Scan(&pos, &old); err != nil {
+			rows.Close()
+			return l.errorf("update: %w", err)
+		}
+		rec, err := fn(pos, old)
+		if err != nil {
+			rows.Close()
+			return l.errorf("update: record %d: %w", pos, err)
+		}
+		if !bytes.Equal(old, rec) {
+			poss = append(poss, pos)
+			recs = append(recs, bytes.Clone(rec))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return l.errorf("update: %w", err)
+	}
+	l.step("read")
+	if len(poss) > 0 {
+		if _, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs); err != nil {
+			return l.errorf("update: %w", err)
+		}
+	}
+	l.step("update")
+	l.step("commit")
+	if err := tx.Commit(ctx); err != nil {
+		return l.errorf("update: %w", err)
+	}
+	return nil
+}

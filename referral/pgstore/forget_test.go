@@ -10,8 +10,7 @@ import (
 )
 
 // Forget on the PostgreSQL ledger: decided under its lead, applied by every replica,
-// the accounts kept; the rows keep the old bytes (a SharedStore is not rewritten), as
-// referral.Program.Forget documents.
+// the accounts kept, and the rows rewritten without the erased signals.
 func TestForget(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
@@ -58,7 +57,83 @@ func TestForget(t *testing.T) {
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+schema+".referral_log WHERE position($1::bytea in rec) > 0", []byte("bob-dev")).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n == 0 {
-		t.Errorf("the rows no longer hold the device: update referral.Program.Forget's documentation, which says they keep it")
+	if n != 0 {
+		t.Errorf("%d rows still hold the forgotten device", n)
+	}
+	// The rows were rewritten in place: a replica that follows on reads on, and one
+	// that opens now replays the rewritten rows to the same answers.
+	if err := a.Order(ctx, at(3), "o", 2, "A", 900); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := open()
+	for name, p := range map[string]*referral.Program{"a": a, "b": b, "c": c} {
+		if got := p.Balance(at(4), 1); got.Earned != 100 {
+			t.Errorf("%s: referrer's balance %+v", name, got)
+		}
+	}
+}
+
+// A rewrite cut short inside its transaction (here a panic after the UPDATE, before the
+// commit, standing in for a crash) leaves every row as it was; the next Open finishes
+// the erasure.
+func TestForgetRewriteCutShort(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	at := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	rules := referral.Rules{ReferrerReward: 100}
+	s, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := referral.Open(s, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := p.IssueCode(ctx, at(0), "c", 1, referral.Signals{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SignUp(ctx, at(1), "s", 2, string(code), referral.Signals{Email: "cut@x"}); err != nil {
+		t.Fatal(err)
+	}
+	rows := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+schema+".referral_log WHERE position($1::bytea in rec) > 0", []byte("cut@x")).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s.log.RewriteHook = func(step string) {
+		if step == "update" {
+			panic("cut")
+		}
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the rewrite did not reach its update")
+			}
+		}()
+		p.Forget(ctx, at(2), 2)
+	}()
+	s.log.RewriteHook = nil
+	if n := rows(); n == 0 {
+		t.Fatal("the rows changed although the transaction never committed")
+	}
+	s2, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := referral.Open(s2, rules); err != nil {
+		t.Fatal(err)
+	}
+	if n := rows(); n != 0 {
+		t.Errorf("Open left %d rows holding the erased e-mail", n)
 	}
 }

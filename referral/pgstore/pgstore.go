@@ -147,3 +147,22 @@ func (s *Store) Follow(ctx context.Context, p *referral.Program, opts *FollowOpt
 // Close releases the lock if held; the pool stays open. Later calls fail with
 // referral.ErrClosed.
 func (s *Store) Close() error { return s.log.Close() }
+
+var _ referral.Compacter = (*Store)(nil)
+
+// Compact rewrites the ledger's rows in place with what rewrite returns for each
+// record, in one transaction under the ledger's advisory lock (internal/pg's
+// Log.Update): a crash leaves every row as it was or every row rewritten, positions do
+// not move, and records other replicas append meanwhile wait for the lock and are kept.
+// referral.Program.Forget calls it to remove the erased signals from the rows. It waits
+// for the writers of other processes to end their lead.
+func (s *Store) Compact(rewrite func(referral.Record) referral.Record) error {
+	return s.log.Update(func(pos int64, b []byte) ([]byte, error) {
+		var r referral.Record
+		if err := r.UnmarshalBinary(b); err != nil {
+			return nil, err
+		}
+		r = rewrite(r)
+		return r.MarshalBinary()
+	})
+}
