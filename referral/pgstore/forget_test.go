@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -135,5 +136,60 @@ func TestForgetRewriteCutShort(t *testing.T) {
 	}
 	if n := rows(); n != 0 {
 		t.Errorf("Open left %d rows holding the erased e-mail", n)
+	}
+}
+
+// Forget while the same process records events on the ledger: the rewrite waits for
+// their lead and they for its lock, and neither waits for ever.
+func TestForgetConcurrentWithEvents(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	at := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	s, err := Open(ctx, pool, &Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := referral.Open(s, referral.Rules{ReferrerReward: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := p.IssueCode(ctx, at(0), "c", 1, referral.Signals{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 3)
+	for g := range 3 {
+		go func() {
+			var err error
+			for i := range 20 {
+				pr := uint32(100 + g*100 + i)
+				if _, e := p.SignUp(ctx, at(1), fmt.Sprint("s", pr), pr, string(code), referral.Signals{Email: fmt.Sprint("p", pr, "@x")}); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for i := range 20 {
+		if err := p.Forget(ctx, at(2), uint32(100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Forget(ctx, at(3), 100); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+schema+".referral_log WHERE position($1::bytea in rec) > 0", []byte("p100@x")).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d rows hold a forgotten e-mail", n)
 	}
 }
