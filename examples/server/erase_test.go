@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -505,4 +507,80 @@ func TestEraseEventLogRefused(t *testing.T) {
 	base, stop = start(t, s)
 	defer stop()
 	forgotten(t, base, u1, u2, c3)
+}
+
+// TestEraseReferralLedger: a DELETE erases the person's contact details from the
+// referral ledger (file and PostgreSQL), in memory and in the bytes stored, while the
+// rewards they earned and their referee's details stay; a replica on the same schema
+// answers the referee's balance as before.
+func TestEraseReferralLedger(t *testing.T) {
+	const secret, other = "ann-secret@example.com", "bob@example.com"
+	now := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	// The accounts that do not need ann's user id, which the erasure forgets: bob's
+	// balance and the payout run, which lists ann's key.
+	accounts := func(t *testing.T, base string) string {
+		t.Helper()
+		const at = "&at=2026-03-04T10:00:00Z"
+		return get(t, base+"/v1/referral/balance?user=bob"+at) + get(t, base+"/v1/referral/payables?"+at[1:])
+	}
+	refer := func(t *testing.T, base string) uint32 {
+		t.Helper()
+		postJSON(t, base+"/v1/referral/codes", `{"key":"code-ann","user":"ann","email":"`+secret+`","phone":"+44 7700 900123","device":"ann-phone","ip":"203.0.113.7","at":"2026-03-01T10:00:00Z"}`)
+		call(t, "POST", base+"/v1/events", `{"type":"page","userId":"ann","timestamp":"2026-03-01T10:00:00Z"}`, http.StatusOK, nil)
+		postJSON(t, base+"/v1/referral/orders", referAndBuy(t, base, base))
+		return lookupUser(t, base, "ann")
+	}
+	t.Run("file", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		s, st := storageServer(t, "file:"+dir, "", clientele.FixedClock(now), nil)
+		base, stop := start(t, s)
+		ann := refer(t, base)
+		before := accounts(t, base)
+		call(t, "DELETE", fmt.Sprintf("%s/v1/profiles/%d", base, ann), "", http.StatusOK, nil)
+		if after := accounts(t, base); after != before {
+			t.Errorf("the programme's accounts changed with the erasure:\n%s\nwant\n%s", after, before)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		st.close()
+		data, err := os.ReadFile(filepath.Join(dir, "referral.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{secret, "7700", "ann-phone", "203.0.113.7"} {
+			if bytes.Contains(data, []byte(v)) {
+				t.Errorf("referral.log still holds the erased %q", v)
+			}
+		}
+		if !bytes.Contains(data, []byte(other)) {
+			t.Errorf("referral.log lost the referee's e-mail %q, which is not the erased person's", other)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		pool := pgtest.Pool(t)
+		schema := pgtest.Schema(t, pool)
+		clock := clientele.FixedClock(now)
+		a, b := startReplica(t, url, schema, clock), startReplica(t, url, schema, clock)
+		ann := refer(t, a.base)
+		before := accounts(t, a.base)
+		call(t, "DELETE", fmt.Sprintf("%s/v1/profiles/%d", a.base, ann), "", http.StatusOK, nil)
+		for _, r := range []*replica{a, b} {
+			if after := accounts(t, r.base); after != before {
+				t.Errorf("the programme's accounts changed with the erasure:\n%s\nwant\n%s", after, before)
+			}
+		}
+		var held, kept int
+		err := pool.QueryRow(context.Background(), `SELECT
+			count(*) FILTER (WHERE position($1::bytea in rec) > 0),
+			count(*) FILTER (WHERE position($2::bytea in rec) > 0)
+			FROM `+schema+`.referral_log`, []byte(secret), []byte(other)).Scan(&held, &kept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held != 0 || kept == 0 {
+			t.Errorf("referral_log holds the erased e-mail %d times and the referee's %d times, want none and some", held, kept)
+		}
+	})
 }

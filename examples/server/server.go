@@ -368,7 +368,8 @@ type erasure struct {
 // deleteProfile erases a person, for a data-protection request (GDPR art. 17): the
 // profile that now holds the key named (a key merged into another names the survivor)
 // is forgotten in identity, every identifier's value with it, and every key it held is
-// retired; OnForget (forgot) drops the keys from the index, every saved segment's
+// retired; the referral ledger erases their e-mail, phone, device and network
+// (referral.Program.Forget: the amounts and rewards stay, for the accounts); OnForget (forgot) drops the keys from the index, every saved segment's
 // members and the events kept; the event log's copies are overwritten and a snapshot
 // without the person replaces the stored one, all before the reply. Other servers on
 // the storage apply the Forget as they catch up, through the same OnForget.
@@ -392,6 +393,14 @@ func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) {
 	cur := s.ids.Current(uint32(id))
 	if cur == 0 {
 		fail(w, http.StatusNotFound, "no profile %d: never issued, or already erased", id)
+		return
+	}
+	// The referral ledger first, while the resolver still knows the profiles merged
+	// into cur (the programme asks it): its forget is recorded, replicated through the
+	// ledger to every server, and retried harmlessly, so a failure here leaves the
+	// person whole and the DELETE to be sent again.
+	if err := s.ref.Forget(r.Context(), s.clock.Now(), cur); err != nil {
+		fail(w, http.StatusServiceUnavailable, "referral ledger: forget profile %d: %v (nothing erased; send the DELETE again)", cur, err)
 		return
 	}
 	identifiers := len(s.ids.Identifiers(cur))
