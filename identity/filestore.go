@@ -253,8 +253,8 @@ func (s *FileStore) Compact(records iter.Seq[[]byte]) error {
 	}
 	old.Close() // its file was replaced; what it held is in the new file
 	s.log = nil
-	if err := syncDir(filepath.Dir(s.path)); err != nil {
-		s.err = errorf("file store %s: sync the directory after compaction: %w", s.path, err)
+	if err := wal.SyncDir(filepath.Dir(s.path)); err != nil {
+		s.err = errorf("file store %s: after compaction: %w", s.path, err)
 		return s.err
 	}
 	l, err := wal.Open(s.path, &wal.Options{Sync: wal.SyncManual})
@@ -295,15 +295,6 @@ func writeLog(path string, records iter.Seq[[]byte]) error {
 		return err
 	}
 	return l.Close() // Close fsyncs
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Close syncs and closes the file. Later calls fail with ErrClosed.

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/clientele-go/clientele/internal/wal"
 )
 
 // Store keeps named byte blobs: the index's snapshots. A host may implement it over
@@ -200,16 +202,8 @@ func (s *FileStore) syncDir(name string) error {
 	if s.opts.NoSync {
 		return nil
 	}
-	if s.opts.NoSync {
-		return nil
-	}
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return errorf("store %q: open directory: %w", name, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return errorf("store %q: sync directory: %w", name, err)
+	if err := wal.SyncDir(s.dir); err != nil {
+		return errorf("store %q: %w", name, err)
 	}
 	return nil
 }

@@ -335,8 +335,8 @@ func (f *fileEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
 	}
 	f.log.Close() // its file was replaced; what it held is in the new one
 	f.log = nil
-	if err := syncDir(filepath.Dir(f.path)); err != nil {
-		return 0, fmt.Errorf("events.log: erase: sync the directory: %w", err)
+	if err := wal.SyncDir(filepath.Dir(f.path)); err != nil {
+		return 0, fmt.Errorf("events.log: erase: %w", err)
 	}
 	l, err := wal.Open(f.path, &wal.Options{Sync: wal.SyncAlways})
 	if err != nil {
@@ -365,15 +365,6 @@ func writeEventLog(path string, recs [][]byte) error {
 		recs = recs[k:]
 	}
 	return l.Close() // Close fsyncs
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // snapshotName is the segment-store blob holding the index's latest snapshot: the

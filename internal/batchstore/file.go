@@ -187,8 +187,8 @@ func (f *File[T, C]) Rewrite(rewrite func(T) T) error {
 	f.step("renamed")
 	f.log.Close() // its file was replaced; what it held is in the new one
 	f.log = nil
-	if err := syncDir(filepath.Dir(f.path)); err != nil {
-		f.err = e.Errorf("rewrite ledger %s: sync the directory: %w", f.path, err)
+	if err := wal.SyncDir(filepath.Dir(f.path)); err != nil {
+		f.err = e.Errorf("rewrite ledger %s: %w", f.path, err)
 		return f.err
 	}
 	f.step("dirsynced")
@@ -251,16 +251,6 @@ func (f *File[T, C]) step(name string) {
 	if f.RewriteHook != nil {
 		f.RewriteHook(name)
 	}
-}
-
-// syncDir makes a directory entry (a rename) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Close syncs and closes the file; later calls fail with the Codec's Closed.

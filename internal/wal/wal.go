@@ -260,15 +260,25 @@ func putAck(b []byte, end int64) {
 	frame.Seal(binary.LittleEndian.AppendUint64(b[:0], uint64(end))) // in place
 }
 
-// syncDir makes a directory entry durable.
-func syncDir(dir string) error {
+// SyncDir makes a directory's entries durable (a file created or renamed in it), as
+// POSIX asks of a rename that must survive a crash. Every store that renames a file
+// into place calls it; its error names the directory.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("wal: open directory %s: %w", dir, err)
+		return fmt.Errorf("open directory %s: %w", dir, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("wal: sync directory %s: %w", dir, err)
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// syncDir is SyncDir with the package's prefix.
+func syncDir(dir string) error {
+	if err := SyncDir(dir); err != nil {
+		return fmt.Errorf("wal: %w", err)
 	}
 	return nil
 }
