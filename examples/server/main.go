@@ -16,12 +16,14 @@
 //	                                (write key as basic-auth user; gzip bodies; messageId de-duplicated)
 //	POST /v1/events                 Segment-spec calls, one JSON object a line (at most 1 MiB)
 //	GET  /v1/profiles/{id}          a profile's identifiers and audiences
-//	DELETE /v1/profiles/{id}        erase the person (GDPR art. 17): identifiers, audiences, events
-//	GET  /v1/lookup?kind=&value=    the profile holding an identifier
+//	DELETE /v1/profiles/{id}        erase the person (GDPR art. 17): identifiers, audiences, events,
+//	                                the referral ledger's contact details
+//	GET  /v1/lookup?kind=&value=    the profile holding an identifier (404: none yet; 400: a value
+//	                                none can hold, such as junk or a malformed e-mail)
 //	PUT  /v1/segments/{name}        save an audience; the body is its query
 //	GET  /v1/segments/{name}        its members now (?limit=, default 100)
 //	GET  /v1/changes                who entered and exited each audience since the last call
-//	GET  /v1/funnel?steps=a,b,c&window=7d   an ordered funnel over the recorded events
+//	GET  /v1/funnel?steps=a,b,c&window=7d   an ordered funnel over the recorded events (no step empty)
 //	POST /v1/referral/codes, invites, signups, orders, refunds   the referral programme (referral.go)
 //	GET  /v1/referral/balance?user=, /v1/referral/payables        its balances and payout run
 //	GET  /healthz

@@ -542,6 +542,16 @@ func (s *server) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := identity.ID{Kind: r.URL.Query().Get("kind"), Value: r.URL.Query().Get("value")}
+	if id.Kind == "" || id.Value == "" {
+		fail(w, http.StatusBadRequest, "lookup needs kind and value, as in ?kind=email&value=ann@example.com")
+		return
+	}
+	// A value no profile can ever hold (malformed, blocked, unparseable for its kind)
+	// is the caller's mistake, told apart from one nobody sent yet.
+	if _, err := s.ids.Canonical(id); err != nil {
+		fail(w, http.StatusBadRequest, "%s %q is never held: %v", id.Kind, id.Value, err)
+		return
+	}
 	p, ok := s.ids.Lookup(id)
 	if !ok {
 		fail(w, http.StatusNotFound, "no profile holds %s %q", id.Kind, id.Value)
@@ -766,10 +776,13 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 	}
 	names := strings.Split(r.URL.Query().Get("steps"), ",")
 	spec := funnel.Spec{AsOf: s.clock.Now()}
-	for _, n := range names {
-		if n = strings.TrimSpace(n); n != "" {
-			spec.Steps = append(spec.Steps, funnel.Step{Name: n})
+	for i, n := range names {
+		if n = strings.TrimSpace(n); n == "" {
+			// Dropping it would answer a funnel of other steps than asked.
+			fail(w, http.StatusBadRequest, "steps %q: step %d is empty; want event names separated by commas, as in steps=page,signup", r.URL.Query().Get("steps"), i+1)
+			return
 		}
+		spec.Steps = append(spec.Steps, funnel.Step{Name: n})
 	}
 	if v := r.URL.Query().Get("window"); v != "" {
 		d, err := clientele.ParseDuration(v)

@@ -598,3 +598,33 @@ func TestEventsFileAsIngestReadsIt(t *testing.T) {
 		t.Errorf("ingest's spec.jsonl: rejected %+v", posted.Rejected)
 	}
 }
+
+// TestQueryMistakes: a lookup without kind or value, or of a value no profile can hold
+// (malformed, or blocked junk), and a funnel with an empty step are 400s naming the
+// mistake. They were 404s ("no profile holds") and, for the funnel, an answer for other
+// steps than asked: "steps=page,,page" dropped the empty one and ran page,page.
+func TestQueryMistakes(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", `{"type":"page","userId":"u-1","timestamp":"2025-03-01T10:00:00Z"}`, http.StatusOK, nil)
+	for _, c := range []struct{ path, want string }{
+		{"/v1/lookup?kind=email", "lookup needs kind and value"},
+		{"/v1/lookup?value=u-1", "lookup needs kind and value"},
+		{"/v1/lookup?kind=email&value=null", `email "null" is never held`},
+		{"/v1/lookup?kind=email&value=not-an-address", `email "not-an-address" is never held`},
+		{"/v1/funnel?steps=page,,page&window=1d", `steps "page,,page": step 2 is empty`},
+		{"/v1/funnel?steps=page,&window=1d", `steps "page,": step 2 is empty`},
+		{"/v1/funnel?window=1d", `steps "": step 1 is empty`},
+	} {
+		var e errorBody
+		call(t, "GET", base+c.path, "", http.StatusBadRequest, &e)
+		if !strings.Contains(e.Error, c.want) {
+			t.Errorf("GET %s: %q, want it to say %q", c.path, e.Error, c.want)
+		}
+	}
+	// A well-formed value nobody sent is still 404, and one that was sent 200.
+	call(t, "GET", base+"/v1/lookup?kind=email&value=bob@example.com", "", http.StatusNotFound, nil)
+	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-1", "", http.StatusOK, nil)
+	call(t, "GET", base+"/v1/funnel?steps=page&window=1d", "", http.StatusOK, nil)
+}
