@@ -32,7 +32,7 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 	default:
 		return nil, fmt.Errorf("unknown format %q (want csv or cdnow)", cfg.format)
 	}
-	opt.Keys, opt.Lenient = keys, cfg.lenient
+	opt.Keys, opt.Lenient, opt.Location = keys, cfg.lenient, cfg.location()
 	var txs []scoring.Transaction
 	var err error
 	rows := scoring.ReadTransactions(r, &opt)
@@ -164,24 +164,28 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	if err != nil {
 		return err
 	}
-	first, last := txs[0].Time, txs[0].Time
+	// Every date printed, and the calibration end, is a day in the shop's zone (-tz),
+	// the zone Summarize counts calendar days in: a time written with another offset
+	// is shown as the shop's clock read it.
+	loc := cfg.location()
+	first, last := txs[0].Time.In(loc), txs[0].Time.In(loc)
 	for _, tx := range txs {
-		first, last = minTime(first, tx.Time), maxTime(last, tx.Time)
+		first, last = minTime(first, tx.Time.In(loc)), maxTime(last, tx.Time.In(loc))
 	}
 	calEnd := first.Add(last.Sub(first) / 2)
 	switch {
 	case cfg.calibrationEnd != "":
-		if calEnd, err = time.Parse(time.DateOnly, cfg.calibrationEnd); err != nil {
+		if calEnd, err = time.ParseInLocation(time.DateOnly, cfg.calibrationEnd, loc); err != nil {
 			return fmt.Errorf("-calibration-end %q: want a date such as 1997-09-30", cfg.calibrationEnd)
 		}
 	case cfg.format == "cdnow":
-		calEnd = time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC) // Fader, Hardie & Lee's 39 weeks
+		calEnd = time.Date(1997, 9, 30, 0, 0, 0, 0, loc) // Fader, Hardie & Lee's 39 weeks
 	}
 	if !calEnd.Before(last) {
 		return fmt.Errorf("calibration end %s leaves no holdout period (data end %s)", calEnd.Format(time.DateOnly), last.Format(time.DateOnly))
 	}
 	unitName := unitName(cfg.unit)
-	opt := scoring.SummaryOptions{End: last, Unit: cfg.unit}
+	opt := scoring.SummaryOptions{End: last, Unit: cfg.unit, Location: loc}
 	splits, err := scoring.SummarizeHoldout(slices.Values(txs), calEnd, &opt)
 	if err != nil {
 		return err
@@ -284,11 +288,11 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 // with a purchase after a customer's first) made by the end of each sixth of the data's
 // span, beside what each model expects of a base acquired when these customers were.
 func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, last time.Time, unit time.Duration, unitName string) error {
-	const day = 24 * time.Hour
-	origin := first.Truncate(day)
+	// Days are calendar days in first's zone (-tz), as Summarize counts them.
+	origin := civilDay(first, first.Location())
 	days := map[uint32][]time.Time{}
 	for _, tx := range txs {
-		days[tx.Profile] = append(days[tx.Profile], tx.Time.Truncate(day))
+		days[tx.Profile] = append(days[tx.Profile], civilDay(tx.Time, first.Location()))
 	}
 	var births []float64
 	for id, ds := range days { // each customer's distinct purchase days, in order
@@ -477,4 +481,10 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// civilDay is the start of t's calendar day in loc.
+func civilDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
 }

@@ -298,3 +298,66 @@ func TestTopNone(t *testing.T) {
 		t.Errorf("-top 0:\n%s", got)
 	}
 }
+
+// TestTimeZone: with -tz the dates printed, -calibration-end and the calendar days
+// purchases are counted in are the shop's. Twelve New York customers buy at 18:00 and
+// again at 20:00 on the same local days (23:00 and 01:00 the next day in UTC): in UTC
+// each evening was two purchase days, a repeat purchase that was one basket, and the
+// header printed the UTC dates of the first and last purchases.
+func TestTimeZone(t *testing.T) {
+	ny, err := loadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	start := time.Date(2025, 1, 1, 18, 0, 0, 0, ny)
+	for k := 1; k <= 12; k++ {
+		for d := k; d < 120; d += 7 + k {
+			at := start.AddDate(0, 0, d)
+			for _, tm := range []time.Time{at, at.Add(2 * time.Hour)} {
+				b.WriteString(fmt.Sprintf("c%d,%s,%d\n", k, tm.Format(time.RFC3339), 10+k))
+			}
+		}
+	}
+	run1 := func(loc *time.Location) string {
+		var out bytes.Buffer
+		cfg := config{format: "csv", layout: time.RFC3339, calibrationEnd: "2025-02-28", unit: 24 * time.Hour, top: 1, loc: loc}
+		if err := run(&out, strings.NewReader(b.String()), cfg); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	local, utc := run1(ny), run1(nil)
+	header := func(out string) string { return out[:strings.IndexByte(out, '\n')] }
+	if want := "2025-01-02 to 2025-04-30; calibration to 2025-02-28"; !strings.Contains(header(local), want) {
+		t.Errorf("-tz America/New_York: %q, want the local dates %q", header(local), want)
+	}
+	if want := "2025-01-02 to 2025-05-01"; !strings.Contains(header(utc), want) {
+		t.Errorf("UTC: %q, want the UTC dates %q", header(utc), want)
+	}
+	// The tracking table's last row: repeat purchase days by the end of the data.
+	lastActual := func(out string) int {
+		i := strings.Index(out, "(the tracking plot):")
+		rows := strings.Split(strings.TrimSpace(out[i:]), "\n")
+		n := 0
+		for _, r := range rows[2:] {
+			f := strings.Fields(r)
+			if len(f) < 2 {
+				break
+			}
+			if v, err := strconv.Atoi(f[1]); err == nil {
+				n = v
+			} else {
+				break
+			}
+		}
+		return n
+	}
+	purchases := strings.Count(b.String(), "\n") / 2 // local purchase days: one basket each evening
+	if got, want := lastActual(local), purchases-12; got != want {
+		t.Errorf("-tz America/New_York: %d repeat purchase days, want %d (one a local evening, less each customer's first)", got, want)
+	}
+	if got := lastActual(utc); got <= lastActual(local) {
+		t.Errorf("UTC: %d repeat purchase days, want more than the %d local ones (an evening straddles two UTC days)", got, lastActual(local))
+	}
+}

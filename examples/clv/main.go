@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"os"
 	"time"
+	_ "time/tzdata" // -tz names mean the same on every machine
 
 	"github.com/clientele-go/clientele"
 )
@@ -38,7 +39,8 @@ type config struct {
 	unit           time.Duration
 	top            int
 	lenient        bool
-	status         io.Writer // progress and skipped lines; nil discards them
+	loc            *time.Location // -tz: the zone of times written without one, and of calendar days; nil: UTC
+	status         io.Writer      // progress and skipped lines; nil discards them
 }
 
 func main() {
@@ -59,6 +61,10 @@ func main() {
 		return err
 	})
 	flag.IntVar(&cfg.top, "top", 10, "customers to list, most valuable first")
+	flag.Func("tz", "the shop's time zone, as an IANA name such as America/New_York: the zone of dates written without one, of -calibration-end and of the calendar days purchases are counted in (default UTC)", func(v string) (err error) {
+		cfg.loc, err = loadLocation(v)
+		return err
+	})
 	flag.BoolVar(&cfg.lenient, "lenient", false, "skip bad lines (each reported on stderr) instead of stopping at the first")
 	flag.Parse()
 	if cfg.format == "" {
@@ -80,6 +86,19 @@ func main() {
 	}
 }
 
+// loadLocation reads -tz. The zone database is embedded (time/tzdata), so that a name
+// means the same on a machine without /usr/share/zoneinfo.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q: want an IANA zone name such as America/New_York or UTC", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q: want an IANA zone name such as America/New_York or UTC", name)
+	}
+	return loc, nil
+}
+
 // openInput opens the input file. The default -in is the repository's sample, named
 // relative to the repository's root: run from anywhere else, it is missing, and the
 // error says where to run from instead of only "no such file or directory".
@@ -89,4 +108,12 @@ func openInput(path string, isDefault bool) (*os.File, error) {
 		return nil, fmt.Errorf("%w (the default -in is the repository's sample, named from the repository's root: run there, or give -in)", err)
 	}
 	return f, err
+}
+
+// location is -tz's zone, UTC by default.
+func (c config) location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
 }
