@@ -356,3 +356,21 @@ func TestBatchPropsEncoding(t *testing.T) {
 		t.Errorf("empty property section: %v, want ErrCorrupt", err)
 	}
 }
+
+// FuzzParseMode: whatever the text, ParseMode answers without a panic, and a mode it
+// reads is written back by String as a text it reads to the same mode.
+func FuzzParseMode(f *testing.F) {
+	for _, s := range []string{"", "default", "strict_order|strict_once", "strict_once, allow_reentry", "any_order", "nope", "|", "strict_order||"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMode(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseMode(m.String())
+		if err != nil || back != m {
+			t.Errorf("ParseMode(%q) = %v, whose String %q reads as %v, %v", s, m, m.String(), back, err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,6 +39,26 @@ var modeNames = [...]string{"strict_deduplication", "strict_order", "strict_incr
 
 // unknown is m's bits that name no mode.
 func (m Mode) unknown() Mode { return m >> len(modeNames) << len(modeNames) }
+
+// ParseMode reads a set of modes as String writes them: ClickHouse's names
+// ("strict_order", "strict_once", ...) joined by "|" or ",", or "default" (or nothing)
+// for none, so that a host can take a mode from a query string or a configuration
+// file. An unknown name is ErrInvalid naming it; whether the modes combine is Run's to
+// check, as for a Mode set in code.
+func ParseMode(s string) (Mode, error) {
+	var m Mode
+	if s = strings.TrimSpace(s); s == "" || s == "default" {
+		return 0, nil
+	}
+	for name := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == '|' || r == ',' }) {
+		i := slices.Index(modeNames[:], strings.TrimSpace(name))
+		if i < 0 {
+			return 0, fmt.Errorf("%w: mode %q: want %s, joined by | or ,", ErrInvalid, name, strings.Join(modeNames[:], ", "))
+		}
+		m |= 1 << i
+	}
+	return m, nil
+}
 
 // String names the set modes as ClickHouse spells them, joined by "|".
 func (m Mode) String() string {

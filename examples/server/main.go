@@ -23,7 +23,8 @@
 //	PUT  /v1/segments/{name}        save an audience; the body is its query
 //	GET  /v1/segments/{name}        its members now (?limit=, default 100)
 //	GET  /v1/changes                who entered and exited each audience since the last call
-//	GET  /v1/funnel?steps=a,b,c&window=7d   an ordered funnel over the recorded events (no step empty)
+//	GET  /v1/funnel?steps=a,b,c&window=7d&mode=strict_once   an ordered funnel over the recorded events
+//	                                (no step empty; mode: ClickHouse's windowFunnel modes, joined by ",")
 //	POST /v1/referral/codes, invites, signups, orders, refunds   the referral programme (referral.go)
 //	GET  /v1/referral/balance?user=, /v1/referral/payables        its balances and payout run
 //	GET  /healthz

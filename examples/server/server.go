@@ -792,6 +792,14 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 		}
 		spec.Window = d
 	}
+	if v := r.URL.Query().Get("mode"); v != "" {
+		m, err := funnel.ParseMode(v)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "mode: %v", err)
+			return
+		}
+		spec.Mode = m
+	}
 	s.mu.Lock()
 	events := make([]funnel.Event, len(s.events))
 	copy(events, s.events)

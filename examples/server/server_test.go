@@ -628,3 +628,25 @@ func TestQueryMistakes(t *testing.T) {
 	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-1", "", http.StatusOK, nil)
 	call(t, "GET", base+"/v1/funnel?steps=page&window=1d", "", http.StatusOK, nil)
 }
+
+// TestFunnelMode: mode= takes funnel's modes by their ClickHouse names; with
+// strict_once one page view is not both steps of page → page, as by default it is.
+func TestFunnelMode(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", `{"type":"page","userId":"u-1","timestamp":"2025-03-01T10:00:00Z"}`, http.StatusOK, nil)
+	for mode, want := range map[string]int64{"": 1, "default": 1, "strict_once": 0, "strict_order,strict_once": 0} {
+		var fun struct{ Steps []struct{ Profiles int64 } }
+		call(t, "GET", base+"/v1/funnel?steps=page,page&window=1d&mode="+mode, "", http.StatusOK, &fun)
+		if len(fun.Steps) != 2 || fun.Steps[1].Profiles != want {
+			t.Errorf("mode=%s: %+v, want %d profiles at step 2", mode, fun, want)
+		}
+	}
+	var e errorBody
+	call(t, "GET", base+"/v1/funnel?steps=page,page&mode=strict", "", http.StatusBadRequest, &e)
+	if !strings.Contains(e.Error, `mode "strict"`) {
+		t.Errorf("mode=strict: %q, want it named", e.Error)
+	}
+	call(t, "GET", base+"/v1/funnel?steps=page,page&mode=any_order,strict_once", "", http.StatusBadRequest, nil)
+}
