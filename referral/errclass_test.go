@@ -14,14 +14,20 @@ import (
 	"github.com/clientele-go/clientele/referral/loyalty"
 )
 
-// TestApplyErrorClass: every way a bulk Apply stops at an event gives an EventError
-// whose Permanent says whose fault it is, the one test a queue consumer makes: each
-// refusal of the Program, at each place it refuses (the event's shape, the ledger's
-// decision, the key, the ledger's volume), is Permanent, and wraps its sentinel; a done
-// context and a shared store that cannot be led are not. On a MemStore and on a
-// SharedStore, whose Apply decides events in a loop of its own.
-func TestApplyErrorClass(t *testing.T) {
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// refusal is a case of TestApplyErrorClass: an event that the Program refuses, once
+// the events before are recorded, with the sentinel its error wraps.
+type refusal struct {
+	name   string
+	before []referral.Record
+	event  referral.Record
+	want   error
+}
+
+// applyRefusals is TestApplyErrorClass's table of refusals: each of the Program, at
+// each place it refuses. TestApplyErrorNamesEvent runs it too.
+func applyRefusals(t *testing.T) []refusal {
+	t.Helper()
+	at := applyAt
 	day := func(d int) time.Time { return at.AddDate(0, 0, d) }
 	type rec = referral.Record
 	code, err := referral.NewCode(strings.NewReader(strings.Repeat("\x00", 64)))
@@ -42,12 +48,7 @@ func TestApplyErrorClass(t *testing.T) {
 	}
 	with := func(r rec, f func(*rec)) rec { f(&r); return r }
 	const maxAmount = math.MaxInt64 / 4
-	refusals := []struct {
-		name   string
-		before []rec
-		event  rec
-		want   error
-	}{
+	return []refusal{
 		// checkEvent: the event's shape.
 		{"not an input kind", nil, rec{Kind: referral.KindAttribution, Key: "a", At: day(1), Profile: 2}, referral.ErrInvalid},
 		{"no key", nil, order("", 2, "A", 5, 1), referral.ErrInvalid},
@@ -79,16 +80,60 @@ func TestApplyErrorClass(t *testing.T) {
 		{"ledger volume past 2^62", []rec{order("o1", 2, "A", maxAmount, 1), order("o2", 2, "B", maxAmount, 1)},
 			order("o3", 2, "C", maxAmount, 1), referral.ErrInvalid},
 	}
-	good := func(i int) rec {
-		return rec{Kind: referral.KindInvite, Key: fmt.Sprint("good-", i), At: day(1), Profile: 100 + uint32(i),
-			Signals: referral.Signals{Email: fmt.Sprintf("friend%d@example.com", i)}}
+}
+
+// applyAt is the day of the events of applyRefusals and goodEvent.
+var applyAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// goodEvent is an event that every Program of TestApplyErrorClass records: event i
+// of the ones around a refused one.
+func goodEvent(i int) referral.Record {
+	return referral.Record{Kind: referral.KindInvite, Key: fmt.Sprint("good-", i), At: applyAt.AddDate(0, 0, 1), Profile: 100 + uint32(i),
+		Signals: referral.Signals{Email: fmt.Sprintf("friend%d@example.com", i)}}
+}
+
+// applyStores are the stores of TestApplyErrorClass: a MemStore, and a SharedStore,
+// whose Apply decides events in a loop of its own.
+var applyStores = map[string]func() referral.Store{
+	"MemStore":    func() referral.Store { return &referral.MemStore{} },
+	"SharedStore": func() referral.Store { return (&ledger{}).replica() },
+}
+
+// passingCause is a case of TestApplyErrorClass: a reason outside the events for
+// which Apply stops at event 0 of good ones, with the error it wraps.
+type passingCause struct {
+	name  string
+	store referral.Store
+	ctx   context.Context
+	want  error
+}
+
+// applyPassing is TestApplyErrorClass's table of passing causes: a done context, on
+// each store, and a shared store that cannot be led. TestApplyErrorNamesEvent runs it
+// too.
+func applyPassing(t *testing.T) []passingCause {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	late, cancel2 := context.WithDeadline(context.Background(), applyAt)
+	t.Cleanup(cancel2)
+	return []passingCause{
+		{"MemStore/context canceled", &referral.MemStore{}, done, context.Canceled},
+		{"MemStore/deadline exceeded", &referral.MemStore{}, late, context.DeadlineExceeded},
+		{"SharedStore/context canceled", (&ledger{}).replica(), done, context.Canceled},
+		{"SharedStore/deadline exceeded", (&ledger{}).replica(), late, context.DeadlineExceeded},
+		{"SharedStore/lead failed", refusing{(&ledger{}).replica()}, context.Background(), errUnreachable},
 	}
-	stores := map[string]func() referral.Store{
-		"MemStore":    func() referral.Store { return &referral.MemStore{} },
-		"SharedStore": func() referral.Store { return (&ledger{}).replica() },
-	}
-	for name, store := range stores {
-		for _, c := range refusals {
+}
+
+// TestApplyErrorClass: every way a bulk Apply stops at an event gives an EventError
+// whose Permanent says whose fault it is, the one test a queue consumer makes: each
+// refusal of the Program, at each place it refuses (the event's shape, the ledger's
+// decision, the key, the ledger's volume), is Permanent, and wraps its sentinel; a done
+// context and a shared store that cannot be led are not. On a MemStore and on a
+// SharedStore, whose Apply decides events in a loop of its own.
+func TestApplyErrorClass(t *testing.T) {
+	for name, store := range applyStores {
+		for _, c := range applyRefusals(t) {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
 				p, err := referral.Open(store(), referral.Rules{ReferrerReward: 100})
 				if err != nil {
@@ -97,7 +142,7 @@ func TestApplyErrorClass(t *testing.T) {
 				if err := p.Apply(context.Background(), c.before...); err != nil {
 					t.Fatalf("the events before: %v", err)
 				}
-				err = p.Apply(context.Background(), good(0), c.event, good(1))
+				err = p.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1))
 				var ee *referral.EventError
 				switch {
 				case !errors.As(err, &ee) || ee.Index != 1:
@@ -110,36 +155,20 @@ func TestApplyErrorClass(t *testing.T) {
 					t.Fatalf("%v holds an AppendError", err)
 				}
 				// The consumer dead-letters it and goes on.
-				if err := p.Apply(context.Background(), good(1)); err != nil {
+				if err := p.Apply(context.Background(), goodEvent(1)); err != nil {
 					t.Fatalf("the event after the refused one: %v", err)
 				}
 			})
 		}
 	}
 
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	late, cancel2 := context.WithDeadline(context.Background(), at)
-	defer cancel2()
-	passing := []struct {
-		name  string
-		store referral.Store
-		ctx   context.Context
-		want  error
-	}{
-		{"MemStore/context canceled", &referral.MemStore{}, done, context.Canceled},
-		{"MemStore/deadline exceeded", &referral.MemStore{}, late, context.DeadlineExceeded},
-		{"SharedStore/context canceled", (&ledger{}).replica(), done, context.Canceled},
-		{"SharedStore/deadline exceeded", (&ledger{}).replica(), late, context.DeadlineExceeded},
-		{"SharedStore/lead failed", refusing{(&ledger{}).replica()}, context.Background(), errUnreachable},
-	}
-	for _, c := range passing {
+	for _, c := range applyPassing(t) {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := referral.Open(c.store, referral.Rules{ReferrerReward: 100})
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = p.Apply(c.ctx, good(0), good(1))
+			err = p.Apply(c.ctx, goodEvent(0), goodEvent(1))
 			var ee *referral.EventError
 			switch {
 			case !errors.As(err, &ee) || ee.Index != 0:
@@ -151,6 +180,68 @@ func TestApplyErrorClass(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestApplyErrorNamesEvent: the message of every EventError of a bulk Apply names the
+// event it stopped at, by kind and key, and not only by index, as a log line needs: a
+// refusal as the event's own error names it (`order event "o3": ...`); a done context
+// and a failed lead, before the event was looked at, name it as not recorded
+// (`invite event "good-0" not recorded: context canceled`). The tables of
+// TestApplyErrorClass, on each store. loyalty's TestApplyErrorNamesEvent holds it to
+// the same wording.
+func TestApplyErrorNamesEvent(t *testing.T) {
+	check := func(t *testing.T, err error, ev referral.Record, wantNotRecorded bool) {
+		t.Helper()
+		var ee *referral.EventError
+		if !errors.As(err, &ee) {
+			t.Fatalf("%v: no EventError", err)
+		}
+		msg := err.Error()
+		if strings.Count(msg, "referral:") != 1 {
+			t.Fatalf("%q does not name the package once", msg)
+		}
+		if wantNotRecorded {
+			if name := fmt.Sprintf("%s event %q not recorded: ", ev.Kind, ev.Key); !strings.Contains(msg, name) {
+				t.Fatalf("%q does not name the event as %q", msg, name)
+			}
+			return
+		}
+		if !namesEvent(msg, ev.Kind.String(), ev.Key) {
+			t.Fatalf("%q does not name the event (kind %s, key %q)", msg, ev.Kind, ev.Key)
+		}
+	}
+	for name, store := range applyStores {
+		for _, c := range applyRefusals(t) {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
+				p, err := referral.Open(store(), referral.Rules{ReferrerReward: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := p.Apply(context.Background(), c.before...); err != nil {
+					t.Fatalf("the events before: %v", err)
+				}
+				check(t, p.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1)), c.event, false)
+			})
+		}
+	}
+	for _, c := range applyPassing(t) {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := referral.Open(c.store, referral.Rules{ReferrerReward: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, p.Apply(c.ctx, goodEvent(0), goodEvent(1)), goodEvent(0), true)
+		})
+	}
+}
+
+// namesEvent reports whether msg, an event's error, names the event by kind and key,
+// as the packages' errors do: `order event "o1"`, or, for the event whose kind or
+// key is at fault, `event "a": kind attribution ...` and `order event: key "" ...`.
+func namesEvent(msg, kind, key string) bool {
+	return strings.Contains(msg, fmt.Sprintf("%s event %q", kind, key)) ||
+		strings.Contains(msg, fmt.Sprintf("event %q: kind %s", key, kind)) ||
+		key == "" && strings.Contains(msg, fmt.Sprintf("%s event: key %q", kind, key))
 }
 
 // failingStore is a MemStore whose appends fail while down is set.

@@ -486,9 +486,16 @@ func ctxErr(ctx context.Context, kind Kind, key string) error {
 		return fmt.Errorf("%w: %s event %q: nil context", ErrInvalid, kind, key)
 	}
 	if err := ctx.Err(); err != nil {
-		return errorf("%s event %q not recorded: %w", kind, key, err)
+		return notRecorded(kind, key, err)
 	}
 	return nil
+}
+
+// notRecorded is the error of an event that Apply or an event method stopped before,
+// for a reason outside it (err: a done context, a failed lead of a shared store),
+// naming the event as the event's own errors do.
+func notRecorded(kind Kind, key string, err error) error {
+	return errorf("%s event %q not recorded: %w", kind, key, err)
 }
 
 // ApplyMerge records an identity merge: the absorbed profile is now the survivor (call

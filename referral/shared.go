@@ -165,7 +165,9 @@ func (p *Program) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
 		gen, err := p.log.Lead(ctx)
 		if err != nil {
-			return stopped(start, err)
+			// Named as a done context names the event it stopped before: the lead
+			// failed before event start was looked at, and it is not recorded.
+			return stopped(start, notRecorded(events[start].Kind, events[start].Key, err))
 		}
 		var recs []*Record
 		var failed error

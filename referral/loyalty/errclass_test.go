@@ -20,13 +20,18 @@ var errUnreachable = errors.New("database unreachable")
 
 func (refusing) Lead(context.Context) error { return errUnreachable }
 
-// TestApplyErrorClass: every way a bulk Apply stops at an event gives an EventError
-// whose Permanent says whose fault it is, the one test a queue consumer makes: each
-// refusal of the Ledger, at each place it refuses (the event's shape, the ledger's
-// decision, the key, the ledger's volume), is Permanent, and wraps its sentinel; a done
-// context and a shared store that cannot be led are not. On a MemStore and on a
-// SharedStore, whose Apply decides events in a loop of its own.
-func TestApplyErrorClass(t *testing.T) {
+// refusal is a case of TestApplyErrorClass: an event that the Ledger refuses, once
+// the events before are recorded, with the sentinel its error wraps.
+type refusal struct {
+	name   string
+	before []loyalty.Record
+	event  loyalty.Record
+	want   error
+}
+
+// applyRefusals is TestApplyErrorClass's table of refusals: each of the Ledger, at
+// each place it refuses. TestApplyErrorNamesEvent runs it too.
+func applyRefusals() []refusal {
 	type rec = loyalty.Record
 	earn := func(key string, m uint32, id string, amount int64, d int) rec {
 		return rec{Kind: loyalty.KindEarn, Key: key, At: day(d), Member: m, Order: id, Amount: amount}
@@ -46,12 +51,7 @@ func TestApplyErrorClass(t *testing.T) {
 		full = append(full, bonus(fmt.Sprint("full-", i), 7, 1<<50, 1))
 	}
 	full[0].Points -= 100
-	refusals := []struct {
-		name   string
-		before []rec
-		event  rec
-		want   error
-	}{
+	return []refusal{
 		// checkShape: the event's shape.
 		{"unknown kind", nil, rec{Kind: 99, Key: "x", At: day(1), Member: 1}, loyalty.ErrInvalid},
 		{"no key", nil, earn("", 1, "A", 100, 1), loyalty.ErrInvalid},
@@ -75,13 +75,56 @@ func TestApplyErrorClass(t *testing.T) {
 		{"key reused", []rec{bonus("b", 1, 10, 1)}, bonus("b", 1, 20, 1), loyalty.ErrKeyReused},
 		{"ledger volume past 2^62", full, bonus("over", 7, 1000, 2), loyalty.ErrInvalid},
 	}
-	good := func(i int) rec { return bonus(fmt.Sprint("good-", i), 100+uint32(i), 10, 1) }
-	stores := map[string]func() loyalty.Store{
-		"MemStore":    func() loyalty.Store { return &loyalty.MemStore{} },
-		"SharedStore": func() loyalty.Store { return (&sharedLog{}).replica() },
+}
+
+// goodEvent is an event that every Ledger of TestApplyErrorClass records: event i of
+// the ones around a refused one.
+func goodEvent(i int) loyalty.Record {
+	return loyalty.Record{Kind: loyalty.KindBonus, Key: fmt.Sprint("good-", i), At: day(1), Member: 100 + uint32(i), Points: 10, Reason: "welcome"}
+}
+
+// applyStores are the stores of TestApplyErrorClass: a MemStore, and a SharedStore,
+// whose Apply decides events in a loop of its own.
+var applyStores = map[string]func() loyalty.Store{
+	"MemStore":    func() loyalty.Store { return &loyalty.MemStore{} },
+	"SharedStore": func() loyalty.Store { return (&sharedLog{}).replica() },
+}
+
+// passingCause is a case of TestApplyErrorClass: a reason outside the events for
+// which Apply stops at event 0 of good ones, with the error it wraps.
+type passingCause struct {
+	name  string
+	store loyalty.Store
+	ctx   context.Context
+	want  error
+}
+
+// applyPassing is TestApplyErrorClass's table of passing causes: a done context, on
+// each store, and a shared store that cannot be led. TestApplyErrorNamesEvent runs it
+// too.
+func applyPassing(t *testing.T) []passingCause {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	late, cancel2 := context.WithDeadline(context.Background(), day(1))
+	t.Cleanup(cancel2)
+	return []passingCause{
+		{"MemStore/context canceled", &loyalty.MemStore{}, done, context.Canceled},
+		{"MemStore/deadline exceeded", &loyalty.MemStore{}, late, context.DeadlineExceeded},
+		{"SharedStore/context canceled", (&sharedLog{}).replica(), done, context.Canceled},
+		{"SharedStore/deadline exceeded", (&sharedLog{}).replica(), late, context.DeadlineExceeded},
+		{"SharedStore/lead failed", refusing{(&sharedLog{}).replica()}, context.Background(), errUnreachable},
 	}
-	for name, store := range stores {
-		for _, c := range refusals {
+}
+
+// TestApplyErrorClass: every way a bulk Apply stops at an event gives an EventError
+// whose Permanent says whose fault it is, the one test a queue consumer makes: each
+// refusal of the Ledger, at each place it refuses (the event's shape, the ledger's
+// decision, the key, the ledger's volume), is Permanent, and wraps its sentinel; a done
+// context and a shared store that cannot be led are not. On a MemStore and on a
+// SharedStore, whose Apply decides events in a loop of its own.
+func TestApplyErrorClass(t *testing.T) {
+	for name, store := range applyStores {
+		for _, c := range applyRefusals() {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
 				l, err := loyalty.Open(store(), shopRules())
 				if err != nil {
@@ -90,7 +133,7 @@ func TestApplyErrorClass(t *testing.T) {
 				if err := l.Apply(context.Background(), c.before...); err != nil {
 					t.Fatalf("the events before: %v", err)
 				}
-				err = l.Apply(context.Background(), good(0), c.event, good(1))
+				err = l.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1))
 				var ee *loyalty.EventError
 				switch {
 				case !errors.As(err, &ee) || ee.Index != 1:
@@ -103,36 +146,20 @@ func TestApplyErrorClass(t *testing.T) {
 					t.Fatalf("%v holds an AppendError", err)
 				}
 				// The consumer dead-letters it and goes on.
-				if err := l.Apply(context.Background(), good(1)); err != nil {
+				if err := l.Apply(context.Background(), goodEvent(1)); err != nil {
 					t.Fatalf("the event after the refused one: %v", err)
 				}
 			})
 		}
 	}
 
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	late, cancel2 := context.WithDeadline(context.Background(), day(1))
-	defer cancel2()
-	passing := []struct {
-		name  string
-		store loyalty.Store
-		ctx   context.Context
-		want  error
-	}{
-		{"MemStore/context canceled", &loyalty.MemStore{}, done, context.Canceled},
-		{"MemStore/deadline exceeded", &loyalty.MemStore{}, late, context.DeadlineExceeded},
-		{"SharedStore/context canceled", (&sharedLog{}).replica(), done, context.Canceled},
-		{"SharedStore/deadline exceeded", (&sharedLog{}).replica(), late, context.DeadlineExceeded},
-		{"SharedStore/lead failed", refusing{(&sharedLog{}).replica()}, context.Background(), errUnreachable},
-	}
-	for _, c := range passing {
+	for _, c := range applyPassing(t) {
 		t.Run(c.name, func(t *testing.T) {
 			l, err := loyalty.Open(c.store, shopRules())
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = l.Apply(c.ctx, good(0), good(1))
+			err = l.Apply(c.ctx, goodEvent(0), goodEvent(1))
 			var ee *loyalty.EventError
 			switch {
 			case !errors.As(err, &ee) || ee.Index != 0:
@@ -144,6 +171,67 @@ func TestApplyErrorClass(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestApplyErrorNamesEvent: the message of every EventError of a bulk Apply names the
+// event it stopped at, by kind and key, and not only by index, in referral's wording:
+// a refusal as the event's own error names it (`earn event "e2": ...`); a done context
+// and a failed lead, before the event was looked at, name it as not recorded (`bonus
+// event "good-0" not recorded: context canceled`), where a done context's named no
+// event. The tables of TestApplyErrorClass, on each store.
+func TestApplyErrorNamesEvent(t *testing.T) {
+	check := func(t *testing.T, err error, ev loyalty.Record, wantNotRecorded bool) {
+		t.Helper()
+		var ee *loyalty.EventError
+		if !errors.As(err, &ee) {
+			t.Fatalf("%v: no EventError", err)
+		}
+		msg := err.Error()
+		if strings.Count(msg, "loyalty:") != 1 {
+			t.Fatalf("%q does not name the package once", msg)
+		}
+		if wantNotRecorded {
+			if name := fmt.Sprintf("%s event %q not recorded: ", ev.Kind, ev.Key); !strings.Contains(msg, name) {
+				t.Fatalf("%q does not name the event as %q", msg, name)
+			}
+			return
+		}
+		if !namesEvent(msg, ev) {
+			t.Fatalf("%q does not name the event (kind %s, key %q)", msg, ev.Kind, ev.Key)
+		}
+	}
+	for name, store := range applyStores {
+		for _, c := range applyRefusals() {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
+				l, err := loyalty.Open(store(), shopRules())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Apply(context.Background(), c.before...); err != nil {
+					t.Fatalf("the events before: %v", err)
+				}
+				check(t, l.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1)), c.event, false)
+			})
+		}
+	}
+	for _, c := range applyPassing(t) {
+		t.Run(c.name, func(t *testing.T) {
+			l, err := loyalty.Open(c.store, shopRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, l.Apply(c.ctx, goodEvent(0), goodEvent(1)), goodEvent(0), true)
+		})
+	}
+}
+
+// namesEvent reports whether msg, ev's error, names the event by kind and key, as
+// referral's namesEvent asks of referral's: `earn event "e1"`, or, for the event whose
+// kind or key is at fault, `event "x": unknown kind 99` and `earn event: key "" ...`.
+func namesEvent(msg string, ev loyalty.Record) bool {
+	return strings.Contains(msg, fmt.Sprintf("%s event %q", ev.Kind, ev.Key)) ||
+		strings.Contains(msg, fmt.Sprintf("event %q: unknown kind %d", ev.Key, uint8(ev.Kind))) ||
+		ev.Key == "" && strings.Contains(msg, fmt.Sprintf("%s event: key %q", ev.Kind, ev.Key))
 }
 
 // downStore is a MemStore whose appends fail while down is set.

@@ -74,6 +74,6 @@ func ExampleEventError() {
 	// dead letter: loyalty: apply event 2: invalid input: earn event "earn:2": field Member: 0 is no member
 	// dead letter: loyalty: apply event 0: not enough points available: spend event "spend:1": 100 points, member 8 has 0 available at 2026-03-01 12:00:00 +0000 UTC
 	// acknowledged: [earn:0 earn:1 earn:4] dead-lettered: [earn:2 spend:1] send again: []
-	// send again later: loyalty: apply event 0: context canceled
+	// send again later: loyalty: apply event 0: earn event "earn:5" not recorded: context canceled
 	// acknowledged: [] dead-lettered: [] send again: [earn:5 earn:6]
 }

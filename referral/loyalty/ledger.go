@@ -159,11 +159,8 @@ func (s *state) keep(r Record) *Record {
 // submit decides ev and returns its record once durable: ev's, or the first record of
 // its key (a retry waits until the first is durable too).
 func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
-	if ctx == nil { // a caller error, refused as referral and identity refuse it, not a panic
-		return Record{}, fmt.Errorf("%w: %s event %q: nil context", ErrInvalid, ev.Kind, ev.Key)
-	}
-	if err := ctx.Err(); err != nil {
-		return Record{}, errorf("%s event %q: %w", ev.Kind, ev.Key, err)
+	if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
+		return Record{}, err
 	}
 	if l.sh != nil {
 		return l.submitShared(ctx, ev)
@@ -180,6 +177,27 @@ func (l *Ledger) submit(ctx context.Context, ev Record) (Record, error) {
 		return rec, l.group.Lead(b)
 	}
 	return rec, l.group.Wait(b) // a leader is flushing: it or its successor flushes b
+}
+
+// ctxErr returns ctx's error, if it is done, naming the event it stopped, as every
+// other error of an event does, so that a log line of Apply's says which event a done
+// context left unrecorded, not only its index. A nil ctx is a caller error, refused as
+// referral and identity refuse it, not a panic.
+func ctxErr(ctx context.Context, kind Kind, key string) error {
+	if ctx == nil {
+		return fmt.Errorf("%w: %s event %q: nil context", ErrInvalid, kind, key)
+	}
+	if err := ctx.Err(); err != nil {
+		return notRecorded(kind, key, err)
+	}
+	return nil
+}
+
+// notRecorded is the error of an event that Apply or an event method stopped before,
+// for a reason outside it (err: a done context, a failed lead of a shared store),
+// naming the event as the event's own errors do.
+func notRecorded(kind Kind, key string, err error) error {
+	return errorf("%s event %q not recorded: %w", kind, key, err)
 }
 
 // decide checks ev, decides it, applies it and queues its record, and returns the
@@ -356,7 +374,7 @@ func (l *Ledger) Apply(ctx context.Context, events ...Record) error {
 		return l.applyShared(ctx, events)
 	}
 	return applyError(l.group.Bulk(len(events), applyChunk, func(i int) (*groupcommit.Batch[queued], error) {
-		if err := ctx.Err(); err != nil {
+		if err := ctxErr(ctx, events[i].Kind, events[i].Key); err != nil {
 			return nil, stopped(i, err)
 		}
 		_, b, _, err := l.decide(events[i], false)

@@ -265,14 +265,16 @@ func (l *Ledger) applyShared(ctx context.Context, events []Record) error {
 	for start := 0; start < len(events); start += applyChunk {
 		gen, err := l.sh.Lead(ctx)
 		if err != nil {
-			return stopped(start, err)
+			// Named as a done context names the event it stopped before: the lead
+			// failed before event start was looked at, and it is not recorded.
+			return stopped(start, notRecorded(events[start].Kind, events[start].Key, err))
 		}
 		var recs []*Record
 		var failed error
 		i := start // after the loop: the event it stopped at, or the end of the chunk
 		for ; i < min(start+applyChunk, len(events)); i++ {
 			ev := events[i]
-			if err := ctx.Err(); err != nil {
+			if err := ctxErr(ctx, ev.Kind, ev.Key); err != nil {
 				failed = stopped(i, err)
 				break
 			}
