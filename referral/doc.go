@@ -70,6 +70,17 @@
 // an append, an [*AppendError] says which events are durable (send the rest again, on
 // a Program opened again). The EventError example is that consumer.
 //
+// The event methods ([Program.Order] and the others) return their error unclassified,
+// and a consumer that sends one event at a time classifies it by what it wraps: a
+// refusal sentinel ([ErrInvalid], [ErrKeyReused], [ErrConflict], [ErrNotFound],
+// [ErrCode], [ErrRefundBeforeOrder], [ErrRefundExceeds], [ErrInsufficient]) is the
+// event's fault (dead-letter it); a done context ([context.Canceled],
+// [context.DeadlineExceeded]) or a store's failure, any other error, is not (send it
+// again). The rule holds but for a store whose failure wraps one of those sentinels
+// (referral/pgstore wraps ErrInvalid for a call out of order), which it would call the
+// event's fault; Apply of the one event, whose Permanent is set where the error is
+// made, is exact on every store.
+//
 // # Viral growth
 //
 // [NewTree] builds the invite tree (generations, descent from seed users), [ViralGrowth]

@@ -336,6 +336,8 @@ func normalCode(c Code) Code {
 // IssueCode gives profile a fresh referral code drawn from rnd (crypto/rand when nil)
 // and records it under key; a retry with the same key returns the same code. sig holds
 // the referrer's own signals, which the self-referral guard compares.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) IssueCode(ctx context.Context, at time.Time, key string, profile uint32, sig Signals, rnd io.Reader) (Code, error) {
 	if p.zero() {
 		return "", errZeroProgram
@@ -369,6 +371,8 @@ func (p *Program) IssueCode(ctx context.Context, at time.Time, key string, profi
 // Invite records that profile invited the person reached at contact (Email and/or
 // Phone); a sign-up with that email or phone within the window is attributed to the
 // inviter.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) Invite(ctx context.Context, at time.Time, key string, profile uint32, contact Signals) error {
 	if p.zero() {
 		return errZeroProgram
@@ -378,6 +382,8 @@ func (p *Program) Invite(ctx context.Context, at time.Time, key string, profile 
 
 // Click records that prospect followed a referral link or entered a code. The code
 // must have been issued.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) Click(ctx context.Context, at time.Time, key string, prospect uint32, code string) error {
 	if p.zero() {
 		return errZeroProgram
@@ -398,6 +404,8 @@ type Decision struct {
 // SignUp records that profile signed up, with the code it entered (may be empty) and
 // its signals, and attributes it to a referrer as the Rules say. A retry with the same key
 // returns the original decision.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) SignUp(ctx context.Context, at time.Time, key string, profile uint32, code string, sig Signals) (Decision, error) {
 	if p.zero() {
 		return Decision{}, errZeroProgram
@@ -424,6 +432,8 @@ func (s *state) decisionOf(profile uint32) Decision {
 
 // Order records an order; if it is the referred person's qualifying action, the
 // rewards are recorded with it.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) Order(ctx context.Context, at time.Time, key string, profile uint32, orderID string, amount int64) error {
 	if p.zero() {
 		return errZeroProgram
@@ -439,6 +449,9 @@ func (p *Program) Order(ctx context.Context, at time.Time, key string, profile u
 // What remains is reckoned when the refund is recorded. A host whose refund webhooks
 // may arrive out of order should pass amounts to RefundAmount instead, so that the
 // ledger does not depend on the order of arrival.
+//
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) Refund(ctx context.Context, at time.Time, key string, orderID string) error {
 	if p.zero() {
 		return errZeroProgram
@@ -461,6 +474,9 @@ func (p *Program) Refund(ctx context.Context, at time.Time, key string, orderID 
 // earlier date (see [KindClawback]), so that balances do not depend on the order in
 // which refunds arrive. A referral whose rewards were clawed back does not qualify again
 // by a later order.
+//
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) RefundAmount(ctx context.Context, at time.Time, key string, orderID string, amount int64) error {
 	if p.zero() {
 		return errZeroProgram
@@ -473,6 +489,8 @@ func (p *Program) RefundAmount(ctx context.Context, at time.Time, key string, or
 
 // Payout records a payment of amount to profile; it may not exceed the payable
 // balance at that time.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) Payout(ctx context.Context, at time.Time, key string, profile uint32, amount int64) error {
 	if p.zero() {
 		return errZeroProgram

@@ -52,6 +52,16 @@
 // an append, an [*AppendError] says which events are durable (send the rest again, on
 // a Ledger opened again). The EventError example is that consumer.
 //
+// The event methods ([Ledger.Earn] and the others) return their error unclassified,
+// and a consumer that sends one event at a time classifies it by what it wraps: a
+// refusal sentinel ([ErrInvalid], [ErrKeyReused], [ErrConflict], [ErrNotFound],
+// [ErrInsufficient], [ErrRefundExceeds]) is the event's fault (dead-letter it); a done
+// context ([context.Canceled], [context.DeadlineExceeded]) or a store's failure, any
+// other error, is not (send it again). The rule holds but for a store whose failure
+// wraps one of those sentinels (referral/loyalty/pgstore wraps ErrInvalid for a call
+// out of order), which it would call the event's fault; Apply of the one event, whose
+// Permanent is set where the error is made, is exact on every store.
+//
 // # Lots, locks and expiry
 //
 // Each credit is a lot: its points, the instant earned, the instant it unlocks

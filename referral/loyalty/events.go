@@ -17,6 +17,8 @@ import (
 // rest earns Rules.Rate. An order id is earned once ([ErrConflict] under another key).
 // The record returned holds the points, the unlock and the expiry; a retry with the
 // same key returns the first record.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (l *Ledger) Earn(ctx context.Context, at time.Time, key string, member uint32, order string, amount int64, lines ...Line) (Record, error) {
 	if l.zero() {
 		return Record{}, errZeroLedger
@@ -28,6 +30,8 @@ func (l *Ledger) Earn(ctx context.Context, at time.Time, key string, member uint
 // earliest-expiring first (then earliest earned). More than the available points fails
 // with [ErrInsufficient] and records nothing. A lot that expires at T is spent at T
 // minus a nanosecond at the latest.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (l *Ledger) Spend(ctx context.Context, at time.Time, key string, member uint32, points int64) (Record, error) {
 	if l.zero() {
 		return Record{}, errZeroLedger
@@ -49,6 +53,9 @@ func (l *Ledger) Spend(ctx context.Context, at time.Time, key string, member uin
 // becomes a debt: [Balance.Debt], repaid first from the member's next credited points.
 // The balance never goes negative without that debt being recorded; a member in debt
 // has no points to spend.
+//
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (l *Ledger) Refund(ctx context.Context, at time.Time, key string, order string, amount int64) (Record, error) {
 	if l.zero() {
 		return Record{}, errZeroLedger
@@ -60,6 +67,8 @@ func (l *Ledger) Refund(ctx context.Context, at time.Time, key string, order str
 // a lot that is not locked and expires as Rules.Expiry says. Bonuses do not count
 // towards tiers and earn no multiplier. If the member is in debt, the bonus repays it
 // first.
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (l *Ledger) Bonus(ctx context.Context, at time.Time, key string, member uint32, points int64, reason string) (Record, error) {
 	if l.zero() {
 		return Record{}, errZeroLedger
@@ -70,6 +79,8 @@ func (l *Ledger) Bonus(ctx context.Context, at time.Time, key string, member uin
 // Adjust corrects member's points by points for reason: a positive adjustment is a
 // credit like a bonus, a negative one is charged like a refund's shortfall (lots not
 // expired, locked ones included, earliest-expiring first, and the rest as debt).
+// Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
+// done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (l *Ledger) Adjust(ctx context.Context, at time.Time, key string, member uint32, points int64, reason string) (Record, error) {
 	if l.zero() {
 		return Record{}, errZeroLedger
