@@ -72,7 +72,7 @@ func TestStore(h Harness) error {
 }
 
 // The log checks every log store passes, and those of referral's ledger.
-var checks = append(append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances)),
+var checks = append(append(append(storecheck.Checks[referral.Store](log), storecheck.Redelivered(log, writeHistory, balances)),
 	storecheck.ApplyChecks(storecheck.Apply[referral.Store, referral.Record]{
 		Log: log, Prefix: "referral: ", Invalid: referral.ErrInvalid,
 		Open: func(s referral.Store) (func(context.Context, ...referral.Record) error, error) {
@@ -101,7 +101,10 @@ var checks = append(append(storecheck.Checks[referral.Store](log), storecheck.Re
 			return ee.Index, ee.Permanent, true
 		},
 		Refusals: refusals,
-	})...)
+	})...),
+	storecheck.Check[referral.Store]{Name: "Forget", Fn: checkForget},
+	storecheck.Check[referral.Store]{Name: "CompactConcurrent", Fn: checkCompactConcurrent},
+)
 
 // refusals are an event for each of the Program's refusals, each of its own profiles,
 // orders and keys (the checks' good events are invitations of profiles 1 to 2n).
