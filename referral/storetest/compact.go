@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/storecheck"
 	"github.com/clientele-go/clientele/referral"
@@ -271,12 +271,18 @@ func describe(p *referral.Program, entries bool) string {
 // Compact, called again and again, blanks the signals of the records written before
 // the writer began. Every appended record must then be there once, in order, as
 // written, after the earlier ones, whose signals must be blank.
+//
+// So that an append meets a compaction under way, the writer starts from within the
+// first call of rewrite, and in the first compactions rewrite waits a little, at its
+// first record, for the writer to append: a Compacter holds appends back until it has
+// replaced the records, so the wait ends by the timer; a Compacter that lets an append
+// through then has to keep it.
 func checkCompactConcurrent(_ storecheck.Harness[referral.Store], _ string, s referral.Store) error {
 	c, ok := s.(referral.Compacter)
 	if !ok {
 		return nil
 	}
-	const nOld, nNew = 20, 50
+	const nOld, nNew, waited = 20, 50, 5
 	rec := func(prefix string, i int) referral.Record {
 		return referral.Record{Kind: referral.KindInvite, Key: fmt.Sprint(prefix, i), At: day(1 + i%30), Profile: uint32(1 + i),
 			Signals: referral.Signals{Email: fmt.Sprintf("%s%d@example.org", prefix, i)}}
@@ -288,23 +294,47 @@ func checkCompactConcurrent(_ storecheck.Harness[referral.Store], _ string, s re
 	if err := s.Append(old...); err != nil {
 		return err
 	}
+	var (
+		wg         sync.WaitGroup
+		werr       error
+		done       = make(chan struct{})
+		start      = make(chan struct{})
+		startOnce  sync.Once
+		progressed = make(chan struct{}, 1)
+		appended   []referral.Record
+	)
 	blank := func(r referral.Record) referral.Record {
-		runtime.Gosched()
 		if strings.HasPrefix(r.Key, "old-") {
 			r.Signals = referral.Signals{}
 		}
 		return r
 	}
-	var (
-		wg       sync.WaitGroup
-		werr     error
-		done     = make(chan struct{})
-		appended []referral.Record
-	)
+	// blanking returns the rewrite of the nth compaction.
+	blanking := func(n int) func(referral.Record) referral.Record {
+		first := true
+		return func(r referral.Record) referral.Record {
+			if first {
+				first = false
+				startOnce.Do(func() { close(start) })
+				if n < waited {
+					select { // an append that returned before this compaction began
+					case <-progressed:
+					default:
+					}
+					select {
+					case <-progressed:
+					case <-time.After(10 * time.Millisecond):
+					}
+				}
+			}
+			return blank(r)
+		}
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(done)
+		<-start
 		for i := range nNew {
 			r := rec("new-", i)
 			if err := s.Append(r); err != nil {
@@ -312,23 +342,25 @@ func checkCompactConcurrent(_ storecheck.Harness[referral.Store], _ string, s re
 				return
 			}
 			appended = append(appended, r)
-			runtime.Gosched()
+			select {
+			case progressed <- struct{}{}:
+			default:
+			}
 		}
 	}()
-	// At least minCompactions, and on until the writer is done; the rewrite yields, so
-	// that appends come while a compaction is under way.
-	const minCompactions = 5
 	var cerr error
 compacting:
 	for n := 0; ; n++ {
-		if n >= minCompactions {
+		if n >= waited {
 			select {
 			case <-done:
 				break compacting
 			default:
 			}
 		}
-		if err := c.Compact(blank); err != nil {
+		err := c.Compact(blanking(n))
+		startOnce.Do(func() { close(start) }) // a Compact that never called rewrite
+		if err != nil {
 			cerr = fmt.Errorf("Compact %d while appending: %w", n, err)
 			break
 		}
