@@ -81,8 +81,7 @@ func checkForget(h storecheck.Harness[referral.Store], dir string, s referral.St
 	}
 	// (a) and the records kept, on the store as Forget left it: Open would finish an
 	// unfinished rewrite, hiding a Compact that left the signals.
-	after, err := forgetDone("after Forget", before, s, dir)
-	if err != nil {
+	if _, err := forgetDone("after Forget", before, s, dir); err != nil {
 		return err
 	}
 	if got := describe(p, false); got != accounts {
@@ -99,7 +98,8 @@ func checkForget(h storecheck.Harness[referral.Store], dir string, s referral.St
 	if got := describe(p, true); got != want {
 		return fmt.Errorf("a Program opened after Forget:\n%s\nwant, as before\n%s", got, want)
 	}
-	if after, err = forgetDone("reopened after Forget", before, s, dir); err != nil {
+	after, err := forgetDone("reopened after Forget", before, s, dir)
+	if err != nil {
 		return err
 	}
 

@@ -27,6 +27,17 @@
 // package's sentinels: dead-lettered, and the events after it recorded) and not for a
 // done context or a failed lead or read (the events sent again, all recorded). The apply checks are
 // internal/storecheck's, shared with loyalty/storetest.
+//
+// A store that is a referral.Compacter is checked to erase (check Forget): after
+// Program.Forget of one of the people of a programme, no record it returns holds one
+// of that person's signal values in any field, nor does any file under the check's dir
+// (where FileStore keeps its ledger; a store keeping its state elsewhere is checked by
+// its records only); every other record, the others' signals included, is as before,
+// followed by the forget record; a Program opened on the store, reopened when durable,
+// has the same balances, payables, referrers, sign-ups, invitations and entries;
+// records appended later are kept, and compacting again changes nothing. And Compact
+// must keep every record appended by another goroutine while it runs (check
+// CompactConcurrent, which a suite run with -race checks for data races too).
 package storetest
 
 import (
