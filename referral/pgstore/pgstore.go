@@ -155,7 +155,10 @@ var _ referral.Compacter = (*Store)(nil)
 // Log.Update): a crash leaves every row as it was or every row rewritten, positions do
 // not move, and records other replicas append meanwhile wait for the lock and are kept.
 // referral.Program.Forget calls it to remove the erased signals from the rows. It waits
-// for the writers of other processes to end their lead.
+// for the writers of other processes to end their lead. As with any UPDATE, PostgreSQL
+// keeps the old row versions, erased signals included, in the table's files until
+// VACUUM reclaims them, and in its write-ahead log until the segments are recycled: a
+// host with a deadline for erasure runs VACUUM on referral_log after Forget.
 func (s *Store) Compact(rewrite func(referral.Record) referral.Record) error {
 	return s.log.Update(func(pos int64, b []byte) ([]byte, error) {
 		var r referral.Record
