@@ -80,11 +80,10 @@ func (f *FileStore) Compact(rewrite func(Record) Record) error {
 // store is a [Compacter] (MemStore, FileStore and referral/pgstore are), Forget then
 // rewrites the store with the signals blank before it returns, so that no copy of them
 // remains in it: this rewrites the whole ledger, so batch erasure requests into one
-// call. Events wait while
-// it runs. If the rewrite fails, or the process dies before it ends, the erasure is
-// still recorded: Forget returns the error, and Open, when it next reads a ledger
-// whose records still hold signals a forget blanked, rewrites the store before it
-// returns (or fails). [Program.Compact] retries the rewrite. Events recorded after
+// call. Events wait while it runs. If the rewrite fails, or the process dies before it
+// ends, the erasure is still recorded: Forget returns the error, and Open, when it next
+// reads a ledger whose records still hold signals a forget blanked, rewrites the store
+// before it returns (or fails). [Program.Compact] retries the rewrite. Events recorded after
 // Forget are recorded as they come, signals included: the host stops sending events of
 // a forgotten person (identity.Resolver.Forget retires their keys). RepairFile's side
 // files are not rewritten: delete them (see RepairFile).
