@@ -368,14 +368,13 @@ func (q Sequence) RunBatch(b *Batch) (*SequenceResult, error) {
 // A profile counted in both results, matched or not (a shard merged twice, a shard
 // run again after a retry and merged beside its first result, shards that overlap or
 // divide a profile's events between them, a result merged into itself), would count
-// twice and bias every rate: Merge refuses it
-// with ErrInvalid naming how many. A result of Run, RunSeq or RunBatch, or merged from
-// such results, remembers every profile it counted (a roaring bitmap beside Matched,
-// about a bit a profile when ids are dense), so the check is exact for them; of a
-// result built by hand, or copied through its exported fields (encoding/gob, say),
-// only the Matched profiles are known, and for its other profiles disjointness is the
-// caller's promise. A result of no profiles adds nothing, so it merges any number of
-// times.
+// twice and bias every rate: Merge refuses it with ErrInvalid naming how many. A
+// result of Run, RunSeq or RunBatch, or merged from such results, remembers every
+// profile it counted (a roaring bitmap beside Matched, about a bit a profile when ids
+// are dense), so the check is exact for them; of a result built by hand, or copied
+// through its exported fields (encoding/gob, say), only the Matched profiles are
+// known, and for its other profiles disjointness is the caller's promise. A result of
+// no profiles adds nothing, so it merges any number of times.
 //
 // A nil r or other fails with ErrInvalid (a nil other is most often the result of a
 // Run whose error went unchecked, whose profiles would otherwise go missing without a

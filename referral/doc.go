@@ -44,10 +44,10 @@
 // [KindForget] record, after which the Signals (e-mail, phone, device, network) of
 // every record the ledger holds for the person (their codes and sign-ups, the
 // attributions of their sign-ups, the invitations sent to their e-mail or phone) are
-// blank, and the guards' reasons no longer quote them; on a [Compacter] store (MemStore,
-// FileStore, referral/pgstore) it then rewrites the store without them (FileStore: a new file, fsynced and
-// renamed over the old one, the directory fsynced), and [Open] finishes a rewrite that a
-// crash cut short. The accounts stay: records, amounts, rewards, claw-backs, payouts,
+// blank, and the guards' reasons no longer quote them; on a [Compacter] store
+// (MemStore, FileStore, referral/pgstore) it then rewrites the store without them
+// (FileStore: a new file, fsynced and renamed over the old one, the directory fsynced),
+// and [Open] finishes a rewrite that a crash cut short. The accounts stay: records, amounts, rewards, claw-backs, payouts,
 // balances, payables, referrers and counts. The fraud guards no longer see the erased
 // signals, so a later sign-up sharing them is not flagged for it. Forgetting a profile
 // the ledger never saw, or one with nothing left to blank, records nothing. Event keys

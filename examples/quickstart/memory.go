@@ -40,7 +40,8 @@ func (r room) has() string {
 	return fmt.Sprintf("control group %s has %s left of its %s memory limit", r.cg.group, memSize(float64(r.bytes)), memSize(float64(r.cg.limit)))
 }
 
-// of says the same as has, after an estimate: "about 5.4 GB of memory at this size, of ...".
+// of says the same as has, after an estimate ("about 5.4 GB of memory at this size,
+// of ...").
 func (r room) of() string {
 	if r.cg == nil {
 		return memSize(float64(r.bytes)) + " available"

@@ -366,13 +366,14 @@ type erasure struct {
 }
 
 // deleteProfile erases a person, for a data-protection request (GDPR art. 17): the
-// profile that now holds the key named (a key merged into another names the survivor)
-// is forgotten in identity, every identifier's value with it, and every key it held is
-// retired; the referral ledger erases their e-mail, phone, device and network
-// (referral.Program.Forget: the amounts and rewards stay, for the accounts); OnForget (forgot) drops the keys from the index, every saved segment's
-// members and the events kept; the event log's copies are overwritten and a snapshot
-// without the person replaces the stored one, all before the reply. Other servers on
-// the storage apply the Forget as they catch up, through the same OnForget.
+// referral ledger first erases the e-mail, phone, device and network of the profile
+// that now holds the key named (a key merged into another names the survivor;
+// referral.Program.Forget keeps the amounts and rewards, for the accounts); then that
+// profile is forgotten in identity, every identifier's value with it, and every key it
+// held is retired; OnForget (forgot) drops the keys from the index, every saved
+// segment's members and the events kept; the event log's copies are overwritten and a
+// snapshot without the person replaces the stored one, all before the reply. Other
+// servers on the storage apply the Forget as they catch up, through the same OnForget.
 //
 // 200 names the keys retired and the saved segments the person was a member of (as
 // last reported by /v1/changes, which will report no exit: the host tells the tools it
