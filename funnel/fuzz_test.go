@@ -22,6 +22,25 @@ func framedAs(magic string, version uint32, body []byte) []byte {
 	return w.finish()
 }
 
+// addVersionSeeds adds, for a partial's encodings in version 1 and the latest
+// (countedVersion), the whole encoding, one cut short, and its body after a
+// framedVersioned header byte (1, or 3 for the latest).
+func addVersionSeeds(f *testing.F, marshal func(version uint32) ([]byte, error)) {
+	for _, version := range []uint32{1, countedVersion} {
+		raw, err := marshal(version)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+		f.Add(raw[:len(raw)-3])
+		latest := byte(0)
+		if version == countedVersion {
+			latest = 2
+		}
+		f.Add(append([]byte{1 | latest}, raw[12:len(raw)-4]...))
+	}
+}
+
 // framedVersioned frames data[1:] when data[0]'s bit 0 is set, as version 1 or latest
 // by its bit 1: for the partials whose decoders read two versions (Spec and Cohorts:
 // seenVersion; Trend and Stickiness: countedVersion).

@@ -229,19 +229,7 @@ func FuzzTrendDecode(f *testing.F) {
 	})
 	empty, _ := tr.newState()
 	for _, p := range []*trendPartial{tp, empty} {
-		for _, version := range []uint32{1, countedVersion} {
-			raw, err := p.marshal(version)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(raw)
-			f.Add(raw[:len(raw)-3])
-			latest := byte(0)
-			if version == countedVersion {
-				latest = 2
-			}
-			f.Add(append([]byte{1 | latest}, raw[12:len(raw)-4]...))
-		}
+		addVersionSeeds(f, p.marshal)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		data = framedVersioned(trendMagic, countedVersion, data)

@@ -135,14 +135,7 @@ func TestApplyErrorClass(t *testing.T) {
 	for name, store := range applyStores {
 		for _, c := range applyRefusals(t) {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
-				p, err := referral.Open(store(), referral.Rules{ReferrerReward: 100})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := p.Apply(context.Background(), c.before...); err != nil {
-					t.Fatalf("the events before: %v", err)
-				}
-				err = p.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1))
+				p, err := applyRefusal(t, store, c)
 				var ee *referral.EventError
 				switch {
 				case !errors.As(err, &ee) || ee.Index != 1:
@@ -213,14 +206,8 @@ func TestApplyErrorNamesEvent(t *testing.T) {
 	for name, store := range applyStores {
 		for _, c := range applyRefusals(t) {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
-				p, err := referral.Open(store(), referral.Rules{ReferrerReward: 100})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := p.Apply(context.Background(), c.before...); err != nil {
-					t.Fatalf("the events before: %v", err)
-				}
-				check(t, p.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1)), c.event, false)
+				_, err := applyRefusal(t, store, c)
+				check(t, err, c.event, false)
 			})
 		}
 	}
@@ -325,4 +312,18 @@ func TestErrorTypesArePackages(t *testing.T) {
 	if got := (&referral.AppendError{Lo: 2, Hi: 5, Err: errDown}).Error(); got != "referral: the append of events [2, 5) failed, events [0, 2) are durable: connection reset" {
 		t.Errorf("AppendError made by hand: %q", got)
 	}
+}
+
+// applyRefusal opens a programme on a new store, applies c's events before, and
+// returns it with the error of a bulk Apply holding c's event between two good ones.
+func applyRefusal(t *testing.T, store func() referral.Store, c refusal) (*referral.Program, error) {
+	t.Helper()
+	p, err := referral.Open(store(), referral.Rules{ReferrerReward: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(context.Background(), c.before...); err != nil {
+		t.Fatalf("the events before: %v", err)
+	}
+	return p, p.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1))
 }

@@ -126,14 +126,7 @@ func TestApplyErrorClass(t *testing.T) {
 	for name, store := range applyStores {
 		for _, c := range applyRefusals() {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
-				l, err := loyalty.Open(store(), shopRules())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := l.Apply(context.Background(), c.before...); err != nil {
-					t.Fatalf("the events before: %v", err)
-				}
-				err = l.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1))
+				l, err := applyRefusal(t, store, c)
 				var ee *loyalty.EventError
 				switch {
 				case !errors.As(err, &ee) || ee.Index != 1:
@@ -203,14 +196,8 @@ func TestApplyErrorNamesEvent(t *testing.T) {
 	for name, store := range applyStores {
 		for _, c := range applyRefusals() {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
-				l, err := loyalty.Open(store(), shopRules())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := l.Apply(context.Background(), c.before...); err != nil {
-					t.Fatalf("the events before: %v", err)
-				}
-				check(t, l.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1)), c.event, false)
+				_, err := applyRefusal(t, store, c)
+				check(t, err, c.event, false)
 			})
 		}
 	}
@@ -313,4 +300,18 @@ func TestErrorTypesArePackages(t *testing.T) {
 	if got := (&loyalty.AppendError{Lo: 2, Hi: 5, Err: errDown}).Error(); got != "loyalty: the append of events [2, 5) failed, events [0, 2) are durable: connection reset" {
 		t.Errorf("AppendError made by hand: %q", got)
 	}
+}
+
+// applyRefusal opens a programme on a new store, applies c's events before, and
+// returns it with the error of a bulk Apply holding c's event between two good ones.
+func applyRefusal(t *testing.T, store func() loyalty.Store, c refusal) (*loyalty.Ledger, error) {
+	t.Helper()
+	l, err := loyalty.Open(store(), shopRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Apply(context.Background(), c.before...); err != nil {
+		t.Fatalf("the events before: %v", err)
+	}
+	return l, l.Apply(context.Background(), goodEvent(0), c.event, goodEvent(1))
 }
