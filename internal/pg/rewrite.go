@@ -137,29 +137,47 @@ func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
 // updates those that differ, in tx. It stops early, leaving the later rows as they are,
 // when next has no more, and returns how many rows it compared.
 func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64, error) {
-	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos < $1 ORDER BY pos", n)
+	want := int64(0)
+	err := l.updateRows(ctx, tx, " WHERE pos < $1", []any{n}, func(pos int64, _ []byte) ([]byte, bool, error) {
+		if pos != want {
+			return nil, false, fmt.Errorf("position %d missing", want)
+		}
+		rec, ok := next()
+		if ok {
+			want++
+		}
+		return rec, ok, nil
+	})
+	return want, err
+}
+
+// updateRows reads, in tx and in position order, the rows that where (a WHERE clause
+// over pos, with args, or empty for all) selects, and writes back in one UPDATE those
+// whose bytes fn changes: fn returns the bytes to keep for the row, or ok false to stop
+// before it, leaving it and the later rows as they are. Rewrite and Update share it so
+// that both compare and write rows the same way.
+func (l *Log) updateRows(ctx context.Context, tx pgx.Tx, where string, args []any, fn func(pos int64, old []byte) (rec []byte, ok bool, err error)) error {
+	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+where+" ORDER BY pos", args...)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	var poss []int64
 	var recs [][]byte
-	want := int64(0)
 	for rows.Next() {
 		var pos int64
 		var old []byte
 		if err := rows.Scan(&pos, &old); err != nil {
 			rows.Close()
-			return want, err
+			return err
 		}
-		if pos != want {
+		rec, ok, err := fn(pos, old)
+		if err != nil {
 			rows.Close()
-			return want, fmt.Errorf("position %d missing", want)
+			return err
 		}
-		rec, ok := next()
 		if !ok {
 			break
 		}
-		want++
 		if !bytes.Equal(old, rec) {
 			poss = append(poss, pos)
 			recs = append(recs, bytes.Clone(rec))
@@ -167,16 +185,16 @@ func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return want, err
+		return err
 	}
 	l.step("read")
 	if len(poss) > 0 {
-		_, err = tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs)
+		if _, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs); err != nil {
+			return err
+		}
 	}
-	if err == nil {
-		l.step("update")
-	}
-	return want, err
+	l.step("update")
+	return nil
 }
 
 // step calls RewriteHook, if set.
@@ -211,40 +229,16 @@ func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
 		return l.errorf("update: %w", err)
 	}
 	l.step("begin")
-	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" ORDER BY pos")
+	err = l.updateRows(ctx, tx, "", nil, func(pos int64, old []byte) ([]byte, bool, error) {
+		rec, err := fn(pos, old)
+		if err != nil {
+			return nil, false, fmt.Errorf("record %d: %w", pos, err)
+		}
+		return rec, true, nil
+	})
 	if err != nil {
 		return l.errorf("update: %w", err)
 	}
-	var poss []int64
-	var recs [][]byte
-	for rows.Next() {
-		var pos int64
-		var old []byte
-		if err := rows.Scan(&pos, &old); err != nil {
-			rows.Close()
-			return l.errorf("update: %w", err)
-		}
-		rec, err := fn(pos, old)
-		if err != nil {
-			rows.Close()
-			return l.errorf("update: record %d: %w", pos, err)
-		}
-		if !bytes.Equal(old, rec) {
-			poss = append(poss, pos)
-			recs = append(recs, bytes.Clone(rec))
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return l.errorf("update: %w", err)
-	}
-	l.step("read")
-	if len(poss) > 0 {
-		if _, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs); err != nil {
-			return l.errorf("update: %w", err)
-		}
-	}
-	l.step("update")
 	l.step("commit")
 	if err := tx.Commit(ctx); err != nil {
 		return l.errorf("update: %w", err)
