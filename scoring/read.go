@@ -252,8 +252,8 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 		return tx, err
 	}
 	tx.Amount, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
-		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number", s)
+	if err != nil || !decimal(strings.TrimSpace(s)) || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
+		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number%s", s, amountHint(s))
 	}
 	if tx.Amount > MaxAmount {
 		return tx, rec.fail(o.AmountColumn, "amount %q is over MaxAmount, %g: not a money figure (an id read as the amount?)", s, float64(MaxAmount))
@@ -384,3 +384,29 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 }
 
 func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\v' || b == '\f' }
+
+// decimal reports whether s is written in decimal digits, a point, a sign and an
+// exponent only. strconv.ParseFloat also takes Go's literal forms, digits parted by
+// underscores ("1_000") and hexadecimal ("0x1p4"), which no shop's export writes: an
+// amount like that is a misread column, not money.
+func decimal(s string) bool {
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789.eE+-", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// amountHint says, for the amounts shops' exports commonly write and ParseFloat cannot
+// read, how to write them: a decimal comma ("12,50", European exports), a thousands
+// separator ("1,299.00") or a currency sign ("$12.50", "12.50 €").
+func amountHint(s string) string {
+	switch t := strings.TrimSpace(s); {
+	case strings.Contains(t, ","):
+		return ": write amounts with a decimal point and no thousands separator (12.50, 1299.00)"
+	case strings.ContainsAny(t, "$€£¥"):
+		return ": write amounts without a currency sign"
+	}
+	return ""
+}

@@ -247,6 +247,31 @@ func TestReadTransactionsAmountBound(t *testing.T) {
 	}
 }
 
+// TestReadAmountForms: an amount is decimal digits with a point. The forms shops'
+// exports write that are not get a hint on how to write them; Go's literal forms, which
+// strconv.ParseFloat alone would take, are refused.
+func TestReadAmountForms(t *testing.T) {
+	comma := "write amounts with a decimal point and no thousands separator"
+	for _, c := range []struct{ amount, want string }{
+		{`"12,50"`, comma},
+		{`"1,299.00"`, comma},
+		{"$12.50", "write amounts without a currency sign"},
+		{"12.50 €", "write amounts without a currency sign"},
+		{"1_000", `amount "1_000" is not a finite non-negative number`},
+		{"0x1p4", `amount "0x1p4" is not a finite non-negative number`},
+	} {
+		got, err := readAll("1,2025-01-01,"+c.amount+"\n", ReadOptions{})
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.want) || len(got) != 0 {
+			t.Errorf("amount %s: %v, %v; want ErrSyntax with %q", c.amount, got, err, c.want)
+		}
+	}
+	for _, s := range []string{"12.50", " 12.5 ", "1e3", "+5", ".5", "0"} {
+		if got, err := readAll("1,2025-01-01,"+s+"\n", ReadOptions{}); err != nil || len(got) != 1 {
+			t.Errorf("amount %q: %v, %v", s, got, err)
+		}
+	}
+}
+
 // TestReadStringIDs: any string is a customer id with Keys; keys follow first
 // appearance, and the mapping goes both ways.
 func TestReadStringIDs(t *testing.T) {
