@@ -55,7 +55,12 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 	}
 	if err != nil {
 		var hints []string
-		if len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax) {
+		switch {
+		case len(txs) == 0 && cfg.format == "cdnow" && errors.Is(err, scoring.ErrSyntax):
+			// A shop's CSV read as CDNOW fails on its first line, and "add -header"
+			// would send the reader the wrong way.
+			hints = append(hints, "-format cdnow reads the CDNOW sample's columns, separated by spaces: customer, an unused id, date as YYYYMMDD, CDs, dollars; for a CSV of customer,date,amount, leave -format out")
+		case len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax):
 			hints = append(hints, "if line 1 names the columns, add -header")
 		}
 		// A date of another form than the default, named in Go's notation, which a

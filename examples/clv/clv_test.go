@@ -147,6 +147,8 @@ func TestBadInput(t *testing.T) {
 		{"c1,2025-01-01,10\nc1,2025-02-01,1.7e308\nc1,2025-02-01,1.7e308\n", config{format: "csv"}, `line 2, column 15: amount "1.7e308" is over MaxAmount`},
 		{"", config{format: "csv"}, "no transactions"},
 		{"customer,date,amount\nc1,2025-01-01,10\n", config{format: "csv"}, "add -header"},
+		// A CSV read as CDNOW was told to add -header.
+		{"c1,2025-03-01,10\n", config{format: "cdnow"}, "for a CSV of customer,date,amount, leave -format out"},
 		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{format: "csv"}, "BG/NBD needs at least 10 customers, got 1"},
 		{"1,2025-01-01,10\n", config{format: "xml"}, `unknown format "xml"`},
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2025-03-01"}, "leaves no holdout"},
