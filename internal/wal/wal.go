@@ -29,7 +29,9 @@
 // storage (fsync); concurrent appenders share one fsync (group commit). With [SyncManual]
 // the caller decides when to call Sync. A new file is written beside its path, fsynced
 // and renamed into place, and the directory fsynced, so a file at the path always holds
-// a whole header.
+// a whole header. [Replace] puts a rewritten log in place of one the same way (a
+// store's compaction or erasure), so that a crash leaves the old records or the new
+// ones, never a mix.
 //
 // Open reads and checks the whole file and never modifies it. Bytes after the last
 // valid frame are a torn tail, the trace of a write that was never acknowledged, only
