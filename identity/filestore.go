@@ -5,7 +5,6 @@ import (
 	"errors"
 	"iter"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/clientele-go/clientele/internal/wal"
@@ -242,59 +241,43 @@ func (s *FileStore) Compact(records iter.Seq[[]byte]) error {
 	if err != nil {
 		return err
 	}
-	tmp := s.path + ".compact"
-	if err := writeLog(tmp, records); err != nil {
-		os.Remove(tmp)
-		return errorf("file store %s: write the compacted copy: %w", s.path, err)
+	write := func(l *wal.Log) error { return appendBatched(l, records) }
+	l, err := wal.Replace(s.path, s.path+".compact", old, write, &wal.ReplaceOptions{Sync: wal.SyncManual})
+	if err == nil {
+		s.log = l
+		return nil
 	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		os.Remove(tmp)
-		return errorf("file store %s: replace the log by its compacted copy: %w", s.path, err)
+	var re *wal.ReplaceError
+	errors.As(err, &re) // Replace fails with nothing else
+	switch re.Step {
+	case wal.ReplaceRename:
+		return errorf("file store %s: replace the log by its compacted copy: %w", s.path, re.Err)
+	case wal.ReplaceSyncDir:
+		s.err = errorf("file store %s: after compaction: %w", s.path, re.Err)
+	case wal.ReplaceReopen:
+		s.err = errorf("file store %s: reopen after compaction: %w", s.path, re.Err)
+	default: // before the rename: the old file and log are as they were
+		return errorf("file store %s: write the compacted copy: %w", s.path, re.Err)
 	}
-	old.Close() // its file was replaced; what it held is in the new file
-	s.log = nil
-	if err := wal.SyncDir(filepath.Dir(s.path)); err != nil {
-		s.err = errorf("file store %s: after compaction: %w", s.path, err)
-		return s.err
-	}
-	l, err := wal.Open(s.path, &wal.Options{Sync: wal.SyncManual})
-	if err != nil {
-		s.err = errorf("file store %s: reopen after compaction: %w", s.path, err)
-		return s.err
-	}
-	s.log = l
-	return nil
+	s.log = nil // closed by Replace once the new file was in its place
+	return s.err
 }
 
-func writeLog(path string, records iter.Seq[[]byte]) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
-	if err != nil {
-		return err
-	}
+// appendBatched appends records to l about a megabyte at a time: few writes, and never
+// the whole log in memory.
+func appendBatched(l *wal.Log, records iter.Seq[[]byte]) error {
 	var batch [][]byte
 	size := 0
-	flush := func() error {
-		err := l.Append(batch...)
-		batch, size = batch[:0], 0
-		return err
-	}
 	for rec := range records {
 		batch = append(batch, append([]byte(nil), rec...))
 		if size += len(rec); size > 1<<20 {
-			if err := flush(); err != nil {
-				l.Close()
+			if err := l.Append(batch...); err != nil {
 				return err
 			}
+			batch, size = batch[:0], 0
 		}
 	}
-	if err := flush(); err != nil {
-		l.Close()
-		return err
-	}
-	return l.Close() // Close fsyncs
+	return l.Append(batch...)
 }
 
 // Close syncs and closes the file. Later calls fail with ErrClosed.
