@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/clientele-go/clientele/internal/wal"
@@ -171,56 +169,49 @@ func (f *File[T, C]) Rewrite(rewrite func(T) T) error {
 	if f.err != nil {
 		return f.err
 	}
-	tmp := f.path + ".rewrite"
-	if err := f.writeCopy(tmp, rewrite); err != nil {
-		os.Remove(tmp)
-		if errors.Is(err, wal.ErrClosed) {
-			return e.Closed
-		}
-		return err
-	}
-	f.step("written")
-	if err := os.Rename(tmp, f.path); err != nil {
-		os.Remove(tmp)
-		return e.Errorf("rewrite ledger %s: replace it by its rewritten copy: %w", f.path, err)
-	}
-	f.step("renamed")
-	f.log.Close() // its file was replaced; what it held is in the new one
-	f.log = nil
-	if err := wal.SyncDir(filepath.Dir(f.path)); err != nil {
-		f.err = e.Errorf("rewrite ledger %s: %w", f.path, err)
-		return f.err
-	}
-	f.step("dirsynced")
-	wo := &wal.Options{Sync: wal.SyncAlways}
+	wo := &wal.ReplaceOptions{Sync: wal.SyncAlways, Hook: f.replaceStep}
 	if f.noSync {
 		wo.Sync = wal.SyncManual
 	}
-	l, err := wal.Open(f.path, wo)
-	if err != nil {
-		f.err = e.Errorf("rewrite ledger %s: reopen it: %w", f.path, err)
-		return f.err
+	write := func(out *wal.Log) error { return f.writeCopy(out, rewrite) }
+	l, err := wal.Replace(f.path, f.path+".rewrite", f.log, write, wo)
+	if err == nil {
+		f.log = l
+		return nil
 	}
-	f.log = l
-	return nil
+	var re *wal.ReplaceError
+	errors.As(err, &re) // Replace fails with nothing else
+	switch re.Step {
+	case wal.ReplaceClean:
+		return e.Errorf("rewrite ledger %s: remove a stale copy: %w", f.path, re.Err)
+	case wal.ReplaceCreate:
+		return e.Errorf("rewrite ledger %s: create its copy: %w", f.path, re.Err)
+	case wal.ReplaceWrite:
+		if errors.Is(re.Err, wal.ErrClosed) {
+			return e.Closed
+		}
+		return re.Err // writeCopy's, in the ledger's words
+	case wal.ReplaceSync:
+		return e.Errorf("rewrite ledger %s: sync its copy: %w", f.path, re.Err)
+	case wal.ReplaceRename:
+		return e.Errorf("rewrite ledger %s: replace it by its rewritten copy: %w", f.path, re.Err)
+	case wal.ReplaceSyncDir:
+		f.err = e.Errorf("rewrite ledger %s: %w", f.path, re.Err)
+	default:
+		f.err = e.Errorf("rewrite ledger %s: reopen it: %w", f.path, re.Err)
+	}
+	f.log = nil // closed by Replace once the new file was in its place
+	return f.err
 }
 
-// writeCopy writes the rewritten frames of f.log to a new wal at tmp and fsyncs it.
-// The caller holds mu.
-func (f *File[T, C]) writeCopy(tmp string, rewrite func(T) T) error {
+// writeCopy appends the rewritten frames of f.log to out, the new wal Rewrite replaces
+// it by. The caller holds mu.
+func (f *File[T, C]) writeCopy(out *wal.Log, rewrite func(T) T) error {
 	var c C
 	e := c.Errors()
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return e.Errorf("rewrite ledger %s: remove a stale copy: %w", f.path, err)
-	}
-	out, err := wal.Open(tmp, &wal.Options{Sync: wal.SyncManual})
-	if err != nil {
-		return e.Errorf("rewrite ledger %s: create its copy: %w", f.path, err)
-	}
 	var buf []byte
 	for frame, err := range f.log.Records() {
 		if err != nil {
-			out.Close()
 			if errors.Is(err, wal.ErrClosed) {
 				return err
 			}
@@ -228,7 +219,6 @@ func (f *File[T, C]) writeCopy(tmp string, rewrite func(T) T) error {
 		}
 		recs, err := DecodeBatch[T, C](frame)
 		if err != nil {
-			out.Close()
 			return e.Errorf("rewrite ledger %s: frame: %w", f.path, err)
 		}
 		for i := range recs {
@@ -236,15 +226,24 @@ func (f *File[T, C]) writeCopy(tmp string, rewrite func(T) T) error {
 		}
 		buf = AppendBatch[T, C](buf[:0], recs)
 		if err := out.Append(buf); err != nil {
-			out.Close()
 			return e.Errorf("rewrite ledger %s: write its copy: %w", f.path, err)
 		}
 		f.step("frame")
 	}
-	if err := out.Close(); err != nil { // Close fsyncs
-		return e.Errorf("rewrite ledger %s: sync its copy: %w", f.path, err)
-	}
 	return nil
+}
+
+// replaceStep reports to RewriteHook, by the names it documents, the steps of
+// wal.Replace between which a crash leaves different files.
+func (f *File[T, C]) replaceStep(s wal.ReplaceStep) {
+	switch s {
+	case wal.ReplaceSync:
+		f.step("written")
+	case wal.ReplaceRename:
+		f.step("renamed")
+	case wal.ReplaceSyncDir:
+		f.step("dirsynced")
+	}
 }
 
 func (f *File[T, C]) step(name string) {
