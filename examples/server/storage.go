@@ -293,11 +293,11 @@ func (f *fileEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, even
 
 func (f *fileEvents) Err() error { return f.err }
 
-// Erase writes a copy of the log with the profiles' events replaced by tombstones,
-// fsyncs it and renames it over the log, as identity.FileStore's Compact does: a wal
-// frame cannot be changed in place (each one's checksum chains to the one before), and
-// no copy of the erased events is left in the file. It rewrites the whole log, so it
-// costs the log's size whatever it erases; if no event is the profiles', it changes
+// Erase writes a copy of the log with the profiles' events replaced by tombstones and
+// puts it in the log's place with wal.Replace, as identity.FileStore's Compact does: a
+// wal frame cannot be changed in place (each one's checksum chains to the one before),
+// and no copy of the erased events is left in the file. It rewrites the whole log, so
+// it costs the log's size whatever it erases; if no event is the profiles', it changes
 // nothing. A crash before the rename leaves the old log and a stray events.log.erase,
 // which the next Erase replaces.
 func (f *fileEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
@@ -324,47 +324,35 @@ func (f *fileEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	tmp := f.path + ".erase"
-	if err := writeEventLog(tmp, recs); err != nil {
-		os.Remove(tmp)
-		return 0, fmt.Errorf("events.log: erase: write the copy: %w", err)
+	write := func(l *wal.Log) error {
+		for len(recs) > 0 {
+			k := min(len(recs), 4096)
+			if err := l.Append(recs[:k]...); err != nil {
+				return err
+			}
+			recs = recs[k:]
+		}
+		return nil
 	}
-	if err := os.Rename(tmp, f.path); err != nil {
-		os.Remove(tmp)
-		return 0, fmt.Errorf("events.log: erase: replace the log by its copy: %w", err)
-	}
-	f.log.Close() // its file was replaced; what it held is in the new one
-	f.log = nil
-	if err := wal.SyncDir(filepath.Dir(f.path)); err != nil {
-		return 0, fmt.Errorf("events.log: erase: %w", err)
-	}
-	l, err := wal.Open(f.path, &wal.Options{Sync: wal.SyncAlways})
+	l, err := wal.Replace(f.path, f.path+".erase", f.log, write, &wal.ReplaceOptions{Sync: wal.SyncAlways})
 	if err != nil {
-		return 0, fmt.Errorf("events.log: erase: reopen: %w", err)
+		var re *wal.ReplaceError
+		errors.As(err, &re) // Replace fails with nothing else
+		switch re.Step {
+		case wal.ReplaceRename:
+			return 0, fmt.Errorf("events.log: erase: replace the log by its copy: %w", re.Err)
+		case wal.ReplaceSyncDir:
+			err = fmt.Errorf("events.log: erase: %w", re.Err)
+		case wal.ReplaceReopen:
+			err = fmt.Errorf("events.log: erase: reopen: %w", re.Err)
+		default: // before the rename: the old log is as it was
+			return 0, fmt.Errorf("events.log: erase: write the copy: %w", re.Err)
+		}
+		f.log = nil // closed by Replace once the copy was in its place
+		return 0, err
 	}
 	f.log = l
 	return n, nil
-}
-
-// writeEventLog writes recs as a new wal log at path, replacing any file there, and
-// syncs it.
-func writeEventLog(path string, recs [][]byte) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	l, err := wal.Open(path, &wal.Options{Sync: wal.SyncManual})
-	if err != nil {
-		return err
-	}
-	for len(recs) > 0 {
-		k := min(len(recs), 4096)
-		if err := l.Append(recs[:k]...); err != nil {
-			l.Close()
-			return err
-		}
-		recs = recs[k:]
-	}
-	return l.Close() // Close fsyncs
 }
 
 // snapshotName is the segment-store blob holding the index's latest snapshot: the
