@@ -121,8 +121,17 @@ func (p *Program) Forget(ctx context.Context, at time.Time, profiles ...uint32) 
 	if len(profiles) == 0 {
 		return nil
 	}
+	return p.erase(ctx, "forget", func() []*Record { return p.forgetLocked(at, profiles) })
+}
+
+// erase records the forget records that decide returns and rewrites a Compacter store
+// without the signals they blank: Forget's and ForgetContact's common path. decide
+// applies the records to the state and returns them, nil when nothing is left to blank;
+// it runs with mu held and no append in flight, or on a SharedStore under the ledger's
+// lead. what names the call in a failed lead's error.
+func (p *Program) erase(ctx context.Context, what string, decide func() []*Record) error {
 	if p.shared != nil {
-		return p.forgetShared(ctx, at, profiles)
+		return p.eraseShared(ctx, what, decide)
 	}
 	p.mu.Lock()
 	if err := p.quiesce(); err != nil {
@@ -131,7 +140,7 @@ func (p *Program) Forget(ctx context.Context, at time.Time, profiles ...uint32) 
 	}
 	// No append is in flight now, and none starts while mu is held: the blanking
 	// may change records in place without racing a flush that reads them.
-	recs := p.forgetLocked(at, profiles)
+	recs := decide()
 	if len(recs) == 0 {
 		// Nothing left to blank in memory; an earlier erasure whose rewrite failed may
 		// still have to be finished in the store.
@@ -174,22 +183,20 @@ func (p *Program) forgetLocked(at time.Time, profiles []uint32) []*Record {
 		p.st.apply(r)
 		recs = append(recs, r)
 	}
-	// The scratch copies of decided records hold signals too.
-	clear(p.derived[:cap(p.derived)])
-	clear(p.scratch[:cap(p.scratch)])
+	p.clearScratch()
 	return recs
 }
 
-// forgetShared is Forget on a SharedStore: decided on the whole ledger under its lead,
-// as an event is, so that every replica applies the forget record at the same place.
+// eraseShared is erase on a SharedStore: decided on the whole ledger under its lead,
+// as an event is, so that every replica applies the forget records at the same place.
 // The records are encoded when appended, under mu, so changing them in place races no
 // flush. A store that is a Compacter too is then rewritten, once the lead has ended.
-func (p *Program) forgetShared(ctx context.Context, at time.Time, profiles []uint32) error {
+func (p *Program) eraseShared(ctx context.Context, what string, decide func() []*Record) error {
 	gen, err := p.log.Lead(ctx)
 	if err != nil {
-		return errorf("forget: %w", err)
+		return errorf("%s: %w", what, err)
 	}
-	err = p.log.Append(p.forgetLocked(at, profiles))
+	err = p.log.Append(decide())
 	p.mu.Unlock()
 	if serr := p.log.Unlead(gen, nil); err == nil {
 		err = serr

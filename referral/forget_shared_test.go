@@ -2,6 +2,7 @@ package referral_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,5 +64,60 @@ func TestForgetOnSharedStore(t *testing.T) {
 	}
 	if err := c.Compact(); err == nil {
 		t.Errorf("Compact on a SharedStore succeeded")
+	}
+}
+
+// On a SharedStore a contact forget decided on one replica reaches the others through
+// the ledger, by CatchUp and by a replay of a new replica: none attributes a later
+// sign-up with the contact to the erased invitation, and the invite tree stays.
+func TestForgetContactOnSharedStore(t *testing.T) {
+	ctx := context.Background()
+	at := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	l := &ledger{}
+	rules := referral.Rules{ReferrerReward: 100}
+	a, err := referral.Open(l.replica(), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := referral.Open(l.replica(), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Invite(ctx, at(0), "invite:zoe", 1, referral.Signals{Email: "zoe@x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ForgetContact(ctx, at(1), referral.Signals{Email: "zoe@x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := referral.Open(l.replica(), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []*referral.Program{a, b, c} {
+		if n := len(p.Invites()); n != 1 {
+			t.Errorf("replica %d: %d invitations, want 1", i, n)
+		}
+		// Each replica decides a sign-up of its own with the contact, in turn.
+		d, err := p.SignUp(ctx, at(2), fmt.Sprint("signup-", i), uint32(10+i), "", referral.Signals{Email: "zoe@x"})
+		if err != nil {
+			t.Fatalf("replica %d: sign-up: %v", i, err)
+		}
+		if d.Referrer != 0 {
+			t.Errorf("replica %d: sign-up with the forgotten contact attributed to %d", i, d.Referrer)
+		}
+	}
+	// Forgetting it again on the replica that did not decide it records nothing.
+	before, err := a.CatchUp(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ForgetContact(ctx, at(3), referral.Signals{Email: "zoe@x"}); err != nil {
+		t.Fatal(err)
+	}
+	if after := a.Position(); after != before {
+		t.Errorf("a repeated contact forget moved the ledger from %d to %d records", before, after)
 	}
 }

@@ -30,10 +30,12 @@ const (
 	KindReward      // derived: Profile earns Amount, payable at PayableAt; Other is the other side
 	KindClawback    // derived: reverses the reward whose key is Ref (Amount is its negation), or cancels the claw-back whose key is Ref when a refund that arrived late moves it earlier
 
-	// KindForget is an input, recorded by [Program.Forget] only (Apply refuses it):
-	// the person whose profile is Profile, holding the raw profile keys Absorbed, is
-	// forgotten, and the Signals of their records recorded before it, and of the
-	// invitations whose keys are Reasons (sent to their e-mail or phone), are blank.
+	// KindForget is an input, recorded by [Program.Forget] and [Program.ForgetContact]
+	// only (Apply refuses it): the person whose profile is Profile, holding the raw
+	// profile keys Absorbed, is forgotten, and the Signals of their records recorded
+	// before it, and of the invitations whose keys are Reasons (sent to their e-mail or
+	// phone), are blank. ForgetContact's names no profile (Profile 0, no Absorbed): only
+	// the invitations whose keys are Reasons are blank.
 	// It comes after the derived kinds because kinds are numbered in the ledger's
 	// format: a ledger that holds one cannot be read by a version of the package
 	// older than Forget, which refuses it as an unknown kind (ErrCorrupt).
