@@ -142,7 +142,7 @@ func checkForget(h storecheck.Harness[referral.Store], dir string, s referral.St
 	if got := describe(p, true); got != want {
 		return fmt.Errorf("a Program opened after compacting twice:\n%s\nwant\n%s", got, want)
 	}
-	return noneOnDisk("reopened after compacting twice", dir)
+	return noneOnDisk("reopened after compacting twice", dir, forgotten)
 }
 
 // forgetDone checks what s holds once Forget of Bob returned: the records before it,
@@ -177,7 +177,7 @@ func forgetDone(what string, before []referral.Record, s referral.Store, dir str
 			return nil, fmt.Errorf("%s: no record holds %q, a signal of a person not forgotten", what, v)
 		}
 	}
-	return after, noneOnDisk(what, dir)
+	return after, noneOnDisk(what, dir, forgotten)
 }
 
 // holding returns the indexes of the records whose encoding holds one of vals.
@@ -201,7 +201,7 @@ func holding(recs []referral.Record, vals []string) []int {
 // noneOnDisk fails if a file under dir holds one of the forgotten values: a store that
 // keeps its state in dir (FileStore) must not keep a copy of them, in its file or
 // beside it. A store that keeps its state elsewhere leaves dir empty and passes.
-func noneOnDisk(what, dir string) error {
+func noneOnDisk(what, dir string, forgotten []string) error {
 	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

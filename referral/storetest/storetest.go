@@ -35,7 +35,11 @@
 // its records only); every other record, the others' signals included, is as before,
 // followed by the forget record; a Program opened on the store, reopened when durable,
 // has the same balances, payables, referrers, sign-ups, invitations and entries;
-// records appended later are kept, and compacting again changes nothing. And Compact
+// records appended later are kept, and compacting again changes nothing. The same
+// holds of Program.ForgetContact of an invitee who never signed up (check
+// ForgetContact): after it no record nor file holds the contact, the invitations to it
+// are as before but for their blank signals, one forget record follows, a Program
+// opened again has the same state, and a second call appends nothing. And Compact
 // must keep every record appended by another goroutine while it runs (check
 // CompactConcurrent, which a suite run with -race checks for data races too).
 package storetest
@@ -114,6 +118,7 @@ var checks = append(append(append(storecheck.Checks[referral.Store](log), storec
 		Refusals: refusals,
 	})...),
 	storecheck.Check[referral.Store]{Name: "Forget", Fn: checkForget},
+	storecheck.Check[referral.Store]{Name: "ForgetContact", Fn: checkForgetContact},
 	storecheck.Check[referral.Store]{Name: "CompactConcurrent", Fn: checkCompactConcurrent},
 )
 
