@@ -193,3 +193,55 @@ func TestForgetConcurrentWithEvents(t *testing.T) {
 		t.Errorf("%d rows hold a forgotten e-mail", n)
 	}
 }
+
+// ForgetContact on the PostgreSQL ledger: decided on one replica, applied by another on
+// CatchUp and by one opened later, and the rows rewritten without the contact.
+func TestForgetContact(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	at := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
+	open := func() *referral.Program {
+		s, err := Open(ctx, pool, &Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		p, err := referral.Open(s, referral.Rules{ReferrerReward: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := open(), open()
+	if err := a.Invite(ctx, at(0), "invite-zoe", 1, referral.Signals{Email: "zoe@x", Phone: "+15550100099"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ForgetContact(ctx, at(1), referral.Signals{Phone: "+15550100099"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"zoe@x", "+15550100099"} {
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+schema+".referral_log WHERE position($1::bytea in rec) > 0", []byte(v)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d rows still hold the forgotten %q", n, v)
+		}
+	}
+	for i, p := range []*referral.Program{a, b, open()} {
+		d, err := p.SignUp(ctx, at(2), fmt.Sprint("signup-", i), uint32(10+i), "", referral.Signals{Email: "zoe@x"})
+		if err != nil {
+			t.Fatalf("replica %d: sign-up: %v", i, err)
+		}
+		if d.Referrer != 0 {
+			t.Errorf("replica %d: a sign-up with the forgotten e-mail was attributed to %d", i, d.Referrer)
+		}
+		if n := len(p.Invites()); n != 1 {
+			t.Errorf("replica %d: %d invitations, want 1", i, n)
+		}
+	}
+}
