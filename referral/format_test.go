@@ -75,3 +75,13 @@ func TestForgetRecordBytes(t *testing.T) {
 		Reasons: []string{"invite:bob"}, Absorbed: []uint32{300, 70000}}}
 	golden.Binary(t, recs, []string{"01010d0d00666f726765743a333030233192d8f5d9b0c0c59931ac02000000000000010a696e766974653a626f620000000002ac02f0a204"})
 }
+
+// TestForgetContactRecordBytes pins the forget record ForgetContact writes: the same
+// layout, Profile 0 and no Absorbed, the erased invitations' keys in Reasons, so that a
+// reader of forget records replays it without a new format version.
+func TestForgetContactRecordBytes(t *testing.T) {
+	at := time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
+	recs := []referral.Record{{Kind: referral.KindForget, Key: "\x00forget:contact#1", At: at,
+		Reasons: []string{"invite:zoe", "invite:zoe-phone"}}}
+	golden.Binary(t, recs, []string{"01010d1100666f726765743a636f6e74616374233192d8f5d9b0c0c5993100000000000000020a696e766974653a7a6f6510696e766974653a7a6f652d70686f6e650000000000"})
+}

@@ -680,6 +680,11 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(appendBatch(nil, []Record{{Kind: KindReward, Key: "k\x00reward", At: day(3), Profile: 7, Other: 2, Order: "O",
 		Amount: -40, PayableAt: day(9), Ref: "r", Reasons: []string{"referrer", "capped"}, Signals: Signals{Email: "e"}, Absorbed: []uint32{3}}}))
 	f.Add([]byte{1, 200, 200, 200, 200, 1})
+	// A person's forget, and ForgetContact's: no profile, the erased invitations' keys.
+	f.Add(appendBatch(nil, []Record{
+		{Kind: KindForget, Key: "\x00forget:2#1", At: day(4), Profile: 2, Absorbed: []uint32{2, 3}, Reasons: []string{"invite:bob"}},
+		{Kind: KindForget, Key: "\x00forget:contact#1", At: day(5), Reasons: []string{"invite:zoe", "invite:zoe-phone"}},
+	}))
 	// A partial refund, and the claw-back a late refund cancels and its replacement.
 	f.Add(appendBatch(nil, []Record{
 		{Kind: KindRefund, Key: "refund-2", At: day(5), Order: "A", Amount: 250},
