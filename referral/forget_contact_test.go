@@ -40,7 +40,9 @@ func TestForgetContactErasesInvitee(t *testing.T) {
 			t.Fatalf("the fixture's file lacks %q", v)
 		}
 	}
-	balances := func(q *Program) []Balance { return []Balance{q.Balance(day(20), 1), q.Balance(day(20), 2), q.Balance(day(20), 3)} }
+	balances := func(q *Program) []Balance {
+		return []Balance{q.Balance(day(20), 1), q.Balance(day(20), 2), q.Balance(day(20), 3)}
+	}
 	before, invites := balances(p), p.Invites()
 	n := len(slices.Collect(recordsOf(t, fs)))
 

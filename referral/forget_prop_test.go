@@ -13,12 +13,16 @@ import (
 	"pgregory.net/rapid"
 )
 
-// forgetStep is one step of a forgetting history: an input event, or a Forget of
-// profile forget (then ev is unused).
+// forgetStep is one step of a forgetting history: an input event, a Forget of profile
+// forget, or a ForgetContact of contact (then ev is unused).
 type forgetStep struct {
-	ev     Record
-	forget uint32
+	ev      Record
+	forget  uint32
+	contact Signals
 }
+
+// erases reports whether the step is a Forget or a ForgetContact.
+func (s forgetStep) erases() bool { return s.forget != 0 || s.contact != (Signals{}) }
 
 // forgetRules flag (never block) with every guard, and attribute to the last referrer,
 // so that the accounts do not depend on the signals: a programme fed the same events
@@ -81,6 +85,16 @@ func genForgetHistory(t *rapid.T) []forgetStep {
 			}
 		}
 	}
+	// People invited who never sign up, whose contacts only ForgetContact erases.
+	strangers := rapid.IntRange(0, 2).Draw(t, "strangers")
+	for k := range strangers {
+		inv := Signals{Email: sigOf('e', uint32(50+k))}
+		if rapid.Bool().Draw(t, "stranger's phone") {
+			inv.Phone = sigOf('p', uint32(50+k))
+		}
+		evs = append(evs, Record{Kind: KindInvite, Key: fmt.Sprint("invite-stranger", k), At: day(float64(rapid.IntRange(1, 20).Draw(t, "invited at"))),
+			Profile: uint32(rapid.IntRange(1, 3).Draw(t, "inviter")), Signals: inv})
+	}
 	slices.SortStableFunc(evs, func(a, b Record) int { return a.At.Compare(b.At) })
 	steps := make([]forgetStep, len(evs))
 	for i, ev := range evs {
@@ -90,6 +104,22 @@ func genForgetHistory(t *rapid.T) []forgetStep {
 		at := rapid.IntRange(0, len(steps)).Draw(t, "forget at")
 		who := uint32(rapid.SampledFrom([]int{1, 2, 3, 10, 11, 12, 13, 14, 15, 99}).Draw(t, "forgotten"))
 		steps = slices.Insert(steps, at, forgetStep{forget: who})
+	}
+	for range rapid.IntRange(0, 3).Draw(t, "contact forgets") {
+		at := rapid.IntRange(0, len(steps)).Draw(t, "contact forget at")
+		// A stranger's, an invited person's who signed up (whose sign-up keeps it), or
+		// one never invited.
+		who := uint32(rapid.SampledFrom([]int{50, 51, 10, 11, 12, 99}).Draw(t, "contact of"))
+		var c Signals
+		switch rapid.IntRange(0, 2).Draw(t, "contact kind") {
+		case 0:
+			c.Email = sigOf('e', who)
+		case 1:
+			c.Phone = sigOf('p', who)
+		default:
+			c = Signals{Email: sigOf('e', who), Phone: sigOf('p', who)}
+		}
+		steps = slices.Insert(steps, at, forgetStep{contact: c})
 	}
 	return steps
 }
@@ -110,17 +140,22 @@ func modelForget(steps []forgetStep) forgetModel {
 	}
 	var inputs []given
 	forgets := map[uint32][]int{}
+	contactForgets := map[int][]string{} // step -> the contacts it names
+	var erased []string
 	for i, s := range steps {
-		if s.forget != 0 {
+		switch {
+		case s.forget != 0:
 			forgets[s.forget] = append(forgets[s.forget], i)
-		} else {
+		case s.contact != (Signals{}):
+			contactForgets[i] = contacts(s.contact)
+			erased = append(erased, s.contact.Email, s.contact.Phone)
+		default:
 			inputs = append(inputs, given{i, s.ev})
 		}
 	}
 	forgottenAfter := func(p uint32, i int) bool {
 		return slices.ContainsFunc(forgets[p], func(j int) bool { return j > i })
 	}
-	var erased []string
 	// The values and contacts profile p gave between its forget before j and j.
 	gaveBefore := func(p uint32, j int) (vals, cs []string) {
 		from := -1
@@ -160,6 +195,11 @@ func modelForget(steps []forgetStep) forgetModel {
 					}
 				}
 			}
+			for j, cs := range contactForgets {
+				if j > g.i && slices.ContainsFunc(contacts(r.Signals), func(c string) bool { return slices.Contains(cs, c) }) {
+					kept = Signals{}
+				}
+			}
 		}
 		m.want[r.Key] = kept
 		if r.Kind == KindSignup {
@@ -197,8 +237,10 @@ func accounts(p *Program) string {
 	return b.String()
 }
 
-// TestPropertyForgetMatchesModel runs random programmes with forgets at random points on
-// a file store or a MemStore, and checks them against the reference: every record keeps exactly the
+// TestPropertyForgetMatchesModel runs random programmes with forgets of profiles and of
+// contacts (ForgetContact: of people invited who never signed up, of people who did,
+// of no one) at random points on a file store or a MemStore, and checks them against
+// the reference: every record keeps exactly the
 // signals the model says, no erased value is in memory or in the store's bytes, the
 // accounts are those of the same programme without the forgets, and a replay of the
 // store (and of a copy of its records on a MemStore) gives the same state.
@@ -242,9 +284,9 @@ func TestPropertyForgetMatchesModel(t *testing.T) {
 		}
 		ref, _ := openMem(t, forgetRules())
 		for _, s := range steps {
-			if s.forget != 0 {
-				if err := p.Forget(ctx, day(30), s.forget); err != nil {
-					t.Fatalf("forget %d: %v", s.forget, err)
+			if s.erases() {
+				if err := erase(ctx, p, s); err != nil {
+					t.Fatal(err)
 				}
 				continue
 			}
@@ -319,6 +361,20 @@ func TestPropertyForgetMatchesModel(t *testing.T) {
 	})
 }
 
+// erase runs a step that erases: Forget of its profile or ForgetContact of its contact.
+func erase(ctx context.Context, p *Program, s forgetStep) error {
+	if s.forget != 0 {
+		if err := p.Forget(ctx, day(30), s.forget); err != nil {
+			return fmt.Errorf("forget %d: %w", s.forget, err)
+		}
+		return nil
+	}
+	if err := p.ForgetContact(ctx, day(30), s.contact); err != nil {
+		return fmt.Errorf("forget contact %+v: %w", s.contact, err)
+	}
+	return nil
+}
+
 // closingMem is a MemStore with the Close a FileStore has.
 type closingMem struct{ *MemStore }
 
@@ -337,9 +393,9 @@ func TestPropertyForgetReplaysUncompacted(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range steps {
-			if s.forget != 0 {
-				if err := p.Forget(ctx, day(30), s.forget); err != nil {
-					t.Fatalf("forget %d: %v", s.forget, err)
+			if s.erases() {
+				if err := erase(ctx, p, s); err != nil {
+					t.Fatal(err)
 				}
 			} else {
 				_ = p.Apply(ctx, s.ev)
