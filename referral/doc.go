@@ -56,6 +56,14 @@
 // referral/pgstore, a Compacter too, updates the rows in place in one transaction
 // under the ledger's lock.
 //
+// A person who was invited but has no profile (never signed up) is erased by contact:
+// [Program.ForgetContact] blanks their e-mail or phone in the invitations sent to it,
+// found by equality with the contact as [Program.Invite] recorded it (the package
+// normalises no signal, as attribution does not), records a forget record naming no
+// profile and those invitations' keys, and rewrites the store as Forget does, with the
+// same guarantees and the same idempotence. The invitations stay in the invite tree
+// and no longer attribute a later sign-up.
+//
 // The package does not import identity: given [WithPeople], it asks a [PersonResolver]
 // whether two profiles are one person, which *identity.Resolver satisfies.
 //
@@ -101,7 +109,8 @@
 // Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders
 // ErrNotFound, a closed store ErrClosed, with the ledger's specific sentinels, all in
 // errors.go, each message naming "referral:" once; ApplyMerge(survivor, absorbed) error;
-// arguments go ctx, instant, subject (Forget(ctx, at, profiles...), as identity's);
+// arguments go ctx, instant, subject (Forget(ctx, at, profiles...), as identity's, and
+// ForgetContact(ctx, at, contacts...));
 // Open takes the programme's Rules and functional Options (WithPeople, WithClock), as
 // loyalty.Open and identity.New do, and refuses a bad one with ErrInvalid.
 package referral

@@ -14,7 +14,8 @@ import (
 // atomically: a crash leaves either every old record or every rewritten one, never a
 // mix. Compact calls rewrite once for every record the store holds, in order, and
 // replaces the record by what it returns; a record it returns unchanged stays as it is.
-// The Program uses it to remove from the store the signals a [Program.Forget] blanked.
+// The Program uses it to remove from the store the signals a [Program.Forget] or a
+// [Program.ForgetContact] blanked.
 // Appends wait while Compact runs. MemStore, FileStore and referral/pgstore's Store
 // implement it. On a SharedStore, Compact must keep the records other writers append
 // while it runs (pgstore updates rows in place under the ledger's lock), and the
@@ -67,7 +68,8 @@ func (f *FileStore) Compact(rewrite func(Record) Record) error {
 // growth figures are unchanged, and a retried event whose record was blanked is still
 // recognised by its key. Event keys and order ids are kept as the host wrote them: they
 // must not hold personal data. Invitations the person sent keep their invitees'
-// contacts, which are the invitees' data, not theirs.
+// contacts, which are the invitees' data, not theirs: [Program.ForgetContact] erases
+// an invitee who has no profile, by their e-mail or phone.
 //
 // The fraud guards then no longer see the erased signals: a later sign-up sharing the
 // forgotten e-mail, phone or device with the forgotten referrer is no longer flagged as

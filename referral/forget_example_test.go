@@ -55,3 +55,45 @@ func ExampleProgram_Forget() {
 	// Bob referred by profile 1
 	// forget again: <nil>
 }
+
+// Someone invited who never signed up asks to be erased: they have no profile for
+// Forget to name, so ForgetContact erases their e-mail from the invitations sent to it
+// and rewrites the file without it. The invitation stays in the invite tree, and no
+// longer attributes a later sign-up with that e-mail.
+func ExampleProgram_ForgetContact() {
+	dir, _ := os.MkdirTemp("", "referral-forget-contact")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "ledger.wal")
+	store, err := referral.OpenFileStore(path, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer store.Close()
+	prog, err := referral.Open(store, referral.Rules{ReferrerReward: 1000})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 12, 0, 0, 0, time.UTC) }
+	_ = prog.Invite(ctx, day(0), "invite:zoe", 1, referral.Signals{Email: "zoe@example.com"})
+
+	inFile := func(s string) bool { b, _ := os.ReadFile(path); return bytes.Contains(b, []byte(s)) }
+	fmt.Println("zoe's e-mail in the file:", inFile("zoe@example.com"))
+	if err := prog.ForgetContact(ctx, day(1), referral.Signals{Email: "zoe@example.com"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("zoe's e-mail in the file:", inFile("zoe@example.com"))
+	fmt.Println("invitations:", len(prog.Invites()))
+	fmt.Println("forget again:", prog.ForgetContact(ctx, day(2), referral.Signals{Email: "zoe@example.com"}))
+	d, _ := prog.SignUp(ctx, day(3), "signup:zoe", 7, "", referral.Signals{Email: "zoe@example.com"})
+	fmt.Println("later sign-up referred by profile", d.Referrer)
+	// Output:
+	// zoe's e-mail in the file: true
+	// zoe's e-mail in the file: false
+	// invitations: 1
+	// forget again: <nil>
+	// later sign-up referred by profile 0
+}
