@@ -15,11 +15,10 @@ import (
 // mix. Compact calls rewrite once for every record the store holds, in order, and
 // replaces the record by what it returns; a record it returns unchanged stays as it is.
 // The Program uses it to remove from the store the signals a [Program.Forget] or a
-// [Program.ForgetContact] blanked.
-// Appends wait while Compact runs. MemStore, FileStore and referral/pgstore's Store
-// implement it. On a SharedStore, Compact must keep the records other writers append
-// while it runs (pgstore updates rows in place under the ledger's lock), and the
-// Program calls it holding no lead.
+// [Program.ForgetContact] blanked. Appends wait while Compact runs. MemStore, FileStore
+// and referral/pgstore's Store implement it. On a SharedStore, Compact must keep the
+// records other writers append while it runs (pgstore updates rows in place under the
+// ledger's lock), and the Program calls it holding no lead.
 type Compacter interface {
 	Compact(rewrite func(Record) Record) error
 }
