@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -583,4 +584,59 @@ func TestEraseReferralLedger(t *testing.T) {
 			t.Errorf("referral_log holds the erased e-mail %d times and the referee's %d times, want none and some", held, kept)
 		}
 	})
+}
+
+// TestForgetInvitee: a person invited by e-mail who never signed up, whom no DELETE
+// /v1/profiles/{id} can name, is erased by POST /v1/referral/forget: the ledger's file
+// holds their contact no more, their invitation no longer attributes a sign-up with it,
+// and another invitee's invitation stays and attributes.
+func TestForgetInvitee(t *testing.T) {
+	const secret, phone, kept = "carol@example.com", "+44 7700 900999", "erin@example.com"
+	dir := filepath.Join(t.TempDir(), "data")
+	s, st := storageServer(t, "file:"+dir, "", clientele.FixedClock(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)), nil)
+	base, stop := start(t, s)
+	postJSON(t, base+"/v1/referral/invites", `{"key":"inv-carol","user":"ann","email":"`+secret+`","phone":"`+phone+`","at":"2026-03-01T10:00:00Z"}`)
+	postJSON(t, base+"/v1/referral/invites", `{"key":"inv-erin","user":"ann","email":"`+kept+`","at":"2026-03-01T10:00:00Z"}`)
+	for _, body := range []string{
+		`{"key":"k","email":"` + secret + `"}`,    // a key: a profile's erasure is DELETE
+		`{"user":"ann","email":"` + secret + `"}`, // likewise a user
+		`{}`, // no contact
+	} {
+		call(t, "POST", base+"/v1/referral/forget", body, http.StatusBadRequest, nil)
+	}
+	for range 2 { // the second finds nothing left and changes nothing
+		postJSON(t, base+"/v1/referral/forget", `{"email":"`+secret+`","at":"2026-03-02T10:00:00Z"}`)
+	}
+	// The ledger's file, read before anyone signs up (a sign-up would give the e-mail
+	// anew), holds neither of the invitee's contacts and still the other invitee's.
+	data, err := os.ReadFile(filepath.Join(dir, "referral.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{secret, phone} {
+		if bytes.Contains(data, []byte(v)) {
+			t.Errorf("referral.log still holds the erased invitee's %q", v)
+		}
+	}
+	if !bytes.Contains(data, []byte(kept)) {
+		t.Errorf("referral.log lost the other invitee's e-mail")
+	}
+	referrer := func(user, email string) uint32 {
+		var d struct{ Referrer uint32 }
+		if err := json.Unmarshal([]byte(postJSON(t, base+"/v1/referral/signups",
+			`{"key":"signup-`+user+`","user":"`+user+`","email":"`+email+`","at":"2026-03-03T10:00:00Z"}`)), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Referrer
+	}
+	if r := referrer("carol", secret); r != 0 {
+		t.Errorf("a sign-up with the erased e-mail was attributed to profile %d", r)
+	}
+	if r := referrer("erin", kept); r == 0 {
+		t.Errorf("a sign-up with the kept invitee's e-mail was not attributed")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	st.close()
 }

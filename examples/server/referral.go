@@ -25,11 +25,20 @@ import (
 //	                           -> {"profile", "referrer", "blocked", "reasons"}
 //	POST /v1/referral/orders   {"key", "user", "order", "amount", "at"}
 //	POST /v1/referral/refunds  {"key", "order", "amount", "at"}   (amount 0: what remains)
+//	POST /v1/referral/forget   {"email", "phone", "at"}   erases an invitee who has no profile
 //	GET  /v1/referral/balance?user=&at=   {"profile", "earned", "held", "paid", "payable"}
 //	GET  /v1/referral/payables?at=        [{"profile", "amount"}]
 //
 // "key" is the event's idempotency key (a webhook's id): the same key again changes
 // nothing. "at" is RFC 3339, default now; amounts are in the currency's minor unit.
+//
+// /v1/referral/forget serves the right to be forgotten of a person invited by e-mail or
+// phone who never signed up, whom DELETE /v1/profiles/{id} cannot name: the
+// invitations sent to that contact (spelled as the invite gave it) keep their keys and
+// inviters and lose the contact, in memory and in the ledger's store, before the reply
+// (referral.Program.ForgetContact). It needs no key: a second call finds nothing left
+// to erase and changes nothing. A person with a profile is erased by DELETE
+// /v1/profiles/{id}, which erases the invitations sent to their own e-mail and phone too.
 
 // referralRequest is the body of every referral POST; each endpoint reads its fields.
 type referralRequest struct {
@@ -113,6 +122,12 @@ func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
 		case "orders":
 			err = s.ref.Order(r.Context(), req.At, req.Key, p, req.Order, req.Amount)
 		}
+	case "forget":
+		if req.Key != "" || req.User != "" {
+			err = fmt.Errorf("%w: forget takes only email, phone and at: to erase a person with a profile, DELETE /v1/profiles/{id}", referral.ErrInvalid)
+			break
+		}
+		err = s.ref.ForgetContact(ctx, req.At, referral.Signals{Email: req.Email, Phone: req.Phone})
 	case "refunds":
 		if req.Amount == 0 {
 			err = s.ref.Refund(r.Context(), req.At, req.Key, req.Order)
