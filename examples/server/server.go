@@ -582,6 +582,12 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := segment.Parse(string(data))
 	if err != nil {
+		if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+			// Every other body here is JSON: a client that wraps the query in it is
+			// told, not left with "unexpected character '{'".
+			fail(w, http.StatusBadRequest, "%v (the body is the query itself, such as did(\"Order Completed\"), not JSON)", err)
+			return
+		}
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
 	}

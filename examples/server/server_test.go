@@ -142,6 +142,11 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.Contains(bad["error"], "column") {
 		t.Errorf("a bad query's error %q does not say where", bad["error"])
 	}
+	// The query wrapped in JSON, as every other body here is, says what the body is.
+	call(t, "PUT", base+"/v1/segments/oops", `{"query": "did(page)"}`, http.StatusBadRequest, &bad)
+	if !strings.Contains(bad["error"], "the body is the query itself") {
+		t.Errorf("a query sent as JSON: %q, want it told the body is the query itself", bad["error"])
+	}
 
 	var seg struct {
 		Size    uint64
