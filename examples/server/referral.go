@@ -42,16 +42,37 @@ import (
 
 // referralRequest is the body of every referral POST; each endpoint reads its fields.
 type referralRequest struct {
-	Key    string    `json:"key"`
-	User   string    `json:"user"`
-	Code   string    `json:"code"`
-	Email  string    `json:"email"`
-	Phone  string    `json:"phone"`
-	Device string    `json:"device"`
-	IP     string    `json:"ip"`
-	Order  string    `json:"order"`
-	Amount int64     `json:"amount"`
-	At     time.Time `json:"at"`
+	Key    string   `json:"key"`
+	User   string   `json:"user"`
+	Code   string   `json:"code"`
+	Email  string   `json:"email"`
+	Phone  string   `json:"phone"`
+	Device string   `json:"device"`
+	IP     string   `json:"ip"`
+	Order  string   `json:"order"`
+	Amount int64    `json:"amount"`
+	At     bodyTime `json:"at"`
+}
+
+// bodyTime is a body's "at": an RFC 3339 time in a string. time.Time's own decoding
+// answered "Time.UnmarshalJSON: input is not a JSON string" and Go's layout, not the
+// field's name or what it wants.
+type bodyTime struct{ time.Time }
+
+func (t *bodyTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // as encoding/json leaves any field: absent, so now
+	}
+	var v string
+	if json.Unmarshal(b, &v) != nil {
+		return fmt.Errorf("field at: want an RFC 3339 time in a string, such as \"2026-03-01T10:00:00Z\", got %s", b)
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return fmt.Errorf("field at: %q is no RFC 3339 time, such as \"2026-03-01T10:00:00Z\"", v)
+	}
+	t.Time = at
+	return nil
 }
 
 func (s *server) referralRoutes(mux *http.ServeMux) {
@@ -90,11 +111,11 @@ func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
 	}
 	var req referralRequest
 	if err := json.Unmarshal(data, &req); err != nil {
-		fail(w, http.StatusBadRequest, "body: %v", err)
+		fail(w, http.StatusBadRequest, "body: %s", bodyError(err))
 		return
 	}
 	if req.At.IsZero() {
-		req.At = s.clock.Now()
+		req.At.Time = s.clock.Now()
 	}
 	ctx := r.Context()
 	var out any = map[string]bool{"ok": true}
@@ -102,37 +123,37 @@ func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
 	var p uint32
 	switch what := r.PathValue("what"); what {
 	case "codes", "invites", "signups", "orders":
-		if p, err = s.profileOf(ctx, req.At, req.User); err != nil {
+		if p, err = s.profileOf(ctx, req.At.Time, req.User); err != nil {
 			break
 		}
 		switch what {
 		case "codes":
 			var c referral.Code
-			c, err = s.ref.IssueCode(r.Context(), req.At, req.Key, p, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP}, nil)
+			c, err = s.ref.IssueCode(r.Context(), req.At.Time, req.Key, p, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP}, nil)
 			out = map[string]string{"code": string(c)}
 		case "invites":
-			err = s.ref.Invite(r.Context(), req.At, req.Key, p, referral.Signals{Email: req.Email, Phone: req.Phone})
+			err = s.ref.Invite(r.Context(), req.At.Time, req.Key, p, referral.Signals{Email: req.Email, Phone: req.Phone})
 		case "signups":
 			var d referral.Decision
-			d, err = s.ref.SignUp(r.Context(), req.At, req.Key, p, req.Code, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP})
+			d, err = s.ref.SignUp(r.Context(), req.At.Time, req.Key, p, req.Code, referral.Signals{Email: req.Email, Phone: req.Phone, Device: req.Device, Network: req.IP})
 			if d.Reasons == nil {
 				d.Reasons = []string{}
 			}
 			out = map[string]any{"profile": p, "referrer": d.Referrer, "blocked": d.Blocked, "reasons": d.Reasons}
 		case "orders":
-			err = s.ref.Order(r.Context(), req.At, req.Key, p, req.Order, req.Amount)
+			err = s.ref.Order(r.Context(), req.At.Time, req.Key, p, req.Order, req.Amount)
 		}
 	case "forget":
 		if req.Key != "" || req.User != "" {
 			err = fmt.Errorf("%w: forget takes only email, phone and at: to erase a person with a profile, DELETE /v1/profiles/{id}", referral.ErrInvalid)
 			break
 		}
-		err = s.ref.ForgetContact(ctx, req.At, referral.Signals{Email: req.Email, Phone: req.Phone})
+		err = s.ref.ForgetContact(ctx, req.At.Time, referral.Signals{Email: req.Email, Phone: req.Phone})
 	case "refunds":
 		if req.Amount == 0 {
-			err = s.ref.Refund(r.Context(), req.At, req.Key, req.Order)
+			err = s.ref.Refund(r.Context(), req.At.Time, req.Key, req.Order)
 		} else {
-			err = s.ref.RefundAmount(r.Context(), req.At, req.Key, req.Order, req.Amount)
+			err = s.ref.RefundAmount(r.Context(), req.At.Time, req.Key, req.Order, req.Amount)
 		}
 	default:
 		fail(w, http.StatusNotFound, "no referral endpoint %q", what)
@@ -143,6 +164,22 @@ func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, http.StatusOK, out)
+}
+
+// bodyError says what is wrong with a referral body in the request's terms: a field of
+// the wrong type is named by its JSON name with what it wants (encoding/json named the
+// Go struct and type, which the client never saw), an amount with what its unit is.
+func bodyError(err error) string {
+	var typ *json.UnmarshalTypeError
+	switch {
+	case !errors.As(err, &typ):
+		return err.Error()
+	case typ.Field == "":
+		return fmt.Sprintf("want a JSON object, got %s", typ.Value)
+	case typ.Field == "amount":
+		return fmt.Sprintf("field amount: want a whole number of the currency's minor unit (1250 for 12.50), got %s", typ.Value)
+	}
+	return fmt.Sprintf("field %s: want a string, got %s", typ.Field, typ.Value)
 }
 
 // referralStatus maps the programme's errors to HTTP: bad input 400, a conflict with

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 )
 
@@ -122,4 +124,28 @@ func TestReferralTwoServersPayOnce(t *testing.T) {
 			t.Fatalf("server %s after SIGKILL and restart:\n got %s\nwant %s", name, got, want)
 		}
 	}
+}
+
+// TestReferralBodyErrors: a body field of the wrong type is named by its JSON name with
+// what it wants, not by encoding/json's Go struct and type, which the client never saw;
+// a null "at" is an absent one (now), as before.
+func TestReferralBodyErrors(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	for _, c := range []struct{ body, want string }{
+		{`{"key":"o","user":"u","order":"A","amount":"12.50"}`, `body: field amount: want a whole number of the currency's minor unit (1250 for 12.50), got string`},
+		{`{"key":"o","user":"u","order":"A","amount":12.5}`, `body: field amount: want a whole number of the currency's minor unit (1250 for 12.50), got number 12.5`},
+		{`{"key":"o","user":5,"order":"A","amount":1}`, `body: field user: want a string, got number`},
+		{`{"key":"o","user":"u","order":"A","amount":1,"at":5}`, `body: field at: want an RFC 3339 time in a string, such as "2026-03-01T10:00:00Z", got 5`},
+		{`{"key":"o","user":"u","order":"A","amount":1,"at":"yesterday"}`, `body: field at: "yesterday" is no RFC 3339 time, such as "2026-03-01T10:00:00Z"`},
+		{`[{"key":"o"}]`, `body: want a JSON object, got array`},
+	} {
+		var e struct{ Error string }
+		call(t, "POST", base+"/v1/referral/orders", c.body, http.StatusBadRequest, &e)
+		if e.Error != c.want {
+			t.Errorf("%s: %q, want %q", c.body, e.Error, c.want)
+		}
+	}
+	postJSON(t, base+"/v1/referral/codes", `{"key":"c","user":"u","at":null}`)
 }
