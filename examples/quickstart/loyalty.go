@@ -120,6 +120,11 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 			w.line("liability at %s: no points outstanding", at.Format(time.DateOnly))
 			continue
 		}
+		if unknownBreakage(li) {
+			w.line("liability at %s: %s points outstanding, breakage unknown (no point redeemed or expired yet), so valued as if all are redeemed: %s",
+				at.Format(time.DateOnly), thousands(li.Outstanding), money(li.Value))
+			continue
+		}
 		from := "from " + plural(li.SettledVintages, "settled month")
 		if li.SettledVintages == 0 {
 			from = "no month settled yet: from points of known fate, biased low"
@@ -134,6 +139,12 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 	}
 	w.line("breakage by earn month at the end (expired / (redeemed + expired), 95%% interval):")
 	for _, c := range li.Vintages {
+		// A settled month whose points were all taken back has no breakage of its own.
+		if c.Borrowed && unknownBreakage(li) || !c.Borrowed && c.Spent+c.Expired == 0 {
+			w.line("  %s  %8s earned  %8s redeemed  %8s reversed  %8s expired  %8s outstanding  breakage unknown: no point of known fate yet",
+				c.Month.Format("2006-01"), thousands(c.Credited), thousands(c.Spent), thousands(c.Taken), thousands(c.Expired), thousands(c.Outstanding))
+			continue
+		}
 		pooled := ""
 		switch {
 		case c.Borrowed && li.SettledVintages > 0:
@@ -149,6 +160,19 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 			100*c.Breakage, 100*c.Lo, 100*c.Hi, pooled)
 	}
 	return nil
+}
+
+// unknownBreakage reports whether the vintages li borrows its breakage from (the
+// settled ones, or all when none is) hold no point of known fate, redeemed or expired:
+// Liability then gives 0 in [0, 1] and values every point as redeemed, which the report
+// must not print as a measured breakage of 0%.
+func unknownBreakage(li loyalty.Liability) bool {
+	for _, v := range li.Vintages {
+		if (li.SettledVintages == 0 || v.Outstanding == 0) && v.Spent+v.Expired > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func changeText(m map[string]int) string {

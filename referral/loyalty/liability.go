@@ -43,7 +43,11 @@ type LiabilityOptions struct {
 // lots together (Borrowed), as actuaries carry mature vintages' development to young
 // ones. With no settled vintage (say, points that never expire) every vintage with
 // points outstanding borrows the ratio of all lots of known fate, which is biased low;
-// SettledVintages says which case holds. The outstanding points of each vintage
+// SettledVintages says which case holds. Where the lots a breakage comes from hold no point
+// of known fate (nothing spent or expired: the settled vintages were all taken back,
+// or, with none settled, no point was ever spent or expired), it is unknown: 0 in
+// [0, 1], which values every point as redeemed, the conservative figure; a report
+// should say so rather than print a measured 0%. The outstanding points of each vintage
 // (available and locked) are valued at (1 - b) × CostPerPoint, and the value's
 // bounds take every vintage's bound together, which is conservative.
 //
