@@ -116,7 +116,10 @@ func reportLoyalty(w *reportWriter, r *resolved, end time.Time) error {
 		if err != nil {
 			return err
 		}
-		if li.Outstanding == 0 && li.SettledVintages == 0 {
+		if li.Outstanding == 0 {
+			// Breakage is that of the points outstanding: with none, its 0 is no
+			// figure (it read "breakage 0.0% (from 1 settled month)" above a month
+			// whose own breakage was 100%).
 			w.line("liability at %s: no points outstanding", at.Format(time.DateOnly))
 			continue
 		}

@@ -242,6 +242,10 @@ func TestSmallSizes(t *testing.T) {
 			if m := measuredBreakage.FindString(text.String()); known == 0 && m != "" {
 				t.Errorf("no point of known fate, yet a breakage is given as measured: %q", m)
 			}
+			// Nor has a liability of no points outstanding a breakage.
+			if m := regexp.MustCompile(`(?m)^liability at .*: 0 points outstanding.*$`).FindString(text.String()); m != "" {
+				t.Errorf("a liability with no points outstanding: %q", m)
+			}
 			if people <= 100 && !strings.Contains(text.String(), "no BG/NBD fit") {
 				t.Errorf("%d people: no note on the BG/NBD fit that cannot be made:\n%s", people, text.String())
 			}
