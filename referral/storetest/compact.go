@@ -44,29 +44,21 @@ func checkForget(h storecheck.Harness[referral.Store], dir string, s referral.St
 		return nil
 	}
 	ctx := context.Background()
-	p, err := referral.Open(s, rules, clock)
-	if err != nil {
-		return err
-	}
-	code, err := p.IssueCode(ctx, day(0), "code-ann", 1, annSignals, zeros{})
-	if err != nil {
-		return err
-	}
-	steps := []func() error{
-		func() error { return p.Invite(ctx, day(1), "invite-bob", 1, referral.Signals{Email: bobSignals.Email}) },
-		func() error { _, err := p.SignUp(ctx, day(2), "signup-bob", 2, string(code), bobSignals); return err },
-		func() error {
-			_, err := p.SignUp(ctx, day(2), "signup-carol", 3, string(code), carolSignals)
-			return err
-		},
-		func() error { return p.Order(ctx, day(3), "order-bob", 2, "O-bob", 1000) },
-		func() error { return p.Order(ctx, day(4), "order-carol", 3, "O-carol", 2000) },
-		func() error { return p.Payout(ctx, day(5), "payout-ann", 1, 200) },
-	}
-	for i, step := range steps {
-		if err := step(); err != nil {
-			return fmt.Errorf("event %d of the programme: %w", i, err)
+	p, code, err := openProgramme(s, func(p *referral.Program, code string) []func() error {
+		return []func() error{
+			func() error { return p.Invite(ctx, day(1), "invite-bob", 1, referral.Signals{Email: bobSignals.Email}) },
+			func() error { _, err := p.SignUp(ctx, day(2), "signup-bob", 2, code, bobSignals); return err },
+			func() error {
+				_, err := p.SignUp(ctx, day(2), "signup-carol", 3, code, carolSignals)
+				return err
+			},
+			func() error { return p.Order(ctx, day(3), "order-bob", 2, "O-bob", 1000) },
+			func() error { return p.Order(ctx, day(4), "order-carol", 3, "O-carol", 2000) },
+			func() error { return p.Payout(ctx, day(5), "payout-ann", 1, 200) },
 		}
+	})
+	if err != nil {
+		return err
 	}
 	before, err := log.All(s)
 	if err != nil {
@@ -104,7 +96,7 @@ func checkForget(h storecheck.Harness[referral.Store], dir string, s referral.St
 	}
 
 	// (c) records appended after the compaction, and a second compaction.
-	if _, err := p.SignUp(ctx, day(11), "signup-dave", 4, string(code), daveSignals); err != nil {
+	if _, err := p.SignUp(ctx, day(11), "signup-dave", 4, code, daveSignals); err != nil {
 		return fmt.Errorf("SignUp after Forget: %w", err)
 	}
 	if err := p.Order(ctx, day(12), "order-dave", 4, "O-dave", 3000); err != nil {
@@ -143,6 +135,26 @@ func checkForget(h storecheck.Harness[referral.Store], dir string, s referral.St
 		return fmt.Errorf("a Program opened after compacting twice:\n%s\nwant\n%s", got, want)
 	}
 	return noneOnDisk("reopened after compacting twice", dir, forgotten)
+}
+
+// openProgramme opens a Program on s, issues Ann (profile 1) her code and records, in
+// order, the events steps returns for that programme and code: where every erasure
+// check starts.
+func openProgramme(s referral.Store, steps func(p *referral.Program, code string) []func() error) (*referral.Program, string, error) {
+	p, err := referral.Open(s, rules, clock)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := p.IssueCode(context.Background(), day(0), "code-ann", 1, annSignals, zeros{})
+	if err != nil {
+		return nil, "", err
+	}
+	for i, step := range steps(p, string(c)) {
+		if err := step(); err != nil {
+			return nil, "", fmt.Errorf("event %d of the programme: %w", i, err)
+		}
+	}
+	return p, string(c), nil
 }
 
 // forgetDone checks what s holds once Forget of Bob returned: the records before it,

@@ -27,27 +27,19 @@ func checkForgetContact(h storecheck.Harness[referral.Store], dir string, s refe
 		return nil
 	}
 	ctx := context.Background()
-	p, err := referral.Open(s, rules, clock)
-	if err != nil {
-		return err
-	}
-	code, err := p.IssueCode(ctx, day(0), "code-ann", 1, annSignals, zeros{})
-	if err != nil {
-		return err
-	}
-	steps := []func() error{
-		func() error { return p.Invite(ctx, day(1), "invite-zoe", 1, zoeContact) },
-		func() error {
-			return p.Invite(ctx, day(1), "invite-zoe-phone", 1, referral.Signals{Phone: zoeContact.Phone})
-		},
-		func() error { return p.Invite(ctx, day(1), "invite-bob", 1, referral.Signals{Email: bobSignals.Email}) },
-		func() error { _, err := p.SignUp(ctx, day(2), "signup-bob", 2, string(code), bobSignals); return err },
-		func() error { return p.Order(ctx, day(3), "order-bob", 2, "O-bob", 1000) },
-	}
-	for i, step := range steps {
-		if err := step(); err != nil {
-			return fmt.Errorf("event %d of the programme: %w", i, err)
+	p, _, err := openProgramme(s, func(p *referral.Program, code string) []func() error {
+		return []func() error{
+			func() error { return p.Invite(ctx, day(1), "invite-zoe", 1, zoeContact) },
+			func() error {
+				return p.Invite(ctx, day(1), "invite-zoe-phone", 1, referral.Signals{Phone: zoeContact.Phone})
+			},
+			func() error { return p.Invite(ctx, day(1), "invite-bob", 1, referral.Signals{Email: bobSignals.Email}) },
+			func() error { _, err := p.SignUp(ctx, day(2), "signup-bob", 2, code, bobSignals); return err },
+			func() error { return p.Order(ctx, day(3), "order-bob", 2, "O-bob", 1000) },
 		}
+	})
+	if err != nil {
+		return err
 	}
 	before, err := log.All(s)
 	if err != nil {
