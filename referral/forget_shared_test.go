@@ -17,14 +17,7 @@ func TestForgetOnSharedStore(t *testing.T) {
 	at := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
 	l := &ledger{}
 	rules := referral.Rules{ReferrerReward: 100, Guards: referral.Guards{SelfReferral: referral.Flag}}
-	a, err := referral.Open(l.replica(), rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := referral.Open(l.replica(), rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoReplicas(t, l, rules)
 	code, err := a.IssueCode(ctx, at(0), "c", 1, referral.Signals{Device: "shared-dev"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -75,14 +68,7 @@ func TestForgetContactOnSharedStore(t *testing.T) {
 	at := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }
 	l := &ledger{}
 	rules := referral.Rules{ReferrerReward: 100}
-	a, err := referral.Open(l.replica(), rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := referral.Open(l.replica(), rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoReplicas(t, l, rules)
 	if err := a.Invite(ctx, at(0), "invite:zoe", 1, referral.Signals{Email: "zoe@x"}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +106,18 @@ func TestForgetContactOnSharedStore(t *testing.T) {
 	if after := a.Position(); after != before {
 		t.Errorf("a repeated contact forget moved the ledger from %d to %d records", before, after)
 	}
+}
+
+// twoReplicas opens two Programs on replicas of the shared ledger l.
+func twoReplicas(t *testing.T, l *ledger, rules referral.Rules) (a, b *referral.Program) {
+	t.Helper()
+	a, err := referral.Open(l.replica(), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = referral.Open(l.replica(), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }
