@@ -198,3 +198,70 @@ func TestBetaGeoMeanLargeA(t *testing.T) {
 		t.Errorf("mean at a, b in the thousands: %v", m)
 	}
 }
+
+// A shop that sells one product at one price, or whose customers all repeat as often,
+// is an ordinary shop: SpendIndependence reports Constant, with no correlation, where
+// it failed with ErrInvalid and stopped examples/clv after its fits. One price's mean
+// spend, summed and divided over different numbers of purchases, differs from customer
+// to customer in its last bits, which must not pass for a correlation.
+func TestSpendIndependenceConstant(t *testing.T) {
+	mean := func(price float64, k int) float64 {
+		s := 0.0
+		for range k {
+			s += price
+		}
+		return s / float64(k)
+	}
+	var onePrice, oneFrequency, both []Customer
+	for i := range 40 {
+		k := 1 + i%7
+		onePrice = append(onePrice, Customer{Frequency: k, Recency: 10, T: 20, Monetary: mean(0.1, k)})
+		oneFrequency = append(oneFrequency, Customer{Frequency: 3, Recency: 10, T: 20, Monetary: 5 + float64(i)})
+		both = append(both, Customer{Frequency: k, Recency: 10, T: 20, Monetary: 5 + float64(i)})
+	}
+	if mean(0.1, 1) == mean(0.1, 3) {
+		t.Fatal("the test's means are equal to the bit: it would not test rounding")
+	}
+	for name, cs := range map[string][]Customer{"one price": onePrice, "one frequency": oneFrequency} {
+		ind, err := SpendIndependence(cs)
+		if err != nil || !ind.Constant || ind.Pearson != 0 || ind.Spearman != 0 || ind.PValue != 1 || ind.N != 40 {
+			t.Errorf("%s: %+v, %v; want Constant over 40 customers, correlations 0, p-value 1", name, ind, err)
+		}
+	}
+	ind, err := SpendIndependence(both)
+	if err != nil || ind.Constant || ind.Pearson == 0 {
+		t.Errorf("varying both: %+v, %v; want a correlation, not Constant", ind, err)
+	}
+	if _, err := SpendIndependence(onePrice[:2]); !errors.Is(err, ErrTooFew) {
+		t.Errorf("two repeat customers: %v, want ErrTooFew", err)
+	}
+}
+
+// Repeat buyers whose repeat purchases were all free (Monetary 0) are left out of the
+// Gamma-Gamma fit, which is then the fit of the others, and still valued; one of them
+// failed the fit of the whole base (ErrInvalid, "mean repeat spend must be positive").
+func TestGammaGammaFreeRepeatBuyers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 1))
+	var paid []Customer
+	for range 200 {
+		paid = append(paid, Customer{Frequency: 1 + rng.IntN(6), Recency: 10, T: 20, Monetary: 5 + 50*rng.Float64()})
+	}
+	free := []Customer{{Frequency: 2, Recency: 10, T: 20}, {Frequency: 5, Recency: 12, T: 20}}
+	want, err := FitGammaGamma(paid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FitGammaGamma(append(slices.Clone(paid), free...), nil)
+	if err != nil {
+		t.Fatalf("with two free repeat buyers: %v", err)
+	}
+	if got.P != want.P || got.Q != want.Q || got.Gamma != want.Gamma || got.Fit.Customers != 200 {
+		t.Errorf("with two free repeat buyers: p %v q %v gamma %v over %v customers, want the fit of the 200 others: %v %v %v",
+			got.P, got.Q, got.Gamma, got.Fit.Customers, want.P, want.Q, want.Gamma)
+	}
+	for _, c := range free {
+		if s := got.ExpectedSpend(c); !(s > 0) || math.IsInf(s, 0) || !(s < got.MeanSpend()) {
+			t.Errorf("expected spend of %+v: %v, want positive and below the mean %v", c, s, got.MeanSpend())
+		}
+	}
+}

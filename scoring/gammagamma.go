@@ -36,8 +36,13 @@ var gammaGammaLimits = map[string]string{
 }
 
 // FitGammaGamma fits the model to the customers with at least one repeat purchase
-// (Frequency > 0), whose Monetary must then be positive; the others carry no spend
-// information and are skipped, as in Fader, Hardie & Lee (2005).
+// (Frequency > 0); the others carry no spend information and are skipped, as in
+// Fader, Hardie & Lee (2005). So are repeat customers whose repeat purchases were all
+// free (Monetary 0: a sample, an order a voucher paid in full): the model's spends are
+// Gamma, positive, and it has no likelihood for a mean of 0, where refusing them
+// failed the fit of a whole ordinary shop for one such customer. Diagnostics.Customers
+// counts the customers fitted; ExpectedSpend still values the skipped ones, from
+// their frequency and the fitted population.
 func FitGammaGamma(cs []Customer, opt *FitOptions) (*GammaGamma, error) {
 	o := opt.withDefaults()
 	lk, starts, err := gammaGammaProblem(cs, o.Weights)
@@ -65,11 +70,10 @@ func gammaGammaProblem(cs []Customer, weights []float64) (likelihood, [][]float6
 	}
 	var xs, zs, ws []float64
 	for i, c := range cs {
-		if c.Frequency == 0 || weights != nil && weights[i] == 0 {
+		// Validate refused a negative Monetary; 0 is repeat purchases that were all
+		// free, outside the model's positive spends (see FitGammaGamma).
+		if c.Frequency == 0 || c.Monetary == 0 || weights != nil && weights[i] == 0 {
 			continue
-		}
-		if c.Monetary <= 0 {
-			return likelihood{}, nil, errorf("customer %d: %w: frequency %d with monetary %v (mean repeat spend must be positive)", i, ErrInvalid, c.Frequency, c.Monetary)
 		}
 		xs = append(xs, float64(c.Frequency))
 		zs = append(zs, c.Monetary)
@@ -110,7 +114,7 @@ func gammaGammaLikelihood(xs, zs, ws []float64) (likelihood, [][]float64, error)
 	}
 	sum = math.Ldexp(sum, -shift)
 	if !(n >= MinCustomers) {
-		return likelihood{}, nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases, got %v", ErrTooFew, MinCustomers, n)
+		return likelihood{}, nil, fmt.Errorf("%w: Gamma-Gamma needs at least %d customers with repeat purchases that cost something, got %v", ErrTooFew, MinCustomers, n)
 	}
 	eval := func(theta, grad []float64) float64 {
 		p, q, g := theta[0], theta[1], theta[2]
@@ -189,11 +193,17 @@ type Independence struct {
 	// customers even a negligible correlation is "significant": judge the size of the
 	// correlation, not only the p-value.
 	PValue float64
+	// Constant is set when frequency or mean spend is the same for every customer
+	// measured (a subscription at one price, or every customer repeating as often):
+	// a constant is independent of anything, so Gamma-Gamma's assumption holds, but
+	// a correlation has no value; Pearson and Spearman are then 0 and PValue 1.
+	Constant bool
 }
 
 // SpendIndependence measures the correlation between frequency and mean spend among
-// the customers with repeat purchases. It needs at least three such customers, with
-// some variation in both.
+// the customers with repeat purchases. It needs at least three such customers; when
+// frequency or spend does not vary among them, it reports Constant rather than fail
+// (a shop that sells one product at one price is an ordinary shop).
 func SpendIndependence(cs []Customer) (Independence, error) {
 	if err := validateAll(cs); err != nil {
 		return Independence{}, err
@@ -209,10 +219,10 @@ func SpendIndependence(cs []Customer) (Independence, error) {
 	if n < 3 {
 		return Independence{}, fmt.Errorf("%w: independence check needs at least 3 customers with repeat purchases, got %d", ErrTooFew, n)
 	}
-	r, ok := pearson(xs, zs)
-	if !ok {
-		return Independence{}, fmt.Errorf("%w: frequency or spend is constant across the %d repeat customers", ErrInvalid, n)
+	if constant(xs) || constant(zs) {
+		return Independence{N: n, PValue: 1, Constant: true}, nil
 	}
+	r, _ := pearson(xs, zs) // neither is constant: pearson refuses only that
 	rho, _ := pearson(midranks(xs), midranks(zs))
 	df := float64(n - 2)
 	var pv float64
@@ -221,6 +231,14 @@ func SpendIndependence(cs []Customer) (Independence, error) {
 		pv = 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(tstat))
 	}
 	return Independence{N: n, Pearson: r, Spearman: rho, PValue: pv}, nil
+}
+
+// constant reports whether v's values agree to within rounding: one price's mean spend,
+// summed and divided over different numbers of purchases, differs in its last bits
+// from customer to customer, and a correlation of those bits would be noise.
+func constant(v []float64) bool {
+	lo, hi := slices.Min(v), slices.Max(v)
+	return hi-lo <= 1e-9*max(math.Abs(lo), math.Abs(hi))
 }
 
 // pearson returns the correlation of a and b, and false if either is constant.

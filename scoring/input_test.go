@@ -3,6 +3,7 @@ package scoring
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,11 +149,21 @@ func TestBGBBRejectsBadRows(t *testing.T) {
 	}
 }
 
-func TestGammaGammaRejectsZeroSpendOfRepeatBuyer(t *testing.T) {
+// A repeat buyer whose repeat purchases were all free is left out of the fit, as one
+// with no repeat purchase is (it was refused; TestGammaGammaFreeRepeatBuyers has more).
+func TestGammaGammaSkipsZeroSpendOfRepeatBuyer(t *testing.T) {
 	cs := validBase()
 	cs[5].Monetary = 0
-	if _, err := FitGammaGamma(cs, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "customer 5") {
-		t.Errorf("err = %v", err)
+	got, err := FitGammaGamma(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := FitGammaGamma(slices.Delete(slices.Clone(cs), 5, 6), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.P != want.P || got.Q != want.Q || got.Gamma != want.Gamma || got.Fit.Customers != want.Fit.Customers {
+		t.Errorf("with customer 5's spend 0: %+v, want the fit without customer 5: %+v", got, want)
 	}
 }
 

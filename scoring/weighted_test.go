@@ -259,7 +259,8 @@ func TestGammaGammaWeightedRejects(t *testing.T) {
 	}{
 		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3, Monetary: 5}}, []float64{20, -1}, ErrInvalid},
 		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3, Monetary: 5}}, []float64{20, math.NaN()}, ErrInvalid},
-		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3}}, []float64{20, 1}, ErrInvalid},
+		// A free repeat buyer's weight is left out with them: 9 paying are too few.
+		{[]Customer{good, {Frequency: 1, Recency: 1, T: 3}}, []float64{9, 5}, ErrTooFew},
 		{[]Customer{good, {Frequency: 1, Recency: 4, T: 3, Monetary: 5}}, []float64{20, 1}, ErrInvalid},
 		{[]Customer{good, good}, []float64{20}, ErrInvalid},
 		{[]Customer{good}, []float64{9}, ErrTooFew},

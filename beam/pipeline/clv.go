@@ -16,7 +16,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -332,9 +331,6 @@ func (f *fitFn) ProcessElement(_ []byte, stats func(**histories) bool) ([]byte, 
 	if err != nil {
 		return nil, errorf("fit", err)
 	}
-	if err := zeroSpend(spend); err != nil {
-		return nil, errorf("fit spend", err)
-	}
 	gg, err := scoring.FitGammaGamma(spend.Rows, spend.options(f.Opt.Fit.options()))
 	if errors.Is(err, scoring.ErrTooFew) {
 		return f.unfitted(err)
@@ -351,26 +347,6 @@ func (f *fitFn) ProcessElement(_ []byte, stats func(**histories) bool) ([]byte, 
 		return nil, errorf("fit", err)
 	}
 	return json.Marshal(modelsJSON{Kind: kindOr(f.Opt.Model), Model: mj, Spend: gj})
-}
-
-// zeroSpend refuses repeat buyers whose repeat purchases cost nothing (amounts of 0:
-// free orders, full refunds netted to 0), whom Gamma-Gamma cannot take, saying how
-// many there are. The SDK's own refusal names the row, "customer 0", which here is a
-// row of the gathered statistics, neither a profile nor a line of the input.
-func zeroSpend(spend weighted) error {
-	var n float64
-	for i, r := range spend.Rows {
-		if r.Monetary <= 0 {
-			n += spend.Weights[i]
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: %s bought again but spent nothing on the repeat purchases (mean repeat spend 0, "+
-		"as amounts of 0 make); Gamma-Gamma needs a positive mean repeat spend of every repeat buyer: "+
-		"leave the zero amounts out of the transactions, or the models cannot be fitted",
-		scoring.ErrInvalid, english.Count(uint64(n), "customer"))
 }
 
 // unfitted is the Model element of data too few to fit: a pipeline whose other tables

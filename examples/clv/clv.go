@@ -351,10 +351,14 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	}
 	cs := make([]scoring.Customer, len(sums))
 	var repeat []scoring.Customer
+	free := 0 // repeat buyers whose repeat purchases were all free, whom Gamma-Gamma leaves out
 	for i, s := range sums {
 		cs[i] = s.Customer
 		if s.Frequency > 0 {
 			repeat = append(repeat, s.Customer)
+			if s.Monetary == 0 {
+				free++
+			}
 		}
 	}
 	bg, err := scoring.FitBGNBD(cs, fitOptions(cfg))
@@ -379,7 +383,15 @@ func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt sco
 	// Gamma-Gamma assumes spend does not depend on frequency (Fader, Hardie & Lee 2005
 	// judged CDNOW's correlation of 0.11 weak enough).
 	fmt.Fprint(out, boundaryNote("BG/NBD", bg.Fit)+boundaryNote("Gamma-Gamma", gg.Fit))
-	fmt.Fprintf(out, "Spend vs frequency: Pearson %.3f, Spearman %.3f over %d repeat customers\n", ind.Pearson, ind.Spearman, ind.N)
+	if free > 0 {
+		fmt.Fprintf(out, "Gamma-Gamma is fitted without the %s whose repeat purchases were all free (amount 0), as the spends it models are positive; their value below uses the spend it expects of them\n",
+			english.Count(free, "customer"))
+	}
+	if ind.Constant {
+		fmt.Fprintf(out, "Spend vs frequency: spend or frequency is the same for all %d repeat customers, so one cannot depend on the other (no correlation to measure)\n", ind.N)
+	} else {
+		fmt.Fprintf(out, "Spend vs frequency: Pearson %.3f, Spearman %.3f over %d repeat customers\n", ind.Pearson, ind.Spearman, ind.N)
+	}
 	order := make([]int, len(cs))
 	total := 0.0
 	for i := range order {

@@ -87,6 +87,53 @@ func TestOneLaterCustomer(t *testing.T) {
 	}
 }
 
+// TestOnePrice: a subscription shop, every customer paying one price every week, is
+// an ordinary shop: it is valued, where the spend-independence check failed the run
+// after the fits ("frequency or spend is constant across the 50 repeat customers").
+func TestOnePrice(t *testing.T) {
+	var b strings.Builder
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for c := range 20 {
+		for w := range 52 {
+			fmt.Fprintf(&b, "c%d,%s,19.99\n", c, start.AddDate(0, 0, 7*w+c%7).Format(time.DateOnly))
+		}
+	}
+	var out bytes.Buffer
+	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 7 * 24 * time.Hour, top: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Spend vs frequency: spend or frequency is the same for all 20 repeat customers"; !strings.Contains(out.String(), want) {
+		t.Errorf("want %q in\n%s", want, out.String())
+	}
+}
+
+// TestFreeRepeatOrders: a shop with free orders (samples, vouchers paying the whole
+// order) is an ordinary shop: a customer whose repeat purchases were all free is left
+// out of Gamma-Gamma, said so, and valued, with the delta method's intervals, where
+// the fit failed the run ("mean repeat spend must be positive").
+func TestFreeRepeatOrders(t *testing.T) {
+	var b strings.Builder
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for k := 1; k <= 12; k++ {
+		for d := 0; d < 730; d += 30 * k {
+			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateOnly), 10+k)
+		}
+	}
+	for d := 0; d < 730; d += 60 {
+		fmt.Fprintf(&b, "sampler,%s,0\n", start.AddDate(0, 0, d+3).Format(time.DateOnly))
+	}
+	var out, status bytes.Buffer
+	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 24 * time.Hour, top: 2, status: &status}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Gamma-Gamma is fitted without the 1 customer whose repeat purchases were all free (amount 0)"; !strings.Contains(out.String(), want) {
+		t.Errorf("want %q in\n%s", want, out.String())
+	}
+	if strings.Contains(out.String()+status.String(), "bootstrapping instead") {
+		t.Errorf("the delta method's intervals failed on the free customer:\n%s", status.String())
+	}
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestUnitName: a unit other than a day or a week is named as -unit writes it (the
