@@ -70,14 +70,8 @@ func TestCSV(t *testing.T) {
 // TestOneLaterCustomer: the count of customers who first bought in the holdout period
 // agrees with its verb when it is one.
 func TestOneLaterCustomer(t *testing.T) {
-	var b strings.Builder
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for k := 1; k <= 12; k++ {
-		for d := 0; d < 730; d += 30 * k {
-			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateOnly), 10+k)
-		}
-	}
-	fmt.Fprintf(&b, "late,%s,5\n", start.AddDate(0, 0, 700).Format(time.DateOnly))
+	b, start := twelveCustomers()
+	fmt.Fprintf(b, "late,%s,5\n", start.AddDate(0, 0, 700).Format(time.DateOnly))
 	var out bytes.Buffer
 	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 24 * time.Hour, top: 2}); err != nil {
 		t.Fatal(err)
@@ -89,7 +83,7 @@ func TestOneLaterCustomer(t *testing.T) {
 
 // TestOnePrice: a subscription shop, every customer paying one price every week, is
 // an ordinary shop: it is valued, where the spend-independence check failed the run
-// after the fits ("frequency or spend is constant across the 50 repeat customers").
+// after the fits ("frequency or spend is constant across the 20 repeat customers").
 func TestOnePrice(t *testing.T) {
 	var b strings.Builder
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -112,15 +106,9 @@ func TestOnePrice(t *testing.T) {
 // out of Gamma-Gamma, said so, and valued, with the delta method's intervals, where
 // the fit failed the run ("mean repeat spend must be positive").
 func TestFreeRepeatOrders(t *testing.T) {
-	var b strings.Builder
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for k := 1; k <= 12; k++ {
-		for d := 0; d < 730; d += 30 * k {
-			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateOnly), 10+k)
-		}
-	}
+	b, start := twelveCustomers()
 	for d := 0; d < 730; d += 60 {
-		fmt.Fprintf(&b, "sampler,%s,0\n", start.AddDate(0, 0, d+3).Format(time.DateOnly))
+		fmt.Fprintf(b, "sampler,%s,0\n", start.AddDate(0, 0, d+3).Format(time.DateOnly))
 	}
 	var out, status bytes.Buffer
 	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 24 * time.Hour, top: 2, status: &status}); err != nil {
@@ -132,6 +120,19 @@ func TestFreeRepeatOrders(t *testing.T) {
 	if strings.Contains(out.String()+status.String(), "bootstrapping instead") {
 		t.Errorf("the delta method's intervals failed on the free customer:\n%s", status.String())
 	}
+}
+
+// twelveCustomers writes, from the day it returns, two years of twelve customers c1 to
+// c12, customer k buying every 30*k days, for a test to add its own to.
+func twelveCustomers() (*strings.Builder, time.Time) {
+	var b strings.Builder
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for k := 1; k <= 12; k++ {
+		for d := 0; d < 730; d += 30 * k {
+			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateOnly), 10+k)
+		}
+	}
+	return &b, start
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
