@@ -49,8 +49,34 @@ const probFloor = 1e-6
 // default with u from random pairs), and lambda to the mean of p. It updates m, u in
 // place and returns lambda and the iterations run: it stops when no parameter moves by
 // more than tol, or after maxIter.
+//
+// The start (m, u, lambda) is taken as given only where it is a proper start: a lambda
+// outside [probFloor, 1-probFloor] is clamped into it (NaN becomes 1/2), and an active
+// distribution with an entry below probFloor is floored and renormalised (one that is
+// not a distribution at all, negative, infinite, NaN or summing to 0, becomes uniform).
+// A probability of exactly 0 or 1 is a start EM cannot leave: a level with m = 0 keeps
+// every vector at it out of the match class for good, lambda = 0 makes every posterior
+// 0, so that m does not move and EM stops after one step, and a NaN spreads to every
+// parameter. Train's own start, initialM and randomU, is proper already.
+//
+// The likelihood of the mixture does not change when the classes trade places (m with
+// u, lambda with 1-lambda), so with fitU EM may end, from a start nearer the mirrored
+// solution, with the "match" class holding the non-matches: label switching. em then
+// trades them back, so that the match class is the one more likely to agree: the
+// identifiability convention that separation(p, m, u, active) be positive. With u fixed
+// no mirror image exists and nothing is traded. Where m = u on every active comparison
+// (a fixed point of EM: every posterior is lambda and the M-step gives back m = u, the
+// share of each level among all vectors) the classes cannot be told apart and the
+// separation is 0; Train refuses such a session rather than learn weights of 0 bits.
 func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float64, fitU bool, maxIter int, tol float64) (float64, int) {
 	k := p.k
+	lambda = properLambda(lambda)
+	for c := range k {
+		if active[c] {
+			properDist(m[c])
+			properDist(u[c])
+		}
+	}
 	post := make([]float64, len(p.counts))
 	mNum := make([][]float64, k)
 	uNum := make([][]float64, k)
@@ -112,7 +138,76 @@ func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float
 			break
 		}
 	}
+	if fitU && separation(p, m, u, active) < 0 {
+		for c := range k {
+			if active[c] {
+				m[c], u[c] = u[c], m[c]
+			}
+		}
+		lambda = 1 - lambda
+	}
 	return lambda, it
+}
+
+// separation is the match weight, in bits without the prior, of a pair at the most
+// similar level of every active comparison whose most similar level some vector of p
+// is at: sum_k log2(m_k0 / u_k0) over them. Levels run from most to least similar, so
+// it is positive when the match class is the one that agrees more, the convention that
+// names the classes (Fellegi & Sunter 1969 define the match class by agreement; the
+// likelihood alone does not, see em). It is 0 when m = u, when no comparison is active
+// and when no vector agrees at the top level of any: EM has then told no class from
+// the other, or found its "matches" among pairs that never agree. A top level no vector
+// is at is left out because EM learns nothing of it: its m is floored at probFloor, as
+// if matches never agreed there (about -20 bits where pairs of typos never agree
+// exactly on a name), which says nothing of which class agrees more on what was seen.
+// The convention is on agreement, not on lambda < 1/2: a training session blocked on an
+// e-mail address may well hold more matches than non-matches.
+func separation(p *patterns, m, u [][]float64, active []bool) float64 {
+	s := 0.0
+	for c := range m {
+		if !active[c] {
+			continue
+		}
+		for i := range p.counts {
+			if p.vecs[i*p.k+c] == 0 {
+				s += math.Log2(m[c][0] / u[c][0])
+				break
+			}
+		}
+	}
+	return s
+}
+
+// properLambda clamps a starting lambda into [probFloor, 1-probFloor], NaN to 1/2.
+func properLambda(lambda float64) float64 {
+	if math.IsNaN(lambda) {
+		return 0.5
+	}
+	return min(max(lambda, probFloor), 1-probFloor)
+}
+
+// properDist makes a starting distribution one EM can move from: entries at least
+// probFloor and summing to 1. It leaves a proper one alone, bit for bit, and makes one
+// with a negative, infinite or NaN entry, or summing to 0, uniform.
+func properDist(p []float64) {
+	s, floored := 0.0, true
+	for _, v := range p {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			s = math.NaN()
+			break
+		}
+		s += v
+		floored = floored && v >= probFloor
+	}
+	switch {
+	case !(s > 0): // NaN too
+		for i := range p {
+			p[i] = 1 / float64(len(p))
+		}
+	case floored && math.Abs(s-1) <= 1e-9:
+	default:
+		normalizeInto(p, p)
+	}
 }
 
 // normalizeInto sets dst to num normalised to sum 1 with every entry at least
