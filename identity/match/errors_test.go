@@ -150,9 +150,13 @@ func second3[T, U any](_ T, _ U, err error) error { return err }
 func TestTrainEmptySessionsIsDefault(t *testing.T) {
 	email := match.Comparison{Field: match.FieldEmail, Levels: []match.Level{{Kind: match.Exact}}}
 	surname := match.Comparison{Field: match.FieldSurname, Levels: []match.Level{{Kind: match.Exact}}}
+	// Pairs sharing an e-mail agree on the surname more often than random pairs do,
+	// and pairs sharing a surname on the e-mail, so that each session finds matches.
 	records := []match.Record{
 		{Email: "a@example.com", Surname: "Lee"}, {Email: "a@example.com", Surname: "Lee"},
 		{Email: "b@example.com", Surname: "Lee"}, {Email: "b@example.com", Surname: "Shaw"},
+		{Email: "c@example.com", Surname: "Shaw"}, {Email: "d@example.com", Surname: "Ray"},
+		{Email: "e@example.com", Surname: "Fox"},
 	}
 	l := mustNew(t, records, match.Settings{Comparisons: []match.Comparison{email, surname},
 		Blocking: []match.BlockingRule{{Fields: []string{match.FieldEmail}}, {Fields: []string{match.FieldSurname}}}})
@@ -218,8 +222,8 @@ func TestTrainRefusesComparisonWithoutValues(t *testing.T) {
 	for i := range 300 {
 		s := fmt.Sprint("sur", i)
 		records = append(records,
-			match.Record{Surname: s, FirstName: "ann", Attrs: map[string]string{"loyalty": fmt.Sprint("L", i)}},
-			match.Record{Surname: s, FirstName: []string{"ann", "bob"}[i%2]})
+			match.Record{Surname: s, FirstName: fmt.Sprint("ann", i), Attrs: map[string]string{"loyalty": fmt.Sprint("L", i)}},
+			match.Record{Surname: s, FirstName: []string{fmt.Sprint("ann", i), "bob"}[i%2]})
 	}
 	l, err := match.New(records, match.Settings{
 		Comparisons: []match.Comparison{

@@ -50,6 +50,16 @@ type TrainOptions struct {
 // model that a match agrees exactly on the rule's fields) and by the number of all
 // pairs. It fails with ErrInvalid when an option is negative (or Tol not finite), a
 // session's rule is malformed or a comparison is estimated by no session.
+//
+// The match class is the one that agrees more: a pair agreeing at the most similar
+// level of every comparison a session estimates must weigh more than 0 bits under its
+// estimates. With FitU, EM may end with the classes traded (the likelihood does not
+// tell them apart) and they are traded back. A session whose EM still finds no such
+// class is left out, as one without pairs is, and says so in the error when it leaves
+// a comparison unestimated: its pairs all look alike (one pair; records all the same,
+// with FitU) or hold no two records of one person, and what EM calls matches there are
+// non-matches that agree less often than random pairs, whose m would make agreeing
+// evidence against a match.
 func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	if l == nil {
 		return nil, errNilLinker
@@ -110,6 +120,12 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	// would hand back its starting guess as m, weighing an agreement at many bits on no
 	// evidence (a field only one export holds, blocked so that pairs span the exports).
 	valued := make([][]bool, len(o.Sessions))
+	// unseparated[si]: the separation (bits) of session si when its EM told no match
+	// class from the non-matches, NaN otherwise.
+	unseparated := make([]float64, len(o.Sessions))
+	for si := range unseparated {
+		unseparated[si] = math.NaN()
+	}
 	g := make([]int8, K)
 	for si, rule := range o.Sessions {
 		keys, err := l.blockKeys(rule, l.fieldOf)
@@ -144,6 +160,18 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 			su[k] = slices.Clone(u[k])
 		}
 		lambda, _ := em(p, levels, active, m, su, 0.5, o.FitU, o.MaxIter, o.Tol)
+		// A session whose match class does not agree more than its non-match class
+		// has learnt no weights: its pairs all look alike (one pair, or records that
+		// are all the same), or hold no two records of one person, so that EM's
+		// "match" class is some of the non-matches, agreeing less often than random
+		// pairs do. Its m would make an agreement evidence against a match, and its
+		// lambda, the share of matches it found, is no count of matches for the prior;
+		// a session with no active comparison learnt nothing either, and its lambda is
+		// still the start. It is left out, as a session without pairs is.
+		if sep := separation(p, m, su, active); !(sep > 0) {
+			unseparated[si] = sep
+			continue
+		}
 		for k := range K {
 			if !active[k] {
 				continue
@@ -160,7 +188,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	for k := range K {
 		if estimated[k] == 0 {
 			return nil, fmt.Errorf("%w: comparison %q is estimated by no training session: %s; add a session (TrainOptions.Sessions) whose rule does not block on %s and finds pairs of records that both hold it",
-				ErrInvalid, l.cols[k].label(), whyNot(o.Sessions, empty, valued, k, l.cols[k].Field, l.settings.MaxBlock), l.cols[k].Field)
+				ErrInvalid, l.cols[k].label(), whyNot(o.Sessions, empty, valued, unseparated, k, l.cols[k].Field, l.settings.MaxBlock), l.cols[k].Field)
 		}
 		model.M[k] = make([]float64, levels[k])
 		model.U[k] = u[k]
@@ -195,11 +223,12 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 // whyNot says, session by session, why none estimated comparison k, of field (a
 // session estimates every comparison on a field it does not block on, given a pair with
 // a value of it on both sides): it blocks on the field, or its pairs all lack a value of
-// it, or it found no pairs, because no two records agree on its fields or because the
-// blocks where they do are over MaxBlock (a value shared by thousands of records, such
-// as "test@test.com"). A person reading Train's error needs the cause, not a list of
+// it, or its EM found no matches (unseparated[si] is not NaN), or it found no pairs,
+// because no two records agree on its fields or because the blocks where they do are
+// over MaxBlock (a value shared by thousands of records, such as "test@test.com"). A
+// person reading Train's error needs the cause, not a list of
 // possibilities.
-func whyNot(rules []BlockingRule, empty []PairStats, valued [][]bool, k int, field string, maxBlock int) string {
+func whyNot(rules []BlockingRule, empty []PairStats, valued [][]bool, unseparated []float64, k int, field string, maxBlock int) string {
 	var b strings.Builder
 	for si, rule := range rules {
 		if si > 0 {
@@ -211,6 +240,8 @@ func whyNot(rules []BlockingRule, empty []PairStats, valued [][]bool, k int, fie
 			fmt.Fprintf(&b, "blocks on %s", field)
 		case valued[si] != nil && !valued[si][k]:
 			fmt.Fprintf(&b, "found no pair with a value of %s on both sides", field)
+		case !math.IsNaN(unseparated[si]):
+			fmt.Fprintf(&b, "found no matches: EM's match class agrees no more than its non-matches (a pair agreeing on every comparison it estimates would weigh %.3g bits), so its pairs all look alike or hold no two records of one person", unseparated[si])
 		case len(st.Blocked) > 0:
 			over := make([]string, len(st.Blocked))
 			for i, k := range st.Blocked {
