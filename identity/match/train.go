@@ -36,7 +36,10 @@ type TrainOptions struct {
 	// Seed makes the random pairs reproducible.
 	Seed uint64
 	// FitU re-estimates u by EM in each session too (Winkler 1988) instead of keeping
-	// the random-pair estimate; the random-pair u is then the starting point.
+	// the random-pair estimate; the random-pair u is then the starting point. The
+	// classes can then trade places at the same likelihood (label switching), and are
+	// traded back so that the match class agrees more; on pairs all alike EM ends with
+	// m = u, and the session is left out (see Train).
 	FitU bool
 	// MaxIter bounds EM iterations per session (0 means 100); Tol is the largest
 	// parameter change at which EM stops (0 means 1e-6).
