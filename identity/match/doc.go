@@ -27,13 +27,13 @@
 // Train starts EM at one point whatever the data, and no option sets another: m with
 // most of its mass on the most similar levels, u from random pairs, half of a
 // session's pairs matches. The likelihood does not say which class is the matches;
-// the convention is Fellegi & Sunter's (1969), that the match class is the one that
-// agrees more. With TrainOptions.FitU, EM (Winkler 1988) may end with the classes
-// traded, at the same likelihood, and they are traded back; a training session whose
-// EM finds no class agreeing more (records without duplicates, a single pair, records
-// all alike with FitU) is left out, and Train fails with ErrInvalid, saying so, when
-// that leaves a comparison unestimated, rather than return weights that count an
-// agreement against a match.
+// the package takes the one that agrees more, as pairs of one person do. With
+// TrainOptions.FitU, EM (Winkler 1988) may end with the classes traded, at the same
+// likelihood, and they are traded back; a training session whose EM finds no class
+// agreeing more (records without duplicates, a single pair, records all alike with
+// FitU) is left out, and Train fails with ErrInvalid, saying so, when that leaves a
+// comparison unestimated, rather than return weights that count an agreement against
+// a match.
 //
 // Only candidate pairs are compared: those agreeing exactly on the fields of a
 // BlockingRule. A block is expanded only up to Settings.MaxBlock records and a call

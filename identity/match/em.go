@@ -153,12 +153,13 @@ func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float
 // similar level of every active comparison whose most similar level some vector of p
 // is at: sum_k log2(m_k0 / u_k0) over them. Levels run from most to least similar, so
 // it is positive when the match class is the one that agrees more, the convention that
-// names the classes (Fellegi & Sunter 1969 define the match class by agreement; the
-// likelihood alone does not, see em). It is 0 when m = u, when no comparison is active
+// names the classes: the likelihood of the mixture does not (see em), and the matches
+// of Fellegi & Sunter (1969) are the pairs of one person, which agree more often than
+// pairs of two. It is 0 when m = u, when no comparison is active
 // and when no vector agrees at the top level of any: EM has then told no class from
 // the other, or found its "matches" among pairs that never agree. A top level no vector
 // is at is left out because EM learns nothing of it: its m is floored at probFloor, as
-// if matches never agreed there (about -20 bits where pairs of typos never agree
+// if matches never agreed there (-10 to -20 bits where a session's pairs never agree
 // exactly on a name), which says nothing of which class agrees more on what was seen.
 // The convention is on agreement, not on lambda < 1/2: a training session blocked on an
 // e-mail address may well hold more matches than non-matches.
