@@ -155,9 +155,9 @@ func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float
 // it is positive when the match class is the one that agrees more, the convention that
 // names the classes: the likelihood of the mixture does not (see em), and the matches
 // of Fellegi & Sunter (1969) are the pairs of one person, which agree more often than
-// pairs of two. It is 0 when m = u, when no comparison is active
-// and when no vector agrees at the top level of any: EM has then told no class from
-// the other, or found its "matches" among pairs that never agree. A top level no vector
+// pairs of two. It is 0 when m = u, when no comparison is active and when no vector
+// agrees at the top level of any: EM has then told no class from the other, or found
+// its "matches" among pairs that never agree. A top level no vector
 // is at is left out because EM learns nothing of it: its m is floored at probFloor, as
 // if matches never agreed there (-10 to -20 bits where a session's pairs never agree
 // exactly on a name), which says nothing of which class agrees more on what was seen.

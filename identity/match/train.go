@@ -55,8 +55,8 @@ type TrainOptions struct {
 // session's rule is malformed or a comparison is estimated by no session.
 //
 // The match class is the one that agrees more: a pair agreeing at the most similar
-// level of every comparison a session estimates must weigh more than 0 bits under its
-// estimates. With FitU, EM may end with the classes traded (the likelihood does not
+// level of every comparison a session estimates (of those whose most similar level
+// some pair of the session is at) must weigh more than 0 bits under its estimates. With FitU, EM may end with the classes traded (the likelihood does not
 // tell them apart) and they are traded back. A session whose EM still finds no such
 // class is left out, as one without pairs is, and says so in the error when it leaves
 // a comparison unestimated: its pairs all look alike (one pair; records all the same,
