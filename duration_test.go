@@ -95,3 +95,21 @@ func ExampleParseDuration() {
 	// 1d12h = 36h0m0s = 1d12h
 	// clientele: invalid input: duration "7x" at column 2: unknown unit 'x' (want terms such as 7d, 36h, 90m, 2w)
 }
+
+// FormatDuration writes a window for a flag, a query parameter or a report in the
+// syntax ParseDuration reads back, largest units first; what time.Duration's String
+// writes ("720h0m0s") no SDK parser reads.
+func ExampleFormatDuration() {
+	for _, d := range []time.Duration{30 * 24 * time.Hour, 36 * time.Hour, 90 * time.Minute, 1500 * time.Millisecond, 0, -time.Hour} {
+		s := clientele.FormatDuration(d)
+		back, _ := clientele.ParseDuration(s)
+		fmt.Printf("%v -> %s -> %v\n", d, s, back)
+	}
+	// Output:
+	// 720h0m0s -> 4w2d -> 720h0m0s
+	// 36h0m0s -> 1d12h -> 36h0m0s
+	// 1h30m0s -> 1h30m -> 1h30m0s
+	// 1.5s -> 1s -> 1s
+	// 0s -> 0s -> 0s
+	// -1h0m0s -> 0s -> 0s
+}
