@@ -76,3 +76,37 @@ func ExampleBook_Forget() {
 	// before: [1 Main St]
 	// new profile's traits: 0
 }
+
+// A Book made for a resolver that normalises identifiers: Policy.Canonical gives each
+// observation's identifier the resolver's form, so that an export's raw e-mail finds
+// the profile the resolver keeps under the normalised one (Resolver.Canonical fails
+// for a value the resolver would drop; the identifier is then kept as given, and no
+// profile holds it). NewBook refuses a policy it cannot apply.
+func ExampleNewBook() {
+	ctx, at := context.Background(), time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	r, _ := identity.New(identity.DefaultRules())
+	b, err := traits.NewBook(traits.Policy{
+		Rules:   map[string]traits.MergeRule{"tier": traits.MostTrusted},
+		Ranking: []string{"crm", "store"},
+		Canonical: func(id identity.ID) identity.ID {
+			if c, err := r.Canonical(id); err == nil {
+				return c
+			}
+			return id
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, _ := r.Link(ctx, at, "web", identity.ID{Kind: "email", Value: "ann@example.com"})
+	b.Observe(traits.Observation{ID: identity.ID{Kind: "email", Value: " Ann@Example.COM"}, Trait: "tier", Value: "gold", Source: "crm", At: at})
+	b.Observe(traits.Observation{ID: identity.ID{Kind: "email", Value: "ann@example.com"}, Trait: "tier", Value: "silver", Source: "store", At: at.Add(time.Hour)})
+	fmt.Println(b.Traits(r, p)["tier"].Values)
+
+	_, err = traits.NewBook(traits.Policy{Ranking: []string{"crm", "store", "crm"}})
+	fmt.Println(err)
+	// Output:
+	// [gold]
+	// traits: invalid input: source "crm" ranked twice
+}
