@@ -143,15 +143,29 @@ func (c Rules) withDefaults() (Rules, error) {
 	if c.Window == 0 {
 		c.Window = defaultWindow
 	}
+	// A negative field is named with its value: Rules has four durations and five
+	// amounts, and "negative amount" left the host to find which.
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"Window", c.Window}, {"Hold", c.Hold}, {"QualifyWithin", c.QualifyWithin}, {"CapPeriod", c.CapPeriod}} {
+		if f.d < 0 {
+			return c, fmt.Errorf("%w: rules: %s %v is negative", ErrInvalid, f.name, f.d)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		n    int64
+	}{{"ReferrerReward", c.ReferrerReward}, {"ReferredReward", c.ReferredReward}, {"MinAmount", c.MinAmount}, {"CapPerReferrer", c.CapPerReferrer}, {"CapPerPeriod", c.CapPerPeriod}} {
+		if f.n < 0 {
+			return c, fmt.Errorf("%w: rules: %s %d is negative", ErrInvalid, f.name, f.n)
+		}
+	}
 	switch {
-	case c.Window < 0 || c.Hold < 0 || c.QualifyWithin < 0 || c.CapPeriod < 0:
-		return c, fmt.Errorf("%w: rules: negative duration", ErrInvalid)
 	case c.Attribution > LastReferrer:
 		return c, fmt.Errorf("%w: rules: unknown attribution %d", ErrInvalid, c.Attribution)
 	case c.Qualify > PurchaseOver:
 		return c, fmt.Errorf("%w: rules: unknown qualifying action %d", ErrInvalid, c.Qualify)
-	case c.ReferrerReward < 0 || c.ReferredReward < 0 || c.MinAmount < 0 || c.CapPerReferrer < 0 || c.CapPerPeriod < 0:
-		return c, fmt.Errorf("%w: rules: negative amount", ErrInvalid)
 	case c.ReferrerReward > maxAmount || c.ReferredReward > maxAmount || c.MinAmount > maxAmount || c.CapPerReferrer > maxAmount || c.CapPerPeriod > maxAmount:
 		return c, fmt.Errorf("%w: rules: ReferrerReward %d, ReferredReward %d, MinAmount %d, CapPerReferrer %d, CapPerPeriod %d: each must be at most %d (math.MaxInt64/4), the largest amount an event may carry",
 			ErrInvalid, c.ReferrerReward, c.ReferredReward, c.MinAmount, c.CapPerReferrer, c.CapPerPeriod, int64(maxAmount))
