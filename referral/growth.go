@@ -339,6 +339,7 @@ func Project(seed, k float64, cycles int) (float64, error) {
 
 // Limit returns the users a seed grows to over unlimited cycles when k < 1:
 // seed/(1 − k). With k ≥ 1 growth has no limit, which is an error wrapping [ErrInvalid].
+// It is the value [Project] approaches as cycles grow; the Project example shows both.
 func Limit(seed, k float64) (float64, error) {
 	if seed < 0 || k < 0 || math.IsNaN(seed) || math.IsNaN(k) || math.IsInf(seed, 0) {
 		return 0, fmt.Errorf("%w: limit of seed %v at K %v: want non-negative finite values", ErrInvalid, seed, k)
