@@ -110,3 +110,26 @@ func ExampleShapley_Values() {
 	// email   +0.0386 (standard error 0)
 	// search  +0.1044 (standard error 0)
 }
+
+// ParsePath reads a journey as people write it, with each touch's age before the end
+// when time-decay attribution needs it; the counts are the caller's to set. Path's
+// String writes the journey back in the same form, without the counts. A mistake is reported with the
+// column where it is.
+func ExampleParsePath() {
+	p, err := attribution.ParsePath("search@3d > email@36h > direct@0s")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Touches, p.Ages)
+	fmt.Println(p)
+	for _, bad := range []string{"search > > direct", "search@3d > email"} {
+		_, err := attribution.ParsePath(bad)
+		fmt.Println(err)
+	}
+	// Output:
+	// [search email direct] [72h0m0s 36h0m0s 0s]
+	// search@3d > email@1d12h > direct@0s
+	// attribution: syntax error: parse path "search > > direct" at column 10: empty channel name
+	// attribution: syntax error: parse path "search@3d > email" at column 13: every touch or none must have an @age
+}
