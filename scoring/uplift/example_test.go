@@ -182,6 +182,26 @@ func ExampleFeatures() {
 	// [5.00 5.00 5.00 0.89 1.49 1.00 1.00]
 }
 
+// A matrix is built for a fixed list of profiles, and every column must have a value
+// for each of them: a column that misses a profile (here an RFM score for a person
+// who never bought) is refused whole, leaving the matrix as it was, while a segment
+// column gives non-members 0. The profiles must be distinct.
+func ExampleNewFeatures() {
+	f, _ := uplift.NewFeatures([]uint32{1, 2})
+	err := f.RFM([]scoring.RFMScore{{Profile: 1, Recency: 5, Frequency: 4, Monetary: 3}})
+	fmt.Println(errors.Is(err, uplift.ErrNotFound), err)
+	fmt.Println(f.Segment("newsletter", roaring.BitmapOf(2, 7)))
+	fmt.Println(f.Names(), f.Matrix())
+
+	_, err = uplift.NewFeatures([]uint32{1, 2, 1})
+	fmt.Println(err)
+	// Output:
+	// true uplift: not found: profile 2 has no RFM score
+	// <nil>
+	// [segment:newsletter] [[0] [1]]
+	// uplift: invalid input: profile 1 is listed twice (rows 0 and 2)
+}
+
 func ExampleFitSpend() {
 	// A past campaign whose outcome is what each person spent.
 	past := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 1})
