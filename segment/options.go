@@ -137,7 +137,7 @@ func WithNumber(field string, rule MergeRule) Option {
 
 // WithTraits declares trait keys (the part before ":" in plan:pro; "tag" for bare
 // tags) so that queries may name them before any profile carries them. An empty key
-// is ErrInvalid.
+// is ErrInvalid. The WithEvents example declares a trait key, an event and a field.
 func WithTraits(keys ...string) Option {
 	return func(c *config) {
 		for _, k := range keys {
