@@ -41,7 +41,8 @@ func ExampleOpen() {
 // A merge that identity reports carries no time, so the programme dates it, and the
 // claw-back it causes, by its clock. Here identity finds that Ann's two accounts are
 // one person after Ann referred her second account: the reward is taken back, dated at
-// the clock's time. A host passes its own clock (clientele.SystemClock in production).
+// the clock's time (without WithClock, at the zero time, before every other entry). A
+// host passes its own clock (clientele.SystemClock in production).
 func ExampleWithClock() {
 	ctx := context.Background()
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 12, 0, 0, 0, time.UTC) }
