@@ -200,3 +200,29 @@ func TestPointsRangeNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestBadRulesNameTheFirstFault: rules with several faults are refused for the same
+// one on every call (fields as declared, map keys sorted). The checks ranged over Go
+// maps, so the message named one fault or another from one call to the next.
+func TestBadRulesNameTheFirstFault(t *testing.T) {
+	r := loyalty.Rules{
+		Products:   map[string]int64{"sku-b": -1, "sku-a": -2, "sku-c": 5000},
+		Categories: map[string]int64{"shoes": -1},
+		Lock:       -time.Hour,
+		Grace:      -time.Hour,
+	}
+	const want = `loyalty: invalid input: rules: Products["sku-a"] = -2 out of range 0 to 1000`
+	for range 50 {
+		if _, err := loyalty.Open(&loyalty.MemStore{}, r); err == nil || err.Error() != want {
+			t.Fatalf("Open: %v, want %q", err, want)
+		}
+	}
+	r.Products = nil
+	r.Categories = nil
+	const wantSpan = "loyalty: invalid input: rules: Lock -1h0m0s out of range 0 to 100 years"
+	for range 50 {
+		if _, err := loyalty.Open(&loyalty.MemStore{}, r); err == nil || err.Error() != wantSpan {
+			t.Fatalf("Open: %v, want %q", err, wantSpan)
+		}
+	}
+}

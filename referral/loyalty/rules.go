@@ -2,7 +2,9 @@ package loyalty
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -120,16 +122,25 @@ func (r Rules) withDefaults() (Rules, error) {
 	if r.Rate < 0 || r.Rate > maxRate {
 		return bad("Rate %d out of range 0 to %d", r.Rate, maxRate)
 	}
-	for what, m := range map[string]map[string]int64{"Products": r.Products, "Categories": r.Categories} {
-		for k, v := range m {
-			if v < 0 || v > maxRate {
-				return bad("%s[%q] = %d out of range 0 to %d", what, k, v, maxRate)
+	// Checked in a fixed order (fields as declared, keys sorted), so that rules with
+	// several faults are always refused for the same one: ranging over the maps named
+	// one fault or another from one run to the next.
+	for _, f := range []struct {
+		what string
+		m    map[string]int64
+	}{{"Products", r.Products}, {"Categories", r.Categories}} {
+		for _, k := range slices.Sorted(maps.Keys(f.m)) {
+			if v := f.m[k]; v < 0 || v > maxRate {
+				return bad("%s[%q] = %d out of range 0 to %d", f.what, k, v, maxRate)
 			}
 		}
 	}
-	for what, d := range map[string]time.Duration{"Lock": r.Lock, "Window": r.Window, "Grace": r.Grace} {
-		if d < 0 || d > maxSpan {
-			return bad("%s %v out of range 0 to 100 years", what, d)
+	for _, f := range []struct {
+		what string
+		d    time.Duration
+	}{{"Lock", r.Lock}, {"Window", r.Window}, {"Grace", r.Grace}} {
+		if f.d < 0 || f.d > maxSpan {
+			return bad("%s %v out of range 0 to 100 years", f.what, f.d)
 		}
 	}
 	switch e := r.Expiry; e.Rule {
