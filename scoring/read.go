@@ -115,7 +115,9 @@ const maxLine = 1 << 20
 // Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
 // decimal, finite, non-negative and at most MaxAmount. Blank lines and a leading UTF-8
 // byte order mark are skipped. A bad line (a row with a bare or unbalanced quote
-// among them) yields an error wrapping ErrSyntax that names the line and column
+// among them, and a row with more fields than the first row where a field past that
+// width is not blank: a value split by an unquoted separator, such as a decimal comma)
+// yields an error wrapping ErrSyntax that names the line and column
 // (1-based); the reader then stops, or with opt.Lenient goes on to the next line; after
 // MaxBadLines bad lines a Lenient read stops with an error wrapping ErrTooManyBad.
 // A line too long or an unreadable stream always stops it.
@@ -152,10 +154,14 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 		}
 		first := true
 		bad := 0
+		var width widthOf // the first row's, header or not
 		for rec, err := range records {
 			if err != nil {
 				yield(Transaction{}, err)
 				return
+			}
+			if width.fields == 0 && rec.err == nil {
+				width = widthOf{line: rec.line, fields: len(rec.fields)}
 			}
 			if first && o.Header && rec.err == nil {
 				first = false
@@ -165,7 +171,7 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 			var tx Transaction
 			err := rec.err
 			if err == nil {
-				tx, err = o.parse(rec)
+				tx, err = o.parse(rec, width)
 			}
 			if err == nil {
 				if !yield(tx, nil) {
@@ -222,7 +228,34 @@ func (rec record) fail(i int, format string, args ...any) error {
 	return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, rec.lines[i], rec.cols[i], fmt.Sprintf(format, args...))
 }
 
-func (o ReadOptions) parse(rec record) (Transaction, error) {
+// widthOf is the number of fields of a file's first row and the line it is on.
+type widthOf struct {
+	line, fields int
+}
+
+// wider returns an error for a row with more fields than the first row where a field
+// past that width holds something: a value holding the separator that was not quoted
+// (a decimal comma, 12,50, split in two), which left the columns it shifted readable
+// and the amount or the id short of its end. A trailing empty field, a separator at
+// the end of a row, changes no value and passes.
+func (o ReadOptions) wider(rec record, w widthOf) error {
+	if w.fields == 0 || rec.line == w.line || len(rec.fields) <= w.fields {
+		return nil
+	}
+	for i := w.fields; i < len(rec.fields); i++ {
+		if strings.TrimSpace(rec.fields[i]) == "" {
+			continue
+		}
+		hint := ""
+		if o.Comma == ',' {
+			hint = ` (a decimal comma: 12,50 is two fields; write 12.50)`
+		}
+		return rec.fail(i, "%d fields where line %d has %d: quote a value that holds the separator %q%s", len(rec.fields), w.line, w.fields, o.Comma, hint)
+	}
+	return nil
+}
+
+func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 	var tx Transaction
 	id, err := rec.field(o.ProfileColumn, "profile")
 	if err != nil {
@@ -257,6 +290,11 @@ func (o ReadOptions) parse(rec record) (Transaction, error) {
 	}
 	if tx.Amount > MaxAmount {
 		return tx, rec.fail(o.AmountColumn, "amount %q is over MaxAmount, %g: not a money figure (an id read as the amount?)", s, float64(MaxAmount))
+	}
+	// A row wider than the first read its columns all the same, but a value was split:
+	// refused, or the amount read would be a part of the one written.
+	if err := o.wider(rec, w); err != nil {
+		return tx, err
 	}
 	// The id last, so that a bad line assigns no key.
 	if o.Keys != nil {

@@ -429,3 +429,49 @@ func TestReadByteOrderMark(t *testing.T) {
 		t.Errorf("space-separated: %+v, %v", got, err)
 	}
 }
+
+// TestReadWiderRowRefused: a row with more fields than the first, a field past the
+// first's width holding something, is a value split by an unquoted separator, and is
+// refused at that field. "c,2025-02-01,12,50" (a decimal comma) was read as an amount
+// of 12 without a word, the 50 dropped; a trailing empty field still passes.
+func TestReadWiderRowRefused(t *testing.T) {
+	for _, c := range []struct {
+		name, input, want string
+		opt               ReadOptions
+	}{
+		{"decimal comma, header", "customer,date,amount\nc,2025-01-01,1\nc,2025-02-01,12,50\n",
+			`line 3, column 17: 4 fields where line 1 has 3: quote a value that holds the separator ',' (a decimal comma: 12,50 is two fields; write 12.50)`, ReadOptions{Header: true, Keys: &Keys{}}},
+		{"decimal comma, no header", "c,2025-01-01,1\nc,2025-02-01,12,50\n",
+			"line 2, column 17: 4 fields where line 1 has 3", ReadOptions{Keys: &Keys{}}},
+		{"space separated", " 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29 73\n",
+			"line 2, column 30: 6 fields where line 1 has 5: quote a value that holds the separator ' '", cdnowReadOptions},
+	} {
+		got, err := readAll(c.input, c.opt)
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want ErrSyntax with %q", c.name, err, c.want)
+		}
+		for _, tx := range got {
+			if tx.Amount == 12 || tx.Amount == 29 {
+				t.Errorf("%s: read the split amount as %v", c.name, tx.Amount)
+			}
+		}
+	}
+	// A separator at the end of a row adds an empty field, which changes no value.
+	got, err := readAll("customer,date,amount\nc,2025-01-01,1,\nc,2025-02-01,12.5, \n", ReadOptions{Header: true, Keys: &Keys{}})
+	if err != nil || len(got) != 2 || got[1].Amount != 12.5 {
+		t.Errorf("trailing separators: %+v, %v", got, err)
+	}
+	// Lenient, the wide row is skipped and reported, and assigns no key.
+	keys := &Keys{}
+	got, errs := nil, []error(nil)
+	for tx, err := range ReadTransactions(strings.NewReader("a,2025-01-01,1\nb,2025-02-01,12,50\nc,2025-02-01,3\n"), &ReadOptions{Keys: keys, Lenient: true}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		got = append(got, tx)
+	}
+	if len(got) != 2 || len(errs) != 1 || keys.Len() != 2 {
+		t.Errorf("lenient: %d read, errors %v, %d keys; want 2, one, 2", len(got), errs, keys.Len())
+	}
+}

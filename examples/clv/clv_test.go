@@ -208,6 +208,9 @@ func TestBadInput(t *testing.T) {
 		// Dates of another form say which flag reads them, not only Go's layout.
 		{"customer,date,amount\nc1,01/02/2025,10\n", config{format: "csv", header: true}, `line 2, column 4: time "01/02/2025" does not match layout "2006-01-02" (if the dates are written otherwise, give their form with -date-layout`},
 		{"customer,date,amount\nc1,2025-01-02T10:00:00Z,10\n", config{format: "csv", header: true}, "give their form with -date-layout"},
+		// A decimal comma in a comma-separated file splits the amount: 12,50 was read
+		// as 12 without a word.
+		{"customer,date,amount\nc1,2025-01-01,10\nc1,2025-02-01,12,50\n", config{format: "csv", header: true}, "line 3, column 18: 4 fields where line 1 has 3: quote a value that holds the separator ',' (a decimal comma: 12,50 is two fields; write 12.50)"},
 	} {
 		c.cfg.unit = 24 * time.Hour
 		err := run(&bytes.Buffer{}, strings.NewReader(c.in), c.cfg)
