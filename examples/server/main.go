@@ -80,20 +80,19 @@ func main() {
 	store := flag.String("store", "file:clientele-data", "where state survives restarts: file:DIR (one machine), postgres://... (shared by every server on the database) or mem:")
 	schema := flag.String("schema", "clientele", "PostgreSQL schema of the tables, with -store postgres://...")
 	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
-	programme := defaultProgramme()
-	flag.Int64Var(&programme.ReferrerReward, "referrer-reward", programme.ReferrerReward, "referral programme: what the referrer earns per qualified referral, in the currency's minor unit")
-	flag.Int64Var(&programme.ReferredReward, "referred-reward", programme.ReferredReward, "referral programme: what the referred friend earns at the first order")
+	defaults := defaultProgramme()
+	referrer := flag.Int64("referrer-reward", defaults.ReferrerReward, "referral programme: what the referrer earns per qualified referral, in the currency's minor unit")
+	referred := flag.Int64("referred-reward", defaults.ReferredReward, "referral programme: what the referred friend earns at the first order")
 	hold := flag.String("reward-hold", "0s", "referral programme: how long a reward is held before it is payable (7d, 36h, ...)")
 	snapEvery := flag.Uint64("snapshot-every", defaultSnapshotEvery, "events applied between segment snapshots, so that a restart replays at most this many events after the latest (0: only at shutdown and when a segment is saved)")
 	keys := writeKeys{}
 	flag.Var(keys, "write-key", "a tracking-API write key and its source, KEY=SOURCE (repeatable; also $"+writeKeysEnv+", comma-separated)")
 	flag.Parse()
-	d, err := clientele.ParseDuration(*hold)
+	programme, err := programmeFlags(*referrer, *referred, *hold)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "-reward-hold:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	programme.Hold = d
 	if *token == "" {
 		*token = os.Getenv(tokenEnv)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/referral"
 )
@@ -257,4 +258,32 @@ func (s *server) getPayables(w http.ResponseWriter, r *http.Request) {
 // with the self-referral guard blocking.
 func defaultProgramme() referral.Rules {
 	return referral.Rules{ReferrerReward: 1000, ReferredReward: 500}
+}
+
+// programmeFlags is the programme the -referrer-reward, -referred-reward and
+// -reward-hold flags give, checked before the server starts, with an error naming the
+// flag: a negative reward stopped the server with "referral: invalid input: rules:
+// negative amount", after the storage was opened, naming neither flag nor value.
+func programmeFlags(referrer, referred int64, hold string) (referral.Rules, error) {
+	r := defaultProgramme()
+	r.ReferrerReward, r.ReferredReward = referrer, referred
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"-referrer-reward", referrer}, {"-referred-reward", referred}} {
+		if f.v < 0 {
+			return r, fmt.Errorf("%s %d: want 0 or more, in the currency's minor unit (1000 for 10.00)", f.name, f.v)
+		}
+	}
+	d, err := clientele.ParseDuration(hold)
+	if err != nil {
+		return r, fmt.Errorf("-reward-hold: %w", err)
+	}
+	r.Hold = d
+	// The programme's own limits (the largest amount an event may carry), as Open
+	// checks them, before the storage is opened.
+	if _, err := referral.Open(&referral.MemStore{}, r); err != nil {
+		return r, fmt.Errorf("-referrer-reward %d, -referred-reward %d: %w", referrer, referred, err)
+	}
+	return r, nil
 }

@@ -149,3 +149,28 @@ func TestReferralBodyErrors(t *testing.T) {
 	}
 	postJSON(t, base+"/v1/referral/codes", `{"key":"c","user":"u","at":null}`)
 }
+
+// TestProgrammeFlags: a negative reward is refused naming its flag before the server
+// starts; it stopped the started server with "referral: invalid input: rules: negative
+// amount", naming neither. A reward past the programme's limit and a bad hold name
+// theirs too.
+func TestProgrammeFlags(t *testing.T) {
+	for _, c := range []struct {
+		referrer, referred int64
+		hold, want         string
+	}{
+		{-5, 500, "0s", "-referrer-reward -5: want 0 or more, in the currency's minor unit (1000 for 10.00)"},
+		{1000, -1, "0s", "-referred-reward -1: want 0 or more"},
+		{1 << 62, 500, "0s", "-referrer-reward 4611686018427387904, -referred-reward 500: referral: invalid input: rules: ReferrerReward 4611686018427387904"},
+		{1000, 500, "-3d", `-reward-hold: clientele: invalid input: duration "-3d"`},
+	} {
+		_, err := programmeFlags(c.referrer, c.referred, c.hold)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%d, %d, %q: %v, want an error starting %q", c.referrer, c.referred, c.hold, err, c.want)
+		}
+	}
+	r, err := programmeFlags(0, 250, "14d")
+	if err != nil || r.ReferrerReward != 0 || r.ReferredReward != 250 || r.Hold != 14*24*time.Hour {
+		t.Errorf("0, 250, 14d: %+v, %v", r, err)
+	}
+}
