@@ -20,6 +20,12 @@ import (
 type stats struct {
 	lines, messages, malformed int
 	dropped                    map[string]int
+	// refused: links a limit refused, by kinds and reason (a shared device seen with
+	// two user ids stays apart from the second: without a line saying so, "0 merges"
+	// left the reader to guess why), with the first such pair as an example.
+	refused     map[string]int
+	refusedFrom map[string]string
+	quarantined map[string]int // hot identifiers the calls did not link, by kind and value
 	merges                     int
 	groups                     map[string]bool
 	// reached: every profile a call resolved to or a split created, under the key it
@@ -37,7 +43,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 	if show < 0 {
 		return fmt.Errorf("-profiles %d: want how many profiles to list, 0 for all", show)
 	}
-	st := stats{dropped: map[string]int{}, groups: map[string]bool{}}
+	st := stats{dropped: map[string]int{}, groups: map[string]bool{}, refused: map[string]int{}, refusedFrom: map[string]string{}, quarantined: map[string]int{}}
 	x, err := segment.NewIndex()
 	if err != nil {
 		return err
@@ -109,6 +115,28 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 	for _, d := range o.Dropped {
 		st.dropped[fmt.Sprintf("%s %q (%s)", d.ID.Kind, d.ID.Value, dropReason(d.Err))]++
 	}
+	for _, r := range o.Refused {
+		reason := strings.TrimSuffix(r.Err.Error(), ": "+identity.ErrLimit.Error())
+		k := fmt.Sprintf("%s from its call's %s, as their %s", r.ID.Kind, r.With.Kind, reason)
+		if st.refused[k]++; st.refused[k] == 1 {
+			st.refusedFrom[k] = fmt.Sprintf("%s=%s with %s=%s", r.ID.Kind, english.Name(r.ID.Value, idWidth), r.With.Kind, english.Name(r.With.Value, idWidth))
+		}
+	}
+	for _, q := range o.Quarantined {
+		st.quarantined[fmt.Sprintf("%s=%s", q.Kind, english.Name(q.Value, idWidth))]++
+	}
+	// An identifier kept apart or quarantined is a profile of its own, which the
+	// resolver counts: listed too, or the list fell short of the count.
+	for _, r := range o.Refused {
+		if p, ok := res.Lookup(r.ID); ok {
+			st.reached = append(st.reached, p)
+		}
+	}
+	for _, q := range o.Quarantined {
+		if p, ok := res.Lookup(q); ok {
+			st.reached = append(st.reached, p)
+		}
+	}
 	if o.Profile == 0 {
 		return fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 	}
@@ -146,6 +174,12 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	}
 	for _, k := range sortedKeys(st.dropped) {
 		fmt.Fprintf(out, "  dropped %s (x%d)\n", k, st.dropped[k])
+	}
+	for _, k := range sortedKeys(st.refused) {
+		fmt.Fprintf(out, "  kept apart by a limit: %s (x%d; first %s)\n", k, st.refused[k], st.refusedFrom[k])
+	}
+	for _, k := range sortedKeys(st.quarantined) {
+		fmt.Fprintf(out, "  quarantined %s: met too many profiles, so it links none (x%d)\n", k, st.quarantined[k])
 	}
 	profiles := live(res, st.reached)
 	hidden := 0

@@ -300,3 +300,37 @@ func TestNegativeProfiles(t *testing.T) {
 		t.Errorf("-profiles -1: %v\n%s", err, out.String())
 	}
 }
+
+// TestKeptApartListedAndSaid: an identifier a limit keeps apart from its call's profile
+// (a device seen with a second user id, a sixth anonymous id on one device) or that is
+// quarantined is a profile of its own: listed, so that the list adds up to the count
+// (15 profiles were counted and 11 listed), and the report says why the calls did not
+// merge (it said "0 merges" and nothing more).
+func TestKeptApartListedAndSaid(t *testing.T) {
+	var in strings.Builder
+	for i := range 9 {
+		fmt.Fprintf(&in, `{"type":"track","userId":"u%d","event":"e","timestamp":"2025-01-0%dT00:00:00Z","context":{"device":{"id":"d1"}}}`+"\n", i, i+1)
+	}
+	for i := range 9 {
+		fmt.Fprintf(&in, `{"type":"track","anonymousId":"a%d","event":"e","timestamp":"2025-02-0%dT00:00:00Z","context":{"device":{"id":"d2"}}}`+"\n", i, i+1)
+	}
+	var out bytes.Buffer
+	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"identities: 20 identifiers in 15 profiles, 0 merges\n",
+		"  kept apart by a limit: anonymous_id from its call's device_id, as their profile would hold 6 anonymous_id identifiers, limit 5 (x4; first anonymous_id=a5 with device_id=d2)\n",
+		"  kept apart by a limit: device_id from its call's user_id, as their profile would hold 2 user_id identifiers, limit 1 (x4; first device_id=d1 with user_id=u1)\n",
+		"  quarantined device_id=d1: met too many profiles, so it links none (x4)\n",
+		"profile 15: anonymous_id=a8\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\nprofile "); n != 15 {
+		t.Errorf("%d profiles listed, want the 15 counted:\n%s", n, got)
+	}
+}
