@@ -26,8 +26,8 @@ type stats struct {
 	refused     map[string]int
 	refusedFrom map[string]string
 	quarantined map[string]int // hot identifiers the calls did not link, by kind and value
-	merges                     int
-	groups                     map[string]bool
+	merges      int
+	groups      map[string]bool
 	// reached: every profile a call resolved to or a split created, under the key it
 	// had then (Current maps it to the profile that holds it now). The index knows only
 	// profiles that did something (an identify call records no event), so the list of
