@@ -66,7 +66,11 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 		// A date of another form than the default, named in Go's notation, which a
 		// reader of the message may not know: say which flag reads it.
 		if cfg.format == "csv" && cfg.layout == "" && errors.Is(err, scoring.ErrSyntax) && strings.Contains(err.Error(), "does not match layout") {
-			hints = append(hints, "if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006")
+			if h := layoutHint(err); h != "" {
+				hints = append(hints, h)
+			} else {
+				hints = append(hints, "if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006")
+			}
 		}
 		if len(hints) > 0 {
 			return nil, fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))

@@ -206,8 +206,9 @@ func TestBadInput(t *testing.T) {
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "30/06/2025"}, `-calibration-end "30/06/2025": want a date such as 1997-09-30`},
 		{"1,2025-01-01,10\n", config{format: "csv", top: -1}, "-top -1: want the number of customers to list, 0 or more"},
 		// Dates of another form say which flag reads them, not only Go's layout.
-		{"customer,date,amount\nc1,01/02/2025,10\n", config{format: "csv", header: true}, `line 2, column 4: time "01/02/2025" does not match layout "2006-01-02" (if the dates are written otherwise, give their form with -date-layout`},
-		{"customer,date,amount\nc1,2025-01-02T10:00:00Z,10\n", config{format: "csv", header: true}, "give their form with -date-layout"},
+		{"customer,date,amount\nc1,Jan-2nd,10\n", config{format: "csv", header: true}, `line 2, column 4: time "Jan-2nd" does not match layout "2006-01-02" (if the dates are written otherwise, give their form with -date-layout`},
+		{"customer,date,amount\nc1,01/02/2025,10\n", config{format: "csv", header: true}, `line 2, column 4: time "01/02/2025" does not match layout "2006-01-02" (that date reads with -date-layout 02/01/2006 (day first: 1 February 2025) or 01/02/2006`},
+		{"customer,date,amount\nc1,2025-01-02T10:00:00Z,10\n", config{format: "csv", header: true}, "(that date reads with -date-layout 2006-01-02T15:04:05Z07:00)"},
 		// A decimal comma in a comma-separated file splits the amount: 12,50 was read
 		// as 12 without a word.
 		{"customer,date,amount\nc1,2025-01-01,10\nc1,2025-02-01,12,50\n", config{format: "csv", header: true}, "line 3, column 18: 4 fields where line 1 has 3: quote a value that holds the separator ',' (a decimal comma: 12,50 is two fields; write 12.50)"},
