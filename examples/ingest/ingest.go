@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +21,11 @@ import (
 // stats counts what happened to the input.
 type stats struct {
 	lines, messages, malformed int
-	dropped                    map[string]int
+	// dropped: identifiers dropped (junk or unparseable), counted by value for the
+	// first droppedKept distinct values and by kind and reason past them, so that a
+	// file of a million malformed e-mails holds a bounded map.
+	dropped     map[dropKey]int
+	droppedMore map[dropKey]int // Value ""
 	// refused: links a limit refused, by kinds and reason (a shared device seen with
 	// two user ids stays apart from the second: without a line saying so, "0 merges"
 	// left the reader to guess why), with the first such pair as an example.
@@ -43,7 +49,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 	if show < 0 {
 		return fmt.Errorf("-profiles %d: want how many profiles to list, 0 for all", show)
 	}
-	st := stats{dropped: map[string]int{}, groups: map[string]bool{}, refused: map[string]int{}, refusedFrom: map[string]string{}, quarantined: map[string]int{}}
+	st := stats{dropped: map[dropKey]int{}, droppedMore: map[dropKey]int{}, groups: map[string]bool{}, refused: map[string]int{}, refusedFrom: map[string]string{}, quarantined: map[string]int{}}
 	x, err := segment.NewIndex()
 	if err != nil {
 		return err
@@ -113,7 +119,16 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 		return err
 	}
 	for _, d := range o.Dropped {
-		st.dropped[fmt.Sprintf("%s %q (%s)", d.ID.Kind, d.ID.Value, dropReason(d.Err))]++
+		k := dropKey{d.ID.Kind, d.ID.Value, dropReason(d.Err)}
+		if _, ok := st.dropped[k]; !ok && len(st.dropped) >= droppedKept {
+			st.purgeDropped()
+		}
+		if _, ok := st.dropped[k]; ok || len(st.dropped) < droppedKept {
+			st.dropped[k]++
+		} else {
+			k.value = ""
+			st.droppedMore[k]++
+		}
 	}
 	for _, r := range o.Refused {
 		reason := strings.TrimSuffix(r.Err.Error(), ": "+identity.ErrLimit.Error())
@@ -172,9 +187,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	if len(st.groups) > 0 {
 		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(names(sortedKeys(st.groups)), ", "))
 	}
-	for _, k := range sortedKeys(st.dropped) {
-		fmt.Fprintf(out, "  dropped %s (x%d)\n", k, st.dropped[k])
-	}
+	printDropped(out, st)
 	for _, k := range sortedKeys(st.refused) {
 		fmt.Fprintf(out, "  kept apart by a limit: %s (x%d; first %s)\n", k, st.refused[k], st.refusedFrom[k])
 	}
@@ -265,4 +278,66 @@ func names(ss []string) []string {
 		ss[i] = english.Name(s, nameWidth)
 	}
 	return ss
+}
+
+// dropKey is one dropped identifier: its kind, its value and why.
+type dropKey struct{ kind, value, reason string }
+
+const (
+	// droppedShown is how many dropped values the report lists, the most frequent
+	// first: the list was one line per distinct value, 3,000 lines for a file of
+	// 3,000 malformed e-mails, where the profiles stop at -profiles.
+	droppedShown = 20
+	// droppedKept is how many distinct dropped values are counted one by one.
+	droppedKept = 1000
+)
+
+// purgeDropped moves the values dropped once into droppedMore, making room for values
+// seen later: a junk value sent a thousand times after a thousand malformed ones would
+// otherwise never be listed, though it heads the list.
+func (st *stats) purgeDropped() {
+	for k, n := range st.dropped {
+		if n == 1 {
+			delete(st.dropped, k)
+			st.droppedMore[dropKey{kind: k.kind, reason: k.reason}]++
+		}
+	}
+}
+
+// printDropped lists the most frequent dropped values, then what it did not list,
+// counted by kind and reason.
+func printDropped(out io.Writer, st *stats) {
+	keys := make([]dropKey, 0, len(st.dropped))
+	for k := range st.dropped {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b dropKey) int {
+		return cmp.Or(cmp.Compare(st.dropped[b], st.dropped[a]), cmp.Compare(a.kind, b.kind), cmp.Compare(a.value, b.value), cmp.Compare(a.reason, b.reason))
+	})
+	for i, k := range keys {
+		if i == droppedShown {
+			break
+		}
+		v := strconv.Quote(k.value)
+		if len(k.value) > idWidth {
+			v = english.Name(k.value, idWidth)
+		}
+		fmt.Fprintf(out, "  dropped %s %s (%s) (x%d)\n", k.kind, v, k.reason, st.dropped[k])
+	}
+	hidden := maps.Clone(st.droppedMore)
+	for _, k := range keys[min(len(keys), droppedShown):] {
+		hidden[dropKey{kind: k.kind, reason: k.reason}] += st.dropped[k]
+	}
+	if len(hidden) == 0 {
+		return
+	}
+	total := 0
+	var parts []string
+	for _, k := range slices.SortedFunc(maps.Keys(hidden), func(a, b dropKey) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.reason, b.reason))
+	}) {
+		total += hidden[k]
+		parts = append(parts, fmt.Sprintf("%d %s (%s)", hidden[k], k.kind, k.reason))
+	}
+	fmt.Fprintf(out, "  ... and %s dropped, not shown: %s\n", english.Count(total, "more identifier"), strings.Join(parts, ", "))
 }

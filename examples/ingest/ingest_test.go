@@ -334,3 +334,46 @@ func TestKeptApartListedAndSaid(t *testing.T) {
 		t.Errorf("%d profiles listed, want the 15 counted:\n%s", n, got)
 	}
 }
+
+// TestDroppedListBounded: the dropped identifiers are listed most frequent first, up to
+// droppedShown of them, then counted by kind and reason; a long value is cut; past
+// droppedKept distinct values, those seen once are counted without their values. A
+// file of 3,000 malformed e-mails printed 3,000 lines (and held every value), where
+// the profiles stop at -profiles.
+func TestDroppedListBounded(t *testing.T) {
+	calls := func(malformed int) string {
+		var in strings.Builder
+		for i := range malformed {
+			fmt.Fprintf(&in, `{"type":"identify","userId":"u%d","traits":{"email":"not-an-email-%d"},"timestamp":"2025-01-01T00:00:00Z"}`+"\n", i, i)
+		}
+		for i := range 5 {
+			fmt.Fprintf(&in, `{"type":"identify","userId":"n%d","traits":{"email":"null"},"timestamp":"2025-01-01T00:00:00Z"}`+"\n", i)
+		}
+		fmt.Fprintf(&in, `{"type":"identify","userId":"long","traits":{"email":"%s"},"timestamp":"2025-01-01T00:00:00Z"}`+"\n", strings.Repeat("x", 300))
+		return in.String()
+	}
+	for _, c := range []struct {
+		malformed, listed int
+		hidden            string
+	}{
+		{30, droppedShown, "  ... and 12 more identifiers dropped, not shown: 12 email (unparseable)\n"},
+		{3000, 2, "  ... and 3000 more identifiers dropped, not shown: 3000 email (unparseable)\n"},
+	} {
+		var out bytes.Buffer
+		if err := run(&out, io.Discard, strings.NewReader(calls(c.malformed)), nil, time.Time{}, 1); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if n := strings.Count(got, "  dropped "); n != c.listed {
+			t.Errorf("%d malformed: %d dropped values listed, want %d:\n%s", c.malformed, n, c.listed, got)
+		}
+		for _, want := range []string{" 0 merges\n  dropped email \"null\" (blocked value) (x5)\n", c.hidden} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%d malformed: output lacks %q:\n%s", c.malformed, want, got)
+			}
+		}
+		if strings.Contains(got, strings.Repeat("x", idWidth+1)) {
+			t.Errorf("%d malformed: a 300-byte value is shown whole:\n%s", c.malformed, got)
+		}
+	}
+}
