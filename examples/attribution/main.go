@@ -16,7 +16,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/english"
 )
 
@@ -31,12 +33,30 @@ func main() {
 	}
 	if *in == "" {
 		// Generating the base takes about a second per 100,000 people: say so.
-		fmt.Fprintf(os.Stderr, "generating the journeys of %s (about %.0fs) ...\n", peopleCount(*people), max(1, float64(*people)/100_000))
+		fmt.Fprintf(os.Stderr, "generating the journeys of %s (%s) ...\n", peopleCount(*people), estimate(*people))
 	}
 	if err := run(os.Stdout, *in, *people, *lenient); err != nil {
 		fmt.Fprintln(os.Stderr, "attribution:", err)
 		os.Exit(1)
 	}
+}
+
+// estimate is how long generating people takes, at about a second per 100,000, in
+// the units a reader waits in: -people 99999999999 said "about 1000000s" (twelve
+// days) and started.
+func estimate(people int) string {
+	secs := max(1, people/100_000)
+	if secs > 100*365*24*3600 {
+		return "over a century"
+	}
+	d := time.Duration(secs) * time.Second
+	switch {
+	case d >= 24*time.Hour:
+		d = d.Round(time.Hour)
+	case d >= time.Hour:
+		d = d.Round(time.Minute)
+	}
+	return "about " + clientele.FormatDuration(d)
 }
 
 func run(out io.Writer, in string, people int, lenient bool) error {

@@ -312,3 +312,20 @@ func checkTablesAlign(t *testing.T, out string) {
 		}
 	}
 }
+
+// TestEstimate: the generation's estimate is written in days, hours and minutes, not
+// as seconds: -people 99999999999 said "about 1000000s".
+func TestEstimate(t *testing.T) {
+	for people, want := range map[int]string{
+		1:                  "about 1s",
+		100_000:            "about 1s",
+		1_000_000:          "about 10s",
+		100_000_000:        "about 16m40s",
+		99_999_999_999:     "about 1w4d14h",
+		int(^uint(0) >> 1): "over a century",
+	} {
+		if got := estimate(people); got != want {
+			t.Errorf("estimate(%d) = %q, want %q", people, got, want)
+		}
+	}
+}
