@@ -94,6 +94,8 @@ func TestBadInput(t *testing.T) {
 		// A value on a row that did not convert is named at its line, not by the
 		// first model as "path 0" of the merged paths.
 		{"path,conversions,nulls,value\na,1,0,5\nb,0,2,300\n", "line 3, column 7 (value): value 300 without conversions"},
+		// A quote inside a channel's name got encoding/csv's words alone.
+		{"path,conversions,nulls,value\nsay \"hi\" > email,1,0,9\n", `line 2, column 5: bare " in non-quoted-field: a field holding a quote is written in quotes with the quote doubled, as in "say ""hi"" > email",1,0,9.90`},
 	} {
 		_, _, err := runCSV(t, c.csv)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

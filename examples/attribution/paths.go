@@ -56,6 +56,10 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 			return nil, err // the stream, not a row
 		} else if errors.Is(err, csv.ErrFieldCount) {
 			err = fieldCount(pe.StartLine, rec)
+		} else if errors.Is(err, csv.ErrBareQuote) || errors.Is(err, csv.ErrQuote) {
+			// encoding/csv's "bare \" in non-quoted-field" says what but not what to
+			// write.
+			err = fmt.Errorf("line %d, column %d: %v: a field holding a quote is written in quotes with the quote doubled, as in \"say \"\"hi\"\" > email\",1,0,9.90", pe.Line, pe.Column, pe.Err)
 		}
 		first = false
 		if !lenient {
