@@ -595,7 +595,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 	defer s.putMu.Unlock()
 	prev, existed := s.seg.Definition(name)
 	if err := s.seg.Save(name, q); err != nil {
-		fail(w, http.StatusBadRequest, "%v", err)
+		fail(w, http.StatusBadRequest, "%v%s", err, unknownEventHint(err))
 		return
 	}
 	if s.st != nil {
@@ -618,6 +618,17 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, http.StatusOK, map[string]string{"name": name, "query": q.String()})
+}
+
+// unknownEventHint says why an event is unknown when segment has no near name to
+// suggest: the index knows the events it has recorded, so a segment saved before its
+// event's first call (a server set up before traffic) got "unknown event" alone, which
+// reads as a typo.
+func unknownEventHint(err error) string {
+	if msg := err.Error(); errors.Is(err, segment.ErrUnknownField) && strings.Contains(msg, "unknown event") && !strings.Contains(msg, "did you mean") {
+		return " (no call has brought that event to this server yet: a segment can name only events it has seen, so save it once one has arrived)"
+	}
+	return ""
 }
 
 // keepDefinition writes the definition of a segment the index has just saved, under

@@ -628,6 +628,18 @@ func TestQueryMistakes(t *testing.T) {
 			t.Errorf("GET %s: %q, want it to say %q", c.path, e.Error, c.want)
 		}
 	}
+	// A segment naming an event no call has brought yet says so; one within two edits
+	// of a known event keeps segment's suggestion.
+	for body, want := range map[string]string{
+		`did("Order Completed")`: `unknown event "Order Completed" (no call has brought that event to this server yet: a segment can name only events it has seen, so save it once one has arrived)`,
+		`did(pag)`:               `unknown event "pag" (did you mean page?)`,
+	} {
+		var e errorBody
+		call(t, "PUT", base+"/v1/segments/early", body, http.StatusBadRequest, &e)
+		if !strings.HasSuffix(e.Error, want) {
+			t.Errorf("PUT %s: %q, want it to end %q", body, e.Error, want)
+		}
+	}
 	// A well-formed value nobody sent is still 404, and one that was sent 200.
 	call(t, "GET", base+"/v1/lookup?kind=email&value=bob@example.com", "", http.StatusNotFound, nil)
 	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-1", "", http.StatusOK, nil)
