@@ -210,13 +210,14 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	if hidden > 0 {
 		fmt.Fprintf(out, "... and %d more profiles, not shown (-profiles 0 shows all)\n", hidden)
 	}
-	if len(events) == 0 {
+	if len(events) == 0 && len(qs) == 0 {
 		return nil
 	}
 	// The index knows the profiles that did something; one seen only in identify calls
 	// is in no audience, NOT ones included, which the line says.
 	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
 	var did queries
+	var failed []error
 	for _, e := range sortedKeys(events) {
 		did = append(did, namedQuery{"did " + english.Name(e, nameWidth), "did(" + strconv.Quote(e) + ")"})
 	}
@@ -235,9 +236,25 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 			fmt.Fprintf(out, "  %s %6s  not counted: %v\n", english.Pad(q.name, 24), "-", err)
 			continue
 		}
+		if i >= len(did) && errors.Is(err, segment.ErrUnknownField) {
+			// A -query naming an event this input never carried (a day's file
+			// without an order) ended the report there, the audiences after it
+			// unprinted; it is listed as not counted, and is an error only when it
+			// is likely a misspelling (segment suggests a name) or names a field,
+			// which the calls never set.
+			hint, absent := "", strings.Contains(err.Error(), "unknown event") && !strings.Contains(err.Error(), "did you mean")
+			if absent {
+				hint = " (no call in the input carried that event)"
+			}
+			fmt.Fprintf(out, "  %s %6s  not counted: %v%s\n", english.Pad(q.name, 24), "-", err, hint)
+			if !absent {
+				failed = append(failed, fmt.Errorf("query %s: %w", q.name, err))
+			}
+			continue
+		}
 		return fmt.Errorf("query %s: %w", q.name, err)
 	}
-	return nil
+	return errors.Join(failed...)
 }
 
 // The widths, in terminal columns, at which names from the data are cut in the report

@@ -377,3 +377,38 @@ func TestDroppedListBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryOfAbsentEvent: a -query naming an event no call in the input carried is
+// listed as not counted, saying so, and the report goes on to the queries after it;
+// it ended the report with an error there. A likely misspelling is listed too, and is
+// still an error. A file of identify calls alone still answers the queries.
+func TestQueryOfAbsentEvent(t *testing.T) {
+	in := `{"type":"page","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}` + "\n"
+	var out bytes.Buffer
+	err := run(&out, io.Discard, strings.NewReader(in), queries{
+		{"buyers", `did("Order Completed")`},
+		{"typo", "did(pag)"},
+		{"visitors", "did(page)"},
+	}, time.Time{}, 0)
+	if err == nil || !strings.Contains(err.Error(), `query typo: segment: query at line 1, column 5: unknown event "pag" (did you mean page?)`) || strings.Contains(err.Error(), "buyers") {
+		t.Errorf("err = %v, want the misspelling alone", err)
+	}
+	got := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{
+		`buyers - not counted: segment: query at line 1, column 5: unknown event "Order Completed" (no call in the input carried that event)`,
+		`typo - not counted: segment: query at line 1, column 5: unknown event "pag" (did you mean page?)`,
+		"visitors 1 did(page)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	in = `{"type":"identify","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}` + "\n"
+	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"buyers", `did("Order Completed")`}}, time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "(no call in the input carried that event)") {
+		t.Errorf("identify calls alone: the query is not answered:\n%s", out.String())
+	}
+}
