@@ -79,6 +79,9 @@ func TestParseErrors(t *testing.T) {
 		{`{"type":7,"userId":"u"}`, `"type" must be a string, got a number`},
 		{`{"type":"identify","userId":"u","timestamp":"yesterday"}`, `"timestamp" "yesterday" is not a time`},
 		{`{"type":"identify","userId":"u","timestamp":true}`, `"timestamp" must be an ISO 8601 string or a number`},
+		// A time of ISO 8601's form that names no time says why; it was told to be ISO 8601.
+		{`{"type":"identify","userId":"u","timestamp":"2025-02-30T10:00:00Z"}`, `"timestamp" "2025-02-30T10:00:00Z" has ISO 8601's form but is no time: day out of range`},
+		{`{"type":"identify","userId":"u","timestamp":"2025-13-01"}`, `"timestamp" "2025-13-01" has ISO 8601's form but is no time: month out of range`},
 		{`{"type":"identify","userId":"u","timestamp":1e300}`, `not a Unix time`},
 		// The number as the call wrote it, not as read in milliseconds (it said 1e+17).
 		{`{"type":"identify","userId":"u","timestamp":1e20}`, `"timestamp" 1e20 is not a Unix time in seconds or milliseconds between the years 1678 and 2262`},

@@ -3,6 +3,7 @@ package tracking
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -85,13 +86,22 @@ func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error
 		if s = strings.TrimSpace(s); s == "" {
 			return time.Time{}, false, nil
 		}
+		outOfRange := "" // a value of a layout's form that names no time: why
 		for _, l := range layouts {
-			if t, err := time.Parse(l, s); err == nil {
+			t, err := time.Parse(l, s)
+			if err == nil {
 				if !held(t) {
 					return time.Time{}, false, invalidField(key, "%q %q is outside the years 1678 to 2262 that the SDK's times hold", key, s)
 				}
 				return t, true, nil
 			}
+			if pe := (*time.ParseError)(nil); errors.As(err, &pe) && outOfRange == "" && strings.HasSuffix(pe.Message, "out of range") {
+				outOfRange = strings.TrimPrefix(pe.Message, ": ")
+			}
+		}
+		if outOfRange != "" {
+			// "2025-02-30T00:00:00Z" was told to be ISO 8601, which it is.
+			return time.Time{}, false, invalidField(key, "%q %q has ISO 8601's form but is no time: %s", key, s, outOfRange)
 		}
 		return time.Time{}, false, invalidField(key, "%q %q is not a time: want ISO 8601 such as 2025-03-01T10:00:00Z, or Unix seconds or milliseconds", key, s)
 	}
