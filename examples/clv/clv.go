@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -210,8 +211,8 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// calibration end were not customers when the models were fitted, so they are
 	// left out of the fit and the holdout table, and counted in the whole-period value.
 	later := keys.Len() - len(splits)
-	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.1f %s\n",
-		english.Count(len(txs), "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), splits[0].HoldoutLength, unitName)
+	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.*f %s\n",
+		english.Count(len(txs), "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {
@@ -313,7 +314,8 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 	const periods = 6
 	length := float64(last.Sub(origin)) / float64(unit) / periods
 	fmt.Fprintf(out, "\nCumulative repeat purchases in calendar time, actual vs expected (the tracking plot):\n")
-	fmt.Fprintf(out, "  %9s %8s", unitName, "actual")
+	w := max(9, len(unitName)) // "1d12h units" is wider than the times
+	fmt.Fprintf(out, "  %*s %8s", w, unitName, "actual")
 	var tracks [][]scoring.ForecastPeriod
 	for _, m := range models {
 		fmt.Fprintf(out, " %11s", m.name)
@@ -337,13 +339,24 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 				}
 			}
 		}
-		fmt.Fprintf(out, "  %9.1f %8d", tracks[0][k].End, actual)
+		fmt.Fprintf(out, "  %*.*f %8d", w, decimals(length), tracks[0][k].End, actual)
 		for _, tr := range tracks {
 			fmt.Fprintf(out, " %11.0f", tr[k].Cumulative)
 		}
 		fmt.Fprintln(out)
 	}
 	return nil
+}
+
+// decimals is how many decimals show a length of v units as more than zero: one, or
+// more for a unit much longer than the data (-unit 1000w over a year printed a holdout
+// of "0.0 1000w units" and every time of the tracking plot as 0.0), at most six.
+func decimals(v float64) int {
+	d := 1
+	for d < 6 && v > 0 && v*math.Pow10(d) < 1 {
+		d++
+	}
+	return d
 }
 
 // value refits BG/NBD and Gamma-Gamma on the whole period and lists the customers worth

@@ -50,3 +50,43 @@ func TestLayoutHint(t *testing.T) {
 		}
 	}
 }
+
+// TestLongUnit: with a unit much longer than the data (-unit 1000w over two years) the
+// holdout and the tracking plot's times keep enough decimals to be told apart, and the
+// plot's first column is as wide as the unit's name. Every time printed as 0.0 and the
+// holdout as "0.0 1000w units".
+func TestLongUnit(t *testing.T) {
+	b, _ := twelveCustomers()
+	var out bytes.Buffer
+	if err := run(&out, strings.NewReader(b.String()), config{format: "csv", unit: 1000 * 7 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "holdout 0.0 ") {
+		t.Errorf("holdout printed as 0.0:\n%s", got)
+	}
+	_, plot, _ := strings.Cut(got, "(the tracking plot):\n")
+	lines := strings.Split(plot, "\n")
+	if len(lines) < 7 || !strings.HasPrefix(lines[0], "  1000w units   actual") {
+		t.Fatalf("tracking plot:\n%s", plot)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines[1:7] {
+		f := strings.Fields(l)
+		if len(f) == 0 || seen[f[0]] || strings.Trim(f[0], "0.") == "" {
+			t.Errorf("time %q repeated or zero:\n%s", l, plot)
+		}
+		seen[f[0]] = true
+		if !strings.HasPrefix(l, strings.Repeat(" ", 2+len("1000w units")-len(f[0]))+f[0]) {
+			t.Errorf("row %q not aligned under the heading:\n%s", l, plot)
+		}
+	}
+}
+
+func TestDecimals(t *testing.T) {
+	for v, want := range map[float64]int{39: 1, 0.5: 1, 0.1: 1, 0.05: 2, 0.009: 3, 1e-9: 6, 0: 1} {
+		if got := decimals(v); got != want {
+			t.Errorf("decimals(%v) = %d, want %d", v, got, want)
+		}
+	}
+}
