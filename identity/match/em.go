@@ -47,8 +47,9 @@ const probFloor = 1e-6
 // products alone; the M-step sets m_kl to the p-weighted share of non-null vectors at
 // level l, u_kl likewise with 1-p (only when fitU, otherwise u stays as given, Splink's
 // default with u from random pairs), and lambda to the mean of p. It updates m, u in
-// place and returns lambda and the iterations run: it stops when no parameter moves by
-// more than tol, or after maxIter.
+// place and returns lambda, the iterations run and the largest parameter change of the
+// last one: it stops when no parameter moves by more than tol (the change is then <=
+// tol: converged), or after maxIter (+Inf when maxIter < 1 and no iteration ran).
 //
 // The start (m, u, lambda) is taken as given only where it is a proper start: a lambda
 // outside [probFloor, 1-probFloor] is clamped into it (NaN becomes 1/2), and an active
@@ -68,7 +69,7 @@ const probFloor = 1e-6
 // (a fixed point of EM: every posterior is lambda and the M-step gives back m = u, the
 // share of each level among all vectors) the classes cannot be told apart and the
 // separation is 0; Train refuses such a session rather than learn weights of 0 bits.
-func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float64, fitU bool, maxIter int, tol float64) (float64, int) {
+func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float64, fitU bool, maxIter int, tol float64) (float64, int, float64) {
 	k := p.k
 	lambda = properLambda(lambda)
 	for c := range k {
@@ -84,7 +85,7 @@ func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float
 		mNum[c] = make([]float64, levels[c])
 		uNum[c] = make([]float64, levels[c])
 	}
-	it := 0
+	it, moved := 0, math.Inf(1)
 	for it < maxIter {
 		it++
 		// E-step, in logs so that many comparisons cannot underflow.
@@ -121,7 +122,6 @@ func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float
 				uNum[c][l] += n - w
 			}
 		}
-		moved := 0.0
 		newLambda := min(max(matches/total, probFloor), 1-probFloor)
 		moved = math.Abs(newLambda - lambda)
 		lambda = newLambda
@@ -146,7 +146,7 @@ func em(p *patterns, levels []int, active []bool, m, u [][]float64, lambda float
 		}
 		lambda = 1 - lambda
 	}
-	return lambda, it
+	return lambda, it, moved
 }
 
 // separation is the match weight, in bits without the prior, of a pair at the most

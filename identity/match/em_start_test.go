@@ -141,7 +141,7 @@ func TestEMFromAdversarialStarts(t *testing.T) {
 			active[k] = true
 		}
 		const maxIter = 5000
-		got, it := em(p, levels, active, sm, su, l0, fitU, maxIter, 1e-10)
+		got, it, _ := em(p, levels, active, sm, su, l0, fitU, maxIter, 1e-10)
 		checkProper(t, got, sm, su)
 		sep := separation(p, sm, su, active)
 		ll, truth := logLikelihood(p, got, sm, su), logLikelihood(p, lambda, m, u)

@@ -104,7 +104,7 @@ func TestEMRecoversParameters(t *testing.T) {
 		for k := range active {
 			active[k] = true
 		}
-		gotLambda, _ := em(p, levels, active, em_m, em_u, 0.5, true, 1000, 1e-9)
+		gotLambda, _, _ := em(p, levels, active, em_m, em_u, 0.5, true, 1000, 1e-9)
 		checkRecovered(t, p, N, levels, nullRate, lambda, m, u, gotLambda, em_m, em_u, true)
 	})
 }
@@ -155,7 +155,7 @@ func TestEMFixedU(t *testing.T) {
 			em_u[k] = append([]float64(nil), u[k]...)
 			active[k] = true
 		}
-		gotLambda, _ := em(p, levels, active, em_m, em_u, 0.5, false, 1000, 1e-9)
+		gotLambda, _, _ := em(p, levels, active, em_m, em_u, 0.5, false, 1000, 1e-9)
 		checkRecovered(t, p, N, levels, 0, lambda, m, u, gotLambda, em_m, em_u, false)
 	})
 }

@@ -45,6 +45,11 @@ type TrainOptions struct {
 	// parameter change at which EM stops (0 means 1e-6).
 	MaxIter int
 	Tol     float64
+	// Report, when not nil, is filled in with how each session's EM went (pairs,
+	// iterations, convergence, lambda, the comparisons estimated, and why a session
+	// was left out): Train's log, as data. nil reports nothing and costs nothing. It
+	// is an output, so it is not part of an options value read from JSON.
+	Report *TrainReport `json:"-"`
 }
 
 // Train estimates a Model without labels: u from random pairs, then m (and u, with
@@ -52,7 +57,10 @@ type TrainOptions struct {
 // estimated match counts, each divided by its rule's recall (the probability under the
 // model that a match agrees exactly on the rule's fields) and by the number of all
 // pairs. It fails with ErrInvalid when an option is negative (or Tol not finite), a
-// session's rule is malformed or a comparison is estimated by no session.
+// session's rule is malformed or a comparison is estimated by no session. With
+// TrainOptions.Report set it also says, per session, how many pairs EM ran on, how
+// many iterations it took, whether it converged or stopped at MaxIter, the lambda it
+// found, the comparisons it estimated and, for a session left out, why.
 //
 // The match class is the one that agrees more: a pair agreeing at the most similar
 // level of every comparison a session estimates (of those whose most similar level
@@ -129,6 +137,17 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 	for si := range unseparated {
 		unseparated[si] = math.NaN()
 	}
+	if o.Report != nil {
+		*o.Report = TrainReport{Sessions: make([]SessionReport, 0, len(o.Sessions))}
+	}
+	// report records a session's outcome when the caller asked for a report; the
+	// rule's fields are copied so that the report does not alias the options.
+	report := func(sr SessionReport) {
+		if o.Report != nil {
+			sr.Fields = slices.Clone(sr.Fields)
+			o.Report.Sessions = append(o.Report.Sessions, sr)
+		}
+	}
 	g := make([]int8, K)
 	for si, rule := range o.Sessions {
 		keys, err := l.blockKeys(rule, l.fieldOf)
@@ -145,6 +164,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		})
 		if n == 0 {
 			empty[si] = st
+			report(SessionReport{Session: si, Fields: rule.Fields, Stats: st, LeftOut: NoPairs})
 			continue
 		}
 		valued[si] = make([]bool, K)
@@ -162,7 +182,24 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		for k := range su {
 			su[k] = slices.Clone(u[k])
 		}
-		lambda, _ := em(p, levels, active, m, su, 0.5, o.FitU, o.MaxIter, o.Tol)
+		lambda, iters, change := em(p, levels, active, m, su, 0.5, o.FitU, o.MaxIter, o.Tol)
+		sep := separation(p, m, su, active)
+		if o.Report != nil {
+			sr := SessionReport{Session: si, Fields: rule.Fields, Stats: st,
+				Iterations: iters, Change: change, Converged: change <= o.Tol, Lambda: lambda, Separation: sep}
+			for k, c := range l.cols {
+				if active[k] {
+					sr.Estimated = append(sr.Estimated, c.label())
+				}
+			}
+			switch {
+			case sr.Estimated == nil:
+				sr.LeftOut = NoComparison
+			case !(sep > 0):
+				sr.LeftOut = NoMatchClass
+			}
+			report(sr)
+		}
 		// A session whose match class does not agree more than its non-match class
 		// has learnt no weights: its pairs all look alike (one pair, or records that
 		// are all the same), or hold no two records of one person, so that EM's
@@ -171,7 +208,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		// lambda, the share of matches it found, is no count of matches for the prior;
 		// a session with no active comparison learnt nothing either, and its lambda is
 		// still the start. It is left out, as a session without pairs is.
-		if sep := separation(p, m, su, active); !(sep > 0) {
+		if !(sep > 0) {
 			unseparated[si] = sep
 			continue
 		}
