@@ -9,8 +9,9 @@ import "strconv"
 type TrainReport struct {
 	// Sessions holds one report per training session, in the order of
 	// TrainOptions.Sessions (or Settings.Blocking, the default). When Train fails it
-	// holds the sessions run before the failure: all of them when the failure is a
-	// comparison that no session estimated, whose reports say why.
+	// holds the sessions run before the failure: none for a bad option or linker,
+	// all of them when the failure is a comparison that no session estimated, whose
+	// reports say why.
 	Sessions []SessionReport
 }
 

@@ -72,12 +72,17 @@ type TrainOptions struct {
 // non-matches that agree less often than random pairs, whose m would make agreeing
 // evidence against a match.
 func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
-	if l == nil {
-		return nil, errNilLinker
-	}
 	var o TrainOptions
 	if opts != nil {
 		o = *opts
+	}
+	// The report is emptied first, so that one reused from an earlier call holds
+	// nothing stale when this one fails before running a session.
+	if o.Report != nil {
+		*o.Report = TrainReport{}
+	}
+	if l == nil {
+		return nil, errNilLinker
 	}
 	// An empty list is the default too, as nil is: a caller building the list with
 	// append, or decoding "sessions": [] from a configuration, means "no sessions of
@@ -138,7 +143,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		unseparated[si] = math.NaN()
 	}
 	if o.Report != nil {
-		*o.Report = TrainReport{Sessions: make([]SessionReport, 0, len(o.Sessions))}
+		o.Report.Sessions = make([]SessionReport, 0, len(o.Sessions))
 	}
 	// report records a session's outcome when the caller asked for a report; the
 	// rule's fields are copied so that the report does not alias the options.
