@@ -33,7 +33,9 @@
 // agreeing more (records without duplicates, a single pair, records all alike with
 // FitU) is left out, and Train fails with ErrInvalid, saying so, when that leaves a
 // comparison unestimated, rather than return weights that count an agreement against
-// a match.
+// a match. TrainOptions.Report asks Train for a TrainReport, its training log as data:
+// per session the pairs, EM's iterations, whether it converged or stopped at MaxIter,
+// the lambda found, the comparisons estimated and why a session was left out.
 //
 // Only candidate pairs are compared: those agreeing exactly on the fields of a
 // BlockingRule. A block is expanded only up to Settings.MaxBlock records and a call
