@@ -19,6 +19,10 @@ type matched struct {
 	cards, pairs int
 	skipped      int64
 	untrained    error // why no model could be trained (a base too small), or nil
+	// unsettled names the training sessions whose EM stopped at MaxIter before its
+	// parameters settled (TrainReport), so that the report can say its weights are
+	// approximate; nil on the normal path.
+	unsettled []string
 	merges       int   // profiles joined by a match
 	right        int   // of them, joined records of one person (the generator's truth)
 }
@@ -68,8 +72,17 @@ func matchContacts(ctx context.Context, res *identity.Resolver, p synth.Params) 
 		},
 	})
 	var model *match.Model
+	var report match.TrainReport
 	if err == nil {
-		model, err = l.Train(&match.TrainOptions{Seed: p.Seed})
+		// MaxIter 1000, not the default 100: at 100,000 people the sessions on a name
+		// and the city need about 550 EM iterations to settle (the report said so),
+		// and the report below warns if one still does not.
+		model, err = l.Train(&match.TrainOptions{Seed: p.Seed, MaxIter: 1000, Report: &report})
+	}
+	for _, s := range report.Sessions {
+		if s.LeftOut == match.Kept && !s.Converged {
+			m.unsettled = append(m.unsettled, strings.Join(s.Fields, " and "))
+		}
 	}
 	if err != nil {
 		// The settings are fixed, so on a generated base only its size can refuse

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
@@ -242,6 +243,9 @@ func (r *resolved) report(w *reportWriter) {
 		return
 	}
 	row(r.matched.merges, "profiles joined by probabilistic matching, %s of them rightly: loyalty cards (%s), which share no identifier, joined to accounts by name, city and mistyped phone", thousands(r.matched.right), thousands(r.matched.cards))
+	if len(r.matched.unsettled) > 0 {
+		w.line("%9s  warning: the matching model's EM stopped at its iteration cap before converging in the training sessions on %s, so its weights are approximate", "-", strings.Join(r.matched.unsettled, "; "))
+	}
 }
 
 func pct(k, n int) float64 {
