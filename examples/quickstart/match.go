@@ -19,12 +19,12 @@ type matched struct {
 	cards, pairs int
 	skipped      int64
 	untrained    error // why no model could be trained (a base too small), or nil
+	merges       int   // profiles joined by a match
+	right        int   // of them, joined records of one person (the generator's truth)
 	// unsettled names the training sessions whose EM stopped at MaxIter before its
 	// parameters settled (TrainReport), so that the report can say its weights are
 	// approximate; nil on the normal path.
 	unsettled []string
-	merges       int   // profiles joined by a match
-	right        int   // of them, joined records of one person (the generator's truth)
 }
 
 // matchThreshold is the match weight, in bits, at which a pair is linked: posterior odds
