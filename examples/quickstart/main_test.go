@@ -289,6 +289,18 @@ func TestRecoveredAtBound(t *testing.T) {
 	}
 }
 
+// A standard error larger than its estimate makes "within 2 SE" vacuous: at 500
+// people BG/NBD's a ran off to 1.08e+03±2.1e+03 and was judged "[0.8: yes]", which read
+// as a recovery.
+func TestRecoveredVacuously(t *testing.T) {
+	var b bytes.Buffer
+	recovered(&reportWriter{w: &b}, "BG/NBD, days", []string{"a", "b"}, []float64{1080, 2.4}, []float64{2100, 0.5}, []float64{0.8, 2.5})
+	want := "  BG/NBD, days   a 1.08e+03±2.1e+03 [0.8: yes, but SE > estimate]  b 2.4±0.5 [2.5: yes]\n"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+}
+
 // TestBadOutRefusedFirst: an -out the page cannot be written to is refused before the
 // run, not after a minute of it, and nothing of the report is printed.
 func TestBadOutRefusedFirst(t *testing.T) {

@@ -423,7 +423,8 @@ func liftCeiling(share float64, held, n int) float64 {
 // recovered prints a model's fitted parameters beside the generator's, and whether each
 // lies within two standard errors of the truth. A parameter held at its bound has a
 // standard error of 0 (scoring.Diagnostics.StdErr), which is no error bar: it is
-// printed without one, not as "±0" and a "NO" that reads as a failed recovery.
+// printed without one, not as "±0" and a "NO" that reads as a failed recovery. A "yes"
+// whose standard error exceeds the estimate says so.
 func recovered(w *reportWriter, model string, names []string, fit, se, truth []float64) {
 	line := fmt.Sprintf("  %-13s", model)
 	for i, n := range names {
@@ -434,8 +435,15 @@ func recovered(w *reportWriter, model string, names []string, fit, se, truth []f
 			line += fmt.Sprintf("  %s %.3g [%.3g: at its bound, no SE]", n, fit[i], truth[i])
 		default:
 			verdict := "yes"
-			if math.Abs(fit[i]-truth[i]) > 2*se[i] {
+			switch {
+			case math.Abs(fit[i]-truth[i]) > 2*se[i]:
 				verdict = "NO"
+			case se[i] > math.Abs(fit[i]):
+				// Two standard errors wider than the estimate reach from 0 to three
+				// times it: such a "yes" says the fit did not pin the parameter
+				// down (a small base, or one running off to its boundary), not
+				// that it recovered the truth.
+				verdict = "yes, but SE > estimate"
 			}
 			line += fmt.Sprintf("  %s %.3g±%.2g [%.3g: %s]", n, fit[i], se[i], truth[i], verdict)
 		}
