@@ -1,0 +1,126 @@
+// Package amount reads money amounts written as text, the one rule of the SDK's
+// readers of shops' exports (scoring.ReadTransactions, the Beam road's purchase
+// amounts), so that one file's amounts read the same in each.
+//
+// An amount is decimal digits with at most one decimal point ("12.50", "12", ".5",
+// "12."), or with a decimal comma in its place when the comma cannot be a thousands
+// separator: exactly one comma, no point, at least one digit before it and one or two
+// after it ("12,50", "12,5"). Spaces around it are ignored. Everything else is refused
+// rather than guessed at: "1,234" (a thousand and thirty-four, or one and a bit?),
+// "1,234.50" and "1.234,50" (thousands separators, whose marks differ by country), a
+// currency ("$12.50", "12 EUR"), "NaN", "Inf", and Go's literal forms that
+// strconv.ParseFloat alone would take ("1_000", "0x1p4"), which no shop writes.
+// [Options] add a sign and an exponent for the readers that have always taken them.
+//
+// [Parse] reads an amount and [Hint] says how to write one it refused.
+package amount
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Options widen the forms Parse reads. The zero value (and nil) reads the rule in the
+// package comment only.
+type Options struct {
+	// Sign reads a leading '+' or '-' ("+5", "-12,50"). A negative amount is the
+	// caller's to refuse or take (a refund). scoring.ReadTransactions has read a sign
+	// since its first release, refusing negatives after: "+5" kept reading as 5.
+	Sign bool
+	// Exponent reads an exponent after digits written with a point ("1e3", "1.5E-2",
+	// "2e+1"), never after a decimal comma. scoring.ReadTransactions has read them
+	// since its first release, and its tests and users' files write MaxAmount as
+	// "1e15": they kept reading as before.
+	Exponent bool
+}
+
+// Parse reads s as an amount (the package comment says which forms are). A refusal
+// wraps ErrInvalid and quotes s; an amount past the largest float64 ("1e400", four
+// hundred nines) is refused too, never read as +Inf.
+func Parse(s string, opts *Options) (float64, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	t := strings.TrimSpace(s)
+	if !wellFormed(t, o) {
+		return 0, fmt.Errorf("%w: %q", ErrInvalid, s)
+	}
+	// One comma at most, the decimal one: ParseFloat then rounds "12,50" exactly as
+	// "12.50".
+	v, err := strconv.ParseFloat(strings.Replace(t, ",", ".", 1), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("%w: %q is past the largest float64, %g", ErrInvalid, s, math.MaxFloat64)
+	}
+	return v, nil
+}
+
+// wellFormed reports whether t, already trimmed, is an amount's text:
+//
+//	amount   = [sign] (mantissa [exponent] | whole "," digit [digit])
+//	mantissa = whole ["." [digits]] | "." digits
+//	exponent = ("e" | "E") ["+" | "-"] digits
+//
+// the sign and the exponent only as o allows them. It checks the syntax only, which
+// ParseFloat then reads: ParseFloat alone also takes "NaN", "Inf", "1_000" and "0x1p4".
+func wellFormed(t string, o Options) bool {
+	i := 0
+	if o.Sign && i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	whole := digits(t, &i)
+	if i < len(t) && t[i] == ',' {
+		i++
+		frac := digits(t, &i)
+		return whole > 0 && (frac == 1 || frac == 2) && i == len(t)
+	}
+	frac := 0
+	if i < len(t) && t[i] == '.' {
+		i++
+		frac = digits(t, &i)
+	}
+	if whole+frac == 0 {
+		return false
+	}
+	if o.Exponent && i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		if digits(t, &i) == 0 {
+			return false
+		}
+	}
+	return i == len(t)
+}
+
+// digits moves *i past the decimal digits of t at *i and returns how many there were.
+func digits(t string, i *int) int {
+	start := *i
+	for *i < len(t) && '0' <= t[*i] && t[*i] <= '9' {
+		*i++
+	}
+	return *i - start
+}
+
+// Hint says, for an amount Parse refused, how to write it, as a clause to append to
+// the refusal (": write ..."), or "" if it has no advice: for a currency sign ("$12.50",
+// "12.50 €") and for a comma Parse does not take as a decimal one, a thousands
+// separator ("1,234", "1,299.00", "1.234,50") or a comma too many ("1,2,3").
+func Hint(s string) string {
+	t := strings.TrimSpace(s)
+	var hints []string
+	if strings.ContainsAny(t, "$€£¥") {
+		hints = append(hints, "write amounts without a currency sign")
+	}
+	if strings.Contains(t, ",") {
+		hints = append(hints, "a comma is read as a decimal comma only with one or two digits after it and no point (12,50); "+
+			"write amounts with a decimal point or comma and no thousands separator (1299.00, 1299,00)")
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(hints, "; ")
+}
