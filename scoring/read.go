@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
 )
 
@@ -19,7 +20,9 @@ import (
 // comma-separated "profile,date,amount" lines with dates as 2006-01-02 in UTC.
 type ReadOptions struct {
 	// Comma is the field separator [',']. Fields may then be quoted as in RFC 4180.
-	// A space means runs of spaces and tabs, as in the CDNOW sample.
+	// A space means runs of spaces and tabs, as in the CDNOW sample. An amount with a
+	// decimal comma is one field when quoted ("12,50") or when the separator is not a
+	// comma (';', as European exports write).
 	Comma rune
 	// Header says that the first line names the columns and is skipped.
 	Header bool
@@ -112,8 +115,16 @@ const maxLine = 1 << 20
 
 // ReadTransactions parses transactions from r, one per line, and yields them in file
 // order. Customer ids are any non-empty string mapped to keys by opt.Keys, or without
-// Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected); amounts are
-// decimal, finite, non-negative and at most MaxAmount. Blank lines and a leading UTF-8
+// Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected). Amounts are
+// decimal digits with a decimal point ("12.50", "12", ".5"), or with a decimal comma
+// where it cannot be a thousands separator (one comma, no point, one or two digits
+// after it: "12,50", "12,5"), optionally with a '+' and an exponent ("1e3"), as this
+// reader has always taken; they must be non-negative and at most MaxAmount. A comma that
+// may be a thousands separator ("1,234", "1,299.00", "1.234,50"), a currency sign, NaN
+// and Inf are refused, with how to write the amount. In a comma-separated file a decimal
+// comma must be quoted: a row where an unquoted one split the amount in two (12,50 read
+// as the fields 12 and 50) is refused when it has more fields than the header, or
+// without Header than the first row, rather than read as 12. Blank lines and a leading UTF-8
 // byte order mark are skipped. A bad line (a row with a bare or unbalanced quote
 // among them, and a row with more fields than the first row where a field past that
 // width is not blank: a value split by an unquoted separator, such as a decimal comma)
@@ -170,6 +181,9 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 			first = false
 			var tx Transaction
 			err := rec.err
+			if err == nil {
+				err = o.splitComma(rec, width.fields)
+			}
 			if err == nil {
 				tx, err = o.parse(rec, width)
 			}
@@ -248,11 +262,39 @@ func (o ReadOptions) wider(rec record, w widthOf) error {
 		}
 		hint := ""
 		if o.Comma == ',' {
-			hint = ` (a decimal comma: 12,50 is two fields; write 12.50)`
+			hint = ` (a decimal comma: quote it, "12,50", or write 12.50)`
 		}
 		return rec.fail(i, "%d fields where line %d has %d: quote a value that holds the separator %q%s", len(rec.fields), w.line, w.fields, o.Comma, hint)
 	}
 	return nil
+}
+
+// splitComma refuses a comma-separated row whose amount an unquoted decimal comma split
+// in two fields, "12,50" read as "12" and "50": the row has more fields than width (the
+// header's, or the first row's), the amount field is digits and the next is one or two
+// digits, right after it with no quotes between. Read on, it was the amount 12, without
+// a word. Checked before the other fields, as a split amount before the time moves the
+// time out of its column too.
+func (o ReadOptions) splitComma(rec record, width int) error {
+	a := o.AmountColumn
+	if o.Comma != ',' || width == 0 || len(rec.fields) <= width || a+1 >= len(rec.fields) {
+		return nil
+	}
+	whole, frac := strings.TrimLeft(rec.fields[a], " "), rec.fields[a+1]
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || len(frac) < 1 || len(frac) > 2 || strings.Trim(frac, "0123456789") != "" {
+		return nil
+	}
+	// A quoted field starts at its quote, so an unquoted pair is the two fields' text
+	// with one comma between.
+	if rec.lines[a] != rec.lines[a+1] || rec.cols[a]+len(rec.fields[a])+1 != rec.cols[a+1] {
+		return nil
+	}
+	of := "the first row"
+	if o.Header {
+		of = "the header"
+	}
+	return rec.fail(a, "amount %s,%s is split in two fields by the separator ',' (this row has %d fields, %s %d): "+
+		"quote it, \"%s,%s\", or separate the fields with ';' and set ReadOptions.Comma", whole, frac, len(rec.fields), of, width, whole, frac)
 }
 
 func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
@@ -284,9 +326,9 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 	if s, err = rec.field(o.AmountColumn, "amount"); err != nil {
 		return tx, err
 	}
-	tx.Amount, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || !decimal(strings.TrimSpace(s)) || math.IsNaN(tx.Amount) || math.IsInf(tx.Amount, 0) || tx.Amount < 0 {
-		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number%s", s, amountHint(s))
+	tx.Amount, err = amount.Parse(s, &amountForms)
+	if err != nil || tx.Amount < 0 {
+		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number%s", s, amount.Hint(s))
 	}
 	if tx.Amount > MaxAmount {
 		return tx, rec.fail(o.AmountColumn, "amount %q is over MaxAmount, %g: not a money figure (an id read as the amount?)", s, float64(MaxAmount))
@@ -423,28 +465,8 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 
 func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\v' || b == '\f' }
 
-// decimal reports whether s is written in decimal digits, a point, a sign and an
-// exponent only. strconv.ParseFloat also takes Go's literal forms, digits parted by
-// underscores ("1_000") and hexadecimal ("0x1p4"), which no shop's export writes: an
-// amount like that is a misread column, not money.
-func decimal(s string) bool {
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789.eE+-", c) {
-			return false
-		}
-	}
-	return true
-}
-
-// amountHint says, for the amounts shops' exports commonly write and ParseFloat cannot
-// read, how to write them: a decimal comma ("12,50", European exports), a thousands
-// separator ("1,299.00") or a currency sign ("$12.50", "12.50 €").
-func amountHint(s string) string {
-	switch t := strings.TrimSpace(s); {
-	case strings.Contains(t, ","):
-		return ": write amounts with a decimal point and no thousands separator (12.50, 1299.00)"
-	case strings.ContainsAny(t, "$€£¥"):
-		return ": write amounts without a currency sign"
-	}
-	return ""
-}
+// amountForms are the forms of amounts ReadTransactions takes beyond the shared rule of
+// internal/amount: a sign (negatives are then refused as such, with the rest) and an
+// exponent, which it has read since its first release, so that no file read before
+// reads otherwise now.
+var amountForms = amount.Options{Sign: true, Exponent: true}

@@ -163,6 +163,8 @@ func FuzzReadTransactions(f *testing.F) {
 	f.Add([]byte("\"unterminated\n"), false, false, true, true)
 	f.Add([]byte("1\t0001\t19970101\t1\t1\n"), true, false, true, true)
 	f.Add([]byte("c0,2025-01-01,1\nc1,bad,2\n,2025-01-01,3\nc0,2025-01-02,x\n"), false, false, true, true)
+	// Decimal commas: quoted, split by the separator, ambiguous.
+	f.Add([]byte("customer,date,amount\n1,2025-01-01,\"12,50\"\n1,2025-01-02,12,50\n2,2025-01-03,\"1,234\"\n"), false, true, false, true)
 	// Two amounts near MaxFloat64 on one day: their sum, the day's spend, is +Inf.
 	f.Add([]byte("1,2025-01-01,10\n1,2025-01-02,1.7e308\n1,2025-01-02,1.7e308\n"), false, false, false, false)
 	f.Fuzz(func(t *testing.T, data []byte, spaces, header, keys, lenient bool) {
@@ -247,13 +249,15 @@ func TestReadTransactionsAmountBound(t *testing.T) {
 	}
 }
 
-// TestReadAmountForms: an amount is decimal digits with a point. The forms shops'
-// exports write that are not get a hint on how to write them; Go's literal forms, which
-// strconv.ParseFloat alone would take, are refused.
+// TestReadAmountForms: an amount is decimal digits with a point, or a decimal comma
+// that cannot be a thousands separator. The forms shops' exports write that are not get
+// a hint on how to write them; Go's literal forms, which strconv.ParseFloat alone would
+// take, are refused.
 func TestReadAmountForms(t *testing.T) {
-	comma := "write amounts with a decimal point and no thousands separator"
+	comma := "a comma is read as a decimal comma only with one or two digits after it"
 	for _, c := range []struct{ amount, want string }{
-		{`"12,50"`, comma},
+		{`"1,234"`, comma},
+		{`"1.234,50"`, comma},
 		{`"1,299.00"`, comma},
 		{"$12.50", "write amounts without a currency sign"},
 		{"12.50 €", "write amounts without a currency sign"},
@@ -265,7 +269,7 @@ func TestReadAmountForms(t *testing.T) {
 			t.Errorf("amount %s: %v, %v; want ErrSyntax with %q", c.amount, got, err, c.want)
 		}
 	}
-	for _, s := range []string{"12.50", " 12.5 ", "1e3", "+5", ".5", "0"} {
+	for _, s := range []string{"12.50", " 12.5 ", "1e3", "+5", ".5", "0", `"12,50"`, `"12,5"`} {
 		if got, err := readAll("1,2025-01-01,"+s+"\n", ReadOptions{}); err != nil || len(got) != 1 {
 			t.Errorf("amount %q: %v, %v", s, got, err)
 		}
@@ -440,9 +444,11 @@ func TestReadWiderRowRefused(t *testing.T) {
 		opt               ReadOptions
 	}{
 		{"decimal comma, header", "customer,date,amount\nc,2025-01-01,1\nc,2025-02-01,12,50\n",
-			`line 3, column 17: 4 fields where line 1 has 3: quote a value that holds the separator ',' (a decimal comma: 12,50 is two fields; write 12.50)`, ReadOptions{Header: true, Keys: &Keys{}}},
+			`line 3, column 14: amount 12,50 is split in two fields by the separator ','`, ReadOptions{Header: true, Keys: &Keys{}}},
 		{"decimal comma, no header", "c,2025-01-01,1\nc,2025-02-01,12,50\n",
-			"line 2, column 17: 4 fields where line 1 has 3", ReadOptions{Keys: &Keys{}}},
+			"line 2, column 14: amount 12,50 is split in two fields", ReadOptions{Keys: &Keys{}}},
+		{"a note in a fourth field", "customer,date,amount\nc,2025-01-01,1\nc,2025-02-01,12,gift\n",
+			`line 3, column 17: 4 fields where line 1 has 3: quote a value that holds the separator ',' (a decimal comma: quote it, "12,50", or write 12.50)`, ReadOptions{Header: true, Keys: &Keys{}}},
 		{"space separated", " 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29 73\n",
 			"line 2, column 30: 6 fields where line 1 has 5: quote a value that holds the separator ' '", cdnowReadOptions},
 	} {
