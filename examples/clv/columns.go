@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/scoring"
 )
 
@@ -142,7 +143,9 @@ func transactionAsHeader(cfg config, opt scoring.ReadOptions, names []string, li
 	if _, err := time.Parse(layout, strings.TrimSpace(names[tc])); err != nil {
 		return nil
 	}
-	if _, err := strconv.ParseFloat(strings.TrimSpace(names[ac]), 64); err != nil {
+	// The reader's amounts, a decimal comma among them: ParseFloat took "1e3" but not
+	// "12,50", and a ';' export's first purchase was skipped as the header.
+	if _, err := amount.Parse(names[ac], &amount.Options{Sign: true, Exponent: true}); err != nil {
 		return nil
 	}
 	return fmt.Errorf("-header: line %d is a purchase (date %q, amount %q), not the columns' names: leave -header out, or the purchase is skipped", line, strings.TrimSpace(names[tc]), strings.TrimSpace(names[ac]))

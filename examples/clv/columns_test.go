@@ -74,6 +74,8 @@ func TestColumnsErrors(t *testing.T) {
 		// -header on a file without one would drop its first purchase without a word.
 		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{header: true}, `-header: line 1 is a purchase (date "2025-01-01", amount "10"), not the columns' names`},
 		{"\n10.5;03/01/2025;a@x.com\n", config{header: true, comma: ';', columns: "3,2,1", layout: "02/01/2006"}, `-header: line 2 is a purchase`},
+		// A decimal comma, which the reader takes, was no amount here.
+		{"c1;2025-01-01;12,50\nc1;2025-02-01;10\n", config{header: true, comma: ';'}, `-header: line 1 is a purchase (date "2025-01-01", amount "12,50")`},
 	} {
 		if c.cfg.format == "" {
 			c.cfg.format = "csv"
