@@ -14,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +32,7 @@ import (
 	"github.com/clientele-go/clientele/beam/pipeline"
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/referral/attribution"
 	"github.com/clientele-go/clientele/scoring"
@@ -311,20 +311,24 @@ const bom = "\ufeff"
 // reads it (lines reach it in no order, so a header is known by its text).
 const transactionsHeader = "profile,date,amount"
 
-// parseTransaction reads one CSV line of file with the SDK's reader. The reader sees
-// the line alone and calls it line 1, which it is not, so its error is quoted without
-// that line number, after the file's name and the line itself.
+// parseTransaction reads one CSV line of file with the SDK's reader, after the header
+// the file has, so that the reader knows a row is three fields wide: a line whose
+// unquoted decimal comma split its amount in two (7,2025-03-06,12,50) is refused, not
+// read as 12. The reader calls the line line 2, which it is not, so its error is
+// quoted without that line number, after the file's name and the line itself.
 func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
 	line = strings.TrimPrefix(line, bom)
 	if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(line), " ", ""), transactionsHeader) {
 		return nil
 	}
-	for t, err := range scoring.ReadTransactions(strings.NewReader(line), nil) {
+	for t, err := range scoring.ReadTransactions(strings.NewReader(transactionsHeader+"\n"+line), &scoring.ReadOptions{Header: true}) {
 		if err != nil {
-			msg := strings.Replace(err.Error(), "line 1, ", "", 1)
-			// The reader's advice is for its caller's code; here the ids are the file's.
+			msg := strings.Replace(err.Error(), "line 2, ", "", 1)
+			// The reader's advice is for its caller's code; here the ids are the file's,
+			// and the file's separator is a comma.
 			msg = strings.Replace(msg, "(set ReadOptions.Keys for string ids)",
 				"(map your own ids to keys first: the identities.csv this example writes from -links does)", 1)
+			msg = strings.Replace(msg, ", or separate the fields with ';' and set ReadOptions.Comma", "", 1)
 			return fmt.Errorf("road: %s: transaction %.80q: %s", file, line, msg)
 		}
 		emit(t)
@@ -334,7 +338,7 @@ func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
 
 // profilePath turns each profile's events into its journey: the channels of its
 // visits up to its first purchase, converted (worth the purchase's amount) or not. A
-// journey whose purchase has an amount parseAmount refuses is left out, its amount
+// journey whose purchase has an amount internal/amount refuses is left out, its amount
 // emitted to badAmount for the attribution table to count.
 func profilePath(profiles []byte, emit func(attribution.Path), badAmount func(string)) error {
 	for events, err := range pipeline.ProfileEvents(profiles) {
@@ -353,7 +357,7 @@ func profilePath(profiles []byte, emit func(attribution.Path), badAmount func(st
 }
 
 // journey is one profile's path, if it visited through a channel. A purchase without
-// an amount is a conversion worth 0; one whose amount parseAmount refuses makes no
+// an amount is a conversion worth 0; one whose amount internal/amount refuses makes no
 // path, and bad is that amount (quoted, and cut to a line's length).
 func journey(events []funnel.Event) (path attribution.Path, ok bool, bad string) {
 	for _, e := range events {
@@ -367,10 +371,10 @@ func journey(events []funnel.Event) (path attribution.Path, ok bool, bad string)
 				return path, false, ""
 			}
 			path.Conversions = 1
-			if amount, ok := e.Props["amount"]; ok && strings.TrimSpace(amount) != "" {
-				v, err := parseAmount(amount)
+			if text, ok := e.Props["amount"]; ok && strings.TrimSpace(text) != "" {
+				v, err := amount.Parse(text, nil)
 				if err != nil {
-					return attribution.Path{}, false, english.Name(strconv.Quote(amount), 30)
+					return attribution.Path{}, false, english.Name(strconv.Quote(text), 30)
 				}
 				path.Value = v
 			}
@@ -379,42 +383,6 @@ func journey(events []funnel.Event) (path attribution.Path, ok bool, bad string)
 	}
 	path.Nulls = 1
 	return path, len(path.Touches) > 0, ""
-}
-
-// errAmount is parseAmount's refusal.
-var errAmount = errors.New("road: not an amount")
-
-// parseAmount reads a purchase's amount: digits with at most one decimal point
-// ("12.50", "12", ".5"), or with a decimal comma in place of the point when it cannot
-// be a thousands separator: exactly one comma, no point, and one or two digits after
-// it ("12,50", "12,5"). Spaces around it are ignored. It refuses everything else
-// rather than guess: "1,234" (a thousand and thirty-four, or one and a bit?),
-// "1,234.50" and "1.234,50" (thousands separators, whose marks differ by country), a
-// sign, an exponent, a currency, "NaN". The amount "12,50" was read as 0.
-func parseAmount(s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	if i := strings.IndexByte(t, ','); i > 0 && strings.Count(t, ",") == 1 && !strings.Contains(t, ".") && len(t)-i-1 >= 1 && len(t)-i-1 <= 2 {
-		t = t[:i] + "." + t[i+1:]
-	}
-	digits, points := 0, 0
-	for _, c := range []byte(t) {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.':
-			points++
-		default:
-			return 0, fmt.Errorf("%w: %q", errAmount, s)
-		}
-	}
-	if digits == 0 || points > 1 {
-		return 0, fmt.Errorf("%w: %q", errAmount, s)
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%w: %q", errAmount, s)
-	}
-	return v, nil
 }
 
 // funnelSpecAsOf is funnelSpec observed until asOf, the end of the -end day: the spec
@@ -544,7 +512,7 @@ func (g *growthTable) ProcessElement(b []byte, lateEvents func(*int) bool) (stri
 
 // attributionTable writes the conversions credited to each channel, ending with the
 // counts of the events after the -end day and of the journeys left out for an amount
-// parseAmount refuses.
+// internal/amount refuses.
 type attributionTable struct{ End time.Time }
 
 func (f *attributionTable) ProcessElement(b []byte, lateEvents func(*int) bool, badAmounts func(*string) bool) (string, error) {

@@ -395,23 +395,22 @@ func TestWideLabelsAlign(t *testing.T) {
 	}
 }
 
-// An amount with a decimal comma is read when the comma cannot be a thousands
-// separator; anything ambiguous or not a number is refused, not read as 0 (the
-// road read "12,50" as 0, silently).
-func TestParseAmount(t *testing.T) {
-	for in, want := range map[string]float64{
-		"12.50": 12.5, "12": 12, " 7 ": 7, ".5": 0.5, "0": 0, "12,50": 12.5, "12,5": 12.5, "1234,99": 1234.99,
-	} {
-		if got, err := parseAmount(in); err != nil || got != want {
-			t.Errorf("parseAmount(%q) = %v, %v, want %v", in, got, err, want)
-		}
+// A transaction's amount follows the events' rule (internal/amount): a quoted "12,50"
+// is 12.5, as a purchase event's amount is; an unquoted one, which the comma splits in
+// two fields, is refused saying so rather than read as 12; "1,234" is refused with how
+// to write it. The reader refused the first and read the second as 12.
+func TestTransactionDecimalComma(t *testing.T) {
+	var txs []scoring.Transaction
+	if err := parseTransaction("tx.csv", `7,2025-03-06,"12,50"`, func(tx scoring.Transaction) { txs = append(txs, tx) }); err != nil || len(txs) != 1 || txs[0].Amount != 12.5 {
+		t.Errorf(`"12,50": %+v, %v; want 12.5`, txs, err)
 	}
-	for _, in := range []string{
-		"1,234", "12,505", "1,234.50", "1.234,50", "1,2,3", "12,", ",5", "1.2.3", ".", "-5", "+5", "1e3",
-		"NaN", "Inf", "€12", "12 EUR", "0x1p3", "1_000", strings.Repeat("9", 400),
+	for _, c := range []struct{ line, want string }{
+		{"7,2025-03-06,12,50", `road: tx.csv: transaction "7,2025-03-06,12,50": scoring: syntax error: column 14: amount 12,50 is split in two fields by the separator ',' (this row has 4 fields, the header 3): quote it, "12,50"`},
+		{`7,2025-03-06,"1,234"`, `column 14: amount "1,234" is not a finite non-negative number: a comma is read as a decimal comma only with one or two digits after it`},
 	} {
-		if got, err := parseAmount(in); !errors.Is(err, errAmount) {
-			t.Errorf("parseAmount(%q) = %v, %v, want it refused", in, got, err)
+		err := parseTransaction("tx.csv", c.line, func(tx scoring.Transaction) { t.Errorf("%q read as %+v", c.line, tx) })
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "ReadOptions") || strings.Contains(err.Error(), "line 2") {
+			t.Errorf("%q: %v\nwant %s", c.line, err, c.want)
 		}
 	}
 }
