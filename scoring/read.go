@@ -115,23 +115,26 @@ const maxLine = 1 << 20
 
 // ReadTransactions parses transactions from r, one per line, and yields them in file
 // order. Customer ids are any non-empty string mapped to keys by opt.Keys, or without
-// Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected). Amounts are
-// decimal digits with a decimal point ("12.50", "12", ".5"), or with a decimal comma
-// where it cannot be a thousands separator (one comma, no point, one or two digits
-// after it: "12,50", "12,5"), optionally with a '+' and an exponent ("1e3"), as this
-// reader has always taken; they must be non-negative and at most MaxAmount. A comma that
-// may be a thousands separator ("1,234", "1,299.00", "1.234,50"), a currency sign, NaN
-// and Inf are refused, with how to write the amount. In a comma-separated file a decimal
-// comma must be quoted: a row where an unquoted one split the amount in two (12,50 read
-// as the fields 12 and 50) is refused when it has more fields than the header, or
-// without Header than the first row, rather than read as 12. Blank lines and a leading UTF-8
-// byte order mark are skipped. A bad line (a row with a bare or unbalanced quote
-// among them, and a row with more fields than the first row where a field past that
-// width is not blank: a value split by an unquoted separator, such as a decimal comma)
-// yields an error wrapping ErrSyntax that names the line and column
-// (1-based); the reader then stops, or with opt.Lenient goes on to the next line; after
-// MaxBadLines bad lines a Lenient read stops with an error wrapping ErrTooManyBad.
-// A line too long or an unreadable stream always stops it.
+// Keys decimal uint32 profile keys (leading zeros allowed, 0 rejected).
+//
+// Amounts are decimal digits with a decimal point ("12.50", "12", ".5"), or with a
+// decimal comma where it cannot be a thousands separator (one comma, no point, one or
+// two digits after it: "12,50", "12,5"), the rule the SDK's readers share; a '+' and an
+// exponent ("+5", "1e3") are read too, as they always were. They must be non-negative
+// and at most MaxAmount. A comma that may be a thousands separator ("1,234",
+// "1,299.00", "1.234,50"), a currency sign, NaN and Inf are refused, with how to write
+// the amount. In a comma-separated file a decimal comma must be quoted ("12,50"): a row
+// where an unquoted one split the amount into two fields (12 and 50) is refused when it
+// has more fields than the header, or without Header than the first row, rather than
+// read as 12. A file without a header whose every row is split cannot be told from one
+// with a further column, and reads the whole part: set Header.
+//
+// Blank lines and a leading UTF-8 byte order mark are skipped. A bad line (a row with a
+// bare or unbalanced quote among them, and a row with more fields than the first row
+// where a field past that width is not blank: a value split by an unquoted separator)
+// yields an error wrapping ErrSyntax that names the line and column (1-based); the reader then stops, or with opt.Lenient goes on to the
+// next line; after MaxBadLines bad lines a Lenient read stops with an error wrapping
+// ErrTooManyBad. A line too long or an unreadable stream always stops it.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
 	var opt ReadOptions
 	if opts != nil {
