@@ -89,6 +89,12 @@ func TestBadInput(t *testing.T) {
 		{"path,conversions,nulls,value\na > b,1,0,0,9\n", "line 2: 5 fields, want 4"},
 		{"path;conversions;nulls;value\na > b;1;0;0\n", `line 1: 1 field, want 4: path,conversions,nulls,value (the fields seem separated by ";"; this reads commas)`},
 		{"path,conversions,nulls,value\n", "no journeys"},
+		// Figures follow the SDK's one rule (internal/amount): Go's literal forms,
+		// which strconv.ParseFloat took, are refused, and a thousands separator is
+		// told how to write the figure.
+		{"a > b,1_000,0,0\n", `line 1, column 7 (conversions): "1_000" is not a non-negative number`},
+		{"a > b,1,0,0x1p4\n", `line 1, column 11 (value): "0x1p4" is not a non-negative number`},
+		{"a > b,1,0,\"1,299.00\"\n", `"1,299.00" is not a non-negative number: a comma is read as a decimal comma only`},
 		// A header of the four names in another order was read as a journey.
 		{"Conversions,Path,Nulls,Value\n1,a,0,0\n", "line 1 names the columns Conversions,Path,Nulls,Value; want them in the order path,conversions,nulls,value"},
 		// A value on a row that did not convert is named at its line, not by the
@@ -101,6 +107,23 @@ func TestBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one mentioning %q", c.csv, err, c.want)
 		}
+	}
+}
+
+// TestDecimalCommaValue: a quoted value with a decimal comma reads as clv and
+// ReadPaths read it (internal/amount), to the same report as the value written with a
+// point. It was refused as "not a non-negative number".
+func TestDecimalCommaValue(t *testing.T) {
+	pc, comma, err := runCSV(t, "path,conversions,nulls,value\na > b,2,1,\"12,50\"\nb,1,3,\"7,5\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, point, err := runCSV(t, "path,conversions,nulls,value\na > b,2,1,12.50\nb,1,3,7.5\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if comma, point = strings.ReplaceAll(comma, pc, "p.csv"), strings.ReplaceAll(point, pp, "p.csv"); comma != point {
+		t.Errorf("a decimal comma read otherwise:\n%s\nwant\n%s", comma, point)
 	}
 }
 

@@ -7,11 +7,11 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/clientele-go/clientele/referral/attribution"
 
+	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
 	"github.com/clientele-go/clientele/internal/synth"
 )
@@ -126,9 +126,11 @@ func csvRow(cr *csv.Reader, rec []string, sum *totals) (pathRow, error) {
 		return p, at(0, "%v", err)
 	}
 	for i, dst := range []*float64{&p.Conversions, &p.Nulls, &p.Value} {
-		v, err := strconv.ParseFloat(strings.TrimSpace(rec[i+1]), 64)
-		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-			return p, at(i+1, "%q is not a non-negative number", rec[i+1])
+		// The SDK's one rule for figures read from text (a quoted "12,50" is 12.5, as
+		// clv and ReadPaths read it; "1_000" and "0x1p4" are refused).
+		v, err := amount.Parse(rec[i+1], &amount.Options{Sign: true, Exponent: true})
+		if err != nil || v < 0 {
+			return p, at(i+1, "%q is not a non-negative number%s", rec[i+1], amount.Hint(rec[i+1]))
 		}
 		*dst = v
 	}

@@ -7,13 +7,13 @@ import (
 	"io"
 	"iter"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
 )
 
@@ -140,8 +140,10 @@ const MaxBadLines = 100
 // ReadPaths reads paths in ChannelAttribution's text layout: one journey a line,
 // fields separated by ";" in the order path;conversions[;value[;nulls]]. A first line
 // that names the fields (path;total_conversions;...) is skipped, as are blank lines,
-// lines starting with "#" and a leading UTF-8 byte order mark. It yields the paths in
-// file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
+// lines starting with "#" and a leading UTF-8 byte order mark. The numbers are decimal,
+// with a point or with a decimal comma that cannot be a thousands separator ("12,50",
+// as scoring.ReadTransactions reads amounts), a sign and an exponent; "1,299.00" and
+// Go's literal forms ("1_000", "0x1p4") are refused. It yields the paths in file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
 // [ErrInvalid] (it parses to a path that cannot be used) that names the line and the
 // byte column (1-based) where the problem is; the reader then stops, or with
 // opts.Lenient goes on to the next line (up to MaxBadLines bad lines). An unreadable
@@ -217,9 +219,13 @@ func readPath(cr *csv.Reader, rec []string) (Path, error) {
 	}
 	nums := []*float64{&p.Conversions, &p.Value, &p.Nulls}
 	for i, f := range rec[1:] {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		// The SDK's one rule for figures read from text (internal/amount), with the sign
+		// and exponent strconv.ParseFloat took here before, so that a negative count is
+		// refused as negative: a ';' file's value written 12,50 reads as 12.5, as
+		// scoring.ReadTransactions and the Beam road read it; "1_000" and "0x1p4" do not.
+		v, err := amount.Parse(f, &numberForm)
 		if err != nil {
-			return Path{}, at(i+1, 0, ErrSyntax, fmt.Sprintf("%s %q is not a number", fieldNames[i+1], f))
+			return Path{}, at(i+1, 0, ErrSyntax, fmt.Sprintf("%s %q is not a number%s", fieldNames[i+1], f, amount.Hint(f)))
 		}
 		*nums[i] = v
 	}
@@ -228,6 +234,10 @@ func readPath(cr *csv.Reader, rec []string) (Path, error) {
 	}
 	return p, nil
 }
+
+// numberForm is how ReadPaths reads its numbers: internal/amount's rule with a sign and
+// an exponent.
+var numberForm = amount.Options{Sign: true, Exponent: true}
 
 // fieldNames are the fields of a ReadPaths row, in order.
 var fieldNames = [...]string{"path", "conversions", "value", "nulls"}

@@ -105,6 +105,31 @@ beta > beta;2
 	}
 }
 
+// TestReadPathsNumbers: the numbers follow the SDK's one rule for figures read from
+// text (internal/amount), as scoring.ReadTransactions and the Beam road read them. A
+// value written 12,50, natural in a ';' file, was refused as "not a number", and
+// "1_000" and "0x1p4", which no export writes, were read as 1000 and 16.
+func TestReadPathsNumbers(t *testing.T) {
+	got, errs := readAll(strings.NewReader("a > b;2;12,50;3\nc;1e1;+2.5;0\n"), nil)
+	want := []Path{
+		{Touches: []string{"a", "b"}, Conversions: 2, Value: 12.5, Nulls: 3},
+		{Touches: []string{"c"}, Conversions: 10, Value: 2.5},
+	}
+	if diff := cmp.Diff(want, got); errs != nil || diff != "" {
+		t.Errorf("%v, (-want +got):\n%s", errs, diff)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"a;1_000\n", `line 1, column 3: conversions "1_000" is not a number`},
+		{"a;1;0x1p4\n", `line 1, column 5: value "0x1p4" is not a number`},
+		{"a;1;1.299,00\n", `line 1, column 5: value "1.299,00" is not a number: a comma is read as a decimal comma only`},
+		{"a;1;-2\n", "line 1, column 5: value -2: must be finite and non-negative"},
+	} {
+		if _, errs := readAll(strings.NewReader(c.in), nil); len(errs) != 1 || !strings.Contains(errs[0].Error(), c.want) {
+			t.Errorf("ReadPaths(%q): %v, want an error with %q", c.in, errs, c.want)
+		}
+	}
+}
+
 // TestReadPathsByteOrderMark: a file saved as Excel's "CSV UTF-8" starts with a byte
 // order mark, which is neither part of the header's "path" (the header would be read
 // as a path and fail) nor of the first channel's name (a channel of its own).
