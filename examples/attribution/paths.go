@@ -28,7 +28,8 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 	cr := csv.NewReader(bom.Skip(r)) // Excel's "CSV UTF-8" starts with a byte order mark
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
-	var rows []pathRow
+	cr.ReuseRecord = true // every field is copied or parsed before the next read
+	var merged merger
 	var sum totals
 	first, bad := true, 0
 	for {
@@ -49,7 +50,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 				continue
 			}
 			if p, err = csvRow(cr, rec, &sum); err == nil {
-				rows = append(rows, p)
+				merged.add(p)
 				continue
 			}
 		} else if pe := (*csv.ParseError)(nil); !errors.As(err, &pe) {
@@ -70,10 +71,10 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 		}
 		fmt.Fprintln(problems, "skipped:", err)
 	}
-	if len(rows) == 0 {
+	if len(merged.rows) == 0 {
 		return nil, errors.New("no journeys")
 	}
-	return rows, nil
+	return merged.rows, nil
 }
 
 var csvColumns = [...]string{"path", "conversions", "nulls", "value"}
