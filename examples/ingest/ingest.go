@@ -26,6 +26,8 @@ type stats struct {
 	// file of a million malformed e-mails holds a bounded map.
 	dropped     map[dropKey]int
 	droppedMore map[dropKey]int // Value ""
+	droppedOnce int             // values of dropped seen once
+	purges      int             // purgeDropped's scans, which a test bounds
 	// refused: links a limit refused, by kinds and reason (a shared device seen with
 	// two user ids stays apart from the second: without a line saying so, "0 merges"
 	// left the reader to guess why), with the first such pair as an example.
@@ -120,10 +122,16 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 	}
 	for _, d := range o.Dropped {
 		k := dropKey{d.ID.Kind, d.ID.Value, dropReason(d.Err)}
-		if _, ok := st.dropped[k]; !ok && len(st.dropped) >= droppedKept {
+		if _, ok := st.dropped[k]; !ok && len(st.dropped) >= droppedKept && st.droppedOnce >= droppedKept/2 {
 			st.purgeDropped()
 		}
-		if _, ok := st.dropped[k]; ok || len(st.dropped) < droppedKept {
+		if n, ok := st.dropped[k]; ok || len(st.dropped) < droppedKept {
+			switch n {
+			case 0:
+				st.droppedOnce++
+			case 1:
+				st.droppedOnce--
+			}
 			st.dropped[k]++
 		} else {
 			k.value = ""
@@ -311,8 +319,13 @@ const (
 
 // purgeDropped moves the values dropped once into droppedMore, making room for values
 // seen later: a junk value sent a thousand times after a thousand malformed ones would
-// otherwise never be listed, though it heads the list.
+// otherwise never be listed, though it heads the list. It runs only when at least half
+// the values kept were seen once, so that each scan frees half the map: run whenever the
+// map was full, it scanned all of it for every new value once the values kept had been
+// seen twice each, a thousand steps a call for a million malformed e-mails.
 func (st *stats) purgeDropped() {
+	st.purges++
+	st.droppedOnce = 0
 	for k, n := range st.dropped {
 		if n == 1 {
 			delete(st.dropped, k)
