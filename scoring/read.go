@@ -329,7 +329,7 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 	if s, err = rec.field(o.AmountColumn, "amount"); err != nil {
 		return tx, err
 	}
-	tx.Amount, err = amount.Parse(s, &amountForms)
+	tx.Amount, err = amount.Parse(s, &amount.Signed) // negatives are then refused as such
 	if err != nil || tx.Amount < 0 {
 		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number%s", s, amount.Hint(s))
 	}
@@ -467,9 +467,3 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 }
 
 func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\v' || b == '\f' }
-
-// amountForms are the forms of amounts ReadTransactions takes beyond the shared rule of
-// internal/amount: a sign (negatives are then refused as such, with the rest) and an
-// exponent, which it has read since its first release, so that no file read before
-// reads otherwise now.
-var amountForms = amount.Options{Sign: true, Exponent: true}

@@ -129,7 +129,7 @@ func csvRow(cr *csv.Reader, rec []string, sum *totals) (pathRow, error) {
 	for i, dst := range []*float64{&p.Conversions, &p.Nulls, &p.Value} {
 		// The SDK's one rule for figures read from text (a quoted "12,50" is 12.5, as
 		// clv and ReadPaths read it; "1_000" and "0x1p4" are refused).
-		v, err := amount.Parse(rec[i+1], &amount.Options{Sign: true, Exponent: true})
+		v, err := amount.Parse(rec[i+1], &amount.Signed)
 		if err != nil || v < 0 {
 			return p, at(i+1, "%q is not a non-negative number%s", rec[i+1], amount.Hint(rec[i+1]))
 		}

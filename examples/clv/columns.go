@@ -145,7 +145,7 @@ func transactionAsHeader(cfg config, opt scoring.ReadOptions, names []string, li
 	}
 	// The reader's amounts, a decimal comma among them: ParseFloat took "1e3" but not
 	// "12,50", and a ';' export's first purchase was skipped as the header.
-	if _, err := amount.Parse(names[ac], &amount.Options{Sign: true, Exponent: true}); err != nil {
+	if _, err := amount.Parse(names[ac], &amount.Signed); err != nil {
 		return nil
 	}
 	return fmt.Errorf("-header: line %d is a purchase (date %q, amount %q), not the columns' names: leave -header out, or the purchase is skipped", line, strings.TrimSpace(names[tc]), strings.TrimSpace(names[ac]))

@@ -36,6 +36,13 @@ type Options struct {
 	Exponent bool
 }
 
+// Signed is the rule with a sign and an exponent: the forms of the readers that read
+// their figures with strconv.ParseFloat before this package (scoring.ReadTransactions,
+// referral/attribution's path files, examples/attribution), so that no file they read
+// reads otherwise, and of a check that must read as one of them (examples/clv's
+// -header check). Parse only reads it.
+var Signed = Options{Sign: true, Exponent: true}
+
 // Parse reads s as an amount (the package comment says which forms are). A refusal
 // wraps ErrInvalid and quotes s; an amount past the largest float64 ("1e400", four
 // hundred nines) is refused too, never read as +Inf.

@@ -223,7 +223,7 @@ func readPath(cr *csv.Reader, rec []string) (Path, error) {
 		// and exponent strconv.ParseFloat took here before, so that a negative count is
 		// refused as negative: a ';' file's value written 12,50 reads as 12.5, as
 		// scoring.ReadTransactions and the Beam road read it; "1_000" and "0x1p4" do not.
-		v, err := amount.Parse(f, &numberForm)
+		v, err := amount.Parse(f, &amount.Signed)
 		if err != nil {
 			return Path{}, at(i+1, 0, ErrSyntax, fmt.Sprintf("%s %q is not a number%s", fieldNames[i+1], f, amount.Hint(f)))
 		}
@@ -234,10 +234,6 @@ func readPath(cr *csv.Reader, rec []string) (Path, error) {
 	}
 	return p, nil
 }
-
-// numberForm is how ReadPaths reads its numbers: internal/amount's rule with a sign and
-// an exponent.
-var numberForm = amount.Options{Sign: true, Exponent: true}
 
 // fieldNames are the fields of a ReadPaths row, in order.
 var fieldNames = [...]string{"path", "conversions", "value", "nulls"}
