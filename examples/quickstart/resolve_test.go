@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +173,26 @@ func BenchmarkGradeNaive(b *testing.B) {
 	r := &resolved{events: gradeEvents()}
 	for b.Loop() {
 		r.naiveGrade()
+	}
+}
+
+// TestUnsettledMatchingWarns: a training session whose EM stopped at its iteration cap
+// (match.TrainReport) is named under the matching line, and a model whose sessions all
+// converged prints no warning.
+func TestUnsettledMatchingWarns(t *testing.T) {
+	for _, c := range []struct {
+		unsettled []string
+		want      string
+	}{
+		{nil, ""},
+		{[]string{"surname and city", "first_name and city"}, "        -  warning: the matching model's EM stopped at its iteration cap before converging in the training sessions on surname and city; first_name and city, so its weights are approximate\n"},
+	} {
+		var b bytes.Buffer
+		r := &resolved{matched: matched{merges: 3, right: 3, cards: 4, unsettled: c.unsettled}}
+		r.report(&reportWriter{w: &b})
+		_, got, _ := strings.Cut(b.String(), "mistyped phone\n")
+		if got != c.want {
+			t.Errorf("unsettled %v: after the matching line %q, want %q", c.unsettled, got, c.want)
+		}
 	}
 }
