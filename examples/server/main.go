@@ -3,7 +3,12 @@
 // packages plug into a host: one identity.Resolver whose merges are forwarded to one
 // segment.Index, events kept for funnels, and the time of every query from a Clock.
 //
-//	go run ./examples/server -addr localhost:8080 [-store file:DIR | -store postgres://...] [-token secret]
+//	go run ./examples/server -addr localhost:8080 [-store file:DIR | -store postgres://...] [-token secret] [-events a,b]
+//
+// A saved segment may name only events the server has seen or -events declares. A
+// declaration is kept in segment snapshots and never withdrawn by a restart (the index
+// knows events by name: a restart knows the union of its snapshot's and its own), and a
+// definition saved on one server declares its events on the others sharing the storage.
 //
 // Without a token (-token or $CLIENTELE_TOKEN) the server refuses any address but
 // loopback; with one, every /v1 path but the tracking API needs "Authorization: Bearer
@@ -75,6 +80,25 @@ func (k writeKeys) Set(v string) error {
 	return nil
 }
 
+// eventNames collects -events flags: event names, comma-separated, declared to the
+// segment index ahead of their first call.
+type eventNames []string
+
+func (e *eventNames) String() string { return strings.Join(*e, ",") }
+
+func (e *eventNames) Set(v string) error {
+	for _, name := range strings.Split(v, ",") {
+		// "page, Order Completed" names "Order Completed": spaces around a comma are the
+		// list's, not the name's.
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return fmt.Errorf("an empty event name in %q", v)
+		}
+		*e = append(*e, name)
+	}
+	return nil
+}
+
 func main() {
 	addr := flag.String("addr", "localhost:8080", "address to listen on (a non-loopback address needs a token)")
 	store := flag.String("store", "file:clientele-data", "where state survives restarts: file:DIR (one machine), postgres://... (shared by every server on the database) or mem:")
@@ -86,6 +110,9 @@ func main() {
 	hold := flag.String("reward-hold", "0s", "referral programme: how long a reward is held before it is payable (7d, 36h, ...)")
 	snapEvery := flag.Uint64("snapshot-every", defaultSnapshotEvery, "events applied between segment snapshots, so that a restart replays at most this many events after the latest (0: only at shutdown and when a segment is saved)")
 	keys := writeKeys{}
+	var declared eventNames
+	flag.Var(&declared, "events", "event names, comma-separated (repeatable), that saved segments may name before any call brings them; "+
+		"a declaration is kept in segment snapshots and reaches the other servers on the storage through the segments that name the events")
 	flag.Var(keys, "write-key", "a tracking-API write key and its source, KEY=SOURCE (repeatable; also $"+writeKeysEnv+", comma-separated)")
 	flag.Parse()
 	programme, err := programmeFlags(*referrer, *referred, *hold)
@@ -105,13 +132,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *store, *schema, *token, keys, programme, *snapEvery); err != nil {
+	if err := run(ctx, logger, *addr, *store, *schema, *token, keys, programme, *snapEvery, declared); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Rules, snapEvery uint64) error {
+func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Rules, snapEvery uint64, declared []string) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
@@ -120,7 +147,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token st
 		return err
 	}
 	defer st.close()
-	st.programme, st.snapshotEvery = programme, snapEvery
+	st.programme, st.snapshotEvery, st.declared = programme, snapEvery, declared
 	s, err := newServerOn(ctx, clientele.SystemClock{}, st)
 	if err != nil {
 		return err

@@ -621,12 +621,12 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 }
 
 // unknownEventHint says why an event is unknown when segment has no near name to
-// suggest: the index knows the events it has recorded, so a segment saved before its
-// event's first call (a server set up before traffic) got "unknown event" alone, which
-// reads as a typo.
+// suggest: the index knows the events it has recorded and those -events declares, so a
+// segment saved before its event's first call (a server set up before traffic) got
+// "unknown event" alone, which reads as a typo.
 func unknownEventHint(err error) string {
 	if msg := err.Error(); errors.Is(err, segment.ErrUnknownField) && strings.Contains(msg, "unknown event") && !strings.Contains(msg, "did you mean") {
-		return " (no call has brought that event to this server yet: a segment can name only events it has seen, so save it once one has arrived)"
+		return " (no call has brought that event to this server yet: a segment can name only events it has seen or -events declares, so declare it with -events or save it once one has arrived)"
 	}
 	return ""
 }

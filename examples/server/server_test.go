@@ -631,7 +631,7 @@ func TestQueryMistakes(t *testing.T) {
 	// A segment naming an event no call has brought yet says so; one within two edits
 	// of a known event keeps segment's suggestion.
 	for body, want := range map[string]string{
-		`did("Order Completed")`: `unknown event "Order Completed" (no call has brought that event to this server yet: a segment can name only events it has seen, so save it once one has arrived)`,
+		`did("Order Completed")`: `unknown event "Order Completed" (no call has brought that event to this server yet: a segment can name only events it has seen or -events declares, so declare it with -events or save it once one has arrived)`,
 		`did(pag)`:               `unknown event "pag" (did you mean page?)`,
 	} {
 		var e errorBody

@@ -48,6 +48,9 @@ type storage struct {
 	// snapshotEvery is how many events the server applies between segment snapshots
 	// (-snapshot-every).
 	snapshotEvery uint64
+	// declared is the event names the index knows before any call brings them
+	// (-events): see newServerOn.
+	declared []string
 	// follow, when several servers share the storage, calls fn whenever another may
 	// have written (a NOTIFY, or every poll), until ctx is done.
 	follow func(ctx context.Context, fn func(context.Context) error) error
@@ -506,6 +509,14 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 		s.seg, s.snapPos = x, binary.BigEndian.Uint64(data)
 		s.lastSnap = s.snapPos
 	}
+	// The declared events join those the snapshot holds, which are every event the
+	// index knew when it was written, declared (by this flag then, or another
+	// server's) or recorded: segment knows events by name alone, so the union is
+	// the only reading under which every saved segment still resolves. Before the
+	// sync below, which saves the definitions naming them.
+	if err := s.seg.DeclareEvents(st.declared...); err != nil {
+		return nil, fmt.Errorf("-events: %w", err)
+	}
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -766,6 +777,15 @@ func (s *server) syncSaved() error {
 		}
 		q, err := segment.Parse(string(def))
 		if err != nil {
+			s.stuck(name, err)
+			continue
+		}
+		// A definition the storage keeps was accepted by the server that wrote it,
+		// which knew its events (seen there, or declared by its -events): they are
+		// declared here too, so that a server started with other -events, or
+		// restarted without its own from no snapshot, applies it rather than holding
+		// it back until a call of each event arrives.
+		if err := s.seg.DeclareEvents(q.Events()...); err != nil {
 			s.stuck(name, err)
 			continue
 		}
