@@ -14,9 +14,9 @@ import (
 	"github.com/clientele-go/clientele/scoring"
 )
 
-// readAll reads every transaction, so that the periods can be chosen from the data, and
-// maps the customer ids, whatever they are, to profile keys.
-func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction, error) {
+// read reads every transaction into a ledger, so that the periods can be chosen from
+// the data, and maps the customer ids, whatever they are, to profile keys.
+func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 	var opt scoring.ReadOptions
 	switch cfg.format {
 	case "cdnow":
@@ -34,12 +34,16 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 		return nil, fmt.Errorf("unknown format %q (want csv or cdnow)", cfg.format)
 	}
 	opt.Keys, opt.Lenient, opt.Location = keys, cfg.lenient, cfg.location()
-	var txs []scoring.Transaction
+	l := newLedger(cfg.location())
 	var err error
 	rows := scoring.ReadTransactions(r, &opt)
 	if !cfg.lenient {
 		// A strict read stops at the first bad row: clientele.Values keeps that error.
-		txs = slices.Collect(clientele.Values(rows, &err))
+		for tx := range clientele.Values(rows, &err) {
+			if err = l.add(tx, keys); err != nil {
+				return nil, err
+			}
+		}
 	} else {
 		// A lenient read goes on past bad rows, so every error is seen here.
 		for tx, rerr := range rows {
@@ -51,17 +55,19 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 				err = rerr
 				break
 			}
-			txs = append(txs, tx)
+			if err = l.add(tx, keys); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err != nil {
 		var hints []string
 		switch {
-		case len(txs) == 0 && cfg.format == "cdnow" && errors.Is(err, scoring.ErrSyntax):
+		case l.rows == 0 && cfg.format == "cdnow" && errors.Is(err, scoring.ErrSyntax):
 			// A shop's CSV read as CDNOW fails on its first line, and "add -header"
 			// would send the reader the wrong way.
 			hints = append(hints, "-format cdnow reads the CDNOW sample's columns, separated by spaces: customer, an unused id, date as YYYYMMDD, CDs, dollars; for a CSV of customer,date,amount, leave -format out")
-		case len(txs) == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax):
+		case l.rows == 0 && !cfg.header && errors.Is(err, scoring.ErrSyntax):
 			hints = append(hints, "if line 1 names the columns, add -header")
 		}
 		// A date of another form than the default, named in Go's notation, which a
@@ -78,10 +84,10 @@ func readAll(r io.Reader, cfg config, keys *scoring.Keys) ([]scoring.Transaction
 		}
 		return nil, err
 	}
-	if len(txs) == 0 {
+	if l.rows == 0 {
 		return nil, fmt.Errorf("no transactions")
 	}
-	return txs, nil
+	return l, nil
 }
 
 // model is one fitted transaction model, for the side-by-side tables.
@@ -170,7 +176,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 		return fmt.Errorf("-unit %s: want a positive time unit such as 1w, 1d or 12h", clientele.FormatDuration(cfg.unit))
 	}
 	keys := &scoring.Keys{}
-	txs, err := readAll(in, cfg, keys)
+	l, err := read(in, cfg, keys)
 	if err != nil {
 		return err
 	}
@@ -178,10 +184,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// the zone Summarize counts calendar days in: a time written with another offset
 	// is shown as the shop's clock read it.
 	loc := cfg.location()
-	first, last := txs[0].Time.In(loc), txs[0].Time.In(loc)
-	for _, tx := range txs {
-		first, last = minTime(first, tx.Time.In(loc)), maxTime(last, tx.Time.In(loc))
-	}
+	first, last := l.first, l.last
 	calEnd := first.Add(last.Sub(first) / 2)
 	switch {
 	case cfg.calibrationEnd != "":
@@ -196,7 +199,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	}
 	unitName := unitName(cfg.unit)
 	opt := scoring.SummaryOptions{End: last, Unit: cfg.unit, Location: loc}
-	splits, err := scoring.SummarizeHoldout(slices.Values(txs), calEnd, &opt)
+	splits, err := scoring.SummarizeHoldout(l.purchases(), calEnd, &opt)
 	if err != nil {
 		return err
 	}
@@ -212,7 +215,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// left out of the fit and the holdout table, and counted in the whole-period value.
 	later := keys.Len() - len(splits)
 	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.*f %s\n",
-		english.Count(len(txs), "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
+		english.Count(l.rows, "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {
@@ -288,31 +291,26 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 		fmt.Fprintf(out, " %11.0f", v.Predicted)
 	}
 	fmt.Fprintln(out)
-	if err := tracking(out, txs, models, first, last, cfg.unit, unitName); err != nil {
+	if err := tracking(out, l, models, cfg.unit, unitName); err != nil {
 		return err
 	}
-	return value(out, txs, keys, opt, cfg, unitName)
+	return value(out, l, keys, opt, cfg, unitName)
 }
 
 // tracking prints the cumulative tracking plot as a table: the repeat purchases (days
 // with a purchase after a customer's first) made by the end of each sixth of the data's
 // span, beside what each model expects of a base acquired when these customers were.
-func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, last time.Time, unit time.Duration, unitName string) error {
-	// Days are calendar days in first's zone (-tz), as Summarize counts them.
-	origin := civilDay(first, first.Location())
-	days := map[uint32][]time.Time{}
-	for _, tx := range txs {
-		days[tx.Profile] = append(days[tx.Profile], civilDay(tx.Time, first.Location()))
-	}
-	var births []float64
-	for id, ds := range days { // each customer's distinct purchase days, in order
-		slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
-		ds = slices.CompactFunc(ds, time.Time.Equal)
-		days[id] = ds
-		births = append(births, float64(ds[0].Sub(origin))/float64(unit))
+func tracking(out io.Writer, l *ledger, models []model, unit time.Duration, unitName string) error {
+	// Days are calendar days in -tz, as Summarize counts them.
+	origin := civilDay(l.first, l.loc)
+	births := make([]float64, 0, len(l.days))
+	for _, ds := range l.days {
+		if len(ds) > 0 {
+			births = append(births, float64(l.civil(ds[0].day).Sub(origin))/float64(unit))
+		}
 	}
 	const periods = 6
-	length := float64(last.Sub(origin)) / float64(unit) / periods
+	length := float64(l.last.Sub(origin)) / float64(unit) / periods
 	fmt.Fprintf(out, "\nCumulative repeat purchases in calendar time, actual vs expected (the tracking plot):\n")
 	w := max(9, len(unitName)) // "1d12h units" is wider than the times
 	fmt.Fprintf(out, "  %*s %8s", w, unitName, "actual")
@@ -326,20 +324,26 @@ func tracking(out io.Writer, txs []scoring.Transaction, models []model, first, l
 		tracks = append(tracks, tr)
 	}
 	fmt.Fprintln(out)
-	for k := range periods {
-		end := origin.Add(time.Duration(tracks[0][k].End * float64(unit)))
-		actual := 0
-		for _, ds := range days {
-			for _, d := range ds[1:] {
+	ends := make([]time.Time, periods)
+	for k := range ends {
+		ends[k] = origin.Add(time.Duration(tracks[0][k].End * float64(unit)))
+	}
+	actual := make([]int, periods)
+	for _, ds := range l.days {
+		for _, d := range ds[min(1, len(ds)):] {
+			t := l.civil(d.day)
+			for k, end := range ends {
 				// Up to and including end: a purchase day is at its start in the models'
 				// time, as Summarize counts it, so the last period ends on the data's
-				// last day, whose purchases d.Before(end) left out.
-				if !d.After(end) {
-					actual++
+				// last day, whose purchases t.Before(end) left out.
+				if !t.After(end) {
+					actual[k]++
 				}
 			}
 		}
-		fmt.Fprintf(out, "  %*.*f %8d", w, decimals(length), tracks[0][k].End, actual)
+	}
+	for k := range periods {
+		fmt.Fprintf(out, "  %*.*f %8d", w, decimals(length), tracks[0][k].End, actual[k])
 		for _, tr := range tracks {
 			fmt.Fprintf(out, " %11.0f", tr[k].Cumulative)
 		}
@@ -361,8 +365,8 @@ func decimals(v float64) int {
 
 // value refits BG/NBD and Gamma-Gamma on the whole period and lists the customers worth
 // most over the next year.
-func value(out io.Writer, txs []scoring.Transaction, keys *scoring.Keys, opt scoring.SummaryOptions, cfg config, unitName string) error {
-	sums, err := scoring.Summarize(slices.Values(txs), &opt)
+func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOptions, cfg config, unitName string) error {
+	sums, err := scoring.Summarize(l.purchases(), &opt)
 	if err != nil {
 		return err
 	}
