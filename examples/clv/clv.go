@@ -199,7 +199,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	}
 	unitName := unitName(cfg.unit)
 	opt := scoring.SummaryOptions{End: last, Unit: cfg.unit, Location: loc}
-	splits, err := scoring.SummarizeHoldout(l.purchases(), calEnd, &opt)
+	splits, err := l.holdouts(calEnd, &opt)
 	if err != nil {
 		return err
 	}
@@ -366,7 +366,7 @@ func decimals(v float64) int {
 // value refits BG/NBD and Gamma-Gamma on the whole period and lists the customers worth
 // most over the next year.
 func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOptions, cfg config, unitName string) error {
-	sums, err := scoring.Summarize(l.purchases(), &opt)
+	sums, err := l.summaries(&opt)
 	if err != nil {
 		return err
 	}

@@ -76,20 +76,48 @@ func (l *ledger) civil(day int32) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, l.loc)
 }
 
-// purchases yields one transaction a customer-day, by profile and day: the day's total
-// at noon of that day in loc (midnight may not exist on the day clocks go forward). Of
-// these Summarize and SummarizeHoldout make what they made of the rows, as they collapse
-// a day's rows into one purchase of their sum: the sum is the same one, added in the
-// same order.
-func (l *ledger) purchases() iter.Seq[scoring.Transaction] {
+// summaries returns Summarize's summaries of the customers, in profile order as
+// Summarize sorts them, asking it for one customer at a time: a customer's summary is
+// made of its own purchases alone, and Summarize, which groups its input by customer,
+// held a second copy of every customer's days beside the ledger's (the run's peak).
+func (l *ledger) summaries(opt *scoring.SummaryOptions) ([]scoring.Summary, error) {
+	out := make([]scoring.Summary, 0, len(l.days))
+	for p := range l.days {
+		s, err := scoring.Summarize(l.purchases(p), opt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}
+
+// holdouts returns SummarizeHoldout's summaries of the customers, one customer at a
+// time, as summaries does.
+func (l *ledger) holdouts(calibrationEnd time.Time, opt *scoring.SummaryOptions) ([]scoring.Holdout, error) {
+	var out []scoring.Holdout
+	for p := range l.days {
+		h, err := scoring.SummarizeHoldout(l.purchases(p), calibrationEnd, opt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h...)
+	}
+	return out, nil
+}
+
+// purchases yields one transaction a day of customer p's (profile key p+1), in order:
+// the day's total at noon of that day in loc (midnight may not exist on the day clocks
+// go forward). Of these Summarize and SummarizeHoldout make what they made of the rows,
+// as they collapse a day's rows into one purchase of their sum: the sum is the same
+// one, added in the same order.
+func (l *ledger) purchases(p int) iter.Seq[scoring.Transaction] {
 	return func(yield func(scoring.Transaction) bool) {
-		for p, ds := range l.days {
-			for _, d := range ds {
-				y, m, dd := time.Unix(int64(d.day)*86400, 0).UTC().Date()
-				tx := scoring.Transaction{Profile: uint32(p + 1), Time: time.Date(y, m, dd, 12, 0, 0, 0, l.loc), Amount: d.amount}
-				if !yield(tx) {
-					return
-				}
+		for _, d := range l.days[p] {
+			y, m, dd := time.Unix(int64(d.day)*86400, 0).UTC().Date()
+			tx := scoring.Transaction{Profile: uint32(p + 1), Time: time.Date(y, m, dd, 12, 0, 0, 0, l.loc), Amount: d.amount}
+			if !yield(tx) {
+				return
 			}
 		}
 	}

@@ -50,7 +50,7 @@ func TestLedgerSummariesAsRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := scoring.Summarize(l.purchases(), &opt)
+		got, err := l.summaries(&opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func TestLedgerSummariesAsRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotH, err := scoring.SummarizeHoldout(l.purchases(), calEnd, &opt)
+		gotH, err := l.holdouts(calEnd, &opt)
 		if err != nil {
 			t.Fatal(err)
 		}
