@@ -216,6 +216,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	later := keys.Len() - len(splits)
 	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.*f %s\n",
 		english.Count(l.rows, "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
+	fmt.Fprint(out, l.repeats.line())
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {

@@ -21,17 +21,19 @@ type ledger struct {
 	rows        int
 	first, last time.Time    // the earliest and the latest row's time, in loc
 	days        [][]dayTotal // by profile key - 1 (keys are dense), sorted by day
+	repeats     repeats      // the rows that repeat an earlier row exactly
 }
 
 // dayTotal is one customer's purchases on one calendar day.
 type dayTotal struct {
 	day    int32   // the calendar day in loc, counted from 1970-01-01
+	sec    int32   // the first row's time, in seconds from the day's start in UTC (or subSecond)
 	amount float64 // the day's amounts, summed in file order as Summarize sums them
 }
 
 // newLedger returns an empty ledger counting calendar days in loc.
 func newLedger(loc *time.Location) *ledger {
-	return &ledger{loc: loc}
+	return &ledger{loc: loc, repeats: repeats{more: map[uint64][]rowKey{}}}
 }
 
 // add records one row read. It fails on a customer's day whose amounts add up to more
@@ -51,6 +53,7 @@ func (l *ledger) add(tx scoring.Transaction, keys *scoring.Keys) error {
 	}
 	p := tx.Profile - 1
 	ds := l.days[p]
+	row := rowKey{at: tx.Time.Unix()*1e9 + int64(tx.Time.Nanosecond()), amount: tx.Amount}
 	// An export is in date order, or in customer order and then by date: a row is
 	// almost always of the customer's latest day so far, or of a later one.
 	i, found := len(ds)-1, true
@@ -58,13 +61,14 @@ func (l *ledger) add(tx scoring.Transaction, keys *scoring.Keys) error {
 		i, found = slices.BinarySearchFunc(ds, day, func(t dayTotal, day int32) int { return cmp.Compare(t.day, day) })
 	}
 	if !found {
-		l.days[p] = slices.Insert(ds, i, dayTotal{day: day, amount: tx.Amount})
+		l.days[p] = slices.Insert(ds, i, dayTotal{day: day, sec: l.repeats.first(tx.Profile, day, row), amount: tx.Amount})
 		return nil
 	}
 	if ds[i].amount+tx.Amount > scoring.MaxAmount {
 		id, _ := keys.ID(tx.Profile)
 		return fmt.Errorf("customer %q: the amounts of %s add up to more than %g (scoring.MaxAmount): not money figures", id, t.Format(time.DateOnly), float64(scoring.MaxAmount))
 	}
+	l.repeats.add(tx.Profile, ds[i], row)
 	ds[i].amount += tx.Amount
 	return nil
 }

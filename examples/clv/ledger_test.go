@@ -16,7 +16,8 @@ import (
 
 // TestLedgerSummariesAsRows: the summaries made from a ledger's days are the ones made
 // from the rows it read, bit for bit, whatever the rows' order, times and zone: the
-// report printed the same figures before it stopped holding the rows.
+// report printed the same figures before it stopped holding the rows. The repeated rows
+// it counts are the ones a comparison of every pair of rows finds.
 func TestLedgerSummariesAsRows(t *testing.T) {
 	zones := []string{"UTC", "America/New_York", "Pacific/Apia", "Asia/Kolkata", "Australia/Lord_Howe", "America/Havana"}
 	rapid.Check(t, func(t *rapid.T) {
@@ -31,6 +32,7 @@ func TestLedgerSummariesAsRows(t *testing.T) {
 		for range rapid.IntRange(1, 60).Draw(t, "rows") {
 			p, _ := keys.Key(fmt.Sprint("c", rapid.IntRange(1, 5).Draw(t, "customer")))
 			at := start.Add(time.Duration(rapid.IntRange(0, 40*24*4).Draw(t, "quarter hour")) * 15 * time.Minute)
+			at = at.Add(time.Duration(rapid.IntRange(0, 1).Draw(t, "half second")) * time.Second / 2)
 			// Tenths, whose sums depend on their order.
 			tx := scoring.Transaction{Profile: p, Time: at, Amount: float64(rapid.IntRange(0, 30).Draw(t, "tenths")) / 10}
 			rows = append(rows, tx)
@@ -44,6 +46,20 @@ func TestLedgerSummariesAsRows(t *testing.T) {
 		}
 		if l.rows != len(rows) || !l.first.Equal(first) || !l.last.Equal(last) || l.first.Location() != loc {
 			t.Fatalf("ledger: %d rows from %v to %v, want %d from %v to %v", l.rows, l.first, l.last, len(rows), first, last)
+		}
+		// Rows the same as an earlier row: all of them, when no day has more distinct
+		// rows than are kept.
+		repeated := 0
+		for i, tx := range rows {
+			for _, e := range rows[:i] {
+				if e.Profile == tx.Profile && e.Time.Equal(tx.Time) && e.Amount == tx.Amount {
+					repeated++
+					break
+				}
+			}
+		}
+		if r := l.repeats; r.n > repeated || (r.unchecked == 0 && r.n != repeated) {
+			t.Fatalf("%d rows counted as repeats (%d unchecked), want %d", r.n, r.unchecked, repeated)
 		}
 		opt := scoring.SummaryOptions{End: last, Unit: 24 * time.Hour, Location: loc}
 		want, err := scoring.Summarize(slices.Values(rows), &opt)

@@ -14,6 +14,12 @@
 // -date-layout. Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused
 // with its line, before any fit. With -lenient, bad lines are reported on stderr and
 // skipped. A fit that takes over a second reports its progress on stderr.
+//
+// The file is read once, keeping each customer's purchase days rather than the rows, so
+// that memory grows with purchase days, not rows. A row that repeats an earlier one
+// exactly (customer, time, amount) is added to its day's purchase like any other order
+// of the day, as nothing tells it from a second basket, and the report says how many
+// there were.
 package main
 
 import (
