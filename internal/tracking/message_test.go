@@ -54,6 +54,13 @@ func TestParse(t *testing.T) {
 		{`{"type":"page","userId":"u","receivedAt":"2025-03-01T10:00:00Z"}`, recv, Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"user_id", "u"}}}},
 		{`{"type":"page","userId":"u"}`, recv, Message{Type: "page", Event: "page", Time: at.Add(time.Hour), IDs: []ID{{"user_id", "u"}}}},
 		{`{"type":"page","userId":"u","timestamp":null,"sentAt":""}`, recv, Message{Type: "page", Event: "page", Time: at.Add(time.Hour), IDs: []ID{{"user_id", "u"}}}},
+		// A number 0 is an unset time, as null and "" are, not 1970-01-01: each field
+		// written 0 falls back to the next, as if it were missing.
+		{`{"type":"page","userId":"u","timestamp":0}`, recv, Message{Type: "page", Event: "page", Time: at.Add(time.Hour), IDs: []ID{{"user_id", "u"}}}},
+		{`{"type":"page","userId":"u","timestamp":0.0,"originalTimestamp":"2025-03-01T10:00:00Z"}`, nil, Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"user_id", "u"}}}},
+		// (sentAt 0 is no sentAt: originalTimestamp is taken as sent, uncorrected.)
+		{`{"type":"page","userId":"u","timestamp":-0,"originalTimestamp":"2025-03-01T09:00:00Z","sentAt":0,"receivedAt":"2025-03-01T10:00:00Z"}`, nil, Message{Type: "page", Event: "page", Time: at.Add(-time.Hour), IDs: []ID{{"user_id", "u"}}}},
+		{`{"type":"page","userId":"u","timestamp":0,"receivedAt":0,"sentAt":"2025-03-01T10:00:00Z"}`, nil, Message{Type: "page", Event: "page", Time: at, IDs: []ID{{"user_id", "u"}}}},
 	} {
 		got, err := Parse([]byte(tc.line), tc.opts)
 		if err != nil {
@@ -87,6 +94,9 @@ func TestParseErrors(t *testing.T) {
 		{`{"type":"identify","userId":"u","timestamp":1e20}`, `"timestamp" 1e20 is not a Unix time in seconds or milliseconds between the years 1678 and 2262`},
 		{`{"type":"identify","userId":"u","timestamp":-99999999999999}`, `"timestamp" -99999999999999 is not`},
 		{`{"type":"identify","userId":"u"}`, `no time`},
+		// A zero timestamp is no time of its own; with nothing to fall back on, none at all.
+		{`{"type":"identify","userId":"u","timestamp":0}`, `no time`},
+		{`{"type":"identify","userId":"u","timestamp":0,"sentAt":0,"originalTimestamp":0,"receivedAt":0}`, `no time`},
 		// Outside the int64 nanoseconds every package holds times in: refused at the field,
 		// where identity refused them later without a line or a field.
 		{`{"type":"identify","userId":"u","timestamp":"0500-01-01T00:00:00Z"}`, `"timestamp" "0500-01-01T00:00:00Z" is outside the years 1678 to 2262`},
@@ -204,6 +214,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"type":"track","event":"x","anonymousId":7,"timestamp":"2025-03-01T10:00:00.5+08:00"}`))
 	f.Add([]byte(`{"type":"alias","previousId":null}`))
 	f.Add([]byte(`{"batch":[{"type":"group","groupId":1,"userId":"u"},{"type":"screen"}],"sentAt":1740823200000}`))
+	f.Add([]byte(`{"type":"page","userId":"u","timestamp":0,"originalTimestamp":0,"sentAt":1740823200}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		msgs, errs, err := Calls(line, &ParseOptions{ReceivedAt: at})
 		if err != nil {

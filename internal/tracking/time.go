@@ -76,6 +76,8 @@ func callTime(f map[string]json.RawMessage, opts *ParseOptions) (time.Time, erro
 }
 
 // timeField reads an optional time: an ISO 8601 string or Unix seconds or milliseconds.
+// null, an empty (or blank) string and the number 0 are unset: ok is false and the
+// caller falls back to the spec's next field.
 func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error) {
 	raw := f[key]
 	if isNull(raw) {
@@ -108,6 +110,12 @@ func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error
 	var n float64
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return time.Time{}, false, invalidField(key, "%q must be an ISO 8601 string or a number of Unix seconds or milliseconds, got %s", key, kind(raw))
+	}
+	if n == 0 {
+		// A number 0 is a tracker's unset field (a zero-valued int64 or Date.getTime() of
+		// nothing), as null and "" are, not an event at 1970-01-01T00:00:00Z: read as
+		// absent, so that the time falls back as for a missing field (Parse).
+		return time.Time{}, false, nil
 	}
 	if math.Abs(n) >= 1e11 { // milliseconds: 10^11 seconds is the year 5138
 		n /= 1000
