@@ -74,10 +74,10 @@ func matchContacts(ctx context.Context, res *identity.Resolver, p synth.Params) 
 	var model *match.Model
 	var report match.TrainReport
 	if err == nil {
-		// MaxIter 1000, not the default 100: at 100,000 people the sessions on a name
-		// and the city need about 550 EM iterations to settle (the report said so),
-		// and the report below warns if one still does not.
-		model, err = l.Train(&match.TrainOptions{Seed: p.Seed, MaxIter: 1000, Report: &report})
+		// The default cap of 1000 EM iterations lets the sessions on a name and the
+		// city settle (at 100,000 people they need about 550); the report below warns
+		// if one still does not.
+		model, err = l.Train(&match.TrainOptions{Seed: p.Seed, Report: &report})
 	}
 	for _, s := range report.Sessions {
 		if s.LeftOut == match.Kept && !s.Converged {

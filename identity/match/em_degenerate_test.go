@@ -41,7 +41,7 @@ func TestEMStopsOnDegenerateData(t *testing.T) {
 		}
 		fitU := rapid.Bool().Draw(t, "fitU")
 		m := initialM(levels)
-		const maxIter = 100 // Train's default
+		const maxIter = 1000 // Train's default
 		lambda, it, _ := em(p, levels, active, m, u, 0.5, fitU, maxIter, 1e-6)
 		// With u fixed, lambda climbs to 1 - probFloor geometrically, at the rate
 		// prod u/m of the vector's levels, which for a vector nearly as likely among

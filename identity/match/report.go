@@ -26,7 +26,7 @@ type SessionReport struct {
 	// Settings.MaxPairs, as Predict counts them.
 	Stats PairStats
 	// Iterations is the number of EM iterations run, from 1 to TrainOptions.MaxIter
-	// (100 by default); 0 when EM did not run (no pairs). Change is the largest
+	// (1000 by default); 0 when EM did not run (no pairs). Change is the largest
 	// parameter change (of lambda, m and, with FitU, u) in the last iteration, and
 	// Converged says it was at most TrainOptions.Tol (1e-6 by default): EM stopped
 	// because the parameters had settled. Converged false means EM stopped at

@@ -51,7 +51,8 @@ func TestTrainReportSaysEMStoppedAtMaxIter(t *testing.T) {
 
 // The known limit of emstart, now visible: with u fixed, records all alike make one
 // repeated vector, on which lambda climbs to 1 geometrically and EM reaches the cap
-// of 100 iterations without converging. The model is trained all the same.
+// of 1000 iterations (the default) without converging. The model is trained all the
+// same.
 func TestTrainReportSaysRecordsAllAlikeHitTheCap(t *testing.T) {
 	var alike []match.Record
 	for range 40 {
@@ -65,8 +66,8 @@ func TestTrainReportSaysRecordsAllAlikeHitTheCap(t *testing.T) {
 	if len(r.Sessions) != 1 {
 		t.Fatalf("%d session reports, want 1", len(r.Sessions))
 	}
-	if s := r.Sessions[0]; s.Converged || s.Iterations != 100 || s.Stats.Pairs != 40*39/2 {
-		t.Errorf("records all alike: %+v; want 780 pairs, not converged after 100 iterations", s)
+	if s := r.Sessions[0]; s.Converged || s.Iterations != 1000 || s.Stats.Pairs != 40*39/2 {
+		t.Errorf("records all alike: %+v; want 780 pairs, not converged after 1000 iterations", s)
 	}
 }
 
@@ -205,7 +206,7 @@ func TestTrainReportConsistent(t *testing.T) {
 		}
 		maxIter, tol := opts.MaxIter, opts.Tol
 		if maxIter == 0 {
-			maxIter = 100
+			maxIter = 1000
 		}
 		if tol == 0 {
 			tol = 1e-6
