@@ -18,7 +18,7 @@ func (g *graph) check(r *record) error {
 	switch r.op {
 	case opLink:
 		if !(g.lastOK && r.source == g.lastSource) && !g.t.sourceFits(r.source) {
-			return fmt.Errorf("source %q would be source number %d: %w", r.source, maxSources+1, ErrFull)
+			return fmt.Errorf("%w: source %q would be source number %d", ErrFull, r.source, maxSources+1)
 		}
 		if len(r.news) > 0 && r.first != known+1 {
 			return fmt.Errorf("first new node is %d, the log holds %d", r.first, known)
@@ -57,10 +57,10 @@ func (g *graph) check(r *record) error {
 			return fmt.Errorf("%d anchors for %d linked members", anchors, linked)
 		}
 		if uint64(g.keys)+uint64(len(r.members)) > keyMask {
-			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
+			return fmt.Errorf("%w: profile keys exhausted", ErrFull)
 		}
 		if uint64(g.pool.len())+uint64(len(r.members)) >= math.MaxUint32 {
-			return fmt.Errorf("history holds %d memberships: %w", g.pool.len(), ErrFull)
+			return fmt.Errorf("%w: history holds %d memberships", ErrFull, g.pool.len())
 		}
 	case opUnmerge:
 		n := r.members[0].node
@@ -68,14 +68,14 @@ func (g *graph) check(r *record) error {
 			return fmt.Errorf("unmerge of node %d, which is not held", n)
 		}
 		if uint64(g.keys)+uint64(g.size.at(g.keyOf(n))) > keyMask {
-			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
+			return fmt.Errorf("%w: profile keys exhausted", ErrFull)
 		}
 	case opForget, opQuarantine:
 		if r.key > g.keys {
 			return fmt.Errorf("forget of profile %d, beyond the %d issued", r.key, g.keys)
 		}
 		if uint64(g.keys)+uint64(len(r.members))*2 > keyMask {
-			return fmt.Errorf("profile keys exhausted: %w", ErrFull)
+			return fmt.Errorf("%w: profile keys exhausted", ErrFull)
 		}
 		for _, m := range r.members {
 			if m.node > known || !g.has(m.node) || g.forgotten(m.node) {

@@ -42,7 +42,7 @@ func (r *Resolver) prepare(ids []ID, pre []normed, rec *record, out *Outcome) er
 	for i, id := range ids {
 		code, rule, err := r.kindInfo(id.Kind, true)
 		if err != nil {
-			return fmt.Errorf("identifier %d: %w", i, err)
+			return errorf("identifier %d: %w", i, err)
 		}
 		var v string
 		var why uint8
@@ -377,7 +377,7 @@ func (r *Resolver) fits(c *candidate) bool {
 // build turns the decided candidates into the link record, numbering new identifiers.
 func (r *Resolver) build(rec *record) error {
 	if !r.t.sourceFits(rec.source) {
-		return fmt.Errorf("source %q would be source number %d: %w", rec.source, maxSources+1, ErrFull)
+		return fmt.Errorf("%w: source %q would be source number %d", ErrFull, rec.source, maxSources+1)
 	}
 	next := r.t.nodes() + 1
 	bytes := 0
@@ -405,7 +405,7 @@ func (r *Resolver) build(rec *record) error {
 		return err
 	}
 	if uint64(r.g.keys)+uint64(len(rec.members)) > keyMask || uint64(r.g.pool.len())+uint64(len(rec.members)) >= math.MaxUint32 {
-		return fmt.Errorf("profile keys or history exhausted: %w", ErrFull)
+		return fmt.Errorf("%w: profile keys or history exhausted", ErrFull)
 	}
 	return nil
 }

@@ -61,8 +61,8 @@ var (
 const prefix = "identity: "
 
 // errorf is fmt.Errorf with the "identity: " prefix in front, once, however deeply
-// errors are wrapped ("identity: link: time ...: invalid input" rather than "link:
-// time ...: identity: invalid input"); see errtext.Errorf.
+// errors are wrapped ("identity: link: identifier 0: invalid input: empty kind" rather
+// than "link: identifier 0: identity: invalid input: empty kind"); see errtext.Errorf.
 func errorf(format string, args ...any) error {
 	return errtext.Errorf(prefix, format, args...)
 }

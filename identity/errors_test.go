@@ -45,7 +45,7 @@ func TestLinkBadInput(t *testing.T) {
 		want   error
 		says   string
 	}{
-		{"empty kind", ctx, t0, "web", []identity.ID{{Kind: "email", Value: "a@b.c"}, {Kind: "", Value: "x"}}, identity.ErrInvalid, "identifier 1: empty kind"},
+		{"empty kind", ctx, t0, "web", []identity.ID{{Kind: "email", Value: "a@b.c"}, {Kind: "", Value: "x"}}, identity.ErrInvalid, "identifier 1: invalid input: empty kind"},
 		{"kind not UTF-8", ctx, t0, "web", []identity.ID{{Kind: "e\xffmail", Value: "x"}}, identity.ErrInvalid, "not valid UTF-8"},
 		{"kind too long", ctx, t0, "web", []identity.ID{{Kind: strings.Repeat("k", 65), Value: "x"}}, identity.ErrInvalid, "65 bytes"},
 		{"value not UTF-8", ctx, t0, "web", []identity.ID{{Kind: "email", Value: "anna\xc3@example.com"}}, identity.ErrInvalid, `identifier 0 (email): value "anna\xc3@example.com" is not valid UTF-8`},
@@ -76,7 +76,7 @@ func TestLinkBadInput(t *testing.T) {
 
 // TestLinkErrorsOpenWithPrefix: Link and LinkBatch errors read "link: ... identity:
 // invalid input", the package's name in the middle. They now open with it, once, and
-// still match their sentinel.
+// still match their sentinel, whose text comes before the detail of the leaf.
 func TestLinkErrorsOpenWithPrefix(t *testing.T) {
 	r := seeded(t)
 	bad := []identity.ID{{Kind: "", Value: "x"}}
@@ -86,11 +86,11 @@ func TestLinkErrorsOpenWithPrefix(t *testing.T) {
 		want string
 	}{
 		{"Link, empty kind", func() error { _, err := r.Link(ctx, t0, "web", bad...); return err }(),
-			"identity: link: identifier 0: empty kind: invalid input"},
+			"identity: link: identifier 0: invalid input: empty kind"},
 		{"Link, zero time", func() error {
 			_, err := r.Link(ctx, time.Time{}, "web", identity.ID{Kind: "device_id", Value: "d2"})
 			return err
-		}(), "identity: link: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262: invalid input"},
+		}(), "identity: link: invalid input: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262"},
 		{"Link, nil context", func() error {
 			//lint:ignore SA1012 a nil context is the caller error under test
 			_, err := r.Link(nil, t0, "web", identity.ID{Kind: "device_id", Value: "d2"})
@@ -99,7 +99,7 @@ func TestLinkErrorsOpenWithPrefix(t *testing.T) {
 		{"LinkBatch, empty kind", func() error {
 			_, err := r.LinkBatch(ctx, nil, []identity.Event{{At: t0, IDs: []identity.ID{{Kind: "device_id", Value: "d3"}}}, {At: t0, IDs: bad}})
 			return err
-		}(), "identity: link: identifier 0: empty kind: invalid input (event 1 of the batch)"},
+		}(), "identity: link: identifier 0: invalid input: empty kind (event 1 of the batch)"},
 	} {
 		if !errors.Is(tc.err, identity.ErrInvalid) || tc.err.Error() != tc.want {
 			t.Errorf("%s: %v, want ErrInvalid saying %q", tc.name, tc.err, tc.want)

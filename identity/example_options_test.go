@@ -32,7 +32,7 @@ func ExampleDefaultRules() {
 	fmt.Println(out.Profile, out.Dropped[0].Err)
 	// Output:
 	// 1 1 [email:anna@example.com phone:+447700900123]
-	// 0 identity: identifier 0: email "test@example.com": blocked value
+	// 0 identity: identifier 0: blocked value: email "test@example.com"
 }
 
 // A phone number is kept in E.164 form: a national number gets the country given, an

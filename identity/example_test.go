@@ -116,7 +116,7 @@ func ExampleResolver_Explain() {
 	//   user_id:u1 -- device_id:tablet (web, 2025-03-01T00:00:00Z)
 	//   device_id:tablet -- anonymous_id:c-1 (web, 2025-03-01T01:00:00Z)
 	// user_id:u1 and user_id:u2 are apart
-	//   refused user_id:u2 -- anonymous_id:c-1 (web, 2025-03-01T02:00:00Z): profile would hold 2 user_id identifiers, limit 1: identity: per-profile limit reached
+	//   refused user_id:u2 -- anonymous_id:c-1 (web, 2025-03-01T02:00:00Z): identity: per-profile limit reached: profile would hold 2 user_id identifiers, limit 1
 }
 
 func ExampleResolver_Unmerge() {
@@ -159,8 +159,8 @@ func ExampleResolver_Resolve() {
 	}
 	// Output:
 	// 2 true
-	// dropped: identity: identifier 2: email "undefined": blocked value
-	// refused: device_id:tablet -- user_id:u2 : profile would hold 2 user_id identifiers, limit 1: identity: per-profile limit reached
+	// dropped: identity: identifier 2: blocked value: email "undefined"
+	// refused: device_id:tablet -- user_id:u2 : identity: per-profile limit reached: profile would hold 2 user_id identifiers, limit 1
 }
 
 func ExampleOpenFileStore() {
@@ -242,7 +242,7 @@ func ExampleResolver_LinkBatch() {
 	fmt.Println(profiles, err)
 	fmt.Println(r.Current(2), r.Identifiers(1))
 	// Output:
-	// [1 1 2 1] identity: link: identifier 0: empty kind: invalid input (event 4 of the batch)
+	// [1 1 2 1] identity: link: identifier 0: invalid input: empty kind (event 4 of the batch)
 	// 1 [email:ann@example.com phone:+447700900123 anonymous_id:a1]
 }
 

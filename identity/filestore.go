@@ -153,7 +153,7 @@ func (s *FileStore) current() (*wal.Log, error) {
 // closed is ErrClosed naming the file: a host with several stores learns which one
 // it used after Close.
 func (s *FileStore) closed() error {
-	return errorf("file store %s: %w", s.path, ErrClosed)
+	return errorf("%w: file store %s", ErrClosed, s.path)
 }
 
 // Append writes the records as one unit (see FileStore for when they are durable).

@@ -227,7 +227,7 @@ func TestFileStoreClosed(t *testing.T) {
 	s.Close()
 	// The error names the file: "identity: store closed" alone did not say which of a
 	// host's stores was used after Close.
-	want := "identity: file store " + path + ": store closed"
+	want := "identity: store closed: file store " + path
 	if err := s.Append([]byte("x")); !errors.Is(err, identity.ErrClosed) || err.Error() != want {
 		t.Fatalf("Append after Close = %v, want %q", err, want)
 	}

@@ -100,5 +100,5 @@ type Refusal struct {
 }
 
 func refusalErr(kind string, would, limit uint8) error {
-	return fmt.Errorf("profile would hold %d %s identifiers, limit %d: %w", would, kind, limit, ErrLimit)
+	return fmt.Errorf("%w: profile would hold %d %s identifiers, limit %d", ErrLimit, would, kind, limit)
 }

@@ -144,7 +144,7 @@ func (r *Resolver) applyRecord(rec *record, report bool) error {
 		if errors.Is(err, ErrFull) {
 			return err
 		}
-		return fmt.Errorf("%v: %w", err, ErrCorrupt)
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	at := time.Unix(0, rec.at).UTC()
 	on := r.on

@@ -306,7 +306,7 @@ func (r *Resolver) kindCode(name string, create bool) (uint8, bool, error) {
 
 func checkTime(at time.Time) (int64, error) {
 	if at.Before(minTime) || at.After(maxTime) {
-		return 0, fmt.Errorf("time %v outside the years 1678-2262: %w", at, ErrInvalid)
+		return 0, fmt.Errorf("%w: time %v outside the years 1678-2262", ErrInvalid, at)
 	}
 	return at.UnixNano(), nil
 }
@@ -314,14 +314,14 @@ func checkTime(at time.Time) (int64, error) {
 func (r *Resolver) checkID(i int, id ID) error {
 	if !r.knownKind(id.Kind) {
 		if err := checkKind(id.Kind); err != nil {
-			return fmt.Errorf("identifier %d: %w", i, err)
+			return errorf("identifier %d: %w", i, err)
 		}
 	}
 	if len(id.Value) > r.rules.maxLen {
-		return fmt.Errorf("identifier %d (%s): value of %d bytes exceeds MaxValueLen %d: %w", i, id.Kind, len(id.Value), r.rules.maxLen, ErrInvalid)
+		return fmt.Errorf("%w: identifier %d (%s): value of %d bytes exceeds MaxValueLen %d", ErrInvalid, i, id.Kind, len(id.Value), r.rules.maxLen)
 	}
 	if !utf8.ValidString(id.Value) {
-		return fmt.Errorf("identifier %d (%s): value %q is not valid UTF-8: %w", i, id.Kind, id.Value, ErrInvalid)
+		return fmt.Errorf("%w: identifier %d (%s): value %q is not valid UTF-8", ErrInvalid, i, id.Kind, id.Value)
 	}
 	return nil
 }
@@ -336,12 +336,12 @@ func (r *Resolver) canonical(rule *kindRule, kind, v string, detail bool) (strin
 		n, err := rule.norm(v)
 		if err != nil {
 			if detail {
-				err = fmt.Errorf("%s: %w: %w", kind, ErrUnparseable, err)
+				err = fmt.Errorf("%w: %s: %w", ErrUnparseable, kind, err)
 			}
 			return "", dropUnparseable, err
 		}
 		if n != v && (len(n) > r.rules.maxLen || !utf8.ValidString(n)) {
-			return "", dropUnparseable, fmt.Errorf("%s: normaliser returned %d bytes of invalid or over-long text: %w", kind, len(n), ErrUnparseable)
+			return "", dropUnparseable, fmt.Errorf("%w: %s: normaliser returned %d bytes of invalid or over-long text", ErrUnparseable, kind, len(n))
 		}
 		if n != v && n != strings.TrimSpace(v) && rule.isBlocked(n) {
 			return "", dropBlocked, blockedErr(kind, n, detail)
@@ -358,7 +358,7 @@ func blockedErr(kind, v string, detail bool) error {
 	if !detail {
 		return nil
 	}
-	return fmt.Errorf("%s %q: %w", kind, v, ErrBlocked)
+	return fmt.Errorf("%w: %s %q", ErrBlocked, kind, v)
 }
 
 func (r *Resolver) digest(kind, v string) string {

@@ -200,11 +200,11 @@ func (c *compiled) rule(kind string) *kindRule {
 func checkKind(kind string) error {
 	switch {
 	case kind == "":
-		return fmt.Errorf("empty kind: %w", ErrInvalid)
+		return fmt.Errorf("%w: empty kind", ErrInvalid)
 	case len(kind) > maxKindLen:
-		return fmt.Errorf("kind of %d bytes, over the %d-byte limit: %w", len(kind), maxKindLen, ErrInvalid)
+		return fmt.Errorf("%w: kind of %d bytes, over the %d-byte limit", ErrInvalid, len(kind), maxKindLen)
 	case !utf8.ValidString(kind):
-		return fmt.Errorf("kind %q is not valid UTF-8: %w", kind, ErrInvalid)
+		return fmt.Errorf("%w: kind %q is not valid UTF-8", ErrInvalid, kind)
 	}
 	return nil
 }

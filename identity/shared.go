@@ -161,10 +161,10 @@ func (r *Resolver) applyTail() error {
 func (r *Resolver) applyAt(i uint64, rec *record) error {
 	if i == 0 || rec.op == opConfig {
 		if i != 0 || rec.op != opConfig {
-			return fmt.Errorf("a configuration record must be first and only first (type %d): %w", rec.op, ErrCorrupt)
+			return fmt.Errorf("%w: a configuration record must be first and only first (type %d)", ErrCorrupt, rec.op)
 		}
 		if rec.hashed != (r.mac != nil) || rec.check != r.check {
-			return fmt.Errorf("%s: %w", r.keyMismatch(rec), ErrKeyMismatch)
+			return fmt.Errorf("%w: %s", ErrKeyMismatch, r.keyMismatch(rec))
 		}
 		return nil
 	}

@@ -139,7 +139,7 @@ func apply(ctx context.Context, res *identity.Resolver, x *segment.Index, m trac
 		}
 	}
 	for _, r := range o.Refused {
-		reason := strings.TrimSuffix(r.Err.Error(), ": "+identity.ErrLimit.Error())
+		reason := strings.TrimPrefix(r.Err.Error(), identity.ErrLimit.Error()+": ")
 		k := fmt.Sprintf("%s from its call's %s, as their %s", r.ID.Kind, r.With.Kind, reason)
 		if st.refused[k]++; st.refused[k] == 1 {
 			st.refusedFrom[k] = fmt.Sprintf("%s=%s with %s=%s", r.ID.Kind, english.Name(r.ID.Value, idWidth), r.With.Kind, english.Name(r.With.Value, idWidth))

@@ -158,7 +158,7 @@ type FollowOptions struct {
 // identity.ErrClosed on a closed store.
 func (s *Store) Follow(ctx context.Context, r *identity.Resolver, opts *FollowOptions) error {
 	if r == nil {
-		return fmt.Errorf("identity/pgstore: follow: nil resolver: %w", identity.ErrInvalid)
+		return fmt.Errorf("%w: identity/pgstore: follow: nil resolver", identity.ErrInvalid)
 	}
 	var poll time.Duration
 	if opts != nil {
