@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"cmp"
 	"fmt"
 	"iter"
 	"maps"
@@ -99,52 +98,6 @@ type Summary struct {
 	Spend    float64   // total spend in the period, first purchase included
 }
 
-// purchase is one period's collapsed purchases of a profile.
-type purchase struct {
-	period int64
-	amount float64
-}
-
-// collect reads the transactions up to the period last, validating each, and groups
-// them by profile, sorted and collapsed by period.
-func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint32][]purchase, error) {
-	byProfile := map[uint32][]purchase{}
-	i := 0
-	for tx := range txs {
-		switch {
-		case tx.Profile == 0:
-			return nil, errorf("transaction %d: %w: profile 0", i, ErrInvalid)
-		case !finite(tx.Amount) || tx.Amount < 0:
-			return nil, errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
-		case tx.Amount > MaxAmount:
-			return nil, errorf("transaction %d (profile %d): %w: amount %v is over MaxAmount, %g: not a money figure", i, tx.Profile, ErrInvalid, tx.Amount, float64(MaxAmount))
-		case tx.Time.IsZero():
-			// A missing timestamp, not a purchase in year 1: it made a customer two
-			// thousand years old, and its T dragged every fit.
-			return nil, errorf("transaction %d (profile %d): %w: missing time", i, tx.Profile, ErrInvalid)
-		}
-		i++
-		p := o.period(tx.Time)
-		if p > last {
-			continue
-		}
-		byProfile[tx.Profile] = append(byProfile[tx.Profile], purchase{p, tx.Amount})
-	}
-	for id, ps := range byProfile {
-		slices.SortStableFunc(ps, func(a, b purchase) int { return cmp.Compare(a.period, b.period) })
-		out := ps[:1]
-		for _, p := range ps[1:] {
-			if p.period == out[len(out)-1].period {
-				out[len(out)-1].amount += p.amount
-			} else {
-				out = append(out, p)
-			}
-		}
-		byProfile[id] = out
-	}
-	return byProfile, nil
-}
-
 // summarise turns one profile's collapsed purchases up to period end into a Summary.
 func (o SummaryOptions) summarise(id uint32, ps []purchase, end int64) Summary {
 	first := ps[0]
@@ -181,7 +134,10 @@ func (o SummaryOptions) start(p int64) time.Time {
 // a zero time, a negative, NaN or infinite amount, or one over MaxAmount), naming its
 // position in the stream. The bound keeps every sum finite: finite amounts of 1.7e308
 // added up to a Spend and a Monetary of +Inf, which a fit refused later as "customer
-// 1980", naming no transaction.
+// 1980", naming no transaction. Rows are folded into their profile's periods as they
+// stream in, so memory grows with the distinct profile-periods (customer-days by
+// default), not with the rows; each period's amount is the sum of its rows in the
+// order they came, whatever order the periods come in.
 func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -212,7 +168,8 @@ type Holdout struct {
 // calibrationEnd's period) and counts each profile's purchases and spend in the holdout
 // period after it, up to opt.End, as lifetimes' calibration_and_holdout_data does.
 // Profiles whose first purchase falls in the holdout period are left out: they were not
-// customers when the model was fitted. It fails where Summarize fails.
+// customers when the model was fitted. It fails where Summarize fails, and holds what
+// Summarize holds: the profile-periods, not the rows.
 func SummarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Holdout, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -229,7 +186,7 @@ func SummarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts 
 	var out []Holdout
 	for _, id := range slices.Sorted(maps.Keys(byProfile)) {
 		ps := byProfile[id]
-		k, _ := slices.BinarySearchFunc(ps, cal+1, func(p purchase, t int64) int { return cmp.Compare(p.period, t) })
+		k, _ := slices.BinarySearchFunc(ps, cal+1, byPeriod)
 		if k == 0 {
 			continue // first purchase in the holdout period
 		}
