@@ -402,8 +402,9 @@ type Decision struct {
 }
 
 // SignUp records that profile signed up, with the code it entered (may be empty) and
-// its signals, and attributes it to a referrer as the Rules say. A retry with the same key
-// returns the original decision.
+// its signals, and attributes it to a referrer as the Rules say. A retry of the same
+// event (the same key and arguments) returns the original decision; the key with other
+// arguments is ErrKeyReused.
 // Its error is the event's fault when it wraps a refusal sentinel, and not when it is a
 // done context's or the store's: see "Bulk apply from a queue" in the package doc.
 func (p *Program) SignUp(ctx context.Context, at time.Time, key string, profile uint32, code string, sig Signals) (Decision, error) {

@@ -56,7 +56,7 @@ func (e *Engagement) Add(at time.Time, profile uint32, weight float64) error {
 		return fmt.Errorf("%w: nil or zero Engagement; make it with NewEngagement", ErrInvalid)
 	}
 	if !finite(weight) || weight < 0 {
-		return fmt.Errorf("%w: engagement weight %v for profile %d", ErrInvalid, weight, profile)
+		return fmt.Errorf("%w: engagement weight %v for profile %d: want a finite weight of 0 or more", ErrInvalid, weight, profile)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -132,7 +132,7 @@ func ExampleEngagement_Scores() {
 		fmt.Printf("profile %d: %.3f (as an integer for segment.SetNumber: %d)\n", p, s, int64(s*1000))
 	}
 	// Output:
-	// scoring: invalid input: engagement weight -1 for profile 3
+	// scoring: invalid input: engagement weight -1 for profile 3: want a finite weight of 0 or more
 	// profile 3: 1.903 (as an integer for segment.SetNumber: 1903)
 	// profile 7: 1.250 (as an integer for segment.SetNumber: 1250)
 }
