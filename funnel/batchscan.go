@@ -49,7 +49,8 @@ func scanBatch(p *plan, b *Batch, asOf time.Time) (*funnelPartial, error) {
 	}
 	pts := make([]*funnelPartial, len(ws))
 	for i, w := range ws {
-		if by != nil && w.pt.groups[""].unique[0] == 0 {
+		// A worker that got no range (the others had taken them all) has no "" group.
+		if g := w.pt.groups[""]; by != nil && g != nil && g.unique[0] == 0 {
 			delete(w.pt.groups, "") // no profile fell in it: an artefact of the start
 		}
 		pts[i] = w.pt

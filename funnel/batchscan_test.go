@@ -170,3 +170,58 @@ func TestRecycledBlocksLeaveResultsAlone(t *testing.T) {
 		t.Fatalf("time to convert changed after later runs:\n%s", diff)
 	}
 }
+
+// TestBatchScanBreakdownIdleWorker: a worker of the parallel scan that gets no range of
+// profiles (the others took them all before it started, as on a batch of a few
+// thousand events and many cores) has no "" group, and RunBatch and PartialBatch with
+// a Breakdown dereferenced that missing group and panicked. The smaller batch of CI's
+// benchmark smoke found it (BenchmarkPartialMergeBreakdown). With 64 workers sharing
+// 512 ranges of 8 events, some start only after the ranges are gone.
+func TestBatchScanBreakdownIdleWorker(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
+	var events []Event
+	for p := range uint32(2048) {
+		ch := []string{"web", "app", "store"}[p%3]
+		for k, name := range []string{"visit", "buy"} {
+			events = append(events, Event{Profile: p, Time: at(int64(p%50 + uint32(k))), Name: name, Props: map[string]string{"ch": ch}})
+		}
+	}
+	bt := batchOf(t, events)
+	s := Spec{Steps: named("visit", "buy"), Breakdown: &Breakdown{Prop: "ch", Attribution: FirstStep}}
+	want, err := s.Run(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cmp.Diff of a whole Result takes tens of milliseconds: the first run is compared in
+	// full, every run by its counts per breakdown group.
+	counts := func(r *Result) map[string][]int64 {
+		m := map[string][]int64{}
+		for k, g := range r.Breakdown {
+			for _, st := range g.Steps {
+				m[k] = append(m[k], st.Unique, st.Total)
+			}
+		}
+		return m
+	}
+	for i := range 20 {
+		got, err := func() (res *Result, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("run %d: RunBatch panicked: %v", i, r)
+				}
+			}()
+			return s.RunBatch(bt)
+		}()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if diff := cmp.Diff(want, got, resultOpts...); diff != "" {
+				t.Fatal("batch differs from slice (-slice +batch):\n" + diff)
+			}
+		}
+		if diff := cmp.Diff(counts(want), counts(got)); diff != "" {
+			t.Fatalf("run %d: batch's counts differ from slice's (-slice +batch):\n%s", i, diff)
+		}
+	}
+}
