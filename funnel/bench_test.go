@@ -10,12 +10,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
 
 // Benchmarks run on a columnar batch of FUNNEL_BENCH_EVENTS events (default 10
-// million) from a tenth as many profiles, each profile's events in time order over a
-// year: a 5-step funnel with a 7-day window, and a 12-week cohort table. Each sits
-// beside a naive per-profile baseline. Run with -cpu 1 for per-core figures.
+// million, 100,000 under -short: CI's benchmark smoke) from a tenth as many profiles,
+// each profile's events in time order over a year: a 5-step funnel with a 7-day
+// window, and a 12-week cohort table. Each sits beside a naive per-profile baseline.
+// Run with -cpu 1 for per-core figures.
 
 var benchNames = []string{"visit", "view", "cart", "checkout", "purchase", "other"}
 
@@ -28,7 +31,7 @@ var (
 
 func loadBench(testing.TB) *Batch {
 	benchOnce.Do(func() {
-		n := 10_000_000
+		n := benchsize.Of(10_000_000, 100_000)
 		if v, err := strconv.Atoi(os.Getenv("FUNNEL_BENCH_EVENTS")); err == nil && v > 0 {
 			n = v
 		}

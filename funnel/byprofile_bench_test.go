@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"pgregory.net/rapid"
 )
 
@@ -43,8 +44,8 @@ var (
 	sliceBenchEvents []Event
 )
 
-// loadSliceBench is a quickstart-like slice of events: 200,000 profiles with about ten
-// events each over a year, in time order across profiles (the order a log has), names
+// loadSliceBench is a quickstart-like slice of events: 200,000 profiles (2,000 under
+// -short) with about ten events each over a year, in time order across profiles (the order a log has), names
 // of the funnel's steps and a few others, a channel property on some.
 func loadSliceBench(testing.TB) []Event {
 	sliceBenchOnce.Do(func() {
@@ -52,7 +53,7 @@ func loadSliceBench(testing.TB) []Event {
 		names := []string{"visit", "view", "cart", "checkout", "purchase", "touch", "signup", "search"}
 		channels := []string{"email", "search", "social", "display", "direct"}
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		const people = 200_000
+		people := benchsize.Of(200_000, 2_000)
 		var events []Event
 		for p := range people {
 			n := 1 + rng.IntN(20)

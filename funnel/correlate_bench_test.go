@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
 
 // Correlation benchmarks: the funnel benchmarks' batch (bench_test.go) with its
@@ -56,8 +58,10 @@ func BenchmarkCorrelateBatch(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res.Tested < 1000 {
-			b.Fatalf("%d candidates tested", res.Tested)
+		// At full size every one of the 1,000 names occurs among the funnel's entrants;
+		// the batch of -short (about 5 events a name) misses a tenth of them.
+		if want := benchsize.Of(1000, 800); res.Tested < want {
+			b.Fatalf("%d candidates tested, want at least %d", res.Tested, want)
 		}
 	}
 	reportRate(b, bt.Len())
