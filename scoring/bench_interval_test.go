@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
 )
@@ -90,7 +91,7 @@ func benchBootstrap(b *testing.B, workers int) {
 // BenchmarkFitBGNBDCovariates fits BG/NBD with two purchase and one dropout covariate
 // to 10,000 customers with the analytic gradient.
 func BenchmarkFitBGNBDCovariates10k(b *testing.B) {
-	cs, zp, zd := simulateCovariateBase(rand.New(rand.NewPCG(3, 4)), false, []float64{0.6, 6, 0.8, 2.5}, []float64{0.6, -0.3}, 0.5, 10000)
+	cs, zp, zd := simulateCovariateBase(rand.New(rand.NewPCG(3, 4)), false, []float64{0.6, 6, 0.8, 2.5}, []float64{0.6, -0.3}, 0.5, benchsize.Of(10_000, 1_000))
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := FitBGNBDCovariates(cs, zp, zd, nil); err != nil {
@@ -102,7 +103,7 @@ func BenchmarkFitBGNBDCovariates10k(b *testing.B) {
 // The naive covariate fit: the same likelihood with its gradient by central
 // differences, as a covariate model without a derived gradient would be fitted.
 func BenchmarkFitBGNBDCovariates10kNaive(b *testing.B) {
-	cs, zp, zd := simulateCovariateBase(rand.New(rand.NewPCG(3, 4)), false, []float64{0.6, 6, 0.8, 2.5}, []float64{0.6, -0.3}, 0.5, 10000)
+	cs, zp, zd := simulateCovariateBase(rand.New(rand.NewPCG(3, 4)), false, []float64{0.6, 6, 0.8, 2.5}, []float64{0.6, -0.3}, 0.5, benchsize.Of(10_000, 1_000))
 	d, err := newCovariateData("BG/NBD", cs, zp, zd)
 	if err != nil {
 		b.Fatal(err)

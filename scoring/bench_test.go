@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"gonum.org/v1/gonum/mathext"
 	"pgregory.net/rapid"
 )
@@ -99,7 +100,12 @@ func simulatedBase(n int) []Customer {
 	return cs
 }
 
-var million = sync.OnceValue(func() []Customer { return simulatedBase(1_000_000) })
+// million is the benchmarks' base: a million customers, 20,000 under -short (CI's
+// benchmark smoke).
+var million = sync.OnceValue(func() []Customer { return simulatedBase(benchsize.Of(1_000_000, 20_000)) })
+
+// hundredK is the first 100,000 customers of million, 2,000 under -short.
+func hundredK() []Customer { return million()[:benchsize.Of(100_000, 2_000)] }
 
 func benchFit(b *testing.B, cs []Customer) {
 	benchFitOf(b, cs, FitBGNBD, func(m *BGNBD) Diagnostics { return m.Fit })
@@ -189,7 +195,7 @@ func BenchmarkFitBGNBDWeights1M(b *testing.B) {
 func BenchmarkFitBGNBDCDNOW(b *testing.B)      { benchFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBDCDNOWNaive(b *testing.B) { benchNaiveFit(b, cdnowCustomers(b)) }
 func BenchmarkFitBGNBD1M(b *testing.B)         { benchFit(b, million()) }
-func BenchmarkFitBGNBD100k(b *testing.B)       { benchFit(b, million()[:100_000]) }
+func BenchmarkFitBGNBD100k(b *testing.B)       { benchFit(b, hundredK()) }
 func BenchmarkFitBGNBD1MNaive(b *testing.B)    { benchNaiveFit(b, million()) }
 
 // One evaluation of the likelihood and its gradient on a million customers.
@@ -237,7 +243,7 @@ func BenchmarkFitParetoNBDCDNOW(b *testing.B) {
 }
 
 func BenchmarkFitParetoNBD100k(b *testing.B) {
-	cs := million()[:100_000]
+	cs := hundredK()
 	benchFitOf(b, cs, FitParetoNBD, func(m *ParetoNBD) Diagnostics { return m.Fit })
 }
 
@@ -261,7 +267,7 @@ func benchParetoNaiveFit(b *testing.B, cs []Customer) {
 }
 
 func BenchmarkFitParetoNBDCDNOWNaive(b *testing.B) { benchParetoNaiveFit(b, cdnowCustomers(b)) }
-func BenchmarkFitParetoNBD100kNaive(b *testing.B)  { benchParetoNaiveFit(b, million()[:100_000]) }
+func BenchmarkFitParetoNBD100kNaive(b *testing.B)  { benchParetoNaiveFit(b, hundredK()) }
 
 // One evaluation of the quadrature likelihood with its gradient and Hessian on CDNOW,
 // beside the 2F1 form's value alone (ParetoLikelihoodCDNOW).
@@ -289,7 +295,7 @@ func BenchmarkParetoLikelihoodCDNOWNaive(b *testing.B) {
 // Scoring a base: Predict splits the customers across goroutines; the baseline calls
 // the model per customer on one.
 func BenchmarkPredict100k(b *testing.B) {
-	cs := million()[:100_000]
+	cs := hundredK()
 	m := &BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
 	for b.Loop() {
 		if _, err := Predict(m, cs, 13); err != nil {
@@ -299,7 +305,7 @@ func BenchmarkPredict100k(b *testing.B) {
 }
 
 func BenchmarkPredict100kNaive(b *testing.B) {
-	cs := million()[:100_000]
+	cs := hundredK()
 	m := &BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
 	out := make([]Prediction, len(cs))
 	for b.Loop() {
@@ -340,8 +346,11 @@ func BenchmarkTracking1MNaive(b *testing.B) {
 }
 
 func trackingBirths() []float64 {
-	births := make([]float64, 0, 1_000_000)
-	for _, c := range million() {
+	// The naive baseline costs 104 model evaluations a customer (minutes at full size):
+	// under -short, 2,000 customers.
+	cs := million()[:benchsize.Of(1_000_000, 2_000)]
+	births := make([]float64, 0, len(cs))
+	for _, c := range cs {
 		births = append(births, 52-c.T)
 	}
 	return births
@@ -351,7 +360,7 @@ func trackingBirths() []float64 {
 // worker.
 func logisticData() ([][]float64, []bool) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	x := make([][]float64, 200_000)
+	x := make([][]float64, benchsize.Of(200_000, 4_000))
 	y := make([]bool, len(x))
 	for i := range x {
 		x[i] = make([]float64, 8)
