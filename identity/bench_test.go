@@ -13,13 +13,23 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
 
 // The scale is 10 million events over 3 million people; that takes minutes and
 // gigabytes on the shared 2-core machine, so routine runs use a tenth of it:
 //
 //	go test -run '^$' -bench . -benchtime 1x ./identity/ -identity.events 10000000
-var benchEvents = flag.Int("identity.events", 1_000_000, "events in the identity benchmarks' stream (people = 0.3 × events)")
+var benchEventsFlag = flag.Int("identity.events", 0, "events in the identity benchmarks' stream (people = 0.3 × events); 0: 1,000,000, or 20,000 under -short")
+
+// benchEvents is -identity.events, by default a million events, or 20,000 under -short
+// (CI's benchmark smoke, which only checks that the benchmarks run).
+func benchEvents() int {
+	if *benchEventsFlag > 0 {
+		return *benchEventsFlag
+	}
+	return benchsize.Of(1_000_000, 20_000)
+}
 
 // stream is a synthetic event stream of two identifiers per event. People arrive over
 // time; an event is a newcomer's first one (30%), a recent arrival's (50%, from the
@@ -350,7 +360,7 @@ func linkStream(b *testing.B, s *stream, setup func() (link func(a, c identity.I
 // BenchmarkLink links the stream with no store (the history in memory only) and with a
 // MemStore (every record also encoded and copied).
 func BenchmarkLink(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	for _, bc := range []struct {
 		name  string
 		rules identity.Rules
@@ -378,7 +388,7 @@ func BenchmarkLink(b *testing.B) {
 
 // BenchmarkLinkNaive is the baseline: the same stream into map-of-sets.
 func BenchmarkLinkNaive(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	b.Run(fmt.Sprintf("events=%d", len(s.events)/2), func(b *testing.B) {
 		linkStream(b, s, func() (func(a, c identity.ID), func() int) {
 			n := newNaive()
@@ -390,7 +400,7 @@ func BenchmarkLinkNaive(b *testing.B) {
 // BenchmarkLinkUnionFind times unionFind on the stream: the floor LinkSeq is read
 // against, not a baseline it must beat by a margin.
 func BenchmarkLinkUnionFind(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	b.Run(fmt.Sprintf("events=%d", len(s.events)/2), func(b *testing.B) {
 		linkStream(b, s, func() (func(a, c identity.ID), func() int) {
 			u := newUnionFind(len(s.ids))
@@ -437,7 +447,7 @@ func BenchmarkLinkCacheResidentNaive(b *testing.B) {
 // linkedStream returns the benchmarks' stream, its number of events, and a resolver
 // that has linked them all: what the Lookup benchmarks query.
 func linkedStream() (*stream, int, *identity.Resolver) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	r, _ := identity.New(identity.DefaultRules())
 	n := len(s.events) / 2
 	for i := range n {
@@ -495,7 +505,7 @@ func BenchmarkLookupMany(b *testing.B) {
 // BenchmarkLookupNaive is the baseline: a Go map from identifier to profile (no
 // normalisation).
 func BenchmarkLookupNaive(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	nv := newNaive()
 	n := len(s.events) / 2
 	for i := range n {
@@ -518,7 +528,7 @@ func BenchmarkLookupNaive(b *testing.B) {
 // BenchmarkReplay opens a FileStore holding one record per event of the stream and
 // rebuilds the resolver from it.
 func BenchmarkReplay(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	path := filepath.Join(b.TempDir(), "identity.log")
 	fs, err := identity.OpenFileStore(path, &identity.FileOptions{NoSync: true})
 	if err != nil {
@@ -555,7 +565,7 @@ func BenchmarkReplay(b *testing.B) {
 
 // BenchmarkReplayRelink is the baseline replay avoids: linking every event again.
 func BenchmarkReplayRelink(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	n := len(s.events) / 2
 	b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 		for range b.N {
@@ -591,7 +601,7 @@ func BenchmarkLookupCacheResidentNaive(b *testing.B) {
 // events a call (the decisions are sequential; validation and normalisation run on
 // every core first).
 func BenchmarkLinkBatch(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	n := len(s.events) / 2
 	for _, mode := range []string{"", "+capacity"} {
 		b.Run(fmt.Sprintf("DefaultRules%s/events=%d", mode, n), func(b *testing.B) {
@@ -643,7 +653,7 @@ func linkBatchStream(b *testing.B, s *stream, n int, opts ...identity.Option) {
 // decisions instead of beside them (identity.SetPrepareAhead(false)), to measure what
 // each overlap gains on the machine at hand.
 func BenchmarkLinkSeq(b *testing.B) {
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	n := len(s.events) / 2
 	for _, mode := range []string{"", "+capacity", "+lookupsInDecisions", "+prepareFirst"} {
 		b.Run(fmt.Sprintf("DefaultRules%s/events=%d", mode, n), func(b *testing.B) {

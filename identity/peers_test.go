@@ -22,7 +22,7 @@ func TestWriteStream(t *testing.T) {
 	if *writeStream == "" {
 		t.Skip("no -identity.write")
 	}
-	s := getStream(*benchEvents)
+	s := getStream(benchEvents())
 	f, err := os.Create(*writeStream)
 	if err != nil {
 		t.Fatal(err)

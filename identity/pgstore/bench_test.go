@@ -11,6 +11,7 @@ import (
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/jackc/pgx/v5"
@@ -71,7 +72,9 @@ func replayRecords(b *testing.B, n int) *identity.MemStore {
 	return &ms
 }
 
-const replayN = 1_000_000
+// replayN is the replay benchmarks' log: a million records, 20,000 under -short (CI's
+// benchmark smoke).
+func replayN() int { return benchsize.Of(1_000_000, 20_000) }
 
 // BenchmarkReplayPostgres opens a resolver on a log of a million records in PostgreSQL
 // and reports records replayed per second; BenchmarkReplayFile is its baseline.
@@ -79,7 +82,7 @@ func BenchmarkReplayPostgres(b *testing.B) {
 	pool := pgtest.Pool(b)
 	schema := pgtest.Schema(b, pool)
 	s := open(b, pool, schema)
-	ms := replayRecords(b, replayN)
+	ms := replayRecords(b, replayN())
 	var rows [][]any
 	pos := int64(0)
 	for rec := range ms.Records() {
@@ -115,7 +118,7 @@ func BenchmarkReplayFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ms := replayRecords(b, replayN)
+	ms := replayRecords(b, replayN())
 	n := 0
 	for rec := range ms.Records() {
 		fs.Append(rec)
