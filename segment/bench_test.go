@@ -15,6 +15,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	bsiroaring "github.com/RoaringBitmap/roaring/v2/BitSliceIndexing"
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
 
 // Benchmarks on synthetic data: N profiles; tags t:a..t:d and each of 30 days of visits
@@ -96,8 +97,10 @@ func setOf(ps []uint32) map[uint32]struct{} {
 }
 
 var (
-	fixture10M = sync.OnceValue(func() *fixture { return buildFixture(10_000_000, false) })
-	fixture1M  = sync.OnceValue(func() *fixture { return buildFixture(1_000_000, true) })
+	// Under -short (CI's benchmark smoke, which only checks that the benchmarks run) the
+	// fixtures hold 100,000 and 10,000 profiles.
+	fixture10M = sync.OnceValue(func() *fixture { return buildFixture(benchsize.Of(10_000_000, 100_000), false) })
+	fixture1M  = sync.OnceValue(func() *fixture { return buildFixture(benchsize.Of(1_000_000, 10_000), true) })
 )
 
 const threeTerm = "(t:a OR t:b) AND NOT t:c"
@@ -274,9 +277,12 @@ func recordBatch(n int) []Activity {
 	return batch
 }
 
+// recordN is the record benchmarks' batch: a million activities, 10,000 under -short.
+func recordN() int { return benchsize.Of(1_000_000, 10_000) }
+
 // BenchmarkRecordBatch reports records per second for batches of one million.
 func BenchmarkRecordBatch(b *testing.B) {
-	batch := recordBatch(1_000_000)
+	batch := recordBatch(recordN())
 	cpu := loop(b, func() {
 		x := mustIndex()
 		x.RecordBatch(batch)
@@ -286,7 +292,7 @@ func BenchmarkRecordBatch(b *testing.B) {
 
 // BenchmarkRecordBuffered is one million single Record calls, buffered by the index.
 func BenchmarkRecordBuffered(b *testing.B) {
-	batch := recordBatch(1_000_000)
+	batch := recordBatch(recordN())
 	cpu := loop(b, func() {
 		x := mustIndex()
 		for _, a := range batch {
@@ -299,7 +305,7 @@ func BenchmarkRecordBuffered(b *testing.B) {
 
 // BenchmarkBaselineRecord adds the same batch to per-day maps of counts.
 func BenchmarkBaselineRecord(b *testing.B) {
-	batch := recordBatch(1_000_000)
+	batch := recordBatch(recordN())
 	cpu := loop(b, func() {
 		days := map[int32]map[uint32]int{}
 		for _, a := range batch {
@@ -313,23 +319,28 @@ func BenchmarkBaselineRecord(b *testing.B) {
 	reportRecords(b, len(batch), cpu)
 }
 
-// snapshot10M writes the 10M fixture to a file once.
-var snapshot10M = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "segment-bench")
+// snapshot10MBytes is the 10M fixture's snapshot, encoded once.
+var snapshot10MBytes = sync.OnceValues(func() ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := fixture10M().x.WriteTo(&buf)
+	return buf.Bytes(), err
+})
+
+// snapshot10M writes the 10M fixture's snapshot to a file in b's temporary directory,
+// which the testing package removes: a directory of the process's own was left behind
+// in the system's temporary directory, 65 MB a run.
+func snapshot10M(b *testing.B) (string, error) {
+	data, err := snapshot10MBytes()
 	if err != nil {
 		return "", err
 	}
-	var buf bytes.Buffer
-	if _, err := fixture10M().x.WriteTo(&buf); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "10M.snap")
-	return path, os.WriteFile(path, buf.Bytes(), 0o644)
-})
+	path := filepath.Join(b.TempDir(), "10M.snap")
+	return path, os.WriteFile(path, data, 0o644)
+}
 
 // BenchmarkOpen10M maps the 10M snapshot (checksum and every bitmap validated).
 func BenchmarkOpen10M(b *testing.B) {
-	path, err := snapshot10M()
+	path, err := snapshot10M(b)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -347,7 +358,7 @@ func BenchmarkOpen10M(b *testing.B) {
 // BenchmarkBaselineOpen10M reads the same snapshot the plain way: every bitmap copied
 // out of the file with roaring's ReadFrom.
 func BenchmarkBaselineOpen10M(b *testing.B) {
-	path, err := snapshot10M()
+	path, err := snapshot10M(b)
 	if err != nil {
 		b.Fatal(err)
 	}
