@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"github.com/clientele-go/clientele/internal/synth"
 	"pgregory.net/rapid"
 )
@@ -53,11 +54,12 @@ func TestEventLogByTime(t *testing.T) {
 	})
 }
 
-// benchEvents are a million events in the generator's order: person by person, each
-// person's events in time, people's timelines overlapping.
+// benchEvents are a million events (10,000 under -short, CI's benchmark smoke) in the
+// generator's order: person by person, each person's events in time, people's
+// timelines overlapping.
 func benchEvents() []event {
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	events := make([]event, 0, 1_000_000)
+	events := make([]event, 0, benchsize.Of(1_000_000, 10_000))
 	for p := 0; len(events) < cap(events); p++ {
 		at := base.Add(time.Duration(p*7919%(365*24)) * time.Hour)
 		for k := range 3 {

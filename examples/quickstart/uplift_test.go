@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"pgregory.net/rapid"
 )
 
@@ -48,7 +49,7 @@ func TestBestFirstMatchesStable(t *testing.T) {
 
 func benchScores() []float64 {
 	rng := rand.New(rand.NewPCG(1, 2))
-	s := make([]float64, 1_000_000)
+	s := make([]float64, benchsize.Of(1_000_000, 10_000)) // small under -short: CI's benchmark smoke
 	for i := range s {
 		s[i] = rng.NormFloat64() / 20
 	}

@@ -10,16 +10,18 @@ import (
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/internal/wal"
 	"github.com/jackc/pgx/v5"
 )
 
 // The restart benchmarks' storage: restartProfiles people, each linked once (one
-// identity record each), and restartEvents events among them.
-const (
-	restartProfiles = 100_000
-	restartEvents   = 1_000_000
+// identity record each), and restartEvents events among them; under -short (CI's
+// benchmark smoke, which only checks that the benchmarks run) 2,000 and 20,000.
+var (
+	restartProfiles = func() int { return benchsize.Of(100_000, 2_000) }
+	restartEvents   = func() int { return benchsize.Of(1_000_000, 20_000) }
 )
 
 var restartBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -34,7 +36,7 @@ func restartFixture(b *testing.B) (*identity.MemStore, []uint32) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	keys := make([]uint32, restartProfiles)
+	keys := make([]uint32, restartProfiles())
 	for i := range keys {
 		k, err := r.Link(context.Background(), restartBase.Add(time.Duration(i)), "web",
 			identity.ID{Kind: "anonymous_id", Value: "a" + strconv.Itoa(i)},
@@ -57,7 +59,7 @@ func restartEvent(j int, keys []uint32) event {
 // BenchmarkRestart measures how long a replica of the example server takes to start
 // (newServerOn: the resolver replays the identity log, the referral ledger is read,
 // the segment index is loaded and funnels' events read) on storage holding 100,000
-// linked people and 1,000,000 events, file and PostgreSQL. "snapshot" starts from a
+// linked people and 1,000,000 events (fewer under -short), file and PostgreSQL. "snapshot" starts from a
 // segment snapshot that holds every event (what -snapshot-every leaves, give or take its
 // period), "naive" from none: the index is rebuilt from every event. The event log is
 // read whole either way, since funnels answer from every event kept.
@@ -86,9 +88,10 @@ func BenchmarkRestart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for j := 0; j < restartEvents; j += 10_000 {
+		n := restartEvents()
+		for j := 0; j < n; j += 10_000 {
 			recs := make([][]byte, 0, 10_000)
-			for k := j; k < j+10_000; k++ {
+			for k := j; k < min(j+10_000, n); k++ {
 				recs = append(recs, encodeEvent(restartEvent(k, keys)))
 			}
 			if err := l.Append(recs...); err != nil {
@@ -121,7 +124,7 @@ func BenchmarkRestart(b *testing.B) {
 		if _, err := pool.CopyFrom(ctx, pgx.Identifier{schema, "identity_log"}, []string{"pos", "rec"}, pgx.CopyFromRows(ids)); err != nil {
 			b.Fatal(err)
 		}
-		evs := make([][]any, restartEvents)
+		evs := make([][]any, restartEvents())
 		for j := range evs {
 			e := restartEvent(j, keys)
 			evs[j] = []any{int64(j), e.At.UnixNano(), e.Name, int64(e.Profile)}
@@ -152,8 +155,8 @@ func benchRestart(b *testing.B, st *storage) {
 		}
 		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/start")
 		b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/start")
-		if s.applied != restartEvents {
-			b.Fatalf("the server applied %d events, want %d", s.applied, restartEvents)
+		if s.applied != uint64(restartEvents()) {
+			b.Fatalf("the server applied %d events, want %d", s.applied, restartEvents())
 		}
 		return s
 	}
@@ -169,8 +172,8 @@ func benchRestart(b *testing.B, st *storage) {
 		b.Fatal(err)
 	}
 	b.Run("snapshot", func(b *testing.B) {
-		if s := start(b); s.snapPos != restartEvents {
-			b.Fatalf("the server started from a snapshot at %d, want %d", s.snapPos, restartEvents)
+		if s := start(b); s.snapPos != uint64(restartEvents()) {
+			b.Fatalf("the server started from a snapshot at %d, want %d", s.snapPos, restartEvents())
 		}
 	})
 }
