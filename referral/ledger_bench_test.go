@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
 
 // orderEvent is the i-th order of the benchmarks: 50,000 customers buying in turn.
@@ -84,11 +86,13 @@ func BenchmarkLedgerOrdersFsyncEach(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkLedgerReplay measures Open over a file of 200,000 events.
+// BenchmarkLedgerReplay measures Open over a file of 200,000 events (5,000 under -short,
+// CI's benchmark smoke).
 func BenchmarkLedgerReplay(b *testing.B) {
 	p, fs := benchProgram(b)
 	batch := make([]Record, 1000)
-	for i := 0; i < 200_000; i += len(batch) {
+	n := benchsize.Of(200_000, 5_000)
+	for i := 0; i < n; i += len(batch) {
 		for k := range batch {
 			j := i + k
 			batch[k] = orderEvent(j)
@@ -103,7 +107,7 @@ func BenchmarkLedgerReplay(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(200_000*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // BenchmarkLedgerDecideMemory is the programme's own cost per event, without a disk:

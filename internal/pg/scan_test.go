@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -74,10 +75,11 @@ func padded(i int) string {
 	return s
 }
 
-// BenchmarkScan reads a log of 200,000 records; the naive baseline is one query whose
-// rows are scanned into a fresh slice each, on the caller's goroutine.
+// BenchmarkScan reads a log of 200,000 records (5,000 under -short, CI's benchmark
+// smoke); the naive baseline is one query whose rows are scanned into a fresh slice
+// each, on the caller's goroutine.
 func BenchmarkScan(b *testing.B) {
-	const n = 200_000
+	n := benchsize.Of(200_000, 5_000)
 	pool, schema, l := fill(b, n)
 	b.Run("Records", func(b *testing.B) {
 		b.ReportAllocs()

@@ -3,6 +3,8 @@ package wal
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
 
 var benchRecord = make([]byte, 64) // a typical identity or ledger record
@@ -53,11 +55,12 @@ func BenchmarkAppendBatch256(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "records/s")
 }
 
-// BenchmarkReplay reads back a log of one million records.
+// BenchmarkReplay reads back a log of one million records (10,000 under -short, CI's
+// benchmark smoke).
 func BenchmarkReplay(b *testing.B) {
 	l := mustOpen(b, filepath.Join(b.TempDir(), "log"), &Options{Sync: SyncManual})
 	defer l.Close()
-	const n = 1_000_000
+	n := benchsize.Of(1_000_000, 10_000)
 	batch := make([][]byte, 1000)
 	for i := range batch {
 		batch[i] = benchRecord

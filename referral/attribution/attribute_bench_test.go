@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -44,8 +45,10 @@ var (
 	benchMillion []Path
 )
 
+// millionPaths is a million journeys, 10,000 under -short (CI's benchmark smoke, which
+// only checks that the benchmarks run); the other benchmarks shrink as much there.
 func millionPaths() []Path {
-	benchOnce.Do(func() { benchMillion = benchPaths(1_000_000) })
+	benchOnce.Do(func() { benchMillion = benchPaths(benchsize.Of(1_000_000, 10_000)) })
 	return benchMillion
 }
 
@@ -74,7 +77,7 @@ func BenchmarkMarkovMillionPathsNaive(b *testing.B) {
 }
 
 func BenchmarkMarkovOrder3(b *testing.B) {
-	paths := benchPaths(100_000)
+	paths := benchPaths(benchsize.Of(100_000, 2_000))
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Attribute(paths, Markov{Order: 3}); err != nil {
@@ -190,7 +193,7 @@ func benchPathsN(n, k int) []Path {
 // BenchmarkShapley10Channels and its baseline: the closed form against Shapley's
 // formula over all 2^10 coalitions, on 10,000 journeys.
 func BenchmarkShapley10Channels(b *testing.B) {
-	paths := benchPathsN(10_000, 10)
+	paths := benchPathsN(benchsize.Of(10_000, 1_000), 10)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Attribute(paths, Shapley{}); err != nil {
@@ -200,7 +203,7 @@ func BenchmarkShapley10Channels(b *testing.B) {
 }
 
 func BenchmarkShapley10ChannelsEnumeration(b *testing.B) {
-	paths := benchPathsN(10_000, 10)
+	paths := benchPathsN(benchsize.Of(10_000, 1_000), 10)
 	b.ResetTimer()
 	for b.Loop() {
 		shapleyByEnumeration(paths, false)
@@ -238,7 +241,7 @@ func BenchmarkLinearMillionPathsNaive(b *testing.B) {
 // BenchmarkShapleyRateExact15 enumerates the 2^15 coalitions of the rate game for
 // 100,000 journeys over 15 channels.
 func BenchmarkShapleyRateExact15(b *testing.B) {
-	paths := benchPathsN(100_000, 15)
+	paths := benchPathsN(benchsize.Of(100_000, 2_000), 15)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Attribute(paths, Shapley{Game: SubsetRate}); err != nil {
@@ -250,7 +253,7 @@ func BenchmarkShapleyRateExact15(b *testing.B) {
 // BenchmarkShapleyRateSampled20 estimates the rate game over 20 channels for 100,000
 // journeys from 1,000 orderings.
 func BenchmarkShapleyRateSampled20(b *testing.B) {
-	paths := benchPathsN(100_000, 20)
+	paths := benchPathsN(benchsize.Of(100_000, 2_000), 20)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Attribute(paths, Shapley{Game: SubsetRate, Samples: 1000}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"pgregory.net/rapid"
 )
 
@@ -110,7 +111,8 @@ func benchmarkCycle(b *testing.B, n int, re func(*journeys) ([]Credit, error)) {
 // BenchmarkMarkovCycle compares first-order removal effects by one factorisation with
 // one solve per removed channel, on a cyclic journey through n channels.
 func BenchmarkMarkovCycle(b *testing.B) {
-	for _, n := range []int{100, 300} {
+	ns := []int{100, 300}
+	for _, n := range ns[:benchsize.Of(len(ns), 1)] { // the smallest alone under -short
 		b.Run(fmt.Sprintf("n=%d/factorised", n), func(b *testing.B) { benchmarkCycle(b, n, removalEffectsFirstOrder) })
 		b.Run(fmt.Sprintf("n=%d/per-removal", n), func(b *testing.B) {
 			benchmarkCycle(b, n, func(j *journeys) ([]Credit, error) { return Markov{}.removalEffectsDense(j, denseSolveLimit) })

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/benchsize"
 	"pgregory.net/rapid"
 )
 
@@ -103,7 +104,8 @@ func TestFactoredLoops(t *testing.T) {
 // component with one solve of the chain per removed channel (the old path), on journeys
 // looping round a ring of n channels.
 func BenchmarkMarkovOrder2Loops(b *testing.B) {
-	for _, n := range []int{50, 100, 200} {
+	ns := []int{50, 100, 200}
+	for _, n := range ns[:benchsize.Of(len(ns), 1)] { // the smallest alone under -short
 		j, err := intern(loopPaths(n, 20*n))
 		if err != nil {
 			b.Fatal(err)
