@@ -4,13 +4,23 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/benchsize"
 )
+
+// benchFake1000 is fake_1000's records, or its first 300 under -short (CI's benchmark
+// smoke, which only checks that the benchmarks run): every pair is scored or counted
+// below, 499,500 of them at full size.
+func benchFake1000(b *testing.B) []Record {
+	recs, _ := loadFake1000(b)
+	return recs[:benchsize.Of(len(recs), 300)]
+}
 
 // BenchmarkPredictFake1000 scores fake_1000's candidate pairs from four blocking rules;
 // BenchmarkPredictAllPairsNaive scores every one of its 499,500 pairs, the baseline
 // blocking avoids.
 func BenchmarkPredictFake1000(b *testing.B) {
-	recs, _ := loadFake1000(b)
+	recs := benchFake1000(b)
 	l, _ := New(recs, fake1000Settings())
 	m, err := l.Train(&TrainOptions{Sessions: fake1000Sessions()})
 	if err != nil {
@@ -25,7 +35,7 @@ func BenchmarkPredictFake1000(b *testing.B) {
 }
 
 func BenchmarkPredictAllPairsNaive(b *testing.B) {
-	recs, _ := loadFake1000(b)
+	recs := benchFake1000(b)
 	l, _ := New(recs, fake1000Settings())
 	m, _ := l.Train(&TrainOptions{Sessions: fake1000Sessions()})
 	w := m.weights()
@@ -47,7 +57,7 @@ func BenchmarkPredictAllPairsNaive(b *testing.B) {
 // BenchmarkTrainFake1000 is the whole unsupervised fit: u from all 499,500 pairs, two
 // EM sessions.
 func BenchmarkTrainFake1000(b *testing.B) {
-	recs, _ := loadFake1000(b)
+	recs := benchFake1000(b)
 	l, _ := New(recs, fake1000Settings())
 	for b.Loop() {
 		if _, err := l.Train(&TrainOptions{Sessions: fake1000Sessions()}); err != nil {
@@ -64,11 +74,11 @@ func BenchmarkJaroWinkler(b *testing.B) {
 	}
 }
 
-// hotBlocks is 4,000 records of which a third hold a default phone, a quarter
+// hotBlocks is 4,000 records (1,000 under -short) of which a third hold a default phone, a quarter
 // "test@test.com" and a fifth the birth date 1900-01-01, each value a block over
 // MaxBlock 100 under its rule, the rest in small blocks.
 func hotBlocks(b *testing.B) *Linker {
-	recs := make([]Record, 4000)
+	recs := make([]Record, benchsize.Of(4000, 1000))
 	for i := range recs {
 		recs[i] = Record{Surname: fmt.Sprintf("s%d", i%1500), Phone: fmt.Sprintf("07700 9%05d", i%1700),
 			Email: fmt.Sprintf("p%d@example.com", i%1900), Birth: fmt.Sprintf("19%02d-01-%02d", 50+i%40, 1+i%28)}
