@@ -84,17 +84,8 @@ func BenchmarkRefreshBatch(b *testing.B) {
 		}
 		return nil
 	}
-	loop := func(b *testing.B, op func() error) {
-		cpu := cpuTime()
-		for b.Loop() {
-			if err := op(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
 	b.Run("sequential", func(b *testing.B) {
-		loop(b, func() error {
+		timeOps(b, func() error {
 			for i, st := range stmts {
 				rows, err := pool.Query(ctx, st.sql, st.args...)
 				if err != nil {
@@ -108,7 +99,7 @@ func BenchmarkRefreshBatch(b *testing.B) {
 		})
 	})
 	b.Run("batch", func(b *testing.B) {
-		loop(b, func() error {
+		timeOps(b, func() error {
 			var batch pgx.Batch
 			for _, st := range stmts {
 				batch.Queue(st.sql, st.args...)
@@ -128,5 +119,5 @@ func BenchmarkRefreshBatch(b *testing.B) {
 			return res.Close()
 		})
 	})
-	b.Run("refresh", func(b *testing.B) { loop(b, func() error { return s.refresh(ctx) }) })
+	b.Run("refresh", func(b *testing.B) { timeOps(b, func() error { return s.refresh(ctx) }) })
 }
