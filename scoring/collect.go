@@ -39,17 +39,8 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 	var late map[lateKey]float64
 	i := 0
 	for tx := range txs {
-		switch {
-		case tx.Profile == 0:
-			return nil, errorf("transaction %d: %w: profile 0", i, ErrInvalid)
-		case !finite(tx.Amount) || tx.Amount < 0:
-			return nil, errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
-		case tx.Amount > MaxAmount:
-			return nil, errorf("transaction %d (profile %d): %w: amount %v is over MaxAmount, %g: not a money figure", i, tx.Profile, ErrInvalid, tx.Amount, float64(MaxAmount))
-		case tx.Time.IsZero():
-			// A missing timestamp, not a purchase in year 1: it made a customer two
-			// thousand years old, and its T dragged every fit.
-			return nil, errorf("transaction %d (profile %d): %w: missing time", i, tx.Profile, ErrInvalid)
+		if err := checkTransaction(i, tx); err != nil {
+			return nil, err
 		}
 		i++
 		p := o.period(tx.Time)
@@ -101,3 +92,22 @@ func collect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint3
 func byPeriod(p purchase, t int64) int { return cmp.Compare(p.period, t) }
 
 func comparePeriods(a, b purchase) int { return cmp.Compare(a.period, b.period) }
+
+// checkTransaction refuses transaction i of a stream when it is not one collect can
+// sum: profile 0, a zero time, a negative, NaN or infinite amount, or one over
+// MaxAmount.
+func checkTransaction(i int, tx Transaction) error {
+	switch {
+	case tx.Profile == 0:
+		return errorf("transaction %d: %w: profile 0", i, ErrInvalid)
+	case !finite(tx.Amount) || tx.Amount < 0:
+		return errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
+	case tx.Amount > MaxAmount:
+		return errorf("transaction %d (profile %d): %w: amount %v is over MaxAmount, %g: not a money figure", i, tx.Profile, ErrInvalid, tx.Amount, float64(MaxAmount))
+	case tx.Time.IsZero():
+		// A missing timestamp, not a purchase in year 1: it made a customer two
+		// thousand years old, and its T dragged every fit.
+		return errorf("transaction %d (profile %d): %w: missing time", i, tx.Profile, ErrInvalid)
+	}
+	return nil
+}

@@ -2,9 +2,7 @@ package scoring
 
 import (
 	"cmp"
-	"fmt"
 	"iter"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -23,15 +21,8 @@ func naiveCollect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[
 	byProfile := map[uint32][]purchase{}
 	i := 0
 	for tx := range txs {
-		switch {
-		case tx.Profile == 0:
-			return nil, errorf("transaction %d: %w: profile 0", i, ErrInvalid)
-		case !finite(tx.Amount) || tx.Amount < 0:
-			return nil, errorf("transaction %d (profile %d): %w: amount %v", i, tx.Profile, ErrInvalid, tx.Amount)
-		case tx.Amount > MaxAmount:
-			return nil, errorf("transaction %d (profile %d): %w: amount %v is over MaxAmount, %g: not a money figure", i, tx.Profile, ErrInvalid, tx.Amount, float64(MaxAmount))
-		case tx.Time.IsZero():
-			return nil, errorf("transaction %d (profile %d): %w: missing time", i, tx.Profile, ErrInvalid)
+		if err := checkTransaction(i, tx); err != nil {
+			return nil, err
 		}
 		i++
 		p := o.period(tx.Time)
@@ -57,53 +48,12 @@ func naiveCollect(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[
 
 // naiveSummarize is Summarize over naiveCollect, as Summarize was.
 func naiveSummarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
-	o, err := opts.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	end := o.period(o.End)
-	byProfile, err := naiveCollect(txs, o, end)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Summary, 0, len(byProfile))
-	for _, id := range slices.Sorted(maps.Keys(byProfile)) {
-		out = append(out, o.summarise(id, byProfile[id], end))
-	}
-	return out, nil
+	return summarize(txs, opts, naiveCollect)
 }
 
 // naiveSummarizeHoldout is SummarizeHoldout over naiveCollect, as it was.
 func naiveSummarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Holdout, error) {
-	o, err := opts.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	cal, end := o.period(calibrationEnd), o.period(o.End)
-	if cal > end {
-		return nil, fmt.Errorf("%w: calibration end after observation end", ErrInvalid)
-	}
-	byProfile, err := naiveCollect(txs, o, end)
-	if err != nil {
-		return nil, err
-	}
-	var out []Holdout
-	for _, id := range slices.Sorted(maps.Keys(byProfile)) {
-		ps := byProfile[id]
-		k := 0
-		for k < len(ps) && ps[k].period <= cal {
-			k++
-		}
-		if k == 0 {
-			continue
-		}
-		s := Holdout{Summary: o.summarise(id, ps[:k], cal), HoldoutPurchases: len(ps) - k, HoldoutLength: o.length(end - cal)}
-		for _, p := range ps[k:] {
-			s.HoldoutSpend += p.amount
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return summarizeHoldout(txs, calibrationEnd, opts, naiveCollect)
 }
 
 // bitwise compares floats by their bits: a sum added in another order, or a -0 turned

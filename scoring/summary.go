@@ -139,6 +139,14 @@ func (o SummaryOptions) start(p int64) time.Time {
 // default), not with the rows; each period's amount is the sum of its rows in the
 // order they came, whatever order the periods come in.
 func Summarize(txs iter.Seq[Transaction], opts *SummaryOptions) ([]Summary, error) {
+	return summarize(txs, opts, collect)
+}
+
+// collector is collect, or the naive collect of the tests' reference.
+type collector func(txs iter.Seq[Transaction], o SummaryOptions, last int64) (map[uint32][]purchase, error)
+
+// summarize is Summarize over the transactions grouped by collect.
+func summarize(txs iter.Seq[Transaction], opts *SummaryOptions, collect collector) ([]Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -171,6 +179,11 @@ type Holdout struct {
 // customers when the model was fitted. It fails where Summarize fails, and holds what
 // Summarize holds: the profile-periods, not the rows.
 func SummarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions) ([]Holdout, error) {
+	return summarizeHoldout(txs, calibrationEnd, opts, collect)
+}
+
+// summarizeHoldout is SummarizeHoldout over the transactions grouped by collect.
+func summarizeHoldout(txs iter.Seq[Transaction], calibrationEnd time.Time, opts *SummaryOptions, collect collector) ([]Holdout, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
