@@ -17,7 +17,8 @@
 # cohorts and lifecycles at 10 M events / 1 M
 # profiles, -cpu 2 then 1, three runs each; then DuckDB's simplified SQL funnel
 # (bench/duckdb/funnel.mjs) on the same events at 1 and 2 threads. Identity: LinkSeq,
-# LinkBatch, Link, the naive baseline and the bare union-find floor at 1 M and 10 M
+# LinkBatch, Link, the naive baseline, the bare union-find floor and the bare two-core
+# pipeline (BenchmarkLinkFloor) at 1 M and 10 M
 # events, then its peers
 # (bench/identity/peers.py: SciPy's connected components, a Python union-find) on the
 # same streams, when Debian's python3-scipy and python3-pandas are installed.
@@ -43,16 +44,16 @@ echo "== duckdb (load $(cut -d' ' -f1 /proc/loadavg))"
 
 echo "== identity (load $(cut -d' ' -f1 /proc/loadavg))"
 (cd identity && "$out/identity.test" -test.run '^$' -identity.events 1000000 \
-	-test.bench '^Benchmark(LinkSeq|LinkBatch|Link|LinkNaive|LinkUnionFind)$' \
+	-test.bench '^Benchmark(LinkSeq|LinkBatch|Link|LinkNaive|LinkUnionFind|LinkFloor)$' \
 	-test.benchtime 3x -test.count 2 -test.benchmem) | tee "$out/identity-1M.txt"
 # At 10 M events a Link run takes 14 s: only the bulk paths, whose target is at 10 M.
 (cd identity && "$out/identity.test" -test.run '^$' -identity.events 10000000 \
 	-test.bench '^Benchmark(LinkSeq|LinkBatch)$/^DefaultRules(\+capacity)?$' \
 	-test.benchtime 2x -test.count 2 -test.benchmem) | tee "$out/identity-10M.txt"
-# The bare union-find's floor at 10 M (-test.bench splits its pattern at each "/", so
-# it cannot share the invocation above).
+# The bare union-find's floor and the bare two-core pipeline at 10 M (-test.bench splits
+# its pattern at each "/", so they cannot share the invocation above).
 (cd identity && "$out/identity.test" -test.run '^$' -identity.events 10000000 \
-	-test.bench '^BenchmarkLinkUnionFind$' \
+	-test.bench '^Benchmark(LinkUnionFind|LinkFloor)$' \
 	-test.benchtime 2x -test.count 2 -test.benchmem) | tee -a "$out/identity-10M.txt"
 if /usr/bin/python3 -c 'import scipy, pandas' 2>/dev/null; then
 	for n in 1000000 10000000; do
