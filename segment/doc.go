@@ -79,10 +79,13 @@
 // retention is an error that names the place, and nothing is evaluated; an unknown name
 // within two edits of a known one is reported with it (did you mean visit?). Declare
 // names that have no data yet with WithTraits, WithNumber and WithEvents; an index read
-// from a snapshot, which takes no options, declares events with DeclareEvents (a
-// snapshot keeps every event the index knew, declared or recorded: events are known by
-// name, with no number that a reader could assign otherwise). A window is
-// written as clientele.ParseDuration reads it, and must come to whole days.
+// from a snapshot, which takes no options, declares them with DeclareTraits,
+// DeclareNumber and DeclareEvents (a snapshot keeps every trait key, numeric field and
+// event the index knew, declared or written, and each field's MergeRule: names are
+// known by name alone, with no number that a reader could assign otherwise). A
+// field's MergeRule is fixed once the field exists: DeclareNumber with another is
+// ErrInvalid. A window is written as clientele.ParseDuration reads it, and must come
+// to whole days.
 //
 // # Cost: budgets and cancellation
 //

@@ -95,10 +95,7 @@ func NewIndex(opts ...Option) (*Index, error) {
 		pending:   &recBuf{},
 	}
 	for f, rule := range c.numbers {
-		x.field(f).rule = rule
-		if rule == MergeLast {
-			x.numbers[f].seq = newBSI(false)
-		}
+		x.declareNumber(f, rule)
 	}
 	for _, k := range c.traits {
 		x.traitKey(k)

@@ -120,13 +120,13 @@ func WithRetention(days int) Option {
 // values (fields not declared use MergeSurvivor). Declared fields are known to queries
 // before any value is set. An empty field, a rule that is not one of the MergeRule
 // constants, or a field declared twice with different rules is ErrInvalid.
+// Index.DeclareNumber declares a field on an index that exists already.
 func WithNumber(field string, rule MergeRule) Option {
 	return func(c *config) {
-		switch prev, seen := c.numbers[field]; {
-		case field == "":
-			c.fail("WithNumber(%q, %v): empty field name", field, rule)
-		case rule > MergeLast:
-			c.fail("WithNumber(%q, %v): unknown merge rule", field, rule)
+		prev, seen := c.numbers[field]
+		switch why := badNumber(field, rule); {
+		case why != "":
+			c.fail("WithNumber(%q, %v): %s", field, rule, why)
 		case seen && prev != rule:
 			c.fail("WithNumber(%q, %v): field already declared with rule %v", field, rule, prev)
 		default:
@@ -138,6 +138,7 @@ func WithNumber(field string, rule MergeRule) Option {
 // WithTraits declares trait keys (the part before ":" in plan:pro; "tag" for bare
 // tags) so that queries may name them before any profile carries them. An empty key
 // is ErrInvalid. The WithEvents example declares a trait key, an event and a field.
+// Index.DeclareTraits declares keys on an index that exists already.
 func WithTraits(keys ...string) Option {
 	return func(c *config) {
 		for _, k := range keys {
@@ -151,7 +152,8 @@ func WithTraits(keys ...string) Option {
 }
 
 // WithEvents declares event names so that queries may name them before any is
-// recorded. An empty name is ErrInvalid.
+// recorded. An empty name is ErrInvalid. Index.DeclareEvents declares names on an
+// index that exists already.
 func WithEvents(names ...string) Option {
 	return func(c *config) {
 		for _, n := range names {
