@@ -311,3 +311,42 @@ func TestDeclarationsInSnapshots(t *testing.T) {
 		t.Errorf("segment:big on the copy after a merge = %v, %v; want [1] (spend summed to 150)", got, err)
 	}
 }
+
+// TestDeclareOnMappedSnapshot declares on an index whose bitmaps are views of a mapped
+// snapshot file, before and after Close copies them: the new names are the index's
+// own, and a snapshot written after Close holds them and what the file held.
+func TestDeclareOnMappedSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fs, err := segment.OpenFileStore(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := segment.NewIndex(segment.WithNumber("spend", segment.MergeSum))
+	x.Tag("plan:pro", 1, 2)
+	x.SetNumber("spend", 1, 300)
+	if err := x.SaveTo(fs, "base.snap"); err != nil {
+		t.Fatal(err)
+	}
+	y, err := segment.Open(fs.Path("base.snap"), &segment.OpenOptions{Map: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(y.DeclareTraits("plan", "city"), y.DeclareNumber("spend", segment.MergeSum), y.DeclareNumber("age", segment.MergeMin)); err != nil {
+		t.Fatal(err)
+	}
+	if err := y.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := y.DeclareNumber("score", segment.MergeLast); err != nil {
+		t.Fatal(err)
+	}
+	z, err := segment.ReadSnapshot(snapshot(t, y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := segment.Must("plan:pro AND spend > 100 AND NOT city:paris AND NOT age < 5 AND NOT score > 0")
+	if got, err := z.Eval(ctx, now, q, nil); err != nil || !slices.Equal(got.ToArray(), []uint32{1}) {
+		t.Errorf("%s = %v, %v; want [1]", q, got, err)
+	}
+}
