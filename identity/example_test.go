@@ -164,7 +164,11 @@ func ExampleResolver_Resolve() {
 }
 
 func ExampleOpenFileStore() {
-	dir, _ := os.MkdirTemp("", "identity")
+	dir, err := os.MkdirTemp("", "identity")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "identity.log")
 	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -17,7 +17,11 @@ import (
 // Opening the store with another key fails with ErrKeyMismatch instead of quietly
 // starting a second, disjoint set of digests.
 func ExampleWithHMAC() {
-	dir, _ := os.MkdirTemp("", "identity")
+	dir, err := os.MkdirTemp("", "identity")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "identity.log")
 	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -53,7 +57,11 @@ func ExampleWithHMAC() {
 // cut in a side file; the store then opens with the profiles of the records kept, and
 // the host redelivers the events after them.
 func ExampleRepairFile() {
-	dir, _ := os.MkdirTemp("", "identity")
+	dir, err := os.MkdirTemp("", "identity")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "identity.log")
 	ctx, at := context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -69,7 +77,7 @@ func ExampleRepairFile() {
 	b[bytes.Index(b, []byte("bob@"))] ^= 0x01 // one flipped bit in Bob's record
 	os.WriteFile(path, b, 0o644)
 
-	_, err := identity.OpenFileStore(path, nil)
+	_, err = identity.OpenFileStore(path, nil)
 	fmt.Println("before repair:", errors.Is(err, identity.ErrCorrupt))
 	saved, err := identity.RepairFile(path)
 	fmt.Println("cut to", filepath.Base(saved), err)

@@ -157,7 +157,11 @@ func ExampleNewTree() {
 }
 
 func ExampleOpenFileStore() {
-	dir, _ := os.MkdirTemp("", "referral")
+	dir, err := os.MkdirTemp("", "referral")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "ledger.wal")
 	day := func(d int) time.Time { return time.Date(2026, 3, 1+d, 0, 0, 0, 0, time.UTC) }

@@ -15,7 +15,11 @@ import (
 // and network in the ledger and rewrites the file without them, while the rewards and
 // balances stand.
 func ExampleProgram_Forget() {
-	dir, _ := os.MkdirTemp("", "referral-forget")
+	dir, err := os.MkdirTemp("", "referral-forget")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "ledger.wal")
 	store, err := referral.OpenFileStore(path, nil)
@@ -61,7 +65,11 @@ func ExampleProgram_Forget() {
 // and rewrites the file without it. The invitation stays in the invite tree, and no
 // longer attributes a later sign-up with that e-mail.
 func ExampleProgram_ForgetContact() {
-	dir, _ := os.MkdirTemp("", "referral-forget-contact")
+	dir, err := os.MkdirTemp("", "referral-forget-contact")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "ledger.wal")
 	store, err := referral.OpenFileStore(path, nil)

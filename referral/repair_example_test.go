@@ -17,7 +17,11 @@ import (
 // before the damage and moves the rest to a side file; the programme opens with the
 // events kept, and the host redelivers the later ones, which their keys make safe.
 func ExampleRepairFile() {
-	dir, _ := os.MkdirTemp("", "referral")
+	dir, err := os.MkdirTemp("", "referral")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "ledger.wal")
 	ctx, at := context.Background(), time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -32,7 +36,7 @@ func ExampleRepairFile() {
 	b[bytes.Index(b, []byte("bob@"))] ^= 0x01 // one flipped bit in Bob's sign-up
 	os.WriteFile(path, b, 0o644)
 
-	_, err := referral.OpenFileStore(path, nil)
+	_, err = referral.OpenFileStore(path, nil)
 	fmt.Println("before repair:", errors.Is(err, referral.ErrCorrupt))
 	saved, err := referral.RepairFile(path)
 	fmt.Println("side file:", saved != "", err)

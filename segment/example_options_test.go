@@ -171,7 +171,11 @@ func ExampleCheckName() {
 // crash leaves the old snapshot or the new one whole. The host saves an index into it
 // with SaveTo, loads it with Load, and lists and deletes old snapshots itself.
 func ExampleOpenFileStore() {
-	dir, _ := os.MkdirTemp("", "segment-example")
+	dir, err := os.MkdirTemp("", "segment-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	store, err := segment.OpenFileStore(dir, nil)
 	if err != nil {

@@ -341,7 +341,11 @@ func ExampleIndex_Distinguish() {
 }
 
 func ExampleOpen() {
-	dir, _ := os.MkdirTemp("", "segment-example")
+	dir, err := os.MkdirTemp("", "segment-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	x, _ := segment.NewIndex()
 	x.Tag("plan:pro", 1, 2, 3)

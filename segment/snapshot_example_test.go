@@ -15,7 +15,11 @@ import (
 // memberships carry over, so the first Refresh after the restart reports only what
 // changed since.
 func ExampleLoad() {
-	dir, _ := os.MkdirTemp("", "segment-example")
+	dir, err := os.MkdirTemp("", "segment-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	store, _ := segment.OpenFileStore(dir, nil)
 

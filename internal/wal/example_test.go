@@ -9,7 +9,10 @@ import (
 )
 
 func ExampleOpen() {
-	dir, _ := os.MkdirTemp("", "wal")
+	dir, err := os.MkdirTemp("", "wal")
+	if err != nil {
+		panic(err)
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "events.log")
 

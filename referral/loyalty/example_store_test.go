@@ -11,7 +11,11 @@ import (
 )
 
 func ExampleOpenFileStore() {
-	dir, _ := os.MkdirTemp("", "loyalty")
+	dir, err := os.MkdirTemp("", "loyalty")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "loyalty.wal")
 
@@ -29,7 +33,11 @@ func ExampleOpenFileStore() {
 }
 
 func ExampleRepairFile() {
-	dir, _ := os.MkdirTemp("", "loyalty")
+	dir, err := os.MkdirTemp("", "loyalty")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "loyalty.wal")
 	s, _ := loyalty.OpenFileStore(path, nil)
@@ -41,7 +49,7 @@ func ExampleRepairFile() {
 	b, _ := os.ReadFile(path)
 	b[len(b)-3] ^= 0xff // damage the last record
 	os.WriteFile(path, b, 0o644)
-	_, err := loyalty.OpenFileStore(path, nil)
+	_, err = loyalty.OpenFileStore(path, nil)
 	fmt.Println(errors.Is(err, loyalty.ErrCorrupt))
 
 	saved, _ := loyalty.RepairFile(path) // keeps what precedes the damage, saves the rest
