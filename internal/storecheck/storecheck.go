@@ -53,17 +53,24 @@ func Run[S any](t *testing.T, h Harness[S], checks []Check[S]) {
 }
 
 // All runs every check, each in a fresh directory under a temporary one, and returns
-// an error naming the first check that failed, or nil.
-func All[S any](h Harness[S], checks []Check[S]) error {
+// an error naming the first check that failed, or nil. The temporary directory is
+// removed on every path; a removal that fails is reported where the checks passed,
+// since All is the host's own call (storetest.TestStore), outside the testing package
+// that would report it, and a suite run in a loop would otherwise fill the disk unseen.
+func All[S any](h Harness[S], checks []Check[S]) (err error) {
 	base, err := os.MkdirTemp("", "storetest")
 	if err != nil {
-		return err
+		return fmt.Errorf("storetest: %w", err)
 	}
-	defer os.RemoveAll(base)
+	defer func() {
+		if rerr := os.RemoveAll(base); rerr != nil && err == nil {
+			err = fmt.Errorf("storetest: remove the checks' directory: %w", rerr)
+		}
+	}()
 	for _, c := range checks {
 		dir, err := os.MkdirTemp(base, "check")
 		if err != nil {
-			return err
+			return fmt.Errorf("storetest: %s: %w", c.Name, err)
 		}
 		if err := run(c, h, dir); err != nil {
 			return fmt.Errorf("storetest: %s: %w", c.Name, err)
