@@ -479,11 +479,21 @@ func TestPropertyCrashAnywhere(t *testing.T) {
 }
 
 // scratchDir is a temporary directory for tests that cut files: in memory (/dev/shm)
-// where the system has it, since their fsyncs protect nothing, else on disk.
+// where the system has it, since their fsyncs protect nothing, else on disk. Where
+// TMPDIR is set, whoever runs the tests chose where their files go (and may check it
+// is empty afterwards): t.TempDir() then. Its removal is checked as t.TempDir()'s is: a
+// directory left in /dev/shm holds memory until the machine restarts.
 func scratchDir(t *testing.T) string {
+	if os.Getenv("TMPDIR") != "" {
+		return t.TempDir()
+	}
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
 		if dir, err := os.MkdirTemp("/dev/shm", "referral-test-"); err == nil {
-			t.Cleanup(func() { os.RemoveAll(dir) })
+			t.Cleanup(func() {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Errorf("scratch directory: %v", err)
+				}
+			})
 			return dir
 		}
 	}
