@@ -92,7 +92,7 @@ func (p *pgEvents) Since(ctx context.Context, pos uint64) iter.Seq2[uint64, even
 		p.err = nil
 		rows, err := p.pool.Query(ctx, "SELECT pos, at, name, profile FROM "+p.table+" WHERE pos >= $1 ORDER BY pos", int64(pos))
 		if err != nil {
-			p.err = err
+			p.err = fmt.Errorf("read events: %w", err)
 			return
 		}
 		defer rows.Close()
@@ -101,7 +101,7 @@ func (p *pgEvents) Since(ctx context.Context, pos uint64) iter.Seq2[uint64, even
 			var at, prof, at2 int64
 			var name string
 			if err := rows.Scan(&at2, &at, &name, &prof); err != nil {
-				p.err = err
+				p.err = fmt.Errorf("read events: %w", err)
 				return
 			}
 			if first && pos == 0 {

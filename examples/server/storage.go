@@ -539,22 +539,56 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 // refresh brings the server up to what the storage holds: other writers' identity
 // decisions, events appended after the last applied one, segments saved, redefined or
 // deleted elsewhere (when the storage is shared).
+//
+// On PostgreSQL each step is a round trip, and a read pays for all of them: they run
+// in two rounds of two steps at once, each round waiting for both (concurrently).
+// Every step begins after refresh was called, so it sees every write acknowledged
+// before then, on any server, as when they ran one after another.
+//
+//  1. The identity log and the ledger. They are distinct stores behind distinct locks,
+//     and neither catch-up reads what the other changes: a ledger record carries the
+//     decision its writer made (only a new decision asks the resolver), and a merge
+//     identity reports meanwhile reaches the programme through OnMerge, under the
+//     programme's lock, before or after its catch-up alike.
+//  2. The events, then the saved segments beside them. Not the events beside
+//     identity: an event names its profile by the key its writer's Link gave, so it
+//     is applied once identity knows the key (applyEvents), and a merge that identity
+//     reports while an event is being applied could land between the event's Current
+//     and its Record, leaving the event on the absorbed profile. The segments do not
+//     need the events (syncSaved declares the events a definition names), and
+//     syncSaved takes putMu and never mu, which applyEvents holds: a PUT holding putMu
+//     while its snapshot waits for mu only waits for the sync.
 func (s *server) refresh(ctx context.Context) error {
 	if s.st == nil {
 		return nil
 	}
-	if _, err := s.ids.CatchUp(ctx); err != nil {
-		return err
-	}
-	if _, err := s.ref.CatchUp(ctx); err != nil {
+	err := concurrently(ctx,
+		func(ctx context.Context) error { _, err := s.ids.CatchUp(ctx); return err },
+		func(ctx context.Context) error { _, err := s.ref.CatchUp(ctx); return err })
+	if err != nil {
 		return err
 	}
 	if s.afterCatchUp != nil {
 		s.afterCatchUp()
 	}
+	if s.st.follow == nil {
+		return s.applyNew(ctx) // no other writer: the index holds every definition kept
+	}
+	return concurrently(ctx, s.applyNew, func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return err // the events failed first: do not start
+		}
+		return s.syncSaved()
+	})
+}
+
+// applyNew applies the events appended after the last applied one, catching identity
+// up again for those of keys it does not know yet, and then erases from the log the
+// events of profiles forgotten meanwhile (see refresh).
+func (s *server) applyNew(ctx context.Context) error {
 	// An event names its profile by the key its writer's Link gave, made durable in the
 	// identity log before the event was appended. A key this server does not know was
-	// issued after the catch-up above: the event is applied once identity has caught up
+	// issued after the catch-up before: the event is applied once identity has caught up
 	// again. Before, it went into the index under key 0, and the person's events never
 	// reached their profile's segments here.
 	skip := noEvent
@@ -586,12 +620,30 @@ func (s *server) refresh(ctx context.Context) error {
 			}
 		}()
 	}
-	if s.st.follow == nil {
-		return nil // no other writer: the index holds every definition kept
+	return nil
+}
+
+// concurrently runs the steps at once and returns when every one has, with the first
+// error to occur, or nil. That error cancels the context the others were given, so
+// that they stop where they can; what they return after it (mostly the cancellation)
+// is not reported.
+func concurrently(ctx context.Context, steps ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for _, step := range steps {
+		wg.Go(func() {
+			if err := step(ctx); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		})
 	}
-	// After mu is let go: syncSaved takes putMu, which a PUT holds while its snapshot
-	// takes mu.
-	return s.syncSaved()
+	wg.Wait()
+	return first
 }
 
 // eraseEvents overwrites in the event log the events of the keys in unerased (see
