@@ -20,7 +20,8 @@ import (
 )
 
 // TestConcurrently: the first error is returned, not the cancellation it causes in the
-// others, and only once every step has returned; the others are cancelled.
+// others, and only once every step has returned; the others are cancelled. So is a
+// panic, raised again in the caller.
 func TestConcurrently(t *testing.T) {
 	failed := errors.New("the first step failed")
 	var stopped atomic.Bool
@@ -47,6 +48,30 @@ func TestConcurrently(t *testing.T) {
 	if err := concurrently(context.Background(), ok, ok, ok); err != nil || ran.Load() != 3 {
 		t.Errorf("three steps that succeed: %v, %d ran", err, ran.Load())
 	}
+
+	// A panic is raised again in the caller, once the other step has returned.
+	stopped.Store(false)
+	func() {
+		defer func() {
+			if p := recover(); p != "step" {
+				t.Errorf("recovered %v, want the step's panic", p)
+			}
+			if !stopped.Load() {
+				t.Error("panicked before the cancelled step returned")
+			}
+		}()
+		concurrently(context.Background(),
+			func(context.Context) error { panic("step") },
+			func(ctx context.Context) error {
+				select {
+				case <-ctx.Done():
+				case <-time.After(30 * time.Second):
+				}
+				stopped.Store(true)
+				return ctx.Err()
+			})
+		t.Error("no panic")
+	}()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

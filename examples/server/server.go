@@ -44,8 +44,9 @@ type server struct {
 	writeKeys map[string]string
 	seen      dedup // messageIds applied through the tracking API
 	ref       *referral.Program
-	// afterCatchUp, if set, is called by refresh between the catch-ups of identity and
-	// the ledger and the events: a test's hook to interleave another server's writes.
+	// afterCatchUp, if set, is called by refresh once the catch-ups of identity and
+	// the ledger (run at once) have both returned, before the events are read: a
+	// test's hook to interleave another server's writes.
 	afterCatchUp func()
 
 	// putMu serialises PUT and DELETE /v1/segments, the following of definitions

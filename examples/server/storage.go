@@ -550,14 +550,16 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 //     decision its writer made (only a new decision asks the resolver), and a merge
 //     identity reports meanwhile reaches the programme through OnMerge, under the
 //     programme's lock, before or after its catch-up alike.
-//  2. The events, then the saved segments beside them. Not the events beside
+//  2. The events and the saved segments' versions. Not the events beside
 //     identity: an event names its profile by the key its writer's Link gave, so it
 //     is applied once identity knows the key (applyEvents), and a merge that identity
 //     reports while an event is being applied could land between the event's Current
 //     and its Record, leaving the event on the absorbed profile. The segments do not
 //     need the events (syncSaved declares the events a definition names), and
 //     syncSaved takes putMu and never mu, which applyEvents holds: a PUT holding putMu
-//     while its snapshot waits for mu only waits for the sync.
+//     while its snapshot waits for mu only waits for the sync. (The ledger could
+//     run beside the events too; it goes with identity, whose catch-up the events wait
+//     for anyway, so that both are done when the afterCatchUp hook runs.)
 func (s *server) refresh(ctx context.Context) error {
 	if s.st == nil {
 		return nil
@@ -576,7 +578,7 @@ func (s *server) refresh(ctx context.Context) error {
 	}
 	return concurrently(ctx, s.applyNew, func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
-			return err // the events failed first: do not start
+			return err // the request went away, or the events failed: do not start
 		}
 		return s.syncSaved()
 	})
@@ -626,23 +628,45 @@ func (s *server) applyNew(ctx context.Context) error {
 // concurrently runs the steps at once and returns when every one has, with the first
 // error to occur, or nil. That error cancels the context the others were given, so
 // that they stop where they can; what they return after it (mostly the cancellation)
-// is not reported.
+// is not reported. A step's panic is raised again here once every step has returned,
+// in the caller's goroutine, where a request's panic is recovered by net/http as it
+// was when the steps ran one after another; in a goroutine of its own it would end the
+// process.
 func concurrently(ctx context.Context, steps ...func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		first    error
+		panicked any
 	)
 	for _, step := range steps {
 		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					if panicked == nil {
+						panicked = p
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}()
 			if err := step(ctx); err != nil {
-				once.Do(func() { first = err; cancel() })
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+				cancel()
 			}
 		})
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 	return first
 }
 
