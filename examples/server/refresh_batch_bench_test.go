@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +16,13 @@ import (
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// pgLatency, if set, puts BenchmarkRefreshBatch's connections behind a proxy that holds
+// what passes in each direction for it: a database on another host, whose round trip is
+// the network's rather than the CPU of a database on the same loaded machine.
+var pgLatency = flag.Duration("server.pglatency", 0, "BenchmarkRefreshBatch: one-way delay added to every connection to PostgreSQL (0: none)")
 
 // BenchmarkRefreshBatch weighs issuing a read's refresh as one pgx Batch against the
 // four round trips it makes (BENCHMARKS.md, "a read's refresh on PostgreSQL"): with
@@ -32,10 +41,18 @@ import (
 func BenchmarkRefreshBatch(b *testing.B) {
 	url := pgtest.URL(b)
 	pool := pgtest.Pool(b)
+	ctx := context.Background()
+	if *pgLatency > 0 {
+		url = delayed(b, url, *pgLatency)
+		var err error
+		if pool, err = pgxpool.New(ctx, url); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(pool.Close)
+	}
 	schema := pgtest.Schema(b, pool)
 	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
 	s, _ := storageServer(b, url, schema, clock, nil)
-	ctx := context.Background()
 	h := s.routes()
 	postX(b, h)
 	for i := range refreshSegments {
@@ -120,4 +137,71 @@ func BenchmarkRefreshBatch(b *testing.B) {
 		})
 	})
 	b.Run("refresh", func(b *testing.B) { timeOps(b, func() error { return s.refresh(ctx) }) })
+}
+
+// delayed returns url with its host replaced by a proxy's on 127.0.0.1, which forwards
+// each connection to the host, writing what it reads in either direction d later.
+func delayed(b *testing.B, url string, d time.Duration) string {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	target := u.Host
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return // closed
+			}
+			go func() {
+				server, err := net.Dial("tcp", target)
+				if err != nil {
+					client.Close()
+					return
+				}
+				go pipe(server, client, d)
+				pipe(client, server, d)
+			}()
+		}
+	}()
+	u.Host = ln.Addr().String()
+	return u.String()
+}
+
+// pipe writes to dst what it reads from src, each chunk d after it was read, in order,
+// until either side fails or closes; then it closes both.
+func pipe(dst, src net.Conn, d time.Duration) {
+	type chunk struct {
+		due  time.Time
+		data []byte
+	}
+	chunks := make(chan chunk, 1024)
+	go func() {
+		defer close(chunks)
+		for {
+			buf := make([]byte, 32<<10)
+			n, err := src.Read(buf)
+			if n > 0 {
+				chunks <- chunk{time.Now().Add(d), buf[:n]}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range chunks {
+		time.Sleep(time.Until(c.due))
+		if _, err := dst.Write(c.data); err != nil {
+			break
+		}
+	}
+	dst.Close()
+	src.Close()
+	for range chunks { // until the reader sees src closed
+	}
 }
