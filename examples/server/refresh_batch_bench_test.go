@@ -27,11 +27,12 @@ var pgLatency = flag.Duration("server.pglatency", 0, "BenchmarkRefreshBatch: one
 // BenchmarkRefreshBatch weighs issuing a read's refresh as one pgx Batch against the
 // four round trips it makes (BENCHMARKS.md, "a read's refresh on PostgreSQL"): with
 // refreshSegments segments saved and nothing written between reads, "sequential" sends
-// the refresh's four statements one after another as it does (the identity log and
+// the refresh's four statements one after another as it did (the identity log and
 // the referral ledger from the server's positions, the event log from the first event
 // not applied, the definitions' versions), "batch" the same four statements in one
 // pgx.Batch (one round trip, run in order), and "refresh" is the server's refresh
-// itself. It measures what batching would save. The server does not batch: identity's
+// itself, which now runs them in two rounds of two at once (refresh). It measures what
+// batching would save. The server does not batch: identity's
 // and the ledger's catch-ups read through their stores' Since(pos), which has no way to
 // tell a catch-up's call from a leader's reading the tail before it appends, or from a
 // later request's catch-up, so rows read ahead in a batch could not be handed to the
