@@ -18,16 +18,20 @@ import (
 // the data, and maps the customer ids, whatever they are, to profile keys.
 func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 	var opt scoring.ReadOptions
+	orderColumn := -1
 	switch cfg.format {
 	case "cdnow":
 		if cfg.comma != 0 || cfg.columns != "" || cfg.layout != "" {
 			return nil, errors.New("-comma, -columns and -date-layout are for -format csv; the CDNOW sample's columns are fixed")
 		}
+		if cfg.orderColumn != "" {
+			return nil, errors.New("-order-column is for -format csv; the CDNOW sample has no order ids")
+		}
 		// customer id, an unused id, date YYYYMMDD, number of CDs, dollar value.
 		opt = scoring.ReadOptions{Comma: ' ', ProfileColumn: 0, TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102", Header: cfg.header}
 	case "csv":
 		var err error
-		if opt, r, err = csvOptions(r, cfg); err != nil {
+		if opt, orderColumn, r, err = csvOptions(r, cfg); err != nil {
 			return nil, err
 		}
 	default:
@@ -35,27 +39,59 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 	}
 	opt.Keys, opt.Lenient, opt.Location = keys, cfg.lenient, cfg.location()
 	l := newLedger(cfg.location())
+	add := func(tx scoring.Transaction) error { return l.add(tx, keys) }
+	var ids *orderIDs
+	if orderColumn >= 0 {
+		// The order id and the line of each row, which a scoring.Transaction does not
+		// carry, are read from the same bytes beside the reader.
+		s := &split{src: r}
+		r = cursor{s, 0}
+		ids = newOrderIDs(cursor{s, 1}, orderColumn, opt)
+		l.orders = newOrders()
+		add = func(tx scoring.Transaction) error {
+			id, line, err := ids.orderOf(tx, opt, keys)
+			if err != nil {
+				return err
+			}
+			return l.addOrder(tx, id, line, keys)
+		}
+	}
 	var err error
 	rows := scoring.ReadTransactions(r, &opt)
 	if !cfg.lenient {
 		// A strict read stops at the first bad row: clientele.Values keeps that error.
 		for tx := range clientele.Values(rows, &err) {
-			if err = l.add(tx, keys); err != nil {
+			if err = add(tx); err != nil {
 				return nil, err
 			}
 		}
 	} else {
-		// A lenient read goes on past bad rows, so every error is seen here.
+		// A lenient read goes on past bad rows, so every error is seen here. The
+		// bad lines of -order-column count towards the reader's limit with its own.
+		bad := 0
 		for tx, rerr := range rows {
 			if rerr != nil && !errors.Is(rerr, scoring.ErrTooManyBad) {
 				status(cfg, "skipped: %v\n", rerr)
+				bad++
+				if ids != nil {
+					ids.behind++
+				}
 				continue
 			}
 			if rerr != nil {
 				err = rerr
 				break
 			}
-			if err = l.add(tx, keys); err != nil {
+			err = add(tx)
+			if b := (badOrder{}); errors.As(err, &b) {
+				status(cfg, "skipped: %v\n", err)
+				if bad++; bad > scoring.MaxBadLines {
+					return nil, fmt.Errorf("%w: more than %d bad lines, the last %v, stopping (does -order-column name the order id?)", scoring.ErrTooManyBad, scoring.MaxBadLines, err)
+				}
+				err = nil
+				continue
+			}
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -213,10 +249,11 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	// Every customer is counted: those whose first purchase falls after the
 	// calibration end were not customers when the models were fitted, so they are
 	// left out of the fit and the holdout table, and counted in the whole-period value.
-	later := keys.Len() - len(splits)
+	later := l.customers() - len(splits)
 	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.*f %s\n",
-		english.Count(l.rows, "transaction"), english.Count(keys.Len(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
+		english.Count(l.rows, "transaction"), english.Count(l.customers(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
 	fmt.Fprint(out, l.repeats.line())
+	fmt.Fprint(out, l.orders.line())
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {

@@ -30,9 +30,11 @@ func parseComma(v string) (rune, error) {
 
 // csvOptions are the reader's options for -format csv: the separator, the date layout
 // and, with -columns, the columns of the customer, the date and the amount, found by
-// their names in the header line (-header) or given as numbers from 1. r is returned
-// with what was read of it put back, so that the reader's line numbers stay the file's.
-func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error) {
+// their names in the header line (-header) or given as numbers from 1. With
+// -order-column it also returns the order id's column, found the same way (from 0;
+// -1 without the flag). r is returned with what was read of it put back, so that the
+// reader's line numbers stay the file's.
+func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, int, io.Reader, error) {
 	opt := scoring.ReadOptions{Comma: cfg.comma, Header: cfg.header, TimeLayout: cfg.layout}
 	if opt.Comma == 0 {
 		opt.Comma = ','
@@ -47,7 +49,7 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 	for {
 		peek, err := br.ReadSlice('\n')
 		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return opt, nil, err
+			return opt, -1, nil, err
 		}
 		peeked = append(peeked, peek...)
 		lineNo++
@@ -80,49 +82,69 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, io.Reader, error)
 				if sep == "\t" {
 					sep = "tab"
 				}
-				return opt, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by %s? Then add -comma '%s'", lineNo, line, sep, sep)
+				return opt, -1, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by %s? Then add -comma '%s'", lineNo, line, sep, sep)
 			}
 		}
 		// Columns aligned by spaces, as in the CDNOW sample read without -format cdnow:
 		// the reader's "no time field", with the hint to add -header, misled.
 		if fields := strings.Fields(line); len(fields) >= 3 && opt.Comma != ' ' {
-			return opt, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by spaces? Then add -comma ' ' (runs of spaces and tabs), and -columns to pick the customer's, the date's and the amount's; the CDNOW sample's layout is -format cdnow", lineNo, line)
+			return opt, -1, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by spaces? Then add -comma ' ' (runs of spaces and tabs), and -columns to pick the customer's, the date's and the amount's; the CDNOW sample's layout is -format cdnow", lineNo, line)
 		}
 	}
-	if cfg.columns == "" {
-		return opt, r, transactionAsHeader(cfg, opt, names, lineNo)
-	}
-	want := strings.Split(cfg.columns, ",")
-	if len(want) != 3 {
-		return opt, nil, fmt.Errorf("-columns %q: want three columns, customer,date,amount", cfg.columns)
-	}
-	var at [3]int
-	for k, w := range want {
+	// column finds the column value names for flag, by its name in the header line or
+	// by its number from 1.
+	column := func(flag, value, w string) (int, error) {
 		w = strings.TrimSpace(w)
 		if n, err := strconv.Atoi(w); err == nil {
 			if n < 1 || n > 1<<16 {
-				return opt, nil, fmt.Errorf("-columns %q: column %d: columns count from 1", cfg.columns, n)
+				return 0, fmt.Errorf("%s %q: column %d: columns count from 1", flag, value, n)
 			}
-			at[k] = n - 1
-			continue
+			return n - 1, nil
 		}
 		if !cfg.header {
-			return opt, nil, fmt.Errorf("-columns %q: %q is a name, and names are looked up in a header line: add -header, or give the columns' numbers (from 1)", cfg.columns, w)
+			return 0, fmt.Errorf("%s %q: %q is a name, and names are looked up in a header line: add -header, or give the columns' numbers (from 1)", flag, value, w)
 		}
 		if long {
-			return opt, nil, fmt.Errorf("-columns %q: line %d is over %d KB long, not a header line", cfg.columns, lineNo, br.Size()>>10)
+			return 0, fmt.Errorf("%s %q: line %d is over %d KB long, not a header line", flag, value, lineNo, br.Size()>>10)
 		}
 		i := indexFold(names, w)
 		if i < 0 {
-			return opt, nil, fmt.Errorf("-columns %q: line %d has no column %q; its columns are %s", cfg.columns, lineNo, w, quoteAll(names))
+			return 0, fmt.Errorf("%s %q: line %d has no column %q; its columns are %s", flag, value, lineNo, w, quoteAll(names))
 		}
-		at[k] = i
+		return i, nil
 	}
-	if at[0] == at[1] || at[0] == at[2] || at[1] == at[2] {
-		return opt, nil, errors.New("-columns: the customer, the date and the amount must be three different columns")
+	if cfg.columns != "" {
+		want := strings.Split(cfg.columns, ",")
+		if len(want) != 3 {
+			return opt, -1, nil, fmt.Errorf("-columns %q: want three columns, customer,date,amount", cfg.columns)
+		}
+		var at [3]int
+		for k, w := range want {
+			var err error
+			if at[k], err = column("-columns", cfg.columns, w); err != nil {
+				return opt, -1, nil, err
+			}
+		}
+		if at[0] == at[1] || at[0] == at[2] || at[1] == at[2] {
+			return opt, -1, nil, errors.New("-columns: the customer, the date and the amount must be three different columns")
+		}
+		opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn = at[0], at[1], at[2]
 	}
-	opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn = at[0], at[1], at[2]
-	return opt, r, transactionAsHeader(cfg, opt, names, lineNo)
+	order := -1
+	if cfg.orderColumn != "" {
+		var err error
+		if order, err = column("-order-column", cfg.orderColumn, cfg.orderColumn); err != nil {
+			return opt, -1, nil, err
+		}
+		pc, tc, ac := opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn
+		if pc == 0 && tc == 0 && ac == 0 {
+			tc, ac = 1, 2 // the reader's defaults
+		}
+		if order == pc || order == tc || order == ac {
+			return opt, -1, nil, fmt.Errorf("-order-column %q: column %d is the customer's, the date's or the amount's; the order id is a column of its own", cfg.orderColumn, order+1)
+		}
+	}
+	return opt, order, r, transactionAsHeader(cfg, opt, names, lineNo)
 }
 
 // transactionAsHeader refuses -header when the line it would skip reads as a

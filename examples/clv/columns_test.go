@@ -142,7 +142,7 @@ func FuzzCSVOptions(f *testing.F) {
 		if comma == '\n' || comma == '\r' || comma == '"' || comma == 0 || !utf8.ValidRune(comma) || comma == utf8.RuneError {
 			return // separators parseComma or the reader refuses
 		}
-		opt, r, err := csvOptions(strings.NewReader(in), config{comma: comma, columns: columns, header: header})
+		opt, _, r, err := csvOptions(strings.NewReader(in), config{comma: comma, columns: columns, header: header})
 		if err != nil {
 			return
 		}

@@ -21,7 +21,8 @@ type ledger struct {
 	rows        int
 	first, last time.Time    // the earliest and the latest row's time, in loc
 	days        [][]dayTotal // by profile key - 1 (keys are dense), sorted by day
-	repeats     repeats      // the rows that repeat an earlier row exactly
+	repeats     repeats      // the rows that repeat an earlier row exactly, without orders
+	orders      *orders      // with -order-column, the orders read; nil without
 }
 
 // dayTotal is one customer's purchases on one calendar day.
@@ -61,16 +62,56 @@ func (l *ledger) add(tx scoring.Transaction, keys *scoring.Keys) error {
 		i, found = slices.BinarySearchFunc(ds, day, func(t dayTotal, day int32) int { return cmp.Compare(t.day, day) })
 	}
 	if !found {
-		l.days[p] = slices.Insert(ds, i, dayTotal{day: day, sec: l.repeats.first(tx.Profile, day, row), amount: tx.Amount})
+		var sec int32
+		if l.orders == nil { // with order ids a repeated row is told by its order
+			sec = l.repeats.first(tx.Profile, day, row)
+		}
+		l.days[p] = slices.Insert(ds, i, dayTotal{day: day, sec: sec, amount: tx.Amount})
 		return nil
 	}
 	if ds[i].amount+tx.Amount > scoring.MaxAmount {
 		id, _ := keys.ID(tx.Profile)
 		return fmt.Errorf("customer %q: the amounts of %s add up to more than %g (scoring.MaxAmount): not money figures", id, t.Format(time.DateOnly), float64(scoring.MaxAmount))
 	}
-	l.repeats.add(tx.Profile, ds[i], row)
+	if l.orders == nil {
+		l.repeats.add(tx.Profile, ds[i], row)
+	}
 	ds[i].amount += tx.Amount
 	return nil
+}
+
+// addOrder records one row read of order id, on line line, with -order-column: a row
+// that repeats its order's first row exactly (time and amount) is dropped and counted,
+// one that differs is a bad line naming both, and the first row of an order is added
+// as add adds a row, another order of the same day summed into the day.
+func (l *ledger) addOrder(tx scoring.Transaction, id string, line int, keys *scoring.Keys) error {
+	h := l.orders.hash(tx.Profile, id)
+	if e, ok := l.orders.find(h, tx.Profile, id); ok {
+		if e.sec == tx.Time.Unix() && e.nsec == int32(tx.Time.Nanosecond()) && e.amount == tx.Amount {
+			l.orders.dropped++
+			return nil
+		}
+		customer, _ := keys.ID(tx.Profile)
+		return conflict(e, tx, id, customer, line, l.loc)
+	}
+	if err := l.add(tx, keys); err != nil {
+		return err
+	}
+	l.orders.keep(h, tx, id, line)
+	return nil
+}
+
+// customers is the number of customers with a purchase: every customer the reader
+// met, but for one whose every row -lenient skipped as a bad line of -order-column's
+// (the reader had given it a key).
+func (l *ledger) customers() int {
+	n := 0
+	for _, ds := range l.days {
+		if len(ds) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // civil returns the start of calendar day day in loc, as civilDay returns it for a time

@@ -11,7 +11,9 @@
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
 // customers as any string (an order export's ids, emails, numbers). An export laid out
 // otherwise is read with -comma, -columns (by the header's names or by number) and
-// -date-layout. Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused
+// -date-layout. With -order-column, rows of a customer with the same order id are one
+// order: an exact repeat is dropped and counted, one with another date or amount is a
+// bad line naming both lines. Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused
 // with its line, before any fit. With -lenient, bad lines are reported on stderr and
 // skipped. A fit that takes over a second reports its progress on stderr.
 //
@@ -19,7 +21,7 @@
 // that memory grows with purchase days, not rows. A row that repeats an earlier one
 // exactly (customer, time, amount) is added to its day's purchase like any other order
 // of the day, as nothing tells it from a second basket, and the report says how many
-// there were.
+// there were; -order-column tells them apart.
 package main
 
 import (
@@ -40,6 +42,7 @@ type config struct {
 	header         bool
 	comma          rune   // the CSV's separator; 0: ','
 	columns        string // -columns: customer,date,amount, as header names or numbers from 1
+	orderColumn    string // -order-column: the order id's column, as a header name or a number from 1; "": none
 	layout         string // -date-layout; "": 2006-01-02
 	calibrationEnd string
 	unit           time.Duration
@@ -59,6 +62,7 @@ func main() {
 		return err
 	})
 	flag.StringVar(&cfg.columns, "columns", "", `the customer's, the date's and the amount's columns, as names in the header line ("Email,Created at,Total", with -header) or numbers from 1 ("3,1,7"); default: the first three, in that order`)
+	flag.StringVar(&cfg.orderColumn, "order-column", "", `the order id's column, as a name in the header line ("Order", with -header) or a number from 1: rows of a customer with the same order id are one order, an exact repeat is dropped and one that differs in date or amount is a bad line; default: no order ids, every row an order`)
 	flag.StringVar(&cfg.layout, "date-layout", "", `the date column's layout, in Go's notation: 2006-01-02 (the default), 02/01/2006, 01/02/2006, "2006-01-02 15:04:05", 2006-01-02T15:04:05Z07:00`)
 	flag.StringVar(&cfg.calibrationEnd, "calibration-end", "", "last day of the calibration period (2006-01-02); default: 1997-09-30 for CDNOW, else the middle of the data")
 	cfg.unit = 7 * 24 * time.Hour
