@@ -130,19 +130,20 @@ func TestParseComma(t *testing.T) {
 	}
 }
 
-// FuzzCSVOptions: whatever the file's first line and the -columns flag, choosing the
-// columns returns an error or three distinct columns, and hands the reader the input
-// unchanged.
+// FuzzCSVOptions: whatever the file's first line and the -columns and -order-column
+// flags, choosing the columns returns an error or three distinct columns and an order
+// column apart from them (or none, -1, without the flag), and hands the reader the
+// input unchanged.
 func FuzzCSVOptions(f *testing.F) {
-	f.Add("Order,Created at,Email,Total\n1,2025-01-03,a@x.com,10.5\n", "email,created at,total", true, ',')
-	f.Add("customer;date;amount\n", "", true, ',')
-	f.Add("\ufeff\"a\"\"b\",c\r\n", "1,2,3", false, ';')
-	f.Add("\ufeff\r\n \n\nid;when;total\r\n", "id,when,total", true, ';')
-	f.Fuzz(func(t *testing.T, in, columns string, header bool, comma rune) {
+	f.Add("Order,Created at,Email,Total\n1,2025-01-03,a@x.com,10.5\n", "email,created at,total", "order", true, ',')
+	f.Add("customer;date;amount\n", "", "", true, ',')
+	f.Add("\ufeff\"a\"\"b\",c\r\n", "1,2,3", "4", false, ';')
+	f.Add("\ufeff\r\n \n\nid;when;total\r\n", "id,when,total", "When", true, ';')
+	f.Fuzz(func(t *testing.T, in, columns, orderColumn string, header bool, comma rune) {
 		if comma == '\n' || comma == '\r' || comma == '"' || comma == 0 || !utf8.ValidRune(comma) || comma == utf8.RuneError {
 			return // separators parseComma or the reader refuses
 		}
-		opt, _, r, err := csvOptions(strings.NewReader(in), config{comma: comma, columns: columns, header: header})
+		opt, order, r, err := csvOptions(strings.NewReader(in), config{comma: comma, columns: columns, orderColumn: orderColumn, header: header})
 		if err != nil {
 			return
 		}
@@ -150,11 +151,16 @@ func FuzzCSVOptions(f *testing.F) {
 		if err != nil || string(got) != in {
 			t.Fatalf("the reader gets %q, %v; want the input %q", got, err, in)
 		}
+		at := []int{opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn}
 		if columns != "" {
-			at := []int{opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn}
 			if at[0] == at[1] || at[0] == at[2] || at[1] == at[2] || slices.Min(at) < 0 {
 				t.Fatalf("columns %v from %q", at, columns)
 			}
+		} else {
+			at = []int{0, 1, 2} // the reader's defaults
+		}
+		if (orderColumn == "") != (order == -1) || order < -1 || slices.Contains(at, order) {
+			t.Fatalf("order column %d from %q, the others %v", order, orderColumn, at)
 		}
 	})
 }

@@ -18,7 +18,10 @@ import (
 // badOrder is a bad line of -order-column's: a row of an order read before with
 // another time or amount, or a row without an order id. Under -lenient it is skipped
 // and reported, as the reader's bad lines are.
-type badOrder struct{ error }
+type badOrder struct {
+	error
+	line int
+}
 
 // orders remembers the orders read, one entry per customer and order id (not per row),
 // to tell an export's repeated row (the same customer, order id, time and amount:
@@ -119,7 +122,7 @@ func conflict(e order, tx scoring.Transaction, id, customer string, line int, lo
 	was := time.Unix(e.sec, int64(e.nsec)).In(loc)
 	return badOrder{fmt.Errorf("line %d: order %q of customer %q has another %s or amount than on line %d (%s and %g here, %s and %g there): the rows of one order must agree (does -order-column name the order id, and has the export one row an order?)",
 		line, english.Name(id, 40), english.Name(customer, 40), timeWord(was), e.line,
-		showTime(tx.Time.In(loc)), tx.Amount, showTime(was), e.amount)}
+		showTime(tx.Time.In(loc)), tx.Amount, showTime(was), e.amount), line}
 }
 
 // showTime is t as a date when it is a day's start, as in a file of dates, and with
@@ -289,11 +292,11 @@ func (o *orderIDs) orderOf(tx scoring.Transaction, opt scoring.ReadOptions, keys
 		return "", 0, fmt.Errorf("line %d: the order ids are read out of step with the rows (customer %q, not %q)", line, fieldOr(fields, opt.ProfileColumn), id)
 	}
 	if o.column >= len(fields) {
-		return "", line, badOrder{fmt.Errorf("line %d: no order id field (column %d of %d)", line, o.column+1, len(fields))}
+		return "", line, badOrder{fmt.Errorf("line %d: no order id field (column %d of %d)", line, o.column+1, len(fields)), line}
 	}
 	order := strings.TrimSpace(fields[o.column])
 	if order == "" {
-		return "", line, badOrder{fmt.Errorf("line %d: empty order id (column %d)", line, o.column+1)}
+		return "", line, badOrder{fmt.Errorf("line %d: empty order id (column %d)", line, o.column+1), line}
 	}
 	return order, line, nil
 }
