@@ -84,10 +84,10 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 			}
 			err = add(tx)
 			if b := (badOrder{}); errors.As(err, &b) {
-				status(cfg, "skipped: %v\n", err)
 				if bad++; bad > scoring.MaxBadLines {
-					return nil, fmt.Errorf("%w: line %d: more than %d, stopping (does -order-column name the order id?); the last: %v", scoring.ErrTooManyBad, b.line, scoring.MaxBadLines, err)
+					return nil, fmt.Errorf("%w: line %d: more than %d, stopping (does -order-column name the order id?)", scoring.ErrTooManyBad, b.line, scoring.MaxBadLines)
 				}
+				status(cfg, "skipped: %v\n", err)
 				err = nil
 				continue
 			}

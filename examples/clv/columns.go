@@ -140,8 +140,10 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, int, io.Reader, e
 		if pc == 0 && tc == 0 && ac == 0 {
 			tc, ac = 1, 2 // the reader's defaults
 		}
-		if order == pc || order == tc || order == ac {
-			return opt, -1, nil, fmt.Errorf("-order-column %q: column %d is the customer's, the date's or the amount's; the order id is a column of its own", cfg.orderColumn, order+1)
+		for k, c := range []int{pc, tc, ac} {
+			if order == c {
+				return opt, -1, nil, fmt.Errorf("-order-column %q: column %d is the %s's; the order id is a column of its own", cfg.orderColumn, order+1, []string{"customer", "date", "amount"}[k])
+			}
 		}
 	}
 	return opt, order, r, transactionAsHeader(cfg, opt, names, lineNo)

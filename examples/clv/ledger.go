@@ -97,8 +97,7 @@ func (l *ledger) addOrder(tx scoring.Transaction, id string, line int, keys *sco
 	if err := l.add(tx, keys); err != nil {
 		return err
 	}
-	l.orders.keep(h, tx, id, line)
-	return nil
+	return l.orders.keep(h, tx, id, line)
 }
 
 // customers is the number of customers with a purchase: every customer the reader

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -28,19 +29,22 @@ type badOrder struct {
 // dropped) from a second row of an order that differs (a bad line) and from another
 // order of the same day (summed into the day, as every order is).
 //
-// An entry is 48 bytes, kept in a map without pointers (which the garbage collector
-// does not scan) under a 64-bit hash of the customer and the order id, with the id's
-// bytes back to back in one slice: about 60 bytes an order with the map's slack, plus
-// the id. The hash only finds the entries to compare: an entry holds the customer and
-// the id's bytes, which are compared exactly, so distinct orders whose hashes collide
-// are two entries (the rest of the hash's entries, in more), never one. The hash is
-// maphash's, seeded at random per run, so no file can be made to collide on purpose.
+// An order is a 40-byte entry in a slice, found through a map from a 64-bit hash of
+// the customer and the order id to its index (12 bytes a slot), with the id's bytes
+// back to back in one slice: 80 to 92 bytes an order with ids of 9 bytes, by how full
+// the map and the slices are. Nothing of it holds a pointer, so the garbage collector does
+// not scan it. The hash only finds the entry to compare: an entry holds the customer
+// and where its id's bytes are, which are compared exactly, so distinct orders whose
+// hashes collide are two entries (the later ones listed in more), never one. The hash
+// is maphash's, seeded at random per run, so that no file can be made to collide on
+// purpose; a collision costs a comparison, not a wrong answer.
 type orders struct {
 	hash    func(profile uint32, id string) uint64 // a weak one in tests, to collide
-	first   map[uint64]order                       // by hash: the first order of the hash
-	more    map[uint64][]order                     // distinct later orders of the same hash
-	ids     []byte                                 // every order id kept, back to back
-	dropped int                                    // rows that repeated their order exactly
+	index   map[uint64]uint32                      // by hash: the first order of the hash, in all
+	more    map[uint64][]uint32                    // the later orders of a hash already taken
+	all     []order
+	ids     []byte // every order id kept, back to back
+	dropped int    // rows that repeated their order exactly
 }
 
 // order is the first row read of one order.
@@ -48,11 +52,18 @@ type order struct {
 	sec     int64   // the row's time, seconds since 1970
 	amount  float64 // the row's amount
 	line    int     // the row's line
-	off     int     // its id is ids[off : off+n]
+	id      uint64  // where its id is in ids: offset<<idBits | length
 	profile uint32
-	n       uint32
 	nsec    int32
 }
+
+// idBits is the bits of order.id that hold the id's length, and maxOrderID the longest
+// id kept: no order id is a kilobyte, and a field that long (a quoted field may run
+// over many lines) is another column's, which would take the memory of the file.
+const (
+	idBits     = 20
+	maxOrderID = 1 << 10
+)
 
 func newOrders() *orders {
 	seed := maphash.MakeSeed()
@@ -60,30 +71,27 @@ func newOrders() *orders {
 		hash: func(profile uint32, id string) uint64 {
 			var h maphash.Hash
 			h.SetSeed(seed)
-			h.WriteByte(byte(profile))
-			h.WriteByte(byte(profile >> 8))
-			h.WriteByte(byte(profile >> 16))
-			h.WriteByte(byte(profile >> 24))
+			h.Write([]byte{byte(profile), byte(profile >> 8), byte(profile >> 16), byte(profile >> 24)})
 			h.WriteString(id)
 			return h.Sum64()
 		},
-		first: map[uint64]order{},
-		more:  map[uint64][]order{},
+		index: map[uint64]uint32{},
+		more:  map[uint64][]uint32{},
 	}
 }
 
-// find returns the order of profile with id read so far, if any.
+// find returns the order of profile with id read so far, if any, h being their hash.
 func (o *orders) find(h uint64, profile uint32, id string) (order, bool) {
-	e, ok := o.first[h]
+	i, ok := o.index[h]
 	if !ok {
 		return order{}, false
 	}
-	if o.is(e, profile, id) {
-		return e, true
+	if o.is(o.all[i], profile, id) {
+		return o.all[i], true
 	}
-	for _, e := range o.more[h] {
-		if o.is(e, profile, id) {
-			return e, true
+	for _, i := range o.more[h] {
+		if o.is(o.all[i], profile, id) {
+			return o.all[i], true
 		}
 	}
 	return order{}, false
@@ -92,18 +100,26 @@ func (o *orders) find(h uint64, profile uint32, id string) (order, bool) {
 // is reports whether e is profile's order id: the comparison that makes a hash's
 // collision harmless.
 func (o *orders) is(e order, profile uint32, id string) bool {
-	return e.profile == profile && string(o.ids[e.off:e.off+int(e.n)]) == id
+	off, n := e.id>>idBits, e.id&(1<<idBits-1)
+	return e.profile == profile && string(o.ids[off:off+n]) == id
 }
 
-// keep remembers a new order, h being its hash.
-func (o *orders) keep(h uint64, tx scoring.Transaction, id string, line int) {
-	e := order{sec: tx.Time.Unix(), nsec: int32(tx.Time.Nanosecond()), amount: tx.Amount, line: line, off: len(o.ids), profile: tx.Profile, n: uint32(len(id))}
-	o.ids = append(o.ids, id...)
-	if _, ok := o.first[h]; !ok {
-		o.first[h] = e
-		return
+// keep remembers a new order, h being its hash. It fails past 2^32-1 orders, which
+// no machine this runs on holds (they would take over 270 GB).
+func (o *orders) keep(h uint64, tx scoring.Transaction, id string, line int) error {
+	if len(o.all) == math.MaxUint32 {
+		return fmt.Errorf("line %d: more than %d orders", line, uint32(math.MaxUint32))
 	}
-	o.more[h] = append(o.more[h], e)
+	i := uint32(len(o.all))
+	o.all = append(o.all, order{sec: tx.Time.Unix(), nsec: int32(tx.Time.Nanosecond()), amount: tx.Amount, line: line,
+		id: uint64(len(o.ids))<<idBits | uint64(len(id)), profile: tx.Profile})
+	o.ids = append(o.ids, id...)
+	if _, ok := o.index[h]; !ok {
+		o.index[h] = i
+		return nil
+	}
+	o.more[h] = append(o.more[h], i)
+	return nil
 }
 
 // line returns the report's line on the rows dropped as repeats of their order, or ""
@@ -149,7 +165,8 @@ func timeWord(t time.Time) string {
 type split struct {
 	src  io.Reader
 	err  error  // src's error, once it returned one
-	buf  []byte // src's bytes from base on, those the reader behind has not read
+	buf  []byte // src's bytes from base on, from buf[head:]: those the reader behind has not read
+	head int
 	base int64
 	at   [2]int64 // each reader's position in src
 }
@@ -162,7 +179,7 @@ type cursor struct {
 
 func (c cursor) Read(p []byte) (int, error) {
 	s := c.s
-	if s.at[c.i] == s.base+int64(len(s.buf)) {
+	if s.at[c.i] == s.base+int64(len(s.buf)-s.head) {
 		// Ahead of the other reader: read on from src, keeping the bytes for it.
 		if s.err != nil {
 			return 0, s.err
@@ -174,11 +191,18 @@ func (c cursor) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n := copy(p, s.buf[s.at[c.i]-s.base:])
+	n := copy(p, s.buf[s.head+int(s.at[c.i]-s.base):])
 	s.at[c.i] += int64(n)
+	// Drop what both have read, reusing the buffer once both have read all of it.
 	if low := min(s.at[0], s.at[1]); low > s.base {
-		s.buf = s.buf[low-s.base:]
+		s.head += int(low - s.base)
 		s.base = low
+		if s.head == len(s.buf) {
+			s.buf, s.head = s.buf[:0], 0
+		} else if s.head > len(s.buf)/2 {
+			s.buf = s.buf[:copy(s.buf, s.buf[s.head:])]
+			s.head = 0
+		}
 	}
 	return n, nil
 }
@@ -297,6 +321,9 @@ func (o *orderIDs) orderOf(tx scoring.Transaction, opt scoring.ReadOptions, keys
 	order := strings.TrimSpace(fields[o.column])
 	if order == "" {
 		return "", line, badOrder{fmt.Errorf("line %d: empty order id (column %d)", line, o.column+1), line}
+	}
+	if len(order) > maxOrderID {
+		return "", line, badOrder{fmt.Errorf("line %d: an order id of %d bytes (column %d), over %d: not an order id", line, len(order), o.column+1, maxOrderID), line}
 	}
 	return order, line, nil
 }
