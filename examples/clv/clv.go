@@ -66,8 +66,9 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 			}
 		}
 	} else {
-		// A lenient read goes on past bad rows, so every error is seen here. The
-		// bad lines of -order-column count towards the reader's limit with its own.
+		// A lenient read goes on past bad rows, so every error is seen here. A bad
+		// line of -order-column's stops the read once the bad lines, the reader's and
+		// its own, pass the reader's limit (which stops the reader past its own).
 		bad := 0
 		for tx, rerr := range rows {
 			if rerr != nil && !errors.Is(rerr, scoring.ErrTooManyBad) {
