@@ -580,7 +580,7 @@ func FuzzOrderColumn(f *testing.F) {
 // command makes of its orders.csv: line 3 dropped, Ann's two orders one purchase, and
 // Bob's order on two days refused with the message shown.
 func TestREADMEOrderColumn(t *testing.T) {
-	in := golden.Block(t, "README.md", "order first, or leave the flag out. For `orders.csv`:")
+	in := golden.Block(t, "README.md", "one order differ: sum its items by order first, or leave the flag out. For `orders.csv`:")
 	want := golden.Block(t, "README.md", "command refuses:")
 	cfg := config{format: "csv", header: true, columns: "Email,Date,Total", orderColumn: "Order", unit: 24 * time.Hour}
 	_, err := read(strings.NewReader(in), cfg, &scoring.Keys{})
