@@ -1,8 +1,11 @@
 package scoring
 
 import (
+	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -430,4 +433,40 @@ func BenchmarkSummarizeCDNOW(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Reading CDNOW's 6,919 transactions (runs of spaces), and an export of 50,000 rows
+// with string customer ids and a quoted field (encoding/csv, Keys): the reader's cost
+// per row, to hold a change of it to its time and its allocations per row.
+func BenchmarkReadTransactionsCDNOW(b *testing.B) {
+	data, err := os.ReadFile("testdata/cdnow/CDNOW_sample.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchRead(b, data, func() ReadOptions { return cdnowReadOptions })
+}
+
+func BenchmarkReadTransactionsCSV50k(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("customer,date,amount,note\n")
+	for i := range 50_000 {
+		fmt.Fprintf(&buf, "c%d@example.com,2025-%02d-%02d,%d.%02d,\"note, %d\"\n", i%3000, 1+i%12, 1+i%28, i%500, i%100, i)
+	}
+	benchRead(b, buf.Bytes(), func() ReadOptions { return ReadOptions{Header: true, Keys: &Keys{}} })
+}
+
+func benchRead(b *testing.B, data []byte, opts func() ReadOptions) {
+	rows := 0
+	for b.Loop() {
+		opt := opts()
+		rows = 0
+		for _, err := range ReadTransactions(bytes.NewReader(data), &opt) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			rows++
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+	b.SetBytes(int64(len(data)))
 }
