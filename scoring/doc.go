@@ -20,7 +20,8 @@
 // purchases in the same period (a day by default) counted once. [SummarizeHoldout]
 // also returns each profile's purchases and spend in a holdout period, which
 // [CheckHoldout] compares with a model's predictions. [ReadTransactions] parses CSV or
-// whitespace-separated files of transactions.
+// whitespace-separated files of transactions; [ReadRows] reads them with each row's
+// line and fields, for a column of the caller's own (an order id).
 //
 // # Models
 //

@@ -434,6 +434,33 @@ func ExampleReadTransactions() {
 	// scoring: syntax error: line 4, column 4: time "2025-03-0x" does not match layout "2006-01-02"
 }
 
+// ExampleReadRows reads an order id from a fourth column, which a Transaction does
+// not carry, and names the line of each row, as the caller's own errors would.
+func ExampleReadRows() {
+	input := "customer,date,amount,order\nann,2025-03-01,12.50,A-1\nbob,2025-03-0x,8,B-7\nann,2025-03-09,8,\"A-2\"\nbob,2025-03-10,3\n"
+	keys := &scoring.Keys{}
+	for row, err := range scoring.ReadRows(strings.NewReader(input), &scoring.ReadOptions{Header: true, Keys: keys, Lenient: true}) {
+		if errors.Is(err, scoring.ErrTooManyBad) {
+			break // the read has stopped
+		}
+		if err != nil {
+			fmt.Printf("line %d skipped: %v\n", row.Line, err)
+			continue
+		}
+		if len(row.Fields) < 4 || strings.TrimSpace(row.Fields[3]) == "" {
+			fmt.Printf("line %d: no order id\n", row.Line)
+			continue
+		}
+		id, _ := keys.ID(row.Profile)
+		fmt.Printf("line %d: %s, order %s, %s, %g\n", row.Line, id, strings.TrimSpace(row.Fields[3]), row.Time.Format(time.DateOnly), row.Amount)
+	}
+	// Output:
+	// line 2: ann, order A-1, 2025-03-01, 12.5
+	// line 3 skipped: scoring: syntax error: line 3, column 5: time "2025-03-0x" does not match layout "2006-01-02"
+	// line 4: ann, order A-2, 2025-03-09, 8
+	// line 5: no order id
+}
+
 // ExampleKeys reads an order export with string customer ids, leniently: the bad line
 // is reported with its line and column and the good ones are read.
 func ExampleKeys() {

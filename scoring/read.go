@@ -135,7 +135,41 @@ const maxLine = 1 << 20
 // yields an error wrapping ErrSyntax that names the line and column (1-based); the reader then stops, or with opt.Lenient goes on to the
 // next line; after MaxBadLines bad lines a Lenient read stops with an error wrapping
 // ErrTooManyBad. A line too long or an unreadable stream always stops it.
+//
+// ReadRows reads the same rows, and adds to each its line and fields.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {
+	rows := ReadRows(r, opts)
+	return func(yield func(Transaction, error) bool) {
+		for row, err := range rows {
+			if !yield(row.Transaction, err) {
+				return
+			}
+		}
+	}
+}
+
+// Row is a transaction as ReadRows read it, with the line its row starts on and the
+// row's fields: what a caller needs to read a column of its own beside the
+// transaction (an order id, a channel) and to name the line in its own errors, which
+// a second parser of the same bytes could only do by agreeing with this one forever.
+type Row struct {
+	Transaction
+	// Line is the 1-based line the row starts on; a quoted field may run on over
+	// further lines.
+	Line int
+	// Fields are the row's fields as split, quotes removed and not trimmed (the
+	// reader trims the ones it reads itself). The slice belongs to the reader and
+	// may be reused for a later row: copy it to keep it past the next row. The
+	// strings in it are never changed and may be kept.
+	Fields []string
+}
+
+// ReadRows reads r as ReadTransactions does, yielding the same transactions and
+// errors in the same order, each transaction as a Row that also carries its line and
+// fields. With an error, the Row is zero but for Line, the line the bad row starts
+// on, which is 0 when the error is not a row's (bad options, a line too long, a read
+// error).
+func ReadRows(r io.Reader, opts *ReadOptions) iter.Seq2[Row, error] {
 	var opt ReadOptions
 	if opts != nil {
 		opt = *opts
@@ -153,9 +187,9 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 	if o.ProfileColumn == 0 && o.TimeColumn == 0 && o.AmountColumn == 0 {
 		o.TimeColumn, o.AmountColumn = 1, 2
 	}
-	return func(yield func(Transaction, error) bool) {
+	return func(yield func(Row, error) bool) {
 		if err := o.check(); err != nil {
-			yield(Transaction{}, err)
+			yield(Row{}, err)
 			return
 		}
 		// A byte order mark (Excel's "CSV UTF-8") would be part of the first field.
@@ -171,7 +205,7 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 		var width widthOf // the first row's, header or not
 		for rec, err := range records {
 			if err != nil {
-				yield(Transaction{}, err)
+				yield(Row{}, err)
 				return
 			}
 			if width.fields == 0 && rec.err == nil {
@@ -191,16 +225,16 @@ func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, err
 				tx, err = o.parse(rec, width)
 			}
 			if err == nil {
-				if !yield(tx, nil) {
+				if !yield(Row{Transaction: tx, Line: rec.line, Fields: rec.fields}, nil) {
 					return
 				}
 				continue
 			}
 			if bad++; bad > MaxBadLines {
-				yield(Transaction{}, fmt.Errorf("%w: line %d: more than %d, stopping (wrong separator, columns or layout?)", ErrTooManyBad, rec.line, MaxBadLines))
+				yield(Row{Line: rec.line}, fmt.Errorf("%w: line %d: more than %d, stopping (wrong separator, columns or layout?)", ErrTooManyBad, rec.line, MaxBadLines))
 				return
 			}
-			if !yield(Transaction{}, err) || !o.Lenient {
+			if !yield(Row{Line: rec.line}, err) || !o.Lenient {
 				return
 			}
 		}

@@ -153,8 +153,8 @@ func TestReadTransactionsStopsEarly(t *testing.T) {
 }
 
 // FuzzReadTransactions: no input makes the parser panic; every transaction it yields
-// is valid; errors are ErrSyntax and end the stream; and what it yields summarises to
-// valid customers.
+// is valid; errors are ErrSyntax and end the stream; what it yields summarises to
+// valid customers; and ReadRows yields the same, with lines and fields that agree.
 func FuzzReadTransactions(f *testing.F) {
 	f.Add([]byte("customer,date,amount\n1,2025-01-01,10\n1,2025-01-05,3.5\n2,2025-02-01,0\n"), false, true, false, false)
 	f.Add([]byte(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00021 0002 19970101  3   63.34\n"), true, false, true, true)
@@ -177,6 +177,7 @@ func FuzzReadTransactions(f *testing.F) {
 			opt.Keys = &Keys{}
 		}
 		opt.Lenient = lenient
+		checkRows(t, string(data), opt) // ReadRows yields what ReadTransactions yields
 		var txs []Transaction
 		failed, bad := false, 0
 		for tx, err := range ReadTransactions(strings.NewReader(string(data)), &opt) {
