@@ -39,29 +39,25 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 	}
 	opt.Keys, opt.Lenient, opt.Location = keys, cfg.lenient, cfg.location()
 	l := newLedger(cfg.location())
-	add := func(tx scoring.Transaction) error { return l.add(tx, keys) }
-	var ids *orderIDs
+	add := func(row scoring.Row) error { return l.add(row.Transaction, keys) }
 	if orderColumn >= 0 {
-		// The order id and the line of each row, which a scoring.Transaction does not
-		// carry, are read from the same bytes beside the reader.
-		s := &split{src: r}
-		r = cursor{s, 0}
-		ids = newOrderIDs(cursor{s, 1}, orderColumn, opt)
+		// The reader yields each row's line and fields with its transaction, which
+		// carries neither: the order id is read from the row the transaction was.
 		l.orders = newOrders()
-		add = func(tx scoring.Transaction) error {
-			id, line, err := ids.orderOf(tx, opt, keys)
+		add = func(row scoring.Row) error {
+			id, err := orderID(row, orderColumn)
 			if err != nil {
 				return err
 			}
-			return l.addOrder(tx, id, line, keys)
+			return l.addOrder(row.Transaction, id, row.Line, keys)
 		}
 	}
 	var err error
-	rows := scoring.ReadTransactions(r, &opt)
+	rows := scoring.ReadRows(r, &opt)
 	if !cfg.lenient {
 		// A strict read stops at the first bad row: clientele.Values keeps that error.
-		for tx := range clientele.Values(rows, &err) {
-			if err = add(tx); err != nil {
+		for row := range clientele.Values(rows, &err) {
+			if err = add(row); err != nil {
 				return nil, err
 			}
 		}
@@ -70,20 +66,17 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 		// line of -order-column's stops the read once the bad lines, the reader's and
 		// its own, pass the reader's limit (which stops the reader past its own).
 		bad := 0
-		for tx, rerr := range rows {
+		for row, rerr := range rows {
 			if rerr != nil && !errors.Is(rerr, scoring.ErrTooManyBad) {
 				status(cfg, "skipped: %v\n", rerr)
 				bad++
-				if ids != nil {
-					ids.behind++
-				}
 				continue
 			}
 			if rerr != nil {
 				err = rerr
 				break
 			}
-			err = add(tx)
+			err = add(row)
 			if b := (badOrder{}); errors.As(err, &b) {
 				if bad++; bad > scoring.MaxBadLines {
 					return nil, fmt.Errorf("%w: line %d: more than %d, stopping (does -order-column name the order id?)", scoring.ErrTooManyBad, b.line, scoring.MaxBadLines)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"pgregory.net/rapid"
 
@@ -553,27 +552,6 @@ func (g *orderRows) Read(p []byte) (int, error) {
 	n := copy(p, g.buf)
 	g.buf = g.buf[n:]
 	return n, nil
-}
-
-// FuzzOrderColumn: whatever the file, reading its order ids beside the reader never
-// falls out of step with it (an error saying so, or the order ids' reader running out
-// before the rows), leniently or not, with any separator.
-func FuzzOrderColumn(f *testing.F) {
-	f.Add("order,customer,date,amount\nA,c1,2024-01-02,5\nA,c1,2024-01-02,5\n\nB,c1,\"2024-01-02\",6\n", 1, true, ',', true)
-	f.Add("\ufeffc1;2024-01-02;\"5,5\";\"o\n1\"\nc2;2024-01-02;7;\"x\"y\"\n", 4, false, ';', true)
-	f.Add("c1 2024-01-02 5 A\n\n  c1\t2024-01-02 5 A\nc2 2024-13-02 5 B\n", 4, false, ' ', true)
-	f.Add("a,b,c,d\n\"c1\",2024-01-01,1,\"A\"\r\n\"c\"1\",2024-01-01,1,A\nc1,2024-01-01,1\n", 4, true, ',', false)
-	f.Fuzz(func(t *testing.T, in string, column int, header bool, comma rune, lenient bool) {
-		if comma == '\n' || comma == '\r' || comma == '"' || comma == 0 || !utf8.ValidRune(comma) || comma == utf8.RuneError || len(in) > 1<<16 {
-			return // separators parseComma or the reader refuses; a file of a size a fuzzer reads fast
-		}
-		column = 1 + (column%6+6)%6
-		cfg := config{format: "csv", header: header, comma: comma, lenient: lenient, orderColumn: strconv.Itoa(column)}
-		_, err := read(strings.NewReader(in), cfg, &scoring.Keys{})
-		if err != nil && (strings.Contains(err.Error(), "out of step") || strings.Contains(err.Error(), "reading the order ids")) {
-			t.Fatalf("%v\n%q", err, in)
-		}
-	})
 }
 
 // TestREADMEOrderColumn holds the README's example of -order-column to what the

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"math"
 	"strings"
 	"time"
 
-	"github.com/clientele-go/clientele/internal/bom"
 	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/scoring"
 )
@@ -157,180 +152,20 @@ func timeWord(t time.Time) string {
 	return "time"
 }
 
-// split lets two readers read one stream, each from its own position: the scoring
-// reader, which parses the rows, and orderIDs, which finds each row's order id and
-// line, neither of which a scoring.Transaction carries. It holds the bytes read by one
-// and not yet by the other: orderIDs reads a row once the scoring reader has yielded
-// it, so that is at most the scoring reader's read-ahead and the row.
-type split struct {
-	src  io.Reader
-	err  error  // src's error, once it returned one
-	buf  []byte // src's bytes from base on, from buf[head:]: those the reader behind has not read
-	head int
-	base int64
-	at   [2]int64 // each reader's position in src
-}
-
-// cursor is one of split's readers.
-type cursor struct {
-	s *split
-	i int
-}
-
-func (c cursor) Read(p []byte) (int, error) {
-	s := c.s
-	if s.at[c.i] == s.base+int64(len(s.buf)-s.head) {
-		// Ahead of the other reader: read on from src, keeping the bytes for it.
-		if s.err != nil {
-			return 0, s.err
-		}
-		n, err := s.src.Read(p)
-		s.buf = append(s.buf, p[:n]...)
-		s.err = err
-		if n == 0 {
-			return 0, err
-		}
+// orderID returns the order id of row, from column (counted from 0), trimmed. A row
+// without that column, with an empty id or with one over maxOrderID bytes is a bad
+// line. The id is read from the row the reader yielded with the transaction, so it is
+// that row's, whatever the file holds: the reader splits the fields once.
+func orderID(row scoring.Row, column int) (string, error) {
+	if column >= len(row.Fields) {
+		return "", badOrder{fmt.Errorf("line %d: no order id field (column %d of %d)", row.Line, column+1, len(row.Fields)), row.Line}
 	}
-	n := copy(p, s.buf[s.head+int(s.at[c.i]-s.base):])
-	s.at[c.i] += int64(n)
-	// Drop what both have read, reusing the buffer once both have read all of it.
-	if low := min(s.at[0], s.at[1]); low > s.base {
-		s.head += int(low - s.base)
-		s.base = low
-		if s.head == len(s.buf) {
-			s.buf, s.head = s.buf[:0], 0
-		} else if s.head > len(s.buf)/2 {
-			s.buf = s.buf[:copy(s.buf, s.buf[s.head:])]
-			s.head = 0
-		}
+	id := strings.TrimSpace(row.Fields[column])
+	if id == "" {
+		return "", badOrder{fmt.Errorf("line %d: empty order id (column %d)", row.Line, column+1), row.Line}
 	}
-	return n, nil
-}
-
-// orderIDs reads the order id column of the rows the scoring reader reads, splitting
-// the same bytes the same way (encoding/csv with the same separator, or runs of blanks
-// for -comma ' '), skipping the same blank lines and header, so that its n-th row is
-// the one the reader's n-th yield came from.
-type orderIDs struct {
-	column int
-	header bool // the first row is a header, skipped by both
-	first  bool // no row read yet
-	space  bool // -comma ' ': runs of spaces and tabs, as scoring's spaceRecords splits
-	cr     *csv.Reader
-	sc     *bufio.Scanner
-	line   int // lines scanned, with space
-	behind int // rows the reader yielded as bad lines, not yet read here
-}
-
-func newOrderIDs(r io.Reader, column int, opt scoring.ReadOptions) *orderIDs {
-	o := &orderIDs{column: column, header: opt.Header, first: true, space: opt.Comma == ' '}
-	r = bom.Skip(r)
-	if o.space {
-		o.sc = bufio.NewScanner(r)
-		o.sc.Buffer(make([]byte, 4<<10), 1<<20) // the reader's maxLine: a longer line stopped it first
-	} else {
-		o.cr = csv.NewReader(r)
-		o.cr.Comma = opt.Comma
-		o.cr.FieldsPerRecord = -1
+	if len(id) > maxOrderID {
+		return "", badOrder{fmt.Errorf("line %d: an order id of %d bytes (column %d), over %d: not an order id", row.Line, len(id), column+1, maxOrderID), row.Line}
 	}
-	return o
-}
-
-// next returns the fields and the line of the next row the scoring reader yielded
-// (a transaction or a bad line's error), nil fields for a row that did not split
-// into fields.
-func (o *orderIDs) next() ([]string, int, error) {
-	// The rows of bad lines are read only now, when a later row is wanted: the reader
-	// may have stopped on its last bad line (one too long), which is not read at all.
-	for ; o.behind > 0; o.behind-- {
-		if _, _, err := o.row1(); err != nil {
-			return nil, 0, err
-		}
-	}
-	return o.row1()
-}
-
-// row1 reads the next row that is not blank nor the header.
-func (o *orderIDs) row1() ([]string, int, error) {
-	for {
-		fields, line, ok, err := o.row()
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
-			continue // blank
-		}
-		header := o.first && o.header && fields != nil
-		o.first = false
-		if header {
-			continue
-		}
-		return fields, line, nil
-	}
-}
-
-// row reads one row: ok is false for a blank one, which the reader skips.
-func (o *orderIDs) row() (fields []string, line int, ok bool, err error) {
-	if o.space {
-		if !o.sc.Scan() {
-			if err := o.sc.Err(); err != nil {
-				return nil, 0, false, err
-			}
-			return nil, 0, false, io.ErrUnexpectedEOF
-		}
-		o.line++
-		fields = strings.FieldsFunc(o.sc.Text(), func(r rune) bool {
-			return r == ' ' || r == '\t' || r == '\r' || r == '\v' || r == '\f'
-		})
-		return fields, o.line, len(fields) > 0, nil
-	}
-	fields, err = o.cr.Read()
-	if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
-		return nil, pe.StartLine, true, nil
-	}
-	if err == io.EOF {
-		return nil, 0, false, io.ErrUnexpectedEOF
-	}
-	if err != nil {
-		return nil, 0, false, err
-	}
-	line, _ = o.cr.FieldPos(0)
-	if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
-		return nil, line, false, nil
-	}
-	return fields, line, true, nil
-}
-
-// orderOf returns the order id of the row the reader yielded as tx, and its line. A
-// row without the order id column or with an empty one is a bad line. The row's
-// customer is checked against tx's, so that a row read out of step with the reader is
-// an error rather than another row's order id.
-func (o *orderIDs) orderOf(tx scoring.Transaction, opt scoring.ReadOptions, keys *scoring.Keys) (string, int, error) {
-	fields, line, err := o.next()
-	if err != nil {
-		return "", 0, fmt.Errorf("reading the order ids: %w", err)
-	}
-	id, _ := keys.ID(tx.Profile)
-	if opt.ProfileColumn >= len(fields) || strings.TrimSpace(fields[opt.ProfileColumn]) != id {
-		// A bug, not the file's: the two readers split the file alike.
-		return "", 0, fmt.Errorf("line %d: the order ids are read out of step with the rows (customer %q, not %q)", line, fieldOr(fields, opt.ProfileColumn), id)
-	}
-	if o.column >= len(fields) {
-		return "", line, badOrder{fmt.Errorf("line %d: no order id field (column %d of %d)", line, o.column+1, len(fields)), line}
-	}
-	order := strings.TrimSpace(fields[o.column])
-	if order == "" {
-		return "", line, badOrder{fmt.Errorf("line %d: empty order id (column %d)", line, o.column+1), line}
-	}
-	if len(order) > maxOrderID {
-		return "", line, badOrder{fmt.Errorf("line %d: an order id of %d bytes (column %d), over %d: not an order id", line, len(order), o.column+1, maxOrderID), line}
-	}
-	return order, line, nil
-}
-
-func fieldOr(fields []string, i int) string {
-	if i < len(fields) {
-		return fields[i]
-	}
-	return ""
+	return id, nil
 }
