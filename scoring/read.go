@@ -85,6 +85,9 @@ func (k *Keys) Key(id string) (uint32, error) {
 	if k.index == nil {
 		k.index = map[string]uint32{}
 	}
+	// A copy: the reader's id is a substring of its whole row, which a Keys kept for
+	// the rest of a read (or longer) would hold in memory with each customer's first row.
+	id = strings.Clone(id)
 	k.ids = append(k.ids, id)
 	key := uint32(len(k.ids))
 	k.index[id] = key
