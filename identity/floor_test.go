@@ -42,6 +42,7 @@ func newFloor(capacity int) *floor {
 		arena:  make([]byte, 0, 46*capacity),
 		parent: make([]uint32, 0, capacity),
 		size:   make([]uint32, 0, capacity),
+		hist:   make([]uint64, 0, 3*capacity),
 	}
 }
 
