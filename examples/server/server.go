@@ -33,7 +33,8 @@ const maxBody = 1 << 20
 const maxSegmentName = 128 - len(savedPrefix)
 
 // server holds the SDK's state. The resolver and the index are safe for concurrent use;
-// mu guards the events kept for funnels.
+// mu guards the events kept for funnels, and orders the index's merges with the
+// recording of events (merged).
 type server struct {
 	clock clientele.Clock
 	ids   *identity.Resolver
@@ -48,6 +49,12 @@ type server struct {
 	// the ledger (run at once) have both returned, before the events are read: a
 	// test's hook to interleave another server's writes.
 	afterCatchUp func()
+	// resolved, if set, is called (under mu) between an event's resolution (Current
+	// gave profile for key) and its Record; merging, if set, when a merge reported by
+	// identity has to wait for mu (merged): a test's hooks to deliver a merge in that
+	// window and see it wait.
+	resolved func(key, profile uint32)
+	merging  func(identity.Merge)
 
 	// putMu serialises PUT and DELETE /v1/segments, the following of definitions
 	// other servers wrote (syncSaved) and snapshots, so that a save the storage refuses
@@ -97,19 +104,9 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 		return nil, err
 	}
 	s := &server{clock: clock, seg: seg, log: slog.New(slog.DiscardHandler)}
-	// Forward every merge to the index, so that audiences follow the person.
-	opts = append(opts, identity.OnMerge(func(m identity.Merge) {
-		for _, a := range m.Absorbed {
-			s.seg.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
-			if s.ref != nil {
-				// Balances follow the person. Every server reports the merge and the
-				// ledger records it once (its key names it).
-				if err := s.ref.ApplyMerge(m.Survivor, a); err != nil {
-					s.log.Warn("referral merge", "survivor", m.Survivor, "absorbed", a, "error", err)
-				}
-			}
-		}
-	}))
+	// Forward every merge to the index and the programme, so that audiences and
+	// balances follow the person.
+	opts = append(opts, identity.OnMerge(s.merged))
 	// Erase downstream whatever identity forgets, here or (reported as this server
 	// catches up) on another server.
 	opts = append(opts, identity.OnForget(s.forgot))
@@ -120,6 +117,44 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// merged is the resolver's OnMerge: the index folds each absorbed profile into the
+// survivor, and so does the referral programme.
+//
+// The index's merges are applied under mu. applyEvents and applyAll resolve an event's
+// key (Current) and Record the event under mu; a merge applied to the index in
+// between (another request's Link, or a catch-up reporting another server's merge,
+// delivered on its own goroutine) moved what the absorbed key held then, left the
+// index without it, and the Record brought the key back holding the event: the
+// survivor's segments never counted it. Under mu the index's merge comes before the
+// resolution, which then gives the survivor (identity reports a merge after it has
+// changed), or after the Record, and moves the event with the rest. No holder of mu
+// calls anything of identity that reports changes (Link, LinkBatch, CatchUp, Forget,
+// Unmerge), which would wait here on its own goroutine; forgot, the OnForget, has
+// taken mu on the same goroutines all along. The programme's merge is outside mu: it
+// takes the programme's own lock and writes the ledger, and no event is recorded there.
+func (s *server) merged(m identity.Merge) {
+	if !s.mu.TryLock() {
+		if s.merging != nil {
+			s.merging(m)
+		}
+		s.mu.Lock()
+	}
+	for _, a := range m.Absorbed {
+		s.seg.ApplyMerge(m.Survivor, a) // identity's keys are non-zero and distinct: no error
+	}
+	s.mu.Unlock()
+	if s.ref == nil {
+		return
+	}
+	for _, a := range m.Absorbed {
+		// Balances follow the person. Every server reports the merge and the ledger
+		// records it once (its key names it).
+		if err := s.ref.ApplyMerge(m.Survivor, a); err != nil {
+			s.log.Warn("referral merge", "survivor", m.Survivor, "absorbed", a, "error", err)
+		}
+	}
 }
 
 // routes returns the server's handler: the endpoints behind the guard (JSON errors on
@@ -309,6 +344,9 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint3
 		// linked: the index holds it under the survivor (refresh does the same). An
 		// erasure since may have retired it (Current 0): it is kept nowhere.
 		if p := s.ids.Current(e.Profile); p != 0 {
+			if s.resolved != nil {
+				s.resolved(e.Profile, p)
+			}
 			s.seg.Record(e.At, p, e.Name)
 			s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
 		}

@@ -552,9 +552,10 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 //     programme's lock, before or after its catch-up alike.
 //  2. The events and the saved segments' versions. Not the events beside
 //     identity: an event names its profile by the key its writer's Link gave, so it
-//     is applied once identity knows the key (applyEvents), and a merge that identity
-//     reports while an event is being applied could land between the event's Current
-//     and its Record, leaving the event on the absorbed profile. The segments do not
+//     is applied once identity knows the key (applyEvents): read before identity
+//     caught up, it would wait for another catch-up. (A merge that identity reports
+//     while events are applied waits for mu, which applyEvents holds: see merged.)
+//     The segments do not
 //     need the events (syncSaved declares the events a definition names), and
 //     syncSaved takes putMu and never mu, which applyEvents holds: a PUT holding putMu
 //     while its snapshot waits for mu only waits for the sync. (The ledger could
@@ -750,7 +751,10 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 			s.applied = pos + 1
 			continue
 		}
-		s.seg.Record(e.At, p, e.Name)
+		if s.resolved != nil {
+			s.resolved(e.Profile, p)
+		}
+		s.seg.Record(e.At, p, e.Name) // a merge waits for mu: see merged
 		s.events = append(s.events, funnel.Event{Profile: e.Profile, Time: e.At, Name: e.Name})
 		s.applied = pos + 1
 	}
