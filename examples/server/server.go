@@ -132,8 +132,11 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 // changed), or after the Record, and moves the event with the rest. No holder of mu
 // calls anything of identity that reports changes (Link, LinkBatch, CatchUp, Forget,
 // Unmerge), which would wait here on its own goroutine; forgot, the OnForget, has
-// taken mu on the same goroutines all along. The programme's merge is outside mu: it
-// takes the programme's own lock and writes the ledger, and no event is recorded there.
+// taken mu on the same goroutines all along. The cost: a merge, and the mutations
+// identity reports after it, wait for the events being applied or a snapshot being
+// written, as a call with an event on a storage already waited for them. The
+// programme's merge is outside mu: it takes the programme's own lock and writes the
+// ledger, and no event is recorded there.
 func (s *server) merged(m identity.Merge) {
 	if !s.mu.TryLock() {
 		if s.merging != nil {

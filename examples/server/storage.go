@@ -555,12 +555,12 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 //     is applied once identity knows the key (applyEvents): read before identity
 //     caught up, it would wait for another catch-up. (A merge that identity reports
 //     while events are applied waits for mu, which applyEvents holds: see merged.)
-//     The segments do not
-//     need the events (syncSaved declares the events a definition names), and
-//     syncSaved takes putMu and never mu, which applyEvents holds: a PUT holding putMu
-//     while its snapshot waits for mu only waits for the sync. (The ledger could
-//     run beside the events too; it goes with identity, whose catch-up the events wait
-//     for anyway, so that both are done when the afterCatchUp hook runs.)
+//     The segments do not need the events (syncSaved declares the events a
+//     definition names), and syncSaved takes putMu and never mu, which applyEvents
+//     holds: a PUT holding putMu while its snapshot waits for mu only waits for the
+//     sync. (The ledger could run beside the events too; it goes with identity,
+//     whose catch-up the events wait for anyway, so that both are done when the
+//     afterCatchUp hook runs.)
 func (s *server) refresh(ctx context.Context) error {
 	if s.st == nil {
 		return nil
