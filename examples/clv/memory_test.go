@@ -8,12 +8,14 @@ import (
 	"time"
 )
 
-// generated is a file of n rows, "customer,date,amount", made as it is read: 30
-// customers buying on 90 days, many times a day. At EOF it calls atEOF once, when
-// every row has been read and the report not yet begun.
+// generated is a file of n rows made as it is read, row i written by row (by
+// default "customer,date,amount": 30 customers buying on 90 days, many times a day).
+// At EOF it calls atEOF once, when every row has been read and the report not yet
+// begun.
 type generated struct {
 	n, i  int
 	buf   []byte
+	row   func(b []byte, i int) []byte
 	atEOF func()
 }
 
@@ -26,13 +28,22 @@ func (g *generated) Read(p []byte) (int, error) {
 			}
 			return 0, io.EOF
 		}
-		day := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, g.i/30%90)
-		g.buf = fmt.Appendf(nil, "c%d,%s,%d.%02d\n", g.i%30, day.Format(time.DateOnly), 5+g.i%97, g.i%100)
+		row := g.row
+		if row == nil {
+			row = dayRow
+		}
+		g.buf = row(nil, g.i)
 		g.i++
 	}
 	n := copy(p, g.buf)
 	g.buf = g.buf[n:]
 	return n, nil
+}
+
+// dayRow is generated's default row i.
+func dayRow(b []byte, i int) []byte {
+	day := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i/30%90)
+	return fmt.Appendf(b, "c%d,%s,%d.%02d\n", i%30, day.Format(time.DateOnly), 5+i%97, i%100)
 }
 
 // TestMemoryByCustomerDay: what the report holds once the file is read grows with the

@@ -498,7 +498,7 @@ func TestOrderColumnLenient(t *testing.T) {
 // read grows with the orders, not with the rows: 100,000 rows repeating 3,000 orders
 // keep what the orders and their days take.
 func TestOrderColumnMemory(t *testing.T) {
-	in := &orderRows{n: 100_000, orders: 3_000}
+	in := &generated{n: 100_000, row: orderRows(3_000)}
 	var before, atEOF runtime.MemStats
 	measured := false
 	in.atEOF = func() {
@@ -526,32 +526,15 @@ func TestOrderColumnMemory(t *testing.T) {
 	}
 }
 
-// orderRows is a file of n rows "customer,date,amount,order" made as it is read,
+// orderRows returns generated's row function for rows "customer,date,amount,order"
 // repeating orders orders in turn (30 customers buying on 100 days), each row of an
 // order the same.
-type orderRows struct {
-	n, orders, i int
-	buf          []byte
-	atEOF        func()
-}
-
-func (g *orderRows) Read(p []byte) (int, error) {
-	for len(g.buf) == 0 {
-		if g.i == g.n {
-			if g.atEOF != nil {
-				g.atEOF()
-				g.atEOF = nil
-			}
-			return 0, io.EOF
-		}
-		o := g.i % g.orders
+func orderRows(orders int) func(b []byte, i int) []byte {
+	return func(b []byte, i int) []byte {
+		o := i % orders
 		day := orderStart.AddDate(0, 0, o/30%100)
-		g.buf = fmt.Appendf(nil, "c%d,%s,%d.%02d,order-%06d\n", o%30, day.Format(time.DateOnly), 5+o%97, o%100, o)
-		g.i++
+		return fmt.Appendf(b, "c%d,%s,%d.%02d,order-%06d\n", o%30, day.Format(time.DateOnly), 5+o%97, o%100, o)
 	}
-	n := copy(p, g.buf)
-	g.buf = g.buf[n:]
-	return n, nil
 }
 
 // TestREADMEOrderColumn holds the README's example of -order-column to what the
