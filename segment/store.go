@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/clientele-go/clientele/internal/tmpfile"
 	"github.com/clientele-go/clientele/internal/wal"
 )
 
@@ -124,7 +125,9 @@ func (s *MemStore) List() ([]string, error) {
 // dir/n, so a snapshot saved with SaveTo can be mapped with Open. Put writes a
 // temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so a
 // crash leaves the old or the new blob whole. It is safe for concurrent use by one
-// process; leftover temporary files (names starting with '.') are ignored.
+// process. A temporary file a crash left (its name starts with '.', which List passes
+// over) is removed by the next OpenFileStore of the directory, once the process that
+// wrote it no longer runs.
 //
 // Make one with OpenFileStore. The zero FileStore, and a nil one, have no directory:
 // rather than write into the process's working directory, their methods fail with
@@ -146,6 +149,11 @@ type FileOptions struct {
 // needed.
 func OpenFileStore(dir string, opts *FileOptions) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, errorf("open file store: %w", err)
+	}
+	// A crash between Put's temporary file and its rename left the file, as large as
+	// the blob; no write of a process that no longer runs can be under way.
+	if _, err := tmpfile.Sweep(dir, isTmpStem); err != nil {
 		return nil, errorf("open file store: %w", err)
 	}
 	s := &FileStore{dir: dir}
@@ -171,7 +179,7 @@ func (s *FileStore) Put(name string, data []byte) (err error) {
 	if err := CheckName(name); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(s.dir, "."+name+".tmp-*")
+	f, err := os.OpenFile(filepath.Join(s.dir, tmpfile.Name(tmpStem(name))), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return errorf("store put %q: %w", name, err)
 	}
@@ -196,6 +204,17 @@ func (s *FileStore) Put(name string, data []byte) (err error) {
 		return errorf("store put %q: %w", name, err)
 	}
 	return s.syncDir(name)
+}
+
+// tmpStem is the stem of the names of Put's temporary files for the blob name: a
+// leading dot, so that List passes them over.
+func tmpStem(name string) string { return "." + name + ".tmp-" }
+
+// isTmpStem reports whether stem is tmpStem of a blob's name.
+func isTmpStem(stem string) bool {
+	name, dot := strings.CutPrefix(stem, ".")
+	name, tmp := strings.CutSuffix(name, ".tmp-")
+	return dot && tmp && CheckName(name) == nil
 }
 
 func (s *FileStore) syncDir(name string) error {

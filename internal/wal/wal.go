@@ -58,9 +58,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 
 	"github.com/clientele-go/clientele/internal/frame"
+	"github.com/clientele-go/clientele/internal/tmpfile"
 )
 
 // Errors reported by the log; they are wrapped with the path and offset.
@@ -135,6 +135,12 @@ func Open(path string, opts *Options) (*Log, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	// A crash inside create left its temporary file; no create of a process that no
+	// longer runs can be under way.
+	base := filepath.Base(path) + ".new-"
+	if _, err := tmpfile.Sweep(filepath.Dir(path), func(stem string) bool { return stem == base }); err != nil {
+		return nil, fmt.Errorf("wal: open %s: %w", path, err)
 	}
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		if err := create(path); err != nil {
@@ -216,7 +222,7 @@ func inUse(path string, err error) error {
 func create(path string) error {
 	// Unique per process and call; 0644 under the umask, as any file the host writes
 	// (os.CreateTemp would make it 0600).
-	tmp := fmt.Sprintf("%s.new-%d-%d", path, os.Getpid(), tmpSeq.Add(1))
+	tmp := tmpfile.Name(path + ".new-")
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("wal: create %s: %w", path, err)
@@ -244,9 +250,6 @@ func create(path string) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
-
-// tmpSeq numbers create's temporary files within the process.
-var tmpSeq atomic.Uint64
 
 // header returns a version 2 header: its first 16 bytes are a frame of the SDK's
 // checksummed framing (internal/frame) with an empty body, then the acknowledged end.
