@@ -3,11 +3,11 @@ package segment_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/clientele-go/clientele/internal/tmpfile"
 	"github.com/clientele-go/clientele/segment"
 )
 
@@ -16,11 +16,10 @@ import (
 // its process no longer runs; a live process's (a Put under way), a blob and other
 // files stay.
 func TestFileStoreSweepsCrashLeftovers(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$") // a process that ran and is gone
-	if err := cmd.Run(); err != nil {
+	dead, err := tmpfile.Exited()
+	if err != nil {
 		t.Fatal(err)
 	}
-	dead := cmd.Process.Pid
 	dir := t.TempDir()
 	s, err := segment.OpenFileStore(dir, nil)
 	if err != nil {

@@ -3,27 +3,18 @@ package tmpfile
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// deadPID returns the id of a process that has run and exited: this test binary,
-// started to run no test.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("run a process to see it gone: %v", err)
-	}
-	return cmd.Process.Pid
-}
-
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
-	dead := deadPID(t)
+	dead, err := Exited()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if running(dead) {
 		t.Skipf("process %d, exited, reads as running: its id was taken again", dead)
 	}

@@ -3,21 +3,21 @@ package wal
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/tmpfile"
 )
 
 // TestOpenSweepsCreateLeftovers: the temporary file of a create that a crash cut
 // before its link is removed by the next Open of the log once its process no longer
 // runs; a live process's (a create under way) and other logs' stay.
 func TestOpenSweepsCreateLeftovers(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$") // a process that ran and is gone
-	if err := cmd.Run(); err != nil {
+	dead, err := tmpfile.Exited()
+	if err != nil {
 		t.Fatal(err)
 	}
-	dead := cmd.Process.Pid
 	dir := t.TempDir()
 	files := map[string]bool{ // name: kept
 		fmt.Sprintf("ids.log.new-%d-1", dead):        false,
