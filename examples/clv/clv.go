@@ -62,14 +62,16 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 			}
 		}
 	} else {
-		// A lenient read goes on past bad rows, so every error is seen here. A bad
-		// line of -order-column's stops the read once the bad lines, the reader's and
-		// its own, pass the reader's limit (which stops the reader past its own).
+		// A lenient read goes on past bad rows, so every error is seen here. The read
+		// stops once the bad lines, the reader's and -order-column's together, pass the
+		// reader's limit (the reader alone stops past its own, at the same count).
 		bad := 0
 		for row, rerr := range rows {
 			if rerr != nil && !errors.Is(rerr, scoring.ErrTooManyBad) {
+				if bad++; bad > scoring.MaxBadLines {
+					return nil, fmt.Errorf("%w: line %d: more than %d, stopping (wrong separator, columns, layout or -order-column?)", scoring.ErrTooManyBad, row.Line, scoring.MaxBadLines)
+				}
 				status(cfg, "skipped: %v\n", rerr)
-				bad++
 				continue
 			}
 			if rerr != nil {

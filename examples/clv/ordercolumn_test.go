@@ -492,6 +492,22 @@ func TestOrderColumnLenient(t *testing.T) {
 	if want := "line 104: more than 100, stopping (does -order-column name the order id?)"; !errors.Is(err, scoring.ErrTooManyBad) || !strings.HasSuffix(err.Error(), want) {
 		t.Errorf("err = %v, want ErrTooManyBad saying %q", err, want)
 	}
+
+	// The limit counts both kinds of bad line: 60 rows without an order id, then rows
+	// the reader refuses (an amount "x"); the 101st bad line stops the read, though
+	// the reader has met only 41 of its own.
+	b.Reset()
+	b.WriteString("customer,date,amount,order\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "c%d,2024-01-%02d,%d,\n", i%2, 1+i%28, i)
+	}
+	for i := range 50 {
+		fmt.Fprintf(&b, "c%d,2024-02-%02d,x,o-%d\n", i%2, 1+i%28, i)
+	}
+	err = run(io.Discard, strings.NewReader(b.String()), config{format: "csv", header: true, orderColumn: "order", lenient: true, unit: 24 * time.Hour})
+	if want := "line 102: more than 100, stopping (wrong separator, columns, layout or -order-column?)"; !errors.Is(err, scoring.ErrTooManyBad) || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("err = %v, want ErrTooManyBad saying %q", err, want)
+	}
 }
 
 // TestOrderColumnMemory: with -order-column what the report holds once the file is
