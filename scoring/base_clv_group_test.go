@@ -55,3 +55,25 @@ func TestReadEmptyIDPrefixOnce(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// An empty time or amount (an export's unpaid order has no payment date) is said to be
+// empty, not to miss the layout or to be no number.
+func TestReadEmptyTimeAndAmount(t *testing.T) {
+	for in, want := range map[string]string{
+		"c1,,3\n":            "line 1, column 4: empty time",
+		"c1, ,3\n":           "line 1, column 4: empty time",
+		"c1,2024-01-02,\n":   "line 1, column 15: empty amount",
+		"c1,2024-01-02,  \n": "line 1, column 15: empty amount",
+	} {
+		var keys Keys
+		var err error
+		for _, e := range ReadTransactions(strings.NewReader(in), &ReadOptions{Keys: &keys}) {
+			if e != nil {
+				err = e
+			}
+		}
+		if !errors.Is(err, ErrSyntax) || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%q: got %v, want …%s", in, err, want)
+		}
+	}
+}

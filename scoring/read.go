@@ -347,6 +347,11 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 	if err != nil {
 		return tx, err
 	}
+	if strings.TrimSpace(s) == "" {
+		// Said as such: "time \"\" does not match layout" sent readers of an export with
+		// unpaid orders (no payment date) looking for a layout that reads nothing.
+		return tx, rec.fail(o.TimeColumn, "empty time")
+	}
 	if tx.Time, err = time.ParseInLocation(o.TimeLayout, strings.TrimSpace(s), o.Location); err != nil {
 		// A value of the layout's shape that names no instant (February 29th of 2025)
 		// gets the reason, not the suggestion that the layout is wrong.
@@ -365,6 +370,9 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 	}
 	if s, err = rec.field(o.AmountColumn, "amount"); err != nil {
 		return tx, err
+	}
+	if strings.TrimSpace(s) == "" {
+		return tx, rec.fail(o.AmountColumn, "empty amount")
 	}
 	tx.Amount, err = amount.Parse(s, &amount.Signed) // negatives are then refused as such
 	if err != nil || tx.Amount < 0 {

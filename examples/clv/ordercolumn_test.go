@@ -459,7 +459,7 @@ func TestOrderColumnLenient(t *testing.T) {
 	n := strings.Count(orderFile(""), "\n") + 1 // the line after orderFile's rows
 	want := []string{
 		fmt.Sprintf(`skipped: line %d: order "o1" of customer "c1" has another date or amount than on line 2`, n),
-		fmt.Sprintf(`skipped: scoring: syntax error: line %d, column 19: amount "" is not a finite non-negative number`, n+1),
+		fmt.Sprintf(`skipped: scoring: syntax error: line %d, column 19: empty amount`, n+1),
 		fmt.Sprintf(`skipped: scoring: syntax error: line %d, column 7: time "2024-13-01" has layout "2006-01-02"'s form but is no date`, n+2),
 		fmt.Sprintf(`skipped: line %d: empty order id (column 1)`, n+3),
 	}
