@@ -59,9 +59,11 @@ type server struct {
 	// putMu serialises PUT and DELETE /v1/segments, the following of definitions
 	// other servers wrote (syncSaved) and snapshots, so that a save the storage refuses
 	// is undone without undoing another's, and a snapshot records the incarnations of
-	// the segments it writes. It is taken before mu. It guards savedVers, the storage's
-	// version and incarnation of each definition as last read (see syncSaved), and
-	// savedStuck, the reason a definition kept could not be applied, as last logged.
+	// the segments it writes. A snapshot holds it through its write to the storage, so
+	// that snapshots are written in the order they were encoded (snapshotHeld). It is
+	// taken before mu. It guards savedVers, the storage's version and incarnation of
+	// each definition as last read (see syncSaved), and savedStuck, the reason a
+	// definition kept could not be applied, as last logged.
 	putMu      sync.Mutex
 	savedVers  map[string]segpg.Version
 	savedStuck map[string]string
@@ -90,9 +92,10 @@ type server struct {
 	st      *storage
 	applied uint64
 	snapPos uint64
-	// lastSnap is applied as of the last snapshot written or loaded (guarded by mu);
-	// snapping is set while a periodic snapshot is being written, every snapEvery
-	// events applied (0: only when a segment is saved and at shutdown).
+	// lastSnap is the position of the last snapshot loaded or written, as encoded (the
+	// events applied during its write are not in it), guarded by mu; snapping is set
+	// while a periodic snapshot is being written, every snapEvery events applied (0:
+	// only when a segment is saved and at shutdown).
 	lastSnap  uint64
 	snapping  atomic.Bool
 	snapEvery uint64
@@ -134,9 +137,10 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 // Unmerge), which would wait here on its own goroutine; forgot, the OnForget, has
 // taken mu on the same goroutines all along. The cost: a merge, and the mutations
 // identity reports after it, wait for the events being applied or a snapshot being
-// written, as a call with an event on a storage already waited for them. The
-// programme's merge is outside mu: it takes the programme's own lock and writes the
-// ledger, and no event is recorded there.
+// encoded (not for its write to the storage, made after mu is let go), as a call with
+// an event on a storage already waited for them. The programme's merge is outside mu:
+// it takes the programme's own lock and writes the ledger, and no event is recorded
+// there.
 func (s *server) merged(m identity.Merge) {
 	if !s.mu.TryLock() {
 		if s.merging != nil {

@@ -378,10 +378,13 @@ func TestOverBudget(t *testing.T) {
 }
 
 // faultySegments is a segment store that fails, while the matching flag is set, every
-// Put, a Put of the index's snapshot (definitions are kept), or every Delete.
+// Put, a Put of the index's snapshot (definitions are kept), or every Delete. While
+// hold is set, a Put of the snapshot calls it with the bytes before anything else: a
+// test's hook to hold the write.
 type faultySegments struct {
 	segment.Store
 	puts, snapshots, deletes atomic.Bool
+	hold                     atomic.Pointer[func(data []byte)]
 }
 
 // wrap makes f the storage's segment store, over the one it had: storageServer's
@@ -389,6 +392,9 @@ type faultySegments struct {
 func (f *faultySegments) wrap(st *storage) { f.Store, st.segments = st.segments, f }
 
 func (f *faultySegments) Put(name string, data []byte) error {
+	if hold := f.hold.Load(); hold != nil && name == snapshotName {
+		(*hold)(data)
+	}
 	if f.puts.Load() || (name == snapshotName && f.snapshots.Load()) {
 		return errors.New("disk full")
 	}

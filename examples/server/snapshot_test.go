@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
+	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/segment"
 )
 
@@ -44,4 +48,84 @@ func TestPeriodicSnapshot(t *testing.T) {
 	if got := state(t, p.base); got != want {
 		t.Fatalf("after SIGKILL and a restart from the snapshot:\n got %s\nwant %s", got, want)
 	}
+}
+
+// TestSnapshotWriteOutsideMu: a snapshot's write to the storage (on PostgreSQL a round
+// trip carrying the whole index) does not hold mu: an event and a merge sent while the
+// write waits are applied. What is written is the index and the position as they were
+// when the snapshot was encoded, lastSnap becomes that position, not the events applied
+// since, and a restart from it answers as the server. Before, the write held mu, and
+// every event and merge waited for it.
+func TestSnapshotWriteOutsideMu(t *testing.T) {
+	now := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	store := &faultySegments{}
+	s, st := storageServer(t, "mem:", "", clientele.FixedClock(now), store.wrap)
+	base, stop := start(t, s)
+	defer stop()
+	p1, p2 := postProfile(t, base, anonCall), postProfile(t, base, userCall)
+	if p1 == p2 {
+		t.Fatalf("a-1 and u-1 are one profile %d before the merge", p1)
+	}
+	// The index as the snapshot encodes it: nothing changes it until then.
+	s.mu.Lock()
+	at := s.applied
+	var want bytes.Buffer
+	_, err := s.seg.WriteTo(&want)
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	held, release := make(chan []byte), make(chan struct{})
+	hold := func(data []byte) { held <- data; <-release }
+	store.hold.Store(&hold)
+	done := make(chan error, 1)
+	go func() { done <- s.snapshot() }()
+	<-held // encoded; the write waits for release
+	finish := sync.OnceValue(func() error { close(release); return <-done })
+	defer finish()
+	if !s.mu.TryLock() {
+		t.Fatal("mu is held while the snapshot is written to the storage")
+	}
+	s.mu.Unlock()
+	if got := postProfile(t, base, userCall2); got != p2 {
+		t.Fatalf("u-1's second call went to profile %d, want %d", got, p2)
+	}
+	call(t, "POST", base+"/v1/events", identifyCall, http.StatusOK, nil) // merges u-1 into a-1
+	checkMerged(t, s, now, p1, p2, 3)
+	s.mu.Lock()
+	applied := s.applied
+	s.mu.Unlock()
+	if applied <= at {
+		t.Fatalf("applied %d after the event, the snapshot's position %d: the test shows nothing", applied, at)
+	}
+
+	if err := finish(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := st.segments.Get(snapshotName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos := binary.BigEndian.Uint64(data); pos != at {
+		t.Errorf("the snapshot written is at position %d, want %d, where it was encoded", pos, at)
+	}
+	_, index, err := readIncarnations(data[8:], 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(index, want.Bytes()) {
+		t.Error("the snapshot written is not the index as it was encoded")
+	}
+	s.mu.Lock()
+	last := s.lastSnap
+	s.mu.Unlock()
+	if last != at {
+		t.Errorf("lastSnap = %d after the snapshot, want its position %d (applied: %d)", last, at, applied)
+	}
+	r, err := newServerOn(t.Context(), clientele.FixedClock(now), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMerged(t, r, now, p1, p2, 3)
 }

@@ -557,10 +557,12 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 //     while events are applied waits for mu, which applyEvents holds: see merged.)
 //     The segments do not need the events (syncSaved declares the events a
 //     definition names), and syncSaved takes putMu and never mu, which applyEvents
-//     holds: a PUT holding putMu while its snapshot waits for mu only waits for the
-//     sync. (The ledger could run beside the events too; it goes with identity,
-//     whose catch-up the events wait for anyway, so that both are done when the
-//     afterCatchUp hook runs.)
+//     holds without putMu: neither step waits for the other's lock. A snapshot holds
+//     putMu throughout and mu only while it encodes the index (snapshotHeld), so the
+//     sync waits for a snapshot's write to the storage and the events do not; a
+//     snapshot waits for mu only while events are applied. (The ledger could run
+//     beside the events too; it goes with identity, whose catch-up the events wait
+//     for anyway, so that both are done when the afterCatchUp hook runs.)
 func (s *server) refresh(ctx context.Context) error {
 	if s.st == nil {
 		return nil
@@ -971,21 +973,30 @@ func (s *server) snapshot() error {
 	return s.snapshotHeld()
 }
 
+// snapshotHeld encodes the snapshot under mu, so that the position, the incarnations
+// and the index agree, and writes it to the storage after letting mu go: on PostgreSQL
+// the write is a round trip carrying the whole index, and under mu every event applied
+// and every merge waited for it. The caller's putMu, held through the write, orders the
+// snapshots: each is encoded after the one before was written, at a position no lower
+// (applied only grows), so an older one never replaces a newer one. lastSnap becomes
+// the position encoded, not applied, which the events applied during the write moved.
 func (s *server) snapshotHeld() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var buf bytes.Buffer
-	var pos [8]byte
-	binary.BigEndian.PutUint64(pos[:], s.applied)
-	buf.Write(pos[:])
+	s.mu.Lock()
+	at := s.applied
+	buf.Write(binary.BigEndian.AppendUint64(nil, at))
 	buf.Write(appendIncarnations(nil, s.seg.Segments(), s.savedVers))
-	if _, err := s.seg.WriteTo(&buf); err != nil {
+	_, err := s.seg.WriteTo(&buf)
+	s.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	if err := s.st.segments.Put(snapshotName, buf.Bytes()); err != nil {
 		return err
 	}
-	s.lastSnap = s.applied
+	s.mu.Lock()
+	s.lastSnap = max(s.lastSnap, at)
+	s.mu.Unlock()
 	return nil
 }
 
