@@ -155,7 +155,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token st
 	defer func() {
 		// A snapshot on the way out makes the next start replay fewer events; a
 		// crash only costs a longer replay.
-		if err := s.snapshot(); err != nil {
+		if err := s.closeSnapshot(); err != nil {
 			logger.Error("segment snapshot", "error", err)
 		}
 	}()

@@ -65,6 +65,7 @@ type server struct {
 	// each definition as last read (see syncSaved), and savedStuck, the reason a
 	// definition kept could not be applied, as last logged.
 	putMu      sync.Mutex
+	snapClosed bool // the last snapshot is written (closeSnapshot): no other may be
 	savedVers  map[string]segpg.Version
 	savedStuck map[string]string
 

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,4 +130,36 @@ func TestSnapshotWriteOutsideMu(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMerged(t, r, now, p1, p2, 3)
+}
+
+// TestCloseSnapshotLast: once the shutdown's snapshot is written, no other is: a
+// background snapshot that was waiting for putMu (periodic, or after an erasure) wrote
+// after it, possibly to a closed storage.
+func TestCloseSnapshotLast(t *testing.T) {
+	now := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	store := &faultySegments{}
+	s, st := storageServer(t, "mem:", "", clientele.FixedClock(now), store.wrap)
+	base, stop := start(t, s)
+	defer stop()
+	postProfile(t, base, anonCall)
+	var writes atomic.Int32
+	count := func([]byte) { writes.Add(1) }
+	store.hold.Store(&count)
+	if err := s.closeSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	last, err := st.segments.Get(snapshotName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postProfile(t, base, userCall) // applied after the last snapshot, as by a late request
+	if err := s.snapshot(); !errors.Is(err, errSnapshotsClosed) {
+		t.Errorf("a snapshot after closeSnapshot: %v, want errSnapshotsClosed", err)
+	}
+	if n := writes.Load(); n != 1 {
+		t.Errorf("%d snapshots written, want only closeSnapshot's", n)
+	}
+	if got, err := st.segments.Get(snapshotName); err != nil || !bytes.Equal(got, last) {
+		t.Errorf("the stored snapshot changed after closeSnapshot (err %v)", err)
+	}
 }

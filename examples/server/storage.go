@@ -619,7 +619,7 @@ func (s *server) applyNew(ctx context.Context) error {
 		s.forgetSnap.Store(false)
 		go func() {
 			defer s.snapping.Store(false)
-			if err := s.snapshot(); err != nil {
+			if err := s.snapshot(); err != nil && !errors.Is(err, errSnapshotsClosed) {
 				s.forgetSnap.Store(true)
 				s.log.Warn("segment snapshot after an erasure (retried at the next refresh)", "error", err)
 			}
@@ -768,7 +768,7 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 		// for the index to be written.
 		go func() {
 			defer s.snapping.Store(false)
-			if err := s.snapshot(); err != nil {
+			if err := s.snapshot(); err != nil && !errors.Is(err, errSnapshotsClosed) {
 				s.log.Warn("periodic segment snapshot", "error", err)
 			}
 		}()
@@ -973,6 +973,20 @@ func (s *server) snapshot() error {
 	return s.snapshotHeld()
 }
 
+// errSnapshotsClosed is snapshot's error once closeSnapshot has written the last one.
+var errSnapshotsClosed = errors.New("the server is shutting down: its last snapshot is written")
+
+// closeSnapshot writes the last snapshot, at shutdown, and makes snapshot write no other:
+// a snapshot begun in the background (periodic, or after an erasure) that was waiting
+// for putMu wrote after it, possibly once the storage was closed.
+func (s *server) closeSnapshot() error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	err := s.snapshotHeld()
+	s.snapClosed = true
+	return err
+}
+
 // snapshotHeld encodes the snapshot under mu, so that the position, the incarnations
 // and the index agree, and writes it to the storage after letting mu go: on PostgreSQL
 // the write is a round trip carrying the whole index, and under mu every event applied
@@ -981,6 +995,9 @@ func (s *server) snapshot() error {
 // (applied only grows), so an older one never replaces a newer one. lastSnap becomes
 // the position encoded, not applied, which the events applied during the write moved.
 func (s *server) snapshotHeld() error {
+	if s.snapClosed {
+		return errSnapshotsClosed
+	}
 	var buf bytes.Buffer
 	s.mu.Lock()
 	at := s.applied
