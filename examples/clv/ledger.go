@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/clientele-go/clientele/scoring"
@@ -85,9 +86,8 @@ func (l *ledger) add(tx scoring.Transaction, keys *scoring.Keys) error {
 // one that differs is a bad line naming both, and the first row of an order is added
 // as add adds a row, another order of the same day summed into the day.
 func (l *ledger) addOrder(tx scoring.Transaction, id string, line int, keys *scoring.Keys) error {
-	h := l.orders.hash(tx.Profile, id)
-	if e, ok := l.orders.find(h, tx.Profile, id); ok {
-		if e.sec == tx.Time.Unix() && e.nsec == int32(tx.Time.Nanosecond()) && e.amount == tx.Amount {
+	if e, ok := l.orders.all[orderKey{tx.Profile, id}]; ok {
+		if e.time.Equal(tx.Time) && e.amount == tx.Amount {
 			l.orders.dropped++
 			return nil
 		}
@@ -97,7 +97,10 @@ func (l *ledger) addOrder(tx scoring.Transaction, id string, line int, keys *sco
 	if err := l.add(tx, keys); err != nil {
 		return err
 	}
-	return l.orders.keep(h, tx, id, line)
+	// id is a substring of the row the reader yielded, whose fields share one string:
+	// the clone keeps the id's bytes alone, not the row.
+	l.orders.all[orderKey{tx.Profile, strings.Clone(id)}] = order{time: tx.Time, amount: tx.Amount, line: line}
+	return nil
 }
 
 // customers is the number of customers with a purchase: every customer the reader
