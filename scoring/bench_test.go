@@ -1,14 +1,20 @@
 package scoring
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/benchsize"
 	"gonum.org/v1/gonum/mathext"
@@ -437,22 +443,44 @@ func BenchmarkSummarizeCDNOW(b *testing.B) {
 
 // Reading CDNOW's 6,919 transactions (runs of spaces), and an export of 50,000 rows
 // with string customer ids and a quoted field (encoding/csv, Keys): the reader's cost
-// per row, to hold a change of it to its time and its allocations per row.
+// per row, to hold a change of it to its time and its allocations per row. Each is
+// beside its naive baseline, naiveRead on the same bytes.
 func BenchmarkReadTransactionsCDNOW(b *testing.B) {
-	data, err := os.ReadFile("testdata/cdnow/CDNOW_sample.txt")
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := cdnowBytes(b)
 	benchRead(b, data, func() ReadOptions { return cdnowReadOptions })
 }
 
+func BenchmarkReadTransactionsCDNOWNaive(b *testing.B) {
+	data := cdnowBytes(b)
+	benchNaiveRead(b, data, cdnowReadOptions)
+}
+
 func BenchmarkReadTransactionsCSV50k(b *testing.B) {
+	benchRead(b, csv50k(), func() ReadOptions { return ReadOptions{Header: true, Keys: &Keys{}} })
+}
+
+func BenchmarkReadTransactionsCSV50kNaive(b *testing.B) {
+	benchNaiveRead(b, csv50k(), ReadOptions{Header: true, Keys: &Keys{}})
+}
+
+func cdnowBytes(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile("testdata/cdnow/CDNOW_sample.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// csv50k is BenchmarkReadTransactionsCSV50k's input: an export of 50,000 rows of 3,000
+// customers with email ids and a quoted note holding the separator.
+func csv50k() []byte {
 	var buf bytes.Buffer
 	buf.WriteString("customer,date,amount,note\n")
 	for i := range 50_000 {
 		fmt.Fprintf(&buf, "c%d@example.com,2025-%02d-%02d,%d.%02d,\"note, %d\"\n", i%3000, 1+i%12, 1+i%28, i%500, i%100, i)
 	}
-	benchRead(b, buf.Bytes(), func() ReadOptions { return ReadOptions{Header: true, Keys: &Keys{}} })
+	return buf.Bytes()
 }
 
 func benchRead(b *testing.B, data []byte, opts func() ReadOptions) {
@@ -469,4 +497,144 @@ func benchRead(b *testing.B, data []byte, opts func() ReadOptions) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
 	b.SetBytes(int64(len(data)))
+}
+
+func benchNaiveRead(b *testing.B, data []byte, opt ReadOptions) {
+	rows := 0
+	for b.Loop() {
+		rows = 0
+		if err := naiveRead(data, opt, func(Transaction) { rows++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+	b.SetBytes(int64(len(data)))
+}
+
+// naiveRead is the reader's baseline: what a caller would write in its place with the
+// standard library. Rows are split by encoding/csv's Reader, or by strings.Fields on
+// each line for a space separator (the CDNOW sample's runs of spaces, which
+// encoding/csv reads as empty fields); the date is read by time.ParseInLocation, the
+// amount by strconv.ParseFloat, and a customer id is a decimal key by strconv.ParseUint
+// or, with opt.Keys set, the next key of a plain map in order of first appearance. It
+// reads only opt's separator, header, columns, layout and location, and has none of
+// the reader's checks (line numbers, amounts' forms and bounds, split rows, Lenient,
+// a byte order mark): it fails at the first error and is meant for well-formed files.
+func naiveRead(data []byte, opt ReadOptions, yield func(Transaction)) error {
+	comma, layout, loc := opt.Comma, opt.TimeLayout, opt.Location
+	if comma == 0 {
+		comma = ','
+	}
+	if layout == "" {
+		layout = time.DateOnly
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	pc, tc, ac := opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn
+	if pc == 0 && tc == 0 && ac == 0 {
+		pc, tc, ac = 0, 1, 2
+	}
+	keys := map[string]uint32{}
+	row := func(fields []string) error {
+		t, err := time.ParseInLocation(layout, strings.TrimSpace(fields[tc]), loc)
+		if err != nil {
+			return err
+		}
+		a, err := strconv.ParseFloat(strings.TrimSpace(fields[ac]), 64)
+		if err != nil {
+			return err
+		}
+		id := strings.TrimSpace(fields[pc])
+		var p uint32
+		if opt.Keys != nil {
+			var ok bool
+			if p, ok = keys[id]; !ok {
+				p = uint32(len(keys) + 1)
+				keys[id] = p
+			}
+		} else {
+			k, err := strconv.ParseUint(id, 10, 32)
+			if err != nil {
+				return err
+			}
+			p = uint32(k)
+		}
+		yield(Transaction{Profile: p, Time: t, Amount: a})
+		return nil
+	}
+	header := opt.Header
+	if comma == ' ' {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) == 0 {
+				continue
+			}
+			if header {
+				header = false
+				continue
+			}
+			if err := row(fields); err != nil {
+				return err
+			}
+		}
+		return sc.Err()
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = comma
+	for {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if header {
+			header = false
+			continue
+		}
+		if err := row(fields); err != nil {
+			return err
+		}
+	}
+}
+
+// TestNaiveReadAgrees holds the reader's baseline to the reader on the benchmarks'
+// inputs: the same transactions (profile keys, instants and amounts to the bit) in the
+// same order, so that the two benchmarks time the same work and a change to either
+// input or to the reader cannot leave the baseline reading something else.
+func TestNaiveReadAgrees(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		data []byte
+		opt  func() ReadOptions
+		rows int
+	}{
+		{"CDNOW", cdnowBytes(t), func() ReadOptions { return cdnowReadOptions }, 6919},
+		{"CSV50k", csv50k(), func() ReadOptions { return ReadOptions{Header: true, Keys: &Keys{}} }, 50_000},
+	} {
+		opt := c.opt()
+		var want []Transaction
+		for tx, err := range ReadTransactions(bytes.NewReader(c.data), &opt) {
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			want = append(want, tx)
+		}
+		var got []Transaction
+		if err := naiveRead(c.data, c.opt(), func(tx Transaction) { got = append(got, tx) }); err != nil {
+			t.Fatalf("%s: naive: %v", c.name, err)
+		}
+		if len(want) != c.rows || len(got) != len(want) {
+			t.Fatalf("%s: %d transactions read, %d by the baseline; want %d", c.name, len(want), len(got), c.rows)
+		}
+		for i := range want {
+			w, g := want[i], got[i]
+			if g.Profile != w.Profile || !g.Time.Equal(w.Time) || math.Float64bits(g.Amount) != math.Float64bits(w.Amount) {
+				t.Fatalf("%s: transaction %d: baseline %+v, reader %+v", c.name, i, g, w)
+			}
+		}
+	}
 }
