@@ -42,8 +42,9 @@ type Harness struct {
 	// that store was closed. The suite checks that nothing acknowledged was lost. Nil
 	// means the store is not durable, and the durability checks are skipped.
 	Reopen func(dir string) (identity.Store, error)
-	// Close releases a store, before it is reopened and at the end of each check. Nil
-	// calls Close on stores that are io.Closers.
+	// Close releases a store, before it is reopened and at the end of each check: every
+	// store Open or Reopen returned, once. An error fails the check. Nil calls Close on
+	// stores that are io.Closers.
 	Close func(s identity.Store) error
 }
 

@@ -33,7 +33,10 @@ func (h Harness[S]) Release(s S) error {
 }
 
 // Check is one named check of a suite over a store S. Fn gets a store opened on a new,
-// empty dir.
+// empty dir, and a harness through which it may release that store and reopen the
+// dir. The suite releases, once, every store opened through that harness that Fn has
+// not released through it when it returns; so Fn releases a store only where it must
+// be closed (before reopening the dir), and never one twice.
 type Check[S any] struct {
 	Name string
 	Fn   func(h Harness[S], dir string, s S) error
@@ -81,18 +84,29 @@ func All[S any](h Harness[S], checks []Check[S]) (err error) {
 
 // run runs one check. A store that panics fails the check rather than the test binary
 // (a Records that goes on after its caller stopped it panics in the range statement).
+// Every store opened for the check is released exactly once: the check gets a harness
+// that tracks which it holds, and run releases, after the check, those it did not. A
+// Reopen check releases the first store before it reopens the dir, and releasing that
+// store again at the end would fail a store whose Close is not idempotent. A Close that
+// fails there fails a check that passed, as the Close of a Reopen check does.
 func run[S any](c Check[S], h Harness[S], dir string) (err error) {
-	s, err := h.Open(dir)
+	var o owned[S]
+	th := o.track(h)
+	s, err := th.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	defer h.Release(s)
+	defer func() {
+		if cerr := o.releaseAll(h); cerr != nil && err == nil {
+			err = fmt.Errorf("Close: %w", cerr)
+		}
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return c.Fn(h, dir, s)
+	return c.Fn(th, dir, s)
 }
 
 // Reopened is the durability check, named Reopen: what a store holds survives closing
