@@ -4,62 +4,40 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/clientele-go/clientele/internal/tmpfile/tmpfiletest"
 )
 
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
-	dead, err := Exited()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dead := tmpfiletest.Exited(t)
 	if running(dead) {
 		t.Skipf("process %d, exited, reads as running: its id was taken again", dead)
 	}
-	names := map[string]bool{ // name: swept
-		fmt.Sprintf(".seg.tmp-%d-7", dead):         true,
-		fmt.Sprintf(".seg.tmp-%d-8", dead):         true,
-		fmt.Sprintf(".seg.tmp-%d-1", os.Getpid()):  false, // this process's: a write under way
-		Name(".seg.tmp-"):                          false,
-		".seg.tmp-1-1":                             false, // init runs
-		fmt.Sprintf("other-%d-7", dead):            false, // a stem not asked for
-		fmt.Sprintf(".seg.tmp-x%d-7", dead):        false, // the stem ends in a letter: asked for as ".seg.tmp-x"
-		fmt.Sprintf(".seg.tmp-%d-", dead):          false, // no number
-		fmt.Sprintf(".seg.tmp-%d-7x", dead):        false,
-		"seg":                                      false,
-		fmt.Sprintf(".log.new-%d-3", dead):         false, // another stem
-		fmt.Sprintf(".seg.tmp-%d-%d", dead, 1<<40): true,
+	files := tmpfiletest.Files{ // name: kept
+		fmt.Sprintf(".seg.tmp-%d-7", dead):         false,
+		fmt.Sprintf(".seg.tmp-%d-8", dead):         false,
+		fmt.Sprintf(".seg.tmp-%d-1", os.Getpid()):  true, // this process's: a write under way
+		Name(".seg.tmp-"):                          true,
+		".seg.tmp-1-1":                             true, // init runs
+		fmt.Sprintf("other-%d-7", dead):            true, // a stem not asked for
+		fmt.Sprintf(".seg.tmp-x%d-7", dead):        true, // the stem ends in a letter: asked for as ".seg.tmp-x"
+		fmt.Sprintf(".seg.tmp-%d-", dead):          true, // no number
+		fmt.Sprintf(".seg.tmp-%d-7x", dead):        true,
+		"seg":                                      true,
+		fmt.Sprintf(".log.new-%d-3", dead):         true, // another stem
+		fmt.Sprintf(".seg.tmp-%d-%d", dead, 1<<40): false,
 	}
-	for n := range names {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files.Write(t, dir, []byte("x"))
 	n, err := Sweep(dir, func(stem string) bool { return stem == ".seg.tmp-" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want, got []string
-	for name, swept := range names {
-		if !swept {
-			want = append(want, name)
-		}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("left %v, want %v", got, want)
-	}
-	if n != len(names)-len(want) {
-		t.Errorf("Sweep says %d removed, want %d", n, len(names)-len(want))
+	files.Left(t, dir, "Sweep")
+	if want := len(files) - len(files.Kept()); n != want {
+		t.Errorf("Sweep says %d removed, want %d", n, want)
 	}
 }
 
