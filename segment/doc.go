@@ -134,6 +134,11 @@
 // segment names it is refused with ErrCorrupt naming the segment, since its definition
 // no longer parses.
 //
+// OpenFileStore removes the temporary files of Puts that a crash cut short once their
+// process no longer runs; those an earlier version of the SDK left, named without a
+// process id, stay until an operator deletes them (FileStore says when that is safe and
+// how to find them).
+//
 // # Conventions
 //
 // The SDK's shared names (CONVENTIONS.md): Store, MemStore (zero value ready) and

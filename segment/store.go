@@ -129,6 +129,15 @@ func (s *MemStore) List() ([]string, error) {
 // over) is removed by the next OpenFileStore of the directory, once the process that
 // wrote it no longer runs.
 //
+// Earlier versions of the SDK named that file .<blob>.tmp-<random digits>, without the
+// process id, and OpenFileStore leaves such a file alone: FileStore takes no lock on
+// the directory, so one may be the Put under way of a process of such a version still
+// running there, whose rename would then fail. This version never writes that name, so
+// once no process of an earlier version uses the directory, every such file is a
+// crash's leftover, as large as its blob, and may be deleted. On Unix they are listed by
+//
+//	find DIR -maxdepth 1 -type f -regex '.*/\.[A-Za-z0-9._-]*\.tmp-[0-9][0-9]*'
+//
 // Make one with OpenFileStore. The zero FileStore, and a nil one, have no directory:
 // rather than write into the process's working directory, their methods fail with
 // ErrInvalid saying so, and Path returns "".

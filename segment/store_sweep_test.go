@@ -28,7 +28,7 @@ func TestFileStoreSweepsCrashLeftovers(t *testing.T) {
 		fmt.Sprintf(".users.tmp-%d-1", dead):        false,
 		fmt.Sprintf(".vip.tmp-%d-12", dead):         false,
 		fmt.Sprintf(".users.tmp-%d-2", os.Getpid()): true, // this process's: a Put under way
-		fmt.Sprintf(".users.tmp-%d", dead):          true, // not a name Put makes
+		fmt.Sprintf(".users.tmp-%d", dead):          true, // an earlier version's name: maybe its Put under way
 		fmt.Sprintf("users.tmp-%d-1", dead):         true,
 		".notes":                                    true,
 	}
