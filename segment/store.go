@@ -125,7 +125,9 @@ func (s *MemStore) List() ([]string, error) {
 // dir/n, so a snapshot saved with SaveTo can be mapped with Open. Put writes a
 // temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so a
 // crash leaves the old or the new blob whole. It is safe for concurrent use by one
-// process. A temporary file a crash left (its name starts with '.', which List passes
+// process; processes that share a directory must run in one pid namespace (not in two
+// containers sharing a volume, nor on two hosts sharing it over NFS), as the sweep
+// below tells a crash's file from a live writer's by its process id. A temporary file a crash left (its name starts with '.', which List passes
 // over) is removed by the next OpenFileStore of the directory, once the process that
 // wrote it no longer runs.
 //

@@ -7,6 +7,12 @@
 // Sweep removes it; one whose process runs, this one or another (a second store on the
 // same directory), is left alone. A process id reused since is taken for the writer's
 // and its file left for a later sweep: the mistake is always on the side of keeping.
+//
+// A process id names a process only within its pid namespace: a writer in another
+// container sharing the directory's volume, or on another host sharing it over NFS,
+// looks gone, and its file under way would be removed (its rename then fails; nothing
+// written before is lost). The stores are documented for one process a directory, and
+// this is one reason.
 package tmpfile
 
 import (
