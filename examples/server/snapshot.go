@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/clientele-go/clientele/segment"
+	segpg "github.com/clientele-go/clientele/segment/pgstore"
+)
+
+// snapshotName is the segment-store blob holding the index's latest snapshot: the
+// position of the first event it does not hold (8 bytes, big-endian), then, on
+// PostgreSQL, the incarnations of its saved segments (incMagic), then the index.
+// Saved segments' definitions are also kept one a blob, savedPrefix+name, so that a
+// server sharing the storage learns of segments another saved.
+const (
+	snapshotName = "index"
+	savedPrefix  = "saved."
+)
+
+// incMagic opens a snapshot's incarnations, between the position and the index (whose
+// own bytes open with "CLTSEGIX"): a count, then each saved segment's name (a length
+// and the bytes) and the storage's incarnation of its definition (segment/pgstore's
+// Version.Incarnation), all uvarints, for the segments whose incarnation the server
+// knew. A server starting from the snapshot tells by them a segment deleted and saved
+// anew since the snapshot (a new segment: its members start again) from one redefined
+// (members kept), as the servers that followed the writes did. A snapshot without them
+// (file: and mem: storage, or an earlier version) knows none, and a start takes every
+// segment it holds for the storage's.
+const incMagic = "CLTSRVIN"
+
+// appendIncarnations appends the section incMagic opens for the segments held whose
+// incarnation is known; nothing if none is.
+func appendIncarnations(b []byte, held []string, vers map[string]segpg.Version) []byte {
+	n := 0
+	for _, name := range held {
+		if vers[name].Incarnation > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return b
+	}
+	b = binary.AppendUvarint(append(b, incMagic...), uint64(n))
+	for _, name := range held {
+		if inc := vers[name].Incarnation; inc > 0 {
+			b = binary.AppendUvarint(b, uint64(len(name)))
+			b = append(b, name...)
+			b = binary.AppendUvarint(b, uint64(inc))
+		}
+	}
+	return b
+}
+
+// readIncarnations reads the section incMagic opens at the start of data, if there is
+// one, and returns the incarnations and the bytes after it. off is data's offset in
+// the snapshot blob, for errors.
+func readIncarnations(data []byte, off int) (map[string]int64, []byte, error) {
+	if !bytes.HasPrefix(data, []byte(incMagic)) {
+		return nil, data, nil
+	}
+	at := len(incMagic)
+	next := func(what string) (uint64, error) {
+		v, n := binary.Uvarint(data[at:])
+		if n <= 0 {
+			return 0, fmt.Errorf("segment snapshot at offset %d: %s: %w", off+at, what, segment.ErrCorrupt)
+		}
+		at += n
+		return v, nil
+	}
+	count, err := next("count of incarnations")
+	if err != nil {
+		return nil, nil, err
+	}
+	incs := map[string]int64{}
+	for range count {
+		l, err := next("length of a segment name")
+		if err != nil {
+			return nil, nil, err
+		}
+		if l > uint64(len(data)-at) {
+			return nil, nil, fmt.Errorf("segment snapshot at offset %d: a segment name of %d bytes, %d left: %w", off+at, l, len(data)-at, segment.ErrCorrupt)
+		}
+		name := string(data[at : at+int(l)])
+		at += int(l)
+		inc, err := next("incarnation of segment " + strconv.Quote(name))
+		if err != nil {
+			return nil, nil, err
+		}
+		if inc == 0 || inc > math.MaxInt64 {
+			return nil, nil, fmt.Errorf("segment snapshot at offset %d: incarnation %d of segment %q: %w", off+at, inc, name, segment.ErrCorrupt)
+		}
+		incs[name] = int64(inc)
+	}
+	return incs, data[at:], nil
+}
+
+// snapshot writes the index, the position of the first event it does not hold and the
+// incarnations of its segments. It takes putMu, which a PUT or a sync holds while it
+// changes the index's segments, so that the incarnations are those of the segments
+// written; snapshotHeld is the same for a caller holding putMu.
+func (s *server) snapshot() error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	return s.snapshotHeld()
+}
+
+// errSnapshotsClosed is snapshot's error once closeSnapshot has written the last one.
+var errSnapshotsClosed = errors.New("the server is shutting down: its last snapshot is written")
+
+// closeSnapshot writes the last snapshot, at shutdown, and makes snapshot write no other:
+// a snapshot begun in the background (periodic, or after an erasure) that was waiting
+// for putMu wrote after it, possibly once the storage was closed.
+func (s *server) closeSnapshot() error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	err := s.snapshotHeld()
+	s.snapClosed = true
+	return err
+}
+
+// snapshotHeld encodes the snapshot under mu, so that the position, the incarnations
+// and the index agree, and writes it to the storage after letting mu go: on PostgreSQL
+// the write is a round trip carrying the whole index, and under mu every event applied
+// and every merge waited for it. The caller's putMu, held through the write, orders the
+// snapshots: each is encoded after the one before was written, at a position no lower
+// (applied only grows), so an older one never replaces a newer one. lastSnap becomes
+// the position encoded, not applied, which the events applied during the write moved.
+func (s *server) snapshotHeld() error {
+	if s.snapClosed {
+		return errSnapshotsClosed
+	}
+	var buf bytes.Buffer
+	s.mu.Lock()
+	at := s.applied
+	buf.Write(binary.BigEndian.AppendUint64(nil, at))
+	buf.Write(appendIncarnations(nil, s.seg.Segments(), s.savedVers))
+	_, err := s.seg.WriteTo(&buf)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := s.st.segments.Put(snapshotName, buf.Bytes()); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.lastSnap = max(s.lastSnap, at)
+	s.mu.Unlock()
+	return nil
+}
+
+// defaultSnapshotEvery is the default period of segment snapshots, in events. A restart
+// reads the latest snapshot and applies the events after it, so the period bounds that
+// tail: 10,000 events are read from PostgreSQL and applied to the index in well under a
+// second, and a snapshot, which writes the whole index, is then taken at most once per
+// 10,000 events, so that its cost (proportional to the index, not to the events since the
+// last one) is shared by that many. A host whose index is large and whose event rate is
+// high raises it; one that restarts often lowers it.
+const defaultSnapshotEvery = 10_000
