@@ -367,9 +367,12 @@ func trackingBirths() []float64 {
 
 // Logistic regression on 200,000 rows of 8 features: parallel Newton steps against one
 // worker.
-func logisticData() ([][]float64, []bool) {
+func logisticData() ([][]float64, []bool) { return logisticRows(benchsize.Of(200_000, 4_000)) }
+
+// logisticRows is n rows of logisticData's model.
+func logisticRows(n int) ([][]float64, []bool) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	x := make([][]float64, benchsize.Of(200_000, 4_000))
+	x := make([][]float64, n)
 	y := make([]bool, len(x))
 	for i := range x {
 		x[i] = make([]float64, 8)
