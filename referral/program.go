@@ -84,7 +84,7 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 	p := &Program{cfg: rules, people: c.people, clock: c.clock, store: store, st: newState()}
 	p.group = groupcommit.New(&p.mu, p.flush)
 	p.shared, _ = store.(SharedStore)
-	if p.pos, err = replay(p.st, store.Records(), 0); err != nil {
+	if p.pos, err = replay(context.Background(), p.st, store.Records(), 0); err != nil {
 		return nil, errorf("open: %w", err)
 	}
 	// A forget whose rewrite of the store failed or was cut short by a crash left

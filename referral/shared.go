@@ -51,8 +51,8 @@ type SharedStore interface {
 func (p *Program) share() {
 	p.log = sharedlog.New(p.shared, p.pos, sharedlog.Owner{
 		Mu: &p.mu,
-		Tail: func(from uint64) (uint64, error) {
-			return replay(p.st, p.shared.Since(from), from)
+		Tail: func(ctx context.Context, from uint64) (uint64, error) {
+			return replay(ctx, p.st, p.shared.Since(from), from)
 		},
 		Reread:      p.rebuild,
 		ErrDiverged: ErrDiverged,
@@ -82,6 +82,13 @@ func (p *Program) Position() uint64 {
 // Between calls, queries (Balance, Payables, Referrer, Entries and the growth views)
 // answer as of the last CatchUp or event of this Program: a prefix of the ledger, never
 // a partial decision. On a store that is not a SharedStore, CatchUp changes nothing.
+//
+// CatchUp holds the Program's lock while it applies, so it looks at ctx between
+// records (every few hundred): when ctx is done it stops between two records and
+// returns an error wrapping ctx.Err() that names the position it stopped at. The
+// Program then answers as of that prefix of the ledger, which Position counts, and the
+// next CatchUp goes on from there. The rebuild that follows a failed Settle (which reads
+// the whole ledger again) is not interrupted: it would start over at every call.
 func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
 	if p.zero() {
 		return 0, errZeroProgram
@@ -97,15 +104,19 @@ func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
 	if p.log == nil {
 		return p.pos, nil
 	}
-	err := p.log.CatchUp()
+	err := p.log.CatchUp(ctx)
 	return p.log.Pos, err
 }
 
 // replay applies recs to st: the records at positions from, from+1, ...; it returns the
-// position after the last one applied.
-func replay(st *state, recs iter.Seq2[Record, error], from uint64) (uint64, error) {
+// position after the last one applied. When ctx is done it stops at a record boundary
+// (every sharedlog.CheckEvery records), st holding a prefix of the ledger.
+func replay(ctx context.Context, st *state, recs iter.Seq2[Record, error], from uint64) (uint64, error) {
 	i := from
 	for r, err := range recs {
+		if err := sharedlog.Stop(ctx, from, i); err != nil {
+			return i, errorf("catch up with the shared ledger: stopped at record %d: %w", i, err)
+		}
 		if err != nil {
 			return i, errorf("read the ledger at record %d: %w", i, err)
 		}
@@ -132,7 +143,8 @@ func replay(st *state, recs iter.Seq2[Record, error], from uint64) (uint64, erro
 // caller holds mu.
 func (p *Program) rebuild() (uint64, error) {
 	st := newState()
-	pos, err := replay(st, p.shared.Records(), 0)
+	// Not interrupted by a context: see sharedlog.Log.CatchUp.
+	pos, err := replay(context.Background(), st, p.shared.Records(), 0)
 	if err != nil {
 		return 0, errorf("rebuild from the shared ledger: %w", err)
 	}

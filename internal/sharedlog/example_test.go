@@ -53,7 +53,7 @@ type replica struct {
 
 func newReplica(m *memLog) *replica {
 	r := &replica{}
-	tail := func(from uint64) (uint64, error) {
+	tail := func(_ context.Context, from uint64) (uint64, error) {
 		recs := m.since(from)
 		for _, v := range recs {
 			r.sum += v
@@ -65,7 +65,7 @@ func newReplica(m *memLog) *replica {
 		Tail: tail,
 		Reread: func() (uint64, error) {
 			r.sum = 0
-			return tail(0)
+			return tail(context.Background(), 0)
 		},
 		ErrDiverged: errors.New("diverged"),
 		Errorf:      fmt.Errorf,
@@ -98,7 +98,7 @@ func Example() {
 	fmt.Println(a.add(10))
 	fmt.Println(b.add(5))
 	a.mu.Lock()
-	err := a.log.CatchUp()
+	err := a.log.CatchUp(context.Background())
 	fmt.Println(a.sum, a.log.Pos, err)
 	a.mu.Unlock()
 	// Output:

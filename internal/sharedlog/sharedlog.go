@@ -30,10 +30,12 @@ type Owner struct {
 	// Mu is the owner's mutex, which guards its state and the Log's fields.
 	Mu *sync.Mutex
 	// Tail applies the records the store holds from position from on, with Mu held,
-	// and returns the position after the last one applied (also when it fails).
-	Tail func(from uint64) (uint64, error)
+	// and returns the position after the last one applied (also when it fails). It
+	// stops at a record boundary when ctx is done (see [Stop]).
+	Tail func(ctx context.Context, from uint64) (uint64, error)
 	// Reread builds the owner's state again from the whole log, with Mu held, and
-	// returns the log's length; when it fails the state is as it was.
+	// returns the log's length; when it fails the state is as it was. It takes no
+	// context: see [Log.CatchUp].
 	Reread func() (uint64, error)
 	// ErrDiverged is the owner's sentinel that Lead and Since wrap after a failed
 	// Settle; Errorf wraps an error with the owner's package prefix; Noun names the
@@ -58,13 +60,41 @@ func New[R any](store Store[R], pos uint64, o Owner) *Log[R] {
 	return &Log[R]{Pos: pos, store: store, o: o}
 }
 
+// CheckEvery is how many records a Tail applies between looks at its context: a
+// replica far behind a busy log may apply hundreds of thousands of records in one
+// catch-up, holding the owner's lock, and a caller that gives up must not wait for all
+// of them; a look every few hundred records costs nothing beside applying them.
+const CheckEvery = 256
+
+// Stop is what a Tail that began at position from calls before it applies the record
+// at position pos: every CheckEvery records it returns ctx's error, so that the Tail
+// stops there, having applied the records before pos.
+func Stop(ctx context.Context, from, pos uint64) error {
+	if pos == from || (pos-from)%CheckEvery != 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
 // CatchUp applies what other writers appended since the owner's position, first
 // reading the whole log again if a Settle failed. The caller holds Mu.
-func (g *Log[R]) CatchUp() error {
-	err := g.applyTail()
+//
+// When ctx is done the Tail stops at a record boundary: Pos counts the records
+// applied, a prefix of the log, and a later CatchUp goes on from there. A rebuild is
+// not interrupted: it starts from the first record each time, so one stopped by a
+// deadline shorter than it would be started again by every call and never finish,
+// leaving the owner diverged for good. A rebuild that ctx, done already, finds needed
+// is not begun: Diverged stays set, and the next call rebuilds.
+func (g *Log[R]) CatchUp(ctx context.Context) error {
+	err := g.applyTail(ctx)
 	if errors.Is(err, g.o.ErrDiverged) || err == nil && g.Diverged {
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up already: the next call rebuilds.
+			g.Diverged = true
+			return g.o.Errorf("catch up: rebuild from the shared %s not begun: %w", g.o.Noun, cerr)
+		}
 		if err = g.rebuild(); err == nil {
-			err = g.applyTail()
+			err = g.applyTail(ctx)
 		}
 	}
 	return err
@@ -72,8 +102,8 @@ func (g *Log[R]) CatchUp() error {
 
 // applyTail applies what other writers appended since the owner's position. The
 // caller holds Mu.
-func (g *Log[R]) applyTail() error {
-	pos, err := g.o.Tail(g.Pos)
+func (g *Log[R]) applyTail(ctx context.Context) error {
+	pos, err := g.o.Tail(ctx, g.Pos)
 	g.Pos = pos
 	return err
 }
@@ -91,7 +121,8 @@ func (g *Log[R]) rebuild() error {
 }
 
 // Lead makes the owner the log's only writer and brings its state up to the log's
-// end; on success the caller holds Mu and must call Unlead with gen.
+// end, stopping as CatchUp does when ctx is done; on success the caller holds Mu and
+// must call Unlead with gen.
 func (g *Log[R]) Lead(ctx context.Context) (gen uint64, err error) {
 	mu := g.o.Mu
 	err = g.store.Lead(ctx)
@@ -116,7 +147,7 @@ func (g *Log[R]) Lead(ctx context.Context) (gen uint64, err error) {
 		mu.Unlock()
 		return 0, g.o.Errorf("lead the shared %s: %w", g.o.Noun, err)
 	}
-	if err := g.applyTail(); err != nil {
+	if err := g.applyTail(ctx); err != nil {
 		gen := g.Rebuilds
 		mu.Unlock()
 		g.Unlead(gen, nil)

@@ -107,6 +107,13 @@ func (l *Ledger) Position() uint64 {
 // calls, queries (Balance, Lots, Tier, TierHistory, TierChanges, Liability) answer as of
 // the last CatchUp or event of this Ledger: a prefix of the log, never a partial
 // decision. On a store that is not a SharedStore, CatchUp changes nothing.
+//
+// CatchUp holds the Ledger's lock while it applies, so it looks at ctx between records
+// (every few hundred): when ctx is done it stops between two records and returns an
+// error wrapping ctx.Err() that names the position it stopped at. The Ledger then
+// answers as of that prefix of the log, which Position counts, and the next CatchUp
+// goes on from there. The rebuild that follows a failed Settle (which reads the whole
+// log again) is not interrupted: it would start over at every call.
 func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
 	if l.zero() {
 		return 0, errZeroLedger
@@ -121,7 +128,7 @@ func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
 		return 0, nil
 	}
 	l.mu.Lock()
-	err := l.sh.CatchUp()
+	err := l.sh.CatchUp(ctx)
 	pos := l.sh.Pos
 	l.mu.Unlock()
 	l.tellChanges()
@@ -129,11 +136,16 @@ func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
 }
 
 // applyTail applies what other writers appended from position from on, and returns
-// the position after the last record applied. The caller holds mu.
-func (l *Ledger) applyTail(from uint64) (uint64, error) {
+// the position after the last record applied; when ctx is done it stops at a record
+// boundary (every sharedlog.CheckEvery records). The caller holds mu.
+func (l *Ledger) applyTail(ctx context.Context, from uint64) (uint64, error) {
 	sh := l.sh
 	pos := from
+	var stopped error
 	for r, err := range sh.store.Since(from) {
+		if stopped = sharedlog.Stop(ctx, from, pos); stopped != nil {
+			break
+		}
 		if err != nil {
 			return pos, errorf("read the shared log at record %d: %w", pos, err)
 		}
@@ -146,6 +158,9 @@ func (l *Ledger) applyTail(from uint64) (uint64, error) {
 		// A record is in the log only after every record before it committed: our own
 		// appended before it too.
 		sh.durable = pos
+	}
+	if stopped != nil {
+		return pos, errorf("catch up with the shared log: stopped at record %d: %w", pos, stopped)
 	}
 	return pos, nil
 }
