@@ -424,7 +424,10 @@ func (r *Resolver) stored(id ID) (uint8, string, bool) {
 // source that is not UTF-8 or longer than 256 bytes, a time outside the years 1678-2262,
 // or no identifiers at all, make Link fail with ErrInvalid before anything changes. So
 // does a cancelled ctx. A store that fails to append also leaves the resolver unchanged,
-// except that a quarantine the event revealed is recorded first and stays.
+// except that a quarantine the event revealed is recorded first and stays. On a
+// SharedStore, a ctx done while the resolver applies the records of other writers stops
+// it between two of them, as it stops CatchUp, and Link fails with ctx's error without
+// deciding the event.
 func (r *Resolver) Link(ctx context.Context, at time.Time, source string, ids ...ID) (uint32, error) {
 	if r.zero() {
 		return 0, errZeroResolver

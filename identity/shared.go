@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+
+	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
 // SharedStore is implemented by a Store that several resolvers, each in its own process,
@@ -61,6 +63,14 @@ func (r *Resolver) Position() uint64 {
 // writes there. Lookups in between answer as of the last CatchUp or mutation (a
 // consistent prefix of the log, never a partial decision). On a store that is not a
 // SharedStore, CatchUp changes nothing.
+//
+// CatchUp holds the resolver's lock while it applies, so it looks at ctx between
+// records (every few hundred): when ctx is done it stops between two records and
+// returns an error wrapping ctx.Err() that names the position it stopped at. The
+// resolver then answers as of that prefix of the log, which Position counts, the
+// callbacks report the changes of the records applied, and the next CatchUp (or
+// mutation) goes on from there. The rebuild that follows a failed Settle (which reads
+// the whole log again) is not interrupted: it would start over at every call.
 func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 	if r.zero() {
 		return 0, errZeroResolver
@@ -72,7 +82,7 @@ func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 		return r.Position(), nil
 	}
 	r.mu.Lock()
-	pos, err := r.catchUp()
+	pos, err := r.catchUp(ctx)
 	var rep changes
 	tk := r.ticket(&rep)
 	r.mu.Unlock()
@@ -81,25 +91,34 @@ func (r *Resolver) CatchUp(ctx context.Context) (uint64, error) {
 }
 
 // catchUp is CatchUp under mu.
-func (r *Resolver) catchUp() (uint64, error) {
+func (r *Resolver) catchUp(ctx context.Context) (uint64, error) {
 	if r.failed != nil {
 		return r.pos, r.failed
 	}
-	err := r.applyTail()
+	err := r.applyTail(ctx)
 	if errors.Is(err, ErrDiverged) || r.diverged {
-		// A Settle failed since the last read: read the whole log again.
+		// A Settle failed since the last read: read the whole log again, unless the
+		// caller gave up already, as rebuild does not look at ctx (the next call will).
 		r.diverged = true
+		if cerr := ctx.Err(); cerr != nil {
+			if err == nil || errors.Is(err, ErrDiverged) {
+				err = errorf("catch up: rebuild from the shared store not begun: %w", cerr)
+			}
+			return r.pos, err
+		}
 		if err := r.rebuild(); err != nil {
 			return r.pos, errorf("rebuild from the shared store: %w", err)
 		}
 		r.diverged = false
-		err = r.applyTail()
+		err = r.applyTail(ctx)
 	}
 	return r.pos, err
 }
 
 // lead makes the resolver the only writer of a shared store and applies the records
-// others appended; the caller holds mu and, on success, settles once after releasing it.
+// others appended, stopping as CatchUp does when ctx is done (the mutation then fails
+// with ctx's error, deciding nothing); the caller holds mu and, on success, settles
+// once after releasing it.
 func (r *Resolver) lead(ctx context.Context) error {
 	if r.shared == nil || r.led {
 		return nil
@@ -121,7 +140,7 @@ func (r *Resolver) lead(ctx context.Context) error {
 	if err != nil {
 		return errorf("lead the shared store: %w", err)
 	}
-	if err := r.applyTail(); err != nil {
+	if err := r.applyTail(ctx); err != nil {
 		r.shared.Settle()
 		return err
 	}
@@ -136,12 +155,17 @@ func (r *Resolver) settle() {
 	}
 }
 
-// applyTail applies the records of the shared store from the resolver's position on.
+// applyTail applies the records of the shared store from the resolver's position on;
+// when ctx is done it stops at a record boundary (every sharedlog.CheckEvery records).
 // The caller holds mu.
-func (r *Resolver) applyTail() error {
+func (r *Resolver) applyTail(ctx context.Context) error {
 	d := decoder{seed: r.t.seed, hashes: true}
 	var rec record
-	for data, err := range r.shared.Since(r.pos) {
+	from := r.pos
+	for data, err := range r.shared.Since(from) {
+		if err := sharedlog.Stop(ctx, from, r.pos); err != nil {
+			return errorf("catch up with the shared store: stopped at record %d: %w", r.pos, err)
+		}
 		if err != nil {
 			return errorf("read the shared store at record %d: %w", r.pos, err)
 		}
@@ -180,7 +204,7 @@ func (r *Resolver) writeConfig() error {
 		if err := r.shared.Lead(context.Background()); err != nil {
 			return errorf("lead the shared store: %w", err)
 		}
-		if err := r.applyTail(); err != nil {
+		if err := r.applyTail(context.Background()); err != nil {
 			r.shared.Settle()
 			return err
 		}
@@ -209,6 +233,13 @@ func (r *Resolver) writeConfig() error {
 // rebuild replaces the resolver's state by a replay of its shared store, after a Settle
 // failed: the records appended since the last successful Settle may or may not be in the
 // log, so the graph the resolver holds may be ahead of it. The caller holds mu.
+//
+// It takes no context, though a rebuild applies the whole log under mu: init empties
+// the graph in place before replay reads the log from record 0, so a rebuild stopped
+// part-way keeps none of its work (the resolver stays diverged, answering as of the
+// prefix read, and the next call rebuilds from record 0 again). A caller whose
+// deadline is shorter than a rebuild would then stop every attempt, and the resolver
+// would never leave that state.
 func (r *Resolver) rebuild() error {
 	if err := r.init(); err != nil {
 		return err
