@@ -247,5 +247,9 @@ func (r *Resolver) rebuild() error {
 	r.t.deferred = true
 	err := r.replay()
 	r.t.buildIndex()
+	// replay keeps, in erasing, the values of Forget records the log still holds, for
+	// New to finish the erasure with. A rebuild finishes none (the next New does), so
+	// it drops them rather than hold another copy of erased values at every rebuild.
+	r.erasing = nil
 	return err
 }
