@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/sharedlog"
+	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
@@ -90,17 +91,7 @@ type cancelling struct {
 }
 
 func (c *cancelling) Since(pos uint64) iter.Seq2[[]byte, error] {
-	return func(yield func([]byte, error) bool) {
-		n := 0
-		for r, err := range c.SharedStore.Since(pos) {
-			if n++; n == c.after {
-				c.cancel()
-			}
-			if !yield(r, err) {
-				return
-			}
-		}
-	}
+	return sharedlogtest.CancelAfter(c.SharedStore.Since(pos), c.after, c.cancel)
 }
 
 // sharedTail is a log of one writer's events, written once for the tests below: the

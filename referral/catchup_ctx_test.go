@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/internal/sharedlog"
+	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/clientele-go/clientele/referral"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
@@ -25,17 +26,7 @@ type cancelling struct {
 }
 
 func (c *cancelling) Since(pos uint64) iter.Seq2[referral.Record, error] {
-	return func(yield func(referral.Record, error) bool) {
-		n := 0
-		for r, err := range c.SharedStore.Since(pos) {
-			if n++; n == c.after {
-				c.cancel()
-			}
-			if !yield(r, err) {
-				return
-			}
-		}
-	}
+	return sharedlogtest.CancelAfter(c.SharedStore.Since(pos), c.after, c.cancel)
 }
 
 var tailRules = referral.Rules{ReferrerReward: 100, ReferredReward: 50}

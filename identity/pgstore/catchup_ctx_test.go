@@ -9,6 +9,7 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -22,17 +23,7 @@ type cancelling struct {
 }
 
 func (c *cancelling) Since(pos uint64) iter.Seq2[[]byte, error] {
-	return func(yield func([]byte, error) bool) {
-		n := 0
-		for r, err := range c.SharedStore.Since(pos) {
-			if n++; n == c.after {
-				c.cancel()
-			}
-			if !yield(r, err) {
-				return
-			}
-		}
-	}
+	return sharedlogtest.CancelAfter(c.SharedStore.Since(pos), c.after, c.cancel)
 }
 
 // TestCatchUpCancelledClosesRows: a CatchUp cancelled part-way stops reading its

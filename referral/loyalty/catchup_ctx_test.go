@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/internal/sharedlog"
+	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/clientele-go/clientele/referral/loyalty"
 )
 
@@ -21,17 +22,7 @@ type cancelling struct {
 }
 
 func (c *cancelling) Since(pos uint64) iter.Seq2[loyalty.Record, error] {
-	return func(yield func(loyalty.Record, error) bool) {
-		n := 0
-		for r, err := range c.SharedStore.Since(pos) {
-			if n++; n == c.after {
-				c.cancel()
-			}
-			if !yield(r, err) {
-				return
-			}
-		}
-	}
+	return sharedlogtest.CancelAfter(c.SharedStore.Since(pos), c.after, c.cancel)
 }
 
 // TestCatchUpCancelled: a CatchUp whose ctx is cancelled part-way through a tail of
