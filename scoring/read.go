@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -411,12 +412,31 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 		cr := csv.NewReader(bufio.NewReaderSize(&limitedLines{r: r}, 64<<10))
 		cr.Comma = comma
 		cr.FieldsPerRecord = -1
-		cr.ReuseRecord = false
+		// The fields slice and the positions are reused from row to row, as Row.Fields
+		// documents; encoding/csv still makes each row's strings anew (one string a
+		// row, the fields its substrings), so that a field kept is never changed.
+		cr.ReuseRecord = true
+		var lines, cols []int
 		for {
 			fields, err := cr.Read()
 			if err == io.EOF {
 				return
 			}
+			if err == nil {
+				lines, cols = slices.Grow(lines[:0], len(fields))[:len(fields)], slices.Grow(cols[:0], len(fields))[:len(fields)]
+				for i := range fields {
+					lines[i], cols[i] = cr.FieldPos(i)
+				}
+				if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
+					continue
+				}
+				if !yield(record{line: lines[0], fields: fields, lines: lines, cols: cols}, nil) {
+					return
+				}
+				continue
+			}
+			// Only here: a *csv.ParseError target given to errors.As escapes, which cost
+			// every good row an allocation.
 			if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
 				// A bad row, not a bad stream: encoding/csv goes on at the next row, and so
 				// does a Lenient read.
@@ -426,24 +446,11 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 				}
 				continue
 			}
-			if err != nil {
-				if !errors.Is(err, ErrSyntax) { // limitedLines' error names its line
-					err = fmt.Errorf("scoring: read transactions: %w", err)
-				}
-				yield(record{}, err)
-				return
+			if !errors.Is(err, ErrSyntax) { // limitedLines' error names its line
+				err = fmt.Errorf("scoring: read transactions: %w", err)
 			}
-			rec := record{fields: fields, lines: make([]int, len(fields)), cols: make([]int, len(fields))}
-			for i := range fields {
-				rec.lines[i], rec.cols[i] = cr.FieldPos(i)
-			}
-			rec.line = rec.lines[0]
-			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
-				continue
-			}
-			if !yield(rec, nil) {
-				return
-			}
+			yield(record{}, err)
+			return
 		}
 	}
 }
@@ -474,10 +481,14 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), maxLine)
 		line := 0
+		// One record's slices for the whole read, as Row.Fields may be reused: growing
+		// three empty slices anew cost each row a dozen allocations. The fields are
+		// substrings of the row's one string, never changed.
+		var rec record
 		for sc.Scan() {
 			line++
 			text := sc.Text()
-			rec := record{line: line}
+			rec.line, rec.fields, rec.lines, rec.cols = line, rec.fields[:0], rec.lines[:0], rec.cols[:0]
 			for i := 0; i < len(text); {
 				for i < len(text) && isBlank(text[i]) {
 					i++
