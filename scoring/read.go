@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -348,12 +349,13 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 	if err != nil {
 		return tx, err
 	}
-	if strings.TrimSpace(s) == "" {
+	ts := strings.TrimSpace(s)
+	if ts == "" {
 		// Said as such: "time \"\" does not match layout" sent readers of an export with
 		// unpaid orders (no payment date) looking for a layout that reads nothing.
 		return tx, rec.fail(o.TimeColumn, "empty time")
 	}
-	if tx.Time, err = time.ParseInLocation(o.TimeLayout, strings.TrimSpace(s), o.Location); err != nil {
+	if tx.Time, err = time.ParseInLocation(o.TimeLayout, ts, o.Location); err != nil {
 		// A value of the layout's shape that names no instant (February 29th of 2025)
 		// gets the reason, not the suggestion that the layout is wrong.
 		// A value that goes on past the layout ("2025-01-01T10:00:00Z" read as a date)
@@ -388,16 +390,17 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 		return tx, err
 	}
 	// The id last, so that a bad line assigns no key.
+	tid := strings.TrimSpace(id)
 	if o.Keys != nil {
-		if strings.TrimSpace(id) == "" {
+		if tid == "" {
 			return tx, rec.fail(o.ProfileColumn, "empty customer id")
 		}
-		if tx.Profile, err = o.Keys.Key(strings.TrimSpace(id)); err != nil {
+		if tx.Profile, err = o.Keys.Key(tid); err != nil {
 			return tx, rec.fail(o.ProfileColumn, "customer id %q: %v", id, err)
 		}
 		return tx, nil
 	}
-	key, err := strconv.ParseUint(strings.TrimSpace(id), 10, 32)
+	key, err := strconv.ParseUint(tid, 10, 32)
 	if err != nil || key == 0 {
 		return tx, rec.fail(o.ProfileColumn, "profile %q is not a key in 1..4294967295 (set ReadOptions.Keys for string ids)", id)
 	}
@@ -409,7 +412,7 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 // column of each field.
 func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 	return func(yield func(record, error) bool) {
-		cr := csv.NewReader(bufio.NewReaderSize(&limitedLines{r: r}, 64<<10))
+		cr := csv.NewReader(bufio.NewReaderSize(&limitedLines{r: r, max: maxLine}, 64<<10))
 		cr.Comma = comma
 		cr.FieldsPerRecord = -1
 		// The fields slice and the positions are reused from row to row, as Row.Fields
@@ -455,24 +458,34 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 	}
 }
 
-// limitedLines fails a read once a line grows past maxLine bytes, naming the line.
+// limitedLines fails a read once a line grows past max bytes (maxLine), naming the line.
 type limitedLines struct {
 	r     io.Reader
+	max   int
 	run   int // bytes since the last newline
 	lines int // newlines read
 }
 
 func (l *limitedLines) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for _, b := range p[:n] {
-		if b == '\n' {
-			l.run = 0
-			l.lines++
-		} else if l.run++; l.run > maxLine {
-			return 0, fmt.Errorf("%w: line %d: line longer than %d bytes", ErrSyntax, l.lines+1, maxLine)
+	// From newline to newline with bytes.IndexByte: a loop over every byte was a tenth
+	// of the reader's time.
+	for b := p[:n]; ; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
 		}
+		if l.run+i > l.max {
+			return 0, fmt.Errorf("%w: line %d: line longer than %d bytes", ErrSyntax, l.lines+1, l.max)
+		}
+		if i == len(b) {
+			l.run += i
+			return n, err
+		}
+		l.run = 0
+		l.lines++
+		b = b[i+1:]
 	}
-	return n, err
 }
 
 // spaceRecords splits lines on runs of spaces and tabs.
@@ -494,7 +507,7 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 					i++
 				}
 				j := i
-				for j < len(text) && !isBlank(text[j]) {
+				for j < len(text) && (text[j] > ' ' || !isBlank(text[j])) { // no blank is past ' '
 					j++
 				}
 				if j > i {
