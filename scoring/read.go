@@ -224,10 +224,10 @@ func ReadRows(r io.Reader, opts *ReadOptions) iter.Seq2[Row, error] {
 			var tx Transaction
 			err := rec.err
 			if err == nil {
-				err = o.splitComma(rec, width.fields)
+				err = o.splitComma(&rec, width.fields)
 			}
 			if err == nil {
-				tx, err = o.parse(rec, width)
+				tx, err = o.parse(&rec, width)
 			}
 			if err == nil {
 				if !yield(Row{Transaction: tx, Line: rec.line, Fields: rec.fields}, nil) {
@@ -269,7 +269,7 @@ type record struct {
 	err    error // a row that could not be split into fields (a bare quote), ErrSyntax
 }
 
-func (rec record) field(i int, name string) (string, error) {
+func (rec *record) field(i int, name string) (string, error) {
 	if i >= len(rec.fields) {
 		line, col := rec.line, 1
 		if n := len(rec.cols); n > 0 {
@@ -280,7 +280,7 @@ func (rec record) field(i int, name string) (string, error) {
 	return rec.fields[i], nil
 }
 
-func (rec record) fail(i int, format string, args ...any) error {
+func (rec *record) fail(i int, format string, args ...any) error {
 	return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, rec.lines[i], rec.cols[i], fmt.Sprintf(format, args...))
 }
 
@@ -294,7 +294,7 @@ type widthOf struct {
 // (a decimal comma, 12,50, split in two), which left the columns it shifted readable
 // and the amount or the id short of its end. A trailing empty field, a separator at
 // the end of a row, changes no value and passes.
-func (o ReadOptions) wider(rec record, w widthOf) error {
+func (o *ReadOptions) wider(rec *record, w widthOf) error {
 	if w.fields == 0 || rec.line == w.line || len(rec.fields) <= w.fields {
 		return nil
 	}
@@ -317,7 +317,7 @@ func (o ReadOptions) wider(rec record, w widthOf) error {
 // digits, right after it with no quotes between. Read on, it was the amount 12, without
 // a word. Checked before the other fields, as a split amount before the time moves the
 // time out of its column too.
-func (o ReadOptions) splitComma(rec record, width int) error {
+func (o *ReadOptions) splitComma(rec *record, width int) error {
 	a := o.AmountColumn
 	if o.Comma != ',' || width == 0 || len(rec.fields) <= width || a+1 >= len(rec.fields) {
 		return nil
@@ -339,7 +339,9 @@ func (o ReadOptions) splitComma(rec record, width int) error {
 		"quote it, \"%s,%s\", or separate the fields with ';' and set ReadOptions.Comma", whole, frac, len(rec.fields), of, width, whole, frac)
 }
 
-func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
+// parse and the functions it calls take the options and the record by pointer: by
+// value they were copied at each call, several times a row.
+func (o *ReadOptions) parse(rec *record, w widthOf) (Transaction, error) {
 	var tx Transaction
 	id, err := rec.field(o.ProfileColumn, "profile")
 	if err != nil {
@@ -355,7 +357,7 @@ func (o ReadOptions) parse(rec record, w widthOf) (Transaction, error) {
 		// unpaid orders (no payment date) looking for a layout that reads nothing.
 		return tx, rec.fail(o.TimeColumn, "empty time")
 	}
-	if tx.Time, err = time.ParseInLocation(o.TimeLayout, ts, o.Location); err != nil {
+	if tx.Time, err = parseTime(o.TimeLayout, ts, o.Location); err != nil {
 		// A value of the layout's shape that names no instant (February 29th of 2025)
 		// gets the reason, not the suggestion that the layout is wrong.
 		// A value that goes on past the layout ("2025-01-01T10:00:00Z" read as a date)
