@@ -2,6 +2,8 @@ package scoring
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +46,38 @@ func TestReadAllocatesNoMoreThanNaive(t *testing.T) {
 		})
 		if got > want {
 			t.Errorf("%s: the reader allocates %.2f times a row, the naive baseline %.2f", c.name, got/float64(rows), want/float64(rows))
+		}
+	}
+}
+
+// TestReadRowsFieldStringsKept: the fields slice of a row is reused for the next, as
+// Row.Fields allows, but its strings are kept unchanged by a caller that keeps them
+// (not the slice) until the read ends, on both readers, over more rows than their
+// buffers hold (a string of a reused buffer would change under the caller).
+func TestReadRowsFieldStringsKept(t *testing.T) {
+	for _, opt := range []ReadOptions{{}, {Comma: ' ', TimeLayout: "20060102"}} {
+		var b strings.Builder
+		var want [][]string
+		for i := range 5000 {
+			row := []string{fmt.Sprint(i + 1), fmt.Sprintf("2025%02d%02d", 1+i%12, 1+i%28), fmt.Sprintf("%d.%02d", i, i%100), fmt.Sprintf("note-%d", i)}
+			if opt.Comma == ' ' {
+				b.WriteString(strings.Join(row, " 	") + "\r\n")
+			} else {
+				row[1] = row[1][:4] + "-" + row[1][4:6] + "-" + row[1][6:]
+				row[3] = "n," + row[3]
+				b.WriteString(row[0] + "," + row[1] + "," + row[2] + ",\"" + row[3] + "\"\n")
+			}
+			want = append(want, row)
+		}
+		var kept [][]string
+		for row, err := range ReadRows(strings.NewReader(b.String()), &opt) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept = append(kept, []string{row.Fields[0], row.Fields[1], row.Fields[2], row.Fields[3]})
+		}
+		if fmt.Sprint(kept) != fmt.Sprint(want) {
+			t.Errorf("separator %q: the fields kept changed", opt.Comma)
 		}
 	}
 }
