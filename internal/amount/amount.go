@@ -52,19 +52,25 @@ func Parse(s string, opts *Options) (float64, error) {
 		o = *opts
 	}
 	t := strings.TrimSpace(s)
-	if !wellFormed(t, o) {
+	ok, comma := wellFormed(t, o)
+	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrInvalid, s)
 	}
 	// One comma at most, the decimal one: ParseFloat then rounds "12,50" exactly as
-	// "12.50".
-	v, err := strconv.ParseFloat(strings.Replace(t, ",", ".", 1), 64)
+	// "12.50". Replaced only when wellFormed saw it: strings.Replace counts the commas
+	// of every amount first, a cost the SDK's readers paid for each row.
+	if comma {
+		t = strings.Replace(t, ",", ".", 1)
+	}
+	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0, fmt.Errorf("%w: %q is past the largest float64, %g", ErrInvalid, s, math.MaxFloat64)
 	}
 	return v, nil
 }
 
-// wellFormed reports whether t, already trimmed, is an amount's text:
+// wellFormed reports whether t, already trimmed, is an amount's text, and whether it
+// is one with a decimal comma:
 //
 //	amount   = [sign] (mantissa [exponent] | whole "," digit [digit])
 //	mantissa = whole ["." [digits]] | "." digits
@@ -72,7 +78,7 @@ func Parse(s string, opts *Options) (float64, error) {
 //
 // the sign and the exponent only as o allows them. It checks the syntax only, which
 // ParseFloat then reads: ParseFloat alone also takes "NaN", "Inf", "1_000" and "0x1p4".
-func wellFormed(t string, o Options) bool {
+func wellFormed(t string, o Options) (ok, comma bool) {
 	i := 0
 	if o.Sign && i < len(t) && (t[i] == '+' || t[i] == '-') {
 		i++
@@ -81,7 +87,8 @@ func wellFormed(t string, o Options) bool {
 	if i < len(t) && t[i] == ',' {
 		i++
 		frac := digits(t, &i)
-		return whole > 0 && (frac == 1 || frac == 2) && i == len(t)
+		ok := whole > 0 && (frac == 1 || frac == 2) && i == len(t)
+		return ok, ok
 	}
 	frac := 0
 	if i < len(t) && t[i] == '.' {
@@ -89,7 +96,7 @@ func wellFormed(t string, o Options) bool {
 		frac = digits(t, &i)
 	}
 	if whole+frac == 0 {
-		return false
+		return false, false
 	}
 	if o.Exponent && i < len(t) && (t[i] == 'e' || t[i] == 'E') {
 		i++
@@ -97,10 +104,10 @@ func wellFormed(t string, o Options) bool {
 			i++
 		}
 		if digits(t, &i) == 0 {
-			return false
+			return false, false
 		}
 	}
-	return i == len(t)
+	return i == len(t), false
 }
 
 // digits moves *i past the decimal digits of t at *i and returns how many there were.
