@@ -152,3 +152,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainAsParseFloat: Parse's fast path for plain decimals gives strconv.ParseFloat's
+// float64 to the bit wherever it reads, on digit strings up to and past its 15 digits,
+// with and without a point anywhere, leading zeros and all; and reads the common forms.
+func TestPlainAsParseFloat(t *testing.T) {
+	for _, s := range []string{"29.33", "12", ".5", "12.", "0", "0.0", "999999999999999", "0.00000000000001"} {
+		if _, ok := plain(s); !ok {
+			t.Errorf("plain(%q) left to ParseFloat", s)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789")), 0, 18, -1).Draw(t, "digits")
+		if at := rapid.IntRange(-1, len(s)).Draw(t, "point"); at >= 0 {
+			s = s[:at] + "." + s[at:]
+		}
+		if rapid.IntRange(0, 9).Draw(t, "other") == 0 {
+			at := rapid.IntRange(0, len(s)).Draw(t, "at")
+			s = s[:at] + rapid.SampledFrom([]string{".", "-", "+", "e", "_", ","}).Draw(t, "byte") + s[at:]
+		}
+		got, ok := plain(s)
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("plain(%q) = %v; strconv.ParseFloat: %v, %v", s, got, want, err)
+		}
+	})
+}
