@@ -14,9 +14,6 @@ import (
 // (two position slices, a fresh fields slice, an escaping errors.As target), against
 // the baseline's 2.
 func TestReadAllocatesNoMoreThanNaive(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates on its own")
-	}
 	if testing.Short() {
 		t.Skip("reads 57,000 rows a few times")
 	}
