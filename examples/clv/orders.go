@@ -76,17 +76,25 @@ func conflict(e order, tx scoring.Transaction, id, customer string, line int, lo
 // showTime is t as a date when it is a day's start, as in a file of dates, and with
 // its clock otherwise.
 func showTime(t time.Time) string {
-	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+	if dayStart(t) {
 		return t.Format(time.DateOnly)
 	}
 	return t.Format("2006-01-02 15:04:05.999999999 -07:00")
 }
 
+// timeWord is what a conflict calls t: a date when it is a day's start, as showTime
+// shows it, a time otherwise.
 func timeWord(t time.Time) string {
-	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+	if dayStart(t) {
 		return "date"
 	}
 	return "time"
+}
+
+// dayStart reports whether t is midnight, to the nanosecond.
+func dayStart(t time.Time) bool {
+	h, m, s := t.Clock()
+	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
 }
 
 // orderID returns the order id of row, from column (counted from 0), trimmed. A row
