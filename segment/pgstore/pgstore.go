@@ -2,7 +2,7 @@
 // PostgreSQL, where every replica of a host service reads the same ones.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
-//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
+//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop", Timeout: 30 * time.Second})
 //	x, _ := segment.Load(s, "index") // or any use of a segment.Store
 //	_ = x.SaveTo(s, "index")
 //
@@ -23,6 +23,18 @@
 // Each call is one statement in its own transaction: Put replaces a blob atomically
 // (an upsert), and is durable when it returns (with the database's synchronous_commit);
 // a Get on any replica after a Put returned sees the new bytes.
+//
+// segment.Store's methods take no context, so a call cannot be cancelled by its caller.
+// Without Options.Timeout, a call waits as long as pgx does for its connection and its
+// answer: forever, when PostgreSQL stops answering (a stalled connection, a lock another
+// session holds, a network partition). With it, each call gives up after Timeout and
+// fails with an error wrapping context.DeadlineExceeded. pgx gives up on a query by
+// closing its connection, first asking the server, as best it can, to cancel the
+// statement; the pool opens a new connection for a later call. A Put (or Delete) that
+// failed so, like any write that fails over a network, may or may not have taken
+// effect: the statement may have committed before its answer was lost, or, when the
+// cancellation did not reach the server (a partition), commit later still. The caller
+// treats it as unknown, and reads the blob back (Get or Versions) to learn which.
 //
 // # Following other writers
 //
@@ -49,6 +61,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/segment"
@@ -65,6 +78,14 @@ type Options struct {
 	// as written (quoted, case kept) and must be at most 63 bytes, the longest name
 	// PostgreSQL keeps: Open refuses a longer one with ErrInvalid.
 	Schema string
+	// Timeout, when positive, bounds each call of the Store after Open (Put,
+	// PutVersion, Get, Delete, List, Versions), from the wait for a connection of the
+	// pool to the last row read: a call that runs out fails with an error wrapping
+	// context.DeadlineExceeded. A write that fails so may or may not have taken effect
+	// (see Consistency). Zero leaves calls unbounded, waiting for PostgreSQL as long as
+	// it takes; a negative Timeout is refused by Open with ErrInvalid. It must exceed
+	// the time to move the largest blob (a snapshot) over the connection.
+	Timeout time.Duration
 }
 
 var migrations = []string{
@@ -85,9 +106,10 @@ var migrations = []string{
 // Store is a segment.Store over a PostgreSQL table. It is safe for concurrent use, by
 // any number of processes.
 type Store struct {
-	pool   *pgxpool.Pool
-	table  string
-	notify string // the NOTIFY payload of a write
+	pool    *pgxpool.Pool
+	table   string
+	notify  string        // the NOTIFY payload of a write
+	timeout time.Duration // Options.Timeout
 }
 
 var _ segment.Store = (*Store)(nil)
@@ -95,15 +117,38 @@ var _ segment.Store = (*Store)(nil)
 // Open returns a store over the blobs in opts.Schema, creating or migrating its table.
 // The pool stays the caller's.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
-	schema := ""
+	var o Options
 	if opts != nil {
-		schema = opts.Schema
+		o = *opts
 	}
-	schema, err := pg.Setup(ctx, pool, schema, "segment", migrations, segment.ErrInvalid)
+	if o.Timeout < 0 {
+		return nil, fmt.Errorf("%w: segment/pgstore: open: timeout %v is negative (0 is none)", segment.ErrInvalid, o.Timeout)
+	}
+	schema, err := pg.Setup(ctx, pool, o.Schema, "segment", migrations, segment.ErrInvalid)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{pool: pool, table: pg.Ident(schema) + ".segment_blob", notify: schema + ".segment_blob"}, nil
+	return &Store{pool: pool, table: pg.Ident(schema) + ".segment_blob", notify: schema + ".segment_blob", timeout: o.Timeout}, nil
+}
+
+// call returns the context of one call of the Store: bounded by Options.Timeout, or
+// unbounded without one, as segment.Store's methods have no context of their caller.
+func (s *Store) call() (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return context.Background(), func() {}
+	}
+	return context.WithTimeout(context.Background(), s.timeout)
+}
+
+// ended returns err, from a statement run under ctx, wrapping ctx's error if ctx ended:
+// pgx's default reports a deadline as a timeout that wraps it, but a pool configured to
+// cancel the statement on the server (pgconn.CancelRequestContextWatcherHandler) may
+// report PostgreSQL's "canceling statement" error instead.
+func ended(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }
 
 // Put stores a copy of data under name, replacing what it held.
@@ -126,12 +171,14 @@ func (s *Store) PutVersion(name string, data []byte) (Version, error) {
 		data = []byte{}
 	}
 	// One statement: the write, its new version and its notification commit together.
+	ctx, cancel := s.call()
+	defer cancel()
 	var v Version
-	err := s.pool.QueryRow(context.Background(), "WITH w AS (INSERT INTO "+s.table+" (name, data) VALUES ($1, $2) "+
+	err := s.pool.QueryRow(ctx, "WITH w AS (INSERT INTO "+s.table+" (name, data) VALUES ($1, $2) "+
 		"ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data, version = DEFAULT RETURNING version, incarnation) "+
 		"SELECT version, incarnation, pg_notify($3, $4)::text FROM w", name, data, pg.Channel, s.notify).Scan(&v.Write, &v.Incarnation, nil)
 	if err != nil {
-		return Version{}, fmt.Errorf("segment/pgstore: put %q: %w", name, err)
+		return Version{}, fmt.Errorf("segment/pgstore: put %q: %w", name, ended(ctx, err))
 	}
 	return v, nil
 }
@@ -141,13 +188,15 @@ func (s *Store) Get(name string) ([]byte, error) {
 	if err := segment.CheckName(name); err != nil {
 		return nil, fmt.Errorf("segment/pgstore: get: %w", err)
 	}
+	ctx, cancel := s.call()
+	defer cancel()
 	var data []byte
-	err := s.pool.QueryRow(context.Background(), "SELECT data FROM "+s.table+" WHERE name = $1", name).Scan(&data)
+	err := s.pool.QueryRow(ctx, "SELECT data FROM "+s.table+" WHERE name = $1", name).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("segment/pgstore: get %q: %w", name, segment.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: get %q: %w", name, err)
+		return nil, fmt.Errorf("segment/pgstore: get %q: %w", name, ended(ctx, err))
 	}
 	if data == nil {
 		data = []byte{}
@@ -160,11 +209,13 @@ func (s *Store) Delete(name string) error {
 	if err := segment.CheckName(name); err != nil {
 		return fmt.Errorf("segment/pgstore: delete: %w", err)
 	}
+	ctx, cancel := s.call()
+	defer cancel()
 	var n int
-	err := s.pool.QueryRow(context.Background(), "WITH d AS (DELETE FROM "+s.table+" WHERE name = $1 RETURNING name) "+
+	err := s.pool.QueryRow(ctx, "WITH d AS (DELETE FROM "+s.table+" WHERE name = $1 RETURNING name) "+
 		"SELECT count(pg_notify($2, $3)) FROM d", name, pg.Channel, s.notify).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("segment/pgstore: delete %q: %w", name, err)
+		return fmt.Errorf("segment/pgstore: delete %q: %w", name, ended(ctx, err))
 	}
 	if n == 0 {
 		return fmt.Errorf("segment/pgstore: delete %q: %w", name, segment.ErrNotFound)
@@ -174,13 +225,15 @@ func (s *Store) Delete(name string) error {
 
 // List returns the blob names, sorted bytewise.
 func (s *Store) List() ([]string, error) {
-	rows, err := s.pool.Query(context.Background(), "SELECT name FROM "+s.table+" ORDER BY name")
+	ctx, cancel := s.call()
+	defer cancel()
+	rows, err := s.pool.Query(ctx, "SELECT name FROM "+s.table+" ORDER BY name")
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: list: %w", err)
+		return nil, fmt.Errorf("segment/pgstore: list: %w", ended(ctx, err))
 	}
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: list: %w", err)
+		return nil, fmt.Errorf("segment/pgstore: list: %w", ended(ctx, err))
 	}
 	if names == nil {
 		names = []string{}
@@ -205,9 +258,11 @@ type Version struct {
 // not seen), deleted (a name gone), and deleted and created again (an Incarnation it
 // has not seen).
 func (s *Store) Versions(prefix string) (map[string]Version, error) {
-	rows, err := s.pool.Query(context.Background(), "SELECT name, version, incarnation FROM "+s.table+" WHERE starts_with(name, $1)", prefix)
+	ctx, cancel := s.call()
+	defer cancel()
+	rows, err := s.pool.Query(ctx, "SELECT name, version, incarnation FROM "+s.table+" WHERE starts_with(name, $1)", prefix)
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: versions: %w", err)
+		return nil, fmt.Errorf("segment/pgstore: versions: %w", ended(ctx, err))
 	}
 	defer rows.Close()
 	vs := map[string]Version{}
@@ -215,12 +270,12 @@ func (s *Store) Versions(prefix string) (map[string]Version, error) {
 		var name string
 		var v Version
 		if err := rows.Scan(&name, &v.Write, &v.Incarnation); err != nil {
-			return nil, fmt.Errorf("segment/pgstore: versions: %w", err)
+			return nil, fmt.Errorf("segment/pgstore: versions: %w", ended(ctx, err))
 		}
 		vs[name] = v
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("segment/pgstore: versions: %w", err)
+		return nil, fmt.Errorf("segment/pgstore: versions: %w", ended(ctx, err))
 	}
 	return vs, nil
 }
