@@ -10,7 +10,6 @@ import (
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/segment"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,7 +46,7 @@ func TestTimeoutOnLock(t *testing.T) {
 			if err := s.Put("d", []byte("to delete")); err != nil {
 				t.Fatal(err)
 			}
-			release := lockTable(t, schema)
+			release := pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".segment_blob IN ACCESS EXCLUSIVE MODE")
 			for _, call := range []struct {
 				op, blob string
 				do       func() error
@@ -109,38 +108,6 @@ func within(t *testing.T, what string, call func() error) error {
 		t.Fatalf("%s: still waiting after %v: the call is not bounded", what, watchdog)
 		return nil
 	}
-}
-
-// lockTable takes an ACCESS EXCLUSIVE lock on schema's blob table in a transaction on a
-// connection of its own, which every statement of a store then waits for, and returns
-// the function that releases it (also called when t ends, before the test's pools are
-// closed, which wait for calls still blocked on the lock).
-func lockTable(t *testing.T, schema string) (release func()) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(ctx) }) // after release, below: a rollback needs it
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	released := false
-	release = func() {
-		if !released {
-			released = true
-			if err := tx.Rollback(ctx); err != nil {
-				t.Errorf("release the lock: %v", err)
-			}
-		}
-	}
-	t.Cleanup(release)
-	if _, err := tx.Exec(ctx, "LOCK TABLE "+pg.Ident(schema)+".segment_blob IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	return release
 }
 
 // cancelRequestPool is a pool on the test server whose connections, when a query's

@@ -19,6 +19,7 @@ import (
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -117,6 +118,40 @@ func Terminator(t testing.TB, pool *pgxpool.Pool, k1, k2 int32, most int, pause 
 		<-done
 		return int(kills.Load())
 	}
+}
+
+// Hold runs statement in a transaction on a connection of its own and keeps the
+// transaction open, with the locks the statement took, as a stuck session would: a
+// "LOCK TABLE ... IN ACCESS EXCLUSIVE MODE" makes every statement on the table wait,
+// a "SELECT ... FOR UPDATE" every write of the rows it read. It returns the function
+// that ends the transaction, which is also called when t ends, before the cleanups
+// registered earlier (the test's pools, whose Close waits for calls still blocked).
+func Hold(t testing.TB, statement string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) }) // after release, below: a rollback needs it
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	release = func() {
+		if !released {
+			released = true
+			if err := tx.Rollback(ctx); err != nil {
+				t.Errorf("end the transaction of %q: %v", statement, err)
+			}
+		}
+	}
+	t.Cleanup(release)
+	if _, err := tx.Exec(ctx, statement); err != nil {
+		t.Fatalf("%s: %v", statement, err)
+	}
+	return release
 }
 
 // Digest is a short digest of s, for a writer process to print its answers.
