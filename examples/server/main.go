@@ -103,6 +103,7 @@ func main() {
 	addr := flag.String("addr", "localhost:8080", "address to listen on (a non-loopback address needs a token)")
 	store := flag.String("store", "file:clientele-data", "where state survives restarts: file:DIR (one machine), postgres://... (shared by every server on the database) or mem:")
 	schema := flag.String("schema", "clientele", "PostgreSQL schema of the tables, with -store postgres://...")
+	pgTimeout := flag.Duration("pg-timeout", defaultPGTimeout, "with -store postgres://..., how long each read or write of a segment snapshot or saved definition may wait for PostgreSQL before it fails (0: no bound)")
 	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
 	defaults := defaultProgramme()
 	referrer := flag.Int64("referrer-reward", defaults.ReferrerReward, "referral programme: what the referrer earns per qualified referral, in the currency's minor unit")
@@ -120,6 +121,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if *pgTimeout < 0 {
+		fmt.Fprintf(os.Stderr, "-pg-timeout %v: want 0 (no bound) or more\n", *pgTimeout)
+		os.Exit(2)
+	}
 	if *token == "" {
 		*token = os.Getenv(tokenEnv)
 	}
@@ -132,17 +137,17 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *store, *schema, *token, keys, programme, *snapEvery, declared); err != nil {
+	if err := run(ctx, logger, *addr, *store, *schema, *pgTimeout, *token, keys, programme, *snapEvery, declared); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, store, schema, token string, keys writeKeys, programme referral.Rules, snapEvery uint64, declared []string) error {
+func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, pgTimeout time.Duration, token string, keys writeKeys, programme referral.Rules, snapEvery uint64, declared []string) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
-	st, err := openStorage(ctx, store, schema)
+	st, err := openStorage(ctx, store, schema, pgTimeout)
 	if err != nil {
 		return err
 	}

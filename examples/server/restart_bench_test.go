@@ -67,7 +67,7 @@ func BenchmarkRestart(b *testing.B) {
 	ms, keys := restartFixture(b)
 	b.Run("store=file", func(b *testing.B) {
 		dir := filepath.Join(b.TempDir(), "data")
-		st, err := openStorage(context.Background(), "file:"+dir, "")
+		st, err := openStorage(context.Background(), "file:"+dir, "", 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func BenchmarkRestart(b *testing.B) {
 			b.Fatal(err)
 		}
 		l.Close()
-		if st, err = openStorage(context.Background(), "file:"+dir, ""); err != nil {
+		if st, err = openStorage(context.Background(), "file:"+dir, "", 0); err != nil {
 			b.Fatal(err)
 		}
 		defer st.close()
@@ -112,7 +112,7 @@ func BenchmarkRestart(b *testing.B) {
 		ctx := context.Background()
 		pool := pgtest.Pool(b)
 		schema := pgtest.Schema(b, pool)
-		st, err := openStorage(ctx, pgtest.URL(b), schema)
+		st, err := openStorage(ctx, pgtest.URL(b), schema, defaultPGTimeout)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -61,7 +61,7 @@ func start(t *testing.T, s *server) (string, func() error) {
 // be called early (a restart), and is called when the test ends otherwise.
 func storageServer(t testing.TB, spec, schema string, clock clientele.Clock, prepare func(st *storage)) (*server, *storage) {
 	t.Helper()
-	st, err := openStorage(context.Background(), spec, schema)
+	st, err := openStorage(context.Background(), spec, schema, defaultPGTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

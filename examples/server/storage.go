@@ -79,7 +79,16 @@ type eventLog interface {
 	Erase(ctx context.Context, profiles []uint32) (int, error)
 }
 
-func openStorage(ctx context.Context, spec, schema string) (*storage, error) {
+// defaultPGTimeout is -pg-timeout's default: as long as the HTTP server waits to read a
+// request or write its reply, well beyond the round trips of a healthy database, and
+// beyond writing a snapshot of some tens of megabytes on a local network.
+const defaultPGTimeout = 30 * time.Second
+
+// openStorage opens the storage spec names. On PostgreSQL, schema names the schema and
+// pgTimeout bounds each call of the segment store (0: unbounded): its methods take no
+// context, and a PostgreSQL that stops answering held a request, the snapshot, or the
+// shutdown's last snapshot, for ever.
+func openStorage(ctx context.Context, spec, schema string, pgTimeout time.Duration) (*storage, error) {
 	switch {
 	case spec == "mem:" || spec == "":
 		return &storage{ids: &identity.MemStore{}, segments: &segment.MemStore{}, events: &memEvents{},
@@ -87,7 +96,7 @@ func openStorage(ctx context.Context, spec, schema string) (*storage, error) {
 	case strings.HasPrefix(spec, "file:"):
 		return openFileStorage(strings.TrimPrefix(spec, "file:"))
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		return openPostgresStorage(ctx, spec, schema)
+		return openPostgresStorage(ctx, spec, schema, pgTimeout)
 	}
 	return nil, fmt.Errorf("-store %q: want file:DIR, postgres://... or mem:", spec)
 }
@@ -124,7 +133,7 @@ func openFileStorage(dir string) (*storage, error) {
 		close: func() { ids.Close(); evs.close(); ledger.Close() }}, nil
 }
 
-func openPostgresStorage(ctx context.Context, url, schema string) (*storage, error) {
+func openPostgresStorage(ctx context.Context, url, schema string, pgTimeout time.Duration) (*storage, error) {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return nil, err
@@ -134,7 +143,7 @@ func openPostgresStorage(ctx context.Context, url, schema string) (*storage, err
 		pool.Close()
 		return nil, err
 	}
-	segs, err := segpg.Open(ctx, pool, &segpg.Options{Schema: schema})
+	segs, err := segpg.Open(ctx, pool, &segpg.Options{Schema: schema, Timeout: pgTimeout})
 	if err != nil {
 		pool.Close()
 		return nil, err

@@ -121,7 +121,7 @@ func TestSyncAgainstModel(t *testing.T) {
 	names := []string{"a", "b", "c"}
 	clock := clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC))
 	rapid.Check(t, func(t *rapid.T) {
-		st, err := openStorage(context.Background(), "mem:", "")
+		st, err := openStorage(context.Background(), "mem:", "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+)
+
+// TestStuckPostgresAnswers503: on a PostgreSQL where another session holds the saved
+// segment's row (a write waits for it) and then the whole segment table (every read
+// waits too), a saved segment's PUT and a GET answer 503 once -pg-timeout runs out,
+// instead of waiting for the lock with the request, putMu, and every later PUT and
+// snapshot behind them; once the lock is released, a PUT is saved again.
+func TestStuckPostgresAnswers503(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	st, err := openStorage(context.Background(), url, schema, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.close = sync.OnceFunc(st.close)
+	t.Cleanup(st.close)
+	st.declared = []string{"x", "y"}
+	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+	table := pg.Ident(schema) + ".segment_blob"
+
+	release := pgtest.Hold(t, "SELECT 1 FROM "+table+" WHERE name = '"+savedPrefix+"b' FOR UPDATE")
+	answers503(t, "PUT", base+"/v1/segments/b", `not did("x")`, "segment/pgstore: put") // its write waits for the row
+	release()
+
+	release = pgtest.Hold(t, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE")
+	answers503(t, "GET", base+"/v1/segments/b", "", "segment/pgstore: versions") // its refresh reads them
+	release()
+
+	call(t, "PUT", base+"/v1/segments/b", `did("x") and not did("y")`, http.StatusOK, nil)
+	if got, want := s.definition("b"), canon(`did("x") and not did("y")`); got != want {
+		t.Fatalf("after the locks: definition %q, want %q", got, want)
+	}
+}
+
+// answers503 sends a request the storage's lock blocks and fails t unless it is
+// answered 503, naming the deadline and the store's call (want), before a watchdog far
+// longer than -pg-timeout (so that a server waiting for the lock fails the test rather
+// than hanging it).
+func answers503(t *testing.T, method, url, body, want string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s while PostgreSQL is stuck: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(data), "deadline exceeded") || !strings.Contains(string(data), want) {
+		t.Fatalf("%s %s while PostgreSQL is stuck: %d %s; want 503 naming the deadline and %q", method, url, resp.StatusCode, data, want)
+	}
+}
