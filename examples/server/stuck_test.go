@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -74,5 +76,18 @@ func answers503(t *testing.T, method, url, body, want string) {
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(data), "deadline exceeded") || !strings.Contains(string(data), want) {
 		t.Fatalf("%s %s while PostgreSQL is stuck: %d %s; want 503 naming the deadline and %q", method, url, resp.StatusCode, data, want)
+	}
+}
+
+// TestNegativePGTimeoutRefused: the server refuses a negative -pg-timeout at start, as
+// a usage error (exit status 2), rather than serving without the bound asked for.
+func TestNegativePGTimeoutRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a server that starts serving is killed
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SERVER_ARGS=-addr 127.0.0.1:0 -store mem: -pg-timeout -1s")
+	out, err := cmd.CombinedOutput()
+	if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "-pg-timeout -1s") {
+		t.Fatalf("server -pg-timeout -1s: %v, output %q; want exit status 2 naming the flag", err, out)
 	}
 }
