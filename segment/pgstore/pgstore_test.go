@@ -3,20 +3,29 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/segment"
 	"github.com/clientele-go/clientele/segment/storetest"
 )
 
+// TestConformance runs the segment.Store suite on a store without a timeout and on one
+// with, where each call runs under a context it cancels as it returns: its rows must
+// be read whole before.
 func TestConformance(t *testing.T) {
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schemas(t, pool)
-	open := func(dir string) (segment.Store, error) {
-		return Open(context.Background(), pool, &Options{Schema: schema(dir)})
+	for _, timeout := range []time.Duration{0, time.Minute} {
+		t.Run(fmt.Sprintf("timeout %v", timeout), func(t *testing.T) {
+			pool := pgtest.Pool(t)
+			schema := pgtest.Schemas(t, pool)
+			open := func(dir string) (segment.Store, error) {
+				return Open(context.Background(), pool, &Options{Schema: schema(dir), Timeout: timeout})
+			}
+			storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+		})
 	}
-	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
