@@ -79,10 +79,13 @@ type eventLog interface {
 	Erase(ctx context.Context, profiles []uint32) (int, error)
 }
 
-// defaultPGTimeout is -pg-timeout's default: as long as the HTTP server waits to read a
-// request or write its reply, well beyond the round trips of a healthy database, and
-// beyond writing a snapshot of some tens of megabytes on a local network.
-const defaultPGTimeout = 30 * time.Second
+// defaultPGTimeout is -pg-timeout's default. A third of the HTTP server's WriteTimeout
+// (30s from the request's headers), so that a request whose segment store call runs
+// out still has its 503 written: at 30s the write deadline passes as the first call
+// gives up, and the client sees the connection drop instead. Far beyond a healthy
+// database's round trips, and beyond writing the snapshot of a large index (68 MB for
+// 10M profiles) on a local network.
+const defaultPGTimeout = 10 * time.Second
 
 // openStorage opens the storage spec names. On PostgreSQL, schema names the schema and
 // pgTimeout bounds each call of the segment store (0: unbounded): its methods take no
