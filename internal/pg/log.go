@@ -2,11 +2,13 @@ package pg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -61,7 +63,16 @@ type Log struct {
 	idle     uint64        // bumped by each Lead and each end of the last lead: a pending release checks it
 	failing  int           // leads open when a flush failed, whose Settle must fail
 	diverged bool          // a flush failed: Lead fails until Records is read
+	failure  error         // why the last flush failed, for the leads that fail with it
 	closed   bool
+
+	// Timeout, when positive, bounds each statement the log sends and each wait for a
+	// connection of the pool (see stmt), and each fetch of a scan (see read): a
+	// PostgreSQL that stops answering fails the call with an error wrapping
+	// context.DeadlineExceeded instead of holding it for ever. Zero leaves them
+	// unbounded. It is set once, before the log is used. Rewrite and Update are not
+	// bounded: their statements grow with the log (see Rewrite).
+	Timeout time.Duration
 
 	// Hook, for tests, is called with the first position of a plain Append before it
 	// commits.
@@ -106,6 +117,30 @@ func (l *Log) divergedErr() error {
 	return l.errorf("a flush failed: %w", l.errs.Diverged)
 }
 
+// stmt returns the context of one statement (or one wait for a connection of the pool)
+// under ctx: bounded by Timeout as well when it is positive, whichever ends first. The
+// bound is per statement, not per call, as a call's work may grow with the log (a scan,
+// see read) and the stores' methods have no context of their caller but Lead's. A
+// statement pgx gives up on closes its connection, after asking the server to cancel
+// it; the pool opens another for the next call.
+func (l *Log) stmt(ctx context.Context) (context.Context, context.CancelFunc) {
+	if l.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, l.Timeout)
+}
+
+// ended returns err, from a statement run under ctx, wrapping ctx's error if ctx ended:
+// pgx's default reports a deadline as a timeout that wraps it, but a pool configured to
+// cancel the statement on the server (pgconn.CancelRequestContextWatcherHandler) may
+// report PostgreSQL's "canceling statement" error instead.
+func ended(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
 // Lead makes the caller the log's only writer until the matching Settle. It waits for
 // writers in other processes to finish their flush. A done ctx fails it, even when
 // this process holds the lock already and need not wait: a caller that checks ctx
@@ -143,13 +178,22 @@ func (l *Log) Lead(ctx context.Context) error {
 		break
 	}
 	l.mu.Unlock()
-	c, err := l.pool.Acquire(ctx)
+	actx, cancel := l.stmt(ctx)
+	c, err := l.pool.Acquire(actx)
+	err = ended(actx, err)
+	cancel()
 	if err != nil {
 		return l.errorf("lead: %w", err)
 	}
-	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", l.k1, l.k2); err != nil {
+	// The wait for the lock is one statement: Timeout bounds how long another process
+	// may hold the log (its lead, or a Compact) before this Lead gives up.
+	lctx, cancel := l.stmt(ctx)
+	_, err = c.Exec(lctx, "SELECT pg_advisory_lock($1, $2)", l.k1, l.k2)
+	err = ended(lctx, err)
+	cancel()
+	if err != nil {
 		// The lock may or may not be held: the connection goes, and the lock with it.
-		c.Hijack().Close(context.Background())
+		l.close(c)
 		return l.errorf("lead: %w", err)
 	}
 	l.mu.Lock()
@@ -247,28 +291,40 @@ func (l *Log) Append(records ...[]byte) error {
 	if len(records) == 0 {
 		return nil
 	}
-	ctx := context.Background()
-	tx, err := l.pool.Begin(ctx)
+	// Each statement of the transaction is bounded on its own (stmt), the wait for the
+	// log's lock included. A statement that runs out closes the connection, which ends
+	// the transaction: rolled back, unless its commit was what ran out, which leaves
+	// the records' fate unknown, as any failed Append does.
+	tx, err := begin(l, l.pool)
 	if err != nil {
 		return l.errorf("append: %w", err)
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+	defer l.rollback(tx)
+	if err := l.exec(tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
 		return l.errorf("append: %w", err)
 	}
 	// A new statement, so a new snapshot: it sees every record committed before the
 	// lock was granted.
 	var head int64
-	if err := tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head); err != nil {
+	ctx, cancel := l.stmt(context.Background())
+	err = ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
+	cancel()
+	if err != nil {
 		return l.errorf("append: %w", err)
 	}
-	if err := l.insert(ctx, tx, head, records); err != nil {
+	ctx, cancel = l.stmt(context.Background())
+	err = ended(ctx, l.insert(ctx, tx, head, records))
+	cancel()
+	if err != nil {
 		return l.errorf("append: %w", err)
 	}
 	if l.Hook != nil {
 		l.Hook(head)
 	}
-	if err := tx.Commit(ctx); err != nil {
+	ctx, cancel = l.stmt(context.Background())
+	err = ended(ctx, tx.Commit(ctx))
+	cancel()
+	if err != nil {
 		return l.errorf("append: %w", err)
 	}
 	return nil
@@ -292,6 +348,41 @@ func (l *Log) insert(ctx context.Context, db execer, from int64, records [][]byt
 	return err
 }
 
+// exec runs one statement on db, bounded by stmt.
+func (l *Log) exec(db execer, sql string, args ...any) error {
+	ctx, cancel := l.stmt(context.Background())
+	defer cancel()
+	_, err := db.Exec(ctx, sql, args...)
+	return ended(ctx, err)
+}
+
+type beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// begin opens a transaction on db (the pool, or the lead's connection), bounded by stmt.
+func begin(l *Log, db beginner) (pgx.Tx, error) {
+	ctx, cancel := l.stmt(context.Background())
+	defer cancel()
+	tx, err := db.Begin(ctx)
+	return tx, ended(ctx, err)
+}
+
+// rollback ends tx, bounded by stmt, if it is still open.
+func (l *Log) rollback(tx pgx.Tx) {
+	ctx, cancel := l.stmt(context.Background())
+	defer cancel()
+	tx.Rollback(ctx)
+}
+
+// close closes c rather than give it back to the pool: it may hold the log's lock, or
+// be in the middle of a statement. Closing it releases the lock on the server.
+func (l *Log) close(c *pgxpool.Conn) {
+	ctx, cancel := l.stmt(context.Background())
+	defer cancel()
+	c.Hijack().Close(ctx)
+}
+
 // Settle flushes every record appended so far in one INSERT and ends one lead; the
 // last lead to end releases the log's lock.
 func (l *Log) Settle() error {
@@ -307,7 +398,13 @@ func (l *Log) Settle() error {
 		l.buf, l.bufStart = nil, l.head
 		l.flushing = true
 		l.mu.Unlock()
-		err := l.insert(context.Background(), c, start, batch)
+		// A flush that runs out of Timeout fails as one whose connection was lost: the
+		// connection is closed, which releases the log's lock, and the records may or
+		// may not have committed (settle). pgx closes the connection itself as it
+		// gives up; drop closes it in any case.
+		ctx, cancel := l.stmt(context.Background())
+		err := ended(ctx, l.insert(ctx, c, start, batch))
+		cancel()
 		l.mu.Lock()
 		l.settle(end, err)
 	}
@@ -316,7 +413,7 @@ func (l *Log) Settle() error {
 		// Every lead open at the failure fails, whether or not its records were in
 		// the failed flush: a lead cannot tell which records were its own.
 		l.failing--
-		err = l.errorf("flush failed; the records may or may not be in the log: %w", l.errs.Diverged)
+		err = l.errorf("flush failed (%w); the records may or may not be in the log: %w", l.failure, l.errs.Diverged)
 	}
 	if l.leads > 0 {
 		l.leads--
@@ -352,9 +449,10 @@ const (
 	maxHold = 16
 )
 
-// release gives the log's lock up. The caller holds mu.
+// release gives the log's lock up. The caller holds mu, so the unlock is bounded by
+// Timeout: a stalled connection is dropped, which releases the lock on the server too.
 func (l *Log) release() {
-	if _, err := l.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2); err != nil {
+	if err := l.exec(l.conn, "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2); err != nil {
 		l.drop()
 	} else {
 		l.conn.Release()
@@ -368,7 +466,7 @@ func (l *Log) release() {
 // it. The caller holds mu.
 func (l *Log) drop() {
 	if l.conn != nil {
-		l.conn.Hijack().Close(context.Background())
+		l.close(l.conn)
 		l.conn = nil
 	}
 	l.known = false
@@ -424,6 +522,7 @@ func (l *Log) settle(end uint64, err error) {
 	l.flushing = false
 	if err != nil {
 		l.failing = l.leads
+		l.failure = err
 		l.done = l.seq
 		l.buf = nil
 		l.diverged = true

@@ -3,7 +3,10 @@ package pg
 import (
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -101,9 +104,31 @@ func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-c
 	if !take() {
 		return
 	}
-	rows, err := l.pool.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos >= $1 ORDER BY pos", from)
+	// Timeout bounds each fetch, not the scan: replaying a long log legitimately takes
+	// longer than any bound on one statement, and the query is one stream of rows.
+	// A watchdog cancels the query when the database has not delivered a chunk's rows
+	// (at most chunkRows rows, chunkBytes bytes, as a cursor's FETCH would) within
+	// Timeout. It runs only while this goroutine waits for the database: it is stopped
+	// while the goroutine waits for the caller to take a chunk or give one back, so a
+	// caller as slow as it likes (applying each record) never fails the scan.
+	qctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	arm, disarm := func() {}, func() {}
+	if l.Timeout > 0 {
+		w := time.AfterFunc(l.Timeout, func() { stop(errStalled) })
+		defer w.Stop()
+		arm, disarm = func() { w.Reset(l.Timeout) }, func() { w.Stop() }
+	}
+	fail := func(what string, err error) {
+		if errors.Is(context.Cause(qctx), errStalled) {
+			// pgx reports the watchdog's cancellation as "context canceled".
+			err = fmt.Errorf("no answer for %v: %w", l.Timeout, context.DeadlineExceeded)
+		}
+		c.err = l.errorf("%s: %w", what, err)
+	}
+	rows, err := l.pool.Query(qctx, "SELECT pos, rec FROM "+l.table+" WHERE pos >= $1 ORDER BY pos", from)
 	if err != nil {
-		c.err = l.errorf("read: %w", err)
+		fail("read", err)
 		send()
 		return
 	}
@@ -123,7 +148,7 @@ func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-c
 			// connection's buffer, which the next row reuses.
 			pos, rec = int64(binary.BigEndian.Uint64(raw[0])), raw[1]
 		} else if err := rows.Scan(&pos, &rec); err != nil {
-			c.err = l.errorf("read position %d: %w", next, err)
+			fail(fmt.Sprintf("read position %d", next), err)
 			send()
 			return
 		}
@@ -134,15 +159,20 @@ func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-c
 		}
 		next++
 		if len(c.ends) > 0 && (len(c.data)+len(rec) > chunkBytes || len(c.ends) == chunkRows) {
+			disarm()
 			if !send() || !take() {
 				return
 			}
+			arm()
 		}
 		c.data = append(c.data, rec...)
 		c.ends = append(c.ends, int32(len(c.data)))
 	}
 	if err := rows.Err(); err != nil && ctx.Err() == nil {
-		c.err = l.errorf("read: %w", err)
+		fail("read", err)
 	}
 	send()
 }
+
+// errStalled is the cause a scan's watchdog cancels its query with.
+var errStalled = errors.New("stalled")

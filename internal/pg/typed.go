@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -25,6 +26,15 @@ func Setup(ctx context.Context, pool *pgxpool.Pool, schema, component string, st
 		return "", fmt.Errorf("%s/pgstore: %w", component, err)
 	}
 	return schema, nil
+}
+
+// CheckTimeout refuses a negative Options.Timeout of component's store with invalid
+// (the store package's ErrInvalid), before Open touches the database.
+func CheckTimeout(timeout time.Duration, component string, invalid error) error {
+	if timeout < 0 {
+		return fmt.Errorf("%w: %s/pgstore: open: timeout %v is negative (0 is none)", invalid, component, timeout)
+	}
+	return nil
 }
 
 // codec is a pointer to a record type that encodes itself.

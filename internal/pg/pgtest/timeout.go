@@ -1,0 +1,80 @@
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Watchdog is how long a test waits for a call that a store's Timeout should have ended
+// in a fraction of a second: far longer than any slow machine needs, so that only a
+// call left unbounded reaches it, and the test fails instead of hanging.
+const Watchdog = 20 * time.Second
+
+// Within runs call and returns its error, failing t if it has not returned after
+// Watchdog (the call is then left to end when the test's cleanups release its lock).
+func Within(t testing.TB, what string, call func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(Watchdog):
+		t.Fatalf("%s: still waiting after %v: the call is not bounded", what, Watchdog)
+		return nil
+	}
+}
+
+// Call is one call of a store that a Timeout must end while a lock is held: Do fails
+// with an error wrapping context.DeadlineExceeded and each of Also.
+type Call struct {
+	Name string
+	Do   func() error
+	Also []error
+}
+
+// Stuck holds statement (see Hold) while it makes each call, checking that it fails as
+// Call says within Watchdog, and releases it when they are done.
+func Stuck(t testing.TB, statement string, calls ...Call) {
+	t.Helper()
+	release := Hold(t, statement)
+	defer release()
+	for _, c := range calls {
+		err := Within(t, c.Name, c.Do)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s while %q holds: %v; want an error wrapping context.DeadlineExceeded", c.Name, statement, err)
+			continue
+		}
+		for _, also := range c.Also {
+			if !errors.Is(err, also) {
+				t.Errorf("%s while %q holds: %v; want it to wrap %v too", c.Name, statement, err, also)
+			}
+		}
+	}
+}
+
+// CancelRequestPool is a pool on the test server whose connections, when a query's
+// context ends, ask the server to cancel the statement before giving up on the socket
+// (pgx's alternative to its default), closed when t ends.
+func CancelRequestPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
