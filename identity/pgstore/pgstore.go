@@ -84,6 +84,31 @@ type Options struct {
 	// as written (quoted, case kept) and must be at most 63 bytes, the longest name
 	// PostgreSQL keeps: Open refuses a longer one with ErrInvalid.
 	Schema string
+	// Timeout, when positive, bounds each statement the store sends PostgreSQL, and
+	// each wait for a connection of the pool: a call that runs out (Link, Resolve and the other mutations, CatchUp) fails
+	// with an error wrapping context.DeadlineExceeded instead of waiting for ever on a
+	// PostgreSQL that stopped answering (a lock another session holds, a stalled
+	// connection, a partition). The bound is per statement, not per call:
+	//   - A scan (Since, Records: a replay, a CatchUp, a Follow wake-up) is one query
+	//     whose rows stream in; Timeout bounds each fetch of up to 4096 records
+	//     (256 KiB), not the whole scan, and not the time the caller takes applying
+	//     what it read, so a long log still replays whatever its length.
+	//   - Lead's wait for the log's lock, which writers in other processes hold while
+	//     they lead, is one statement, bounded by Timeout and by Lead's ctx, whichever
+	//     ends first.
+	//   - A plain Append (outside a lead) is a transaction of a few statements, each
+	//     bounded.
+	// A write that fails so may or may not have taken effect, as with any write that
+	// fails over a network: the statement may have committed before its answer was
+	// lost, or commit later if the cancellation pgx sends does not reach the server.
+	// A flush (Settle) that runs out fails as one whose connection was lost: its
+	// connection is closed, which releases the log's lock, the leads fail with
+	// identity.ErrDiverged, and the next Lead makes the resolver read the whole log
+	// again, so nothing is applied twice or lost. Compact is not bounded: its
+	// statements grow with the log. Zero leaves every statement unbounded; a negative
+	// Timeout is refused by Open with ErrInvalid. It must exceed the longest a writer
+	// in another process holds the log's lock (a flush; a Compact holds it throughout).
+	Timeout time.Duration
 }
 
 var migrations = []string{
@@ -106,17 +131,22 @@ var (
 // The pool stays the caller's; a store uses one of its connections while it leads and
 // one while it follows.
 func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
-	schema := ""
+	var o Options
 	if opts != nil {
-		schema = opts.Schema
+		o = *opts
 	}
-	schema, err := pg.Setup(ctx, pool, schema, "identity", migrations, identity.ErrInvalid)
+	if err := pg.CheckTimeout(o.Timeout, "identity", identity.ErrInvalid); err != nil {
+		return nil, err
+	}
+	schema, err := pg.Setup(ctx, pool, o.Schema, "identity", migrations, identity.ErrInvalid)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{log: pg.NewLog(pool, schema, "identity_log", pg.Errors{
+	log := pg.NewLog(pool, schema, "identity_log", pg.Errors{
 		Prefix: "identity/pgstore", Closed: identity.ErrClosed, Diverged: identity.ErrDiverged, Invalid: identity.ErrInvalid,
-	})}, nil
+	})
+	log.Timeout = o.Timeout
+	return &Store{log: log}, nil
 }
 
 // Lead makes the caller the log's only writer until the matching Settle (see

@@ -1,0 +1,100 @@
+package pgstore
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// TestTimeoutOnLock: with a Timeout, while another session holds the log's table, a
+// Link (its lead reads the log's tail, or flushes) and another replica's CatchUp fail
+// with an error wrapping context.DeadlineExceeded instead of waiting; while it holds a
+// lock that lets reads through, a Link's flush runs out and fails as a lost connection
+// does (identity.ErrDiverged). Once the lock is released the same resolvers link and
+// catch up again: every acknowledged link is in the log once, none twice, and both
+// hold the graph a fresh replica reads from the log.
+func TestTimeoutOnLock(t *testing.T) {
+	const events = 30
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	r := resolver(t, openTimeout(t, pool, schema, 200*time.Millisecond))
+	reader := resolver(t, openTimeout(t, pool, schema, 200*time.Millisecond))
+	acked := make([]bool, events)
+	linkAcked := func(i int) error {
+		err := link(ctx, r, 0, i)
+		acked[i] = err == nil
+		return err
+	}
+	for i := range 10 {
+		if err := linkAcked(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	table := pg.Ident(schema) + ".identity_log"
+	pgtest.Stuck(t, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE",
+		pgtest.Call{Name: "Link", Do: func() error { return linkAcked(10) }},
+		pgtest.Call{Name: "CatchUp", Do: func() error { return second(reader.CatchUp(ctx)) }},
+	)
+	pgtest.Stuck(t, "LOCK TABLE "+table+" IN SHARE MODE",
+		pgtest.Call{Name: "Link whose flush waits", Do: func() error { return linkAcked(11) }, Also: []error{identity.ErrDiverged}},
+	)
+	for i := 12; i < events; i++ {
+		if err := pgtest.Within(t, "Link after the lock", func() error { return linkAcked(i) }); err != nil {
+			t.Fatalf("Link %d once the lock is released: %v", i, err)
+		}
+	}
+	if _, err := reader.CatchUp(ctx); err != nil {
+		t.Fatalf("CatchUp once the lock is released: %v", err)
+	}
+	fresh := resolver(t, open(t, pool, schema))
+	count := make([]int, events)
+	for e := range fresh.History() {
+		if e.Op == identity.OpLink {
+			count[int(e.At.Sub(base)/time.Second)]++
+		}
+	}
+	for i := range events {
+		if count[i] > 1 || acked[i] && count[i] != 1 {
+			t.Fatalf("event %d (acknowledged %v) is in the log %d times", i, acked[i], count[i])
+		}
+	}
+	want := answers(fresh, events)
+	for name, got := range map[string]*identity.Resolver{"the writer": r, "the reader": reader} {
+		if diff := cmp.Diff(want, answers(got, events)); diff != "" {
+			t.Fatalf("%s differs from a fresh replica (-fresh +%s):\n%s", name, name, diff)
+		}
+	}
+}
+
+// TestNegativeTimeoutRefused: Open refuses a negative Timeout before it touches the
+// database (the pool connects lazily: no server is needed).
+func TestNegativeTimeoutRefused(t *testing.T) {
+	pool, err := pgxpool.New(context.Background(), "postgres://127.0.0.1:1/none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	_, err = Open(context.Background(), pool, &Options{Timeout: -time.Second})
+	pgtest.CheckError(t, "Open with a negative timeout", err, identity.ErrInvalid, "identity: ", "identity/pgstore: ")
+	if err != nil && !strings.Contains(err.Error(), "timeout -1s") {
+		t.Errorf("Open with a negative timeout: %v; want it to name the timeout", err)
+	}
+}
+
+func openTimeout(t testing.TB, pool *pgxpool.Pool, schema string, timeout time.Duration) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pool, &Options{Schema: schema, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

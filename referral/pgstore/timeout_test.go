@@ -1,0 +1,82 @@
+package pgstore
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/clientele-go/clientele/referral"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// TestTimeoutOnLock: with a Timeout, while another session holds the ledger's table,
+// an Apply (its lead reads the ledger's tail, or flushes) and another replica's CatchUp
+// fail with an error wrapping context.DeadlineExceeded instead of waiting; while it
+// holds a lock that lets reads through, an Apply's flush runs out and fails as a lost
+// connection does (referral.ErrDiverged). Once the lock is released the same programmes
+// take the rest of the events, those that failed sent again: the ledger is the single
+// writer's, no event or reward twice, and both replicas answer as it does.
+func TestTimeoutOnLock(t *testing.T) {
+	const n = 12
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	p := openProgram(t, openTimeout(t, pool, schema, 200*time.Millisecond))
+	reader := openProgram(t, openTimeout(t, pool, schema, 200*time.Millisecond))
+	evs := events(n)
+	half := len(evs) / 2
+	for _, ev := range evs[:half] {
+		send(t, p, ev)
+	}
+	table := pg.Ident(schema) + ".referral_log"
+	pgtest.Stuck(t, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE",
+		pgtest.Call{Name: "Apply", Do: func() error { return p.Apply(ctx, evs[half]) }},
+		pgtest.Call{Name: "CatchUp", Do: func() error { return second(reader.CatchUp(ctx)) }},
+	)
+	pgtest.Stuck(t, "LOCK TABLE "+table+" IN SHARE MODE",
+		pgtest.Call{Name: "Apply whose flush waits", Do: func() error { return p.Apply(ctx, evs[half+1]) }, Also: []error{referral.ErrDiverged}},
+	)
+	for _, ev := range evs[half:] {
+		if err := pgtest.Within(t, "Apply after the lock", func() error { send(t, p, ev); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reader.CatchUp(ctx); err != nil {
+		t.Fatalf("CatchUp once the lock is released: %v", err)
+	}
+	want := checkLedger(t, openStore(t, pool, schema), n)
+	for name, got := range map[string]*referral.Program{"the writer": p, "the reader": reader} {
+		if diff := cmp.Diff(want, answers(got, n)); diff != "" {
+			t.Fatalf("%s differs from the single writer (-single +%s):\n%s", name, name, diff)
+		}
+	}
+}
+
+// TestNegativeTimeoutRefused: Open refuses a negative Timeout before it touches the
+// database (the pool connects lazily: no server is needed).
+func TestNegativeTimeoutRefused(t *testing.T) {
+	pool, err := pgxpool.New(context.Background(), "postgres://127.0.0.1:1/none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	_, err = Open(context.Background(), pool, &Options{Timeout: -time.Second})
+	pgtest.CheckError(t, "Open with a negative timeout", err, referral.ErrInvalid, "referral: ", "referral/pgstore: ")
+	if err != nil && !strings.Contains(err.Error(), "timeout -1s") {
+		t.Errorf("Open with a negative timeout: %v; want it to name the timeout", err)
+	}
+}
+
+func openTimeout(t testing.TB, pool *pgxpool.Pool, schema string, timeout time.Duration) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pool, &Options{Schema: schema, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
