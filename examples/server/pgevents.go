@@ -45,6 +45,11 @@ type pgEvents struct {
 	k1, k2 int32
 	notify string
 	err    error
+	// timeout, when positive, bounds each Append as a whole (-pg-timeout): a short
+	// transaction whatever the table's size. Since and Erase are bounded only by their
+	// ctx: a replay reads the whole table, and an erasure updates every row of a
+	// person, which a per-call bound would fail on a large table.
+	timeout time.Duration
 }
 
 var eventMigrations = []string{
@@ -53,11 +58,11 @@ var eventMigrations = []string{
 	`CREATE INDEX server_event_profile ON %[1]s.server_event (profile)`,
 }
 
-func openPGEvents(ctx context.Context, pool *pgxpool.Pool, schema string) (*pgEvents, error) {
+func openPGEvents(ctx context.Context, pool *pgxpool.Pool, schema string, timeout time.Duration) (*pgEvents, error) {
 	if err := pg.Migrate(ctx, pool, schema, "server_event", eventMigrations); err != nil {
 		return nil, err
 	}
-	e := &pgEvents{pool: pool, table: pg.Ident(schema) + ".server_event", notify: schema + ".server_event"}
+	e := &pgEvents{pool: pool, table: pg.Ident(schema) + ".server_event", notify: schema + ".server_event", timeout: timeout}
 	e.k1, e.k2 = pg.Key(schema, "server_event")
 	return e, nil
 }
@@ -66,6 +71,11 @@ func (p *pgEvents) Append(ctx context.Context, evs ...event) error {
 	ats, names, profiles := make([]int64, len(evs)), make([]string, len(evs)), make([]int64, len(evs))
 	for i, e := range evs {
 		ats[i], names[i], profiles[i] = e.At.UnixNano(), e.Name, int64(e.Profile)
+	}
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
 	}
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {

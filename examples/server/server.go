@@ -312,9 +312,12 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint3
 		// Not the call's fault. A full resolver or a cancelled request stops the batch at
 		// a call, and the calls before it are linked and synced: they are accepted, and
 		// reporting them rejected would have a client send them twice. Any other error is
-		// the store's, and a failed sync leaves none of the batch durable.
+		// the store's, and a failed sync leaves none of the batch durable. That includes
+		// a store's call that ran out of -pg-timeout, which wraps
+		// context.DeadlineExceeded too (a flush that ran out after the calls before
+		// it): only the request's own context ending counts as its cancellation.
 		from := start
-		if bad < len(evs) && (errors.Is(err, identity.ErrFull) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		if bad < len(evs) && (errors.Is(err, identity.ErrFull) || ctx.Err() != nil && errors.Is(err, ctx.Err())) {
 			from = bad
 		}
 		for i := from; i < len(evs); i++ {

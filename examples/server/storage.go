@@ -88,7 +88,9 @@ type eventLog interface {
 const defaultPGTimeout = 10 * time.Second
 
 // openStorage opens the storage spec names. On PostgreSQL, schema names the schema and
-// pgTimeout bounds each call of the segment store (0: unbounded): its methods take no
+// pgTimeout bounds each call of the segment store, each statement of the identity log
+// and the referral ledger (their scans per fetch: a replay on start is not bounded as
+// a whole) and each append of events (0: unbounded): the stores' methods take no
 // context, and a PostgreSQL that stops answering held a request, the snapshot, or the
 // shutdown's last snapshot, for ever.
 func openStorage(ctx context.Context, spec, schema string, pgTimeout time.Duration) (*storage, error) {
@@ -141,7 +143,7 @@ func openPostgresStorage(ctx context.Context, url, schema string, pgTimeout time
 	if err != nil {
 		return nil, err
 	}
-	ids, err := idpg.Open(ctx, pool, &idpg.Options{Schema: schema})
+	ids, err := idpg.Open(ctx, pool, &idpg.Options{Schema: schema, Timeout: pgTimeout})
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -151,12 +153,12 @@ func openPostgresStorage(ctx context.Context, url, schema string, pgTimeout time
 		pool.Close()
 		return nil, err
 	}
-	evs, err := openPGEvents(ctx, pool, schema)
+	evs, err := openPGEvents(ctx, pool, schema, pgTimeout)
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	ledger, err := refpg.Open(ctx, pool, &refpg.Options{Schema: schema})
+	ledger, err := refpg.Open(ctx, pool, &refpg.Options{Schema: schema, Timeout: pgTimeout})
 	if err != nil {
 		pool.Close()
 		return nil, err

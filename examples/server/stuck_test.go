@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -89,5 +91,73 @@ func TestNegativePGTimeoutRefused(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "-pg-timeout -1s") {
 		t.Fatalf("server -pg-timeout -1s: %v, output %q; want exit status 2 naming the flag", err, out)
+	}
+}
+
+// TestStuckIdentityLog: while another session holds the identity log's table, a batch
+// of calls is not accepted, each rejected naming the deadline, once -pg-timeout runs
+// out, whether the lock stops the resolver's read of the log's tail (ACCESS EXCLUSIVE)
+// or only its flush (SHARE): a call whose record may not be durable is never reported
+// accepted, as a cancelled request's would be. Once the lock is released the same
+// calls are accepted.
+func TestStuckIdentityLog(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	st, err := openStorage(context.Background(), url, schema, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.close = sync.OnceFunc(st.close)
+	t.Cleanup(st.close)
+	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	// More calls than the resolver settles in one flush (LinkBatch leads the log once
+	// per few hundred events), so that the first group's flush fails with calls after
+	// it: a store's timeout must not pass for the request's own cancellation, which
+	// would report the group accepted.
+	const n = 1000
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"type":"identify","userId":"u-%d","anonymousId":"a-%d","timestamp":"2025-03-02T12:00:00Z"}`+"\n", i, i/2)
+	}
+	calls := b.String()
+	var posted struct {
+		Accepted int `json:"accepted"`
+		Rejected []struct {
+			Error string `json:"error"`
+		} `json:"rejected"`
+	}
+	table := pg.Ident(schema) + ".identity_log"
+	for _, mode := range []string{"ACCESS EXCLUSIVE", "SHARE"} {
+		release := pgtest.Hold(t, "LOCK TABLE "+table+" IN "+mode+" MODE")
+		resp, err := (&http.Client{Timeout: pgtest.Watchdog}).Post(base+"/v1/events", "application/json", strings.NewReader(calls))
+		release()
+		if err != nil {
+			t.Fatalf("POST /v1/events under a %s lock: %v", mode, err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&posted)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(posted.Rejected) > 0 {
+			t.Logf("under a %s lock: %d, %d accepted, %d rejected: %s", mode, resp.StatusCode, posted.Accepted, len(posted.Rejected), posted.Rejected[0].Error)
+		}
+		if posted.Accepted != 0 || len(posted.Rejected) != n || !strings.Contains(posted.Rejected[0].Error, "deadline exceeded") {
+			t.Fatalf("POST /v1/events under a %s lock: %d accepted, %d rejected; want the %d calls rejected, naming the deadline", mode, posted.Accepted, len(posted.Rejected), n)
+		}
+	}
+	posted.Rejected = nil
+	call(t, "POST", base+"/v1/events", calls, http.StatusOK, &posted)
+	if posted.Accepted != n {
+		t.Fatalf("POST /v1/events once the lock is released: %d accepted, want %d", posted.Accepted, n)
 	}
 }
