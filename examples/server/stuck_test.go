@@ -161,3 +161,40 @@ func TestStuckIdentityLog(t *testing.T) {
 		t.Fatalf("POST /v1/events once the lock is released: %d accepted, want %d", posted.Accepted, n)
 	}
 }
+
+// TestStuckEventTable: while another session holds the event table, a call is
+// rejected, naming the deadline, once -pg-timeout runs out, as its event could not be
+// kept, instead of waiting for the lock; once it is released the call is accepted.
+func TestStuckEventTable(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	st, err := openStorage(context.Background(), url, schema, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.close = sync.OnceFunc(st.close)
+	t.Cleanup(st.close)
+	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	event := `{"type":"track","event":"Signed Up","userId":"u-1","timestamp":"2025-03-02T12:00:00Z"}`
+	release := pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".server_event IN ACCESS EXCLUSIVE MODE")
+	resp, err := (&http.Client{Timeout: pgtest.Watchdog}).Post(base+"/v1/events", "application/json", strings.NewReader(event))
+	release()
+	if err != nil {
+		t.Fatalf("POST /v1/events while the event table is locked: %v", err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(data), `"accepted":0`) || !strings.Contains(string(data), "keep the event: timeout: context deadline exceeded") {
+		t.Fatalf("POST /v1/events while the event table is locked: %d %s; want the call rejected naming the deadline", resp.StatusCode, data)
+	}
+	call(t, "POST", base+"/v1/events", event, http.StatusOK, nil)
+}

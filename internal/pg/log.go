@@ -295,7 +295,7 @@ func (l *Log) Append(records ...[]byte) error {
 	// log's lock included. A statement that runs out closes the connection, which ends
 	// the transaction: rolled back, unless its commit was what ran out, which leaves
 	// the records' fate unknown, as any failed Append does.
-	tx, err := begin(l, l.pool)
+	tx, err := l.begin(l.pool)
 	if err != nil {
 		return l.errorf("append: %w", err)
 	}
@@ -361,7 +361,7 @@ type beginner interface {
 }
 
 // begin opens a transaction on db (the pool, or the lead's connection), bounded by stmt.
-func begin(l *Log, db beginner) (pgx.Tx, error) {
+func (l *Log) begin(db beginner) (pgx.Tx, error) {
 	ctx, cancel := l.stmt(context.Background())
 	defer cancel()
 	tx, err := db.Begin(ctx)
