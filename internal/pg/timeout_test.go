@@ -145,7 +145,7 @@ func TestTimeoutOnLock(t *testing.T) {
 // while the query still has rows to send: the scan, which lasts several Timeouts in
 // all, yields every record.
 func TestScanTimeoutPerFetch(t *testing.T) {
-	const n, timeout = 100_000, 100 * time.Millisecond
+	const n, timeout = 100_000, 250 * time.Millisecond
 	_, _, l := fill(t, n)
 	l.Timeout = timeout
 	i := 0
