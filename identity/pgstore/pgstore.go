@@ -11,7 +11,7 @@
 // would hold.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
-//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
+//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop", Timeout: 10 * time.Second})
 //	r, _ := identity.New(identity.DefaultRules(), identity.WithStore(s))
 //	go s.Follow(ctx, r, nil) // apply other writers' decisions as they commit
 //
@@ -27,6 +27,10 @@
 //     record committed before it was called.
 //   - Follow applies new records within a round trip of their commit (LISTEN/NOTIFY),
 //     polling every FollowOptions.Poll in case a notification is lost.
+//   - Without Options.Timeout a call waits for PostgreSQL as long as it takes: for ever,
+//     when PostgreSQL stops answering. With it, each statement, and each fetch of a
+//     scan, gives up after Timeout with an error wrapping context.DeadlineExceeded (a
+//     flush so fails as a lost connection does); a long replay still completes.
 //
 // # Order without gaps
 //

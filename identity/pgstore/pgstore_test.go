@@ -50,13 +50,19 @@ func resolver(t testing.TB, s identity.Store) *identity.Resolver {
 	return r
 }
 
+// TestConformance runs the conformance suite on the store, unbounded and with a
+// Timeout, which must change nothing a healthy database does.
 func TestConformance(t *testing.T) {
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schemas(t, pool)
-	open := func(dir string) (identity.Store, error) {
-		return Open(context.Background(), pool, &Options{Schema: schema(dir)})
+	for _, timeout := range []time.Duration{0, time.Minute} {
+		t.Run(fmt.Sprint("timeout ", timeout), func(t *testing.T) {
+			pool := pgtest.Pool(t)
+			schema := pgtest.Schemas(t, pool)
+			open := func(dir string) (identity.Store, error) {
+				return Open(context.Background(), pool, &Options{Schema: schema(dir), Timeout: timeout})
+			}
+			storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+		})
 	}
-	storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {

@@ -12,7 +12,7 @@
 // replica's events.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
-//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
+//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop", Timeout: 10 * time.Second})
 //	p, _ := referral.Open(s, cfg)
 //	go s.Follow(ctx, p, nil) // apply other writers' decisions as they commit
 //
@@ -26,6 +26,10 @@
 //     replica CatchUp when its Position is below it.
 //   - Follow applies new records within a round trip of their commit (LISTEN/NOTIFY),
 //     polling every FollowOptions.Poll in case a notification is lost.
+//   - Without Options.Timeout a call waits for PostgreSQL as long as it takes: for ever,
+//     when PostgreSQL stops answering. With it, each statement, and each fetch of a
+//     scan, gives up after Timeout with an error wrapping context.DeadlineExceeded (a
+//     flush so fails as a lost connection does); a long replay still completes.
 //
 // Positions are explicit (pos bigint PRIMARY KEY), not a sequence, and a reader stops at
 // the first gap, so that no reader skips a record whose transaction commits late (see

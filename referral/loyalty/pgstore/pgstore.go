@@ -14,7 +14,7 @@
 // is one statement, committed whole or not at all.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
-//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop"})
+//	s, _ := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop", Timeout: 10 * time.Second})
 //	l, _ := loyalty.Open(s, rules)
 //	go s.Follow(ctx, l, nil) // apply other writers' events as they commit
 //
@@ -29,6 +29,10 @@
 //   - Follow applies new records within a round trip of their commit (LISTEN/NOTIFY),
 //     polling every FollowOptions.Poll in case a notification is lost. A WithOnTier
 //     hook hears the tier changes of every replica's events, in log order.
+//   - Without Options.Timeout a call waits for PostgreSQL as long as it takes: for ever,
+//     when PostgreSQL stops answering. With it, each statement, and each fetch of a
+//     scan, gives up after Timeout with an error wrapping context.DeadlineExceeded (a
+//     flush so fails as a lost connection does); a long replay still completes.
 //   - A flush that fails (a lost connection, a terminated backend) leaves it unknown
 //     whether its records committed: the events fail, and the Ledger reads the log
 //     again before its next decision. Retry them: each is recorded once per key.
