@@ -71,10 +71,10 @@ type Options struct {
 	// PostgreSQL keeps: Open refuses a longer one with ErrInvalid.
 	Schema string
 	// Timeout, when positive, bounds each statement the store sends PostgreSQL, and
-	// each wait for a connection of the pool: a call that runs out (Apply and the other writes, CatchUp) fails
-	// with an error wrapping context.DeadlineExceeded instead of waiting for ever on a
-	// PostgreSQL that stopped answering (a lock another session holds, a stalled
-	// connection, a partition). The bound is per statement, not per call:
+	// each wait for a connection of the pool: a call that runs out (Apply and the other writes, CatchUp)
+	// fails with an error wrapping context.DeadlineExceeded instead of waiting for
+	// ever on a PostgreSQL that stopped answering (a lock another session holds, a
+	// stalled connection, a partition). The bound is per statement, not per call:
 	//   - A scan (Since, Records: a replay, a CatchUp, a Follow wake-up) is one query
 	//     whose rows stream in; Timeout bounds each fetch of up to 4096 records
 	//     (256 KiB), not the whole scan, and not the time the caller takes applying
@@ -90,10 +90,9 @@ type Options struct {
 	// A flush (Settle) that runs out fails as one whose connection was lost: its
 	// connection is closed, which releases the log's lock, the leads fail with
 	// loyalty.ErrDiverged, and the next Lead makes the ledger read the whole log
-	// again, so nothing is applied twice or lost. Compact is not bounded: its
-	// statements grow with the log. Zero leaves every statement unbounded; a negative
-	// Timeout is refused by Open with ErrInvalid. It must exceed the longest a writer
-	// in another process holds the log's lock (a flush; a Compact holds it throughout).
+	// again, so nothing is applied twice or lost. Zero leaves every statement
+	// unbounded; a negative Timeout is refused by Open with ErrInvalid. It must
+	// exceed the longest a writer in another process holds the log's lock (a flush).
 	Timeout time.Duration
 }
 
