@@ -103,7 +103,7 @@ func TestNegativePGTimeoutRefused(t *testing.T) {
 func TestStuckIdentityLog(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), url, schema, 200*time.Millisecond)
+	st, err := openStorage(context.Background(), url, schema, pgtest.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestStuckIdentityLog(t *testing.T) {
 func TestStuckEventTable(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), url, schema, 200*time.Millisecond)
+	st, err := openStorage(context.Background(), url, schema, pgtest.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,8 @@ func TestTimeoutOnLock(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
-	r := resolver(t, openTimeout(t, pool, schema, 200*time.Millisecond))
-	reader := resolver(t, openTimeout(t, pool, schema, 200*time.Millisecond))
+	r := resolver(t, openTimeout(t, pool, schema, pgtest.Timeout))
+	reader := resolver(t, openTimeout(t, pool, schema, pgtest.Timeout))
 	acked := make([]bool, events)
 	linkAcked := func(i int) error {
 		err := link(ctx, r, 0, i)

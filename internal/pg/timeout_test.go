@@ -64,7 +64,7 @@ func TestTimeoutOnLock(t *testing.T) {
 			ctx := context.Background()
 			pool := c.pool(t)
 			schema := pgtest.Schema(t, pool)
-			l := newLog(t, pool, schema, 200*time.Millisecond)
+			l := newLog(t, pool, schema, pgtest.Timeout)
 			if err := l.Append([]byte("0")); err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +145,7 @@ func TestTimeoutOnLock(t *testing.T) {
 // while the query still has rows to send: the scan, which lasts several Timeouts in
 // all, yields every record.
 func TestScanTimeoutPerFetch(t *testing.T) {
-	const n, timeout = 100_000, 250 * time.Millisecond
+	const n, timeout = 100_000, pgtest.Timeout
 	_, _, l := fill(t, n)
 	l.Timeout = timeout
 	i := 0
@@ -157,7 +157,7 @@ func TestScanTimeoutPerFetch(t *testing.T) {
 			t.Fatalf("record %d: %q, want %q", i, got, w)
 		}
 		if i == 10 || i == n/3 {
-			time.Sleep(3 * timeout)
+			time.Sleep(2 * timeout)
 		}
 		i++
 	}

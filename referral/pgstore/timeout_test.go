@@ -25,8 +25,8 @@ func TestTimeoutOnLock(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
 	ctx := context.Background()
-	p := openProgram(t, openTimeout(t, pool, schema, 200*time.Millisecond))
-	reader := openProgram(t, openTimeout(t, pool, schema, 200*time.Millisecond))
+	p := openProgram(t, openTimeout(t, pool, schema, pgtest.Timeout))
+	reader := openProgram(t, openTimeout(t, pool, schema, pgtest.Timeout))
 	evs := events(n)
 	half := len(evs) / 2
 	for _, ev := range evs[:half] {

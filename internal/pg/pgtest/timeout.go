@@ -16,6 +16,13 @@ import (
 // call left unbounded reaches it, and the test fails instead of hanging.
 const Watchdog = 20 * time.Second
 
+// Timeout is the Timeout the tests of a stuck PostgreSQL give a store: far below
+// Watchdog, so that a bounded call is told from an unbounded one, and far above what a
+// healthy statement takes (connecting included) on a loaded machine under -race, so
+// that the steps around the stuck ones do not run out. At 200 ms a scan's first fetch,
+// on a new connection while other test binaries ran, once did.
+const Timeout = time.Second
+
 // Within runs call and returns its error, failing t if it has not returned after
 // Watchdog (the call is then left to end when the test's cleanups release its lock).
 func Within(t testing.TB, what string, call func() error) error {
