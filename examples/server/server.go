@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/clientele-go/clientele"
@@ -670,6 +671,25 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, map[string]string{"name": name, "query": q.String()})
 }
 
+// misspelt returns segment's suggestion (` (did you mean "x"?)`) when the event name is
+// unknown to the index and within two edits of one it knows, and "" otherwise: an
+// event no call has brought and nothing like it is a step nobody took yet, answered
+// with 0 profiles, as a funnel of a shop's first day must be.
+func (s *server) misspelt(ctx context.Context, at time.Time, name string) string {
+	q, err := segment.Parse("did(" + strconv.Quote(name) + ")")
+	if err != nil {
+		return "" // a name no query can hold (too long) is left to the funnel
+	}
+	if _, err = s.seg.Count(ctx, at, q, nil); !errors.Is(err, segment.ErrUnknownField) {
+		return ""
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, " (did you mean "); i >= 0 {
+		return msg[i:]
+	}
+	return ""
+}
+
 // unknownEventHint says why an event is unknown when segment has no near name to
 // suggest: the index knows the events it has recorded and those -events declares, so a
 // segment saved before its event's first call (a server set up before traffic) got
@@ -850,12 +870,25 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusBadRequest, "steps %q: step %d is empty; want event names separated by commas, as in steps=page,signup", r.URL.Query().Get("steps"), i+1)
 			return
 		}
+		if near := s.misspelt(r.Context(), spec.AsOf, n); near != "" {
+			// A misspelt step matched nothing, and the funnel answered 0 profiles from
+			// that step on, which reads as nobody converting. segment's guard against
+			// misspelt events refuses such a segment; a step is held to the same.
+			fail(w, http.StatusBadRequest, "steps: step %d %q: no call has brought that event%s", i+1, n, near)
+			return
+		}
 		spec.Steps = append(spec.Steps, funnel.Step{Name: n})
 	}
 	if v := r.URL.Query().Get("window"); v != "" {
 		d, err := clientele.ParseDuration(v)
 		if err != nil {
 			fail(w, http.StatusBadRequest, "window: %v", err)
+			return
+		}
+		if d == 0 {
+			// funnel's Window 0 is no limit: window=0d answered as if no window had been
+			// given, where it reads as "within the same instant".
+			fail(w, http.StatusBadRequest, "window %q: want a positive duration such as 7d; leave window out for no limit", v)
 			return
 		}
 		spec.Window = d

@@ -611,9 +611,10 @@ func TestEventsFileAsIngestReadsIt(t *testing.T) {
 }
 
 // TestQueryMistakes: a lookup without kind or value, or of a value no profile can hold
-// (malformed, or blocked junk), and a funnel with an empty step are 400s naming the
-// mistake. They were 404s ("no profile holds") and, for the funnel, an answer for other
-// steps than asked: "steps=page,,page" dropped the empty one and ran page,page.
+// (malformed, or blocked junk), and a funnel with an empty or misspelt step or a zero
+// window are 400s naming the mistake. They were 404s ("no profile holds") and, for the
+// funnel, an answer for other steps than asked: "steps=page,,page" dropped the empty
+// one and ran page,page; "steps=pag" answered 0 profiles.
 func TestQueryMistakes(t *testing.T) {
 	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	base, stop := start(t, s)
@@ -627,6 +628,11 @@ func TestQueryMistakes(t *testing.T) {
 		{"/v1/funnel?steps=page,,page&window=1d", `steps "page,,page": step 2 is empty`},
 		{"/v1/funnel?steps=page,&window=1d", `steps "page,": step 2 is empty`},
 		{"/v1/funnel?window=1d", `steps "": step 1 is empty`},
+		// A misspelt step answered 200 with 0 profiles from it on, a funnel nobody
+		// went down; window=0d answered as if no window were given.
+		{"/v1/funnel?steps=pag&window=1d", `steps: step 1 "pag": no call has brought that event (did you mean page?)`},
+		{"/v1/funnel?steps=page,Page&window=1d", `step 2 "Page": no call has brought that event (did you mean page?)`},
+		{"/v1/funnel?steps=page&window=0d", `window "0d": want a positive duration`},
 	} {
 		var e errorBody
 		call(t, "GET", base+c.path, "", http.StatusBadRequest, &e)
@@ -650,6 +656,12 @@ func TestQueryMistakes(t *testing.T) {
 	call(t, "GET", base+"/v1/lookup?kind=email&value=bob@example.com", "", http.StatusNotFound, nil)
 	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-1", "", http.StatusOK, nil)
 	call(t, "GET", base+"/v1/funnel?steps=page&window=1d", "", http.StatusOK, nil)
+	// A step nobody took yet, like no other event, is a step with 0 profiles.
+	var fun struct{ Steps []struct{ Profiles int64 } }
+	call(t, "GET", base+"/v1/funnel?steps=page,Order%20Completed&window=1d", "", http.StatusOK, &fun)
+	if len(fun.Steps) != 2 || fun.Steps[1].Profiles != 0 {
+		t.Errorf("steps=page,Order Completed: %+v, want 0 profiles at step 2", fun)
+	}
 }
 
 // TestFunnelMode: mode= takes funnel's modes by their ClickHouse names; with
