@@ -6,6 +6,7 @@
 //	go run ./examples/attribution -in paths.csv        # your own: path,conversions,nulls,value
 //	go run ./examples/attribution -in - < paths.csv    # from standard input
 //	go run ./examples/attribution -in paths.csv -lenient  # skip bad rows, listing each
+//	go run ./examples/attribution -in ga.csv -direct '(direct)'  # the direct channel's name
 //
 // A path is written "search > email > direct", oldest touch first.
 package main
@@ -26,6 +27,7 @@ func main() {
 	in := flag.String("in", "", `CSV of journeys (path,conversions,nulls,value); "-" for standard input; empty: generate them`)
 	people := flag.Int("people", 100_000, "people in the generated base (without -in)")
 	lenient := flag.Bool("lenient", false, "skip bad rows of -in, listing each on standard error (up to 100), instead of stopping at the first")
+	direct := flag.String("direct", "direct", `the channel of visits typed in or bookmarked, which last-nd (last non-direct touch) passes over, as the paths spell it ("(direct)" in a Google Analytics export)`)
 	flag.Parse()
 	if *in == "" && *people < 1 {
 		fmt.Fprintf(os.Stderr, "attribution: -people %d: need at least 1 person\n", *people)
@@ -35,7 +37,7 @@ func main() {
 		// Generating the base takes about a second per 100,000 people: say so.
 		fmt.Fprintf(os.Stderr, "generating the journeys of %s (%s) ...\n", peopleCount(*people), estimate(*people))
 	}
-	if err := run(os.Stdout, *in, *people, *lenient); err != nil {
+	if err := run(os.Stdout, *in, *people, *lenient, *direct); err != nil {
 		fmt.Fprintln(os.Stderr, "attribution:", err)
 		os.Exit(1)
 	}
@@ -59,7 +61,7 @@ func estimate(people int) string {
 	return "about " + clientele.FormatDuration(d)
 }
 
-func run(out io.Writer, in string, people int, lenient bool) error {
+func run(out io.Writer, in string, people int, lenient bool, direct string) error {
 	var (
 		paths  []pathRow
 		source string
@@ -83,7 +85,7 @@ func run(out io.Writer, in string, people int, lenient bool) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", source, err)
 	}
-	t, err := attribute(paths)
+	t, err := attribute(paths, direct)
 	if err != nil {
 		return err
 	}

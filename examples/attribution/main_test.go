@@ -24,7 +24,7 @@ import (
 // remembers that b came after a, so the three channels share equally.
 func TestHandWorked(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, "testdata/paths.csv", 0, false); err != nil {
+	if err := run(&out, "testdata/paths.csv", 0, false, "direct"); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -57,7 +57,7 @@ func rowOf(report, table, channel string) string {
 // conversions, and the data-driven models must differ from last touch somewhere.
 func TestGenerated(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, "", 20000, false); err != nil {
+	if err := run(&out, "", 20000, false, "direct"); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -155,7 +155,7 @@ func TestTotalsOverflow(t *testing.T) {
 	if err != nil || len(rows) != 2 || !strings.Contains(problems.String(), "line 2, column 7 (value)") {
 		t.Fatalf("lenient: rows %v, err %v, problems %q", rows, err, problems.String())
 	}
-	if _, err := attribute(rows); err != nil {
+	if _, err := attribute(rows, "direct"); err != nil {
 		t.Errorf("lenient: the rows read are refused: %v", err)
 	}
 }
@@ -244,7 +244,7 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 	}
 	want := golden.Block(t, "README.md", "Real output of the first command")
 	var out bytes.Buffer
-	if err := run(&out, "", 100_000, false); err != nil {
+	if err := run(&out, "", 100_000, false, "direct"); err != nil {
 		t.Fatal(err)
 	}
 	if got := out.String(); got != want {
@@ -300,7 +300,7 @@ func TestSummaryAndLayout(t *testing.T) {
 // TestOnePerson: a base of one person is "1 person", not "1 people".
 func TestOnePerson(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, "", 1, false); err != nil {
+	if err := run(&out, "", 1, false, "direct"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "journeys of a generated base of 1 person: ") {
@@ -317,7 +317,7 @@ func runCSV(t *testing.T, content string) (path, out string, err error) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	err = run(&b, path, 0, false)
+	err = run(&b, path, 0, false, "direct")
 	return path, b.String(), err
 }
 

@@ -73,7 +73,7 @@ func TestMergedReportIsTheSummedFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := run(&out, file, 0, false); err != nil {
+		if err := run(&out, file, 0, false, "direct"); err != nil {
 			t.Fatal(err)
 		}
 		_, body, _ := strings.Cut(out.String(), ": ") // past the file's name

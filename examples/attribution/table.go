@@ -18,7 +18,7 @@ var models = []struct {
 }{
 	{"first", attribution.FirstTouch{}},
 	{"last", attribution.LastTouch{}},
-	{"last-nd", attribution.LastTouch{Direct: "direct"}},
+	{"last-nd", attribution.LastTouch{}}, // Direct: the -direct flag's channel, set by attribute
 	{"linear", attribution.Linear{}},
 	{"U-shape", attribution.PositionBased{}},
 	{"decay", attribution.TimeDecay{HalfLifeTouches: 1}},
@@ -34,10 +34,14 @@ type table struct {
 	conversions, nulls, value float64
 	journeys                  int // distinct paths: a file may list one path on several rows
 	width                     int // of the first column, in terminal columns (english.Width): the widest channel name
+	direct                    string
+	hasDirect                 bool // a path holds the channel named direct
 }
 
-func attribute(paths []attribution.Path) (*table, error) {
-	t := &table{width: 12} // at least as wide as the usual channel names, so that tables line up across files
+// attribute credits the paths by every model; direct names the channel last-nd passes
+// over.
+func attribute(paths []attribution.Path, direct string) (*table, error) {
+	t := &table{width: 12, direct: direct} // at least as wide as the usual channel names, so that tables line up across files
 	seen := map[string]bool{}
 	journeys := map[string]bool{}
 	for _, p := range paths {
@@ -54,8 +58,12 @@ func attribute(paths []attribution.Path) (*table, error) {
 		}
 	}
 	t.journeys = len(journeys)
+	t.hasDirect = seen[direct]
 	slices.Sort(t.channels)
 	for _, m := range models {
+		if m.name == "last-nd" {
+			m.model = attribution.LastTouch{Direct: direct}
+		}
 		c, err := attribution.Attribute(paths, m.model)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.name, err)
@@ -111,6 +119,28 @@ func (t *table) print(w io.Writer) {
 		fmt.Fprintf(w, "\n\n")
 	}
 	fmt.Fprintln(w, legend)
+	if !t.hasDirect && t.direct != "" {
+		// last-nd passes over the channel named exactly so: an export that calls it
+		// "Direct" or "(direct)" (Google Analytics) got a last-nd column equal to last
+		// touch's, and nothing said why.
+		fmt.Fprintf(w, "No channel is named %q, so last-nd is last touch%s\n", t.direct, directHint(t.channels, t.direct))
+	}
+}
+
+// directHint names the channels that look like the direct channel under another
+// spelling, as the flag that would make last-nd pass over them.
+func directHint(channels []string, direct string) string {
+	var like []string
+	for _, c := range channels {
+		trimmed := strings.Trim(strings.TrimSpace(c), "()")
+		if strings.EqualFold(trimmed, direct) || strings.EqualFold(trimmed, "direct") || strings.EqualFold(trimmed, "(none)") {
+			like = append(like, fmt.Sprintf("-direct %q", c))
+		}
+	}
+	if len(like) == 0 {
+		return ": name the direct channel with -direct."
+	}
+	return ": is it " + strings.Join(like, " or ") + "?"
 }
 
 // shown is a channel name as the table shows it: the parser refuses control characters,
