@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,6 +86,11 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, int, io.Reader, e
 				return opt, -1, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by %s? Then add -comma '%s'", lineNo, line, sep, sep)
 			}
 		}
+		// A -comma given out of habit for a file of commas was told "no time field
+		// (column 2 of 1)" and to add -header.
+		if opt.Comma != ',' && strings.Contains(line, ",") {
+			return opt, -1, nil, fmt.Errorf("line %d is a single column %q: are its fields separated by commas? Then leave -comma out (',' is the default)", lineNo, line)
+		}
 		// Columns aligned by spaces, as in the CDNOW sample read without -format cdnow:
 		// the reader's "no time field", with the hint to add -header, misled.
 		if fields := strings.Fields(line); len(fields) >= 3 && opt.Comma != ' ' {
@@ -130,6 +136,9 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, int, io.Reader, e
 		}
 		opt.ProfileColumn, opt.TimeColumn, opt.AmountColumn = at[0], at[1], at[2]
 	}
+	if err := namedElsewhere(cfg, names, lineNo); err != nil {
+		return opt, -1, nil, err
+	}
 	order := -1
 	if cfg.orderColumn != "" {
 		var err error
@@ -147,6 +156,36 @@ func csvOptions(r io.Reader, cfg config) (scoring.ReadOptions, int, io.Reader, e
 		}
 	}
 	return opt, order, r, transactionAsHeader(cfg, opt, names, lineNo)
+}
+
+// namedElsewhere refuses a header that names the date's or the amount's column
+// somewhere other than where, without -columns, they are read (the second and third
+// columns): "customer,date,discount,amount" had its discounts summed as the amounts,
+// and "amount,customer,date" failed on its first date with no word of the header.
+func namedElsewhere(cfg config, names []string, line int) error {
+	if !cfg.header || cfg.columns != "" {
+		return nil
+	}
+	want := []string{"customer", "date", "amount"}
+	at := make([]int, len(want))
+	for k, w := range want {
+		at[k] = indexFold(names, w)
+	}
+	for k := 1; k < len(want); k++ {
+		if at[k] < 0 || at[k] == k {
+			continue
+		}
+		hint := "name the customer's, the date's and the amount's columns with -columns"
+		if !slices.Contains(at, -1) {
+			hint = fmt.Sprintf("add -columns '%s,%s,%s'", strings.TrimSpace(names[at[0]]), strings.TrimSpace(names[at[1]]), strings.TrimSpace(names[at[2]]))
+		}
+		read := ""
+		if k < len(names) {
+			read = fmt.Sprintf(" (%q)", strings.TrimSpace(names[k]))
+		}
+		return fmt.Errorf("-header: line %d names column %d %q, but without -columns the %s is read from column %d%s: %s", line, at[k]+1, strings.TrimSpace(names[at[k]]), want[k], k+1, read, hint)
+	}
+	return nil
 }
 
 // transactionAsHeader refuses -header when the line it would skip reads as a

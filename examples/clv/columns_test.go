@@ -60,6 +60,16 @@ func TestColumnsErrors(t *testing.T) {
 	}{
 		{"customer;date;amount\nc1;2025-01-01;10\n", config{header: true}, "add -comma ';'"},
 		{"c1\t2025-01-01\t10\n", config{}, "add -comma 'tab'"},
+		// A -comma given for a file of commas was told "no time field (column 2 of 1)"
+		// and to add -header.
+		{"c1,2025-01-01,10\n", config{comma: ';'}, `line 1 is a single column "c1,2025-01-01,10": are its fields separated by commas? Then leave -comma out`},
+		{"customer,date,amount\nc1,2025-01-01,10\n", config{header: true, comma: '\t'}, "leave -comma out"},
+		// A header naming the date's or the amount's column elsewhere than they are read
+		// without -columns: the discounts were summed as the amounts, or the first date
+		// failed with no word of the header.
+		{"customer,date,discount,amount\nc1,2025-01-01,1,10\n", config{header: true}, `-header: line 1 names column 4 "amount", but without -columns the amount is read from column 3 ("discount"): add -columns 'customer,date,amount'`},
+		{"Amount,Customer,Date\n10,c1,2025-01-01\n", config{header: true}, `line 1 names column 3 "Date", but without -columns the date is read from column 2 ("Customer"): add -columns 'Customer,Date,Amount'`},
+		{"Order,Email,Date,Total\n1001,a@x.com,2025-01-01,10\n", config{header: true}, `names column 3 "Date", but without -columns the date is read from column 2 ("Email"): name the customer's, the date's and the amount's columns with -columns`},
 		// Columns aligned by spaces were told "no time field ... add -header".
 		{" 00004 0001 19970101  2   29.33\n", config{}, `line 1 is a single column " 00004 0001 19970101  2   29.33": are its fields separated by spaces? Then add -comma ' '`},
 		{"customer   date       amount\nc1         2025-01-01 10\n", config{header: true}, "add -comma ' '"},
