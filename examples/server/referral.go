@@ -225,6 +225,11 @@ func (s *server) getBalance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := r.URL.Query().Get("user")
+	if user == "" {
+		// Was 404 "no profile holds user """, as if the request were sound.
+		fail(w, http.StatusBadRequest, "balance needs user, as in ?user=ann")
+		return
+	}
 	p, found := s.ids.Lookup(identity.ID{Kind: "user_id", Value: user})
 	if !found {
 		fail(w, http.StatusNotFound, "no profile holds user %q", user)

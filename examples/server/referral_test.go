@@ -128,7 +128,7 @@ func TestReferralTwoServersPayOnce(t *testing.T) {
 
 // TestReferralBodyErrors: a body field of the wrong type is named by its JSON name with
 // what it wants, not by encoding/json's Go struct and type, which the client never saw;
-// a null "at" is an absent one (now), as before.
+// a null "at" is an absent one (now), as before; a balance without a user is a 400.
 func TestReferralBodyErrors(t *testing.T) {
 	s := memoryServer(t, clientele.FixedClock(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)))
 	base, stop := start(t, s)
@@ -148,6 +148,13 @@ func TestReferralBodyErrors(t *testing.T) {
 		}
 	}
 	postJSON(t, base+"/v1/referral/codes", `{"key":"c","user":"u","at":null}`)
+	// A balance without a user is the request's mistake: it was 404, "no profile holds
+	// user """.
+	var e struct{ Error string }
+	call(t, "GET", base+"/v1/referral/balance", "", http.StatusBadRequest, &e)
+	if e.Error != "balance needs user, as in ?user=ann" {
+		t.Errorf("balance without user: %q", e.Error)
+	}
 }
 
 // TestProgrammeFlags: a negative reward is refused naming its flag before the server

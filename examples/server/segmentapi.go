@@ -164,7 +164,7 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 			Batch []json.RawMessage `json:"batch"`
 		}
 		if err := json.Unmarshal(data, &env); err != nil || env.Batch == nil {
-			fail(w, http.StatusBadRequest, "a batch is {\"batch\": [call, ...]}: %v", errOr(err, "no \"batch\""))
+			fail(w, http.StatusBadRequest, "a batch is {\"batch\": [call, ...]}: %s", batchError(err))
 			return
 		}
 		for i, c := range env.Batch {
@@ -354,9 +354,18 @@ func readTrackingBody(r *http.Request, limit int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func errOr(err error, msg string) string {
-	if err != nil {
+// batchError says what is wrong with a batch envelope in the client's terms: the
+// decoder's own words named a Go type ("cannot unmarshal array into Go value of type
+// struct { Batch []json.RawMessage ... }").
+func batchError(err error) string {
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return `no "batch"`
+	case !errors.As(err, &typ):
 		return err.Error()
+	case typ.Field == "":
+		return "got a JSON " + typ.Value
 	}
-	return msg
+	return fmt.Sprintf("%q is a JSON %s", typ.Field, typ.Value)
 }

@@ -109,7 +109,11 @@ func TestTrackingAPI(t *testing.T) {
 		{"/v1/batch", "wk-web", `{"batch":[` + strings.Repeat(`{"type":"page","userId":"u"},`, maxBatch/28) + `{}]}`, 400, "over 500 KB"},
 		{"/v1/batch", "wk-web", `{"batch":[{"type":"page","userId":"u","p":"` + strings.Repeat("x", maxCall) + `"}]}`, 400, "over the 32 KB limit of a call"},
 		{"/v1/batch", "wk-web", `{"batch":`, 400, "batch"},
-		{"/v1/batch", "wk-web", `[]`, 400, "batch"},
+		// The envelope's type is named in JSON's terms, not as encoding/json's Go
+		// struct ("cannot unmarshal array into Go value of type struct { Batch ...").
+		{"/v1/batch", "wk-web", `[]`, 400, `a batch is {"batch": [call, ...]}: got a JSON array`},
+		{"/v1/batch", "wk-web", `{"batch":"x"}`, 400, `a batch is {"batch": [call, ...]}: "batch" is a JSON string`},
+		{"/v1/batch", "wk-web", `{"calls":[]}`, 400, `a batch is {"batch": [call, ...]}: no "batch"`},
 		{"/v1/track", "wk-web", `nope`, 400, "not JSON"},
 	} {
 		code, out := post(t, base, c.path, c.key, c.body, false)
