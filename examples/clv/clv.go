@@ -72,6 +72,7 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 					return nil, fmt.Errorf("%w: line %d: more than %d, stopping (wrong separator, columns, layout or -order-column?)", scoring.ErrTooManyBad, row.Line, scoring.MaxBadLines)
 				}
 				status(cfg, "skipped: %v\n", rerr)
+				l.skipped++
 				continue
 			}
 			if rerr != nil {
@@ -84,6 +85,7 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 					return nil, fmt.Errorf("%w: line %d: more than %d, stopping (does -order-column name the order id?)", scoring.ErrTooManyBad, b.line, scoring.MaxBadLines)
 				}
 				status(cfg, "skipped: %v\n", err)
+				l.skipped++
 				err = nil
 				continue
 			}
@@ -248,6 +250,12 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	later := l.customers() - len(splits)
 	fmt.Fprintf(out, "%s of %s, %s to %s; calibration to %s, holdout %.*f %s\n",
 		english.Count(l.rows, "transaction"), english.Count(l.customers(), "customer"), first.Format(time.DateOnly), last.Format(time.DateOnly), calEnd.Format(time.DateOnly), decimals(splits[0].HoldoutLength), splits[0].HoldoutLength, unitName)
+	if l.skipped > 0 {
+		// The skipped lines went to standard error alone: a report kept in a file
+		// read as the whole of the export.
+		fmt.Fprintf(out, "%s skipped (-lenient; each is listed on standard error): the figures below leave %s out\n",
+			english.Count(l.skipped, "bad line"), english.Plural(l.skipped, "it", "them"))
+	}
 	fmt.Fprint(out, l.repeats.line())
 	fmt.Fprint(out, l.orders.line())
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)

@@ -24,6 +24,7 @@ type ledger struct {
 	days        [][]dayTotal // by profile key - 1 (keys are dense), sorted by day
 	repeats     repeats      // the rows that repeat an earlier row exactly, without orders
 	orders      *orders      // with -order-column, the orders read; nil without
+	skipped     int          // bad lines -lenient skipped
 }
 
 // dayTotal is one customer's purchases on one calendar day.
