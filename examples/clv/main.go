@@ -15,7 +15,8 @@
 // order: an exact repeat is dropped and counted, one with another date or amount is a
 // bad line naming both lines. Amounts are at most 1e15 (scoring.MaxAmount): a larger
 // one is refused with its line, before any fit. With -lenient, bad lines are reported
-// on stderr and skipped, and the report counts them. A fit that takes over a second reports its progress on stderr.
+// on stderr and skipped, and the report counts them. A fit that takes over a second
+// reports its progress on stderr.
 //
 // The file is read once, keeping each customer's purchase days rather than the rows, so
 // that memory grows with purchase days, not rows. A row that repeats an earlier one
