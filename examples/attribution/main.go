@@ -63,15 +63,16 @@ func estimate(people int) string {
 
 func run(out io.Writer, in string, people int, lenient bool, direct string) error {
 	var (
-		paths  []pathRow
-		source string
-		err    error
+		paths   []pathRow
+		source  string
+		skipped int
+		err     error
 	)
 	switch in {
 	case "":
 		paths, source = generated(people), "journeys of a generated base of "+peopleCount(people)
 	case "-":
-		paths, err = readCSV(os.Stdin, lenient, os.Stderr)
+		paths, skipped, err = readCSV(os.Stdin, lenient, os.Stderr)
 		source = "standard input"
 	default:
 		var f *os.File
@@ -79,7 +80,7 @@ func run(out io.Writer, in string, people int, lenient bool, direct string) erro
 			return err
 		}
 		defer f.Close()
-		paths, err = readCSV(f, lenient, os.Stderr)
+		paths, skipped, err = readCSV(f, lenient, os.Stderr)
 		source = in
 	}
 	if err != nil {
@@ -91,6 +92,12 @@ func run(out io.Writer, in string, people int, lenient bool, direct string) erro
 	}
 	fmt.Fprintf(out, "%s: %s, %s worth %.2f, %s without one\n\n",
 		source, count(float64(t.journeys), "distinct journey"), count(t.conversions, "conversion"), t.value, count(t.nulls, "journey"))
+	if skipped > 0 {
+		// They were listed on standard error alone: a report kept in a file read as
+		// the whole of the input.
+		fmt.Fprintf(out, "%s skipped (-lenient; each is listed on standard error): the figures below leave %s out\n\n",
+			english.Count(skipped, "bad row"), english.Plural(skipped, "it", "them"))
+	}
 	if t.conversions == 0 {
 		// Every model would print a table of zeros: say why instead.
 		fmt.Fprintln(out, "Nothing to credit: no journey converted.")

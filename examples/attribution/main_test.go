@@ -151,7 +151,7 @@ func TestTotalsOverflow(t *testing.T) {
 	}
 	// Lenient, the row is skipped and the rest credited.
 	var problems bytes.Buffer
-	rows, err := readCSV(strings.NewReader("a,1,0,1.7e308\nb,1,0,1.7e308\nc,1,0,5\n"), true, &problems)
+	rows, _, err := readCSV(strings.NewReader("a,1,0,1.7e308\nb,1,0,1.7e308\nc,1,0,5\n"), true, &problems)
 	if err != nil || len(rows) != 2 || !strings.Contains(problems.String(), "line 2, column 7 (value)") {
 		t.Fatalf("lenient: rows %v, err %v, problems %q", rows, err, problems.String())
 	}
@@ -166,7 +166,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("a > ,1,0,0\n")
 	f.Add("a,1.7e308,0,1\nb,1.7e308,0,1e308\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		rows, err := readCSV(strings.NewReader(in), true, io.Discard)
+		rows, _, err := readCSV(strings.NewReader(in), true, io.Discard)
 		if err != nil {
 			return
 		}
@@ -191,7 +191,7 @@ func TestByteOrderMark(t *testing.T) {
 		"\ufeffpath,conversions,nulls,value\nsearch > email,1,0,5\nsearch,1,2,3\n",
 		"\ufeffsearch > email,1,0,5\nsearch,1,2,3\n",
 	} {
-		rows, err := readCSV(strings.NewReader(in), false, io.Discard)
+		rows, _, err := readCSV(strings.NewReader(in), false, io.Discard)
 		if err != nil || len(rows) != 2 || rows[0].Touches[0] != "search" {
 			t.Errorf("%q: %v, %v; want two journeys, the first from search", in, rows, err)
 		}
@@ -213,11 +213,11 @@ func TestWideFigures(t *testing.T) {
 // attribution.MaxBadLines bad rows (issue #21: only the first was reported).
 func TestLenientReportsEveryBadRow(t *testing.T) {
 	in := "path,conversions,nulls,value\na,1,0,5\nb > ,1,0,0\nc,x,0,0\nd,2,1,0\ne,1,2\n"
-	if _, err := readCSV(strings.NewReader(in), false, io.Discard); err == nil || !strings.Contains(err.Error(), "line 3, column 1 (path)") {
+	if _, _, err := readCSV(strings.NewReader(in), false, io.Discard); err == nil || !strings.Contains(err.Error(), "line 3, column 1 (path)") {
 		t.Fatalf("strict: %v, want the error of line 3", err)
 	}
 	var problems strings.Builder
-	rows, err := readCSV(strings.NewReader(in), true, &problems)
+	rows, _, err := readCSV(strings.NewReader(in), true, &problems)
 	if err != nil || len(rows) != 2 || rows[0].Touches[0] != "a" || rows[1].Touches[0] != "d" {
 		t.Fatalf("lenient: %v, %v; want the journeys a and d", rows, err)
 	}
@@ -231,7 +231,7 @@ func TestLenientReportsEveryBadRow(t *testing.T) {
 		many.WriteString("a,x,0,0\nb,1,0,0\n")
 	}
 	problems.Reset()
-	if _, err := readCSV(strings.NewReader(many.String()), true, &problems); err == nil || strings.Count(problems.String(), "skipped:") != attribution.MaxBadLines {
+	if _, _, err := readCSV(strings.NewReader(many.String()), true, &problems); err == nil || strings.Count(problems.String(), "skipped:") != attribution.MaxBadLines {
 		t.Fatalf("past the cap: %v after %d reports", err, strings.Count(problems.String(), "skipped:"))
 	}
 }

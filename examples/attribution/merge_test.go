@@ -25,7 +25,7 @@ func TestReadCSVMergesRows(t *testing.T) {
 		"search@2h > email@0s,1,1,4\n" +
 		"search@1h > email@0s,0,1,0\n" +
 		"social,1,0,7\n"
-	rows, err := readCSV(strings.NewReader(in), false, io.Discard)
+	rows, _, err := readCSV(strings.NewReader(in), false, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,9 @@ type pathRow = attribution.Path
 // row naming those columns. A bad row is an error naming its line and column (1-based,
 // with the column's name). Strict (lenient false), the first bad row stops the read;
 // lenient, each bad row is written to problems and skipped, and the read stops only
-// past attribution.MaxBadLines of them, the cap the SDK's readers share.
-func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
+// past attribution.MaxBadLines of them, the cap the SDK's readers share. It returns how
+// many rows it skipped.
+func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, error) {
 	cr := csv.NewReader(bom.Skip(r)) // Excel's "CSV UTF-8" starts with a byte order mark
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
@@ -43,7 +44,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 			if first && !header && reordered(rec) {
 				// A header naming the columns in another order would fail on its
 				// second field ("path" is not a number): say what is wrong instead.
-				return nil, fmt.Errorf("line 1 names the columns %s; want them in the order path,conversions,nulls,value", strings.Join(rec, ","))
+				return nil, bad, fmt.Errorf("line 1 names the columns %s; want them in the order path,conversions,nulls,value", strings.Join(rec, ","))
 			}
 			first = false
 			if header {
@@ -54,7 +55,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 				continue
 			}
 		} else if pe := (*csv.ParseError)(nil); !errors.As(err, &pe) {
-			return nil, err // the stream, not a row
+			return nil, bad, err // the stream, not a row
 		} else if errors.Is(err, csv.ErrFieldCount) {
 			err = fieldCount(pe.StartLine, rec)
 		} else if errors.Is(err, csv.ErrBareQuote) || errors.Is(err, csv.ErrQuote) {
@@ -64,17 +65,17 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, error) {
 		}
 		first = false
 		if !lenient {
-			return nil, err
+			return nil, bad, err
 		}
 		if bad++; bad > attribution.MaxBadLines {
-			return nil, fmt.Errorf("more than %d bad rows, stopping (not path,conversions,nulls,value?)", attribution.MaxBadLines)
+			return nil, bad, fmt.Errorf("more than %d bad rows, stopping (not path,conversions,nulls,value?)", attribution.MaxBadLines)
 		}
 		fmt.Fprintln(problems, "skipped:", err)
 	}
 	if len(merged.rows) == 0 {
-		return nil, errors.New("no journeys")
+		return nil, bad, errors.New("no journeys")
 	}
-	return merged.rows, nil
+	return merged.rows, bad, nil
 }
 
 var csvColumns = [...]string{"path", "conversions", "nulls", "value"}
