@@ -106,7 +106,11 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 		}
 		// A date of another form than the default, named in Go's notation, which a
 		// reader of the message may not know: say which flag reads it.
-		if cfg.format == "csv" && cfg.layout == "" && errors.Is(err, scoring.ErrSyntax) && strings.Contains(err.Error(), "does not match layout") {
+		word := errors.Is(err, scoring.ErrSyntax) && wordHint(err) != ""
+		if word && (l.rows > 0 || cfg.header) { // line 1 of a file read without -header: "add -header" says it
+			hints = append(hints, wordHint(err))
+		}
+		if !word && cfg.format == "csv" && cfg.layout == "" && errors.Is(err, scoring.ErrSyntax) && strings.Contains(err.Error(), "does not match layout") {
 			if h := layoutHint(err); h != "" {
 				hints = append(hints, h)
 			} else {

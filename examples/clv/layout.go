@@ -28,6 +28,21 @@ var knownLayouts = []string{
 	"20060102",
 }
 
+// wordHint answers a date without a digit, which no layout reads: a column's name is
+// the usual such value, where monthly exports were joined into one file with their
+// headers, and the reader was sent looking for a -date-layout. "" for another error.
+func wordHint(err error) string {
+	m := unmatched.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	v, uerr := strconv.Unquote(m[1])
+	if v = strings.TrimSpace(v); uerr != nil || v == "" || strings.ContainsAny(v, "0123456789") {
+		return ""
+	}
+	return fmt.Sprintf("%q has no digit, so no -date-layout reads it: is the line a header, repeated where exports were joined into one file? Remove such lines, or skip them with -lenient", v)
+}
+
 // layoutHint names the -date-layout that reads the date a strict read stopped at, when
 // one of the common forms does: a reader told "give their form with -date-layout, such
 // as 01/02/2006" had to find Go's notation for "2025-03-01T10:00:00+02:00" alone, and

@@ -26,7 +26,10 @@ func TestLayoutHint(t *testing.T) {
 		{"2025-3-1", "(that date reads with -date-layout 2006-1-2)"},
 		{"1740823200", "(that looks like a Unix time (seconds or milliseconds since 1970), which no -date-layout reads"},
 		{"1740823200000", "looks like a Unix time"},
-		{"garbage", "(if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006)"},
+		{"32 Smarch 2025", "(if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006)"},
+		// A header repeated where monthly exports were joined was sent looking for a
+		// -date-layout.
+		{"date", `("date" has no digit, so no -date-layout reads it: is the line a header, repeated where exports were joined into one file? Remove such lines, or skip them with -lenient)`},
 	} {
 		in := "customer,date,amount\nc1,2025-01-01,10\nc1,\"" + c.date + "\",12\n"
 		err := run(&bytes.Buffer{}, strings.NewReader(in), config{format: "csv", header: true, unit: 24 * time.Hour})
@@ -88,5 +91,24 @@ func TestDecimals(t *testing.T) {
 		if got := decimals(v); got != want {
 			t.Errorf("decimals(%v) = %d, want %d", v, got, want)
 		}
+	}
+}
+
+// TestRepeatedHeader: a file of exports joined with their headers stopped at the second
+// header, sent looking for a -date-layout; it is asked whether the line is a repeated
+// header, with -date-layout given too. Line 1 of a file read without -header is told
+// to add -header, and nothing more.
+func TestRepeatedHeader(t *testing.T) {
+	month := "customer,date,amount\nc1,2025-01-01,10\nc2,2025-01-02,12\n"
+	want := `line 4, column 10: time "date" does not match layout "2006-01-02" ("date" has no digit, so no -date-layout reads it: is the line a header, repeated where exports were joined into one file?`
+	for _, layout := range []string{"", "2006-01-02"} {
+		err := run(&bytes.Buffer{}, strings.NewReader(month+month), config{format: "csv", header: true, layout: layout, unit: 24 * time.Hour})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("-date-layout %q: %v, want %q", layout, err, want)
+		}
+	}
+	err := run(&bytes.Buffer{}, strings.NewReader(month), config{format: "csv", unit: 24 * time.Hour})
+	if err == nil || !strings.HasSuffix(err.Error(), `time "date" does not match layout "2006-01-02" (if line 1 names the columns, add -header)`) {
+		t.Errorf("line 1 without -header: %v", err)
 	}
 }
