@@ -78,9 +78,11 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mux.ServeHTTP(rec, r)
 }
 
+// bearerMatches says whether the request carries the token. The scheme's name is
+// case-insensitive (RFC 9110, section 11.1): a client writing "bearer" was refused.
 func bearerMatches(r *http.Request, token string) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
 // statusWriter remembers the status and size of a reply for the log.

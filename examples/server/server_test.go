@@ -326,8 +326,16 @@ func TestToken(t *testing.T) {
 	if code, _ := do("/nowhere", ""); code != http.StatusUnauthorized {
 		t.Errorf("an unknown path without the token: %d, want 401 (no route discovery)", code)
 	}
-	if code, body := do("/v1/profiles/999999", "Bearer s3cret"); code != http.StatusNotFound {
-		t.Errorf("with the token: %d %s, want 404", code, body)
+	// The scheme's name is case-insensitive (RFC 9110, 11.1): "bearer" was a 401.
+	for _, auth := range []string{"Bearer s3cret", "bearer s3cret", "BEARER s3cret"} {
+		if code, body := do("/v1/profiles/999999", auth); code != http.StatusNotFound {
+			t.Errorf("with the token as %q: %d %s, want 404", auth, code, body)
+		}
+	}
+	for _, auth := range []string{"Bearer  s3cret", "Basic s3cret", "Bearers3cret", "s3cret"} {
+		if code, _ := do("/v1/profiles/999999", auth); code != http.StatusUnauthorized {
+			t.Errorf("Authorization %q: %d, want 401", auth, code)
+		}
 	}
 }
 
