@@ -32,8 +32,8 @@ type ReaderOptions struct {
 }
 
 // Reader reads Segment-spec calls as JSON lines: one call or one batch envelope a line.
-// A UTF-8 byte-order mark before the first line, CRLF line ends and blank lines are
-// tolerated; a line with a byte that is not UTF-8 is a bad line (JSON text is UTF-8).
+// A UTF-8 byte-order mark at the start of a line (the first, or any of files joined
+// with cat), CRLF line ends and blank lines are tolerated; a line with a byte that is not UTF-8 is a bad line (JSON text is UTF-8).
 type Reader struct {
 	br      *bufio.Reader
 	opts    ReaderOptions
@@ -127,7 +127,7 @@ func (r *Reader) Errors() []*LineError { return r.errs }
 // Skipped counts the bad lines beyond MaxErrors, which were skipped but not kept.
 func (r *Reader) Skipped() int { return r.skipped }
 
-// readLine returns the next line without its line end (LF or CRLF) and, on line 1, its
+// readLine returns the next line without its line end (LF or CRLF) and its leading
 // byte-order mark. A line over MaxLine is consumed and reported as an ErrInvalid.
 func (r *Reader) readLine() ([]byte, error) {
 	var line []byte
@@ -150,9 +150,9 @@ func (r *Reader) readLine() ([]byte, error) {
 		}
 		r.line++
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		if r.line == 1 {
-			line = bytes.TrimPrefix(line, []byte("\ufeff"))
-		}
+		// A byte-order mark starts line 1 of a file a Windows tool wrote, and any line
+		// of files joined with cat; inside a line it was "invalid character 'ï'".
+		line = bytes.TrimPrefix(line, []byte("\ufeff"))
 		if tooLong || len(line) > r.opts.MaxLine {
 			return nil, invalid("line longer than %d bytes", r.opts.MaxLine)
 		}

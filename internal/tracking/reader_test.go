@@ -57,6 +57,17 @@ func TestReaderLenient(t *testing.T) {
 	}
 }
 
+// TestReaderJoinedFiles: files joined with cat, each starting with a byte-order mark,
+// hold one at the start of later lines too; the second file's first call was "not
+// JSON: invalid character 'ï' looking for beginning of value".
+func TestReaderJoinedFiles(t *testing.T) {
+	in := "\ufeff" + good + "\r\n" + "\ufeff" + good + "\r\n" + "\ufeff\r\n" + good
+	lines, err := readAll(NewReader(strings.NewReader(in), nil))
+	if err != nil || fmt.Sprint(lines) != "[1 2 4]" {
+		t.Errorf("calls on lines %v (%v), want [1 2 4]", lines, err)
+	}
+}
+
 // TestReaderNotUTF8: a call with a byte that is not UTF-8 (a Latin-1 export's "café")
 // is a bad line pointing at the byte; encoding/json alone would have made the event
 // "caf\uFFFD" without a word. A valid U+FFFD is accepted as written.
