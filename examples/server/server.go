@@ -231,9 +231,6 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// A file saved by a Windows editor or PowerShell starts with a byte order mark,
-	// which line 1's JSON would be refused for ("invalid character 'ï'").
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	resp := struct {
 		Accepted int         `json:"accepted"`
 		Rejected []rejection `json:"rejected"`
@@ -244,7 +241,10 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), maxBody)
 	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
+		// A file saved by a Windows editor or PowerShell starts with a byte order mark,
+		// as does each of files joined with cat, and a line's JSON would be refused for
+		// it ("invalid character 'ï'"), as the ingest example's reader skips it.
+		line := bytes.TrimSpace(bytes.TrimPrefix(sc.Bytes(), []byte("\ufeff")))
 		if len(line) == 0 {
 			continue
 		}

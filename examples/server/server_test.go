@@ -608,6 +608,14 @@ func TestEventsFileAsIngestReadsIt(t *testing.T) {
 		!strings.Contains(posted.Rejected[0].Error, `call 2 of the batch`) {
 		t.Errorf("posted %+v, want 3 accepted and call 2 of line 2's batch rejected", posted)
 	}
+	// Files each with a byte order mark, joined with cat: the second file's first
+	// line was refused as "invalid character 'ï'".
+	joined := "\ufeff" + `{"type":"page","anonymousId":"a-3","timestamp":"2025-03-01T09:00:00Z"}` + "\r\n" +
+		"\ufeff" + `{"type":"page","anonymousId":"a-4","timestamp":"2025-03-01T09:00:00Z"}` + "\r\n"
+	call(t, "POST", base+"/v1/events", joined, http.StatusOK, &posted)
+	if posted.Accepted != 2 || len(posted.Rejected) != 0 {
+		t.Errorf("files joined with cat: posted %+v, want 2 accepted", posted)
+	}
 	data, err := os.ReadFile("../ingest/testdata/spec.jsonl")
 	if err != nil {
 		t.Fatal(err)
