@@ -134,7 +134,8 @@ const maxLine = 1 << 20
 // read as 12. A file without a header whose every row is split cannot be told from one
 // with a further column, and reads the whole part: set Header.
 //
-// Blank lines and a leading UTF-8 byte order mark are skipped. A bad line (a row with a
+// Blank lines and a UTF-8 byte order mark are skipped, the mark at the start of the
+// file or of a line's first unquoted field (files each with one, joined with cat). A bad line (a row with a
 // bare or unbalanced quote among them, and a row with more fields than the first row
 // where a field past that width is not blank: a value split by an unquoted separator)
 // yields an error wrapping ErrSyntax that names the line and column (1-based); the reader then stops, or with opt.Lenient goes on to the
@@ -432,6 +433,10 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 				for i := range fields {
 					lines[i], cols[i] = cr.FieldPos(i)
 				}
+				// Files each starting with a byte order mark, joined with cat.
+				var n int
+				fields[0], n = bom.Field(fields[0])
+				cols[0] += n
 				if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 					continue
 				}
@@ -504,7 +509,9 @@ func spaceRecords(r io.Reader) iter.Seq2[record, error] {
 			line++
 			text := sc.Text()
 			rec.line, rec.fields, rec.lines, rec.cols = line, rec.fields[:0], rec.lines[:0], rec.cols[:0]
-			for i := 0; i < len(text); {
+			// Files each starting with a byte order mark, joined with cat.
+			_, skip := bom.Field(text)
+			for i := skip; i < len(text); {
 				for i < len(text) && isBlank(text[i]) {
 					i++
 				}

@@ -433,6 +433,22 @@ func TestReadByteOrderMark(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Profile != 1 {
 		t.Errorf("space-separated: %+v, %v", got, err)
 	}
+	// Files each starting with a mark, joined with cat, hold one at the start of a
+	// later line: the second file's first customer was another customer, silently.
+	keys = &Keys{}
+	got, err = readAll(bom+"c0,2025-01-01,10\n"+bom+"c0,2025-01-02,5\n", ReadOptions{Keys: keys})
+	if err != nil || len(got) != 2 || got[0].Profile != got[1].Profile || keys.Len() != 1 {
+		t.Errorf("joined files: %+v, %v, %d keys; want one customer", got, err, keys.Len())
+	}
+	got, err = readAll(bom+"00001 00001 19970101 1 11.77\n"+bom+"00001 00001 19970102 1 11.77\n", ReadOptions{Comma: ' ', TimeColumn: 2, AmountColumn: 4, TimeLayout: "20060102"})
+	if err != nil || len(got) != 2 || got[1].Profile != 1 {
+		t.Errorf("space-separated, joined files: %+v, %v", got, err)
+	}
+	// A bad row's column is the field's, after the mark.
+	_, err = readAll("c0,2025-01-01,10\n"+bom+"c0,x,5\n", ReadOptions{Keys: &Keys{}})
+	if err == nil || !strings.Contains(err.Error(), "line 2, column 7:") {
+		t.Errorf("bad row after a mark: %v, want line 2, column 7", err)
+	}
 }
 
 // TestReadWiderRowRefused: a row with more fields than the first, a field past the

@@ -36,3 +36,15 @@ func (s *skipper) Read(p []byte) (int, error) {
 	}
 	return s.br.Read(p)
 }
+
+// Field returns s without a leading byte order mark, and the bytes it dropped (3 or
+// 0), for a reader to apply to the first field of every row: files that each start
+// with a mark, joined with cat, hold one at the start of later lines too, where Skip
+// does not look, and there it made the line's id or channel another value than the
+// same text elsewhere, silently.
+func Field(s string) (string, int) {
+	if len(s) >= len(mark) && s[0] == mark[0] && s[1] == mark[1] && s[2] == mark[2] {
+		return s[len(mark):], len(mark)
+	}
+	return s, 0
+}

@@ -52,3 +52,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += n
 	return n, err
 }
+
+func TestField(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		n        int
+	}{
+		{"", "", 0},
+		{"\ufeff", "", 3},
+		{"\ufeffc1", "c1", 3},
+		{"\ufeff\ufeffc1", "\ufeffc1", 3},
+		{"c1\ufeff", "c1\ufeff", 0},
+		{"\xef\xbb", "\xef\xbb", 0},
+	} {
+		if got, n := Field(c.in); got != c.want || n != c.n {
+			t.Errorf("Field(%q) = %q, %d; want %q, %d", c.in, got, n, c.want, c.n)
+		}
+	}
+}
