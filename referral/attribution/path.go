@@ -140,7 +140,8 @@ const MaxBadLines = 100
 // ReadPaths reads paths in ChannelAttribution's text layout: one journey a line,
 // fields separated by ";" in the order path;conversions[;value[;nulls]]. A first line
 // that names the fields (path;total_conversions;...) is skipped, as are blank lines,
-// lines starting with "#" and a leading UTF-8 byte order mark. The numbers are decimal,
+// lines starting with "#" and a UTF-8 byte order mark (at the start of the file, or
+// of a line's first unquoted field: files each with one, joined with cat). The numbers are decimal,
 // with a point or with a decimal comma that cannot be a thousands separator ("12,50",
 // as scoring.ReadTransactions reads amounts), a sign and an exponent; "1,299.00" and
 // Go's literal forms ("1_000", "0x1p4") are refused. It yields the paths in file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
@@ -174,6 +175,8 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 				err = fmt.Errorf("%w: line %d, column %d: %v", ErrSyntax, pe.Line, pe.Column, pe.Err)
 			} else {
 				line, _ = cr.FieldPos(0)
+				// Files each starting with a byte order mark, joined with cat.
+				rec[0], _ = bom.Field(rec[0])
 				header := first && strings.EqualFold(strings.TrimSpace(rec[0]), "path")
 				first = false
 				if header {

@@ -144,6 +144,14 @@ func TestReadPathsByteOrderMark(t *testing.T) {
 			t.Errorf("ReadPaths(%q): %v, (-want +got):\n%s", in, errs, diff)
 		}
 	}
+	// Files each with a mark, joined with cat: the second file's first channel was a
+	// channel of its own ("\ufeffsearch"), and its header was read as a path.
+	in := "\ufeffsearch > email;1;10;3\n" + "\ufeffpath;total_conversions\n" + "\ufeffsearch;2\n"
+	got, errs := readAll(strings.NewReader(in), &ReadOptions{Lenient: true})
+	want := []Path{{Touches: []string{"search", "email"}, Conversions: 1, Value: 10, Nulls: 3}, {Touches: []string{"search"}, Conversions: 2}}
+	if diff := cmp.Diff(want, got); len(errs) != 1 || diff != "" {
+		t.Errorf("joined files: %v (want the repeated header's error alone), (-want +got):\n%s", errs, diff)
+	}
 }
 
 // readAll collects what ReadPaths yields.
