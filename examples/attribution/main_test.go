@@ -196,6 +196,12 @@ func TestByteOrderMark(t *testing.T) {
 			t.Errorf("%q: %v, %v; want two journeys, the first from search", in, rows, err)
 		}
 	}
+	// Files each with a mark, joined with cat: the second file's first channel was a
+	// channel of its own ("\ufeffsearch").
+	rows, _, err := readCSV(strings.NewReader("\ufeffsearch > email,1,0,5\n\ufeffsearch,1,2,3\n"), false, io.Discard)
+	if err != nil || len(rows) != 2 || rows[1].Touches[0] != "search" {
+		t.Errorf("joined files: %v, %v; want two journeys, the second from search", rows, err)
+	}
 }
 
 // TestWideFigures: credits of a million conversions are wider than the columns' 9

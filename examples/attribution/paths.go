@@ -40,6 +40,8 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 		}
 		var p pathRow
 		if err == nil {
+			// Files each starting with a byte order mark, joined with cat.
+			rec[0], _ = bom.Field(rec[0])
 			header := first && strings.EqualFold(strings.TrimSpace(rec[0]), "path")
 			if first && !header && reordered(rec) {
 				// A header naming the columns in another order would fail on its
