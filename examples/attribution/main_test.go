@@ -202,6 +202,16 @@ func TestByteOrderMark(t *testing.T) {
 	if err != nil || len(rows) != 2 || rows[1].Touches[0] != "search" {
 		t.Errorf("joined files: %v, %v; want two journeys, the second from search", rows, err)
 	}
+	// Joined with their headers: the second header is named as such, not as a journey
+	// whose conversions are "conversions"; -lenient skips it.
+	joined := "path,conversions,nulls,value\nsearch,1,2,3\n\ufeffPath,Conversions,Nulls,Value\nemail,1,0,5\n"
+	want := "line 3 repeats the header line (files joined with their headers?): remove it, or skip it with -lenient"
+	if _, _, err := readCSV(strings.NewReader(joined), false, io.Discard); err == nil || err.Error() != want {
+		t.Errorf("joined with headers: %v, want %q", err, want)
+	}
+	if rows, skipped, err := readCSV(strings.NewReader(joined), true, io.Discard); err != nil || len(rows) != 2 || skipped != 1 {
+		t.Errorf("joined with headers, -lenient: %v, %d skipped, %v; want two journeys", rows, skipped, err)
+	}
 }
 
 // TestWideFigures: credits of a million conversions are wider than the columns' 9

@@ -48,11 +48,17 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 				// second field ("path" is not a number): say what is wrong instead.
 				return nil, bad, fmt.Errorf("line 1 names the columns %s; want them in the order path,conversions,nulls,value", strings.Join(rec, ","))
 			}
+			// A header further down, of files joined with their headers, was
+			// "column 6 (conversions): "conversions" is not a non-negative number".
+			again := !first && strings.EqualFold(strings.TrimSpace(rec[0]), "path") && strings.EqualFold(strings.TrimSpace(rec[1]), "conversions")
 			first = false
 			if header {
 				continue
 			}
-			if p, err = csvRow(cr, rec, &sum); err == nil {
+			if again {
+				line, _ := cr.FieldPos(0)
+				err = fmt.Errorf("line %d repeats the header line (files joined with their headers?): remove it, or skip it with -lenient", line)
+			} else if p, err = csvRow(cr, rec, &sum); err == nil {
 				merged.add(p)
 				continue
 			}
