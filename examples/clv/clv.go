@@ -545,6 +545,8 @@ func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOpti
 
 func unitName(d time.Duration) string {
 	switch d {
+	case time.Hour:
+		return "hours" // "1h units" read as a unit of its own
 	case 24 * time.Hour:
 		return "days"
 	case 7 * 24 * time.Hour:

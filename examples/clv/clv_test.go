@@ -141,7 +141,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // SDK's one syntax of durations), not as Go prints a time.Duration ("12h0m0s units").
 func TestUnitName(t *testing.T) {
 	for unit, want := range map[time.Duration]string{
-		24 * time.Hour: "days", 7 * 24 * time.Hour: "weeks", 12 * time.Hour: "12h units", 36 * time.Hour: "1d12h units", 14 * 24 * time.Hour: "2w units",
+		time.Hour: "hours", 24 * time.Hour: "days", 7 * 24 * time.Hour: "weeks", 12 * time.Hour: "12h units", 36 * time.Hour: "1d12h units", 14 * 24 * time.Hour: "2w units",
 	} {
 		if got := unitName(unit); got != want {
 			t.Errorf("unitName(%v) = %q, want %q", unit, got, want)
