@@ -874,7 +874,7 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 			// A misspelt step matched nothing, and the funnel answered 0 profiles from
 			// that step on, which reads as nobody converting. segment's guard against
 			// misspelt events refuses such a segment; a step is held to the same.
-			fail(w, http.StatusBadRequest, "steps: step %d %q: no call has brought that event%s", i+1, n, near)
+			fail(w, http.StatusBadRequest, "steps: step %d %q: no call has brought that event%s; if it is another event, declare it with -events", i+1, n, near)
 			return
 		}
 		spec.Steps = append(spec.Steps, funnel.Step{Name: n})

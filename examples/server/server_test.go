@@ -646,7 +646,7 @@ func TestQueryMistakes(t *testing.T) {
 		{"/v1/funnel?window=1d", `steps "": step 1 is empty`},
 		// A misspelt step answered 200 with 0 profiles from it on, a funnel nobody
 		// went down; window=0d answered as if no window were given.
-		{"/v1/funnel?steps=pag&window=1d", `steps: step 1 "pag": no call has brought that event (did you mean page?)`},
+		{"/v1/funnel?steps=pag&window=1d", `steps: step 1 "pag": no call has brought that event (did you mean page?); if it is another event, declare it with -events`},
 		{"/v1/funnel?steps=page,Page&window=1d", `step 2 "Page": no call has brought that event (did you mean page?)`},
 		{"/v1/funnel?steps=page&window=0d", `window "0d": want a positive duration`},
 	} {
@@ -678,6 +678,12 @@ func TestQueryMistakes(t *testing.T) {
 	if len(fun.Steps) != 2 || fun.Steps[1].Profiles != 0 {
 		t.Errorf("steps=page,Order Completed: %+v, want 0 profiles at step 2", fun)
 	}
+	// Another event near a known one is taken once declared, as -events does.
+	call(t, "GET", base+"/v1/funnel?steps=page,pages&window=1d", "", http.StatusBadRequest, nil)
+	if err := s.seg.DeclareEvents("pages"); err != nil {
+		t.Fatal(err)
+	}
+	call(t, "GET", base+"/v1/funnel?steps=page,pages&window=1d", "", http.StatusOK, nil)
 }
 
 // TestFunnelMode: mode= takes funnel's modes by their ClickHouse names; with
