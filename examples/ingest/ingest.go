@@ -228,19 +228,25 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	for _, e := range sortedKeys(events) {
 		did = append(did, namedQuery{"did " + english.Name(e, nameWidth), "did(" + strconv.Quote(e) + ")"})
 	}
+	// An audience named past the column's 24 terminal columns pushed its own count
+	// out of line with the others: the column widens to the longest -query name.
+	nameCol := 24
+	for _, q := range qs {
+		nameCol = max(nameCol, english.Width(q.name))
+	}
 	for i, q := range append(did, qs...) {
 		parsed, err := segment.Parse(q.expr)
 		if err == nil {
 			var n uint64
 			if n, err = x.Count(context.Background(), now, parsed, nil); err == nil {
-				fmt.Fprintf(out, "  %s %6d  %s\n", english.Pad(q.name, 24), n, english.Name(parsed.String(), queryWidth))
+				fmt.Fprintf(out, "  %s %6d  %s\n", english.Pad(q.name, nameCol), n, english.Name(parsed.String(), queryWidth))
 				continue
 			}
 		}
 		if i < len(did) && errors.Is(err, segment.ErrSyntax) {
 			// An event name the data chose may be longer than a query can be: one odd
 			// call must not cost the report its other audiences.
-			fmt.Fprintf(out, "  %s %6s  not counted: %v\n", english.Pad(q.name, 24), "-", err)
+			fmt.Fprintf(out, "  %s %6s  not counted: %v\n", english.Pad(q.name, nameCol), "-", err)
 			continue
 		}
 		if i >= len(did) && errors.Is(err, segment.ErrUnknownField) {
@@ -253,7 +259,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 			if absent {
 				hint = " (no call in the input carried that event)"
 			}
-			fmt.Fprintf(out, "  %s %6s  not counted: %v%s\n", english.Pad(q.name, 24), "-", err, hint)
+			fmt.Fprintf(out, "  %s %6s  not counted: %v%s\n", english.Pad(q.name, nameCol), "-", err, hint)
 			if !absent {
 				failed = append(failed, fmt.Errorf("query %s: %w", q.name, err))
 			}

@@ -244,7 +244,8 @@ func TestNamesFromTheData(t *testing.T) {
 
 // TestWideEventNamesAlign: events named in Chinese or Japanese, or with a combining
 // accent, start their counts at the same column as the others in the audiences table
-// (%-24s padded by runes, so each wide character pushed the row a column right).
+// (%-24s padded by runes, so each wide character pushed the row a column right), and an
+// audience named wider than the column widens it.
 func TestWideEventNamesAlign(t *testing.T) {
 	var lines []string
 	for _, e := range []string{"購入", "カートに追加", "cafe\u0301", "page"} {
@@ -267,6 +268,21 @@ func TestWideEventNamesAlign(t *testing.T) {
 	}
 	if rows != 4 {
 		t.Errorf("%d audience rows, want 4:\n%s", rows, out.String())
+	}
+	// A -query named past 24 columns widens the column for every row: its count was
+	// pushed out of line with the others.
+	out.Reset()
+	long := "page_viewers_in_the_last_thirty_days"
+	if err := run(&out, io.Discard, strings.NewReader(strings.Join(lines, "\n")), queries{{long, "did(page)"}}, time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if !strings.HasPrefix(line, "  did ") && !strings.HasPrefix(line, "  "+long) {
+			continue
+		}
+		if before, _, ok := strings.Cut(line, "  did("); !ok || english.Width(before) != 2+len(long)+1+6 {
+			t.Errorf("row %q: its count ends at column %d, want %d", line, english.Width(before), 2+len(long)+1+6)
+		}
 	}
 }
 
