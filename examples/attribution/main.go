@@ -24,7 +24,7 @@ import (
 )
 
 func main() {
-	in := flag.String("in", "", `CSV of journeys (path,conversions,nulls,value); "-" for standard input; empty: generate them`)
+	in := flag.String("in", "", `CSV of journeys (path,conversions,nulls,value), gzip-compressed too (paths.csv.gz); "-" for standard input; empty: generate them`)
 	people := flag.Int("people", 100_000, "people in the generated base (without -in)")
 	lenient := flag.Bool("lenient", false, "skip bad rows of -in, listing each on standard error (up to 100), instead of stopping at the first")
 	direct := flag.String("direct", "direct", `the channel of visits typed in or bookmarked, which last-nd (last non-direct touch) passes over, as the paths spell it ("(direct)" in a Google Analytics export)`)

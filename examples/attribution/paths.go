@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
+	"github.com/clientele-go/clientele/internal/gunzip"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -26,7 +27,9 @@ type pathRow = attribution.Path
 // past attribution.MaxBadLines of them, the cap the SDK's readers share. It returns how
 // many rows it skipped.
 func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, error) {
-	cr := csv.NewReader(bom.Skip(r)) // Excel's "CSV UTF-8" starts with a byte order mark
+	// A paths.csv.gz is decompressed as it is read; Excel's "CSV UTF-8" starts with a
+	// byte order mark.
+	cr := csv.NewReader(bom.Skip(gunzip.Reader(r)))
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	cr.ReuseRecord = true // every field is copied or parsed before the next read

@@ -11,12 +11,14 @@ import (
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/english"
+	"github.com/clientele-go/clientele/internal/gunzip"
 	"github.com/clientele-go/clientele/scoring"
 )
 
 // read reads every transaction into a ledger, so that the periods can be chosen from
 // the data, and maps the customer ids, whatever they are, to profile keys.
 func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
+	r = gunzip.Reader(r) // an export.csv.gz, decompressed as it is read
 	var opt scoring.ReadOptions
 	orderColumn := -1
 	switch cfg.format {

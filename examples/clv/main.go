@@ -55,7 +55,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.in, "in", "scoring/testdata/cdnow/CDNOW_sample.txt", "transactions file")
+	flag.StringVar(&cfg.in, "in", "scoring/testdata/cdnow/CDNOW_sample.txt", "transactions file (gzip-compressed too, as export.csv.gz)")
 	flag.StringVar(&cfg.format, "format", "", `"csv" (customer,date,amount) or "cdnow" (the CDNOW sample's columns); default: cdnow for the sample, csv otherwise`)
 	flag.BoolVar(&cfg.header, "header", false, "the CSV's first line names the columns")
 	flag.Func("comma", "the CSV's field separator, one character or tab (default ,)", func(v string) (err error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/english"
+	"github.com/clientele-go/clientele/internal/gunzip"
 	"github.com/clientele-go/clientele/internal/tracking"
 	"github.com/clientele-go/clientele/segment"
 )
@@ -70,7 +71,8 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 	events := map[string]bool{}
 	var latest time.Time
 	var bad []*tracking.LineError
-	r := tracking.NewReader(in, &tracking.ReaderOptions{Lenient: true, Parse: &tracking.ParseOptions{ReceivedAt: now}})
+	// An events.jsonl.gz is decompressed as it is read.
+	r := tracking.NewReader(gunzip.Reader(in), &tracking.ReaderOptions{Lenient: true, Parse: &tracking.ParseOptions{ReceivedAt: now}})
 	for {
 		m, line, err := r.Next()
 		if err == io.EOF {

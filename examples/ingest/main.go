@@ -55,7 +55,7 @@ func (q *queries) Set(s string) error {
 }
 
 func main() {
-	in := flag.String("in", "examples/ingest/testdata/events.jsonl", `JSON lines to read; "-" for standard input`)
+	in := flag.String("in", "examples/ingest/testdata/events.jsonl", `JSON lines to read, gzip-compressed too (events.jsonl.gz); "-" for standard input`)
 	var qs queries
 	flag.Var(&qs, "query", "an audience to count, name=expression in the segment query language (repeatable)")
 	show := flag.Int("profiles", 20, "how many profiles to list (0: all)")
