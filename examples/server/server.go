@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -201,13 +203,32 @@ func fail(w http.ResponseWriter, status int, format string, args ...any) {
 	reply(w, status, errorBody{Error: fmt.Sprintf(format, args...), Code: errorCode(status)})
 }
 
-// body reads the request body up to maxBody, answering 413 beyond it.
+// body reads the request body up to maxBody, answering 413 beyond it. A body sent with
+// Content-Encoding: gzip, as the tracking API takes it, is decompressed, and the limit
+// holds after decompression; it was read as it came, and a gzip-compressed events file
+// was refused line by line as "byte 0x8b is not UTF-8 (convert the file, e.g. iconv
+// -f latin1)". Another encoding is 415.
 func body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	var in io.Reader = http.MaxBytesReader(w, r.Body, maxBody)
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "the body says it is gzip but is not: %v", err)
+			return nil, false
+		}
+		defer zr.Close()
+		in = io.LimitReader(zr, maxBody+1)
+	default:
+		fail(w, http.StatusUnsupportedMediaType, "Content-Encoding %q is not supported (send gzip or nothing)", enc)
+		return nil, false
+	}
 	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
+	_, err := buf.ReadFrom(in)
 	var tooLarge *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
+	case errors.As(err, &tooLarge), buf.Len() > maxBody:
 		fail(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
 		return nil, false
 	case err != nil:
