@@ -19,12 +19,13 @@
 //	POST /v1/batch, /v1/import      Segment's HTTP Tracking API: {"batch": [call, ...]} (500 KB)
 //	POST /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias   one call (32 KB)
 //	                                (write key as basic-auth user; gzip bodies; messageId de-duplicated)
-//	POST /v1/events                 Segment-spec calls, one JSON object a line (at most 1 MiB)
+//	POST /v1/events                 Segment-spec calls, one JSON object a line (at most 1 MiB; gzip bodies)
 //	GET  /v1/profiles/{id}          a profile's identifiers and audiences
 //	DELETE /v1/profiles/{id}        erase the person (GDPR art. 17): identifiers, audiences, events,
 //	                                the referral ledger's contact details
 //	GET  /v1/lookup?kind=&value=    the profile holding an identifier (404: none yet; 400: a value
-//	                                none can hold, such as junk or a malformed e-mail)
+//	                                none can hold, such as junk or a malformed e-mail, or a kind
+//	                                no call carries: user_id, anonymous_id, email, phone, device_id)
 //	PUT  /v1/segments/{name}        save an audience; the body is its query
 //	GET  /v1/segments/{name}        its members now (?limit=, default 100)
 //	GET  /v1/changes                who entered and exited each audience since the last call

@@ -619,6 +619,12 @@ func (s *server) lookup(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "lookup needs kind and value, as in ?kind=email&value=ann@example.com")
 		return
 	}
+	if !slices.Contains(tracking.Kinds, id.Kind) {
+		// No call carries another kind: "kind=Email" answered 404 "no profile holds
+		// Email", as if the person had never been sent.
+		fail(w, http.StatusBadRequest, "kind %q: the server holds identifiers of the kinds %s", id.Kind, strings.Join(tracking.Kinds, ", "))
+		return
+	}
 	// A value no profile can ever hold (malformed, blocked, unparseable for its kind)
 	// is the caller's mistake, told apart from one nobody sent yet.
 	if _, err := s.ids.Canonical(id); err != nil {

@@ -641,6 +641,10 @@ func TestQueryMistakes(t *testing.T) {
 		{"/v1/lookup?value=u-1", "lookup needs kind and value"},
 		{"/v1/lookup?kind=email&value=null", `email "null" is never held`},
 		{"/v1/lookup?kind=email&value=not-an-address", `email "not-an-address" is never held`},
+		// A kind no call carries was 404, "no profile holds Email", as if the person
+		// were unknown.
+		{"/v1/lookup?kind=Email&value=ann@example.com", `kind "Email": the server holds identifiers of the kinds user_id, anonymous_id, email, phone, device_id`},
+		{"/v1/lookup?kind=userId&value=u-1", `kind "userId"`},
 		{"/v1/funnel?steps=page,,page&window=1d", `steps "page,,page": step 2 is empty`},
 		{"/v1/funnel?steps=page,&window=1d", `steps "page,": step 2 is empty`},
 		{"/v1/funnel?window=1d", `steps "": step 1 is empty`},

@@ -32,6 +32,11 @@ type Message struct {
 // ID is one identifier of a call; it converts to identity.ID.
 type ID struct{ Kind, Value string }
 
+// Kinds are the kinds of the identifiers a call yields, and so the only kinds a host
+// that links calls alone holds: a lookup of another ("Email", "userId") finds no one,
+// whoever was sent.
+var Kinds = []string{"user_id", "anonymous_id", "email", "phone", "device_id"}
+
 // ParseOptions tune parsing. The zero value (or nil) is usable.
 type ParseOptions struct {
 	// ReceivedAt is when the call arrived. It stands in for a call's missing receivedAt

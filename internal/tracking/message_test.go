@@ -3,6 +3,7 @@ package tracking
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,4 +239,25 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestKinds: every identifier a call can carry is of a kind Kinds lists, which hosts
+// check lookups against.
+func TestKinds(t *testing.T) {
+	call := `{"type":"identify","userId":"u","anonymousId":"a","traits":{"email":"e@x.com","phone":"+44 20 7946 0000"},` +
+		`"context":{"traits":{"email":"f@x.com","phone":"+44 20 7946 0001"},"device":{"id":"d"}},"timestamp":"2025-03-01T10:00:00Z"}`
+	m, err := Parse([]byte(call), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, id := range m.IDs {
+		if !slices.Contains(Kinds, id.Kind) {
+			t.Errorf("identifier %+v: kind not in Kinds %v", id, Kinds)
+		}
+		seen[id.Kind] = true
+	}
+	if len(seen) != len(Kinds) {
+		t.Errorf("kinds seen %v, want every one of %v", seen, Kinds)
+	}
 }
