@@ -134,13 +134,14 @@ const maxLine = 1 << 20
 // read as 12. A file without a header whose every row is split cannot be told from one
 // with a further column, and reads the whole part: set Header.
 //
-// Blank lines and a UTF-8 byte order mark are skipped, the mark at the start of the
-// file or of a line's first unquoted field (files each with one, joined with cat). A bad line (a row with a
-// bare or unbalanced quote among them, and a row with more fields than the first row
-// where a field past that width is not blank: a value split by an unquoted separator)
-// yields an error wrapping ErrSyntax that names the line and column (1-based); the reader then stops, or with opt.Lenient goes on to the
-// next line; after MaxBadLines bad lines a Lenient read stops with an error wrapping
-// ErrTooManyBad. A line too long or an unreadable stream always stops it.
+// Blank lines and a UTF-8 byte order mark are skipped, the mark at the start of the file
+// or of a line's first unquoted field (files each with one, joined with cat). A bad line
+// (a row with a bare or unbalanced quote among them, and a row with more fields than the
+// first row where a field past that width is not blank: a value split by an unquoted
+// separator) yields an error wrapping ErrSyntax that names the line and column
+// (1-based); the reader then stops, or with opt.Lenient goes on to the next line; after
+// MaxBadLines bad lines a Lenient read stops with an error wrapping ErrTooManyBad. A
+// line too long or an unreadable stream always stops it.
 //
 // ReadRows reads the same rows, and adds to each its line and fields.
 func ReadTransactions(r io.Reader, opts *ReadOptions) iter.Seq2[Transaction, error] {

@@ -32,8 +32,9 @@ type ReaderOptions struct {
 }
 
 // Reader reads Segment-spec calls as JSON lines: one call or one batch envelope a line.
-// A UTF-8 byte-order mark at the start of a line (the first, or any of files joined
-// with cat), CRLF line ends and blank lines are tolerated; a line with a byte that is not UTF-8 is a bad line (JSON text is UTF-8).
+// A UTF-8 byte-order mark at the start of a line (the first, or any of files joined with
+// cat), CRLF line ends and blank lines are tolerated; a line with a byte that is not
+// UTF-8 is a bad line (JSON text is UTF-8).
 type Reader struct {
 	br      *bufio.Reader
 	opts    ReaderOptions

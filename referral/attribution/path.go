@@ -137,14 +137,15 @@ type ReadOptions struct {
 // MaxBadLines is the most bad lines a Lenient ReadPaths reports before it stops.
 const MaxBadLines = 100
 
-// ReadPaths reads paths in ChannelAttribution's text layout: one journey a line,
-// fields separated by ";" in the order path;conversions[;value[;nulls]]. A first line
-// that names the fields (path;total_conversions;...) is skipped, as are blank lines,
-// lines starting with "#" and a UTF-8 byte order mark (at the start of the file, or
-// of a line's first unquoted field: files each with one, joined with cat). The numbers are decimal,
-// with a point or with a decimal comma that cannot be a thousands separator ("12,50",
-// as scoring.ReadTransactions reads amounts), a sign and an exponent; "1,299.00" and
-// Go's literal forms ("1_000", "0x1p4") are refused. It yields the paths in file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
+// ReadPaths reads paths in ChannelAttribution's text layout: one journey a line, fields
+// separated by ";" in the order path;conversions[;value[;nulls]]. A first line that
+// names the fields (path;total_conversions;...) is skipped, as are blank lines, lines
+// starting with "#" and a UTF-8 byte order mark (at the start of the file, or of a
+// line's first unquoted field: files each with one, joined with cat). The numbers are
+// decimal, with a point or with a decimal comma that cannot be a thousands separator
+// ("12,50", as scoring.ReadTransactions reads amounts), a sign and an exponent;
+// "1,299.00" and Go's literal forms ("1_000", "0x1p4") are refused. It yields the paths
+// in file order. A bad line yields an error wrapping [ErrSyntax] (it does not parse) or
 // [ErrInvalid] (it parses to a path that cannot be used) that names the line and the
 // byte column (1-based) where the problem is; the reader then stops, or with
 // opts.Lenient goes on to the next line (up to MaxBadLines bad lines). An unreadable
