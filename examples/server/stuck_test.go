@@ -26,7 +26,7 @@ import (
 func TestStuckPostgresAnswers503(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), url, schema, 200*time.Millisecond)
+	st, err := openStorage(context.Background(), url, schema, pgtest.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func answers503(t *testing.T, method, url, body, want string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: pgtest.Watchdog}).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s while PostgreSQL is stuck: %v", method, url, err)
 	}

@@ -10,15 +10,8 @@ import (
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/segment"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// watchdog is how long a test waits for a call that Options.Timeout should have ended
-// in a fraction of a second: far longer than any slow machine needs, so that only a
-// call left unbounded reaches it, and the test fails instead of hanging.
-const watchdog = 20 * time.Second
 
 // TestTimeoutOnLock: while another session holds an ACCESS EXCLUSIVE lock on the table
 // (as a stuck migration or a long maintenance would), every call of a store opened with
@@ -33,13 +26,13 @@ func TestTimeoutOnLock(t *testing.T) {
 		pool func(t testing.TB) *pgxpool.Pool
 	}{
 		{"deadline", pgtest.Pool},
-		{"cancel request", cancelRequestPool},
+		{"cancel request", pgtest.CancelRequestPool},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pool := c.pool(t)
 			ctx := context.Background()
 			schema := pgtest.Schema(t, pool)
-			s, err := Open(ctx, pool, &Options{Schema: schema, Timeout: 200 * time.Millisecond})
+			s, err := Open(ctx, pool, &Options{Schema: schema, Timeout: pgtest.Timeout})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,13 +55,13 @@ func TestTimeoutOnLock(t *testing.T) {
 				if call.blob != "" {
 					prefix += ` "` + call.blob + `"`
 				}
-				err := within(t, prefix, call.do)
+				err := pgtest.Within(t, prefix, call.do)
 				if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(err.Error(), prefix+": ") {
 					t.Errorf("%s under a lock: %v; want an error wrapping context.DeadlineExceeded that begins %q", call.op, err, prefix)
 				}
 			}
 			release()
-			err = within(t, "put after the lock", func() error { return s.Put("after", []byte("bytes")) })
+			err = pgtest.Within(t, "put after the lock", func() error { return s.Put("after", []byte("bytes")) })
 			if err != nil {
 				t.Fatalf("Put once the lock is released: %v", err)
 			}
@@ -93,39 +86,4 @@ func TestNegativeTimeoutRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "timeout -1s") {
 		t.Errorf("Open with a negative timeout: %v; want it to name the timeout", err)
 	}
-}
-
-// within runs call and returns its error, failing t if it has not returned after
-// watchdog (the call is then left to end when the test's cleanups release its lock).
-func within(t *testing.T, what string, call func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- call() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(watchdog):
-		t.Fatalf("%s: still waiting after %v: the call is not bounded", what, watchdog)
-		return nil
-	}
-}
-
-// cancelRequestPool is a pool on the test server whose connections, when a query's
-// context ends, ask the server to cancel the statement before giving up on the socket
-// (pgx's alternative to its default), closed when t ends.
-func cancelRequestPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
-	}
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
 }
