@@ -26,6 +26,10 @@ import (
 //   - Since(pos) yields the records at positions pos, pos+1, ... that the log holds, in
 //     order, never skipping one: a record is yielded only if every record before it is.
 //     Called while leading, it yields every record others appended.
+//   - Optionally, SinceContext(ctx, pos) yields what Since(pos) yields, but ends with
+//     an error wrapping ctx.Err() once ctx is done, even while it waits for the store.
+//     A resolver reads the log through it when the store has it, so that the ctx of
+//     CatchUp or of a mutation ends such a wait.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the log (a connection lost
@@ -66,8 +70,10 @@ func (r *Resolver) Position() uint64 {
 //
 // CatchUp holds the resolver's lock while it applies, so it looks at ctx between
 // records (every few hundred): when ctx is done it stops between two records and
-// returns an error wrapping ctx.Err() that names the position it stopped at. The
-// resolver then answers as of that prefix of the log, which Position counts, the
+// returns an error wrapping ctx.Err() that names the position it stopped at. On a
+// store with SinceContext (see SharedStore), as identity/pgstore has, ctx also ends a
+// wait for the store's next records (a lock another session holds, a stalled
+// connection). The resolver then answers as of that prefix of the log, which Position counts, the
 // callbacks report the changes of the records applied, and the next CatchUp (or
 // mutation) goes on from there. The rebuild that follows a failed Settle (which reads
 // the whole log again) is not interrupted: it would start over at every call.
@@ -162,8 +168,11 @@ func (r *Resolver) applyTail(ctx context.Context) error {
 	d := decoder{seed: r.t.seed, hashes: true}
 	var rec record
 	from := r.pos
-	for data, err := range r.shared.Since(from) {
+	for data, err := range r.since(ctx, from) {
 		if err := sharedlog.Stop(ctx, from, r.pos); err != nil {
+			return errorf("catch up with the shared store: stopped at record %d: %w", r.pos, err)
+		}
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return errorf("catch up with the shared store: stopped at record %d: %w", r.pos, err)
 		}
 		if err != nil {
@@ -178,6 +187,22 @@ func (r *Resolver) applyTail(ctx context.Context) error {
 		r.pos++
 	}
 	return nil
+}
+
+// sinceContext is a SharedStore whose Since a context can end while it waits for the
+// store (identity/pgstore's): without it, a ctx that ends while the store waits on the
+// database (a lock, a stalled connection) is seen only once a record arrives.
+type sinceContext interface {
+	SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error]
+}
+
+// since yields the shared store's records from pos on, through SinceContext when the
+// store has it.
+func (r *Resolver) since(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
+	if s, ok := r.shared.(sinceContext); ok {
+		return s.SinceContext(ctx, pos)
+	}
+	return r.shared.Since(pos)
 }
 
 // applyAt applies the record at position i of the log: the configuration record must

@@ -2,6 +2,7 @@ package referral
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 
@@ -28,6 +29,10 @@ import (
 //   - Since(pos) yields the records at positions pos, pos+1, ... that the ledger holds, in
 //     order, never skipping one: a record is yielded only if every record before it is.
 //     Called while leading, it yields every record others appended.
+//   - Optionally, SinceContext(ctx, pos) yields what Since(pos) yields, but ends with
+//     an error wrapping ctx.Err() once ctx is done, even while it waits for the store.
+//     A Program reads the ledger through it when the store has it, so that the ctx of
+//     CatchUp or of an event ends such a wait.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the ledger (a connection lost
@@ -47,12 +52,27 @@ type SharedStore interface {
 	Settle() error
 }
 
+// sinceContext is a SharedStore whose Since a context can end while it waits for the
+// store (its pgstore's): without it, a ctx that ends while the store waits on the
+// database (a lock, a stalled connection) is seen only once a record arrives.
+type sinceContext interface {
+	SinceContext(ctx context.Context, pos uint64) iter.Seq2[Record, error]
+}
+
+// since yields s's records from pos on, through SinceContext when s has it.
+func since(ctx context.Context, s SharedStore, pos uint64) iter.Seq2[Record, error] {
+	if sc, ok := s.(sinceContext); ok {
+		return sc.SinceContext(ctx, pos)
+	}
+	return s.Since(pos)
+}
+
 // share puts the Program on its SharedStore's ledger, of which it holds p.pos records.
 func (p *Program) share() {
 	p.log = sharedlog.New(p.shared, p.pos, sharedlog.Owner{
 		Mu: &p.mu,
 		Tail: func(ctx context.Context, from uint64) (uint64, error) {
-			return replay(ctx, p.st, p.shared.Since(from), from)
+			return replay(ctx, p.st, since(ctx, p.shared, from), from)
 		},
 		Reread:      p.rebuild,
 		ErrDiverged: ErrDiverged,
@@ -85,8 +105,10 @@ func (p *Program) Position() uint64 {
 //
 // CatchUp holds the Program's lock while it applies, so it looks at ctx between
 // records (every few hundred): when ctx is done it stops between two records and
-// returns an error wrapping ctx.Err() that names the position it stopped at. The
-// Program then answers as of that prefix of the ledger, which Position counts, and the
+// returns an error wrapping ctx.Err() that names the position it stopped at. On a
+// store with SinceContext (see SharedStore), as referral/pgstore has, ctx also ends a
+// wait for the store's next records (a lock another session holds, a stalled
+// connection). The Program then answers as of that prefix of the ledger, which Position counts, and the
 // next CatchUp goes on from there. The rebuild that follows a failed Settle (which reads
 // the whole ledger again) is not interrupted: it would start over at every call.
 func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
@@ -115,6 +137,9 @@ func replay(ctx context.Context, st *state, recs iter.Seq2[Record, error], from 
 	i := from
 	for r, err := range recs {
 		if err := sharedlog.Stop(ctx, from, i); err != nil {
+			return i, errorf("catch up with the shared ledger: stopped at record %d: %w", i, err)
+		}
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return i, errorf("catch up with the shared ledger: stopped at record %d: %w", i, err)
 		}
 		if err != nil {

@@ -98,7 +98,8 @@ func (t *trap) spring() error {
 type traps struct{ ids, ledger, events, segments trap }
 
 // trapStorage puts the traps on st's stores: the identity log's and the ledger's Since
-// (what their catch-ups read), the event log's Since and the saved segments' Versions.
+// and SinceContext (what their catch-ups read), the event log's Since and the saved
+// segments' Versions.
 func (tr *traps) trapStorage(st *storage) {
 	st.ids = trappedIDs{st.ids.(*idpg.Store), &tr.ids}
 	st.ledger = trappedLedger{st.ledger.(*refpg.Store), &tr.ledger}
@@ -112,12 +113,17 @@ type trappedIDs struct {
 }
 
 func (s trappedIDs) Since(pos uint64) iter.Seq2[[]byte, error] {
+	return s.SinceContext(context.Background(), pos)
+}
+
+// SinceContext is what a catch-up reads, when the store has it.
+func (s trappedIDs) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		if err := s.trap.spring(); err != nil {
 			yield(nil, err)
 			return
 		}
-		for rec, err := range s.Store.Since(pos) {
+		for rec, err := range s.Store.SinceContext(ctx, pos) {
 			if !yield(rec, err) {
 				return
 			}
@@ -131,12 +137,17 @@ type trappedLedger struct {
 }
 
 func (s trappedLedger) Since(pos uint64) iter.Seq2[referral.Record, error] {
+	return s.SinceContext(context.Background(), pos)
+}
+
+// SinceContext is what a catch-up reads, when the store has it.
+func (s trappedLedger) SinceContext(ctx context.Context, pos uint64) iter.Seq2[referral.Record, error] {
 	return func(yield func(referral.Record, error) bool) {
 		if err := s.trap.spring(); err != nil {
 			yield(referral.Record{}, err)
 			return
 		}
-		for rec, err := range s.Store.Since(pos) {
+		for rec, err := range s.Store.SinceContext(ctx, pos) {
 			if !yield(rec, err) {
 				return
 			}

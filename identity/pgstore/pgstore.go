@@ -160,6 +160,16 @@ func (s *Store) Lead(ctx context.Context) error { return s.log.Lead(ctx) }
 // Since yields the records from position pos on, stopping at the first gap.
 func (s *Store) Since(pos uint64) iter.Seq2[[]byte, error] { return s.log.Since(pos) }
 
+// SinceContext yields what Since yields, and ends with an error wrapping ctx's error if
+// ctx ends first, even while the store waits for PostgreSQL (a lock another session
+// holds, a stalled connection), which Options.Timeout alone ends only after Timeout, or
+// never when it is zero. The records yielded before the error are the log's, in order. A
+// resolver reads the log through it (CatchUp, and the tail a mutation reads under its
+// lead), so a wrapper that embeds *Store to change Since must change SinceContext too.
+func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
+	return s.log.SinceContext(ctx, pos)
+}
+
 // Records yields every record from position 0. With no lead open it also ends the
 // refusal that follows a failed flush: the caller reads the whole log again.
 func (s *Store) Records() iter.Seq2[[]byte, error] { return s.log.Records() }

@@ -74,6 +74,42 @@ func TestTimeoutOnLock(t *testing.T) {
 	}
 }
 
+// TestCatchUpInterrupted: with no Timeout, while another session holds the log's table,
+// a CatchUp, and a Link (whose lead reads the log's tail), return an error wrapping
+// context.Canceled once their ctx is cancelled, instead of waiting for the lock as long
+// as it is held. Once the lock is released the same resolvers link and catch up again,
+// and answer as a fresh replica does.
+func TestCatchUpInterrupted(t *testing.T) {
+	const events = 20
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	r := resolver(t, open(t, pool, schema))
+	reader := resolver(t, open(t, pool, schema))
+	for i := range 10 {
+		if err := link(ctx, r, 0, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lock := "LOCK TABLE " + pg.Ident(schema) + ".identity_log IN ACCESS EXCLUSIVE MODE"
+	pgtest.Interrupt(t, lock, "CatchUp", func(ctx context.Context) error { return second(reader.CatchUp(ctx)) })
+	pgtest.Interrupt(t, lock, "Link", func(ctx context.Context) error { return link(ctx, r, 0, 10) })
+	for i := 10; i < events; i++ {
+		if err := link(ctx, r, 0, i); err != nil {
+			t.Fatalf("Link %d once the lock is released: %v", i, err)
+		}
+	}
+	if _, err := reader.CatchUp(ctx); err != nil {
+		t.Fatalf("CatchUp once the lock is released: %v", err)
+	}
+	want := answers(resolver(t, open(t, pool, schema)), events)
+	for name, got := range map[string]*identity.Resolver{"the writer": r, "the reader": reader} {
+		if diff := cmp.Diff(want, answers(got, events)); diff != "" {
+			t.Fatalf("%s differs from a fresh replica (-fresh +%s):\n%s", name, name, diff)
+		}
+	}
+}
+
 // TestNegativeTimeoutRefused: Open refuses a negative Timeout before it touches the
 // database (the pool connects lazily: no server is needed).
 func TestNegativeTimeoutRefused(t *testing.T) {

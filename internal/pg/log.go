@@ -206,6 +206,14 @@ func (l *Log) Lead(ctx context.Context) error {
 // Since yields the records from position pos on, stopping at the first gap. A record is
 // yielded from the connection's buffer: it is valid until the next one is yielded.
 func (l *Log) Since(pos uint64) iter.Seq2[[]byte, error] {
+	return l.SinceContext(context.Background(), pos)
+}
+
+// SinceContext yields what Since yields, and ends with an error wrapping ctx's error
+// when ctx ends first: ctx ends the wait for the database (a lock another session
+// holds, a stalled connection), which Timeout alone would end only after Timeout, or
+// never without one. The records yielded before are the log's, in order.
+func (l *Log) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		l.mu.Lock()
 		if l.closed {
@@ -224,7 +232,7 @@ func (l *Log) Since(pos uint64) iter.Seq2[[]byte, error] {
 			return // nobody else can have appended
 		}
 		l.mu.Unlock()
-		next, ok := l.scan(int64(pos), yield)
+		next, ok := l.scan(ctx, int64(pos), yield)
 		if !ok {
 			return
 		}
@@ -250,7 +258,7 @@ func (l *Log) Records() iter.Seq2[[]byte, error] {
 			l.diverged = false
 		}
 		l.mu.Unlock()
-		l.scan(0, yield)
+		l.scan(context.Background(), 0, yield)
 	}
 }
 

@@ -32,13 +32,14 @@ type chunk struct {
 }
 
 // scan yields the records from position from, in order, until the first gap; it returns
-// the position after the last one and whether the caller's yield wanted more.
-func (l *Log) scan(from int64, yield func([]byte, error) bool) (int64, bool) {
+// the position after the last one and whether the caller's yield wanted more. When
+// parent ends first, the scan ends with an error wrapping parent's error.
+func (l *Log) scan(parent context.Context, from int64, yield func([]byte, error) bool) (int64, bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	full := make(chan *chunk, chunks)
 	free := make(chan *chunk, chunks)
-	go l.read(ctx, from, full, free)
+	go l.read(parent, ctx, from, full, free)
 	defer func() {
 		for {
 			select {
@@ -69,8 +70,9 @@ func (l *Log) scan(from int64, yield func([]byte, error) bool) (int64, bool) {
 }
 
 // read runs scan's query and sends its rows in chunks to full, taking empty chunks from
-// free, until the first gap, the end, an error, or ctx is cancelled; it closes full.
-func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-chan *chunk) {
+// free, until the first gap, the end, an error, or ctx is cancelled (scan's caller left);
+// it closes full. parent, the caller's context, ends the query, which then fails.
+func (l *Log) read(parent, ctx context.Context, from int64, full chan<- *chunk, free <-chan *chunk) {
 	defer close(full)
 	var c *chunk
 	made := 0
@@ -113,6 +115,10 @@ func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-c
 	// caller as slow as it likes (applying each record) never fails the scan.
 	qctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	// The caller's context ends the query only, never ctx: with ctx ended, send would give
+	// up without a word, and the caller would take the records read so far for the
+	// whole log. Ending the query makes it fail, and the failure reaches the caller.
+	defer context.AfterFunc(parent, func() { stop(parent.Err()) })()
 	arm, disarm := func() {}, func() {}
 	if l.Timeout > 0 {
 		w := time.AfterFunc(l.Timeout, func() { stop(errStalled) })
@@ -120,9 +126,14 @@ func (l *Log) read(ctx context.Context, from int64, full chan<- *chunk, free <-c
 		arm, disarm = func() { w.Reset(l.Timeout) }, func() { w.Stop() }
 	}
 	fail := func(what string, err error) {
-		if errors.Is(context.Cause(qctx), errStalled) {
+		switch cause := context.Cause(qctx); {
+		case errors.Is(cause, errStalled):
 			// pgx reports the watchdog's cancellation as "context canceled".
 			err = fmt.Errorf("no answer for %v: %w", l.Timeout, context.DeadlineExceeded)
+		case cause != nil && !errors.Is(err, cause):
+			// The caller's context ended: pgx reports "context canceled" whatever ended
+			// it, and a pool that cancels on the server PostgreSQL's 57014.
+			err = fmt.Errorf("%w (%v)", cause, err)
 		}
 		c.err = l.errorf("%s: %w", what, err)
 	}

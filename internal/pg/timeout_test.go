@@ -165,3 +165,73 @@ func TestScanTimeoutPerFetch(t *testing.T) {
 		t.Fatalf("read %d records, want %d", i, n)
 	}
 }
+
+// TestSinceContextOnLock: with no Timeout, while another session holds the log's table,
+// SinceContext ends with an error wrapping its context's error once the context ends,
+// cancelled or past its deadline, instead of waiting for the lock; then the log reads
+// whole. On a pool with pgx's default, which reports any end as "context canceled", and
+// on one that sends a cancel request, which reports PostgreSQL's 57014.
+func TestSinceContextOnLock(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pool func(t testing.TB) *pgxpool.Pool
+	}{
+		{"deadline", pgtest.Pool},
+		{"cancel request", pgtest.CancelRequestPool},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pool := c.pool(t)
+			schema := pgtest.Schema(t, pool)
+			l := newLog(t, pool, schema, 0)
+			if err := l.Append([]byte("0"), []byte("1")); err != nil {
+				t.Fatal(err)
+			}
+			lock := "LOCK TABLE " + pg.Ident(schema) + ".log IN ACCESS EXCLUSIVE MODE"
+			pgtest.Interrupt(t, lock, "SinceContext", func(ctx context.Context) error { return first(l.SinceContext(ctx, 0)) })
+			release := pgtest.Hold(t, lock)
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			err := pgtest.Within(t, "SinceContext past its deadline", func() error { return first(l.SinceContext(ctx, 0)) })
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("SinceContext past its deadline: %v; want an error wrapping context.DeadlineExceeded", err)
+			}
+			release()
+			if got := records(t, l); !slices.Equal(got, []string{"0", "1"}) {
+				t.Fatalf("after the lock: %q", got)
+			}
+		})
+	}
+}
+
+// TestSinceContextCancelledMidway: a context cancelled while the scan's query still has
+// rows to send (the log is longer than the scan reads ahead) ends the sequence with an
+// error wrapping context.Canceled, or lets it end whole: never short without an error,
+// which the caller would take for the end of the log.
+func TestSinceContextCancelledMidway(t *testing.T) {
+	const n = 30000
+	pool := pgtest.Pool(t)
+	l := newLog(t, pool, pgtest.Schema(t, pool), 0)
+	recs := make([][]byte, n)
+	for i := range recs {
+		recs[i] = []byte{byte(i)}
+	}
+	if err := l.Append(recs...); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	read := 0
+	var err error
+	for _, e := range l.SinceContext(ctx, 0) {
+		if err = e; err != nil {
+			break
+		}
+		if read++; read == 10 {
+			cancel()
+			time.Sleep(100 * time.Millisecond) // the query sees the cancel while it is ahead
+		}
+	}
+	if read < n && !errors.Is(err, context.Canceled) {
+		t.Fatalf("SinceContext cancelled after 10 records: %d records, then %v; want all %d or an error wrapping context.Canceled", read, err, n)
+	}
+}

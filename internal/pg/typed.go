@@ -65,6 +65,12 @@ func (t Typed[R, P]) Append(recs ...R) error {
 // Since yields the records from position pos on, decoded, stopping at the first gap.
 func (t Typed[R, P]) Since(pos uint64) iter.Seq2[R, error] { return t.decode(t.Log.Since(pos), pos) }
 
+// SinceContext yields what Since yields, ending with an error wrapping ctx's error when
+// ctx ends first, as Log.SinceContext does.
+func (t Typed[R, P]) SinceContext(ctx context.Context, pos uint64) iter.Seq2[R, error] {
+	return t.decode(t.Log.SinceContext(ctx, pos), pos)
+}
+
 // Records yields every committed record from position 0, decoded, as Log.Records does.
 func (t Typed[R, P]) Records() iter.Seq2[R, error] { return t.decode(t.Log.Records(), 0) }
 

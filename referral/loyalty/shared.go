@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -30,6 +31,10 @@ import (
 //   - Since(pos) yields the records at positions pos, pos+1, ... that the log holds, in
 //     order, never skipping one: a record is yielded only if every record before it is.
 //     Called while leading, it yields every record others appended.
+//   - Optionally, SinceContext(ctx, pos) yields what Since(pos) yields, but ends with
+//     an error wrapping ctx.Err() once ctx is done, even while it waits for the store.
+//     A Ledger reads the log through it when the store has it, so that the ctx of
+//     CatchUp or of an event ends such a wait.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the log (a connection lost
@@ -47,6 +52,21 @@ type SharedStore interface {
 	Lead(ctx context.Context) error
 	Since(pos uint64) iter.Seq2[Record, error]
 	Settle() error
+}
+
+// sinceContext is a SharedStore whose Since a context can end while it waits for the
+// store (its pgstore's): without it, a ctx that ends while the store waits on the
+// database (a lock, a stalled connection) is seen only once a record arrives.
+type sinceContext interface {
+	SinceContext(ctx context.Context, pos uint64) iter.Seq2[Record, error]
+}
+
+// since yields s's records from pos on, through SinceContext when s has it.
+func since(ctx context.Context, s SharedStore, pos uint64) iter.Seq2[Record, error] {
+	if sc, ok := s.(sinceContext); ok {
+		return sc.SinceContext(ctx, pos)
+	}
+	return s.Since(pos)
 }
 
 // shared is a Ledger's state on a SharedStore. The fields but tell are guarded by the
@@ -110,8 +130,10 @@ func (l *Ledger) Position() uint64 {
 //
 // CatchUp holds the Ledger's lock while it applies, so it looks at ctx between records
 // (every few hundred): when ctx is done it stops between two records and returns an
-// error wrapping ctx.Err() that names the position it stopped at. The Ledger then
-// answers as of that prefix of the log, which Position counts, and the next CatchUp
+// error wrapping ctx.Err() that names the position it stopped at. On a store with
+// SinceContext (see SharedStore), as referral/loyalty/pgstore has, ctx also ends a wait
+// for the store's next records (a lock another session holds, a stalled connection).
+// The Ledger then answers as of that prefix of the log, which Position counts, and the next CatchUp
 // goes on from there. The rebuild that follows a failed Settle (which reads the whole
 // log again) is not interrupted: it would start over at every call.
 func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
@@ -142,8 +164,12 @@ func (l *Ledger) applyTail(ctx context.Context, from uint64) (uint64, error) {
 	sh := l.sh
 	pos := from
 	var stopped error
-	for r, err := range sh.store.Since(from) {
+	for r, err := range since(ctx, sh.store, from) {
 		if stopped = sharedlog.Stop(ctx, from, pos); stopped != nil {
+			break
+		}
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			stopped = err
 			break
 		}
 		if err != nil {

@@ -85,3 +85,22 @@ func CancelRequestPool(t testing.TB) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
+
+// Interrupt holds statement (see Hold) while it makes call with a context cancelled a
+// moment after the call began (by then it waits for the lock), checking that it fails
+// with an error wrapping context.Canceled within Watchdog; it releases the statement
+// when done. The store's Timeout should be zero, so that only the context can end the
+// wait.
+func Interrupt(t testing.TB, statement, name string, call func(ctx context.Context) error) {
+	t.Helper()
+	release := Hold(t, statement)
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	timer := time.AfterFunc(300*time.Millisecond, cancel)
+	defer timer.Stop()
+	err := Within(t, name, func() error { return call(ctx) })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("%s while %q holds, its context cancelled: %v; want an error wrapping context.Canceled", name, statement, err)
+	}
+}

@@ -144,6 +144,16 @@ func (s *Store) Append(recs ...loyalty.Record) error { return s.log.Append(recs.
 // Since yields the records from position pos on, stopping at the first gap.
 func (s *Store) Since(pos uint64) iter.Seq2[loyalty.Record, error] { return s.log.Since(pos) }
 
+// SinceContext yields what Since yields, and ends with an error wrapping ctx's error if
+// ctx ends first, even while the store waits for PostgreSQL (a lock another session
+// holds, a stalled connection), which Options.Timeout alone ends only after Timeout, or
+// never when it is zero. The records yielded before the error are the log's, in order. A
+// Ledger reads the log through it (CatchUp, and the tail an event reads under its lead),
+// so a wrapper that embeds *Store to change Since must change SinceContext too.
+func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[loyalty.Record, error] {
+	return s.log.SinceContext(ctx, pos)
+}
+
 // Records yields every committed record from position 0, stopping at the first gap.
 // With no lead open it also ends the refusal that follows a failed flush (see
 // loyalty.SharedStore).

@@ -56,6 +56,40 @@ func TestTimeoutOnLock(t *testing.T) {
 	}
 }
 
+// TestCatchUpInterrupted: with no Timeout, while another session holds the log's
+// table, a CatchUp, and an Apply (whose lead reads the log's tail), return an error
+// wrapping context.Canceled once their ctx is cancelled, instead of waiting for the lock
+// as long as it is held. Once the lock is released the same replicas take the rest of
+// the events, the interrupted one sent again, and answer as the single writer does.
+func TestCatchUpInterrupted(t *testing.T) {
+	const n = 12
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	ctx := context.Background()
+	p := openLedger(t, openStore(t, pool, schema))
+	reader := openLedger(t, openStore(t, pool, schema))
+	evs := events(n)
+	half := len(evs) / 2
+	for _, ev := range evs[:half] {
+		send(t, p, ev)
+	}
+	lock := "LOCK TABLE " + pg.Ident(schema) + ".loyalty_log IN ACCESS EXCLUSIVE MODE"
+	pgtest.Interrupt(t, lock, "CatchUp", func(ctx context.Context) error { return second(reader.CatchUp(ctx)) })
+	pgtest.Interrupt(t, lock, "Apply", func(ctx context.Context) error { return p.Apply(ctx, evs[half]) })
+	for _, ev := range evs[half:] {
+		send(t, p, ev)
+	}
+	if _, err := reader.CatchUp(ctx); err != nil {
+		t.Fatalf("CatchUp once the lock is released: %v", err)
+	}
+	want := checkLedger(t, openStore(t, pool, schema))
+	for name, got := range map[string]*loyalty.Ledger{"the writer": p, "the reader": reader} {
+		if diff := cmp.Diff(want, answers(got)); diff != "" {
+			t.Fatalf("%s differs from the single writer (-single +%s):\n%s", name, name, diff)
+		}
+	}
+}
+
 // TestNegativeTimeoutRefused: Open refuses a negative Timeout before it touches the
 // database (the pool connects lazily: no server is needed).
 func TestNegativeTimeoutRefused(t *testing.T) {
