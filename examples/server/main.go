@@ -189,14 +189,26 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, p
 	return serve(ctx, ln, s)
 }
 
+const (
+	// writeTimeout is how long a reply may take to be written, counted from the end of
+	// the request's headers: past it the client sees the connection drop (EOF).
+	writeTimeout = 30 * time.Second
+	// requestDeadline ends a request's context a little before writeTimeout, so that
+	// the reply still gets out: a request whose store calls stall one after another,
+	// each within -pg-timeout (a Link's lead, tail read and flush: 3 × 10s at the
+	// default), is then answered as for a client that left (503, or its calls
+	// rejected), not with EOF. The 2s cover writing the reply.
+	requestDeadline = writeTimeout - 2*time.Second
+)
+
 // serve answers on ln until ctx is done, then shuts down gracefully: it stops accepting,
 // lets requests in flight finish (for up to ten seconds) and returns.
 func serve(ctx context.Context, ln net.Listener, s *server) error {
 	srv := &http.Server{
-		Handler:           s.routes(),
+		Handler:           withDeadline(s.routes(), requestDeadline),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -225,4 +237,18 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 	}
 	s.log.Info("stopped: every request finished")
 	return nil
+}
+
+// withDeadline cancels each request's context d after h begins it. It cancels rather
+// than sets a deadline: a store call that runs out of -pg-timeout fails wrapping
+// context.DeadlineExceeded, and applyAll tells the store's failure (the batch not
+// durable) from the request's own end (the calls before it accepted) by that.
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		timer := time.AfterFunc(d, cancel)
+		defer timer.Stop()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -197,4 +198,61 @@ func TestStuckEventTable(t *testing.T) {
 		t.Fatalf("POST /v1/events while the event table is locked: %d %s; want the call rejected naming the deadline", resp.StatusCode, data)
 	}
 	call(t, "POST", base+"/v1/events", event, http.StatusOK, nil)
+}
+
+// TestRequestDeadline: with -pg-timeout 0 (no bound of the store's own) while another
+// session holds the identity log's table and then the referral ledger's, requests end at
+// the request's deadline (withDeadline; 1s here, requestDeadline in serve) and are
+// answered as for a client that left: the events' calls rejected, a referral event and a
+// refreshing GET 503. Without the deadline they wait for the lock (past the server's
+// write deadline the client would see EOF). Once released, the same server takes them.
+func TestRequestDeadline(t *testing.T) {
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	st, err := openStorage(context.Background(), pgtest.URL(t), schema, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.close = sync.OnceFunc(st.close)
+	t.Cleanup(st.close)
+	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(withDeadline(s.routes(), time.Second))
+	t.Cleanup(srv.Close)
+	event := `{"type":"track","event":"x","userId":"ann","timestamp":"2025-03-01T09:00:00Z"}`
+	code := `{"key":"code-ann","user":"ann","at":"2025-03-01T10:00:00Z"}`
+	call(t, "POST", srv.URL+"/v1/events", event, http.StatusOK, nil)
+
+	release := pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".identity_log IN ACCESS EXCLUSIVE MODE")
+	answered(t, "POST", srv.URL+"/v1/events", event, http.StatusBadRequest) // the Link's tail read waits
+	answered(t, "POST", srv.URL+"/v1/referral/codes", code, http.StatusServiceUnavailable)
+	release()
+
+	release = pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".referral_log IN ACCESS EXCLUSIVE MODE")
+	answered(t, "POST", srv.URL+"/v1/referral/codes", code, http.StatusServiceUnavailable) // the ledger's tail read waits
+	answered(t, "GET", srv.URL+"/v1/profiles/1", "", http.StatusServiceUnavailable)        // its refresh's catch-up waits
+	release()
+
+	call(t, "POST", srv.URL+"/v1/events", event, http.StatusOK, nil)
+	call(t, "POST", srv.URL+"/v1/referral/codes", code, http.StatusOK, nil)
+}
+
+// answered sends a request that a held lock blocks and fails t unless it is answered
+// with status, naming the request's cancellation, before pgtest.Watchdog.
+func answered(t *testing.T, method, url, body string, status int) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Timeout: pgtest.Watchdog}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s while PostgreSQL is stuck: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status || !strings.Contains(string(data), context.Canceled.Error()) {
+		t.Fatalf("%s %s while PostgreSQL is stuck: %d %s; want %d naming %q", method, url, resp.StatusCode, data, status, context.Canceled)
+	}
 }
