@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -33,6 +34,9 @@ func Within(t testing.TB, what string, call func() error) error {
 	case err := <-done:
 		return err
 	case <-time.After(Watchdog):
+		// Where the call waits, for a failure seen once under load and not at rest.
+		buf := make([]byte, 1<<20)
+		t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 		t.Fatalf("%s: still waiting after %v: the call is not bounded", what, Watchdog)
 		return nil
 	}
