@@ -212,7 +212,7 @@ func (l *Log) Since(pos uint64) iter.Seq2[[]byte, error] {
 // SinceContext yields what Since yields, and ends with an error wrapping ctx's error
 // when ctx ends first: ctx ends the wait for the database (a lock another session
 // holds, a stalled connection), which Timeout alone would end only after Timeout, or
-// never without one. The records yielded before are the log's, in order.
+// never without one. The records yielded before the error are the log's, in order.
 func (l *Log) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		l.mu.Lock()
