@@ -68,12 +68,12 @@ func (r *Resolver) Position() uint64 {
 // consistent prefix of the log, never a partial decision). On a store that is not a
 // SharedStore, CatchUp changes nothing.
 //
-// CatchUp holds the resolver's lock while it applies, so it looks at ctx between
-// records (every few hundred): when ctx is done it stops between two records and
-// returns an error wrapping ctx.Err() that names the position it stopped at. On a
-// store with SinceContext (see SharedStore), as identity/pgstore has, ctx also ends a
-// wait for the store's next records (a lock another session holds, a stalled
-// connection). The resolver then answers as of that prefix of the log, which Position counts, the
+// CatchUp holds the resolver's lock while it applies, so it looks at ctx between records
+// (every few hundred): when ctx is done it stops between two records and returns an
+// error wrapping ctx.Err() that names the position it stopped at. On a store with
+// SinceContext (see SharedStore), as identity/pgstore has, ctx also ends a wait for the
+// store's next records (a lock another session holds, a stalled connection). The
+// resolver then answers as of that prefix of the log, which Position counts, the
 // callbacks report the changes of the records applied, and the next CatchUp (or
 // mutation) goes on from there. The rebuild that follows a failed Settle (which reads
 // the whole log again) is not interrupted: it would start over at every call.

@@ -103,14 +103,14 @@ func (p *Program) Position() uint64 {
 // answer as of the last CatchUp or event of this Program: a prefix of the ledger, never
 // a partial decision. On a store that is not a SharedStore, CatchUp changes nothing.
 //
-// CatchUp holds the Program's lock while it applies, so it looks at ctx between
-// records (every few hundred): when ctx is done it stops between two records and
-// returns an error wrapping ctx.Err() that names the position it stopped at. On a
-// store with SinceContext (see SharedStore), as referral/pgstore has, ctx also ends a
-// wait for the store's next records (a lock another session holds, a stalled
-// connection). The Program then answers as of that prefix of the ledger, which Position counts, and the
-// next CatchUp goes on from there. The rebuild that follows a failed Settle (which reads
-// the whole ledger again) is not interrupted: it would start over at every call.
+// CatchUp holds the Program's lock while it applies, so it looks at ctx between records
+// (every few hundred): when ctx is done it stops between two records and returns an
+// error wrapping ctx.Err() that names the position it stopped at. On a store with
+// SinceContext (see SharedStore), as referral/pgstore has, ctx also ends a wait for the
+// store's next records (a lock another session holds, a stalled connection). The Program
+// then answers as of that prefix of the ledger, which Position counts, and the next
+// CatchUp goes on from there. The rebuild that follows a failed Settle (which reads the
+// whole ledger again) is not interrupted: it would start over at every call.
 func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
 	if p.zero() {
 		return 0, errZeroProgram

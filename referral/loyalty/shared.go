@@ -132,10 +132,10 @@ func (l *Ledger) Position() uint64 {
 // (every few hundred): when ctx is done it stops between two records and returns an
 // error wrapping ctx.Err() that names the position it stopped at. On a store with
 // SinceContext (see SharedStore), as referral/loyalty/pgstore has, ctx also ends a wait
-// for the store's next records (a lock another session holds, a stalled connection).
-// The Ledger then answers as of that prefix of the log, which Position counts, and the next CatchUp
-// goes on from there. The rebuild that follows a failed Settle (which reads the whole
-// log again) is not interrupted: it would start over at every call.
+// for the store's next records (a lock another session holds, a stalled connection). The
+// Ledger then answers as of that prefix of the log, which Position counts, and the next
+// CatchUp goes on from there. The rebuild that follows a failed Settle (which reads the
+// whole log again) is not interrupted: it would start over at every call.
 func (l *Ledger) CatchUp(ctx context.Context) (uint64, error) {
 	if l.zero() {
 		return 0, errZeroLedger

@@ -69,11 +69,12 @@ type Options struct {
 	// as written (quoted, case kept) and must be at most 63 bytes, the longest name
 	// PostgreSQL keeps: Open refuses a longer one with ErrInvalid.
 	Schema string
-	// Timeout, when positive, bounds each statement the store sends PostgreSQL, and
-	// each wait for a connection of the pool: a call that runs out (Apply and the other writes, CatchUp)
-	// fails with an error wrapping context.DeadlineExceeded instead of waiting for
-	// ever on a PostgreSQL that stopped answering (a lock another session holds, a
-	// stalled connection, a partition). The bound is per statement, not per call:
+	// Timeout, when positive, bounds each statement the store sends PostgreSQL, and each
+	// wait for a connection of the pool: a call that runs out (Apply and the other
+	// writes, CatchUp) fails with an error wrapping context.DeadlineExceeded instead of
+	// waiting for ever on a PostgreSQL that stopped answering (a lock another session
+	// holds, a stalled connection, a partition). The bound is per statement, not per
+	// call:
 	//   - A scan (Since, Records: a replay, a CatchUp, a Follow wake-up) is one query
 	//     whose rows stream in; Timeout bounds each fetch of up to 4096 records
 	//     (256 KiB), not the whole scan, and not the time the caller takes applying
