@@ -25,25 +25,8 @@ import (
 // instead of waiting for the lock with the request, putMu, and every later PUT and
 // snapshot behind them; once the lock is released, a PUT is saved again.
 func TestStuckPostgresAnswers503(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), url, schema, pgtest.Timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.close = sync.OnceFunc(st.close)
-	t.Cleanup(st.close)
-	st.declared = []string{"x", "y"}
-	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, stop := start(t, s)
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	schema, st := pgStorage(t, pgtest.Timeout, "x", "y")
+	s, base := serveOn(t, st)
 	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
 	table := pg.Ident(schema) + ".segment_blob"
 
@@ -102,24 +85,8 @@ func TestNegativePGTimeoutRefused(t *testing.T) {
 // accepted, as a cancelled request's would be. Once the lock is released the same
 // calls are accepted.
 func TestStuckIdentityLog(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), url, schema, pgtest.Timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.close = sync.OnceFunc(st.close)
-	t.Cleanup(st.close)
-	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, stop := start(t, s)
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	schema, st := pgStorage(t, pgtest.Timeout)
+	_, base := serveOn(t, st)
 	// More calls than the resolver settles in one flush (LinkBatch leads the log once
 	// per few hundred events), so that the first group's flush fails with calls after
 	// it: a store's timeout must not pass for the request's own cancellation, which
@@ -167,24 +134,8 @@ func TestStuckIdentityLog(t *testing.T) {
 // rejected, naming the deadline, once -pg-timeout runs out, as its event could not be
 // kept, instead of waiting for the lock; once it is released the call is accepted.
 func TestStuckEventTable(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), url, schema, pgtest.Timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.close = sync.OnceFunc(st.close)
-	t.Cleanup(st.close)
-	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, stop := start(t, s)
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	schema, st := pgStorage(t, pgtest.Timeout)
+	_, base := serveOn(t, st)
 	event := `{"type":"track","event":"Signed Up","userId":"u-1","timestamp":"2025-03-02T12:00:00Z"}`
 	release := pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".server_event IN ACCESS EXCLUSIVE MODE")
 	resp, err := (&http.Client{Timeout: pgtest.Watchdog}).Post(base+"/v1/events", "application/json", strings.NewReader(event))
@@ -207,13 +158,7 @@ func TestStuckEventTable(t *testing.T) {
 // refreshing GET 503. Without the deadline they wait for the lock (past the server's
 // write deadline the client would see EOF). Once released, the same server takes them.
 func TestRequestDeadline(t *testing.T) {
-	schema := pgtest.Schema(t, pgtest.Pool(t))
-	st, err := openStorage(context.Background(), pgtest.URL(t), schema, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.close = sync.OnceFunc(st.close)
-	t.Cleanup(st.close)
+	schema, st := pgStorage(t, 0)
 	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
 	if err != nil {
 		t.Fatal(err)
@@ -255,4 +200,37 @@ func answered(t *testing.T, method, url, body string, status int) {
 	if resp.StatusCode != status || !strings.Contains(string(data), context.Canceled.Error()) {
 		t.Fatalf("%s %s while PostgreSQL is stuck: %d %s; want %d naming %q", method, url, resp.StatusCode, data, status, context.Canceled)
 	}
+}
+
+// pgStorage opens the server's storage on a fresh schema of the test PostgreSQL with
+// -pg-timeout timeout and the events declared, closed when t ends, and returns the
+// schema with it.
+func pgStorage(t *testing.T, timeout time.Duration, declared ...string) (string, *storage) {
+	t.Helper()
+	schema := pgtest.Schema(t, pgtest.Pool(t))
+	st, err := openStorage(context.Background(), pgtest.URL(t), schema, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.close = sync.OnceFunc(st.close)
+	t.Cleanup(st.close)
+	st.declared = declared
+	return schema, st
+}
+
+// serveOn starts a server on st at a fixed clock, stopped when t ends, and returns it
+// with its base URL.
+func serveOn(t *testing.T, st *storage) (*server, string) {
+	t.Helper()
+	s, err := newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := start(t, s)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, base
 }
