@@ -172,15 +172,9 @@ func TestScanTimeoutPerFetch(t *testing.T) {
 // whole. On a pool with pgx's default, which reports any end as "context canceled", and
 // on one that sends a cancel request, which reports PostgreSQL's 57014.
 func TestSinceContextOnLock(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		pool func(t testing.TB) *pgxpool.Pool
-	}{
-		{"deadline", pgtest.Pool},
-		{"cancel request", pgtest.CancelRequestPool},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			pool := c.pool(t)
+	for _, c := range pgtest.PoolKinds {
+		t.Run(c.Name, func(t *testing.T) {
+			pool := c.Pool(t)
 			schema := pgtest.Schema(t, pool)
 			l := newLog(t, pool, schema, 0)
 			if err := l.Append([]byte("0"), []byte("1")); err != nil {

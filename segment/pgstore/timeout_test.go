@@ -21,15 +21,9 @@ import (
 // query by a deadline on its socket, and on one that first asks the server to cancel
 // the statement.
 func TestTimeoutOnLock(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		pool func(t testing.TB) *pgxpool.Pool
-	}{
-		{"deadline", pgtest.Pool},
-		{"cancel request", pgtest.CancelRequestPool},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			pool := c.pool(t)
+	for _, c := range pgtest.PoolKinds {
+		t.Run(c.Name, func(t *testing.T) {
+			pool := c.Pool(t)
 			ctx := context.Background()
 			schema := pgtest.Schema(t, pool)
 			s, err := Open(ctx, pool, &Options{Schema: schema, Timeout: pgtest.Timeout})

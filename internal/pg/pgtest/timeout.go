@@ -70,6 +70,18 @@ func Stuck(t testing.TB, statement string, calls ...Call) {
 	}
 }
 
+// PoolKinds are the two ways a pool's connections give up on a query whose context
+// ended, for tests of a stuck PostgreSQL to run on each: pgx's default, a deadline on
+// the socket (any end reported as "context canceled"), and a cancel request sent to the
+// server first (PostgreSQL's 57014 reported).
+var PoolKinds = []struct {
+	Name string
+	Pool func(t testing.TB) *pgxpool.Pool
+}{
+	{"deadline", Pool},
+	{"cancel request", CancelRequestPool},
+}
+
 // CancelRequestPool is a pool on the test server whose connections, when a query's
 // context ends, ask the server to cancel the statement before giving up on the socket
 // (pgx's alternative to its default), closed when t ends.
