@@ -168,7 +168,7 @@ func (r *Resolver) applyTail(ctx context.Context) error {
 	d := decoder{seed: r.t.seed, hashes: true}
 	var rec record
 	from := r.pos
-	for data, err := range r.since(ctx, from) {
+	for data, err := range sharedlog.Since(ctx, r.shared, from) {
 		if err := sharedlog.Stop(ctx, from, r.pos); err != nil {
 			return errorf("catch up with the shared store: stopped at record %d: %w", r.pos, err)
 		}
@@ -187,22 +187,6 @@ func (r *Resolver) applyTail(ctx context.Context) error {
 		r.pos++
 	}
 	return nil
-}
-
-// sinceContext is a SharedStore whose Since a context can end while it waits for the
-// store (identity/pgstore's): without it, a ctx that ends while the store waits on the
-// database (a lock, a stalled connection) is seen only once a record arrives.
-type sinceContext interface {
-	SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error]
-}
-
-// since yields the shared store's records from pos on, through SinceContext when the
-// store has it.
-func (r *Resolver) since(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
-	if s, ok := r.shared.(sinceContext); ok {
-		return s.SinceContext(ctx, pos)
-	}
-	return r.shared.Since(pos)
 }
 
 // applyAt applies the record at position i of the log: the configuration record must

@@ -52,27 +52,12 @@ type SharedStore interface {
 	Settle() error
 }
 
-// sinceContext is a SharedStore whose Since a context can end while it waits for the
-// store (its pgstore's): without it, a ctx that ends while the store waits on the
-// database (a lock, a stalled connection) is seen only once a record arrives.
-type sinceContext interface {
-	SinceContext(ctx context.Context, pos uint64) iter.Seq2[Record, error]
-}
-
-// since yields s's records from pos on, through SinceContext when s has it.
-func since(ctx context.Context, s SharedStore, pos uint64) iter.Seq2[Record, error] {
-	if sc, ok := s.(sinceContext); ok {
-		return sc.SinceContext(ctx, pos)
-	}
-	return s.Since(pos)
-}
-
 // share puts the Program on its SharedStore's ledger, of which it holds p.pos records.
 func (p *Program) share() {
 	p.log = sharedlog.New(p.shared, p.pos, sharedlog.Owner{
 		Mu: &p.mu,
 		Tail: func(ctx context.Context, from uint64) (uint64, error) {
-			return replay(ctx, p.st, since(ctx, p.shared, from), from)
+			return replay(ctx, p.st, sharedlog.Since(ctx, p.shared, from), from)
 		},
 		Reread:      p.rebuild,
 		ErrDiverged: ErrDiverged,

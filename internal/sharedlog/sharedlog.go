@@ -14,6 +14,7 @@ package sharedlog
 import (
 	"context"
 	"errors"
+	"iter"
 	"sync"
 )
 
@@ -23,6 +24,20 @@ type Store[R any] interface {
 	Lead(ctx context.Context) error
 	Append(recs ...R) error
 	Settle() error
+}
+
+// Since yields s's records from pos on, through s's SinceContext when it has one (the
+// pgstores'): a ctx that ends while the store waits on the database (a lock, a stalled
+// connection) ends the read, where Since alone would see it only once a record came.
+func Since[R any](ctx context.Context, s interface {
+	Since(pos uint64) iter.Seq2[R, error]
+}, pos uint64) iter.Seq2[R, error] {
+	if sc, ok := s.(interface {
+		SinceContext(ctx context.Context, pos uint64) iter.Seq2[R, error]
+	}); ok {
+		return sc.SinceContext(ctx, pos)
+	}
+	return s.Since(pos)
 }
 
 // Owner is what a [Log] needs of the ledger it serves.

@@ -54,21 +54,6 @@ type SharedStore interface {
 	Settle() error
 }
 
-// sinceContext is a SharedStore whose Since a context can end while it waits for the
-// store (its pgstore's): without it, a ctx that ends while the store waits on the
-// database (a lock, a stalled connection) is seen only once a record arrives.
-type sinceContext interface {
-	SinceContext(ctx context.Context, pos uint64) iter.Seq2[Record, error]
-}
-
-// since yields s's records from pos on, through SinceContext when s has it.
-func since(ctx context.Context, s SharedStore, pos uint64) iter.Seq2[Record, error] {
-	if sc, ok := s.(sinceContext); ok {
-		return sc.SinceContext(ctx, pos)
-	}
-	return s.Since(pos)
-}
-
 // shared is a Ledger's state on a SharedStore. The fields but tell are guarded by the
 // Ledger's mu.
 type shared struct {
@@ -164,7 +149,7 @@ func (l *Ledger) applyTail(ctx context.Context, from uint64) (uint64, error) {
 	sh := l.sh
 	pos := from
 	var stopped error
-	for r, err := range since(ctx, sh.store, from) {
+	for r, err := range sharedlog.Since(ctx, sh.store, from) {
 		if stopped = sharedlog.Stop(ctx, from, pos); stopped != nil {
 			break
 		}
