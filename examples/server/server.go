@@ -283,20 +283,41 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	profiles, errs := s.applyAll(r.Context(), msgs)
+	var unkept error // the first call refused through no fault of its own
 	for i, err := range errs {
 		if err != nil {
 			resp.Rejected = append(resp.Rejected, rejection{lines[i], err.Error()})
+			if unkept == nil && !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
+				unkept = err
+			}
 			continue
 		}
 		resp.Accepted++
 		resp.Profiles = append(resp.Profiles, profiles[i])
 	}
 	slices.SortStableFunc(resp.Rejected, func(a, b rejection) int { return a.Line - b.Line })
-	status := http.StatusOK
-	if resp.Accepted == 0 && len(resp.Rejected) > 0 {
-		status = http.StatusBadRequest
+	switch {
+	case resp.Accepted == 0 && unkept != nil:
+		// The storage failed, timed out or the request ended, and nothing was kept: the
+		// same body sent again can succeed. A 400 told the client that its calls were
+		// bad, and a client that drops what it is refused lost them. With calls
+		// accepted the answer stays 200 listing the rejected lines, to be sent again
+		// alone: this path has no messageIds to keep a resent call from applying twice.
+		w.Header().Set("Retry-After", "1")
+		reply(w, http.StatusServiceUnavailable, struct {
+			errorBody
+			Accepted int         `json:"accepted"`
+			Rejected []rejection `json:"rejected"`
+			Profiles []uint32    `json:"profiles"`
+		}{errorBody{
+			Error: fmt.Sprintf("no call could be kept, through no fault of the calls (%v): send them again", unkept),
+			Code:  errorCode(http.StatusServiceUnavailable),
+		}, resp.Accepted, resp.Rejected, resp.Profiles})
+	case resp.Accepted == 0 && len(resp.Rejected) > 0:
+		reply(w, http.StatusBadRequest, resp)
+	default:
+		reply(w, http.StatusOK, resp)
 	}
-	reply(w, status, resp)
 }
 
 // applyAll resolves the calls' identifiers and records their events, and returns each

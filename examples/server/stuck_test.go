@@ -122,6 +122,10 @@ func TestStuckIdentityLog(t *testing.T) {
 		if posted.Accepted != 0 || len(posted.Rejected) != n || !strings.Contains(posted.Rejected[0].Error, "deadline exceeded") {
 			t.Fatalf("POST /v1/events under a %s lock: %d accepted, %d rejected; want the %d calls rejected, naming the deadline", mode, posted.Accepted, len(posted.Rejected), n)
 		}
+		// Not the calls' fault: 503, to be sent again, not a 400 a client drops.
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("POST /v1/events under a %s lock: status %d, Retry-After %q; want 503 with Retry-After", mode, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
 	}
 	posted.Rejected = nil
 	call(t, "POST", base+"/v1/events", calls, http.StatusOK, &posted)
@@ -132,7 +136,8 @@ func TestStuckIdentityLog(t *testing.T) {
 
 // TestStuckEventTable: while another session holds the event table, a call is
 // rejected, naming the deadline, once -pg-timeout runs out, as its event could not be
-// kept, instead of waiting for the lock; once it is released the call is accepted.
+// kept, instead of waiting for the lock, and the answer is 503 (send it again); once
+// the lock is released the call is accepted.
 func TestStuckEventTable(t *testing.T) {
 	schema, st := pgStorage(t, pgtest.Timeout)
 	_, base := serveOn(t, st)
@@ -145,7 +150,7 @@ func TestStuckEventTable(t *testing.T) {
 	}
 	data, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(data), `"accepted":0`) || !strings.Contains(string(data), "keep the event: timeout: context deadline exceeded") {
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(data), `"accepted":0`) || !strings.Contains(string(data), "keep the event: timeout: context deadline exceeded") {
 		t.Fatalf("POST /v1/events while the event table is locked: %d %s; want the call rejected naming the deadline", resp.StatusCode, data)
 	}
 	call(t, "POST", base+"/v1/events", event, http.StatusOK, nil)
@@ -170,7 +175,7 @@ func TestRequestDeadline(t *testing.T) {
 	call(t, "POST", srv.URL+"/v1/events", event, http.StatusOK, nil)
 
 	release := pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".identity_log IN ACCESS EXCLUSIVE MODE")
-	answered(t, "POST", srv.URL+"/v1/events", event, http.StatusBadRequest) // the Link's tail read waits
+	answered(t, "POST", srv.URL+"/v1/events", event, http.StatusServiceUnavailable) // the Link's tail read waits
 	answered(t, "POST", srv.URL+"/v1/referral/codes", code, http.StatusServiceUnavailable)
 	release()
 
