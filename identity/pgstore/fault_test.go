@@ -192,17 +192,7 @@ func TestTerminatedBackend(t *testing.T) {
 		t.Logf("kills %d, failed links %d: the schedule did not interrupt an append", kills, failed.Load())
 	}
 	fresh := resolver(t, open(t, pool, schema))
-	count := make([]int, events)
-	for e := range fresh.History() {
-		if e.Op == identity.OpLink {
-			count[int(e.At.Sub(base)/time.Second)]++
-		}
-	}
-	for i := range events {
-		if count[i] > 1 || acked[i] && count[i] != 1 {
-			t.Fatalf("event %d (acknowledged %v) is in the log %d times", i, acked[i], count[i])
-		}
-	}
+	onceEach(t, fresh, acked)
 	if _, err := r.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -210,4 +200,21 @@ func TestTerminatedBackend(t *testing.T) {
 		t.Fatalf("the writer differs from a fresh replica (-fresh +writer):\n%s", diff)
 	}
 	t.Logf("%d backends terminated, %d links failed and were not acknowledged", kills, failed.Load())
+}
+
+// onceEach fails t unless the log fresh replayed holds each event acknowledged (acked[i]
+// for the event linked at base + i seconds) exactly once, and none twice.
+func onceEach(t *testing.T, fresh *identity.Resolver, acked []bool) {
+	t.Helper()
+	count := make([]int, len(acked))
+	for e := range fresh.History() {
+		if e.Op == identity.OpLink {
+			count[int(e.At.Sub(base)/time.Second)]++
+		}
+	}
+	for i := range acked {
+		if count[i] > 1 || acked[i] && count[i] != 1 {
+			t.Fatalf("event %d (acknowledged %v) is in the log %d times", i, acked[i], count[i])
+		}
+	}
 }

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -55,17 +54,7 @@ func TestTimeoutOnLock(t *testing.T) {
 		t.Fatalf("CatchUp once the lock is released: %v", err)
 	}
 	fresh := resolver(t, open(t, pool, schema))
-	count := make([]int, events)
-	for e := range fresh.History() {
-		if e.Op == identity.OpLink {
-			count[int(e.At.Sub(base)/time.Second)]++
-		}
-	}
-	for i := range events {
-		if count[i] > 1 || acked[i] && count[i] != 1 {
-			t.Fatalf("event %d (acknowledged %v) is in the log %d times", i, acked[i], count[i])
-		}
-	}
+	onceEach(t, fresh, acked)
 	want := answers(fresh, events)
 	for name, got := range map[string]*identity.Resolver{"the writer": r, "the reader": reader} {
 		if diff := cmp.Diff(want, answers(got, events)); diff != "" {
@@ -113,16 +102,10 @@ func TestCatchUpInterrupted(t *testing.T) {
 // TestNegativeTimeoutRefused: Open refuses a negative Timeout before it touches the
 // database (the pool connects lazily: no server is needed).
 func TestNegativeTimeoutRefused(t *testing.T) {
-	pool, err := pgxpool.New(context.Background(), "postgres://127.0.0.1:1/none")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	_, err = Open(context.Background(), pool, &Options{Timeout: -time.Second})
-	pgtest.CheckError(t, "Open with a negative timeout", err, identity.ErrInvalid, "identity: ", "identity/pgstore: ")
-	if err != nil && !strings.Contains(err.Error(), "timeout -1s") {
-		t.Errorf("Open with a negative timeout: %v; want it to name the timeout", err)
-	}
+	pgtest.NegativeTimeout(t, func(pool *pgxpool.Pool, d time.Duration) error {
+		_, err := Open(context.Background(), pool, &Options{Timeout: d})
+		return err
+	}, identity.ErrInvalid, "identity: ", "identity/pgstore: ")
 }
 
 func openTimeout(t testing.TB, pool *pgxpool.Pool, schema string, timeout time.Duration) *Store {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +119,22 @@ func Interrupt(t testing.TB, statement, name string, call func(ctx context.Conte
 	err := Within(t, name, func() error { return call(ctx) })
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("%s while %q holds, its context cancelled: %v; want an error wrapping context.Canceled", name, statement, err)
+	}
+}
+
+// NegativeTimeout checks that open, given a pool on no server, refuses a Timeout of -1s
+// before it touches the database (the pool connects lazily) with an error wrapping
+// want, opening with its package's prefixes (see CheckError), that names the timeout.
+func NegativeTimeout(t testing.TB, open func(*pgxpool.Pool, time.Duration) error, want error, prefixes ...string) {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), "postgres://127.0.0.1:1/none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	err = open(pool, -time.Second)
+	CheckError(t, "Open with a negative timeout", err, want, prefixes...)
+	if err != nil && !strings.Contains(err.Error(), "timeout -1s") {
+		t.Errorf("Open with a negative timeout: %v; want it to name the timeout", err)
 	}
 }
