@@ -227,7 +227,7 @@ func (r *resolved) report(w *reportWriter) {
 	w.section(secIdentity)
 	events := len(r.events) + r.lost
 	row := func(n int, what string, args ...any) { w.line("%9s  %s", thousands(n), fmt.Sprintf(what, args...)) }
-	row(r.identifiers, "identifiers kept, from the %s events", thousands(events))
+	row(r.identifiers, "identifiers kept, from the %s", counted(events, "event"))
 	row(r.profiles, "profiles for %s: %.2f profiles a person, because a person reached or seen under one identifier and never under a second in the same event stays several profiles", people(r.people), float64(r.profiles)/float64(max(1, r.people)))
 	row(r.merges, "merges: two profiles joined because one event carried identifiers of both")
 	for _, k := range slices.Sorted(maps.Keys(r.dropped)) {
@@ -236,10 +236,10 @@ func (r *resolved) report(w *reportWriter) {
 	row(r.refused, "identifiers refused by a limit (too many identifiers of one kind on a profile)")
 	row(r.quarantined, "identifiers quarantined: each met more than 5 profiles, so it joins none")
 	row(r.lost, "events lost: every identifier they carried was junk (%.2f%% of the events)", pct(r.lost, events))
-	row(r.mixedProfiles, "profiles mixing two or more people: %.3f%% of the %s profiles (visitors on a shared family tablet)", pct(r.mixedProfiles, r.profiles), thousands(r.profiles))
+	row(r.mixedProfiles, "profiles mixing two or more people: %.3f%% of the %s (visitors on a shared family tablet)", pct(r.mixedProfiles, r.profiles), counted(r.profiles, "profile"))
 	row(r.splitUsers, "users split over two or more profiles: %.2f%% of the %s who became %s (a social id seen alone)", pct(r.splitUsers, r.users), people(r.users), english.Plural(r.users, "a user", "users"))
 	if r.matched.untrained != nil {
-		w.line("%9s  no probabilistic matching: %s loyalty cards and their accounts are too few to train a model without labels (%v)", "-", thousands(r.matched.cards), r.matched.untrained)
+		w.line("%9s  no probabilistic matching: too few loyalty cards and accounts (%s) to train a model without labels (%v)", "-", counted(r.matched.cards, "card"), r.matched.untrained)
 		return
 	}
 	row(r.matched.merges, "profiles joined by probabilistic matching, %s of them rightly: loyalty cards (%s), which share no identifier, joined to accounts by name, city and mistyped phone", thousands(r.matched.right), thousands(r.matched.cards))

@@ -70,7 +70,7 @@ func run(out, status io.Writer, cfg config) error {
 	w.section(secBase)
 	w.line("%s in the generated base: %s reached by promotions, %s more brought by referral",
 		people(res.people), thousands(params.People), thousands(max(0, res.people-params.People)))
-	w.line("%s events (touches, visits, sign-ups, purchases, refunds)", thousands(len(res.events)+res.lost))
+	w.line("%s (touches, visits, sign-ups, purchases, refunds)", counted(len(res.events)+res.lost, "event"))
 	w.line("%s became %s: %.2f%% of the %s reached (the seeds say about 2%%)",
 		people(truth.users), english.Plural(truth.users, "a user", "users"), pct(truth.users, params.People), thousands(params.People))
 	res.report(w)
@@ -193,6 +193,11 @@ func people[T ~int | ~int64 | ~uint64](n T) string {
 		return "1 person"
 	}
 	return thousands(n) + " people"
+}
+
+// counted writes a count of a noun with its plural in s: "1 event", "1,041 events".
+func counted[T ~int | ~int64 | ~uint64](n T, noun string) string {
+	return thousands(n) + " " + english.Plural(n, noun, noun+"s")
 }
 
 // thousands writes n with comma separators: 182,620.

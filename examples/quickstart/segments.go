@@ -128,7 +128,7 @@ func (s *segments) report(w *reportWriter, profiles int) {
 	for i, a := range audiences {
 		w.line("%-17s %9s %7.2f%%  %-38s %s", a.name, thousands(s.sizes[i]), pct(int(s.sizes[i]), profiles), a.expr, a.why)
 	}
-	w.line("(shares are of all %s profiles; each audience counted in under %s)", thousands(profiles), s.slowest().Round(time.Millisecond)+time.Millisecond)
+	w.line("(shares are of the %s; each audience counted in under %s)", counted(profiles, "profile"), s.slowest().Round(time.Millisecond)+time.Millisecond)
 	w.line("in the last 30 days %s %s and %s stopped being %s (fewer than two visits in the 30 days before the end)",
 		thousands(s.entered), english.Plural(s.entered, "profile became a user", "profiles became users"),
 		thousands(s.exited), english.Plural(s.exited, "a user", "users"))
