@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/clientele-go/clientele/identity"
-	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
-	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -18,84 +16,43 @@ import (
 // lock that lets reads through, a Link's flush runs out and fails as a lost connection
 // does (identity.ErrDiverged). Once the lock is released the same resolvers link and
 // catch up again: every acknowledged link is in the log once, none twice, and both
-// hold the graph a fresh replica reads from the log.
-func TestTimeoutOnLock(t *testing.T) {
-	const events = 30
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
-	r := resolver(t, openTimeout(t, pool, schema, pgtest.Timeout))
-	reader := resolver(t, openTimeout(t, pool, schema, pgtest.Timeout))
-	acked := make([]bool, events)
-	linkAcked := func(i int) error {
-		err := link(ctx, r, 0, i)
-		acked[i] = err == nil
-		return err
-	}
-	for i := range 10 {
-		if err := linkAcked(i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	table := pg.Ident(schema) + ".identity_log"
-	pgtest.Stuck(t, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE",
-		pgtest.Call{Name: "Link", Do: func() error { return linkAcked(10) }},
-		pgtest.Call{Name: "CatchUp", Do: func() error { return second(reader.CatchUp(ctx)) }},
-	)
-	pgtest.Stuck(t, "LOCK TABLE "+table+" IN SHARE MODE",
-		pgtest.Call{Name: "Link whose flush waits", Do: func() error { return linkAcked(11) }, Also: []error{identity.ErrDiverged}},
-	)
-	for i := 12; i < events; i++ {
-		if err := pgtest.Within(t, "Link after the lock", func() error { return linkAcked(i) }); err != nil {
-			t.Fatalf("Link %d once the lock is released: %v", i, err)
-		}
-	}
-	if _, err := reader.CatchUp(ctx); err != nil {
-		t.Fatalf("CatchUp once the lock is released: %v", err)
-	}
-	fresh := resolver(t, open(t, pool, schema))
-	onceEach(t, fresh, acked)
-	want := answers(fresh, events)
-	for name, got := range map[string]*identity.Resolver{"the writer": r, "the reader": reader} {
-		if diff := cmp.Diff(want, answers(got, events)); diff != "" {
-			t.Fatalf("%s differs from a fresh replica (-fresh +%s):\n%s", name, name, diff)
-		}
-	}
-}
+// hold the graph a fresh replica reads from the log (see pgtest.TimeoutOnLock).
+func TestTimeoutOnLock(t *testing.T) { pgtest.TimeoutOnLock(t, writers()) }
 
 // TestCatchUpInterrupted: with no Timeout, while another session holds the log's table,
 // a CatchUp, and a Link (whose lead reads the log's tail), return an error wrapping
 // context.Canceled once their ctx is cancelled, instead of waiting for the lock as long
-// as it is held. Once the lock is released the same resolvers link and catch up again,
-// and answer as a fresh replica does.
-func TestCatchUpInterrupted(t *testing.T) {
-	const events = 20
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
-	r := resolver(t, open(t, pool, schema))
-	reader := resolver(t, open(t, pool, schema))
-	for i := range 10 {
-		if err := link(ctx, r, 0, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lock := "LOCK TABLE " + pg.Ident(schema) + ".identity_log IN ACCESS EXCLUSIVE MODE"
-	pgtest.Interrupt(t, lock, "CatchUp", func(ctx context.Context) error { return second(reader.CatchUp(ctx)) })
-	pgtest.Interrupt(t, lock, "Link", func(ctx context.Context) error { return link(ctx, r, 0, 10) })
-	for i := 10; i < events; i++ {
-		if err := link(ctx, r, 0, i); err != nil {
-			t.Fatalf("Link %d once the lock is released: %v", i, err)
-		}
-	}
-	if _, err := reader.CatchUp(ctx); err != nil {
-		t.Fatalf("CatchUp once the lock is released: %v", err)
-	}
-	want := answers(resolver(t, open(t, pool, schema)), events)
-	for name, got := range map[string]*identity.Resolver{"the writer": r, "the reader": reader} {
-		if diff := cmp.Diff(want, answers(got, events)); diff != "" {
-			t.Fatalf("%s differs from a fresh replica (-fresh +%s):\n%s", name, name, diff)
-		}
+// as it is held. Once the lock is released the same resolvers link and catch up again:
+// every acknowledged link is in the log once, and both answer as a fresh replica does
+// (see pgtest.CatchUpInterrupted).
+func TestCatchUpInterrupted(t *testing.T) { pgtest.CatchUpInterrupted(t, writers()) }
+
+// writers is the workload of 30 links for the tests of a stuck PostgreSQL. A Link has
+// no key to send it again by, so those that failed are not: the log must hold every
+// acknowledged one once, and may hold a failed one at most once.
+func writers() pgtest.Writers[*identity.Resolver] {
+	const events = 30
+	acked := make([]bool, events)
+	return pgtest.Writers[*identity.Resolver]{
+		Table: "identity_log",
+		Open: func(t *testing.T, pool *pgxpool.Pool, schema string, timeout time.Duration) *identity.Resolver {
+			return resolver(t, openTimeout(t, pool, schema, timeout))
+		},
+		Events: events, Before: 10,
+		Call: "Link",
+		Write: func(ctx context.Context, r *identity.Resolver, i int) error {
+			err := link(ctx, r, 0, i)
+			acked[i] = err == nil
+			return err
+		},
+		Diverged: identity.ErrDiverged,
+		Check: func(t *testing.T, pool *pgxpool.Pool, schema string) string {
+			fresh := resolver(t, open(t, pool, schema))
+			onceEach(t, fresh, acked)
+			return answers(fresh, events)
+		},
+		Reference: "a fresh replica",
+		Answers:   func(r *identity.Resolver) string { return answers(r, events) },
 	}
 }
 
