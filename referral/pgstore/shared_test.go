@@ -158,13 +158,7 @@ func profiles(n int) []uint32 {
 // the programme's answers. It returns the answers.
 func checkLedger(t *testing.T, s *Store, n int) string {
 	t.Helper()
-	var got []referral.Record
-	for r, err := range s.Records() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r)
-	}
+	got := pgtest.Collect(t, s.Records())
 	var single referral.MemStore
 	ref := openProgram(t, &single)
 	keys := map[string]int{}
@@ -204,19 +198,26 @@ func checkLedger(t *testing.T, s *Store, n int) string {
 }
 
 // TestManyWriters runs writers in goroutines, each with its own pool, store and
-// programme on one schema and two callers, every order sent to two of them.
-func TestManyWriters(t *testing.T) {
-	const writers, n = 4, 240
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
+// programme on one schema and two callers, every order sent to two of them (see
+// pgtest.ManyWriters).
+func TestManyWriters(t *testing.T) { pgtest.ManyWriters(t, 4, shared(240)) }
+
+// shared is the workload of n people for the tests of many writers.
+func shared(n int) pgtest.Workload[*referral.Program, referral.Record] {
 	evs := events(n)
-	ps := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *referral.Program { return openProgram(t, openStore(t, pool, schema)) })
-	pgtest.Feed(ps, func(w int) []referral.Record { return share(evs, w, writers) }, func(r *referral.Program, ev referral.Record) { send(t, r, ev) })
-	want := checkLedger(t, openStore(t, pool, schema), n)
-	pgtest.CaughtUp(t, want, ps, func(p *referral.Program) string { return answers(p, n) })
-	fresh := openProgram(t, openStore(t, pool, schema))
-	if diff := cmp.Diff(want, answers(fresh, n)); diff != "" {
-		t.Fatalf("a programme opened afresh differs (-single +fresh):\n%s", diff)
+	return pgtest.Workload[*referral.Program, referral.Record]{
+		Open: func(t *testing.T, pool *pgxpool.Pool, schema string) *referral.Program {
+			return openProgram(t, openStore(t, pool, schema))
+		},
+		Lock: func(t *testing.T, pool *pgxpool.Pool, schema string) (int32, int32) {
+			return openStore(t, pool, schema).log.Lock()
+		},
+		Share: func(w, writers int) []referral.Record { return share(evs, w, writers) },
+		Send:  func(t *testing.T, p *referral.Program, ev referral.Record) { send(t, p, ev) },
+		Check: func(t *testing.T, pool *pgxpool.Pool, schema string) string {
+			return checkLedger(t, openStore(t, pool, schema), n)
+		},
+		Answers: func(p *referral.Program) string { return answers(p, n) },
 	}
 }
 
@@ -264,24 +265,8 @@ func TestManyWriterProcesses(t *testing.T) {
 // again, while two replicas take events, each order sent to both: events whose append
 // failed are sent again, as a webhook would be. No event is recorded twice, no reward
 // paid twice, the ledger is the single writer's, and both replicas, once caught up,
-// answer as it does.
-func TestTerminatedBackend(t *testing.T) {
-	const writers, n = 2, 160
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	evs := events(n)
-	ps := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *referral.Program { return openProgram(t, openStore(t, pool, schema)) })
-	k1, k2 := openStore(t, pool, schema).log.Lock()
-	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
-	pgtest.Feed(ps, func(w int) []referral.Record { return share(evs, w, writers) }, func(r *referral.Program, ev referral.Record) { send(t, r, ev) })
-	kills := stop()
-	if kills == 0 {
-		t.Logf("no backend was terminated: the schedule did not interrupt an append")
-	}
-	want := checkLedger(t, openStore(t, pool, schema), n)
-	pgtest.CaughtUp(t, want, ps, func(p *referral.Program) string { return answers(p, n) })
-	t.Logf("%d backends terminated", kills)
-}
+// answer as it does (see pgtest.TerminatedBackend).
+func TestTerminatedBackend(t *testing.T) { pgtest.TerminatedBackend(t, 2, shared(160)) }
 
 // TestFollow: a programme that follows the ledger sees another replica's events within
 // a notification, without calling CatchUp.
@@ -291,24 +276,13 @@ func TestFollow(t *testing.T) {
 	writer := openProgram(t, openStore(t, pgtest.Pool(t), schema))
 	s := openStore(t, pgtest.Pool(t), schema)
 	follower := openProgram(t, s)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Follow(ctx, follower, &FollowOptions{Poll: time.Hour}) }()
-	for _, ev := range events(3) {
-		send(t, writer, ev)
-	}
-	want := writer.Position()
-	deadline := time.Now().Add(10 * time.Second)
-	for follower.Position() < want && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Follow returned %v, want context.Canceled", err)
-	}
-	if got := follower.Position(); got != want {
-		t.Fatalf("the follower holds %d records, the writer %d (polling is hourly: only a notification wakes it)", got, want)
-	}
+	pgtest.Follows(t, writer, follower, func(ctx context.Context) error {
+		return s.Follow(ctx, follower, &FollowOptions{Poll: time.Hour})
+	}, func() {
+		for _, ev := range events(3) {
+			send(t, writer, ev)
+		}
+	})
 	if diff := cmp.Diff(answers(writer, 3), answers(follower, 3)); diff != "" {
 		t.Fatalf("the follower differs (-writer +follower):\n%s", diff)
 	}

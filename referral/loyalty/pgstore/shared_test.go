@@ -156,13 +156,7 @@ func input(r loyalty.Record) loyalty.Record {
 // of kinds. It returns the single writer's answers.
 func checkLedger(t *testing.T, s *Store, kinds ...loyalty.Kind) string {
 	t.Helper()
-	var got []loyalty.Record
-	for r, err := range s.Records() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r)
-	}
+	got := pgtest.Collect(t, s.Records())
 	var single loyalty.MemStore
 	ref := openLedger(t, &single)
 	keys := map[string]int{}
@@ -204,19 +198,26 @@ func checkLedger(t *testing.T, s *Store, kinds ...loyalty.Kind) string {
 }
 
 // TestManyWriters runs writers in goroutines, each with its own pool, store and
-// ledger on one schema and two callers, every earn sent to two of them.
-func TestManyWriters(t *testing.T) {
-	const writers, n = 4, 240
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
+// ledger on one schema and two callers, every earn sent to two of them (see
+// pgtest.ManyWriters).
+func TestManyWriters(t *testing.T) { pgtest.ManyWriters(t, 4, shared(240)) }
+
+// shared is the workload of n orders for the tests of many writers.
+func shared(n int) pgtest.Workload[*loyalty.Ledger, loyalty.Record] {
 	evs := events(n)
-	ls := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *loyalty.Ledger { return openLedger(t, openStore(t, pool, schema)) })
-	pgtest.Feed(ls, func(w int) []loyalty.Record { return share(evs, w, writers) }, func(r *loyalty.Ledger, ev loyalty.Record) { send(t, r, ev) })
-	want := checkLedger(t, openStore(t, pool, schema), workload...)
-	pgtest.CaughtUp(t, want, ls, answers)
-	fresh := openLedger(t, openStore(t, pool, schema))
-	if diff := cmp.Diff(want, answers(fresh)); diff != "" {
-		t.Fatalf("a ledger opened afresh differs (-single +fresh):\n%s", diff)
+	return pgtest.Workload[*loyalty.Ledger, loyalty.Record]{
+		Open: func(t *testing.T, pool *pgxpool.Pool, schema string) *loyalty.Ledger {
+			return openLedger(t, openStore(t, pool, schema))
+		},
+		Lock: func(t *testing.T, pool *pgxpool.Pool, schema string) (int32, int32) {
+			return openStore(t, pool, schema).log.Lock()
+		},
+		Share: func(w, writers int) []loyalty.Record { return share(evs, w, writers) },
+		Send:  func(t *testing.T, l *loyalty.Ledger, ev loyalty.Record) { send(t, l, ev) },
+		Check: func(t *testing.T, pool *pgxpool.Pool, schema string) string {
+			return checkLedger(t, openStore(t, pool, schema), workload...)
+		},
+		Answers: answers,
 	}
 }
 
@@ -332,21 +333,9 @@ func TestManyWriterProcesses(t *testing.T) {
 // TestTerminatedBackend kills the backend that holds the log's lock, again and again,
 // while two replicas take events, each earn sent to both: events whose append failed
 // are sent again, as a webhook would be. No event is recorded twice, the log is the
-// single writer's, and both replicas, once caught up, answer as it does.
-func TestTerminatedBackend(t *testing.T) {
-	const writers, n = 2, 160
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	evs := events(n)
-	ls := pgtest.OpenReplicas(t, writers, func(pool *pgxpool.Pool) *loyalty.Ledger { return openLedger(t, openStore(t, pool, schema)) })
-	k1, k2 := openStore(t, pool, schema).log.Lock()
-	stop := pgtest.Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
-	pgtest.Feed(ls, func(w int) []loyalty.Record { return share(evs, w, writers) }, func(r *loyalty.Ledger, ev loyalty.Record) { send(t, r, ev) })
-	kills := stop()
-	want := checkLedger(t, openStore(t, pool, schema), workload...)
-	pgtest.CaughtUp(t, want, ls, answers)
-	t.Logf("%d backends terminated", kills)
-}
+// single writer's, and both replicas, once caught up, answer as it does (see
+// pgtest.TerminatedBackend).
+func TestTerminatedBackend(t *testing.T) { pgtest.TerminatedBackend(t, 2, shared(160)) }
 
 // TestFollow: a ledger that follows the log sees another replica's events within a
 // notification, without calling CatchUp, and its tier hook hears the tier changes they
@@ -363,25 +352,13 @@ func TestFollow(t *testing.T) {
 		heard = append(heard, c)
 		mu.Unlock()
 	}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Follow(ctx, follower, &FollowOptions{Poll: time.Hour}) }()
-	evs := events(60)
-	for _, ev := range evs {
-		send(t, writer, ev)
-	}
-	want := writer.Position()
-	deadline := time.Now().Add(10 * time.Second)
-	for follower.Position() < want && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Follow returned %v, want context.Canceled", err)
-	}
-	if got := follower.Position(); got != want {
-		t.Fatalf("the follower holds %d records, the writer %d (polling is hourly: only a notification wakes it)", got, want)
-	}
+	pgtest.Follows(t, writer, follower, func(ctx context.Context) error {
+		return s.Follow(ctx, follower, &FollowOptions{Poll: time.Hour})
+	}, func() {
+		for _, ev := range events(60) {
+			send(t, writer, ev)
+		}
+	})
 	if diff := cmp.Diff(answers(writer), answers(follower)); diff != "" {
 		t.Fatalf("the follower differs (-writer +follower):\n%s", diff)
 	}
