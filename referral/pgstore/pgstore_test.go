@@ -73,13 +73,7 @@ func TestMigrateFromBatches(t *testing.T) {
 		}
 	}
 	s := openStore(t, pool, schema)
-	var got []referral.Record
-	for r, err := range s.Records() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r)
-	}
+	got := pgtest.Collect(t, s.Records())
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("records after migration (-version 1 +version 2):\n%s", diff)
 	}

@@ -81,18 +81,6 @@ func outcome(err error) string {
 	return "unexpected: " + err.Error()
 }
 
-// ledgerRecords reads every record of s.
-func ledgerRecords(t *rapid.T, s referral.Store) []referral.Record {
-	var out []referral.Record
-	for r, err := range s.Records() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 // checkOnce checks, from the definition of an idempotent ledger, that no key is in recs
 // twice and that no referral pays either side twice (one reward per earner and other
 // side; a refund claws back, it does not pay again).
@@ -158,7 +146,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		got := ledgerRecords(t, st)
+		got := pgtest.Collect(t, st.Records())
 		checkOnce(t, got)
 		if concurrent {
 			// The single Program is fed the ledger's input events in the ledger's order.
@@ -170,7 +158,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 				}
 			}
 		}
-		if diff := cmp.Diff(ledgerRecords(t, &single), got); diff != "" {
+		if diff := cmp.Diff(pgtest.Collect(t, single.Records()), got); diff != "" {
 			t.Fatalf("the shared ledger differs from the single Program's (-single +shared):\n%s", diff)
 		}
 		pgtest.CaughtUp(t, answers(ref, m), ps, func(p *referral.Program) string { return answers(p, m) })

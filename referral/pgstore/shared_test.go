@@ -184,10 +184,7 @@ func checkLedger(t *testing.T, s *Store, n int) string {
 			t.Fatalf("reward %s paid %d times", k, c)
 		}
 	}
-	var want []referral.Record
-	for r := range single.Records() {
-		want = append(want, r)
-	}
+	want := pgtest.Collect(t, single.Records())
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("the shared ledger differs from one writer fed its events in its order (-single +shared):\n%s", diff)
 	}

@@ -97,17 +97,6 @@ func outcome(err error) string {
 	return "unexpected: " + err.Error()
 }
 
-func logRecords(t *rapid.T, s loyalty.Store) []loyalty.Record {
-	var out []loyalty.Record
-	for r, err := range s.Records() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 // TestSharedMatchesSingle: three Ledgers, each on its own pool and Store over one log,
 // receive random events, some more than once and some under a reused key. Run one after
 // another in a drawn schedule, each delivery gets the answer one in-memory Ledger fed
@@ -152,7 +141,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		got := logRecords(t, st)
+		got := pgtest.Collect(t, st.Records())
 		keys := map[string]bool{}
 		for _, r := range got {
 			if keys[r.Key] {
@@ -166,7 +155,7 @@ func TestSharedMatchesSingle(t *testing.T) {
 				}
 			}
 		}
-		if diff := cmp.Diff(logRecords(t, &single), got); diff != "" {
+		if diff := cmp.Diff(pgtest.Collect(t, single.Records()), got); diff != "" {
 			t.Fatalf("the shared log differs from the single Ledger's (-single +shared):\n%s", diff)
 		}
 		pgtest.CaughtUp(t, answers(ref), ls, answers)

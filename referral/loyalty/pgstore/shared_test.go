@@ -173,10 +173,7 @@ func checkLedger(t *testing.T, s *Store, kinds ...loyalty.Kind) string {
 			t.Fatalf("key %q is in the log %d times", k, c)
 		}
 	}
-	var want []loyalty.Record
-	for r := range single.Records() {
-		want = append(want, r)
-	}
+	want := pgtest.Collect(t, single.Records())
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("the shared log differs from one writer fed its events in its order (-single +shared):\n%s", diff)
 	}
