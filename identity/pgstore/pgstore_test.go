@@ -30,14 +30,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// open opens a store over schema with no Timeout, closed when t ends.
 func open(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pool, &Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openTimeout(t, pool, schema, 0)
 }
 
 // resolver opens a resolver with the default rules on s.

@@ -109,14 +109,10 @@ func share(evs []referral.Record, w, writers int) []referral.Record {
 	return out
 }
 
+// openStore opens a store over schema with no Timeout, closed when t ends.
 func openStore(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pool, &Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openTimeout(t, pool, schema, 0)
 }
 
 func openProgram(t testing.TB, s referral.Store) *referral.Program {

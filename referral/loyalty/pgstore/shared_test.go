@@ -101,14 +101,10 @@ func share(evs []loyalty.Record, w, writers int) []loyalty.Record {
 	return out
 }
 
+// openStore opens a store over schema with no Timeout, closed when t ends.
 func openStore(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pool, &Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openTimeout(t, pool, schema, 0)
 }
 
 func openLedger(t testing.TB, s loyalty.Store, opts ...loyalty.Option) *loyalty.Ledger {

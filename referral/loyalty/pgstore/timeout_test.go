@@ -59,6 +59,8 @@ func TestNegativeTimeoutRefused(t *testing.T) {
 	}, loyalty.ErrInvalid, "loyalty: ", "loyalty/pgstore: ")
 }
 
+// openTimeout opens a store over schema with timeout as its Options.Timeout, closed
+// when t ends.
 func openTimeout(t testing.TB, pool *pgxpool.Pool, schema string, timeout time.Duration) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), pool, &Options{Schema: schema, Timeout: timeout})
