@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral"
-	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"pgregory.net/rapid"
 )
@@ -81,17 +81,12 @@ func outcome(err error) string {
 	return "unexpected: " + err.Error()
 }
 
-// checkOnce checks, from the definition of an idempotent ledger, that no key is in recs
-// twice and that no referral pays either side twice (one reward per earner and other
-// side; a refund claws back, it does not pay again).
-func checkOnce(t *rapid.T, recs []referral.Record) {
-	keys := map[string]bool{}
+// checkOnce checks, from the definition of an idempotent ledger, that no referral pays
+// either side twice (one reward per earner and other side; a refund claws back, it does
+// not pay again). pgtest.MatchesSingle checks that no key is in the ledger twice.
+func checkOnce(t pgtest.T, recs []referral.Record) {
 	paid := map[[2]uint32]bool{}
 	for _, r := range recs {
-		if keys[r.Key] {
-			t.Fatalf("key %q is in the ledger twice", r.Key)
-		}
-		keys[r.Key] = true
 		if r.Kind == referral.KindReward {
 			k := [2]uint32{r.Profile, r.Other}
 			if paid[k] {
@@ -111,56 +106,36 @@ func checkOnce(t *rapid.T, recs []referral.Record) {
 // events in the ledger's order. Either way no key is recorded twice, no referral paid
 // twice, and every replica, caught up, answers as the single Program does.
 func TestSharedMatchesSingle(t *testing.T) {
-	const writers = 3
 	pool := pgtest.Pool(t)
-	pools := make([]*pgxpool.Pool, writers)
-	for w := range pools {
-		pools[w] = pgtest.Pool(t)
-	}
-	ctx := context.Background()
+	pools := []*pgxpool.Pool{pgtest.Pool(t), pgtest.Pool(t), pgtest.Pool(t)} // the writers'
 	rapid.Check(t, func(t *rapid.T) {
-		ds, m := genDeliveries(t, writers)
-		concurrent := rapid.Bool().Draw(t, "concurrent")
-		schema := fmt.Sprintf("prop_%d_%d", time.Now().UnixNano(), len(ds))
-		defer pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		ps := make([]*referral.Program, writers)
-		for w := range ps {
-			s, err := Open(ctx, pools[w], &Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if ps[w], err = referral.Open(s, config()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var single referral.MemStore
-		ref, err := referral.Open(&single, config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pgtest.Deliver(t, ds, concurrent, ps, ref, func(r *referral.Program, ev referral.Record) string { return outcome(r.Apply(ctx, ev)) },
-			func(ev referral.Record) string { return fmt.Sprintf("%s %q", ev.Kind, ev.Key) })
-		st, err := Open(ctx, pool, &Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		got := pgtest.Collect(t, st.Records())
-		checkOnce(t, got)
-		if concurrent {
-			// The single Program is fed the ledger's input events in the ledger's order.
-			for _, r := range got {
-				if r.Kind < referral.KindAttribution {
-					if err := ref.Apply(context.Background(), r); err != nil {
-						t.Fatalf("the single Program refuses %s %q, which the ledger holds: %v", r.Kind, r.Key, err)
-					}
-				}
-			}
-		}
-		if diff := cmp.Diff(pgtest.Collect(t, single.Records()), got); diff != "" {
-			t.Fatalf("the shared ledger differs from the single Program's (-single +shared):\n%s", diff)
-		}
-		pgtest.CaughtUp(t, answers(ref, m), ps, func(p *referral.Program) string { return answers(p, m) })
+		ds, m := genDeliveries(t, len(pools))
+		pgtest.MatchesSingle(t, pool, pools, ds, rapid.Bool().Draw(t, "concurrent"), property(m))
 	})
+}
+
+// property is what pgtest.MatchesSingle needs of the programmes, m people's answers
+// rendered.
+func property(m int) pgtest.Single[*referral.Program, referral.Record, *Store] {
+	return pgtest.Single[*referral.Program, referral.Record, *Store]{
+		Store: func(ctx context.Context, pool *pgxpool.Pool, schema string) (*Store, error) {
+			return Open(ctx, pool, &Options{Schema: schema})
+		},
+		Owner: func(s *Store) (*referral.Program, error) { return referral.Open(s, config()) },
+		Memory: func() (*referral.Program, func() iter.Seq2[referral.Record, error], error) {
+			var s referral.MemStore
+			p, err := referral.Open(&s, config())
+			return p, s.Records, err
+		},
+		Outcome: func(ctx context.Context, p *referral.Program, ev referral.Record) string {
+			return outcome(p.Apply(ctx, ev))
+		},
+		Name: func(ev referral.Record) string { return fmt.Sprintf("%s %q", ev.Kind, ev.Key) },
+		Key:  func(r referral.Record) string { return r.Key },
+		// From KindAttribution on: attributions, blocks, rewards and claw-backs are the
+		// programme's decisions, not events (and the workload forgets no one).
+		Input:   func(r referral.Record) (referral.Record, bool) { return r, r.Kind < referral.KindAttribution },
+		Check:   checkOnce,
+		Answers: func(p *referral.Program) string { return answers(p, m) },
+	}
 }

@@ -50,11 +50,16 @@ func Pool(t testing.TB) *pgxpool.Pool {
 // Schema returns the name of a fresh schema that is dropped when t ends.
 func Schema(t testing.TB, pool *pgxpool.Pool) string {
 	t.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	name := "test_" + hex.EncodeToString(b[:])
+	name := schemaName()
 	t.Cleanup(func() { Drop(t, pool, name) })
 	return name
+}
+
+// schemaName returns a new schema name, random so that tests do not share one.
+func schemaName() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "test_" + hex.EncodeToString(b[:])
 }
 
 // Drop drops schema and everything in it.

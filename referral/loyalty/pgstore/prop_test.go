@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral/loyalty"
-	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"pgregory.net/rapid"
 )
@@ -106,58 +106,30 @@ func outcome(err error) string {
 // Either way no key is in the log twice, and every replica, caught up, answers as the
 // single Ledger does.
 func TestSharedMatchesSingle(t *testing.T) {
-	const writers = 3
 	pool := pgtest.Pool(t)
-	pools := make([]*pgxpool.Pool, writers)
-	for w := range pools {
-		pools[w] = pgtest.Pool(t)
-	}
-	ctx := context.Background()
+	pools := []*pgxpool.Pool{pgtest.Pool(t), pgtest.Pool(t), pgtest.Pool(t)} // the writers'
 	rapid.Check(t, func(t *rapid.T) {
-		ds := genDeliveries(t, writers)
-		concurrent := rapid.Bool().Draw(t, "concurrent")
-		schema := fmt.Sprintf("prop_%d_%d", time.Now().UnixNano(), len(ds))
-		defer pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		ls := make([]*loyalty.Ledger, writers)
-		for w := range ls {
-			s, err := Open(ctx, pools[w], &Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if ls[w], err = loyalty.Open(s, rules()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var single loyalty.MemStore
-		ref, err := loyalty.Open(&single, rules())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pgtest.Deliver(t, ds, concurrent, ls, ref, func(r *loyalty.Ledger, ev loyalty.Record) string { return outcome(r.Apply(ctx, ev)) },
-			func(ev loyalty.Record) string { return fmt.Sprintf("%s %q", ev.Kind, ev.Key) })
-		st, err := Open(ctx, pool, &Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		got := pgtest.Collect(t, st.Records())
-		keys := map[string]bool{}
-		for _, r := range got {
-			if keys[r.Key] {
-				t.Fatalf("key %q is in the log twice", r.Key)
-			}
-			keys[r.Key] = true
-			if concurrent {
-				// The single Ledger is fed the log's input events in the log's order.
-				if err := ref.Apply(ctx, input(r)); err != nil {
-					t.Fatalf("the single Ledger refuses %s %q, which the log holds: %v", r.Kind, r.Key, err)
-				}
-			}
-		}
-		if diff := cmp.Diff(pgtest.Collect(t, single.Records()), got); diff != "" {
-			t.Fatalf("the shared log differs from the single Ledger's (-single +shared):\n%s", diff)
-		}
-		pgtest.CaughtUp(t, answers(ref), ls, answers)
+		ds := genDeliveries(t, len(pools))
+		pgtest.MatchesSingle(t, pool, pools, ds, rapid.Bool().Draw(t, "concurrent"), property)
 	})
+}
+
+// property is what pgtest.MatchesSingle needs of the ledgers.
+var property = pgtest.Single[*loyalty.Ledger, loyalty.Record, *Store]{
+	Store: func(ctx context.Context, pool *pgxpool.Pool, schema string) (*Store, error) {
+		return Open(ctx, pool, &Options{Schema: schema})
+	},
+	Owner: func(s *Store) (*loyalty.Ledger, error) { return loyalty.Open(s, rules()) },
+	Memory: func() (*loyalty.Ledger, func() iter.Seq2[loyalty.Record, error], error) {
+		var s loyalty.MemStore
+		l, err := loyalty.Open(&s, rules())
+		return l, s.Records, err
+	},
+	Outcome: func(ctx context.Context, l *loyalty.Ledger, ev loyalty.Record) string {
+		return outcome(l.Apply(ctx, ev))
+	},
+	Name:    func(ev loyalty.Record) string { return fmt.Sprintf("%s %q", ev.Kind, ev.Key) },
+	Key:     func(r loyalty.Record) string { return r.Key },
+	Input:   func(r loyalty.Record) (loyalty.Record, bool) { return input(r), true },
+	Answers: answers,
 }
