@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,12 +22,7 @@ import (
 
 var base = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 
-func TestMain(m *testing.M) {
-	if w := os.Getenv("PGSTORE_WRITER"); w != "" {
-		os.Exit(writerProcess(w))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { pgtest.Main(m, "PGSTORE_WRITER", writerProcess) }
 
 // open opens a store over schema with no Timeout, closed when t ends.
 func open(t testing.TB, pool *pgxpool.Pool, schema string) *Store {
@@ -49,16 +43,11 @@ func resolver(t testing.TB, s identity.Store) *identity.Resolver {
 // TestConformance runs the conformance suite on the store, unbounded and with a
 // Timeout, which must change nothing a healthy database does.
 func TestConformance(t *testing.T) {
-	for _, timeout := range []time.Duration{0, time.Minute} {
-		t.Run(fmt.Sprint("timeout ", timeout), func(t *testing.T) {
-			pool := pgtest.Pool(t)
-			schema := pgtest.Schemas(t, pool)
-			open := func(dir string) (identity.Store, error) {
-				return Open(context.Background(), pool, &Options{Schema: schema(dir), Timeout: timeout})
-			}
-			storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
-		})
-	}
+	pgtest.Conformance(t, func(pool *pgxpool.Pool, schema string, timeout time.Duration) (identity.Store, error) {
+		return Open(context.Background(), pool, &Options{Schema: schema, Timeout: timeout})
+	}, func(t *testing.T, open func(dir string) (identity.Store, error)) {
+		storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+	})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
@@ -226,10 +215,7 @@ func TestManyWriterProcesses(t *testing.T) {
 	const writers, events = 3, 900
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	var cs []*pgtest.Child
-	for w := range writers {
-		cs = append(cs, pgtest.Start(t, pgtest.Part{Schema: schema, W: w, Writers: writers, N: events}.Env("PGSTORE_WRITER")))
-	}
+	cs := pgtest.StartWriters(t, "PGSTORE_WRITER", schema, writers, events)
 	pgtest.Agree(t, cs, "linked", func() string {
 		r := resolver(t, open(t, pool, schema))
 		got := answers(r, events)

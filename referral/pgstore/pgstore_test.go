@@ -12,21 +12,17 @@ import (
 	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/referral/storetest"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestConformance runs the conformance suite on the store, unbounded and with a
 // Timeout, which must change nothing a healthy database does.
 func TestConformance(t *testing.T) {
-	for _, timeout := range []time.Duration{0, time.Minute} {
-		t.Run(fmt.Sprint("timeout ", timeout), func(t *testing.T) {
-			pool := pgtest.Pool(t)
-			schema := pgtest.Schemas(t, pool)
-			open := func(dir string) (referral.Store, error) {
-				return Open(context.Background(), pool, &Options{Schema: schema(dir), Timeout: timeout})
-			}
-			storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
-		})
-	}
+	pgtest.Conformance(t, func(pool *pgxpool.Pool, schema string, timeout time.Duration) (referral.Store, error) {
+		return Open(context.Background(), pool, &Options{Schema: schema, Timeout: timeout})
+	}, func(t *testing.T, open func(dir string) (referral.Store, error)) {
+		storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+	})
 }
 
 // TestDamagedRecord: bytes in the table that do not decode are reported, with the position.

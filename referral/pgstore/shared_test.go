@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +17,7 @@ import (
 
 var base = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func TestMain(m *testing.M) {
-	if w := os.Getenv("REFERRAL_WRITER"); w != "" {
-		os.Exit(writerProcess(w))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { pgtest.Main(m, "REFERRAL_WRITER", writerProcess) }
 
 // The workload: referrers 1..referrers hold codes; person j (profile 1000+j) signs up
 // with a referrer's code on some device, orders, and now and then refunds; referrers ask
@@ -247,10 +241,7 @@ func TestManyWriterProcesses(t *testing.T) {
 	const writers, n = 3, 150
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	var cs []*pgtest.Child
-	for w := range writers {
-		cs = append(cs, pgtest.Start(t, pgtest.Part{Schema: schema, W: w, Writers: writers, N: n}.Env("REFERRAL_WRITER")))
-	}
+	cs := pgtest.StartWriters(t, "REFERRAL_WRITER", schema, writers, n)
 	pgtest.Agree(t, cs, "sent", func() string { return pgtest.Digest(checkLedger(t, openStore(t, pool, schema), n)) })
 }
 

@@ -11,21 +11,17 @@ import (
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral/loyalty"
 	"github.com/clientele-go/clientele/referral/loyalty/storetest"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestConformance runs the conformance suite on the store, unbounded and with a
 // Timeout, which must change nothing a healthy database does.
 func TestConformance(t *testing.T) {
-	for _, timeout := range []time.Duration{0, time.Minute} {
-		t.Run(fmt.Sprint("timeout ", timeout), func(t *testing.T) {
-			pool := pgtest.Pool(t)
-			schema := pgtest.Schemas(t, pool)
-			open := func(dir string) (loyalty.Store, error) {
-				return Open(context.Background(), pool, &Options{Schema: schema(dir), Timeout: timeout})
-			}
-			storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
-		})
-	}
+	pgtest.Conformance(t, func(pool *pgxpool.Pool, schema string, timeout time.Duration) (loyalty.Store, error) {
+		return Open(context.Background(), pool, &Options{Schema: schema, Timeout: timeout})
+	}, func(t *testing.T, open func(dir string) (loyalty.Store, error)) {
+		storetest.Run(t, storetest.Harness{Open: open, Reopen: open})
+	})
 }
 
 func TestNewerSchemaRefused(t *testing.T) {

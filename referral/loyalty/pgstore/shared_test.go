@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,12 +19,7 @@ import (
 
 var base = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func TestMain(m *testing.M) {
-	if w := os.Getenv("LOYALTY_WRITER"); w != "" {
-		os.Exit(writerProcess(w))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { pgtest.Main(m, "LOYALTY_WRITER", writerProcess) }
 
 // The workload: members 1..members place orders, spend, get refunds and bonuses, and two
 // of them are merged half-way. Events come in blocks of 40 sharing one instant, so that
