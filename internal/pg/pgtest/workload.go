@@ -45,12 +45,7 @@ func ManyWriters[O interface {
 	CatchUp(context.Context) (uint64, error)
 }, E any](t *testing.T, writers int, w Workload[O, E]) {
 	t.Helper()
-	pool := Pool(t)
-	schema := Schema(t, pool)
-	owners := OpenReplicas(t, writers, func(pool *pgxpool.Pool) O { return w.Open(t, pool, schema) })
-	Feed(owners, func(i int) []E { return w.Share(i, writers) }, func(o O, ev E) { w.Send(t, o, ev) })
-	want := w.Check(t, pool, schema)
-	CaughtUp(t, want, owners, w.Answers)
+	pool, schema, want := w.run(t, writers, 0)
 	if diff := cmp.Diff(want, w.Answers(w.Open(t, pool, schema))); diff != "" {
 		t.Fatalf("a replica opened afresh differs (-single +fresh):\n%s", diff)
 	}
@@ -64,19 +59,34 @@ func TerminatedBackend[O interface {
 	CatchUp(context.Context) (uint64, error)
 }, E any](t *testing.T, writers int, w Workload[O, E]) {
 	t.Helper()
+	w.run(t, writers, 40)
+}
+
+// run opens writers owners on a new schema, each on a pool of its own, and sends each
+// its share from two callers while the holder of the log's lock is terminated up to
+// kills times (0: never); then checks the log and that every owner, caught up, answers
+// as Check says. It returns the pool, the schema and Check's answers.
+func (w Workload[O, E]) run(t *testing.T, writers, kills int) (*pgxpool.Pool, string, string) {
+	t.Helper()
 	pool := Pool(t)
 	schema := Schema(t, pool)
-	k1, k2 := w.Lock(t, pool, schema)
 	owners := OpenReplicas(t, writers, func(pool *pgxpool.Pool) O { return w.Open(t, pool, schema) })
-	stop := Terminator(t, pool, k1, k2, 40, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
+	stop := func() int { return 0 }
+	if kills > 0 {
+		k1, k2 := w.Lock(t, pool, schema)
+		stop = Terminator(t, pool, k1, k2, kills, func() time.Duration { return time.Duration(5+rand.IntN(40)) * time.Millisecond })
+	}
 	Feed(owners, func(i int) []E { return w.Share(i, writers) }, func(o O, ev E) { w.Send(t, o, ev) })
-	kills := stop()
-	if kills == 0 {
-		t.Logf("no backend was terminated: the schedule did not interrupt an append")
+	if kills > 0 {
+		n := stop()
+		if n == 0 {
+			t.Logf("no backend was terminated: the schedule did not interrupt an append")
+		}
+		t.Logf("%d backends terminated", n)
 	}
 	want := w.Check(t, pool, schema)
 	CaughtUp(t, want, owners, w.Answers)
-	t.Logf("%d backends terminated", kills)
+	return pool, schema, want
 }
 
 // Follows checks a store's Follow: follow (Follow of follower, polling hourly, so that

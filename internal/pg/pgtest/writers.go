@@ -64,11 +64,8 @@ func TimeoutOnLock[O interface {
 	CatchUp(context.Context) (uint64, error)
 }](t *testing.T, w Writers[O]) {
 	t.Helper()
-	pool := Pool(t)
-	schema := Schema(t, pool)
+	pool, schema, writer, reader := w.start(t, Timeout)
 	ctx := context.Background()
-	writer, reader := w.Open(t, pool, schema, Timeout), w.Open(t, pool, schema, Timeout)
-	w.prefix(t, writer)
 	table := pg.Ident(schema) + "." + w.Table
 	Stuck(t, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE",
 		Call{Name: w.Call, Do: func() error { return w.Write(ctx, writer, w.Before) }},
@@ -92,10 +89,7 @@ func CatchUpInterrupted[O interface {
 	CatchUp(context.Context) (uint64, error)
 }](t *testing.T, w Writers[O]) {
 	t.Helper()
-	pool := Pool(t)
-	schema := Schema(t, pool)
-	writer, reader := w.Open(t, pool, schema, 0), w.Open(t, pool, schema, 0)
-	w.prefix(t, writer)
+	pool, schema, writer, reader := w.start(t, 0)
 	lock := "LOCK TABLE " + pg.Ident(schema) + "." + w.Table + " IN ACCESS EXCLUSIVE MODE"
 	Interrupt(t, lock, "CatchUp", func(ctx context.Context) error { _, err := reader.CatchUp(ctx); return err })
 	Interrupt(t, lock, w.Call, func(ctx context.Context) error { return w.Write(ctx, writer, w.Before) })
@@ -111,14 +105,19 @@ func (w Writers[O]) send(t *testing.T, o O, i int) error {
 	return w.Write(context.Background(), o, i)
 }
 
-// prefix sends the events before the lock.
-func (w Writers[O]) prefix(t *testing.T, writer O) {
+// start opens two owners, a writer and a reader, on a new schema with timeout as their
+// stores' Timeout, and has the writer take the events before the lock.
+func (w Writers[O]) start(t *testing.T, timeout time.Duration) (pool *pgxpool.Pool, schema string, writer, reader O) {
 	t.Helper()
+	pool = Pool(t)
+	schema = Schema(t, pool)
+	writer, reader = w.Open(t, pool, schema, timeout), w.Open(t, pool, schema, timeout)
 	for i := range w.Before {
 		if err := w.send(t, writer, i); err != nil {
 			t.Fatalf("%s %d: %v", w.Call, i, err)
 		}
 	}
+	return pool, schema, writer, reader
 }
 
 // rest sends the events after the lock, failed of them having failed under it, each
