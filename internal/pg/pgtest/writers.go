@@ -120,8 +120,9 @@ func (w Writers[O]) start(t *testing.T, timeout time.Duration) (pool *pgxpool.Po
 	return pool, schema, writer, reader
 }
 
-// rest sends the events after the lock, failed of them having failed under it, each
-// within Watchdog; catches the reader up; and checks both owners against Check.
+// rest sends the rest of the events once the lock is released, each within Watchdog:
+// from the first of the failed calls made under the lock if Resend, else from the one
+// after them. It then catches the reader up and checks both owners against Check.
 func (w Writers[O]) rest(t *testing.T, pool *pgxpool.Pool, schema string, writer, reader O, failed int) {
 	t.Helper()
 	from := w.Before + failed
