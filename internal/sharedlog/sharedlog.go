@@ -40,6 +40,49 @@ func Since[R any](ctx context.Context, s interface {
 	return s.Since(pos)
 }
 
+// Whole yields the whole log of s, from position 0, for an owner's first read of it (the
+// replay of its constructor, given a context): what s.Records() yields, read through s's
+// SinceContext(ctx, 0) when s has one (the pgstores'), so that ctx also ends a wait for
+// the database (a lock another session holds, a stalled connection). Records differs
+// from SinceContext in one way: read with no lead open, it ends the refusal that follows
+// a failed Settle (see referral.SharedStore), where SinceContext refuses, yielding only
+// an error wrapping diverged (the owner's ErrDiverged). Whole does not pass such a
+// refusal on but reads Records instead, which ends it as before (a wait of that read is
+// not ended by ctx). So the owner reads what Records would have given it, and leaves the
+// store as Records leaves it.
+func Whole[R any](ctx context.Context, s interface {
+	Records() iter.Seq2[R, error]
+}, diverged error) iter.Seq2[R, error] {
+	sc, ok := s.(interface {
+		Since(pos uint64) iter.Seq2[R, error]
+		SinceContext(ctx context.Context, pos uint64) iter.Seq2[R, error]
+	})
+	if !ok {
+		return s.Records()
+	}
+	return func(yield func(R, error) bool) {
+		first, refused := true, false
+		for r, err := range sc.SinceContext(ctx, 0) {
+			if first && err != nil && errors.Is(err, diverged) {
+				refused = true
+				break
+			}
+			first = false
+			if !yield(r, err) {
+				return
+			}
+		}
+		if !refused {
+			return
+		}
+		for r, err := range s.Records() {
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+}
+
 // Owner is what a [Log] needs of the ledger it serves.
 type Owner struct {
 	// Mu is the owner's mutex, which guards its state and the Log's fields.
