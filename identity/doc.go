@@ -130,7 +130,10 @@
 // record) makes OpenFileStore fail with the byte offset, and RepairFile keeps the valid
 // records before the damage, saving the bytes it cuts to a side file. A record that decodes badly or
 // contradicts the records before it makes New fail with ErrCorrupt and its index.
-// Reopening a store rebuilds exactly the same profiles and keys. A Link that finds an
+// Reopening a store rebuilds exactly the same profiles and keys. The replay of a long log
+// takes time: WithReplayContext(ctx) lets a host's shutdown signal end it, New then
+// failing with ctx's error and the count of records replayed (ctx bounds New only; on
+// identity/pgstore it also ends a wait for PostgreSQL). A Link that finds an
 // identifier hot writes two records, the quarantine and then the event; a crash between
 // them keeps the quarantine and loses the event, whose Link had not returned.
 //
@@ -150,7 +153,8 @@
 // Close}; bad input is ErrInvalid, damaged records ErrCorrupt, unknown identifiers and
 // profiles ErrNotFound, a closed store ErrClosed, all in errors.go, each message naming
 // "identity:" once; arguments go ctx, instant, subject (Link(ctx, at, ...),
-// Unmerge(ctx, at, id), Forget(ctx, at, ...)); New takes functional Options.
+// Unmerge(ctx, at, id), Forget(ctx, at, ...)); New takes functional Options
+// (WithStore, WithHMAC, WithReplayContext...), refusing a bad value with ErrInvalid.
 //
 // # Design: safety choices
 //

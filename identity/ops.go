@@ -193,17 +193,18 @@ func (r *Resolver) Compact() error {
 	if !ok {
 		return errorf("compact: store %T: %w", r.store, errors.ErrUnsupported)
 	}
-	return r.compactLed(c, nil)
+	return r.compactLed(context.Background(), c, nil)
 }
 
 // compactLed compacts outside a mutation. On a SharedStore the resolver leads first and
 // applies what others appended, so that the history it writes is the whole log rather
-// than a prefix of it. The caller holds mu (or, in New, is the resolver's only user).
-func (r *Resolver) compactLed(c Compacter, erased [][]byte) error {
+// than a prefix of it; ctx bounds that lead (New's WithReplayContext). The caller holds
+// mu (or, in New, is the resolver's only user).
+func (r *Resolver) compactLed(ctx context.Context, c Compacter, erased [][]byte) error {
 	if r.shared == nil {
 		return r.compact(c, erased)
 	}
-	if err := r.lead(context.Background()); err != nil {
+	if err := r.lead(ctx); err != nil {
 		return errorf("compact: %w", err)
 	}
 	return errors.Join(r.compact(c, erased), r.sync())

@@ -1,17 +1,27 @@
 package identity
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
 // replay rebuilds the resolver from its store. Records are decoded on a second goroutine,
 // a few batches ahead of the one that applies them: decoding does not depend on the
 // graph, and replay is what a restart waits for. The first record must be the
 // configuration record; an empty store gets one.
-func (r *Resolver) replay() error {
+//
+// ctx (WithReplayContext) stops the replay when it is done: both goroutines look at it
+// once a batch, a few hundred records, which costs nothing beside decoding and applying
+// them, and a SharedStore with SinceContext is read through it (see sharedlog.Whole),
+// so that ctx ends a wait for the store as well. A ctx that never ends (New without the
+// option, and rebuild, which must not be interrupted) reads Records as ever.
+func (r *Resolver) replay(ctx context.Context) error {
 	const batchSize, batches = 512, 6
 	type batch struct {
 		recs   []record
@@ -19,6 +29,16 @@ func (r *Resolver) replay() error {
 		n      int
 		err    error
 	}
+	if err := ctx.Err(); err != nil {
+		return errorf("replay stopped after 0 records: %w", err)
+	}
+	var recs iter.Seq2[[]byte, error]
+	if r.shared != nil && ctx.Done() != nil {
+		recs = sharedlog.Whole(ctx, r.shared, ErrDiverged)
+	} else {
+		recs = r.store.Records()
+	}
+	stopped := ctx.Err // looked at once a batch
 	full := make(chan *batch, batches)
 	free := make(chan *batch, batches)
 	done := make(chan struct{})
@@ -46,8 +66,13 @@ func (r *Resolver) replay() error {
 				return false
 			}
 		}
-		for data, err := range r.store.Records() {
+		for data, err := range recs {
 			if err != nil {
+				if cerr := stopped(); cerr != nil && errors.Is(err, cerr) {
+					// The store's wait ended with ctx (SinceContext).
+					b.err = errorf("replay stopped after %d records: %w", i, err)
+					break
+				}
 				b.err = errorf("replay after %d records: %w", i, err)
 				break
 			}
@@ -64,8 +89,16 @@ func (r *Resolver) replay() error {
 			}
 			b.n++
 			i++
-			if b.n == batchSize && !send() {
-				return
+			if b.n == batchSize {
+				if err := stopped(); err != nil {
+					// Read no more of the store: the applying goroutine stops at the
+					// end of this batch, or before, when it looks at ctx itself.
+					b.err = errorf("replay stopped after %d records: %w", i, err)
+					break
+				}
+				if !send() {
+					return
+				}
 			}
 		}
 		select {
@@ -75,6 +108,9 @@ func (r *Resolver) replay() error {
 	}()
 	i := 0
 	for b := range full {
+		if err := stopped(); err != nil {
+			return errorf("replay stopped after %d records: %w", i, err)
+		}
 		for k := range b.n {
 			rec := &b.recs[k]
 			if i == 0 {
@@ -93,7 +129,7 @@ func (r *Resolver) replay() error {
 		free <- b
 	}
 	if i == 0 {
-		return r.writeConfig()
+		return r.writeConfig(ctx)
 	}
 	return nil
 }

@@ -105,6 +105,8 @@ type config struct {
 	on     callbacks
 	capN   int
 	capSet bool
+	ctx    context.Context // WithReplayContext
+	ctxSet bool
 }
 
 // WithStore makes the resolver persist its history to s: New replays what s holds, and
@@ -157,6 +159,28 @@ const maxCapacity = maxNode
 // fail with ErrInvalid.
 func WithCapacity(n int) Option {
 	return func(c *config) { c.capN, c.capSet = n, true }
+}
+
+// WithReplayContext makes ctx bound the replay New performs with WithStore: when ctx is
+// done before the replay ends, New stops it and fails with an error wrapping ctx.Err()
+// (errors.Is(err, context.Canceled) or context.DeadlineExceeded) that says how many
+// records it had replayed, and returns no resolver; a ctx done already fails New before
+// it reads the store. A host that starts on a long log, or on a PostgreSQL that answers
+// slowly, so stays able to stop (on SIGTERM, say) while New runs. The replay looks at
+// ctx every few hundred records; on a store with SinceContext (see SharedStore), as
+// identity/pgstore has, ctx also ends a wait for the store (a lock another session
+// holds, a stalled connection), which Options.Timeout there ends only after Timeout, and
+// never when it is zero. On another store a wait inside its Records ends when the store
+// returns. ctx also bounds the rest of New: writing an empty store's configuration
+// record and finishing an interrupted erasure (the leads they take of a SharedStore,
+// not the rewrite itself, which Compact does not bound either).
+//
+// ctx bounds New only: the resolver does not keep it, and its later calls (Link,
+// CatchUp, the rebuild of a shared store after a failed Settle) take their own. Without
+// WithStore there is nothing to replay and ctx is not looked at. A nil ctx makes New
+// fail with ErrInvalid.
+func WithReplayContext(ctx context.Context) Option {
+	return func(c *config) { c.ctx, c.ctxSet = ctx, true }
 }
 
 // checkCtx refuses a nil context (a caller error, not a panic) and a done one.
@@ -220,6 +244,12 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 		}
 		r.capacity = cfg.capN
 	}
+	if cfg.ctxSet && cfg.ctx == nil {
+		return nil, fmt.Errorf("%w: WithReplayContext: nil context", ErrInvalid)
+	}
+	if !cfg.ctxSet {
+		cfg.ctx = context.Background()
+	}
 	if cfg.key != nil {
 		r.mac = cfg.key
 		m := hmac.New(sha256.New, r.mac)
@@ -237,19 +267,18 @@ func New(rules Rules, opts ...Option) (*Resolver, error) {
 	}
 	if cfg.store != nil {
 		r.t.deferred = true
-		err := r.replay()
+		if err := r.replay(cfg.ctx); err != nil {
+			return nil, err
+		}
 		r.t.buildIndex()
 		if _, ok := cfg.store.(Compacter); !ok {
 			r.erasing = nil // nothing will rewrite the store: the values stay in it
-		}
-		if err != nil {
-			return nil, err
 		}
 		if c, ok := cfg.store.(Compacter); ok && r.unerased {
 			// A Forget's record is in the store but the rewrite that drops the erased
 			// values never finished (a crash, a full disk): finish it before anything
 			// else, so that no forgotten value outlives a restart.
-			if err := r.compactLed(c, r.erasing); err != nil {
+			if err := r.compactLed(cfg.ctx, c, r.erasing); err != nil {
 				return nil, errorf("finish an interrupted erasure: %w", err)
 			}
 			r.unerased, r.erasing = false, nil

@@ -29,7 +29,9 @@ import (
 //   - Optionally, SinceContext(ctx, pos) yields what Since(pos) yields, but ends with
 //     an error wrapping ctx.Err() once ctx is done, even while it waits for the store.
 //     A resolver reads the log through it when the store has it, so that the ctx of
-//     CatchUp or of a mutation ends such a wait.
+//     CatchUp or of a mutation ends such a wait; New given WithReplayContext replays
+//     through SinceContext(ctx, 0) too, and reads Records instead when that refuses
+//     at once with ErrDiverged, as Records (not Since) ends that refusal.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the log (a connection lost
@@ -204,16 +206,17 @@ func (r *Resolver) applyAt(i uint64, rec *record) error {
 	return r.applyRecord(rec, true)
 }
 
-// writeConfig appends the configuration record to an empty store.
-func (r *Resolver) writeConfig() error {
+// writeConfig appends the configuration record to an empty store; ctx bounds the lead
+// of a shared one (New's WithReplayContext).
+func (r *Resolver) writeConfig(ctx context.Context) error {
 	var cfg record
 	cfg.reset(opConfig)
 	cfg.hashed, cfg.check = r.mac != nil, r.check
 	if r.shared != nil {
-		if err := r.shared.Lead(context.Background()); err != nil {
+		if err := r.shared.Lead(ctx); err != nil {
 			return errorf("lead the shared store: %w", err)
 		}
-		if err := r.applyTail(context.Background()); err != nil {
+		if err := r.applyTail(ctx); err != nil {
 			r.shared.Settle()
 			return err
 		}
@@ -254,7 +257,7 @@ func (r *Resolver) rebuild() error {
 		return err
 	}
 	r.t.deferred = true
-	err := r.replay()
+	err := r.replay(context.Background()) // not interrupted: see above
 	r.t.buildIndex()
 	// replay keeps, in erasing, the values of Forget records the log still holds, for
 	// New to finish the erasure with. A rebuild finishes none (the next New does), so

@@ -30,7 +30,9 @@
 //   - Without Options.Timeout a call waits for PostgreSQL as long as it takes: for ever,
 //     when PostgreSQL stops answering. With it, each statement, and each fetch of a
 //     scan, gives up after Timeout with an error wrapping context.DeadlineExceeded (a
-//     flush so fails as a lost connection does); a long replay still completes.
+//     flush so fails as a lost connection does); a long replay still completes. The
+//     context a host gives identity.WithReplayContext bounds the whole replay of New,
+//     ending a wait for PostgreSQL too, whatever Timeout is.
 //
 // # Order without gaps
 //
@@ -165,8 +167,9 @@ func (s *Store) Since(pos uint64) iter.Seq2[[]byte, error] { return s.log.Since(
 // ctx ends first, even while the store waits for PostgreSQL (a lock another session
 // holds, a stalled connection), which Options.Timeout alone ends only after Timeout, or
 // never when it is zero. The records yielded before the error are the log's, in order. A
-// resolver reads the log through it (CatchUp, and the tail a mutation reads under its
-// lead), so a wrapper that embeds *Store to change Since must change SinceContext too.
+// resolver reads the log through it (CatchUp, the tail a mutation reads under its lead,
+// and New's replay given identity.WithReplayContext), so a wrapper that embeds *Store to
+// change Since or Records must change SinceContext too.
 func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
 	return s.log.SinceContext(ctx, pos)
 }
