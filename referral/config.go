@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -109,6 +110,7 @@ type Option func(*config) error
 type config struct {
 	people PersonResolver
 	clock  clientele.Clock
+	ctx    context.Context // WithReplayContext; nil: none
 }
 
 // WithPeople makes the self-referral guard ask r whether referrer and referred are one
@@ -133,6 +135,32 @@ func WithClock(c clientele.Clock) Option {
 			return fmt.Errorf("%w: WithClock: nil Clock", ErrInvalid)
 		}
 		cf.clock = c
+		return nil
+	}
+}
+
+// WithReplayContext makes ctx bound the replay Open performs: when ctx is done before
+// the replay ends, Open stops it and fails with an error wrapping ctx.Err()
+// (errors.Is(err, context.Canceled) or context.DeadlineExceeded) that says how many
+// records it had replayed, and returns no Program; a ctx done already fails Open before
+// it reads the store. A host that starts on a long ledger, or on a PostgreSQL that
+// answers slowly, so stays able to stop (on SIGTERM, say) while Open runs. The replay
+// looks at ctx every few hundred records; on a SharedStore with SinceContext, as
+// referral/pgstore has, ctx also ends a wait for the store (a lock another session
+// holds, a stalled connection), which Options.Timeout there ends only after Timeout,
+// and never when it is zero. On another store a wait inside its Records ends when the
+// store returns. The rewrite that finishes an interrupted forget (see Open) is not
+// bounded by ctx, as Compact is not.
+//
+// ctx bounds Open only: the Program does not keep it, and its later calls (the events,
+// CatchUp, the rebuild of a shared ledger after a failed Settle) take their own. A nil
+// ctx is ErrInvalid.
+func WithReplayContext(ctx context.Context) Option {
+	return func(c *config) error {
+		if ctx == nil {
+			return fmt.Errorf("%w: WithReplayContext: nil context", ErrInvalid)
+		}
+		c.ctx = ctx
 		return nil
 	}
 }

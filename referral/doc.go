@@ -25,6 +25,9 @@
 // identity merges ([Program.ApplyMerge]). The ledger is append-only and idempotent by
 // event key, so a retried webhook never pays twice, and reports balances and payables as
 // of any time. Time always comes from the events; the package never reads the clock.
+// [Open] rebuilds the state by replaying the store, which on a long ledger takes time:
+// [WithReplayContext] lets a host's shutdown signal end it (Open then fails with the
+// context's error and the count of records replayed).
 //
 // Refunds may be partial ([Program.RefundAmount]: one item of an order of three) and add
 // up to at most the order's amount; [Program.Refund] takes back the whole order, or what
@@ -111,6 +114,7 @@
 // errors.go, each message naming "referral:" once; ApplyMerge(survivor, absorbed) error;
 // arguments go ctx, instant, subject (Forget(ctx, at, profiles...), as identity's, and
 // ForgetContact(ctx, at, contacts...));
-// Open takes the programme's Rules and functional Options (WithPeople, WithClock), as
-// loyalty.Open and identity.New do, and refuses a bad one with ErrInvalid.
+// Open takes the programme's Rules and functional Options (WithPeople, WithClock,
+// WithReplayContext), as loyalty.Open and identity.New do, and refuses a bad one with
+// ErrInvalid.
 package referral

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -84,7 +85,7 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 	p := &Program{cfg: rules, people: c.people, clock: c.clock, store: store, st: newState()}
 	p.group = groupcommit.New(&p.mu, p.flush)
 	p.shared, _ = store.(SharedStore)
-	if p.pos, err = replay(context.Background(), p.st, store.Records(), 0); err != nil {
+	if p.pos, err = p.replayOpen(c.ctx); err != nil {
 		return nil, errorf("open: %w", err)
 	}
 	// A forget whose rewrite of the store failed or was cut short by a crash left
@@ -101,6 +102,27 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 		p.share()
 	}
 	return p, nil
+}
+
+// replayOpen replays the store into the new Program's state and returns the records it
+// holds. Given a ctx (WithReplayContext), it stops when ctx is done, looking at it every
+// sharedlog.CheckEvery records, and reads a SharedStore through SinceContext when it
+// has one, so that ctx ends a wait for the store too (see sharedlog.Whole: what it reads,
+// and how it leaves the store, are what Records would give).
+func (p *Program) replayOpen(ctx context.Context) (uint64, error) {
+	if ctx == nil {
+		return replay(context.Background(), p.st, p.store.Records(), 0, nil)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, errorf("replay stopped after 0 records: %w", err)
+	}
+	recs := p.store.Records
+	if p.shared != nil {
+		recs = func() iter.Seq2[Record, error] { return sharedlog.Whole(ctx, p.shared, ErrDiverged) }
+	}
+	return replay(ctx, p.st, recs(), 0, func(pos uint64, err error) error {
+		return errorf("replay stopped after %d records: %w", pos, err)
+	})
 }
 
 // submit decides one input event and commits its records.

@@ -32,7 +32,9 @@ import (
 //   - Optionally, SinceContext(ctx, pos) yields what Since(pos) yields, but ends with
 //     an error wrapping ctx.Err() once ctx is done, even while it waits for the store.
 //     A Program reads the ledger through it when the store has it, so that the ctx of
-//     CatchUp or of an event ends such a wait.
+//     CatchUp or of an event ends such a wait; Open given WithReplayContext replays
+//     through SinceContext(ctx, 0) too, and reads Records instead when that refuses
+//     at once with ErrDiverged, as Records (not Since) ends that refusal.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the ledger (a connection lost
@@ -57,7 +59,7 @@ func (p *Program) share() {
 	p.log = sharedlog.New(p.shared, p.pos, sharedlog.Owner{
 		Mu: &p.mu,
 		Tail: func(ctx context.Context, from uint64) (uint64, error) {
-			return replay(ctx, p.st, sharedlog.Since(ctx, p.shared, from), from)
+			return replay(ctx, p.st, sharedlog.Since(ctx, p.shared, from), from, nil)
 		},
 		Reread:      p.rebuild,
 		ErrDiverged: ErrDiverged,
@@ -117,15 +119,21 @@ func (p *Program) CatchUp(ctx context.Context) (uint64, error) {
 
 // replay applies recs to st: the records at positions from, from+1, ...; it returns the
 // position after the last one applied. When ctx is done it stops at a record boundary
-// (every sharedlog.CheckEvery records), st holding a prefix of the ledger.
-func replay(ctx context.Context, st *state, recs iter.Seq2[Record, error], from uint64) (uint64, error) {
+// (every sharedlog.CheckEvery records), st holding a prefix of the ledger, and returns
+// stopped(pos, err), or a catch-up's error if stopped is nil.
+func replay(ctx context.Context, st *state, recs iter.Seq2[Record, error], from uint64, stopped func(pos uint64, err error) error) (uint64, error) {
+	if stopped == nil {
+		stopped = func(pos uint64, err error) error {
+			return errorf("catch up with the shared ledger: stopped at record %d: %w", pos, err)
+		}
+	}
 	i := from
 	for r, err := range recs {
 		if err := sharedlog.Stop(ctx, from, i); err != nil {
-			return i, errorf("catch up with the shared ledger: stopped at record %d: %w", i, err)
+			return i, stopped(i, err)
 		}
 		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return i, errorf("catch up with the shared ledger: stopped at record %d: %w", i, err)
+			return i, stopped(i, err)
 		}
 		if err != nil {
 			return i, errorf("read the ledger at record %d: %w", i, err)
@@ -154,7 +162,7 @@ func replay(ctx context.Context, st *state, recs iter.Seq2[Record, error], from 
 func (p *Program) rebuild() (uint64, error) {
 	st := newState()
 	// Not interrupted by a context: see sharedlog.Log.CatchUp.
-	pos, err := replay(context.Background(), st, p.shared.Records(), 0)
+	pos, err := replay(context.Background(), st, p.shared.Records(), 0, nil)
 	if err != nil {
 		return 0, errorf("rebuild from the shared ledger: %w", err)
 	}

@@ -29,7 +29,9 @@
 //   - Without Options.Timeout a call waits for PostgreSQL as long as it takes: for ever,
 //     when PostgreSQL stops answering. With it, each statement, and each fetch of a
 //     scan, gives up after Timeout with an error wrapping context.DeadlineExceeded (a
-//     flush so fails as a lost connection does); a long replay still completes.
+//     flush so fails as a lost connection does); a long replay still completes. The
+//     context a host gives referral.WithReplayContext bounds the whole replay of Open,
+//     ending a wait for PostgreSQL too, whatever Timeout is.
 //
 // Positions are explicit (pos bigint PRIMARY KEY), not a sequence, and a reader stops at
 // the first gap, so that no reader skips a record whose transaction commits late (see
@@ -154,8 +156,9 @@ func (s *Store) Since(pos uint64) iter.Seq2[referral.Record, error] { return s.l
 // ctx ends first, even while the store waits for PostgreSQL (a lock another session
 // holds, a stalled connection), which Options.Timeout alone ends only after Timeout, or
 // never when it is zero. The records yielded before the error are the log's, in order. A
-// Program reads the ledger through it (CatchUp, and the tail an event reads under its
-// lead), so a wrapper that embeds *Store to change Since must change SinceContext too.
+// Program reads the ledger through it (CatchUp, the tail an event reads under its lead,
+// and Open's replay given referral.WithReplayContext), so a wrapper that embeds *Store
+// to change Since or Records must change SinceContext too.
 func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[referral.Record, error] {
 	return s.log.SinceContext(ctx, pos)
 }
