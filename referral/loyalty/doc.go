@@ -29,7 +29,8 @@
 // [Ledger.Refund], [Ledger.Bonus], [Ledger.Adjust], and merges) carry an event key: the ledger is
 // append-only and idempotent by key (the same event again returns the first record; a
 // different event under a used key fails with [ErrKeyReused]), and replaying the
-// store gives the state the live ledger had. Time always comes from the events; the
+// store gives the state the live ledger had ([Open] does; [WithReplayContext] lets a
+// host's shutdown signal end a long replay). Time always comes from the events; the
 // package never reads the clock. A member's events are recorded in time order (an
 // event dated before the member's last one is refused): points spent depend on what
 // was available when they were spent.
@@ -98,6 +99,6 @@
 // bad input is ErrInvalid, damaged records ErrCorrupt, unknown orders ErrNotFound, a
 // closed store ErrClosed, with the ledger's own sentinels, all in errors.go, each
 // message naming "loyalty:" once; methods take (ctx, at, key, subject...); Open takes
-// the programme's Rules and functional Options (WithOnTier), as referral.Open and
-// identity.New do, and refuses a bad one with ErrInvalid.
+// the programme's Rules and functional Options (WithOnTier, WithReplayContext), as
+// referral.Open and identity.New do, and refuses a bad one with ErrInvalid.
 package loyalty

@@ -2,11 +2,14 @@ package loyalty
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"sync"
 
 	"github.com/clientele-go/clientele/internal/groupcommit"
 	"github.com/clientele-go/clientele/internal/option"
+	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
 // Ledger runs a loyalty programme over a [Store]. Every event is checked against the
@@ -66,6 +69,7 @@ type Option func(*config) error
 // config is what the options set.
 type config struct {
 	onTier func(TierChange)
+	ctx    context.Context // WithReplayContext; nil: none
 }
 
 // WithOnTier calls fn with every tier change an event causes, once the event is
@@ -95,6 +99,31 @@ func WithOnTier(fn func(TierChange)) Option {
 	}
 }
 
+// WithReplayContext makes ctx bound the replay Open performs: when ctx is done before
+// the replay ends, Open stops it and fails with an error wrapping ctx.Err()
+// (errors.Is(err, context.Canceled) or context.DeadlineExceeded) that says how many
+// records it had replayed, and returns no Ledger; a ctx done already fails Open before
+// it reads the store. A host that starts on a long log, or on a PostgreSQL that answers
+// slowly, so stays able to stop (on SIGTERM, say) while Open runs. The replay looks at
+// ctx every few hundred records; on a SharedStore with SinceContext, as
+// referral/loyalty/pgstore has, ctx also ends a wait for the store (a lock another
+// session holds, a stalled connection), which Options.Timeout there ends only after
+// Timeout, and never when it is zero. On another store a wait inside its Records ends
+// when the store returns.
+//
+// ctx bounds Open only: the Ledger does not keep it, and its later calls (the events,
+// CatchUp, the rebuild of a shared log after a failed Settle) take their own. A nil ctx
+// is ErrInvalid.
+func WithReplayContext(ctx context.Context) Option {
+	return func(c *config) error {
+		if ctx == nil {
+			return fmt.Errorf("%w: WithReplayContext: nil context", ErrInvalid)
+		}
+		c.ctx = ctx
+		return nil
+	}
+}
+
 // Open replays store into a ledger run by rules. The rules may differ from those the
 // records were decided under: recorded points stand, new events follow rules, and
 // tiers are evaluated under rules.
@@ -113,18 +142,49 @@ func Open(store Store, rules Rules, opts ...Option) (*Ledger, error) {
 	l := &Ledger{rules: rules, store: store, onTier: c.onTier}
 	l.group = groupcommit.New(&l.mu, l.flush)
 	l.st = newState(&l.rules)
-	n := 0
-	for r, err := range store.Records() {
-		if err != nil {
-			return nil, errorf("open: record %d: %w", n, err)
-		}
-		if err := l.st.replay(r); err != nil {
-			return nil, errorf("open: record %d: %w", n, err)
-		}
-		n++
+	n, err := l.replayOpen(c.ctx)
+	if err != nil {
+		return nil, err
 	}
 	l.share(store, n)
 	return l, nil
+}
+
+// replayOpen replays the store into the new Ledger's state and returns the records it
+// holds. Given a ctx (WithReplayContext), it stops when ctx is done, looking at it every
+// sharedlog.CheckEvery records, and reads a SharedStore through SinceContext when it
+// has one, so that ctx ends a wait for the store too (see sharedlog.Whole: what it reads,
+// and how it leaves the store, are what Records would give).
+func (l *Ledger) replayOpen(ctx context.Context) (int, error) {
+	recs := l.store.Records
+	if ctx != nil {
+		if err := ctx.Err(); err != nil {
+			return 0, errorf("open: replay stopped after 0 records: %w", err)
+		}
+		if s, ok := l.store.(SharedStore); ok {
+			recs = func() iter.Seq2[Record, error] { return sharedlog.Whole(ctx, s, ErrDiverged) }
+		}
+	}
+	n := 0
+	for r, err := range recs() {
+		if ctx != nil {
+			stopped := sharedlog.Stop(ctx, 0, uint64(n))
+			if stopped == nil && err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				stopped = err // the store's wait ended with ctx (SinceContext)
+			}
+			if stopped != nil {
+				return n, errorf("open: replay stopped after %d records: %w", n, stopped)
+			}
+		}
+		if err != nil {
+			return n, errorf("open: record %d: %w", n, err)
+		}
+		if err := l.st.replay(r); err != nil {
+			return n, errorf("open: record %d: %w", n, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // replay applies a stored record; a record that could not have been decided (bad

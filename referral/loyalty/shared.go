@@ -34,7 +34,9 @@ import (
 //   - Optionally, SinceContext(ctx, pos) yields what Since(pos) yields, but ends with
 //     an error wrapping ctx.Err() once ctx is done, even while it waits for the store.
 //     A Ledger reads the log through it when the store has it, so that the ctx of
-//     CatchUp or of an event ends such a wait.
+//     CatchUp or of an event ends such a wait; Open given WithReplayContext replays
+//     through SinceContext(ctx, 0) too, and reads Records instead when that refuses
+//     at once with ErrDiverged, as Records (not Since) ends that refusal.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the log (a connection lost

@@ -32,7 +32,9 @@
 //   - Without Options.Timeout a call waits for PostgreSQL as long as it takes: for ever,
 //     when PostgreSQL stops answering. With it, each statement, and each fetch of a
 //     scan, gives up after Timeout with an error wrapping context.DeadlineExceeded (a
-//     flush so fails as a lost connection does); a long replay still completes.
+//     flush so fails as a lost connection does); a long replay still completes. The
+//     context a host gives loyalty.WithReplayContext bounds the whole replay of Open,
+//     ending a wait for PostgreSQL too, whatever Timeout is.
 //   - A flush that fails (a lost connection, a terminated backend) leaves it unknown
 //     whether its records committed: the events fail, and the Ledger reads the log
 //     again before its next decision. Retry them: each is recorded once per key.
@@ -149,8 +151,9 @@ func (s *Store) Since(pos uint64) iter.Seq2[loyalty.Record, error] { return s.lo
 // ctx ends first, even while the store waits for PostgreSQL (a lock another session
 // holds, a stalled connection), which Options.Timeout alone ends only after Timeout, or
 // never when it is zero. The records yielded before the error are the log's, in order. A
-// Ledger reads the log through it (CatchUp, and the tail an event reads under its lead),
-// so a wrapper that embeds *Store to change Since must change SinceContext too.
+// Ledger reads the log through it (CatchUp, the tail an event reads under its lead, and
+// Open's replay given loyalty.WithReplayContext), so a wrapper that embeds *Store to
+// change Since or Records must change SinceContext too.
 func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[loyalty.Record, error] {
 	return s.log.SinceContext(ctx, pos)
 }
