@@ -210,7 +210,8 @@ func (s *ctxShared) Records() iter.Seq2[[]byte, error] {
 // TestReplayContextShared: on a SharedStore with SinceContext, New given a ctx reads the
 // log through it, so that a ctx cancelled part-way ends the read, with an error
 // wrapping context.Canceled that says how many records were replayed; with a live ctx
-// it replays the whole log, as New without one does. A store that refuses its
+// it replays the whole log, as New without one does, and writes an empty log's
+// configuration record. A store that refuses its
 // SinceContext after a failed flush is read with Records instead, which ends the
 // refusal, as New without a ctx ends it: the resolver then links without reading the
 // log again.
@@ -255,6 +256,11 @@ func TestReplayContextShared(t *testing.T) {
 		if n := s.records.Load(); n != wantRecords {
 			t.Errorf("refused %v: Link read the whole log again (%d Records in all)", refused, n)
 		}
+	}
+	// An empty shared store gets its configuration record under a lead ctx bounds.
+	empty := &memLog{}
+	if r, err := identity.New(identity.DefaultRules(), identity.WithStore(&ctxShared{memShared: empty.replica()}), identity.WithReplayContext(live)); err != nil || r.Position() != 1 {
+		t.Fatalf("New on an empty shared store with a live ctx: %v; want position 1", err)
 	}
 }
 
