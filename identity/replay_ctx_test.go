@@ -211,10 +211,9 @@ func (s *ctxShared) Records() iter.Seq2[[]byte, error] {
 // log through it, so that a ctx cancelled part-way ends the read, with an error
 // wrapping context.Canceled that says how many records were replayed; with a live ctx
 // it replays the whole log, as New without one does, and writes an empty log's
-// configuration record. A store that refuses its
-// SinceContext after a failed flush is read with Records instead, which ends the
-// refusal, as New without a ctx ends it: the resolver then links without reading the
-// log again.
+// configuration record. A store that refuses its SinceContext after a failed flush is
+// read with Records instead, which ends the refusal, as New without a ctx ends it: the
+// resolver then links without reading the log again.
 func TestReplayContextShared(t *testing.T) {
 	const events, after = 5000, 1000
 	l := &memLog{}
