@@ -105,16 +105,22 @@ type Options struct {
 	//     ends first.
 	//   - A plain Append (outside a lead) is a transaction of a few statements, each
 	//     bounded.
+	//   - Compact (Forget's rewrite of the rows that held the forgotten values) is one
+	//     transaction whose work grows with the log: it reads, and writes back, the
+	//     rows 4096 at a time, each page in a statement of its own bounded by Timeout,
+	//     so a long log is still rewritten. A Compact that runs out fails as a flush
+	//     does (below): nothing of it commits, unless its commit is what ran out, and
+	//     the caller's retry of the Forget does it all.
 	// A write that fails so may or may not have taken effect, as with any write that
 	// fails over a network: the statement may have committed before its answer was
 	// lost, or commit later if the cancellation pgx sends does not reach the server.
 	// A flush (Settle) that runs out fails as one whose connection was lost: its
 	// connection is closed, which releases the log's lock, the leads fail with
 	// identity.ErrDiverged, and the next Lead makes the resolver read the whole log
-	// again, so nothing is applied twice or lost. Compact is not bounded: its
-	// statements grow with the log. Zero leaves every statement unbounded; a negative
-	// Timeout is refused by Open with ErrInvalid. It must exceed the longest a writer
-	// in another process holds the log's lock (a flush; a Compact holds it throughout).
+	// again, so nothing is applied twice or lost. Zero leaves every statement
+	// unbounded; a negative Timeout is refused by Open with ErrInvalid. It must exceed
+	// the longest a writer in another process holds the log's lock (a flush; a Compact
+	// holds it throughout).
 	Timeout time.Duration
 }
 

@@ -67,19 +67,20 @@ type Log struct {
 	closed   bool
 
 	// Timeout, when positive, bounds each statement the log sends and each wait for a
-	// connection of the pool (see stmt), and each fetch of a scan (see read): a
-	// PostgreSQL that stops answering fails the call with an error wrapping
+	// connection of the pool (see stmt), each fetch of a scan (see read), and each
+	// page of rows Rewrite and Update read or write (see updateRows): a PostgreSQL
+	// that stops answering fails the call with an error wrapping
 	// context.DeadlineExceeded instead of holding it for ever. Zero leaves them
-	// unbounded. It is set once, before the log is used. Rewrite and Update are not
-	// bounded: their statements grow with the log (see Rewrite).
+	// unbounded. It is set once, before the log is used.
 	Timeout time.Duration
 
 	// Hook, for tests, is called with the first position of a plain Append before it
 	// commits.
 	Hook func(int64)
-	// RewriteHook, for tests, is called by Rewrite at each step of its transaction:
-	// "begin" (the transaction is open, under the lead or the log's lock), "read" (the
-	// old rows were read), "update" (the changed rows were written), "commit" (the
+	// RewriteHook, for tests, is called by Rewrite and Update at each step of their
+	// transaction: "begin" (the transaction is open, under the lead or the log's lock),
+	// "read" (a page of the old rows was read), "update" (its changed rows were
+	// written; "read" and "update" come once per page of pageRows rows), "commit" (the
 	// buffered records too; the commit is next).
 	RewriteHook func(step string)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -23,8 +24,15 @@ import (
 // of them are deleted, and records beyond the log's end appended. A writer that shares
 // the log therefore leads before it rewrites (identity's resolver does), so that what
 // it passes is the whole log and not a prefix that misses what others appended.
+//
+// Timeout bounds each statement of the rewrite, not the rewrite: its statements would
+// otherwise grow with the log, and the whole of a long log's rewrite may take longer
+// than any bound on one statement. Rows are read, written back, deleted and inserted
+// pageRows at a time, each page in a statement of its own, and the time recs takes to
+// yield is not counted. A rewrite that runs out fails as any other failure does, with
+// an error wrapping context.DeadlineExceeded: under a lead as a failed flush, otherwise
+// with its transaction rolled back; nothing of it is half applied.
 func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
-	ctx := context.Background()
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -36,7 +44,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 	}
 	if l.leads == 0 || l.conn == nil {
 		l.mu.Unlock()
-		return l.rewriteAlone(ctx, recs)
+		return l.rewriteAlone(recs)
 	}
 	for l.flushing {
 		l.cond.Wait()
@@ -51,16 +59,20 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 	l.flushing = true
 	l.mu.Unlock()
 
+	// Each statement is bounded on its own (see Timeout). One that runs out closes the
+	// lead's connection, or leaves its transaction aborted: either way nothing of the
+	// rewrite commits, unless the commit is what ran out, and settle fails it as a
+	// flush whose connection was lost.
 	err := func() error {
-		tx, err := c.Begin(ctx)
+		tx, err := l.begin(c)
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(ctx)
+		defer l.rollback(tx)
 		l.step("begin")
 		next, stop := iter.Pull(recs)
 		defer stop()
-		if k, err := l.rewriteRows(ctx, tx, committed, next); err != nil {
+		if k, err := l.rewriteRows(tx, committed, next); err != nil {
 			return err
 		} else if k != committed {
 			return fmt.Errorf("%d records where the log holds %d and the lead %d more", k, committed, len(buf))
@@ -72,13 +84,11 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 		if len(fresh) != len(buf) {
 			return fmt.Errorf("%d records after the %d committed, where the lead buffered %d", len(fresh), committed, len(buf))
 		}
-		if len(fresh) > 0 {
-			if err := l.insert(ctx, tx, start, fresh); err != nil {
-				return err
-			}
+		if err := l.insertPages(tx, start, fresh); err != nil {
+			return err
 		}
 		l.step("commit")
-		return tx.Commit(ctx)
+		return l.commit(tx)
 	}()
 
 	l.mu.Lock()
@@ -90,55 +100,90 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 	return nil
 }
 
-// rewriteAlone is Rewrite without a lead: one transaction under the log's lock.
-func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
-	tx, err := l.pool.Begin(ctx)
+// rewriteAlone is Rewrite without a lead: one transaction under the log's lock, each
+// of its statements bounded on its own, the wait for the lock included (as a plain
+// Append's are). One that runs out ends the transaction, rolled back.
+func (l *Log) rewriteAlone(recs iter.Seq[[]byte]) error {
+	tx, err := l.begin(l.pool)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+	defer l.rollback(tx)
+	if err := l.exec(tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	var head int64
-	if err := tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head); err != nil {
+	ctx, cancel := l.stmt(context.Background())
+	err = ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
+	cancel()
+	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	l.step("begin")
 	next, stop := iter.Pull(recs)
 	defer stop()
-	k, err := l.rewriteRows(ctx, tx, head, next)
+	k, err := l.rewriteRows(tx, head, next)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	if k < head {
-		if _, err := tx.Exec(ctx, "DELETE FROM "+l.table+" WHERE pos >= $1", k); err != nil {
-			return l.errorf("rewrite: %w", err)
+		// The rows after the last record go, a page of positions per statement.
+		for from := k; from < head; from += pageRows {
+			if err := l.exec(tx, "DELETE FROM "+l.table+" WHERE pos >= $1 AND pos < $2", from, min(from+pageRows, head)); err != nil {
+				return l.errorf("rewrite: %w", err)
+			}
 		}
 	} else {
 		var more [][]byte
 		for rec, ok := next(); ok; rec, ok = next() {
 			more = append(more, bytes.Clone(rec))
 		}
-		if len(more) > 0 {
-			if err := l.insert(ctx, tx, head, more); err != nil {
-				return l.errorf("rewrite: %w", err)
-			}
+		if err := l.insertPages(tx, head, more); err != nil {
+			return l.errorf("rewrite: %w", err)
 		}
 	}
 	l.step("commit")
-	if err := tx.Commit(ctx); err != nil {
+	if err := l.commit(tx); err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	return nil
 }
 
+// pageRows is how many rows Rewrite and Update read, write or delete in one statement,
+// as many as a scan's fetch holds (chunkRows): Timeout bounds each statement, and a
+// rewrite's work grows with the log, so a statement must not.
+const pageRows = chunkRows
+
+// insertPages inserts records at positions from, from+1, ..., pageRows to a statement,
+// each statement bounded on its own, in tx.
+func (l *Log) insertPages(tx pgx.Tx, from int64, records [][]byte) error {
+	for len(records) > 0 {
+		n := min(len(records), pageRows)
+		ctx, cancel := l.stmt(context.Background())
+		err := ended(ctx, l.insert(ctx, tx, from, records[:n]))
+		cancel()
+		if err != nil {
+			return err
+		}
+		from, records = from+int64(n), records[n:]
+	}
+	return nil
+}
+
+// commit commits tx, bounded by stmt. A commit that runs out may or may not have
+// committed, as with any commit whose answer is lost.
+func (l *Log) commit(tx pgx.Tx) error {
+	ctx, cancel := l.stmt(context.Background())
+	defer cancel()
+	return ended(ctx, tx.Commit(ctx))
+}
+
 // rewriteRows compares the rows at positions 0 to n-1 with the records next yields and
 // updates those that differ, in tx. It stops early, leaving the later rows as they are,
 // when next has no more, and returns how many rows it compared.
-func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64, error) {
+func (l *Log) rewriteRows(tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64, error) {
 	want := int64(0)
-	err := l.updateRows(ctx, tx, " WHERE pos < $1", []any{n}, func(pos int64, _ []byte) ([]byte, bool, error) {
+	err := l.updateRows(tx, n, func(pos int64, _ []byte) ([]byte, bool, error) {
 		if pos != want {
 			return nil, false, fmt.Errorf("position %d missing", want)
 		}
@@ -151,50 +196,79 @@ func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() (
 	return want, err
 }
 
-// updateRows reads, in tx and in position order, the rows that where (a WHERE clause
-// over pos, with args, or empty for all) selects, and writes back in one UPDATE those
-// whose bytes fn changes: fn returns the bytes to keep for the row, or ok false to stop
-// before it, leaving it and the later rows as they are. Rewrite and Update share it so
-// that both compare and write rows the same way.
-func (l *Log) updateRows(ctx context.Context, tx pgx.Tx, where string, args []any, fn func(pos int64, old []byte) (rec []byte, ok bool, err error)) error {
-	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+where+" ORDER BY pos", args...)
-	if err != nil {
-		return err
+// updateRows reads, in tx and in position order, the rows at positions below end, and
+// writes back those whose bytes fn changes: fn returns the bytes to keep for the row,
+// or ok false to stop before it, leaving it and the later rows as they are. Rewrite and
+// Update share it so that both compare and write rows the same way.
+//
+// It works a page of pageRows rows at a time: one statement reads the page, one writes
+// back its changed rows, each bounded by stmt on its own, so that Timeout bounds the
+// statements of a long log as it bounds a scan's fetches, and fn, which may take as
+// long as its caller likes (Rewrite's pulls the caller's records), runs between them.
+// The transaction holds the log's lock, so the pages are of one unchanging log.
+func (l *Log) updateRows(tx pgx.Tx, end int64, fn func(pos int64, old []byte) (rec []byte, ok bool, err error)) error {
+	after := int64(-1) // the last position read
+	for {
+		poss, olds, err := l.page(tx, after, end)
+		if err != nil {
+			return err
+		}
+		l.step("read")
+		var changed []int64
+		var recs [][]byte
+		stopped := false
+		for i, pos := range poss {
+			rec, ok, err := fn(pos, olds[i])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				stopped = true
+				break
+			}
+			if !bytes.Equal(olds[i], rec) {
+				changed = append(changed, pos)
+				recs = append(recs, bytes.Clone(rec))
+			}
+		}
+		if len(changed) > 0 {
+			ctx, cancel := l.stmt(context.Background())
+			_, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", changed, recs)
+			err = ended(ctx, err)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		l.step("update")
+		if stopped || len(poss) < pageRows {
+			return nil
+		}
+		after = poss[len(poss)-1]
 	}
+}
+
+// page reads, in tx, the next rows after position after and below end, at most
+// pageRows of them, in position order, in one statement bounded by stmt.
+func (l *Log) page(tx pgx.Tx, after, end int64) ([]int64, [][]byte, error) {
+	ctx, cancel := l.stmt(context.Background())
+	defer cancel()
+	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos > $1 AND pos < $2 ORDER BY pos LIMIT $3", after, end, pageRows)
+	if err != nil {
+		return nil, nil, ended(ctx, err)
+	}
+	defer rows.Close()
 	var poss []int64
-	var recs [][]byte
+	var olds [][]byte
 	for rows.Next() {
 		var pos int64
 		var old []byte
 		if err := rows.Scan(&pos, &old); err != nil {
-			rows.Close()
-			return err
+			return nil, nil, ended(ctx, err)
 		}
-		rec, ok, err := fn(pos, old)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		if !ok {
-			break
-		}
-		if !bytes.Equal(old, rec) {
-			poss = append(poss, pos)
-			recs = append(recs, bytes.Clone(rec))
-		}
+		poss, olds = append(poss, pos), append(olds, old)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	l.step("read")
-	if len(poss) > 0 {
-		if _, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", poss, recs); err != nil {
-			return err
-		}
-	}
-	l.step("update")
-	return nil
+	return poss, olds, ended(ctx, rows.Err())
 }
 
 // step calls RewriteHook, if set.
@@ -212,6 +286,8 @@ func (l *Log) step(name string) {
 // every row as it was (the transaction is rolled back), or the commit made them all.
 // A caller must not hold, in this process, anything a writer holding the lead waits for:
 // Update waits for the lead to end. fn may keep nothing of the record it is given.
+// Timeout bounds each of its statements, as Rewrite's: the wait for the log's lock and
+// each page of rows read or written back, not the whole Update.
 func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
 	l.mu.Lock()
 	closed := l.closed
@@ -219,17 +295,19 @@ func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
 	if closed {
 		return l.errs.Closed
 	}
-	ctx := context.Background()
-	tx, err := l.pool.Begin(ctx)
+	// Each statement is bounded on its own, as Rewrite's are: the wait for the log's
+	// lock, each page of rows read and each written back. One that runs out ends the
+	// transaction, rolled back.
+	tx, err := l.begin(l.pool)
 	if err != nil {
 		return l.errorf("update: %w", err)
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+	defer l.rollback(tx)
+	if err := l.exec(tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
 		return l.errorf("update: %w", err)
 	}
 	l.step("begin")
-	err = l.updateRows(ctx, tx, "", nil, func(pos int64, old []byte) ([]byte, bool, error) {
+	err = l.updateRows(tx, math.MaxInt64, func(pos int64, old []byte) ([]byte, bool, error) {
 		rec, err := fn(pos, old)
 		if err != nil {
 			return nil, false, fmt.Errorf("record %d: %w", pos, err)
@@ -240,7 +318,7 @@ func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
 		return l.errorf("update: %w", err)
 	}
 	l.step("commit")
-	if err := tx.Commit(ctx); err != nil {
+	if err := l.commit(tx); err != nil {
 		return l.errorf("update: %w", err)
 	}
 	return nil

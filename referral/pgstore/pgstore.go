@@ -86,16 +86,23 @@ type Options struct {
 	//     ends first.
 	//   - A plain Append (outside a lead) is a transaction of a few statements, each
 	//     bounded.
+	//   - Compact (Forget's rewrite of the rows that held the erased signals) is one
+	//     transaction whose work grows with the ledger: its wait for the ledger's lock
+	//     is one statement, and it reads, and writes back, the rows 4096 at a time,
+	//     each page in a statement of its own bounded by Timeout, so a long ledger is
+	//     still rewritten. A Compact that runs out is rolled back: every row as it was,
+	//     unless its commit is what ran out, which leaves every row as it was or every
+	//     row rewritten.
 	// A write that fails so may or may not have taken effect, as with any write that
 	// fails over a network: the statement may have committed before its answer was
 	// lost, or commit later if the cancellation pgx sends does not reach the server.
 	// A flush (Settle) that runs out fails as one whose connection was lost: its
 	// connection is closed, which releases the log's lock, the leads fail with
 	// referral.ErrDiverged, and the next Lead makes the programme read the whole log
-	// again, so nothing is applied twice or lost. Compact is not bounded: its
-	// statements grow with the log. Zero leaves every statement unbounded; a negative
-	// Timeout is refused by Open with ErrInvalid. It must exceed the longest a writer
-	// in another process holds the log's lock (a flush; a Compact holds it throughout).
+	// again, so nothing is applied twice or lost. Zero leaves every statement
+	// unbounded; a negative Timeout is refused by Open with ErrInvalid. It must exceed
+	// the longest a writer in another process holds the log's lock (a flush; a Compact
+	// holds it throughout).
 	Timeout time.Duration
 }
 
