@@ -104,7 +104,7 @@ func main() {
 	addr := flag.String("addr", "localhost:8080", "address to listen on (a non-loopback address needs a token)")
 	store := flag.String("store", "file:clientele-data", "where state survives restarts: file:DIR (one machine), postgres://... (shared by every server on the database) or mem:")
 	schema := flag.String("schema", "clientele", "PostgreSQL schema of the tables, with -store postgres://...")
-	pgTimeout := flag.Duration("pg-timeout", defaultPGTimeout, "with -store postgres://..., how long each statement on PostgreSQL may wait before it fails: each read or write of a segment snapshot or saved definition, each statement of the identity log and the referral ledger (a replay's or catch-up's reads are bounded per fetch, not as a whole), each append of events (0: no bound)")
+	pgTimeout := flag.Duration("pg-timeout", defaultPGTimeout, "with -store postgres://..., how long each statement on PostgreSQL may wait before it fails: each read or write of a segment snapshot or saved definition, each statement of the identity log and the referral ledger, and of the event table (a replay's or catch-up's reads are bounded per fetch, an erasure's rewrite per page of rows, not as a whole), each append of events (0: no bound)")
 	token := flag.String("token", "", "bearer token every /v1 path except the tracking API requires (default $"+tokenEnv+"; empty: none, loopback only)")
 	defaults := defaultProgramme()
 	referrer := flag.Int64("referrer-reward", defaults.ReferrerReward, "referral programme: what the referrer earns per qualified referral, in the currency's minor unit")

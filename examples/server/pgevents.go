@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
+	"strconv"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -45,10 +48,14 @@ type pgEvents struct {
 	k1, k2 int32
 	notify string
 	err    error
-	// timeout, when positive, bounds each Append as a whole (-pg-timeout): a short
-	// transaction whatever the table's size. Since and Erase are bounded only by their
-	// ctx: a replay reads the whole table, and an erasure updates every row of a
-	// person, which a per-call bound would fail on a large table.
+	// timeout, when positive, bounds each statement (-pg-timeout), and each call by
+	// its ctx too: an Append as a whole (a short transaction whatever the table's
+	// size); Since each fetch of pageRows events from its cursor, not the replay, and
+	// not the time its caller takes over them; Erase each page of pageRows rows it
+	// overwrites in its transaction, not the erasure. A replay reads the whole table and an erasure every
+	// row of a person, which a per-call bound would fail on a large table, and a bound
+	// only by ctx would leave a replay at start (no request's deadline) waiting for
+	// ever on a PostgreSQL that stopped answering.
 	timeout time.Duration
 }
 
@@ -97,53 +104,166 @@ func (p *pgEvents) Append(ctx context.Context, evs ...event) error {
 	return tx.Commit(ctx)
 }
 
+// pageRows is how many events one statement of Since or Erase reads or overwrites, so
+// that -pg-timeout can bound each statement however long the table.
+const pageRows = 4096
+
+// stmt returns the context of one statement under ctx, bounded by timeout as well when
+// it is positive.
+func (p *pgEvents) stmt(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, p.timeout)
+}
+
+// ended returns err, from a statement run under ctx, wrapping ctx's error if ctx ended
+// and err does not say so already (a pool that cancels on the server reports
+// PostgreSQL's "canceling statement").
+func ended(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
+// Since reads through a cursor, in a read-only transaction: one snapshot of the table,
+// as one query would be, fetched pageRows events at a time, each fetch a statement
+// bounded on its own, the caller's time between fetches not counted.
 func (p *pgEvents) Since(ctx context.Context, pos uint64) iter.Seq2[uint64, event] {
 	return func(yield func(uint64, event) bool) {
 		p.err = nil
-		rows, err := p.pool.Query(ctx, "SELECT pos, at, name, profile FROM "+p.table+" WHERE pos >= $1 ORDER BY pos", int64(pos))
-		if err != nil {
-			p.err = fmt.Errorf("read events: %w", err)
-			return
-		}
-		defer rows.Close()
-		next, first := int64(pos), true
-		for rows.Next() {
-			var at, prof, at2 int64
-			var name string
-			if err := rows.Scan(&at2, &at, &name, &prof); err != nil {
-				p.err = fmt.Errorf("read events: %w", err)
-				return
-			}
-			if first && pos == 0 {
-				next = at2 // older events may have been deleted
-			}
-			first = false
-			if at2 != next {
-				return // not committed yet: stop rather than skip it
-			}
-			next++
-			if !yield(uint64(at2), event{At: time.Unix(0, at).UTC(), Name: name, Profile: uint32(prof)}) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
+		if err := p.since(ctx, pos, yield); err != nil {
 			p.err = fmt.Errorf("read events: %w", err)
 		}
 	}
 }
 
+func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, event) bool) error {
+	bctx, cancel := p.stmt(ctx)
+	tx, err := p.pool.BeginTx(bctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	err = ended(bctx, err)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Not under ctx, which may have ended: a rollback that cannot be sent closes
+		// the connection, which ends the transaction too.
+		rctx, cancel := p.stmt(context.WithoutCancel(ctx))
+		defer cancel()
+		tx.Rollback(rctx)
+	}()
+	dctx, cancel := p.stmt(ctx)
+	_, err = tx.Exec(dctx, "DECLARE events NO SCROLL CURSOR FOR SELECT pos, at, name, profile FROM "+p.table+" WHERE pos >= $1 ORDER BY pos", int64(pos))
+	err = ended(dctx, err)
+	cancel()
+	if err != nil {
+		return err
+	}
+	next, first := int64(pos), true
+	var page []pgEvent
+	for {
+		if page, err = p.fetch(ctx, tx, page[:0]); err != nil {
+			return err
+		}
+		for _, r := range page {
+			if first && pos == 0 {
+				next = r.pos // older events may have been deleted
+			}
+			first = false
+			if r.pos != next {
+				return nil // not committed yet: stop rather than skip it
+			}
+			next++
+			if !yield(uint64(r.pos), event{At: time.Unix(0, r.at).UTC(), Name: r.name, Profile: uint32(r.profile)}) {
+				return nil
+			}
+		}
+		if len(page) < pageRows {
+			return nil
+		}
+	}
+}
+
+// pgEvent is a row of the event table as a fetch reads it.
+type pgEvent struct {
+	pos, at, profile int64
+	name             string
+}
+
+// fetch reads the next pageRows rows of Since's cursor into page, in one statement.
+func (p *pgEvents) fetch(ctx context.Context, tx pgx.Tx, page []pgEvent) ([]pgEvent, error) {
+	fctx, cancel := p.stmt(ctx)
+	defer cancel()
+	rows, err := tx.Query(fctx, "FETCH "+strconv.Itoa(pageRows)+" FROM events")
+	if err != nil {
+		return nil, ended(fctx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r pgEvent
+		if err := rows.Scan(&r.pos, &r.at, &r.name, &r.profile); err != nil {
+			return nil, ended(fctx, err)
+		}
+		page = append(page, r)
+	}
+	return page, ended(fctx, rows.Err())
+}
+
 func (p *pgEvents) Err() error { return p.err }
 
+// Erase overwrites the profiles' events in one transaction, a page of pageRows rows at
+// a time, each page a statement of its own bounded by timeout. One that runs out ends
+// the transaction: nothing of the erasure commits (unless its commit is what ran out),
+// and the caller's retry does it all. In one transaction rather than a commit a page,
+// as a statement pgx gives up on may still run on the server once the lock it waited
+// for is released, and commit there, unseen.
 func (p *pgEvents) Erase(ctx context.Context, profiles []uint32) (int, error) {
+	n, err := p.erase(ctx, profiles)
+	if err != nil {
+		return 0, fmt.Errorf("erase events: %w", err)
+	}
+	return n, nil
+}
+
+func (p *pgEvents) erase(ctx context.Context, profiles []uint32) (int, error) {
 	keys := make([]int64, len(profiles))
 	for i, k := range profiles {
 		keys[i] = int64(k)
 	}
-	tag, err := p.pool.Exec(ctx, "UPDATE "+p.table+" SET profile = 0, name = '', at = 0 WHERE profile = ANY($1::bigint[])", keys)
+	sctx, cancel := p.stmt(ctx)
+	tx, err := p.pool.Begin(sctx)
+	err = ended(sctx, err)
+	cancel()
 	if err != nil {
-		return 0, fmt.Errorf("erase events: %w", err)
+		return 0, err
 	}
-	return int(tag.RowsAffected()), nil
+	defer func() {
+		rctx, cancel := p.stmt(context.WithoutCancel(ctx))
+		defer cancel()
+		tx.Rollback(rctx)
+	}()
+	n := 0
+	for {
+		// No ORDER BY: a page is any of the rows left, found by the profile index; a
+		// row overwritten (profile 0) is not found again.
+		sctx, cancel := p.stmt(ctx)
+		tag, err := tx.Exec(sctx, "UPDATE "+p.table+" SET profile = 0, name = '', at = 0 WHERE pos IN "+
+			"(SELECT pos FROM "+p.table+" WHERE profile = ANY($1::bigint[]) LIMIT $2)", keys, pageRows)
+		err = ended(sctx, err)
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+		n += int(tag.RowsAffected())
+		if tag.RowsAffected() < pageRows {
+			break
+		}
+	}
+	sctx, cancel = p.stmt(ctx)
+	defer cancel()
+	return n, ended(sctx, tx.Commit(sctx))
 }
 
 // retentionSQL is the statement of the package comment, for schema: $1 the cutoff in

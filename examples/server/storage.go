@@ -88,11 +88,12 @@ type eventLog interface {
 const defaultPGTimeout = 10 * time.Second
 
 // openStorage opens the storage spec names. On PostgreSQL, schema names the schema and
-// pgTimeout bounds each call of the segment store, each statement of the identity log
-// and the referral ledger (their scans per fetch: a replay on start is not bounded as
-// a whole) and each append of events (0: unbounded): the stores' methods take no
-// context, and a PostgreSQL that stops answering held a request, the snapshot, or the
-// shutdown's last snapshot, for ever.
+// pgTimeout bounds each call of the segment store, each statement of the identity log,
+// the referral ledger and the event table (their scans per fetch, their erasures per
+// page of rows: a replay on start, a Forget, is not bounded as a whole) and each
+// append of events (0: unbounded): the stores' methods take no context, and a
+// PostgreSQL that stops answering held a request, the snapshot, the shutdown's last
+// snapshot, or a replay at start, for ever.
 func openStorage(ctx context.Context, spec, schema string, pgTimeout time.Duration) (*storage, error) {
 	switch {
 	case spec == "mem:" || spec == "":
