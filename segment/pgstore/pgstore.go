@@ -54,7 +54,10 @@
 // made by how many events it will replay at most after a crash: examples/server writes
 // one every 10,000 events (its -snapshot-every), as well as when a segment is saved and
 // at shutdown. Put replaces the blob in one statement, so a reader never meets half a
-// snapshot, and a crash during one leaves the previous.
+// snapshot, and a crash during one leaves the previous. Replicas that share the blob
+// write it with PutSnapshot, which keeps the blob when it holds a later position than
+// the one written: a replica behind the others would otherwise replace a newer
+// snapshot with its older one, and the next start would replay more events.
 package pgstore
 
 import (
