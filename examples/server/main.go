@@ -161,7 +161,8 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, p
 	defer func() {
 		// A snapshot on the way out makes the next start replay fewer events; a
 		// crash only costs a longer replay.
-		if err := s.closeSnapshot(); err != nil {
+		// One behind another server's stored snapshot is not written, and no failure.
+		if err := s.closeSnapshot(); err != nil && !errors.Is(err, errSnapshotBehind) {
 			logger.Error("segment snapshot", "error", err)
 		}
 	}()

@@ -708,7 +708,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
 			return
 		}
-		if err := s.snapshotHeld(); err != nil {
+		if err := s.snapshotHeld(); err != nil && !errors.Is(err, errSnapshotBehind) {
 			// The definition is kept and a restart reads it back (its blob wins over an
 			// older snapshot's): the segment is saved, and only the snapshot that spares
 			// a restart replaying events failed. Answering 503 told the client it was
@@ -825,7 +825,7 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.st != nil {
 		delete(s.savedVers, name)
-		if err := s.snapshotHeld(); err != nil {
+		if err := s.snapshotHeld(); err != nil && !errors.Is(err, errSnapshotBehind) {
 			s.log.Warn("segment deleted; the snapshot after it failed (a restart replays more events)", "name", name, "error", err)
 		}
 	}

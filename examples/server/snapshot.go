@@ -126,10 +126,14 @@ func (s *server) closeSnapshot() error {
 // snapshotHeld encodes the snapshot under mu, so that the position, the incarnations
 // and the index agree, and writes it to the storage after letting mu go: on PostgreSQL
 // the write is a round trip carrying the whole index, and under mu every event applied
-// and every merge waited for it. The caller's putMu, held through the write, orders the
-// snapshots: each is encoded after the one before was written, at a position no lower
-// (applied only grows), so an older one never replaces a newer one. lastSnap becomes
-// the position encoded, not applied, which the events applied during the write moved.
+// and every merge waited for it. The caller's putMu, held through the write, orders this
+// server's snapshots: each is encoded after the one before was written, at a position
+// no lower (applied only grows). Servers sharing a PostgreSQL schema each have their
+// own putMu, so the store orders theirs (segment/pgstore's PutSnapshot): a snapshot at
+// a lower position than the stored one, which a server further ahead wrote, is not
+// written, and snapshotHeld fails with errSnapshotBehind. lastSnap becomes the position
+// encoded, not applied, which the events applied during the write moved; also when the
+// snapshot was not written, as the stored one is further on still.
 func (s *server) snapshotHeld() error {
 	if s.snapClosed {
 		return errSnapshotsClosed
@@ -144,14 +148,39 @@ func (s *server) snapshotHeld() error {
 	if err != nil {
 		return err
 	}
-	if err := s.st.segments.Put(snapshotName, buf.Bytes()); err != nil {
+	written := true
+	if sp, ok := s.st.segments.(snapshotPutter); ok {
+		written, err = sp.PutSnapshot(snapshotName, buf.Bytes())
+	} else {
+		err = s.st.segments.Put(snapshotName, buf.Bytes())
+	}
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.lastSnap = max(s.lastSnap, at)
 	s.mu.Unlock()
+	if !written {
+		return fmt.Errorf("segment snapshot at event %d: %w", at, errSnapshotBehind)
+	}
 	return nil
 }
+
+// snapshotPutter is the segment store of servers that share it (segment/pgstore's
+// Store): PutSnapshot writes a snapshot unless the one stored is at a higher position,
+// in one statement, so that of two servers writing at once the one behind never
+// replaces the other's. file: and mem: storage serve one server, whose putMu orders
+// its snapshots.
+type snapshotPutter interface {
+	PutSnapshot(name string, data []byte) (bool, error)
+}
+
+// errSnapshotBehind is snapshotHeld's error when the stored snapshot is at a higher
+// position than this server's, written by a server further ahead: it is kept, and
+// spares a start more replay than this one would. Not a failure of a periodic
+// snapshot or one at shutdown; after an erasure it is, as the stored snapshot may
+// still hold the person, until this server, caught up past it, writes its own.
+var errSnapshotBehind = errors.New("a snapshot at a later position is stored (written by a server further ahead): kept")
 
 // defaultSnapshotEvery is the default period of segment snapshots, in events. A restart
 // reads the latest snapshot and applies the events after it, so the period bounds that

@@ -496,7 +496,8 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 		// for the index to be written.
 		go func() {
 			defer s.snapping.Store(false)
-			if err := s.snapshot(); err != nil && !errors.Is(err, errSnapshotsClosed) {
+			// Behind another server's stored snapshot: not written, and no failure.
+			if err := s.snapshot(); err != nil && !errors.Is(err, errSnapshotsClosed) && !errors.Is(err, errSnapshotBehind) {
 				s.log.Warn("periodic segment snapshot", "error", err)
 			}
 		}()
