@@ -48,13 +48,13 @@ type pgEvents struct {
 	k1, k2 int32
 	notify string
 	err    error
-	// timeout, when positive, bounds each statement (-pg-timeout), and each call by
-	// its ctx too: an Append as a whole (a short transaction whatever the table's
-	// size); Since each fetch of pageRows events from its cursor, not the replay, and
-	// not the time its caller takes over them; Erase each page of pageRows rows it
-	// overwrites in its transaction, not the erasure. A replay reads the whole table and an erasure every
-	// row of a person, which a per-call bound would fail on a large table, and a bound
-	// only by ctx would leave a replay at start (no request's deadline) waiting for
+	// timeout, when positive, bounds each statement (-pg-timeout), ctx each call too:
+	// an Append as a whole (a short transaction whatever the table's size); Since
+	// each fetch of pageRows events from its cursor, not the replay, and not the time
+	// its caller takes over them; Erase each page of pageRows rows it overwrites in
+	// its transaction, not the erasure. A replay reads the whole table and an erasure
+	// every row of a person, which a per-call bound would fail on a large table, and
+	// a bound by ctx alone left a replay at start (no request's deadline) waiting for
 	// ever on a PostgreSQL that stopped answering.
 	timeout time.Duration
 }
