@@ -49,7 +49,7 @@ func TestLinkBadInput(t *testing.T) {
 		{"kind not UTF-8", ctx, t0, "web", []identity.ID{{Kind: "e\xffmail", Value: "x"}}, identity.ErrInvalid, "not valid UTF-8"},
 		{"kind too long", ctx, t0, "web", []identity.ID{{Kind: strings.Repeat("k", 65), Value: "x"}}, identity.ErrInvalid, "65 bytes"},
 		{"value not UTF-8", ctx, t0, "web", []identity.ID{{Kind: "email", Value: "anna\xc3@example.com"}}, identity.ErrInvalid, `identifier 0 (email): value "anna\xc3@example.com" is not valid UTF-8`},
-		{"value too long", ctx, t0, "web", []identity.ID{{Kind: "device_id", Value: "d2"}, {Kind: "user_id", Value: long}}, identity.ErrInvalid, "identifier 1 (user_id): value of 513 bytes exceeds MaxValueLen 512"},
+		{"value too long", ctx, t0, "web", []identity.ID{{Kind: "device_id", Value: "d2"}, {Kind: "user_id", Value: long}}, identity.ErrInvalid, "identifier 1 (user_id): value of 513 bytes, over the 512-byte limit"},
 		{"no identifiers", ctx, t0, "web", nil, identity.ErrInvalid, "no identifiers"},
 		{"zero time", ctx, time.Time{}, "web", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, "outside the years"},
 		{"source not UTF-8", ctx, t0, "w\xffb", []identity.ID{{Kind: "device_id", Value: "d2"}}, identity.ErrInvalid, `source "w\xffb" is not valid UTF-8`},

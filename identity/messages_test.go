@@ -80,7 +80,7 @@ func TestErrorMessages(t *testing.T) {
 		// Link and its kin.
 		{"Link with an empty kind", second(r.Link(ctx, t0, "web", bad)), identity.ErrInvalid, "identity: link: identifier 0: invalid input: empty kind"},
 		{"Link with a zero time", second(r.Link(ctx, time.Time{}, "web", d2)), identity.ErrInvalid, "identity: link: invalid input: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262"},
-		{"Link with a value too long", second(r.Link(ctx, t0, "web", identity.ID{Kind: "user_id", Value: strings.Repeat("x", 513)})), identity.ErrInvalid, "identity: link: invalid input: identifier 0 (user_id): value of 513 bytes exceeds MaxValueLen 512"},
+		{"Link with a value too long", second(r.Link(ctx, t0, "web", identity.ID{Kind: "user_id", Value: strings.Repeat("x", 513)})), identity.ErrInvalid, "identity: link: invalid input: identifier 0 (user_id): value of 513 bytes, over the 512-byte limit"},
 		{"Link with a value not UTF-8", second(r.Link(ctx, t0, "web", identity.ID{Kind: "user_id", Value: "\xff"})), identity.ErrInvalid, "identity: link: invalid input: identifier 0 (user_id): value \"\\xff\" is not valid UTF-8"},
 		{"Link with no identifiers", second(r.Link(ctx, t0, "web")), identity.ErrInvalid, "identity: invalid input: link: no identifiers"},
 		{"Link with a source not UTF-8", second(r.Link(ctx, t0, "w\xffb", d2)), identity.ErrInvalid, "identity: invalid input: link: source \"w\\xffb\" is not valid UTF-8"},

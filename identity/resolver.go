@@ -347,7 +347,9 @@ func (r *Resolver) checkID(i int, id ID) error {
 		}
 	}
 	if len(id.Value) > r.rules.maxLen {
-		return fmt.Errorf("%w: identifier %d (%s): value of %d bytes exceeds MaxValueLen %d", ErrInvalid, i, id.Kind, len(id.Value), r.rules.maxLen)
+		// Said in the words of the kind and source limits: a user of a server or of an
+		// example reads this message, and Rules.MaxValueLen is a Go name they never set.
+		return fmt.Errorf("%w: identifier %d (%s): value of %d bytes, over the %d-byte limit", ErrInvalid, i, id.Kind, len(id.Value), r.rules.maxLen)
 	}
 	if !utf8.ValidString(id.Value) {
 		return fmt.Errorf("%w: identifier %d (%s): value %q is not valid UTF-8", ErrInvalid, i, id.Kind, id.Value)

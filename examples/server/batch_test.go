@@ -61,7 +61,7 @@ func TestBatchAppliesEachCallAsLink(t *testing.T) {
 			}
 			call(t, "POST", base+"/v1/events", body, http.StatusOK, &posted)
 			if posted.Accepted != 4 || len(posted.Rejected) != 1 || posted.Rejected[0].Line != 3 ||
-				!strings.Contains(posted.Rejected[0].Error, "MaxValueLen") || strings.Contains(posted.Rejected[0].Error, "of the batch") {
+				!strings.Contains(posted.Rejected[0].Error, "value of 2000 bytes, over the 512-byte limit") || strings.Contains(posted.Rejected[0].Error, "of the batch") {
 				t.Fatalf("posted %+v, want 4 accepted and line 3 rejected for its length", posted)
 			}
 			if want := []uint32{1, 2, 1, 1}; !slices.Equal(posted.Profiles, want) {
