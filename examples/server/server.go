@@ -177,6 +177,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("DELETE /v1/profiles/{id}", s.deleteProfile)
 	mux.HandleFunc("GET /v1/lookup", s.lookup)
 	mux.HandleFunc("PUT /v1/segments/{name}", s.putSegment)
+	mux.HandleFunc("GET /v1/segments", s.listSegments)
 	mux.HandleFunc("GET /v1/segments/{name}", s.getSegment)
 	mux.HandleFunc("DELETE /v1/segments/{name}", s.deleteSegment)
 	mux.HandleFunc("GET /v1/changes", s.changes)
@@ -864,6 +865,48 @@ func (s *server) getSegment(w http.ResponseWriter, r *http.Request) {
 		list = append(list, it.Next())
 	}
 	reply(w, http.StatusOK, map[string]any{"name": name, "query": q.String(), "size": members.GetCardinality(), "members": list})
+}
+
+// savedSegment is one saved segment as GET /v1/segments lists it: the fields of the
+// single segment's GET but its members, or the reason it could not be counted.
+type savedSegment struct {
+	Name  string  `json:"name"`
+	Query string  `json:"query"`
+	Size  *uint64 `json:"size,omitempty"` // nil when Error says why
+	Error string  `json:"error,omitempty"`
+}
+
+// listSegments answers the saved segments, sorted by name, each with its definition and
+// its member count now, as GET /v1/segments/NAME counts them: without it a client had
+// to remember the names it had saved, and a server started from another's storage
+// could not tell its user what it held. A segment that cannot be counted (over the
+// evaluation budget, or a window past the history kept) is listed with the reason in
+// place of its size, so that one costly segment does not hide the others.
+func (s *server) listSegments(w http.ResponseWriter, r *http.Request) {
+	if !s.fresh(w, r) {
+		return
+	}
+	list := []savedSegment{}
+	now := s.clock.Now()
+	for _, name := range s.seg.Segments() { // sorted
+		q, ok := s.seg.Definition(name)
+		if !ok {
+			continue // deleted since Segments
+		}
+		item := savedSegment{Name: name, Query: q.String()}
+		n, err := s.seg.Count(r.Context(), now, q, nil) // within segment.DefaultBudget, each
+		switch {
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			evalFailed(w, err)
+			return
+		case err != nil:
+			item.Error = err.Error()
+		default:
+			item.Size = &n
+		}
+		list = append(list, item)
+	}
+	reply(w, http.StatusOK, map[string]any{"segments": list})
 }
 
 // evalFailed answers an evaluation that ran out of budget (422, with the reason) or
