@@ -135,7 +135,7 @@ const maxLine = 1 << 20
 // with a further column, and reads the whole part: set Header.
 //
 // Blank lines and a UTF-8 byte order mark are skipped, the mark at the start of the file
-// or of a line's first unquoted field (files each with one, joined with cat). A bad line
+// or of a row's first field, quoted or not (files each with one, joined with cat). A bad line
 // (a row with a bare or unbalanced quote among them, and a row with more fields than the
 // first row where a field past that width is not blank: a value split by an unquoted
 // separator) yields an error wrapping ErrSyntax that names the line and column
@@ -199,13 +199,14 @@ func ReadRows(r io.Reader, opts *ReadOptions) iter.Seq2[Row, error] {
 			yield(Row{}, err)
 			return
 		}
-		// A byte order mark (Excel's "CSV UTF-8") would be part of the first field.
-		src := bom.Skip(r)
+		// A byte order mark (Excel's "CSV UTF-8") would be part of the first field; one
+		// before a later row's quoted first field (files joined with cat) made the row
+		// a bare quote: bom.Rows moves it into the field, where bom.Field drops it.
 		var records iter.Seq2[record, error]
 		if o.Comma == ' ' {
-			records = spaceRecords(src)
+			records = spaceRecords(bom.Skip(r))
 		} else {
-			records = csvRecords(src, o.Comma)
+			records = csvRecords(bom.Rows(r, o.Comma, 0), o.Comma)
 		}
 		first := true
 		bad := 0

@@ -449,6 +449,21 @@ func TestReadByteOrderMark(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "line 2, column 7:") {
 		t.Errorf("bad row after a mark: %v, want line 2, column 7", err)
 	}
+	// A mark before a later row's quoted first field, a header or a customer, was
+	// "bare \" in non-quoted-field": the second file of a spreadsheet's quoted export
+	// was refused at its first line.
+	keys = &Keys{}
+	got, err = readAll(bom+"\"customer\",\"date\",\"amount\"\n\"ann\",2025-01-01,10\n"+
+		bom+"\"ann\",2025-01-02,5\n", ReadOptions{Header: true, Keys: keys})
+	if err != nil || len(got) != 2 || got[0].Profile != got[1].Profile || keys.Len() != 1 {
+		t.Errorf("joined files, quoted: %+v, %v, %d keys; want one customer", got, err, keys.Len())
+	}
+	// A semicolon export, and a bad row after the quoted mark: its column is still the
+	// file's byte column.
+	_, err = readAll("\"ann\";2025-01-01;10\n"+bom+"\"ann\";x;5\n", ReadOptions{Comma: ';', Keys: &Keys{}})
+	if err == nil || !strings.Contains(err.Error(), "line 2, column 10:") {
+		t.Errorf("bad row after a mark and a quoted field: %v, want line 2, column 10", err)
+	}
 }
 
 // TestReadWiderRowRefused: a row with more fields than the first, a field past the

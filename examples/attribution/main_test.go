@@ -212,6 +212,20 @@ func TestByteOrderMark(t *testing.T) {
 	if rows, skipped, err := readCSV(strings.NewReader(joined), true, io.Discard); err != nil || len(rows) != 2 || skipped != 1 {
 		t.Errorf("joined with headers, -lenient: %v, %d skipped, %v; want two journeys", rows, skipped, err)
 	}
+	// Quoted, as spreadsheets write fields: the mark before a later row's quote was
+	// "bare \" in non-quoted-field", a quoted header so too, and a comment after it
+	// was a journey.
+	quoted := "\"path\",\"conversions\",\"nulls\",\"value\"\n\"search\",1,2,3\n" +
+		"\ufeff# the second export\n\ufeff\"email > search\",1,0,5\n"
+	if rows, _, err := readCSV(strings.NewReader(quoted), false, io.Discard); err != nil || len(rows) != 2 || rows[1].Touches[0] != "email" {
+		t.Errorf("joined files, quoted: %v, %v; want two journeys, the second from email", rows, err)
+	}
+	quoted = "\"path\",\"conversions\",\"nulls\",\"value\"\n\"search\",1,2,3\n" +
+		"\ufeff\"path\",\"conversions\",\"nulls\",\"value\"\n\"email\",1,0,5\n"
+	want = "line 3 repeats the header line (files joined with their headers?): remove it, or skip it with -lenient"
+	if _, _, err := readCSV(strings.NewReader(quoted), false, io.Discard); err == nil || err.Error() != want {
+		t.Errorf("joined with quoted headers: %v, want %q", err, want)
+	}
 }
 
 // TestWideFigures: credits of a million conversions are wider than the columns' 9

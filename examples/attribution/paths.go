@@ -28,8 +28,10 @@ type pathRow = attribution.Path
 // many rows it skipped.
 func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, error) {
 	// A paths.csv.gz is decompressed as it is read; Excel's "CSV UTF-8" starts with a
-	// byte order mark.
-	cr := csv.NewReader(bom.Skip(gunzip.Reader(r)))
+	// byte order mark, and files joined with cat have one at the start of a later row,
+	// where before a quoted path or a comment it was "bare \" in non-quoted-field":
+	// bom.Rows moves it past the quote or the '#', and bom.Field drops it.
+	cr := csv.NewReader(bom.Rows(gunzip.Reader(r), ',', '#'))
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	cr.ReuseRecord = true // every field is copied or parsed before the next read

@@ -141,7 +141,8 @@ const MaxBadLines = 100
 // separated by ";" in the order path;conversions[;value[;nulls]]. A first line that
 // names the fields (path;total_conversions;...) is skipped, as are blank lines, lines
 // starting with "#" and a UTF-8 byte order mark (at the start of the file, or of a
-// line's first unquoted field: files each with one, joined with cat). The numbers are
+// row, before its first field, quoted or not, or a "#": files each with one, joined
+// with cat). The numbers are
 // decimal, with a point or with a decimal comma that cannot be a thousands separator
 // ("12,50", as scoring.ReadTransactions reads amounts), a sign and an exponent;
 // "1,299.00" and Go's literal forms ("1_000", "0x1p4") are refused. It yields the paths
@@ -153,7 +154,11 @@ const MaxBadLines = 100
 func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 	lenient := opts != nil && opts.Lenient
 	return func(yield func(Path, error) bool) {
-		cr := csv.NewReader(bom.Skip(r)) // Excel's "CSV UTF-8" starts with a byte order mark
+		// Excel's "CSV UTF-8" starts with a byte order mark, and files joined with cat
+		// have one at the start of a later line too, where a quoted path or a comment
+		// after it was refused as a bare quote or read as a path: bom.Rows moves it
+		// past the quote or the '#', and bom.Field drops it from the path.
+		cr := csv.NewReader(bom.Rows(r, ';', '#'))
 		cr.Comma = ';'
 		cr.Comment = '#'
 		cr.FieldsPerRecord = -1

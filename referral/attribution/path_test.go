@@ -152,6 +152,14 @@ func TestReadPathsByteOrderMark(t *testing.T) {
 	if diff := cmp.Diff(want, got); len(errs) != 1 || diff != "" {
 		t.Errorf("joined files: %v (want the repeated header's error alone), (-want +got):\n%s", errs, diff)
 	}
+	// A mark before a later line's quoted path was "bare \" in non-quoted-field", and
+	// before a comment it made the comment a path.
+	in = "search;1;10;3\n" + "\ufeff# the second export\n" + "\ufeff\"search > email\";2\n"
+	got, errs = readAll(strings.NewReader(in), nil)
+	want = []Path{{Touches: []string{"search"}, Conversions: 1, Value: 10, Nulls: 3}, {Touches: []string{"search", "email"}, Conversions: 2}}
+	if diff := cmp.Diff(want, got); errs != nil || diff != "" {
+		t.Errorf("joined files, a comment and a quoted path: %v, (-want +got):\n%s", errs, diff)
+	}
 }
 
 // readAll collects what ReadPaths yields.
