@@ -127,19 +127,18 @@ func TestDecimalCommaValue(t *testing.T) {
 	}
 }
 
-// TestTotalsOverflow: rows whose counts are each finite but add up past
-// math.MaxFloat64 are refused at the row that takes a total past it, with the file's
-// path, line and column, before any model runs. The first model refused them as
-// "first: attribution: invalid input: path 1: the paths' total conversions, nulls or
-// value passes 1.7976931348623157e+308", naming neither the file nor the line.
-func TestTotalsOverflow(t *testing.T) {
-	const past = " past 1.7976931348623157e+308, the largest float64"
+// TestAbsurdFigures: a row whose value is past scoring.MaxAmount or whose count is past
+// maxJourneys is refused at its line and column, naming the figure, before any model
+// runs. A value of 1e300 was credited and printed a table over three hundred
+// characters wide a column; rows of 1.7e308 took the totals past math.MaxFloat64.
+func TestAbsurdFigures(t *testing.T) {
+	const money = " is over 1e+15, the largest value read: no money figure (an id or a count read as the value?)"
+	const count = " is over 1e+12, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)"
 	for _, c := range []struct{ csv, want string }{
-		{"path,conversions,nulls,value\nsearch > email,3,5,1.7e308\nemail,2,1,1.7e308\nsocial,1,4,10\n",
-			"line 3, column 11 (value): 1.7e308 takes the rows' total value" + past},
-		{"a,1.7e308,0,0\nb,1.7e308,0,0\n", "line 2, column 3 (conversions): 1.7e308 takes the rows' total conversions" + past},
-		{"a,1e308,0,0\nb,0,1e308,0\n", "line 2, column 5 (nulls): 1e308 takes the rows' total journeys (conversions and nulls)" + past},
-		{"a,1.7e308,1.7e308,0\n", "line 1, column 11 (nulls): 1.7e308 takes the rows' total journeys (conversions and nulls)" + past},
+		{"path,conversions,nulls,value\nsearch > email,3,10,1e300\nsocial,1,5,20\n", "line 2, column 21 (value): 1e300" + money},
+		{"path,conversions,nulls,value\nsearch > email,3,5,1.7e308\nemail,2,1,1.7e308\nsocial,1,4,10\n", "line 2, column 20 (value): 1.7e308" + money},
+		{"a,1e15,0,0\n", "line 1, column 3 (conversions): 1e15" + count},
+		{"a,1,1000000000001,0\n", "line 1, column 5 (nulls): 1000000000001" + count},
 	} {
 		f, out, err := runCSV(t, c.csv)
 		if want := f + ": " + c.want; err == nil || err.Error() != want {
@@ -149,10 +148,16 @@ func TestTotalsOverflow(t *testing.T) {
 			t.Errorf("%q: printed before the error:\n%s", c.csv, out)
 		}
 	}
+	// At the bounds, the figures are read, and the columns widen to them.
+	_, out, err := runCSV(t, "a > b,1e12,1e12,1e15\n")
+	if err != nil {
+		t.Fatalf("figures at the bounds: %v", err)
+	}
+	checkTablesAlign(t, out)
 	// Lenient, the row is skipped and the rest credited.
 	var problems bytes.Buffer
 	rows, _, err := readCSV(strings.NewReader("a,1,0,1.7e308\nb,1,0,1.7e308\nc,1,0,5\n"), true, &problems)
-	if err != nil || len(rows) != 2 || !strings.Contains(problems.String(), "line 2, column 7 (value)") {
+	if err != nil || len(rows) != 1 || !strings.Contains(problems.String(), "line 2, column 7 (value)") {
 		t.Fatalf("lenient: rows %v, err %v, problems %q", rows, err, problems.String())
 	}
 	if _, err := attribute(rows, "direct"); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/clientele-go/clientele/referral/attribution"
+	"github.com/clientele-go/clientele/scoring"
 
 	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
@@ -122,9 +123,31 @@ func fieldCount(line int, rec []string) error {
 	return err
 }
 
+// Figures no export holds: a row's value past scoring.MaxAmount, the SDK's bound on
+// money, and its journeys past maxJourneys. Such a figure is a mistake (an exponent
+// that should not be there, an id read as the figure): read, it was credited to the
+// channels without a word, and a value of 1e300 printed a table three hundred
+// characters wide a column. A demanding analyst wants the line at fault named, as the
+// clv example names an amount past MaxAmount, not a readable table of a wrong figure.
+const maxJourneys = 1e12 // over a hundred journeys along one path for each person alive
+
+// absurd returns why the figure v of column i (1 conversions, 2 nulls, 3 value) is no
+// figure of a real export, or "".
+func absurd(i int, v float64) string {
+	if i == 3 && v > scoring.MaxAmount {
+		return fmt.Sprintf("is over %g, the largest value read: no money figure (an id or a count read as the value?)", float64(scoring.MaxAmount))
+	}
+	if i != 3 && v > maxJourneys {
+		return fmt.Sprintf("is over %g, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)", float64(maxJourneys))
+	}
+	return ""
+}
+
 // totals are the sums attribution.Attribute takes over the rows, in their order: the
 // conversions, the conversions and nulls (the Markov chain's journey count) and the
-// value. Each row's counts are finite, but past math.MaxFloat64 a sum is +Inf, and
+// value. Each row's counts are bounded (absurd), so no file of a number of rows one
+// could write takes a sum past math.MaxFloat64; the check stays as the guard merge
+// relies on. Past it a sum is +Inf, and
 // Attribute refused it as "path 1" of the paths it was given, naming neither the file
 // nor the line: the row that makes a sum overflow is refused here, at its line.
 type totals struct{ conversions, journeys, value float64 }
@@ -146,6 +169,9 @@ func csvRow(cr *csv.Reader, rec []string, sum *totals) (pathRow, error) {
 		v, err := amount.Parse(rec[i+1], &amount.Signed)
 		if err != nil || v < 0 {
 			return p, at(i+1, "%q is not a non-negative number%s", rec[i+1], amount.Hint(rec[i+1]))
+		}
+		if msg := absurd(i+1, v); msg != "" {
+			return p, at(i+1, "%s %s", strings.TrimSpace(rec[i+1]), msg)
 		}
 		*dst = v
 	}
