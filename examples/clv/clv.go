@@ -264,6 +264,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	}
 	fmt.Fprint(out, l.repeats.line())
 	fmt.Fprint(out, l.orders.line())
+	fmt.Fprint(out, caseLine(keys))
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {
