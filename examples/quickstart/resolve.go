@@ -226,7 +226,16 @@ func (r *resolved) grade() {
 func (r *resolved) report(w *reportWriter) {
 	w.section(secIdentity)
 	events := len(r.events) + r.lost
-	row := func(n int, what string, args ...any) { w.line("%9s  %s", thousands(n), fmt.Sprintf(what, args...)) }
+	// Each row's text starts with its noun in the plural: a count of one takes the
+	// singular, as the rest of the report does ("1 merges" read as a report nobody read).
+	row := func(n int, what string, args ...any) {
+		if n == 1 {
+			if i := strings.IndexAny(what, " :"); i > 0 {
+				what = strings.TrimSuffix(what[:i], "s") + what[i:]
+			}
+		}
+		w.line("%9s  %s", thousands(n), fmt.Sprintf(what, args...))
+	}
 	row(r.identifiers, "identifiers kept, from the %s", counted(events, "event"))
 	row(r.profiles, "profiles for %s: %.2f profiles a person, because a person reached or seen under one identifier and never under a second in the same event stays several profiles", people(r.people), float64(r.profiles)/float64(max(1, r.people)))
 	row(r.merges, "merges: two profiles joined because one event carried identifiers of both")
