@@ -49,6 +49,8 @@ const (
 	toLineEnd                 // a comment, or a row encoding/csv refuses: the rest of the line is dropped
 )
 
+// rows is the reader Rows returns: a buffer of r, the lexer's state, and the bytes a
+// moved mark holds back.
 type rows struct {
 	r              io.Reader
 	br             *bufio.Reader
