@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
@@ -181,6 +182,33 @@ func TestRowsLinesAsBytes(t *testing.T) {
 		}
 		if !bytes.Equal(whole, bytewise) {
 			t.Fatalf("Rows(%q): %q whole, %q a byte at a time", in, whole, bytewise)
+		}
+	})
+}
+
+// FuzzRows: Rows keeps every byte but a leading mark (it moves marks, never drops
+// them), and gives the same bytes whatever the size of the reads.
+func FuzzRows(f *testing.F) {
+	f.Add("a,1\n\ufeff\"b\",2\n\ufeff# c\n", byte(','), byte('#'))
+	f.Add("\ufeff\"a\n\ufeff\"\"b\";1\r\n\ufeff\"c\"\r\n", byte(';'), byte(0))
+	f.Fuzz(func(t *testing.T, in string, comma, comment byte) {
+		if comma == '\n' || comma == '\r' || comma == '"' || comma == 0 || comma >= utf8.RuneSelf || comment >= utf8.RuneSelf || comment == comma {
+			return // what encoding/csv refuses, and the non-ASCII runes TestRows covers
+		}
+		whole, err := io.ReadAll(Rows(strings.NewReader(in), rune(comma), rune(comment)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytewise, _ := io.ReadAll(Rows(iotest.OneByteReader(strings.NewReader(in)), rune(comma), rune(comment)))
+		if !bytes.Equal(whole, bytewise) {
+			t.Fatalf("%q whole, %q a byte at a time", whole, bytewise)
+		}
+		want := len(in)
+		if strings.HasPrefix(in, "\ufeff") {
+			want -= len(mark)
+		}
+		if len(whole) != want {
+			t.Fatalf("Rows(%q) = %q: %d bytes, want %d", in, whole, len(whole), want)
 		}
 	})
 }
