@@ -2,7 +2,10 @@
 // "CSV UTF-8"), Windows editors and PowerShell write at the start of a text file, for
 // the SDK's readers of CSV files. Left in, it becomes part of the first field: a header
 // line is not recognised as one and the first row's id, channel or date is another
-// value than the same text further down.
+// value than the same text further down. Skip drops the mark at the start of a stream,
+// Field at the start of a row's first field (files each with one, joined with cat), and
+// Rows, for encoding/csv, does Skip's work and moves a later row's mark past a quote or
+// a comment character, where encoding/csv would refuse it or read the comment as a row.
 package bom
 
 import (
