@@ -494,15 +494,36 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 	if s.snapEvery > 0 && s.applied-s.lastSnap >= s.snapEvery && s.snapping.CompareAndSwap(false, true) {
 		// In the background, once this refresh lets mu go: a request does not wait
 		// for the index to be written.
-		go func() {
-			defer s.snapping.Store(false)
-			// Behind another server's stored snapshot: not written, and no failure.
-			if err := s.snapshot(); err != nil && !errors.Is(err, errSnapshotsClosed) && !errors.Is(err, errSnapshotBehind) {
-				s.log.Warn("periodic segment snapshot", "error", err)
-			}
-		}()
+		go s.periodicSnapshots()
 	}
 	return stalled, nil
+}
+
+// periodicSnapshots writes snapshots while the events applied since the last reach
+// snapEvery; the caller set snapping. A refresh that applies events while a snapshot is
+// being written starts none (snapping is set) and, if the one written was encoded
+// before them, they wait for this goroutine: once it clears snapping it looks again,
+// or, a server that received no more events would keep its snapshot behind by up to
+// twice snapEvery until its next refresh (TestPeriodicSnapshotWhileOneIsWritten). A
+// snapshot that fails stops it: the next refresh starts one again.
+func (s *server) periodicSnapshots() {
+	for {
+		err := s.snapshot()
+		// Behind another server's stored snapshot: not written, and no failure.
+		if err != nil && !errors.Is(err, errSnapshotsClosed) && !errors.Is(err, errSnapshotBehind) {
+			s.log.Warn("periodic segment snapshot", "error", err)
+		}
+		s.snapping.Store(false)
+		if err != nil && !errors.Is(err, errSnapshotBehind) {
+			return
+		}
+		s.mu.Lock()
+		again := s.applied-s.lastSnap >= s.snapEvery
+		s.mu.Unlock()
+		if !again || !s.snapping.CompareAndSwap(false, true) {
+			return
+		}
+	}
 }
 
 // record appends accepted events to the event log (durable before the reply) and
