@@ -14,7 +14,6 @@ import (
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/sharedlog"
 	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
-	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
 
@@ -82,18 +81,6 @@ func (s *memShared) Since(pos uint64) iter.Seq2[[]byte, error] {
 	}
 }
 
-// cancelling is a SharedStore whose next Since calls cancel just before it yields its
-// after-th record: a host's deadline that expires while CatchUp applies a long tail.
-type cancelling struct {
-	identity.SharedStore
-	after  int
-	cancel func()
-}
-
-func (c *cancelling) Since(pos uint64) iter.Seq2[[]byte, error] {
-	return sharedlogtest.CancelAfter(c.SharedStore.Since(pos), c.after, c.cancel)
-}
-
 // sharedTail is a log of one writer's events, written once for the tests below: the
 // configuration record, then the events' records.
 var sharedTail = sync.OnceValues(func() ([][]byte, error) {
@@ -128,12 +115,11 @@ var tailIDs = func() []identity.ID {
 	return ids
 }()
 
-// sharedState is what a caller can ask a resolver about the identifiers of sharedTail
-// (the profile of each, and the identifiers of each profile), and the merges it
-// reported.
-func sharedState(r *identity.Resolver, merges []identity.Merge) string {
+// sharedState is what a caller can ask a resolver about the identifiers of sharedTail:
+// the profile of each, and the identifiers of each profile.
+func sharedState(r *identity.Resolver) string {
 	var b []byte
-	b = fmt.Appendln(b, r.Stats().Profiles, merges)
+	b = fmt.Appendln(b, r.Stats().Profiles)
 	seen := map[uint32]bool{}
 	for _, id := range tailIDs {
 		p, _ := r.Lookup(id)
@@ -160,46 +146,24 @@ func catchUpReplica(t rapid.TB, s identity.SharedStore) (*identity.Resolver, *[]
 	return r, &merges
 }
 
-// checkCancelledCatchUp: two resolvers hold the configuration record of a log, to
-// which another writer then appends the rest of recs. A CatchUp whose ctx is cancelled
-// just before the store yields its after-th record stops at a record boundary at most
-// sharedlog.CheckEvery records later, with an error wrapping context.Canceled; the
-// resolver answers as a replay of that prefix does, and a CatchUp with a live ctx then
-// ends where the other resolver's uninterrupted one ends, in the same state, having
-// reported the same merges.
-func checkCancelledCatchUp(t rapid.TB, recs [][]byte, after int) {
-	t.Helper()
-	log := &memLog{recs: recs[:1]}
-	cctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cut, cutMerges := catchUpReplica(t, &cancelling{SharedStore: log.replica(), after: after, cancel: cancel})
-	whole, wholeMerges := catchUpReplica(t, log.replica())
-	log.recs = recs
-	from, end := cut.Position(), uint64(len(recs))
-
-	pos, err := cut.CatchUp(cctx)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("CatchUp cancelled after %d of %d records: %v, want context.Canceled", after, end-from, err)
-	}
-	cancelled := from + uint64(after) - 1 // records yielded before the cancel
-	if pos != cut.Position() || pos < cancelled || pos > cancelled+sharedlog.CheckEvery || pos >= end {
-		t.Fatalf("CatchUp cancelled after record %d of %d stopped at %d (Position %d), want a record in [%d, %d]",
-			cancelled, end, pos, cut.Position(), cancelled, min(end-1, cancelled+sharedlog.CheckEvery))
-	}
-	at, _ := catchUpReplica(t, (&memLog{recs: recs[:pos]}).replica())
-	if want, got := sharedState(at, nil), sharedState(cut, nil); want != got {
-		t.Fatalf("after a CatchUp cancelled at record %d, the resolver differs from a replay of the records before it (-replay +cut):\n%s", pos, cmp.Diff(want, got))
-	}
-
-	if pos, err := cut.CatchUp(context.Background()); err != nil || pos != end {
-		t.Fatalf("CatchUp after a cancelled one: %d, %v; want %d, nil", pos, err, end)
-	}
-	if pos, err := whole.CatchUp(context.Background()); err != nil || pos != end {
-		t.Fatalf("CatchUp uninterrupted: %d, %v; want %d, nil", pos, err, end)
-	}
-	if want, got := sharedState(whole, *wholeMerges), sharedState(cut, *cutMerges); want != got {
-		t.Fatalf("a CatchUp cancelled and resumed differs from an uninterrupted one (-whole +cut):\n%s", cmp.Diff(want, got))
-	}
+// catchUps opens resolvers on a log in memory for the checks of sharedlogtest, each
+// keeping the merges it reports: a CatchUp cancelled part-way stops between two records
+// and resumes as an uninterrupted one ends, having reported the same merges
+// (CancelledCatchUp); one cancelled as it meets ErrDiverged leaves the rebuild to the
+// next (CancelledBeforeRebuild). Every log holds the configuration record first.
+var catchUps = sharedlogtest.CatchUps[*identity.Resolver, []byte]{
+	Log: func(recs [][]byte) (func() sharedlogtest.Shared[[]byte], func([][]byte)) {
+		l := &memLog{recs: recs}
+		return func() sharedlogtest.Shared[[]byte] { return l.replica() }, func(recs [][]byte) { l.recs = recs }
+	},
+	Open: func(t rapid.TB, s sharedlogtest.Shared[[]byte]) (*identity.Resolver, func() string) {
+		r, merges := catchUpReplica(t, s)
+		return r, func() string { return fmt.Sprint(*merges) }
+	},
+	State:    sharedState,
+	Head:     1,
+	Diverged: identity.ErrDiverged,
+	Owner:    "resolver",
 }
 
 // TestCatchUpCancelled: CatchUp looked at its ctx only when it began, and applied a
@@ -210,7 +174,7 @@ func TestCatchUpCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkCancelledCatchUp(t, recs, 1000)
+	sharedlogtest.CancelledCatchUp(t, catchUps, recs, 1000)
 }
 
 // TestCatchUpCancelledAnywhere: the same, for a tail of any length and whichever record
@@ -222,35 +186,8 @@ func TestCatchUpCancelledAnywhere(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(2+sharedlog.CheckEvery, len(recs)).Draw(t, "records")
-		checkCancelledCatchUp(t, recs[:n], rapid.IntRange(1, n-1-sharedlog.CheckEvery).Draw(t, "after"))
+		sharedlogtest.CancelledCatchUp(t, catchUps, recs[:n], rapid.IntRange(1, n-1-sharedlog.CheckEvery).Draw(t, "after"))
 	})
-}
-
-// diverging is a SharedStore whose next Since reports ErrDiverged, as a store does
-// after a Settle failed, once cancel has been called: the host gives up as the
-// resolver finds it must read the whole log again. It counts the Records calls that
-// read it again.
-type diverging struct {
-	identity.SharedStore
-	cancel  func()
-	diverge bool
-	rereads int
-}
-
-func (d *diverging) Since(pos uint64) iter.Seq2[[]byte, error] {
-	if !d.diverge {
-		return d.SharedStore.Since(pos)
-	}
-	d.diverge = false
-	return func(yield func([]byte, error) bool) {
-		d.cancel()
-		yield(nil, identity.ErrDiverged)
-	}
-}
-
-func (d *diverging) Records() iter.Seq2[[]byte, error] {
-	d.rereads++
-	return d.SharedStore.Records()
 }
 
 // TestCatchUpCancelledBeforeRebuild: a CatchUp whose ctx is done when it finds it must
@@ -262,25 +199,7 @@ func TestCatchUpCancelledBeforeRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &memLog{recs: recs[:1]}
-	cctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	store := &diverging{SharedStore: log.replica(), cancel: cancel}
-	r, _ := catchUpReplica(t, store)
-	whole, _ := catchUpReplica(t, log.replica())
-	log.recs = recs
-	store.diverge, store.rereads = true, 0
-
-	if pos, err := r.CatchUp(cctx); !errors.Is(err, context.Canceled) || pos != 1 || store.rereads != 0 {
-		t.Fatalf("CatchUp cancelled as it met ErrDiverged: %d, %v, %d rereads; want 1, context.Canceled, none", pos, err, store.rereads)
-	}
-	if pos, err := r.CatchUp(context.Background()); err != nil || pos != uint64(len(recs)) || store.rereads != 1 {
-		t.Fatalf("CatchUp after it: %d, %v, %d rereads; want %d, nil, 1", pos, err, store.rereads, len(recs))
-	}
-	whole.CatchUp(context.Background())
-	if want, got := sharedState(whole, nil), sharedState(r, nil); want != got {
-		t.Fatalf("a resolver rebuilt after a cancelled CatchUp differs from one that never diverged (-whole +rebuilt):\n%s", cmp.Diff(want, got))
-	}
+	sharedlogtest.CancelledBeforeRebuild(t, catchUps, recs)
 }
 
 // TestLinkCancelledInLead: a Link whose ctx is cancelled while its lead applies what
@@ -294,7 +213,7 @@ func TestLinkCancelledInLead(t *testing.T) {
 	log := &memLog{recs: recs[:1]}
 	cctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, _ := catchUpReplica(t, &cancelling{SharedStore: log.replica(), after: 1000, cancel: cancel})
+	r, _ := catchUpReplica(t, &sharedlogtest.Cancelling[[]byte]{Shared: log.replica(), After: 1000, Cancel: cancel})
 	log.recs = slices.Clip(recs)
 	ev := []identity.ID{{Kind: "user_id", Value: "late"}}
 	_, err = r.Link(cctx, t0, "web", ev...)

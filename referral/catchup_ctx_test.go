@@ -3,9 +3,7 @@ package referral_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"iter"
 	"sync"
 	"testing"
 	"time"
@@ -13,21 +11,8 @@ import (
 	"github.com/clientele-go/clientele/internal/sharedlog"
 	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/clientele-go/clientele/referral"
-	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
-
-// cancelling is a SharedStore whose next Since calls cancel just before it yields its
-// after-th record: a host's deadline that expires while CatchUp applies a long tail.
-type cancelling struct {
-	referral.SharedStore
-	after  int
-	cancel func()
-}
-
-func (c *cancelling) Since(pos uint64) iter.Seq2[referral.Record, error] {
-	return sharedlogtest.CancelAfter(c.SharedStore.Since(pos), c.after, c.cancel)
-}
 
 var tailRules = referral.Rules{ReferrerReward: 100, ReferredReward: 50}
 
@@ -81,54 +66,25 @@ func sharedState(p *referral.Program) string {
 	return string(b)
 }
 
-// checkCancelledCatchUp: two Programs open an empty ledger, to which another writer
-// then appends recs. A CatchUp whose ctx is cancelled just before the store yields its
-// after-th record stops at a record boundary at most sharedlog.CheckEvery records
-// later, with an error wrapping context.Canceled; the Program answers as one that
-// replayed that prefix does, and a CatchUp with a live ctx then ends where the other
-// Program's uninterrupted one ends, in the same state.
-func checkCancelledCatchUp(t rapid.TB, recs []referral.Record, after int) {
-	t.Helper()
-	l := &ledger{}
-	cctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cut, err := referral.Open(&cancelling{SharedStore: l.replica(), after: after, cancel: cancel}, tailRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	whole, err := referral.Open(l.replica(), tailRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.recs = recs
-	end := uint64(len(recs))
-
-	pos, err := cut.CatchUp(cctx)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("CatchUp cancelled after %d of %d records: %v, want context.Canceled", after, end, err)
-	}
-	cancelled := uint64(after) - 1 // records yielded before the cancel
-	if pos != cut.Position() || pos < cancelled || pos > cancelled+sharedlog.CheckEvery || pos >= end {
-		t.Fatalf("CatchUp cancelled after record %d of %d stopped at %d (Position %d), want a record in [%d, %d]",
-			cancelled, end, pos, cut.Position(), cancelled, min(end-1, cancelled+sharedlog.CheckEvery))
-	}
-	at, err := referral.Open((&ledger{recs: recs[:pos]}).replica(), tailRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want, got := sharedState(at), sharedState(cut); want != got {
-		t.Fatalf("after a CatchUp cancelled at record %d, the Program differs from a replay of the records before it (-replay +cut):\n%s", pos, cmp.Diff(want, got))
-	}
-
-	if pos, err := cut.CatchUp(context.Background()); err != nil || pos != end {
-		t.Fatalf("CatchUp after a cancelled one: %d, %v; want %d, nil", pos, err, end)
-	}
-	if pos, err := whole.CatchUp(context.Background()); err != nil || pos != end {
-		t.Fatalf("CatchUp uninterrupted: %d, %v; want %d, nil", pos, err, end)
-	}
-	if want, got := sharedState(whole), sharedState(cut); want != got {
-		t.Fatalf("a CatchUp cancelled and resumed differs from an uninterrupted one (-whole +cut):\n%s", cmp.Diff(want, got))
-	}
+// catchUps opens Programs on a ledger in memory for the checks of sharedlogtest: a
+// CatchUp cancelled part-way stops between two records and resumes as an uninterrupted
+// one ends (CancelledCatchUp); one cancelled as it meets ErrDiverged leaves the rebuild
+// to the next (CancelledBeforeRebuild).
+var catchUps = sharedlogtest.CatchUps[*referral.Program, referral.Record]{
+	Log: func(recs []referral.Record) (func() sharedlogtest.Shared[referral.Record], func([]referral.Record)) {
+		l := &ledger{recs: recs}
+		return func() sharedlogtest.Shared[referral.Record] { return l.replica() }, func(recs []referral.Record) { l.recs = recs }
+	},
+	Open: func(t rapid.TB, s sharedlogtest.Shared[referral.Record]) (*referral.Program, func() string) {
+		p, err := referral.Open(s, tailRules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, func() string { return "" }
+	},
+	State:    sharedState,
+	Diverged: referral.ErrDiverged,
+	Owner:    "Program",
 }
 
 // TestCatchUpCancelled: CatchUp looked at its ctx only when it began, and applied a
@@ -142,7 +98,7 @@ func TestCatchUpCancelled(t *testing.T) {
 	if len(recs) < 5000 {
 		t.Fatalf("the tail holds %d records, want 5000 or more", len(recs))
 	}
-	checkCancelledCatchUp(t, recs, 1000)
+	sharedlogtest.CancelledCatchUp(t, catchUps, recs, 1000)
 }
 
 // TestCatchUpCancelledAnywhere: the same, for a tail of any length and whichever record
@@ -154,35 +110,8 @@ func TestCatchUpCancelledAnywhere(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1+sharedlog.CheckEvery, len(recs)).Draw(t, "records")
-		checkCancelledCatchUp(t, recs[:n], rapid.IntRange(1, n-sharedlog.CheckEvery).Draw(t, "after"))
+		sharedlogtest.CancelledCatchUp(t, catchUps, recs[:n], rapid.IntRange(1, n-sharedlog.CheckEvery).Draw(t, "after"))
 	})
-}
-
-// diverging is a SharedStore whose next Since reports ErrDiverged, as a store does
-// after a Settle failed, once cancel has been called: the host gives up as the
-// Program finds it must read the whole ledger again. It counts the Records calls that
-// read it again.
-type diverging struct {
-	referral.SharedStore
-	cancel  func()
-	diverge bool
-	rereads int
-}
-
-func (d *diverging) Since(pos uint64) iter.Seq2[referral.Record, error] {
-	if !d.diverge {
-		return d.SharedStore.Since(pos)
-	}
-	d.diverge = false
-	return func(yield func(referral.Record, error) bool) {
-		d.cancel()
-		yield(referral.Record{}, referral.ErrDiverged)
-	}
-}
-
-func (d *diverging) Records() iter.Seq2[referral.Record, error] {
-	d.rereads++
-	return d.SharedStore.Records()
 }
 
 // TestCatchUpCancelledBeforeRebuild: a CatchUp whose ctx is done when it finds it must
@@ -194,29 +123,5 @@ func TestCatchUpCancelledBeforeRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &ledger{}
-	cctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	store := &diverging{SharedStore: l.replica(), cancel: cancel}
-	p, err := referral.Open(store, tailRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	whole, err := referral.Open(l.replica(), tailRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.recs = recs
-	store.diverge, store.rereads = true, 0
-
-	if pos, err := p.CatchUp(cctx); !errors.Is(err, context.Canceled) || pos != 0 || store.rereads != 0 {
-		t.Fatalf("CatchUp cancelled as it met ErrDiverged: %d, %v, %d rereads; want 0, context.Canceled, none", pos, err, store.rereads)
-	}
-	if pos, err := p.CatchUp(context.Background()); err != nil || pos != uint64(len(recs)) || store.rereads != 1 {
-		t.Fatalf("CatchUp after it: %d, %v, %d rereads; want %d, nil, 1", pos, err, store.rereads, len(recs))
-	}
-	whole.CatchUp(context.Background())
-	if want, got := sharedState(whole), sharedState(p); want != got {
-		t.Fatalf("a Program rebuilt after a cancelled CatchUp differs from one that never diverged (-whole +rebuilt):\n%s", cmp.Diff(want, got))
-	}
+	sharedlogtest.CancelledBeforeRebuild(t, catchUps, recs)
 }

@@ -1,6 +1,11 @@
-// Package sharedlogtest holds what the tests of the shared logs' catch-ups share: a
-// shared store's Since that stands for a caller's deadline expiring part-way through
-// a long tail.
+// Package sharedlogtest holds what the tests of identity's, referral's and loyalty's
+// shared logs share in memory: stores that stand for a caller's deadline expiring
+// part-way through a long read ([CancelAfter], [Cancelling], [Diverging], [Counting]),
+// and the checks that a catch-up ([CancelledCatchUp], [CancelledBeforeRebuild]) or a
+// replay ([ReplayDone], [ReplayCancelled]) ends with its ctx and goes on correctly.
+// The three owners share internal/sharedlog and the same replay, so each check is
+// written once here and run by each package with its owner and records as closures
+// ([CatchUps], [Replays]).
 package sharedlogtest
 
 import "iter"
