@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"path/filepath"
-	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,31 +14,6 @@ import (
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 )
-
-// replayCounting is a Store whose Records calls cancel just before it yields its
-// after-th record (0: never) and counts the records it yields: a host's SIGTERM that
-// arrives while New replays a long log.
-type replayCounting struct {
-	identity.Store
-	after   int
-	cancel  func()
-	yielded atomic.Int64 // read by New's decoding goroutine, which may outlive New a moment
-}
-
-func (c *replayCounting) Records() iter.Seq2[[]byte, error] {
-	recs := c.Store.Records()
-	if c.after > 0 {
-		recs = sharedlogtest.CancelAfter(recs, c.after, c.cancel)
-	}
-	return func(yield func([]byte, error) bool) {
-		for rec, err := range recs {
-			c.yielded.Add(1)
-			if !yield(rec, err) {
-				return
-			}
-		}
-	}
-}
 
 // replayLog links events into a resolver on s, each pair of them merged by a device,
 // so that a replay of s has work to do, and returns the resolver.
@@ -66,18 +39,17 @@ func replayIDs(i int) []identity.ID {
 	}
 }
 
-var replayedRE = regexp.MustCompile(`^identity: replay stopped after (\d+) records: `)
-
-// replayedCount returns the count of records err says the replay stopped after, failing
-// t unless it says so.
-func replayedCount(t *testing.T, err error) int {
-	t.Helper()
-	m := replayedRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		t.Fatalf("error %q does not say how many records were replayed", err)
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
+// replays opens resolvers for the checks of sharedlogtest.
+var replays = sharedlogtest.Replays[*identity.Resolver, []byte]{
+	Fill: func(t *testing.T, s sharedlogtest.Store[[]byte], n int) { replayLog(t, s, n) },
+	Open: func(s sharedlogtest.Store[[]byte]) (*identity.Resolver, error) {
+		return identity.New(identity.DefaultRules(), identity.WithStore(s))
+	},
+	OpenContext: func(ctx context.Context, s sharedlogtest.Store[[]byte]) (*identity.Resolver, error) {
+		return identity.New(identity.DefaultRules(), identity.WithStore(s), identity.WithReplayContext(ctx))
+	},
+	Stopped: "identity: replay stopped after ",
+	Call:    "New",
 }
 
 // TestReplayContextCancelled: a ctx cancelled while New replays a long MemStore or
@@ -103,15 +75,15 @@ func TestReplayContextCancelled(t *testing.T) {
 			replayLog(t, s, events)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			c := &replayCounting{Store: s, after: after, cancel: cancel}
+			c := &sharedlogtest.Counting[[]byte]{Store: s, After: after, Cancel: cancel}
 			r, err := identity.New(identity.DefaultRules(), identity.WithStore(c), identity.WithReplayContext(ctx))
 			if r != nil || !errors.Is(err, context.Canceled) {
 				t.Fatalf("New cancelled after %d of %d records = %v, %v; want nil and context.Canceled", after, events+1, r, err)
 			}
-			if n := replayedCount(t, err); n >= after {
+			if n := replays.Replayed(t, err); n >= after {
 				t.Errorf("New says it replayed %d records; want fewer than the %d read when ctx ended", n, after)
 			}
-			if n := c.yielded.Load(); n >= events {
+			if n := c.Yielded.Load(); n >= events {
 				t.Errorf("the store yielded %d records of %d: the replay read on after its ctx ended", n, events+1)
 			}
 			// The same store, with no ctx or a live one, replays whole.
@@ -135,32 +107,9 @@ func TestReplayContextCancelled(t *testing.T) {
 
 // TestReplayContextDone: a ctx done before New fails it at once, with its own error
 // (context.Canceled, or DeadlineExceeded for a deadline passed), before the store is
-// read; a nil ctx is ErrInvalid naming the option.
+// read; a nil ctx is ErrInvalid naming the option (see sharedlogtest.ReplayDone).
 func TestReplayContextDone(t *testing.T) {
-	s := &identity.MemStore{}
-	replayLog(t, s, 10)
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancel2()
-	for _, tc := range []struct {
-		ctx  context.Context
-		want error
-	}{{cancelled, context.Canceled}, {expired, context.DeadlineExceeded}} {
-		c := &replayCounting{Store: s}
-		r, err := identity.New(identity.DefaultRules(), identity.WithStore(c), identity.WithReplayContext(tc.ctx))
-		if r != nil || !errors.Is(err, tc.want) || replayedCount(t, err) != 0 {
-			t.Errorf("New with a done ctx = %v, %v; want nil and %v after 0 records", r, err, tc.want)
-		}
-		if n := c.yielded.Load(); n != 0 {
-			t.Errorf("New with a done ctx read %d records of the store", n)
-		}
-	}
-	var none context.Context
-	r, err := identity.New(identity.DefaultRules(), identity.WithStore(s), identity.WithReplayContext(none))
-	if r != nil || !errors.Is(err, identity.ErrInvalid) || !strings.Contains(err.Error(), "WithReplayContext: nil context") {
-		t.Errorf("New with a nil replay ctx = %v, %v; want nil and ErrInvalid naming WithReplayContext", r, err)
-	}
+	sharedlogtest.ReplayDone(t, replays, &identity.MemStore{}, identity.ErrInvalid)
 }
 
 // ctxShared is a SharedStore with SinceContext, as identity/pgstore is: SinceContext
@@ -226,7 +175,7 @@ func TestReplayContextShared(t *testing.T) {
 	if r != nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("New on a shared store cancelled after %d records = %v, %v; want nil and context.Canceled", after, r, err)
 	}
-	if n := replayedCount(t, err); n >= after {
+	if n := replays.Replayed(t, err); n >= after {
 		t.Errorf("New says it replayed %d records; want fewer than the %d read when ctx ended", n, after)
 	}
 

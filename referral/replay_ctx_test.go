@@ -2,45 +2,15 @@ package referral_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"iter"
 	"path/filepath"
-	"regexp"
 	"strconv"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/clientele-go/clientele/referral"
 )
-
-// replayCounting is a Store whose Records calls cancel just before it yields its
-// after-th record (0: never) and counts the records it yields: a host's SIGTERM that
-// arrives while Open replays a long ledger.
-type replayCounting struct {
-	referral.Store
-	after   int
-	cancel  func()
-	yielded atomic.Int64
-}
-
-func (c *replayCounting) Records() iter.Seq2[referral.Record, error] {
-	recs := c.Store.Records()
-	if c.after > 0 {
-		recs = sharedlogtest.CancelAfter(recs, c.after, c.cancel)
-	}
-	return func(yield func(referral.Record, error) bool) {
-		for rec, err := range recs {
-			c.yielded.Add(1)
-			if !yield(rec, err) {
-				return
-			}
-		}
-	}
-}
 
 // replayLedger records n invitations in a Program on s.
 func replayLedger(t *testing.T, s referral.Store, n int) {
@@ -58,30 +28,29 @@ func replayLedger(t *testing.T, s referral.Store, n int) {
 	}
 }
 
-var replayedRE = regexp.MustCompile(`^referral: open: replay stopped after (\d+) records: `)
-
-// replayedCount returns the count of records err says the replay stopped after, failing
-// t unless it says so.
-func replayedCount(t *testing.T, err error) int {
-	t.Helper()
-	m := replayedRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		t.Fatalf("error %q does not say how many records were replayed", err)
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
+// replays opens Programs for the checks of sharedlogtest.
+var replays = sharedlogtest.Replays[*referral.Program, referral.Record]{
+	Fill: func(t *testing.T, s sharedlogtest.Store[referral.Record], n int) { replayLedger(t, s, n) },
+	Open: func(s sharedlogtest.Store[referral.Record]) (*referral.Program, error) {
+		return referral.Open(s, referral.Rules{})
+	},
+	OpenContext: func(ctx context.Context, s sharedlogtest.Store[referral.Record]) (*referral.Program, error) {
+		return referral.Open(s, referral.Rules{}, referral.WithReplayContext(ctx))
+	},
+	Stopped: "referral: open: replay stopped after ",
+	Call:    "Open",
 }
 
 // TestReplayContextCancelled: a ctx cancelled while Open replays a long MemStore or
 // FileStore makes Open return no Program and an error wrapping context.Canceled that
 // names how many records it had replayed, a few hundred at most past the one it was
 // reading when ctx ended; it reads no more of the store. With no ctx, or a live one,
-// the same store replays whole.
+// the same store replays whole (see sharedlogtest.ReplayCancelled).
 func TestReplayContextCancelled(t *testing.T) {
 	const events, after = 5000, 1000
-	stores := map[string]func(t *testing.T) referral.Store{
-		"MemStore": func(*testing.T) referral.Store { return &referral.MemStore{} },
-		"FileStore": func(t *testing.T) referral.Store {
+	stores := map[string]func(t *testing.T) sharedlogtest.Store[referral.Record]{
+		"MemStore": func(*testing.T) sharedlogtest.Store[referral.Record] { return &referral.MemStore{} },
+		"FileStore": func(t *testing.T) sharedlogtest.Store[referral.Record] {
 			s, err := referral.OpenFileStore(filepath.Join(t.TempDir(), "ledger"), &referral.FileOptions{NoSync: true})
 			if err != nil {
 				t.Fatal(err)
@@ -90,63 +59,16 @@ func TestReplayContextCancelled(t *testing.T) {
 			return s
 		},
 	}
-	for name, open := range stores {
-		t.Run(name, func(t *testing.T) {
-			s := open(t)
-			replayLedger(t, s, events)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			c := &replayCounting{Store: s, after: after, cancel: cancel}
-			p, err := referral.Open(c, referral.Rules{}, referral.WithReplayContext(ctx))
-			if p != nil || !errors.Is(err, context.Canceled) {
-				t.Fatalf("Open cancelled after %d of %d records = %v, %v; want nil and context.Canceled", after, events, p, err)
-			}
-			n := replayedCount(t, err)
-			if n < after-1 || n > after+256 {
-				t.Errorf("Open says it replayed %d records; want %d to %d", n, after-1, after+256)
-			}
-			if y := c.yielded.Load(); y != int64(n)+1 {
-				t.Errorf("the store yielded %d records; want the %d replayed and the one Open stopped at", y, n)
-			}
-			for _, opts := range [][]referral.Option{nil, {referral.WithReplayContext(context.Background())}} {
-				p, err := referral.Open(s, referral.Rules{}, opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := len(p.Invites()); got != events {
-					t.Errorf("a whole replay holds %d invitations, want %d", got, events)
-				}
-			}
-		})
-	}
+	sharedlogtest.ReplayCancelled(t, replays, stores, events, after, func(t *testing.T, p *referral.Program) {
+		if got := len(p.Invites()); got != events {
+			t.Errorf("a whole replay holds %d invitations, want %d", got, events)
+		}
+	})
 }
 
 // TestReplayContextDone: a ctx done before Open fails it at once, with its own error
 // (context.Canceled, or DeadlineExceeded for a deadline passed), before the store is
-// read; a nil ctx is ErrInvalid naming the option.
+// read; a nil ctx is ErrInvalid naming the option (see sharedlogtest.ReplayDone).
 func TestReplayContextDone(t *testing.T) {
-	s := &referral.MemStore{}
-	replayLedger(t, s, 10)
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancel2()
-	for _, tc := range []struct {
-		ctx  context.Context
-		want error
-	}{{cancelled, context.Canceled}, {expired, context.DeadlineExceeded}} {
-		c := &replayCounting{Store: s}
-		p, err := referral.Open(c, referral.Rules{}, referral.WithReplayContext(tc.ctx))
-		if p != nil || !errors.Is(err, tc.want) || replayedCount(t, err) != 0 {
-			t.Errorf("Open with a done ctx = %v, %v; want nil and %v after 0 records", p, err, tc.want)
-		}
-		if n := c.yielded.Load(); n != 0 {
-			t.Errorf("Open with a done ctx read %d records of the store", n)
-		}
-	}
-	var none context.Context
-	p, err := referral.Open(s, referral.Rules{}, referral.WithReplayContext(none))
-	if p != nil || !errors.Is(err, referral.ErrInvalid) || !strings.Contains(err.Error(), "WithReplayContext: nil context") {
-		t.Errorf("Open with a nil replay ctx = %v, %v; want nil and ErrInvalid naming WithReplayContext", p, err)
-	}
+	sharedlogtest.ReplayDone(t, replays, &referral.MemStore{}, referral.ErrInvalid)
 }
