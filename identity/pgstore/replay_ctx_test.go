@@ -2,113 +2,55 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"iter"
-	"strings"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/clientele-go/clientele/identity"
-	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
-	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// countRecords is a Store that counts the calls of its Records.
+// countRecords is a Store that calls records at each call of its Records.
 type countRecords struct {
 	*Store
-	n atomic.Int64
+	records func()
 }
 
-func (c *countRecords) Records() iter.Seq2[[]byte, error] {
-	c.n.Add(1)
+func (c countRecords) Records() iter.Seq2[[]byte, error] {
+	c.records()
 	return c.Store.Records()
 }
 
-// replayCtx opens a resolver on s whose replay ctx bounds.
-func replayCtx(ctx context.Context, s identity.Store) (*identity.Resolver, error) {
-	return identity.New(identity.DefaultRules(), identity.WithStore(s), identity.WithReplayContext(ctx))
+// replays opens resolvers on a store of their own for the checks of pgtest, with the
+// workload of the tests of a stuck PostgreSQL (writers).
+func replays() pgtest.Replays[*identity.Resolver, *Store, []byte] {
+	return pgtest.Replays[*identity.Resolver, *Store, []byte]{
+		Writers: writers(),
+		Store: func(t *testing.T, pool *pgxpool.Pool, schema string, timeout time.Duration) *Store {
+			return openTimeout(t, pool, schema, timeout)
+		},
+		Owner: func(t *testing.T, s *Store) *identity.Resolver { return resolver(t, s) },
+		Replay: func(ctx context.Context, s *Store, records func()) (*identity.Resolver, error) {
+			var st identity.Store = s
+			if records != nil {
+				st = countRecords{s, records}
+			}
+			return identity.New(identity.DefaultRules(), identity.WithStore(st), identity.WithReplayContext(ctx))
+		},
+		Stopped: "identity: replay stopped after 0 records: ",
+		New:     "New",
+	}
 }
 
 // TestNewInterrupted: with no Timeout, while another session holds the log's table, a
 // New given WithReplayContext returns an error wrapping context.Canceled once its ctx
 // is cancelled, naming the records replayed, instead of waiting for the lock as long as
 // it is held. Once the lock is released New on the same store replays the whole log.
-func TestNewInterrupted(t *testing.T) {
-	const events = 20
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
-	w := resolver(t, open(t, pool, schema))
-	for i := range events {
-		if err := link(ctx, w, 0, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s := open(t, pool, schema)
-	lock := "LOCK TABLE " + pg.Ident(schema) + ".identity_log IN ACCESS EXCLUSIVE MODE"
-	pgtest.Interrupt(t, lock, "New", func(ctx context.Context) error {
-		r, err := replayCtx(ctx, s)
-		if r != nil || err != nil && !strings.HasPrefix(err.Error(), "identity: replay stopped after 0 records: ") {
-			t.Errorf("New on a stuck database = %v, %v; want no resolver, and the records replayed named", r, err)
-		}
-		return err
-	})
-	live, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r, err := replayCtx(live, s)
-	if err != nil {
-		t.Fatalf("New once the lock is released: %v", err)
-	}
-	if diff := cmp.Diff(answers(w, events), answers(r, events)); diff != "" {
-		t.Fatalf("New after an interrupted one differs from the writer (-writer +new):\n%s", diff)
-	}
-}
+func TestNewInterrupted(t *testing.T) { pgtest.ReplayInterrupted(t, replays()) }
 
 // TestNewAfterFailedFlush: a store whose flush failed refuses its Since (and
 // SinceContext) with ErrDiverged until Records reads the log again. New given
 // WithReplayContext reads it as New without one does: it ends the refusal and replays
 // the whole log, and the new resolver links without reading the log again.
-func TestNewAfterFailedFlush(t *testing.T) {
-	const events = 10
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
-	s := openTimeout(t, pool, schema, pgtest.Timeout)
-	old := resolver(t, s)
-	acked := make([]bool, events+2)
-	for i := range events {
-		if err := link(ctx, old, 0, i); err != nil {
-			t.Fatal(err)
-		}
-		acked[i] = true
-	}
-	pgtest.Stuck(t, "LOCK TABLE "+pg.Ident(schema)+".identity_log IN SHARE MODE",
-		pgtest.Call{Name: "Link whose flush waits", Do: func() error { return link(ctx, old, 0, events) }, Also: []error{identity.ErrDiverged}},
-	)
-	for _, err := range s.Since(0) {
-		if !errors.Is(err, identity.ErrDiverged) {
-			t.Fatalf("Since after a failed flush: %v; want ErrDiverged", err)
-		}
-		break
-	}
-	live, cancel := context.WithCancel(ctx)
-	defer cancel()
-	counted := &countRecords{Store: s}
-	r, err := replayCtx(live, counted)
-	if err != nil {
-		t.Fatalf("New after a failed flush: %v", err)
-	}
-	if err := link(ctx, r, 0, events+1); err != nil {
-		t.Fatalf("Link on the new resolver: %v", err)
-	}
-	if n := counted.n.Load(); n != 1 {
-		t.Errorf("New and a Link read Records %d times; want once, by New", n)
-	}
-	acked[events+1] = true
-	fresh := resolver(t, open(t, pool, schema))
-	onceEach(t, fresh, acked)
-	if diff := cmp.Diff(answers(fresh, events+2), answers(r, events+2)); diff != "" {
-		t.Fatalf("the new resolver differs from a fresh replica (-fresh +new):\n%s", diff)
-	}
-}
+func TestNewAfterFailedFlush(t *testing.T) { pgtest.ReplayAfterFailedFlush(t, replays()) }

@@ -2,32 +2,45 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"iter"
-	"strings"
-	"sync/atomic"
 	"testing"
+	"time"
 
-	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral"
-	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// countRecords is a Store that counts the calls of its Records.
+// countRecords is a Store that calls records at each call of its Records.
 type countRecords struct {
 	*Store
-	n atomic.Int64
+	records func()
 }
 
-func (c *countRecords) Records() iter.Seq2[referral.Record, error] {
-	c.n.Add(1)
+func (c countRecords) Records() iter.Seq2[referral.Record, error] {
+	c.records()
 	return c.Store.Records()
 }
 
-// replayCtx opens a Program on s whose replay ctx bounds.
-func replayCtx(ctx context.Context, s referral.Store) (*referral.Program, error) {
-	return referral.Open(s, config(), referral.WithReplayContext(ctx))
+// replays opens Programs on a store of their own for the checks of pgtest, with the
+// workload of the tests of a stuck PostgreSQL (writers).
+func replays() pgtest.Replays[*referral.Program, *Store, referral.Record] {
+	return pgtest.Replays[*referral.Program, *Store, referral.Record]{
+		Writers: writers(),
+		Store: func(t *testing.T, pool *pgxpool.Pool, schema string, timeout time.Duration) *Store {
+			return openTimeout(t, pool, schema, timeout)
+		},
+		Owner: func(t *testing.T, s *Store) *referral.Program { return openProgram(t, s) },
+		Replay: func(ctx context.Context, s *Store, records func()) (*referral.Program, error) {
+			var st referral.Store = s
+			if records != nil {
+				st = countRecords{s, records}
+			}
+			return referral.Open(st, config(), referral.WithReplayContext(ctx))
+		},
+		Stopped: "referral: open: replay stopped after 0 records: ",
+		New:     "Open",
+	}
 }
 
 // TestOpenInterrupted: with no Timeout, while another session holds the ledger's
@@ -35,74 +48,10 @@ func replayCtx(ctx context.Context, s referral.Store) (*referral.Program, error)
 // once its ctx is cancelled, naming the records replayed, instead of waiting for the
 // lock as long as it is held. Once the lock is released Open on the same store replays
 // the whole ledger.
-func TestOpenInterrupted(t *testing.T) {
-	const n = 12
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	w := openProgram(t, openStore(t, pool, schema))
-	for _, ev := range events(n) {
-		send(t, w, ev)
-	}
-	s := openStore(t, pool, schema)
-	lock := "LOCK TABLE " + pg.Ident(schema) + ".referral_log IN ACCESS EXCLUSIVE MODE"
-	pgtest.Interrupt(t, lock, "Open", func(ctx context.Context) error {
-		p, err := replayCtx(ctx, s)
-		if p != nil || err != nil && !strings.HasPrefix(err.Error(), "referral: open: replay stopped after 0 records: ") {
-			t.Errorf("Open on a stuck database = %v, %v; want no Program, and the records replayed named", p, err)
-		}
-		return err
-	})
-	live, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	p, err := replayCtx(live, s)
-	if err != nil {
-		t.Fatalf("Open once the lock is released: %v", err)
-	}
-	if diff := cmp.Diff(answers(w, n), answers(p, n)); diff != "" {
-		t.Fatalf("Open after an interrupted one differs from the writer (-writer +new):\n%s", diff)
-	}
-}
+func TestOpenInterrupted(t *testing.T) { pgtest.ReplayInterrupted(t, replays()) }
 
 // TestOpenAfterFailedFlush: a store whose flush failed refuses its Since (and
 // SinceContext) with ErrDiverged until Records reads the ledger again. Open given
 // WithReplayContext reads it as Open without one does: it ends the refusal and replays
 // the whole ledger, and the new Program takes events without reading it again.
-func TestOpenAfterFailedFlush(t *testing.T) {
-	const n = 12
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	ctx := context.Background()
-	s := openTimeout(t, pool, schema, pgtest.Timeout)
-	old := openProgram(t, s)
-	evs := events(n)
-	half := len(evs) / 2
-	for _, ev := range evs[:half] {
-		send(t, old, ev)
-	}
-	pgtest.Stuck(t, "LOCK TABLE "+pg.Ident(schema)+".referral_log IN SHARE MODE",
-		pgtest.Call{Name: "Apply whose flush waits", Do: func() error { return old.Apply(ctx, evs[half]) }, Also: []error{referral.ErrDiverged}},
-	)
-	for _, err := range s.Since(0) {
-		if !errors.Is(err, referral.ErrDiverged) {
-			t.Fatalf("Since after a failed flush: %v; want ErrDiverged", err)
-		}
-		break
-	}
-	live, cancel := context.WithCancel(ctx)
-	defer cancel()
-	counted := &countRecords{Store: s}
-	p, err := replayCtx(live, counted)
-	if err != nil {
-		t.Fatalf("Open after a failed flush: %v", err)
-	}
-	for _, ev := range evs[half:] {
-		send(t, p, ev)
-	}
-	if k := counted.n.Load(); k != 1 {
-		t.Errorf("Open and the events after it read Records %d times; want once, by Open", k)
-	}
-	want := checkLedger(t, openStore(t, pool, schema), n)
-	if diff := cmp.Diff(want, answers(p, n)); diff != "" {
-		t.Fatalf("the new Program differs from the single writer (-single +new):\n%s", diff)
-	}
-}
+func TestOpenAfterFailedFlush(t *testing.T) { pgtest.ReplayAfterFailedFlush(t, replays()) }
