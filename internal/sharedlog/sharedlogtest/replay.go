@@ -32,6 +32,9 @@ type Replays[O comparable, R any] struct {
 // unless it says so, beginning with Stopped.
 func (r Replays[O, R]) Replayed(t testing.TB, err error) int {
 	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want one that says how many records were replayed")
+	}
 	re := regexp.MustCompile(`^` + regexp.QuoteMeta(r.Stopped) + `(\d+) records: `)
 	m := re.FindStringSubmatch(err.Error())
 	if m == nil {
