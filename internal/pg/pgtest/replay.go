@@ -14,14 +14,24 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Owner is what ReplayInterrupted and ReplayAfterFailedFlush call of an owner
+// (identity.Resolver, referral.Program, loyalty.Ledger); comparable, to tell a
+// constructor's nil owner.
+type Owner interface {
+	comparable
+	CatchUp(context.Context) (uint64, error)
+}
+
+// Reader is what ReplayAfterFailedFlush reads of a store of records R directly: its
+// Since, refused after a failed flush.
+type Reader[R any] interface {
+	Since(pos uint64) iter.Seq2[R, error]
+}
+
 // Replays is what ReplayInterrupted and ReplayAfterFailedFlush need of a store package
 // beyond its Writers: how to open its store S (of records R) and an owner on one, with
 // WithReplayContext or without.
-type Replays[O interface {
-	CatchUp(context.Context) (uint64, error)
-}, S interface {
-	Since(pos uint64) iter.Seq2[R, error]
-}, R any] struct {
+type Replays[O Owner, S Reader[R], R any] struct {
 	Writers[O]
 	// Store opens a store over schema in pool with the Timeout given (0: none), closed
 	// when t ends.
@@ -46,12 +56,7 @@ type Replays[O interface {
 // ctx is cancelled (see Interrupt), naming the records replayed (Stopped), instead of
 // waiting for the lock as long as it is held. Once it is released a constructor on the
 // same store replays the whole log and answers as the writer does.
-func ReplayInterrupted[O interface {
-	comparable
-	CatchUp(context.Context) (uint64, error)
-}, S interface {
-	Since(pos uint64) iter.Seq2[R, error]
-}, R any](t *testing.T, r Replays[O, S, R]) {
+func ReplayInterrupted[O Owner, S Reader[R], R any](t *testing.T, r Replays[O, S, R]) {
 	t.Helper()
 	pool := Pool(t)
 	schema := Schema(t, pool)
@@ -89,12 +94,7 @@ func ReplayInterrupted[O interface {
 // the first Before events; while another session holds the log's table in SHARE mode,
 // its next Write's flush runs out (wrapping Diverged). Then Check passes, and the new
 // owner answers as it does.
-func ReplayAfterFailedFlush[O interface {
-	comparable
-	CatchUp(context.Context) (uint64, error)
-}, S interface {
-	Since(pos uint64) iter.Seq2[R, error]
-}, R any](t *testing.T, r Replays[O, S, R]) {
+func ReplayAfterFailedFlush[O Owner, S Reader[R], R any](t *testing.T, r Replays[O, S, R]) {
 	t.Helper()
 	pool := Pool(t)
 	schema := Schema(t, pool)

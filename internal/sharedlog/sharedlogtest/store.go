@@ -4,14 +4,13 @@ import (
 	"context"
 	"iter"
 	"sync/atomic"
+
+	"github.com/clientele-go/clientele/internal/storecheck"
 )
 
 // Store is the method set of a store of records R: identity.Store ([]byte),
-// referral.Store and loyalty.Store (their Record).
-type Store[R any] interface {
-	Append(recs ...R) error
-	Records() iter.Seq2[R, error]
-}
+// referral.Store and loyalty.Store (their Record), as the conformance checks name it.
+type Store[R any] = storecheck.LogStore[R]
 
 // Shared is the method set of a shared store of records R: identity.SharedStore,
 // referral.SharedStore and loyalty.SharedStore.
