@@ -46,11 +46,13 @@ func replays() pgtest.Replays[*identity.Resolver, *Store, []byte] {
 // TestNewInterrupted: with no Timeout, while another session holds the log's table, a
 // New given WithReplayContext returns an error wrapping context.Canceled once its ctx
 // is cancelled, naming the records replayed, instead of waiting for the lock as long as
-// it is held. Once the lock is released New on the same store replays the whole log.
+// it is held. Once the lock is released New on the same store replays the whole log (see
+// pgtest.ReplayInterrupted).
 func TestNewInterrupted(t *testing.T) { pgtest.ReplayInterrupted(t, replays()) }
 
 // TestNewAfterFailedFlush: a store whose flush failed refuses its Since (and
 // SinceContext) with ErrDiverged until Records reads the log again. New given
 // WithReplayContext reads it as New without one does: it ends the refusal and replays
-// the whole log, and the new resolver links without reading the log again.
+// the whole log, and the new resolver links without reading the log again (see
+// pgtest.ReplayAfterFailedFlush).
 func TestNewAfterFailedFlush(t *testing.T) { pgtest.ReplayAfterFailedFlush(t, replays()) }

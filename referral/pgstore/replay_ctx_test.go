@@ -47,11 +47,12 @@ func replays() pgtest.Replays[*referral.Program, *Store, referral.Record] {
 // table, an Open given WithReplayContext returns an error wrapping context.Canceled
 // once its ctx is cancelled, naming the records replayed, instead of waiting for the
 // lock as long as it is held. Once the lock is released Open on the same store replays
-// the whole ledger.
+// the whole ledger (see pgtest.ReplayInterrupted).
 func TestOpenInterrupted(t *testing.T) { pgtest.ReplayInterrupted(t, replays()) }
 
 // TestOpenAfterFailedFlush: a store whose flush failed refuses its Since (and
 // SinceContext) with ErrDiverged until Records reads the ledger again. Open given
 // WithReplayContext reads it as Open without one does: it ends the refusal and replays
-// the whole ledger, and the new Program takes events without reading it again.
+// the whole ledger, and the new Program takes events without reading it again (see
+// pgtest.ReplayAfterFailedFlush).
 func TestOpenAfterFailedFlush(t *testing.T) { pgtest.ReplayAfterFailedFlush(t, replays()) }
