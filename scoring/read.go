@@ -59,7 +59,7 @@ const MaxBadLines = 100
 // numeric ids read as the amounts). It keeps the sums the models take finite: amounts
 // of 1e300 were read without complaint, and their sums overflowed to +Inf, or a fit ran
 // off to a boundary and printed a CLV of +Inf, with no error naming the line.
-const MaxAmount = 1e15
+const MaxAmount = amount.Max // 1e15, shared with referral/attribution
 
 // Keys maps external customer ids to dense profile keys 1, 2, 3, ... in order of first
 // appearance (ReadOptions.Keys). The zero value is empty and ready to use; a nil *Keys

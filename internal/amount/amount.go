@@ -36,6 +36,12 @@ type Options struct {
 	Exponent bool
 }
 
+// Max is the largest money amount the SDK reads or computes with (scoring.MaxAmount),
+// and the most a journey's conversions are worth in referral/attribution: past it a
+// figure is a mistake (an exponent that should not be there, an id read as the amount),
+// not money. One constant, so that the packages and the examples refuse the same figures.
+const Max = 1e15
+
 // Signed is the rule with a sign and an exponent: the forms of the readers that read
 // their figures with strconv.ParseFloat before this package (scoring.ReadTransactions,
 // referral/attribution's path files, examples/attribution), so that no file they read

@@ -2,7 +2,6 @@ package attribution
 
 import (
 	"fmt"
-	"math"
 	"slices"
 )
 
@@ -24,9 +23,12 @@ type CreditRule interface {
 // every rule but Shapley's SubsetRate game, which debits channels that lower the
 // conversion rate.
 //
-// A path with no touches, an empty channel name, a negative or non-finite count, or
-// value without conversions is an error wrapping [ErrInvalid] that names the path's index,
-// as are paths whose conversions, nulls or value add up past math.MaxFloat64;
+// A path with no touches, an empty channel name, a negative or non-finite count, value
+// without conversions, or a figure past its bound (a count over [MaxCount], a value over
+// scoring.MaxAmount, or over that for each conversion) is an error wrapping [ErrInvalid]
+// that names the path's index, as are paths whose conversions, nulls or value add up past
+// the same bound: such figures are mistakes, and were credited as they were, or as
+// nothing (Markov, on a path that loops), or as ±Inf (Shapley.Values);
 // a rule with parameters out of range, or nil, is an error wrapping [ErrInvalid], and so
 // is Shapley's SubsetRate game on paths whose overall rate is lost in the rounding of
 // its values (see [Shapley]).
@@ -130,11 +132,17 @@ func (j *journeys) shareOut(w []Credit) []Credit {
 // intern validates the paths and numbers their channels.
 func intern(paths []Path) (*journeys, error) {
 	j := &journeys{paths: paths, index: make(map[string]int32)}
-	var weight float64 // conversions plus nulls: the Markov chain's journey count
+	var sum totals
 	for i := range paths {
 		p := &paths[i]
 		if _, msg := p.problem(); msg != "" {
 			return nil, fmt.Errorf("%w: path %d: %s", ErrInvalid, i, msg)
+		}
+		// Each path is within the bounds, but the paths need not be: past MaxCount a
+		// total of integer counts is no longer sure to be exact (past 2^53 it was
+		// not), and the figures are no journeys anyway.
+		if _, what := sum.add(p); what != "" {
+			return nil, fmt.Errorf("%w: path %d: takes the paths' %s", ErrInvalid, i, what)
 		}
 		for _, t := range p.Touches {
 			if _, ok := j.index[t]; !ok {
@@ -142,14 +150,7 @@ func intern(paths []Path) (*journeys, error) {
 				j.names = append(j.names, t)
 			}
 		}
-		j.conv += p.Conversions
-		j.value += p.Value
-		weight += p.Conversions + p.Nulls
-		// Each count is finite, but their sums need not be: past MaxFloat64 a total is
-		// +Inf, and the credits shared from it came out +Inf and NaN with no error.
-		if math.IsInf(j.conv, 0) || math.IsInf(j.value, 0) || math.IsInf(weight, 0) {
-			return nil, fmt.Errorf("%w: path %d: the paths' total conversions, nulls or value passes %g", ErrInvalid, i, math.MaxFloat64)
-		}
 	}
+	j.conv, j.value = sum.conversions, sum.value
 	return j, nil
 }

@@ -12,8 +12,9 @@ import (
 var (
 	// ErrInvalid means a path or a credit rule that cannot be used: no touches, an empty
 	// channel name, a negative or non-finite count, value without conversions, Ages that
-	// do not match the touches, counts or values whose totals over the paths pass
-	// math.MaxFloat64, a credit rule with parameters out of range, or nil.
+	// do not match the touches, a count over MaxCount or a value over scoring.MaxAmount
+	// (on a path, for each conversion, or in total over the paths), a credit rule with
+	// parameters out of range, or nil.
 	ErrInvalid = errors.New("attribution: invalid input")
 	// ErrSyntax means a path string or a paths file that does not parse.
 	ErrSyntax = errors.New("attribution: syntax error")

@@ -21,7 +21,8 @@ import (
 // first, and how many journeys along exactly these touches ended in a conversion
 // (Conversions, worth Value in total) and how many ended without one (Nulls). Counts are
 // float64 so that weighted or sampled data can be attributed; they must be finite and
-// non-negative.
+// non-negative, the counts at most [MaxCount] and the value at most scoring.MaxAmount
+// (1e15), and at most that for each conversion.
 //
 // Ages is optional: when set it holds, for each touch, how long before the end of the
 // journey (the conversion, or the moment a null journey was observed) the touch
@@ -150,7 +151,10 @@ const MaxBadLines = 100
 // [ErrInvalid] (it parses to a path that cannot be used) that names the line and the
 // byte column (1-based) where the problem is; the reader then stops, or with
 // opts.Lenient goes on to the next line (up to MaxBadLines bad lines). An unreadable
-// stream always stops it.
+// stream always stops it. A figure past its bound ([Path]: a count over [MaxCount], a
+// value over scoring.MaxAmount) is [ErrInvalid] at its column, as is a row that takes
+// the total conversions, nulls or value of the paths yielded before it past the same
+// bound (a skipped row adds nothing): the paths ReadPaths yields, [Attribute] takes.
 func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 	lenient := opts != nil && opts.Lenient
 	return func(yield func(Path, error) bool) {
@@ -164,6 +168,7 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 		cr.FieldsPerRecord = -1
 		cr.ReuseRecord = true
 		first, bad := true, 0
+		var sum totals // of the paths yielded, which Attribute takes all together
 		for {
 			rec, err := cr.Read()
 			if err == io.EOF {
@@ -188,7 +193,7 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 				if header {
 					continue
 				}
-				if p, err = readPath(cr, rec); err == nil {
+				if p, err = readPath(cr, rec, &sum); err == nil {
 					if !yield(p, nil) {
 						return
 					}
@@ -209,8 +214,10 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 
 // readPath turns one row of ReadPaths into a path, or an error that names the row's
 // line and the column of the problem. Columns of a quoted field count from its opening
-// quote, as csv.Reader.FieldPos does.
-func readPath(cr *csv.Reader, rec []string) (Path, error) {
+// quote, as csv.Reader.FieldPos does. It adds the path to sum, the totals of the rows
+// read before, refusing the row that takes one past its bound there, at its line, rather
+// than yield it for Attribute to refuse as "path 1"; on an error sum is left as it was.
+func readPath(cr *csv.Reader, rec []string, sum *totals) (Path, error) {
 	at := func(field, offset int, sentinel error, msg string) error {
 		line, col := cr.FieldPos(field)
 		return fmt.Errorf("%w: line %d, column %d: %s", sentinel, line, col+offset, msg)
@@ -241,6 +248,10 @@ func readPath(cr *csv.Reader, rec []string) (Path, error) {
 	if field, msg := p.problem(); msg != "" {
 		return Path{}, at(field, 0, ErrInvalid, msg)
 	}
+	if field, what := sum.add(&p); what != "" {
+		v := [...]float64{1: p.Conversions, 2: p.Value, 3: p.Nulls}[field]
+		return Path{}, at(field, 0, ErrInvalid, fmt.Sprintf("%s %v takes the file's %s", fieldNames[field], v, what))
+	}
 	return p, nil
 }
 
@@ -268,6 +279,9 @@ func (p *Path) problem() (field int, msg string) {
 	}
 	if p.Value > 0 && p.Conversions == 0 {
 		return 2, fmt.Sprintf("value %v without conversions", p.Value)
+	}
+	if field, msg := p.bound(); msg != "" {
+		return field, msg
 	}
 	if p.Ages != nil {
 		if len(p.Ages) != len(p.Touches) {

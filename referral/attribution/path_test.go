@@ -250,6 +250,12 @@ func FuzzReadPaths(f *testing.F) {
 	f.Add("path;total_conversions\na > b;1\n")
 	f.Add("a;1;2;3\n#x\nb@1h > c@0s;0;0;1")
 	f.Add("a;\"1\n")
+	// Figures past their bounds, on a row and over the rows, and at them.
+	f.Add("a > b;3;1e300\n")
+	f.Add("a;6e11\nb;6e11\nc;4e11;0;1e12\n")
+	f.Add("a;1;6e14\nb;1;6e14\n")
+	f.Add("a;1e-300;1\nb;1e400\nc;-1;0;NaN\n")
+	f.Add("a;1e12;1e15;1e12\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		// A lenient read yields the strict read's paths and more, and each error
 		// names a line and column.

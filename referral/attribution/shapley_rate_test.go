@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -78,7 +79,7 @@ func rateBound(paths []Path, top float64) float64 {
 }
 
 // TestShapleyRateCredits holds Attribute's SubsetRate credits to brute-force Shapley in
-// exact arithmetic on small path sets whose nulls range up to 1e308. Where the overall
+// exact arithmetic on small path sets whose nulls range up to 1e11 a path. Where the overall
 // rate is well above the rounding error of the values, the credits are the exact ones;
 // where it is well below, the game is refused with ErrInvalid (it had returned the
 // rounding error amplified: -9e15 and +1.8e16 conversions of 3); and it is never refused
@@ -91,7 +92,8 @@ func TestShapleyRateCredits(t *testing.T) {
 			paths[i].Touches = rapid.SliceOfN(rapid.SampledFrom(chans), 1, 4).Draw(t, "touches")
 			paths[i].Conversions = float64(rapid.IntRange(0, 5).Draw(t, "conv"))
 			if rapid.Bool().Draw(t, "many nulls") {
-				paths[i].Nulls = math.Pow(10, float64(rapid.IntRange(0, 307).Draw(t, "nulls exponent")))
+				// Up to 1e11 a path, so that six stay within MaxCount in all.
+				paths[i].Nulls = math.Pow(10, float64(rapid.IntRange(0, 11).Draw(t, "nulls exponent")))
 			} else {
 				paths[i].Nulls = float64(rapid.IntRange(0, 5).Draw(t, "nulls"))
 			}
@@ -172,8 +174,14 @@ func TestShapleyRateCreditsOutweighTheTotal(t *testing.T) {
 	if math.Round(got["a"].Conversions) != 335 || math.Round(got["c"].Conversions) != -667 {
 		t.Errorf("credits %v, want a and b 335, c -667 as documented", got)
 	}
-	paths[2].Nulls = 1e308
-	if _, err := Attribute(paths, Shapley{Game: SubsetRate}); !errors.Is(err, ErrInvalid) {
-		t.Errorf("1e308 nulls: %v, want ErrInvalid", err)
+	// A billionth of a conversion on each, among MaxCount nulls: the overall rate,
+	// 3e-21, is lost in the rounding of rates of 1 (3 conversions among 1e308 nulls
+	// were, before counts were bounded).
+	for i := range 3 {
+		paths[i].Conversions = 1e-9
+	}
+	paths[2].Nulls = MaxCount - 1
+	if _, err := Attribute(paths, Shapley{Game: SubsetRate}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "rounding error") {
+		t.Errorf("a rate of 3e-21: %v, want ErrInvalid for the rounding error", err)
 	}
 }
