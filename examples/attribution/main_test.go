@@ -128,9 +128,12 @@ func TestDecimalCommaValue(t *testing.T) {
 }
 
 // TestAbsurdFigures: a row whose value is past scoring.MaxAmount or whose count is past
-// maxJourneys is refused at its line and column, naming the figure, before any model
-// runs. A value of 1e300 was credited and printed a table over three hundred
-// characters wide a column; rows of 1.7e308 took the totals past math.MaxFloat64.
+// attribution.MaxCount is refused at its line and column, naming the figure, before any
+// model runs, as is a row worth more than MaxAmount a conversion or one that takes the
+// rows' totals past those bounds. A value of 1e300 was credited and printed a table over
+// three hundred characters wide a column; rows of 1.7e308 took the totals past
+// math.MaxFloat64; and rows within the bounds that the library refuses all together
+// were refused by it as "path 0", naming no line.
 func TestAbsurdFigures(t *testing.T) {
 	const money = " is over 1e+15, the largest value read: no money figure (an id or a count read as the value?)"
 	const count = " is over 1e+12, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)"
@@ -139,6 +142,12 @@ func TestAbsurdFigures(t *testing.T) {
 		{"path,conversions,nulls,value\nsearch > email,3,5,1.7e308\nemail,2,1,1.7e308\nsocial,1,4,10\n", "line 2, column 20 (value): 1.7e308" + money},
 		{"a,1e15,0,0\n", "line 1, column 3 (conversions): 1e15" + count},
 		{"a,1,1000000000001,0\n", "line 1, column 5 (nulls): 1000000000001" + count},
+		{"a,1e-300,0,1\n", "line 1, column 12 (value): 1 for 1e-300 conversions is over 1e+15 (scoring.MaxAmount) a conversion: no money figure"},
+		{"a,6e11,0,1\nb > a,6e11,0,1\n", "line 2, column 7 (conversions): 6e11 takes the rows' total conversions past 1e+12 (attribution.MaxCount)"},
+		{"a,1,6e11,1\na,1,6e11,1\n", "line 2, column 5 (nulls): 6e11 takes the rows' total nulls past 1e+12 (attribution.MaxCount)"},
+		{"a,1,0,6e14\nb,1,0,6e14\n", "line 2, column 7 (value): 6e14 takes the rows' total value past 1e+15 (scoring.MaxAmount)"},
+		// Each row worth 1e15 a conversion, to rounding; the two on one path, more.
+		{"a,0.0819,0,8.19e13\na,0.363,0,3.63e14\n", "line 2, column 11 (value): 3.63e14 takes the value of path a past 1e+15 (scoring.MaxAmount) a conversion, to rounding: no money figure"},
 	} {
 		f, out, err := runCSV(t, c.csv)
 		if want := f + ": " + c.want; err == nil || err.Error() != want {
@@ -170,6 +179,8 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("a,1,1,1\n\"x > y\",2,3,4.5\n")
 	f.Add("a > ,1,0,0\n")
 	f.Add("a,1.7e308,0,1\nb,1.7e308,0,1e308\n")
+	f.Add("a,6e11,0,1\nb > a,6e11,0,1\n")
+	f.Add("a,0.0819,0,8.19e13\na,0.363,0,3.63e14\na,1e-300,0,1\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		rows, _, err := readCSV(strings.NewReader(in), true, io.Discard)
 		if err != nil {
@@ -180,7 +191,7 @@ func FuzzReadCSV(f *testing.F) {
 				t.Fatalf("accepted a bad journey %+v", p)
 			}
 		}
-		// What is read, the models take: no total passes MaxFloat64 (Linear: the
+		// What is read, the models take: no total passes the library's bounds (Linear: the
 		// cheapest model, which checks the paths as every model does).
 		if _, err := attribution.Attribute(rows, attribution.Linear{}); err != nil {
 			t.Fatalf("rows read, refused by a model: %v", err)

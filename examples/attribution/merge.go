@@ -19,25 +19,22 @@ type merger struct {
 	key   []byte            // reused to build each row's key without allocating
 }
 
-// add merges p into the journey of the same path, or starts one: the same path is the
-// same touches with the same ages (a path with ages is not the one without). Sums of
-// non-negative counts are finite here, as csvRow refused any row that takes the file's
-// total past math.MaxFloat64 and a path's sum is never past the total.
-func (m *merger) add(p pathRow) {
-	m.key = m.key[:0]
-	for i, t := range p.Touches {
-		if i > 0 {
-			// A channel name holds neither Separator nor '@' (ParsePath splits on them),
-			// so the key is unambiguous.
-			m.key = append(m.key, attribution.Separator...)
-		}
-		m.key = append(m.key, t...)
-		if p.Ages != nil {
-			m.key = append(m.key, '@')
-			m.key = strconv.AppendInt(m.key, int64(p.Ages[i]), 10)
-		}
-	}
+// find sets m.key to p's path and returns the index in rows of its journey, or -1.
+func (m *merger) find(p pathRow) int {
+	m.setKey(p)
 	if i, ok := m.index[string(m.key)]; ok { // no allocation: the compiler looks up in place
+		return i
+	}
+	return -1
+}
+
+// put merges p into rows[i], the journey of the same path, or starts one keyed m.key
+// when i is -1: i and m.key are what find(p) left. The same path is the same touches
+// with the same ages (a path with ages is not the one without). Sums of non-negative
+// counts are within attribution's bounds here, as csvRow refused any row that takes
+// the file's total past them, and a path's sum is never past the total.
+func (m *merger) put(p pathRow, i int) {
+	if i >= 0 {
 		m.rows[i].Conversions += p.Conversions
 		m.rows[i].Nulls += p.Nulls
 		m.rows[i].Value += p.Value
@@ -61,4 +58,21 @@ func (m *merger) add(p pathRow) {
 	p.Touches, p.Ages = slices.Clip(p.Touches), slices.Clip(p.Ages)
 	m.index[string(m.key)] = len(m.rows)
 	m.rows = append(m.rows, p)
+}
+
+// setKey sets m.key to p's path: its touches, and their ages if it has them.
+func (m *merger) setKey(p pathRow) {
+	m.key = m.key[:0]
+	for i, t := range p.Touches {
+		if i > 0 {
+			// A channel name holds neither Separator nor '@' (ParsePath splits on them),
+			// so the key is unambiguous.
+			m.key = append(m.key, attribution.Separator...)
+		}
+		m.key = append(m.key, t...)
+		if p.Ages != nil {
+			m.key = append(m.key, '@')
+			m.key = strconv.AppendInt(m.key, int64(p.Ages[i]), 10)
+		}
+	}
 }

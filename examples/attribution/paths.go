@@ -44,7 +44,6 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var p pathRow
 		if err == nil {
 			// Files each starting with a byte order mark, joined with cat.
 			rec[0], _ = bom.Field(rec[0])
@@ -64,8 +63,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 			if again {
 				line, _ := cr.FieldPos(0)
 				err = fmt.Errorf("line %d repeats the header line (files joined with their headers?): remove it, or skip it with -lenient", line)
-			} else if p, err = csvRow(cr, rec, &sum); err == nil {
-				merged.add(p)
+			} else if err = csvRow(cr, rec, &sum, &merged); err == nil {
 				continue
 			}
 		} else if pe := (*csv.ParseError)(nil); !errors.As(err, &pe) {
@@ -124,12 +122,13 @@ func fieldCount(line int, rec []string) error {
 }
 
 // Figures no export holds: a row's value past scoring.MaxAmount, the SDK's bound on
-// money, and its journeys past maxJourneys. Such a figure is a mistake (an exponent
-// that should not be there, an id read as the figure): read, it was credited to the
-// channels without a word, and a value of 1e300 printed a table three hundred
+// money, and its counts past attribution.MaxCount. Such a figure is a mistake (an
+// exponent that should not be there, an id read as the figure): read, it was credited
+// to the channels without a word, and a value of 1e300 printed a table three hundred
 // characters wide a column. A demanding analyst wants the line at fault named, as the
 // clv example names an amount past MaxAmount, not a readable table of a wrong figure.
-const maxJourneys = 1e12 // over a hundred journeys along one path for each person alive
+// The bounds are the library's, which refuses paths past them (as "path 0", naming no
+// line): each is checked here at its line.
 
 // absurd returns why the figure v of column i (1 conversions, 2 nulls, 3 value) is no
 // figure of a real export, or "".
@@ -137,57 +136,76 @@ func absurd(i int, v float64) string {
 	if i == 3 && v > scoring.MaxAmount {
 		return fmt.Sprintf("is over %g, the largest value read: no money figure (an id or a count read as the value?)", float64(scoring.MaxAmount))
 	}
-	if i != 3 && v > maxJourneys {
-		return fmt.Sprintf("is over %g, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)", float64(maxJourneys))
+	if i != 3 && v > attribution.MaxCount {
+		return fmt.Sprintf("is over %g, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)", float64(attribution.MaxCount))
 	}
 	return ""
 }
 
-// totals are the sums attribution.Attribute takes over the rows, in their order: the
-// conversions, the conversions and nulls (the Markov chain's journey count) and the
-// value. Each row's counts are bounded (absurd), so no file of a number of rows one
-// could write takes a sum past math.MaxFloat64; the check stays as the guard merge
-// relies on. Past it a sum is +Inf, and
-// Attribute refused it as "path 1" of the paths it was given, naming neither the file
-// nor the line: the row that makes a sum overflow is refused here, at its line.
-type totals struct{ conversions, journeys, value float64 }
+// totals are the sums attribution.Attribute takes over the rows and bounds as it does
+// a path's figures: the conversions and the nulls (at most attribution.MaxCount) and
+// the value (at most scoring.MaxAmount). Past them Attribute refused the rows as "path
+// 1" of the paths it was given, naming neither the file nor the line: the row that
+// takes a sum past its bound is refused here, at its line. Each merged path is within
+// the bounds, as its figures are at most the totals.
+type totals struct{ conversions, nulls, value float64 }
 
-// csvRow turns one row into a journey, or an error at the field at fault; it adds the
-// journey to sum, which it leaves as it was on an error.
-func csvRow(cr *csv.Reader, rec []string, sum *totals) (pathRow, error) {
+// csvRow turns one row into a journey and adds it to sum and to merged, or returns an
+// error at the field at fault, leaving them as they were.
+func csvRow(cr *csv.Reader, rec []string, sum *totals, merged *merger) error {
 	at := func(i int, format string, args ...any) error {
 		line, col := cr.FieldPos(i)
 		return fmt.Errorf("line %d, column %d (%s): %s", line, col, csvColumns[i], fmt.Sprintf(format, args...))
 	}
 	p, err := attribution.ParsePath(rec[0])
 	if err != nil {
-		return p, at(0, "%v", err)
+		return at(0, "%v", err)
 	}
 	for i, dst := range []*float64{&p.Conversions, &p.Nulls, &p.Value} {
 		// The SDK's one rule for figures read from text (a quoted "12,50" is 12.5, as
 		// clv and ReadPaths read it; "1_000" and "0x1p4" are refused).
 		v, err := amount.Parse(rec[i+1], &amount.Signed)
 		if err != nil || v < 0 {
-			return p, at(i+1, "%q is not a non-negative number%s", rec[i+1], amount.Hint(rec[i+1]))
+			return at(i+1, "%q is not a non-negative number%s", rec[i+1], amount.Hint(rec[i+1]))
 		}
 		if msg := absurd(i+1, v); msg != "" {
-			return p, at(i+1, "%s %s", strings.TrimSpace(rec[i+1]), msg)
+			return at(i+1, "%s %s", strings.TrimSpace(rec[i+1]), msg)
 		}
 		*dst = v
 	}
 	// Said here, at its line, rather than by every model as "path 0" of the merged paths.
 	if p.Value > 0 && p.Conversions == 0 {
-		return p, at(3, "value %s without conversions: only journeys that converted are worth something", strings.TrimSpace(rec[3]))
+		return at(3, "value %s without conversions: only journeys that converted are worth something", strings.TrimSpace(rec[3]))
 	}
-	next := totals{sum.conversions + p.Conversions, sum.journeys + (p.Conversions + p.Nulls), sum.value + p.Value}
-	for i, total := range []float64{next.conversions, next.journeys, next.value} {
-		if math.IsInf(total, 0) {
-			what := [...]string{"conversions", "journeys (conversions and nulls)", "value"}[i]
-			return p, at(i+1, "%s takes the rows' total %s past %g, the largest float64", strings.TrimSpace(rec[i+1]), what, math.MaxFloat64)
+	// The library's bound on what a conversion is worth (the limit of value without
+	// conversions), as it checks it.
+	if p.Value > scoring.MaxAmount*p.Conversions {
+		return at(3, "%s for %s conversions is over %g (scoring.MaxAmount) a conversion: no money figure", strings.TrimSpace(rec[3]), strings.TrimSpace(rec[1]), float64(scoring.MaxAmount))
+	}
+	// Rows each within it add up to a path within it, but for rounding: the path with
+	// the row added, as Attribute will check it.
+	i := merged.find(p)
+	if i >= 0 && p.Value > 0 {
+		if q := merged.rows[i]; q.Value+p.Value > scoring.MaxAmount*(q.Conversions+p.Conversions) {
+			return at(3, "%s takes the value of path %s past %g (scoring.MaxAmount) a conversion, to rounding: no money figure", strings.TrimSpace(rec[3]), p, float64(scoring.MaxAmount))
+		}
+	}
+	next := totals{sum.conversions + p.Conversions, sum.nulls + p.Nulls, sum.value + p.Value}
+	for k, c := range []struct {
+		total, bound float64
+		what         string
+	}{
+		{next.conversions, attribution.MaxCount, "conversions past %g (attribution.MaxCount)"},
+		{next.nulls, attribution.MaxCount, "nulls past %g (attribution.MaxCount)"},
+		{next.value, scoring.MaxAmount, "value past %g (scoring.MaxAmount)"},
+	} {
+		if c.total > c.bound {
+			return at(k+1, "%s takes the rows' total "+c.what, strings.TrimSpace(rec[k+1]), c.bound)
 		}
 	}
 	*sum = next
-	return p, nil
+	merged.put(p, i)
+	return nil
 }
 
 // generated turns the synthetic base into journeys: the marketing channels that touched

@@ -16,8 +16,9 @@
 // with standard errors beyond). Path ages use the SDK's duration syntax
 // ("search@3d > email@36h", see clientele.ParseDuration).
 //
-// Errors wrap [ErrInvalid] (a path or credit rule that cannot be used), [ErrSyntax] (a path
-// that does not parse, with its column) or [ErrNotConverged].
+// Errors wrap [ErrInvalid] (a path or credit rule that cannot be used, among them
+// figures no journey data holds: counts over [MaxCount], values over scoring.MaxAmount),
+// [ErrSyntax] (a path that does not parse, with its column) or [ErrNotConverged].
 //
 // # Conventions
 //
