@@ -197,7 +197,24 @@ func TestWeightScaleInvariance(t *testing.T) {
 				t.Fatalf("%s, weights times %g: %v customers, times 1 %v", name, c, got.n, want.n)
 			}
 			if (got.se == nil) != (want.se == nil) {
-				t.Fatalf("%s, weights times %g: standard errors %v, times 1 %v", name, c, got.se, want.se)
+				// One fit has standard errors, the other none (its information matrix
+				// not positive definite): on a ridge whose parameters are not
+				// determined, the side with them gives one a standard error as large as
+				// itself, and whether the other's matrix came out positive definite was
+				// decided by the last digits of the weights (seed 4233326574496505841:
+				// MBG/NBD's r and alpha at 5e8 and 4e9 times 66, none times 1).
+				se, theta := got.se, got.theta
+				if se == nil {
+					se, theta = want.se, want.theta
+				}
+				flat := false
+				for i := range se {
+					flat = flat || se[i] >= math.Abs(theta[i])
+				}
+				if !flat {
+					t.Fatalf("%s, weights times %g: standard errors %v, times 1 %v", name, c, got.se, want.se)
+				}
+				continue
 			}
 			// The standard errors, where the two fits stopped at the same point (to a
 			// millionth): on a flat stretch they change with where the fit stopped.
