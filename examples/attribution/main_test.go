@@ -135,19 +135,19 @@ func TestDecimalCommaValue(t *testing.T) {
 // math.MaxFloat64; and rows within the bounds that the library refuses all together
 // were refused by it as "path 0", naming no line.
 func TestAbsurdFigures(t *testing.T) {
-	const money = " is over 1e+15, the largest value read: no money figure (an id or a count read as the value?)"
-	const count = " is over 1e+12, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)"
+	const money = " is over 1e15, the largest value read: no money figure (an id or a count read as the value?)"
+	const count = " is over 1e12, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)"
 	for _, c := range []struct{ csv, want string }{
 		{"path,conversions,nulls,value\nsearch > email,3,10,1e300\nsocial,1,5,20\n", "line 2, column 21 (value): 1e300" + money},
 		{"path,conversions,nulls,value\nsearch > email,3,5,1.7e308\nemail,2,1,1.7e308\nsocial,1,4,10\n", "line 2, column 20 (value): 1.7e308" + money},
 		{"a,1e15,0,0\n", "line 1, column 3 (conversions): 1e15" + count},
 		{"a,1,1000000000001,0\n", "line 1, column 5 (nulls): 1000000000001" + count},
-		{"a,1e-300,0,1\n", "line 1, column 12 (value): 1 for 1e-300 conversions is over 1e+15 (scoring.MaxAmount) a conversion: no money figure"},
-		{"a,6e11,0,1\nb > a,6e11,0,1\n", "line 2, column 7 (conversions): 6e11 takes the rows' total conversions past 1e+12 (attribution.MaxCount)"},
-		{"a,1,6e11,1\na,1,6e11,1\n", "line 2, column 5 (nulls): 6e11 takes the rows' total nulls past 1e+12 (attribution.MaxCount)"},
-		{"a,1,0,6e14\nb,1,0,6e14\n", "line 2, column 7 (value): 6e14 takes the rows' total value past 1e+15 (scoring.MaxAmount)"},
+		{"a,1e-300,0,1\n", "line 1, column 12 (value): 1 for 1e-300 conversions is over 1e15 a conversion: no money figure"},
+		{"a,6e11,0,1\nb > a,6e11,0,1\n", "line 2, column 7 (conversions): 6e11 takes the rows' total conversions past 1e12"},
+		{"a,1,6e11,1\na,1,6e11,1\n", "line 2, column 5 (nulls): 6e11 takes the rows' total nulls past 1e12"},
+		{"a,1,0,6e14\nb,1,0,6e14\n", "line 2, column 7 (value): 6e14 takes the rows' total value past 1e15"},
 		// Each row worth 1e15 a conversion, to rounding; the two on one path, more.
-		{"a,0.0819,0,8.19e13\na,0.363,0,3.63e14\n", "line 2, column 11 (value): 3.63e14 takes the value of path a past 1e+15 (scoring.MaxAmount) a conversion, to rounding: no money figure"},
+		{"a,0.0819,0,8.19e13\na,0.363,0,3.63e14\n", "line 2, column 11 (value): 3.63e14 takes the value of path a past 1e15 a conversion, to rounding: no money figure"},
 	} {
 		f, out, err := runCSV(t, c.csv)
 		if want := f + ": " + c.want; err == nil || err.Error() != want {

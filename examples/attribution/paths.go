@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/clientele-go/clientele/referral/attribution"
@@ -134,10 +135,10 @@ func fieldCount(line int, rec []string) error {
 // figure of a real export, or "".
 func absurd(i int, v float64) string {
 	if i == 3 && v > scoring.MaxAmount {
-		return fmt.Sprintf("is over %g, the largest value read: no money figure (an id or a count read as the value?)", float64(scoring.MaxAmount))
+		return fmt.Sprintf("is over %s, the largest value read: no money figure (an id or a count read as the value?)", bound(scoring.MaxAmount))
 	}
 	if i != 3 && v > attribution.MaxCount {
-		return fmt.Sprintf("is over %g, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)", float64(attribution.MaxCount))
+		return fmt.Sprintf("is over %s, the most journeys one row may count (over a hundred a person alive): no count (a value or an id read as the count?)", bound(attribution.MaxCount))
 	}
 	return ""
 }
@@ -180,14 +181,14 @@ func csvRow(cr *csv.Reader, rec []string, sum *totals, merged *merger) error {
 	// The library's bound on what a conversion is worth (the limit of value without
 	// conversions), as it checks it.
 	if p.Value > scoring.MaxAmount*p.Conversions {
-		return at(3, "%s for %s conversions is over %g (scoring.MaxAmount) a conversion: no money figure", strings.TrimSpace(rec[3]), strings.TrimSpace(rec[1]), float64(scoring.MaxAmount))
+		return at(3, "%s for %s conversions is over %s a conversion: no money figure", strings.TrimSpace(rec[3]), strings.TrimSpace(rec[1]), bound(scoring.MaxAmount))
 	}
 	// Rows each within it add up to a path within it, but for rounding: the path with
 	// the row added, as Attribute will check it.
 	i := merged.find(p)
 	if i >= 0 && p.Value > 0 {
 		if q := merged.rows[i]; q.Value+p.Value > scoring.MaxAmount*(q.Conversions+p.Conversions) {
-			return at(3, "%s takes the value of path %s past %g (scoring.MaxAmount) a conversion, to rounding: no money figure", strings.TrimSpace(rec[3]), p, float64(scoring.MaxAmount))
+			return at(3, "%s takes the value of path %s past %s a conversion, to rounding: no money figure", strings.TrimSpace(rec[3]), p, bound(scoring.MaxAmount))
 		}
 	}
 	next := totals{sum.conversions + p.Conversions, sum.nulls + p.Nulls, sum.value + p.Value}
@@ -195,12 +196,12 @@ func csvRow(cr *csv.Reader, rec []string, sum *totals, merged *merger) error {
 		total, bound float64
 		what         string
 	}{
-		{next.conversions, attribution.MaxCount, "conversions past %g (attribution.MaxCount)"},
-		{next.nulls, attribution.MaxCount, "nulls past %g (attribution.MaxCount)"},
-		{next.value, scoring.MaxAmount, "value past %g (scoring.MaxAmount)"},
+		{next.conversions, attribution.MaxCount, "conversions past %s"},
+		{next.nulls, attribution.MaxCount, "nulls past %s"},
+		{next.value, scoring.MaxAmount, "value past %s"},
 	} {
 		if c.total > c.bound {
-			return at(k+1, "%s takes the rows' total "+c.what, strings.TrimSpace(rec[k+1]), c.bound)
+			return at(k+1, "%s takes the rows' total "+c.what, strings.TrimSpace(rec[k+1]), bound(c.bound))
 		}
 	}
 	*sum = next
@@ -267,4 +268,10 @@ func generated(people int) []pathRow {
 		rows[i].Value = math.Round(rows[i].Value*100) / 100
 	}
 	return rows
+}
+
+// bound writes one of the library's bounds as a reader of the error writes it: 1e15,
+// not Go's 1e+15 (and not the name of its constant, which the reader never set).
+func bound(x float64) string {
+	return strings.Replace(strconv.FormatFloat(x, 'g', -1, 64), "e+", "e", 1)
 }
