@@ -20,16 +20,35 @@ import (
 // looked at ctx only when it began, and applied the whole tail holding the lock (see
 // sharedlogtest.CancelledCatchUp).
 func TestCatchUpCancelled(t *testing.T) {
+	catchUps, recs := tierTail(t)
+	sharedlogtest.CancelledCatchUp(t, catchUps, recs, 1000)
+}
+
+// TestCatchUpCancelledBeforeRebuild: a CatchUp whose ctx is done when it finds it must
+// read the whole ledger again returns ctx's error without starting the rebuild (which
+// it would not interrupt), and the ledger stays marked diverged: the next CatchUp
+// rebuilds and ends as one that never diverged (sharedlogtest.CancelledBeforeRebuild).
+func TestCatchUpCancelledBeforeRebuild(t *testing.T) {
+	catchUps, recs := tierTail(t)
+	sharedlogtest.CancelledBeforeRebuild(t, catchUps, recs)
+}
+
+// tierMembers is how many members tierTail's records earn and spend for.
+const tierMembers = 100
+
+// tierTail writes 3,000 earns and spends of tierMembers members to a ledger in memory
+// and returns its records, with the checks' view of ledgers opened on such a log: their
+// balances, tiers and tier histories, and the tier changes their hook heard.
+func tierTail(t *testing.T) (sharedlogtest.CatchUps[*loyalty.Ledger, loyalty.Record], []loyalty.Record) {
 	ctx := context.Background()
 	log := &sharedLog{}
 	writer, err := loyalty.Open(log.replica(), tierRules())
 	if err != nil {
 		t.Fatal(err)
 	}
-	const members = 100
 	at := func(i int) time.Time { return day(1).Add(time.Duration(i) * time.Hour) }
 	for i := range 3000 {
-		m := uint32(1 + i%members)
+		m := uint32(1 + i%tierMembers)
 		if i%5 == 4 {
 			_, err = writer.Spend(ctx, at(i), fmt.Sprint("spend", i), m, 10)
 		} else {
@@ -39,7 +58,7 @@ func TestCatchUpCancelled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sharedlogtest.CancelledCatchUp(t, sharedlogtest.CatchUps[*loyalty.Ledger, loyalty.Record]{
+	return sharedlogtest.CatchUps[*loyalty.Ledger, loyalty.Record]{
 		Log: func(recs []loyalty.Record) (func() sharedlogtest.Shared[loyalty.Record], func([]loyalty.Record)) {
 			l := &sharedLog{recs: recs}
 			return func() sharedlogtest.Shared[loyalty.Record] { return l.replica() }, func(recs []loyalty.Record) { l.recs = recs }
@@ -54,7 +73,7 @@ func TestCatchUpCancelled(t *testing.T) {
 		},
 		State: func(l *loyalty.Ledger) string {
 			var b []byte
-			for m := uint32(1); m <= members; m++ {
+			for m := uint32(1); m <= tierMembers; m++ {
 				b = fmt.Appendln(b, m, l.Balance(at(4000), m), l.Tier(at(4000), m), l.TierHistory(at(4000), m))
 			}
 			return string(b)
@@ -62,5 +81,5 @@ func TestCatchUpCancelled(t *testing.T) {
 		Hooks:    true, // told as the records are applied, not at the next call
 		Diverged: loyalty.ErrDiverged,
 		Owner:    "ledger",
-	}, log.recs, 1000)
+	}, log.recs
 }
