@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/sharedlog"
 	"github.com/clientele-go/clientele/internal/sharedlog/sharedlogtest"
 	"github.com/clientele-go/clientele/referral/loyalty"
 	"pgregory.net/rapid"
@@ -22,6 +23,16 @@ import (
 func TestCatchUpCancelled(t *testing.T) {
 	catchUps, recs := tierTail(t)
 	sharedlogtest.CancelledCatchUp(t, catchUps, recs, 1000)
+}
+
+// TestCatchUpCancelledAnywhere: the same, for a tail of any length and whichever record
+// the cancel comes before.
+func TestCatchUpCancelledAnywhere(t *testing.T) {
+	catchUps, recs := tierTail(t)
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1+sharedlog.CheckEvery, len(recs)).Draw(t, "records")
+		sharedlogtest.CancelledCatchUp(t, catchUps, recs[:n], rapid.IntRange(1, n-sharedlog.CheckEvery).Draw(t, "after"))
+	})
 }
 
 // TestCatchUpCancelledBeforeRebuild: a CatchUp whose ctx is done when it finds it must
