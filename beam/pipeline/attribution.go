@@ -12,6 +12,7 @@ import (
 
 	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/referral/attribution"
+	"github.com/clientele-go/clientele/scoring"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -174,6 +175,8 @@ func checkPath(p attribution.Path) error {
 	bad := len(p.Touches) == 0 || slices.Contains(p.Touches, "") ||
 		!(p.Conversions >= 0 && p.Nulls >= 0 && p.Value >= 0) ||
 		math.IsInf(p.Conversions+p.Nulls+p.Value, 0) ||
+		p.Conversions > attribution.MaxCount || p.Nulls > attribution.MaxCount ||
+		p.Value > scoring.MaxAmount || p.Value > scoring.MaxAmount*p.Conversions ||
 		(p.Value > 0 && p.Conversions == 0) ||
 		(p.Ages != nil && (len(p.Ages) != len(p.Touches) || slices.Min(p.Ages) < 0))
 	if !bad {

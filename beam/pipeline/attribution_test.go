@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,18 @@ func TestAttributionNamesABadPath(t *testing.T) {
 	_, err = f.AddInput(ps, attribution.Path{Touches: []string{"email", "search"}, Value: 5})
 	if want := "pipeline: attribution: path email > search: attribution: invalid input: path 0: value 5 without conversions"; err == nil || err.Error() != want || !errors.Is(err, attribution.ErrInvalid) {
 		t.Errorf("AddInput of a value without conversions: %v, want %s", err, want)
+	}
+	// Figures past the library's bounds (attribution.MaxCount, scoring.MaxAmount) are
+	// refused as they arrive, not only when the gathered paths are credited.
+	for _, p := range []attribution.Path{
+		{Touches: []string{"email"}, Conversions: 1, Value: 1e300},
+		{Touches: []string{"email"}, Conversions: 2e12},
+		{Touches: []string{"email"}, Conversions: 1, Nulls: 2e12},
+		{Touches: []string{"email"}, Conversions: 1e-300, Value: 1},
+	} {
+		if _, err := f.AddInput(f.CreateAccumulator(), p); !errors.Is(err, attribution.ErrInvalid) || !strings.Contains(err.Error(), "path email:") {
+			t.Errorf("AddInput of %+v: %v, want ErrInvalid naming the path", p, err)
+		}
 	}
 }
 
