@@ -100,9 +100,15 @@ func Follows[O interface{ Position() uint64 }](t *testing.T, writer, follower O,
 	go func() { done <- follow(ctx) }()
 	write()
 	want := writer.Position()
-	deadline := time.Now().Add(10 * time.Second)
-	for follower.Position() < want && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	// A timer, not time.Now: the project reads the time only through clientele.Clock.
+	expired := time.After(10 * time.Second)
+wait:
+	for follower.Position() < want {
+		select {
+		case <-expired:
+			break wait
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
