@@ -33,8 +33,8 @@ func (r *Resolver) replay(ctx context.Context) error {
 		return errorf("replay stopped after 0 records: %w", err)
 	}
 	var recs iter.Seq2[[]byte, error]
-	if r.shared != nil && ctx.Done() != nil {
-		recs = sharedlog.Whole(ctx, r.shared, ErrDiverged)
+	if ctx.Done() != nil {
+		recs = sharedlog.Whole(ctx, r.store, ErrDiverged) // Records, for a store without SinceContext
 	} else {
 		recs = r.store.Records()
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -116,11 +115,8 @@ func (p *Program) replayOpen(ctx context.Context) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, errorf("replay stopped after 0 records: %w", err)
 	}
-	recs := p.store.Records
-	if p.shared != nil {
-		recs = func() iter.Seq2[Record, error] { return sharedlog.Whole(ctx, p.shared, ErrDiverged) }
-	}
-	return replay(ctx, p.st, recs(), 0, func(pos uint64, err error) error {
+	// Whole reads Records when the store has no SinceContext.
+	return replay(ctx, p.st, sharedlog.Whole(ctx, p.store, ErrDiverged), 0, func(pos uint64, err error) error {
 		return errorf("replay stopped after %d records: %w", pos, err)
 	})
 }

@@ -161,9 +161,8 @@ func (l *Ledger) replayOpen(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return 0, errorf("open: replay stopped after 0 records: %w", err)
 		}
-		if s, ok := l.store.(SharedStore); ok {
-			recs = func() iter.Seq2[Record, error] { return sharedlog.Whole(ctx, s, ErrDiverged) }
-		}
+		// Whole reads Records when the store has no SinceContext.
+		recs = func() iter.Seq2[Record, error] { return sharedlog.Whole(ctx, l.store, ErrDiverged) }
 	}
 	n := 0
 	for r, err := range recs() {
