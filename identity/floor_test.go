@@ -123,6 +123,7 @@ func BenchmarkLinkFloor(b *testing.B) {
 			b.StartTimer()
 			runtime.LockOSThread()
 			cpu0, thread0 := cpuTime(), threadTime()
+			sys0, faults0 := kernel()
 			start := time.Now()
 			go func() {
 				var hs [2 * chunk]uint64
@@ -160,6 +161,7 @@ func BenchmarkLinkFloor(b *testing.B) {
 			elapsed, cpu, thread := time.Since(start), cpuTime()-cpu0, threadTime()-thread0
 			runtime.UnlockOSThread()
 			b.StopTimer()
+			reportKernel(b, n, sys0, faults0)
 			b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/event")
 			b.ReportMetric(float64(thread.Nanoseconds())/float64(n), "caller-cpu-ns/event")
