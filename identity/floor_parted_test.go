@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // parted is the floor's work (floor_test.go) arranged for a whole batch at once, as a
@@ -331,24 +330,13 @@ func BenchmarkLinkFloorParted(b *testing.B) {
 	s := getStream(benchEvents())
 	n := len(s.events) / 2
 	b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
+		timeFloor(b, n, func() func() uint32 {
 			p := newParted(n, 2*n)
 			runtime.GC()
-			b.StartTimer()
-			runtime.LockOSThread()
-			cpu0, thread0 := cpuTime(), threadTime()
-			sys0, faults0 := kernel()
-			start := time.Now()
-			p.link(s.evBlob, s.evIDs, t0.UnixNano())
-			elapsed, cpu, thread := time.Since(start), cpuTime()-cpu0, threadTime()-thread0
-			runtime.UnlockOSThread()
-			b.StopTimer()
-			reportKernel(b, n, sys0, faults0)
-			b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/event")
-			b.ReportMetric(float64(thread.Nanoseconds())/float64(n), "caller-cpu-ns/event")
-			b.ReportMetric(float64(p.count), "identifiers")
-		}
+			return func() uint32 {
+				p.link(s.evBlob, s.evIDs, t0.UnixNano())
+				return p.count
+			}
+		})
 	})
 }

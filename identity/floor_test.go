@@ -111,8 +111,7 @@ func BenchmarkLinkFloor(b *testing.B) {
 	s := getStream(benchEvents())
 	n := len(s.events) / 2
 	b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
+		timeFloor(b, n, func() func() uint32 {
 			f := newFloor(n)
 			const chunk = 1024
 			work := make(chan []uint32, 64)
@@ -120,52 +119,66 @@ func BenchmarkLinkFloor(b *testing.B) {
 			for range cap(free) {
 				free <- make([]uint32, 0, 2*chunk)
 			}
-			b.StartTimer()
-			runtime.LockOSThread()
-			cpu0, thread0 := cpuTime(), threadTime()
-			sys0, faults0 := kernel()
-			start := time.Now()
-			go func() {
-				var hs [2 * chunk]uint64
-				var sink byte
-				for lo := 0; lo < n; lo += chunk {
-					hi := min(n, lo+chunk)
-					out := (<-free)[:0]
-					ev := s.evIDs[2*lo : 2*hi]
-					for j, id := range ev {
-						hs[j] = maphash.String(f.seed, s.evBlob[id.off:id.off+uint32(id.n)]) ^ uint64(id.kind)*0x9e3779b97f4a7c15
-					}
-					const group = 32
-					for g := 0; g < len(ev); g += group {
-						ge := min(len(ev), g+group)
-						for j := g; j < ge; j++ {
-							sink ^= f.warm(hs[j])
+			return func() uint32 {
+				go func() {
+					var hs [2 * chunk]uint64
+					var sink byte
+					for lo := 0; lo < n; lo += chunk {
+						hi := min(n, lo+chunk)
+						out := (<-free)[:0]
+						ev := s.evIDs[2*lo : 2*hi]
+						for j, id := range ev {
+							hs[j] = maphash.String(f.seed, s.evBlob[id.off:id.off+uint32(id.n)]) ^ uint64(id.kind)*0x9e3779b97f4a7c15
 						}
-						for j := g; j < ge; j++ {
-							id := ev[j]
-							out = append(out, f.intern(id.kind, s.evBlob[id.off:id.off+uint32(id.n)], hs[j]))
+						const group = 32
+						for g := 0; g < len(ev); g += group {
+							ge := min(len(ev), g+group)
+							for j := g; j < ge; j++ {
+								sink ^= f.warm(hs[j])
+							}
+							for j := g; j < ge; j++ {
+								id := ev[j]
+								out = append(out, f.intern(id.kind, s.evBlob[id.off:id.off+uint32(id.n)], hs[j]))
+							}
 						}
+						work <- out
 					}
-					work <- out
+					floorSink = sink
+					close(work)
+				}()
+				at := t0.UnixNano()
+				for ids := range work {
+					for j := 0; j < len(ids); j += 2 {
+						f.unite(ids[j], ids[j+1], at)
+					}
+					free <- ids
 				}
-				floorSink = sink
-				close(work)
-			}()
-			at := t0.UnixNano()
-			for ids := range work {
-				for j := 0; j < len(ids); j += 2 {
-					f.unite(ids[j], ids[j+1], at)
-				}
-				free <- ids
+				return f.nodes
 			}
-			elapsed, cpu, thread := time.Since(start), cpuTime()-cpu0, threadTime()-thread0
-			runtime.UnlockOSThread()
-			b.StopTimer()
-			reportKernel(b, n, sys0, faults0)
-			b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/event")
-			b.ReportMetric(float64(thread.Nanoseconds())/float64(n), "caller-cpu-ns/event")
-			b.ReportMetric(float64(f.nodes), "identifiers")
-		}
+		})
 	})
+}
+
+// timeFloor times a floor benchmark b.N times: setup, untimed, returns link, which links
+// the stream's n events on the calling goroutine (locked to its thread, whose CPU time
+// is the caller's) and any it starts, and returns how many identifiers it interned.
+func timeFloor(b *testing.B, n int, setup func() (link func() uint32)) {
+	for range b.N {
+		b.StopTimer()
+		link := setup()
+		b.StartTimer()
+		runtime.LockOSThread()
+		cpu0, thread0 := cpuTime(), threadTime()
+		sys0, faults0 := kernel()
+		start := time.Now()
+		ids := link()
+		elapsed, cpu, thread := time.Since(start), cpuTime()-cpu0, threadTime()-thread0
+		runtime.UnlockOSThread()
+		b.StopTimer()
+		reportKernel(b, n, sys0, faults0)
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/event")
+		b.ReportMetric(float64(thread.Nanoseconds())/float64(n), "caller-cpu-ns/event")
+		b.ReportMetric(float64(ids), "identifiers")
+	}
 }
