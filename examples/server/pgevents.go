@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"strconv"
@@ -79,11 +78,8 @@ func (p *pgEvents) Append(ctx context.Context, evs ...event) error {
 	for i, e := range evs {
 		ats[i], names[i], profiles[i] = e.At.UnixNano(), e.Name, int64(e.Profile)
 	}
-	if p.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.timeout)
-		defer cancel()
-	}
+	ctx, cancel := pg.Bound(ctx, p.timeout)
+	defer cancel()
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -108,25 +104,6 @@ func (p *pgEvents) Append(ctx context.Context, evs ...event) error {
 // that -pg-timeout can bound each statement however long the table.
 const pageRows = 4096
 
-// stmt returns the context of one statement under ctx, bounded by timeout as well when
-// it is positive.
-func (p *pgEvents) stmt(ctx context.Context) (context.Context, context.CancelFunc) {
-	if p.timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, p.timeout)
-}
-
-// ended returns err, from a statement run under ctx, wrapping ctx's error if ctx ended
-// and err does not say so already (a pool that cancels on the server reports
-// PostgreSQL's "canceling statement").
-func ended(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
-}
-
 // Since reads through a cursor, in a read-only transaction: one snapshot of the table,
 // as one query would be, fetched pageRows events at a time, each fetch a statement
 // bounded on its own, the caller's time between fetches not counted.
@@ -140,9 +117,9 @@ func (p *pgEvents) Since(ctx context.Context, pos uint64) iter.Seq2[uint64, even
 }
 
 func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, event) bool) error {
-	bctx, cancel := p.stmt(ctx)
+	bctx, cancel := pg.Bound(ctx, p.timeout)
 	tx, err := p.pool.BeginTx(bctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	err = ended(bctx, err)
+	err = pg.Ended(bctx, err)
 	cancel()
 	if err != nil {
 		return err
@@ -150,13 +127,13 @@ func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, eve
 	defer func() {
 		// Not under ctx, which may have ended: a rollback that cannot be sent closes
 		// the connection, which ends the transaction too.
-		rctx, cancel := p.stmt(context.WithoutCancel(ctx))
+		rctx, cancel := pg.Bound(context.WithoutCancel(ctx), p.timeout)
 		defer cancel()
 		tx.Rollback(rctx)
 	}()
-	dctx, cancel := p.stmt(ctx)
+	dctx, cancel := pg.Bound(ctx, p.timeout)
 	_, err = tx.Exec(dctx, "DECLARE events NO SCROLL CURSOR FOR SELECT pos, at, name, profile FROM "+p.table+" WHERE pos >= $1 ORDER BY pos", int64(pos))
-	err = ended(dctx, err)
+	err = pg.Ended(dctx, err)
 	cancel()
 	if err != nil {
 		return err
@@ -194,21 +171,21 @@ type pgEvent struct {
 
 // fetch reads the next pageRows rows of Since's cursor into page, in one statement.
 func (p *pgEvents) fetch(ctx context.Context, tx pgx.Tx, page []pgEvent) ([]pgEvent, error) {
-	fctx, cancel := p.stmt(ctx)
+	fctx, cancel := pg.Bound(ctx, p.timeout)
 	defer cancel()
 	rows, err := tx.Query(fctx, "FETCH "+strconv.Itoa(pageRows)+" FROM events")
 	if err != nil {
-		return nil, ended(fctx, err)
+		return nil, pg.Ended(fctx, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r pgEvent
 		if err := rows.Scan(&r.pos, &r.at, &r.name, &r.profile); err != nil {
-			return nil, ended(fctx, err)
+			return nil, pg.Ended(fctx, err)
 		}
 		page = append(page, r)
 	}
-	return page, ended(fctx, rows.Err())
+	return page, pg.Ended(fctx, rows.Err())
 }
 
 func (p *pgEvents) Err() error { return p.err }
@@ -232,15 +209,15 @@ func (p *pgEvents) erase(ctx context.Context, profiles []uint32) (int, error) {
 	for i, k := range profiles {
 		keys[i] = int64(k)
 	}
-	sctx, cancel := p.stmt(ctx)
+	sctx, cancel := pg.Bound(ctx, p.timeout)
 	tx, err := p.pool.Begin(sctx)
-	err = ended(sctx, err)
+	err = pg.Ended(sctx, err)
 	cancel()
 	if err != nil {
 		return 0, err
 	}
 	defer func() {
-		rctx, cancel := p.stmt(context.WithoutCancel(ctx))
+		rctx, cancel := pg.Bound(context.WithoutCancel(ctx), p.timeout)
 		defer cancel()
 		tx.Rollback(rctx)
 	}()
@@ -248,10 +225,10 @@ func (p *pgEvents) erase(ctx context.Context, profiles []uint32) (int, error) {
 	for {
 		// No ORDER BY: a page is any of the rows left, found by the profile index; a
 		// row overwritten (profile 0) is not found again.
-		sctx, cancel := p.stmt(ctx)
+		sctx, cancel := pg.Bound(ctx, p.timeout)
 		tag, err := tx.Exec(sctx, "UPDATE "+p.table+" SET profile = 0, name = '', at = 0 WHERE pos IN "+
 			"(SELECT pos FROM "+p.table+" WHERE profile = ANY($1::bigint[]) LIMIT $2)", keys, pageRows)
-		err = ended(sctx, err)
+		err = pg.Ended(sctx, err)
 		cancel()
 		if err != nil {
 			return 0, err
@@ -261,9 +238,9 @@ func (p *pgEvents) erase(ctx context.Context, profiles []uint32) (int, error) {
 			break
 		}
 	}
-	sctx, cancel = p.stmt(ctx)
+	sctx, cancel = pg.Bound(ctx, p.timeout)
 	defer cancel()
-	return n, ended(sctx, tx.Commit(sctx))
+	return n, pg.Ended(sctx, tx.Commit(sctx))
 }
 
 // retentionSQL is the statement of the package comment, for schema: $1 the cutoff in

@@ -2,7 +2,6 @@ package pg
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -119,27 +118,12 @@ func (l *Log) divergedErr() error {
 }
 
 // stmt returns the context of one statement (or one wait for a connection of the pool)
-// under ctx: bounded by Timeout as well when it is positive, whichever ends first. The
-// bound is per statement, not per call, as a call's work may grow with the log (a scan,
-// see read) and the stores' methods have no context of their caller but Lead's. A
+// under ctx, bounded by Timeout as well (see Bound). The stores' methods have no
+// context of their caller but Lead's (and SinceContext's, RecordsContext's). A
 // statement pgx gives up on closes its connection, after asking the server to cancel
 // it; the pool opens another for the next call.
 func (l *Log) stmt(ctx context.Context) (context.Context, context.CancelFunc) {
-	if l.Timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, l.Timeout)
-}
-
-// ended returns err, from a statement run under ctx, wrapping ctx's error if ctx ended:
-// pgx's default reports a deadline as a timeout that wraps it, but a pool configured to
-// cancel the statement on the server (pgconn.CancelRequestContextWatcherHandler) may
-// report PostgreSQL's "canceling statement" error instead.
-func ended(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
+	return Bound(ctx, l.Timeout)
 }
 
 // Lead makes the caller the log's only writer until the matching Settle. It waits for
@@ -181,7 +165,7 @@ func (l *Log) Lead(ctx context.Context) error {
 	l.mu.Unlock()
 	actx, cancel := l.stmt(ctx)
 	c, err := l.pool.Acquire(actx)
-	err = ended(actx, err)
+	err = Ended(actx, err)
 	cancel()
 	if err != nil {
 		return l.errorf("lead: %w", err)
@@ -190,7 +174,7 @@ func (l *Log) Lead(ctx context.Context) error {
 	// may hold the log (its lead, or a Compact) before this Lead gives up.
 	lctx, cancel := l.stmt(ctx)
 	_, err = c.Exec(lctx, "SELECT pg_advisory_lock($1, $2)", l.k1, l.k2)
-	err = ended(lctx, err)
+	err = Ended(lctx, err)
 	cancel()
 	if err != nil {
 		// The lock may or may not be held: the connection goes, and the lock with it.
@@ -316,13 +300,13 @@ func (l *Log) Append(records ...[]byte) error {
 	// lock was granted.
 	var head int64
 	ctx, cancel := l.stmt(context.Background())
-	err = ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
+	err = Ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
 	cancel()
 	if err != nil {
 		return l.errorf("append: %w", err)
 	}
 	ctx, cancel = l.stmt(context.Background())
-	err = ended(ctx, l.insert(ctx, tx, head, records))
+	err = Ended(ctx, l.insert(ctx, tx, head, records))
 	cancel()
 	if err != nil {
 		return l.errorf("append: %w", err)
@@ -331,7 +315,7 @@ func (l *Log) Append(records ...[]byte) error {
 		l.Hook(head)
 	}
 	ctx, cancel = l.stmt(context.Background())
-	err = ended(ctx, tx.Commit(ctx))
+	err = Ended(ctx, tx.Commit(ctx))
 	cancel()
 	if err != nil {
 		return l.errorf("append: %w", err)
@@ -362,7 +346,7 @@ func (l *Log) exec(db execer, sql string, args ...any) error {
 	ctx, cancel := l.stmt(context.Background())
 	defer cancel()
 	_, err := db.Exec(ctx, sql, args...)
-	return ended(ctx, err)
+	return Ended(ctx, err)
 }
 
 type beginner interface {
@@ -374,7 +358,7 @@ func (l *Log) begin(db beginner) (pgx.Tx, error) {
 	ctx, cancel := l.stmt(context.Background())
 	defer cancel()
 	tx, err := db.Begin(ctx)
-	return tx, ended(ctx, err)
+	return tx, Ended(ctx, err)
 }
 
 // rollback ends tx, bounded by stmt, if it is still open.
@@ -412,7 +396,7 @@ func (l *Log) Settle() error {
 		// may not have committed (settle). pgx closes the connection itself as it
 		// gives up; drop closes it in any case.
 		ctx, cancel := l.stmt(context.Background())
-		err := ended(ctx, l.insert(ctx, c, start, batch))
+		err := Ended(ctx, l.insert(ctx, c, start, batch))
 		cancel()
 		l.mu.Lock()
 		l.settle(end, err)

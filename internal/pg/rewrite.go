@@ -114,7 +114,7 @@ func (l *Log) rewriteAlone(recs iter.Seq[[]byte]) error {
 	}
 	var head int64
 	ctx, cancel := l.stmt(context.Background())
-	err = ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
+	err = Ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
 	cancel()
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
@@ -160,7 +160,7 @@ func (l *Log) insertPages(tx pgx.Tx, from int64, records [][]byte) error {
 	for len(records) > 0 {
 		n := min(len(records), pageRows)
 		ctx, cancel := l.stmt(context.Background())
-		err := ended(ctx, l.insert(ctx, tx, from, records[:n]))
+		err := Ended(ctx, l.insert(ctx, tx, from, records[:n]))
 		cancel()
 		if err != nil {
 			return err
@@ -175,7 +175,7 @@ func (l *Log) insertPages(tx pgx.Tx, from int64, records [][]byte) error {
 func (l *Log) commit(tx pgx.Tx) error {
 	ctx, cancel := l.stmt(context.Background())
 	defer cancel()
-	return ended(ctx, tx.Commit(ctx))
+	return Ended(ctx, tx.Commit(ctx))
 }
 
 // rewriteRows compares the rows at positions 0 to n-1 with the records next yields and
@@ -234,7 +234,7 @@ func (l *Log) updateRows(tx pgx.Tx, end int64, fn func(pos int64, old []byte) (r
 		if len(changed) > 0 {
 			ctx, cancel := l.stmt(context.Background())
 			_, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", changed, recs)
-			err = ended(ctx, err)
+			err = Ended(ctx, err)
 			cancel()
 			if err != nil {
 				return err
@@ -255,7 +255,7 @@ func (l *Log) page(tx pgx.Tx, after, end int64) ([]int64, [][]byte, error) {
 	defer cancel()
 	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos > $1 AND pos < $2 ORDER BY pos LIMIT $3", after, end, pageRows)
 	if err != nil {
-		return nil, nil, ended(ctx, err)
+		return nil, nil, Ended(ctx, err)
 	}
 	defer rows.Close()
 	var poss []int64
@@ -264,11 +264,11 @@ func (l *Log) page(tx pgx.Tx, after, end int64) ([]int64, [][]byte, error) {
 		var pos int64
 		var old []byte
 		if err := rows.Scan(&pos, &old); err != nil {
-			return nil, nil, ended(ctx, err)
+			return nil, nil, Ended(ctx, err)
 		}
 		poss, olds = append(poss, pos), append(olds, old)
 	}
-	return poss, olds, ended(ctx, rows.Err())
+	return poss, olds, Ended(ctx, rows.Err())
 }
 
 // step calls RewriteHook, if set.

@@ -137,21 +137,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 // call returns the context of one call of the Store: bounded by Options.Timeout, or
 // unbounded without one, as segment.Store's methods have no context of their caller.
 func (s *Store) call() (context.Context, context.CancelFunc) {
-	if s.timeout <= 0 {
-		return context.Background(), func() {}
-	}
-	return context.WithTimeout(context.Background(), s.timeout)
-}
-
-// ended returns err, from a statement run under ctx, wrapping ctx's error if ctx ended:
-// pgx's default reports a deadline as a timeout that wraps it, but a pool configured to
-// cancel the statement on the server (pgconn.CancelRequestContextWatcherHandler) may
-// report PostgreSQL's "canceling statement" error instead.
-func ended(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
+	return pg.Bound(context.Background(), s.timeout)
 }
 
 // Put stores a copy of data under name, replacing what it held.
@@ -181,7 +167,7 @@ func (s *Store) PutVersion(name string, data []byte) (Version, error) {
 		"ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data, version = DEFAULT RETURNING version, incarnation) "+
 		"SELECT version, incarnation, pg_notify($3, $4)::text FROM w", name, data, pg.Channel, s.notify).Scan(&v.Write, &v.Incarnation, nil)
 	if err != nil {
-		return Version{}, fmt.Errorf("segment/pgstore: put %q: %w", name, ended(ctx, err))
+		return Version{}, fmt.Errorf("segment/pgstore: put %q: %w", name, pg.Ended(ctx, err))
 	}
 	return v, nil
 }
@@ -199,7 +185,7 @@ func (s *Store) Get(name string) ([]byte, error) {
 		return nil, fmt.Errorf("segment/pgstore: get %q: %w", name, segment.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: get %q: %w", name, ended(ctx, err))
+		return nil, fmt.Errorf("segment/pgstore: get %q: %w", name, pg.Ended(ctx, err))
 	}
 	if data == nil {
 		data = []byte{}
@@ -218,7 +204,7 @@ func (s *Store) Delete(name string) error {
 	err := s.pool.QueryRow(ctx, "WITH d AS (DELETE FROM "+s.table+" WHERE name = $1 RETURNING name) "+
 		"SELECT count(pg_notify($2, $3)) FROM d", name, pg.Channel, s.notify).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("segment/pgstore: delete %q: %w", name, ended(ctx, err))
+		return fmt.Errorf("segment/pgstore: delete %q: %w", name, pg.Ended(ctx, err))
 	}
 	if n == 0 {
 		return fmt.Errorf("segment/pgstore: delete %q: %w", name, segment.ErrNotFound)
@@ -232,11 +218,11 @@ func (s *Store) List() ([]string, error) {
 	defer cancel()
 	rows, err := s.pool.Query(ctx, "SELECT name FROM "+s.table+" ORDER BY name")
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: list: %w", ended(ctx, err))
+		return nil, fmt.Errorf("segment/pgstore: list: %w", pg.Ended(ctx, err))
 	}
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: list: %w", ended(ctx, err))
+		return nil, fmt.Errorf("segment/pgstore: list: %w", pg.Ended(ctx, err))
 	}
 	if names == nil {
 		names = []string{}
@@ -265,7 +251,7 @@ func (s *Store) Versions(prefix string) (map[string]Version, error) {
 	defer cancel()
 	rows, err := s.pool.Query(ctx, "SELECT name, version, incarnation FROM "+s.table+" WHERE starts_with(name, $1)", prefix)
 	if err != nil {
-		return nil, fmt.Errorf("segment/pgstore: versions: %w", ended(ctx, err))
+		return nil, fmt.Errorf("segment/pgstore: versions: %w", pg.Ended(ctx, err))
 	}
 	defer rows.Close()
 	vs := map[string]Version{}
@@ -273,12 +259,12 @@ func (s *Store) Versions(prefix string) (map[string]Version, error) {
 		var name string
 		var v Version
 		if err := rows.Scan(&name, &v.Write, &v.Incarnation); err != nil {
-			return nil, fmt.Errorf("segment/pgstore: versions: %w", ended(ctx, err))
+			return nil, fmt.Errorf("segment/pgstore: versions: %w", pg.Ended(ctx, err))
 		}
 		vs[name] = v
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("segment/pgstore: versions: %w", ended(ctx, err))
+		return nil, fmt.Errorf("segment/pgstore: versions: %w", pg.Ended(ctx, err))
 	}
 	return vs, nil
 }

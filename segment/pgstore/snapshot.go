@@ -45,7 +45,7 @@ func (s *Store) PutSnapshot(name string, data []byte) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("segment/pgstore: put snapshot %q: %w", name, ended(ctx, err))
+		return false, fmt.Errorf("segment/pgstore: put snapshot %q: %w", name, pg.Ended(ctx, err))
 	}
 	return true, nil
 }
