@@ -167,13 +167,14 @@ func WithCapacity(n int) Option {
 // records it had replayed, and returns no resolver; a ctx done already fails New before
 // it reads the store. A host that starts on a long log, or on a PostgreSQL that answers
 // slowly, so stays able to stop (on SIGTERM, say) while New runs. The replay looks at
-// ctx every few hundred records; on a store with SinceContext (see SharedStore), as
-// identity/pgstore has, ctx also ends a wait for the store (a lock another session
-// holds, a stalled connection), which Options.Timeout there ends only after Timeout, and
-// never when it is zero. On another store a wait inside its Records ends when the store
-// returns. ctx also bounds the rest of New: writing an empty store's configuration
-// record and finishing an interrupted erasure (the leads they take of a SharedStore,
-// not the rewrite itself, which Compact does not bound either).
+// ctx every few hundred records; on a store with SinceContext and RecordsContext (see
+// SharedStore), as identity/pgstore has, ctx also ends a wait for the store (a lock
+// another session holds, a stalled connection; after a failed flush too), which
+// Options.Timeout there ends only after Timeout, and never when it is zero. On another
+// store a wait inside its Records ends when the store returns. ctx also bounds the rest
+// of New: writing an empty store's configuration record and finishing an interrupted
+// erasure (the leads they take of a SharedStore, not the rewrite itself, which Compact
+// does not bound either).
 //
 // ctx bounds New only: the resolver does not keep it, and its later calls (Link,
 // CatchUp, the rebuild of a shared store after a failed Settle) take their own. Without

@@ -145,12 +145,12 @@ func WithClock(c clientele.Clock) Option {
 // records it had replayed, and returns no Program; a ctx done already fails Open before
 // it reads the store. A host that starts on a long ledger, or on a PostgreSQL that
 // answers slowly, so stays able to stop (on SIGTERM, say) while Open runs. The replay
-// looks at ctx every few hundred records; on a SharedStore with SinceContext, as
-// referral/pgstore has, ctx also ends a wait for the store (a lock another session
-// holds, a stalled connection), which Options.Timeout there ends only after Timeout,
-// and never when it is zero. On another store a wait inside its Records ends when the
-// store returns. The rewrite that finishes an interrupted forget (see Open) is not
-// bounded by ctx, as Compact is not.
+// looks at ctx every few hundred records; on a SharedStore with SinceContext and
+// RecordsContext, as referral/pgstore has, ctx also ends a wait for the store (a lock
+// another session holds, a stalled connection; after a failed flush too), which
+// Options.Timeout there ends only after Timeout, and never when it is zero. On another
+// store a wait inside its Records ends when the store returns. The rewrite that finishes
+// an interrupted forget (see Open) is not bounded by ctx, as Compact is not.
 //
 // ctx bounds Open only: the Program does not keep it, and its later calls (the events,
 // CatchUp, the rebuild of a shared ledger after a failed Settle) take their own. A nil

@@ -35,6 +35,10 @@ import (
 //     CatchUp or of an event ends such a wait; Open given WithReplayContext replays
 //     through SinceContext(ctx, 0) too, and reads Records instead when that refuses
 //     at once with ErrDiverged, as Records (not Since) ends that refusal.
+//   - Optionally, RecordsContext(ctx) yields what Records yields, ends the refusal as
+//     Records does, and ends with an error wrapping ctx.Err() as SinceContext does. The
+//     replay given WithReplayContext reads it in place of Records when the store has
+//     it, so that ctx ends a wait of that read too.
 //   - Append while leading buffers the records at the next positions; Settle makes every
 //     record appended so far durable, or fails. When it fails, the records appended
 //     since the last successful Settle may or may not be in the ledger (a connection lost

@@ -175,7 +175,7 @@ func (s *Store) Since(pos uint64) iter.Seq2[[]byte, error] { return s.log.Since(
 // never when it is zero. The records yielded before the error are the log's, in order. A
 // resolver reads the log through it (CatchUp, the tail a mutation reads under its lead,
 // and New's replay given identity.WithReplayContext), so a wrapper that embeds *Store to
-// change Since or Records must change SinceContext too.
+// change Since or Records must change SinceContext and RecordsContext too.
 func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, error] {
 	return s.log.SinceContext(ctx, pos)
 }
@@ -183,6 +183,14 @@ func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, 
 // Records yields every record from position 0. With no lead open it also ends the
 // refusal that follows a failed flush: the caller reads the whole log again.
 func (s *Store) Records() iter.Seq2[[]byte, error] { return s.log.Records() }
+
+// RecordsContext yields what Records yields, and ends with an error wrapping ctx's error
+// if ctx ends first, as SinceContext does. New's replay given identity.WithReplayContext
+// reads the log through it when SinceContext refuses after a failed flush, so that
+// ctx ends a wait for PostgreSQL there too.
+func (s *Store) RecordsContext(ctx context.Context) iter.Seq2[[]byte, error] {
+	return s.log.RecordsContext(ctx)
+}
 
 // Append buffers the records at the next positions while a lead is open; otherwise it
 // appends them at the end of the log in a transaction of their own, durable when it

@@ -11,7 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// countRecords is a Store that calls records at each call of its Records.
+// countRecords is a Store that calls records at each call of its Records or
+// RecordsContext.
 type countRecords struct {
 	*Store
 	records func()
@@ -20,6 +21,11 @@ type countRecords struct {
 func (c countRecords) Records() iter.Seq2[[]byte, error] {
 	c.records()
 	return c.Store.Records()
+}
+
+func (c countRecords) RecordsContext(ctx context.Context) iter.Seq2[[]byte, error] {
+	c.records()
+	return c.Store.RecordsContext(ctx)
 }
 
 // replays opens resolvers on a store of their own for the checks of pgtest, with the
@@ -56,3 +62,12 @@ func TestNewInterrupted(t *testing.T) { pgtest.ReplayInterrupted(t, replays()) }
 // the whole log, and the new resolver links without reading the log again (see
 // pgtest.ReplayAfterFailedFlush).
 func TestNewAfterFailedFlush(t *testing.T) { pgtest.ReplayAfterFailedFlush(t, replays()) }
+
+// TestNewAfterFailedFlushInterrupted: with no Timeout, on a store whose flush failed (so
+// that the replay reads the log again as Records does, ending the refusal), while
+// another session holds the log's table, a New given WithReplayContext returns an error
+// wrapping context.Canceled once its ctx is cancelled, instead of waiting for the lock
+// as long as it is held (see pgtest.ReplayAfterFailedFlushInterrupted).
+func TestNewAfterFailedFlushInterrupted(t *testing.T) {
+	pgtest.ReplayAfterFailedFlushInterrupted(t, replays())
+}

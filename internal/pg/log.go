@@ -28,8 +28,8 @@ type Errors struct {
 // commit), Since yields the records from a position on and stops at the first gap, Append
 // under a lead buffers records at the next positions and Settle flushes them in one
 // INSERT that also NOTIFYs followers. A failed flush leaves it unknown whether its records
-// committed: later leads fail with Errors.Diverged until Records is read with no lead
-// open.
+// committed: later leads fail with Errors.Diverged until Records (or RecordsContext) is
+// read with no lead open.
 //
 // Positions are explicit, not a sequence: a sequence value is assigned at insert but
 // becomes visible at commit, so a reader that saw 7 and 9 could later find 8 and would
@@ -61,7 +61,7 @@ type Log struct {
 	flushed  int           // flushes ever (benchmarks report records per flush)
 	idle     uint64        // bumped by each Lead and each end of the last lead: a pending release checks it
 	failing  int           // leads open when a flush failed, whose Settle must fail
-	diverged bool          // a flush failed: Lead fails until Records is read
+	diverged bool          // a flush failed: Lead fails until Records is read (or RecordsContext)
 	failure  error         // why the last flush failed, for the leads that fail with it
 	closed   bool
 
@@ -232,6 +232,16 @@ func (l *Log) SinceContext(ctx context.Context, pos uint64) iter.Seq2[[]byte, er
 // Records yields every record from position 0, as Since does. With no lead open it also
 // ends the refusal that follows a failed flush: the caller reads the whole log again.
 func (l *Log) Records() iter.Seq2[[]byte, error] {
+	return l.RecordsContext(context.Background())
+}
+
+// RecordsContext yields what Records yields, and ends with an error wrapping ctx's error
+// when ctx ends first, as SinceContext does. It is how an owner given a context (a
+// constructor's WithReplayContext) reads a log that refuses SinceContext after a failed
+// flush: Records alone would wait for the database as long as Timeout lets it, or for
+// ever without one. The refusal ends as Records ends it, whether or not the read
+// completes: the caller that gives up reads the whole log again anyway.
+func (l *Log) RecordsContext(ctx context.Context) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		l.mu.Lock()
 		if l.closed {
@@ -243,7 +253,7 @@ func (l *Log) Records() iter.Seq2[[]byte, error] {
 			l.diverged = false
 		}
 		l.mu.Unlock()
-		l.scan(context.Background(), 0, yield)
+		l.scan(ctx, 0, yield)
 	}
 }
 

@@ -46,7 +46,8 @@ type codec[R any] interface {
 
 // Typed is a Log whose records are values of R, each stored as its MarshalBinary: the
 // whole of a store whose package has a record type of its own (referral, loyalty). Its
-// Append, Since and Records replace the Log's byte-slice forms.
+// Append and its reads (Since, Records and their Context forms) replace the Log's
+// byte-slice forms.
 type Typed[R any, P codec[R]] struct{ *Log }
 
 // Append encodes recs and appends them as Log.Append does.
@@ -73,6 +74,12 @@ func (t Typed[R, P]) SinceContext(ctx context.Context, pos uint64) iter.Seq2[R, 
 
 // Records yields every committed record from position 0, decoded, as Log.Records does.
 func (t Typed[R, P]) Records() iter.Seq2[R, error] { return t.decode(t.Log.Records(), 0) }
+
+// RecordsContext yields what Records yields, ending with an error wrapping ctx's error
+// when ctx ends first, as Log.RecordsContext does.
+func (t Typed[R, P]) RecordsContext(ctx context.Context) iter.Seq2[R, error] {
+	return t.decode(t.Log.RecordsContext(ctx), 0)
+}
 
 // decode yields raw's records from position pos; a record that does not decode ends the
 // sequence with an error naming its position (the decoder's error says what is wrong).

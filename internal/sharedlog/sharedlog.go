@@ -47,9 +47,10 @@ func Since[R any](ctx context.Context, s interface {
 // from SinceContext in one way: read with no lead open, it ends the refusal that follows
 // a failed Settle (see referral.SharedStore), where SinceContext refuses, yielding only
 // an error wrapping diverged (the owner's ErrDiverged). Whole does not pass such a
-// refusal on but reads Records instead, which ends it as before (a wait of that read is
-// not ended by ctx). So the owner reads what Records would have given it, and leaves the
-// store as Records leaves it.
+// refusal on but reads the log again as Records does, which ends it: through s's
+// RecordsContext(ctx) when s has one (the pgstores'), so that ctx ends that read's waits
+// too, and through Records otherwise (whose waits ctx then does not end). So the owner
+// reads what Records would have given it, and leaves the store as Records leaves it.
 func Whole[R any](ctx context.Context, s interface {
 	Records() iter.Seq2[R, error]
 }, diverged error) iter.Seq2[R, error] {
@@ -75,12 +76,24 @@ func Whole[R any](ctx context.Context, s interface {
 		if !refused {
 			return
 		}
-		for r, err := range s.Records() {
+		for r, err := range records(ctx, s) {
 			if !yield(r, err) {
 				return
 			}
 		}
 	}
+}
+
+// records is s's RecordsContext(ctx) when s has one, its Records otherwise.
+func records[R any](ctx context.Context, s interface {
+	Records() iter.Seq2[R, error]
+}) iter.Seq2[R, error] {
+	if rc, ok := s.(interface {
+		RecordsContext(ctx context.Context) iter.Seq2[R, error]
+	}); ok {
+		return rc.RecordsContext(ctx)
+	}
+	return s.Records()
 }
 
 // Owner is what a [Log] needs of the ledger it serves.

@@ -102,3 +102,44 @@ func TestWhole(t *testing.T) {
 		t.Errorf("Whole with a done ctx = %v, %v; want context.Canceled", got, err)
 	}
 }
+
+// recordsCtxLog is a ctxLog with RecordsContext too, as the pgstores have: it ends the
+// refusal as Records does, and yields ctx's error once ctx is done.
+type recordsCtxLog struct{ ctxLog }
+
+func (c *recordsCtxLog) RecordsContext(ctx context.Context) iter.Seq2[int, error] {
+	c.read = append(c.read, "RecordsContext")
+	c.refused = false
+	return func(yield func(int, error) bool) {
+		for _, r := range c.recs {
+			if err := ctx.Err(); err != nil {
+				yield(0, err)
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestWholeRecordsContext: a store that refuses SinceContext after a failed flush and
+// has RecordsContext is read again through RecordsContext(ctx), so that ctx ends that
+// read too (a pgstore's Records would wait for the database regardless of ctx), and
+// the refusal ends as Records would end it.
+func TestWholeRecordsContext(t *testing.T) {
+	recs := []int{1, 2, 3}
+	want := []string{"SinceContext(0)", "RecordsContext"}
+	c := &recordsCtxLog{ctxLog{plainLog: plainLog{recs}, refused: true}}
+	got, err := collect(sharedlog.Whole[int](context.Background(), c, errDiverged))
+	if err != nil || !slices.Equal(got, recs) || !slices.Equal(c.read, want) || c.refused {
+		t.Errorf("Whole = %v, %v, read %v, still refused %v; want %v, read %v", got, err, c.read, c.refused, recs, want)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	c = &recordsCtxLog{ctxLog{plainLog: plainLog{recs}, refused: true}}
+	got, err = collect(sharedlog.Whole[int](done, c, errDiverged))
+	if !errors.Is(err, context.Canceled) || len(got) != 0 || !slices.Equal(c.read, want) || c.refused {
+		t.Errorf("Whole with a done ctx = %v, %v, read %v, still refused %v; want context.Canceled, read %v", got, err, c.read, c.refused, want)
+	}
+}

@@ -105,11 +105,11 @@ func WithOnTier(fn func(TierChange)) Option {
 // records it had replayed, and returns no Ledger; a ctx done already fails Open before
 // it reads the store. A host that starts on a long log, or on a PostgreSQL that answers
 // slowly, so stays able to stop (on SIGTERM, say) while Open runs. The replay looks at
-// ctx every few hundred records; on a SharedStore with SinceContext, as
-// referral/loyalty/pgstore has, ctx also ends a wait for the store (a lock another
-// session holds, a stalled connection), which Options.Timeout there ends only after
-// Timeout, and never when it is zero. On another store a wait inside its Records ends
-// when the store returns.
+// ctx every few hundred records; on a SharedStore with SinceContext and RecordsContext,
+// as referral/loyalty/pgstore has, ctx also ends a wait for the store (a lock another
+// session holds, a stalled connection; after a failed flush too), which Options.Timeout
+// there ends only after Timeout, and never when it is zero. On another store a wait
+// inside its Records ends when the store returns.
 //
 // ctx bounds Open only: the Ledger does not keep it, and its later calls (the events,
 // CatchUp, the rebuild of a shared log after a failed Settle) take their own. A nil ctx

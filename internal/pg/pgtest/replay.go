@@ -39,8 +39,8 @@ type Replays[O Owner, S Reader[R], R any] struct {
 	// Owner opens an owner on s without WithReplayContext, failing t on an error.
 	Owner func(t *testing.T, s S) O
 	// Replay opens an owner on s given WithReplayContext(ctx) and returns its error;
-	// records, if not nil, is to be called at each call of s's Records (the package
-	// wraps s to count them).
+	// records, if not nil, is to be called at each call of s's Records or
+	// RecordsContext (the package wraps s to count them).
 	Replay func(ctx context.Context, s S, records func()) (O, error)
 	// Stopped is what the error of a replay that ctx ended while it waited for the
 	// first record begins with: "identity: replay stopped after 0 records: ".
@@ -109,13 +109,28 @@ func ReplayAfterFailedFlush[O Owner, S Reader[R], R any](t *testing.T, r Replays
 	Stuck(t, "LOCK TABLE "+pg.Ident(schema)+"."+r.Table+" IN SHARE MODE",
 		Call{Name: r.Call + " whose flush waits", Do: func() error { return r.Write(ctx, old, r.Before) }, Also: []error{r.Diverged}},
 	)
+	r.refused(t, s)
+	r.replayRest(t, pool, schema, s, 1)
+}
+
+// refused checks that s refuses its Since with Diverged, as it does after a failed flush
+// until Records reads the log again.
+func (r Replays[O, S, R]) refused(t *testing.T, s S) {
+	t.Helper()
 	for _, err := range s.Since(0) {
 		if !errors.Is(err, r.Diverged) {
 			t.Fatalf("Since after a failed flush: %v; want ErrDiverged", err)
 		}
 		break
 	}
-	live, cancel := context.WithCancel(ctx)
+}
+
+// replayRest opens an owner on s, whose flush of event Before failed, given a live
+// WithReplayContext, and checks that it reads Records (or RecordsContext) reads times
+// and takes the rest of the events without reading the log again, answering as Check.
+func (r Replays[O, S, R]) replayRest(t *testing.T, pool *pgxpool.Pool, schema string, s S, reads int64) {
+	t.Helper()
+	live, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var records atomic.Int64
 	o, err := r.Replay(live, s, func() { records.Add(1) })
@@ -131,8 +146,8 @@ func ReplayAfterFailedFlush[O Owner, S Reader[R], R any](t *testing.T, r Replays
 			t.Fatalf("%s %d on the new owner: %v", r.Call, i, err)
 		}
 	}
-	if n := records.Load(); n != 1 {
-		t.Errorf("%s and the events after it read Records %d times; want once, by %s", r.New, n, r.New)
+	if n := records.Load(); n != reads {
+		t.Errorf("%s and the events after it read Records %d times; want %d", r.New, n, reads)
 	}
 	want := r.Check(t, pool, schema)
 	if diff := cmp.Diff(want, r.Answers(o)); diff != "" {

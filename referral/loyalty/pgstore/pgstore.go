@@ -153,7 +153,7 @@ func (s *Store) Since(pos uint64) iter.Seq2[loyalty.Record, error] { return s.lo
 // never when it is zero. The records yielded before the error are the log's, in order. A
 // Ledger reads the log through it (CatchUp, the tail an event reads under its lead, and
 // Open's replay given loyalty.WithReplayContext), so a wrapper that embeds *Store to
-// change Since or Records must change SinceContext too.
+// change Since or Records must change SinceContext and RecordsContext too.
 func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[loyalty.Record, error] {
 	return s.log.SinceContext(ctx, pos)
 }
@@ -162,6 +162,14 @@ func (s *Store) SinceContext(ctx context.Context, pos uint64) iter.Seq2[loyalty.
 // With no lead open it also ends the refusal that follows a failed flush (see
 // loyalty.SharedStore).
 func (s *Store) Records() iter.Seq2[loyalty.Record, error] { return s.log.Records() }
+
+// RecordsContext yields what Records yields, and ends with an error wrapping ctx's error
+// if ctx ends first, as SinceContext does. Open's replay given loyalty.WithReplayContext
+// reads the log through it when SinceContext refuses after a failed flush, so that
+// ctx ends a wait for PostgreSQL there too.
+func (s *Store) RecordsContext(ctx context.Context) iter.Seq2[loyalty.Record, error] {
+	return s.log.RecordsContext(ctx)
+}
 
 // FollowOptions tune Follow. The zero value is the default.
 type FollowOptions struct {

@@ -11,7 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// countRecords is a Store that calls records at each call of its Records.
+// countRecords is a Store that calls records at each call of its Records or
+// RecordsContext.
 type countRecords struct {
 	*Store
 	records func()
@@ -20,6 +21,11 @@ type countRecords struct {
 func (c countRecords) Records() iter.Seq2[loyalty.Record, error] {
 	c.records()
 	return c.Store.Records()
+}
+
+func (c countRecords) RecordsContext(ctx context.Context) iter.Seq2[loyalty.Record, error] {
+	c.records()
+	return c.Store.RecordsContext(ctx)
 }
 
 // replays opens Ledgers on a store of their own for the checks of pgtest, with the
@@ -56,3 +62,12 @@ func TestOpenInterrupted(t *testing.T) { pgtest.ReplayInterrupted(t, replays()) 
 // the whole log, and the new Ledger takes events without reading it again (see
 // pgtest.ReplayAfterFailedFlush).
 func TestOpenAfterFailedFlush(t *testing.T) { pgtest.ReplayAfterFailedFlush(t, replays()) }
+
+// TestOpenAfterFailedFlushInterrupted: with no Timeout, on a store whose flush failed (so
+// that the replay reads the log again as Records does, ending the refusal), while
+// another session holds the log's table, a Open given WithReplayContext returns an error
+// wrapping context.Canceled once its ctx is cancelled, instead of waiting for the lock
+// as long as it is held (see pgtest.ReplayAfterFailedFlushInterrupted).
+func TestOpenAfterFailedFlushInterrupted(t *testing.T) {
+	pgtest.ReplayAfterFailedFlushInterrupted(t, replays())
+}
