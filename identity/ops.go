@@ -166,7 +166,7 @@ func (r *Resolver) Forget(ctx context.Context, at time.Time, profiles ...uint32)
 	slices.Sort(retired)
 	var cerr error
 	if c, ok := r.store.(Compacter); ok {
-		cerr = r.compact(c, erased)
+		cerr = r.compact(context.Background(), c, erased)
 	}
 	var rep changes
 	if r.on.forget != nil {
@@ -198,30 +198,40 @@ func (r *Resolver) Compact() error {
 
 // compactLed compacts outside a mutation. On a SharedStore the resolver leads first and
 // applies what others appended, so that the history it writes is the whole log rather
-// than a prefix of it; ctx bounds that lead (New's WithReplayContext). The caller holds
-// mu (or, in New, is the resolver's only user).
+// than a prefix of it; ctx bounds that lead (New's WithReplayContext), and the rewrite
+// (see compact). The caller holds mu (or, in New, is the resolver's only user).
 func (r *Resolver) compactLed(ctx context.Context, c Compacter, erased [][]byte) error {
 	if r.shared == nil {
-		return r.compact(c, erased)
+		return r.compact(ctx, c, erased)
 	}
 	if err := r.lead(ctx); err != nil {
 		return errorf("compact: %w", err)
 	}
-	return errors.Join(r.compact(c, erased), r.sync())
+	return errors.Join(r.compact(ctx, c, erased), r.sync())
 }
 
 // compact rewrites the store; erased are the values, as stored, of an erasure that the
 // rewrite completes. A Scrubber overwrites their side copies first, and a failed scrub
 // skips the rewrite: the store's records then still hold the values, so the erasure
 // still reads as unfinished and the next New scrubs and rewrites again. Rewriting first
-// would lose the values the scrub needs if the process died between the two.
-func (r *Resolver) compact(c Compacter, erased [][]byte) error {
+// would lose the values the scrub needs if the process died between the two. A ctx
+// that can end (New's WithReplayContext) bounds the rewrite on a store with
+// CompactContext (see Compacter); otherwise the store's Compact runs, as ever.
+func (r *Resolver) compact(ctx context.Context, c Compacter, erased [][]byte) error {
 	if s, ok := c.(Scrubber); ok && len(erased) > 0 {
 		if err := s.Scrub(erased); err != nil {
 			return errorf("compact: scrub erased values: %w", err)
 		}
 	}
-	if err := c.Compact(r.encodedHistory()); err != nil {
+	var err error
+	if cc, ok := c.(interface {
+		CompactContext(context.Context, iter.Seq[[]byte]) error
+	}); ok && ctx.Done() != nil {
+		err = cc.CompactContext(ctx, r.encodedHistory())
+	} else {
+		err = c.Compact(r.encodedHistory())
+	}
+	if err != nil {
 		return errorf("compact: %w", err)
 	}
 	return nil

@@ -173,8 +173,8 @@ func WithCapacity(n int) Option {
 // Options.Timeout there ends only after Timeout, and never when it is zero. On another
 // store a wait inside its Records ends when the store returns. ctx also bounds the rest
 // of New: writing an empty store's configuration record and finishing an interrupted
-// erasure (the leads they take of a SharedStore, not the rewrite itself, which Compact
-// does not bound either).
+// erasure (the leads they take of a SharedStore, and the rewrite itself on a store with
+// CompactContext, see Compacter, as identity/pgstore has; Compact alone is not bounded).
 //
 // ctx bounds New only: the resolver does not keep it, and its later calls (Link,
 // CatchUp, the rebuild of a shared store after a failed Settle) take their own. Without

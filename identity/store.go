@@ -37,6 +37,12 @@ type Syncer interface {
 // crash leaves either the old records or the new ones. The resolver uses it to rewrite
 // its history without the values of forgotten identifiers (Forget, Compact). The records
 // passed are valid only until the next iteration.
+//
+// Optionally, a Compacter has CompactContext(ctx, records), which is Compact ending with
+// an error wrapping ctx.Err() once ctx is done, even while it waits for the store (as
+// identity/pgstore's does): New given WithReplayContext finishes an interrupted erasure
+// through it, so that ctx ends that rewrite too. A failure leaves the erasure
+// unfinished, as a failed Compact does, and the next New finishes it.
 type Compacter interface {
 	Compact(records iter.Seq[[]byte]) error
 }

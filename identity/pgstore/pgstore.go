@@ -207,6 +207,14 @@ func (s *Store) Settle() error { return s.log.Settle() }
 // buffered, in the same transaction.
 func (s *Store) Compact(records iter.Seq[[]byte]) error { return s.log.Rewrite(records) }
 
+// CompactContext is Compact, ending with an error wrapping ctx's error if ctx ends
+// first, even while it waits for PostgreSQL, as SinceContext does; it then fails as a
+// Compact that runs out of Options.Timeout does. New given identity.WithReplayContext
+// finishes an interrupted erasure through it, so that ctx bounds the whole of New.
+func (s *Store) CompactContext(ctx context.Context, records iter.Seq[[]byte]) error {
+	return s.log.RewriteContext(ctx, records)
+}
+
 // FollowOptions tune Follow. The zero value is the default.
 type FollowOptions struct {
 	// Poll is how often the follower reads the log without being notified: the upper

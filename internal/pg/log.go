@@ -298,12 +298,12 @@ func (l *Log) Append(records ...[]byte) error {
 	// log's lock included. A statement that runs out closes the connection, which ends
 	// the transaction: rolled back, unless its commit was what ran out, which leaves
 	// the records' fate unknown, as any failed Append does.
-	tx, err := l.begin(l.pool)
+	tx, err := l.begin(context.Background(), l.pool)
 	if err != nil {
 		return l.errorf("append: %w", err)
 	}
 	defer l.rollback(tx)
-	if err := l.exec(tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+	if err := l.exec(context.Background(), tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
 		return l.errorf("append: %w", err)
 	}
 	// A new statement, so a new snapshot: it sees every record committed before the
@@ -351,9 +351,9 @@ func (l *Log) insert(ctx context.Context, db execer, from int64, records [][]byt
 	return err
 }
 
-// exec runs one statement on db, bounded by stmt.
-func (l *Log) exec(db execer, sql string, args ...any) error {
-	ctx, cancel := l.stmt(context.Background())
+// exec runs one statement on db, under ctx and bounded by stmt.
+func (l *Log) exec(ctx context.Context, db execer, sql string, args ...any) error {
+	ctx, cancel := l.stmt(ctx)
 	defer cancel()
 	_, err := db.Exec(ctx, sql, args...)
 	return Ended(ctx, err)
@@ -363,9 +363,10 @@ type beginner interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// begin opens a transaction on db (the pool, or the lead's connection), bounded by stmt.
-func (l *Log) begin(db beginner) (pgx.Tx, error) {
-	ctx, cancel := l.stmt(context.Background())
+// begin opens a transaction on db (the pool, or the lead's connection), under ctx and
+// bounded by stmt.
+func (l *Log) begin(ctx context.Context, db beginner) (pgx.Tx, error) {
+	ctx, cancel := l.stmt(ctx)
 	defer cancel()
 	tx, err := db.Begin(ctx)
 	return tx, Ended(ctx, err)
@@ -455,7 +456,7 @@ const (
 // release gives the log's lock up. The caller holds mu, so the unlock is bounded by
 // Timeout: a stalled connection is dropped, which releases the lock on the server too.
 func (l *Log) release() {
-	if err := l.exec(l.conn, "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2); err != nil {
+	if err := l.exec(context.Background(), l.conn, "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2); err != nil {
 		l.drop()
 	} else {
 		l.conn.Release()

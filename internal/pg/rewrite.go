@@ -33,6 +33,16 @@ import (
 // an error wrapping context.DeadlineExceeded: under a lead as a failed flush, otherwise
 // with its transaction rolled back; nothing of it is half applied.
 func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
+	return l.RewriteContext(context.Background(), recs)
+}
+
+// RewriteContext is Rewrite, its statements under ctx as well: when ctx ends first the
+// rewrite fails as one that ran out of Timeout does, with an error wrapping ctx's error.
+// It is how a constructor given a context (identity.WithReplayContext) finishes an
+// interrupted erasure without waiting longer than its caller will, for a lock another
+// session holds or a stalled connection, which Timeout alone ends only after Timeout,
+// and never without one.
+func (l *Log) RewriteContext(ctx context.Context, recs iter.Seq[[]byte]) error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -44,7 +54,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 	}
 	if l.leads == 0 || l.conn == nil {
 		l.mu.Unlock()
-		return l.rewriteAlone(recs)
+		return l.rewriteAlone(ctx, recs)
 	}
 	for l.flushing {
 		l.cond.Wait()
@@ -64,7 +74,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 	// rewrite commits, unless the commit is what ran out, and settle fails it as a
 	// flush whose connection was lost.
 	err := func() error {
-		tx, err := l.begin(c)
+		tx, err := l.begin(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -72,7 +82,7 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 		l.step("begin")
 		next, stop := iter.Pull(recs)
 		defer stop()
-		if k, err := l.rewriteRows(tx, committed, next); err != nil {
+		if k, err := l.rewriteRows(ctx, tx, committed, next); err != nil {
 			return err
 		} else if k != committed {
 			return fmt.Errorf("%d records where the log holds %d and the lead %d more", k, committed, len(buf))
@@ -84,11 +94,11 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 		if len(fresh) != len(buf) {
 			return fmt.Errorf("%d records after the %d committed, where the lead buffered %d", len(fresh), committed, len(buf))
 		}
-		if err := l.insertPages(tx, start, fresh); err != nil {
+		if err := l.insertPages(ctx, tx, start, fresh); err != nil {
 			return err
 		}
 		l.step("commit")
-		return l.commit(tx)
+		return l.commit(ctx, tx)
 	}()
 
 	l.mu.Lock()
@@ -103,18 +113,18 @@ func (l *Log) Rewrite(recs iter.Seq[[]byte]) error {
 // rewriteAlone is Rewrite without a lead: one transaction under the log's lock, each
 // of its statements bounded on its own, the wait for the lock included (as a plain
 // Append's are). One that runs out ends the transaction, rolled back.
-func (l *Log) rewriteAlone(recs iter.Seq[[]byte]) error {
-	tx, err := l.begin(l.pool)
+func (l *Log) rewriteAlone(ctx context.Context, recs iter.Seq[[]byte]) error {
+	tx, err := l.begin(ctx, l.pool)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	defer l.rollback(tx)
-	if err := l.exec(tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+	if err := l.exec(ctx, tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	var head int64
-	ctx, cancel := l.stmt(context.Background())
-	err = Ended(ctx, tx.QueryRow(ctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
+	hctx, cancel := l.stmt(ctx)
+	err = Ended(hctx, tx.QueryRow(hctx, "SELECT coalesce(max(pos) + 1, 0) FROM "+l.table).Scan(&head))
 	cancel()
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
@@ -122,14 +132,14 @@ func (l *Log) rewriteAlone(recs iter.Seq[[]byte]) error {
 	l.step("begin")
 	next, stop := iter.Pull(recs)
 	defer stop()
-	k, err := l.rewriteRows(tx, head, next)
+	k, err := l.rewriteRows(ctx, tx, head, next)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	if k < head {
 		// The rows after the last record go, a page of positions per statement.
 		for from := k; from < head; from += pageRows {
-			if err := l.exec(tx, "DELETE FROM "+l.table+" WHERE pos >= $1 AND pos < $2", from, min(from+pageRows, head)); err != nil {
+			if err := l.exec(ctx, tx, "DELETE FROM "+l.table+" WHERE pos >= $1 AND pos < $2", from, min(from+pageRows, head)); err != nil {
 				return l.errorf("rewrite: %w", err)
 			}
 		}
@@ -138,12 +148,12 @@ func (l *Log) rewriteAlone(recs iter.Seq[[]byte]) error {
 		for rec, ok := next(); ok; rec, ok = next() {
 			more = append(more, bytes.Clone(rec))
 		}
-		if err := l.insertPages(tx, head, more); err != nil {
+		if err := l.insertPages(ctx, tx, head, more); err != nil {
 			return l.errorf("rewrite: %w", err)
 		}
 	}
 	l.step("commit")
-	if err := l.commit(tx); err != nil {
+	if err := l.commit(ctx, tx); err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
 	return nil
@@ -156,11 +166,11 @@ const pageRows = chunkRows
 
 // insertPages inserts records at positions from, from+1, ..., pageRows to a statement,
 // each statement bounded on its own, in tx.
-func (l *Log) insertPages(tx pgx.Tx, from int64, records [][]byte) error {
+func (l *Log) insertPages(ctx context.Context, tx pgx.Tx, from int64, records [][]byte) error {
 	for len(records) > 0 {
 		n := min(len(records), pageRows)
-		ctx, cancel := l.stmt(context.Background())
-		err := Ended(ctx, l.insert(ctx, tx, from, records[:n]))
+		ictx, cancel := l.stmt(ctx)
+		err := Ended(ictx, l.insert(ictx, tx, from, records[:n]))
 		cancel()
 		if err != nil {
 			return err
@@ -172,8 +182,8 @@ func (l *Log) insertPages(tx pgx.Tx, from int64, records [][]byte) error {
 
 // commit commits tx, bounded by stmt. A commit that runs out may or may not have
 // committed, as with any commit whose answer is lost.
-func (l *Log) commit(tx pgx.Tx) error {
-	ctx, cancel := l.stmt(context.Background())
+func (l *Log) commit(ctx context.Context, tx pgx.Tx) error {
+	ctx, cancel := l.stmt(ctx)
 	defer cancel()
 	return Ended(ctx, tx.Commit(ctx))
 }
@@ -181,9 +191,9 @@ func (l *Log) commit(tx pgx.Tx) error {
 // rewriteRows compares the rows at positions 0 to n-1 with the records next yields and
 // updates those that differ, in tx. It stops early, leaving the later rows as they are,
 // when next has no more, and returns how many rows it compared.
-func (l *Log) rewriteRows(tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64, error) {
+func (l *Log) rewriteRows(ctx context.Context, tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64, error) {
 	want := int64(0)
-	err := l.updateRows(tx, n, func(pos int64, _ []byte) ([]byte, bool, error) {
+	err := l.updateRows(ctx, tx, n, func(pos int64, _ []byte) ([]byte, bool, error) {
 		if pos != want {
 			return nil, false, fmt.Errorf("position %d missing", want)
 		}
@@ -206,10 +216,10 @@ func (l *Log) rewriteRows(tx pgx.Tx, n int64, next func() ([]byte, bool)) (int64
 // statements of a long log as it bounds a scan's fetches, and fn, which may take as
 // long as its caller likes (Rewrite's pulls the caller's records), runs between them.
 // The transaction holds the log's lock, so the pages are of one unchanging log.
-func (l *Log) updateRows(tx pgx.Tx, end int64, fn func(pos int64, old []byte) (rec []byte, ok bool, err error)) error {
+func (l *Log) updateRows(ctx context.Context, tx pgx.Tx, end int64, fn func(pos int64, old []byte) (rec []byte, ok bool, err error)) error {
 	after := int64(-1) // the last position read
 	for {
-		poss, olds, err := l.page(tx, after, end)
+		poss, olds, err := l.page(ctx, tx, after, end)
 		if err != nil {
 			return err
 		}
@@ -232,9 +242,9 @@ func (l *Log) updateRows(tx pgx.Tx, end int64, fn func(pos int64, old []byte) (r
 			}
 		}
 		if len(changed) > 0 {
-			ctx, cancel := l.stmt(context.Background())
-			_, err := tx.Exec(ctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", changed, recs)
-			err = Ended(ctx, err)
+			uctx, cancel := l.stmt(ctx)
+			_, err := tx.Exec(uctx, "UPDATE "+l.table+" AS t SET rec = v.rec FROM unnest($1::bigint[], $2::bytea[]) AS v(pos, rec) WHERE t.pos = v.pos", changed, recs)
+			err = Ended(uctx, err)
 			cancel()
 			if err != nil {
 				return err
@@ -250,8 +260,8 @@ func (l *Log) updateRows(tx pgx.Tx, end int64, fn func(pos int64, old []byte) (r
 
 // page reads, in tx, the next rows after position after and below end, at most
 // pageRows of them, in position order, in one statement bounded by stmt.
-func (l *Log) page(tx pgx.Tx, after, end int64) ([]int64, [][]byte, error) {
-	ctx, cancel := l.stmt(context.Background())
+func (l *Log) page(ctx context.Context, tx pgx.Tx, after, end int64) ([]int64, [][]byte, error) {
+	ctx, cancel := l.stmt(ctx)
 	defer cancel()
 	rows, err := tx.Query(ctx, "SELECT pos, rec FROM "+l.table+" WHERE pos > $1 AND pos < $2 ORDER BY pos LIMIT $3", after, end, pageRows)
 	if err != nil {
@@ -289,6 +299,13 @@ func (l *Log) step(name string) {
 // Timeout bounds each of its statements, as Rewrite's: the wait for the log's lock and
 // each page of rows read or written back, not the whole Update.
 func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
+	return l.UpdateContext(context.Background(), fn)
+}
+
+// UpdateContext is Update, its statements under ctx as well, as RewriteContext is
+// Rewrite's: the wait for the log's lock included, which another session's lead may
+// hold for as long as Timeout lets it, or for ever without one.
+func (l *Log) UpdateContext(ctx context.Context, fn func(pos int64, rec []byte) ([]byte, error)) error {
 	l.mu.Lock()
 	closed := l.closed
 	l.mu.Unlock()
@@ -298,16 +315,16 @@ func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
 	// Each statement is bounded on its own, as Rewrite's are: the wait for the log's
 	// lock, each page of rows read and each written back. One that runs out ends the
 	// transaction, rolled back.
-	tx, err := l.begin(l.pool)
+	tx, err := l.begin(ctx, l.pool)
 	if err != nil {
 		return l.errorf("update: %w", err)
 	}
 	defer l.rollback(tx)
-	if err := l.exec(tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
+	if err := l.exec(ctx, tx, "SELECT pg_advisory_xact_lock($1, $2)", l.k1, l.k2); err != nil {
 		return l.errorf("update: %w", err)
 	}
 	l.step("begin")
-	err = l.updateRows(tx, math.MaxInt64, func(pos int64, old []byte) ([]byte, bool, error) {
+	err = l.updateRows(ctx, tx, math.MaxInt64, func(pos int64, old []byte) ([]byte, bool, error) {
 		rec, err := fn(pos, old)
 		if err != nil {
 			return nil, false, fmt.Errorf("record %d: %w", pos, err)
@@ -318,7 +335,7 @@ func (l *Log) Update(fn func(pos int64, rec []byte) ([]byte, error)) error {
 		return l.errorf("update: %w", err)
 	}
 	l.step("commit")
-	if err := l.commit(tx); err != nil {
+	if err := l.commit(ctx, tx); err != nil {
 		return l.errorf("update: %w", err)
 	}
 	return nil
