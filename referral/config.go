@@ -149,8 +149,9 @@ func WithClock(c clientele.Clock) Option {
 // RecordsContext, as referral/pgstore has, ctx also ends a wait for the store (a lock
 // another session holds, a stalled connection; after a failed flush too), which
 // Options.Timeout there ends only after Timeout, and never when it is zero. On another
-// store a wait inside its Records ends when the store returns. The rewrite that finishes
-// an interrupted forget (see Open) is not bounded by ctx, as Compact is not.
+// store a wait inside its Records ends when the store returns. ctx also bounds the
+// rewrite that finishes an interrupted forget (see Open) on a store with CompactContext
+// (see Compacter), as referral/pgstore has; Compact alone is not bounded.
 //
 // ctx bounds Open only: the Program does not keep it, and its later calls (the events,
 // CatchUp, the rebuild of a shared ledger after a failed Settle) take their own. A nil

@@ -19,6 +19,12 @@ import (
 // and referral/pgstore's Store implement it. On a SharedStore, Compact must keep the
 // records other writers append while it runs (pgstore updates rows in place under the
 // ledger's lock), and the Program calls it holding no lead.
+//
+// Optionally, a Compacter has CompactContext(ctx, rewrite), which is Compact ending with
+// an error wrapping ctx.Err() once ctx is done, even while it waits for the store (as
+// referral/pgstore's does): Open given WithReplayContext finishes an interrupted forget
+// on a SharedStore through it, so that ctx ends that rewrite too. A failure leaves the
+// forget unfinished, as a failed Compact does, and the next Open finishes it.
 type Compacter interface {
 	Compact(rewrite func(Record) Record) error
 }
@@ -205,7 +211,7 @@ func (p *Program) eraseShared(ctx context.Context, what string, decide func() []
 	if err != nil {
 		return err
 	}
-	return p.compactShared()
+	return p.compactShared(context.Background())
 }
 
 // compactShared rewrites a SharedStore that is a Compacter (referral/pgstore) if the
@@ -215,8 +221,9 @@ func (p *Program) eraseShared(ctx context.Context, what string, decide func() []
 // under mu and rewrites with it after releasing mu. The copy may be older than a forget
 // another replica made meanwhile, so the rewrite only ever blanks: Signals become blank
 // (an erased record's always are), and a reason is replaced only by one that erases
-// more.
-func (p *Program) compactShared() error {
+// more. A ctx that can end (Open's WithReplayContext) bounds the rewrite on a store with
+// CompactContext (see Compacter); otherwise the store's Compact runs, as ever.
+func (p *Program) compactShared(ctx context.Context) error {
 	c, ok := p.store.(Compacter)
 	if !ok {
 		return nil
@@ -241,7 +248,7 @@ func (p *Program) compactShared() error {
 		}
 	}
 	p.mu.Unlock()
-	err := c.Compact(func(r Record) Record {
+	rewrite := func(r Record) Record {
 		f, ok := forms[r.Key]
 		if !ok || f.kind != r.Kind {
 			return r
@@ -255,7 +262,15 @@ func (p *Program) compactShared() error {
 			}
 		}
 		return r
-	})
+	}
+	var err error
+	if cc, ok := c.(interface {
+		CompactContext(context.Context, func(Record) Record) error
+	}); ok && ctx.Done() != nil {
+		err = cc.CompactContext(ctx, rewrite)
+	} else {
+		err = c.Compact(rewrite)
+	}
 	if err != nil {
 		return errorf("forget: rewrite the shared ledger without the erased signals: %w", err)
 	}
@@ -281,7 +296,7 @@ func (p *Program) Compact() error {
 		p.mu.Lock()
 		p.st.unerased = true
 		p.mu.Unlock()
-		return p.compactShared()
+		return p.compactShared(context.Background())
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -92,7 +92,11 @@ func Open(store Store, rules Rules, opts ...Option) (*Program, error) {
 	// else, as identity.New does.
 	finish := p.compactLocked
 	if p.shared != nil {
-		finish = p.compactShared
+		ctx := c.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		finish = func() error { return p.compactShared(ctx) }
 	}
 	if err := finish(); err != nil {
 		return nil, errorf("open: finish an erasure: %w", err)

@@ -223,7 +223,16 @@ var _ referral.Compacter = (*Store)(nil)
 // VACUUM reclaims them, and in its write-ahead log until the segments are recycled: a
 // host with a deadline for erasure runs VACUUM on referral_log after Forget.
 func (s *Store) Compact(rewrite func(referral.Record) referral.Record) error {
-	return s.log.Update(func(pos int64, b []byte) ([]byte, error) {
+	return s.CompactContext(context.Background(), rewrite)
+}
+
+// CompactContext is Compact, ending with an error wrapping ctx's error if ctx ends
+// first, even while it waits for PostgreSQL (the ledger's lock, a row another session
+// holds), as SinceContext does; it is then rolled back as a Compact that runs out of
+// Options.Timeout is. Open given referral.WithReplayContext finishes an interrupted
+// forget through it, so that ctx bounds the whole of Open.
+func (s *Store) CompactContext(ctx context.Context, rewrite func(referral.Record) referral.Record) error {
+	return s.log.UpdateContext(ctx, func(pos int64, b []byte) ([]byte, error) {
 		var r referral.Record
 		if err := r.UnmarshalBinary(b); err != nil {
 			return nil, err
