@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -109,4 +110,43 @@ func ExampleStore_PutVersion() {
 	default:
 		fmt.Println("as written")
 	}
+}
+
+// A server ends a request's store calls with the request: the handler hands segment the
+// copy of the Store that runs under the request's context, so that a client that
+// leaves, or a deadline the server sets, stops a snapshot's write or read still
+// waiting for PostgreSQL, rather than leaving it to Options.Timeout. The copy is a
+// segment.Store like the Store, and its error wraps the context's. (Not run: it needs
+// a server.)
+func ExampleStore_WithContext() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("CLIENTELE_POSTGRES"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+	s, err := pgstore.Open(ctx, pool, &pgstore.Options{Schema: "shop", Timeout: 30 * time.Second})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	x, err := segment.NewIndex()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	save := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := x.SaveTo(s.WithContext(r.Context()), "index")
+		switch {
+		case errors.Is(err, context.Canceled):
+			// The client left: nobody reads the answer. The snapshot may or may not
+			// have been written; the next save writes it again.
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		default:
+			fmt.Fprintln(w, "saved")
+		}
+	})
+	http.Handle("POST /snapshot", save)
 }

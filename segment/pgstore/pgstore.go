@@ -24,17 +24,20 @@
 // (an upsert), and is durable when it returns (with the database's synchronous_commit);
 // a Get on any replica after a Put returned sees the new bytes.
 //
-// segment.Store's methods take no context, so a call cannot be cancelled by its caller.
-// Without Options.Timeout, a call waits as long as pgx does for its connection and its
-// answer: forever, when PostgreSQL stops answering (a stalled connection, a lock another
-// session holds, a network partition). With it, each call gives up after Timeout and
-// fails with an error wrapping context.DeadlineExceeded. pgx gives up on a query by
-// closing its connection, first asking the server, as best it can, to cancel the
-// statement; the pool opens a new connection for a later call. A Put (or Delete) that
-// failed so, like any write that fails over a network, may or may not have taken
-// effect: the statement may have committed before its answer was lost, or, when the
-// cancellation did not reach the server (a partition), commit later still. The caller
-// treats it as unknown, and reads the blob back (Get or Versions) to learn which.
+// segment.Store's methods take no context. A call made on the copy of the Store that
+// WithContext returns runs under its context (a server's request, a save the host may
+// cancel), and fails with an error wrapping that context's error once it ends. Until
+// then, or on the Store itself, and without Options.Timeout, a call waits as long as pgx
+// does for its connection and its answer: forever, when PostgreSQL stops answering (a
+// stalled connection, a lock another session holds, a network partition). With
+// Options.Timeout, each call gives up after it and fails with an error wrapping
+// context.DeadlineExceeded. pgx gives up on a query by closing its connection, first
+// asking the server, as best it can, to cancel the statement; the pool opens a new
+// connection for a later call. A Put (or Delete) that failed so, like any write that
+// fails over a network, may or may not have taken effect: the statement may have
+// committed before its answer was lost, or, when the cancellation did not reach the
+// server (a partition), commit later still. The caller treats it as unknown, and reads
+// the blob back (Get or Versions) to learn which.
 //
 // # Following other writers
 //
@@ -86,8 +89,10 @@ type Options struct {
 	// pool to the last row read: a call that runs out fails with an error wrapping
 	// context.DeadlineExceeded. A write that fails so may or may not have taken effect
 	// (see Consistency). Zero leaves calls unbounded, waiting for PostgreSQL as long as
-	// it takes; a negative Timeout is refused by Open with ErrInvalid. It must exceed
-	// the time to move the largest blob (a snapshot) over the connection.
+	// it takes (or until the context given to WithContext ends); a negative Timeout is
+	// refused by Open with ErrInvalid. It must exceed the time to move the largest blob
+	// (a snapshot) over the connection. On a copy WithContext made, each call ends at
+	// Timeout or with the context, whichever comes first.
 	Timeout time.Duration
 }
 
@@ -111,8 +116,9 @@ var migrations = []string{
 type Store struct {
 	pool    *pgxpool.Pool
 	table   string
-	notify  string        // the NOTIFY payload of a write
-	timeout time.Duration // Options.Timeout
+	notify  string          // the NOTIFY payload of a write
+	timeout time.Duration   // Options.Timeout
+	ctx     context.Context // WithContext's, or nil: see parent
 }
 
 var _ segment.Store = (*Store)(nil)
@@ -134,10 +140,11 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	return &Store{pool: pool, table: pg.Ident(schema) + ".segment_blob", notify: schema + ".segment_blob", timeout: o.Timeout}, nil
 }
 
-// call returns the context of one call of the Store: bounded by Options.Timeout, or
-// unbounded without one, as segment.Store's methods have no context of their caller.
+// call returns the context of one call of the Store: under the context WithContext
+// gave (none by default, as segment.Store's methods have no context of their caller),
+// and bounded by Options.Timeout as well when there is one.
 func (s *Store) call() (context.Context, context.CancelFunc) {
-	return pg.Bound(context.Background(), s.timeout)
+	return pg.Bound(s.parent(), s.timeout)
 }
 
 // Put stores a copy of data under name, replacing what it held.
