@@ -233,7 +233,7 @@ func TestEraseRestartFromOlderSnapshot(t *testing.T) {
 	s, st := storageServer(t, dir, "", clientele.FixedClock(now), nil)
 	base, stop := start(t, s)
 	u1, u2, c3 := people(t, base)
-	if err := s.snapshot(); err != nil { // with the members of the first changes
+	if err := s.snapshot(context.Background()); err != nil { // with the members of the first changes
 		t.Fatal(err)
 	}
 	old, err := st.segments.Get(snapshotName)
@@ -440,7 +440,7 @@ func TestEraseAtNextCatchUp(t *testing.T) {
 	// begun before its catch-up), which replaces the one A wrote without u-1. B's
 	// next catch-up replaces it again.
 	call(t, "DELETE", fmt.Sprintf("%s/v1/profiles/%d", a.base, u1), "", http.StatusOK, nil)
-	if err := b.s.snapshot(); err != nil {
+	if err := b.s.snapshot(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	pool := pgtest.Pool(t)

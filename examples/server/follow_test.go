@@ -164,7 +164,7 @@ func TestSyncSavedOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.syncSaved(); err != nil {
+	if err := s.syncSaved(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.seg.Segments(); !slices.Equal(got, []string{"a", "z"}) {
@@ -176,7 +176,7 @@ func TestSyncSavedOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.syncSaved(); err != nil {
+	if err := s.syncSaved(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.seg.Segments(); len(got) != 0 {
@@ -317,7 +317,7 @@ func TestSyncSavedConflict(t *testing.T) {
 	}
 	syncNow := func() {
 		t.Helper()
-		if err := s.syncSaved(); err != nil {
+		if err := s.syncSaved(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -408,7 +408,7 @@ func TestRecreatedSegmentAcrossRestart(t *testing.T) {
 			if err := stop(); err != nil {
 				t.Error(err)
 			}
-			if err := s.snapshot(); err != nil { // as run does on the way out
+			if err := s.snapshot(context.Background()); err != nil { // as run does on the way out
 				t.Error(err)
 			}
 			st.close()

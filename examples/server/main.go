@@ -35,8 +35,9 @@
 //	GET  /v1/referral/balance?user=, /v1/referral/payables        its balances and payout run
 //	GET  /healthz
 //
-// SIGINT or SIGTERM stops it gracefully: requests in flight finish, then the identity
-// store is closed; each stage is logged (log/slog, on standard error).
+// SIGINT or SIGTERM stops it gracefully: requests in flight finish, the last segment
+// snapshot is written (another SIGINT or SIGTERM abandons it), then the storage is
+// closed; each stage is logged (log/slog, on standard error).
 package main
 
 import (
@@ -162,7 +163,14 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, p
 		// A snapshot on the way out makes the next start replay fewer events; a
 		// crash only costs a longer replay.
 		// One behind another server's stored snapshot is not written, and no failure.
-		if err := s.closeSnapshot(); err != nil && !errors.Is(err, errSnapshotBehind) {
+		// ctx has ended (the signal that began the shutdown): the snapshot's write
+		// runs under a context of its own, which another SIGINT or SIGTERM ends, so
+		// that an operator who will not wait for a PostgreSQL that stopped answering
+		// (-pg-timeout at most, for ever with 0) stops the server without SIGKILL,
+		// and without the snapshot: the next start replays more events.
+		last, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := s.closeSnapshot(last); err != nil && !errors.Is(err, errSnapshotBehind) {
 			logger.Error("segment snapshot", "error", err)
 		}
 	}()

@@ -60,7 +60,7 @@ func BenchmarkReadRefresh(b *testing.B) {
 				b.Fatalf("PUT s%d: %d %s", i, w.Code, w.Body)
 			}
 		}
-		b.Run("sync/"+mode, func(b *testing.B) { timeOps(b, s.syncSaved) })
+		b.Run("sync/"+mode, func(b *testing.B) { timeOps(b, func() error { return s.syncSaved(context.Background()) }) })
 		b.Run("read/"+mode, func(b *testing.B) {
 			timeOps(b, func() error {
 				w := httptest.NewRecorder()

@@ -168,7 +168,7 @@ func benchRestart(b *testing.B, st *storage) {
 			b.Fatal(err)
 		}
 	}
-	if err := last.snapshot(); err != nil {
+	if err := last.snapshot(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("snapshot", func(b *testing.B) {

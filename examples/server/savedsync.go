@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -38,19 +39,22 @@ type versioner interface {
 // and a server whose own PUT lost takes the other's.
 //
 // It holds putMu, so that it sees this server's PUT or DELETE whole (index and storage
-// both changed, or neither) and never undoes one half-done.
-func (s *server) syncSaved() error {
+// both changed, or neither) and never undoes one half-done. Its reads of the storage end
+// with ctx (see segmentsIn): a request that goes away, or a follower stopped, lets putMu
+// go rather than wait for PostgreSQL with it.
+func (s *server) syncSaved(ctx context.Context) error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
+	segs := s.st.segmentsIn(ctx)
 	var vers map[string]segpg.Version
-	vs, versioned := s.st.segments.(versioner)
+	vs, versioned := segs.(versioner)
 	if versioned {
 		var err error
 		if vers, err = vs.Versions(savedPrefix); err != nil {
 			return err
 		}
 	} else {
-		names, err := s.st.segments.List()
+		names, err := segs.List()
 		if err != nil {
 			return err
 		}
@@ -82,7 +86,7 @@ func (s *server) syncSaved() error {
 			continue
 		}
 		renew := versioned && known && old.Incarnation != v.Incarnation
-		def, err := s.st.segments.Get(blob)
+		def, err := segs.Get(blob)
 		if errors.Is(err, segment.ErrNotFound) {
 			continue // deleted since Versions: the next sync deletes it
 		}

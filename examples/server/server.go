@@ -529,7 +529,7 @@ func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) {
 			err = errors.Join(err, fmt.Errorf("events not yet erased from the event log (retried at every refresh, and at the next start): %w", eerr))
 		}
 		s.forgetSnap.Store(false)
-		if serr := s.snapshot(); serr != nil {
+		if serr := s.snapshot(r.Context()); serr != nil {
 			s.forgetSnap.Store(true)
 			err = errors.Join(err, fmt.Errorf("the stored segment snapshot still holds the profile (replaced at the next refresh, and at the next start): %w", serr))
 		}
@@ -699,7 +699,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.st != nil {
-		if err := s.keepDefinition(name, q); err != nil {
+		if err := s.keepDefinition(r.Context(), name, q); err != nil {
 			// Not kept: undo the Save, so that a refused call changes nothing.
 			if existed {
 				err = errors.Join(err, s.seg.Save(name, prev))
@@ -709,7 +709,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusServiceUnavailable, "storage: %v", err)
 			return
 		}
-		if err := s.snapshotHeld(); err != nil && !errors.Is(err, errSnapshotBehind) {
+		if err := s.snapshotHeld(r.Context()); err != nil && !errors.Is(err, errSnapshotBehind) {
 			// The definition is kept and a restart reads it back (its blob wins over an
 			// older snapshot's): the segment is saved, and only the snapshot that spares
 			// a restart replaying events failed. Answering 503 told the client it was
@@ -757,10 +757,11 @@ func unknownEventHint(err error) string {
 // the index held (another server deleted the segment and saved it anew since this one
 // last synced, and this PUT replaced that definition), the segment is a new one here
 // too, as it is on the server that saved it anew: its members start again.
-func (s *server) keepDefinition(name string, q *segment.Query) error {
-	vs, versioned := s.st.segments.(versioner)
+func (s *server) keepDefinition(ctx context.Context, name string, q *segment.Query) error {
+	segs := s.st.segmentsIn(ctx)
+	vs, versioned := segs.(versioner)
 	if !versioned {
-		return s.st.segments.Put(savedPrefix+name, []byte(q.String()))
+		return segs.Put(savedPrefix+name, []byte(q.String()))
 	}
 	v, err := vs.PutVersion(savedPrefix+name, []byte(q.String()))
 	if err != nil {
@@ -809,7 +810,7 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.st != nil {
-		err := s.st.segments.Delete(savedPrefix + name)
+		err := s.st.segmentsIn(r.Context()).Delete(savedPrefix + name)
 		if errors.Is(err, segment.ErrNotFound) {
 			err = nil // another server deleted it meanwhile: deleted all the same
 		}
@@ -826,7 +827,7 @@ func (s *server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.st != nil {
 		delete(s.savedVers, name)
-		if err := s.snapshotHeld(); err != nil && !errors.Is(err, errSnapshotBehind) {
+		if err := s.snapshotHeld(r.Context()); err != nil && !errors.Is(err, errSnapshotBehind) {
 			s.log.Warn("segment deleted; the snapshot after it failed (a restart replays more events)", "name", name, "error", err)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -100,25 +101,27 @@ func readIncarnations(data []byte, off int) (map[string]int64, []byte, error) {
 }
 
 // snapshot writes the index, the position of the first event it does not hold and the
-// incarnations of its segments. It takes putMu, which a PUT or a sync holds while it
-// changes the index's segments, so that the incarnations are those of the segments
-// written; snapshotHeld is the same for a caller holding putMu.
-func (s *server) snapshot() error {
+// incarnations of its segments, the write ending with ctx (see segmentsIn). It takes
+// putMu, which a PUT or a sync holds while it changes the index's segments, so that the
+// incarnations are those of the segments written; snapshotHeld is the same for a caller
+// holding putMu.
+func (s *server) snapshot(ctx context.Context) error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
-	return s.snapshotHeld()
+	return s.snapshotHeld(ctx)
 }
 
 // errSnapshotsClosed is snapshot's error once closeSnapshot has written the last one.
 var errSnapshotsClosed = errors.New("the server is shutting down: its last snapshot is written")
 
-// closeSnapshot writes the last snapshot, at shutdown, and makes snapshot write no other:
-// a snapshot begun in the background (periodic, or after an erasure) that was waiting
-// for putMu wrote after it, possibly once the storage was closed.
-func (s *server) closeSnapshot() error {
+// closeSnapshot writes the last snapshot, at shutdown, the write ending with ctx, and
+// makes snapshot write no other: a snapshot begun in the background (periodic, or after
+// an erasure) that was waiting for putMu wrote after it, possibly once the storage was
+// closed.
+func (s *server) closeSnapshot(ctx context.Context) error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
-	err := s.snapshotHeld()
+	err := s.snapshotHeld(ctx)
 	s.snapClosed = true
 	return err
 }
@@ -134,7 +137,7 @@ func (s *server) closeSnapshot() error {
 // written, and snapshotHeld fails with errSnapshotBehind. lastSnap becomes the position
 // encoded, not applied, which the events applied during the write moved; also when the
 // snapshot was not written, as the stored one is further on still.
-func (s *server) snapshotHeld() error {
+func (s *server) snapshotHeld(ctx context.Context) error {
 	if s.snapClosed {
 		return errSnapshotsClosed
 	}
@@ -149,10 +152,11 @@ func (s *server) snapshotHeld() error {
 		return err
 	}
 	written := true
-	if sp, ok := s.st.segments.(snapshotPutter); ok {
+	segs := s.st.segmentsIn(ctx)
+	if sp, ok := segs.(snapshotPutter); ok {
 		written, err = sp.PutSnapshot(snapshotName, buf.Bytes())
 	} else {
-		err = s.st.segments.Put(snapshotName, buf.Bytes())
+		err = segs.Put(snapshotName, buf.Bytes())
 	}
 	if err != nil {
 		return err

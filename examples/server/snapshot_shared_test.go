@@ -35,10 +35,10 @@ func TestSnapshotNotReplacedByOlder(t *testing.T) {
 		return binary.BigEndian.Uint64(data)
 	}
 
-	if err := a.s.snapshot(); err != nil {
+	if err := a.s.snapshot(context.Background()); err != nil {
 		t.Fatalf("A's snapshot: %v", err)
 	}
-	err := b.s.snapshot()
+	err := b.s.snapshot(context.Background())
 	if got := stored(); got != ahead {
 		t.Fatalf("after B's snapshot the stored one is at event %d; want A's, at %d, not B's at %d", got, ahead, behind)
 	}
@@ -49,7 +49,7 @@ func TestSnapshotNotReplacedByOlder(t *testing.T) {
 	if err := b.s.refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.s.snapshot(); err != nil {
+	if err := b.s.snapshot(context.Background()); err != nil {
 		t.Fatalf("B's snapshot once caught up: %v", err)
 	}
 	if got := stored(); got != ahead {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -84,7 +85,7 @@ func TestSnapshotWriteOutsideMu(t *testing.T) {
 	hold := func(data []byte) { held <- data; <-release }
 	store.hold.Store(&hold)
 	done := make(chan error, 1)
-	go func() { done <- s.snapshot() }()
+	go func() { done <- s.snapshot(context.Background()) }()
 	<-held // encoded; the write waits for release
 	finish := sync.OnceValue(func() error { close(release); return <-done })
 	defer finish()
@@ -147,7 +148,7 @@ func TestCloseSnapshotLast(t *testing.T) {
 	var writes atomic.Int32
 	count := func([]byte) { writes.Add(1) }
 	store.hold.Store(&count)
-	if err := s.closeSnapshot(); err != nil {
+	if err := s.closeSnapshot(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	last, err := st.segments.Get(snapshotName)
@@ -155,7 +156,7 @@ func TestCloseSnapshotLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	postProfile(t, base, userCall) // applied after the last snapshot, as by a late request
-	if err := s.snapshot(); !errors.Is(err, errSnapshotsClosed) {
+	if err := s.snapshot(context.Background()); !errors.Is(err, errSnapshotsClosed) {
 		t.Errorf("a snapshot after closeSnapshot: %v, want errSnapshotsClosed", err)
 	}
 	if n := writes.Load(); n != 1 {

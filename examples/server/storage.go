@@ -79,6 +79,22 @@ type eventLog interface {
 	Erase(ctx context.Context, profiles []uint32) (int, error)
 }
 
+// segmentsIn returns the segment store whose calls end with ctx as well: on PostgreSQL,
+// segment/pgstore's copy under ctx (Store.WithContext), so that a request that goes
+// away (the client left, or the server's deadline on it passed) stops its store call
+// there and then, rather than at -pg-timeout, or never without one; and a call of a
+// stopped follower, or of a start or shutdown interrupted, ends with them. File and
+// memory stores do not wait for another process, and are returned as they are; so is
+// a store wrapping another (as tests do): asked for the concrete *segpg.Store, not for
+// a WithContext method, which a wrapper embedding one would have too, and whose copy
+// would go around the wrapper.
+func (st *storage) segmentsIn(ctx context.Context) segment.Store {
+	if p, ok := st.segments.(*segpg.Store); ok {
+		return p.WithContext(ctx)
+	}
+	return st.segments
+}
+
 // defaultPGTimeout is -pg-timeout's default. A third of the HTTP server's WriteTimeout
 // (30s from the request's headers), so that a request whose segment store call runs
 // out still has its 503 written: at 30s the write deadline passes as the first call
@@ -93,7 +109,8 @@ const defaultPGTimeout = 10 * time.Second
 // page of rows: a replay on start, a Forget, is not bounded as a whole) and each
 // append of events (0: unbounded): the stores' methods take no context, and a
 // PostgreSQL that stops answering held a request, the snapshot, the shutdown's last
-// snapshot, or a replay at start, for ever.
+// snapshot, or a replay at start, for ever. The segment store's calls also end with
+// the request, follower, start or shutdown that made them (segmentsIn).
 func openStorage(ctx context.Context, spec, schema string, pgTimeout time.Duration) (*storage, error) {
 	switch {
 	case spec == "mem:" || spec == "":
@@ -186,7 +203,7 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 		return nil, err
 	}
 	resnap := false // the snapshot read holds erased profiles: replace it
-	data, err := st.segments.Get(snapshotName)
+	data, err := st.segmentsIn(ctx).Get(snapshotName)
 	switch {
 	case errors.Is(err, segment.ErrNotFound):
 	case err != nil:
@@ -253,11 +270,11 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 	// definition before the last PUT or DELETE, which was answered 200; or another
 	// server wrote one after the snapshot. The blobs win. After the events: a
 	// definition may name an event first seen after the snapshot.
-	if err := s.syncSaved(); err != nil {
+	if err := s.syncSaved(ctx); err != nil {
 		return nil, err
 	}
 	if resnap {
-		if err := s.snapshot(); err != nil {
+		if err := s.snapshot(ctx); err != nil {
 			s.forgetSnap.Store(true) // the next refresh tries again
 		}
 	}
@@ -311,7 +328,7 @@ func (s *server) refresh(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err // the request went away, or the events failed: do not start
 		}
-		return s.syncSaved()
+		return s.syncSaved(ctx)
 	})
 }
 
@@ -347,7 +364,9 @@ func (s *server) applyNew(ctx context.Context) error {
 		s.forgetSnap.Store(false)
 		go func() {
 			defer s.snapping.Store(false)
-			if err := s.snapshot(); err != nil && !errors.Is(err, errSnapshotsClosed) {
+			// Not under ctx: the snapshot outlives the refresh (and the request) that
+			// started it, bounded by -pg-timeout alone.
+			if err := s.snapshot(context.Background()); err != nil && !errors.Is(err, errSnapshotsClosed) {
 				s.forgetSnap.Store(true)
 				s.log.Warn("segment snapshot after an erasure (retried at the next refresh)", "error", err)
 			}
@@ -508,7 +527,8 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 // snapshot that fails stops it: the next refresh starts one again.
 func (s *server) periodicSnapshots() {
 	for {
-		err := s.snapshot()
+		// No request waits for it: bounded by -pg-timeout alone.
+		err := s.snapshot(context.Background())
 		// Behind another server's stored snapshot: not written, and no failure.
 		if err != nil && !errors.Is(err, errSnapshotsClosed) && !errors.Is(err, errSnapshotBehind) {
 			s.log.Warn("periodic segment snapshot", "error", err)

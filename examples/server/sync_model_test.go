@@ -253,7 +253,7 @@ func TestSyncAgainstModel(t *testing.T) {
 			},
 			"changes": checkChanges,
 			"restart": func(t *rapid.T) {
-				if err := s.snapshot(); err != nil {
+				if err := s.snapshot(context.Background()); err != nil {
 					t.Fatal(err)
 				}
 				if s, err = newServerOn(context.Background(), clock, st); err != nil {

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele-go/clientele/internal/pg"
+	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// TestLeftRequestEndsSegmentStoreCall: with no -pg-timeout, a PUT whose write of the
+// definition waits for a row another session holds ends when its client leaves: the
+// request's context ends the store call, the PUT's Save is undone and putMu let go, so
+// that a PUT of another segment is saved while the row is still held. Before, the
+// first PUT waited for the row as long as it was held, and every later PUT, sync and
+// snapshot behind it.
+func TestLeftRequestEndsSegmentStoreCall(t *testing.T) {
+	schema, st := pgStorage(t, 0, "x")
+	s, base := serveOn(t, st)
+	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+	table := pg.Ident(schema) + ".segment_blob"
+	release := pgtest.Hold(t, "SELECT 1 FROM "+table+" WHERE name = '"+savedPrefix+"b' FOR UPDATE")
+	defer release()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "PUT", base+"/v1/segments/b", strings.NewReader(`not did("x")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(300*time.Millisecond, cancel) // by then its write waits for the row
+	defer timer.Stop()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("PUT whose client left: answered %s; want the client's own cancellation", resp.Status)
+	}
+
+	err = pgtest.Within(t, "PUT of another segment while the row is held", func() error {
+		req, err := http.NewRequest("PUT", base+"/v1/segments/c", strings.NewReader(`did("x")`))
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			body, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("status %s: %s", resp.Status, body)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("PUT of another segment while the row is held: %v; want 200", err)
+	}
+	if got, want := s.definition("b"), canon(`did("x")`); got != want {
+		t.Errorf("after the PUT whose client left: definition %q, want %q (its Save undone)", got, want)
+	}
+}
+
+// TestSecondSignalAbandonsLastSnapshot: with no -pg-timeout, the last snapshot a
+// stopping server writes waits for the snapshot's row another session holds; a second
+// SIGINT abandons it, and the server exits, logging the snapshot's failure, rather than
+// waiting for the row as long as it is held (only SIGKILL stopped it).
+func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SERVER_ARGS=-addr 127.0.0.1:0 -pg-timeout 0 -events x -store "+pgtest.URL(t)+" -schema "+schema)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var (
+		mu  sync.Mutex
+		log strings.Builder
+	)
+	url, exited := make(chan string, 1), make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			mu.Lock()
+			log.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				url <- m[1]
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	var base string
+	select {
+	case base = <-url:
+	case err := <-exited:
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("server exited before listening: %v\n%s", err, log.String())
+	}
+	// A PUT writes a snapshot: the row the last one replaces.
+	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+	release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
+	defer release()
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	// Once the snapshot's write waits for the row, the server listens for the second
+	// signal (it does before it writes).
+	waiting(t, pool, schema)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = pgtest.Within(t, "the server's exit after a second SIGINT", func() error { return <-exited })
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || !strings.Contains(log.String(), "segment snapshot") || !strings.Contains(log.String(), "context canceled") {
+		t.Fatalf("server after a second SIGINT: exit %v; want it to exit 0 logging the snapshot's failure, context canceled:\n%s", err, log.String())
+	}
+}
+
+// waiting returns once a session waits for a lock on schema's segment table, failing t
+// if none does after pgtest.Watchdog.
+func waiting(t *testing.T, pool *pgxpool.Pool, schema string) {
+	t.Helper()
+	watchdog := time.NewTimer(pgtest.Watchdog)
+	defer watchdog.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var n int
+		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0`, pg.Ident(schema)+".segment_blob").Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-watchdog.C:
+			t.Fatalf("no statement on %s waits for a lock after %v", schema, pgtest.Watchdog)
+		}
+	}
+}
