@@ -15,6 +15,7 @@ import (
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -72,89 +73,104 @@ func TestLeftRequestEndsSegmentStoreCall(t *testing.T) {
 // TestSecondSignalAbandonsLastSnapshot: with no -pg-timeout, the last snapshot a
 // stopping server writes waits for the snapshot's row another session holds; a second
 // SIGINT abandons it, and the server exits, logging the snapshot's failure, rather than
-// waiting for the row as long as it is held (only SIGKILL stopped it).
+// waiting for the row as long as it is held (only SIGKILL stopped it). So too when a
+// periodic snapshot already waited for the row, holding putMu: the shutdown ends it,
+// and the last snapshot, which supersedes it, is written (and waits) in its place.
 func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
-	pool := pgtest.Pool(t)
-	schema := pgtest.Schema(t, pool)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "SERVER_ARGS=-addr 127.0.0.1:0 -pg-timeout 0 -events x -store "+pgtest.URL(t)+" -schema "+schema)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var (
-		mu  sync.Mutex
-		log strings.Builder
-	)
-	url, exited := make(chan string, 1), make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				url <- m[1]
+	for _, periodic := range []bool{false, true} {
+		t.Run(fmt.Sprint("periodic ", periodic), func(t *testing.T) {
+			pool := pgtest.Pool(t)
+			schema := pgtest.Schema(t, pool)
+			args := "-addr 127.0.0.1:0 -pg-timeout 0 -events x -snapshot-every 1 -store " + pgtest.URL(t) + " -schema " + schema
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "SERVER_ARGS="+args)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		exited <- cmd.Wait()
-	}()
-	var base string
-	select {
-	case base = <-url:
-	case err := <-exited:
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("server exited before listening: %v\n%s", err, log.String())
-	}
-	// A PUT writes a snapshot: the row the last one replaces.
-	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
-	release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
-	defer release()
-
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	// Once the snapshot's write waits for the row, the server listens for the second
-	// signal (it does before it writes).
-	waiting(t, pool, schema)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	err = pgtest.Within(t, "the server's exit after a second SIGINT", func() error { return <-exited })
-	mu.Lock()
-	defer mu.Unlock()
-	if err != nil || !strings.Contains(log.String(), "segment snapshot") || !strings.Contains(log.String(), "context canceled") {
-		t.Fatalf("server after a second SIGINT: exit %v; want it to exit 0 logging the snapshot's failure, context canceled:\n%s", err, log.String())
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			var (
+				mu  sync.Mutex
+				log strings.Builder
+			)
+			url, exited := make(chan string, 1), make(chan error, 1)
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				for sc.Scan() {
+					mu.Lock()
+					log.WriteString(sc.Text() + "\n")
+					mu.Unlock()
+					if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+						url <- m[1]
+					}
+				}
+				exited <- cmd.Wait()
+			}()
+			var base string
+			select {
+			case base = <-url:
+			case err := <-exited:
+				mu.Lock()
+				defer mu.Unlock()
+				t.Fatalf("server exited before listening: %v\n%s", err, log.String())
+			}
+			// A PUT writes a snapshot: the row the next ones replace.
+			call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+			release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
+			defer release()
+			stuck := 0
+			if periodic {
+				// With -snapshot-every 1, an event starts a periodic snapshot.
+				call(t, "POST", base+"/v1/events", `{"type":"track","event":"x","userId":"u-1","timestamp":"2025-03-02T12:00:00Z"}`, http.StatusOK, nil)
+				stuck = waiting(t, pool, schema, 0)
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			// Once the last snapshot's write waits for the row, the server listens for
+			// the second signal (it does before it writes).
+			waiting(t, pool, schema, stuck)
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			err = pgtest.Within(t, "the server's exit after a second SIGINT", func() error { return <-exited })
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || !strings.Contains(log.String(), "segment snapshot") || !strings.Contains(log.String(), "context canceled") {
+				t.Fatalf("server after a second SIGINT: exit %v; want it to exit 0 logging the snapshot's failure, context canceled:\n%s", err, log.String())
+			}
+		})
 	}
 }
 
-// waiting returns once a session waits for a lock on schema's segment table, failing t
-// if none does after pgtest.Watchdog.
-func waiting(t *testing.T, pool *pgxpool.Pool, schema string) {
+// waiting returns the process id of a session, other than not's, that waits for a lock
+// on schema's segment table, failing t if none does after pgtest.Watchdog.
+func waiting(t *testing.T, pool *pgxpool.Pool, schema string, not int) int {
 	t.Helper()
 	watchdog := time.NewTimer(pgtest.Watchdog)
 	defer watchdog.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		var n int
-		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0`, pg.Ident(schema)+".segment_blob").Scan(&n)
+		var pids []int
+		rows, err := pool.Query(context.Background(), `SELECT pid FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND pid <> $2 AND strpos(query, $1) > 0`, pg.Ident(schema)+".segment_blob", not)
+		if err == nil {
+			pids, err = pgx.CollectRows(rows, pgx.RowTo[int])
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 {
-			return
+		if len(pids) > 0 {
+			return pids[0]
 		}
 		select {
 		case <-tick.C:
 		case <-watchdog.C:
-			t.Fatalf("no statement on %s waits for a lock after %v", schema, pgtest.Watchdog)
+			t.Fatalf("no statement on %s waits for a lock (but process %d's) after %v", schema, not, pgtest.Watchdog)
 		}
 	}
 }

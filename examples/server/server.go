@@ -103,6 +103,12 @@ type server struct {
 	lastSnap  uint64
 	snapping  atomic.Bool
 	snapEvery uint64
+	// background is the context of the snapshots no request waits for (periodic, and
+	// after an erasure): the server's own, which run's shutdown ends (newServerOn's
+	// ctx), so that one waiting for a PostgreSQL that stopped answering gives up
+	// putMu to the last snapshot, which supersedes it, rather than keep it waiting
+	// (for ever with -pg-timeout 0).
+	background context.Context
 }
 
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
@@ -110,7 +116,7 @@ func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &server{clock: clock, seg: seg, log: slog.New(slog.DiscardHandler)}
+	s := &server{clock: clock, seg: seg, log: slog.New(slog.DiscardHandler), background: context.Background()}
 	// Forward every merge to the index and the programme, so that audiences and
 	// balances follow the person.
 	opts = append(opts, identity.OnMerge(s.merged))

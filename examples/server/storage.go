@@ -192,12 +192,14 @@ func openPostgresStorage(ctx context.Context, url, schema string, pgTimeout time
 
 // newServerOn returns a server whose state lives in st: the resolver replays the
 // identity log, and the index is the latest snapshot plus the events after it (funnels
-// read every event kept).
+// read every event kept). ctx ends the start, and is the server's background context
+// (see server.background).
 func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*server, error) {
 	s, err := newServer(clock, identity.WithStore(st.ids))
 	if err != nil {
 		return nil, err
 	}
+	s.background = ctx
 	s.st, s.snapEvery = st, st.snapshotEvery
 	if err := s.openReferral(st.ledger, st.programme); err != nil {
 		return nil, err
@@ -365,8 +367,8 @@ func (s *server) applyNew(ctx context.Context) error {
 		go func() {
 			defer s.snapping.Store(false)
 			// Not under ctx: the snapshot outlives the refresh (and the request) that
-			// started it, bounded by -pg-timeout alone.
-			if err := s.snapshot(context.Background()); err != nil && !errors.Is(err, errSnapshotsClosed) {
+			// started it.
+			if err := s.snapshot(s.background); err != nil && !errors.Is(err, errSnapshotsClosed) && s.background.Err() == nil {
 				s.forgetSnap.Store(true)
 				s.log.Warn("segment snapshot after an erasure (retried at the next refresh)", "error", err)
 			}
@@ -527,10 +529,10 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 // snapshot that fails stops it: the next refresh starts one again.
 func (s *server) periodicSnapshots() {
 	for {
-		// No request waits for it: bounded by -pg-timeout alone.
-		err := s.snapshot(context.Background())
-		// Behind another server's stored snapshot: not written, and no failure.
-		if err != nil && !errors.Is(err, errSnapshotsClosed) && !errors.Is(err, errSnapshotBehind) {
+		err := s.snapshot(s.background)
+		// Behind another server's stored snapshot: not written, and no failure; nor
+		// one the shutdown ended, which the last snapshot supersedes.
+		if err != nil && !errors.Is(err, errSnapshotsClosed) && !errors.Is(err, errSnapshotBehind) && s.background.Err() == nil {
 			s.log.Warn("periodic segment snapshot", "error", err)
 		}
 		s.snapping.Store(false)
