@@ -17,7 +17,8 @@ import "context"
 // operation and let it go with ctx (as http.Request.WithContext is used): once ctx has
 // ended, every call of the copy fails. A write that failed because ctx ended may or
 // may not have taken effect, as one that ran out of Timeout (see Consistency). ctx must
-// not be nil.
+// not be nil. A type that embeds *Store to wrap some of its methods has this one too,
+// and the copy it returns goes around the wrapper: such a type defines its own.
 func (s *Store) WithContext(ctx context.Context) *Store {
 	if ctx == nil {
 		panic("segment/pgstore: WithContext: nil context")
