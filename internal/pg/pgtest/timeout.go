@@ -89,7 +89,7 @@ var PoolKinds = []struct {
 // context ends, ask the server to cancel the statement before giving up on the socket
 // (pgx's alternative to its default), closed when t ends.
 //
-// A connection that sent a cancel request is closed when released, not reused. A cancel
+// A connection that sent a cancel request is closed, not used again. A cancel
 // request names a backend, not a statement, and the server may deliver it after the
 // statement it was meant for has ended: pgx waits 100 ms for that before it reuses the
 // connection, and on a loaded machine a late cancel then ended the next call's statement
@@ -110,9 +110,11 @@ func CancelRequestPool(t testing.TB) *pgxpool.Pool {
 			mark:                               func() { cancelled.Store(c, true) },
 		}
 	}
-	cfg.AfterRelease = func(c *pgx.Conn) bool {
+	// At acquisition rather than at release: pgxpool releases through AfterRelease on
+	// a goroutine of its own, so the next query would often open a connection.
+	cfg.PrepareConn = func(_ context.Context, c *pgx.Conn) (bool, error) {
 		_, sent := cancelled.LoadAndDelete(c.PgConn())
-		return !sent
+		return !sent, nil
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
