@@ -49,7 +49,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -137,15 +136,17 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, last, stop := shutdownSignals(os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *store, *schema, *pgTimeout, *token, keys, programme, *snapEvery, declared); err != nil {
+	if err := run(ctx, last, logger, *addr, *store, *schema, *pgTimeout, *token, keys, programme, *snapEvery, declared); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, pgTimeout time.Duration, token string, keys writeKeys, programme referral.Rules, snapEvery uint64, declared []string) error {
+// run serves until ctx ends, then shuts down; last ending (a second signal) cuts the
+// shutdown short and abandons its snapshot.
+func run(ctx, last context.Context, logger *slog.Logger, addr, store, schema string, pgTimeout time.Duration, token string, keys writeKeys, programme referral.Rules, snapEvery uint64, declared []string) error {
 	if err := checkListen(addr, token); err != nil {
 		return err
 	}
@@ -164,12 +165,10 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, p
 		// crash only costs a longer replay.
 		// One behind another server's stored snapshot is not written, and no failure.
 		// ctx has ended (the signal that began the shutdown): the snapshot's write
-		// runs under a context of its own, which another SIGINT or SIGTERM ends, so
-		// that an operator who will not wait for a PostgreSQL that stopped answering
-		// (-pg-timeout at most, for ever with 0) stops the server without SIGKILL,
-		// and without the snapshot: the next start replays more events.
-		last, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
-		defer stop()
+		// runs under last, which another SIGINT or SIGTERM ends, so that an operator
+		// who will not wait for a PostgreSQL that stopped answering (-pg-timeout at
+		// most, for ever with 0) stops the server without SIGKILL, and without the
+		// snapshot: the next start replays more events.
 		if err := s.closeSnapshot(last); err != nil && !errors.Is(err, errSnapshotBehind) {
 			logger.Error("segment snapshot", "error", err)
 		}
@@ -195,7 +194,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, store, schema string, p
 		return err
 	}
 	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "store", strings.SplitN(store, "@", 2)[len(strings.SplitN(store, "@", 2))-1], "write_keys", len(keys))
-	return serve(ctx, ln, s)
+	return serve(ctx, last, ln, s)
 }
 
 const (
@@ -212,7 +211,9 @@ const (
 
 // serve answers on ln until ctx is done, then shuts down gracefully: it stops accepting,
 // lets requests in flight finish (for up to ten seconds) and returns.
-func serve(ctx context.Context, ln net.Listener, s *server) error {
+// serve serves on ln until ctx ends, then waits up to 10 s for the requests in flight,
+// or until last ends.
+func serve(ctx, last context.Context, ln net.Listener, s *server) error {
 	srv := &http.Server{
 		Handler:           withDeadline(s.routes(), requestDeadline),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -234,11 +235,14 @@ func serve(ctx context.Context, ln net.Listener, s *server) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down: no new connections; waiting up to 10s for requests in flight")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	s.log.Info("shutting down: no new connections; waiting up to 10s for requests in flight (a second signal stops at once)")
+	shutdown, cancel := context.WithTimeout(last, 10*time.Second)
 	defer cancel()
 	context.AfterFunc(shutdown, stopWork)
 	if err := srv.Shutdown(shutdown); err != nil {
+		if last.Err() != nil {
+			return fmt.Errorf("shutdown: a second signal ended the wait for requests in flight: %w", err)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {

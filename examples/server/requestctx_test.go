@@ -81,69 +81,73 @@ func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
 		t.Run(fmt.Sprint("periodic ", periodic), func(t *testing.T) {
 			pool := pgtest.Pool(t)
 			schema := pgtest.Schema(t, pool)
-			args := "-addr 127.0.0.1:0 -pg-timeout 0 -events x -snapshot-every 1 -store " + pgtest.URL(t) + " -schema " + schema
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "SERVER_ARGS="+args)
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-			var (
-				mu  sync.Mutex
-				log strings.Builder
-			)
-			url, exited := make(chan string, 1), make(chan error, 1)
-			go func() {
-				sc := bufio.NewScanner(stderr)
-				for sc.Scan() {
-					mu.Lock()
-					log.WriteString(sc.Text() + "\n")
-					mu.Unlock()
-					if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-						url <- m[1]
-					}
-				}
-				exited <- cmd.Wait()
-			}()
-			var base string
-			select {
-			case base = <-url:
-			case err := <-exited:
-				mu.Lock()
-				defer mu.Unlock()
-				t.Fatalf("server exited before listening: %v\n%s", err, log.String())
-			}
+			c := runServer(t, "-addr 127.0.0.1:0 -pg-timeout 0 -events x -snapshot-every 1 -store "+pgtest.URL(t)+" -schema "+schema)
 			// A PUT writes a snapshot: the row the next ones replace.
-			call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+			call(t, "PUT", c.base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
 			release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
 			defer release()
 			stuck := 0
 			if periodic {
 				// With -snapshot-every 1, an event starts a periodic snapshot.
-				call(t, "POST", base+"/v1/events", `{"type":"track","event":"x","userId":"u-1","timestamp":"2025-03-02T12:00:00Z"}`, http.StatusOK, nil)
+				call(t, "POST", c.base+"/v1/events", `{"type":"track","event":"x","userId":"u-1","timestamp":"2025-03-02T12:00:00Z"}`, http.StatusOK, nil)
 				stuck = waiting(t, pool, schema, 0)
 			}
-			if err := cmd.Process.Signal(os.Interrupt); err != nil {
-				t.Fatal(err)
-			}
-			// Once the last snapshot's write waits for the row, the server listens for
-			// the second signal (it does before it writes).
+			c.interrupt(t)
+			// The second signal once the last snapshot's write waits for the row.
 			waiting(t, pool, schema, stuck)
-			if err := cmd.Process.Signal(os.Interrupt); err != nil {
-				t.Fatal(err)
-			}
-			err = pgtest.Within(t, "the server's exit after a second SIGINT", func() error { return <-exited })
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || !strings.Contains(log.String(), "segment snapshot") || !strings.Contains(log.String(), "context canceled") {
-				t.Fatalf("server after a second SIGINT: exit %v; want it to exit 0 logging the snapshot's failure, context canceled:\n%s", err, log.String())
+			c.interrupt(t)
+			err := pgtest.Within(t, "the server's exit after a second SIGINT", func() error { return <-c.exited })
+			if log := c.logs(); err != nil || !strings.Contains(log, "segment snapshot") || !strings.Contains(log, "context canceled") {
+				t.Fatalf("server after a second SIGINT: exit %v; want it to exit 0 logging the snapshot's failure, context canceled:\n%s", err, log)
 			}
 		})
 	}
+}
+
+// TestSecondSignalDuringGrace: a second SIGINT sent while the shutdown waits for a
+// request in flight (a PUT whose snapshot waits for a row another session holds, with
+// no -pg-timeout) ends the wait at once, the PUT with it, and abandons the last
+// snapshot, which would wait for the same row. When each stage registered for signals
+// of its own, the first stage's registration swallowed a signal sent before the last
+// snapshot's was made: the server waited out the 10 s grace, then waited for the row
+// as long as it was held, deaf to the second signal.
+func TestSecondSignalDuringGrace(t *testing.T) {
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	c := runServer(t, "-addr 127.0.0.1:0 -pg-timeout 0 -events x -store "+pgtest.URL(t)+" -schema "+schema)
+	call(t, "PUT", c.base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+	release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
+	defer release()
+	put := make(chan error, 1)
+	go func() {
+		req, err := http.NewRequest("PUT", c.base+"/v1/segments/c", strings.NewReader(`did("x")`))
+		if err == nil {
+			var resp *http.Response
+			if resp, err = http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+		put <- err
+	}()
+	waiting(t, pool, schema, 0) // the PUT's snapshot waits for the row
+	c.interrupt(t)
+	watchdog := time.NewTimer(pgtest.Watchdog)
+	defer watchdog.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(c.logs(), "shutting down") {
+		select {
+		case <-tick.C:
+		case <-watchdog.C:
+			t.Fatalf("no shutdown logged after a SIGINT:\n%s", c.logs())
+		}
+	}
+	c.interrupt(t)
+	err := pgtest.Within(t, "the server's exit after a second SIGINT during the grace", func() error { return <-c.exited })
+	if log := c.logs(); err == nil || !strings.Contains(log, "a second signal ended the wait for requests in flight") {
+		t.Fatalf("server after a second SIGINT during the grace: exit %v; want a failure that says the wait was cut short:\n%s", err, log)
+	}
+	<-put
 }
 
 // waiting returns the process id of a session, other than not's, that waits for a lock
@@ -172,5 +176,65 @@ func waiting(t *testing.T, pool *pgxpool.Pool, schema string, not int) int {
 		case <-watchdog.C:
 			t.Fatalf("no statement on %s waits for a lock (but process %d's) after %v", schema, not, pgtest.Watchdog)
 		}
+	}
+}
+
+// child is a server running in a child process (see runServer).
+type child struct {
+	base   string     // its URL
+	exited chan error // receives its exit
+	proc   *os.Process
+	mu     sync.Mutex
+	log    strings.Builder
+}
+
+// runServer runs the server with args in a child process (the test binary again, see
+// TestMain), killed when t ends, and returns it once it listens.
+func runServer(t *testing.T, args string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SERVER_ARGS="+args)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c := &child{exited: make(chan error, 1), proc: cmd.Process}
+	url := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			c.mu.Lock()
+			c.log.WriteString(sc.Text() + "\n")
+			c.mu.Unlock()
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				url <- m[1]
+			}
+		}
+		c.exited <- cmd.Wait()
+	}()
+	select {
+	case c.base = <-url:
+	case err := <-c.exited:
+		t.Fatalf("server exited before listening: %v\n%s", err, c.logs())
+	}
+	return c
+}
+
+// logs returns what the child has logged so far.
+func (c *child) logs() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.String()
+}
+
+// interrupt sends the child SIGINT.
+func (c *child) interrupt(t *testing.T) {
+	t.Helper()
+	if err := c.proc.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -42,7 +42,7 @@ func start(t *testing.T, s *server) (string, func() error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, s) }()
+	go func() { done <- serve(ctx, context.Background(), ln, s) }()
 	return "http://" + ln.Addr().String(), func() error {
 		cancel()
 		select {
