@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,7 +77,7 @@ func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
 		t.Run(fmt.Sprint("periodic ", periodic), func(t *testing.T) {
 			pool := pgtest.Pool(t)
 			schema := pgtest.Schema(t, pool)
-			c := runServer(t, "-addr 127.0.0.1:0 -pg-timeout 0 -events x -snapshot-every 1 -store "+pgtest.URL(t)+" -schema "+schema)
+			c := startProc(t, "-pg-timeout", "0", "-events", "x", "-snapshot-every", "1", "-store", pgtest.URL(t), "-schema", schema)
 			// A PUT writes a snapshot: the row the next ones replace.
 			call(t, "PUT", c.base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
 			release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
@@ -96,7 +92,7 @@ func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
 			// The second signal once the last snapshot's write waits for the row.
 			waiting(t, pool, schema, stuck)
 			c.interrupt(t)
-			err := pgtest.Within(t, "the server's exit after a second SIGINT", func() error { return <-c.exited })
+			err := pgtest.Within(t, "the server's exit after a second SIGINT", c.wait)
 			if log := c.logs(); err != nil || !strings.Contains(log, "segment snapshot") || !strings.Contains(log, "context canceled") {
 				t.Fatalf("server after a second SIGINT: exit %v; want it to exit 0 logging the snapshot's failure, context canceled:\n%s", err, log)
 			}
@@ -114,7 +110,7 @@ func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
 func TestSecondSignalDuringGrace(t *testing.T) {
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	c := runServer(t, "-addr 127.0.0.1:0 -pg-timeout 0 -events x -store "+pgtest.URL(t)+" -schema "+schema)
+	c := startProc(t, "-pg-timeout", "0", "-events", "x", "-store", pgtest.URL(t), "-schema", schema)
 	call(t, "PUT", c.base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
 	release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
 	defer release()
@@ -143,7 +139,7 @@ func TestSecondSignalDuringGrace(t *testing.T) {
 		}
 	}
 	c.interrupt(t)
-	err := pgtest.Within(t, "the server's exit after a second SIGINT during the grace", func() error { return <-c.exited })
+	err := pgtest.Within(t, "the server's exit after a second SIGINT during the grace", c.wait)
 	if log := c.logs(); err == nil || !strings.Contains(log, "a second signal ended the wait for requests in flight") {
 		t.Fatalf("server after a second SIGINT during the grace: exit %v; want a failure that says the wait was cut short:\n%s", err, log)
 	}
@@ -176,65 +172,5 @@ func waiting(t *testing.T, pool *pgxpool.Pool, schema string, not int) int {
 		case <-watchdog.C:
 			t.Fatalf("no statement on %s waits for a lock (but process %d's) after %v", schema, not, pgtest.Watchdog)
 		}
-	}
-}
-
-// child is a server running in a child process (see runServer).
-type child struct {
-	base   string     // its URL
-	exited chan error // receives its exit
-	proc   *os.Process
-	mu     sync.Mutex
-	log    strings.Builder
-}
-
-// runServer runs the server with args in a child process (the test binary again, see
-// TestMain), killed when t ends, and returns it once it listens.
-func runServer(t *testing.T, args string) *child {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "SERVER_ARGS="+args)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	c := &child{exited: make(chan error, 1), proc: cmd.Process}
-	url := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			c.mu.Lock()
-			c.log.WriteString(sc.Text() + "\n")
-			c.mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				url <- m[1]
-			}
-		}
-		c.exited <- cmd.Wait()
-	}()
-	select {
-	case c.base = <-url:
-	case err := <-c.exited:
-		t.Fatalf("server exited before listening: %v\n%s", err, c.logs())
-	}
-	return c
-}
-
-// logs returns what the child has logged so far.
-func (c *child) logs() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.log.String()
-}
-
-// interrupt sends the child SIGINT.
-func (c *child) interrupt(t *testing.T) {
-	t.Helper()
-	if err := c.proc.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,12 +37,18 @@ func TestMain(m *testing.M) {
 
 var listening = regexp.MustCompile(`url=(http://[0-9.:]+)`)
 
-// proc is a server process started from the test binary.
+// proc is a server process started from the test binary (see TestMain).
 type proc struct {
 	cmd  *exec.Cmd
-	base string
+	base string // its URL
+	done chan struct{}
+	err  error // its exit, once done is closed
+	mu   sync.Mutex
+	log  strings.Builder
 }
 
+// startProc starts a server with args (and -addr 127.0.0.1:0), killed when t ends, and
+// returns it once it listens. What it logs is kept (proc.logs), and shown if t fails.
 func startProc(t *testing.T, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -53,17 +60,47 @@ func startProc(t *testing.T, args ...string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-			go io.Copy(io.Discard, stderr)
-			return &proc{cmd: cmd, base: m[1]}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	url := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.log.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				url <- m[1]
+			}
 		}
-		t.Log(sc.Text())
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("server %s logged:\n%s", p.base, p.logs())
+		}
+	})
+	select {
+	case p.base = <-url:
+	case <-p.done:
+		t.Fatalf("server exited before listening: %v", p.err)
 	}
-	t.Fatalf("server exited before listening: %v", cmd.Wait())
-	return nil
+	return p
+}
+
+// wait returns the server's exit, once it has exited.
+func (p *proc) wait() error {
+	<-p.done
+	return p.err
+}
+
+// logs returns what the server has logged so far.
+func (p *proc) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
 }
 
 func (p *proc) kill(t *testing.T) {
@@ -71,7 +108,15 @@ func (p *proc) kill(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Wait()
+	<-p.done
+}
+
+// interrupt sends the server SIGINT.
+func (p *proc) interrupt(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func get(t *testing.T, url string) string {
