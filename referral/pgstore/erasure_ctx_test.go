@@ -41,15 +41,7 @@ func TestInterruptedForgetOnOpenCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := pg.Ident(schema) + ".referral_log"
-	holding := func() int {
-		t.Helper()
-		var n int
-		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE position($1::bytea in rec) > 0", []byte("bob-dev")).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	held := holding()
+	held := holding(t, pool, schema, "bob-dev")
 	if held == 0 {
 		t.Fatal("the interrupted forget left no device behind: the test shows nothing")
 	}
@@ -61,13 +53,13 @@ func TestInterruptedForgetOnOpenCancelled(t *testing.T) {
 		}
 		return err
 	})
-	if n := holding(); n != held {
+	if n := holding(t, pool, schema, "bob-dev"); n != held {
 		t.Fatalf("%d rows hold the device after the interrupted Open, %d before", n, held)
 	}
 	if _, err := referral.Open(openTimeout(t, pool, schema, 0), rules); err != nil {
 		t.Fatal(err)
 	}
-	if n := holding(); n != 0 {
+	if n := holding(t, pool, schema, "bob-dev"); n != 0 {
 		t.Errorf("Open left %d rows holding the erased device", n)
 	}
 }

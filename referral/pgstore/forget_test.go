@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/referral"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Forget on the PostgreSQL ledger: decided under its lead, applied by every replica,
@@ -102,13 +104,6 @@ func TestForgetRewriteCutShort(t *testing.T) {
 	if _, err := p.SignUp(ctx, at(1), "s", 2, string(code), referral.Signals{Email: "cut@x"}); err != nil {
 		t.Fatal(err)
 	}
-	rows := func() int {
-		var n int
-		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+schema+".referral_log WHERE position($1::bytea in rec) > 0", []byte("cut@x")).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	s.log.RewriteHook = func(step string) {
 		if step == "update" {
 			panic("cut")
@@ -123,7 +118,7 @@ func TestForgetRewriteCutShort(t *testing.T) {
 		p.Forget(ctx, at(2), 2)
 	}()
 	s.log.RewriteHook = nil
-	if n := rows(); n == 0 {
+	if n := holding(t, pool, schema, "cut@x"); n == 0 {
 		t.Fatal("the rows changed although the transaction never committed")
 	}
 	s2, err := Open(ctx, pool, &Options{Schema: schema})
@@ -134,7 +129,7 @@ func TestForgetRewriteCutShort(t *testing.T) {
 	if _, err := referral.Open(s2, rules); err != nil {
 		t.Fatal(err)
 	}
-	if n := rows(); n != 0 {
+	if n := holding(t, pool, schema, "cut@x"); n != 0 {
 		t.Errorf("Open left %d rows holding the erased e-mail", n)
 	}
 }
@@ -244,4 +239,14 @@ func TestForgetContact(t *testing.T) {
 			t.Errorf("replica %d: %d invitations, want 1", i, n)
 		}
 	}
+}
+
+// holding counts the rows of schema's referral log that hold value.
+func holding(t *testing.T, pool *pgxpool.Pool, schema, value string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+pg.Ident(schema)+".referral_log WHERE position($1::bytea in rec) > 0", []byte(value)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

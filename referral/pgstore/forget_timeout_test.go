@@ -38,26 +38,18 @@ func TestForgetTimeoutOnLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := pg.Ident(schema) + ".referral_log"
-	holding := func() int {
-		t.Helper()
-		var n int
-		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE position($1::bytea in rec) > 0", []byte("bob-dev")).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	if holding() == 0 {
+	if holding(t, pool, schema, "bob-dev") == 0 {
 		t.Fatal("no row holds the device: the test shows nothing")
 	}
 	pgtest.Stuck(t, "SELECT 1 FROM "+table+" WHERE position('bob-dev'::bytea in rec) > 0 FOR UPDATE",
 		pgtest.Call{Name: "Forget whose rewrite waits", Do: func() error { return p.Forget(ctx, at(2), 2) }})
-	if n := holding(); n == 0 {
+	if n := holding(t, pool, schema, "bob-dev"); n == 0 {
 		t.Fatal("the rows changed although the rewrite that ran out never committed")
 	}
 	if err := pgtest.Within(t, "Forget once the lock is released", func() error { return p.Forget(ctx, at(2), 2) }); err != nil {
 		t.Fatalf("Forget once the lock is released: %v", err)
 	}
-	if n := holding(); n != 0 {
+	if n := holding(t, pool, schema, "bob-dev"); n != 0 {
 		t.Fatalf("%d rows still hold the forgotten device after the retry", n)
 	}
 }
