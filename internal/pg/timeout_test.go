@@ -101,15 +101,19 @@ func TestTimeoutOnLock(t *testing.T) {
 			// While the other writer leads, this log's Lead and plain Append wait for
 			// the log's lock, and run out; a Lead's ctx ends it before a longer Timeout.
 			long := newLog(t, pool, schema, time.Hour)
-			short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-			defer cancel()
 			for _, c := range []struct {
 				name string
 				call func() error
 			}{
 				{"Lead while another writer leads", func() error { return l.Lead(ctx) }},
 				{"Append while another writer leads", func() error { return l.Append([]byte("x")) }},
-				{"Lead with a ctx that ends before Timeout", func() error { return long.Lead(short) }},
+				{"Lead with a ctx that ends before Timeout", func() error {
+					// Made here, not before the calls above, which take Timeout each:
+					// an already ended ctx would fail Lead before it waits.
+					short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+					defer cancel()
+					return long.Lead(short)
+				}},
 			} {
 				if err := pgtest.Within(t, c.name, c.call); !errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("%s: %v; want an error wrapping context.DeadlineExceeded", c.name, err)
