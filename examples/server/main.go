@@ -36,8 +36,9 @@
 //	GET  /healthz
 //
 // SIGINT or SIGTERM stops it gracefully: requests in flight finish, the last segment
-// snapshot is written (another SIGINT or SIGTERM abandons it), then the storage is
-// closed; each stage is logged (log/slog, on standard error).
+// snapshot is written, then the storage is closed; each stage is logged (log/slog, on
+// standard error). A second SIGINT or SIGTERM cuts the wait for requests and the
+// snapshot short; a third ends the process.
 package main
 
 import (
@@ -210,9 +211,8 @@ const (
 )
 
 // serve answers on ln until ctx is done, then shuts down gracefully: it stops accepting,
-// lets requests in flight finish (for up to ten seconds) and returns.
-// serve serves on ln until ctx ends, then waits up to 10 s for the requests in flight,
-// or until last ends.
+// lets requests in flight finish (for up to ten seconds, or until last is done) and
+// returns.
 func serve(ctx, last context.Context, ln net.Listener, s *server) error {
 	srv := &http.Server{
 		Handler:           withDeadline(s.routes(), requestDeadline),
