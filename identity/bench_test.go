@@ -296,8 +296,10 @@ func cpuTime() time.Duration {
 // kernel returns the process's CPU time in the kernel and its count of minor page
 // faults. On the virtual machines the benchmarks run on, a fault (the first write to a
 // page the kernel has not yet given the process) costs about 10 µs, 2.5 ns a byte
-// (measured 2026-12-06: 7 µs with MADV_HUGEPAGE), so a bulk link spends a large share
-// of its CPU on the first writes to the memory it grows; these metrics show how much.
+// (measured 2026-12-06: 7 µs with MADV_HUGEPAGE), so a run that grows into memory the
+// process has not used before (the first of a fresh process) spends a large share of
+// its CPU there, and one that reuses the heap of an earlier run almost none; these
+// metrics tell the two apart.
 func kernel() (time.Duration, int64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
