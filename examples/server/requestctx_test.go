@@ -127,17 +127,9 @@ func TestSecondSignalDuringGrace(t *testing.T) {
 	}()
 	waiting(t, pool, schema, 0) // the PUT's snapshot waits for the row
 	c.interrupt(t)
-	watchdog := time.NewTimer(pgtest.Watchdog)
-	defer watchdog.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !strings.Contains(c.logs(), "shutting down") {
-		select {
-		case <-tick.C:
-		case <-watchdog.C:
-			t.Fatalf("no shutdown logged after a SIGINT:\n%s", c.logs())
-		}
-	}
+	pgtest.Eventually(t, func() (bool, string) {
+		return strings.Contains(c.logs(), "shutting down"), "no shutdown logged after a SIGINT:\n" + c.logs()
+	})
 	c.interrupt(t)
 	err := pgtest.Within(t, "the server's exit after a second SIGINT during the grace", c.wait)
 	if log := c.logs(); err == nil || !strings.Contains(log, "a second signal ended the wait for requests in flight") {
@@ -150,14 +142,11 @@ func TestSecondSignalDuringGrace(t *testing.T) {
 // on schema's segment table, failing t if none does after pgtest.Watchdog.
 func waiting(t *testing.T, pool *pgxpool.Pool, schema string, not int) int {
 	t.Helper()
-	watchdog := time.NewTimer(pgtest.Watchdog)
-	defer watchdog.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var pids []int
+	var pid int
+	pgtest.Eventually(t, func() (bool, string) {
 		rows, err := pool.Query(context.Background(), `SELECT pid FROM pg_stat_activity
 			WHERE wait_event_type = 'Lock' AND pid <> $2 AND strpos(query, $1) > 0`, pg.Ident(schema)+".segment_blob", not)
+		var pids []int
 		if err == nil {
 			pids, err = pgx.CollectRows(rows, pgx.RowTo[int])
 		}
@@ -165,12 +154,9 @@ func waiting(t *testing.T, pool *pgxpool.Pool, schema string, not int) int {
 			t.Fatal(err)
 		}
 		if len(pids) > 0 {
-			return pids[0]
+			pid = pids[0]
 		}
-		select {
-		case <-tick.C:
-		case <-watchdog.C:
-			t.Fatalf("no statement on %s waits for a lock (but process %d's) after %v", schema, not, pgtest.Watchdog)
-		}
-	}
+		return len(pids) > 0, fmt.Sprintf("no statement on %s waits for a lock (but process %d's)", schema, not)
+	})
+	return pid
 }

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -98,11 +99,7 @@ func interrupt(t *testing.T, pool *pgxpool.Pool, schema, name string, call func(
 // failing t if one still does after pgtest.Watchdog.
 func noneWaits(t *testing.T, pool *pgxpool.Pool, schema string) {
 	t.Helper()
-	watchdog := time.NewTimer(pgtest.Watchdog)
-	defer watchdog.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	pgtest.Eventually(t, func() (bool, string) {
 		var n int
 		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 			WHERE state = 'active' AND pid <> pg_backend_pid() AND strpos(query, $1) > 0`,
@@ -110,15 +107,8 @@ func noneWaits(t *testing.T, pool *pgxpool.Pool, schema string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-watchdog.C:
-			t.Fatalf("%d statements on %s still run %v after their calls were cancelled", n, schema, pgtest.Watchdog)
-		}
-	}
+		return n == 0, fmt.Sprintf("%d statements on %s still run after their calls were cancelled", n, schema)
+	})
 }
 
 // TestWithContextKeepsTimeout: the copy WithContext returns, under a context that does

@@ -53,6 +53,27 @@ type Call struct {
 	Also []error
 }
 
+// Eventually returns once done reports true, looking every 20 ms, and fails t with
+// what done last said if it has not after Watchdog.
+func Eventually(t testing.TB, done func() (bool, string)) {
+	t.Helper()
+	watchdog := time.NewTimer(Watchdog)
+	defer watchdog.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, why := done()
+		if ok {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-watchdog.C:
+			t.Fatalf("%s after %v", why, Watchdog)
+		}
+	}
+}
+
 // Stuck holds statement (see Hold) while it makes each call, checking that it fails as
 // Call says within Watchdog, and releases it when they are done.
 func Stuck(t testing.TB, statement string, calls ...Call) {
