@@ -66,11 +66,37 @@ func TestLeftRequestEndsSegmentStoreCall(t *testing.T) {
 	}
 }
 
+// TestRequestsDoNotWaitForSnapshotWrite: while a periodic snapshot's write waits for the
+// snapshot's row another session holds (a stalled PostgreSQL, with no -pg-timeout, or the
+// long write of a large index), the server answers a POST of events and a GET, both of
+// which sync the saved definitions (syncSaved) as they refresh. The snapshot held putMu
+// through its write, and the sync waited for it: every request waited for a snapshot
+// begun in the background, here for as long as the row was held.
+func TestRequestsDoNotWaitForSnapshotWrite(t *testing.T) {
+	schema, st := pgStorage(t, 0, "x")
+	st.snapshotEvery = 1
+	_, base := serveOn(t, st)
+	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
+	release := pgtest.Hold(t, "SELECT 1 FROM "+pg.Ident(schema)+".segment_blob WHERE name = '"+snapshotName+"' FOR UPDATE")
+	defer release()
+	post := func(user string) {
+		call(t, "POST", base+"/v1/events", `{"type":"track","event":"x","userId":"`+user+`","timestamp":"2025-03-02T12:00:00Z"}`, http.StatusOK, nil)
+	}
+	post("u-1")                           // starts a periodic snapshot (-snapshot-every 1)
+	waiting(t, pgtest.Pool(t), schema, 0) // whose write waits for the row
+	post("u-2")
+	var seg struct{ Size int }
+	call(t, "GET", base+"/v1/segments/b", "", http.StatusOK, &seg)
+	if seg.Size != 2 {
+		t.Errorf("segment b during the snapshot's write: %d members, want 2", seg.Size)
+	}
+}
+
 // TestSecondSignalAbandonsLastSnapshot: with no -pg-timeout, the last snapshot a
 // stopping server writes waits for the snapshot's row another session holds; a second
 // SIGINT abandons it, and the server exits, logging the snapshot's failure, rather than
 // waiting for the row as long as it is held (only SIGKILL stopped it). So too when a
-// periodic snapshot already waited for the row, holding putMu: the shutdown ends it,
+// periodic snapshot already waited for the row, holding snapMu: the shutdown ends it,
 // and the last snapshot, which supersedes it, is written (and waits) in its place.
 func TestSecondSignalAbandonsLastSnapshot(t *testing.T) {
 	for _, periodic := range []bool{false, true} {

@@ -60,17 +60,22 @@ type server struct {
 	merging  func(identity.Merge)
 
 	// putMu serialises PUT and DELETE /v1/segments, the following of definitions
-	// other servers wrote (syncSaved) and snapshots, so that a save the storage refuses
-	// is undone without undoing another's, and a snapshot records the incarnations of
-	// the segments it writes. A snapshot holds it through its write to the storage, so
-	// that snapshots are written in the order they were encoded (snapshotHeld). It is
-	// taken before mu. It guards savedVers, the storage's version and incarnation of
-	// each definition as last read (see syncSaved), and savedStuck, the reason a
-	// definition kept could not be applied, as last logged.
+	// other servers wrote (syncSaved) and the encoding of snapshots, so that a save the
+	// storage refuses is undone without undoing another's, and a snapshot records the
+	// incarnations of the segments it writes. It is taken before snapMu and mu. It
+	// guards savedVers, the storage's version and incarnation of each definition as
+	// last read (see syncSaved), and savedStuck, the reason a definition kept could not
+	// be applied, as last logged.
 	putMu      sync.Mutex
-	snapClosed bool // the last snapshot is written (closeSnapshot): no other may be
 	savedVers  map[string]segpg.Version
 	savedStuck map[string]string
+	// snapMu is held by a snapshot from before its encoding to the end of its write to
+	// the storage, so that snapshots are written in the order they were encoded
+	// (writeSnapshot); a snapshot begun in the background lets putMu go once encoded,
+	// so that the syncs, and the requests that run them, do not wait for its write. It
+	// is taken after putMu and before mu, and guards snapClosed.
+	snapMu     sync.Mutex
+	snapClosed bool // the last snapshot is written (closeSnapshot): no other may be
 
 	mu     sync.Mutex
 	events []funnel.Event // profile keys as recorded; remapped through ids.Current on use
@@ -106,7 +111,7 @@ type server struct {
 	// background is the context of the snapshots no request waits for (periodic, and
 	// after an erasure): the server's own, which run's shutdown ends (newServerOn's
 	// ctx), so that one waiting for a PostgreSQL that stopped answering gives up
-	// putMu to the last snapshot, which supersedes it, rather than keep it waiting
+	// snapMu to the last snapshot, which supersedes it, rather than keep it waiting
 	// (for ever with -pg-timeout 0).
 	background context.Context
 }

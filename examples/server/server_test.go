@@ -97,11 +97,16 @@ func call(t *testing.T, method, url, body string, wantStatus int, out any) {
 	do(t, req, wantStatus, out)
 }
 
+// client is the tests' HTTP client: its Timeout turns a server that never answers into
+// a failing test rather than one that hangs until go test's own timeout, far above any
+// answer on a loaded machine under -race.
+var client = &http.Client{Timeout: time.Minute}
+
 // do sends req and decodes the JSON reply into out (if not nil).
 func do(t *testing.T, req *http.Request, wantStatus int, out any) {
 	t.Helper()
 	method, url := req.Method, req.URL.String()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,12 +103,14 @@ func readIncarnations(data []byte, off int) (map[string]int64, []byte, error) {
 // snapshot writes the index, the position of the first event it does not hold and the
 // incarnations of its segments, the write ending with ctx (see segmentsIn). It takes
 // putMu, which a PUT or a sync holds while it changes the index's segments, so that the
-// incarnations are those of the segments written; snapshotHeld is the same for a caller
-// holding putMu.
+// incarnations are those of the segments written, but only while it encodes the index:
+// held through the write, a round trip carrying the whole index that waits as long as
+// PostgreSQL does (for ever with -pg-timeout 0 and a row held), it kept every refresh's
+// syncSaved, and so every request, waiting for a snapshot begun in the background.
+// snapshotHeld is the same for a caller holding putMu, which keeps it.
 func (s *server) snapshot(ctx context.Context) error {
 	s.putMu.Lock()
-	defer s.putMu.Unlock()
-	return s.snapshotHeld(ctx)
+	return s.writeSnapshot(ctx, s.putMu.Unlock, false)
 }
 
 // errSnapshotsClosed is snapshot's error once closeSnapshot has written the last one.
@@ -116,31 +118,42 @@ var errSnapshotsClosed = errors.New("the server is shutting down: its last snaps
 
 // closeSnapshot writes the last snapshot, at shutdown, the write ending with ctx, and
 // makes snapshot write no other: a snapshot begun in the background (periodic, or after
-// an erasure) that was waiting for putMu wrote after it, possibly once the storage was
-// closed.
+// an erasure) that was waiting for its turn wrote after it, possibly once the storage
+// was closed.
 func (s *server) closeSnapshot(ctx context.Context) error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
-	err := s.snapshotHeld(ctx)
-	s.snapClosed = true
-	return err
+	return s.writeSnapshot(ctx, func() {}, true)
 }
 
-// snapshotHeld encodes the snapshot under mu, so that the position, the incarnations
-// and the index agree, and writes it to the storage after letting mu go: on PostgreSQL
-// the write is a round trip carrying the whole index, and under mu every event applied
-// and every merge waited for it. The caller's putMu, held through the write, orders this
-// server's snapshots: each is encoded after the one before was written, at a position
-// no lower (applied only grows). Servers sharing a PostgreSQL schema each have their
-// own putMu, so the store orders theirs (segment/pgstore's PutSnapshot): a snapshot at
-// a lower position than the stored one, which a server further ahead wrote, is not
-// written, and snapshotHeld fails with errSnapshotBehind. lastSnap becomes the position
-// encoded, not applied, which the events applied during the write moved; also when the
-// snapshot was not written, as the stored one is further on still.
+// snapshotHeld is snapshot for a caller holding putMu (a PUT or DELETE, whose snapshot
+// follows its change of the segments), who keeps it through the write.
 func (s *server) snapshotHeld(ctx context.Context) error {
+	return s.writeSnapshot(ctx, func() {}, false)
+}
+
+// writeSnapshot encodes the snapshot under mu, so that the position, the incarnations
+// and the index agree, calls encoded (which lets putMu go, or not), and writes the
+// snapshot to the storage after letting mu go: on PostgreSQL the write is a round trip
+// carrying the whole index, and under mu every event applied and every merge waited
+// for it. The caller holds putMu; encoded is called once, whatever happens. snapMu,
+// held from before the encoding to the end of the write, orders this server's
+// snapshots: each is encoded after the one before was written, at a position no lower
+// (applied only grows). Servers sharing a PostgreSQL schema each have their own, so the
+// store orders theirs (segment/pgstore's PutSnapshot): a snapshot at a lower position
+// than the stored one, which a server further ahead wrote, is not written, and
+// writeSnapshot fails with errSnapshotBehind. lastSnap becomes the position encoded,
+// not applied, which the events applied during the write moved; also when the
+// snapshot was not written, as the stored one is further on still. last makes it the
+// last snapshot (closeSnapshot).
+func (s *server) writeSnapshot(ctx context.Context, encoded func(), last bool) error {
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
 	if s.snapClosed {
+		encoded()
 		return errSnapshotsClosed
 	}
+	s.snapClosed = last
 	var buf bytes.Buffer
 	s.mu.Lock()
 	at := s.applied
@@ -148,6 +161,7 @@ func (s *server) snapshotHeld(ctx context.Context) error {
 	buf.Write(appendIncarnations(nil, s.seg.Segments(), s.savedVers))
 	_, err := s.seg.WriteTo(&buf)
 	s.mu.Unlock()
+	encoded()
 	if err != nil {
 		return err
 	}
@@ -173,13 +187,13 @@ func (s *server) snapshotHeld(ctx context.Context) error {
 // snapshotPutter is the segment store of servers that share it (segment/pgstore's
 // Store): PutSnapshot writes a snapshot unless the one stored is at a higher position,
 // in one statement, so that of two servers writing at once the one behind never
-// replaces the other's. file: and mem: storage serve one server, whose putMu orders
+// replaces the other's. file: and mem: storage serve one server, whose snapMu orders
 // its snapshots.
 type snapshotPutter interface {
 	PutSnapshot(name string, data []byte) (bool, error)
 }
 
-// errSnapshotBehind is snapshotHeld's error when the stored snapshot is at a higher
+// errSnapshotBehind is writeSnapshot's error when the stored snapshot is at a higher
 // position than this server's, written by a server further ahead: it is kept, and
 // spares a start more replay than this one would. Not a failure of a periodic
 // snapshot or one at shutdown; after an erasure it is, as the stored snapshot may

@@ -136,7 +136,7 @@ func TestSnapshotWriteOutsideMu(t *testing.T) {
 }
 
 // TestCloseSnapshotLast: once the shutdown's snapshot is written, no other is: a
-// background snapshot that was waiting for putMu (periodic, or after an erasure) wrote
+// background snapshot that was waiting for its turn (periodic, or after an erasure) wrote
 // after it, possibly to a closed storage.
 func TestCloseSnapshotLast(t *testing.T) {
 	now := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)

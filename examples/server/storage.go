@@ -305,9 +305,10 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 //     The segments do not need the events (syncSaved declares the events a
 //     definition names), and syncSaved takes putMu and never mu, which applyEvents
 //     holds without putMu: neither step waits for the other's lock. A snapshot holds
-//     putMu throughout and mu only while it encodes the index (snapshotHeld), so the
-//     sync waits for a snapshot's write to the storage and the events do not; a
-//     snapshot waits for mu only while events are applied. (The ledger could run
+//     putMu and mu only while it encodes the index (writeSnapshot), so neither the
+//     sync nor the events wait for a snapshot's write to the storage (a PUT's or a
+//     DELETE's own snapshot excepted, which keeps putMu: the sync waits for that
+//     request); a snapshot waits for mu only while events are applied. (The ledger could run
 //     beside the events too; it goes with identity, whose catch-up the events wait
 //     for anyway, so that both are done when the afterCatchUp hook runs.)
 func (s *server) refresh(ctx context.Context) error {
