@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
@@ -26,17 +25,13 @@ func TestLeftRequestEndsSegmentStoreCall(t *testing.T) {
 	s, base := serveOn(t, st)
 	call(t, "PUT", base+"/v1/segments/b", `did("x")`, http.StatusOK, nil)
 	table := pg.Ident(schema) + ".segment_blob"
-	release := pgtest.Hold(t, "SELECT 1 FROM "+table+" WHERE name = '"+savedPrefix+"b' FOR UPDATE")
+	// Cancelled once the PUT's write waits for the row.
+	ctx, release := pgtest.CancelWhenBlocked(t, "SELECT 1 FROM "+table+" WHERE name = '"+savedPrefix+"b' FOR UPDATE")
 	defer release()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "PUT", base+"/v1/segments/b", strings.NewReader(`not did("x")`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	timer := time.AfterFunc(300*time.Millisecond, cancel) // by then its write waits for the row
-	defer timer.Stop()
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("PUT whose client left: answered %s; want the client's own cancellation", resp.Status)

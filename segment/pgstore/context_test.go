@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +57,8 @@ func TestWithContextCancelsLockedCall(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, call := range calls(s) {
-				interrupt(t, pool, schema, call.prefix, func(ctx context.Context) error { return calls(s.WithContext(ctx))[i].do() })
+				pgtest.Interrupt(t, "LOCK TABLE "+pg.Ident(schema)+".segment_blob IN ACCESS EXCLUSIVE MODE", call.prefix,
+					func(ctx context.Context) error { return calls(s.WithContext(ctx))[i].do() }, "segment/pgstore: "+call.prefix+": ")
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -74,41 +74,6 @@ func TestWithContextCancelsLockedCall(t *testing.T) {
 			}
 		})
 	}
-}
-
-// interrupt holds an ACCESS EXCLUSIVE lock on schema's table while it makes call with a
-// context cancelled a moment after the call began (by then it waits for the lock),
-// checking that it fails within pgtest.Watchdog with an error wrapping context.Canceled
-// that opens with "segment/pgstore: "+name+": ". It releases the lock once no
-// statement waits for it any more: a statement still waiting when the lock went would
-// then run, and the call's cancellation would not be seen to have ended it.
-func interrupt(t *testing.T, pool *pgxpool.Pool, schema, name string, call func(ctx context.Context) error) {
-	t.Helper()
-	release := pgtest.Hold(t, "LOCK TABLE "+pg.Ident(schema)+".segment_blob IN ACCESS EXCLUSIVE MODE")
-	defer release()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	timer := time.AfterFunc(300*time.Millisecond, cancel)
-	defer timer.Stop()
-	err := pgtest.Within(t, name, func() error { return call(ctx) })
-	pgtest.CheckError(t, name+" with its context cancelled", err, context.Canceled, "segment/pgstore: "+name+": ")
-	noneWaits(t, pool, schema)
-}
-
-// noneWaits returns once no session runs a statement on schema's table but this one's,
-// failing t if one still does after pgtest.Watchdog.
-func noneWaits(t *testing.T, pool *pgxpool.Pool, schema string) {
-	t.Helper()
-	pgtest.Eventually(t, func() (bool, string) {
-		var n int
-		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE state = 'active' AND pid <> pg_backend_pid() AND strpos(query, $1) > 0`,
-			pg.Ident(schema)+".segment_blob").Scan(&n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n == 0, fmt.Sprintf("%d statements on %s still run after their calls were cancelled", n, schema)
-	})
 }
 
 // TestWithContextKeepsTimeout: the copy WithContext returns, under a context that does

@@ -128,6 +128,13 @@ func Terminator(t testing.TB, pool *pgxpool.Pool, k1, k2 int32, most int, pause 
 // registered earlier (the test's pools, whose Close waits for calls still blocked).
 func Hold(t testing.TB, statement string) (release func()) {
 	t.Helper()
+	release, _ = hold(t, statement)
+	return release
+}
+
+// hold is Hold, and also returns the process id of the session that holds.
+func hold(t testing.TB, statement string) (release func(), pid uint32) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, URL(t))
 	if err != nil {
@@ -151,7 +158,77 @@ func Hold(t testing.TB, statement string) (release func()) {
 	if _, err := tx.Exec(ctx, statement); err != nil {
 		t.Fatalf("%s: %v", statement, err)
 	}
-	return release
+	return release, conn.PgConn().PID()
+}
+
+// CancelWhenBlocked holds statement (see Hold) and returns a context that is cancelled
+// once another session waits for a lock the statement took: the call under test has
+// reached the server and waits there, so the cancellation meets it waiting, not on its
+// way. (A timer cannot promise that: on a loaded machine the statement may reach the
+// server after a cancel request did, and then wait for the lock with nobody left to end
+// it.) release first waits, up to Watchdog, until no session waits for the held locks
+// any more, failing t if one still does (the cancellation ended the call but not its
+// statement), then ends the transaction.
+func CancelWhenBlocked(t testing.TB, statement string) (ctx context.Context, release func()) {
+	t.Helper()
+	end, pid := hold(t, statement)
+	bg := context.Background()
+	conn, err := pgx.Connect(bg, URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	stop := make(chan struct{})
+	polled := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			n, err := blockedBy(conn, pid)
+			if err != nil || n > 0 {
+				cancel()
+				polled <- err
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-stop:
+				polled <- nil
+				return
+			}
+		}
+	}()
+	released := false
+	release = func() {
+		if released {
+			return
+		}
+		released = true
+		close(stop)
+		if err := <-polled; err != nil {
+			t.Errorf("look for sessions waiting for %q: %v", statement, err)
+		}
+		cancel()
+		Eventually(t, func() (bool, string) {
+			n, err := blockedBy(conn, pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n == 0, fmt.Sprintf("%d sessions still wait for %q after the call was cancelled", n, statement)
+		})
+		conn.Close(bg)
+		end()
+	}
+	t.Cleanup(release)
+	return ctx, release
+}
+
+// blockedBy counts the sessions that wait for a lock session pid holds.
+func blockedBy(conn *pgx.Conn, pid uint32) (int, error) {
+	var n int
+	err := conn.QueryRow(context.Background(),
+		"SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", int32(pid)).Scan(&n)
+	return n, err
 }
 
 // Digest is a short digest of s, for a writer process to print its answers.

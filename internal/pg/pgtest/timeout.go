@@ -156,21 +156,20 @@ func (h cancelMarking) HandleCancel(ctx context.Context) {
 	h.CancelRequestContextWatcherHandler.HandleCancel(ctx)
 }
 
-// Interrupt holds statement (see Hold) while it makes call with a context cancelled a
-// moment after the call began (by then it waits for the lock), checking that it fails
-// with an error wrapping context.Canceled within Watchdog; it releases the statement
-// when done. The store's Timeout should be zero, so that only the context can end the
-// wait.
-func Interrupt(t testing.TB, statement, name string, call func(ctx context.Context) error) {
+// Interrupt holds statement while it makes call with a context cancelled once the call
+// waits for the statement's locks (see CancelWhenBlocked), checking that it fails
+// within Watchdog with an error wrapping context.Canceled whose message opens with one
+// of prefixes, when given (see CheckError), and that its statements end too: no
+// session waits for the locks by the time they are released. The store's Timeout
+// should be zero, so that only the context can end the wait.
+func Interrupt(t testing.TB, statement, name string, call func(ctx context.Context) error, prefixes ...string) {
 	t.Helper()
-	release := Hold(t, statement)
+	ctx, release := CancelWhenBlocked(t, statement)
 	defer release()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	timer := time.AfterFunc(300*time.Millisecond, cancel)
-	defer timer.Stop()
 	err := Within(t, name, func() error { return call(ctx) })
-	if !errors.Is(err, context.Canceled) {
+	if len(prefixes) > 0 {
+		CheckError(t, name+" with its context cancelled", err, context.Canceled, prefixes...)
+	} else if !errors.Is(err, context.Canceled) {
 		t.Errorf("%s while %q holds, its context cancelled: %v; want an error wrapping context.Canceled", name, statement, err)
 	}
 }
