@@ -72,7 +72,9 @@ func (l *Log) RewriteContext(ctx context.Context, recs iter.Seq[[]byte]) error {
 	// Each statement is bounded on its own (see Timeout). One that runs out closes the
 	// lead's connection, or leaves its transaction aborted: either way nothing of the
 	// rewrite commits, unless the commit is what ran out, and settle fails it as a
-	// flush whose connection was lost.
+	// flush whose connection was lost. One that ran out as it succeeded spends the
+	// connection (see onConn).
+	ctx, ended := onConn(ctx)
 	err := func() error {
 		tx, err := l.begin(ctx, c)
 		if err != nil {
@@ -103,7 +105,7 @@ func (l *Log) RewriteContext(ctx context.Context, recs iter.Seq[[]byte]) error {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.settle(end, err)
+	l.settle(end, err, ended() != nil)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
