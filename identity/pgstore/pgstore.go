@@ -33,6 +33,18 @@
 //     flush so fails as a lost connection does); a long replay still completes. The
 //     context a host gives identity.WithReplayContext bounds the whole replay of New,
 //     ending a wait for PostgreSQL too, whatever Timeout is.
+//   - A pool whose connections send cancel requests when a context ends
+//     (pgconn.CancelRequestContextWatcherHandler) meets a race of pgx's: a cancel
+//     request names a connection, not a statement, and one that reaches PostgreSQL late,
+//     after its statement returned, ends the next statement on that connection with
+//     PostgreSQL's 57014, though that statement's own context had not ended; the call
+//     fails, and a retry succeeds. The connection the Store holds across leads (the
+//     lock's) is not so reused: once a statement on it returns after its context
+//     ended, whatever its result, the Store closes it, at once or when the leads open
+//     already end (they flush on it: no other connection holds the lock), and the next
+//     lead takes a fresh one, and the lock again. The connections it takes from the
+//     pool for one call and gives back have only pgx's guard: a 100 ms wait after the
+//     cancel request.
 //
 // # Order without gaps
 //

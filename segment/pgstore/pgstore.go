@@ -39,6 +39,16 @@
 // server (a partition), commit later still. The caller treats it as unknown, and reads
 // the blob back (Get or Versions) to learn which.
 //
+// A pool whose connections send a cancel request when a context ends, and keep the
+// connection (pgconn.CancelRequestContextWatcherHandler), meets a race of pgx's: the
+// request names a connection, not a statement, and one that reaches PostgreSQL late,
+// after its statement returned, ends the next statement on that connection with
+// PostgreSQL's 57014, though that call's own context had not ended; the call fails, and
+// a retry succeeds. The Store holds no connection of its own: each call takes one from
+// the pool and gives it back, with only pgx's guard, a 100 ms wait after the cancel
+// request. (identity/pgstore and referral/pgstore close the connection they hold across
+// leads rather than reuse it after such a statement.)
+//
 // # Following other writers
 //
 // Every Put and Delete announces itself on internal/pg's NOTIFY channel (the payload is
