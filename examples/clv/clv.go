@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -462,11 +463,29 @@ func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOpti
 	} else {
 		fmt.Fprintf(out, "Spend vs frequency: Pearson %.3f, Spearman %.3f over %d repeat customers\n", ind.Pearson, ind.Spearman, ind.N)
 	}
-	order := make([]int, len(cs))
+	// With Gamma-Gamma's q at most 1 its customers' mean spends have no mean, and
+	// ExpectedSpend is +Inf for a customer with too few repeat purchases to outweigh
+	// that (every one without): the report printed "total +Inf" and a list of the
+	// "most valuable" customers made of one-time buyers worth +Inf. They are left out
+	// of the value, and said so; the rest are valued as before.
+	order := make([]int, 0, len(cs))
+	valued := make([]scoring.Customer, 0, len(cs))
 	total := 0.0
-	for i := range order {
-		order[i] = i
+	for i := range cs {
+		if math.IsInf(clv[i], 0) || math.IsNaN(clv[i]) {
+			continue
+		}
+		order = append(order, i)
+		valued = append(valued, cs[i])
 		total += clv[i]
+	}
+	unbounded := len(cs) - len(order)
+	if unbounded > 0 {
+		fmt.Fprintf(out, "Gamma-Gamma's q is %.3f, at most 1: the customers' mean spends are spread too widely to have a mean, so %s without enough repeat purchases to go by %s no finite expected spend, and %s left out of the value below\n",
+			gg.Q, english.Count(unbounded, "customer"), english.Plural(unbounded, "has", "have"), english.Plural(unbounded, "is", "are"))
+	}
+	if len(order) == 0 {
+		return nil
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		switch {
@@ -477,7 +496,11 @@ func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOpti
 		}
 		return 0
 	})
-	fmt.Fprintf(out, "Customer value over the next year (1%%/month discount) of all %d customers; total %.2f, mean %.2f:\n", len(cs), total, total/float64(len(cs)))
+	whom := fmt.Sprintf("all %d customers", len(cs))
+	if unbounded > 0 {
+		whom = fmt.Sprintf("the other %s", english.Count(len(valued), "customer"))
+	}
+	fmt.Fprintf(out, "Customer value over the next year (1%%/month discount) of %s; total %.2f, mean %.2f:\n", whom, total, total/float64(len(valued)))
 	// Intervals carry the uncertainty of the fitted parameters into every prediction.
 	iv, method, err := intervals(bg, gg, cs, cfg)
 	if err != nil {
@@ -497,12 +520,16 @@ func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOpti
 	if err != nil {
 		return err
 	}
-	baseValue, err := iv.BaseCLV(cs, clvOpt)
+	baseValue, err := iv.BaseCLV(valued, clvOpt)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "90%% intervals (%s): customers active now %s; purchases next year %s; value of the base %s\n",
-		method, span(baseAlive, "%.0f"), span(basePurchases, "%.0f"), span(baseValue, "%.2f"))
+	of := "the base"
+	if unbounded > 0 {
+		of = "those " + strconv.Itoa(len(valued))
+	}
+	fmt.Fprintf(out, "90%% intervals (%s): customers active now %s; purchases next year %s; value of %s %s\n",
+		method, span(baseAlive, "%.0f"), span(basePurchases, "%.0f"), of, span(baseValue, "%.2f"))
 	top := order[:min(cfg.top, len(order))]
 	if len(top) == 0 {
 		return nil // -top 0: the base's figures only, without a table's header and no rows

@@ -415,3 +415,33 @@ func TestTimeZone(t *testing.T) {
 		t.Errorf("UTC: %d repeat purchase days, want more than the %d local ones (an evening straddles two UTC days)", got, lastActual(local))
 	}
 }
+
+// TestUnboundedSpend: spends so spread between customers that Gamma-Gamma's q is at
+// most 1 leave the model without a mean spend, and ExpectedSpend is +Inf for a
+// customer without repeat purchases. The report printed "total +Inf, mean +Inf" and
+// listed those one-time buyers as the most valuable, each worth +Inf; they are now
+// left out of the value, said so, and the others valued.
+func TestUnboundedSpend(t *testing.T) {
+	f, err := os.Open("testdata/heavy-spend.csv") // customers' mean spends from 1 to 10,000
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	if err := run(&out, f, config{format: "csv", unit: 7 * 24 * time.Hour, top: 10}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "Inf") || strings.Contains(got, "NaN") {
+		t.Errorf("an infinite value printed:\n%s", got)
+	}
+	for _, want := range []string{
+		"at most 1: the customers' mean spends are spread too widely to have a mean, so 7 customers without enough repeat purchases to go by have no finite expected spend, and are left out of the value below",
+		"Customer value over the next year (1%/month discount) of the other 33 customers; total ",
+		"; value of those 33 ",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in\n%s", want, got)
+		}
+	}
+}
