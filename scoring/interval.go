@@ -638,13 +638,31 @@ func (iv *Intervals) BaseAlive(cs []Customer) (Interval, error) {
 		return Interval{}, err
 	}
 	g := groupCustomers(cs, nil)
-	return iv.interval(positiveScale, func(m Model, _ *GammaGamma) float64 {
+	return iv.countInterval(g, func(m Model, c Customer) float64 { return m.PAlive(c) }), nil
+}
+
+// countInterval returns the interval of the number of customers of g for whom p holds,
+// Σ p(c), p being a probability. The delta method makes it on the log scale of a
+// positive figure, whose upper end has no bound: a base of 40 customers nearly all
+// alive had "38 [30, 47]" of them active. The count is at most the customers' number,
+// so an end past it is cut to it: the interval covers the true count as often, as that
+// is never past it. (On the logit scale of the fraction, a base whose fraction is
+// within a hair of 1 and poorly known, as where a dropout parameter is held at the
+// boundary, got an interval of [0, n].)
+func (iv *Intervals) countInterval(g *grouped, p func(m Model, c Customer) float64) Interval {
+	var n float64
+	for _, w := range g.w {
+		n += w
+	}
+	v := iv.interval(positiveScale, func(m Model, _ *GammaGamma) float64 {
 		var s float64
 		for j := range g.w {
-			s += g.w[j] * m.PAlive(Customer{Frequency: g.xs[g.xi[j]], Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]})
+			s += g.w[j] * p(m, Customer{Frequency: g.xs[g.xi[j]], Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]})
 		}
 		return s
-	}), nil
+	})
+	v.Hi = min(v.Hi, max(n, v.Estimate))
+	return v
 }
 
 // BasePurchaseCount returns the interval of the number of customers of cs expected
@@ -660,13 +678,7 @@ func (iv *Intervals) BasePurchaseCount(t float64, n int, cs []Customer) (Interva
 		return Interval{}, fmt.Errorf("%w: purchase count %d is negative", ErrInvalid, n)
 	}
 	g := groupCustomers(cs, nil)
-	return iv.interval(positiveScale, func(m Model, _ *GammaGamma) float64 {
-		var s float64
-		for j := range g.w {
-			s += g.w[j] * m.PurchaseProb(t, n, Customer{Frequency: g.xs[g.xi[j]], Recency: g.txs[g.txi[j]], T: g.ts[g.ti[j]]})
-		}
-		return s
-	}), nil
+	return iv.countInterval(g, func(m Model, c Customer) float64 { return m.PurchaseProb(t, n, c) }), nil
 }
 
 // CLV returns the interval of each customer's CLV, as the function CLV computes it.
