@@ -15,9 +15,11 @@ var unmatched = regexp.MustCompile(`time ("(?:[^"\\]|\\.)*") does not match layo
 // order on a date the default layout does not read.
 var knownLayouts = []string{
 	time.RFC3339Nano,
+	"2006-01-02T15:04:05-0700",
 	"2006-01-02T15:04:05",
 	"2006-01-02T15:04",
 	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05 -0700", // Shopify's "Created at"
 	"2006-01-02 15:04:05",
 	"2006-01-02 15:04",
 	"2006/01/02",

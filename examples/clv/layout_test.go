@@ -24,6 +24,10 @@ func TestLayoutHint(t *testing.T) {
 		{"03/13/2025", "(that date reads with -date-layout 01/02/2006 (month first))"},
 		{"01.03.2025", "(that date reads with -date-layout 02.01.2006)"},
 		{"2025-3-1", "(that date reads with -date-layout 2006-1-2)"},
+		// Shopify's "Created at", whose offset has no colon, got the hint that names
+		// no layout.
+		{"2025-03-01 10:12:44 +0100", `(that date reads with -date-layout "2006-01-02 15:04:05 -0700")`},
+		{"2025-03-01T10:12:44+0100", "(that date reads with -date-layout 2006-01-02T15:04:05-0700)"},
 		{"1740823200", "(that looks like a Unix time (seconds or milliseconds since 1970), which no -date-layout reads"},
 		{"1740823200000", "looks like a Unix time"},
 		{"32 Smarch 2025", "(if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006)"},
@@ -38,7 +42,7 @@ func TestLayoutHint(t *testing.T) {
 		}
 	}
 	// Each hint's layout reads the date it names.
-	for _, d := range []string{"2025-03-01T10:00:00+02:00", "2025-03-01 10:00:00", "13/03/2025", "1 Mar 2025", "Mar 1, 2025", "20250301", "2025/03/01"} {
+	for _, d := range []string{"2025-03-01T10:00:00+02:00", "2025-03-01 10:00:00", "13/03/2025", "1 Mar 2025", "Mar 1, 2025", "20250301", "2025/03/01", "2025-03-01 10:12:44 +0100", "2025-03-01T10:12:44+0100"} {
 		in := "customer,date,amount\nc1,\"" + d + "\",12\n"
 		err := run(&bytes.Buffer{}, strings.NewReader(in), config{format: "csv", header: true, unit: 24 * time.Hour})
 		h := layoutHint(err)
