@@ -170,10 +170,15 @@ func digits(t string, i *int) int {
 func Hint(s string) string {
 	t := strings.TrimSpace(s)
 	var hints []string
+	signOnly := false
 	if strings.ContainsAny(t, "$€£¥") {
 		hints = append(hints, "write amounts without a currency sign")
+		// "€12,00" is refused for its sign alone: its comma is a decimal comma Parse
+		// reads, and the advice on commas told the reader otherwise.
+		_, err := Parse(strings.Trim(t, "$€£¥ "), &Signed)
+		signOnly = err == nil
 	}
-	if strings.Contains(t, ",") {
+	if strings.Contains(t, ",") && !signOnly {
 		hints = append(hints, "a comma is read as a decimal comma only with one or two digits after it and no point (12,50); "+
 			"write amounts with a decimal point or comma and no thousands separator (1299.00, 1299,00)")
 	}

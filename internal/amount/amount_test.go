@@ -69,6 +69,13 @@ func TestHint(t *testing.T) {
 			}
 		}
 	}
+	// A decimal comma Parse reads gets no advice on commas beside a currency sign:
+	// "€12,00" was told that a comma is read with one or two digits after it.
+	for _, s := range []string{"€12,00", "12,5 €", "$ 7,25"} {
+		if got := Hint(s); !strings.Contains(got, currency) || strings.Contains(got, comma) {
+			t.Errorf("Hint(%q) = %q, want %q alone", s, got, currency)
+		}
+	}
 	for _, s := range []string{"x", "0x1p4", "NaN", "12 EUR"} {
 		if got := Hint(s); got != "" {
 			t.Errorf("Hint(%q) = %q, want none", s, got)
