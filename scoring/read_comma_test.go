@@ -39,12 +39,18 @@ func TestReadDecimalComma(t *testing.T) {
 		{"1;2025-01-01;1.234,50\n", "line 1, column 14"},
 		{"1;2025-01-01;1,234.50\n", "line 1, column 14"},
 		{"1;2025-01-01;12,505\n", "line 1, column 14"},
-		{"1;2025-01-01;5\n1;2025-01-02;€12,50\n", "line 2, column 14"},
 	} {
 		got, err := readAll(c.input, ReadOptions{Comma: ';'})
 		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.where) || !strings.Contains(err.Error(), hint) || len(got) != strings.Count(c.input, "\n")-1 {
 			t.Errorf("%q: %v, %v; want ErrSyntax at %s with %q", c.input, got, err, c.where, hint)
 		}
+	}
+	// A currency sign before a decimal comma the reader reads is told of the sign
+	// alone: the comma's advice sent the reader to rewrite a comma that was fine.
+	in := "1;2025-01-01;5\n1;2025-01-02;€12,50\n"
+	got, err := readAll(in, ReadOptions{Comma: ';'})
+	if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "line 2, column 14") || !strings.Contains(err.Error(), "without a currency sign") || strings.Contains(err.Error(), hint) || len(got) != 1 {
+		t.Errorf("%q: %v, %v; want ErrSyntax at line 2, column 14 on the currency sign alone", in, got, err)
 	}
 }
 
