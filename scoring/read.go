@@ -383,8 +383,13 @@ func (o *ReadOptions) parse(rec *record, w widthOf) (Transaction, error) {
 		return tx, rec.fail(o.AmountColumn, "empty amount")
 	}
 	tx.Amount, err = amount.Parse(s, &amount.Signed) // negatives are then refused as such
-	if err != nil || tx.Amount < 0 {
+	if err != nil {
 		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number%s", s, amount.Hint(s))
+	}
+	if tx.Amount < 0 {
+		// An order export's refunds and credits are rows of their own, with negative
+		// totals: "not a finite non-negative number" said what but not what to do.
+		return tx, rec.fail(o.AmountColumn, "amount %q is not a finite non-negative number: a refund or a credit? Purchases alone are read: leave such rows out of the file, or skip them as bad lines", s)
 	}
 	if tx.Amount > MaxAmount {
 		return tx, rec.fail(o.AmountColumn, "amount %q is over MaxAmount, %g: not a money figure (an id read as the amount?)", s, float64(MaxAmount))

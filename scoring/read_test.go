@@ -264,6 +264,9 @@ func TestReadAmountForms(t *testing.T) {
 		{"12.50 €", "write amounts without a currency sign"},
 		{"1_000", `amount "1_000" is not a finite non-negative number`},
 		{"0x1p4", `amount "0x1p4" is not a finite non-negative number`},
+		// An export's refunds, which the message did not name.
+		{"-12.50", `amount "-12.50" is not a finite non-negative number: a refund or a credit? Purchases alone are read`},
+		{`"-12,50"`, `amount "-12,50" is not a finite non-negative number: a refund or a credit?`},
 	} {
 		got, err := readAll("1,2025-01-01,"+c.amount+"\n", ReadOptions{})
 		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.want) || len(got) != 0 {
