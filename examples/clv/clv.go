@@ -235,7 +235,18 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	case cfg.format == "cdnow":
 		calEnd = time.Date(1997, 9, 30, 0, 0, 0, 0, loc) // Fader, Hardie & Lee's 39 weeks
 	}
-	if !calEnd.Before(last) {
+	// The periods are calendar days (in -tz), the calibration period's last one
+	// included: a calibration end on the data's last day, at a time before its last
+	// purchase, left a holdout of no days, and a report of "holdout 0.0 weeks" with
+	// every holdout figure 0.
+	noHoldout := !civilDay(calEnd, loc).Before(civilDay(last, loc))
+	if noHoldout && cfg.calibrationEnd == "" && cfg.format == "csv" {
+		// The middle of a file whose purchases are all on one day: "calibration end
+		// 2025-03-01 leaves no holdout period" named a flag the reader never gave.
+		return fmt.Errorf("%s on %s: the models need purchases over a span of days, split into a calibration period and a holdout after it",
+			english.Plural(l.rows, "the file's one transaction is", fmt.Sprintf("all %d transactions are", l.rows)), last.Format(time.DateOnly))
+	}
+	if noHoldout {
 		return fmt.Errorf("calibration end %s leaves no holdout period (data end %s)", calEnd.Format(time.DateOnly), last.Format(time.DateOnly))
 	}
 	unitName := unitName(cfg.unit)

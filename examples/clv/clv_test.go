@@ -200,6 +200,14 @@ func TestBadInput(t *testing.T) {
 		{"c1,2025-01-01,10\nc1,2025-02-01,10\n", config{format: "csv"}, "BG/NBD needs at least 10 customers, got 1"},
 		{"1,2025-01-01,10\n", config{format: "xml"}, `unknown format "xml"`},
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2025-03-01"}, "leaves no holdout"},
+		// A calibration end on the last day, before its last purchase's time, left a
+		// holdout of no days: "holdout 0.0 weeks", every holdout figure 0.
+		{twelveTimes + "c1,2026-02-01 10:00:00,5\n", config{format: "csv", layout: time.DateTime, calibrationEnd: "2026-02-01"}, "calibration end 2026-02-01 leaves no holdout period (data end 2026-02-01)"},
+		// Purchases all on one day were told that a calibration end the reader never
+		// gave left no holdout.
+		{"a,2025-03-01,10\nb,2025-03-01,20\nc,2025-03-01,5\n", config{format: "csv"}, "all 3 transactions are on 2025-03-01: the models need purchases over a span of days"},
+		{"a,2025-03-01 10:00:00,10\nb,2025-03-01 11:00:00,20\n", config{format: "csv", layout: time.DateTime}, "all 2 transactions are on 2025-03-01: the models need purchases"},
+		{"a,2025-03-01,10\n", config{format: "csv"}, "the file's one transaction is on 2025-03-01: the models need purchases"},
 		// A calibration period that ends before the first purchase has no customer to
 		// fit (it indexed an empty list: a panic).
 		{"1,2025-01-01,10\n1,2025-02-01,10\n", config{format: "csv", calibrationEnd: "2024-06-30"}, "calibration end 2024-06-30 is before every customer's first purchase (data start 2025-01-01): no customer to fit"},
@@ -445,3 +453,15 @@ func TestUnboundedSpend(t *testing.T) {
 		}
 	}
 }
+
+// twelveTimes is twelve customers' purchases of 2025 and early 2026, with times of day.
+var twelveTimes = func() string {
+	var b strings.Builder
+	start := time.Date(2025, 1, 1, 9, 30, 0, 0, time.UTC)
+	for k := 1; k <= 12; k++ {
+		for d := 0; d < 365; d += 20 * k {
+			fmt.Fprintf(&b, "c%d,%s,%d\n", k, start.AddDate(0, 0, d+k).Format(time.DateTime), 10+k)
+		}
+	}
+	return b.String()
+}()
