@@ -16,6 +16,7 @@ import (
 	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
 	"github.com/clientele-go/clientele/internal/gunzip"
+	"github.com/clientele-go/clientele/internal/longline"
 	"github.com/clientele-go/clientele/internal/synth"
 )
 
@@ -33,7 +34,10 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 	// byte order mark, and files joined with cat have one at the start of a later row,
 	// where before a quoted path or a comment it was "bare \" in non-quoted-field":
 	// bom.Rows moves it past the quote or the '#', and bom.Field drops it.
-	cr := csv.NewReader(bom.Rows(gunzip.Reader(r), ',', '#'))
+	// A file without newlines (a binary, a quote never closed) was read whole by
+	// encoding/csv, which keeps a record entire, before it was refused: its lines are
+	// bounded as scoring.ReadTransactions bounds them.
+	cr := csv.NewReader(bom.Rows(longline.New(gunzip.Reader(r), longline.Max), ',', '#'))
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	cr.ReuseRecord = true // every field is copied or parsed before the next read
@@ -67,6 +71,8 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 			} else if err = csvRow(cr, rec, &sum, &merged); err == nil {
 				continue
 			}
+		} else if errors.Is(err, longline.ErrTooLong) {
+			return nil, bad, fmt.Errorf("%w: is it a file of journeys, one a line (path,conversions,nulls,value)?", err)
 		} else if pe := (*csv.ParseError)(nil); !errors.As(err, &pe) {
 			return nil, bad, err // the stream, not a row
 		} else if errors.Is(err, csv.ErrFieldCount) {

@@ -15,6 +15,7 @@ import (
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
+	"github.com/clientele-go/clientele/internal/longline"
 )
 
 // Path is one distinct customer journey: the channels that touched a person, oldest
@@ -162,7 +163,10 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 		// have one at the start of a later line too, where a quoted path or a comment
 		// after it was refused as a bare quote or read as a path: bom.Rows moves it
 		// past the quote or the '#', and bom.Field drops it from the path.
-		cr := csv.NewReader(bom.Rows(r, ';', '#'))
+		// A file without newlines was read whole by encoding/csv, which keeps a record
+		// entire, before it was refused: its lines are bounded as
+		// scoring.ReadTransactions bounds them.
+		cr := csv.NewReader(bom.Rows(longline.New(r, longline.Max), ';', '#'))
 		cr.Comma = ';'
 		cr.Comment = '#'
 		cr.FieldsPerRecord = -1
