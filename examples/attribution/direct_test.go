@@ -38,3 +38,17 @@ func TestDirectChannelName(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectHintNone: a GA export's "(none)" is named as a -direct to give, as the
+// README says; compared with its parentheses trimmed, it never matched.
+func TestDirectHintNone(t *testing.T) {
+	for _, c := range []struct{ channels, want string }{
+		{"search > (none)", `: is it -direct "(none)"?`},
+		{"(direct) > (none)", `: is it -direct "(direct)" or -direct "(none)"?`},
+		{"search > email", ": name the direct channel with -direct."},
+	} {
+		if got := directHint(strings.Split(c.channels, " > "), "direct"); got != c.want {
+			t.Errorf("%s: hint %q, want %q", c.channels, got, c.want)
+		}
+	}
+}

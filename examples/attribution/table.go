@@ -132,8 +132,10 @@ func (t *table) print(w io.Writer) {
 func directHint(channels []string, direct string) string {
 	var like []string
 	for _, c := range channels {
+		// "(none)" is compared before its parentheses are trimmed: compared after,
+		// it never matched, and a GA export's "(none)" was not named.
 		trimmed := strings.Trim(strings.TrimSpace(c), "()")
-		if strings.EqualFold(trimmed, direct) || strings.EqualFold(trimmed, "direct") || strings.EqualFold(trimmed, "(none)") {
+		if strings.EqualFold(trimmed, direct) || strings.EqualFold(trimmed, "direct") || strings.EqualFold(strings.TrimSpace(c), "(none)") {
 			like = append(like, fmt.Sprintf("-direct %q", c))
 		}
 	}
