@@ -629,7 +629,7 @@ func (iv *Intervals) BasePurchases(t float64, cs []Customer) (Interval, error) {
 }
 
 // BaseAlive returns the interval of the number of customers of cs still active:
-// Σ PAlive(c) over cs.
+// Σ PAlive(c) over cs. Its upper end is at most len(cs).
 func (iv *Intervals) BaseAlive(cs []Customer) (Interval, error) {
 	if err := iv.check(); err != nil {
 		return Interval{}, err
@@ -666,7 +666,8 @@ func (iv *Intervals) countInterval(g *grouped, p func(m Model, c Customer) float
 }
 
 // BasePurchaseCount returns the interval of the number of customers of cs expected
-// to make exactly n purchases in the next t: Σ PurchaseProb(t, n, c) over cs.
+// to make exactly n purchases in the next t: Σ PurchaseProb(t, n, c) over cs. Its
+// upper end is at most len(cs).
 func (iv *Intervals) BasePurchaseCount(t float64, n int, cs []Customer) (Interval, error) {
 	if err := iv.check(); err != nil {
 		return Interval{}, err
