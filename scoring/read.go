@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
+	"github.com/clientele-go/clientele/internal/longline"
 )
 
 // ReadOptions describe a file of transactions, one per line. The zero value reads
@@ -422,7 +422,7 @@ func (o *ReadOptions) parse(rec *record, w widthOf) (Transaction, error) {
 // column of each field.
 func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 	return func(yield func(record, error) bool) {
-		cr := csv.NewReader(bufio.NewReaderSize(&limitedLines{r: r, max: maxLine}, 64<<10))
+		cr := csv.NewReader(bufio.NewReaderSize(longline.New(r, maxLine, ErrSyntax), 64<<10))
 		cr.Comma = comma
 		cr.FieldsPerRecord = -1
 		// The fields slice and the positions are reused from row to row, as Row.Fields
@@ -463,42 +463,12 @@ func csvRecords(r io.Reader, comma rune) iter.Seq2[record, error] {
 				}
 				continue
 			}
-			if !errors.Is(err, ErrSyntax) { // limitedLines' error names its line
+			if !errors.Is(err, ErrSyntax) { // longline's error names its line
 				err = fmt.Errorf("scoring: read transactions: %w", err)
 			}
 			yield(record{}, err)
 			return
 		}
-	}
-}
-
-// limitedLines fails a read once a line grows past max bytes (maxLine), naming the line.
-type limitedLines struct {
-	r     io.Reader
-	max   int
-	run   int // bytes since the last newline
-	lines int // newlines read
-}
-
-func (l *limitedLines) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	// From newline to newline with bytes.IndexByte: a loop over every byte was a tenth
-	// of the reader's time.
-	for b := p[:n]; ; {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			i = len(b)
-		}
-		if l.run+i > l.max {
-			return 0, fmt.Errorf("%w: line %d: line longer than %d bytes", ErrSyntax, l.lines+1, l.max)
-		}
-		if i == len(b) {
-			l.run += i
-			return n, err
-		}
-		l.run = 0
-		l.lines++
-		b = b[i+1:]
 	}
 }
 

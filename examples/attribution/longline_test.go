@@ -28,7 +28,7 @@ func TestEndlessLine(t *testing.T) {
 	for _, quote := range []string{"", `"`} {
 		e := &endless{n: 64 << 20}
 		_, _, err := readCSV(io.MultiReader(strings.NewReader("path,conversions,nulls,value\n"+quote), e), false, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), "line 2 is longer than 1048576 bytes") {
+		if err == nil || !strings.Contains(err.Error(), "line 2: line longer than 1048576 bytes") {
 			t.Errorf("%q: error %v, want line 2 too long", quote, err)
 		}
 		if e.read > 4<<20 {

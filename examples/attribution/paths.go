@@ -37,7 +37,7 @@ func readCSV(r io.Reader, lenient bool, problems io.Writer) ([]pathRow, int, err
 	// A file without newlines (a binary, a quote never closed) was read whole by
 	// encoding/csv, which keeps a record entire, before it was refused: its lines are
 	// bounded as scoring.ReadTransactions bounds them.
-	cr := csv.NewReader(bom.Rows(longline.New(gunzip.Reader(r), longline.Max), ',', '#'))
+	cr := csv.NewReader(bom.Rows(longline.New(gunzip.Reader(r), longline.Max, nil), ',', '#'))
 	cr.FieldsPerRecord = 4
 	cr.Comment = '#'
 	cr.ReuseRecord = true // every field is copied or parsed before the next read

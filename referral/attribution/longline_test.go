@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestReadPathsEndlessLine(t *testing.T) {
 				errs = append(errs, err)
 			}
 		}
-		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "line 2 is longer than 1048576 bytes") {
+		if len(errs) != 1 || !errors.Is(errs[0], ErrSyntax) || !strings.Contains(errs[0].Error(), "line 2: line longer than 1048576 bytes") {
 			t.Errorf("%q: errors %v, want one: line 2 too long", quote, errs)
 		}
 		if e.read > 4<<20 {

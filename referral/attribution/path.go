@@ -166,7 +166,7 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 		// A file without newlines was read whole by encoding/csv, which keeps a record
 		// entire, before it was refused: its lines are bounded as
 		// scoring.ReadTransactions bounds them.
-		cr := csv.NewReader(bom.Rows(longline.New(r, longline.Max), ';', '#'))
+		cr := csv.NewReader(bom.Rows(longline.New(r, longline.Max, ErrSyntax), ';', '#'))
 		cr.Comma = ';'
 		cr.Comment = '#'
 		cr.FieldsPerRecord = -1
@@ -183,7 +183,10 @@ func ReadPaths(r io.Reader, opts *ReadOptions) iter.Seq2[Path, error] {
 			if err != nil {
 				var pe *csv.ParseError
 				if !errors.As(err, &pe) {
-					yield(Path{}, errorf("read paths: %w", err))
+					if !errors.Is(err, ErrSyntax) { // longline's error names its line
+						err = errorf("read paths: %w", err)
+					}
+					yield(Path{}, err)
 					return
 				}
 				line = pe.Line
