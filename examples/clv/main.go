@@ -7,16 +7,18 @@
 //	go run ./examples/clv -in orders.csv -header            # customer,date,amount
 //	go run ./examples/clv -in orders.csv -calibration-end 2025-06-30 -unit 24h
 //	go run ./examples/clv -in export.csv -header -comma ';' -columns 'Email,Date,Total' -date-layout 02/01/2006
+//	go run ./examples/clv -in - -header < orders.csv.gz           # standard input
 //
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
 // customers as any string (an order export's ids, emails, numbers). An export laid out
 // otherwise is read with -comma, -columns (by the header's names or by number) and
-// -date-layout. With -order-column, rows of a customer with the same order id are one
-// order: an exact repeat is dropped and counted, one with another date or amount is a
-// bad line naming both lines. Amounts are at most 1e15 (scoring.MaxAmount): a larger
-// one is refused with its line, before any fit. With -lenient, bad lines are reported
-// on stderr and skipped, and the report counts them. A fit that takes over a second
-// reports its progress on stderr.
+// -date-layout. "-in -" reads standard input, gzip-compressed or not as a file is
+// (zcat export.csv.gz | clv -in -, or clv -in - < export.csv.gz). With -order-column,
+// rows of a customer with the same order id are one order: an exact repeat is dropped
+// and counted, one with another date or amount is a bad line naming both lines.
+// Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused with its line,
+// before any fit. With -lenient, bad lines are reported on stderr and skipped, and the
+// report counts them. A fit that takes over a second reports its progress on stderr.
 //
 // The file is read once, keeping each customer's purchase days rather than the rows, so
 // that memory grows with purchase days, not rows. A row that repeats an earlier one
@@ -55,7 +57,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.in, "in", "scoring/testdata/cdnow/CDNOW_sample.txt", "transactions file (gzip-compressed too, as export.csv.gz)")
+	flag.StringVar(&cfg.in, "in", "scoring/testdata/cdnow/CDNOW_sample.txt", `transactions file (gzip-compressed too, as export.csv.gz); "-" for standard input`)
 	flag.StringVar(&cfg.format, "format", "", `"csv" (customer,date,amount) or "cdnow" (the CDNOW sample's columns); default: cdnow for the sample, csv otherwise`)
 	flag.BoolVar(&cfg.header, "header", false, "the CSV's first line names the columns")
 	flag.Func("comma", "the CSV's field separator, one character or tab (default ,)", func(v string) (err error) {
@@ -92,7 +94,7 @@ func main() {
 	defer f.Close()
 	cfg.status = os.Stderr
 	if err := run(os.Stdout, f, cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "clv: %s: %v\n", cfg.in, err)
+		fmt.Fprintf(os.Stderr, "clv: %s: %v\n", inputName(cfg.in), err)
 		os.Exit(1)
 	}
 }
@@ -110,15 +112,28 @@ func loadLocation(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// openInput opens the input file. The default -in is the repository's sample, named
+// openInput opens the input file, or returns standard input for "-", as
+// examples/attribution reads it; either is decompressed by read if it is gzip. The default -in is the repository's sample, named
 // relative to the repository's root: run from anywhere else, it is missing, and the
 // error says where to run from instead of only "no such file or directory".
 func openInput(path string, isDefault bool) (*os.File, error) {
+	if path == "-" {
+		return os.Stdin, nil
+	}
 	f, err := os.Open(path)
 	if err != nil && isDefault && errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w (the default -in is the repository's sample, named from the repository's root: run there, or give -in)", err)
 	}
 	return f, err
+}
+
+// inputName is how errors name the input: "-" means nothing to a reader of "clv: -:
+// line 3: ...".
+func inputName(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
 }
 
 // location is -tz's zone, UTC by default.

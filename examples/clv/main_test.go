@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDefaultInputElsewhere: run outside the repository's root, the default -in is
@@ -15,5 +20,43 @@ func TestDefaultInputElsewhere(t *testing.T) {
 	}
 	if _, err := openInput("missing.csv", false); err == nil || strings.Contains(err.Error(), "-in") {
 		t.Errorf("a path given with -in: err = %v, want os.Open's error alone", err)
+	}
+}
+
+// TestStandardInput: "-in -" reads standard input, gzip-compressed too, as
+// examples/attribution's does; it was "open -: no such file or directory".
+func TestStandardInput(t *testing.T) {
+	data := orderExport(300, 1)
+	cfg := config{format: "csv", header: true, unit: 24 * time.Hour, top: 3}
+	var want bytes.Buffer
+	if err := run(&want, bytes.NewReader(data), cfg); err != nil {
+		t.Fatal(err)
+	}
+	var zipped bytes.Buffer
+	w := gzip.NewWriter(&zipped)
+	w.Write(data)
+	w.Close()
+	for name, in := range map[string][]byte{"plain": data, "gzip": zipped.Bytes()} {
+		f, err := os.CreateTemp(t.TempDir(), "stdin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(in)
+		f.Seek(0, io.SeekStart)
+		old := os.Stdin
+		os.Stdin = f
+		r, err := openInput("-", false)
+		os.Stdin = old
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var got bytes.Buffer
+		if err := run(&got, r, cfg); err != nil || got.String() != want.String() {
+			t.Errorf("%s on standard input: %v\n%s\nwant\n%s", name, err, got.String(), want.String())
+		}
+		f.Close()
+	}
+	if got := inputName("-"); got != "standard input" {
+		t.Errorf(`inputName("-") = %q`, got)
 	}
 }
