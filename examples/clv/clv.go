@@ -200,12 +200,26 @@ func paramValue(b *scoring.Boundary, name string, v float64) string {
 	return "→ ∞"
 }
 
-// boundaryNote returns a line saying what a fit at the boundary rests on, or "".
+// boundaryNote returns a line saying which parameters a fit at the boundary holds at
+// their limits and what it rests on, or "". The limit may name more parameters than
+// are held ("r, alpha → ∞" where r alone is held): Boundary.Params lists the held ones,
+// printed as their limits, and the others are the likelihood's maximum given them,
+// finite numbers (alpha 58151.921, with r/alpha the mean rate). The line says so, as
+// the limit's "alpha → ∞" beside a number read as a parameter left unprinted.
 func boundaryNote(name string, d scoring.Diagnostics) string {
-	if d.Boundary == nil {
+	b := d.Boundary
+	if b == nil {
 		return ""
 	}
-	return fmt.Sprintf("  %-11s at the boundary of its parameters, so it rests on the limit %s\n", name, d.Boundary.Limit)
+	if len(b.Params) == 0 { // not from scoring's fits, which hold one at least
+		return fmt.Sprintf("  %-11s at the boundary of its parameters, so it rests on the limit %s\n", name, b.Limit)
+	}
+	held := fmt.Sprintf("%s is held at its limit", b.Params[0])
+	if n := len(b.Params); n > 1 {
+		held = fmt.Sprintf("%s and %s are held at their limits", strings.Join(b.Params[:n-1], ", "), b.Params[n-1])
+	}
+	return fmt.Sprintf("  %-11s at the boundary of its parameters: %s and the others fitted given %s, so it rests on the limit %s\n",
+		name, held, english.Plural(len(b.Params), "it", "them"), b.Limit)
 }
 
 func run(out io.Writer, in io.Reader, cfg config) error {

@@ -465,3 +465,32 @@ var twelveTimes = func() string {
 	}
 	return b.String()
 }()
+
+// TestBoundaryNoteNamesTheHeld: a limit may name a parameter the fit does not hold
+// ("r, alpha → ∞" where Boundary.Params is r alone, alpha the maximum given r): the
+// note says which are held, so that "r → ∞  alpha 58151.921" beside "r, alpha → ∞" does
+// not read as a parameter held but printed as a number.
+func TestBoundaryNoteNamesTheHeld(t *testing.T) {
+	for _, c := range []struct {
+		params []string
+		limit  string
+		want   string
+	}{
+		{[]string{"r"}, "r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing)",
+			"  BG/NBD      at the boundary of its parameters: r is held at its limit and the others fitted given it, so it rests on the limit r, alpha → ∞: every customer buys at the same rate r/alpha (Poisson purchasing)\n"},
+		{[]string{"r", "b"}, "r, alpha → ∞: ...; a, b → ∞: ...",
+			"  BG/NBD      at the boundary of its parameters: r and b are held at their limits and the others fitted given them, so it rests on the limit r, alpha → ∞: ...; a, b → ∞: ...\n"},
+		{[]string{"r", "a", "b"}, "r, alpha → ∞: ...; a → 0, b → ∞: ...",
+			"  BG/NBD      at the boundary of its parameters: r, a and b are held at their limits and the others fitted given them, so it rests on the limit r, alpha → ∞: ...; a → 0, b → ∞: ...\n"},
+	} {
+		d := scoring.Diagnostics{Boundary: &scoring.Boundary{Params: c.params, Values: make([]float64, len(c.params)), Limit: c.limit}}
+		if got := boundaryNote("BG/NBD", d); got != c.want {
+			t.Errorf("%v:\n%q\nwant\n%q", c.params, got, c.want)
+		}
+	}
+	// Every held parameter is printed as its limit, the others as numbers.
+	d := scoring.Diagnostics{Boundary: &scoring.Boundary{Params: []string{"r", "b"}, Values: []float64{2980.96, 2980.96}}}
+	if got, want := params(d, "  ", "r", 2980.96, "alpha", 58151.921, "a", 936.415, "b", 2980.96), "r → ∞  alpha 58151.921  a 936.415  b → ∞"; got != want {
+		t.Errorf("params: %q, want %q", got, want)
+	}
+}
