@@ -47,6 +47,18 @@ type ReadOptions struct {
 	// lines are yielded as usual. Past MaxBadLines the reader stops with an error
 	// that says so, as a file that bad is probably read with the wrong options.
 	Lenient bool
+	// EmptyAmount, if non-nil, is asked about each row whose amount field is blank,
+	// which is otherwise a bad line ("empty amount"): an order export with a row per
+	// item of an order (Shopify's) leaves the order's total, with its other order-level
+	// columns, empty on the order's later rows, and a caller that reads the order id
+	// from the row's Fields can tell such a row from a purchase without its amount. The
+	// Row holds the row's Line, Fields and Time, and as Profile the customer's key if
+	// the id has one already (in Keys, or a decimal key without Keys), else 0: a row
+	// without an amount gives no customer a key. A row it returns true for is skipped
+	// as a blank line is, neither yielded nor counted as a bad line; one it returns
+	// false for is the bad line it was. The columns before the amount are read first: a
+	// row without a time, or with a bad one, is a bad line without being asked about.
+	EmptyAmount func(Row) bool
 }
 
 // MaxBadLines is the most bad lines a Lenient read reports before it stops.
@@ -238,6 +250,9 @@ func ReadRows(r io.Reader, opts *ReadOptions) iter.Seq2[Row, error] {
 				}
 				continue
 			}
+			if err == errSkipRow { // EmptyAmount's
+				continue
+			}
 			if bad++; bad > MaxBadLines {
 				yield(Row{Line: rec.line}, fmt.Errorf("%w: line %d: more than %d, stopping (wrong separator, columns or layout?)", ErrTooManyBad, rec.line, MaxBadLines))
 				return
@@ -380,6 +395,9 @@ func (o *ReadOptions) parse(rec *record, w widthOf) (Transaction, error) {
 		return tx, err
 	}
 	if strings.TrimSpace(s) == "" {
+		if o.EmptyAmount != nil && o.EmptyAmount(Row{Transaction: Transaction{Profile: o.known(id), Time: tx.Time}, Line: rec.line, Fields: rec.fields}) {
+			return tx, errSkipRow
+		}
 		return tx, rec.fail(o.AmountColumn, "empty amount")
 	}
 	tx.Amount, err = amount.Parse(s, &amount.Signed) // negatives are then refused as such
@@ -416,6 +434,24 @@ func (o *ReadOptions) parse(rec *record, w widthOf) (Transaction, error) {
 	}
 	tx.Profile = uint32(key)
 	return tx, nil
+}
+
+// errSkipRow is parse's answer for a row that EmptyAmount skips: no transaction, and
+// no bad line.
+var errSkipRow = errors.New("row skipped")
+
+// known returns the profile key of customer id if it has one already, else 0, and
+// gives none: a row without an amount is no customer's first purchase.
+func (o *ReadOptions) known(id string) uint32 {
+	tid := strings.TrimSpace(id)
+	if o.Keys != nil {
+		return o.Keys.index[tid]
+	}
+	key, err := strconv.ParseUint(tid, 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(key)
 }
 
 // csvRecords reads RFC 4180 records with encoding/csv, which reports the line and
