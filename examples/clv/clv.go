@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -43,10 +44,12 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 	opt.Keys, opt.Lenient, opt.Location = keys, cfg.lenient, cfg.location()
 	l := newLedger(cfg.location())
 	add := func(row scoring.Row) error { return l.add(row.Transaction, keys) }
+	var why declined
 	if orderColumn >= 0 {
 		// The reader yields each row's line and fields with its transaction, which
 		// carries neither: the order id is read from the row the transaction was.
 		l.orders = newOrders()
+		opt.EmptyAmount = l.itemRow(orderColumn, opt.ProfileColumn, keys, &why)
 		add = func(row scoring.Row) error {
 			id, err := orderID(row, orderColumn)
 			if err != nil {
@@ -56,7 +59,7 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 		}
 	}
 	var err error
-	rows := scoring.ReadRows(r, &opt)
+	rows := explained(scoring.ReadRows(r, &opt), &why)
 	if !cfg.lenient {
 		// A strict read stops at the first bad row: clientele.Values keeps that error.
 		for row := range clientele.Values(rows, &err) {
@@ -120,6 +123,10 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 				hints = append(hints, "if the dates are written otherwise, give their form with -date-layout, such as 01/02/2006 or 02.01.2006")
 			}
 		}
+		if orderColumn < 0 && cfg.format == "csv" && errors.Is(err, scoring.ErrSyntax) && strings.HasSuffix(err.Error(), ": empty amount") {
+			// Shopify's export: an order's later rows, one per item, leave its total empty.
+			hints = append(hints, "if the export has a row per item of an order, the order's total on its first row alone, name the order id's column with -order-column")
+		}
 		if len(hints) > 0 {
 			return nil, fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
 		}
@@ -129,6 +136,21 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 		return nil, fmt.Errorf("no transactions")
 	}
 	return l, nil
+}
+
+// explained adds to the reader's error of a row without an amount why itemRow did not
+// take it for an item row of an order.
+func explained(rows iter.Seq2[scoring.Row, error], why *declined) iter.Seq2[scoring.Row, error] {
+	return func(yield func(scoring.Row, error) bool) {
+		for row, err := range rows {
+			if err != nil && why.reason != "" && row.Line == why.line {
+				err = fmt.Errorf("%w: %s", err, why.reason)
+			}
+			if !yield(row, err) {
+				return
+			}
+		}
+	}
 }
 
 // model is one fitted transaction model, for the side-by-side tables.

@@ -15,7 +15,10 @@
 // -date-layout. "-in -" reads standard input, gzip-compressed or not as a file is
 // (zcat export.csv.gz | clv -in -, or clv -in - < export.csv.gz). With -order-column,
 // rows of a customer with the same order id are one order: an exact repeat is dropped
-// and counted, one with another date or amount is a bad line naming both lines.
+// and counted, one with another date or amount is a bad line naming both lines, and one
+// without an amount at its order's time is an item row of the order (Shopify's export
+// writes the total on an order's first row alone), skipped and counted; an order's
+// first row in the file must carry its total.
 // Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused with its line,
 // before any fit. With -lenient, bad lines are reported on stderr and skipped, and the
 // report counts them. A fit that takes over a second reports its progress on stderr.
@@ -65,7 +68,7 @@ func main() {
 		return err
 	})
 	flag.StringVar(&cfg.columns, "columns", "", `the customer's, the date's and the amount's columns, as names in the header line ("Email,Created at,Total", with -header) or numbers from 1 ("3,1,7"); default: the first three, in that order`)
-	flag.StringVar(&cfg.orderColumn, "order-column", "", `the order id's column, as a name in the header line ("Order", with -header) or a number from 1: rows of a customer with the same order id are one order, an exact repeat is dropped and one that differs in date or amount is a bad line; default: no order ids, every row an order`)
+	flag.StringVar(&cfg.orderColumn, "order-column", "", `the order id's column, as a name in the header line ("Order", with -header) or a number from 1: rows of a customer with the same order id are one order, an exact repeat is dropped, one without an amount is an item row of the order (as Shopify exports them) and one that differs in date or amount is a bad line; default: no order ids, every row an order`)
 	flag.StringVar(&cfg.layout, "date-layout", "", `the date column's layout, in Go's notation: 2006-01-02 (the default), 02/01/2006, 01/02/2006, "2006-01-02 15:04:05", 2006-01-02T15:04:05Z07:00`)
 	flag.StringVar(&cfg.calibrationEnd, "calibration-end", "", "last day of the calibration period (2006-01-02); default: 1997-09-30 for CDNOW, else the middle of the data")
 	cfg.unit = 7 * 24 * time.Hour

@@ -28,6 +28,7 @@ type badOrder struct {
 type orders struct {
 	all     map[orderKey]order
 	dropped int // rows that repeated their order exactly
+	items   int // item rows of orders read before, without an amount (itemRow)
 }
 
 // orderKey is one customer's order id: the same id under another customer is another
@@ -54,13 +55,21 @@ func newOrders() *orders {
 	return &orders{all: map[orderKey]order{}}
 }
 
-// line returns the report's line on the rows dropped as repeats of their order, or ""
-// if there were none.
+// line returns the report's lines on the item rows skipped and the rows dropped as
+// repeats of their order, or "" if there were none.
 func (o *orders) line() string {
-	if o == nil || o.dropped == 0 {
+	if o == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s an earlier row of %s order exactly (same customer, order id, time and amount) and %s dropped as the export's %s\n",
+	items := ""
+	if o.items > 0 {
+		items = fmt.Sprintf("%s of orders already read (an order's later rows, without an amount, as an export with a row per item writes them) %s skipped: each order is read once, at its first row's total\n",
+			english.Count(o.items, "item row"), english.Plural(o.items, "is", "are"))
+	}
+	if o.dropped == 0 {
+		return items
+	}
+	return items + fmt.Sprintf("%s an earlier row of %s order exactly (same customer, order id, time and amount) and %s dropped as the export's %s\n",
 		english.Plural(o.dropped, "1 row repeats", fmt.Sprintf("%d rows repeat", o.dropped)), english.Plural(o.dropped, "its", "their"),
 		english.Plural(o.dropped, "is", "are"), english.Plural(o.dropped, "duplicate", "duplicates"))
 }
@@ -113,4 +122,52 @@ func orderID(row scoring.Row, column int) (string, error) {
 		return "", badOrder{fmt.Errorf("line %d: an order id of %d bytes (column %d), over %d: not an order id", row.Line, len(id), column+1, maxOrderID), row.Line}
 	}
 	return id, nil
+}
+
+// declined is the row without an amount that itemRow last refused, and why: read adds
+// the reason to the reader's "empty amount" of that line.
+type declined struct {
+	line   int
+	reason string
+}
+
+// itemRow is ReadOptions.EmptyAmount with -order-column. A row without an amount of an
+// order its customer had read before, at the same time, is an item row of that order
+// (a Shopify export has a row per item, the order's total on the order's first row
+// alone): it is skipped and counted. Any other row without an amount stays a bad
+// line, and why says for which reason. An item row before its order's row with the
+// total is such a bad line: an export groups an order's rows, the total on the first,
+// and remembering item rows until their order's total came would cost memory for
+// rows that carry nothing; under -lenient it is skipped, and the order, read from its
+// total's row, is the same.
+func (l *ledger) itemRow(column, customerColumn int, keys *scoring.Keys, why *declined) func(scoring.Row) bool {
+	return func(row scoring.Row) bool {
+		refuse := func(format string, args ...any) bool {
+			*why = declined{row.Line, fmt.Sprintf(format, args...)}
+			return false
+		}
+		id, err := orderID(row, column)
+		if err != nil {
+			return refuse("no order id either (column %d), so it is no item row of an order read before", column+1)
+		}
+		customer := ""
+		if customerColumn < len(row.Fields) {
+			customer = strings.TrimSpace(row.Fields[customerColumn])
+		}
+		if row.Profile != 0 {
+			customer, _ = keys.ID(row.Profile)
+		}
+		e, ok := l.orders.all[orderKey{row.Profile, id}]
+		if row.Profile == 0 || !ok {
+			return refuse("no earlier row of order %q of customer %q has its total: with -order-column a row without an amount is taken for an item row of an order read before, so an order's first row in the file must carry the order's total",
+				english.Name(id, 40), english.Name(customer, 40))
+		}
+		if !e.time.Equal(row.Time) {
+			was := e.time.In(l.loc)
+			return refuse("order %q of customer %q has another %s on line %d (%s there, %s here): an item row of an order must agree with the order's first row",
+				english.Name(id, 40), english.Name(customer, 40), timeWord(was), e.line, showTime(was), showTime(row.Time.In(l.loc)))
+		}
+		l.orders.items++
+		return true
+	}
 }
