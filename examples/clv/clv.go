@@ -44,6 +44,9 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 	opt.Keys, opt.Lenient, opt.Location = keys, cfg.lenient, cfg.location()
 	l := newLedger(cfg.location())
 	add := func(row scoring.Row) error { return l.add(row.Transaction, keys) }
+	// The years not warned of end with the next one: an order's time may be ahead of the
+	// run's clock by a zone's offset, and a file may be read on New Year's Eve.
+	l.dates.last = cfg.now().In(cfg.location()).Year() + 1
 	var why declined
 	if orderColumn >= 0 {
 		// The reader yields each row's line and fields with its transaction, which
@@ -57,6 +60,15 @@ func read(r io.Reader, cfg config, keys *scoring.Keys) (*ledger, error) {
 			}
 			return l.addOrder(row.Transaction, id, row.Line, keys)
 		}
+	}
+	rowAdd := add
+	add = func(row scoring.Row) error {
+		n := l.rows
+		if err := rowAdd(row); err != nil || l.rows == n { // a bad line, or a repeat dropped
+			return err
+		}
+		l.dates.check(row.Time.In(l.loc), row.Line)
+		return nil
 	}
 	var err error
 	rows := explained(scoring.ReadRows(r, &opt), &why)
@@ -313,6 +325,7 @@ func run(out io.Writer, in io.Reader, cfg config) error {
 	fmt.Fprint(out, l.repeats.line())
 	fmt.Fprint(out, l.orders.line())
 	fmt.Fprint(out, caseLine(keys))
+	fmt.Fprint(out, l.dates.warning())
 	fmt.Fprintf(out, "time unit: %s (-unit %s); Recency, T and the models' alpha and beta are in %s\n", unitName, clientele.FormatDuration(cfg.unit), unitName)
 	verb := "are"
 	if len(splits) == 1 {

@@ -25,6 +25,7 @@ type ledger struct {
 	repeats     repeats      // the rows that repeat an earlier row exactly, without orders
 	orders      *orders      // with -order-column, the orders read; nil without
 	skipped     int          // bad lines -lenient skipped
+	dates       oddDates     // the purchases of unlikely years
 }
 
 // dayTotal is one customer's purchases on one calendar day.

@@ -20,7 +20,8 @@
 // writes the total on an order's first row alone), skipped and counted; an order's
 // first row in the file must carry its total.
 // Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused with its line,
-// before any fit. With -lenient, bad lines are reported on stderr and skipped, and the
+// before any fit. Purchases dated before 1970 or after next year (a mistyped 1900 or
+// 2199) are read as written, and the report warns of them. With -lenient, bad lines are reported on stderr and skipped, and the
 // report counts them. A fit that takes over a second reports its progress on stderr.
 //
 // The file is read once, keeping each customer's purchase days rather than the rows, so
@@ -54,8 +55,17 @@ type config struct {
 	unit           time.Duration
 	top            int
 	lenient        bool
-	loc            *time.Location // -tz: the zone of times written without one, and of calendar days; nil: UTC
-	status         io.Writer      // progress and skipped lines; nil discards them
+	loc            *time.Location  // -tz: the zone of times written without one, and of calendar days; nil: UTC
+	status         io.Writer       // progress and skipped lines; nil discards them
+	clock          clientele.Clock // the run's time, whose year bounds the dates taken without a warning; nil: the system's
+}
+
+// now is the run's time, by cfg.clock.
+func (c config) now() time.Time {
+	if c.clock == nil {
+		return clientele.SystemClock{}.Now()
+	}
+	return c.clock.Now()
 }
 
 func main() {
