@@ -21,7 +21,9 @@
 // also returns each profile's purchases and spend in a holdout period, which
 // [CheckHoldout] compares with a model's predictions. [ReadTransactions] parses CSV or
 // whitespace-separated files of transactions; [ReadRows] reads them with each row's
-// line and fields, for a column of the caller's own (an order id).
+// line and fields, for a column of the caller's own (an order id), and
+// [ReadOptions].EmptyAmount lets that caller skip the rows without an amount that it
+// knows (an order export's later rows of an order, one per item).
 //
 // # Models
 //

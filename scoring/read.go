@@ -52,12 +52,12 @@ type ReadOptions struct {
 	// item of an order (Shopify's) leaves the order's total, with its other order-level
 	// columns, empty on the order's later rows, and a caller that reads the order id
 	// from the row's Fields can tell such a row from a purchase without its amount. The
-	// Row holds the row's Line, Fields and Time, and as Profile the customer's key if
-	// the id has one already (in Keys, or a decimal key without Keys), else 0: a row
-	// without an amount gives no customer a key. A row it returns true for is skipped
-	// as a blank line is, neither yielded nor counted as a bad line; one it returns
-	// false for is the bad line it was. The columns before the amount are read first: a
-	// row without a time, or with a bad one, is a bad line without being asked about.
+	// Row holds the row's Line, Fields and Time, and as Profile the customer's key: with
+	// Keys the id's if it has one already, else 0, as a row without an amount gives no
+	// customer a key; without Keys the id read as a key, or 0. A row it returns true for
+	// is skipped as a blank line is, neither yielded nor counted as a bad line; one it
+	// returns false for is the bad line it was. The time is read first: a row without a
+	// time, or with a bad one, is a bad line without being asked about.
 	EmptyAmount func(Row) bool
 }
 

@@ -78,4 +78,16 @@ func TestReadEmptyAmount(t *testing.T) {
 	if n := opt.Keys.Len(); n != 5 {
 		t.Errorf("%d keys, want 5: a row without an amount gives its customer none", n)
 	}
+
+	// Without Keys, the id read as a key, or 0.
+	var profiles []uint32
+	plain := ReadOptions{EmptyAmount: func(r Row) bool { profiles = append(profiles, r.Profile); return true }}
+	for _, err := range ReadRows(strings.NewReader("7,2025-01-01,5\n7,2025-01-01,\nx,2025-01-01,\n"), &plain) {
+		if err != nil {
+			t.Errorf("without Keys: %v", err)
+		}
+	}
+	if len(profiles) != 2 || profiles[0] != 7 || profiles[1] != 0 {
+		t.Errorf("without Keys: asked with profiles %v, want [7 0]", profiles)
+	}
 }

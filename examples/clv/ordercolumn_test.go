@@ -26,7 +26,7 @@ import (
 type orderRow struct {
 	customer, order string // as written; the model trims them as the readers do
 	day, tenths     int
-	amountText      string // the amount as written: "1.5", "1.50"
+	amountText      string // the amount as written: "1.5", "1.50"; "": an item row (Shopify's)
 	bad             string // "": a good row; else the kind of bad line it is
 }
 
@@ -34,11 +34,13 @@ type orderRow struct {
 // seen before is dropped when its time and amount are the first row's and is a bad
 // line (naming both lines) when they are not; an order's first row is a purchase. Bad
 // lines of the reader (a date that is none, a bare quote) and rows without an order id
-// are bad lines too.
+// are bad lines too. A row without an amount is an item row of an order seen before at
+// the same date, skipped and counted; any other such row is a bad line.
 type orderModel struct {
 	kept    []scoring.Transaction
 	ids     []string // kept's customers
 	dropped int
+	items   int
 	bad     []int    // the lines of the bad lines, in order
 	badWhy  []string // for each, what its error must say
 }
@@ -52,11 +54,29 @@ func modelOrders(rows []orderRow, lines []int) orderModel {
 	for i, r := range rows {
 		c, o := strings.TrimSpace(r.customer), strings.TrimSpace(r.order)
 		switch {
+		case r.bad == "short" && r.amountText == "":
+			// The reader asks about the amount before the command reads the order id.
+			m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, "empty amount: no order id either")
+			continue
 		case r.bad == "short":
 			m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, fmt.Sprintf("line %d: no order id field", lines[i]))
 			continue
 		case r.bad != "":
 			m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, fmt.Sprintf("line %d, column", lines[i]))
+			continue
+		case r.amountText == "" && o == "":
+			m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, "empty amount: no order id either")
+			continue
+		case r.amountText == "":
+			f, ok := seen[[2]string{c, o}]
+			switch {
+			case !ok:
+				m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, fmt.Sprintf("empty amount: no earlier row of order %q of customer %q has its total", o, c))
+			case f.day != r.day:
+				m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, fmt.Sprintf("empty amount: order %q of customer %q has another date on line %d", o, c, f.line))
+			default:
+				m.items++
+			}
 			continue
 		case o == "":
 			m.bad, m.badWhy = append(m.bad, lines[i]), append(m.badWhy, fmt.Sprintf("line %d: empty order id", lines[i]))
@@ -90,6 +110,9 @@ func drawOrderRows(t *rapid.T, bad bool) []orderRow {
 			if r.bad == "" {
 				r.amountText = strconv.FormatFloat(float64(r.tenths)/10, 'f', rapid.IntRange(1, 3).Draw(t, "decimals"), 64)
 				r.customer = rapid.SampledFrom([]string{r.customer, " " + strings.TrimSpace(r.customer)}).Draw(t, "spaced")
+				if rapid.IntRange(0, 2).Draw(t, "item") == 0 {
+					r.amountText = "" // a later row of the order, one per item
+				}
 				rows = append(rows, r)
 				continue
 			}
@@ -101,6 +124,9 @@ func drawOrderRows(t *rapid.T, bad bool) []orderRow {
 			tenths:   rapid.IntRange(0, 3).Draw(t, "tenths"),
 		}
 		r.amountText = strconv.FormatFloat(float64(r.tenths)/10, 'f', -1, 64)
+		if rapid.IntRange(0, 9).Draw(t, "item first") == 0 {
+			r.amountText = "" // an item row, of an order seen before or not
+		}
 		if bad && rapid.IntRange(0, 7).Draw(t, "bad?") == 0 {
 			r.bad = rapid.SampledFrom([]string{"date", "quote", "short"}).Draw(t, "bad")
 		}
@@ -230,8 +256,8 @@ func TestOrderColumnAsModel(t *testing.T) {
 				t.Fatalf("stderr lacks %q:\n%s", why, status.String())
 			}
 		}
-		if l.rows != len(m.kept) || l.orders.dropped != m.dropped || len(l.orders.all) != len(m.kept) {
-			t.Fatalf("%d rows kept, %d dropped; want %d, %d\n%s", l.rows, l.orders.dropped, len(m.kept), m.dropped, in)
+		if l.rows != len(m.kept) || l.orders.dropped != m.dropped || len(l.orders.all) != len(m.kept) || l.orders.items != m.items {
+			t.Fatalf("%d rows kept, %d dropped, %d item rows; want %d, %d, %d\n%s", l.rows, l.orders.dropped, l.orders.items, len(m.kept), m.dropped, m.items, in)
 		}
 		if l.repeats.n != 0 || len(l.repeats.more) != 0 {
 			t.Fatalf("repeated rows counted beside the orders: %+v", l.repeats)
