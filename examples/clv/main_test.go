@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,12 +37,15 @@ func TestStandardInput(t *testing.T) {
 	w.Write(data)
 	w.Close()
 	for name, in := range map[string][]byte{"plain": data, "gzip": zipped.Bytes()} {
-		f, err := os.CreateTemp(t.TempDir(), "stdin")
+		path := filepath.Join(t.TempDir(), "stdin")
+		if err := os.WriteFile(path, in, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Write(in)
-		f.Seek(0, io.SeekStart)
+		t.Cleanup(func() { f.Close() })
 		old := os.Stdin
 		os.Stdin = f
 		r, err := openInput("-", false)
@@ -54,7 +57,6 @@ func TestStandardInput(t *testing.T) {
 		if err := run(&got, r, cfg); err != nil || got.String() != want.String() {
 			t.Errorf("%s on standard input: %v\n%s\nwant\n%s", name, err, got.String(), want.String())
 		}
-		f.Close()
 	}
 	if got := inputName("-"); got != "standard input" {
 		t.Errorf(`inputName("-") = %q`, got)
