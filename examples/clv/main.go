@@ -7,7 +7,7 @@
 //	go run ./examples/clv -in orders.csv -header            # customer,date,amount
 //	go run ./examples/clv -in orders.csv -calibration-end 2025-06-30 -unit 24h
 //	go run ./examples/clv -in export.csv -header -comma ';' -columns 'Email,Date,Total' -date-layout 02/01/2006
-//	go run ./examples/clv -in - -header < orders.csv.gz           # standard input
+//	go run ./examples/clv -in - -header < orders.csv.gz     # standard input
 //
 // CSV input has one purchase a line, "customer,date,amount", dates as 2006-01-02 and
 // customers as any string (an order export's ids, emails, numbers). An export laid out
@@ -18,11 +18,12 @@
 // and counted, one with another date or amount is a bad line naming both lines, and one
 // without an amount at its order's time is an item row of the order (Shopify's export
 // writes the total on an order's first row alone), skipped and counted; an order's
-// first row in the file must carry its total.
-// Amounts are at most 1e15 (scoring.MaxAmount): a larger one is refused with its line,
-// before any fit. Purchases dated before 1970 or after next year (a mistyped 1900 or
-// 2199) are read as written, and the report warns of them. With -lenient, bad lines are reported on stderr and skipped, and the
-// report counts them. A fit that takes over a second reports its progress on stderr.
+// first row in the file must carry its total. Amounts are at most 1e15
+// (scoring.MaxAmount): a larger one is refused with its line, before any fit.
+// Purchases dated before 1970 or after next year (a mistyped 1900 or 2199) are read as
+// written, and the report warns of them. With -lenient, bad lines are reported on
+// stderr and skipped, and the report counts them. A fit that takes over a second
+// reports its progress on stderr.
 //
 // The file is read once, keeping each customer's purchase days rather than the rows, so
 // that memory grows with purchase days, not rows. A row that repeats an earlier one
