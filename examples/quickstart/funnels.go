@@ -189,7 +189,7 @@ func (f *funnels) report(w *reportWriter) {
 		if i > 0 && len(s.TimeFromPrevious) > 0 {
 			wait = fmt.Sprintf("%.1f days", s.TimeFromPrevious.Median().Hours()/24)
 		}
-		w.line("%-16s %9s %24s %24s %12s", s.Name, thousands(s.Unique), rateText(s.FromPrevious), rateText(s.FromFirst), wait)
+		w.line("%-16s %9s %24s %24s %12s", s.Name, thousands(s.Unique), stepRateText(i, s.FromPrevious), stepRateText(i, s.FromFirst), wait)
 	}
 	if len(steps) == 5 && steps[2].Unique > 0 && steps[3].Unique > 0 {
 		w.line("Why %.0f%% of users became customers when the seeds say \"70%% buy once, 30%% buy again\": the generator has every user",
@@ -262,6 +262,18 @@ func (f *funnels) report(w *reportWriter) {
 
 // rateText prints a rate with its interval, or "-" for a rate of nobody (0 of 0),
 // which has no value: "0.0% [0.0, 100.0]" would read as a measured zero.
+// stepRateText is rateText of step i's rate. The first step's rates are of the step
+// itself (funnel's FromPrevious and FromFirst), 100% by definition: an interval about
+// that, "100.0% [43.9, 100.0]" of 3 profiles reached, measured nothing. It is printed
+// bare, padded to the width of a rate whose bounds take four characters each (" [ 6.7,
+// 44.8]"), so that its percent sign sits under the others'.
+func stepRateText(i int, r funnel.Rate) string {
+	if i > 0 || r.N == 0 {
+		return rateText(r)
+	}
+	return fmt.Sprintf("%5.1f%%%13s", 100*r.Estimate, "")
+}
+
 func rateText(r funnel.Rate) string {
 	if r.N == 0 {
 		return "-"

@@ -78,8 +78,11 @@ func writePage(path string, w *reportWriter, res *resolved, seg *segments, fun *
 
 	// The road.
 	var steps []bar
-	for _, s := range fun.road.Steps {
+	for i, s := range fun.road.Steps {
 		r := s.FromFirst
+		if i == 0 {
+			r.Lo, r.Hi = r.Estimate, r.Estimate // of itself: no interval (see stepRateText)
+		}
 		steps = append(steps, bar{Label: s.Name, Value: 100 * r.Estimate, Lo: 100 * r.Lo, Hi: 100 * r.Hi,
 			Note: fmt.Sprintf("%s%% (%s)", pctText(100*r.Estimate), thousands(s.Unique))})
 	}
