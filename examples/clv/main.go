@@ -127,9 +127,10 @@ func loadLocation(name string) (*time.Location, error) {
 }
 
 // openInput opens the input file, or returns standard input for "-", as
-// examples/attribution reads it; either is decompressed by read if it is gzip. The default -in is the repository's sample, named
-// relative to the repository's root: run from anywhere else, it is missing, and the
-// error says where to run from instead of only "no such file or directory".
+// examples/attribution reads it; either is decompressed by read if it is gzip. The
+// default -in is the repository's sample, named relative to the repository's root: run
+// from anywhere else, it is missing, and the error says where to run from instead of
+// only "no such file or directory".
 func openInput(path string, isDefault bool) (*os.File, error) {
 	if path == "-" {
 		return os.Stdin, nil
