@@ -139,9 +139,10 @@
 // dormant spell, for DormantAfter). Journeys give the stage of every profile at a time,
 // the transition matrix between two times, and a growth accounting table (new,
 // retained, resurrected, dormant) per period. A profile's referrer is the one its
-// earliest referring event names (Lifecycle.Referrer); a columnar Batch has no
-// properties, so RunBatch takes the referrals as a map from referred profile to
-// referrer, as a referral ledger keeps them.
+// earliest referring event names (Lifecycle.Referrer); RunBatch, which calls no
+// function per event, takes the referrals as a map from referred profile to referrer,
+// as a referral ledger keeps them, or, given a nil map and the default Referrer, reads
+// them from the batch's "referrer" property column.
 //
 // # Scale
 //
