@@ -6,7 +6,7 @@
 // The shortest useful program turns transactions into per-customer summaries, fits a
 // buy-till-you-die model and asks it who is still active:
 //
-//	summaries, err := scoring.Summarize(transactions, &scoring.SummaryOptions{End: end})
+//	summaries, err := scoring.Summarize(slices.Values(txs), &scoring.SummaryOptions{End: end})
 //	// ... collect summaries[i].Customer into cs
 //	m, err := scoring.FitBGNBD(cs, nil) // the model records the customers' unit, weeks
 //	p := m.PAlive(cs[0])                // probability customer 0 is still active
