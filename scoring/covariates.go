@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mathext"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Time-invariant covariates on BG/NBD and Pareto/NBD, in the form of CLVTools
@@ -133,7 +135,7 @@ func flatten(name string, z [][]float64, n int) ([]float64, int, error) {
 		return nil, 0, nil
 	}
 	if len(z) != n {
-		return nil, 0, fmt.Errorf("%w: %d rows of %s covariates for %d customers", ErrInvalid, len(z), name, n)
+		return nil, 0, fmt.Errorf("%w: %s of %s covariates for %s", ErrInvalid, english.Count(len(z), "row"), name, english.Count(n, "customer"))
 	}
 	k := len(z[0])
 	out := make([]float64, 0, n*k)

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/optimize"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // MinCustomers is the fewest customers (total weight) a model is fitted on. Below it a
@@ -78,7 +80,7 @@ func (o *FitOptions) refuseWeights(fit, instead string) error {
 // checkWeights checks FitOptions.Weights against n rows.
 func checkWeights(model string, ws []float64, n int) error {
 	if len(ws) != n {
-		return fmt.Errorf("%w: %s: FitOptions.Weights has %d entries for %d rows", ErrInvalid, model, len(ws), n)
+		return fmt.Errorf("%w: %s: FitOptions.Weights holds %s for %s", ErrInvalid, model, english.Count(len(ws), "weight"), english.Count(n, "row"))
 	}
 	for i, w := range ws {
 		if !finite(w) || w < 0 {
