@@ -30,8 +30,8 @@
 // the package takes the one that agrees more, as pairs of one person do. With
 // TrainOptions.FitU, EM (Winkler 1988) may end with the classes traded, at the same
 // likelihood, and they are traded back; a training session whose EM finds no class
-// agreeing more (records without duplicates, a single pair, records all alike with
-// FitU) is left out, and Train fails with ErrInvalid, saying so, when that leaves a
+// agreeing more (records without duplicates; with FitU, a single pair or records all
+// alike) is left out, and Train fails with ErrInvalid, saying so, when that leaves a
 // comparison unestimated, rather than return weights that count an agreement against
 // a match. TrainOptions.Report asks Train for a TrainReport, its training log as data:
 // per session the pairs, EM's iterations, whether it converged or stopped at MaxIter,

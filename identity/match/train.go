@@ -75,8 +75,8 @@ const defaultMaxIter = 1000
 // some pair of the session is at) must weigh more than 0 bits under its estimates. With FitU, EM may end with the classes traded (the likelihood does not
 // tell them apart) and they are traded back. A session whose EM still finds no such
 // class is left out, as one without pairs is, and says so in the error when it leaves
-// a comparison unestimated: its pairs all look alike (one pair; records all the same,
-// with FitU) or hold no two records of one person, and what EM calls matches there are
+// a comparison unestimated: its pairs all look alike (with FitU: one pair, or records
+// all the same) or hold no two records of one person, and what EM calls matches there are
 // non-matches that agree less often than random pairs, whose m would make agreeing
 // evidence against a match.
 func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
