@@ -109,7 +109,7 @@ func TestErrorMessages(t *testing.T) {
 		{"RepairFile of a file that is not a log", second(identity.RepairFile(damaged)), identity.ErrCorrupt, "identity: repair file store: corrupt record: wal: DIR/damaged.log at offset 0: log header: bad magic \"this is \" (not a log file, or damaged): wal: corrupt log"},
 		{"Append to a closed FileStore", closed.Append([]byte{1}), identity.ErrClosed, "identity: store closed: file store DIR/closed.log"},
 		{"Sync of a closed FileStore", closed.Sync(), identity.ErrClosed, "identity: store closed: file store DIR/closed.log"},
-		{"New on a closed FileStore", second(identity.New(identity.DefaultRules(), identity.WithStore(closed))), identity.ErrClosed, "identity: replay after 0 records: store closed: file store DIR/closed.log"},
+		{"New on a closed FileStore", second(identity.New(identity.DefaultRules(), identity.WithStore(closed))), identity.ErrClosed, "identity: replay record 0: read: store closed: file store DIR/closed.log"},
 	} {
 		if !errors.Is(c.err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/sharedlog"
 )
 
@@ -70,10 +71,11 @@ func (r *Resolver) replay(ctx context.Context) error {
 			if err != nil {
 				if cerr := stopped(); cerr != nil && errors.Is(err, cerr) {
 					// The store's wait ended with ctx (SinceContext).
-					b.err = errorf("replay stopped after %d records: %w", i, err)
+					b.err = errorf("replay stopped after %s: %w", english.Count(i, "record"), err)
 					break
 				}
-				b.err = errorf("replay after %d records: %w", i, err)
+				// Where a decode error says "replay record i", so does a failed read.
+				b.err = errorf("replay record %d: read: %w", i, err)
 				break
 			}
 			if i == 0 && (len(data) == 0 || data[0] != opConfig) {
@@ -93,7 +95,7 @@ func (r *Resolver) replay(ctx context.Context) error {
 				if err := stopped(); err != nil {
 					// Read no more of the store: the applying goroutine stops at the
 					// end of this batch, or before, when it looks at ctx itself.
-					b.err = errorf("replay stopped after %d records: %w", i, err)
+					b.err = errorf("replay stopped after %s: %w", english.Count(i, "record"), err)
 					break
 				}
 				if !send() {
@@ -109,7 +111,7 @@ func (r *Resolver) replay(ctx context.Context) error {
 	i := 0
 	for b := range full {
 		if err := stopped(); err != nil {
-			return errorf("replay stopped after %d records: %w", i, err)
+			return errorf("replay stopped after %s: %w", english.Count(i, "record"), err)
 		}
 		for k := range b.n {
 			rec := &b.recs[k]

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/clientele-go/clientele"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/groupcommit"
 	"github.com/clientele-go/clientele/internal/option"
 	"github.com/clientele-go/clientele/internal/sharedlog"
@@ -121,7 +122,7 @@ func (p *Program) replayOpen(ctx context.Context) (uint64, error) {
 	}
 	// Whole reads Records when the store has no SinceContext.
 	return replay(ctx, p.st, sharedlog.Whole(ctx, p.store, ErrDiverged), 0, func(pos uint64, err error) error {
-		return errorf("replay stopped after %d records: %w", pos, err)
+		return errorf("replay stopped after %s: %w", english.Count(pos, "record"), err)
 	})
 }
 

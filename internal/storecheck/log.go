@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // LogStore is a store that is an append-only log of records R written in batches:
@@ -43,7 +45,7 @@ func (l Log[R]) All(s LogStore[R]) ([]R, error) {
 	var out []R
 	for r, err := range s.Records() {
 		if err != nil {
-			return out, fmt.Errorf("Records after %d records: %w", len(out), err)
+			return out, fmt.Errorf("Records after %s: %w", english.Count(len(out), "record"), err)
 		}
 		if l.Clone != nil {
 			r = l.Clone(r)

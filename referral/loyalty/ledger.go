@@ -7,6 +7,7 @@ import (
 	"iter"
 	"sync"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/groupcommit"
 	"github.com/clientele-go/clientele/internal/option"
 	"github.com/clientele-go/clientele/internal/sharedlog"
@@ -172,7 +173,7 @@ func (l *Ledger) replayOpen(ctx context.Context) (int, error) {
 				stopped = err // the store's wait ended with ctx (SinceContext)
 			}
 			if stopped != nil {
-				return n, errorf("open: replay stopped after %d records: %w", n, stopped)
+				return n, errorf("open: replay stopped after %s: %w", english.Count(n, "record"), stopped)
 			}
 		}
 		if err != nil {
