@@ -1035,17 +1035,23 @@ func (s *server) funnel(w http.ResponseWriter, r *http.Request) {
 		Lo       float64 `json:"lo"`
 		Hi       float64 `json:"hi"`
 	}
+	// The first step has no rates: its conversion from itself is 1 by definition (n of
+	// n), and the Wilson interval funnel gives it (0.34 to 1 for 2 profiles) read as
+	// doubt about a figure that has none.
 	type step struct {
 		Name         string `json:"name"`
 		Profiles     int64  `json:"profiles"`
-		FromPrevious rate   `json:"from_previous"`
-		FromFirst    rate   `json:"from_first"`
+		FromPrevious *rate  `json:"from_previous,omitempty"`
+		FromFirst    *rate  `json:"from_first,omitempty"`
 	}
 	steps := []step{}
-	for _, st := range res.Steps {
-		steps = append(steps, step{st.Name, st.Unique,
-			rate{st.FromPrevious.Estimate, st.FromPrevious.Lo, st.FromPrevious.Hi},
-			rate{st.FromFirst.Estimate, st.FromFirst.Lo, st.FromFirst.Hi}})
+	for i, st := range res.Steps {
+		out := step{Name: st.Name, Profiles: st.Unique}
+		if i > 0 {
+			out.FromPrevious = &rate{st.FromPrevious.Estimate, st.FromPrevious.Lo, st.FromPrevious.Hi}
+			out.FromFirst = &rate{st.FromFirst.Estimate, st.FromFirst.Lo, st.FromFirst.Hi}
+		}
+		steps = append(steps, out)
 	}
 	reply(w, http.StatusOK, map[string]any{"steps": steps})
 }

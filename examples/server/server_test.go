@@ -716,3 +716,44 @@ func TestFunnelMode(t *testing.T) {
 	}
 	call(t, "GET", base+"/v1/funnel?steps=page,page&mode=any_order,strict_once", "", http.StatusBadRequest, nil)
 }
+
+// TestFunnelFirstStepHasNoRate: the first step of /v1/funnel's answer has its profiles
+// and no rates, the later steps their conversions with 95% Wilson bounds. The first
+// step came with from_previous and from_first of 1 and a Wilson interval of n of n
+// (0.34 to 1 for two profiles): doubt about a figure that is 1 by definition.
+func TestFunnelFirstStepHasNoRate(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", `{"type":"page","userId":"u-1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"track","event":"Order Completed","userId":"u-1","timestamp":"2025-03-01T10:00:00Z"}
+{"type":"page","userId":"u-2","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
+	type rate struct{ Estimate, Lo, Hi float64 }
+	var fun struct {
+		Steps []struct {
+			Profiles     int64
+			FromPrevious *rate `json:"from_previous"`
+			FromFirst    *rate `json:"from_first"`
+		}
+	}
+	var raw struct{ Steps []map[string]json.RawMessage }
+	for _, out := range []any{&fun, &raw} {
+		call(t, "GET", base+"/v1/funnel?steps=page,Order%20Completed", "", http.StatusOK, out)
+	}
+	if len(fun.Steps) != 2 {
+		t.Fatalf("steps: %+v, want 2", fun.Steps)
+	}
+	for _, field := range []string{"from_previous", "from_first"} {
+		if v, ok := raw.Steps[0][field]; ok {
+			t.Errorf("step 1 has %s %s, want none", field, v)
+		}
+	}
+	for _, r := range []*rate{fun.Steps[1].FromPrevious, fun.Steps[1].FromFirst} {
+		if r == nil || r.Estimate != 0.5 || !(r.Lo > 0 && r.Lo < 0.5 && r.Hi > 0.5 && r.Hi < 1) {
+			t.Errorf("step 2's rate %+v, want 0.5 within bounds either side", r)
+		}
+	}
+	if fun.Steps[0].Profiles != 2 || fun.Steps[1].Profiles != 1 {
+		t.Errorf("profiles %+v, want 2 then 1", fun.Steps)
+	}
+}
