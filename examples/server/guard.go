@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/clientele-go/clientele"
@@ -73,6 +74,26 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(rec, probe.status, "%s", strings.TrimSpace(probe.body.String()))
 		}
 		return
+	}
+	// The handlers read the query with URL.Query, which drops what it cannot parse: a
+	// stray '%' or a ';' left a parameter out, so "limit=1%" listed 100 members and
+	// "steps=page;signup" answered that step 1 is empty. No endpoint takes a parameter
+	// twice, and each read the first alone: "steps=page&steps=signup" answered the
+	// funnel of page alone, for other steps than asked.
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		fail(rec, http.StatusBadRequest, "query %q: %v (separate parameters with &, and write %% as %%25, ; as %%3B)", r.URL.RawQuery, err)
+		return
+	}
+	for key, values := range query {
+		if len(values) > 1 {
+			hint := ""
+			if key == "steps" {
+				hint = ", its events separated by commas: steps=page,signup"
+			}
+			fail(rec, http.StatusBadRequest, "query parameter %q is given %d times; give it once%s", key, len(values), hint)
+			return
+		}
 	}
 	// The mux itself serves a matched route, since only it sets the path values.
 	g.mux.ServeHTTP(rec, r)

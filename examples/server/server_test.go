@@ -757,3 +757,35 @@ func TestFunnelFirstStepHasNoRate(t *testing.T) {
 		t.Errorf("profiles %+v, want 2 then 1", fun.Steps)
 	}
 }
+
+// TestQueryParsedWhole: a query the server cannot read whole is 400, naming what is
+// wrong. Each handler read URL.Query, which drops a parameter it cannot parse and keeps
+// the first of a repeated one: "steps=page&steps=Order Completed" answered the funnel
+// of page alone, "limit=1%" listed 100 members, "steps=page;signup" answered that
+// step 1 is empty.
+func TestQueryParsedWhole(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", `{"type":"page","userId":"u-1","timestamp":"2025-03-01T09:00:00Z"}
+{"type":"track","event":"Order Completed","userId":"u-1","timestamp":"2025-03-01T10:00:00Z"}`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/buyers", `did("Order Completed")`, http.StatusOK, nil)
+	for _, c := range []struct{ path, want string }{
+		{"/v1/funnel?steps=page&steps=Order%20Completed", `query parameter "steps" is given 2 times; give it once, its events separated by commas`},
+		{"/v1/funnel?steps=page&window=1d&window=7d", `query parameter "window" is given 2 times; give it once`},
+		{"/v1/funnel?steps=page;Order%20Completed", `query "steps=page;Order%20Completed": invalid semicolon separator in query`},
+		{"/v1/segments/buyers?limit=1%", `query "limit=1%": invalid URL escape "%"`},
+		{"/v1/lookup?kind=user_id&value=u-1&value=u-2", `query parameter "value" is given 2 times`},
+	} {
+		var e errorBody
+		call(t, "GET", base+c.path, "", http.StatusBadRequest, &e)
+		if !strings.Contains(e.Error, c.want) {
+			t.Errorf("%s: %q, want %q in it", c.path, e.Error, c.want)
+		}
+	}
+	var fun struct{ Steps []struct{ Name string } }
+	call(t, "GET", base+"/v1/funnel?steps=page,Order%20Completed&window=7d", "", http.StatusOK, &fun)
+	if len(fun.Steps) != 2 {
+		t.Errorf("a query read whole: %+v, want 2 steps", fun)
+	}
+}
