@@ -87,7 +87,7 @@ func TestDuplicateWaitsForFirstCopy(t *testing.T) {
 		first, copy string
 	}{
 		// The first copy's client is asked to retry (503); the copy applied the call.
-		{"first copy fails", errors.New("disk full"), `503 {"error":"1 of 1 calls could not be kept`, `200 {"success":true,"accepted":1,"duplicates":0}`},
+		{"first copy fails", errors.New("disk full"), `503 {"error":"the call could not be kept, through no fault of its own (keep the event: disk full): send it again"`, `200 {"success":true,"accepted":1,"duplicates":0}`},
 		{"first copy kept", nil, `200 {"success":true,"accepted":1,"duplicates":0}`, `200 {"success":true,"accepted":0,"duplicates":1}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -269,7 +269,8 @@ func TestUnkeptCallAsksRetry(t *testing.T) {
 	data, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(data), `"accepted":1`) ||
-		!strings.Contains(string(data), `"rejected":[{"index":1,"error":"keep the event: disk full"}]`) {
+		!strings.Contains(string(data), `"rejected":[{"index":1,"error":"keep the event: disk full"}]`) ||
+		!strings.Contains(string(data), `"error":"1 of 2 calls could not be kept, through no fault of its own (keep the event: disk full): send the request again; the calls kept are not applied twice`) {
 		t.Fatalf("a batch whose event could not be kept: %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), data)
 	}
 	if got := <-postAsync(base, "/v1/batch", batch); got != `200 {"success":true,"accepted":1,"duplicates":1}` {
@@ -278,5 +279,14 @@ func TestUnkeptCallAsksRetry(t *testing.T) {
 	// Refused for itself: a 200 listing it.
 	if got := <-postAsync(base, "/v1/track", `{"userId":"u-2","messageId":"t-2"}`); !strings.HasPrefix(got, `200 {"success":true,"accepted":0,"duplicates":0,"rejected":[{"index":0,`) {
 		t.Errorf("a call without its event: %s", got)
+	}
+	// The 503 counts the calls refused through no fault of theirs alone: the one
+	// refused for itself was counted too ("2 of 2 calls ... through no fault of theirs").
+	mixed := `{"batch":[
+		{"type":"track","userId":"u-3","messageId":"t-3"},
+		{"type":"track","userId":"u-3","event":"Order Completed","messageId":"t-4","timestamp":"2025-03-01T10:02:00Z"}
+	]}`
+	if got := <-postAsync(base, "/v1/batch", mixed); !strings.HasPrefix(got, `503 {"error":"1 of 2 calls could not be kept, through no fault of its own (keep the event: disk full)`) {
+		t.Errorf("a batch of a bad call and one not kept: %s", got)
 	}
 }

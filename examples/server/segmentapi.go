@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/tracking"
 )
 
@@ -203,11 +204,15 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 	out := trackingReply{Success: true}
 	s.applyOnce(r.Context(), source, msgs, errs, &out)
 	var unkept error // the first call refused through no fault of its own
+	unkeptCalls := 0 // and how many were
 	for i, err := range errs {
 		if err != nil {
 			out.Rejected = append(out.Rejected, trackingReject{i, err.Error()})
-			if unkept == nil && !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
-				unkept = err
+			if !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
+				unkeptCalls++
+				if unkept == nil {
+					unkept = err
+				}
 			}
 		}
 	}
@@ -223,7 +228,7 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 			errorBody
 			trackingReply
 		}{errorBody{
-			Error: fmt.Sprintf("%d of %d calls could not be kept, through no fault of theirs (%v): send the request again; the calls kept are not applied twice (their messageIds are remembered)", len(out.Rejected), len(errs), unkept),
+			Error: unkeptMessage(unkeptCalls, len(errs), unkept),
 			Code:  errorCode(http.StatusServiceUnavailable),
 		}, out})
 		return
@@ -368,4 +373,19 @@ func batchError(err error) string {
 		return "got a JSON " + typ.Value
 	}
 	return fmt.Sprintf("%q is a JSON %s", typ.Field, typ.Value)
+}
+
+// unkeptMessage says that n of the total calls of a request could not be kept, through
+// no fault of theirs, in English: a single call's 503 read "1 of 1 calls could not be
+// kept, through no fault of theirs". n counts those alone: the calls refused for their
+// own fault were counted too, and said to be faultless.
+func unkeptMessage(n, total int, err error) string {
+	if total == 1 {
+		return fmt.Sprintf("the call could not be kept, through no fault of its own (%v): send it again", err)
+	}
+	msg := fmt.Sprintf("%d of %d calls could not be kept, through no fault of %s (%v): send the request again", n, total, english.Plural(n, "its own", "their own"), err)
+	if n < total {
+		msg += "; the calls kept are not applied twice (their messageIds are remembered)"
+	}
+	return msg
 }
