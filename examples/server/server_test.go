@@ -789,3 +789,28 @@ func TestQueryParsedWhole(t *testing.T) {
 		t.Errorf("a query read whole: %+v, want 2 steps", fun)
 	}
 }
+
+// TestRepliesReadAsWritten: a reply's JSON writes '<', '>' and '&' as they are, so that
+// an error read with curl says what it means. It escaped them for HTML: a cycle of
+// segments read "s1 -\u003e s2 -\u003e s1".
+func TestRepliesReadAsWritten(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	base, stop := start(t, s)
+	defer stop()
+	call(t, "POST", base+"/v1/events", `{"type":"track","event":"signup","userId":"u-1","timestamp":"2025-03-01T09:00:00Z"}`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/s1", `did(signup)`, http.StatusOK, nil)
+	call(t, "PUT", base+"/v1/segments/s2", `segment:s1`, http.StatusOK, nil)
+	req, err := http.NewRequest("PUT", base+"/v1/segments/s1", strings.NewReader(`segment:s2 AND did(signup)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "s1 -> s2 -> s1") {
+		t.Errorf("a cycle of segments: %d %s, want 400 naming s1 -> s2 -> s1", resp.StatusCode, data)
+	}
+}
