@@ -235,7 +235,7 @@ func body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 			return nil, false
 		}
 		defer zr.Close()
-		in = io.LimitReader(zr, maxBody)
+		in = io.LimitReader(zr, maxBody+1)
 	default:
 		fail(w, http.StatusUnsupportedMediaType, "Content-Encoding %q is not supported (send gzip or nothing)", enc)
 		return nil, false
