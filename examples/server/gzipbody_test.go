@@ -15,9 +15,11 @@ import (
 // path, as the tracking API's is. POST /v1/events read it as it came, and refused each
 // line of a compressed events file as "byte 0x8b is not UTF-8 (convert the file, e.g.
 // iconv -f latin1)". The 1 MiB limit holds after decompression; a body that is not
-// gzip is 400, another encoding 415, and none of them changes anything.
+// gzip or is cut short is 400 saying so, another encoding 415, and none of them changes
+// anything.
 func TestGzipBodies(t *testing.T) {
 	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	s.writeKeys = map[string]string{"wk-web": "web"}
 	base, stop := start(t, s)
 	defer stop()
 	zipped := func(body string) []byte {
@@ -52,6 +54,23 @@ func TestGzipBodies(t *testing.T) {
 	send("POST", "/v1/events", "gzip", []byte(events), http.StatusBadRequest, &e)
 	if !strings.Contains(e.Error, "the body says it is gzip but is not") {
 		t.Errorf("a plain body sent as gzip: %q", e.Error)
+	}
+	// A compressed body cut short says so: it read "reading the body: unexpected EOF".
+	cut := zipped(events)
+	cut = cut[:len(cut)/2]
+	send("POST", "/v1/events", "gzip", cut, http.StatusBadRequest, &e)
+	if !strings.Contains(e.Error, "the gzip stream ends before its end, so the body was cut short") {
+		t.Errorf("a gzip body cut short: %q", e.Error)
+	}
+	req, err := http.NewRequest("POST", base+"/v1/batch", bytes.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("wk-web", "")
+	req.Header.Set("Content-Encoding", "gzip")
+	do(t, req, http.StatusBadRequest, &e)
+	if !strings.Contains(e.Error, "the gzip stream ends before its end, so the body was cut short") {
+		t.Errorf("a gzip batch cut short: %q", e.Error)
 	}
 	send("POST", "/v1/events", "br", []byte(events), http.StatusUnsupportedMediaType, &e)
 	if !strings.Contains(e.Error, `Content-Encoding "br" is not supported`) {

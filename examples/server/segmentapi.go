@@ -331,7 +331,8 @@ func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys
 // says it is gzip (Segment's libraries compress batches).
 func readTrackingBody(r *http.Request, limit int) ([]byte, error) {
 	var in io.Reader = io.LimitReader(r.Body, int64(limit)+1)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
 	case "", "identity":
 	case "gzip":
 		// The compressed body is bounded too: a gzip stream never grows much, so a
@@ -351,7 +352,7 @@ func readTrackingBody(r *http.Request, limit int) ([]byte, error) {
 		if errors.As(err, &tooBig) {
 			return nil, fmt.Errorf("the body is over %d KB", limit>>10)
 		}
-		return nil, fmt.Errorf("reading the body: %v", err)
+		return nil, fmt.Errorf("reading the body: %v", gzipCut(enc == "gzip", err))
 	}
 	if buf.Len() > limit {
 		return nil, fmt.Errorf("the body is over %d KB, the API's limit for this endpoint", limit>>10)

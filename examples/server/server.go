@@ -226,7 +226,8 @@ func fail(w http.ResponseWriter, status int, format string, args ...any) {
 // -f latin1)". Another encoding is 415.
 func body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var in io.Reader = http.MaxBytesReader(w, r.Body, maxBody)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(in)
@@ -248,10 +249,20 @@ func body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		fail(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
 		return nil, false
 	case err != nil:
-		fail(w, http.StatusBadRequest, "reading the body: %v", err)
+		fail(w, http.StatusBadRequest, "reading the body: %v", gzipCut(enc == "gzip", err))
 		return nil, false
 	}
 	return buf.Bytes(), true
+}
+
+// gzipCut says what an error reading a gzip body (gz) means when the stream ends before
+// its trailer: a body cut short read "reading the body: unexpected EOF", which named
+// neither gzip nor the cut.
+func gzipCut(gz bool, err error) error {
+	if gz && errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("the gzip stream ends before its end, so the body was cut short (%w)", err)
+	}
+	return err
 }
 
 type rejection struct {
