@@ -49,6 +49,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -194,8 +195,27 @@ func run(ctx, last context.Context, logger *slog.Logger, addr, store, schema str
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "store", strings.SplitN(store, "@", 2)[len(strings.SplitN(store, "@", 2))-1], "write_keys", len(keys))
+	logger.Info("listening", "url", "http://"+ln.Addr().String(), "token", token != "", "store", storeForLog(store), "write_keys", len(keys))
 	return serve(ctx, last, ln, s)
+}
+
+// storeForLog is -store as the log shows it: a PostgreSQL URL without its password,
+// whether in the user information or the password parameter pgx also reads. Cutting
+// at the first '@' printed "postgres://127.0.0.1/db?password=secret" whole, and left
+// off the scheme and the user.
+func storeForLog(store string) string {
+	if !strings.HasPrefix(store, "postgres://") && !strings.HasPrefix(store, "postgresql://") {
+		return store // file:DIR or mem:
+	}
+	u, err := url.Parse(store)
+	if err != nil {
+		return "postgres://..." // not reached: pgx parses it so, and refused it
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 const (

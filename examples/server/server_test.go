@@ -814,3 +814,23 @@ func TestRepliesReadAsWritten(t *testing.T) {
 		t.Errorf("a cycle of segments: %d %s, want 400 naming s1 -> s2 -> s1", resp.StatusCode, data)
 	}
 }
+
+// TestStoreForLog: the log names the storage without its password. It cut -store at
+// its first '@', which printed a password given as pgx's password parameter whole.
+func TestStoreForLog(t *testing.T) {
+	for store, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:5432/test?sslmode=disable":  "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
+		"postgres://ann:s3cret@db.example.com/app":                 "postgres://ann:xxxxx@db.example.com/app",
+		"postgresql://db.example.com/app?password=s3cret&user=ann": "postgresql://db.example.com/app?password=xxxxx&user=ann",
+		"file:/var/lib/clientele@2":                                "file:/var/lib/clientele@2",
+		"mem:":                                                     "mem:",
+	} {
+		got := storeForLog(store)
+		if got != want {
+			t.Errorf("storeForLog(%q) = %q, want %q", store, got, want)
+		}
+		if strings.Contains(got, "s3cret") {
+			t.Errorf("storeForLog(%q) = %q shows the password", store, got)
+		}
+	}
+}
