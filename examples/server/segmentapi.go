@@ -117,8 +117,17 @@ type trackingReply struct {
 	Success    bool             `json:"success"`
 	Accepted   int              `json:"accepted"`
 	Duplicates int              `json:"duplicates"`
-	Rejected   []trackingReject `json:"rejected,omitempty"`
+	Rejected   []trackingReject `json:"rejected,omitempty"` // the first maxListed
+	// RejectedTotal counts the rejected calls when Rejected lists only the first
+	// maxListed of them; 0 (left out) when it lists them all.
+	RejectedTotal int `json:"rejected_total,omitempty"`
 }
+
+// maxListed bounds the rejected calls a reply lists. Write keys are public, and a
+// gzip body of a few KB holding a batch of 250,000 calls such as [1,1,...] was answered
+// with each of them listed: 24 MB of reply and 200 MB held by the server, for each such
+// request. A real batch of 500 KB holds at most a few thousand calls.
+const maxListed = 1000
 
 type trackingReject struct {
 	Index int    `json:"index"` // 0-based position in the batch (0 for a single call)
@@ -207,7 +216,9 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 	unkeptCalls := 0 // and how many were
 	for i, err := range errs {
 		if err != nil {
-			out.Rejected = append(out.Rejected, trackingReject{i, err.Error()})
+			if out.RejectedTotal++; len(out.Rejected) < maxListed {
+				out.Rejected = append(out.Rejected, trackingReject{i, err.Error()})
+			}
 			if !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
 				unkeptCalls++
 				if unkept == nil {
@@ -216,7 +227,10 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.log.Info("tracking calls", "source", source, "accepted", out.Accepted, "duplicates", out.Duplicates, "rejected", len(out.Rejected))
+	s.log.Info("tracking calls", "source", source, "accepted", out.Accepted, "duplicates", out.Duplicates, "rejected", out.RejectedTotal)
+	if out.RejectedTotal == len(out.Rejected) {
+		out.RejectedTotal = 0 // every rejected call is listed
+	}
 	if unkept != nil {
 		// The storage failed, the resolver is full or the request ended: sending the
 		// call again can succeed. Segment's libraries retry on 5xx and read nothing of

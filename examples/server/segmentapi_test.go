@@ -313,3 +313,38 @@ func TestRejectionPositions(t *testing.T) {
 		t.Errorf("a call over the limit: %d %q, want 400 naming index 1", code, msg)
 	}
 }
+
+// TestRejectionsListedBounded: a tracking reply lists at most maxListed rejected calls,
+// and then counts them all in rejected_total. A gzip body of a few hundred bytes, a
+// batch of 250,000 calls such as [1,1,...] sent with a write key (which is public), was
+// answered with every one of them listed: 24 MB of reply for each request.
+func TestRejectionsListedBounded(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	s.writeKeys = map[string]string{"wk-web": "web"}
+	base, stop := start(t, s)
+	defer stop()
+	const n = 3 * maxListed
+	batch := `{"batch":[{"type":"track","userId":"u-1","event":"signup"},` + strings.Repeat("1,", n-1) + "1]}"
+	var got trackingReply
+	post := func(body string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", base+"/v1/batch", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("wk-web", "")
+		got = trackingReply{}
+		do(t, req, http.StatusOK, &got)
+	}
+	post(batch)
+	if got.Accepted != 1 || len(got.Rejected) != maxListed || got.RejectedTotal != n ||
+		got.Rejected[0].Index != 1 || got.Rejected[maxListed-1].Index != maxListed {
+		t.Fatalf("a batch of %d bad calls: accepted %d, %d listed (from %d), rejected_total %d; want 1, the first %d from 1, %d",
+			n, got.Accepted, len(got.Rejected), got.Rejected[0].Index, got.RejectedTotal, maxListed, n)
+	}
+	// Every rejection listed: no total.
+	post(`{"batch":[{"type":"track","userId":"u-2","event":"signup"},1,2]}`)
+	if len(got.Rejected) != 2 || got.RejectedTotal != 0 {
+		t.Fatalf("a batch of 2 bad calls: %+v, want both listed and no total", got)
+	}
+}
