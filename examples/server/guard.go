@@ -75,15 +75,26 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	// The handlers read the query with URL.Query, which drops what it cannot parse: a
-	// stray '%' or a ';' left a parameter out, so "limit=1%" listed 100 members and
-	// "steps=page;signup" answered that step 1 is empty. No endpoint takes a parameter
-	// twice, and each read the first alone: "steps=page&steps=signup" answered the
-	// funnel of page alone, for other steps than asked.
+	if _, tracking := trackingPaths[r.URL.Path]; !tracking && !queryReadWhole(rec, r) {
+		return
+	}
+	// The mux itself serves a matched route, since only it sets the path values.
+	g.mux.ServeHTTP(rec, r)
+}
+
+// queryReadWhole reports whether the request's query reads whole, and answers 400 if
+// not. The handlers read it with URL.Query, which drops what it cannot parse: a stray
+// '%' or a ';' left a parameter out, so "limit=1%" listed 100 members and
+// "steps=page;signup" answered that step 1 is empty. No endpoint takes a parameter
+// twice, and each read the first alone: "steps=page&steps=signup" answered the funnel
+// of page alone, for other steps than asked. The tracking API is not held to it: it
+// reads no query, and a tracker's call refused for one would be dropped (Segment's
+// libraries drop what a 4xx refuses).
+func queryReadWhole(w http.ResponseWriter, r *http.Request) bool {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		fail(rec, http.StatusBadRequest, "query %q: %v (separate parameters with &, and write %% as %%25, ; as %%3B)", r.URL.RawQuery, err)
-		return
+		fail(w, http.StatusBadRequest, "query %q: %v (separate parameters with &, and write %% as %%25, ; as %%3B)", r.URL.RawQuery, err)
+		return false
 	}
 	for key, values := range query {
 		if len(values) > 1 {
@@ -91,12 +102,11 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if key == "steps" {
 				hint = ", its events separated by commas: steps=page,signup"
 			}
-			fail(rec, http.StatusBadRequest, "query parameter %q is given %d times; give it once%s", key, len(values), hint)
-			return
+			fail(w, http.StatusBadRequest, "query parameter %q is given %d times; give it once%s", key, len(values), hint)
+			return false
 		}
 	}
-	// The mux itself serves a matched route, since only it sets the path values.
-	g.mux.ServeHTTP(rec, r)
+	return true
 }
 
 // bearerMatches says whether the request carries the token. The scheme's name is

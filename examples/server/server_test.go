@@ -765,6 +765,7 @@ func TestFunnelFirstStepHasNoRate(t *testing.T) {
 // step 1 is empty.
 func TestQueryParsedWhole(t *testing.T) {
 	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	s.writeKeys = map[string]string{"wk-web": "web"}
 	base, stop := start(t, s)
 	defer stop()
 	call(t, "POST", base+"/v1/events", `{"type":"page","userId":"u-1","timestamp":"2025-03-01T09:00:00Z"}
@@ -787,6 +788,18 @@ func TestQueryParsedWhole(t *testing.T) {
 	call(t, "GET", base+"/v1/funnel?steps=page,Order%20Completed&window=7d", "", http.StatusOK, &fun)
 	if len(fun.Steps) != 2 {
 		t.Errorf("a query read whole: %+v, want 2 steps", fun)
+	}
+	// The tracking API reads no query: a call is not refused (and dropped by its
+	// library) for one.
+	req, err := http.NewRequest("POST", base+"/v1/track?a=1&a=2;", strings.NewReader(`{"userId":"u-3","event":"signup"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("wk-web", "")
+	var got trackingReply
+	do(t, req, http.StatusOK, &got)
+	if got.Accepted != 1 {
+		t.Errorf("a tracking call with a query: %+v, want it accepted", got)
 	}
 }
 
