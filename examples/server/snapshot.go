@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/segment"
 	segpg "github.com/clientele-go/clientele/segment/pgstore"
 )
@@ -84,7 +85,7 @@ func readIncarnations(data []byte, off int) (map[string]int64, []byte, error) {
 			return nil, nil, err
 		}
 		if l > uint64(len(data)-at) {
-			return nil, nil, fmt.Errorf("segment snapshot at offset %d: a segment name of %d bytes, %d left: %w", off+at, l, len(data)-at, segment.ErrCorrupt)
+			return nil, nil, fmt.Errorf("segment snapshot at offset %d: a segment name of %s, %d left: %w", off+at, english.Count(l, "byte"), len(data)-at, segment.ErrCorrupt)
 		}
 		name := string(data[at : at+int(l)])
 		at += int(l)

@@ -20,6 +20,7 @@ import (
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
 	idpg "github.com/clientele-go/clientele/identity/pgstore"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/wal"
 	"github.com/clientele-go/clientele/referral"
@@ -211,7 +212,7 @@ func newServerOn(ctx context.Context, clock clientele.Clock, st *storage) (*serv
 	case err != nil:
 		return nil, err
 	case len(data) < 8:
-		return nil, fmt.Errorf("segment snapshot of %d bytes: %w", len(data), segment.ErrCorrupt)
+		return nil, fmt.Errorf("segment snapshot of %s: %w", english.Count(len(data), "byte"), segment.ErrCorrupt)
 	default:
 		incs, rest, err := readIncarnations(data[8:], 8)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
 	"github.com/clientele-go/clientele/segment"
 	segpg "github.com/clientele-go/clientele/segment/pgstore"
@@ -263,5 +265,28 @@ func TestIncarnationsSection(t *testing.T) {
 	long := binary.AppendUvarint(binary.AppendUvarint([]byte(incMagic), 1), 1<<60)
 	if _, _, err := readIncarnations(long, 8); !errors.Is(err, segment.ErrCorrupt) {
 		t.Fatalf("a name longer than the blob: %v, want ErrCorrupt", err)
+	}
+	// Counted in English: it said "a segment name of 1 bytes".
+	one := binary.AppendUvarint(binary.AppendUvarint([]byte(incMagic), 1), 1)
+	if _, _, err := readIncarnations(one, 8); !errors.Is(err, segment.ErrCorrupt) || !strings.Contains(err.Error(), "a segment name of 1 byte, 0 left") {
+		t.Fatalf("a name of 1 byte past the blob: %v", err)
+	}
+}
+
+// TestShortSnapshotCorrupt: a stored segment snapshot too short to hold its header
+// stops the start with ErrCorrupt, counted in English ("1 bytes" it said).
+func TestShortSnapshotCorrupt(t *testing.T) {
+	dir := "file:" + filepath.Join(t.TempDir(), "data")
+	st, err := openStorage(context.Background(), dir, "", defaultPGTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	if err := st.segments.Put(snapshotName, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = newServerOn(context.Background(), clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)), st)
+	if !errors.Is(err, segment.ErrCorrupt) || !strings.Contains(err.Error(), "segment snapshot of 1 byte:") {
+		t.Fatalf("a snapshot of 1 byte: %v, want ErrCorrupt saying so", err)
 	}
 }
