@@ -33,5 +33,9 @@ func TestEventsLineAtTheLimit(t *testing.T) {
 	}
 	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-big", "", http.StatusOK, nil)
 	// One byte more is over the body's limit, and changes nothing.
-	call(t, "POST", base+"/v1/events", line+"\n", http.StatusRequestEntityTooLarge, nil)
+	var e errorBody
+	call(t, "POST", base+"/v1/events", line+"\n", http.StatusRequestEntityTooLarge, &e)
+	if want := "the body is over 1 MiB (1048576 bytes), the limit of this endpoint"; e.Error != want {
+		t.Errorf("a body over the limit: %q, want %q", e.Error, want)
+	}
 }

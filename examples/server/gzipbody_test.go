@@ -78,7 +78,11 @@ func TestGzipBodies(t *testing.T) {
 	}
 	// A small compressed body past the limit once decompressed applies nothing.
 	bomb := strings.Repeat(`{"type":"page","userId":"u-2","timestamp":"2025-03-01T09:00:00Z"}`+"\n", maxBody/60)
-	send("POST", "/v1/events", "gzip", zipped(bomb), http.StatusRequestEntityTooLarge, nil)
+	send("POST", "/v1/events", "gzip", zipped(bomb), http.StatusRequestEntityTooLarge, &e)
+	if want := "the body is over 1 MiB (1048576 bytes), the limit of this endpoint, counted decompressed"; e.Error != want {
+		// It said "body over 1048576 bytes" of a body of a few KB.
+		t.Errorf("a gzip body over the limit decompressed: %q, want %q", e.Error, want)
+	}
 	call(t, "GET", base+"/v1/lookup?kind=user_id&value=u-2", "", http.StatusNotFound, nil)
 	send("POST", "/v1/events", "identity", []byte(events), http.StatusOK, nil)
 }

@@ -246,7 +246,13 @@ func body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge), buf.Len() > maxBody:
-		fail(w, http.StatusRequestEntityTooLarge, "body over %d bytes", maxBody)
+		// A small gzip body is over the limit once decompressed: say that the limit is
+		// counted so, or "body over 1048576 bytes" reads as wrong for a body of 50 KB.
+		how := ""
+		if enc == "gzip" {
+			how = ", counted decompressed"
+		}
+		fail(w, http.StatusRequestEntityTooLarge, "the body is over 1 MiB (%d bytes), the limit of this endpoint%s", maxBody, how)
 		return nil, false
 	case err != nil:
 		fail(w, http.StatusBadRequest, "reading the body: %v", gzipCut(enc == "gzip", err))
