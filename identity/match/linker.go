@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Settings say how records are compared and which pairs are compared at all.
@@ -57,7 +58,8 @@ type Linker struct {
 
 // New checks and normalises records for the settings. It fails with ErrInvalid naming
 // the record and field of a value that is not UTF-8, longer than MaxFieldLen or (birth)
-// not a date, or the comparison or rule that is malformed.
+// not a date, or the comparison or rule that is malformed. It copies the settings:
+// changing the caller's slices afterwards has no effect on the Linker.
 func New(records []Record, s Settings) (*Linker, error) {
 	if len(records) > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: %d records, more than %d", ErrInvalid, len(records), math.MaxInt32)
@@ -72,6 +74,18 @@ func New(records []Record, s Settings) (*Linker, error) {
 		if err := checkCallingCode(s.CallingCode); err != nil {
 			return nil, err
 		}
+	}
+	// The Linker keeps its own copy of the rules: one sharing the caller's slices would
+	// change with them (a Levels slice reused for another linker, a rule edited for the
+	// next run), comparing by levels New never checked (a level turned DateWithin had no
+	// dates to compare, and panicked) and training on rules its blocking keys are not of.
+	s.Comparisons = slices.Clone(s.Comparisons)
+	for i := range s.Comparisons {
+		s.Comparisons[i].Levels = slices.Clone(s.Comparisons[i].Levels)
+	}
+	s.Blocking = slices.Clone(s.Blocking)
+	for i := range s.Blocking {
+		s.Blocking[i].Fields = slices.Clone(s.Blocking[i].Fields)
 	}
 	if s.MaxBlock == 0 {
 		s.MaxBlock = 1000
