@@ -79,7 +79,8 @@ func TestErrorPaths(t *testing.T) {
 		{"Train leaving a comparison unestimated", train(l, &match.TrainOptions{Sessions: []match.BlockingRule{{Fields: []string{match.FieldEmail, match.FieldCity}}}}), match.ErrInvalid, ""},
 		{"Predict with a nil model", predict(nil, 0), match.ErrInvalid, ""},
 		{"Predict with a prior of 1", predict(&match.Model{Prior: 1, M: good.M, U: good.U}, 0), match.ErrInvalid, ""},
-		{"Predict with a model of another shape", predict(&match.Model{Prior: 0.1, M: good.M[:1], U: good.U[:1]}, 0), match.ErrInvalid, ""},
+		{"Predict with a model of another shape", predict(&match.Model{Prior: 0.1, M: good.M[:1], U: good.U[:1]}, 0), match.ErrInvalid, "model has 1 comparison in M and 1 in U, the linker 2 comparisons"},
+		{"Predict with a comparison of another shape", predict(&match.Model{Prior: 0.1, M: [][]float64{{1}, good.M[1]}, U: [][]float64{{1}, good.U[1]}}, 0), match.ErrInvalid, "model comparison 0 (email) has 1 level in M and 1 in U, want 2 (its levels and else)"},
 		{"Predict with a level probability of 0", predict(&match.Model{Prior: 0.1, M: [][]float64{{0, 1}, {0.9, 0.1}}, U: good.U}, 0), match.ErrInvalid, ""},
 		{"Predict with a NaN minWeight", predict(good, math.NaN()), match.ErrInvalid, "predict: minWeight is NaN"},
 		{"Predict without blocking rules", second3(mustNew(t, records, match.Settings{Comparisons: []match.Comparison{email, city}}).Predict(good, 0)), match.ErrInvalid, "predict: Settings.Blocking has no rules"},
@@ -92,7 +93,8 @@ func TestErrorPaths(t *testing.T) {
 		{"Link at a NaN threshold", link(nil, math.NaN()), match.ErrInvalid, "link: threshold is NaN"},
 		{"Link of a pair out of range", link([]match.Scored{{A: 0, B: 2, Weight: 9}}, 0), match.ErrInvalid, "link: pair 0 (0, 2) names a record index out of range for len(ids) = 2"},
 		{"Link stopped by the resolver", linkNil(ids), identity.ErrInvalid, ""},
-		{"Evaluate of different lengths", second(match.Evaluate([]int{1, 2}, []int{1})), match.ErrInvalid, ""},
+		{"Evaluate of different lengths", second(match.Evaluate([]int{1, 2}, []int{1})), match.ErrInvalid, "evaluate: 2 true labels, 1 predicted"},
+		{"Evaluate of one true label", second(match.Evaluate([]int{1}, []int{1, 2})), match.ErrInvalid, "evaluate: 1 true label, 2 predicted"},
 	} {
 		checkErr(t, c.name, c.err, c.want)
 		if c.err != nil && !strings.Contains(c.err.Error(), c.says) {

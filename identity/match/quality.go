@@ -1,6 +1,10 @@
 package match
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/clientele-go/clientele/internal/english"
+)
 
 // Quality grades a clustering of records into people against the true people.
 type Quality struct {
@@ -24,7 +28,7 @@ type Quality struct {
 // otherwise. It fails with ErrInvalid when the lengths differ.
 func Evaluate[T, P comparable](truth []T, predicted []P) (Quality, error) {
 	if len(truth) != len(predicted) {
-		return Quality{}, fmt.Errorf("%w: %d true labels, %d predicted", ErrInvalid, len(truth), len(predicted))
+		return Quality{}, fmt.Errorf("%w: evaluate: %s, %d predicted", ErrInvalid, english.Count(len(truth), "true label"), len(predicted))
 	}
 	type cell struct{ t, p int }
 	tl, pl := dense(truth), dense(predicted)

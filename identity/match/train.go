@@ -402,11 +402,11 @@ func (m *Model) fits(l *Linker) error {
 		return fmt.Errorf("%w: model prior %v not in (0, 1)", ErrInvalid, m.Prior)
 	}
 	if len(m.M) != len(l.cols) || len(m.U) != len(l.cols) {
-		return fmt.Errorf("%w: model has %d/%d comparisons, the linker %d", ErrInvalid, len(m.M), len(m.U), len(l.cols))
+		return fmt.Errorf("%w: model has %s in M and %d in U, the linker %s", ErrInvalid, english.Count(len(m.M), "comparison"), len(m.U), english.Count(len(l.cols), "comparison"))
 	}
 	for k, c := range l.cols {
 		if len(m.M[k]) != len(c.Levels)+1 || len(m.U[k]) != len(c.Levels)+1 {
-			return fmt.Errorf("%w: model comparison %d (%s) has %d/%d levels, want %d", ErrInvalid, k, c.label(), len(m.M[k]), len(m.U[k]), len(c.Levels)+1)
+			return fmt.Errorf("%w: model comparison %d (%s) has %s in M and %d in U, want %d (its levels and else)", ErrInvalid, k, c.label(), english.Count(len(m.M[k]), "level"), len(m.U[k]), len(c.Levels)+1)
 		}
 		for lv := range m.M[k] {
 			for _, p := range []float64{m.M[k][lv], m.U[k][lv]} {
