@@ -110,12 +110,15 @@ func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 		slices.Sort(names)
 		for _, key := range names {
 			rs := grouped[k][key]
-			if stopped {
-				continue
-			}
+			// An over-cap block is reported even once generation has stopped at MaxPairs:
+			// its pairs are in Skipped, and a value shared by thousands of records must
+			// be visible whichever side of the stop its key sorts on.
 			if len(rs) > l.settings.MaxBlock {
 				skipped = true
 				overs = append(overs, over{fmt.Sprintf("rule %d: %s", k, strings.ReplaceAll(key, "\x00", " | ")), len(rs)})
+				continue
+			}
+			if stopped {
 				continue
 			}
 			for i := 0; i < len(rs) && !stopped; i++ {

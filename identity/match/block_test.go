@@ -144,3 +144,29 @@ func TestSkippedManyRules(t *testing.T) {
 		t.Fatalf("skipped %d, want %d", st.Skipped, want)
 	}
 }
+
+// TestBlockedAfterMaxPairs: a block over MaxBlock whose key sorts after the point where
+// MaxPairs stopped generation was counted in Skipped but left out of Blocked, so that
+// "test@test.com" shared by thousands of records went unreported whenever the cap on
+// pairs was reached first.
+func TestBlockedAfterMaxPairs(t *testing.T) {
+	var recs []Record
+	for range 3 {
+		recs = append(recs, Record{Email: "ann@example.com"}) // a block within the cap, 3 pairs
+	}
+	for range 5 {
+		recs = append(recs, Record{Email: "test@test.com"}) // over MaxBlock 3, 10 pairs
+	}
+	l, err := New(recs, Settings{Comparisons: []Comparison{{Field: FieldEmail, Levels: []Level{{Kind: Exact}}}},
+		Blocking: []BlockingRule{{Fields: []string{FieldEmail}}}, MaxBlock: 3, MaxPairs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := l.pairs(l.keys, func(pair) bool { return true })
+	if st.Pairs != 1 || st.Skipped != 12 {
+		t.Fatalf("pairs %d, skipped %d; want 1 and 12", st.Pairs, st.Skipped)
+	}
+	if want := []string{"rule 0: test@test.com (5 records)"}; fmt.Sprint(st.Blocked) != fmt.Sprint(want) {
+		t.Fatalf("Blocked = %q, want %q", st.Blocked, want)
+	}
+}
