@@ -299,7 +299,7 @@ func naiveCheck(p *Plan, uplift, response []float64, treated []bool, y []float64
 	}
 	var picked []int
 	for i := range uplift {
-		if p.promo.profit(uplift, response, i) > 0 && p.promo.priority(uplift, response, i, p.byRatio) >= p.cut {
+		if p.picks(uplift, response, i) {
 			picked = append(picked, i)
 		}
 	}

@@ -44,6 +44,7 @@ type Plan struct {
 	promo       Promotion
 	byRatio     bool
 	cut         float64 // priority of the last profile sent
+	cutProfit   float64 // its profit, which ranks profiles of priority +Inf (free ones)
 }
 
 // Target chooses whom to send a promotion to under a budget, to maximise the expected
@@ -57,7 +58,8 @@ type Plan struct {
 // bound alone the plan takes the highest profits, which is optimal. Under a Spend bound
 // it is a knapsack problem; the plan takes profiles by profit per unit of expected
 // cost, skipping those that no longer fit (Dantzig's greedy), which is optimal but
-// for at most one profile's profit at the bound. Ties keep the input order.
+// for at most one profile's profit at the bound; profiles that cost nothing come
+// first, by profit. Ties keep the input order.
 func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 	var bud Promotion
 	if b != nil {
@@ -72,13 +74,21 @@ func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 	p := &Plan{promo: bud, byRatio: bud.Spend > 0}
 	idx := make([]int, 0, len(uplift))
 	prio := make([]float64, len(uplift))
+	profit := make([]float64, len(uplift))
 	for i := range uplift {
-		if bud.profit(uplift, response, i) > 0 {
+		if profit[i] = bud.profit(uplift, response, i); profit[i] > 0 {
 			idx = append(idx, i)
 			prio[i] = bud.priority(uplift, response, i, p.byRatio)
 		}
 	}
 	byPriority(idx, prio)
+	// Profiles that cost nothing lead, all of priority +Inf; among them the larger
+	// profit goes first, or a count bound would keep the first rows rather than the best.
+	free := 0
+	for free < len(idx) && math.IsInf(prio[idx[free]], 1) {
+		free++
+	}
+	order.Descending(idx[:free], profit, false)
 	for _, i := range idx {
 		if bud.Contacts > 0 && len(p.Send) == bud.Contacts {
 			break
@@ -93,7 +103,7 @@ func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 		if response != nil {
 			p.Redemptions += response[i]
 		}
-		p.cut = prio[i]
+		p.cut, p.cutProfit = prio[i], profit[i]
 	}
 	p.Profit = bud.Value*p.Conversions - p.Cost
 	return p, nil
@@ -116,7 +126,8 @@ func (b Promotion) cost(response []float64, i int) float64 {
 }
 
 // priority orders profiles: by profit, or under a Spend bound by profit per unit of
-// cost (+Inf for a profile that costs nothing, then by profit among those).
+// cost (+Inf for a profile that costs nothing; Target and picks then order those by
+// profit).
 func (b Promotion) priority(uplift, response []float64, i int, byRatio bool) float64 {
 	pr := b.profit(uplift, response, i)
 	if !byRatio {
@@ -175,7 +186,8 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 // holdout campaign scored by the same model (uplift, response as for Target; treated,
 // converted the holdout's outcomes), with a bootstrap interval (opts as for Evaluate;
 // K and Bins are unused). The holdout rows the plan's rule picks (a positive profit
-// and a priority at least that of the last profile the plan sends to) stand for the
+// and a priority at least that of the last profile the plan sends to, the profit
+// ranking profiles that cost nothing under a Spend bound) stand for the
 // people the plan sends to: the treated buyers' rate among them minus the control
 // buyers' rate, times len(Send), estimates the plan's incremental conversions without
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
@@ -215,6 +227,18 @@ func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []fl
 	return p.check(uplift, response, treated, spend, opts)
 }
 
+// picks says whether the plan's rule sends to row i: a positive profit and a rank at
+// least that of the last profile sent, by priority, then (among free profiles, of
+// priority +Inf) by profit, as Target orders them.
+func (p *Plan) picks(uplift, response []float64, i int) bool {
+	pr := p.promo.profit(uplift, response, i)
+	if pr <= 0 {
+		return false
+	}
+	prio := p.promo.priority(uplift, response, i, p.byRatio)
+	return prio > p.cut || prio == p.cut && (!math.IsInf(prio, 1) || pr >= p.cutProfit)
+}
+
 func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, opts *EvalOptions) (scoring.Interval, error) {
 	o, err := opts.defaults()
 	if err != nil {
@@ -234,7 +258,7 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 	}
 	var picked []int
 	for i := range uplift {
-		if p.promo.profit(uplift, response, i) > 0 && p.promo.priority(uplift, response, i, p.byRatio) >= p.cut {
+		if p.picks(uplift, response, i) {
 			picked = append(picked, i)
 		}
 	}

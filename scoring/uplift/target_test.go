@@ -148,3 +148,32 @@ func TestTargetInvalid(t *testing.T) {
 		t.Errorf("Check lengths: %v", err)
 	}
 }
+
+// Under a Spend bound, profiles that cost nothing (no contact cost, and a response of 0
+// where the discount is priced) all have the priority +Inf; among them the larger
+// profit goes first, so a count bound keeps the best of them, and Check picks the
+// holdout rows that rank at least as high as the last one sent.
+func TestTargetFreeProfilesByProfit(t *testing.T) {
+	u, r := []float64{0.1, 0.3, 0.2}, []float64{0, 0, 0}
+	b := Promotion{Contacts: 2, Spend: 1, DiscountCost: 0.5}
+	p, err := Target(u, r, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Send) != 2 || p.Send[0] != 1 || p.Send[1] != 2 {
+		t.Fatalf("sent %v, want the two largest profits, [1 2]", p.Send)
+	}
+	if math.Abs(p.Profit-0.5) > 1e-12 {
+		t.Errorf("profit %v, want 0.5", p.Profit)
+	}
+	// The holdout: row 0 ranks below the last profile sent (profit 0.1 < 0.2), rows 1
+	// and 2 at or above it. Treated row 1 bought and control row 2 did not: uplift 1 per
+	// profile sent, 2 in all; row 0, a control buyer, would halve it if picked.
+	iv, err := p.Check(u, r, []bool{false, true, false}, []bool{true, true, false}, &EvalOptions{Replicates: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iv.Estimate != 2 {
+		t.Errorf("Check estimates %v, want 2 (rows 1 and 2 picked, not row 0)", iv.Estimate)
+	}
+}
