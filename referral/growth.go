@@ -26,7 +26,11 @@ type Invite struct {
 
 // Signups returns every sign-up in the ledger, one per person (the earliest when merged
 // profiles signed up twice), with profiles and referrers as their current keys, in
-// sign-up order.
+// sign-up order. A referral that loops, which the SelfReferral or Cycle guard accepts
+// when set to Flag or Ignore (a person's own code, or a code closing a loop of
+// referrals), is reported as organic, Referrer 0, though Referrer still names it: no one
+// else brought that person, and NewTree refuses loops. Of a loop of several referrals
+// the latest is the one reported so, as a merge that closes a loop voids it.
 func (p *Program) Signups() []Signup {
 	if p.zero() {
 		return nil
@@ -47,7 +51,47 @@ func (p *Program) Signups() []Signup {
 		out = append(out, Signup{Profile: c, Referrer: ref, At: at})
 	}
 	slices.SortStableFunc(out, func(a, b Signup) int { return a.At.Compare(b.At) })
+	openLoops(out)
 	return out
+}
+
+// openLoops sets Referrer 0 on the latest referral (the last in out, which is in
+// sign-up order) of each loop of out's referrals. Each person has one referrer, so a
+// group of people linked by referrals holds at most one loop, found in one walk up
+// the referrers from each person: O(len(out)), where checking each referral against
+// those before it walks chains of any length.
+func openLoops(out []Signup) {
+	at := make(map[uint32]int, len(out))
+	for i, s := range out {
+		at[s.Profile] = i
+	}
+	up := func(i int) int {
+		if j, ok := at[out[i].Referrer]; ok && out[i].Referrer != 0 {
+			return j
+		}
+		return -1
+	}
+	const onPath, done = 1, 2
+	mark := make([]uint8, len(out))
+	var path []int
+	for i := range out {
+		path = path[:0]
+		j := i
+		for ; j >= 0 && mark[j] == 0; j = up(j) {
+			mark[j] = onPath
+			path = append(path, j)
+		}
+		if j >= 0 && mark[j] == onPath {
+			latest := j
+			for k := len(path) - 1; path[k] != j; k-- {
+				latest = max(latest, path[k])
+			}
+			out[latest].Referrer = 0
+		}
+		for _, k := range path {
+			mark[k] = done
+		}
+	}
 }
 
 // Invites returns every invitation in the ledger, senders as their current keys.
