@@ -265,6 +265,10 @@ const MaxViralCohorts = 1 << 16
 // conversions y_u, i = x̄ and c = ȳ/x̄, the product is exactly ȳ, whose gradient makes
 // the delta-method variance Var(ȳ) = s_y²/n: the interval is K ± z·s_y/√n, truncated at
 // 0. With fewer than two users the interval is [0, +Inf).
+//
+// Each person joins once: a sign-up listed twice counts once, and two different
+// sign-ups of one profile are ErrInvalid; a profile that refers itself is ErrCycle,
+// as in NewTree.
 func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period time.Duration, n int, level float64) ([]ViralCohort, error) {
 	if n > MaxViralCohorts {
 		return nil, fmt.Errorf("%w: cohorts: %d periods, over the limit of %d", ErrInvalid, n, MaxViralCohorts)
@@ -272,10 +276,28 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 	if period <= 0 || n <= 0 || !(level > 0 && level < 1) {
 		return nil, fmt.Errorf("%w: cohorts: period %v, n %d, level %v: want positive period and count and a level in (0, 1)", ErrInvalid, period, n, level)
 	}
+	// A person joins once: a sign-up listed again (an export's retried row) is dropped,
+	// or it would count twice in Users and in its referrer's Converted; two different
+	// sign-ups of one profile, or a profile referring itself, are refused as NewTree
+	// refuses them.
 	joined := map[uint32]time.Time{}
+	referrer := map[uint32]uint32{}
+	once := make([]Signup, 0, len(signups))
 	for _, s := range signups {
-		joined[s.Profile] = s.At
+		if s.Referrer == s.Profile && s.Profile != 0 {
+			return nil, fmt.Errorf("%w: cohorts: profile %d refers itself", ErrCycle, s.Profile)
+		}
+		if at, ok := joined[s.Profile]; ok {
+			if at.Equal(s.At) && referrer[s.Profile] == s.Referrer {
+				continue
+			}
+			return nil, fmt.Errorf("%w: cohorts: profile %d signed up twice, at %v %s and at %v %s",
+				ErrInvalid, s.Profile, at, broughtBy(referrer[s.Profile]), s.At, broughtBy(s.Referrer))
+		}
+		joined[s.Profile], referrer[s.Profile] = s.At, s.Referrer
+		once = append(once, s)
 	}
+	signups = once
 	invited := map[uint32]int{}
 	for _, v := range invites {
 		invited[v.From]++
@@ -365,6 +387,14 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 		}
 	}
 	return out, nil
+}
+
+// broughtBy says how a sign-up came, for an error message.
+func broughtBy(referrer uint32) string {
+	if referrer == 0 {
+		return "organically"
+	}
+	return fmt.Sprintf("referred by %d", referrer)
 }
 
 // Project returns the users after the given number of viral cycles when seed users
