@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Batch holds events in columns: the i-th event is profile Profile[i] doing event
@@ -131,17 +133,17 @@ func (b *Batch) check() error {
 	}
 	for i, id := range b.Event {
 		if int(id) >= len(b.Names) {
-			return fmt.Errorf("%w: batch event %d: name id %d outside the %d names", ErrCorrupt, i, id, len(b.Names))
+			return fmt.Errorf("%w: batch event %d: name id %d outside the %s", ErrCorrupt, i, id, english.Count(len(b.Names), "name"))
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(b.Props)) {
 		col := b.Props[key]
 		if len(col) != n {
-			return fmt.Errorf("%w: property %q column holds %d values for %d events", ErrInvalid, key, len(col), n)
+			return fmt.Errorf("%w: property %q column holds %s for %s", ErrInvalid, key, english.Count(len(col), "value"), english.Count(n, "event"))
 		}
 		for i, id := range col {
 			if int(id) >= len(b.Values) {
-				return fmt.Errorf("%w: batch event %d: property %q value id %d outside the %d values", ErrCorrupt, i, key, id, len(b.Values))
+				return fmt.Errorf("%w: batch event %d: property %q value id %d outside the %s", ErrCorrupt, i, key, id, english.Count(len(b.Values), "value"))
 			}
 		}
 	}

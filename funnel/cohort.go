@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Retention returns ClickHouse's retention(cond1, ..., condN) for one profile's events:
@@ -127,8 +128,8 @@ func (t *Table) Rate(col int, m Method, level float64) (Rate, error) {
 	var k, n int64
 	for i, c := range t.Cohorts {
 		if len(c.Retained) != len(t.Columns) || len(c.Complete) != len(t.Columns) {
-			return Rate{}, fmt.Errorf("%w: cohort %d has %d retained and %d complete cells for %d columns", ErrInvalid,
-				i, len(c.Retained), len(c.Complete), len(t.Columns))
+			return Rate{}, fmt.Errorf("%w: cohort %d has %s and %s for %s", ErrInvalid,
+				i, english.Count(len(c.Retained), "retained cell"), english.Count(len(c.Complete), "complete cell"), english.Count(len(t.Columns), "column"))
 		}
 		if c.Complete[col] {
 			k += c.Retained[col]

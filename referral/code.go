@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/url"
 	"strings"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Code is a referral code in canonical form: 10 random symbols and a check symbol
@@ -82,7 +84,7 @@ func ParseCode(s string) (Code, error) {
 		out = append(out, c)
 	}
 	if len(out) != codeSymbols {
-		return "", fmt.Errorf("%w: code %s: %d symbols, want %d", ErrCode, shown(s), len(out), codeSymbols)
+		return "", fmt.Errorf("%w: code %s: %s, want %d", ErrCode, shown(s), english.Count(len(out), "symbol"), codeSymbols)
 	}
 	if checkSymbol(out[:codeRandom]) != strings.IndexByte(crockford, out[codeRandom]) {
 		return "", fmt.Errorf("%w: code %s: check symbol mismatch (a typo?)", ErrCode, shown(s))

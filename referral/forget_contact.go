@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // ForgetContact erases the e-mails and phones given (each contact an Email, a Phone or
@@ -84,7 +86,7 @@ func checkContact(c Signals) string {
 	}
 	for _, f := range [...]struct{ name, v string }{{"Email", c.Email}, {"Phone", c.Phone}} {
 		if badText(f.v) {
-			return fmt.Sprintf("field %s: %d bytes, or a control character (at most %d bytes without control characters)", f.name, len(f.v), maxText)
+			return fmt.Sprintf("field %s: %s, or a control character (at most %d bytes without control characters)", f.name, english.Count(len(f.v), "byte"), maxText)
 		}
 	}
 	return ""

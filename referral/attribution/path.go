@@ -15,6 +15,7 @@ import (
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/internal/amount"
 	"github.com/clientele-go/clientele/internal/bom"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/longline"
 )
 
@@ -234,7 +235,7 @@ func readPath(cr *csv.Reader, rec []string, sum *totals) (Path, error) {
 		if len(rec) < 2 {
 			field, offset = 0, len(rec[0]) // the end of the line
 		}
-		return Path{}, at(field, offset, ErrSyntax, fmt.Sprintf("%d fields, want path;conversions[;value[;nulls]]", len(rec)))
+		return Path{}, at(field, offset, ErrSyntax, fmt.Sprintf("%s, want path;conversions[;value[;nulls]]", english.Count(len(rec), "field")))
 	}
 	p, col, msg := parsePath(rec[0])
 	if msg != "" {
@@ -292,7 +293,7 @@ func (p *Path) problem() (field int, msg string) {
 	}
 	if p.Ages != nil {
 		if len(p.Ages) != len(p.Touches) {
-			return 0, fmt.Sprintf("%d ages for %d touches", len(p.Ages), len(p.Touches))
+			return 0, fmt.Sprintf("%s for %s", english.Count(len(p.Ages), "age"), fmt.Sprintf("%d %s", len(p.Touches), english.Plural(len(p.Touches), "touch", "touches")))
 		}
 		for i, a := range p.Ages {
 			if a < 0 {

@@ -3,6 +3,8 @@ package loyalty
 import (
 	"fmt"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // state is the ledger's state: every record applied, by key, and what they add up to.
@@ -103,7 +105,7 @@ func (s *state) check(r *Record, input bool) error {
 			avail = m.available(at)
 		}
 		if avail < r.Points {
-			return fmt.Errorf("%w: spend event %q: %d points, member %d has %d available at %v", ErrInsufficient, r.Key, r.Points, member, avail, r.At)
+			return fmt.Errorf("%w: spend event %q: %s, member %d has %d available at %v", ErrInsufficient, r.Key, english.Count(r.Points, "point"), member, avail, r.At)
 		}
 	case KindRefund:
 		rest := o.amount - o.refunded
@@ -116,7 +118,7 @@ func (s *state) check(r *Record, input bool) error {
 				amount = rest
 			}
 			if want := o.reversal(amount); r.Points != want {
-				return fmt.Errorf("%w: refund event %q reverses %d points where the order's refunds reverse %d", ErrCorrupt, r.Key, r.Points, want)
+				return fmt.Errorf("%w: refund event %q reverses %s where the order's refunds reverse %d", ErrCorrupt, r.Key, english.Count(r.Points, "point"), want)
 			}
 		}
 	}

@@ -245,7 +245,7 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 		return scoring.Interval{}, err
 	}
 	if len(treated) != len(uplift) {
-		return scoring.Interval{}, fmt.Errorf("%w: %d uplift scores, %d treatment flags", ErrInvalid, len(uplift), len(treated))
+		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(uplift), "uplift score"), english.Count(len(treated), "treatment flag"))
 	}
 	if err := checkBootstrapRows(len(uplift)); err != nil {
 		return scoring.Interval{}, err

@@ -3,6 +3,7 @@ package uplift
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/clientele-go/clientele/internal/synth"
@@ -175,5 +176,17 @@ func TestTargetFreeProfilesByProfit(t *testing.T) {
 	}
 	if iv.Estimate != 2 {
 		t.Errorf("Check estimates %v, want 2 (rows 1 and 2 picked, not row 0)", iv.Estimate)
+	}
+}
+
+// Messages count in English: "1 uplift score, 2 treatment flags", never "1 uplift scores".
+func TestCheckCountsInEnglish(t *testing.T) {
+	p, err := Target([]float64{0.1}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Check([]float64{0.1}, nil, []bool{true, false}, []bool{true}, nil)
+	if err == nil || !strings.Contains(err.Error(), "1 uplift score, 2 treatment flags") {
+		t.Errorf("Check of 1 score and 2 flags: %v", err)
 	}
 }
