@@ -563,7 +563,7 @@ func TestAttributeBadInput(t *testing.T) {
 		{"negative nulls", []Path{{Touches: []string{"a"}, Nulls: -2}}, Markov{}, ErrInvalid, "nulls"},
 		{"NaN value", []Path{{Touches: []string{"a"}, Conversions: 1, Value: math.NaN()}}, Linear{}, ErrInvalid, "value"},
 		{"value without conversions", []Path{{Touches: []string{"a"}, Value: 3}}, Linear{}, ErrInvalid, "value"},
-		{"ages mismatch", []Path{{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{1}}}, Linear{}, ErrInvalid, "ages"},
+		{"ages mismatch", []Path{{Touches: []string{"a", "b"}, Conversions: 1, Ages: []time.Duration{1}}}, Linear{}, ErrInvalid, "1 age for 2 touches"},
 		{"markov order 5", []Path{good}, Markov{Order: 5}, ErrInvalid, "order"},
 		{"position shares", []Path{good}, PositionBased{First: 0.8, Last: 0.5}, ErrInvalid, "First"},
 		{"time decay both", []Path{good}, TimeDecay{HalfLife: time.Hour, HalfLifeTouches: 1}, ErrInvalid, "exactly one"},

@@ -88,7 +88,7 @@ beta > beta;2
 		{"a;1\n  b > c@1d;1\n", "line 2, column 7: path \"  b > c@1d\": every touch or none", ErrSyntax},
 		{"a;x\n", "line 1, column 3: conversions \"x\" is not a number", ErrSyntax},
 		{"a;1;2;-1\n", "line 1, column 7: nulls -1: must be finite", ErrInvalid},
-		{"a\n", "line 1, column 2: 1 fields", ErrSyntax},
+		{"a\n", "line 1, column 2: 1 field, want", ErrSyntax},
 		{"a;1;2;3;4\n", "line 1, column 9: 5 fields", ErrSyntax},
 		{"a;0;5\n", "line 1, column 5: value 5 without conversions", ErrInvalid},
 		{"a;\"1\n", "line 1, column 6: extraneous or missing", ErrSyntax},
