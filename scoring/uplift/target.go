@@ -11,8 +11,8 @@ import (
 
 // Promotion is the budget and the prices of a promotion, which Target plans under: how
 // many profiles it may reach or how much it may cost, what a contact and a redemption
-// cost and what a conversion earns. The zero value sends to every profile with a
-// positive uplift, counting a conversion as 1.
+// cost and what a conversion earns. The zero value (or a nil *Promotion) sends to
+// every profile with a positive uplift, counting a conversion as 1.
 type Promotion struct {
 	Contacts int     // at most this many profiles are sent the promotion; 0: no bound
 	Spend    float64 // at most this expected cost; 0: no bound
@@ -54,7 +54,9 @@ type Plan struct {
 //
 // uplift_i from an uplift model (Model.Uplift) and response_i = P(buy | treated), the
 // chance that i redeems the discount (Model.Response); response may be nil when
-// DiscountCost is 0. Only profiles with a positive profit are sent to. Under a count
+// DiscountCost is 0. A nil b is the zero Promotion: no bound, no costs, a conversion
+// worth 1, so every profile with a positive uplift is sent to. Only profiles with a
+// positive profit are sent to. Under a count
 // bound alone the plan takes the highest profits, which is optimal. Under a Spend bound
 // it is a knapsack problem; the plan takes profiles by profit per unit of expected
 // cost, skipping those that no longer fit (Dantzig's greedy), which is optimal but

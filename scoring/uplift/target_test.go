@@ -190,3 +190,23 @@ func TestCheckCountsInEnglish(t *testing.T) {
 		t.Errorf("Check of 1 score and 2 flags: %v", err)
 	}
 }
+
+// A nil *Promotion is the zero Promotion, as Target's doc says: every profile with a
+// positive uplift, best first, a conversion worth 1.
+func TestTargetNilPromotion(t *testing.T) {
+	u := []float64{0.1, -0.2, 0.3, 0}
+	p, err := Target(u, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := Target(u, nil, &Promotion{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Send) != 2 || p.Send[0] != 2 || p.Send[1] != 0 || math.Abs(p.Profit-0.4) > 1e-12 {
+		t.Errorf("nil promotion: sent %v, profit %v; want [2 0], 0.4", p.Send, p.Profit)
+	}
+	if len(z.Send) != len(p.Send) || z.Profit != p.Profit {
+		t.Errorf("nil promotion %+v, zero promotion %+v", p, z)
+	}
+}
