@@ -280,24 +280,29 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 	// or it would count twice in Users and in its referrer's Converted; two different
 	// sign-ups of one profile, or a profile referring itself, are refused as NewTree
 	// refuses them.
-	joined := map[uint32]time.Time{}
-	referrer := map[uint32]uint32{}
-	once := make([]Signup, 0, len(signups))
-	for _, s := range signups {
+	joined := make(map[uint32]int, len(signups)) // profile -> index of its sign-up
+	for i, s := range signups {
 		if s.Referrer == s.Profile && s.Profile != 0 {
 			return nil, fmt.Errorf("%w: cohorts: profile %d refers itself", ErrCycle, s.Profile)
 		}
-		if at, ok := joined[s.Profile]; ok {
-			if at.Equal(s.At) && referrer[s.Profile] == s.Referrer {
-				continue
+		if j, ok := joined[s.Profile]; ok {
+			if q := signups[j]; !q.At.Equal(s.At) || q.Referrer != s.Referrer {
+				return nil, fmt.Errorf("%w: cohorts: profile %d signed up twice, at %v %s and at %v %s",
+					ErrInvalid, s.Profile, q.At, broughtBy(q.Referrer), s.At, broughtBy(s.Referrer))
 			}
-			return nil, fmt.Errorf("%w: cohorts: profile %d signed up twice, at %v %s and at %v %s",
-				ErrInvalid, s.Profile, at, broughtBy(referrer[s.Profile]), s.At, broughtBy(s.Referrer))
+			continue
 		}
-		joined[s.Profile], referrer[s.Profile] = s.At, s.Referrer
-		once = append(once, s)
+		joined[s.Profile] = i
 	}
-	signups = once
+	all := signups
+	if len(joined) < len(all) { // copies only when there are duplicates to drop
+		signups = make([]Signup, 0, len(joined))
+		for i, s := range all {
+			if joined[s.Profile] == i {
+				signups = append(signups, s)
+			}
+		}
+	}
 	invited := map[uint32]int{}
 	for _, v := range invites {
 		invited[v.From]++
@@ -308,8 +313,8 @@ func ViralGrowth(signups []Signup, invites []Invite, start time.Time, period tim
 			continue
 		}
 		gap := time.Duration(0)
-		if at, ok := joined[s.Referrer]; ok {
-			gap = s.At.Sub(at)
+		if j, ok := joined[s.Referrer]; ok {
+			gap = s.At.Sub(all[j].At)
 		}
 		brought[s.Referrer] = append(brought[s.Referrer], gap)
 	}
