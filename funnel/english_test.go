@@ -3,6 +3,8 @@ package funnel
 import (
 	"strings"
 	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Messages count in English: "1 value for 2 events", "1 column", never "1 values".
@@ -19,5 +21,22 @@ func TestMessagesCountInEnglish(t *testing.T) {
 	tb := &Table{Columns: []string{"0"}, Cohorts: []Cohort{{Size: 1, Retained: []int64{1, 0}, Complete: []bool{true}}}}
 	if _, err := tb.Rate(0, Wilson, 0.95); err == nil || !strings.Contains(err.Error(), "has 2 retained cells and 1 complete cell for 1 column") {
 		t.Errorf("a hand-built table: %v", err)
+	}
+}
+
+// A SequenceResult whose figures disagree is named in English: "sums to 1 match",
+// "1 profile Matched", never "1 matches" or "1 profiles".
+func TestSequenceMergeCountsInEnglish(t *testing.T) {
+	for _, c := range []struct {
+		r    SequenceResult
+		want string
+	}{
+		{SequenceResult{Profiles: 1, Count: 2, Histogram: []int64{0, 1}}, "Count 2, but its Histogram sums to 1 match"},
+		{SequenceResult{Matched: roaring.BitmapOf(7)}, "has 1 profile Matched of 0 Profiles"},
+	} {
+		r := SequenceResult{Matched: roaring.New()}
+		if err := r.Merge(&c.r); err == nil || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("merge %+v: %v, want it to say %q", c.r, err, c.want)
+		}
 	}
 }

@@ -493,18 +493,18 @@ func (r *SequenceResult) check(whose string) error {
 		return bad("Profiles %d, but its Histogram counts %d", r.Profiles, profiles)
 	}
 	if count != r.Count {
-		return bad("Count %d, but its Histogram sums to %d matches", r.Count, count)
+		return bad("Count %d, but its Histogram sums to %d %s", r.Count, count, english.Plural(count, "match", "matches"))
 	}
 	if r.Matched != nil {
 		if m := r.Matched.GetCardinality(); m > uint64(r.Profiles) {
-			return bad("%d profiles Matched of %d Profiles", m, r.Profiles)
+			return bad("%s Matched of %d Profiles", english.Count(m, "profile"), r.Profiles)
 		}
 	}
 	// Profiles is counted's cardinality in a result of Run, and more in one merged
 	// with results built by hand; less means Profiles was changed after the Run.
 	if r.counted != nil {
 		if m := r.counted.GetCardinality(); m > uint64(r.Profiles) {
-			return bad("%d profiles counted of %d Profiles", m, r.Profiles)
+			return bad("%s counted of %d Profiles", english.Count(m, "profile"), r.Profiles)
 		}
 	}
 	return nil
