@@ -103,7 +103,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		st.lines = max(st.lines, e.Line)
 	}
 	if n := r.Skipped(); n > 0 {
-		fmt.Fprintf(problems, "... and %d more bad lines, not shown\n", n)
+		fmt.Fprintf(problems, "... and %s, not shown\n", english.Count(n, "more bad line"))
 	}
 	st.malformed = len(bad) + r.Skipped()
 	return summarise(out, res, x, &st, events, latest, qs, show)
@@ -217,7 +217,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		fmt.Fprintf(out, "profile %d: %s\n", p, strings.Join(ids, ", "))
 	}
 	if hidden > 0 {
-		fmt.Fprintf(out, "... and %d more profiles, not shown (-profiles 0 shows all)\n", hidden)
+		fmt.Fprintf(out, "... and %s, not shown (-profiles 0 shows all)\n", english.Count(hidden, "more profile"))
 	}
 	if len(events) == 0 && len(qs) == 0 {
 		return nil
