@@ -224,7 +224,10 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	}
 	// The index knows the profiles that did something; one seen only in identify calls
 	// is in no audience, NOT ones included, which the line says.
-	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
+	// The instant in UTC, where the index puts its days: shown in the offset of the call
+	// that carried it (22:00-05:00), it named the day before the one whose events
+	// did(e, 1d) counts.
+	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.UTC().Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
 	var did queries
 	var failed []error
 	for _, e := range sortedKeys(events) {
