@@ -32,6 +32,18 @@ type byteError struct {
 
 func (e *byteError) Error() string { return e.msg }
 
+// itemError is a problem with one call of a batch envelope, kept apart so that the
+// Reader can point within that call: the first "event" key of the line, the column it
+// gave for the second call's missing "event", was the first call's.
+type itemError struct {
+	index int // 0-based, within "batch"
+	err   error
+}
+
+func (e *itemError) Error() string { return fmt.Sprintf("call %d of the batch: %v", e.index+1, e.err) }
+
+func (e *itemError) Unwrap() error { return e.err }
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }

@@ -106,7 +106,7 @@ func Calls(data []byte, opts *ParseOptions) (msgs []Message, errs []error, err e
 			msgs[i], err = parseFields(f, opts)
 		}
 		if err != nil {
-			errs[i] = fmt.Errorf("call %d of the batch: %w", i+1, err)
+			errs[i] = &itemError{i, err}
 		}
 	}
 	return msgs, errs, nil

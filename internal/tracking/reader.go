@@ -162,8 +162,22 @@ func (r *Reader) readLine() ([]byte, error) {
 }
 
 // column finds where in the line the error is: the character of a syntax error, the
-// field of a field error (the first byte of its key), else 1.
+// field of a field error (the first byte of its key), else 1. Within a call of a batch
+// envelope it is found in that call, whose first byte stands for 1.
 func column(line []byte, err error) int {
+	var ie *itemError
+	if errors.As(err, &ie) {
+		if start, call := batchItem(line, ie.index); call != nil {
+			var fe *fieldError
+			if errors.As(ie.err, &fe) && keyOffset(call, fe.field) < 0 {
+				// The envelope's sentAt or context, standing in for the call's own.
+				if off := keyOffset(line, fe.field); off >= 0 {
+					return off + 1
+				}
+			}
+			return start + column(call, ie.err)
+		}
+	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
 		return max(1, int(syn.Offset))
@@ -186,56 +200,78 @@ func column(line []byte, err error) int {
 	return 1
 }
 
-// keyOffset returns the byte offset of a key: at the top level if it is there, else its
-// first occurrence deeper (a call inside a batch envelope); -1 if absent.
+// keyOffset returns the byte offset of a key at the top level of the line's object, or
+// -1 if it is not there. A key of the same name deeper (properties.event, a group's
+// traits.groupId) is another field: pointing at it for a missing "event" sent the reader
+// to a field that was there.
 func keyOffset(line []byte, key string) int {
-	type frame struct{ object, wantKey bool }
-	var stack []frame
 	d := json.NewDecoder(bytes.NewReader(line))
-	deep := -1
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].object {
-			stack[n-1].wantKey = true
-		}
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return -1
 	}
-	for {
+	for d.More() {
 		before := int(d.InputOffset())
 		tok, err := d.Token()
 		if err != nil {
-			return deep
+			return -1
 		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				stack = append(stack, frame{object: true, wantKey: true})
-			case '[':
-				stack = append(stack, frame{})
-			default:
-				stack = stack[:len(stack)-1]
-				valueDone()
+		if tok == key {
+			// before is where the previous token ended; skip the separators.
+			for before < len(line) && line[before] != '"' {
+				before++
 			}
-		case string:
-			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
-				stack[n-1].wantKey = false
-				if t == key {
-					// before is where the previous token ended; skip the separators.
-					off := before
-					for off < len(line) && line[off] != '"' {
-						off++
-					}
-					if n == 1 {
-						return off
-					}
-					if deep < 0 {
-						deep = off
-					}
-				}
-				continue
-			}
-			valueDone()
-		default:
-			valueDone()
+			return before
+		}
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return -1
 		}
 	}
+	return -1
+}
+
+// batchItem returns the byte offset and the bytes of the call at index i of the line's
+// "batch" array (the last "batch" key, as encoding/json keeps the last of a repeated
+// key), or nil if there is none.
+func batchItem(line []byte, i int) (int, []byte) {
+	d := json.NewDecoder(bytes.NewReader(line))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return 0, nil
+	}
+	start, call := 0, []byte(nil)
+	for d.More() {
+		key, err := d.Token()
+		if err != nil {
+			return 0, nil
+		}
+		if key != "batch" {
+			var skip json.RawMessage
+			if d.Decode(&skip) != nil {
+				return 0, nil
+			}
+			continue
+		}
+		start, call = 0, nil
+		if tok, err := d.Token(); err != nil || tok != json.Delim('[') {
+			continue // not an array: Calls refuses the line before its calls
+		}
+		for j := 0; d.More(); j++ {
+			off := int(d.InputOffset())
+			var item json.RawMessage
+			if d.Decode(&item) != nil {
+				return 0, nil
+			}
+			if j == i {
+				// off is where the previous token ended: skip the separators.
+				for off < len(line) && (line[off] == ',' || line[off] == ' ' || line[off] == '\t' || line[off] == '\r' || line[off] == '\n') {
+					off++
+				}
+				start, call = off, line[off:off+len(item)]
+			}
+		}
+		if _, err := d.Token(); err != nil { // the closing ]
+			return 0, nil
+		}
+	}
+	return start, call
 }

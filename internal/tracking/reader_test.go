@@ -47,9 +47,9 @@ func TestReaderLenient(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%d:%d", e.Line, e.Column))
 	}
-	// The column points at the offending field or character, or at the line's start
-	// when a field is missing.
-	if want := "[3:1 4:29 5:29 6:1]"; fmt.Sprint(got) != want {
+	// The column points at the offending field or character, or at the call's start
+	// when a field is missing: the line's, or that of the call within a batch.
+	if want := fmt.Sprintf("[3:1 4:29 5:29 6:%d]", len(`{"batch":[`+good+`,`)+1); fmt.Sprint(got) != want {
 		t.Errorf("bad lines %v, want %s\n%v", got, want, r.Errors())
 	}
 	if r.Skipped() != 0 {
