@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -27,5 +29,24 @@ func TestGzipInput(t *testing.T) {
 	}
 	if err := run(&got, io.Discard, &zipped, nil, now, 0); err != nil || got.String() != want.String() {
 		t.Errorf("gzip: %v\n%s\nwant\n%s", err, got.String(), want.String())
+	}
+}
+
+// TestGzipCutShort: a .gz cut short (a download cut off) ends the run with an error
+// saying how far the input was read and that the file is cut short; it said only
+// "gzip-compressed input: unexpected EOF".
+func TestGzipCutShort(t *testing.T) {
+	var in bytes.Buffer
+	for i := range 5000 {
+		fmt.Fprintf(&in, `{"type":"track","event":"e","userId":"u%d","timestamp":"2025-03-01T09:00:00Z"}`+"\n", i)
+	}
+	var zipped bytes.Buffer
+	w := gzip.NewWriter(&zipped)
+	w.Write(in.Bytes())
+	w.Close()
+	cut := zipped.Bytes()[:zipped.Len()/2]
+	err := run(io.Discard, io.Discard, bytes.NewReader(cut), nil, time.Time{}, 0)
+	if err == nil || !regexp.MustCompile(`^reading the input after [1-9][0-9]* whole lines: gzip-compressed input: unexpected EOF \(the file is cut short`).MatchString(err.Error()) {
+		t.Errorf("err %v", err)
 	}
 }

@@ -80,7 +80,9 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 			break
 		}
 		if err != nil {
-			return err
+			// A read that fails (a cut .gz) ends the run with no report, which would
+			// count only part of the input: it says how far the input was read.
+			return fmt.Errorf("reading the input after %s: %w", english.Count(line, "whole line"), err)
 		}
 		st.lines = line
 		if err := apply(ctx, res, x, m, &st); err != nil {

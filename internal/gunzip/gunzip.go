@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -39,7 +40,7 @@ func (s *sniffer) Read(p []byte) (int, error) {
 		if b, _ := br.Peek(len(magic)); bytes.Equal(b, magic) {
 			zr, err := gzip.NewReader(br)
 			if err != nil {
-				s.err = fmt.Errorf("gzip-compressed input: %w", err)
+				s.err = fmt.Errorf("gzip-compressed input: %w%s", err, cutShort(err))
 			}
 			s.src, s.zipped = zr, true
 		}
@@ -50,7 +51,16 @@ func (s *sniffer) Read(p []byte) (int, error) {
 	n, err := s.src.Read(p)
 	if s.zipped && err != nil && err != io.EOF {
 		// A cut or damaged file: say that it was read as gzip.
-		err = fmt.Errorf("gzip-compressed input: %w", err)
+		err = fmt.Errorf("gzip-compressed input: %w%s", err, cutShort(err))
 	}
 	return n, err
+}
+
+// cutShort says what a bare "unexpected EOF" means: the compressed data stop before
+// their end, as a download cut off or a file still being written leaves them.
+func cutShort(err error) string {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return " (the file is cut short: the compressed data stop before their end, as a download cut off or a file still being written leaves them)"
+	}
+	return ""
 }

@@ -61,6 +61,10 @@ func TestReaderDamaged(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "gzip-compressed input") {
 			t.Errorf("%s: %v, want an error naming gzip", name, err)
 		}
+		// "unexpected EOF" alone did not say the file was incomplete.
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "the file is cut short") {
+			t.Errorf("%s: %v, want it to say the file is cut short", name, err)
+		}
 	}
 	flipped := bytes.Clone(whole)
 	flipped[len(flipped)-6] ^= 0xff // the CRC32 of the trailer
