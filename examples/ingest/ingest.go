@@ -82,7 +82,10 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		if err != nil {
 			// A read that fails (a cut .gz) ends the run with no report, which would
 			// count only part of the input: it says how far the input was read.
-			return fmt.Errorf("reading the input after %s: %w", english.Count(line, "whole line"), err)
+			if line > 0 {
+				err = fmt.Errorf("reading the input after %s: %w", english.Count(line, "whole line"), err)
+			}
+			return err
 		}
 		st.lines = line
 		if err := apply(ctx, res, x, m, &st); err != nil {
@@ -260,8 +263,9 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 			// A -query naming an event this input never carried (a day's file
 			// without an order) ended the report there, the audiences after it
 			// unprinted; it is listed as not counted, and is an error only when it
-			// is likely a misspelling (segment suggests a name) or names a field,
-			// which the calls never set.
+			// is likely a misspelling (segment suggests a name). (One naming a
+			// trait or a field, which the calls never set, was refused with the
+			// flags.)
 			hint, absent := "", strings.Contains(err.Error(), "unknown event") && !strings.Contains(err.Error(), "did you mean")
 			if absent {
 				hint = " (no call in the input carried that event)"

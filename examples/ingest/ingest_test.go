@@ -301,6 +301,11 @@ func TestQueryFlag(t *testing.T) {
 		{"x=count(page, 30d) >=", `audience "x": expression "count(page, 30d) >=": segment: parse at line 1, column 20`},
 		{" users =did(page)", `audience "users" is named twice`},
 		{"noequals", "want name=expression"},
+		// The index holds only events: a trait, a numeric field or a saved segment is
+		// refused here, not after the whole input was read.
+		{"pros=did(page) AND plan:pro", `audience "pros": expression "did(page) AND plan:pro": segment: query at line 1, column 15: unknown trait key "plan" (the index this command builds holds only the calls' events`},
+		{"big=spend > 100", `unknown numeric field "spend"`},
+		{"vip=segment:vip", `unknown segment "vip"`},
 	} {
 		if err := qs.Set(c.flag); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("-query %q: %v, want an error mentioning %q", c.flag, err, c.want)

@@ -13,12 +13,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/clientele-go/clientele"
 	"github.com/clientele-go/clientele/segment"
@@ -31,19 +33,24 @@ type namedQuery struct{ name, expr string }
 
 func (q *queries) String() string { return fmt.Sprint(*q) }
 
-// Set adds one name=expression. The expression is parsed here, so that a mistyped query
-// stops the command before it reads its input rather than after (a million lines take
-// a minute or more), and a name may be given once.
+// Set adds one name=expression. The expression is parsed here, and one that no input
+// can answer (answerable) refused, so that a mistyped query stops the command before it
+// reads its input rather than after (a million lines take a minute or more), and a name
+// may be given once.
 func (q *queries) Set(s string) error {
 	name, expr, ok := strings.Cut(s, "=")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" {
 		return fmt.Errorf("want name=expression, got %q", s)
 	}
-	if _, err := segment.Parse(expr); err != nil {
+	parsed, err := segment.Parse(expr)
+	if err != nil {
 		// The error's column counts in expr, not in the flag's value after "name=": quote
 		// expr on its own for the column to be counted in.
 		return fmt.Errorf("audience %q: expression %q: %w", name, expr, err)
+	}
+	if err := answerable(parsed); err != nil {
+		return fmt.Errorf("audience %q: expression %q: %w (the index this command builds holds only the calls' events: no trait, numeric field or saved segment)", name, expr, err)
 	}
 	for _, have := range *q {
 		if have.name == name {
@@ -52,6 +59,19 @@ func (q *queries) Set(s string) error {
 	}
 	*q = append(*q, namedQuery{name, expr})
 	return nil
+}
+
+// answerable refuses a query that no input can answer: one naming a trait, a numeric
+// field or a saved segment, which the index built from calls never holds. It was
+// refused only after the whole input was read. The query is evaluated over an empty
+// index that knows its events, so that only those names are unknown.
+func answerable(q *segment.Query) error {
+	probe, err := segment.NewIndex(segment.WithEvents(q.Events()...))
+	if err != nil {
+		return err
+	}
+	_, err = probe.Count(context.Background(), time.Unix(0, 0), q, nil)
+	return err
 }
 
 func main() {
