@@ -3,6 +3,8 @@ package segment
 import (
 	"context"
 	"fmt"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Budget bounds the work of evaluations, so that a hostile or careless expression (a
@@ -70,9 +72,9 @@ func (m *meter) spend(days, ops int64) bool {
 	m.b.Ops -= ops
 	switch {
 	case m.b.Days < 0:
-		m.err = fmt.Errorf("%w: the query reads more than the %d daily bitmaps left in its budget", ErrBudget, m.limit.Days)
+		m.err = fmt.Errorf("%w: the query reads more than the %s left in its budget", ErrBudget, english.Count(m.limit.Days, "daily bitmap"))
 	case m.b.Ops < 0:
-		m.err = fmt.Errorf("%w: the query needs more than the %d bitmap operations left in its budget", ErrBudget, m.limit.Ops)
+		m.err = fmt.Errorf("%w: the query needs more than the %s left in its budget", ErrBudget, english.Count(m.limit.Ops, "bitmap operation"))
 	}
 	if m.tick++; m.err == nil && (days > 0 || m.tick&63 == 0) {
 		if err := m.ctx.Err(); err != nil {
@@ -106,7 +108,7 @@ func (m *meter) terms(x *Index, root node) error {
 	walk(root)
 	if n > m.b.Terms {
 		m.b.Terms -= n
-		return fmt.Errorf("%w: the query has more than the %d terms left in its budget (saved segments expanded)", ErrBudget, m.limit.Terms)
+		return fmt.Errorf("%w: the query has more than the %s left in its budget (saved segments expanded)", ErrBudget, english.Count(m.limit.Terms, "term"))
 	}
 	m.b.Terms -= n
 	return nil

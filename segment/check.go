@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/textdist"
 )
 
@@ -103,11 +104,11 @@ func (c *checker) window(n *actNode) error {
 		return nil
 	}
 	if x.retention > 0 && n.days > x.retention {
-		return c.fail(n.at, ErrRetention, "window of %d days is longer than the retention of %d days", n.days, x.retention)
+		return c.fail(n.at, ErrRetention, "window of %s is longer than the retention of %s", english.Count(n.days, "day"), english.Count(x.retention, "day"))
 	}
 	if c.haveNow && int64(c.today)-int64(n.days)+1 < int64(x.horizon) {
-		return c.fail(n.at, ErrRetention, "window of %d days ending %s starts before the first retained day %s",
-			n.days, dayTime(c.today, x.loc).Format("2006-01-02"), dayTime(x.horizon, x.loc).Format("2006-01-02"))
+		return c.fail(n.at, ErrRetention, "window of %s ending %s starts before the first retained day %s",
+			english.Count(n.days, "day"), dayTime(c.today, x.loc).Format("2006-01-02"), dayTime(x.horizon, x.loc).Format("2006-01-02"))
 	}
 	return nil
 }

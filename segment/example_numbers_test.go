@@ -26,7 +26,7 @@ func ExampleIndex_SetNumbers() {
 	// <nil>
 	// score.churn > 500 → {2}
 	// NOT score.churn > 500 → {1,3}
-	// segment: invalid input: SetNumbers "score.churn": 2 profiles but 1 values
+	// segment: invalid input: SetNumbers "score.churn": 2 profiles but 1 value
 }
 
 // A Query is a text value in JSON, YAML or flags: it is written in its canonical form

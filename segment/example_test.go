@@ -374,5 +374,5 @@ func ExampleDecodeBitmap() {
 	fmt.Println(err)
 	// Output:
 	// {1,2,3,1000000} <nil>
-	// segment: decode: bitmap at offset 0: offset 30: container 1 (key 15): truncated array of 1 values: corrupt data
+	// segment: decode: bitmap at offset 0: offset 30: container 1 (key 15): truncated array of 1 value: corrupt data
 }

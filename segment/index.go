@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Index holds tags and traits, numeric fields and behaviour of profiles as roaring
@@ -272,7 +273,7 @@ func (x *Index) SetNumbers(field string, profiles []uint32, values []int64) erro
 		return fmt.Errorf("%w: SetNumbers %q: empty field name, which no query can name", ErrInvalid, field)
 	}
 	if len(profiles) != len(values) {
-		return fmt.Errorf("%w: SetNumbers %q: %d profiles but %d values", ErrInvalid, field, len(profiles), len(values))
+		return fmt.Errorf("%w: SetNumbers %q: %s but %s", ErrInvalid, field, english.Count(len(profiles), "profile"), english.Count(len(values), "value"))
 	}
 	type pv struct {
 		p uint32

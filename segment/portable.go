@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // The roaring portable format (RoaringFormatSpec, github.com/RoaringBitmap/RoaringFormatSpec),
@@ -43,7 +44,7 @@ func checkPortable(b []byte, base int64) (int, error) {
 		return 0, fmt.Errorf("bitmap at offset %d: offset %d: %s: %w", base, base+int64(off), fmt.Sprintf(format, args...), ErrCorrupt)
 	}
 	if len(b) < 4 {
-		return fail(0, "%d bytes, too short for a cookie", len(b))
+		return fail(0, "%s, too short for a cookie", english.Count(len(b), "byte"))
 	}
 	cookie := binary.LittleEndian.Uint32(b)
 	var size, pos int
@@ -77,14 +78,14 @@ func checkPortable(b []byte, base int64) (int, error) {
 	}
 	headerAt := pos
 	if len(b)-pos < 4*size {
-		return fail(pos, "truncated header of %d containers", size)
+		return fail(pos, "truncated header of %s", english.Count(size, "container"))
 	}
 	pos += 4 * size
 	offsetsAt := -1
 	if runFlags == nil || size >= noOffsetBelow {
 		offsetsAt = pos
 		if len(b)-pos < 4*size {
-			return fail(pos, "truncated offset table of %d containers", size)
+			return fail(pos, "truncated offset table of %s", english.Count(size, "container"))
 		}
 		pos += 4 * size
 	}
@@ -118,7 +119,7 @@ func checkPortable(b []byte, base int64) (int, error) {
 
 func checkArray(b []byte, pos, card int) (int, error) {
 	if len(b)-pos < 2*card {
-		return pos, fmt.Errorf("truncated array of %d values", card)
+		return pos, fmt.Errorf("truncated array of %s", english.Count(card, "value"))
 	}
 	prev := -1
 	for j := range card {
@@ -144,7 +145,7 @@ func checkBitmap(b []byte, pos, card int) (int, error) {
 			bits.OnesCount64(binary.LittleEndian.Uint64(w[j+24:]))
 	}
 	if ones != card {
-		return pos, fmt.Errorf("bitmap container holds %d values, header says %d", ones, card)
+		return pos, fmt.Errorf("bitmap container holds %s, header says %d", english.Count(ones, "value"), card)
 	}
 	return pos + bitmapDataSize, nil
 }
@@ -159,7 +160,7 @@ func checkRuns(b []byte, pos, card int) (int, error) {
 		return pos, fmt.Errorf("run container without runs")
 	}
 	if len(b)-pos < 4*n {
-		return pos, fmt.Errorf("truncated run container of %d runs", n)
+		return pos, fmt.Errorf("truncated run container of %s", english.Count(n, "run"))
 	}
 	total, end := 0, -2
 	for j := range n {
@@ -175,7 +176,7 @@ func checkRuns(b []byte, pos, card int) (int, error) {
 		total += length
 	}
 	if total != card {
-		return pos, fmt.Errorf("runs hold %d values, header says %d", total, card)
+		return pos, fmt.Errorf("runs hold %s, header says %d", english.Count(total, "value"), card)
 	}
 	return pos + 4*n, nil
 }
@@ -190,7 +191,7 @@ func DecodeBitmap(data []byte) (*roaring.Bitmap, error) {
 		return nil, errorf("decode: %w", err)
 	}
 	if n != len(data) {
-		return nil, fmt.Errorf("%w: decode: %d bytes after the bitmap's %d", ErrCorrupt, len(data)-n, n)
+		return nil, fmt.Errorf("%w: decode: %s after the bitmap's %d", ErrCorrupt, english.Count(len(data)-n, "byte"), n)
 	}
 	b := roaring.New()
 	if _, err := b.FromBuffer(data); err != nil {
@@ -207,7 +208,7 @@ func viewBitmap(b []byte, base int64) (*roaring.Bitmap, error) {
 		return nil, err
 	}
 	if n != len(b) {
-		return nil, fmt.Errorf("bitmap at offset %d: %d bytes long, but its entry says %d: %w", base, n, len(b), ErrCorrupt)
+		return nil, fmt.Errorf("bitmap at offset %d: %s long, but its entry says %d: %w", base, english.Count(n, "byte"), len(b), ErrCorrupt)
 	}
 	bm := roaring.New()
 	if _, err := bm.FromBuffer(b); err != nil {
