@@ -239,9 +239,11 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		did = append(did, namedQuery{"did " + english.Name(e, nameWidth), "did(" + strconv.Quote(e) + ")"})
 	}
 	// An audience named past the column's 24 terminal columns pushed its own count
-	// out of line with the others: the column widens to the longest -query name.
+	// out of line with the others: the column widens to the longest name, a -query's
+	// or an event's cut with its length after it ("did Checkout Step Comple… (42
+	// bytes)") or quoted.
 	nameCol := 24
-	for _, q := range qs {
+	for _, q := range append(did, qs...) {
 		nameCol = max(nameCol, english.Width(q.name))
 	}
 	for i, q := range append(did, qs...) {

@@ -228,8 +228,9 @@ func TestNamesFromTheData(t *testing.T) {
 		"profile 1: user_id=\"line1\\nline2\"\n",
 		"profile 2: user_id=\"\\u202eevil\"\n",
 		"  did aaaaaaaaaaaaaaaaaaaa… (70000 bytes)      -  not counted: segment: parse at line 1, column 1: expression of 70007 bytes is longer than the limit of 65536\n",
-		"  did \"new\\nline\"               1  did(\"new\\nline\")\n",
-		"  pages                         1  did(page)\n",
+		// The column is as wide as the widest name, the cut one.
+		"  did \"new\\nline\"                              1  did(\"new\\nline\")\n",
+		"  pages                                        1  did(page)\n",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -282,6 +283,23 @@ func TestWideEventNamesAlign(t *testing.T) {
 		}
 		if before, _, ok := strings.Cut(line, "  did("); !ok || english.Width(before) != 2+len(long)+1+6 {
 			t.Errorf("row %q: its count ends at column %d, want %d", line, english.Width(before), 2+len(long)+1+6)
+		}
+	}
+	// So does an event name cut with its length after it, which is wider than the
+	// 20 columns it is cut to: its count was pushed 11 columns right of the others'.
+	out.Reset()
+	cut := "Checkout Step Completed Successfully Today"
+	in := strings.Join(append(lines, `{"type":"track","event":"`+cut+`","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}`), "\n")
+	if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := 2 + english.Width("did "+english.Name(cut, nameWidth)) + 1 + 6
+	for _, line := range strings.Split(out.String(), "\n") {
+		if !strings.HasPrefix(line, "  did ") {
+			continue
+		}
+		if before, _, ok := strings.Cut(line, "  did("); !ok || english.Width(before) != want {
+			t.Errorf("row %q: its count ends at column %d, want %d", line, english.Width(before), want)
 		}
 	}
 }
