@@ -32,3 +32,41 @@ func TestColumnWithinCall(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnOnePassALine: the calls of a batch are found once for their line, however
+// many of them are bad, and not at all for bad calls past MaxErrors, which are only
+// counted. Each bad call was looked for anew, a pass over the line per call: a line
+// of 20,000 bad calls took many minutes.
+func TestColumnOnePassALine(t *testing.T) {
+	scans := 0
+	onBatchScan = func() { scans++ }
+	defer func() { onBatchScan = nil }()
+	var b strings.Builder
+	b.WriteString(`{"batch":[`)
+	for i := range 500 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"type":"track","userId":"u"}`)
+	}
+	b.WriteString("]}\n")
+	line := b.String()
+	for _, c := range []struct{ maxErrors, lines, wantScans, wantKept int }{
+		{1000, 2, 2, 1000}, // every call of both lines kept: one pass a line
+		{10, 2, 1, 10},     // the second line's calls only counted: no pass
+	} {
+		scans = 0
+		r := NewReader(strings.NewReader(strings.Repeat(line, c.lines)), &ReaderOptions{Lenient: true, MaxErrors: c.maxErrors})
+		if _, err := readAll(r); err != nil {
+			t.Fatal(err)
+		}
+		if scans != c.wantScans || len(r.Errors()) != c.wantKept || len(r.Errors())+r.Skipped() != 500*c.lines {
+			t.Errorf("MaxErrors %d: %d passes over the lines, want %d; %d kept, %d skipped", c.maxErrors, scans, c.wantScans, len(r.Errors()), r.Skipped())
+		}
+		// The columns are those of the calls found once: the last call's is its "{".
+		last := r.Errors()[len(r.Errors())-1]
+		if want := len(line) - len(`{"type":"track","userId":"u"}]}`+"\n") + 1; c.maxErrors == 1000 && last.Column != want {
+			t.Errorf("the last call's column is %d, want %d", last.Column, want)
+		}
+	}
+}

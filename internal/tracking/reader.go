@@ -43,6 +43,11 @@ type Reader struct {
 	errs    []*LineError
 	skipped int
 	err     error // sticky: the strict Reader's first bad line, or a read error
+	// calls: where the calls of line callsLine's batch are, found once for the line: a
+	// line of 20,000 bad calls found each call anew, a pass over the line per call,
+	// and took many minutes.
+	calls     envelope
+	callsLine int
 }
 
 // NewReader reads calls from r.
@@ -106,20 +111,30 @@ func (r *Reader) Next() (Message, int, error) {
 	}
 }
 
-// bad records a bad line; it returns the error when the Reader is strict.
+// bad records a bad line; it returns the error when the Reader is strict. A bad line
+// past MaxErrors is only counted: its column, which costs a pass over the line, is not
+// looked for.
 func (r *Reader) bad(line []byte, err error) error {
-	le := &LineError{Line: r.line, Column: column(line, err), Err: err}
+	if r.opts.Lenient && len(r.errs) >= r.opts.MaxErrors {
+		r.skipped++
+		return nil
+	}
+	le := &LineError{Line: r.line, Column: column(line, err, r.batchCalls), Err: err}
 	if !r.opts.Lenient {
 		r.pending = nil
 		r.err = le
 		return le
 	}
-	if len(r.errs) < r.opts.MaxErrors {
-		r.errs = append(r.errs, le)
-	} else {
-		r.skipped++
-	}
+	r.errs = append(r.errs, le)
 	return nil
+}
+
+// batchCalls returns where the calls of the current line's batch are (batchCalls).
+func (r *Reader) batchCalls(line []byte) envelope {
+	if r.callsLine != r.line {
+		r.calls, r.callsLine = batchCalls(line), r.line
+	}
+	return r.calls
 }
 
 // Errors returns the bad lines a lenient Reader skipped, up to MaxErrors.
@@ -163,19 +178,21 @@ func (r *Reader) readLine() ([]byte, error) {
 
 // column finds where in the line the error is: the character of a syntax error, the
 // field of a field error (the first byte of its key), else 1. Within a call of a batch
-// envelope it is found in that call, whose first byte stands for 1.
-func column(line []byte, err error) int {
+// envelope (calls says where they are) it is found in that call, whose first byte
+// stands for 1.
+func column(line []byte, err error, calls func([]byte) envelope) int {
 	var ie *itemError
 	if errors.As(err, &ie) {
-		if start, call := batchItem(line, ie.index); call != nil {
+		if env := calls(line); ie.index < len(env.calls) {
+			start, call := env.calls[ie.index].start, line[env.calls[ie.index].start:env.calls[ie.index].end]
 			var fe *fieldError
 			if errors.As(ie.err, &fe) && keyOffset(call, fe.field) < 0 {
 				// The envelope's sentAt or context, standing in for the call's own.
-				if off := keyOffset(line, fe.field); off >= 0 {
+				if off, ok := env.standIns[fe.field]; ok {
 					return off + 1
 				}
 			}
-			return start + column(call, ie.err)
+			return start + column(call, ie.err, calls)
 		}
 	}
 	var syn *json.SyntaxError
@@ -230,48 +247,72 @@ func keyOffset(line []byte, key string) int {
 	return -1
 }
 
-// batchItem returns the byte offset and the bytes of the call at index i of the line's
-// "batch" array (the last "batch" key, as encoding/json keeps the last of a repeated
-// key), or nil if there is none.
-func batchItem(line []byte, i int) (int, []byte) {
+// onBatchScan, when a test sets it, runs at each pass batchCalls makes over a line:
+// their number is a cost, not a result, so only counting them shows it.
+var onBatchScan func()
+
+// span is where one call of a batch is in its line: line[start:end].
+type span struct{ start, end int }
+
+// envelope is where the parts of a batch envelope are in its line: each call, and the
+// keys of the fields that stand in for a call's own (Calls).
+type envelope struct {
+	calls    []span
+	standIns map[string]int // "sentAt", "context": the offset of the key
+}
+
+// batchCalls returns where each call of the line's "batch" array is (that of the last
+// "batch" key, as encoding/json keeps the last of a repeated key) and the envelope's
+// sentAt and context, in one pass over the line.
+func batchCalls(line []byte) envelope {
+	if onBatchScan != nil {
+		onBatchScan()
+	}
 	d := json.NewDecoder(bytes.NewReader(line))
 	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
-		return 0, nil
+		return envelope{}
 	}
-	start, call := 0, []byte(nil)
+	var spans []span
+	standIns := map[string]int{}
 	for d.More() {
+		before := int(d.InputOffset())
 		key, err := d.Token()
 		if err != nil {
-			return 0, nil
+			return envelope{}
+		}
+		if key == "sentAt" || key == "context" {
+			// before is where the previous token ended; skip the separators.
+			for before < len(line) && line[before] != '"' {
+				before++
+			}
+			standIns[key.(string)] = before
 		}
 		if key != "batch" {
 			var skip json.RawMessage
 			if d.Decode(&skip) != nil {
-				return 0, nil
+				return envelope{}
 			}
 			continue
 		}
-		start, call = 0, nil
+		spans = nil
 		if tok, err := d.Token(); err != nil || tok != json.Delim('[') {
 			continue // not an array: Calls refuses the line before its calls
 		}
-		for j := 0; d.More(); j++ {
+		for d.More() {
 			off := int(d.InputOffset())
 			var item json.RawMessage
 			if d.Decode(&item) != nil {
-				return 0, nil
+				return envelope{}
 			}
-			if j == i {
-				// off is where the previous token ended: skip the separators.
-				for off < len(line) && (line[off] == ',' || line[off] == ' ' || line[off] == '\t' || line[off] == '\r' || line[off] == '\n') {
-					off++
-				}
-				start, call = off, line[off:off+len(item)]
+			// off is where the previous token ended: skip the separators.
+			for off < len(line) && (line[off] == ',' || line[off] == ' ' || line[off] == '\t' || line[off] == '\r' || line[off] == '\n') {
+				off++
 			}
+			spans = append(spans, span{off, off + len(item)})
 		}
 		if _, err := d.Token(); err != nil { // the closing ]
-			return 0, nil
+			return envelope{}
 		}
 	}
-	return start, call
+	return envelope{spans, standIns}
 }
