@@ -25,10 +25,25 @@ func TestOneMoreInEnglish(t *testing.T) {
 	if err := run(&out, &problems, strings.NewReader(in.String()), nil, time.Time{}, 1); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(problems.String(), "... and 1 more bad line, not shown\n") {
+	if !strings.Contains(problems.String(), "... and 1 more malformed call, not shown\n") {
 		t.Errorf("problems end:\n%s", problems.String()[max(0, problems.Len()-200):])
 	}
 	if !strings.Contains(out.String(), "... and 1 more profile, not shown") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestMoreMalformedCallsNotLines: what is left out of the list of problems is counted
+// in calls, which is what the list holds (one per bad call of a batch): one line of 150
+// bad calls ended "... and 50 more bad lines, not shown".
+func TestMoreMalformedCallsNotLines(t *testing.T) {
+	calls := strings.Repeat(`{"type":"track","userId":"u"},`, 150)
+	in := `{"batch":[` + strings.TrimSuffix(calls, ",") + "]}\n"
+	var out, problems bytes.Buffer
+	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(problems.String(), "\n... and 50 more malformed calls, not shown\n") || !strings.HasPrefix(out.String(), "read 1 line: 0 calls applied, 150 malformed") {
+		t.Errorf("problems end %q\noutput:\n%s", problems.String()[max(0, problems.Len()-80):], out.String())
 	}
 }

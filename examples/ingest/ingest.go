@@ -108,7 +108,9 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		st.lines = max(st.lines, e.Line)
 	}
 	if n := r.Skipped(); n > 0 {
-		fmt.Fprintf(problems, "... and %s, not shown\n", english.Count(n, "more bad line"))
+		// Calls, not lines: one line of a batch may hold thousands of bad calls, which
+		// were "59900 more bad lines" of a 3-line file.
+		fmt.Fprintf(problems, "... and %s, not shown\n", english.Count(n, "more malformed call"))
 	}
 	st.malformed = len(bad) + r.Skipped()
 	return summarise(out, res, x, &st, events, latest, qs, show)
