@@ -113,6 +113,11 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		fmt.Fprintf(problems, "... and %s, not shown\n", english.Count(n, "more malformed call"))
 	}
 	st.malformed = len(bad) + r.Skipped()
+	if latest.IsZero() {
+		// No call was applied: the audiences are counted now, as a call without a time
+		// would be, not at 0001-01-01T00:00:00Z.
+		latest = now
+	}
 	return summarise(out, res, x, &st, events, latest, qs, show)
 }
 

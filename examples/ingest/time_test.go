@@ -25,3 +25,19 @@ func TestAudiencesAtInUTC(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// TestAudiencesAtWithoutCalls: with no call applied (an empty file, or only bad lines)
+// a -query's audience is counted at the time of the run, as a call without a time of
+// its own would be; the line said "audiences at 0001-01-01T00:00:00Z".
+func TestAudiencesAtWithoutCalls(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, in := range []string{"", "{bad\n"} {
+		var out bytes.Buffer
+		if err := run(&out, io.Discard, strings.NewReader(in), queries{{"pages", "did(page)"}}, now, 0); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "audiences at 2026-01-02T03:04:05Z, of the 0 profiles with an event:") {
+			t.Errorf("%q:\n%s", in, out.String())
+		}
+	}
+}
