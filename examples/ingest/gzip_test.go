@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,5 +49,21 @@ func TestGzipCutShort(t *testing.T) {
 	err := run(io.Discard, io.Discard, bytes.NewReader(cut), nil, time.Time{}, 0)
 	if err == nil || !regexp.MustCompile(`^reading the input after [1-9][0-9]* whole lines: gzip-compressed input: unexpected EOF \(the file is cut short`).MatchString(err.Error()) {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestUTF16Input: a file in UTF-16 (Windows PowerShell's > and Out-File) ends the run
+// with one error saying so and how to convert it; each of its lines was reported bad,
+// the first with advice for a Latin-1 file.
+func TestUTF16Input(t *testing.T) {
+	in := []byte{0xff, 0xfe}
+	for _, c := range `{"type":"page","userId":"u","timestamp":"2025-03-01T10:00:00Z"}` + "\r\n" {
+		in = append(in, byte(c), 0)
+	}
+	var out, problems bytes.Buffer
+	err := run(&out, &problems, bytes.NewReader(in), nil, time.Time{}, 0)
+	if err == nil || !strings.HasPrefix(err.Error(), "line 1, column 1: tracking: invalid call: the input is UTF-16") ||
+		!strings.Contains(err.Error(), "iconv -f utf-16 -t utf-8") || problems.Len() > 0 {
+		t.Errorf("err %v\nproblems:\n%s", err, problems.String())
 	}
 }

@@ -82,7 +82,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		if err != nil {
 			// A read that fails (a cut .gz) ends the run with no report, which would
 			// count only part of the input: it says how far the input was read.
-			if line > 0 {
+			if le := (*tracking.LineError)(nil); line > 0 && !errors.As(err, &le) {
 				err = fmt.Errorf("reading the input after %s: %w", english.Count(line, "whole line"), err)
 			}
 			return err

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -34,7 +35,8 @@ type ReaderOptions struct {
 // Reader reads Segment-spec calls as JSON lines: one call or one batch envelope a line.
 // A UTF-8 byte-order mark at the start of a line (the first, or any of files joined with
 // cat), CRLF line ends and blank lines are tolerated; a line with a byte that is not
-// UTF-8 is a bad line (JSON text is UTF-8).
+// UTF-8 is a bad line (JSON text is UTF-8), and an input that starts with UTF-16's
+// byte-order mark stops the Reader at line 1.
 type Reader struct {
 	br      *bufio.Reader
 	opts    ReaderOptions
@@ -82,6 +84,11 @@ func (r *Reader) Next() (Message, int, error) {
 		line, err := r.readLine()
 		if err == io.EOF {
 			r.err = io.EOF
+			continue
+		}
+		if le := (*LineError)(nil); errors.As(err, &le) {
+			// The whole input is unreadable (UTF-16): one error, not one a line.
+			r.err = err
 			continue
 		}
 		if err != nil && !errors.Is(err, ErrInvalid) {
@@ -144,7 +151,11 @@ func (r *Reader) Errors() []*LineError { return r.errs }
 func (r *Reader) Skipped() int { return r.skipped }
 
 // readLine returns the next line without its line end (LF or CRLF) and its leading
-// byte-order mark. A line over MaxLine is consumed and reported as an ErrInvalid.
+// byte-order mark. A line over MaxLine is consumed and reported as an ErrInvalid. An
+// input that starts with UTF-16's byte-order mark is a *LineError for line 1 that
+// stops the Reader: every line of it would be a bad line, line 1's with advice for a
+// Latin-1 file ("byte 0xff is not UTF-8 ... iconv -f latin1") and the others "invalid
+// character '\x00'".
 func (r *Reader) readLine() ([]byte, error) {
 	var line []byte
 	tooLong := false
@@ -165,6 +176,9 @@ func (r *Reader) readLine() ([]byte, error) {
 			return nil, io.EOF
 		}
 		r.line++
+		if r.line == 1 && (bytes.HasPrefix(line, []byte{0xff, 0xfe}) || bytes.HasPrefix(line, []byte{0xfe, 0xff})) {
+			return nil, &LineError{Line: 1, Column: 1, Err: errUTF16}
+		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
 		// A byte-order mark starts line 1 of a file a Windows tool wrote, and any line
 		// of files joined with cat; inside a line it was "invalid character 'ï'".
@@ -316,3 +330,7 @@ func batchCalls(line []byte) envelope {
 	}
 	return envelope{spans, standIns}
 }
+
+// errUTF16 is an input in UTF-16, as Windows PowerShell 5 writes text with > and
+// Out-File.
+var errUTF16 = fmt.Errorf("%w: the input is UTF-16 (it starts with UTF-16's byte-order mark, as Windows PowerShell writes files with > or Out-File): JSON lines must be UTF-8; convert it, e.g. iconv -f utf-16 -t utf-8 events.jsonl > events-utf8.jsonl", ErrInvalid)
