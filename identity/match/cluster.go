@@ -5,7 +5,15 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
+
+// MaxClusterLabels bounds the labels one Cluster call returns, its record count times
+// its thresholds: 268,435,456, a GiB of int32 labels. The count is the caller's and
+// sizes the result, so a mistaken one (a byte count, math.MaxInt32) is refused rather
+// than allocated, at 8 GiB a threshold.
+const MaxClusterLabels = 1 << 28
 
 // Cluster groups n records into people at several thresholds at once: for each
 // threshold t, the connected components of the graph whose edges are the pairs with
@@ -16,9 +24,19 @@ import (
 // ErrInvalid for a NaN threshold or pair weight (neither is ordered, so "weight >= t"
 // would leave the pair out without a word, where Link refuses it) or a pair naming a
 // record out of range; infinite weights and thresholds are ordered and allowed.
+//
+// n is the caller's, and sizes the result: a negative n, one above math.MaxInt32 (labels
+// are int32 record indexes, as Scored's are), or one that with the thresholds asks for
+// more than MaxClusterLabels labels in all is refused with ErrInvalid, before anything
+// is allocated. Cluster a very large linker's records at fewer thresholds a call.
 func Cluster(n int, pairs []Scored, thresholds []float64) ([][]int32, error) {
 	if n < 0 || n > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: cluster: record count %d out of range 0 to %d", ErrInvalid, n, math.MaxInt32)
+	}
+	// Compared by division: n times the thresholds may overflow an int.
+	if t := len(thresholds); t > 0 && n > MaxClusterLabels/t {
+		return nil, fmt.Errorf("%w: cluster: %s at %s is over the limit of %d labels (MaxClusterLabels); cluster at fewer thresholds a call",
+			ErrInvalid, english.Count(n, "record"), english.Count(t, "threshold"), MaxClusterLabels)
 	}
 	for i, t := range thresholds {
 		if math.IsNaN(t) {
@@ -32,6 +50,9 @@ func Cluster(n int, pairs []Scored, thresholds []float64) ([][]int32, error) {
 		if math.IsNaN(p.Weight) {
 			return nil, fmt.Errorf("%w: cluster: pair %d (%d, %d) has weight NaN", ErrInvalid, i, p.A, p.B)
 		}
+	}
+	if len(thresholds) == 0 {
+		return [][]int32{}, nil // no labels to read, so no union-find of n records either
 	}
 	sorted := slices.Clone(pairs)
 	slices.SortFunc(sorted, func(x, y Scored) int { return cmp.Compare(y.Weight, x.Weight) })

@@ -3,6 +3,8 @@ package match
 import (
 	"errors"
 	"math"
+	"runtime"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -67,6 +69,49 @@ func TestClusterRejects(t *testing.T) {
 	if _, err := Cluster(2, nil, []float64{math.NaN()}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NaN threshold: %v", err)
 	}
+}
+
+// Cluster's record count is the caller's and sizes its result (n labels a threshold):
+// one over MaxClusterLabels in all is refused before anything is allocated, where it
+// asked for gigabytes (8 GiB a threshold at math.MaxInt32), and with no thresholds
+// there is nothing to allocate, whatever n.
+func TestClusterBoundsLabels(t *testing.T) {
+	allocated := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	for _, c := range []struct {
+		name string
+		n, t int
+	}{
+		{"one label over the limit", MaxClusterLabels/256 + 1, 256},
+		{"math.MaxInt32 records at one threshold", math.MaxInt32, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			bytes := allocated(func() { _, err = Cluster(c.n, []Scored{{0, 1, 1}}, make([]float64, c.t)) })
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "over the limit of 268435456 labels") {
+				t.Fatalf("Cluster(%d, ..., %d thresholds) = %v, want ErrInvalid over the limit", c.n, c.t, err)
+			}
+			if bytes > 1<<20 {
+				t.Errorf("refusing took %d bytes", bytes)
+			}
+		})
+	}
+	t.Run("no thresholds", func(t *testing.T) {
+		var got [][]int32
+		var err error
+		bytes := allocated(func() { got, err = Cluster(MaxClusterLabels, []Scored{{0, 1, 1}}, nil) })
+		if err != nil || got == nil || len(got) != 0 {
+			t.Fatalf("Cluster without thresholds = %v, %v; want no labels and no error", got, err)
+		}
+		if bytes > 1<<20 {
+			t.Errorf("Cluster without thresholds took %d bytes", bytes)
+		}
+	})
 }
 
 // Evaluate of no records missed nothing: every score is 1, as its documentation says of

@@ -8,8 +8,9 @@ import (
 // ErrInvalid means an argument is malformed: a record field that is not UTF-8 or is
 // longer than MaxFieldLen, a birth date that is not YYYY-MM-DD, a comparison or blocking
 // rule naming an unknown field, a threshold out of range, a model whose shape does not
-// fit the linker, Predict without blocking rules, a pair of NaN weight. It is wrapped with what and where (record index, field, comparison);
-// the call changes nothing.
+// fit the linker, Predict without blocking rules, a pair of NaN weight, a Cluster of
+// more than MaxClusterLabels labels. It is wrapped with what and where (record index,
+// field, comparison); the call changes nothing.
 var ErrInvalid = errors.New("match: invalid input")
 
 // errNilLinker is what the methods of a nil *Linker return: the one New returns with an

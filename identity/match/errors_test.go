@@ -87,6 +87,7 @@ func TestErrorPaths(t *testing.T) {
 		{"Waterfall of a record out of range", waterfall(good, 0, 3), match.ErrInvalid, "waterfall of records 0 and 3: an index is out of range for Len() = 3"},
 		{"Waterfall with a nil model", waterfall(nil, 0, 1), match.ErrInvalid, ""},
 		{"Cluster of a negative count", second(match.Cluster(-1, nil, nil)), match.ErrInvalid, "cluster: record count -1 out of range"},
+		{"Cluster of more labels than MaxClusterLabels", second(match.Cluster(match.MaxClusterLabels/2+1, nil, []float64{0, 5})), match.ErrInvalid, "cluster: 134217729 records at 2 thresholds is over the limit of 268435456 labels (MaxClusterLabels); cluster at fewer thresholds a call"},
 		{"Cluster at a NaN threshold", second(match.Cluster(2, nil, []float64{math.NaN()})), match.ErrInvalid, "cluster: threshold 0 is NaN"},
 		{"Cluster of a pair out of range", second(match.Cluster(2, []match.Scored{{A: 0, B: 2}}, []float64{0})), match.ErrInvalid, "cluster: pair 0 (0, 2) names a record index out of range for n = 2"},
 		{"Cluster of a pair of NaN weight", second(match.Cluster(2, []match.Scored{{A: 0, B: 1, Weight: math.NaN()}}, []float64{0})), match.ErrInvalid, "cluster: pair 0 (0, 1) has weight NaN"},
