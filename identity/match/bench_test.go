@@ -111,7 +111,7 @@ func hotBlocks(b *testing.B) *Linker {
 func BenchmarkPairsHotBlocks(b *testing.B) {
 	l := hotBlocks(b)
 	for b.Loop() {
-		l.pairs(l.keys, func(pair) bool { return true })
+		l.pairs(l.settings.Blocking, l.keys, func(pair) bool { return true })
 	}
 }
 
@@ -120,7 +120,7 @@ func BenchmarkSkippedNaive(b *testing.B) {
 	var want int64
 	for b.Loop() {
 		generated := map[pair]bool{}
-		l.pairs(l.keys, func(p pair) bool { generated[p] = true; return true })
+		l.pairs(l.settings.Blocking, l.keys, func(p pair) bool { generated[p] = true; return true })
 		seen := map[pair]bool{}
 		for _, ks := range l.keys {
 			for _, rs := range blocks(ks) {
@@ -138,7 +138,7 @@ func BenchmarkSkippedNaive(b *testing.B) {
 		}
 		want = int64(len(seen))
 	}
-	if st := l.pairs(l.keys, func(pair) bool { return true }); st.Skipped != want {
+	if st := l.pairs(l.settings.Blocking, l.keys, func(pair) bool { return true }); st.Skipped != want {
 		b.Fatalf("Skipped %d, naive %d", st.Skipped, want)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // pair is two records by index, A < B.
@@ -21,8 +23,12 @@ type PairStats struct {
 	// another rule generates is not skipped, and a pair two rules skip counts once, so
 	// Pairs + Skipped is the number of distinct candidate pairs.
 	Skipped int64
-	// Blocked lists the keys of the largest over-cap blocks (at most 16), as
-	// "rule N: value", so that a value shared by thousands of records is visible.
+	// Blocked lists the keys of the largest over-cap blocks (at most 16, largest first,
+	// ties in key order), as
+	// "rule N: value (M records)", the values of a rule of several fields joined by
+	// " | ", so that a value shared by thousands of records is visible. A value holding
+	// a character that is not printable (a control character, a NUL) is quoted with
+	// Go's escapes, as internal/english.Name shows a name from the data.
 	Blocked []string
 }
 
@@ -75,12 +81,14 @@ func blocks(keys []string) map[string][]int32 {
 // pair once: a pair of rule k is left to an earlier rule that produces it (equal
 // non-empty key in a block within the cap), as Splink does, so no set of seen pairs is
 // kept. Blocks are visited in key order, so the output is deterministic. yield returning
-// false stops generation.
-func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
+// false stops generation. keys[k] are the keys of rules[k], whose fields name an over-cap
+// block in Blocked.
+func (l *Linker) pairs(rules []BlockingRule, keys [][]string, yield func(pair) bool) PairStats {
 	var st PairStats
 	type over struct {
-		name string
-		size int
+		rule   int
+		record int32 // one record of the block, whose values name it
+		size   int
 	}
 	var overs []over
 	sizes := make([]map[string]int, len(keys))
@@ -115,7 +123,7 @@ func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 			// be visible whichever side of the stop its key sorts on.
 			if len(rs) > l.settings.MaxBlock {
 				skipped = true
-				overs = append(overs, over{fmt.Sprintf("rule %d: %s", k, strings.ReplaceAll(key, "\x00", " | ")), len(rs)})
+				overs = append(overs, over{k, rs[0], len(rs)})
 				continue
 			}
 			if stopped {
@@ -143,11 +151,25 @@ func (l *Linker) pairs(keys [][]string, yield func(pair) bool) PairStats {
 	if skipped || stopped {
 		st.Skipped = candidatePairs(keys, grouped) - st.Pairs
 	}
-	slices.SortFunc(overs, func(x, y over) int { return y.size - x.size })
+	slices.SortStableFunc(overs, func(x, y over) int { return y.size - x.size }) // ties in key order
 	for i := 0; i < len(overs) && i < 16; i++ {
-		st.Blocked = append(st.Blocked, fmt.Sprintf("%s (%d records)", overs[i].name, overs[i].size))
+		o := overs[i]
+		st.Blocked = append(st.Blocked, fmt.Sprintf("rule %d: %s (%d records)", o.rule, l.keyName(rules[o.rule], o.record), o.size))
 	}
 	return st
+}
+
+// keyName shows record r's key under rule as a person reads it: its values joined by
+// " | ", each on one printable line. The values come from the record, not the key,
+// whose NUL separator an e-mail may hold as well (normalisation keeps an e-mail's
+// control characters), so a value is never split; a value is at most MaxFieldLen
+// bytes, so Name never cuts one.
+func (l *Linker) keyName(rule BlockingRule, r int32) string {
+	vs := make([]string, len(rule.Fields))
+	for i, f := range rule.Fields {
+		vs[i] = english.Name(l.fields[f][r], MaxFieldLen)
+	}
+	return strings.Join(vs, " | ")
 }
 
 // candidatePairs counts the distinct pairs of records whose keys agree (equal and not

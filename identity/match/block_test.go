@@ -38,7 +38,7 @@ func TestPairsAgainstReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := map[pair]bool{}
-		st := l.pairs(l.keys, func(p pair) bool {
+		st := l.pairs(l.settings.Blocking, l.keys, func(p pair) bool {
 			if got[p] || p.A >= p.B {
 				t.Fatalf("pair %v generated twice or out of order", p)
 			}
@@ -118,7 +118,7 @@ func TestSkippedManyRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := l.pairs(l.keys, func(pair) bool { return true })
+	st := l.pairs(l.settings.Blocking, l.keys, func(pair) bool { return true })
 	// Every record shares the e-mail, so every pair is a candidate, and a block of
 	// more than one record is over the cap of 1, so none is generated.
 	if want := int64(len(recs) * (len(recs) - 1) / 2); st.Pairs != 0 || st.Skipped != want {
@@ -140,7 +140,7 @@ func TestSkippedManyRules(t *testing.T) {
 			}
 		}
 	}
-	if st := l.pairs(l.keys, func(pair) bool { return true }); st.Skipped != want {
+	if st := l.pairs(l.settings.Blocking, l.keys, func(pair) bool { return true }); st.Skipped != want {
 		t.Fatalf("skipped %d, want %d", st.Skipped, want)
 	}
 }
@@ -162,7 +162,7 @@ func TestBlockedAfterMaxPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := l.pairs(l.keys, func(pair) bool { return true })
+	st := l.pairs(l.settings.Blocking, l.keys, func(pair) bool { return true })
 	if st.Pairs != 1 || st.Skipped != 12 {
 		t.Fatalf("pairs %d, skipped %d; want 1 and 12", st.Pairs, st.Skipped)
 	}

@@ -74,7 +74,7 @@ func TestPlaceholdersAreMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := l.pairs(l.keys, func(pair) bool { return true }); st.Pairs != 0 {
+	if st := l.pairs(l.settings.Blocking, l.keys, func(pair) bool { return true }); st.Pairs != 0 {
 		t.Errorf("blocking on placeholder e-mails: %d pairs, want 0", st.Pairs)
 	}
 	// Surnames Na and first names Nan are names, not identity's "na" and "nan".

@@ -102,7 +102,7 @@ func (l *Linker) Predict(m *Model, minWeight float64) ([]Scored, PairStats, erro
 	w := m.weights()
 	prior := math.Log2(m.Prior / (1 - m.Prior))
 	var out []Scored
-	st := l.pairs(l.keys, func(p pair) bool {
+	st := l.pairs(l.settings.Blocking, l.keys, func(p pair) bool {
 		s, ok := l.score(w, m, prior, p.A, p.B)
 		if ok && s >= minWeight {
 			out = append(out, Scored{p.A, p.B, s})

@@ -169,7 +169,7 @@ func (l *Linker) Train(opts *TrainOptions) (*Model, error) {
 		}
 		p := newPatterns(K)
 		var n float64
-		st := l.pairs([][]string{keys}, func(pr pair) bool {
+		st := l.pairs([]BlockingRule{rule}, [][]string{keys}, func(pr pair) bool {
 			l.comparisonVector(pr.A, pr.B, g)
 			p.add(g, 1)
 			n++
