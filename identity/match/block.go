@@ -24,11 +24,10 @@ type PairStats struct {
 	// Pairs + Skipped is the number of distinct candidate pairs.
 	Skipped int64
 	// Blocked lists the keys of the largest over-cap blocks (at most 16, largest first,
-	// ties in key order), as
-	// "rule N: value (M records)", the values of a rule of several fields joined by
-	// " | ", so that a value shared by thousands of records is visible. A value holding
-	// a character that is not printable (a control character, a NUL) is quoted with
-	// Go's escapes, as internal/english.Name shows a name from the data.
+	// ties in key order) as "rule N: value (M records)", the values of a rule of several
+	// fields joined by " | ", so that a value shared by thousands of records is visible.
+	// A value holding a character that is not printable (a control character, a NUL) is
+	// quoted with Go's escapes, as internal/english.Name shows a name from the data.
 	Blocked []string
 }
 
