@@ -31,7 +31,8 @@ type Hop struct {
 	Match    *Match // the match weight when the event was a probabilistic match; nil otherwise
 }
 
-// String renders the explanation for a person to read. The zero Explanation, which
+// String renders the explanation for a person to read. A matched hop shows its weight
+// as Match.String does ("matched at 7.25 bits"), exact. The zero Explanation, which
 // Explain returns with its error, renders as "no explanation".
 func (e Explanation) String() string {
 	if e.a == (ID{}) && e.b == (ID{}) {
@@ -44,7 +45,14 @@ func (e Explanation) String() string {
 		fmt.Fprintf(&sb, "%s and %s are in profile %d", e.a, e.b, e.Profile)
 		for _, h := range e.Path {
 			if h.Match != nil {
-				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %.1f bits, %s)", h.From, h.To, h.Source, h.Match.Weight, h.At.Format(time.RFC3339))
+				// The weight as Match.String writes it, exact (%.1f showed 7.25 as "7.2"
+				// and -0.04 as "-0.0"), so it reads as History and OnMerge report it;
+				// but for the sign of a zero, which says nothing.
+				m := *h.Match
+				if m.Weight == 0 {
+					m.Weight = 0
+				}
+				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %s, %s)", h.From, h.To, h.Source, m, h.At.Format(time.RFC3339))
 				continue
 			}
 			fmt.Fprintf(&sb, "\n  %s -- %s (%s, %s)", h.From, h.To, h.Source, h.At.Format(time.RFC3339))
