@@ -1,5 +1,10 @@
 package identity
 
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
 // Canonical returns id as the resolver stores it: the value normalised by its kind's
 // rule (and, under WithHMAC, the hexadecimal digest), the form that Lookup compares and
 // Identifiers returns. Two identifiers are the same identifier to the resolver iff their
@@ -8,13 +13,15 @@ package identity
 //
 // A malformed identifier is an error wrapping ErrInvalid (Link would refuse the whole
 // event); a blocked value wraps ErrBlocked and a value the normaliser rejects wraps
-// ErrUnparseable (Link would drop the identifier from its event). Canonical changes
-// nothing and is safe for concurrent use.
+// ErrUnparseable (Link would drop the identifier from its event). Every message reads
+// "identity: canonical: " then the sentinel's text and the detail ("identity:
+// canonical: invalid input: user_id: value of 600 bytes, over the 512-byte limit").
+// Canonical changes nothing and is safe for concurrent use.
 func (r *Resolver) Canonical(id ID) (ID, error) {
 	if r.zero() {
 		return ID{}, errZeroResolver
 	}
-	if err := r.checkID(0, id); err != nil {
+	if err := r.checkOne(id); err != nil {
 		return ID{}, errorf("canonical: %w", err)
 	}
 	v, _, err := r.canonical(r.rules.rule(id.Kind), id.Kind, id.Value, true)
@@ -22,4 +29,22 @@ func (r *Resolver) Canonical(id ID) (ID, error) {
 		return ID{}, errorf("canonical: %w", err)
 	}
 	return ID{Kind: id.Kind, Value: r.display([]byte(v))}, nil
+}
+
+// checkOne is checkID for the one identifier of Canonical: the same checks, whose
+// messages name the kind rather than an index into an event ("identifier 0") that the
+// caller never passed, and put the sentinel first, as the value's other errors do.
+func (r *Resolver) checkOne(id ID) error {
+	if !r.knownKind(id.Kind) {
+		if err := checkKind(id.Kind); err != nil {
+			return err
+		}
+	}
+	if len(id.Value) > r.rules.maxLen {
+		return fmt.Errorf("%w: %s: value of %d bytes, over the %d-byte limit", ErrInvalid, id.Kind, len(id.Value), r.rules.maxLen)
+	}
+	if !utf8.ValidString(id.Value) {
+		return fmt.Errorf("%w: %s: value %q is not valid UTF-8", ErrInvalid, id.Kind, id.Value)
+	}
+	return nil
 }

@@ -47,7 +47,7 @@ func TestCanonicalIsWhatLinkStores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kind := rapid.SampledFrom([]string{"user_id", "email", "phone", "device_id", "social_id", ""}).Draw(t, "kind")
+		kind := rapid.SampledFrom([]string{"user_id", "email", "phone", "device_id", "social_id", "", "k\xff", strings.Repeat("k", 65)}).Draw(t, "kind")
 		value := rapid.OneOf(
 			rapid.SampledFrom([]string{" null", "Anna@Example.com", "a.b+c@googlemail.com", "+1 (415) 555-0100", "0207 946 0958", "x", "\xff", strings.Repeat("a", 600)}),
 			rapid.StringMatching(`[ a-zA-Z0-9@.+]{0,12}`),

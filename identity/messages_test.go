@@ -98,7 +98,12 @@ func TestErrorMessages(t *testing.T) {
 		{"Unmerge with a zero time", second(r.Unmerge(ctx, time.Time{}, identity.ID{Kind: "user_id", Value: "u1"})), identity.ErrInvalid, "identity: unmerge: invalid input: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262"},
 		{"Forget of an unknown profile", r.Forget(ctx, t0, 1, 99), identity.ErrNotFound, "identity: not found: forget profile 99"},
 		{"Forget with a zero time", r.Forget(ctx, time.Time{}, 1), identity.ErrInvalid, "identity: forget: invalid input: time 0001-01-01 00:00:00 +0000 UTC outside the years 1678-2262"},
-		{"Canonical with an empty kind", second(r.Canonical(bad)), identity.ErrInvalid, "identity: canonical: identifier 0: invalid input: empty kind"},
+		{"Canonical with an empty kind", second(r.Canonical(bad)), identity.ErrInvalid, "identity: canonical: invalid input: empty kind"},
+		{"Canonical with a kind of 65 bytes", second(r.Canonical(identity.ID{Kind: strings.Repeat("k", 65), Value: "x"})), identity.ErrInvalid, "identity: canonical: invalid input: kind of 65 bytes, over the 64-byte limit"},
+		{"Canonical with a value too long", second(r.Canonical(identity.ID{Kind: "user_id", Value: strings.Repeat("x", 513)})), identity.ErrInvalid, "identity: canonical: invalid input: user_id: value of 513 bytes, over the 512-byte limit"},
+		{"Canonical with a value not UTF-8", second(r.Canonical(identity.ID{Kind: "user_id", Value: "\xff"})), identity.ErrInvalid, "identity: canonical: invalid input: user_id: value \"\\xff\" is not valid UTF-8"},
+		{"Canonical of a blocked value", second(r.Canonical(identity.ID{Kind: "email", Value: "null"})), identity.ErrBlocked, "identity: canonical: blocked value: email \"null\""},
+		{"Canonical of an unparseable value", second(r.Canonical(identity.ID{Kind: "email", Value: "no-at-sign"})), identity.ErrUnparseable, "identity: canonical: unparseable value: email: e-mail \"no-at-sign\" has no local part or no domain"},
 		{"Explain of an unknown identifier", second(r.Explain(identity.ID{Kind: "user_id", Value: "u1"}, unknown)), identity.ErrNotFound, "identity: not found: explain email:ben@example.com"},
 		{"Explain as of a time of an unknown identifier", second(r.AsOf(t0).Explain(identity.ID{Kind: "user_id", Value: "u1"}, unknown)), identity.ErrNotFound, "identity: not found: explain email:ben@example.com"},
 		// A zero Resolver.
