@@ -1,9 +1,6 @@
 package identity
 
-import (
-	"fmt"
-	"unicode/utf8"
-)
+import "fmt"
 
 // Canonical returns id as the resolver stores it: the value normalised by its kind's
 // rule (and, under WithHMAC, the hexadecimal digest), the form that Lookup compares and
@@ -40,11 +37,8 @@ func (r *Resolver) checkOne(id ID) error {
 			return err
 		}
 	}
-	if len(id.Value) > r.rules.maxLen {
-		return fmt.Errorf("%w: %s: value of %d bytes, over the %d-byte limit", ErrInvalid, id.Kind, len(id.Value), r.rules.maxLen)
-	}
-	if !utf8.ValidString(id.Value) {
-		return fmt.Errorf("%w: %s: value %q is not valid UTF-8", ErrInvalid, id.Kind, id.Value)
+	if p := r.valueProblem(id.Value); p != "" {
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, id.Kind, p)
 	}
 	return nil
 }

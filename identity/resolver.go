@@ -347,15 +347,24 @@ func (r *Resolver) checkID(i int, id ID) error {
 			return errorf("identifier %d: %w", i, err)
 		}
 	}
-	if len(id.Value) > r.rules.maxLen {
-		// Said in the words of the kind and source limits: a user of a server or of an
-		// example reads this message, and Rules.MaxValueLen is a Go name they never set.
-		return fmt.Errorf("%w: identifier %d (%s): value of %d bytes, over the %d-byte limit", ErrInvalid, i, id.Kind, len(id.Value), r.rules.maxLen)
-	}
-	if !utf8.ValidString(id.Value) {
-		return fmt.Errorf("%w: identifier %d (%s): value %q is not valid UTF-8", ErrInvalid, i, id.Kind, id.Value)
+	if p := r.valueProblem(id.Value); p != "" {
+		return fmt.Errorf("%w: identifier %d (%s): %s", ErrInvalid, i, id.Kind, p)
 	}
 	return nil
+}
+
+// valueProblem says what is wrong with an identifier's value that makes Link refuse its
+// event, or "" when nothing is. Said in the words of the kind and source limits: a user
+// of a server or of an example reads it, and Rules.MaxValueLen is a Go name they never
+// set.
+func (r *Resolver) valueProblem(v string) string {
+	if len(v) > r.rules.maxLen {
+		return fmt.Sprintf("value of %d bytes, over the %d-byte limit", len(v), r.rules.maxLen)
+	}
+	if !utf8.ValidString(v) {
+		return fmt.Sprintf("value %q is not valid UTF-8", v)
+	}
+	return ""
 }
 
 // canonical returns the stored form of a value of a kind, or a drop reason with, when
