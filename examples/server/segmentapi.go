@@ -129,6 +129,13 @@ type trackingReply struct {
 // request. A real batch of 500 KB holds at most a few thousand calls.
 const maxListed = 1000
 
+// maxCalls bounds the calls of one batch: as many as maxBatch holds of the smallest call
+// the API accepts ({"type":"page","userId":"u"} and its comma), so that no batch a
+// library sends is refused, while one of junk such as [1,1,...] (250,000 calls in 500 KB,
+// from a gzip body of a few hundred bytes, with a public write key) is refused before its
+// calls are parsed: parsing them cost about a second of CPU and 120 MB a request.
+const maxCalls = maxBatch / len(`{"type":"page","userId":"u"},`)
+
 type trackingReject struct {
 	Index int    `json:"index"` // 0-based position in the batch (0 for a single call)
 	Error string `json:"error"` // why, not where: Index says where
@@ -175,6 +182,10 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := json.Unmarshal(data, &env); err != nil || env.Batch == nil {
 			fail(w, http.StatusBadRequest, "a batch is {\"batch\": [call, ...]}: %s", batchError(err))
+			return
+		}
+		if len(env.Batch) > maxCalls {
+			fail(w, http.StatusBadRequest, "the batch holds %d calls, more than %d KB can hold of valid ones (at most %d): none is applied", len(env.Batch), maxBatch>>10, maxCalls)
 			return
 		}
 		for i, c := range env.Batch {
