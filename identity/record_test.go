@@ -161,9 +161,9 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{nil, "at byte 0: input ends before the record type"},
 		{[]byte{9}, "at byte 0: unknown record type 9"},
-		{[]byte{opLink, 0, 1}, "at byte 2: source of 1 bytes runs past the end (0 left)"},
+		{[]byte{opLink, 0, 1}, "at byte 2: source of 1 byte runs past the end (0 left)"},
 		{[]byte{opUnmerge, 0, 0}, "at byte 2: unmerged node is node 0"},
-		{[]byte{opUnmerge, 0, 1, 7}, "at byte 3: 1 bytes after the end"},
+		{[]byte{opUnmerge, 0, 1, 7}, "at byte 3: 1 byte after the end"},
 		{[]byte{opConfig, 3, 0}, "at byte 2: config version 3, this package reads 1 to 2"},
 		{[]byte{opConfig, 0, 0}, "at byte 2: config version 0, this package reads 1 to 2"},
 		{[]byte{opMatch, 0, 0, 0, 0, 0, 1, 2}, "at byte 6: match weight of 8 bytes runs past the end (2 left)"},

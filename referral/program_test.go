@@ -668,7 +668,7 @@ func TestDecodeBatchRejects(t *testing.T) {
 	if _, err := decodeBatch(bad); err == nil || !strings.Contains(err.Error(), "byte 2: unknown record kind 99") {
 		t.Errorf("bad kind: %v", err)
 	}
-	if _, err := decodeBatch(append(bytes.Clone(good), 0)); err == nil || !strings.Contains(err.Error(), "at byte 28: 1 bytes after the end") {
+	if _, err := decodeBatch(append(bytes.Clone(good), 0)); err == nil || !strings.Contains(err.Error(), "at byte 28: 1 byte after the end") {
 		t.Errorf("trailing byte: %v", err)
 	}
 }

@@ -205,7 +205,7 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 	_, err := DecodeBatch[note, noteCodec](append(slices.Clone(good), 0))
-	if want := fmt.Sprintf("at byte %d: 1 bytes after the end", len(good)); err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {
+	if want := fmt.Sprintf("at byte %d: 1 byte after the end", len(good)); err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {
 		t.Fatalf("a byte after the end: %v, want %q", err, want)
 	}
 	if _, err := Unmarshal[note, noteCodec](AppendBatch[note, noteCodec](nil, []note{{}, {}})); !errors.Is(err, errCorrupt) {

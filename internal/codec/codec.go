@@ -14,6 +14,8 @@ package codec
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Reader decodes one byte slice. Its zero value reads an empty input; Reset starts it
@@ -118,7 +120,7 @@ func (r *Reader) Count(minSize int, what string) int {
 	start := r.off
 	v := r.Uvarint(^uint64(0), what)
 	if r.err == nil && v > uint64(r.Remaining()/max(minSize, 1)) {
-		r.FailAt(start, "%s %d too large for the %d bytes left", what, v, r.Remaining())
+		r.FailAt(start, "%s %d too large for the %s left", what, v, english.Count(r.Remaining(), "byte"))
 		return 0
 	}
 	return int(v)
@@ -130,7 +132,7 @@ func (r *Reader) Bytes(n int, what string) []byte {
 		return nil
 	}
 	if n < 0 || n > r.Remaining() {
-		r.Failf("%s of %d bytes runs past the end (%d left)", what, n, r.Remaining())
+		r.Failf("%s of %s runs past the end (%d left)", what, english.Count(n, "byte"), r.Remaining())
 		return nil
 	}
 	b := r.b[r.off : r.off+n : r.off+n]
@@ -159,7 +161,7 @@ func (r *Reader) Prefixed(limit uint64, what string) []byte {
 	}
 	r.off += k
 	if n > uint64(r.Remaining()) {
-		r.FailAt(start, "%s of %d bytes runs past the end (%d left)", what, n, r.Remaining())
+		r.FailAt(start, "%s of %s runs past the end (%d left)", what, english.Count(n, "byte"), r.Remaining())
 		return nil
 	}
 	return r.Bytes(int(n), what)
@@ -168,7 +170,7 @@ func (r *Reader) Prefixed(limit uint64, what string) []byte {
 // End reports trailing bytes as a problem and returns Err.
 func (r *Reader) End() error {
 	if r.err == nil && r.off != len(r.b) {
-		r.Failf("%d bytes after the end", len(r.b)-r.off)
+		r.Failf("%s after the end", english.Count(len(r.b)-r.off, "byte"))
 	}
 	return r.err
 }

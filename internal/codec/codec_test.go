@@ -110,7 +110,7 @@ func TestTruncatedAndTrailing(t *testing.T) {
 		}
 		r = NewReader(append(bytes.Clone(b), 0))
 		read(r, fs)
-		if err := r.End(); err == nil || !strings.Contains(err.Error(), "1 bytes after the end") {
+		if err := r.End(); err == nil || !strings.Contains(err.Error(), "1 byte after the end") {
 			t.Fatalf("trailing byte: %v", err)
 		}
 	})
@@ -121,7 +121,7 @@ func TestErrorsNameTheOffsetAndStick(t *testing.T) {
 	if n := r.Count(2, "item count"); n != 0 {
 		t.Errorf("Count = %d, want 0 (5 items of 2 bytes cannot fit in 1 byte)", n)
 	}
-	want := "at byte 0: item count 5 too large for the 1 bytes left"
+	want := "at byte 0: item count 5 too large for the 1 byte left"
 	if err := r.Err(); err == nil || err.Error() != want {
 		t.Fatalf("Err = %v, want %q", err, want)
 	}
