@@ -99,8 +99,8 @@ func newRanking(score []float64, treated []bool, y []float64) (*ranking, error) 
 	}
 	var nt int
 	for i, s := range score {
-		if math.IsNaN(s) {
-			return nil, fmt.Errorf("%w: score %d is NaN", ErrInvalid, i)
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return nil, fmt.Errorf("%w: score %d is %v", ErrInvalid, i, s)
 		}
 		if math.IsNaN(y[i]) || math.IsInf(y[i], 0) {
 			return nil, fmt.Errorf("%w: outcome %d is %v", ErrInvalid, i, y[i])

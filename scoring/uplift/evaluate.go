@@ -111,8 +111,8 @@ type Bin struct {
 
 // Evaluate measures scores against the outcomes of a randomised campaign not used to fit
 // them (rows: score, treated, converted) and bootstraps intervals for the Qini
-// coefficient, the AUUC and uplift@k. Both arms must be present, and the campaign
-// must have buyers.
+// coefficient, the AUUC and uplift@k. Both arms must be present, the campaign must
+// have buyers, and every score must be finite (NaN or ±Inf is ErrInvalid, as in Target).
 func Evaluate(score []float64, treated, converted []bool, opts *EvalOptions) (*Evaluation, error) {
 	return evaluate(score, treated, outcomes(converted), Conversion, opts)
 }

@@ -109,6 +109,10 @@ func TestEvaluateInvalid(t *testing.T) {
 	}{
 		{"lengths", s[:3], tr, y, nil},
 		{"nan", []float64{1, math.NaN(), 3, 4}, tr, y, nil},
+		// An infinite score ranks, but made the calibration bins' mean score Inf or NaN;
+		// Target refuses it too.
+		{"+inf", []float64{1, math.Inf(1), 3, 4}, tr, y, nil},
+		{"-inf", []float64{1, 2, math.Inf(-1), 4}, tr, y, nil},
 		{"one arm", s, []bool{true, true, true, true}, y, nil},
 		{"no buyer", s, tr, make([]bool, 4), nil},
 		{"k", s, tr, y, &EvalOptions{K: 1}},
