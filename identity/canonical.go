@@ -1,7 +1,5 @@
 package identity
 
-import "fmt"
-
 // Canonical returns id as the resolver stores it: the value normalised by its kind's
 // rule (and, under WithHMAC, the hexadecimal digest), the form that Lookup compares and
 // Identifiers returns. Two identifiers are the same identifier to the resolver iff their
@@ -26,19 +24,4 @@ func (r *Resolver) Canonical(id ID) (ID, error) {
 		return ID{}, errorf("canonical: %w", err)
 	}
 	return ID{Kind: id.Kind, Value: r.display([]byte(v))}, nil
-}
-
-// checkOne is checkID for the one identifier of Canonical: the same checks, whose
-// messages name the kind rather than an index into an event ("identifier 0") that the
-// caller never passed, and put the sentinel first, as the value's other errors do.
-func (r *Resolver) checkOne(id ID) error {
-	if !r.knownKind(id.Kind) {
-		if err := checkKind(id.Kind); err != nil {
-			return err
-		}
-	}
-	if p := r.valueProblem(id.Value); p != "" {
-		return fmt.Errorf("%w: %s: %s", ErrInvalid, id.Kind, p)
-	}
-	return nil
 }

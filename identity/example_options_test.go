@@ -102,7 +102,7 @@ func ExampleWithEventLimit() {
 	fmt.Println(errors.Is(err, identity.ErrInvalid), err)
 	fmt.Println(r.Stats().Identifiers)
 	// Output:
-	// true identity: invalid input: link: 4 identifiers in one event, over the limit of 3 (WithEventLimit)
+	// true identity: link: invalid input: 4 identifiers in one event, over the limit of 3 (WithEventLimit)
 	// 0
 }
 

@@ -32,7 +32,7 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 	if err != nil {
 		return Split{}, errorf("unmerge: %w", err)
 	}
-	if err := r.checkID(0, id); err != nil {
+	if err := r.checkOne(id); err != nil {
 		return Split{}, errorf("unmerge: %w", err)
 	}
 	r.mu.Lock()

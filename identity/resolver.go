@@ -341,14 +341,27 @@ func checkTime(at time.Time) (int64, error) {
 	return at.UnixNano(), nil
 }
 
+// checkID is checkOne for identifier i of an event, the index in front as the context
+// of the leaf, as a Drop's is: "identifier 0: invalid input: user_id: value of ...".
 func (r *Resolver) checkID(i int, id ID) error {
+	if err := r.checkOne(id); err != nil {
+		return errorf("identifier %d: %w", i, err)
+	}
+	return nil
+}
+
+// checkOne checks one identifier as Link does, saying what is wrong in a leaf that puts
+// the sentinel first and names the kind ("invalid input: user_id: value of ..."), as the
+// blocked and unparseable errors do. Canonical and Unmerge, which take one identifier,
+// use it as it is; Link frames it with the identifier's index (checkID).
+func (r *Resolver) checkOne(id ID) error {
 	if !r.knownKind(id.Kind) {
 		if err := checkKind(id.Kind); err != nil {
-			return errorf("identifier %d: %w", i, err)
+			return err
 		}
 	}
 	if p := r.valueProblem(id.Value); p != "" {
-		return fmt.Errorf("%w: identifier %d (%s): %s", ErrInvalid, i, id.Kind, p)
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, id.Kind, p)
 	}
 	return nil
 }
@@ -493,7 +506,7 @@ func (r *Resolver) LinkMatch(ctx context.Context, at time.Time, source string, m
 
 func checkMatch(m *Match) error {
 	if m != nil && (math.IsNaN(m.Weight) || math.IsInf(m.Weight, 0)) {
-		return fmt.Errorf("%w: link: match weight %v is not finite", ErrInvalid, m.Weight)
+		return errorf("link: %w: match weight %v is not finite", ErrInvalid, m.Weight)
 	}
 	return nil
 }
@@ -527,16 +540,16 @@ func (r *Resolver) checkEvent(ctx context.Context, at time.Time, source string, 
 		return 0, errorf("link: %w", err)
 	}
 	if len(source) > maxSourceLen {
-		return 0, fmt.Errorf("%w: link: source of %d bytes, over the %d-byte limit", ErrInvalid, len(source), maxSourceLen)
+		return 0, errorf("link: %w: source of %d bytes, over the %d-byte limit", ErrInvalid, len(source), maxSourceLen)
 	}
 	if !utf8.ValidString(source) {
-		return 0, fmt.Errorf("%w: link: source %q is not valid UTF-8", ErrInvalid, source)
+		return 0, errorf("link: %w: source %q is not valid UTF-8", ErrInvalid, source)
 	}
 	if len(ids) == 0 {
-		return 0, fmt.Errorf("%w: link: no identifiers", ErrInvalid)
+		return 0, errorf("link: %w: no identifiers", ErrInvalid)
 	}
 	if len(ids) > r.maxIDs {
-		return 0, fmt.Errorf("%w: link: %d identifiers in one event, over the limit of %d (WithEventLimit)", ErrInvalid, len(ids), r.maxIDs)
+		return 0, errorf("link: %w: %d identifiers in one event, over the limit of %d (WithEventLimit)", ErrInvalid, len(ids), r.maxIDs)
 	}
 	for i, id := range ids {
 		if err := r.checkID(i, id); err != nil {
