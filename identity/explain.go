@@ -46,13 +46,8 @@ func (e Explanation) String() string {
 		for _, h := range e.Path {
 			if h.Match != nil {
 				// The weight as Match.String writes it, exact (%.1f showed 7.25 as "7.2"
-				// and -0.04 as "-0.0"), so it reads as History and OnMerge report it;
-				// but for the sign of a zero, which says nothing.
-				m := *h.Match
-				if m.Weight == 0 {
-					m.Weight = 0
-				}
-				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %s, %s)", h.From, h.To, h.Source, m, h.At.Format(time.RFC3339))
+				// and -0.04 as "-0.0"), so it reads as History and OnMerge report it.
+				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %s, %s)", h.From, h.To, h.Source, *h.Match, h.At.Format(time.RFC3339))
 				continue
 			}
 			fmt.Fprintf(&sb, "\n  %s -- %s (%s, %s)", h.From, h.To, h.Source, h.At.Format(time.RFC3339))

@@ -41,8 +41,16 @@ type Match struct {
 	Weight float64
 }
 
-// String returns the weight in bits, "12.34 bits".
-func (m Match) String() string { return strconv.FormatFloat(m.Weight, 'g', -1, 64) + " bits" }
+// String returns the weight in bits, exact: "12.34 bits". A zero is "0 bits", whatever
+// its sign: LinkMatch takes a negative zero (a sum of terms can give one), and "-0 bits"
+// would read as evidence against the match where there is none either way.
+func (m Match) String() string {
+	w := m.Weight
+	if w == 0 {
+		w = 0 // drops the sign of a negative zero
+	}
+	return strconv.FormatFloat(w, 'g', -1, 64) + " bits"
+}
 
 // Split reports that Unmerge divided a profile. Profile is the key it had; Into are the
 // keys of the profiles it became, ascending, one of which holds ID alone. Each piece keeps

@@ -104,3 +104,41 @@ func TestLinkMatchRefusesNonFiniteWeights(t *testing.T) {
 		t.Fatalf("refused links changed the resolver: %+v", st)
 	}
 }
+
+// Match.String wrote a negative zero weight as "-0 bits", and History and the OnMerge
+// report carry the weight LinkMatch was given, sign and all: a zero says nothing either
+// way, and "-0" read as a (tiny) weight against the match.
+func TestMatchStringZeroHasNoSign(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	for _, c := range []struct {
+		w    float64
+		want string
+	}{{negZero, "0 bits"}, {0, "0 bits"}, {-0.5, "-0.5 bits"}, {13.0625, "13.0625 bits"}} {
+		if got := (identity.Match{Weight: c.w}).String(); got != c.want {
+			t.Errorf("Match{%v}.String() = %q, want %q", c.w, got, c.want)
+		}
+	}
+	var merges []identity.Merge
+	r, err := identity.New(identity.DefaultRules(), identity.OnMerge(func(m identity.Merge) { merges = append(merges, m) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := identity.ID{Kind: "loyalty_card", Value: "L-1"}, identity.ID{Kind: "crm_id", Value: "C-1"}
+	mustLink(t, r, t0, a)
+	mustLink(t, r, t0, b)
+	if _, err := r.LinkMatch(ctx, t0.Add(time.Hour), "match", identity.Match{Weight: negZero}, a, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(merges) != 1 || merges[0].Match == nil || merges[0].Match.String() != "0 bits" {
+		t.Fatalf("OnMerge reported %+v, want a match of \"0 bits\"", merges)
+	}
+	var shown []string
+	for e := range r.History() {
+		if e.Match != nil {
+			shown = append(shown, e.Match.String())
+		}
+	}
+	if len(shown) != 1 || shown[0] != "0 bits" {
+		t.Fatalf("History shows the match as %q, want [\"0 bits\"]", shown)
+	}
+}
