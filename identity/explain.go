@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // Explanation says why two identifiers are, or are not, in one profile.
@@ -32,8 +34,12 @@ type Hop struct {
 }
 
 // String renders the explanation for a person to read. A matched hop shows its weight
-// as Match.String does ("matched at 7.25 bits"), exact. The zero Explanation, which
-// Explain returns with its error, renders as "no explanation".
+// as Match.String does ("matched at 7.25 bits"), exact. Identifiers' kinds and values
+// and events' sources come from the data, so each is shown as it is when printable and
+// quoted with Go's escapes when not (`ticket:"T-1\nx"`, `("import\x1b[2J", ...)`): a
+// newline would forge a line of its own, a bidirectional override reverse the rest of
+// one. The zero Explanation, which Explain returns with its error, renders as "no
+// explanation".
 func (e Explanation) String() string {
 	if e.a == (ID{}) && e.b == (ID{}) {
 		// Only Explain sets the pair; without it there is nothing to explain, and the
@@ -42,32 +48,43 @@ func (e Explanation) String() string {
 	}
 	var sb strings.Builder
 	if e.Profile != 0 {
-		fmt.Fprintf(&sb, "%s and %s are in profile %d", e.a, e.b, e.Profile)
+		fmt.Fprintf(&sb, "%s and %s are in profile %d", shownID(e.a), shownID(e.b), e.Profile)
 		for _, h := range e.Path {
 			if h.Match != nil {
 				// The weight as Match.String writes it, exact (%.1f showed 7.25 as "7.2"
 				// and -0.04 as "-0.0"), so it reads as History and OnMerge report it.
-				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %s, %s)", h.From, h.To, h.Source, *h.Match, h.At.Format(time.RFC3339))
+				fmt.Fprintf(&sb, "\n  %s -- %s (%s, matched at %s, %s)", shownID(h.From), shownID(h.To), shownSource(h.Source), *h.Match, h.At.Format(time.RFC3339))
 				continue
 			}
-			fmt.Fprintf(&sb, "\n  %s -- %s (%s, %s)", h.From, h.To, h.Source, h.At.Format(time.RFC3339))
+			fmt.Fprintf(&sb, "\n  %s -- %s (%s, %s)", shownID(h.From), shownID(h.To), shownSource(h.Source), h.At.Format(time.RFC3339))
 		}
 	} else {
-		fmt.Fprintf(&sb, "%s and %s are apart", e.a, e.b)
+		fmt.Fprintf(&sb, "%s and %s are apart", shownID(e.a), shownID(e.b))
 		if len(e.Refused) == 0 {
 			// Events may well have linked them once: an Unmerge or a quarantine takes the
 			// links it splits off out of the evidence, and History still shows the events.
 			sb.WriteString(": no link joins them (none was recorded, or an Unmerge or a quarantine undid it) and no limit refused one")
 		}
 		for _, r := range e.Refused {
-			fmt.Fprintf(&sb, "\n  refused %s -- %s (%s, %s): %v", r.With, r.ID, r.Source, r.At.Format(time.RFC3339), r.Err)
+			fmt.Fprintf(&sb, "\n  refused %s -- %s (%s, %s): %v", shownID(r.With), shownID(r.ID), shownSource(r.Source), r.At.Format(time.RFC3339), r.Err)
 		}
 	}
 	for _, q := range e.Quarantined {
-		fmt.Fprintf(&sb, "\n  %s is quarantined (hot identifier)", q)
+		fmt.Fprintf(&sb, "\n  %s is quarantined (hot identifier)", shownID(q))
 	}
 	return sb.String()
 }
+
+// shownID is id as ID.String writes it, "kind:value", with the kind and the value each
+// as english.Name shows a name from data. The widths are the limits Link holds kinds
+// and values to (a stored value is never wider in columns than in bytes), so nothing
+// is cut.
+func shownID(id ID) string {
+	return english.Name(id.Kind, maxKindLen) + ":" + english.Name(id.Value, maxValueCap)
+}
+
+// shownSource is an event's source as english.Name shows it, whole (see shownID).
+func shownSource(s string) string { return english.Name(s, maxSourceLen) }
 
 // Explain says why a and b are in one profile (a shortest chain of recorded links that
 // joins them) or why they are apart (the refused links between their profiles, if any).
