@@ -52,18 +52,21 @@ func TestGzipCutShort(t *testing.T) {
 	}
 }
 
-// TestUTF16Input: a file in UTF-16 (Windows PowerShell's > and Out-File) ends the run
-// with one error saying so and how to convert it; each of its lines was reported bad,
-// the first with advice for a Latin-1 file.
+// TestUTF16Input: a file in UTF-16 (Windows PowerShell's > and Out-File, or iconv -t
+// utf-16le without a byte-order mark) ends the run with one error saying so and how to
+// convert it; each of its lines was reported bad, the first with advice for a Latin-1
+// file (with the mark) or "invalid character '\x00'" (without).
 func TestUTF16Input(t *testing.T) {
-	in := []byte{0xff, 0xfe}
+	var text []byte
 	for _, c := range `{"type":"page","userId":"u","timestamp":"2025-03-01T10:00:00Z"}` + "\r\n" {
-		in = append(in, byte(c), 0)
+		text = append(text, byte(c), 0)
 	}
-	var out, problems bytes.Buffer
-	err := run(&out, &problems, bytes.NewReader(in), nil, time.Time{}, 0)
-	if err == nil || !strings.HasPrefix(err.Error(), "line 1, column 1: tracking: invalid call: the input is UTF-16") ||
-		!strings.Contains(err.Error(), "iconv -f utf-16 -t utf-8") || problems.Len() > 0 {
-		t.Errorf("err %v\nproblems:\n%s", err, problems.String())
+	for iconv, in := range map[string][]byte{"utf-16": append([]byte{0xff, 0xfe}, text...), "utf-16le": text} {
+		var out, problems bytes.Buffer
+		err := run(&out, &problems, bytes.NewReader(in), nil, time.Time{}, 0)
+		if err == nil || !strings.HasPrefix(err.Error(), "line 1, column 1: tracking: invalid call: the input is UTF-16") ||
+			!strings.Contains(err.Error(), "iconv -f "+iconv+" -t utf-8") || problems.Len() > 0 {
+			t.Errorf("%s: err %v\nproblems:\n%s", iconv, err, problems.String())
+		}
 	}
 }

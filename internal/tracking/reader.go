@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Reader limits, documented on ReaderOptions.
@@ -35,8 +36,8 @@ type ReaderOptions struct {
 // Reader reads Segment-spec calls as JSON lines: one call or one batch envelope a line.
 // A UTF-8 byte-order mark at the start of a line (the first, or any of files joined with
 // cat), CRLF line ends and blank lines are tolerated; a line with a byte that is not
-// UTF-8 is a bad line (JSON text is UTF-8), and an input that starts with UTF-16's
-// byte-order mark stops the Reader at line 1.
+// UTF-8 is a bad line (JSON text is UTF-8), and an input in UTF-16 (starting with its
+// byte-order mark, or with every other byte NUL) stops the Reader at line 1.
 type Reader struct {
 	br      *bufio.Reader
 	opts    ReaderOptions
@@ -152,11 +153,20 @@ func (r *Reader) Skipped() int { return r.skipped }
 
 // readLine returns the next line without its line end (LF or CRLF) and its leading
 // byte-order mark. A line over MaxLine is consumed and reported as an ErrInvalid. An
-// input that starts with UTF-16's byte-order mark is a *LineError for line 1 that
-// stops the Reader: every line of it would be a bad line, line 1's with advice for a
-// Latin-1 file ("byte 0xff is not UTF-8 ... iconv -f latin1") and the others "invalid
-// character '\x00'".
+// input in UTF-16 is a *LineError for line 1 that stops the Reader: every line of it
+// would be a bad line, line 1's with advice for a Latin-1 file ("byte 0xff is not
+// UTF-8 ... iconv -f latin1") and the others "invalid character '\x00'".
 func (r *Reader) readLine() ([]byte, error) {
+	if r.line == 0 {
+		// The file's first bytes, not line 1's: a UTF-16LE file that starts with a
+		// blank line has a line 1 of one byte, its "\n", and the NUL after it starts
+		// line 2. A read error is left to ReadSlice, which returns it.
+		head, _ := r.br.Peek(utf16Probe)
+		if err := utf16WithoutBOM(head); err != nil {
+			r.line = 1
+			return nil, &LineError{Line: 1, Column: 1, Err: err}
+		}
+	}
 	var line []byte
 	tooLong := false
 	for {
@@ -334,3 +344,34 @@ func batchCalls(line []byte) envelope {
 // errUTF16 is an input in UTF-16, as Windows PowerShell 5 writes text with > and
 // Out-File.
 var errUTF16 = fmt.Errorf("%w: the input is UTF-16 (it starts with UTF-16's byte-order mark, as Windows PowerShell writes files with > or Out-File): JSON lines must be UTF-8; convert it, e.g. iconv -f utf-16 -t utf-8 events.jsonl > events-utf8.jsonl", ErrInvalid)
+
+// utf16Probe is how many of the input's first bytes utf16WithoutBOM looks at: 8 UTF-16
+// code units, `{"type":` in a call.
+const utf16Probe = 16
+
+// utf16WithoutBOM returns an error if head, the input's first bytes, is UTF-16 without
+// a byte-order mark (iconv -t utf-16le, or a tool that leaves the mark out): every
+// other byte NUL and the bytes between not, as ASCII text is in UTF-16. Such an input
+// was a bad line per line ("invalid character '\x00'"). A JSON line in UTF-8 holds no
+// NUL byte (a string escapes it), so no good input looks like this; two code units at
+// least are wanted, so that a lone "a\x00" is left to its line's own error.
+func utf16WithoutBOM(head []byte) error {
+	n := len(head) &^ 1
+	if n < 4 {
+		return nil
+	}
+	little, big := true, true
+	for i := 0; i < n; i += 2 {
+		little = little && head[i] != 0 && head[i+1] == 0
+		big = big && head[i] == 0 && head[i+1] != 0
+	}
+	order := "le"
+	switch {
+	case big:
+		order = "be"
+	case !little:
+		return nil
+	}
+	// iconv's utf-16 without a mark may take the wrong byte order: the advice names it.
+	return fmt.Errorf("%w: the input is UTF-16 (without a byte-order mark: every other byte of its start is NUL, as in UTF-16%s): JSON lines must be UTF-8; convert it, e.g. iconv -f utf-16%s -t utf-8 events.jsonl > events-utf8.jsonl", ErrInvalid, strings.ToUpper(order), order)
+}
