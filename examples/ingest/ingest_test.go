@@ -37,7 +37,7 @@ func TestSample(t *testing.T) {
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
-		"read 16 lines: 12 calls applied, 4 malformed",
+		"read 16 lines holding 16 calls: 12 applied, 4 malformed",
 		"identities: 9 identifiers in 2 profiles, 1 merge",
 		`dropped email "null" (blocked value) (x1)`,
 		"profile 1: anonymous_id=a-100, device_id=dev-1, email=ann.lee@example.com, user_id=u-1 profile",
@@ -80,7 +80,7 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "read 2 lines: 1 call applied, 1 malformed") {
+	if !strings.Contains(out.String(), "read 2 lines holding 2 calls: 1 applied, 1 malformed") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	if !strings.HasPrefix(problems.String(), "line 1, column 1: tracking: invalid call: line longer than") {
@@ -93,9 +93,9 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 // holding a call, and "read 0 lines" for a file of blank lines.
 func TestLinesCountBlankOnes(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}` + "\r\n\r\n\n": "read 3 lines: 1 call applied, 0 malformed",
-		"\n\n": "read 2 lines: 0 calls applied, 0 malformed",
-		"":     "read 0 lines: 0 calls applied, 0 malformed",
+		`{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}` + "\r\n\r\n\n": "read 3 lines holding 1 call: 1 applied, 0 malformed",
+		"\n\n": "read 2 lines holding 0 calls: 0 applied, 0 malformed",
+		"":     "read 0 lines holding 0 calls: 0 applied, 0 malformed",
 	} {
 		var out bytes.Buffer
 		if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, 0); err != nil {
@@ -135,7 +135,7 @@ func TestEverySpecCall(t *testing.T) {
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
-		"read 8 lines: 9 calls applied, 0 malformed",
+		"read 8 lines holding 9 calls: 9 applied, 0 malformed",
 		"identities: 5 identifiers in 2 profiles, 0 merges",
 		"groups (accounts) named by group calls: acme",
 		// The group's e-mail is the company's, not the person's.
