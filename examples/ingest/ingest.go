@@ -43,13 +43,22 @@ type stats struct {
 	reached []uint32
 }
 
+// options are what the flags ask of the report.
+type options struct {
+	profiles int // how many profiles to list (-profiles); 0: all
+	events   int // how many events' audiences to list (-events); 0: all
+}
+
 // run reads calls from in, writes the summary to out and one line per malformed input
 // line (its line and column, up to tracking.DefaultMaxErrors) to problems. now is the
 // arrival time that stands in for a call without a time of its own, as the Segment spec
 // has the receiving server do.
-func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show int) error {
-	if show < 0 {
-		return fmt.Errorf("-profiles %d: want how many profiles to list, 0 for all", show)
+func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, opt options) error {
+	if opt.profiles < 0 {
+		return fmt.Errorf("-profiles %d: want how many profiles to list, 0 for all", opt.profiles)
+	}
+	if opt.events < 0 {
+		return fmt.Errorf("-events %d: want how many events to list, 0 for all", opt.events)
 	}
 	st := stats{dropped: map[dropKey]int{}, droppedMore: map[dropKey]int{}, groups: map[string]bool{}, refused: map[string]int{}, refusedFrom: map[string]string{}, quarantined: map[string]int{}}
 	x, err := segment.NewIndex()
@@ -68,7 +77,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		return err
 	}
 	ctx := context.Background()
-	events := map[string]bool{}
+	events := map[string]int{} // calls by event name
 	var latest time.Time
 	var bad []*tracking.LineError
 	// An events.jsonl.gz is decompressed as it is read.
@@ -95,7 +104,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		}
 		st.messages++
 		if m.Event != "" {
-			events[m.Event] = true
+			events[m.Event]++
 		}
 		if m.Time.After(latest) {
 			latest = m.Time
@@ -118,7 +127,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, show 
 		// would be, not at 0001-01-01T00:00:00Z.
 		latest = now
 	}
-	return summarise(out, res, x, &st, events, latest, qs, show)
+	return summarise(out, res, x, &st, events, latest, qs, opt)
 }
 
 // apply resolves one message's identifiers and records its event. A message whose
@@ -199,9 +208,10 @@ func dropReason(err error) string {
 	return err.Error()
 }
 
-// summarise prints the profiles (the first show of them; 0: all), the events and the
-// audiences, evaluated at the latest message's time (the data's own "now").
-func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]bool, now time.Time, qs queries, show int) error {
+// summarise prints the profiles (the first opt.profiles of them; 0: all), the events'
+// audiences (opt.events of them; 0: all) and the queries', evaluated at the latest
+// message's time (the data's own "now").
+func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]int, now time.Time, qs queries, opt options) error {
 	s := res.Stats()
 	// Lines and calls both: a line may hold a batch of thousands of calls, and "read 3
 	// lines: 2 calls applied, 60000 malformed" left the reader to wonder how.
@@ -219,8 +229,8 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	}
 	profiles := live(res, st.reached)
 	hidden := 0
-	if show > 0 && len(profiles) > show {
-		profiles, hidden = profiles[:show], len(profiles)-show
+	if opt.profiles > 0 && len(profiles) > opt.profiles {
+		profiles, hidden = profiles[:opt.profiles], len(profiles)-opt.profiles
 	}
 	for _, p := range profiles {
 		var ids []string
@@ -244,7 +254,8 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.UTC().Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
 	var did queries
 	var failed []error
-	for _, e := range sortedKeys(events) {
+	shown, hiddenEvents, hiddenCalls := topEvents(events, opt.events)
+	for _, e := range shown {
 		did = append(did, namedQuery{"did " + english.Name(e, nameWidth), "did(" + strconv.Quote(e) + ")"})
 	}
 	// An audience named past the column's 24 terminal columns pushed its own count
@@ -255,7 +266,16 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	for _, q := range append(did, qs...) {
 		nameCol = max(nameCol, english.Width(q.name))
 	}
+	// The events left out are said after the events' rows, before the queries'.
+	moreEvents := func() {
+		if hiddenEvents > 0 {
+			fmt.Fprintf(out, "  ... and %s of at most %s each, not shown (-events 0 shows all)\n", english.Count(hiddenEvents, "more event"), english.Count(hiddenCalls, "call"))
+		}
+	}
 	for i, q := range append(did, qs...) {
+		if i == len(did) {
+			moreEvents()
+		}
 		parsed, err := segment.Parse(q.expr)
 		if err == nil {
 			var n uint64
@@ -289,7 +309,28 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 		}
 		return fmt.Errorf("query %s: %w", q.name, err)
 	}
+	if len(qs) == 0 {
+		moreEvents()
+	}
 	return errors.Join(failed...)
+}
+
+// topEvents returns the names of the n events carried by the most calls (all when n is
+// 0), in name order, with how many it left out and the most calls one of those had. A
+// row per event, unbounded, printed a 50,005-line report for 50,000 event names (as
+// ids put in names give); the events of the most calls are those a reader looks for.
+func topEvents(events map[string]int, n int) (shown []string, hidden, hiddenCalls int) {
+	names := sortedKeys(events)
+	if n == 0 || len(names) <= n {
+		return names, 0, 0
+	}
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(events[b], events[a]) })
+	for _, e := range names[n:] {
+		hiddenCalls = max(hiddenCalls, events[e])
+	}
+	shown = names[:n]
+	slices.Sort(shown)
+	return shown, len(names) - n, hiddenCalls
 }
 
 // The widths, in terminal columns, at which names from the data are cut in the report

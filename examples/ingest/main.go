@@ -10,6 +10,7 @@
 //	go run ./examples/ingest -in events.jsonl -query 'users=days(page, 30d) >= 2'
 //	cat events.jsonl | go run ./examples/ingest -in -
 //	go run ./examples/ingest -in events.jsonl -profiles 0     # list every profile, not the first 20
+//	go run ./examples/ingest -in events.jsonl -events 0       # list every event, not the 100 of the most calls
 package main
 
 import (
@@ -74,11 +75,18 @@ func answerable(q *segment.Query) error {
 	return err
 }
 
+// defaults are the flags' defaults. A tracking plan names tens of events, up to a
+// hundred or two, listed whole at 100; names made from ids (a page event per URL) can
+// be tens of thousands, a report of as many lines.
+var defaults = options{profiles: 20, events: 100}
+
 func main() {
 	in := flag.String("in", "examples/ingest/testdata/events.jsonl", `JSON lines to read, gzip-compressed too (events.jsonl.gz); "-" for standard input`)
 	var qs queries
 	flag.Var(&qs, "query", "an audience to count, name=expression in the segment query language (repeatable)")
-	show := flag.Int("profiles", 20, "how many profiles to list (0: all)")
+	opt := defaults
+	flag.IntVar(&opt.profiles, "profiles", defaults.profiles, "how many profiles to list (0: all)")
+	flag.IntVar(&opt.events, "events", defaults.events, "how many events' audiences to list, those of the most calls (0: all)")
 	flag.Parse()
 	r := os.Stdin
 	if *in != "-" {
@@ -90,7 +98,7 @@ func main() {
 		defer f.Close()
 		r = f
 	}
-	if err := run(os.Stdout, os.Stderr, r, qs, clientele.SystemClock{}.Now(), *show); err != nil {
+	if err := run(os.Stdout, os.Stderr, r, qs, clientele.SystemClock{}.Now(), opt); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}

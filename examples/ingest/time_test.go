@@ -17,7 +17,7 @@ func TestAudiencesAtInUTC(t *testing.T) {
 {"type":"track","event":"e","userId":"u2","timestamp":"2025-03-02T22:00:00-05:00"}
 `
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"today", "did(e, 1d)"}}, time.Time{}, 0); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"today", "did(e, 1d)"}}, time.Time{}, options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
@@ -33,7 +33,7 @@ func TestAudiencesAtWithoutCalls(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, in := range []string{"", "{bad\n"} {
 		var out bytes.Buffer
-		if err := run(&out, io.Discard, strings.NewReader(in), queries{{"pages", "did(page)"}}, now, 0); err != nil {
+		if err := run(&out, io.Discard, strings.NewReader(in), queries{{"pages", "did(page)"}}, now, options{}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "audiences at 2026-01-02T03:04:05Z, of the 0 profiles with an event:") {
