@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/clientele-go/clientele/internal/tracking"
 )
@@ -23,7 +22,7 @@ func TestOneMoreInEnglish(t *testing.T) {
 		fmt.Fprintf(&in, `{"type":"page","anonymousId":"a%d","timestamp":"2025-03-01T09:00:00Z"}`+"\n", i)
 	}
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, strings.NewReader(in.String()), nil, time.Time{}, options{profiles: 1}); err != nil {
+	if err := run(&out, &problems, strings.NewReader(in.String()), nil, testNow, options{profiles: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(problems.String(), "... and 1 more malformed call, not shown\n") {
@@ -41,7 +40,7 @@ func TestMoreMalformedCallsNotLines(t *testing.T) {
 	calls := strings.Repeat(`{"type":"track","userId":"u"},`, 150)
 	in := `{"batch":[` + strings.TrimSuffix(calls, ",") + "]}\n"
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}, options{}); err != nil {
+	if err := run(&out, &problems, strings.NewReader(in), nil, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(problems.String(), "\n... and 50 more malformed calls, not shown\n") || !strings.HasPrefix(out.String(), "read 1 line holding 150 calls: 0 applied, 150 malformed") {
@@ -63,7 +62,7 @@ func TestSummaryCountsLinesAndCalls(t *testing.T) {
 		`{"batch":[` + page + "," + page + "]}": "read 1 line holding 2 calls: 2 applied, 0 malformed (reported with their line and column)\n",
 	} {
 		var out bytes.Buffer
-		if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, options{}); err != nil {
+		if err := run(&out, io.Discard, strings.NewReader(in), nil, testNow, options{}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(out.String(), want) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestEventsShown: the events' audiences are listed up to -events, those of the most
@@ -31,7 +30,7 @@ func TestEventsShown(t *testing.T) {
 		{5, nil, "did e1 1 did(e1) did e2 2 did(e2) did e3 3 did(e3) did e4 4 did(e4) did e5 5 did(e5)"},
 	} {
 		var out bytes.Buffer
-		if err := run(&out, io.Discard, strings.NewReader(in.String()), c.qs, time.Time{}, options{events: c.events}); err != nil {
+		if err := run(&out, io.Discard, strings.NewReader(in.String()), c.qs, testNow, options{events: c.events}); err != nil {
 			t.Fatal(err)
 		}
 		_, rows, _ := strings.Cut(out.String(), "with an event:\n")
@@ -45,7 +44,7 @@ func TestEventsShown(t *testing.T) {
 		fmt.Fprintf(&in, `{"type":"track","event":"evt-%d","userId":"u","timestamp":"2025-03-01T09:00:00Z"}`+"\n", i)
 	}
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, time.Time{}, defaults); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, testNow, defaults); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Count(out.String(), "\n  did evt-"); got != defaults.events || !strings.HasSuffix(out.String(), "\n  ... and 4900 more events of at most 1 call each, not shown (-events 0 shows all)\n") {
@@ -57,7 +56,7 @@ func TestEventsShown(t *testing.T) {
 // is.
 func TestNegativeEvents(t *testing.T) {
 	var out bytes.Buffer
-	err := run(&out, io.Discard, strings.NewReader(`{"type":"page","userId":"u1"}`+"\n"), nil, time.Time{}, options{events: -1})
+	err := run(&out, io.Discard, strings.NewReader(`{"type":"page","userId":"u1"}`+"\n"), nil, testNow, options{events: -1})
 	if err == nil || err.Error() != "-events -1: want how many events to list, 0 for all" || out.Len() > 0 {
 		t.Errorf("-events -1: %v\n%s", err, out.String())
 	}

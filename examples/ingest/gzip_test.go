@@ -46,7 +46,7 @@ func TestGzipCutShort(t *testing.T) {
 	w.Write(in.Bytes())
 	w.Close()
 	cut := zipped.Bytes()[:zipped.Len()/2]
-	err := run(io.Discard, io.Discard, bytes.NewReader(cut), nil, time.Time{}, options{})
+	err := run(io.Discard, io.Discard, bytes.NewReader(cut), nil, testNow, options{})
 	if err == nil || !regexp.MustCompile(`^reading the input after [1-9][0-9]* whole lines: gzip-compressed input: unexpected EOF \(the file is cut short`).MatchString(err.Error()) {
 		t.Errorf("err %v", err)
 	}
@@ -63,7 +63,7 @@ func TestUTF16Input(t *testing.T) {
 	}
 	for iconv, in := range map[string][]byte{"utf-16": append([]byte{0xff, 0xfe}, text...), "utf-16le": text} {
 		var out, problems bytes.Buffer
-		err := run(&out, &problems, bytes.NewReader(in), nil, time.Time{}, options{})
+		err := run(&out, &problems, bytes.NewReader(in), nil, testNow, options{})
 		if err == nil || !strings.HasPrefix(err.Error(), "line 1, column 1: tracking: invalid call: the input is UTF-16") ||
 			!strings.Contains(err.Error(), "iconv -f "+iconv+" -t utf-8") || problems.Len() > 0 {
 			t.Errorf("%s: err %v\nproblems:\n%s", iconv, err, problems.String())

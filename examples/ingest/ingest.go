@@ -35,6 +35,7 @@ type stats struct {
 	refusedFrom map[string]string
 	quarantined map[string]int // hot identifiers the calls did not link, by kind and value
 	merges      int
+	atNote      string // said after "audiences at" of a time set by a call from the future
 	groups      map[string]bool
 	// reached: every profile a call resolved to or a split created, under the key it
 	// had then (Current maps it to the profile that holds it now). The index knows only
@@ -47,6 +48,8 @@ type stats struct {
 type options struct {
 	profiles int // how many profiles to list (-profiles); 0: all
 	events   int // how many events' audiences to list (-events); 0: all
+	// at is the instant the audiences are counted at (-at); zero: the latest call's.
+	at time.Time
 }
 
 // run reads calls from in, writes the summary to out and one line per malformed input
@@ -79,6 +82,11 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, opt o
 	ctx := context.Background()
 	events := map[string]int{} // calls by event name
 	var latest time.Time
+	latestLine := 0
+	ahead := late{ref: now}
+	if !opt.at.IsZero() {
+		ahead.ref = opt.at
+	}
 	var bad []*tracking.LineError
 	// An events.jsonl.gz is decompressed as it is read.
 	r := tracking.NewReader(gunzip.Reader(in), &tracking.ReaderOptions{Lenient: true, Parse: &tracking.ParseOptions{ReceivedAt: now}})
@@ -107,8 +115,9 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, opt o
 			events[m.Event]++
 		}
 		if m.Time.After(latest) {
-			latest = m.Time
+			latest, latestLine = m.Time, line
 		}
+		ahead.note(m.Time)
 	}
 	bad = append(bad, r.Errors()...)
 	slices.SortStableFunc(bad, func(a, b *tracking.LineError) int { return a.Line - b.Line })
@@ -122,12 +131,22 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, opt o
 		fmt.Fprintf(problems, "... and %s, not shown\n", english.Count(n, "more malformed call"))
 	}
 	st.malformed = len(bad) + r.Skipped()
-	if latest.IsZero() {
+	warning := ahead.warning(latestLine, latest, !opt.at.IsZero())
+	if warning != "" {
+		fmt.Fprintln(problems, warning)
+	}
+	at := latest
+	switch {
+	case !opt.at.IsZero():
+		at = opt.at
+	case latest.IsZero():
 		// No call was applied: the audiences are counted now, as a call without a time
 		// would be, not at 0001-01-01T00:00:00Z.
-		latest = now
+		at = now
+	case warning != "":
+		st.atNote = fmt.Sprintf(" (line %d's call, dated after this run's clock: see the warning)", latestLine)
 	}
-	return summarise(out, res, x, &st, events, latest, qs, opt)
+	return summarise(out, res, x, &st, events, at, qs, opt)
 }
 
 // apply resolves one message's identifiers and records its event. A message whose
@@ -251,7 +270,7 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	// The instant in UTC, where the index puts its days: shown in the offset of the call
 	// that carried it (22:00-05:00), it named the day before the one whose events
 	// did(e, 1d) counts.
-	fmt.Fprintf(out, "audiences at %s, of the %s with an event:\n", now.UTC().Format(time.RFC3339), english.Count(int(x.Profiles().GetCardinality()), "profile"))
+	fmt.Fprintf(out, "audiences at %s%s, of the %s with an event:\n", now.UTC().Format(time.RFC3339), st.atNote, english.Count(int(x.Profiles().GetCardinality()), "profile"))
 	var did queries
 	var failed []error
 	shown, hiddenEvents, hiddenCalls := topEvents(events, opt.events)

@@ -32,7 +32,7 @@ func TestSample(t *testing.T) {
 		{"buyers", `did("Order Completed")`},
 		{"returning", "days(page, 30d) >= 2"},
 		{"coupon_buyers", `did("Coupon Viewed") AND did("Order Completed")`},
-	}, time.Time{}, options{}); err != nil {
+	}, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
@@ -77,7 +77,7 @@ func TestLongAndUnterminatedLines(t *testing.T) {
 	in := strings.Repeat("x", tracking.DefaultMaxLine+10) + "\n" +
 		`{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, strings.NewReader(in), nil, time.Time{}, options{}); err != nil {
+	if err := run(&out, &problems, strings.NewReader(in), nil, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "read 2 lines holding 2 calls: 1 applied, 1 malformed") {
@@ -98,7 +98,7 @@ func TestLinesCountBlankOnes(t *testing.T) {
 		"":     "read 0 lines holding 0 calls: 0 applied, 0 malformed",
 	} {
 		var out bytes.Buffer
-		if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, options{}); err != nil {
+		if err := run(&out, io.Discard, strings.NewReader(in), nil, testNow, options{}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(out.String(), want) {
@@ -109,7 +109,7 @@ func TestLinesCountBlankOnes(t *testing.T) {
 
 func TestBadQuery(t *testing.T) {
 	in := `{"type":"page","anonymousId":"a","timestamp":"2025-03-01T09:00:00Z"}`
-	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}}, time.Time{}, options{})
+	err := run(&bytes.Buffer{}, &bytes.Buffer{}, strings.NewReader(in), queries{{"oops", "did(page"}}, testNow, options{})
 	if err == nil || !strings.Contains(err.Error(), "query oops") {
 		t.Errorf("error %v, want one naming the query", err)
 	}
@@ -157,7 +157,7 @@ func TestProfilesShown(t *testing.T) {
 		fmt.Fprintf(&in, `{"type":"page","anonymousId":"a%d","timestamp":"2025-03-01T09:00:00Z"}`+"\n", i)
 	}
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, time.Time{}, options{profiles: 2}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, testNow, options{profiles: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Count(out.String(), "\nprofile "); got != 2 || !strings.Contains(out.String(), "... and 3 more profiles, not shown") {
@@ -175,7 +175,7 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 	}
 	defer f.Close()
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, f, nil, time.Time{}, defaults); err != nil {
+	if err := run(&out, &problems, f, nil, testNow, defaults); err != nil {
 		t.Fatal(err)
 	}
 	if got := problems.String() + out.String(); got != want {
@@ -192,7 +192,7 @@ func TestIdentifyOnlyProfilesListed(t *testing.T) {
 {"type":"identify","userId":"u2","timestamp":"2025-03-01T09:00:00Z"}
 `
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, options{profiles: 1}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in), nil, testNow, options{profiles: 1}); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -217,7 +217,7 @@ func TestNamesFromTheData(t *testing.T) {
 		`{"type":"page","userId":"u3","timestamp":"2025-03-01T09:00:00Z"}`,
 	}, "\n")
 	var out, problems bytes.Buffer
-	if err := run(&out, &problems, strings.NewReader(in), queries{{"pages", "did(page)"}}, time.Time{}, options{}); err != nil {
+	if err := run(&out, &problems, strings.NewReader(in), queries{{"pages", "did(page)"}}, testNow, options{}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	if problems.Len() > 0 {
@@ -253,7 +253,7 @@ func TestWideEventNamesAlign(t *testing.T) {
 		lines = append(lines, `{"type":"track","event":"`+e+`","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}`)
 	}
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(strings.Join(lines, "\n")), nil, time.Time{}, options{}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(strings.Join(lines, "\n")), nil, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	rows := 0
@@ -274,7 +274,7 @@ func TestWideEventNamesAlign(t *testing.T) {
 	// pushed out of line with the others.
 	out.Reset()
 	long := "page_viewers_in_the_last_thirty_days"
-	if err := run(&out, io.Discard, strings.NewReader(strings.Join(lines, "\n")), queries{{long, "did(page)"}}, time.Time{}, options{}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(strings.Join(lines, "\n")), queries{{long, "did(page)"}}, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(out.String(), "\n") {
@@ -290,7 +290,7 @@ func TestWideEventNamesAlign(t *testing.T) {
 	out.Reset()
 	cut := "Checkout Step Completed Successfully Today"
 	in := strings.Join(append(lines, `{"type":"track","event":"`+cut+`","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}`), "\n")
-	if err := run(&out, io.Discard, strings.NewReader(in), nil, time.Time{}, options{}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in), nil, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	want := 2 + english.Width("did "+english.Name(cut, nameWidth)) + 1 + 6
@@ -338,7 +338,7 @@ func TestQueryFlag(t *testing.T) {
 // every profile, as 0 does, without saying so.
 func TestNegativeProfiles(t *testing.T) {
 	var out bytes.Buffer
-	err := run(&out, io.Discard, strings.NewReader(`{"type":"page","userId":"u1"}`+"\n"), nil, time.Time{}, options{profiles: -1})
+	err := run(&out, io.Discard, strings.NewReader(`{"type":"page","userId":"u1"}`+"\n"), nil, testNow, options{profiles: -1})
 	if err == nil || err.Error() != "-profiles -1: want how many profiles to list, 0 for all" || out.Len() > 0 {
 		t.Errorf("-profiles -1: %v\n%s", err, out.String())
 	}
@@ -358,7 +358,7 @@ func TestKeptApartListedAndSaid(t *testing.T) {
 		fmt.Fprintf(&in, `{"type":"track","anonymousId":"a%d","event":"e","timestamp":"2025-02-0%dT00:00:00Z","context":{"device":{"id":"d2"}}}`+"\n", i, i+1)
 	}
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, time.Time{}, options{}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in.String()), nil, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -403,7 +403,7 @@ func TestDroppedListBounded(t *testing.T) {
 		{3000, 2, "  ... and 3000 more identifiers dropped, not shown: 3000 email (unparseable)\n"},
 	} {
 		var out bytes.Buffer
-		if err := run(&out, io.Discard, strings.NewReader(calls(c.malformed)), nil, time.Time{}, options{profiles: 1}); err != nil {
+		if err := run(&out, io.Discard, strings.NewReader(calls(c.malformed)), nil, testNow, options{profiles: 1}); err != nil {
 			t.Fatal(err)
 		}
 		got := out.String()
@@ -432,7 +432,7 @@ func TestQueryOfAbsentEvent(t *testing.T) {
 		{"buyers", `did("Order Completed")`},
 		{"typo", "did(pag)"},
 		{"visitors", "did(page)"},
-	}, time.Time{}, options{})
+	}, testNow, options{})
 	if err == nil || !strings.Contains(err.Error(), `query typo: segment: query at line 1, column 5: unknown event "pag" (did you mean page?)`) || strings.Contains(err.Error(), "buyers") {
 		t.Errorf("err = %v, want the misspelling alone", err)
 	}
@@ -448,7 +448,7 @@ func TestQueryOfAbsentEvent(t *testing.T) {
 	}
 	out.Reset()
 	in = `{"type":"identify","userId":"u1","timestamp":"2025-03-01T09:00:00Z"}` + "\n"
-	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"buyers", `did("Order Completed")`}}, time.Time{}, options{}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"buyers", `did("Order Completed")`}}, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "(no call in the input carried that event)") {

@@ -2,7 +2,9 @@
 // alias calls, alone or in batch envelopes: the format Segment, RudderStack and Jitsu
 // emit) from a file or standard input, resolves the
 // identities they carry into profiles, records their events into a segment index and
-// prints the profiles and the size of each audience. A malformed line is reported with
+// prints the profiles and the size of each audience, at the latest call's time or -at's.
+// A call dated on a day after the run's clock, which moves every window with it, is
+// warned of. A malformed line is reported with
 // its line and column and skipped; it never stops the run and is never silently dropped.
 // A call without a time of its own is taken to happen when it is read.
 //
@@ -11,6 +13,7 @@
 //	cat events.jsonl | go run ./examples/ingest -in -
 //	go run ./examples/ingest -in events.jsonl -profiles 0     # list every profile, not the first 20
 //	go run ./examples/ingest -in events.jsonl -events 0       # list every event, not the 100 of the most calls
+//	go run ./examples/ingest -in events.jsonl -at 2025-03-01  # the audiences as of that day
 package main
 
 import (
@@ -87,6 +90,7 @@ func main() {
 	opt := defaults
 	flag.IntVar(&opt.profiles, "profiles", defaults.profiles, "how many profiles to list (0: all)")
 	flag.IntVar(&opt.events, "events", defaults.events, "how many events' audiences to list, those of the most calls (0: all)")
+	flag.Var(instant{&opt.at}, "at", "count the audiences at this `instant`, an RFC 3339 time or a date (default: the latest call's time)")
 	flag.Parse()
 	r := os.Stdin
 	if *in != "-" {

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDefaultInputElsewhere: run outside the repository's root, the default -in is
@@ -17,3 +18,7 @@ func TestDefaultInputElsewhere(t *testing.T) {
 		t.Errorf("a path given with -in: err = %v, want os.Open's error alone", err)
 	}
 }
+
+// testNow is the run's clock in the tests: after the calls of their inputs (2025), as
+// the clock of a run over an export is. A call dated after it is warned of.
+var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -17,7 +17,7 @@ func TestAudiencesAtInUTC(t *testing.T) {
 {"type":"track","event":"e","userId":"u2","timestamp":"2025-03-02T22:00:00-05:00"}
 `
 	var out bytes.Buffer
-	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"today", "did(e, 1d)"}}, time.Time{}, options{}); err != nil {
+	if err := run(&out, io.Discard, strings.NewReader(in), queries{{"today", "did(e, 1d)"}}, testNow, options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(out.String()), " ")
