@@ -55,7 +55,7 @@ type Reader struct {
 
 // NewReader reads calls from r.
 func NewReader(r io.Reader, opts *ReaderOptions) *Reader {
-	rd := &Reader{br: bufio.NewReaderSize(r, 64<<10)}
+	rd := &Reader{br: bufio.NewReaderSize(&sticky{r: r}, 64<<10)}
 	if opts != nil {
 		rd.opts = *opts
 	}
@@ -160,7 +160,8 @@ func (r *Reader) readLine() ([]byte, error) {
 	if r.line == 0 {
 		// The file's first bytes, not line 1's: a UTF-16LE file that starts with a
 		// blank line has a line 1 of one byte, its "\n", and the NUL after it starts
-		// line 2. A read error is left to ReadSlice, which returns it.
+		// line 2. A read error or the end is left to ReadSlice, which gets it again from
+		// sticky (Peek took it from bufio).
 		head, _ := r.br.Peek(utf16Probe)
 		if err := utf16WithoutBOM(head); err != nil {
 			r.line = 1
@@ -344,6 +345,23 @@ func batchCalls(line []byte) envelope {
 // errUTF16 is an input in UTF-16, as Windows PowerShell 5 writes text with > and
 // Out-File.
 var errUTF16 = fmt.Errorf("%w: the input is UTF-16 (it starts with UTF-16's byte-order mark, as Windows PowerShell writes files with > or Out-File): JSON lines must be UTF-8; convert it, e.g. iconv -f utf-16 -t utf-8 events.jsonl > events-utf8.jsonl", ErrInvalid)
+
+// sticky returns r's first error (io.EOF too) from every Read after it. The Peek at the
+// input's start (utf16WithoutBOM) takes the error bufio holds, and a Read after it would
+// ask a terminal for a second end of input, or a failing reader for a second failure.
+type sticky struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sticky) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
+}
 
 // utf16Probe is how many of the input's first bytes utf16WithoutBOM looks at: 8 UTF-16
 // code units, `{"type":` in a call.

@@ -3,6 +3,7 @@ package tracking
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -73,6 +74,34 @@ func TestReaderUTF16WithoutBOM(t *testing.T) {
 		r := NewReader(strings.NewReader(in), &ReaderOptions{Lenient: true})
 		if _, err := readAll(r); err != nil || strings.Contains(fmt.Sprint(r.Errors()), "UTF-16") {
 			t.Errorf("%q: %v; bad lines %v", in, err, r.Errors())
+		}
+	}
+}
+
+// readOnce returns its text and io.EOF, then an error: a terminal asked again after the
+// end of input waits for another, and a failed reader may fail otherwise.
+type readOnce struct {
+	text string
+	done bool
+}
+
+func (r *readOnce) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, errors.New("read again after the end")
+	}
+	r.done = true
+	return copy(p, r.text), io.EOF
+}
+
+// TestReaderReadsToTheEndOnce: the look at the input's first bytes for UTF-16 does not
+// make the Reader read past the end (or past a failure) again: an input shorter than
+// the look, which ends at once, is read as it is.
+func TestReaderReadsToTheEndOnce(t *testing.T) {
+	for _, text := range []string{"", "{}", `{"type":"x"}`, good} {
+		r := NewReader(&readOnce{text: text}, &ReaderOptions{Lenient: true})
+		lines, err := readAll(r)
+		if err != nil || len(lines)+len(r.Errors()) != min(1, len(text)) {
+			t.Errorf("%q: lines %v, %v; bad lines %v", text, lines, err, r.Errors())
 		}
 	}
 }
