@@ -228,8 +228,8 @@ func dropReason(err error) string {
 }
 
 // summarise prints the profiles (the first opt.profiles of them; 0: all), the events'
-// audiences (opt.events of them; 0: all) and the queries', evaluated at the latest
-// message's time (the data's own "now").
+// audiences (opt.events of them; 0: all) and the queries', evaluated at now (the latest
+// call's time, the data's own "now", or -at's).
 func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stats, events map[string]int, now time.Time, qs queries, opt options) error {
 	s := res.Stats()
 	// Lines and calls both: a line may hold a batch of thousands of calls, and "read 3

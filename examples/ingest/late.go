@@ -28,8 +28,9 @@ func (l *late) note(t time.Time) {
 	}
 }
 
-// warning says what the late calls do to the audiences, counted at at (the latest
-// call's time, that of line, unless byAt, -at's); "" when no call is late.
+// warning says what the late calls do to the audiences, given the latest call and its
+// line: counted at its time, they move with it; counted at -at's (byAt), they leave
+// the late calls out. It is "" when no call is late.
 func (l *late) warning(line int, latest time.Time, byAt bool) string {
 	if l.calls == 0 {
 		return ""
