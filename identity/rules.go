@@ -173,8 +173,11 @@ func compile(r Rules) (*compiled, error) {
 		return kr, nil
 	}
 	for name, k := range r.Kinds {
-		if err := checkKind(name); err != nil {
-			return nil, errorf("Rules.Kinds: %w", err)
+		// Said as the other rules errors are ("invalid input: rules: HotLimit ..."),
+		// the field named after the sentinel, as New's options are ("invalid input:
+		// WithHMAC: ..."); not "Rules.Kinds: invalid input: ...", a second order.
+		if p := kindProblem(name); p != "" {
+			return nil, fmt.Errorf("%w: rules: Kinds: %s", ErrInvalid, p)
 		}
 		kr, err := build(name, k)
 		if err != nil {
@@ -197,16 +200,26 @@ func (c *compiled) rule(kind string) *kindRule {
 	return c.other
 }
 
+// checkKind is kindProblem as an error wrapping ErrInvalid ("invalid input: empty kind").
 func checkKind(kind string) error {
-	switch {
-	case kind == "":
-		return fmt.Errorf("%w: empty kind", ErrInvalid)
-	case len(kind) > maxKindLen:
-		return fmt.Errorf("%w: kind of %d bytes, over the %d-byte limit", ErrInvalid, len(kind), maxKindLen)
-	case !utf8.ValidString(kind):
-		return fmt.Errorf("%w: kind %q is not valid UTF-8", ErrInvalid, kind)
+	if p := kindProblem(kind); p != "" {
+		return fmt.Errorf("%w: %s", ErrInvalid, p)
 	}
 	return nil
+}
+
+// kindProblem says what is wrong with a kind, or "" when nothing is: one wording for
+// Link's identifiers and New's Rules.Kinds, each framing it in its own place.
+func kindProblem(kind string) string {
+	switch {
+	case kind == "":
+		return "empty kind"
+	case len(kind) > maxKindLen:
+		return fmt.Sprintf("kind of %d bytes, over the %d-byte limit", len(kind), maxKindLen)
+	case !utf8.ValidString(kind):
+		return fmt.Sprintf("kind %q is not valid UTF-8", kind)
+	}
+	return ""
 }
 
 // isBlocked reports whether v is on the kind's block list, ignoring ASCII case.
