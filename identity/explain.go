@@ -77,11 +77,19 @@ func (e Explanation) String() string {
 
 // shownID is id as ID.String writes it, "kind:value", with the kind and the value each
 // as english.Name shows a name from data. The widths are the limits Link holds kinds
-// and values to (a stored value is never wider in columns than in bytes), so nothing
-// is cut.
+// and values to (a stored value is never wider in columns than in bytes), so a held
+// identifier is never cut; one Explain was given, never checked, may be, its length
+// said. Error messages naming an identifier the caller passed (Unmerge's and Explain's
+// ErrNotFound, the kind of a Drop or a Refusal) show it so too: a newline in a value
+// forged a line of the host's log, an escape sequence reached its terminal. Like
+// ID.String, a kind holding ":" reads ambiguously ("a:b:c"); a kind is the host's
+// vocabulary, not a customer's data, so it is not quoted for that.
 func shownID(id ID) string {
-	return english.Name(id.Kind, maxKindLen) + ":" + english.Name(id.Value, maxValueCap)
+	return shownKind(id.Kind) + ":" + english.Name(id.Value, maxValueCap)
 }
+
+// shownKind is a kind as english.Name shows it, whole (see shownID).
+func shownKind(k string) string { return english.Name(k, maxKindLen) }
 
 // shownSource is an event's source as english.Name shows it, whole (see shownID).
 func shownSource(s string) string { return english.Name(s, maxSourceLen) }
@@ -105,7 +113,7 @@ func (r *Resolver) explain(g *graph, a, b ID) (Explanation, error) {
 		n  uint32
 	}{{a, na}, {b, nb}} {
 		if x.n == 0 || !g.has(x.n) || g.forgotten(x.n) {
-			return Explanation{}, fmt.Errorf("%w: explain %s", ErrNotFound, x.id)
+			return Explanation{}, fmt.Errorf("%w: explain %s", ErrNotFound, shownID(x.id))
 		}
 	}
 	e := Explanation{a: r.storedID(na), b: r.storedID(nb)}

@@ -108,5 +108,5 @@ type Refusal struct {
 }
 
 func refusalErr(kind string, would, limit uint8) error {
-	return fmt.Errorf("%w: profile would hold %d %s identifiers, limit %d", ErrLimit, would, kind, limit)
+	return fmt.Errorf("%w: profile would hold %d %s identifiers, limit %d", ErrLimit, would, shownKind(kind), limit)
 }

@@ -48,7 +48,7 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 	if n == 0 {
 		r.mu.Unlock()
 		r.settle()
-		return Split{}, fmt.Errorf("%w: unmerge %s", ErrNotFound, id)
+		return Split{}, fmt.Errorf("%w: unmerge %s", ErrNotFound, shownID(id))
 	}
 	rec := &r.rec
 	rec.reset(opUnmerge)
@@ -57,7 +57,7 @@ func (r *Resolver) Unmerge(ctx context.Context, at time.Time, id ID) (Split, err
 	if err := r.g.check(rec); err != nil {
 		r.mu.Unlock()
 		r.settle()
-		return Split{}, errorf("unmerge %s: %w", id, err)
+		return Split{}, errorf("unmerge %s: %w", shownID(id), err)
 	}
 	if err := r.persist(rec); err != nil {
 		r.mu.Unlock()

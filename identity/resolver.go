@@ -361,7 +361,7 @@ func (r *Resolver) checkOne(id ID) error {
 		}
 	}
 	if p := r.valueProblem(id.Value); p != "" {
-		return fmt.Errorf("%w: %s: %s", ErrInvalid, id.Kind, p)
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, shownKind(id.Kind), p)
 	}
 	return nil
 }
@@ -390,12 +390,12 @@ func (r *Resolver) canonical(rule *kindRule, kind, v string, detail bool) (strin
 		n, err := rule.norm(v)
 		if err != nil {
 			if detail {
-				err = fmt.Errorf("%w: %s: %w", ErrUnparseable, kind, err)
+				err = fmt.Errorf("%w: %s: %w", ErrUnparseable, shownKind(kind), err)
 			}
 			return "", dropUnparseable, err
 		}
 		if n != v && (len(n) > r.rules.maxLen || !utf8.ValidString(n)) {
-			return "", dropUnparseable, fmt.Errorf("%w: %s: normaliser returned %d bytes of invalid or over-long text", ErrUnparseable, kind, len(n))
+			return "", dropUnparseable, fmt.Errorf("%w: %s: normaliser returned %d bytes of invalid or over-long text", ErrUnparseable, shownKind(kind), len(n))
 		}
 		if n != v && n != strings.TrimSpace(v) && rule.isBlocked(n) {
 			return "", dropBlocked, blockedErr(kind, n, detail)
@@ -412,7 +412,7 @@ func blockedErr(kind, v string, detail bool) error {
 	if !detail {
 		return nil
 	}
-	return fmt.Errorf("%w: %s %q", ErrBlocked, kind, v)
+	return fmt.Errorf("%w: %s %q", ErrBlocked, shownKind(kind), v)
 }
 
 func (r *Resolver) digest(kind, v string) string {
