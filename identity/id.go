@@ -11,7 +11,12 @@ import (
 // Values are normalised by the kind's rule before they are compared.
 type ID struct{ Kind, Value string }
 
-// String returns "kind:value".
+// String returns "kind:value", the kind and the value as they are, the form in which
+// the examples print identifiers. It is for people, not a key: a kind may hold
+// ":" (Link accepts any UTF-8 kind up to 64 bytes), so ID{"a:b", "c"} and ID{"a", "b:c"}
+// both write "a:b:c", and a value's newline or escape sequence is written as it is.
+// Compare or key identifiers by the ID itself (it is comparable) or by Kind and Value;
+// the package's own errors and explanations quote what is not printable.
 func (id ID) String() string { return id.Kind + ":" + id.Value }
 
 // Merge reports that profiles were merged: the Absorbed keys now belong to Survivor,
