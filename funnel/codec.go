@@ -8,6 +8,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/clientele-go/clientele/internal/codec"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/frame"
 )
 
@@ -169,7 +170,12 @@ func (r *reader) profileSet(what string) *roaring.Bitmap {
 	}
 	n := bm.GetCardinality()
 	if n > MaxDecodedProfiles-r.profiles {
-		r.FailAt(start, "%s: %d profiles, more than the %d one decoded value may hold", what, n, uint64(MaxDecodedProfiles))
+		// The bound is on the whole value: a set of 1 fails after a full one.
+		before := ""
+		if r.profiles > 0 {
+			before = fmt.Sprintf(" after %d others", r.profiles)
+		}
+		r.FailAt(start, "%s: %s%s, more than the %d one decoded value may hold", what, english.Count(n, "profile"), before, uint64(MaxDecodedProfiles))
 		return nil
 	}
 	r.profiles += n

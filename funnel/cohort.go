@@ -790,7 +790,7 @@ func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 		g.ids.bm = roaring.BitmapOf(ids...)
 		g.size = int64(len(ids))
 		if len(g.retained) != len(p.cols) || q.groups[k] != nil {
-			r.fail("cohort %d: %d columns, want %d, or repeated", k, len(g.retained), len(p.cols))
+			r.fail("cohort %d: %s, want %d, or repeated", k, english.Count(len(g.retained), "column"), len(p.cols))
 			break
 		}
 		for _, v := range g.retained {
@@ -803,7 +803,7 @@ func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 	if version == 1 {
 		q.end = v1End(q.end, len(q.groups) > 0)
 	} else if !r.failed() && len(q.groups) > 0 && q.end == noTime {
-		r.fail("%d cohorts, yet no event was seen", len(q.groups))
+		r.fail("%s, yet no event was seen", english.Count(len(q.groups), "cohort"))
 	}
 	if err := r.end(); err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // correlationPartial is a Correlate's state behind Partial[*Correlations]: the
@@ -156,7 +158,7 @@ func (cp *correlationPartial) UnmarshalBinary(data []byte) error {
 	conv := r.profileSet("converters")
 	non := r.profileSet("non-converters")
 	if !r.failed() && conv.Intersects(non) {
-		r.fail("%d profiles both converted and did not", conv.AndCardinality(non))
+		r.fail("%s both converted and did not", english.Count(conv.AndCardinality(non), "profile"))
 	}
 	if r.failed() {
 		return r.end()
@@ -166,7 +168,7 @@ func (cp *correlationPartial) UnmarshalBinary(data []byte) error {
 		at := r.Offset()
 		a, b := r.uvarint(), r.uvarint()
 		if !r.failed() && (a > nc || b > nn || a+b == 0) {
-			r.FailAt(at, "%s: %d converters of %d and %d others of %d", what, a, nc, b, nn)
+			r.FailAt(at, "%s: %s of %d and %s of %d", what, english.Count(a, "converter"), nc, english.Count(b, "other"), nn)
 		}
 		return [2]int64{int64(a), int64(b)}
 	}

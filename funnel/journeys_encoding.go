@@ -3,6 +3,8 @@ package funnel
 import (
 	"fmt"
 	"math"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 const journeysMagic = "CLTFUNJ\x00"
@@ -167,7 +169,7 @@ func (r *rules) decode(data []byte) (*Journeys, error) {
 		case jr.repeat != never && (jr.customer == never || jr.repeat < jr.customer):
 			rd.fail("profile %d: a repeat customer before its first purchase", id)
 		case (len(streaks) == 0) != (len(periods) == 0):
-			rd.fail("profile %d: %d streaks of activity but %d active periods", id, len(streaks), len(periods))
+			rd.fail("profile %d: %s of activity but %s", id, english.Count(len(streaks), "streak"), english.Count(len(periods), "active period"))
 		}
 		if rd.failed() {
 			break

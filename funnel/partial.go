@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // funnelPartial is a Spec's state behind Partial[*Result]: per breakdown group, a
@@ -268,6 +270,12 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 	if q.asOf != noTime {
 		last = q.asOf
 	}
+	// Steps are named in messages as everywhere else in the package: 1-based, with
+	// their names.
+	steps := make([]string, q.n)
+	for s, name := range q.names {
+		steps[s] = Step{Name: name}.label(s)
+	}
 	ng := r.count("group", 1<<31, 1)
 	for range ng {
 		key := r.str()
@@ -276,8 +284,9 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 		}
 		t := newTally(q.n)
 		for s := range q.n {
+			step := steps[s]
 			t.total[s] = int64(r.uvarint())
-			bm := r.profileSet(fmt.Sprintf("step %d profiles", s))
+			bm := r.profileSet(step + " profiles")
 			if r.failed() {
 				break
 			}
@@ -288,16 +297,17 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 			if s != 1 {
 				t.fromFirst[s] = fromFirst
 			} else if !r.failed() && fromFirst.n != t.fromPrev[s].n {
-				// Both lists hold the time from the first step to step 1.
-				r.fail("step 1: %d and %d durations, want equal counts", t.fromPrev[s].n, fromFirst.n)
+				// Both lists hold the time from the first step to the second.
+				r.fail("%s: %s from the previous step but %s from the first", step, english.Count(t.fromPrev[s].n, "duration"), english.Count(fromFirst.n, "duration"))
 			}
 			if !r.failed() && (t.total[s] < t.unique[s] || int64(t.fromPrev[s].n) > t.unique[s] || int64(fromFirst.n) > t.unique[s]) {
-				r.fail("step %d: counts disagree (%d profiles, %d passes, %d and %d durations)", s, t.unique[s], t.total[s], t.fromPrev[s].n, fromFirst.n)
+				r.fail("%s: counts disagree (%s, %d %s, %s from the previous step and %s from the first)", step, english.Count(t.unique[s], "profile"),
+					t.total[s], english.Plural(t.total[s], "pass", "passes"), english.Count(t.fromPrev[s].n, "duration"), english.Count(fromFirst.n, "duration"))
 			}
 		}
 		t.open = chunksOf(r.int64sIn("open attempt's time", minNano, last))
 		if !r.failed() && int64(t.open.n) > t.unique[0] {
-			r.fail("%d unconverted profiles of %d that entered", t.open.n, t.unique[0])
+			r.fail("%s of %d that entered", english.Count(t.open.n, "unconverted profile"), t.unique[0])
 		}
 		q.groups[key] = t
 	}

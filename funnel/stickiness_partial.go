@@ -5,6 +5,8 @@ import (
 	"maps"
 	"math"
 	"slices"
+
+	"github.com/clientele-go/clientele/internal/english"
 )
 
 // stickinessPartial is a Stickiness's state behind Partial[*StickinessResult]: per
@@ -138,7 +140,7 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 			case i > 0 && k <= prev, k > last:
 				r.FailAt(at, "%s %d after %d or after the last event's %d", what, k, prev, last)
 			case len(h) != sc.slots || h[0] != 0:
-				r.FailAt(at, "%s %d: %d slots, want %d with none at 0 days", what, k, len(h), sc.slots)
+				r.FailAt(at, "%s %d: %s, want %d with none at 0 days", what, k, english.Count(len(h), "slot"), sc.slots)
 			}
 			prev = k
 			m[k] = h
@@ -147,7 +149,7 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 	}
 	ng := r.count("group", 1<<31, 3)
 	if !r.failed() && ng > 0 && !sc.seen {
-		r.fail("%d groups without an event", ng)
+		r.fail("%s without an event", english.Count(ng, "group"))
 	}
 	prev := ""
 	var members uint64 // the cohorts' sizes, saturating at 2^63 (each is at most maxStickyCount)
@@ -171,7 +173,7 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 			}
 			span := uint64(last - k + 1)
 			if n == 0 || n > maxStickyCount || active < n || active > n*span && n <= math.MaxUint64/span {
-				r.FailAt(at, "cohort %d: %d profiles active in %d periods over %d periods", k, n, active, span)
+				r.FailAt(at, "cohort %d: %s active in %s over %s", k, english.Count(n, "profile"), english.Count(active, "period"), english.Count(span, "period"))
 				break
 			}
 			g.members[k] = int64(n)
@@ -186,7 +188,7 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 		at := r.Offset()
 		bm := r.profileSet("profiles counted")
 		if !r.failed() && bm.GetCardinality() > members {
-			r.FailAt(at, "%d profiles counted, more than the %d members of the cohorts", bm.GetCardinality(), members)
+			r.FailAt(at, "%s counted, more than the %s of the cohorts", english.Count(bm.GetCardinality(), "profile"), english.Count(members, "member"))
 		}
 		sc.counted.bm = bm
 	}

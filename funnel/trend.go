@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/stats"
 )
 
@@ -405,7 +406,7 @@ func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 		prev = k
 		steps := r.int64sIn("step count", 0, math.MaxInt64)
 		if !r.failed() && len(steps) != q.n {
-			r.FailAt(at, "period %d: %d step counts, want %d", k, len(steps), q.n)
+			r.FailAt(at, "period %d: %s, want %d", k, english.Count(len(steps), "step count"), q.n)
 		}
 		if r.failed() {
 			break
@@ -418,7 +419,7 @@ func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 		at = r.Offset()
 		times := r.int64sIn("time to convert", 0, maxNano-minNano)
 		if !r.failed() && (int64(len(times)) != steps[q.n-1] || !slices.IsSorted(times)) {
-			r.FailAt(at, "period %d: %d times for %d converters, or out of order", k, len(times), steps[q.n-1])
+			r.FailAt(at, "period %d: %s for %s, or out of order", k, english.Count(len(times), "time"), english.Count(steps[q.n-1], "converter"))
 		}
 		if r.failed() {
 			break
@@ -430,7 +431,7 @@ func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 		at := r.Offset()
 		bm := r.profileSet("profiles counted")
 		if !r.failed() && bm.GetCardinality() > entered {
-			r.FailAt(at, "%d profiles counted, more than the %d that entered", bm.GetCardinality(), entered)
+			r.FailAt(at, "%s counted, more than the %d that entered", english.Count(bm.GetCardinality(), "profile"), entered)
 		}
 		q.counted.bm = bm
 	}
