@@ -82,6 +82,23 @@ func TestCorruptMessagesCountInEnglish(t *testing.T) {
 		{"journeys: 1 period", func(t *testing.T) (string, error) {
 			return journeysDamaged(t, func(jr *journey) { jr.streaks = nil }, "profile 7: 0 streaks of activity but 1 active period")
 		}},
+		{"journeys: an id past 32 bits", func(t *testing.T) (string, error) {
+			var l Lifecycle
+			j, err := l.Run([]Event{{Profile: 7, Time: at(0), Name: "visit"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := j.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The fingerprint, one profile, id 7: the id made 2^32. The message names
+			// the entry, not "profile 0", which reads as the profile of id 0.
+			fp := binary.AppendUvarint(nil, uint64(len(j.r.fp)))
+			fp = append(fp, j.r.fp...)
+			_, err = decodeJourneys(l, patched(t, raw, slices.Concat(fp, []byte{1, 7}), slices.Concat(fp, []byte{1}, binary.AppendUvarint(nil, 1<<32))))
+			return "profile id beyond 32 bits, entry 1 of 1", err
+		}},
 		{"funnel: 1 duration at step 1", func(t *testing.T) (string, error) {
 			s, pt := funnelPartialOf(t)
 			raw, err := pt.MarshalBinary()

@@ -118,7 +118,9 @@ func (r *rules) decode(data []byte) (*Journeys, error) {
 			id += prev + 1 // a sum that wraps comes out at most prev and fails below
 		}
 		if !rd.failed() && (id > math.MaxUint32 || k > 0 && id <= prev) {
-			rd.fail("profile %d: id beyond 32 bits", k)
+			// Named by its place: an id past 32 bits (or a sum that wrapped) names no profile,
+			// and "profile k" elsewhere is the profile whose id is k.
+			rd.fail("profile id beyond 32 bits, entry %d of %d", k+1, n)
 		}
 		prev = id
 		jr := journey{seen: rd.varint(), advocate: never}
