@@ -22,6 +22,10 @@ import (
 // stats counts what happened to the input.
 type stats struct {
 	lines, messages, malformed int
+	// duplicates: calls skipped, not applied, as their messageId was that of a call
+	// applied earlier in the run (a retry), remembered in seen.
+	duplicates int
+	seen       seenIDs
 	// dropped: identifiers dropped (junk or unparseable), counted by value for the
 	// first droppedKept distinct values and by kind and reason past them, so that a
 	// file of a million malformed e-mails holds a bounded map.
@@ -50,6 +54,9 @@ type options struct {
 	events   int // how many events' audiences to list (-events); 0: all
 	// at is the instant the audiences are counted at (-at); zero: the latest call's.
 	at time.Time
+	// seenWindow is how many messageIds are remembered (0: maxSeen); a test sets it
+	// small to see the oldest forgotten.
+	seenWindow int
 }
 
 // run reads calls from in, writes the summary to out and one line per malformed input
@@ -63,7 +70,7 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, opt o
 	if opt.events < 0 {
 		return fmt.Errorf("-events %d: want how many events to list, 0 for all", opt.events)
 	}
-	st := stats{dropped: map[dropKey]int{}, droppedMore: map[dropKey]int{}, groups: map[string]bool{}, refused: map[string]int{}, refusedFrom: map[string]string{}, quarantined: map[string]int{}}
+	st := stats{seen: seenIDs{size: opt.seenWindow}, dropped: map[dropKey]int{}, droppedMore: map[dropKey]int{}, groups: map[string]bool{}, refused: map[string]int{}, refusedFrom: map[string]string{}, quarantined: map[string]int{}}
 	x, err := segment.NewIndex()
 	if err != nil {
 		return err
@@ -105,10 +112,20 @@ func run(out, problems io.Writer, in io.Reader, qs queries, now time.Time, opt o
 			return err
 		}
 		st.lines = line
+		if m.MessageID != "" && st.seen.seen(m.MessageID) {
+			// A retry of a call applied already: applied again, it counted twice in
+			// count(e, 30d). As the server, a call refused is not remembered, so its
+			// retry is applied.
+			st.duplicates++
+			continue
+		}
 		if err := apply(ctx, res, x, m, &st); err != nil {
 			// Resolution refused the call: report it as the reader reports a bad line.
 			bad = append(bad, &tracking.LineError{Line: line, Column: 1, Err: err})
 			continue
+		}
+		if m.MessageID != "" {
+			st.seen.add(m.MessageID)
 		}
 		st.messages++
 		if m.Event != "" {
@@ -234,7 +251,12 @@ func summarise(out io.Writer, res *identity.Resolver, x *segment.Index, st *stat
 	s := res.Stats()
 	// Lines and calls both: a line may hold a batch of thousands of calls, and "read 3
 	// lines: 2 calls applied, 60000 malformed" left the reader to wonder how.
-	fmt.Fprintf(out, "read %s holding %s: %d applied, %d malformed (reported with their line and column)\n", english.Count(st.lines, "line"), english.Count(st.messages+st.malformed, "call"), st.messages, st.malformed)
+	// The duplicates are said only when there are some: most exports hold none.
+	dups := ""
+	if st.duplicates > 0 {
+		dups = english.Count(st.duplicates, "duplicate") + " (a messageId seen before), "
+	}
+	fmt.Fprintf(out, "read %s holding %s: %d applied, %s%d malformed (reported with their line and column)\n", english.Count(st.lines, "line"), english.Count(st.messages+st.duplicates+st.malformed, "call"), st.messages, dups, st.malformed)
 	fmt.Fprintf(out, "identities: %s in %s, %s\n", english.Count(int(s.Identifiers), "identifier"), english.Count(int(s.Profiles), "profile"), english.Count(st.merges, "merge"))
 	if len(st.groups) > 0 {
 		fmt.Fprintf(out, "groups (accounts) named by group calls: %s\n", strings.Join(names(sortedKeys(st.groups)), ", "))

@@ -6,7 +6,9 @@
 // A call dated on a day after the run's clock, which moves every window with it, is
 // warned of. A malformed line is reported with
 // its line and column and skipped; it never stops the run and is never silently dropped.
-// A call without a time of its own is taken to happen when it is read.
+// A call without a time of its own is taken to happen when it is read. A call whose
+// messageId was applied earlier in the run (a retry) is skipped and counted as a
+// duplicate; the last 2^20 ids are remembered.
 //
 //	go run ./examples/ingest                                  # the sample in testdata
 //	go run ./examples/ingest -in events.jsonl -query 'users=days(page, 30d) >= 2'
