@@ -290,3 +290,42 @@ func TestUnkeptCallAsksRetry(t *testing.T) {
 		t.Errorf("a batch of a bad call and one not kept: %s", got)
 	}
 }
+
+// TestRememberedIDsBounded: the messageIds remembered for de-duplication take 16 bytes
+// each whatever their length (a call of 32 KB may carry a messageId of 30 KB, and the
+// server remembers 2^20 of them: kept whole, 32 GiB), and a call sent again with one is
+// still a duplicate.
+func TestRememberedIDsBounded(t *testing.T) {
+	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
+	s.writeKeys = map[string]string{"wk-web": "web"}
+	base, stop := start(t, s)
+	defer stop()
+	var calls []string
+	for i := range 10 {
+		id := fmt.Sprintf("%d-%s", i, strings.Repeat("m", 20000))
+		calls = append(calls, fmt.Sprintf(`{"type":"track","event":"signup","userId":"u-%d","messageId":%q}`, i, id))
+	}
+	body := `{"batch":[` + strings.Join(calls, ",") + "]}"
+	for _, want := range []trackingReply{{Success: true, Accepted: 10}, {Success: true, Duplicates: 10}} {
+		req, err := http.NewRequest("POST", base+"/v1/batch", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("wk-web", "")
+		var got trackingReply
+		do(t, req, http.StatusOK, &got)
+		if got.Accepted != want.Accepted || got.Duplicates != want.Duplicates {
+			t.Fatalf("accepted %d, duplicates %d; want %d, %d", got.Accepted, got.Duplicates, want.Accepted, want.Duplicates)
+		}
+	}
+	s.seen.mu.Lock()
+	defer s.seen.mu.Unlock()
+	for _, k := range s.seen.ring {
+		if len(k) != 16 {
+			t.Fatalf("a remembered key of %d bytes, want 16 whatever the messageId", len(k))
+		}
+	}
+	if len(s.seen.ring) != 10 {
+		t.Fatalf("%d keys remembered, want 10", len(s.seen.ring))
+	}
+}

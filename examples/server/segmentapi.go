@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,6 +55,20 @@ type dedup struct {
 	// onWait, if set, is called (without mu) when a claim finds its key pending: a
 	// test's hook to order requests without sleeping.
 	onWait func(key string)
+}
+
+// dedupKey is the key dedup remembers for a source's messageId: their SHA-256 cut to
+// 16 bytes, so that the maxSeen keys remembered take some tens of MB whatever the ids
+// are. A messageId is any string a call carries, up to the 32 KB of a call: kept whole,
+// as it was, calls sent with a public write key could make the server hold 2^20 of them,
+// 32 GiB. Two keys of 128 bits meet by chance with a probability of about 2^-88 among
+// the 2^20 remembered.
+func dedupKey(source, messageID string) string {
+	h := sha256.New()
+	h.Write([]byte(source))
+	h.Write([]byte{0}) // a source name holds no NUL byte
+	h.Write([]byte(messageID))
+	return string(h.Sum(nil)[:16])
 }
 
 // claim reports whether key is new, and then marks it claimed: the caller must settle
@@ -291,7 +306,7 @@ func (s *server) applyOnce(ctx context.Context, source string, msgs []tracking.M
 		case m.MessageID == "":
 			todo = append(todo, i)
 		default:
-			keys[i] = source + "\x00" + m.MessageID
+			keys[i] = dedupKey(source, m.MessageID)
 			claim(i)
 		}
 	}
