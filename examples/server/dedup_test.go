@@ -296,9 +296,7 @@ func TestUnkeptCallAsksRetry(t *testing.T) {
 // server remembers 2^20 of them: kept whole, 32 GiB), and a call sent again with one is
 // still a duplicate.
 func TestRememberedIDsBounded(t *testing.T) {
-	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
-	s.writeKeys = map[string]string{"wk-web": "web"}
-	base, stop := start(t, s)
+	s, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	defer stop()
 	var calls []string
 	for i := range 10 {
@@ -307,13 +305,8 @@ func TestRememberedIDsBounded(t *testing.T) {
 	}
 	body := `{"batch":[` + strings.Join(calls, ",") + "]}"
 	for _, want := range []trackingReply{{Success: true, Accepted: 10}, {Success: true, Duplicates: 10}} {
-		req, err := http.NewRequest("POST", base+"/v1/batch", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth("wk-web", "")
 		var got trackingReply
-		do(t, req, http.StatusOK, &got)
+		postBatch(t, base, body, http.StatusOK, &got)
 		if got.Accepted != want.Accepted || got.Duplicates != want.Duplicates {
 			t.Fatalf("accepted %d, duplicates %d; want %d, %d", got.Accepted, got.Duplicates, want.Accepted, want.Duplicates)
 		}

@@ -60,6 +60,18 @@ func newTrackingServer(t *testing.T, clock clientele.Clock) (*server, string, fu
 	return s, base, stop
 }
 
+// postBatch sends body to /v1/batch with the write key of newTrackingServer, wants
+// status and decodes the reply into out.
+func postBatch(t *testing.T, base, body string, status int, out any) {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+"/v1/batch", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("wk-web", "")
+	do(t, req, status, out)
+}
+
 func TestTrackingAPI(t *testing.T) {
 	s, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)))
 	defer stop()
@@ -319,22 +331,15 @@ func TestRejectionPositions(t *testing.T) {
 // batch of 250,000 calls such as [1,1,...] sent with a write key (which is public), was
 // answered with every one of them listed: 24 MB of reply for each request.
 func TestRejectionsListedBounded(t *testing.T) {
-	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
-	s.writeKeys = map[string]string{"wk-web": "web"}
-	base, stop := start(t, s)
+	_, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	defer stop()
 	const n = 3 * maxListed
 	batch := `{"batch":[{"type":"track","userId":"u-1","event":"signup"},` + strings.Repeat("1,", n-1) + "1]}"
 	var got trackingReply
 	post := func(body string) {
 		t.Helper()
-		req, err := http.NewRequest("POST", base+"/v1/batch", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth("wk-web", "")
 		got = trackingReply{}
-		do(t, req, http.StatusOK, &got)
+		postBatch(t, base, body, http.StatusOK, &got)
 	}
 	post(batch)
 	if got.Accepted != 1 || len(got.Rejected) != maxListed || got.RejectedTotal != n ||
@@ -353,21 +358,10 @@ func TestRejectionsListedBounded(t *testing.T) {
 // refused before its calls are parsed (parsing 250,000 junk calls cost a second and
 // 120 MB a request), and the largest batch of the smallest valid calls is applied whole.
 func TestBatchCallsBounded(t *testing.T) {
-	s := memoryServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
-	s.writeKeys = map[string]string{"wk-web": "web"}
-	base, stop := start(t, s)
+	s, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	defer stop()
-	post := func(body string, status int, out any) {
-		t.Helper()
-		req, err := http.NewRequest("POST", base+"/v1/batch", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth("wk-web", "")
-		do(t, req, status, out)
-	}
 	var refused struct{ Error string }
-	post(`{"batch":[{"type":"track","userId":"u-1","event":"signup"},`+strings.Repeat("1,", maxCalls)+"1]}", http.StatusBadRequest, &refused)
+	postBatch(t, base, `{"batch":[{"type":"track","userId":"u-1","event":"signup"},`+strings.Repeat("1,", maxCalls)+"1]}", http.StatusBadRequest, &refused)
 	if want := fmt.Sprintf("the batch holds %d calls", maxCalls+2); !strings.Contains(refused.Error, want) {
 		t.Fatalf("a batch of %d calls: error %q, want it to say %q", maxCalls+2, refused.Error, want)
 	}
@@ -377,7 +371,7 @@ func TestBatchCallsBounded(t *testing.T) {
 	const call = `{"type":"page","userId":"u"}`
 	n := (maxBatch - len(`{"batch":[]}`) + 1) / (len(call) + 1) // as many as the body limit holds
 	var got trackingReply
-	post(`{"batch":[`+strings.Repeat(call+",", n-1)+call+"]}", http.StatusOK, &got)
+	postBatch(t, base, `{"batch":[`+strings.Repeat(call+",", n-1)+call+"]}", http.StatusOK, &got)
 	if got.Accepted != n || len(got.Rejected) != 0 {
 		t.Fatalf("a batch of the %d smallest valid calls: accepted %d, rejected %d; want all accepted", n, got.Accepted, len(got.Rejected))
 	}
