@@ -22,6 +22,9 @@ func (p *page) add(section, svg string) {
 	p.charts[section] = append(p.charts[section], svg)
 }
 
+// write writes the page. Its text blocks wrap their long lines from a desktop's width up
+// and in print, where a block's scroll bar hid their ends (and a printed page cut them);
+// on a phone they keep the tables' columns aligned and scroll.
 func (p *page) write(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(`<!DOCTYPE html>
@@ -35,6 +38,7 @@ h1{font-size:1.45em}h2{font-size:1.15em;margin-top:2.2em;border-bottom:1px solid
 dl.words{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1em}dl.words dt{font-weight:600}dl.words dd{margin:0}
 @media (max-width:520px){dl.words{grid-template-columns:1fr}dl.words dd{margin:0 0 .5em 0}}
 pre{font-size:12px;background:#f4f6f8;padding:.6em;overflow-x:auto;max-width:100%}
+@media (min-width:700px),print{pre{white-space:pre-wrap}}
 figure{margin:1em 0;max-width:100%}
 svg{display:block;width:100%;max-width:600px;height:auto;background:#fcfcfd}
 svg .t{font-size:14px;font-weight:600;fill:#123}svg .l{font-size:12px;fill:#123}

@@ -20,7 +20,12 @@ import (
 const measureScript = `<script>
 window.addEventListener('load', () => {
   const vw = document.documentElement.clientWidth;
-  const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, charts: []};
+  const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, charts: [], hidden: []};
+  for (const pre of document.querySelectorAll('pre')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      out.hidden.push(pre.textContent.split('\n')[0]);
+    }
+  }
   for (const svg of document.querySelectorAll('svg')) {
     const box = svg.getBoundingClientRect();
     const texts = (sel) => [...svg.querySelectorAll(sel)].map(t => t.textContent.trim());
@@ -54,6 +59,7 @@ window.addEventListener('load', () => {
 type measurements struct {
 	Viewport    float64
 	ScrollWidth float64
+	Hidden      []string // first lines of text blocks wider than their box
 	Charts      []struct {
 		Kind, Title, Label      string
 		Left, Right, Width      float64
@@ -125,6 +131,11 @@ func checkMeasurements(t *testing.T, width string, m measurements) {
 	}
 	if m.ScrollWidth > m.Viewport+0.5 {
 		t.Errorf("at %s px the page is %v px wide for a %v px viewport: it scrolls sideways", width, m.ScrollWidth, m.Viewport)
+	}
+	// At a desktop's width no text may hide behind a block's own scroll bar (nor be cut
+	// when the page is printed); a phone's keeps the tables' columns and scrolls them.
+	if width == "1400" && len(m.Hidden) > 0 {
+		t.Errorf("at %s px %d text blocks scroll sideways, the first starting %q", width, len(m.Hidden), m.Hidden[0])
 	}
 	if len(m.Charts) < 12 {
 		t.Errorf("%d charts, want 12 or more", len(m.Charts))
