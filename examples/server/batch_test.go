@@ -109,7 +109,7 @@ func TestBatchCancelledMidway(t *testing.T) {
 	}
 	ctx := &cancelAfter{Context: t.Context()}
 	ctx.n.Store(2)
-	profiles, errs := s.applyAll(ctx, msgs)
+	profiles, errs := s.applyAll(ctx, msgs, nil)
 	for i := range msgs {
 		if accepted := errs[i] == nil; accepted != (i < 2) || accepted != (profiles[i] != 0) {
 			t.Errorf("call %d: profile %d, error %v; want the first two accepted, the rest cancelled", i, profiles[i], errs[i])

@@ -26,11 +26,11 @@ type gatedEvents struct {
 	release chan error
 }
 
-func (g *gatedEvents) Append(ctx context.Context, evs ...event) error {
+func (g *gatedEvents) Append(ctx context.Context, evs ...event) ([]bool, error) {
 	if g.hold.Add(-1) >= 0 {
 		g.entered <- struct{}{}
 		if err := <-g.release; err != nil {
-			return err
+			return nil, err
 		}
 	}
 	return g.eventLog.Append(ctx, evs...)
@@ -183,10 +183,10 @@ type flakyEvents struct {
 	n atomic.Int32
 }
 
-func (f *flakyEvents) Append(ctx context.Context, evs ...event) error {
+func (f *flakyEvents) Append(ctx context.Context, evs ...event) ([]bool, error) {
 	time.Sleep(200 * time.Microsecond)
 	if f.n.Add(1)%2 == 1 {
-		return errors.New("disk full")
+		return nil, errors.New("disk full")
 	}
 	return f.eventLog.Append(ctx, evs...)
 }

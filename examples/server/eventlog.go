@@ -23,11 +23,38 @@ type memEvents struct {
 	evs []event
 }
 
-func (m *memEvents) Append(_ context.Context, evs ...event) error {
+func (m *memEvents) Append(_ context.Context, evs ...event) ([]bool, error) {
+	dup := repeatedKeys(evs)
 	m.mu.Lock()
-	m.evs = append(m.evs, evs...)
+	for i, e := range evs {
+		if dup == nil || !dup[i] {
+			m.evs = append(m.evs, e)
+		}
+	}
 	m.mu.Unlock()
-	return nil
+	return dup, nil
+}
+
+// repeatedKeys reports the events whose Key an earlier event of evs has (nil if none).
+func repeatedKeys(evs []event) []bool {
+	var dup []bool
+	var keys map[string]bool
+	for i, e := range evs {
+		if e.Key == "" {
+			continue
+		}
+		if keys == nil {
+			keys = map[string]bool{}
+		}
+		if keys[e.Key] {
+			if dup == nil {
+				dup = make([]bool, len(evs))
+			}
+			dup[i] = true
+		}
+		keys[e.Key] = true
+	}
+	return dup
 }
 
 func (m *memEvents) Since(_ context.Context, pos uint64) iter.Seq2[uint64, event] {
@@ -54,7 +81,7 @@ func (m *memEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
 	evs := slices.Clone(m.evs)
 	for i, e := range evs {
 		if slices.Contains(profiles, e.Profile) {
-			evs[i] = tombstone
+			evs[i] = tombstoneOf(e)
 			n++
 		}
 	}
@@ -83,35 +110,80 @@ func (f *fileEvents) close() {
 	}
 }
 
+// A record of the event log is the event's time (a varint of Unix nanoseconds), its
+// profile (a uvarint) and its name (the rest). A record of an event with a Key has
+// keyedRecord added to the profile, and the 16 bytes of the key before the name: the
+// servers before keys read the profile as over 32 bits and refuse the record ("bad
+// event profile", their start stops) rather than read the key as part of the name. An
+// event without a key is written as before, so that a log only such calls reached
+// stays readable by them.
+const (
+	keyedRecord = 1 << 32
+	keyLen      = 16 // dedupKey's length
+)
+
+// errBadRecord is the error of an event log record that is not one encodeEvent writes.
+var errBadRecord = errors.New("not an event record")
+
 func encodeEvent(e event) []byte {
 	b := binary.AppendVarint(nil, e.At.UnixNano())
-	b = binary.AppendUvarint(b, uint64(e.Profile))
+	if e.Key == "" {
+		b = binary.AppendUvarint(b, uint64(e.Profile))
+		return append(b, e.Name...)
+	}
+	if len(e.Key) != keyLen {
+		panic(fmt.Sprintf("event key of %d bytes, not %d", len(e.Key), keyLen))
+	}
+	b = binary.AppendUvarint(b, uint64(e.Profile)|keyedRecord)
+	b = append(b, e.Key...)
 	return append(b, e.Name...)
 }
 
 func decodeEvent(b []byte) (event, error) {
 	at, n := binary.Varint(b)
 	if n <= 0 {
-		return event{}, errors.New("bad event time")
+		return event{}, fmt.Errorf("%w: bad event time", errBadRecord)
 	}
 	p, m := binary.Uvarint(b[n:])
-	if m <= 0 || p > 1<<32-1 {
-		return event{}, errors.New("bad event profile")
+	if m <= 0 || p > keyedRecord|(1<<32-1) {
+		return event{}, fmt.Errorf("%w: bad event profile", errBadRecord)
 	}
-	return event{At: time.Unix(0, at).UTC(), Profile: uint32(p), Name: string(b[n+m:])}, nil
+	e := event{At: time.Unix(0, at).UTC(), Profile: uint32(p)}
+	rest := b[n+m:]
+	if p&keyedRecord != 0 {
+		if len(rest) < keyLen {
+			return event{}, fmt.Errorf("%w: a key of %d bytes, not %d", errBadRecord, len(rest), keyLen)
+		}
+		e.Key, rest = string(rest[:keyLen]), rest[keyLen:]
+	}
+	e.Name = string(rest)
+	return e, nil
 }
 
-func (f *fileEvents) Append(_ context.Context, evs ...event) error {
-	recs := make([][]byte, len(evs))
+// tombstoneOf is what e becomes when it is erased: the tombstone, keeping e's key, so
+// that a copy of the call arriving after the erasure (a client's late retry) is still a
+// duplicate, and does not bring the person's event back. The key is 16 bytes of a hash
+// of the source and messageId, nothing of the person.
+func tombstoneOf(e event) event {
+	t := tombstone
+	t.Key = e.Key
+	return t
+}
+
+func (f *fileEvents) Append(_ context.Context, evs ...event) ([]bool, error) {
+	dup := repeatedKeys(evs)
+	recs := make([][]byte, 0, len(evs))
 	for i, e := range evs {
-		recs[i] = encodeEvent(e)
+		if dup == nil || !dup[i] {
+			recs = append(recs, encodeEvent(e))
+		}
 	}
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	if f.log == nil {
-		return fmt.Errorf("events.log: %w", errLogGone)
+		return nil, fmt.Errorf("events.log: %w", errLogGone)
 	}
-	return f.log.Append(recs...)
+	return dup, f.log.Append(recs...)
 }
 
 // errLogGone is the error of an event log that an Erase failed to reopen.
@@ -173,7 +245,7 @@ func (f *fileEvents) Erase(_ context.Context, profiles []uint32) (int, error) {
 			return 0, fmt.Errorf("events.log record %d: erase: %w", len(recs), err)
 		}
 		if e.Profile != 0 && slices.Contains(profiles, e.Profile) {
-			rec, n = encodeEvent(tombstone), n+1
+			rec, n = encodeEvent(tombstoneOf(e)), n+1
 		}
 		recs = append(recs, slices.Clone(rec))
 	}

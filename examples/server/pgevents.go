@@ -17,11 +17,21 @@ import (
 // one and commits, so events become visible in the order of their positions and a
 // reader never skips one.
 //
-//	server_event (pos bigint PRIMARY KEY, at bigint, name text, profile bigint)
+//	server_event (pos bigint PRIMARY KEY, at bigint, name text, profile bigint, dedup bytea)
 //	server_event_profile (an index on profile, schema version 2, for erasures)
+//	server_event_dedup (a unique index on dedup where it is not NULL, schema version 4)
+//
+// dedup is the event's Key (NULL for a call without a messageId, and for the rows of
+// servers before version 3 of the schema, whose column it is). An Append, under the
+// lock, leaves out the events whose key the table holds, so that servers sharing the
+// table apply a call once, however many of them its copies reach, at once or after a
+// restart; the unique index makes a writer that would not (a bug, or a hand-written
+// INSERT) fail rather than apply one twice. Not INSERT ... ON CONFLICT DO NOTHING: the
+// events skipped would leave their positions empty, and a reader stops at a gap.
 //
 // An erasure (DELETE /v1/profiles/{id}) overwrites the person's rows with tombstones
-// (profile 0, an empty name, at 0: storage.go's tombstone) rather than deleting them,
+// (profile 0, an empty name, at 0: storage.go's tombstone; dedup is kept, see
+// tombstoneOf) rather than deleting them,
 // so that no position is left empty: a reader stops at a gap, taking it for an event
 // not yet committed. As with any UPDATE, PostgreSQL keeps the old row versions until
 // VACUUM reclaims them: a host with a deadline for erasure runs VACUUM on server_event
@@ -62,6 +72,14 @@ var eventMigrations = []string{
 	`CREATE TABLE %[1]s.server_event (pos bigint PRIMARY KEY, at bigint NOT NULL, name text NOT NULL, profile bigint NOT NULL)`,
 	// Version 2: an erasure finds a person's events without reading the whole table.
 	`CREATE INDEX server_event_profile ON %[1]s.server_event (profile)`,
+	// Versions 3 and 4: the call's de-duplication key, kept with its event. The rows
+	// before are left NULL (their calls' keys were never kept). The index is built in
+	// the migration's transaction, which holds the table for as long as that takes:
+	// some seconds a hundred million rows, during which appends wait.
+	`ALTER TABLE %[1]s.server_event ADD COLUMN IF NOT EXISTS dedup bytea`,
+	// Partial: the events without a key, most of those of POST /v1/events, cost the
+	// index nothing.
+	`CREATE UNIQUE INDEX IF NOT EXISTS server_event_dedup ON %[1]s.server_event (dedup) WHERE dedup IS NOT NULL`,
 }
 
 func openPGEvents(ctx context.Context, pool *pgxpool.Pool, schema string, timeout time.Duration) (*pgEvents, error) {
@@ -73,31 +91,99 @@ func openPGEvents(ctx context.Context, pool *pgxpool.Pool, schema string, timeou
 	return e, nil
 }
 
-func (p *pgEvents) Append(ctx context.Context, evs ...event) error {
-	ats, names, profiles := make([]int64, len(evs)), make([]string, len(evs)), make([]int64, len(evs))
+// Append numbers the events it adds after the last committed one, the events whose
+// key the table holds left out (the package comment): under the table's advisory lock,
+// so that an Append on another server, committed before the lock is granted, is seen
+// by the statement, and no other can add the same key before this one commits.
+func (p *pgEvents) Append(ctx context.Context, evs ...event) ([]bool, error) {
+	dup := repeatedKeys(evs)
+	var (
+		ats, profiles []int64
+		names         []string
+		keys          [][]byte // nil: NULL
+		keyed         []int    // the events with a key, by their index in evs
+	)
 	for i, e := range evs {
-		ats[i], names[i], profiles[i] = e.At.UnixNano(), e.Name, int64(e.Profile)
+		if dup != nil && dup[i] {
+			continue
+		}
+		var key []byte
+		if e.Key != "" {
+			key, keyed = []byte(e.Key), append(keyed, i)
+		}
+		ats, names, profiles, keys = append(ats, e.At.UnixNano()), append(names, e.Name), append(profiles, int64(e.Profile)), append(keys, key)
 	}
 	ctx, cancel := pg.Bound(ctx, p.timeout)
 	defer cancel()
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", p.k1, p.k2); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO "+p.table+" (pos, at, name, profile) "+
-		"SELECT (SELECT coalesce(max(pos) + 1, 0) FROM "+p.table+") + ord - 1, at, name, profile "+
-		"FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(at, name, profile, ord)",
-		ats, names, profiles); err != nil {
-		return err
+	n := len(ats)
+	if len(keyed) == 0 {
+		// Nothing to leave out: the plain statement, as fast as before keys.
+		if _, err := tx.Exec(ctx, "INSERT INTO "+p.table+" (pos, at, name, profile) "+
+			"SELECT (SELECT coalesce(max(pos) + 1, 0) FROM "+p.table+") + ord - 1, at, name, profile "+
+			"FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(at, name, profile, ord)",
+			ats, names, profiles); err != nil {
+			return nil, err
+		}
+	} else if n, dup, err = p.appendKeyed(ctx, tx, evs, dup, keyed, ats, names, profiles, keys); err != nil {
+		return nil, err
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", pg.Channel, p.notify); err != nil {
-		return err
+	if n > 0 {
+		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", pg.Channel, p.notify); err != nil {
+			return nil, err
+		}
 	}
-	return tx.Commit(ctx)
+	return dup, tx.Commit(ctx)
+}
+
+// appendKeyed inserts the events of Append's arrays whose key the table does not hold,
+// numbered from the last committed position on, and marks the others in dup (made if
+// nil); keyed lists the events of evs with a key. It returns how many it inserted.
+func (p *pgEvents) appendKeyed(ctx context.Context, tx pgx.Tx, evs []event, dup []bool, keyed []int, ats []int64, names []string, profiles []int64, keys [][]byte) (int, []bool, error) {
+	// The positions are numbered after the events left out (row_number, computed after
+	// WHERE), so that none is left empty; the keys of the events added come back. No
+	// event matches a NULL key: those without one are all added. The anti-join probes
+	// server_event_dedup for each event, whatever the table's size.
+	rows, err := tx.Query(ctx, "INSERT INTO "+p.table+" (pos, at, name, profile, dedup) "+
+		"SELECT (SELECT coalesce(max(pos) + 1, 0) FROM "+p.table+") + row_number() OVER (ORDER BY ord) - 1, at, name, profile, dedup "+
+		"FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bytea[]) WITH ORDINALITY AS t(at, name, profile, dedup, ord) "+
+		"WHERE NOT EXISTS (SELECT 1 FROM "+p.table+" e WHERE e.dedup = t.dedup) "+
+		"RETURNING dedup", ats, names, profiles, keys)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	added := map[string]bool{}
+	n := 0
+	for rows.Next() {
+		var key []byte
+		if err := rows.Scan(&key); err != nil {
+			return 0, nil, err
+		}
+		if key != nil {
+			added[string(key)] = true
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	if len(added) < len(keyed) {
+		if dup == nil {
+			dup = make([]bool, len(evs))
+		}
+		for _, i := range keyed {
+			dup[i] = !added[evs[i].Key]
+		}
+	}
+	return n, dup, nil
 }
 
 // pageRows is how many events one statement of Since or Erase reads or overwrites, so
@@ -132,7 +218,7 @@ func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, eve
 		tx.Rollback(rctx)
 	}()
 	dctx, cancel := pg.Bound(ctx, p.timeout)
-	_, err = tx.Exec(dctx, "DECLARE events NO SCROLL CURSOR FOR SELECT pos, at, name, profile FROM "+p.table+" WHERE pos >= $1 ORDER BY pos", int64(pos))
+	_, err = tx.Exec(dctx, "DECLARE events NO SCROLL CURSOR FOR SELECT pos, at, name, profile, dedup FROM "+p.table+" WHERE pos >= $1 ORDER BY pos", int64(pos))
 	err = pg.Ended(dctx, err)
 	cancel()
 	if err != nil {
@@ -153,7 +239,7 @@ func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, eve
 				return nil // not committed yet: stop rather than skip it
 			}
 			next++
-			if !yield(uint64(r.pos), event{At: time.Unix(0, r.at).UTC(), Name: r.name, Profile: uint32(r.profile)}) {
+			if !yield(uint64(r.pos), event{At: time.Unix(0, r.at).UTC(), Name: r.name, Profile: uint32(r.profile), Key: string(r.key)}) {
 				return nil
 			}
 		}
@@ -167,6 +253,7 @@ func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, eve
 type pgEvent struct {
 	pos, at, profile int64
 	name             string
+	key              []byte // NULL: nil
 }
 
 // fetch reads the next pageRows rows of Since's cursor into page, in one statement.
@@ -180,7 +267,7 @@ func (p *pgEvents) fetch(ctx context.Context, tx pgx.Tx, page []pgEvent) ([]pgEv
 	defer rows.Close()
 	for rows.Next() {
 		var r pgEvent
-		if err := rows.Scan(&r.pos, &r.at, &r.name, &r.profile); err != nil {
+		if err := rows.Scan(&r.pos, &r.at, &r.name, &r.profile, &r.key); err != nil {
 			return nil, pg.Ended(fctx, err)
 		}
 		page = append(page, r)

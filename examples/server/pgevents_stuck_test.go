@@ -35,7 +35,7 @@ func TestStuckEventTableReads(t *testing.T) {
 	schema, st := pgStorage(t, pgtest.Timeout)
 	ctx := context.Background()
 	at := time.Date(2025, 3, 2, 12, 0, 0, 0, time.UTC)
-	if err := st.events.Append(ctx, event{At: at, Name: "x", Profile: 1}, event{At: at, Name: "y", Profile: 2}); err != nil {
+	if _, err := st.events.Append(ctx, event{At: at, Name: "x", Profile: 1}, event{At: at, Name: "y", Profile: 2}); err != nil {
 		t.Fatal(err)
 	}
 	table := pg.Ident(schema) + ".server_event"
@@ -69,7 +69,7 @@ func TestEventTableBoundPerStatement(t *testing.T) {
 	// Appended in small parts: -pg-timeout bounds an Append whole, and one of 12,298
 	// rows ran out of the test's second on a machine loaded by other test binaries.
 	for part := range slices.Chunk(evs, 512) {
-		if err := st.events.Append(ctx, part...); err != nil {
+		if _, err := st.events.Append(ctx, part...); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -26,9 +26,12 @@ import (
 const (
 	maxCall  = 32 << 10  // one call, alone or inside a batch
 	maxBatch = 500 << 10 // one request to /v1/batch, after gunzip
-	// maxSeen bounds the messageIds remembered for de-duplication; the oldest are
-	// forgotten first. Trackers retry within minutes, so this covers any retry of a
-	// server taking fewer than maxSeen calls in that time.
+	// maxSeen bounds the messageIds a server remembers for de-duplication; the oldest
+	// are forgotten first. Trackers retry within minutes, so this covers any retry of
+	// a server taking fewer than maxSeen calls in that time. The ids of the calls
+	// with an event are kept in the event log too (event.Key): a server rebuilds its
+	// memory from the log's last maxSeen at start, and on PostgreSQL the table, which
+	// every server shares, tells the rest.
 	maxSeen = 1 << 20
 )
 
@@ -40,7 +43,9 @@ var trackingPaths = map[string]string{
 }
 
 // dedup remembers the (source, messageId) pairs applied, in a ring of bounded size, and
-// the pairs whose call is being applied.
+// the pairs whose call is being applied: the keys of the calls this server applied,
+// and those of the events it read from the event log (at start, and other servers'
+// on a shared storage).
 type dedup struct {
 	size int // ring size; 0 means maxSeen
 	mu   sync.Mutex
@@ -91,10 +96,23 @@ func (d *dedup) claim(key string) (claimed bool, wait <-chan struct{}) {
 	if _, ok := d.seen[key]; ok {
 		return false, nil
 	}
-	size := d.size
-	if size <= 0 {
-		size = maxSeen
+	d.add(key)
+	d.pending[key] = make(chan struct{})
+	return true, nil
+}
+
+// capacity is the ring's size.
+func (d *dedup) capacity() int {
+	if d.size <= 0 {
+		return maxSeen
 	}
+	return d.size
+}
+
+// add puts key, not seen, in the ring, forgetting the oldest key if it is full. The
+// caller holds mu, and has made seen.
+func (d *dedup) add(key string) {
+	size := d.capacity()
 	slot := len(d.ring)
 	if slot < size {
 		d.ring = append(d.ring, key)
@@ -110,8 +128,49 @@ func (d *dedup) claim(key string) (claimed bool, wait <-chan struct{}) {
 		d.next = (d.next + 1) % size
 	}
 	d.seen[key] = slot
-	d.pending[key] = make(chan struct{})
-	return true, nil
+}
+
+// remember marks the keys applied, in their order (the event log's), as if claimed and
+// settled applied; a key already seen or pending is left as it is. Only the last of
+// keys the ring holds need be passed (see keyTail).
+func (d *dedup) remember(keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = map[string]int{}
+		d.pending = map[string]chan struct{}{}
+	}
+	for _, key := range keys {
+		if _, ok := d.seen[key]; !ok {
+			d.add(key)
+		}
+	}
+}
+
+// keyTail keeps the last n keys it is given, in a ring of its own, for remember: a
+// start reads the whole event log, and passing each of its keys to remember cost a
+// map insertion and deletion each, where only the last maxSeen stay.
+type keyTail struct {
+	n    int
+	keys []string
+	next int // where the next key goes, once keys holds n
+}
+
+func (k *keyTail) push(key string) {
+	if len(k.keys) < k.n {
+		k.keys = append(k.keys, key)
+		return
+	}
+	k.keys[k.next] = key
+	k.next = (k.next + 1) % k.n
+}
+
+// ordered returns the keys kept, oldest first.
+func (k *keyTail) ordered() []string {
+	return append(k.keys[k.next:len(k.keys):len(k.keys)], k.keys[:k.next]...)
 }
 
 // settle ends a claim: applied, the key stays seen (its call is durable); otherwise it
@@ -334,7 +393,9 @@ func (s *server) applyOnce(ctx context.Context, source string, msgs []tracking.M
 }
 
 // applyClaimed applies the calls msgs[i], i in todo, and settles their claims: a call
-// applied is durable when its key is marked applied.
+// applied is durable when its key is marked applied. A call whose event the event log
+// turns out to hold (another server applied it, or this one before a restart) is a
+// duplicate: applied, not by this request.
 func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys []string, todo []int, errs []error, reply *trackingReply) {
 	if len(todo) == 0 {
 		return
@@ -352,13 +413,22 @@ func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys
 			}
 		}
 	}()
-	_, failed := s.applyAll(ctx, batch)
+	batchKeys := make([]string, len(todo))
+	for k, i := range todo {
+		batchKeys[k] = keys[i]
+	}
+	_, failed := s.applyAll(ctx, batch, batchKeys)
 	for k, err := range failed {
 		i := todo[k]
+		dup := errors.Is(err, errDuplicate)
 		if keys[i] != "" {
-			s.seen.settle(keys[i], err == nil)
+			s.seen.settle(keys[i], err == nil || dup)
 		}
 		settled++
+		if dup {
+			reply.Duplicates++
+			continue
+		}
 		if err != nil {
 			errs[i] = err
 			continue

@@ -325,7 +325,7 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "line %d: %v; nothing of the body was applied", n, err)
 		return
 	}
-	profiles, errs := s.applyAll(r.Context(), msgs)
+	profiles, errs := s.applyAll(r.Context(), msgs, nil)
 	var unkept error // the first call refused through no fault of its own
 	for i, err := range errs {
 		if err != nil {
@@ -369,7 +369,12 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 // one sync of each log, not one per call (7,667 calls took 4.9 s one by one, two fsyncs
 // each); every call is still applied exactly as Link would apply it, in order, and is
 // durable before the reply.
-func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint32, []error) {
+//
+// keys, if not nil, holds each call's de-duplication key ("" for none), kept with its
+// event: a call whose event the event log already holds under its key gets
+// errDuplicate, its event not kept again. Its identifiers were linked again, which
+// changes nothing (they are linked already), unless the person was erased since.
+func (s *server) applyAll(ctx context.Context, msgs []tracking.Message, keys []string) ([]uint32, []error) {
 	profiles := make([]uint32, len(msgs))
 	errs := make([]error, len(msgs))
 	evs := make([]identity.Event, len(msgs))
@@ -419,7 +424,11 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint3
 		case profiles[i] == 0:
 			errs[i] = fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 		case m.Event != "":
-			keep = append(keep, event{At: m.Time, Name: m.Event, Profile: profiles[i]})
+			e := event{At: m.Time, Name: m.Event, Profile: profiles[i]}
+			if keys != nil {
+				e.Key = keys[i]
+			}
+			keep = append(keep, e)
 			kept = append(kept, i)
 		}
 	}
@@ -427,9 +436,13 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message) ([]uint3
 		return profiles, errs
 	}
 	if s.st != nil {
-		if err := s.record(ctx, keep...); err != nil {
-			for _, i := range kept {
+		dup, err := s.record(ctx, keep...)
+		for k, i := range kept {
+			switch {
+			case err != nil:
 				profiles[i], errs[i] = 0, fmt.Errorf("keep the event: %w", err)
+			case dup != nil && dup[k]:
+				errs[i] = errDuplicate
 			}
 		}
 		return profiles, errs

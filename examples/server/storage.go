@@ -57,17 +57,28 @@ type storage struct {
 }
 
 // event is what the event log keeps of an accepted call with an event name: the
-// profile as resolved when it was accepted (remapped through Current on use).
+// profile as resolved when it was accepted (remapped through Current on use), and the
+// call's de-duplication key.
 type event struct {
 	At      time.Time
 	Name    string
 	Profile uint32
+	// Key is dedupKey of the call's source and messageId (16 bytes), or "" for a call
+	// without one (and every call of POST /v1/events). Kept with the event, in the same
+	// write, so that "applied" is one durable fact: a call whose event the log holds
+	// was applied, on this server or another, before a restart or after.
+	Key string
 }
 
 // eventLog is an append-only log of events, each at a position from 0.
 type eventLog interface {
-	// Append adds the events at the end; they are durable when it returns.
-	Append(ctx context.Context, evs ...event) error
+	// Append adds the events at the end; they are durable when it returns. An event
+	// whose Key an event of the log already holds (or an earlier one of evs) is not
+	// added, where the log can tell: dup reports those (nil if none). PostgreSQL tells
+	// always, under the lock that orders appends, so that servers sharing it apply a
+	// call once; memory and file logs, written by one server, leave it to the server's
+	// dedup, which remembers the last maxSeen keys of the log (rebuilt at start).
+	Append(ctx context.Context, evs ...event) (dup []bool, err error)
 	// Since yields the events from position pos on (from the oldest kept, if older
 	// ones were deleted), with their positions, in order and without gaps.
 	Since(ctx context.Context, pos uint64) iter.Seq2[uint64, event]
@@ -464,7 +475,16 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 	defer s.mu.Unlock()
 	stalled = noEvent
 	var memo []uint8 // by profile key, for the events the snapshot holds (below)
+	// The keys of the calls read, for dedup: at start the log's last maxSeen, so that
+	// a call applied before the restart is still a duplicate; then those of the events
+	// other servers append. Remembered even when an event stalls, or was erased: its
+	// call was applied all the same.
+	keys := keyTail{n: s.seen.capacity()}
+	defer func() { s.seen.remember(keys.ordered()) }()
 	for pos, e := range s.st.events.Since(ctx, s.applied) {
+		if e.Key != "" {
+			keys.push(e.Key)
+		}
 		if e.Profile == 0 {
 			s.applied = pos + 1
 			continue
@@ -554,16 +574,21 @@ func (s *server) periodicSnapshots() {
 // applies the log up to them, so that every server sharing the log applies its events
 // in one order. Once appended the events are kept whatever follows: a refresh that
 // fails (the request went away, the storage could not be read) is logged, and the next
-// request's refresh applies them.
-func (s *server) record(ctx context.Context, evs ...event) error {
-	if err := s.st.events.Append(ctx, evs...); err != nil {
-		return err
+// request's refresh applies them. dup reports the events not appended, their key
+// being the log's already (eventLog.Append).
+func (s *server) record(ctx context.Context, evs ...event) (dup []bool, err error) {
+	if dup, err = s.st.events.Append(ctx, evs...); err != nil {
+		return nil, err
 	}
 	if err := s.refresh(ctx); err != nil {
 		s.log.Warn("events appended, not yet applied", "events", len(evs), "error", err)
 	}
-	return nil
+	return dup, nil
 }
+
+// errDuplicate is applyAll's error for a call whose event the event log holds
+// already, under the call's key: applied before, here or on another server.
+var errDuplicate = errors.New("a duplicate: the event log holds the call's event already")
 
 // fresh, when servers share the storage, applies what the others wrote before a read,
 // so that it sees every write acknowledged before it by any server; it answers 503 and

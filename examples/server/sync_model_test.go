@@ -144,7 +144,7 @@ func TestSyncAgainstModel(t *testing.T) {
 				evs = append(evs, event{At: clock.Now().Add(-time.Hour), Name: string(n), Profile: p})
 			}
 		}
-		if err := s.record(context.Background(), evs...); err != nil {
+		if _, err := s.record(context.Background(), evs...); err != nil {
 			t.Fatal(err)
 		}
 		// held is a segment as the server should hold it: the incarnation and the
