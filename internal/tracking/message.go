@@ -53,9 +53,11 @@ var Types = []string{"identify", "track", "page", "screen", "group", "alias"}
 // originalTimestamp, corrected for the sender's clock skew as
 // receivedAt - (sentAt - originalTimestamp) when sentAt and receivedAt are known;
 // else receivedAt (the field, else opts.ReceivedAt); else sentAt. A time is an ISO 8601
-// string (without a zone, "T" or a space between date and time, it is UTC) or a number
-// of Unix seconds (milliseconds if it is 10^11 or more, as JavaScript's Date.now()
-// gives), within the years 1678 to 2262 that the SDK's times hold. A field that is null,
+// string ("T" or a space between date and time, in either case; minutes, or seconds with
+// a fraction after a point or a comma; a zone of Z, ±hh:mm, ±hhmm or ±hh within ±18:00,
+// or none: UTC; or a date alone) or a number of Unix seconds (milliseconds if it is
+// 10^11 or more, as JavaScript's Date.now() gives), within the years 1678 to 2262 that
+// the SDK's times hold. A field that is null,
 // an empty string or the number 0 counts as missing, as trackers write an unset time
 // that way: "timestamp": 0 falls back to originalTimestamp, receivedAt or sentAt as above,
 // rather than placing the call at 1970-01-01 (Segment's spec has timestamp an ISO 8601

@@ -4,19 +4,65 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"time"
 )
 
-// The spec's time fields, and the forms of ISO 8601 that trackers send.
-var layouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999Z0700", // offset without a colon
-	"2006-01-02T15:04:05.999999999",      // no zone: UTC, as Segment reads it
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999", // as SQL exports write it; no zone: UTC, as above
-	"2006-01-02",
+// layouts are the forms of ISO 8601 that trackers and exports send: "T" or a space
+// (as SQL exports write it) between date and time, minutes with or without seconds
+// (an HTML datetime-local input gives minutes), a fraction of a second after a point or
+// a comma (time.Parse takes both), and a zone of Z, ±hh:mm, ±hhmm or ±hh (as PostgreSQL
+// prints a timestamptz), or none: UTC, as Segment reads it. Then a date alone. A bare
+// hour ("2026-12-06T10") is not taken: it is more often a value cut short than an hour
+// meant, and no tracker sends it.
+var layouts = func() []string {
+	var ls []string
+	for _, sep := range []string{"T", " "} {
+		for _, clock := range []string{"15:04:05.999999999", "15:04"} {
+			for _, zone := range []string{"Z07:00", "Z0700", "Z07", ""} {
+				ls = append(ls, "2006-01-02"+sep+clock+zone)
+			}
+		}
+	}
+	return append(ls, "2006-01-02")
+}()
+
+// maxOffset bounds a zone's offset from UTC: the zones in use lie within -12:00 and
+// +14:00, and ±18:00 is what java.time takes. time.Parse takes up to ±24:00, so
+// "+24:00", a typo, would move the call a day.
+const maxOffset = 18 * time.Hour
+
+// isoTime reads s in one of the layouts. Lowercase "t" and "z" are read as "T" and "Z"
+// (RFC 3339, section 5.6, allows them; time.Parse does not). outOfRange is set when s
+// has a layout's form but names no time, saying why.
+func isoTime(s string) (t time.Time, outOfRange string, ok bool) {
+	up := strings.Map(func(r rune) rune {
+		switch r {
+		case 't':
+			return 'T'
+		case 'z':
+			return 'Z'
+		}
+		return r
+	}, s)
+	for _, l := range layouts {
+		t, err := time.Parse(l, up)
+		if err == nil {
+			if _, off := t.Zone(); time.Duration(off)*time.Second > maxOffset || time.Duration(-off)*time.Second > maxOffset {
+				return time.Time{}, fmt.Sprintf("offset %s is beyond ±18:00", t.Format("-07:00")), false
+			}
+			return t, "", true
+		}
+		// time.Parse says "time zone offset hour out of range" of much that is no offset
+		// (a layout of minutes reads "10:15:30.Z" as 10:15 and an offset ":30.Z"), so
+		// that message is not passed on; an offset it takes is bounded above.
+		if pe := (*time.ParseError)(nil); errors.As(err, &pe) && outOfRange == "" && strings.HasSuffix(pe.Message, "out of range") && !strings.Contains(pe.Message, "time zone offset") {
+			outOfRange = strings.TrimPrefix(pe.Message, ": ")
+		}
+	}
+	return time.Time{}, outOfRange, false
 }
 
 // The times the SDK holds are int64 nanoseconds since 1970 (identity, funnel, segment),
@@ -88,18 +134,12 @@ func timeField(f map[string]json.RawMessage, key string) (time.Time, bool, error
 		if s = strings.TrimSpace(s); s == "" {
 			return time.Time{}, false, nil
 		}
-		outOfRange := "" // a value of a layout's form that names no time: why
-		for _, l := range layouts {
-			t, err := time.Parse(l, s)
-			if err == nil {
-				if !held(t) {
-					return time.Time{}, false, invalidField(key, "%q %q is outside the years 1678 to 2262 that the SDK's times hold", key, s)
-				}
-				return t, true, nil
+		t, outOfRange, ok := isoTime(s)
+		if ok {
+			if !held(t) {
+				return time.Time{}, false, invalidField(key, "%q %q is outside the years 1678 to 2262 that the SDK's times hold", key, s)
 			}
-			if pe := (*time.ParseError)(nil); errors.As(err, &pe) && outOfRange == "" && strings.HasSuffix(pe.Message, "out of range") {
-				outOfRange = strings.TrimPrefix(pe.Message, ": ")
-			}
+			return t, true, nil
 		}
 		if outOfRange != "" {
 			// "2025-02-30T00:00:00Z" was told to be ISO 8601, which it is.
