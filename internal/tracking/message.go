@@ -22,7 +22,7 @@ import (
 // Message is one Segment-spec call reduced to what the SDK uses.
 type Message struct {
 	Type      string    // identify, track, page, screen, group or alias
-	Event     string    // track: the event name; page: "page"; screen: "screen"; otherwise empty
+	Event     string    // the event recorded: page: "page"; screen: "screen"; track: the event name (see trackEvent); otherwise empty
 	Time      time.Time // when it happened: the spec's timestamp, or what stands in for it
 	IDs       []ID      // every identifier of the person the call carries, as sent
 	MessageID string    // the sender's unique id of the call, for de-duplication; may be empty
@@ -36,6 +36,25 @@ type ID struct{ Kind, Value string }
 // that links calls alone holds: a lookup of another ("Email", "userId") finds no one,
 // whoever was sent.
 var Kinds = []string{"user_id", "anonymous_id", "email", "phone", "device_id"}
+
+// trackPrefix begins the event recorded for a track call whose name is that of a page
+// or screen call's event, or begins with trackPrefix itself (see trackEvent).
+const trackPrefix = "track:"
+
+// trackEvent returns the event recorded for a track call named name: name itself, but
+// for "page" and "screen", the events of page and screen calls, and a name beginning
+// with trackPrefix, which are recorded with trackPrefix before them ("track:page",
+// "track:track:x"). A page call is a page view (the spec's page call), and a track call
+// the sender named "page" is an action of its own: recorded as "page" too, did(page)
+// and a funnel's page step counted it as a view. Prefixing the names that begin with
+// trackPrefix as well keeps every track call's event apart from every other's: a track
+// call named "track:page" is recorded as "track:track:page", not as the one named "page".
+func trackEvent(name string) string {
+	if name == "page" || name == "screen" || strings.HasPrefix(name, trackPrefix) {
+		return trackPrefix + name
+	}
+	return name
+}
 
 // ParseOptions tune parsing. The zero value (or nil) is usable.
 type ParseOptions struct {
@@ -165,6 +184,7 @@ func parseFields(f map[string]json.RawMessage, opts *ParseOptions) (Message, err
 		if strings.TrimSpace(m.Event) == "" {
 			return Message{}, invalidField("event", "a track call needs \"event\", the name of what the person did")
 		}
+		m.Event = trackEvent(m.Event)
 	case "page", "screen":
 		m.Event = typ
 	case "group":
