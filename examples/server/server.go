@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/clientele-go/clientele"
@@ -271,25 +272,126 @@ func gzipCut(gz bool, err error) error {
 	return err
 }
 
+// maxReason bounds the bytes of a rejection's reason in a reply of POST /v1/events: a
+// reason quotes the value it refuses, which may fill the line.
+const maxReason = 300
+
 type rejection struct {
 	Line  int    `json:"line"`
 	Error string `json:"error"`
 }
 
+// eventsReply is the answer of POST /v1/events. Rejected lists the first maxListed
+// rejections in line order; when there are more, RejectedTotal counts them all and
+// RejectedLines names every line holding one, so that the reply stays bounded whatever
+// the body while a client can still send again exactly the lines to send again.
+type eventsReply struct {
+	Accepted      int         `json:"accepted"`
+	Rejected      []rejection `json:"rejected"`
+	RejectedTotal int         `json:"rejected_total,omitempty"`
+	RejectedLines string      `json:"rejected_lines,omitempty"`
+	Profiles      []uint32    `json:"profiles"`
+}
+
+// rejections gathers the rejections of one stage of a body, met in line order: the
+// line of each, and the first maxListed with their reasons. A body of 1 MiB of bad
+// lines ("x\n" 524,288 times) was answered with each listed and its reason, 59 MB,
+// and held as much until the reply was written.
+type rejections struct {
+	lines  []int
+	listed []rejection
+}
+
+func (r *rejections) add(line int, err error) {
+	r.lines = append(r.lines, line)
+	if len(r.listed) < maxListed {
+		r.listed = append(r.listed, rejection{line, cutReason(err.Error())})
+	}
+}
+
+// merge returns the rejections of r and o (each in line order) together in line order,
+// r's first on a line both hold, as the whole body's.
+func (r *rejections) merge(o *rejections) *rejections {
+	m := &rejections{lines: make([]int, 0, len(r.lines)+len(o.lines))}
+	for i, j := 0, 0; i < len(r.lines) || j < len(o.lines); {
+		if j == len(o.lines) || i < len(r.lines) && r.lines[i] <= o.lines[j] {
+			m.lines, i = append(m.lines, r.lines[i]), i+1
+		} else {
+			m.lines, j = append(m.lines, o.lines[j]), j+1
+		}
+	}
+	for i, j := 0, 0; len(m.listed) < maxListed && (i < len(r.listed) || j < len(o.listed)); {
+		if j == len(o.listed) || i < len(r.listed) && r.listed[i].Line <= o.listed[j].Line {
+			m.listed, i = append(m.listed, r.listed[i]), i+1
+		} else {
+			m.listed, j = append(m.listed, o.listed[j]), j+1
+		}
+	}
+	return m
+}
+
+// cutReason cuts a reason longer than maxReason in its middle, where a quoted value
+// sits, keeping its start (what is refused) and its end (what would do).
+func cutReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	const mid = " … "
+	keep := (maxReason - len(mid)) / 2
+	i, j := keep, len(s)-keep
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	for j < len(s) && !utf8.RuneStart(s[j]) {
+		j++
+	}
+	return s[:i] + mid + s[j:]
+}
+
+// lineRanges writes the rejected lines (ascending, a line once or more) as ranges,
+// "2-5,9": a range runs on while no accepted line (ascending) lies between two rejected
+// ones, over the blank lines and the lines of no call between them, which sending again
+// changes nothing. So there is at most one range more than there are accepted lines,
+// each of at least 27 bytes ({"type":"page","userId":1}): rejected_lines is at most
+// 16 bytes a range, some 600 KB for a body of 1 MiB, and a few bytes for a body whose
+// lines are all bad.
+func lineRanges(rejected, accepted []int) string {
+	var b strings.Builder
+	j := 0
+	for i := 0; i < len(rejected); {
+		from, to := rejected[i], rejected[i]
+		for i++; i < len(rejected); i++ {
+			for j < len(accepted) && accepted[j] <= to {
+				j++
+			}
+			if j < len(accepted) && accepted[j] < rejected[i] {
+				break
+			}
+			to = rejected[i]
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(from))
+		if to > from {
+			b.WriteByte('-')
+			b.WriteString(strconv.Itoa(to))
+		}
+	}
+	return b.String()
+}
+
 // postEvents takes Segment-spec calls, one a line or several in a batch envelope on
 // one line, as the ingest example reads them. Each good call is applied; each bad one
-// is reported with its line number. The body is read whole first, so a body over the
-// limit changes nothing.
+// is reported with its line number (see eventsReply). The body is read whole first, so
+// a body over the limit changes nothing.
 func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	data, ok := body(w, r)
 	if !ok {
 		return
 	}
-	resp := struct {
-		Accepted int         `json:"accepted"`
-		Rejected []rejection `json:"rejected"`
-		Profiles []uint32    `json:"profiles"`
-	}{Rejected: []rejection{}, Profiles: []uint32{}}
+	resp := eventsReply{Rejected: []rejection{}, Profiles: []uint32{}}
+	var parsed, applied rejections // the parser's, then the apply's, each in line order
 	var msgs []tracking.Message
 	var lines []int
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -308,12 +410,12 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		ms, errs, err := tracking.Calls(line, &tracking.ParseOptions{ReceivedAt: s.clock.Now()})
 		if err != nil {
-			resp.Rejected = append(resp.Rejected, rejection{n, err.Error()})
+			parsed.add(n, err)
 			continue
 		}
 		for i, m := range ms {
 			if errs[i] != nil {
-				resp.Rejected = append(resp.Rejected, rejection{n, errs[i].Error()})
+				parsed.add(n, errs[i])
 				continue
 			}
 			msgs, lines = append(msgs, m), append(lines, n)
@@ -327,9 +429,10 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	profiles, errs := s.applyAll(r.Context(), msgs, nil)
 	var unkept error // the first call refused through no fault of its own
+	var accepted []int
 	for i, err := range errs {
 		if err != nil {
-			resp.Rejected = append(resp.Rejected, rejection{lines[i], err.Error()})
+			applied.add(lines[i], err)
 			if unkept == nil && !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
 				unkept = err
 			}
@@ -337,8 +440,13 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Accepted++
 		resp.Profiles = append(resp.Profiles, profiles[i])
+		accepted = append(accepted, lines[i])
 	}
-	slices.SortStableFunc(resp.Rejected, func(a, b rejection) int { return a.Line - b.Line })
+	all := parsed.merge(&applied)
+	resp.Rejected = append(resp.Rejected, all.listed...)
+	if len(all.lines) > len(all.listed) {
+		resp.RejectedTotal, resp.RejectedLines = len(all.lines), lineRanges(all.lines, accepted)
+	}
 	switch {
 	case resp.Accepted == 0 && unkept != nil:
 		// The storage failed, timed out or the request ended, and nothing was kept: the
@@ -349,13 +457,11 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		reply(w, http.StatusServiceUnavailable, struct {
 			errorBody
-			Accepted int         `json:"accepted"`
-			Rejected []rejection `json:"rejected"`
-			Profiles []uint32    `json:"profiles"`
+			eventsReply
 		}{errorBody{
 			Error: fmt.Sprintf("no call could be kept, through no fault of the calls (%v): send them again", unkept),
 			Code:  errorCode(http.StatusServiceUnavailable),
-		}, resp.Accepted, resp.Rejected, resp.Profiles})
+		}, resp})
 	case resp.Accepted == 0 && len(resp.Rejected) > 0:
 		reply(w, http.StatusBadRequest, resp)
 	default:
