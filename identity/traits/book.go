@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/nfc"
 )
 
 // MergeRule says which value of a trait a profile keeps when its identifiers hold several.
@@ -24,7 +25,10 @@ const (
 	MostTrusted
 	// FirstSeen keeps the value observed first.
 	FirstSeen
-	// Union keeps every distinct value, each with its first observation.
+	// Union keeps every distinct value, each with its first observation. Values are
+	// the same when they are canonically equivalent once surrounding white space is
+	// trimmed (see unionKey): " gold " is "gold", and "José" with é composed is "José"
+	// with e and a combining accent; the spelling first observed is the one listed.
 	Union
 )
 
@@ -60,7 +64,8 @@ type Lineage struct {
 }
 
 // Value is a trait's surviving value in a profile. Under Union, Values lists every
-// distinct value in the order first seen and Lineage the first observation of each;
+// distinct value in the order first seen, as first spelt, and Lineage the first
+// observation of each;
 // under the other rules Values and Lineage have one entry.
 type Value struct {
 	Values  []string
@@ -98,6 +103,7 @@ var (
 // arrival, so that equal times are decided by which was observed later.
 type obs struct {
 	value, source string
+	key           string // under Union, what values are compared by (unionKey)
 	at            int64
 	seq           uint64
 	rank          int
@@ -123,19 +129,36 @@ type slot struct {
 	index map[string]int
 }
 
+// unionKey is what Union compares values by: the value in NFC, trimmed of surrounding
+// white space. Two spellings of one value reach the Book from different channels: a
+// Mac may send "José" decomposed (e and a combining accent) where Windows sends é as
+// one code point, and a fixed-width export pads " gold ". Kept apart, a merged profile
+// listed "José" twice, and a segment on the tag "gold" missed the padded one. Case is
+// kept: "Gold" and "gold" may be two tags, and the Book does not guess.
+//
+// The Book may compare by NFC where identity's default e-mail normaliser may not,
+// because nothing here is stored under the key: the observations keep their values as
+// given, and a profile's traits are derived from them again at every call, so a key
+// that changed with a Unicode version would change what is listed, never what is kept.
+// NFC comes first, so that canonically equivalent values (which share their NFC) share
+// the key by construction; trimming then cannot part them.
+func unionKey(v string) string {
+	return strings.TrimSpace(nfc.String(v))
+}
+
 // indexFrom is the number of Union values from which a slot keeps an index: below it
 // a scan is as fast, and most slots (a few tags) never pay for a map.
 const indexFrom = 16
 
-// find returns the position of value in s.union, or -1.
-func (s *slot) find(value string) int {
+// find returns the position in s.union of the value whose key is key, or -1.
+func (s *slot) find(key string) int {
 	if s.index != nil {
-		if i, ok := s.index[value]; ok {
+		if i, ok := s.index[key]; ok {
 			return i
 		}
 		return -1
 	}
-	return slices.IndexFunc(s.union, func(x *obs) bool { return x.value == value })
+	return slices.IndexFunc(s.union, func(x *obs) bool { return x.key == key })
 }
 
 // Book holds trait observations per identifier. It is safe for concurrent use. Make one
@@ -268,20 +291,21 @@ func (b *Book) Observe(o Observation) error {
 	}
 	r := b.rule(o.Trait)
 	if r == Union {
-		if i := s.find(n.value); i >= 0 {
+		n.key = unionKey(n.value)
+		if i := s.find(n.key); i >= 0 {
 			if s.union[i].later(n) {
-				s.union[i] = n // an earlier sighting (a backfill) is the value's first
+				s.union[i] = n // an earlier sighting (a backfill) is the value's first, its spelling too
 			}
 			return nil // else a later sighting of a known value: its first one stands
 		}
 		s.union = append(s.union, n)
 		switch {
 		case s.index != nil:
-			s.index[n.value] = len(s.union) - 1
+			s.index[n.key] = len(s.union) - 1
 		case len(s.union) > indexFrom:
 			s.index = make(map[string]int, len(s.union))
 			for i, x := range s.union {
-				s.index[x.value] = i
+				s.index[x.key] = i
 			}
 		}
 		return nil
@@ -361,8 +385,8 @@ func (b *Book) Traits(m Members, profile uint32) map[string]Value {
 		var v Value
 		seen := map[string]bool{}
 		for _, o := range all {
-			if !seen[o.value] {
-				seen[o.value] = true
+			if !seen[o.key] {
+				seen[o.key] = true
 				v.Values = append(v.Values, o.value)
 				v.Lineage = append(v.Lineage, lineage(o))
 			}

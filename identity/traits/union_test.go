@@ -2,11 +2,15 @@ package traits
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/clientele-go/clientele/identity"
+	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
+
+	"github.com/clientele-go/clientele/identity"
 )
 
 // TestUnionIndexProperty: a Union slot, with or without its index, finds every value it
@@ -58,7 +62,7 @@ func TestUnionIndexProperty(t *testing.T) {
 			t.Fatalf("index of %d values, slot of %d", len(s.index), len(s.union))
 		}
 		for i, o := range s.union {
-			if got := s.find(o.value); got != i {
+			if got := s.find(o.key); got != i {
 				t.Fatalf("find(%q) = %d, at %d", o.value, got, i)
 			}
 			if w := want[o.value]; o.at != at.Add(time.Duration(w.at)*time.Second).UnixNano() {
@@ -77,6 +81,116 @@ func TestUnionIndexProperty(t *testing.T) {
 			if p.at > q.at || (p.at == q.at && p.seq > q.seq) {
 				t.Fatalf("Traits: %q (second %d) before %q (second %d)", got.Values[i-1], p.at, got.Values[i], q.at)
 			}
+		}
+	})
+}
+
+// TestUnionCanonicalValues: Union takes canonically equivalent spellings ("José" with
+// é composed, as Windows types it, and as e and a combining accent, as macOS may) and
+// spellings that differ only by surrounding white space (" gold " from a padded export
+// column) for one value, listed in the spelling first observed, with that observation's
+// lineage; a profile split again shows each part its own first spelling. Case still
+// tells values apart: "Gold" may be another tag than "gold". They were kept as distinct
+// values, so a profile merged from two channels listed "José" twice.
+func TestUnionCanonicalValues(t *testing.T) {
+	b, err := NewBook(Policy{Default: Union})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := identity.ID{Kind: "email", Value: "a@x.io"}
+	d := identity.ID{Kind: "device_id", Value: "d1"}
+	for _, o := range []Observation{
+		{ID: a, Value: "Jos\u00e9", Source: "crm", At: at.Add(1 * time.Hour)},
+		{ID: d, Value: "Jose\u0301", Source: "web", At: at.Add(2 * time.Hour)},
+		{ID: d, Value: " gold ", Source: "store", At: at},
+		{ID: a, Value: "gold", Source: "crm", At: at.Add(3 * time.Hour)},
+		{ID: a, Value: "Gold", Source: "crm", At: at.Add(4 * time.Hour)},
+		{ID: a, Value: "gold\t", Source: "web", At: at.Add(5 * time.Hour)},      // a later sighting, same identifier
+		{ID: a, Value: "Jose\u0301 ", Source: "web", At: at.Add(6 * time.Hour)}, // and of "José"
+	} {
+		o.Trait = "tag"
+		if err := b.Observe(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lin := func(id identity.ID, source string, hours int) Lineage {
+		return Lineage{ID: id, Source: source, At: at.Add(time.Duration(hours) * time.Hour)}
+	}
+	for _, c := range []struct {
+		members held
+		want    Value
+	}{
+		{held{a, d}, Value{Values: []string{" gold ", "Jos\u00e9", "Gold"}, Lineage: []Lineage{lin(d, "store", 0), lin(a, "crm", 1), lin(a, "crm", 4)}}},
+		{held{a}, Value{Values: []string{"Jos\u00e9", "gold", "Gold"}, Lineage: []Lineage{lin(a, "crm", 1), lin(a, "crm", 3), lin(a, "crm", 4)}}},
+		{held{d}, Value{Values: []string{" gold ", "Jose\u0301"}, Lineage: []Lineage{lin(d, "store", 0), lin(d, "web", 2)}}},
+	} {
+		if diff := cmp.Diff(c.want, b.Traits(c.members, 1)["tag"]); diff != "" {
+			t.Errorf("members %v (-want +got):\n%s", c.members, diff)
+		}
+	}
+}
+
+// TestUnionSpellingsProperty: on values drawn from precomposed letters, bare letters,
+// combining marks (in either order, so that NFC must reorder them), singletons that NFC
+// replaces (the Ångström and ohm signs) and white space of several kinds, and observed
+// with several identifiers in any order of time, Traits of any subset of the
+// identifiers (a profile, before or after an Unmerge) equals a reference: the
+// observations of the subset by time (then arrival), each value kept at its first
+// observation unless one already kept has the same key, the value trimmed and then put
+// in NFC. The Book trims after NFC, so the reference also holds the two orders to agree.
+func TestUnionSpellingsProperty(t *testing.T) {
+	alphabet := []rune{'e', 'a', 'o', 'n', 'A', '\u00e9', '\u00ea', '\u1ec7', '\u00f1', '\u00c5', '\u212b', '\u2126', '\u03a9',
+		'\u0301', '\u0302', '\u0323', '\u0303', '\u030a', ' ', '\t', '\u00a0', '\u2000', '\u2002', '\u3000'}
+	ids := []identity.ID{{Kind: "email", Value: "a@x.io"}, {Kind: "device_id", Value: "d1"}, {Kind: "user_id", Value: "u1"}}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	rapid.Check(t, func(t *rapid.T) {
+		b, err := NewBook(Policy{Default: Union})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type seen struct {
+			Observation
+			seq int
+		}
+		var all []seen
+		genValue := rapid.Custom(func(t *rapid.T) string {
+			return string(rapid.SliceOfN(rapid.SampledFrom(alphabet), 1, 5).Draw(t, "runes"))
+		})
+		n := rapid.IntRange(1, 6*indexFrom).Draw(t, "observations")
+		for seq := range n {
+			o := Observation{ID: rapid.SampledFrom(ids).Draw(t, "id"), Trait: "t", Value: genValue.Draw(t, "value"),
+				Source: "web", At: at.Add(time.Duration(rapid.IntRange(0, 20).Draw(t, "second")) * time.Second)}
+			if err := b.Observe(o); err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(o.Value) != "" {
+				all = append(all, seen{o, seq})
+			}
+		}
+		members := held(rapid.SliceOfNDistinct(rapid.SampledFrom(ids), 1, len(ids), func(id identity.ID) identity.ID { return id }).Draw(t, "members"))
+		var mine []seen
+		for _, o := range all {
+			if slices.Contains(members, o.ID) {
+				mine = append(mine, o)
+			}
+		}
+		slices.SortStableFunc(mine, func(x, y seen) int { return x.At.Compare(y.At) }) // stable: arrival breaks ties
+		var want Value
+		keys := map[string]bool{}
+		for _, o := range mine {
+			if k := refKey(o.Value); !keys[k] {
+				keys[k] = true
+				want.Values = append(want.Values, o.Value)
+				want.Lineage = append(want.Lineage, Lineage{ID: o.ID, Source: o.Source, At: o.At})
+			}
+		}
+		got, ok := b.Traits(members, 1)["t"]
+		if ok != (len(mine) > 0) {
+			t.Fatalf("trait present %v with %d observations of the members", ok, len(mine))
+		}
+		if diff := cmp.Diff(want, got); ok && diff != "" {
+			t.Fatalf("members %v (-reference +book):\n%s", members, diff)
 		}
 	})
 }
