@@ -22,7 +22,7 @@
 // for kinds a host sends without declaring them): a normaliser that makes equal
 // identifiers compare equal (EmailNormalizer lower-cases and trims and, for providers
 // that deliver them to one mailbox, removes gmail dots and "+tags"; PhoneNormalizer
-// writes E.164 numbers; opaque ids are only trimmed), values to block, a limit and a
+// writes E.164 numbers, read from the digits of any script; opaque ids are only trimmed), values to block, a limit and a
 // priority. Malformed input (an empty or over-long kind, invalid UTF-8, a value longer
 // than Rules.MaxValueLen) is an error and changes nothing. Blocked values ("null",
 // "undefined", "anonymous", "[object Object]", the all-zero UUID, ...: what trackers

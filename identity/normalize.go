@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/nfc"
+	"github.com/clientele-go/clientele/internal/phonechar"
 )
 
 // Normalizer turns a value as a channel recorded it into the canonical form under which
@@ -257,17 +258,28 @@ func invisible(r rune) bool {
 }
 
 // PhoneNormalizer returns the normaliser of phone numbers: it writes them in E.164 form,
-// "+" and up to 15 digits. Spaces, dashes, dots, slashes and parentheses are ignored;
-// any other character makes the value unparseable. A number written internationally
-// ("+86 139...", "0086 139...", and for country code 1 also "011 ...") keeps its country
-// code; a national number gets country (a calling code such as "86", "44" or "1"), after
-// its trunk prefix is removed (a leading 0, kept for Italy, whose numbers include it;
-// for country code 1, a leading 1 of an 11-digit number). With country "" national
-// numbers are unparseable: the resolver does not guess a country. Numbers whose digits
-// are all the same after the first one or the first two ("+1 000 000 0000",
-// "+44 0000 000000") are rejected as placeholders; "+86 188 8888 8888" is kept. The
-// rules are deliberately small: they need no numbering-plan tables and never turn two
-// real numbers into one.
+// "+" and up to 15 ASCII digits. Spaces, dashes, dots, slashes and parentheses are
+// ignored; any other character makes the value unparseable. A number written
+// internationally ("+86 139...", "0086 139...", and for country code 1 also "011 ...")
+// keeps its country code; a national number gets country (a calling code such as "86",
+// "44" or "1"), after its trunk prefix is removed (a leading 0, kept for Italy, whose
+// numbers include it; for country code 1, a leading 1 of an 11-digit number). With
+// country "" national numbers are unparseable: the resolver does not guess a country.
+// Numbers whose digits are all the same after the first one or the first two
+// ("+1 000 000 0000", "+44 0000 000000") are rejected as placeholders; "+86 188 8888
+// 8888" is kept. The rules are deliberately small: they need no numbering-plan tables
+// and never turn two real numbers into one.
+//
+// Digits may be written in the decimal digits of any script (Unicode category Nd:
+// "٠٧٧٠٠ ٩٠٠١٢٣" as an Arabic keyboard types it, Persian, Devanagari or full-width
+// digits), each read as the ASCII digit it stands for, and "+", dashes and parentheses in
+// their full-width forms, dashes also as typography writes them (an en dash, a
+// non-breaking hyphen, a minus sign). Superscript, circled and Roman numerals are not
+// decimal digits and stay unparseable, and so do the digits of a script encoded after
+// the Unicode version of the Go toolchain's tables. A number written in ASCII
+// normalises as it did before other scripts were read, so values already stored keep
+// their form; a number in other digits was unparseable, and is linked once its event is
+// linked again.
 //
 // A country that is not one to three digits (after an optional "+") makes every value
 // unparseable, with an error that says so.
@@ -361,8 +373,11 @@ func normalizePhoneGeneral(v, cc string) (string, error) {
 	var buf [24]byte
 	digits := buf[:0]
 	plus := false
-	for i, r := range v {
-		switch {
+	for i, raw := range v {
+		// A digit of another script, or a full-width or typographic "+", dash or
+		// parenthesis, is read as its ASCII form (see PhoneNormalizer); every rune this
+		// loop accepted before is left as it is, so no stored value changes.
+		switch r := phonechar.Rune(raw); {
 		case r >= '0' && r <= '9':
 			if len(digits) == cap(buf) {
 				return "", fmt.Errorf("phone %q has more than %d digits", v, cap(buf))
@@ -372,7 +387,7 @@ func normalizePhoneGeneral(v, cc string) (string, error) {
 			plus = true
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '/' || unicode.IsSpace(r):
 		default:
-			return "", fmt.Errorf("phone %q has %q at byte %d", v, r, i)
+			return "", fmt.Errorf("phone %q has %q at byte %d", v, raw, i)
 		}
 	}
 	if len(digits) == 0 {

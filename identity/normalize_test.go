@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -240,6 +241,22 @@ func TestPhoneNormalizer(t *testing.T) {
 		{"86", "+0 123 456 789", ""},
 		{"86", "1+39", ""},
 		{"abc", "+86 139 1234 5678", ""}, // an invalid default country rejects everything
+		// Digits of other scripts are the digits they stand for, as a phone keyboard set
+		// to Arabic, Persian or Hindi types them, or a Japanese input method in full width.
+		{"44", "٠٧٧٠٠ ٩٠٠١٢٣", "+447700900123"},       // Arabic-Indic
+		{"44", "۰۷۷۰۰ ۹۰۰۱۲۳", "+447700900123"},       // extended (Persian)
+		{"91", "०९८१२ ३४५६७", "+91981234567"},         // Devanagari
+		{"81", "０９０－１２３４－５６７８", "+819012345678"},      // fullwidth, fullwidth hyphens
+		{"", "＋８１ （０）９０ １２３４ ５６７８", "+8109012345678"}, // "(0)" is not guessed at, as in ASCII
+		{"", "＋８１ ９０ １２３４ ５６７８", "+819012345678"},
+		{"44", "07700 ٩٠٠١٢٣", "+447700900123"},  // mixed: the values are the values
+		{"44", "07700–900123", "+447700900123"},  // an en dash, as a word processor writes one
+		{"44", "07700‑900−123", "+447700900123"}, // a non-breaking hyphen, a minus sign
+		{"44", "𝟎𝟕𝟕𝟎𝟎 900123", "+447700900123"},  // mathematical bold digits
+		{"44", "⁰⁷⁷⁰⁰ ⁹⁰⁰¹²³", ""},               // superscripts are not decimal digits (No)
+		{"44", "⓪7700 900123", ""},               // nor a circled zero
+		{"44", "ⅦⅦ 900123", ""},                  // nor a Roman numeral (Nl)
+		{"44", "07700 900123٫", ""},              // an Arabic decimal separator is no phone's
 	} {
 		got, err := PhoneNormalizer(tc.country)(tc.in)
 		if tc.want == "" {
@@ -252,6 +269,55 @@ func TestPhoneNormalizer(t *testing.T) {
 			t.Errorf("PhoneNormalizer(%q)(%q) = %q, %v; want %q", tc.country, tc.in, got, err, tc.want)
 		}
 	}
+}
+
+// TestPhoneNormalizerAnyScript: a number with any of its ASCII digits written in the
+// digits of another script (any block of Unicode's decimal digits, category Nd: one
+// block for the number, or one for each digit) and its "+", dashes and parentheses in
+// their full-width or typographic forms normalises as the ASCII number does: to the same
+// E.164 value, or to an error when that is refused. Digits of other scripts made the
+// number unparseable, so a customer who typed her number on an Arabic keyboard was an
+// identifier short.
+func TestPhoneNormalizerAnyScript(t *testing.T) {
+	var zeros []rune // the zero of every block of ten decimal digits
+	for _, rg := range unicode.Nd.R16 {
+		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
+			zeros = append(zeros, z)
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
+			zeros = append(zeros, z)
+		}
+	}
+	others := map[rune][]rune{'+': {'\uff0b'}, '-': {'\u2010', '\u2011', '\u2013', '\u2014', '\u2212', '\uff0d'}, '(': {'\uff08'}, ')': {'\uff09'}, '.': {'\uff0e'}, '/': {'\uff0f'}}
+	rapid.Check(t, func(t *rapid.T) {
+		prefix := rapid.SampledFrom([]string{"", "+", "+ ", "00", "0", "011 ", "(0)", "+44 (0)"}).Draw(t, "prefix")
+		ascii := prefix + rapid.StringMatching(`[0-9][0-9 ./()\-]{5,18}`).Draw(t, "number")
+		zero := rapid.SampledFrom(zeros).Draw(t, "block")
+		perDigit := rapid.Bool().Draw(t, "a block per digit")
+		var b strings.Builder
+		for _, r := range ascii {
+			switch {
+			case '0' <= r && r <= '9' && rapid.Bool().Draw(t, "replace digit"):
+				if perDigit {
+					zero = rapid.SampledFrom(zeros).Draw(t, "block")
+				}
+				r = zero + (r - '0')
+			case others[r] != nil && rapid.Bool().Draw(t, "replace separator"):
+				r = rapid.SampledFrom(others[r]).Draw(t, "separator")
+			}
+			b.WriteRune(r)
+		}
+		v := b.String()
+		for _, cc := range []string{"", "1", "39", "44", "86"} {
+			want, werr := PhoneNormalizer(cc)(ascii)
+			got, err := PhoneNormalizer(cc)(v)
+			if got != want || (err == nil) != (werr == nil) {
+				t.Fatalf("country %q: %q gives %q, %v; as ASCII %q gives %q, %v", cc, v, got, err, ascii, want, werr)
+			}
+		}
+	})
 }
 
 func TestBlockedIgnoresCase(t *testing.T) {
