@@ -3,6 +3,8 @@ package match
 import (
 	"fmt"
 	"strings"
+
+	"github.com/clientele-go/clientele/internal/phonechar"
 )
 
 // phoneDialling is how one country's numbers are dialled: the trunk prefix a national
@@ -58,7 +60,13 @@ func checkCallingCode(cc string) error {
 // else for a national number written without its trunk prefix ("7700 900123"). A
 // number that is only a prefix keeps its digits. The form is idempotent: a "+" number
 // normalises to itself.
+//
+// Digits may be written in the decimal digits of any script and "+" and the
+// parentheses in full width (internal/phonechar, which identity's PhoneNormalizer reads
+// them with too): "٠٧٧٠٠ ٩٠٠١٢٣", typed on an Arabic keyboard, is "07700 900123". They
+// were dropped, so such a phone was missing, no evidence either way, where it agrees.
 func phone(v, cc string) string {
+	v = phonechar.String(v)
 	plus, digits := phoneDigits(v)
 	if cc == "" || digits == "" {
 		return digits

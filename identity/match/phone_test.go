@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"pgregory.net/rapid"
@@ -38,6 +39,14 @@ func TestCallingCode(t *testing.T) {
 		// Without a calling code, the digits as before: the defect stays visible.
 		{"", "07700 900123", "+44 7700 900123", false},
 		{"", "447700900123", "+44 7700 900123", true},
+		// Digits of other scripts are the digits they stand for; they were dropped, and
+		// the phone was missing, so these pairs fell to the null level.
+		{"44", "\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663", "07700 900123", true},                                // Arabic-Indic
+		{"44", "\u06f0\u06f7\u06f7\u06f0\u06f0 \u06f9\u06f0\u06f0\u06f1\u06f2\u06f3", "+44 7700 900123", true},                             // Persian
+		{"44", "\uff0b\uff14\uff14 \uff08\uff10\uff09\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13", "07700 900123", true}, // full width, "(0)" too
+		{"1", "(\u0968\u0967\u0968) \u096b\u096b\u096b-\u0967\u0968\u0969\u096a", "+1 212 555 1234", true},                                 // Devanagari
+		{"44", "\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0664", "07700 900123", false},                               // another number
+		{"", "\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663", "07700-900123", true},                                  // digits alone
 	} {
 		recs := []Record{{Phone: c.a}, {Phone: c.b}}
 		l, err := New(recs, Settings{CallingCode: c.cc,
@@ -85,6 +94,55 @@ func TestPhoneForms(t *testing.T) {
 		other := rapid.SampledFrom([]string{"1", "33", "353", "4"}).Draw(t, "country")
 		if got := phone("+"+other+n, "44"); got == want {
 			t.Fatalf("+%s%s and 0%s are both %q", other, n, n, got)
+		}
+	})
+}
+
+// TestPhoneAnyScript: a number with any of its ASCII digits written in the digits of
+// another script (any block of Unicode's decimal digits, one for the number or one for
+// each digit), and its "+" and parentheses in full width, has the phone form of the ASCII
+// number under any calling code, and the same normalised field.
+func TestPhoneAnyScript(t *testing.T) {
+	var zeros []rune // the zero of every block of ten decimal digits
+	for _, rg := range unicode.Nd.R16 {
+		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
+			zeros = append(zeros, z)
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
+			zeros = append(zeros, z)
+		}
+	}
+	wide := map[rune]rune{'+': '\uff0b', '(': '\uff08', ')': '\uff09', '-': '\u2013'}
+	rapid.Check(t, func(t *rapid.T) {
+		prefix := rapid.SampledFrom([]string{"", "+", "+44 (0)", "00", "0", "011 ", "8 10 ", "(0)"}).Draw(t, "prefix")
+		ascii := prefix + rapid.StringMatching(`[0-9][0-9 ()\-]{0,16}`).Draw(t, "number")
+		zero := rapid.SampledFrom(zeros).Draw(t, "block")
+		perDigit := rapid.Bool().Draw(t, "a block per digit")
+		var b strings.Builder
+		for _, r := range ascii {
+			switch {
+			case '0' <= r && r <= '9' && rapid.Bool().Draw(t, "replace digit"):
+				if perDigit {
+					zero = rapid.SampledFrom(zeros).Draw(t, "block")
+				}
+				r = zero + (r - '0')
+			case wide[r] != 0 && rapid.Bool().Draw(t, "replace separator"):
+				r = wide[r]
+			}
+			b.WriteRune(r)
+		}
+		v := b.String()
+		for _, cc := range []string{"", "44", "1", "7", "36", "39", "353"} {
+			if got, want := phone(v, cc), phone(ascii, cc); got != want {
+				t.Fatalf("calling code %q: %q gives %q, as ASCII %q gives %q", cc, v, got, ascii, want)
+			}
+			got, err := normalize(FieldPhone, v, cc)
+			want, werr := normalize(FieldPhone, ascii, cc)
+			if got != want || (err == nil) != (werr == nil) {
+				t.Fatalf("calling code %q: %q normalises to %q, %v; as ASCII %q to %q, %v", cc, v, got, err, ascii, want, werr)
+			}
 		}
 	})
 }

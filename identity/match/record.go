@@ -78,7 +78,8 @@ func fieldValue(r *Record, f string) (string, bool) {
 // typed on a Mac (e + combining acute, NFD) and on Windows (é, NFC) are one value, as
 // canonically equivalent strings are. Then names, cities and free attributes are
 // lower-cased with white space collapsed; e-mails lower-cased and trimmed; phones keep
-// their digits only (so "07700 900123" and "07700-900123" agree), or with a calling
+// their digits only, read as ASCII digits whatever their script (so "07700 900123",
+// "07700-900123" and "٠٧٧٠٠ ٩٠٠١٢٣" agree), or with a calling
 // code (Settings.CallingCode) their international form (see phone); postcodes are
 // upper-cased without spaces. Birth dates must be YYYY-MM-DD. A placeholder (see
 // Record) becomes the empty, missing value. MaxFieldLen bounds the normalised value, so
