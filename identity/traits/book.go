@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/identity"
+	"github.com/clientele-go/clientele/internal/english"
 	"github.com/clientele-go/clientele/internal/nfc"
 )
 
@@ -212,6 +213,16 @@ func (b *Book) rule(trait string) MergeRule {
 	return b.policy.Default
 }
 
+// shownID is id as identity's messages show an identifier: "kind:value", the kind and
+// the value each as english.Name shows a name from data, quoted when it holds a
+// character that is not printable. Written raw (ID.String, which is for people), an
+// identifier value with a newline forged a line of the host's log, and an escape
+// sequence reached its terminal. The widths are the longest a resolver holds, so an
+// identifier Observe would keep is shown whole.
+func shownID(id identity.ID) string {
+	return english.Name(id.Kind, maxIDKindLen) + ":" + english.Name(id.Value, maxIDValueLen)
+}
+
 // Observe records an observation. It fails with ErrInvalid, recording nothing, for an
 // empty identifier kind or value, an empty trait name, strings that are not UTF-8 or
 // longer than the limits (an identifier's kind 64 bytes and value 65535, the most a
@@ -237,29 +248,29 @@ func (b *Book) Observe(o Observation) error {
 	case !utf8.ValidString(o.ID.Kind) || !utf8.ValidString(o.ID.Value):
 		return fmt.Errorf("%w: observation: identifier %q is not valid UTF-8", ErrInvalid, o.ID.String())
 	case o.Trait == "":
-		return fmt.Errorf("%w: observation of %v: empty trait name", ErrInvalid, o.ID)
+		return fmt.Errorf("%w: observation of %s: empty trait name", ErrInvalid, shownID(o.ID))
 	case len(o.Trait) > MaxTraitLen:
-		return fmt.Errorf("%w: observation of %v: trait name of %d bytes, over the %d-byte limit", ErrInvalid, o.ID, len(o.Trait), MaxTraitLen)
+		return fmt.Errorf("%w: observation of %s: trait name of %d bytes, over the %d-byte limit", ErrInvalid, shownID(o.ID), len(o.Trait), MaxTraitLen)
 	case !utf8.ValidString(o.Trait):
-		return fmt.Errorf("%w: observation of %v: trait name %q is not valid UTF-8", ErrInvalid, o.ID, o.Trait)
+		return fmt.Errorf("%w: observation of %s: trait name %q is not valid UTF-8", ErrInvalid, shownID(o.ID), o.Trait)
 	case o.ID.Kind == "":
 		return fmt.Errorf("%w: trait %q: identifier %q has an empty kind", ErrInvalid, o.Trait, o.ID.Value)
 	case o.ID.Value == "":
 		return fmt.Errorf("%w: trait %q: identifier of kind %q has an empty value", ErrInvalid, o.Trait, o.ID.Kind)
 	case len(o.Value) > MaxValueLen:
-		return fmt.Errorf("%w: trait %q of %v: value of %d bytes, over the %d-byte limit", ErrInvalid, o.Trait, o.ID, len(o.Value), MaxValueLen)
+		return fmt.Errorf("%w: trait %q of %s: value of %d bytes, over the %d-byte limit", ErrInvalid, o.Trait, shownID(o.ID), len(o.Value), MaxValueLen)
 	case !utf8.ValidString(o.Value):
-		return fmt.Errorf("%w: trait %q of %v: value %q is not valid UTF-8", ErrInvalid, o.Trait, o.ID, o.Value)
+		return fmt.Errorf("%w: trait %q of %s: value %q is not valid UTF-8", ErrInvalid, o.Trait, shownID(o.ID), o.Value)
 	case len(o.Source) > MaxSourceLen:
-		return fmt.Errorf("%w: trait %q of %v: source of %d bytes, over the %d-byte limit", ErrInvalid, o.Trait, o.ID, len(o.Source), MaxSourceLen)
+		return fmt.Errorf("%w: trait %q of %s: source of %d bytes, over the %d-byte limit", ErrInvalid, o.Trait, shownID(o.ID), len(o.Source), MaxSourceLen)
 	case !utf8.ValidString(o.Source):
-		return fmt.Errorf("%w: trait %q of %v: source %q is not valid UTF-8", ErrInvalid, o.Trait, o.ID, o.Source)
+		return fmt.Errorf("%w: trait %q of %s: source %q is not valid UTF-8", ErrInvalid, o.Trait, shownID(o.ID), o.Source)
 	case o.At.IsZero():
-		return fmt.Errorf("%w: trait %q of %v: zero time", ErrInvalid, o.Trait, o.ID)
+		return fmt.Errorf("%w: trait %q of %s: zero time", ErrInvalid, o.Trait, shownID(o.ID))
 	case o.At.Before(minTime) || o.At.After(maxTime):
 		// Observations are ordered by UnixNano, which wraps outside these years: a value
 		// seen in 3000 would otherwise lose to one seen today and report 1830 as its time.
-		return fmt.Errorf("%w: trait %q of %v: time %v outside the years 1678-2262", ErrInvalid, o.Trait, o.ID, o.At)
+		return fmt.Errorf("%w: trait %q of %s: time %v outside the years 1678-2262", ErrInvalid, o.Trait, shownID(o.ID), o.At)
 	}
 	if strings.TrimSpace(o.Value) == "" {
 		return nil // a blank cell: see above

@@ -3,6 +3,7 @@ package traits_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,51 @@ func TestForgetErasesObservations(t *testing.T) {
 	}
 	if got := b.Traits(r, q)["address"].Values; len(got) != 1 || got[0] != "2 High St" {
 		t.Errorf("Ben's address after Ann was forgotten = %q", got)
+	}
+}
+
+// TestMessagesQuoteIdentifiers: Observe's errors show the observation's identifier as
+// identity's own messages do (english.Name: quoted when it holds a character that is
+// not printable, as it is otherwise). They wrote it raw (ID.String, which is for
+// people), so an identifier value with a newline, read from an export, forged a second
+// line in the host's log, an escape sequence reached its terminal and a bidi override
+// reversed the line.
+func TestMessagesQuoteIdentifiers(t *testing.T) {
+	b, err := traits.NewBook(traits.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, id := range []identity.ID{
+		{Kind: "email", Value: "ben@example.com\ntraits: all clear\x1b[2J"},
+		{Kind: "ticket", Value: "\u202eC-7"},
+		{Kind: "e\nmail", Value: "ben@example.com"},
+	} {
+		ok := traits.Observation{ID: id, Trait: "city", Value: "Leeds", Source: "crm", At: at}
+		for _, f := range []func(*traits.Observation){
+			func(o *traits.Observation) { o.Trait = "" },
+			func(o *traits.Observation) { o.Trait = strings.Repeat("t", traits.MaxTraitLen+1) },
+			func(o *traits.Observation) { o.Trait = "\xff" },
+			func(o *traits.Observation) { o.Value = strings.Repeat("v", traits.MaxValueLen+1) },
+			func(o *traits.Observation) { o.Value = "\xfe" },
+			func(o *traits.Observation) { o.Source = strings.Repeat("s", traits.MaxSourceLen+1) },
+			func(o *traits.Observation) { o.Source = "\xfd" },
+			func(o *traits.Observation) { o.At = time.Time{} },
+			func(o *traits.Observation) { o.At = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) },
+		} {
+			o := ok
+			f(&o)
+			err := b.Observe(o)
+			if !errors.Is(err, traits.ErrInvalid) {
+				t.Fatalf("Observe(%+q): %v, want ErrInvalid", o, err)
+			}
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\n\r\x1b\u202e") {
+				t.Errorf("Observe's message shows the identifier raw: %+q", msg)
+			}
+			if want := fmt.Sprintf("%+q", id.Kind) + ":"; strings.ContainsRune(id.Kind, '\n') && !strings.Contains(msg, want) {
+				t.Errorf("Observe's message %+q does not quote the kind as %s", msg, want)
+			}
+		}
 	}
 }
