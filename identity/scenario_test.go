@@ -289,3 +289,32 @@ func TestSamePersonThroughCurrent(t *testing.T) {
 		t.Fatalf("same person: a,b %v; a,c %v; 0,0 %v; 99,99 %v", same(a, b), same(a, c), same(0, 0), same(99, 99))
 	}
 }
+
+// A customer gives her number at the shop's till in ASCII digits and on the web shop,
+// from a phone whose keyboard is set to Arabic, in Arabic-Indic digits: the two events
+// join one profile by the number. The Arabic-Indic number was dropped as unparseable,
+// and the two accounts stayed apart.
+func TestPhoneInArabicDigitsLinks(t *testing.T) {
+	rules := identity.DefaultRules()
+	phone := rules.Kinds["phone"]
+	phone.Normalize = identity.PhoneNormalizer("44")
+	rules.Kinds["phone"] = phone
+	r, err := identity.New(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, err := r.Resolve(ctx, t0, "web", id("email", "layla@example.com"), id("phone", "\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663"))
+	if err != nil || len(web.Dropped) != 0 {
+		t.Fatalf("web: %+v, %v; want no identifier dropped", web, err)
+	}
+	store, err := r.Resolve(ctx, t0.Add(time.Hour), "store", id("loyalty_card", "L-7"), id("phone", "07700 900123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.Profile != web.Profile {
+		t.Fatalf("the till's profile %d, the web shop's %d: the number did not join them", store.Profile, web.Profile)
+	}
+	if got := r.Identifiers(web.Profile); !slices.Contains(got, id("phone", "+447700900123")) {
+		t.Fatalf("profile holds %v, want the number stored as +447700900123", got)
+	}
+}
