@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -316,5 +317,29 @@ func TestPhoneInArabicDigitsLinks(t *testing.T) {
 	}
 	if got := r.Identifiers(web.Profile); !slices.Contains(got, id("phone", "+447700900123")) {
 		t.Fatalf("profile holds %v, want the number stored as +447700900123", got)
+	}
+}
+
+// The shop's own number on the phone block list stays blocked in any script, whichever
+// script the list writes it in: a number read from other digits is checked against the
+// block list in its E.164 form, as an ASCII one is. (Before digits of other scripts were
+// read, such a number was dropped as unparseable, not as blocked.)
+func TestBlockedPhoneInAnyScript(t *testing.T) {
+	for _, listed := range []string{"07700 900123", "\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663"} {
+		rules := identity.DefaultRules()
+		phone := rules.Kinds["phone"]
+		phone.Normalize = identity.PhoneNormalizer("44")
+		phone.Blocked = []string{listed}
+		rules.Kinds["phone"] = phone
+		r, err := identity.New(rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, given := range []string{"07700 900123", "\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663", "\uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13"} {
+			o, err := r.Resolve(ctx, t0, "store", id("email", "a@x.io"), id("phone", given))
+			if err != nil || len(o.Dropped) != 1 || !errors.Is(o.Dropped[0].Err, identity.ErrBlocked) {
+				t.Errorf("listed %q, given %q: %+v, %v; want the phone dropped as blocked", listed, given, o.Dropped, err)
+			}
+		}
 	}
 }
