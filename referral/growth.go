@@ -2,7 +2,6 @@ package referral
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -113,99 +112,209 @@ func (p *Program) Invites() []Invite {
 // generation below their referrer and descends from the seed at the top of their chain.
 // A Tree is immutable and safe for concurrent use. The zero Tree, and a nil *Tree (what
 // NewTree returns with an error), are the empty tree: they know no profile.
+//
+// A Tree numbers the profiles it knows 0, 1, ... in ascending order (their nodes) and
+// keeps everything in slices indexed by node: a million sign-ups in five maps, one
+// entry each, cost seconds, nearly all of it in growing and probing the maps.
 type Tree struct {
-	parent   map[uint32]uint32
-	children map[uint32][]uint32
-	gen      map[uint32]int
-	seed     map[uint32]uint32
+	profiles []uint32 // node -> profile, ascending
+	// dense[p] is profile p's node + 1 (0: unknown) when the profiles are small enough
+	// for a table (identity's keys, issued densely from 1); sparse holds them otherwise.
+	dense  []int32
+	sparse map[uint32]int32
+	gen    []int32 // node -> generation
+	seed   []int32 // node -> node of its seed
+	below  []int32 // node -> descendants
+	// The children of node i are nodes kids[first[i]:first[i+1]], ascending.
+	first, kids []int32
 }
 
 // NewTree builds the tree of the sign-ups. Edges that loop are an error wrapping
 // [ErrCycle] naming a profile on the loop.
 func NewTree(signups []Signup) (*Tree, error) {
-	t := &Tree{parent: map[uint32]uint32{}, children: map[uint32][]uint32{}, gen: map[uint32]int{}, seed: map[uint32]uint32{}}
-	nodes := map[uint32]bool{}
+	// Nodes are int32: 2^31 profiles would take 2^30 sign-ups, 32 GiB of them.
+	if len(signups) > math.MaxInt32/2 {
+		return nil, fmt.Errorf("%w: tree: %d sign-ups, over the limit of %d", ErrInvalid, len(signups), math.MaxInt32/2)
+	}
+	t := &Tree{}
+	t.index(signups)
+	n := len(t.profiles)
+	parent := make([]int32, n)
+	for i := range parent {
+		parent[i] = -1
+	}
 	for _, s := range signups {
-		nodes[s.Profile] = true
-		if s.Referrer != 0 {
-			nodes[s.Referrer] = true
-			if s.Referrer == s.Profile {
-				return nil, fmt.Errorf("%w: tree: profile %d refers itself", ErrCycle, s.Profile)
-			}
-			if q, ok := t.parent[s.Profile]; ok && q != s.Referrer {
-				return nil, fmt.Errorf("%w: tree: profile %d has two referrers, %d and %d", ErrInvalid, s.Profile, q, s.Referrer)
-			}
-			t.parent[s.Profile] = s.Referrer
+		if s.Referrer == 0 {
+			continue
+		}
+		if s.Referrer == s.Profile {
+			return nil, fmt.Errorf("%w: tree: profile %d refers itself", ErrCycle, s.Profile)
+		}
+		c, _ := t.node(s.Profile)
+		r, _ := t.node(s.Referrer)
+		if q := parent[c]; q >= 0 && q != r {
+			return nil, fmt.Errorf("%w: tree: profile %d has two referrers, %d and %d", ErrInvalid, s.Profile, t.profiles[q], s.Referrer)
+		}
+		parent[c] = r
+	}
+	// The children, in one slice by parent: counted, then placed in node order, which
+	// is ascending profile order.
+	t.first = make([]int32, n+1)
+	for _, q := range parent {
+		if q >= 0 {
+			t.first[q+1]++
 		}
 	}
-	for _, n := range slices.Sorted(maps.Keys(nodes)) {
-		if q, ok := t.parent[n]; ok {
-			t.children[q] = append(t.children[q], n)
+	for i := range n {
+		t.first[i+1] += t.first[i]
+	}
+	t.kids = make([]int32, t.first[n])
+	next := slices.Clone(t.first[:n])
+	for c, q := range parent {
+		if q >= 0 {
+			t.kids[next[q]] = int32(c)
+			next[q]++
 		}
 	}
 	// Breadth-first from the seeds numbers the generations; a node never reached lies
-	// on a cycle.
-	var queue []uint32
-	for _, n := range slices.Sorted(maps.Keys(nodes)) {
-		if _, ok := t.parent[n]; !ok {
-			t.gen[n], t.seed[n] = 0, n
-			queue = append(queue, n)
+	// on a cycle or below one.
+	t.gen, t.seed = make([]int32, n), make([]int32, n)
+	order := make([]int32, 0, n)
+	for i, q := range parent {
+		if q < 0 {
+			t.seed[i] = int32(i)
+			order = append(order, int32(i))
 		}
 	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, c := range t.children[n] {
-			t.gen[c], t.seed[c] = t.gen[n]+1, t.seed[n]
-			queue = append(queue, c)
+	for k := 0; k < len(order); k++ {
+		v := order[k]
+		for _, c := range t.kids[t.first[v]:t.first[v+1]] {
+			t.gen[c], t.seed[c] = t.gen[v]+1, t.seed[v]
+			order = append(order, c)
 		}
 	}
-	if len(t.gen) < len(nodes) {
-		for _, n := range slices.Sorted(maps.Keys(nodes)) {
-			if _, ok := t.gen[n]; !ok {
-				return nil, fmt.Errorf("%w: tree: profile %d is on a loop of referrals", ErrCycle, n)
+	if len(order) < n {
+		reached := make([]bool, n)
+		for _, v := range order {
+			reached[v] = true
+		}
+		for i, ok := range reached {
+			if !ok {
+				return nil, fmt.Errorf("%w: tree: profile %d is on a loop of referrals", ErrCycle, t.profiles[i])
 			}
+		}
+	}
+	// Descendants, children before parents: the breadth-first order backwards.
+	t.below = make([]int32, n)
+	for _, v := range slices.Backward(order) {
+		if q := parent[v]; q >= 0 {
+			t.below[q] += 1 + t.below[v]
 		}
 	}
 	return t, nil
 }
 
-// Generation returns profile's depth below its seed (0 for a seed).
-func (t *Tree) Generation(profile uint32) (int, bool) {
+// index numbers the profiles of the sign-ups, referrers included, in ascending order.
+// When the largest is below 8 per sign-up (a table no bigger than the sign-ups
+// themselves), a table indexed by profile both sorts them and finds them; otherwise they
+// are sorted and found through a map.
+func (t *Tree) index(signups []Signup) {
+	var top uint32
+	for _, s := range signups {
+		top = max(top, s.Profile, s.Referrer)
+	}
+	if uint64(top) < 8*uint64(len(signups))+64 {
+		t.dense = make([]int32, int(top)+1)
+		n := 0
+		mark := func(p uint32) {
+			if t.dense[p] == 0 {
+				t.dense[p] = 1
+				n++
+			}
+		}
+		for _, s := range signups {
+			mark(s.Profile)
+			if s.Referrer != 0 {
+				mark(s.Referrer)
+			}
+		}
+		t.profiles = make([]uint32, 0, n)
+		for p, in := range t.dense {
+			if in != 0 {
+				t.profiles = append(t.profiles, uint32(p))
+				t.dense[p] = int32(len(t.profiles))
+			}
+		}
+		return
+	}
+	all := make([]uint32, 0, 2*len(signups))
+	for _, s := range signups {
+		all = append(all, s.Profile)
+		if s.Referrer != 0 {
+			all = append(all, s.Referrer)
+		}
+	}
+	slices.Sort(all)
+	t.profiles = slices.Clone(slices.Compact(all)) // a copy, leaving the duplicates' room
+	t.sparse = make(map[uint32]int32, len(t.profiles))
+	for i, p := range t.profiles {
+		t.sparse[p] = int32(i)
+	}
+}
+
+// node returns profile's node.
+func (t *Tree) node(profile uint32) (int32, bool) {
 	if t == nil {
 		return 0, false
 	}
-	g, ok := t.gen[profile]
-	return g, ok
+	if t.dense != nil {
+		if int64(profile) < int64(len(t.dense)) && t.dense[profile] != 0 {
+			return t.dense[profile] - 1, true
+		}
+		return 0, false
+	}
+	i, ok := t.sparse[profile]
+	return i, ok
+}
+
+// Generation returns profile's depth below its seed (0 for a seed).
+func (t *Tree) Generation(profile uint32) (int, bool) {
+	i, ok := t.node(profile)
+	if !ok {
+		return 0, false
+	}
+	return int(t.gen[i]), true
 }
 
 // Seed returns the seed user profile descends from (itself for a seed).
 func (t *Tree) Seed(profile uint32) (uint32, bool) {
-	if t == nil {
+	i, ok := t.node(profile)
+	if !ok {
 		return 0, false
 	}
-	s, ok := t.seed[profile]
-	return s, ok
+	return t.profiles[t.seed[i]], true
 }
 
 // Children returns the people profile brought, ascending.
 func (t *Tree) Children(profile uint32) []uint32 {
-	if t == nil {
+	i, ok := t.node(profile)
+	if !ok || t.first[i] == t.first[i+1] {
 		return nil
 	}
-	return slices.Clone(t.children[profile])
+	out := make([]uint32, 0, t.first[i+1]-t.first[i])
+	for _, c := range t.kids[t.first[i]:t.first[i+1]] {
+		out = append(out, t.profiles[c])
+	}
+	return out
 }
 
 // Descendants counts everyone below profile.
 func (t *Tree) Descendants(profile uint32) int {
-	if t == nil {
+	i, ok := t.node(profile)
+	if !ok {
 		return 0
 	}
-	n := 0
-	for _, c := range t.children[profile] {
-		n += 1 + t.Descendants(c)
-	}
-	return n
+	return int(t.below[i])
 }
 
 // Generations returns how many people are in each generation: seeds first.
@@ -215,7 +324,7 @@ func (t *Tree) Generations() []int {
 	}
 	var out []int
 	for _, g := range t.gen {
-		for len(out) <= g {
+		for len(out) <= int(g) {
 			out = append(out, 0)
 		}
 		out[g]++
