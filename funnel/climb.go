@@ -190,7 +190,7 @@ func MergeJourneys(parts ...*Journeys) (*Journeys, error) {
 			return nil, fmt.Errorf("%w: journeys %d of %d are nil", ErrInvalid, i, len(parts))
 		}
 		if p.r.fp != parts[0].r.fp {
-			return nil, fmt.Errorf("%w: journeys %d: %s versus %s", ErrMismatch, i, p.r.fp, parts[0].r.fp)
+			return nil, fmt.Errorf("%w: journeys %d: %s versus %s", ErrMismatch, i, shownFingerprint(p.r.fp), shownFingerprint(parts[0].r.fp))
 		}
 	}
 	return join(parts[0].r, parts)

@@ -460,7 +460,7 @@ func (cp *cohortPartial) group(k int64) *cohortCounts {
 // would count twice, so it is refused with ErrInvalid and cp is unchanged.
 func (cp *cohortPartial) Merge(other *cohortPartial) error {
 	if cp.key != other.key {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.key, other.key)
+		return mismatchErr(cp.key, other.key)
 	}
 	for _, g := range cp.groups {
 		g.ids.settle() // see funnelPartial.settle
@@ -765,7 +765,7 @@ func (cp *cohortPartial) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if fp := r.str(); !r.failed() && !p.accepts(fp, version) {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, p.fingerprint(version))
+		return mismatchErr(fp, p.fingerprint(version))
 	}
 	if version == 1 {
 		// 0 for events before 1970 too, so that it may follow an AsOf before 1970.

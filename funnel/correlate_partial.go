@@ -83,7 +83,7 @@ func (c *corrTally) fold(cp *correlationPartial, names, keys, values []string, e
 // unchanged.
 func (cp *correlationPartial) Merge(other *correlationPartial) error {
 	if cp.fp != other.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, cp.fp, other.fp)
+		return mismatchErr(cp.fp, other.fp)
 	}
 	// Intersects of the four pairs copies nothing, where a union of each side's two
 	// sets copied both partials on every merge.
@@ -153,7 +153,7 @@ func (cp *correlationPartial) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if fp := r.str(); !r.failed() && fp != cp.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, cp.fp)
+		return mismatchErr(fp, cp.fp)
 	}
 	conv := r.profileSet("converters")
 	non := r.profileSet("non-converters")

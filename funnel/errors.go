@@ -50,6 +50,21 @@ func errorf(format string, args ...any) error {
 	return errtext.Errorf("funnel: ", format, args...)
 }
 
+// mismatchErr is the ErrMismatch of two fingerprints (the text by which a partial or
+// journeys record the spec that made them), got where want was expected.
+func mismatchErr(got, want string) error {
+	return fmt.Errorf("%w: %s versus %s", ErrMismatch, shownFingerprint(got), shownFingerprint(want))
+}
+
+// shownFingerprint is a fingerprint as a message shows it: as it is when printable,
+// quoted with Go's escapes when not, as identity shows identifiers. The fingerprint an
+// encoding opens with is the caller's data once decoded, damaged or made up under a
+// valid frame: printed as it was, a newline forged a line of the host's log, an escape
+// sequence reached its terminal. One wider than 65,536 columns, far beyond what a spec
+// makes, is cut, its length after it, so that a fingerprint of megabytes of damaged
+// bytes is not copied whole into the message.
+func shownFingerprint(fp string) string { return english.Name(fp, 1<<16) }
+
 // overlapErr refuses to merge two partials of an analysis (kind) that share n
 // profiles: the contract (see Partial) is that shards hold disjoint profiles, and a
 // profile counted in both would count twice.

@@ -1,7 +1,6 @@
 package funnel
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/clientele-go/clientele/internal/english"
@@ -104,7 +103,7 @@ func (r *rules) decode(data []byte) (*Journeys, error) {
 		return nil, err
 	}
 	if fp := rd.str(); !rd.failed() && fp != r.fp {
-		return nil, fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, r.fp)
+		return nil, mismatchErr(fp, r.fp)
 	}
 	// Nine bytes is the least a profile takes: nine varints of one byte each.
 	n := rd.count("profile", math.MaxUint32+1, 9)

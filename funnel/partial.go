@@ -67,7 +67,7 @@ func (pt *funnelPartial) group(key string) *tally {
 // into itself) would count twice, so it is refused with ErrInvalid and pt is unchanged.
 func (pt *funnelPartial) Merge(other *funnelPartial) error {
 	if pt.fp != other.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, pt.fp, other.fp)
+		return mismatchErr(pt.fp, other.fp)
 	}
 	if pt.asOf != other.asOf {
 		return asOfMismatch(pt.asOf, other.asOf)
@@ -224,7 +224,7 @@ func (pt *funnelPartial) UnmarshalBinary(data []byte) error {
 	q := &funnelPartial{groups: map[string]*tally{}}
 	q.fp = r.str()
 	if !r.failed() && q.fp != pt.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, q.fp, pt.fp)
+		return mismatchErr(q.fp, pt.fp)
 	}
 	q.n = r.count("step", MaxSteps, 1)
 	if !r.failed() && q.n == 0 {

@@ -398,7 +398,7 @@ func (r *SequenceResult) Merge(other *SequenceResult) error {
 		return err
 	}
 	if r.seq != "" && other.seq != "" && r.seq != other.seq {
-		return fmt.Errorf("%w: merge a SequenceResult of %s into one of %s", ErrMismatch, other.seq, r.seq)
+		return fmt.Errorf("%w: merge a SequenceResult of %s into one of %s", ErrMismatch, shownFingerprint(other.seq), shownFingerprint(r.seq))
 	}
 	if n := overlapBitmaps(r.known(), other.known()); n > 0 {
 		return fmt.Errorf("%w: merge a SequenceResult: %d %s counted in both results; shards must hold disjoint profiles (was a shard merged twice?)", ErrInvalid, n, english.Plural(n, "profile", "profiles"))

@@ -40,7 +40,7 @@ func (sk Stickiness) newState() (*stickinessPartial, error) {
 // their disjointness the caller's promise.
 func (sp *stickinessPartial) Merge(other *stickinessPartial) error {
 	if sp.fp != other.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, sp.fp, other.fp)
+		return mismatchErr(sp.fp, other.fp)
 	}
 	sp.scan.counted.settle() // the receiver of merges settles once (see idSet.settle)
 	if n := overlap([]*idSet{&sp.scan.counted}, []*idSet{&other.scan.counted}); n > 0 {
@@ -117,7 +117,7 @@ func (sp *stickinessPartial) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if fp := r.str(); !r.failed() && fp != sp.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, sp.fp)
+		return mismatchErr(fp, sp.fp)
 	}
 	base := sp.scan
 	sc := &stickyScan{cal: base.cal, slots: base.slots, groups: map[string]*stickyTally{}}

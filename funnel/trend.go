@@ -150,7 +150,7 @@ func (tp *trendPartial) add(p *plan, prof uint32, o *outcome) {
 // those merge as before, their disjointness the caller's promise.
 func (tp *trendPartial) Merge(other *trendPartial) error {
 	if tp.fp != other.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, tp.fp, other.fp)
+		return mismatchErr(tp.fp, other.fp)
 	}
 	tp.counted.settle() // the receiver of merges settles once (see idSet.settle)
 	if n := overlap([]*idSet{&tp.counted}, []*idSet{&other.counted}); n > 0 {
@@ -392,7 +392,7 @@ func (tp *trendPartial) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if fp := r.str(); !r.failed() && fp != q.fp {
-		return fmt.Errorf("%w: %s versus %s", ErrMismatch, fp, q.fp)
+		return mismatchErr(fp, q.fp)
 	}
 	np := r.count("period", 1<<31, 3)
 	prev := int64(math.MinInt64)
