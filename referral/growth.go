@@ -130,7 +130,7 @@ type Tree struct {
 }
 
 // NewTree builds the tree of the sign-ups. Edges that loop are an error wrapping
-// [ErrCycle] naming a profile on the loop.
+// [ErrCycle] naming a profile on the loop (the least of one loop).
 func NewTree(signups []Signup) (*Tree, error) {
 	// Nodes are int32: 2^31 profiles would take 2^30 sign-ups, 32 GiB of them.
 	if len(signups) > math.MaxInt32/2 {
@@ -198,11 +198,17 @@ func NewTree(signups []Signup) (*Tree, error) {
 		for _, v := range order {
 			reached[v] = true
 		}
-		for i, ok := range reached {
-			if !ok {
-				return nil, fmt.Errorf("%w: tree: profile %d is on a loop of referrals", ErrCycle, t.profiles[i])
-			}
+		// The least node never reached lies on a loop or below one: n steps up from it
+		// are on the loop, which is named by its least profile.
+		v := int32(slices.Index(reached, false))
+		for range n {
+			v = parent[v]
 		}
+		least := v
+		for u := parent[v]; u != v; u = parent[u] {
+			least = min(least, u)
+		}
+		return nil, fmt.Errorf("%w: tree: profile %d is on a loop of referrals", ErrCycle, t.profiles[least])
 	}
 	// Descendants, children before parents: the breadth-first order backwards.
 	t.below = make([]int32, n)

@@ -14,7 +14,7 @@ import (
 
 // treeModel is what NewTree answers, computed the plainest way: every profile walks up
 // its referrers to the top of its chain, counting the steps. A walk longer than there
-// are profiles went round a loop.
+// are profiles went round a loop, named by its least profile.
 type treeModel struct {
 	gen      map[uint32]int
 	seed     map[uint32]uint32
@@ -46,7 +46,12 @@ func newTreeModel(signups []Signup) treeModel {
 		steps, top := 0, p
 		for q, ok := parent[top]; ok; q, ok = parent[top] {
 			if steps++; steps > len(nodes) {
-				return treeModel{err: fmt.Sprintf("%v: tree: profile %d is on a loop of referrals", ErrCycle, p)}
+				// top is on the loop: the least profile met going round it once more.
+				least := top
+				for q := parent[top]; q != top; q = parent[q] {
+					least = min(least, q)
+				}
+				return treeModel{err: fmt.Sprintf("%v: tree: profile %d is on a loop of referrals", ErrCycle, least)}
 			}
 			top = q
 			m.below[q]++
@@ -224,6 +229,26 @@ func TestTreeOfGuardedProgramMatchesModel(t *testing.T) {
 		}
 		checkTree(t, signups, probe)
 	})
+}
+
+// TestTreeNamesAProfileOnTheLoop: the ErrCycle of NewTree names a profile on the loop,
+// as its doc says, not one brought (at any depth) by someone on it. Profile 1, brought
+// by 2 of the loop 2 -> 3 -> 2, was named, the least of the profiles never reached.
+func TestTreeNamesAProfileOnTheLoop(t *testing.T) {
+	for _, c := range []struct {
+		signups []Signup
+		want    uint32
+	}{
+		{[]Signup{{Profile: 1, Referrer: 2}, {Profile: 2, Referrer: 3}, {Profile: 3, Referrer: 2}}, 2},
+		{[]Signup{{Profile: 1, Referrer: 5}, {Profile: 5, Referrer: 9}, {Profile: 9, Referrer: 7}, {Profile: 7, Referrer: 9}, {Profile: 4}}, 7},
+		{[]Signup{{Profile: 6, Referrer: 8}, {Profile: 8, Referrer: 6}, {Profile: 2, Referrer: 3}, {Profile: 3, Referrer: 2}}, 2},
+	} {
+		_, err := NewTree(c.signups)
+		want := fmt.Sprintf("%v: tree: profile %d is on a loop of referrals", ErrCycle, c.want)
+		if !errors.Is(err, ErrCycle) || err.Error() != want {
+			t.Errorf("NewTree(%v): %v, want %s", c.signups, err, want)
+		}
+	}
 }
 
 // TestNewTreeAllocations: NewTree's work does not take a map entry and a slice for
