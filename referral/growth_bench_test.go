@@ -52,7 +52,7 @@ func BenchmarkViralGrowth(b *testing.B) {
 // BenchmarkNewTree builds the tree of a million sign-ups (10,000 under -short), three
 // in ten referred by someone who signed up before: profiles 1 to n as identity issues
 // them (dense), and the same spread over all of uint32 (spread), which NewTree finds
-// through a map rather than a table. The naive baseline is NewTree as it was, five maps
+// in buckets rather than a table. The naive baseline is NewTree as it was, five maps
 // keyed by profile and a slice of children per referrer.
 func BenchmarkNewTree(b *testing.B) {
 	for _, c := range []struct {
