@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -125,4 +126,50 @@ func naiveTree(signups []Signup) error {
 		}
 	}
 	return nil
+}
+
+// BenchmarkSignups: Signups of 1,000,000 sign-ups (10,000 under -short), without
+// referrals (the walk reads a referrer either way). The naive baseline is the same
+// walk with its set and list grown entry by entry, as Signups did before.
+func BenchmarkSignups(b *testing.B) {
+	ctx := context.Background()
+	p, err := Open(&MemStore{}, Rules{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := benchsize.Of(1_000_000, 10_000)
+	for i := 1; i <= n; i++ {
+		if _, err := p.SignUp(ctx, at.Add(time.Duration(i)*time.Second), fmt.Sprint("s", i), uint32(i), "", Signals{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("Signups", func(b *testing.B) {
+		for b.Loop() {
+			if len(p.Signups()) != n {
+				b.Fatal("sign-ups lost")
+			}
+		}
+	})
+	b.Run("naive", func(b *testing.B) {
+		for b.Loop() {
+			p.mu.Lock()
+			s := p.st
+			seen := map[uint32]bool{}
+			var out []Signup
+			for _, raw := range s.signups {
+				c := s.canon(raw)
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+				t, _ := s.signedUp(c)
+				ref, _ := s.referrerOf(c)
+				out = append(out, Signup{Profile: c, Referrer: ref, At: t})
+			}
+			p.mu.Unlock()
+			slices.SortStableFunc(out, func(a, b Signup) int { return a.At.Compare(b.At) })
+			openLoops(out)
+		}
+	})
 }
