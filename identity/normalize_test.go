@@ -6,11 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 	"pgregory.net/rapid"
+
+	"github.com/clientele-go/clientele/internal/phonechar"
 )
 
 func TestEmailNormalizer(t *testing.T) {
@@ -279,17 +280,7 @@ func TestPhoneNormalizer(t *testing.T) {
 // number unparseable, so a customer who typed her number on an Arabic keyboard was an
 // identifier short.
 func TestPhoneNormalizerAnyScript(t *testing.T) {
-	var zeros []rune // the zero of every block of ten decimal digits
-	for _, rg := range unicode.Nd.R16 {
-		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
-			zeros = append(zeros, z)
-		}
-	}
-	for _, rg := range unicode.Nd.R32 {
-		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
-			zeros = append(zeros, z)
-		}
-	}
+	zeros := phonechar.Zeros()
 	others := map[rune][]rune{'+': {'\uff0b'}, '-': {'\u2010', '\u2011', '\u2013', '\u2014', '\u2212', '\uff0d'}, '(': {'\uff08'}, ')': {'\uff09'}, '.': {'\uff0e'}, '/': {'\uff0f'}}
 	rapid.Check(t, func(t *rapid.T) {
 		prefix := rapid.SampledFrom([]string{"", "+", "+ ", "00", "0", "011 ", "(0)", "+44 (0)"}).Draw(t, "prefix")

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"pgregory.net/rapid"
+
+	"github.com/clientele-go/clientele/internal/phonechar"
 )
 
 // TestCallingCode: with Settings.CallingCode a national number and the international
@@ -103,17 +104,7 @@ func TestPhoneForms(t *testing.T) {
 // each digit), and its "+" and parentheses in full width, has the phone form of the ASCII
 // number under any calling code, and the same normalised field.
 func TestPhoneAnyScript(t *testing.T) {
-	var zeros []rune // the zero of every block of ten decimal digits
-	for _, rg := range unicode.Nd.R16 {
-		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
-			zeros = append(zeros, z)
-		}
-	}
-	for _, rg := range unicode.Nd.R32 {
-		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
-			zeros = append(zeros, z)
-		}
-	}
+	zeros := phonechar.Zeros()
 	wide := map[rune]rune{'+': '\uff0b', '(': '\uff08', ')': '\uff09', '-': '\u2013'}
 	rapid.Check(t, func(t *rapid.T) {
 		prefix := rapid.SampledFrom([]string{"", "+", "+44 (0)", "00", "0", "011 ", "8 10 ", "(0)"}).Draw(t, "prefix")
