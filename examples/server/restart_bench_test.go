@@ -50,10 +50,15 @@ func restartFixture(b *testing.B) (*identity.MemStore, []uint32) {
 }
 
 // restartEvent is event j of the log: a person drawn by a multiplicative hash, one of
-// five names, a second after the one before.
-func restartEvent(j int, keys []uint32) event {
-	return event{At: restartBase.Add(time.Duration(j) * time.Second), Name: restartNames[j*7%len(restartNames)],
+// five names, a second after the one before; keyed, with the de-duplication key of a
+// call whose messageId is j (as every call of Segment's libraries has one).
+func restartEvent(j int, keys []uint32, keyed bool) event {
+	e := event{At: restartBase.Add(time.Duration(j) * time.Second), Name: restartNames[j*7%len(restartNames)],
 		Profile: keys[j*7919%len(keys)]}
+	if keyed {
+		e.Key = dedupKey("bench", strconv.Itoa(j))
+	}
+	return e
 }
 
 // BenchmarkRestart measures how long a replica of the example server takes to start
@@ -62,9 +67,21 @@ func restartEvent(j int, keys []uint32) event {
 // linked people and 1,000,000 events (fewer under -short), file and PostgreSQL. "snapshot" starts from a
 // segment snapshot that holds every event (what -snapshot-every leaves, give or take its
 // period), "naive" from none: the index is rebuilt from every event. The event log is
-// read whole either way, since funnels answer from every event kept.
+// read whole either way, since funnels answer from every event kept. "keys=messageId"
+// has every event carry its call's de-duplication key, which a start reads back into
+// the ring of remembered messageIds; "keys=none" has none (calls without a messageId, or
+// stored before keys were).
 func BenchmarkRestart(b *testing.B) {
 	ms, keys := restartFixture(b)
+	for _, keyed := range []bool{false, true} {
+		name := map[bool]string{false: "keys=none", true: "keys=messageId"}[keyed]
+		b.Run(name, func(b *testing.B) { benchRestartStores(b, ms, keys, keyed) })
+	}
+}
+
+// benchRestartStores runs benchRestart on a file store and on PostgreSQL, each filled
+// with the fixture's records and restartEvents events, keyed or not.
+func benchRestartStores(b *testing.B, ms *identity.MemStore, keys []uint32, keyed bool) {
 	b.Run("store=file", func(b *testing.B) {
 		dir := filepath.Join(b.TempDir(), "data")
 		st, err := openStorage(context.Background(), "file:"+dir, "", 0)
@@ -92,7 +109,7 @@ func BenchmarkRestart(b *testing.B) {
 		for j := 0; j < n; j += 10_000 {
 			recs := make([][]byte, 0, 10_000)
 			for k := j; k < min(j+10_000, n); k++ {
-				recs = append(recs, encodeEvent(restartEvent(k, keys)))
+				recs = append(recs, encodeEvent(restartEvent(k, keys, keyed)))
 			}
 			if err := l.Append(recs...); err != nil {
 				b.Fatal(err)
@@ -106,7 +123,7 @@ func BenchmarkRestart(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer st.close()
-		benchRestart(b, st)
+		benchRestart(b, st, keyed)
 	})
 	b.Run("store=postgres", func(b *testing.B) {
 		ctx := context.Background()
@@ -126,22 +143,27 @@ func BenchmarkRestart(b *testing.B) {
 		}
 		evs := make([][]any, restartEvents())
 		for j := range evs {
-			e := restartEvent(j, keys)
-			evs[j] = []any{int64(j), e.At.UnixNano(), e.Name, int64(e.Profile)}
+			e := restartEvent(j, keys, keyed)
+			var key []byte // NULL without a key
+			if e.Key != "" {
+				key = []byte(e.Key)
+			}
+			evs[j] = []any{int64(j), e.At.UnixNano(), e.Name, int64(e.Profile), key}
 		}
-		if _, err := pool.CopyFrom(ctx, pgx.Identifier{schema, "server_event"}, []string{"pos", "at", "name", "profile"}, pgx.CopyFromRows(evs)); err != nil {
+		if _, err := pool.CopyFrom(ctx, pgx.Identifier{schema, "server_event"}, []string{"pos", "at", "name", "profile", "dedup"}, pgx.CopyFromRows(evs)); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := pool.Exec(ctx, "ANALYZE "+schema+".identity_log; ANALYZE "+schema+".server_event"); err != nil {
 			b.Fatal(err)
 		}
-		benchRestart(b, st)
+		benchRestart(b, st, keyed)
 	})
 }
 
 // benchRestart starts servers on st: first without a segment snapshot (naive), then,
-// once one server has written a snapshot of every event, from it.
-func benchRestart(b *testing.B, st *storage) {
+// once one server has written a snapshot of every event, from it; each start must
+// remember the log's last keys if it is keyed, and none if not.
+func benchRestart(b *testing.B, st *storage, keyed bool) {
 	ctx := context.Background()
 	clock := clientele.FixedClock(restartBase)
 	start := func(b *testing.B) *server {
@@ -157,6 +179,12 @@ func benchRestart(b *testing.B, st *storage) {
 		b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/start")
 		if s.applied != uint64(restartEvents()) {
 			b.Fatalf("the server applied %d events, want %d", s.applied, restartEvents())
+		}
+		s.seen.mu.Lock()
+		remembered := len(s.seen.seen)
+		s.seen.mu.Unlock()
+		if want := map[bool]int{false: 0, true: min(restartEvents(), s.seen.capacity())}[keyed]; remembered != want {
+			b.Fatalf("the server remembers %d messageIds, want %d", remembered, want)
 		}
 		return s
 	}
