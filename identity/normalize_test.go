@@ -11,7 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"pgregory.net/rapid"
 
-	"github.com/clientele-go/clientele/internal/phonechar"
+	"github.com/clientele-go/clientele/internal/phonechar/phonetest"
 )
 
 func TestEmailNormalizer(t *testing.T) {
@@ -280,27 +280,11 @@ func TestPhoneNormalizer(t *testing.T) {
 // number unparseable, so a customer who typed her number on an Arabic keyboard was an
 // identifier short.
 func TestPhoneNormalizerAnyScript(t *testing.T) {
-	zeros := phonechar.Zeros()
 	others := map[rune][]rune{'+': {'\uff0b'}, '-': {'\u2010', '\u2011', '\u2013', '\u2014', '\u2212', '\uff0d'}, '(': {'\uff08'}, ')': {'\uff09'}, '.': {'\uff0e'}, '/': {'\uff0f'}}
 	rapid.Check(t, func(t *rapid.T) {
 		prefix := rapid.SampledFrom([]string{"", "+", "+ ", "00", "0", "011 ", "(0)", "+44 (0)"}).Draw(t, "prefix")
 		ascii := prefix + rapid.StringMatching(`[0-9][0-9 ./()\-]{5,18}`).Draw(t, "number")
-		zero := rapid.SampledFrom(zeros).Draw(t, "block")
-		perDigit := rapid.Bool().Draw(t, "a block per digit")
-		var b strings.Builder
-		for _, r := range ascii {
-			switch {
-			case '0' <= r && r <= '9' && rapid.Bool().Draw(t, "replace digit"):
-				if perDigit {
-					zero = rapid.SampledFrom(zeros).Draw(t, "block")
-				}
-				r = zero + (r - '0')
-			case others[r] != nil && rapid.Bool().Draw(t, "replace separator"):
-				r = rapid.SampledFrom(others[r]).Draw(t, "separator")
-			}
-			b.WriteRune(r)
-		}
-		v := b.String()
+		v := phonetest.Respell(t, ascii, others)
 		for _, cc := range []string{"", "1", "39", "44", "86"} {
 			want, werr := PhoneNormalizer(cc)(ascii)
 			got, err := PhoneNormalizer(cc)(v)

@@ -8,7 +8,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/clientele-go/clientele/internal/phonechar"
+	"github.com/clientele-go/clientele/internal/phonechar/phonetest"
 )
 
 // TestCallingCode: with Settings.CallingCode a national number and the international
@@ -104,27 +104,11 @@ func TestPhoneForms(t *testing.T) {
 // each digit), and its "+" and parentheses in full width, has the phone form of the ASCII
 // number under any calling code, and the same normalised field.
 func TestPhoneAnyScript(t *testing.T) {
-	zeros := phonechar.Zeros()
-	wide := map[rune]rune{'+': '\uff0b', '(': '\uff08', ')': '\uff09', '-': '\u2013'}
+	wide := map[rune][]rune{'+': {'\uff0b'}, '(': {'\uff08'}, ')': {'\uff09'}, '-': {'\u2013'}}
 	rapid.Check(t, func(t *rapid.T) {
 		prefix := rapid.SampledFrom([]string{"", "+", "+44 (0)", "00", "0", "011 ", "8 10 ", "(0)"}).Draw(t, "prefix")
 		ascii := prefix + rapid.StringMatching(`[0-9][0-9 ()\-]{0,16}`).Draw(t, "number")
-		zero := rapid.SampledFrom(zeros).Draw(t, "block")
-		perDigit := rapid.Bool().Draw(t, "a block per digit")
-		var b strings.Builder
-		for _, r := range ascii {
-			switch {
-			case '0' <= r && r <= '9' && rapid.Bool().Draw(t, "replace digit"):
-				if perDigit {
-					zero = rapid.SampledFrom(zeros).Draw(t, "block")
-				}
-				r = zero + (r - '0')
-			case wide[r] != 0 && rapid.Bool().Draw(t, "replace separator"):
-				r = wide[r]
-			}
-			b.WriteRune(r)
-		}
-		v := b.String()
+		v := phonetest.Respell(t, ascii, wide)
 		for _, cc := range []string{"", "44", "1", "7", "36", "39", "353"} {
 			if got, want := phone(v, cc), phone(ascii, cc); got != want {
 				t.Fatalf("calling code %q: %q gives %q, as ASCII %q gives %q", cc, v, got, ascii, want)

@@ -109,20 +109,3 @@ func String(v string) string {
 	}
 	return v
 }
-
-// Zeros returns the zero of every run of ten decimal digits (see Digit), in order: the
-// scripts a number may be written in, for tests that write one in each.
-func Zeros() []rune {
-	var zeros []rune
-	for _, rg := range unicode.Nd.R16 {
-		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
-			zeros = append(zeros, z)
-		}
-	}
-	for _, rg := range unicode.Nd.R32 {
-		for z := rune(rg.Lo); z <= rune(rg.Hi); z += 10 {
-			zeros = append(zeros, z)
-		}
-	}
-	return zeros
-}
