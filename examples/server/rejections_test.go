@@ -70,8 +70,9 @@ func TestEventsRejectionsBounded(t *testing.T) {
 	t.Logf("%d bad lines: a reply of %d bytes", lines, len(data))
 }
 
-// TestEventsRejectedLines: with more rejections than are listed, rejected_lines names
-// every rejected line, and no accepted one, in ranges that run over blank lines (sending
+// TestEventsRejectedLines: with more rejections than are listed, those the parser made
+// and those met applying the calls, the listed ones are the first in line order and
+// rejected_lines names every rejected line, and no accepted one, in ranges that run over blank lines (sending
 // a blank line again does nothing), so that a client sends again exactly the lines to
 // send from its own copy of the body.
 func TestEventsRejectedLines(t *testing.T) {
@@ -85,6 +86,11 @@ func TestEventsRejectedLines(t *testing.T) {
 		case n%7 == 0:
 			kind[n] = "blank"
 			body.WriteString("  \n")
+		case n%11 == 0:
+			// Parsed, then refused when applied (its only identifier is junk): the
+			// rejections of both stages are counted, listed and named in line order.
+			kind[n] = "bad"
+			body.WriteString(`{"type":"page","userId":"null","timestamp":"2025-03-01T10:00:00Z"}` + "\n")
 		case n%5 == 0 || n > 3*maxListed && n%2 == 0:
 			kind[n] = "good"
 			fmt.Fprintf(&body, `{"type":"page","userId":"u-%d","timestamp":"2025-03-01T10:00:00Z"}`+"\n", n)
@@ -105,6 +111,11 @@ func TestEventsRejectedLines(t *testing.T) {
 	}
 	if status != http.StatusOK || got.Accepted != good || got.RejectedTotal != bad || len(got.Rejected) != maxListed {
 		t.Fatalf("status %d, %d accepted, rejected_total %d, %d listed; want 200, %d, %d, %d", status, got.Accepted, got.RejectedTotal, len(got.Rejected), good, bad, maxListed)
+	}
+	for i, r := range got.Rejected {
+		if kind[r.Line] != "bad" || i > 0 && r.Line <= got.Rejected[i-1].Line {
+			t.Fatalf("rejection %d names line %d, a %s line, after line %d: want the bad lines in order", i, r.Line, kind[r.Line], got.Rejected[max(i-1, 0)].Line)
+		}
 	}
 	named := map[int]bool{}
 	prev := 0

@@ -312,22 +312,11 @@ func (r *rejections) add(line int, err error) {
 // merge returns the rejections of r and o (each in line order) together in line order,
 // r's first on a line both hold, as the whole body's.
 func (r *rejections) merge(o *rejections) *rejections {
-	m := &rejections{lines: make([]int, 0, len(r.lines)+len(o.lines))}
-	for i, j := 0, 0; i < len(r.lines) || j < len(o.lines); {
-		if j == len(o.lines) || i < len(r.lines) && r.lines[i] <= o.lines[j] {
-			m.lines, i = append(m.lines, r.lines[i]), i+1
-		} else {
-			m.lines, j = append(m.lines, o.lines[j]), j+1
-		}
-	}
-	for i, j := 0, 0; len(m.listed) < maxListed && (i < len(r.listed) || j < len(o.listed)); {
-		if j == len(o.listed) || i < len(r.listed) && r.listed[i].Line <= o.listed[j].Line {
-			m.listed, i = append(m.listed, r.listed[i]), i+1
-		} else {
-			m.listed, j = append(m.listed, o.listed[j]), j+1
-		}
-	}
-	return m
+	lines := slices.Concat(r.lines, o.lines)
+	slices.Sort(lines)
+	listed := slices.Concat(r.listed, o.listed)
+	slices.SortStableFunc(listed, func(a, b rejection) int { return a.Line - b.Line })
+	return &rejections{lines: lines, listed: listed[:min(len(listed), maxListed)]}
 }
 
 // cutReason cuts a reason longer than maxReason in its middle, where a quoted value
