@@ -17,6 +17,10 @@ import (
 // Sync fsyncs; the resolver calls Sync after every mutation and returns only when it
 // succeeds, so a Link that returned is on stable storage, and concurrent Links share one
 // fsync (group commit). A crash can only lose records whose Sync had not returned.
+// A Sync that fails cuts the records it was to cover from the file (a Link that
+// failed is not found there after a reopen, so sending it again links it once), and
+// the store then refuses every Append and Sync, as its resolver does, until both are
+// opened again: after a failed fsync, one that succeeds later proves nothing.
 //
 // Recovery: opening reads and checks the whole file and never modifies it. Frames carry
 // sequence numbers and a chained checksum, and the header records how far the last

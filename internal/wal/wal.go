@@ -27,7 +27,10 @@
 //
 // With [SyncAlways] (the default) Append returns only after the record is on stable
 // storage (fsync); concurrent appenders share one fsync (group commit). With [SyncManual]
-// the caller decides when to call Sync. A new file is written beside its path, fsynced
+// the caller decides when to call Sync. An fsync that fails cuts the bytes appended
+// since the last one that succeeded (none of them was acknowledged, so a caller's retry
+// is not read twice) and breaks the log: every later Append and Sync fails until the log
+// is reopened, since a retried fsync can succeed without the data on disk. A new file is written beside its path, fsynced
 // and renamed into place, and the directory fsynced, so a file at the path always holds
 // a whole header. [Replace] puts a rewritten log in place of one the same way (a
 // store's compaction or erasure), so that a crash leaves the old records or the new
@@ -119,7 +122,7 @@ type Log struct {
 	chain  uint32 // chain of the last frame (seed if none)
 	tail   bool   // a torn tail follows size; the next Append cuts it
 	closed bool
-	broken error // set when a failed append could not be undone; every later append fails
+	broken error // set when a failed append could not be undone or an fsync failed (failSync); every later append fails
 
 	syncMu sync.Mutex // one fsync at a time; guards synced
 	synced int64      // every byte before this offset is on stable storage
@@ -520,7 +523,8 @@ func scanV1(r io.ReaderAt, size int64, fn func([]byte) error) (int64, error) {
 }
 
 // Append writes the records, in order, as one write. Under SyncAlways it returns after
-// they are on stable storage. On error nothing of the batch remains in the log.
+// they are on stable storage. On error nothing of the batch remains in the log (unless
+// the error says that undoing it failed).
 func (l *Log) Append(recs ...[]byte) error {
 	if len(recs) == 0 {
 		return nil
@@ -620,10 +624,15 @@ func (l *Log) syncTo(end int64) error {
 		l.mu.Unlock()
 		return ErrClosed
 	}
+	if l.broken != nil {
+		// After a failed fsync (failSync) no later one may vouch for these bytes.
+		defer l.mu.Unlock()
+		return l.broken
+	}
 	target := l.size // covers appends that arrived while we waited for syncMu
 	l.mu.Unlock()
-	if err := l.f.Sync(); err != nil {
-		return fmt.Errorf("wal: sync %s: %w", l.path, err)
+	if err := syncFile(l.f); err != nil {
+		return l.failSync(fmt.Errorf("wal: sync %s: %w", l.path, err))
 	}
 	l.synced = target
 	// Record the acknowledged end; it reaches the disk with the next fsync, so it never
@@ -632,6 +641,36 @@ func (l *Log) syncTo(end int64) error {
 		return err
 	}
 	return nil
+}
+
+// syncFile fsyncs f; a test replaces it to make an fsync fail.
+var syncFile = (*os.File).Sync
+
+// failSync handles an fsync that failed: err. The bytes after the last fsync that
+// succeeded belong to appends nobody was told are durable (SyncAlways appenders wait in
+// syncTo; a SyncManual caller's Sync is what fails), and their callers may retry them:
+// left in the file, a retry would be read twice on the next Open. So they are cut, and
+// the cut fsynced. And the log is broken from now on: after a failed fsync Linux may
+// have dropped the dirty pages and marked them clean, so that a later fsync succeeds
+// without their bytes on disk ("fsyncgate": PostgreSQL, since 12, stops rather than
+// retry an fsync). Every later Append and Sync fails with err until the log is
+// reopened, which reads what the disk holds. The caller holds syncMu.
+func (l *Log) failSync(err error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.size > l.synced {
+		cut := l.size - l.synced
+		if terr := l.f.Truncate(l.synced); terr != nil {
+			err = fmt.Errorf("%w (and cutting the %d bytes it did not cover failed: %v)", err, cut, terr)
+		} else {
+			l.size = l.synced
+			if serr := syncFile(l.f); serr != nil {
+				err = fmt.Errorf("%w (and the fsync that makes the cut of the %d bytes it did not cover durable failed: %v)", err, cut, serr)
+			}
+		}
+	}
+	l.broken = fmt.Errorf("%w; the log refuses writes until it is reopened", err)
+	return l.broken
 }
 
 func (l *Log) writeAck(end int64) error {
@@ -646,13 +685,19 @@ func (l *Log) writeAck(end int64) error {
 	return nil
 }
 
-// Sync makes every record appended so far durable.
+// Sync makes every record appended so far durable. After an fsync failed it fails too,
+// until the log is reopened.
 func (l *Log) Sync() error {
 	l.mu.Lock()
-	end, closed := l.size, l.closed
+	end, closed, broken := l.size, l.closed, l.broken
 	l.mu.Unlock()
 	if closed {
 		return ErrClosed
+	}
+	if broken != nil {
+		// Even when nothing is left to sync: the records whose fsync failed were cut,
+		// and a Sync that succeeded now would tell the caller they are durable.
+		return broken
 	}
 	return l.syncTo(end)
 }
