@@ -101,7 +101,9 @@ func RepairFile(path string) (saved string, err error) {
 	return batchstore.Repair[Record, recordCodec](path)
 }
 
-// Append writes recs as one frame and fsyncs it.
+// Append writes recs as one frame and fsyncs it. If the fsync fails, the frame is cut
+// from the file (a retry is not read twice) and every later Append fails until the store
+// is opened again: a later fsync could succeed without the data on disk.
 func (f *FileStore) Append(recs ...Record) error {
 	if f == nil || f.log == nil {
 		return errZeroFileStore
