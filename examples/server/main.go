@@ -33,7 +33,7 @@
 //	                                (no step empty; mode: ClickHouse's windowFunnel modes, joined by ",")
 //	POST /v1/referral/codes, invites, signups, orders, refunds   the referral programme (referral.go)
 //	GET  /v1/referral/balance?user=, /v1/referral/payables        its balances and payout run
-//	GET  /healthz
+//	GET  /healthz                   200, or 503 once the storage refuses writes until a restart
 //
 // SIGINT or SIGTERM stops it gracefully: requests in flight finish, the last segment
 // snapshot is written, then the storage is closed; each stage is logged (log/slog, on

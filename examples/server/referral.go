@@ -161,6 +161,7 @@ func (s *server) postReferral(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		s.noteStorage(err)
 		fail(w, referralStatus(err), "%v", err)
 		return
 	}

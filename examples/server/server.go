@@ -24,6 +24,7 @@ import (
 	"github.com/clientele-go/clientele/funnel"
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/tracking"
+	"github.com/clientele-go/clientele/internal/wal"
 	"github.com/clientele-go/clientele/referral"
 	"github.com/clientele-go/clientele/segment"
 	segpg "github.com/clientele-go/clientele/segment/pgstore"
@@ -115,6 +116,20 @@ type server struct {
 	// snapMu to the last snapshot, which supersedes it, rather than keep it waiting
 	// (for ever with -pg-timeout 0).
 	background context.Context
+	// broken is the first storage failure that lasts until a restart (noteStorage):
+	// GET /healthz reports it.
+	broken atomic.Pointer[error]
+}
+
+// noteStorage keeps err for GET /healthz if it says the storage refuses writes until
+// the server restarts: a file store's log after a failed fsync or a write it could not
+// undo (internal/wal's ErrBroken; identity's resolver fails with it too). Every write
+// answers 503 from then on, and /healthz answering 200 would keep a supervisor from
+// restarting the server, which reads back what the disk holds.
+func (s *server) noteStorage(err error) {
+	if errors.Is(err, wal.ErrBroken) {
+		s.broken.CompareAndSwap(nil, &err)
+	}
 }
 
 func newServer(clock clientele.Clock, opts ...identity.Option) (*server, error) {
@@ -175,6 +190,7 @@ func (s *server) merged(m identity.Merge) {
 		// Balances follow the person. Every server reports the merge and the ledger
 		// records it once (its key names it).
 		if err := s.ref.ApplyMerge(m.Survivor, a); err != nil {
+			s.noteStorage(err)
 			s.log.Warn("referral merge", "survivor", m.Survivor, "absorbed", a, "error", err)
 		}
 	}
@@ -199,6 +215,13 @@ func (s *server) routes() http.Handler {
 		mux.HandleFunc("POST "+path, s.segmentAPI)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := s.broken.Load(); err != nil {
+			reply(w, http.StatusServiceUnavailable, map[string]string{
+				"status": "failed", "code": errorCode(http.StatusServiceUnavailable),
+				"error": fmt.Sprintf("storage: %v: restart the server (it reads back what the disk holds)", *err),
+			})
+			return
+		}
 		reply(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	return guard{mux: mux, clock: s.clock, token: s.token, log: s.log}
@@ -486,6 +509,7 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message, keys []s
 		if err == nil {
 			break
 		}
+		s.noteStorage(err)
 		bad := start + len(got)
 		if bad < len(evs) && errors.Is(err, identity.ErrInvalid) {
 			if inner := errors.Unwrap(err); inner != nil {
@@ -645,6 +669,7 @@ func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) {
 	// ledger to every server, and retried harmlessly, so a failure here leaves the
 	// person whole and the DELETE to be sent again.
 	if err := s.ref.Forget(r.Context(), s.clock.Now(), cur); err != nil {
+		s.noteStorage(err)
 		fail(w, http.StatusServiceUnavailable, "referral ledger: forget profile %d: %v (nothing erased; send the DELETE again)", cur, err)
 		return
 	}
@@ -654,6 +679,7 @@ func (s *server) deleteProfile(w http.ResponseWriter, r *http.Request) {
 	s.erasing = e
 	s.mu.Unlock()
 	err = s.ids.Forget(r.Context(), s.clock.Now(), cur)
+	s.noteStorage(err)
 	s.mu.Lock()
 	s.erasing = nil
 	s.mu.Unlock()

@@ -452,6 +452,7 @@ func (s *server) eraseEvents(ctx context.Context) error {
 		return nil
 	}
 	if _, err := s.st.events.Erase(ctx, keys); err != nil {
+		s.noteStorage(err)
 		s.mu.Lock()
 		s.retire(keys...)
 		s.mu.Unlock()
@@ -578,6 +579,7 @@ func (s *server) periodicSnapshots() {
 // being the log's already (eventLog.Append).
 func (s *server) record(ctx context.Context, evs ...event) (dup []bool, err error) {
 	if dup, err = s.st.events.Append(ctx, evs...); err != nil {
+		s.noteStorage(err)
 		return nil, err
 	}
 	if err := s.refresh(ctx); err != nil {

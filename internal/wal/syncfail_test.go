@@ -51,8 +51,8 @@ func TestFailedSyncCutsAndBreaks(t *testing.T) {
 				}
 				err = l.Sync()
 			}
-			if !errors.Is(err, errInjected) {
-				t.Fatalf("the failed fsync reported %v, want %v", err, errInjected)
+			if !errors.Is(err, errInjected) || !errors.Is(err, ErrBroken) {
+				t.Fatalf("the failed fsync reported %v, want %v and ErrBroken", err, errInjected)
 			}
 			if got := readAll(t, l); !cmp.Equal(got, [][]byte{a}) {
 				t.Errorf("after the failed fsync the log reads %q, want only the acknowledged record", got)

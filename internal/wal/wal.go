@@ -74,6 +74,9 @@ var (
 	ErrClosed = errors.New("wal: log closed")
 	// ErrTooLarge means a record is empty or longer than MaxRecord.
 	ErrTooLarge = errors.New("wal: record size out of range")
+	// ErrBroken means an earlier write or fsync failed in a way that left the log
+	// unusable until it is reopened; it is wrapped with that failure.
+	ErrBroken = errors.New("wal: log refuses writes until reopened")
 )
 
 // MaxRecord is the largest payload a frame may carry. The bound keeps a damaged length
@@ -565,9 +568,12 @@ func (l *Log) Append(recs ...[]byte) error {
 		// Undo a partial write so that the log stays a sequence of whole frames.
 		err = fmt.Errorf("wal: append to %s: %w", l.path, err)
 		if terr := l.f.Truncate(l.size); terr != nil {
-			l.broken = fmt.Errorf("%w (and undoing it failed: %v)", err, terr)
+			l.broken = fmt.Errorf("%w (and undoing it failed: %v); %w", err, terr, ErrBroken)
 		} else if _, serr := l.f.Seek(l.size, io.SeekStart); serr != nil {
-			l.broken = fmt.Errorf("%w (and undoing it failed: %v)", err, serr)
+			l.broken = fmt.Errorf("%w (and undoing it failed: %v); %w", err, serr, ErrBroken)
+		}
+		if l.broken != nil {
+			err = l.broken
 		}
 		l.mu.Unlock()
 		return err
@@ -669,7 +675,7 @@ func (l *Log) failSync(err error) error {
 			}
 		}
 	}
-	l.broken = fmt.Errorf("%w; the log refuses writes until it is reopened", err)
+	l.broken = fmt.Errorf("%w; %w", err, ErrBroken)
 	return l.broken
 }
 
