@@ -11,44 +11,15 @@
 package phonechar
 
 import (
-	"slices"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/clientele-go/clientele/internal/digits"
 )
 
-// Digit returns the ASCII digit that r stands for when r is a decimal digit of any
-// script (unicode.IsDigit: category Nd), and false for anything else, including the
-// superscript, circled and Roman numerals (categories No and Nl), which are not
-// decimal digits and do not appear in a number as it is dialled.
-//
-// The standard library says whether a rune is a decimal digit but not which: the value
-// is the rune's distance from the zero of its block. Unicode encodes every decimal
-// digit in a run of ten, zero to nine, in order (a stability policy of the standard),
-// and each range of unicode.Nd is one or more such runs back to back (the mathematical
-// digits are five), so the value is the distance from the range's start modulo ten. A
-// test holds it to each digit's name in the Unicode character database.
-func Digit(r rune) (byte, bool) {
-	if r < utf8.RuneSelf {
-		if '0' <= r && r <= '9' {
-			return byte(r), true
-		}
-		return 0, false
-	}
-	if !unicode.Is(unicode.Nd, r) {
-		return 0, false
-	}
-	if r <= 0xffff {
-		rs := unicode.Nd.R16
-		i, _ := slices.BinarySearchFunc(rs, r, func(x unicode.Range16, r rune) int { return int(x.Hi) - int(r) })
-		return '0' + byte((r-rune(rs[i].Lo))%10), true
-	}
-	rs := unicode.Nd.R32
-	i, _ := slices.BinarySearchFunc(rs, r, func(x unicode.Range32, r rune) int { return int(x.Hi) - int(r) })
-	return '0' + byte((r-rune(rs[i].Lo))%10), true
-}
-
 // Rune returns r as a phone number's ASCII character: a decimal digit of any script
-// as its ASCII digit (see Digit); the full-width plus sign as "+"; a dash (category Pd:
+// as its ASCII digit (internal/digits, which identity/match also reads dates and
+// postcodes with); the full-width plus sign as "+"; a dash (category Pd:
 // the hyphen, the non-breaking hyphen, the en and em dashes, the full-width
 // hyphen-minus...) or the minus sign as "-", as a word processor's autocorrection or a
 // Japanese input method writes them; the full-width parentheses, full stop and solidus
@@ -57,7 +28,7 @@ func Rune(r rune) rune {
 	if r < utf8.RuneSelf {
 		return r
 	}
-	if d, ok := Digit(r); ok {
+	if d, ok := digits.Digit(r); ok {
 		return rune(d)
 	}
 	switch r {

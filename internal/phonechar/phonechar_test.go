@@ -5,44 +5,7 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/runenames"
 )
-
-// TestDigitAgainstNames: for every rune, Digit says it is a digit exactly when
-// unicode.IsDigit does, and its value is the one the rune's name in the Unicode
-// character database gives ("ARABIC-INDIC DIGIT SEVEN", "MATHEMATICAL BOLD DIGIT
-// ZERO"), a reference independent of the ranges Digit computes from.
-func TestDigitAgainstNames(t *testing.T) {
-	words := []string{"ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"}
-	named := 0
-	for r := rune(0); r <= unicode.MaxRune; r++ {
-		d, ok := Digit(r)
-		if ok != unicode.IsDigit(r) {
-			t.Fatalf("Digit(%U) = %q, %v; unicode.IsDigit %v", r, d, ok, unicode.IsDigit(r))
-		}
-		if !ok {
-			continue
-		}
-		name := runenames.Name(r)
-		if name == "" {
-			continue // a digit newer than golang.org/x/text's names (the counts below fail if many are)
-		}
-		named++
-		want := -1
-		for i, w := range words {
-			if name == "DIGIT "+w || strings.HasSuffix(name, " DIGIT "+w) {
-				want = i
-			}
-		}
-		if want < 0 || d != '0'+byte(want) {
-			t.Fatalf("Digit(%U %s) = %q", r, name, d)
-		}
-	}
-	if named < 650 { // 680 decimal digits in Unicode 15.0
-		t.Fatalf("%d digits checked against their names", named)
-	}
-}
 
 // accepted reports whether identity's phone normaliser accepted r before this package:
 // an ASCII digit, "+", an ASCII separator or white space.

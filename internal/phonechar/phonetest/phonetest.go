@@ -11,7 +11,7 @@ import (
 )
 
 // zeros is the zero of every run of ten decimal digits (each range of unicode.Nd is one
-// or more such runs: see phonechar.Digit), in order: the scripts a number may be written
+// or more such runs: see internal/digits.Digit), in order: the scripts a number may be written
 // in.
 var zeros = func() []rune {
 	var zs []rune

@@ -1,0 +1,77 @@
+// Package digits reads the decimal digits of every script (Unicode category Nd:
+// Arabic-Indic, Persian, Devanagari, full-width and the rest) as the ASCII digits they
+// stand for. internal/phonechar reads a phone number's digits with it, and
+// identity/match a birth date's and a postcode's, so that a value typed on an Arabic,
+// Persian, Hindi or Japanese keyboard reads as the one typed in ASCII, and no two
+// packages can disagree on what a digit is.
+//
+// It changes no ASCII character and nothing that is not a decimal digit: a value
+// already written in ASCII, and so any value stored from one, reads exactly as before.
+package digits
+
+import (
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Digit returns the ASCII digit that r stands for when r is a decimal digit of any
+// script (unicode.IsDigit: category Nd), and false for anything else, including the
+// superscript, circled and Roman numerals (categories No and Nl), which are not
+// decimal digits and do not appear in a number, a date or a postcode as it is typed.
+//
+// The standard library says whether a rune is a decimal digit but not which: the value
+// is the rune's distance from the zero of its block. Unicode encodes every decimal
+// digit in a run of ten, zero to nine, in order (a stability policy of the standard),
+// and each range of unicode.Nd is one or more such runs back to back (the mathematical
+// digits are five), so the value is the distance from the range's start modulo ten. A
+// test holds it to each digit's name in the Unicode character database.
+func Digit(r rune) (byte, bool) {
+	if r < utf8.RuneSelf {
+		if '0' <= r && r <= '9' {
+			return byte(r), true
+		}
+		return 0, false
+	}
+	if !unicode.Is(unicode.Nd, r) {
+		return 0, false
+	}
+	if r <= 0xffff {
+		rs := unicode.Nd.R16
+		i, _ := slices.BinarySearchFunc(rs, r, func(x unicode.Range16, r rune) int { return int(x.Hi) - int(r) })
+		return '0' + byte((r-rune(rs[i].Lo))%10), true
+	}
+	rs := unicode.Nd.R32
+	i, _ := slices.BinarySearchFunc(rs, r, func(x unicode.Range32, r rune) int { return int(x.Hi) - int(r) })
+	return '0' + byte((r-rune(rs[i].Lo))%10), true
+}
+
+// String returns v with each decimal digit of another script replaced by its ASCII
+// digit (see Digit), and every other rune, and any invalid byte, as it is: v itself,
+// without allocating, when it has no such digit (always for ASCII).
+func String(v string) string {
+	for i := 0; i < len(v); {
+		if v[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if _, ok := Digit(r); !ok {
+			i += n
+			continue
+		}
+		b := make([]byte, 0, len(v)) // each digit replaced becomes one byte
+		b = append(b, v[:i]...)
+		for i < len(v) {
+			r, n := utf8.DecodeRuneInString(v[i:])
+			if d, ok := Digit(r); ok {
+				b = append(b, d)
+			} else {
+				b = append(b, v[i:i+n]...) // as it is, an invalid byte too
+			}
+			i += n
+		}
+		return string(b)
+	}
+	return v
+}
