@@ -15,7 +15,9 @@
 // folded, and placeholders such as "n/a" or "NULL" taken for missing values (Record).
 // Phones compare as their digits, or, given the country calling code of numbers
 // written without one (Settings.CallingCode), in international form, so that
-// "07700 900123" and "+44 7700 900123" agree.
+// "07700 900123" and "+44 7700 900123" agree. Phones, postcodes and birth dates read
+// the decimal digits of any script as ASCII digits: "١٩٩٠-٠١-٠٢" typed on an Arabic
+// keyboard is the birth date 1990-01-02.
 // A Comparison puts each pair in a level (exact,
 // Jaro-Winkler or Damerau-Levenshtein within a threshold, dates within N days, else, or
 // null when a value is missing); a Model holds, per level, m = P(level | same person)

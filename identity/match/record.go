@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/digits"
 	"github.com/clientele-go/clientele/internal/nfc"
 	"github.com/clientele-go/clientele/internal/placeholder"
 	"golang.org/x/text/unicode/norm"
@@ -81,7 +82,12 @@ func fieldValue(r *Record, f string) (string, bool) {
 // their digits only, read as ASCII digits whatever their script (so "07700 900123",
 // "07700-900123" and "٠٧٧٠٠ ٩٠٠١٢٣" agree), or with a calling
 // code (Settings.CallingCode) their international form (see phone); postcodes are
-// upper-cased without spaces. Birth dates must be YYYY-MM-DD. A placeholder (see
+// upper-cased without spaces. Birth dates must be YYYY-MM-DD. Postcodes and birth
+// dates, like phones, have the decimal digits of any script read as ASCII digits
+// (internal/digits, phone's reading too): "١٩٩٠-٠١-٠٢" typed on an Arabic keyboard
+// and "１９９０-０１-０２" typed full width are the date 1990-01-02, where New refused them
+// as no date, and "١١٠٠١" is the postcode 11001. Only digits outside ASCII change, so
+// every value accepted before normalises as it did. A placeholder (see
 // Record) becomes the empty, missing value. MaxFieldLen bounds the normalised value, so
 // padding (a CHAR(300) column) is not held against a record. The second result is an
 // error for a value no record may hold.
@@ -97,11 +103,11 @@ func normalize(f, v, callingCode string) (string, error) {
 	case FieldPhone:
 		out = phone(v, callingCode)
 	case FieldPostcode:
-		out = strings.ToUpper(strings.Join(strings.Fields(text(v)), ""))
+		out = strings.ToUpper(strings.Join(strings.Fields(digits.String(text(v))), ""))
 	case FieldEmail:
 		out = strings.ToLower(strings.TrimSpace(text(v)))
 	case FieldBirth:
-		out = strings.TrimSpace(text(v))
+		out = digits.String(strings.TrimSpace(text(v)))
 	default:
 		out = strings.Join(strings.FieldsFunc(strings.ToLower(text(v)), unicode.IsSpace), " ")
 	}
