@@ -12,7 +12,6 @@ import (
 
 	"github.com/clientele-go/clientele/identity"
 	"github.com/clientele-go/clientele/internal/english"
-	"github.com/clientele-go/clientele/internal/nfc"
 )
 
 // MergeRule says which value of a trait a profile keeps when its identifiers hold several.
@@ -27,9 +26,16 @@ const (
 	// FirstSeen keeps the value observed first.
 	FirstSeen
 	// Union keeps every distinct value, each with its first observation. Values are
-	// the same when they are canonically equivalent once surrounding white space is
-	// trimmed (see unionKey): " gold " is "gold", and "José" with é composed is "José"
-	// with e and a combining accent; the spelling first observed is the one listed.
+	// the same when they look the same: when they are canonically equivalent once
+	// white space is trimmed and each inner run of it (a doubled space, a tab, a
+	// no-break or ideographic space) is one space, and invisible characters are left
+	// out: the zero-width space, word joiner, byte order mark, soft hyphen and
+	// bidirectional marks anywhere, a zero-width joiner or non-joiner where it changes
+	// nothing shown (between Latin letters, next to a space; it counts after a virama,
+	// between Arabic-script letters, and a joiner between emoji). " gold " is "gold",
+	// "Jane\u00a0 Doe" is "Jane Doe", and "José" with é composed is "José" with e and a
+	// combining accent. The spelling first observed is the one listed; no value is
+	// rewritten.
 	Union
 )
 
@@ -104,7 +110,7 @@ var (
 // arrival, so that equal times are decided by which was observed later.
 type obs struct {
 	value, source string
-	key           string // under Union, what values are compared by (unionKey)
+	key           string // under Union, what values are compared by (unionKey, in key.go)
 	at            int64
 	seq           uint64
 	rank          int
@@ -128,23 +134,6 @@ type slot struct {
 	// the values held, so a Union trait fed many distinct values (pages seen, user
 	// agents) took quadratic time, 3 s for 40,000 values of one identifier.
 	index map[string]int
-}
-
-// unionKey is what Union compares values by: the value in NFC, trimmed of surrounding
-// white space. Two spellings of one value reach the Book from different channels: a
-// Mac may send "José" decomposed (e and a combining accent) where Windows sends é as
-// one code point, and a fixed-width export pads " gold ". Kept apart, a merged profile
-// listed "José" twice, and a segment on the tag "gold" missed the padded one. Case is
-// kept: "Gold" and "gold" may be two tags, and the Book does not guess.
-//
-// The Book may compare by NFC where identity's default e-mail normaliser may not,
-// because nothing here is stored under the key: the observations keep their values as
-// given, and a profile's traits are derived from them again at every call, so a key
-// that changed with a Unicode version would change what is listed, never what is kept.
-// NFC comes first, so that canonically equivalent values (which share their NFC) share
-// the key by construction; trimming then cannot part them.
-func unionKey(v string) string {
-	return strings.TrimSpace(nfc.String(v))
 }
 
 // indexFrom is the number of Union values from which a slot keeps an index: below it

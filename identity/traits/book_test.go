@@ -80,10 +80,22 @@ func reference(r *identity.Resolver, profile uint32, all []refObs) map[string]Va
 	return out
 }
 
-// refKey is what the reference takes two Union values to be the same by: the value
-// trimmed of surrounding white space, in NFC. (The Book puts the value in NFC first and
-// trims it then; TestUnionSpellingsProperty holds the two orders to agree.)
-func refKey(v string) string { return norm.NFC.String(strings.TrimSpace(v)) }
+// refKey is what the reference takes two Union values to be the same by, for values
+// of Latin letters, accents, white space and invisible characters (those the tests
+// draw): the value without its invisible characters and zero-width joiners (which show
+// nothing next to Latin letters, white space or the ends), its words joined by single
+// spaces, in NFC. (The Book puts the value in NFC before it judges the joiners and
+// collapses the white space, and again after; TestUnionSpellingsProperty holds the
+// orders to agree.)
+func refKey(v string) string {
+	v = strings.Map(func(r rune) rune {
+		if slices.Contains(invisibles, r) || slices.Contains(joiners, r) {
+			return -1
+		}
+		return r
+	}, v)
+	return norm.NFC.String(strings.Join(strings.Fields(v), " "))
+}
 
 // Through any sequence of links, unmerges and observations (at any times), every
 // profile's traits equal the reference's, so merges combine them and Unmerge derives

@@ -7,10 +7,13 @@
 // Observations are kept under the identifier they were seen with, and a profile's
 // traits are derived from the identifiers the resolver holds in it now. So a merge
 // combines them, and an Unmerge (or a hot identifier's quarantine) derives them again
-// from what remains, with nothing to undo. Union takes values that differ only by
-// Unicode composition ("José" typed on a Mac and on Windows) or by surrounding white
-// space for one, listed as first spelt. A blank value (an export's empty cell) is no
-// observation: Observe skips it, so it never overrides a value another channel knows.
+// from what remains, with nothing to undo. Union takes values that look the same for
+// one, listed as first spelt: values that differ only by Unicode composition ("José"
+// typed on a Mac and on Windows), by white space ("Jane  Doe", "Jane\u00a0Doe" with a
+// no-break space, " Jane Doe ") or by invisible characters (a zero-width space, a byte
+// order mark; a zero-width joiner where it shows nothing). A blank value (an export's
+// empty cell) is no observation: Observe skips it, so it never overrides a value
+// another channel knows.
 // Erasing a person takes one more call: the
 // resolver's Forget cannot reach the Book, so Book.Forget erases the observations of
 // the profile's identifiers first:
