@@ -160,3 +160,42 @@ func TestUnionKeyOverEveryRune(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnionKey holds the key, on any valid text, to what TestUnionKeyProperties does on
+// its alphabet: idempotent, the same for the text's NFD and with a zero-width space or
+// a byte order mark inserted at any byte between runes, in NFC, without invisible
+// characters or white space other than single inner spaces.
+func FuzzUnionKey(f *testing.F) {
+	for _, s := range []string{"", "Jane  Doe", "Jane\u00a0Doe", "\ufeffJane\u200b Doe\u200e", "\u0915\u094d\u200d\u0937", "\u0645\u06cc\u200c\u0646",
+		"\U0001f469\U0001f3fd\u200d\U0001f4bb", "e\u200d\u0301", "\u200d\u200c", "\u5c71\u7530\u3000\u592a\u90ce", "\u0627\u200d\u0654\u200c\u0628"} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, v string, at int) {
+		if !utf8.ValidString(v) || len(v) > MaxValueLen {
+			return
+		}
+		k := unionKey(v)
+		if got := unionKey(k); got != k {
+			t.Fatalf("%+q has key %+q, whose key is %+q", v, k, got)
+		}
+		if got := unionKey(norm.NFD.String(v)); got != k {
+			t.Fatalf("%+q has key %+q, its NFD %+q", v, k, got)
+		}
+		if at < 0 {
+			at = -(at + 1)
+		}
+		at %= len(v) + 1
+		for at > 0 && at < len(v) && !utf8.RuneStart(v[at]) {
+			at--
+		}
+		for _, r := range []string{"\u200b", "\ufeff"} {
+			if got := unionKey(v[:at] + r + v[at:]); got != k {
+				t.Fatalf("%+q has key %+q; with %+q at byte %d, %+q", v, k, r, at, got)
+			}
+		}
+		if !norm.NFC.IsNormalString(k) || strings.ContainsFunc(k, func(r rune) bool { return slices.Contains(invisibles, r) || unicode.IsSpace(r) && r != ' ' }) ||
+			strings.Contains(k, "  ") || strings.TrimSpace(k) != k {
+			t.Fatalf("%+q has key %+q", v, k)
+		}
+	})
+}
