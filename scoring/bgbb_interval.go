@@ -82,7 +82,7 @@ func (m *BGBB) Intervals(rows []Opportunities, opt *IntervalOptions) (*BGBBInter
 		return nil, err
 	}
 	cov := mat.NewSymDense(4, nil)
-	if err := logParamCovariance(cov, 0, lk, iv.u, m.Fit); err != nil {
+	if err := logParamCovariance(cov, 0, lk, iv.u, m.Fit, o.Level); err != nil {
 		return nil, err
 	}
 	iv.cov = cov

@@ -116,7 +116,7 @@ func newCovariateIntervals(lk likelihood, d *covariateData, base, gp, gd []float
 		v = append(v, g)
 	}
 	cov := mat.NewSymDense(len(v), nil)
-	if err := logParamCovariance(cov, 0, lk, v, diag); err != nil {
+	if err := logParamCovariance(cov, 0, lk, v, diag, o.Level); err != nil {
 		return nil, err
 	}
 	return &CovariateIntervals{Level: o.Level, pareto: pareto, gp: gp, gd: gd, v: v, cov: cov, forZ: forZ}, nil

@@ -55,7 +55,7 @@ func (m *SBG) Intervals(survivors []float64, opt *IntervalOptions) (*SBGInterval
 		return iv.bootstrap(survivors, o)
 	}
 	cov := mat.NewSymDense(2, nil)
-	if err := logParamCovariance(cov, 0, sbgProblem(survivors), iv.u, m.Fit); err != nil {
+	if err := logParamCovariance(cov, 0, sbgProblem(survivors), iv.u, m.Fit, o.Level); err != nil {
 		return nil, err
 	}
 	iv.cov = cov

@@ -627,8 +627,9 @@ func value(out io.Writer, l *ledger, keys *scoring.Keys, opt scoring.SummaryOpti
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  %s %4d %8.2f %8.2f %21s %24s %9.2f %27s\n",
-			english.PadLeft(shown(i), width), c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), span(topValue[k], "%.2f"))
+		// The CLV's upper end may be "∞" (span), one column in three bytes.
+		fmt.Fprintf(out, "  %s %4d %8.2f %8.2f %21s %24s %9.2f %s\n",
+			english.PadLeft(shown(i), width), c.Frequency, c.Recency, c.T, span(alive, "%.3f"), span(purchases, "%.2f"), gg.ExpectedSpend(c), english.PadLeft(span(topValue[k], "%.2f"), 27))
 	}
 	return nil
 }

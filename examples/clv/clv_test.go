@@ -494,3 +494,38 @@ func TestBoundaryNoteNamesTheHeld(t *testing.T) {
 		t.Errorf("params: %q, want %q", got, want)
 	}
 }
+
+// TestNoChurnPAlive: a small shop where nobody churned (testdata/no-churn.csv, 200
+// customers, generated) fits BG/NBD a hair inside the no-dropout limit, and the delta
+// method's normal approximation listed its best customers' P(alive) as "1.000 [0.000,
+// 1.000]". The report now takes the bootstrap's intervals, which the likelihood
+// supports: near 1 for customers buying every week or two.
+func TestNoChurnPAlive(t *testing.T) {
+	f, err := os.Open("testdata/no-churn.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	if err := run(&out, f, config{format: "csv", header: true, unit: 7 * 24 * time.Hour, top: 10}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "[0.000, 1.000]") || !strings.Contains(got, "90% intervals (parametric bootstrap, 50 replicates)") {
+		t.Fatalf("want the bootstrap's intervals and no P(alive) of [0, 1]:\n%s", got)
+	}
+	rows := 0
+	for line := range strings.Lines(got[strings.Index(got, "P(alive)"):]) {
+		f := strings.Fields(line)
+		if len(f) < 7 || !strings.HasPrefix(f[5], "[") {
+			continue
+		}
+		rows++
+		if lo, err := strconv.ParseFloat(strings.Trim(f[5], "[,"), 64); err != nil || lo < 0.9 {
+			t.Errorf("P(alive) %s %s %s of a customer buying every week or two", f[4], f[5], f[6])
+		}
+	}
+	if rows != 10 {
+		t.Errorf("%d customers' rows read, want 10:\n%s", rows, got)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/clientele-go/clientele"
@@ -51,7 +52,13 @@ func bootstrapProgress(cfg config) func(done, total int) {
 	}
 }
 
-// span formats an interval compactly: "1.234 [1.100, 1.400]".
+// span formats an interval compactly: "1.234 [1.100, 1.400]". An upper end without
+// bound, where the bootstrap's replicates value a customer at +Inf (Gamma-Gamma's q at
+// most 1 in more of them than the level leaves out), is "∞".
 func span(v scoring.Interval, format string) string {
-	return fmt.Sprintf(format+" ["+format+", "+format+"]", v.Estimate, v.Lo, v.Hi)
+	hi := fmt.Sprintf(format, v.Hi)
+	if math.IsInf(v.Hi, 1) {
+		hi = "∞"
+	}
+	return fmt.Sprintf(format+" ["+format+", %s]", v.Estimate, v.Lo, hi)
 }
