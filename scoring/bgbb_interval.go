@@ -60,7 +60,9 @@ func newBGBBIntervals(m *BGBB, rows []Opportunities, opt *IntervalOptions) (*BGB
 // the inverse of the observed information (the negative Hessian of Fader, Hardie &
 // Shang's eq. 5 at the estimates, by central differences), and a prediction's
 // variance is ∇fᵀ Σ ∇f on the logit or log scale (Casella & Berger 2002, §5.5.4;
-// see NewIntervals). Parameters a boundary fit holds are taken as known.
+// see NewIntervals). Parameters a boundary fit holds are taken as known; a fit whose
+// likelihood is nearly flat towards a limit of its parameters is refused, as by
+// NewIntervals.
 //
 // By the bootstrap (Bootstrap) each replicate draws, for every customer of every row
 // (Weight of them, rounded), p ~ Beta(α, β) and θ ~ Beta(γ, δ), and follows the

@@ -51,7 +51,10 @@ func (m *BGNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]float64
 	if err != nil {
 		return nil, err
 	}
-	lk := likelihood{model: "BG/NBD with covariates", names: d.names(bgnbdNames), n: float64(len(cs)), rows: len(cs), eval: d.betaGeoEval(1), analytic: true}
+	// The limits of the base parameters are BG/NBD's, checked as for the plain
+	// model (logParamCovariance); shapeOf pairs alpha with r for "r, alpha → ∞".
+	lk := likelihood{model: "BG/NBD with covariates", names: d.names(bgnbdNames), n: float64(len(cs)), rows: len(cs), eval: d.betaGeoEval(1), analytic: true,
+		shapeOf: []int{-1, 0, -1, -1}, limits: betaGeoLimits}
 	return newCovariateIntervals(lk, d, []float64{m.R, m.Alpha, m.A, m.B}, m.Purchase, m.Dropout, m.Fit, false,
 		func(zp, zd []float64) (Model, error) { return m.For(zp, zd) }, opt)
 }
@@ -72,7 +75,8 @@ func (m *ParetoNBDCovariates) Intervals(cs []Customer, purchase, dropout [][]flo
 	if err != nil {
 		return nil, err
 	}
-	lk := likelihood{model: "Pareto/NBD with covariates", names: d.names(paretoNames), n: float64(len(cs)), rows: len(cs), eval: d.paretoEval(1)}
+	lk := likelihood{model: "Pareto/NBD with covariates", names: d.names(paretoNames), n: float64(len(cs)), rows: len(cs), eval: d.paretoEval(1),
+		shapeOf: []int{-1, 0, -1, 2}, limits: paretoLimits}
 	return newCovariateIntervals(lk, d, []float64{m.R, m.Alpha, m.S, m.Beta}, m.Purchase, m.Dropout, m.Fit, true,
 		func(zp, zd []float64) (Model, error) { return m.For(zp, zd) }, opt)
 }

@@ -89,7 +89,11 @@
 // [SBG.Intervals] and the covariate models' Intervals do the same for the other
 // models. All take one [IntervalOptions], whose Method chooses the delta method
 // ([Delta], the default: from the Hessian of the likelihood) or the parametric
-// bootstrap ([Bootstrap]: simulates the base from the fitted model and refits).
+// bootstrap ([Bootstrap]: simulates the base from the fitted model and refits). The
+// delta method refuses, with [ErrInvalid] naming the limits, a fit whose likelihood is
+// nearly flat towards a limit of the parameter space (no dropout seen in a small
+// base), where its normal approximation gave P(alive) intervals of [0, 1]: the
+// bootstrap is the one to use there.
 //
 // # Scores and audiences
 //

@@ -74,7 +74,9 @@ const (
 	// Delta is the delta method from the observed information at the estimates, the
 	// zero value: one Hessian of the likelihood, fast, normal on the logit or log
 	// scale (Casella & Berger 2002, §5.5.4). It refuses a penalised fit, whose
-	// estimate is not the likelihood's maximum.
+	// estimate is not the likelihood's maximum, and one whose likelihood is nearly
+	// flat towards a limit of the parameter space (see NewIntervals), where that
+	// normal approximation fails.
 	Delta IntervalMethod = iota
 	// Bootstrap is the parametric bootstrap (Efron & Tibshirani 1993, ch. 6 and 13):
 	// Replicates refits on bases simulated from the fitted model, percentile
@@ -273,7 +275,14 @@ func paretoFamily() family {
 // intervals carry the uncertainty of the others, given the limiting model the fit
 // rests on; so are directions along which the likelihood is flat (see
 // logParamCovariance). A penalised fit is refused (its estimate is not the
-// likelihood's maximum); use the bootstrap for it.
+// likelihood's maximum); use the bootstrap for it. So, with ErrInvalid naming the
+// limits, is a fit whose likelihood is nearly flat towards a limit of the parameter
+// space (those Diagnostics.Boundary would name): where a factor e^8 ≈ 2981 towards
+// it the log-likelihood is still within χ²₁(Level)/2 of its maximum, the data do not
+// bound the parameters away from that limit, and the normal approximation does not
+// hold (a shop where nobody seems to churn, fitted a hair inside the no-dropout
+// limit, had its best customers' P(alive) as 1.000 [0.000, 1.000]); the bootstrap
+// gives its intervals.
 //
 // By the bootstrap (Bootstrap) each of opt.Replicates replicates simulates every
 // customer of cs anew from the fitted models over the customer's own observation
@@ -356,7 +365,7 @@ func newIntervals(m Model, spend *GammaGamma, cs []Customer, opt *IntervalOption
 // are flat directions.
 func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64, d Diagnostics, level float64) error {
 	if d.Penalizer > 0 {
-		return fmt.Errorf("%w: %s: delta-method intervals of a penalised fit; use IntervalOptions.Method Bootstrap", ErrInvalid, lk.model)
+		return fmt.Errorf("%w: %s: delta-method intervals of a penalised fit; %s", ErrInvalid, lk.model, instead(lk))
 	}
 	k := len(u)
 	theta := func(u []float64) []float64 {
@@ -407,7 +416,7 @@ func logParamCovariance(cov *mat.SymDense, off int, lk likelihood, u []float64, 
 	es.VectorsTo(&vecs)
 	top := slices.Max(vals)
 	if !(top > 0) || math.IsInf(top, 1) {
-		return fmt.Errorf("%w: %s: the likelihood is flat in every direction at the estimates; use IntervalOptions.Method Bootstrap", ErrInvalid, lk.model)
+		return fmt.Errorf("%w: %s: the likelihood is flat in every direction at the estimates; %s", ErrInvalid, lk.model, instead(lk))
 	}
 	m := len(free)
 	c := mat.NewSymDense(m, nil)
@@ -535,10 +544,19 @@ func limitInRegion(lk likelihood, u []float64, free []int, c *mat.SymDense, leve
 		within = append(within, fmt.Sprintf("%s (%.2g below the maximum)", lk.limits[key], max(drop, 0)))
 	}
 	if len(within) > 0 {
-		return fmt.Errorf("%w: %s: delta-method intervals: the likelihood is nearly flat towards the limits of its parameters, a factor %.0f of the way to %s, within the %.3g of log-likelihood a %g%% confidence region allows: the data do not bound the parameters away from those limits, and a normal approximation (which gave P(alive) intervals such as [0, 1]) does not describe their uncertainty; use IntervalOptions.Method Bootstrap",
-			ErrInvalid, lk.model, math.Exp(boundLog), strings.Join(within, "; "), allowed, 100*level)
+		return fmt.Errorf("%w: %s: delta-method intervals: the likelihood is nearly flat towards the limits of its parameters, a factor %.0f of the way to %s, within the %.3g of log-likelihood a %g%% confidence region allows: the data do not bound the parameters away from those limits, and a normal approximation (which gave P(alive) intervals such as [0, 1]) does not describe their uncertainty; %s",
+			ErrInvalid, lk.model, math.Exp(boundLog), strings.Join(within, "; "), allowed, 100*level, instead(lk))
 	}
 	return nil
+}
+
+// instead advises where the delta method refuses a fit: the bootstrap, which the
+// covariate models do not offer (CovariateIntervals).
+func instead(lk likelihood) string {
+	if strings.HasSuffix(lk.model, "with covariates") {
+		return "the covariate models offer no bootstrap: the model without covariates has bootstrap intervals (IntervalOptions.Method Bootstrap)"
+	}
+	return "use IntervalOptions.Method Bootstrap"
 }
 
 // flatEigen is the eigenvalue of the information, relative to the largest, below

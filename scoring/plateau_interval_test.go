@@ -107,3 +107,34 @@ func TestBGBBDeltaRefusesPlateau(t *testing.T) {
 		t.Errorf("want ErrInvalid naming gamma → 0, got %v", err)
 	}
 }
+
+// TestPlateauAcrossModels: the models sharing the delta method's machinery refuse
+// alike on the shop without churn: Pareto/NBD, an interior fit next to beta → ∞
+// (P(alive) of the best customer was 1.000 [0.984, 1.000], its upper end short of the
+// limit's 1, which the data do not rule out), and BG/NBD with a covariate, which has
+// no bootstrap and says so.
+func TestPlateauAcrossModels(t *testing.T) {
+	cs := noChurn(t)
+	pm, err := scoring.FitParetoNBD(cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pm.Fit.Boundary != nil {
+		t.Fatalf("want an interior Pareto/NBD fit near the boundary, got one at it: %+v", pm.Fit.Boundary)
+	}
+	if _, err := scoring.NewIntervals(pm, nil, cs, nil); !errors.Is(err, scoring.ErrInvalid) || !strings.Contains(err.Error(), "beta → ∞") {
+		t.Errorf("Pareto/NBD: want ErrInvalid naming beta → ∞, got %v", err)
+	}
+	z := make([][]float64, len(cs))
+	for i := range z {
+		z[i] = []float64{float64(i % 2)}
+	}
+	cm, err := scoring.FitBGNBDCovariates(cs, z, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cm.Intervals(cs, z, nil, nil)
+	if !errors.Is(err, scoring.ErrInvalid) || !strings.Contains(err.Error(), "no dropout") || !strings.Contains(err.Error(), "offer no bootstrap") {
+		t.Errorf("BG/NBD with covariates: want ErrInvalid naming the no-dropout limit and no bootstrap, got %v", err)
+	}
+}

@@ -41,7 +41,8 @@ func newSBGIntervals(m *SBG, survivors []float64, opt *IntervalOptions) (*SBGInt
 
 // Intervals returns the intervals of m, fitted on the survivor counts survivors, by
 // opt.Method. By the delta method (Delta, the default) the covariance of
-// (log γ, log δ) is the inverse of the observed information there. By the bootstrap
+// (log γ, log δ) is the inverse of the observed information there (a fit whose
+// likelihood is nearly flat towards a limit of γ, δ is refused, as by NewIntervals). By the bootstrap
 // (Bootstrap) each replicate follows a cohort of survivors[0] customers (rounded)
 // over the same periods, each with θ ~ Beta(γ, δ) and a churn chance θ per period,
 // refits, and keeps the parameters; it needs a cohort of at least MinCustomers
