@@ -11,7 +11,8 @@ import (
 
 // intervals returns 90% intervals for the whole-period models' predictions, and how
 // they were made: by the delta method (with any parameter held at the boundary taken
-// as known), or, where that fails because the likelihood is flat in some direction,
+// as known), or, where that fails because the likelihood is flat in some direction
+// or nearly flat towards a limit of the model (a shop where nobody seems to churn),
 // by a parametric bootstrap of 50 replicates (rough endpoints, but few enough refits
 // to take seconds) that reports its progress on cfg.status.
 func intervals(bg *scoring.BGNBD, gg *scoring.GammaGamma, cs []scoring.Customer, cfg config) (*scoring.Intervals, string, error) {
