@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -218,11 +217,16 @@ func shownID(id identity.ID) string {
 // resolver holds), or a zero time or one outside the years 1678-2262 (as
 // identity.Resolver.Link).
 //
-// A blank Value (empty, or white space only) is no observation: once the rest is
-// checked, Observe records nothing and returns nil. An export's blank cell says the
+// A blank Value is no observation: once the rest is checked, Observe records nothing
+// and returns nil, under every rule. A value is blank when it shows nothing: when it
+// is empty or holds only white space and the characters Union ignores wherever they
+// stand (the zero-width space, word joiner, byte order mark, soft hyphen and
+// bidirectional marks) or where nothing visible is beside them (the zero-width joiner
+// and non-joiner): exactly when its Union key is empty. An export's blank cell, or one
+// holding only a byte order mark or a zero-width space left by a copy, says the
 // channel does not know the trait, not that it is blank, and recorded it would win
-// under MostRecent over the name another channel knows. A trait cannot be cleared by
-// observing "".
+// under MostRecent over the name another channel knows, and be listed under Union as
+// a value no one can see. A trait cannot be cleared by observing "".
 func (b *Book) Observe(o Observation) error {
 	if b == nil {
 		return errNilBook
@@ -261,7 +265,7 @@ func (b *Book) Observe(o Observation) error {
 		// seen in 3000 would otherwise lose to one seen today and report 1830 as its time.
 		return fmt.Errorf("%w: trait %q of %s: time %v outside the years 1678-2262", ErrInvalid, o.Trait, shownID(o.ID), o.At)
 	}
-	if strings.TrimSpace(o.Value) == "" {
+	if blank(o.Value) {
 		return nil // a blank cell: see above
 	}
 	id := o.ID

@@ -11,9 +11,11 @@
 // one, listed as first spelt: values that differ only by Unicode composition ("José"
 // typed on a Mac and on Windows), by white space ("Jane  Doe", "Jane\u00a0Doe" with a
 // no-break space, " Jane Doe ") or by invisible characters (a zero-width space, a byte
-// order mark; a zero-width joiner where it shows nothing). A blank value (an export's
-// empty cell) is no observation: Observe skips it, so it never overrides a value
-// another channel knows.
+// order mark; a zero-width joiner where it shows nothing). A blank value, one that
+// shows nothing (an export's empty cell; white space and those invisible characters
+// alone, such as a lone byte order mark), is no observation: Observe skips it under
+// every rule, so it never overrides a value another channel knows, nor is listed as a
+// value no one can see.
 // Erasing a person takes one more call: the
 // resolver's Forget cannot reach the Book, so Book.Forget erases the observations of
 // the profile's identifiers first:

@@ -75,6 +75,17 @@ func unionKey(v string) string {
 	return nfc.String(b.String())
 }
 
+// blank reports whether v shows nothing, and so is no observation (Observe): whether
+// unionKey(v) is empty. The key keeps every rune but white space, the invisible
+// characters and the joiners, and a joiner only between two runes it keeps, so it is
+// empty exactly when v holds nothing but those three kinds of rune ("\ufeff",
+// " \u200b\t", "\u200d"). blank tells so by a scan, without building the key: Observe
+// asks it of every value under every rule, and the key of a long run of joiners costs
+// time quadratic in its length. TestBlankIsEmptyKey holds the two to agree.
+func blank(v string) bool {
+	return !strings.ContainsFunc(v, func(r rune) bool { return !unicode.IsSpace(r) && !invisible(r) && !isJoiner(r) })
+}
+
 // collapseASCII is unionKey of an ASCII value: itself, trimmed, when its only white
 // space is single spaces (without allocating, the usual case), else its words joined
 // by single spaces.

@@ -38,7 +38,7 @@ func isSpaceOrInvisible(r rune) bool {
 // space (NBSP, the ideographic space, a tab), under inserting a joiner where it cannot
 // show (next to white space, at either end, between Latin letters), and under
 // canonical equivalence; it is idempotent, in NFC, holds no invisible character and no
-// white space but single inner spaces, and is empty exactly for text of white space
+// white space but single inner spaces, and is empty (as blank says) exactly for text of white space
 // and invisible characters alone. The first four failed: the key only trimmed.
 func TestUnionKeyProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
@@ -78,8 +78,8 @@ func TestUnionKeyProperties(t *testing.T) {
 			strings.Contains(k, "  ") || strings.TrimSpace(k) != k {
 			t.Fatalf("%+q has key %+q", v, k)
 		}
-		if blank := !strings.ContainsFunc(v, func(r rune) bool { return !isSpaceOrInvisible(r) }); blank != (k == "") {
-			t.Fatalf("%+q has key %+q", v, k)
+		if ref := !strings.ContainsFunc(v, func(r rune) bool { return !isSpaceOrInvisible(r) }); ref != (k == "") || blank(v) != ref {
+			t.Fatalf("%+q has key %+q, blank %v", v, k, blank(v))
 		}
 	})
 }
@@ -161,10 +161,42 @@ func TestUnionKeyOverEveryRune(t *testing.T) {
 	}
 }
 
+// TestBlankIsEmptyKey: for every rune r, alone, between white space and invisible
+// characters, between joiners, and after a virama and a joiner, blank (what Observe
+// skips) says a value is blank exactly when its Union key is empty, and that is when r
+// is white space, an invisible character or a joiner: a value that shows nothing is no
+// observation, and one that shows anything is, under every rule.
+func TestBlankIsEmptyKey(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		s := string(r)
+		want := isSpaceOrInvisible(r)
+		if want {
+			n++
+		}
+		for _, v := range []string{s, " " + s + "\u200b", "\ufeff\u200d" + s + "\u200c\t", "\u0915\u094d\u200d" + s} {
+			k := unionKey(v)
+			if blank(v) != (k == "") {
+				t.Fatalf("%+q: blank %v, key %+q", v, blank(v), k)
+			}
+			if v == s && blank(v) != want {
+				t.Fatalf("%U: blank %v, want %v", r, blank(v), want)
+			}
+		}
+	}
+	if n != 25+len(invisibles)+len(joiners) { // 25 runes have the White_Space property
+		t.Fatalf("%d runes blank alone", n)
+	}
+}
+
 // FuzzUnionKey holds the key, on any valid text, to what TestUnionKeyProperties does on
 // its alphabet: idempotent, the same for the text's NFD and with a zero-width space or
 // a byte order mark inserted at any byte between runes, in NFC, without invisible
-// characters or white space other than single inner spaces.
+// characters or white space other than single inner spaces; and empty exactly when
+// blank says the text is.
 func FuzzUnionKey(f *testing.F) {
 	for _, s := range []string{"", "Jane  Doe", "Jane\u00a0Doe", "\ufeffJane\u200b Doe\u200e", "\u0915\u094d\u200d\u0937", "\u0645\u06cc\u200c\u0646",
 		"\U0001f469\U0001f3fd\u200d\U0001f4bb", "e\u200d\u0301", "\u200d\u200c", "\u5c71\u7530\u3000\u592a\u90ce", "\u0627\u200d\u0654\u200c\u0628"} {
@@ -177,6 +209,9 @@ func FuzzUnionKey(f *testing.F) {
 		k := unionKey(v)
 		if got := unionKey(k); got != k {
 			t.Fatalf("%+q has key %+q, whose key is %+q", v, k, got)
+		}
+		if blank(v) != (k == "") {
+			t.Fatalf("%+q has key %+q, blank %v", v, k, blank(v))
 		}
 		if got := unionKey(norm.NFD.String(v)); got != k {
 			t.Fatalf("%+q has key %+q, its NFD %+q", v, k, got)
