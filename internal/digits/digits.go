@@ -1,6 +1,7 @@
 // Package digits reads the decimal digits of every script (Unicode category Nd:
 // Arabic-Indic, Persian, Devanagari, full-width and the rest) as the ASCII digits they
-// stand for. internal/phonechar reads a phone number's digits with it, and
+// stand for, and tells a dash (Dash). internal/phonechar reads a phone number's digits
+// and dashes with it, and
 // identity/match a birth date's and a postcode's, so that a value typed on an Arabic,
 // Persian, Hindi or Japanese keyboard reads as the one typed in ASCII, and no two
 // packages can disagree on what a digit is.
@@ -44,6 +45,19 @@ func Digit(r rune) (byte, bool) {
 	rs := unicode.Nd.R32
 	i, _ := slices.BinarySearchFunc(rs, r, func(x unicode.Range32, r rune) int { return int(x.Hi) - int(r) })
 	return '0' + byte((r-rune(rs[i].Lo))%10), true
+}
+
+// Dash reports whether r is a dash: a rune of category Pd (the ASCII hyphen-minus, the
+// hyphen and non-breaking hyphen, the figure, en and em dashes, the full-width and
+// small hyphen-minus, the wave dash...) or U+2212 MINUS SIGN (category Sm), which a
+// word processor's autocorrection, a Japanese input method or a typeset source writes
+// where "-" was meant, between a phone number's digit groups, in a date, in a
+// postcode.
+func Dash(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '-'
+	}
+	return r == '\u2212' || unicode.Is(unicode.Pd, r)
 }
 
 // String returns v with each decimal digit of another script replaced by its ASCII

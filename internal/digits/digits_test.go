@@ -116,3 +116,20 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+// TestDashOverEveryRune: Dash is category Pd and the minus sign, over every rune.
+func TestDashOverEveryRune(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := unicode.Is(unicode.Pd, r) || r == '\u2212'
+		if Dash(r) != want {
+			t.Fatalf("Dash(%U) = %v", r, Dash(r))
+		}
+		if want {
+			n++
+		}
+	}
+	if n < 20 {
+		t.Fatalf("%d dashes", n)
+	}
+}

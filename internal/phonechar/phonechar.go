@@ -11,19 +11,18 @@
 package phonechar
 
 import (
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/digits"
 )
 
 // Rune returns r as a phone number's ASCII character: a decimal digit of any script
-// as its ASCII digit (internal/digits, which identity/match also reads dates and
-// postcodes with); the full-width plus sign as "+"; a dash (category Pd:
-// the hyphen, the non-breaking hyphen, the en and em dashes, the full-width
-// hyphen-minus...) or the minus sign as "-", as a word processor's autocorrection or a
-// Japanese input method writes them; the full-width parentheses, full stop and solidus
-// as their ASCII forms. Any other rune is returned as it is.
+// as its ASCII digit, and a dash (category Pd: the hyphen, the non-breaking hyphen,
+// the en and em dashes, the full-width hyphen-minus...) or the minus sign as "-", as a
+// word processor's autocorrection or a Japanese input method writes them (both
+// internal/digits, which identity/match also reads dates and postcodes with); the
+// full-width plus sign as "+"; the full-width parentheses, full stop and solidus as
+// their ASCII forms. Any other rune is returned as it is.
 func Rune(r rune) rune {
 	if r < utf8.RuneSelf {
 		return r
@@ -42,10 +41,8 @@ func Rune(r rune) rune {
 		return '.'
 	case '\uff0f':
 		return '/'
-	case '\u2212':
-		return '-'
 	}
-	if unicode.Is(unicode.Pd, r) {
+	if digits.Dash(r) {
 		return '-'
 	}
 	return r
