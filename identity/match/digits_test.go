@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"pgregory.net/rapid"
 
 	"github.com/clientele-go/clientele/internal/digits"
@@ -45,6 +46,72 @@ func TestBirthDigitOverEveryRune(t *testing.T) {
 	}
 }
 
+// dashes are the runes dates and postcodes are typed with for "-": the hyphen, the
+// non-breaking hyphen, the figure, en and em dashes, the minus sign, the full-width
+// and small hyphen-minus, and "-" itself.
+var dashes = []rune{'\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\uff0d', '\ufe63', '-'}
+
+// isDash is the reference for a dash, independent of internal/digits: category Pd, or
+// the minus sign.
+func isDash(r rune) bool { return unicode.Is(unicode.Pd, r) || r == '\u2212' }
+
+// TestBirthDashOverEveryRune: a birth date whose two separators are any rune is a date
+// exactly when that rune is a dash of any kind (isDash), and normalises to the ASCII
+// date; a postcode with any rune between its digits normalises as before (oldPostcode)
+// unless the rune is a dash other than "-", which is then "-". "１９９０－０１－０２" typed
+// full width (its hyphen-minus U+FF0D) and "1990‐01‐02" with a word processor's
+// hyphens were no YYYY-MM-DD date, and New refused every record for them; the postcode
+// "００－９５０" was not "00-950".
+func TestBirthDashOverEveryRune(t *testing.T) {
+	accepted := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		s := string(r)
+		v := "1990" + s + "01" + s + "02"
+		got, err := normalize(FieldBirth, v, "")
+		if (err == nil) != isDash(r) || err == nil && got != "1990-01-02" {
+			t.Fatalf("%+q: %q, %v; a dash: %v", v, got, err, isDash(r))
+		}
+		if err == nil {
+			accepted++
+		}
+		p := "00" + s + "950"
+		want := oldPostcode(p)
+		if isDash(r) {
+			want = "00-950"
+		}
+		if got, err := normalize(FieldPostcode, p, ""); err != nil || got != want {
+			t.Fatalf("postcode %+q: %q, %v; want %q", p, got, err, want)
+		}
+	}
+	if accepted < 20 {
+		t.Fatalf("%d runes accepted as a date's separators", accepted)
+	}
+	// A lone dash of any kind, typed into a required field, is the placeholder "-".
+	for _, r := range dashes {
+		for _, f := range []string{FieldBirth, FieldPostcode} {
+			if got, err := normalize(f, " "+string(r)+" ", ""); got != "" || err != nil {
+				t.Errorf("%s %+q: %q, %v; want missing", f, r, got, err)
+			}
+		}
+	}
+}
+
+// oldPostcode is how a postcode was normalised before dashes were read: format
+// characters dropped, NFC, other scripts' digits as ASCII, white space removed,
+// upper-cased, NFC again (placeholders aside).
+func oldPostcode(v string) string {
+	v = strings.Map(func(r rune) rune {
+		if d, ok := digits.Digit(r); ok {
+			return rune(d)
+		}
+		return r
+	}, text(v))
+	return norm.NFC.String(strings.ToUpper(strings.Join(strings.Fields(v), "")))
+}
+
 // oldBirth is how a birth date was normalised before other scripts' digits were read:
 // format characters dropped, NFC, trimmed, and then a YYYY-MM-DD date or refused.
 func oldBirth(v string) (string, bool) {
@@ -61,16 +128,17 @@ func oldBirth(v string) (string, bool) {
 
 // TestBirthAndPostcodeAnyScript: a birth date and a postcode with any of their digits
 // written in another script's decimal digits (one block for the value, or one per
-// digit) normalise as the ASCII value does, so two records agree exactly on them and a
-// date level measures the days between them; and a birth date accepted before is
-// normalised as it was.
+// digit) and any of their dashes as another dash normalise as the ASCII value does, so
+// two records agree exactly on them and a date level measures the days between them;
+// and a birth date accepted before is normalised as it was.
 func TestBirthAndPostcodeAnyScript(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		day := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rapid.IntRange(0, 60000).Draw(t, "day"))
 		birth := day.Format(time.DateOnly)
-		post := rapid.StringMatching(`[A-Z]{0,2}[0-9]{1,5}( ?[0-9][A-Z]{2})?`).Draw(t, "postcode")
+		post := rapid.StringMatching(`[A-Z]{0,2}[0-9]{1,5}( ?[0-9][A-Z]{2}|-[0-9]{3,4})?`).Draw(t, "postcode")
 		pad := rapid.SampledFrom([]string{"", " ", "\ufeff", "\u200e"}).Draw(t, "padding")
-		b, p := pad+phonetest.Respell(t, birth, nil)+pad, phonetest.Respell(t, strings.ToLower(post), nil)
+		dash := map[rune][]rune{'-': dashes}
+		b, p := pad+phonetest.Respell(t, birth, dash)+pad, phonetest.Respell(t, strings.ToLower(post), dash)
 		for _, c := range []struct{ field, v, ascii string }{{FieldBirth, b, birth}, {FieldPostcode, p, post}} {
 			got, err := normalize(c.field, c.v, "")
 			want, werr := normalize(c.field, c.ascii, "")
@@ -79,7 +147,7 @@ func TestBirthAndPostcodeAnyScript(t *testing.T) {
 			}
 		}
 		other := day.AddDate(0, 0, rapid.IntRange(-400, 400).Draw(t, "days apart"))
-		l, err := New([]Record{{Birth: b, Postcode: p}, {Birth: phonetest.Respell(t, other.Format(time.DateOnly), nil), Postcode: post}},
+		l, err := New([]Record{{Birth: b, Postcode: p}, {Birth: phonetest.Respell(t, other.Format(time.DateOnly), dash), Postcode: post}},
 			Settings{Comparisons: []Comparison{
 				{Field: FieldBirth, Levels: []Level{{Kind: Exact}, {Kind: DateWithin, Threshold: 30}}},
 				{Field: FieldPostcode, Levels: []Level{{Kind: Exact}}},
@@ -102,7 +170,7 @@ func TestBirthAndPostcodeAnyScript(t *testing.T) {
 		}
 	})
 	rapid.Check(t, func(t *rapid.T) {
-		v := rapid.OneOf(rapid.String(), rapid.StringMatching(`[ \x{feff}]?[0-9]{4}-[0-9]{2}-[0-9]{2}[ \x{200b}]?`)).Draw(t, "v")
+		v := rapid.OneOf(rapid.String(), rapid.StringMatching(`[ \x{feff}]?[0-9]{4}[-\x{2010}\x{ff0d}][0-9]{2}-[0-9]{2}[ \x{200b}]?`)).Draw(t, "v")
 		old, ok := oldBirth(v)
 		if !ok {
 			return

@@ -16,8 +16,9 @@
 // Phones compare as their digits, or, given the country calling code of numbers
 // written without one (Settings.CallingCode), in international form, so that
 // "07700 900123" and "+44 7700 900123" agree. Phones, postcodes and birth dates read
-// the decimal digits of any script as ASCII digits: "١٩٩٠-٠١-٠٢" typed on an Arabic
-// keyboard is the birth date 1990-01-02.
+// the decimal digits of any script as ASCII digits, and any dash as "-": "١٩٩٠-٠١-٠٢"
+// typed on an Arabic keyboard and "１９９０－０１－０２" typed full width are the birth date
+// 1990-01-02.
 // A Comparison puts each pair in a level (exact,
 // Jaro-Winkler or Damerau-Levenshtein within a threshold, dates within N days, else, or
 // null when a value is missing); a Model holds, per level, m = P(level | same person)

@@ -112,11 +112,13 @@ func TestMaxFieldLenAfterTrimming(t *testing.T) {
 // FuzzNormalize holds normalize to what it promises: canonically equivalent inputs
 // have one form, the form is NFC without format characters, within MaxFieldLen, and
 // normalising it again changes nothing; a phone, postcode or birth date has no digit
-// but ASCII ones, and reads as it does with its other scripts' digits written in ASCII.
+// but ASCII ones and no dash but "-", and reads as it does with its other scripts'
+// digits and its dashes written in ASCII.
 func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{"N/A", "NULL  NULL", "Undefined\tundefined", "\ufeffnull", "nu\u200bll", "- -", "0000-00-00",
 		"José", "Jose\u0301", "\ufeffn/a", "e\u200b\u0301", "  Ann  ", "İSTANBUL", "ǅ", "\u0345", "1990-01-02", "SE1 2AB", "07700 900123",
-		"\u0661\u0669\u0669\u0660-\u0660\u0661-\u0660\u0662", "\uff11\uff19\uff19\uff10-\uff10\uff11-\uff10\uff12", "\u0661\u0661\u0660\u0660\u0661", "\u0968\u0966\u0968\u0966-\u0967\u0968-\u0969\u0967"} {
+		"\u0661\u0669\u0669\u0660-\u0660\u0661-\u0660\u0662", "\uff11\uff19\uff19\uff10-\uff10\uff11-\uff10\uff12", "\u0661\u0661\u0660\u0660\u0661", "\u0968\u0966\u0968\u0966-\u0967\u0968-\u0969\u0967",
+		"\uff11\uff19\uff19\uff10\uff0d\uff10\uff11\uff0d\uff10\uff12", "1990\u201001\u201102", "1990\u221201\u201302", "\uff10\uff10\uff0d\uff19\uff15\uff10", "\u2014", " \uff0d "} {
 		f.Add(s)
 	}
 	fields := []string{FieldFirstName, FieldEmail, FieldPhone, FieldPostcode, FieldBirth}
@@ -151,10 +153,10 @@ func FuzzNormalize(f *testing.F) {
 			out, err := normalize(fl, v, "")
 			ascii, aerr := normalize(fl, digits.String(v), "")
 			if (err == nil) != (aerr == nil) || out != ascii {
-				t.Fatalf("%s: %q gives %q (%v), with ASCII digits %q (%v)", fl, v, out, err, ascii, aerr)
+				t.Fatalf("%s: %q gives %q (%v), with ASCII digits and dashes %q (%v)", fl, v, out, err, ascii, aerr)
 			}
-			if strings.ContainsFunc(out, func(r rune) bool { return unicode.IsDigit(r) && r >= utf8.RuneSelf }) {
-				t.Fatalf("%s: %q gives %q, a digit of another script kept", fl, v, out)
+			if strings.ContainsFunc(out, func(r rune) bool { return (unicode.IsDigit(r) || isDash(r)) && r >= utf8.RuneSelf }) {
+				t.Fatalf("%s: %q gives %q, a digit of another script or a dash kept", fl, v, out)
 			}
 		}
 	})

@@ -83,11 +83,15 @@ func fieldValue(r *Record, f string) (string, bool) {
 // "07700-900123" and "٠٧٧٠٠ ٩٠٠١٢٣" agree), or with a calling
 // code (Settings.CallingCode) their international form (see phone); postcodes are
 // upper-cased without spaces. Birth dates must be YYYY-MM-DD. Postcodes and birth
-// dates, like phones, have the decimal digits of any script read as ASCII digits
-// (internal/digits, phone's reading too): "١٩٩٠-٠١-٠٢" typed on an Arabic keyboard
-// and "１９９０-０１-０２" typed full width are the date 1990-01-02, where New refused them
-// as no date, and "١١٠٠١" is the postcode 11001. Only digits outside ASCII change, so
-// every value accepted before normalises as it did. A placeholder (see
+// dates, like phones, have the decimal digits of any script read as ASCII digits and
+// their dashes (the hyphen, non-breaking hyphen, en dash, minus sign, full-width
+// hyphen-minus: category Pd and U+2212) as "-" (internal/digits, phone's reading
+// too): "١٩٩٠-٠١-٠٢" typed on an Arabic keyboard, "１９９０－０１－０２" typed full width and
+// "1990‐01‐02" with a word processor's hyphens are the date 1990-01-02, where New
+// refused them as no date, "١١٠٠١" is the postcode 11001 and "１００－０００１" the postcode
+// 100-0001. Only digits and dashes outside ASCII change, so every birth date accepted
+// before, and every postcode written in ASCII, normalises as it did; a birth date or
+// postcode that is a lone dash of any kind is the placeholder "-". A placeholder (see
 // Record) becomes the empty, missing value. MaxFieldLen bounds the normalised value, so
 // padding (a CHAR(300) column) is not held against a record. The second result is an
 // error for a value no record may hold.

@@ -1,13 +1,15 @@
 // Package digits reads the decimal digits of every script (Unicode category Nd:
 // Arabic-Indic, Persian, Devanagari, full-width and the rest) as the ASCII digits they
-// stand for, and tells a dash (Dash). internal/phonechar reads a phone number's digits
-// and dashes with it, and
-// identity/match a birth date's and a postcode's, so that a value typed on an Arabic,
-// Persian, Hindi or Japanese keyboard reads as the one typed in ASCII, and no two
-// packages can disagree on what a digit is.
+// stand for, and the dashes that separate them (the hyphen, en dash, minus sign,
+// full-width hyphen-minus and the rest) as the ASCII hyphen-minus. internal/phonechar
+// reads a phone number's digits and dashes with it, and identity/match a birth date's
+// and a postcode's, so that a value typed on an Arabic, Persian, Hindi or Japanese
+// keyboard, or given its dashes by a word processor, reads as the one typed in ASCII,
+// and no two packages can disagree on what a digit or a dash is.
 //
-// It changes no ASCII character and nothing that is not a decimal digit: a value
-// already written in ASCII, and so any value stored from one, reads exactly as before.
+// It changes no ASCII character and nothing that is not a decimal digit or a dash: a
+// value already written in ASCII, and so any value stored from one, reads exactly as
+// before.
 package digits
 
 import (
@@ -60,9 +62,22 @@ func Dash(r rune) bool {
 	return r == '\u2212' || unicode.Is(unicode.Pd, r)
 }
 
+// ascii returns the ASCII character r stands for when r is a decimal digit (Digit) or a
+// dash (Dash), and false for anything else.
+func ascii(r rune) (byte, bool) {
+	if d, ok := Digit(r); ok {
+		return d, true
+	}
+	if Dash(r) {
+		return '-', true
+	}
+	return 0, false
+}
+
 // String returns v with each decimal digit of another script replaced by its ASCII
-// digit (see Digit), and every other rune, and any invalid byte, as it is: v itself,
-// without allocating, when it has no such digit (always for ASCII).
+// digit (see Digit) and each dash other than "-" by "-" (see Dash), and every other
+// rune, and any invalid byte, as it is: v itself, without allocating, when it has no
+// such digit or dash (always for ASCII).
 func String(v string) string {
 	for i := 0; i < len(v); {
 		if v[i] < utf8.RuneSelf {
@@ -70,16 +85,16 @@ func String(v string) string {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(v[i:])
-		if _, ok := Digit(r); !ok {
+		if _, ok := ascii(r); !ok {
 			i += n
 			continue
 		}
-		b := make([]byte, 0, len(v)) // each digit replaced becomes one byte
+		b := make([]byte, 0, len(v)) // each rune replaced becomes one byte
 		b = append(b, v[:i]...)
 		for i < len(v) {
 			r, n := utf8.DecodeRuneInString(v[i:])
-			if d, ok := Digit(r); ok {
-				b = append(b, d)
+			if c, ok := ascii(r); ok {
+				b = append(b, c)
 			} else {
 				b = append(b, v[i:i+n]...) // as it is, an invalid byte too
 			}

@@ -45,10 +45,11 @@ func TestDigitAgainstNames(t *testing.T) {
 }
 
 // TestStringOverEveryRune: String changes a rune exactly when it is a decimal digit
-// outside ASCII, into its ASCII digit, so that no ASCII character and nothing but a
-// digit is ever changed (a value that was read before reads as before).
+// outside ASCII, into its ASCII digit, or a dash other than "-" (category Pd, or the
+// minus sign), into "-", so that no ASCII character and nothing but a digit or a dash
+// is ever changed (a value that was read before reads as before).
 func TestStringOverEveryRune(t *testing.T) {
-	changed := 0
+	changed, dashes := 0, 0
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if !utf8.ValidRune(r) {
 			continue
@@ -56,18 +57,42 @@ func TestStringOverEveryRune(t *testing.T) {
 		v := "1" + string(r) + "x"
 		got := String(v)
 		d, ok := Digit(r)
+		dash := Dash(r) // TestDashOverEveryRune
 		switch {
-		case ok && r >= utf8.RuneSelf:
+		case r < utf8.RuneSelf:
+			if got != v {
+				t.Fatalf("String(%+q) = %+q changes ASCII", v, got)
+			}
+		case ok:
 			changed++
 			if got != "1"+string(rune(d))+"x" {
 				t.Fatalf("String(%+q) = %+q, want its ASCII digit %q", v, got, d)
 			}
+		case dash:
+			changed++
+			dashes++
+			if got != "1-x" {
+				t.Fatalf("String(%+q) = %+q, want the dash as \"-\"", v, got)
+			}
 		case got != v:
-			t.Fatalf("String(%+q) = %+q: %U is not a digit of another script", v, got, r)
+			t.Fatalf("String(%+q) = %+q: %U is neither a digit of another script nor a dash", v, got, r)
 		}
 	}
-	if changed < 600 {
-		t.Fatalf("%d runes changed, fewer than the decimal digits outside ASCII", changed)
+	if changed < 600 || dashes < 20 {
+		t.Fatalf("%d runes changed, %d of them dashes: fewer than the decimal digits and dashes outside ASCII", changed, dashes)
+	}
+	// The dashes of dates and postcodes as typed: hyphen, non-breaking hyphen, figure
+	// and en dash, minus sign, full-width hyphen-minus; and runes that look like a
+	// dash but stand for none (soft hyphen, hyphenation point, hyphen bullet, modifier
+	// minus), which stay.
+	for _, c := range []struct{ in, want string }{
+		{"1990\u201001\u201102", "1990-01-02"}, {"1990\u201201\u201302", "1990-01-02"}, {"\uff11\uff19\uff19\uff10\uff0d\uff10\uff11\uff0d\uff10\uff12", "1990-01-02"},
+		{"1990\u221201-02", "1990-01-02"}, {"00\ufe63950", "00-950"},
+		{"1\u00ad2\u20273\u20434\u02d75", "1\u00ad2\u20273\u20434\u02d75"},
+	} {
+		if got := String(c.in); got != c.want {
+			t.Errorf("String(%+q) = %+q, want %+q", c.in, got, c.want)
+		}
 	}
 }
 
@@ -82,12 +107,13 @@ func TestStringASCIIDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// FuzzString: String is Digit applied to each rune that is one, every other rune and
-// invalid byte kept; it never lengthens a value, keeps it valid UTF-8 when it was,
-// leaves no decimal digit but ASCII ones, and is idempotent.
+// FuzzString: String is Digit applied to each rune that is one, "-" for each dash,
+// every other rune and invalid byte kept; it never lengthens a value, keeps it valid
+// UTF-8 when it was, leaves no decimal digit but ASCII ones and no dash but "-", and
+// is idempotent.
 func FuzzString(f *testing.F) {
 	for _, s := range []string{"", "1990-01-02", "\u0661\u0669\u0669\u0660-\u0660\u0661-\u0660\u0662", "\uff11\uff19", "\xff\u0661\xfe",
-		"\U0001d7ce\U0001d7ff", "\ufffd\u0661", "\u00b9\u2460", "SE1 \u0968AB"} {
+		"\U0001d7ce\U0001d7ff", "\ufffd\u0661", "\u00b9\u2460", "SE1 \u0968AB", "\uff11\uff0d\u2212\u2011", "\xe2\x80\u2013"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -97,6 +123,8 @@ func FuzzString(f *testing.F) {
 			r, n := utf8.DecodeRuneInString(v[i:])
 			if d, ok := Digit(r); ok {
 				want.WriteByte(d)
+			} else if unicode.Is(unicode.Pd, r) || r == '\u2212' {
+				want.WriteByte('-')
 			} else {
 				want.WriteString(v[i : i+n])
 			}
@@ -108,8 +136,8 @@ func FuzzString(f *testing.F) {
 		if len(out) > len(v) || utf8.ValidString(v) != utf8.ValidString(out) {
 			t.Fatalf("String(%+q) = %+q", v, out)
 		}
-		if strings.ContainsFunc(out, func(r rune) bool { return unicode.IsDigit(r) && r >= utf8.RuneSelf }) {
-			t.Fatalf("String(%+q) = %+q keeps a digit of another script", v, out)
+		if strings.ContainsFunc(out, func(r rune) bool { return (unicode.IsDigit(r) || Dash(r)) && r >= utf8.RuneSelf }) {
+			t.Fatalf("String(%+q) = %+q keeps a digit of another script or a dash", v, out)
 		}
 		if again := String(out); again != out {
 			t.Fatalf("String(%+q) = %+q, then %+q", v, out, again)
