@@ -78,14 +78,23 @@ func ascii(r rune) (byte, bool) {
 // digit (see Digit) and each dash other than "-" by "-" (see Dash), and every other
 // rune, and any invalid byte, as it is: v itself, without allocating, when it has no
 // such digit or dash (always for ASCII).
-func String(v string) string {
+func String(v string) string { return Map(v, ascii) }
+
+// Map returns v with each rune beyond ASCII for which f reports an ASCII character
+// replaced by it, and every other rune, and any invalid byte (which f is not asked
+// about), as it is: v itself, without allocating, when f replaces nothing.
+func Map(v string, f func(r rune) (byte, bool)) string {
 	for i := 0; i < len(v); {
 		if v[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(v[i:])
-		if _, ok := ascii(r); !ok {
+		if n == 1 { // an invalid byte
+			i++
+			continue
+		}
+		if _, ok := f(r); !ok {
 			i += n
 			continue
 		}
@@ -93,10 +102,12 @@ func String(v string) string {
 		b = append(b, v[:i]...)
 		for i < len(v) {
 			r, n := utf8.DecodeRuneInString(v[i:])
-			if c, ok := ascii(r); ok {
+			if n == 1 {
+				b = append(b, v[i]) // an invalid byte, as it is
+			} else if c, ok := f(r); ok {
 				b = append(b, c)
 			} else {
-				b = append(b, v[i:i+n]...) // as it is, an invalid byte too
+				b = append(b, v[i:i+n]...)
 			}
 			i += n
 		}

@@ -52,28 +52,10 @@ func Rune(r rune) rune {
 // allocating, when that changes nothing (always for ASCII). An invalid byte is kept as
 // it is.
 func String(v string) string {
-	for i := 0; i < len(v); {
-		if v[i] < utf8.RuneSelf {
-			i++
-			continue
+	return digits.Map(v, func(r rune) (byte, bool) {
+		if c := Rune(r); c != r {
+			return byte(c), true // Rune changes a rune only to an ASCII one
 		}
-		r, n := utf8.DecodeRuneInString(v[i:])
-		if Rune(r) == r {
-			i += n
-			continue
-		}
-		b := make([]byte, 0, len(v)) // each rune Rune changes becomes one byte
-		b = append(b, v[:i]...)
-		for i < len(v) {
-			r, n := utf8.DecodeRuneInString(v[i:])
-			if r == utf8.RuneError {
-				b = append(b, v[i:i+n]...) // an invalid byte, or U+FFFD itself: as it is
-			} else {
-				b = utf8.AppendRune(b, Rune(r))
-			}
-			i += n
-		}
-		return string(b)
-	}
-	return v
+		return 0, false
+	})
 }
