@@ -26,9 +26,11 @@ import (
 // are then appended by group commit: concurrent events share one Store.Append (for the
 // file store, one frame and one fsync), and each call returns once its own records are
 // durable. An event that fails its checks writes nothing and changes nothing. If the
-// store fails an append, the events of that batch may or may not be durable, so the
-// Program stops: every later call returns the store's error, and the host reopens it.
-// Queries read the decided state, which may include events whose append is in flight.
+// store fails an append, the events of that batch may or may not be durable (on a
+// [FileStore] they are not: a failed fsync cuts them), so the Program stops: every
+// later call returns the store's error, and the host reopens it, which reads what the
+// store holds. Queries read the decided state, which may include events whose append
+// is in flight, or failed.
 //
 // On a [SharedStore] several Programs, one per process, share one ledger: each event is
 // decided on the whole ledger under the store's lead (see SharedStore), concurrent events
