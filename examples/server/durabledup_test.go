@@ -108,18 +108,19 @@ func TestDedupSurvivesRestart(t *testing.T) {
 // the log's, as many as its ring holds.
 func TestDedupRebuiltRingBounded(t *testing.T) {
 	d := dedup{size: 2}
-	d.remember([]string{"a", "b", "c"})
-	for _, key := range []string{"b", "c"} {
+	a, b, c := msgKey{'a'}, msgKey{'b'}, msgKey{'c'}
+	d.remember([]msgKey{a, b, c})
+	for _, key := range []msgKey{b, c} {
 		if ok, _ := d.claim(key); ok {
-			t.Errorf("%s remembered, then claimed as new", key)
+			t.Errorf("%c remembered, then claimed as new", key[0])
 		}
 	}
-	if ok, _ := d.claim("a"); !ok {
+	if ok, _ := d.claim(a); !ok {
 		t.Errorf("a, the oldest, not forgotten")
 	}
 	// A key pending (claimed, not settled) stays so when the log shows it.
-	d.remember([]string{"a"})
-	if _, wait := d.claim("a"); wait == nil {
+	d.remember([]msgKey{a})
+	if _, wait := d.claim(a); wait == nil {
 		t.Errorf("a pending, remembered: no longer pending")
 	}
 }
@@ -262,7 +263,7 @@ func TestDedupOldEventLog(t *testing.T) {
 	}
 	var keyed int
 	for _, e := range st.events.Since(t.Context(), 0) {
-		if e.Key != "" {
+		if e.Keyed {
 			keyed++
 		}
 	}
@@ -291,7 +292,7 @@ func oldDecodeEvent(b []byte) (event, error) {
 // format, read alike by both.
 func TestKeyedRecordRefusedByOldServers(t *testing.T) {
 	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	keyed := event{At: at, Name: "page", Profile: 7, Key: dedupKey("web", "m-1")}
+	keyed := event{At: at, Name: "page", Profile: 7, Key: dedupKey("web", "m-1"), Keyed: true}
 	if _, err := oldDecodeEvent(encodeEvent(keyed)); err == nil {
 		t.Errorf("an old server reads a keyed record")
 	}
@@ -356,7 +357,7 @@ func TestEventLogAppendSkipsKeys(t *testing.T) {
 	ev := func(name, id string) event {
 		e := event{At: at, Name: name, Profile: 1}
 		if id != "" {
-			e.Key = dedupKey("web", id)
+			e.Key, e.Keyed = dedupKey("web", id), true
 		}
 		return e
 	}
@@ -405,5 +406,61 @@ func TestEventLogAppendSkipsKeys(t *testing.T) {
 				t.Errorf("the log holds %q (%v), want %q", got, err, want)
 			}
 		})
+	}
+}
+
+// TestEventLogZeroKey: a key of 16 zero bytes, which dedupKey makes as likely as any
+// other, is a key on every log: read back as one (on a file log, from a record of the
+// keyed format), and a second event carrying it is left out; an event without a key
+// beside it is kept, and read back without one.
+func TestEventLogZeroKey(t *testing.T) {
+	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	zero := event{At: at, Name: "a", Profile: 1, Keyed: true}
+	none := event{At: at, Name: "b", Profile: 1}
+	again := event{At: at, Name: "c", Profile: 1, Keyed: true}
+	for _, store := range []string{"mem", "file", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			var st *storage
+			var err error
+			switch store {
+			case "mem":
+				st, err = openStorage(t.Context(), "mem:", "", 0)
+			case "file":
+				st, err = openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "", 0)
+			case "postgres":
+				_, st = pgStorage(t, defaultPGTimeout)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.close()
+			dup, err := st.events.Append(t.Context(), zero, none, again)
+			if err != nil || !slices.Equal(dup, []bool{false, false, true}) {
+				t.Fatalf("append: %v, %v; want the third left out", dup, err)
+			}
+			var got []event
+			for _, e := range st.events.Since(t.Context(), 0) {
+				got = append(got, e)
+			}
+			if err := st.events.Err(); err != nil || !slices.Equal(got, []event{zero, none}) {
+				t.Errorf("the log holds %+v (%v), want %+v", got, err, []event{zero, none})
+			}
+		})
+	}
+}
+
+// TestPGEventsKeyOfWrongLength: a row whose dedup is not 16 bytes (no server writes
+// one: the table was changed by hand, or is damaged) stops the reading with
+// errBadRecord, rather than being read as some other key.
+func TestPGEventsKeyOfWrongLength(t *testing.T) {
+	schema, st := pgStorage(t, defaultPGTimeout)
+	if _, err := pgtest.Pool(t).Exec(t.Context(), "INSERT INTO "+pg.Ident(schema)+".server_event (pos, at, name, profile, dedup) VALUES (0, 0, 'a', 1, '\\x0102')"); err != nil {
+		t.Fatal(err)
+	}
+	for range st.events.Since(t.Context(), 0) {
+		t.Fatal("an event read from a row with a dedup of 2 bytes")
+	}
+	if err := st.events.Err(); !errors.Is(err, errBadRecord) || !strings.Contains(err.Error(), "dedup key of 2 bytes") {
+		t.Fatalf("%v, want errBadRecord naming the key's length", err)
 	}
 }

@@ -38,13 +38,13 @@ func (m *memEvents) Append(_ context.Context, evs ...event) ([]bool, error) {
 // repeatedKeys reports the events whose Key an earlier event of evs has (nil if none).
 func repeatedKeys(evs []event) []bool {
 	var dup []bool
-	var keys map[string]bool
+	var keys map[msgKey]bool
 	for i, e := range evs {
-		if e.Key == "" {
+		if !e.Keyed {
 			continue
 		}
 		if keys == nil {
-			keys = map[string]bool{}
+			keys = map[msgKey]bool{}
 		}
 		if keys[e.Key] {
 			if dup == nil {
@@ -119,7 +119,7 @@ func (f *fileEvents) close() {
 // stays readable by them.
 const (
 	keyedRecord = 1 << 32
-	keyLen      = 16 // dedupKey's length
+	keyLen      = len(msgKey{})
 )
 
 // errBadRecord is the error of an event log record that is not one encodeEvent writes.
@@ -127,15 +127,12 @@ var errBadRecord = errors.New("not an event record")
 
 func encodeEvent(e event) []byte {
 	b := binary.AppendVarint(nil, e.At.UnixNano())
-	if e.Key == "" {
+	if !e.Keyed {
 		b = binary.AppendUvarint(b, uint64(e.Profile))
 		return append(b, e.Name...)
 	}
-	if len(e.Key) != keyLen {
-		panic(fmt.Sprintf("event key of %d bytes, not %d", len(e.Key), keyLen))
-	}
 	b = binary.AppendUvarint(b, uint64(e.Profile)|keyedRecord)
-	b = append(b, e.Key...)
+	b = append(b, e.Key[:]...)
 	return append(b, e.Name...)
 }
 
@@ -154,7 +151,7 @@ func decodeEvent(b []byte) (event, error) {
 		if len(rest) < keyLen {
 			return event{}, fmt.Errorf("%w: a key of %d bytes, not %d", errBadRecord, len(rest), keyLen)
 		}
-		e.Key, rest = string(rest[:keyLen]), rest[keyLen:]
+		e.Key, e.Keyed, rest = msgKey(rest), true, rest[keyLen:]
 	}
 	e.Name = string(rest)
 	return e, nil
@@ -166,7 +163,7 @@ func decodeEvent(b []byte) (event, error) {
 // of the source and messageId, nothing of the person.
 func tombstoneOf(e event) event {
 	t := tombstone
-	t.Key = e.Key
+	t.Key, t.Keyed = e.Key, e.Keyed
 	return t
 }
 

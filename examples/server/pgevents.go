@@ -108,8 +108,8 @@ func (p *pgEvents) Append(ctx context.Context, evs ...event) ([]bool, error) {
 			continue
 		}
 		var key []byte
-		if e.Key != "" {
-			key, keyed = []byte(e.Key), append(keyed, i)
+		if e.Keyed {
+			key, keyed = evs[i].Key[:], append(keyed, i)
 		}
 		ats, names, profiles, keys = append(ats, e.At.UnixNano()), append(names, e.Name), append(profiles, int64(e.Profile)), append(keys, key)
 	}
@@ -160,7 +160,7 @@ func (p *pgEvents) appendKeyed(ctx context.Context, tx pgx.Tx, evs []event, dup 
 		return 0, nil, err
 	}
 	defer rows.Close()
-	added := map[string]bool{}
+	added := map[msgKey]bool{}
 	n := 0
 	for rows.Next() {
 		var key []byte
@@ -168,7 +168,7 @@ func (p *pgEvents) appendKeyed(ctx context.Context, tx pgx.Tx, evs []event, dup 
 			return 0, nil, err
 		}
 		if key != nil {
-			added[string(key)] = true
+			added[msgKey(key)] = true // one of keys: 16 bytes
 		}
 		n++
 	}
@@ -239,7 +239,14 @@ func (p *pgEvents) since(ctx context.Context, pos uint64, yield func(uint64, eve
 				return nil // not committed yet: stop rather than skip it
 			}
 			next++
-			if !yield(uint64(r.pos), event{At: time.Unix(0, r.at).UTC(), Name: r.name, Profile: uint32(r.profile), Key: string(r.key)}) {
+			e := event{At: time.Unix(0, r.at).UTC(), Name: r.name, Profile: uint32(r.profile)}
+			if r.key != nil {
+				if len(r.key) != keyLen {
+					return fmt.Errorf("%w: the row at pos %d has a dedup key of %d bytes, not %d", errBadRecord, r.pos, len(r.key), keyLen)
+				}
+				e.Key, e.Keyed = msgKey(r.key), true
+			}
+			if !yield(uint64(r.pos), e) {
 				return nil
 			}
 		}

@@ -56,7 +56,7 @@ func restartEvent(j int, keys []uint32, keyed bool) event {
 	e := event{At: restartBase.Add(time.Duration(j) * time.Second), Name: restartNames[j*7%len(restartNames)],
 		Profile: keys[j*7919%len(keys)]}
 	if keyed {
-		e.Key = dedupKey("bench", strconv.Itoa(j))
+		e.Key, e.Keyed = dedupKey("bench", strconv.Itoa(j)), true
 	}
 	return e
 }
@@ -145,8 +145,8 @@ func benchRestartStores(b *testing.B, ms *identity.MemStore, keys []uint32, keye
 		for j := range evs {
 			e := restartEvent(j, keys, keyed)
 			var key []byte // NULL without a key
-			if e.Key != "" {
-				key = []byte(e.Key)
+			if e.Keyed {
+				key = e.Key[:]
 			}
 			evs[j] = []any{int64(j), e.At.UnixNano(), e.Name, int64(e.Profile), key}
 		}

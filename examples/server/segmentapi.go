@@ -49,18 +49,25 @@ var trackingPaths = map[string]string{
 type dedup struct {
 	size int // ring size; 0 means maxSeen
 	mu   sync.Mutex
-	seen map[string]int // key → its slot in ring
-	ring []string
+	seen map[msgKey]int // key → its slot in ring
+	ring []msgKey
 	next int
 	// pending holds the keys claimed whose call is not yet durable (or failed): a copy
 	// arriving meanwhile (a client that retried at once) must not be answered as
 	// delivered, as the first copy may still fail. It waits on the channel, which
 	// settle closes.
-	pending map[string]chan struct{}
+	pending map[msgKey]chan struct{}
 	// onWait, if set, is called (without mu) when a claim finds its key pending: a
 	// test's hook to order requests without sleeping.
-	onWait func(key string)
+	onWait func(key msgKey)
 }
+
+// msgKey is a call's de-duplication key (dedupKey): a value of fixed size, so that the
+// ring, its map and a start's reading of the log hold the 2^20 keys without an
+// allocation each (as strings they took a 16-byte allocation and a 16-byte header in
+// the ring, another in the map). Every value is a key, all zero bytes included: where
+// a call may have none (event.Keyed), a flag says so.
+type msgKey [16]byte
 
 // dedupKey is the key dedup remembers for a source's messageId: their SHA-256 cut to
 // 16 bytes, so that the maxSeen keys remembered take some tens of MB whatever the ids
@@ -68,18 +75,19 @@ type dedup struct {
 // as it was, calls sent with a public write key could make the server hold 2^20 of them,
 // 32 GiB. Two keys of 128 bits meet by chance with a probability of about 2^-88 among
 // the 2^20 remembered.
-func dedupKey(source, messageID string) string {
+func dedupKey(source, messageID string) msgKey {
 	h := sha256.New()
 	h.Write([]byte(source))
 	h.Write([]byte{0}) // a source name holds no NUL byte
 	h.Write([]byte(messageID))
-	return string(h.Sum(nil)[:16])
+	var sum [sha256.Size]byte
+	return msgKey(h.Sum(sum[:0]))
 }
 
 // claim reports whether key is new, and then marks it claimed: the caller must settle
 // it. Otherwise wait is nil if the key's call was applied, or a channel closed when the
 // claim in flight settles (claim again then: it may have failed).
-func (d *dedup) claim(key string) (claimed bool, wait <-chan struct{}) {
+func (d *dedup) claim(key msgKey) (claimed bool, wait <-chan struct{}) {
 	d.mu.Lock()
 	if ch, ok := d.pending[key]; ok {
 		d.mu.Unlock()
@@ -90,8 +98,8 @@ func (d *dedup) claim(key string) (claimed bool, wait <-chan struct{}) {
 	}
 	defer d.mu.Unlock()
 	if d.seen == nil {
-		d.seen = map[string]int{}
-		d.pending = map[string]chan struct{}{}
+		d.seen = map[msgKey]int{}
+		d.pending = map[msgKey]chan struct{}{}
 	}
 	if _, ok := d.seen[key]; ok {
 		return false, nil
@@ -111,7 +119,7 @@ func (d *dedup) capacity() int {
 
 // add puts key, not seen, in the ring, forgetting the oldest key if it is full. The
 // caller holds mu, and has made seen.
-func (d *dedup) add(key string) {
+func (d *dedup) add(key msgKey) {
 	size := d.capacity()
 	slot := len(d.ring)
 	if slot < size {
@@ -133,7 +141,7 @@ func (d *dedup) add(key string) {
 // remember marks the keys applied, in their order (the event log's), as if claimed and
 // settled applied; a key already seen or pending is left as it is. Only the last of
 // keys the ring holds need be passed (see keyTail).
-func (d *dedup) remember(keys []string) {
+func (d *dedup) remember(keys []msgKey) {
 	if len(keys) == 0 {
 		return
 	}
@@ -144,9 +152,9 @@ func (d *dedup) remember(keys []string) {
 		// ring grown key by key spent about a fifth of a second a million rehashing and
 		// copying.
 		n := min(len(keys), d.capacity())
-		d.seen = make(map[string]int, n)
-		d.pending = map[string]chan struct{}{}
-		d.ring = make([]string, 0, n)
+		d.seen = make(map[msgKey]int, n)
+		d.pending = map[msgKey]chan struct{}{}
+		d.ring = make([]msgKey, 0, n)
 	}
 	for _, key := range keys {
 		if _, ok := d.seen[key]; !ok {
@@ -160,11 +168,11 @@ func (d *dedup) remember(keys []string) {
 // map insertion and deletion each, where only the last maxSeen stay.
 type keyTail struct {
 	n    int
-	keys []string
+	keys []msgKey
 	next int // where the next key goes, once keys holds n
 }
 
-func (k *keyTail) push(key string) {
+func (k *keyTail) push(key msgKey) {
 	if len(k.keys) < k.n {
 		k.keys = append(k.keys, key)
 		return
@@ -174,13 +182,13 @@ func (k *keyTail) push(key string) {
 }
 
 // ordered returns the keys kept, oldest first.
-func (k *keyTail) ordered() []string {
+func (k *keyTail) ordered() []msgKey {
 	return append(k.keys[k.next:len(k.keys):len(k.keys)], k.keys[:k.next]...)
 }
 
 // settle ends a claim: applied, the key stays seen (its call is durable); otherwise it
 // is forgotten, so that a retry is applied. Either way the copies waiting on it go on.
-func (d *dedup) settle(key string, applied bool) {
+func (d *dedup) settle(key msgKey, applied bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !applied {
@@ -350,7 +358,7 @@ func (s *server) segmentAPI(w http.ResponseWriter, r *http.Request) {
 // never waits while holding a claim: two requests holding each other's messageIds
 // cannot wait on each other.
 func (s *server) applyOnce(ctx context.Context, source string, msgs []tracking.Message, errs []error, reply *trackingReply) {
-	keys := make([]string, len(msgs))
+	keys := make([]msgKey, len(msgs)) // of the calls with a messageId
 	waits := make([]<-chan struct{}, len(msgs))
 	var todo, waiting []int
 	claim := func(i int) {
@@ -401,7 +409,7 @@ func (s *server) applyOnce(ctx context.Context, source string, msgs []tracking.M
 // applied is durable when its key is marked applied. A call whose event the event log
 // turns out to hold (another server applied it, or this one before a restart) is a
 // duplicate: applied, not by this request.
-func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys []string, todo []int, errs []error, reply *trackingReply) {
+func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys []msgKey, todo []int, errs []error, reply *trackingReply) {
 	if len(todo) == 0 {
 		return
 	}
@@ -413,12 +421,12 @@ func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys
 	defer func() {
 		// A panic must not leave claims pending: their retries would wait forever.
 		for _, i := range todo[settled:] {
-			if keys[i] != "" {
+			if msgs[i].MessageID != "" {
 				s.seen.settle(keys[i], false)
 			}
 		}
 	}()
-	batchKeys := make([]string, len(todo))
+	batchKeys := make([]msgKey, len(todo))
 	for k, i := range todo {
 		batchKeys[k] = keys[i]
 	}
@@ -426,7 +434,7 @@ func (s *server) applyClaimed(ctx context.Context, msgs []tracking.Message, keys
 	for k, err := range failed {
 		i := todo[k]
 		dup := errors.Is(err, errDuplicate)
-		if keys[i] != "" {
+		if msgs[i].MessageID != "" {
 			s.seen.settle(keys[i], err == nil || dup)
 		}
 		settled++

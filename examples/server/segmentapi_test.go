@@ -144,7 +144,7 @@ func TestTrackingAPI(t *testing.T) {
 }
 
 // claimed claims key and settles it at once as applied, reporting whether it was new.
-func (d *dedup) claimed(key string) bool {
+func (d *dedup) claimed(key msgKey) bool {
 	ok, _ := d.claim(key)
 	if ok {
 		d.settle(key, true)
@@ -154,23 +154,24 @@ func (d *dedup) claimed(key string) bool {
 
 func TestDedupRing(t *testing.T) {
 	d := dedup{size: 1000}
-	if !d.claimed("a") || d.claimed("a") {
+	a, b := dedupKey("web", "a"), dedupKey("web", "b")
+	if !d.claimed(a) || d.claimed(a) {
 		t.Fatal("claim")
 	}
-	if ok, _ := d.claim("b"); !ok {
+	if ok, _ := d.claim(b); !ok {
 		t.Fatal("claim b")
 	}
-	d.settle("b", false)
-	if !d.claimed("b") {
+	d.settle(b, false)
+	if !d.claimed(b) {
 		t.Fatal("a released key is new again")
 	}
 	for i := range d.size {
-		d.claimed(fmt.Sprint(i))
+		d.claimed(dedupKey("web", fmt.Sprint(i)))
 	}
 	if len(d.seen) != d.size || len(d.ring) != d.size || len(d.pending) != 0 {
 		t.Errorf("remembered %d keys in a ring of %d (%d pending), want %d", len(d.seen), len(d.ring), len(d.pending), d.size)
 	}
-	if !d.claimed("a") {
+	if !d.claimed(a) {
 		t.Errorf("the oldest key was not forgotten")
 	}
 }
@@ -270,21 +271,21 @@ func mustLookup(t *testing.T, s *server, kind, value string) uint32 {
 // retry a few calls later was applied twice.
 func TestDedupRingReclaimed(t *testing.T) {
 	d := dedup{size: 4}
-	d.claim("a")
-	d.settle("a", false)
-	d.claimed("b")
-	d.claimed("c")
-	if !d.claimed("a") {
+	d.claim(msgKey{'a'})
+	d.settle(msgKey{'a'}, false)
+	d.claimed(msgKey{'b'})
+	d.claimed(msgKey{'c'})
+	if !d.claimed(msgKey{'a'}) {
 		t.Fatal("the retry of a released key is not new")
 	}
-	d.claimed("d") // reuses the slot of a's first claim
-	if d.claimed("a") {
+	d.claimed(msgKey{'d'}) // reuses the slot of a's first claim
+	if d.claimed(msgKey{'a'}) {
 		t.Error("a claimed two calls ago was forgotten")
 	}
-	for _, k := range []string{"e", "f", "g", "h"} {
-		d.claimed(k)
+	for _, k := range "efgh" {
+		d.claimed(msgKey{byte(k)})
 	}
-	if !d.claimed("a") {
+	if !d.claimed(msgKey{'a'}) {
 		t.Error("a was not forgotten after a whole ring")
 	}
 	if len(d.seen) != d.size {

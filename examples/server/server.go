@@ -488,11 +488,12 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 // each); every call is still applied exactly as Link would apply it, in order, and is
 // durable before the reply.
 //
-// keys, if not nil, holds each call's de-duplication key ("" for none), kept with its
-// event: a call whose event the event log already holds under its key gets
-// errDuplicate, its event not kept again. Its identifiers were linked again, which
-// changes nothing (they are linked already), unless the person was erased since.
-func (s *server) applyAll(ctx context.Context, msgs []tracking.Message, keys []string) ([]uint32, []error) {
+// keys, if not nil, holds each call's de-duplication key (of a call with a messageId:
+// one without has none), kept with its event: a call whose event the event log
+// already holds under its key gets errDuplicate, its event not kept again. Its
+// identifiers were linked again, which changes nothing (they are linked already),
+// unless the person was erased since.
+func (s *server) applyAll(ctx context.Context, msgs []tracking.Message, keys []msgKey) ([]uint32, []error) {
 	profiles := make([]uint32, len(msgs))
 	errs := make([]error, len(msgs))
 	evs := make([]identity.Event, len(msgs))
@@ -544,8 +545,8 @@ func (s *server) applyAll(ctx context.Context, msgs []tracking.Message, keys []s
 			errs[i] = fmt.Errorf("%w: every identifier is a junk value or quarantined, so nothing of the call can be kept", tracking.ErrInvalid)
 		case m.Event != "":
 			e := event{At: m.Time, Name: m.Event, Profile: profiles[i]}
-			if keys != nil {
-				e.Key = keys[i]
+			if keys != nil && m.MessageID != "" {
+				e.Key, e.Keyed = keys[i], true
 			}
 			keep = append(keep, e)
 			kept = append(kept, i)

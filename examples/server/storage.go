@@ -63,11 +63,14 @@ type event struct {
 	At      time.Time
 	Name    string
 	Profile uint32
-	// Key is dedupKey of the call's source and messageId (16 bytes), or "" for a call
-	// without one (and every call of POST /v1/events). Kept with the event, in the same
-	// write, so that "applied" is one durable fact: a call whose event the log holds
-	// was applied, on this server or another, before a restart or after.
-	Key string
+	// Key is dedupKey of the call's source and messageId, if Keyed; a call without a
+	// messageId (and every call of POST /v1/events) has none. Kept with the event, in
+	// the same write, so that "applied" is one durable fact: a call whose event the log
+	// holds was applied, on this server or another, before a restart or after. A flag
+	// rather than the zero key meaning none: a key of zero bytes is as likely as any
+	// other (2^-128), and a log holding one reads back as it was written.
+	Key   msgKey
+	Keyed bool
 }
 
 // eventLog is an append-only log of events, each at a position from 0.
@@ -483,7 +486,7 @@ func (s *server) applyEvents(ctx context.Context, skip uint64) (stalled uint64, 
 	keys := keyTail{n: s.seen.capacity()}
 	defer func() { s.seen.remember(keys.ordered()) }()
 	for pos, e := range s.st.events.Since(ctx, s.applied) {
-		if e.Key != "" {
+		if e.Keyed {
 			keys.push(e.Key)
 		}
 		if e.Profile == 0 {

@@ -227,7 +227,7 @@ func TestFileStoreSurvivesKill(t *testing.T) {
 // back to the same event.
 func FuzzDecodeEvent(f *testing.F) {
 	f.Add(encodeEvent(event{At: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Name: "page", Profile: 7}))
-	f.Add(encodeEvent(event{At: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Name: "page", Profile: 7, Key: dedupKey("web", "m-1")}))
+	f.Add(encodeEvent(event{At: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Name: "page", Profile: 7, Key: dedupKey("web", "m-1"), Keyed: true}))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := decodeEvent(data)
