@@ -62,11 +62,12 @@ type dedup struct {
 	onWait func(key msgKey)
 }
 
-// msgKey is a call's de-duplication key (dedupKey): a value of fixed size, so that the
-// ring, its map and a start's reading of the log hold the 2^20 keys without an
-// allocation each (as strings they took a 16-byte allocation and a 16-byte header in
-// the ring, another in the map). Every value is a key, all zero bytes included: where
-// a call may have none (event.Keyed), a flag says so.
+// msgKey is a call's de-duplication key (dedupKey), held in place: the ring, its map
+// and a start's reading of the log take no allocation a key. As a string, a key's
+// header in the ring and the map was as large as the key, and its bytes a 16-byte
+// allocation besides (85 bytes of heap a key remembered, 69 now: BenchmarkRemember).
+// Every value is a key, all zero bytes included: where a call may have none
+// (event.Keyed), a flag says so.
 type msgKey [16]byte
 
 // dedupKey is the key dedup remembers for a source's messageId: their SHA-256 cut to
