@@ -363,19 +363,7 @@ func TestEventLogAppendSkipsKeys(t *testing.T) {
 	}
 	for _, store := range []string{"mem", "file", "postgres"} {
 		t.Run(store, func(t *testing.T) {
-			var st *storage
-			var err error
-			switch store {
-			case "mem":
-				st, err = openStorage(t.Context(), "mem:", "", 0)
-			case "file":
-				st, err = openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "", 0)
-			case "postgres":
-				_, st = pgStorage(t, defaultPGTimeout)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := eventStorage(t, store)
 			defer st.close()
 			dup, err := st.events.Append(t.Context(), ev("a", "1"), ev("b", ""), ev("c", "1"), ev("d", "2"))
 			if err != nil || !slices.Equal(dup, []bool{false, false, true, false}) {
@@ -420,19 +408,7 @@ func TestEventLogZeroKey(t *testing.T) {
 	again := event{At: at, Name: "c", Profile: 1, Keyed: true}
 	for _, store := range []string{"mem", "file", "postgres"} {
 		t.Run(store, func(t *testing.T) {
-			var st *storage
-			var err error
-			switch store {
-			case "mem":
-				st, err = openStorage(t.Context(), "mem:", "", 0)
-			case "file":
-				st, err = openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "", 0)
-			case "postgres":
-				_, st = pgStorage(t, defaultPGTimeout)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := eventStorage(t, store)
 			defer st.close()
 			dup, err := st.events.Append(t.Context(), zero, none, again)
 			if err != nil || !slices.Equal(dup, []bool{false, false, true}) {
@@ -463,4 +439,26 @@ func TestPGEventsKeyOfWrongLength(t *testing.T) {
 	if err := st.events.Err(); !errors.Is(err, errBadRecord) || !strings.Contains(err.Error(), "dedup key of 2 bytes") {
 		t.Fatalf("%v, want errBadRecord naming the key's length", err)
 	}
+}
+
+// eventStorage opens a storage of the kind ("mem", "file" or "postgres") for a test of
+// its event log; the caller closes it.
+func eventStorage(t *testing.T, kind string) *storage {
+	t.Helper()
+	var st *storage
+	var err error
+	switch kind {
+	case "mem":
+		st, err = openStorage(t.Context(), "mem:", "", 0)
+	case "file":
+		st, err = openStorage(t.Context(), "file:"+filepath.Join(t.TempDir(), "data"), "", 0)
+	case "postgres":
+		_, st = pgStorage(t, defaultPGTimeout)
+	default:
+		t.Fatalf("no storage of kind %q", kind)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
