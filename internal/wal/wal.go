@@ -29,10 +29,10 @@
 // storage (fsync); concurrent appenders share one fsync (group commit). With [SyncManual]
 // the caller decides when to call Sync. An fsync that fails cuts the bytes appended
 // since the last one that succeeded (none of them was acknowledged, so a caller's retry
-// is not read twice) and breaks the log: every later Append and Sync fails until the log
-// is reopened, since a retried fsync can succeed without the data on disk. A new file is written beside its path, fsynced
-// and renamed into place, and the directory fsynced, so a file at the path always holds
-// a whole header. [Replace] puts a rewritten log in place of one the same way (a
+// is not read twice) and breaks the log: every later Append and Sync fails, wrapping
+// [ErrBroken], until the log is reopened, since a retried fsync can succeed without the
+// data on disk. A new file is written beside its path, fsynced and renamed into place,
+// and the directory fsynced, so a file at the path always holds a whole header. [Replace] puts a rewritten log in place of one the same way (a
 // store's compaction or erasure), so that a crash leaves the old records or the new
 // ones, never a mix.
 //
@@ -125,7 +125,9 @@ type Log struct {
 	chain  uint32 // chain of the last frame (seed if none)
 	tail   bool   // a torn tail follows size; the next Append cuts it
 	closed bool
-	broken error // set when a failed append could not be undone or an fsync failed (failSync); every later append fails
+	// broken is set when a failed append could not be undone, or an fsync failed
+	// (failSync): every later Append and Sync fails with it.
+	broken error
 
 	syncMu sync.Mutex // one fsync at a time; guards synced
 	synced int64      // every byte before this offset is on stable storage
