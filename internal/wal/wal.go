@@ -118,7 +118,7 @@ type Log struct {
 	version uint32
 	seed    uint32 // chain value before frame 0: the header's checksum
 
-	mu     sync.Mutex // guards f's write position, size, seq, chain, tail and closed
+	mu     sync.Mutex // guards f's write position, size, seq, chain, tail, closed and broken
 	f      *os.File
 	size   int64  // end of the last complete frame written
 	seq    uint64 // sequence of the next frame
