@@ -25,6 +25,40 @@ func BenchmarkRemember(b *testing.B) {
 	runtime.KeepAlive(d)
 }
 
+// BenchmarkRememberNaive is BenchmarkRemember's baseline: the keys as strings (16
+// bytes of SHA-256 each, as dedup kept them before msgKey) in a map from key to its
+// position, grown key by key, and a slice of them in order: what remembering a start's
+// keys takes without the ring's fixed-size keys and presizing.
+func BenchmarkRememberNaive(b *testing.B) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	keys := keysOf(func(source, messageID string) string {
+		k := dedupKey(source, messageID)
+		return string(k[:])
+	}, maxSeen)
+	var seen map[string]int
+	var order []string
+	for b.Loop() {
+		seen, order = map[string]int{}, nil
+		for _, k := range keys {
+			if _, ok := seen[k]; !ok {
+				seen[k] = len(order)
+				order = append(order, k)
+			}
+		}
+	}
+	keys = nil
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if len(seen) != maxSeen {
+		b.Fatalf("%d keys remembered, want %d", len(seen), maxSeen)
+	}
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/maxSeen, "heap-B/key")
+	runtime.KeepAlive(seen)
+	runtime.KeepAlive(order)
+}
+
 // rememberEach has a new dedup remember, once a loop of b, and returns the last.
 func rememberEach(b *testing.B, remember func(*dedup)) *dedup {
 	var d *dedup
