@@ -49,7 +49,7 @@ func TestEventsRejectionsBounded(t *testing.T) {
 	status, data := postRaw(t, base, strings.Repeat("x\n", lines))
 	// The bound: maxListed rejections of at most maxReason bytes of reason, each in its
 	// {"line":...,"error":...} (escaping can double a reason's bytes), and the ranges.
-	bound := maxListed*(2*maxReason+len(`{"line":1048576,"error":""},`)) + 1024
+	bound := maxListed*(2*maxReason+len(`{"line":1048576,"call":524288,"error":""},`)) + 1024
 	if len(data) > bound {
 		t.Fatalf("a reply of %d bytes to %d bad lines, over the bound of %d", len(data), lines, bound)
 	}

@@ -334,7 +334,7 @@ func TestRejectionPositions(t *testing.T) {
 func TestRejectionsListedBounded(t *testing.T) {
 	_, base, stop := newTrackingServer(t, clientele.FixedClock(time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)))
 	defer stop()
-	const n = 3 * maxListed
+	n := 3 * maxListed
 	batch := `{"batch":[{"type":"track","userId":"u-1","event":"signup"},` + strings.Repeat("1,", n-1) + "1]}"
 	var got trackingReply
 	post := func(body string) {

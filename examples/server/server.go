@@ -307,6 +307,7 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	var parsed, applied rejections // the parser's, then the apply's, each in line order
 	var msgs []tracking.Message
 	var lines []int
+	var calls []int // each call's position in its line's batch, if the line holds several (callRef)
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	// One byte over the longest line a body can hold: a Scanner whose buffer fills
 	// gives up with ErrTooLong, and a body of one line of exactly maxBody bytes was
@@ -323,15 +324,19 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		ms, errs, err := tracking.Calls(line, &tracking.ParseOptions{ReceivedAt: s.clock.Now()})
 		if err != nil {
-			parsed.add(n, err)
+			parsed.add(n, 0, err)
 			continue
 		}
 		for i, m := range ms {
+			call := 0
+			if len(ms) > 1 {
+				call = i + 1
+			}
 			if errs[i] != nil {
-				parsed.add(n, errs[i])
+				parsed.add(n, call, errs[i])
 				continue
 			}
-			msgs, lines = append(msgs, m), append(lines, n)
+			msgs, lines, calls = append(msgs, m), append(lines, n), append(calls, call)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -343,9 +348,15 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	profiles, errs := s.applyAll(r.Context(), msgs, nil)
 	var unkept error // the first call refused through no fault of its own
 	var accepted []int
+	var acceptedCalls []callRef // of lines holding several calls
 	for i, err := range errs {
 		if err != nil {
-			applied.add(lines[i], err)
+			why := err
+			if calls[i] > 0 {
+				// As the parser names a call of an envelope it refuses.
+				why = fmt.Errorf("call %d of the batch: %w", calls[i], err)
+			}
+			applied.add(lines[i], calls[i], why)
 			if unkept == nil && !errors.Is(err, tracking.ErrInvalid) && !errors.Is(err, identity.ErrInvalid) {
 				unkept = err
 			}
@@ -354,11 +365,15 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		resp.Accepted++
 		resp.Profiles = append(resp.Profiles, profiles[i])
 		accepted = append(accepted, lines[i])
+		if calls[i] > 0 {
+			acceptedCalls = append(acceptedCalls, callRef{lines[i], calls[i]})
+		}
 	}
 	all := parsed.merge(&applied)
 	resp.Rejected = append(resp.Rejected, all.listed...)
 	if len(all.lines) > len(all.listed) {
 		resp.RejectedTotal, resp.RejectedLines = len(all.lines), lineRanges(all.lines, accepted)
+		resp.RejectedCalls = callRanges(all.calls, acceptedCalls)
 	}
 	switch {
 	case resp.Accepted == 0 && unkept != nil:
