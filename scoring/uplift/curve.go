@@ -257,7 +257,7 @@ func (c categories) perfectUplift() Curve {
 
 // normalisedArea is (A - A_random)/(A_perfect - A_random), the random line running from
 // (0, 0) to the curve's end (sklift's qini_auc_score and uplift_auc_score); NaN where
-// the perfect curve has no area above the line.
+// the perfect curve has no area above the line (TestQiniCoefficientMatchesExact).
 func normalisedArea(actual, perfect Curve) float64 {
 	return normalisedEnd(actual.Area(), endOf(perfect))
 }
@@ -267,7 +267,15 @@ func normalisedArea(actual, perfect Curve) float64 {
 func normalisedEnd(actual float64, perfect curveEnd) float64 {
 	random := perfect.x * perfect.y / 2
 	den := perfect.area - random
-	if den == 0 {
+	// The perfect curve can lie on the random line or below it: a spend campaign whose
+	// treated arm spent nothing ranks its control rows by ascending spend, a curve that
+	// may bend either way. sklift divides regardless, so a "perfect" curve below the
+	// line turned a ranking above it into a negative coefficient (-20), and one on the
+	// line divided by the trapezoid sums' rounding residue (1e15). A difference within
+	// 1e-9 of the areas is taken as that residue: a sum of n trapezoids rounds by about
+	// √n·2⁻⁵³ of its size (1e-13 for a million groups), and a perfect curve closer to
+	// the line than that could not tell good rankings from bad anyway.
+	if den <= 1e-9*(math.Abs(perfect.area)+math.Abs(random)) {
 		return math.NaN()
 	}
 	return (actual - random) / den

@@ -66,10 +66,15 @@ func (o *EvalOptions) defaults() (EvalOptions, error) {
 //     (A_p - A_r), A the trapezoidal area under the Qini curve, A_r that under the
 //     straight line from (0, 0) to the curve's end, and A_p that under the perfect
 //     Qini curve, the Qini curve of the score y·t - y·(1-t). 1 is a perfect ranking,
-//     0 a random one; negative ranks the wrong way.
+//     0 a random one; negative ranks the wrong way. On a small campaign a ranking can
+//     beat the "perfect" one (keeping its few treated rows for last holds N_t at 0), so
+//     the coefficient can exceed 1, as sklift's does.
 //   - AUUC is sklift's uplift_auc_score: the same normalisation of the uplift curve,
 //     the perfect curve that of the score 2·[y = t] + s, s = y if control buyers
 //     outnumber treated non-buyers and t otherwise.
+//   - Where A_p - A_r is not positive (the perfect curve on or below the random line,
+//     as it can be when a spend campaign's treated arm spent nothing) the figure is NaN,
+//     where sklift divides by 0, by a rounding residue or by a negative area.
 //   - UpliftAtK is sklift's uplift_at_k(strategy="overall"): among the first int(n·K)
 //     rows (ties broken as NumPy's reversed stable argsort does: the later row first),
 //     the treated buyers' rate minus the control buyers' rate.
