@@ -64,7 +64,7 @@ func naiveEvaluate(score []float64, treated []bool, y []float64, outcome Outcome
 	})
 	var out [3]scoring.Interval
 	for k := range out {
-		out[k] = percentiles(point[k], draws[k], o.Level)
+		out[k] = percentiles(point[k], draws[k], o.Replicates, o.Level)
 	}
 	return out, undefined
 }
@@ -325,7 +325,7 @@ func naiveCheck(p *Plan, uplift, response []float64, treated []bool, y []float64
 		return (yt/nt - yc/nc) * sent
 	}
 	draws, _ := bootstrap(o, len(uplift), func(w []float64) []float64 { return []float64{gain(w)} })
-	return percentiles(gain(nil), draws[0], o.Level)
+	return percentiles(gain(nil), draws[0], o.Replicates, o.Level)
 }
 
 // Plan.Check gives the old interval to the bit.

@@ -193,7 +193,9 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 // people the plan sends to: the treated buyers' rate among them minus the control
 // buyers' rate, times len(Send), estimates the plan's incremental conversions without
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
-// row of an arm; a plan that sends to nobody brings 0.
+// row of an arm, and a bound is NaN where replicates that pick none could hold it (as
+// in Evaluation: 5 such replicates in 200 at Level 0.95); a plan that sends to nobody
+// brings 0.
 func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts *EvalOptions) (scoring.Interval, error) {
 	if p == nil {
 		return scoring.Interval{}, fmt.Errorf("%w: nil plan", ErrInvalid)
@@ -286,5 +288,5 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 		return (yt/nt - yc/nc) * sent
 	}
 	draws, _ := bootstrap(o, len(uplift), func(w []uint32) []float64 { return []float64{gain(w)} })
-	return percentiles(gain(nil), draws[0], o.Level), nil
+	return percentiles(gain(nil), draws[0], o.Replicates, o.Level), nil
 }
