@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+
 	"github.com/clientele-go/clientele/internal/order"
 	"github.com/clientele-go/clientele/internal/synth"
 	"github.com/clientele-go/clientele/scoring/uplift"
@@ -59,7 +61,7 @@ func reportUplift(w *reportWriter, people int, seed uint64) (*upliftCurves, erro
 		curves.add(p.name, ev)
 		k := float64(contacts)
 		iv := ev.UpliftAtK
-		w.line("%-16s %-40s %s", p.name, thousands(round(iv.Estimate*k))+" ["+thousands(round(iv.Lo*k))+", "+thousands(round(iv.Hi*k))+"]",
+		w.line("%-16s %-40s %s", p.name, holdoutFigure(iv.Estimate*k)+" ["+holdoutFigure(iv.Lo*k)+", "+holdoutFigure(iv.Hi*k)+"]",
 			thousands(round(topTruth(p.targets, audience.Uplift, contacts))))
 	}
 	var random float64
@@ -77,8 +79,8 @@ func reportUplift(w *reportWriter, people int, seed uint64) (*upliftCurves, erro
 	}
 	w.line("Priced (a sale worth 20, a 2.00 discount per redemption, 0.05 a contact), uplift targeting sends to")
 	w.line("%s people: expected profit %s; incremental conversions %s [%s, %s] (holdout); %s discounts redeemed.",
-		thousands(len(plan.Send)), thousands(round(plan.Profit)), thousands(round(iv.Estimate)), thousands(round(iv.Lo)),
-		thousands(round(iv.Hi)), thousands(round(plan.Redemptions)))
+		thousands(len(plan.Send)), thousands(round(plan.Profit)), holdoutFigure(iv.Estimate), holdoutFigure(iv.Lo),
+		holdoutFigure(iv.Hi), thousands(round(plan.Redemptions)))
 	return curves, nil
 }
 
@@ -138,10 +140,17 @@ func bestFirst(score []float64) []int {
 	return people
 }
 
-func round(v float64) int64 {
-	if v != v { // NaN: an arm missing among the holdout's top rows
-		return 0
+// holdoutFigure writes a figure estimated from the holdout, rounded, or "n/a" where it is
+// NaN: an arm missing among the holdout's top rows, or a bound the bootstrap cannot
+// place (uplift.Evaluation). It was written as 0, which reads as a measured nothing.
+func holdoutFigure(v float64) string {
+	if math.IsNaN(v) {
+		return "n/a"
 	}
+	return thousands(round(v))
+}
+
+func round(v float64) int64 {
 	if v < 0 {
 		return -int64(-v + 0.5)
 	}

@@ -71,3 +71,15 @@ func BenchmarkBestFirst1MNaive(b *testing.B) {
 		naiveBestFirst(s)
 	}
 }
+
+// An undefined estimate or bound is written "n/a", not 0, which reads as measured.
+func TestHoldoutFigureUndefined(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{{math.NaN(), "n/a"}, {-1234.5, "-1,235"}, {2211.6, "2,212"}, {0.2, "0"}} {
+		if got := holdoutFigure(c.v); got != c.want {
+			t.Errorf("holdoutFigure(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
