@@ -112,6 +112,19 @@ func TestSpendInvalid(t *testing.T) {
 	if _, err := EvaluateSpend(u, tr, make([]float64, 6), nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("no spend at all: %v", err)
 	}
+	// Negative spend (a refund netted out) was refused by FitSpend and taken by
+	// EvaluateSpend and CheckSpend: spends 5 and -5 in the treated arm summed to 0
+	// and were refused as "no outcome (no buyer, no spend)"; spends 5, -5, 3 gave
+	// figures whose perfect curve is not the best ranking of such outcomes.
+	for _, sp := range [][]float64{{5, -5, 0, 0, 0, 0}, {5, -5, 3, 0, 1, -1}} {
+		_, err := EvaluateSpend(u, tr, sp, nil)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "spend 1 is -5, want finite and not negative") {
+			t.Errorf("EvaluateSpend of spends %v: %v, want ErrInvalid naming spend 1", sp, err)
+		}
+		if _, err := p.CheckSpend(u, nil, tr, sp, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "spend 1 is -5, want finite and not negative") {
+			t.Errorf("CheckSpend of spends %v: %v, want ErrInvalid naming spend 1", sp, err)
+		}
+	}
 	bad := &Model{Learner: TwoModel, Outcome: Spend, SpendTreated: m.SpendTreated}
 	if _, err := bad.Uplift(x); !errors.Is(err, ErrInvalid) {
 		t.Errorf("spend model without its control model: %v", err)

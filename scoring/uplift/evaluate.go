@@ -126,7 +126,7 @@ func Evaluate(score []float64, treated, converted []bool, opts *EvalOptions) (*E
 }
 
 // EvaluateSpend is Evaluate for a campaign whose outcome is spend (FitSpend's scores;
-// spend finite, 0 for a non-buyer): the curves and figures generalise from counts of
+// spend finite and not negative, as for FitSpend, 0 for a non-buyer): the curves and figures generalise from counts of
 // buyers to sums of spend, as causalml's get_qini and get_cumgain (and sklift's
 // uplift_curve and qini_curve, which sum y_true) do. At a cut of N rows, Y_t and Y_c
 // are the spend of its treated and control rows: the uplift curve is (Y_t/N_t -
@@ -152,6 +152,11 @@ func evaluate(score []float64, treated []bool, y []float64, outcome Outcome, opt
 	r, err := newRanking(score, treated, y)
 	if err != nil {
 		return nil, err
+	}
+	if outcome == Spend {
+		if err := checkSpend(y); err != nil {
+			return nil, err
+		}
 	}
 	// The perfect curves: from the four categories of rows for conversions (sklift),
 	// from the ranking by the perfect score for spend.

@@ -63,11 +63,11 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 	if err := o.checkNames(len(x[0])); err != nil {
 		return nil, err
 	}
+	if err := checkSpend(spend); err != nil {
+		return nil, err
+	}
 	var arms campaignArms
 	for i, t := range treated {
-		if math.IsNaN(spend[i]) || math.IsInf(spend[i], 0) || spend[i] < 0 {
-			return nil, fmt.Errorf("%w: spend %d is %v, want finite and not negative", ErrInvalid, i, spend[i])
-		}
 		if t {
 			arms.treated = append(arms.treated, i)
 		} else {
@@ -115,4 +115,18 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkSpend refuses a spend that is not finite or is negative, in FitSpend,
+// EvaluateSpend and CheckSpend alike. sklift defines the curves and their
+// normalisation for outcomes of 0 and 1, which spend generalises as an amount of at
+// least 0; a negative one (a refund netted out) was refused by FitSpend but taken by
+// EvaluateSpend, where spends of 5 and -5 summed to a campaign "without spend".
+func checkSpend(spend []float64) error {
+	for i, v := range spend {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("%w: spend %d is %v, want finite and not negative", ErrInvalid, i, v)
+		}
+	}
+	return nil
 }

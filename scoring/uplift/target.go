@@ -210,7 +210,7 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 }
 
 // CheckSpend is Check for a plan made from Spend scores (Promotion.Outcome Spend), from a
-// holdout's spend: it estimates the plan's incremental spend, the difference of mean
+// holdout's spend (finite and not negative, as for FitSpend): it estimates the plan's incremental spend, the difference of mean
 // spend between the holdout's treated and control rows the plan's rule picks, times
 // len(Send).
 func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
@@ -223,10 +223,8 @@ func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []fl
 	if len(spend) != len(uplift) {
 		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(uplift), "uplift score"), english.Count(len(spend), "spend"))
 	}
-	for i, v := range spend {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return scoring.Interval{}, fmt.Errorf("%w: spend %d is %v", ErrInvalid, i, v)
-		}
+	if err := checkSpend(spend); err != nil {
+		return scoring.Interval{}, err
 	}
 	return p.check(uplift, response, treated, spend, opts)
 }
