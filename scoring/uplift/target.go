@@ -42,7 +42,7 @@ type Plan struct {
 	Cost        float64 // expected cost, ContactCost·len(Send) + DiscountCost·Redemptions
 	Profit      float64 // expected incremental profit, Value·Conversions - Cost
 	promo       Promotion
-	byRatio     bool
+	byRatio     bool    // made by profit per unit of cost, not by profit
 	cut         float64 // priority of the last profile sent
 	cutProfit   float64 // its profit, which ranks profiles of priority +Inf (free ones)
 }
@@ -56,12 +56,16 @@ type Plan struct {
 // chance that i redeems the discount (Model.Response); response may be nil when
 // DiscountCost is 0. A nil b is the zero Promotion: no bound, no costs, a conversion
 // worth 1, so every profile with a positive uplift is sent to. Only profiles with a
-// positive profit are sent to. Under a count
-// bound alone the plan takes the highest profits, which is optimal. Under a Spend bound
-// it is a knapsack problem; the plan takes profiles by profit per unit of expected
-// cost, skipping those that no longer fit (Dantzig's greedy), which is optimal but
-// for at most one profile's profit at the bound; profiles that cost nothing come
-// first, by profit. Ties keep the input order.
+// positive profit are sent to. Under a count bound alone the plan takes the highest
+// profits, which is optimal. Under a Spend bound it is a knapsack problem; the plan is
+// the better of two greedy ones, each skipping the profiles that no longer fit: by
+// profit per unit of expected cost (Dantzig's greedy; profiles that cost nothing
+// first, by profit), which is optimal but for at most one profile's profit at the
+// bound, and by profit, which is the count bound's optimum whenever that fits the
+// Spend bound; the latter wins ties. So a Spend bound that does not bind changes
+// nothing. Under both bounds the one-profile guarantee is lost (a knapsack with a
+// count bound; the greedy by ratio may fill the Contacts with cheap small profits),
+// the rest holds. Ties keep the input order.
 func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 	var bud Promotion
 	if b != nil {
@@ -73,14 +77,30 @@ func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 	if err := checkTarget(uplift, response, bud); err != nil {
 		return nil, err
 	}
-	p := &Plan{promo: bud, byRatio: bud.Spend > 0}
+	// The greedy by ratio alone, under a Spend bound, sent the two cheap profiles of
+	// profit 0.04 where Contacts 2 alone sent two of 0.44, though all four fitted the
+	// Spend (TestTargetSlackSpendKeepsBestProfits).
+	p := bud.greedy(uplift, response, false)
+	if bud.Spend > 0 {
+		if q := bud.greedy(uplift, response, true); q.Profit > p.Profit {
+			p = q
+		}
+	}
+	return p, nil
+}
+
+// greedy is the plan that takes profiles by descending priority (profit, or profit per
+// unit of cost if byRatio), skipping those that no longer fit the Spend bound, up to
+// Contacts of them.
+func (bud Promotion) greedy(uplift, response []float64, byRatio bool) *Plan {
+	p := &Plan{promo: bud, byRatio: byRatio}
 	idx := make([]int, 0, len(uplift))
 	prio := make([]float64, len(uplift))
 	profit := make([]float64, len(uplift))
 	for i := range uplift {
 		if profit[i] = bud.profit(uplift, response, i); profit[i] > 0 {
 			idx = append(idx, i)
-			prio[i] = bud.priority(uplift, response, i, p.byRatio)
+			prio[i] = bud.priority(uplift, response, i, byRatio)
 		}
 	}
 	byPriority(idx, prio)
@@ -108,7 +128,7 @@ func Target(uplift, response []float64, b *Promotion) (*Plan, error) {
 		p.cut, p.cutProfit = prio[i], profit[i]
 	}
 	p.Profit = bud.Value*p.Conversions - p.Cost
-	return p, nil
+	return p
 }
 
 // byPriority sorts idx, ascending rows, by descending priority, NaN last, ties in row
@@ -188,8 +208,9 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 // holdout campaign scored by the same model (uplift, response as for Target; treated,
 // converted the holdout's outcomes), with a bootstrap interval (opts as for Evaluate;
 // K and Bins are unused). The holdout rows the plan's rule picks (a positive profit
-// and a priority at least that of the last profile the plan sends to, the profit
-// ranking profiles that cost nothing under a Spend bound) stand for the
+// and a priority at least that of the last profile the plan sends to, in the order the
+// plan was made by: profit, or profit per unit of cost, the profit ranking profiles
+// that cost nothing) stand for the
 // people the plan sends to: the treated buyers' rate among them minus the control
 // buyers' rate, times len(Send), estimates the plan's incremental conversions without
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
