@@ -17,9 +17,10 @@ import (
 // in the order they were added, named by Names, so that a model fitted on one
 // campaign's matrix scores another built by the same calls.
 //
-// Every profile must have a value in every column: RFM and BTYD, which describe
-// buyers, return ErrNotFound naming a profile without a summary (give never-buyers a
-// Customer of zeros, or leave them out); engagement is 0 for a profile never seen,
+// Every profile must have a value in every column, and one: RFM and BTYD, which
+// describe buyers, return ErrNotFound naming a profile without a summary (give
+// never-buyers a Customer of zeros, or leave them out) and ErrInvalid naming one with
+// two; engagement is 0 for a profile never seen,
 // as scoring.Engagement.Score defines it; a segment column is 1 for members and 0
 // for everyone else. A call that fails adds nothing. A nil *Features has no names and
 // no rows, and refuses columns with ErrInvalid.
@@ -97,19 +98,24 @@ func (f *Features) columns(k int) [][]float64 {
 
 // RFM adds the columns rfm_recency, rfm_frequency and rfm_monetary: each profile's
 // scores from scoring.RFM (1 to Bins, higher is better). Scores of profiles not in
-// the matrix are ignored; a profile of the matrix without a score is ErrNotFound.
+// the matrix are ignored; a profile of the matrix without a score is ErrNotFound, and
+// one with two scores ErrInvalid.
 func (f *Features) RFM(scores []scoring.RFMScore) error {
 	if f == nil {
 		return fmt.Errorf("%w: nil Features; make them with NewFeatures", ErrInvalid)
 	}
 	cols := f.columns(3)
 	seen := make([]bool, len(f.profiles))
-	for _, s := range scores {
+	from := make([]int, len(f.profiles))
+	for k, s := range scores {
 		i, ok := f.row[s.Profile]
 		if !ok {
 			continue
 		}
-		seen[i] = true
+		if seen[i] {
+			return fmt.Errorf("%w: profile %d has two RFM scores (%d and %d)", ErrInvalid, s.Profile, from[i], k)
+		}
+		seen[i], from[i] = true, k
 		cols[0][i], cols[1][i], cols[2][i] = float64(s.Recency), float64(s.Frequency), float64(s.Monetary)
 	}
 	if i := slices.Index(seen, false); i >= 0 {
@@ -121,9 +127,10 @@ func (f *Features) RFM(scores []scoring.RFMScore) error {
 // BTYD adds the columns p_alive and expected_purchases: a fitted buy-till-you-die
 // model's P(alive) of each profile's history and the purchases it expects in the
 // next horizon (in the summaries' time unit). Summaries of profiles not in the matrix
-// are ignored; a profile of the matrix without a summary is ErrNotFound, and an
-// invalid history (scoring.Customer.Validate), summaries of two time units or of
-// another unit than the model's, or a horizon that is not positive is ErrInvalid.
+// are ignored; a profile of the matrix without a summary is ErrNotFound, and two
+// summaries of one profile, an invalid history (scoring.Customer.Validate), summaries
+// of two time units or of another unit than the model's, or a horizon that is not
+// positive is ErrInvalid.
 func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Summary) error {
 	if f == nil {
 		return fmt.Errorf("%w: nil Features; make them with NewFeatures", ErrInvalid)
@@ -136,15 +143,19 @@ func (f *Features) BTYD(m scoring.Model, horizon float64, summaries []scoring.Su
 	}
 	cs := make([]scoring.Customer, len(f.profiles))
 	seen := make([]bool, len(f.profiles))
-	for _, s := range summaries {
+	from := make([]int, len(f.profiles))
+	for k, s := range summaries {
 		i, ok := f.row[s.Profile]
 		if !ok {
 			continue
 		}
+		if seen[i] {
+			return fmt.Errorf("%w: profile %d has two purchase summaries (%d and %d)", ErrInvalid, s.Profile, from[i], k)
+		}
 		if err := s.Customer.Validate(); err != nil {
 			return fmt.Errorf("%w: summary of profile %d: %s", ErrInvalid, s.Profile, strings.TrimPrefix(err.Error(), scoring.ErrInvalid.Error()+": "))
 		}
-		seen[i] = true
+		seen[i], from[i] = true, k
 		cs[i] = s.Customer
 	}
 	if i := slices.Index(seen, false); i >= 0 {
