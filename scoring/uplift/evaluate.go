@@ -73,8 +73,9 @@ func (o *EvalOptions) defaults() (EvalOptions, error) {
 //     the perfect curve that of the score 2·[y = t] + s, s = y if control buyers
 //     outnumber treated non-buyers and t otherwise.
 //   - Where A_p - A_r is not positive (the perfect curve on or below the random line,
-//     as it can be when a spend campaign's treated arm spent nothing) the figure is NaN,
-//     where sklift divides by 0, by a rounding residue or by a negative area.
+//     as it can be when a spend campaign's treated arm spent nothing), or within 1e-9
+//     of |A_p| + |A_r|, a rounding residue, the figure is NaN, where sklift divides by
+//     0, by the residue or by a negative area.
 //   - UpliftAtK is sklift's uplift_at_k(strategy="overall"): among the first int(n·K)
 //     rows (ties broken as NumPy's reversed stable argsort does: the later row first),
 //     the treated buyers' rate minus the control buyers' rate.
