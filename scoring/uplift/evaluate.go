@@ -68,7 +68,7 @@ func (o *EvalOptions) defaults() (EvalOptions, error) {
 //     Qini curve, the Qini curve of the score y·t - y·(1-t). 1 is a perfect ranking,
 //     0 a random one; negative ranks the wrong way. On a small campaign a ranking can
 //     beat the "perfect" one (keeping its few treated rows for last holds N_t at 0), so
-//     the coefficient can exceed 1, as sklift's does.
+//     the coefficient can exceed 1, as sklift's does; so can AUUC.
 //   - AUUC is sklift's uplift_auc_score: the same normalisation of the uplift curve,
 //     the perfect curve that of the score 2·[y = t] + s, s = y if control buyers
 //     outnumber treated non-buyers and t otherwise.
