@@ -127,11 +127,12 @@ func Evaluate(score []float64, treated, converted []bool, opts *EvalOptions) (*E
 }
 
 // EvaluateSpend is Evaluate for a campaign whose outcome is spend (FitSpend's scores;
-// spend finite and not negative, as for FitSpend, 0 for a non-buyer): the curves and figures generalise from counts of
-// buyers to sums of spend, as causalml's get_qini and get_cumgain (and sklift's
-// uplift_curve and qini_curve, which sum y_true) do. At a cut of N rows, Y_t and Y_c
-// are the spend of its treated and control rows: the uplift curve is (Y_t/N_t -
-// Y_c/N_c)·N, the Qini curve Y_t - Y_c·N_t/N_c, incremental spend. The Qini
+// spend finite and not negative, as for FitSpend, 0 for a non-buyer): the curves and
+// figures generalise from counts of buyers to sums of spend, as causalml's get_qini
+// and get_cumgain (and sklift's uplift_curve and qini_curve, which sum y_true) do. At
+// a cut of N rows, Y_t and Y_c are the spend of its treated and control rows: the
+// uplift curve is (Y_t/N_t - Y_c/N_c)·N, the Qini curve Y_t - Y_c·N_t/N_c,
+// incremental spend. The Qini
 // coefficient is normalised by the Qini curve of the perfect score y·t - y·(1-t), as
 // sklift's qini_auc_score defines it for any outcome; sklift defines AUUC's perfect
 // curve for binary outcomes only, so here AUUC is normalised by the uplift curve of
@@ -326,10 +327,10 @@ func bootstrap[W uint32 | float64](o EvalOptions, n int, figures func(w []W) []f
 // uplift@5% on a campaign of 9 treated rows in 1,000, 1 of them among the top 50, came
 // out as -0.10 [-0.19, -0.04], significantly harmful, from the 130 of 200 replicates
 // that drew that one treated row, the other 70 having none
-// (TestIntervalUnknownWhenReplicatesUndefined). So each bound is taken
-// wherever the undefined replicates lie: the lower bound with them below every defined
-// value, the upper with them above, and a bound that would fall on one of them is NaN
-// (no bound). Without undefined replicates that is the plain percentile interval.
+// (TestIntervalUnknownWhenReplicatesUndefined). So each bound is taken wherever the
+// undefined replicates lie: the lower bound with them below every defined value, the
+// upper with them above, and a bound that would fall on one of them is NaN (no
+// bound). Without undefined replicates that is the plain percentile interval.
 func percentiles(estimate float64, draws []float64, replicates int, level float64) scoring.Interval {
 	v := slices.Clone(draws)
 	slices.Sort(v)
