@@ -20,10 +20,10 @@ import (
 // Every profile must have a value in every column, and one: RFM and BTYD, which
 // describe buyers, return ErrNotFound naming a profile without a summary (give
 // never-buyers a Customer of zeros, or leave them out) and ErrInvalid naming one with
-// two; engagement is 0 for a profile never seen,
-// as scoring.Engagement.Score defines it; a segment column is 1 for members and 0
-// for everyone else. A call that fails adds nothing. A nil *Features has no names and
-// no rows, and refuses columns with ErrInvalid.
+// two; engagement is 0 for a profile never seen, as scoring.Engagement.Score defines
+// it; a segment column is 1 for members and 0 for everyone else. A call that fails
+// adds nothing. A nil *Features has no names and no rows, and refuses columns with
+// ErrInvalid.
 type Features struct {
 	profiles []uint32
 	row      map[uint32]int
