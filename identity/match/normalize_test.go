@@ -9,6 +9,7 @@ import (
 	"github.com/clientele-go/clientele/internal/digits"
 	"github.com/clientele-go/clientele/internal/placeholder"
 	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
 )
 
 // levelsOf returns the level of each comparison for records 0 and 1, comparing every
@@ -110,15 +111,17 @@ func TestMaxFieldLenAfterTrimming(t *testing.T) {
 }
 
 // FuzzNormalize holds normalize to what it promises: canonically equivalent inputs
-// have one form, the form is NFC without format characters, within MaxFieldLen, and
-// normalising it again changes nothing; a phone, postcode or birth date has no digit
+// have one form, the form is NFC without format characters and without full-width or
+// half-width forms, within MaxFieldLen, and normalising it again changes nothing; a
+// phone, postcode or birth date has no digit
 // but ASCII ones and no dash but "-", and reads as it does with its other scripts'
 // digits and its dashes written in ASCII.
 func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{"N/A", "NULL  NULL", "Undefined\tundefined", "\ufeffnull", "nu\u200bll", "- -", "0000-00-00",
 		"José", "Jose\u0301", "\ufeffn/a", "e\u200b\u0301", "  Ann  ", "İSTANBUL", "ǅ", "\u0345", "1990-01-02", "SE1 2AB", "07700 900123",
 		"\u0661\u0669\u0669\u0660-\u0660\u0661-\u0660\u0662", "\uff11\uff19\uff19\uff10-\uff10\uff11-\uff10\uff12", "\u0661\u0661\u0660\u0660\u0661", "\u0968\u0966\u0968\u0966-\u0967\u0968-\u0969\u0967",
-		"\uff11\uff19\uff19\uff10\uff0d\uff10\uff11\uff0d\uff10\uff12", "1990\u201001\u201102", "1990\u221201\u201302", "\uff10\uff10\uff0d\uff19\uff15\uff10", "\u2014", " \uff0d "} {
+		"\uff11\uff19\uff19\uff10\uff0d\uff10\uff11\uff0d\uff10\uff12", "1990\u201001\u201102", "1990\u221201\u201302", "\uff10\uff10\uff0d\uff19\uff15\uff10", "\u2014", " \uff0d ",
+		"\uff33\uff37\uff11\uff21\u3000\uff11\uff21\uff21", "\uff4e\uff0f\uff41", "\uff76\uff9e\uff70\uff83\uff9e\uff9d", "\uff45\u0301", "\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\u3002\uff4a\uff50"} {
 		f.Add(s)
 	}
 	fields := []string{FieldFirstName, FieldEmail, FieldPhone, FieldPostcode, FieldBirth}
@@ -127,7 +130,7 @@ func FuzzNormalize(f *testing.F) {
 			return
 		}
 		// missing's shortcuts decide as its definition does, on values of a length it reads.
-		if len(strings.TrimSpace(v)) <= 2*maxPlaceholder {
+		if utf8.RuneCountInString(strings.TrimSpace(v)) <= 2*maxPlaceholder {
 			w := strings.ToLower(strings.Join(strings.Fields(text(v)), " "))
 			if want := placeholders[w] || placeholder.Is(w); missing(v) != want {
 				t.Fatalf("missing(%q) = %v, want %v", v, !want, want)
@@ -144,6 +147,9 @@ func FuzzNormalize(f *testing.F) {
 			}
 			if len(out) > MaxFieldLen || !norm.NFC.IsNormalString(out) || strings.ContainsFunc(out, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
 				t.Fatalf("%s: %q gives %q: over MaxFieldLen, not NFC or with a format character", fl, v, out)
+			}
+			if width.Fold.String(out) != out {
+				t.Fatalf("%s: %q gives %q, with a full-width or half-width form", fl, v, out)
 			}
 			if again, err := normalize(fl, out, ""); err != nil || again != out {
 				t.Fatalf("%s: %q gives %q, then %q (%v)", fl, v, out, again, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/clientele-go/clientele/internal/nfc"
 	"github.com/clientele-go/clientele/internal/placeholder"
 	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
 )
 
 // Record is one account as a channel holds it: the till's loyalty card, a web shop
@@ -20,8 +21,9 @@ import (
 // pair. So are placeholders, compared once normalised and without regard to case:
 // "null", "nil", "none", "undefined", "n/a", "unknown", "{}", "[]", "[object Object]"
 // and "undefined undefined" (the placeholders identity's DefaultRules block), "-",
-// "--", "?" and the zero date "0000-00-00". Otherwise an export where 40% of the
-// e-mails are "n/a" would have those records agree exactly on their e-mail.
+// "--", "?" and the zero date "0000-00-00", in ASCII or typed full width ("ｎ／ａ").
+// Otherwise an export where 40% of the e-mails are "n/a" would have those records
+// agree exactly on their e-mail.
 type Record struct {
 	FirstName, Surname string
 	Email, Phone       string
@@ -77,8 +79,21 @@ func fieldValue(r *Record, f string) (string, bool) {
 // space, a CSV's byte order mark, bidi marks, the soft hyphen), which a copy and paste or
 // an export adds invisibly, and put in Unicode normalisation form NFC, so that "José"
 // typed on a Mac (e + combining acute, NFD) and on Windows (é, NFC) are one value, as
-// canonically equivalent strings are. Then names, cities and free attributes are
-// lower-cased with white space collapsed; e-mails lower-cased and trimmed; phones keep
+// canonically equivalent strings are. Its width is folded too (golang.org/x/text/width's
+// Fold, after the <wide> and <narrow> decompositions of UAX #11 and the Unicode
+// character database): the full-width Latin letters, digits, punctuation and the
+// ideographic space U+3000 that a Japanese, Chinese or Korean input method types in
+// its full-width mode read as ASCII, and the half-width katakana and Hangul of old
+// Japanese and Korean systems as their usual forms, so that "ＳＷ１Ａ　１ＡＡ" is the
+// postcode "SW1A1AA", "Ｊｏｈｎ" the name "john" and "ﾀﾅｶ" the name "タナカ". A reader sees
+// the same text in each, and the fields that hold free text (names, cities, free
+// attributes, e-mails, postcodes) all fold; only a phone, which keeps nothing but its
+// digits and a leading "+", has its own reading (internal/phonechar). NFKC would fold
+// width too, but also reads "ﬁ" as "fi", "²" as "2" and "℡" as "TEL", which a reader
+// does not take for the same text. Then names, cities and free attributes are
+// lower-cased with white space collapsed; e-mails lower-cased and trimmed, with the
+// ideographic full stop "。" read as "." (a Japanese input method's full stop, which
+// IDNA takes for the dot between a domain's labels: RFC 3490 section 3.1); phones keep
 // their digits only, read as ASCII digits whatever their script (so "07700 900123",
 // "07700-900123" and "٠٧٧٠٠ ٩٠٠١٢٣" agree), or with a calling
 // code (Settings.CallingCode) their international form (see phone); postcodes are
@@ -109,7 +124,7 @@ func normalize(f, v, callingCode string) (string, error) {
 	case FieldPostcode:
 		out = strings.ToUpper(strings.Join(strings.Fields(digits.String(text(v))), ""))
 	case FieldEmail:
-		out = strings.ToLower(strings.TrimSpace(text(v)))
+		out = strings.ToLower(strings.TrimSpace(strings.ReplaceAll(text(v), "\u3002", ".")))
 	case FieldBirth:
 		out = digits.String(strings.TrimSpace(text(v)))
 	default:
@@ -136,20 +151,22 @@ func normalize(f, v, callingCode string) (string, error) {
 	return out, nil
 }
 
-// text drops v's format characters and puts it in NFC (see normalize). A format
-// character is dropped before composing, so that "e", a zero-width space and a
-// combining acute accent compose to "é" as "e" and the accent do. ASCII, the usual
-// value, has neither and is returned as it is.
+// text drops v's format characters, folds its width and puts it in NFC (see
+// normalize). A format character is dropped before composing, so that "e", a
+// zero-width space and a combining acute accent compose to "é" as "e" and the accent
+// do; and width is folded before composing too, so that the half-width "ｶﾞ" (ｶ and the
+// half-width voiced sound mark, which folds to the combining U+3099) composes to "ガ".
+// ASCII, the usual value, has none of them and is returned as it is.
 func text(v string) string {
 	if nfc.ASCII(v) {
 		return v
 	}
-	return norm.NFC.String(strings.Map(func(r rune) rune {
+	return norm.NFC.String(width.Fold.String(strings.Map(func(r rune) rune {
 		if r >= 0xad && unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
-	}, v))
+	}, v)))
 }
 
 // placeholders are the values, besides internal/placeholder's (shared with identity's
@@ -159,15 +176,20 @@ func text(v string) string {
 var placeholders = map[string]bool{"-": true, "--": true, "?": true, "0000-00-00": true}
 
 // missing reports whether a value stands for no value (see Record): once its format
-// characters are dropped and its white space trimmed and collapsed, it is a placeholder
+// characters are dropped, its width folded and its white space trimmed and collapsed
+// (text), it is a placeholder
 // whatever its case. normalize asks it of the value as given, before a field's own form
 // would make "[object Object]" the postcode "[OBJECTOBJECT]", and of the result. Most
 // values are refused by their length or first byte, without allocating: New asks it of
 // every field of every record.
 func missing(v string) bool {
 	v = strings.TrimSpace(v)
-	if v == "" || len(v) > 2*maxPlaceholder {
-		return false // a longer value could be one only by runs of white space or format characters
+	// A value of more characters than twice the longest placeholder could be one only
+	// by runs of white space or format characters. Characters, not bytes: a placeholder
+	// typed in full width ("ｎ／ａ", 3 bytes a character) is one as its ASCII spelling
+	// is. A rune takes at most 4 bytes, so a longer value is refused uncounted.
+	if v == "" || len(v) > 4*2*maxPlaceholder || utf8.RuneCountInString(v) > 2*maxPlaceholder {
+		return false
 	}
 	if c := v[0]; c < utf8.RuneSelf && !placeholderStart[lowerASCII(c)] {
 		return false
