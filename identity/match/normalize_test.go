@@ -178,3 +178,17 @@ func TestMissingDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaceholderAnyDigitsMissing: a placeholder made of digits and dashes is missing
+// from a phone, a postcode and a birth date whatever the script of its digits and
+// whatever its dashes, as the fields read them; the phone "0000−00–00" was the number
+// "00000000".
+func TestPlaceholderAnyDigitsMissing(t *testing.T) {
+	for _, v := range []string{"0000−00–00", "٠٠٠٠-٠٠-٠٠", "００００－００－００", "‐", "—‐"} {
+		for _, f := range []string{FieldPhone, FieldPostcode, FieldBirth} {
+			if got, err := normalize(f, v, "44"); got != "" || err != nil {
+				t.Errorf("%s %q: %q (%v), want missing", f, v, got, err)
+			}
+		}
+	}
+}

@@ -114,7 +114,11 @@ func normalize(f, v, callingCode string) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", fmt.Errorf("not UTF-8")
 	}
-	if missing(v) {
+	// A phone, a postcode and a birth date read any script's digits and any dash as
+	// ASCII, and so their placeholders too: the zero date typed with a minus sign and an
+	// en dash ("0000−00–00") is missing from a phone as "0000-00-00" is, where the
+	// phone was "00000000" (found by FuzzNormalize).
+	if missing(v) || (f == FieldPhone || f == FieldPostcode || f == FieldBirth) && missing(digits.String(v)) {
 		return "", nil
 	}
 	var out string
