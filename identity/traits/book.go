@@ -222,11 +222,16 @@ func shownID(id identity.ID) string {
 // is empty or holds only white space and the characters Union ignores wherever they
 // stand (the zero-width space, word joiner, byte order mark, soft hyphen and
 // bidirectional marks) or where nothing visible is beside them (the zero-width joiner
-// and non-joiner): exactly when its Union key is empty. An export's blank cell, or one
-// holding only a byte order mark or a zero-width space left by a copy, says the
-// channel does not know the trait, not that it is blank, and recorded it would win
-// under MostRecent over the name another channel knows, and be listed under Union as
-// a value no one can see. A trait cannot be cleared by observing "".
+// and non-joiner, the variation selectors, the Hangul fillers U+115F, U+1160, U+3164
+// and U+FFA0, the combining grapheme joiner, Mongolian's free variation selectors and
+// vowel separator, the tag characters, the bidirectional embeddings, overrides and
+// isolates, and U+2800 BRAILLE PATTERN BLANK): exactly when its Union key is empty.
+// An export's blank cell, one holding only a byte order mark or a zero-width space
+// left by a copy, or a Hangul filler or a lone variation selector typed where a form
+// refuses an empty name, says the channel does not know the trait, not that it is
+// blank, and recorded it would win under MostRecent over the name another channel
+// knows, and be listed under Union as a value no one can see. A trait cannot be
+// cleared by observing "".
 func (b *Book) Observe(o Observation) error {
 	if b == nil {
 		return errNilBook

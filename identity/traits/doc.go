@@ -11,14 +11,17 @@
 // one, listed as first spelt: values that differ only by Unicode composition ("José"
 // typed on a Mac and on Windows), by white space ("Jane  Doe", "Jane\u00a0Doe" with a
 // no-break space, " Jane Doe ") or by invisible characters (a zero-width space, a byte
-// order mark; a zero-width joiner where it shows nothing). A blank value, one that
-// shows nothing (an export's empty cell; white space and those invisible characters
-// alone, such as a lone byte order mark), is no observation: Observe skips it under
-// every rule, so it never overrides a value another channel knows, nor is listed as a
-// value no one can see.
-// Erasing a person takes one more call: the
-// resolver's Forget cannot reach the Book, so Book.Forget erases the observations of
-// the profile's identifiers first:
+// order mark; a zero-width joiner, a variation selector, a Hangul filler, a
+// bidirectional control or tags where they have nothing to act on: "Ann\ufe0f" is
+// "Ann", "❤\ufe0f" is not "❤"). A blank value, one that shows nothing (an export's
+// empty cell; white space and those characters alone, such as a lone byte order mark,
+// Hangul filler U+3164, variation selector, bidirectional isolate or the braille
+// pattern blank U+2800 that a spammer or a broken form sends for a name), is no
+// observation: Observe skips it under every rule, so it never overrides a value
+// another channel knows, nor is listed as a value no one can see.
+//
+// Erasing a person takes one more call: the resolver's Forget cannot reach the Book,
+// so Book.Forget erases the observations of the profile's identifiers first:
 //
 //	b, _ := traits.NewBook(traits.Policy{Rules: map[string]traits.MergeRule{"tier": traits.MostTrusted},
 //		Ranking: []string{"crm", "store", "web"}})

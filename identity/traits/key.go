@@ -1,6 +1,7 @@
 package traits
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -18,6 +19,13 @@ import (
 //   - without a zero-width joiner or non-joiner where it changes nothing shown (see
 //     joinerShows), kept where it does: after or before a virama, between letters of a
 //     script whose letters join, a joiner between emoji;
+//   - without the other default-ignorable characters that act on a neighbour, and
+//     U+2800 BRAILLE PATTERN BLANK, where they show nothing (see blankShows), kept
+//     where they do: a variation selector after a character with variants ("❤\ufe0f",
+//     not "Ann\ufe0f"), a Hangul filler in a jamo sequence, the combining grapheme
+//     joiner before an accent, tags after an emoji (a flag of England), a
+//     bidirectional embedding, override or isolate before or among the text (not
+//     after it), a braille blank between braille cells (not at the ends);
 //   - in Unicode Normalization Form C, so that canonically equivalent values (which
 //     share their NFC) share the key: "José" typed on a Mac (e and a combining
 //     accent) and on Windows (é);
@@ -29,9 +37,11 @@ import (
 // " gold ", a word processor puts a no-break space between a first and last name, a
 // Japanese input method types the ideographic space between 山田 and 太郎, an Excel or
 // CSV export leaves a byte order mark, and text copied from a web page or a chat
-// carries zero-width spaces and joiners. Kept apart, a merged profile listed one
-// person's name twice, in spellings no one could tell apart. Case is kept: "Gold" and
-// "gold" may be two tags, and the Book does not guess.
+// carries zero-width spaces and joiners; a form that refuses an empty name takes a
+// lone Hangul filler, variation selector or braille blank, and a right-to-left
+// interface leaves a closing isolate after a name. Kept apart, a merged profile listed
+// one person's name twice, in spellings no one could tell apart. Case is kept: "Gold"
+// and "gold" may be two tags, and the Book does not guess.
 //
 // The Book may compare by a key that a Unicode version could change (NFC, the
 // properties below) where identity's default e-mail normaliser may not, because nothing
@@ -42,8 +52,12 @@ import (
 // The invisible characters are dropped first, so that "e", a zero-width space and a
 // combining accent compose to "é" as "e" and the accent do; they are starters that no
 // decomposition holds, so dropping them cannot part canonically equivalent values. The
-// joiners are judged on the value in NFC, so that an Arabic letter with its hamza
-// composed or not is one context; the value is put in NFC again once a joiner has gone
+// other default-ignorable characters are judged next, on the value in NFC, and the
+// value is put in NFC again once one has gone (a selector between two accents kept
+// them from canonical order). The joiners are judged last, on the value in NFC, so
+// that an Arabic letter with its hamza composed or not is one context, and with the
+// other characters already gone, so that a joiner is not kept for a virama before a
+// selector that shows nothing; the value is put in NFC again once a joiner has gone
 // (a joiner between "e" and an accent kept them from composing).
 func unionKey(v string) string {
 	if nfc.ASCII(v) {
@@ -55,13 +69,19 @@ func unionKey(v string) string {
 		}
 		return r
 	}, v)))
+	if kept, dropped := dropIgnorables(rs); dropped {
+		// Composed again: a selector or a tag between two accents kept them from being
+		// put in canonical order, and the joiners are judged on the value as it reads.
+		rs = []rune(nfc.String(string(kept)))
+	}
+	first := slices.IndexFunc(rs, func(r rune) bool { return !blankRune(r) })
 	var b strings.Builder
 	b.Grow(len(v))
 	space := false // white space seen since the last rune written
 	for i, r := range rs {
 		switch {
 		case unicode.IsSpace(r):
-			space = b.Len() > 0 // none before the first rune written: trimmed
+			space = first >= 0 && i > first // none before the first rune that shows: trimmed
 			continue
 		case isJoiner(r) && !joinerShows(rs, i):
 			continue
@@ -75,15 +95,51 @@ func unionKey(v string) string {
 	return nfc.String(b.String())
 }
 
+// dropIgnorables returns rs without the runes of blankRune, other than white space
+// and the joiners, that show nothing where they stand (blankShows), in rs's own array,
+// and whether it dropped any.
+func dropIgnorables(rs []rune) ([]rune, bool) {
+	first, last := -1, -1 // the first and last rune that shows whatever its context
+	for i, r := range rs {
+		if !blankRune(r) {
+			last = i
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	var out []rune
+	opener := false // a bidirectional embedding, override or isolate kept before
+	for i, r := range rs {
+		if !unicode.IsSpace(r) && !isJoiner(r) && blankRune(r) && !blankShows(rs, i, first, last, opener) {
+			if out == nil {
+				out = make([]rune, i, len(rs))
+				copy(out, rs[:i])
+			}
+			continue
+		}
+		opener = opener || bidiOpener(r)
+		if out != nil {
+			out = append(out, r)
+		}
+	}
+	if out == nil {
+		return rs, false
+	}
+	return out, true
+}
+
 // blank reports whether v shows nothing, and so is no observation (Observe): whether
-// unionKey(v) is empty. The key keeps every rune but white space, the invisible
-// characters and the joiners, and a joiner only between two runes it keeps, so it is
-// empty exactly when v holds nothing but those three kinds of rune ("\ufeff",
-// " \u200b\t", "\u200d"). blank tells so by a scan, without building the key: Observe
-// asks it of every value under every rule, and the key of a long run of joiners costs
-// time quadratic in its length. TestBlankIsEmptyKey holds the two to agree.
+// unionKey(v) is empty. The key keeps every rune but those of blankRune, and one of
+// those only beside a rune that is not one of them (a variation selector after its
+// base, a Hangul filler beside a jamo, a bidirectional control before or between what
+// shows; see blankShows), so it is empty exactly when v holds nothing but such runes
+// ("\ufeff", " \u200b\t", "\u200d", "\u3164", "\ufe0f", "\u202e"). blank tells so by
+// a scan, without building the key: Observe asks it of every value under every rule,
+// and the key of a long run of joiners costs time quadratic in its length.
+// TestBlankIsEmptyKey holds the two to agree.
 func blank(v string) bool {
-	return !strings.ContainsFunc(v, func(r rune) bool { return !unicode.IsSpace(r) && !invisible(r) && !isJoiner(r) })
+	return !strings.ContainsFunc(v, func(r rune) bool { return !blankRune(r) })
 }
 
 // collapseASCII is unionKey of an ASCII value: itself, trimmed, when its only white
@@ -114,19 +170,166 @@ func collapseASCII(v string) string {
 //     are invisible strong characters (UAX #9) that a copy from a right-to-left
 //     interface leaves at a value's ends: they neither show nor change a letter.
 //
-// The other default-ignorable code points are kept, because each can change what is
-// shown: a variation selector picks a glyph (an emoji's or a text heart; a name's
-// registered ideograph variant, UTS #37), tag characters make a flag of England out of a
-// black flag (UTS #51), the combining grapheme joiner, Mongolian's free variation
-// selectors and vowel separator and the Hangul fillers change shaping or stand for a
-// letter, and the bidirectional embeddings, overrides and isolates reorder letters on
-// screen. Zero-width joiners and non-joiners are judged in context (joinerShows).
+// The other default-ignorable code points that are assigned are judged in context,
+// because each can change what is shown: a variation selector picks a glyph (an
+// emoji's or a text heart; a name's registered ideograph variant, UTS #37), tag
+// characters make a flag of England out of a black flag (UTS #51), the combining
+// grapheme joiner, Mongolian's free variation selectors and vowel separator and the
+// Hangul fillers change shaping or stand for a letter, and the bidirectional
+// embeddings, overrides and isolates reorder letters on screen; they are dropped where
+// there is nothing for them to act on (blankShows), and zero-width joiners and
+// non-joiners where they join nothing (joinerShows). The rest (the Khmer inherent
+// vowels U+17B4 and U+17B5, the invisible mathematical operators U+2061 to U+2064, the
+// deprecated format characters U+206A to U+206F, the musical formatting characters
+// U+1D173 to U+1D17A) are kept as they are.
 func invisible(r rune) bool {
 	switch r {
 	case '\u00ad', '\u061c', '\u200b', '\u200e', '\u200f', '\u2060', '\ufeff':
 		return true
 	}
 	return false
+}
+
+// blankRune reports whether r shows nothing on its own: white space, the invisible
+// characters, the joiners, and the default-ignorable characters that show only beside
+// what they act on (see blankShows), with U+2800 BRAILLE PATTERN BLANK. A value of
+// nothing else is blank (blank), and has the empty key.
+func blankRune(r rune) bool {
+	switch {
+	case r < 0x80:
+		return r <= ' ' && unicode.IsSpace(r)
+	case unicode.IsSpace(r), invisible(r), isJoiner(r):
+		return true
+	case variationSelector(r), ideographicVariationSelector(r), mongolianSelector(r), hangulFiller(r),
+		r == cgj, tag(r), bidiOpener(r), bidiCloser(r), r == brailleBlank:
+		return true
+	}
+	return false
+}
+
+const (
+	cgj          = '\u034f' // COMBINING GRAPHEME JOINER
+	brailleBlank = '\u2800' // BRAILLE PATTERN BLANK
+	mvs          = '\u180e' // MONGOLIAN VOWEL SEPARATOR
+)
+
+// variationSelector: VS1 to VS16, which standardized (StandardizedVariants.txt) and
+// emoji (UTS #51) variation sequences use; ideographicVariationSelector: VS17 to
+// VS256, which only ideographic variation sequences use (UTS #37).
+func variationSelector(r rune) bool            { return '\ufe00' <= r && r <= '\ufe0f' }
+func ideographicVariationSelector(r rune) bool { return '\U000e0100' <= r && r <= '\U000e01ef' }
+
+// mongolianSelector: the free variation selectors FVS1 to FVS4 and the vowel separator.
+func mongolianSelector(r rune) bool { return '\u180b' <= r && r <= '\u180f' }
+
+func hangulFiller(r rune) bool {
+	return r == '\u115f' || r == '\u1160' || r == '\u3164' || r == '\uffa0'
+}
+
+// tag: the tag characters and the deprecated LANGUAGE TAG.
+func tag(r rune) bool { return r == '\U000e0001' || '\U000e0020' <= r && r <= '\U000e007f' }
+
+// bidiOpener: LRE, RLE, LRO, RLO and the isolate initiators LRI, RLI, FSI (UAX #9);
+// bidiCloser: PDF and PDI, which close them.
+func bidiOpener(r rune) bool {
+	return r == '\u202a' || r == '\u202b' || r == '\u202d' || r == '\u202e' || '\u2066' <= r && r <= '\u2068'
+}
+func bidiCloser(r rune) bool { return r == '\u202c' || r == '\u2069' }
+
+// blankShows reports whether rs[i], a rune of blankRune other than white space, an
+// invisible character or a joiner, changes what is shown, and so is kept in the key;
+// first and last are the first and last rune of rs that is not of blankRune (-1 when
+// none), and opener whether a bidirectional opener came before rs[i]. Each is judged by
+// what the Unicode Standard gives it to act on, and where that is absent it shows
+// nothing (and the value without it looks the same):
+//
+//   - a variation selector VS1 to VS16 right after a character that has variants: a
+//     digit, punctuation or a symbol (the emoji and mathematical variation sequences,
+//     East Asian punctuation), or a letter or spacing mark of the scripts whose
+//     letters have standardized variants (Han, Myanmar,
+//     Phags-pa, Manichaean, Egyptian hieroglyphs, and the Common script's letterlike
+//     symbols: ℹ, the mathematical script capitals). Elsewhere "a variation selector
+//     does not change the visual appearance of the preceding base character"
+//     (StandardizedVariants.txt; the Standard, section 23.4): "Ann\ufe0f" is "Ann";
+//   - VS17 to VS256 right after a unified ideograph, the only base of an ideographic
+//     variation sequence (UTS #37), and a Mongolian free variation selector right after
+//     a Mongolian letter, the only base of its sequences (StandardizedVariants.txt); the
+//     Mongolian vowel separator beside a Mongolian letter, whose shape it changes;
+//   - a Hangul filler beside a Hangul jamo or syllable: U+115F and U+1160 stand for a
+//     missing leading consonant or vowel in a conjoining jamo sequence (the Standard,
+//     section 3.12), U+3164 and its half-width form for a missing part in KS X 1001's
+//     composed sequences. Alone, or beside anything else, they are an empty cell: the
+//     "blank" user name of a spammer;
+//   - the combining grapheme joiner right before a combining mark, the order of whose
+//     marks it can keep from canonical reordering (the Standard, section 23.2);
+//     elsewhere it shows nothing;
+//   - tag characters right after an emoji (a symbol, with or without its emoji
+//     presentation selector): an emoji tag sequence such as the flag of England is a
+//     black flag and tags (UTS #51, section 2.2); alone they are no tag sequence;
+//   - a bidirectional embedding, override or isolate opener before the last rune that
+//     shows, and a closer (PDF, PDI) after the first rune that shows or after an
+//     opener, since they may reorder what they enclose (UAX #9). After the last rune
+//     that shows, every one is dropped: an opener encloses nothing, and the end of a
+//     paragraph closes every embedding, override and isolate anyway (UAX #9, rule X8);
+//     before the first, a closer with no opener before it closes nothing (rules X6a, X7);
+//   - U+2800 BRAILLE PATTERN BLANK between runes that show, where it is a braille space;
+//     at either end it is an empty cell, trimmed as white space is.
+//
+// Each keeps a rune only by runes that are not of blankRune, which the key keeps, so
+// that the key is idempotent; where a table of sequences would say more than a rune's
+// script and category, the rune is kept, so that two values a reader can tell apart
+// never share a key, while a few that look alike may not.
+func blankShows(rs []rune, i, first, last int, opener bool) bool {
+	r := rs[i]
+	prev := func(ok func(rune) bool) bool { return i > 0 && !blankRune(rs[i-1]) && ok(rs[i-1]) }
+	next := func(ok func(rune) bool) bool { return i+1 < len(rs) && !blankRune(rs[i+1]) && ok(rs[i+1]) }
+	mongolian := func(r rune) bool { return unicode.Is(unicode.Mongolian, r) && unicode.IsLetter(r) }
+	hangul := func(r rune) bool { return unicode.Is(unicode.Hangul, r) }
+	switch {
+	case variationSelector(r):
+		return prev(hasVariants)
+	case ideographicVariationSelector(r):
+		return prev(func(r rune) bool { return unicode.Is(unicode.Unified_Ideograph, r) })
+	case r == mvs:
+		return prev(mongolian) || next(mongolian)
+	case mongolianSelector(r):
+		return prev(mongolian)
+	case hangulFiller(r):
+		return prev(hangul) || next(hangul)
+	case r == cgj:
+		return next(func(r rune) bool { return unicode.Is(unicode.M, r) })
+	case tag(r):
+		p := i - 1
+		for p >= 0 && tag(rs[p]) {
+			p--
+		}
+		if p >= 0 && rs[p] == '\ufe0f' {
+			p--
+		}
+		return p >= 0 && !blankRune(rs[p]) && unicode.Is(unicode.So, rs[p])
+	case bidiOpener(r):
+		return i < last
+	case bidiCloser(r):
+		return i < last && (i > first || opener)
+	case r == brailleBlank:
+		return first < i && i < last
+	}
+	return false
+}
+
+// hasVariants reports whether r may be the base of a standardized or emoji variation
+// sequence (see blankShows): a starter (canonical combining class 0, so that no
+// reordering parts it from its selector) that is a digit, punctuation or a symbol, or
+// a letter or mark of a script with standardized variants.
+func hasVariants(r rune) bool {
+	if norm.NFC.PropertiesString(string(r)).CCC() != 0 {
+		return false
+	}
+	if unicode.In(r, unicode.N, unicode.P, unicode.S) {
+		return true
+	}
+	return unicode.In(r, unicode.L, unicode.M) && unicode.In(r, unicode.Common, unicode.Han, unicode.Myanmar, unicode.Phags_Pa,
+		unicode.Manichaean, unicode.Egyptian_Hieroglyphs)
 }
 
 func isJoiner(r rune) bool { return r == '\u200c' || r == '\u200d' }

@@ -19,6 +19,25 @@ var (
 	spaces     = []rune{' ', '\t', '\n', '\r', '\u00a0', '\u2000', '\u2002', '\u2009', '\u202f', '\u3000'}
 )
 
+// ignorables are the ranges of the runes besides white space, the invisible
+// characters and the joiners that show nothing alone (see blankShows): the variation
+// selectors VS1-VS16 and VS17-VS256, Mongolian's free variation selectors and vowel
+// separator, the Hangul fillers, the combining grapheme joiner, the tag characters,
+// the bidirectional embeddings, overrides and isolates, the braille pattern blank.
+var ignorables = [][2]rune{{0xfe00, 0xfe0f}, {0xe0100, 0xe01ef}, {0x180b, 0x180f}, {0x115f, 0x1160}, {0x3164, 0x3164},
+	{0xffa0, 0xffa0}, {0x034f, 0x034f}, {0xe0001, 0xe0001}, {0xe0020, 0xe007f}, {0x202a, 0x202e}, {0x2066, 0x2069}, {0x2800, 0x2800}}
+
+func ignorable(r rune) bool {
+	return slices.ContainsFunc(ignorables, func(x [2]rune) bool { return x[0] <= r && r <= x[1] })
+}
+
+// ignorableRunes has one or two of each range of ignorables, and the runes they act on:
+// a Mongolian letter, Hangul jamo (leading, vowel, compatibility) and a syllable, a
+// unified ideograph, a black flag, a keycap, a combining mark.
+var ignorableRunes = []rune{'\ufe0f', '\ufe0e', '\ufe00', '\U000e0100', '\u180b', '\u180e', '\u115f', '\u1160', '\u3164', '\uffa0',
+	'\u034f', '\U000e0067', '\U000e007f', '\u202a', '\u202c', '\u202e', '\u2066', '\u2069', '\u2800',
+	'\u1820', '\u1100', '\u1161', '\u3131', '\uac00', '\u845b', '\U0001f3f4', '\u20e3', '\u0300'}
+
 // keyAlphabet mixes the scripts where a joiner shows (Devanagari and Bengali with
 // their viramas, Arabic letters and vowel marks, emoji with variation selectors and
 // skin tones) with Latin letters and accents, white space of several kinds, and the
@@ -27,10 +46,11 @@ var keyAlphabet = slices.Concat([]rune{'a', 'J', 'e', '\u00e9', '\u0301', '\u032
 	'\u0915', '\u0937', '\u094d', '\u0930', '\u09b0', '\u09cd', '\u09af', '\u0924',
 	'\u0645', '\u06cc', '\u062e', '\u0627', '\u0654', '\u064e',
 	'\U0001f469', '\U0001f4bb', '\U0001f3fd', '\ufe0f', '\U0001f3f3', '\U0001f308', '\u2764',
-	'\u5c71', '\u7530'}, invisibles, joiners, joiners, spaces)
+	'\u5c71', '\u7530'}, invisibles, joiners, joiners, spaces, ignorableRunes)
 
+// isSpaceOrInvisible is the reference for blank: a rune that shows nothing alone.
 func isSpaceOrInvisible(r rune) bool {
-	return unicode.IsSpace(r) || slices.Contains(invisibles, r) || slices.Contains(joiners, r)
+	return unicode.IsSpace(r) || slices.Contains(invisibles, r) || slices.Contains(joiners, r) || ignorable(r)
 }
 
 // TestUnionKeyProperties: on text drawn from keyAlphabet, the key is invariant under
@@ -80,6 +100,31 @@ func TestUnionKeyProperties(t *testing.T) {
 		}
 		if ref := !strings.ContainsFunc(v, func(r rune) bool { return !isSpaceOrInvisible(r) }); ref != (k == "") || blank(v) != ref {
 			t.Fatalf("%+q has key %+q, blank %v", v, k, blank(v))
+		}
+	})
+}
+
+// TestUnionKeyIgnorablesAtTheEnds: on text drawn from keyAlphabet, runes that show
+// nothing alone, put before the text (but a bidirectional opener, which acts on what
+// follows) and after it, each side apart from it by a space, leave the key as it is:
+// a variation selector with no base, a filler beside no jamo, tags after no emoji, a
+// bidirectional control after the text or a closer before it, a braille blank at
+// either end. And the key stays idempotent and empty exactly when blank says so. They
+// made a value of their own, and Observe did not take one of them alone for blank.
+func TestUnionKeyIgnorablesAtTheEnds(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := string(rapid.SliceOfN(rapid.SampledFrom(keyAlphabet), 0, 10).Draw(t, "runes"))
+		blanks := slices.Concat(spaces, invisibles, joiners, slices.DeleteFunc(slices.Clone(ignorableRunes), func(r rune) bool { return !ignorable(r) }))
+		lead := rapid.SliceOfN(rapid.SampledFrom(slices.DeleteFunc(slices.Clone(blanks), func(r rune) bool {
+			return r == '\u202a' || r == '\u202e' || r == '\u2066'
+		})), 0, 6).Draw(t, "before")
+		trail := rapid.SliceOfN(rapid.SampledFrom(blanks), 0, 6).Draw(t, "after")
+		w := string(lead) + " " + v + " " + string(trail)
+		if k, kw := unionKey(v), unionKey(w); k != kw {
+			t.Fatalf("%+q has key %+q; %+q has %+q", v, k, w, kw)
+		}
+		if k := unionKey(w); unionKey(k) != k || blank(w) != (k == "") || blank(w) != blank(v) {
+			t.Fatalf("%+q has key %+q, whose key is %+q; blank %v", w, k, unionKey(k), blank(w))
 		}
 	})
 }
@@ -147,13 +192,16 @@ func TestUnionKeyOverEveryRune(t *testing.T) {
 			want = "a b"
 		case slices.Contains(invisibles, r) || slices.Contains(joiners, r):
 			want = "ab"
+		case ignorable(r) && !(0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069 || r == 0x2800):
+			want = "ab" // nothing here to select a variant of, to fill or to join; bidirectional controls and the braille space are between runes that show
 		default:
 			want = norm.NFC.String("a" + s + "b")
 		}
 		if k != want {
 			t.Fatalf("%U: key %+q, want %+q", r, k, want)
 		}
-		for _, v := range []string{"\u0915\u094d\u200d" + s + "\u0915", "\u0628\u200c" + s + "\u200d\u0628", s + "\u200d\U0001f4bb"} {
+		for _, v := range []string{"\u0915\u094d\u200d" + s + "\u0915", "\u0628\u200c" + s + "\u200d\u0628", s + "\u200d\U0001f4bb",
+			"\u1820" + s + "\u180b\u1820", "\u3164" + s + "\u3164\u1160", "\U0001f3f4" + s + "\U000e0067\u034f", "\u202c" + s + "\ufe0f\u2066", s + "\u3164\u3131"} {
 			if k := unionKey(v); unionKey(k) != k {
 				t.Fatalf("%+q has key %+q, whose key is %+q", v, k, unionKey(k))
 			}
@@ -164,8 +212,9 @@ func TestUnionKeyOverEveryRune(t *testing.T) {
 // TestBlankIsEmptyKey: for every rune r, alone, between white space and invisible
 // characters, between joiners, and after a virama and a joiner, blank (what Observe
 // skips) says a value is blank exactly when its Union key is empty, and that is when r
-// is white space, an invisible character or a joiner: a value that shows nothing is no
-// observation, and one that shows anything is, under every rule.
+// is white space, an invisible character, a joiner or one of ignorables (a variation
+// selector, a Hangul filler, a bidirectional control...): a value that shows nothing
+// is no observation, and one that shows anything is, under every rule.
 func TestBlankIsEmptyKey(t *testing.T) {
 	n := 0
 	for r := rune(0); r <= unicode.MaxRune; r++ {
@@ -177,7 +226,8 @@ func TestBlankIsEmptyKey(t *testing.T) {
 		if want {
 			n++
 		}
-		for _, v := range []string{s, " " + s + "\u200b", "\ufeff\u200d" + s + "\u200c\t", "\u0915\u094d\u200d" + s} {
+		for _, v := range []string{s, " " + s + "\u200b", "\ufeff\u200d" + s + "\u200c\t", "\u0915\u094d\u200d" + s,
+			"\u3164" + s + "\u3164", "\u202e" + s + "\ufe0f\u2069", "\u034f" + s + "\U000e007f\u2800"} {
 			k := unionKey(v)
 			if blank(v) != (k == "") {
 				t.Fatalf("%+q: blank %v, key %+q", v, blank(v), k)
@@ -187,7 +237,11 @@ func TestBlankIsEmptyKey(t *testing.T) {
 			}
 		}
 	}
-	if n != 25+len(invisibles)+len(joiners) { // 25 runes have the White_Space property
+	nIgnorable := 0
+	for _, x := range ignorables {
+		nIgnorable += int(x[1]-x[0]) + 1
+	}
+	if nIgnorable != 373 || n != 25+len(invisibles)+len(joiners)+nIgnorable { // 25 runes have the White_Space property
 		t.Fatalf("%d runes blank alone", n)
 	}
 }
@@ -199,7 +253,9 @@ func TestBlankIsEmptyKey(t *testing.T) {
 // blank says the text is.
 func FuzzUnionKey(f *testing.F) {
 	for _, s := range []string{"", "Jane  Doe", "Jane\u00a0Doe", "\ufeffJane\u200b Doe\u200e", "\u0915\u094d\u200d\u0937", "\u0645\u06cc\u200c\u0646",
-		"\U0001f469\U0001f3fd\u200d\U0001f4bb", "e\u200d\u0301", "\u200d\u200c", "\u5c71\u7530\u3000\u592a\u90ce", "\u0627\u200d\u0654\u200c\u0628"} {
+		"\U0001f469\U0001f3fd\u200d\U0001f4bb", "e\u200d\u0301", "\u200d\u200c", "\u5c71\u7530\u3000\u592a\u90ce", "\u0627\u200d\u0654\u200c\u0628",
+		"\ufe0f", "\u2764\ufe0f", "Ann\ufe0f", "\u3164", "\u1100\u1160", "\u202eAnn\u2069", "\u202c\u2066 a \u2069", "\u2800a\u2800b\u2800",
+		"a\u034f\u0301", "\u0301\U000e0067\u094d\u200ca", "\U0001f3f4\U000e0067\U000e0062\U000e007f", "\u1820\u180b\u180e\u1820", "\u845b\U000e0100"} {
 		f.Add(s, 0)
 	}
 	f.Fuzz(func(t *testing.T, v string, at int) {
