@@ -165,13 +165,22 @@ func text(v string) string {
 	if nfc.ASCII(v) {
 		return v
 	}
-	return norm.NFC.String(width.Fold.String(strings.Map(func(r rune) rune {
+	v = strings.Map(func(r rune) rune {
 		if r >= 0xad && unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
-	}, v)))
+	}, v)
+	if strings.ContainsFunc(v, widthForm) {
+		v = width.Fold.String(v) // only then: it allocates a transformer's buffers
+	}
+	return norm.NFC.String(v)
 }
+
+// widthForm reports whether width folding may change r: the ideographic space and
+// the block of half-width and full-width forms, the only characters with a <wide> or
+// <narrow> decomposition (TestWidthFormsOverEveryRune).
+func widthForm(r rune) bool { return r == '\u3000' || '\uff00' <= r && r <= '\uffef' }
 
 // placeholders are the values, besides internal/placeholder's (shared with identity's
 // block list), that a record's field holds for "no value": a dash or a question mark

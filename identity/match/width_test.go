@@ -3,8 +3,11 @@ package match
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/clientele-go/clientele/internal/placeholder"
+	"golang.org/x/text/width"
 	"pgregory.net/rapid"
 )
 
@@ -140,6 +143,16 @@ func TestWidthFoldedForms(t *testing.T) {
 	} {
 		if got, err := normalize(c.field, c.v, ""); err != nil || got != c.want {
 			t.Errorf("%s %q: %q (%v), want %q", c.field, c.v, got, err, c.want)
+		}
+	}
+}
+
+// TestWidthFormsOverEveryRune: width folding changes no rune but those widthForm
+// names, so text may skip it for a value with none.
+func TestWidthFormsOverEveryRune(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if s := string(r); utf8.ValidRune(r) && width.Fold.String(s) != s && !widthForm(r) {
+			t.Errorf("%U folds to %+q, and widthForm leaves it", r, width.Fold.String(s))
 		}
 	}
 }
