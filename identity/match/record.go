@@ -86,9 +86,10 @@ func fieldValue(r *Record, f string) (string, bool) {
 // its full-width mode read as ASCII, and the half-width katakana and Hangul of old
 // Japanese and Korean systems as their usual forms, so that "ＳＷ１Ａ　１ＡＡ" is the
 // postcode "SW1A1AA", "Ｊｏｈｎ" the name "john" and "ﾀﾅｶ" the name "タナカ". A reader sees
-// the same text in each, and the fields that hold free text (names, cities, free
-// attributes, e-mails, postcodes) all fold; only a phone, which keeps nothing but its
-// digits and a leading "+", has its own reading (internal/phonechar). NFKC would fold
+// the same text in each, so every field folds: names, cities, free attributes,
+// e-mails, postcodes and birth dates; a phone, which keeps nothing but its digits and
+// a leading "+", reads its full-width digits, "+" and parentheses its own way
+// (internal/phonechar). NFKC would fold
 // width too, but also reads "ﬁ" as "fi", "²" as "2" and "℡" as "TEL", which a reader
 // does not take for the same text. Then names, cities and free attributes are
 // lower-cased with white space collapsed; e-mails lower-cased and trimmed, with the
@@ -104,7 +105,7 @@ func fieldValue(r *Record, f string) (string, bool) {
 // too): "١٩٩٠-٠١-٠٢" typed on an Arabic keyboard, "１９９０－０１－０２" typed full width and
 // "1990‐01‐02" with a word processor's hyphens are the date 1990-01-02, where New
 // refused them as no date, "١١٠٠١" is the postcode 11001 and "１００－０００１" the postcode
-// 100-0001. Only digits and dashes outside ASCII change, so every birth date accepted
+// 100-0001. Only characters outside ASCII change, so every birth date accepted
 // before, and every postcode written in ASCII, normalises as it did; a birth date or
 // postcode that is a lone dash of any kind is the placeholder "-". A placeholder (see
 // Record) becomes the empty, missing value. MaxFieldLen bounds the normalised value, so
