@@ -125,13 +125,18 @@ func lineRanges(rejected, accepted []int) string {
 		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(strconv.Itoa(from))
-		if to > from {
-			b.WriteByte('-')
-			b.WriteString(strconv.Itoa(to))
-		}
+		writeRange(&b, from, to)
 	}
 	return b.String()
+}
+
+// writeRange writes from-to, or from alone when the range holds one number.
+func writeRange(b *strings.Builder, from, to int) {
+	b.WriteString(strconv.Itoa(from))
+	if to > from {
+		b.WriteByte('-')
+		b.WriteString(strconv.Itoa(to))
+	}
 }
 
 // callRanges writes the rejected calls (ascending) of the lines that also hold an
@@ -171,11 +176,7 @@ func callRanges(rejected, accepted []callRef) string {
 			}
 			b.WriteString(strconv.Itoa(line))
 			b.WriteByte(':')
-			b.WriteString(strconv.Itoa(from))
-			if to > from {
-				b.WriteByte('-')
-				b.WriteString(strconv.Itoa(to))
-			}
+			writeRange(&b, from, to)
 		}
 	}
 	return b.String()

@@ -60,21 +60,7 @@ func TestQiniUndefinedWhenPerfectNotAboveRandom(t *testing.T) {
 // where the perfect curve has no area above the random line.
 func exactQini(s []float64, tr []bool, y []int64) (coef float64, ok bool) {
 	curve := func(score []float64) (xs, vs []*big.Rat) {
-		order := make([]int, len(score))
-		for i := range order {
-			order[i] = i
-		}
-		// A stable ascending sort reversed, as sklift ranks.
-		slices.SortStableFunc(order, func(a, b int) int {
-			switch {
-			case score[a] < score[b]:
-				return -1
-			case score[a] > score[b]:
-				return 1
-			}
-			return 0
-		})
-		slices.Reverse(order)
+		order := naiveRankOrder(score) // a stable ascending sort reversed, as sklift ranks
 		xs, vs = []*big.Rat{new(big.Rat)}, []*big.Rat{new(big.Rat)}
 		var n, nt int64
 		yt, yc := new(big.Rat), new(big.Rat)
