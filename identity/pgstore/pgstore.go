@@ -42,9 +42,14 @@
 //     lock's) is not so reused: once a statement on it returns after its context
 //     ended, whatever its result, the Store closes it, at once or when the leads open
 //     already end (they flush on it: no other connection holds the lock), and the next
-//     lead takes a fresh one, and the lock again. The connections it takes from the
-//     pool for one call and gives back have only pgx's guard: a 100 ms wait after the
-//     cancel request.
+//     lead takes a fresh one, and the lock again. A flush of those leads that a late
+//     cancel ends (57014, its own context live) is sent again on that connection, up
+//     to once per statement that returned late on it: PostgreSQL rolled the flush
+//     back and the Store's session still holds the lock, so no record is lost or
+//     written twice; a further 57014 fails it as a lost flush does. A rewrite under
+//     such a lead (a Forget's) is not sent again and fails so. The connections it
+//     takes from the pool for one call and gives back have only pgx's guard: a 100 ms
+//     wait after the cancel request.
 //
 // # Order without gaps
 //

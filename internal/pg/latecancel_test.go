@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientele-go/clientele/internal/pg"
 	"github.com/clientele-go/clientele/internal/pg/pgtest"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -199,4 +200,143 @@ func lead(l *pg.Log, rec string) error {
 		return err
 	}
 	return l.Append([]byte(rec))
+}
+
+// TestLateCancelOpenLead: the leads open when the lead's connection becomes spent still
+// flush on it (no other connection holds the log's lock for their records), so the late
+// cancel requests of the statements that spent it can end one of their flushes. Leads
+// are opened, late+1 of them; the first late of them settle, each flush held at the
+// server past its Timeout by another session's row lock and let through (so each may
+// have sent a cancel request that reaches the server late); the last appends a record
+// and settles, and the test sends pg_cancel_backend to the connection's backend cancels
+// times, each while that flush waits at the server (in a statement begun after the
+// last cancel), checking each time that the backend still holds the log's advisory
+// lock. With no more cancels than late statements, the flush succeeds and the log holds
+// each record once (a cancelled attempt that had committed would have failed the next
+// on the primary key); with more, the extra cancel cannot be told from a failure of
+// the flush's own, and it fails as a lost flush does (errDiverged, 57014).
+func TestLateCancelOpenLead(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		late, cancels int
+		fails         bool
+	}{
+		{late: 1, cancels: 1},
+		{late: 2, cancels: 2},
+		{late: 2, cancels: 1},
+		{late: 1, cancels: 2, fails: true},
+	} {
+		t.Run(fmt.Sprintf("%d late, %d cancels", c.late, c.cancels), func(t *testing.T) {
+			pool, ended := lateCancelPool(t)
+			schema := pgtest.Schema(t, pool)
+			l := newLog(t, pool, schema, pgtest.Timeout)
+			table := pg.Ident(schema) + ".log"
+			k1, k2 := l.Lock()
+			if err := l.Lead(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := first(l.Since(0)); err != nil {
+				t.Fatal(err)
+			}
+			for range c.late {
+				if err := l.Lead(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var want []string
+			var pid uint32
+			for i := range c.late {
+				rec := string(rune('a' + i))
+				if err := l.Append([]byte(rec)); err != nil {
+					t.Fatal(err)
+				}
+				release := pgtest.Hold(t, fmt.Sprintf("INSERT INTO %s (pos, rec) VALUES (%d, '')", table, i))
+				done := make(chan error, 1)
+				go func() { done <- l.Settle() }()
+				pgtest.Eventually(t, func() (bool, string) {
+					select {
+					case pid = <-ended:
+						return true, ""
+					default:
+						return false, "the flush's context has not ended"
+					}
+				})
+				release()
+				if err := pgtest.Within(t, "a flush let through", func() error { return <-done }); err != nil {
+					t.Fatalf("flush %d let through after its context ended: %v", i, err)
+				}
+				want = append(want, rec)
+			}
+
+			rec := string(rune('a' + c.late))
+			if err := l.Append([]byte(rec)); err != nil {
+				t.Fatal(err)
+			}
+			release := pgtest.Hold(t, fmt.Sprintf("INSERT INTO %s (pos, rec) VALUES (%d, '')", table, c.late))
+			done := make(chan error, 1)
+			go func() { done <- l.Settle() }()
+			var since time.Time
+			for i := range c.cancels {
+				since = waitsAt(t, pool, pid, since, done)
+				var held bool
+				if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2 AND granted AND pid = $3)", k1, k2, int32(pid)).Scan(&held); err != nil {
+					t.Fatal(err)
+				}
+				if !held {
+					t.Fatalf("after %d cancels, the backend %d that flushes does not hold the log's lock", i, pid)
+				}
+				if _, err := pool.Exec(ctx, "SELECT pg_cancel_backend($1)", int32(pid)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			release()
+			err := pgtest.Within(t, "the open lead's flush", func() error { return <-done })
+			var pgErr *pgconn.PgError
+			switch {
+			case c.fails && (!errors.Is(err, errDiverged) || !errors.As(err, &pgErr) || pgErr.Code != "57014"):
+				t.Fatalf("the open lead's flush, met by %d cancels after %d late statements: %v; want a failure wrapping errDiverged and 57014", c.cancels, c.late, err)
+			case !c.fails && err != nil:
+				t.Fatalf("the open lead's flush, met by %d late cancel requests for backend %d: %v", c.cancels, pid, err)
+			case !c.fails:
+				want = append(want, rec)
+			}
+			if got := records(t, l); !slices.Equal(got, want) {
+				t.Fatalf("the log holds %q, want %q", got, want)
+			}
+			// The log goes on: a new lead flushes on a fresh connection.
+			if err := lead(l, "z"); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Settle(); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := records(t, l), append(want, "z"); !slices.Equal(got, want) {
+				t.Fatalf("the log holds %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// waitsAt waits until backend pid waits for a lock at the server in a statement that
+// began after since, and returns when that statement began. It fails t if the call
+// that should wait there returns (on done) first.
+func waitsAt(t *testing.T, pool *pgxpool.Pool, pid uint32, since time.Time, done <-chan error) time.Time {
+	t.Helper()
+	var start time.Time
+	pgtest.Eventually(t, func() (bool, string) {
+		select {
+		case err := <-done:
+			t.Fatalf("the flush returned before it waited for a lock in a statement begun after %v: %v", since, err)
+		default:
+		}
+		err := pool.QueryRow(context.Background(), "SELECT query_start FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock' AND query_start > $2", int32(pid), since).Scan(&start)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return false, fmt.Sprintf("backend %d does not wait for a lock in a statement begun after %v", pid, since)
+		case err != nil:
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return start
 }

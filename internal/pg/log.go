@@ -51,6 +51,7 @@ type Log struct {
 	leads    int           // Lead calls not yet settled
 	conn     *pgxpool.Conn // holds the advisory lock while not nil
 	spent    bool          // a statement on conn returned after its context ended (see onConn)
+	late     int           // cancel requests that may still reach conn's backend (see flush)
 	known    bool          // head is the log's next position (the lead read the tail)
 	head     int64         // next position, counting buffered records
 	buf      [][]byte      // appended under the lead, not yet flushed
@@ -123,43 +124,23 @@ func (l *Log) divergedErr() error {
 // context of their caller but Lead's (and SinceContext's, RecordsContext's). A
 // statement pgx gives up on closes its connection, after asking the server to cancel
 // it; the pool opens another for the next call. Under a ctx from onConn, the cancel
-// returned notes whether the statement's context had ended when it is called, once the
-// statement returned.
+// returned counts the statement as late (see lateStmts) when its context had ended by the
+// time it is called, once the statement returned.
 func (l *Log) stmt(ctx context.Context) (context.Context, context.CancelFunc) {
 	sctx, cancel := Bound(ctx, l.Timeout)
-	ended, ok := ctx.Value(onConnKey{}).(*error)
+	lt, ok := ctx.Value(onConnKey{}).(*lateStmts)
 	if !ok {
 		return sctx, cancel
 	}
 	return sctx, func() {
-		if *ended == nil {
-			*ended = sctx.Err()
+		if err := sctx.Err(); err != nil {
+			if lt.n == 0 {
+				lt.err = err
+			}
+			lt.n++
 		}
 		cancel()
 	}
-}
-
-type onConnKey struct{}
-
-// onConn returns ctx for the statements run on the lead's connection, and a function
-// that returns the error of the first of their contexts (see stmt) that had ended by
-// the time its statement returned, whatever the statement's result: nil while none had.
-//
-// pgx may then have asked the server to cancel the statement, on a pool whose
-// connections send a cancel request when a context ends
-// (pgconn.CancelRequestContextWatcherHandler). The request names the connection's
-// backend, not the statement, and travels apart from it: when it reaches the server
-// after the statement returned, it ends the next statement on that connection instead
-// (PostgreSQL's 57014), such as the next lead's flush, which would fail as if its own
-// connection had been lost. So the lead's connection is not used again once such a
-// statement returned on it. A Lead whose wait for the lock ended so fails and closes
-// the connection. After a flush or a rewrite the connection is spent: the leads open
-// already still flush on it, as no other connection holds the lock (they alone meet
-// the race), no other Lead joins them, and when they end it is closed (release), not
-// given back to the pool. The next Lead takes a fresh connection, and the lock again.
-func onConn(ctx context.Context) (context.Context, func() error) {
-	ended := new(error)
-	return context.WithValue(ctx, onConnKey{}, ended), func() error { return *ended }
 }
 
 // Lead makes the caller the log's only writer until the matching Settle. It waits for
@@ -208,13 +189,13 @@ func (l *Log) Lead(ctx context.Context) error {
 	}
 	// The wait for the lock is one statement: Timeout bounds how long another process
 	// may hold the log (its lead, or a Compact) before this Lead gives up.
-	octx, ended := onConn(ctx)
+	octx, lt := onConn(ctx)
 	lctx, cancel := l.stmt(octx)
 	_, err = c.Exec(lctx, "SELECT pg_advisory_lock($1, $2)", l.k1, l.k2)
 	err = Ended(lctx, err)
 	cancel()
 	if err == nil {
-		err = ended() // granted as the wait ran out: see onConn
+		err = lt.err // granted as the wait ran out: see onConn
 	}
 	if err != nil {
 		// The lock may or may not be held: the connection goes, and the lock with it.
@@ -446,12 +427,9 @@ func (l *Log) Settle() error {
 		// connection is closed, which releases the log's lock, and the records may or
 		// may not have committed (settle). pgx closes the connection itself as it
 		// gives up; drop closes it in any case.
-		octx, ended := onConn(context.Background())
-		ctx, cancel := l.stmt(octx)
-		err := Ended(ctx, l.insert(ctx, c, start, batch))
-		cancel()
+		late, err := l.flush(c, start, batch)
 		l.mu.Lock()
-		l.settle(end, err, ended() != nil)
+		l.settle(end, err, late)
 	}
 	var err error
 	if l.failing > 0 {
@@ -499,8 +477,8 @@ const (
 // So is a spent one, and one whose unlock returned after its context ended (see
 // onConn), rather than given back to the pool for another statement to run on.
 func (l *Log) release() {
-	ctx, ended := onConn(context.Background())
-	if l.spent || l.exec(ctx, l.conn, "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2) != nil || ended() != nil {
+	ctx, lt := onConn(context.Background())
+	if l.spent || l.exec(ctx, l.conn, "SELECT pg_advisory_unlock($1, $2)", l.k1, l.k2) != nil || lt.n > 0 {
 		l.drop()
 	} else {
 		l.conn.Release()
@@ -517,7 +495,7 @@ func (l *Log) drop() {
 		l.close(l.conn)
 		l.conn = nil
 	}
-	l.spent, l.known = false, false
+	l.spent, l.late, l.known = false, 0, false
 	l.cond.Broadcast()
 	l.idleCond.Broadcast()
 }
@@ -565,9 +543,10 @@ func (l *Log) Close() error {
 // settle ends a flush (or a rewrite, which commits the buffer with it) that wrote the
 // records up to end, with l.mu held, and wakes the appenders waiting on it. On err the
 // records may or may not have committed: every record appended so far fails, and the
-// log refuses to lead until it is read again. ended says that a statement of it
-// returned after its context ended: the lead's connection is then spent (see onConn).
-func (l *Log) settle(end uint64, err error, ended bool) {
+// log refuses to lead until it is read again. late counts its statements that
+// returned after their context ended: the lead's connection is then spent (see onConn),
+// and each may have sent a cancel request still on its way (see flush).
+func (l *Log) settle(end uint64, err error, late int) {
 	l.flushing = false
 	if err != nil {
 		l.failing = l.leads
@@ -580,7 +559,8 @@ func (l *Log) settle(end uint64, err error, ended bool) {
 		l.done = end
 		l.flushes++
 		l.flushed++
-		l.spent = l.spent || ended
+		l.spent = l.spent || late > 0
+		l.late += late
 	}
 	l.cond.Broadcast()
 }

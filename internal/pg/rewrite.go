@@ -73,8 +73,10 @@ func (l *Log) RewriteContext(ctx context.Context, recs iter.Seq[[]byte]) error {
 	// lead's connection, or leaves its transaction aborted: either way nothing of the
 	// rewrite commits, unless the commit is what ran out, and settle fails it as a
 	// flush whose connection was lost. One that ran out as it succeeded spends the
-	// connection (see onConn).
-	ctx, ended := onConn(ctx)
+	// connection (see onConn). A late cancel that ends one of them on a spent
+	// connection fails the rewrite so too: unlike a flush (see flush), it is not sent
+	// again, as recs need not yield its records twice.
+	ctx, lt := onConn(ctx)
 	err := func() error {
 		tx, err := l.begin(ctx, c)
 		if err != nil {
@@ -105,7 +107,7 @@ func (l *Log) RewriteContext(ctx context.Context, recs iter.Seq[[]byte]) error {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.settle(end, err, ended() != nil)
+	l.settle(end, err, lt.n)
 	if err != nil {
 		return l.errorf("rewrite: %w", err)
 	}
