@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,12 +24,15 @@ import (
 // CancelRequestContextWatcherHandler does, but hold its cancel request back until the
 // statement has returned, so that it is never sent: the test sends it late itself, with
 // pg_cancel_backend. When a statement's context ends, its backend's pid goes to the
-// channel returned.
-func lateCancelPool(t *testing.T) (*pgxpool.Pool, <-chan uint32) {
+// channel returned. Each of configure changes the pool's configuration first.
+func lateCancelPool(t *testing.T, configure ...func(*pgxpool.Config)) (*pgxpool.Pool, <-chan uint32) {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range configure {
+		f(cfg)
 	}
 	ended := make(chan uint32, 16)
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
@@ -339,4 +346,97 @@ func waitsAt(t *testing.T, pool *pgxpool.Pool, pid uint32, since time.Time, done
 		return true, ""
 	})
 	return start
+}
+
+// TestLateCancelUnlock: the log's unlock, when the last lead ends, is a statement on
+// the lead's connection too, and one that returns after its context ended may have
+// sent a cancel request that reaches the server late, so the connection must not go
+// back to the pool for another call's statement to meet it. An advisory unlock never
+// waits at the server, so the test holds its answer back on the client instead (see
+// gate) until its Timeout has run out and pgx has given up on it (the cancel request
+// held back, as in TestLateCancel), then lets it through: the unlock succeeds late,
+// and the connection is closed, its backend gone, rather than given back to the pool.
+// The log goes on, on a fresh connection.
+func TestLateCancelUnlock(t *testing.T) {
+	g := &gate{match: "pg_advisory_unlock", open: make(chan struct{})}
+	pool, ended := lateCancelPool(t, func(cfg *pgxpool.Config) {
+		// One round trip a statement, its text in it, so that the gate holds the
+		// unlock's own answer back (the default first prepares the statement).
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+		dial := cfg.ConnConfig.DialFunc
+		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &gatedConn{Conn: c, g: g}, nil
+		}
+	})
+	t.Cleanup(g.release) // before the pool closes, if the test ends early
+	schema := pgtest.Schema(t, pool)
+	l := newLog(t, pool, schema, pgtest.Timeout)
+	if err := lead(l, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Settle(); err != nil { // the unlock follows, after linger
+		t.Fatal(err)
+	}
+	var pid uint32
+	pgtest.Eventually(t, func() (bool, string) {
+		select {
+		case pid = <-ended:
+			return true, ""
+		default:
+			return false, "the unlock's context has not ended"
+		}
+	})
+	g.release()
+	l.Flushes() // waits for the unlock's end: release holds the log's mutex
+	pgtest.Eventually(t, func() (bool, string) {
+		var alive bool
+		if err := pool.QueryRow(context.Background(), "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)", int32(pid)).Scan(&alive); err != nil {
+			return false, err.Error()
+		}
+		return !alive, fmt.Sprintf("backend %d, whose unlock returned after its context ended, still serves the pool", pid)
+	})
+	if err := lead(l, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := records(t, l), []string{"a", "b"}; !slices.Equal(got, want) {
+		t.Fatalf("the log holds %q, want %q", got, want)
+	}
+}
+
+// gate holds back, once, the answer to the first message a client writes that holds
+// match: its connection's next read waits until release.
+type gate struct {
+	match string
+	fired atomic.Bool
+	open  chan struct{}
+	once  sync.Once
+}
+
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
+
+type gatedConn struct {
+	net.Conn
+	g     *gate
+	armed atomic.Bool
+}
+
+func (c *gatedConn) Write(b []byte) (int, error) {
+	if strings.Contains(string(b), c.g.match) && c.g.fired.CompareAndSwap(false, true) {
+		c.armed.Store(true)
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *gatedConn) Read(b []byte) (int, error) {
+	if c.armed.CompareAndSwap(true, false) {
+		<-c.g.open
+	}
+	return c.Conn.Read(b)
 }
