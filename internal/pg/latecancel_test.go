@@ -440,3 +440,61 @@ func (c *gatedConn) Read(b []byte) (int, error) {
 	}
 	return c.Conn.Read(b)
 }
+
+// TestLateCancelOpenLeadRewrite: a rewrite under a lead open when the lead's connection
+// became spent runs on that connection too, and is not sent again when a late cancel
+// ends one of its statements (its records come from the caller's iterator, which need
+// not yield them twice): it fails loudly, with the 57014, as a failed rewrite under a
+// lead does: the log refuses to go on (the lead's Settle fails with errDiverged) until
+// it is read again, and holds what it held, the buffered record not in it.
+func TestLateCancelOpenLeadRewrite(t *testing.T) {
+	ctx := context.Background()
+	pool, ended := lateCancelPool(t)
+	schema := pgtest.Schema(t, pool)
+	l := newLog(t, pool, schema, pgtest.Timeout)
+	table := pg.Ident(schema) + ".log"
+	if err := lead(l, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Lead(ctx); err != nil {
+		t.Fatal(err)
+	}
+	release := pgtest.Hold(t, fmt.Sprintf("INSERT INTO %s (pos, rec) VALUES (0, '')", table))
+	done := make(chan error, 1)
+	go func() { done <- l.Settle() }()
+	var pid uint32
+	pgtest.Eventually(t, func() (bool, string) {
+		select {
+		case pid = <-ended:
+			return true, ""
+		default:
+			return false, "the flush's context has not ended"
+		}
+	})
+	release()
+	if err := pgtest.Within(t, "a flush let through", func() error { return <-done }); err != nil {
+		t.Fatalf("a flush let through after its context ended: %v", err)
+	}
+
+	if err := l.Append([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	release = pgtest.Hold(t, fmt.Sprintf("SELECT * FROM %s WHERE pos = 0 FOR UPDATE", table))
+	go func() { done <- l.Rewrite(upper([]string{"a", "b"}, nil)) }()
+	waitsAt(t, pool, pid, time.Time{}, done)
+	if _, err := pool.Exec(ctx, "SELECT pg_cancel_backend($1)", int32(pid)); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	err := pgtest.Within(t, "the rewrite", func() error { return <-done })
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Fatalf("a rewrite under the open lead, met by a late cancel: %v; want a failure wrapping 57014", err)
+	}
+	if err := l.Settle(); !errors.Is(err, errDiverged) {
+		t.Fatalf("the open lead's Settle after its rewrite failed: %v; want errDiverged", err)
+	}
+	if got, want := records(t, l), []string{"a"}; !slices.Equal(got, want) {
+		t.Fatalf("the log holds %q, want %q", got, want)
+	}
+}
