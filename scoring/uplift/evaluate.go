@@ -127,7 +127,8 @@ func Evaluate(score []float64, treated, converted []bool, opts *EvalOptions) (*E
 }
 
 // EvaluateSpend is Evaluate for a campaign whose outcome is spend (FitSpend's scores;
-// spend finite and not negative, as for FitSpend, 0 for a non-buyer): the curves and
+// spend finite, not negative and at most scoring.MaxAmount, as for FitSpend, 0 for a
+// non-buyer): the curves and
 // figures generalise from counts of buyers to sums of spend, as causalml's get_qini
 // and get_cumgain (and sklift's uplift_curve and qini_curve, which sum y_true) do. At
 // a cut of N rows, Y_t and Y_c are the spend of its treated and control rows: the

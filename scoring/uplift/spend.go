@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/clientele-go/clientele/internal/english"
+	"github.com/clientele-go/clientele/scoring"
 )
 
 // Outcome is what a campaign's outcome measures, and so what a Model's uplift is in.
@@ -23,7 +24,8 @@ const (
 var outcomeNames = [...]string{"conversion", "spend"}
 
 // FitSpend estimates the uplift in spend from a randomised campaign: x and treated as
-// for Fit, spend what each profile spent (0 for a non-buyer; finite, not negative). Each arm must
+// for Fit, spend what each profile spent (0 for a non-buyer; finite, not negative and at most
+// scoring.MaxAmount, the SDK's bound on money). Each arm must
 // have at least two rows. The base models are ridge regressions (Linear, penalty
 // FitOptions.Lambda); FitOptions.Logistic tunes only the X-learner's fitted
 // propensity. The learners are those of Fit, with a continuous outcome:
@@ -117,15 +119,24 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 	return m, nil
 }
 
-// checkSpend refuses a spend that is not finite or is negative, in FitSpend,
-// EvaluateSpend and CheckSpend alike. sklift defines the curves and their
-// normalisation for outcomes of 0 and 1, which spend generalises as an amount of at
-// least 0; a negative one (a refund netted out) was refused by FitSpend but taken by
-// EvaluateSpend, where spends of 5 and -5 summed to a campaign "without spend".
+// checkSpend refuses a spend that is not finite, is negative or is over
+// scoring.MaxAmount, in FitSpend, EvaluateSpend and CheckSpend alike. sklift defines
+// the curves and their normalisation for outcomes of 0 and 1, which spend generalises
+// as an amount of at least 0; a negative one (a refund netted out) was refused by
+// FitSpend but taken by EvaluateSpend, where spends of 5 and -5 summed to a campaign
+// "without spend". MaxAmount (1e15) is the SDK's bound on a money figure, which
+// scoring's readers and fits refuse past: it keeps the curves' sums and areas finite
+// (a sum at most 1e15 times 2^32 rows, 4e24, an area 2^32 times that, 2e34, and a
+// decile's sum of squares 4e39). Five spends of
+// 1e307 in 2,000 rows overflowed them, and EvaluateSpend returned a Qini coefficient
+// and AUUC of NaN [NaN, NaN] without an error (TestSpendOverMaxAmount).
 func checkSpend(spend []float64) error {
 	for i, v := range spend {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return fmt.Errorf("%w: spend %d is %v, want finite and not negative", ErrInvalid, i, v)
+		}
+		if v > scoring.MaxAmount {
+			return fmt.Errorf("%w: spend %d is %v, over scoring.MaxAmount, %g: not a money figure", ErrInvalid, i, v, float64(scoring.MaxAmount))
 		}
 	}
 	return nil

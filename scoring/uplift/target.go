@@ -11,7 +11,8 @@ import (
 
 // Promotion is the budget and the prices of a promotion, which Target plans under: how
 // many profiles it may reach or how much it may cost, what a contact and a redemption
-// cost and what a conversion earns. The zero value (or a nil *Promotion) sends to
+// cost and what a conversion earns (each money field finite, not negative and at most
+// scoring.MaxAmount). The zero value (or a nil *Promotion) sends to
 // every profile with a positive uplift, counting a conversion as 1.
 type Promotion struct {
 	Contacts int     // at most this many profiles are sent the promotion; 0: no bound
@@ -26,7 +27,7 @@ type Promotion struct {
 	Value float64
 	// Outcome is what the uplift and response scores measure [Conversion]. For Spend
 	// (FitSpend's scores) the uplift is incremental spend and the response expected
-	// spend when treated, any finite values; Value is then the margin on a unit of
+	// spend when treated, finite and at most scoring.MaxAmount in size; Value is then the margin on a unit of
 	// spend (0.3 for a 30% margin) and DiscountCost the discount on a unit of a
 	// treated profile's spend (0.1 for 10% off), so that profit_i below is still the
 	// expected incremental profit.
@@ -161,6 +162,10 @@ func (b Promotion) priority(uplift, response []float64, i int, byRatio bool) flo
 	return math.Inf(1)
 }
 
+// checkTarget refuses a Promotion or scores Target cannot price. Money figures (the
+// Promotion's, and spend scores) are bounded by scoring.MaxAmount, the SDK's bound on
+// money: past it the profits overflowed (a spend uplift of 1e308 at a Value of 2 is a
+// profit of +Inf) where every product and sum of figures within it is finite.
 func checkTarget(uplift, response []float64, b Promotion) error {
 	for _, f := range []struct {
 		name string
@@ -168,6 +173,9 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 	}{{"Spend", b.Spend}, {"ContactCost", b.ContactCost}, {"DiscountCost", b.DiscountCost}, {"Value", b.Value}} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
 			return fmt.Errorf("%w: Promotion.%s %v", ErrInvalid, f.name, f.v)
+		}
+		if f.v > scoring.MaxAmount {
+			return fmt.Errorf("%w: Promotion.%s %v is over scoring.MaxAmount, %g: not a money figure", ErrInvalid, f.name, f.v, float64(scoring.MaxAmount))
 		}
 	}
 	if b.Contacts < 0 {
@@ -187,8 +195,14 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 			if math.IsNaN(u) || math.IsInf(u, 0) {
 				return fmt.Errorf("%w: spend uplift %d is %v", ErrInvalid, i, u)
 			}
+			if math.Abs(u) > scoring.MaxAmount {
+				return fmt.Errorf("%w: spend uplift %d is %v, over scoring.MaxAmount, %g, in size: not a money figure", ErrInvalid, i, u, float64(scoring.MaxAmount))
+			}
 			if response != nil && (math.IsNaN(response[i]) || math.IsInf(response[i], 0) || response[i] < 0) {
 				return fmt.Errorf("%w: expected spend %d is %v, want finite and not negative", ErrInvalid, i, response[i])
+			}
+			if response != nil && response[i] > scoring.MaxAmount {
+				return fmt.Errorf("%w: expected spend %d is %v, over scoring.MaxAmount, %g: not a money figure", ErrInvalid, i, response[i], float64(scoring.MaxAmount))
 			}
 		}
 		return nil
@@ -231,7 +245,7 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 }
 
 // CheckSpend is Check for a plan made from Spend scores (Promotion.Outcome Spend), from a
-// holdout's spend (finite and not negative, as for FitSpend): it estimates the plan's incremental spend, the difference of mean
+// holdout's spend (finite, not negative and at most scoring.MaxAmount, as for FitSpend): it estimates the plan's incremental spend, the difference of mean
 // spend between the holdout's treated and control rows the plan's rule picks, times
 // len(Send).
 func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
