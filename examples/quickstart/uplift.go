@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"math"
 
 	"github.com/clientele-go/clientele/internal/order"
@@ -54,7 +55,7 @@ func reportUplift(w *reportWriter, people int, seed uint64) (*upliftCurves, erro
 		name          string
 		hold, targets []float64
 	}{{"uplift", hu, au}, {"propensity", hr, ar}} {
-		ev, err := uplift.Evaluate(p.hold, holdout.Treated, holdout.Converted, &uplift.EvalOptions{K: share, Seed: seed})
+		ev, err := uplift.Evaluate(context.Background(), p.hold, holdout.Treated, holdout.Converted, &uplift.EvalOptions{K: share, Seed: seed})
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +74,7 @@ func reportUplift(w *reportWriter, people int, seed uint64) (*upliftCurves, erro
 	if err != nil {
 		return nil, err
 	}
-	iv, err := plan.Check(hu, hr, holdout.Treated, holdout.Converted, &uplift.EvalOptions{Seed: seed})
+	iv, err := plan.Check(context.Background(), hu, hr, holdout.Treated, holdout.Converted, &uplift.EvalOptions{Seed: seed})
 	if err != nil {
 		return nil, err
 	}

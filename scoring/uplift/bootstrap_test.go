@@ -2,6 +2,7 @@ package uplift
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"sync"
@@ -53,7 +54,7 @@ func naiveEvaluate(score []float64, treated []bool, y []float64, outcome Outcome
 	up, qini := curveOf(groups, upliftValue), curveOf(groups, qiniValue)
 	pq, pu := perfect(nil, groups)
 	point := [3]float64{normalisedArea(qini, pq), normalisedArea(up, pu), naiveAtK(r, o.K, nil)}
-	draws, undefined := bootstrap(o, len(score), func(w []float64) []float64 {
+	draws, undefined, _ := bootstrap(context.Background(), o, len(score), func(w []float64) []float64 {
 		g := r.groups(w)
 		pq, pu := perfect(w, g)
 		return []float64{
@@ -190,9 +191,9 @@ func TestEvaluateMatchesNaive(t *testing.T) {
 		outcome := Conversion
 		if spend {
 			outcome = Spend
-			ev, err = EvaluateSpend(s, tr, y, o)
+			ev, err = EvaluateSpend(context.Background(), s, tr, y, o)
 		} else {
-			ev, err = Evaluate(s, tr, slices.Collect(func(yield func(bool) bool) {
+			ev, err = Evaluate(context.Background(), s, tr, slices.Collect(func(yield func(bool) bool) {
 				for _, v := range y {
 					if !yield(v == 1) {
 						return
@@ -225,7 +226,7 @@ func TestEvaluateMatchesNaiveCampaign(t *testing.T) {
 		score[i] = x[0] - x[1]
 	}
 	o := &EvalOptions{Replicates: 20, K: 0.2, Seed: 3}
-	ev, err := Evaluate(score, c.Treated, c.Converted, o)
+	ev, err := Evaluate(context.Background(), score, c.Treated, c.Converted, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func TestEvaluateMatchesNaiveCampaign(t *testing.T) {
 			t.Fatalf("figure %d: %+v, old %+v", k, got, want[k])
 		}
 	}
-	evs, err := EvaluateSpend(score, c.Treated, c.Spend, o)
+	evs, err := EvaluateSpend(context.Background(), score, c.Treated, c.Spend, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +274,7 @@ func BenchmarkEvaluate1M(b *testing.B) {
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {
-		if _, err := Evaluate(u, h.Treated, h.Converted, &EvalOptions{K: 0.2, Replicates: benchReplicates}); err != nil {
+		if _, err := Evaluate(context.Background(), u, h.Treated, h.Converted, &EvalOptions{K: 0.2, Replicates: benchReplicates}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -328,7 +329,7 @@ func naiveCheck(p *Plan, uplift, response []float64, treated []bool, y []float64
 		}
 		return (yt/nt - yc/nc) * sent
 	}
-	draws, _ := bootstrap(o, len(uplift), func(w []float64) []float64 { return []float64{gain(w)} })
+	draws, _, _ := bootstrap(context.Background(), o, len(uplift), func(w []float64) []float64 { return []float64{gain(w)} })
 	return percentiles(gain(nil), draws[0], o.Replicates, o.Level)
 }
 
@@ -348,7 +349,7 @@ func TestCheckMatchesNaive(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := &EvalOptions{Replicates: rapid.IntRange(2, 30).Draw(t, "replicates"), Seed: rapid.Uint64().Draw(t, "seed")}
-		got, err := plan.Check(u, r, tr, conv, o)
+		got, err := plan.Check(context.Background(), u, r, tr, conv, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,7 +363,7 @@ func TestCheckMatchesNaive(t *testing.T) {
 // BenchmarkCheck1MNaive, the old float64 counts.
 func BenchmarkCheck1M(b *testing.B) {
 	benchCheck(b, func(p *Plan, u, r []float64, h *synth.Campaign, o *EvalOptions) {
-		if _, err := p.Check(u, r, h.Treated, h.Converted, o); err != nil {
+		if _, err := p.Check(context.Background(), u, r, h.Treated, h.Converted, o); err != nil {
 			b.Fatal(err)
 		}
 	})

@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -135,7 +136,7 @@ func TestCurvesMatchDefinition(t *testing.T) {
 			}
 		}
 		k := rapid.Float64Range(0.01, 0.99).Draw(t, "k")
-		ev, err := Evaluate(s, tr, y, &EvalOptions{Replicates: 2, K: k})
+		ev, err := Evaluate(context.Background(), s, tr, y, &EvalOptions{Replicates: 2, K: k})
 		if err != nil {
 			t.Fatal(err)
 		}

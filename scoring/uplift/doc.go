@@ -17,6 +17,9 @@
 // The SDK's shared names (CONVENTIONS.md): bad input is ErrInvalid, in errors.go, each
 // message naming "uplift:" once; functions take *XOptions, nil meaning the defaults
 // (FitOptions, EvalOptions); a fitted model is a Model, as in scoring and identity/match.
+// The bootstraps, which may run for seconds, take a ctx first (Evaluate, EvaluateSpend,
+// Plan.Check, Plan.CheckSpend), and stop with an error wrapping ctx.Err() once it is
+// done.
 //
 // # Design
 //

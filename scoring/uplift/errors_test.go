@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -103,13 +104,13 @@ func TestSpendInvalid(t *testing.T) {
 		t.Errorf("outcome 5: %v", err)
 	}
 	p, _ := Target(u, nil, &Promotion{Outcome: Spend})
-	if _, err := p.Check(u, nil, tr, make([]bool, 6), nil); !errors.Is(err, ErrInvalid) {
+	if _, err := p.Check(context.Background(), u, nil, tr, make([]bool, 6), nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Check of a spend plan: %v", err)
 	}
-	if _, err := p.CheckSpend(u, nil, tr, []float64{1, 2, math.Inf(1), 0, 0, 0}, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := p.CheckSpend(context.Background(), u, nil, tr, []float64{1, 2, math.Inf(1), 0, 0, 0}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("infinite holdout spend: %v", err)
 	}
-	if _, err := EvaluateSpend(u, tr, make([]float64, 6), nil); !errors.Is(err, ErrInvalid) {
+	if _, err := EvaluateSpend(context.Background(), u, tr, make([]float64, 6), nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("no spend at all: %v", err)
 	}
 	// Negative spend (a refund netted out) was refused by FitSpend and taken by
@@ -117,11 +118,11 @@ func TestSpendInvalid(t *testing.T) {
 	// and were refused as "no outcome (no buyer, no spend)"; spends 5, -5, 3 gave
 	// figures whose perfect curve is not the best ranking of such outcomes.
 	for _, sp := range [][]float64{{5, -5, 0, 0, 0, 0}, {5, -5, 3, 0, 1, -1}} {
-		_, err := EvaluateSpend(u, tr, sp, nil)
+		_, err := EvaluateSpend(context.Background(), u, tr, sp, nil)
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "spend 1 is -5, want finite and not negative") {
 			t.Errorf("EvaluateSpend of spends %v: %v, want ErrInvalid naming spend 1", sp, err)
 		}
-		if _, err := p.CheckSpend(u, nil, tr, sp, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "spend 1 is -5, want finite and not negative") {
+		if _, err := p.CheckSpend(context.Background(), u, nil, tr, sp, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "spend 1 is -5, want finite and not negative") {
 			t.Errorf("CheckSpend of spends %v: %v, want ErrInvalid naming spend 1", sp, err)
 		}
 	}

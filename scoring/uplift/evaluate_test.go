@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -58,7 +59,7 @@ func fitEvaluate(t *testing.T, train, test *synth.Campaign, fo *FitOptions, eo *
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := Evaluate(u, test.Treated, test.Converted, eo)
+	ev, err := Evaluate(context.Background(), u, test.Treated, test.Converted, eo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestEvaluateFindsEffect(t *testing.T) {
 	train := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 1})
 	test := synth.SimulateCampaign(synth.CampaignParams{People: scaled(50_000), Seed: 2})
 	ev := fitEvaluate(t, train, test, &FitOptions{Learner: XLearner}, nil)
-	truth, err := Evaluate(test.Uplift, test.Treated, test.Converted, nil)
+	truth, err := Evaluate(context.Background(), test.Uplift, test.Treated, test.Converted, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestEvaluateInvalid(t *testing.T) {
 		{"replicates", s, tr, y, &EvalOptions{Replicates: -1}},
 		{"bins", s, tr, y, &EvalOptions{Bins: -2}},
 	} {
-		if _, err := Evaluate(c.s, c.t, c.y, c.o); !errors.Is(err, ErrInvalid) {
+		if _, err := Evaluate(context.Background(), c.s, c.t, c.y, c.o); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", c.name, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package uplift_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,7 +67,7 @@ func ExampleEvaluate() {
 	// Evaluate on a campaign the model has not seen.
 	test := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 2})
 	u, _ := m.Uplift(test.X)
-	ev, err := uplift.Evaluate(u, test.Treated, test.Converted, &uplift.EvalOptions{Replicates: 100})
+	ev, err := uplift.Evaluate(context.Background(), u, test.Treated, test.Converted, &uplift.EvalOptions{Replicates: 100})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -138,7 +139,7 @@ func ExamplePlan_Check() {
 	// A randomised holdout, scored by the same model, estimates what the plan brings.
 	holdout := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 4})
 	hu, _ := m.Uplift(holdout.X)
-	iv, err := p.Check(hu, nil, holdout.Treated, holdout.Converted, &uplift.EvalOptions{Replicates: 100})
+	iv, err := p.Check(context.Background(), hu, nil, holdout.Treated, holdout.Converted, &uplift.EvalOptions{Replicates: 100})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -226,7 +227,7 @@ func ExampleEvaluateSpend() {
 	m, _ := uplift.FitSpend(past.X, past.Treated, past.Spend, nil)
 	test := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 2})
 	u, _ := m.Uplift(test.X)
-	ev, err := uplift.EvaluateSpend(u, test.Treated, test.Spend, &uplift.EvalOptions{Replicates: 100})
+	ev, err := uplift.EvaluateSpend(context.Background(), u, test.Treated, test.Spend, &uplift.EvalOptions{Replicates: 100})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -256,7 +257,7 @@ func ExampleTarget_spend() {
 	holdout := synth.SimulateCampaign(synth.CampaignParams{People: 20_000, Seed: 4})
 	hu, _ := m.Uplift(holdout.X)
 	hr, _ := m.Response(holdout.X)
-	iv, err := p.CheckSpend(hu, hr, holdout.Treated, holdout.Spend, &uplift.EvalOptions{Replicates: 100})
+	iv, err := p.CheckSpend(context.Background(), hu, hr, holdout.Treated, holdout.Spend, &uplift.EvalOptions{Replicates: 100})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
@@ -111,7 +112,7 @@ func TestGolden(t *testing.T) {
 		closeAll(t, name+" qini curve y", qini.Y, want.QiniY)
 		for ks, wantK := range want.UpliftAtK {
 			k, _ := strconv.ParseFloat(ks, 64)
-			ev, err := Evaluate(s, tr, y, &EvalOptions{K: k, Replicates: 2})
+			ev, err := Evaluate(context.Background(), s, tr, y, &EvalOptions{K: k, Replicates: 2})
 			if err != nil {
 				t.Fatal(err)
 			}

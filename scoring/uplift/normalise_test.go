@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"math"
 	"math/big"
 	"slices"
@@ -45,7 +46,7 @@ func TestQiniUndefinedWhenPerfectNotAboveRandom(t *testing.T) {
 		{[]float64{4, 4, 3, 1, 3, 2}, []float64{2, 3, 0, 4, 1, 2}, []bool{false, false, true, false, false, false}},
 		{[]float64{1, 2, 3, 4, 5}, []float64{0, 2, 2, 3, 3}, []bool{true, false, false, false, false}},
 	} {
-		ev, err := EvaluateSpend(c.s, c.t, c.y, &EvalOptions{Replicates: 2})
+		ev, err := EvaluateSpend(context.Background(), c.s, c.t, c.y, &EvalOptions{Replicates: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestQiniCoefficientMatchesExact(t *testing.T) {
 		if !slices.Contains(tr, true) || !slices.Contains(tr, false) || !slices.ContainsFunc(y, func(v int64) bool { return v > 0 }) {
 			t.Skip("Evaluate refuses a campaign without both arms or any spend")
 		}
-		ev, err := EvaluateSpend(s, tr, yf, &EvalOptions{Replicates: 2})
+		ev, err := EvaluateSpend(context.Background(), s, tr, yf, &EvalOptions{Replicates: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -34,7 +35,7 @@ func oneTreatedOnTop() (score []float64, treated, converted []bool) {
 // is the same figure times 50 and had the same flaw.
 func TestIntervalUnknownWhenReplicatesUndefined(t *testing.T) {
 	s, tr, y := oneTreatedOnTop()
-	ev, err := Evaluate(s, tr, y, &EvalOptions{K: 0.05})
+	ev, err := Evaluate(context.Background(), s, tr, y, &EvalOptions{K: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestIntervalUnknownWhenReplicatesUndefined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iv, err := plan.Check(u, nil, tr, y, nil)
+	iv, err := plan.Check(context.Background(), u, nil, tr, y, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -30,7 +31,7 @@ func TestSpendOverMaxAmount(t *testing.T) {
 			t.Errorf("%s: %v, want ErrInvalid saying %q", what, err, want)
 		}
 	}
-	ev, err := EvaluateSpend(score, tr, sp, nil)
+	ev, err := EvaluateSpend(context.Background(), score, tr, sp, nil)
 	if err == nil {
 		t.Errorf("EvaluateSpend of spends 1e307: no error, Qini %v, AUUC %v", ev.QiniCoefficient, ev.AUUC)
 	}
@@ -50,7 +51,7 @@ func TestSpendOverMaxAmount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.CheckSpend(u, nil, tr6, over, nil)
+	_, err = p.CheckSpend(context.Background(), u, nil, tr6, over, nil)
 	refused("CheckSpend", err, "spend 4 is 1.5e+15, over scoring.MaxAmount")
 
 	// Target: a spend uplift of 1e308 at a Value of 2 was a profit of +Inf.
@@ -64,7 +65,7 @@ func TestSpendOverMaxAmount(t *testing.T) {
 	refused("Target response", err, "expected spend 1 is 2e+15, over scoring.MaxAmount")
 	_, err = Target([]float64{0.5}, nil, &Promotion{Value: 1e300})
 	refused("Target Value", err, "Promotion.Value 1e+300 is over scoring.MaxAmount")
-	_, err = p.CheckSpend(big, nil, []bool{true, false, true}, []float64{1, 2, 3}, nil)
+	_, err = p.CheckSpend(context.Background(), big, nil, []bool{true, false, true}, []float64{1, 2, 3}, nil)
 	refused("CheckSpend uplift", err, "spend uplift 1 is 1e+308")
 
 	// MaxAmount itself is a money figure.
@@ -72,7 +73,7 @@ func TestSpendOverMaxAmount(t *testing.T) {
 	if _, err := FitSpend(x, tr6, at, nil); err != nil {
 		t.Errorf("FitSpend of a spend of MaxAmount: %v", err)
 	}
-	if _, err := EvaluateSpend(u, tr6, at, nil); err != nil {
+	if _, err := EvaluateSpend(context.Background(), u, tr6, at, nil); err != nil {
 		t.Errorf("EvaluateSpend of a spend of MaxAmount: %v", err)
 	}
 }
@@ -101,11 +102,11 @@ func TestEvaluateSpendScaleToMaxAmount(t *testing.T) {
 			scaled[i] = v * c
 		}
 		o := &EvalOptions{Replicates: 20}
-		a, err := EvaluateSpend(score, tr, y, o)
+		a, err := EvaluateSpend(context.Background(), score, tr, y, o)
 		if err != nil {
 			t.Skip(err)
 		}
-		b, err := EvaluateSpend(score, tr, scaled, o)
+		b, err := EvaluateSpend(context.Background(), score, tr, scaled, o)
 		if err != nil {
 			t.Fatalf("scaled to MaxAmount: %v", err)
 		}

@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -83,7 +84,7 @@ func TestSpendGolden(t *testing.T) {
 	}
 	for ks, wantK := range want.UpliftAtK {
 		k, _ := strconv.ParseFloat(ks, 64)
-		ev, err := EvaluateSpend(s, tr, y, &EvalOptions{K: k, Replicates: 2})
+		ev, err := EvaluateSpend(context.Background(), s, tr, y, &EvalOptions{K: k, Replicates: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func fitEvaluateSpend(t *testing.T, train, test *synth.Campaign, fo *FitOptions,
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := EvaluateSpend(u, test.Treated, test.Spend, eo)
+	ev, err := EvaluateSpend(context.Background(), u, test.Treated, test.Spend, eo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -230,8 +231,12 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
 // row of an arm, and a bound is NaN where replicates that pick none could hold it (as
 // in Evaluation: 5 such replicates in 200 at Level 0.95); a plan that sends to nobody
-// brings 0.
-func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts *EvalOptions) (scoring.Interval, error) {
+// brings 0. ctx bounds the bootstrap as in Evaluate; a done ctx fails with an error
+// wrapping ctx.Err(), and the plan is not changed.
+func (p *Plan) Check(ctx context.Context, uplift, response []float64, treated, converted []bool, opts *EvalOptions) (scoring.Interval, error) {
+	if err := checkContext(ctx); err != nil {
+		return scoring.Interval{}, err
+	}
 	if p == nil {
 		return scoring.Interval{}, fmt.Errorf("%w: nil plan", ErrInvalid)
 	}
@@ -241,14 +246,17 @@ func (p *Plan) Check(uplift, response []float64, treated, converted []bool, opts
 	if len(converted) != len(uplift) {
 		return scoring.Interval{}, fmt.Errorf("%w: %s, %s", ErrInvalid, english.Count(len(uplift), "uplift score"), english.Count(len(converted), "outcome"))
 	}
-	return p.check(uplift, response, treated, outcomes(converted), opts)
+	return p.check(ctx, uplift, response, treated, outcomes(converted), opts)
 }
 
 // CheckSpend is Check for a plan made from Spend scores (Promotion.Outcome Spend), from a
 // holdout's spend (finite, not negative and at most scoring.MaxAmount, as for FitSpend): it estimates the plan's incremental spend, the difference of mean
 // spend between the holdout's treated and control rows the plan's rule picks, times
 // len(Send).
-func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
+func (p *Plan) CheckSpend(ctx context.Context, uplift, response []float64, treated []bool, spend []float64, opts *EvalOptions) (scoring.Interval, error) {
+	if err := checkContext(ctx); err != nil {
+		return scoring.Interval{}, err
+	}
 	if p == nil {
 		return scoring.Interval{}, fmt.Errorf("%w: nil plan", ErrInvalid)
 	}
@@ -261,7 +269,7 @@ func (p *Plan) CheckSpend(uplift, response []float64, treated []bool, spend []fl
 	if err := checkSpend(spend); err != nil {
 		return scoring.Interval{}, err
 	}
-	return p.check(uplift, response, treated, spend, opts)
+	return p.check(ctx, uplift, response, treated, spend, opts)
 }
 
 // picks says whether the plan's rule sends to row i: a positive profit and a rank at
@@ -276,7 +284,7 @@ func (p *Plan) picks(uplift, response []float64, i int) bool {
 	return prio > p.cut || prio == p.cut && (!math.IsInf(prio, 1) || pr >= p.cutProfit)
 }
 
-func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, opts *EvalOptions) (scoring.Interval, error) {
+func (p *Plan) check(ctx context.Context, uplift, response []float64, treated []bool, y []float64, opts *EvalOptions) (scoring.Interval, error) {
 	o, err := opts.defaults()
 	if err != nil {
 		return scoring.Interval{}, err
@@ -320,6 +328,9 @@ func (p *Plan) check(uplift, response []float64, treated []bool, y []float64, op
 		}
 		return (yt/nt - yc/nc) * sent
 	}
-	draws, _ := bootstrap(o, len(uplift), func(w []uint32) []float64 { return []float64{gain(w)} })
+	draws, _, err := bootstrap(ctx, o, len(uplift), func(w []uint32) []float64 { return []float64{gain(w)} })
+	if err != nil {
+		return scoring.Interval{}, err
+	}
 	return percentiles(gain(nil), draws[0], o.Replicates, o.Level), nil
 }

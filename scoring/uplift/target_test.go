@@ -1,6 +1,7 @@
 package uplift
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -107,7 +108,7 @@ func TestPlanCheck(t *testing.T) {
 	}
 	hu, _ := m.Uplift(holdout.X)
 	hr, _ := m.Response(holdout.X)
-	iv, err := p.Check(hu, hr, holdout.Treated, holdout.Converted, nil)
+	iv, err := p.Check(context.Background(), hu, hr, holdout.Treated, holdout.Converted, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestTargetInvalid(t *testing.T) {
 		}
 	}
 	p, _ := Target(u, nil, nil)
-	if _, err := p.Check(u, nil, []bool{true}, []bool{true, false}, nil); !errors.Is(err, ErrInvalid) {
+	if _, err := p.Check(context.Background(), u, nil, []bool{true}, []bool{true, false}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Check lengths: %v", err)
 	}
 }
@@ -170,7 +171,7 @@ func TestTargetFreeProfilesByProfit(t *testing.T) {
 	// The holdout: row 0 ranks below the last profile sent (profit 0.1 < 0.2), rows 1
 	// and 2 at or above it. Treated row 1 bought and control row 2 did not: uplift 1 per
 	// profile sent, 2 in all; row 0, a control buyer, would halve it if picked.
-	iv, err := p.Check(u, r, []bool{false, true, false}, []bool{true, true, false}, &EvalOptions{Replicates: 10})
+	iv, err := p.Check(context.Background(), u, r, []bool{false, true, false}, []bool{true, true, false}, &EvalOptions{Replicates: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestCheckCountsInEnglish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.Check([]float64{0.1}, nil, []bool{true, false}, []bool{true}, nil)
+	_, err = p.Check(context.Background(), []float64{0.1}, nil, []bool{true, false}, []bool{true}, nil)
 	if err == nil || !strings.Contains(err.Error(), "1 uplift score, 2 treatment flags") {
 		t.Errorf("Check of 1 score and 2 flags: %v", err)
 	}
