@@ -47,6 +47,9 @@ type Plan struct {
 	byRatio     bool    // made by profit per unit of cost, not by profit
 	cut         float64 // priority of the last profile sent
 	cutProfit   float64 // its profit, which ranks profiles of priority +Inf (free ones)
+	// every: the plan sent every profile of positive profit, no bound having cut it, so
+	// its rule is a positive profit, whatever the smallest one sent (see picks).
+	every bool
 }
 
 // Target chooses whom to send a promotion to under a budget, to maximise the expected
@@ -130,6 +133,7 @@ func (bud Promotion) greedy(uplift, response []float64, byRatio bool) *Plan {
 		p.cut, p.cutProfit = prio[i], profit[i]
 	}
 	p.Profit = bud.Value*p.Conversions - p.Cost
+	p.every = len(p.Send) == len(idx)
 	return p
 }
 
@@ -222,11 +226,12 @@ func checkTarget(uplift, response []float64, b Promotion) error {
 // Check estimates the incremental conversions the plan will bring from a randomised
 // holdout campaign scored by the same model (uplift, response as for Target; treated,
 // converted the holdout's outcomes), with a bootstrap interval (opts as for Evaluate;
-// K and Bins are unused). The holdout rows the plan's rule picks (a positive profit
-// and a priority at least that of the last profile the plan sends to, in the order the
-// plan was made by: profit, or profit per unit of cost, the profit ranking profiles
-// that cost nothing) stand for the
-// people the plan sends to: the treated buyers' rate among them minus the control
+// K and Bins are unused). The holdout rows the plan's rule picks stand for the people
+// the plan sends to: those of positive profit if the plan sent every profile of
+// positive profit (no bound, or bounds that cut nothing); otherwise those of positive
+// profit and a priority at least that of the last profile the plan sends to, in the
+// order the plan was made by (profit, or profit per unit of cost, the profit ranking
+// profiles that cost nothing). Then the treated buyers' rate among them minus the control
 // buyers' rate, times len(Send), estimates the plan's incremental conversions without
 // trusting the model's calibration. The estimate is NaN if the rule picks no holdout
 // row of an arm, and a bound is NaN where replicates that pick none could hold it (as
@@ -272,13 +277,21 @@ func (p *Plan) CheckSpend(ctx context.Context, uplift, response []float64, treat
 	return p.check(ctx, uplift, response, treated, spend, opts)
 }
 
-// picks says whether the plan's rule sends to row i: a positive profit and a rank at
-// least that of the last profile sent, by priority, then (among free profiles, of
-// priority +Inf) by profit, as Target orders them.
+// picks says whether the plan's rule sends to row i: a positive profit, and, if a
+// bound cut the plan, a rank at least that of the last profile sent, by priority, then
+// (among free profiles, of priority +Inf) by profit, as Target orders them. A plan no
+// bound cut sent every positive profit of its audience, and that is its rule: the
+// smallest profit sent is an accident of the audience, and picking holdout rows at
+// least that profitable left out the people of lower positive profit that the plan
+// stands for (the plan sending uplifts 0.5 and 0.3 picked the holdout's 0.4s, not its
+// 0.1s and 0.2s; TestCheckPicksAgainstBruteForce).
 func (p *Plan) picks(uplift, response []float64, i int) bool {
 	pr := p.promo.profit(uplift, response, i)
 	if pr <= 0 {
 		return false
+	}
+	if p.every {
+		return true
 	}
 	prio := p.promo.priority(uplift, response, i, p.byRatio)
 	return prio > p.cut || prio == p.cut && (!math.IsInf(prio, 1) || pr >= p.cutProfit)
