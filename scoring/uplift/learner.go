@@ -56,7 +56,9 @@ type FitOptions struct {
 	// Weights must be nil, since the learners set the weights.
 	Logistic *scoring.LogisticOptions
 	// Propensity is P(treated) of the randomisation; 0 means the treated share of the
-	// rows. ClassTransformation weights by it; XLearner uses it as g.
+	// rows. ClassTransformation weights by it; XLearner uses it as g. A propensity the
+	// treated count rules out (a chance below 1e-9 of so many treated rows, by the
+	// Chernoff bound: outside [0.40, 0.60] on 1,000 half-treated rows) is ErrInvalid.
 	Propensity float64
 	// Lambda is the L2 penalty of the linear models (the X-learner's effect models) on
 	// their standardised coefficients [1]. Negative is ErrInvalid.
@@ -111,6 +113,9 @@ func Fit(x [][]float64, treated, converted []bool, opts *FitOptions) (*Model, er
 		return nil, err
 	}
 	if err := o.checkNames(len(x[0])); err != nil {
+		return nil, err
+	}
+	if err := checkPropensity(o.Propensity, len(arms.treated), len(x)); err != nil {
 		return nil, err
 	}
 	m := &Model{Learner: o.Learner, Propensity: o.Propensity}

@@ -79,6 +79,9 @@ func FitSpend(x [][]float64, treated []bool, spend []float64, opts *FitOptions) 
 	if len(arms.treated) < 2 || len(arms.control) < 2 {
 		return nil, fmt.Errorf("%w: %s and %s; each arm needs two", ErrInvalid, english.Count(len(arms.treated), "treated row"), english.Count(len(arms.control), "control row"))
 	}
+	if err := checkPropensity(o.Propensity, len(arms.treated), len(x)); err != nil {
+		return nil, err
+	}
 	m := &Model{Learner: o.Learner, Outcome: Spend, Propensity: o.Propensity}
 	if m.Propensity == 0 {
 		m.Propensity = float64(len(arms.treated)) / float64(len(x))
