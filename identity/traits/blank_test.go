@@ -96,8 +96,8 @@ func TestUnionKeyIgnorables(t *testing.T) {
 		}
 	}
 	for _, v := range ignorableBlanks {
-		if k := unionKey(v); k != "" || !blank(v) {
-			t.Errorf("%+q: key %+q, blank %v; want the empty key, blank", v, k, blank(v))
+		if k := unionKey(v); k != "" || !blankValue(v) {
+			t.Errorf("%+q: key %+q, blank %v; want the empty key, blank", v, k, blankValue(v))
 		}
 	}
 }

@@ -270,7 +270,7 @@ func (b *Book) Observe(o Observation) error {
 		// seen in 3000 would otherwise lose to one seen today and report 1830 as its time.
 		return fmt.Errorf("%w: trait %q of %s: time %v outside the years 1678-2262", ErrInvalid, o.Trait, shownID(o.ID), o.At)
 	}
-	if blank(o.Value) {
+	if blankValue(o.Value) {
 		return nil // a blank cell: see above
 	}
 	id := o.ID

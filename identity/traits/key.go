@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/clientele-go/clientele/internal/blank"
 	"github.com/clientele-go/clientele/internal/nfc"
 )
 
@@ -14,8 +15,9 @@ import (
 // with the same key look alike, and are one value; the Book keeps and lists the
 // spelling first observed, and only compares by the key. The key is the value
 //
-//   - without the invisible characters (see invisible): the zero-width space, the word
-//     joiner, the byte order mark, the soft hyphen and the three bidirectional marks;
+//   - without the invisible characters (see blank.Invisible): the zero-width space,
+//     the word joiner, the byte order mark, the soft hyphen and the three
+//     bidirectional marks;
 //   - without a zero-width joiner or non-joiner where it changes nothing shown (see
 //     joinerShows), kept where it does: after or before a virama, between letters of a
 //     script whose letters join, a joiner between emoji;
@@ -64,7 +66,7 @@ func unionKey(v string) string {
 		return collapseASCII(v)
 	}
 	rs := []rune(nfc.String(strings.Map(func(r rune) rune {
-		if invisible(r) {
+		if blank.Invisible(r) {
 			return -1
 		}
 		return r
@@ -74,7 +76,7 @@ func unionKey(v string) string {
 		// put in canonical order, and the joiners are judged on the value as it reads.
 		rs = []rune(nfc.String(string(kept)))
 	}
-	first := slices.IndexFunc(rs, func(r rune) bool { return !blankRune(r) })
+	first := slices.IndexFunc(rs, func(r rune) bool { return !blank.Rune(r) })
 	var b strings.Builder
 	b.Grow(len(v))
 	space := false // white space seen since the last rune written
@@ -83,7 +85,7 @@ func unionKey(v string) string {
 		case unicode.IsSpace(r):
 			space = first >= 0 && i > first // none before the first rune that shows: trimmed
 			continue
-		case isJoiner(r) && !joinerShows(rs, i):
+		case blank.Joiner(r) && !joinerShows(rs, i):
 			continue
 		}
 		if space {
@@ -95,13 +97,13 @@ func unionKey(v string) string {
 	return nfc.String(b.String())
 }
 
-// dropIgnorables returns rs without the runes of blankRune, other than white space
+// dropIgnorables returns rs without the runes of blank.Rune, other than white space
 // and the joiners, that show nothing where they stand (blankShows), in rs's own array,
 // and whether it dropped any.
 func dropIgnorables(rs []rune) ([]rune, bool) {
 	first, last := -1, -1 // the first and last rune that shows whatever its context
 	for i, r := range rs {
-		if !blankRune(r) {
+		if !blank.Rune(r) {
 			last = i
 			if first < 0 {
 				first = i
@@ -111,14 +113,14 @@ func dropIgnorables(rs []rune) ([]rune, bool) {
 	var out []rune
 	opener := false // a bidirectional embedding, override or isolate kept before
 	for i, r := range rs {
-		if !unicode.IsSpace(r) && !isJoiner(r) && blankRune(r) && !blankShows(rs, i, first, last, opener) {
+		if !unicode.IsSpace(r) && !blank.Joiner(r) && blank.Rune(r) && !blankShows(rs, i, first, last, opener) {
 			if out == nil {
 				out = make([]rune, i, len(rs))
 				copy(out, rs[:i])
 			}
 			continue
 		}
-		opener = opener || bidiOpener(r)
+		opener = opener || blank.BidiOpener(r)
 		if out != nil {
 			out = append(out, r)
 		}
@@ -129,18 +131,16 @@ func dropIgnorables(rs []rune) ([]rune, bool) {
 	return out, true
 }
 
-// blank reports whether v shows nothing, and so is no observation (Observe): whether
-// unionKey(v) is empty. The key keeps every rune but those of blankRune, and one of
+// blankValue reports whether v shows nothing, and so is no observation (Observe): whether
+// unionKey(v) is empty. The key keeps every rune but those of blank.Rune, and one of
 // those only beside a rune that is not one of them (a variation selector after its
 // base, a Hangul filler beside a jamo, a bidirectional control before or between what
 // shows; see blankShows), so it is empty exactly when v holds nothing but such runes
-// ("\ufeff", " \u200b\t", "\u200d", "\u3164", "\ufe0f", "\u202e"). blank tells so by
-// a scan, without building the key: Observe asks it of every value under every rule,
+// ("\ufeff", " \u200b\t", "\u200d", "\u3164", "\ufe0f", "\u202e"). blank.String tells so
+// by a scan, without building the key: Observe asks it of every value under every rule,
 // and the key of a long run of joiners costs time quadratic in its length.
 // TestBlankIsEmptyKey holds the two to agree.
-func blank(v string) bool {
-	return !strings.ContainsFunc(v, func(r rune) bool { return !blankRune(r) })
-}
+func blankValue(v string) bool { return blank.String(v) }
 
 // collapseASCII is unionKey of an ASCII value: itself, trimmed, when its only white
 // space is single spaces (without allocating, the usual case), else its words joined
@@ -155,90 +155,26 @@ func collapseASCII(v string) string {
 	return v
 }
 
-// invisible reports whether r is dropped from the key wherever it stands: a character
-// that shows nothing and changes no other character's shape, so that a value with it
-// looks as the value without it. All are Default_Ignorable_Code_Point (Unicode
-// DerivedCoreProperties.txt; the Standard, section 5.21, "Ignoring Characters in
-// Processing"), which UTS #10's default collation weighs zero at every level and
-// UAX #31's NFKC_Casefold, the key for comparing identifiers, removes:
-//
-//   - U+200B ZERO WIDTH SPACE, U+2060 WORD JOINER and U+FEFF ZERO WIDTH NO-BREAK SPACE
-//     (the byte order mark, and the word joiner's deprecated twin) only say where a line
-//     may break or not (UAX #14 classes ZW, WJ); a value is never broken across lines;
-//   - U+00AD SOFT HYPHEN shows only where a line breaks at it;
-//   - U+200E LEFT-TO-RIGHT MARK, U+200F RIGHT-TO-LEFT MARK and U+061C ARABIC LETTER MARK
-//     are invisible strong characters (UAX #9) that a copy from a right-to-left
-//     interface leaves at a value's ends: they neither show nor change a letter.
-//
-// The other default-ignorable code points that are assigned are judged in context,
-// because each can change what is shown: a variation selector picks a glyph (an
-// emoji's or a text heart; a name's registered ideograph variant, UTS #37), tag
-// characters make a flag of England out of a black flag (UTS #51), the combining
-// grapheme joiner, Mongolian's free variation selectors and vowel separator and the
-// Hangul fillers change shaping or stand for a letter, and the bidirectional
-// embeddings, overrides and isolates reorder letters on screen; they are dropped where
-// there is nothing for them to act on (blankShows), and zero-width joiners and
-// non-joiners where they join nothing (joinerShows). The rest (the Khmer inherent
-// vowels U+17B4 and U+17B5, the invisible mathematical operators U+2061 to U+2064, the
-// deprecated format characters U+206A to U+206F, the musical formatting characters
-// U+1D173 to U+1D17A) are kept as they are.
-func invisible(r rune) bool {
-	switch r {
-	case '\u00ad', '\u061c', '\u200b', '\u200e', '\u200f', '\u2060', '\ufeff':
-		return true
-	}
-	return false
-}
+// The runes of blank.Rune show nothing on their own. A value of nothing else is blank
+// (blankValue), and has the empty key. Of their classes, white space is collapsed,
+// the invisible characters (blank.Invisible: the zero-width space, word joiner, byte
+// order mark, soft hyphen and the LRM, RLM and ALM marks) are dropped wherever they
+// stand, and the others are judged in context, because each can change what is shown:
+// a variation selector picks a glyph (an emoji's or a text heart; a name's registered
+// ideograph variant, UTS #37), tag characters make a flag of England out of a black flag
+// (UTS #51), the combining grapheme joiner, Mongolian's free variation selectors and
+// vowel separator and the Hangul fillers change shaping or stand for a letter, and the
+// bidirectional embeddings, overrides and isolates reorder letters on screen; they are
+// dropped where there is nothing for them to act on (blankShows), and zero-width
+// joiners and non-joiners where they join nothing (joinerShows). The other
+// default-ignorable code points (the Khmer inherent vowels U+17B4 and U+17B5, the
+// invisible mathematical operators U+2061 to U+2064, the deprecated format characters
+// U+206A to U+206F, the musical formatting characters U+1D173 to U+1D17A) are kept as
+// they are.
 
-// blankRune reports whether r shows nothing on its own: white space, the invisible
-// characters, the joiners, and the default-ignorable characters that show only beside
-// what they act on (see blankShows), with U+2800 BRAILLE PATTERN BLANK. A value of
-// nothing else is blank (blank), and has the empty key.
-func blankRune(r rune) bool {
-	switch {
-	case r < 0x80:
-		return r <= ' ' && unicode.IsSpace(r)
-	case unicode.IsSpace(r), invisible(r), isJoiner(r):
-		return true
-	case variationSelector(r), ideographicVariationSelector(r), mongolianSelector(r), hangulFiller(r),
-		r == cgj, tag(r), bidiOpener(r), bidiCloser(r), r == brailleBlank:
-		return true
-	}
-	return false
-}
-
-const (
-	cgj          = '\u034f' // COMBINING GRAPHEME JOINER
-	brailleBlank = '\u2800' // BRAILLE PATTERN BLANK
-	mvs          = '\u180e' // MONGOLIAN VOWEL SEPARATOR
-)
-
-// variationSelector: VS1 to VS16, which standardized (StandardizedVariants.txt) and
-// emoji (UTS #51) variation sequences use; ideographicVariationSelector: VS17 to
-// VS256, which only ideographic variation sequences use (UTS #37).
-func variationSelector(r rune) bool            { return '\ufe00' <= r && r <= '\ufe0f' }
-func ideographicVariationSelector(r rune) bool { return '\U000e0100' <= r && r <= '\U000e01ef' }
-
-// mongolianSelector: the free variation selectors FVS1 to FVS4 and the vowel separator.
-func mongolianSelector(r rune) bool { return '\u180b' <= r && r <= '\u180f' }
-
-func hangulFiller(r rune) bool {
-	return r == '\u115f' || r == '\u1160' || r == '\u3164' || r == '\uffa0'
-}
-
-// tag: the tag characters and the deprecated LANGUAGE TAG.
-func tag(r rune) bool { return r == '\U000e0001' || '\U000e0020' <= r && r <= '\U000e007f' }
-
-// bidiOpener: LRE, RLE, LRO, RLO and the isolate initiators LRI, RLI, FSI (UAX #9);
-// bidiCloser: PDF and PDI, which close them.
-func bidiOpener(r rune) bool {
-	return r == '\u202a' || r == '\u202b' || r == '\u202d' || r == '\u202e' || '\u2066' <= r && r <= '\u2068'
-}
-func bidiCloser(r rune) bool { return r == '\u202c' || r == '\u2069' }
-
-// blankShows reports whether rs[i], a rune of blankRune other than white space, an
+// blankShows reports whether rs[i], a rune of blank.Rune other than white space, an
 // invisible character or a joiner, changes what is shown, and so is kept in the key;
-// first and last are the first and last rune of rs that is not of blankRune (-1 when
+// first and last are the first and last rune of rs that is not of blank.Rune (-1 when
 // none), and opener whether a bidirectional opener came before rs[i]. Each is judged by
 // what the Unicode Standard gives it to act on, and where that is absent it shows
 // nothing (and the value without it looks the same):
@@ -275,43 +211,43 @@ func bidiCloser(r rune) bool { return r == '\u202c' || r == '\u2069' }
 //   - U+2800 BRAILLE PATTERN BLANK between runes that show, where it is a braille space;
 //     at either end it is an empty cell, trimmed as white space is.
 //
-// Each keeps a rune only by runes that are not of blankRune, which the key keeps, so
+// Each keeps a rune only by runes that are not of blank.Rune, which the key keeps, so
 // that the key is idempotent; where a table of sequences would say more than a rune's
 // script and category, the rune is kept, so that two values a reader can tell apart
 // never share a key, while a few that look alike may not.
 func blankShows(rs []rune, i, first, last int, opener bool) bool {
 	r := rs[i]
-	prev := func(ok func(rune) bool) bool { return i > 0 && !blankRune(rs[i-1]) && ok(rs[i-1]) }
-	next := func(ok func(rune) bool) bool { return i+1 < len(rs) && !blankRune(rs[i+1]) && ok(rs[i+1]) }
+	prev := func(ok func(rune) bool) bool { return i > 0 && !blank.Rune(rs[i-1]) && ok(rs[i-1]) }
+	next := func(ok func(rune) bool) bool { return i+1 < len(rs) && !blank.Rune(rs[i+1]) && ok(rs[i+1]) }
 	mongolian := func(r rune) bool { return unicode.Is(unicode.Mongolian, r) && unicode.IsLetter(r) }
 	hangul := func(r rune) bool { return unicode.Is(unicode.Hangul, r) }
 	switch {
-	case variationSelector(r):
+	case blank.VariationSelector(r):
 		return prev(hasVariants)
-	case ideographicVariationSelector(r):
+	case blank.IdeographicVariationSelector(r):
 		return prev(func(r rune) bool { return unicode.Is(unicode.Unified_Ideograph, r) })
-	case r == mvs:
+	case r == blank.MVS:
 		return prev(mongolian) || next(mongolian)
-	case mongolianSelector(r):
+	case blank.MongolianSelector(r):
 		return prev(mongolian)
-	case hangulFiller(r):
+	case blank.HangulFiller(r):
 		return prev(hangul) || next(hangul)
-	case r == cgj:
+	case r == blank.CGJ:
 		return next(func(r rune) bool { return unicode.Is(unicode.M, r) })
-	case tag(r):
+	case blank.Tag(r):
 		p := i - 1
-		for p >= 0 && tag(rs[p]) {
+		for p >= 0 && blank.Tag(rs[p]) {
 			p--
 		}
 		if p >= 0 && rs[p] == '\ufe0f' {
 			p--
 		}
-		return p >= 0 && !blankRune(rs[p]) && unicode.Is(unicode.So, rs[p])
-	case bidiOpener(r):
+		return p >= 0 && !blank.Rune(rs[p]) && unicode.Is(unicode.So, rs[p])
+	case blank.BidiOpener(r):
 		return i < last
-	case bidiCloser(r):
+	case blank.BidiCloser(r):
 		return i < last && (i > first || opener)
-	case r == brailleBlank:
+	case r == blank.BrailleBlank:
 		return first < i && i < last
 	}
 	return false
@@ -331,8 +267,6 @@ func hasVariants(r rune) bool {
 	return unicode.In(r, unicode.L, unicode.M) && unicode.In(r, unicode.Common, unicode.Han, unicode.Myanmar, unicode.Phags_Pa,
 		unicode.Manichaean, unicode.Egyptian_Hieroglyphs)
 }
-
-func isJoiner(r rune) bool { return r == '\u200c' || r == '\u200d' }
 
 // joinerShows reports whether the zero-width joiner or non-joiner rs[i] changes what is
 // shown, and so is kept in the key. It is by the contexts where the Standard gives
@@ -358,10 +292,10 @@ func isJoiner(r rune) bool { return r == '\u200c' || r == '\u200d' }
 // either side of the run, each joiner of it alike, so that the key is idempotent.
 func joinerShows(rs []rune, i int) bool {
 	p, n := i-1, i+1
-	for p >= 0 && isJoiner(rs[p]) {
+	for p >= 0 && blank.Joiner(rs[p]) {
 		p--
 	}
-	for n < len(rs) && isJoiner(rs[n]) {
+	for n < len(rs) && blank.Joiner(rs[n]) {
 		n++
 	}
 	if p < 0 || n >= len(rs) || unicode.IsSpace(rs[p]) || unicode.IsSpace(rs[n]) {

@@ -98,8 +98,8 @@ func TestUnionKeyProperties(t *testing.T) {
 			strings.Contains(k, "  ") || strings.TrimSpace(k) != k {
 			t.Fatalf("%+q has key %+q", v, k)
 		}
-		if ref := !strings.ContainsFunc(v, func(r rune) bool { return !isSpaceOrInvisible(r) }); ref != (k == "") || blank(v) != ref {
-			t.Fatalf("%+q has key %+q, blank %v", v, k, blank(v))
+		if ref := !strings.ContainsFunc(v, func(r rune) bool { return !isSpaceOrInvisible(r) }); ref != (k == "") || blankValue(v) != ref {
+			t.Fatalf("%+q has key %+q, blank %v", v, k, blankValue(v))
 		}
 	})
 }
@@ -123,8 +123,8 @@ func TestUnionKeyIgnorablesAtTheEnds(t *testing.T) {
 		if k, kw := unionKey(v), unionKey(w); k != kw {
 			t.Fatalf("%+q has key %+q; %+q has %+q", v, k, w, kw)
 		}
-		if k := unionKey(w); unionKey(k) != k || blank(w) != (k == "") || blank(w) != blank(v) {
-			t.Fatalf("%+q has key %+q, whose key is %+q; blank %v", w, k, unionKey(k), blank(w))
+		if k := unionKey(w); unionKey(k) != k || blankValue(w) != (k == "") || blankValue(w) != blankValue(v) {
+			t.Fatalf("%+q has key %+q, whose key is %+q; blank %v", w, k, unionKey(k), blankValue(w))
 		}
 	})
 }
@@ -229,11 +229,11 @@ func TestBlankIsEmptyKey(t *testing.T) {
 		for _, v := range []string{s, " " + s + "\u200b", "\ufeff\u200d" + s + "\u200c\t", "\u0915\u094d\u200d" + s,
 			"\u3164" + s + "\u3164", "\u202e" + s + "\ufe0f\u2069", "\u034f" + s + "\U000e007f\u2800"} {
 			k := unionKey(v)
-			if blank(v) != (k == "") {
-				t.Fatalf("%+q: blank %v, key %+q", v, blank(v), k)
+			if blankValue(v) != (k == "") {
+				t.Fatalf("%+q: blank %v, key %+q", v, blankValue(v), k)
 			}
-			if v == s && blank(v) != want {
-				t.Fatalf("%U: blank %v, want %v", r, blank(v), want)
+			if v == s && blankValue(v) != want {
+				t.Fatalf("%U: blank %v, want %v", r, blankValue(v), want)
 			}
 		}
 	}
@@ -266,8 +266,8 @@ func FuzzUnionKey(f *testing.F) {
 		if got := unionKey(k); got != k {
 			t.Fatalf("%+q has key %+q, whose key is %+q", v, k, got)
 		}
-		if blank(v) != (k == "") {
-			t.Fatalf("%+q has key %+q, blank %v", v, k, blank(v))
+		if blankValue(v) != (k == "") {
+			t.Fatalf("%+q has key %+q, blank %v", v, k, blankValue(v))
 		}
 		if got := unionKey(norm.NFD.String(v)); got != k {
 			t.Fatalf("%+q has key %+q, its NFD %+q", v, k, got)
