@@ -13,7 +13,9 @@
 // Records are compared field by field, once normalised: Unicode NFC without format
 // characters (so "José" from a Mac and from Windows is one name), width, case and white
 // space folded (so "ＳＷ１Ａ　１ＡＡ", typed in an input method's full-width mode, is the
-// postcode "SW1A 1AA", and the half-width "ﾀﾅｶ" the name "タナカ"), and placeholders such as "n/a" or "NULL" taken for missing values (Record).
+// postcode "SW1A 1AA", and the half-width "ﾀﾅｶ" the name "タナカ"), and placeholders
+// such as "n/a" or "NULL", and values that show nothing, taken for missing values
+// (Record).
 // Phones compare as their digits, or, given the country calling code of numbers
 // written without one (Settings.CallingCode), in international form, so that
 // "07700 900123" and "+44 7700 900123" agree. Phones, postcodes and birth dates read

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/clientele-go/clientele/internal/blank"
 	"github.com/clientele-go/clientele/internal/digits"
 	"github.com/clientele-go/clientele/internal/nfc"
 	"github.com/clientele-go/clientele/internal/placeholder"
@@ -23,7 +24,10 @@ import (
 // and "undefined undefined" (the placeholders identity's DefaultRules block), "-",
 // "--", "?" and the zero date "0000-00-00", in ASCII or typed full width ("ｎ／ａ").
 // Otherwise an export where 40% of the e-mails are "n/a" would have those records
-// agree exactly on their e-mail.
+// agree exactly on their e-mail. So are values that show nothing: white space with
+// characters that show nothing on their own, such as a Hangul filler (U+3164), a lone
+// variation selector or U+2800 BRAILLE PATTERN BLANK, the "blank" name of a form
+// that refuses an empty one.
 type Record struct {
 	FirstName, Surname string
 	Email, Phone       string
@@ -189,15 +193,20 @@ func widthForm(r rune) bool { return r == '\u3000' || '\uff00' <= r && r <= '\uf
 // because identity's block list must not change under data already linked.
 var placeholders = map[string]bool{"-": true, "--": true, "?": true, "0000-00-00": true}
 
-// missing reports whether a value stands for no value (see Record): once its format
-// characters are dropped, its width folded and its white space trimmed and collapsed
-// (text), it is a placeholder
-// whatever its case. normalize asks it of the value as given, before a field's own form
-// would make "[object Object]" the postcode "[OBJECTOBJECT]", and of the result. Most
-// values are refused by their length or first byte, without allocating: New asks it of
-// every field of every record.
+// missing reports whether a value stands for no value (see Record): it shows nothing
+// (internal/blank: a Hangul filler, a lone variation selector, U+2800 BRAILLE PATTERN
+// BLANK, bidirectional controls, the "blank" name a form or a spammer leaves, which two
+// records would otherwise agree on exactly), or, once its format characters are
+// dropped, its width folded and its white space trimmed and collapsed (text), it is a
+// placeholder whatever its case. normalize asks it of the value as given, before a
+// field's own form would make "[object Object]" the postcode "[OBJECTOBJECT]", and of
+// the result. Most values are refused by their length or first byte, without
+// allocating: New asks it of every field of every record.
 func missing(v string) bool {
 	v = strings.TrimSpace(v)
+	if v != "" && blank.String(v) {
+		return true // stops at the first rune that shows: the first, in nearly every value
+	}
 	// A value of more characters than twice the longest placeholder could be one only
 	// by runs of white space or format characters. Characters, not bytes: a placeholder
 	// typed in full width ("ｎ／ａ", 3 bytes a character) is one as its ASCII spelling
