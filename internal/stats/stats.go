@@ -173,5 +173,9 @@ func TwoProportionTest(kA, nA, kB, nB int64) (z, p float64, err error) {
 		return 0, 1, nil
 	}
 	z = (pb - pa) / se
-	return z, 2 * distuv.UnitNormal.Survival(math.Abs(z)), nil
+	// erfc(|z|/√2) is the two tails at once, accurate to the last digits however far
+	// out: gonum's Normal.Survival is 1 - erf, which loses digits from |z| ≈ 5 and
+	// cancels to 0 past |z| ≈ 8.3 (10% against 40% of 1,000 each had p = 0; SciPy's
+	// chi2_contingency says 3.9e-54).
+	return z, math.Erfc(math.Abs(z) / math.Sqrt2), nil
 }
