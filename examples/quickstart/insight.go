@@ -143,11 +143,18 @@ func eventLabel(name string) string {
 	return "did " + name
 }
 
-// ratioText writes an odds ratio with two significant digits, however small or large.
+// ratioText writes an odds ratio with two significant digits, however small or large,
+// and 0 only for 0: the table's note says 0 is the estimate when no buyer has the
+// candidate, and "0.00" for a bound of 0.0047 (one buyer of 430 against 329 of 5,040
+// others) read as that.
 func ratioText(v float64) string {
 	switch {
 	case math.IsInf(v, 1):
 		return "∞"
+	case v == 0:
+		return "0"
+	case v < 0.1:
+		return fmt.Sprintf("%#.2g", v) // # keeps the zero of 0.040
 	case v >= 100:
 		return fmt.Sprintf("%.0f", v)
 	case v >= 10:

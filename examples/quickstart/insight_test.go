@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +48,22 @@ func TestInsightReport(t *testing.T) {
 	// the chart ends when every path has.
 	if !strings.Contains(text, "so none is tested") || strings.Contains(text, "Goes with") || strings.Contains(text, "step 4") {
 		t.Errorf("candidates tested or empty depths drawn on a three-profile base:\n%s", text)
+	}
+}
+
+// TestRatioText holds the odds ratios of the table to two significant digits: a lower
+// bound of 0.0047 printed as "0.00" read as the estimate 0 that the note reserves for a
+// candidate no buyer has.
+func TestRatioText(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{0, "0"}, {0.004706, "0.0047"}, {0.0333, "0.033"}, {0.04, "0.040"}, {0.00004, "4.0e-05"}, {0.1, "0.10"}, {0.4567, "0.46"},
+		{1, "1.00"}, {9.994, "9.99"}, {22.8, "22.8"}, {192.4, "192"}, {math.Inf(1), "∞"},
+	} {
+		if got := ratioText(c.v); got != c.want {
+			t.Errorf("ratioText(%v) = %q, want %q", c.v, got, c.want)
+		}
 	}
 }
