@@ -97,17 +97,22 @@ type Correlate struct {
 }
 
 // corrTally counts, over one range of profiles, who converted and which candidates
-// each group had. Name and value ids index a dictionary shared by every range.
+// each group had. Name ids index a dictionary shared by every range; value ids, a
+// dictionary per property key, shared by every range too, in which 0 is "" (never a
+// candidate). One dictionary for all the keys made every key's counts as long as all
+// the keys' values together: 8 keys of 150,000 distinct values each allocated 3 GB.
 type corrTally struct {
 	conv, non []uint32 // profile ids
 	ev        [2][]int64
 	evSeen    []int32
-	prop      [][2][]int64 // per property key, per group, per value id
+	prop      [][2][]int64 // per property key, per group, per value id of that key
 	propSeen  [][]int32
 	stamp     int32
 }
 
-func (c *corrTally) grow(names, values int, keys int) {
+// grow sizes the counts for names event names and, per key k, values[k] values.
+func (c *corrTally) grow(names int, values []int) {
+	keys := len(values)
 	for g := range 2 {
 		for len(c.ev[g]) < names {
 			c.ev[g] = append(c.ev[g], 0)
@@ -120,13 +125,13 @@ func (c *corrTally) grow(names, values int, keys int) {
 		c.prop = append(c.prop, [2][]int64{})
 		c.propSeen = append(c.propSeen, nil)
 	}
-	for k := range keys {
+	for k, n := range values {
 		for g := range 2 {
-			for len(c.prop[k][g]) < values {
+			for len(c.prop[k][g]) < n {
 				c.prop[k][g] = append(c.prop[k][g], 0)
 			}
 		}
-		for len(c.propSeen[k]) < values {
+		for len(c.propSeen[k]) < n {
 			c.propSeen[k] = append(c.propSeen[k], 0)
 		}
 	}
@@ -134,8 +139,8 @@ func (c *corrTally) grow(names, values int, keys int) {
 
 // corrProfile adds one profile: rows are its events in time order, already matched by
 // m into out; names[r.idx] and vals[k][r.idx] are the name id and the value id of key
-// k of the event of row r; empty is the id of the value "" (not a candidate).
-func (c *corrTally) profile(prof uint32, p *plan, rows []row, out *outcome, names []uint32, vals [][]uint32, empty uint32) {
+// k of the event of row r (0 for "", not a candidate).
+func (c *corrTally) profile(prof uint32, p *plan, rows []row, out *outcome, names []uint32, vals [][]uint32) {
 	if out.level == 0 {
 		return
 	}
@@ -166,7 +171,7 @@ func (c *corrTally) profile(prof uint32, p *plan, rows []row, out *outcome, name
 			}
 		}
 		for k, col := range vals {
-			if id := col[r.idx]; id != empty && c.propSeen[k][id] != c.stamp {
+			if id := col[r.idx]; id != 0 && c.propSeen[k][id] != c.stamp {
 				c.propSeen[k][id] = c.stamp
 				c.prop[k][g][id]++
 			}
@@ -245,22 +250,22 @@ func (c Correlate) partialBatch(b *Batch) (*correlationPartial, error) {
 	names := canonical(b.Names, b.Event)
 	var keys []string
 	var cols [][]uint32
+	var dicts [][]string
+	var sizes []int
+	// One canonical map and one scratch for every key: a map of the batch's values per
+	// key made 256 keys of 25 values each allocate 60 MB.
+	first := firstIDs(b.Values)
+	scratch := make([]uint32, len(b.Values))
 	for _, k := range cp.keys {
 		if col, ok := b.Props[k]; ok {
-			keys = append(keys, k)
-			cols = append(cols, canonical(b.Values, col))
+			ids, dict := localValues(col, b.Values, first, scratch)
+			keys, cols, dicts, sizes = append(keys, k), append(cols, ids), append(dicts, dict), append(sizes, len(dict))
 		}
-	}
-	// The id of "" (never a candidate), without adding it to a batch that lacks it:
-	// reading a batch does not modify it.
-	empty := uint32(len(b.Values))
-	if i := slices.Index(b.Values, ""); i >= 0 {
-		empty = uint32(i)
 	}
 	nprof := len(starts) - 1
 	parts := split(nprof, workersFor(b.Len()), func(lo, hi int) *corrTally {
 		tl := &corrTally{}
-		tl.grow(len(b.Names), len(b.Values), len(cols))
+		tl.grow(len(b.Names), sizes)
 		m := newMatcher(p)
 		var rows []row
 		var out outcome
@@ -278,7 +283,7 @@ func (c Correlate) partialBatch(b *Batch) (*correlationPartial, error) {
 			for k, col := range cols {
 				vals[k] = col[i:j]
 			}
-			tl.profile(b.Profile[i], p, rows, &out, names[i:j], vals, empty)
+			tl.profile(b.Profile[i], p, rows, &out, names[i:j], vals)
 		}
 		return tl
 	})
@@ -286,13 +291,58 @@ func (c Correlate) partialBatch(b *Batch) (*correlationPartial, error) {
 	for _, tl := range parts[1:] {
 		all.merge(tl)
 	}
-	all.fold(cp, b.Names, keys, b.Values, empty)
+	all.fold(cp, b.Names, keys, dicts)
 	return cp, nil
+}
+
+// localValues renumbers a property column's ids, which index the batch's dictionary
+// values (shared by every key), densely for this key alone, "" as 0: the key's counts
+// are then as long as its own values. first is firstIDs(values), so that a string the
+// dictionary lists twice is one value; scratch, as long as values and all zero, is left
+// all zero.
+func localValues(col []uint32, values []string, first, scratch []uint32) (ids []uint32, dict []string) {
+	dict = []string{""}
+	ids = make([]uint32, len(col))
+	var seen []uint32
+	for i, id := range col {
+		if first != nil {
+			id = first[id]
+		}
+		if values[id] == "" {
+			continue
+		}
+		l := scratch[id]
+		if l == 0 {
+			dict = append(dict, values[id])
+			l = uint32(len(dict) - 1)
+			scratch[id] = l
+			seen = append(seen, id)
+		}
+		ids[i] = l
+	}
+	for _, id := range seen {
+		scratch[id] = 0
+	}
+	return ids, dict
 }
 
 // canonical returns ids with every id replaced by the first id of the same string, so
 // that a dictionary listing a string twice does not split its counts.
 func canonical(dict []string, ids []uint32) []uint32 {
+	remap := firstIDs(dict)
+	if remap == nil {
+		return ids
+	}
+	out := make([]uint32, len(ids))
+	for i, id := range ids {
+		out[i] = remap[id]
+	}
+	return out
+}
+
+// firstIDs returns, for every id of dict, the first id of the same string; nil when no
+// string repeats.
+func firstIDs(dict []string) []uint32 {
 	first := make(map[string]uint32, len(dict))
 	remap := make([]uint32, len(dict))
 	dup := false
@@ -304,13 +354,9 @@ func canonical(dict []string, ids []uint32) []uint32 {
 		first[s], remap[i] = uint32(i), uint32(i)
 	}
 	if !dup {
-		return ids
+		return nil
 	}
-	out := make([]uint32, len(ids))
-	for i, id := range ids {
-		out[i] = remap[id]
-	}
-	return out
+	return remap
 }
 
 // Run is RunBatch over events from any number of profiles in any order; steps and
@@ -357,9 +403,14 @@ func (c Correlate) grouped(events iter.Seq2[Event, int64]) (*correlationPartial,
 		return nil, err
 	}
 	keys := cp.keys
-	var names, values []string
-	var nameIDs, valueIDs map[string]uint32
-	intern(&valueIDs, &values, "")
+	var names []string
+	var nameIDs map[string]uint32
+	values := make([][]string, len(keys)) // per key, "" first (id 0)
+	valueIDs := make([]map[string]uint32, len(keys))
+	sizes := make([]int, len(keys))
+	for k := range keys {
+		intern(&valueIDs[k], &values[k], "")
+	}
 	tl := &corrTally{}
 	m := newMatcher(p)
 	var (
@@ -374,11 +425,14 @@ func (c Correlate) grouped(events iter.Seq2[Event, int64]) (*correlationPartial,
 		if !open {
 			return
 		}
-		tl.grow(len(names), len(values), len(keys))
+		for k := range sizes {
+			sizes[k] = len(values[k])
+		}
+		tl.grow(len(names), sizes)
 		sortRows(rows)
 		m.profile(rows, &out)
 		out.stamp(rows)
-		tl.profile(cur, p, rows, &out, nids, vals, 0)
+		tl.profile(cur, p, rows, &out, nids, vals)
 		rows, nids = rows[:0], nids[:0]
 		for k := range vals {
 			vals[k] = vals[k][:0]
@@ -393,12 +447,15 @@ func (c Correlate) grouped(events iter.Seq2[Event, int64]) (*correlationPartial,
 		rows = append(rows, row{t: t, steps: st, excl: ex, idx: int32(len(nids))})
 		nids = append(nids, intern(&nameIDs, &names, e.Name))
 		for k, key := range keys {
-			vals[k] = append(vals[k], intern(&valueIDs, &values, e.Props[key]))
+			vals[k] = append(vals[k], intern(&valueIDs[k], &values[k], e.Props[key]))
 		}
 	}
 	flush()
-	tl.grow(len(names), len(values), len(keys))
-	tl.fold(cp, names, keys, values, 0)
+	for k := range sizes {
+		sizes[k] = len(values[k])
+	}
+	tl.grow(len(names), sizes)
+	tl.fold(cp, names, keys, values)
 	return cp, nil
 }
 
@@ -408,7 +465,9 @@ func (cp *correlationPartial) Result() (*Correlations, error) {
 	o := cp.opts
 	conv, non := int64(cp.conv.GetCardinality()), int64(cp.non.GetCardinality())
 	res := &Correlations{Converters: conv, NonConverters: non, Level: o.Level}
-	var all []Correlation
+	// Sized up front: with a million candidates (a property of distinct values, such
+	// as a URL) the appends' doublings copied over 600 MB.
+	all := make([]Correlation, 0, len(cp.events)+len(cp.props)+len(o.Segments))
 	add := func(kind CandidateKind, name, value string, n [2]int64) {
 		if n[0]+n[1] < o.MinProfiles {
 			return
@@ -449,8 +508,23 @@ func (cp *correlationPartial) Result() (*Correlations, error) {
 	if err != nil {
 		return nil, statsErr("correction", err)
 	}
+	up, down := 0, 0
 	for i := range all {
 		all[i].Q = qs[i]
+		switch {
+		case all[i].OddsRatio > 1:
+			up++
+		case all[i].OddsRatio < 1:
+			down++
+		}
+	}
+	if up > 0 {
+		res.Success = make([]Correlation, 0, up)
+	}
+	if down > 0 {
+		res.Failure = make([]Correlation, 0, down)
+	}
+	for i := range all {
 		switch {
 		case all[i].OddsRatio > 1:
 			res.Success = append(res.Success, all[i])

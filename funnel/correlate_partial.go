@@ -52,9 +52,9 @@ func (c Correlate) compile() (*correlationPartial, *plan, error) {
 		events: map[string][2]int64{}, props: map[[2]string][2]int64{}}, p, nil
 }
 
-// fold adds the tally's counts, whose ids index names, values and keys, to cp; empty is
-// the id of the value "", which is not a candidate.
-func (c *corrTally) fold(cp *correlationPartial, names, keys, values []string, empty uint32) {
+// fold adds the tally's counts, whose ids index names and, for key k, values[k] (in
+// which 0 is "", not a candidate), to cp.
+func (c *corrTally) fold(cp *correlationPartial, names, keys []string, values [][]string) {
 	cp.conv.AddMany(c.conv)
 	cp.non.AddMany(c.non)
 	for id, name := range names {
@@ -64,8 +64,8 @@ func (c *corrTally) fold(cp *correlationPartial, names, keys, values []string, e
 		}
 	}
 	for k, key := range keys {
-		for id, v := range values {
-			if uint32(id) == empty {
+		for id, v := range values[k] {
+			if id == 0 {
 				continue
 			}
 			if a, b := c.prop[k][0][id], c.prop[k][1][id]; a+b > 0 {

@@ -140,13 +140,19 @@ func TestCorrelateReference(t *testing.T) {
 				Time:    at(int64(rapid.IntRange(0, 12).Draw(t, "time"))),
 				Name:    rapid.SampledFrom([]string{"a", "b", "c", "x", "y"}).Draw(t, "name"),
 			}
-			if v := rapid.SampledFrom([]string{"", "web", "app"}).Draw(t, "channel"); v != "" {
-				e.Props = map[string]string{"channel": v}
+			// Two keys over the same strings: each key's values are its own candidates.
+			for _, key := range []string{"channel", "plan"} {
+				if v := rapid.SampledFrom([]string{"", "web", "app"}).Draw(t, key); v != "" {
+					if e.Props == nil {
+						e.Props = map[string]string{}
+					}
+					e.Props[key] = v
+				}
 			}
 			events = append(events, e)
 		}
 		segs := map[string]*roaring.Bitmap{"odd": roaring.BitmapOf(1, 3, 5), "low": roaring.BitmapOf(1, 2)}
-		c := Correlate{Spec: s, Props: []string{"channel"}, Segments: segs}
+		c := Correlate{Spec: s, Props: []string{"plan", "channel"}, Segments: segs}
 		conv, non, want := refCorrelate(s, events, c.Props, segs)
 
 		res, err := c.Run(events)
@@ -154,7 +160,7 @@ func TestCorrelateReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameForms(t, events, res, func(e iter.Seq[Event]) (*Correlations, error) { return c.RunSeq(e) },
-			func(b *Batch) (*Correlations, error) { return c.RunBatch(b) })
+			func(b *Batch) (*Correlations, error) { listValuesTwice(b); return c.RunBatch(b) })
 		if res.Converters != conv || res.NonConverters != non {
 			t.Fatalf("converters %d/%d, reference %d/%d", res.Converters, res.NonConverters, conv, non)
 		}
@@ -214,5 +220,18 @@ func TestCorrelateInvalid(t *testing.T) {
 	}
 	if _, err := (Correlate{Spec: s}).RunBatch(batchOf(t, unsorted)); !errors.Is(err, ErrUnsorted) {
 		t.Error(err)
+	}
+}
+
+// listValuesTwice appends a second copy of b's values to its dictionary and points every
+// other event's property ids at the copy: a dictionary listing a string twice (as one
+// written by hand, or concatenated from shards, may) must count it as one value.
+func listValuesTwice(b *Batch) {
+	n := uint32(len(b.Values))
+	b.Values = append(b.Values, b.Values...)
+	for _, col := range b.Props {
+		for i := 1; i < len(col); i += 2 {
+			col[i] += n
+		}
 	}
 }
