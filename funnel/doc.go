@@ -119,6 +119,8 @@
 // p-value, and an always-valid confidence sequence for teams that look every day;
 // CompareRetention does the same for a retention column of two groups' cohort tables,
 // refusing tables that different Cohorts made (period, time zone, columns, rule, steps).
+// Given the split the assignment meant (ExperimentOptions.ControlShare), both check the
+// groups' sizes against it for a sample ratio mismatch (Experiment.SampleRatio).
 // Holdout chooses a campaign's held-out profiles by a hash of the profile and a salt,
 // the same on every server without a stored list. SampleSize says how many profiles a
 // group needs for a target lift.

@@ -26,6 +26,27 @@ type Experiment struct {
 	// Comparison's interval (which the plug-in variance would undercut when a group
 	// converts all or none).
 	SeqLo, SeqHi float64
+	// SampleRatio tests the groups' sizes against the split the assignment meant
+	// (ExperimentOptions.ControlShare); nil without one.
+	SampleRatio *SampleRatio
+}
+
+// SampleRatio is the check for a sample ratio mismatch: groups whose sizes are not
+// the split the assignment meant, because assignment, redirection or logging lost
+// profiles of one group. The comparison of such groups is biased in an unknown
+// direction, however small its p-value (Fabijan, Gupchup, Gupta, Omhover, Qin,
+// Vermeer and Dmitriev 2019, "Diagnosing sample ratio mismatch in online controlled
+// experiments", KDD; they flag P below 0.0005).
+type SampleRatio struct {
+	// Control and Treatment count the profiles of each group: every profile of its
+	// bitmap (CompareGroups) or of its table's cohorts (CompareRetention), entered or
+	// not.
+	Control, Treatment int64
+	// Share is the control's share the assignment meant (ExperimentOptions.ControlShare).
+	Share float64
+	// ChiSquare is Pearson's goodness-of-fit statistic of the two counts against Share,
+	// on one degree of freedom, and P its p-value (SciPy's chisquare).
+	ChiSquare, P float64
 }
 
 // ExperimentOptions sets the level and the confidence sequence's tuning.
@@ -36,6 +57,11 @@ type ExperimentOptions struct {
 	// sequence is tightest; it must be fixed before looking at the data. Zero means
 	// 10,000.
 	Planned int64
+	// ControlShare is the share of the profiles the assignment meant for the control
+	// group, in (0, 1): a Holdout's Share, 0.5 for an even A/B split. With it the
+	// experiment checks the groups' sizes against it (Experiment.SampleRatio); zero
+	// leaves the check out.
+	ControlShare float64
 }
 
 // CompareGroups splits a funnel's result into two groups of profiles and compares
@@ -98,7 +124,7 @@ func CompareGroups(res *Result, control, treatment *roaring.Bitmap, opts *Experi
 				g.name, g.b.GetCardinality())
 		}
 	}
-	return compareRates(c, t, o)
+	return compareRates(c, t, o, int64(control.GetCardinality()), int64(treatment.GetCardinality()))
 }
 
 // CompareRetention compares retention in column col (see Table.Rate: the cohorts whose
@@ -141,7 +167,8 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 		return nil, fmt.Errorf("%w: tables of different steps (control Start %q and Return %q, treatment Start %q and Return %q): make both with the same Cohorts", ErrInvalid,
 			control.StartName, control.ReturnName, treatment.StartName, treatment.ReturnName)
 	}
-	if shared := members(control).AndCardinality(members(treatment)); shared > 0 {
+	cm, tm := members(control), members(treatment)
+	if shared := cm.AndCardinality(tm); shared > 0 {
 		return nil, fmt.Errorf("%w: %d %s in both groups' cohorts", ErrInvalid, shared, english.Plural(shared, "profile is", "profiles are"))
 	}
 	c, err := control.Rate(col, Wilson, o.Level)
@@ -165,7 +192,7 @@ func CompareRetention(control, treatment *Table, col int, opts *ExperimentOption
 				g.name, col, label)
 		}
 	}
-	return compareRates(c, t, o)
+	return compareRates(c, t, o, int64(cm.GetCardinality()), int64(tm.GetCardinality()))
 }
 
 // members is the union of a table's cohorts.
@@ -195,12 +222,15 @@ func (opts *ExperimentOptions) defaults() (ExperimentOptions, error) {
 		return o, fmt.Errorf("%w: experiment level %v outside (0, 1)", ErrInvalid, o.Level)
 	case o.Planned < 0:
 		return o, fmt.Errorf("%w: experiment planned size %d is negative", ErrInvalid, o.Planned)
+	case o.ControlShare != 0 && !(o.ControlShare > 0 && o.ControlShare < 1):
+		return o, fmt.Errorf("%w: experiment control share %v outside (0, 1)", ErrInvalid, o.ControlShare)
 	}
 	return o, nil
 }
 
-// compareRates compares two groups' rates, fixed-sample and always-valid.
-func compareRates(c, t Rate, o ExperimentOptions) (*Experiment, error) {
+// compareRates compares two groups' rates, fixed-sample and always-valid, and checks
+// the groups' sizes, nc and nt profiles, against o.ControlShare.
+func compareRates(c, t Rate, o ExperimentOptions, nc, nt int64) (*Experiment, error) {
 	cmp, err := Compare(c, t, o.Level)
 	if err != nil {
 		return nil, err
@@ -214,7 +244,20 @@ func compareRates(c, t Rate, o ExperimentOptions) (*Experiment, error) {
 	// boundary of a small sample would otherwise reach far beyond.
 	ex.SeqLo = max(-1, min(lo, cmp.Lo))
 	ex.SeqHi = min(1, max(hi, cmp.Hi))
+	if o.ControlShare != 0 {
+		ex.SampleRatio = sampleRatio(nc, nt, o.ControlShare)
+	}
 	return ex, nil
+}
+
+// sampleRatio tests nc and nt profiles against a control share: Pearson's
+// Σ (observed - expected)² / expected over the two groups, on one degree of freedom.
+func sampleRatio(nc, nt int64, share float64) *SampleRatio {
+	n := float64(nc + nt)
+	ec, et := n*share, n*(1-share)
+	dc, dt := float64(nc)-ec, float64(nt)-et
+	chi2 := dc*dc/ec + dt*dt/et
+	return &SampleRatio{Control: nc, Treatment: nt, Share: share, ChiSquare: chi2, P: distuv.ChiSquared{K: 1}.Survival(chi2)}
 }
 
 // confidenceSequence returns the asymptotic confidence sequence's bounds (see

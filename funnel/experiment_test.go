@@ -157,7 +157,7 @@ func TestSequenceAtTheBoundaries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex, err := compareRates(cr, tr, ExperimentOptions{Level: 0.95, Planned: 10_000})
+		ex, err := compareRates(cr, tr, ExperimentOptions{Level: 0.95, Planned: 10_000}, c[1], c[3])
 		if err != nil {
 			t.Fatal(err)
 		}

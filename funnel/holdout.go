@@ -12,7 +12,9 @@ import (
 // without storing the list, and a new salt (one per campaign) draws an independent set.
 // After the campaign, compare the held-out profiles with the others: CompareGroups on a
 // funnel's result with Split's two sets, or CompareRetention on each set's cohort
-// table.
+// table, with the Share as ExperimentOptions.ControlShare so that a held-out group
+// that came out larger or smaller than the share (profiles lost or added on the way) is
+// flagged in Experiment.SampleRatio.
 //
 // Membership is by profile key: when identity merges two profiles, the survivor's
 // membership applies to both histories, which moves the absorbed profile's history to

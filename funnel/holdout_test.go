@@ -117,7 +117,7 @@ func TestConfidenceSequenceCoverage(t *testing.T) {
 			}
 			c, _ := NewRate(kc, nc, Wilson, 0.95)
 			tr, _ := NewRate(kt, nt, Wilson, 0.95)
-			ex, err := compareRates(c, tr, ExperimentOptions{Level: 0.95, Planned: 2000})
+			ex, err := compareRates(c, tr, ExperimentOptions{Level: 0.95, Planned: 2000}, nc, nt)
 			if err != nil {
 				t.Fatal(err)
 			}
