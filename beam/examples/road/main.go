@@ -127,6 +127,9 @@ var (
 
 func build(end time.Time) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
+	if err := requireInputs(s, map[string]string{"events": *eventsPath, "transactions": *txPath, "links": *linksPath}); err != nil {
+		return nil, err
+	}
 	// Events and transactions after the -end day are in no table: not in the funnel,
 	// the cohorts, the growth months, the attribution or the CLV summaries. Their
 	// counts go to those tables, which would otherwise show a quiet year (data of 2026
@@ -212,18 +215,19 @@ type jsonLink struct {
 }
 
 // parseLink decodes one JSON line of identifiers seen together, read from file; a bad
-// line fails the pipeline, naming the file and quoting the line.
+// line fails the pipeline, naming the file and the line's number and quoting the line.
 func parseLink(file, line string, emit func(identity.Event)) error {
+	raw := line
 	line = strings.TrimPrefix(line, bom)
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
 	var l jsonLink
 	if err := json.Unmarshal([]byte(line), &l); err != nil {
-		return fmt.Errorf("road: %s: link %.80q: %w", file, line, err)
+		return fmt.Errorf("road: %s: link %.80q: %w", at(file, raw), line, err)
 	}
 	if l.Time.IsZero() || len(l.IDs) == 0 {
-		return fmt.Errorf("road: %s: link %.80q: needs time and ids", file, line)
+		return fmt.Errorf("road: %s: link %.80q: needs time and ids", at(file, raw), line)
 	}
 	e := identity.Event{At: l.Time, Source: l.Source, IDs: l.IDs}
 	if l.Match != nil {
@@ -279,9 +283,9 @@ type jsonEvent struct {
 }
 
 // parseEvent decodes one JSON line, read from file; a bad line fails the pipeline,
-// naming the file and quoting the line. (The runner hands over lines without their
-// numbers, so the quote is what finds the line.)
+// naming the file and the line's number (see at) and quoting the line.
 func parseEvent(file, line string, emit func(funnel.Event)) error {
+	raw := line
 	line = strings.TrimPrefix(line, bom)
 	if strings.TrimSpace(line) == "" {
 		return nil
@@ -291,12 +295,12 @@ func parseEvent(file, line string, emit func(funnel.Event)) error {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field == "profile" {
 			return fmt.Errorf("road: %s: event %.80q: profile must be a number from 1 to 4294967295, the key identity gives a person; "+
-				"map your own ids to keys first (the identities.csv this example writes from -links does)", file, line)
+				"map your own ids to keys first (the identities.csv this example writes from -links does)", at(file, raw), line)
 		}
-		return fmt.Errorf("road: %s: event %.80q: %w", file, line, err)
+		return fmt.Errorf("road: %s: event %.80q: %w", at(file, raw), line, err)
 	}
 	if e.Profile == 0 || e.Name == "" || e.Time.IsZero() {
-		return fmt.Errorf("road: %s: event %.80q: needs profile, time and event", file, line)
+		return fmt.Errorf("road: %s: event %.80q: needs profile, time and event", at(file, raw), line)
 	}
 	emit(funnel.Event{Profile: e.Profile, Time: e.Time, Name: e.Name, Props: e.Props})
 	return nil
@@ -315,8 +319,10 @@ const transactionsHeader = "profile,date,amount"
 // the file has, so that the reader knows a row is three fields wide: a line whose
 // unquoted decimal comma split its amount in two (7,2025-03-06,12,50) is refused, not
 // read as 12. The reader calls the line line 2, which it is not, so its error is
-// quoted without that line number, after the file's name and the line itself.
+// quoted without that line number, after the file's name, the line's own number
+// (see at) and the line itself.
 func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
+	raw := line
 	line = strings.TrimPrefix(line, bom)
 	if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(line), " ", ""), transactionsHeader) {
 		return nil
@@ -329,7 +335,7 @@ func parseTransaction(file, line string, emit func(scoring.Transaction)) error {
 			msg = strings.Replace(msg, "(set ReadOptions.Keys for string ids)",
 				"(map your own ids to keys first: the identities.csv this example writes from -links does)", 1)
 			msg = strings.Replace(msg, ", or separate the fields with ';' and set ReadOptions.Comma", "", 1)
-			return fmt.Errorf("road: %s: transaction %.80q: %s", file, line, msg)
+			return fmt.Errorf("road: %s: transaction %.80q: %s", at(file, raw), line, msg)
 		}
 		emit(t)
 	}
