@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,4 +107,58 @@ func TestLineNumberProperty(t *testing.T) {
 			t.Fatalf("lineNumber(%q, %q) = %d, want %d", text, line, got, want)
 		}
 	})
+}
+
+// An event outside the years the funnel package takes is refused at its line, not in a
+// merge of the pipeline that named it by its place in a batch.
+func TestEventTimeRange(t *testing.T) {
+	dir := t.TempDir()
+	lines := []string{
+		`{"profile":5,"time":"1900-01-01T00:00:00Z","event":"visit"}`,
+		`{"profile":5,"time":"2189-12-31T23:59:59Z","event":"visit"}`,
+		`{"profile":5,"time":"1899-12-31T23:59:59Z","event":"visit"}`,
+		`{"profile":5,"time":"0001-01-01T00:00:01Z","event":"visit"}`,
+		`{"profile":5,"time":"2190-01-01T00:00:00Z","event":"visit"}`,
+		`{"profile":5,"time":"2189-12-31T23:59:59-01:00","event":"visit"}`,
+	}
+	file := writeInput(t, dir, "ev.jsonl", strings.Join(lines, "\n"))
+	for i, l := range lines {
+		n := 0
+		err := parseEvent(file, l, func(funnel.Event) { n++ })
+		if i < 2 {
+			if err != nil || n != 1 {
+				t.Errorf("line %d, in range: %v, %d events", i+1, err, n)
+			}
+			continue
+		}
+		if !errors.Is(err, funnel.ErrTimeRange) || !strings.HasPrefix(err.Error(), fmt.Sprintf("road: %s:%d: event ", file, i+1)) || n != 0 {
+			t.Errorf("line %d, out of range: %v, %d events; want %v at %s:%d", i+1, err, n, funnel.ErrTimeRange, file, i+1)
+		}
+	}
+}
+
+// Errors before the runner starts (a missing input, a bad -end) are printed as they
+// are, on stderr, and the run exits 1: log.Fatal, which beam.Init routes through the
+// runner's structured logger, printed them as time=... level=INFO msg="...".
+func TestStartErrorsArePlain(t *testing.T) {
+	if args := os.Getenv("ROAD_TEST_MAIN"); args != "" {
+		os.Args = append([]string{"road"}, strings.Split(args, " ")...)
+		main()
+		return
+	}
+	dir := t.TempDir()
+	for _, c := range []struct{ args, want string }{
+		{"-events " + filepath.Join(dir, "nosuch.jsonl") + " -out " + dir, "road: -events " + filepath.Join(dir, "nosuch.jsonl") + ": no such file\n"},
+		{"-end 2025-13-01 -out " + dir, `road: -end: parsing time "2025-13-01": month out of range` + "\n"},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestStartErrorsArePlain$")
+		cmd.Env = append(os.Environ(), "ROAD_TEST_MAIN="+c.args)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || stderr.String() != c.want {
+			t.Errorf("road %s: %v, stderr %q, want exit 1 and %q", c.args, err, stderr.String(), c.want)
+		}
+	}
 }
