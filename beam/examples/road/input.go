@@ -26,21 +26,26 @@ var errNoInput = errors.New("no such file")
 // textio reads a glob that matches nothing as no lines (it matches with
 // fileio.MatchEmptyAllow, and no option changes that), so a mistyped -events, or the
 // default paths in a run from another directory than beam/, gave every table empty
-// and exited 0. A local path is matched here, before the runner starts; a remote one
-// (gs://, s3://) by a step of the pipeline, where the runner's workers read it, so
-// that the submitting machine needs no access to the bucket.
-func requireInputs(s beam.Scope, inputs map[string]string) error {
-	for flagName, path := range inputs {
-		if strings.Contains(path, "://") {
-			beam.ParDo0(s.Scope("road.require"), &requireInput{Flag: flagName, Path: path}, beam.Impulse(s))
+// and exited 0. A local path is matched here, before the runner starts, every missing
+// one reported in the order of inputs; a remote one (gs://, s3://) by a step of the
+// pipeline, where the runner's workers read it, so that the submitting machine needs
+// no access to the bucket.
+func requireInputs(s beam.Scope, inputs []input) error {
+	var errs []error
+	for _, in := range inputs {
+		if strings.Contains(in.Path, "://") {
+			beam.ParDo0(s.Scope("road.require"), &requireInput{Flag: in.Flag, Path: in.Path}, beam.Impulse(s))
 			continue
 		}
-		if err := matchInput(context.Background(), flagName, path); err != nil {
-			return err
+		if err := matchInput(context.Background(), in.Flag, in.Path); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
+
+// input is an input flag's name and its value, a path or glob.
+type input struct{ Flag, Path string }
 
 // requireInput fails the pipeline when Path, the value of the flag Flag, matches no
 // file where the workers read it.

@@ -147,8 +147,10 @@ func TestStartErrorsArePlain(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
+	missing := filepath.Join(dir, "nosuch.jsonl")
 	for _, c := range []struct{ args, want string }{
-		{"-events " + filepath.Join(dir, "nosuch.jsonl") + " -out " + dir, "road: -events " + filepath.Join(dir, "nosuch.jsonl") + ": no such file\n"},
+		{"-events " + missing + " -transactions " + missing + " -links testdata/links.jsonl -out " + dir,
+			"road: -events " + missing + ": no such file\nroad: -transactions " + missing + ": no such file\n"},
 		{"-end 2025-13-01 -out " + dir, `road: -end: parsing time "2025-13-01": month out of range` + "\n"},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestStartErrorsArePlain$")

@@ -135,7 +135,7 @@ var (
 
 func build(end time.Time) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
-	if err := requireInputs(s, map[string]string{"events": *eventsPath, "transactions": *txPath, "links": *linksPath}); err != nil {
+	if err := requireInputs(s, []input{{"events", *eventsPath}, {"transactions", *txPath}, {"links", *linksPath}}); err != nil {
 		return nil, err
 	}
 	// Events and transactions after the -end day are in no table: not in the funnel,
