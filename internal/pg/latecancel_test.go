@@ -257,21 +257,7 @@ func TestLateCancelOpenLead(t *testing.T) {
 				if err := l.Append([]byte(rec)); err != nil {
 					t.Fatal(err)
 				}
-				release := pgtest.Hold(t, fmt.Sprintf("INSERT INTO %s (pos, rec) VALUES (%d, '')", table, i))
-				done := make(chan error, 1)
-				go func() { done <- l.Settle() }()
-				pgtest.Eventually(t, func() (bool, string) {
-					select {
-					case pid = <-ended:
-						return true, ""
-					default:
-						return false, "the flush's context has not ended"
-					}
-				})
-				release()
-				if err := pgtest.Within(t, "a flush let through", func() error { return <-done }); err != nil {
-					t.Fatalf("flush %d let through after its context ended: %v", i, err)
-				}
+				pid = settleLate(t, l, table, i, ended)
 				want = append(want, rec)
 			}
 
@@ -459,27 +445,13 @@ func TestLateCancelOpenLeadRewrite(t *testing.T) {
 	if err := l.Lead(ctx); err != nil {
 		t.Fatal(err)
 	}
-	release := pgtest.Hold(t, fmt.Sprintf("INSERT INTO %s (pos, rec) VALUES (0, '')", table))
-	done := make(chan error, 1)
-	go func() { done <- l.Settle() }()
-	var pid uint32
-	pgtest.Eventually(t, func() (bool, string) {
-		select {
-		case pid = <-ended:
-			return true, ""
-		default:
-			return false, "the flush's context has not ended"
-		}
-	})
-	release()
-	if err := pgtest.Within(t, "a flush let through", func() error { return <-done }); err != nil {
-		t.Fatalf("a flush let through after its context ended: %v", err)
-	}
+	pid := settleLate(t, l, table, 0, ended)
 
 	if err := l.Append([]byte("b")); err != nil {
 		t.Fatal(err)
 	}
-	release = pgtest.Hold(t, fmt.Sprintf("SELECT * FROM %s WHERE pos = 0 FOR UPDATE", table))
+	release := pgtest.Hold(t, fmt.Sprintf("SELECT * FROM %s WHERE pos = 0 FOR UPDATE", table))
+	done := make(chan error, 1)
 	go func() { done <- l.Rewrite(upper([]string{"a", "b"}, nil)) }()
 	waitsAt(t, pool, pid, time.Time{}, done)
 	if _, err := pool.Exec(ctx, "SELECT pg_cancel_backend($1)", int32(pid)); err != nil {
@@ -497,4 +469,29 @@ func TestLateCancelOpenLeadRewrite(t *testing.T) {
 	if got, want := records(t, l), []string{"a"}; !slices.Equal(got, want) {
 		t.Fatalf("the log holds %q, want %q", got, want)
 	}
+}
+
+// settleLate settles the lead's flush of the record at pos with its INSERT held at the
+// server past the flush's Timeout, then let through, so that it returns after its
+// context ended (the connection is then spent), and returns the backend pid that
+// ended reports for it, the one a late cancel request would name.
+func settleLate(t *testing.T, l *pg.Log, table string, pos int, ended <-chan uint32) uint32 {
+	t.Helper()
+	release := pgtest.Hold(t, fmt.Sprintf("INSERT INTO %s (pos, rec) VALUES (%d, '')", table, pos))
+	done := make(chan error, 1)
+	go func() { done <- l.Settle() }()
+	var pid uint32
+	pgtest.Eventually(t, func() (bool, string) {
+		select {
+		case pid = <-ended:
+			return true, ""
+		default:
+			return false, "the flush's context has not ended"
+		}
+	})
+	release()
+	if err := pgtest.Within(t, "a flush let through", func() error { return <-done }); err != nil {
+		t.Fatalf("the flush at %d, let through after its context ended: %v", pos, err)
+	}
+	return pid
 }
