@@ -1,13 +1,6 @@
 package traits
 
-import (
-	"context"
-	"slices"
-	"testing"
-	"time"
-
-	"github.com/clientele-go/clientele/identity"
-)
+import "testing"
 
 // ignorableBlanks are values that show nothing, made of the default-ignorable
 // characters (and the braille blank) that a spammer or a broken form sends for a
@@ -24,24 +17,7 @@ var ignorableBlanks = []string{"\ufe0f", "\ufe0e", "\u202e", "\u202a\u202c", "\u
 // is no observation, under every rule, as an empty cell is: it was recorded, won
 // under MostRecent over the name another channel knows, and was listed under Union.
 func TestIgnorableBlankSkipped(t *testing.T) {
-	for _, rule := range []MergeRule{MostRecent, MostTrusted, FirstSeen, Union} {
-		b, _ := NewBook(Policy{Default: rule})
-		at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-		id := identity.ID{Kind: "email", Value: "a@x.io"}
-		for i, v := range slices.Concat(ignorableBlanks, []string{"Ann Lee"}, ignorableBlanks) {
-			if err := b.Observe(Observation{ID: id, Trait: "name", Value: v, Source: "call", At: at.Add(time.Duration(i) * time.Hour)}); err != nil {
-				t.Fatalf("rule %d: Observe(%+q): %v", rule, v, err)
-			}
-		}
-		r, _ := identity.New(identity.DefaultRules())
-		if _, err := r.Link(context.Background(), at, "web", id); err != nil {
-			t.Fatal(err)
-		}
-		p, _ := r.Lookup(id)
-		if got := b.Traits(r, p)["name"].Values; !slices.Equal(got, []string{"Ann Lee"}) {
-			t.Errorf("rule %d: name = %+q, want [Ann Lee]", rule, got)
-		}
-	}
+	blanksSkipped(t, ignorableBlanks)
 }
 
 // TestUnionKeyIgnorables: a default-ignorable character is part of the key where it

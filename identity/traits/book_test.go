@@ -175,35 +175,7 @@ func TestTraitsAgainstReference(t *testing.T) {
 // "\ufeff" under MostRecent and FirstSeen, and Union listed an invisible value.
 func TestBlankValueSkipped(t *testing.T) {
 	blanks := []string{"", "   ", "\t", "\u200b", "\ufeff", "\u200e", "\u00ad", " \u200f\u061c\u2060 ", "\u00a0\u200d\u3000\u200c", "\n\ufeff\u200b\r\n"}
-	for _, rule := range []MergeRule{MostRecent, MostTrusted, FirstSeen, Union} {
-		b, _ := NewBook(Policy{Default: rule})
-		at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-		id := identity.ID{Kind: "email", Value: "a@x.io"}
-		// The blanks come before the name (FirstSeen would keep the first) and after it
-		// (MostRecent would keep the last), from the same source (MostTrusted).
-		for i, v := range slices.Concat(blanks, []string{"Ann Lee"}, blanks) {
-			if err := b.Observe(Observation{ID: id, Trait: "name", Value: v, Source: "call", At: at.Add(time.Duration(i) * time.Hour)}); err != nil {
-				t.Fatalf("rule %d: Observe(%+q): %v", rule, v, err)
-			}
-		}
-		r, _ := identity.New(identity.DefaultRules())
-		if _, err := r.Link(context.Background(), at, "web", id); err != nil {
-			t.Fatal(err)
-		}
-		p, _ := r.Lookup(id)
-		if got := b.Traits(r, p)["name"].Values; !slices.Equal(got, []string{"Ann Lee"}) {
-			t.Errorf("rule %d: name = %+q, want [Ann Lee]", rule, got)
-		}
-		// Blanks alone leave no trait at all.
-		for i, v := range blanks {
-			if err := b.Observe(Observation{ID: id, Trait: "nickname", Value: v, Source: "call", At: at.Add(time.Duration(i) * time.Hour)}); err != nil {
-				t.Fatalf("rule %d: Observe(%+q): %v", rule, v, err)
-			}
-		}
-		if got, ok := b.Traits(r, p)["nickname"]; ok {
-			t.Errorf("rule %d: nickname of blanks alone = %+q, want none", rule, got.Values)
-		}
-	}
+	blanksSkipped(t, blanks)
 	// A blank value does not excuse the rest: a zero time is still refused.
 	b, _ := NewBook(Policy{})
 	id := identity.ID{Kind: "email", Value: "a@x.io"}
@@ -245,3 +217,39 @@ func TestObserveRejects(t *testing.T) {
 type held []identity.ID
 
 func (h held) Identifiers(uint32) []identity.ID { return h }
+
+// blanksSkipped observes, under every rule, blanks before and after the name "Ann Lee"
+// and blanks alone as a nickname, and wants the name to be "Ann Lee" alone and no
+// nickname: a blank value is no observation.
+func blanksSkipped(t *testing.T, blanks []string) {
+	t.Helper()
+	for _, rule := range []MergeRule{MostRecent, MostTrusted, FirstSeen, Union} {
+		b, _ := NewBook(Policy{Default: rule})
+		at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		id := identity.ID{Kind: "email", Value: "a@x.io"}
+		// The blanks come before the name (FirstSeen would keep the first) and after it
+		// (MostRecent would keep the last), from the same source (MostTrusted).
+		for i, v := range slices.Concat(blanks, []string{"Ann Lee"}, blanks) {
+			if err := b.Observe(Observation{ID: id, Trait: "name", Value: v, Source: "call", At: at.Add(time.Duration(i) * time.Hour)}); err != nil {
+				t.Fatalf("rule %d: Observe(%+q): %v", rule, v, err)
+			}
+		}
+		r, _ := identity.New(identity.DefaultRules())
+		if _, err := r.Link(context.Background(), at, "web", id); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := r.Lookup(id)
+		if got := b.Traits(r, p)["name"].Values; !slices.Equal(got, []string{"Ann Lee"}) {
+			t.Errorf("rule %d: name = %+q, want [Ann Lee]", rule, got)
+		}
+		// Blanks alone leave no trait at all.
+		for i, v := range blanks {
+			if err := b.Observe(Observation{ID: id, Trait: "nickname", Value: v, Source: "call", At: at.Add(time.Duration(i) * time.Hour)}); err != nil {
+				t.Fatalf("rule %d: Observe(%+q): %v", rule, v, err)
+			}
+		}
+		if got, ok := b.Traits(r, p)["nickname"]; ok {
+			t.Errorf("rule %d: nickname of blanks alone = %+q, want none", rule, got.Values)
+		}
+	}
+}
